@@ -1,0 +1,369 @@
+"""Automatic differentiation: recording scopes, the tape, ``backward`` and custom ``Function``.
+
+Semantics follow ``mxnet.autograd`` (MXNet 1.9.1). While :func:`record` is active, every operator
+call whose inputs need a gradient creates a :class:`Node` (operator instance, inputs, output
+shapes) and its outputs point back to it. Each node carries a sequence number in execution order,
+so :func:`backward` visits the reachable nodes in reverse execution order with an explicit stack:
+no recursion, so a chain of 100,000 operations back-propagates fine. The graph lives on the arrays
+(no global list), so graphs that are dropped are freed by Python, and two threads record
+independently (recording and training flags are thread-local).
+
+After ``backward`` without ``retain_graph`` the nodes release their saved arrays; a second
+``backward`` through them raises :class:`~minigluon.base.MXNetError`.
+"""
+import itertools
+import threading
+
+from minigluon.base import MXNetError
+
+_state = threading.local()
+_seq = itertools.count()
+
+
+def _get(name):
+    return getattr(_state, name, False)
+
+
+def is_recording():
+    """True inside ``record()`` (and not inside a nested ``pause()``)."""
+    return _get('recording')
+
+
+def is_training():
+    """True in training mode: layers such as Dropout and BatchNorm use batch behaviour."""
+    return _get('training')
+
+
+def set_recording(is_record):
+    """Set the recording flag of this thread; return the previous value."""
+    prev = is_recording()
+    _state.recording = bool(is_record)
+    return prev
+
+
+def set_training(train_mode):
+    """Set the training flag of this thread; return the previous value."""
+    prev = is_training()
+    _state.training = bool(train_mode)
+    return prev
+
+
+class _RecordingStateScope:
+    """Context manager that sets recording and/or training flags and restores them on exit."""
+
+    def __init__(self, is_record, train_mode):
+        self._enter_record = is_record
+        self._enter_train = train_mode
+        self._prev = None
+
+    def __enter__(self):
+        self._prev = (is_recording(), is_training())
+        if self._enter_record is not None:
+            set_recording(self._enter_record)
+        if self._enter_train is not None:
+            set_training(self._enter_train)
+        return self
+
+    def __exit__(self, *exc):
+        set_recording(self._prev[0])
+        set_training(self._prev[1])
+
+
+def record(train_mode=True):
+    """Scope in which operator calls are recorded for :func:`backward`.
+
+    Parameters
+    ----------
+    train_mode : bool, default True
+        Also switch to training mode (Dropout active, BatchNorm uses batch statistics).
+    """
+    return _RecordingStateScope(True, train_mode)
+
+
+def pause(train_mode=False):
+    """Scope in which recording is off (e.g. metric computation inside a training step)."""
+    return _RecordingStateScope(False, train_mode)
+
+
+def train_mode():
+    """Scope in training mode without changing the recording flag."""
+    return _RecordingStateScope(None, True)
+
+
+def predict_mode():
+    """Scope in prediction mode without changing the recording flag."""
+    return _RecordingStateScope(None, False)
+
+
+class Node:
+    """One recorded operator call.
+
+    ``op`` is the operator instance (holding what its backward needs), ``inputs`` the input
+    NDArrays, ``out_meta`` the ``(shape, dtype)`` of every output (to build zero gradients for
+    outputs that received none). ``op`` and ``inputs`` are set to ``None`` when freed.
+    """
+
+    __slots__ = ('seq', 'op', 'inputs', 'out_meta', 'xp', '__weakref__')
+
+    def __init__(self, op, inputs, outputs, xp):
+        self.seq = next(_seq)
+        self.op = op
+        self.inputs = inputs
+        self.out_meta = [(o.shape, o.dtype) for o in outputs]
+        self.xp = xp
+
+    def release(self):
+        self.op = None
+        self.inputs = None
+
+
+def needs_grad(arr):
+    """True if ``arr`` is on a recorded path to a variable that wants a gradient."""
+    return arr._entry is not None or (arr._grad is not None and arr._grad_req != 'null')
+
+
+def mark_variables(variables, gradients, grad_reqs='write'):
+    """Mark NDArrays as variables whose gradients ``backward`` writes into ``gradients``.
+
+    Parameters
+    ----------
+    variables : NDArray or list of NDArray
+    gradients : NDArray or list of NDArray
+        Buffers of the same shapes.
+    grad_reqs : str or list of str
+        ``'write'``, ``'add'`` or ``'null'``.
+    """
+    if not isinstance(variables, (list, tuple)):
+        variables, gradients = [variables], [gradients]
+    if isinstance(grad_reqs, str):
+        grad_reqs = [grad_reqs] * len(variables)
+    if not len(variables) == len(gradients) == len(grad_reqs):
+        raise ValueError('mark_variables: variables, gradients and grad_reqs differ in length '
+                         '(%d, %d, %d)' % (len(variables), len(gradients), len(grad_reqs)))
+    for var, grad, req in zip(variables, gradients, grad_reqs):
+        if req not in ('write', 'add', 'null'):
+            raise ValueError("mark_variables: grad_req must be 'write', 'add' or 'null', got %r" % req)
+        if tuple(grad.shape) != tuple(var.shape):
+            raise ValueError('mark_variables: gradient buffer shape %s differs from variable shape %s'
+                             % (grad.shape, var.shape))
+        var._entry = None
+        var._grad = grad
+        var._grad_req = req
+
+
+def _accumulate(store, key, value):
+    prev = store.get(key)
+    store[key] = value if prev is None else prev + value
+
+
+def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
+    """Back-propagate from ``heads``; write into variable grads, or return grads of ``variables``."""
+    from minigluon.ndarray.ndarray import NDArray  # local: ndarray imports this module
+
+    if isinstance(heads, NDArray):
+        heads = [heads]
+    heads = list(heads)
+    if head_grads is None:
+        head_grads = [None] * len(heads)
+    elif isinstance(head_grads, NDArray):
+        head_grads = [head_grads]
+    if len(head_grads) != len(heads):
+        raise ValueError('backward: got %d heads but %d head_grads' % (len(heads), len(head_grads)))
+
+    node_grads = {}     # (node, output index) -> raw gradient array
+    leaf_grads = {}     # id(variable) -> raw gradient array
+    leaves = {}         # id(variable) -> variable
+    roots = []
+    for head, hg in zip(heads, head_grads):
+        xp = head._xp
+        g = xp.ones(head.shape, dtype=head.dtype) if hg is None else hg._data.astype(head.dtype, copy=False)
+        if head._entry is not None:
+            node, idx = head._entry
+            if node.op is None:
+                raise MXNetError('backward: the graph of this array was freed by an earlier backward; '
+                                 'call backward(retain_graph=True) the first time to go through it twice')
+            _accumulate(node_grads, (node, idx), g)
+            roots.append(node)
+        elif head._grad is not None:
+            _accumulate(leaf_grads, id(head), g)
+            leaves[id(head)] = head
+        else:
+            raise MXNetError('backward: cannot differentiate an array that was not computed inside '
+                             'autograd.record() from arrays with attach_grad()')
+
+    # Collect the reachable nodes iteratively, then visit them in reverse execution order.
+    seen = {}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        if node.op is None:
+            raise MXNetError('backward: part of the graph was freed by an earlier backward; '
+                             'use retain_graph=True to back-propagate through it twice')
+        seen[id(node)] = node
+        for inp in node.inputs:
+            if inp is not None and inp._entry is not None:
+                stack.append(inp._entry[0])
+    order = sorted(seen.values(), key=lambda n: n.seq, reverse=True)
+
+    prev_train = set_training(train_mode)
+    try:
+        for node in order:
+            gouts = [node_grads.pop((node, i), None) for i in range(len(node.out_meta))]
+            if all(g is None for g in gouts):
+                continue
+            gouts = [node.xp.zeros(shape, dtype=dtype) if g is None else g
+                     for g, (shape, dtype) in zip(gouts, node.out_meta)]
+            gins = node.op.backward(node.xp, *gouts)
+            if not isinstance(gins, (tuple, list)):
+                gins = (gins,)
+            for inp, g in zip(node.inputs, gins):
+                if g is None or inp is None:
+                    continue
+                if inp._entry is not None:
+                    _accumulate(node_grads, inp._entry, g)
+                elif inp._grad is not None and inp._grad_req != 'null':
+                    _accumulate(leaf_grads, id(inp), g)
+                    leaves[id(inp)] = inp
+            if not retain_graph:
+                node.release()
+    finally:
+        set_training(prev_train)
+
+    if variables is not None:
+        out = []
+        for v in variables:
+            g = leaf_grads.get(id(v))
+            out.append(NDArray(g if g is not None else v._xp.zeros(v.shape, dtype=v.dtype)))
+        return out
+    for key, g in leaf_grads.items():
+        var = leaves[key]
+        buf = var._grad
+        g = g.reshape(buf.shape).astype(buf.dtype, copy=False)
+        if var._grad_req == 'add':
+            buf._data += g
+        else:
+            buf._data[...] = g
+        var._fresh_grad = True
+    return None
+
+
+def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
+    """Compute the gradients of ``heads`` with respect to the marked variables.
+
+    Parameters
+    ----------
+    heads : NDArray or list of NDArray
+        Outputs computed under :func:`record`.
+    head_grads : NDArray or list of NDArray, optional
+        Gradient of some scalar with respect to each head; ones by default.
+    retain_graph : bool, default False
+        Keep the graph for another backward pass.
+    train_mode : bool, default True
+        Whether operators' backward runs in training mode.
+
+    Raises
+    ------
+    MXNetError
+        When a head was not recorded, or its graph was already freed.
+    """
+    _run_backward(heads, head_grads, retain_graph, train_mode)
+
+
+def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False, train_mode=True):
+    """Return the gradients of ``heads`` with respect to ``variables`` (a list of NDArrays).
+
+    The variables' own ``.grad`` buffers are not touched. ``create_graph=True`` (higher-order
+    gradients) is not supported and raises NotImplementedError.
+    """
+    from minigluon.ndarray.ndarray import NDArray
+    if create_graph:
+        raise NotImplementedError('autograd.grad: create_graph=True (higher-order gradients) is not '
+                                  'supported by minigluon')
+    single = isinstance(variables, NDArray)
+    variables = [variables] if single else list(variables)
+    for v in variables:
+        if v._grad is None:
+            raise MXNetError('autograd.grad: every variable needs attach_grad() before recording')
+    # Route variable gradients into the returned list instead of their buffers.
+    result = _run_backward(heads, head_grads, bool(retain_graph), train_mode, variables=variables)
+    return result[0] if single else result
+
+
+def get_symbol(x):
+    """Not supported: minigluon's tape records operator instances, not a symbolic graph."""
+    raise NotImplementedError('autograd.get_symbol is not supported; hybridize a HybridBlock and '
+                              'use export() to obtain a symbol graph')
+
+
+# ---------------------------------------------------------------------------------------------------
+# Custom differentiable functions
+
+
+class _FunctionOp:
+    """Adapter that lets a user :class:`Function` sit on the tape like an operator."""
+
+    name = 'Function'
+
+    def __init__(self, func, n_in):
+        self.func = func
+        self.n_in = n_in
+
+    def backward(self, xp, *grad_outputs):
+        from minigluon.ndarray.ndarray import NDArray
+        with pause():
+            gins = self.func.backward(*[NDArray(g) for g in grad_outputs])
+        if not isinstance(gins, (tuple, list)):
+            gins = (gins,)
+        if len(gins) != self.n_in:
+            raise MXNetError('%s.backward returned %d gradients for %d inputs'
+                             % (type(self.func).__name__, len(gins), self.n_in))
+        return [None if g is None else g._data for g in gins]
+
+
+class Function:
+    """A custom differentiable operation written with NDArray operations.
+
+    Subclass it and define ``forward(self, *inputs)`` and ``backward(self, *output_grads)``, both
+    taking and returning NDArrays; call :meth:`save_for_backward` in ``forward`` to keep arrays for
+    ``backward`` (available as ``self.saved_tensors``). Use a fresh instance per call, as in MXNet::
+
+        class Sigmoid(autograd.Function):
+            def forward(self, x):
+                y = 1 / (1 + nd.exp(-x))
+                self.save_for_backward(y)
+                return y
+            def backward(self, dy):
+                y, = self.saved_tensors
+                return dy * y * (1 - y)
+    """
+
+    def __init__(self):
+        self.saved_tensors = ()
+
+    def save_for_backward(self, *args):
+        self.saved_tensors = args
+
+    def forward(self, *inputs):
+        raise NotImplementedError
+
+    def backward(self, *output_grads):
+        raise NotImplementedError
+
+    def __call__(self, *inputs):
+        from minigluon.ndarray.ndarray import NDArray
+        with pause(train_mode=is_training()):
+            outputs = self.forward(*inputs)
+        single = isinstance(outputs, NDArray)
+        outs = [outputs] if single else list(outputs)
+        if is_recording() and any(isinstance(x, NDArray) and needs_grad(x) for x in inputs):
+            node = Node(_FunctionOp(self, len(inputs)), list(inputs), [o._data for o in outs],
+                        outs[0]._xp)
+            fresh = []
+            for i, o in enumerate(outs):
+                o = NDArray(o._data, ctx=o.context)
+                o._entry = (node, i)
+                fresh.append(o)
+            outs = fresh
+        return outs[0] if single else tuple(outs)

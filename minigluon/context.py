@@ -1,0 +1,130 @@
+"""Devices: ``Context``, ``cpu()``, ``gpu(i)``, ``current_context()``, ``num_gpus()``.
+
+Semantics follow ``mxnet.context`` (MXNet 1.9.1): a context is a device type and id, usable as a
+``with`` scope that sets the default context for array creation on the current thread.
+"""
+import threading
+
+from minigluon import backend
+from minigluon.base import MXNetError
+
+_local = threading.local()
+
+
+class Context:
+    """A device on which arrays live.
+
+    Parameters
+    ----------
+    device_type : str or Context
+        ``'cpu'``, ``'gpu'`` or ``'cpu_pinned'`` (treated as ``'cpu'`` for computation).
+    device_id : int, default 0
+
+    Raises
+    ------
+    ValueError
+        For an unknown device type or a negative id.
+    """
+    devtype2str = {1: 'cpu', 2: 'gpu', 3: 'cpu_pinned', 5: 'cpu_shared'}
+    devstr2type = {v: k for k, v in devtype2str.items()}
+
+    def __init__(self, device_type, device_id=0):
+        if isinstance(device_type, Context):
+            device_type, device_id = device_type.device_type, device_type.device_id
+        if device_type not in self.devstr2type:
+            raise ValueError("Context: device_type must be one of %s, got %r"
+                             % (sorted(self.devstr2type), device_type))
+        if int(device_id) != device_id or device_id < 0:
+            raise ValueError("Context: device_id must be a non-negative int, got %r" % (device_id,))
+        self.device_type = device_type
+        self.device_id = int(device_id)
+        self._old = []
+
+    @property
+    def device_typeid(self):
+        return self.devstr2type[self.device_type]
+
+    def __eq__(self, other):
+        return (isinstance(other, Context) and self.device_type == other.device_type
+                and self.device_id == other.device_id)
+
+    def __hash__(self):
+        return hash((self.device_type, self.device_id))
+
+    def __repr__(self):
+        return '%s(%d)' % (self.device_type, self.device_id)
+
+    __str__ = __repr__
+
+    def __enter__(self):
+        self._old.append(current_context())
+        _local.ctx = self
+        return self
+
+    def __exit__(self, *exc):
+        _local.ctx = self._old.pop()
+
+    @property
+    def is_gpu(self):
+        return self.device_type == 'gpu'
+
+    @property
+    def xp(self):
+        """The array module (``numpy`` or ``cupy``) for this context; raises if CuPy is missing."""
+        if not self.is_gpu:
+            import numpy
+            return numpy
+        if not backend.cupy_available():
+            raise MXNetError(
+                "Context %s needs CuPy and a CUDA device, but %s. Install the GPU extra: "
+                "pip install \"minigluon[gpu]\"" % (
+                    self, "CuPy is not installed" if backend.cupy is None else "no CUDA device is visible"))
+        if self.device_id >= backend.cupy.cuda.runtime.getDeviceCount():
+            raise MXNetError("Context %s: only %d GPU(s) visible" % (
+                self, backend.cupy.cuda.runtime.getDeviceCount()))
+        return backend.cupy
+
+    def device(self):
+        """A ``with`` scope that makes this context's device current (CuPy); a no-op on CPU."""
+        if self.is_gpu:
+            return self.xp.cuda.Device(self.device_id)
+        import contextlib
+        return contextlib.nullcontext()
+
+    def empty_cache(self):
+        """Release cached GPU memory (no-op on CPU)."""
+        if self.is_gpu:
+            self.xp.get_default_memory_pool().free_all_blocks()
+
+
+def cpu(device_id=0):
+    """The CPU context. ``device_id`` is accepted for MXNet compatibility and ignored in computation."""
+    return Context('cpu', device_id)
+
+
+def cpu_pinned(device_id=0):
+    return Context('cpu_pinned', device_id)
+
+
+def gpu(device_id=0):
+    """A GPU context; arrays created on it need CuPy (``pip install "minigluon[gpu]"``)."""
+    return Context('gpu', device_id)
+
+
+def num_gpus():
+    """Number of CUDA devices CuPy can see (0 without CuPy)."""
+    if not backend.cupy_available():
+        return 0
+    return backend.cupy.cuda.runtime.getDeviceCount()
+
+
+def current_context():
+    """The default context of this thread (``cpu(0)`` unless inside ``with ctx:``)."""
+    return getattr(_local, 'ctx', None) or Context('cpu', 0)
+
+
+def context_of(array):
+    """Context of a raw NumPy/CuPy array."""
+    if backend.cupy is not None and isinstance(array, backend.cupy.ndarray):
+        return Context('gpu', array.device.id)
+    return Context('cpu', 0)

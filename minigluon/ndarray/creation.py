@@ -1,0 +1,115 @@
+"""Array creation: ``array, zeros, ones, full, empty, arange, linspace, eye, zeros_like, ones_like``.
+
+Signatures follow ``mxnet.nd`` (``ctx`` and ``dtype`` keywords; float32 by default).
+"""
+import numpy as np
+
+from minigluon import backend
+from minigluon.context import current_context
+from minigluon.ndarray.ndarray import NDArray, _move
+
+DEFAULT_DTYPE = np.float32
+
+
+def _place(host, ctx):
+    ctx = ctx or current_context()
+    return NDArray(_move(host, ctx), ctx)
+
+
+def _make(fn_name, shape, ctx, dtype, **kw):
+    ctx = ctx or current_context()
+    xp = ctx.xp
+    if isinstance(shape, int):
+        shape = (shape,)
+    dtype = np.dtype(dtype or DEFAULT_DTYPE)
+    if ctx.is_gpu:
+        with xp.cuda.Device(ctx.device_id):
+            return NDArray(getattr(xp, fn_name)(shape, dtype=dtype, **kw), ctx)
+    return NDArray(getattr(xp, fn_name)(shape, dtype=dtype, **kw), ctx)
+
+
+def array(source_array, ctx=None, dtype=None):
+    """An NDArray copied from ``source_array`` (NDArray, NumPy/CuPy array, list or scalar).
+
+    dtype defaults to the source NDArray's or NumPy array's dtype, else float32 (MXNet's rule).
+    """
+    if isinstance(source_array, NDArray):
+        dtype = dtype or source_array.dtype
+        host = backend.to_numpy(source_array._data)
+    elif backend.is_array(source_array):
+        dtype = dtype or source_array.dtype
+        host = backend.to_numpy(source_array)
+    else:
+        dtype = dtype or DEFAULT_DTYPE
+        host = np.asarray(source_array)
+    return _place(np.array(host, dtype=dtype), ctx)
+
+
+def zeros(shape, ctx=None, dtype=None, **kwargs):
+    return _make('zeros', shape, ctx, dtype)
+
+
+def ones(shape, ctx=None, dtype=None, **kwargs):
+    return _make('ones', shape, ctx, dtype)
+
+
+def empty(shape, ctx=None, dtype=None):
+    return _make('empty', shape, ctx, dtype)
+
+
+def full(shape, val, ctx=None, dtype=None, out=None):
+    res = _make('full', shape, ctx, dtype, fill_value=val)
+    if out is not None:
+        out[:] = res
+        return out
+    return res
+
+
+def zeros_like(data, **kwargs):
+    return NDArray(data._xp.zeros_like(data._data), data.context)
+
+
+def ones_like(data, **kwargs):
+    return NDArray(data._xp.ones_like(data._data), data.context)
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dtype=None):
+    """Evenly spaced values in ``[start, stop)``; each repeated ``repeat`` times (MXNet)."""
+    host = np.arange(start, stop, step, dtype=np.dtype(dtype or DEFAULT_DTYPE))
+    if repeat != 1:
+        host = np.repeat(host, repeat)
+    return _place(host, ctx)
+
+
+def linspace(start, stop, num, endpoint=True, ctx=None, dtype=None):
+    return _place(np.linspace(start, stop, num, endpoint=endpoint, dtype=np.dtype(dtype or DEFAULT_DTYPE)), ctx)
+
+
+def eye(N, M=0, k=0, ctx=None, dtype=None):
+    return _place(np.eye(N, M or None, k, dtype=np.dtype(dtype or DEFAULT_DTYPE)), ctx)
+
+
+def from_numpy(ndarray, zero_copy=True):
+    """Wrap a NumPy array (shares memory when ``zero_copy``)."""
+    return NDArray(ndarray if zero_copy else ndarray.copy(), current_context().__class__('cpu', 0))
+
+
+def from_dlpack(dlpack):
+    """An NDArray sharing memory with a DLPack capsule or an object with ``__dlpack__``."""
+    if hasattr(dlpack, '__dlpack_device__'):
+        dev_type = dlpack.__dlpack_device__()[0]
+        if dev_type == 2 and backend.cupy is not None:  # kDLCUDA
+            return NDArray(backend.cupy.from_dlpack(dlpack))
+        return NDArray(np.from_dlpack(dlpack))
+    if backend.cupy is not None:
+        try:
+            return NDArray(backend.cupy.from_dlpack(dlpack))
+        except Exception:
+            pass
+    raise TypeError('from_dlpack: pass an object with __dlpack__ (an array), not a bare capsule')
+
+
+def waitall():
+    """Wait for all pending computation (synchronises the GPU stream when CuPy is in use)."""
+    if backend.cupy_available():
+        backend.cupy.cuda.Device().synchronize()

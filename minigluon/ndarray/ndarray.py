@@ -1,0 +1,434 @@
+"""``NDArray``: an n-dimensional array on a context, with autograd, over NumPy or CuPy.
+
+Semantics follow ``mxnet.ndarray.NDArray`` in legacy (non-``np``) mode, MXNet 1.9.1. Arithmetic
+broadcasts (as MXNet's NDArray does); every differentiable method goes through :func:`invoke`, so
+it is recorded on the autograd tape like any operator. In-place writes (``x[:] = v``, ``x += 1``)
+change the data and are not recorded, as in MXNet.
+"""
+import numpy as np
+
+from minigluon import autograd, backend
+from minigluon.base import MXNetError
+from minigluon.context import Context, context_of, current_context
+from minigluon.ops.registry import Op, bind_call, get_op
+
+
+def _is_nd(x):
+    return isinstance(x, NDArray)
+
+
+def invoke(op, inputs):
+    """Run the operator instance ``op`` on NDArray ``inputs`` and record it if needed.
+
+    This is the one place where operators execute, for eager calls, NDArray methods and the
+    hybridized graph executor alike. Returns one NDArray or a list (multi-output operators show
+    only their ``num_visible_outputs``).
+
+    Raises
+    ------
+    MXNetError
+        When the inputs live on different contexts.
+    """
+    ctx = None
+    raws = []
+    for x in inputs:
+        if ctx is None:
+            ctx = x._ctx
+        elif x._ctx != ctx:
+            raise MXNetError('%s: inputs are on different contexts (%s and %s); move them with '
+                             'as_in_context()' % (op.name, ctx, x._ctx))
+        raws.append(x._data)
+    if ctx is None:
+        ctx = current_context()
+    xp = backend.get_array_module(*raws) if raws else ctx.xp
+    res = op.forward(xp, *raws)
+    outs = list(res) if isinstance(res, (tuple, list)) else [res]
+    outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
+    wrapped = [NDArray(o, ctx) for o in outs]
+    if op.differentiable and autograd.is_recording() and any(autograd.needs_grad(x) for x in inputs):
+        node = autograd.Node(op, list(inputs), outs, xp)
+        for i, w in enumerate(wrapped):
+            w._entry = (node, i)
+    n = op.n_visible
+    return wrapped[0] if n == 1 else wrapped[:n]
+
+
+def call_op(name, *args, **kwargs):
+    """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
+    out = kwargs.pop('out', None)
+    kwargs.pop('name', None)
+    kwargs.pop('attr', None)
+    op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
+    res = invoke(op, inputs)
+    if out is not None:
+        out[:] = res
+        return out
+    return res
+
+
+def _as_raw(value, xp, dtype):
+    if isinstance(value, NDArray):
+        return value._data
+    return xp.asarray(value, dtype=dtype)
+
+
+class NDArray:
+    """An array on a :class:`~minigluon.context.Context`.
+
+    Create one with :func:`minigluon.nd.array`, ``zeros``, ``ones``... rather than directly.
+    ``_data`` holds the NumPy or CuPy array.
+    """
+
+    __slots__ = ('_data', '_ctx', '_entry', '_grad', '_grad_req', '_fresh_grad', '__weakref__')
+    __array_priority__ = 1000.0   # numpy scalars defer to NDArray's reflected operators
+
+    def __init__(self, data, ctx=None):
+        self._data = data
+        self._ctx = ctx if ctx is not None else context_of(data)
+        self._entry = None
+        self._grad = None
+        self._grad_req = 'null'
+        self._fresh_grad = False
+
+    # -- basic properties --------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return tuple(self._data.shape)
+
+    @property
+    def dtype(self):
+        """The NumPy dtype *type* (``numpy.float32``), as MXNet returns."""
+        return self._data.dtype.type
+
+    @property
+    def size(self):
+        return int(self._data.size)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def context(self):
+        return self._ctx
+
+    ctx = context
+
+    @property
+    def stype(self):
+        return 'default'
+
+    @property
+    def _xp(self):
+        return backend.get_array_module(self._data)
+
+    @property
+    def T(self):
+        if self.ndim < 2:
+            return self
+        return call_op('transpose', self)
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError('len() of a 0-d NDArray')
+        return self.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        if self.size == 1:
+            return bool(self._data.reshape(-1)[0])
+        if self.size == 0:
+            return False
+        raise ValueError('The truth value of an NDArray with multiple elements is ambiguous.')
+
+    def __float__(self):
+        return float(self.asscalar())
+
+    def __int__(self):
+        return int(self.asscalar())
+
+    def __index__(self):
+        return int(self.asscalar())
+
+    def __repr__(self):
+        shape_info = 'x'.join('%d' % d for d in self.shape)
+        return '\n%s\n<%s %s @%s>' % (str(self.asnumpy()), type(self).__name__, shape_info, self._ctx)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.asnumpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    # -- conversion and copying --------------------------------------------------------------------
+    def asnumpy(self):
+        """A NumPy copy of the data (on the host)."""
+        return np.array(backend.to_numpy(self._data))
+
+    def asscalar(self):
+        """The value of a one-element array as a Python scalar."""
+        if self.size != 1:
+            raise ValueError('asscalar: the array must have exactly one element, it has shape %s'
+                             % (self.shape,))
+        return self.asnumpy().reshape(-1)[0].item()
+
+    def astype(self, dtype, copy=True):
+        """Cast to ``dtype`` (recorded: gradients flow back through the cast)."""
+        if not copy and np.dtype(dtype) == self._data.dtype:
+            return self
+        return call_op('Cast', self, dtype=np.dtype(dtype).name)
+
+    def copy(self):
+        return self.copyto(self._ctx)
+
+    def copyto(self, other):
+        """Copy into another NDArray (same shape) or onto a context, returning the copy."""
+        if isinstance(other, NDArray):
+            if other.shape != self.shape:
+                raise ValueError('copyto: target shape %s differs from source shape %s'
+                                 % (other.shape, self.shape))
+            other._data[...] = _move(self._data, other._ctx)
+            return other
+        if isinstance(other, Context):
+            return NDArray(_move(self._data, other, copy=True), other)
+        raise TypeError('copyto: expected an NDArray or Context, got %s' % type(other).__name__)
+
+    def as_in_context(self, context):
+        """This array if already on ``context``, else a copy there (not recorded)."""
+        if context == self._ctx:
+            return self
+        return self.copyto(context)
+
+    as_in_ctx = as_in_context
+
+    def detach(self):
+        """The same data, cut off from the autograd graph."""
+        return NDArray(self._data, self._ctx)
+
+    def wait_to_read(self):
+        if self._ctx.is_gpu:
+            self._xp.cuda.get_current_stream().synchronize()
+
+    def wait_to_write(self):
+        self.wait_to_read()
+
+    def tostype(self, stype):
+        if stype != 'default':
+            raise MXNetError("tostype: minigluon supports only dense ('default') storage, not %r" % stype)
+        return self
+
+    # -- DLPack --------------------------------------------------------------------------------------
+    def __dlpack__(self, stream=None):
+        return self._data.__dlpack__() if stream is None else self._data.__dlpack__(stream=stream)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def to_dlpack_for_read(self):
+        return self._data.__dlpack__()
+
+    to_dlpack_for_write = to_dlpack_for_read
+
+    # -- autograd --------------------------------------------------------------------------------------
+    def attach_grad(self, grad_req='write', stype=None):
+        """Make this array a variable: ``backward`` writes its gradient into ``.grad``.
+
+        Parameters
+        ----------
+        grad_req : {'write', 'add', 'null'}
+        stype : None or 'default'
+        """
+        if stype not in (None, 'default'):
+            raise MXNetError('attach_grad: only dense gradients are supported, got stype=%r' % stype)
+        grad = NDArray(self._xp.zeros_like(self._data), self._ctx)
+        autograd.mark_variables([self], [grad], grad_req)
+
+    @property
+    def grad(self):
+        """The gradient buffer (None unless ``attach_grad`` was called)."""
+        return self._grad
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Back-propagate from this array; see :func:`minigluon.autograd.backward`."""
+        autograd.backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+
+    # -- shape methods (recorded operators) ---------------------------------------------------------
+    def reshape(self, *shape, **kwargs):
+        """Reshape with MXNet's special codes 0, -1, -2, -3, -4 and ``reverse=True``."""
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = shape[0]
+        if not shape:
+            shape = kwargs.pop('shape')
+        return call_op('Reshape', self, shape=tuple(shape), **kwargs)
+
+    def reshape_like(self, other):
+        return call_op('reshape_like', self, other)
+
+    def __getitem__(self, key):
+        if isinstance(key, NDArray):
+            key = key.asnumpy()
+            if key.dtype == np.bool_:
+                return NDArray(self._data[self._xp.asarray(key)], self._ctx)
+            key = key.astype(np.int64)
+        return invoke(_GetItem(key), [self])
+
+    def __setitem__(self, key, value):
+        if isinstance(key, NDArray):
+            key = self._xp.asarray(key.asnumpy().astype(np.int64) if key.dtype != np.bool_
+                                   else key.asnumpy())
+        val = _as_raw(value, self._xp, self._data.dtype)
+        if isinstance(value, NDArray) and value._ctx != self._ctx:
+            val = _move(val, self._ctx)
+        self._data[key] = val
+
+    # -- arithmetic ----------------------------------------------------------------------------------
+    def _binary(self, other, op_name, scalar_name, reverse=False):
+        if isinstance(other, NDArray):
+            return call_op(op_name, other, self) if reverse else call_op(op_name, self, other)
+        if isinstance(other, (int, float, bool, np.number)):
+            return call_op(scalar_name, self, scalar=other.item() if isinstance(other, np.number) else other)
+        if backend.is_array(other):
+            other = NDArray(self._xp.asarray(other), self._ctx)
+            return call_op(op_name, other, self) if reverse else call_op(op_name, self, other)
+        return NotImplemented
+
+    def __add__(self, o):
+        return self._binary(o, 'elemwise_add', '_plus_scalar')
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        return self._binary(o, 'elemwise_sub', '_minus_scalar')
+
+    def __rsub__(self, o):
+        return self._binary(o, 'elemwise_sub', '_rminus_scalar', reverse=True)
+
+    def __mul__(self, o):
+        return self._binary(o, 'elemwise_mul', '_mul_scalar')
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        return self._binary(o, 'elemwise_div', '_div_scalar')
+
+    def __rtruediv__(self, o):
+        return self._binary(o, 'elemwise_div', '_rdiv_scalar', reverse=True)
+
+    __div__, __rdiv__ = __truediv__, __rtruediv__
+
+    def __mod__(self, o):
+        return self._binary(o, 'broadcast_mod', '_mod_scalar')
+
+    def __rmod__(self, o):
+        return self._binary(o, 'broadcast_mod', '_rmod_scalar', reverse=True)
+
+    def __pow__(self, o):
+        return self._binary(o, 'broadcast_power', '_power_scalar')
+
+    def __rpow__(self, o):
+        return self._binary(o, 'broadcast_power', '_rpower_scalar', reverse=True)
+
+    def __neg__(self):
+        return call_op('negative', self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return call_op('abs', self)
+
+    def __eq__(self, o):
+        return self._binary(o, 'broadcast_equal', '_equal_scalar')
+
+    def __ne__(self, o):
+        return self._binary(o, 'broadcast_not_equal', '_not_equal_scalar')
+
+    def __lt__(self, o):
+        return self._binary(o, 'broadcast_lesser', '_lesser_scalar')
+
+    def __le__(self, o):
+        return self._binary(o, 'broadcast_lesser_equal', '_lesser_equal_scalar')
+
+    def __gt__(self, o):
+        return self._binary(o, 'broadcast_greater', '_greater_scalar')
+
+    def __ge__(self, o):
+        return self._binary(o, 'broadcast_greater_equal', '_greater_equal_scalar')
+
+    def _inplace(self, other, fn):
+        val = other._data if isinstance(other, NDArray) else other
+        fn(self._data, val)
+        return self
+
+    def __iadd__(self, o):
+        return self._inplace(o, lambda a, b: a.__iadd__(b))
+
+    def __isub__(self, o):
+        return self._inplace(o, lambda a, b: a.__isub__(b))
+
+    def __imul__(self, o):
+        return self._inplace(o, lambda a, b: a.__imul__(b))
+
+    def __itruediv__(self, o):
+        return self._inplace(o, lambda a, b: a.__itruediv__(b))
+
+    def __getattr__(self, name):
+        # Fluent methods: x.sum(axis=1), x.exp(), x.transpose(axes=...) call the operator of that name.
+        if name.startswith('_'):
+            raise AttributeError(name)
+        try:
+            cls = get_op(name)
+        except MXNetError:
+            raise AttributeError("'NDArray' object has no attribute %r" % name) from None
+
+        def method(*args, **kwargs):
+            return call_op(cls.name, self, *args, **kwargs)
+        method.__name__ = name
+        return method
+
+
+def _move(data, ctx, copy=False):
+    """Move a raw array onto ``ctx`` (NumPy for CPU contexts, CuPy for GPU ones)."""
+    xp = ctx.xp
+    if ctx.is_gpu:
+        with xp.cuda.Device(ctx.device_id):
+            return xp.array(data, copy=True) if copy else xp.asarray(data)
+    host = backend.to_numpy(data)
+    return host.copy() if copy else host
+
+
+class _GetItem(Op):
+    """Basic and advanced indexing of an NDArray (``x[1:3, ::2]``, ``x[idx]``), with its gradient.
+
+    Internal to NDArray (no MXNet name is exported): a hybridized graph uses ``slice``,
+    ``slice_axis`` or ``take`` instead.
+    """
+
+    name = '_getitem'
+    arguments = ('data',)
+
+    def __init__(self, key):
+        self.key = key
+        self.given = {}
+
+    def forward(self, xp, data):
+        self.in_shape, self.in_dtype = data.shape, data.dtype
+        out = data[self.key]
+        return xp.ascontiguousarray(out) if isinstance(out, type(data)) else xp.asarray(out)
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.in_shape, dtype=grad.dtype)
+        if _has_advanced(self.key):
+            backend.scatter_add(xp, g, self.key, grad)   # repeated indices accumulate
+        else:
+            g[self.key] = grad
+        return (g,)
+
+
+def _has_advanced(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(backend.is_array(k) or isinstance(k, list) for k in keys)

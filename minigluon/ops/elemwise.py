@@ -1,0 +1,163 @@
+"""Element-wise arithmetic: binary (``elemwise_*``, ``broadcast_*``), scalar (``_plus_scalar``...)
+and the basic unary maths.
+
+MXNet distinguishes ``elemwise_add`` (same shapes) from ``broadcast_add``; minigluon's ``elemwise_*``
+also broadcast, so ``a + b`` means the same eagerly and hybridized (MXNet's Symbol ``+`` refuses
+to broadcast). Exported graphs keep MXNet's op names.
+"""
+import numpy as np
+
+from minigluon.ops.registry import Attr, Op, register, unbroadcast
+
+
+# ---------------------------------------------------------------------------------------------------
+# Binary operators with broadcasting
+
+class _Binary(Op):
+    arguments = ('lhs', 'rhs')
+
+    def forward(self, xp, lhs, rhs):
+        self.lhs, self.rhs = lhs, rhs
+        out = self.compute(xp, lhs, rhs)
+        self.out = out
+        return out
+
+    def backward(self, xp, grad):
+        gl, gr = self.grads(xp, grad, self.lhs, self.rhs)
+        return (None if gl is None else unbroadcast(xp, gl, self.lhs.shape),
+                None if gr is None else unbroadcast(xp, gr, self.rhs.shape))
+
+
+def _binary(name, aliases, compute, grads):
+    cls = type(name, (_Binary,), {'name': name, 'aliases': tuple(aliases),
+                                  'compute': staticmethod(compute), 'grads': grads})
+    return register(cls)
+
+
+def _g_add(self, xp, g, a, b):
+    return g, g
+
+
+def _g_sub(self, xp, g, a, b):
+    return g, -g
+
+
+def _g_mul(self, xp, g, a, b):
+    return g * b, g * a
+
+
+def _g_div(self, xp, g, a, b):
+    return g / b, -g * a / (b * b)
+
+
+def _g_pow(self, xp, g, a, b):
+    out = self.out
+    with np.errstate(divide='ignore', invalid='ignore'):
+        glog = xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), 0)
+    return g * b * a ** (b - 1), g * out * glog
+
+
+def _g_max(self, xp, g, a, b):
+    mask = (a >= b)
+    return g * mask, g * ~mask
+
+
+def _g_min(self, xp, g, a, b):
+    mask = (a <= b)
+    return g * mask, g * ~mask
+
+
+def _g_hypot(self, xp, g, a, b):
+    out = self.out
+    safe = xp.where(out == 0, 1, out)
+    return g * a / safe, g * b / safe
+
+
+def _g_none(self, xp, g, a, b):
+    return None, None
+
+
+ElemwiseAdd = _binary('elemwise_add', ['broadcast_add', 'broadcast_plus', '_add', '_plus', '_Plus'],
+                      lambda xp, a, b: a + b, _g_add)
+ElemwiseSub = _binary('elemwise_sub', ['broadcast_sub', 'broadcast_minus', '_sub', '_minus', '_Minus'],
+                      lambda xp, a, b: a - b, _g_sub)
+ElemwiseMul = _binary('elemwise_mul', ['broadcast_mul', '_mul', '_Mul'], lambda xp, a, b: a * b, _g_mul)
+ElemwiseDiv = _binary('elemwise_div', ['broadcast_div', '_div', '_Div'], lambda xp, a, b: a / b, _g_div)
+BroadcastPower = _binary('broadcast_power', ['_power', '_Power', 'pow'],
+                         lambda xp, a, b: a ** b, _g_pow)
+BroadcastMaximum = _binary('broadcast_maximum', ['_maximum', '_Maximum', 'maximum'],
+                           lambda xp, a, b: xp.maximum(a, b), _g_max)
+BroadcastMinimum = _binary('broadcast_minimum', ['_minimum', '_Minimum', 'minimum'],
+                           lambda xp, a, b: xp.minimum(a, b), _g_min)
+BroadcastHypot = _binary('broadcast_hypot', ['_hypot'], lambda xp, a, b: xp.hypot(a, b), _g_hypot)
+BroadcastMod = _binary('broadcast_mod', ['_mod'], lambda xp, a, b: xp.fmod(a, b),
+                       lambda self, xp, g, a, b: (g, -g * xp.trunc(a / b)))
+
+for _name, _alias, _fn in [
+        ('broadcast_equal', '_equal', lambda xp, a, b: (a == b)),
+        ('broadcast_not_equal', '_not_equal', lambda xp, a, b: (a != b)),
+        ('broadcast_greater', '_greater', lambda xp, a, b: (a > b)),
+        ('broadcast_greater_equal', '_greater_equal', lambda xp, a, b: (a >= b)),
+        ('broadcast_lesser', '_lesser', lambda xp, a, b: (a < b)),
+        ('broadcast_lesser_equal', '_lesser_equal', lambda xp, a, b: (a <= b)),
+        ('broadcast_logical_and', '_logical_and', lambda xp, a, b: xp.logical_and(a, b)),
+        ('broadcast_logical_or', '_logical_or', lambda xp, a, b: xp.logical_or(a, b)),
+        ('broadcast_logical_xor', '_logical_xor', lambda xp, a, b: xp.logical_xor(a, b))]:
+    # Comparisons return the input dtype (1.0 / 0.0), as MXNet does; they have zero gradient.
+    _cls = _binary(_name, [_alias], (lambda f: lambda xp, a, b: f(xp, a, b).astype(
+        np.result_type(a.dtype, b.dtype)))(_fn), _g_none)
+    _cls.differentiable = False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scalar operators: ``x + 2`` -> _plus_scalar(scalar=2)
+
+class _Scalar(Op):
+    arguments = ('data',)
+    attrs = {'scalar': Attr('number', 1.0), 'is_int': Attr('bool', True)}
+
+    def forward(self, xp, data):
+        self.data = data
+        s = self.scalar
+        out = self.compute(xp, data, s)
+        out = out.astype(data.dtype, copy=False) if out.dtype != data.dtype else out
+        self.out = out
+        return out
+
+    def backward(self, xp, grad):
+        g = self.grad(xp, grad, self.data, self.scalar)
+        return (None if g is None else g.astype(self.data.dtype, copy=False),)
+
+
+def _scalar(name, aliases, compute, grad, differentiable=True):
+    cls = type(name, (_Scalar,), {'name': name, 'aliases': tuple(aliases),
+                                  'compute': staticmethod(compute), 'grad': grad,
+                                  'differentiable': differentiable})
+    return register(cls)
+
+
+_scalar('_plus_scalar', ['_PlusScalar'], lambda xp, x, s: x + s, lambda self, xp, g, x, s: g)
+_scalar('_minus_scalar', ['_MinusScalar'], lambda xp, x, s: x - s, lambda self, xp, g, x, s: g)
+_scalar('_rminus_scalar', ['_RMinusScalar'], lambda xp, x, s: s - x, lambda self, xp, g, x, s: -g)
+_scalar('_mul_scalar', ['_MulScalar'], lambda xp, x, s: x * s, lambda self, xp, g, x, s: g * s)
+_scalar('_div_scalar', ['_DivScalar'], lambda xp, x, s: x / s, lambda self, xp, g, x, s: g / s)
+_scalar('_rdiv_scalar', ['_RDivScalar'], lambda xp, x, s: s / x,
+        lambda self, xp, g, x, s: -g * s / (x * x))
+_scalar('_power_scalar', ['_PowerScalar'], lambda xp, x, s: x ** s,
+        lambda self, xp, g, x, s: g * s * x ** (s - 1))
+_scalar('_rpower_scalar', ['_RPowerScalar'], lambda xp, x, s: s ** x,
+        lambda self, xp, g, x, s: g * self.out * np.log(s))
+_scalar('_maximum_scalar', ['_MaximumScalar'], lambda xp, x, s: xp.maximum(x, s),
+        lambda self, xp, g, x, s: g * (x >= s))
+_scalar('_minimum_scalar', ['_MinimumScalar'], lambda xp, x, s: xp.minimum(x, s),
+        lambda self, xp, g, x, s: g * (x <= s))
+_scalar('_mod_scalar', ['_ModScalar'], lambda xp, x, s: xp.fmod(x, s), lambda self, xp, g, x, s: g)
+_scalar('_rmod_scalar', ['_RModScalar'], lambda xp, x, s: xp.fmod(s, x),
+        lambda self, xp, g, x, s: -g * xp.trunc(s / x))
+for _name, _fn in [('_equal_scalar', lambda xp, x, s: x == s),
+                   ('_not_equal_scalar', lambda xp, x, s: x != s),
+                   ('_greater_scalar', lambda xp, x, s: x > s),
+                   ('_greater_equal_scalar', lambda xp, x, s: x >= s),
+                   ('_lesser_scalar', lambda xp, x, s: x < s),
+                   ('_lesser_equal_scalar', lambda xp, x, s: x <= s)]:
+    _scalar(_name, [], _fn, lambda self, xp, g, x, s: None, differentiable=False)

@@ -1,0 +1,369 @@
+"""The operator registry: one class per operator, feeding ``nd``, ``sym``, the graph executor and JSON.
+
+An operator is a subclass of :class:`Op` that declares
+
+* ``name`` (MXNet's operator name, as written in ``-symbol.json``) and ``aliases``;
+* ``arguments``: the names of its array inputs, in MXNet's order (override :meth:`Op.list_arguments`
+  when they depend on attributes, e.g. ``no_bias``); ``None`` means variadic (``Concat``);
+* ``attrs``: typed attributes with defaults (:class:`Attr`), parsed from Python values or from
+  MXNet's string form (``"(3, 3)"``, ``"True"``) and printed back in that form;
+* ``num_outputs`` / ``num_visible_outputs`` and ``mutate_inputs`` (auxiliary states such as
+  BatchNorm's running mean, which appear as ``aux:`` in exported files);
+* ``forward(xp, *inputs)`` returning an array or a tuple of arrays, and right below it
+  ``backward(xp, *grad_outputs)`` returning one gradient (or ``None``) per input;
+* optionally ``infer_shape`` and ``infer_type`` for symbolic shape inference (deferred
+  initialisation, ``Symbol.infer_shape``).
+
+An instance is made per call: attributes become instance fields (``self.num_hidden``) and
+``forward`` may stash what ``backward`` needs on ``self``. ``xp`` is ``numpy`` or ``cupy``.
+"""
+import ast
+import difflib
+
+import numpy as np
+
+from minigluon.base import MXNetError
+
+_REQUIRED = object()
+OPS = {}          # every registered name and alias -> Op subclass
+
+
+# ---------------------------------------------------------------------------------------------------
+# Typed attributes
+
+
+def _parse_literal(text):
+    """Parse MXNet's string form of a value (``"(3, 3)"``, ``"True"``, ``"1e-05"``, ``"None"``)."""
+    text = text.strip()
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        lowered = text.lower()
+        if lowered in ('true', 'false'):
+            return lowered == 'true'
+        if lowered == 'none':
+            return None
+        return text
+
+
+class Attr:
+    """One typed operator attribute.
+
+    Parameters
+    ----------
+    kind : str
+        ``'int'``, ``'float'``, ``'number'`` (int or float, printed as given), ``'bool'``, ``'str'``, ``'shape'`` (tuple of ints, an int becomes a
+        1-tuple), ``'floats'`` (tuple of floats), ``'dtype'`` (a NumPy dtype name) or ``'any'``.
+    default : object
+        Default value; omit for a required attribute.
+    choices : sequence of str, optional
+        Allowed values of a ``'str'`` attribute.
+    optional : bool
+        ``None`` is allowed (MXNet's ``dmlc::optional``).
+    """
+
+    __slots__ = ('kind', 'default', 'choices', 'optional', 'name')
+
+    def __init__(self, kind, default=_REQUIRED, choices=None, optional=False):
+        self.kind = kind
+        self.default = default
+        self.choices = tuple(choices) if choices is not None else None
+        self.optional = optional or default is None
+        self.name = None
+
+    @property
+    def required(self):
+        return self.default is _REQUIRED
+
+    def parse(self, value, op_name='?'):
+        """Convert a Python value or MXNet string to this attribute's type; raise ValueError if bad."""
+        if isinstance(value, str) and self.kind not in ('str', 'dtype'):
+            value = _parse_literal(value)
+        if value is None or (isinstance(value, str) and value == 'None' and self.kind != 'str'):
+            if self.optional:
+                return None
+            raise ValueError("%s: attribute '%s' must not be None" % (op_name, self.name))
+        try:
+            value = self._convert(value)
+        except (TypeError, ValueError) as err:
+            raise ValueError("%s: attribute '%s' expects %s, got %r (%s)"
+                             % (op_name, self.name, self.kind, value, err)) from None
+        if self.choices is not None and value not in self.choices:
+            raise ValueError("%s: attribute '%s' must be one of %s, got %r"
+                             % (op_name, self.name, list(self.choices), value))
+        return value
+
+    def _convert(self, value):
+        kind = self.kind
+        if kind == 'int':
+            if isinstance(value, (bool, np.bool_)):
+                return int(value)
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError('not an integer')
+            return int(value)
+        if kind == 'float':
+            return float(value)
+        if kind == 'number':   # keeps an int an int, so it prints as MXNet does ("2", "0.5")
+            if isinstance(value, (bool, np.bool_)):
+                return int(value)
+            if isinstance(value, (int, np.integer)):
+                return int(value)
+            return float(value)
+        if kind == 'bool':
+            if isinstance(value, str):
+                if value.lower() in ('true', '1'):
+                    return True
+                if value.lower() in ('false', '0'):
+                    return False
+                raise ValueError('not a bool')
+            return bool(value)
+        if kind == 'str':
+            if not isinstance(value, str):
+                value = str(value)
+            return value
+        if kind == 'shape':
+            if isinstance(value, (int, np.integer)):
+                return (int(value),)
+            return tuple(int(v) for v in value)
+        if kind == 'floats':
+            if isinstance(value, (int, float, np.number)):
+                return (float(value),)
+            return tuple(float(v) for v in value)
+        if kind == 'dtype':
+            if value is None:
+                return None
+            return np.dtype(value).name
+        return value
+
+    def to_str(self, value):
+        """MXNet's string form of a parsed value, as it appears in ``-symbol.json``."""
+        if value is None:
+            return 'None'
+        if self.kind == 'bool':
+            return 'True' if value else 'False'
+        if self.kind in ('shape', 'floats'):
+            return str(tuple(value))
+        return str(value)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The operator base class
+
+
+class Op:
+    """Base of every operator; see the module docstring for what a subclass declares."""
+
+    name = None
+    aliases = ()
+    arguments = ('data',)
+    attrs = {}
+    num_outputs = 1
+    num_visible_outputs = None     # None: all outputs are visible
+    mutate_inputs = ()             # indices of auxiliary-state inputs written by forward
+    differentiable = True          # False: never recorded (argmax, comparisons, ...)
+
+    def __init__(self, **kwargs):
+        cls = type(self)
+        given = {}
+        for key, value in kwargs.items():
+            spec = cls.attrs.get(key)
+            if spec is None:
+                raise TypeError("%s got an unexpected attribute %r; its attributes are %s and its "
+                                "inputs %s" % (cls.name, key, sorted(cls.attrs), cls.arguments))
+            given[key] = spec.parse(value, cls.name)
+        for key, spec in cls.attrs.items():
+            if key in given:
+                setattr(self, key, given[key])
+            elif spec.required:
+                raise TypeError("%s: required attribute '%s' is missing" % (cls.name, key))
+            else:
+                setattr(self, key, spec.default)
+        self.given = given     # the attributes the caller set: what export writes, as MXNet does
+        self.check_attrs()
+
+    @classmethod
+    def _fast(cls, values, given):
+        """Build an instance from already-parsed attributes (the hybridized executor's hot path)."""
+        self = cls.__new__(cls)
+        self.__dict__.update(values)
+        self.given = given
+        return self
+
+    def attr_values(self):
+        """All attribute values (given or default) as a dict."""
+        return {k: getattr(self, k) for k in type(self).attrs}
+
+    def check_attrs(self):
+        """Hook for cross-attribute validation; raise ValueError naming the attribute."""
+
+    def list_arguments(self):
+        """Names of the array inputs for these attributes (variadic ops: ``arg0, arg1, ...``)."""
+        if self.arguments is None:
+            return ['arg%d' % i for i in range(getattr(self, 'num_args', 0))]
+        return list(self.arguments)
+
+    @property
+    def n_visible(self):
+        return self.num_outputs if self.num_visible_outputs is None else self.num_visible_outputs
+
+    def list_outputs(self):
+        """Output names; MXNet calls a single output ``output``."""
+        if self.num_outputs == 1:
+            return ['output']
+        return ['output%d' % i for i in range(self.num_outputs)]
+
+    def attrs_to_strings(self, only_given=True):
+        """The attributes as MXNet strings (sorted keys), as written into ``-symbol.json``."""
+        cls = type(self)
+        src = self.given if only_given else self.attr_values()
+        return {k: cls.attrs[k].to_str(v) for k, v in sorted(src.items())}
+
+    # -- maths --------------------------------------------------------------------------------------
+    def forward(self, xp, *inputs):
+        raise NotImplementedError('%s.forward' % type(self).__name__)
+
+    def backward(self, xp, *grad_outputs):
+        raise MXNetError('operator %s has no gradient' % self.name)
+
+    # -- shape and dtype rules ----------------------------------------------------------------------
+    def infer_shape(self, in_shapes):
+        """Complete unknown input shapes and return ``(in_shapes, out_shapes)``.
+
+        ``in_shapes`` holds a tuple per input, or ``None`` where unknown. The default needs every
+        input known and reads the output shapes off a forward pass on zeros; operators with
+        parameter inputs override it so that weights can take their shape from the data.
+        """
+        if any(s is None or 0 in s for s in in_shapes):
+            unknown = [n for n, s in zip(self.list_arguments(), in_shapes) if s is None or 0 in s]
+            raise MXNetError('%s: cannot infer the shape of input(s) %s from the other inputs'
+                             % (self.name, unknown))
+        dtypes = getattr(self, '_infer_dtypes', None) or [np.float32] * len(in_shapes)
+        dummy = [np.zeros(s, dtype=d) for s, d in zip(in_shapes, dtypes)]
+        outs = self.forward(np, *dummy)
+        outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+        return list(in_shapes), [tuple(o.shape) for o in outs]
+
+    def infer_type(self, in_types):
+        """Complete unknown input dtypes and return ``(in_types, out_types)`` (NumPy dtypes).
+
+        Default: unknown inputs take the first known dtype; outputs take it too.
+        """
+        known = next((t for t in in_types if t is not None), np.dtype(np.float32))
+        in_types = [known if t is None else t for t in in_types]
+        return in_types, [known] * self.num_outputs
+
+    def __repr__(self):
+        return '%s(%s)' % (self.name, ', '.join('%s=%r' % kv for kv in sorted(self.given.items())))
+
+
+def register(cls):
+    """Class decorator: register an :class:`Op` subclass under its name and aliases."""
+    if not cls.name:
+        raise TypeError('operator class %s has no name' % cls.__name__)
+    for key, spec in cls.attrs.items():
+        spec.name = key
+    for n in (cls.name,) + tuple(cls.aliases):
+        if n in OPS and OPS[n] is not cls:
+            raise ValueError('operator name %r is registered twice (%s and %s)'
+                             % (n, OPS[n].__name__, cls.__name__))
+        OPS[n] = cls
+    return cls
+
+
+def get_op(name):
+    """Look up an operator class by MXNet name or alias; the error names the closest matches."""
+    try:
+        return OPS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(OPS), n=5)
+        raise MXNetError('unknown operator %r%s' % (
+            name, '; did you mean %s?' % ', '.join(close) if close else '')) from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers shared by operator files
+
+
+def unbroadcast(xp, grad, shape):
+    """Sum ``grad`` down to ``shape`` (the gradient of NumPy broadcasting)."""
+    if grad.shape == tuple(shape):
+        return grad
+    ndiff = grad.ndim - len(shape)
+    if ndiff:
+        grad = grad.sum(axis=tuple(range(ndiff)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def normalize_axis(axis, ndim, op_name, arg='axis'):
+    """Map a possibly negative axis into ``[0, ndim)``; raise ValueError naming the operator."""
+    if not -ndim <= axis < max(ndim, 1):
+        raise ValueError('%s: %s=%d is out of range for an input of %d dimensions'
+                         % (op_name, arg, axis, ndim))
+    return axis % max(ndim, 1)
+
+
+def shape_error(op, message, *arrays):
+    """A ValueError naming the operator, the problem and every input's shape and dtype."""
+    desc = ', '.join('%s%s %s' % (name, tuple(a.shape), a.dtype)
+                     for name, a in zip(op.list_arguments(), arrays) if a is not None)
+    return ValueError('%s: %s (inputs: %s)' % (op.name, message, desc))
+
+
+def bind_call(cls, args, kwargs, is_input):
+    """Split a Python call ``op(*args, **kwargs)`` into an operator instance and its inputs.
+
+    Leading positional arguments that are inputs (``is_input``) or ``None`` fill the declared
+    ``arguments`` in order; the remaining positional arguments are attributes in declaration order
+    (MXNet's generated functions accept ``nd.transpose(x, (1, 0))``). Keyword arguments are inputs if
+    they name an input, else attributes. Returns ``(op, inputs)`` with ``inputs`` ordered as
+    ``op.list_arguments()``.
+    """
+    declared = cls.arguments
+    args = list(args)
+    pos_inputs = []
+    limit = len(args) if declared is None else len(declared)
+    while args and len(pos_inputs) < limit and (args[0] is None or is_input(args[0])):
+        pos_inputs.append(args.pop(0))
+    attrs = {}
+    named = {}
+    for key, value in kwargs.items():
+        if declared is not None and key in declared and key not in cls.attrs:
+            named[key] = value
+        else:
+            attrs[key] = value
+    free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
+    if len(args) > len(free_attrs):
+        raise TypeError('%s: too many positional arguments (%d extra: %r)'
+                        % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):]))
+    for key, value in zip(free_attrs, args):
+        attrs[key] = value
+    if declared is None:
+        pos_inputs = [x for x in pos_inputs if x is not None]
+        if 'num_args' in cls.attrs:
+            attrs.setdefault('num_args', len(pos_inputs))
+        op = cls(**attrs)
+        return op, pos_inputs
+    by_name = dict(zip(declared, pos_inputs))
+    for key, value in named.items():
+        if key in by_name and by_name[key] is not None:
+            raise TypeError('%s: input %r given twice' % (cls.name, key))
+        by_name[key] = value
+    op = cls(**attrs)
+    inputs = []
+    for key in op.list_arguments():
+        value = by_name.pop(key, None)
+        if value is None:
+            raise TypeError('%s: input %r is missing (inputs for these attributes: %s)'
+                            % (cls.name, key, op.list_arguments()))
+        if not is_input(value):
+            raise TypeError('%s: input %r must be an array, got %s'
+                            % (cls.name, key, type(value).__name__))
+        inputs.append(value)
+    extra = [k for k, v in by_name.items() if v is not None]
+    if extra:
+        raise TypeError('%s: input(s) %s given but not used with these attributes (inputs: %s)'
+                        % (cls.name, extra, op.list_arguments()))
+    return op, inputs
