@@ -38,10 +38,14 @@ def invoke(op, inputs):
             raise MXNetError('%s: inputs are on different contexts (%s and %s); move them with '
                              'as_in_context()' % (op.name, ctx, x._ctx))
         raws.append(x._data)
-    if ctx is None:
-        ctx = current_context()
-    xp = backend.get_array_module(*raws) if raws else ctx.xp
-    res = op.forward(xp, *raws)
+    if ctx is not None:
+        xp = backend.get_array_module(*raws)
+        res = op.forward(xp, *raws)
+    else:   # no array inputs (a sampler): the device is the op's ``ctx`` attribute or the default
+        ctx = _parse_ctx(getattr(op, 'ctx', None)) or current_context()
+        xp = ctx.xp
+        with ctx.device():
+            res = op.forward(xp)
     outs = list(res) if isinstance(res, (tuple, list)) else [res]
     outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
     wrapped = [NDArray(o, ctx) for o in outs]
@@ -51,6 +55,20 @@ def invoke(op, inputs):
             w._entry = (node, i)
     n = op.n_visible
     return wrapped[0] if n == 1 else wrapped[:n]
+
+
+def _parse_ctx(value):
+    """A Context from an operator's ``ctx`` attribute (``''``, ``'cpu(0)'``, ``'gpu(1)'`` or a Context)."""
+    if not value:
+        return None
+    if isinstance(value, Context):
+        return value
+    text = str(value).strip()
+    dev, _, rest = text.partition('(')
+    try:
+        return Context(dev, int(rest.rstrip(')') or 0))
+    except ValueError:
+        raise ValueError("ctx must look like 'cpu(0)' or 'gpu(1)', got %r" % (value,)) from None
 
 
 def call_op(name, *args, **kwargs):

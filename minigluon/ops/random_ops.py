@@ -1,0 +1,196 @@
+"""Random sampling operators: ``_random_uniform``, ``_random_normal``, ``_random_randint``,
+``_sample_uniform``, ``_sample_normal``, ``_sample_multinomial`` and ``_shuffle``.
+
+Semantics follow MXNet 1.9.1 (``src/operator/random/sample_op.cc``, ``multisample_op.cc``,
+``shuffle_op.cc``). The ``_random_*`` operators take no array input: they read ``shape``, ``dtype``
+and ``ctx`` from their attributes, and :func:`minigluon.ndarray.invoke` places the result on ``ctx``
+(or the current context when ``ctx`` is empty). Draws come from the per-context generator of
+:mod:`minigluon.random`, so ``minigluon.random.seed`` makes them reproducible. Sampling operators
+have no gradient with respect to their parameters (as in MXNet).
+"""
+import numpy as np
+
+from minigluon import random as _rnd
+from minigluon.ops.registry import Attr, Op, register, shape_error
+
+_FLOATS = ('None', 'float16', 'float32', 'float64')
+
+
+def _float_dtype(dtype):
+    return np.dtype('float32' if dtype in (None, 'None') else dtype)
+
+
+class _Sampler(Op):
+    """Base of the zero-input samplers: no gradient, output on the ``ctx`` attribute's device."""
+
+    arguments = ()
+    differentiable = False
+
+    def _shape(self):
+        return tuple(self.shape) if self.shape else (1,)   # MXNet's default shape is (1,)
+
+    def backward(self, xp, *grads):
+        return ()
+
+
+@register
+class RandomUniform(_Sampler):
+    """Samples from the uniform distribution on ``[low, high)``.
+
+    Output: an array of ``shape`` (default ``(1,)``) and ``dtype`` (default float32).
+    Raises ValueError when ``high < low``.
+    """
+
+    name = '_random_uniform'
+    aliases = ('uniform', 'random_uniform')
+    attrs = {'low': Attr('float', 0.0), 'high': Attr('float', 1.0), 'shape': Attr('shape', None),
+             'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def check_attrs(self):
+        if self.high < self.low:
+            raise ValueError('%s: high (%g) must be >= low (%g)' % (self.name, self.high, self.low))
+
+    def forward(self, xp):
+        return _rnd.draw_uniform(xp, self._shape(), self.low, self.high, _float_dtype(self.dtype))
+
+
+@register
+class RandomNormal(_Sampler):
+    """Samples from the normal distribution with mean ``loc`` and standard deviation ``scale``.
+
+    Output: an array of ``shape`` (default ``(1,)``) and ``dtype`` (default float32).
+    Raises ValueError when ``scale < 0``.
+    """
+
+    name = '_random_normal'
+    aliases = ('normal', 'random_normal')
+    attrs = {'loc': Attr('float', 0.0), 'scale': Attr('float', 1.0), 'shape': Attr('shape', None),
+             'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def check_attrs(self):
+        if self.scale < 0:
+            raise ValueError('%s: scale (%g) must be non-negative' % (self.name, self.scale))
+
+    def forward(self, xp):
+        return _rnd.draw_normal(xp, self._shape(), self.loc, self.scale, _float_dtype(self.dtype))
+
+
+@register
+class RandomRandint(_Sampler):
+    """Samples integers uniformly from ``[low, high)``; dtype int32 (default) or int64."""
+
+    name = '_random_randint'
+    aliases = ('random_randint',)
+    attrs = {'low': Attr('int'), 'high': Attr('int'), 'shape': Attr('shape', None),
+             'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=('None', 'int32', 'int64'))}
+
+    def check_attrs(self):
+        if self.high <= self.low:
+            raise ValueError('%s: high (%d) must be > low (%d)' % (self.name, self.high, self.low))
+
+    def forward(self, xp):
+        dtype = np.dtype('int32' if self.dtype == 'None' else self.dtype)
+        return _rnd.draw_integers(xp, self._shape(), self.low, self.high, dtype)
+
+
+class _ParamSampler(Op):
+    """Base of ``_sample_*``: one draw block of ``shape`` per element of the parameter arrays.
+
+    Output shape is ``params.shape + shape``.
+    """
+
+    differentiable = False
+
+    def _out_shape(self, param):
+        return tuple(param.shape) + tuple(self.shape or ())
+
+    def _expand(self, xp, param):
+        return param.reshape(param.shape + (1,) * len(self.shape or ()))
+
+    def backward(self, xp, *grads):
+        return (None,) * len(self.arguments)
+
+
+@register
+class SampleUniform(_ParamSampler):
+    """Uniform samples with per-element bounds ``low`` and ``high`` (same shape)."""
+
+    name = '_sample_uniform'
+    aliases = ('sample_uniform',)
+    arguments = ('low', 'high')
+    attrs = {'shape': Attr('shape', ()), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def forward(self, xp, low, high):
+        if low.shape != high.shape:
+            raise shape_error(self, 'low and high must have the same shape', low, high)
+        u = _rnd.draw_uniform(xp, self._out_shape(low), 0.0, 1.0, _float_dtype(self.dtype))
+        lo, hi = self._expand(xp, low), self._expand(xp, high)
+        return (lo + u * (hi - lo)).astype(u.dtype, copy=False)
+
+
+@register
+class SampleNormal(_ParamSampler):
+    """Normal samples with per-element ``mu`` and ``sigma`` (same shape)."""
+
+    name = '_sample_normal'
+    aliases = ('sample_normal',)
+    arguments = ('mu', 'sigma')
+    attrs = {'shape': Attr('shape', ()), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def forward(self, xp, mu, sigma):
+        if mu.shape != sigma.shape:
+            raise shape_error(self, 'mu and sigma must have the same shape', mu, sigma)
+        z = _rnd.draw_normal(xp, self._out_shape(mu), 0.0, 1.0, _float_dtype(self.dtype))
+        return (self._expand(xp, mu) + z * self._expand(xp, sigma)).astype(z.dtype, copy=False)
+
+
+@register
+class SampleMultinomial(_ParamSampler):
+    """Draw category indices from the distributions in the last axis of ``data``.
+
+    ``data`` of shape ``(..., k)`` holds probabilities (each row sums to 1); the output has shape
+    ``data.shape[:-1] + shape`` and ``dtype`` (int32 by default). With ``get_prob=True`` a second
+    output holds the log-probability of each drawn sample.
+    """
+
+    name = '_sample_multinomial'
+    aliases = ('sample_multinomial',)
+    arguments = ('data',)
+    attrs = {'shape': Attr('shape', ()), 'get_prob': Attr('bool', False),
+             'dtype': Attr('str', 'int32', choices=('float16', 'float32', 'float64', 'int32', 'uint8'))}
+
+    def check_attrs(self):
+        self.num_outputs = 2 if self.get_prob else 1
+
+    def forward(self, xp, data):
+        if data.ndim < 1 or data.shape[-1] == 0:
+            raise shape_error(self, 'data must have a non-empty last axis of probabilities', data)
+        k = data.shape[-1]
+        rows = data.reshape(-1, k).astype(np.float64)
+        cdf = xp.cumsum(rows, axis=1)
+        n = int(np.prod(self.shape)) if self.shape else 1
+        u = _rnd.draw_uniform(xp, (rows.shape[0], n), 0.0, 1.0, np.dtype(np.float64))
+        u = u * cdf[:, -1:]
+        idx = (u[:, :, None] >= cdf[:, None, :]).sum(axis=2)
+        idx = xp.minimum(idx, k - 1)
+        out_shape = data.shape[:-1] + tuple(self.shape or ()) or (1,)   # MXNet: never 0-d
+        out = idx.reshape(out_shape).astype(self.dtype)
+        if not self.get_prob:
+            return out
+        prob = xp.take_along_axis(rows, idx, axis=1)
+        return out, xp.log(prob).reshape(out_shape).astype(data.dtype)
+
+
+@register
+class Shuffle(Op):
+    """Randomly permute ``data`` along its first axis (a new array; no gradient)."""
+
+    name = '_shuffle'
+    aliases = ('shuffle',)
+    differentiable = False
+
+    def forward(self, xp, data):
+        if data.ndim == 0:
+            return data.copy()
+        perm = _rnd.draw_permutation(xp, data.shape[0])
+        return data[perm]

@@ -1,0 +1,220 @@
+"""Random number generation, as ``mxnet.random`` (MXNet 1.9.1).
+
+Each device has its own generator: a ``numpy.random.Generator`` for the CPU and a
+``cupy.random.RandomState`` per GPU. :func:`seed` resets them; :func:`generator` returns the one
+for the current device, and operators (Dropout, the ``_random_*`` samplers) and initializers draw
+from it through the ``draw_*`` helpers below, which hide the small API differences between NumPy
+and CuPy. As in MXNet, a fresh process starts from a fixed seed, so results are reproducible
+without calling :func:`seed`.
+
+The user-facing samplers (:func:`uniform`, :func:`normal`, :func:`randint`, :func:`shuffle`,
+:func:`multinomial`) run the registered operators (``_random_uniform`` ...), so they also exist
+as ``nd.<op>`` and in symbolic graphs.
+"""
+import threading
+
+import numpy as np
+
+from minigluon.context import Context
+
+_DEFAULT_SEED = 0
+_lock = threading.Lock()
+_generators = {}        # ('cpu', 0) or ('gpu', device_id) -> generator
+_seeds = {}             # same keys -> seed to use when the generator is next created
+
+
+def _check_seed(seed_state):
+    if isinstance(seed_state, bool) or not isinstance(seed_state, (int, np.integer)):
+        raise ValueError('seed: seed_state must be an int, got %r' % (seed_state,))
+    return int(seed_state)
+
+
+def seed(seed_state, ctx='all'):
+    """Seed the random number generators.
+
+    Parameters
+    ----------
+    seed_state : int
+        The seed. The same seed gives the same sequence of draws on the same device.
+    ctx : Context or 'all', default 'all'
+        Seed only that device's generator, or every device's.
+
+    Raises
+    ------
+    ValueError
+        If ``seed_state`` is not an integer or ``ctx`` is neither ``'all'`` nor a Context.
+    """
+    value = _check_seed(seed_state)
+    with _lock:
+        if isinstance(ctx, str) and ctx == 'all':
+            _generators.clear()
+            _seeds.clear()
+            _seeds['default'] = value
+            return
+        if not isinstance(ctx, Context):
+            raise ValueError("seed: ctx must be 'all' or a Context, got %r" % (ctx,))
+        key = ('gpu', ctx.device_id) if ctx.is_gpu else ('cpu', 0)
+        _generators.pop(key, None)
+        _seeds[key] = value
+
+
+def _make(key, xp):
+    value = _seeds.get(key, _seeds.get('default', _DEFAULT_SEED))
+    if key[0] == 'cpu':
+        return np.random.default_rng(value)
+    with xp.cuda.Device(key[1]):
+        return xp.random.RandomState(value)
+
+
+def generator(xp=np):
+    """The generator of the current device for array module ``xp``.
+
+    Returns a ``numpy.random.Generator`` when ``xp`` is NumPy, else the ``cupy.random.RandomState``
+    of CuPy's current device.
+    """
+    key = ('cpu', 0) if xp is np else ('gpu', xp.cuda.Device().id)
+    gen = _generators.get(key)
+    if gen is None:
+        with _lock:
+            gen = _generators.get(key)
+            if gen is None:
+                gen = _generators[key] = _make(key, xp)
+    return gen
+
+
+# ---------------------------------------------------------------------------------------------------
+# Backend-neutral draws used by operators and initializers
+
+
+def _finish(xp, sample, dtype):
+    return sample if sample.dtype == dtype else sample.astype(dtype)
+
+
+def draw_uniform(xp, shape, low=0.0, high=1.0, dtype=np.float32):
+    """An array of ``shape`` drawn uniformly from ``[low, high)`` in ``dtype``."""
+    dtype = np.dtype(dtype)
+    work = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    gen = generator(xp)
+    if xp is np:
+        u = gen.random(shape, dtype=work)
+    else:
+        u = gen.random_sample(shape, dtype=work)
+    if low != 0.0 or high != 1.0:
+        u = u * work.type(high - low) + work.type(low)
+    return _finish(xp, u, dtype)
+
+
+def draw_normal(xp, shape, loc=0.0, scale=1.0, dtype=np.float32):
+    """An array of ``shape`` drawn from ``N(loc, scale**2)`` in ``dtype``."""
+    dtype = np.dtype(dtype)
+    work = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    z = generator(xp).standard_normal(shape, dtype=work)
+    if loc != 0.0 or scale != 1.0:
+        z = z * work.type(scale) + work.type(loc)
+    return _finish(xp, z, dtype)
+
+
+def draw_integers(xp, shape, low, high, dtype=np.int32):
+    """An array of ``shape`` of integers drawn uniformly from ``[low, high)``."""
+    gen = generator(xp)
+    if xp is np:
+        return gen.integers(low, high, size=shape, dtype=np.dtype(dtype))
+    return gen.randint(low, high, size=shape, dtype=np.dtype(dtype))
+
+
+def draw_permutation(xp, n):
+    """A random permutation of ``range(n)`` (an index array)."""
+    return generator(xp).permutation(n)
+
+
+# ---------------------------------------------------------------------------------------------------
+# mxnet.random functions
+
+
+def _call(name, *args, **kwargs):
+    from minigluon.ndarray.ndarray import call_op   # local: ndarray needs the ops, ops need us
+    return call_op(name, *args, **kwargs)
+
+
+def _is_nd(x):
+    from minigluon.ndarray.ndarray import NDArray
+    return isinstance(x, NDArray)
+
+
+def _common(shape, dtype, ctx, out):
+    kw = {}
+    if shape is not None:
+        kw['shape'] = shape
+    if dtype is not None:
+        kw['dtype'] = np.dtype(dtype).name
+    if out is not None:
+        kw['out'] = out
+        kw.setdefault('shape', out.shape)
+        ctx = ctx or out.context
+    return kw, ctx
+
+
+def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Samples from ``U[low, high)``.
+
+    Parameters
+    ----------
+    low, high : float or NDArray
+        Bounds. NDArrays (same shape) give one block of ``shape`` samples per element, output
+        shape ``low.shape + shape``.
+    shape : int or tuple of int, optional
+        Output shape for scalar bounds (default ``(1,)``).
+    dtype : {'float16', 'float32', 'float64'}, default float32
+    ctx : Context, optional
+        Device of the result (default: the current context); ignored for NDArray bounds.
+    out : NDArray, optional
+        Write the result here.
+    """
+    kw, ctx = _common(shape, dtype, ctx, out)
+    if _is_nd(low) or _is_nd(high):
+        return _call('_sample_uniform', low, high, **kw)
+    return _call('_random_uniform', low=low, high=high, ctx=str(ctx) if ctx else '', **kw)
+
+
+def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Samples from ``N(loc, scale**2)``; arguments as in :func:`uniform`."""
+    kw, ctx = _common(shape, dtype, ctx, out)
+    if _is_nd(loc) or _is_nd(scale):
+        return _call('_sample_normal', loc, scale, **kw)
+    return _call('_random_normal', loc=loc, scale=scale, ctx=str(ctx) if ctx else '', **kw)
+
+
+def randn(*shape, **kwargs):
+    """Standard normal samples of the given shape: ``randn(2, 3)``."""
+    return normal(kwargs.pop('loc', 0), kwargs.pop('scale', 1), shape or None, **kwargs)
+
+
+def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Integers drawn uniformly from ``[low, high)``; dtype int32 (default) or int64.
+
+    Raises
+    ------
+    ValueError
+        If ``high <= low``.
+    """
+    kw, ctx = _common(shape, dtype, ctx, out)
+    return _call('_random_randint', low=low, high=high, ctx=str(ctx) if ctx else '', **kw)
+
+
+def shuffle(data, **kwargs):
+    """A copy of ``data`` randomly permuted along its first axis."""
+    return _call('_shuffle', data, **kwargs)
+
+
+def multinomial(data, shape=None, get_prob=False, out=None, dtype='int32', **kwargs):
+    """Draw indices from the categorical distributions in the last axis of ``data``.
+
+    Returns an NDArray of shape ``data.shape[:-1] + shape`` (and, with ``get_prob=True``, a second
+    NDArray of the samples' log-probabilities).
+    """
+    kw = {'get_prob': get_prob, 'dtype': dtype}
+    if shape is not None:
+        kw['shape'] = shape
+    if out is not None:
+        kw['out'] = out
+    return _call('_sample_multinomial', data, **kw)
