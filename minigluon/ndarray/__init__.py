@@ -30,7 +30,7 @@ def _populate(namespace):
 _populate(globals())
 
 try:  # file I/O lives in serialization (written separately); optional until present
-    from minigluon.serialization import load, save  # noqa: F401
+    from minigluon.serialization import load, load_frombuffer, save  # noqa: F401
 except ImportError:  # pragma: no cover
     pass
 

@@ -1,0 +1,324 @@
+"""MXNet's binary ``.params`` format (``nd.save`` / ``nd.load``), read defensively and written atomically.
+
+Layout (MXNet 1.9.1, ``src/ndarray/ndarray.cc``; all integers little-endian, no padding)::
+
+    file    := u64 0x112 | u64 0 | u64 n_arrays | array * n_arrays
+               | u64 n_names | (u64 length | UTF-8 bytes) * n_names        (n_names is 0 or n_arrays)
+    array   := u32 magic | ...
+      V2 0xF993FAC9: i32 stype | [sparse: shape storage_shape] | shape | i32 dev_type | i32 dev_id
+                     | i32 type_flag | [sparse: (i32 aux_type | shape aux_shape) * n_aux] | data | [aux data]
+      V3 0xF993FACA: as V2, dense only, written in NumPy-shape mode: ndim 0 is a scalar
+      V1 0xF993FAC8: shape | dev_type | dev_id | type_flag | data                (no storage type)
+      V0 (no magic): the u32 is ndim, then ndim u32 dims | dev_type | dev_id | type_flag | data
+    shape   := i32 ndim | i64 dim * ndim
+
+In legacy mode a V2 array of ndim 0 is a "none" array (no data follows); it loads as ``None``.
+Sparse arrays (row_sparse, csr) are converted to dense NDArrays on load; minigluon writes dense only.
+
+Safety: nothing is unpickled or evaluated. Every count, dimension and length is checked against the
+bytes that remain before anything is allocated, so a corrupt or hostile file raises
+:class:`~minigluon.base.MXNetFormatError` naming the file, the byte offset and what was expected.
+Saves go to a temporary file in the same folder, are flushed and fsynced, then renamed over the
+target, so an interrupted save leaves the previous file intact.
+"""
+import contextlib
+import os
+import struct
+import tempfile
+
+import numpy as np
+
+from minigluon.base import MXNetFormatError
+
+LIST_MAGIC = 0x112
+V0_MAX_NDIM = 32          # a V0 header's first word is ndim; larger values mean "not a V0 file"
+MAGIC_V1, MAGIC_V2, MAGIC_V3 = 0xF993FAC8, 0xF993FAC9, 0xF993FACA
+MAX_NDIM = 32
+
+# MXNet's type flags (mshadow) <-> NumPy dtypes
+TYPE_FLAGS = {0: np.float32, 1: np.float64, 2: np.float16, 3: np.uint8, 4: np.int32, 5: np.int8,
+              6: np.int64, 7: np.bool_, 8: np.int16, 9: np.uint16, 10: np.uint32, 11: np.uint64}
+DTYPE_TO_FLAG = {np.dtype(v): k for k, v in TYPE_FLAGS.items()}
+_BFLOAT16 = 12
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode='wb'):
+    """Open a temporary file beside ``path`` for writing; on success fsync it and rename it to ``path``.
+
+    If the body raises, the temporary file is removed and ``path`` is untouched.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing
+
+
+def _encode_array(arr):
+    """Bytes of one dense array in V2 layout (V3 for a 0-d array, which legacy V2 cannot express)."""
+    arr = np.asarray(arr, order="C")   # (ascontiguousarray would turn a 0-d array into 1-d)
+    if arr.dtype not in DTYPE_TO_FLAG:
+        raise TypeError('save: dtype %s cannot be stored in the .params format (supported: %s)'
+                        % (arr.dtype, ', '.join(sorted(np.dtype(t).name for t in TYPE_FLAGS.values()))))
+    magic = MAGIC_V3 if arr.ndim == 0 else MAGIC_V2
+    parts = [struct.pack('<Ii', magic, 0), struct.pack('<i', arr.ndim),
+             struct.pack('<%dq' % arr.ndim, *arr.shape), struct.pack('<iii', 1, 0, DTYPE_TO_FLAG[arr.dtype]),
+             arr.astype(arr.dtype.newbyteorder('<'), copy=False).tobytes()]
+    return b''.join(parts)
+
+
+def dumps(data):
+    """Serialise an NDArray, a list of NDArrays or a dict ``str -> NDArray`` to ``.params`` bytes."""
+    from minigluon.ndarray import NDArray
+    if isinstance(data, NDArray):
+        data = [data]
+    if isinstance(data, dict):
+        for key in data:
+            if not isinstance(key, str):
+                raise TypeError('save: dict keys must be str, got %r (%s)' % (key, type(key).__name__))
+        names, arrays = list(data.keys()), list(data.values())
+    elif isinstance(data, (list, tuple)):
+        names, arrays = [], list(data)
+    else:
+        raise TypeError('save: data must be an NDArray, a list of NDArrays or a dict of str to NDArray, '
+                        'got %s' % type(data).__name__)
+    parts = [struct.pack('<QQQ', LIST_MAGIC, 0, len(arrays))]
+    for i, a in enumerate(arrays):
+        if not isinstance(a, NDArray):
+            raise TypeError('save: item %r is %s, expected an NDArray'
+                            % (names[i] if names else i, type(a).__name__))
+        parts.append(_encode_array(a.asnumpy()))
+    parts.append(struct.pack('<Q', len(names)))
+    for n in names:
+        raw = n.encode('utf-8')
+        parts.append(struct.pack('<Q', len(raw)) + raw)
+    return b''.join(parts)
+
+
+def save(fname, data):
+    """Save NDArrays to ``fname`` in MXNet's ``.params`` format, atomically.
+
+    Parameters
+    ----------
+    fname : str or path
+    data : NDArray, list of NDArray or dict of str to NDArray
+        A dict keeps its iteration order in the file; a list is stored without names.
+
+    Raises
+    ------
+    TypeError
+        For other containers, non-str keys or unsupported dtypes.
+    """
+    blob = dumps(data)
+    with atomic_write(fname) as f:
+        f.write(blob)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading
+
+
+class _Reader:
+    """Cursor over the bytes of a file; every read checks the bytes left and names the offset."""
+
+    def __init__(self, buf, source):
+        self.buf = memoryview(buf)
+        self.pos = 0
+        self.source = source
+
+    def fail(self, message, pos=None):
+        raise MXNetFormatError('%s: %s (at byte offset %d)'
+                               % (self.source, message, self.pos if pos is None else pos))
+
+    @property
+    def left(self):
+        return len(self.buf) - self.pos
+
+    def take(self, n, what):
+        if n < 0 or n > self.left:
+            self.fail('truncated: %s needs %d bytes but only %d remain' % (what, n, self.left))
+        out = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def unpack(self, fmt, what):
+        size = struct.calcsize(fmt)
+        return struct.unpack(fmt, self.take(size, what))
+
+    def shape(self, what, dim_fmt='q', ndim=None):
+        start = self.pos
+        if ndim is None:
+            ndim, = self.unpack('<i', what + ' ndim')
+        if not 0 <= ndim <= MAX_NDIM:
+            self.fail('%s has ndim %d; expected 0..%d' % (what, ndim, MAX_NDIM), start)
+        dims = self.unpack('<%d%s' % (ndim, dim_fmt), what + ' dims') if ndim else ()
+        for d in dims:
+            if d < 0:
+                self.fail('%s has a negative dimension %d (shape %s)' % (what, d, dims), start)
+        return tuple(int(d) for d in dims)
+
+    def data(self, shape, dtype, what):
+        dtype = np.dtype(dtype)
+        count = 1
+        for d in shape:
+            count *= d
+            if count * dtype.itemsize > self.left:      # checked before allocating anything
+                self.fail('%s of shape %s and dtype %s needs more bytes than the %d that remain'
+                          % (what, shape, dtype.name, self.left))
+        raw = self.take(count * dtype.itemsize, what)
+        return np.frombuffer(raw, dtype=dtype.newbyteorder('<')).astype(dtype).reshape(shape)
+
+
+def _type_flag(reader, what):
+    start = reader.pos
+    flag, = reader.unpack('<i', what + ' type flag')
+    if flag == _BFLOAT16:
+        reader.fail('%s is bfloat16, which NumPy cannot hold; convert it to float32 in MXNet first' % what,
+                    start)
+    if flag not in TYPE_FLAGS:
+        reader.fail('%s has unknown type flag %d; expected one of %s' % (what, flag, sorted(TYPE_FLAGS)), start)
+    return TYPE_FLAGS[flag]
+
+
+def _read_array(r, index):
+    what = 'array %d' % index
+    start = r.pos
+    magic, = r.unpack('<I', what + ' header')
+    if magic in (MAGIC_V2, MAGIC_V3):
+        stype, = r.unpack('<i', what + ' storage type')
+        if stype not in (0, 1, 2) or (magic == MAGIC_V3 and stype != 0):
+            r.fail('%s has unknown storage type %d' % (what, stype), start + 4)
+        sshape = r.shape(what + ' storage shape') if stype else None
+        shape = r.shape(what + ' shape')
+        if not shape and magic == MAGIC_V2:
+            return None                      # legacy "none" array: nothing follows
+        r.unpack('<ii', what + ' context')
+        dtype = _type_flag(r, what)
+        if stype == 0:
+            return r.data(shape, dtype, what + ' data')
+        n_aux = 1 if stype == 1 else 2
+        aux = []
+        for k in range(n_aux):
+            atype = _type_flag(r, '%s aux %d' % (what, k))
+            aux.append((atype, r.shape('%s aux %d shape' % (what, k))))
+        values = r.data(sshape, dtype, what + ' values')
+        aux_data = [r.data(s, t, '%s aux %d data' % (what, k)) for k, (t, s) in enumerate(aux)]
+        return _densify(r, what, stype, shape, values, aux_data, start)
+    if magic == MAGIC_V1:
+        shape = r.shape(what + ' shape')
+    elif magic <= V0_MAX_NDIM:
+        shape = r.shape(what + ' shape', dim_fmt='I', ndim=magic)
+    else:
+        r.fail('%s starts with 0x%08X, which is no NDArray magic number (expected 0x%08X)'
+               % (what, magic, MAGIC_V2), start)
+    if not shape:
+        return None
+    r.unpack('<ii', what + ' context')
+    dtype = _type_flag(r, what)
+    return r.data(shape, dtype, what + ' data')
+
+
+def _densify(r, what, stype, shape, values, aux, start):
+    """Turn row_sparse or csr storage into a dense array, validating the indices."""
+    dense = np.zeros(shape, dtype=values.dtype)
+    if stype == 1:
+        idx = aux[0].astype(np.int64).reshape(-1)
+        if len(shape) == 0 or values.shape[1:] != shape[1:] or len(idx) != values.shape[0] \
+                or (idx.size and (idx.min() < 0 or idx.max() >= shape[0])):
+            r.fail('%s: row_sparse indices or values do not fit shape %s' % (what, shape), start)
+        dense[idx] = values
+        return dense
+    indptr, cols = aux[0].astype(np.int64).reshape(-1), aux[1].astype(np.int64).reshape(-1)
+    if len(shape) != 2 or len(indptr) != shape[0] + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0) \
+            or indptr[-1] != len(cols) or len(cols) != values.size \
+            or (cols.size and (cols.min() < 0 or cols.max() >= shape[1])):
+        r.fail('%s: csr indptr/indices do not fit shape %s' % (what, shape), start)
+    rows = np.repeat(np.arange(shape[0]), np.diff(indptr))
+    dense[rows, cols] = values.reshape(-1)
+    return dense
+
+
+def loads(buf, source='<buffer>'):
+    """Parse ``.params`` bytes into a list of NumPy arrays, or a dict when the file has names."""
+    r = _Reader(buf, source)
+    magic, _reserved = r.unpack('<QQ', 'file header')
+    if magic != LIST_MAGIC:
+        r.fail('not an MXNet NDArray file: header magic 0x%X, expected 0x%X' % (magic, LIST_MAGIC), 0)
+    count, = r.unpack('<Q', 'array count')
+    if count > r.left // 4:           # every array takes at least 4 bytes
+        r.fail('array count %d is impossible for the %d bytes that remain' % (count, r.left))
+    arrays = [_read_array(r, i) for i in range(count)]
+    n_names, = r.unpack('<Q', 'name count')
+    if n_names not in (0, count):
+        r.fail('the file holds %d arrays but %d names; expected 0 or %d names' % (count, n_names, count))
+    names = []
+    for i in range(n_names):
+        length, = r.unpack('<Q', 'length of name %d' % i)
+        start = r.pos
+        raw = r.take(length, 'name %d' % i)
+        try:
+            names.append(bytes(raw).decode('utf-8'))
+        except UnicodeDecodeError:
+            r.fail('name %d is not valid UTF-8' % i, start)
+    if r.left:
+        r.fail('%d unexpected bytes after the last name' % r.left)
+    if not names:
+        return arrays
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        r.fail('duplicate names %s' % dup, 0)
+    return dict(zip(names, arrays))
+
+
+def _wrap(arrays, ctx):
+    from minigluon.ndarray import array as nd_array
+
+    def one(a):
+        return None if a is None else nd_array(a, ctx=ctx, dtype=a.dtype)
+    if isinstance(arrays, dict):
+        return {k: one(v) for k, v in arrays.items()}
+    return [one(v) for v in arrays]
+
+
+def load(fname, ctx=None):
+    """Load NDArrays saved by ``save`` (or by MXNet's ``nd.save``/``save_parameters``/``export``).
+
+    Parameters
+    ----------
+    fname : str or path
+    ctx : Context, optional
+        Where to place the arrays (default: the current context).
+
+    Returns
+    -------
+    list of NDArray, or dict of str to NDArray when the file stores names.
+    Legacy "none" arrays load as ``None``; sparse arrays load dense.
+
+    Raises
+    ------
+    MXNetFormatError
+        If the file is not a valid ``.params`` file (message names file, offset and expectation).
+    OSError
+        If the file cannot be read.
+    """
+    with open(fname, 'rb') as f:
+        buf = f.read()
+    return _wrap(loads(buf, source=str(fname)), ctx)
+
+
+def load_frombuffer(buf, ctx=None):
+    """Like :func:`load`, from bytes in memory."""
+    return _wrap(loads(buf), ctx)
