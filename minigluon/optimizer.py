@@ -1,0 +1,483 @@
+"""Optimizers: ``Optimizer`` base with a registry, SGD, NAG, Adam, AdamW, RMSProp, AdaGrad, AdaDelta,
+Adamax, Ftrl, Signum, and the ``Updater`` that a Trainer uses to keep per-parameter states.
+
+Semantics follow ``mxnet.optimizer`` (MXNet 1.9.1) and the update operators it calls
+(``sgd_mom_update``, ``adam_update``, ``rmspropalex_update``...; see MXNet's operator docs); AdamW
+follows MXNet 2.0's ``AdamW`` (bias correction folded into the rate, decoupled weight decay).
+Updates change the weight and the states in place, directly on the underlying NumPy/CuPy arrays:
+nothing is recorded by autograd. ``weight``, ``grad`` and states may be NDArrays or raw arrays.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from minigluon import backend
+from minigluon.ndarray import NDArray
+
+__all__ = ['Optimizer', 'register', 'create', 'Updater', 'get_updater', 'SGD', 'NAG', 'Adam', 'AdamW',
+           'RMSProp', 'AdaGrad', 'AdaDelta', 'Adamax', 'Ftrl', 'Signum']
+
+
+def _raw(x):
+    return x._data if isinstance(x, NDArray) else x
+
+
+def _zeros_like(weight, dtype=None):
+    """Zeros shaped like ``weight``, of the same kind (NDArray or raw array) and context."""
+    raw = _raw(weight)
+    xp = backend.get_array_module(raw)
+    z = xp.zeros(raw.shape, dtype=dtype or raw.dtype)
+    return NDArray(z, weight.context) if isinstance(weight, NDArray) else z
+
+
+def _astype_like(x, dtype):
+    raw = _raw(x).astype(dtype)
+    return NDArray(raw, x.context) if isinstance(x, NDArray) else raw
+
+
+class Optimizer:
+    """Base class of optimizers (``mxnet.optimizer.Optimizer``).
+
+    Parameters
+    ----------
+    rescale_grad : float, default 1.0
+        Gradients are multiplied by this before use (a Trainer sets ``1/batch_size``).
+    param_idx2name : dict of int to str, optional
+        Parameter names by index; names not ending in ``_weight``/``_gamma`` get ``wd_mult=0``.
+    wd : float, default 0.0
+        Weight decay (L2 coefficient).
+    clip_gradient : float, optional
+        Clip the rescaled gradient to ``[-clip_gradient, clip_gradient]``.
+    learning_rate : float, optional
+        Defaults to 0.01 (or the scheduler's ``base_lr``, which it overrides when both are given).
+    lr_scheduler : LRScheduler, optional
+        Called with ``num_update`` to give the rate of each update.
+    begin_num_update : int, default 0
+    multi_precision : bool, default False
+        Keep a float32 master copy of float16 weights and update that.
+    param_dict : dict of int to Parameter, optional
+        Per-parameter ``lr_mult``/``wd_mult`` (what a Trainer passes); takes precedence.
+    """
+
+    opt_registry = {}
+
+    def __init__(self, rescale_grad=1., param_idx2name=None, wd=0., clip_gradient=None,
+                 learning_rate=None, lr_scheduler=None, sym=None, begin_num_update=0,
+                 multi_precision=False, param_dict=None):
+        self.rescale_grad = rescale_grad
+        self.lr_scheduler = lr_scheduler
+        if lr_scheduler is None and learning_rate is None:
+            learning_rate = 0.01
+        self.lr = learning_rate
+        if lr_scheduler is not None and learning_rate is not None and lr_scheduler.base_lr != learning_rate:
+            warnings.warn('learning rate from ``lr_scheduler`` has been overwritten by ``learning_rate`` '
+                          'in optimizer.', UserWarning)
+            lr_scheduler.base_lr = learning_rate
+        self.wd = wd
+        self.lr_mult, self.wd_mult = {}, {}
+        self.begin_num_update = begin_num_update
+        self.num_update = begin_num_update
+        self._all_index_update_counts = {0: {}}
+        self._index_update_count = self._all_index_update_counts[0]
+        self.clip_gradient = clip_gradient
+        self.multi_precision = multi_precision
+        if param_idx2name is None:
+            param_idx2name = {}
+        if not isinstance(param_idx2name, dict):
+            raise TypeError('param_idx2name must be a dict of int -> parameter name, got %s'
+                            % type(param_idx2name).__name__)
+        self.idx2name = dict(param_idx2name)
+        self.sym_info = None
+        self.param_dict = dict(param_dict) if param_dict else {}
+        self.set_lr_mult({})
+        self.set_wd_mult({})
+
+    # -- registry ------------------------------------------------------------------------------
+    @staticmethod
+    def register(klass):
+        """Class decorator: make ``klass`` available to :func:`create` under its lowercase name."""
+        name = klass.__name__.lower()
+        if name in Optimizer.opt_registry:
+            warnings.warn('Optimizer %s.%s is overriding an existing optimizer %r'
+                          % (klass.__module__, klass.__name__, name), UserWarning)
+        Optimizer.opt_registry[name] = klass
+        return klass
+
+    @staticmethod
+    def create_optimizer(name, **kwargs):
+        """Instantiate the optimizer registered as ``name`` (case-insensitive).
+
+        Raises
+        ------
+        ValueError
+            If no optimizer has that name.
+        """
+        if not isinstance(name, str) or name.lower() not in Optimizer.opt_registry:
+            raise ValueError('Cannot find optimizer %r; registered optimizers: %s'
+                             % (name, ', '.join(sorted(Optimizer.opt_registry))))
+        return Optimizer.opt_registry[name.lower()](**kwargs)
+
+    # -- learning rate and multipliers ---------------------------------------------------------
+    @property
+    def learning_rate(self):
+        if self.lr_scheduler is not None:
+            return self.lr_scheduler(self.num_update)
+        return self.lr
+
+    def set_learning_rate(self, lr):
+        """Set the base rate; raises UserWarning (as MXNet does) when a scheduler owns the rate."""
+        if self.lr_scheduler is not None:
+            raise UserWarning('LRScheduler of the optimizer has already been defined. Note that '
+                              'set_learning_rate can mutate the value of the learning rate of the '
+                              'optimizer only when the LRScheduler of the optimizer is undefined.')
+        self.lr = lr
+
+    def set_lr_mult(self, args_lr_mult):
+        """Per-index or per-name learning-rate multipliers (``param_dict`` takes precedence)."""
+        self.lr_mult = dict(args_lr_mult)
+
+    def set_wd_mult(self, args_wd_mult):
+        """Per-index or per-name weight-decay multipliers; by default names not ending in
+        ``_weight`` or ``_gamma`` (biases, BatchNorm beta) get 0."""
+        self.wd_mult = {n: 0.0 for n in self.idx2name.values()
+                        if not (n.endswith('_weight') or n.endswith('_gamma'))}
+        self.wd_mult.update(args_wd_mult)
+
+    def _set_current_context(self, device_id):
+        self._index_update_count = self._all_index_update_counts.setdefault(device_id, {})
+
+    def _update_count(self, index):
+        for idx in (index if isinstance(index, (list, tuple)) else [index]):
+            count = self._index_update_count.get(idx, self.begin_num_update) + 1
+            self._index_update_count[idx] = count
+            self.num_update = max(count, self.num_update)
+
+    def _mult(self, index, table, attr):
+        if index in self.param_dict:
+            return getattr(self.param_dict[index], attr)
+        if index in table:
+            return table[index]
+        if index in self.idx2name:
+            return table.get(self.idx2name[index], 1.0)
+        return 1.0
+
+    def _get_lr(self, index):
+        lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
+        return lr * self._mult(index, self.lr_mult, 'lr_mult')
+
+    def _get_wd(self, index):
+        return self.wd * self._mult(index, self.wd_mult, 'wd_mult')
+
+    def _grad(self, xp, grad, weight=None, wd=0.0, wd_before_clip=False):
+        """``rescale_grad * grad``, clipped; ``wd * weight`` added before or after the clip as asked."""
+        g = _raw(grad) * self.rescale_grad
+        if wd_before_clip and wd:
+            g = g + wd * weight
+        if self.clip_gradient is not None and self.clip_gradient >= 0:
+            g = xp.clip(g, -self.clip_gradient, self.clip_gradient)
+        if not wd_before_clip and wd:
+            g = g + wd * weight
+        return g
+
+    # -- states and updates --------------------------------------------------------------------
+    def create_state(self, index, weight):
+        """The auxiliary state of one weight (None when the optimizer keeps none)."""
+        return None
+
+    def create_state_multi_precision(self, index, weight):
+        """As :meth:`create_state`; for a float16 weight with ``multi_precision`` returns
+        ``(float32 master copy, state of the master)``."""
+        if self.multi_precision and _raw(weight).dtype == np.float16:
+            master = _astype_like(weight, np.float32)
+            return (master, self.create_state(index, master))
+        if _raw(weight).dtype == np.float16:
+            warnings.warn('Accumulating with float16 in optimizer can lead to poor accuracy or slow '
+                          'convergence. Consider using multi_precision=True option of the optimizer')
+        return self.create_state(index, weight)
+
+    def update(self, index, weight, grad, state):
+        """Update ``weight`` in place from ``grad`` and ``state``; ``index`` keys lr/wd multipliers."""
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        w = _raw(weight)
+        self._step(backend.get_array_module(w), index, w, _raw(grad), state, lr, wd)
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        raise NotImplementedError('%s must implement _step' % type(self).__name__)
+
+    def update_multi_precision(self, index, weight, grad, state):
+        """As :meth:`update`; with ``multi_precision`` a float16 weight is updated through its
+        float32 master copy, then rounded back."""
+        if self.multi_precision and _raw(weight).dtype == np.float16:
+            master, inner = state
+            self.update(index, master, _raw(grad).astype(np.float32), inner)
+            _raw(weight)[...] = _raw(master).astype(np.float16)
+        else:
+            self.update(index, weight, grad, state)
+
+    def _state_raw(self, state):
+        if isinstance(state, (list, tuple)):
+            return [_raw(s) for s in state]
+        return _raw(state)
+
+    def __repr__(self):
+        return '%s(learning_rate=%s, wd=%s)' % (type(self).__name__, self.lr, self.wd)
+
+
+register = Optimizer.register
+create = Optimizer.create_optimizer
+
+
+@register
+class SGD(Optimizer):
+    """SGD with optional momentum: ``mom = momentum*mom - lr*(clip(rescale*g) + wd*w); w += mom``.
+
+    ``lazy_update`` (sparse gradients) is accepted and ignored: gradients are dense here.
+    """
+
+    def __init__(self, momentum=0.0, lazy_update=True, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+        self.lazy_update = lazy_update
+
+    def create_state(self, index, weight):
+        return _zeros_like(weight) if self.momentum != 0.0 else None
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g) + wd * w
+        if state is None:
+            w -= lr * g
+        else:
+            mom = _raw(state)
+            mom *= self.momentum
+            mom -= lr * g
+            w += mom
+
+
+@register
+class NAG(Optimizer):
+    """Nesterov accelerated SGD (MXNet's ``nag_mom_update``): with ``g = clip(rescale*grad)``,
+    ``w_new = w - lr*(g + wd*w) + momentum*(momentum*mom - lr*(g + wd*w))`` then
+    ``mom = momentum*mom - lr*(g + wd*w_new)``.
+
+    The momentum takes its decay term from the *updated* weight: MXNet's kernel writes the weight
+    in place before it computes the momentum, and minigluon reproduces that so trajectories match.
+    """
+
+    def __init__(self, momentum=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+
+    def create_state(self, index, weight):
+        return _zeros_like(weight) if self.momentum != 0.0 else None
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        if state is None:
+            w -= lr * (g + wd * w)
+        else:
+            mom = _raw(state)
+            w[...] = w - lr * (g + wd * w) + self.momentum * (self.momentum * mom - lr * (g + wd * w))
+            mom[...] = self.momentum * mom - lr * (g + wd * w)
+
+
+@register
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2014). The bias correction is folded into the rate, as MXNet does:
+    ``lr_t = lr*sqrt(1-beta2^t)/(1-beta1^t)``; ``g = clip(rescale*grad + wd*w)``."""
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, lazy_update=True,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.lazy_update = lazy_update
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        t = self._index_update_count[index]
+        lr = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
+        g = self._grad(xp, g, w, wd, wd_before_clip=True)
+        mean, var = self._state_raw(state)
+        mean[...] = self.beta1 * mean + (1. - self.beta1) * g
+        var[...] = self.beta2 * var + (1. - self.beta2) * g * g
+        w -= lr * mean / (xp.sqrt(var) + self.epsilon)
+
+
+@register
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2017), as MXNet 2.0's ``AdamW``:
+    ``w -= lr_t*(mean/(sqrt(var)+epsilon) + wd*w)`` with the bias-corrected ``lr_t`` of Adam and
+    ``g = clip(rescale*grad)`` (no decay in the moments)."""
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        t = self._index_update_count[index]
+        lr = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
+        g = self._grad(xp, g)
+        mean, var = self._state_raw(state)
+        mean[...] = self.beta1 * mean + (1. - self.beta1) * g
+        var[...] = self.beta2 * var + (1. - self.beta2) * g * g
+        w -= lr * (mean / (xp.sqrt(var) + self.epsilon) + wd * w)
+
+
+@register
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012) or, with ``centered=True``, Graves' 2013 variant (eq. 38-45).
+
+    ``g = clip(rescale*grad + wd*w)``; plain: ``n = (1-gamma1)*g^2 + gamma1*n``,
+    ``w -= lr*g/sqrt(n+epsilon)``; centered adds ``gbar`` and a momentum ``delta`` with ``gamma2``.
+    ``clip_weights`` clips the weights after the update.
+    """
+
+    def __init__(self, learning_rate=0.001, gamma1=0.9, gamma2=0.9, epsilon=1e-8, centered=False,
+                 clip_weights=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.gamma1, self.gamma2, self.epsilon = gamma1, gamma2, epsilon
+        self.centered, self.clip_weights = centered, clip_weights
+
+    def create_state(self, index, weight):
+        if self.centered:
+            return (_zeros_like(weight), _zeros_like(weight), _zeros_like(weight))
+        return (_zeros_like(weight),)
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g, w, wd, wd_before_clip=True)
+        st = self._state_raw(state)
+        n = st[0]
+        n[...] = (1. - self.gamma1) * g * g + self.gamma1 * n
+        if self.centered:
+            gbar, delta = st[1], st[2]
+            gbar[...] = (1. - self.gamma1) * g + self.gamma1 * gbar
+            delta[...] = self.gamma2 * delta - lr * g / xp.sqrt(n - gbar * gbar + self.epsilon)
+            w += delta
+        else:
+            w -= lr * g / xp.sqrt(n + self.epsilon)
+        if self.clip_weights:
+            w[...] = xp.clip(w, -self.clip_weights, self.clip_weights)
+
+
+@register
+class AdaGrad(Optimizer):
+    """AdaGrad (Duchi et al. 2011): ``h += g^2; w -= lr*(g/sqrt(h+eps) + wd*w)``, ``g = clip(rescale*grad)``."""
+
+    def __init__(self, eps=1e-7, **kwargs):
+        super().__init__(**kwargs)
+        self.float_stable_eps = eps
+
+    def create_state(self, index, weight):
+        return _zeros_like(weight)
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        hist = _raw(state)
+        hist += g * g
+        w -= lr * (g / xp.sqrt(hist + self.float_stable_eps) + wd * w)
+
+
+@register
+class AdaDelta(Optimizer):
+    """AdaDelta (Zeiler 2012); uses no learning rate: ``w -= delta + wd*w``."""
+
+    def __init__(self, rho=0.90, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        acc_g, acc_delta = self._state_raw(state)
+        acc_g[...] = self.rho * acc_g + (1. - self.rho) * g * g
+        delta = xp.sqrt(acc_delta + self.epsilon) / xp.sqrt(acc_g + self.epsilon) * g
+        acc_delta[...] = self.rho * acc_delta + (1. - self.rho) * delta * delta
+        w -= delta + wd * w
+
+
+@register
+class Adamax(Optimizer):
+    """Adamax, the infinity-norm Adam (Kingma & Ba 2014, section 7): ``lr_t = lr/(1-beta1^t)``,
+    ``u = max(beta2*u, |g|)``, ``w -= lr_t*m/u`` with ``g = clip(rescale*grad + wd*w)``."""
+
+    def __init__(self, learning_rate=0.002, beta1=0.9, beta2=0.999, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2 = beta1, beta2
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        lr = lr / (1. - self.beta1 ** self._index_update_count[index])
+        g = self._grad(xp, g, w, wd, wd_before_clip=True)
+        m, u = self._state_raw(state)
+        m[...] = self.beta1 * m + (1. - self.beta1) * g
+        u[...] = xp.maximum(self.beta2 * u, xp.abs(g))
+        w -= lr * m / u
+
+
+@register
+class Ftrl(Optimizer):
+    """FTRL-proximal (McMahan et al. 2013), MXNet's ``ftrl_update``: with ``g = clip(rescale*grad)``,
+    ``z += g - (sqrt(n+g^2)-sqrt(n))*w/lr; n += g^2;
+    w = (sign(z)*lamda1 - z)/((beta+sqrt(n))/lr + wd)`` where ``|z| > lamda1``, else 0."""
+
+    def __init__(self, lamda1=0.01, learning_rate=0.1, beta=1, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.lamda1, self.beta = lamda1, beta
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))   # z, n
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        z, n = self._state_raw(state)
+        z += g - (xp.sqrt(n + g * g) - xp.sqrt(n)) * w / lr
+        n += g * g
+        w[...] = ((xp.sign(z) * self.lamda1 - z) / ((self.beta + xp.sqrt(n)) / lr + wd)
+                  * (xp.abs(z) > self.lamda1))
+
+
+@register
+class Signum(Optimizer):
+    """Signum / signSGD (Bernstein et al. 2018): with momentum,
+    ``mom = momentum*mom - (1-momentum)*(clip(rescale*grad) + wd*w)``,
+    ``w = (1 - lr*wd_lh)*w + lr*sign(mom)``; without, ``w = (1-lr*wd)*w - lr*sign(grad)``."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, wd_lh=0.0, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum, self.wd_lh = momentum, wd_lh
+
+    def create_state(self, index, weight):
+        return _zeros_like(weight) if self.momentum != 0.0 else None
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        if state is None:
+            w[...] = (1. - lr * wd) * w - lr * xp.sign(g)
+            return
+        mom = _raw(state)
+        mom[...] = self.momentum * mom - (1. - self.momentum) * (g + wd * w)
+        w[...] = (1. - lr * self.wd_lh) * w + lr * xp.sign(mom)
+
+
+class Updater:
+    """Applies an optimizer to indexed weights, creating each weight's state on first use
+    (``mxnet.optimizer.Updater``). ``states`` maps index to state."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.states = {}
+        self.states_synced = {}
+
+    def __call__(self, index, grad, weight):
+        if index not in self.states:
+            self.states[index] = self.optimizer.create_state_multi_precision(index, weight)
+            self.states_synced[index] = True
+        self.optimizer.update_multi_precision(index, weight, grad, self.states[index])
+
+
+def get_updater(optimizer):
+    """An :class:`Updater` for ``optimizer``."""
+    return Updater(optimizer)

@@ -1,0 +1,107 @@
+"""Optimizers against 10-step trajectories recorded from MXNet 1.9.1 (tools/gen_layers_fixtures.py)."""
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from minigluon import nd
+from minigluon import optimizer as opt
+from minigluon.lr_scheduler import FactorScheduler
+from minigluon.test_utils import assert_almost_equal
+
+FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'layers')
+with open(os.path.join(FIX, 'optimizer.json')) as _f:
+    META = json.load(_f)
+DATA = np.load(os.path.join(FIX, 'optimizer.npz'))
+
+
+def _run(optim, dtype, steps=10):
+    w = nd.array(DATA['w0'], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        state = optim.create_state_multi_precision(0, w)
+    traj = []
+    for k in range(steps):
+        g64 = 2.0 * (w.asnumpy().astype(np.float64) - 1.0) + DATA['noise'][k]
+        optim.update_multi_precision(0, w, nd.array(g64, dtype=dtype), state)
+        traj.append(w.asnumpy().astype(np.float32))
+    return np.stack(traj)
+
+
+@pytest.mark.parametrize('i', range(len(META['configs'])),
+                         ids=['%s-%d' % (c[0], i) for i, c in enumerate(META['configs'])])
+def test_trajectory_matches_mxnet(i):
+    name, kwargs, dtype = META['configs'][i]
+    traj = _run(opt.create(name, **kwargs), dtype)
+    tol = 2e-3 if dtype == 'float16' else 2e-5
+    assert_almost_equal(traj, DATA['traj_%d' % i], rtol=tol, atol=tol)
+
+
+def test_adamw_matches_mxnet_adamw_update():
+    kw = META['adamw']
+    traj = _run(opt.create('adamw', **kw), 'float32')
+    assert_almost_equal(traj, DATA['traj_adamw'], rtol=2e-5, atol=2e-5)
+
+
+def test_registry_and_errors():
+    assert isinstance(opt.create('SGD', learning_rate=0.5), opt.SGD)
+    assert opt.create('adam').learning_rate == 0.001
+    assert opt.Optimizer().learning_rate == 0.01
+    with pytest.raises(ValueError, match='Cannot find optimizer'):
+        opt.create('nosuch')
+
+    @opt.register
+    class MyOpt(opt.SGD):
+        pass
+    assert isinstance(opt.create('myopt'), MyOpt)
+    del opt.Optimizer.opt_registry['myopt']
+
+
+def test_lr_wd_mult_and_param_dict():
+    o = opt.SGD(learning_rate=1.0, wd=0.1, param_idx2name={0: 'fc_weight', 1: 'fc_bias'})
+    assert o._get_wd(0) == pytest.approx(0.1) and o._get_wd(1) == 0.0   # biases get no decay
+    o.set_lr_mult({'fc_weight': 0.5})
+    assert o._get_lr(0) == 0.5 and o._get_lr(1) == 1.0
+
+    class P:
+        lr_mult, wd_mult = 0.25, 2.0
+    o = opt.SGD(learning_rate=1.0, wd=0.1, param_dict={0: P()})
+    assert o._get_lr(0) == 0.25 and o._get_wd(0) == pytest.approx(0.2)
+    # plain SGD step with the multipliers: w -= lr*(g + wd*w)
+    w, g = nd.array([1.0, 2.0]), nd.array([0.5, -0.5])
+    o.update(0, w, g, o.create_state(0, w))
+    assert_almost_equal(w, np.array([1.0, 2.0]) - 0.25 * (np.array([0.5, -0.5]) + 0.2 * np.array([1.0, 2.0])))
+
+
+def test_scheduler_and_num_update():
+    sched = FactorScheduler(step=2, factor=0.5, base_lr=1.0)
+    o = opt.SGD(lr_scheduler=sched)
+    w = nd.array([0.0])
+    lrs = []
+    for _ in range(5):
+        lrs.append(o.learning_rate)
+        o.update(0, w, nd.array([1.0]), None)
+    assert o.num_update == 5
+    assert lrs == [1.0, 1.0, 1.0, 0.5, 0.5]
+    with pytest.raises(UserWarning):
+        o.set_learning_rate(0.1)
+    with pytest.warns(UserWarning, match='overwritten'):
+        opt.SGD(learning_rate=0.3, lr_scheduler=FactorScheduler(step=2, base_lr=1.0))
+
+
+def test_raw_numpy_arrays_and_updater():
+    w = np.ones(3, dtype=np.float32)
+    o = opt.Adam(learning_rate=0.1)
+    upd = opt.get_updater(o)
+    upd(0, np.full(3, 2.0, np.float32), w)
+    # first Adam step moves each weight by lr (bias-corrected mean/sqrt(var) == sign(g))
+    assert_almost_equal(w, np.full(3, 0.9, np.float32), rtol=1e-5, atol=1e-6)
+    assert isinstance(upd.states[0][0], np.ndarray)
+
+
+def test_float16_without_multi_precision_warns():
+    w = nd.array([1.0, 2.0], dtype='float16')
+    with pytest.warns(UserWarning, match='multi_precision'):
+        opt.SGD(momentum=0.9).create_state_multi_precision(0, w)

@@ -1,0 +1,117 @@
+"""Golden fixtures for optimizers, lr schedulers, metrics and gluon.nn layers, recorded from MXNet 1.9.1.
+
+Run in the MXNet venv (never imported by minigluon or its tests)::
+
+    /opt/mxvenv/bin/python tools/gen_layers_fixtures.py [optimizer lr_scheduler metric layers]
+
+Writes small files under ``tests/fixtures/layers/``. Inputs are drawn from fixed NumPy seeds and
+stored next to the outputs, so the tests replay exactly what MXNet saw.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+import mxnet as mx
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'layers')
+
+# (name, create() kwargs, weight dtype); every config runs 10 steps on the same problem.
+OPT_CONFIGS = [
+    ('sgd', {'learning_rate': 0.1}, 'float32'),
+    ('sgd', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'rescale_grad': 0.5,
+             'clip_gradient': 0.6}, 'float32'),
+    ('sgd', {'learning_rate': 0.1, 'momentum': 0.9, 'multi_precision': True}, 'float16'),
+    ('nag', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'clip_gradient': 0.6}, 'float32'),
+    ('nag', {'learning_rate': 0.1, 'wd': 0.01}, 'float32'),
+    ('adam', {'learning_rate': 0.05}, 'float32'),
+    ('adam', {'learning_rate': 0.05, 'wd': 0.01, 'rescale_grad': 0.5, 'clip_gradient': 0.6,
+              'beta1': 0.8, 'beta2': 0.99, 'epsilon': 1e-6}, 'float32'),
+    ('adam', {'learning_rate': 0.05, 'multi_precision': True}, 'float16'),
+    ('rmsprop', {'learning_rate': 0.01, 'wd': 0.01, 'clip_gradient': 0.6}, 'float32'),
+    ('rmsprop', {'learning_rate': 0.01, 'centered': True, 'gamma2': 0.8, 'clip_weights': 0.9},
+     'float32'),
+    ('adagrad', {'learning_rate': 0.1, 'wd': 0.01, 'clip_gradient': 0.6}, 'float32'),
+    ('adadelta', {'rho': 0.8, 'wd': 0.01, 'rescale_grad': 0.5, 'clip_gradient': 0.6}, 'float32'),
+    ('adamax', {'learning_rate': 0.05, 'wd': 0.01, 'clip_gradient': 0.6}, 'float32'),
+    ('ftrl', {'learning_rate': 0.1, 'lamda1': 0.05, 'beta': 0.5, 'wd': 0.01, 'clip_gradient': 0.6},
+     'float32'),
+    ('signum', {'learning_rate': 0.01, 'momentum': 0.8, 'wd': 0.01, 'wd_lh': 0.02,
+                'clip_gradient': 0.6}, 'float32'),
+    ('signum', {'learning_rate': 0.01, 'momentum': 0.0, 'wd': 0.01}, 'float32'),
+]
+
+
+def _grad_fn(w, k, rng_grads):
+    """The fixed problem: gradient of ||w - 1||^2 plus a per-step perturbation."""
+    return 2.0 * (w - 1.0) + rng_grads[k]
+
+
+def gen_optimizer():
+    rng = np.random.RandomState(42)
+    w0 = rng.uniform(-1, 1, (3, 4))
+    noise = rng.normal(0, 0.5, (10, 3, 4))
+    out = {'w0': w0, 'noise': noise}
+    for i, (name, kw, dtype) in enumerate(OPT_CONFIGS):
+        opt = mx.optimizer.create(name, **kw)
+        w = mx.nd.array(w0, dtype=dtype)
+        state = opt.create_state_multi_precision(0, w)
+        traj = []
+        for k in range(10):
+            g = mx.nd.array(_grad_fn(w.asnumpy().astype(np.float64), k, noise), dtype=dtype)
+            opt.update_multi_precision(0, w, g, state)
+            traj.append(w.asnumpy().astype(np.float32))
+        out['traj_%d' % i] = np.stack(traj)
+    # AdamW is not an MXNet 1.9.1 optimizer; minigluon follows MXNet 2.0's AdamW, which calls the
+    # 1.9.1 operator adamw_update with the bias-corrected rate as eta and lr=1.
+    w = mx.nd.array(w0)
+    mean, var = mx.nd.zeros(w.shape), mx.nd.zeros(w.shape)
+    traj = []
+    lr, b1, b2, eps, wd = 0.05, 0.9, 0.999, 1e-8, 0.1
+    for k in range(10):
+        g = mx.nd.array(_grad_fn(w.asnumpy().astype(np.float64), k, noise))
+        t = k + 1
+        eta = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        mx.nd.contrib.adamw_update(w, g, mean, var, mx.nd.array([1.0]), out=w, lr=1.0, eta=eta,
+                                   beta1=b1, beta2=b2, epsilon=eps, wd=wd)
+        traj.append(w.asnumpy().astype(np.float32))
+    out['traj_adamw'] = np.stack(traj)
+    np.savez_compressed(os.path.join(OUT, 'optimizer.npz'), **out)
+    with open(os.path.join(OUT, 'optimizer.json'), 'w') as f:
+        json.dump({'configs': OPT_CONFIGS,
+                   'adamw': {'learning_rate': lr, 'beta1': b1, 'beta2': b2, 'epsilon': eps,
+                             'wd': wd}}, f, indent=1)
+
+
+LR_CONFIGS = [
+    ('FactorScheduler', {'step': 3, 'factor': 0.5, 'base_lr': 1.0}),
+    ('FactorScheduler', {'step': 2, 'factor': 0.1, 'base_lr': 1.0, 'stop_factor_lr': 1e-3,
+                         'warmup_steps': 3, 'warmup_begin_lr': 0.1}),
+    ('MultiFactorScheduler', {'step': [2, 5, 9], 'factor': 0.5, 'base_lr': 0.8}),
+    ('MultiFactorScheduler', {'step': [4, 7], 'factor': 0.3, 'base_lr': 0.8, 'warmup_steps': 3,
+                              'warmup_mode': 'constant', 'warmup_begin_lr': 0.2}),
+    ('PolyScheduler', {'max_update': 10, 'base_lr': 1.0, 'pwr': 2}),
+    ('PolyScheduler', {'max_update': 10, 'base_lr': 1.0, 'pwr': 1.5, 'final_lr': 0.1,
+                       'warmup_steps': 4, 'warmup_begin_lr': 0.2}),
+    ('CosineScheduler', {'max_update': 10, 'base_lr': 1.0}),
+    ('CosineScheduler', {'max_update': 12, 'base_lr': 0.5, 'final_lr': 0.05, 'warmup_steps': 3}),
+]
+
+
+def gen_lr_scheduler():
+    res = []
+    for name, kw in LR_CONFIGS:
+        sched = getattr(mx.lr_scheduler, name)(**kw)
+        res.append({'name': name, 'kwargs': kw, 'lrs': [float(sched(n)) for n in range(15)]})
+    with open(os.path.join(OUT, 'lr_scheduler.json'), 'w') as f:
+        json.dump(res, f, indent=1)
+
+
+SECTIONS = {'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler}
+
+if __name__ == '__main__':
+    os.makedirs(OUT, exist_ok=True)
+    for sec in (sys.argv[1:] or list(SECTIONS)):
+        SECTIONS[sec]()
+        print('wrote', sec)
