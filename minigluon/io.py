@@ -1,0 +1,108 @@
+"""``mx.io.NDArrayIter``: batches over in-memory arrays, as in MXNet 1.x's Module-era data API."""
+from collections import namedtuple
+
+import numpy as np
+
+from minigluon import ndarray as nd
+
+DataDesc = namedtuple('DataDesc', ['name', 'shape'])
+
+
+class DataBatch:
+    """One batch: ``data`` and ``label`` are lists of NDArrays; ``pad`` counts filler samples."""
+
+    def __init__(self, data, label=None, pad=0, index=None):
+        self.data = data
+        self.label = label
+        self.pad = pad
+        self.index = index
+
+
+def _as_named_list(value, default_name):
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, (list, tuple)):
+        return [('%s%s' % (default_name, '' if len(value) == 1 else '_%d' % i), v) for i, v in enumerate(value)]
+    return [(default_name, value)]
+
+
+class NDArrayIter:
+    """Iterate over NDArrays/NumPy arrays in batches.
+
+    Parameters
+    ----------
+    data, label : array, list of arrays or dict of name -> array
+        First dimension is the sample axis; all must have the same length.
+    batch_size : int
+    shuffle : bool
+    last_batch_handle : {'pad', 'discard', 'roll_over'}
+        'pad' fills the last batch from the start and reports ``pad``; 'discard' drops it;
+        'roll_over' carries the remainder into the next epoch.
+    data_name, label_name : str
+
+    Raises
+    ------
+    ValueError
+        If lengths differ, the batch size is not positive, or last_batch_handle is unknown.
+    """
+
+    def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle='pad',
+                 data_name='data', label_name='softmax_label'):
+        if int(batch_size) <= 0:
+            raise ValueError('NDArrayIter: batch_size must be a positive int, got %r' % (batch_size,))
+        if last_batch_handle not in ('pad', 'discard', 'roll_over'):
+            raise ValueError("NDArrayIter: last_batch_handle must be 'pad', 'discard' or 'roll_over', got %r"
+                             % (last_batch_handle,))
+        self.data = [(k, np.asarray(v.asnumpy() if isinstance(v, nd.NDArray) else v))
+                     for k, v in _as_named_list(data, data_name)]
+        self.label = [(k, np.asarray(v.asnumpy() if isinstance(v, nd.NDArray) else v))
+                      for k, v in _as_named_list(label, label_name)]
+        lengths = {len(v) for _, v in self.data + self.label}
+        if len(lengths) != 1:
+            raise ValueError('NDArrayIter: data and label must have the same number of samples, got %s'
+                             % sorted(lengths))
+        self.num_data = lengths.pop()
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.last_batch_handle = last_batch_handle
+        self._carry = np.zeros(0, dtype=np.int64)
+        self.reset()
+
+    @property
+    def provide_data(self):
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:]) for k, v in self.data]
+
+    @property
+    def provide_label(self):
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:]) for k, v in self.label]
+
+    def reset(self):
+        order = np.random.permutation(self.num_data) if self.shuffle else np.arange(self.num_data)
+        self._order = np.concatenate([self._carry, order])
+        self._carry = np.zeros(0, dtype=np.int64)
+        self._cursor = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        start, n = self._cursor, len(self._order)
+        if start >= n:
+            raise StopIteration
+        idx = self._order[start:start + self.batch_size]
+        pad = self.batch_size - len(idx)
+        if pad:
+            if self.last_batch_handle == 'discard':
+                raise StopIteration
+            if self.last_batch_handle == 'roll_over':
+                self._carry = idx
+                self._cursor = n
+                raise StopIteration
+            idx = np.concatenate([idx, self._order[:pad]])
+        self._cursor += self.batch_size
+        return DataBatch([nd.array(v[idx], dtype=v.dtype) for _, v in self.data],
+                         [nd.array(v[idx], dtype=v.dtype) for _, v in self.label], pad=pad, index=idx)
+
+    next = __next__
