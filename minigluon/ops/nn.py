@@ -1,0 +1,577 @@
+"""Neural-network layer operators: FullyConnected, activations, softmax family, Dropout, Embedding,
+and the Module-era output/loss heads (SoftmaxOutput, MakeLoss, the regression outputs).
+
+Semantics, names, attributes and defaults follow the MXNet 1.9.1 operator reference
+(``mxnet.ndarray.FullyConnected`` ...). float16 inputs are computed in float32 internally and cast
+back, so that no NaN or inf appears from finite input.
+"""
+import math
+
+import numpy as np
+
+from minigluon import autograd, backend
+from minigluon.base import MXNetError
+from minigluon.ops._special import erf
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error, unbroadcast
+
+
+def _f32(x):
+    """float16 -> float32 for the arithmetic (returns other dtypes unchanged)."""
+    return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
+def _generator(xp):
+    from minigluon import random as _random
+    return _random.generator(xp)
+
+
+def _softmax(xp, z, axis):
+    """Numerically stable softmax of ``z`` along ``axis`` (rows of -inf give zeros)."""
+    m = z.max(axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    e = xp.exp(z - m)
+    s = e.sum(axis=axis, keepdims=True)
+    return e / xp.where(s == 0, 1, s)
+
+
+def _log_softmax(xp, z, axis):
+    m = z.max(axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    s = xp.exp(z - m).sum(axis=axis, keepdims=True)
+    return z - m - xp.log(xp.where(s == 0, 1, s))
+
+
+# ---------------------------------------------------------------------------------------------------
+# FullyConnected
+
+@register
+class FullyConnected(Op):
+    """``out = data @ weight.T + bias`` (MXNet ``FullyConnected``).
+
+    ``data`` is ``(N, ...)``: with ``flatten=True`` it is viewed as ``(N, in_units)``; with
+    ``flatten=False`` the product acts on the last axis, giving ``(..., num_hidden)``.
+    ``weight`` is ``(num_hidden, in_units)``, ``bias`` ``(num_hidden,)`` (absent if ``no_bias``).
+    """
+
+    name = 'FullyConnected'
+    arguments = ('data', 'weight', 'bias')
+    attrs = {'num_hidden': Attr('int'), 'no_bias': Attr('bool', False), 'flatten': Attr('bool', True)}
+
+    def check_attrs(self):
+        if self.num_hidden < 1:
+            raise ValueError('FullyConnected: num_hidden must be positive, got %d' % self.num_hidden)
+
+    def list_arguments(self):
+        return ['data', 'weight'] if self.no_bias else ['data', 'weight', 'bias']
+
+    def _in_units(self, shape):
+        return int(np.prod(shape[1:])) if self.flatten else shape[-1]
+
+    def forward(self, xp, data, weight, bias=None):
+        if data.ndim < (2 if self.flatten else 1):
+            raise shape_error(self, 'data must have at least %d dimension(s)' % (2 if self.flatten else 1),
+                              data, weight, bias)
+        x = data.reshape(data.shape[0], -1) if self.flatten else data
+        if weight.shape != (self.num_hidden, x.shape[-1]):
+            raise shape_error(self, 'weight must have shape (num_hidden, in_units) = %s'
+                              % ((self.num_hidden, x.shape[-1]),), data, weight, bias)
+        if bias is not None and bias.shape != (self.num_hidden,):
+            raise shape_error(self, 'bias must have shape (%d,)' % self.num_hidden, data, weight, bias)
+        self.data_shape, self.x, self.weight = data.shape, x, weight
+        out = xp.matmul(x, weight.T)
+        return out + bias if bias is not None else out
+
+    def backward(self, xp, grad):
+        g2 = grad.reshape(-1, self.num_hidden)
+        gx = xp.matmul(grad, self.weight).reshape(self.data_shape)
+        gw = xp.matmul(g2.T, self.x.reshape(-1, self.weight.shape[1]))
+        return (gx, gw) if self.no_bias else (gx, gw, g2.sum(axis=0))
+
+    def infer_shape(self, in_shapes):
+        data = in_shapes[0]
+        if data is None or (len(data) > 1 and 0 in (data[1:] if self.flatten else data[-1:])):
+            raise MXNetError('FullyConnected: the shape of data is needed to infer weight and bias')
+        in_units = self._in_units(data)
+        want = [tuple(data), (self.num_hidden, in_units)] + ([] if self.no_bias else [(self.num_hidden,)])
+        for name, got, exp in zip(self.list_arguments(), in_shapes, want):
+            if got is not None and 0 not in got and tuple(got) != exp:
+                raise MXNetError('FullyConnected: input %s has shape %s, expected %s' % (name, got, exp))
+        out = (data[0], self.num_hidden) if self.flatten else tuple(data[:-1]) + (self.num_hidden,)
+        return want, [out]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Activations
+
+def _sigmoid(xp, x):
+    return xp.exp(-xp.logaddexp(0, -x))
+
+
+_ACT = {  # act_type -> (forward f(x), derivative d(x, y))
+    'relu': (lambda xp, x: xp.maximum(x, 0), lambda xp, x, y: (x > 0).astype(x.dtype)),
+    'sigmoid': (_sigmoid, lambda xp, x, y: y * (1 - y)),
+    'tanh': (lambda xp, x: xp.tanh(x), lambda xp, x, y: 1 - y * y),
+    'softrelu': (lambda xp, x: xp.logaddexp(0, x), lambda xp, x, y: _sigmoid(xp, x)),
+    'softsign': (lambda xp, x: x / (1 + xp.abs(x)), lambda xp, x, y: 1 / (1 + xp.abs(x)) ** 2),
+}
+
+
+@register
+class Activation(Op):
+    """Element-wise activation ``act_type``: relu, sigmoid, tanh, softrelu (``log(1 + e^x)``) or
+    softsign (``x / (1 + |x|)``) (MXNet ``Activation``). Any shape; output has the input's dtype."""
+
+    name = 'Activation'
+    attrs = {'act_type': Attr('str', choices=sorted(_ACT))}
+
+    def forward(self, xp, data):
+        self.x = _f32(data)
+        self.y = _ACT[self.act_type][0](xp, self.x)
+        return self.y.astype(data.dtype, copy=False)
+
+    def backward(self, xp, grad):
+        d = _ACT[self.act_type][1](xp, self.x, self.y)
+        return ((_f32(grad) * d).astype(grad.dtype, copy=False),)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_LAMBDA = 1.0507009873554804934193349852946
+
+
+@register
+class LeakyReLU(Op):
+    """Leaky rectifiers (MXNet ``LeakyReLU``); ``x > 0`` passes unchanged except for selu/gelu.
+
+    act_type: ``leaky`` (``slope * x`` below 0), ``prelu`` (learned ``gamma``, shape ``(C,)`` on
+    axis 1 or ``(1,)``), ``elu`` (``slope * (e^x - 1)``), ``selu`` (Klambauer et al. 2017 constants),
+    ``gelu`` (``x * Phi(x)``, erf form), ``rrelu`` (random slope in ``[lower_bound, upper_bound]``
+    while training, their mean otherwise; a hidden second output holds the slopes).
+    """
+
+    name = 'LeakyReLU'
+    arguments = ('data', 'gamma')
+    attrs = {'act_type': Attr('str', 'leaky', choices=['elu', 'gelu', 'leaky', 'prelu', 'rrelu', 'selu']),
+             'slope': Attr('float', 0.25), 'lower_bound': Attr('float', 0.125),
+             'upper_bound': Attr('float', 0.334)}
+
+    def check_attrs(self):
+        if self.act_type == 'rrelu':
+            self.num_outputs, self.num_visible_outputs = 2, 1
+            if not self.lower_bound <= self.upper_bound:
+                raise ValueError('LeakyReLU: lower_bound must not exceed upper_bound (%g > %g)'
+                                 % (self.lower_bound, self.upper_bound))
+
+    def list_arguments(self):
+        return ['data', 'gamma'] if self.act_type == 'prelu' else ['data']
+
+    def _gamma(self, gamma, x):
+        if gamma.size == 1:
+            return gamma.reshape(())
+        if x.ndim < 2 or gamma.shape != (x.shape[1],):
+            raise shape_error(self, 'gamma must have shape (1,) or (channels,) matching axis 1',
+                              x, gamma)
+        return gamma.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+    def forward(self, xp, data, gamma=None):
+        x = self.x = _f32(data)
+        act = self.act_type
+        pos = x > 0
+        if act in ('leaky', 'prelu', 'rrelu'):
+            if act == 'leaky':
+                slope = self.slope
+            elif act == 'prelu':
+                self.gamma = gamma
+                slope = self._gamma(_f32(gamma), x)
+            elif autograd.is_training():
+                slope = _generator(xp).uniform(self.lower_bound, self.upper_bound, x.shape).astype(x.dtype)
+            else:
+                slope = xp.full(x.shape, (self.lower_bound + self.upper_bound) / 2, dtype=x.dtype)
+            self.deriv = xp.where(pos, 1, slope).astype(x.dtype)
+            out = (x * self.deriv).astype(data.dtype, copy=False)
+            return (out, slope.astype(data.dtype)) if act == 'rrelu' else out
+        neg = xp.minimum(x, 0)      # keeps exp() from overflowing in the branch that is not taken
+        if act == 'elu':
+            out = xp.where(pos, x, self.slope * xp.expm1(neg))
+            self.deriv = xp.where(pos, 1, self.slope * xp.exp(neg))
+        elif act == 'selu':
+            out = _SELU_LAMBDA * xp.where(pos, x, _SELU_ALPHA * xp.expm1(neg))
+            self.deriv = _SELU_LAMBDA * xp.where(pos, 1, _SELU_ALPHA * xp.exp(neg))
+        else:  # gelu
+            cdf = 0.5 * (1 + erf(xp, x / math.sqrt(2)))
+            out = x * cdf
+            self.deriv = cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return out.astype(data.dtype, copy=False)
+
+    def backward(self, xp, grad, grad_mask=None):
+        g = _f32(grad)
+        gx = (g * self.deriv).astype(grad.dtype, copy=False)
+        if self.act_type != 'prelu':
+            return (gx,)
+        gg = g * xp.where(self.x > 0, 0, self.x)
+        if self.gamma.size == 1:
+            gg = gg.sum().reshape(self.gamma.shape)
+        else:
+            gg = gg.sum(axis=tuple(i for i in range(gg.ndim) if i != 1))
+        return gx, gg.astype(self.gamma.dtype, copy=False)
+
+    def infer_shape(self, in_shapes):
+        data = in_shapes[0]
+        if data is None:
+            raise MXNetError('LeakyReLU: the shape of data is needed')
+        outs = [tuple(data)] * (2 if self.act_type == 'rrelu' else 1)
+        if self.act_type == 'prelu':
+            gamma = in_shapes[1] if in_shapes[1] is not None else (data[1],)
+            return [tuple(data), tuple(gamma)], outs
+        return [tuple(data)], outs
+
+
+# ---------------------------------------------------------------------------------------------------
+# softmax, log_softmax, softmin
+
+class _SoftmaxBase(Op):
+    """Shared code: ``kind`` is 'softmax', 'log_softmax' or 'softmin'."""
+
+    arguments = ('data', 'length')
+    attrs = {'axis': Attr('int', -1), 'temperature': Attr('float', None),
+             'dtype': Attr('str', None, choices=['float16', 'float32', 'float64']),
+             'use_length': Attr('bool', False, optional=True)}
+    kind = 'softmax'
+
+    def list_arguments(self):
+        return ['data', 'length'] if self.use_length else ['data']
+
+    def forward(self, xp, data, length=None):
+        axis = self.ax = normalize_axis(self.axis, data.ndim, self.name)
+        t = self.t = 1.0 if self.temperature is None else self.temperature
+        z = _f32(data) / t
+        if self.kind == 'softmin':
+            z = -z
+        self.mask = None
+        if self.use_length:
+            if length.shape != data.shape[:axis] + data.shape[axis + 1:]:
+                raise shape_error(self, 'length must have the shape of data without axis %d' % axis,
+                                  data, length)
+            pos = xp.arange(data.shape[axis]).reshape((-1,) + (1,) * (data.ndim - axis - 1))
+            self.mask = pos < xp.expand_dims(length.astype(np.int64), axis)
+            z = xp.where(self.mask, z, -xp.inf)
+        y = _log_softmax(xp, z, axis) if self.kind == 'log_softmax' else _softmax(xp, z, axis)
+        if self.mask is not None:
+            y = xp.where(self.mask, y, 0)
+        self.y, self.in_dtype = y, data.dtype
+        return y.astype(self.dtype or data.dtype, copy=False)
+
+    def backward(self, xp, grad, *unused):
+        g = _f32(grad).astype(self.y.dtype, copy=False)
+        if self.mask is not None:
+            g = xp.where(self.mask, g, 0)
+        if self.kind == 'log_softmax':
+            p = xp.where(self.mask, xp.exp(self.y), 0) if self.mask is not None else xp.exp(self.y)
+            gx = g - p * g.sum(axis=self.ax, keepdims=True)
+        else:
+            gx = self.y * (g - (g * self.y).sum(axis=self.ax, keepdims=True))
+            if self.kind == 'softmin':
+                gx = -gx
+        gx = (gx / self.t).astype(self.in_dtype, copy=False)
+        return (gx, None) if self.use_length else (gx,)
+
+
+@register
+class Softmax(_SoftmaxBase):
+    """``exp(x / T) / sum(exp(x / T))`` along ``axis`` (MXNet ``softmax``).
+
+    ``temperature`` T defaults to 1; ``dtype`` sets the output dtype; with ``use_length`` an
+    integer ``length`` input (data's shape without ``axis``) masks positions at or beyond it to 0.
+    """
+    name = 'softmax'
+
+
+@register
+class LogSoftmax(_SoftmaxBase):
+    """``log(softmax(x / T))`` along ``axis``, computed stably (MXNet ``log_softmax``)."""
+    name = 'log_softmax'
+    kind = 'log_softmax'
+
+
+@register
+class Softmin(_SoftmaxBase):
+    """``softmax(-x / T)`` along ``axis`` (MXNet ``softmin``)."""
+    name = 'softmin'
+    kind = 'softmin'
+
+
+@register
+class SoftmaxActivation(Op):
+    """Deprecated MXNet ``SoftmaxActivation``: softmax over all but axis 0 (``mode='instance'``) or
+    over axis 1 (``mode='channel'``)."""
+
+    name = 'SoftmaxActivation'
+    attrs = {'mode': Attr('str', 'instance', choices=['channel', 'instance'])}
+
+    def forward(self, xp, data):
+        if data.ndim < 2:
+            raise shape_error(self, 'data must have at least 2 dimensions', data)
+        z = _f32(data)
+        z = z.reshape(z.shape[0], -1) if self.mode == 'instance' else z
+        self.y = _softmax(xp, z, 1)
+        return self.y.reshape(data.shape).astype(data.dtype, copy=False)
+
+    def backward(self, xp, grad):
+        g = _f32(grad).reshape(self.y.shape)
+        gx = self.y * (g - (g * self.y).sum(axis=1, keepdims=True))
+        return (gx.reshape(grad.shape).astype(grad.dtype, copy=False),)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dropout and Embedding
+
+@register
+class Dropout(Op):
+    """Inverted dropout (MXNet ``Dropout``; Srivastava et al. 2014).
+
+    While ``autograd.is_training()`` (or always with ``mode='always'``) each element is zeroed
+    with probability ``p`` and the rest scaled by ``1 / (1 - p)``; otherwise the input passes
+    unchanged. ``axes`` lists axes along which one mask value is shared (variational dropout).
+    The mask is drawn from :func:`minigluon.random.generator`; it is a hidden second output.
+    """
+
+    name = 'Dropout'
+    attrs = {'p': Attr('float', 0.5), 'mode': Attr('str', 'training', choices=['always', 'training']),
+             'axes': Attr('shape', ()), 'cudnn_off': Attr('bool', False, optional=True)}
+    num_outputs, num_visible_outputs = 2, 1
+
+    def check_attrs(self):
+        if not 0 <= self.p <= 1:
+            raise ValueError('Dropout: p must be in [0, 1], got %g' % self.p)
+
+    def forward(self, xp, data):
+        if not (self.mode == 'always' or autograd.is_training()) or self.p == 0:
+            self.mask = None
+            return data, xp.broadcast_to(xp.ones((), dtype=data.dtype), data.shape)
+        shape = list(data.shape)
+        for a in self.axes:
+            shape[normalize_axis(a, data.ndim, self.name, 'axes')] = 1
+        if self.p >= 1:
+            mask = xp.zeros(shape, dtype=data.dtype)
+        else:
+            keep = _generator(xp).uniform(0, 1, tuple(shape)) >= self.p
+            mask = keep.astype(data.dtype) * data.dtype.type(1 / (1 - self.p))
+        self.mask = mask
+        return data * mask, xp.broadcast_to(mask, data.shape)
+
+    def backward(self, xp, grad, grad_mask=None):
+        return (grad if self.mask is None else grad * self.mask,)
+
+    def infer_shape(self, in_shapes):
+        return [tuple(in_shapes[0])], [tuple(in_shapes[0])] * 2
+
+
+@register
+class Embedding(Op):
+    """Look up rows of ``weight`` ``(input_dim, output_dim)`` by the indices in ``data`` (any shape,
+    float or int); output ``data.shape + (output_dim,)``. Indices are cast to int and clipped to
+    ``[0, input_dim - 1]`` as MXNet does. The gradient reaches ``weight`` only (dense, even with
+    ``sparse_grad=True``)."""
+
+    name = 'Embedding'
+    arguments = ('data', 'weight')
+    attrs = {'input_dim': Attr('int'), 'output_dim': Attr('int'),
+             'dtype': Attr('dtype', 'float32'), 'sparse_grad': Attr('bool', False)}
+
+    def forward(self, xp, data, weight):
+        if weight.shape != (self.input_dim, self.output_dim):
+            raise shape_error(self, 'weight must have shape (input_dim, output_dim) = %s'
+                              % ((self.input_dim, self.output_dim),), data, weight)
+        self.idx = xp.clip(data.astype(np.int64), 0, self.input_dim - 1)
+        self.wshape, self.wdtype = weight.shape, weight.dtype
+        return weight[self.idx]
+
+    def backward(self, xp, grad):
+        gw = xp.zeros(self.wshape, dtype=self.wdtype)
+        backend.scatter_add(xp, gw, self.idx.reshape(-1), grad.reshape(-1, self.output_dim))
+        return None, gw
+
+    def infer_shape(self, in_shapes):
+        if in_shapes[0] is None:
+            raise MXNetError('Embedding: the shape of data is needed')
+        return ([tuple(in_shapes[0]), (self.input_dim, self.output_dim)],
+                [tuple(in_shapes[0]) + (self.output_dim,)])
+
+    def infer_type(self, in_types):
+        return [in_types[0] or np.dtype(np.float32), np.dtype(self.dtype)], [np.dtype(self.dtype)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Output heads and losses of Module-era graphs: their backward ignores the head gradient
+
+def _normalizer(mode, label, valid, spatial=1):
+    """MXNet's ``normalization``: 'null' -> 1 (``spatial`` for multi_output), 'batch' -> number of
+    labels, 'valid' -> number of labels that count (at least 1)."""
+    if mode == 'batch':
+        return float(label.size)
+    if mode == 'valid':
+        return max(float(valid), 1.0)
+    return float(spatial)
+
+
+@register
+class SoftmaxOutput(Op):
+    """Softmax with a cross-entropy gradient (MXNet ``SoftmaxOutput``, alias ``Softmax``).
+
+    Forward is a softmax over ``data`` viewed as ``(N, -1)`` (over axis 1 with ``multi_output``,
+    over the last axis with ``preserve_shape``). Backward ignores the incoming gradient (unless
+    ``out_grad``) and returns ``(softmax - target) * grad_scale / norm``, where the target is the
+    one-hot ``label`` (smoothed by ``smooth_alpha``), rows whose label equals ``ignore_label`` get
+    zero gradient when ``use_ignore``, and ``norm`` follows ``normalization``: 'null' (1, or the
+    number of spatial positions with ``multi_output``, as MXNet does), 'batch' (number of labels),
+    'valid' (number of labels different from ``ignore_label``).
+    """
+
+    name = 'SoftmaxOutput'
+    aliases = ('Softmax',)
+    arguments = ('data', 'label')
+    attrs = {'grad_scale': Attr('float', 1.0), 'ignore_label': Attr('float', -1.0),
+             'multi_output': Attr('bool', False), 'use_ignore': Attr('bool', False),
+             'preserve_shape': Attr('bool', False),
+             'normalization': Attr('str', 'null', choices=['batch', 'null', 'valid']),
+             'out_grad': Attr('bool', False), 'smooth_alpha': Attr('float', 0.0)}
+
+    def forward(self, xp, data, label):
+        self.shape, self.dtype = data.shape, data.dtype
+        z = _f32(data)
+        if self.multi_output:
+            self.axis, want = 1, data.shape[:1] + data.shape[2:]
+        elif self.preserve_shape:
+            self.axis, want = data.ndim - 1, data.shape[:-1]
+        else:
+            z, self.axis, want = z.reshape(data.shape[0], -1), 1, data.shape[:1]
+        if label.size != int(np.prod(want)):
+            raise shape_error(self, 'label must have shape %s' % (tuple(want),), data, label)
+        self.label = label.reshape(want)
+        self.y = _softmax(xp, z, self.axis)
+        return self.y.reshape(data.shape).astype(data.dtype, copy=False)
+
+    def backward(self, xp, grad):
+        y, axis = self.y, self.axis
+        ncls = y.shape[axis]
+        lab = self.label.astype(np.int64)
+        classes = xp.arange(ncls).reshape((-1,) + (1,) * (y.ndim - axis - 1))
+        onehot = (classes == xp.expand_dims(lab, axis)).astype(y.dtype)
+        if self.smooth_alpha:
+            onehot = onehot * (1 - self.smooth_alpha) + (1 - onehot) * (self.smooth_alpha / (ncls - 1))
+        gx = y - onehot
+        keep = self.label != self.ignore_label
+        if self.use_ignore:
+            gx = gx * xp.expand_dims(keep, axis)
+        spatial = int(np.prod(y.shape[2:])) if self.multi_output else 1
+        norm = _normalizer(self.normalization, self.label, int(keep.sum()), spatial)
+        gx = gx * (self.grad_scale / norm)
+        if self.out_grad:
+            gx = gx * _f32(grad).reshape(gx.shape)
+        return gx.reshape(self.shape).astype(self.dtype, copy=False), None
+
+    def infer_shape(self, in_shapes):
+        d = in_shapes[0]
+        if d is None:
+            raise MXNetError('SoftmaxOutput: the shape of data is needed')
+        label = tuple(d[:1]) + tuple(d[2:]) if self.multi_output else tuple(d[:-1])
+        return [tuple(d), label], [tuple(d)]
+
+
+@register
+class SoftmaxCrossEntropy(Op):
+    """Sum over the batch of ``-log(softmax(data)[i, label[i]])`` (MXNet ``softmax_cross_entropy``).
+
+    ``data`` is ``(N, C)``, ``label`` ``(N,)`` class indices; the output has shape ``(1,)``.
+    """
+
+    name = 'softmax_cross_entropy'
+    arguments = ('data', 'label')
+
+    def forward(self, xp, data, label):
+        if data.ndim != 2 or label.shape != data.shape[:1]:
+            raise shape_error(self, 'expected data (N, C) and label (N,)', data, label)
+        logp = _log_softmax(xp, _f32(data), 1)
+        self.lab = label.astype(np.int64)
+        if label.size and (int(self.lab.min()) < 0 or int(self.lab.max()) >= data.shape[1]):
+            raise ValueError('softmax_cross_entropy: label values must lie in [0, %d)' % data.shape[1])
+        self.p, self.dtype = xp.exp(logp), data.dtype
+        picked = xp.take_along_axis(logp, self.lab[:, None], axis=1)
+        return (-picked.sum()).reshape(1).astype(data.dtype)
+
+    def backward(self, xp, grad):
+        onehot = (xp.arange(self.p.shape[1]) == self.lab[:, None]).astype(self.p.dtype)
+        return ((self.p - onehot) * _f32(grad).reshape(())).astype(self.dtype, copy=False), None
+
+    def infer_shape(self, in_shapes):
+        d = in_shapes[0]
+        return [tuple(d), (d[0],)], [(1,)]
+
+
+@register
+class MakeLoss(Op):
+    """Identity forward; backward ignores the head gradient and returns ``grad_scale / norm``
+    everywhere (MXNet ``MakeLoss``): norm is 1 ('null'), the batch size ('batch') or the number of
+    elements above ``valid_thresh`` ('valid')."""
+
+    name = 'MakeLoss'
+    aliases = ('make_loss',)
+    attrs = {'grad_scale': Attr('float', 1.0), 'valid_thresh': Attr('float', 0.0),
+             'normalization': Attr('str', 'null', choices=['batch', 'null', 'valid'])}
+
+    def forward(self, xp, data):
+        self.data = data
+        return data
+
+    def backward(self, xp, grad):
+        d = self.data
+        norm = {'null': 1.0, 'batch': float(d.shape[0]) if d.ndim else 1.0,
+                'valid': max(float((d > self.valid_thresh).sum()), 1.0)}[self.normalization]
+        return (xp.full(d.shape, self.grad_scale / norm, dtype=d.dtype),)
+
+
+class _Regression(Op):
+    """Shared code of the regression output heads: ``grad = f'(out, label) * grad_scale / k`` where
+    ``k = label.size / label.shape[0]`` (outputs per sample), ignoring the head gradient."""
+
+    arguments = ('data', 'label')
+    attrs = {'grad_scale': Attr('float', 1.0)}
+
+    def forward(self, xp, data, label):
+        if label.size != data.size:
+            raise shape_error(self, 'label must have as many elements as data', data, label)
+        self.out = self.transform(xp, _f32(data))
+        self.label, self.dtype = _f32(label).reshape(data.shape), data.dtype
+        return self.out.astype(data.dtype, copy=False)
+
+    def backward(self, xp, grad):
+        per_sample = self.label.size / self.label.shape[0] if self.label.ndim else 1.0
+        g = self.residual(xp, self.out - self.label) * (self.grad_scale / per_sample)
+        return g.astype(self.dtype, copy=False), None
+
+    def infer_shape(self, in_shapes):
+        d = tuple(in_shapes[0])
+        return [d, d], [d]
+
+
+@register
+class LinearRegressionOutput(_Regression):
+    """Identity forward, squared-error gradient ``out - label`` (MXNet ``LinearRegressionOutput``)."""
+    name = 'LinearRegressionOutput'
+    transform = staticmethod(lambda xp, x: x)
+    residual = staticmethod(lambda xp, r: r)
+
+
+@register
+class LogisticRegressionOutput(_Regression):
+    """Sigmoid forward, gradient ``sigmoid(x) - label`` (MXNet ``LogisticRegressionOutput``)."""
+    name = 'LogisticRegressionOutput'
+    transform = staticmethod(_sigmoid)
+    residual = staticmethod(lambda xp, r: r)
+
+
+@register
+class MAERegressionOutput(_Regression):
+    """Identity forward, gradient ``sign(out - label)`` (MXNet ``MAERegressionOutput``)."""
+    name = 'MAERegressionOutput'
+    transform = staticmethod(lambda xp, x: x)
+    residual = staticmethod(lambda xp, r: xp.sign(r))
