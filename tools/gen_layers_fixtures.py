@@ -108,7 +108,65 @@ def gen_lr_scheduler():
         json.dump(res, f, indent=1)
 
 
-SECTIONS = {'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler}
+def _metric_data():
+    rng = np.random.RandomState(7)
+    d = {}
+    for b in range(3):
+        logits = rng.normal(size=(6, 4))
+        d['probs%d' % b] = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+        d['cls%d' % b] = rng.randint(0, 4, size=6).astype(np.float64)
+        d['bin_pred%d' % b] = rng.uniform(size=(8, 2))
+        d['bin_label%d' % b] = rng.randint(0, 2, size=8).astype(np.float64)
+        d['reg_pred%d' % b] = rng.normal(size=(5,))
+        d['reg_label%d' % b] = d['reg_pred%d' % b] + rng.normal(scale=0.5, size=(5,))
+        d['seq_prob%d' % b] = rng.dirichlet(np.ones(5), size=6)
+        d['seq_label%d' % b] = rng.randint(0, 5, size=6).astype(np.float64)
+    return d
+
+
+# (metric name, kwargs, label key, pred key)
+METRIC_CONFIGS = [
+    ('acc', {}, 'cls', 'probs'),
+    ('top_k_accuracy', {'top_k': 2}, 'cls', 'probs'),
+    ('top_k_accuracy', {'top_k': 3}, 'cls', 'probs'),
+    ('f1', {}, 'bin_label', 'bin_pred'),
+    ('f1', {'average': 'micro'}, 'bin_label', 'bin_pred'),
+    ('mcc', {}, 'bin_label', 'bin_pred'),
+    ('mcc', {'average': 'micro'}, 'bin_label', 'bin_pred'),
+    ('mae', {}, 'reg_label', 'reg_pred'),
+    ('mse', {}, 'reg_label', 'reg_pred'),
+    ('rmse', {}, 'reg_label', 'reg_pred'),
+    ('ce', {}, 'cls', 'probs'),
+    ('perplexity', {'ignore_label': None}, 'cls', 'probs'),
+    ('perplexity', {'ignore_label': 2}, 'seq_label', 'seq_prob'),
+    ('pearsonr', {}, 'reg_label', 'reg_pred'),
+    ('pearsonr', {'average': 'micro'}, 'reg_label', 'reg_pred'),
+    ('loss', {}, 'reg_label', 'reg_pred'),
+]
+
+
+def gen_metric():
+    """Per config: get() after batches 0 and 1; then reset_local, batch 2: get() and get_global()."""
+    d = _metric_data()
+    res = []
+    for name, kw, lk, pk in METRIC_CONFIGS:
+        m = mx.metric.create(name, **kw)
+        for b in range(2):
+            m.update([mx.nd.array(d['%s%d' % (lk, b)])], [mx.nd.array(d['%s%d' % (pk, b)])])
+        first = m.get()
+        m.reset_local()
+        m.update([mx.nd.array(d['%s2' % lk])], [mx.nd.array(d['%s2' % pk])])
+        res.append({'metric': name, 'kwargs': kw, 'label': lk, 'pred': pk, 'get_after_2': first,
+                    'get_after_local_reset': m.get(), 'get_global': m.get_global()})
+    comp = mx.metric.create(['acc', 'ce'])
+    comp.update([mx.nd.array(d['cls0'])], [mx.nd.array(d['probs0'])])
+    res.append({'metric': 'composite', 'get': comp.get()})
+    np.savez_compressed(os.path.join(OUT, 'metric.npz'), **d)
+    with open(os.path.join(OUT, 'metric.json'), 'w') as f:
+        json.dump(res, f, indent=1)
+
+
+SECTIONS = {'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler, 'metric': gen_metric}
 
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)

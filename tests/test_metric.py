@@ -1,0 +1,104 @@
+"""Metrics against values recorded from MXNet 1.9.1, plus NumPy references and errors."""
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+from minigluon import metric, nd
+
+FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'layers')
+with open(os.path.join(FIX, 'metric.json')) as _f:
+    CASES = json.load(_f)
+DATA = np.load(os.path.join(FIX, 'metric.npz'))
+CONFIGS = [c for c in CASES if c['metric'] != 'composite']
+
+
+def _pair(case, b):
+    return [nd.array(DATA['%s%d' % (case['label'], b)])], [nd.array(DATA['%s%d' % (case['pred'], b)])]
+
+
+def _check(got, want):
+    assert got[0] == want[0]
+    assert got[1] == pytest.approx(want[1], rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize('case', CONFIGS, ids=['%s-%d' % (c['metric'], i) for i, c in enumerate(CONFIGS)])
+def test_matches_mxnet(case):
+    m = metric.create(case['metric'], **case['kwargs'])
+    for b in range(2):
+        m.update(*_pair(case, b))
+    _check(m.get(), case['get_after_2'])
+    m.reset_local()
+    m.update(*_pair(case, 2))
+    _check(m.get(), case['get_after_local_reset'])
+    if case['metric'] == 'pearsonr' and case['kwargs'].get('average') == 'micro':
+        # MXNet returns 0.0 (unfilled global sums); minigluon returns the pooled value
+        lab = np.concatenate([DATA['reg_label%d' % b] for b in range(3)])
+        pred = np.concatenate([DATA['reg_pred%d' % b] for b in range(3)])
+        _check(m.get_global(), ('pearsonr', np.corrcoef(pred, lab)[0, 1]))
+    else:
+        _check(m.get_global(), case['get_global'])
+
+
+def test_composite_matches_mxnet():
+    want = [c for c in CASES if c['metric'] == 'composite'][0]['get']
+    comp = metric.create(['acc', 'ce'])
+    comp.update([nd.array(DATA['cls0'])], [nd.array(DATA['probs0'])])
+    names, values = comp.get()
+    assert names == want[0]
+    assert values == pytest.approx(want[1], rel=1e-6)
+    assert comp.get_name_value() == list(zip(names, values))
+    assert isinstance(comp.get_metric(1), metric.CrossEntropy)
+    with pytest.raises(ValueError, match='out of range'):
+        comp.get_metric(2)
+
+
+def test_numpy_references():
+    probs, cls = DATA['probs0'], DATA['cls0']
+    acc = metric.Accuracy()
+    acc.update(nd.array(cls), nd.array(probs))       # single arrays are wrapped
+    assert acc.get()[1] == pytest.approx((probs.argmax(1) == cls).mean())
+    ce = metric.CrossEntropy()
+    ce.update([nd.array(cls)], [nd.array(probs)])
+    ref = -np.log(probs[np.arange(6), cls.astype(int)] + 1e-12).mean()
+    assert ce.get()[1] == pytest.approx(ref, rel=1e-6)
+    rmse = metric.RMSE()
+    p, l = DATA['reg_pred0'], DATA['reg_label0']
+    rmse.update([nd.array(l)], [nd.array(p)])
+    assert rmse.get()[1] == pytest.approx(np.sqrt(((p - l) ** 2).mean()), rel=1e-6)
+    loss = metric.Loss()
+    loss.update(None, [nd.array([1.0, 2.0, 3.0])])
+    assert loss.get() == ('loss', 2.0)
+
+
+def test_empty_metric_is_nan_and_reset():
+    m = metric.MAE()
+    assert m.get()[0] == 'mae' and math.isnan(m.get()[1])
+    m.update([nd.array([1.0])], [nd.array([3.0])])
+    assert m.get()[1] == 2.0
+    m.reset()
+    assert math.isnan(m.get_global()[1])
+
+
+def test_custom_metric():
+    def errs(label, pred):
+        return float((label != pred.argmax(1)).sum()), label.size
+    m = metric.create(errs)
+    m.update([nd.array([0, 1])], [nd.array([[1, 0], [1, 0]])])
+    assert m.name == 'errs' and m.get()[1] == 0.5
+    m2 = metric.np(lambda label, pred: float(np.abs(label - pred).max()))
+    m2.update([nd.array([0, 1])], [nd.array([0.5, 1.0])])
+    assert m2.name.startswith('custom(') and m2.get()[1] == 0.5
+
+
+def test_errors():
+    with pytest.raises(ValueError, match='not registered'):
+        metric.create('nosuch')
+    with pytest.raises(ValueError, match='does not match'):
+        metric.Accuracy().update([nd.array([1])], [nd.array([[0, 1]]), nd.array([[0, 1]])])
+    with pytest.raises(ValueError, match='top_k'):
+        metric.TopKAccuracy(top_k=1)
+    with pytest.raises(ValueError, match='binary'):
+        metric.F1().update([nd.array([0, 1, 2])], [nd.array(np.eye(3)[:, :2])])
