@@ -1,0 +1,223 @@
+"""Reductions: ``sum``, ``mean``, ``max``, ``min``, ``prod``, ``nansum``, ``nanprod``, ``norm``,
+``argmax``, ``argmin``, ``argmax_channel``.
+
+Semantics follow MXNet 1.9.1 legacy NDArray (``src/operator/tensor/broadcast_reduce_op*.cc``):
+
+* ``axis`` is ``None`` or ``()`` (all axes), an int or a tuple of ints; ``exclude=True`` reduces over
+  the axes *not* listed; ``keepdims=True`` keeps reduced axes with length 1.
+* A reduction over every axis without ``keepdims`` returns shape ``(1,)``, never a 0-d array.
+* Integer inputs give integer outputs (``mean`` of int32 truncates, as MXNet does).
+* ``max``/``min`` send the gradient to every element equal to the result (ties all receive it).
+* ``prod``'s gradient is the product of the other elements (exact with zeros, where MXNet's
+  ``out / x`` gives NaN); ``norm``'s gradient at a zero vector is 0 (MXNet gives NaN).
+"""
+import numpy as np
+
+from minigluon.ops.registry import Attr, Op, register
+
+
+def reduce_axes(op, ndim, axis, exclude=False):
+    """The sorted tuple of axes to reduce; raise ValueError naming the operator if out of range."""
+    if axis is None or axis == ():      # MXNet: both mean every axis, with or without exclude
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    norm = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError('%s: axis %d is out of range for an input of %d dimensions'
+                             % (op.name, a, ndim))
+        norm.append(a % ndim)
+    if len(set(norm)) != len(norm):
+        raise ValueError('%s: axis %s contains a repeated axis' % (op.name, axes))
+    if exclude:
+        return tuple(i for i in range(ndim) if i not in norm)
+    return tuple(sorted(norm))
+
+
+def _finish_shape(out, in_shape, axes, keepdims):
+    """Apply MXNet's output-shape rule: keepdims keeps ones; a full reduction gives (1,)."""
+    if keepdims:
+        return out.reshape(tuple(1 if i in axes else n for i, n in enumerate(in_shape)))
+    if out.ndim == 0:
+        return out.reshape((1,))
+    return out
+
+
+class _Reduce(Op):
+    """Base of axis reductions; subclasses define ``compute(xp, x, axes)`` and ``grad(xp, g)``.
+
+    ``grad`` receives the incoming gradient already reshaped to broadcast against the input.
+    """
+
+    attrs = {'axis': Attr('shape', None), 'keepdims': Attr('bool', False),
+             'exclude': Attr('bool', False)}
+
+    def forward(self, xp, data):
+        self.x = data
+        self.axes = reduce_axes(self, data.ndim, self.axis, self.exclude)
+        out = self.compute(xp, data, self.axes)
+        out = xp.asarray(out)
+        if out.dtype != data.dtype:
+            out = out.astype(data.dtype)
+        self.out_kept = out.reshape(tuple(1 if i in self.axes else n
+                                          for i, n in enumerate(data.shape)))
+        return _finish_shape(out, data.shape, self.axes, self.keepdims)
+
+    def backward(self, xp, grad):
+        g = grad.reshape(self.out_kept.shape)
+        return (self.grad(xp, g).astype(self.x.dtype, copy=False),)
+
+
+def _reduction(name, compute, grad, aliases=(), doc=''):
+    cls = type(name, (_Reduce,), {'name': name, 'aliases': tuple(aliases), '__doc__': doc,
+                                  'compute': compute, 'grad': grad})
+    return register(cls)
+
+
+def _exclusive_prod(xp, x, axes):
+    """For each element, the product of the *other* elements in its reduction group."""
+    keep = [i for i in range(x.ndim) if i not in axes]
+    moved = xp.transpose(x, keep + list(axes))
+    lead = moved.shape[:len(keep)]
+    flat = moved.reshape(lead + (-1,))
+    ones = xp.ones(lead + (1,), dtype=x.dtype)
+    left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[..., 1:], ones], axis=-1), -1),
+                               axis=-1), -1)
+    others = (left * right).reshape(moved.shape)
+    return xp.transpose(others, np.argsort(keep + list(axes)))
+
+
+def _mean(self, xp, x, axes):
+    n = max(int(np.prod([x.shape[a] for a in axes])), 1)
+    if x.dtype.kind in 'iub':
+        return (x.sum(axis=axes) // n)
+    return x.mean(axis=axes)
+
+
+def _mean_grad(self, xp, g):
+    n = max(int(np.prod([self.x.shape[a] for a in self.axes])), 1)
+    return xp.broadcast_to(g / n, self.x.shape)
+
+
+def _extreme_grad(self, xp, g):
+    return g * (self.x == self.out_kept)
+
+
+def _nan_grad(self, xp, g):
+    return xp.where(xp.isnan(self.x), 0, g)
+
+
+def _nanprod_grad(self, xp, g):
+    clean = xp.where(xp.isnan(self.x), 1, self.x)
+    return xp.where(xp.isnan(self.x), 0, g * _exclusive_prod(xp, clean, self.axes))
+
+
+Sum = _reduction('sum', lambda self, xp, x, axes: x.sum(axis=axes),
+                 lambda self, xp, g: xp.broadcast_to(g, self.x.shape), ('sum_axis',),
+                 'Sum over ``axis`` (MXNet ``sum``, alias ``sum_axis``).')
+Mean = _reduction('mean', _mean, _mean_grad, (), 'Mean over ``axis``.')
+Max = _reduction('max', lambda self, xp, x, axes: x.max(axis=axes), _extreme_grad, ('max_axis',),
+                 'Maximum over ``axis``; ties all receive the gradient.')
+Min = _reduction('min', lambda self, xp, x, axes: x.min(axis=axes), _extreme_grad, ('min_axis',),
+                 'Minimum over ``axis``; ties all receive the gradient.')
+Prod = _reduction('prod', lambda self, xp, x, axes: x.prod(axis=axes),
+                  lambda self, xp, g: g * _exclusive_prod(xp, self.x, self.axes), (),
+                  'Product over ``axis``.')
+NanSum = _reduction('nansum', lambda self, xp, x, axes: xp.nansum(x, axis=axes), _nan_grad, (),
+                    'Sum over ``axis`` treating NaN as 0 (NaN positions get zero gradient).')
+NanProd = _reduction('nanprod', lambda self, xp, x, axes: xp.nanprod(x, axis=axes), _nanprod_grad,
+                     (), 'Product over ``axis`` treating NaN as 1 (NaN positions get zero gradient).')
+
+
+@register
+class Norm(Op):
+    """L1 (``ord=1``) or L2 (``ord=2``, default) norm over ``axis`` (all axes by default).
+
+    Output shape follows the reduction rules of this module; ``out_dtype`` casts the result.
+    Raises ValueError for another ``ord``.
+    """
+
+    name = 'norm'
+    attrs = {'ord': Attr('int', 2), 'axis': Attr('shape', None),
+             'out_dtype': Attr('str', 'None', choices=('None', 'float16', 'float32', 'float64',
+                                                       'int32', 'int64', 'int8')),
+             'keepdims': Attr('bool', False)}
+
+    def check_attrs(self):
+        if self.ord not in (1, 2):
+            raise ValueError('norm: ord must be 1 or 2, got %d' % self.ord)
+
+    def forward(self, xp, data):
+        self.x = data
+        self.axes = reduce_axes(self, data.ndim, self.axis)
+        if self.ord == 1:
+            out = xp.abs(data).sum(axis=self.axes, keepdims=True)
+        else:
+            work = data if data.dtype.kind == 'f' else data.astype(np.float64)
+            out = xp.sqrt((work * work).sum(axis=self.axes, keepdims=True))
+        self.out_kept = out
+        dtype = data.dtype if self.out_dtype == 'None' else np.dtype(self.out_dtype)
+        out = _finish_shape(out.reshape([n for i, n in enumerate(out.shape) if i not in self.axes]),
+                            data.shape, self.axes, self.keepdims)
+        return out.astype(dtype, copy=False)
+
+    def backward(self, xp, grad):
+        g = grad.reshape(self.out_kept.shape).astype(self.x.dtype, copy=False)
+        if self.ord == 1:
+            return (g * xp.sign(self.x),)
+        safe = xp.where(self.out_kept == 0, 1, self.out_kept)
+        return ((g * self.x / safe).astype(self.x.dtype, copy=False),)
+
+
+class _ArgReduce(Op):
+    """Index of the extreme value along ``axis`` (flattened when None), as the input's dtype."""
+
+    attrs = {'axis': Attr('int', None), 'keepdims': Attr('bool', False)}
+    differentiable = False
+
+    def forward(self, xp, data):
+        if self.axis is None:
+            idx = self.pick(xp, data.reshape(-1), 0)
+            out = xp.asarray(idx).reshape((1,) * data.ndim if self.keepdims else (1,))
+        else:
+            axis = reduce_axes(self, data.ndim, self.axis)[0]
+            out = self.pick(xp, data, axis)
+            if self.keepdims:
+                out = xp.expand_dims(out, axis)
+        dtype = data.dtype if data.dtype.kind == 'f' else np.float32
+        return out.astype(dtype)
+
+
+@register
+class ArgMax(_ArgReduce):
+    """Indices of the maxima along ``axis`` (float output, as in MXNet)."""
+
+    name = 'argmax'
+
+    @staticmethod
+    def pick(xp, x, axis):
+        return xp.argmax(x, axis=axis)
+
+
+@register
+class ArgMin(_ArgReduce):
+    """Indices of the minima along ``axis`` (float output, as in MXNet)."""
+
+    name = 'argmin'
+
+    @staticmethod
+    def pick(xp, x, axis):
+        return xp.argmin(x, axis=axis)
+
+
+@register
+class ArgMaxChannel(Op):
+    """Indices of the maxima along the last axis (float output)."""
+
+    name = 'argmax_channel'
+    differentiable = False
+
+    def forward(self, xp, data):
+        dtype = data.dtype if data.dtype.kind == 'f' else np.float32
+        return xp.argmax(data, axis=-1).astype(dtype)

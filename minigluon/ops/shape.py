@@ -1,0 +1,374 @@
+"""Shape manipulation: ``Reshape``, ``Flatten``, ``transpose``, ``SwapAxis``, ``expand_dims``, ``squeeze``,
+``Concat``, ``stack``, ``SliceChannel``, ``slice``, ``slice_axis``, ``slice_like``, ``tile``, ``repeat``,
+``Pad``, ``broadcast_to``/``_like``/``_axis``, ``reshape_like``, ``reverse``, ``shape_array``, ``size_array``.
+
+Names, aliases, attributes and defaults follow MXNet 1.9.1 (``src/operator/tensor/matrix_op.cc``,
+``broadcast_reduce_op_value.cc``, ``src/operator/pad.cc``, ``slice_channel.cc``, ``concat.cc``).
+Inputs that only lend their shape (``shape_like``, ``broadcast_like``'s ``rhs``) get a zero gradient.
+"""
+import numpy as np
+
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error, unbroadcast
+
+
+def infer_reshape(op, in_shape, spec, reverse=False):
+    """Output shape of MXNet's ``Reshape`` for ``spec`` with the special codes.
+
+    ``0`` copies the input dimension, ``-1`` is inferred from the remaining size, ``-2`` copies all
+    remaining input dimensions, ``-3`` merges two consecutive input dimensions, ``-4 a b`` splits
+    one input dimension into ``a * b`` (one of them may be ``-1``). With ``reverse=True`` the codes
+    are matched from the right. Raises ValueError naming the operator when the sizes disagree.
+    """
+    src = list(in_shape)[::-1] if reverse else list(in_shape)
+    spec = list(spec)[::-1] if reverse else list(spec)
+    out, si, infer_at, i = [], 0, None, 0
+
+    def need(k, code):
+        if si + k > len(src):
+            raise ValueError('%s: code %d in shape %s needs more input dimensions than %s'
+                             % (op.name, code, tuple(op.shape), tuple(in_shape)))
+    while i < len(spec):
+        code = spec[i]
+        if code == 0:
+            need(1, 0)
+            out.append(src[si])
+            si += 1
+        elif code == -1:
+            if infer_at is not None:
+                raise ValueError('%s: shape %s has more than one -1' % (op.name, tuple(op.shape)))
+            infer_at = len(out)
+            out.append(1)
+            si += 1
+        elif code == -2:
+            out.extend(src[si:])
+            si = len(src)
+        elif code == -3:
+            need(2, -3)
+            out.append(src[si] * src[si + 1])
+            si += 2
+        elif code == -4:
+            need(1, -4)
+            if i + 2 >= len(spec):
+                raise ValueError('%s: -4 in shape %s must be followed by two dimensions'
+                                 % (op.name, tuple(op.shape)))
+            d0, d1, d2 = src[si], spec[i + 1], spec[i + 2]
+            if d1 == -1 and d2 == -1:
+                raise ValueError('%s: the two dimensions after -4 cannot both be -1' % op.name)
+            d1 = d0 // d2 if d1 == -1 else d1
+            d2 = d0 // d1 if d2 == -1 else d2
+            if d1 * d2 != d0:
+                raise ValueError('%s: split dimensions %d, %d do not divide input dimension %d'
+                                 % (op.name, d1, d2, d0))
+            out.extend([d1, d2])
+            si += 1
+            i += 2
+        elif code > 0:
+            out.append(code)
+            si += 1
+        else:
+            raise ValueError('%s: invalid code %d in shape %s (allowed: positive, 0, -1, -2, -3, -4)'
+                             % (op.name, code, tuple(op.shape)))
+        i += 1
+    total = int(np.prod(in_shape))
+    if infer_at is not None:
+        rest = int(np.prod(out))
+        if rest == 0 or total % rest:
+            raise ValueError('%s: cannot infer -1 in shape %s for an input of shape %s'
+                             % (op.name, tuple(op.shape), tuple(in_shape)))
+        out[infer_at] = total // rest
+    if reverse:
+        out = out[::-1]
+    if int(np.prod(out)) != total:
+        raise ValueError('%s: cannot reshape an input of shape %s (size %d) into shape %s (from %s)'
+                         % (op.name, tuple(in_shape), total, tuple(out), tuple(op.shape)))
+    return tuple(out)
+
+
+class _ShapeOnly(Op):
+    """A view-like op: the gradient is the incoming gradient reshaped back to the input's shape."""
+
+    def backward(self, xp, grad):
+        return (grad.reshape(self.in_shape),)
+
+
+@register
+class Reshape(_ShapeOnly):
+    """Reshape ``data`` to ``shape`` (with the special codes of :func:`infer_reshape`)."""
+
+    name = 'Reshape'
+    aliases = ('reshape',)
+    attrs = {'shape': Attr('shape', ()), 'reverse': Attr('bool', False),
+             'target_shape': Attr('shape', ()), 'keep_highest': Attr('bool', False)}
+
+    def out_shape(self, in_shape):
+        if self.shape:
+            return infer_reshape(self, in_shape, self.shape, self.reverse)
+        if self.target_shape:   # deprecated form: 0 marks the one inferred dimension
+            spec = list(self.target_shape)
+            if self.keep_highest:
+                spec = [in_shape[0]] + spec
+            spec = [-1 if d == 0 else d for d in spec]
+            return infer_reshape(self, in_shape, spec)
+        raise ValueError('Reshape: give a target shape with shape=(...)')
+
+    def forward(self, xp, data):
+        self.in_shape = data.shape
+        return data.reshape(self.out_shape(data.shape))
+
+
+@register
+class Flatten(_ShapeOnly):
+    """Collapse all axes after the first: ``(N, a, b, ...) -> (N, a*b*...)``; 1-d gives ``(N, 1)``."""
+
+    name = 'Flatten'
+    aliases = ('flatten',)
+
+    def forward(self, xp, data):
+        self.in_shape = data.shape
+        n = data.shape[0] if data.ndim else 1
+        return data.reshape((n, -1) if data.size else (n, int(np.prod(data.shape[1:]))))
+
+
+@register
+class Transpose(Op):
+    """Permute the axes (reversed when ``axes`` is empty)."""
+
+    name = 'transpose'
+    attrs = {'axes': Attr('shape', ())}
+
+    def forward(self, xp, data):
+        axes = self.axes or tuple(range(data.ndim))[::-1]
+        if sorted(a % max(data.ndim, 1) for a in axes) != list(range(data.ndim)):
+            raise shape_error(self, 'axes=%s is not a permutation of the %d axes'
+                              % (axes, data.ndim), data)
+        self.perm = tuple(a % data.ndim for a in axes)
+        return xp.ascontiguousarray(xp.transpose(data, self.perm))
+
+    def backward(self, xp, grad):
+        return (xp.transpose(grad, np.argsort(self.perm)),)
+
+
+@register
+class SwapAxis(Op):
+    """Exchange axes ``dim1`` and ``dim2``."""
+
+    name = 'SwapAxis'
+    aliases = ('swapaxes',)
+    attrs = {'dim1': Attr('int', 0), 'dim2': Attr('int', 0)}
+
+    def forward(self, xp, data):
+        self.d1 = normalize_axis(self.dim1, data.ndim, self.name, 'dim1')
+        self.d2 = normalize_axis(self.dim2, data.ndim, self.name, 'dim2')
+        return xp.ascontiguousarray(xp.swapaxes(data, self.d1, self.d2))
+
+    def backward(self, xp, grad):
+        return (xp.swapaxes(grad, self.d1, self.d2),)
+
+
+@register
+class ExpandDims(_ShapeOnly):
+    """Insert an axis of length 1 at ``axis`` (``-ndim-1 <= axis <= ndim``)."""
+
+    name = 'expand_dims'
+    attrs = {'axis': Attr('int')}
+
+    def forward(self, xp, data):
+        self.in_shape = data.shape
+        axis = normalize_axis(self.axis, data.ndim + 1, self.name)
+        return xp.expand_dims(data, axis)
+
+
+@register
+class Squeeze(_ShapeOnly):
+    """Remove axes of length 1 (those in ``axis``, or all); never returns a 0-d array."""
+
+    name = 'squeeze'
+    attrs = {'axis': Attr('shape', None)}
+
+    def forward(self, xp, data):
+        self.in_shape = data.shape
+        if self.axis is None:
+            shape = [n for n in data.shape if n != 1]
+        else:
+            axes = {normalize_axis(a, data.ndim, self.name) for a in self.axis}
+            bad = [a for a in axes if data.shape[a] != 1]
+            if bad:
+                raise shape_error(self, 'cannot squeeze axis %s of length != 1' % bad, data)
+            shape = [n for i, n in enumerate(data.shape) if i not in axes]
+        return data.reshape(tuple(shape) or (1,))
+
+
+@register
+class Concat(Op):
+    """Join arrays along ``dim``; every other dimension must agree."""
+
+    name = 'Concat'
+    aliases = ('concat',)
+    arguments = None
+    attrs = {'num_args': Attr('int'), 'dim': Attr('int', 1)}
+
+    def forward(self, xp, *arrays):
+        if not arrays:
+            raise ValueError('Concat: needs at least one input')
+        ndim = arrays[0].ndim
+        axis = normalize_axis(self.dim, ndim, self.name, 'dim')
+        for a in arrays:
+            if a.ndim != ndim or a.shape[:axis] + a.shape[axis + 1:] != \
+                    arrays[0].shape[:axis] + arrays[0].shape[axis + 1:]:
+                raise shape_error(self, 'shapes differ outside dim=%d' % self.dim, *arrays)
+        self.axis = axis
+        self.sizes = [a.shape[axis] for a in arrays]
+        return xp.concatenate(arrays, axis=axis)
+
+    def backward(self, xp, grad):
+        return tuple(xp.split(grad, np.cumsum(self.sizes)[:-1].tolist(), axis=self.axis))
+
+
+@register
+class Stack(Op):
+    """Join same-shaped arrays along a new axis ``axis``."""
+
+    name = 'stack'
+    arguments = None
+    attrs = {'axis': Attr('int', 0), 'num_args': Attr('int')}
+
+    def forward(self, xp, *arrays):
+        if not arrays or any(a.shape != arrays[0].shape for a in arrays):
+            raise shape_error(self, 'all inputs must have the same shape', *arrays)
+        self.ax = normalize_axis(self.axis, arrays[0].ndim + 1, self.name)
+        return xp.stack(arrays, axis=self.ax)
+
+    def backward(self, xp, grad):
+        return tuple(xp.take(grad, i, axis=self.ax) for i in range(grad.shape[self.ax]))
+
+
+@register
+class SliceChannel(Op):
+    """Split ``data`` into ``num_outputs`` equal parts along ``axis`` (a list of outputs).
+
+    With ``squeeze_axis=True`` the split axis (then of length 1) is removed. Raises ValueError when
+    the axis length is not divisible by ``num_outputs``.
+    """
+
+    name = 'SliceChannel'
+    aliases = ('split',)
+    attrs = {'num_outputs': Attr('int'), 'axis': Attr('int', 1), 'squeeze_axis': Attr('bool', False)}
+
+    def check_attrs(self):
+        if self.num_outputs < 1:
+            raise ValueError('SliceChannel: num_outputs must be >= 1, got %d' % self.num_outputs)
+
+    def list_outputs(self):
+        return ['output%d' % i for i in range(self.num_outputs)]
+
+    def forward(self, xp, data):
+        self.ax = normalize_axis(self.axis, data.ndim, self.name)
+        n = data.shape[self.ax]
+        if n % self.num_outputs:
+            raise shape_error(self, 'axis %d of length %d is not divisible by num_outputs=%d'
+                              % (self.axis, n, self.num_outputs), data)
+        if self.squeeze_axis and n != self.num_outputs:
+            raise shape_error(self, 'squeeze_axis=True needs num_outputs (%d) equal to the axis '
+                              'length (%d)' % (self.num_outputs, n), data)
+        parts = xp.split(data, self.num_outputs, axis=self.ax)
+        if self.squeeze_axis:
+            parts = [p.squeeze(axis=self.ax) for p in parts]
+        return tuple(xp.ascontiguousarray(p) for p in parts)
+
+    def backward(self, xp, *grads):
+        if self.squeeze_axis:
+            grads = [xp.expand_dims(g, self.ax) for g in grads]
+        return (xp.concatenate(grads, axis=self.ax),)
+
+
+class _Slicing(Op):
+    """Base of ops whose output is ``data[self.key]``; the gradient scatters back."""
+
+    def forward(self, xp, data):
+        self.in_shape = data.shape
+        self.key = self.make_key(data)
+        return xp.ascontiguousarray(data[self.key])
+
+    def backward(self, xp, grad, *rest):
+        g = xp.zeros(self.in_shape, dtype=grad.dtype)
+        g[self.key] = grad
+        return (g,) + tuple(None for _ in rest)
+
+
+@register
+class Slice(_Slicing):
+    """``data[begin0:end0:step0, begin1:end1:step1, ...]``; ``None`` entries take the default.
+
+    ``begin``/``end``/``step`` may be shorter than ``data.ndim`` (the other axes are kept whole).
+    Raises ValueError when their lengths differ or a step is 0.
+    """
+
+    name = 'slice'
+    aliases = ('crop',)
+    attrs = {'begin': Attr('any'), 'end': Attr('any'), 'step': Attr('any', ())}
+
+    def check_attrs(self):
+        def ints(v, what):
+            v = (v,) if isinstance(v, (int, type(None))) else tuple(v)
+            try:
+                return tuple(None if x is None else int(x) for x in v)
+            except (TypeError, ValueError):
+                raise ValueError('slice: %s must be a tuple of ints or None, got %r'
+                                 % (what, v)) from None
+        self.begin, self.end = ints(self.begin, 'begin'), ints(self.end, 'end')
+        self.step = ints(self.step, 'step')
+        if len(self.begin) != len(self.end) or (self.step and len(self.step) != len(self.begin)):
+            raise ValueError('slice: begin %s, end %s and step %s must have the same length'
+                             % (self.begin, self.end, self.step))
+        if 0 in self.step:
+            raise ValueError('slice: step must not be 0, got %s' % (self.step,))
+
+    def make_key(self, data):
+        if len(self.begin) > data.ndim:
+            raise shape_error(self, 'begin has %d entries for %d axes' % (len(self.begin), data.ndim),
+                              data)
+        steps = self.step or (None,) * len(self.begin)
+        return tuple(slice(b, e, s) for b, e, s in zip(self.begin, self.end, steps))
+
+
+@register
+class SliceAxis(_Slicing):
+    """``data`` sliced to ``[begin, end)`` along ``axis`` (``end=None``: to the end)."""
+
+    name = 'slice_axis'
+    attrs = {'axis': Attr('int'), 'begin': Attr('int'), 'end': Attr('int', None)}
+
+    def make_key(self, data):
+        axis = normalize_axis(self.axis, data.ndim, self.name)
+        return (slice(None),) * axis + (slice(self.begin, self.end),)
+
+
+@register
+class SliceLike(_Slicing):
+    """Slice ``data`` from the start to the shape of ``shape_like`` on ``axes`` (all if empty)."""
+
+    name = 'slice_like'
+    arguments = ('data', 'shape_like')
+    attrs = {'axes': Attr('shape', ())}
+
+    def forward(self, xp, data, shape_like):
+        self.like = shape_like
+        if data.ndim != shape_like.ndim and not self.axes:
+            raise shape_error(self, 'data and shape_like need the same number of axes', data,
+                              shape_like)
+        axes = [normalize_axis(a, data.ndim, self.name, 'axes') for a in self.axes] or \
+            range(data.ndim)
+        key = [slice(None)] * data.ndim
+        for a in axes:
+            key[a] = slice(0, shape_like.shape[a])
+        self.key = tuple(key)
+        self.in_shape = data.shape
+        return xp.ascontiguousarray(data[self.key])
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.in_shape, dtype=grad.dtype)
+        g[self.key] = grad
+        return g, xp.zeros_like(self.like)
+
+
+from minigluon.ops import shape_extra  # noqa: E402,F401  (tile, repeat, pad, broadcast_*, ...)

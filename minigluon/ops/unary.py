@@ -1,0 +1,243 @@
+"""Element-wise unary operators: maths, rounding, ``clip``, ``Cast``, ``BlockGrad``, ``add_n``.
+
+Semantics, names and aliases follow MXNet 1.9.1 (``src/operator/tensor/elemwise_unary_op_*.cc``).
+Each operator keeps its input and output so that its derivative, written right below its
+forward rule in the table, can use either. Rounding operators and ``sign`` have a zero gradient,
+as in MXNet. Special functions (``erf``, ``erfinv``, ``gamma``, ``gammaln``) are computed on
+the host (``minigluon.ops._special``) when the data lives on a GPU.
+"""
+import math
+
+import numpy as np
+
+from minigluon.ops import _special
+from minigluon.ops.registry import Attr, Op, register, shape_error
+
+
+class _Unary(Op):
+    """``y = f(x)`` with ``dx = d(g, x, y)``; subclasses are generated from the table below."""
+
+    arguments = ('data',)
+
+    def forward(self, xp, data):
+        self.x = data
+        self.y = self.f(xp, data)
+        return self.y
+
+    def backward(self, xp, grad):
+        if self.d is None:      # piecewise-constant functions: zero gradient
+            return (xp.zeros_like(self.x),)
+        return (self.d(xp, grad, self.x, self.y).astype(self.x.dtype, copy=False),)
+
+
+def _unary(name, f, d, aliases=(), doc=None):
+    cls = type(name, (_Unary,), {'name': name, 'aliases': tuple(aliases), 'f': staticmethod(f),
+                                 'd': None if d is None else staticmethod(d),
+                                 '__doc__': doc or 'Element-wise ``%s`` (MXNet operator ``%s``).'
+                                 % (name, name)})
+    return register(cls)
+
+
+def _rint(xp, x):
+    # MXNet's rint sends halves down (rint(0.5) = 0, rint(-0.5) = -1), unlike NumPy's half-to-even.
+    lo, hi = xp.floor(x), xp.ceil(x)
+    return xp.where(x - lo <= hi - x, lo, hi)
+
+
+def _round(xp, x):
+    # MXNet's round sends halves away from zero (round(2.5) = 3, round(-2.5) = -3).
+    return xp.sign(x) * xp.floor(xp.abs(x) + 0.5)
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+# name, forward f(xp, x), derivative d(xp, g, x, y) or None for zero, aliases
+_TABLE = [
+    ('negative', lambda xp, x: -x, lambda xp, g, x, y: -g, ()),
+    ('abs', lambda xp, x: xp.abs(x), lambda xp, g, x, y: g * xp.sign(x), ()),
+    ('sign', lambda xp, x: xp.sign(x), None, ()),
+    ('exp', lambda xp, x: xp.exp(x), lambda xp, g, x, y: g * y, ()),
+    ('expm1', lambda xp, x: xp.expm1(x), lambda xp, g, x, y: g * (y + 1), ()),
+    ('log', lambda xp, x: xp.log(x), lambda xp, g, x, y: g / x, ()),
+    ('log1p', lambda xp, x: xp.log1p(x), lambda xp, g, x, y: g / (1 + x), ()),
+    ('log2', lambda xp, x: xp.log2(x), lambda xp, g, x, y: g / (x * _LN2), ()),
+    ('log10', lambda xp, x: xp.log10(x), lambda xp, g, x, y: g / (x * _LN10), ()),
+    ('sqrt', lambda xp, x: xp.sqrt(x), lambda xp, g, x, y: g / (2 * y), ()),
+    ('rsqrt', lambda xp, x: 1 / xp.sqrt(x), lambda xp, g, x, y: -0.5 * g * y * y * y, ()),
+    ('cbrt', lambda xp, x: xp.cbrt(x), lambda xp, g, x, y: g / (3 * y * y), ()),
+    ('rcbrt', lambda xp, x: 1 / xp.cbrt(x), lambda xp, g, x, y: -g * y / (3 * x), ()),
+    ('square', lambda xp, x: x * x, lambda xp, g, x, y: 2 * g * x, ()),
+    ('reciprocal', lambda xp, x: 1 / x, lambda xp, g, x, y: -g * y * y, ()),
+    ('sin', lambda xp, x: xp.sin(x), lambda xp, g, x, y: g * xp.cos(x), ()),
+    ('cos', lambda xp, x: xp.cos(x), lambda xp, g, x, y: -g * xp.sin(x), ()),
+    ('tan', lambda xp, x: xp.tan(x), lambda xp, g, x, y: g * (1 + y * y), ()),
+    ('arcsin', lambda xp, x: xp.arcsin(x), lambda xp, g, x, y: g / xp.sqrt(1 - x * x), ()),
+    ('arccos', lambda xp, x: xp.arccos(x), lambda xp, g, x, y: -g / xp.sqrt(1 - x * x), ()),
+    ('arctan', lambda xp, x: xp.arctan(x), lambda xp, g, x, y: g / (1 + x * x), ()),
+    ('sinh', lambda xp, x: xp.sinh(x), lambda xp, g, x, y: g * xp.cosh(x), ()),
+    ('cosh', lambda xp, x: xp.cosh(x), lambda xp, g, x, y: g * xp.sinh(x), ()),
+    ('tanh', lambda xp, x: xp.tanh(x), lambda xp, g, x, y: g * (1 - y * y), ()),
+    ('arcsinh', lambda xp, x: xp.arcsinh(x), lambda xp, g, x, y: g / xp.sqrt(x * x + 1), ()),
+    ('arccosh', lambda xp, x: xp.arccosh(x), lambda xp, g, x, y: g / xp.sqrt(x * x - 1), ()),
+    ('arctanh', lambda xp, x: xp.arctanh(x), lambda xp, g, x, y: g / (1 - x * x), ()),
+    ('degrees', lambda xp, x: x * (180.0 / math.pi), lambda xp, g, x, y: g * (180.0 / math.pi), ()),
+    ('radians', lambda xp, x: x * (math.pi / 180.0), lambda xp, g, x, y: g * (math.pi / 180.0), ()),
+    ('relu', lambda xp, x: xp.maximum(x, 0), lambda xp, g, x, y: g * (x > 0), ()),
+    ('sigmoid', lambda xp, x: 1 / (1 + xp.exp(-x)), lambda xp, g, x, y: g * y * (1 - y), ()),
+    ('softsign', lambda xp, x: x / (1 + xp.abs(x)),
+     lambda xp, g, x, y: g / ((1 + xp.abs(x)) ** 2), ()),
+    ('erf', _special.erf, lambda xp, g, x, y: g * _TWO_OVER_SQRT_PI * xp.exp(-x * x), ()),
+    ('erfinv', _special.erfinv, lambda xp, g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y), ()),
+    ('gamma', _special.gamma, lambda xp, g, x, y: g * y * _special.digamma(xp, x), ()),
+    ('gammaln', _special.gammaln, lambda xp, g, x, y: g * _special.digamma(xp, x), ()),
+    ('floor', lambda xp, x: xp.floor(x), None, ()),
+    ('ceil', lambda xp, x: xp.ceil(x), None, ()),
+    ('round', _round, None, ()),
+    ('rint', _rint, None, ()),
+    ('fix', lambda xp, x: xp.trunc(x), None, ()),
+    ('trunc', lambda xp, x: xp.trunc(x), None, ()),
+    ('_copy', lambda xp, x: x.copy(), lambda xp, g, x, y: g, ('identity',)),
+]
+
+for _name, _f, _d, _aliases in _TABLE:
+    _unary(_name, _f, _d, _aliases)
+
+
+@register
+class Clip(Op):
+    """Clip ``data`` to ``[a_min, a_max]``.
+
+    The gradient passes where ``a_min <= x <= a_max`` (bounds included) and is zero outside, as in
+    MXNet. Raises ValueError if ``a_min > a_max``.
+    """
+
+    name = 'clip'
+    attrs = {'a_min': Attr('float'), 'a_max': Attr('float')}
+
+    def check_attrs(self):
+        if self.a_min > self.a_max:
+            raise ValueError('clip: a_min (%g) must be <= a_max (%g)' % (self.a_min, self.a_max))
+
+    def forward(self, xp, data):
+        self.x = data
+        return xp.clip(data, self.a_min, self.a_max).astype(data.dtype, copy=False)
+
+    def backward(self, xp, grad):
+        return (grad * ((self.x >= self.a_min) & (self.x <= self.a_max)),)
+
+
+@register
+class HardSigmoid(Op):
+    """``max(0, min(1, alpha * x + beta))`` (MXNet ``hard_sigmoid``)."""
+
+    name = 'hard_sigmoid'
+    attrs = {'alpha': Attr('float', 0.2), 'beta': Attr('float', 0.5)}
+
+    def forward(self, xp, data):
+        self.y = xp.clip(self.alpha * data + self.beta, 0, 1).astype(data.dtype, copy=False)
+        return self.y
+
+    def backward(self, xp, grad):
+        return (grad * self.alpha * ((self.y > 0) & (self.y < 1)),)
+
+
+@register
+class BlockGrad(Op):
+    """Identity in forward; stops the gradient (its input receives zeros)."""
+
+    name = 'BlockGrad'
+    aliases = ('stop_gradient',)
+
+    def forward(self, xp, data):
+        self.x = data
+        return data.copy()
+
+    def backward(self, xp, grad):
+        return (xp.zeros_like(self.x),)
+
+
+_CAST_TYPES = ('bool', 'float16', 'float32', 'float64', 'int32', 'int64', 'int8', 'uint8')
+
+
+@register
+class Cast(Op):
+    """Cast ``data`` to ``dtype``; the gradient is cast back to the input dtype.
+
+    ``dtype`` is one of bool, float16, float32, float64, int32, int64, int8, uint8 (MXNet also
+    lists bfloat16, which NumPy lacks). Float to int truncates toward zero.
+    """
+
+    name = 'Cast'
+    aliases = ('cast',)
+    attrs = {'dtype': Attr('dtype', choices=_CAST_TYPES)}
+
+    def forward(self, xp, data):
+        self.in_dtype = data.dtype
+        return data.astype(self.dtype)
+
+    def backward(self, xp, grad):
+        if self.in_dtype.kind not in 'fc':
+            return (None,)
+        return (grad.astype(self.in_dtype),)
+
+    def infer_type(self, in_types):
+        return in_types, [np.dtype(self.dtype)]
+
+
+class _Like(Op):
+    """An array of the input's shape and dtype filled with a constant; zero gradient."""
+
+    def forward(self, xp, data):
+        self.x = data
+        return xp.full_like(data, self.value)
+
+    def backward(self, xp, grad):
+        return (xp.zeros_like(self.x),)
+
+
+@register
+class ZerosLike(_Like):
+    """An array of zeros with the shape and dtype of ``data``."""
+
+    name = 'zeros_like'
+    value = 0
+
+
+@register
+class OnesLike(_Like):
+    """An array of ones with the shape and dtype of ``data``."""
+
+    name = 'ones_like'
+    value = 1
+
+
+@register
+class AddN(Op):
+    """Element-wise sum of any number of arrays of the same shape (``add_n(a, b, c)``).
+
+    Raises ValueError naming every input's shape when the shapes differ.
+    """
+
+    name = 'add_n'
+    aliases = ('ElementWiseSum',)
+    arguments = None
+    attrs = {'num_args': Attr('int')}
+
+    def check_attrs(self):
+        if self.num_args < 1:
+            raise ValueError('add_n: num_args must be >= 1, got %d' % self.num_args)
+
+    def forward(self, xp, *arrays):
+        if len(arrays) != self.num_args:
+            raise ValueError('add_n: num_args=%d but %d arrays were given'
+                             % (self.num_args, len(arrays)))
+        if any(a.shape != arrays[0].shape for a in arrays):
+            raise shape_error(self, 'all inputs must have the same shape', *arrays)
+        out = arrays[0].copy()
+        for a in arrays[1:]:
+            out += a
+        return out
+
+    def backward(self, xp, grad):
+        return tuple(grad for _ in range(self.num_args))
