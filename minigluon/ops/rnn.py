@@ -1,0 +1,467 @@
+"""Fused recurrent operators: ``RNN`` (modes rnn_relu, rnn_tanh, lstm, gru) and ``_rnn_param_concat``.
+
+Semantics follow MXNet 1.9.1's ``RNN`` operator (``src/operator/rnn.cc``), which uses cuDNN's
+formulas and parameter layout. For one layer and direction, with ``x_t`` the input and ``h`` the
+previous state (``G`` gates of size ``H`` each, gate blocks stacked along the rows of the weights):
+
+* rnn_tanh / rnn_relu: ``h' = act(W_x x_t + b_x + W_h h + b_h)``
+* lstm, gates ``[i, f, g, o]``: ``i, f, o = sigmoid(.)``, ``g = tanh(.)``, ``c' = f c + i g``,
+  ``h' = o tanh(c')``
+* gru, gates ``[r, z, n]``: ``r, z = sigmoid(W_x x + b_x + W_h h + b_h)`` (their blocks),
+  ``n = tanh(W_xn x + b_xn + r * (W_hn h + b_hn))``, ``h' = (1 - z) n + z h``
+
+The flat ``parameters`` vector holds first all weights, for each layer and then each direction
+``W_x (G*H, in)`` then ``W_h (G*H, H)``, and then all biases ``b_x (G*H,)``, ``b_h (G*H,)`` in the
+same order. Layer ``l > 0`` reads the concatenated outputs of both directions (``in = D*H``).
+
+Implementation: per layer and direction one GEMM projects every time step at once; the time loop
+then does one small GEMM and a handful of in-place element-wise operations per step, keeping the
+activated gates for backward (exact back-propagation through time). Sigmoid gates are computed as
+``0.5 * tanh(x / 2) + 0.5``, with the ``1/2`` folded into the weights, so one ``tanh`` call per
+step activates every gate.
+"""
+import numpy as np
+
+from minigluon import autograd
+from minigluon.ops.registry import Attr, Op, register, shape_error
+
+GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
+
+
+def rnn_param_size(mode, num_layers, input_size, state_size, bidirectional=False):
+    """Length of the flat parameter vector of the fused ``RNN`` operator."""
+    gh, dirs = GATES[mode] * state_size, 2 if bidirectional else 1
+    size = 0
+    for layer in range(num_layers):
+        ni = input_size if layer == 0 else dirs * state_size
+        size += dirs * gh * (ni + state_size + 2)
+    return size
+
+
+def _split_params(params, mode, layers, dirs, ni, hid):
+    """Views ``[(W_x, W_h, b_x, b_h)]`` of the flat vector, indexed by ``layer * dirs + direction``."""
+    gh = GATES[mode] * hid
+    pos, weights = 0, []
+    for layer in range(layers):
+        nin = ni if layer == 0 else dirs * hid
+        for _ in range(dirs):
+            wx = params[pos:pos + gh * nin].reshape(gh, nin)
+            pos += gh * nin
+            wh = params[pos:pos + gh * hid].reshape(gh, hid)
+            pos += gh * hid
+            weights.append([wx, wh])
+    for entry in weights:
+        entry.extend([params[pos:pos + gh], params[pos + gh:pos + 2 * gh]])
+        pos += 2 * gh
+    return weights
+
+
+def _half_scale(xp, gh, nsig, dtype):
+    """Row scales folding the sigmoid's ``x / 2`` into the weights: 0.5 for the first ``nsig`` rows."""
+    scale = xp.ones(gh, dtype=dtype)
+    scale[:nsig] = 0.5
+    return scale
+
+
+# ---------------------------------------------------------------------------------------------------
+# One layer, one direction, time running forward (a reversed direction is fed reversed inputs).
+# ``mask`` (T, N, 1) bool, or None: steps where it is False keep the previous state and output 0.
+
+
+def _dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip):
+    T, N, _ = x.shape
+    H = wh.shape[1]
+    gh = wh.shape[0]
+    dt = x.dtype
+    c = {'mode': mode, 'x': x, 'wx': wx, 'wh': wh, 'mask': mask}
+    if mode == 'lstm':   # internal gate order [i, f, o, g]: the sigmoid gates are contiguous
+        perm = xp.concatenate([xp.arange(0, 2 * H), xp.arange(3 * H, 4 * H), xp.arange(2 * H, 3 * H)])
+        scale = _half_scale(xp, gh, 3 * H, dt)
+        wx_s, wh_s, b_s = wx[perm] * scale[:, None], wh[perm] * scale[:, None], (bx + bh)[perm] * scale
+    elif mode == 'gru':
+        scale = _half_scale(xp, gh, 2 * H, dt)
+        wx_s, wh_s, b_s = wx * scale[:, None], wh * scale[:, None], bx * scale
+        bh_s = bh * scale
+    else:
+        wx_s, wh_s, b_s = wx, wh, bx + bh
+    gates = xp.dot(x.reshape(T * N, -1), wx_s.T).reshape(T, N, gh)
+    gates += b_s
+    whT = wh_s.T
+    hs = xp.empty((T + 1, N, H), dtype=dt)
+    hs[0] = h0
+    if mode == 'lstm':
+        cs = xp.empty((T + 1, N, H), dtype=dt)
+        cs[0] = c0
+        tcs = xp.empty((T, N, H), dtype=dt)
+        hh = xp.empty((N, gh), dtype=dt)
+        tmp = xp.empty((N, H), dtype=dt)
+        clipped = xp.zeros((T, N, H), dtype=bool) if clip is not None else None
+        for t in range(T):
+            g = gates[t]
+            xp.dot(hs[t], whT, out=hh)
+            g += hh
+            xp.tanh(g, out=g)
+            sig = g[:, :3 * H]
+            sig *= 0.5
+            sig += 0.5
+            xp.multiply(g[:, H:2 * H], cs[t], out=cs[t + 1])
+            xp.multiply(g[:, :H], g[:, 3 * H:], out=tmp)
+            cs[t + 1] += tmp
+            if clip is not None:
+                clipped[t] = (cs[t + 1] < clip[0]) | (cs[t + 1] > clip[1])
+                xp.clip(cs[t + 1], clip[0], clip[1], out=cs[t + 1])
+            xp.tanh(cs[t + 1], out=tcs[t])
+            xp.multiply(g[:, 2 * H:3 * H], tcs[t], out=hs[t + 1])
+            if mask is not None:
+                xp.copyto(hs[t + 1], hs[t], where=~mask[t])
+                xp.copyto(cs[t + 1], cs[t], where=~mask[t])
+        c.update(gates=gates, cs=cs, tcs=tcs, clipped=clipped)
+    elif mode == 'gru':
+        hp = xp.empty((T, N, gh), dtype=dt)    # h2h projections, kept for backward
+        for t in range(T):
+            g, p = gates[t], hp[t]
+            xp.dot(hs[t], whT, out=p)
+            p += bh_s
+            g[:, :2 * H] += p[:, :2 * H]
+            xp.tanh(g[:, :2 * H], out=g[:, :2 * H])
+            sig = g[:, :2 * H]
+            sig *= 0.5
+            sig += 0.5
+            n = g[:, 2 * H:]
+            n += g[:, :H] * p[:, 2 * H:]
+            xp.tanh(n, out=n)
+            h = hs[t + 1]
+            xp.subtract(hs[t], n, out=h)
+            h *= g[:, H:2 * H]
+            h += n
+            if mask is not None:
+                xp.copyto(h, hs[t], where=~mask[t])
+        c.update(gates=gates, hp=hp)
+    else:
+        act = xp.tanh if mode == 'rnn_tanh' else (lambda a, out: xp.maximum(a, 0, out=out))
+        for t in range(T):
+            h = hs[t + 1]
+            xp.dot(hs[t], whT, out=h)
+            h += gates[t]
+            act(h, out=h)
+            if mask is not None:
+                xp.copyto(h, hs[t], where=~mask[t])
+    c['hs'] = hs
+    out = hs[1:] if mask is None else hs[1:] * mask
+    return out, hs[T], (cs[T] if mode == 'lstm' else None), c
+
+
+def _dir_backward(xp, c, dout, dhT, dcT):
+    """Gradients ``(dx, dW_x, dW_h, db_x, db_h, dh0, dc0)`` of one layer and direction."""
+    mode, x, wx, wh, hs, mask = c['mode'], c['x'], c['wx'], c['wh'], c['hs'], c['mask']
+    T, N, H = dout.shape
+    gh = wh.shape[0]
+    dt = dout.dtype
+    dh = xp.array(dhT, dtype=dt) if dhT is not None else xp.zeros((N, H), dtype=dt)
+    dgx = xp.empty((T, N, gh), dtype=dt)          # gradient of the i2h pre-activations
+    dgh = dgx                                     # ... and of the h2h ones (differ for GRU)
+    dc0 = None
+    keep = None if mask is None else ~mask
+    if mode == 'lstm':
+        G = c['gates'].reshape(T, N, 4, H)
+        i, f, o, g = G[:, :, 0], G[:, :, 1], G[:, :, 2], G[:, :, 3]
+        tc = c['tcs']
+        # d(pre-activation) = factor * (dc or dh); gathered in MXNet's order [i, f, g, o]
+        K = xp.empty((T, N, 4, H), dtype=dt)
+        xp.multiply(g, i * (1 - i), out=K[:, :, 0])
+        xp.multiply(c['cs'][:-1], f * (1 - f), out=K[:, :, 1])
+        xp.multiply(i, 1 - g * g, out=K[:, :, 2])
+        xp.multiply(tc, o * (1 - o), out=K[:, :, 3])
+        kc = o * (1 - tc * tc)
+        if c['clipped'] is not None:   # a clipped cell state passes no gradient to its inputs
+            through = ~c['clipped']
+            K[:, :, :3] *= through[:, :, None, :]
+            f = f * through
+        dc = xp.array(dcT, dtype=dt) if dcT is not None else xp.zeros((N, H), dtype=dt)
+        tmp = xp.empty((N, H), dtype=dt)
+        d4 = dgx.reshape(T, N, 4, H)
+        for t in range(T - 1, -1, -1):
+            if mask is None:
+                dh += dout[t]
+                xp.multiply(dh, kc[t], out=tmp)
+                dc += tmp
+                xp.multiply(K[t, :, :3], dc[:, None, :], out=d4[t, :, :3])
+                xp.multiply(K[t, :, 3], dh, out=d4[t, :, 3])
+                dc *= f[t]
+                xp.dot(dgx[t], wh, out=dh)
+            else:
+                m, k = mask[t], keep[t]
+                dh += dout[t] * m
+                dcc = dc * m + dh * m * kc[t]
+                d4[t, :, :3] = K[t, :, :3] * dcc[:, None, :]
+                d4[t, :, 3] = K[t, :, 3] * dh * m
+                dc = dcc * f[t] + dc * k
+                dh = xp.dot(dgx[t], wh) + dh * k
+        dc0 = dc
+    elif mode == 'gru':
+        G, hp = c['gates'], c['hp']
+        r, z, n = G[:, :, :H], G[:, :, H:2 * H], G[:, :, 2 * H:]
+        hprev = hs[:-1]
+        K = xp.empty((T, N, 3, H), dtype=dt)
+        kn = (1 - z) * (1 - n * n)
+        xp.multiply(kn * hp[:, :, 2 * H:], r * (1 - r), out=K[:, :, 0])
+        xp.multiply(hprev - n, z * (1 - z), out=K[:, :, 1])
+        K[:, :, 2] = kn
+        Kh = K.copy()
+        Kh[:, :, 2] *= r
+        dgh = xp.empty((T, N, gh), dtype=dt)
+        dx4, dh4 = dgx.reshape(T, N, 3, H), dgh.reshape(T, N, 3, H)
+        for t in range(T - 1, -1, -1):
+            dh += dout[t] if mask is None else dout[t] * mask[t]
+            dcand = dh if mask is None else dh * mask[t]
+            xp.multiply(K[t], dcand[:, None, :], out=dx4[t])
+            xp.multiply(Kh[t], dcand[:, None, :], out=dh4[t])
+            carry = dcand * z[t]
+            if mask is not None:
+                carry += dh * keep[t]
+            xp.dot(dgh[t], wh, out=dh)
+            dh += carry
+    else:
+        act = hs[1:]    # where masked, the state is carried but the gradient is masked too
+        kd = (1 - act * act) if mode == 'rnn_tanh' else (act > 0).astype(dt)
+        for t in range(T - 1, -1, -1):
+            if mask is None:
+                dh += dout[t]
+                xp.multiply(dh, kd[t], out=dgx[t])
+                xp.dot(dgx[t], wh, out=dh)
+            else:
+                dh += dout[t] * mask[t]
+                xp.multiply(dh * mask[t], kd[t], out=dgx[t])
+                dh = xp.dot(dgx[t], wh) + dh * keep[t]
+    flat_x, flat_gx, flat_gh = x.reshape(T * N, -1), dgx.reshape(T * N, gh), dgh.reshape(T * N, gh)
+    dwx = xp.dot(flat_gx.T, flat_x)
+    dwh = xp.dot(flat_gh.T, hs[:-1].reshape(T * N, H))
+    dbx = flat_gx.sum(axis=0)
+    dbh = dbx if dgh is dgx else flat_gh.sum(axis=0)
+    dx = xp.dot(flat_gx, wx).reshape(x.shape)
+    return dx, dwx, dwh, dbx, dbh, dh, dc0
+
+
+# ---------------------------------------------------------------------------------------------------
+# The operators
+
+
+@register
+class RNN(Op):
+    """Fused multi-layer recurrent network (MXNet ``RNN``), forward and exact BPTT.
+
+    Inputs: ``data (T, N, I)``, ``parameters`` (flat, see the module docstring; length
+    :func:`rnn_param_size`), ``state (L*D, N, H)``, ``state_cell (L*D, N, H)`` (lstm only),
+    ``sequence_length (N,)`` (only with ``use_sequence_length``). Float32 or float64.
+
+    Outputs: ``out (T, N, D*H)``; with ``state_outputs`` also ``hy (L*D, N, H)`` and for lstm
+    ``cy``. State index ``l*D + d`` holds layer ``l``, direction ``d`` (0 forward, 1 reverse).
+
+    ``p`` is dropout on the inputs of layers 1..L-1, applied only in training mode
+    (``autograd.is_training()``). ``lstm_state_clip_min/max`` clip the cell state after each step
+    (its gradient stops where clipped). With ``use_sequence_length``, steps at or beyond a sequence's
+    length output 0 and leave its state unchanged, and the reverse direction starts at its last
+    valid step: the cuDNN (GPU) semantics of MXNet; MXNet's CPU build ignores the lengths.
+    ``projection_size`` (LSTMP) raises NotImplementedError.
+
+    Raises
+    ------
+    ValueError
+        When an input's shape does not match the attributes (the message lists every input).
+    """
+
+    name = 'RNN'
+    arguments = ('data', 'parameters', 'state', 'state_cell', 'sequence_length')
+    attrs = {
+        'state_size': Attr('int'),
+        'num_layers': Attr('int'),
+        'bidirectional': Attr('bool', False),
+        'mode': Attr('str', choices=('rnn_relu', 'rnn_tanh', 'lstm', 'gru')),
+        'p': Attr('float', 0.0),
+        'state_outputs': Attr('bool', False),
+        'projection_size': Attr('int', None),
+        'lstm_state_clip_min': Attr('float', None),
+        'lstm_state_clip_max': Attr('float', None),
+        'lstm_state_clip_nan': Attr('bool', False),
+        'use_sequence_length': Attr('bool', False),
+    }
+
+    def check_attrs(self):
+        if self.state_size <= 0 or self.num_layers <= 0:
+            raise ValueError('RNN: state_size and num_layers must be positive, got %d and %d'
+                             % (self.state_size, self.num_layers))
+        if not 0.0 <= self.p < 1.0:
+            raise ValueError('RNN: p (dropout) must be in [0, 1), got %r' % self.p)
+        if (self.lstm_state_clip_min is None) != (self.lstm_state_clip_max is None):
+            raise ValueError('RNN: give both lstm_state_clip_min and lstm_state_clip_max, or neither')
+        self.num_outputs = (3 if self.mode == 'lstm' else 2) if self.state_outputs else 1
+
+    def list_arguments(self):
+        names = ['data', 'parameters', 'state']
+        if self.mode == 'lstm':
+            names.append('state_cell')
+        if self.use_sequence_length:
+            names.append('sequence_length')
+        return names
+
+    def list_outputs(self):
+        return ['output', 'state_output', 'statecell_output'][:self.num_outputs]
+
+    def _dims(self):
+        return self.num_layers, 2 if self.bidirectional else 1, self.state_size
+
+    def _check_projection(self):
+        if self.projection_size is not None:
+            raise NotImplementedError('RNN: projection_size (LSTM with projection) is not supported '
+                                      'by minigluon')
+
+    def infer_shape(self, in_shapes):
+        self._check_projection()
+        data = in_shapes[0]
+        if data is None or len(data) != 3 or 0 in data:
+            raise ValueError('RNN: the data shape must be known and (T, N, I), got %s' % (data,))
+        layers, dirs, hid = self._dims()
+        T, N, ni = data
+        state = (layers * dirs, N, hid)
+        shapes = [data, (rnn_param_size(self.mode, layers, ni, hid, self.bidirectional),), state]
+        if self.mode == 'lstm':
+            shapes.append(state)
+        if self.use_sequence_length:
+            shapes.append((N,))
+        for name, given, want in zip(self.list_arguments(), in_shapes, shapes):
+            if given is not None and 0 not in given and tuple(given) != want:
+                raise ValueError('RNN: input %r should have shape %s for data %s, got %s'
+                                 % (name, want, data, tuple(given)))
+        return shapes, [(T, N, dirs * hid), state, state][:self.num_outputs]
+
+    def _check_inputs(self, arrays):
+        layers, dirs, hid = self._dims()
+        names = self.list_arguments()
+        if len(arrays) != len(names):
+            raise ValueError('RNN: expected %d inputs %s for mode=%r, use_sequence_length=%r, got %d'
+                             % (len(names), names, self.mode, self.use_sequence_length, len(arrays)))
+        data = arrays[0]
+        if data.ndim != 3:
+            raise shape_error(self, 'data must be 3-D (T, N, I), layout TNC', *arrays)
+        want = self.infer_shape([tuple(data.shape)] + [None] * (len(arrays) - 1))[0]
+        for name, arr, shape in zip(names, arrays, want):
+            if name != 'sequence_length' and tuple(arr.shape) != shape:
+                raise shape_error(self, 'input %r must have shape %s' % (name, shape), *arrays)
+        if arrays[-1].shape != (data.shape[1],) and self.use_sequence_length:
+            raise shape_error(self, 'sequence_length must have shape (N,)', *arrays)
+
+    def forward(self, xp, data, parameters, state, *rest):
+        self._check_projection()
+        self._check_inputs((data, parameters, state) + rest)
+        rest = list(rest)
+        state_cell = rest.pop(0) if self.mode == 'lstm' else None
+        seq_len = rest.pop(0) if self.use_sequence_length else None
+        layers, dirs, hid = self._dims()
+        T, N, ni = data.shape
+        dt = data.dtype
+        weights = _split_params(parameters.astype(dt, copy=False), self.mode, layers, dirs, ni, hid)
+        clip = None
+        if self.mode == 'lstm' and self.lstm_state_clip_min is not None:
+            clip = (self.lstm_state_clip_min, self.lstm_state_clip_max)
+        mask = None
+        if seq_len is not None:
+            lengths = seq_len.astype(np.int64)
+            mask = (xp.arange(T)[:, None] < lengths[None, :])[:, :, None]
+        training = self.p > 0 and autograd.is_training()
+        x = data
+        hy = xp.empty((layers * dirs, N, hid), dtype=dt)
+        cy = xp.empty_like(hy) if self.mode == 'lstm' else None
+        self.caches, self.drop_masks = [], []
+        for layer in range(layers):
+            if layer > 0 and training:
+                from minigluon.random import draw_uniform
+                keep = (draw_uniform(xp, x.shape, dtype=dt) >= self.p).astype(dt) / dt.type(1 - self.p)
+                x = x * keep
+                self.drop_masks.append(keep)
+            out = xp.empty((T, N, dirs * hid), dtype=dt)
+            for d in range(dirs):
+                k = layer * dirs + d
+                rev = slice(None, None, -1) if d == 1 else slice(None)
+                o, hy[k], c_last, cache = _dir_forward(
+                    xp, self.mode, x[rev], *weights[k], state[k],
+                    None if state_cell is None else state_cell[k],
+                    None if mask is None else mask[rev], clip)
+                if c_last is not None:
+                    cy[k] = c_last
+                out[:, :, d * hid:(d + 1) * hid] = o[rev]
+                self.caches.append(cache)
+            x = out
+        self.shapes = (data.shape, parameters.shape, parameters.dtype, state.shape, seq_len)
+        if self.lstm_state_clip_nan and clip is not None:
+            cy = xp.nan_to_num(cy, nan=0.0)
+        outs = (x, hy, cy)[:self.num_outputs]
+        return outs if self.num_outputs > 1 else x
+
+    def backward(self, xp, dout, dhy=None, dcy=None):
+        layers, dirs, hid = self._dims()
+        data_shape, p_shape, p_dtype, s_shape, seq_len = self.shapes
+        T, N, ni = data_shape
+        dgrads = [None] * (layers * dirs)
+        dstate = xp.zeros(s_shape, dtype=dout.dtype)
+        dcell = xp.zeros(s_shape, dtype=dout.dtype) if self.mode == 'lstm' else None
+        for layer in range(layers - 1, -1, -1):
+            dx = None
+            for d in range(dirs):
+                k = layer * dirs + d
+                rev = slice(None, None, -1) if d == 1 else slice(None)
+                g = _dir_backward(xp, self.caches[k], dout[rev][:, :, d * hid:(d + 1) * hid],
+                                  None if dhy is None else dhy[k], None if dcy is None else dcy[k])
+                dgrads[k] = g[1:5]
+                dstate[k] = g[5]
+                if dcell is not None:
+                    dcell[k] = g[6]
+                dx = g[0][rev] if dx is None else dx + g[0][rev]
+            if layer > 0 and self.drop_masks:
+                dx = dx * self.drop_masks[layer - 1]
+            dout = dx
+        flat = [w.ravel() for g in dgrads for w in g[:2]] + [b for g in dgrads for b in g[2:]]
+        dparams = xp.concatenate(flat).astype(p_dtype, copy=False)
+        grads = [dout, dparams, dstate]
+        if self.mode == 'lstm':
+            grads.append(dcell)
+        if self.use_sequence_length:
+            grads.append(None)
+        return tuple(grads)
+
+
+@register
+class RNNParamConcat(Op):
+    """Concatenate the fused RNN's weights and biases (MXNet ``_rnn_param_concat``).
+
+    Like ``Concat`` along ``dim``; Gluon's ``rnn.LSTM/GRU/RNN`` layers flatten each parameter and
+    join them in the ``RNN`` operator's layout. Inputs: ``num_args`` arrays equal in every axis but
+    ``dim``.
+
+    Raises
+    ------
+    ValueError
+        When the shapes differ outside ``dim`` or ``num_args`` does not match the inputs.
+    """
+
+    name = '_rnn_param_concat'
+    arguments = None
+    attrs = {'num_args': Attr('int'), 'dim': Attr('int', 1)}
+
+    def forward(self, xp, *arrays):
+        if len(arrays) != self.num_args:
+            raise ValueError('_rnn_param_concat: num_args=%d but %d inputs were given'
+                             % (self.num_args, len(arrays)))
+        ndim = arrays[0].ndim
+        if not -ndim <= self.dim < ndim:
+            raise ValueError('_rnn_param_concat: dim=%d is out of range for %d-D inputs' % (self.dim, ndim))
+        axis = self.dim % ndim
+        for a in arrays:
+            if a.ndim != ndim or any(a.shape[i] != arrays[0].shape[i] for i in range(ndim) if i != axis):
+                raise shape_error(self, 'inputs must match in every axis but dim=%d' % self.dim, *arrays)
+        self.sizes = [a.shape[axis] for a in arrays]
+        self.axis = axis
+        return xp.concatenate(arrays, axis=axis)
+
+    def backward(self, xp, grad):
+        bounds = np.cumsum(self.sizes)[:-1].tolist()
+        return tuple(xp.split(grad, bounds, axis=self.axis))
