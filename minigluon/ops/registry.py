@@ -346,12 +346,20 @@ def bind_call(cls, args, kwargs, is_input):
             attrs.setdefault('num_args', len(pos_inputs))
         op = cls(**attrs)
         return op, pos_inputs
-    by_name = dict(zip(declared, pos_inputs))
+    op = cls(**attrs)
+    order = op.list_arguments()
+    if order != list(declared):
+        # As MXNet's generated functions: drop None inputs and fill the inputs these attributes
+        # take, in order (``RNN(x, p, h, seq_len, mode='gru', use_sequence_length=True)``).
+        pos_inputs = [x for x in pos_inputs if x is not None]
+        if len(pos_inputs) > len(order):
+            raise TypeError('%s: %d positional inputs given, but with these attributes it takes %s'
+                            % (cls.name, len(pos_inputs), order))
+    by_name = dict(zip(order if order != list(declared) else declared, pos_inputs))
     for key, value in named.items():
         if key in by_name and by_name[key] is not None:
             raise TypeError('%s: input %r given twice' % (cls.name, key))
         by_name[key] = value
-    op = cls(**attrs)
     inputs = []
     for key in op.list_arguments():
         value = by_name.pop(key, None)
