@@ -1,0 +1,101 @@
+"""Parameter files of a Block: ``save_parameters``/``load_parameters`` and the deprecated ``*_params``.
+
+Two naming systems meet here (MXNET_SPEC.md section 9): structural keys (``body.0.weight``) written
+by ``save_parameters``, and prefixed names (``dense0_weight``, ``arg:mlp0_dense0_weight``) written by
+``save_params`` and ``export``. Loads are all-or-nothing: the file is read and every entry checked
+before any Parameter changes.
+"""
+from collections import OrderedDict
+
+from minigluon import serialization
+from minigluon.base import brief_list
+from minigluon.parameter import ParameterMismatchError
+from minigluon.parameter_dict import _named_arrays, load_pairs
+
+
+def save_parameters(block, filename, deduplicate=False):
+    params = block._collect_params_with_prefix()
+    if deduplicate:
+        # A Parameter reachable under several keys keeps the last one (MXNet's observed behaviour),
+        # at the position of its first occurrence.
+        last_key = {}
+        for key, param in params.items():
+            last_key[param] = key
+        params = OrderedDict((key, param) for param, key in last_key.items())
+    arg_dict = OrderedDict((key, param._reduce()) for key, param in params.items())
+    serialization.save(filename, arg_dict)
+
+
+def load_parameters(block, filename, ctx=None, allow_missing=False, ignore_extra=False,
+                    cast_dtype=False, dtype_source='current'):
+    loaded = _named_arrays(serialization.load(filename), filename)
+    params = block._collect_params_with_prefix()
+    if not loaded and not params:
+        return
+    if not any('.' in key for key in loaded):
+        _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source)
+        return
+    if not allow_missing:
+        aliases = {}
+        for key, param in params.items():
+            aliases.setdefault(param, []).append(key)
+        for key, param in params.items():
+            if not any(alias in loaded for alias in aliases[param]):
+                raise ParameterMismatchError(
+                    "Parameter '%s' is missing in file '%s', which contains parameters: %s. Set "
+                    "allow_missing=True to ignore missing parameters."
+                    % (key, filename, brief_list(loaded.keys())))
+    pairs = []
+    for key, value in loaded.items():
+        if key not in params:
+            if not ignore_extra:
+                raise ParameterMismatchError(
+                    "Parameter '%s' loaded from file '%s' is not present in the block, which contains "
+                    "parameters %s. Set ignore_extra=True to ignore."
+                    % (key, filename, brief_list(params.keys())))
+            continue
+        pairs.append((params[key], value))
+    load_pairs(pairs, ctx, cast_dtype, dtype_source, filename)
+
+
+def _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source):
+    """Load a file keyed by full or prefix-stripped names (``save_params``, ``export``)."""
+    by_name = block.collect_params()
+    prefix = block.prefix
+    pairs = []
+    covered = set()
+    for key, value in loaded.items():
+        name = key[4:] if key.startswith(('arg:', 'aux:')) else key
+        if prefix + name in by_name._params:
+            name = prefix + name
+        elif name not in by_name._params:
+            if not ignore_extra:
+                raise ParameterMismatchError(
+                    "Parameter '%s' loaded from file '%s' is not present in ParameterDict, choices "
+                    "are: %s. Set ignore_extra to True to ignore. Please make sure source and target "
+                    "networks have the same prefix." % (key, filename, brief_list(by_name.keys())))
+            continue
+        covered.add(name)
+        pairs.append((by_name[name], value))
+    if not allow_missing:
+        for name in by_name.keys():
+            if name not in covered:
+                raise ParameterMismatchError(
+                    "Parameter '%s' is missing in file '%s', which contains parameters: %s. Please "
+                    "make sure source and target networks have the same prefix, or set "
+                    "allow_missing=True." % (name, filename, brief_list(loaded.keys())))
+    load_pairs(pairs, ctx, cast_dtype, dtype_source, filename)
+
+
+def save_params(block, filename):
+    """Prefixed-name save; names outside the block's prefix (children built without ``name_scope``)
+    are kept whole instead of failing as in MXNet, and :func:`load_parameters` reads them back."""
+    prefix = block.prefix
+    arg_dict = OrderedDict()
+    for name, param in block.collect_params().items():
+        key = name[len(prefix):] if prefix and name.startswith(prefix) else name
+        if key in arg_dict:
+            raise ValueError("save_params: parameters '%s' and '%s%s' would both be saved as '%s'; "
+                             "use save_parameters instead" % (name, prefix, key, key))
+        arg_dict[key] = param._reduce()
+    serialization.save(filename, arg_dict)

@@ -1,0 +1,411 @@
+"""``Block`` (the base of every layer and model), ``HookHandle`` and the naming scope.
+
+Semantics follow ``mxnet.gluon.Block`` (MXNet 1.9.1; MXNET_SPEC.md sections 1.1, 2 and 9). A Block
+owns Parameters (``self.params``, and attributes holding Parameters) and child Blocks (attributes
+holding Blocks), names them with automatic prefixes (``dense0_``, ``mlp0_dense1_``), runs hooks
+around ``forward``, and saves/loads its parameters with structural keys (``body.0.weight``).
+"""
+import re
+import threading
+import warnings
+import weakref
+from collections import OrderedDict
+
+from minigluon import initializer
+from minigluon.block import _io
+from minigluon.parameter import Parameter, ParameterMismatchError
+from minigluon.parameter_dict import ParameterDict
+
+
+class _BlockScope:
+    """The naming scope opened by ``block.name_scope()``: children get ``block.prefix + hint + n_``."""
+
+    _current = threading.local()
+
+    def __init__(self, block):
+        self._block = weakref.ref(block) if block is not None else None
+        self._counter = {}
+        self._old_scope = None
+        self._name_scope = None
+
+    @staticmethod
+    def create(prefix, params, hint):
+        """Return ``(prefix, params)`` for a new Block, per MXNet's naming rules (spec section 2.1)."""
+        current = getattr(_BlockScope._current, 'value', None)
+        if current is None:
+            if prefix is None:
+                from minigluon.name import NameManager
+                prefix = NameManager.current.get(None, hint) + '_'
+            if params is None:
+                params = ParameterDict(prefix)
+            else:
+                params = ParameterDict(params.prefix, params)
+            return prefix, params
+        parent = current._block()
+        if prefix is None:
+            count = current._counter.get(hint, 0)
+            prefix = '%s%d_' % (hint, count)
+            current._counter[hint] = count + 1
+        if params is None:
+            params = ParameterDict(parent.params.prefix + prefix, parent.params._shared)
+        else:
+            params = ParameterDict(params.prefix, params)
+        return parent.prefix + prefix, params
+
+    def __enter__(self):
+        block = self._block()
+        if block._empty_prefix:
+            return self
+        self._old_scope = getattr(_BlockScope._current, 'value', None)
+        _BlockScope._current.value = self
+        from minigluon.name import Prefix
+        self._name_scope = Prefix(block.prefix)
+        self._name_scope.__enter__()
+        return self
+
+    def __exit__(self, ptype, value, trace):
+        if self._block()._empty_prefix:
+            return
+        self._name_scope.__exit__(ptype, value, trace)
+        self._name_scope = None
+        _BlockScope._current.value = self._old_scope
+
+
+class HookHandle:
+    """Handle of a registered forward (pre-)hook: ``detach()`` removes it; also a context manager."""
+
+    def __init__(self):
+        self._hooks_dict_ref = None
+        self._id = None
+
+    def attach(self, hooks_dict, hook):
+        """Store ``hook`` in ``hooks_dict`` (an OrderedDict); a handle attaches only once."""
+        if self._hooks_dict_ref is not None:
+            raise RuntimeError('The same HookHandle cannot be attached twice.')
+        self._id = id(hook)
+        hooks_dict[self._id] = hook
+        self._hooks_dict_ref = weakref.ref(hooks_dict)
+
+    def detach(self):
+        """Remove the hook (idempotent)."""
+        hooks_dict = self._hooks_dict_ref() if self._hooks_dict_ref is not None else None
+        if hooks_dict is not None and self._id in hooks_dict:
+            del hooks_dict[self._id]
+
+    def __getstate__(self):
+        return (self._hooks_dict_ref() if self._hooks_dict_ref is not None else None, self._id)
+
+    def __setstate__(self, state):
+        if state[0] is None:
+            self._dead = OrderedDict()       # keep the referent alive so detach() stays a no-op
+            self._hooks_dict_ref = weakref.ref(self._dead)
+        else:
+            self._hooks_dict_ref = weakref.ref(state[0])
+        self._id = state[1]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, ptype, value, trace):
+        self.detach()
+
+
+def _indent(text, num_spaces):
+    lines = text.split('\n')
+    if len(lines) == 1:
+        return text
+    first = lines.pop(0)
+    return first + '\n' + '\n'.join(' ' * num_spaces + line for line in lines)
+
+
+class Block:
+    """Base class of all layers and models.
+
+    Subclasses create Parameters and child Blocks in ``__init__`` (inside ``with self.name_scope():``)
+    and define ``forward(*args)``.
+
+    Parameters
+    ----------
+    prefix : str, optional
+        Prefix of this block's name and parameters; automatic (``dense0_``) when None, and ``''``
+        makes the block transparent for naming (its children are named in the enclosing scope).
+    params : ParameterDict, optional
+        Share parameters with another block (pass ``other.params``).
+    """
+
+    def __init__(self, prefix=None, params=None):
+        self._empty_prefix = prefix == ''
+        self._prefix, self._params = _BlockScope.create(prefix, params, self._alias())
+        self._name = self._prefix[:-1] if self._prefix.endswith('_') else self._prefix
+        self._scope = _BlockScope(self)
+        self._children = OrderedDict()
+        self._reg_params = {}
+        self._forward_hooks = OrderedDict()
+        self._forward_pre_hooks = OrderedDict()
+
+    def __repr__(self):
+        modstr = '\n'.join('  ({key}): {block}'.format(key=key, block=_indent(repr(block), 2))
+                           for key, block in self.__dict__.items() if isinstance(block, Block))
+        return '{name}(\n{modstr}\n)'.format(name=self.__class__.__name__, modstr=modstr)
+
+    def __setattr__(self, name, value):
+        """Register Blocks as children and Parameters as own parameters when assigned as attributes."""
+        if hasattr(self, name):
+            existing = getattr(self, name)
+            if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
+                raise TypeError('Changing attribute type for {name} from {type1} to {type2}'
+                                'is not allowed.'.format(name=name, type1=type(existing),
+                                                         type2=type(value)))
+        if isinstance(value, Block):
+            self.register_child(value, name)
+        elif isinstance(value, Parameter):
+            if name in self._reg_params:
+                raise ParameterMismatchError(
+                    "Overriding Parameter attribute %s is not allowed. If you want to share "
+                    "parameters between blocks, please set 'params' at Block construction instead."
+                    % name)
+            self._reg_params[name] = value
+        super().__setattr__(name, value)
+
+    def _check_container_with_block(self):
+        children = set(id(c) for c in self._children.values())
+
+        def unregistered(data):
+            if isinstance(data, (list, tuple)):
+                return any(unregistered(x) for x in data)
+            if isinstance(data, dict):
+                return any(unregistered(x) for x in data.values())
+            if isinstance(data, Block):
+                return id(data) not in children
+            return False
+
+        for key, value in self.__dict__.items():
+            if isinstance(value, (list, tuple, dict)) and not (key.startswith('__') or key == '_children'):
+                if unregistered(value):
+                    warnings.warn('"{name}" is an unregistered container with Blocks. Note that Blocks '
+                                  'inside the list, tuple or dict will not be registered automatically. '
+                                  'Make sure to register them using register_child() or switching to '
+                                  'nn.Sequential/nn.HybridSequential instead. '
+                                  .format(name=self.__class__.__name__ + '.' + key), stacklevel=3)
+
+    def _alias(self):
+        return self.__class__.__name__.lower()
+
+    @property
+    def prefix(self):
+        """Prefix of this block's name and parameters, e.g. ``'hybridsequential0_dense0_'``."""
+        return self._prefix
+
+    @property
+    def name(self):
+        """The prefix without its trailing underscore."""
+        return self._name
+
+    def name_scope(self):
+        """Context manager in which new Blocks (and unnamed symbol ops) get this block's prefix."""
+        return self._scope
+
+    @property
+    def params(self):
+        """This block's own ParameterDict (children's parameters are not included)."""
+        return self._params
+
+    def collect_params(self, select=None):
+        """A ParameterDict of this block's and all descendants' Parameters (own first, then children).
+
+        Parameters
+        ----------
+        select : str, optional
+            Regular expression; keep parameters whose full name it matches (``re.match``, anchored at
+            the start only), e.g. ``'.*weight|.*bias'``.
+        """
+        self._check_container_with_block()
+        ret = ParameterDict(self._params.prefix)
+        if not select:
+            ret.update(self.params)
+        else:
+            pattern = re.compile(select)
+            ret.update({name: value for name, value in self.params.items() if pattern.match(name)})
+        for child in self._children.values():
+            ret.update(child.collect_params(select=select))
+        return ret
+
+    def _collect_params_with_prefix(self, prefix=''):
+        if prefix:
+            prefix += '.'
+        ret = {prefix + key: val for key, val in self._reg_params.items()}
+        for name, child in self._children.items():
+            ret.update(child._collect_params_with_prefix(prefix + name))
+        return ret
+
+    def register_child(self, block, name=None):
+        """Register ``block`` as a child (under ``name``, default its index)."""
+        if name is None:
+            name = str(len(self._children))
+        self._children[name] = block
+
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(block, inputs)`` before each ``forward``; ``inputs`` is the positional-args tuple.
+
+        Returns
+        -------
+        HookHandle
+        """
+        handle = HookHandle()
+        handle.attach(self._forward_pre_hooks, hook)
+        return handle
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(block, inputs, output)`` after each ``forward``.
+
+        Returns
+        -------
+        HookHandle
+        """
+        handle = HookHandle()
+        handle.attach(self._forward_hooks, hook)
+        return handle
+
+    def apply(self, fn):
+        """Call ``fn(block)`` on every descendant, children before parents (post-order); returns self."""
+        for child in self._children.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def initialize(self, init=None, ctx=None, verbose=False, force_reinit=False):
+        """Initialize all parameters: ``self.collect_params().initialize(init, ctx, verbose, force_reinit)``.
+
+        ``init`` defaults to ``Uniform(scale=0.07)`` and applies to parameters without their own init.
+        """
+        if init is None:
+            init = _DEFAULT_INIT
+        self.collect_params().initialize(init, ctx, verbose, force_reinit)
+
+    def hybridize(self, active=True, **kwargs):
+        """Recursively hybridize the HybridBlock descendants (a plain Block itself cannot be)."""
+        for child in self._children.values():
+            child.hybridize(active, **kwargs)
+
+    def cast(self, dtype):
+        """Cast all parameters (children first) to ``dtype``."""
+        for child in self._children.values():
+            child.cast(dtype)
+        for _, param in self.params.items():
+            param.cast(dtype)
+
+    def zero_grad(self):
+        """Set all parameter gradients to 0."""
+        self.collect_params().zero_grad()
+
+    def reset_ctx(self, ctx):
+        """Move all parameters to ``ctx`` (a Context or list)."""
+        self.collect_params().reset_ctx(ctx)
+
+    def share_parameters(self, shared):
+        """Replace own and descendants' Parameters by those in ``shared`` (structural keys, MXNet 2.x).
+
+        Parameters
+        ----------
+        shared : dict of str to Parameter
+            E.g. ``other._collect_params_with_prefix()``; keys absent from this block warn.
+
+        Returns
+        -------
+        self
+        """
+        if shared is None:
+            return self
+        if not isinstance(shared, dict):
+            raise ValueError("share_parameters: 'shared' should be a dict of structural name to "
+                             "Parameter, got {}".format(type(shared).__name__))
+        remaining = set(shared.keys())
+        self._share_parameters(shared, remaining)
+        for name in sorted(remaining):
+            warnings.warn('Parameter name {} is not in the current model!'.format(name), stacklevel=2)
+        return self
+
+    def _share_parameters(self, shared, remaining, prefix=''):
+        if prefix:
+            prefix += '.'
+        for name, old in list(self._reg_params.items()):
+            new = shared.get(prefix + name)
+            if new is None:
+                continue
+            self._reg_params[name] = new
+            object.__setattr__(self, name, new)
+            items = [(new.name, new) if v is old else (k, v) for k, v in self._params._params.items()]
+            self._params._params = OrderedDict(items)
+            remaining.discard(prefix + name)
+        for name, child in self._children.items():
+            child._share_parameters(shared, remaining, prefix + name)
+
+    def __call__(self, *args):
+        """Run forward pre-hooks, ``forward(*args)``, then forward hooks; return the output."""
+        for hook in self._forward_pre_hooks.values():
+            hook(self, args)
+        out = self.forward(*args)
+        for hook in self._forward_hooks.values():
+            hook(self, args, out)
+        return out
+
+    def forward(self, *args):
+        """Compute the output; subclasses override this."""
+        raise NotImplementedError('%s must implement forward()' % type(self).__name__)
+
+    def register_op_hook(self, callback, monitor_all=False):
+        """Install an operator hook on hybridized descendants (see HybridBlock)."""
+        for child in self._children.values():
+            child.register_op_hook(callback, monitor_all)
+
+    def summary(self, *inputs):
+        """Print a table of each layer's output shape and parameter count (see MXNET_SPEC section 6)."""
+        from minigluon.block.summary import summary
+        summary(self, *inputs)
+
+    # -- files ---------------------------------------------------------------------------------------
+    def save_parameters(self, filename, deduplicate=False):
+        """Save parameters with structural keys (``0.weight``, ``body.1.bias``) to ``filename``.
+
+        Parameters
+        ----------
+        filename : str
+        deduplicate : bool, default False
+            Store a Parameter reachable under several keys once, under the last of them.
+        """
+        _io.save_parameters(self, filename, deduplicate)
+
+    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False,
+                        cast_dtype=False, dtype_source='current'):
+        """Load parameters saved by :meth:`save_parameters`, ``save_params`` or ``export``.
+
+        A file whose keys contain no ``'.'`` is a prefixed-name file (``dense0_weight`` from
+        ``save_params``, ``arg:mlp0_dense0_weight`` from ``export``): its keys are matched against
+        ``collect_params()`` names with or without this block's prefix (better than MXNet, which
+        cannot load an exported file here).
+
+        Raises
+        ------
+        ParameterMismatchError
+            On a missing or extra key, or a shape/dtype mismatch, naming the parameter and the file;
+            no parameter is changed.
+        MXNetFormatError
+            When the file is corrupt.
+        """
+        _io.load_parameters(self, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source)
+
+    def save_params(self, filename):
+        """Deprecated: save with prefixed names; use :meth:`save_parameters`."""
+        warnings.warn('save_params is deprecated. Please use save_parameters. Note that if you want '
+                      'load from SymbolBlock later, please use export instead. For details, see '
+                      'https://mxnet.apache.org/api/python/docs/tutorials/packages/gluon/blocks/'
+                      'save_load_params.html', stacklevel=2)
+        _io.save_params(self, filename)
+
+    def load_params(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
+        """Deprecated: use :meth:`load_parameters`."""
+        warnings.warn('load_params is deprecated. Please use load_parameters.', stacklevel=2)
+        self.load_parameters(filename, ctx, allow_missing, ignore_extra)
+
+
+_DEFAULT_INIT = initializer.Uniform()

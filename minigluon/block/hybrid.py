@@ -1,0 +1,335 @@
+"""``HybridBlock``: a Block whose ``hybrid_forward(F, ...)`` runs eagerly or as a cached graph.
+
+Semantics follow ``mxnet.gluon.HybridBlock`` (MXNet 1.9.1; MXNET_SPEC.md sections 1.2 and 9).
+Eagerly, ``F`` is :mod:`minigluon.ndarray` and parameters arrive as keyword arguments named by their
+attribute. After ``hybridize()``, the first call traces ``hybrid_forward`` with ``F =
+minigluon.symbol`` on variables (``data`` or ``data0, data1...``) once per argument structure; later
+calls run that graph through :class:`minigluon.executor.CachedOp`, which executes every node with
+``ndarray.invoke`` so autograd records it exactly like eager calls. ``export`` writes the graph and
+its parameters in MXNet's formats.
+"""
+import warnings
+
+from minigluon import ndarray
+from minigluon.block._graph import flatten, regroup, same_structure
+from minigluon.block.block import Block
+from minigluon.ndarray import NDArray
+from minigluon.parameter import DeferredInitializationError
+
+
+def _symbol_module():
+    from minigluon import symbol
+    return symbol
+
+
+_SYMBOL_TYPE = []     # [minigluon.symbol.Symbol] once the symbol package imports
+
+
+def _symbol_type():
+    if not _SYMBOL_TYPE:
+        try:
+            _SYMBOL_TYPE.append(_symbol_module().Symbol)
+        except (ImportError, AttributeError):    # symbol package not available yet
+            return ()
+    return _SYMBOL_TYPE[0]
+
+
+def _input_kinds(args):
+    """``(has_symbol, has_ndarray, contexts, first_ctx)`` over nested lists of ``args``."""
+    sym_type = _symbol_type()
+    has_sym = has_nd = False
+    ctxs, first = set(), None
+    pending = list(reversed(args))
+    while pending:
+        a = pending.pop()
+        if isinstance(a, NDArray):
+            has_nd = True
+            ctxs.add(a.context)
+            if first is None:
+                first = a.context
+        elif isinstance(a, (list, tuple)):
+            pending.extend(reversed(a))
+        elif sym_type and isinstance(a, sym_type):
+            has_sym = True
+    return has_sym, has_nd, ctxs, first
+
+
+class HybridBlock(Block):
+    """A Block that can be hybridized (compiled to a cached symbolic graph) and exported.
+
+    Subclasses define ``hybrid_forward(self, F, x, *args, **params)`` using only ``F.<op>`` calls and
+    operators, so the same code runs on NDArrays and on Symbols.
+
+    Parameters
+    ----------
+    prefix : str, optional
+    params : ParameterDict, optional
+        As for :class:`Block`.
+    """
+
+    def __init__(self, prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        self._cached_graph = ()
+        self._cached_op = None
+        self._cached_op_args = None
+        self._in_format = None
+        self._out_format = None
+        self._active = False
+        self._flags = []
+        self._callback = None
+        self._monitor_all = False
+        self._backend = None
+        self._backend_opts = {}
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if isinstance(value, HybridBlock):
+            self._clear_cached_op()
+
+    def register_child(self, block, name=None):
+        """Register a child; it must be a HybridBlock.
+
+        Raises
+        ------
+        ValueError
+            When ``block`` is not a HybridBlock.
+        """
+        if not isinstance(block, HybridBlock):
+            raise ValueError(
+                'Children of HybridBlock must also be HybridBlock, but %s has type %s. If you are '
+                'using Sequential, please try HybridSequential instead.' % (str(block), str(type(block))))
+        super().register_child(block, name)
+        self._clear_cached_op()
+
+    def _clear_cached_op(self):
+        self._cached_graph = ()
+        self._cached_op = None
+        self._cached_op_args = None
+
+    def hybridize(self, active=True, backend=None, clear=True, static_alloc=False, static_shape=False,
+                  inline_limit=2, forward_bulk_size=None, backward_bulk_size=None, **kwargs):
+        """Turn graph caching on (or off with ``active=False``) for this block and its descendants.
+
+        ``static_alloc``, ``static_shape``, ``inline_limit`` and the bulk sizes are stored for
+        compatibility (minigluon's executor has no memory planner). Hooks of a hybridized block do not
+        fire when it runs inside a hybridized parent; a warning says so.
+        """
+        self._backend = backend
+        self._backend_opts = kwargs if backend is not None else {}
+        self._active = active
+        self._flags = [('static_alloc', static_alloc), ('static_shape', static_shape),
+                       ('inline_limit', inline_limit)]
+        if forward_bulk_size is not None:
+            self._flags.append(('forward_bulk_size', forward_bulk_size))
+        if backward_bulk_size is not None:
+            self._flags.append(('backward_bulk_size', backward_bulk_size))
+        if clear:
+            self._clear_cached_op()
+        if active and (self._forward_hooks or self._forward_pre_hooks):
+            warnings.warn('"{block}" is being hybridized while still having forward hook/pre-hook. '
+                          'If "{block}" is a child of HybridBlock, the hooks will not take effect.'
+                          .format(block=self), stacklevel=2)
+        super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape,
+                          inline_limit=inline_limit, forward_bulk_size=forward_bulk_size,
+                          backward_bulk_size=backward_bulk_size)
+
+    def cast(self, dtype):
+        self._clear_cached_op()
+        super().cast(dtype)
+
+    def register_op_hook(self, callback, monitor_all=False):
+        """Store ``callback(name, op_name, array)`` for the cached graph's operators (when supported)."""
+        self._callback = callback
+        self._monitor_all = monitor_all
+        super().register_op_hook(callback, monitor_all)
+
+    # -- graph --------------------------------------------------------------------------------------
+    def _get_graph(self, *args):
+        if not self._cached_graph:
+            symbol = _symbol_module()
+            flat_args, self._in_format = flatten(args, 'input')
+            real = sum(a is not None for a in flat_args)
+            if real == 0:
+                raise ValueError('All args are None and we do not support such a case. Received '
+                                 'args={}'.format(args))
+            inputs, data_vars, cnt = [], [], 0
+            for a in flat_args:
+                if a is None:
+                    inputs.append(None)
+                    continue
+                v = symbol.var('data%d' % cnt if real > 1 else 'data')
+                cnt += 1
+                inputs.append(v)
+                data_vars.append(v)
+            grouped = regroup(inputs, self._in_format)
+            params = {name: p.var() for name, p in self._reg_params.items()}
+            with self.name_scope():
+                out = self.hybrid_forward(symbol, *grouped, **params)
+            flat_out, self._out_format = flatten(out, 'output')
+            self._cached_graph = data_vars, symbol.Group(flat_out)
+        return self._cached_graph
+
+    def _infer_attrs(self, infer_fn, attr, *args):
+        inputs, out = self._get_graph(*args)
+        flat_args, _ = flatten(args, 'input')
+        given = [a for a in flat_args if a is not None]
+        arg_attrs, _, aux_attrs = getattr(out, infer_fn)(
+            **{v.name: getattr(a, attr) for v, a in zip(inputs, given)})
+        if arg_attrs is None:
+            raise ValueError('%s: could not infer the %s of every graph input of %s'
+                             % (infer_fn, attr, self.name))
+        found = dict(zip(out.list_arguments(), arg_attrs))
+        found.update(zip(out.list_auxiliary_states(), aux_attrs))
+        for param in self.collect_params().values():
+            if param.name in found and found[param.name] is not None:
+                setattr(param, attr, found[param.name])
+
+    def infer_shape(self, *args):
+        """Assign the shapes inferred from inputs ``args`` to all parameters (they stay uninitialized)."""
+        self._infer_attrs('infer_shape', 'shape', *args)
+
+    def infer_type(self, *args):
+        """Assign the dtypes inferred from inputs ``args`` to all parameters."""
+        self._infer_attrs('infer_type', 'dtype', *args)
+
+    def _deferred_infer_shape(self, *args):
+        try:
+            self.infer_shape(*args)
+        except Exception as err:
+            raise ValueError('Deferred initialization failed because shape cannot be inferred. {}'
+                             .format(err)) from err
+
+    def _build_cache(self, *args):
+        data_vars, out = self._get_graph(*args)
+        data_index = {v.name: i for i, v in enumerate(data_vars)}
+        params = self.collect_params()
+        input_names = out.list_inputs()
+        expected = set(input_names)
+        for name in input_names:
+            if name not in data_index and name not in params._params:
+                raise ValueError('Unknown input to HybridBlock %s: %s' % (self.name, name))
+        unused_data = [str(i) for name, i in data_index.items() if name not in expected]
+        if unused_data:
+            warnings.warn('The %s-th input to HybridBlock is not used by any computation. Is this '
+                          'intended?' % ', '.join(unused_data), stacklevel=4)
+        unused_params = [name for name in params.keys() if name not in expected]
+        if unused_params:
+            warnings.warn('Parameter %s is not used by any computation. Is this intended?'
+                          % ', '.join(unused_params), stacklevel=4)
+        # Planned once: for each graph input, either a position among the non-None call arguments
+        # or the Parameter whose data goes there.
+        self._cached_op_args = [(True, data_index[name]) if name in data_index else (False, params[name])
+                                for name in input_names]
+        from minigluon.executor import CachedOp
+        self._cached_op = CachedOp(out)
+
+    def _call_cached_op(self, *args):
+        if self._cached_op is None:
+            self._build_cache(*args)
+        flat_args, fmt = flatten(args, 'input')
+        if fmt != self._in_format and not same_structure(fmt, self._in_format):
+            raise ValueError('The argument structure of HybridBlock does not match the cached '
+                             'version. Stored format = {}, input format = {}'
+                             .format(self._in_format, fmt))
+        given = [a for a in flat_args if a is not None]
+        ctx = given[0].context
+        try:
+            cargs = [given[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
+        except DeferredInitializationError:
+            self._deferred_infer_shape(*args)
+            for is_arg, p in self._cached_op_args:
+                if not is_arg:
+                    p._finish_deferred_init()
+            cargs = [given[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
+        out = self._cached_op(*cargs)
+        if isinstance(out, NDArray):
+            out = [out]
+        return regroup(list(out), self._out_format)
+
+    # -- calls --------------------------------------------------------------------------------------
+    def forward(self, x, *args):
+        """Dispatch on the inputs: NDArrays run eagerly or through the cached graph; Symbols compose.
+
+        Raises
+        ------
+        ValueError
+            When NDArrays and Symbols are mixed, when there is neither, when a hybridized call has
+            inputs on several contexts, or when deferred shapes cannot be inferred.
+        """
+        has_sym, has_nd, ctxs, ctx = _input_kinds([x] + list(args))
+        if has_sym and has_nd:
+            raise ValueError('In HybridBlock, we do not support mixed NDArrays and Symbols types for '
+                             'the input. Please check the type of the args.\n')
+        if not has_sym and not has_nd:
+            raise ValueError('In HybridBlock, there must be one NDArray or one Symbol in the input. '
+                             'Please check the type of the args.\n')
+        if has_nd:
+            if self._active:
+                if len(ctxs) > 1:
+                    raise ValueError('Find multiple contexts in the input, After hybridized, the '
+                                     'HybridBlock only supports one input context. Find all contexts '
+                                     '= {}'.format(ctxs))
+                with ctx:
+                    return self._call_cached_op(x, *args)
+            with ctx:
+                try:
+                    params = {k: v.data(ctx) for k, v in self._reg_params.items()}
+                except DeferredInitializationError:
+                    self._deferred_infer_shape(x, *args)
+                    for _, p in self.params.items():
+                        p._finish_deferred_init()
+                    params = {k: v.data(ctx) for k, v in self._reg_params.items()}
+                return self.hybrid_forward(ndarray, x, *args, **params)
+        symbol = _symbol_module()
+        params = {k: v.var() for k, v in self._reg_params.items()}
+        with self.name_scope():
+            return self.hybrid_forward(symbol, x, *args, **params)
+
+    def hybrid_forward(self, F, x, *args, **kwargs):
+        """Compute the output with ``F.<op>`` (``F`` is the nd or the sym module); override this."""
+        raise NotImplementedError('%s must implement hybrid_forward()' % type(self).__name__)
+
+    def export(self, path, epoch=0, remove_amp_cast=True):
+        """Write ``path-symbol.json`` and ``path-%04d.params`` (keys ``arg:<name>``/``aux:<name>``).
+
+        Returns
+        -------
+        (str, str)
+            The two file names.
+
+        Raises
+        ------
+        RuntimeError
+            When the block was not hybridized and called at least once.
+        """
+        if not self._cached_graph:
+            raise RuntimeError('Please first call block.hybridize() and then run forward with this '
+                               'block at least once before calling export.')
+        from minigluon import serialization
+        sym = self._cached_graph[1]
+        sym_filename = '%s-symbol.json' % path
+        with serialization.atomic_write(sym_filename, 'w') as f:
+            f.write(sym.tojson(remove_amp_cast=remove_amp_cast))
+        aux_names = set(sym.list_auxiliary_states())
+        params = self.collect_params()
+        arg_dict = {}
+        for name in sym.list_inputs():
+            if name in params._params:
+                kind = 'aux' if name in aux_names else 'arg'
+                arg_dict['%s:%s' % (kind, name)] = params[name]._reduce()
+        graph_inputs = set(sym.list_inputs())
+        for name in params.keys():
+            if name not in graph_inputs:
+                warnings.warn('Parameter "{name}" is not found in the graph. '.format(name=name),
+                              stacklevel=2)
+        params_filename = '%s-%04d.params' % (path, epoch)
+        serialization.save(params_filename, arg_dict)
+        return sym_filename, params_filename
+
+    def optimize_for(self, x, *args, backend=None, **kwargs):
+        """Graph partitioning for subgraph backends is not supported by minigluon."""
+        if backend is None:
+            raise ValueError('optimize_for: a backend name is required')
+        from minigluon.base import NotSupportedError
+        raise NotSupportedError('optimize_for: subgraph backends (%r) are not supported by minigluon'
+                                % backend)

@@ -1,0 +1,493 @@
+"""``Parameter``, ``Constant`` and ``DeferredInitializationError`` (Gluon's learnable arrays).
+
+Semantics follow ``mxnet.gluon.parameter`` (MXNet 1.9.1; see MXNET_SPEC.md section 3). A Parameter
+holds one copy of its data per context plus gradient buffers; the data arrays are autograd
+variables (``autograd.mark_variables``), so ``backward`` writes into the buffers. A Parameter whose
+shape is not fully known (a ``0`` dimension) can defer its initialization until the first forward
+pass fills the shape in.
+
+``ParameterDict`` lives in :mod:`minigluon.parameter_dict` and is re-exported here.
+"""
+import warnings
+
+import numpy as np
+
+from minigluon import autograd, initializer
+from minigluon.base import MXNetError, NotSupportedError
+from minigluon.context import Context, cpu, current_context
+from minigluon.ndarray import NDArray, array, zeros
+
+
+class DeferredInitializationError(MXNetError):
+    """Raised when a Parameter's data is requested before its deferred initialization ran."""
+
+
+class ParameterMismatchError(ValueError, AssertionError):
+    """A Parameter does not match what was asked of it (shape, dtype, attribute, missing entry).
+
+    A ``ValueError``; also an ``AssertionError`` because MXNet signals these cases with ``assert``.
+    """
+
+
+def _as_ctx_list(ctx):
+    if ctx is None:
+        return [current_context()]
+    if isinstance(ctx, Context):
+        return [ctx]
+    ctx = list(ctx)
+    if not ctx or not all(isinstance(c, Context) for c in ctx):
+        raise ValueError('ctx must be a Context or a non-empty list of Contexts, got %r' % (ctx,))
+    return ctx
+
+
+def _shape_known(shape):
+    # Legacy (non-np) shape semantics: an empty shape or a 0 dimension means "unknown".
+    return shape is not None and len(shape) > 0 and all(d > 0 for d in shape)
+
+
+class Parameter:
+    """A learnable array (weight, bias, running statistic) of a Block.
+
+    Parameters
+    ----------
+    name : str
+        Full name, e.g. ``'dense0_weight'``.
+    grad_req : {'write', 'add', 'null'}, default 'write'
+    shape : int or tuple of int, optional
+        ``0`` marks a dimension to be inferred at the first forward pass.
+    dtype : numpy dtype or str, default numpy.float32
+    lr_mult, wd_mult : float, default 1.0
+        Multipliers of the optimizer's learning rate and weight decay.
+    init : Initializer or str, optional
+        Initializer of this parameter (wins over the one given to ``initialize``).
+    allow_deferred_init : bool, default False
+    differentiable : bool, default True
+        ``False`` forces ``grad_req='null'`` (e.g. BatchNorm running statistics).
+    stype, grad_stype : {'default'}
+        Only dense storage is supported; ``'row_sparse'``/``'csr'`` raise NotSupportedError.
+
+    Raises
+    ------
+    ValueError
+        For an invalid ``grad_req`` or storage type name.
+    """
+
+    def __init__(self, name, grad_req='write', shape=None, dtype=np.float32, lr_mult=1.0, wd_mult=1.0,
+                 init=None, allow_deferred_init=False, differentiable=True, stype='default',
+                 grad_stype='default'):
+        self._var = None
+        self._data = None
+        self._grad = None
+        self._ctx_list = None
+        self._ctx_map = None
+        self._trainer = None
+        self._deferred_init = ()
+        self._differentiable = differentiable
+        self._allow_deferred_init = allow_deferred_init
+        self._grad_req = None
+        if isinstance(shape, int):
+            shape = (shape,)
+        self._shape = tuple(shape) if shape is not None else None
+        self.name = name
+        self._dtype = dtype
+        self.lr_mult = lr_mult
+        self.wd_mult = wd_mult
+        self.grad_req = grad_req
+        self.init = init
+        for arg, value in (('stype', stype), ('grad_stype', grad_stype)):
+            if value not in ('default', 'row_sparse', 'csr'):
+                raise ValueError("Parameter '%s': %s must be 'default', 'row_sparse' or 'csr', got %r"
+                                 % (name, arg, value))
+            if value != 'default':
+                raise NotSupportedError("Parameter '%s': sparse storage (%s=%r) is not supported by "
+                                        "minigluon" % (name, arg, value))
+        self._stype = stype
+        self._grad_stype = grad_stype
+
+    def __repr__(self):
+        return 'Parameter {name} (shape={shape}, dtype={dtype})'.format(
+            name=self.name, shape=self.shape, dtype=self.dtype)
+
+    # -- properties -------------------------------------------------------------------------------
+    @property
+    def grad_req(self):
+        return self._grad_req
+
+    @grad_req.setter
+    def grad_req(self, req):
+        if req not in ('write', 'add', 'null'):
+            raise ValueError("Parameter '%s': grad_req must be 'write', 'add' or 'null', got %r"
+                             % (self.name, req))
+        if not self._differentiable:
+            req = 'null'
+        if self._grad_req == req:
+            return
+        self._grad_req = req
+        if req == 'null' and self._grad is not None:
+            self._grad = None
+            self._data = [d.detach() for d in self._data]
+        elif self._data is not None:
+            self._init_grad()
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, dtype):
+        self.cast(dtype)
+
+    @property
+    def shape(self):
+        return self._shape
+
+    @shape.setter
+    def shape(self, new_shape):
+        if isinstance(new_shape, int):
+            new_shape = (new_shape,)
+        new_shape = tuple(new_shape)
+        if self._shape is None:
+            self._shape = new_shape
+            return
+        if len(self._shape) != len(new_shape) or not all(
+                old in (0, -1) or old == new for old, new in zip(self._shape, new_shape)):
+            raise ParameterMismatchError(
+                "Parameter '%s': expected shape %s is incompatible with given shape %s"
+                % (self.name, new_shape, self._shape))
+        self._shape = new_shape
+
+    @property
+    def stype(self):
+        return self._stype
+
+    @property
+    def _fresh_grad(self):
+        """True when backward wrote a gradient since the flag was last cleared (Trainer's stale check)."""
+        return bool(self._data) and any(d._fresh_grad for d in self._data)
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, value):
+        for d in self._data or ():
+            d._fresh_grad = bool(value)
+
+    # -- access -----------------------------------------------------------------------------------
+    def _check_and_get(self, arr_list, ctx):
+        if arr_list is not None:
+            if ctx is list:
+                return arr_list
+            if ctx is None:
+                if len(arr_list) == 1:
+                    return arr_list[0]
+                ctx = current_context()
+            idx = self._ctx_map.get(ctx)
+            if idx is not None:
+                return arr_list[idx]
+            raise RuntimeError("Parameter '%s' was not initialized on context %s. It was only "
+                               "initialized on %s." % (self.name, ctx, self._ctx_list))
+        if self._deferred_init:
+            raise DeferredInitializationError(
+                "Parameter '%s' has not been initialized yet because initialization was deferred. "
+                "Actual initialization happens during the first forward pass. Please pass one batch "
+                "of data through the network before accessing Parameters. You can also avoid "
+                "deferred initialization by specifying in_units, num_features, etc., for network "
+                "layers." % self.name)
+        raise RuntimeError("Parameter '%s' has not been initialized. Note that you should initialize "
+                           "parameters and create Trainer with Block.collect_params() instead of "
+                           "Block.params because the later does not include Parameters of nested "
+                           "child Blocks" % self.name)
+
+    def data(self, ctx=None):
+        """This parameter's array on ``ctx`` (the only copy when ``ctx`` is None and there is one).
+
+        Raises
+        ------
+        DeferredInitializationError
+            When initialization waits for the first forward pass.
+        RuntimeError
+            When never initialized, or not initialized on ``ctx``.
+        """
+        return self._check_and_get(self._data, ctx)
+
+    def list_data(self):
+        """All copies, in context order."""
+        return self._check_and_get(self._data, list)
+
+    def grad(self, ctx=None):
+        """The gradient buffer on ``ctx``; RuntimeError when ``grad_req='null'``."""
+        if self._data is not None and self._grad is None:
+            raise RuntimeError("Cannot get gradient array for Parameter '%s' because grad_req='null'"
+                               % self.name)
+        return self._check_and_get(self._grad, ctx)
+
+    def list_grad(self):
+        """All gradient buffers; RuntimeError when ``grad_req='null'``."""
+        if self._data is not None and self._grad is None:
+            raise RuntimeError("Cannot get gradient array for Parameter '%s' because grad_req='null'"
+                               % self.name)
+        return self._check_and_get(self._grad, list)
+
+    def list_ctx(self):
+        """Contexts this parameter lives on (or will, when initialization is deferred)."""
+        if self._data is None:
+            if self._deferred_init:
+                return self._deferred_init[1]
+            raise RuntimeError("Parameter '%s' has not been initialized" % self.name)
+        return self._ctx_list
+
+    def row_sparse_data(self, row_id):
+        raise NotSupportedError("Parameter '%s': row_sparse_data needs sparse storage, which "
+                                "minigluon does not support" % self.name)
+
+    list_row_sparse_data = row_sparse_data
+
+    # -- initialization ---------------------------------------------------------------------------
+    def initialize(self, init=None, ctx=None, default_init=None, force_reinit=False):
+        """Create the data (and gradient buffers) on each context of ``ctx``.
+
+        Parameters
+        ----------
+        init : Initializer or str, optional
+            Overrides ``self.init``.
+        ctx : Context or list of Context, optional
+            Defaults to ``[current_context()]``.
+        default_init : Initializer, default Uniform()
+            Used when neither ``init`` nor ``self.init`` is given.
+        force_reinit : bool, default False
+
+        Raises
+        ------
+        ValueError
+            When the shape is unknown and deferred initialization is not allowed.
+        """
+        if default_init is None:
+            default_init = initializer.Uniform()
+        if self._data is not None and not force_reinit:
+            warnings.warn("Parameter '%s' is already initialized, ignoring. Set force_reinit=True to "
+                          "re-initialize." % self.name, stacklevel=2)
+            return
+        self._data = self._grad = None
+        ctx = _as_ctx_list(ctx)
+        if init is None:
+            init = self.init if self.init is not None else default_init
+        if not _shape_known(self.shape):
+            if self._allow_deferred_init:
+                self._deferred_init = (init, ctx, default_init, None)
+                return
+            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s."
+                             % (self.name, self.shape))
+        self._deferred_init = (init, ctx, default_init, None)
+        self._finish_deferred_init()
+
+    def _finish_deferred_init(self):
+        """Run the recorded initialization now that the shape is known (no-op if none pending)."""
+        if not self._deferred_init:
+            return
+        init, ctx, default_init, data = self._deferred_init
+        if not _shape_known(self.shape):
+            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s. "
+                             "Please specify in_units, in_channels, etc for `Block`s."
+                             % (self.name, self.shape))
+        self._deferred_init = ()
+        with autograd.pause():
+            if data is None:
+                data = zeros(self.shape, dtype=self.dtype, ctx=cpu())
+                desc_name = initializer.InitDesc(self.name, {'__init__': init})
+                if isinstance(init, (str, initializer.Initializer)):
+                    if isinstance(default_init, (str, initializer.Initializer)):
+                        dispatcher = initializer.create(default_init)
+                    else:
+                        dispatcher = initializer.Initializer()
+                    dispatcher(desc_name, data)
+                else:   # Mixed, Load or a plain callable
+                    init(initializer.InitDesc(self.name), data)
+            self._init_impl(data, ctx)
+
+    def _init_impl(self, data, ctx_list):
+        self._ctx_list = list(ctx_list)
+        self._ctx_map = {c: i for i, c in enumerate(self._ctx_list)}
+        self._data = [data.copyto(c) for c in self._ctx_list]
+        self._init_grad()
+
+    def _init_grad(self):
+        if self.grad_req == 'null':
+            self._grad = None
+            return
+        self._grad = [zeros(d.shape, ctx=d.context, dtype=d.dtype) for d in self._data]
+        autograd.mark_variables(self._data, self._grad, self.grad_req)
+
+    def _reduce(self):
+        """The mean of all copies, on cpu (what gets saved)."""
+        block = self.list_data()
+        if len(block) == 1:
+            return block[0].copyto(cpu())
+        total = block[0].copyto(cpu())
+        for w in block[1:]:
+            total._data = total._data + w.copyto(cpu())._data
+        return NDArray((total._data / len(block)).astype(total._data.dtype), cpu())
+
+    def set_data(self, data):
+        """Assign ``data`` to every copy (or keep it for a pending deferred initialization)."""
+        self.shape = data.shape
+        if self._data is None:
+            if not self._deferred_init:
+                raise ParameterMismatchError("Parameter '%s' has not been initialized" % self.name)
+            self._deferred_init = self._deferred_init[:3] + (data,)
+            return
+        for arr in self._data:
+            arr[:] = data
+
+    def _check_load(self, data, ctx=None, cast_dtype=False, dtype_source='current', source=None):
+        """Raise (changing nothing) if ``data`` cannot be loaded into this parameter."""
+        where = " from file '%s'" % source if source else ' from saved params'
+        if dtype_source not in ('current', 'saved'):
+            raise ValueError("dtype_source must be 'current' or 'saved', got %r" % (dtype_source,))
+        if self.shape:
+            if len(self.shape) != len(data.shape) or not all(
+                    s in (0, -1, d) for s, d in zip(self.shape, data.shape)):
+                raise ParameterMismatchError(
+                    "Failed loading Parameter '%s'%s: shape incompatible expected %s vs saved %s"
+                    % (self.name, where, self.shape, data.shape))
+        if self.dtype is not None and not cast_dtype and np.dtype(self.dtype) != np.dtype(data.dtype):
+            raise ParameterMismatchError(
+                "Failed loading Parameter '%s'%s: dtype incompatible expected %s vs saved %s. Set "
+                "cast_dtype=True to cast the dtype of saved params." % (self.name, where, self.dtype,
+                                                                        data.dtype))
+        if ctx is not None:
+            ctx = _as_ctx_list(ctx)
+            current = self._deferred_init[1] if self._data is None and self._deferred_init else (
+                self._ctx_list if self._data is not None else None)
+            if current is not None and set(ctx) != set(current):
+                raise ParameterMismatchError("Failed to load Parameter '%s' on %s because it was "
+                                             "previously initialized on %s." % (self.name, ctx, current))
+
+    def _load_init(self, data, ctx, cast_dtype=False, dtype_source='current', source=None):
+        """Load ``data`` (an NDArray) into this parameter, initializing it if needed (used by loaders).
+
+        Unknown shape dimensions are filled from ``data``; with ``cast_dtype`` the data is converted to
+        the parameter's dtype (``dtype_source='current'``) or the parameter takes the saved dtype
+        (``'saved'``).
+
+        Raises
+        ------
+        ParameterMismatchError
+            On a shape, dtype or context mismatch (nothing is changed).
+        """
+        self._check_load(data, ctx, cast_dtype, dtype_source, source)
+        if self.shape:
+            self._shape = tuple(s if s not in (0, -1) else d for s, d in zip(self.shape, data.shape))
+        else:
+            self._shape = tuple(data.shape)
+        if self.dtype is not None and np.dtype(self.dtype) != np.dtype(data.dtype):
+            if dtype_source == 'current':
+                data = NDArray(data._data.astype(np.dtype(self.dtype)), data.context)
+            else:
+                self.cast(data.dtype)
+        elif self.dtype is None:
+            self._dtype = data.dtype
+        if self._data is None:
+            if self._deferred_init:
+                ctx = self._deferred_init[1]
+            elif ctx is None:
+                ctx = [cpu()]
+            self._init_impl(data, _as_ctx_list(ctx))
+        else:
+            self.set_data(data)
+        self._deferred_init = ()
+
+    def zero_grad(self):
+        """Set all gradient buffers to 0 (no-op without gradients)."""
+        if self._grad is None:
+            return
+        for g in self._grad:
+            g[:] = 0
+
+    def reset_ctx(self, ctx):
+        """Move this parameter to ``ctx`` (a Context or list): data is averaged then copied.
+
+        Raises
+        ------
+        ValueError
+            When the parameter was never initialized.
+        """
+        ctx = _as_ctx_list(ctx)
+        if self._data:
+            data = self._reduce()
+            with autograd.pause():
+                self._init_impl(data, ctx)
+        elif self._deferred_init:
+            init, _, default_init, data = self._deferred_init
+            self._deferred_init = (init, ctx, default_init, data)
+        else:
+            raise ValueError("Cannot reset context for Parameter '%s' because it has not been "
+                             "initialized." % self.name)
+
+    def var(self):
+        """The symbol variable of this parameter (cached), carrying shape, dtype, lr/wd mult and init."""
+        if self._var is None:
+            from minigluon import symbol
+            self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype, lr_mult=self.lr_mult,
+                                   wd_mult=self.wd_mult, init=self.init, stype=self._stype)
+        return self._var
+
+    def cast(self, dtype):
+        """Change the dtype of the data and gradients (the autograd variables are re-marked)."""
+        self._dtype = dtype
+        self._var = None
+        if self._data is None:
+            return
+        np_dtype = np.dtype(dtype)
+        self._data = [NDArray(d._data.astype(np_dtype), d.context) for d in self._data]
+        if self._grad is None:
+            return
+        self._grad = [NDArray(g._data.astype(np_dtype), g.context) for g in self._grad]
+        autograd.mark_variables(self._data, self._grad, self.grad_req)
+
+
+class Constant(Parameter):
+    """A Parameter holding a fixed value, never updated (``grad_req`` is always ``'null'``).
+
+    Parameters
+    ----------
+    name : str
+    value : array-like or NDArray
+        The value; its shape and dtype become the parameter's.
+    """
+
+    def __init__(self, name, value):
+        if not isinstance(value, NDArray):
+            value = array(value)
+        self.value = value
+
+        const = value
+
+        class _ConstInit(initializer.Initializer):
+            def _init_weight(self, _, arr):
+                arr[:] = const
+
+        init_name = 'Constant_{}_{}'.format(name, id(self))
+        initializer.alias(init_name)(_ConstInit)
+        super().__init__(name, grad_req='null', shape=value.shape, dtype=value.dtype, init=init_name)
+
+    def __repr__(self):
+        return 'Constant {name} (shape={shape}, dtype={dtype})'.format(
+            name=self.name, shape=self.shape, dtype=self.dtype)
+
+    @property
+    def grad_req(self):
+        return 'null'
+
+    @grad_req.setter
+    def grad_req(self, req):
+        if req != 'null':
+            warnings.warn('Constant parameter "{}" does not support grad_req other than "null", and '
+                          'new value "{}" is ignored.'.format(self.name, req), stacklevel=2)
+        self._grad_req = 'null'
+
+
+def __getattr__(name):
+    # ``from minigluon.parameter import ParameterDict`` works as in MXNet; the class lives in its own
+    # module (imported lazily to avoid an import cycle).
+    if name == 'ParameterDict':
+        from minigluon.parameter_dict import ParameterDict
+        return ParameterDict
+    raise AttributeError("module 'minigluon.parameter' has no attribute %r" % name)
