@@ -166,7 +166,25 @@ def gen_metric():
         json.dump(res, f, indent=1)
 
 
-SECTIONS = {'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler, 'metric': gen_metric}
+def gen_data():
+    """vision.transforms outputs on a small uint8 image (Resize uses OpenCV inside MXNet)."""
+    from mxnet.gluon.data.vision import transforms as T
+    rng = np.random.RandomState(3)
+    img = rng.randint(0, 256, size=(5, 7, 3)).astype(np.uint8)
+    x = mx.nd.array(img, dtype='uint8')
+    out = {'img': img}
+    tensor = T.ToTensor()(x)
+    out['to_tensor'] = tensor.asnumpy()
+    out['normalize'] = T.Normalize(mean=(0.1, 0.2, 0.3), std=(0.5, 0.6, 0.7))(tensor).asnumpy()
+    out['resize_bilinear'] = T.Resize((4, 9))(x).asnumpy()
+    out['resize_keep'] = T.Resize(3, keep_ratio=True)(x).asnumpy()
+    out['resize_nearest'] = T.Resize(6, interpolation=0)(x).asnumpy()
+    out['resize_float'] = T.Resize((11, 3))(x.astype('float32')).asnumpy()
+    np.savez_compressed(os.path.join(OUT, 'transforms.npz'), **out)
+
+
+SECTIONS = {'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler, 'metric': gen_metric,
+            'data': gen_data}
 
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)

@@ -1,0 +1,117 @@
+"""``DataLoader``: batches from a Dataset, in order, optionally loaded by a pool of worker threads.
+
+Semantics follow ``mxnet.gluon.data.DataLoader`` (MXNet 1.9.1): ``batch_size``/``shuffle``/
+``sampler``/``last_batch`` build a :class:`BatchSampler` unless ``batch_sampler`` is given;
+``batchify_fn`` merges a list of samples into a batch. With ``num_workers > 0`` batches are built by
+a thread pool (MXNet's ``thread_pool=True`` mode) and still come out in sampler order; MXNet's
+process workers are not provided (``thread_pool`` is accepted and ignored).
+"""
+from collections import deque
+from multiprocessing.pool import ThreadPool
+
+import numpy as np
+
+from minigluon import backend
+from minigluon.data.sampler import BatchSampler, RandomSampler, SequentialSampler
+from minigluon.ndarray import NDArray, array
+
+__all__ = ['DataLoader', 'default_batchify_fn']
+
+
+def default_batchify_fn(data):
+    """Stack a list of samples into a batch.
+
+    NDArrays are stacked along a new axis 0 (on the context of the first); tuples are batched
+    element-wise (so ``(image, label)`` samples give ``[images, labels]``); anything else goes
+    through ``numpy.asarray`` and becomes an NDArray of that dtype.
+    """
+    first = data[0]
+    if isinstance(first, NDArray):
+        xp = backend.get_array_module(first._data)
+        return NDArray(xp.stack([d.as_in_context(first.context)._data for d in data]), first.context)
+    if isinstance(first, tuple):
+        return [default_batchify_fn(list(field)) for field in zip(*data)]
+    arr = np.asarray(data)
+    return array(arr, dtype=arr.dtype)
+
+
+class DataLoader:
+    """Iterate over a dataset in mini-batches.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Anything with ``__getitem__`` and ``__len__``.
+    batch_size : int, optional
+        Required unless ``batch_sampler`` is given.
+    shuffle : bool, default False
+        Random order each epoch (exclusive with ``sampler``).
+    sampler : Sampler, optional
+        Order of sample indices.
+    last_batch : {'keep', 'discard', 'rollover'}, default 'keep'
+    batch_sampler : iterable of lists of indices, optional
+        Exclusive with ``batch_size``, ``shuffle``, ``sampler`` and ``last_batch``.
+    batchify_fn : callable, optional
+        Defaults to :func:`default_batchify_fn`.
+    num_workers : int, default 0
+        Worker threads; 0 loads in the calling thread.
+    pin_memory, pin_device_id, thread_pool, timeout
+        Accepted for compatibility and ignored (batches stay on ``cpu(0)``: NumPy has no pinned
+        memory, and mixing a ``cpu_pinned`` context into operators would need copies).
+    prefetch : int, optional
+        Batches requested ahead with workers (default ``2 * num_workers``).
+
+    Raises
+    ------
+    ValueError
+        For contradictory or missing batching arguments, or a negative ``num_workers``.
+    """
+
+    def __init__(self, dataset, batch_size=None, shuffle=False, sampler=None, last_batch=None,
+                 batch_sampler=None, batchify_fn=None, num_workers=0, pin_memory=False,
+                 pin_device_id=0, prefetch=None, thread_pool=False, timeout=120):
+        self._dataset = dataset
+        self._pin_memory = pin_memory
+        if batch_sampler is None:
+            if batch_size is None:
+                raise ValueError('batch_size must be specified unless batch_sampler is specified')
+            if sampler is None:
+                sampler = RandomSampler(len(dataset)) if shuffle else SequentialSampler(len(dataset))
+            elif shuffle:
+                raise ValueError('shuffle must not be specified if sampler is specified')
+            batch_sampler = BatchSampler(sampler, batch_size, last_batch if last_batch else 'keep')
+        elif batch_size is not None or shuffle or sampler is not None or last_batch is not None:
+            raise ValueError('batch_size, shuffle, sampler and last_batch must not be specified if '
+                             'batch_sampler is specified.')
+        self._batch_sampler = batch_sampler
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError('num_workers must be a non-negative int, got %r' % (num_workers,))
+        self._num_workers = num_workers
+        self._prefetch = max(0, int(prefetch) if prefetch is not None else 2 * num_workers)
+        self._batchify_fn = batchify_fn or default_batchify_fn
+        self._timeout = timeout
+
+    def _load(self, indices):
+        return self._batchify_fn([self._dataset[i] for i in indices])
+
+    def __iter__(self):
+        if self._num_workers == 0:
+            for indices in self._batch_sampler:
+                yield self._load(indices)
+            return
+        pool = ThreadPool(self._num_workers)
+        try:
+            pending = deque()
+            it = iter(self._batch_sampler)
+            for indices in it:
+                pending.append(pool.apply_async(self._load, (indices,)))
+                if len(pending) > self._prefetch:
+                    yield pending.popleft().get(self._timeout)
+            while pending:
+                yield pending.popleft().get(self._timeout)
+        finally:
+            pool.terminate()
+
+    def __len__(self):
+        return len(self._batch_sampler)
+

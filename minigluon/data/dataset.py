@@ -1,0 +1,129 @@
+"""Datasets: ``Dataset`` (with filter/shard/take/sample/transform), ``SimpleDataset``, ``ArrayDataset``.
+
+Semantics follow ``mxnet.gluon.data.dataset`` (MXNet 1.9.1): a dataset is anything with
+``__getitem__`` and ``__len__``; transforms are lazy unless ``lazy=False``.
+"""
+from minigluon.ndarray import NDArray
+
+__all__ = ['Dataset', 'SimpleDataset', 'ArrayDataset']
+
+
+class Dataset:
+    """Abstract dataset: subclasses implement ``__getitem__(idx)`` and ``__len__()``."""
+
+    def __getitem__(self, idx):
+        raise NotImplementedError('%s must implement __getitem__' % type(self).__name__)
+
+    def __len__(self):
+        raise NotImplementedError('%s must implement __len__' % type(self).__name__)
+
+    def filter(self, fn):
+        """A new dataset of the samples for which ``fn(sample)`` is true."""
+        return SimpleDataset([i for i in range(len(self)) if fn(self[i])]).transform(lambda i: self[i])
+
+    def shard(self, num_shards, index):
+        """Shard ``index`` of ``num_shards`` contiguous shards; the first ``len % num_shards``
+        shards hold one extra sample.
+
+        Raises
+        ------
+        ValueError
+            If ``index`` is not in ``[0, num_shards)``.
+        """
+        if not 0 <= index < num_shards:
+            raise ValueError('Shard index %r out of bound: must be in [0, %d)' % (index, num_shards))
+        length = len(self)
+        size, extra = divmod(length, num_shards)
+        start = index * size + min(index, extra)
+        end = start + size + (1 if index < extra else 0)
+        return SimpleDataset(list(range(start, end))).transform(lambda i: self[i])
+
+    def take(self, count):
+        """The first ``count`` samples (all if ``count`` is None or too large)."""
+        if count is None or count > len(self):
+            count = len(self)
+        return SimpleDataset(list(range(count))).transform(lambda i: self[i])
+
+    def sample(self, sampler):
+        """The samples at the indices produced by ``sampler``."""
+        return SimpleDataset(list(sampler)).transform(lambda i: self[i])
+
+    def transform(self, fn, lazy=True):
+        """A dataset of ``fn(*sample)`` (a tuple sample is unpacked); eager when ``lazy=False``."""
+        trans = _LazyTransformDataset(self, fn)
+        if lazy:
+            return trans
+        return SimpleDataset([trans[i] for i in range(len(trans))])
+
+    def transform_first(self, fn, lazy=True):
+        """Apply ``fn`` to the first element of each sample only (e.g. the image, not the label)."""
+        return self.transform(_TransformFirst(fn), lazy)
+
+
+class SimpleDataset(Dataset):
+    """A dataset over any object with ``__getitem__`` and ``__len__`` (a list, an array)."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def __len__(self):
+        return len(self._data)
+
+    def __getitem__(self, idx):
+        return self._data[idx]
+
+
+class _LazyTransformDataset(Dataset):
+    def __init__(self, data, fn):
+        self._data, self._fn = data, fn
+
+    def __len__(self):
+        return len(self._data)
+
+    def __getitem__(self, idx):
+        item = self._data[idx]
+        if isinstance(item, tuple):
+            return self._fn(*item)
+        return self._fn(item)
+
+
+class _TransformFirst:
+    def __init__(self, fn):
+        self._fn = fn
+
+    def __call__(self, x, *args):
+        if args:
+            return (self._fn(x),) + args
+        return self._fn(x)
+
+
+class ArrayDataset(Dataset):
+    """Zip several equally long arrays/lists: item ``i`` is ``(a[i], b[i], ...)``, or ``a[i]``
+    with one array. 1-D NDArrays are converted to NumPy, as MXNet does, so items are scalars.
+
+    Raises
+    ------
+    ValueError
+        With no arrays, or arrays of different lengths.
+    """
+
+    def __init__(self, *args):
+        if not args:
+            raise ValueError('ArrayDataset needs at least 1 array')
+        self._length = len(args[0])
+        self._data = []
+        for i, data in enumerate(args):
+            if len(data) != self._length:
+                raise ValueError('All arrays must have the same length; array[0] has length %d '
+                                 'while array[%d] has %d.' % (self._length, i, len(data)))
+            if isinstance(data, NDArray) and data.ndim == 1:
+                data = data.asnumpy()
+            self._data.append(data)
+
+    def __getitem__(self, idx):
+        if len(self._data) == 1:
+            return self._data[0][idx]
+        return tuple(data[idx] for data in self._data)
+
+    def __len__(self):
+        return self._length

@@ -1,0 +1,125 @@
+"""Samplers: ``SequentialSampler``, ``RandomSampler``, ``IntervalSampler``, ``BatchSampler``.
+
+Semantics follow ``mxnet.gluon.data.sampler`` (MXNet 1.9.1). ``RandomSampler`` shuffles with
+NumPy's global RNG (``numpy.random``), as MXNet does.
+"""
+import numpy as np
+
+__all__ = ['Sampler', 'SequentialSampler', 'RandomSampler', 'IntervalSampler', 'BatchSampler']
+
+
+class Sampler:
+    """Base class: an iterable of sample indices with a length."""
+
+    def __iter__(self):
+        raise NotImplementedError
+
+    def __len__(self):
+        raise NotImplementedError
+
+
+def _check_length(length, name):
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError('%s: length must be a non-negative int, got %r' % (name, length))
+
+
+class SequentialSampler(Sampler):
+    """``start, start+1, ..., start+length-1``."""
+
+    def __init__(self, length, start=0):
+        _check_length(length, 'SequentialSampler')
+        self._length, self._start = int(length), start
+
+    def __iter__(self):
+        return iter(range(self._start, self._start + self._length))
+
+    def __len__(self):
+        return self._length
+
+
+class RandomSampler(Sampler):
+    """A fresh random permutation of ``[0, length)`` on every iteration."""
+
+    def __init__(self, length):
+        _check_length(length, 'RandomSampler')
+        self._length = int(length)
+
+    def __iter__(self):
+        indices = np.arange(self._length)
+        np.random.shuffle(indices)
+        return iter(indices.tolist())
+
+    def __len__(self):
+        return self._length
+
+
+class IntervalSampler(Sampler):
+    """``0, interval, 2*interval, ..., then 1, 1+interval, ...`` (with ``rollover``), or only
+    the first pass without it.
+
+    Raises
+    ------
+    ValueError
+        If ``interval`` is not in ``[1, length]``.
+    """
+
+    def __init__(self, length, interval, rollover=True):
+        _check_length(length, 'IntervalSampler')
+        if not 1 <= interval <= length:
+            raise ValueError('Interval %r must be in [1, length=%d]' % (interval, length))
+        self._length, self._interval, self._rollover = length, interval, rollover
+
+    def __iter__(self):
+        for i in range(self._interval if self._rollover else 1):
+            yield from range(i, self._length, self._interval)
+
+    def __len__(self):
+        return self._length if self._rollover else len(range(0, self._length, self._interval))
+
+
+class BatchSampler(Sampler):
+    """Group the indices of ``sampler`` into lists of ``batch_size``.
+
+    Parameters
+    ----------
+    sampler : iterable of int
+    batch_size : int
+    last_batch : {'keep', 'discard', 'rollover'}
+        What to do with a final incomplete batch: yield it, drop it, or carry its indices over to
+        the start of the next iteration.
+
+    Raises
+    ------
+    ValueError
+        For a non-positive ``batch_size`` or an unknown ``last_batch``.
+    """
+
+    def __init__(self, sampler, batch_size, last_batch='keep'):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError('batch_size must be a positive int, got %r' % (batch_size,))
+        if last_batch not in ('keep', 'discard', 'rollover'):
+            raise ValueError("last_batch must be one of 'keep', 'discard', or 'rollover', but got %r"
+                             % (last_batch,))
+        self._sampler, self._batch_size, self._last_batch = sampler, int(batch_size), last_batch
+        self._prev = []
+
+    def __iter__(self):
+        batch, self._prev = self._prev, []
+        for i in self._sampler:
+            batch.append(i)
+            if len(batch) == self._batch_size:
+                yield batch
+                batch = []
+        if batch:
+            if self._last_batch == 'keep':
+                yield batch
+            elif self._last_batch == 'rollover':
+                self._prev = batch
+
+    def __len__(self):
+        n = len(self._sampler)
+        if self._last_batch == 'keep':
+            return (n + self._batch_size - 1) // self._batch_size
+        if self._last_batch == 'discard':
+            return n // self._batch_size
+        return (len(self._prev) + n) // self._batch_size

@@ -1,0 +1,129 @@
+"""gluon.data: datasets, samplers, DataLoader, vision transforms (fixtures from MXNet 1.9.1)."""
+import os
+
+import numpy as np
+import pytest
+
+from minigluon import nd
+from minigluon.data import (ArrayDataset, BatchSampler, DataLoader, IntervalSampler, RandomSampler,
+                            SequentialSampler, SimpleDataset)
+from minigluon.data.vision import transforms as T
+from minigluon.test_utils import assert_almost_equal
+
+FIX = np.load(os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'layers', 'transforms.npz'))
+
+
+def test_array_dataset_and_transforms():
+    x, y = np.arange(12).reshape(6, 2).astype(np.float32), nd.array(np.arange(6))
+    ds = ArrayDataset(x, y)
+    assert len(ds) == 6
+    xi, yi = ds[2]
+    assert np.array_equal(xi, [4, 5]) and yi == 2.0        # 1-D NDArray -> NumPy scalars
+    t = ds.transform_first(lambda a: a * 10)
+    assert np.array_equal(t[1][0], [20, 30]) and t[1][1] == 1.0
+    eager = ds.transform(lambda a, b: b, lazy=False)
+    assert isinstance(eager, SimpleDataset) and list(eager) == list(range(6))
+    assert [s for s in ds.filter(lambda s: s[1] % 2 == 0).transform(lambda a, b: b)] == [0, 2, 4]
+    assert len(ds.take(4)) == 4 and len(ds.take(None)) == 6
+    with pytest.raises(ValueError, match='same length'):
+        ArrayDataset(x, np.zeros(5))
+
+
+def test_shard_and_sample():
+    ds = SimpleDataset(list(range(10)))
+    shards = [list(ds.shard(3, i)) for i in range(3)]
+    assert shards == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert list(ds.sample(SequentialSampler(3, start=5))) == [5, 6, 7]
+    with pytest.raises(ValueError, match='Shard index'):
+        ds.shard(3, 3)
+
+
+def test_samplers():
+    assert list(SequentialSampler(4)) == [0, 1, 2, 3]
+    r = list(RandomSampler(20))
+    assert sorted(r) == list(range(20)) and r != list(range(20))
+    assert list(IntervalSampler(7, 3)) == [0, 3, 6, 1, 4, 2, 5]
+    assert list(IntervalSampler(7, 3, rollover=False)) == [0, 3, 6]
+    keep = BatchSampler(SequentialSampler(7), 3, 'keep')
+    assert list(keep) == [[0, 1, 2], [3, 4, 5], [6]] and len(keep) == 3
+    disc = BatchSampler(SequentialSampler(7), 3, 'discard')
+    assert list(disc) == [[0, 1, 2], [3, 4, 5]] and len(disc) == 2
+    roll = BatchSampler(SequentialSampler(7), 3, 'rollover')
+    assert list(roll) == [[0, 1, 2], [3, 4, 5]]
+    assert len(roll) == 2                           # (1 carried + 7) // 3
+    with pytest.raises(ValueError, match='last_batch'):
+        BatchSampler(SequentialSampler(3), 2, 'drop')
+
+
+def test_rollover_carries_leftover():
+    roll = BatchSampler(SequentialSampler(7), 3, 'rollover')
+    first = list(roll)
+    second = list(roll)
+    assert first == [[0, 1, 2], [3, 4, 5]]
+    assert second == [[6, 0, 1], [2, 3, 4]]         # leftover 6 starts the next epoch
+
+
+@pytest.mark.parametrize('num_workers', [0, 2])
+def test_dataloader_batches(num_workers):
+    x = np.random.uniform(size=(10, 3)).astype(np.float32)
+    y = np.arange(10).astype(np.int32)
+    loader = DataLoader(ArrayDataset(x, y), batch_size=4, num_workers=num_workers)
+    batches = list(loader)
+    assert len(loader) == 3 and len(batches) == 3
+    data, label = batches[0]
+    assert data.shape == (4, 3) and data.dtype == np.float32 and label.dtype == np.int32
+    assert_almost_equal(np.concatenate([b[0].asnumpy() for b in batches]), x)
+    assert np.array_equal(np.concatenate([b[1].asnumpy() for b in batches]), y)
+    assert batches[-1][0].shape == (2, 3)
+
+
+def test_dataloader_ndarray_samples_shuffle_and_batchify():
+    ds = SimpleDataset([nd.array([i, i]) for i in range(6)])
+    loader = DataLoader(ds, batch_size=3, shuffle=True, last_batch='discard')
+    seen = np.concatenate([b.asnumpy()[:, 0] for b in loader])
+    assert sorted(seen.tolist()) == list(range(6))
+    loader = DataLoader(ds, batch_sampler=[[0, 5], [1]], batchify_fn=lambda s: len(s))
+    assert list(loader) == [2, 1]
+
+
+def test_dataloader_errors():
+    ds = SimpleDataset([1, 2, 3])
+    with pytest.raises(ValueError, match='batch_size must be specified'):
+        DataLoader(ds)
+    with pytest.raises(ValueError, match='shuffle must not be specified'):
+        DataLoader(ds, batch_size=1, shuffle=True, sampler=SequentialSampler(3))
+    with pytest.raises(ValueError, match='must not be specified if batch_sampler'):
+        DataLoader(ds, batch_size=1, batch_sampler=[[0]])
+    with pytest.raises(ValueError, match='num_workers'):
+        DataLoader(ds, batch_size=1, num_workers=-1)
+
+
+def test_transforms_match_mxnet():
+    x = nd.array(FIX['img'], dtype='uint8')
+    tensor = T.ToTensor()(x)
+    assert tensor.dtype == np.float32
+    assert_almost_equal(tensor, FIX['to_tensor'], rtol=1e-6, atol=1e-7)
+    norm = T.Normalize(mean=(0.1, 0.2, 0.3), std=(0.5, 0.6, 0.7))
+    assert_almost_equal(norm(tensor), FIX['normalize'], rtol=1e-5, atol=1e-6)
+    # OpenCV's bilinear resize on uint8 rounds in fixed point: allow one grey level
+    assert_almost_equal(T.Resize((4, 9))(x).asnumpy().astype(float), FIX['resize_bilinear'], rtol=0, atol=1)
+    assert_almost_equal(T.Resize(3, keep_ratio=True)(x).asnumpy().astype(float), FIX['resize_keep'],
+                        rtol=0, atol=1)
+    assert np.array_equal(T.Resize(6, interpolation=0)(x).asnumpy(), FIX['resize_nearest'])
+    assert_almost_equal(T.Resize((11, 3))(x.astype('float32')), FIX['resize_float'], rtol=1e-5, atol=1e-4)
+
+
+def test_compose_cast_and_transform_errors():
+    img = nd.array(np.full((4, 4, 3), 255), dtype='uint8')
+    f = T.Compose([T.Resize(2), T.ToTensor(), T.Normalize(0.5, 0.5), T.Cast('float16')])
+    out = f(img)
+    assert out.shape == (3, 2, 2) and out.dtype == np.float16
+    assert_almost_equal(out, np.ones((3, 2, 2)))
+    batch = T.ToTensor()(nd.zeros((2, 4, 5, 3)))
+    assert batch.shape == (2, 3, 4, 5)
+    with pytest.raises(ValueError, match='channels'):
+        T.Normalize(mean=(0.1, 0.2))(nd.zeros((3, 2, 2)))
+    with pytest.raises(ValueError, match='3-D'):
+        T.ToTensor()(nd.zeros((4, 4)))
+    with pytest.raises(ValueError, match='size'):
+        T.Resize((0, 3))
