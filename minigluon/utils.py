@@ -1,0 +1,111 @@
+"""``gluon.utils``: split_data, split_and_load, clip_global_norm, check_sha1.
+
+Semantics follow ``mxnet.gluon.utils`` (MXNet 1.9.1). ``download`` is not provided (minigluon never
+reaches the network).
+"""
+import hashlib
+import math
+import warnings
+
+import numpy as np
+
+from minigluon import backend
+from minigluon.ndarray import NDArray, array
+
+__all__ = ['split_data', 'split_and_load', 'clip_global_norm', 'check_sha1']
+
+
+def split_data(data, num_slice, batch_axis=0, even_split=True):
+    """Split an NDArray into ``num_slice`` slices along ``batch_axis``.
+
+    Slicing is recorded by autograd. With ``even_split=False`` the last slice takes the remainder
+    (and when the axis is shorter than ``num_slice``, one slice per element is returned).
+
+    Raises
+    ------
+    ValueError
+        When the axis length is not a multiple of ``num_slice`` and ``even_split`` is True, or
+        shorter than ``num_slice``.
+    """
+    if not isinstance(data, NDArray):
+        raise TypeError('split_data: data must be an NDArray, got %s' % type(data).__name__)
+    if not -data.ndim <= batch_axis < data.ndim:
+        raise ValueError('split_data: batch_axis %d out of range for shape %s' % (batch_axis, data.shape))
+    batch_axis %= data.ndim
+    size = data.shape[batch_axis]
+    if even_split and size % num_slice != 0:
+        raise ValueError(
+            "data with shape %s cannot be evenly split into %d slices along axis %d. Use a batch "
+            "size that's multiple of %d or set even_split=False to allow uneven partitioning of data."
+            % (data.shape, num_slice, batch_axis, num_slice))
+    if size < num_slice:
+        if even_split:
+            raise ValueError('Too many slices for data with shape %s. Arguments are num_slice=%d '
+                             'and batch_axis=%d.' % (data.shape, num_slice, batch_axis))
+        num_slice = size
+    if num_slice == 1:
+        return [data]
+    step = size // num_slice
+    slices = []
+    for i in range(num_slice):
+        stop = (i + 1) * step if i < num_slice - 1 else size
+        key = (slice(None),) * batch_axis + (slice(i * step, stop),)
+        slices.append(data[key])
+    return slices
+
+
+def split_and_load(data, ctx_list, batch_axis=0, even_split=True):
+    """Split ``data`` along ``batch_axis`` and put slice ``i`` on ``ctx_list[i]``.
+
+    ``data`` may be an NDArray or anything ``nd.array`` accepts (then created on ``ctx_list[0]``).
+    """
+    if not isinstance(data, NDArray):
+        data = array(data, ctx=ctx_list[0])
+    if len(ctx_list) == 1:
+        return [data.as_in_context(ctx_list[0])]
+    slices = split_data(data, len(ctx_list), batch_axis, even_split)
+    return [s.as_in_context(ctx) for s, ctx in zip(slices, ctx_list)]
+
+
+def clip_global_norm(arrays, max_norm, check_isfinite=True):
+    """Rescale ``arrays`` in place so that their joint L2 norm is at most ``max_norm``.
+
+    ``scale = min(1, max_norm / (total_norm + 1e-8))``; not recorded by autograd.
+
+    Returns
+    -------
+    float or NDArray
+        The norm before clipping: a Python float when ``check_isfinite`` (which warns with a
+        UserWarning if it is NaN or infinite), else a 1-element NDArray (no host sync needed).
+
+    Raises
+    ------
+    ValueError
+        For an empty list.
+    """
+    if not arrays:
+        raise ValueError('clip_global_norm: arrays must be a non-empty list of NDArrays')
+    ctx = arrays[0].context
+    total = 0.0
+    for arr in arrays:
+        flat = arr._data.reshape(-1).astype(np.float64) if arr._data.dtype == np.float16 else arr._data.reshape(-1)
+        total = total + backend.to_numpy(flat.dot(flat)).astype(np.float64)
+    total_norm = float(np.sqrt(total))
+    if check_isfinite and not math.isfinite(total_norm):
+        warnings.warn(UserWarning('nan or inf is detected. Clipping results will be undefined.'), stacklevel=2)
+    scale = min(max_norm / (total_norm + 1e-8), 1.0)
+    with np.errstate(invalid='ignore'):     # inf * 0 after a non-finite norm: warned above
+        for arr in arrays:
+            arr._data *= arr._data.dtype.type(scale)
+    if check_isfinite:
+        return total_norm
+    return array([total_norm], ctx=ctx)
+
+
+def check_sha1(filename, sha1_hash):
+    """True if the SHA-1 hex digest of the file ``filename`` equals ``sha1_hash``."""
+    sha1 = hashlib.sha1()
+    with open(filename, 'rb') as f:
+        for chunk in iter(lambda: f.read(1048576), b''):
+            sha1.update(chunk)
+    return sha1.hexdigest() == sha1_hash

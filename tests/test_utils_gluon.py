@@ -1,0 +1,61 @@
+"""gluon.utils: split_data, split_and_load, clip_global_norm, check_sha1."""
+import hashlib
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, cpu, nd
+from minigluon import utils
+from minigluon.test_utils import assert_almost_equal
+
+
+def test_split_data_even_and_uneven():
+    x = nd.array(np.arange(24).reshape(6, 4))
+    parts = utils.split_data(x, 3)
+    assert [p.shape for p in parts] == [(2, 4)] * 3
+    assert_almost_equal(parts[1], np.arange(24).reshape(6, 4)[2:4])
+    parts = utils.split_data(x, 2, batch_axis=1)
+    assert_almost_equal(parts[1], np.arange(24).reshape(6, 4)[:, 2:])
+    parts = utils.split_data(x, 4, even_split=False)
+    assert [p.shape[0] for p in parts] == [1, 1, 1, 3]
+    with pytest.raises(ValueError, match='evenly split'):
+        utils.split_data(x, 4)
+    assert len(utils.split_data(nd.zeros((2, 1)), 3, even_split=False)) == 2
+
+
+def test_split_and_load_and_gradient_flows():
+    parts = utils.split_and_load(np.ones((4, 2)), [cpu(0), cpu(0)])
+    assert len(parts) == 2 and parts[0].context == cpu(0)
+    x = nd.array(np.arange(4.0).reshape(4, 1))
+    x.attach_grad()
+    with autograd.record():
+        a, b = utils.split_data(x, 2)
+        y = a * 2 + b * 3
+    y.backward()
+    assert_almost_equal(x.grad, np.array([[2.], [2.], [3.], [3.]]))
+
+
+def test_clip_global_norm():
+    rng = np.random.RandomState(0)
+    raw = [rng.normal(size=(3, 4)), rng.normal(size=(5,))]
+    arrs = [nd.array(a) for a in raw]
+    norm = np.sqrt(sum((a.astype(np.float32).astype(np.float64) ** 2).sum() for a in raw))
+    got = utils.clip_global_norm(arrs, 1.0)
+    assert isinstance(got, float) and got == pytest.approx(norm, rel=1e-5)
+    new_norm = np.sqrt(sum((a.asnumpy().astype(np.float64) ** 2).sum() for a in arrs))
+    assert new_norm == pytest.approx(1.0, rel=1e-5)
+    arrs = [nd.array([0.3, 0.4])]
+    res = utils.clip_global_norm(arrs, 10.0, check_isfinite=False)     # under the limit: unchanged
+    assert isinstance(res, nd.NDArray)
+    assert_almost_equal(arrs[0], np.array([0.3, 0.4]))
+    with pytest.warns(UserWarning, match='nan or inf'):
+        utils.clip_global_norm([nd.array([np.inf, 1.0])], 1.0)
+    with pytest.raises(ValueError, match='non-empty'):
+        utils.clip_global_norm([], 1.0)
+
+
+def test_check_sha1(tmp_path):
+    f = tmp_path / 'blob.bin'
+    f.write_bytes(b'minigluon' * 1000)
+    assert utils.check_sha1(str(f), hashlib.sha1(b'minigluon' * 1000).hexdigest())
+    assert not utils.check_sha1(str(f), '0' * 40)
