@@ -71,7 +71,7 @@ def _parse_ctx(value):
         raise ValueError("ctx must look like 'cpu(0)' or 'gpu(1)', got %r" % (value,)) from None
 
 
-def call_op(name, *args, **kwargs):
+def call_op(name, /, *args, **kwargs):
     """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
     out = kwargs.pop('out', None)
     kwargs.pop('name', None)
