@@ -1,0 +1,330 @@
+"""MXNet's ``-symbol.json`` format: a writer byte-compatible with MXNet 1.9.1 and a tolerant reader.
+
+Writer: nnvm's ``JSONGraph`` layout (keys ``nodes``, ``arg_nodes``, ``node_row_ptr``, ``heads``,
+``attrs``) printed the way dmlc-core's ``JSONWriter`` prints it: objects and non-trivial arrays
+one item per line indented by two spaces per level, ``", "`` before the line break, arrays of
+numbers (and of ``[node, index, version]`` entries) on one line unless they hold more than 10
+items, string maps on one line when they have a single key. Node attributes are sorted.
+
+Reader: accepts what MXNet accepts (MXNET_SPEC.md section 5): attributes under ``attrs``, ``attr``
+or ``param``; two-element input entries; missing ``node_row_ptr`` or ``attrs``; hidden keys
+written plainly (``ctx_group``) or as ``__ctx_group__``; files older than 0.9 whose operators lack
+their weight or auxiliary variables (created as ``<node>_<input>``). Anything malformed raises
+:class:`~minigluon.base.MXNetFormatError` naming the node, never an IndexError or RecursionError.
+"""
+import json
+import os
+
+from minigluon.base import MXNetError, MXNetFormatError
+from minigluon.ops.registry import get_op
+from minigluon.symbol.op_names import HIDDEN_KEYS, MXNET_VERSION, json_op_name
+from minigluon.symbol.symbol import Symbol, _Node, new_op_node
+
+__all__ = ['tojson', 'save', 'load', 'load_json']
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing
+
+
+class _Writer:
+    """dmlc::JSONWriter's layout rules (scope stack of multi-line flags and item counters)."""
+
+    def __init__(self):
+        self.out = []
+        self.multi = []
+        self.count = []
+
+    def _newline(self):
+        if not self.multi or self.multi[-1]:
+            self.out.append('\n' + ' ' * (2 * len(self.multi)))
+
+    def begin(self, bracket, multi_line):
+        self.out.append(bracket)
+        self.multi.append(multi_line)
+        self.count.append(0)
+
+    def end(self, bracket):
+        multi_line, n = self.multi.pop(), self.count.pop()
+        if multi_line and n:      # a multi-line scope closes on its own line, whatever its parent
+            self.out.append('\n' + ' ' * (2 * len(self.multi)))
+        self.out.append(bracket)
+
+    def key(self, key):
+        if self.count[-1]:
+            self.out.append(', ')
+        self._newline()
+        self.out.append(_quote(key) + ': ')
+        self.count[-1] += 1
+
+    def item(self):
+        if self.count[-1]:
+            self.out.append(', ')
+        self.count[-1] += 1
+        self._newline()
+
+    def value(self, v):
+        self.out.append(_quote(v) if isinstance(v, str) else str(int(v)))
+
+    def int_list(self, values):
+        self.begin('[', len(values) > 10)
+        for v in values:
+            self.item()
+            self.value(v)
+        self.end(']')
+
+    def entries(self, entries):
+        self.begin('[', len(entries) > 10)
+        for entry in entries:
+            self.item()
+            self.int_list(entry)
+        self.end(']')
+
+    def string_map(self, mapping):
+        self.begin('{', len(mapping) > 1)
+        for k in sorted(mapping):
+            self.key(k)
+            self.value(mapping[k])
+        self.end('}')
+
+
+_ESCAPES = {'\r': '\\r', '\n': '\\n', '\\': '\\\\', '\t': '\\t', '"': '\\"'}
+
+
+def _quote(text):
+    return '"' + ''.join(_ESCAPES.get(ch, ch) for ch in text) + '"'
+
+
+def tojson(symbol):
+    """The JSON text of ``symbol``'s graph, as ``mx.sym.Symbol.tojson()`` writes it."""
+    nodes = symbol._nodes()
+    index = {id(n): i for i, n in enumerate(nodes)}
+    w = _Writer()
+    w.begin('{', True)
+    w.key('nodes')
+    w.begin('[', True)
+    for node in nodes:
+        w.item()
+        w.begin('{', True)
+        w.key('op')
+        w.value(node.op if node.op is not None else 'null')
+        w.key('name')
+        w.value(node.name)
+        if node.attrs:
+            w.key('attrs')
+            w.string_map(node.attrs)
+        w.key('inputs')
+        w.entries([(index[id(src)], idx, version) for src, idx, version in node.inputs])
+        w.end('}')
+    w.end(']')
+    w.key('arg_nodes')
+    w.int_list([i for i, n in enumerate(nodes) if n.is_variable])
+    w.key('node_row_ptr')
+    row, ptr = 0, [0]
+    for node in nodes:
+        row += node.num_outputs
+        ptr.append(row)
+    w.int_list(ptr)
+    w.key('heads')
+    w.entries([(index[id(node)], idx, 0) for node, idx in symbol._outputs])
+    w.key('attrs')
+    w.begin('{', False)
+    w.key('mxnet_version')
+    w.begin('[', False)
+    w.item()
+    w.value('int')
+    w.item()
+    w.value(MXNET_VERSION)
+    w.end(']')
+    w.end('}')
+    w.end('}')
+    return ''.join(w.out)
+
+
+def save(symbol, fname):
+    """Write ``symbol.tojson()`` to ``fname`` atomically (UTF-8)."""
+    from minigluon.serialization import atomic_write
+    with atomic_write(fname, 'wb') as f:
+        f.write(tojson(symbol).encode('utf-8'))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading
+
+
+def load(fname):
+    """Load a symbol from a ``-symbol.json`` file (see :func:`load_json`).
+
+    Raises
+    ------
+    MXNetFormatError
+        If the file is not a valid symbol file (the message names the file).
+    """
+    fname = os.fspath(fname)
+    with open(fname, 'rb') as f:
+        data = f.read()
+    try:
+        return load_json(data)
+    except MXNetFormatError as err:
+        raise MXNetFormatError('%s: %s' % (fname, err)) from None
+
+
+def _fail(msg, *args):
+    raise MXNetFormatError('load_json: ' + (msg % args if args else msg))
+
+
+def _version(data):
+    attrs = data.get('attrs')
+    if attrs is None:
+        return 800                 # files without graph attributes predate 0.9 (MXNet: 0.8.0)
+    if not isinstance(attrs, dict):
+        _fail("'attrs' must be an object, got %s", type(attrs).__name__)
+    ver = attrs.get('mxnet_version')
+    if ver is None:
+        return 800
+    if (isinstance(ver, list) and len(ver) == 2 and isinstance(ver[1], int)
+            and not isinstance(ver[1], bool)):
+        return ver[1]
+    _fail("attrs.mxnet_version must look like [\"int\", 10901], got %r", ver)
+
+
+def _entry(raw, built, where, what):
+    """Validate one ``[node, index(, version)]`` entry against the nodes read so far."""
+    if (not isinstance(raw, (list, tuple)) or len(raw) not in (2, 3)
+            or any(not isinstance(v, int) or isinstance(v, bool) for v in raw)):
+        _fail('%s: %s entry must be [node_id, output_index, version] of ints, got %r',
+              where, what, raw)
+    src, idx = raw[0], raw[1]
+    version = raw[2] if len(raw) == 3 else 0
+    if not 0 <= src < len(built):
+        _fail('%s: %s entry %r refers to node %d, which is not an earlier node (%d read so far); '
+              'nodes must be in topological order', where, what, list(raw), src, len(built))
+    node = built[src]
+    if not 0 <= idx < node.num_outputs:
+        _fail("%s: %s entry %r asks for output %d of node %d ('%s'), which has %d output(s)",
+              where, what, list(raw), idx, src, node.name, node.num_outputs)
+    return node, idx, version
+
+
+def _string_attrs(nj, where):
+    merged = {}
+    for key in ('param', 'attr', 'attrs'):   # legacy spellings first; 'attrs' wins
+        value = nj.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            _fail("%s: '%s' must be an object of strings, got %s", where, key, type(value).__name__)
+        for k, v in value.items():
+            if not isinstance(v, str):
+                _fail('%s: attribute %r must be a string, got %r', where, k, v)
+            merged[k] = v
+    return merged
+
+
+def _split_hidden(attrs):
+    """Separate operator parameters from hidden (``__key__``) attributes."""
+    params, hidden = {}, {}
+    for k, v in attrs.items():
+        if k.startswith('__') and k.endswith('__') and len(k) > 4:
+            hidden[k] = v
+        elif k in HIDDEN_KEYS:
+            hidden['__%s__' % k] = v
+        else:
+            params[k] = v
+    return params, hidden
+
+
+def _op_node(nj, name, attrs, entries, built, where, version):
+    op_name = nj['op']
+    try:
+        cls = get_op(op_name)
+    except MXNetError as err:
+        _fail('%s: %s', where, err)
+    params, hidden = _split_hidden(attrs)
+    legacy_var_attrs = {}
+    for k in list(params):
+        if k not in cls.attrs and k.endswith(('_lr_mult', '_wd_mult')):
+            legacy_var_attrs[k[:-8]] = ('__%s__' % k[-7:], params.pop(k))
+    if version < 905 and op_name in ('argmax', 'argmin') and params.get('axis') == '-1':
+        params.pop('axis')            # before 0.9.5, axis=-1 meant "flatten"
+    try:
+        op = cls(**params)
+    except (TypeError, ValueError, MXNetError) as err:
+        _fail('%s: %s', where, err)
+    node = new_op_node(op, json_op_name(op_name, cls), name, hidden, [])
+    node.attrs = dict(params, **hidden)    # keep the file's own strings
+    expected = node.arg_names
+    if len(entries) < len(expected) and version < 900:
+        for arg in expected[len(entries):]:   # pre-0.9 files omit weight and aux variables
+            entries.append((_Node('%s_%s' % (name, arg)), 0, 0))
+    if len(entries) != len(expected):
+        _fail('%s: %s expects %d inputs %s, the file gives %d', where, op_name, len(expected),
+              expected, len(entries))
+    for arg, (key, value) in legacy_var_attrs.items():
+        if arg in expected and entries[expected.index(arg)][0].is_variable:
+            entries[expected.index(arg)][0].attrs[key] = value
+    node.inputs = entries
+    return node
+
+
+def load_json(json_str):
+    """Build a :class:`Symbol` from MXNet ``-symbol.json`` text (``mx.sym.load_json``).
+
+    Parameters
+    ----------
+    json_str : str or bytes
+
+    Returns
+    -------
+    Symbol
+
+    Raises
+    ------
+    MXNetFormatError
+        Malformed JSON, a missing or mistyped field, an unknown operator (the message lists the
+        closest registered names), bad operator attributes, an input that points forward, to
+        itself or past a node's outputs, a wrong input count, or a duplicate node name.
+    TypeError
+        If ``json_str`` is neither str nor bytes.
+    """
+    if isinstance(json_str, (bytes, bytearray)):
+        try:
+            json_str = bytes(json_str).decode('utf-8')
+        except UnicodeDecodeError as err:
+            _fail('the text is not UTF-8 (%s)', err)
+    if not isinstance(json_str, str):
+        raise TypeError('load_json: expected a str, got %s' % type(json_str).__name__)
+    try:
+        data = json.loads(json_str)
+    except (ValueError, RecursionError) as err:
+        _fail('not valid JSON (%s)', err)
+    if not isinstance(data, dict) or not isinstance(data.get('nodes'), list):
+        _fail("expected an object with a 'nodes' list")
+    if not isinstance(data.get('heads'), list) or not data['heads']:
+        _fail("expected a non-empty 'heads' list")
+    version = _version(data)
+    built, names = [], {}
+    for i, nj in enumerate(data['nodes']):
+        if not isinstance(nj, dict):
+            _fail('node %d: expected an object, got %s', i, type(nj).__name__)
+        op_name, name = nj.get('op'), nj.get('name')
+        if not isinstance(op_name, str) or not isinstance(name, str):
+            _fail("node %d: 'op' and 'name' must be strings, got %r and %r", i, op_name, name)
+        where = "node %d ('%s')" % (i, name)
+        if name in names:
+            _fail('%s: duplicate node name, also used by node %d', where, names[name])
+        names[name] = i
+        raw_inputs = nj.get('inputs', [])
+        if not isinstance(raw_inputs, list):
+            _fail("%s: 'inputs' must be a list", where)
+        entries = [_entry(e, built, where, 'input') for e in raw_inputs]
+        attrs = _string_attrs(nj, where)
+        if op_name == 'null':
+            if entries:
+                _fail('%s: a variable cannot have inputs', where)
+            params, hidden = _split_hidden(attrs)
+            built.append(_Node(name, dict(params, **hidden)))
+        else:
+            built.append(_op_node(nj, name, attrs, entries, built, where, version))
+    heads = [_entry(e, built, 'heads', 'head')[:2] for e in data['heads']]
+    return Symbol(heads)
