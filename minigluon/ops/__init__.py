@@ -2,8 +2,8 @@
 from minigluon.ops.registry import OPS, Attr, Op, get_op, register  # noqa: F401
 from minigluon.ops import elemwise  # noqa: F401
 
-_FAMILIES = ['unary', 'reduce', 'shape', 'indexing', 'nn', 'conv', 'norm', 'rnn', 'ctc', 'random_ops',
-             'misc']
+_FAMILIES = ['unary', 'reduce', 'shape', 'indexing', 'linalg', 'nn', 'conv', 'norm', 'rnn', 'ctc',
+             'random_ops', 'misc']
 
 
 def _load_families():

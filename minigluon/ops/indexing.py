@@ -1,0 +1,363 @@
+"""Indexing: ``take``, ``pick``, ``one_hot``, ``where``, ``gather_nd``, ``batch_take``, ``topk``, ``sort``,
+``argsort``, ``SequenceMask``, ``SequenceLast``, ``SequenceReverse``.
+
+Semantics follow MXNet 1.9.1 (``src/operator/tensor/indexing_op.cc``, ``ordering_op.cc``,
+``control_flow_op.cc``, ``src/operator/sequence_*.cc``). Index inputs may be floating point (they
+are truncated toward zero, as MXNet casts them). Index and length inputs receive a zero gradient.
+"""
+import numpy as np
+
+from minigluon import backend
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
+
+
+def _as_index(xp, idx, n, mode, op):
+    """Integer indices into an axis of length ``n`` after MXNet's ``clip``/``wrap``/``raise`` rule."""
+    idx = idx.astype(np.int64)
+    if mode == 'wrap':
+        return idx % n
+    if mode == 'raise':
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+            raise IndexError('%s: index out of range [0, %d) with mode=\'raise\' (min %d, max %d)'
+                             % (op.name, n, int(idx.min()), int(idx.max())))
+        return idx
+    return xp.clip(idx, 0, n - 1)
+
+
+@register
+class Take(Op):
+    """Take slices of ``a`` along ``axis`` at ``indices``; out shape
+    ``a.shape[:axis] + indices.shape + a.shape[axis+1:]``.
+
+    ``mode``: ``'clip'`` (default) clamps, ``'wrap'`` wraps around, ``'raise'`` raises IndexError.
+    """
+
+    name = 'take'
+    arguments = ('a', 'indices')
+    attrs = {'axis': Attr('int', 0), 'mode': Attr('str', 'clip', choices=('clip', 'raise', 'wrap'))}
+
+    def forward(self, xp, a, indices):
+        self.ax = normalize_axis(self.axis, a.ndim, self.name)
+        self.idx = _as_index(xp, indices, a.shape[self.ax], self.mode, self)
+        self.a_shape, self.indices = a.shape, indices
+        return xp.take(a, self.idx, axis=self.ax)
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.a_shape, dtype=grad.dtype)
+        key = (slice(None),) * self.ax + (self.idx,)
+        backend.scatter_add(xp, g, key, grad)
+        return g, xp.zeros_like(self.indices)
+
+
+@register
+class BatchTake(Op):
+    """``out[i] = a[i, indices[i]]`` with ``a`` seen as ``(N, a.shape[-1])`` (indices clipped)."""
+
+    name = 'batch_take'
+    arguments = ('a', 'indices')
+
+    def forward(self, xp, a, indices):
+        m = a.shape[-1]
+        flat = a.reshape(-1, m)
+        if indices.size != flat.shape[0]:
+            raise shape_error(self, 'indices must have one entry per row (%d)' % flat.shape[0],
+                              a, indices)
+        self.rows = xp.arange(flat.shape[0])
+        self.cols = _as_index(xp, indices.reshape(-1), m, 'clip', self)
+        self.a_shape, self.indices = a.shape, indices
+        return flat[self.rows, self.cols].reshape(indices.shape)
+
+    def backward(self, xp, grad):
+        g = xp.zeros((self.rows.shape[0], self.a_shape[-1]), dtype=grad.dtype)
+        g[self.rows, self.cols] = grad.reshape(-1)
+        return g.reshape(self.a_shape), xp.zeros_like(self.indices)
+
+
+@register
+class Pick(Op):
+    """Pick one element along ``axis`` for each position of ``index``.
+
+    ``index`` has ``data``'s shape without ``axis`` (or with it of length 1). ``mode`` is
+    ``'clip'`` or ``'wrap'``; ``axis=None`` picks from the flattened array.
+    """
+
+    name = 'pick'
+    arguments = ('data', 'index')
+    attrs = {'axis': Attr('int', -1, optional=True), 'keepdims': Attr('bool', False),
+             'mode': Attr('str', 'clip', choices=('clip', 'wrap'))}
+
+    def forward(self, xp, data, index):
+        self.in_shape, self.index = data.shape, index
+        work = data.reshape(-1) if self.axis is None else data
+        ax = 0 if self.axis is None else normalize_axis(self.axis, data.ndim, self.name)
+        expected = work.shape[:ax] + work.shape[ax + 1:]
+        idx = index.reshape(expected) if index.size == int(np.prod(expected)) else None
+        if idx is None:
+            raise shape_error(self, 'index must have shape %s' % (expected,), data, index)
+        self.ax = ax
+        self.idx = xp.expand_dims(_as_index(xp, idx, work.shape[ax], self.mode, self), ax)
+        out = xp.take_along_axis(work, self.idx, axis=ax)
+        return out if self.keepdims else out.squeeze(axis=ax)
+
+    def backward(self, xp, grad):
+        work_shape = (int(np.prod(self.in_shape)),) if self.axis is None else self.in_shape
+        g = xp.zeros(work_shape, dtype=grad.dtype)
+        g_sel = grad.reshape(self.idx.shape)
+        xp.put_along_axis(g, self.idx, g_sel, axis=self.ax)
+        return g.reshape(self.in_shape), xp.zeros_like(self.index)
+
+
+@register
+class OneHot(Op):
+    """One-hot encode ``indices``: output ``indices.shape + (depth,)``; out-of-range rows are off."""
+
+    name = 'one_hot'
+    arguments = ('indices',)
+    attrs = {'depth': Attr('int'), 'on_value': Attr('float', 1.0), 'off_value': Attr('float', 0.0),
+             'dtype': Attr('dtype', 'float32', choices=('float16', 'float32', 'float64', 'int32',
+                                                        'int64', 'int8', 'uint8'))}
+    differentiable = False
+
+    def forward(self, xp, indices):
+        idx = indices.astype(np.int64)[..., None]
+        hot = idx == xp.arange(self.depth)
+        return xp.where(hot, self.on_value, self.off_value).astype(self.dtype)
+
+
+@register
+class Where(Op):
+    """``x`` where ``condition`` is non-zero, else ``y``.
+
+    ``condition`` has the shape of ``x`` (and ``y``), or is 1-d with one entry per row of ``x``.
+    """
+
+    name = 'where'
+    arguments = ('condition', 'x', 'y')
+
+    def forward(self, xp, condition, x, y):
+        if x.shape != y.shape:
+            raise shape_error(self, 'x and y must have the same shape', condition, x, y)
+        if condition.shape == x.shape:
+            mask = condition != 0
+        elif condition.ndim == 1 and x.ndim >= 1 and condition.shape[0] == x.shape[0]:
+            mask = (condition != 0).reshape((-1,) + (1,) * (x.ndim - 1))
+        else:
+            raise shape_error(self, 'condition must have the shape of x or be 1-d of length '
+                              'x.shape[0]', condition, x, y)
+        self.mask, self.cond = mask, condition
+        return xp.where(mask, x, y)
+
+    def backward(self, xp, grad):
+        zero = xp.zeros((), dtype=grad.dtype)
+        return (xp.zeros_like(self.cond), xp.where(self.mask, grad, zero),
+                xp.where(self.mask, zero, grad))
+
+
+@register
+class GatherND(Op):
+    """``out[y...] = data[indices[0, y...], ..., indices[M-1, y...]]``.
+
+    ``indices`` has shape ``(M, ...)`` with ``M <= data.ndim``; out shape
+    ``indices.shape[1:] + data.shape[M:]``. Repeated indices accumulate in the gradient.
+    """
+
+    name = 'gather_nd'
+    arguments = ('data', 'indices')
+
+    def forward(self, xp, data, indices):
+        if indices.ndim < 1 or indices.shape[0] > data.ndim:
+            raise shape_error(self, 'indices.shape[0] must be <= data.ndim', data, indices)
+        idx = indices.astype(np.int64)
+        self.key = tuple(idx[i] for i in range(idx.shape[0]))
+        self.in_shape, self.indices = data.shape, indices
+        return data[self.key]
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.in_shape, dtype=grad.dtype)
+        backend.scatter_add(xp, g, self.key, grad)
+        return g, xp.zeros_like(self.indices)
+
+
+_IDX_TYPES = ('float16', 'float32', 'float64', 'int32', 'int64', 'uint8')
+
+
+def _ordered(xp, data, axis, ascend):
+    """Stable sort order of ``data`` along ``axis``; ties keep index order in both directions."""
+    if ascend:
+        return xp.argsort(data, axis=axis, kind='stable')
+    if data.dtype.kind in 'ub':
+        data = data.astype(np.int64)
+    return xp.argsort(-data, axis=axis, kind='stable')
+
+
+class _Ordering(Op):
+    def _prep(self, data):
+        if self.axis is None:
+            return data.reshape(-1), 0
+        return data, normalize_axis(self.axis, data.ndim, self.name)
+
+
+@register
+class Sort(_Ordering):
+    """Sort along ``axis`` (flattened when None), ascending unless ``is_ascend=False``."""
+
+    name = 'sort'
+    attrs = {'axis': Attr('int', -1, optional=True), 'is_ascend': Attr('bool', True)}
+
+    def forward(self, xp, data):
+        work, ax = self._prep(data)
+        self.order, self.ax, self.in_shape = _ordered(xp, work, ax, self.is_ascend), ax, data.shape
+        return xp.take_along_axis(work, self.order, axis=ax)
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.order.shape, dtype=grad.dtype)
+        xp.put_along_axis(g, self.order, grad, axis=self.ax)
+        return (g.reshape(self.in_shape),)
+
+
+@register
+class ArgSort(_Ordering):
+    """Indices that sort ``data`` along ``axis``, as ``dtype`` (float32 by default)."""
+
+    name = 'argsort'
+    attrs = {'axis': Attr('int', -1, optional=True), 'is_ascend': Attr('bool', True),
+             'dtype': Attr('dtype', 'float32', choices=_IDX_TYPES)}
+    differentiable = False
+
+    def forward(self, xp, data):
+        work, ax = self._prep(data)
+        return _ordered(xp, work, ax, self.is_ascend).astype(self.dtype)
+
+
+@register
+class TopK(_Ordering):
+    """The ``k`` largest (or smallest with ``is_ascend``) elements along ``axis``.
+
+    ``ret_typ``: ``'indices'`` (default, as ``dtype``), ``'value'``, ``'both'`` (``[value, indices]``)
+    or ``'mask'`` (1 at selected positions, data's shape). ``k < 1`` sorts the whole axis.
+    Only the values carry a gradient.
+    """
+
+    name = 'topk'
+    attrs = {'axis': Attr('int', -1, optional=True), 'k': Attr('int', 1),
+             'ret_typ': Attr('str', 'indices', choices=('both', 'indices', 'mask', 'value')),
+             'is_ascend': Attr('bool', False), 'dtype': Attr('dtype', 'float32', choices=_IDX_TYPES)}
+
+    def check_attrs(self):
+        self.num_outputs = 2 if self.ret_typ == 'both' else 1
+
+    def forward(self, xp, data):
+        work, ax = self._prep(data)
+        n = work.shape[ax]
+        k = n if self.k < 1 else self.k
+        if k > n:
+            raise shape_error(self, 'k=%d exceeds the axis length %d' % (k, n), data)
+        order = xp.take(_ordered(xp, work, ax, self.is_ascend), xp.arange(k), axis=ax)
+        self.order, self.ax, self.in_shape, self.work_shape = order, ax, data.shape, work.shape
+        if self.ret_typ == 'mask':
+            mask = xp.zeros(work.shape, dtype=data.dtype)
+            xp.put_along_axis(mask, order, 1, axis=ax)
+            return mask.reshape(data.shape)
+        values = xp.take_along_axis(work, order, axis=ax)
+        indices = order.astype(self.dtype)
+        return {'value': values, 'indices': indices, 'both': (values, indices)}[self.ret_typ]
+
+    def backward(self, xp, grad, *rest):
+        if self.ret_typ not in ('value', 'both'):
+            return (xp.zeros(self.in_shape, dtype=grad.dtype),)
+        g = xp.zeros(self.work_shape, dtype=grad.dtype)
+        xp.put_along_axis(g, self.order, grad, axis=self.ax)
+        return (g.reshape(self.in_shape),)
+
+
+class _Sequence(Op):
+    """Base of the Sequence* operators: ``data`` is ``(T, N, ...)`` (axis 0) or ``(N, T, ...)``."""
+
+    attrs = {'use_sequence_length': Attr('bool', False), 'axis': Attr('int', 0)}
+
+    def check_attrs(self):
+        if self.axis not in (0, 1):
+            raise ValueError('%s: axis must be 0 or 1, got %d' % (self.name, self.axis))
+
+    def list_arguments(self):
+        return ['data', 'sequence_length'] if self.use_sequence_length else ['data']
+
+    def _lengths(self, xp, data, seq_len):
+        """Time-major view of ``data`` (T, N, ...) and the int lengths (N,)."""
+        tm = data if self.axis == 0 else xp.swapaxes(data, 0, 1)
+        t, n = tm.shape[0], tm.shape[1]
+        if seq_len is None:
+            return tm, xp.full((n,), t, dtype=np.int64)
+        if seq_len.shape != (n,):
+            raise shape_error(self, 'sequence_length must have shape (%d,)' % n, data, seq_len)
+        self.seq_len = seq_len
+        return tm, xp.clip(seq_len.astype(np.int64), 0, t)
+
+    def _back(self, tm):
+        return tm if self.axis == 0 else xp_swap(tm)
+
+    def _zero_len(self, xp):
+        return (xp.zeros_like(self.seq_len),) if self.use_sequence_length else ()
+
+
+def xp_swap(a):
+    return a.swapaxes(0, 1)
+
+
+@register
+class SequenceMask(_Sequence):
+    """Set positions at or beyond each sequence's length to ``value``."""
+
+    name = 'SequenceMask'
+    arguments = ('data', 'sequence_length')
+    attrs = {'use_sequence_length': Attr('bool', False), 'value': Attr('float', 0.0),
+             'axis': Attr('int', 0)}
+
+    def forward(self, xp, data, seq_len=None):
+        tm, lengths = self._lengths(xp, data, seq_len)
+        keep = xp.arange(tm.shape[0])[:, None] < lengths[None, :]
+        self.keep = keep.reshape(keep.shape + (1,) * (tm.ndim - 2))
+        out = xp.where(self.keep, tm, xp.asarray(self.value, dtype=data.dtype))
+        return xp.ascontiguousarray(self._back(out))
+
+    def backward(self, xp, grad):
+        tm = grad if self.axis == 0 else xp_swap(grad)
+        return (self._back(tm * self.keep),) + self._zero_len(xp)
+
+
+@register
+class SequenceLast(_Sequence):
+    """The last valid element of each sequence: output ``(N, ...)``."""
+
+    name = 'SequenceLast'
+    arguments = ('data', 'sequence_length')
+
+    def forward(self, xp, data, seq_len=None):
+        tm, lengths = self._lengths(xp, data, seq_len)
+        self.tm_shape, self.last = tm.shape, xp.maximum(lengths - 1, 0)
+        self.cols = xp.arange(tm.shape[1])
+        return tm[self.last, self.cols]
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.tm_shape, dtype=grad.dtype)
+        g[self.last, self.cols] = grad
+        return (xp.ascontiguousarray(self._back(g)),) + self._zero_len(xp)
+
+
+@register
+class SequenceReverse(_Sequence):
+    """Reverse the first ``length`` steps of each sequence; padding steps stay in place."""
+
+    name = 'SequenceReverse'
+    arguments = ('data', 'sequence_length')
+
+    def forward(self, xp, data, seq_len=None):
+        tm, lengths = self._lengths(xp, data, seq_len)
+        t = xp.arange(tm.shape[0])[:, None]
+        self.src = xp.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)   # (T, N)
+        self.cols = xp.arange(tm.shape[1])[None, :]
+        return xp.ascontiguousarray(self._back(tm[self.src, self.cols]))
+
+    def backward(self, xp, grad):
+        tm = grad if self.axis == 0 else xp_swap(grad)
+        return (xp.ascontiguousarray(self._back(tm[self.src, self.cols])),) + self._zero_len(xp)
