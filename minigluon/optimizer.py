@@ -472,6 +472,8 @@ class Updater:
         self.states_synced = {}
 
     def __call__(self, index, grad, weight):
+        if isinstance(weight, NDArray):   # update counts are kept per device, as in MXNet
+            self.optimizer._set_current_context(weight.context.device_id)
         if index not in self.states:
             self.states[index] = self.optimizer.create_state_multi_precision(index, weight)
             self.states_synced[index] = True

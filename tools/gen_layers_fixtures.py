@@ -183,7 +183,34 @@ def gen_data():
     np.savez_compressed(os.path.join(OUT, 'transforms.npz'), **out)
 
 
-SECTIONS = {'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler, 'metric': gen_metric,
+def gen_trainer():
+    """Trainer on a least-squares problem: FullyConnected(x, w, b), params in a dict (sorted)."""
+    from mxnet import autograd, gluon
+    rng = np.random.RandomState(5)
+    d = {'x': rng.normal(size=(4, 2)), 'y': rng.normal(size=(4, 3)), 'w0': rng.normal(size=(3, 2)),
+         'b0': rng.normal(size=(3,))}
+    for tag, name, kw in [('adam', 'adam', {'learning_rate': 0.1, 'wd': 0.01}),
+                          ('sgd', 'sgd', {'learning_rate': 0.05, 'momentum': 0.9, 'rescale_grad': 2.0})]:
+        w = gluon.Parameter('w', shape=(3, 2))
+        b = gluon.Parameter('b', shape=(3,), lr_mult=0.5)
+        w.initialize(ctx=mx.cpu())
+        b.initialize(ctx=mx.cpu())
+        w.set_data(mx.nd.array(d['w0']))
+        b.set_data(mx.nd.array(d['b0']))
+        tr = gluon.Trainer({'z_w': w, 'a_b': b}, name, kw)
+        traj = []
+        for _ in range(3):
+            with autograd.record():
+                out = mx.nd.FullyConnected(mx.nd.array(d['x']), w.data(), b.data(), num_hidden=3)
+                loss = ((out - mx.nd.array(d['y'])) ** 2).sum()
+            loss.backward()
+            tr.step(4)
+            traj.append(np.concatenate([w.data().asnumpy().ravel(), b.data().asnumpy().ravel()]))
+        d['traj_' + tag] = np.stack(traj)
+    np.savez_compressed(os.path.join(OUT, 'trainer.npz'), **d)
+
+
+SECTIONS = {'trainer': gen_trainer, 'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler, 'metric': gen_metric,
             'data': gen_data}
 
 if __name__ == '__main__':

@@ -1,0 +1,244 @@
+"""``Trainer``: applies an optimizer to a set of Parameters (``mxnet.gluon.Trainer``, MXNet 1.9.1).
+
+Differences from MXNet, on purpose: there is no kvstore (``kvstore`` and ``update_on_kvstore`` are
+accepted and ignored). With several contexts, :meth:`Trainer.allreduce_grads` sums the gradient
+copies and writes the sum back to every copy, then each context's copy gets the same update (what
+MXNet's ``'device'`` kvstore computes). :meth:`save_states` writes MXNet's ``.params`` binary format
+(no pickle), atomically; see :meth:`save_states` for the layout.
+"""
+import json
+
+import numpy as np
+
+from minigluon import optimizer as opt
+from minigluon import serialization
+from minigluon.ndarray import NDArray, array
+from minigluon.parameter import Parameter
+
+__all__ = ['Trainer']
+
+_META_KEY = '__trainer_meta__'
+_FORMAT = 'minigluon-trainer-states'
+
+
+class Trainer:
+    """Updates Parameters with an optimizer after ``backward``.
+
+    Parameters
+    ----------
+    params : ParameterDict, dict of str to Parameter, or list of Parameter
+        A dict is sorted by key (optimizer state indices follow the sorted names); a list keeps
+        its order. A Parameter listed twice (shared) is updated once.
+    optimizer : str or Optimizer
+        A registered name (``'sgd'``, ``'adam'``...) or an instance.
+    optimizer_params : dict, optional
+        Keyword arguments of the optimizer (only with a name). ``rescale_grad`` sets the scale
+        that :meth:`step` divides by ``batch_size``.
+    kvstore, compression_params, update_on_kvstore
+        Accepted for compatibility; ignored.
+
+    Raises
+    ------
+    ValueError
+        When ``params`` is not a list/dict of Parameters, or ``optimizer_params`` is given with an
+        Optimizer instance.
+    RuntimeError
+        When a Parameter was never initialized.
+    AssertionError
+        When Parameters live on different sets of contexts (as MXNet).
+    """
+
+    def __init__(self, params, optimizer, optimizer_params=None, kvstore='device',
+                 compression_params=None, update_on_kvstore=None):
+        if hasattr(params, 'keys') and hasattr(params, '__getitem__'):
+            params = [params[key] for key in sorted(params.keys())]
+        if not isinstance(params, (list, tuple)):
+            raise ValueError('First argument must be a list or dict of Parameters, got %s.' % type(params))
+        self._params = []
+        seen = set()
+        for param in params:
+            if not isinstance(param, Parameter):
+                raise ValueError('First argument must be a list or dict of Parameters, got list of %s.'
+                                 % type(param))
+            if id(param) in seen:
+                continue
+            seen.add(id(param))
+            self._params.append(param)
+        optimizer_params = dict(optimizer_params) if optimizer_params else {}
+        self._scale = float(optimizer_params.get('rescale_grad', 1.0))
+        self._contexts = self._check_contexts()
+        self._kvstore_type = kvstore
+        self._init_optimizer(optimizer, optimizer_params)
+
+    def _check_contexts(self):
+        contexts = None
+        for param in self._params:
+            ctx = list(param.list_ctx())
+            if contexts is not None and contexts != ctx:
+                raise AssertionError(
+                    'All Parameters must be initialized on the same set of contexts, but Parameter %s '
+                    'is initialized on %s while previous Parameters are initialized on %s.'
+                    % (param.name, ctx, contexts))
+            contexts = ctx
+        return contexts or []
+
+    def _init_optimizer(self, optimizer, optimizer_params):
+        param_dict = {i: param for i, param in enumerate(self._params)}
+        if isinstance(optimizer, opt.Optimizer):
+            if optimizer_params:
+                raise ValueError('optimizer_params must be None if optimizer is an instance of '
+                                 'Optimizer instead of str')
+            self._optimizer = optimizer
+            self._optimizer.param_dict = param_dict
+        else:
+            self._optimizer = opt.create(optimizer, param_dict=param_dict, **optimizer_params)
+        self._updaters = [opt.get_updater(self._optimizer) for _ in self._contexts]
+
+    # -- properties -----------------------------------------------------------------------------
+    @property
+    def optimizer(self):
+        return self._optimizer
+
+    @property
+    def learning_rate(self):
+        """The optimizer's current learning rate."""
+        return self._optimizer.learning_rate
+
+    def set_learning_rate(self, lr):
+        """Set the learning rate (UserWarning raised when an lr_scheduler owns it, as MXNet)."""
+        self._optimizer.set_learning_rate(lr)
+
+    # -- stepping -------------------------------------------------------------------------------
+    def step(self, batch_size, ignore_stale_grad=False):
+        """One optimization step: gradients are scaled by ``rescale_grad / batch_size``, summed over
+        contexts, and applied.
+
+        Raises
+        ------
+        UserWarning
+            (raised, not warned, as in MXNet) when a Parameter's gradient was not refreshed by
+            ``backward`` since the last step, unless ``ignore_stale_grad`` (then it is skipped).
+        """
+        self._optimizer.rescale_grad = self._scale / batch_size
+        self._allreduce_grads()
+        self._update(ignore_stale_grad)
+
+    def allreduce_grads(self):
+        """Sum each gradient over contexts and write the sum to every copy (for use with
+        :meth:`update` when gradients are processed in between, e.g. clipped)."""
+        self._allreduce_grads()
+
+    def _allreduce_grads(self):
+        if len(self._contexts) < 2:
+            return
+        for param in self._params:
+            if param.grad_req == 'null':
+                continue
+            grads = param.list_grad()
+            total = grads[0].copyto(grads[0].context)
+            for g in grads[1:]:
+                total._data += g.as_in_context(total.context)._data
+            for g in grads:
+                g._data[...] = total.as_in_context(g.context)._data
+
+    def update(self, batch_size, ignore_stale_grad=False):
+        """Apply the optimizer to (already all-reduced) gradients; see :meth:`step`."""
+        self._optimizer.rescale_grad = self._scale / batch_size
+        self._update(ignore_stale_grad)
+
+    def _update(self, ignore_stale_grad=False):
+        for i, param in enumerate(self._params):
+            if param.grad_req == 'null':
+                continue
+            datas = param.list_data()
+            if not ignore_stale_grad:
+                for data in datas:
+                    if not data._fresh_grad:
+                        raise UserWarning(
+                            'Gradient of Parameter `%s` on context %s has not been updated by backward '
+                            'since last `step`. This could mean a bug in your model that made it only '
+                            'use a subset of the Parameters (Blocks) for this iteration. If you are '
+                            'intentionally only using a subset, call step with ignore_stale_grad=True '
+                            'to suppress this warning and skip updating of Parameters with stale gradient'
+                            % (param.name, data.context))
+            for updater, data, grad in zip(self._updaters, datas, param.list_grad()):
+                if not ignore_stale_grad or data._fresh_grad:
+                    updater(i, grad, data)
+                    data._fresh_grad = False
+
+    # -- states ---------------------------------------------------------------------------------
+    def save_states(self, fname):
+        """Save the optimizer states (of the first context) and counters to ``fname``, atomically.
+
+        The file is an MXNet ``.params`` file (``nd.load`` reads it): state arrays are named
+        ``state:<index>`` or ``state:<index>:<i>:<j>`` for nested tuples, and ``__trainer_meta__``
+        holds UTF-8 JSON (as uint8) with the optimizer name, ``num_update``, the per-index update
+        counts, the base learning rate and the structure of each state. ``param_dict`` (lr/wd
+        multipliers) is not saved, as in MXNet.
+        """
+        arrays = {}
+        structure = {}
+        states = self._updaters[0].states if self._updaters else {}
+        for index, state in states.items():
+            structure[str(index)] = _flatten_state(state, 'state:%d' % index, arrays)
+        o = self._optimizer
+        meta = {'format': _FORMAT, 'version': 1, 'optimizer': type(o).__name__.lower(),
+                'num_update': o.num_update, 'lr': o.lr,
+                'index_update_count': {str(k): v for k, v in o._index_update_count.items()},
+                'structure': structure}
+        arrays[_META_KEY] = array(np.frombuffer(json.dumps(meta).encode('utf-8'), dtype=np.uint8),
+                                  dtype=np.uint8)
+        serialization.save(fname, arrays)
+
+    def load_states(self, fname):
+        """Load states written by :meth:`save_states` into every context's updater.
+
+        Raises
+        ------
+        ValueError
+            When the file is not a trainer-states file, or was written for a different optimizer.
+        """
+        loaded = serialization.load(fname)
+        if not isinstance(loaded, dict) or _META_KEY not in loaded:
+            raise ValueError('%s is not a minigluon Trainer states file (no %s entry); write it with '
+                             'Trainer.save_states' % (fname, _META_KEY))
+        meta = json.loads(bytes(loaded[_META_KEY].asnumpy().astype(np.uint8)).decode('utf-8'))
+        if meta.get('format') != _FORMAT:
+            raise ValueError('%s: unknown trainer states format %r' % (fname, meta.get('format')))
+        name = type(self._optimizer).__name__.lower()
+        if meta['optimizer'] != name:
+            raise ValueError('%s holds states of optimizer %r, but this Trainer uses %r'
+                             % (fname, meta['optimizer'], name))
+        o = self._optimizer
+        o.num_update = meta['num_update']
+        if o.lr_scheduler is None and meta.get('lr') is not None:
+            o.lr = meta['lr']
+        counts = {int(k): v for k, v in meta['index_update_count'].items()}
+        for device_counts in o._all_index_update_counts.values():
+            device_counts.clear()
+            device_counts.update(counts)
+        o._index_update_count.update(counts)
+        for updater, ctx in zip(self._updaters, self._contexts):
+            updater.states = {int(k): _unflatten_state(spec, loaded, ctx)
+                              for k, spec in meta['structure'].items()}
+            updater.states_synced = {k: True for k in updater.states}
+
+
+def _flatten_state(state, key, arrays):
+    """JSON spec of a state (None, array, or nested tuple), storing arrays under derived keys."""
+    if state is None:
+        return None
+    if isinstance(state, (list, tuple)):
+        return [_flatten_state(s, '%s:%d' % (key, i), arrays) for i, s in enumerate(state)]
+    arrays[key] = state if isinstance(state, NDArray) else array(state, dtype=state.dtype)
+    return key
+
+
+def _unflatten_state(spec, loaded, ctx):
+    if spec is None:
+        return None
+    if isinstance(spec, list):
+        return tuple(_unflatten_state(s, loaded, ctx) for s in spec)
+    if spec not in loaded:
+        raise ValueError('trainer states file is missing array %r' % spec)
+    return loaded[spec].copyto(ctx)

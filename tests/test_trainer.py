@@ -1,0 +1,146 @@
+"""Trainer: trajectories against MXNet 1.9.1, stale gradients, grad_req null, lr, states, contexts."""
+import os
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, cpu, nd
+from minigluon.lr_scheduler import FactorScheduler
+from minigluon.optimizer import Adam
+from minigluon.parameter import Parameter
+from minigluon.test_utils import assert_almost_equal
+from minigluon.trainer import Trainer
+
+FIX = np.load(os.path.join(os.path.dirname(__file__), 'fixtures', 'layers', 'trainer.npz'))
+
+
+def _params(ctx=None):
+    ctx = ctx or [cpu()]
+    w = Parameter('w', shape=(3, 2))
+    b = Parameter('b', shape=(3,), lr_mult=0.5)
+    w.initialize(ctx=ctx)
+    b.initialize(ctx=ctx)
+    w.set_data(nd.array(FIX['w0']))
+    b.set_data(nd.array(FIX['b0']))
+    return w, b
+
+
+def _loss_backward(w, b, ctx=None):
+    ctx = ctx or cpu()
+    with autograd.record():
+        out = nd.FullyConnected(nd.array(FIX['x'], ctx=ctx), w.data(ctx), b.data(ctx), num_hidden=3)
+        loss = ((out - nd.array(FIX['y'], ctx=ctx)) ** 2).sum()
+    loss.backward()
+
+
+@pytest.mark.parametrize('tag, name, kw', [
+    ('adam', 'adam', {'learning_rate': 0.1, 'wd': 0.01}),
+    ('sgd', 'sgd', {'learning_rate': 0.05, 'momentum': 0.9, 'rescale_grad': 2.0}),
+])
+def test_trajectory_matches_mxnet(tag, name, kw):
+    w, b = _params()
+    tr = Trainer({'z_w': w, 'a_b': b}, name, kw)
+    assert tr._params == [b, w]                    # dict sorted by key
+    traj = []
+    for _ in range(3):
+        _loss_backward(w, b)
+        tr.step(4)
+        traj.append(np.concatenate([w.data().asnumpy().ravel(), b.data().asnumpy().ravel()]))
+    assert_almost_equal(np.stack(traj), FIX['traj_' + tag], rtol=1e-5, atol=1e-5)
+
+
+def test_stale_gradient_raises_and_can_be_ignored():
+    w, b = _params()
+    tr = Trainer([w, b], 'sgd', {'learning_rate': 0.1})
+    _loss_backward(w, b)
+    tr.step(1)
+    with pytest.raises(UserWarning, match='has not been updated by backward'):
+        tr.step(1)
+    before = w.data().asnumpy()
+    tr.step(1, ignore_stale_grad=True)             # stale: skipped, not updated
+    assert_almost_equal(w.data(), before)
+
+
+def test_grad_req_null_is_skipped():
+    w, b = _params()
+    b.grad_req = 'null'
+    tr = Trainer([w, b], 'sgd', {'learning_rate': 0.1})
+    b_before = b.data().asnumpy()
+    _loss_backward(w, b)
+    tr.step(1)
+    assert_almost_equal(b.data(), b_before)
+
+
+def test_learning_rate_and_scheduler():
+    w, b = _params()
+    tr = Trainer([w, b], 'sgd', {'learning_rate': 0.1})
+    assert tr.learning_rate == 0.1
+    tr.set_learning_rate(0.3)
+    assert tr.learning_rate == 0.3 and tr.optimizer.lr == 0.3
+    tr2 = Trainer([w, b], 'sgd', {'lr_scheduler': FactorScheduler(step=1, factor=0.5, base_lr=1.0)})
+    with pytest.raises(UserWarning, match='LRScheduler'):
+        tr2.set_learning_rate(0.2)
+
+
+def test_save_load_states_roundtrip(tmp_path):
+    fname = str(tmp_path / 'trainer.states')
+    w, b = _params()
+    tr = Trainer([w, b], 'adam', {'learning_rate': 0.1})
+    for _ in range(2):
+        _loss_backward(w, b)
+        tr.step(4)
+    tr.save_states(fname)
+    ref_w, ref_b = _params()
+    ref = Trainer([ref_w, ref_b], 'adam', {'learning_rate': 0.1})
+    for _ in range(2):
+        _loss_backward(ref_w, ref_b)
+        ref.step(4)
+    # a fresh trainer restored from the file continues exactly like the original
+    w2, b2 = _params()
+    w2.set_data(w.data())
+    b2.set_data(b.data())
+    tr2 = Trainer([w2, b2], 'adam', {'learning_rate': 0.1})
+    tr2.load_states(fname)
+    assert tr2.optimizer.num_update == 2
+    for trainer, (pw, pb) in ((ref, (ref_w, ref_b)), (tr2, (w2, b2))):
+        _loss_backward(pw, pb)
+        trainer.step(4)
+    assert_almost_equal(w2.data(), ref_w.data(), rtol=1e-6, atol=1e-7)
+    with open(fname, 'rb') as f:
+        assert b'pickle' not in f.read()
+    loaded = nd.load(fname)                       # it is a plain .params file
+    assert 'state:0:0' in loaded and 'state:1:1' in loaded
+    tr3 = Trainer([w2, b2], 'sgd', {'learning_rate': 0.1})
+    with pytest.raises(ValueError, match='adam'):
+        tr3.load_states(fname)
+
+
+def test_two_contexts_sum_gradients():
+    ctxs = [cpu(0), cpu(1)]
+    w, b = _params(ctxs)
+    tr = Trainer([w, b], 'sgd', {'learning_rate': 0.05})
+    ref_w, ref_b = _params()
+    ref = Trainer([ref_w, ref_b], 'sgd', {'learning_rate': 0.05})
+    for ctx in ctxs:                               # same batch on both devices: gradient doubles
+        _loss_backward(w, b, ctx)
+    tr.step(8)
+    _loss_backward(ref_w, ref_b)
+    ref.step(4)
+    for ctx in ctxs:
+        assert_almost_equal(w.data(ctx), ref_w.data(), rtol=1e-5, atol=1e-6)
+
+
+def test_errors():
+    w, b = _params()
+    with pytest.raises(ValueError, match='list or dict of Parameters'):
+        Trainer(w, 'sgd')
+    with pytest.raises(ValueError, match='list or dict of Parameters'):
+        Trainer([w, 'b'], 'sgd')
+    with pytest.raises(ValueError, match='optimizer_params must be None'):
+        Trainer([w], Adam(), {'learning_rate': 0.1})
+    with pytest.raises(ValueError, match='Cannot find optimizer'):
+        Trainer([w], 'nosuch')
+    other = Parameter('o', shape=(2,))
+    other.initialize(ctx=[cpu(0), cpu(1)])
+    with pytest.raises(AssertionError, match='same set of contexts'):
+        Trainer([w, other], 'sgd')
