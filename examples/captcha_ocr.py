@@ -20,17 +20,24 @@ smoke run of well under a minute. The model and training code are plain Gluon:
 ``tools/prototype_captcha_mxnet.py`` runs this same file on MXNet 1.9.1.
 """
 import argparse
+import json
 import multiprocessing
 import os
 import random
 import sys
 import time
 
-import numpy as np
+# One BLAS thread (set before NumPy loads; an explicit setting in the environment
+# wins): the matrices here are small, and a multi-threaded OpenBLAS slows down
+# ten-fold or worse when its cores are shared with other work.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import minigluon as mx
-from minigluon import autograd, gluon
-from minigluon.gluon import nn, rnn
+import numpy as np  # noqa: E402
+
+import minigluon as mx  # noqa: E402
+from minigluon import autograd, gluon  # noqa: E402
+from minigluon.gluon import nn, rnn  # noqa: E402
 
 NUM_DIGITS = (3, 5)          # inclusive range of the number of digits per captcha
 MAX_LABEL = NUM_DIGITS[1]    # labels are padded with -1 to this length
@@ -356,9 +363,12 @@ def main(argv=None):
     net.export(os.path.join(args.out, "captcha_ocr"), epoch=0)
     reload_ok = reload_check(net, args.out, test_x, preds, scores, ctx, args.hidden)
     print("reload check: " + ("OK" if reload_ok else "FAILED"))
-    print(f"outputs in {os.path.abspath(args.out)}; total {time.time() - t0:.0f}s")
-    return {"losses": losses, "accuracy": accuracy, "cer": cer, "reload_ok": reload_ok,
-            "train_seconds": train_s}
+    result = {"losses": losses, "accuracy": accuracy, "cer": cer, "reload_ok": reload_ok,
+              "train_seconds": train_s, "total_seconds": time.time() - t0}
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(result, f)
+    print(f"outputs in {os.path.abspath(args.out)}; total {result['total_seconds']:.0f}s")
+    return result
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Tests of the captcha CTC OCR example (examples/captcha_ocr.py)."""
 import importlib.util
 import itertools
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -96,9 +99,18 @@ def test_model_output_shape(ocr):
     assert out.shape == (2, 25, ocr.NUM_CLASSES)
 
 
-def test_quick_run_learns_and_reloads(ocr, tmp_path):
-    result = ocr.main(["--quick", "--out", str(tmp_path), "--workers", "2"])
+def test_quick_run_learns_and_reloads(tmp_path):
+    """The command line end to end: the loss falls and both reloads predict the same."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, EXAMPLE, "--quick", "--out", str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "reload check: OK" in proc.stdout
+    with open(tmp_path / "results.json") as f:
+        result = json.load(f)
     losses = result["losses"]
+    assert len(losses) == 2 * (1024 // 64)
     assert np.all(np.isfinite(losses))
     assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:3])
     assert result["reload_ok"]
