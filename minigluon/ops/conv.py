@@ -1,0 +1,476 @@
+"""Convolution, Deconvolution, Pooling and UpSampling over 1, 2 or 3 spatial dimensions (NC* layouts).
+
+Semantics, attributes and defaults follow MXNet 1.9.1 (``mxnet.ndarray.Convolution`` ...).
+
+How it is computed: a strided *window view* of the padded input, shape ``(N, C, *kernel, *out)``,
+is built with ``as_strided`` without copying (:func:`windows`). Convolution copies it once into an
+im2col matrix and does one batched matmul per call; its backward does two more matmuls and a
+*col2im* that loops over kernel positions (9 for a 3x3 kernel), never over pixels
+(:func:`col2im`). Deconvolution is the same pair of passes in the other order. Pooling reduces
+the window view directly.
+"""
+import itertools
+
+import numpy as np
+
+from minigluon.base import MXNetError
+from minigluon.ops.registry import Attr, Op, register, shape_error
+
+_LAYOUTS = [None, 'NCW', 'NCHW', 'NCDHW', 'NWC', 'NHWC', 'NDHWC']
+
+
+def windows(xp, x, kernel, stride, dilate, out_sp):
+    """Read-only view ``(N, C, *kernel, *out_sp)`` of ``x`` ``(N, C, *S)``: element
+    ``[n, c, k..., o...]`` is ``x[n, c, o * stride + k * dilate]`` (no copy)."""
+    st = x.strides
+    nsp = len(kernel)
+    shape = tuple(x.shape[:2]) + tuple(kernel) + tuple(out_sp)
+    strides = (tuple(st[:2]) + tuple(st[2 + i] * dilate[i] for i in range(nsp))
+               + tuple(st[2 + i] * stride[i] for i in range(nsp)))
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+
+
+def col2im(xp, cols, shape, kernel, stride, dilate, out_sp):
+    """Adjoint of :func:`windows`: add ``cols`` ``(N, C, *kernel, *out_sp)`` into zeros of ``shape``.
+
+    One strided slice-add per kernel position (a loop of ``prod(kernel)`` steps)."""
+    out = xp.zeros(shape, dtype=cols.dtype)
+    lead = (slice(None), slice(None))
+    for k in itertools.product(*[range(n) for n in kernel]):
+        sl = tuple(slice(k[i] * dilate[i], k[i] * dilate[i] + stride[i] * (out_sp[i] - 1) + 1, stride[i])
+                   for i in range(len(kernel)))
+        out[lead + sl] += cols[lead + k]
+    return out
+
+
+def _channels_first(xp, v, groups):
+    """Copy a window view ``(N, C, *K, *O)`` into the im2col matrix ``(G, C/G * K, N * O)``."""
+    nsp = (v.ndim - 2) // 2
+    order = (1,) + tuple(range(2, 2 + nsp)) + (0,) + tuple(range(2 + nsp, v.ndim))
+    return xp.ascontiguousarray(v.transpose(order)).reshape(groups, -1, v.shape[0] * int(np.prod(v.shape[2 + nsp:])))
+
+
+def _gemm(xp, a, b, trans_a=False, trans_b=False):
+    """Per-group 2-D matrix products ``a[g] @ b[g]`` (NumPy's stacked matmul is far slower than
+    one BLAS call per group)."""
+    outs = [(a[g].T if trans_a else a[g]) @ (b[g].T if trans_b else b[g]) for g in range(a.shape[0])]
+    return outs[0][None] if len(outs) == 1 else xp.stack(outs)
+
+
+def _batch_first(xp, y, n, spatial):
+    """``(G, F/G, N * O)`` -> contiguous ``(N, F, *O)``."""
+    y = y.reshape((-1, n) + tuple(spatial))
+    return xp.ascontiguousarray(xp.moveaxis(y, 1, 0))
+
+
+def _pad(xp, x, before, after, value=0):
+    if not any(before) and not any(after):
+        return x
+    return xp.pad(x, [(0, 0), (0, 0)] + list(zip(before, after)), mode='constant', constant_values=value)
+
+
+class _ConvBase(Op):
+    """Attribute handling shared by Convolution and Deconvolution."""
+
+    def check_attrs(self):
+        nsp = len(self.kernel)
+        if not 1 <= nsp <= 3:
+            raise ValueError('%s: kernel must have 1, 2 or 3 dimensions, got %s' % (self.name, self.kernel))
+        for key, default in (('stride', 1), ('dilate', 1), ('pad', 0)) + (
+                (('adj', 0),) if hasattr(self, 'adj') else ()):
+            val = getattr(self, key) or (default,) * nsp
+            if len(val) != nsp:
+                raise ValueError('%s: %s=%s must have %d entries like kernel=%s'
+                                 % (self.name, key, val, nsp, self.kernel))
+            setattr(self, '_' + key, tuple(val))
+        if min(self.kernel) < 1 or min(self._stride) < 1 or min(self._dilate) < 1:
+            raise ValueError('%s: kernel, stride and dilate must be positive, got %s, %s, %s'
+                             % (self.name, self.kernel, self._stride, self._dilate))
+        if self.num_filter < 1 or self.num_group < 1 or self.num_filter % self.num_group:
+            raise ValueError('%s: num_filter (%d) must be a positive multiple of num_group (%d)'
+                             % (self.name, self.num_filter, self.num_group))
+        if self.layout not in (None, 'NCW', 'NCHW', 'NCDHW'):
+            raise NotImplementedError('%s: layout %r is not supported by minigluon; use the '
+                                      'channel-first layout %s' % (self.name, self.layout,
+                                                                   ['NCW', 'NCHW', 'NCDHW'][nsp - 1]))
+
+    def list_arguments(self):
+        return ['data', 'weight'] if self.no_bias else ['data', 'weight', 'bias']
+
+    def _check_data(self, data, *others):
+        if data.ndim != 2 + len(self.kernel):
+            raise shape_error(self, 'data must have %d dimensions (N, C, *spatial) for kernel %s'
+                              % (2 + len(self.kernel), self.kernel), data, *others)
+
+    def infer_shape(self, in_shapes):
+        data = in_shapes[0]
+        if data is None or len(data) != 2 + len(self.kernel) or data[1] == 0:
+            raise MXNetError('%s: the shape of data (N, C, *spatial) is needed to infer the weight '
+                             'shape (kernel %s)' % (self.name, self.kernel))
+        want = [tuple(data), self._weight_shape(data[1])] + ([] if self.no_bias else [(self.num_filter,)])
+        for name, got, exp in zip(self.list_arguments(), in_shapes, want):
+            if got is not None and 0 not in got and tuple(got) != exp:
+                raise MXNetError('%s: input %s has shape %s, expected %s' % (self.name, name, got, exp))
+        out = (data[0], self.num_filter) + tuple(self._out_spatial(data[2:]))
+        return want, [out]
+
+
+def _conv_attrs(workspace, no_bias, deconv=False):
+    extra = {'adj': Attr('shape', ()), 'target_shape': Attr('shape', ())} if deconv else {}
+    return {'kernel': Attr('shape'), 'stride': Attr('shape', ()), 'dilate': Attr('shape', ()),
+            'pad': Attr('shape', ()), **extra, 'num_filter': Attr('int'), 'num_group': Attr('int', 1),
+            'workspace': Attr('int', workspace), 'no_bias': Attr('bool', no_bias),
+            'cudnn_tune': Attr('str', None, choices=['fastest', 'limited_workspace', 'off']),
+            'cudnn_off': Attr('bool', False), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}
+
+
+@register
+class Convolution(_ConvBase):
+    """N-D convolution (cross-correlation, as in every framework) (MXNet ``Convolution``).
+
+    Shapes: ``data (N, C, *S)``, ``weight (num_filter, C / num_group, *kernel)``, ``bias
+    (num_filter,)``, output ``(N, num_filter, *O)`` with
+    ``O = (S + 2 * pad - dilate * (kernel - 1) - 1) // stride + 1``. 1-D, 2-D and 3-D; groups and
+    dilation. Raises ValueError (naming every input's shape) on inconsistent shapes.
+    """
+
+    name = 'Convolution'
+    arguments = ('data', 'weight', 'bias')
+    attrs = _conv_attrs(1024, False)
+
+    def _weight_shape(self, channels):
+        return (self.num_filter, channels // self.num_group) + tuple(self.kernel)
+
+    def _out_spatial(self, sp):
+        return [(s + 2 * p - d * (k - 1) - 1) // st + 1 for s, p, d, k, st
+                in zip(sp, self._pad, self._dilate, self.kernel, self._stride)]
+
+    def forward(self, xp, data, weight, bias=None):
+        self._check_data(data, weight, bias)
+        n, c = data.shape[:2]
+        g, f = self.num_group, self.num_filter
+        if c % g or weight.shape != self._weight_shape(c):
+            raise shape_error(self, 'weight must have shape %s (channels %d must divide by num_group %d)'
+                              % (self._weight_shape(c), c, g), data, weight, bias)
+        if bias is not None and bias.shape != (f,):
+            raise shape_error(self, 'bias must have shape (%d,)' % f, data, weight, bias)
+        out_sp = self._out_spatial(data.shape[2:])
+        if min(out_sp) < 1:
+            raise shape_error(self, 'the padded input is smaller than the dilated kernel %s'
+                              % (self.kernel,), data, weight, bias)
+        xpad = _pad(xp, data, self._pad, self._pad)
+        cols = _channels_first(xp, windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp), g)
+        w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
+        out = _batch_first(xp, _gemm(xp, w, cols), n, out_sp)     # cols: (G, C/G * K, N * P)
+        self.cols, self.w, self.pshape, self.out_sp = cols, w, xpad.shape, out_sp
+        self.dshape, self.wshape = data.shape, weight.shape
+        if bias is not None:
+            out += bias.reshape((1, f) + (1,) * len(out_sp))
+        return out
+
+    def backward(self, xp, grad):
+        n, g = grad.shape[0], self.num_group
+        gout = _channels_first(xp, grad.reshape(grad.shape[:2] + (1,) * len(self.out_sp) + grad.shape[2:]), g)
+        gw = _gemm(xp, gout, self.cols, trans_b=True).reshape(self.wshape)
+        gcols = _gemm(xp, self.w, gout, trans_a=True)              # (G, C/G * K, N * P)
+        gcols = gcols.reshape((self.dshape[1],) + tuple(self.kernel) + (n,) + tuple(self.out_sp))
+        gcols = xp.moveaxis(gcols, 1 + len(self.kernel), 0)        # view (N, C, *K, *O)
+        gx = col2im(xp, gcols, self.pshape, self.kernel, self._stride, self._dilate, self.out_sp)
+        crop = (slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(self._pad, self.dshape[2:]))
+        gx = gx[crop]
+        if self.no_bias:
+            return gx, gw
+        return gx, gw, grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+
+
+@register
+class Deconvolution(_ConvBase):
+    """Transposed convolution, the gradient of Convolution with respect to its data
+    (MXNet ``Deconvolution``).
+
+    Shapes: ``data (N, C, *S)``, ``weight (C, num_filter / num_group, *kernel)``, ``bias
+    (num_filter,)``, output ``(N, num_filter, *O)`` with
+    ``O = stride * (S - 1) + dilate * (kernel - 1) + 1 - 2 * pad + adj``. When ``target_shape`` is
+    given, ``pad`` and ``adj`` are derived from it as MXNet does (``O == target_shape``).
+    Note MXNet's default ``no_bias=True`` for this operator.
+    """
+
+    name = 'Deconvolution'
+    arguments = ('data', 'weight', 'bias')
+    attrs = _conv_attrs(512, True, deconv=True)
+
+    def _weight_shape(self, channels):
+        return (channels, self.num_filter // self.num_group) + tuple(self.kernel)
+
+    def _pads(self, sp):
+        """``(pad, adj)`` per spatial dimension for input spatial size ``sp``."""
+        if not self.target_shape:
+            return self._pad, self._adj
+        if len(self.target_shape) != len(sp):
+            raise ValueError('Deconvolution: target_shape=%s must have %d entries'
+                             % (self.target_shape, len(sp)))
+        pads, adjs = [], []
+        for s, k, st, d, t in zip(sp, self.kernel, self._stride, self._dilate, self.target_shape):
+            total = st * (s - 1) + d * (k - 1) + 1 - t
+            if total < 0:
+                raise ValueError('Deconvolution: target_shape %s is larger than the largest output '
+                                 'this kernel and stride can produce' % (self.target_shape,))
+            pads.append((total + 1) // 2)
+            adjs.append(total % 2)
+        return tuple(pads), tuple(adjs)
+
+    def _out_spatial(self, sp):
+        pad, adj = self._pads(sp)
+        return [st * (s - 1) + d * (k - 1) + 1 - 2 * p + a for s, p, a, d, k, st
+                in zip(sp, pad, adj, self._dilate, self.kernel, self._stride)]
+
+    def forward(self, xp, data, weight, bias=None):
+        self._check_data(data, weight, bias)
+        n, c = data.shape[:2]
+        g, f = self.num_group, self.num_filter
+        if c % g or weight.shape != self._weight_shape(c):
+            raise shape_error(self, 'weight must have shape %s (channels %d must divide by num_group %d)'
+                              % (self._weight_shape(c), c, g), data, weight, bias)
+        if bias is not None and bias.shape != (f,):
+            raise shape_error(self, 'bias must have shape (%d,)' % f, data, weight, bias)
+        in_sp = data.shape[2:]
+        pad, _ = self._pads(in_sp)
+        out_sp = self._out_spatial(in_sp)
+        if min(out_sp) < 1:
+            raise shape_error(self, 'pad %s leaves an empty output' % (pad,), data, weight, bias)
+        full = [st * (s - 1) + d * (k - 1) + 1 for s, d, k, st in zip(in_sp, self._dilate, self.kernel, self._stride)]
+        buf_sp = tuple(max(fl, p + o) for fl, p, o in zip(full, pad, out_sp))
+        x = _channels_first(xp, data.reshape(data.shape[:2] + (1,) * len(in_sp) + in_sp), g)
+        w = weight.reshape(g, c // g, -1)                          # (G, C/G, F/G * K)
+        cols = _gemm(xp, w, x, trans_a=True)                       # (G, F/G * K, N * P_in)
+        cols = cols.reshape((f,) + tuple(self.kernel) + (n,) + tuple(in_sp))
+        cols = xp.moveaxis(cols, 1 + len(self.kernel), 0)          # view (N, F, *K, *I)
+        buf = col2im(xp, cols, (n, f) + buf_sp, self.kernel, self._stride, self._dilate, in_sp)
+        self.crop = (slice(None), slice(None)) + tuple(slice(p, p + o) for p, o in zip(pad, out_sp))
+        self.x, self.w, self.buf_sp, self.wshape, self.dshape = x, w, buf_sp, weight.shape, data.shape
+        out = xp.ascontiguousarray(buf[self.crop])
+        if bias is not None:
+            out += bias.reshape((1, f) + (1,) * len(out_sp))
+        return out
+
+    def backward(self, xp, grad):
+        n, f = grad.shape[:2]
+        g = self.num_group
+        buf = xp.zeros((n, f) + self.buf_sp, dtype=grad.dtype)
+        buf[self.crop] = grad
+        in_sp = self.dshape[2:]
+        cols = _channels_first(xp, windows(xp, buf, self.kernel, self._stride, self._dilate, in_sp), g)
+        gx = _batch_first(xp, _gemm(xp, self.w, cols), n, in_sp)  # cols: (G, F/G * K, N * P_in)
+        gw = _gemm(xp, self.x, cols, trans_b=True).reshape(self.wshape)
+        if self.no_bias:
+            return gx, gw
+        return gx, gw, grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pooling
+
+@register
+class Pooling(Op):
+    """Max, average, sum or Lp pooling over 1, 2 or 3 spatial dimensions (MXNet ``Pooling``).
+
+    ``data (N, C, *S)`` -> ``(N, C, *O)``. ``stride`` defaults to 1 and ``pad`` to 0 per
+    dimension; ``global_pool`` pools each whole feature map. Output size per dimension:
+    ``pooling_convention='valid'``: ``(S + 2p - k) // s + 1``; ``'full'`` (Caffe): ``ceil((S + 2p -
+    k) / s) + 1``; ``'same'``: ``ceil(S / s)`` with TensorFlow-style padding (MXNet 1.9.1's own
+    'same' is broken outside 1-D, so this one is minigluon's). Max pooling ignores padding; average
+    pooling divides by the window size including padding (clipped to the padded input) when
+    ``count_include_pad`` is True or None (MXNet's default), else by the number of real elements.
+    Lp pooling computes ``(sum x^p)^(1/p)`` with ``p_value`` (default 2). The max gradient goes to
+    the first maximum of each window.
+    """
+
+    name = 'Pooling'
+    attrs = {'kernel': Attr('shape', ()),
+             'pool_type': Attr('str', 'max', choices=['avg', 'lp', 'max', 'sum']),
+             'global_pool': Attr('bool', False), 'cudnn_off': Attr('bool', False),
+             'pooling_convention': Attr('str', 'valid', choices=['full', 'same', 'valid']),
+             'stride': Attr('shape', ()), 'pad': Attr('shape', ()), 'p_value': Attr('int', None),
+             'count_include_pad': Attr('bool', None), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}
+
+    def check_attrs(self):
+        if self.layout not in (None, 'NCW', 'NCHW', 'NCDHW'):
+            raise NotImplementedError('Pooling: layout %r is not supported by minigluon; use a '
+                                      'channel-first layout (NCW, NCHW, NCDHW)' % self.layout)
+        if not self.global_pool and not 1 <= len(self.kernel) <= 3:
+            raise ValueError('Pooling: kernel must have 1, 2 or 3 entries unless global_pool=True, '
+                             'got %s' % (self.kernel,))
+        for key in ('stride', 'pad'):
+            val = getattr(self, key)
+            if val and not self.global_pool and len(val) != len(self.kernel):
+                raise ValueError('Pooling: %s=%s must have as many entries as kernel=%s'
+                                 % (key, val, self.kernel))
+
+    def _geometry(self, sp):
+        """``(kernel, stride, pad_before, pad_after, out)`` for spatial input size ``sp``."""
+        nsp = len(sp)
+        if self.global_pool:
+            return tuple(sp), (1,) * nsp, (0,) * nsp, (0,) * nsp, (1,) * nsp
+        k = self.kernel
+        s = self.stride or (1,) * nsp
+        p = self.pad or (0,) * nsp
+        if self.pooling_convention == 'same':
+            out = tuple(-(-n // st) for n, st in zip(sp, s))
+            total = [max((o - 1) * st + kk - n, 0) for o, st, kk, n in zip(out, s, k, sp)]
+            return k, s, tuple(t // 2 for t in total), tuple(t - t // 2 for t in total), out
+        if self.pooling_convention == 'full':
+            out = tuple(-(-(n + 2 * pp - kk) // st) + 1 for n, pp, kk, st in zip(sp, p, k, s))
+        else:
+            out = tuple((n + 2 * pp - kk) // st + 1 for n, pp, kk, st in zip(sp, p, k, s))
+        # Padding after the input that the last window reaches ('full' can go past 2 * pad).
+        after = tuple(max((o - 1) * st + kk - n - pp, pp) for o, st, kk, n, pp in zip(out, s, k, sp, p))
+        return k, s, tuple(p), after, out
+
+    def forward(self, xp, data):
+        nsp = data.ndim - 2
+        if not 1 <= nsp <= 3 or (not self.global_pool and nsp != len(self.kernel)):
+            raise shape_error(self, 'data must be (N, C, *spatial) with %s spatial dimensions'
+                              % (len(self.kernel) or '1 to 3'), data)
+        if data.dtype.kind != 'f':
+            raise TypeError('Pooling: data must be a floating-point array, got %s' % data.dtype)
+        k, s, before, after, out = self._geometry(data.shape[2:])
+        if min(out) < 1:
+            raise shape_error(self, 'kernel %s is larger than the padded input' % (k,), data)
+        self.geom, self.dshape = (k, s, before, after, out), data.shape
+        ones = (1,) * nsp
+        if self.pool_type == 'max':
+            self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
+            win = windows(xp, self.xpad, k, s, ones, out)
+            return win.max(axis=tuple(range(2, 2 + nsp)))
+        x = data.astype(np.float32) if data.dtype == np.float16 else data
+        if self.pool_type == 'lp':
+            self.xin, x = x, x ** (self.p_value or 2)
+        self.xpad = _pad(xp, x, before, after)
+        total = windows(xp, self.xpad, k, s, ones, out).sum(axis=tuple(range(2, 2 + nsp)))
+        if self.pool_type == 'avg':
+            self.count = self._count(xp, data.shape[2:], x.dtype)
+            total = total / self.count
+        elif self.pool_type == 'lp':
+            p = self.p_value or 2
+            self.out = total = total ** (1.0 / p)
+        return total.astype(data.dtype, copy=False)
+
+    def _count(self, xp, sp, dtype):
+        """Divisor of average pooling per output position, shape ``(1, 1, *O)``."""
+        k, s, before, after, out = self.geom
+        ones = xp.ones((1, 1) + tuple(sp), dtype=dtype)
+        if self.count_include_pad is None or self.count_include_pad:
+            # The padding counts, but not the extra border that 'full' windows run into.
+            ones = _pad(xp, ones, before, before, 1)
+            ones = _pad(xp, ones, (0,) * len(sp), tuple(a - b for a, b in zip(after, before)))
+        else:
+            ones = _pad(xp, ones, before, after)
+        cnt = windows(xp, ones, k, s, (1,) * len(sp), out).sum(axis=tuple(range(2, 2 + len(sp))))
+        return xp.maximum(cnt, 1)
+
+    def backward(self, xp, grad):
+        k, s, before, after, out = self.geom
+        nsp = len(k)
+        lead = (slice(None), slice(None))
+        if self.pool_type == 'max':
+            win = windows(xp, self.xpad, k, s, (1,) * nsp, out)
+            n, c = win.shape[:2]
+            first = win.reshape((n, c, -1) + tuple(out)).argmax(axis=2)
+            g = grad
+        else:
+            g = grad.astype(np.float32) if grad.dtype == np.float16 else grad
+            if self.pool_type == 'avg':
+                g = g / self.count
+            elif self.pool_type == 'lp':
+                p = self.p_value or 2
+                safe = xp.where(self.out == 0, 1, self.out)
+                g = g * xp.where(self.out == 0, 0, safe ** (1 - p))
+        gpad = xp.zeros(self.xpad.shape, dtype=g.dtype)
+        for idx, kpos in enumerate(itertools.product(*[range(n) for n in k])):
+            sl = lead + tuple(slice(kp, kp + st * (o - 1) + 1, st) for kp, st, o in zip(kpos, s, out))
+            if self.pool_type == 'max':
+                gpad[sl] += g * (first == idx)
+            else:
+                gpad[sl] += g
+        crop = lead + tuple(slice(b, b + n) for b, n in zip(before, self.dshape[2:]))
+        gx = gpad[crop]
+        if self.pool_type == 'lp':   # d out / d x = x^(p-1) * out^(1-p)
+            gx = gx * self.xin ** ((self.p_value or 2) - 1)
+        return (gx.astype(grad.dtype, copy=False),)
+
+
+# ---------------------------------------------------------------------------------------------------
+# UpSampling
+
+@register
+class UpSampling(Op):
+    """Upsample 4-D ``(N, C, H, W)`` inputs by ``scale`` (MXNet ``UpSampling``).
+
+    ``sample_type='nearest'``: any number of inputs (``num_args``); each is repeated to
+    ``(H0 * scale, W0 * scale)`` of the first input (its own integer factor), then the results are
+    concatenated on channels (``multi_input_mode='concat'``) or summed (``'sum'``).
+    ``sample_type='bilinear'``: inputs ``data`` and ``weight`` ``(C, 1, k, k)`` with
+    ``k = 2 * scale - scale % 2``, computed as a grouped Deconvolution (stride ``scale``, pad
+    ``ceil((scale - 1) / 2)``, ``num_filter = num_group = C``), as MXNet does.
+    """
+
+    name = 'UpSampling'
+    arguments = None
+    attrs = {'scale': Attr('int'), 'num_filter': Attr('int', 0),
+             'sample_type': Attr('str', choices=['bilinear', 'nearest']),
+             'multi_input_mode': Attr('str', 'concat', choices=['concat', 'sum']),
+             'num_args': Attr('int', 1), 'workspace': Attr('int', 512)}
+
+    def check_attrs(self):
+        if self.scale < 1:
+            raise ValueError('UpSampling: scale must be positive, got %d' % self.scale)
+
+    def list_arguments(self):
+        if self.sample_type == 'bilinear':
+            return ['data', 'weight']
+        return ['arg%d' % i for i in range(self.num_args)]
+
+    def _deconv(self, channels):
+        k = 2 * self.scale - self.scale % 2
+        p = -(-(self.scale - 1) // 2)
+        return Deconvolution(kernel=(k, k), stride=(self.scale,) * 2, pad=(p, p), num_filter=channels,
+                             num_group=channels, no_bias=True)
+
+    def forward(self, xp, *inputs):
+        for x in inputs:
+            if x.ndim != 4:
+                raise shape_error(self, 'every input must be 4-D (N, C, H, W)', *inputs)
+        if self.sample_type == 'bilinear':
+            if len(inputs) != 2:
+                raise TypeError('UpSampling: bilinear sampling takes data and weight, got %d inputs'
+                                % len(inputs))
+            self.deconv = self._deconv(inputs[0].shape[1])
+            return self.deconv.forward(xp, *inputs)
+        if len(inputs) != self.num_args:
+            raise TypeError('UpSampling: num_args=%d but %d inputs given' % (self.num_args, len(inputs)))
+        oh, ow = inputs[0].shape[2] * self.scale, inputs[0].shape[3] * self.scale
+        self.factors, outs = [], []
+        self.channels = [x.shape[1] for x in inputs]
+        for x in inputs:
+            fh, fw = oh // x.shape[2], ow // x.shape[3]
+            if fh * x.shape[2] != oh or fw * x.shape[3] != ow or fh != fw:
+                raise shape_error(self, 'each input must upsample by an integer factor to (%d, %d)'
+                                  % (oh, ow), *inputs)
+            self.factors.append(fh)
+            outs.append(x.repeat(fh, axis=2).repeat(fh, axis=3))
+        if self.multi_input_mode == 'sum':
+            if len({o.shape for o in outs}) != 1:
+                raise shape_error(self, "multi_input_mode='sum' needs equal channel counts", *inputs)
+            return sum(outs[1:], outs[0])
+        return xp.concatenate(outs, axis=1) if len(outs) > 1 else outs[0]
+
+    def backward(self, xp, grad):
+        if self.sample_type == 'bilinear':
+            return self.deconv.backward(xp, grad)
+        out, start = [], 0
+        n, _, oh, ow = grad.shape
+        for f, c in zip(self.factors, self.channels):
+            g = grad if self.multi_input_mode == 'sum' else grad[:, start:start + c]
+            start += c
+            out.append(g.reshape(n, c, oh // f, f, ow // f, f).sum(axis=(3, 5)))
+        return tuple(out)

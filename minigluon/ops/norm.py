@@ -1,0 +1,283 @@
+"""Normalisation operators: BatchNorm, LayerNorm, InstanceNorm, GroupNorm, L2Normalization.
+
+Semantics, attributes and defaults follow MXNet 1.9.1 (``mxnet.ndarray.BatchNorm`` ...; Ioffe &
+Szegedy 2015, Ba et al. 2016, Ulyanov et al. 2016, Wu & He 2018). float16 data is normalised in
+float32 and cast back; variances are computed as ``mean((x - mean)^2)`` (two passes), so inputs of
+magnitude 1e4 keep full precision.
+"""
+import numpy as np
+
+from minigluon import autograd
+from minigluon.base import MXNetError
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
+
+
+def _f32(x):
+    return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
+def _normalize(xp, x, axes, eps):
+    """``(xhat, mean, var, inv_std)``, statistics over ``axes`` (kept as size-1 dimensions)."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    inv_std = 1.0 / xp.sqrt(var + eps)
+    return centred * inv_std, mean, var, inv_std
+
+
+def _normalize_backward(g_xhat, xhat, inv_std, axes):
+    """Gradient through ``xhat = (x - mean) * inv_std`` with batch statistics over ``axes``."""
+    m1 = g_xhat.mean(axis=axes, keepdims=True)
+    m2 = (g_xhat * xhat).mean(axis=axes, keepdims=True)
+    return (g_xhat - m1 - xhat * m2) * inv_std
+
+
+# ---------------------------------------------------------------------------------------------------
+# BatchNorm
+
+@register
+class BatchNorm(Op):
+    """Batch normalisation over every axis except ``axis`` (MXNet ``BatchNorm``).
+
+    Inputs: ``data`` (any rank >= 1, channels on ``axis``), ``gamma``, ``beta``, ``moving_mean``,
+    ``moving_var``, all ``(C,)``. The last two are auxiliary states (``mutate_inputs``).
+
+    * Training (``autograd.is_training()`` and not ``use_global_stats``): normalise with the batch
+      mean and biased batch variance, and update the moving statistics **in the forward pass**,
+      in place: ``moving = moving * momentum + batch * (1 - momentum)``. (MXNet's CPU build makes
+      the same update during backward; minigluon follows its GPU build, so a forward in
+      ``train_mode`` without backward also updates them.)
+    * Otherwise: normalise with the moving statistics.
+
+    ``fix_gamma=True`` (the raw operator's default; Gluon passes ``fix_gamma=not scale``) uses
+    gamma = 1 and gives gamma a zero gradient. Outputs ``(out, mean, inv_std)``; the last two,
+    per channel, are visible only with ``output_mean_var``: as in MXNet they are the batch (or
+    moving) mean and ``1 / sqrt(var + eps)``.
+    """
+
+    name = 'BatchNorm'
+    arguments = ('data', 'gamma', 'beta', 'moving_mean', 'moving_var')
+    attrs = {'eps': Attr('float', 1e-3), 'momentum': Attr('float', 0.9), 'fix_gamma': Attr('bool', True),
+             'use_global_stats': Attr('bool', False), 'output_mean_var': Attr('bool', False),
+             'axis': Attr('int', 1), 'cudnn_off': Attr('bool', False),
+             'min_calib_range': Attr('float', None), 'max_calib_range': Attr('float', None)}
+    num_outputs = 3
+    mutate_inputs = (3, 4)
+
+    def check_attrs(self):
+        self.num_visible_outputs = 3 if self.output_mean_var else 1
+        if self.eps <= 0:
+            raise ValueError('BatchNorm: eps must be positive, got %g' % self.eps)
+
+    def forward(self, xp, data, gamma, beta, moving_mean, moving_var):
+        if data.ndim < 1:
+            raise shape_error(self, 'data must have at least one dimension', data)
+        ax = normalize_axis(self.axis, data.ndim, self.name)
+        c = data.shape[ax]
+        for arr in (gamma, beta, moving_mean, moving_var):
+            if arr.shape != (c,):
+                raise shape_error(self, 'gamma, beta, moving_mean and moving_var must have shape '
+                                  '(%d,) (the size of axis %d of data)' % (c, ax),
+                                  data, gamma, beta, moving_mean, moving_var)
+        bshape = tuple(c if i == ax else 1 for i in range(data.ndim))
+        axes = tuple(i for i in range(data.ndim) if i != ax)
+        x = _f32(data)
+        self.batch = autograd.is_training() and not self.use_global_stats
+        if self.batch:
+            xhat, mean, var, inv_std = _normalize(xp, x, axes, self.eps)
+            m = self.momentum
+            moving_mean[...] = moving_mean * m + mean.reshape(c).astype(moving_mean.dtype) * (1 - m)
+            moving_var[...] = moving_var * m + var.reshape(c).astype(moving_var.dtype) * (1 - m)
+        else:
+            mean = _f32(moving_mean).reshape(bshape)
+            inv_std = 1.0 / xp.sqrt(_f32(moving_var).reshape(bshape) + self.eps)
+            xhat = (x - mean) * inv_std
+        g = xp.ones(bshape, dtype=x.dtype) if self.fix_gamma else _f32(gamma).reshape(bshape)
+        self.xhat, self.inv_std, self.g, self.axes, self.dtype = xhat, inv_std, g, axes, data.dtype
+        self.pdtype = gamma.dtype
+        out = xhat * g + _f32(beta).reshape(bshape)
+        return (out.astype(data.dtype, copy=False), mean.reshape(c).astype(data.dtype),
+                inv_std.reshape(c).astype(data.dtype))
+
+    def backward(self, xp, grad, *unused):
+        gy = _f32(grad)
+        g_xhat = gy * self.g
+        if self.batch:
+            gx = _normalize_backward(g_xhat, self.xhat, self.inv_std, self.axes)
+        else:
+            gx = g_xhat * self.inv_std
+        gbeta = gy.sum(axis=self.axes)
+        ggamma = xp.zeros_like(gbeta) if self.fix_gamma else (gy * self.xhat).sum(axis=self.axes)
+        return (gx.astype(self.dtype, copy=False), ggamma.astype(self.pdtype),
+                gbeta.astype(self.pdtype), None, None)
+
+    def infer_shape(self, in_shapes):
+        data = in_shapes[0]
+        if data is None:
+            raise MXNetError('BatchNorm: the shape of data is needed')
+        ax = normalize_axis(self.axis, len(data), self.name)
+        c = (data[ax],)
+        return [tuple(data)] + [c] * 4, [tuple(data), c, c]
+
+
+# ---------------------------------------------------------------------------------------------------
+# LayerNorm, InstanceNorm, GroupNorm
+
+
+class _StatNorm(Op):
+    """Shared backward of the norms that always use the statistics of their own input."""
+
+    arguments = ('data', 'gamma', 'beta')
+    num_outputs = 3
+
+    def check_attrs(self):
+        self.num_visible_outputs = 3 if getattr(self, 'output_mean_var', False) else 1
+
+    def _finish(self, xp, data, xhat, inv_std, gamma, beta, pshape):
+        self.xhat, self.inv_std, self.dtype, self.pdtype = xhat, inv_std, data.dtype, gamma.dtype
+        self.gamma_b = _f32(gamma).reshape(pshape)
+        return xhat * self.gamma_b + _f32(beta).reshape(pshape)
+
+    def _backward(self, xp, grad, norm_axes, xshape, param_axes):
+        gy = _f32(grad).reshape(xshape)
+        gx = _normalize_backward(gy * self.gamma_b, self.xhat, self.inv_std, norm_axes)
+        ggamma = (gy * self.xhat).sum(axis=param_axes)
+        gbeta = gy.sum(axis=param_axes)
+        return (gx.reshape(grad.shape).astype(self.dtype, copy=False),
+                ggamma.astype(self.pdtype), gbeta.astype(self.pdtype))
+
+
+@register
+class LayerNorm(_StatNorm):
+    """Layer normalisation over ``axis`` (MXNet ``LayerNorm``): ``gamma``/``beta`` have shape
+    ``(data.shape[axis],)``. Outputs ``(out, mean, std)``; mean and std keep ``axis`` as size 1 and
+    are visible only with ``output_mean_var``."""
+
+    name = 'LayerNorm'
+    attrs = {'axis': Attr('int', -1), 'eps': Attr('float', 1e-5), 'output_mean_var': Attr('bool', False)}
+
+    def forward(self, xp, data, gamma, beta):
+        ax = self.ax = normalize_axis(self.axis, data.ndim, self.name)
+        c = data.shape[ax]
+        if gamma.shape != (c,) or beta.shape != (c,):
+            raise shape_error(self, 'gamma and beta must have shape (%d,)' % c, data, gamma, beta)
+        pshape = tuple(c if i == ax else 1 for i in range(data.ndim))
+        xhat, mean, _, inv_std = _normalize(xp, _f32(data), ax, self.eps)
+        out = self._finish(xp, data, xhat, inv_std, gamma, beta, pshape)
+        return (out.astype(data.dtype, copy=False), mean.astype(data.dtype),
+                (1.0 / inv_std).astype(data.dtype))
+
+    def backward(self, xp, grad, *unused):
+        axes = tuple(i for i in range(grad.ndim) if i != self.ax)
+        return self._backward(xp, grad, self.ax, grad.shape, axes)
+
+    def infer_shape(self, in_shapes):
+        d = tuple(in_shapes[0])
+        ax = normalize_axis(self.axis, len(d), self.name)
+        stat = tuple(1 if i == ax else n for i, n in enumerate(d))
+        return [d, (d[ax],), (d[ax],)], [d, stat, stat]
+
+
+@register
+class InstanceNorm(_StatNorm):
+    """Instance normalisation (MXNet ``InstanceNorm``): each ``(n, c)`` feature map of ``data``
+    ``(N, C, *spatial)`` is normalised over its spatial axes, then scaled by ``gamma (C,)`` and
+    shifted by ``beta (C,)``. Hidden outputs: mean and variance ``(N, C)``."""
+
+    name = 'InstanceNorm'
+    attrs = {'eps': Attr('float', 1e-3)}
+
+    def forward(self, xp, data, gamma, beta):
+        if data.ndim < 3:
+            raise shape_error(self, 'data must be (N, C, *spatial) with at least one spatial axis', data)
+        c = data.shape[1]
+        if gamma.shape != (c,) or beta.shape != (c,):
+            raise shape_error(self, 'gamma and beta must have shape (%d,)' % c, data, gamma, beta)
+        axes = tuple(range(2, data.ndim))
+        xhat, mean, var, inv_std = _normalize(xp, _f32(data), axes, self.eps)
+        out = self._finish(xp, data, xhat, inv_std, gamma, beta, (1, c) + (1,) * len(axes))
+        n = data.shape[0]
+        var = 1.0 / (inv_std * inv_std) - self.eps
+        return (out.astype(data.dtype, copy=False), mean.reshape(n, c).astype(data.dtype),
+                var.reshape(n, c).astype(data.dtype))
+
+    def backward(self, xp, grad, *unused):
+        axes = tuple(range(2, grad.ndim))
+        return self._backward(xp, grad, axes, grad.shape, (0,) + axes)
+
+    def infer_shape(self, in_shapes):
+        d = tuple(in_shapes[0])
+        return [d, (d[1],), (d[1],)], [d, d[:2], d[:2]]
+
+
+@register
+class GroupNorm(_StatNorm):
+    """Group normalisation (MXNet ``GroupNorm``): the channels of ``data (N, C, ...)`` are split
+    into ``num_groups`` groups, each normalised over its channels and spatial positions. As in
+    MXNet 1.9.1, ``gamma`` and ``beta`` have shape ``(num_groups,)`` (one scale per group).
+    Outputs ``(out, mean, std)``, the last two ``(N, num_groups)``, visible with ``output_mean_var``."""
+
+    name = 'GroupNorm'
+    attrs = {'num_groups': Attr('int', 1), 'eps': Attr('float', 1e-5), 'output_mean_var': Attr('bool', False)}
+
+    def forward(self, xp, data, gamma, beta):
+        g = self.num_groups
+        if data.ndim < 2 or data.shape[1] % g:
+            raise shape_error(self, 'data must be (N, C, ...) with C divisible by num_groups=%d' % g,
+                              data, gamma, beta)
+        if gamma.shape != (g,) or beta.shape != (g,):
+            raise shape_error(self, 'gamma and beta must have shape (num_groups,) = (%d,)' % g,
+                              data, gamma, beta)
+        n = data.shape[0]
+        x = _f32(data).reshape(n, g, -1)
+        xhat, mean, _, inv_std = _normalize(xp, x, 2, self.eps)
+        out = self._finish(xp, data, xhat, inv_std, gamma, beta, (1, g, 1))
+        return (out.reshape(data.shape).astype(data.dtype, copy=False),
+                mean.reshape(n, g).astype(data.dtype), (1.0 / inv_std).reshape(n, g).astype(data.dtype))
+
+    def backward(self, xp, grad, *unused):
+        n, g = grad.shape[0], self.num_groups
+        return self._backward(xp, grad, 2, (n, g, -1), (0, 2))
+
+    def infer_shape(self, in_shapes):
+        d = tuple(in_shapes[0])
+        g = (self.num_groups,)
+        return [d, g, g], [d, (d[0], self.num_groups), (d[0], self.num_groups)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# L2Normalization
+
+@register
+class L2Normalization(Op):
+    """``x / sqrt(sum(x^2) + eps)`` (MXNet ``L2Normalization``); the sum runs over every axis but
+    the first (``mode='instance'``), over axis 1 (``'channel'``) or over axes 2 and up
+    (``'spatial'``). A hidden second output holds the norms."""
+
+    name = 'L2Normalization'
+    attrs = {'eps': Attr('float', 1e-10), 'mode': Attr('str', 'instance', choices=['channel', 'instance', 'spatial'])}
+    num_outputs, num_visible_outputs = 2, 1
+
+    def _axes(self, ndim):
+        if self.mode == 'instance':
+            return tuple(range(1, ndim))
+        if self.mode == 'channel':
+            return (1,)
+        return tuple(range(2, ndim))
+
+    def forward(self, xp, data):
+        need = 2 if self.mode == 'instance' else 3 if self.mode == 'spatial' else 2
+        if data.ndim < need:
+            raise shape_error(self, "data needs at least %d dimensions for mode '%s'" % (need, self.mode), data)
+        x = _f32(data)
+        self.axes = self._axes(data.ndim)
+        self.norm = xp.sqrt((x * x).sum(axis=self.axes, keepdims=True) + self.eps)
+        self.y, self.dtype = x / self.norm, data.dtype
+        norm_out = self.norm.reshape(self.norm.shape[:1] + tuple(
+            n for i, n in enumerate(self.norm.shape) if i > 0 and i not in self.axes))
+        return self.y.astype(data.dtype, copy=False), norm_out.astype(data.dtype)
+
+    def backward(self, xp, grad, *unused):
+        g = _f32(grad)
+        gx = (g - self.y * (g * self.y).sum(axis=self.axes, keepdims=True)) / self.norm
+        return (gx.astype(self.dtype, copy=False),)
