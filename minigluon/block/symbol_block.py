@@ -1,0 +1,203 @@
+"""``SymbolBlock``: a HybridBlock made from a symbol graph, e.g. a model exported by MXNet.
+
+Semantics follow ``mxnet.gluon.SymbolBlock`` (MXNet 1.9.1; MXNET_SPEC.md section 1.3): every graph
+variable that is not an input becomes a Parameter named exactly as the variable (``prefix`` is
+``''``), auxiliary states get ``grad_req='null'``; shapes stay unknown (deferred) until a file is
+loaded or the first forward call infers them. :meth:`SymbolBlock.imports` loads the
+``-symbol.json`` + ``.params`` pair that ``HybridBlock.export`` (or MXNet's) writes.
+"""
+import numpy as np
+
+from minigluon.block._graph import flatten, regroup
+from minigluon.block.hybrid import HybridBlock
+from minigluon.ndarray import NDArray
+from minigluon.parameter_dict import ParameterDict
+
+__all__ = ['SymbolBlock']
+
+
+def _common_prefix(names):
+    """The longest common prefix of ``names`` (MXNet's ``_common_prefix``; all of a lone name)."""
+    if not names:
+        return ''
+    prefix = names[0]
+    for name in names[1:]:
+        i = 0
+        while i < len(prefix) and i < len(name) and prefix[i] == name[i]:
+            i += 1
+        prefix = prefix[:i]
+    return prefix
+
+
+def _param_types(inputs, out):
+    """dtypes for the graph's arguments and auxiliary states, float32 where they cannot be inferred."""
+    known = {}
+    for v in inputs:
+        types = v.infer_type_partial()[0]
+        if not types or types[0] is None:
+            known = None
+            break
+        known[v.name] = types[0]
+    arg_types = aux_types = None
+    if known is not None:
+        try:
+            arg_types, _, aux_types = out.infer_type_partial(**known)
+        except Exception:   # noqa: BLE001 - MXNet also falls back to float32 here
+            arg_types = aux_types = None
+    args, auxs = out.list_arguments(), out.list_auxiliary_states()
+    arg_types = [t or np.float32 for t in arg_types] if arg_types else [np.float32] * len(args)
+    aux_types = [t or np.float32 for t in aux_types] if aux_types else [np.float32] * len(auxs)
+    return arg_types, aux_types
+
+
+class SymbolBlock(HybridBlock):
+    """Construct a block from symbolic outputs and input variables.
+
+    Parameters
+    ----------
+    outputs : Symbol or list of Symbol
+        The graph outputs.
+    inputs : Symbol or list of Symbol
+        The input variables (each must be a variable, not an operator output).
+    params : ParameterDict, optional
+        Parameters to share (looked up by variable name before creating new ones).
+
+    Raises
+    ------
+    ValueError
+        If an input is not a variable, or a variable has ``row_sparse`` storage.
+    TypeError
+        If ``outputs``/``inputs`` are not Symbols.
+
+    Examples
+    --------
+    >>> data = sym.var('data')
+    >>> net = SymbolBlock(sym.FullyConnected(data, num_hidden=3, name='fc'), data)
+    >>> net.initialize(); y = net(nd.ones((2, 5)))    # fc_weight gets shape (3, 5) here
+    """
+
+    def __init__(self, outputs, inputs, params=None):
+        from minigluon.symbol import Group, Symbol
+        super().__init__(prefix=None, params=None)     # consumes a 'symbolblock<N>' name
+        self._prefix = ''
+        self._params = ParameterDict('', params)
+        if isinstance(inputs, Symbol) and len(inputs.list_outputs()) == 1:
+            inputs = [inputs]
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            outputs = outputs[0]
+        syms, self._in_format = flatten(inputs, 'input')
+        outs, self._out_format = flatten(outputs, 'output')
+        for s in list(syms) + list(outs):
+            if not isinstance(s, Symbol):
+                raise TypeError('SymbolBlock: inputs and outputs must be Symbols, got %s'
+                                % type(s).__name__)
+        input_names = set()
+        for s in syms:
+            if len(s.get_internals().list_outputs()) != 1:
+                raise ValueError('SymbolBlock: input symbols must be variables, but %s is the '
+                                 'output of an operator' % s)
+            input_names.add(s.name)
+        for s in outs:
+            for node in s._nodes():
+                if node.is_variable and node.attrs.get('__storage_type__') == '1':
+                    raise ValueError("SymbolBlock doesn't support Parameter '%s' because its "
+                                     "storage type is 'row_sparse'." % node.name)
+        out = Group(outs) if len(outs) > 1 else outs[0]
+        arg_types, aux_types = _param_types(syms, out)
+        for name, dtype in zip(out.list_arguments(), arg_types):
+            if name not in input_names:
+                self.params.get(name, allow_deferred_init=True, dtype=dtype)
+        for name, dtype in zip(out.list_auxiliary_states(), aux_types):
+            if name not in input_names:
+                self.params.get(name, grad_req='null', allow_deferred_init=True, dtype=dtype)
+        self._cached_graph = syms, out
+        strip = len(_common_prefix(list(self._params.keys())))
+        self._reg_params = {key[strip:]: p for key, p in self._params.items()}
+
+    @staticmethod
+    def imports(symbol_file, input_names, param_file=None, ctx=None, allow_missing=False,
+                ignore_extra=False):
+        """Load a block from a ``-symbol.json`` file and optionally its ``.params`` file.
+
+        Parameters
+        ----------
+        symbol_file : str
+            Path of the ``-symbol.json`` file.
+        input_names : str or list of str
+            Names of the graph variables that are data inputs (``'data'``).
+        param_file : str, optional
+            ``.params`` file (keys ``arg:<name>`` / ``aux:<name>``, or bare names); the saved
+            dtypes are kept.
+        ctx : Context or list of Context, optional
+        allow_missing, ignore_extra : bool
+            As for ``ParameterDict.load``.
+
+        Returns
+        -------
+        SymbolBlock
+
+        Raises
+        ------
+        MXNetFormatError
+            If either file is malformed.
+        """
+        from minigluon import symbol
+        graph = symbol.load(symbol_file)
+        if isinstance(input_names, str):
+            input_names = [input_names]
+        if param_file is None:
+            inputs = [symbol.var(n, dtype=np.float32) for n in input_names]
+        else:
+            inputs = [symbol.var(n) for n in input_names]
+        ret = SymbolBlock(graph, inputs)
+        if param_file is not None:
+            ret.collect_params().load(param_file, ctx, allow_missing, ignore_extra,
+                                      cast_dtype=True, dtype_source='saved')
+        return ret
+
+    def __repr__(self):
+        syms, out = self._cached_graph
+        return '%s(\n%s : %d -> %d\n)' % (type(self).__name__, out, len(syms),
+                                          len(out.list_outputs()))
+
+    def forward(self, x, *args):
+        """NDArrays run the cached graph; Symbols give a copy of the graph composed on them."""
+        if isinstance(x, NDArray):
+            with x.context:
+                return self._call_cached_op(x, *args)
+        from minigluon.symbol import Symbol
+        if not isinstance(x, Symbol):
+            raise TypeError('SymbolBlock requires the first argument of forward to be a Symbol or '
+                            'an NDArray, got %s' % type(x).__name__)
+        flat, fmt = flatten([x] + list(args), 'input')
+        if fmt != self._in_format:
+            raise ValueError('SymbolBlock: invalid input format %s, expected %s'
+                             % (fmt, self._in_format))
+        syms, out = self._cached_graph
+        ret = out._compose({k.name: v for k, v in zip(syms, flat)}, [])
+        return regroup(list(ret), self._out_format)[0]
+
+    def _clear_cached_op(self):
+        graph = getattr(self, '_cached_graph', ())
+        super()._clear_cached_op()
+        self._cached_graph = graph      # the graph is what this block is; only the plan is dropped
+
+    def cast(self, dtype):
+        """Cast the parameters; with float16, BatchNorm's statistics and scale/shift stay float32."""
+        super().cast(dtype)
+        if np.dtype(dtype).name != 'float16':
+            return
+        names = self._cached_graph[1].get_internals().list_inputs()
+        for name in names:
+            for stat, sibs in (('running_var', ('running_mean', 'gamma', 'beta')),
+                               ('moving_var', ('moving_mean', 'gamma', 'beta'))):
+                if name.endswith(stat):
+                    stem = name[:-len(stat)]
+                    group = [name] + [stem + s for s in sibs]
+                    if all(n in names for n in group):
+                        for n in group:
+                            if n in self.params._params:
+                                self.params[n].cast('float32')
+
+    def hybrid_forward(self, F, x, *args, **kwargs):
+        raise NotImplementedError('SymbolBlock runs its graph; hybrid_forward is not used')
