@@ -1,0 +1,458 @@
+"""Connectionist Temporal Classification loss: the ``CTCLoss`` operator (MXNet 1.9.1 semantics).
+
+The loss of one sample is ``-log p(l | x)``, summed over every alignment of the label ``l`` to the
+frames of ``x`` (Graves et al., "Connectionist Temporal Classification", ICML 2006). Its gradient
+with respect to the unnormalised activations is ``softmax(x) - occupancy`` (Graves 2006, eq. 16),
+where the occupancy of class ``k`` at frame ``t`` is the posterior probability that frame ``t``
+emits ``k``. As in MXNet and warp-ctc, the forward pass computes the gradient too and saves it;
+backward only scales it by the incoming gradient.
+
+How it is computed (vectorised over the batch and the ``S = 2L+1`` extended label positions, one
+Python loop over time for alpha and one for beta):
+
+* Fast path: Graves' scaled recursion in probability space, float64, alpha and beta renormalised
+  every frame (Graves 2012, "Supervised Sequence Labelling", section 7.3.1). It costs ~7 array calls
+  per frame and never takes a logarithm inside the loop.
+* A sample whose emissions underflow (log-probability below -700) or whose alpha and beta disagree
+  about ``p(l|x)`` at some frame (a sign that probability mass was flushed to zero) is recomputed by
+  the log-space recursion, which uses a finite sentinel for log 0 and is exact for any finite input.
+* A sample with no alignment at all (it needs ``L + repeats`` frames: adjacent equal labels need a
+  blank between them) gets loss ``+inf`` (or 0 with ``zero_infinity``) and an exactly zero gradient.
+"""
+import threading
+
+import numpy as np
+
+from minigluon.ops.registry import Attr, Op, register
+
+_NEG = -1e30            # finite stand-in for log(0) in the log-space recursion
+_UNDERFLOW = -700.0     # emissions with a smaller log-probability would lose precision in float64
+_workspace = threading.local()
+
+
+def _buffers(xp, shape):
+    """Reusable float64 work arrays (alpha/gamma and emissions) for one problem size."""
+    key = (xp.__name__, shape)
+    cached = getattr(_workspace, 'entry', None)
+    if cached is None or cached[0] != key:
+        cached = (key, xp.zeros(shape, dtype=np.float64), xp.empty(shape[:2] + (shape[2] - 2,),
+                                                                    dtype=np.float64))
+        _workspace.entry = cached
+    return cached[1], cached[2]
+
+
+class _Problem:
+    """Host-side description of a batch: label layout, lengths and transition masks."""
+
+    def __init__(self, xp, labels, label_len, frames, blank):
+        n = len(label_len)
+        self.N, self.blank = n, blank
+        self.frames = frames                                       # usable frames per sample
+        self.L = int(label_len.max()) if n else 0
+        L, S = self.L, 2 * self.L + 1
+        self.S = S
+        lab = np.zeros((n, L), dtype=np.int64)
+        j = np.arange(L)
+        valid = j[None, :] < label_len[:, None]
+        lab[valid] = labels[:, :L][valid]
+        same = np.zeros((n, L), dtype=bool)
+        same[:, 1:] = (lab[:, 1:] == lab[:, :-1]) & valid[:, 1:]
+        repeats = same.sum(1)
+        self.feasible = label_len + repeats <= frames
+        self.dummy = ~self.feasible | (frames == 0)     # computed as a harmless empty label, then overwritten
+        eff_len = np.where(self.dummy, 0, label_len)
+        self.free_from = np.where(self.dummy, 0, frames)  # frames from here on emit 1 (ignored)
+        states = 2 * eff_len + 1
+        s = np.arange(S)
+        self.state_mask = (s[None, :] < states[:, None]).astype(np.float64)
+        skip = np.zeros((n, S))
+        skip[:, 3::2] = (~same[:, 1:] & (j[None, 1:] < eff_len[:, None])) if L > 1 else skip[:, 3::2]
+        back_skip = np.zeros((n, S))
+        back_skip[:, :-2] = skip[:, 2:]
+        final = np.zeros((n, S))
+        final[np.arange(n), states - 1] = 1.0
+        final[np.arange(n)[states > 1], (states - 2)[states > 1]] = 1.0
+        self.lab, self.lab_valid = lab, valid & ~self.dummy[:, None]
+        to_dev = xp.asarray
+        self.d_mask, self.d_skip, self.d_back_skip, self.d_final = (
+            to_dev(self.state_mask), to_dev(skip), to_dev(back_skip), to_dev(final))
+
+
+def _emissions(xp, lp_label, lp_blank, prob, out, log_space):
+    """Fill ``out`` (T, N, S) with per-state emissions (probabilities, or log-probabilities)."""
+    if log_space:
+        out[..., 0::2] = lp_blank[..., None]
+        out[..., 1::2] = lp_label
+        free = xp.where(prob.d_mask > 0, 0.0, _NEG)
+        out[...] = xp.where(prob.d_mask > 0, out, _NEG)
+    else:      # label slots past a row's end hold _NEG (exp -> 0), which keeps alpha and beta inside
+        xp.exp(lp_blank, out=out[..., 0])
+        out[..., 2::2] = out[..., :1]
+        xp.exp(lp_label, out=out[..., 1::2])
+        free = prob.d_mask
+    for b in np.nonzero(prob.free_from < out.shape[0])[0]:
+        out[prob.free_from[b]:, b] = free[b]
+    return out
+
+
+def _alpha_beta_scaled(xp, E, A, prob):
+    """Scaled alpha and beta recursions; leaves alpha*beta (unnormalised gamma) in ``A``.
+
+    Returns ``(log_z, log_c, log_d)``: per frame and sample, the log of sum_s alpha*beta, and the
+    log normalisers of alpha and beta.
+    """
+    T, N, S = E.shape
+    skip, back_skip, init = prob.d_skip, prob.d_back_skip, prob.d_final
+    c = xp.empty((T, N))
+    d = xp.ones((T, N))
+    tmp = xp.empty((N, S))
+    A[0, :, 2:4] = E[0, :, :2]
+    c[0] = A[0].sum(1)
+    A[0] /= c[0][:, None]
+    for t in range(1, T):                    # alpha: ~7 array calls per frame
+        prev, cur = A[t - 1], A[t, :, 2:]
+        xp.add(prev[:, 2:], prev[:, 1:-1], out=cur)
+        xp.multiply(prev[:, :-2], skip, out=tmp)
+        cur += tmp
+        cur *= E[t]
+        c[t] = cur.sum(1)
+        cur /= c[t][:, None]
+    restart = {}
+    for b in range(N):
+        if 0 < prob.frames[b] < T and not prob.dummy[b]:
+            restart.setdefault(int(prob.frames[b]) - 1, []).append(b)
+    beta = init.copy()
+    W = xp.zeros((N, S + 2))
+    A[T - 1, :, 2:] *= beta
+    for t in range(T - 2, -1, -1):           # beta (without the emission at t)
+        xp.multiply(beta, E[t + 1], out=W[:, :S])
+        xp.add(W[:, :S], W[:, 1:S + 1], out=beta)
+        xp.multiply(W[:, 2:], back_skip, out=tmp)
+        beta += tmp
+        d[t] = beta.sum(1)
+        beta /= d[t][:, None]
+        rows = restart.get(t)
+        if rows is not None:
+            beta[rows] = init[rows]
+            d[t, rows] = 1.0
+        A[t, :, 2:] *= beta
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return xp.log(A[:, :, 2:].sum(2)), xp.log(c), xp.log(d)
+
+
+def _lse3(xp, a, b, c):
+    m = xp.maximum(xp.maximum(a, b), c)
+    return m + xp.log(xp.exp(a - m) + xp.exp(b - m) + xp.exp(c - m))
+
+
+def _alpha_beta_log(xp, E, prob):
+    """Log-space recursions (finite sentinel for log 0); returns log(alpha*beta) of shape (T, N, S)."""
+    T, N, S = E.shape
+    neg = xp.full((N, 2), _NEG)
+    skip_ok, back_ok, init = prob.d_skip > 0, prob.d_back_skip > 0, xp.where(prob.d_final > 0, 0.0, _NEG)
+    G = xp.full((T, N, S), _NEG)
+    a = xp.full((N, S), _NEG)
+    a[:, :2] = E[0, :, :2]
+    G[0] = a
+    for t in range(1, T):
+        p = xp.concatenate([neg, a], axis=1)
+        a = _lse3(xp, p[:, 2:], p[:, 1:-1], xp.where(skip_ok, p[:, :-2], _NEG)) + E[t]
+        G[t] = a
+    beta = init.copy()
+    G[T - 1] += beta
+    for t in range(T - 2, -1, -1):
+        w = xp.concatenate([beta + E[t + 1], neg], axis=1)
+        beta = _lse3(xp, w[:, :S], w[:, 1:S + 1], xp.where(back_ok, w[:, 2:], _NEG))
+        rows = [b for b in range(N) if prob.frames[b] - 1 == t and not prob.dummy[b]]
+        if rows:
+            beta[rows] = init[rows]
+        G[t] += beta
+    return G
+
+
+def _logsumexp_last(xp, g):
+    m = g.max(-1, keepdims=True)
+    return (m + xp.log(xp.exp(g - m).sum(-1, keepdims=True)))[..., 0]
+
+
+def _grad_from_gamma(xp, gamma, softmax, prob, blank):
+    """``softmax - occupancy`` from state posteriors ``gamma`` (T, N, S) normalised per frame."""
+    n, L, C = prob.N, prob.L, softmax.shape[2]
+    grad = softmax.copy()
+    if L:
+        onehot = np.zeros((n, L, C))
+        bi, ji = np.nonzero(prob.lab_valid)
+        onehot[bi, ji, prob.lab[bi, ji]] = 1.0
+        lab_gamma = xp.ascontiguousarray(gamma[..., 1::2].transpose(1, 0, 2))         # (N, T, L)
+        occ = xp.matmul(lab_gamma, xp.asarray(onehot))                                  # (N, T, C)
+        grad -= occ.transpose(1, 0, 2).astype(grad.dtype)
+    grad[..., blank] -= gamma[..., 0::2].sum(-1).astype(grad.dtype)
+    return grad
+
+
+def _scaled_pass(xp, lp_label, lp_blank, prob):
+    """The fast path; returns (log p(l|x), gamma (T, N, S), mask of samples to redo in log space)."""
+    T, N, S = lp_blank.shape + (prob.S,)
+    A, E = _buffers(xp, (T, N, S + 2))
+    _emissions(xp, lp_label, lp_blank, prob, E, log_space=False)
+    A[0] = 0.0
+    log_z, log_c, log_d = _alpha_beta_scaled(xp, E, A, prob)
+    frames = prob.frames
+    t_idx = np.arange(T)[:, None]
+    last, cols = xp.asarray(np.maximum(frames - 1, 0)), xp.arange(N)
+    log_cum_c = xp.cumsum(log_c, 0)
+    log_p = log_cum_c[last, cols] + log_z[last, cols]
+    # alpha and beta must agree on p(l|x) at every frame; if not, mass was flushed to zero.
+    rev = xp.concatenate([xp.cumsum(log_d[::-1], 0)[::-1], xp.zeros((1, N))], 0)
+    total = log_z + log_cum_c + rev[:-1] - rev[xp.asarray(np.minimum(frames, T)), cols][None, :]
+    in_range = xp.asarray(t_idx < frames[None, :])
+    err = xp.where(in_range, xp.abs(total - log_p), 0.0).max(0)
+    bad = ~xp.isfinite(log_p) | ~(err <= 1e-9 * (T + xp.abs(log_p)))
+    under = (((lp_label < _UNDERFLOW) & xp.asarray(prob.lab_valid)).any(2) | (lp_blank < _UNDERFLOW))
+    bad |= (under & in_range).any(0)
+    gamma = A[:, :, 2:]
+    gamma /= xp.exp(log_z)[..., None]
+    return log_p, gamma, np.asarray(bad.get() if hasattr(bad, 'get') else bad)
+
+
+def _solve_log_space(xp, lp_label, lp_blank, softmax, prob, blank):
+    """Exact log-space CTC for a (sub-)batch; returns (log p(l|x), gradient)."""
+    T = lp_blank.shape[0]
+    E = _emissions(xp, lp_label, lp_blank, prob, xp.empty((T, prob.N, prob.S)), log_space=True)
+    G = _alpha_beta_log(xp, E, prob)
+    last = np.maximum(prob.frames - 1, 0)
+    log_p = _logsumexp_last(xp, G[xp.asarray(last), xp.arange(prob.N)])
+    G -= G.max(-1, keepdims=True)
+    gamma = xp.exp(G)
+    gamma /= gamma.sum(-1, keepdims=True)
+    return log_p, _grad_from_gamma(xp, gamma, softmax, prob, blank)
+
+
+def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=False):
+    """CTC negative log-likelihood and its gradient with respect to the activations.
+
+    Parameters
+    ----------
+    xp : module
+        ``numpy`` or ``cupy``.
+    x : array, shape (T, N, C), float16/32/64
+        Unnormalised activations (log-softmax is applied here).
+    labels : numpy.ndarray of int, shape (N, L)
+        Class indices; entries at or beyond ``label_len`` are ignored.
+    label_len, frames : numpy.ndarray of int, shape (N,)
+        Label lengths and usable frames per sample (already validated).
+    blank : int
+        Index of the blank class.
+    force_log_space : bool
+        Skip the scaled fast path (for testing the exact path).
+
+    Returns
+    -------
+    (loss, grad, feasible) : loss (N,) and grad (T, N, C) in float32 (float64 for float64 ``x``),
+        and a boolean NumPy mask of the samples that have an alignment. Infeasible samples have
+        loss ``+inf`` and zero gradient; gradient rows ``t >= frames[b]`` are zero.
+    """
+    T, N, C = x.shape
+    cdt = np.float64 if x.dtype == np.float64 else np.float32
+    x = x.astype(cdt, copy=False)
+    prob = _Problem(xp, labels, label_len, frames, blank)
+    with np.errstate(all='ignore'):
+        mx = x.max(2, keepdims=True)
+        softmax = xp.exp(x - mx)
+        ssum = softmax.sum(2, keepdims=True)
+        softmax /= ssum
+        lse = mx + xp.log(ssum)
+        flat = xp.asarray((np.arange(N)[:, None] * C + prob.lab).ravel())
+        lp_label = (x.reshape(T, N * C)[:, flat].reshape(T, N, prob.L) - lse).astype(np.float64)
+        lp_label = xp.where(xp.asarray(prob.lab_valid), lp_label, _NEG)
+        lp_blank = (x[:, :, blank] - lse[..., 0]).astype(np.float64)
+        if force_log_space or T == 0:
+            log_p, grad, bad = xp.zeros(N), softmax.copy(), ~prob.dummy
+        else:
+            log_p, gamma, bad = _scaled_pass(xp, lp_label, lp_blank, prob)
+            grad = _grad_from_gamma(xp, gamma, softmax, prob, blank)
+        rows = np.nonzero(bad & ~prob.dummy)[0]
+        if len(rows):               # the exact log-space path for the few samples that need it
+            sub = _Problem(xp, labels[rows], label_len[rows], frames[rows], blank)
+            d_rows = xp.asarray(rows)
+            lp_sub, g_sub = _solve_log_space(xp, lp_label[:, d_rows], lp_blank[:, d_rows],
+                                             softmax[:, d_rows], sub, blank)
+            log_p[d_rows] = lp_sub
+            grad[:, d_rows] = g_sub
+    loss = xp.maximum(-log_p, 0.0)
+    for b in range(N):
+        if prob.dummy[b]:
+            grad[:, b] = 0
+            loss[b] = 0.0 if prob.feasible[b] else np.inf
+        elif frames[b] < T:
+            grad[frames[b]:, b] = 0
+    return loss, grad, prob.feasible
+
+
+# ---------------------------------------------------------------------------------------------------
+# Input validation (on the host, before any computation)
+
+def _host(xp, a):
+    return np.asarray(a.get() if hasattr(a, 'get') else a)
+
+
+def _as_lengths(op, arr, name, n, upper, upper_desc):
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError('%s: %s must have shape (batch_size,) = (%d,), got %s'
+                         % (op.name, name, n, arr.shape))
+    vals = arr.astype(np.float64)
+    bad = np.nonzero(~np.isfinite(vals) | (vals != np.round(vals)) | (vals < 0) | (vals > upper))[0]
+    if len(bad):
+        i = bad[0]
+        raise ValueError('%s: %s[%d] = %r is invalid; lengths must be integers in [0, %d] (%s)'
+                         % (op.name, name, i, arr[i].item(), upper, upper_desc))
+    return vals.astype(np.int64)
+
+
+def check_ctc_inputs(op, data, label, data_lengths=None, label_lengths=None):
+    """Validate CTC inputs; return host arrays ``(labels, label_len, frames, blank)``.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, the offending position and the expected form.
+    """
+    if data.ndim != 3:
+        raise ValueError('%s: data must be 3-D (sequence_length, batch_size, alphabet_size), got shape %s'
+                         % (op.name, tuple(data.shape)))
+    if data.dtype.kind != 'f':
+        raise ValueError('%s: data must be floating point (float16/32/64), got %s' % (op.name, data.dtype))
+    T, N, C = data.shape
+    if label.ndim != 2:
+        raise ValueError('%s: label must be 2-D (batch_size, max_label_length), got shape %s'
+                         % (op.name, tuple(label.shape)))
+    if label.shape[0] != N:
+        raise ValueError('%s: batch sizes disagree: data has %d sequences (data.shape[1]) but label has %d '
+                         'rows (label.shape[0])' % (op.name, N, label.shape[0]))
+    lab = label.astype(np.float64)
+    L = lab.shape[1]
+    last = op.blank_label == 'last'
+    pad = -1 if last else 0
+    if label_lengths is not None:
+        label_len = _as_lengths(op, label_lengths, 'label_lengths', N, L, 'label.shape[1]')
+    else:
+        is_pad = lab == pad
+        label_len = np.where(is_pad.any(1), is_pad.argmax(1), L)
+    frames = (_as_lengths(op, data_lengths, 'data_lengths', N, T, 'data.shape[0]')
+              if data_lengths is not None else np.full(N, T, dtype=np.int64))
+    low, high = (0, C - 2) if last else (1, C - 1)
+    used = np.arange(L)[None, :] < label_len[:, None]
+    wrong = used & (~np.isfinite(lab) | (lab != np.round(lab)) | (lab < low) | (lab > high))
+    if wrong.any():
+        b, j = np.argwhere(wrong)[0]
+        raise ValueError(
+            "%s: label[%d, %d] = %r is not a valid class: with blank_label='%s' and alphabet_size %d "
+            "(data.shape[2]) labels must be integers in [%d, %d], the blank is %d and rows are padded "
+            "with %d%s" % (op.name, b, j, label[b, j].item(), op.blank_label, C, low, high,
+                           C - 1 if last else 0, pad,
+                           ' (label_lengths is given, so padding inside a row is not allowed)'
+                           if label_lengths is not None else ''))
+    labels = np.where(used, lab, 0).astype(np.int64)
+    return labels, label_len, frames, (C - 1 if last else 0)
+
+
+@register
+class CTCLoss(Op):
+    """Connectionist Temporal Classification loss (MXNet ``CTCLoss``, aliases ``ctc_loss``,
+    ``_contrib_CTCLoss``, ``_contrib_ctc_loss``).
+
+    Inputs
+    ------
+    data : (T, N, C) float16/32/64
+        Unnormalised activations; a log-softmax over ``C`` is applied inside. float16 is computed in
+        float32 and returned as float16.
+    label : (N, L) float or int
+        Class indices. Without ``label_lengths`` a row ends at its first padding value.
+    data_lengths : (N,), with ``use_data_lengths=True``
+        Frames used per sample (integers in ``[0, T]``); gradient rows beyond are zero.
+    label_lengths : (N,), with ``use_label_lengths=True``
+        Labels used per row (integers in ``[0, L]``); padding is then not inspected.
+
+    Attributes
+    ----------
+    use_data_lengths, use_label_lengths : bool, default False
+    blank_label : {'first', 'last'}, default 'first'
+        ``'first'``: the blank is class 0, labels are ``1..C-1`` and rows are padded with 0.
+        ``'last'``: the blank is class ``C-1``, labels are ``0..C-2``, padding is -1 (what
+        ``gluon.loss.CTCLoss`` uses). This follows MXNet's code; MXNet 1.9.1's parameter text
+        states the two padding values the other way round.
+    zero_infinity : bool, default False
+        minigluon extension (not an MXNet attribute): report 0 instead of ``+inf`` for samples with
+        no alignment.
+
+    Outputs
+    -------
+    loss : (N,)
+        ``-log p(label | data)`` per sample; ``+inf`` (gradient exactly 0) for a sample that needs
+        more frames than it has (``L + repeats > T``). Never negative.
+    grad : (T, N, C), hidden
+        The gradient of the loss with respect to ``data`` (MXNet's second, invisible output).
+
+    Raises
+    ------
+    ValueError
+        data not 3-D or not floating point, label not 2-D, batch sizes that disagree, lengths of the
+        wrong shape, negative, non-integral or beyond the tensor extent, labels equal to the blank
+        or outside the class range (naming the position).
+
+    Notes
+    -----
+    Semantics: MXNet 1.9.1 ``src/operator/nn/ctc_loss.cc``, Graves et al. 2006. Unlike MXNet (loss 0,
+    undefined gradient) infeasible samples give ``+inf`` and a zero gradient, and invalid labels
+    raise instead of computing garbage.
+    """
+
+    name = 'CTCLoss'
+    aliases = ('ctc_loss', '_contrib_CTCLoss', '_contrib_ctc_loss')
+    arguments = ('data', 'label', 'data_lengths', 'label_lengths')
+    attrs = {'use_data_lengths': Attr('bool', False),
+             'use_label_lengths': Attr('bool', False),
+             'blank_label': Attr('str', 'first', choices=('first', 'last')),
+             'zero_infinity': Attr('bool', False)}
+    num_outputs = 2
+    num_visible_outputs = 1
+
+    def list_arguments(self):
+        return (['data', 'label'] + (['data_lengths'] if self.use_data_lengths else [])
+                + (['label_lengths'] if self.use_label_lengths else []))
+
+    def list_outputs(self):
+        return ['output', 'grad']
+
+    def forward(self, xp, data, label, *lengths):
+        lengths = list(lengths)
+        dlen = _host(xp, lengths.pop(0)) if self.use_data_lengths else None
+        llen = _host(xp, lengths.pop(0)) if self.use_label_lengths else None
+        labels, label_len, frames, blank = check_ctc_inputs(self, data, _host(xp, label), dlen, llen)
+        loss, grad, feasible = ctc_loss_and_grad(xp, data, labels, label_len, frames, blank)
+        if self.zero_infinity and not feasible.all():
+            loss[xp.asarray(~feasible)] = 0.0
+        self.grad = grad
+        self.n_inputs = len(self.list_arguments())
+        return loss.astype(data.dtype, copy=False), grad.astype(data.dtype, copy=False)
+
+    def backward(self, xp, grad_loss, grad_hidden):
+        g = self.grad * grad_loss.astype(self.grad.dtype)[None, :, None]
+        return (g.astype(grad_loss.dtype),) + (None,) * (self.n_inputs - 1)
+
+    def infer_shape(self, in_shapes):
+        data = in_shapes[0]
+        if data is None or len(data) != 3:
+            raise ValueError('CTCLoss: data must be 3-D (sequence_length, batch_size, alphabet_size), got '
+                             'shape %s' % (data,))
+        T, N, C = data
+        shapes = list(in_shapes)
+        for i, s in enumerate(shapes[2:], 2):
+            shapes[i] = s if s is not None else (N,)
+        if shapes[1] is None:
+            raise ValueError('CTCLoss: the shape of label cannot be inferred; give it')
+        return shapes, [(N,), (T, N, C)]
+
+    def infer_type(self, in_types):
+        dt = in_types[0] if in_types[0] is not None else np.dtype(np.float32)
+        return [dt] + [t if t is not None else np.dtype(np.float32) for t in in_types[1:]], [dt, dt]
