@@ -32,9 +32,11 @@ class Dense(HybridBlock):
 
     def hybrid_forward(self, F, x, weight, bias=None):
         if bias is None:
-            out = F.FullyConnected(x, weight, num_hidden=self._units, no_bias=True, name='fwd')
+            out = F.FullyConnected(x, weight, num_hidden=self._units, flatten=True, no_bias=True,
+                                   name='fwd')
         else:
-            out = F.FullyConnected(x, weight, bias, num_hidden=self._units, name='fwd')
+            out = F.FullyConnected(x, weight, bias, num_hidden=self._units, flatten=True, no_bias=False,
+                                   name='fwd')
         return self.act(out) if self.act is not None else out
 
 

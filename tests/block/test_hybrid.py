@@ -1,0 +1,259 @@
+"""HybridBlock: eager vs hybridized, deferred init, argument structures, hooks, export (MXNet golden)."""
+import json
+import os
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd, serialization
+from minigluon import symbol as sym
+from minigluon.block import Block, HybridBlock, HybridSequential
+from minigluon.name import NameManager
+from minigluon.test_utils import assert_almost_equal
+
+from ._blocks import Dense, Model
+
+FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'block')
+
+
+def _seq(in_units=2, act=None):
+    seq = HybridSequential()
+    with seq.name_scope():
+        seq.add(Dense(3, in_units=in_units, activation=act), Dense(2, in_units=3 if in_units else 0))
+    return seq
+
+
+def _fill(net):
+    for i, (name, p) in enumerate(sorted(net.collect_params().items())):
+        p.set_data(nd.array(0.1 * np.arange(int(np.prod(p.shape))).reshape(p.shape) + i))
+
+
+def _forward_backward(net, x):
+    x = x.copy()
+    x.attach_grad()
+    with autograd.record():
+        y = net(x)
+    y.backward(nd.array(np.arange(y.size).reshape(y.shape) * 0.5))
+    grads = {k: p.grad().asnumpy().copy() for k, p in net.collect_params().items()}
+    return y.asnumpy(), x.grad.asnumpy(), grads
+
+
+def test_hybridized_matches_eager_forward_and_backward(fresh_names):
+    net = Model()
+    net.initialize()
+    x = nd.array(np.random.RandomState(0).randn(4, 2))
+    y_e, gx_e, g_e = _forward_backward(net, x)
+    net.hybridize()
+    y_h, gx_h, g_h = _forward_backward(net, x)
+    assert net._cached_op is not None
+    assert_almost_equal(y_h, y_e)
+    assert_almost_equal(gx_h, gx_e)
+    for k in g_e:
+        assert_almost_equal(g_h[k], g_e[k])
+    net.hybridize(False)
+    assert not net._active and not net.fc1._active
+    assert_almost_equal(net(x), y_e)
+
+
+def test_mxnet_golden_output(fresh_names):
+    ref = np.load(os.path.join(FIX, 'seq_io.npz'))
+    net = _seq()
+    net.initialize()
+    _fill(net)
+    assert_almost_equal(net(nd.array(ref['x'])), ref['y'])
+    net.hybridize()
+    assert_almost_equal(net(nd.array(ref['x'])), ref['y'])
+
+
+def test_deferred_init_eager_and_hybridized(fresh_names):
+    x = nd.ones((5, 4))
+    for hybrid in (False, True):
+        net = _seq(in_units=0, act='relu')
+        net.initialize()
+        if hybrid:
+            net.hybridize()
+        assert net(x).shape == (5, 2)
+        assert net[0].weight.shape == (3, 4) and net[1].weight.shape == (2, 3)
+        assert net[1].weight.data().shape == (2, 3)
+
+
+def test_infer_shape_and_type_leave_params_uninitialized(fresh_names):
+    net = _seq(in_units=0)
+    net.initialize()
+    net.infer_shape(nd.ones((2, 7)))
+    assert net[0].weight.shape == (3, 7)
+    with pytest.raises(RuntimeError, match='deferred'):
+        net[0].weight.data()
+    net.infer_type(nd.ones((2, 7)))
+    assert np.dtype(net[0].weight.dtype) == np.float32
+
+
+def test_deferred_init_error_when_shape_cannot_be_inferred(fresh_names):
+    class Bad(HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.w = self.params.get('w', shape=(0,), allow_deferred_init=True)
+
+        def hybrid_forward(self, F, x, w):
+            return x
+    b = Bad()
+    b.initialize()
+    with pytest.raises(ValueError, match="Parameter 'bad0_w' because it has invalid shape"):
+        b(nd.ones((2,)))
+
+
+class TwoIn(HybridBlock):
+    def hybrid_forward(self, F, a, b=None, c=None):
+        out = a * 2
+        if b is not None:
+            out = out + b
+        if c is not None:
+            out = out + c[0] * c[1]
+        return out, [out * 3, a]
+
+
+def test_argument_structures_and_none(fresh_names):
+    net = TwoIn()
+    a, b = nd.array([1.0, 2.0]), nd.array([10.0, 20.0])
+    eager = net(a, b, [a, b])
+    net.hybridize()
+    out = net(a, b, [a, b])
+    assert isinstance(out, list) and isinstance(out[1], list) and len(out[1]) == 2
+    assert_almost_equal(out[0], eager[0])
+    assert_almost_equal(out[1][0], eager[1][0])
+    inputs = net._cached_graph[0]
+    assert [v.name for v in inputs] == ['data0', 'data1', 'data2', 'data3']
+    with pytest.raises(ValueError, match='argument structure of HybridBlock does not match'):
+        net(a, b)
+    net2 = TwoIn()
+    net2.hybridize()
+    assert_almost_equal(net2(a, b)[0], a.asnumpy() * 2 + b.asnumpy())
+    assert_almost_equal(net2(a, b, None)[0], a.asnumpy() * 2 + b.asnumpy())   # trailing None ok
+    assert [v.name for v in net2._cached_graph[0]] == ['data0', 'data1']
+    net3 = TwoIn()
+    net3.hybridize()
+    assert_almost_equal(net3(a, None, [a, b])[0], a.asnumpy() * 2 + a.asnumpy() * b.asnumpy())
+    with pytest.raises(ValueError, match='does not match'):
+        net3(a, b, [a, b])
+
+
+def test_input_type_errors(fresh_names):
+    net = _seq()
+    net.initialize()
+    with pytest.raises(ValueError, match='mixed NDArrays and Symbols'):
+        net(nd.ones((1, 2)), sym.var('x'))
+    with pytest.raises(ValueError, match='there must be one NDArray or one Symbol'):
+        net(3)
+    with pytest.raises(ValueError, match='Children of HybridBlock must also be HybridBlock'):
+        net.add(Block())
+    with pytest.raises(RuntimeError, match='hybridize'):
+        net.export('/nonexistent/x')
+
+
+def test_symbol_call_composes(fresh_names):
+    net = _seq()
+    out = net(sym.var('data'))
+    assert out.list_arguments() == ['data', 'hybridsequential0_dense0_weight',
+                                    'hybridsequential0_dense0_bias', 'hybridsequential0_dense1_weight',
+                                    'hybridsequential0_dense1_bias']
+
+
+def test_export_matches_mxnet(tmp_path, fresh_names):
+    net = _seq()
+    net.initialize()
+    _fill(net)
+    net.hybridize()
+    net(nd.ones((2, 2)))
+    path = str(tmp_path / 'seq')
+    sym_file, params_file = net.export(path)
+    assert (sym_file, params_file) == (path + '-symbol.json', path + '-0000.params')
+    assert json.load(open(sym_file)) == json.load(open(os.path.join(FIX, 'seq-symbol.json')))
+    with open(params_file, 'rb') as ours, open(os.path.join(FIX, 'seq-0000.params'), 'rb') as theirs:
+        assert ours.read() == theirs.read()
+    net.export(path, epoch=7)
+    assert os.path.exists(path + '-0007.params')
+
+
+def test_export_warns_on_unused_param(tmp_path, fresh_names):
+    net = Model()                                   # has a 'hidden' parameter used nowhere
+    net.initialize()
+    net.hybridize()
+    with pytest.warns(UserWarning, match='hidden is not used'):
+        net(nd.ones((1, 2)))
+    with pytest.warns(UserWarning, match='model0_hidden" is not found in the graph'):
+        net.export(str(tmp_path / 'm'))
+    keys = list(serialization.load(str(tmp_path / 'm-0000.params')))
+    graph_inputs = net._cached_graph[1].list_inputs()
+    assert keys == ['arg:' + name for name in graph_inputs if name != 'data']
+    assert 'arg:model0_scale' in keys and 'arg:model0_hidden' not in keys
+
+
+def test_hooks_before_and_after_hybridize(fresh_names):
+    net = _seq()
+    net.initialize()
+    x = nd.ones((1, 2))
+    top, child = [], []
+    h_top = net.register_forward_hook(lambda b, i, o: top.append(o.shape))
+    h_child = net[0].register_forward_hook(lambda b, i, o: child.append(getattr(o, "shape", None)))
+    with pytest.warns(UserWarning, match='hooks will not take effect'):
+        net.hybridize()
+    net(x)
+    # the hybridized top block still runs its hooks around the cached graph; hooks of its
+    # children fire only while the graph is traced (with Symbol outputs), never for cached calls
+    n_child = len(child)
+    net(x)
+    assert top == [(1, 2), (1, 2)] and len(child) == n_child
+    h_top.detach()
+    h_child.detach()
+    late = []
+    h_late = net.register_forward_pre_hook(lambda b, i: late.append(len(i)))
+    net(x)
+    assert late == [1] and len(top) == 2
+    h_late.detach()
+    net(x)
+    assert late == [1]
+
+
+def test_hybridized_faster_than_eager(fresh_names):
+    net = HybridSequential()
+    with net.name_scope():
+        for _ in range(12):
+            net.add(Dense(8, in_units=8, activation='relu'))
+    net.initialize()
+    x = nd.ones((4, 8))
+
+    def best_time():
+        best = float('inf')
+        for _ in range(5):
+            t = time.perf_counter()
+            for _ in range(20):
+                net(x)
+            best = min(best, time.perf_counter() - t)
+        return best
+    eager = best_time()
+    net.hybridize()
+    net(x)
+    assert best_time() < eager
+
+
+def test_cast_clears_cache_and_runs(fresh_names):
+    net = _seq()
+    net.initialize()
+    net.hybridize()
+    x = nd.array([[1.0, 2.0]])
+    ref = net(x).asnumpy()
+    net.cast('float64')
+    assert net._cached_op is None
+    out = net(x.astype('float64'))
+    assert out.dtype == np.float64
+    assert_almost_equal(out, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_multiple_contexts_rejected_when_hybridized(fresh_names):
+    from minigluon.context import cpu
+    net = TwoIn()
+    net.hybridize()
+    with pytest.raises(ValueError, match='multiple contexts'):
+        net(nd.ones(2, ctx=cpu(0)), nd.ones(2, ctx=cpu(1)))
