@@ -1,0 +1,173 @@
+"""CTC decoding: best-path (greedy) and prefix beam search.
+
+Both take the network's per-frame scores for ``C`` classes, one of which is the blank, and return
+label sequences with repeats merged and blanks removed (Graves et al. 2006). Scores may be
+unnormalised activations, log-probabilities or probabilities' logarithms: a log-softmax over the
+class axis is applied first, which leaves log-probabilities unchanged. The blank convention matches
+``gluon.loss.CTCLoss``: by default the blank is the last class.
+
+These are host-side utilities (NumPy); NDArray input on any context is copied to the host.
+"""
+import math
+
+import numpy as np
+
+__all__ = ['greedy_decode', 'beam_search_decode']
+
+
+def _prepare(pred, pred_lengths, layout, blank):
+    """Return log-probabilities (N, T, C) as float64, usable frames (N,) and the blank index."""
+    if hasattr(pred, 'asnumpy'):
+        pred = pred.asnumpy()
+    x = np.asarray(pred, dtype=np.float64)
+    if x.ndim != 3:
+        raise ValueError('pred must be 3-D (%s), got shape %s' % (layout, x.shape))
+    if layout == 'TNC':
+        x = x.transpose(1, 0, 2)
+    elif layout != 'NTC':
+        raise ValueError("layout must be 'NTC' or 'TNC', got %r" % (layout,))
+    N, T, C = x.shape
+    if blank == 'last':
+        blank = C - 1
+    elif blank == 'first':
+        blank = 0
+    elif not (isinstance(blank, (int, np.integer)) and 0 <= blank < C):
+        raise ValueError("blank must be 'first', 'last' or a class index in [0, %d], got %r" % (C - 1, blank))
+    if pred_lengths is None:
+        frames = np.full(N, T, dtype=np.int64)
+    else:
+        if hasattr(pred_lengths, 'asnumpy'):
+            pred_lengths = pred_lengths.asnumpy()
+        lengths = np.asarray(pred_lengths, dtype=np.float64).reshape(-1)
+        if lengths.shape != (N,) or (lengths != np.round(lengths)).any() or (lengths < 0).any() \
+                or (lengths > T).any():
+            raise ValueError('pred_lengths must hold %d integers in [0, %d], got %r' % (N, T, pred_lengths))
+        frames = lengths.astype(np.int64)
+    m = x.max(-1, keepdims=True)
+    logp = x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+    return logp, frames, int(blank)
+
+
+def greedy_decode(pred, pred_lengths=None, layout='NTC', blank='last'):
+    """Best-path decoding: the most likely class per frame, repeats merged, blanks dropped.
+
+    Parameters
+    ----------
+    pred : NDArray or numpy.ndarray, shape (N, T, C) for ``layout='NTC'`` or (T, N, C) for 'TNC'
+        Per-frame class scores (activations or log-probabilities).
+    pred_lengths : array-like of int, shape (N,), optional
+        Frames to use per sample (default: all ``T``).
+    layout : {'NTC', 'TNC'}
+    blank : {'last', 'first'} or int
+        The blank class (``'last'``: ``C-1``, as ``gluon.loss.CTCLoss``).
+
+    Returns
+    -------
+    list of list of int
+        One label sequence per sample.
+
+    Raises
+    ------
+    ValueError
+        For a pred that is not 3-D, an unknown layout or blank, or bad pred_lengths.
+    """
+    logp, frames, blank = _prepare(pred, pred_lengths, layout, blank)
+    best = logp.argmax(-1)
+    out = []
+    for b in range(best.shape[0]):
+        path = best[b, :frames[b]]
+        keep = np.ones(len(path), dtype=bool)
+        keep[1:] = path[1:] != path[:-1]
+        out.append([int(k) for k in path[keep] if k != blank])
+    return out
+
+
+def _logadd(a, b):
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    m = max(a, b)
+    return m + math.log1p(math.exp(-abs(a - b)))
+
+
+def _beam_one(logp, blank, beam_width, prune):
+    """Prefix beam search for one sample; returns [(prefix, log p)] best first."""
+    neg = -math.inf
+    beams = {(): (0.0, neg)}        # prefix -> (log p ending in blank, log p ending in a label)
+    T, C = logp.shape
+    for t in range(T):
+        row = logp[t]
+        classes = [k for k in range(C) if row[k] >= prune] if prune is not None else range(C)
+        nxt = {}
+        for prefix, (pb, pnb) in beams.items():
+            total = _logadd(pb, pnb)
+            for k in classes:
+                p = row[k]
+                if k == blank:
+                    b0, n0 = nxt.get(prefix, (neg, neg))
+                    nxt[prefix] = (_logadd(b0, total + p), n0)
+                    continue
+                ext = prefix + (k,)
+                b1, n1 = nxt.get(ext, (neg, neg))
+                if prefix and prefix[-1] == k:       # a repeat needs a blank in between ...
+                    nxt[ext] = (b1, _logadd(n1, pb + p))
+                    b0, n0 = nxt.get(prefix, (neg, neg))
+                    nxt[prefix] = (b0, _logadd(n0, pnb + p))   # ... else it merges into the prefix
+                else:
+                    nxt[ext] = (b1, _logadd(n1, total + p))
+        ranked = sorted(nxt.items(), key=lambda kv: -_logadd(*kv[1]))
+        beams = dict(ranked[:beam_width])
+    final = sorted(((list(p), _logadd(*v)) for p, v in beams.items()), key=lambda pv: -pv[1])
+    return final
+
+
+def beam_search_decode(pred, beam_width=10, pred_lengths=None, layout='NTC', blank='last', top_paths=1,
+                       prune_log_prob=None):
+    """Prefix beam search over log-probabilities (Hannun et al. 2014, "First-pass LVCSR ...").
+
+    Each beam is a label prefix scored by the total probability of all alignments that produce it,
+    split into paths ending in a blank and in a label, so repeats are merged correctly. With a beam
+    at least as wide as the number of distinct prefixes the search is exact.
+
+    Parameters
+    ----------
+    pred : NDArray or numpy.ndarray, shape (N, T, C) ('NTC') or (T, N, C) ('TNC')
+        Per-frame class scores (activations or log-probabilities).
+    beam_width : int, default 10
+        Prefixes kept after each frame.
+    pred_lengths : array-like of int, shape (N,), optional
+    layout : {'NTC', 'TNC'}
+    blank : {'last', 'first'} or int
+    top_paths : int, default 1
+        Number of sequences returned per sample.
+    prune_log_prob : float, optional
+        Skip classes whose log-probability at a frame is below this (speed; approximate).
+
+    Returns
+    -------
+    sequences : list
+        ``top_paths == 1``: one label list per sample; otherwise per sample a list of up to
+        ``top_paths`` label lists, best first.
+    scores : numpy.ndarray, shape (N,) or (N, top_paths)
+        ``log p(sequence | pred)`` of each returned sequence (``-inf`` where fewer were found).
+
+    Raises
+    ------
+    ValueError
+        For bad pred, layout, blank or pred_lengths, or beam_width / top_paths below 1.
+    """
+    if int(beam_width) < 1 or int(top_paths) < 1:
+        raise ValueError('beam_width and top_paths must be at least 1, got %r and %r' % (beam_width, top_paths))
+    if top_paths > beam_width:
+        raise ValueError('top_paths (%d) cannot exceed beam_width (%d)' % (top_paths, beam_width))
+    logp, frames, blank = _prepare(pred, pred_lengths, layout, blank)
+    seqs, scores = [], np.full((logp.shape[0], top_paths), -np.inf)
+    for b in range(logp.shape[0]):
+        found = _beam_one(logp[b, :frames[b]], blank, int(beam_width), prune_log_prob)[:top_paths]
+        for i, (_, score) in enumerate(found):
+            scores[b, i] = score
+        seqs.append([p for p, _ in found])
+    if top_paths == 1:
+        return [s[0] for s in seqs], scores[:, 0]
+    return seqs, scores
