@@ -277,7 +277,7 @@ class RNN(Op):
         'num_layers': Attr('int'),
         'bidirectional': Attr('bool', False),
         'mode': Attr('str', choices=('rnn_relu', 'rnn_tanh', 'lstm', 'gru')),
-        'p': Attr('float', 0.0),
+        'p': Attr('number', 0.0),
         'state_outputs': Attr('bool', False),
         'projection_size': Attr('int', None),
         'lstm_state_clip_min': Attr('float', None),

@@ -1,0 +1,2 @@
+"""Recurrent layers and cells (``mxnet.gluon.rnn``): fused ``RNN``/``LSTM``/``GRU`` and the cells."""
+from minigluon.rnn.rnn_layer import GRU, LSTM, RNN  # noqa: F401

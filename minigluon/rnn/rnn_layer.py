@@ -1,0 +1,290 @@
+"""Fused recurrent layers ``RNN``, ``LSTM`` and ``GRU`` (``mxnet.gluon.rnn``, MXNet 1.9.1).
+
+Each layer owns per-layer, per-direction Parameters named ``l0_i2h_weight``, ``l0_h2h_weight``,
+``l0_i2h_bias``, ``l0_h2h_bias`` (``r0_...`` for the reverse direction), flattens and joins them with
+``_rnn_param_concat`` in the fused ``RNN`` operator's layout, and calls ``RNN``. Hybridized, the
+exported graph is MXNet's: ``Reshape`` per parameter, ``_rnn_param_concat``, ``RNN`` (plus
+``SwapAxis`` around it for layout ``'NTC'``). ``save_parameters`` writes MXNet's legacy keys
+``_unfused.<layer>.<l|r>_cell.<i2h|h2h>_<weight|bias>`` (``_unfused.<layer>.<...>`` when
+unidirectional), so files are interchangeable with MXNet's.
+"""
+import re
+
+from minigluon import ndarray
+from minigluon.block import HybridBlock
+from minigluon.ndarray import NDArray
+
+_GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
+_KEY = re.compile(r'(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z')
+
+
+class _RNNLayer(HybridBlock):
+    """Shared implementation of the fused layers; see :class:`RNN`, :class:`LSTM`, :class:`GRU`."""
+
+    def __init__(self, hidden_size, num_layers, layout, dropout, bidirectional, input_size,
+                 i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
+                 h2h_bias_initializer, mode, projection_size=None, h2r_weight_initializer=None,
+                 lstm_state_clip_min=None, lstm_state_clip_max=None, lstm_state_clip_nan=False,
+                 dtype='float32', use_sequence_length=False, **kwargs):
+        super().__init__(**kwargs)
+        if layout not in ('TNC', 'NTC'):
+            raise ValueError("Invalid layout %s; must be one of ['TNC' or 'NTC']" % layout)
+        if projection_size:
+            raise NotImplementedError('%s: projection_size (LSTMP) is not supported by minigluon'
+                                      % type(self).__name__)
+        if hidden_size <= 0 or num_layers <= 0:
+            raise ValueError('%s: hidden_size and num_layers must be positive, got %r and %r'
+                             % (type(self).__name__, hidden_size, num_layers))
+        self._hidden_size = hidden_size
+        self._projection_size = None
+        self._num_layers = num_layers
+        self._mode = mode
+        self._layout = layout
+        self._dropout = dropout
+        self._dir = 2 if bidirectional else 1
+        self._input_size = input_size
+        self._lstm_state_clip_min = lstm_state_clip_min
+        self._lstm_state_clip_max = lstm_state_clip_max
+        self._lstm_state_clip_nan = lstm_state_clip_nan
+        self._dtype = dtype
+        self._use_sequence_length = use_sequence_length
+        self._gates = _GATES[mode]
+        ng, ni, nh = self._gates, input_size, hidden_size
+        inits = {'i2h_weight': i2h_weight_initializer, 'h2h_weight': h2h_weight_initializer,
+                 'i2h_bias': i2h_bias_initializer, 'h2h_bias': h2h_bias_initializer}
+        for i in range(num_layers):
+            for j in ['l', 'r'][:self._dir]:
+                shapes = {'i2h_weight': (ng * nh, ni), 'h2h_weight': (ng * nh, nh),
+                          'i2h_bias': (ng * nh,), 'h2h_bias': (ng * nh,)}
+                for kind, shape in shapes.items():
+                    name = '%s%d_%s' % (j, i, kind)
+                    param = self.params.get(name, shape=shape, init=inits[kind],
+                                            allow_deferred_init=True, dtype=dtype)
+                    setattr(self, name, param)
+            ni = nh * self._dir
+
+    def __repr__(self):
+        text = '{name}({mapping}, {layout}'
+        if self._num_layers != 1:
+            text += ', num_layers={num_layers}'
+        if self._dropout != 0:
+            text += ', dropout={dropout}'
+        if self._dir == 2:
+            text += ', bidirectional'
+        text += ')'
+        shape = self.l0_i2h_weight.shape
+        mapping = '{0} -> {1}'.format(shape[1] if shape[1] else None, shape[0] // self._gates)
+        return text.format(name=type(self).__name__, mapping=mapping, layout=self._layout,
+                           num_layers=self._num_layers, dropout=self._dropout)
+
+    def _collect_params_with_prefix(self, prefix=''):
+        # MXNet keeps the key layout of the old unfused cells so that older files still load.
+        if prefix:
+            prefix += '.'
+        bidirectional = any(_KEY.match(k).group(1) == 'r' for k in self._reg_params)
+
+        def convert(key):
+            d, layer, gate, kind = _KEY.match(key).groups()
+            if bidirectional:
+                return '_unfused.%s.%s_cell.%s_%s' % (layer, d, gate, kind)
+            return '_unfused.%s.%s_%s' % (layer, gate, kind)
+        ret = {prefix + convert(key): val for key, val in self._reg_params.items()}
+        for name, child in self._children.items():
+            ret.update(child._collect_params_with_prefix(prefix + name))
+        return ret
+
+    def state_info(self, batch_size=0):
+        """Shape, layout and dtype of each begin state (``'LNC'``, ``(L*D, N, H)``)."""
+        info = {'shape': (self._num_layers * self._dir, batch_size, self._hidden_size),
+                '__layout__': 'LNC', 'dtype': self._dtype}
+        return [info, dict(info)] if self._mode == 'lstm' else [info]
+
+    def cast(self, dtype):
+        super().cast(dtype)
+        self._dtype = dtype
+
+    def begin_state(self, batch_size=0, func=ndarray.zeros, **kwargs):
+        """Initial recurrent states: a list of ``func(shape=(L*D, batch_size, H), ...)``.
+
+        Parameters
+        ----------
+        batch_size : int
+        func : callable, default ``nd.zeros``
+            Called with ``name``, ``shape``, ``__layout__``, ``dtype`` and ``kwargs`` (e.g. ``ctx``).
+
+        Returns
+        -------
+        list of NDArray
+            One state for RNN and GRU, two (``h``, ``c``) for LSTM.
+        """
+        states = []
+        for i, info in enumerate(self.state_info(batch_size)):
+            info.update(kwargs)
+            if func is ndarray.zeros:   # nd.zeros takes no name/__layout__
+                info.pop('__layout__', None)
+                states.append(func(**info))
+            else:
+                states.append(func(name='%sh0_%d' % (self.prefix, i), **info))
+        return states
+
+    def infer_shape(self, inputs, *args):
+        """Set the input-to-hidden weight shapes from ``inputs`` (deferred initialisation)."""
+        if len(inputs.shape) != 3:
+            raise ValueError('%s: input data should be rank-3 (%s), got shape %s'
+                             % (type(self).__name__, self._layout, inputs.shape))
+        ni = inputs.shape[2]
+        for i in range(self._num_layers):
+            for j in ['l', 'r'][:self._dir]:
+                getattr(self, '%s%d_i2h_weight' % (j, i)).shape = (self._gates * self._hidden_size, ni)
+            ni = self._hidden_size * self._dir
+
+    def __call__(self, inputs, states=None, sequence_length=None, **kwargs):
+        """Run the layer: ``layer(x)`` returns the output; ``layer(x, states)`` returns ``(out, states)``.
+
+        Parameters
+        ----------
+        inputs : NDArray or Symbol
+            ``(T, N, C)`` for layout ``'TNC'``, ``(N, T, C)`` for ``'NTC'``.
+        states : NDArray or list of NDArray, optional
+            Initial states ``(L*D, N, H)`` (two for LSTM); zeros when omitted.
+        sequence_length : NDArray, optional
+            ``(N,)`` valid lengths, only with ``use_sequence_length=True``.
+        """
+        self.skip_states = states is None
+        if states is None:
+            if isinstance(inputs, NDArray):
+                batch_size = inputs.shape[self._layout.find('N')]
+                states = self.begin_state(batch_size, ctx=inputs.context, dtype=inputs.dtype)
+            else:
+                from minigluon import symbol
+                if not hasattr(symbol, 'zeros'):
+                    raise ValueError('%s: pass the begin states explicitly when calling it on '
+                                     'Symbols' % type(self).__name__)
+                states = self.begin_state(0, func=symbol.zeros)
+        if not isinstance(states, (list, tuple)):
+            states = [states]
+        if self._use_sequence_length:
+            return super().__call__(inputs, list(states), sequence_length, **kwargs)
+        return super().__call__(inputs, list(states), **kwargs)
+
+    def hybrid_forward(self, F, inputs, states, sequence_length=None, **kwargs):
+        if F is ndarray:
+            if inputs.ndim != 3:
+                raise ValueError('%s: input data should be rank-3 (%s), got shape %s'
+                                 % (type(self).__name__, self._layout, inputs.shape))
+            batch_size = inputs.shape[self._layout.find('N')]
+            for state, info in zip(states, self.state_info(batch_size)):
+                if state.shape != info['shape']:
+                    raise ValueError('Invalid recurrent state shape. Expecting %s, got %s.'
+                                     % (str(info['shape']), str(state.shape)))
+        out = self._forward_kernel(F, inputs, states, sequence_length, **kwargs)
+        return out[0] if self.skip_states else out
+
+    def _forward_kernel(self, F, inputs, states, sequence_length, **kwargs):
+        if self._layout == 'NTC':
+            inputs = F.swapaxes(inputs, dim1=0, dim2=1)
+        params = [F.reshape(kwargs['%s%d_%s_%s' % (d, layer, g, t)], shape=(-1,))
+                  for t in ['weight', 'bias']
+                  for layer in range(self._num_layers)
+                  for d in ['l', 'r'][:self._dir]
+                  for g in ['i2h', 'h2h']]
+        params = F._rnn_param_concat(*params, dim=0)
+        rnn_args = list(states)
+        if self._use_sequence_length:
+            rnn_args.append(sequence_length)
+        rnn = F.RNN(inputs, params, *rnn_args, use_sequence_length=self._use_sequence_length,
+                    state_size=self._hidden_size, projection_size=self._projection_size,
+                    num_layers=self._num_layers, bidirectional=self._dir == 2, p=self._dropout,
+                    state_outputs=True, mode=self._mode,
+                    lstm_state_clip_min=self._lstm_state_clip_min,
+                    lstm_state_clip_max=self._lstm_state_clip_max,
+                    lstm_state_clip_nan=self._lstm_state_clip_nan)
+        if self._mode == 'lstm':
+            outputs, states = rnn[0], [rnn[1], rnn[2]]
+        else:
+            outputs, states = rnn[0], [rnn[1]]
+        if self._layout == 'NTC':
+            outputs = F.swapaxes(outputs, dim1=0, dim2=1)
+        return outputs, states
+
+
+_LAYER_DOC = """{summary}
+
+    Parameters
+    ----------
+    hidden_size : int
+        Number of features in the hidden state.
+    num_layers : int, default 1
+        Number of stacked layers.
+    {extra}layout : {{'TNC', 'NTC'}}, default 'TNC'
+        Input and output layout: T time, N batch, C features.
+    dropout : float, default 0
+        Dropout on the outputs of each layer but the last (training mode only).
+    bidirectional : bool, default False
+        Also run a reverse-time direction; outputs have ``2 * hidden_size`` features.
+    input_size : int, default 0
+        Number of input features; 0 infers it from the first input (deferred initialisation).
+    i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer, h2h_bias_initializer
+        Initializers of the parameters (default: the global initializer for weights, zeros for biases).
+    dtype : str, default 'float32'
+    use_sequence_length : bool, default False
+        Take a ``sequence_length`` argument (``(N,)``) masking steps beyond each length.
+
+    Inputs: ``data`` ``(T, N, C)`` ('TNC') or ``(N, T, C)`` ('NTC'); optional ``states`` (list of
+    {nstates} ``(num_layers * D, N, hidden_size)`` arrays, D = 2 if bidirectional).
+    Outputs: ``out`` ``(T, N, D * hidden_size)`` (or NTC) and, only when states were given, the
+    final states in the same form. Semantics and parameter layout: MXNet 1.9.1 ``gluon.rnn.{name}``
+    and the fused ``RNN`` operator ({formula}).
+    """
+
+
+class RNN(_RNNLayer):
+    __doc__ = _LAYER_DOC.format(
+        summary='Multi-layer Elman RNN, ``h_t = act(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh)``.',
+        extra="activation : {'relu', 'tanh'}, default 'relu'\n    ", nstates='one', name='RNN',
+        formula='modes rnn_relu, rnn_tanh')
+
+    def __init__(self, hidden_size, num_layers=1, activation='relu', layout='TNC', dropout=0,
+                 bidirectional=False, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
+                 dtype='float32', use_sequence_length=False, **kwargs):
+        if activation not in ('relu', 'tanh'):
+            raise ValueError("RNN: activation must be 'relu' or 'tanh', got %r" % activation)
+        super().__init__(hidden_size, num_layers, layout, dropout, bidirectional, input_size,
+                         i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
+                         h2h_bias_initializer, 'rnn_' + activation, dtype=dtype,
+                         use_sequence_length=use_sequence_length, **kwargs)
+
+
+class LSTM(_RNNLayer):
+    __doc__ = _LAYER_DOC.format(
+        summary='Multi-layer long short-term memory (Hochreiter & Schmidhuber 1997), gates [i, f, g, o].',
+        extra='', nstates='two (h, c)', name='LSTM', formula='mode lstm; ``projection_size`` '
+        'is not supported; ``state_clip_min/max/nan`` clip the cell state')
+
+    def __init__(self, hidden_size, num_layers=1, layout='TNC', dropout=0, bidirectional=False,
+                 input_size=0, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', projection_size=None,
+                 h2r_weight_initializer=None, state_clip_min=None, state_clip_max=None,
+                 state_clip_nan=False, dtype='float32', use_sequence_length=False, **kwargs):
+        super().__init__(hidden_size, num_layers, layout, dropout, bidirectional, input_size,
+                         i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
+                         h2h_bias_initializer, 'lstm', projection_size, h2r_weight_initializer,
+                         state_clip_min, state_clip_max, state_clip_nan, dtype,
+                         use_sequence_length, **kwargs)
+
+
+class GRU(_RNNLayer):
+    __doc__ = _LAYER_DOC.format(
+        summary='Multi-layer gated recurrent unit (Cho et al. 2014; cuDNN variant), gates [r, z, n].',
+        extra='', nstates='one', name='GRU',
+        formula='mode gru, ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``')
+
+    def __init__(self, hidden_size, num_layers=1, layout='TNC', dropout=0, bidirectional=False,
+                 input_size=0, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', dtype='float32',
+                 use_sequence_length=False, **kwargs):
+        super().__init__(hidden_size, num_layers, layout, dropout, bidirectional, input_size,
+                         i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer,
+                         h2h_bias_initializer, 'gru', dtype=dtype,
+                         use_sequence_length=use_sequence_length, **kwargs)

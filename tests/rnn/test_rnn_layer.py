@@ -1,0 +1,117 @@
+"""Tests of the fused Gluon layers rnn.RNN / LSTM / GRU against the operator, MXNet files and names."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd, rnn
+from minigluon.name import NameManager
+from minigluon.test_utils import assert_almost_equal, check_gradient
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'rnn')
+
+
+def test_lstm_layer_matches_mxnet_output_and_file():
+    f = np.load(os.path.join(FIXTURES, 'lstm_layer.npz'))
+    layer = rnn.LSTM(4, num_layers=2, layout='NTC', bidirectional=True, input_size=3)
+    layer.initialize()
+    layer.load_parameters(os.path.join(FIXTURES, 'lstm_layer.params'))
+    out = layer(nd.array(f['x']))
+    assert out.shape == (2, 5, 8)
+    assert_almost_equal(out, f['out'], rtol=1e-5, atol=1e-6)
+    layer.hybridize()
+    assert_almost_equal(layer(nd.array(f['x'])), f['out'], rtol=1e-5, atol=1e-6)
+
+
+def test_saved_keys_names_and_repr_match_mxnet(tmp_path):
+    with open(os.path.join(FIXTURES, 'gru_layer_keys.json')) as fh:
+        ref = json.load(fh)
+    with NameManager():
+        gru = rnn.GRU(3, num_layers=2, input_size=2)
+        lstm = rnn.LSTM(4, num_layers=2, layout='NTC', bidirectional=True, input_size=3)
+    assert list(gru._collect_params_with_prefix().keys()) == ref['saved_keys']
+    assert [k[len(gru.prefix):] for k in gru.collect_params().keys()] == ref['param_names']
+    assert gru.prefix == 'gru0_' and lstm.prefix == 'lstm0_'
+    assert repr(gru) == ref['repr_gru'] and repr(lstm) == ref['repr_lstm']
+    keys = lstm._collect_params_with_prefix()
+    assert '_unfused.1.r_cell.h2h_bias' in keys and '_unfused.0.l_cell.i2h_weight' in keys
+    assert repr(rnn.LSTM(4, dropout=0.5)) == 'LSTM(None -> 4, TNC, dropout=0.5)'
+    # round trip through save_parameters
+    gru.initialize()
+    path = str(tmp_path / 'gru.params')
+    gru.save_parameters(path)
+    other = rnn.GRU(3, num_layers=2, input_size=2)
+    other.load_parameters(path)
+    x = nd.array(np.random.randn(4, 2, 2))
+    assert_almost_equal(other(x), gru(x))
+
+
+def _manual(layer, x, states, mode, bidir):
+    """The layer's output computed by calling the fused operator directly on its parameters."""
+    names = ['%s%d_%s_%s' % (d, i, g, t) for t in ['weight', 'bias'] for i in range(layer._num_layers)
+             for d in ['l', 'r'][:2 if bidir else 1] for g in ['i2h', 'h2h']]
+    flat = nd.array(np.concatenate([getattr(layer, n).data().asnumpy().ravel() for n in names]))
+    return nd.RNN(x, flat, *states, state_size=layer._hidden_size, num_layers=layer._num_layers,
+                  bidirectional=bidir, mode=mode, state_outputs=True)
+
+
+@pytest.mark.parametrize('cls,mode', [(rnn.LSTM, 'lstm'), (rnn.GRU, 'gru'), (rnn.RNN, 'rnn_relu')])
+def test_layer_with_states_matches_operator(cls, mode):
+    layer = cls(5, num_layers=2, bidirectional=True)
+    layer.initialize()
+    x = nd.array(np.random.randn(6, 3, 4))
+    states = layer.begin_state(3)
+    assert len(states) == (2 if mode == 'lstm' else 1) and states[0].shape == (4, 3, 5)
+    states = [nd.array(np.random.randn(*s.shape)) for s in states]
+    out, new_states = layer(x, states)
+    ref = _manual(layer, x, states, mode, True)
+    assert_almost_equal(out, ref[0])
+    for got, want in zip(new_states, ref[1:]):
+        assert_almost_equal(got, want)
+    with pytest.raises(ValueError, match='Invalid recurrent state shape'):
+        layer(x, [nd.zeros((1, 3, 5))] * len(states))
+
+
+def test_ntc_layout_and_gradient_through_layer():
+    layer = rnn.GRU(3, layout='NTC', input_size=2)
+    layer.initialize()
+    x = np.random.randn(2, 4, 2)
+    tnc = rnn.GRU(3, input_size=2, params=layer.collect_params())
+    out = layer(nd.array(x))
+    assert_almost_equal(out, tnc(nd.array(x.transpose(1, 0, 2))).asnumpy().transpose(1, 0, 2))
+    layer.cast('float64')
+    check_gradient(lambda v: layer(v), [x])
+
+
+def test_training_updates_gradients_of_every_parameter():
+    layer = rnn.LSTM(3, num_layers=2, bidirectional=True, dropout=0.3)
+    layer.initialize()
+    x = nd.array(np.random.randn(4, 2, 5))
+    with autograd.record():
+        y = layer(x)
+    y.backward()
+    for name, p in layer.collect_params().items():
+        assert np.abs(p.grad().asnumpy()).sum() > 0, name
+
+
+def test_sequence_length_layer():
+    layer = rnn.LSTM(3, use_sequence_length=True, bidirectional=True)
+    layer.initialize()
+    x = nd.array(np.random.randn(5, 2, 4))
+    lengths = nd.array([5, 3])
+    out = layer(x, None, lengths)
+    assert np.all(out.asnumpy()[3:, 1] == 0)
+    short = layer(x[:3, 1:2], None, nd.array([3]))
+    assert_almost_equal(out[:3, 1:2], short, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match='layout'):
+        rnn.LSTM(3, layout='CTN')
+    with pytest.raises(NotImplementedError, match='projection'):
+        rnn.LSTM(3, projection_size=2)
+    layer = rnn.GRU(3)
+    layer.initialize()
+    with pytest.raises(ValueError, match='rank-3'):
+        layer(nd.ones((2, 3)))
