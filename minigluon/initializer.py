@@ -419,7 +419,15 @@ class Load:
             if self.default_init is None:
                 raise ValueError('Load: cannot initialize %s, it is not in the loaded params and no '
                                  'default_init was given' % name)
-            self.default_init(name, arr)
+            _apply(self.default_init, name, arr)
+
+
+def _apply(initializer, name, arr):
+    # The chosen initializer fills the array whatever the name's suffix (as Gluon does).
+    if isinstance(initializer, Initializer):
+        initializer(InitDesc(name, {'__init__': initializer}), arr)
+    else:
+        initializer(name, arr)
 
 
 class Mixed:
@@ -440,7 +448,7 @@ class Mixed:
     def __call__(self, name, arr):
         for prog, init in self.map:
             if prog.match(name):
-                init(name, arr)
+                _apply(init, name, arr)
                 return
         raise ValueError('Parameter name %s did not match any pattern. Consider adding a ".*" '
                          'pattern at the end with a default Initializer.' % name)

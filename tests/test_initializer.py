@@ -1,0 +1,137 @@
+"""Initializers: registry, dumps/create, distributions and their bounds, errors."""
+import json
+
+import numpy as np
+import pytest
+
+import minigluon.init as mginit
+from minigluon import initializer as init
+from minigluon import nd
+from minigluon.parameter import Parameter
+from minigluon.test_utils import assert_almost_equal
+
+
+def _run(initializer, shape, name='w_weight'):
+    arr = nd.zeros(shape)
+    initializer(init.InitDesc(name, {'__init__': initializer}), arr)
+    return arr.asnumpy()
+
+
+def test_alias_module():
+    assert mginit.Xavier is init.Xavier and mginit.create is init.create
+
+
+def test_create_from_names_and_dumps():
+    assert isinstance(init.create('zeros'), init.Zero)
+    assert isinstance(init.create('ones'), init.One)
+    x = init.Xavier(rnd_type='gaussian', factor_type='in', magnitude=2)
+    text = x.dumps()
+    assert json.loads(text) == ['xavier', {'rnd_type': 'gaussian', 'factor_type': 'in', 'magnitude': 2}]
+    y = init.create(text)
+    assert isinstance(y, init.Xavier) and y.rnd_type == 'gaussian' and y.magnitude == 2
+    assert init.Uniform().dumps() == '["uniform", {"scale": 0.07}]'
+    assert json.loads(init.MSRAPrelu().dumps()) == ['msraprelu', {'factor_type': 'avg', 'slope': 0.25}]
+    assert json.loads(init.Constant(nd.array([1, 2])).dumps()) == ['constant', {'value': [1.0, 2.0]}]
+    with pytest.raises(ValueError, match='unknown initializer'):
+        init.create('nope')
+    with pytest.raises(TypeError):
+        init.create(3)
+
+
+def test_constant_zero_one():
+    assert (_run(init.Zero(), (2, 3)) == 0).all()
+    assert (_run(init.One(), (2, 3)) == 1).all()
+    assert (_run(init.Constant(2.5), (2, 3)) == 2.5).all()
+    assert_almost_equal(_run(init.Constant([1, 2, 3]), (2, 3)), np.tile([1, 2, 3], (2, 1)))
+
+
+def test_uniform_and_normal_statistics():
+    vals = _run(init.Uniform(0.5), (200, 50))
+    assert np.abs(vals).max() <= 0.5 and abs(vals.mean()) < 0.02
+    assert abs(vals.std() - 0.5 / np.sqrt(3)) < 0.01
+    vals = _run(init.Normal(0.2), (200, 50))
+    assert abs(vals.std() - 0.2) < 0.01 and abs(vals.mean()) < 0.01
+
+
+@pytest.mark.parametrize('factor_type', ['avg', 'in', 'out'])
+def test_xavier_scale(factor_type):
+    shape = (64, 32, 3, 3)
+    fan_in, fan_out = 32 * 9, 64 * 9
+    factor = {'avg': (fan_in + fan_out) / 2, 'in': fan_in, 'out': fan_out}[factor_type]
+    scale = np.sqrt(3 / factor)
+    vals = _run(init.Xavier(factor_type=factor_type), shape)
+    assert np.abs(vals).max() <= scale and np.abs(vals).max() > 0.95 * scale
+    vals = _run(init.Xavier(rnd_type='gaussian', factor_type=factor_type, magnitude=2), shape)
+    assert abs(vals.std() - np.sqrt(2 / factor)) < 0.05 * np.sqrt(2 / factor)
+
+
+def test_xavier_rejects_vector_and_bad_args():
+    with pytest.raises(ValueError, match='Xavier initializer cannot be applied to vector w_weight'):
+        _run(init.Xavier(), (5,))
+    with pytest.raises(ValueError, match='rnd_type'):
+        init.Xavier(rnd_type='cauchy')
+    with pytest.raises(ValueError, match='factor_type'):
+        init.Xavier(factor_type='sum')
+
+
+def test_msraprelu():
+    shape = (100, 50)
+    vals = _run(init.MSRAPrelu(), shape)
+    expected = np.sqrt(2 / (1 + 0.25 ** 2) / 75)
+    assert abs(vals.std() - expected) < 0.05 * expected
+
+
+def test_orthogonal():
+    vals = _run(init.Orthogonal(scale=1.0), (4, 6))
+    assert_almost_equal(vals @ vals.T, np.eye(4), atol=1e-5, rtol=1e-5)
+    vals = _run(init.Orthogonal(scale=2.0, rand_type='normal'), (6, 4))
+    assert_almost_equal(vals.T @ vals, 4 * np.eye(4), atol=1e-4, rtol=1e-4)
+
+
+def test_lstm_bias_and_bilinear():
+    vals = _run(init.LSTMBias(forget_bias=2.0), (8,))
+    assert_almost_equal(vals, np.array([0, 0, 2, 2, 0, 0, 0, 0.0]))
+    k = _run(init.Bilinear(), (1, 1, 4, 4))[0, 0]
+    assert_almost_equal(k, np.outer([0.25, 0.75, 0.75, 0.25], [0.25, 0.75, 0.75, 0.25]))
+
+
+def test_name_dispatch_without_init_attr():
+    base = init.Uniform()
+    arr = nd.ones((3,))
+    base(init.InitDesc('fc_bias'), arr)
+    assert (arr.asnumpy() == 0).all()
+    base(init.InitDesc('bn_gamma'), arr)
+    assert (arr.asnumpy() == 1).all()
+    base(init.InitDesc('bn_running_var'), arr)
+    assert (arr.asnumpy() == 1).all()
+    with pytest.raises(ValueError, match='Unknown initialization pattern'):
+        base(init.InitDesc('mystery'), arr)
+
+
+def test_mixed_and_load():
+    mixed = init.Mixed(['.*bias', '.*'], [init.Zero(), init.One()])
+    a, b = nd.ones((2,)), nd.zeros((2,))
+    mixed('x_bias', a)
+    mixed('x_weight', b)
+    assert (a.asnumpy() == 0).all() and (b.asnumpy() == 1).all()
+    with pytest.raises(ValueError, match='did not match any pattern'):
+        init.Mixed(['a.*'], [init.Zero()])('b', a)
+    loader = init.Load({'arg:w': nd.array([5.0, 6.0])}, default_init=init.Zero())
+    loader('w', a)
+    loader('other', b)
+    assert_almost_equal(a, np.array([5.0, 6.0]))
+    assert (b.asnumpy() == 0).all()
+    with pytest.raises(ValueError, match='shape mismatch'):
+        loader('w', nd.zeros((3,)))
+    p = Parameter('p_weight', shape=(2,))
+    p.initialize(init=init.Mixed(['.*'], [init.Constant(4.0)]))
+    assert (p.data().asnumpy() == 4).all()
+
+
+def test_seeded_reproducibility():
+    from minigluon import random as mg_random
+    mg_random.seed(7)
+    a = _run(init.Uniform(), (3, 3))
+    mg_random.seed(7)
+    b = _run(init.Uniform(), (3, 3))
+    assert_almost_equal(a, b, rtol=0, atol=0)
