@@ -1,0 +1,221 @@
+"""Tests of minigluon.ops.conv: NumPy references, numerical gradients, MXNet 1.9.1 golden files."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd
+from minigluon.ops.registry import get_op
+from minigluon.test_utils import assert_almost_equal, check_gradient
+
+FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'nn')
+with open(os.path.join(FIX, 'cases.json')) as _f:
+    CASES = json.load(_f)['cases']
+OPS = ('Convolution', 'Deconvolution', 'Pooling', 'UpSampling')
+
+
+def run_golden(case, rtol=1e-4, atol=1e-5):
+    """Replay one MXNet golden case: outputs, input gradients, moving statistics."""
+    d = np.load(os.path.join(FIX, case['name'] + '.npz'))
+    arrays = [nd.array(d['in%d' % i], dtype=d['in%d' % i].dtype) for i in range(case['n_inputs'])]
+    for i in case['wrt']:
+        arrays[i].attach_grad()
+    with autograd.record(train_mode=case['train']):
+        outs = getattr(nd, case['op'])(*arrays, **case['attrs'])
+    outs = outs if isinstance(outs, list) else [outs]
+    assert len(outs) == case['n_outputs']
+    for i, o in enumerate(outs):
+        assert_almost_equal(o, d['out%d' % i], rtol=rtol, atol=atol, names=('minigluon', 'mxnet'))
+    outs[0].backward(nd.array(d['head']))
+    for i in case['wrt']:
+        assert_almost_equal(arrays[i].grad, d['grad%d' % i], rtol=rtol, atol=atol,
+                            names=('minigluon grad%d' % i, 'mxnet'))
+    return d, arrays
+
+
+@pytest.mark.parametrize('case', [c for c in CASES if c['op'] in OPS], ids=lambda c: c['name'])
+def test_mxnet_golden(case):
+    run_golden(case)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Convolution and Deconvolution
+
+def conv_ref(x, w, b, stride, pad, dil, groups):
+    """Direct loop-over-output-positions convolution (the textbook definition)."""
+    n, c = x.shape[:2]
+    f, k = w.shape[0], w.shape[2:]
+    xpad = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad])
+    out_sp = [(s + 2 * p - d * (kk - 1) - 1) // st + 1
+              for s, p, d, kk, st in zip(x.shape[2:], pad, dil, k, stride)]
+    out = np.zeros((n, f) + tuple(out_sp))
+    cg, fg = c // groups, f // groups
+    for o in np.ndindex(*out_sp):
+        sl = tuple(slice(oi * st, oi * st + d * (kk - 1) + 1, d) for oi, st, d, kk in zip(o, stride, dil, k))
+        patch = xpad[(slice(None), slice(None)) + sl]
+        for g in range(groups):
+            pg = patch[:, g * cg:(g + 1) * cg].reshape(n, -1)
+            out[(slice(None), slice(g * fg, (g + 1) * fg)) + o] = pg @ w[g * fg:(g + 1) * fg].reshape(fg, -1).T
+    return out + b.reshape((1, f) + (1,) * len(k))
+
+
+CONV = [  # data shape, kernel, stride, pad, dilate, groups, filters
+    ((2, 4, 7, 6), (3, 3), (2, 1), (1, 0), (1, 2), 2, 6),
+    ((2, 3, 9), (3,), (2,), (1,), (2,), 1, 4),
+    ((1, 2, 5, 4, 6), (2, 3, 2), (1, 2, 1), (1, 1, 0), (1, 1, 2), 2, 2),
+    ((3, 3, 5, 5), (1, 1), (1, 1), (0, 0), (1, 1), 3, 3),
+]
+
+
+@pytest.mark.parametrize('shape,k,st,pd,dl,g,f', CONV)
+def test_convolution_forward_and_gradient(shape, k, st, pd, dl, g, f):
+    rng = np.random.RandomState(0)
+    x, w, b = rng.randn(*shape), rng.randn(f, shape[1] // g, *k), rng.randn(f)
+    kw = dict(kernel=k, stride=st, pad=pd, dilate=dl, num_group=g, num_filter=f)
+    out = nd.Convolution(nd.array(x, dtype='float64'), nd.array(w, dtype='float64'),
+                         nd.array(b, dtype='float64'), **kw)
+    assert_almost_equal(out, conv_ref(x, w, b, st, pd, dl, g), rtol=1e-10, atol=1e-10)
+    check_gradient(lambda a, ww, bb: nd.Convolution(a, ww, bb, **kw), [x, w, b])
+
+
+@pytest.mark.parametrize('shape,k,st,pd,dl,g,f', CONV)
+def test_deconvolution_is_the_adjoint_of_convolution(shape, k, st, pd, dl, g, f):
+    """<conv(x), y> == <x, deconv(y)> for the same weight, and deconv's gradient is right."""
+    rng = np.random.RandomState(1)
+    x, w = rng.randn(*shape), rng.randn(f, shape[1] // g, *k)
+    kw = dict(kernel=k, stride=st, pad=pd, dilate=dl, num_group=g)
+    y_conv = nd.Convolution(nd.array(x, dtype='float64'), nd.array(w, dtype='float64'), num_filter=f,
+                            no_bias=True, **kw).asnumpy()
+    y = rng.randn(*y_conv.shape)
+    # Deconvolution's output must recover x's spatial size: choose adj accordingly.
+    adj = tuple(s + 2 * p - d * (kk - 1) - 1 - (o - 1) * t
+                for s, p, d, kk, o, t in zip(shape[2:], pd, dl, k, y.shape[2:], st))
+    back = nd.Deconvolution(nd.array(y, dtype='float64'), nd.array(w, dtype='float64'),
+                            num_filter=shape[1], adj=adj, **kw).asnumpy()
+    assert back.shape == x.shape
+    assert np.isclose((y_conv * y).sum(), (x * back).sum(), rtol=1e-10)
+    check_gradient(lambda a, ww, bb: nd.Deconvolution(a, ww, bb, num_filter=shape[1], adj=adj,
+                                                      no_bias=False, **kw),
+                   [y, w, rng.randn(shape[1])])
+
+
+def test_convolution_infer_shape_and_defaults():
+    op = get_op('Convolution')(kernel=(3, 3), num_filter=8, num_group=2, stride=(2, 2))
+    ins, outs = op.infer_shape([(4, 6, 11, 9), None, None])
+    assert ins == [(4, 6, 11, 9), (8, 3, 3, 3), (8,)]
+    assert outs == [(4, 8, 5, 4)]
+    assert op.list_arguments() == ['data', 'weight', 'bias']
+    de = get_op('Deconvolution')(kernel=(4, 4), num_filter=6, num_group=3, stride=(2, 2), pad=(1, 1))
+    assert de.list_arguments() == ['data', 'weight']          # no_bias defaults to True
+    assert de.infer_shape([(1, 3, 5, 5), None])[0][1] == (3, 2, 4, 4)
+    assert de.infer_shape([(1, 3, 5, 5), None])[1] == [(1, 6, 10, 10)]
+    assert list(get_op('Convolution').attrs)[:5] == ['kernel', 'stride', 'dilate', 'pad', 'num_filter']
+
+
+def test_convolution_errors_name_the_problem():
+    x = nd.ones((1, 4, 5, 5))
+    with pytest.raises(ValueError, match=r'Convolution: weight must have shape \(2, 4, 3, 3\)'):
+        nd.Convolution(x, nd.ones((2, 3, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2)
+    with pytest.raises(ValueError, match='4 dimensions'):
+        nd.Convolution(nd.ones((4, 5, 5)), nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2)
+    with pytest.raises(ValueError, match='num_group'):
+        nd.Convolution(x, nd.ones((3, 2, 3, 3)), nd.ones(3), kernel=(3, 3), num_filter=3, num_group=2)
+    with pytest.raises(ValueError, match='stride'):
+        nd.Convolution(x, nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), stride=(1, 1, 1), num_filter=2)
+    with pytest.raises(NotImplementedError, match='NHWC'):
+        nd.Convolution(x, nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2, layout='NHWC')
+    with pytest.raises(ValueError, match='smaller than the dilated kernel'):
+        nd.Convolution(nd.ones((1, 4, 2, 2)), nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2)
+
+
+def test_convolution_float16_stays_finite():
+    x = nd.array(np.random.uniform(-1, 1, (1, 2, 6, 6)), dtype='float16')
+    w = nd.array(np.random.uniform(-1, 1, (3, 2, 3, 3)), dtype='float16')
+    out = nd.Convolution(x, w, num_filter=3, kernel=(3, 3), no_bias=True)
+    assert out.dtype == np.float16 and np.isfinite(out.asnumpy()).all()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pooling
+
+def pool_ref(x, k, s, p, kind, convention='valid', include_pad=True):
+    """Loop reference for 2-D pooling following MXNet's window and divisor rules."""
+    n, c, h, w = x.shape
+    size = [h, w]
+    if convention == 'full':
+        out = [int(np.ceil((size[i] + 2 * p[i] - k[i]) / s[i])) + 1 for i in range(2)]
+    else:
+        out = [(size[i] + 2 * p[i] - k[i]) // s[i] + 1 for i in range(2)]
+    res = np.zeros((n, c) + tuple(out))
+    for i in range(out[0]):
+        for j in range(out[1]):
+            hs, ws = i * s[0] - p[0], j * s[1] - p[1]
+            he, we = min(hs + k[0], h + p[0]), min(ws + k[1], w + p[1])
+            full_count = (he - hs) * (we - ws)
+            hs0, ws0, he0, we0 = max(hs, 0), max(ws, 0), min(he, h), min(we, w)
+            win = x[:, :, hs0:he0, ws0:we0]
+            if kind == 'max':
+                res[:, :, i, j] = win.max(axis=(2, 3))
+            elif kind == 'sum':
+                res[:, :, i, j] = win.sum(axis=(2, 3))
+            else:
+                res[:, :, i, j] = win.sum(axis=(2, 3)) / (full_count if include_pad else win[0, 0].size)
+    return res
+
+
+@pytest.mark.parametrize('kind', ['max', 'avg', 'sum'])
+@pytest.mark.parametrize('convention', ['valid', 'full'])
+@pytest.mark.parametrize('include_pad', [True, False])
+@pytest.mark.parametrize('k,s,p', [((3, 3), (2, 2), (1, 1)), ((2, 3), (2, 1), (0, 1)), ((3, 2), (3, 2), (1, 0))])
+def test_pooling_2d_against_loop_reference(kind, convention, include_pad, k, s, p):
+    x = np.random.RandomState(3).randn(2, 2, 7, 8)
+    out = nd.Pooling(nd.array(x, dtype='float64'), kernel=k, stride=s, pad=p, pool_type=kind,
+                     pooling_convention=convention, count_include_pad=include_pad)
+    assert_almost_equal(out, pool_ref(x, k, s, p, kind, convention, include_pad), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize('kind', ['max', 'avg', 'sum', 'lp'])
+@pytest.mark.parametrize('shape,kw', [
+    ((2, 2, 9), dict(kernel=(3,), stride=(2,), pad=(1,))),
+    ((1, 2, 5, 6), dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1), pooling_convention='full')),
+    ((1, 1, 4, 5, 4), dict(kernel=(2, 2, 3), stride=(1, 2, 1))),
+    ((2, 3, 5, 4), dict(global_pool=True)),
+    ((1, 2, 7), dict(kernel=(3,), stride=(2,), pooling_convention='same')),
+])
+def test_pooling_gradient(kind, shape, kw):
+    x = np.random.RandomState(4).uniform(0.5, 2.0, shape)   # distinct values: no max ties
+    check_gradient(lambda a: nd.Pooling(a, pool_type=kind, p_value=2, **kw), [x])
+
+
+def test_pooling_same_convention_shape_and_errors():
+    out = nd.Pooling(nd.ones((1, 1, 7)), kernel=(3,), stride=(2,), pooling_convention='same')
+    assert out.shape == (1, 1, 4)
+    with pytest.raises(ValueError, match='kernel'):
+        nd.Pooling(nd.ones((1, 1, 4, 4)), kernel=(5, 5))
+    with pytest.raises(ValueError, match='spatial'):
+        nd.Pooling(nd.ones((1, 1, 4, 4)), kernel=(2,))
+    with pytest.raises(ValueError, match='pool_type'):
+        nd.Pooling(nd.ones((1, 1, 4, 4)), kernel=(2, 2), pool_type='median')
+
+
+# ---------------------------------------------------------------------------------------------------
+# UpSampling
+
+def test_upsampling_nearest_sum_and_concat():
+    rng = np.random.RandomState(5)
+    a, b = rng.randn(1, 2, 2, 3), rng.randn(1, 2, 4, 6)
+    up = nd.UpSampling(nd.array(a), nd.array(b), scale=4, sample_type='nearest', multi_input_mode='sum')
+    ref = a.repeat(4, 2).repeat(4, 3) + b.repeat(2, 2).repeat(2, 3)
+    assert_almost_equal(up, ref.astype(np.float32))
+    check_gradient(lambda x, y: nd.UpSampling(x, y, scale=2, sample_type='nearest'), [a, b])
+
+
+def test_upsampling_bilinear_matches_grouped_deconvolution():
+    rng = np.random.RandomState(6)
+    x, w = rng.randn(1, 3, 3, 4), rng.randn(3, 1, 4, 4)
+    up = nd.UpSampling(nd.array(x), nd.array(w), scale=2, sample_type='bilinear', num_filter=3)
+    ref = nd.Deconvolution(nd.array(x), nd.array(w), kernel=(4, 4), stride=(2, 2), pad=(1, 1),
+                           num_filter=3, num_group=3)
+    assert up.shape == (1, 3, 6, 8)
+    assert_almost_equal(up, ref)
