@@ -213,11 +213,15 @@ class ArgMin(_ArgReduce):
 
 @register
 class ArgMaxChannel(Op):
-    """Indices of the maxima along the last axis (float output)."""
+    """Indices of the maxima along axis 1, the channel axis (float output).
+
+    MXNet's documentation says "the last axis", which is the same for its 2-D examples; for
+    higher ranks its implementation (and minigluon) reduces axis 1.
+    """
 
     name = 'argmax_channel'
     differentiable = False
 
     def forward(self, xp, data):
         dtype = data.dtype if data.dtype.kind == 'f' else np.float32
-        return xp.argmax(data, axis=-1).astype(dtype)
+        return xp.argmax(data, axis=1 if data.ndim > 1 else 0).astype(dtype)
