@@ -16,7 +16,6 @@ def test_parameter_basics():
     assert len(p.list_data()) == 2 and len(p.list_grad()) == 2
     assert p.data(cpu(1)).context == cpu(1)
     assert p.data(cpu(0)).shape == (10, 10)
-    assert p.var() is not None if _has_symbol() else True
     assert p.list_ctx() == [cpu(0), cpu(1)]
     assert_almost_equal(p.data(cpu(0)), p.data(cpu(1)))
     # Xavier(magnitude 3, avg): uniform on +-sqrt(3 / 10)
@@ -26,12 +25,14 @@ def test_parameter_basics():
     assert p.list_ctx() == [cpu(1), cpu(2)]
 
 
-def _has_symbol():
-    try:
-        from minigluon import symbol
-        return hasattr(symbol, 'var')
-    except ImportError:
-        return False
+def test_var_attributes():
+    p = Parameter('fc_weight', shape=(3, 0), lr_mult=2.0, init=init.Xavier(magnitude=2))
+    v = p.var()
+    assert v is p.var() and v.name == 'fc_weight'
+    assert v.attr('__shape__') == '(3, 0)'
+    assert v.attr('__lr_mult__') == '2.0' and v.attr('__dtype__') == '0'
+    assert v.attr('__init__') == init.Xavier(magnitude=2).dumps()
+    assert Parameter('b', shape=(2,), init='zeros').var().attr('__init__') == 'zeros'
 
 
 def test_parameter_repr_and_shape():

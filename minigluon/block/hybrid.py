@@ -111,8 +111,12 @@ class HybridBlock(Block):
         """Turn graph caching on (or off with ``active=False``) for this block and its descendants.
 
         ``static_alloc``, ``static_shape``, ``inline_limit`` and the bulk sizes are stored for
-        compatibility (minigluon's executor has no memory planner). Hooks of a hybridized block do not
-        fire when it runs inside a hybridized parent; a warning says so.
+        compatibility (minigluon's executor has no memory planner).
+
+        Hooks: the hooks of the block that is called still run around every call (hybridized or
+        not). Hooks of its descendants run only while the graph is traced (first call per argument
+        structure, with Symbol inputs and outputs), never for cached calls; hybridizing a block
+        that has hooks warns about this. ``HookHandle.detach()`` works at any time.
         """
         self._backend = backend
         self._backend_opts = kwargs if backend is not None else {}

@@ -40,6 +40,7 @@ def _forward_backward(net, x):
     return y.asnumpy(), x.grad.asnumpy(), grads
 
 
+@pytest.mark.filterwarnings('ignore:Parameter model0_hidden is not used')
 def test_hybridized_matches_eager_forward_and_backward(fresh_names):
     net = Model()
     net.initialize()
