@@ -210,7 +210,83 @@ def gen_trainer():
     np.savez_compressed(os.path.join(OUT, 'trainer.npz'), **d)
 
 
-SECTIONS = {'trainer': gen_trainer, 'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler, 'metric': gen_metric,
+# (class name, args, kwargs, input shape, train mode); inputs are float32 normal(0, 1) unless noted
+LAYER_CASES = [
+    ('Dense', [4], {'in_units': 5}, (2, 5), False),
+    ('Dense', [3], {'activation': 'tanh'}, (2, 2, 3), False),
+    ('Dense', [3], {'flatten': False, 'use_bias': False}, (2, 4, 5), False),
+    ('Conv1D', [3, 3], {'strides': 2, 'padding': 1}, (2, 2, 9), False),
+    ('Conv2D', [4, (3, 2)], {'strides': (2, 1), 'padding': (1, 0), 'dilation': (1, 2),
+                             'activation': 'relu'}, (2, 3, 7, 8), False),
+    ('Conv2D', [4, 3], {'groups': 2, 'use_bias': False}, (1, 4, 6, 6), False),
+    ('Conv3D', [2, 2], {}, (1, 2, 4, 4, 3), False),
+    ('Conv1DTranspose', [3, 3], {'strides': 2, 'output_padding': 1}, (2, 2, 5), False),
+    ('Conv2DTranspose', [2, 3], {'strides': 2, 'padding': 1}, (1, 3, 4, 4), False),
+    ('Conv3DTranspose', [2, 2], {'strides': 2}, (1, 2, 2, 2, 2), False),
+    ('MaxPool2D', [3, 2], {'padding': 1, 'ceil_mode': True}, (1, 2, 7, 7), False),
+    ('AvgPool2D', [2], {'padding': 1, 'count_include_pad': False}, (1, 2, 5, 5), False),
+    ('MaxPool1D', [], {}, (2, 3, 8), False),
+    ('AvgPool3D', [2], {}, (1, 1, 4, 4, 4), False),
+    ('GlobalAvgPool2D', [], {}, (2, 3, 4, 5), False),
+    ('GlobalMaxPool1D', [], {}, (2, 3, 6), False),
+    ('GlobalMaxPool3D', [], {}, (1, 2, 3, 3, 3), False),
+    ('BatchNorm', [], {}, (2, 3, 4), False),
+    ('BatchNorm', [], {'scale': False, 'momentum': 0.8}, (4, 3, 2), True),
+    ('LayerNorm', [], {}, (2, 3, 5), False),
+    ('InstanceNorm', [], {'scale': True}, (2, 3, 5), False),
+    ('GroupNorm', [], {'num_groups': 2}, (2, 4, 3, 3), False),
+    ('Embedding', [10, 4], {}, (2, 3), False),
+    ('Flatten', [], {}, (2, 3, 4), False),
+    ('Activation', ['softrelu'], {}, (2, 5), False),
+    ('LeakyReLU', [0.1], {}, (2, 5), False),
+    ('PReLU', [], {'in_channels': 3}, (2, 3, 4), False),
+    ('ELU', [], {'alpha': 0.5}, (2, 5), False),
+    ('SELU', [], {}, (2, 5), False),
+    ('GELU', [], {}, (2, 5), False),
+    ('Swish', [], {'beta': 2.0}, (2, 5), False),
+    ('ReflectionPad2D', [2], {}, (1, 2, 4, 5), False),
+]
+
+
+def gen_layers():
+    """Each layer's params (seeded), input, output, parameter names/shapes and repr."""
+    from mxnet import autograd
+    from mxnet.gluon import nn
+    rng = np.random.RandomState(11)
+    arrays, meta = {}, []
+    for i, (cls, args, kw, shape, train) in enumerate(LAYER_CASES):
+        with mx.name.NameManager():
+            net = getattr(nn, cls)(*args, **kw)
+        if cls == 'Embedding':
+            x = rng.randint(0, 10, size=shape).astype(np.float32)
+        else:
+            x = rng.normal(size=shape).astype(np.float32)
+        repr_before = repr(net)
+        net.initialize()
+        net(mx.nd.array(x))
+        for name, p in net.collect_params().items():
+            if name.endswith('running_var'):
+                val = rng.uniform(0.5, 1.5, size=p.shape)
+            else:
+                val = rng.normal(scale=0.5, size=p.shape)
+            p.set_data(mx.nd.array(val))
+            arrays['%d_p_%s' % (i, name)] = val.astype(np.float32)
+        if train:
+            with autograd.record():
+                y = net(mx.nd.array(x))
+        else:
+            y = net(mx.nd.array(x))
+        arrays['%d_in' % i] = x
+        arrays['%d_out' % i] = y.asnumpy()
+        meta.append({'cls': cls, 'args': args, 'kwargs': kw, 'train': train, 'repr_before': repr_before,
+                     'repr_after': repr(net),
+                     'params': [[n, list(p.shape)] for n, p in net.collect_params().items()]})
+    np.savez_compressed(os.path.join(OUT, 'layers.npz'), **arrays)
+    with open(os.path.join(OUT, 'layers.json'), 'w') as f:
+        json.dump(meta, f, indent=1)
+
+
+SECTIONS = {'layers': gen_layers, 'trainer': gen_trainer, 'optimizer': gen_optimizer, 'lr_scheduler': gen_lr_scheduler, 'metric': gen_metric,
             'data': gen_data}
 
 if __name__ == '__main__':
