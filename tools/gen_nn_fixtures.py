@@ -125,7 +125,9 @@ def run(name, op, attrs, inputs, wrt, train):
         outs = getattr(mx.nd, op)(*arrays, **attrs)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     head = rng.uniform(-1, 1, outs[0].shape).astype(np.float32)
-    outs[0].backward(mx.nd.array(head))
+    # backward in the same mode as forward: MXNet's BatchNorm backward otherwise applies the
+    # batch-statistics formula to the moving statistics (not the gradient of the eval forward).
+    outs[0].backward(mx.nd.array(head), train_mode=train)
     data = {'in%d' % i: a for i, a in enumerate(inputs)}
     data.update({'out%d' % i: o.asnumpy() for i, o in enumerate(outs)})
     data.update({'grad%d' % i: arrays[i].grad.asnumpy() for i in wrt})

@@ -53,6 +53,10 @@ class BatchNorm(Op):
     gamma = 1 and gives gamma a zero gradient. Outputs ``(out, mean, inv_std)``; the last two,
     per channel, are visible only with ``output_mean_var``: as in MXNet they are the batch (or
     moving) mean and ``1 / sqrt(var + eps)``.
+
+    Backward differentiates what forward computed (batch or moving statistics). MXNet instead
+    picks the formula from the backward's ``train_mode``, so an eval-mode forward followed by a
+    default ``backward()`` gives a different data gradient there.
     """
 
     name = 'BatchNorm'
