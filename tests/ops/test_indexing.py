@@ -1,0 +1,136 @@
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd
+from minigluon.test_utils import assert_almost_equal, check_gradient
+from ops_golden import check_case, load_cases
+
+
+@pytest.mark.parametrize('case', load_cases('indexing'))
+def test_mxnet_golden(case):
+    check_case(case)
+
+
+A = np.random.RandomState(0).uniform(-1, 1, (4, 5))
+
+
+@pytest.mark.parametrize('mode', ['clip', 'wrap'])
+@pytest.mark.parametrize('axis', [0, 1, -1])
+def test_take_forward_and_gradient_with_repeats(mode, axis):
+    idx = np.array([[0, 3], [3, 7]], dtype='float64')
+    n = A.shape[axis]
+    ref_idx = np.clip(idx.astype(int), 0, n - 1) if mode == 'clip' else idx.astype(int) % n
+    out = nd.take(nd.array(A, dtype='float64'), nd.array(idx), axis=axis, mode=mode)
+    assert_almost_equal(out, np.take(A, ref_idx, axis=axis), rtol=0, atol=0)
+    check_gradient(lambda a, i: nd.take(a, i, axis=axis, mode=mode), [A, idx], wrt=[0])
+
+
+def test_take_raise_mode():
+    with pytest.raises(IndexError, match="mode='raise'"):
+        nd.take(nd.array(A), nd.array([5.]), mode='raise')
+    assert nd.take(nd.array(A), nd.array([3.]), mode='raise').shape == (1, 5)
+
+
+@pytest.mark.parametrize('axis,keepdims', [(-1, False), (0, True), (1, True)])
+def test_pick_forward_and_gradient(axis, keepdims):
+    n = A.shape[axis]
+    other = A.shape[1 - axis % 2]
+    idx = np.arange(other) % n
+    out = nd.pick(nd.array(A, dtype='float64'), nd.array(idx), axis=axis, keepdims=keepdims)
+    want = np.take_along_axis(A, np.expand_dims(idx, axis % 2), axis)
+    assert_almost_equal(out, want if keepdims else want.squeeze(axis), rtol=0, atol=0)
+    check_gradient(lambda a, i: nd.pick(a, i, axis=axis, keepdims=keepdims), [A, idx], wrt=[0])
+
+
+def test_one_hot_and_where():
+    oh = nd.one_hot(nd.array([0, 2, 1]), depth=3, dtype='int32')
+    assert oh.dtype == np.int32 and oh.asnumpy().tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    c = (A > 0).astype('float64')
+    out = nd.where(nd.array(c), nd.array(A), nd.array(-A))
+    assert_almost_equal(out, np.abs(A).astype('f'))
+    check_gradient(lambda x, y: nd.where(nd.array(c, dtype='float64'), x, y), [A, A * 2])
+    check_gradient(lambda x, y: nd.where(nd.array([1., 0., 0., 1.]), x, y), [A, A + 1])
+    with pytest.raises(ValueError, match='condition'):
+        nd.where(nd.ones((3,)), nd.ones((4, 5)), nd.ones((4, 5)))
+
+
+def test_gather_nd_and_batch_take():
+    idx = np.array([[0, 3, 3], [1, 4, 4]])
+    out = nd.gather_nd(nd.array(A), nd.array(idx))
+    assert_almost_equal(out, A[idx[0], idx[1]].astype('f'))
+    check_gradient(lambda a, i: nd.gather_nd(a, i), [A, idx.astype('float64')], wrt=[0])
+    bt = nd.batch_take(nd.array(A), nd.array([0, 1, 2, 3], dtype='int32'))
+    assert_almost_equal(bt, A[np.arange(4), [0, 1, 2, 3]].astype('f'))
+    check_gradient(lambda a, i: nd.batch_take(a, i), [A, np.array([4, 0, 1, 1])], wrt=[0])
+
+
+@pytest.mark.parametrize('ascend', [True, False])
+def test_sort_argsort_topk_against_numpy(ascend):
+    order = np.argsort(A if ascend else -A, axis=1, kind='stable')
+    assert_almost_equal(nd.argsort(nd.array(A), is_ascend=ascend), order.astype('f'))
+    assert_almost_equal(nd.sort(nd.array(A), is_ascend=ascend), np.take_along_axis(A, order, 1)
+                        .astype('f'))
+    vals, idx = nd.topk(nd.array(A), k=3, ret_typ='both', is_ascend=ascend)
+    assert_almost_equal(idx, order[:, :3].astype('f'))
+    assert_almost_equal(vals, np.take_along_axis(A, order[:, :3], 1).astype('f'))
+    check_gradient(lambda a: nd.sort(a, axis=0, is_ascend=ascend), [A])
+    check_gradient(lambda a: nd.topk(a, k=2, ret_typ='value', is_ascend=ascend), [A])
+    check_gradient(lambda a: nd.topk(a, k=2, ret_typ='both', is_ascend=ascend)[0], [A])
+
+
+def test_topk_mask_and_indices_have_zero_gradient():
+    x = nd.array(A)
+    x.attach_grad()
+    with autograd.record():
+        y = nd.topk(x, k=2, ret_typ='mask') * x
+    y.backward()
+    assert_almost_equal(x.grad, nd.topk(nd.array(A), k=2, ret_typ='mask'))
+    assert nd.topk(x, k=0).shape == (4, 5)       # k < 1 sorts the whole axis
+    with pytest.raises(ValueError, match='k=9'):
+        nd.topk(x, k=9)
+
+
+def _seq_ref(data, lens, op, value=0.0):
+    out = data.copy()
+    for n, length in enumerate(lens):
+        if op == 'mask':
+            out[length:, n] = value
+        elif op == 'reverse':
+            out[:length, n] = data[:length, n][::-1]
+    if op == 'last':
+        return np.stack([data[length - 1, n] for n, length in enumerate(lens)])
+    return out
+
+
+@pytest.mark.parametrize('op,name', [('mask', 'SequenceMask'), ('last', 'SequenceLast'),
+                                     ('reverse', 'SequenceReverse')])
+@pytest.mark.parametrize('axis', [0, 1])
+def test_sequence_ops_forward_and_gradient(op, name, axis):
+    data = np.random.rand(5, 3, 2)      # time-major reference
+    lens = np.array([2, 5, 1])
+    fn = getattr(nd, name)
+    kw = {'use_sequence_length': True, 'axis': axis}
+    if name == 'SequenceMask':
+        kw['value'] = -2.0
+    inp = data if axis == 0 else data.swapaxes(0, 1)
+    out = fn(nd.array(inp, dtype='float64'), nd.array(lens), **kw).asnumpy()
+    want = _seq_ref(data, lens, op, -2.0)
+    if axis == 1 and op != 'last':
+        want = want.swapaxes(0, 1)
+    assert_almost_equal(out, want, rtol=0, atol=0)
+    check_gradient(lambda d, s: fn(d, s, **kw), [inp, lens.astype('float64')], wrt=[0])
+    # without lengths: whole sequences
+    full = fn(nd.array(inp), axis=axis).asnumpy()
+    assert_almost_equal(full, _seq_ref(data, [5, 5, 5], op).astype('f')
+                        if axis == 0 or op == 'last' else
+                        _seq_ref(data, [5, 5, 5], op).swapaxes(0, 1).astype('f'))
+
+
+def test_sequence_ops_argument_checks():
+    x = nd.ones((4, 3))
+    with pytest.raises(TypeError, match='SequenceMask'):
+        nd.SequenceMask(x, nd.ones((3,)))        # lengths given but use_sequence_length=False
+    with pytest.raises(ValueError, match='sequence_length must have shape'):
+        nd.SequenceLast(x, nd.ones((2,)), use_sequence_length=True)
+    with pytest.raises(ValueError, match='axis'):
+        nd.SequenceReverse(x, axis=2)
