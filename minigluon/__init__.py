@@ -1,14 +1,32 @@
 """minigluon: a small deep learning framework that speaks MXNet 1.x Gluon, on NumPy or CuPy.
 
-``import minigluon as mx`` gives the layout of MXNet 1.x: ``mx.nd``, ``mx.autograd``, ``mx.gluon``...
+``import minigluon as mx`` gives the layout of MXNet 1.x: ``mx.nd``, ``mx.sym``, ``mx.autograd``,
+``mx.gluon``, ``mx.init``, ``mx.optimizer``, ``mx.metric``... (see the README's porting guide).
 """
+import sys as _sys
+
 __version__ = '0.1.0'
 
 from minigluon import base  # noqa: F401
 from minigluon.base import MXNetError  # noqa: F401
-from minigluon.context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus  # noqa: F401
 from minigluon import context  # noqa: F401
+from minigluon.context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus  # noqa: F401
 from minigluon import ops  # noqa: F401
 from minigluon import autograd  # noqa: F401
 from minigluon import ndarray  # noqa: F401
 from minigluon import ndarray as nd  # noqa: F401
+from minigluon import random  # noqa: F401
+from minigluon import name, attribute  # noqa: F401
+from minigluon import symbol  # noqa: F401
+from minigluon import symbol as sym  # noqa: F401
+from minigluon import initializer  # noqa: F401
+from minigluon import initializer as init  # noqa: F401
+from minigluon import optimizer, lr_scheduler, metric  # noqa: F401
+from minigluon import io, util, test_utils  # noqa: F401
+from minigluon import gluon  # noqa: F401
+
+# MXNet spells the samplers both mx.random.uniform and mx.nd.random.uniform.
+ndarray.random = random
+_sys.modules[__name__ + '.ndarray.random'] = random
+_sys.modules[__name__ + '.nd'] = ndarray
+_sys.modules[__name__ + '.sym'] = symbol

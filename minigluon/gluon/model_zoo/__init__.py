@@ -1,0 +1,1 @@
+"""``gluon.model_zoo``: network definitions of MXNet's model zoo (no pretrained downloads)."""
