@@ -105,3 +105,16 @@ def test_float16_without_multi_precision_warns():
     w = nd.array([1.0, 2.0], dtype='float16')
     with pytest.warns(UserWarning, match='multi_precision'):
         opt.SGD(momentum=0.9).create_state_multi_precision(0, w)
+
+
+def test_update_on_gpu_matches_cpu():
+    from minigluon import backend, gpu
+    if not backend.cupy_available():
+        pytest.skip('CuPy/GPU not available')
+    w_cpu, w_gpu = nd.array(DATA['w0']), nd.array(DATA['w0'], ctx=gpu(0))
+    g = DATA['noise'][0]
+    for w, ctx in ((w_cpu, None), (w_gpu, gpu(0))):
+        o = opt.create('adam', learning_rate=0.1, wd=0.01)
+        o.update(0, w, nd.array(g, ctx=ctx), o.create_state(0, w))
+    assert w_gpu.context == gpu(0)
+    assert_almost_equal(w_gpu.asnumpy(), w_cpu.asnumpy(), rtol=1e-5, atol=1e-6)
