@@ -17,7 +17,7 @@ import os
 
 from minigluon.base import MXNetError, MXNetFormatError
 from minigluon.ops.registry import get_op
-from minigluon.symbol.op_names import HIDDEN_KEYS, MXNET_VERSION, json_op_name
+from minigluon.symbol.op_names import HIDDEN_KEYS, INPUT_VAR_INIT, MXNET_VERSION, json_op_name, json_row_count
 from minigluon.symbol.symbol import Symbol, _Node, new_op_node
 
 __all__ = ['tojson', 'save', 'load', 'load_json']
@@ -122,7 +122,7 @@ def tojson(symbol):
     w.key('node_row_ptr')
     row, ptr = 0, [0]
     for node in nodes:
-        row += node.num_outputs
+        row += json_row_count(node)
         ptr.append(row)
     w.int_list(ptr)
     w.key('heads')
@@ -255,8 +255,14 @@ def _op_node(nj, name, attrs, entries, built, where, version):
     node.attrs = dict(params, **hidden)    # keep the file's own strings
     expected = node.arg_names
     if len(entries) < len(expected) and version < 900:
-        for arg in expected[len(entries):]:   # pre-0.9 files omit weight and aux variables
-            entries.append((_Node('%s_%s' % (name, arg)), 0, 0))
+        # Pre-0.9 files omit weight and aux variables; MXNet creates them with the node's
+        # attributes (and BatchNorm's __init__ for its statistics).
+        init_attrs = INPUT_VAR_INIT.get(node.op, {})
+        for i in range(len(entries), len(expected)):
+            var = _Node('%s_%s' % (name, expected[i]), node.attrs)
+            if i in init_attrs:
+                var.attrs['__init__'] = init_attrs[i]
+            entries.append((var, 0, 0))
     if len(entries) != len(expected):
         _fail('%s: %s expects %d inputs %s, the file gives %d', where, op_name, len(expected),
               expected, len(entries))

@@ -17,9 +17,9 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError
 from minigluon.name import NameManager
-from minigluon.ops.registry import OPS
+from minigluon.ops.registry import OPS, Op
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, INPUT_VAR_INIT, MX_ALIASES,
-                                       STYPE_TO_FLAG, json_op_name)
+                                       OUTPUT_NAMES, STYPE_TO_FLAG, json_op_name)
 
 __all__ = ['Symbol', 'var', 'Variable', 'Group', 'resolve_op']
 
@@ -79,6 +79,8 @@ def new_op_node(op, op_name, name, extra_attrs, inputs):
     node.state = dict(op.__dict__)
     node.arg_names = list(op.list_arguments())
     node.out_names = list(op.list_outputs())
+    if type(op).list_outputs is Op.list_outputs and node.cls.name in OUTPUT_NAMES:
+        node.out_names = list(OUTPUT_NAMES[node.cls.name][:op.num_outputs])
     node.num_outputs = int(op.num_outputs)
     node.num_visible = int(op.n_visible)
     node.mutate = tuple(getattr(op, 'mutate_inputs', ()) or ())
@@ -175,28 +177,38 @@ class Symbol:
                 for n, i in self._outputs]
 
     def get_internals(self):
-        """A group of every output of every node (hidden outputs included), in graph order."""
+        """A group of every visible output of every node, in graph order."""
         outs = []
         for node in self._nodes():
-            outs.extend((node, i) for i in range(node.num_outputs))
+            outs.extend((node, i) for i in range(node.num_visible))
         return Symbol(outs)
 
     def get_children(self):
         """A group of the inputs of this symbol's output nodes, or None for a variable."""
-        outs = [(src, idx) for node, _ in self._outputs for src, idx, _ in node.inputs]
+        heads, seen = [], set()
+        for node, _ in self._outputs:
+            if id(node) not in seen:
+                seen.add(id(node))
+                heads.append(node)
+        outs = [(src, idx) for node in heads for src, idx, _ in node.inputs]
         return Symbol(outs) if outs else None
 
     # -- names and attributes ------------------------------------------------------------------------
     @property
     def name(self):
-        """The node name of a single-output symbol; None for a group."""
-        return self._outputs[0][0].name if len(self._outputs) == 1 else None
+        """The node name when every output comes from one node; None for a group of nodes."""
+        node = self._single_node()
+        return node.name if node is not None else None
+
+    def _single_node(self):
+        first = self._outputs[0][0]
+        return first if all(n is first for n, _ in self._outputs) else None
 
     def attr(self, key):
-        """The string attribute ``key`` of a single-output symbol's node, or None."""
-        if len(self._outputs) != 1:
+        """The string attribute ``key`` of this symbol's node, or None (also for a group)."""
+        node = self._single_node()
+        if node is None:
             return None
-        node = self._outputs[0][0]
         if key == 'name':
             return node.name
         return node.attrs.get(_hidden_key(key))
@@ -206,9 +218,8 @@ class Symbol:
         if recursive:
             raise DeprecationWarning('Symbol.list_attr with recursive=True has been deprecated. '
                                      'Please use attr_dict instead.')
-        if len(self._outputs) != 1:
-            return {}
-        return dict(self._outputs[0][0].attrs)
+        node = self._single_node()
+        return dict(node.attrs) if node is not None else {}
 
     def attr_dict(self):
         """``{node name: {key: value}}`` for every node of the graph that has attributes."""
