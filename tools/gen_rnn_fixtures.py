@@ -8,6 +8,9 @@ Outputs under tests/fixtures/rnn/:
 * ``lstm_layer.npz`` / ``lstm_layer.params``: a ``gluon.rnn.LSTM`` layer (NTC, bidirectional),
   its output for a fixed input and its ``save_parameters`` file (``_unfused...`` keys).
 * ``gru_layer_keys.json``: saved keys and collect_params names of a unidirectional GRU layer.
+* ``cells.npz`` / ``cells.json``: cells (RNN, LSTM, GRU, a stack with residual and dropout, a
+  bidirectional pair) unrolled with fixed weights, with valid lengths too; their reprs, parameter
+  names and save keys.
 """
 import json
 import os
@@ -68,8 +71,56 @@ def layer_fixture():
                    'repr_lstm': repr(layer), 'repr_gru': repr(gru)}, f, indent=1)
 
 
+def _fixed_init(block, rng):
+    for name, p in block.collect_params().items():
+        p.set_data(mx.nd.array(rng.uniform(-0.5, 0.5, p.shape)))
+
+
+def cell_fixture():
+    rng = np.random.RandomState(11)
+    x = rng.uniform(-1, 1, (2, 4, 3)).astype(np.float32)     # NTC
+    valid = np.array([4, 2], dtype=np.float32)
+    res, meta = {'x': x, 'valid': valid}, {}
+    rnn = mx.gluon.rnn
+    with mx.name.NameManager():
+        cells = {
+            'rnn': rnn.RNNCell(5, activation='relu', input_size=3),
+            'lstm': rnn.LSTMCell(5, input_size=3),
+            'gru': rnn.GRUCell(5, input_size=3),
+        }
+        stack = rnn.SequentialRNNCell()
+        with stack.name_scope():
+            stack.add(rnn.LSTMCell(3, input_size=3))
+            stack.add(rnn.ResidualCell(rnn.GRUCell(3, input_size=3)))
+            stack.add(rnn.DropoutCell(0.5))
+        cells['stack'] = stack
+        cells['bi'] = rnn.BidirectionalCell(rnn.LSTMCell(4, input_size=3, prefix='l_'),
+                                            rnn.GRUCell(2, input_size=3, prefix='r_'))
+        cells['zoneout'] = rnn.ZoneoutCell(rnn.GRUCell(3, input_size=3, prefix='z_'), 0.3, 0.2)
+    for name, cell in cells.items():
+        cell.initialize()
+        _fixed_init(cell, rng)
+        out, states = cell.unroll(4, mx.nd.array(x), layout='NTC', merge_outputs=True)
+        res[name + '_out'] = out.asnumpy()
+        for i, s in enumerate(states):
+            res['%s_state%d' % (name, i)] = s.asnumpy()
+        out, states = cell.unroll(4, mx.nd.array(x), layout='NTC', merge_outputs=True,
+                                  valid_length=mx.nd.array(valid))
+        res[name + '_vout'] = out.asnumpy()
+        for i, s in enumerate(states):
+            res['%s_vstate%d' % (name, i)] = s.asnumpy()
+        for pname, p in cell.collect_params().items():
+            res['%s_param_%s' % (name, pname)] = p.data().asnumpy()
+        meta[name] = {'repr': repr(cell), 'params': list(cell.collect_params().keys()),
+                      'saved_keys': list(cell._collect_params_with_prefix().keys())}
+    np.savez(os.path.join(OUT, 'cells.npz'), **res)
+    with open(os.path.join(OUT, 'cells.json'), 'w') as f:
+        json.dump(meta, f, indent=1)
+
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
     op_fixture('lstm')
     op_fixture('gru')
     layer_fixture()
+    cell_fixture()
