@@ -5,6 +5,8 @@ Writes ``tests/fixtures/ctc/ctc_cases.npz``: for each case ``<name>_pred`` (NTC)
 optional ``<name>_pred_lengths`` / ``<name>_label_lengths`` / ``<name>_sample_weight``, and MXNet's
 ``<name>_loss`` and ``<name>_grad`` (gradient of ``loss.sum()`` w.r.t. ``pred``, NTC) from
 ``gluon.loss.CTCLoss``. Only feasible cases are stored (MXNet's infeasible results are undefined).
+Also writes ``tests/fixtures/ctc/losses.npz``: for each classic Gluon loss case ``<name>_in<i>``
+inputs, ``<name>_loss`` and ``<name>_grad`` (gradient of ``loss.sum()`` w.r.t. the first input).
 """
 import os
 
@@ -63,5 +65,66 @@ def main():
     print('wrote %s (%d arrays, %d bytes)' % (OUT, len(cases), os.path.getsize(OUT)))
 
 
+LOSS_CASES = [
+    # name, constructor, kwargs, input shapes / kinds
+    ('l2', 'L2Loss', {}, ['x', 'x']),
+    ('l2_w', 'L2Loss', {'weight': 3.0}, ['x', 'x', 'w']),
+    ('l1', 'L1Loss', {}, ['x', 'x']),
+    ('sce', 'SoftmaxCrossEntropyLoss', {}, ['x', 'cls']),
+    ('sce_dense', 'SoftmaxCrossEntropyLoss', {'sparse_label': False}, ['x', 'prob']),
+    ('sce_logits_axis', 'SoftmaxCrossEntropyLoss', {'from_logits': True, 'axis': 1}, ['x3', 'cls3']),
+    ('bce', 'SigmoidBinaryCrossEntropyLoss', {}, ['x', 'bin']),
+    ('bce_sig', 'SigmoidBinaryCrossEntropyLoss', {'from_sigmoid': True}, ['p', 'bin']),
+    ('bce_pos', 'SigmoidBinaryCrossEntropyLoss', {}, ['x', 'bin', None, 'pos']),
+    ('kl', 'KLDivLoss', {}, ['x', 'prob']),
+    ('kl_logits', 'KLDivLoss', {'from_logits': False}, ['x', 'prob']),
+    ('huber', 'HuberLoss', {'rho': 0.7}, ['x', 'x']),
+    ('hinge', 'HingeLoss', {}, ['x', 'sign']),
+    ('sqhinge', 'SquaredHingeLoss', {'margin': 2}, ['x', 'sign']),
+    ('logistic', 'LogisticLoss', {}, ['x', 'sign']),
+    ('logistic_bin', 'LogisticLoss', {'label_format': 'binary'}, ['x', 'bin']),
+    ('triplet', 'TripletLoss', {}, ['x', 'x', 'x']),
+    ('poisson', 'PoissonNLLLoss', {}, ['x', 'count']),
+    ('poisson_full', 'PoissonNLLLoss', {'from_logits': False, 'compute_full': True}, ['p', 'count1']),
+    ('cosine', 'CosineEmbeddingLoss', {'margin': 0.1}, ['x', 'x', 'pm1']),
+]
+
+
+def loss_inputs(rng, kinds):
+    make = {'x': lambda: rng.randn(4, 5), 'x3': lambda: rng.randn(4, 3, 2), 'w': lambda: rng.rand(4, 1),
+            'cls': lambda: rng.randint(0, 5, size=(4,)), 'cls3': lambda: rng.randint(0, 3, size=(4, 2)),
+            'prob': lambda: rng.dirichlet(np.ones(5), size=4), 'bin': lambda: rng.randint(0, 2, (4, 5)),
+            'p': lambda: rng.uniform(0.05, 0.95, (4, 5)), 'pos': lambda: rng.uniform(0.5, 2, (5,)),
+            'sign': lambda: rng.randint(0, 2, (4, 5)) * 2 - 1, 'count': lambda: rng.randint(0, 5, (4, 5)), 'count1': lambda: rng.randint(1, 6, (4, 5)),
+            'pm1': lambda: np.array([1, -1, 1, -1])}
+    return [None if k is None else make[k]().astype(np.float32) for k in kinds]
+
+
+def main_losses():
+    rng = np.random.RandomState(1)
+    out = {}
+    for name, cls, kwargs, kinds in LOSS_CASES:
+        inputs = loss_inputs(rng, kinds)
+        block = getattr(mx.gluon.loss, cls)(**kwargs)
+        nds = [None if a is None else mx.nd.array(a) for a in inputs]
+        nds[0].attach_grad()
+        if kwargs.get('compute_full'):     # MXNet's compute_full works in place: no autograd
+            loss = block(*nds)
+        else:
+            with mx.autograd.record():
+                loss = block(*nds)
+            loss.backward()
+        for i, a in enumerate(inputs):
+            if a is not None:
+                out['%s_in%d' % (name, i)] = a
+        out[name + '_loss'] = loss.asnumpy()
+        if not kwargs.get('compute_full'):
+            out[name + '_grad'] = nds[0].grad.asnumpy()
+    path = os.path.join(os.path.dirname(OUT), 'losses.npz')
+    np.savez_compressed(path, **out)
+    print('wrote %s (%d arrays, %d bytes)' % (path, len(out), os.path.getsize(path)))
+
+
 if __name__ == '__main__':
     main()
+    main_losses()

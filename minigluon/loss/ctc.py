@@ -1,0 +1,82 @@
+"""``CTCLoss``: the Gluon block over the ``CTCLoss`` operator (``mxnet.gluon.loss.CTCLoss``, 1.9.1)."""
+from minigluon import ndarray
+from minigluon.loss.loss import Loss, _apply_weighting
+
+
+class CTCLoss(Loss):
+    """Connectionist Temporal Classification loss (Graves et al. 2006).
+
+    Parameters
+    ----------
+    layout : {'NTC', 'TNC'}, default 'NTC'
+        Layout of ``pred``: batch, time and class axes.
+    label_layout : {'NT', 'TN'}, default 'NT'
+        Layout of ``label``; ``batch_axis`` is the position of 'N' in it.
+    weight : float, optional
+        Global scalar weight of the loss.
+    zero_infinity : bool, default False
+        minigluon extension: report 0 (instead of ``+inf``) for samples whose label cannot be
+        aligned to their frames. Their gradient is zero either way.
+
+    Inputs (``hybrid_forward(F, pred, label, pred_lengths=None, label_lengths=None, sample_weight=None)``)
+    -------------------------------------------------------------------------------------------------
+    pred : (N, T, C) or (T, N, C)
+        Unnormalised activations; the operator applies a log-softmax over C. Class ``C-1`` is the
+        blank, labels are ``0 .. C-2``.
+    label : (N, L) or (L, N)
+        Label indices padded with -1; a row ends at its first -1 unless ``label_lengths`` is given.
+    pred_lengths : (N,), optional
+        Frames used per sample; the gradient beyond them is zero.
+    label_lengths : (N,), optional
+        Labels used per row.
+    sample_weight : (N,) or (N, 1), optional
+        Per-sample weights (both shapes give a loss of shape (N,), unlike MXNet which broadcasts
+        (N, 1) to (N, N)).
+
+    Returns
+    -------
+    NDArray, shape (N,)
+        The per-sample negative log-likelihood, not reduced over batch or time.
+
+    Raises
+    ------
+    ValueError
+        For an unknown layout, or (from the operator) pred not 3-D, label not 2-D, invalid labels or
+        lengths, or a sample_weight of another shape.
+    """
+
+    def __init__(self, layout='NTC', label_layout='NT', weight=None, zero_infinity=False, **kwargs):
+        if layout not in ('NTC', 'TNC'):
+            raise ValueError("CTCLoss: layout must be 'NTC' or 'TNC', got %r" % (layout,))
+        if label_layout not in ('NT', 'TN'):
+            raise ValueError("CTCLoss: label_layout must be 'NT' or 'TN', got %r" % (label_layout,))
+        self._layout = layout
+        self._label_layout = label_layout
+        self._zero_infinity = bool(zero_infinity)
+        super().__init__(weight, label_layout.find('N'), **kwargs)
+
+    def hybrid_forward(self, F, pred, label, pred_lengths=None, label_lengths=None, sample_weight=None):
+        if F is ndarray:
+            self._check_eager(pred, label, sample_weight)
+        if self._layout == 'NTC':
+            pred = F.swapaxes(pred, dim1=0, dim2=1)
+        if self._batch_axis == 1:
+            label = F.swapaxes(label, dim1=0, dim2=1)
+        extra = {'zero_infinity': True} if self._zero_infinity else {}
+        loss = F.CTCLoss(pred, label, pred_lengths, label_lengths,
+                         use_data_lengths=pred_lengths is not None,
+                         use_label_lengths=label_lengths is not None,
+                         blank_label='last', **extra)
+        if sample_weight is not None:
+            sample_weight = F.reshape(sample_weight, shape=(-1,))
+        return _apply_weighting(F, loss, self._weight, sample_weight)
+
+    def _check_eager(self, pred, label, sample_weight):
+        if pred.ndim != 3:
+            raise ValueError('CTCLoss: pred must be 3-D (%s), got shape %s' % (self._layout, pred.shape))
+        if label.ndim != 2:
+            raise ValueError('CTCLoss: label must be 2-D (%s), got shape %s' % (self._label_layout, label.shape))
+        n = pred.shape[self._layout.find('N')]
+        if sample_weight is not None and sample_weight.shape not in ((n,), (n, 1), (1,), (1, 1)):
+            raise ValueError('CTCLoss: sample_weight must have shape (%d,) or (%d, 1) (batch_size %d), '
+                             'got %s' % (n, n, n, sample_weight.shape))
