@@ -31,13 +31,14 @@ def _make(fn_name, shape, ctx, dtype, **kw):
 def array(source_array, ctx=None, dtype=None):
     """An NDArray copied from ``source_array`` (NDArray, NumPy/CuPy array, list or scalar).
 
-    dtype defaults to the source NDArray's or NumPy array's dtype, else float32 (MXNet's rule).
+    dtype defaults to the source's dtype when it is an NDArray, else float32 — also for a NumPy
+    float64 or int64 array, as in MXNet 1.9.1 (``mx.nd.array(np.zeros(2)).dtype`` is float32).
     """
     if isinstance(source_array, NDArray):
         dtype = dtype or source_array.dtype
         host = backend.to_numpy(source_array._data)
     elif backend.is_array(source_array):
-        dtype = dtype or source_array.dtype
+        dtype = dtype or DEFAULT_DTYPE
         host = backend.to_numpy(source_array)
     else:
         dtype = dtype or DEFAULT_DTYPE
