@@ -84,12 +84,6 @@ def call_op(name, /, *args, **kwargs):
     return res
 
 
-def _as_raw(value, xp, dtype):
-    if isinstance(value, NDArray):
-        return value._data
-    return xp.asarray(value, dtype=dtype)
-
-
 class NDArray:
     """An array on a :class:`~minigluon.context.Context`.
 
@@ -188,11 +182,14 @@ class NDArray:
         return np.array(backend.to_numpy(self._data))
 
     def asscalar(self):
-        """The value of a one-element array as a Python scalar."""
+        """The value of a one-element array as a NumPy scalar of its dtype (as MXNet returns).
+
+        Raises ValueError for an array of more than one element.
+        """
         if self.size != 1:
             raise ValueError('asscalar: the array must have exactly one element, it has shape %s'
                              % (self.shape,))
-        return self.asnumpy().reshape(-1)[0].item()
+        return self.asnumpy().reshape(-1)[0]
 
     def astype(self, dtype, copy=True):
         """Cast to ``dtype`` (recorded: gradients flow back through the cast)."""
@@ -240,8 +237,9 @@ class NDArray:
         return self
 
     # -- DLPack --------------------------------------------------------------------------------------
-    def __dlpack__(self, stream=None):
-        return self._data.__dlpack__() if stream is None else self._data.__dlpack__(stream=stream)
+    def __dlpack__(self, **kwargs):
+        """DLPack export sharing memory (keywords such as ``stream`` pass through to NumPy/CuPy)."""
+        return self._data.__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
@@ -287,21 +285,32 @@ class NDArray:
         return call_op('reshape_like', self, other)
 
     def __getitem__(self, key):
-        if isinstance(key, NDArray):
-            key = key.asnumpy()
-            if key.dtype == np.bool_:
-                return NDArray(self._data[self._xp.asarray(key)], self._ctx)
-            key = key.astype(np.int64)
-        return invoke(_GetItem(key), [self])
+        """Basic and advanced indexing, recorded for autograd.
+
+        Accepts ints, slices (with steps), ``Ellipsis``, ``None``, integer arrays or lists
+        (NDArray indices of any dtype are truncated to integers, as MXNet does) and boolean
+        masks (NumPy, or NDArray of dtype bool). As in MXNet's legacy mode, a result with no
+        dimensions left (``x[1, 2]`` on a 2-d array) has shape ``(1,)``.
+        """
+        return invoke(_GetItem(_index_key(key, self._xp)), [self])
 
     def __setitem__(self, key, value):
-        if isinstance(key, NDArray):
-            key = self._xp.asarray(key.asnumpy().astype(np.int64) if key.dtype != np.bool_
-                                   else key.asnumpy())
-        val = _as_raw(value, self._xp, self._data.dtype)
-        if isinstance(value, NDArray) and value._ctx != self._ctx:
-            val = _move(val, self._ctx)
-        self._data[key] = val
+        """Write ``value`` (scalar, NDArray or array, broadcast) into ``self[key]``; not recorded."""
+        key = _index_key(key, self._xp)
+        if isinstance(value, NDArray):
+            val = value._data if value._ctx == self._ctx else _move(value._data, self._ctx)
+        else:
+            val = self._xp.asarray(value, dtype=self._data.dtype)
+        target_shape = self._data[key].shape if val.ndim else None
+        if target_shape is not None and val.shape != target_shape and val.size == int(
+                np.prod(target_shape)) and val.ndim > len(target_shape):
+            val = val.reshape(target_shape)      # x[1, 2] = nd.array([5.]) (shape (1,))
+        try:
+            self._data[key] = val
+        except ValueError as err:
+            raise ValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
+                             'selection of shape %s (%s)' % (tuple(val.shape), target_shape, err)
+                             ) from None
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
@@ -419,6 +428,25 @@ def _move(data, ctx, copy=False):
     return host.copy() if copy else host
 
 
+def _index_part(k, xp):
+    if isinstance(k, NDArray):
+        k = k._data
+    elif isinstance(k, list):
+        k = np.asarray(k)
+    if backend.is_array(k):
+        if k.dtype != np.bool_:
+            k = k.astype(np.int64)
+        return xp.asarray(k) if backend.get_array_module(k) is not xp else k
+    return k
+
+
+def _index_key(key, xp):
+    """Normalise an indexing key: NDArrays and lists become integer/boolean arrays of ``xp``."""
+    if isinstance(key, tuple):
+        return tuple(_index_part(k, xp) for k in key)
+    return _index_part(key, xp)
+
+
 class _GetItem(Op):
     """Basic and advanced indexing of an NDArray (``x[1:3, ::2]``, ``x[idx]``), with its gradient.
 
@@ -434,19 +462,22 @@ class _GetItem(Op):
         self.given = {}
 
     def forward(self, xp, data):
-        self.in_shape, self.in_dtype = data.shape, data.dtype
+        self.in_shape = data.shape
         out = data[self.key]
-        return xp.ascontiguousarray(out) if isinstance(out, type(data)) else xp.asarray(out)
+        out = xp.ascontiguousarray(out) if isinstance(out, type(data)) else xp.asarray(out)
+        self.out_shape = out.shape
+        return out.reshape((1,)) if out.ndim == 0 else out    # MXNet legacy: never 0-d
 
     def backward(self, xp, grad):
         g = xp.zeros(self.in_shape, dtype=grad.dtype)
-        if _has_advanced(self.key):
+        grad = grad.reshape(self.out_shape)
+        if _has_int_array(self.key):
             backend.scatter_add(xp, g, self.key, grad)   # repeated indices accumulate
         else:
             g[self.key] = grad
         return (g,)
 
 
-def _has_advanced(key):
+def _has_int_array(key):
     keys = key if isinstance(key, tuple) else (key,)
-    return any(backend.is_array(k) or isinstance(k, list) for k in keys)
+    return any(backend.is_array(k) and k.dtype != np.bool_ for k in keys)

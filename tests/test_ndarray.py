@@ -1,0 +1,144 @@
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, nd
+from minigluon.test_utils import assert_almost_equal, check_gradient
+
+X = np.arange(24, dtype='float32').reshape(2, 3, 4)
+
+READ_KEYS = [1, -1, (1, 2), (1, 2, 3), slice(None, None, 2), (slice(None), slice(2, 0, -1)),
+             Ellipsis, (Ellipsis, 1), None, (None, 1), (0, None, Ellipsis), [1, 0, 1],
+             (slice(None), [0, 2]), (np.array([1, 0]), np.array([2, 2])),
+             (slice(1, 2), slice(None), slice(None, None, 3))]
+
+
+@pytest.mark.parametrize('key', READ_KEYS, ids=[repr(k) for k in READ_KEYS])
+def test_getitem_matches_numpy_and_has_gradient(key):
+    want = X[key]
+    got = nd.array(X)[key]
+    assert got.shape == (want.shape or (1,))          # legacy MXNet: never 0-d
+    assert_almost_equal(got, want.reshape(got.shape))
+    check_gradient(lambda v: v[key], [X])
+
+
+def test_getitem_with_ndarray_indices_and_masks():
+    x = nd.array(X)
+    assert x[nd.array([1, 0, 1])].shape == (3, 3, 4)
+    assert x[nd.array([1.7, 0.2])].shape == (2, 3, 4)            # float indices truncate
+    assert x[:, nd.array([0, 2])].shape == (2, 2, 4)
+    mask = X[0, 0] > 1
+    assert_almost_equal(x[0, 0][nd.array(mask, dtype='bool')], X[0, 0][mask])
+    assert_almost_equal(x[X > 20], X[X > 20])
+    check_gradient(lambda v: v[np.array([[True, False, True], [False, True, True]])], [X])
+
+
+def test_getitem_repeated_indices_accumulate_gradient():
+    x = nd.array([1., 2., 3.])
+    x.attach_grad()
+    with autograd.record():
+        y = x[nd.array([0, 0, 2])]
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [2., 0., 1.]
+
+
+def test_setitem_forms():
+    x = nd.zeros((2, 3, 4))
+    ref = np.zeros((2, 3, 4), dtype='float32')
+    x[0, 1] = nd.array([9, 8, 7, 6])
+    ref[0, 1] = [9, 8, 7, 6]
+    x[1, :, ::2] = -1
+    ref[1, :, ::2] = -1
+    x[:, 0] = 7
+    ref[:, 0] = 7
+    x[1, 2, 3] = nd.array([5.])            # a (1,) value into one element, as MXNet allows
+    ref[1, 2, 3] = 5
+    x[nd.array([0])] += 0.5 + nd.zeros((1, 3, 4))
+    ref[[0]] += 0.5
+    x[:, [1, 2], 0] = np.array([1., 2.])
+    ref[:, [1, 2], 0] = [1., 2.]
+    assert_almost_equal(x, ref)
+    x[:] = 1
+    assert (x.asnumpy() == 1).all()
+    with pytest.raises(ValueError, match='cannot assign a value of shape'):
+        x[0] = nd.ones((5,))
+
+
+def test_inplace_arithmetic_and_copy_semantics():
+    x = nd.ones((2, 3))
+    y = x
+    x += 1
+    x *= nd.array([1., 2., 3.])
+    x -= 0.5
+    x /= 2
+    assert y is x
+    assert_almost_equal(x, (np.ones((2, 3)) * 2 * [1, 2, 3] - 0.5) / 2)
+    c = x.copy()
+    c[:] = 0
+    assert x.asnumpy().sum() > 0
+    target = nd.zeros((2, 3))
+    assert x.copyto(target) is target and (target.asnumpy() == x.asnumpy()).all()
+    with pytest.raises(ValueError, match='copyto'):
+        x.copyto(nd.zeros((3, 2)))
+
+
+def test_conversions_and_properties():
+    x = nd.array([[1.5, 2.5]])
+    assert x.shape == (1, 2) and x.size == 2 and x.ndim == 2 and x.dtype == np.float32
+    assert x.context == mx.cpu() and x.ctx == mx.cpu(0) and x.stype == 'default'
+    s = nd.array([3.5]).asscalar()
+    assert s == 3.5 and isinstance(s, np.float32)
+    with pytest.raises(ValueError, match='exactly one element'):
+        x.asscalar()
+    assert x.as_in_context(mx.cpu()) is x
+    assert x.T.shape == (2, 1) and nd.ones((3,)).T.shape == (3,)
+    assert x.astype('int32').dtype == np.int32 and x.astype('float32', copy=False) is x
+    assert x.tostype('default') is x
+    with pytest.raises(mx.MXNetError, match='dense'):
+        x.tostype('csr')
+    assert float(nd.array([2.])) == 2.0 and int(nd.array([3.])) == 3
+    assert len(nd.zeros((4, 2))) == 4 and [r.shape for r in nd.zeros((2, 3))] == [(3,), (3,)]
+
+
+def test_repr_matches_mxnet_layout():
+    assert repr(nd.array([[1, 2], [3, 4]])) == '\n[[1. 2.]\n [3. 4.]]\n<NDArray 2x2 @cpu(0)>'
+    assert repr(nd.array([1, 2], dtype='int32')) == '\n[1 2]\n<NDArray 2 @cpu(0)>'
+
+
+def test_dlpack_round_trip_shares_memory():
+    x = nd.array([1., 2., 3.])
+    y = np.from_dlpack(x)
+    y[0] = 9
+    assert x.asnumpy()[0] == 9
+    z = nd.from_dlpack(np.arange(3.))
+    assert z.asnumpy().tolist() == [0., 1., 2.]
+    assert x.__dlpack_device__()[0] == 1
+
+
+def test_fluent_methods_dispatch_to_operators():
+    x = nd.array(X)
+    assert_almost_equal(x.sum(axis=1), X.sum(1))
+    assert_almost_equal(x.exp(), np.exp(X), rtol=1e-5)
+    assert x.transpose(axes=(2, 0, 1)).shape == (4, 2, 3)
+    assert x.topk(k=2).shape == (2, 3, 2)
+    assert x.clip(2, 5).asnumpy().max() == 5
+    assert [p.shape for p in x.split(num_outputs=3, axis=1)] == [(2, 1, 4)] * 3
+    with pytest.raises(AttributeError, match='no attribute'):
+        x.not_an_operator()
+
+
+def test_reshape_method_codes_and_reverse():
+    x = nd.array(X)
+    assert x.reshape((0, -1)).shape == (2, 12)
+    assert x.reshape(-3, -2).shape == (6, 4)
+    assert x.reshape(shape=(-4, 1, 2, -2)).shape == (1, 2, 3, 4)
+    assert x.reshape((-1, 0), reverse=True).shape == (6, 4)
+    with pytest.raises(ValueError, match='cannot reshape'):
+        x.reshape(5, 5)
+
+
+def test_zero_input_sampler_runs_on_ctx():
+    out = nd.random_uniform(shape=(2,), ctx='cpu(0)')
+    assert out.context == mx.cpu(0) and out.shape == (2,)
+    with pytest.raises(ValueError, match='ctx'):
+        nd.random_uniform(shape=(2,), ctx='tpu(0)')
