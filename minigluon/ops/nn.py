@@ -145,7 +145,10 @@ class LeakyReLU(Op):
     act_type: ``leaky`` (``slope * x`` below 0), ``prelu`` (learned ``gamma``, shape ``(C,)`` on
     axis 1 or ``(1,)``), ``elu`` (``slope * (e^x - 1)``), ``selu`` (Klambauer et al. 2017 constants),
     ``gelu`` (``x * Phi(x)``, erf form), ``rrelu`` (random slope in ``[lower_bound, upper_bound]``
-    while training, their mean otherwise; a hidden second output holds the slopes).
+    while training, their mean otherwise; a second output ``mask`` holds the slopes).
+
+    The selu gradient below 0 is the true derivative ``lambda * alpha * e^x``; MXNet 1.9.1 returns
+    ``lambda * (out + alpha)`` there, which is not the derivative of its own forward.
     """
 
     name = 'LeakyReLU'
@@ -155,8 +158,8 @@ class LeakyReLU(Op):
              'upper_bound': Attr('float', 0.334)}
 
     def check_attrs(self):
-        if self.act_type == 'rrelu':
-            self.num_outputs, self.num_visible_outputs = 2, 1
+        if self.act_type == 'rrelu':   # MXNet shows the slopes as a second output ('mask')
+            self.num_outputs = 2
             if not self.lower_bound <= self.upper_bound:
                 raise ValueError('LeakyReLU: lower_bound must not exceed upper_bound (%g > %g)'
                                  % (self.lower_bound, self.upper_bound))
