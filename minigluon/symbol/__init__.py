@@ -7,7 +7,8 @@ registry: ``sym.FullyConnected(data, num_hidden=3, name='fc1')`` creates the var
 import sys as _sys
 
 from minigluon import ops as _ops
-from minigluon.symbol.symbol import Group, Symbol, Variable, make_function as _make_function, var  # noqa: F401
+from minigluon.symbol.symbol import Symbol  # noqa: F401
+from minigluon.symbol.creation import Group, Variable, make_function as _make_function, var  # noqa: F401
 from minigluon.symbol.json_io import load, load_json  # noqa: F401
 from minigluon.symbol.op_names import MX_ALIASES as _MX_ALIASES
 

@@ -1,0 +1,200 @@
+"""Creating symbols: ``var``, ``Group`` and the operator functions ``minigluon.symbol.<op>``.
+
+An operator function splits its call into inputs (Symbols, positionally in the operator's input
+order or by input name), attributes (the rest, positionally in declaration order or by keyword)
+and hidden attributes (``ctx_group``, ``__key__``), validates the attributes by building the
+operator instance, names the node through the current :class:`~minigluon.name.NameManager`, and
+creates ``<node name>_<input name>`` variables for the inputs not given, as MXNet 1.9.1 does.
+"""
+import numpy as np
+
+from minigluon.attribute import AttrScope
+from minigluon.base import MXNetError
+from minigluon.name import NameManager
+from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, INPUT_VAR_INIT, STYPE_TO_FLAG,
+                                       json_op_name)
+from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
+                                     update_versions)
+
+__all__ = ['var', 'Variable', 'Group', 'make_function']
+
+
+def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, init=None, stype=None,
+        **kwargs):
+    """A variable: a named graph input (data or parameter), ``mx.sym.var`` in MXNet 1.9.1.
+
+    Parameters
+    ----------
+    name : str
+    attr : dict of str to str, optional
+        Extra attributes (merged over the current :class:`~minigluon.attribute.AttrScope`).
+    shape : tuple of int, optional
+        Stored as ``__shape__`` (``0`` marks an unknown dimension).
+    lr_mult, wd_mult : float, optional
+        Stored as ``__lr_mult__`` / ``__wd_mult__``.
+    dtype : str or numpy dtype, optional
+        Stored as ``__dtype__``, MXNet's type flag (``'0'`` for float32).
+    init : str or Initializer, optional
+        Stored as ``__init__`` (an initializer's ``dumps()``).
+    stype : {'default', 'row_sparse', 'csr'}, optional
+        Stored as ``__storage_type__``.
+    **kwargs : str
+        Further attributes, whose names must look like ``__name__``.
+
+    Returns
+    -------
+    Symbol
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        For an unsupported dtype, storage type or attribute name.
+    """
+    if not isinstance(name, str):
+        raise TypeError('var: name must be a str, got %s' % type(name).__name__)
+    attrs = dict(AttrScope.current.get(attr))
+    if shape is not None:
+        attrs['__shape__'] = str(shape)
+    if lr_mult is not None:
+        attrs['__lr_mult__'] = str(lr_mult)
+    if wd_mult is not None:
+        attrs['__wd_mult__'] = str(wd_mult)
+    if dtype is not None:
+        try:
+            attrs['__dtype__'] = str(DTYPE_TO_FLAG[np.dtype(dtype)])
+        except (KeyError, TypeError):
+            raise ValueError('var %r: unsupported dtype %r; expected one of %s' % (
+                name, dtype, sorted(d.name for d in DTYPE_TO_FLAG))) from None
+    if init is not None:
+        attrs['__init__'] = init if isinstance(init, str) else init.dumps()
+    if stype is not None:
+        if stype not in STYPE_TO_FLAG:
+            raise ValueError("var %r: stype must be one of %s, got %r"
+                             % (name, sorted(STYPE_TO_FLAG), stype))
+        attrs['__storage_type__'] = str(STYPE_TO_FLAG[stype])
+    for key, value in kwargs.items():
+        if not (key.startswith('__') and key.endswith('__')):
+            raise ValueError('var %r: attribute name %r is not supported; additional attributes '
+                             'must look like __name__' % (name, key))
+        attrs[key] = str(value)
+    for key, value in attrs.items():
+        if not isinstance(value, str):
+            raise ValueError('var %r: attribute %r must be a string, got %r' % (name, key, value))
+    node = _Node(name, {_hidden_key(k): v for k, v in attrs.items()})
+    return Symbol([(node, 0)])
+
+
+Variable = var
+
+
+def Group(symbols):
+    """One symbol whose outputs are the outputs of ``symbols`` in order.
+
+    Raises
+    ------
+    TypeError
+        If ``symbols`` is empty or holds something other than Symbols.
+    """
+    symbols = list(symbols)
+    if not symbols or any(not isinstance(s, Symbol) for s in symbols):
+        raise TypeError('Group: expected a non-empty list of Symbols, got %r' % (symbols,))
+    return Symbol([o for s in symbols for o in s._outputs])
+
+
+def _split_call(cls, fn_name, args, kwargs):
+    """Separate a call into positional/named inputs, operator attributes and hidden attributes."""
+    declared = cls.arguments
+    args = list(args)
+    pos = []
+    limit = len(args) if declared is None else len(declared)
+    while args and len(pos) < limit and (args[0] is None or isinstance(args[0], Symbol)):
+        pos.append(args.pop(0))
+    named, attrs, extra = {}, {}, {}
+    for key, value in kwargs.items():
+        if isinstance(value, Symbol):
+            if declared is None or key not in declared:
+                raise TypeError('%s: %r is not an input of this operator (inputs: %s)'
+                                % (fn_name, key, declared or 'positional only'))
+            named[key] = value
+        elif key in HIDDEN_KEYS or (key.startswith('__') and key.endswith('__')):
+            extra[_hidden_key(key)] = str(value)
+        elif declared is not None and key in declared and key not in cls.attrs:
+            if value is not None:
+                raise TypeError('%s: input %r must be a Symbol, got %s'
+                                % (fn_name, key, type(value).__name__))
+        else:
+            attrs[key] = value
+    free = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
+    if len(args) > len(free):
+        raise TypeError('%s: too many positional arguments (%d extra: %r)'
+                        % (fn_name, len(args) - len(free), args[len(free):]))
+    attrs.update(zip(free, args))
+    return pos, named, attrs, extra
+
+
+def _create(fn_name, args, kwargs):
+    """Build the operator node for ``minigluon.symbol.<fn_name>(*args, **kwargs)``."""
+    cls = resolve_op(fn_name)
+    if cls is None:
+        raise MXNetError('unknown operator %r' % fn_name)
+    kwargs = dict(kwargs)
+    name = kwargs.pop('name', None)
+    scope_attrs = AttrScope.current.get(kwargs.pop('attr', None))
+    pos, named, attrs, extra = _split_call(cls, fn_name, args, kwargs)
+    extra = dict({_hidden_key(k): v for k, v in scope_attrs.items()}, **extra)
+    if cls.arguments is None:
+        pos = [p for p in pos if p is not None]
+        if 'num_args' in cls.attrs:
+            attrs.setdefault('num_args', len(pos))
+    op = cls(**attrs)
+    name = NameManager.current.get(name, fn_name.lower())
+    given = {}
+    if cls.arguments is not None:
+        order = op.list_arguments()
+        if order != list(cls.arguments):
+            # As MXNet's generated functions: positional inputs fill the inputs these attributes
+            # select, None dropped (``RNN(x, p, h, seq_len, use_sequence_length=True)``).
+            pos = [p for p in pos if p is not None]
+            if len(pos) > len(order):
+                raise TypeError('%s: %d positional inputs given, but with these attributes it '
+                                'takes %s' % (fn_name, len(pos), order))
+        else:
+            order = list(cls.arguments)
+        given = dict(zip(order, pos))
+    for key, value in named.items():
+        if given.get(key) is not None:
+            raise TypeError('%s: input %r given twice' % (fn_name, key))
+        given[key] = value
+    inputs = pos if cls.arguments is None else [given.pop(a, None) for a in op.list_arguments()]
+    leftover = [k for k, v in given.items() if v is not None]
+    if leftover:
+        raise TypeError('%s: input(s) %s given but not used with these attributes (inputs: %s)'
+                        % (fn_name, leftover, op.list_arguments()))
+    node = new_op_node(op, json_op_name(fn_name, cls), name, extra, [])
+    init_attrs = INPUT_VAR_INIT.get(node.op, {})
+    entries = []
+    for i, (arg, value) in enumerate(zip(node.arg_names, inputs)):
+        if value is None:
+            value = Symbol([(_Node('%s_%s' % (name, arg), node.attrs), 0)])
+        elif len(value._outputs) != 1:
+            raise TypeError('%s: input %r is a group of %d outputs; pass a single output'
+                            % (fn_name, arg, len(value._outputs)))
+        src, idx = value._outputs[0]
+        if i in init_attrs and src.is_variable and '__init__' not in src.attrs:
+            src.attrs['__init__'] = init_attrs[i]
+        entries.append((src, idx, 0))
+    node.inputs = entries
+    update_versions(node)
+    return Symbol([(node, i) for i in range(node.num_visible)])
+
+
+def make_function(fn_name):
+    """The ``minigluon.symbol.<fn_name>`` function for a registered operator name or alias."""
+    def fn(*args, **kwargs):
+        return _create(fn_name, args, kwargs)
+    fn.__name__ = fn_name
+    cls = resolve_op(fn_name)
+    fn.__doc__ = cls.__doc__ if cls is not None else None
+    return fn
