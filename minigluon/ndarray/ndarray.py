@@ -260,6 +260,9 @@ class NDArray:
         """
         if stype not in (None, 'default'):
             raise MXNetError('attach_grad: only dense gradients are supported, got stype=%r' % stype)
+        if grad_req == 'null':      # as MXNet: no buffer, and the array stops being a variable
+            self._entry, self._grad, self._grad_req = None, None, 'null'
+            return
         grad = NDArray(self._xp.zeros_like(self._data), self._ctx)
         autograd.mark_variables([self], [grad], grad_req)
 

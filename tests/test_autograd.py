@@ -1,0 +1,249 @@
+import threading
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd
+from minigluon.base import MXNetError
+from minigluon.test_utils import assert_almost_equal
+
+
+def test_scope_flags_nest_and_restore():
+    assert not autograd.is_recording() and not autograd.is_training()
+    with autograd.record():
+        assert autograd.is_recording() and autograd.is_training()
+        with autograd.pause():
+            assert not autograd.is_recording() and not autograd.is_training()
+            with autograd.train_mode():
+                assert autograd.is_training() and not autograd.is_recording()
+        with autograd.predict_mode():
+            assert autograd.is_recording() and not autograd.is_training()
+        assert autograd.is_recording() and autograd.is_training()
+    with autograd.record(train_mode=False):
+        assert autograd.is_recording() and not autograd.is_training()
+    assert not autograd.is_recording() and not autograd.is_training()
+
+
+def test_set_recording_and_training_return_previous():
+    assert autograd.set_recording(True) is False
+    assert autograd.set_recording(False) is True
+    assert autograd.set_training(True) is False
+    assert autograd.set_training(False) is True
+
+
+def test_flags_restored_after_exception():
+    with pytest.raises(RuntimeError):
+        with autograd.record():
+            raise RuntimeError('boom')
+    assert not autograd.is_recording()
+
+
+def test_nothing_recorded_outside_record_or_inside_pause():
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    y = x * 2
+    with pytest.raises(MXNetError, match='record'):
+        y.backward()
+    with autograd.record():
+        with autograd.pause():
+            z = x * 3
+        w = x * 4
+    with pytest.raises(MXNetError):
+        z.backward()
+    w.backward()
+    assert x.grad.asnumpy().tolist() == [4., 4.]
+
+
+@pytest.mark.parametrize('req,expect', [('write', [2., 4.]), ('add', [3., 6.])])
+def test_grad_req(req, expect):
+    x = nd.array([1., 2.])
+    x.attach_grad(grad_req=req)
+    x.grad[:] = nd.array([1., 2.])          # pre-existing content of the buffer
+    with autograd.record():
+        y = x * x
+    y.backward()
+    assert x.grad.asnumpy().tolist() == expect
+
+
+def test_grad_req_null_has_no_buffer_and_no_graph():
+    x = nd.array([1., 2.])
+    x.attach_grad(grad_req='null')
+    assert x.grad is None
+    w = nd.array([1., 1.])
+    w.attach_grad()
+    with autograd.record():
+        y = x * x * w
+        z = x * 2
+    y.backward()
+    assert w.grad.asnumpy().tolist() == [1., 4.] and x.grad is None
+    with pytest.raises(MXNetError):
+        z.backward()
+    g = nd.ones((2,))
+    autograd.mark_variables([x], [g], 'null')   # a buffer with req null is never written
+    with autograd.record():
+        y = x * w
+    y.backward()
+    assert g.asnumpy().tolist() == [1., 1.] and w.grad.asnumpy().tolist() == [1., 2.]
+
+
+def test_grad_req_add_accumulates_over_backwards():
+    x = nd.array([1., 2.])
+    x.attach_grad(grad_req='add')
+    for _ in range(3):
+        with autograd.record():
+            y = 2 * x
+        y.backward()
+    assert x.grad.asnumpy().tolist() == [6., 6.]
+
+
+def test_fan_out_accumulates():
+    x = nd.array([1., 2., 3.])
+    x.attach_grad()
+    with autograd.record():
+        a = x * 2
+        y = a * a + a + nd.exp(a) * x
+    y.backward()
+    xv = x.asnumpy()
+    want = 8 * xv + 2 + np.exp(2 * xv) * (2 * xv + 1)
+    assert_almost_equal(x.grad, want, rtol=1e-5)
+
+
+def test_head_gradients_and_multiple_heads():
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        y1 = x * 3
+        y2 = x * x
+    autograd.backward([y1, y2], [nd.array([1., 0.]), nd.array([0.5, 2.])])
+    assert x.grad.asnumpy().tolist() == [3. + 1., 8.]
+
+
+def test_autograd_grad_returns_without_touching_buffers():
+    x = nd.array([1., 2.])
+    w = nd.array([3., 4.])
+    x.attach_grad()
+    w.attach_grad()
+    with autograd.record():
+        y = (x * w).sum()
+    gx, gw = autograd.grad(y, [x, w])
+    assert gx.asnumpy().tolist() == [3., 4.] and gw.asnumpy().tolist() == [1., 2.]
+    assert x.grad.asnumpy().tolist() == [0., 0.]
+    single = None
+    with autograd.record():
+        y = x * x
+    single = autograd.grad(y, x)
+    assert single.asnumpy().tolist() == [2., 4.]
+    with pytest.raises(NotImplementedError, match='create_graph'):
+        autograd.grad(y, [x], create_graph=True)
+
+
+def test_mark_variables():
+    x = nd.array([1., 2.])
+    g = nd.zeros((2,))
+    autograd.mark_variables([x], [g], 'write')
+    with autograd.record():
+        y = x * 5
+    y.backward()
+    assert g.asnumpy().tolist() == [5., 5.] and x.grad is g
+    with pytest.raises(ValueError, match='grad_req'):
+        autograd.mark_variables([x], [g], 'sometimes')
+    with pytest.raises(ValueError, match='shape'):
+        autograd.mark_variables([x], [nd.zeros((3,))])
+
+
+class _Sigmoid(autograd.Function):
+    def forward(self, x):
+        y = 1 / (1 + nd.exp(-x))
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, dy):
+        y, = self.saved_tensors
+        return dy * y * (1 - y)
+
+
+class _Scale2(autograd.Function):
+    def forward(self, a, b):
+        return a * 2, b * 3
+
+    def backward(self, da, db):
+        return da * 2, db * 3
+
+
+def test_custom_function_single_and_multi_output():
+    x = nd.array([-1., 0., 2.])
+    x.attach_grad()
+    with autograd.record():
+        y = _Sigmoid()(x) * 2
+    y.backward()
+    s = 1 / (1 + np.exp(-x.asnumpy()))
+    assert_almost_equal(x.grad, 2 * s * (1 - s), rtol=1e-5)
+    a, b = nd.array([1.]), nd.array([1.])
+    a.attach_grad()
+    b.attach_grad()
+    with autograd.record():
+        p, q = _Scale2()(a, b)
+        z = p + q * q
+    z.backward()
+    assert a.grad.asnumpy().tolist() == [2.] and b.grad.asnumpy().tolist() == [18.]
+
+
+def test_second_backward_needs_retain_graph():
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [2., 4.]
+    with pytest.raises(MXNetError, match='retain_graph=True'):
+        y.backward()
+
+
+def test_long_chain_back_propagates_without_recursion():
+    x = nd.array([1.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x
+        for _ in range(100000):
+            y = y + 1e-6
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [1.0]
+
+
+def test_recording_is_thread_local():
+    started, checked = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        started.wait()
+        seen['recording'] = autograd.is_recording()
+        a = nd.array([1.])
+        a.attach_grad()
+        with autograd.record():
+            b = a * 7
+        b.backward()
+        seen['grad'] = a.grad.asnumpy().tolist()
+        checked.set()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    x = nd.array([2.])
+    x.attach_grad()
+    with autograd.record():
+        started.set()
+        checked.wait(10)
+        y = x * 3
+    t.join()
+    y.backward()
+    assert seen == {'recording': False, 'grad': [7.]}
+    assert x.grad.asnumpy().tolist() == [3.]
+
+
+def test_detach_cuts_the_graph():
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        y = x.detach() * x
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [1., 2.]
