@@ -184,3 +184,25 @@ def test_cast_float16_keeps_batchnorm_float32():
     for name, p in params.items():
         expected = np.float32 if 'batchnorm' in name else np.float16
         assert np.dtype(p.dtype) == expected, name
+
+
+def test_gluon_export_matches_mxnet_export_byte_for_byte(tmp_path):
+    """The nets of tools/gen_symbol_fixtures.py, built with minigluon.gluon.nn and exported."""
+    need(*CONVBN_OPS)
+    nn = pytest.importorskip('minigluon.nn')
+    from minigluon.name import NameManager
+    with NameManager():
+        net = HybridSequential()
+        with net.name_scope():
+            net.add(nn.Conv2D(2, 3, in_channels=1, use_bias=False))
+            net.add(nn.BatchNorm(in_channels=2))
+            net.add(nn.Activation('relu'))
+            net.add(nn.MaxPool2D(2))
+            net.add(nn.Flatten())
+            net.add(nn.Dense(3, in_units=8))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((2, 1, 6, 6)))
+    sym_file, _ = net.export(str(tmp_path / 'convbn'))
+    with open(sym_file) as f, open(fix('convbn-symbol.json')) as g:
+        assert f.read() == g.read()
