@@ -129,3 +129,17 @@ def test_flags_are_kept():
     op = CachedOp(sym.relu(sym.var('x')), flags=[('static_alloc', True)])
     assert op.flags == (('static_alloc', True),)
     assert 'CachedOp(1 inputs, 1 operator nodes, 1 outputs)' == repr(op)
+
+
+def test_cached_graph_on_gpu_matches_cpu():
+    pytest.importorskip('cupy')
+    from minigluon import context
+    if context.num_gpus() == 0:
+        pytest.skip('no GPU')
+    op = CachedOp(_mlp())
+    vals = _values(np.random.RandomState(6))
+    cpu = op(*[nd.array(v) for v in vals])
+    gpu = op(*[nd.array(v, ctx=context.gpu(0)) for v in vals])
+    assert all(g.context == context.gpu(0) for g in gpu)
+    for c, g in zip(cpu, gpu):
+        assert_almost_equal(g.asnumpy(), c.asnumpy(), rtol=1e-5, atol=1e-6)
