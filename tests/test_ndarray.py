@@ -142,3 +142,50 @@ def test_zero_input_sampler_runs_on_ctx():
     assert out.context == mx.cpu(0) and out.shape == (2,)
     with pytest.raises(ValueError, match='ctx'):
         nd.random_uniform(shape=(2,), ctx='tpu(0)')
+
+
+GPU_CALLS = [
+    ('take', lambda x: nd.take(x, nd.array([0, 1, 1], ctx=x.context), axis=1)),
+    ('pick', lambda x: nd.pick(x, nd.array([[0, 1, 2]] * 2, ctx=x.context), axis=2)),
+    ('topk', lambda x: nd.topk(x, k=2, ret_typ='value')),
+    ('sort', lambda x: nd.sort(x, axis=1, is_ascend=False)),
+    ('pad', lambda x: nd.pad(x.reshape((1, 2, 3, 4)), mode='reflect', pad_width=(0, 0, 0, 0, 1, 1, 2, 2))),
+    ('reshape', lambda x: x.reshape((-4, 1, 2, -2))),
+    ('dot', lambda x: nd.dot(x, x, transpose_b=True)),
+    ('norm', lambda x: nd.norm(x, axis=(1, 2))),
+    ('gammaln', lambda x: nd.gammaln(x + 1)),
+    ('getitem', lambda x: x[:, nd.array([2, 0], ctx=x.context)]),
+    ('seqrev', lambda x: nd.SequenceReverse(x, nd.array([1, 2, 3], ctx=x.context),
+                                            use_sequence_length=True, axis=1)),
+]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name,fn', GPU_CALLS, ids=[c[0] for c in GPU_CALLS])
+def test_core_ops_on_gpu_match_cpu(name, fn):
+    if mx.num_gpus() == 0:
+        pytest.skip('needs CuPy and a CUDA device')
+    outs = []
+    for ctx in (mx.cpu(), mx.gpu(0)):
+        x = nd.array(np.random.RandomState(0).rand(2, 3, 4), ctx=ctx)
+        x.attach_grad()
+        with autograd.record():
+            y = fn(x)
+        y.backward()
+        assert y.context == ctx
+        outs.append((y.asnumpy(), x.grad.asnumpy()))
+    assert_almost_equal(outs[1][0], outs[0][0], rtol=1e-5, atol=1e-6)
+    assert_almost_equal(outs[1][1], outs[0][1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.gpu
+def test_random_on_gpu_is_seeded_per_device():
+    if mx.num_gpus() == 0:
+        pytest.skip('needs CuPy and a CUDA device')
+    from minigluon import random as mxrand
+    mxrand.seed(7)
+    a = mxrand.uniform(shape=(4,), ctx=mx.gpu(0))
+    mxrand.seed(7)
+    b = mxrand.uniform(shape=(4,), ctx=mx.gpu(0))
+    assert a.context == mx.gpu(0) and (a.asnumpy() == b.asnumpy()).all()
+    assert mxrand.shuffle(nd.arange(5, ctx=mx.gpu(0))).shape == (5,)

@@ -11,6 +11,17 @@ from minigluon import backend
 from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
 
 
+def put_along_axis(xp, target, idx, values, axis):
+    """``target[..., idx, ...] = values`` along ``axis`` (NumPy's ``put_along_axis``, for any xp)."""
+    if hasattr(xp, 'put_along_axis'):
+        xp.put_along_axis(target, idx, values, axis=axis)
+        return
+    key = [xp.arange(n).reshape([-1 if i == d else 1 for i in range(idx.ndim)])
+           for d, n in enumerate(idx.shape)]
+    key[axis] = idx
+    target[tuple(key)] = values
+
+
 def _as_index(xp, idx, n, mode, op):
     """Integer indices into an axis of length ``n`` after MXNet's ``clip``/``wrap``/``raise`` rule."""
     idx = idx.astype(np.int64)
@@ -103,7 +114,7 @@ class Pick(Op):
         work_shape = (int(np.prod(self.in_shape)),) if self.axis is None else self.in_shape
         g = xp.zeros(work_shape, dtype=grad.dtype)
         g_sel = grad.reshape(self.idx.shape)
-        xp.put_along_axis(g, self.idx, g_sel, axis=self.ax)
+        put_along_axis(xp, g, self.idx, g_sel, self.ax)
         return g.reshape(self.in_shape), xp.zeros_like(self.index)
 
 
@@ -211,7 +222,7 @@ class Sort(_Ordering):
 
     def backward(self, xp, grad):
         g = xp.zeros(self.order.shape, dtype=grad.dtype)
-        xp.put_along_axis(g, self.order, grad, axis=self.ax)
+        put_along_axis(xp, g, self.order, grad, self.ax)
         return (g.reshape(self.in_shape),)
 
 
@@ -256,7 +267,7 @@ class TopK(_Ordering):
         self.order, self.ax, self.in_shape, self.work_shape = order, ax, data.shape, work.shape
         if self.ret_typ == 'mask':
             mask = xp.zeros(work.shape, dtype=data.dtype)
-            xp.put_along_axis(mask, order, 1, axis=ax)
+            put_along_axis(xp, mask, order, 1, ax)
             return mask.reshape(data.shape)
         values = xp.take_along_axis(work, order, axis=ax)
         indices = order.astype(self.dtype)
@@ -266,7 +277,7 @@ class TopK(_Ordering):
         if self.ret_typ not in ('value', 'both'):
             return (xp.zeros(self.in_shape, dtype=grad.dtype),)
         g = xp.zeros(self.work_shape, dtype=grad.dtype)
-        xp.put_along_axis(g, self.order, grad, axis=self.ax)
+        put_along_axis(xp, g, self.order, grad, self.ax)
         return (g.reshape(self.in_shape),)
 
 
