@@ -31,16 +31,18 @@ def windows(xp, x, kernel, stride, dilate, out_sp):
 
 
 def col2im(xp, cols, shape, kernel, stride, dilate, out_sp):
-    """Adjoint of :func:`windows`: add ``cols`` ``(N, C, *kernel, *out_sp)`` into zeros of ``shape``.
+    """Adjoint of :func:`windows`: add the columns into zeros of ``shape`` ``(N, C, *S)``.
 
-    One strided slice-add per kernel position (a loop of ``prod(kernel)`` steps)."""
-    out = xp.zeros(shape, dtype=cols.dtype)
+    ``cols`` is in im2col order ``(C, *kernel, N, *out_sp)`` (as the GEMMs produce it). One
+    strided slice-add per kernel position (a loop of ``prod(kernel)`` steps); the sums are made in
+    a channel-first buffer (contiguous reads) and transposed once at the end."""
+    out = xp.zeros((shape[1], shape[0]) + tuple(shape[2:]), dtype=cols.dtype)
     lead = (slice(None), slice(None))
     for k in itertools.product(*[range(n) for n in kernel]):
         sl = tuple(slice(k[i] * dilate[i], k[i] * dilate[i] + stride[i] * (out_sp[i] - 1) + 1, stride[i])
                    for i in range(len(kernel)))
-        out[lead + sl] += cols[lead + k]
-    return out
+        out[lead + sl] += cols[(slice(None),) + k]
+    return xp.ascontiguousarray(out.swapaxes(0, 1))
 
 
 def _channels_first(xp, v, groups):
@@ -174,7 +176,6 @@ class Convolution(_ConvBase):
         gw = _gemm(xp, gout, self.cols, trans_b=True).reshape(self.wshape)
         gcols = _gemm(xp, self.w, gout, trans_a=True)              # (G, C/G * K, N * P)
         gcols = gcols.reshape((self.dshape[1],) + tuple(self.kernel) + (n,) + tuple(self.out_sp))
-        gcols = xp.moveaxis(gcols, 1 + len(self.kernel), 0)        # view (N, C, *K, *O)
         gx = col2im(xp, gcols, self.pshape, self.kernel, self._stride, self._dilate, self.out_sp)
         crop = (slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(self._pad, self.dshape[2:]))
         gx = gx[crop]
@@ -244,7 +245,6 @@ class Deconvolution(_ConvBase):
         w = weight.reshape(g, c // g, -1)                          # (G, C/G, F/G * K)
         cols = _gemm(xp, w, x, trans_a=True)                       # (G, F/G * K, N * P_in)
         cols = cols.reshape((f,) + tuple(self.kernel) + (n,) + tuple(in_sp))
-        cols = xp.moveaxis(cols, 1 + len(self.kernel), 0)          # view (N, F, *K, *I)
         buf = col2im(xp, cols, (n, f) + buf_sp, self.kernel, self._stride, self._dilate, in_sp)
         self.crop = (slice(None), slice(None)) + tuple(slice(p, p + o) for p, o in zip(pad, out_sp))
         self.x, self.w, self.buf_sp, self.wshape, self.dshape = x, w, buf_sp, weight.shape, data.shape

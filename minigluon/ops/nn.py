@@ -1,5 +1,5 @@
-"""Neural-network layer operators: FullyConnected, activations, softmax family, Dropout, Embedding,
-and the Module-era output/loss heads (SoftmaxOutput, MakeLoss, the regression outputs).
+"""Neural-network layer operators: FullyConnected, activations, softmax family, Dropout, Embedding
+(the Module-era output heads SoftmaxOutput, MakeLoss... are in :mod:`minigluon.ops.nn_output`).
 
 Semantics, names, attributes and defaults follow the MXNet 1.9.1 operator reference
 (``mxnet.ndarray.FullyConnected`` ...). float16 inputs are computed in float32 internally and cast
@@ -12,7 +12,7 @@ import numpy as np
 from minigluon import autograd, backend
 from minigluon.base import MXNetError
 from minigluon.ops._special import erf
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error, unbroadcast
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
 
 
 def _f32(x):
@@ -403,178 +403,5 @@ class Embedding(Op):
         return [in_types[0] or np.dtype(np.float32), np.dtype(self.dtype)], [np.dtype(self.dtype)]
 
 
-# ---------------------------------------------------------------------------------------------------
-# Output heads and losses of Module-era graphs: their backward ignores the head gradient
-
-def _normalizer(mode, label, valid, spatial=1):
-    """MXNet's ``normalization``: 'null' -> 1 (``spatial`` for multi_output), 'batch' -> number of
-    labels, 'valid' -> number of labels that count (at least 1)."""
-    if mode == 'batch':
-        return float(label.size)
-    if mode == 'valid':
-        return max(float(valid), 1.0)
-    return float(spatial)
-
-
-@register
-class SoftmaxOutput(Op):
-    """Softmax with a cross-entropy gradient (MXNet ``SoftmaxOutput``, alias ``Softmax``).
-
-    Forward is a softmax over ``data`` viewed as ``(N, -1)`` (over axis 1 with ``multi_output``,
-    over the last axis with ``preserve_shape``). Backward ignores the incoming gradient (unless
-    ``out_grad``) and returns ``(softmax - target) * grad_scale / norm``, where the target is the
-    one-hot ``label`` (smoothed by ``smooth_alpha``), rows whose label equals ``ignore_label`` get
-    zero gradient when ``use_ignore``, and ``norm`` follows ``normalization``: 'null' (1, or the
-    number of spatial positions with ``multi_output``, as MXNet does), 'batch' (number of labels),
-    'valid' (number of labels different from ``ignore_label``).
-    """
-
-    name = 'SoftmaxOutput'
-    aliases = ('Softmax',)
-    arguments = ('data', 'label')
-    attrs = {'grad_scale': Attr('float', 1.0), 'ignore_label': Attr('float', -1.0),
-             'multi_output': Attr('bool', False), 'use_ignore': Attr('bool', False),
-             'preserve_shape': Attr('bool', False),
-             'normalization': Attr('str', 'null', choices=['batch', 'null', 'valid']),
-             'out_grad': Attr('bool', False), 'smooth_alpha': Attr('float', 0.0)}
-
-    def forward(self, xp, data, label):
-        self.shape, self.dtype = data.shape, data.dtype
-        z = _f32(data)
-        if self.multi_output:
-            self.axis, want = 1, data.shape[:1] + data.shape[2:]
-        elif self.preserve_shape:
-            self.axis, want = data.ndim - 1, data.shape[:-1]
-        else:
-            z, self.axis, want = z.reshape(data.shape[0], -1), 1, data.shape[:1]
-        if label.size != int(np.prod(want)):
-            raise shape_error(self, 'label must have shape %s' % (tuple(want),), data, label)
-        self.label = label.reshape(want)
-        self.y = _softmax(xp, z, self.axis)
-        return self.y.reshape(data.shape).astype(data.dtype, copy=False)
-
-    def backward(self, xp, grad):
-        y, axis = self.y, self.axis
-        ncls = y.shape[axis]
-        lab = self.label.astype(np.int64)
-        classes = xp.arange(ncls).reshape((-1,) + (1,) * (y.ndim - axis - 1))
-        onehot = (classes == xp.expand_dims(lab, axis)).astype(y.dtype)
-        if self.smooth_alpha:
-            onehot = onehot * (1 - self.smooth_alpha) + (1 - onehot) * (self.smooth_alpha / (ncls - 1))
-        gx = y - onehot
-        keep = self.label != self.ignore_label
-        if self.use_ignore:
-            gx = gx * xp.expand_dims(keep, axis)
-        spatial = int(np.prod(y.shape[2:])) if self.multi_output else 1
-        norm = _normalizer(self.normalization, self.label, int(keep.sum()), spatial)
-        gx = gx * (self.grad_scale / norm)
-        if self.out_grad:
-            gx = gx * _f32(grad).reshape(gx.shape)
-        return gx.reshape(self.shape).astype(self.dtype, copy=False), None
-
-    def infer_shape(self, in_shapes):
-        d = in_shapes[0]
-        if d is None:
-            raise MXNetError('SoftmaxOutput: the shape of data is needed')
-        label = tuple(d[:1]) + tuple(d[2:]) if self.multi_output else tuple(d[:-1])
-        return [tuple(d), label], [tuple(d)]
-
-
-@register
-class SoftmaxCrossEntropy(Op):
-    """Sum over the batch of ``-log(softmax(data)[i, label[i]])`` (MXNet ``softmax_cross_entropy``).
-
-    ``data`` is ``(N, C)``, ``label`` ``(N,)`` class indices; the output has shape ``(1,)``.
-    """
-
-    name = 'softmax_cross_entropy'
-    arguments = ('data', 'label')
-
-    def forward(self, xp, data, label):
-        if data.ndim != 2 or label.shape != data.shape[:1]:
-            raise shape_error(self, 'expected data (N, C) and label (N,)', data, label)
-        logp = _log_softmax(xp, _f32(data), 1)
-        self.lab = label.astype(np.int64)
-        if label.size and (int(self.lab.min()) < 0 or int(self.lab.max()) >= data.shape[1]):
-            raise ValueError('softmax_cross_entropy: label values must lie in [0, %d)' % data.shape[1])
-        self.p, self.dtype = xp.exp(logp), data.dtype
-        picked = xp.take_along_axis(logp, self.lab[:, None], axis=1)
-        return (-picked.sum()).reshape(1).astype(data.dtype)
-
-    def backward(self, xp, grad):
-        onehot = (xp.arange(self.p.shape[1]) == self.lab[:, None]).astype(self.p.dtype)
-        return ((self.p - onehot) * _f32(grad).reshape(())).astype(self.dtype, copy=False), None
-
-    def infer_shape(self, in_shapes):
-        d = in_shapes[0]
-        return [tuple(d), (d[0],)], [(1,)]
-
-
-@register
-class MakeLoss(Op):
-    """Identity forward; backward ignores the head gradient and returns ``grad_scale / norm``
-    everywhere (MXNet ``MakeLoss``): norm is 1 ('null'), the batch size ('batch') or the number of
-    elements above ``valid_thresh`` ('valid')."""
-
-    name = 'MakeLoss'
-    aliases = ('make_loss',)
-    attrs = {'grad_scale': Attr('float', 1.0), 'valid_thresh': Attr('float', 0.0),
-             'normalization': Attr('str', 'null', choices=['batch', 'null', 'valid'])}
-
-    def forward(self, xp, data):
-        self.data = data
-        return data
-
-    def backward(self, xp, grad):
-        d = self.data
-        norm = {'null': 1.0, 'batch': float(d.shape[0]) if d.ndim else 1.0,
-                'valid': max(float((d > self.valid_thresh).sum()), 1.0)}[self.normalization]
-        return (xp.full(d.shape, self.grad_scale / norm, dtype=d.dtype),)
-
-
-class _Regression(Op):
-    """Shared code of the regression output heads: ``grad = f'(out, label) * grad_scale / k`` where
-    ``k = label.size / label.shape[0]`` (outputs per sample), ignoring the head gradient."""
-
-    arguments = ('data', 'label')
-    attrs = {'grad_scale': Attr('float', 1.0)}
-
-    def forward(self, xp, data, label):
-        if label.size != data.size:
-            raise shape_error(self, 'label must have as many elements as data', data, label)
-        self.out = self.transform(xp, _f32(data))
-        self.label, self.dtype = _f32(label).reshape(data.shape), data.dtype
-        return self.out.astype(data.dtype, copy=False)
-
-    def backward(self, xp, grad):
-        per_sample = self.label.size / self.label.shape[0] if self.label.ndim else 1.0
-        g = self.residual(xp, self.out - self.label) * (self.grad_scale / per_sample)
-        return g.astype(self.dtype, copy=False), None
-
-    def infer_shape(self, in_shapes):
-        d = tuple(in_shapes[0])
-        return [d, d], [d]
-
-
-@register
-class LinearRegressionOutput(_Regression):
-    """Identity forward, squared-error gradient ``out - label`` (MXNet ``LinearRegressionOutput``)."""
-    name = 'LinearRegressionOutput'
-    transform = staticmethod(lambda xp, x: x)
-    residual = staticmethod(lambda xp, r: r)
-
-
-@register
-class LogisticRegressionOutput(_Regression):
-    """Sigmoid forward, gradient ``sigmoid(x) - label`` (MXNet ``LogisticRegressionOutput``)."""
-    name = 'LogisticRegressionOutput'
-    transform = staticmethod(_sigmoid)
-    residual = staticmethod(lambda xp, r: r)
-
-
-@register
-class MAERegressionOutput(_Regression):
-    """Identity forward, gradient ``sign(out - label)`` (MXNet ``MAERegressionOutput``)."""
-    name = 'MAERegressionOutput'
-    transform = staticmethod(lambda xp, x: x)
-    residual = staticmethod(lambda xp, r: xp.sign(r))
+# The Module-era output heads live in their own module; importing it registers them.
+from minigluon.ops import nn_output  # noqa: E402,F401
