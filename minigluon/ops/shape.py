@@ -8,7 +8,7 @@ Inputs that only lend their shape (``shape_like``, ``broadcast_like``'s ``rhs``)
 """
 import numpy as np
 
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error, unbroadcast
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
 
 
 def infer_reshape(op, in_shape, spec, reverse=False):
@@ -114,6 +114,17 @@ class Reshape(_ShapeOnly):
     def forward(self, xp, data):
         self.in_shape = data.shape
         return data.reshape(self.out_shape(data.shape))
+
+    def infer_shape(self, in_shapes):
+        # Backward inference, as MXNet's: one unknown input dimension follows from a known output
+        # (a Gluon RNN layer's deferred input size reaches its weight through Reshape(-1)).
+        data = in_shapes[0]
+        out = (getattr(self, '_infer_outputs', None) or [None])[0]
+        if data is not None and list(data).count(0) == 1 and out is not None and 0 not in out:
+            known, total = int(np.prod([d for d in data if d])), int(np.prod(out))
+            if known and total % known == 0:
+                return [tuple(total // known if d == 0 else d for d in data)], [tuple(out)]
+        return super().infer_shape(in_shapes)
 
 
 @register
