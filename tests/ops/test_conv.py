@@ -219,3 +219,26 @@ def test_upsampling_bilinear_matches_grouped_deconvolution():
                            num_filter=3, num_group=3)
     assert up.shape == (1, 3, 6, 8)
     assert_almost_equal(up, ref)
+
+
+@pytest.mark.gpu
+def test_layers_on_gpu_match_cpu():
+    from minigluon import backend
+    if not backend.cupy_available():
+        pytest.skip('needs CuPy and a CUDA device')
+    from minigluon.context import cpu, gpu
+    rng = np.random.RandomState(7)
+    x, w = rng.randn(2, 4, 6, 6).astype(np.float32), rng.randn(6, 2, 3, 3).astype(np.float32)
+    results = []
+    for ctx in (cpu(), gpu(0)):
+        xd, wd = nd.array(x, ctx=ctx), nd.array(w, ctx=ctx)
+        xd.attach_grad()
+        with autograd.record():
+            y = nd.Convolution(xd, wd, kernel=(3, 3), pad=(1, 1), num_filter=6, num_group=2, no_bias=True)
+            y = nd.Pooling(y, kernel=(2, 2), stride=(2, 2), pool_type='max')
+            y = nd.BatchNorm(y, nd.ones(6, ctx=ctx), nd.zeros(6, ctx=ctx), nd.zeros(6, ctx=ctx),
+                             nd.ones(6, ctx=ctx), fix_gamma=False)
+        y.backward()
+        results.append((y.asnumpy(), xd.grad.asnumpy()))
+    for a, b in zip(*results):
+        assert_almost_equal(a, b, rtol=1e-4, atol=1e-4)
