@@ -108,8 +108,11 @@ def _dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip):
             xp.multiply(g[:, :H], g[:, 3 * H:], out=tmp)
             cs[t + 1] += tmp
             if clip is not None:
-                clipped[t] = (cs[t + 1] < clip[0]) | (cs[t + 1] > clip[1])
-                xp.clip(cs[t + 1], clip[0], clip[1], out=cs[t + 1])
+                clipped[t] = ~((cs[t + 1] >= clip[0]) & (cs[t + 1] <= clip[1]))
+                if clip[2]:    # fmax/fmin ignore NaN, so a NaN cell becomes the lower bound
+                    xp.fmin(xp.fmax(cs[t + 1], clip[0], out=cs[t + 1]), clip[1], out=cs[t + 1])
+                else:
+                    xp.clip(cs[t + 1], clip[0], clip[1], out=cs[t + 1])
             xp.tanh(cs[t + 1], out=tcs[t])
             xp.multiply(g[:, 2 * H:3 * H], tcs[t], out=hs[t + 1])
             if mask is not None:
@@ -261,8 +264,14 @@ class RNN(Op):
     (``autograd.is_training()``). ``lstm_state_clip_min/max`` clip the cell state after each step
     (its gradient stops where clipped). With ``use_sequence_length``, steps at or beyond a sequence's
     length output 0 and leave its state unchanged, and the reverse direction starts at its last
-    valid step: the cuDNN (GPU) semantics of MXNet; MXNet's CPU build ignores the lengths.
-    ``projection_size`` (LSTMP) raises NotImplementedError.
+    valid step. Both follow MXNet's cuDNN (GPU) path: MXNet 1.9.1's CPU build silently ignores the
+    lengths and the clip (observed), which minigluon does not copy.
+    ``projection_size`` (LSTMP) raises NotImplementedError. ``lstm_state_clip_nan`` turns a NaN
+    cell value into ``lstm_state_clip_min`` (NaN-ignoring min/max, as cuDNN's non-propagating clip).
+
+    A ``state``/``state_cell`` of batch size 0, ``(L*D, 0, H)``, reads as zeros: MXNet graphs
+    exported from Gluon layers called on Symbols hold ``_zeros(shape=(L*D, 0, H))`` begin states
+    whose batch size MXNet's shape inference fills in.
 
     Raises
     ------
@@ -345,6 +354,8 @@ class RNN(Op):
             raise shape_error(self, 'data must be 3-D (T, N, I), layout TNC', *arrays)
         want = self.infer_shape([tuple(data.shape)] + [None] * (len(arrays) - 1))[0]
         for name, arr, shape in zip(names, arrays, want):
+            if name in ('state', 'state_cell') and arr.shape == (shape[0], 0, shape[2]):
+                continue   # a zero-batch begin state reads as zeros (see the class docstring)
             if name != 'sequence_length' and tuple(arr.shape) != shape:
                 raise shape_error(self, 'input %r must have shape %s' % (name, shape), *arrays)
         if arrays[-1].shape != (data.shape[1],) and self.use_sequence_length:
@@ -355,6 +366,11 @@ class RNN(Op):
         self._check_inputs((data, parameters, state) + rest)
         rest = list(rest)
         state_cell = rest.pop(0) if self.mode == 'lstm' else None
+        self.empty_states = state.shape[1] != data.shape[1]
+        if self.empty_states:
+            state = xp.zeros(state.shape[:1] + data.shape[1:2] + state.shape[2:], dtype=data.dtype)
+        if state_cell is not None and state_cell.shape[1] != data.shape[1]:
+            state_cell = xp.zeros_like(state)
         seq_len = rest.pop(0) if self.use_sequence_length else None
         layers, dirs, hid = self._dims()
         T, N, ni = data.shape
@@ -362,7 +378,7 @@ class RNN(Op):
         weights = _split_params(parameters.astype(dt, copy=False), self.mode, layers, dirs, ni, hid)
         clip = None
         if self.mode == 'lstm' and self.lstm_state_clip_min is not None:
-            clip = (self.lstm_state_clip_min, self.lstm_state_clip_max)
+            clip = (self.lstm_state_clip_min, self.lstm_state_clip_max, self.lstm_state_clip_nan)
         mask = None
         if seq_len is not None:
             lengths = seq_len.astype(np.int64)
@@ -392,8 +408,6 @@ class RNN(Op):
                 self.caches.append(cache)
             x = out
         self.shapes = (data.shape, parameters.shape, parameters.dtype, state.shape, seq_len)
-        if self.lstm_state_clip_nan and clip is not None:
-            cy = xp.nan_to_num(cy, nan=0.0)
         outs = (x, hy, cy)[:self.num_outputs]
         return outs if self.num_outputs > 1 else x
 
@@ -424,6 +438,8 @@ class RNN(Op):
         grads = [dout, dparams, dstate]
         if self.mode == 'lstm':
             grads.append(dcell)
+        if self.empty_states:   # zero-batch begin states (constants) get empty gradients
+            grads[2:] = [xp.zeros((g.shape[0], 0, g.shape[2]), dtype=g.dtype) for g in grads[2:]]
         if self.use_sequence_length:
             grads.append(None)
         return tuple(grads)
@@ -461,6 +477,22 @@ class RNNParamConcat(Op):
         self.sizes = [a.shape[axis] for a in arrays]
         self.axis = axis
         return xp.concatenate(arrays, axis=axis)
+
+    def infer_shape(self, in_shapes):
+        """Forward as ``Concat``; backwards, inputs of unknown shape share what the known output
+        leaves (equally: they are the first layer's i2h weights, one per direction)."""
+        out = (getattr(self, '_infer_outputs', None) or [None])[0]
+        unknown = [i for i, s in enumerate(in_shapes) if s is None or 0 in s]
+        if unknown and out is not None and 0 not in out:
+            axis = self.dim % len(out)
+            rest = out[axis] - sum(s[axis] for i, s in enumerate(in_shapes) if i not in unknown)
+            if rest > 0 and rest % len(unknown) == 0:
+                filled = list(in_shapes)
+                for i in unknown:
+                    filled[i] = tuple(rest // len(unknown) if a == axis else d
+                                      for a, d in enumerate(out))
+                return filled, [tuple(out)]
+        return super().infer_shape(in_shapes)
 
     def backward(self, xp, grad):
         bounds = np.cumsum(self.sizes)[:-1].tolist()

@@ -155,17 +155,12 @@ class _RNNLayer(HybridBlock):
             if isinstance(inputs, NDArray):
                 batch_size = inputs.shape[self._layout.find('N')]
                 states = self.begin_state(batch_size, ctx=inputs.context, dtype=inputs.dtype)
-            else:
-                from minigluon import symbol
-                if not hasattr(symbol, 'zeros'):
-                    raise ValueError('%s: pass the begin states explicitly when calling it on '
-                                     'Symbols' % type(self).__name__)
-                states = self.begin_state(0, func=symbol.zeros)
-        if not isinstance(states, (list, tuple)):
+            # On Symbols (a parent being hybridized) hybrid_forward builds zero states from the input.
+        if states is not None and not isinstance(states, (list, tuple)):
             states = [states]
         if self._use_sequence_length:
-            return super().__call__(inputs, list(states), sequence_length, **kwargs)
-        return super().__call__(inputs, list(states), **kwargs)
+            return super().__call__(inputs, _as_list(states), sequence_length, **kwargs)
+        return super().__call__(inputs, _as_list(states), **kwargs)
 
     def hybrid_forward(self, F, inputs, states, sequence_length=None, **kwargs):
         if F is ndarray:
@@ -180,9 +175,23 @@ class _RNNLayer(HybridBlock):
         out = self._forward_kernel(F, inputs, states, sequence_length, **kwargs)
         return out[0] if self.skip_states else out
 
+    def _symbolic_begin_state(self, F, inputs):
+        """Zero states ``(L*D, N, H)`` computed from ``inputs`` (TNC) inside a graph.
+
+        MXNet uses ``_zeros(shape=(L*D, 0, H))`` nodes whose batch size its shape inference fills
+        in; minigluon's graphs execute node by node, so the batch size is taken from the data.
+        """
+        first = F.slice_axis(F.slice_axis(inputs, axis=0, begin=0, end=1), axis=2, begin=0, end=1)
+        zero = F.zeros_like(first)                               # (1, N, 1)
+        state = F.broadcast_axis(zero, axis=(0, 2), size=(self._num_layers * self._dir,
+                                                          self._hidden_size))
+        return [state] * len(self.state_info())
+
     def _forward_kernel(self, F, inputs, states, sequence_length, **kwargs):
         if self._layout == 'NTC':
             inputs = F.swapaxes(inputs, dim1=0, dim2=1)
+        if states is None:
+            states = self._symbolic_begin_state(F, inputs)
         params = [F.reshape(kwargs['%s%d_%s_%s' % (d, layer, g, t)], shape=(-1,))
                   for t in ['weight', 'bias']
                   for layer in range(self._num_layers)
@@ -206,6 +215,10 @@ class _RNNLayer(HybridBlock):
         if self._layout == 'NTC':
             outputs = F.swapaxes(outputs, dim1=0, dim2=1)
         return outputs, states
+
+
+def _as_list(states):
+    return None if states is None else list(states)
 
 
 _LAYER_DOC = """{summary}

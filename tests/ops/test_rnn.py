@@ -253,3 +253,30 @@ def test_mxnet_golden(name):
     autograd.backward(outs[:1], [nd.array(f['head_grad'])])
     for a, key in zip(args, ['grad_data', 'grad_params', 'grad_state', 'grad_state_cell']):
         assert_almost_equal(a.grad, f[key], rtol=1e-4, atol=1e-5)
+
+
+def test_zero_batch_begin_state_reads_as_zeros():
+    x, p, h0, c0 = _inputs('lstm', layers=1, bidir=True)
+    f32 = [nd.array(a, dtype=np.float32) for a in (x, p)]
+    empty = nd.zeros((2, 0, 3))
+    zeros = nd.zeros((2, 3, 3))
+    got = nd.RNN(*f32, empty, empty, state_size=3, num_layers=1, bidirectional=True, mode='lstm')
+    want = nd.RNN(*f32, zeros, zeros, state_size=3, num_layers=1, bidirectional=True, mode='lstm')
+    assert_almost_equal(got, want)
+    f32[0].attach_grad()
+    with autograd.record():
+        out = nd.RNN(f32[0], f32[1], empty, empty, state_size=3, num_layers=1, bidirectional=True,
+                     mode='lstm')
+    out.backward()
+    assert np.isfinite(f32[0].grad.asnumpy()).all()
+
+
+def test_lstm_state_clip_nan_uses_lower_bound():
+    x, p, h0, c0 = _inputs('lstm', T=2, N=1, I=2, H=2, layers=1, bidir=False)
+    c0[0, 0, 0] = np.nan
+    args = [nd.array(a, dtype=np.float64) for a in (x, p, h0, c0)]
+    kw = dict(state_size=2, num_layers=1, mode='lstm', state_outputs=True,
+              lstm_state_clip_min=-0.2, lstm_state_clip_max=0.2)
+    out, hy, cy = nd.RNN(*args, lstm_state_clip_nan=True, **kw)
+    assert np.isfinite(out.asnumpy()).all() and np.isfinite(cy.asnumpy()).all()
+    assert np.isnan(nd.RNN(*args, **kw)[2].asnumpy()).any()

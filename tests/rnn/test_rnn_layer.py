@@ -115,3 +115,51 @@ def test_bad_arguments():
     layer.initialize()
     with pytest.raises(ValueError, match='rank-3'):
         layer(nd.ones((2, 3)))
+
+
+def test_layer_inside_hybridized_parent_with_deferred_input_size(tmp_path):
+    from minigluon.block import HybridBlock
+
+    class Net(HybridBlock):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.lstm = rnn.LSTM(4, bidirectional=True, layout='NTC')
+
+        def hybrid_forward(self, F, x):
+            return self.lstm(x) * 2
+
+    net = Net()
+    net.initialize()
+    net.hybridize()
+    x = nd.array(np.random.randn(3, 5, 6))
+    x.attach_grad()
+    with autograd.record():
+        out = net(x)     # deferred shapes inferred through the graph (RNN -> concat -> Reshape)
+    out.backward()
+    assert out.shape == (3, 5, 8) and net.lstm.l0_i2h_weight.shape == (16, 6)
+    eager = rnn.LSTM(4, bidirectional=True, layout='NTC', params=net.lstm.collect_params())
+    assert_almost_equal(out, eager(x) * 2, rtol=1e-5, atol=1e-6)
+    sym_file, _ = net.export(str(tmp_path / 'net'))
+    with open(sym_file) as fh:
+        ops = [n['op'] for n in json.load(fh)['nodes'] if n['op'] != 'null']
+    assert ops.count('Reshape') == 8 and ops.count('_rnn_param_concat') == 1 and 'RNN' in ops
+
+
+def test_exported_lstm_graph_matches_mxnet_structure(tmp_path):
+    layer = rnn.LSTM(3, input_size=2)
+    layer.initialize()
+    layer.hybridize()
+    layer(nd.ones((4, 2, 2)))
+    sym_file, params_file = layer.export(str(tmp_path / 'lstm'))
+    with open(sym_file) as fh:
+        nodes = json.load(fh)['nodes']
+    ops = [n for n in nodes if n['op'] != 'null']
+    assert [n['op'] for n in ops] == ['Reshape'] * 4 + ['_rnn_param_concat', 'RNN']
+    assert ops[4]['attrs'] == {'dim': '0', 'num_args': '4'}
+    rnn_attrs = ops[5]['attrs']
+    assert rnn_attrs['mode'] == 'lstm' and rnn_attrs['state_outputs'] == 'True'
+    assert rnn_attrs['p'] == '0' and rnn_attrs['projection_size'] == 'None'
+    data_inputs = [n['name'] for n in nodes if n['op'] == 'null' and not n['name'].startswith('lstm')]
+    assert data_inputs == ['data0', 'data1', 'data2']
+    assert sorted(nd.load(params_file)) == sorted('arg:' + k for k in layer.collect_params().keys())
