@@ -114,6 +114,7 @@ def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
             if all(complete(v) for v in ins) and all(complete(v) for v in outs_before):
                 continue
             op = node.make_op()
+            op._infer_outputs = outs_before   # lets an operator infer inputs backwards from outputs
             if dtypes is not None:
                 op._infer_dtypes = [dtypes.get(k) or np.float32 for k in keys]
             try:
