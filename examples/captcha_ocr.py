@@ -35,6 +35,10 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
+try:
+    import minigluon  # noqa: F401
+except ImportError:  # run from a checkout without installing: use the repository's package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import minigluon as mx  # noqa: E402
 from minigluon import autograd, gluon  # noqa: E402
 from minigluon.gluon import nn, rnn  # noqa: E402
@@ -167,7 +171,10 @@ class CaptchaNet(gluon.HybridBlock):
             for c in channels:
                 self.features.add(nn.Conv2D(c, kernel_size=3, padding=1, activation="relu"),
                                   nn.MaxPool2D(pool_size=2))
-            self.lstm = rnn.LSTM(hidden, bidirectional=True, layout="NTC")
+            # each frame: channels x the rows left after the 2x2 poolings
+            frame_size = channels[-1] * (IMAGE_SIZE[0] // 2 ** len(channels))
+            self.lstm = rnn.LSTM(hidden, bidirectional=True, layout="NTC",
+                                 input_size=frame_size)
             self.output = nn.Dense(num_classes, flatten=False)
 
     def hybrid_forward(self, F, x):
@@ -187,7 +194,7 @@ def greedy_decode_strings(scores):
     """
     from minigluon.ctc import greedy_decode
 
-    decoded = greedy_decode(scores, blank_label="last")
+    decoded = greedy_decode(scores, blank="last")
     return ["".join(str(int(d)) for d in seq) for seq in decoded]
 
 

@@ -17,10 +17,10 @@ import mxnet
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _greedy_decode(scores, blank_label="last"):
+def _greedy_decode(scores, blank="last"):
     """Arg-max per frame, merge repeats, drop blanks (blank = last class)."""
     scores = scores.asnumpy() if hasattr(scores, "asnumpy") else np.asarray(scores)
-    blank = scores.shape[-1] - 1 if blank_label == "last" else 0
+    blank = scores.shape[-1] - 1 if blank == "last" else 0
     best = scores.argmax(axis=-1)
     out = []
     for row in best:

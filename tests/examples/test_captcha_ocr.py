@@ -21,8 +21,10 @@ EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "captc
 def ocr():
     spec = importlib.util.spec_from_file_location("captcha_ocr", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["captcha_ocr"] = module      # worker processes pickle its functions by name
     spec.loader.exec_module(module)
-    return module
+    yield module
+    sys.modules.pop("captcha_ocr", None)
 
 
 def test_captchas_shape_range_and_labels(ocr):
