@@ -129,6 +129,9 @@ class OneHot(Op):
                                                         'int64', 'int8', 'uint8'))}
     differentiable = False
 
+    def infer_type(self, in_types):
+        return in_types, [np.dtype(self.dtype)]
+
     def forward(self, xp, indices):
         idx = indices.astype(np.int64)[..., None]
         hot = idx == xp.arange(self.depth)
@@ -235,6 +238,9 @@ class ArgSort(_Ordering):
              'dtype': Attr('dtype', 'float32', choices=_IDX_TYPES)}
     differentiable = False
 
+    def infer_type(self, in_types):
+        return in_types, [np.dtype(self.dtype)]
+
     def forward(self, xp, data):
         work, ax = self._prep(data)
         return _ordered(xp, work, ax, self.is_ascend).astype(self.dtype)
@@ -256,6 +262,11 @@ class TopK(_Ordering):
 
     def check_attrs(self):
         self.num_outputs = 2 if self.ret_typ == 'both' else 1
+
+    def infer_type(self, in_types):
+        data, idx = in_types[0] or np.dtype(np.float32), np.dtype(self.dtype)
+        return [data], {'value': [data], 'mask': [data], 'indices': [idx],
+                        'both': [data, idx]}[self.ret_typ]
 
     def forward(self, xp, data):
         work, ax = self._prep(data)

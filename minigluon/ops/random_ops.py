@@ -32,6 +32,10 @@ class _Sampler(Op):
     def backward(self, xp, *grads):
         return ()
 
+    def infer_type(self, in_types):
+        default = 'int32' if self.name == '_random_randint' else 'float32'
+        return [], [np.dtype(default if self.dtype == 'None' else self.dtype)]
+
 
 @register
 class RandomUniform(_Sampler):
@@ -161,6 +165,10 @@ class SampleMultinomial(_ParamSampler):
 
     def check_attrs(self):
         self.num_outputs = 2 if self.get_prob else 1
+
+    def infer_type(self, in_types):
+        prob = in_types[0] or np.dtype(np.float32)
+        return [prob], [np.dtype(self.dtype), prob][:self.num_outputs]
 
     def forward(self, xp, data):
         if data.ndim < 1 or data.shape[-1] == 0:

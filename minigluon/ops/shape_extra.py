@@ -236,6 +236,9 @@ class ShapeArray(Op):
     name = 'shape_array'
     differentiable = False
 
+    def infer_type(self, in_types):
+        return in_types, [np.dtype(np.int64)]
+
     def forward(self, xp, data):
         return xp.asarray(data.shape, dtype=np.int64)
 
@@ -246,6 +249,9 @@ class SizeArray(Op):
 
     name = 'size_array'
     differentiable = False
+
+    def infer_type(self, in_types):
+        return in_types, [np.dtype(np.int64)]
 
     def forward(self, xp, data):
         return xp.asarray([data.size], dtype=np.int64)

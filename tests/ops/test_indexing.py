@@ -134,3 +134,13 @@ def test_sequence_ops_argument_checks():
         nd.SequenceLast(x, nd.ones((2,)), use_sequence_length=True)
     with pytest.raises(ValueError, match='axis'):
         nd.SequenceReverse(x, axis=2)
+
+
+def test_index_output_dtypes_for_type_inference():
+    from minigluon.ops import get_op
+    f64 = np.dtype('float64')
+    assert get_op('topk')(k=1, ret_typ='both', dtype='int32').infer_type([f64])[1] == \
+        [f64, np.dtype('int32')]
+    assert get_op('one_hot')(depth=3, dtype='int64').infer_type([f64])[1] == [np.dtype('int64')]
+    assert get_op('argsort')().infer_type([f64])[1] == [np.dtype('float32')]
+    assert get_op('shape_array')().infer_type([f64])[1] == [np.dtype('int64')]

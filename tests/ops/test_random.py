@@ -121,3 +121,11 @@ def test_samplers_are_not_differentiable():
     y.backward()
     assert x.grad.shape == (3,)
     assert nd.sample_uniform(nd.zeros((2,)), nd.ones((2,))).shape == (2,)
+
+
+def test_sampler_output_dtypes_for_type_inference():
+    from minigluon.ops import get_op
+    assert get_op('_random_randint')(low=0, high=2).infer_type([])[1] == [np.dtype('int32')]
+    assert get_op('_random_normal')(dtype='float64').infer_type([])[1] == [np.dtype('float64')]
+    assert get_op('_sample_multinomial')(get_prob=True).infer_type([None])[1] == \
+        [np.dtype('int32'), np.dtype('float32')]
