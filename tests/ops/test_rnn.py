@@ -280,3 +280,25 @@ def test_lstm_state_clip_nan_uses_lower_bound():
     out, hy, cy = nd.RNN(*args, lstm_state_clip_nan=True, **kw)
     assert np.isfinite(out.asnumpy()).all() and np.isfinite(cy.asnumpy()).all()
     assert np.isnan(nd.RNN(*args, **kw)[2].asnumpy()).any()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not __import__('minigluon').backend.cupy_available(),
+                    reason='CuPy with a CUDA device is not available')
+@pytest.mark.parametrize('mode', MODES)
+def test_gpu_matches_cpu(mode):
+    from minigluon.context import gpu
+    x, p, h0, c0 = _inputs(mode, layers=2, bidir=True)
+    host = [a for a in (x, p, h0, c0) if a is not None]
+    results = []
+    for ctx in (None, gpu(0)):
+        args = [nd.array(a, dtype=np.float64, ctx=ctx) for a in host]
+        for a in args:
+            a.attach_grad()
+        with autograd.record():
+            outs = nd.RNN(*args, state_size=3, num_layers=2, bidirectional=True, mode=mode,
+                          state_outputs=True)
+        autograd.backward(outs)
+        results.append([o.asnumpy() for o in outs] + [a.grad.asnumpy() for a in args])
+    for got, want in zip(results[1], results[0]):
+        assert_almost_equal(got, want, rtol=1e-10, atol=1e-12)

@@ -1,0 +1,230 @@
+"""Kernels of the fused ``RNN`` operator (:mod:`minigluon.ops.rnn`): one layer, one direction.
+
+Forward: one GEMM projects every time step's input at once, then the time loop does one small GEMM
+and a few in-place element-wise operations per step, keeping the activated gates for backward.
+Sigmoid gates are computed as ``0.5 * tanh(x / 2) + 0.5`` with the ``1/2`` folded into the
+weights, so a single ``tanh`` call per step activates every gate. Backward is exact
+back-propagation through time; the per-step derivative factors are computed for all steps at once
+before the reverse loop, and the weight gradients are three GEMMs after it.
+
+``xp`` is NumPy or CuPy. Gate orders and formulas: see :mod:`minigluon.ops.rnn`.
+"""
+
+GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
+
+
+def rnn_param_size(mode, num_layers, input_size, state_size, bidirectional=False):
+    """Length of the flat parameter vector of the fused ``RNN`` operator."""
+    gh, dirs = GATES[mode] * state_size, 2 if bidirectional else 1
+    size = 0
+    for layer in range(num_layers):
+        ni = input_size if layer == 0 else dirs * state_size
+        size += dirs * gh * (ni + state_size + 2)
+    return size
+
+
+def split_params(params, mode, layers, dirs, ni, hid):
+    """Views ``[(W_x, W_h, b_x, b_h)]`` of the flat vector, indexed by ``layer * dirs + direction``."""
+    gh = GATES[mode] * hid
+    pos, weights = 0, []
+    for layer in range(layers):
+        nin = ni if layer == 0 else dirs * hid
+        for _ in range(dirs):
+            wx = params[pos:pos + gh * nin].reshape(gh, nin)
+            pos += gh * nin
+            wh = params[pos:pos + gh * hid].reshape(gh, hid)
+            pos += gh * hid
+            weights.append([wx, wh])
+    for entry in weights:
+        entry.extend([params[pos:pos + gh], params[pos + gh:pos + 2 * gh]])
+        pos += 2 * gh
+    return weights
+
+
+def _half_scale(xp, gh, nsig, dtype):
+    """Row scales folding the sigmoid's ``x / 2`` into the weights: 0.5 for the first ``nsig`` rows."""
+    scale = xp.ones(gh, dtype=dtype)
+    scale[:nsig] = 0.5
+    return scale
+
+
+# ---------------------------------------------------------------------------------------------------
+# One layer, one direction, time running forward (a reversed direction is fed reversed inputs).
+# ``mask`` (T, N, 1) bool, or None: steps where it is False keep the previous state and output 0.
+
+
+def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip):
+    T, N, _ = x.shape
+    H = wh.shape[1]
+    gh = wh.shape[0]
+    dt = x.dtype
+    c = {'mode': mode, 'x': x, 'wx': wx, 'wh': wh, 'mask': mask}
+    if mode == 'lstm':   # internal gate order [i, f, o, g]: the sigmoid gates are contiguous
+        perm = xp.concatenate([xp.arange(0, 2 * H), xp.arange(3 * H, 4 * H), xp.arange(2 * H, 3 * H)])
+        scale = _half_scale(xp, gh, 3 * H, dt)
+        wx_s, wh_s, b_s = wx[perm] * scale[:, None], wh[perm] * scale[:, None], (bx + bh)[perm] * scale
+    elif mode == 'gru':
+        scale = _half_scale(xp, gh, 2 * H, dt)
+        wx_s, wh_s, b_s = wx * scale[:, None], wh * scale[:, None], bx * scale
+        bh_s = bh * scale
+    else:
+        wx_s, wh_s, b_s = wx, wh, bx + bh
+    gates = xp.dot(x.reshape(T * N, -1), wx_s.T).reshape(T, N, gh)
+    gates += b_s
+    whT = wh_s.T
+    hs = xp.empty((T + 1, N, H), dtype=dt)
+    hs[0] = h0
+    if mode == 'lstm':
+        cs = xp.empty((T + 1, N, H), dtype=dt)
+        cs[0] = c0
+        tcs = xp.empty((T, N, H), dtype=dt)
+        hh = xp.empty((N, gh), dtype=dt)
+        tmp = xp.empty((N, H), dtype=dt)
+        clipped = xp.zeros((T, N, H), dtype=bool) if clip is not None else None
+        for t in range(T):
+            g = gates[t]
+            xp.dot(hs[t], whT, out=hh)
+            g += hh
+            xp.tanh(g, out=g)
+            sig = g[:, :3 * H]
+            sig *= 0.5
+            sig += 0.5
+            xp.multiply(g[:, H:2 * H], cs[t], out=cs[t + 1])
+            xp.multiply(g[:, :H], g[:, 3 * H:], out=tmp)
+            cs[t + 1] += tmp
+            if clip is not None:
+                clipped[t] = ~((cs[t + 1] >= clip[0]) & (cs[t + 1] <= clip[1]))
+                if clip[2]:    # fmax/fmin ignore NaN, so a NaN cell becomes the lower bound
+                    xp.fmin(xp.fmax(cs[t + 1], clip[0], out=cs[t + 1]), clip[1], out=cs[t + 1])
+                else:
+                    xp.clip(cs[t + 1], clip[0], clip[1], out=cs[t + 1])
+            xp.tanh(cs[t + 1], out=tcs[t])
+            xp.multiply(g[:, 2 * H:3 * H], tcs[t], out=hs[t + 1])
+            if mask is not None:
+                xp.copyto(hs[t + 1], hs[t], where=~mask[t])
+                xp.copyto(cs[t + 1], cs[t], where=~mask[t])
+        c.update(gates=gates, cs=cs, tcs=tcs, clipped=clipped)
+    elif mode == 'gru':
+        hp = xp.empty((T, N, gh), dtype=dt)    # h2h projections, kept for backward
+        for t in range(T):
+            g, p = gates[t], hp[t]
+            xp.dot(hs[t], whT, out=p)
+            p += bh_s
+            g[:, :2 * H] += p[:, :2 * H]
+            xp.tanh(g[:, :2 * H], out=g[:, :2 * H])
+            sig = g[:, :2 * H]
+            sig *= 0.5
+            sig += 0.5
+            n = g[:, 2 * H:]
+            n += g[:, :H] * p[:, 2 * H:]
+            xp.tanh(n, out=n)
+            h = hs[t + 1]
+            xp.subtract(hs[t], n, out=h)
+            h *= g[:, H:2 * H]
+            h += n
+            if mask is not None:
+                xp.copyto(h, hs[t], where=~mask[t])
+        c.update(gates=gates, hp=hp)
+    else:
+        act = xp.tanh if mode == 'rnn_tanh' else (lambda a, out: xp.maximum(a, 0, out=out))
+        for t in range(T):
+            h = hs[t + 1]
+            xp.dot(hs[t], whT, out=h)
+            h += gates[t]
+            act(h, out=h)
+            if mask is not None:
+                xp.copyto(h, hs[t], where=~mask[t])
+    c['hs'] = hs
+    out = hs[1:] if mask is None else hs[1:] * mask
+    return out, hs[T], (cs[T] if mode == 'lstm' else None), c
+
+
+def dir_backward(xp, c, dout, dhT, dcT):
+    """Gradients ``(dx, dW_x, dW_h, db_x, db_h, dh0, dc0)`` of one layer and direction."""
+    mode, x, wx, wh, hs, mask = c['mode'], c['x'], c['wx'], c['wh'], c['hs'], c['mask']
+    T, N, H = dout.shape
+    gh = wh.shape[0]
+    dt = dout.dtype
+    dh = xp.array(dhT, dtype=dt) if dhT is not None else xp.zeros((N, H), dtype=dt)
+    dgx = xp.empty((T, N, gh), dtype=dt)          # gradient of the i2h pre-activations
+    dgh = dgx                                     # ... and of the h2h ones (differ for GRU)
+    dc0 = None
+    keep = None if mask is None else ~mask
+    if mode == 'lstm':
+        G = c['gates'].reshape(T, N, 4, H)
+        i, f, o, g = G[:, :, 0], G[:, :, 1], G[:, :, 2], G[:, :, 3]
+        tc = c['tcs']
+        # d(pre-activation) = factor * (dc or dh); gathered in MXNet's order [i, f, g, o]
+        K = xp.empty((T, N, 4, H), dtype=dt)
+        xp.multiply(g, i * (1 - i), out=K[:, :, 0])
+        xp.multiply(c['cs'][:-1], f * (1 - f), out=K[:, :, 1])
+        xp.multiply(i, 1 - g * g, out=K[:, :, 2])
+        xp.multiply(tc, o * (1 - o), out=K[:, :, 3])
+        kc = o * (1 - tc * tc)
+        if c['clipped'] is not None:   # a clipped cell state passes no gradient to its inputs
+            through = ~c['clipped']
+            K[:, :, :3] *= through[:, :, None, :]
+            f = f * through
+        dc = xp.array(dcT, dtype=dt) if dcT is not None else xp.zeros((N, H), dtype=dt)
+        tmp = xp.empty((N, H), dtype=dt)
+        d4 = dgx.reshape(T, N, 4, H)
+        for t in range(T - 1, -1, -1):
+            if mask is None:
+                dh += dout[t]
+                xp.multiply(dh, kc[t], out=tmp)
+                dc += tmp
+                xp.multiply(K[t, :, :3], dc[:, None, :], out=d4[t, :, :3])
+                xp.multiply(K[t, :, 3], dh, out=d4[t, :, 3])
+                dc *= f[t]
+                xp.dot(dgx[t], wh, out=dh)
+            else:
+                m, k = mask[t], keep[t]
+                dh += dout[t] * m
+                dcc = dc * m + dh * m * kc[t]
+                d4[t, :, :3] = K[t, :, :3] * dcc[:, None, :]
+                d4[t, :, 3] = K[t, :, 3] * dh * m
+                dc = dcc * f[t] + dc * k
+                dh = xp.dot(dgx[t], wh) + dh * k
+        dc0 = dc
+    elif mode == 'gru':
+        G, hp = c['gates'], c['hp']
+        r, z, n = G[:, :, :H], G[:, :, H:2 * H], G[:, :, 2 * H:]
+        hprev = hs[:-1]
+        K = xp.empty((T, N, 3, H), dtype=dt)
+        kn = (1 - z) * (1 - n * n)
+        xp.multiply(kn * hp[:, :, 2 * H:], r * (1 - r), out=K[:, :, 0])
+        xp.multiply(hprev - n, z * (1 - z), out=K[:, :, 1])
+        K[:, :, 2] = kn
+        Kh = K.copy()
+        Kh[:, :, 2] *= r
+        dgh = xp.empty((T, N, gh), dtype=dt)
+        dx4, dh4 = dgx.reshape(T, N, 3, H), dgh.reshape(T, N, 3, H)
+        for t in range(T - 1, -1, -1):
+            dh += dout[t] if mask is None else dout[t] * mask[t]
+            dcand = dh if mask is None else dh * mask[t]
+            xp.multiply(K[t], dcand[:, None, :], out=dx4[t])
+            xp.multiply(Kh[t], dcand[:, None, :], out=dh4[t])
+            carry = dcand * z[t]
+            if mask is not None:
+                carry += dh * keep[t]
+            xp.dot(dgh[t], wh, out=dh)
+            dh += carry
+    else:
+        act = hs[1:]    # where masked, the state is carried but the gradient is masked too
+        kd = (1 - act * act) if mode == 'rnn_tanh' else (act > 0).astype(dt)
+        for t in range(T - 1, -1, -1):
+            if mask is None:
+                dh += dout[t]
+                xp.multiply(dh, kd[t], out=dgx[t])
+                xp.dot(dgx[t], wh, out=dh)
+            else:
+                dh += dout[t] * mask[t]
+                xp.multiply(dh * mask[t], kd[t], out=dgx[t])
+                dh = xp.dot(dgx[t], wh) + dh * keep[t]
+    flat_x, flat_gx, flat_gh = x.reshape(T * N, -1), dgx.reshape(T * N, gh), dgh.reshape(T * N, gh)
+    dwx = xp.dot(flat_gx.T, flat_x)
+    dwh = xp.dot(flat_gh.T, hs[:-1].reshape(T * N, H))
+    dbx = flat_gx.sum(axis=0)
+    dbh = dbx if dgh is dgx else flat_gh.sum(axis=0)
+    dx = xp.dot(flat_gx, wx).reshape(x.shape)
+    return dx, dwx, dwh, dbx, dbh, dh, dc0
