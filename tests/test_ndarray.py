@@ -113,6 +113,12 @@ def test_dlpack_round_trip_shares_memory():
     z = nd.from_dlpack(np.arange(3.))
     assert z.asnumpy().tolist() == [0., 1., 2.]
     assert x.__dlpack_device__()[0] == 1
+    shared = nd.from_dlpack(nd.to_dlpack_for_write(x))      # MXNet's capsule round trip
+    shared[1] = 5
+    assert x.asnumpy().tolist() == [9., 5., 3.]
+    assert nd.from_dlpack(x.to_dlpack_for_read()).shape == (3,)
+    with pytest.raises(TypeError, match='from_dlpack'):
+        nd.from_dlpack(5)
 
 
 def test_fluent_methods_dispatch_to_operators():

@@ -95,19 +95,54 @@ def from_numpy(ndarray, zero_copy=True):
     return NDArray(ndarray if zero_copy else ndarray.copy(), current_context().__class__('cpu', 0))
 
 
+class _CapsuleHolder:
+    """Presents a bare DLPack capsule through the ``__dlpack__`` protocol that NumPy expects."""
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, **kwargs):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)   # kDLCPU; a GPU capsule makes NumPy raise, and CuPy is tried next
+
+
 def from_dlpack(dlpack):
-    """An NDArray sharing memory with a DLPack capsule or an object with ``__dlpack__``."""
+    """An NDArray sharing memory with a DLPack capsule or an object with ``__dlpack__``.
+
+    Accepts what :func:`to_dlpack_for_read` returns (a capsule, consumed once) as well as any
+    array that implements the protocol (NumPy, CuPy, PyTorch...).
+
+    Raises
+    ------
+    TypeError
+        If ``dlpack`` is neither a capsule nor an object with ``__dlpack__``.
+    """
     if hasattr(dlpack, '__dlpack_device__'):
         dev_type = dlpack.__dlpack_device__()[0]
         if dev_type == 2 and backend.cupy is not None:  # kDLCUDA
             return NDArray(backend.cupy.from_dlpack(dlpack))
         return NDArray(np.from_dlpack(dlpack))
-    if backend.cupy is not None:
-        try:
-            return NDArray(backend.cupy.from_dlpack(dlpack))
-        except Exception:
-            pass
-    raise TypeError('from_dlpack: pass an object with __dlpack__ (an array), not a bare capsule')
+    if type(dlpack).__name__ != 'PyCapsule':
+        raise TypeError('from_dlpack: expected a DLPack capsule or an object with __dlpack__, '
+                        'got %s' % type(dlpack).__name__)
+    try:
+        return NDArray(np.from_dlpack(_CapsuleHolder(dlpack)))
+    except (BufferError, RuntimeError, ValueError, TypeError):
+        if backend.cupy is None:
+            raise
+    return NDArray(backend.cupy.from_dlpack(dlpack))
+
+
+def to_dlpack_for_read(data):
+    """A DLPack capsule sharing ``data``'s memory (MXNet ``nd.to_dlpack_for_read``)."""
+    return data.to_dlpack_for_read()
+
+
+def to_dlpack_for_write(data):
+    """A DLPack capsule sharing ``data``'s memory, for writing (MXNet ``nd.to_dlpack_for_write``)."""
+    return data.to_dlpack_for_write()
 
 
 def waitall():

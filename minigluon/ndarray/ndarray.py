@@ -245,7 +245,11 @@ class NDArray:
         return self._data.__dlpack_device__()
 
     def to_dlpack_for_read(self):
-        return self._data.__dlpack__()
+        """A DLPack capsule sharing this array's memory (consumed by one ``from_dlpack``)."""
+        try:   # a versioned capsule keeps the memory writable for NumPy consumers
+            return self._data.__dlpack__(max_version=(1, 0))
+        except TypeError:
+            return self._data.__dlpack__()
 
     to_dlpack_for_write = to_dlpack_for_read
 
@@ -312,8 +316,8 @@ class NDArray:
             self._data[key] = val
         except ValueError as err:
             raise ValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
-                             'selection of shape %s (%s)' % (tuple(val.shape), target_shape, err)
-                             ) from None
+                             'selection %r of an array of shape %s (%s)'
+                             % (tuple(val.shape), key, self.shape, err)) from None
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
