@@ -95,28 +95,33 @@ def _emissions(xp, lp_label, lp_blank, prob, out, log_space):
     return out
 
 
-def _alpha_beta_scaled(xp, E, A, prob):
+def _alpha_beta_scaled(xp, E, A, prob, every=4):
     """Scaled alpha and beta recursions; leaves alpha*beta (unnormalised gamma) in ``A``.
 
-    Returns ``(log_z, log_c, log_d)``: per frame and sample, the log of sum_s alpha*beta, and the
-    log normalisers of alpha and beta.
+    Alpha and beta are renormalised to sum 1 every ``every`` frames (emissions are at most 1, so in
+    between they can only shrink by the emissions' product; an underflow shows up as p = 0 or as
+    an alpha/beta disagreement and sends the sample to the log-space path). Returns
+    ``(log_z, log_c, log_d)``: per frame and sample, log sum_s alpha*beta and the log normalisers
+    of alpha and beta (0 on frames not renormalised).
     """
     T, N, S = E.shape
     skip, back_skip, init = prob.d_skip, prob.d_back_skip, prob.d_final
-    c = xp.empty((T, N))
+    ones = xp.ones(S + 2)
+    c = xp.ones((T, N))
     d = xp.ones((T, N))
     tmp = xp.empty((N, S))
     A[0, :, 2:4] = E[0, :, :2]
-    c[0] = A[0].sum(1)
+    xp.matmul(A[0], ones, out=c[0])
     A[0] /= c[0][:, None]
-    for t in range(1, T):                    # alpha: ~7 array calls per frame
+    for t in range(1, T):                    # alpha: 4 array calls per frame (+2 to renormalise)
         prev, cur = A[t - 1], A[t, :, 2:]
         xp.add(prev[:, 2:], prev[:, 1:-1], out=cur)
         xp.multiply(prev[:, :-2], skip, out=tmp)
         cur += tmp
         cur *= E[t]
-        c[t] = cur.sum(1)
-        cur /= c[t][:, None]
+        if t % every == 0:
+            xp.matmul(cur, ones[:S], out=c[t])
+            cur /= c[t][:, None]
     restart = {}
     for b in range(N):
         if 0 < prob.frames[b] < T and not prob.dummy[b]:
@@ -124,20 +129,21 @@ def _alpha_beta_scaled(xp, E, A, prob):
     beta = init.copy()
     W = xp.zeros((N, S + 2))
     A[T - 1, :, 2:] *= beta
-    for t in range(T - 2, -1, -1):           # beta (without the emission at t)
+    for t in range(T - 2, -1, -1):           # beta (without the emission at t): 5 array calls
         xp.multiply(beta, E[t + 1], out=W[:, :S])
         xp.add(W[:, :S], W[:, 1:S + 1], out=beta)
         xp.multiply(W[:, 2:], back_skip, out=tmp)
         beta += tmp
-        d[t] = beta.sum(1)
-        beta /= d[t][:, None]
+        if t % every == 0:
+            xp.matmul(beta, ones[:S], out=d[t])
+            beta /= d[t][:, None]
         rows = restart.get(t)
         if rows is not None:
             beta[rows] = init[rows]
             d[t, rows] = 1.0
         A[t, :, 2:] *= beta
     with np.errstate(divide='ignore', invalid='ignore'):
-        return xp.log(A[:, :, 2:].sum(2)), xp.log(c), xp.log(d)
+        return xp.log(xp.matmul(A, ones)), xp.log(c), xp.log(d)
 
 
 def _lse3(xp, a, b, c):
@@ -175,23 +181,30 @@ def _logsumexp_last(xp, g):
     return (m + xp.log(xp.exp(g - m).sum(-1, keepdims=True)))[..., 0]
 
 
-def _grad_from_gamma(xp, gamma, softmax, prob, blank):
-    """``softmax - occupancy`` from state posteriors ``gamma`` (T, N, S) normalised per frame."""
-    n, L, C = prob.N, prob.L, softmax.shape[2]
-    grad = softmax.copy()
-    if L:
-        onehot = np.zeros((n, L, C))
-        bi, ji = np.nonzero(prob.lab_valid)
-        onehot[bi, ji, prob.lab[bi, ji]] = 1.0
-        lab_gamma = xp.ascontiguousarray(gamma[..., 1::2].transpose(1, 0, 2))         # (N, T, L)
-        occ = xp.matmul(lab_gamma, xp.asarray(onehot))                                  # (N, T, C)
-        grad -= occ.transpose(1, 0, 2).astype(grad.dtype)
-    grad[..., blank] -= gamma[..., 0::2].sum(-1).astype(grad.dtype)
-    return grad
+def _grad_from_gamma(xp, gamma, offset, softmax, prob, blank):
+    """``softmax - occupancy`` from state posteriors normalised per frame.
+
+    ``gamma`` is (T, N, W) with state ``s`` in column ``offset + s`` (other columns zero). The
+    occupancy of each class is a matmul with a per-sample (W, C) one-hot map of states to classes,
+    done in chunks of frames on the CPU: each BLAS call stays small enough to run single-threaded,
+    which avoids OpenBLAS thread contention on busy machines.
+    """
+    T, n, W = gamma.shape
+    C = softmax.shape[2]
+    onehot = np.zeros((n, W, C))
+    onehot[:, offset:offset + prob.S:2, blank] = 1.0
+    bi, ji = np.nonzero(prob.lab_valid)
+    onehot[bi, offset + 2 * ji + 1, prob.lab[bi, ji]] = 1.0
+    onehot = xp.asarray(onehot)
+    occ = xp.empty((n, T, C))
+    step = T if xp is not np else max(1, 150000 // (W * C))
+    for t0 in range(0, T, step):
+        xp.matmul(gamma[t0:t0 + step].transpose(1, 0, 2), onehot, out=occ[:, t0:t0 + step])
+    return softmax - occ.transpose(1, 0, 2).astype(softmax.dtype)
 
 
 def _scaled_pass(xp, lp_label, lp_blank, prob):
-    """The fast path; returns (log p(l|x), gamma (T, N, S), mask of samples to redo in log space)."""
+    """The fast path; returns (log p(l|x), gamma (T, N, 2+S), mask of samples to redo in log space)."""
     T, N, S = lp_blank.shape + (prob.S,)
     A, E = _buffers(xp, (T, N, S + 2))
     _emissions(xp, lp_label, lp_blank, prob, E, log_space=False)
@@ -210,9 +223,8 @@ def _scaled_pass(xp, lp_label, lp_blank, prob):
     bad = ~xp.isfinite(log_p) | ~(err <= 1e-9 * (T + xp.abs(log_p)))
     under = (((lp_label < _UNDERFLOW) & xp.asarray(prob.lab_valid)).any(2) | (lp_blank < _UNDERFLOW))
     bad |= (under & in_range).any(0)
-    gamma = A[:, :, 2:]
-    gamma /= xp.exp(log_z)[..., None]
-    return log_p, gamma, np.asarray(bad.get() if hasattr(bad, 'get') else bad)
+    A /= xp.exp(log_z)[..., None]
+    return log_p, A, np.asarray(bad.get() if hasattr(bad, 'get') else bad)
 
 
 def _solve_log_space(xp, lp_label, lp_blank, softmax, prob, blank):
@@ -225,7 +237,7 @@ def _solve_log_space(xp, lp_label, lp_blank, softmax, prob, blank):
     G -= G.max(-1, keepdims=True)
     gamma = xp.exp(G)
     gamma /= gamma.sum(-1, keepdims=True)
-    return log_p, _grad_from_gamma(xp, gamma, softmax, prob, blank)
+    return log_p, _grad_from_gamma(xp, gamma, 0, softmax, prob, blank)
 
 
 def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=False):
@@ -270,7 +282,7 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
             log_p, grad, bad = xp.zeros(N), softmax.copy(), ~prob.dummy
         else:
             log_p, gamma, bad = _scaled_pass(xp, lp_label, lp_blank, prob)
-            grad = _grad_from_gamma(xp, gamma, softmax, prob, blank)
+            grad = _grad_from_gamma(xp, gamma, 2, softmax, prob, blank)
         rows = np.nonzero(bad & ~prob.dummy)[0]
         if len(rows):               # the exact log-space path for the few samples that need it
             sub = _Problem(xp, labels[rows], label_len[rows], frames[rows], blank)
