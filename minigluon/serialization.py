@@ -34,6 +34,7 @@ LIST_MAGIC = 0x112
 V0_MAX_NDIM = 32          # a V0 header's first word is ndim; larger values mean "not a V0 file"
 MAGIC_V1, MAGIC_V2, MAGIC_V3 = 0xF993FAC8, 0xF993FAC9, 0xF993FACA
 MAX_NDIM = 32
+SPARSE_EXPANSION = 1024   # a sparse array loads dense only up to this many times the file size
 
 # MXNet's type flags (mshadow) <-> NumPy dtypes
 TYPE_FLAGS = {0: np.float32, 1: np.float64, 2: np.float16, 3: np.uint8, 4: np.int32, 5: np.int8,
@@ -178,6 +179,12 @@ class _Reader:
             if count * dtype.itemsize > self.left:      # checked before allocating anything
                 self.fail('%s of shape %s and dtype %s needs more bytes than the %d that remain'
                           % (what, shape, dtype.name, self.left))
+        span = 1
+        for d in shape:
+            span *= max(d, 1)
+        if span * dtype.itemsize >= 1 << 62:           # NumPy refuses such shapes even when empty
+            self.fail('%s has shape %s, whose dimensions multiply to more than any array can hold'
+                      % (what, shape))
         raw = self.take(count * dtype.itemsize, what)
         return np.frombuffer(raw, dtype=dtype.newbyteorder('<')).astype(dtype).reshape(shape)
 
@@ -232,7 +239,18 @@ def _read_array(r, index):
 
 
 def _densify(r, what, stype, shape, values, aux, start):
-    """Turn row_sparse or csr storage into a dense array, validating the indices."""
+    """Turn row_sparse or csr storage into a dense array, validating the indices.
+
+    The dense form may be larger than the file (that is what sparse storage is for), but not
+    without bound: at most ``SPARSE_EXPANSION`` times the file size, or 64 MiB, whichever is more.
+    """
+    size = values.dtype.itemsize
+    for d in shape:
+        size *= d
+    limit = max(SPARSE_EXPANSION * len(r.buf), 64 << 20)
+    if size > limit:
+        r.fail('%s: a sparse array of shape %s would take %d bytes when made dense, more than '
+               '%d times the file size' % (what, shape, size, SPARSE_EXPANSION), start)
     dense = np.zeros(shape, dtype=values.dtype)
     if stype == 1:
         idx = aux[0].astype(np.int64).reshape(-1)
