@@ -32,17 +32,24 @@ def make_problem(N, T, C, L, seed=0):
     return x, labels, lengths
 
 
-def median_time(fn, repeats):
-    fn()                                   # warm-up (allocations, caches)
-    times = []
+def median_times(fns, repeats):
+    """Median seconds of each callable; calls are interleaved so that all see the same machine load."""
+    for fn in fns:
+        fn()                               # warm-up (allocations, caches)
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        for fn, acc in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - start)
+    return [float(np.median(t)) for t in times]
 
 
-def bench_minigluon(size, repeats):
+def median_time(fn, repeats):
+    return median_times([fn], repeats)[0]
+
+
+def minigluon_step(size):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
     from minigluon import autograd, nd
     x, labels, _ = make_problem(*size)
@@ -54,10 +61,10 @@ def bench_minigluon(size, repeats):
             loss = nd.CTCLoss(data, label, blank_label='last')
         loss.backward()
         return data.grad.asnumpy()
-    return median_time(step, repeats)
+    return step
 
 
-def bench_torch(size, repeats):
+def torch_step(size):
     try:
         import torch
     except ImportError:
@@ -75,7 +82,7 @@ def bench_torch(size, repeats):
         loss = torch.nn.functional.ctc_loss(logp, targets, in_len, tgt_len, blank=C - 1, reduction='none')
         loss.sum().backward()
         return data.grad.numpy()
-    return median_time(step, repeats)
+    return step
 
 
 def bench_mxnet_worker(sizes, repeats):
@@ -113,18 +120,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--repeats', type=int, default=7)
     parser.add_argument('--sizes', nargs='*', default=None, help='N,T,C,L tuples')
+    parser.add_argument('--torch-threads', type=int, default=None, help="PyTorch intra-op threads (default: PyTorch's)")
     parser.add_argument('--mxnet-worker', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split(',')) for s in args.sizes] if args.sizes else SIZES
     if args.mxnet_worker:
         bench_mxnet_worker(sizes, args.repeats)
         return
+    try:
+        import torch
+        if args.torch_threads:
+            torch.set_num_threads(args.torch_threads)
+        print('PyTorch %s, %d threads' % (torch.__version__, torch.get_num_threads()))
+    except ImportError:
+        print('PyTorch not installed: its column stays empty')
     mxnet_times = bench_mxnet(sizes, args.repeats)
     print('%-22s %12s %12s %12s %10s %10s' % ('(N, T, C, L)', 'minigluon ms', 'torch ms', 'mxnet ms',
                                                'torch/mg', 'mxnet/mg'))
     for size in sizes:
-        mg = bench_minigluon(size, args.repeats)
-        th = bench_torch(size, args.repeats)
+        steps = [minigluon_step(size), torch_step(size)]
+        timed = median_times([f for f in steps if f is not None], args.repeats)
+        mg, th = timed[0], (timed[1] if steps[1] is not None else None)
         mx_t = mxnet_times.get(size)
         fmt = lambda t: '%12.2f' % (t * 1e3) if t is not None else '%12s' % '-'   # noqa: E731
         ratio = lambda t: '%10.2f' % (t / mg) if t is not None else '%10s' % '-'  # noqa: E731

@@ -31,12 +31,15 @@ _workspace = threading.local()
 
 
 def _buffers(xp, shape):
-    """Reusable float64 work arrays (alpha/gamma and emissions) for one problem size."""
+    """Reusable float64 work arrays (alpha/gamma and emissions) for one problem size.
+
+    Both are (T, N, 2+S): two always-zero columns before each sample's states, so that shifted
+    slices of a whole frame never mix samples (see :func:`_alpha_beta_scaled`).
+    """
     key = (xp.__name__, shape)
     cached = getattr(_workspace, 'entry', None)
     if cached is None or cached[0] != key:
-        cached = (key, xp.zeros(shape, dtype=np.float64), xp.empty(shape[:2] + (shape[2] - 2,),
-                                                                    dtype=np.float64))
+        cached = (key, xp.zeros(shape, dtype=np.float64), xp.zeros(shape, dtype=np.float64))
         _workspace.entry = cached
     return cached[1], cached[2]
 
@@ -98,52 +101,65 @@ def _emissions(xp, lp_label, lp_blank, prob, out, log_space):
 def _alpha_beta_scaled(xp, E, A, prob, every=4):
     """Scaled alpha and beta recursions; leaves alpha*beta (unnormalised gamma) in ``A``.
 
-    Alpha and beta are renormalised to sum 1 every ``every`` frames (emissions are at most 1, so in
-    between they can only shrink by the emissions' product; an underflow shows up as p = 0 or as
-    an alpha/beta disagreement and sends the sample to the log-space path). Returns
-    ``(log_z, log_c, log_d)``: per frame and sample, log sum_s alpha*beta and the log normalisers
-    of alpha and beta (0 on frames not renormalised).
+    ``E`` and ``A`` are (T, N, W) with ``W = 2+S``: columns 0 and 1 of each sample are zero
+    emissions. A frame is then handled as one flat vector of ``N*W`` values, and the shifts by one
+    and two states are flat slices: the zero columns keep samples apart, and every array call is
+    a single contiguous loop. Alpha and beta are renormalised to sum 1 every ``every`` frames
+    (emissions are at most 1, so in between they can only shrink; an underflow shows up as p = 0 or
+    as an alpha/beta disagreement and sends the sample to the log-space path).
+
+    Returns ``(log_z, log_c, log_d)``: per frame and sample, log sum_s alpha*beta and the log
+    normalisers of alpha and beta (0 on frames not renormalised).
     """
-    T, N, S = E.shape
-    skip, back_skip, init = prob.d_skip, prob.d_back_skip, prob.d_final
-    ones = xp.ones(S + 2)
+    T, N, W = E.shape
+    M = N * W
+    pad = xp.zeros((N, 2))
+    skip = xp.concatenate([pad, prob.d_skip], 1).reshape(M)[2:]
+    back_skip = xp.concatenate([pad, prob.d_back_skip], 1).reshape(M)
+    init = xp.concatenate([pad, prob.d_final], 1)
+    ones = xp.ones(W)
     c = xp.ones((T, N))
     d = xp.ones((T, N))
-    tmp = xp.empty((N, S))
-    A[0, :, 2:4] = E[0, :, :2]
+    tmp = xp.empty(M)
+    A[0, :, 2:4] = E[0, :, 2:4]
     xp.matmul(A[0], ones, out=c[0])
     A[0] /= c[0][:, None]
+    flat_a, flat_e = A.reshape(T, M), E.reshape(T, M)
     for t in range(1, T):                    # alpha: 4 array calls per frame (+2 to renormalise)
-        prev, cur = A[t - 1], A[t, :, 2:]
-        xp.add(prev[:, 2:], prev[:, 1:-1], out=cur)
-        xp.multiply(prev[:, :-2], skip, out=tmp)
-        cur += tmp
-        cur *= E[t]
+        prev, cur = flat_a[t - 1], flat_a[t, 2:]
+        xp.add(prev[2:], prev[1:-1], out=cur)
+        xp.multiply(prev[:-2], skip, out=tmp[2:])
+        cur += tmp[2:]
+        cur *= flat_e[t, 2:]
         if t % every == 0:
-            xp.matmul(cur, ones[:S], out=c[t])
-            cur /= c[t][:, None]
+            frame = A[t]
+            xp.matmul(frame, ones, out=c[t])
+            c[t][c[t] == 0] = 1.0            # an underflowed sample stays 0 (and is redone)
+            frame /= c[t][:, None]
     restart = {}
     for b in range(N):
         if 0 < prob.frames[b] < T and not prob.dummy[b]:
             restart.setdefault(int(prob.frames[b]) - 1, []).append(b)
-    beta = init.copy()
-    W = xp.zeros((N, S + 2))
-    A[T - 1, :, 2:] *= beta
+    beta = init.reshape(M).copy()
+    beta2 = beta.reshape(N, W)
+    w = xp.zeros(M + 2)
+    flat_a[T - 1] *= beta
     for t in range(T - 2, -1, -1):           # beta (without the emission at t): 5 array calls
-        xp.multiply(beta, E[t + 1], out=W[:, :S])
-        xp.add(W[:, :S], W[:, 1:S + 1], out=beta)
-        xp.multiply(W[:, 2:], back_skip, out=tmp)
+        xp.multiply(beta, flat_e[t + 1], out=w[:M])
+        xp.add(w[:M], w[1:M + 1], out=beta)
+        xp.multiply(w[2:], back_skip, out=tmp)
         beta += tmp
         if t % every == 0:
-            xp.matmul(beta, ones[:S], out=d[t])
-            beta /= d[t][:, None]
+            xp.matmul(beta2, ones, out=d[t])
+            d[t][d[t] == 0] = 1.0
+            beta2 /= d[t][:, None]
         rows = restart.get(t)
         if rows is not None:
-            beta[rows] = init[rows]
+            beta2[rows] = init[rows]
             d[t, rows] = 1.0
-        A[t, :, 2:] *= beta
+        flat_a[t] *= beta
     with np.errstate(divide='ignore', invalid='ignore'):
-        return xp.log(xp.matmul(A, ones)), xp.log(c), xp.log(d)
+        return xp.log(A.sum(2)), xp.log(c), xp.log(d)
 
 
 def _lse3(xp, a, b, c):
@@ -207,7 +223,8 @@ def _scaled_pass(xp, lp_label, lp_blank, prob):
     """The fast path; returns (log p(l|x), gamma (T, N, 2+S), mask of samples to redo in log space)."""
     T, N, S = lp_blank.shape + (prob.S,)
     A, E = _buffers(xp, (T, N, S + 2))
-    _emissions(xp, lp_label, lp_blank, prob, E, log_space=False)
+    _emissions(xp, lp_label, lp_blank, prob, E[:, :, 2:], log_space=False)
+    xp.nan_to_num(E, copy=False, nan=0.0)    # a NaN input must not leak into other samples
     A[0] = 0.0
     log_z, log_c, log_d = _alpha_beta_scaled(xp, E, A, prob)
     frames = prob.frames

@@ -295,3 +295,24 @@ def test_numpy_and_cupy_agree():
     loss.backward()
     assert_almost_equal(loss.asnumpy(), ref_loss, rtol=1e-10)
     assert_almost_equal(data.grad.asnumpy(), ref_grad, rtol=1e-8, atol=1e-12)
+
+
+def test_nan_in_one_sample_does_not_leak():
+    x = np.random.RandomState(0).randn(6, 3, 4)
+    clean, _ = ctc(x, [[0, 1], [1, 2], [2, -1]])
+    x[2, 1, 0] = np.nan
+    dirty, _ = ctc(x, [[0, 1], [1, 2], [2, -1]])
+    assert np.isnan(dirty[1])
+    assert_almost_equal(dirty[[0, 2]], clean[[0, 2]], rtol=1e-12)
+
+
+@pytest.mark.parametrize('N,T,C,L', [(5, 40, 6, 8), (3, 25, 30, 10)])
+def test_fast_path_matches_log_space_on_larger_batches(N, T, C, L):
+    rng = np.random.RandomState(N)
+    x, labels, lens = random_case(rng, T, C, N=N, max_len=L, repeats=C < 10)
+    frames = rng.randint(T // 2, T + 1, size=N)
+    lab = np.where(labels < 0, 0, labels).astype(np.int64)
+    fast = ctc_loss_and_grad(np, x, lab, lens, frames, C - 1)
+    exact = ctc_loss_and_grad(np, x, lab, lens, frames, C - 1, force_log_space=True)
+    assert_almost_equal(fast[0], exact[0], rtol=1e-10)
+    assert_almost_equal(fast[1], exact[1], rtol=1e-8, atol=1e-12)
