@@ -118,13 +118,16 @@ def num_gpus():
     return backend.cupy.cuda.runtime.getDeviceCount()
 
 
+_DEFAULT = Context('cpu', 0)   # shared, so arrays on the default device compare by identity (fast)
+
+
 def current_context():
     """The default context of this thread (``cpu(0)`` unless inside ``with ctx:``)."""
-    return getattr(_local, 'ctx', None) or Context('cpu', 0)
+    return getattr(_local, 'ctx', None) or _DEFAULT
 
 
 def context_of(array):
     """Context of a raw NumPy/CuPy array."""
     if backend.cupy is not None and isinstance(array, backend.cupy.ndarray):
         return Context('gpu', array.device.id)
-    return Context('cpu', 0)
+    return _DEFAULT

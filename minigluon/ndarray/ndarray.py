@@ -29,30 +29,37 @@ def invoke(op, inputs):
     MXNetError
         When the inputs live on different contexts.
     """
+    # This function is the per-operator overhead of the whole framework: keep it lean.
     ctx = None
     raws = []
     for x in inputs:
         if ctx is None:
             ctx = x._ctx
-        elif x._ctx != ctx:
+        elif x._ctx is not ctx and x._ctx != ctx:
             raise MXNetError('%s: inputs are on different contexts (%s and %s); move them with '
                              'as_in_context()' % (op.name, ctx, x._ctx))
         raws.append(x._data)
     if ctx is not None:
-        xp = backend.get_array_module(*raws)
+        xp = np if backend.cupy is None else backend.get_array_module(*raws)
         res = op.forward(xp, *raws)
     else:   # no array inputs (a sampler): the device is the op's ``ctx`` attribute or the default
         ctx = _parse_ctx(getattr(op, 'ctx', None)) or current_context()
         xp = ctx.xp
         with ctx.device():
             res = op.forward(xp)
-    outs = list(res) if isinstance(res, (tuple, list)) else [res]
-    outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
+    if type(res) is np.ndarray:          # the common case: one NumPy output
+        outs = [res]
+    else:
+        outs = list(res) if isinstance(res, (tuple, list)) else [res]
+        outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
     wrapped = [NDArray(o, ctx) for o in outs]
-    if op.differentiable and autograd.is_recording() and any(autograd.needs_grad(x) for x in inputs):
-        node = autograd.Node(op, list(inputs), outs, xp)
-        for i, w in enumerate(wrapped):
-            w._entry = (node, i)
+    if op.differentiable and autograd.is_recording():
+        for x in inputs:
+            if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+                node = autograd.Node(op, list(inputs), outs, xp)
+                for i, w in enumerate(wrapped):
+                    w._entry = (node, i)
+                break
     n = op.n_visible
     return wrapped[0] if n == 1 else wrapped[:n]
 
@@ -321,14 +328,18 @@ class NDArray:
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
-        if isinstance(other, NDArray):
-            return call_op(op_name, other, self) if reverse else call_op(op_name, self, other)
+        # Python operators skip argument binding: the operator and its one attribute are known.
         if isinstance(other, (int, float, bool, np.number)):
-            return call_op(scalar_name, self, scalar=other.item() if isinstance(other, np.number) else other)
+            if isinstance(other, np.number):
+                other = other.item()
+            return invoke(get_op(scalar_name)._fast({'scalar': other, 'is_int': True}, {'scalar': other}),
+                          [self])
         if backend.is_array(other):
             other = NDArray(self._xp.asarray(other), self._ctx)
-            return call_op(op_name, other, self) if reverse else call_op(op_name, self, other)
-        return NotImplemented
+        elif not isinstance(other, NDArray):
+            return NotImplemented
+        op = get_op(op_name)._fast({}, {})
+        return invoke(op, [other, self] if reverse else [self, other])
 
     def __add__(self, o):
         return self._binary(o, 'elemwise_add', '_plus_scalar')
