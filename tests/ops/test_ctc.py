@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from minigluon import autograd, backend, nd
-from minigluon.ops.ctc import ctc_loss_and_grad
+from minigluon.ops.ctc_kernel import ctc_loss_and_grad
 from minigluon.test_utils import assert_almost_equal, check_gradient
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'ctc', 'ctc_cases.npz')

@@ -1,0 +1,310 @@
+"""The CTC computation behind the ``CTCLoss`` operator (:mod:`minigluon.ops.ctc`): NumPy or CuPy.
+
+Loss and gradient for a batch, vectorised over the batch and the ``S = 2L+1`` extended label
+positions (blank, l1, blank, l2, ..., blank), with one Python loop over time for alpha and one
+for beta:
+
+* Fast path: Graves' scaled recursion in probability space, float64, alpha and beta renormalised
+  every few frames (Graves 2012, "Supervised Sequence Labelling with RNNs", section 7.3.1). No
+  logarithm inside the loop.
+* A sample whose emissions underflow (log-probability below -700) or whose alpha and beta disagree
+  about ``p(l|x)`` at some frame (a sign that probability mass was flushed to zero) is recomputed by
+  the log-space recursion, which uses a finite sentinel for log 0 and is exact for any finite input.
+* The gradient with respect to the activations is ``softmax - occupancy`` (Graves et al. 2006,
+  eq. 16); occupancies are alpha*beta normalised per frame, summed per class.
+"""
+import threading
+
+import numpy as np
+
+_NEG = -1e30            # finite stand-in for log(0) in the log-space recursion
+_UNDERFLOW = -700.0     # emissions with a smaller log-probability would lose precision in float64
+_workspace = threading.local()
+
+
+def _buffers(xp, shape):
+    """Reusable float64 work arrays (alpha/gamma and emissions) for one problem size.
+
+    Both are (T, N, 2+S): two always-zero columns before each sample's states, so that shifted
+    slices of a whole frame never mix samples (see :func:`_alpha_beta_scaled`).
+    """
+    key = (xp.__name__, shape)
+    cached = getattr(_workspace, 'entry', None)
+    if cached is None or cached[0] != key:
+        cached = (key, xp.zeros(shape, dtype=np.float64), xp.zeros(shape, dtype=np.float64))
+        _workspace.entry = cached
+    return cached[1], cached[2]
+
+
+class _Problem:
+    """Host-side description of a batch: label layout, lengths and transition masks."""
+
+    def __init__(self, xp, labels, label_len, frames, blank):
+        n = len(label_len)
+        self.N, self.blank = n, blank
+        self.frames = frames                                       # usable frames per sample
+        self.L = int(label_len.max()) if n else 0
+        L, S = self.L, 2 * self.L + 1
+        self.S = S
+        lab = np.zeros((n, L), dtype=np.int64)
+        j = np.arange(L)
+        valid = j[None, :] < label_len[:, None]
+        lab[valid] = labels[:, :L][valid]
+        same = np.zeros((n, L), dtype=bool)
+        same[:, 1:] = (lab[:, 1:] == lab[:, :-1]) & valid[:, 1:]
+        repeats = same.sum(1)
+        self.feasible = label_len + repeats <= frames
+        self.dummy = ~self.feasible | (frames == 0)     # computed as a harmless empty label, then overwritten
+        eff_len = np.where(self.dummy, 0, label_len)
+        self.free_from = np.where(self.dummy, 0, frames)  # frames from here on emit 1 (ignored)
+        states = 2 * eff_len + 1
+        s = np.arange(S)
+        self.state_mask = (s[None, :] < states[:, None]).astype(np.float64)
+        skip = np.zeros((n, S))
+        skip[:, 3::2] = (~same[:, 1:] & (j[None, 1:] < eff_len[:, None])) if L > 1 else skip[:, 3::2]
+        back_skip = np.zeros((n, S))
+        back_skip[:, :-2] = skip[:, 2:]
+        final = np.zeros((n, S))
+        final[np.arange(n), states - 1] = 1.0
+        final[np.arange(n)[states > 1], (states - 2)[states > 1]] = 1.0
+        self.lab, self.lab_valid = lab, valid & ~self.dummy[:, None]
+        to_dev = xp.asarray
+        self.d_mask, self.d_skip, self.d_back_skip, self.d_final = (
+            to_dev(self.state_mask), to_dev(skip), to_dev(back_skip), to_dev(final))
+
+
+def _emissions(xp, lp_label, lp_blank, prob, out, log_space):
+    """Fill ``out`` (T, N, S) with per-state emissions (probabilities, or log-probabilities)."""
+    if log_space:
+        out[..., 0::2] = lp_blank[..., None]
+        out[..., 1::2] = lp_label
+        free = xp.where(prob.d_mask > 0, 0.0, _NEG)
+        out[...] = xp.where(prob.d_mask > 0, out, _NEG)
+    else:      # label slots past a row's end hold _NEG (exp -> 0), which keeps alpha and beta inside
+        xp.exp(lp_blank, out=out[..., 0])
+        out[..., 2::2] = out[..., :1]
+        xp.exp(lp_label, out=out[..., 1::2])
+        free = prob.d_mask
+    for b in np.nonzero(prob.free_from < out.shape[0])[0]:
+        out[prob.free_from[b]:, b] = free[b]
+    return out
+
+
+def _alpha_beta_scaled(xp, E, A, prob, every=4):
+    """Scaled alpha and beta recursions; leaves alpha*beta (unnormalised gamma) in ``A``.
+
+    ``E`` and ``A`` are (T, N, W) with ``W = 2+S``: columns 0 and 1 of each sample are zero
+    emissions. A frame is then handled as one flat vector of ``N*W`` values, and the shifts by one
+    and two states are flat slices: the zero columns keep samples apart, and every array call is
+    a single contiguous loop. Alpha and beta are renormalised to sum 1 every ``every`` frames
+    (emissions are at most 1, so in between they can only shrink; an underflow shows up as p = 0 or
+    as an alpha/beta disagreement and sends the sample to the log-space path).
+
+    Returns ``(log_z, log_c, log_d)``: per frame and sample, log sum_s alpha*beta and the log
+    normalisers of alpha and beta (0 on frames not renormalised).
+    """
+    T, N, W = E.shape
+    M = N * W
+    pad = xp.zeros((N, 2))
+    skip = xp.concatenate([pad, prob.d_skip], 1).reshape(M)[2:]
+    back_skip = xp.concatenate([pad, prob.d_back_skip], 1).reshape(M)
+    init = xp.concatenate([pad, prob.d_final], 1)
+    ones = xp.ones(W)
+    c = xp.ones((T, N))
+    d = xp.ones((T, N))
+    tmp = xp.empty(M)
+    A[0, :, 2:4] = E[0, :, 2:4]
+    xp.matmul(A[0], ones, out=c[0])
+    A[0] /= c[0][:, None]
+    flat_a, flat_e = A.reshape(T, M), E.reshape(T, M)
+    for t in range(1, T):                    # alpha: 4 array calls per frame (+2 to renormalise)
+        prev, cur = flat_a[t - 1], flat_a[t, 2:]
+        xp.add(prev[2:], prev[1:-1], out=cur)
+        xp.multiply(prev[:-2], skip, out=tmp[2:])
+        cur += tmp[2:]
+        cur *= flat_e[t, 2:]
+        if t % every == 0:
+            frame = A[t]
+            xp.matmul(frame, ones, out=c[t])
+            c[t][c[t] == 0] = 1.0            # an underflowed sample stays 0 (and is redone)
+            frame /= c[t][:, None]
+    restart = {}
+    for b in range(N):
+        if 0 < prob.frames[b] < T and not prob.dummy[b]:
+            restart.setdefault(int(prob.frames[b]) - 1, []).append(b)
+    beta = init.reshape(M).copy()
+    beta2 = beta.reshape(N, W)
+    w = xp.zeros(M + 2)
+    flat_a[T - 1] *= beta
+    for t in range(T - 2, -1, -1):           # beta (without the emission at t): 5 array calls
+        xp.multiply(beta, flat_e[t + 1], out=w[:M])
+        xp.add(w[:M], w[1:M + 1], out=beta)
+        xp.multiply(w[2:], back_skip, out=tmp)
+        beta += tmp
+        if t % every == 0:
+            xp.matmul(beta2, ones, out=d[t])
+            d[t][d[t] == 0] = 1.0
+            beta2 /= d[t][:, None]
+        rows = restart.get(t)
+        if rows is not None:
+            beta2[rows] = init[rows]
+            d[t, rows] = 1.0
+        flat_a[t] *= beta
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return xp.log(A.sum(2)), xp.log(c), xp.log(d)
+
+
+def _lse3(xp, a, b, c):
+    m = xp.maximum(xp.maximum(a, b), c)
+    return m + xp.log(xp.exp(a - m) + xp.exp(b - m) + xp.exp(c - m))
+
+
+def _alpha_beta_log(xp, E, prob):
+    """Log-space recursions (finite sentinel for log 0); returns log(alpha*beta) of shape (T, N, S)."""
+    T, N, S = E.shape
+    neg = xp.full((N, 2), _NEG)
+    skip_ok, back_ok, init = prob.d_skip > 0, prob.d_back_skip > 0, xp.where(prob.d_final > 0, 0.0, _NEG)
+    G = xp.full((T, N, S), _NEG)
+    a = xp.full((N, S), _NEG)
+    a[:, :2] = E[0, :, :2]
+    G[0] = a
+    for t in range(1, T):
+        p = xp.concatenate([neg, a], axis=1)
+        a = _lse3(xp, p[:, 2:], p[:, 1:-1], xp.where(skip_ok, p[:, :-2], _NEG)) + E[t]
+        G[t] = a
+    beta = init.copy()
+    G[T - 1] += beta
+    for t in range(T - 2, -1, -1):
+        w = xp.concatenate([beta + E[t + 1], neg], axis=1)
+        beta = _lse3(xp, w[:, :S], w[:, 1:S + 1], xp.where(back_ok, w[:, 2:], _NEG))
+        rows = [b for b in range(N) if prob.frames[b] - 1 == t and not prob.dummy[b]]
+        if rows:
+            beta[rows] = init[rows]
+        G[t] += beta
+    return G
+
+
+def _logsumexp_last(xp, g):
+    m = g.max(-1, keepdims=True)
+    return (m + xp.log(xp.exp(g - m).sum(-1, keepdims=True)))[..., 0]
+
+
+def _grad_from_gamma(xp, gamma, offset, softmax, prob, blank):
+    """``softmax - occupancy`` from state posteriors normalised per frame.
+
+    ``gamma`` is (T, N, W) with state ``s`` in column ``offset + s`` (other columns zero). The
+    occupancy of each class is a matmul with a per-sample (W, C) one-hot map of states to classes,
+    done in chunks of frames on the CPU: each BLAS call stays small enough to run single-threaded,
+    which avoids OpenBLAS thread contention on busy machines.
+    """
+    T, n, W = gamma.shape
+    C = softmax.shape[2]
+    onehot = np.zeros((n, W, C))
+    onehot[:, offset:offset + prob.S:2, blank] = 1.0
+    bi, ji = np.nonzero(prob.lab_valid)
+    onehot[bi, offset + 2 * ji + 1, prob.lab[bi, ji]] = 1.0
+    onehot = xp.asarray(onehot)
+    occ = xp.empty((n, T, C))
+    step = T if xp is not np else max(1, 150000 // (W * C))
+    for t0 in range(0, T, step):
+        xp.matmul(gamma[t0:t0 + step].transpose(1, 0, 2), onehot, out=occ[:, t0:t0 + step])
+    return softmax - occ.transpose(1, 0, 2).astype(softmax.dtype)
+
+
+def _scaled_pass(xp, lp_label, lp_blank, prob):
+    """The fast path; returns (log p(l|x), gamma (T, N, 2+S), mask of samples to redo in log space)."""
+    T, N, S = lp_blank.shape + (prob.S,)
+    A, E = _buffers(xp, (T, N, S + 2))
+    _emissions(xp, lp_label, lp_blank, prob, E[:, :, 2:], log_space=False)
+    xp.nan_to_num(E, copy=False, nan=0.0)    # a NaN input must not leak into other samples
+    A[0] = 0.0
+    log_z, log_c, log_d = _alpha_beta_scaled(xp, E, A, prob)
+    frames = prob.frames
+    t_idx = np.arange(T)[:, None]
+    last, cols = xp.asarray(np.maximum(frames - 1, 0)), xp.arange(N)
+    log_cum_c = xp.cumsum(log_c, 0)
+    log_p = log_cum_c[last, cols] + log_z[last, cols]
+    # alpha and beta must agree on p(l|x) at every frame; if not, mass was flushed to zero.
+    rev = xp.concatenate([xp.cumsum(log_d[::-1], 0)[::-1], xp.zeros((1, N))], 0)
+    total = log_z + log_cum_c + rev[:-1] - rev[xp.asarray(np.minimum(frames, T)), cols][None, :]
+    in_range = xp.asarray(t_idx < frames[None, :])
+    err = xp.where(in_range, xp.abs(total - log_p), 0.0).max(0)
+    bad = ~xp.isfinite(log_p) | ~(err <= 1e-9 * (T + xp.abs(log_p)))
+    under = (((lp_label < _UNDERFLOW) & xp.asarray(prob.lab_valid)).any(2) | (lp_blank < _UNDERFLOW))
+    bad |= (under & in_range).any(0)
+    A /= xp.exp(log_z)[..., None]
+    return log_p, A, np.asarray(bad.get() if hasattr(bad, 'get') else bad)
+
+
+def _solve_log_space(xp, lp_label, lp_blank, softmax, prob, blank):
+    """Exact log-space CTC for a (sub-)batch; returns (log p(l|x), gradient)."""
+    T = lp_blank.shape[0]
+    E = _emissions(xp, lp_label, lp_blank, prob, xp.empty((T, prob.N, prob.S)), log_space=True)
+    G = _alpha_beta_log(xp, E, prob)
+    last = np.maximum(prob.frames - 1, 0)
+    log_p = _logsumexp_last(xp, G[xp.asarray(last), xp.arange(prob.N)])
+    G -= G.max(-1, keepdims=True)
+    gamma = xp.exp(G)
+    gamma /= gamma.sum(-1, keepdims=True)
+    return log_p, _grad_from_gamma(xp, gamma, 0, softmax, prob, blank)
+
+
+def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=False):
+    """CTC negative log-likelihood and its gradient with respect to the activations.
+
+    Parameters
+    ----------
+    xp : module
+        ``numpy`` or ``cupy``.
+    x : array, shape (T, N, C), float16/32/64
+        Unnormalised activations (log-softmax is applied here).
+    labels : numpy.ndarray of int, shape (N, L)
+        Class indices; entries at or beyond ``label_len`` are ignored.
+    label_len, frames : numpy.ndarray of int, shape (N,)
+        Label lengths and usable frames per sample (already validated).
+    blank : int
+        Index of the blank class.
+    force_log_space : bool
+        Skip the scaled fast path (for testing the exact path).
+
+    Returns
+    -------
+    (loss, grad, feasible) : loss (N,) and grad (T, N, C) in float32 (float64 for float64 ``x``),
+        and a boolean NumPy mask of the samples that have an alignment. Infeasible samples have
+        loss ``+inf`` and zero gradient; gradient rows ``t >= frames[b]`` are zero.
+    """
+    T, N, C = x.shape
+    cdt = np.float64 if x.dtype == np.float64 else np.float32
+    x = x.astype(cdt, copy=False)
+    prob = _Problem(xp, labels, label_len, frames, blank)
+    with np.errstate(all='ignore'):
+        mx = x.max(2, keepdims=True)
+        softmax = xp.exp(x - mx)
+        ssum = softmax.sum(2, keepdims=True)
+        softmax /= ssum
+        lse = mx + xp.log(ssum)
+        flat = xp.asarray((np.arange(N)[:, None] * C + prob.lab).ravel())
+        lp_label = (x.reshape(T, N * C)[:, flat].reshape(T, N, prob.L) - lse).astype(np.float64)
+        lp_label = xp.where(xp.asarray(prob.lab_valid), lp_label, _NEG)
+        lp_blank = (x[:, :, blank] - lse[..., 0]).astype(np.float64)
+        if force_log_space or T == 0:
+            log_p, grad, bad = xp.zeros(N), softmax.copy(), ~prob.dummy
+        else:
+            log_p, gamma, bad = _scaled_pass(xp, lp_label, lp_blank, prob)
+            grad = _grad_from_gamma(xp, gamma, 2, softmax, prob, blank)
+        rows = np.nonzero(bad & ~prob.dummy)[0]
+        if len(rows):               # the exact log-space path for the few samples that need it
+            sub = _Problem(xp, labels[rows], label_len[rows], frames[rows], blank)
+            d_rows = xp.asarray(rows)
+            lp_sub, g_sub = _solve_log_space(xp, lp_label[:, d_rows], lp_blank[:, d_rows],
+                                             softmax[:, d_rows], sub, blank)
+            log_p[d_rows] = lp_sub
+            grad[:, d_rows] = g_sub
+    loss = xp.maximum(-log_p, 0.0)
+    for b in range(N):
+        if prob.dummy[b]:
+            grad[:, b] = 0
+            loss[b] = 0.0 if prob.feasible[b] else np.inf
+        elif frames[b] < T:
+            grad[frames[b]:, b] = 0
+    return loss, grad, prob.feasible
