@@ -288,11 +288,40 @@ class ParameterDict:
 
 
 def load_pairs(pairs, ctx, cast_dtype, dtype_source, filename):
-    """Check every ``(Parameter, NDArray)`` pair, then load them all (all-or-nothing)."""
+    """Check every ``(Parameter, NDArray)`` pair, then load them all (all-or-nothing).
+
+    The checks catch every mismatch we can foresee; should the assignment itself still fail
+    (a device error, an interrupt), every Parameter is restored to its previous attributes and
+    values before the exception propagates.
+    """
     for param, value in pairs:
         param._check_load(value, ctx, cast_dtype, dtype_source, filename)
-    for param, value in pairs:
-        param._load_init(value, ctx, cast_dtype, dtype_source, filename)
+    snapshots = {}
+    for param, _ in pairs:
+        if id(param) not in snapshots:
+            snapshots[id(param)] = (param, _snapshot(param))
+    try:
+        for param, value in pairs:
+            param._load_init(value, ctx, cast_dtype, dtype_source, filename)
+    except BaseException:
+        for param, snap in snapshots.values():
+            _restore(param, snap)
+        raise
+
+
+def _snapshot(param):
+    """A parameter's attributes, plus a copy of each data array's buffer (set_data writes in place)."""
+    arrays = [(arr, arr._data, arr._data.copy()) for arr in (param._data or ())]
+    return dict(vars(param)), arrays
+
+
+def _restore(param, snap):
+    attrs, arrays = snap
+    vars(param).clear()
+    vars(param).update(attrs)
+    for arr, buf, saved in arrays:
+        buf[...] = saved
+        arr._data = buf
 
 
 def _named_arrays(loaded, filename):

@@ -193,35 +193,69 @@ class Trainer:
     def load_states(self, fname):
         """Load states written by :meth:`save_states` into every context's updater.
 
+        The file is read and checked completely before anything changes: on any error the
+        optimizer and its states are left as they were.
+
         Raises
         ------
+        MXNetFormatError
+            When the file is not a valid trainer-states file (also a ``ValueError``).
         ValueError
-            When the file is not a trainer-states file, or was written for a different optimizer.
+            When it was written for a different optimizer.
         """
         loaded = serialization.load(fname)
-        if not isinstance(loaded, dict) or _META_KEY not in loaded:
-            raise ValueError('%s is not a minigluon Trainer states file (no %s entry); write it with '
-                             'Trainer.save_states' % (fname, _META_KEY))
-        meta = json.loads(bytes(loaded[_META_KEY].asnumpy().astype(np.uint8)).decode('utf-8'))
-        if meta.get('format') != _FORMAT:
-            raise ValueError('%s: unknown trainer states format %r' % (fname, meta.get('format')))
+        meta = _read_meta(loaded, fname)
         name = type(self._optimizer).__name__.lower()
         if meta['optimizer'] != name:
             raise ValueError('%s holds states of optimizer %r, but this Trainer uses %r'
                              % (fname, meta['optimizer'], name))
-        o = self._optimizer
+        counts = {int(k): v for k, v in meta['index_update_count'].items()}
+        new_states = [{int(k): _unflatten_state(spec, loaded, ctx, fname)
+                       for k, spec in meta['structure'].items()} for ctx in self._contexts]
+        o = self._optimizer          # everything is checked: apply
         o.num_update = meta['num_update']
         if o.lr_scheduler is None and meta.get('lr') is not None:
             o.lr = meta['lr']
-        counts = {int(k): v for k, v in meta['index_update_count'].items()}
         for device_counts in o._all_index_update_counts.values():
             device_counts.clear()
             device_counts.update(counts)
         o._index_update_count.update(counts)
-        for updater, ctx in zip(self._updaters, self._contexts):
-            updater.states = {int(k): _unflatten_state(spec, loaded, ctx)
-                              for k, spec in meta['structure'].items()}
+        for updater, states in zip(self._updaters, new_states):
+            updater.states = states
             updater.states_synced = {k: True for k in updater.states}
+
+
+def _read_meta(loaded, fname):
+    """The validated JSON header of a trainer-states file."""
+    from minigluon.base import MXNetFormatError
+
+    def bad(why):
+        raise MXNetFormatError('%s is not a valid Trainer states file: %s; write it with '
+                               'Trainer.save_states' % (fname, why))
+    if not isinstance(loaded, dict) or _META_KEY not in loaded:
+        bad('no %s entry' % _META_KEY)
+    raw = loaded[_META_KEY]
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        bad('%s must be a 1-d uint8 array' % _META_KEY)
+    try:
+        meta = json.loads(bytes(raw.asnumpy()).decode('utf-8'))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        bad('its header is not UTF-8 JSON (%s)' % err)
+    if not isinstance(meta, dict) or meta.get('format') != _FORMAT:
+        bad('unknown format %r' % (meta.get('format') if isinstance(meta, dict) else meta,))
+    checks = {'optimizer': str, 'num_update': int, 'index_update_count': dict, 'structure': dict}
+    for key, kind in checks.items():
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            bad('%r must be a %s' % (key, kind.__name__))
+    if meta.get('lr') is not None and not isinstance(meta['lr'], (int, float)):
+        bad("'lr' must be a number")
+    for k, v in list(meta['index_update_count'].items()) + list(meta['structure'].items()):
+        if not k.lstrip('-').isdigit():
+            bad('state index %r is not an integer' % k)
+    for v in meta['index_update_count'].values():
+        if not isinstance(v, int) or isinstance(v, bool):
+            bad('update counts must be integers')
+    return meta
 
 
 def _flatten_state(state, key, arrays):
@@ -234,11 +268,12 @@ def _flatten_state(state, key, arrays):
     return key
 
 
-def _unflatten_state(spec, loaded, ctx):
+def _unflatten_state(spec, loaded, ctx, fname='', depth=0):
+    from minigluon.base import MXNetFormatError
     if spec is None:
         return None
-    if isinstance(spec, list):
-        return tuple(_unflatten_state(s, loaded, ctx) for s in spec)
-    if spec not in loaded:
-        raise ValueError('trainer states file is missing array %r' % spec)
+    if isinstance(spec, list) and depth < 8:
+        return tuple(_unflatten_state(s, loaded, ctx, fname, depth + 1) for s in spec)
+    if not isinstance(spec, str) or spec == _META_KEY or spec not in loaded:
+        raise MXNetFormatError('%s: trainer states file has no array %r' % (fname, spec))
     return loaded[spec].copyto(ctx)
