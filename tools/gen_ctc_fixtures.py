@@ -125,6 +125,19 @@ def main_losses():
     print('wrote %s (%d arrays, %d bytes)' % (path, len(out), os.path.getsize(path)))
 
 
+def main_export():
+    """MXNet's exported graph of a hybridized CTCLoss called with pred_lengths."""
+    with mx.name.NameManager():
+        block = mx.gluon.loss.CTCLoss()
+        block.hybridize()
+        block(mx.nd.ones((2, 5, 4)), mx.nd.array([[0, 1], [2, -1]]), mx.nd.array([5, 4]))
+        prefix = os.path.join(os.path.dirname(OUT), 'ctcloss_lengths')
+        block.export(prefix)
+    os.remove(prefix + '-0000.params')
+    print('wrote %s-symbol.json' % prefix)
+
+
 if __name__ == '__main__':
     main()
     main_losses()
+    main_export()

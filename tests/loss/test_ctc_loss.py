@@ -112,3 +112,17 @@ def test_hybridized_matches_eager_and_exports(tmp_path):
     assert ctc_nodes[0]['attrs'] == {'blank_label': 'last', 'use_data_lengths': 'True',
                                      'use_label_lengths': 'False'}
     assert len(graph['heads']) == 1
+
+
+def test_export_matches_mxnet_graph(tmp_path):
+    from minigluon.name import NameManager
+    with NameManager():
+        block = CTCLoss()
+        block.hybridize()
+        block(nd.ones((2, 5, 4)), nd.array([[0, 1], [2, -1]]), nd.array([5, 4]))
+        block.export(str(tmp_path / 'ctc'))
+    ours = json.loads((tmp_path / 'ctc-symbol.json').read_text())
+    golden = os.path.join(os.path.dirname(FIXTURES), 'ctcloss_lengths-symbol.json')
+    with open(golden) as f:
+        theirs = json.load(f)
+    assert ours == theirs
