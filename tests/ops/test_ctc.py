@@ -316,3 +316,23 @@ def test_fast_path_matches_log_space_on_larger_batches(N, T, C, L):
     exact = ctc_loss_and_grad(np, x, lab, lens, frames, C - 1, force_log_space=True)
     assert_almost_equal(fast[0], exact[0], rtol=1e-10)
     assert_almost_equal(fast[1], exact[1], rtol=1e-8, atol=1e-12)
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    @settings(max_examples=25, deadline=None)
+    @given(st.integers(0, 10**6), st.integers(1, 7), st.integers(2, 5), st.floats(0.1, 60.0))
+    def test_property_loss_nonnegative_gradient_finite_rows_sum_to_zero(seed, T, C, scale):
+        rng = np.random.RandomState(seed)
+        x, labels, lens = random_case(rng, T, C, N=3, max_len=3, repeats=seed % 2 == 0)
+        frames = rng.randint(0, T + 1, size=3)
+        loss, grad = ctc(x * scale, labels, frames=frames)
+        assert (loss >= 0).all() and not np.isnan(loss).any()
+        assert np.isfinite(grad).all()
+        assert_almost_equal(grad.sum(-1), np.zeros(grad.shape[:2]), atol=1e-9)
+        for b in np.nonzero(np.isinf(loss))[0]:
+            assert not grad[:, b].any()
