@@ -312,8 +312,9 @@ class HybridBlock(Block):
         from minigluon import serialization
         sym = self._cached_graph[1]
         sym_filename = '%s-symbol.json' % path
-        with serialization.atomic_write(sym_filename, 'w') as f:
-            f.write(sym.tojson(remove_amp_cast=remove_amp_cast))
+        params_filename = '%s-%04d.params' % (path, epoch)
+        # Build both payloads first, so a failure here leaves both files as they were.
+        sym_text = sym.tojson(remove_amp_cast=remove_amp_cast).encode('utf-8')
         aux_names = set(sym.list_auxiliary_states())
         params = self.collect_params()
         arg_dict = {}
@@ -326,8 +327,11 @@ class HybridBlock(Block):
             if name not in graph_inputs:
                 warnings.warn('Parameter "{name}" is not found in the graph. '.format(name=name),
                               stacklevel=2)
-        params_filename = '%s-%04d.params' % (path, epoch)
-        serialization.save(params_filename, arg_dict)
+        params_blob = serialization.dumps(arg_dict)
+        with serialization.atomic_write(sym_filename) as f:
+            f.write(sym_text)
+        with serialization.atomic_write(params_filename) as f:
+            f.write(params_blob)
         return sym_filename, params_filename
 
     def optimize_for(self, x, *args, backend=None, **kwargs):
