@@ -50,6 +50,9 @@ def check_ctc_inputs(op, data, label, data_lengths=None, label_lengths=None):
     if data.dtype.kind != 'f':
         raise ValueError('%s: data must be floating point (float16/32/64), got %s' % (op.name, data.dtype))
     T, N, C = data.shape
+    if C < 1:
+        raise ValueError('%s: data.shape[2] (alphabet_size, blank included) must be at least 1, got shape %s'
+                         % (op.name, tuple(data.shape)))
     if label.ndim != 2:
         raise ValueError('%s: label must be 2-D (batch_size, max_label_length), got shape %s'
                          % (op.name, tuple(label.shape)))

@@ -254,6 +254,7 @@ def test_two_outputs_one_visible():
 
 @pytest.mark.parametrize('data_shape,label,kw,match', [
     ((4, 2), [[0]], {}, 'data must be 3-D'),
+    ((4, 2, 0), [[0], [1]], {}, 'alphabet_size'),
     ((4, 2, 3), [0, 1], {}, 'label must be 2-D'),
     ((4, 2, 3), [[0], [1], [0]], {}, 'batch sizes disagree'),
     ((4, 2, 3), [[0, 2], [1, -1]], {}, r'label\[0, 1\] = 2.0 .*\[0, 1\]'),
