@@ -113,7 +113,7 @@ class Clip(Op):
     """
 
     name = 'clip'
-    attrs = {'a_min': Attr('float'), 'a_max': Attr('float')}
+    attrs = {'a_min': Attr('number'), 'a_max': Attr('number')}   # '6' stays '6' in JSON, as in MXNet
 
     def check_attrs(self):
         if self.a_min > self.a_max:
