@@ -84,7 +84,8 @@ _TABLE = [
     ('degrees', lambda xp, x: x * (180.0 / math.pi), lambda xp, g, x, y: g * (180.0 / math.pi), ()),
     ('radians', lambda xp, x: x * (math.pi / 180.0), lambda xp, g, x, y: g * (math.pi / 180.0), ()),
     ('relu', lambda xp, x: xp.maximum(x, 0), lambda xp, g, x, y: g * (x > 0), ()),
-    ('sigmoid', lambda xp, x: 1 / (1 + xp.exp(-x)), lambda xp, g, x, y: g * y * (1 - y), ()),
+    # exp(-log(1 + e^-x)): no overflow warning for large negative x
+    ('sigmoid', lambda xp, x: xp.exp(-xp.logaddexp(0, -x)), lambda xp, g, x, y: g * y * (1 - y), ()),
     ('softsign', lambda xp, x: x / (1 + xp.abs(x)),
      lambda xp, g, x, y: g / ((1 + xp.abs(x)) ** 2), ()),
     ('erf', _special.erf, lambda xp, g, x, y: g * _TWO_OVER_SQRT_PI * xp.exp(-x * x), ()),
