@@ -39,14 +39,20 @@ def invoke(op, inputs):
             raise MXNetError('%s: inputs are on different contexts (%s and %s); move them with '
                              'as_in_context()' % (op.name, ctx, x._ctx))
         raws.append(x._data)
-    if ctx is not None:
-        xp = np if backend.cupy is None else backend.get_array_module(*raws)
-        res = op.forward(xp, *raws)
-    else:   # no array inputs (a sampler): the device is the op's ``ctx`` attribute or the default
-        ctx = _parse_ctx(getattr(op, 'ctx', None)) or current_context()
-        xp = ctx.xp
-        with ctx.device():
-            res = op.forward(xp)
+    try:
+        if ctx is not None:
+            xp = np if backend.cupy is None else backend.get_array_module(*raws)
+            res = op.forward(xp, *raws)
+        else:   # no array inputs (a sampler): the device is the op's ``ctx`` attribute or the default
+            ctx = _parse_ctx(getattr(op, 'ctx', None)) or current_context()
+            xp = ctx.xp
+            with ctx.device():
+                res = op.forward(xp)
+    except (ValueError, IndexError, TypeError) as err:
+        named = _name_the_operator(op, err, raws)
+        if named is err:
+            raise
+        raise named from err
     if type(res) is np.ndarray:          # the common case: one NumPy output
         outs = [res]
     else:
@@ -62,6 +68,22 @@ def invoke(op, inputs):
                 break
     n = op.n_visible
     return wrapped[0] if n == 1 else wrapped[:n]
+
+
+def _name_the_operator(op, err, raws):
+    """``err`` re-worded to name the operator and its inputs, unless its message already does.
+
+    NumPy's own errors (``operands could not be broadcast together``, ``zero-size array to
+    reduction operation``) otherwise reach the user without saying which operator failed.
+    """
+    message = str(err)
+    if type(err) not in (ValueError, IndexError, TypeError) or (op.name and (message.startswith(op.name) or op.name + ':' in message)):
+        return err
+    names = op.list_arguments() if op.arguments is not None or hasattr(op, 'num_args') else []
+    names = list(names) + ['arg%d' % i for i in range(len(names), len(raws))]
+    desc = ', '.join('%s%s %s' % (n, tuple(a.shape), a.dtype) for n, a in zip(names, raws)
+                     if hasattr(a, 'shape'))
+    return type(err)('%s: %s (inputs: %s)' % (op.name, message, desc or 'none'))
 
 
 def _parse_ctx(value):

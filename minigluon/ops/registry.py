@@ -403,6 +403,11 @@ def bind_call(cls, args, kwargs, is_input):
             named[key] = value
         else:
             attrs[key] = value
+    if (not pos_inputs and declared and declared[0] not in named and args
+            and isinstance(args[0], (list, np.ndarray))):
+        # nd.relu([1, 2]): say what is wrong instead of "too many positional arguments"
+        raise TypeError("%s: input '%s' must be an array of this framework (e.g. nd.array(...)), "
+                        "got %s" % (cls.name, declared[0], type(args[0]).__name__))
     free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if len(args) > len(free_attrs):
         raise TypeError('%s: too many positional arguments (%d extra: %r)'
