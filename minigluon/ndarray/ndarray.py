@@ -77,7 +77,8 @@ def _name_the_operator(op, err, raws):
     reduction operation``) otherwise reach the user without saying which operator failed.
     """
     message = str(err)
-    if type(err) not in (ValueError, IndexError, TypeError) or (op.name and (message.startswith(op.name) or op.name + ':' in message)):
+    named = op.name and (message.startswith(op.name) or op.name + ':' in message)
+    if type(err) not in (ValueError, IndexError, TypeError) or named:
         return err
     names = op.list_arguments() if op.arguments is not None or hasattr(op, 'num_args') else []
     names = list(names) + ['arg%d' % i for i in range(len(names), len(raws))]
