@@ -159,17 +159,7 @@ def test_minigluon_export_is_the_one_mxnet_checked(name):
         '%s: minigluon now exports a different graph than the one MXNet checked; rerun the reverse '
         'mode of tools/gen_interop_fixtures.py' % name)
     mx_json = _mxnet_json(name)
-    if name == 'ocr_lstm_ctc':
-        # Same parameters, inputs and outputs, but not byte-identical: MXNet builds the LSTM's begin
-        # states as `_zeros(shape=(2, 0, 16))` nodes and writes its flattening Reshape as shape "-1";
-        # minigluon's rnn.LSTM derives the states from the data (slice_axis, zeros_like,
-        # broadcast_axis) and writes "(-1,)".
-        mine, theirs = sym.load_json(text), sym.load_json(mx_json)
-        assert mine.list_arguments() == theirs.list_arguments()
-        assert mine.list_auxiliary_states() == theirs.list_auxiliary_states()
-        assert mine.list_outputs() == theirs.list_outputs()
-    else:
-        assert text == mx_json, '%s: minigluon export differs from MXNet export' % name
+    assert text == mx_json, '%s: minigluon export differs from MXNet export' % name
 
 
 def test_export_writes_the_traced_graph(tmp_path):

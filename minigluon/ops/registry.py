@@ -192,7 +192,7 @@ class Attr:
             raise ValueError('not a tuple')       # never iterate the characters of a string
         if kind == 'shape':
             if isinstance(value, (int, np.integer)):
-                return (int(value),)
+                return ScalarShape((int(value),))
             return tuple(int(v) for v in value)
         if kind == 'floats':
             if isinstance(value, (int, float, np.number)):
@@ -210,9 +210,18 @@ class Attr:
             return 'None'
         if self.kind == 'bool':
             return 'True' if value else 'False'
+        if isinstance(value, ScalarShape):
+            return str(value[0])
         if self.kind in ('shape', 'floats'):
             return str(tuple(value))
         return str(value)
+
+
+class ScalarShape(tuple):
+    """A one-element shape that was given as a bare int (``shape=-1``).
+
+    It behaves as the tuple ``(-1,)`` but prints back as ``"-1"``, as MXNet writes it in JSON.
+    """
 
 
 # ---------------------------------------------------------------------------------------------------

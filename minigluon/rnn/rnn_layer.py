@@ -10,7 +10,7 @@ unidirectional), so files are interchangeable with MXNet's.
 """
 import re
 
-from minigluon import ndarray
+from minigluon import ndarray, symbol
 from minigluon.block import HybridBlock
 from minigluon.ndarray import NDArray
 
@@ -155,7 +155,8 @@ class _RNNLayer(HybridBlock):
             if isinstance(inputs, NDArray):
                 batch_size = inputs.shape[self._layout.find('N')]
                 states = self.begin_state(batch_size, ctx=inputs.context, dtype=inputs.dtype)
-            # On Symbols (a parent being hybridized) hybrid_forward builds zero states from the input.
+            else:   # a parent is being hybridized: ``_zeros`` nodes whose batch size 0 means "the data's"
+                states = self.begin_state(0, func=symbol.zeros)
         if states is not None and not isinstance(states, (list, tuple)):
             states = [states]
         if self._use_sequence_length:
@@ -175,24 +176,10 @@ class _RNNLayer(HybridBlock):
         out = self._forward_kernel(F, inputs, states, sequence_length, **kwargs)
         return out[0] if self.skip_states else out
 
-    def _symbolic_begin_state(self, F, inputs):
-        """Zero states ``(L*D, N, H)`` computed from ``inputs`` (TNC) inside a graph.
-
-        MXNet uses ``_zeros(shape=(L*D, 0, H))`` nodes whose batch size its shape inference fills
-        in; minigluon's graphs execute node by node, so the batch size is taken from the data.
-        """
-        first = F.slice_axis(F.slice_axis(inputs, axis=0, begin=0, end=1), axis=2, begin=0, end=1)
-        zero = F.zeros_like(first)                               # (1, N, 1)
-        state = F.broadcast_axis(zero, axis=(0, 2), size=(self._num_layers * self._dir,
-                                                          self._hidden_size))
-        return [state] * len(self.state_info())
-
     def _forward_kernel(self, F, inputs, states, sequence_length, **kwargs):
         if self._layout == 'NTC':
             inputs = F.swapaxes(inputs, dim1=0, dim2=1)
-        if states is None:
-            states = self._symbolic_begin_state(F, inputs)
-        params = [F.reshape(kwargs['%s%d_%s_%s' % (d, layer, g, t)], shape=(-1,))
+        params = [F.reshape(kwargs['%s%d_%s_%s' % (d, layer, g, t)], shape=-1)
                   for t in ['weight', 'bias']
                   for layer in range(self._num_layers)
                   for d in ['l', 'r'][:self._dir]

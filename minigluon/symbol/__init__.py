@@ -23,6 +23,31 @@ def _populate(namespace):
 _populate(globals())
 
 
+def _filled(op_name, shape, dtype, kwargs):
+    return globals()[op_name](shape=shape, dtype='float32' if dtype is None else _np_dtype(dtype).name,
+                              **kwargs)
+
+
+def _np_dtype(dtype):
+    import numpy
+    return numpy.dtype(dtype)
+
+
+def zeros(shape, dtype=None, **kwargs):
+    """A ``_zeros`` node of ``shape`` (a 0 marks a size filled at run time, e.g. the batch)."""
+    return _filled('_zeros', shape, dtype, kwargs)
+
+
+def ones(shape, dtype=None, **kwargs):
+    """A ``_ones`` node of ``shape``."""
+    return _filled('_ones', shape, dtype, kwargs)
+
+
+def full(shape, val, dtype=None, **kwargs):
+    """A ``_full`` node of ``shape`` filled with ``val``."""
+    return _filled('_full', shape, dtype, dict(kwargs, value=val))
+
+
 def refresh():
     """Add functions for operators registered after this module was imported."""
     _populate(globals())
