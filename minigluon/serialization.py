@@ -246,7 +246,7 @@ def _densify(r, what, stype, shape, values, aux, start):
     """
     size = values.dtype.itemsize
     for d in shape:
-        size *= d
+        size *= max(d, 1)       # an empty (0, 2**62) shape is refused by NumPy too
     limit = max(SPARSE_EXPANSION * len(r.buf), 64 << 20)
     if size > limit:
         r.fail('%s: a sparse array of shape %s would take %d bytes when made dense, more than '

@@ -57,7 +57,7 @@ def _given(symbol, args, kwargs, what, convert):
 def _as_shape(name, value):
     try:
         return tuple(int(d) for d in (value if isinstance(value, (tuple, list)) else (value,)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):      # OverflowError: a shape of 1e309
         raise ValueError('infer_shape: the shape of %r must be a tuple of ints, got %r'
                          % (name, value)) from None
 
