@@ -21,13 +21,11 @@ def install_mxnet_alias(name='mxnet'):
     sys.modules[name] = minigluon
     for info in pkgutil.walk_packages(minigluon.__path__, 'minigluon.'):
         try:
-            mod = importlib.import_module(info.name)
+            importlib.import_module(info.name)
         except ImportError:   # optional pieces (e.g. GPU-only) stay unaliased
             continue
-        sys.modules[name + info.name[len('minigluon'):]] = mod
-    # MXNet's short aliases that are attributes, not files
-    for short in ('nd', 'sym', 'init'):
-        target = getattr(minigluon, short, None)
-        if target is not None:
-            sys.modules['%s.%s' % (name, short)] = target
+    # Every module now loaded, files and the aliases minigluon registers (minigluon.gluon.nn, .nd ...)
+    for key, mod in list(sys.modules.items()):
+        if key.startswith('minigluon.'):
+            sys.modules[name + key[len('minigluon'):]] = mod
     return minigluon
