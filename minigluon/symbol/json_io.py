@@ -206,6 +206,14 @@ def _entry(raw, built, where, what):
     return node, idx, version
 
 
+def _check_unicode(text, where, what):
+    """Refuse lone surrogates (``"\\ud800"``): JSON can spell them, UTF-8 cannot store them."""
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError as err:
+        _fail('%s: %s %r is not valid Unicode (%s)', where, what, text, err.reason)
+
+
 def _string_attrs(nj, where):
     merged = {}
     for key in ('param', 'attr', 'attrs'):   # legacy spellings first; 'attrs' wins
@@ -217,6 +225,8 @@ def _string_attrs(nj, where):
         for k, v in value.items():
             if not isinstance(v, str):
                 _fail('%s: attribute %r must be a string, got %r', where, k, v)
+            _check_unicode(k, where, 'attribute name')
+            _check_unicode(v, where, 'attribute %r' % k)
             merged[k] = v
     return merged
 
@@ -316,6 +326,7 @@ def load_json(json_str):
         op_name, name = nj.get('op'), nj.get('name')
         if not isinstance(op_name, str) or not isinstance(name, str):
             _fail("node %d: 'op' and 'name' must be strings, got %r and %r", i, op_name, name)
+        _check_unicode(name, 'node %d' % i, 'name')
         where = "node %d ('%s')" % (i, name)
         if name in names:
             _fail('%s: duplicate node name, also used by node %d', where, names[name])
