@@ -261,7 +261,12 @@ class _SoftmaxBase(Op):
         if self.mask is not None:
             y = xp.where(self.mask, y, 0)
         self.y, self.in_dtype = y, data.dtype
-        return y.astype(self.dtype or data.dtype, copy=False)
+        out_dtype = np.dtype(self.dtype or data.dtype)
+        if self.kind == 'log_softmax' and out_dtype.itemsize < y.dtype.itemsize:
+            # A log-probability below float16's range saturates at its lowest finite value rather
+            # than -inf, so ``0 * log p`` (a dense-label cross-entropy) stays 0 instead of NaN.
+            y = xp.maximum(y, np.finfo(out_dtype).min)
+        return y.astype(out_dtype, copy=False)
 
     def backward(self, xp, grad, *unused):
         g = _f32(grad).astype(self.y.dtype, copy=False)
