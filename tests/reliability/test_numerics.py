@@ -83,3 +83,4 @@ def test_dense_label_cross_entropy_with_saturated_float16():
     loss = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False)(
         x, nd.array([[1.0, 0.0, 0.0]], dtype='float16'))
     assert np.isfinite(loss.asnumpy()).all()
+    assert float(loss.asnumpy()[0]) == 0.0
