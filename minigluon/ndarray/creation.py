@@ -6,7 +6,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon.context import current_context
-from minigluon.ndarray.ndarray import NDArray, _move
+from minigluon.ndarray.ndarray import NDArray, _move, call_op
 
 DEFAULT_DTYPE = np.float32
 
@@ -67,11 +67,14 @@ def full(shape, val, ctx=None, dtype=None, out=None):
 
 
 def zeros_like(data, **kwargs):
-    return NDArray(data._xp.zeros_like(data._data), data.context)
+    """Zeros with ``data``'s shape, dtype and context: MXNet's ``zeros_like`` operator, so under
+    ``autograd.record()`` it is recorded and ``data`` receives a zero gradient, as in MXNet."""
+    return call_op('zeros_like', data, **kwargs)
 
 
 def ones_like(data, **kwargs):
-    return NDArray(data._xp.ones_like(data._data), data.context)
+    """Ones with ``data``'s shape, dtype and context (MXNet's ``ones_like`` operator; recorded)."""
+    return call_op('ones_like', data, **kwargs)
 
 
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dtype=None):

@@ -1,0 +1,252 @@
+"""One or more sample calls for every differentiable registered operator (data for test_op_sweep).
+
+Each :class:`Case` holds an operator name, one input maker per input, the attributes and flags:
+
+* the makers draw the inputs in the operator's argument order (floating inputs in float64);
+  inputs made by ``INTS`` or ``CONST`` (indices, labels, lengths) are never differentiated;
+* ``attrs`` are the operator's attributes;
+* ``flags`` is a set of: ``'train'`` (call under ``autograd.train_mode()``, e.g. BatchNorm's batch
+  statistics), ``'seed'`` (reseed ``minigluon.random`` before every call: Dropout, rrelu),
+  ``'no_numeric'`` (the backward is deliberately not the derivative of the forward: loss-output
+  operators such as SoftmaxOutput, and BlockGrad; they are still compared eager against graph),
+  ``'no_half'`` (float16 not meaningful for this case).
+
+Inputs are chosen away from kinks and discontinuities (abs at 0, floor at integers, max ties) so
+that central differences are valid. ``EXCLUDED`` lists differentiable operators with no
+case here and why.
+"""
+import numpy as np
+
+from minigluon.ops import OPS
+from minigluon.ops.rnn import rnn_param_size
+
+
+def U(lo, hi, *shape):
+    return lambda rng: rng.uniform(lo, hi, size=shape)
+
+
+def AWAY(*shape):
+    """Values of magnitude in [0.15, 0.45]: away from 0, from integers and from half-integers."""
+    return lambda rng: rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.15, 0.45, size=shape)
+
+
+def DISTINCT(*shape):
+    """A random permutation of spread-out values: no ties for max/min/sort."""
+    return lambda rng: (rng.permutation(int(np.prod(shape))).reshape(shape) * 0.37 - 1.0)
+
+
+def _fixed(maker):
+    maker.fixed = True      # an index, label or length: never differentiated, never cast
+    return maker
+
+
+def INTS(lo, hi, *shape):
+    return _fixed(lambda rng: rng.randint(lo, hi, size=shape).astype(np.int64))
+
+
+def CONST(value, dtype=np.float64):
+    return _fixed(lambda rng: np.array(value, dtype=dtype))
+
+
+def AUX(maker):
+    """An auxiliary state (BatchNorm's running statistics): floating, but never differentiated."""
+    maker.aux = True
+    return maker
+
+
+class Case:
+    """One sample call of operator ``name``; see the module docstring."""
+
+    def __init__(self, name, makers, attrs, flags):
+        self.name, self.makers, self.attrs, self.flags = name, makers, attrs, frozenset(flags)
+        self.floating = [i for i, m in enumerate(makers) if not getattr(m, 'fixed', False)]
+        self.wrt = [i for i in self.floating if not getattr(makers[i], 'aux', False)]
+
+    def inputs(self, seed=0):
+        rng = np.random.RandomState(seed)
+        return [m(rng) for m in self.makers]
+
+    def __repr__(self):
+        attrs = ','.join('%s=%s' % kv for kv in sorted(self.attrs.items()))
+        return '%s(%s)' % (self.name, attrs)
+
+
+CASES = []
+
+
+def case(name, makers, flags=(), **attrs):
+    CASES.append(Case(name, makers, attrs, flags))
+
+
+# -- unary math (MXNet's elemwise unary family) --------------------------------------------------
+for _name in ('sin', 'cos', 'tanh', 'sinh', 'cosh', 'arctan', 'arcsinh', 'sigmoid', 'softsign',
+              'exp', 'expm1', 'square', 'negative', 'erf', 'degrees', 'radians', '_copy',
+              'zeros_like', 'ones_like', 'tan', 'hard_sigmoid'):
+    case(_name, [U(-1, 1, 2, 3)])
+for _name in ('arcsin', 'arccos', 'arctanh', 'erfinv'):
+    case(_name, [U(-0.8, 0.8, 2, 3)])
+case('arccosh', [U(1.2, 3, 2, 3)])
+for _name in ('log', 'log10', 'log2', 'sqrt', 'rsqrt', 'rcbrt', 'reciprocal', 'gamma', 'gammaln'):
+    case(_name, [U(0.5, 2.5, 2, 3)])
+case('log1p', [U(-0.5, 2, 2, 3)])
+for _name in ('abs', 'sign', 'relu', 'cbrt', 'ceil', 'floor', 'round', 'rint', 'fix', 'trunc'):
+    case(_name, [AWAY(2, 3)])
+case('clip', [AWAY(3, 4)], a_min=-0.3, a_max=0.3)
+case('Cast', [U(-1, 1, 2, 3)], dtype='float64', flags={'no_half'})
+case('BlockGrad', [U(-1, 1, 2, 3)], flags={'no_numeric'})
+case('add_n', [U(-1, 1, 2, 3), U(-1, 1, 2, 3), U(-1, 1, 2, 3)])
+
+# -- binary, broadcasting, scalar -----------------------------------------------------------------
+for _name in ('elemwise_add', 'elemwise_sub', 'elemwise_mul', 'broadcast_hypot'):
+    case(_name, [U(-1, 1, 2, 3), U(-1, 1, 2, 3)])
+    case(_name, [U(-1, 1, 2, 1, 3), U(-1, 1, 4, 1)])
+case('elemwise_div', [U(-1, 1, 2, 3), U(0.5, 2, 1, 3)])
+case('broadcast_power', [U(0.5, 2, 2, 3), U(-1, 2, 2, 1)])
+case('broadcast_maximum', [DISTINCT(2, 3), U(-0.9, 0.9, 1, 3) ])
+case('broadcast_minimum', [DISTINCT(2, 3), U(-0.9, 0.9, 2, 1)])
+case('broadcast_mod', [U(2.1, 2.9, 2, 3), U(0.75, 0.8, 1, 3)])
+for _name, _scalar in (('_plus_scalar', 1.5), ('_minus_scalar', 1.5), ('_rminus_scalar', 1.5),
+                       ('_mul_scalar', -2.5), ('_div_scalar', 4.0), ('_maximum_scalar', 0.1),
+                       ('_minimum_scalar', 0.1)):
+    case(_name, [AWAY(2, 3)], scalar=_scalar)
+case('_rdiv_scalar', [U(0.5, 2, 2, 3)], scalar=3.0)
+case('_power_scalar', [U(0.5, 2, 2, 3)], scalar=2.5)
+case('_rpower_scalar', [U(-1, 1, 2, 3)], scalar=1.7)
+case('_mod_scalar', [U(2.1, 2.9, 2, 3)], scalar=0.75)
+case('_rmod_scalar', [U(1.1, 1.2, 2, 3)], scalar=2.0)
+
+# -- reductions -------------------------------------------------------------------------------------
+for _name in ('sum', 'mean', 'nansum'):
+    case(_name, [U(-1, 1, 2, 3, 4)])
+    case(_name, [U(-1, 1, 2, 3, 4)], axis=(0, 2), keepdims=True)
+    case(_name, [U(-1, 1, 2, 3, 4)], axis=1, exclude=True)
+for _name in ('prod', 'nanprod'):
+    case(_name, [U(0.5, 1.5, 2, 3)], axis=1)
+for _name in ('max', 'min'):
+    case(_name, [DISTINCT(2, 3, 4)], axis=1)
+    case(_name, [DISTINCT(3, 4)])
+case('norm', [U(-1, 1, 3, 4)])
+case('norm', [AWAY(3, 4)], ord=1, axis=1, keepdims=True)
+
+# -- shape ------------------------------------------------------------------------------------------
+case('Reshape', [U(-1, 1, 2, 3, 4)], shape=(0, -1))
+case('Reshape', [U(-1, 1, 2, 3, 4)], shape=(-4, 1, 2, -2))
+case('Reshape', [U(-1, 1, 2, 3, 4)], shape=(-3, 4))
+case('Flatten', [U(-1, 1, 2, 3, 2)])
+case('transpose', [U(-1, 1, 2, 3, 4)], axes=(2, 0, 1))
+case('SwapAxis', [U(-1, 1, 2, 3, 4)], dim1=0, dim2=2)
+case('expand_dims', [U(-1, 1, 2, 3)], axis=1)
+case('squeeze', [U(-1, 1, 2, 1, 3)], axis=1)
+case('Concat', [U(-1, 1, 2, 3), U(-1, 1, 2, 2)], dim=1)
+case('_rnn_param_concat', [U(-1, 1, 6), U(-1, 1, 4)], dim=0)
+case('stack', [U(-1, 1, 2, 3), U(-1, 1, 2, 3)], axis=1)
+case('SliceChannel', [U(-1, 1, 2, 6)], num_outputs=3, axis=1)
+case('SliceChannel', [U(-1, 1, 2, 3)], num_outputs=3, axis=1, squeeze_axis=True)
+case('slice', [U(-1, 1, 4, 5)], begin=(1, None), end=(3, None), step=(1, -2))
+case('slice_axis', [U(-1, 1, 4, 5)], axis=1, begin=1, end=-1)
+case('slice_like', [U(-1, 1, 4, 5), U(-1, 1, 2, 3)], axes=(1,))
+case('tile', [U(-1, 1, 2, 3)], reps=(2, 1, 2))
+case('repeat', [U(-1, 1, 2, 3)], repeats=2, axis=1)
+case('Pad', [U(-1, 1, 1, 2, 3, 3)], mode='constant', pad_width=(0, 0, 0, 0, 1, 2, 2, 1),
+     constant_value=0.5)
+case('Pad', [U(-1, 1, 1, 2, 3, 3)], mode='edge', pad_width=(0, 0, 0, 0, 1, 2, 2, 1))
+case('Pad', [U(-1, 1, 1, 2, 3, 3)], mode='reflect', pad_width=(0, 0, 0, 0, 1, 2, 2, 1))
+case('broadcast_to', [U(-1, 1, 1, 3)], shape=(4, 3))
+case('broadcast_axis', [U(-1, 1, 1, 3, 1)], axis=(0, 2), size=(2, 4))
+case('broadcast_like', [U(-1, 1, 1, 3), U(-1, 1, 4, 3)])
+case('reshape_like', [U(-1, 1, 2, 6), U(-1, 1, 3, 4)])
+case('reverse', [U(-1, 1, 3, 4)], axis=1)
+
+# -- indexing ---------------------------------------------------------------------------------------
+case('take', [U(-1, 1, 4, 3), INTS(0, 4, 2, 3)])
+case('take', [U(-1, 1, 4, 3), INTS(-2, 6, 5)], axis=1, mode='wrap')
+case('batch_take', [U(-1, 1, 4, 3), INTS(0, 3, 4)])
+case('pick', [U(-1, 1, 4, 3), INTS(0, 3, 4)], axis=1)
+case('where', [INTS(0, 2, 3, 4), U(-1, 1, 3, 4), U(-1, 1, 3, 4)])
+case('gather_nd', [U(-1, 1, 3, 4), INTS(0, 3, 2, 5)])
+case('sort', [DISTINCT(3, 4)], axis=1, is_ascend=False)
+case('topk', [DISTINCT(3, 4)], k=2, ret_typ='value')
+case('SequenceMask', [U(-1, 1, 4, 3, 2), CONST([1, 4, 2])], use_sequence_length=True, value=-1.0)
+case('SequenceLast', [U(-1, 1, 4, 3, 2), CONST([1, 4, 2])], use_sequence_length=True)
+case('SequenceReverse', [U(-1, 1, 4, 3, 2), CONST([1, 4, 2])], use_sequence_length=True)
+case('SequenceLast', [U(-1, 1, 3, 4, 2), CONST([3, 1, 2])], use_sequence_length=True, axis=1)
+
+# -- linear algebra ---------------------------------------------------------------------------------
+case('dot', [U(-1, 1, 2, 3), U(-1, 1, 3, 4)])
+case('dot', [U(-1, 1, 3, 2), U(-1, 1, 4, 3)], transpose_a=True, transpose_b=True)
+case('batch_dot', [U(-1, 1, 2, 3, 4), U(-1, 1, 2, 4, 5)])
+case('batch_dot', [U(-1, 1, 2, 4, 3), U(-1, 1, 2, 4, 5)], transpose_a=True)
+case('_linalg_gemm2', [U(-1, 1, 2, 3, 4), U(-1, 1, 2, 5, 4)], transpose_b=True, alpha=0.5)
+
+# -- neural-network layers --------------------------------------------------------------------------
+case('FullyConnected', [U(-1, 1, 2, 3, 2), U(-1, 1, 4, 6), U(-1, 1, 4)], num_hidden=4)
+case('FullyConnected', [U(-1, 1, 2, 3, 2), U(-1, 1, 4, 2)], num_hidden=4, no_bias=True,
+     flatten=False)
+for _act in ('relu', 'sigmoid', 'tanh', 'softrelu', 'softsign'):
+    case('Activation', [AWAY(2, 3)], act_type=_act)
+case('LeakyReLU', [AWAY(2, 3)], act_type='leaky', slope=0.1)
+case('LeakyReLU', [AWAY(2, 3, 2), U(0.1, 0.5, 3)], act_type='prelu')
+for _act in ('elu', 'selu', 'gelu'):
+    case('LeakyReLU', [AWAY(2, 3)], act_type=_act)
+case('LeakyReLU', [AWAY(2, 3)], act_type='rrelu', flags={'train', 'seed'})
+for _name in ('softmax', 'log_softmax', 'softmin'):
+    case(_name, [U(-2, 2, 2, 3, 4)], axis=1, temperature=2.0)
+case('softmax', [U(-2, 2, 2, 4), CONST([2, 3], np.int64)], use_length=True)
+case('SoftmaxActivation', [U(-2, 2, 2, 3, 2)], mode='channel')
+case('Dropout', [U(-1, 1, 3, 4)], p=0.5, mode='always', flags={'seed'})
+case('Dropout', [U(-1, 1, 3, 4)], p=0.3, axes=(1,), flags={'train', 'seed'})
+case('Embedding', [INTS(0, 5, 2, 3), U(-1, 1, 5, 4)], input_dim=5, output_dim=4,
+     dtype='float64', flags={'no_half'})
+case('softmax_cross_entropy', [U(-2, 2, 3, 4), CONST([0, 3, 1])])
+for _name in ('SoftmaxOutput', 'LinearRegressionOutput', 'LogisticRegressionOutput',
+              'MAERegressionOutput'):
+    _label = CONST([0, 3, 1]) if _name == 'SoftmaxOutput' else U(-1, 1, 3, 4)
+    case(_name, [U(-2, 2, 3, 4), _label], flags={'no_numeric'})
+case('MakeLoss', [U(-2, 2, 3, 4)], grad_scale=0.5, flags={'no_numeric'})
+
+# -- convolution and pooling ------------------------------------------------------------------------
+case('Convolution', [U(-1, 1, 2, 4, 7), U(-1, 1, 6, 2, 3), U(-1, 1, 6)], kernel=(3,),
+     num_filter=6, num_group=2, stride=(2,), pad=(1,), dilate=(2,))
+case('Convolution', [U(-1, 1, 1, 2, 5, 5), U(-1, 1, 3, 2, 3, 2)], kernel=(3, 2), num_filter=3,
+     stride=(1, 2), pad=(1, 0), no_bias=True)
+case('Convolution', [U(-1, 1, 1, 1, 3, 4, 3), U(-1, 1, 2, 1, 2, 2, 2), U(-1, 1, 2)],
+     kernel=(2, 2, 2), num_filter=2)
+case('Deconvolution', [U(-1, 1, 2, 4, 4), U(-1, 1, 4, 3, 3), U(-1, 1, 6)], kernel=(3,),
+     num_filter=6, num_group=2, stride=(2,), pad=(1,), adj=(1,), no_bias=False)
+case('Deconvolution', [U(-1, 1, 1, 2, 3, 3), U(-1, 1, 2, 2, 2, 3)], kernel=(2, 3), num_filter=2,
+     stride=(2, 1), dilate=(1, 2))
+case('Pooling', [DISTINCT(1, 2, 5, 5)], kernel=(2, 2), stride=(2, 2), pool_type='max',
+     pooling_convention='full')
+case('Pooling', [U(-1, 1, 1, 2, 5, 5)], kernel=(3, 3), pad=(1, 1), pool_type='avg',
+     count_include_pad=False)
+case('Pooling', [U(-1, 1, 1, 2, 6)], kernel=(2,), pool_type='sum')
+case('Pooling', [U(0.5, 1.5, 1, 2, 4, 4)], kernel=(2, 2), pool_type='lp', p_value=2)
+case('Pooling', [U(-1, 1, 2, 3, 3, 4)], global_pool=True, pool_type='avg', kernel=(1, 1))
+case('UpSampling', [U(-1, 1, 1, 2, 2, 3)], scale=2, sample_type='nearest')
+
+# -- normalisation ----------------------------------------------------------------------------------
+_BN = [U(-1, 1, 3, 2, 4), U(0.5, 1.5, 2), U(-1, 1, 2), AUX(U(-0.1, 0.1, 2)), AUX(U(0.8, 1.2, 2))]
+case('BatchNorm', _BN, fix_gamma=False, flags={'train'})
+case('BatchNorm', _BN, fix_gamma=False, use_global_stats=True)
+case('BatchNorm', [U(-1, 1, 3, 4, 2)] + _BN[1:], axis=-1, fix_gamma=False, flags={'train'})
+if '_contrib_BatchNormWithReLU' in OPS:     # contrib fused layer (gluon.contrib.nn.BatchNormReLU)
+    case('_contrib_BatchNormWithReLU', _BN, fix_gamma=False, flags={'train'})
+case('LayerNorm', [U(-1, 1, 3, 4), U(0.5, 1.5, 4), U(-1, 1, 4)])
+case('InstanceNorm', [U(-1, 1, 2, 3, 4), U(0.5, 1.5, 3), U(-1, 1, 3)])
+case('GroupNorm', [U(-1, 1, 2, 4, 3), U(0.5, 1.5, 2), U(-1, 1, 2)], num_groups=2)
+case('L2Normalization', [U(-1, 1, 2, 3, 2)], mode='channel')
+
+# -- recurrent and CTC ------------------------------------------------------------------------------
+for _mode, _layers, _bidir in (('lstm', 2, False), ('gru', 1, True), ('rnn_tanh', 1, False)):
+    _n = rnn_param_size(_mode, _layers, 3, 2, _bidir)
+    _d = _layers * (2 if _bidir else 1)
+    _ins = [U(-1, 1, 4, 2, 3), U(-0.5, 0.5, _n), U(-1, 1, _d, 2, 2)]
+    if _mode == 'lstm':
+        _ins.append(U(-1, 1, _d, 2, 2))
+    case('RNN', _ins, mode=_mode, state_size=2, num_layers=_layers, bidirectional=_bidir)
+case('CTCLoss', [U(-2, 2, 5, 2, 4), CONST([[1, 2], [3, 0]])])
+case('CTCLoss', [U(-2, 2, 5, 2, 4), CONST([[1, 1], [2, -1]]), CONST([5, 3]), CONST([2, 1])],
+     use_data_lengths=True, use_label_lengths=True, blank_label='last')
+
+# Differentiable operators deliberately without a case here, and why.
+EXCLUDED = {}
