@@ -245,6 +245,15 @@ LAYER_CASES = [
     ('GELU', [], {}, (2, 5), False),
     ('Swish', [], {'beta': 2.0}, (2, 5), False),
     ('ReflectionPad2D', [2], {}, (1, 2, 4, 5), False),
+    # appended later (the seeded draws of the cases above are unchanged)
+    ('BatchNormReLU', [], {}, (2, 3, 2, 2), False),            # MXNet: 4-D only on CPU
+    ('BatchNormReLU', [], {'momentum': 0.8, 'in_channels': 3}, (4, 3, 1, 2), True),
+    ('MaxPool3D', [2], {'strides': 1}, (1, 2, 3, 3, 3), False),
+    ('AvgPool1D', [3], {'padding': 1}, (2, 2, 6), False),
+    ('GlobalAvgPool1D', [], {}, (2, 3, 6), False),
+    ('GlobalAvgPool3D', [], {}, (1, 2, 3, 3, 3), False),
+    ('GlobalMaxPool2D', [], {}, (2, 3, 4, 5), False),
+    ('Activation', ['softsign'], {}, (2, 5), False),
 ]
 
 

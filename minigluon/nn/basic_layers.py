@@ -12,8 +12,8 @@ from minigluon import ndarray
 from minigluon.block import Block, HybridBlock, HybridSequential, Sequential
 from minigluon.nn.activations import Activation
 
-__all__ = ['Sequential', 'HybridSequential', 'Dense', 'Dropout', 'Embedding', 'BatchNorm', 'InstanceNorm',
-           'LayerNorm', 'GroupNorm', 'Flatten', 'Lambda', 'HybridLambda']
+__all__ = ['Sequential', 'HybridSequential', 'Dense', 'Dropout', 'Embedding', 'BatchNorm', 'BatchNormReLU',
+           'InstanceNorm', 'LayerNorm', 'GroupNorm', 'Flatten', 'Lambda', 'HybridLambda']
 
 
 def _kwargs_repr(kwargs):
@@ -144,6 +144,18 @@ class BatchNorm(HybridBlock):
         in_channels = self.gamma.shape[0]
         return '%s(%s, in_channels=%s)' % (type(self).__name__, _kwargs_repr(self._kwargs),
                                            in_channels if in_channels else None)
+
+
+class BatchNormReLU(BatchNorm):
+    """:class:`BatchNorm` followed by ReLU, fused into one operator (``_contrib_BatchNormWithReLU``).
+
+    Same arguments, parameters, defaults and repr as :class:`BatchNorm` (MXNet 1.9.1
+    ``gluon.nn.BatchNormReLU``); the automatic prefix is ``batchnormrelu<N>_``.
+    """
+
+    def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
+        return F._contrib_BatchNormWithReLU(x, gamma, beta, running_mean, running_var, name='fwd',
+                                            **self._kwargs)
 
 
 class _GammaBetaNorm(HybridBlock):

@@ -124,6 +124,33 @@ class BatchNorm(Op):
         return [tuple(data)] + [c] * 4, [tuple(data), c, c]
 
 
+@register
+class BatchNormWithReLU(BatchNorm):
+    """``relu(BatchNorm(...))`` as one operator (MXNet ``_contrib_BatchNormWithReLU``, the op behind
+    ``gluon.nn.BatchNormReLU``).
+
+    Inputs, attributes (with the raw operator's defaults) and statistics are those of
+    :class:`BatchNorm`. MXNet declares a fourth, hidden output (the ReLU mask); it is kept here so
+    that exported graphs count the same outputs (``node_row_ptr``). The gradient passes only where
+    the output is positive.
+    """
+
+    name = '_contrib_BatchNormWithReLU'
+    num_outputs = 4
+
+    def forward(self, xp, *inputs):
+        out, mean, inv_std = super().forward(xp, *inputs)
+        self.mask = out > 0
+        return out * self.mask, mean, inv_std, self.mask.astype(out.dtype)
+
+    def backward(self, xp, grad, *unused):
+        return super().backward(xp, grad * self.mask)
+
+    def infer_shape(self, in_shapes):
+        ins, outs = super().infer_shape(in_shapes)
+        return ins, outs + [outs[0]]
+
+
 # ---------------------------------------------------------------------------------------------------
 # LayerNorm, InstanceNorm, GroupNorm
 

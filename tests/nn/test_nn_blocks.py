@@ -162,3 +162,26 @@ def test_constructor_errors():
         nn.ReflectionPad2D((1, 2))
     with pytest.raises(TypeError, match='activation'):
         nn.Activation(None)
+
+
+def test_batchnormrelu_exports_mxnet_op_and_imports_back(tmp_path):
+    """MXNet 1.9.1 exports BatchNormReLU as ``_contrib_BatchNormWithReLU`` with 4 outputs."""
+    import json
+    from minigluon.block import SymbolBlock
+    with NameManager():
+        net = nn.BatchNormReLU(in_channels=3)
+    assert net.prefix == 'batchnormrelu0_'
+    net.initialize()
+    net.hybridize()
+    x = nd.array(np.random.RandomState(0).randn(2, 3, 2, 2))
+    y = net(x)
+    assert_almost_equal(y, np.maximum(x.asnumpy() / np.sqrt(1 + 1e-5), 0), rtol=1e-5, atol=1e-6)
+    sym_file, params_file = net.export(str(tmp_path / 'bnr'))
+    graph = json.load(open(sym_file))
+    node = graph['nodes'][-1]
+    assert node['op'] == '_contrib_BatchNormWithReLU' and node['name'] == 'batchnormrelu0_fwd'
+    assert node['attrs'] == {'axis': '1', 'eps': '1e-05', 'fix_gamma': 'False', 'momentum': '0.9',
+                             'use_global_stats': 'False'}
+    assert graph['node_row_ptr'][-1] - graph['node_row_ptr'][-2] == 4
+    back = SymbolBlock.imports(sym_file, 'data', params_file)
+    assert_almost_equal(back(x), y)
