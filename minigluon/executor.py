@@ -99,6 +99,29 @@ class CachedOp:
                 frees[step].append(s)
         self._plan = [_Step(node, ins, outs, tuple(frees[i]))
                       for i, (node, ins, outs) in enumerate(plan)]
+        self._monitor = None
+
+    def set_monitor_callback(self, callback, monitor_all=False):
+        """Call ``callback(name, op_name, array)`` for every operator output as the graph runs.
+
+        ``name`` is ``<node name>_output`` (``_output<i>`` for several visible outputs); with
+        ``monitor_all`` the inputs come first, as ``<node name>_<argument name>``. This is what
+        ``HybridBlock.register_op_hook`` installs; MXNet 1.9.1 passes byte strings and a raw
+        handle, minigluon passes ``str`` names and the :class:`NDArray`. ``callback=None`` removes it.
+        """
+        if callback is not None and not callable(callback):
+            raise TypeError('set_monitor_callback: callback must be callable or None, got %s'
+                            % type(callback).__name__)
+        self._monitor = None if callback is None else (callback, bool(monitor_all))
+
+    def _report(self, step, op, inputs, res):
+        callback, monitor_all = self._monitor
+        if monitor_all:
+            for arg, arr in zip(op.list_arguments(), inputs):
+                callback('%s_%s' % (step.name, arg), op.name, arr)
+        outs = res if step.multi else [res]
+        for i, arr in enumerate(outs):
+            callback('%s_output%s' % (step.name, i if step.multi else ''), op.name, arr)
 
     def __call__(self, *args):
         """Run the graph on NDArrays given in ``symbol.list_inputs()`` order.
@@ -127,12 +150,15 @@ class CachedOp:
         slots = list(args) + [None] * (self.num_slots - self.num_inputs)
         for step in self._plan:
             op = step.cls._fast(step.state, step.given)
+            inputs = [slots[i] for i in step.ins]
             try:
-                res = invoke(op, [slots[i] for i in step.ins])
+                res = invoke(op, inputs)
             except MXNetError:
                 raise
             except (ValueError, TypeError) as err:
                 raise type(err)("node '%s': %s" % (step.name, err)) from err
+            if self._monitor is not None:
+                self._report(step, op, inputs, res)
             if step.multi:
                 for s, r in zip(step.outs, res):
                     slots[s] = r

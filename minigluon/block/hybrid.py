@@ -142,9 +142,20 @@ class HybridBlock(Block):
         super().cast(dtype)
 
     def register_op_hook(self, callback, monitor_all=False):
-        """Store ``callback(name, op_name, array)`` for the cached graph's operators (when supported)."""
+        """Call ``callback(name, op_name, array)`` for each operator of the hybridized graph.
+
+        As in MXNet 1.9.1 the hook only fires for hybridized (cached-graph) calls, never eagerly;
+        ``name`` is ``<node name>_output`` (with ``monitor_all``, also ``<node name>_<input>`` for
+        every input, before the outputs). minigluon passes ``str`` names and NDArrays where MXNet
+        passes bytes and raw handles. See :meth:`minigluon.executor.CachedOp.set_monitor_callback`.
+        """
+        if callback is not None and not callable(callback):
+            raise TypeError('register_op_hook: callback must be callable or None, got %s'
+                            % type(callback).__name__)
         self._callback = callback
         self._monitor_all = monitor_all
+        if self._cached_op is not None:
+            self._cached_op.set_monitor_callback(callback, monitor_all)
         super().register_op_hook(callback, monitor_all)
 
     # -- graph --------------------------------------------------------------------------------------
@@ -226,6 +237,8 @@ class HybridBlock(Block):
                                 for name in input_names]
         from minigluon.executor import CachedOp
         self._cached_op = CachedOp(out)
+        if self._callback is not None:
+            self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
     def _call_cached_op(self, *args):
         if self._cached_op is None:

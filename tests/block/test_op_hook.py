@@ -1,0 +1,65 @@
+"""HybridBlock.register_op_hook: per-operator callbacks of the cached graph (MXNet 1.9.1 names)."""
+import numpy as np
+import pytest
+
+from minigluon import nd, nn
+from minigluon.test_utils import assert_almost_equal
+
+
+def _net():
+    net = nn.HybridSequential()
+    with net.name_scope():
+        net.add(nn.Dense(3, activation='relu', in_units=2), nn.Dense(2, in_units=3))
+    net.initialize()
+    return net
+
+
+def test_op_hook_reports_every_output_with_mxnet_names(fresh_names):
+    net = _net()
+    seen = []
+    net.register_op_hook(lambda name, op, arr: seen.append((name, op, arr.asnumpy().copy())))
+    x = nd.array([[0.5, -1.0]])
+    net(x)
+    assert seen == []                              # eager calls are not monitored (as in MXNet)
+    net.hybridize()
+    out = net(x)
+    # names as printed by MXNet 1.9.1 for the same network (register_op_hook, monitor_all=False)
+    assert [(n, o) for n, o, _ in seen] == [('hybridsequential0_dense0_fwd_output', 'FullyConnected'),
+                                            ('hybridsequential0_dense0_relu_fwd_output', 'Activation'),
+                                            ('hybridsequential0_dense1_fwd_output', 'FullyConnected')]
+    w0, b0 = net[0].weight.data().asnumpy(), net[0].bias.data().asnumpy()
+    assert_almost_equal(seen[0][2], x.asnumpy() @ w0.T + b0)
+    assert_almost_equal(seen[1][2], np.maximum(seen[0][2], 0))
+    assert_almost_equal(seen[2][2], out)
+
+
+def test_op_hook_monitor_all_inputs_first_and_survives_rebuild(fresh_names):
+    net = _net()
+    net.hybridize()
+    net(nd.ones((1, 2)))                           # the graph exists before the hook is added
+    seen = []
+    net.register_op_hook(lambda name, op, arr: seen.append(name), monitor_all=True)
+    net(nd.ones((1, 2)))
+    # MXNet 1.9.1: data, weight, bias, output per node (it calls Activation's input 'input0')
+    assert seen[:5] == ['hybridsequential0_dense0_fwd_data', 'hybridsequential0_dense0_fwd_weight',
+                        'hybridsequential0_dense0_fwd_bias', 'hybridsequential0_dense0_fwd_output',
+                        'hybridsequential0_dense0_relu_fwd_data']
+    assert len(seen) == 4 + 2 + 4
+    net.hybridize()                                # clears the cache; the rebuilt graph keeps the hook
+    seen.clear()
+    net(nd.ones((1, 2)))
+    assert len(seen) == 10
+    net.register_op_hook(None)
+    seen.clear()
+    net(nd.ones((1, 2)))
+    assert seen == []
+
+
+def test_op_hook_rejects_non_callable(fresh_names):
+    net = _net()
+    with pytest.raises(TypeError, match='callback must be callable'):
+        net.register_op_hook('not a function')
+    net.hybridize()
+    net(nd.ones((1, 2)))
+    with pytest.raises(TypeError, match='callback must be callable'):
+        net.register_op_hook(3)
