@@ -1,54 +1,66 @@
-"""One CTC training step, side by side: minigluon eager, minigluon hybridized, PyTorch CPU, MXNet 1.9.1.
+"""Training steps side by side: minigluon eager and hybridized, PyTorch CPU, MXNet 1.9.1.
 
-Model (issue "Speed"): (N=32, T=64, 32 features) -> Dense(128, relu) per frame -> bidirectional LSTM(64)
--> Dense(11) per frame -> CTCLoss (blank last), Adam. Also the captcha OCR model of examples/ when
---captcha is given. Prints medians over repeats and ratios to PyTorch, with the machine's load.
+Two models (issue "Speed"), both trained with CTCLoss (blank last) and Adam:
 
-    python bench/bench_train.py [--repeats 30] [--threads 2]
-    MXNET_PYTHON=/path/to/mxnet-venv/bin/python python bench/bench_train.py   # adds MXNet columns
+* ``ctc``: (N=32, T=64, 32 features) -> Dense(128, relu) per frame -> bidirectional LSTM(64)
+  -> Dense(11) per frame;
+* ``captcha``: the OCR model of examples/captcha_ocr.py, (N=64, 32, 100) images -> 2 x [Conv 3x3
+  + ReLU + MaxPool 2x2] (16, 32 channels) -> one frame per column (T=25, 256 features) ->
+  bidirectional LSTM(64) -> Dense(11).
 
-MXNet runs in its own interpreter (its venv needs numpy<1.24), through bench/_mxnet_train_worker.py.
+minigluon and PyTorch run in this process, interleaved step by step (same machine load); MXNet runs
+in its own interpreter (its venv needs numpy<1.24) through bench/_mxnet_train_worker.py. NumPy's
+BLAS and PyTorch get the same thread count (``--threads``, default 1). Prints medians over repeats
+and ratios to PyTorch, with the machine's load.
+
+    python bench/bench_train.py [--repeats 30] [--threads 1] [--models ctc,captcha]
+    MXNET_PYTHON=/opt/mxvenv/bin/python python bench/bench_train.py   # adds MXNet rows
 """
-import argparse
-import json
 import os
-import statistics
-import subprocess
 import sys
-import time
 
-import numpy as np
-
-N, T, F, H, C, L = 32, 64, 32, 64, 11, 12
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from _common import interleaved_medians, load_note, set_threads  # noqa: E402
+
+THREADS = set_threads(1) if __name__ == '__main__' else None
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+
+import numpy as np  # noqa: E402
+
 sys.path.insert(0, os.path.dirname(HERE))
+N, T, F, H, C, L = 32, 64, 32, 64, 11, 12          # the 'ctc' model
+CAP_N, CAP_HW, CAP_T, CAP_L = 64, (32, 100), 25, 5  # the 'captcha' model
+MODELS = ('ctc', 'captcha')
 
 
-def make_batch(seed=0):
+def make_batch(model='ctc', seed=0):
+    """``(x, label)`` float32 NumPy arrays: inputs and labels padded with -1 (classes 0..9)."""
     rng = np.random.RandomState(seed)
-    x = rng.randn(N, T, F).astype(np.float32)
-    lengths = rng.randint(L // 2, L + 1, size=N)
-    label = -np.ones((N, L), dtype=np.float32)
-    for i, n in enumerate(lengths):
-        label[i, :n] = rng.randint(0, C - 1, size=n)
+    if model == 'ctc':
+        n, max_len, lo = N, L, L // 2
+        x = rng.randn(N, T, F).astype(np.float32)
+    else:
+        n, max_len, lo = CAP_N, CAP_L, 3
+        x = (rng.rand(CAP_N, *CAP_HW) < 0.2).astype(np.float32)   # sparse ink on a blank page
+    lengths = rng.randint(lo, max_len + 1, size=n)
+    label = -np.ones((n, max_len), dtype=np.float32)
+    for i, k in enumerate(lengths):
+        label[i, :k] = rng.randint(0, C - 1, size=k)
     return x, label
 
 
-def time_steps(step, repeats, warmup=3):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def minigluon_step(hybridize):
+def minigluon_net(model):
     import minigluon as mx
-    from minigluon import autograd, gluon
+    from minigluon import gluon
     from minigluon.gluon import nn, rnn
+    if model == 'captcha':
+        sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'examples'))
+        from captcha_ocr import CaptchaNet
+        return CaptchaNet(hidden=H)
 
     class Net(gluon.HybridBlock):
         def __init__(self, **kw):
@@ -60,29 +72,36 @@ def minigluon_step(hybridize):
 
         def hybrid_forward(self, F, x):
             return self.out(self.lstm(self.proj(x)))
+    del mx
+    return Net()
 
-    net = Net()
+
+def minigluon_step(hybridize, model='ctc'):
+    """A closure running one minigluon training step (record, backward, Adam update, sync)."""
+    import minigluon as mx
+    from minigluon import autograd, gluon
+    net = minigluon_net(model)
     net.initialize(mx.init.Xavier())
     loss_fn = gluon.loss.CTCLoss()
     if hybridize:
         net.hybridize(static_alloc=True, static_shape=True)
         loss_fn.hybridize()
     trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 1e-3})
-    x, label = make_batch()
+    x, label = make_batch(model)
     x, label = mx.nd.array(x), mx.nd.array(label)
+    n = x.shape[0]
 
     def step():
         with autograd.record():
             loss = loss_fn(net(x), label)
         loss.backward()
-        trainer.step(N)
+        trainer.step(n)
         loss.asnumpy()
     return step
 
 
-def torch_step(threads):
+def torch_net(model):
     import torch
-    torch.set_num_threads(threads)
 
     class Net(torch.nn.Module):
         def __init__(self):
@@ -94,13 +113,34 @@ def torch_step(threads):
         def forward(self, x):
             return self.out(self.lstm(torch.relu(self.proj(x)))[0])
 
-    net = Net()
+    class Captcha(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(1, 16, 3, padding=1)
+            self.conv2 = torch.nn.Conv2d(16, 32, 3, padding=1)
+            self.lstm = torch.nn.LSTM(32 * 8, H, bidirectional=True, batch_first=True)
+            self.out = torch.nn.Linear(2 * H, C)
+
+        def forward(self, x):
+            x = torch.max_pool2d(torch.relu(self.conv1(x.unsqueeze(1))), 2)
+            x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)       # (N, 32, 8, 25)
+            x = x.permute(0, 3, 1, 2).reshape(x.shape[0], x.shape[3], -1)
+            return self.out(self.lstm(x)[0])
+    return Net() if model == 'ctc' else Captcha()
+
+
+def torch_step(threads, model='ctc'):
+    """A closure running one PyTorch training step with the same model, loss and optimizer."""
+    import torch
+    torch.set_num_threads(threads)
+    net = torch_net(model)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x, label = make_batch()
+    x, label = make_batch(model)
     x = torch.from_numpy(x)
+    n, t = x.shape[0], (T if model == 'ctc' else CAP_T)
     lengths = torch.from_numpy((label >= 0).sum(1)).long()
     targets = torch.from_numpy(np.where(label < 0, 0, label)).long()
-    in_lengths = torch.full((N,), T, dtype=torch.long)
+    in_lengths = torch.full((n,), t, dtype=torch.long)
 
     def step():
         opt.zero_grad()
@@ -112,36 +152,44 @@ def torch_step(threads):
     return step
 
 
-def mxnet_times(python, repeats):
-    out = subprocess.run([python, os.path.join(HERE, '_mxnet_train_worker.py'), str(repeats)],
-                         capture_output=True, text=True, check=True)
+def mxnet_times(python, model, repeats, threads):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MXNET_CPU_WORKER_NTHREADS=str(threads))
+    out = subprocess.run([python, os.path.join(HERE, '_mxnet_train_worker.py'), str(repeats), model],
+                         capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--repeats', type=int, default=30)
-    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=1, help='BLAS / PyTorch / MXNet threads (default 1)')
+    ap.add_argument('--models', default=','.join(MODELS))
     args = ap.parse_args()
-    rows = {}
-    try:
-        rows['pytorch eager'] = time_steps(torch_step(args.threads), args.repeats)
-    except ImportError:
-        print('PyTorch not installed (pip install torch==2.13.0): no reference column')
-    rows['minigluon eager'] = time_steps(minigluon_step(False), args.repeats)
-    rows['minigluon hybridized'] = time_steps(minigluon_step(True), args.repeats)
     mx_python = os.environ.get('MXNET_PYTHON')
-    if mx_python:
-        for k, v in mxnet_times(mx_python, args.repeats).items():
-            rows['mxnet 1.9.1 ' + k] = v
-    ref = rows.get('pytorch eager')
-    print('CTC training step N=%d T=%d F=%d Dense(128)+BiLSTM(%d)+Dense(%d)+CTC, Adam; %d repeats; '
-          'load average %s' % (N, T, F, H, C, args.repeats, ', '.join('%.2f' % v for v in os.getloadavg())))
-    print('%-26s %12s %14s' % ('framework', 'median ms', 'x PyTorch'))
-    for k, v in rows.items():
-        print('%-26s %12.2f %14s' % (k, v * 1e3, '%.2f' % (v / ref) if ref else '-'))
-    if 'minigluon hybridized' in rows:
-        print('hybridized speed-up over eager: %.2fx' % (rows['minigluon eager'] / rows['minigluon hybridized']))
+    for model in args.models.split(','):
+        names, fns = ['minigluon eager', 'minigluon hybridized'], [minigluon_step(False, model),
+                                                                    minigluon_step(True, model)]
+        try:
+            fns.append(torch_step(THREADS, model))
+            names.append('pytorch eager')
+        except ImportError:
+            print('PyTorch not installed (pip install torch==2.13.0): no reference row')
+        rows = dict(zip(names, interleaved_medians(fns, args.repeats)))
+        note = load_note()
+        if mx_python:
+            for k, v in mxnet_times(mx_python, model, args.repeats, THREADS).items():
+                rows['mxnet 1.9.1 ' + k] = v
+        ref = rows.get('pytorch eager')
+        desc = ('N=%d T=%d F=%d Dense(128)+BiLSTM(%d)+Dense(%d)' % (N, T, F, H, C) if model == 'ctc' else
+                'N=%d %dx%d 2x[Conv3x3+ReLU+MaxPool2]+BiLSTM(%d)+Dense(%d)' % (CAP_N, *CAP_HW, H, C))
+        print('\n[%s] %s + CTCLoss, Adam; %d threads (BLAS and PyTorch); median of %d steps; %s'
+              % (model, desc, THREADS, args.repeats, note))
+        print('%-26s %12s %12s' % ('framework', 'median ms', 'x PyTorch'))
+        for k, v in rows.items():
+            print('%-26s %12.2f %12s' % (k, v * 1e3, '%.2f' % (v / ref) if ref else '-'))
+        print('minigluon hybridized speed-up over eager: %.2fx'
+              % (rows['minigluon eager'] / rows['minigluon hybridized']))
+        sys.stdout.flush()
 
 
 if __name__ == '__main__':

@@ -71,6 +71,25 @@ def _pad(xp, x, before, after, value=0):
     return xp.pad(x, [(0, 0), (0, 0)] + list(zip(before, after)), mode='constant', constant_values=value)
 
 
+def _window_slices(kernel, stride, out_sp):
+    """Per kernel position (row-major order), the slices ``(:, :, k0::s0, k1::s1...)`` that pick
+    the window elements at that position for every output position."""
+    for k in itertools.product(*[range(n) for n in kernel]):
+        yield (slice(None), slice(None)) + tuple(slice(kp, kp + st * (o - 1) + 1, st)
+                                                 for kp, st, o in zip(k, stride, out_sp))
+
+
+def _window_reduce(xp, x, kernel, stride, out_sp, ufunc):
+    """Reduce the pooling windows of ``x`` ``(N, C, *S)`` with a binary ``ufunc`` (maximum or add):
+    one element-wise pass per kernel position, each over contiguous-ish strided slices (reducing the
+    6-D window view along its kernel axes is several times slower)."""
+    slices = _window_slices(kernel, stride, out_sp)
+    acc = x[next(slices)].copy()
+    for sl in slices:
+        ufunc(acc, x[sl], out=acc)
+    return acc
+
+
 class _ConvBase(Op):
     """Attribute handling shared by Convolution and Deconvolution."""
 
@@ -337,16 +356,14 @@ class Pooling(Op):
         if min(out) < 1:
             raise shape_error(self, 'kernel %s is larger than the padded input' % (k,), data)
         self.geom, self.dshape = (k, s, before, after, out), data.shape
-        ones = (1,) * nsp
         if self.pool_type == 'max':
             self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
-            win = windows(xp, self.xpad, k, s, ones, out)
-            return win.max(axis=tuple(range(2, 2 + nsp)))
+            return _window_reduce(xp, self.xpad, k, s, out, xp.maximum)
         x = data.astype(np.float32) if data.dtype == np.float16 else data
         if self.pool_type == 'lp':
             self.xin, x = x, x ** (self.p_value or 2)
         self.xpad = _pad(xp, x, before, after)
-        total = windows(xp, self.xpad, k, s, ones, out).sum(axis=tuple(range(2, 2 + nsp)))
+        total = _window_reduce(xp, self.xpad, k, s, out, xp.add)
         if self.pool_type == 'avg':
             self.count = self._count(xp, data.shape[2:], x.dtype)
             total = total / self.count
@@ -368,30 +385,52 @@ class Pooling(Op):
         cnt = windows(xp, ones, k, s, (1,) * len(sp), out).sum(axis=tuple(range(2, 2 + len(sp))))
         return xp.maximum(cnt, 1)
 
+    def _max_backward(self, xp, g, gpad, disjoint):
+        """Route ``g`` to the first maximum of each window (row-major kernel order, as argmax).
+
+        One pass of a few element-wise operations per kernel position, written into preallocated
+        boolean buffers: ``hit`` marks the windows whose maximum sits at this position and that had
+        no earlier hit (``taken``). A window whose maximum is NaN sends its gradient to its first NaN.
+        """
+        k, s, _, _, out = self.geom
+        best = _window_reduce(xp, self.xpad, k, s, out, xp.maximum)   # recomputed: outputs may be mutated
+        nan_windows = xp.isnan(best)
+        if not nan_windows.any():
+            nan_windows = None
+        taken = xp.zeros(g.shape, dtype=bool)
+        hit = xp.empty(g.shape, dtype=bool)
+        for sl in _window_slices(k, s, out):
+            vals = self.xpad[sl]
+            xp.equal(vals, best, out=hit)
+            if nan_windows is not None:
+                hit |= nan_windows & xp.isnan(vals)
+            xp.greater(hit, taken, out=hit)          # hit and not taken
+            taken |= hit
+            if disjoint:
+                xp.multiply(g, hit, out=gpad[sl])
+            else:
+                gpad[sl] += g * hit
+
     def backward(self, xp, grad):
         k, s, before, after, out = self.geom
-        nsp = len(k)
         lead = (slice(None), slice(None))
-        if self.pool_type == 'max':
-            win = windows(xp, self.xpad, k, s, (1,) * nsp, out)
-            n, c = win.shape[:2]
-            first = win.reshape((n, c, -1) + tuple(out)).argmax(axis=2)
-            g = grad
-        else:
-            g = grad.astype(np.float32) if grad.dtype == np.float16 else grad
-            if self.pool_type == 'avg':
-                g = g / self.count
-            elif self.pool_type == 'lp':
-                p = self.p_value or 2
-                safe = xp.where(self.out == 0, 1, self.out)
-                g = g * xp.where(self.out == 0, 0, safe ** (1 - p))
+        g = grad.astype(np.float32) if grad.dtype == np.float16 and self.pool_type != 'max' else grad
+        if self.pool_type == 'avg':
+            g = g / self.count
+        elif self.pool_type == 'lp':
+            p = self.p_value or 2
+            safe = xp.where(self.out == 0, 1, self.out)
+            g = g * xp.where(self.out == 0, 0, safe ** (1 - p))
         gpad = xp.zeros(self.xpad.shape, dtype=g.dtype)
-        for idx, kpos in enumerate(itertools.product(*[range(n) for n in k])):
-            sl = lead + tuple(slice(kp, kp + st * (o - 1) + 1, st) for kp, st, o in zip(kpos, s, out))
-            if self.pool_type == 'max':
-                gpad[sl] += g * (first == idx)
-            else:
-                gpad[sl] += g
+        disjoint = all(st >= kk for st, kk in zip(s, k))   # each input element in one window at most
+        if self.pool_type == 'max':
+            self._max_backward(xp, g, gpad, disjoint)
+        else:
+            for sl in _window_slices(k, s, out):
+                if disjoint:
+                    gpad[sl] = g
+                else:
+                    gpad[sl] += g
         crop = lead + tuple(slice(b, b + n) for b, n in zip(before, self.dshape[2:]))
         gx = gpad[crop]
         if self.pool_type == 'lp':   # d out / d x = x^(p-1) * out^(1-p)

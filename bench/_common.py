@@ -1,0 +1,53 @@
+"""Helpers shared by the bench scripts: BLAS thread count, interleaved medians, machine load.
+
+Import this module *before* NumPy: :func:`set_threads` must run before the BLAS library loads,
+since OpenBLAS reads ``OPENBLAS_NUM_THREADS`` once, when NumPy is imported.
+"""
+import os
+import statistics
+import sys
+import time
+
+THREAD_VARS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
+
+
+def set_threads(default=1):
+    """Read ``--threads N`` from the command line (else ``default``) and give NumPy's BLAS N threads.
+
+    Must be called before NumPy is imported. Returns N; the caller gives PyTorch the same count
+    (``torch.set_num_threads``) so that both frameworks run under the same rule. An explicit
+    ``OPENBLAS_NUM_THREADS`` in the environment wins, as in examples/captcha_ocr.py.
+    """
+    n = default
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg == '--threads' and i + 1 < len(argv):
+            n = int(argv[i + 1])
+        elif arg.startswith('--threads='):
+            n = int(arg.split('=', 1)[1])
+    if 'numpy' in sys.modules:
+        raise RuntimeError('bench._common.set_threads must run before NumPy is imported')
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, str(n))
+    return int(os.environ['OPENBLAS_NUM_THREADS'])
+
+
+def interleaved_medians(fns, repeats, warmup=2):
+    """Median wall time (seconds) of each callable; one call of each per round, so that all of them
+    see the same machine load (the machine is shared and its load drifts)."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, acc in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
+
+
+def load_note():
+    """``'load average 1.23, 1.50, 1.61 on 2 cores'``: the load the table was measured under."""
+    return 'load average %s on %d cores' % (', '.join('%.2f' % v for v in os.getloadavg()),
+                                              os.cpu_count() or 0)
