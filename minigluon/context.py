@@ -38,7 +38,6 @@ class Context:
             raise ValueError("Context: device_id must be a non-negative int, got %r" % (device_id,))
         self.device_type = device_type
         self.device_id = int(device_id)
-        self._old = []
 
     @property
     def device_typeid(self):
@@ -57,12 +56,17 @@ class Context:
     __str__ = __repr__
 
     def __enter__(self):
-        self._old.append(current_context())
+        # The contexts to restore live on a per-thread stack, not on this object, so one Context
+        # used as a scope by two threads at once gives each thread back its own previous context.
+        stack = getattr(_local, 'saved', None)
+        if stack is None:
+            stack = _local.saved = []
+        stack.append(current_context())
         _local.ctx = self
         return self
 
     def __exit__(self, *exc):
-        _local.ctx = self._old.pop()
+        _local.ctx = _local.saved.pop()
 
     @property
     def is_gpu(self):
