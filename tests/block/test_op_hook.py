@@ -1,9 +1,15 @@
 """HybridBlock.register_op_hook: per-operator callbacks of the cached graph (MXNet 1.9.1 names)."""
+import json
+import os
+
 import numpy as np
 import pytest
 
 from minigluon import nd, nn
 from minigluon.test_utils import assert_almost_equal
+
+with open(os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'block', 'audit.json')) as _f:
+    MXNET = json.load(_f)                      # tools/gen_audit_fixtures.py
 
 
 def _net():
@@ -23,10 +29,8 @@ def test_op_hook_reports_every_output_with_mxnet_names(fresh_names):
     assert seen == []                              # eager calls are not monitored (as in MXNet)
     net.hybridize()
     out = net(x)
-    # names as printed by MXNet 1.9.1 for the same network (register_op_hook, monitor_all=False)
-    assert [(n, o) for n, o, _ in seen] == [('hybridsequential0_dense0_fwd_output', 'FullyConnected'),
-                                            ('hybridsequential0_dense0_relu_fwd_output', 'Activation'),
-                                            ('hybridsequential0_dense1_fwd_output', 'FullyConnected')]
+    # the names MXNet 1.9.1 gives for the same network (register_op_hook, monitor_all=False)
+    assert [[n, o] for n, o, _ in seen] == MXNET['op_hook']
     w0, b0 = net[0].weight.data().asnumpy(), net[0].bias.data().asnumpy()
     assert_almost_equal(seen[0][2], x.asnumpy() @ w0.T + b0)
     assert_almost_equal(seen[1][2], np.maximum(seen[0][2], 0))
@@ -38,13 +42,11 @@ def test_op_hook_monitor_all_inputs_first_and_survives_rebuild(fresh_names):
     net.hybridize()
     net(nd.ones((1, 2)))                           # the graph exists before the hook is added
     seen = []
-    net.register_op_hook(lambda name, op, arr: seen.append(name), monitor_all=True)
+    net.register_op_hook(lambda name, op, arr: seen.append([name, op]), monitor_all=True)
     net(nd.ones((1, 2)))
-    # MXNet 1.9.1: data, weight, bias, output per node (it calls Activation's input 'input0')
-    assert seen[:5] == ['hybridsequential0_dense0_fwd_data', 'hybridsequential0_dense0_fwd_weight',
-                        'hybridsequential0_dense0_fwd_bias', 'hybridsequential0_dense0_fwd_output',
-                        'hybridsequential0_dense0_relu_fwd_data']
-    assert len(seen) == 4 + 2 + 4
+    # as MXNet 1.9.1, except that MXNet names Activation's input 'input0' (no input names declared)
+    expected = [[n.replace('relu_fwd_input0', 'relu_fwd_data'), o] for n, o in MXNET['op_hook_all']]
+    assert seen == expected and len(seen) == 4 + 2 + 4
     net.hybridize()                                # clears the cache; the rebuilt graph keeps the hook
     seen.clear()
     net(nd.ones((1, 2)))
