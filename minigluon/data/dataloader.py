@@ -2,10 +2,16 @@
 
 Semantics follow ``mxnet.gluon.data.DataLoader`` (MXNet 1.9.1): ``batch_size``/``shuffle``/
 ``sampler``/``last_batch`` build a :class:`BatchSampler` unless ``batch_sampler`` is given;
-``batchify_fn`` merges a list of samples into a batch. With ``num_workers > 0`` batches are built by
-a thread pool (MXNet's ``thread_pool=True`` mode) and still come out in sampler order; MXNet's
-process workers are not provided (``thread_pool`` is accepted and ignored).
+``batchify_fn`` merges a list of samples into a batch. With ``num_workers > 0`` batches are built
+by worker processes (the default, ``thread_pool=False``) or by a pool of threads
+(``thread_pool=True``), and still come out in sampler order.
+
+Process workers are forked where the platform allows it (the dataset is inherited, not copied), and
+spawned elsewhere (the dataset and ``batchify_fn`` must then be picklable). A worker sends each batch
+back as NumPy arrays, turned into NDArrays on ``cpu(0)`` in the calling process; MXNet's workers
+write into shared memory instead, which NumPy does not need for batches of this size.
 """
+import multiprocessing
 from collections import deque
 from multiprocessing.pool import ThreadPool
 
@@ -16,6 +22,10 @@ from minigluon.data.sampler import BatchSampler, RandomSampler, SequentialSample
 from minigluon.ndarray import NDArray, array
 
 __all__ = ['DataLoader', 'default_batchify_fn']
+
+
+def _identity(batch):
+    return batch
 
 
 def default_batchify_fn(data):
@@ -33,6 +43,54 @@ def default_batchify_fn(data):
         return [default_batchify_fn(list(field)) for field in zip(*data)]
     arr = np.asarray(data)
     return array(arr, dtype=arr.dtype)
+
+
+# -- process workers: module-level so that a spawned worker can find them by name ---------------------
+_worker_dataset = None
+_worker_batchify = None
+
+
+class _Shipped:
+    """An NDArray on its way from a worker process: just the NumPy data (contexts stay behind)."""
+    __slots__ = ('data',)
+
+    def __init__(self, data):
+        self.data = data
+
+
+def _ship(batch):
+    if isinstance(batch, NDArray):
+        return _Shipped(batch.asnumpy())
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_ship(b) for b in batch)
+    if isinstance(batch, dict):
+        return {k: _ship(v) for k, v in batch.items()}
+    return batch
+
+
+def _unship(batch):
+    if isinstance(batch, _Shipped):
+        return array(batch.data, dtype=batch.data.dtype)
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_unship(b) for b in batch)
+    if isinstance(batch, dict):
+        return {k: _unship(v) for k, v in batch.items()}
+    return batch
+
+
+def _worker_init(dataset, batchify_fn):
+    global _worker_dataset, _worker_batchify
+    _worker_dataset, _worker_batchify = dataset, batchify_fn
+
+
+def _worker_load(indices):
+    return _ship(_worker_batchify([_worker_dataset[i] for i in indices]))
+
+
+def _process_pool(num_workers, dataset, batchify_fn):
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context('fork' if 'fork' in methods else 'spawn')
+    return ctx.Pool(num_workers, initializer=_worker_init, initargs=(dataset, batchify_fn))
 
 
 class DataLoader:
@@ -54,12 +112,17 @@ class DataLoader:
     batchify_fn : callable, optional
         Defaults to :func:`default_batchify_fn`.
     num_workers : int, default 0
-        Worker threads; 0 loads in the calling thread.
-    pin_memory, pin_device_id, thread_pool, timeout
+        Worker processes (or threads, see ``thread_pool``); 0 loads in the calling thread.
+    pin_memory, pin_device_id
         Accepted for compatibility and ignored (batches stay on ``cpu(0)``: NumPy has no pinned
         memory, and mixing a ``cpu_pinned`` context into operators would need copies).
     prefetch : int, optional
         Batches requested ahead with workers (default ``2 * num_workers``).
+    thread_pool : bool, default False
+        With ``num_workers > 0``: threads instead of processes (cheaper to start, but Python code
+        in ``__getitem__`` then shares one interpreter lock).
+    timeout : float, default 120
+        Seconds to wait for one batch from a worker before raising ``multiprocessing.TimeoutError``.
 
     Raises
     ------
@@ -89,6 +152,7 @@ class DataLoader:
         self._num_workers = num_workers
         self._prefetch = max(0, int(prefetch) if prefetch is not None else 2 * num_workers)
         self._batchify_fn = batchify_fn or default_batchify_fn
+        self._thread_pool = bool(thread_pool)
         self._timeout = timeout
 
     def _load(self, indices):
@@ -99,18 +163,22 @@ class DataLoader:
             for indices in self._batch_sampler:
                 yield self._load(indices)
             return
-        pool = ThreadPool(self._num_workers)
+        if self._thread_pool:
+            pool, load, receive = ThreadPool(self._num_workers), self._load, _identity
+        else:
+            pool = _process_pool(self._num_workers, self._dataset, self._batchify_fn)
+            load, receive = _worker_load, _unship
         try:
             pending = deque()
-            it = iter(self._batch_sampler)
-            for indices in it:
-                pending.append(pool.apply_async(self._load, (indices,)))
+            for indices in self._batch_sampler:
+                pending.append(pool.apply_async(load, (list(indices),)))
                 if len(pending) > self._prefetch:
-                    yield pending.popleft().get(self._timeout)
+                    yield receive(pending.popleft().get(self._timeout))
             while pending:
-                yield pending.popleft().get(self._timeout)
+                yield receive(pending.popleft().get(self._timeout))
         finally:
             pool.terminate()
+            pool.join()
 
     def __len__(self):
         return len(self._batch_sampler)

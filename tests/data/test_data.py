@@ -63,11 +63,11 @@ def test_rollover_carries_leftover():
     assert second == [[6, 0, 1], [2, 3, 4]]         # leftover 6 starts the next epoch
 
 
-@pytest.mark.parametrize('num_workers', [0, 2])
-def test_dataloader_batches(num_workers):
+@pytest.mark.parametrize('num_workers,thread_pool', [(0, False), (2, True), (2, False)])
+def test_dataloader_batches(num_workers, thread_pool):
     x = np.random.uniform(size=(10, 3)).astype(np.float32)
     y = np.arange(10).astype(np.int32)
-    loader = DataLoader(ArrayDataset(x, y), batch_size=4, num_workers=num_workers)
+    loader = DataLoader(ArrayDataset(x, y), batch_size=4, num_workers=num_workers, thread_pool=thread_pool)
     batches = list(loader)
     assert len(loader) == 3 and len(batches) == 3
     data, label = batches[0]
@@ -127,3 +127,39 @@ def test_compose_cast_and_transform_errors():
         T.ToTensor()(nd.zeros((4, 4)))
     with pytest.raises(ValueError, match='size'):
         T.Resize((0, 3))
+
+
+class _PidDataset:
+    """Each sample is (the process id that read it, its index)."""
+
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        if i == 99:
+            raise IndexError('sample 99 is broken')
+        return os.getpid(), i
+
+
+def _dict_batchify(samples):
+    return {'pid': np.array([s[0] for s in samples]), 'idx': nd.array([s[1] for s in samples])}
+
+
+@pytest.mark.parametrize('thread_pool', [False, True])
+def test_dataloader_process_and_thread_workers(thread_pool):
+    loader = DataLoader(_PidDataset(), batch_size=5, num_workers=2, thread_pool=thread_pool)
+    for epoch in range(2):                         # a fresh pool per epoch, batches in order
+        batches = list(loader)
+        assert [b[1].asnumpy().tolist() for b in batches] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11]]
+        assert all(isinstance(b[1], nd.NDArray) for b in batches)
+        pids = {int(p) for b in batches for p in b[0].asnumpy()}
+        if thread_pool:
+            assert pids == {os.getpid()}
+        else:
+            assert os.getpid() not in pids
+    custom = list(DataLoader(_PidDataset(), batch_size=6, num_workers=2, batchify_fn=_dict_batchify))
+    assert isinstance(custom[0]['pid'], np.ndarray) and isinstance(custom[0]['idx'], nd.NDArray)
+    assert custom[1]['idx'].asnumpy().tolist() == [6, 7, 8, 9, 10, 11]
+    broken = DataLoader(_PidDataset(), batch_sampler=[[0], [99]], num_workers=2, thread_pool=thread_pool)
+    with pytest.raises(IndexError, match='sample 99 is broken'):
+        list(broken)
