@@ -144,3 +144,49 @@ def test_errors():
     other.initialize(ctx=[cpu(0), cpu(1)])
     with pytest.raises(AssertionError, match='same set of contexts'):
         Trainer([w, other], 'sgd')
+
+
+def test_hybridized_deferred_net_on_two_contexts_trains_like_one(tmp_path):
+    """split_and_load over cpu(0)/cpu(1) + a hybridized net with deferred shapes: the summed
+    gradients and Adam updates equal single-context training on the whole batch; states reload."""
+    from minigluon import gluon
+    from minigluon.name import NameManager
+
+    def make(ctx):
+        with NameManager():
+            net = gluon.nn.HybridSequential()
+            with net.name_scope():
+                net.add(gluon.nn.Dense(4, activation='tanh'), gluon.nn.Dense(2))
+        net.initialize(init='xavier', ctx=ctx)
+        net.hybridize()
+        return net
+
+    rng = np.random.RandomState(0)
+    x, y = nd.array(rng.randn(8, 3)), nd.array(rng.randint(0, 2, 8))
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    ctxs = [cpu(0), cpu(1)]
+    multi, single = make(ctxs), make(cpu(0))
+    multi(x.as_in_context(cpu(0)))                     # finish deferred init, then align weights
+    single(x)
+    for (_, p), (_, q) in zip(sorted(multi.collect_params().items()), sorted(single.collect_params().items())):
+        q.set_data(p.data(cpu(0)))
+    tr_multi = Trainer(multi.collect_params(), 'adam', {'learning_rate': 0.05})
+    tr_single = Trainer(single.collect_params(), 'adam', {'learning_rate': 0.05})
+    for _ in range(3):
+        with autograd.record():
+            losses = [loss_fn(multi(xs), ys) for xs, ys in
+                      zip(gluon.utils.split_and_load(x, ctxs), gluon.utils.split_and_load(y, ctxs))]
+        autograd.backward(losses)
+        tr_multi.step(8)
+        with autograd.record():
+            loss = loss_fn(single(x), y)
+        loss.backward()
+        tr_single.step(8)
+    for (name, p), (_, q) in zip(sorted(multi.collect_params().items()), sorted(single.collect_params().items())):
+        for ctx in ctxs:
+            assert_almost_equal(p.data(ctx), q.data(), rtol=1e-4, atol=1e-5, names=(name, 'single'))
+    states = str(tmp_path / 'adam.states')
+    tr_multi.save_states(states)
+    again = Trainer(multi.collect_params(), 'adam', {'learning_rate': 0.05})
+    again.load_states(states)
+    assert again.optimizer.num_update == tr_multi.optimizer.num_update == 3
