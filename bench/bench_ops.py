@@ -6,23 +6,37 @@ Cases:
   without autograd recording;
 * ``dot 1024x1024``: a BLAS-bound call, where overhead should vanish;
 * ``Convolution (32,64,56,56) x 64 3x3``: forward, and forward + backward. The NumPy column runs
-  minigluon's own operator code on raw arrays (no NDArray, no tape), i.e. the kernel cost.
+  minigluon's own operator code on raw arrays (no NDArray, no tape), i.e. the kernel cost;
+* ``LSTM (100,32,256) -> 256``: the fused ``RNN`` operator (one layer, TNC), forward and
+  forward + backward, against ``torch.nn.LSTM``; the NumPy column again runs the operator on raw
+  arrays.
+
+The recorded tiny add is timed inside one ``autograd.record()`` scope (the per-operator cost of
+recording, not the cost of entering the scope), as PyTorch's is timed with ``requires_grad`` inputs.
+NumPy's BLAS and PyTorch get the same thread count (``--threads``, default 1).
 
 Prints medians over ``--repeats`` runs (seconds, or microseconds for the tiny case) and the
 ratios minigluon / NumPy and minigluon / torch. Run: ``python3 bench/bench_ops.py [--quick]``.
 """
-import argparse
 import os
-import statistics
 import sys
-import time
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import load_note, set_threads  # noqa: E402
+
+THREADS = set_threads(1) if __name__ == '__main__' else None
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 from minigluon import autograd, nd  # noqa: E402
 from minigluon.ops.conv import Convolution  # noqa: E402
+from minigluon.ops.rnn import RNN  # noqa: E402
 
 try:
     import torch
@@ -50,12 +64,12 @@ def bench_add(repeats):
     bg.attach_grad()
 
     def recorded():
-        with autograd.record():
-            return nd.elemwise_add(ag, bg)
+        return nd.elemwise_add(ag, bg)
 
     rows = [('add (4,4)', median_time(lambda: nd.elemwise_add(a, b), repeats, 2000),
              median_time(lambda: a_np + b_np, repeats, 2000), None)]
-    rec = median_time(recorded, repeats, 2000)
+    with autograd.record():
+        rec = median_time(recorded, repeats, 2000)
     if torch is not None:
         ta, tb = torch.from_numpy(a_np), torch.from_numpy(b_np)
         tag, tbg = ta.clone().requires_grad_(), tb.clone().requires_grad_()
@@ -119,20 +133,66 @@ def bench_conv(repeats, batch):
     return [tuple(r) for r in rows], 1.0, 's'
 
 
+def bench_lstm(repeats, seq_len):
+    t, n, c, h = seq_len, 32, 256, 256
+    rng = np.random.RandomState(0)
+    x_np = rng.randn(t, n, c).astype(np.float32)
+    nparam = 4 * h * (c + h) + 8 * h
+    p_np = (rng.randn(nparam) * 0.05).astype(np.float32)
+    h0_np = np.zeros((1, n, h), np.float32)
+    kw = dict(state_size=h, num_layers=1, mode='lstm', state_outputs=True)
+    x, p, h0, c0 = nd.array(x_np), nd.array(p_np), nd.array(h0_np), nd.array(h0_np)
+    xg, pg = nd.array(x_np), nd.array(p_np)
+    xg.attach_grad()
+    pg.attach_grad()
+
+    def raw_fwd_bwd():
+        op = RNN(**kw)
+        out = op.forward(np, x_np, p_np, h0_np, h0_np)
+        return op.backward(np, np.ones_like(out[0]), None, None)
+
+    def mg_fwd_bwd():
+        with autograd.record():
+            y = nd.RNN(xg, pg, h0, c0, **kw)[0]
+        y.backward()
+
+    rows = [['LSTM (%d,%d,%d)->%d fwd' % (t, n, c, h), median_time(lambda: nd.RNN(x, p, h0, c0, **kw), repeats),
+             median_time(lambda: RNN(**kw).forward(np, x_np, p_np, h0_np, h0_np), repeats), None],
+            ['LSTM (%d,%d,%d)->%d fwd+bwd' % (t, n, c, h), median_time(mg_fwd_bwd, repeats),
+             median_time(raw_fwd_bwd, repeats), None]]
+    if torch is not None:
+        lstm = torch.nn.LSTM(c, h)
+        tx = torch.from_numpy(x_np)
+        txg = tx.clone().requires_grad_()
+
+        def t_fwd_bwd():
+            y = lstm(txg)[0]
+            y.backward(torch.ones_like(y))
+        with torch.no_grad():
+            rows[0][3] = median_time(lambda: lstm(tx), repeats)
+        rows[1][3] = median_time(t_fwd_bwd, repeats)
+    return [tuple(r) for r in rows], 1.0, 's'
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--quick', action='store_true', help='batch 4 instead of 32 for the convolution')
+    parser.add_argument('--threads', type=int, default=1, help='BLAS and PyTorch threads (default 1)')
     args = parser.parse_args(argv)
     if torch is None:
         print('(torch is not installed: the torch column is skipped)')
     else:
-        print('torch %s, %d threads' % (torch.__version__, torch.get_num_threads()))
+        torch.set_num_threads(THREADS)
+        print('torch %s, %d threads; NumPy BLAS %s threads' % (torch.__version__, torch.get_num_threads(),
+                                                              os.environ.get('OPENBLAS_NUM_THREADS')))
+    print('median of %d repeats; %s' % (args.repeats, load_note()))
     header = '%-44s %12s %12s %12s %9s %9s' % ('case', 'minigluon', 'numpy', 'torch', 'mg/np', 'mg/torch')
     print(header)
     print('-' * len(header))
     for rows, scale, unit in (bench_add(args.repeats), bench_dot(args.repeats),
-                              bench_conv(args.repeats, 4 if args.quick else 32)):
+                              bench_conv(args.repeats, 4 if args.quick else 32),
+                              bench_lstm(args.repeats, 10 if args.quick else 100)):
         for name, mg, npy, tch in rows:
             def fmt(v):
                 return '%10.3f%-2s' % (v * scale, unit) if v is not None else '%12s' % '-'

@@ -53,21 +53,30 @@ def invoke(op, inputs):
         if named is err:
             raise
         raise named from err
+    recording = op.differentiable and getattr(autograd._state, 'recording', False)
     if type(res) is np.ndarray:          # the common case: one NumPy output
-        outs = [res]
-    else:
-        outs = list(res) if isinstance(res, (tuple, list)) else [res]
-        outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
+        out = NDArray(res, ctx)
+        if recording:
+            _record(op, inputs, [res], [out], xp)
+        n = op.num_visible_outputs
+        return out if n is None and op.num_outputs == 1 or n == 1 else [out][:op.n_visible]
+    outs = list(res) if isinstance(res, (tuple, list)) else [res]
+    outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
     wrapped = [NDArray(o, ctx) for o in outs]
-    if op.differentiable and autograd.is_recording():
-        for x in inputs:
-            if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
-                node = autograd.Node(op, list(inputs), outs, xp)
-                for i, w in enumerate(wrapped):
-                    w._entry = (node, i)
-                break
+    if recording:
+        _record(op, inputs, outs, wrapped, xp)
     n = op.n_visible
     return wrapped[0] if n == 1 else wrapped[:n]
+
+
+def _record(op, inputs, outs, wrapped, xp):
+    """Put ``op`` on the tape if any input is on a recorded path or wants a gradient."""
+    for x in inputs:
+        if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+            node = autograd.Node(op, list(inputs), outs, xp)
+            for i, w in enumerate(wrapped):
+                w._entry = (node, i)
+            return
 
 
 def _name_the_operator(op, err, raws):
