@@ -82,7 +82,15 @@ ElemwiseAdd = _binary('elemwise_add', ['broadcast_add', 'broadcast_plus', '_add'
 ElemwiseSub = _binary('elemwise_sub', ['broadcast_sub', 'broadcast_minus', '_sub', '_minus', '_Minus'],
                       lambda xp, a, b: a - b, _g_sub)
 ElemwiseMul = _binary('elemwise_mul', ['broadcast_mul', '_mul', '_Mul'], lambda xp, a, b: a * b, _g_mul)
-ElemwiseDiv = _binary('elemwise_div', ['broadcast_div', '_div', '_Div'], lambda xp, a, b: a / b, _g_div)
+def _div(xp, a, b):
+    if a.dtype.kind in 'iu' and b.dtype.kind in 'iu':
+        # Integer division as MXNet's C++ kernels do it: truncated toward zero, integer result.
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return xp.trunc(a / b).astype(np.result_type(a.dtype, b.dtype))
+    return a / b
+
+
+ElemwiseDiv = _binary('elemwise_div', ['broadcast_div', '_div', '_Div'], _div, _g_div)
 BroadcastPower = _binary('broadcast_power', ['_power', '_Power', 'pow'],
                          lambda xp, a, b: a ** b, _g_pow)
 BroadcastMaximum = _binary('broadcast_maximum', ['_maximum', '_Maximum', 'maximum'],

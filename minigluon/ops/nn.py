@@ -12,7 +12,7 @@ import numpy as np
 from minigluon import autograd, backend
 from minigluon.base import MXNetError
 from minigluon.ops._special import erf
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, require_float, shape_error
 
 
 def _f32(x):
@@ -125,6 +125,7 @@ class Activation(Op):
     attrs = {'act_type': Attr('str', choices=sorted(_ACT))}
 
     def forward(self, xp, data):
+        require_float(self, data)
         self.x = _f32(data)
         self.y = _ACT[self.act_type][0](xp, self.x)
         return self.y.astype(data.dtype, copy=False)
@@ -176,6 +177,7 @@ class LeakyReLU(Op):
         return gamma.reshape((1, -1) + (1,) * (x.ndim - 2))
 
     def forward(self, xp, data, gamma=None):
+        require_float(self, data)
         x = self.x = _f32(data)
         act = self.act_type
         pos = x > 0
@@ -244,6 +246,7 @@ class _SoftmaxBase(Op):
         return ['data', 'length'] if self.use_length else ['data']
 
     def forward(self, xp, data, length=None):
+        require_float(self, data)
         axis = self.ax = normalize_axis(self.axis, data.ndim, self.name)
         t = self.t = 1.0 if self.temperature is None else self.temperature
         z = _f32(data) / t
@@ -352,6 +355,7 @@ class Dropout(Op):
             raise ValueError('Dropout: p must be in [0, 1], got %g' % self.p)
 
     def forward(self, xp, data):
+        require_float(self, data)
         if not (self.mode == 'always' or autograd.is_training()) or self.p == 0:
             self.mask = None
             return data, xp.broadcast_to(xp.ones((), dtype=data.dtype), data.shape)

@@ -8,7 +8,7 @@ import numpy as np
 
 from minigluon.base import MXNetError
 from minigluon.ops.nn import _f32, _log_softmax, _sigmoid, _softmax
-from minigluon.ops.registry import Attr, Op, register, shape_error
+from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
 
 
 def _normalizer(mode, label, valid, spatial=1):
@@ -44,6 +44,7 @@ class SoftmaxOutput(Op):
              'out_grad': Attr('bool', False), 'smooth_alpha': Attr('float', 0.0)}
 
     def forward(self, xp, data, label):
+        require_float(self, data)
         self.shape, self.dtype = data.shape, data.dtype
         z = _f32(data)
         if self.multi_output:
@@ -96,6 +97,7 @@ class SoftmaxCrossEntropy(Op):
     arguments = ('data', 'label')
 
     def forward(self, xp, data, label):
+        require_float(self, data)
         if data.ndim != 2 or label.shape != data.shape[:1]:
             raise shape_error(self, 'expected data (N, C) and label (N,)', data, label)
         logp = _log_softmax(xp, _f32(data), 1)

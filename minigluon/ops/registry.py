@@ -383,6 +383,17 @@ def normalize_axis(axis, ndim, op_name, arg='axis'):
     return axis % max(ndim, 1)
 
 
+def require_float(op, array, arg='data'):
+    """Raise a TypeError naming ``op`` unless ``array`` is float16, float32 or float64.
+
+    For operators that MXNet 1.9.1 only runs on floating data (softmax, Activation, Dropout...):
+    on an integer array they would silently truncate every result (a softmax of zeros).
+    """
+    if array.dtype.kind != 'f':
+        raise TypeError("%s: %s must be a floating-point array (float16, float32 or float64), got "
+                        "%s; convert it first, e.g. x.astype('float32')" % (op.name, arg, array.dtype))
+
+
 def shape_error(op, message, *arrays):
     """A ValueError naming the operator, the problem and every input's shape and dtype."""
     desc = ', '.join('%s%s %s' % (name, tuple(a.shape), a.dtype)

@@ -3,7 +3,8 @@
 Semantics, names and aliases follow MXNet 1.9.1 (``src/operator/tensor/elemwise_unary_op_*.cc``).
 Each operator keeps its input and output so that its derivative, written right below its
 forward rule in the table, can use either. Rounding operators and ``sign`` have a zero gradient,
-as in MXNet. Special functions (``erf``, ``erfinv``, ``gamma``, ``gammaln``) are computed on
+as in MXNet. On integer arrays the result keeps the integer dtype (truncated toward zero, as
+MXNet's kernels cast back); bool arrays are refused with a TypeError. Special functions (``erf``, ``erfinv``, ``gamma``, ``gammaln``) are computed on
 the host (``minigluon.ops._special``) when the data lives on a GPU.
 """
 import math
@@ -11,18 +12,28 @@ import math
 import numpy as np
 
 from minigluon.ops import _special
-from minigluon.ops.registry import Attr, Op, register, shape_error
+from minigluon.ops.registry import OPS, Attr, Op, register, shape_error
 
 
 class _Unary(Op):
     """``y = f(x)`` with ``dx = d(g, x, y)``; subclasses are generated from the table below."""
 
     arguments = ('data',)
+    allow_bool = False          # only the identity copies a bool array
 
     def forward(self, xp, data):
+        if data.dtype.kind == 'b' and not self.allow_bool:
+            raise TypeError("%s: data must be a numeric array, got bool; convert it first, e.g. "
+                            "x.astype('float32')" % self.name)
         self.x = data
-        self.y = self.f(xp, data)
-        return self.y
+        y = self.f(xp, data)
+        if y.dtype != data.dtype:
+            # Integer input: MXNet computes in the input type, so exp(int32 [1, 4]) is int32
+            # [2, 54] (truncated toward zero), never a float64 array.
+            with np.errstate(invalid='ignore', over='ignore'):
+                y = y.astype(data.dtype)
+        self.y = y
+        return y
 
     def backward(self, xp, grad):
         if self.d is None:      # piecewise-constant functions: zero gradient
@@ -103,6 +114,7 @@ _TABLE = [
 
 for _name, _f, _d, _aliases in _TABLE:
     _unary(_name, _f, _d, _aliases)
+OPS['_copy'].allow_bool = True
 
 
 @register
