@@ -19,6 +19,7 @@ def default_context():
 
 
 def set_default_context(ctx):
+    """Make ``ctx`` the context returned by :func:`default_context` (and used by ``rand_ndarray``)."""
     _default_ctx[0] = Context(ctx)
 
 
@@ -62,10 +63,15 @@ def same(a, b):
 
 
 def rand_shape_nd(num_dim, dim=10):
-    return tuple(np.random.randint(1, dim + 1, size=num_dim))
+    """A random shape of ``num_dim`` dimensions, each in ``[1, dim]`` (plain Python ints)."""
+    return tuple(int(d) for d in np.random.randint(1, dim + 1, size=num_dim))
 
 
 def rand_ndarray(shape, stype='default', density=None, dtype=None, ctx=None):
+    """An NDArray of ``shape`` drawn uniformly from ``[-1, 1)`` on ``ctx`` (default context).
+
+    Only dense storage exists in minigluon: another ``stype`` raises NotImplementedError.
+    """
     if stype != 'default':
         raise NotImplementedError('rand_ndarray: only dense storage is supported')
     return array(np.random.uniform(-1, 1, size=shape), ctx=ctx or default_context(), dtype=dtype)
@@ -129,8 +135,89 @@ def check_gradient(fn, inputs, wrt=None, eps=1e-6, rtol=1e-5, atol=1e-7, directi
     return analytic
 
 
-def check_numeric_gradient(fn, location, numeric_eps=1e-6, rtol=1e-5, atol=1e-7, **kwargs):
-    """MXNet-named alias of :func:`check_gradient` for callables (symbols: see ``minigluon.sym``)."""
-    if isinstance(location, dict):
-        location = list(location.values())
-    return check_gradient(fn, location, eps=numeric_eps, rtol=rtol, atol=atol)
+def _symbol_inputs(symbol, location, aux_states):
+    """Arrays for every input of ``symbol`` in ``list_inputs()`` order, from MXNet-style arguments."""
+    args, auxs = symbol.list_arguments(), symbol.list_auxiliary_states()
+
+    def by_name(values, names, what):
+        if values is None:
+            values = {}
+        if not isinstance(values, dict):
+            values = list(values)
+            if len(values) != len(names):
+                raise ValueError('check_numeric_gradient: %s has %d arrays, the symbol needs %d (%s)'
+                                 % (what, len(values), len(names), names))
+            return dict(zip(names, values))
+        unknown = sorted(set(values) - set(names))
+        missing = [n for n in names if n not in values]
+        if unknown:
+            raise ValueError('check_numeric_gradient: %s names unknown input(s) %s; the symbol has %s'
+                             % (what, ', '.join(repr(n) for n in unknown), names))
+        if missing:
+            raise ValueError('check_numeric_gradient: %s is missing %s (the symbol needs %s)'
+                             % (what, missing, names))
+        return dict(values)
+
+    values = by_name(location, args, 'location')
+    values.update(by_name(aux_states, auxs, 'aux_states'))
+    return values
+
+
+def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=1e-6, rtol=1e-5, atol=1e-7,
+                           grad_nodes=None, use_forward_train=True, ctx=None, dtype=np.float64,
+                           **kwargs):
+    """Check analytic gradients against central differences (MXNet ``check_numeric_gradient``).
+
+    Parameters
+    ----------
+    sym : Symbol or callable
+        A Symbol (run through :class:`minigluon.executor.CachedOp`, as ``hybridize`` does) or a
+        callable taking NDArrays, as :func:`check_gradient`.
+    location : dict of str to array, or list of arrays
+        For a Symbol: a value per argument, by name or in ``sym.list_arguments()`` order. For a
+        callable: its inputs (a dict's values in order).
+    aux_states : dict or list of arrays, optional
+        Values of the Symbol's auxiliary states (``sym.list_auxiliary_states()``), never
+        differentiated.
+    numeric_eps, rtol, atol : float
+        Step and tolerances of the comparison (made in float64, see :func:`check_gradient`).
+    grad_nodes : list of str, optional
+        Arguments to differentiate (default: every floating argument of the Symbol).
+    use_forward_train : bool, default True
+        Run the Symbol in training mode (BatchNorm batch statistics, Dropout).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray (Symbol) or dict of int to numpy.ndarray (callable)
+        The analytic gradients that passed the check.
+
+    Raises
+    ------
+    ValueError
+        If ``location`` or ``aux_states`` do not match the Symbol's inputs.
+    AssertionError
+        If a directional derivative disagrees.
+    """
+    from minigluon.symbol import Symbol
+    if not isinstance(sym, Symbol):
+        if isinstance(location, dict):
+            location = list(location.values())
+        return check_gradient(sym, location, eps=numeric_eps, rtol=rtol, atol=atol)
+    from minigluon.executor import CachedOp
+    names = sym.list_inputs()
+    values = _symbol_inputs(sym, location, aux_states)
+    arrays = [_np(values[n]) for n in names]
+    auxs = set(sym.list_auxiliary_states())
+    if grad_nodes is None:
+        grad_nodes = [n for n, a in zip(names, arrays) if n not in auxs and a.dtype.kind == 'f']
+    wrt = [names.index(n) for n in grad_nodes]
+    cached = CachedOp(sym)
+
+    def run(*inputs):
+        if use_forward_train:
+            with autograd.train_mode():
+                return cached(*inputs)
+        return cached(*inputs)
+
+    grads = check_gradient(run, arrays, wrt=wrt, eps=numeric_eps, rtol=rtol, atol=atol)
+    return {names[i]: grads[i] for i in wrt}
