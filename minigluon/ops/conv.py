@@ -14,6 +14,7 @@ import itertools
 import numpy as np
 
 from minigluon.base import MXNetError
+from minigluon.ops import _conv_shifted
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 _LAYOUTS = [None, 'NCW', 'NCHW', 'NCDHW', 'NWC', 'NHWC', 'NDHWC']
@@ -180,17 +181,26 @@ class Convolution(_ConvBase):
             raise shape_error(self, 'the padded input is smaller than the dilated kernel %s'
                               % (self.kernel,), data, weight, bias)
         xpad = _pad(xp, data, self._pad, self._pad)
-        cols = _channels_first(xp, windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp), g)
-        w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
-        out = _batch_first(xp, _gemm(xp, w, cols), n, out_sp)     # cols: (G, C/G * K, N * P)
-        self.cols, self.w, self.pshape, self.out_sp = cols, w, xpad.shape, out_sp
-        self.dshape, self.wshape = data.shape, weight.shape
+        self.dshape, self.wshape, self.pshape, self.out_sp = data.shape, weight.shape, xpad.shape, out_sp
+        if max(self._stride) == 1:        # shifted GEMMs on the padded grid, no im2col matrix
+            out, self.xf = _conv_shifted.forward(xp, xpad, weight, g, self.kernel, self._dilate, out_sp)
+            self.weight = weight
+        else:
+            cols = _channels_first(xp, windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp), g)
+            w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
+            out = _batch_first(xp, _gemm(xp, w, cols), n, out_sp)     # cols: (G, C/G * K, N * P)
+            self.cols, self.w, self.xf = cols, w, None
         if bias is not None:
             out += bias.reshape((1, f) + (1,) * len(out_sp))
         return out
 
     def backward(self, xp, grad):
         n, g = grad.shape[0], self.num_group
+        gb = None if self.no_bias else grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        if self.xf is not None:
+            gx, gw = _conv_shifted.backward(xp, grad, self.xf, self.weight, g, self.kernel, self._dilate,
+                                            self.pshape[2:], self._pad, self.dshape[2:])
+            return (gx, gw) if self.no_bias else (gx, gw, gb)
         gout = _channels_first(xp, grad.reshape(grad.shape[:2] + (1,) * len(self.out_sp) + grad.shape[2:]), g)
         gw = _gemm(xp, gout, self.cols, trans_b=True).reshape(self.wshape)
         gcols = _gemm(xp, self.w, gout, trans_a=True)              # (G, C/G * K, N * P)
@@ -198,9 +208,7 @@ class Convolution(_ConvBase):
         gx = col2im(xp, gcols, self.pshape, self.kernel, self._stride, self._dilate, self.out_sp)
         crop = (slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(self._pad, self.dshape[2:]))
         gx = gx[crop]
-        if self.no_bias:
-            return gx, gw
-        return gx, gw, grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        return (gx, gw) if self.no_bias else (gx, gw, gb)
 
 
 @register
