@@ -337,3 +337,14 @@ if given is not None:
         assert_almost_equal(grad.sum(-1), np.zeros(grad.shape[:2]), atol=1e-9)
         for b in np.nonzero(np.isinf(loss))[0]:
             assert not grad[:, b].any()
+
+
+def test_label_length_zero_is_blank_log_likelihood():
+    # An empty label given through label_lengths (row content ignored), blank first and last.
+    x = np.random.RandomState(5).randn(4, 2, 3)
+    for blank_label, blank in (('last', 2), ('first', 0)):
+        loss, grad = ctc(x, [[1, 1], [1, 0]] if blank_label == 'last' else [[1, 2], [2, 1]],
+                         label_lengths=[0, 0], blank_label=blank_label)
+        expected = [-log_softmax(x[:, b])[:, blank].sum() for b in range(2)]
+        assert_almost_equal(loss, np.array(expected), rtol=1e-12)
+        assert np.isfinite(grad).all()
