@@ -453,6 +453,11 @@ class NDArray:
     def __itruediv__(self, o):
         return self._inplace(o, lambda a, b: a.__itruediv__(b))
 
+    def __imod__(self, o):
+        # In place, as MXNet's NDArray.__imod__ (its ``**=`` rebinds instead, and so does ours).
+        self._data[...] = (self % o)._data
+        return self
+
     def __getattr__(self, name):
         # Fluent methods: x.sum(axis=1), x.exp(), x.transpose(axes=...) call the operator of that name.
         if name.startswith('_'):

@@ -1,0 +1,134 @@
+"""The NDArray surface of issue 3 not covered in test_ndarray.py: every arithmetic, comparison,
+reflected and in-place operator with broadcasting (values, dtypes, gradients), creation functions
+against NumPy with MXNet's dtype defaults, ``__array__``, ``wait_to_read`` / ``nd.waitall`` and the
+options of ``NDArray.backward``."""
+import operator
+
+import numpy as np
+import pytest
+
+import minigluon as mg
+from minigluon import autograd, nd
+from minigluon.test_utils import assert_almost_equal, check_gradient
+
+A = np.array([[1.5, -2.0, 3.0], [4.0, 0.5, -6.0]], np.float32)
+B = np.array([2.0, -3.0, 0.25], np.float32)          # broadcasts against A's rows
+ARITH = ['add', 'sub', 'mul', 'truediv', 'pow', 'mod']
+COMPARE = ['eq', 'ne', 'lt', 'le', 'gt', 'ge']
+
+
+def _ref(name, a, b):
+    if name == 'mod':       # MXNet's mod is C fmod: the sign of the dividend
+        return np.fmod(a, b)
+    if name == 'pow':
+        return np.power(np.abs(a) if np.ndim(a) else abs(a), b)
+    return getattr(operator, name)(a, b)
+
+
+def _pos(name, x):
+    return np.abs(x) if name == 'pow' else x     # keep powers real
+
+
+@pytest.mark.parametrize('name', ARITH + COMPARE)
+def test_binary_operators_with_broadcasting_scalars_and_reflection(name):
+    op = getattr(operator, name)
+    a = _pos(name, A)
+    for lhs, rhs, want in [
+            (nd.array(a), nd.array(B), _ref(name, a, B)),               # NDArray op NDArray
+            (nd.array(a), 2.5, _ref(name, a, np.float32(2.5))),         # NDArray op scalar
+            (2.5, nd.array(_pos(name, B)), _ref(name, np.float32(2.5), _pos(name, B)))]:  # reflected
+        out = op(lhs, rhs)
+        assert isinstance(out, nd.NDArray) and out.dtype == np.float32
+        assert_almost_equal(out, np.asarray(want, np.float32), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize('name', ['iadd', 'isub', 'imul', 'itruediv', 'imod', 'ipow'])
+def test_inplace_operators_write_into_the_same_array(name):
+    a = np.abs(A) + 1
+    x = nd.array(a)
+    alias = x
+    out = getattr(operator, name)(x, nd.array(B if name != 'ipow' else np.abs(B)))
+    if name == 'ipow':          # MXNet 1.9.1 has no __ipow__: ``x **= y`` rebinds x
+        assert out is not alias and np.array_equal(alias.asnumpy(), a)
+        alias = out
+    else:
+        assert out is alias
+    plain = name[1:]
+    want = _ref(plain, a, B if name != 'ipow' else np.abs(B))
+    assert_almost_equal(alias, want.astype(np.float32), rtol=1e-6, atol=1e-6)
+
+
+def test_unary_operators_and_truth():
+    x = nd.array(A)
+    assert_almost_equal(-x, -A)
+    assert_almost_equal(abs(x), np.abs(A))
+    assert bool(nd.array([2.0])) and not bool(nd.array([0.0]))
+    with pytest.raises(ValueError):
+        bool(nd.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize('name', ['add', 'sub', 'mul', 'truediv', 'pow'])
+def test_operator_gradients_with_broadcasting(name):
+    op = getattr(operator, name)
+    a = np.abs(A.astype(np.float64)) + 0.5
+    check_gradient(lambda x, y: op(x, y), [a, np.abs(B.astype(np.float64)) + 0.5])
+    check_gradient(lambda x: op(x, 1.5), [a])
+    check_gradient(lambda x: op(1.5, x), [a])
+
+
+def test_creation_functions_match_numpy_and_mxnet_dtype_defaults():
+    cases = [
+        (nd.zeros((2, 3)), np.zeros((2, 3), np.float32)),
+        (nd.zeros(4, dtype='int32'), np.zeros(4, np.int32)),
+        (nd.ones((2,), dtype='float64'), np.ones(2)),
+        (nd.full((2, 2), 7), np.full((2, 2), 7, np.float32)),
+        (nd.arange(5), np.arange(5, dtype=np.float32)),
+        (nd.arange(1, 4, 0.5), np.arange(1, 4, 0.5, dtype=np.float32)),
+        (nd.arange(3, repeat=2), np.repeat(np.arange(3, dtype=np.float32), 2)),
+        (nd.linspace(0, 1, 5), np.linspace(0, 1, 5, dtype=np.float32)),
+        (nd.linspace(0, 1, 4, endpoint=False), np.linspace(0, 1, 4, endpoint=False, dtype=np.float32)),
+        (nd.eye(3, k=1), np.eye(3, k=1, dtype=np.float32)),
+        (nd.eye(2, 3), np.eye(2, 3, dtype=np.float32)),
+        (nd.array(np.arange(3)), np.arange(3, dtype=np.float32)),      # NumPy int64 -> float32
+        (nd.array([1, 2], dtype='int64'), np.array([1, 2], np.int64)),
+        (nd.zeros_like(nd.ones((2,), dtype='float16')), np.zeros(2, np.float16)),
+        (nd.ones_like(nd.zeros((2, 2))), np.ones((2, 2), np.float32)),
+    ]
+    for got, want in cases:
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got.asnumpy(), want)
+    e = nd.empty((2, 3), dtype='float64')
+    assert e.shape == (2, 3) and e.dtype == np.float64
+    out = nd.zeros((2,))
+    assert nd.full((2,), 3.0, out=out) is out and out.asnumpy().tolist() == [3.0, 3.0]
+    with mg.cpu(1):
+        assert nd.arange(2).context == mg.cpu(1) and nd.eye(2).context == mg.cpu(1)
+
+
+def test_zeros_like_is_recorded_with_a_zero_gradient():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = nd.zeros_like(x) + nd.ones_like(x) * x
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [1.0, 1.0]
+
+
+def test_array_protocol_and_waiting():
+    x = nd.array(A)
+    assert np.asarray(x).dtype == np.float32 and np.array_equal(np.asarray(x), A)
+    assert np.array(x, dtype=np.float64).dtype == np.float64
+    assert x.wait_to_read() is None and nd.waitall() is None
+
+
+def test_backward_out_grad_retain_graph_and_train_mode():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record(train_mode=False):
+        y = nd.Dropout(x * 3, p=0.5)       # predict mode: identity
+    y.backward(out_grad=nd.array([1.0, 10.0]), retain_graph=True)
+    assert x.grad.asnumpy().tolist() == [3.0, 30.0]
+    y.backward(retain_graph=False)         # a second pass works because the graph was retained
+    assert x.grad.asnumpy().tolist() == [3.0, 3.0]
+    with pytest.raises(mg.base.MXNetError, match='retain_graph'):
+        y.backward()
