@@ -182,7 +182,7 @@ class Convolution(_ConvBase):
                               % (self.kernel,), data, weight, bias)
         xpad = _pad(xp, data, self._pad, self._pad)
         self.dshape, self.wshape, self.pshape, self.out_sp = data.shape, weight.shape, xpad.shape, out_sp
-        if max(self._stride) == 1:        # shifted GEMMs on the padded grid, no im2col matrix
+        if max(self._stride) == 1 and c // g >= 16:   # shifted GEMMs (inner size C/G) beat im2col
             out, self.xf = _conv_shifted.forward(xp, xpad, weight, g, self.kernel, self._dilate, out_sp)
             self.weight = weight
         else:
