@@ -9,7 +9,7 @@ import numpy as np
 
 from minigluon import autograd
 from minigluon.base import MXNetError
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, require_float, shape_error
 
 
 def _f32(x):
@@ -74,6 +74,7 @@ class BatchNorm(Op):
             raise ValueError('BatchNorm: eps must be positive, got %g' % self.eps)
 
     def forward(self, xp, data, gamma, beta, moving_mean, moving_var):
+        require_float(self, data)
         if data.ndim < 1:
             raise shape_error(self, 'data must have at least one dimension', data)
         ax = normalize_axis(self.axis, data.ndim, self.name)
@@ -188,6 +189,7 @@ class LayerNorm(_StatNorm):
     attrs = {'axis': Attr('int', -1), 'eps': Attr('float', 1e-5), 'output_mean_var': Attr('bool', False)}
 
     def forward(self, xp, data, gamma, beta):
+        require_float(self, data)
         ax = self.ax = normalize_axis(self.axis, data.ndim, self.name)
         c = data.shape[ax]
         if gamma.shape != (c,) or beta.shape != (c,):
@@ -219,6 +221,7 @@ class InstanceNorm(_StatNorm):
     attrs = {'eps': Attr('float', 1e-3)}
 
     def forward(self, xp, data, gamma, beta):
+        require_float(self, data)
         if data.ndim < 3:
             raise shape_error(self, 'data must be (N, C, *spatial) with at least one spatial axis', data)
         c = data.shape[1]
@@ -252,6 +255,7 @@ class GroupNorm(_StatNorm):
     attrs = {'num_groups': Attr('int', 1), 'eps': Attr('float', 1e-5), 'output_mean_var': Attr('bool', False)}
 
     def forward(self, xp, data, gamma, beta):
+        require_float(self, data)
         g = self.num_groups
         if data.ndim < 2 or data.shape[1] % g:
             raise shape_error(self, 'data must be (N, C, ...) with C divisible by num_groups=%d' % g,
@@ -297,6 +301,7 @@ class L2Normalization(Op):
         return tuple(range(2, ndim))
 
     def forward(self, xp, data):
+        require_float(self, data)
         need = 2 if self.mode == 'instance' else 3 if self.mode == 'spatial' else 2
         if data.ndim < need:
             raise shape_error(self, "data needs at least %d dimensions for mode '%s'" % (need, self.mode), data)

@@ -52,6 +52,12 @@ FLOAT_ONLY = [
     ('SoftmaxOutput', lambda x: nd.SoftmaxOutput(x, nd.array([0, 1]))),
     ('softmax_cross_entropy', lambda x: nd.softmax_cross_entropy(x, nd.array([0, 1]))),
     ('Pooling', lambda x: nd.Pooling(x.reshape((1, 1, 2, 2)), kernel=(2, 2))),
+    ('BatchNorm', lambda x: nd.BatchNorm(x, nd.ones((2,)), nd.zeros((2,)), nd.zeros((2,)),
+                                         nd.ones((2,)))),
+    ('LayerNorm', lambda x: nd.LayerNorm(x, nd.ones((2,)), nd.zeros((2,)))),
+    ('InstanceNorm', lambda x: nd.InstanceNorm(x.reshape((1, 2, 2)), nd.ones((2,)), nd.zeros((2,)))),
+    ('GroupNorm', lambda x: nd.GroupNorm(x.reshape((1, 2, 2)), nd.ones((1,)), nd.zeros((1,)))),
+    ('L2Normalization', lambda x: nd.L2Normalization(x)),
 ]
 
 
