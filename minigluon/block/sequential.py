@@ -10,23 +10,46 @@ from minigluon.block.block import Block, _indent
 from minigluon.block.hybrid import HybridBlock
 
 
-def _container_repr(net):
-    modstr = '\n'.join('  ({key}): {block}'.format(key=key, block=_indent(repr(block), 2))
-                       for key, block in net._children.items())
-    return '{name}(\n{modstr}\n)'.format(name=type(net).__name__, modstr=modstr)
+class _Chain:
+    """What both containers share: adding children, chaining them, indexing, length and repr."""
+
+    def add(self, *blocks):
+        """Append ``blocks`` as children, in order."""
+        for block in blocks:
+            self.register_child(block)
+
+    def _chain(self, x, *args):
+        # A child returning a tuple passes its extra outputs as extra inputs to the next child.
+        for block in self._children.values():
+            x = block(x, *args)
+            args = []
+            if isinstance(x, (tuple, list)):
+                args = x[1:]
+                x = x[0]
+        if args:
+            x = tuple([x] + list(args))
+        return x
+
+    def __getitem__(self, key):
+        """Child ``key`` (int), or a new container of the same type and prefix over a slice."""
+        children = list(self._children.values())[key]
+        if not isinstance(key, slice):
+            return children
+        new = type(self)(prefix=self.prefix)
+        with new.name_scope():
+            new.add(*children)
+        return new
+
+    def __len__(self):
+        return len(self._children)
+
+    def __repr__(self):
+        modstr = '\n'.join('  ({key}): {block}'.format(key=key, block=_indent(repr(block), 2))
+                           for key, block in self._children.items())
+        return '{name}(\n{modstr}\n)'.format(name=type(self).__name__, modstr=modstr)
 
 
-def _slice(net, key):
-    children = list(net._children.values())[key]
-    if not isinstance(key, slice):
-        return children
-    new = type(net)(prefix=net.prefix)
-    with new.name_scope():
-        new.add(*children)
-    return new
-
-
-class Sequential(Block):
+class Sequential(_Chain, Block):
     """Stacks Blocks sequentially: ``net.add(a, b)``; ``net(x) == b(a(x))``.
 
     Parameters
@@ -38,31 +61,8 @@ class Sequential(Block):
     def __init__(self, prefix=None, params=None):
         super().__init__(prefix=prefix, params=params)
 
-    def add(self, *blocks):
-        """Append ``blocks`` as children, in order."""
-        for block in blocks:
-            self.register_child(block)
-
     def forward(self, x, *args):
-        for block in self._children.values():
-            x = block(x, *args)
-            args = []
-            if isinstance(x, (tuple, list)):
-                args = x[1:]
-                x = x[0]
-        if args:
-            x = tuple([x] + list(args))
-        return x
-
-    def __repr__(self):
-        return _container_repr(self)
-
-    def __getitem__(self, key):
-        """Child ``key`` (int), or a new Sequential with the same prefix over a slice of children."""
-        return _slice(self, key)
-
-    def __len__(self):
-        return len(self._children)
+        return self._chain(x, *args)
 
     def hybridize(self, active=True, **kwargs):
         """Hybridize the HybridBlock children; warns when all children are HybridBlocks."""
@@ -73,34 +73,11 @@ class Sequential(Block):
         super().hybridize(active, **kwargs)
 
 
-class HybridSequential(HybridBlock):
+class HybridSequential(_Chain, HybridBlock):
     """Stacks HybridBlocks sequentially; can be hybridized and exported as one graph."""
 
     def __init__(self, prefix=None, params=None):
         super().__init__(prefix=prefix, params=params)
 
-    def add(self, *blocks):
-        """Append ``blocks`` (HybridBlocks) as children, in order."""
-        for block in blocks:
-            self.register_child(block)
-
     def hybrid_forward(self, F, x, *args):
-        for block in self._children.values():
-            x = block(x, *args)
-            args = []
-            if isinstance(x, (tuple, list)):
-                args = x[1:]
-                x = x[0]
-        if args:
-            x = tuple([x] + list(args))
-        return x
-
-    def __repr__(self):
-        return _container_repr(self)
-
-    def __getitem__(self, key):
-        """Child ``key`` (int), or a new HybridSequential with the same prefix over a slice."""
-        return _slice(self, key)
-
-    def __len__(self):
-        return len(self._children)
+        return self._chain(x, *args)
