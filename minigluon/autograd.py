@@ -99,17 +99,19 @@ class Node:
     """One recorded operator call.
 
     ``op`` is the operator instance (holding what its backward needs), ``inputs`` the input
-    NDArrays, ``out_meta`` the ``(shape, dtype)`` of every output (to build zero gradients for
-    outputs that received none). ``op`` and ``inputs`` are set to ``None`` when freed.
+    NDArrays (a list or tuple, never mutated), ``out_meta`` the ``(shape, dtype)`` pair of every
+    output, given by the caller (used to build zero gradients for outputs that received none).
+    ``op`` and ``inputs`` are set to ``None`` when freed. Creating nodes is on the path of every
+    recorded operator call, so the constructor only stores its arguments.
     """
 
     __slots__ = ('seq', 'op', 'inputs', 'out_meta', 'xp', '__weakref__')
 
-    def __init__(self, op, inputs, outputs, xp):
+    def __init__(self, op, inputs, out_meta, xp):
         self.seq = next(_seq)
         self.op = op
         self.inputs = inputs
-        self.out_meta = [(o.shape, o.dtype) for o in outputs]
+        self.out_meta = out_meta
         self.xp = xp
 
     def release(self):
@@ -358,8 +360,8 @@ class Function:
         single = isinstance(outputs, NDArray)
         outs = [outputs] if single else list(outputs)
         if is_recording() and any(isinstance(x, NDArray) and needs_grad(x) for x in inputs):
-            node = Node(_FunctionOp(self, len(inputs)), list(inputs), [o._data for o in outs],
-                        outs[0]._xp)
+            node = Node(_FunctionOp(self, len(inputs)), list(inputs),
+                        [(o._data.shape, o._data.dtype) for o in outs], outs[0]._xp)
             fresh = []
             for i, o in enumerate(outs):
                 o = NDArray(o._data, ctx=o.context)

@@ -51,22 +51,46 @@ def _make_function(op_name):
     declared = cls.arguments
     fast = (declared is not None and cls.__init__ is _ops.registry.Op.__init__
             and not hasattr(cls, 'ctx'))
+    nargs = len(declared) if fast else -1
+    attrs = cls.attrs
+    new = cls.__new__
+    plain = []         # the prototype of a call without attributes, once known (the common case)
 
     def fn(*args, **kwargs):
         # Fast path: every declared input given positionally as an NDArray, only attributes as
         # keywords. Same result as call_op, without re-parsing the attributes on every call.
-        if fast and len(args) == len(declared) and all(type(a) is NDArray for a in args) \
-                and all(k in cls.attrs for k in kwargs):
-            proto = _prototype(cls, kwargs)
-            if proto is not None:
-                op = cls.__new__(cls)
-                op.__dict__.update(proto)
-                op.given = dict(op.given)
-                return invoke(op, args)
+        # (Plain loops: a generator expression inside all() costs more than the check itself.)
+        if len(args) == nargs:
+            for a in args:
+                if type(a) is not NDArray:
+                    break
+            else:
+                if not kwargs:
+                    proto = plain[0] if plain else _plain_prototype(cls, plain)
+                else:
+                    for k in kwargs:
+                        if k not in attrs:
+                            proto = None
+                            break
+                    else:
+                        proto = _prototype(cls, kwargs)
+                if proto is not None:
+                    # The prototype's ``given`` dict is shared, never copied: nothing mutates an
+                    # operator's ``given`` after construction (the graph executor shares it too).
+                    op = new(cls)
+                    op.__dict__.update(proto)
+                    return invoke(op, args)
         return call_op(op_name, *args, **kwargs)
     fn.__name__ = op_name
     fn.__doc__ = cls.__doc__
     return fn
+
+
+def _plain_prototype(cls, box):
+    """The attribute-free prototype of ``cls``, remembered in the one-element list ``box``."""
+    proto = _prototype(cls, {})
+    box.append(proto)
+    return proto
 
 
 def _populate(namespace):

@@ -12,6 +12,9 @@ from minigluon.base import MXNetError
 from minigluon.context import Context, context_of, current_context
 from minigluon.ops.registry import Op, bind_call, get_op
 
+_autograd_state = autograd._state     # the per-thread recording flag, read once per operator call
+_Node = autograd.Node
+
 
 def _is_nd(x):
     return isinstance(x, NDArray)
@@ -22,7 +25,8 @@ def invoke(op, inputs):
 
     This is the one place where operators execute, for eager calls, NDArray methods and the
     hybridized graph executor alike. Returns one NDArray or a list (multi-output operators show
-    only their ``num_visible_outputs``).
+    only their ``num_visible_outputs``). ``inputs`` (a list or tuple of NDArrays) is kept on the
+    autograd tape as given, without a copy: callers pass a fresh sequence and never mutate it.
 
     Raises
     ------
@@ -53,11 +57,14 @@ def invoke(op, inputs):
         if named is err:
             raise
         raise named from err
-    recording = op.differentiable and getattr(autograd._state, 'recording', False)
+    recording = op.differentiable and getattr(_autograd_state, 'recording', False)
     if type(res) is np.ndarray:          # the common case: one NumPy output
         out = NDArray(res, ctx)
         if recording:
-            _record(op, inputs, [res], [out], xp)
+            for x in inputs:             # recorded if an input is on a recorded path or a variable
+                if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+                    out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
+                    break
         n = op.num_visible_outputs
         return out if n is None and op.num_outputs == 1 or n == 1 else [out][:op.n_visible]
     outs = list(res) if isinstance(res, (tuple, list)) else [res]
@@ -73,7 +80,7 @@ def _record(op, inputs, outs, wrapped, xp):
     """Put ``op`` on the tape if any input is on a recorded path or wants a gradient."""
     for x in inputs:
         if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
-            node = autograd.Node(op, list(inputs), outs, xp)
+            node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
             for i, w in enumerate(wrapped):
                 w._entry = (node, i)
             return
