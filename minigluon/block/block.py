@@ -12,7 +12,7 @@ import weakref
 from collections import OrderedDict
 
 from minigluon import initializer
-from minigluon.block import _io
+from minigluon.block import _io, _model_io
 from minigluon.parameter import Parameter, ParameterMismatchError
 from minigluon.parameter_dict import ParameterDict
 
@@ -393,6 +393,36 @@ class Block:
             When the file is corrupt.
         """
         _io.load_parameters(self, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source)
+
+    def save(self, prefix):
+        """Save the architecture record and the parameters (MXNet 1.9.1 ``Block.save``).
+
+        Writes ``<prefix>-model.json`` (per block, nested: ``orig_name``, ``hybridized``, and for a
+        hybridized block with a cached graph ``in_format``, ``out_format``, ``inputs``, ``symbol``;
+        ``children`` maps child names to attribute names) and ``<prefix>-model.params`` (as
+        :meth:`save_parameters`). Both payloads are built before either file is replaced, and each
+        file is written atomically. See :mod:`minigluon.block._model_io`.
+        """
+        _model_io.save(self, prefix)
+
+    def load(self, prefix, ctx=None):
+        """Load files written by :meth:`save` into this block, built the same way as the saved one.
+
+        Blocks get their saved names (parameters are re-keyed accordingly), saved cached graphs
+        are restored (the block is hybridized and runs without re-tracing), then parameters are
+        loaded onto ``ctx`` (minigluon extension; MXNet's ``load`` takes only ``prefix``).
+
+        Raises
+        ------
+        MXNetFormatError
+            When the JSON is malformed or does not match this block's tree (blocks are matched by
+            class name and pre-order position), or the parameter file is corrupt.
+        ParameterMismatchError
+            When parameters are missing, extra, or of another shape/dtype.
+
+        Nothing in the block changes unless the whole load succeeds.
+        """
+        _model_io.load(self, prefix, ctx)
 
     def save_params(self, filename):
         """Deprecated: save with prefixed names; use :meth:`save_parameters`."""

@@ -1,0 +1,341 @@
+"""Block.save(prefix) / Block.load(prefix) against MXNet 1.9.1 (tools/gen_block_save_fixtures.py)."""
+import hashlib
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, gluon, nd
+from minigluon.base import MXNetFormatError
+from minigluon.name import NameManager
+from minigluon.parameter import ParameterMismatchError
+from minigluon.test_utils import assert_almost_equal
+
+FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'block')
+IO = np.load(os.path.join(FIX, 'save_io.npz'))
+MG_IN_MX = json.load(open(os.path.join(FIX, 'mg_in_mxnet.json')))
+TRACES = [0]
+
+
+# The models of tools/gen_block_save_fixtures.py (same architecture, names and fill).
+class Pair(gluon.HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.fc = gluon.nn.Dense(3, in_units=2, activation='relu')
+            self.out = gluon.nn.Dense(2, in_units=3)
+
+    def hybrid_forward(self, F, x, y):
+        TRACES[0] += 1
+        h = self.fc(x)
+        return self.out(h), F.broadcast_add(h, y)
+
+
+class Scale(gluon.Block):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.alpha = self.params.get('alpha', shape=(1,), init='ones')
+
+    def forward(self, x):
+        return x * self.alpha.data(x.context)
+
+
+class Outer(gluon.Block):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.net = Pair()
+            self.post = Scale()
+
+    def forward(self, x, y):
+        a, b = self.net(x, y)
+        return self.post(a), b
+
+
+class Twice(gluon.HybridBlock):
+    """One Dense registered under two attribute names (a shared layer, applied once: minigluon's
+    load_json refuses the duplicate node names that applying it twice would give)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.a = gluon.nn.Dense(2, in_units=2)
+            self.b = self.a
+
+    def hybrid_forward(self, F, x):
+        return self.b(x)
+
+
+def make(kind):
+    if kind == 'seq':
+        net = gluon.nn.HybridSequential()
+        with net.name_scope():
+            net.add(gluon.nn.Dense(3, in_units=2, activation='relu'), gluon.nn.Dense(2, in_units=3))
+        return net
+    return Outer()
+
+
+def fill(net):
+    for i, (_, p) in enumerate(sorted(net.collect_params().items())):
+        size = int(np.prod(p.shape))
+        p.set_data(nd.array(np.cos(np.arange(size) + 3.0 * i).reshape(p.shape)))
+
+
+def run(kind, net):
+    if kind == 'seq':
+        return [net(nd.array(IO['x']))]
+    return list(net(nd.array(IO['x']), nd.array(IO['y'])))
+
+
+def names(net):
+    found = []
+    net.apply(lambda b: found.append(b.name))
+    return found
+
+
+def saved_model(kind, folder, hybridize=True):
+    """Build, fill, (hybridize and) call, and save a model under fresh names; return it and prefix."""
+    with NameManager():
+        net = make(kind)
+        net.initialize()
+        fill(net)
+        if hybridize:
+            net.hybridize()
+        run(kind, net)
+    prefix = str(folder / kind)
+    net.save(prefix)
+    return net, prefix
+
+
+def shifted(kind):
+    """A fresh model whose automatic names differ from the saved ones (``...1`` instead of ``...0``)."""
+    with NameManager():
+        make(kind)
+        return make(kind)
+
+
+def state(net):
+    """Everything load may change: names, parameter keys and values, children keys, graphs."""
+    out = []
+
+    def one(b):
+        values = {k: (p.data().asnumpy().copy() if p._data is not None else None)
+                  for k, p in b.params.items()}
+        out.append((b.name, list(b.params.keys()), values, list(b._children.keys()),
+                    getattr(b, '_cached_graph', None), getattr(b, '_active', None)))
+    net.apply(one)
+    return out
+
+
+def assert_same_state(before, after):
+    assert len(before) == len(after)
+    for b, a in zip(before, after):
+        assert b[:2] == a[:2] and b[3:] == a[3:]
+        for k in b[2]:
+            if b[2][k] is None:
+                assert a[2][k] is None
+            else:
+                np.testing.assert_array_equal(b[2][k], a[2][k])
+
+
+@pytest.mark.parametrize('kind', ['seq', 'pair'])
+def test_save_writes_mxnet_bytes(kind, tmp_path):
+    _, prefix = saved_model(kind, tmp_path)
+    for suffix in ('-model.json', '-model.params'):
+        with open(prefix + suffix, 'rb') as ours, open(os.path.join(FIX, 'mx_' + kind + suffix), 'rb') as mx:
+            assert ours.read() == mx.read(), suffix
+
+
+@pytest.mark.parametrize('kind', ['seq', 'pair'])
+def test_load_mxnet_files_without_retracing(kind):
+    net = shifted(kind)
+    assert names(net)[-1].endswith('1')
+    net.load(os.path.join(FIX, 'mx_' + kind))
+    assert names(net) == MG_IN_MX[kind]['names_after_load']     # MXNet's names after its own load
+    traces = TRACES[0]
+    outs = run(kind, net)
+    assert TRACES[0] == traces                                   # the saved graph was used
+    for i, out in enumerate(outs):
+        assert_almost_equal(out.asnumpy(), IO['%s_out%d' % (kind, i)], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('kind', ['seq', 'pair'])
+def test_mxnet_loads_minigluon_save(kind, tmp_path):
+    rec = MG_IN_MX[kind]
+    # MXNet loaded minigluon's files into a model with other names, without re-tracing, and agreed.
+    assert rec['loaded'] is True and rec['retraced'] is False
+    assert rec['names_before_load'] != rec['names_after_load']
+    assert rec['max_abs_diff'] <= 1e-6
+    # The files MXNet loaded are the ones minigluon writes today, and give minigluon's outputs.
+    net, prefix = saved_model(kind, tmp_path)
+    with open(prefix + '-model.json', 'rb') as f:
+        assert hashlib.sha256(f.read()).hexdigest() == rec['model_json_sha256']
+    for ours, theirs in zip(run(kind, net), rec['mxnet_outputs']):
+        assert_almost_equal(ours.asnumpy(), np.array(theirs, dtype=np.float32), rtol=1e-5, atol=1e-6)
+
+
+def test_round_trip_gradients_match_eager(tmp_path):
+    _, prefix = saved_model('pair', tmp_path)
+    loaded = shifted('pair')
+    loaded.load(prefix)
+    assert loaded.net._active and loaded.net._cached_graph
+    eager = shifted('pair')
+    eager.load_parameters(prefix + '-model.params')              # same values, not hybridized
+    grads = []
+    for net in (loaded, eager):
+        x = nd.array(IO['x'])
+        x.attach_grad()
+        with autograd.record():
+            a, b = net(x, nd.array(IO['y']))
+            loss = (a * a).sum() + (b * 3).sum()
+        loss.backward()
+        grads.append([x.grad.asnumpy()] + [p.grad().asnumpy() for p in net.collect_params().values()])
+    for g_loaded, g_eager in zip(*grads):
+        assert_almost_equal(g_loaded, g_eager, rtol=1e-5, atol=1e-6)
+
+
+def test_not_hybridized_round_trip(tmp_path):
+    net, prefix = saved_model('seq', tmp_path, hybridize=False)
+    record = json.load(open(prefix + '-model.json'))
+    top = record['hybridsequential0']
+    assert top['hybridized'] is False and 'symbol' not in top and 'in_format' not in top
+    loaded = shifted('seq')
+    loaded.load(prefix)
+    assert not loaded._active and not loaded._cached_graph
+    assert_almost_equal(run('seq', loaded)[0].asnumpy(), run('seq', net)[0].asnumpy())
+
+
+def test_load_then_export(tmp_path):
+    _, prefix = saved_model('seq', tmp_path)
+    net = shifted('seq')
+    net.load(prefix)
+    sym_file, params_file = net.export(str(tmp_path / 'exp'))
+    keys = sorted(nd.load(params_file).keys())
+    assert keys == ['arg:hybridsequential0_dense0_bias', 'arg:hybridsequential0_dense0_weight',
+                    'arg:hybridsequential0_dense1_bias', 'arg:hybridsequential0_dense1_weight']
+
+
+def test_shared_child_registered_twice(tmp_path):
+    with NameManager():
+        net = Twice()
+        net.initialize()
+        net.hybridize()
+        x = nd.array(IO['x'])
+        expected = net(x).asnumpy()
+    net.save(str(tmp_path / 'twice'))
+    with NameManager():
+        Twice()
+        other = Twice()
+    other.load(str(tmp_path / 'twice'))
+    assert list(other._children.keys()) == ['a', 'b']
+    assert_almost_equal(other(x).asnumpy(), expected)
+
+
+def test_load_onto_ctx(tmp_path):
+    _, prefix = saved_model('seq', tmp_path)
+    net = shifted('seq')
+    net.load(prefix, ctx=nd.array([0]).context)
+    assert net[0].weight.list_ctx() == [nd.array([0]).context]
+
+
+# -- errors: clear messages, nothing changed ---------------------------------------------------------
+
+def _copy(kind, folder):
+    prefix = str(folder / kind)
+    for suffix in ('-model.json', '-model.params'):
+        shutil.copy(os.path.join(FIX, 'mx_' + kind + suffix), prefix + suffix)
+    return prefix
+
+
+def _initialized(kind):
+    net = shifted(kind)
+    net.initialize()
+    return net
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        shifted('seq').load(str(tmp_path / 'nothing'))
+
+
+@pytest.mark.parametrize('text, match', [
+    (b'{not json', 'is not a JSON file'),
+    (b'[1, 2]', 'must hold a JSON object'),
+    (b'{"dense0": {"orig_name": "x", "children": {}}}', "entry hybridsequential0: not found"),
+    (b'{"hybridsequential0": {"orig_name": 3, "children": {}}}', "'orig_name' must be a string"),
+    (b'{"hybridsequential0": {"orig_name": "a", "hybridized": true, "children": {}}}',
+     "lacks 'in_format'"),
+])
+def test_malformed_json(tmp_path, text, match):
+    prefix = _copy('seq', tmp_path)
+    with open(prefix + '-model.json', 'wb') as f:
+        f.write(text)
+    net = _initialized('seq')
+    before = state(net)
+    with pytest.raises(MXNetFormatError, match=match):
+        net.load(prefix)
+    assert_same_state(before, state(net))
+
+
+def test_architecture_mismatch_names_entry(tmp_path):
+    prefix = _copy('pair', tmp_path)
+    net = _initialized('seq')
+    before = state(net)
+    with pytest.raises(MXNetFormatError, match='block tree differs'):
+        net.load(prefix)
+    assert_same_state(before, state(net))
+
+
+def test_bad_symbol_and_unknown_graph_input(tmp_path):
+    prefix = _copy('seq', tmp_path)
+    record = json.load(open(prefix + '-model.json'))
+    top = record['hybridsequential0']
+    top['symbol'] = top['symbol'].replace('FullyConnected', 'NoSuchOperator', 1)
+    json.dump(record, open(prefix + '-model.json', 'w'))
+    net = _initialized('seq')
+    before = state(net)
+    with pytest.raises(MXNetFormatError, match="'symbol' is not a valid symbol"):
+        net.load(prefix)
+    assert_same_state(before, state(net))
+    top['symbol'] = json.load(open(os.path.join(FIX, 'mx_seq-model.json')))['hybridsequential0'][
+        'symbol'].replace('hybridsequential0_dense1_bias', 'elsewhere_bias')
+    json.dump(record, open(prefix + '-model.json', 'w'))
+    with pytest.raises(MXNetFormatError, match="inputs \\['elsewhere_bias'\\]"):
+        net.load(prefix)
+    assert_same_state(before, state(net))
+
+
+def test_params_mismatch_rolls_back(tmp_path):
+    prefix = _copy('seq', tmp_path)
+    arrays = nd.load(prefix + '-model.params')
+    del arrays['1.bias']
+    nd.save(prefix + '-model.params', arrays)
+    net = _initialized('seq')
+    before = state(net)
+    with pytest.raises(ParameterMismatchError, match="'1.bias' is missing"):
+        net.load(prefix)
+    assert_same_state(before, state(net))
+    with open(prefix + '-model.params', 'wb') as f:
+        f.write(b'\x12\x01\x00\x00\x00\x00\x00\x00garbage')
+    with pytest.raises(MXNetFormatError):
+        net.load(prefix)
+    assert_same_state(before, state(net))
+
+
+def test_save_failure_leaves_old_files(tmp_path):
+    _, prefix = saved_model('seq', tmp_path)
+    old = [open(prefix + s, 'rb').read() for s in ('-model.json', '-model.params')]
+    with NameManager():
+        fresh = make('seq')                              # never initialized: no data to save
+    with pytest.raises(Exception):
+        fresh.save(prefix)
+    assert [open(prefix + s, 'rb').read() for s in ('-model.json', '-model.params')] == old
+    assert sorted(os.listdir(tmp_path)) == ['seq-model.json', 'seq-model.params']
+
+
+def test_prefix_type_error():
+    with pytest.raises(TypeError, match='prefix must be a str'):
+        make('seq').save(3)
