@@ -155,3 +155,12 @@ def test_save_rejects_bad_input(tmp_path):
         nd.save(str(tmp_path / 'x'), {1: nd.array([1.])})
     with pytest.raises(TypeError, match='expected an NDArray'):
         nd.save(str(tmp_path / 'x'), [np.zeros(2)])
+
+
+def test_saved_file_has_normal_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        nd.save(str(tmp_path / 'w.params'), {'w': nd.array([1.])})
+    finally:
+        os.umask(old)
+    assert (os.stat(tmp_path / 'w.params').st_mode & 0o777) == 0o644
