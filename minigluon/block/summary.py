@@ -73,7 +73,8 @@ def summary(block, *inputs):
 
     def register(blk):
         if isinstance(blk, HybridBlock) and blk._active:
-            raise ValueError('"{}" must not be hybridized to print summary.'.format(blk.name))
+            raise ValueError('"{}" must not be hybridized to print summary; call '
+                             'net.hybridize(active=False) on the network first.'.format(blk.name))
         if not isinstance(blk, (Sequential, HybridSequential)):
             handles.append(blk.register_forward_hook(hook))
 
