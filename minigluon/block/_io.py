@@ -32,7 +32,9 @@ def load_parameters(block, filename, ctx=None, allow_missing=False, ignore_extra
     params = block._collect_params_with_prefix()
     if not loaded and not params:
         return
-    if not any('.' in key for key in loaded):
+    # No '.' in any key: a prefixed-name file, unless every key is a structural key of this block
+    # (a SymbolBlock's own save_parameters file: '0_weight'; MXNet cannot load it back).
+    if not any('.' in key for key in loaded) and not set(loaded) <= set(params):
         _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source)
         return
     if not allow_missing:

@@ -166,7 +166,10 @@ def _plan(block, record, fname):
         old_prefix = blk.params.prefix
         renamed = OrderedDict()
         for pname, param in blk.params._params.items():
-            new_key = name + '_' + pname[len(old_prefix):]
+            # MXNet: <saved name>_<key minus the dict's prefix>. With an empty dict prefix (a
+            # SymbolBlock, whose keys are the graph's names) that breaks the saved graph, so such
+            # keys stay as they are (MXNet fails to load these blocks).
+            new_key = name + '_' + pname[len(old_prefix):] if old_prefix else pname
             if new_key in renamed:
                 _fail(fname, where, "parameters '%s' and another one would both be named '%s'"
                       % (pname, new_key))
