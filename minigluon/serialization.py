@@ -43,6 +43,16 @@ DTYPE_TO_FLAG = {np.dtype(v): k for k, v in TYPE_FLAGS.items()}
 _BFLOAT16 = 12
 
 
+def _file_mode(path):
+    """The permission bits of an existing ``path``, else 0666 minus the process umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode='wb'):
     """Open a temporary file beside ``path`` for writing; on success fsync it and rename it to ``path``.
@@ -55,6 +65,7 @@ def atomic_write(path, mode='wb'):
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
     try:
+        os.chmod(tmp, _file_mode(path))   # mkstemp makes 0600; give the mode open() would
         os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as f:
             yield f

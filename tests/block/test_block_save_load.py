@@ -367,3 +367,12 @@ def test_symbol_block_save_parameters_round_trip(tmp_path):
     other, _ = _symbol_block(tmp_path, with_params=False)
     other.load_parameters(str(tmp_path / 'sb.params'))
     assert_almost_equal(run('seq', other)[0].asnumpy(), run('seq', net)[0].asnumpy())
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    # Atomic writes go through a temporary file; the result must not stay private (0600).
+    _, prefix = saved_model('seq', tmp_path)
+    plain = tmp_path / 'plain'
+    plain.write_bytes(b'')
+    for suffix in ('-model.json', '-model.params'):
+        assert os.stat(prefix + suffix).st_mode & 0o777 == plain.stat().st_mode & 0o777
