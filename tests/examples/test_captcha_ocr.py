@@ -92,6 +92,24 @@ def test_flag_errors(ocr):
         ocr.parse_args(["--train-size", "10", "--batch-size", "64"])
 
 
+def test_quick_keeps_explicit_flags_and_defaults_differ(ocr):
+    args = ocr.parse_args(["--quick", "--epochs", "1"])
+    assert (args.epochs, args.train_size, args.test_size) == (1, 1024, 200)
+    args = ocr.parse_args([])
+    assert (args.epochs, args.train_size, args.test_size) == (8, 12000, 1000)
+    with pytest.raises(SystemExit):
+        ocr.parse_args(["--workers", "0"])
+
+
+def test_gpu_without_cupy_fails_before_any_work(ocr, capsys):
+    import minigluon as mx
+    if mx.num_gpus():
+        pytest.skip("a GPU is available here")
+    with pytest.raises(SystemExit):
+        ocr.parse_args(["--ctx", "gpu"])
+    assert 'pip install "minigluon[gpu]"' in capsys.readouterr().err
+
+
 def test_model_output_shape(ocr):
     import minigluon as mx
 
