@@ -299,7 +299,7 @@ def load_json(json_str):
     MXNetFormatError
         Malformed JSON, a missing or mistyped field, an unknown operator (the message lists the
         closest registered names), bad operator attributes, an input that points forward, to
-        itself or past a node's outputs, a wrong input count, or a duplicate node name.
+        itself or past a node's outputs, a wrong input count, or a variable's name used twice.
     TypeError
         If ``json_str`` is neither str nor bytes.
     """
@@ -328,9 +328,12 @@ def load_json(json_str):
             _fail("node %d: 'op' and 'name' must be strings, got %r and %r", i, op_name, name)
         _check_unicode(name, 'node %d' % i, 'name')
         where = "node %d ('%s')" % (i, name)
-        if name in names:
-            _fail('%s: duplicate node name, also used by node %d', where, names[name])
-        names[name] = i
+        # Operator nodes may share a name (a layer applied twice: MXNet loads such graphs);
+        # a variable's name must be unique, since inputs are bound by name.
+        clash = names.get(name)
+        if clash is not None and (op_name == 'null' or clash[1]):
+            _fail('%s: duplicate node name, also used by node %d', where, clash[0])
+        names.setdefault(name, (i, op_name == 'null'))
         raw_inputs = nj.get('inputs', [])
         if not isinstance(raw_inputs, list):
             _fail("%s: 'inputs' must be a list", where)
