@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from minigluon import autograd, gluon, nd
+from minigluon import autograd, backend, gluon, nd
 from minigluon.base import MXNetFormatError
 from minigluon.name import NameManager
 from minigluon.parameter import ParameterMismatchError
@@ -396,3 +396,30 @@ def test_load_json_duplicate_names():
     graph['nodes'][2]['op'] = 'elemwise_add'
     with pytest.raises(MXNetFormatError, match='duplicate node name'):
         sym.load_json(json.dumps(graph))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not backend.cupy_available(),
+                    reason='CuPy with a CUDA device is not available')
+def test_save_on_gpu_load_on_gpu(tmp_path):
+    from minigluon.context import gpu
+    with NameManager():
+        net = make('pair')
+        net.initialize(ctx=gpu(0))
+        fill(net)
+        net.hybridize()
+        x, y = nd.array(IO['x'], ctx=gpu(0)), nd.array(IO['y'], ctx=gpu(0))
+        expected = [o.asnumpy() for o in net(x, y)]
+    net.save(str(tmp_path / 'g'))
+    with open(str(tmp_path / 'g-model.json'), 'rb') as f, \
+            open(os.path.join(FIX, 'mx_pair-model.json'), 'rb') as mx:
+        assert f.read() == mx.read()
+    other = shifted('pair')
+    other.load(str(tmp_path / 'g'), ctx=gpu(0))
+    assert other.net.fc.weight.list_ctx() == [gpu(0)]
+    outs = other(x, y)
+    assert outs[0].context == gpu(0)
+    for out, ref in zip(outs, expected):
+        assert_almost_equal(out.asnumpy(), ref, rtol=1e-5, atol=1e-6)
+    for i, ref in enumerate(expected):
+        assert_almost_equal(ref, IO['pair_out%d' % i], rtol=1e-5, atol=1e-5)
