@@ -15,9 +15,9 @@ Outputs under tests/fixtures/block/:
 * ``mx_<model>-model.json`` / ``mx_<model>-model.params``: what MXNet's ``save`` writes.
 * ``save_io.npz``: the inputs ``x``, ``y`` and MXNet's outputs ``<model>_out<i>``.
 * ``mg_in_mxnet.json``: per model, the result of MXNet loading minigluon's files into a freshly built
-  model whose automatic names differ: the SHA-256 of minigluon's ``-model.json``, whether it loaded, the block names after the load, whether
-  MXNet re-traced ``hybrid_forward``, and the largest difference between MXNet's output after the
-  load and minigluon's output before the save.
+  model whose automatic names differ: the SHA-256 of minigluon's ``-model.json``, whether it
+  loaded, the block names after the load, whether MXNet re-traced ``hybrid_forward``, and the
+  largest difference between MXNet's output after the load and minigluon's output before the save.
 """
 import hashlib
 import json
@@ -182,7 +182,8 @@ def main():
         shutil.rmtree(tmp)
     with open(os.path.join(OUT, 'mg_in_mxnet.json'), 'w') as f:
         json.dump(result, f, indent=1)
-    print(json.dumps({k: (v['loaded'], v.get('retraced'), v.get('max_abs_diff')) for k, v in result.items()}))
+    print(json.dumps({k: (v['loaded'], v.get('retraced'), v.get('max_abs_diff'))
+                      for k, v in result.items()}))
 
 
 if __name__ == '__main__':

@@ -13,7 +13,9 @@
 
 ``load`` does not rebuild the architecture: the block must have been constructed the same way.
 It gives every block its saved ``name``, re-keys each block's ParameterDict under that name (so
-the saved graph's variable names resolve), restores the saved children keys, installs saved graphs
+the saved graph's variable names resolve) and renames the Parameters to match (MXNet 1.9.1 leaves
+``Parameter.name`` as it was, so that a graph traced after the load, e.g. after ``hybridize()``
+again, names inputs that no longer exist), restores the saved children keys, installs saved graphs
 (the block becomes hybridized and runs without re-tracing ``hybrid_forward``), then loads the
 parameters. Behaviour and file layout follow ``mxnet.gluon.Block.save``/``load`` in MXNet 1.9.1
 (MXNET_SPEC.md section 1.1); unlike MXNet, malformed or mismatching files raise
@@ -140,6 +142,7 @@ def _plan(block, record, fname):
     """
     plans = []
     counter = [0]
+    param_names = {}
 
     def visit(blk, parent, parent_where):
         key = _entry_key(blk, counter[0])
@@ -174,6 +177,8 @@ def _plan(block, record, fname):
                 _fail(fname, where, "parameters '%s' and another one would both be named '%s'"
                       % (pname, new_key))
             renamed[new_key] = param
+            if pname == param.name and id(param) not in param_names:
+                param_names[id(param)] = (param, new_key)
         plan = {'block': blk, 'name': name, 'params': renamed, 'children': None, 'graph': graph,
                 'where': where}
         plans.append(plan)
@@ -200,7 +205,7 @@ def _plan(block, record, fname):
 
     visit(block, record, None)
     _check_graph_inputs(plans, fname)
-    return plans
+    return plans, list(param_names.values())
 
 
 def _check_graph_inputs(plans, fname):
@@ -224,8 +229,8 @@ def _check_graph_inputs(plans, fname):
                   'variables nor parameters of this block' % unknown)
 
 
-def _snapshot(plans):
-    snaps = []
+def _snapshot(plans, param_names):
+    snaps = [(param, {'name': param.name, '_var': param._var}) for param, _ in param_names]
     for plan in plans:
         blk = plan['block']
         snap = {'_name': blk._name, 'params': OrderedDict(blk.params._params),
@@ -240,6 +245,10 @@ def _snapshot(plans):
 
 def _restore(snaps):
     for blk, snap in snaps:
+        if 'params' not in snap:                      # a Parameter's name
+            for attr, value in snap.items():
+                setattr(blk, attr, value)
+            continue
         blk._params._params.clear()
         blk._params._params.update(snap.pop('params'))
         blk._children.clear()
@@ -248,7 +257,10 @@ def _restore(snaps):
             object.__setattr__(blk, attr, value)
 
 
-def _apply(plans):
+def _apply(plans, param_names):
+    for param, new_name in param_names:
+        param.name = new_name
+        param._var = None                         # re-traced graphs use the new name
     for plan in plans:
         blk = plan['block']
         blk._name = plan['name']
@@ -281,10 +293,10 @@ def load(block, prefix, ctx=None):
     if not isinstance(record, dict):
         raise MXNetFormatError("load: '%s' must hold a JSON object, got %s"
                                % (fname, type(record).__name__))
-    plans = _plan(block, record, fname)
-    snaps = _snapshot(plans)
+    plans, param_names = _plan(block, record, fname)
+    snaps = _snapshot(plans, param_names)
     try:
-        _apply(plans)
+        _apply(plans, param_names)
         _io.load_parameters(block, prefix + '-model.params', ctx)
     except BaseException:
         _restore(snaps)
