@@ -135,10 +135,12 @@ def _read_graph(entry, fname, where):
 
 
 def _plan(block, record, fname):
-    """Walk the block tree against the saved record; return a list of per-block plans.
+    """Walk the block tree against the saved record; return ``(plans, param_names)``.
 
     Each plan is a dict: ``block``, ``name`` (saved name), ``params`` (the re-keyed ParameterDict
     content), ``children`` (the re-keyed children), ``graph`` (None or the parsed cached graph).
+    ``param_names`` lists ``(Parameter, new name)`` for each Parameter whose own name is one of
+    the re-keyed keys (the first such key in pre-order wins for a shared Parameter).
     """
     plans = []
     counter = [0]
