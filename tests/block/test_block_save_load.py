@@ -352,7 +352,7 @@ def test_save_failure_leaves_old_files(tmp_path):
     old = [open(prefix + s, 'rb').read() for s in ('-model.json', '-model.params')]
     with NameManager():
         fresh = make('seq')                              # never initialized: no data to save
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match='has not been initialized'):
         fresh.save(prefix)
     assert [open(prefix + s, 'rb').read() for s in ('-model.json', '-model.params')] == old
     assert sorted(os.listdir(tmp_path)) == ['seq-model.json', 'seq-model.params']
