@@ -16,6 +16,16 @@ def _f32(x):
     return x.astype(np.float32) if x.dtype == np.float16 else x
 
 
+def _narrow(xp, x, dtype):
+    """Cast float32 statistics to ``dtype``, saturating at its largest finite value (a float16
+    variance of inputs near 1e4 does not fit) instead of overflowing to inf."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == 'f' and dtype.itemsize < x.dtype.itemsize:
+        big = np.finfo(dtype).max
+        x = xp.clip(x, -big, big)
+    return x.astype(dtype, copy=False)
+
+
 def _normalize(xp, x, axes, eps):
     """``(xhat, mean, var, inv_std)``, statistics over ``axes`` (kept as size-1 dimensions)."""
     mean = x.mean(axis=axes, keepdims=True)
@@ -91,8 +101,9 @@ class BatchNorm(Op):
         if self.batch:
             xhat, mean, var, inv_std = _normalize(xp, x, axes, self.eps)
             m = self.momentum
-            moving_mean[...] = moving_mean * m + mean.reshape(c).astype(moving_mean.dtype) * (1 - m)
-            moving_var[...] = moving_var * m + var.reshape(c).astype(moving_var.dtype) * (1 - m)
+            moving_mean[...] = _narrow(xp, _f32(moving_mean) * m + mean.reshape(c) * (1 - m),
+                                       moving_mean.dtype)
+            moving_var[...] = _narrow(xp, _f32(moving_var) * m + var.reshape(c) * (1 - m), moving_var.dtype)
         else:
             mean = _f32(moving_mean).reshape(bshape)
             inv_std = 1.0 / xp.sqrt(_f32(moving_var).reshape(bshape) + self.eps)
@@ -232,8 +243,8 @@ class InstanceNorm(_StatNorm):
         out = self._finish(xp, data, xhat, inv_std, gamma, beta, (1, c) + (1,) * len(axes))
         n = data.shape[0]
         var = 1.0 / (inv_std * inv_std) - self.eps
-        return (out.astype(data.dtype, copy=False), mean.reshape(n, c).astype(data.dtype),
-                var.reshape(n, c).astype(data.dtype))
+        return (out.astype(data.dtype, copy=False), _narrow(xp, mean.reshape(n, c), data.dtype),
+                _narrow(xp, var.reshape(n, c), data.dtype))
 
     def backward(self, xp, grad, *unused):
         axes = tuple(range(2, grad.ndim))
@@ -311,7 +322,7 @@ class L2Normalization(Op):
         self.y, self.dtype = x / self.norm, data.dtype
         norm_out = self.norm.reshape(self.norm.shape[:1] + tuple(
             n for i, n in enumerate(self.norm.shape) if i > 0 and i not in self.axes))
-        return self.y.astype(data.dtype, copy=False), norm_out.astype(data.dtype)
+        return self.y.astype(data.dtype, copy=False), _narrow(xp, norm_out, data.dtype)
 
     def backward(self, xp, grad, *unused):
         g = _f32(grad)
