@@ -57,16 +57,15 @@ def _file_mode(path):
 def atomic_write(path, mode='wb'):
     """Open a temporary file beside ``path`` for writing; on success fsync it and rename it to ``path``.
 
-    If the body raises, the temporary file is removed and ``path`` is untouched. The file gets the
-    permissions a plain ``open(path, 'w')`` would give (``0o666`` less the umask), not the private
-    ``0o600`` of a temporary file.
+    If the body raises, the temporary file is removed and ``path`` is untouched. The file keeps the
+    permissions of the file it replaces, or gets those a plain ``open(path, 'w')`` would give
+    (``0o666`` less the umask), not the private ``0o600`` of a temporary file.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
     try:
         os.chmod(tmp, _file_mode(path))   # mkstemp makes 0600; give the mode open() would
-        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
@@ -76,13 +75,6 @@ def atomic_write(path, mode='wb'):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-def _umask():
-    """The process umask (read by setting and restoring it; there is no read-only call)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 # ---------------------------------------------------------------------------------------------------
