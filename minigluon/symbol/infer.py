@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from minigluon.base import MXNetError
-from minigluon.ops.registry import _parse_literal
+from minigluon.ops._literal import parse_literal as _parse_literal
 from minigluon.symbol.op_names import FLAG_TO_DTYPE
 
 

@@ -9,7 +9,7 @@ import pytest
 from minigluon import nd
 from minigluon import symbol as sym
 from minigluon.base import MXNetFormatError
-from minigluon.ops.registry import _parse_literal
+from minigluon.ops._literal import parse_literal as _parse_literal
 
 MXNET_STRINGS = ['(3, 3)', '(3,)', '(3)', '[1, 2]', 'True', 'False', 'None', '1e-05', '-1', '0.5',
                  '.5', '(0, None)', '()', '((1, 2), (3,))', "'float32'", '"abc"', ' ( 1 , 2 , ) ',
