@@ -215,8 +215,9 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             gouts = [node_grads.pop((node, i), None) for i in range(len(node.out_meta))]
             if all(g is None for g in gouts):
                 continue
-            gouts = [node.xp.zeros(shape, dtype=dtype) if g is None else g
-                     for g, (shape, dtype) in zip(gouts, node.out_meta)]
+            if not getattr(node.op, 'takes_missing_grads', False):    # a CachedOp makes its own
+                gouts = [node.xp.zeros(shape, dtype=dtype) if g is None else g
+                         for g, (shape, dtype) in zip(gouts, node.out_meta)]
             gins = node.op.backward(node.xp, *gouts)
             if not isinstance(gins, (tuple, list)):
                 gins = (gins,)

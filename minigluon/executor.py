@@ -1,33 +1,181 @@
-"""``CachedOp``: run a symbol graph on NDArrays, node by node (the engine behind ``hybridize``).
+"""``CachedOp``: run a symbol graph on NDArrays from a plan made once (the engine behind ``hybridize``).
 
-Everything that does not depend on the input values is worked out once, when the ``CachedOp`` is
-made: the topological order of the operator nodes, each node's operator class and parsed
-attribute state (so an instance is rebuilt with :meth:`Op._fast`, skipping attribute parsing and
-validation), the slot each input is read from, the slots its outputs go to, and which slots are no
-longer needed after each step (so intermediate arrays are freed as early as possible). A call is
-then a plain loop over that plan. Every node runs through :func:`minigluon.ndarray.invoke`, the
-same entry point as eager calls, so the autograd tape records a hybridized call exactly as it
-records the eager one, and auxiliary states (BatchNorm's running statistics) are updated in place
-by the operator itself. Semantics follow MXNet 1.9.1's ``CachedOp`` as used by Gluon.
+Everything that does not depend on the input values is worked out when the ``CachedOp`` is made:
+the topological order of the operator nodes, each node's operator class and parsed attribute
+state (an instance is rebuilt with :meth:`Op._fast`, skipping attribute parsing), the slot each
+input is read from, the slots its outputs go to, and which slots are dead after each step (so
+intermediate arrays are freed as early as possible). A call is then a plain loop over raw arrays.
+
+As MXNet's ``CachedOp``, a recorded call is **one** node on the autograd tape (see
+:class:`_GraphGrad`): its backward walks the plan in reverse, only through the steps that lie
+between an input that wants a gradient and an output, and accumulates gradients in a list indexed
+by slot. Operators, gradients, summation order and auxiliary-state updates (BatchNorm's running
+statistics, written in place by the operator) are those of eager mode, so results are the same.
+
+Two rewrites of the *execution* plan (never of the symbol, so ``export`` writes MXNet's graph
+unchanged) make a cached call do less work than the eager one:
+
+* ``Activation(relu) -> Pooling(max)`` runs as ``Pooling(max) -> relu``: ``max`` and ``relu``
+  commute exactly (``max_i relu(x_i) = relu(max_i x_i)``), the gradient reaches the same first
+  maximum of each window (or is zero in both orders), and the relu touches a pooled array
+  ``prod(kernel)`` times smaller.
+* a relu whose input is the fresh output of a Convolution, FullyConnected or max Pooling that
+  nothing else reads runs in place on that array (no new output array, which on CPU also means no
+  new pages to fault in), and its backward masks the gradient with ``output > 0``.
+
+With an op hook installed (:meth:`CachedOp.set_monitor_callback`) the graph runs node by node
+through :func:`minigluon.ndarray.invoke`, unrewritten, so the hook sees every node's true inputs and
+outputs. Semantics follow MXNet 1.9.1's ``CachedOp`` as used by Gluon.
 """
+import numpy as np
+
+from minigluon import autograd, backend
 from minigluon.base import MXNetError
-from minigluon.ndarray.ndarray import NDArray, invoke
+from minigluon.context import current_context
+from minigluon.ndarray.ndarray import NDArray, _name_the_operator, _parse_ctx, invoke
+from minigluon.ops.registry import Op
 
 __all__ = ['CachedOp']
+
+_state = autograd._state
 
 
 class _Step:
     __slots__ = ('cls', 'state', 'given', 'ins', 'outs', 'free', 'multi', 'name')
 
-    def __init__(self, node, ins, outs, free):
-        self.cls = node.cls
-        self.state = node.state
-        self.given = node.state['given']
+    def __init__(self, cls, state, name, multi, ins, outs, free=()):
+        self.cls = cls
+        self.state = state
+        self.given = state['given']
         self.ins = ins
         self.outs = outs
         self.free = free
-        self.multi = node.num_visible > 1
-        self.name = node.name
+        self.multi = multi
+        self.name = name
+
+
+class _ReluInPlace(Op):
+    """``Activation(act_type='relu')`` written over its input (used only inside a plan, when the
+    input is a fresh array that no other step reads). Backward: ``grad * (output > 0)``, equal to
+    eager's ``grad * (input > 0)``. float16 input is computed out of place, as eager does."""
+
+    name = 'Activation'
+
+    def forward(self, xp, data):
+        if data.dtype.kind != 'f' or data.dtype == np.float16:
+            from minigluon.ops.nn import Activation
+            self.eager = Activation._fast({'act_type': 'relu'}, {'act_type': 'relu'})
+            return self.eager.forward(xp, data)
+        self.eager = None
+        self.y = xp.maximum(data, 0, out=data)
+        return self.y
+
+    def backward(self, xp, grad):
+        if self.eager is not None:
+            return self.eager.backward(xp, grad)
+        return ((grad * (self.y > 0)).astype(grad.dtype, copy=False),)
+
+
+# Operators whose forward output is a fresh array that their own backward never reads.
+_FRESH_OUTPUT = {'Convolution', 'FullyConnected', 'Pooling'}
+
+
+def _is_relu(step):
+    return step.cls.name == 'Activation' and step.state.get('act_type') == 'relu'
+
+
+def _is_max_pool(step):
+    return step.cls.name == 'Pooling' and step.state.get('pool_type') == 'max'
+
+
+def _free_lists(plan, keep):
+    """Per step, the slots read for the last time there (except ``keep``)."""
+    last_use = {}
+    for i, step in enumerate(plan):
+        for s in step.ins:
+            last_use[s] = i
+    frees = [[] for _ in plan]
+    for s, i in last_use.items():
+        if s not in keep:
+            frees[i].append(s)
+    return [tuple(f) for f in frees]
+
+
+def _optimise(plan, keep):
+    """The execution plan with the two rewrites of the module docstring; ``plan`` is not changed."""
+    plan = [_Step(s.cls, s.state, s.name, s.multi, s.ins, s.outs) for s in plan]
+    readers = {}
+    for i, step in enumerate(plan):
+        for s in step.ins:
+            readers.setdefault(s, []).append(i)
+
+    def only_reader(slot):
+        r = readers.get(slot, ())
+        return r[0] if len(r) == 1 and slot not in keep else None
+
+    for i, step in enumerate(plan):              # relu -> max pool  ==>  max pool -> relu
+        j = only_reader(step.outs[0]) if _is_relu(step) else None
+        if j is not None and _is_max_pool(plan[j]) and len(plan[j].ins) == 1:
+            pool = plan[j]
+            (src,), (mid,), (dst,) = step.ins, step.outs, pool.outs
+            plan[i] = _Step(pool.cls, pool.state, pool.name, False, (src,), (mid,))
+            plan[j] = _Step(step.cls, step.state, step.name, False, (mid,), (dst,))
+    producer = {s: step for step in plan for s in step.outs}
+    for i, step in enumerate(plan):              # relu over a fresh array read by nothing else
+        if _is_relu(step):
+            src = step.ins[0]
+            prod = producer.get(src)
+            if (prod is not None and not prod.multi and prod.cls.name in _FRESH_OUTPUT
+                    and only_reader(src) == i):
+                plan[i] = _Step(_ReluInPlace, {'given': step.given}, step.name, False, step.ins, step.outs)
+    for step, free in zip(plan, _free_lists(plan, keep)):
+        step.free = free
+    return plan
+
+
+class _GraphGrad:
+    """The autograd operator of one recorded call: backward runs the plan's steps in reverse.
+
+    ``ops[i]`` is the operator instance that ran step ``i`` (None when the step is not on a path
+    from an input that wants a gradient), ``metas[i]`` the ``(shape, dtype)`` of its outputs.
+    Gradients of outputs that received none are zeros (eager semantics), and a step none of whose
+    outputs received a gradient is skipped, as autograd skips such a node.
+    """
+
+    name = 'CachedOp'
+    takes_missing_grads = True     # autograd passes None (not zeros) for outputs without gradient
+
+    def __init__(self, plan, ops, metas, live, out_slots, num_inputs):
+        self.plan, self.ops, self.metas, self.live = plan, ops, metas, live
+        self.out_slots, self.num_inputs = out_slots, num_inputs
+
+    def backward(self, xp, *head_grads):
+        grads = {}
+        live = self.live
+        for s, g in zip(self.out_slots, head_grads):
+            if g is not None and s in live:
+                prev = grads.get(s)
+                grads[s] = g if prev is None else prev + g
+        for i in range(len(self.plan) - 1, -1, -1):
+            op = self.ops[i]
+            if op is None:
+                continue
+            step = self.plan[i]
+            gouts = [grads.pop(s, None) for s in step.outs]
+            if all(g is None for g in gouts):
+                continue
+            metas = self.metas[i]
+            gouts += [None] * (len(metas) - len(gouts))           # hidden outputs
+            gouts = [xp.zeros(shape, dtype=dtype) if g is None else g
+                     for g, (shape, dtype) in zip(gouts, metas)]
+            gins = op.backward(xp, *gouts)
+            if not isinstance(gins, (tuple, list)):
+                gins = (gins,)
+            for s, g in zip(step.ins, gins):
+                if g is not None and s in live:
+                    prev = grads.get(s)
+                    grads[s] = g if prev is None else prev + g
+        return [grads.get(s) for s in range(self.num_inputs)]
 
 
 class CachedOp:
@@ -38,8 +186,7 @@ class CachedOp:
     symbol : Symbol
         The graph. Its inputs (``symbol.list_inputs()``) must have distinct names.
     flags : sequence of (str, value), optional
-        MXNet's CachedOp flags (``static_alloc``, ``static_shape``, ...); accepted and kept in
-        ``self.flags``, they change nothing here.
+        MXNet's CachedOp flags (``static_alloc``, ``static_shape``, ...); kept in ``self.flags``.
 
     Raises
     ------
@@ -75,12 +222,12 @@ class CachedOp:
                 if not src.is_variable and idx >= src.num_visible:
                     raise MXNetError("CachedOp: node '%s' reads hidden output %d of '%s' (%s), "
                                      'which is not supported' % (node.name, idx, src.name, src.op))
-            ins = [slot_of[(id(src), idx)] for src, idx, _ in node.inputs]
+            ins = tuple(slot_of[(id(src), idx)] for src, idx, _ in node.inputs)
             outs = []
             for i in range(node.num_visible):
                 slot_of[(id(node), i)] = len(slot_of)
                 outs.append(slot_of[(id(node), i)])
-            plan.append((node, ins, outs))
+            plan.append(_Step(node.cls, node.state, node.name, node.num_visible > 1, ins, tuple(outs)))
         for node, idx in symbol._outputs:
             if not node.is_variable and idx >= node.num_visible:
                 raise MXNetError("CachedOp: output %d of '%s' (%s) is hidden and cannot be a graph "
@@ -88,17 +235,12 @@ class CachedOp:
         self.out_slots = [slot_of[(id(n), i)] for n, i in symbol._outputs]
         self.num_slots = len(slot_of)
         # A slot can be dropped after its last reader, unless it is an input or a graph output.
-        last_use = {}
-        for step, (_, ins, _) in enumerate(plan):
-            for s in ins:
-                last_use[s] = step
         keep = set(self.out_slots) | set(range(self.num_inputs))
-        frees = [[] for _ in plan]
-        for s, step in last_use.items():
-            if s not in keep:
-                frees[step].append(s)
-        self._plan = [_Step(node, ins, outs, tuple(frees[i]))
-                      for i, (node, ins, outs) in enumerate(plan)]
+        for step, free in zip(plan, _free_lists(plan, keep)):
+            step.free = free
+        self._plan = plan                          # node by node, as the symbol says
+        self._exec_plan = _optimise(plan, keep)    # what a call runs (module docstring)
+        self._live_cache = {}
         self._monitor = None
 
     def set_monitor_callback(self, callback, monitor_all=False):
@@ -108,6 +250,7 @@ class CachedOp:
         ``monitor_all`` the inputs come first, as ``<node name>_<argument name>``. This is what
         ``HybridBlock.register_op_hook`` installs; MXNet 1.9.1 passes byte strings and a raw
         handle, minigluon passes ``str`` names and the :class:`NDArray`. ``callback=None`` removes it.
+        While a callback is set, calls run node by node without the plan rewrites.
         """
         if callback is not None and not callable(callback):
             raise TypeError('set_monitor_callback: callback must be callable or None, got %s'
@@ -138,7 +281,7 @@ class CachedOp:
         TypeError
             If an argument is not an NDArray.
         MXNetError
-            If an operator fails; the message names the node.
+            If the inputs are on different contexts, or an operator fails; the message names the node.
         """
         if len(args) != self.num_inputs:
             raise ValueError('CachedOp: expected %d inputs %s, got %d'
@@ -147,6 +290,12 @@ class CachedOp:
             if not isinstance(a, NDArray):
                 raise TypeError("CachedOp: input '%s' must be an NDArray, got %s"
                                 % (name, type(a).__name__))
+        if self._monitor is not None:
+            return self._call_node_by_node(args)
+        return self._call_planned(args)
+
+    # -- node by node through invoke (op hooks) ------------------------------------------------------
+    def _call_node_by_node(self, args):
         slots = list(args) + [None] * (self.num_slots - self.num_inputs)
         for step in self._plan:
             op = step.cls._fast(step.state, step.given)
@@ -157,8 +306,7 @@ class CachedOp:
                 raise
             except (ValueError, TypeError) as err:
                 raise type(err)("node '%s': %s" % (step.name, err)) from err
-            if self._monitor is not None:
-                self._report(step, op, inputs, res)
+            self._report(step, op, inputs, res)
             if step.multi:
                 for s, r in zip(step.outs, res):
                     slots[s] = r
@@ -167,6 +315,94 @@ class CachedOp:
             for s in step.free:
                 slots[s] = None
         return [slots[s] for s in self.out_slots]
+
+    # -- the plan on raw arrays, one autograd node ----------------------------------------------------
+    def _live(self, wants):
+        """Slots on a path from an input that wants a gradient, through differentiable steps."""
+        live = self._live_cache.get(wants)
+        if live is None:
+            live = {i for i, w in enumerate(wants) if w}
+            for step in self._exec_plan:
+                if step.cls.differentiable and any(s in live for s in step.ins):
+                    live.update(step.outs)
+            self._live_cache[wants] = live = frozenset(live)
+        return live
+
+    def _call_planned(self, args):
+        ctx = args[0]._ctx if args else current_context()
+        raws = []
+        for a in args:
+            if a._ctx is not ctx and a._ctx != ctx:
+                raise MXNetError('CachedOp: inputs are on different contexts (%s and %s); move them '
+                                 'with as_in_context()' % (ctx, a._ctx))
+            raws.append(a._data)
+        xp = ctx.xp if backend.cupy is None or not raws else backend.get_array_module(*raws)
+        record = getattr(_state, 'recording', False)
+        live = None
+        if record:
+            wants = tuple(a._entry is not None or (a._grad is not None and a._grad_req != 'null')
+                          for a in args)
+            if any(wants):
+                live = self._live(wants)
+        plan = self._exec_plan
+        ops = [None] * len(plan) if live is not None else None
+        metas = [None] * len(plan) if live is not None else None
+        slots = raws + [None] * (self.num_slots - self.num_inputs)
+        for i, step in enumerate(plan):
+            op = step.cls._fast(step.state, step.given)
+            res = self._forward(step, op, [slots[s] for s in step.ins], xp, ctx)
+            if type(res) is not np.ndarray:
+                res = list(res) if isinstance(res, (tuple, list)) else [res]
+                res = [o if backend.is_array(o) else xp.asarray(o) for o in res]
+                for s, r in zip(step.outs, res):
+                    slots[s] = r
+                if live is not None and step.outs[0] in live:
+                    ops[i], metas[i] = op, [(r.shape, r.dtype) for r in res]
+            else:
+                slots[step.outs[0]] = res
+                if live is not None and step.outs[0] in live:
+                    ops[i], metas[i] = op, ((res.shape, res.dtype),)
+            for s in step.free:
+                slots[s] = None
+        outs = []
+        node = None
+        if live is not None and any(s in live for s in self.out_slots):
+            grad_op = _GraphGrad(plan, ops, metas, live, self.out_slots, self.num_inputs)
+            node = autograd.Node(grad_op, args, [(slots[s].shape, slots[s].dtype)
+                                                 for s in self.out_slots], xp)
+        for k, s in enumerate(self.out_slots):
+            if s < self.num_inputs:
+                outs.append(args[s])         # an input passed straight through
+                continue
+            out = NDArray(slots[s], ctx)
+            if node is not None and s in live:
+                out._entry = (node, k)
+            outs.append(out)
+        return outs
+
+    @staticmethod
+    def _forward(step, op, raws, xp, ctx):
+        """``op.forward`` with the errors of :func:`~minigluon.ndarray.invoke`, naming the node."""
+        try:
+            try:
+                if step.ins:
+                    return op.forward(xp, *raws)
+                # no array inputs (_zeros...): the op's ``ctx`` attribute, else the call's context
+                octx = _parse_ctx(getattr(op, 'ctx', None)) or ctx
+                if octx != ctx:
+                    raise MXNetError("node '%s': creates an array on %s inside a graph running on %s"
+                                     % (step.name, octx, ctx))
+                with ctx.device():
+                    return op.forward(ctx.xp)
+            except (ValueError, IndexError, TypeError) as err:
+                named = _name_the_operator(op, err, raws)
+                if named is err:
+                    raise
+                raise named from err
+        except MXNetError:
+            raise
+        except (ValueError, TypeError) as err:
+            raise type(err)("node '%s': %s" % (step.name, err)) from err
 
     def __repr__(self):
         return 'CachedOp(%d inputs, %d operator nodes, %d outputs)' % (

@@ -4,9 +4,10 @@ Semantics follow ``mxnet.gluon.HybridBlock`` (MXNet 1.9.1; MXNET_SPEC.md section
 Eagerly, ``F`` is :mod:`minigluon.ndarray` and parameters arrive as keyword arguments named by their
 attribute. After ``hybridize()``, the first call traces ``hybrid_forward`` with ``F =
 minigluon.symbol`` on variables (``data`` or ``data0, data1...``) once per argument structure; later
-calls run that graph through :class:`minigluon.executor.CachedOp`, which executes every node with
-``ndarray.invoke`` so autograd records it exactly like eager calls. ``export`` writes the graph and
-its parameters in MXNet's formats.
+calls run that graph through :class:`minigluon.executor.CachedOp`, which executes a plan made once
+(the same operators, values and gradients as eager calls) and records each call as one node on the
+autograd tape, as MXNet's CachedOp does. ``export`` writes the graph and its parameters in MXNet's
+formats.
 """
 import warnings
 
@@ -236,7 +237,7 @@ class HybridBlock(Block):
         self._cached_op_args = [(True, data_index[name]) if name in data_index else (False, params[name])
                                 for name in input_names]
         from minigluon.executor import CachedOp
-        self._cached_op = CachedOp(out)
+        self._cached_op = CachedOp(out, self._flags)
         if self._callback is not None:
             self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
