@@ -2,11 +2,14 @@
 
 Semantics, attributes and defaults follow MXNet 1.9.1 (``mxnet.ndarray.Convolution`` ...).
 
-How it is computed: a strided *window view* of the padded input, shape ``(N, C, *kernel, *out)``,
-is built with ``as_strided`` without copying (:func:`windows`). Convolution copies it once into an
-im2col matrix and does one batched matmul per call; its backward does two more matmuls and a
-*col2im* that loops over kernel positions (9 for a 3x3 kernel), never over pixels
-(:func:`col2im`). Deconvolution is the same pair of passes in the other order. Pooling reduces
+How it is computed: when the inner size ``C / num_group`` is at least 16, Convolution builds the
+im2col matrix of one image at a time into a reused buffer and does one GEMM per image
+(:mod:`minigluon.ops._conv_per_image`). For thinner inputs (an RGB or grey first layer, where the
+per-image products are too small) a strided *window view* of the padded input, shape
+``(N, C, *kernel, *out)``, is built with ``as_strided`` without copying (:func:`windows`), copied
+once into the whole batch's im2col matrix and multiplied in one GEMM per group; its backward does
+two more matmuls and a *col2im* that loops over kernel positions (9 for a 3x3 kernel), never over
+pixels (:func:`col2im`). Deconvolution is the same pair of passes in the other order. Pooling reduces
 the window view directly.
 """
 import itertools
@@ -14,7 +17,7 @@ import itertools
 import numpy as np
 
 from minigluon.base import MXNetError
-from minigluon.ops import _conv_shifted
+from minigluon.ops import _conv_per_image
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 _LAYOUTS = [None, 'NCW', 'NCHW', 'NCDHW', 'NWC', 'NHWC', 'NDHWC']
@@ -180,16 +183,18 @@ class Convolution(_ConvBase):
         if min(out_sp) < 1:
             raise shape_error(self, 'the padded input is smaller than the dilated kernel %s'
                               % (self.kernel,), data, weight, bias)
+        self.dshape, self.wshape, self.out_sp = data.shape, weight.shape, out_sp
+        if c // g >= 16:      # one GEMM per image (inner size C/G * K) beats the batch's im2col
+            self.data, self.weight = data, weight
+            return _conv_per_image.forward(xp, data, weight, bias, g, self.kernel, self._stride,
+                                           self._dilate, self._pad, out_sp)
+        self.data = None
         xpad = _pad(xp, data, self._pad, self._pad)
-        self.dshape, self.wshape, self.pshape, self.out_sp = data.shape, weight.shape, xpad.shape, out_sp
-        if max(self._stride) == 1 and c // g >= 16:   # shifted GEMMs (inner size C/G) beat im2col
-            out, self.xf = _conv_shifted.forward(xp, xpad, weight, g, self.kernel, self._dilate, out_sp)
-            self.weight = weight
-        else:
-            cols = _channels_first(xp, windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp), g)
-            w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
-            out = _batch_first(xp, _gemm(xp, w, cols), n, out_sp)     # cols: (G, C/G * K, N * P)
-            self.cols, self.w, self.xf = cols, w, None
+        self.pshape = xpad.shape
+        cols = _channels_first(xp, windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp), g)
+        w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
+        out = _batch_first(xp, _gemm(xp, w, cols), n, out_sp)     # cols: (G, C/G * K, N * P)
+        self.cols, self.w = cols, w
         if bias is not None:
             out += bias.reshape((1, f) + (1,) * len(out_sp))
         return out
@@ -197,9 +202,9 @@ class Convolution(_ConvBase):
     def backward(self, xp, grad):
         n, g = grad.shape[0], self.num_group
         gb = None if self.no_bias else grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
-        if self.xf is not None:
-            gx, gw = _conv_shifted.backward(xp, grad, self.xf, self.weight, g, self.kernel, self._dilate,
-                                            self.pshape[2:], self._pad, self.dshape[2:])
+        if self.data is not None:
+            gx, gw = _conv_per_image.backward(xp, grad, self.data, self.weight, g, self.kernel,
+                                              self._stride, self._dilate, self._pad)
             return (gx, gw) if self.no_bias else (gx, gw, gb)
         gout = _channels_first(xp, grad.reshape(grad.shape[:2] + (1,) * len(self.out_sp) + grad.shape[2:]), g)
         gw = _gemm(xp, gout, self.cols, trans_b=True).reshape(self.wshape)

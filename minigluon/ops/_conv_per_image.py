@@ -1,0 +1,231 @@
+"""Convolution as one matrix product per image (im2col into a small reused buffer).
+
+The im2col route writes the whole batch's column matrix ``(C * K, N * P)`` (K kernel positions, P
+output positions): 231 MB for a (32, 64, 56, 56) batch and a 3x3 kernel, written and read back
+from main memory. The previous stride-1 route (nine shifted GEMMs of inner size C, each summed
+into the output) moved even more memory: a (F, N * P) temporary written and added per kernel
+position. Here the column matrix is built for *one image* (or a block of its output rows) at a
+time, ``(C * K, P)`` (7 MB for the example), reused for every image, and multiplied by the
+weight ``(F, C * K)`` in a single GEMM of inner size ``C * K`` that writes the image's output
+``(F, P)`` in place: channel-first in, channel-first out, no layout copies.
+
+Building the columns is a copy per kernel position: for position ``k`` the output positions whose
+window element ``k`` falls inside the (unpadded) input form a box, and they read a strided box of
+the input (:func:`moves`). Window elements in the padding are zeros written once, when the buffer
+is made, and never overwritten. The backward pass is the transpose of the same steps::
+
+    dW += dY_n @ cols_n.T              (F, C * K)      one GEMM per image
+    dcols = W.T @ dY_n                 (C * K, P)      one GEMM per image
+    dX_n[box_k] += dcols[k][box_k]     per kernel position (col2im, the adjoint of the copies)
+
+Used by ``Convolution`` (ops/conv.py) when the inner size ``C / num_group`` is at least 16; the
+maths is the definition of MXNet's ``Convolution`` (cross-correlation with stride, dilation, zero
+padding and groups), nothing more. ``xp`` is NumPy or CuPy.
+"""
+import itertools
+
+import numpy as np
+
+BLOCK_BYTES = 16 << 20    # column buffer budget: larger images are processed in blocks of output rows
+
+
+def moves(in_sp, out_sp, kernel, stride, dilate, pad, rows=None):
+    """Per kernel position (row-major, the order of the weight's trailing axes), the pair
+    ``(dst, src)`` of slice tuples with ``cols[:, k][dst] = image[:, src]``; ``None`` for a position
+    that only ever reads padding.
+
+    ``rows`` ``(r0, r1)`` restricts the first output axis to ``r0 <= o < r1`` (``dst`` is then
+    relative to ``r0``). Input index ``i = o * stride + k * dilate - pad`` must satisfy
+    ``0 <= i < in_size``.
+    """
+    per_axis = []
+    for axis, (size, n_out, kn, st, dl, pd) in enumerate(zip(in_sp, out_sp, kernel, stride, dilate, pad)):
+        r0, r1 = rows if axis == 0 and rows is not None else (0, n_out)
+        spans = []
+        for k in range(kn):
+            off = k * dl - pd
+            lo = max(r0, -(off // st))                  # first o with o * st + off >= 0
+            hi = min(r1, (size - 1 - off) // st + 1)     # one past the last o with o * st + off < size
+            spans.append(None if hi <= lo else
+                         (slice(lo - r0, hi - r0), slice(lo * st + off, (hi - 1) * st + off + 1, st)))
+        per_axis.append(spans)
+    result = []
+    for combo in itertools.product(*per_axis):
+        if any(s is None for s in combo):
+            result.append(None)
+        else:
+            result.append((tuple(s[0] for s in combo), tuple(s[1] for s in combo)))
+    return result
+
+
+def _blocks(channels, kernel, out_sp, itemsize):
+    """Ranges ``(r0, r1)`` of the first output axis whose column block fits in BLOCK_BYTES."""
+    per_row = channels * int(np.prod(kernel)) * int(np.prod(out_sp[1:], dtype=np.int64)) * itemsize
+    step = max(1, BLOCK_BYTES // max(per_row, 1))
+    return [(r, min(r + step, out_sp[0])) for r in range(0, out_sp[0], step)]
+
+
+class _Columns:
+    """The reused column buffer ``(C, K, rows, *out_sp[1:])``, the copies that fill it from one
+    image and their adjoint (:meth:`scatter_add`).
+
+    Fast case (stride 1 and the output as large as the input on every axis but the first, e.g. a
+    3x3 convolution with pad 1): flattened over its trailing axes, the block of kernel position
+    ``k`` is one *contiguous* range of the flattened image, shifted by ``k``'s offset; a single
+    long-row copy per kernel position, after which the few entries that wrapped around a row edge
+    are set to zero. Otherwise each kernel position copies a strided box (:func:`moves`).
+    """
+
+    def __init__(self, xp, data, kernel, stride, dilate, pad, out_sp):
+        in_sp = tuple(data.shape[2:])
+        self.geometry = (in_sp, tuple(out_sp), kernel, stride, dilate, pad)
+        self.c, self.k = data.shape[1], int(np.prod(kernel))
+        self.tail = tuple(out_sp[1:])
+        self.row = int(np.prod(self.tail, dtype=np.int64))       # elements per first-axis row
+        self.shifted = max(stride) == 1 and self.tail == in_sp[1:]
+        self.blocks = _blocks(self.c, kernel, out_sp, data.dtype.itemsize)
+        rows = self.blocks[0][1] - self.blocks[0][0]
+        # zeros: entries that read padding stay zero; a block of other geometry re-zeroes it
+        self.flat = xp.zeros(self.c * self.k * rows * self.row, dtype=data.dtype)
+        self.filled_for = None
+        self._plans = {}
+
+    def _plan(self, block):
+        """Per kernel position: ``None`` (only padding), a window move ``(dst, src)``, or in the fast
+        case ``(q0, q1, shift, zero_boxes)``: ``cols_k.flat[q0:q1] = image.flat[q0 + shift:q1 + shift]``
+        and then zeros in the boxes of wrapped entries."""
+        if block in self._plans:
+            return self._plans[block]
+        in_sp, _, kernel, _, dilate, pad = self.geometry
+        todo = moves(*self.geometry, rows=block)
+        plan = todo
+        if self.shifted:
+            strides = [int(np.prod(in_sp[a + 1:], dtype=np.int64)) for a in range(len(in_sp))]
+            total = in_sp[0] * self.row
+            plan = []
+            for k, mv in zip(itertools.product(*[range(n) for n in kernel]), todo):
+                if mv is None:
+                    plan.append(None)
+                    continue
+                dst = mv[0]
+                shift = block[0] * self.row + sum((ki * d - p) * st for ki, d, p, st
+                                                  in zip(k, dilate, pad, strides))
+                q0 = max(dst[0].start * self.row, -shift)
+                q1 = min(dst[0].stop * self.row, total - shift)
+                boxes = []
+                for a in range(1, len(in_sp)):       # entries whose window wrapped around an edge
+                    for lo, hi in ((0, dst[a].start), (dst[a].stop, in_sp[a])):
+                        if hi > lo:
+                            boxes.append((slice(None), dst[0]) + (slice(None),) * (a - 1)
+                                         + (slice(lo, hi),))
+                plan.append((q0, q1, shift, boxes))
+        self._plans[block] = (plan, (block[1] - block[0], _shape_of(todo)))
+        return self._plans[block]
+
+    def _view(self, buf, block):
+        rows = block[1] - block[0]
+        return buf[:self.c * self.k * rows * self.row].reshape((self.c, self.k, rows) + self.tail)
+
+    def fill(self, image, block):
+        """Gather the window elements of ``image (C, *S)`` for output rows ``block``; returns the
+        buffer as ``(C * K, rows * prod(out_sp[1:]))``."""
+        cols = self._view(self.flat, block)
+        plan, written = self._plan(block)
+        if self.filled_for is not None and self.filled_for != written:
+            cols[...] = 0          # another block shape: entries written before may be padding now
+        self.filled_for = written
+        if self.shifted:
+            src = image.reshape(self.c, -1)
+            flat = cols.reshape(self.c, self.k, -1)
+            for k, step in enumerate(plan):
+                if step is not None:
+                    q0, q1, shift, boxes = step
+                    flat[:, k, q0:q1] = src[:, q0 + shift:q1 + shift]
+                    for box in boxes:
+                        cols[:, k][box] = 0
+        else:
+            lead = (slice(None),)
+            for k, mv in enumerate(plan):
+                if mv is not None:
+                    cols[(slice(None), k) + mv[0]] = image[lead + mv[1]]
+        return cols.reshape(self.c * self.k, -1)
+
+    def scatter_add(self, target, dbuf, block):
+        """``target (C, *S) += `` the adjoint of :meth:`fill` applied to ``dbuf`` (the buffer
+        layout, overwritten: its wrapped entries are set to zero first)."""
+        dcols = self._view(dbuf, block)
+        plan, _ = self._plan(block)
+        if self.shifted:
+            dst = target.reshape(self.c, -1)
+            flat = dcols.reshape(self.c, self.k, -1)
+            for k, step in enumerate(plan):
+                if step is not None:
+                    q0, q1, shift, boxes = step
+                    for box in boxes:
+                        dcols[:, k][box] = 0
+                    dst[:, q0 + shift:q1 + shift] += flat[:, k, q0:q1]
+        else:
+            lead = (slice(None),)
+            for k, mv in enumerate(plan):
+                if mv is not None:
+                    target[lead + mv[1]] += dcols[(slice(None), k) + mv[0]]
+
+
+def _shape_of(todo):
+    """A hashable summary of which column entries a list of moves writes."""
+    return tuple(None if mv is None else tuple((s.start, s.stop) for s in mv[0]) for mv in todo)
+
+
+def forward(xp, data, weight, bias, groups, kernel, stride, dilate, pad, out_sp):
+    """Convolution of ``data (N, C, *S)`` with ``weight (F, C/G, *kernel)`` (and ``bias (F,)`` or
+    None): the output ``(N, F, *out_sp)``."""
+    n, c = data.shape[:2]
+    f = weight.shape[0]
+    cg, fg = c // groups, f // groups
+    dtype = xp.result_type(data.dtype, weight.dtype)
+    out = xp.empty((n, f) + tuple(out_sp), dtype=dtype)
+    wm = weight.reshape(groups, fg, -1)                           # (G, F/G, C/G * K)
+    columns = _Columns(xp, data, kernel, stride, dilate, pad, out_sp)
+    ck = cg * columns.k
+    for i in range(n):
+        for block in columns.blocks:
+            cols = columns.fill(data[i], block)
+            dst = out[i, :, block[0]:block[1]].reshape(f, -1)     # a view: rows of one block
+            for g in range(groups):
+                _matmul(xp, wm[g], cols[g * ck:(g + 1) * ck], dst[g * fg:(g + 1) * fg])
+        if bias is not None:
+            out[i] += bias.reshape((f,) + (1,) * len(out_sp))
+    return out
+
+
+def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad):
+    """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, F, *out_sp)``."""
+    grad = xp.ascontiguousarray(grad)
+    n, f = grad.shape[:2]
+    c = data.shape[1]
+    cg, fg = c // groups, f // groups
+    wm = weight.reshape(groups, fg, -1)
+    columns = _Columns(xp, data, kernel, stride, dilate, pad, tuple(grad.shape[2:]))
+    ck = cg * columns.k
+    gw_t = xp.zeros((groups, ck, fg), dtype=grad.dtype)     # transposed: cols @ dY.T is the faster GEMM
+    part = xp.empty((ck, fg), dtype=grad.dtype)
+    gx = xp.zeros(data.shape, dtype=grad.dtype)
+    dflat = xp.empty(columns.flat.shape, dtype=grad.dtype)
+    for i in range(n):
+        for block in columns.blocks:
+            cols = columns.fill(data[i], block)
+            gy = grad[i, :, block[0]:block[1]].reshape(f, -1)
+            dcols = dflat[:cols.size].reshape(cols.shape)
+            for g in range(groups):
+                fs, cs = slice(g * fg, (g + 1) * fg), slice(g * ck, (g + 1) * ck)
+                _matmul(xp, cols[cs], gy[fs].T, part)
+                gw_t[g] += part
+                _matmul(xp, wm[g].T, gy[fs], dcols[cs])
+            columns.scatter_add(gx[i], dflat, block)
+    return gx, gw_t.transpose(0, 2, 1).reshape(weight.shape)
+
+
+def _matmul(xp, a, b, out):
+    """``out[...] = a @ b`` for 2-D operands, written in place (one BLAS call on NumPy when ``out``
+    is contiguous, which it is unless an image is split into blocks of rows)."""
+    xp.matmul(a, b, out=out)
