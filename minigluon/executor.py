@@ -23,10 +23,17 @@ unchanged) make a cached call do less work than the eager one:
   nothing else reads runs in place on that array (no new output array, which on CPU also means no
   new pages to fault in), and its backward masks the gradient with ``output > 0``.
 
+With ``static_alloc`` (``hybridize(static_alloc=True)``), operators that declare
+``uses_workspace`` (the fused ``RNN``) receive a per-step dict kept across calls, in which they
+keep their large buffers and reuse them once nothing else references them (checked with the
+reference count, so a graph still waiting for its backward never shares memory with a new call).
+
 With an op hook installed (:meth:`CachedOp.set_monitor_callback`) the graph runs node by node
 through :func:`minigluon.ndarray.invoke`, unrewritten, so the hook sees every node's true inputs and
 outputs. Semantics follow MXNet 1.9.1's ``CachedOp`` as used by Gluon.
 """
+import threading
+
 import numpy as np
 
 from minigluon import autograd, backend
@@ -242,6 +249,10 @@ class CachedOp:
         self._exec_plan = _optimise(plan, keep)    # what a call runs (module docstring)
         self._live_cache = {}
         self._monitor = None
+        # static_alloc: operators that declare ``uses_workspace`` get a dict per step (and thread),
+        # kept across calls, in which they keep large buffers for reuse (see ops/_rnn_kernels.py)
+        self._static_alloc = bool(dict(self.flags).get('static_alloc', False))
+        self._workspaces = {}
 
     def set_monitor_callback(self, callback, monitor_all=False):
         """Call ``callback(name, op_name, array)`` for every operator output as the graph runs.
@@ -348,8 +359,11 @@ class CachedOp:
         ops = [None] * len(plan) if live is not None else None
         metas = [None] * len(plan) if live is not None else None
         slots = raws + [None] * (self.num_slots - self.num_inputs)
+        tid = threading.get_ident() if self._static_alloc else None
         for i, step in enumerate(plan):
             op = step.cls._fast(step.state, step.given)
+            if tid is not None and getattr(step.cls, 'uses_workspace', False):
+                op.workspace = self._workspaces.setdefault((tid, i), {})
             res = self._forward(step, op, [slots[s] for s in step.ins], xp, ctx)
             if type(res) is not np.ndarray:
                 res = list(res) if isinstance(res, (tuple, list)) else [res]

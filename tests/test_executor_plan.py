@@ -190,3 +190,48 @@ def test_retain_graph_and_grad_req_add():
     np.testing.assert_allclose(w.grad.asnumpy(), 2 * first, rtol=1e-12)
     mask = (x.asnumpy() @ w.asnumpy().T + b.asnumpy()) > 0
     np.testing.assert_allclose(first, (2 * mask).T @ x.asnumpy(), rtol=1e-12)
+
+
+def _lstm_graph():
+    return sym.RNN(sym.var('x'), sym.var('p'), sym.var('h'), sym.var('c'), state_size=3,
+                   num_layers=1, bidirectional=True, mode='lstm', name='rnn')
+
+
+def _lstm_values(rng, n=2):
+    from minigluon.ops._rnn_kernels import rnn_param_size
+    size = rnn_param_size('lstm', 1, 4, 3, bidirectional=True)
+    return [rng.randn(5, n, 4), rng.randn(size) * 0.5, rng.randn(2, n, 3), rng.randn(2, n, 3)]
+
+
+def test_static_alloc_workspace_is_reused_only_when_free():
+    rng = np.random.RandomState(8)
+    values = _lstm_values(rng)
+    op = CachedOp(_lstm_graph(), [('static_alloc', True)])
+    eager = CachedOp(_lstm_graph())
+    want = _run(eager, values)
+    got = _run(op, values)
+    ws = next(iter(op._workspaces.values()))
+    kept = {k: id(v) for d in ws.values() for k, v in d.items()}
+    assert {'hs', 'cs', 'gates', 'K', 'dgx'} <= set(kept)
+    # two recorded calls before any backward: the second must not write into the first's buffers
+    args = [nd.array(v, dtype=v.dtype) for v in values]
+    second = [nd.array(v, dtype=v.dtype) for v in _lstm_values(np.random.RandomState(9))]
+    for a in args + second:
+        a.attach_grad()
+    with autograd.record():
+        y1, = op(*args)
+        y2, = op(*second)
+    y1.backward()
+    np.testing.assert_array_equal(y1.asnumpy(), want[0])
+    for a, w in zip(args, want[1]):
+        np.testing.assert_array_equal(a.grad.asnumpy(), w)
+    y2.backward()
+    np.testing.assert_array_equal(y2.asnumpy(), _run(eager, [a.asnumpy() for a in second])[0])
+    # a full step later, the buffers are reused (same arrays), results unchanged
+    np.testing.assert_array_equal(got[0], want[0])
+    again = _run(op, values)
+    np.testing.assert_array_equal(again[0], want[0])
+    for g, w in zip(again[1], want[1]):
+        np.testing.assert_array_equal(g, w)
+    ws = next(iter(op._workspaces.values()))
+    assert any(id(v) in kept.values() for d in ws.values() for v in d.values())

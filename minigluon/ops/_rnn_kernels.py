@@ -10,7 +10,23 @@ before the reverse loop, and the weight gradients are three GEMMs after it.
 ``xp`` is NumPy or CuPy. Gate orders and formulas: see :mod:`minigluon.ops.rnn`.
 """
 
+import sys
+
 GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
+
+
+def _buf(xp, ws, key, shape, dtype):
+    """``xp.empty(shape, dtype)``, or, with a workspace dict ``ws`` (given by a hybridized graph
+    with ``static_alloc``), the array kept there under ``key`` by an earlier call when nothing but
+    the workspace references it any more (no saved state, output or view of it is alive). Reusing
+    it avoids allocating, and on CPU page-faulting, the same large buffers on every step."""
+    if ws is None:
+        return xp.empty(shape, dtype=dtype)
+    arr = ws.get(key)
+    # references when free: the dict entry, ``arr`` and getrefcount's argument
+    if arr is None or arr.shape != shape or arr.dtype != dtype or sys.getrefcount(arr) > 3:
+        arr = ws[key] = xp.empty(shape, dtype=dtype)
+    return arr
 
 
 def rnn_param_size(mode, num_layers, input_size, state_size, bidirectional=False):
@@ -53,12 +69,12 @@ def _half_scale(xp, gh, nsig, dtype):
 # ``mask`` (T, N, 1) bool, or None: steps where it is False keep the previous state and output 0.
 
 
-def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip):
+def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None):
     T, N, _ = x.shape
     H = wh.shape[1]
     gh = wh.shape[0]
     dt = x.dtype
-    c = {'mode': mode, 'x': x, 'wx': wx, 'wh': wh, 'mask': mask}
+    c = {'mode': mode, 'x': x, 'wx': wx, 'wh': wh, 'mask': mask, 'ws': ws}
     if mode == 'lstm':   # internal gate order [i, f, o, g]: the sigmoid gates are contiguous
         perm = xp.concatenate([xp.arange(0, 2 * H), xp.arange(3 * H, 4 * H), xp.arange(2 * H, 3 * H)])
         scale = _half_scale(xp, gh, 3 * H, dt)
@@ -69,16 +85,20 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip):
         bh_s = bh * scale
     else:
         wx_s, wh_s, b_s = wx, wh, bx + bh
-    gates = xp.dot(x.reshape(T * N, -1), wx_s.T).reshape(T, N, gh)
+    x2 = x.reshape(T * N, -1)
+    if ws is not None and xp.result_type(x2, wx_s) == dt:
+        gates = xp.dot(x2, wx_s.T, out=_buf(xp, ws, 'gates', (T * N, gh), dt)).reshape(T, N, gh)
+    else:
+        gates = xp.dot(x2, wx_s.T).reshape(T, N, gh)
     gates += b_s
     # contiguous (H, gh): the per-step product h @ W_h.T runs ~25% faster than on the transposed view
     whT = xp.ascontiguousarray(wh_s.T)
-    hs = xp.empty((T + 1, N, H), dtype=dt)
+    hs = _buf(xp, ws, 'hs', (T + 1, N, H), dt)
     hs[0] = h0
     if mode == 'lstm':
-        cs = xp.empty((T + 1, N, H), dtype=dt)
+        cs = _buf(xp, ws, 'cs', (T + 1, N, H), dt)
         cs[0] = c0
-        tcs = xp.empty((T, N, H), dtype=dt)
+        tcs = _buf(xp, ws, 'tcs', (T, N, H), dt)
         hh = xp.empty((N, gh), dtype=dt)
         tmp = xp.empty((N, H), dtype=dt)
         clipped = xp.zeros((T, N, H), dtype=bool) if clip is not None else None
@@ -147,7 +167,7 @@ def dir_backward(xp, c, dout, dhT, dcT):
     gh = wh.shape[0]
     dt = dout.dtype
     dh = xp.array(dhT, dtype=dt) if dhT is not None else xp.zeros((N, H), dtype=dt)
-    dgx = xp.empty((T, N, gh), dtype=dt)          # gradient of the i2h pre-activations
+    dgx = _buf(xp, c['ws'], 'dgx', (T, N, gh), dt)   # gradient of the i2h pre-activations
     dgh = dgx                                     # ... and of the h2h ones (differ for GRU)
     dc0 = None
     keep = None if mask is None else ~mask
@@ -156,7 +176,7 @@ def dir_backward(xp, c, dout, dhT, dcT):
         i, f, o, g = G[:, :, 0], G[:, :, 1], G[:, :, 2], G[:, :, 3]
         tc = c['tcs']
         # d(pre-activation) = factor * (dc or dh); gathered in MXNet's order [i, f, g, o]
-        K = xp.empty((T, N, 4, H), dtype=dt)
+        K = _buf(xp, c['ws'], 'K', (T, N, 4, H), dt)
         xp.multiply(g, i * (1 - i), out=K[:, :, 0])
         xp.multiply(c['cs'][:-1], f * (1 - f), out=K[:, :, 1])
         xp.multiply(i, 1 - g * g, out=K[:, :, 2])

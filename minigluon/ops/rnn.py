@@ -56,6 +56,7 @@ class RNN(Op):
 
     name = 'RNN'
     arguments = ('data', 'parameters', 'state', 'state_cell', 'sequence_length')
+    uses_workspace = True    # a static_alloc CachedOp sets ``self.workspace`` (see executor.py)
     attrs = {
         'state_size': Attr('int'),
         'num_layers': Attr('int'),
@@ -160,6 +161,8 @@ class RNN(Op):
             mask = (xp.arange(T)[:, None] < lengths[None, :])[:, :, None]
         training = self.p > 0 and autograd.is_training()
         x = data
+        # a hybridized graph with static_alloc lends a dict per call site: buffers reused across calls
+        workspace = getattr(self, 'workspace', None)
         hy = xp.empty((layers * dirs, N, hid), dtype=dt)
         cy = xp.empty_like(hy) if self.mode == 'lstm' else None
         self.caches, self.drop_masks = [], []
@@ -176,7 +179,8 @@ class RNN(Op):
                 o, hy[k], c_last, cache = dir_forward(
                     xp, self.mode, x[rev], *weights[k], state[k],
                     None if state_cell is None else state_cell[k],
-                    None if mask is None else mask[rev], clip)
+                    None if mask is None else mask[rev], clip,
+                    None if workspace is None else workspace.setdefault(k, {}))
                 if c_last is not None:
                     cy[k] = c_last
                 out[:, :, d * hid:(d + 1) * hid] = o[rev]
