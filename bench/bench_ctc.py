@@ -1,22 +1,28 @@
-"""Benchmark CTC loss forward+backward: minigluon vs PyTorch CPU vs MXNet 1.9.1.
+"""Benchmark CTC loss forward+backward: minigluon vs PyTorch vs MXNet 1.9.1.
 
 Each run computes the per-sample loss and the gradient with respect to the unnormalised
 activations (log-softmax included) on (N, T, C, L) problems with variable label lengths, and
 reports the median time over repeats and the ratios to minigluon.
 
-    python bench/bench_ctc.py [--repeats 7] [--sizes 32,100,30,20 ...]
+    python bench/bench_ctc.py [--repeats 7] [--threads 1] [--sizes 32,100,30,20 ...]
     MXNET_PYTHON=/opt/mxvenv/bin/python python bench/bench_ctc.py     # adds MXNet (as a subprocess)
+    python bench/bench_ctc.py --ctx gpu      # CuPy against PyTorch's CUDA ctc_loss (needs a GPU)
 
 PyTorch (``torch.nn.functional.ctc_loss``, blank=C-1) is used when importable.
 """
-import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import interleaved_medians, load_note, set_threads  # noqa: E402
+
+THREADS = set_threads()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 SIZES = [(32, 100, 30, 20), (32, 400, 30, 60), (16, 800, 80, 100), (64, 50, 11, 8), (8, 1000, 29, 200)]
 
@@ -32,28 +38,19 @@ def make_problem(N, T, C, L, seed=0):
     return x, labels, lengths
 
 
-def median_times(fns, repeats):
-    """Median seconds of each callable; calls are interleaved so that all see the same machine load."""
-    for fn in fns:
-        fn()                               # warm-up (allocations, caches)
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, acc in zip(fns, times):
-            start = time.perf_counter()
-            fn()
-            acc.append(time.perf_counter() - start)
-    return [float(np.median(t)) for t in times]
-
-
 def median_time(fn, repeats):
-    return median_times([fn], repeats)[0]
+    return interleaved_medians([fn], repeats, warmup=1)[0]
 
 
-def minigluon_step(size):
+def minigluon_step(size, ctx='cpu'):
+    """One forward+backward on ``ctx`` ('cpu' or 'gpu'); the gradient is copied to the host, so a
+    GPU run includes its synchronisation."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+    import minigluon as mx
     from minigluon import autograd, nd
+    device = mx.gpu(0) if ctx == 'gpu' else mx.cpu()
     x, labels, _ = make_problem(*size)
-    data, label = nd.array(x), nd.array(labels)
+    data, label = nd.array(x, ctx=device), nd.array(labels, ctx=device)
     data.attach_grad()
 
     def step():
@@ -64,24 +61,25 @@ def minigluon_step(size):
     return step
 
 
-def torch_step(size):
+def torch_step(size, ctx='cpu'):
     try:
         import torch
     except ImportError:
         return None
+    device = 'cuda' if ctx == 'gpu' else 'cpu'
     x, labels, lengths = make_problem(*size)
     N, T, C, _ = size
-    data = torch.tensor(x, requires_grad=True)
-    targets = torch.tensor(np.where(labels < 0, 0, labels).astype(np.int64))
-    in_len = torch.full((N,), T, dtype=torch.long)
-    tgt_len = torch.tensor(lengths, dtype=torch.long)
+    data = torch.tensor(x, requires_grad=True, device=device)
+    targets = torch.tensor(np.where(labels < 0, 0, labels).astype(np.int64), device=device)
+    in_len = torch.full((N,), T, dtype=torch.long, device=device)
+    tgt_len = torch.tensor(lengths, dtype=torch.long, device=device)
 
     def step():
         data.grad = None
         logp = torch.log_softmax(data, dim=2)
         loss = torch.nn.functional.ctc_loss(logp, targets, in_len, tgt_len, blank=C - 1, reduction='none')
         loss.sum().backward()
-        return data.grad.numpy()
+        return data.grad.cpu().numpy()
     return step
 
 
@@ -120,7 +118,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--repeats', type=int, default=7)
     parser.add_argument('--sizes', nargs='*', default=None, help='N,T,C,L tuples')
-    parser.add_argument('--torch-threads', type=int, default=None, help="PyTorch intra-op threads (default: PyTorch's)")
+    parser.add_argument('--threads', type=int, default=1, help='BLAS, PyTorch and MXNet threads (default 1)')
+    parser.add_argument('--ctx', choices=('cpu', 'gpu'), default='cpu',
+                        help='gpu: minigluon on CuPy against PyTorch CUDA (no MXNet column)')
     parser.add_argument('--mxnet-worker', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split(',')) for s in args.sizes] if args.sizes else SIZES
@@ -129,22 +129,23 @@ def main():
         return
     try:
         import torch
-        if args.torch_threads:
-            torch.set_num_threads(args.torch_threads)
-        print('PyTorch %s, %d threads' % (torch.__version__, torch.get_num_threads()))
+        torch.set_num_threads(THREADS)
+        print('PyTorch %s, %d threads; NumPy BLAS %d threads; %s' % (
+            torch.__version__, torch.get_num_threads(), THREADS, args.ctx))
     except ImportError:
         print('PyTorch not installed: its column stays empty')
-    mxnet_times = bench_mxnet(sizes, args.repeats)
+    mxnet_times = bench_mxnet(sizes, args.repeats) if args.ctx == 'cpu' else {}
     print('%-22s %12s %12s %12s %10s %10s' % ('(N, T, C, L)', 'minigluon ms', 'torch ms', 'mxnet ms',
                                                'torch/mg', 'mxnet/mg'))
     for size in sizes:
-        steps = [minigluon_step(size), torch_step(size)]
-        timed = median_times([f for f in steps if f is not None], args.repeats)
+        steps = [minigluon_step(size, args.ctx), torch_step(size, args.ctx)]
+        timed = interleaved_medians([f for f in steps if f is not None], args.repeats, warmup=1)
         mg, th = timed[0], (timed[1] if steps[1] is not None else None)
         mx_t = mxnet_times.get(size)
         fmt = lambda t: '%12.2f' % (t * 1e3) if t is not None else '%12s' % '-'   # noqa: E731
         ratio = lambda t: '%10.2f' % (t / mg) if t is not None else '%10s' % '-'  # noqa: E731
         print('%-22s %s %s %s %s %s' % (size, fmt(mg), fmt(th), fmt(mx_t), ratio(th), ratio(mx_t)))
+    print('medians of %d interleaved repeats; %s' % (args.repeats, load_note()))
 
 
 if __name__ == '__main__':
