@@ -218,7 +218,11 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             if not getattr(node.op, 'takes_missing_grads', False):    # a CachedOp makes its own
                 gouts = [node.xp.zeros(shape, dtype=dtype) if g is None else g
                          for g, (shape, dtype) in zip(gouts, node.out_meta)]
-            gins = node.op.backward(node.xp, *gouts)
+            op = node.op
+            # which inputs want a gradient (operators may skip the others: see Op docs / executor)
+            op.needs_input_grad = tuple(inp is not None and (inp._entry is not None or (
+                inp._grad is not None and inp._grad_req != 'null')) for inp in node.inputs)
+            gins = op.backward(node.xp, *gouts)
             if not isinstance(gins, (tuple, list)):
                 gins = (gins,)
             for inp, g in zip(node.inputs, gins):

@@ -48,7 +48,7 @@ _state = autograd._state
 
 
 class _Step:
-    __slots__ = ('cls', 'state', 'given', 'ins', 'outs', 'free', 'multi', 'name')
+    __slots__ = ('cls', 'state', 'given', 'ins', 'outs', 'free', 'multi', 'name', 'layout_free')
 
     def __init__(self, cls, state, name, multi, ins, outs, free=()):
         self.cls = cls
@@ -59,6 +59,7 @@ class _Step:
         self.free = free
         self.multi = multi
         self.name = name
+        self.layout_free = False    # the output may be any strided view (its only reader allows it)
 
 
 class _ReluInPlace(Op):
@@ -135,6 +136,11 @@ def _optimise(plan, keep):
             if (prod is not None and not prod.multi and prod.cls.name in _FRESH_OUTPUT
                     and only_reader(src) == i):
                 plan[i] = _Step(_ReluInPlace, {'given': step.given}, step.name, False, step.ins, step.outs)
+    for step in plan:                            # Convolution read only by Pooling: any layout
+        if step.cls.name == 'Convolution' and not step.multi:
+            j = only_reader(step.outs[0])
+            if j is not None and plan[j].cls.name == 'Pooling':
+                step.layout_free = True
     for step, free in zip(plan, _free_lists(plan, keep)):
         step.free = free
     return plan
@@ -329,15 +335,18 @@ class CachedOp:
 
     # -- the plan on raw arrays, one autograd node ----------------------------------------------------
     def _live(self, wants):
-        """Slots on a path from an input that wants a gradient, through differentiable steps."""
-        live = self._live_cache.get(wants)
-        if live is None:
+        """``(live, needs)``: the slots on a path from an input that wants a gradient, through
+        differentiable steps, and per step the tuple telling which of its inputs are live (set
+        as ``op.needs_input_grad``: an operator's backward may skip the gradients nobody reads)."""
+        cached = self._live_cache.get(wants)
+        if cached is None:
             live = {i for i, w in enumerate(wants) if w}
             for step in self._exec_plan:
                 if step.cls.differentiable and any(s in live for s in step.ins):
                     live.update(step.outs)
-            self._live_cache[wants] = live = frozenset(live)
-        return live
+            needs = [tuple(s in live for s in step.ins) for step in self._exec_plan]
+            self._live_cache[wants] = cached = (frozenset(live), needs)
+        return cached
 
     def _call_planned(self, args):
         ctx = args[0]._ctx if args else current_context()
@@ -349,12 +358,12 @@ class CachedOp:
             raws.append(a._data)
         xp = ctx.xp if backend.cupy is None or not raws else backend.get_array_module(*raws)
         record = getattr(_state, 'recording', False)
-        live = None
+        live = needs = None
         if record:
             wants = tuple(a._entry is not None or (a._grad is not None and a._grad_req != 'null')
                           for a in args)
             if any(wants):
-                live = self._live(wants)
+                live, needs = self._live(wants)
         plan = self._exec_plan
         ops = [None] * len(plan) if live is not None else None
         metas = [None] * len(plan) if live is not None else None
@@ -363,7 +372,11 @@ class CachedOp:
         for i, step in enumerate(plan):
             op = step.cls._fast(step.state, step.given)
             if tid is not None and getattr(step.cls, 'uses_workspace', False):
-                op.workspace = self._workspaces.setdefault((tid, i), {})
+                op.static_workspace = self._workspaces.setdefault((tid, i), {})
+            if live is not None:
+                op.needs_input_grad = needs[i]
+            if step.layout_free:
+                op.strided_output_ok = True
             res = self._forward(step, op, [slots[s] for s in step.ins], xp, ctx)
             if type(res) is not np.ndarray:
                 res = list(res) if isinstance(res, (tuple, list)) else [res]

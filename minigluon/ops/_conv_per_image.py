@@ -26,6 +26,8 @@ import itertools
 
 import numpy as np
 
+from minigluon.ops._workspace import buffer
+
 BLOCK_BYTES = 16 << 20    # column buffer budget: larger images are processed in blocks of output rows
 
 
@@ -176,16 +178,31 @@ def _shape_of(todo):
     return tuple(None if mv is None else tuple((s.start, s.stop) for s in mv[0]) for mv in todo)
 
 
-def forward(xp, data, weight, bias, groups, kernel, stride, dilate, pad, out_sp):
+def _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp):
+    """A :class:`_Columns` for this geometry, kept in the workspace ``ws`` (when given) for the
+    next call: its buffer never leaves a call, so one thread can always reuse it."""
+    key = (tuple(data.shape[1:]), data.dtype.str, tuple(kernel), tuple(stride), tuple(dilate),
+           tuple(pad), tuple(out_sp))
+    cached = None if ws is None else ws.get('columns')
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    columns = _Columns(xp, data, kernel, stride, dilate, pad, out_sp)
+    if ws is not None:
+        ws['columns'] = (key, columns)
+    return columns
+
+
+def forward(xp, data, weight, bias, groups, kernel, stride, dilate, pad, out_sp, ws=None):
     """Convolution of ``data (N, C, *S)`` with ``weight (F, C/G, *kernel)`` (and ``bias (F,)`` or
-    None): the output ``(N, F, *out_sp)``."""
+    None): the output ``(N, F, *out_sp)``. ``ws``: a static_alloc workspace dict
+    (:mod:`minigluon.ops._workspace`) the output buffer is reused from, or None."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     cg, fg = c // groups, f // groups
     dtype = xp.result_type(data.dtype, weight.dtype)
-    out = xp.empty((n, f) + tuple(out_sp), dtype=dtype)
+    out = buffer(xp, ws, 'out', (n, f) + tuple(out_sp), dtype)
     wm = weight.reshape(groups, fg, -1)                           # (G, F/G, C/G * K)
-    columns = _Columns(xp, data, kernel, stride, dilate, pad, out_sp)
+    columns = _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp)
     ck = cg * columns.k
     for i in range(n):
         for block in columns.blocks:
@@ -198,31 +215,38 @@ def forward(xp, data, weight, bias, groups, kernel, stride, dilate, pad, out_sp)
     return out
 
 
-def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad):
-    """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, F, *out_sp)``."""
+def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x=True, need_w=True,
+             ws=None):
+    """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, F, *out_sp)``; None for
+    one that is not needed (``need_x``, ``need_w`` False). ``ws`` as in :func:`forward`."""
     grad = xp.ascontiguousarray(grad)
     n, f = grad.shape[:2]
     c = data.shape[1]
     cg, fg = c // groups, f // groups
     wm = weight.reshape(groups, fg, -1)
-    columns = _Columns(xp, data, kernel, stride, dilate, pad, tuple(grad.shape[2:]))
+    columns = _columns(xp, ws, data, kernel, stride, dilate, pad, tuple(grad.shape[2:]))
     ck = cg * columns.k
     gw_t = xp.zeros((groups, ck, fg), dtype=grad.dtype)     # transposed: cols @ dY.T is the faster GEMM
     part = xp.empty((ck, fg), dtype=grad.dtype)
-    gx = xp.zeros(data.shape, dtype=grad.dtype)
-    dflat = xp.empty(columns.flat.shape, dtype=grad.dtype)
+    gx = buffer(xp, ws, 'gx', data.shape, grad.dtype, zero=True) if need_x else None
+    dflat = buffer(xp, ws, 'dflat', columns.flat.shape, grad.dtype)
     for i in range(n):
         for block in columns.blocks:
-            cols = columns.fill(data[i], block)
             gy = grad[i, :, block[0]:block[1]].reshape(f, -1)
-            dcols = dflat[:cols.size].reshape(cols.shape)
+            cols = columns.fill(data[i], block) if need_w else None
+            size = c * columns.k * gy.shape[1]            # the column block's size
+            dcols = dflat[:size].reshape(c * columns.k, -1) if need_x else None
             for g in range(groups):
                 fs, cs = slice(g * fg, (g + 1) * fg), slice(g * ck, (g + 1) * ck)
-                _matmul(xp, cols[cs], gy[fs].T, part)
-                gw_t[g] += part
-                _matmul(xp, wm[g].T, gy[fs], dcols[cs])
-            columns.scatter_add(gx[i], dflat, block)
-    return gx, gw_t.transpose(0, 2, 1).reshape(weight.shape)
+                if need_w:
+                    _matmul(xp, cols[cs], gy[fs].T, part)
+                    gw_t[g] += part
+                if need_x:
+                    _matmul(xp, wm[g].T, gy[fs], dcols[cs])
+            if need_x:
+                columns.scatter_add(gx[i], dflat, block)
+    gw = gw_t.transpose(0, 2, 1).reshape(weight.shape) if need_w else None
+    return gx, gw
 
 
 def _matmul(xp, a, b, out):

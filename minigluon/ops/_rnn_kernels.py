@@ -10,23 +10,15 @@ before the reverse loop, and the weight gradients are three GEMMs after it.
 ``xp`` is NumPy or CuPy. Gate orders and formulas: see :mod:`minigluon.ops.rnn`.
 """
 
-import sys
+from minigluon.ops._workspace import buffer
 
 GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
 
 
 def _buf(xp, ws, key, shape, dtype):
-    """``xp.empty(shape, dtype)``, or, with a workspace dict ``ws`` (given by a hybridized graph
-    with ``static_alloc``), the array kept there under ``key`` by an earlier call when nothing but
-    the workspace references it any more (no saved state, output or view of it is alive). Reusing
-    it avoids allocating, and on CPU page-faulting, the same large buffers on every step."""
-    if ws is None:
-        return xp.empty(shape, dtype=dtype)
-    arr = ws.get(key)
-    # references when free: the dict entry, ``arr`` and getrefcount's argument
-    if arr is None or arr.shape != shape or arr.dtype != dtype or sys.getrefcount(arr) > 3:
-        arr = ws[key] = xp.empty(shape, dtype=dtype)
-    return arr
+    """``xp.empty(shape, dtype)``, or the array reused from the static_alloc workspace ``ws``
+    (see :mod:`minigluon.ops._workspace`)."""
+    return buffer(xp, ws, key, shape, dtype)
 
 
 def rnn_param_size(mode, num_layers, input_size, state_size, bidirectional=False):
@@ -160,8 +152,9 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None):
     return out, hs[T], (cs[T] if mode == 'lstm' else None), c
 
 
-def dir_backward(xp, c, dout, dhT, dcT):
-    """Gradients ``(dx, dW_x, dW_h, db_x, db_h, dh0, dc0)`` of one layer and direction."""
+def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
+    """Gradients ``(dx, dW_x, dW_h, db_x, db_h, dh0, dc0)`` of one layer and direction
+    (``dx`` None when ``need_x`` is False)."""
     mode, x, wx, wh, hs, mask = c['mode'], c['x'], c['wx'], c['wh'], c['hs'], c['mask']
     T, N, H = dout.shape
     gh = wh.shape[0]
@@ -247,5 +240,5 @@ def dir_backward(xp, c, dout, dhT, dcT):
     dwh = xp.dot(flat_gh.T, hs[:-1].reshape(T * N, H))
     dbx = flat_gx.sum(axis=0)
     dbh = dbx if dgh is dgx else flat_gh.sum(axis=0)
-    dx = xp.dot(flat_gx, wx).reshape(x.shape)
+    dx = xp.dot(flat_gx, wx).reshape(x.shape) if need_x else None
     return dx, dwx, dwh, dbx, dbh, dh, dc0

@@ -18,6 +18,7 @@ import numpy as np
 
 from minigluon.base import MXNetError
 from minigluon.ops import _conv_per_image
+from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 _LAYOUTS = [None, 'NCW', 'NCHW', 'NCDHW', 'NWC', 'NHWC', 'NDHWC']
@@ -49,16 +50,27 @@ def col2im(xp, cols, shape, kernel, stride, dilate, out_sp):
     return xp.ascontiguousarray(out.swapaxes(0, 1))
 
 
-def _channels_first(xp, v, groups):
-    """Copy a window view ``(N, C, *K, *O)`` into the im2col matrix ``(G, C/G * K, N * O)``."""
+def _channels_first(xp, v, groups, ws=None, key=None):
+    """Copy a window view ``(N, C, *K, *O)`` into the im2col matrix ``(G, C/G * K, N * O)`` (no
+    copy when ``v`` already has that memory order; with a workspace ``ws`` the copy goes into its
+    buffer ``key``)."""
     nsp = (v.ndim - 2) // 2
     order = (1,) + tuple(range(2, 2 + nsp)) + (0,) + tuple(range(2 + nsp, v.ndim))
-    return xp.ascontiguousarray(v.transpose(order)).reshape(groups, -1, v.shape[0] * int(np.prod(v.shape[2 + nsp:])))
+    vt = v.transpose(order)
+    if ws is not None and not vt.flags.c_contiguous:
+        out = buffer(xp, ws, key, vt.shape, v.dtype)
+        out[...] = vt
+        vt = out
+    return xp.ascontiguousarray(vt).reshape(groups, -1, v.shape[0] * int(np.prod(v.shape[2 + nsp:])))
 
 
-def _gemm(xp, a, b, trans_a=False, trans_b=False):
+def _gemm(xp, a, b, trans_a=False, trans_b=False, out=None):
     """Per-group 2-D matrix products ``a[g] @ b[g]`` (NumPy's stacked matmul is far slower than
-    one BLAS call per group)."""
+    one BLAS call per group), written into ``out`` when given."""
+    if out is not None:
+        for g in range(a.shape[0]):
+            xp.matmul(a[g].T if trans_a else a[g], b[g].T if trans_b else b[g], out=out[g])
+        return out
     outs = [(a[g].T if trans_a else a[g]) @ (b[g].T if trans_b else b[g]) for g in range(a.shape[0])]
     return outs[0][None] if len(outs) == 1 else xp.stack(outs)
 
@@ -83,15 +95,29 @@ def _window_slices(kernel, stride, out_sp):
                                                  for kp, st, o in zip(k, stride, out_sp))
 
 
-def _window_reduce(xp, x, kernel, stride, out_sp, ufunc):
+def _window_reduce(xp, x, kernel, stride, out_sp, ufunc, out=None):
     """Reduce the pooling windows of ``x`` ``(N, C, *S)`` with a binary ``ufunc`` (maximum or add):
     one element-wise pass per kernel position, each over contiguous-ish strided slices (reducing the
-    6-D window view along its kernel axes is several times slower)."""
+    6-D window view along its kernel axes is several times slower). ``out``: where to write."""
     slices = _window_slices(kernel, stride, out_sp)
-    acc = x[next(slices)].copy()
+    first = x[next(slices)]
+    if out is None:
+        acc = first.copy()
+    else:
+        acc = out
+        acc[...] = first
     for sl in slices:
         ufunc(acc, x[sl], out=acc)
     return acc
+
+
+def _zeros_in_layout_of(xp, ws, key, a, dtype):
+    """Zeros of ``a``'s shape laid out in memory in ``a``'s axis order (a channel-first array seen
+    as ``(N, C, ...)`` gives a channel-first gradient: no layout copy for its producer), taken
+    from the workspace ``ws`` under ``key`` when it is free (:mod:`minigluon.ops._workspace`)."""
+    order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
+    buf = buffer(xp, ws, key, tuple(a.shape[i] for i in order), dtype, zero=True)
+    return buf.transpose(np.argsort(order).tolist())
 
 
 class _ConvBase(Op):
@@ -162,6 +188,7 @@ class Convolution(_ConvBase):
     name = 'Convolution'
     arguments = ('data', 'weight', 'bias')
     attrs = _conv_attrs(1024, False)
+    uses_workspace = True    # static_alloc graphs lend a dict of reused buffers (ops/_workspace.py)
 
     def _weight_shape(self, channels):
         return (self.num_filter, channels // self.num_group) + tuple(self.kernel)
@@ -184,16 +211,32 @@ class Convolution(_ConvBase):
             raise shape_error(self, 'the padded input is smaller than the dilated kernel %s'
                               % (self.kernel,), data, weight, bias)
         self.dshape, self.wshape, self.out_sp = data.shape, weight.shape, out_sp
+        ws = workspace_of(self)
         if c // g >= 16:      # one GEMM per image (inner size C/G * K) beats the batch's im2col
             self.data, self.weight = data, weight
             return _conv_per_image.forward(xp, data, weight, bias, g, self.kernel, self._stride,
-                                           self._dilate, self._pad, out_sp)
+                                           self._dilate, self._pad, out_sp, ws=ws)
         self.data = None
-        xpad = _pad(xp, data, self._pad, self._pad)
+        if ws is not None and any(self._pad):    # the padded copy in a reused buffer
+            xpad = buffer(xp, ws, 'xpad', data.shape[:2] + tuple(
+                s + 2 * p for s, p in zip(data.shape[2:], self._pad)), data.dtype, zero=True)
+            xpad[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in
+                                                    zip(self._pad, data.shape[2:]))] = data
+        else:
+            xpad = _pad(xp, data, self._pad, self._pad)
         self.pshape = xpad.shape
-        cols = _channels_first(xp, windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp), g)
+        cols = _channels_first(xp, windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp),
+                               g, ws, 'cols')
         w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
-        out = _batch_first(xp, _gemm(xp, w, cols), n, out_sp)     # cols: (G, C/G * K, N * P)
+        dtype = xp.result_type(w.dtype, cols.dtype)
+        y = _gemm(xp, w, cols, out=None if ws is None else
+                  buffer(xp, ws, 'y', (g, f // g, cols.shape[2]), dtype))   # (G, F/G, N * P)
+        if getattr(self, 'strided_output_ok', False):
+            # a graph plan whose only reader (Pooling) takes any layout: keep the channel-first
+            # memory of the GEMM output, (N, F, *O) as a transposed view (no layout copy)
+            out = xp.moveaxis(y.reshape((f, n) + tuple(out_sp)), 0, 1)
+        else:
+            out = _batch_first(xp, y, n, out_sp)
         self.cols, self.w = cols, w
         if bias is not None:
             out += bias.reshape((1, f) + (1,) * len(out_sp))
@@ -201,13 +244,22 @@ class Convolution(_ConvBase):
 
     def backward(self, xp, grad):
         n, g = grad.shape[0], self.num_group
-        gb = None if self.no_bias else grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        # inputs nobody reads the gradient of (e.g. the image) are skipped: None
+        need = getattr(self, 'needs_input_grad', None)
+        need_x, need_w = need is None or need[0], need is None or need[1]
         if self.data is not None:
+            gb = None if self.no_bias else grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
             gx, gw = _conv_per_image.backward(xp, grad, self.data, self.weight, g, self.kernel,
-                                              self._stride, self._dilate, self._pad)
+                                              self._stride, self._dilate, self._pad, need_x=need_x,
+                                              need_w=need_w, ws=workspace_of(self))
             return (gx, gw) if self.no_bias else (gx, gw, gb)
-        gout = _channels_first(xp, grad.reshape(grad.shape[:2] + (1,) * len(self.out_sp) + grad.shape[2:]), g)
-        gw = _gemm(xp, gout, self.cols, trans_b=True).reshape(self.wshape)
+        gout = _channels_first(xp, grad.reshape(grad.shape[:2] + (1,) * len(self.out_sp) + grad.shape[2:]),
+                               g, workspace_of(self), 'gout')
+        # summed over the channel-first matrix: the same order whatever the layout of ``grad``
+        gb = None if self.no_bias else gout.reshape(self.num_filter, -1).sum(axis=1)
+        gw = _gemm(xp, gout, self.cols, trans_b=True).reshape(self.wshape) if need_w else None
+        if not need_x:
+            return (None, gw) if self.no_bias else (None, gw, gb)
         gcols = _gemm(xp, self.w, gout, trans_a=True)              # (G, C/G * K, N * P)
         gcols = gcols.reshape((self.dshape[1],) + tuple(self.kernel) + (n,) + tuple(self.out_sp))
         gx = col2im(xp, gcols, self.pshape, self.kernel, self._stride, self._dilate, self.out_sp)
@@ -324,6 +376,7 @@ class Pooling(Op):
              'pooling_convention': Attr('str', 'valid', choices=['full', 'same', 'valid']),
              'stride': Attr('shape', ()), 'pad': Attr('shape', ()), 'p_value': Attr('int', None),
              'count_include_pad': Attr('bool', None), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}
+    uses_workspace = True    # static_alloc graphs lend a dict of reused buffers (ops/_workspace.py)
 
     def check_attrs(self):
         if self.layout not in (None, 'NCW', 'NCHW', 'NCDHW'):
@@ -371,7 +424,9 @@ class Pooling(Op):
         self.geom, self.dshape = (k, s, before, after, out), data.shape
         if self.pool_type == 'max':
             self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
-            return _window_reduce(xp, self.xpad, k, s, out, xp.maximum)
+            ws = workspace_of(self)
+            return _window_reduce(xp, self.xpad, k, s, out, xp.maximum, None if ws is None else
+                                  buffer(xp, ws, 'out', data.shape[:2] + tuple(out), data.dtype))
         x = data.astype(np.float32) if data.dtype == np.float16 else data
         if self.pool_type == 'lp':
             self.xin, x = x, x ** (self.p_value or 2)
@@ -406,12 +461,14 @@ class Pooling(Op):
         no earlier hit (``taken``). A window whose maximum is NaN sends its gradient to its first NaN.
         """
         k, s, _, _, out = self.geom
-        best = _window_reduce(xp, self.xpad, k, s, out, xp.maximum)   # recomputed: outputs may be mutated
+        ws = workspace_of(self)
+        best = _window_reduce(xp, self.xpad, k, s, out, xp.maximum,   # recomputed: outputs may be mutated
+                              None if ws is None else buffer(xp, ws, 'best', g.shape, self.xpad.dtype))
         nan_windows = xp.isnan(best)
         if not nan_windows.any():
             nan_windows = None
-        taken = xp.zeros(g.shape, dtype=bool)
-        hit = xp.empty(g.shape, dtype=bool)
+        taken = buffer(xp, ws, 'taken', g.shape, np.dtype(bool), zero=True)
+        hit = buffer(xp, ws, 'hit', g.shape, np.dtype(bool))
         for sl in _window_slices(k, s, out):
             vals = self.xpad[sl]
             xp.equal(vals, best, out=hit)
@@ -434,7 +491,7 @@ class Pooling(Op):
             p = self.p_value or 2
             safe = xp.where(self.out == 0, 1, self.out)
             g = g * xp.where(self.out == 0, 0, safe ** (1 - p))
-        gpad = xp.zeros(self.xpad.shape, dtype=g.dtype)
+        gpad = _zeros_in_layout_of(xp, workspace_of(self), 'gpad', self.xpad, g.dtype)
         disjoint = all(st >= kk for st, kk in zip(s, k))   # each input element in one window at most
         if self.pool_type == 'max':
             self._max_backward(xp, g, gpad, disjoint)

@@ -167,6 +167,9 @@ class CTCLoss(Op):
         return loss.astype(data.dtype, copy=False), grad.astype(data.dtype, copy=False)
 
     def backward(self, xp, grad_loss, grad_hidden):
+        need = getattr(self, 'needs_input_grad', None)     # set by autograd / CachedOp
+        if need is not None and not need[0]:
+            return (None,) * self.n_inputs
         g = self.grad * grad_loss.astype(self.grad.dtype)[None, :, None]
         return (g.astype(grad_loss.dtype),) + (None,) * (self.n_inputs - 1)
 

@@ -83,8 +83,9 @@ class FullyConnected(Op):
 
     def backward(self, xp, grad):
         g2 = grad.reshape(-1, self.num_hidden)
-        gx = xp.matmul(grad, self.weight).reshape(self.data_shape)
-        gw = xp.matmul(g2.T, self.x.reshape(-1, self.weight.shape[1]))
+        need = getattr(self, 'needs_input_grad', None)     # set by autograd / CachedOp
+        gx = xp.matmul(grad, self.weight).reshape(self.data_shape) if need is None or need[0] else None
+        gw = xp.matmul(g2.T, self.x.reshape(-1, self.weight.shape[1])) if need is None or need[1] else None
         return (gx, gw) if self.no_bias else (gx, gw, g2.sum(axis=0))
 
     def infer_shape(self, in_shapes):

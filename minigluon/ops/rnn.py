@@ -56,7 +56,7 @@ class RNN(Op):
 
     name = 'RNN'
     arguments = ('data', 'parameters', 'state', 'state_cell', 'sequence_length')
-    uses_workspace = True    # a static_alloc CachedOp sets ``self.workspace`` (see executor.py)
+    uses_workspace = True    # a static_alloc CachedOp sets ``self.static_workspace`` (ops/_workspace.py)
     attrs = {
         'state_size': Attr('int'),
         'num_layers': Attr('int'),
@@ -162,7 +162,7 @@ class RNN(Op):
         training = self.p > 0 and autograd.is_training()
         x = data
         # a hybridized graph with static_alloc lends a dict per call site: buffers reused across calls
-        workspace = getattr(self, 'workspace', None)
+        workspace = getattr(self, 'static_workspace', None)
         hy = xp.empty((layers * dirs, N, hid), dtype=dt)
         cy = xp.empty_like(hy) if self.mode == 'lstm' else None
         self.caches, self.drop_masks = [], []
@@ -197,19 +197,24 @@ class RNN(Op):
         dgrads = [None] * (layers * dirs)
         dstate = xp.zeros(s_shape, dtype=dout.dtype)
         dcell = xp.zeros(s_shape, dtype=dout.dtype) if self.mode == 'lstm' else None
+        need = getattr(self, 'needs_input_grad', None)     # set by autograd / CachedOp
+        need_data = need is None or need[0]
         for layer in range(layers - 1, -1, -1):
             dx = None
+            need_x = layer > 0 or need_data
             for d in range(dirs):
                 k = layer * dirs + d
                 rev = slice(None, None, -1) if d == 1 else slice(None)
                 g = dir_backward(xp, self.caches[k], dout[rev][:, :, d * hid:(d + 1) * hid],
-                                  None if dhy is None else dhy[k], None if dcy is None else dcy[k])
+                                  None if dhy is None else dhy[k], None if dcy is None else dcy[k],
+                                  need_x)
                 dgrads[k] = g[1:5]
                 dstate[k] = g[5]
                 if dcell is not None:
                     dcell[k] = g[6]
-                dx = g[0][rev] if dx is None else dx + g[0][rev]
-            if layer > 0 and self.drop_masks:
+                if need_x:
+                    dx = g[0][rev] if dx is None else dx + g[0][rev]
+            if layer > 0 and self.drop_masks:     # (dx is always computed for layer > 0)
                 dx = dx * self.drop_masks[layer - 1]
             dout = dx
         flat = [w.ravel() for g in dgrads for w in g[:2]] + [b for g in dgrads for b in g[2:]]

@@ -1,0 +1,34 @@
+"""Buffers kept across calls of a hybridized graph (``hybridize(static_alloc=True)``).
+
+A ``CachedOp`` made with ``static_alloc`` gives every operator that declares ``uses_workspace``
+a dict of its own (one per graph step and thread), kept from one call to the next, as
+``op.static_workspace`` (not ``workspace``: that is an MXNet attribute of
+Convolution). An operator asks :func:`buffer` for its large arrays under fixed keys; the
+array kept under a key from an earlier call is handed out again only when *nothing else*
+references it any more (its reference count shows only the dict), so a graph still waiting for
+its backward, a saved output, an array the user kept or a view of any of them never shares memory
+with a new call. On CPU this avoids allocating, and page-faulting in, the same large buffers on
+every training step, which is what MXNet's ``static_alloc`` is for. Without a workspace (eager
+calls, or no ``static_alloc``), :func:`buffer` is ``xp.empty``/``xp.zeros``.
+"""
+import sys
+
+
+def workspace_of(op):
+    """The workspace dict a static_alloc graph lent ``op``, or None."""
+    return getattr(op, 'static_workspace', None)
+
+
+def buffer(xp, ws, key, shape, dtype, zero=False):
+    """An array of ``shape`` and ``dtype`` (zero-filled with ``zero=True``; otherwise its contents
+    are undefined): the one kept in ``ws[key]`` when nothing else references it, else a new one
+    (then kept there for the next call). ``ws`` None: a plain new array."""
+    if ws is None:
+        return xp.zeros(shape, dtype=dtype) if zero else xp.empty(shape, dtype=dtype)
+    arr = ws.get(key)
+    # references when free: the dict entry, ``arr`` and getrefcount's argument
+    if arr is None or arr.shape != tuple(shape) or arr.dtype != dtype or sys.getrefcount(arr) > 3:
+        arr = ws[key] = xp.zeros(shape, dtype=dtype) if zero else xp.empty(shape, dtype=dtype)
+    elif zero:
+        arr.fill(0)
+    return arr
