@@ -17,6 +17,7 @@ from minigluon import ndarray  # noqa: F401
 from minigluon import ndarray as nd  # noqa: F401
 from minigluon import random  # noqa: F401
 from minigluon import name, attribute  # noqa: F401
+from minigluon.attribute import AttrScope  # noqa: F401  (MXNet exports mx.AttrScope)
 from minigluon import symbol  # noqa: F401
 from minigluon import symbol as sym  # noqa: F401
 from minigluon import initializer  # noqa: F401

@@ -201,6 +201,48 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     return _call('_random_randint', low=low, high=high, ctx=str(ctx) if ctx else '', **kw)
 
 
+def _scalar_params(fname, **params):
+    for key, value in params.items():
+        if _is_nd(value):
+            raise TypeError('random.%s: %s must be a number; NDArray parameters (MXNet\'s '
+                            '_sample_%s) are not supported' % (fname, key, fname))
+
+
+def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Samples from the exponential distribution with mean ``scale`` (rate ``1 / scale``).
+
+    Other arguments as in :func:`uniform`. Raises TypeError for an NDArray ``scale`` and
+    ValueError unless ``scale > 0``.
+    """
+    _scalar_params('exponential', scale=scale)
+    if not scale > 0:
+        raise ValueError('random.exponential: scale (%r) must be positive' % (scale,))
+    kw, ctx = _common(shape, dtype, ctx, out)
+    return _call('_random_exponential', lam=1.0 / scale, ctx=str(ctx) if ctx else '', **kw)
+
+
+def gamma(alpha=1, beta=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Samples from the gamma distribution with shape ``alpha`` and scale ``beta``.
+
+    Other arguments as in :func:`uniform`. Raises TypeError for NDArray parameters and
+    ValueError unless both are positive.
+    """
+    _scalar_params('gamma', alpha=alpha, beta=beta)
+    kw, ctx = _common(shape, dtype, ctx, out)
+    return _call('_random_gamma', alpha=alpha, beta=beta, ctx=str(ctx) if ctx else '', **kw)
+
+
+def poisson(lam=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Samples from the Poisson distribution with mean ``lam`` (float counts, default float32).
+
+    Other arguments as in :func:`uniform`. Raises TypeError for an NDArray ``lam`` and
+    ValueError when ``lam < 0``.
+    """
+    _scalar_params('poisson', lam=lam)
+    kw, ctx = _common(shape, dtype, ctx, out)
+    return _call('_random_poisson', lam=lam, ctx=str(ctx) if ctx else '', **kw)
+
+
 def shuffle(data, **kwargs):
     """A copy of ``data`` randomly permuted along its first axis."""
     return _call('_shuffle', data, **kwargs)

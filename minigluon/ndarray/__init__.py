@@ -8,7 +8,7 @@ import sys as _sys
 from minigluon import ops as _ops
 from minigluon.ndarray.ndarray import NDArray, call_op, invoke  # noqa: F401
 from minigluon.ndarray.creation import (  # noqa: F401
-    DEFAULT_DTYPE, arange, array, empty, eye, from_dlpack, from_numpy, full, linspace, ones, ones_like,
+    DEFAULT_DTYPE, arange, array, concatenate, empty, eye, from_dlpack, from_numpy, full, linspace, ones, ones_like,
     to_dlpack_for_read, to_dlpack_for_write, waitall, zeros, zeros_like)
 
 

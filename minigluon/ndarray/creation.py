@@ -152,3 +152,30 @@ def waitall():
     """Wait for all pending computation (synchronises the GPU stream when CuPy is in use)."""
     if backend.cupy_available():
         backend.cupy.cuda.Device().synchronize()
+
+
+def concatenate(arrays, axis=0, always_copy=True):
+    """Join a list of NDArrays along ``axis`` (MXNet 1.x ``nd.concatenate``, an older spelling of
+    ``nd.concat(*arrays, dim=axis)``).
+
+    Parameters
+    ----------
+    arrays : list of NDArray
+        At least one array; all must have the same shape except along ``axis``.
+    axis : int, default 0
+    always_copy : bool, default True
+        With False, a single input array is returned itself instead of a copy.
+
+    Raises
+    ------
+    ValueError
+        If ``arrays`` is empty or not a list/tuple of NDArrays.
+    """
+    if not isinstance(arrays, (list, tuple)) or not arrays:
+        raise ValueError('concatenate: arrays must be a non-empty list of NDArrays, got %r' % (arrays,))
+    if any(not isinstance(a, NDArray) for a in arrays):
+        raise ValueError('concatenate: every element of arrays must be an NDArray, got %s'
+                         % [type(a).__name__ for a in arrays])
+    if len(arrays) == 1 and not always_copy:
+        return arrays[0]
+    return call_op('concat', *arrays, dim=axis)

@@ -1,5 +1,5 @@
 """Random sampling operators: ``_random_uniform``, ``_random_normal``, ``_random_randint``,
-``_sample_uniform``, ``_sample_normal``, ``_sample_multinomial`` and ``_shuffle``.
+``_random_exponential``, ``_random_gamma``, ``_random_poisson``, ``_sample_uniform``, ``_sample_normal``, ``_sample_multinomial`` and ``_shuffle``.
 
 Semantics follow MXNet 1.9.1 (``src/operator/random/sample_op.cc``, ``multisample_op.cc``,
 ``shuffle_op.cc``). The ``_random_*`` operators take no array input: they read ``shape``, ``dtype``
@@ -95,6 +95,80 @@ class RandomRandint(_Sampler):
     def forward(self, xp):
         dtype = np.dtype('int32' if self.dtype == 'None' else self.dtype)
         return _rnd.draw_integers(xp, self._shape(), self.low, self.high, dtype)
+
+
+class _ScalarSampler(_Sampler):
+    """Zero-input sampler of a NumPy/CuPy generator distribution: ``_draw(gen, shape)`` gives
+    float64 samples, cast to ``dtype`` (default float32)."""
+
+    def forward(self, xp):
+        sample = self._draw(_rnd.generator(xp), self._shape())
+        return sample.astype(_float_dtype(self.dtype), copy=False)
+
+
+@register
+class RandomExponential(_ScalarSampler):
+    """Samples from the exponential distribution with rate ``lam`` (mean ``1 / lam``).
+
+    Output: an array of ``shape`` (default ``(1,)``) and ``dtype`` (default float32).
+    Raises ValueError unless ``lam > 0`` (MXNet ``random_exponential``).
+    """
+
+    name = '_random_exponential'
+    aliases = ('random_exponential',)
+    attrs = {'lam': Attr('float', 1.0), 'shape': Attr('shape', None), 'ctx': Attr('str', ''),
+             'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def check_attrs(self):
+        if not self.lam > 0:
+            raise ValueError('%s: lam (%g) must be positive' % (self.name, self.lam))
+
+    def _draw(self, gen, shape):
+        return gen.exponential(1.0 / self.lam, size=shape)
+
+
+@register
+class RandomGamma(_ScalarSampler):
+    """Samples from the gamma distribution with shape ``alpha`` and scale ``beta`` (mean
+    ``alpha * beta``).
+
+    Output: an array of ``shape`` (default ``(1,)``) and ``dtype`` (default float32).
+    Raises ValueError unless ``alpha > 0`` and ``beta > 0`` (MXNet ``random_gamma``).
+    """
+
+    name = '_random_gamma'
+    aliases = ('random_gamma',)
+    attrs = {'alpha': Attr('float', 1.0), 'beta': Attr('float', 1.0), 'shape': Attr('shape', None),
+             'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def check_attrs(self):
+        for key in ('alpha', 'beta'):
+            if not getattr(self, key) > 0:
+                raise ValueError('%s: %s (%g) must be positive' % (self.name, key, getattr(self, key)))
+
+    def _draw(self, gen, shape):
+        return gen.gamma(self.alpha, self.beta, size=shape)
+
+
+@register
+class RandomPoisson(_ScalarSampler):
+    """Samples from the Poisson distribution with mean ``lam``, as floating-point counts.
+
+    Output: an array of ``shape`` (default ``(1,)``) and ``dtype`` (default float32).
+    Raises ValueError when ``lam < 0`` (MXNet ``random_poisson``).
+    """
+
+    name = '_random_poisson'
+    aliases = ('random_poisson',)
+    attrs = {'lam': Attr('float', 1.0), 'shape': Attr('shape', None), 'ctx': Attr('str', ''),
+             'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def check_attrs(self):
+        if not self.lam >= 0:
+            raise ValueError('%s: lam (%g) must be non-negative' % (self.name, self.lam))
+
+    def _draw(self, gen, shape):
+        return gen.poisson(self.lam, size=shape)
 
 
 class _ParamSampler(Op):

@@ -1,15 +1,18 @@
-"""Image transforms of ``gluon.data.vision.transforms``: Compose, Cast, ToTensor, Normalize, Resize.
+"""Image transforms of ``gluon.data.vision.transforms``: Compose, Cast, ToTensor, Normalize, Resize,
+CenterCrop, RandomFlipLeftRight, RandomFlipTopBottom.
 
 Semantics follow MXNet 1.9.1 (``mxnet.gluon.data.vision.transforms`` and the ``image.to_tensor``,
-``image.normalize``, ``image.resize`` operators). Images are ``(H, W, C)`` (or a batch
+``image.normalize``, ``image.resize``, ``image.center_crop`` and ``image.random_flip_*`` functions). Images are ``(H, W, C)`` (or a batch
 ``(N, H, W, C)``) before :class:`ToTensor` and ``(C, H, W)`` / ``(N, C, H, W)`` after it. The
 transforms are plain callables on NDArrays (not Blocks): they are not hybridized.
 """
 import numpy as np
 
+from minigluon import random as _random
 from minigluon.ndarray import NDArray, array
 
-__all__ = ['Compose', 'Cast', 'ToTensor', 'Normalize', 'Resize']
+__all__ = ['Compose', 'Cast', 'ToTensor', 'Normalize', 'Resize', 'CenterCrop', 'RandomFlipLeftRight',
+           'RandomFlipTopBottom']
 
 
 def _host(x, name):
@@ -207,3 +210,97 @@ class Resize:
     def __repr__(self):
         return 'Resize(size=%s, keep_ratio=%s, interpolation=%d)' % (
             self._size if len(self._size) == 2 else self._size[0], self._keep_ratio, self._interpolation)
+
+
+def _size_pair(size, name):
+    """``size`` as ``(width, height)``: an int means a square."""
+    if isinstance(size, int):
+        size = (size, size)
+    size = tuple(size) if isinstance(size, (tuple, list)) else size
+    if not isinstance(size, tuple) or len(size) != 2 or any(not isinstance(s, int) or s <= 0 for s in size):
+        raise ValueError('%s: size must be a positive int or (width, height), got %r' % (name, size))
+    return size
+
+
+class CenterCrop:
+    """Crop the centre of an ``(H, W, C)`` image to ``size``, resizing when the image is smaller.
+
+    As MXNet's ``image.center_crop``: the crop window has the aspect ratio of ``size`` and is as
+    large as fits (``size`` itself when the image is big enough), it is centred (offsets rounded
+    down), and a window smaller than ``size`` is resized up to it with ``interpolation``.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Output ``(width, height)``; an int means a square.
+    interpolation : int, default 1
+        As in :class:`Resize` (OpenCV codes).
+
+    Raises
+    ------
+    ValueError
+        For a bad ``size``, or an input that is not a 3-D ``(H, W, C)`` image.
+    """
+
+    def __init__(self, size, interpolation=1):
+        self._size = _size_pair(size, 'CenterCrop')
+        self._resize = Resize(self._size, interpolation=interpolation)
+
+    def __call__(self, x):
+        host, ctx = _host(x, 'CenterCrop')
+        if host.ndim != 3:
+            raise ValueError('CenterCrop: expected a 3-D HWC image, got shape %s' % (host.shape,))
+        h, w = host.shape[:2]
+        crop_w, crop_h = self._size
+        if h < crop_h:                        # shrink the window to the image, same aspect ratio
+            crop_w, crop_h = crop_w * h / crop_h, h
+        if w < crop_w:
+            crop_w, crop_h = w, crop_h * w / crop_w
+        crop_w, crop_h = int(crop_w), int(crop_h)
+        x0, y0 = (w - crop_w) // 2, (h - crop_h) // 2
+        out = host[y0:y0 + crop_h, x0:x0 + crop_w]
+        if (crop_w, crop_h) != self._size:
+            return self._resize(_wrap(np.ascontiguousarray(out), ctx))
+        return _wrap(np.ascontiguousarray(out), ctx)
+
+    def __repr__(self):
+        return 'CenterCrop(size=%s)' % (self._size,)
+
+
+class _RandomFlip:
+    """Flip an ``(H, W, C)`` image along one axis with probability 0.5, drawing from
+    :mod:`minigluon.random` (so ``mx.random.seed`` makes it reproducible). Like MXNet 1.9.1's
+    ``image.random_flip_*`` operators, only single 3-D images are accepted (ValueError otherwise)."""
+
+    _axis = None                 # 1 for the width axis, 0 for the height axis
+    _name = None
+
+    def __call__(self, x):
+        host, ctx = _host(x, self._name)
+        if host.ndim != 3:
+            raise ValueError('%s: expected a 3-D (height, width, channels) image, got shape %s'
+                             % (self._name, host.shape))
+        if _random.draw_uniform(np, (1,))[0] < 0.5:
+            host = np.ascontiguousarray(np.flip(host, axis=self._axis))
+        return _wrap(host, ctx)
+
+    def __repr__(self):
+        return '%s()' % self._name
+
+
+class RandomFlipLeftRight(_RandomFlip):
+    """Mirror an ``(H, W, C)`` image left-right (its width axis) with probability 0.5.
+
+    Raises ValueError for an input that is not 3-D."""
+
+    _axis = 1
+    _name = 'RandomFlipLeftRight'
+
+
+class RandomFlipTopBottom(_RandomFlip):
+    """Flip an ``(H, W, C)`` image upside down (its height axis) with probability 0.5.
+
+    Raises ValueError for an input that is not 3-D."""
+
+    _axis = 0
+    _name = 'RandomFlipTopBottom'

@@ -1,0 +1,45 @@
+import minigluon as mx
+from minigluon import nd
+import numpy as np
+
+mx.random.seed(42)
+a = nd.random.uniform(-1, 1, shape=(3, 4))
+mx.random.seed(42)
+b = nd.random.uniform(-1, 1, shape=(3, 4))
+print('uniform reproducible', bool((a == b).asnumpy().all()), a.shape, a.dtype)
+print('range', bool(a.min().asscalar() >= -1), bool(a.max().asscalar() < 1))
+mx.random.seed(7)
+n = nd.random.normal(loc=5, scale=0.5, shape=(20000,))
+print('normal mean %.1f std %.1f' % (n.mean().asscalar(), np.std(n.asnumpy())))
+c = nd.random.normal(0, 1, shape=(2, 3))
+print('next draw differs', bool((c != a[:2, :3]).asnumpy().any()))
+print('randint', nd.random.randint(0, 5, shape=(100,)).dtype, bool(nd.random.randint(0, 5, shape=(100,)).max().asscalar() < 5))
+mu = nd.array([0.0, 10.0])
+sig = nd.array([1.0, 0.1])
+s = nd.random.normal(mu, sig, shape=3)
+print('array params shape', s.shape)
+s2 = nd.sample_normal(mu=mu, sigma=sig)
+print('sample_normal', s2.shape)
+m = nd.random.multinomial(nd.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+print('multinomial', m.asnumpy().tolist(), m.dtype)
+m2 = nd.random.multinomial(nd.array([0.5, 0.5]), shape=(4,))
+print('multinomial shape', m2.shape)
+perm = nd.random.shuffle(nd.arange(10))
+print('shuffle sorted', sorted(perm.asnumpy().tolist()) == list(range(10)))
+e = nd.random.exponential(scale=2.0, shape=(2, 2), dtype='float64')
+mx.random.seed(5)
+print('exp mean %.1f' % nd.random.exponential(scale=2.0, shape=(40000,)).mean().asscalar(),
+      'poisson mean %.1f' % nd.random.poisson(lam=3, shape=(40000,)).mean().asscalar(),
+      'gamma mean %.1f' % nd.random.gamma(alpha=9, beta=0.5, shape=(40000,)).mean().asscalar())
+print('exponential', e.shape, e.dtype)
+p = nd.random.poisson(lam=3, shape=(5,))
+print('poisson', p.shape, p.dtype)
+g = nd.random.gamma(alpha=9, beta=0.5, shape=(2,))
+print('gamma', g.shape)
+mx.random.seed(3)
+d1 = nd.Dropout(nd.ones((1000,)), p=0.5, mode='always')
+print('dropout kept values', sorted(set(d1.asnumpy().tolist())))
+try:
+    nd.random.gamma(alpha=-1, shape=(2,)).asnumpy()
+except Exception as e:
+    print('bad alpha', 'alpha' in str(e))
