@@ -24,9 +24,14 @@ unchanged) make a cached call do less work than the eager one:
   new pages to fault in), and its backward masks the gradient with ``output > 0``.
 
 With ``static_alloc`` (``hybridize(static_alloc=True)``), operators that declare
-``uses_workspace`` (the fused ``RNN``) receive a per-step dict kept across calls, in which they
+``uses_workspace`` (the fused ``RNN``, Convolution, Pooling) receive a per-step dict kept across calls, in which they
 keep their large buffers and reuse them once nothing else references them (checked with the
 reference count, so a graph still waiting for its backward never shares memory with a new call).
+
+Before a recorded step runs, its operator gets ``op.needs_input_grad`` (one bool per input: is it
+on a gradient path?), so its backward can skip gradients nobody reads (autograd sets the same flag
+in eager mode). A Convolution whose only reader is a Pooling gets ``op.strided_output_ok`` and
+returns its output in the layout its GEMM wrote (channel-first memory, an ``(N, C, ...)`` view).
 
 With an op hook installed (:meth:`CachedOp.set_monitor_callback`) the graph runs node by node
 through :func:`minigluon.ndarray.invoke`, unrewritten, so the hook sees every node's true inputs and
