@@ -45,7 +45,7 @@ z /= 2
 print('z', z.asnumpy().ravel().tolist())
 nd.elemwise_add(z, z, out=z)
 print('out=', z.asnumpy().ravel().tolist())
-print('reshape', nd.arange(12).reshape((0, -1, 2)).shape if False else nd.arange(12).reshape((3, -1)).shape,
+print('reshape', nd.arange(12).reshape((3, -1)).shape,
       nd.zeros((2, 3, 4)).reshape((0, -1)).shape, nd.zeros((2, 3, 4)).reshape((-3, 4)).shape,
       nd.zeros((2, 3, 4)).reshape((-4, 1, 2, 0, 0)).shape)
 print('T', nd.zeros((2, 5)).T.shape, 'expand', nd.zeros((3,)).expand_dims(0).shape, 'size', x.size, 'len', len(x))
