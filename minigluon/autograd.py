@@ -279,7 +279,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False, train_mode=True):
-    """Return the gradients of ``heads`` with respect to ``variables`` (a list of NDArrays).
+    """Return the list of gradients of ``heads`` with respect to ``variables`` (an NDArray or a list).
 
     The variables' own ``.grad`` buffers are not touched. ``create_graph=True`` (higher-order
     gradients) is not supported and raises NotImplementedError.
@@ -288,14 +288,14 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     if create_graph:
         raise NotImplementedError('autograd.grad: create_graph=True (higher-order gradients) is not '
                                   'supported by minigluon')
-    single = isinstance(variables, NDArray)
-    variables = [variables] if single else list(variables)
+    if isinstance(variables, NDArray):     # MXNet returns a list even for one variable
+        variables = [variables]
+    variables = list(variables)
     for v in variables:
         if v._grad is None:
             raise MXNetError('autograd.grad: every variable needs attach_grad() before recording')
     # Route variable gradients into the returned list instead of their buffers.
-    result = _run_backward(heads, head_grads, bool(retain_graph), train_mode, variables=variables)
-    return result[0] if single else result
+    return _run_backward(heads, head_grads, bool(retain_graph), train_mode, variables=variables)
 
 
 def get_symbol(x):

@@ -117,8 +117,6 @@ def test_scalar_sampler_errors_and_names():
     assert s.infer_shape()[1] == [(2, 2)]
 
 
-@pytest.mark.xfail(strict=True, reason='minigluon.autograd.grad returns a bare NDArray for a single '
-                                       'variable; MXNet 1.9.1 returns a list (autograd.py is owned elsewhere)')
 def test_autograd_grad_single_variable_returns_list_like_mxnet():
     fix = json.load(open(os.path.join(FIX, 'autograd_grad.json')))
     a = nd.array([[1.0, 2.0], [3.0, 4.0]])
