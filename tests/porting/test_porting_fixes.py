@@ -125,4 +125,4 @@ def test_autograd_grad_single_variable_returns_list_like_mxnet():
         b = nd.sigmoid(a) * 2
     g = mx.autograd.grad(b, a)
     assert type(g).__name__ == fix['single_variable_type'] and len(g) == fix['length']
-    np.testing.assert_allclose(g[0].asnumpy(), fix['grad'], rtol=1e-6)
+    np.testing.assert_allclose(g[0].asnumpy(), fix['grad'], rtol=1e-5)   # float32 sigmoid rounding
