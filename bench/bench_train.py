@@ -15,6 +15,7 @@ and ratios to PyTorch, with the machine's load.
 
     python bench/bench_train.py [--repeats 30] [--threads 1] [--models ctc,captcha]
     MXNET_PYTHON=/opt/mxvenv/bin/python python bench/bench_train.py   # adds MXNet rows
+    python bench/bench_train.py --ctx gpu     # minigluon on CuPy against PyTorch CUDA (needs a GPU)
 """
 import os
 import sys
@@ -76,19 +77,20 @@ def minigluon_net(model):
     return Net()
 
 
-def minigluon_step(hybridize, model='ctc'):
+def minigluon_step(hybridize, model='ctc', ctx='cpu'):
     """A closure running one minigluon training step (record, backward, Adam update, sync)."""
     import minigluon as mx
     from minigluon import autograd, gluon
+    device = mx.gpu(0) if ctx == 'gpu' else mx.cpu()
     net = minigluon_net(model)
-    net.initialize(mx.init.Xavier())
+    net.initialize(mx.init.Xavier(), ctx=device)
     loss_fn = gluon.loss.CTCLoss()
     if hybridize:
         net.hybridize(static_alloc=True, static_shape=True)
         loss_fn.hybridize()
     trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 1e-3})
     x, label = make_batch(model)
-    x, label = mx.nd.array(x), mx.nd.array(label)
+    x, label = mx.nd.array(x, ctx=device), mx.nd.array(label, ctx=device)
     n = x.shape[0]
 
     def step():
@@ -129,18 +131,19 @@ def torch_net(model):
     return Net() if model == 'ctc' else Captcha()
 
 
-def torch_step(threads, model='ctc'):
+def torch_step(threads, model='ctc', ctx='cpu'):
     """A closure running one PyTorch training step with the same model, loss and optimizer."""
     import torch
     torch.set_num_threads(threads)
-    net = torch_net(model)
+    device = 'cuda' if ctx == 'gpu' else 'cpu'
+    net = torch_net(model).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     x, label = make_batch(model)
-    x = torch.from_numpy(x)
+    x = torch.from_numpy(x).to(device)
     n, t = x.shape[0], (T if model == 'ctc' else CAP_T)
-    lengths = torch.from_numpy((label >= 0).sum(1)).long()
-    targets = torch.from_numpy(np.where(label < 0, 0, label)).long()
-    in_lengths = torch.full((n,), t, dtype=torch.long)
+    lengths = torch.from_numpy((label >= 0).sum(1)).long().to(device)
+    targets = torch.from_numpy(np.where(label < 0, 0, label)).long().to(device)
+    in_lengths = torch.full((n,), t, dtype=torch.long, device=device)
 
     def step():
         opt.zero_grad()
@@ -149,6 +152,7 @@ def torch_step(threads, model='ctc'):
                                             reduction='none')
         loss.sum().backward()
         opt.step()
+        loss.detach().cpu()          # wait for the step, as minigluon's loss.asnumpy() does
     return step
 
 
@@ -164,13 +168,15 @@ def main():
     ap.add_argument('--repeats', type=int, default=30)
     ap.add_argument('--threads', type=int, default=1, help='BLAS / PyTorch / MXNet threads (default 1)')
     ap.add_argument('--models', default=','.join(MODELS))
+    ap.add_argument('--ctx', choices=('cpu', 'gpu'), default='cpu',
+                    help='gpu: minigluon on CuPy against PyTorch CUDA (no MXNet rows)')
     args = ap.parse_args()
-    mx_python = os.environ.get('MXNET_PYTHON')
+    mx_python = os.environ.get('MXNET_PYTHON') if args.ctx == 'cpu' else None
     for model in args.models.split(','):
-        names, fns = ['minigluon eager', 'minigluon hybridized'], [minigluon_step(False, model),
-                                                                    minigluon_step(True, model)]
+        names, fns = ['minigluon eager', 'minigluon hybridized'], [minigluon_step(False, model, args.ctx),
+                                                                    minigluon_step(True, model, args.ctx)]
         try:
-            fns.append(torch_step(THREADS, model))
+            fns.append(torch_step(THREADS, model, args.ctx))
             names.append('pytorch eager')
         except ImportError:
             print('PyTorch not installed (pip install torch==2.13.0): no reference row')
@@ -182,8 +188,8 @@ def main():
         ref = rows.get('pytorch eager')
         desc = ('N=%d T=%d F=%d Dense(128)+BiLSTM(%d)+Dense(%d)' % (N, T, F, H, C) if model == 'ctc' else
                 'N=%d %dx%d 2x[Conv3x3+ReLU+MaxPool2]+BiLSTM(%d)+Dense(%d)' % (CAP_N, *CAP_HW, H, C))
-        print('\n[%s] %s + CTCLoss, Adam; %d threads (BLAS and PyTorch); median of %d steps; %s'
-              % (model, desc, THREADS, args.repeats, note))
+        print('\n[%s] %s + CTCLoss, Adam; %s; %d threads (BLAS and PyTorch); median of %d steps; %s'
+              % (model, desc, args.ctx, THREADS, args.repeats, note))
         print('%-26s %12s %12s' % ('framework', 'median ms', 'x PyTorch'))
         for k, v in rows.items():
             print('%-26s %12.2f %12s' % (k, v * 1e3, '%.2f' % (v / ref) if ref else '-'))
