@@ -5,23 +5,15 @@ MXNet 1.9.1 with the import line switched to ``import mxnet as mx``.
 """
 import glob
 import os
-import re
-import subprocess
-import sys
 
 import pytest
+
+from _program_output import assert_prints_like_mxnet
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, 'legacy')
 FIX = os.path.join(HERE, 'fixtures', 'legacy')
-ROOT = os.path.dirname(HERE)
 PROGRAMS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(SRC, 'p*.py')))
-NUMBER = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
-
-
-def _split(text):
-    """Separate a program's output into its non-numeric skeleton and its numbers."""
-    return NUMBER.sub('#', text), [float(n) for n in NUMBER.findall(text)]
 
 
 def test_every_program_has_a_fixture():
@@ -32,15 +24,5 @@ def test_every_program_has_a_fixture():
 
 @pytest.mark.parametrize('name', PROGRAMS)
 def test_program_prints_mxnet_numbers(name):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, SRC]), PYTHONWARNINGS='ignore')
-    res = subprocess.run([sys.executable, os.path.join(SRC, name + '.py')], cwd=SRC, env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-3000:]
-    expected = open(os.path.join(FIX, name + '.out')).read()
-    got_skel, got_nums = _split(res.stdout)
-    exp_skel, exp_nums = _split(expected)
-    assert got_skel == exp_skel, '\n--- minigluon ---\n%s\n--- MXNet ---\n%s' % (res.stdout, expected)
-    assert len(got_nums) == len(exp_nums)
-    for i, (g, e) in enumerate(zip(got_nums, exp_nums)):
-        assert abs(g - e) <= 1e-5 + 1e-4 * abs(e), 'number %d: minigluon %r, MXNet %r\n%s' % (
-            i, g, e, res.stdout)
+    assert_prints_like_mxnet(os.path.join(SRC, name + '.py'), os.path.join(FIX, name + '.out'),
+                             cwd=SRC, extra_path=[SRC])

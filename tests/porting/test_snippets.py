@@ -10,23 +10,17 @@ tools/gen_porting_fixtures.py, which runs the same files under MXNet with the im
 """
 import glob
 import os
-import re
-import subprocess
 import sys
 
 import pytest
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _program_output import assert_prints_like_mxnet  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, 'snippets')
 FIX = os.path.join(HERE, '..', 'fixtures', 'porting')
-ROOT = os.path.dirname(os.path.dirname(HERE))
 SNIPPETS = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(SRC, 's*.py')))
-NUMBER = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
-
-
-def _split(text):
-    """Separate a snippet's output into its non-numeric skeleton and its numbers."""
-    return NUMBER.sub('#', text), [float(n) for n in NUMBER.findall(text)]
 
 
 def test_every_snippet_has_a_fixture():
@@ -37,15 +31,5 @@ def test_every_snippet_has_a_fixture():
 
 @pytest.mark.parametrize('name', SNIPPETS)
 def test_snippet_prints_mxnet_output(name, tmp_path):
-    env = dict(os.environ, PYTHONPATH=ROOT, PYTHONWARNINGS='ignore')
-    res = subprocess.run([sys.executable, os.path.join(SRC, name + '.py')], cwd=str(tmp_path), env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-3000:]
-    expected = open(os.path.join(FIX, name + '.out')).read()
-    got_skel, got_nums = _split(res.stdout)
-    exp_skel, exp_nums = _split(expected)
-    assert got_skel == exp_skel, '\n--- minigluon ---\n%s\n--- MXNet ---\n%s' % (res.stdout, expected)
-    assert len(got_nums) == len(exp_nums)
-    for i, (g, e) in enumerate(zip(got_nums, exp_nums)):
-        assert abs(g - e) <= 1e-5 + 1e-4 * abs(e), 'number %d: minigluon %r, MXNet %r\n%s' % (
-            i, g, e, res.stdout)
+    assert_prints_like_mxnet(os.path.join(SRC, name + '.py'), os.path.join(FIX, name + '.out'),
+                             cwd=tmp_path)
