@@ -148,10 +148,19 @@ class _ConvBase(Op):
     def list_arguments(self):
         return ['data', 'weight'] if self.no_bias else ['data', 'weight', 'bias']
 
-    def _check_data(self, data, *others):
+    def _check_data(self, data, weight, bias):
+        """Check data's rank and the weight and bias shapes; return ``(n, c, num_group, num_filter)``."""
         if data.ndim != 2 + len(self.kernel):
             raise shape_error(self, 'data must have %d dimensions (N, C, *spatial) for kernel %s'
-                              % (2 + len(self.kernel), self.kernel), data, *others)
+                              % (2 + len(self.kernel), self.kernel), data, weight, bias)
+        n, c = data.shape[:2]
+        g, f = self.num_group, self.num_filter
+        if c % g or weight.shape != self._weight_shape(c):
+            raise shape_error(self, 'weight must have shape %s (channels %d must divide by num_group %d)'
+                              % (self._weight_shape(c), c, g), data, weight, bias)
+        if bias is not None and bias.shape != (f,):
+            raise shape_error(self, 'bias must have shape (%d,)' % f, data, weight, bias)
+        return n, c, g, f
 
     def infer_shape(self, in_shapes):
         data = in_shapes[0]
@@ -198,14 +207,7 @@ class Convolution(_ConvBase):
                 in zip(sp, self._pad, self._dilate, self.kernel, self._stride)]
 
     def forward(self, xp, data, weight, bias=None):
-        self._check_data(data, weight, bias)
-        n, c = data.shape[:2]
-        g, f = self.num_group, self.num_filter
-        if c % g or weight.shape != self._weight_shape(c):
-            raise shape_error(self, 'weight must have shape %s (channels %d must divide by num_group %d)'
-                              % (self._weight_shape(c), c, g), data, weight, bias)
-        if bias is not None and bias.shape != (f,):
-            raise shape_error(self, 'bias must have shape (%d,)' % f, data, weight, bias)
+        n, c, g, f = self._check_data(data, weight, bias)
         out_sp = self._out_spatial(data.shape[2:])
         if min(out_sp) < 1:
             raise shape_error(self, 'the padded input is smaller than the dilated kernel %s'
@@ -310,14 +312,7 @@ class Deconvolution(_ConvBase):
                 in zip(sp, pad, adj, self._dilate, self.kernel, self._stride)]
 
     def forward(self, xp, data, weight, bias=None):
-        self._check_data(data, weight, bias)
-        n, c = data.shape[:2]
-        g, f = self.num_group, self.num_filter
-        if c % g or weight.shape != self._weight_shape(c):
-            raise shape_error(self, 'weight must have shape %s (channels %d must divide by num_group %d)'
-                              % (self._weight_shape(c), c, g), data, weight, bias)
-        if bias is not None and bias.shape != (f,):
-            raise shape_error(self, 'bias must have shape (%d,)' % f, data, weight, bias)
+        n, c, g, f = self._check_data(data, weight, bias)
         in_sp = data.shape[2:]
         pad, _ = self._pads(in_sp)
         out_sp = self._out_spatial(in_sp)
