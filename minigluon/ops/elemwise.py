@@ -13,10 +13,24 @@ from minigluon.ops.registry import Attr, Op, register, unbroadcast
 # ---------------------------------------------------------------------------------------------------
 # Binary operators with broadcasting
 
+def promote(a, b):
+    """Result dtype of mixing ``a`` and ``b``: a floating operand's dtype wins over an integer one
+    (int32 + float32 is float32, as in PyTorch; NumPy would give float64 and MXNet 1.9.1 raises)."""
+    if a == b:
+        return a
+    fa, fb = a.kind == 'f', b.kind == 'f'
+    if fa != fb:
+        return a if fa else b
+    return np.result_type(a, b)
+
+
 class _Binary(Op):
     arguments = ('lhs', 'rhs')
 
     def forward(self, xp, lhs, rhs):
+        if lhs.dtype != rhs.dtype:
+            dt = promote(lhs.dtype, rhs.dtype)
+            lhs, rhs = lhs.astype(dt, copy=False), rhs.astype(dt, copy=False)
         self.lhs, self.rhs = lhs, rhs
         out = self.compute(xp, lhs, rhs)
         self.out = out

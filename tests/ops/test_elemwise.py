@@ -60,3 +60,20 @@ def test_comparisons_return_input_dtype_and_no_gradient():
         y = (a > 1.5) * a
     y.backward()
     assert a.grad.asnumpy().tolist() == [0., 1., 1.]
+
+
+def test_mixed_dtypes_promote_to_the_floating_operand():
+    # MXNet 1.9.1 raises on int32 + float32; NumPy would give float64. minigluon keeps the float dtype.
+    i = nd.array([1, 2], dtype='int32')
+    f32, f16 = nd.array([0.5, 0.25]), nd.array([0.5, 0.25], dtype='float16')
+    assert (i + f32).dtype == np.float32 and (f32 * i).dtype == np.float32
+    assert (i + f16).dtype == np.float16
+    assert (f16 + f32).dtype == np.float32
+    assert (i + i).dtype == np.int32
+    assert (i > f32).dtype == np.float32
+    assert_almost_equal(i * f32, np.array([0.5, 0.5], dtype=np.float32))
+    f16.attach_grad()
+    with autograd.record():
+        y = (f16 * f32).sum()
+    y.backward()
+    assert f16.grad.dtype == np.float16 and f16.grad.asnumpy().tolist() == [0.5, 0.25]
