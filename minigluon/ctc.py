@@ -27,6 +27,9 @@ def _prepare(pred, pred_lengths, layout, blank):
     elif layout != 'NTC':
         raise ValueError("layout must be 'NTC' or 'TNC', got %r" % (layout,))
     N, T, C = x.shape
+    if C < 1:
+        raise ValueError('pred must have at least one class (the blank) on its class axis, got shape %s'
+                         % (np.shape(pred),))
     if blank == 'last':
         blank = C - 1
     elif blank == 'first':
@@ -98,7 +101,9 @@ def _beam_one(logp, blank, beam_width, prune):
     T, C = logp.shape
     for t in range(T):
         row = logp[t]
-        classes = [k for k in range(C) if row[k] >= prune] if prune is not None else range(C)
+        classes = range(C)
+        if prune is not None:     # the best class always stays, so every beam keeps a successor
+            classes = [k for k in range(C) if row[k] >= prune] or [int(np.argmax(row))]
         nxt = {}
         for prefix, (pb, pnb) in beams.items():
             total = _logadd(pb, pnb)
@@ -142,7 +147,8 @@ def beam_search_decode(pred, beam_width=10, pred_lengths=None, layout='NTC', bla
     top_paths : int, default 1
         Number of sequences returned per sample.
     prune_log_prob : float, optional
-        Skip classes whose log-probability at a frame is below this (speed; approximate).
+        Skip classes whose log-probability at a frame is below this (speed; approximate). The most
+        likely class of a frame is never skipped.
 
     Returns
     -------

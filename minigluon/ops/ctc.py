@@ -66,8 +66,8 @@ def check_ctc_inputs(op, data, label, data_lengths=None, label_lengths=None):
     if label_lengths is not None:
         label_len = _as_lengths(op, label_lengths, 'label_lengths', N, L, 'label.shape[1]')
     else:
-        is_pad = lab == pad
-        label_len = np.where(is_pad.any(1), is_pad.argmax(1), L)
+        is_pad = np.concatenate([lab == pad, np.ones((N, 1), dtype=bool)], 1)   # (N, 0) labels too
+        label_len = is_pad.argmax(1)
     frames = (_as_lengths(op, data_lengths, 'data_lengths', N, T, 'data.shape[0]')
               if data_lengths is not None else np.full(N, T, dtype=np.int64))
     low, high = (0, C - 2) if last else (1, C - 1)

@@ -296,7 +296,8 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
         if len(rows):               # the exact log-space path for the few samples that need it
             sub = _Problem(xp, labels[rows], label_len[rows], frames[rows], blank)
             d_rows = xp.asarray(rows)
-            lp_sub, g_sub = _solve_log_space(xp, lp_label[:, d_rows], lp_blank[:, d_rows],
+            # the sub-batch's longest label may be shorter than the batch's: keep sub.L columns
+            lp_sub, g_sub = _solve_log_space(xp, lp_label[:, d_rows, :sub.L], lp_blank[:, d_rows],
                                              softmax[:, d_rows], sub, blank)
             log_p[d_rows] = lp_sub
             grad[:, d_rows] = g_sub

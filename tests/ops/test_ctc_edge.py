@@ -1,0 +1,95 @@
+"""Edge cases of CTCLoss and the CTC decoders found by hostile-user testing (regressions)."""
+import itertools
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd
+from minigluon.ctc import beam_search_decode, greedy_decode
+from minigluon.loss import CTCLoss
+from minigluon.ops.ctc_kernel import ctc_loss_and_grad
+
+
+def log_softmax(x):
+    m = x.max(-1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+
+
+def brute_force_nll(x, label, blank):
+    """-log p(label | x) for one (T, C) sample, summing over all C**T paths."""
+    lp = log_softmax(x.astype(np.float64))
+    T, C = lp.shape
+    total = -np.inf
+    for path in itertools.product(range(C), repeat=T):
+        merged = [k for i, k in enumerate(path) if i == 0 or k != path[i - 1]]
+        if [k for k in merged if k != blank] == list(label):
+            total = np.logaddexp(total, lp[np.arange(T), list(path)].sum())
+    return -total
+
+
+def test_log_space_redo_of_a_short_label_next_to_a_longer_one():
+    # Sample 0 underflows (sent to the exact log-space path) and has a shorter label than
+    # sample 1: the sub-batch used to keep the whole batch's label width and crash.
+    rng = np.random.RandomState(0)
+    x = rng.randn(4, 2, 4)
+    x[:, 0] *= 2000
+    label = np.array([[1, -1, -1], [0, 1, 2]])
+    data = nd.array(x, dtype='float64')
+    data.attach_grad()
+    with autograd.record():
+        loss = nd.CTCLoss(data, nd.array(label), blank_label='last')
+    loss.backward()
+    expected = [brute_force_nll(x[:, 0], [1], 3), brute_force_nll(x[:, 1], [0, 1, 2], 3)]
+    np.testing.assert_allclose(loss.asnumpy(), expected, rtol=1e-9)
+    assert np.isfinite(data.grad.asnumpy()).all()
+
+
+@pytest.mark.parametrize('seed', range(40))
+def test_scaled_path_agrees_with_log_space_on_mixed_batches(seed):
+    rng = np.random.RandomState(seed)
+    T, N, C, L = rng.randint(1, 20), rng.randint(1, 5), rng.randint(2, 6), rng.randint(0, 5)
+    x = rng.randn(T, N, C) * [1, 50, 300, 1000][seed % 4]
+    label_len = rng.randint(0, L + 1, size=N)
+    labels = rng.randint(0, C - 1, size=(N, max(L, 1)))
+    frames = rng.randint(0, T + 1, size=N)
+    fast = ctc_loss_and_grad(np, x, labels, label_len, frames, C - 1)
+    exact = ctc_loss_and_grad(np, x, labels, label_len, frames, C - 1, force_log_space=True)
+    np.testing.assert_allclose(fast[0], exact[0], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fast[1], exact[1], atol=1e-9)
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_label_of_width_zero_is_the_empty_label(hybridize):
+    rng = np.random.RandomState(1)
+    x = rng.randn(3, 5, 4)
+    loss_fn = CTCLoss()
+    if hybridize:
+        loss_fn.hybridize()
+    data = nd.array(x, dtype='float64')
+    data.attach_grad()
+    with autograd.record():
+        loss = loss_fn(data, nd.zeros((3, 0)))
+    loss.backward()
+    lp = log_softmax(x)
+    np.testing.assert_allclose(loss.asnumpy(), -lp[:, :, 3].sum(1), rtol=1e-10)
+    np.testing.assert_allclose(data.grad.asnumpy(), np.exp(lp) - np.eye(4)[3], atol=1e-10)
+
+
+def test_label_of_width_zero_blank_first_operator():
+    x = np.random.RandomState(2).randn(5, 2, 3)
+    loss = nd.CTCLoss(nd.array(x, dtype='float64'), nd.zeros((2, 0)), blank_label='first')
+    np.testing.assert_allclose(loss.asnumpy(), -log_softmax(x)[:, :, 0].sum(0), rtol=1e-10)
+
+
+def test_beam_search_pruning_every_class_keeps_the_best_path():
+    x = np.random.RandomState(5).randn(2, 5, 3)
+    seqs, scores = beam_search_decode(x, prune_log_prob=10.0)     # above every log-probability
+    assert seqs == greedy_decode(x)
+    lp = log_softmax(x)
+    np.testing.assert_allclose(scores, lp.max(-1).sum(-1), rtol=1e-12)
+
+
+@pytest.mark.parametrize('decode', [greedy_decode, beam_search_decode])
+def test_decoders_reject_an_empty_class_axis(decode):
+    with pytest.raises(ValueError, match='at least one class'):
+        decode(np.zeros((2, 3, 0)))
