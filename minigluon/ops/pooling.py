@@ -1,0 +1,200 @@
+"""Pooling over 1, 2 or 3 spatial dimensions (MXNet 1.9.1 ``Pooling``: max, avg, sum, lp).
+
+How it is computed: the input is padded once, then each window reduction is one element-wise pass
+per kernel position over strided slices of the padded input (:func:`_window_reduce`), never a loop
+over pixels. The max gradient goes to the first maximum of each window (:meth:`Pooling._max_backward`).
+The window view and padding helpers are shared with Convolution (:mod:`minigluon.ops.conv`).
+"""
+import itertools
+
+import numpy as np
+
+from minigluon.ops._workspace import buffer, workspace_of
+from minigluon.ops.conv import _LAYOUTS, _pad, windows
+from minigluon.ops.registry import Attr, Op, register, shape_error
+
+def _window_slices(kernel, stride, out_sp):
+    """Per kernel position (row-major order), the slices ``(:, :, k0::s0, k1::s1...)`` that pick
+    the window elements at that position for every output position."""
+    for k in itertools.product(*[range(n) for n in kernel]):
+        yield (slice(None), slice(None)) + tuple(slice(kp, kp + st * (o - 1) + 1, st)
+                                                 for kp, st, o in zip(k, stride, out_sp))
+
+
+def _window_reduce(xp, x, kernel, stride, out_sp, ufunc, out=None):
+    """Reduce the pooling windows of ``x`` ``(N, C, *S)`` with a binary ``ufunc`` (maximum or add):
+    one element-wise pass per kernel position, each over contiguous-ish strided slices (reducing the
+    6-D window view along its kernel axes is several times slower). ``out``: where to write."""
+    slices = _window_slices(kernel, stride, out_sp)
+    first = x[next(slices)]
+    if out is None:
+        acc = first.copy()
+    else:
+        acc = out
+        acc[...] = first
+    for sl in slices:
+        ufunc(acc, x[sl], out=acc)
+    return acc
+
+
+def _zeros_in_layout_of(xp, ws, key, a, dtype):
+    """Zeros of ``a``'s shape laid out in memory in ``a``'s axis order (a channel-first array seen
+    as ``(N, C, ...)`` gives a channel-first gradient: no layout copy for its producer), taken
+    from the workspace ``ws`` under ``key`` when it is free (:mod:`minigluon.ops._workspace`)."""
+    order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
+    buf = buffer(xp, ws, key, tuple(a.shape[i] for i in order), dtype, zero=True)
+    return buf.transpose(np.argsort(order).tolist())
+
+
+@register
+class Pooling(Op):
+    """Max, average, sum or Lp pooling over 1, 2 or 3 spatial dimensions (MXNet ``Pooling``).
+
+    ``data (N, C, *S)`` -> ``(N, C, *O)``. ``stride`` defaults to 1 and ``pad`` to 0 per
+    dimension; ``global_pool`` pools each whole feature map. Output size per dimension:
+    ``pooling_convention='valid'``: ``(S + 2p - k) // s + 1``; ``'full'`` (Caffe): ``ceil((S + 2p -
+    k) / s) + 1``; ``'same'``: ``ceil(S / s)`` with TensorFlow-style padding (MXNet 1.9.1's own
+    'same' is broken outside 1-D, so this one is minigluon's). Max pooling ignores padding; average
+    pooling divides by the window size including padding (clipped to the padded input) when
+    ``count_include_pad`` is True or None (MXNet's default), else by the number of real elements.
+    Lp pooling computes ``(sum x^p)^(1/p)`` with ``p_value`` (default 2). The max gradient goes to
+    the first maximum of each window.
+    """
+
+    name = 'Pooling'
+    attrs = {'kernel': Attr('shape', ()),
+             'pool_type': Attr('str', 'max', choices=['avg', 'lp', 'max', 'sum']),
+             'global_pool': Attr('bool', False), 'cudnn_off': Attr('bool', False),
+             'pooling_convention': Attr('str', 'valid', choices=['full', 'same', 'valid']),
+             'stride': Attr('shape', ()), 'pad': Attr('shape', ()), 'p_value': Attr('int', None),
+             'count_include_pad': Attr('bool', None), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}
+    uses_workspace = True    # static_alloc graphs lend a dict of reused buffers (ops/_workspace.py)
+
+    def check_attrs(self):
+        if self.layout not in (None, 'NCW', 'NCHW', 'NCDHW'):
+            raise NotImplementedError('Pooling: layout %r is not supported by minigluon; use a '
+                                      'channel-first layout (NCW, NCHW, NCDHW)' % self.layout)
+        if not self.global_pool and not 1 <= len(self.kernel) <= 3:
+            raise ValueError('Pooling: kernel must have 1, 2 or 3 entries unless global_pool=True, '
+                             'got %s' % (self.kernel,))
+        for key in ('stride', 'pad'):
+            val = getattr(self, key)
+            if val and not self.global_pool and len(val) != len(self.kernel):
+                raise ValueError('Pooling: %s=%s must have as many entries as kernel=%s'
+                                 % (key, val, self.kernel))
+
+    def _geometry(self, sp):
+        """``(kernel, stride, pad_before, pad_after, out)`` for spatial input size ``sp``."""
+        nsp = len(sp)
+        if self.global_pool:
+            return tuple(sp), (1,) * nsp, (0,) * nsp, (0,) * nsp, (1,) * nsp
+        k = self.kernel
+        s = self.stride or (1,) * nsp
+        p = self.pad or (0,) * nsp
+        if self.pooling_convention == 'same':
+            out = tuple(-(-n // st) for n, st in zip(sp, s))
+            total = [max((o - 1) * st + kk - n, 0) for o, st, kk, n in zip(out, s, k, sp)]
+            return k, s, tuple(t // 2 for t in total), tuple(t - t // 2 for t in total), out
+        if self.pooling_convention == 'full':
+            out = tuple(-(-(n + 2 * pp - kk) // st) + 1 for n, pp, kk, st in zip(sp, p, k, s))
+        else:
+            out = tuple((n + 2 * pp - kk) // st + 1 for n, pp, kk, st in zip(sp, p, k, s))
+        # Padding after the input that the last window reaches ('full' can go past 2 * pad).
+        after = tuple(max((o - 1) * st + kk - n - pp, pp) for o, st, kk, n, pp in zip(out, s, k, sp, p))
+        return k, s, tuple(p), after, out
+
+    def forward(self, xp, data):
+        nsp = data.ndim - 2
+        if not 1 <= nsp <= 3 or (not self.global_pool and nsp != len(self.kernel)):
+            raise shape_error(self, 'data must be (N, C, *spatial) with %s spatial dimensions'
+                              % (len(self.kernel) or '1 to 3'), data)
+        if data.dtype.kind != 'f':
+            raise TypeError('Pooling: data must be a floating-point array, got %s' % data.dtype)
+        k, s, before, after, out = self._geometry(data.shape[2:])
+        if min(out) < 1:
+            raise shape_error(self, 'kernel %s is larger than the padded input' % (k,), data)
+        self.geom, self.dshape = (k, s, before, after, out), data.shape
+        if self.pool_type == 'max':
+            self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
+            ws = workspace_of(self)
+            return _window_reduce(xp, self.xpad, k, s, out, xp.maximum, None if ws is None else
+                                  buffer(xp, ws, 'out', data.shape[:2] + tuple(out), data.dtype))
+        x = data.astype(np.float32) if data.dtype == np.float16 else data
+        if self.pool_type == 'lp':
+            self.xin, x = x, x ** (self.p_value or 2)
+        self.xpad = _pad(xp, x, before, after)
+        total = _window_reduce(xp, self.xpad, k, s, out, xp.add)
+        if self.pool_type == 'avg':
+            self.count = self._count(xp, data.shape[2:], x.dtype)
+            total = total / self.count
+        elif self.pool_type == 'lp':
+            p = self.p_value or 2
+            self.out = total = total ** (1.0 / p)
+        return total.astype(data.dtype, copy=False)
+
+    def _count(self, xp, sp, dtype):
+        """Divisor of average pooling per output position, shape ``(1, 1, *O)``."""
+        k, s, before, after, out = self.geom
+        ones = xp.ones((1, 1) + tuple(sp), dtype=dtype)
+        if self.count_include_pad is None or self.count_include_pad:
+            # The padding counts, but not the extra border that 'full' windows run into.
+            ones = _pad(xp, ones, before, before, 1)
+            ones = _pad(xp, ones, (0,) * len(sp), tuple(a - b for a, b in zip(after, before)))
+        else:
+            ones = _pad(xp, ones, before, after)
+        cnt = windows(xp, ones, k, s, (1,) * len(sp), out).sum(axis=tuple(range(2, 2 + len(sp))))
+        return xp.maximum(cnt, 1)
+
+    def _max_backward(self, xp, g, gpad, disjoint):
+        """Route ``g`` to the first maximum of each window (row-major kernel order, as argmax).
+
+        One pass of a few element-wise operations per kernel position, written into preallocated
+        boolean buffers: ``hit`` marks the windows whose maximum sits at this position and that had
+        no earlier hit (``taken``). A window whose maximum is NaN sends its gradient to its first NaN.
+        """
+        k, s, _, _, out = self.geom
+        ws = workspace_of(self)
+        best = _window_reduce(xp, self.xpad, k, s, out, xp.maximum,   # recomputed: outputs may be mutated
+                              None if ws is None else buffer(xp, ws, 'best', g.shape, self.xpad.dtype))
+        nan_windows = xp.isnan(best)
+        if not nan_windows.any():
+            nan_windows = None
+        taken = buffer(xp, ws, 'taken', g.shape, np.dtype(bool), zero=True)
+        hit = buffer(xp, ws, 'hit', g.shape, np.dtype(bool))
+        for sl in _window_slices(k, s, out):
+            vals = self.xpad[sl]
+            xp.equal(vals, best, out=hit)
+            if nan_windows is not None:
+                hit |= nan_windows & xp.isnan(vals)
+            xp.greater(hit, taken, out=hit)          # hit and not taken
+            taken |= hit
+            if disjoint:
+                xp.multiply(g, hit, out=gpad[sl])
+            else:
+                gpad[sl] += g * hit
+
+    def backward(self, xp, grad):
+        k, s, before, after, out = self.geom
+        lead = (slice(None), slice(None))
+        g = grad.astype(np.float32) if grad.dtype == np.float16 and self.pool_type != 'max' else grad
+        if self.pool_type == 'avg':
+            g = g / self.count
+        elif self.pool_type == 'lp':
+            p = self.p_value or 2
+            safe = xp.where(self.out == 0, 1, self.out)
+            g = g * xp.where(self.out == 0, 0, safe ** (1 - p))
+        gpad = _zeros_in_layout_of(xp, workspace_of(self), 'gpad', self.xpad, g.dtype)
+        disjoint = all(st >= kk for st, kk in zip(s, k))   # each input element in one window at most
+        if self.pool_type == 'max':
+            self._max_backward(xp, g, gpad, disjoint)
+        else:
+            for sl in _window_slices(k, s, out):
+                if disjoint:
+                    gpad[sl] = g
+                else:
+                    gpad[sl] += g
+        crop = lead + tuple(slice(b, b + n) for b, n in zip(before, self.dshape[2:]))
+        gx = gpad[crop]
+        if self.pool_type == 'lp':   # d out / d x = x^(p-1) * out^(1-p)
+            gx = gx * self.xin ** ((self.p_value or 2) - 1)
+        return (gx.astype(grad.dtype, copy=False),)
