@@ -1,0 +1,261 @@
+"""The metric machinery: the ``EvalMetric`` base, the name registry behind :func:`create`,
+label/prediction checks, and the metrics built from other pieces (CompositeEvalMetric, Loss,
+CustomMetric, ``np``). The concrete metrics live in the sibling modules ``classification``,
+``regression`` and ``probability``; :mod:`minigluon.metric` re-exports everything.
+"""
+import numpy
+
+from minigluon.ndarray import NDArray
+
+_REGISTRY = {}
+
+
+def register(klass, *aliases):
+    """Register a metric class under its lowercase name and ``aliases`` for :func:`create`."""
+    for name in (klass.__name__.lower(),) + aliases:
+        _REGISTRY[name] = klass
+    return klass
+
+
+def _alias(*aliases):
+    return lambda klass: register(klass, *aliases)
+
+
+def _np(x):
+    if isinstance(x, NDArray):
+        return x.asnumpy()
+    return numpy.asarray(x)
+
+
+def _is_array(x):
+    return isinstance(x, (NDArray, numpy.ndarray))
+
+
+def check_label_shapes(labels, preds, wrap=False, shape=False):
+    """Check that labels and predictions agree in count (or in shape when ``shape``).
+
+    With ``wrap``, a single array is wrapped in a list. Raises ValueError on a mismatch.
+    """
+    if shape:
+        label_shape, pred_shape = tuple(labels.shape), tuple(preds.shape)
+    else:
+        label_shape, pred_shape = len(labels), len(preds)
+    if label_shape != pred_shape:
+        raise ValueError('Shape of labels {} does not match shape of predictions {}'
+                         .format(label_shape, pred_shape))
+    if wrap:
+        labels = [labels] if _is_array(labels) else labels
+        preds = [preds] if _is_array(preds) else preds
+    return labels, preds
+
+
+class EvalMetric:
+    """Base class of metrics.
+
+    Parameters
+    ----------
+    name : str
+    output_names, label_names : list of str, optional
+        Keys used by :meth:`update_dict`.
+    """
+
+    def __init__(self, name, output_names=None, label_names=None, **kwargs):
+        self.name = str(name)
+        self.output_names = output_names
+        self.label_names = label_names
+        self._has_global_stats = kwargs.pop('has_global_stats', False)
+        self._kwargs = kwargs
+        self.reset()
+
+    def __str__(self):
+        return 'EvalMetric: {}'.format(dict(self.get_name_value()))
+
+    def get_config(self):
+        """A dict that :func:`create` turns back into an equal metric."""
+        config = dict(self._kwargs)
+        config.update({'metric': type(self).__name__, 'name': self.name,
+                       'output_names': self.output_names, 'label_names': self.label_names})
+        return config
+
+    def update_dict(self, label, pred):
+        """Update from dicts of named arrays, picking ``label_names``/``output_names`` (all if None)."""
+        preds = [pred[n] for n in self.output_names] if self.output_names is not None else list(pred.values())
+        labels = [label[n] for n in self.label_names] if self.label_names is not None else list(label.values())
+        self.update(labels, preds)
+
+    def update(self, labels, preds):
+        raise NotImplementedError('%s must implement update' % type(self).__name__)
+
+    def _add(self, value, count):
+        self.sum_metric += value
+        self.global_sum_metric += value
+        self.num_inst += count
+        self.global_num_inst += count
+
+    def reset(self):
+        """Clear local and global statistics."""
+        self.num_inst = 0
+        self.sum_metric = 0.0
+        self.global_num_inst = 0
+        self.global_sum_metric = 0.0
+
+    def reset_local(self):
+        """Clear the local statistics only."""
+        self.num_inst = 0
+        self.sum_metric = 0.0
+
+    def get(self):
+        """``(name, value)`` of the local statistics; value is NaN before any update."""
+        if self.num_inst == 0:
+            return (self.name, float('nan'))
+        return (self.name, self.sum_metric / self.num_inst)
+
+    def get_global(self):
+        """``(name, value)`` of the statistics since the last :meth:`reset`."""
+        if self.global_num_inst == 0:
+            return (self.name, float('nan'))
+        return (self.name, self.global_sum_metric / self.global_num_inst)
+
+    def get_name_value(self):
+        """A list of ``(name, value)`` pairs."""
+        name, value = self.get()
+        if not isinstance(name, list):
+            name, value = [name], [value]
+        return list(zip(name, value))
+
+    def get_global_name_value(self):
+        name, value = self.get_global()
+        if not isinstance(name, list):
+            name, value = [name], [value]
+        return list(zip(name, value))
+
+
+@_alias('composite')
+class CompositeEvalMetric(EvalMetric):
+    """Several metrics updated together; ``get()`` returns lists of names and values."""
+
+    def __init__(self, metrics=None, name='composite', output_names=None, label_names=None):
+        self.metrics = [create(m) for m in (metrics or [])]
+        super().__init__(name, output_names=output_names, label_names=label_names)
+
+    def add(self, metric):
+        """Add a metric (instance, name or callable)."""
+        self.metrics.append(create(metric))
+
+    def get_metric(self, index):
+        """The child metric at ``index``; raises ValueError when out of range."""
+        if not 0 <= index < len(self.metrics):
+            raise ValueError('Metric index {} is out of range 0 and {}'.format(index, len(self.metrics)))
+        return self.metrics[index]
+
+    def update_dict(self, labels, preds):
+        for metric in self.metrics:
+            metric.update_dict(labels, preds)
+
+    def update(self, labels, preds):
+        for metric in self.metrics:
+            metric.update(labels, preds)
+
+    def reset(self):
+        for metric in getattr(self, 'metrics', []):
+            metric.reset()
+
+    def reset_local(self):
+        for metric in self.metrics:
+            metric.reset_local()
+
+    def _collect(self, getter):
+        names, values = [], []
+        for metric in self.metrics:
+            name, value = getter(metric)
+            if isinstance(name, str):
+                name, value = [name], [value]
+            names.extend(name)
+            values.extend(value)
+        return names, values
+
+    def get(self):
+        return self._collect(lambda m: m.get())
+
+    def get_global(self):
+        return self._collect(lambda m: m.get_global())
+
+    def get_config(self):
+        config = super().get_config()
+        config['metrics'] = [m.get_config() for m in self.metrics]
+        return config
+
+
+@_alias()
+class Loss(EvalMetric):
+    """Mean of loss values: the sum of every prediction array over its number of elements."""
+
+    def __init__(self, name='loss', output_names=None, label_names=None):
+        super().__init__(name, output_names=output_names, label_names=label_names)
+
+    def update(self, _, preds):
+        if _is_array(preds):
+            preds = [preds]
+        for pred in preds:
+            pred = _np(pred)
+            self._add(float(pred.sum()), pred.size)
+
+
+@_alias()
+class CustomMetric(EvalMetric):
+    """A metric from ``feval(label, pred) -> value`` or ``(sum, count)`` on NumPy arrays."""
+
+    def __init__(self, feval, name=None, allow_extra_outputs=False, output_names=None, label_names=None):
+        if name is None:
+            name = feval.__name__
+            if '<' in name:
+                name = 'custom(%s)' % name
+        super().__init__(name, feval=feval, allow_extra_outputs=allow_extra_outputs,
+                         output_names=output_names, label_names=label_names)
+        self._feval, self._allow_extra_outputs = feval, allow_extra_outputs
+
+    def update(self, labels, preds):
+        labels, preds = check_label_shapes(labels, preds, True)
+        if not self._allow_extra_outputs:
+            check_label_shapes(labels, preds)
+        for label, pred in zip(labels, preds):
+            res = self._feval(_np(label), _np(pred))
+            if isinstance(res, tuple):
+                self._add(res[0], res[1])
+            else:
+                self._add(res, 1)
+
+
+def np(numpy_feval, name=None, allow_extra_outputs=False):   # noqa: F811 (MXNet's name: metric.np)
+    """Wrap a NumPy function ``f(label, pred)`` as a :class:`CustomMetric`."""
+    def feval(label, pred):
+        return numpy_feval(label, pred)
+    feval.__name__ = numpy_feval.__name__
+    return CustomMetric(feval, name, allow_extra_outputs)
+
+
+def create(metric, *args, **kwargs):
+    """A metric from an instance (returned as is), a registered name (``'acc'``, ``'f1'``...), a
+    callable (wrapped in :class:`CustomMetric`) or a list of these (a composite).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or an unsupported type.
+    """
+    if callable(metric) and not isinstance(metric, EvalMetric) and not isinstance(metric, type):
+        return CustomMetric(metric, *args, **kwargs)
+    if isinstance(metric, EvalMetric):
+        return metric
+    if isinstance(metric, list):
+        composite = CompositeEvalMetric()
+        for child in metric:
+            composite.add(create(child, *args, **kwargs))
+        return composite
+    if isinstance(metric, str):
+        if metric.lower() not in _REGISTRY:
+            raise ValueError('Metric %r is not registered; known metrics: %s'
+                             % (metric, ', '.join(sorted(_REGISTRY))))
+        return _REGISTRY[metric.lower()](*args, **kwargs)
+    raise ValueError('metric must be an EvalMetric, a name, a callable or a list, got %s'
+                     % type(metric).__name__)

@@ -1,0 +1,147 @@
+"""Classification metrics: Accuracy, TopKAccuracy, and the binary-classifier scores F1 and MCC.
+
+Semantics follow ``mxnet.metric`` (MXNet 1.9.1); see :mod:`minigluon.metric` for the shared rules.
+"""
+import math
+
+import numpy
+
+from minigluon.metric.base import EvalMetric, _alias, _np, check_label_shapes
+
+
+@_alias('acc')
+class Accuracy(EvalMetric):
+    """Fraction of correct predictions. Predictions shaped unlike the labels are arg-maxed over
+    ``axis`` first; both are then compared as int32."""
+
+    def __init__(self, axis=1, name='accuracy', output_names=None, label_names=None):
+        super().__init__(name, axis=axis, output_names=output_names, label_names=label_names)
+        self.axis = axis
+
+    def update(self, labels, preds):
+        labels, preds = check_label_shapes(labels, preds, True)
+        for label, pred in zip(labels, preds):
+            pred, label = _np(pred), _np(label)
+            if pred.shape != label.shape:
+                pred = numpy.argmax(pred, axis=self.axis)
+            pred = pred.astype('int32').ravel()
+            label = label.astype('int32').ravel()
+            check_label_shapes(label, pred)
+            self._add(int((pred == label).sum()), len(pred))
+
+
+@_alias('top_k_accuracy', 'top_k_acc')
+class TopKAccuracy(EvalMetric):
+    """Fraction of samples whose label is among the ``top_k`` highest-scored classes.
+
+    Raises
+    ------
+    ValueError
+        ``top_k < 2`` (use :class:`Accuracy`).
+    """
+
+    def __init__(self, top_k=1, name='top_k_accuracy', output_names=None, label_names=None):
+        if top_k <= 1:
+            raise ValueError('Please use Accuracy if top_k is no more than 1 (got top_k=%r)' % (top_k,))
+        super().__init__(name, top_k=top_k, output_names=output_names, label_names=label_names)
+        self.top_k = top_k
+        self.name += '_%d' % top_k
+
+    def update(self, labels, preds):
+        labels, preds = check_label_shapes(labels, preds, True)
+        for label, pred in zip(labels, preds):
+            pred, label = _np(pred).astype('float32'), _np(label).astype('int32').ravel()
+            if pred.ndim == 1:
+                self._add(int((pred.astype('int32') == label).sum()), pred.shape[0])
+                continue
+            if pred.ndim != 2:
+                raise ValueError('TopKAccuracy: predictions must be 1-D or 2-D, got shape %s' % (pred.shape,))
+            k = min(self.top_k, pred.shape[1])
+            top = numpy.argpartition(pred, -k, axis=1)[:, -k:]
+            self._add(int((top == label[:, None]).any(axis=1).sum()), pred.shape[0])
+
+
+class _BinaryStats:
+    """Confusion counts of a binary classifier (local and global)."""
+
+    def __init__(self):
+        self.local = numpy.zeros(4)      # tp, fp, fn, tn
+        self.glob = numpy.zeros(4)
+
+    def update(self, metric_name, label, pred):
+        pred, label = _np(pred), _np(label).astype('int32')
+        pred_label = numpy.argmax(pred, axis=1) if pred.ndim > 1 else (pred > 0.5).astype('int32')
+        check_label_shapes(label.ravel(), pred_label.ravel())
+        if len(numpy.unique(label)) > 2:
+            raise ValueError('%s currently only supports binary classification.' % metric_name)
+        p, t = pred_label.ravel() == 1, label.ravel() == 1
+        counts = numpy.array([(p & t).sum(), (p & ~t).sum(), (~p & t).sum(), (~p & ~t).sum()], float)
+        self.local += counts
+        self.glob += counts
+
+    @staticmethod
+    def fscore(c):
+        tp, fp, fn, _ = c
+        precision = tp / (tp + fp) if tp + fp > 0 else 0.
+        recall = tp / (tp + fn) if tp + fn > 0 else 0.
+        return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.
+
+    @staticmethod
+    def mcc(c):
+        tp, fp, fn, tn = c
+        denom = 1.
+        for term in (tp + fp, tp + fn, tn + fp, tn + fn):
+            if term != 0:
+                denom *= term
+        return (tp * tn - fp * fn) / math.sqrt(denom)
+
+
+class _BinaryMetric(EvalMetric):
+    _score = None
+
+    def __init__(self, name, output_names=None, label_names=None, average='macro'):
+        if average not in ('macro', 'micro'):
+            raise ValueError("average must be 'macro' or 'micro', got %r" % (average,))
+        self.average = average
+        self.stats = _BinaryStats()
+        super().__init__(name, output_names=output_names, label_names=label_names, average=average)
+
+    def update(self, labels, preds):
+        labels, preds = check_label_shapes(labels, preds, True)
+        for label, pred in zip(labels, preds):
+            self.stats.update(type(self).__name__, label, pred)
+        score = type(self)._score
+        if self.average == 'macro':       # one score per update() call, averaged
+            self._add(score(self.stats.local), 1)
+            self.stats.local[:] = 0
+        else:                             # one score over everything seen
+            n, gn = self.stats.local.sum(), self.stats.glob.sum()
+            self.sum_metric, self.num_inst = score(self.stats.local) * n, n
+            self.global_sum_metric, self.global_num_inst = score(self.stats.glob) * gn, gn
+
+    def reset(self):
+        super().reset()
+        self.stats = _BinaryStats()
+
+    def reset_local(self):
+        super().reset_local()
+        self.stats.local[:] = 0
+
+
+@_alias()
+class F1(_BinaryMetric):
+    """F1 score of a binary classifier (label 1 is positive; predictions ``(N, 2)`` are arg-maxed)."""
+    _score = staticmethod(_BinaryStats.fscore)
+
+    def __init__(self, name='f1', output_names=None, label_names=None, average='macro'):
+        super().__init__(name, output_names, label_names, average)
+
+
+@_alias()
+class MCC(_BinaryMetric):
+    """Matthews correlation coefficient of a binary classifier (zero factors of the denominator
+    are skipped, as in MXNet)."""
+    _score = staticmethod(_BinaryStats.mcc)
+
+    def __init__(self, name='mcc', output_names=None, label_names=None, average='macro'):
+        super().__init__(name, output_names, label_names, average)
