@@ -1,0 +1,167 @@
+"""Optimizers with per-element adaptive step sizes: Adam, AdamW, RMSProp, AdaGrad, AdaDelta,
+Adamax and Ftrl.
+
+Semantics follow ``mxnet.optimizer`` (MXNet 1.9.1) and its update operators (``adam_update``,
+``rmspropalex_update``...); AdamW follows MXNet 2.0 (bias correction folded into the rate, decoupled
+weight decay). Updates are in place on the raw arrays; autograd records nothing.
+"""
+import math
+
+from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
+
+
+@register
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2014). The bias correction is folded into the rate, as MXNet does:
+    ``lr_t = lr*sqrt(1-beta2^t)/(1-beta1^t)``; ``g = clip(rescale*grad + wd*w)``."""
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, lazy_update=True,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.lazy_update = lazy_update
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        t = self._index_update_count[index]
+        lr = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
+        g = self._grad(xp, g, w, wd, wd_before_clip=True)
+        mean, var = self._state_raw(state)
+        mean[...] = self.beta1 * mean + (1. - self.beta1) * g
+        var[...] = self.beta2 * var + (1. - self.beta2) * g * g
+        w -= lr * mean / (xp.sqrt(var) + self.epsilon)
+
+
+@register
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2017), as MXNet 2.0's ``AdamW``:
+    ``w -= lr_t*(mean/(sqrt(var)+epsilon) + wd*w)`` with the bias-corrected ``lr_t`` of Adam and
+    ``g = clip(rescale*grad)`` (no decay in the moments)."""
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        t = self._index_update_count[index]
+        lr = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
+        g = self._grad(xp, g)
+        mean, var = self._state_raw(state)
+        mean[...] = self.beta1 * mean + (1. - self.beta1) * g
+        var[...] = self.beta2 * var + (1. - self.beta2) * g * g
+        w -= lr * (mean / (xp.sqrt(var) + self.epsilon) + wd * w)
+
+
+@register
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012) or, with ``centered=True``, Graves' 2013 variant (eq. 38-45).
+
+    ``g = clip(rescale*grad + wd*w)``; plain: ``n = (1-gamma1)*g^2 + gamma1*n``,
+    ``w -= lr*g/sqrt(n+epsilon)``; centered adds ``gbar`` and a momentum ``delta`` with ``gamma2``.
+    ``clip_weights`` clips the weights after the update.
+    """
+
+    def __init__(self, learning_rate=0.001, gamma1=0.9, gamma2=0.9, epsilon=1e-8, centered=False,
+                 clip_weights=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.gamma1, self.gamma2, self.epsilon = gamma1, gamma2, epsilon
+        self.centered, self.clip_weights = centered, clip_weights
+
+    def create_state(self, index, weight):
+        if self.centered:
+            return (_zeros_like(weight), _zeros_like(weight), _zeros_like(weight))
+        return (_zeros_like(weight),)
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g, w, wd, wd_before_clip=True)
+        st = self._state_raw(state)
+        n = st[0]
+        n[...] = (1. - self.gamma1) * g * g + self.gamma1 * n
+        if self.centered:
+            gbar, delta = st[1], st[2]
+            gbar[...] = (1. - self.gamma1) * g + self.gamma1 * gbar
+            delta[...] = self.gamma2 * delta - lr * g / xp.sqrt(n - gbar * gbar + self.epsilon)
+            w += delta
+        else:
+            w -= lr * g / xp.sqrt(n + self.epsilon)
+        if self.clip_weights:
+            w[...] = xp.clip(w, -self.clip_weights, self.clip_weights)
+
+
+@register
+class AdaGrad(Optimizer):
+    """AdaGrad (Duchi et al. 2011): ``h += g^2; w -= lr*(g/sqrt(h+eps) + wd*w)``, ``g = clip(rescale*grad)``."""
+
+    def __init__(self, eps=1e-7, **kwargs):
+        super().__init__(**kwargs)
+        self.float_stable_eps = eps
+
+    def create_state(self, index, weight):
+        return _zeros_like(weight)
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        hist = _raw(state)
+        hist += g * g
+        w -= lr * (g / xp.sqrt(hist + self.float_stable_eps) + wd * w)
+
+
+@register
+class AdaDelta(Optimizer):
+    """AdaDelta (Zeiler 2012); uses no learning rate: ``w -= delta + wd*w``."""
+
+    def __init__(self, rho=0.90, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        acc_g, acc_delta = self._state_raw(state)
+        acc_g[...] = self.rho * acc_g + (1. - self.rho) * g * g
+        delta = xp.sqrt(acc_delta + self.epsilon) / xp.sqrt(acc_g + self.epsilon) * g
+        acc_delta[...] = self.rho * acc_delta + (1. - self.rho) * delta * delta
+        w -= delta + wd * w
+
+
+@register
+class Adamax(Optimizer):
+    """Adamax, the infinity-norm Adam (Kingma & Ba 2014, section 7): ``lr_t = lr/(1-beta1^t)``,
+    ``u = max(beta2*u, |g|)``, ``w -= lr_t*m/u`` with ``g = clip(rescale*grad + wd*w)``."""
+
+    def __init__(self, learning_rate=0.002, beta1=0.9, beta2=0.999, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2 = beta1, beta2
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        lr = lr / (1. - self.beta1 ** self._index_update_count[index])
+        g = self._grad(xp, g, w, wd, wd_before_clip=True)
+        m, u = self._state_raw(state)
+        m[...] = self.beta1 * m + (1. - self.beta1) * g
+        u[...] = xp.maximum(self.beta2 * u, xp.abs(g))
+        w -= lr * m / u
+
+
+@register
+class Ftrl(Optimizer):
+    """FTRL-proximal (McMahan et al. 2013), MXNet's ``ftrl_update``: with ``g = clip(rescale*grad)``,
+    ``z += g - (sqrt(n+g^2)-sqrt(n))*w/lr; n += g^2;
+    w = (sign(z)*lamda1 - z)/((beta+sqrt(n))/lr + wd)`` where ``|z| > lamda1``, else 0."""
+
+    def __init__(self, lamda1=0.01, learning_rate=0.1, beta=1, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.lamda1, self.beta = lamda1, beta
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))   # z, n
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        z, n = self._state_raw(state)
+        z += g - (xp.sqrt(n + g * g) - xp.sqrt(n)) * w / lr
+        n += g * g
+        w[...] = ((xp.sign(z) * self.lamda1 - z) / ((self.beta + xp.sqrt(n)) / lr + wd)
+                  * (xp.abs(z) > self.lamda1))
