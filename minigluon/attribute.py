@@ -6,15 +6,9 @@ symbol is created win over the scope's.
 """
 import threading
 
+from minigluon.name import _ClassProperty
+
 __all__ = ['AttrScope']
-
-
-class _ClassProperty:
-    def __init__(self, fget):
-        self.fget = fget
-
-    def __get__(self, obj, owner):
-        return self.fget(owner)
 
 
 class AttrScope:

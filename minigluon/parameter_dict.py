@@ -14,6 +14,15 @@ from minigluon.ndarray import NDArray
 from minigluon.parameter import Constant, Parameter, ParameterMismatchError
 
 
+def missing_parameter_error(name, where, loaded_names):
+    """The error for a Parameter ``name`` that a load found no value for in ``where`` (``"file
+    'x.params'"`` or ``'param_dict'``), listing what ``where`` holds (MXNet's wording)."""
+    return ParameterMismatchError(
+        "Parameter '%s' is missing in %s, which contains parameters: %s. Please make sure source "
+        "and target networks have the same prefix, or set allow_missing=True."
+        % (name, where, brief_list(loaded_names)))
+
+
 class ParameterDict:
     """Parameters by full name (``prefix + name``), optionally sharing another dict's entries.
 
@@ -268,11 +277,7 @@ class ParameterDict:
         if not allow_missing:
             for name in self.keys():
                 if name not in arg_dict:
-                    raise ParameterMismatchError(
-                        "Parameter '%s' is missing in %s, which contains parameters: %s. Please make "
-                        "sure source and target networks have the same prefix, or set "
-                        "allow_missing=True." % (name[len(restore_prefix):], where,
-                                                  brief_list(arg_dict.keys())))
+                    raise missing_parameter_error(name[len(restore_prefix):], where, arg_dict.keys())
         pairs = []
         for name, value in arg_dict.items():
             if name not in self._params:

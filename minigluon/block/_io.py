@@ -10,7 +10,7 @@ from collections import OrderedDict
 from minigluon import serialization
 from minigluon.base import brief_list
 from minigluon.parameter import ParameterMismatchError
-from minigluon.parameter_dict import _named_arrays, load_pairs
+from minigluon.parameter_dict import _named_arrays, load_pairs, missing_parameter_error
 
 
 def save_parameters(block, filename, deduplicate=False):
@@ -82,10 +82,7 @@ def _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, ca
     if not allow_missing:
         for name in by_name.keys():
             if name not in covered:
-                raise ParameterMismatchError(
-                    "Parameter '%s' is missing in file '%s', which contains parameters: %s. Please "
-                    "make sure source and target networks have the same prefix, or set "
-                    "allow_missing=True." % (name, filename, brief_list(loaded.keys())))
+                raise missing_parameter_error(name, "file '%s'" % filename, loaded.keys())
     load_pairs(pairs, ctx, cast_dtype, dtype_source, filename)
 
 
