@@ -71,7 +71,24 @@ class Dense(HybridBlock):
 
 class Dropout(HybridBlock):
     """Zero each element with probability ``rate`` during training (scaling the rest by
-    ``1/(1-rate)``); identity otherwise. ``axes`` share one mask along those axes."""
+    ``1/(1-rate)``); identity otherwise (MXNet 1.9.1 ``gluon.nn.Dropout``; Srivastava et al. 2014).
+
+    Parameters
+    ----------
+    rate : float
+        Probability in ``[0, 1]`` that an element is zeroed.
+    axes : tuple of int, default ()
+        Axes along which one mask is shared (variational dropout).
+
+    Input and output have the same shape and dtype (any shape, floating point). The mask is drawn
+    from :func:`minigluon.random.generator`, only while ``autograd.is_training()`` (inside
+    ``autograd.record()`` or ``autograd.train_mode()``).
+
+    Raises
+    ------
+    ValueError
+        ``rate`` outside ``[0, 1]``.
+    """
 
     def __init__(self, rate, axes=(), **kwargs):
         super().__init__(**kwargs)
@@ -190,7 +207,23 @@ class InstanceNorm(_GammaBetaNorm):
 
 
 class LayerNorm(_GammaBetaNorm):
-    """Layer normalization (Ba et al. 2016) over ``axis`` (default the last)."""
+    """Layer normalization (Ba et al. 2016) over ``axis`` (default the last), as MXNet 1.9.1's
+    ``gluon.nn.LayerNorm``: ``(x - mean) / sqrt(var + epsilon) * gamma + beta``.
+
+    Parameters
+    ----------
+    axis : int, default -1
+        The axis normalized; ``gamma`` and ``beta`` have its length, shape ``(in_channels,)``.
+    epsilon : float, default 1e-5
+        Added to the variance.
+    center, scale : bool, default True
+        Learn ``beta`` / ``gamma``; when False it stays at its initial value (0 / 1), not trained.
+    beta_initializer, gamma_initializer : str or Initializer
+    in_channels : int, default 0
+        Length of ``axis``; 0 defers the parameter shape to the first input.
+
+    Input and output have the same shape and dtype (floating point).
+    """
 
     def __init__(self, axis=-1, epsilon=1e-5, center=True, scale=True, beta_initializer='zeros',
                  gamma_initializer='ones', in_channels=0, prefix=None, params=None):
