@@ -1,10 +1,24 @@
-"""Gluon losses (``mxnet.gluon.loss``, MXNet 1.9.1): the ``Loss`` base and the classic losses.
+"""Gluon losses (``mxnet.gluon.loss``, MXNet 1.9.1): the ``Loss`` base and the regression losses.
+
+The classification losses live in :mod:`minigluon.loss.classification`, the embedding losses in
+:mod:`minigluon.loss.embedding` and ``CTCLoss`` (documented on its own) in
+:mod:`minigluon.loss.ctc`.
 
 Every loss is a :class:`~minigluon.block.HybridBlock` whose ``hybrid_forward(F, pred, label, ...)``
 uses only ``F.<op>`` calls, so it runs eagerly, hybridized and exported alike. Unless stated
 otherwise a loss returns one value per sample: the elementwise loss, scaled by ``sample_weight``
 (broadcast) and the constant ``weight``, then averaged over every axis but ``batch_axis``.
 Formulas follow MXNet 1.9.1's ``python/mxnet/gluon/loss.py`` documentation.
+
+Conventions shared by the classic losses unless a class says otherwise (``p`` = pred, ``y`` = label, ``N`` = batch size):
+
+* ``label`` may have any shape with as many elements as ``pred``; it is reshaped to ``pred``'s
+  shape first (a different element count is a ``ValueError`` naming both shapes).
+* ``sample_weight`` is multiplied into the elementwise loss with NumPy broadcasting, trailing
+  axes aligned. For a ``(N, D)`` prediction a per-sample weight is ``(N, 1)``; a ``(N,)`` array
+  lines up with the *last* axis (a ``ValueError`` unless ``N == D``, then silently per column).
+* Every constructor also takes ``prefix`` and ``params`` keywords, passed to ``HybridBlock``.
+* The output dtype is the floating dtype of the inputs (float32 unless float64 is given).
 """
 import math
 from numbers import Number
@@ -12,9 +26,7 @@ from numbers import Number
 from minigluon import ndarray
 from minigluon.block import HybridBlock
 
-__all__ = ['Loss', 'L2Loss', 'L1Loss', 'SigmoidBinaryCrossEntropyLoss', 'SigmoidBCELoss',
-           'SoftmaxCrossEntropyLoss', 'SoftmaxCELoss', 'KLDivLoss', 'HuberLoss', 'HingeLoss',
-           'SquaredHingeLoss', 'LogisticLoss', 'TripletLoss', 'PoissonNLLLoss', 'CosineEmbeddingLoss']
+__all__ = ['Loss', 'L2Loss', 'L1Loss', 'HuberLoss', 'PoissonNLLLoss']
 
 
 def _apply_weighting(F, loss, weight=None, sample_weight=None):
@@ -38,10 +50,6 @@ def _reshape_like(F, x, y):
     return F.reshape_like(x, y)
 
 
-def _softrelu(F, x):
-    return F.Activation(x, act_type='softrelu')
-
-
 class Loss(HybridBlock):
     """Base class of losses.
 
@@ -51,6 +59,16 @@ class Loss(HybridBlock):
         Global scalar weight applied to the loss.
     batch_axis : int
         The axis that indexes samples; the per-sample loss is averaged over all other axes.
+    prefix, params
+        Passed to :class:`~minigluon.block.HybridBlock` (name prefix, shared ParameterDict).
+
+    Subclasses implement ``hybrid_forward(F, pred, label, ...)``; calling the base raises
+    ``NotImplementedError``. Semantics: MXNet 1.9.1 ``mxnet.gluon.loss.Loss``.
+
+    Raises
+    ------
+    TypeError
+        ``weight`` is neither a number nor None.
     """
 
     def __init__(self, weight, batch_axis, **kwargs):
@@ -72,8 +90,37 @@ class Loss(HybridBlock):
 
 
 class L2Loss(Loss):
-    r"""``0.5 * weight * (label - pred)**2``, averaged per sample. Shapes: pred and label (N, ...)
-    with the same number of elements; output (N,)."""
+    r"""Half squared error, averaged per sample (MXNet 1.9.1 ``mxnet.gluon.loss.L2Loss``).
+
+    .. math:: L_i = \frac{1}{M} \sum_j \tfrac{1}{2}\, weight \cdot w_{ij} (y_{ij} - p_{ij})^2
+
+    where ``j`` runs over the ``M`` elements of sample ``i`` and ``w`` is ``sample_weight``.
+
+    Parameters
+    ----------
+    weight : float, default 1.0
+        Global scale of the loss. Must be a number (``None`` is not supported by this loss).
+    batch_axis : int, default 0
+        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+
+    Inputs
+    ------
+    pred : NDArray, shape (N, ...), floating point
+    label : NDArray, same number of elements as ``pred``
+    sample_weight : NDArray, optional
+        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+
+    Outputs
+    -------
+    NDArray, shape (N,)
+
+    Raises
+    ------
+    TypeError
+        ``weight`` is not a number (at construction).
+    ValueError
+        ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
+    """
 
     def __init__(self, weight=1., batch_axis=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
@@ -85,7 +132,35 @@ class L2Loss(Loss):
 
 
 class L1Loss(Loss):
-    """``|label - pred|``, averaged per sample; output (N,)."""
+    r"""Absolute error, averaged per sample (MXNet 1.9.1 ``mxnet.gluon.loss.L1Loss``).
+
+    .. math:: L_i = \frac{1}{M} \sum_j weight \cdot w_{ij} \lvert y_{ij} - p_{ij} \rvert
+
+    Parameters
+    ----------
+    weight : float or None, default None
+        Global scale of the loss; ``None`` means 1.
+    batch_axis : int, default 0
+        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+
+    Inputs
+    ------
+    pred : NDArray, shape (N, ...), floating point
+    label : NDArray, same number of elements as ``pred``
+    sample_weight : NDArray, optional
+        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+
+    Outputs
+    -------
+    NDArray, shape (N,)
+
+    Raises
+    ------
+    TypeError
+        ``weight`` is neither a number nor None (at construction).
+    ValueError
+        ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
+    """
 
     def __init__(self, weight=None, batch_axis=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
@@ -96,92 +171,42 @@ class L1Loss(Loss):
         return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
 
 
-class SigmoidBinaryCrossEntropyLoss(Loss):
-    """Binary cross-entropy with a sigmoid: ``-(pos_weight*z*log(p) + (1-z)*log(1-p))``.
-
-    With ``from_sigmoid=False`` (default) ``pred`` are logits and the stable form
-    ``max(x, 0) - x*z + log(1 + exp(-|x|))`` is used; with ``from_sigmoid=True`` ``pred`` are
-    probabilities (``log(p + 1e-12)``). ``pos_weight`` (broadcast to label) weights positives.
-    Output (N,).
-    """
-
-    def __init__(self, from_sigmoid=False, weight=None, batch_axis=0, **kwargs):
-        super().__init__(weight, batch_axis, **kwargs)
-        self._from_sigmoid = from_sigmoid
-
-    def hybrid_forward(self, F, pred, label, sample_weight=None, pos_weight=None):
-        label = _reshape_like(F, label, pred)
-        if not self._from_sigmoid:
-            soft = _softrelu(F, -F.abs(pred))
-            if pos_weight is None:
-                loss = F.relu(pred) - pred * label + soft
-            else:
-                log_weight = 1 + F.broadcast_mul(pos_weight - 1, label)
-                loss = pred - pred * label + log_weight * (soft + F.relu(-pred))
-        else:
-            eps = 1e-12
-            pos = F.log(pred + eps) * label
-            if pos_weight is not None:
-                pos = F.broadcast_mul(pos, pos_weight)
-            loss = -(pos + F.log(1. - pred + eps) * (1. - label))
-        return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
-
-
-SigmoidBCELoss = SigmoidBinaryCrossEntropyLoss
-
-
-class SoftmaxCrossEntropyLoss(Loss):
-    """Cross-entropy of a softmax over ``axis``.
-
-    ``sparse_label=True``: label holds class indices (shape of pred without ``axis``);
-    ``False``: label is a distribution with pred's shape. ``from_logits=True``: pred already holds
-    log-probabilities. Output (N,).
-    """
-
-    def __init__(self, axis=-1, sparse_label=True, from_logits=False, weight=None, batch_axis=0, **kwargs):
-        super().__init__(weight, batch_axis, **kwargs)
-        self._axis = axis
-        self._sparse_label = sparse_label
-        self._from_logits = from_logits
-
-    def hybrid_forward(self, F, pred, label, sample_weight=None):
-        if not self._from_logits:
-            pred = F.log_softmax(pred, axis=self._axis)
-        if self._sparse_label:
-            loss = -F.pick(pred, label, axis=self._axis, keepdims=True)
-        else:
-            label = _reshape_like(F, label, pred)
-            loss = -F.sum(pred * label, axis=self._axis, keepdims=True)
-        return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
-
-
-SoftmaxCELoss = SoftmaxCrossEntropyLoss
-
-
-class KLDivLoss(Loss):
-    """Kullback-Leibler divergence ``sum(label * (log(label + 1e-12) - pred))`` per sample.
-
-    As MXNet 1.9.1 (checked against it), the terms are summed, not averaged, over the non-batch axes.
-
-    ``from_logits=True`` (default): pred holds log-probabilities; else a log-softmax over ``axis`` is
-    applied first. Output (N,).
-    """
-
-    def __init__(self, from_logits=True, axis=-1, weight=None, batch_axis=0, **kwargs):
-        super().__init__(weight, batch_axis, **kwargs)
-        self._from_logits = from_logits
-        self._axis = axis
-
-    def hybrid_forward(self, F, pred, label, sample_weight=None):
-        if not self._from_logits:
-            pred = F.log_softmax(pred, axis=self._axis)
-        loss = label * (F.log(label + 1e-12) - pred)
-        loss = _apply_weighting(F, loss, self._weight, sample_weight)
-        return F.sum(loss, axis=self._batch_axis, exclude=True)
-
-
 class HuberLoss(Loss):
-    """Smoothed L1: ``0.5/rho * d**2`` where ``|d| <= rho``, else ``|d| - 0.5*rho``. Output (N,)."""
+    r"""Huber (smoothed L1) loss, averaged per sample (MXNet 1.9.1 ``mxnet.gluon.loss.HuberLoss``).
+
+    With ``d = |y - p|``:
+
+    .. math:: l = \frac{d^2}{2\rho} \text{ if } d \le \rho, \qquad l = d - \frac{\rho}{2} \text{ otherwise}
+
+    (Huber 1964; MXNet's scaling by ``1/rho`` makes the two branches meet with slope 1).
+
+    Parameters
+    ----------
+    rho : float, default 1
+        Threshold between the quadratic and the linear part; must be positive.
+    weight : float or None, default None
+        Global scale of the loss; ``None`` means 1.
+    batch_axis : int, default 0
+        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+
+    Inputs
+    ------
+    pred : NDArray, shape (N, ...), floating point
+    label : NDArray, same number of elements as ``pred``
+    sample_weight : NDArray, optional
+        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+
+    Outputs
+    -------
+    NDArray, shape (N,)
+
+    Raises
+    ------
+    TypeError
+        ``weight`` is neither a number nor None (at construction).
+    ValueError
+        ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
+    """
 
     def __init__(self, rho=1, weight=None, batch_axis=0, **kwargs):
         super().__init__(weight, batch_axis, **kwargs)
@@ -194,79 +219,54 @@ class HuberLoss(Loss):
         return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
 
 
-class HingeLoss(Loss):
-    """``max(0, margin - pred * label)`` with labels in {-1, 1}. Output (N,)."""
+class PoissonNLLLoss(Loss):
+    r"""Negative log-likelihood of a Poisson distribution, averaged over **all** elements
+    (MXNet 1.9.1 ``mxnet.gluon.loss.PoissonNLLLoss``).
 
-    def __init__(self, margin=1, weight=None, batch_axis=0, **kwargs):
-        super().__init__(weight, batch_axis, **kwargs)
-        self._margin = margin
+    With ``t`` = target and ``p`` = pred:
 
-    def hybrid_forward(self, F, pred, label, sample_weight=None):
-        label = _reshape_like(F, label, pred)
-        loss = F.relu(self._margin - pred * label)
-        return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
+    .. math:: l = e^{p} - t\,p \quad (\text{from\_logits}), \qquad
+              l = p - t \log(p + \epsilon) \quad (\text{otherwise})
 
+    (the constant ``log(t!)`` is dropped). ``compute_full`` adds Stirling's approximation of it,
+    ``t log t - t + 0.5 log(2 pi t)``, for targets ``t > 1`` only.
 
-class SquaredHingeLoss(Loss):
-    """``max(0, margin - pred * label)**2`` with labels in {-1, 1}. Output (N,)."""
+    Unlike the other losses the result is one number, not one per sample: the mean over every
+    element, batch included. **Differs from MXNet:** with ``compute_full=True`` a target of 0
+    gives MXNet a NaN loss (``0 * log 0`` is computed before being masked); minigluon never takes
+    the logarithm where the term is unused, so the loss stays finite.
 
-    def __init__(self, margin=1, weight=None, batch_axis=0, **kwargs):
-        super().__init__(weight, batch_axis, **kwargs)
-        self._margin = margin
+    Parameters
+    ----------
+    weight : float or None, default None
+        Global scale of the loss; ``None`` means 1.
+    from_logits : bool, default True
+        True: ``pred`` is the log of the rate. False: ``pred`` is the rate itself (positive).
+    batch_axis : int, default 0
+        Kept for the common signature; the mean covers every axis.
+    compute_full : bool, default False
+        Add the Stirling term described above.
 
-    def hybrid_forward(self, F, pred, label, sample_weight=None):
-        label = _reshape_like(F, label, pred)
-        loss = F.square(F.relu(self._margin - pred * label))
-        return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
+    Inputs
+    ------
+    pred : NDArray, shape (N, ...), floating point
+    target : NDArray, same number of elements as ``pred``; non-negative counts
+    sample_weight : NDArray, optional
+        Broadcast against ``pred`` before the mean.
+    epsilon : float, default 1e-08
+        Added to ``pred`` inside the logarithm when ``from_logits`` is False (a keyword of the
+        call, not of the constructor, as in MXNet).
 
-
-class LogisticLoss(Loss):
-    """``log(1 + exp(-pred * label))``; ``label_format`` 'signed' ({-1, 1}) or 'binary' ({0, 1}).
+    Outputs
+    -------
+    NDArray, shape (1,)
 
     Raises
     ------
+    TypeError
+        ``weight`` is neither a number nor None (at construction).
     ValueError
-        For another label_format.
-    """
-
-    def __init__(self, weight=None, batch_axis=0, label_format='signed', **kwargs):
-        super().__init__(weight, batch_axis, **kwargs)
-        if label_format not in ('signed', 'binary'):
-            raise ValueError("label_format must be 'signed' or 'binary', got %r" % (label_format,))
-        self._label_format = label_format
-
-    def hybrid_forward(self, F, pred, label, sample_weight=None):
-        label = _reshape_like(F, label, pred)
-        if self._label_format == 'signed':
-            label = (label + 1.0) / 2.0
-        loss = F.relu(pred) - pred * label + _softrelu(F, -F.abs(pred))
-        return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
-
-
-class TripletLoss(Loss):
-    """``max(0, sum(|pos - pred|^2 - |neg - pred|^2) + margin)`` per sample (summed, not averaged,
-    over the non-batch axes). ``hybrid_forward(F, pred, positive, negative, sample_weight=None)``;
-    output (N,)."""
-
-    def __init__(self, margin=1, weight=None, batch_axis=0, **kwargs):
-        super().__init__(weight, batch_axis, **kwargs)
-        self._margin = margin
-
-    def hybrid_forward(self, F, pred, positive, negative, sample_weight=None):
-        positive = _reshape_like(F, positive, pred)
-        negative = _reshape_like(F, negative, pred)
-        loss = F.sum(F.square(positive - pred) - F.square(negative - pred), axis=self._batch_axis,
-                     exclude=True)
-        loss = F.relu(loss + self._margin)
-        return _apply_weighting(F, loss, self._weight, sample_weight)
-
-
-class PoissonNLLLoss(Loss):
-    """Poisson negative log-likelihood, averaged over **all** elements (a scalar, as MXNet).
-
-    ``from_logits=True``: ``exp(pred) - target * pred``; else ``pred - target * log(pred + epsilon)``.
-    ``compute_full`` adds Stirling's term ``t*log(t) - t + 0.5*log(2*pi*t)`` where ``t > 1``.
-    ``hybrid_forward(F, pred, target, sample_weight=None, epsilon=1e-08)``.
+        ``target`` has a different number of elements, or ``sample_weight`` does not broadcast.
     """
 
     def __init__(self, weight=None, from_logits=True, batch_axis=0, compute_full=False, **kwargs):
@@ -287,24 +287,3 @@ class PoissonNLLLoss(Loss):
             loss = loss + stirling * big
         loss = _apply_weighting(F, loss, self._weight, sample_weight)
         return F.mean(loss)
-
-
-class CosineEmbeddingLoss(Loss):
-    """``1 - cos(x1, x2)`` for label 1, ``max(0, cos(x1, x2) - margin)`` for label -1.
-
-    ``hybrid_forward(F, input1, input2, label, sample_weight=None)``; inputs (N, D), label (N,);
-    output (N, 1) as MXNet 1.9.1.
-    """
-
-    def __init__(self, weight=None, batch_axis=0, margin=0, **kwargs):
-        super().__init__(weight, batch_axis, **kwargs)
-        self._margin = margin
-
-    def hybrid_forward(self, F, input1, input2, label, sample_weight=None):
-        input1 = _reshape_like(F, input1, input2)
-        label = F.reshape(label, shape=(-1, 1))
-        norms = F.reshape(F.norm(input1, axis=-1) * F.norm(input2, axis=-1), shape=(-1, 1))
-        dot = F.reshape(F.sum(input1 * input2, axis=-1), shape=(-1, 1))
-        cos_sim = dot / F._maximum_scalar(norms, scalar=1e-12)
-        loss = (1 - cos_sim) * (label == 1) + F.relu((label == -1) * (cos_sim - self._margin))
-        return _apply_weighting(F, loss, self._weight, sample_weight)
