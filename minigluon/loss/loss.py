@@ -10,7 +10,8 @@ otherwise a loss returns one value per sample: the elementwise loss, scaled by `
 (broadcast) and the constant ``weight``, then averaged over every axis but ``batch_axis``.
 Formulas follow MXNet 1.9.1's ``python/mxnet/gluon/loss.py`` documentation.
 
-Conventions shared by the classic losses unless a class says otherwise (``p`` = pred, ``y`` = label, ``N`` = batch size):
+Conventions shared by the classic losses unless a class says otherwise (``p`` = pred,
+``y`` = label, ``N`` = batch size):
 
 * ``label`` may have any shape with as many elements as ``pred``; it is reshaped to ``pred``'s
   shape first (a different element count is a ``ValueError`` naming both shapes).

@@ -10,9 +10,32 @@ __all__ = ['Activation', 'LeakyReLU', 'PReLU', 'ELU', 'SELU', 'Swish', 'GELU']
 
 
 class Activation(HybridBlock):
-    """Applies ``act_type`` elementwise: 'relu', 'sigmoid', 'tanh', 'softrelu' or 'softsign'.
+    """Applies a named activation function elementwise (MXNet 1.9.1 ``mxnet.gluon.nn.Activation``,
+    over the ``Activation`` operator).
 
-    Its automatic name is the activation (``relu0_``), as in MXNet.
+    ``'relu'``: ``max(x, 0)``; ``'sigmoid'``: ``1 / (1 + exp(-x))``; ``'tanh'``; ``'softrelu'``:
+    ``log(1 + exp(x))``; ``'softsign'``: ``x / (1 + |x|)``. Its automatic name is the activation
+    (``relu0_``), as in MXNet.
+
+    Parameters
+    ----------
+    activation : str
+        One of ``'relu'``, ``'sigmoid'``, ``'tanh'``, ``'softrelu'``, ``'softsign'``.
+
+    Inputs
+    ------
+    x : NDArray, any shape, float16, float32 or float64
+
+    Outputs
+    -------
+    NDArray, same shape and dtype as ``x``
+
+    Raises
+    ------
+    TypeError
+        ``activation`` is not a str (at construction); ``x`` is not floating point.
+    ValueError
+        ``activation`` is not one of the names above (at the first forward call).
     """
 
     def __init__(self, activation, **kwargs):
@@ -32,12 +55,28 @@ class Activation(HybridBlock):
 
 
 class LeakyReLU(HybridBlock):
-    """``x`` for ``x >= 0``, ``alpha * x`` otherwise (Maas et al. 2013).
+    """Leaky rectifier: ``x`` for ``x >= 0``, ``alpha * x`` otherwise (Maas et al. 2013; MXNet 1.9.1
+    ``mxnet.gluon.nn.LeakyReLU``, over the ``LeakyReLU`` operator with ``act_type='leaky'``).
+
+    Parameters
+    ----------
+    alpha : float
+        Slope for negative inputs; must be ``>= 0``.
+
+    Inputs
+    ------
+    x : NDArray, any shape, float16, float32 or float64
+
+    Outputs
+    -------
+    NDArray, same shape and dtype as ``x``
 
     Raises
     ------
     ValueError
-        When ``alpha < 0``.
+        ``alpha < 0`` (at construction).
+    TypeError
+        ``x`` is not floating point.
     """
 
     def __init__(self, alpha, **kwargs):
@@ -54,8 +93,34 @@ class LeakyReLU(HybridBlock):
 
 
 class PReLU(HybridBlock):
-    """Leaky ReLU with a learned slope ``alpha`` of shape ``(in_channels,)`` (He et al. 2015),
-    broadcast along axis 1. Parameter ``alpha`` starts at ``Constant(0.25)``."""
+    """Parametric ReLU: a leaky rectifier whose slope is learned, one per channel (He et al. 2015;
+    MXNet 1.9.1 ``mxnet.gluon.nn.PReLU``).
+
+    ``y = x`` for ``x >= 0``, ``alpha[c] * x`` otherwise, with ``c`` the index on axis 1.
+
+    Parameters
+    ----------
+    alpha_initializer : Initializer, default ``Constant(0.25)``
+        Initializer of the learned ``alpha`` parameter.
+    in_channels : int, default 1
+        Length of ``alpha``: 1 shares one slope across all channels; otherwise the size of axis 1.
+
+    Inputs
+    ------
+    x : NDArray, shape (N, C, ...), float16, float32 or float64
+        ``C`` must equal ``in_channels`` unless ``in_channels`` is 1.
+
+    Outputs
+    -------
+    NDArray, same shape and dtype as ``x``
+
+    Raises
+    ------
+    ValueError
+        ``alpha`` is neither ``(1,)`` nor ``(C,)`` for the channel axis of ``x``.
+    TypeError
+        ``x`` is not floating point.
+    """
 
     def __init__(self, alpha_initializer=None, in_channels=1, **kwargs):
         super().__init__(**kwargs)
@@ -69,7 +134,28 @@ class PReLU(HybridBlock):
 
 
 class ELU(HybridBlock):
-    """Exponential linear unit (Clevert et al. 2015): ``alpha * (exp(x) - 1)`` for ``x < 0``."""
+    r"""Exponential linear unit (Clevert et al. 2015; MXNet 1.9.1 ``mxnet.gluon.nn.ELU``).
+
+    .. math:: y = x \ (x > 0), \qquad y = \alpha (e^{x} - 1) \ (x \le 0)
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Scale of the negative branch (its limit is ``-alpha``).
+
+    Inputs
+    ------
+    x : NDArray, any shape, float16, float32 or float64
+
+    Outputs
+    -------
+    NDArray, same shape and dtype as ``x``
+
+    Raises
+    ------
+    TypeError
+        ``x`` is not floating point.
+    """
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -80,21 +166,76 @@ class ELU(HybridBlock):
 
 
 class SELU(HybridBlock):
-    """Scaled ELU (Klambauer et al. 2017)."""
+    r"""Scaled exponential linear unit (Klambauer et al. 2017; MXNet 1.9.1 ``mxnet.gluon.nn.SELU``).
+
+    .. math:: y = \lambda x \ (x > 0), \qquad y = \lambda \alpha (e^{x} - 1) \ (x \le 0)
+
+    with the paper's constants ``lambda = 1.0507009873554805``, ``alpha = 1.6732632423543772``.
+    No arguments besides ``prefix`` / ``params``. **Differs from MXNet:** the gradient for
+    ``x < 0`` is the true derivative ``lambda * alpha * exp(x)`` (MXNet 1.9.1 computes
+    ``lambda * (y + alpha)`` there).
+
+    Inputs
+    ------
+    x : NDArray, any shape, float16, float32 or float64
+
+    Outputs
+    -------
+    NDArray, same shape and dtype as ``x``
+
+    Raises
+    ------
+    TypeError
+        ``x`` is not floating point.
+    """
 
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type='selu', name='fwd')
 
 
 class GELU(HybridBlock):
-    """Gaussian error linear unit, ``x * Phi(x)`` with the exact erf (Hendrycks & Gimpel 2016)."""
+    r"""Gaussian error linear unit (Hendrycks & Gimpel 2016; MXNet 1.9.1 ``mxnet.gluon.nn.GELU``).
+
+    .. math:: y = x\, \Phi(x) = \tfrac{x}{2} \left(1 + \operatorname{erf}(x / \sqrt{2})\right)
+
+    The exact erf form, not the tanh approximation. No arguments besides ``prefix`` / ``params``.
+
+    Inputs
+    ------
+    x : NDArray, any shape, float16, float32 or float64
+
+    Outputs
+    -------
+    NDArray, same shape and dtype as ``x``
+
+    Raises
+    ------
+    TypeError
+        ``x`` is not floating point.
+    """
 
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type='gelu', name='fwd')
 
 
 class Swish(HybridBlock):
-    """``x * sigmoid(beta * x)`` (Ramachandran et al. 2017)."""
+    r"""Swish activation (Ramachandran et al. 2017; MXNet 1.9.1 ``mxnet.gluon.nn.Swish``).
+
+    .. math:: y = x \cdot \operatorname{sigmoid}(\beta x)
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Sharpness of the gate; ``beta = 1`` is the SiLU.
+
+    Inputs
+    ------
+    x : NDArray, any shape, floating point
+
+    Outputs
+    -------
+    NDArray, same shape and dtype as ``x``
+    """
 
     def __init__(self, beta=1.0, **kwargs):
         super().__init__(**kwargs)

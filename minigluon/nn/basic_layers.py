@@ -189,8 +189,35 @@ class _GammaBetaNorm(HybridBlock):
 
 
 class InstanceNorm(_GammaBetaNorm):
-    """Instance normalization (Ulyanov et al. 2016): each sample and channel (``axis``) normalized
-    over the remaining axes. Note ``scale=False`` by default, as in MXNet."""
+    r"""Instance normalization (Ulyanov et al. 2016; MXNet 1.9.1 ``mxnet.gluon.nn.InstanceNorm``).
+
+    Each sample and channel is normalized over its remaining (spatial) axes:
+
+    .. math:: y_{nc\ldots} = \frac{x_{nc\ldots} - \mu_{nc}}{\sqrt{\sigma^2_{nc} + \epsilon}}\,
+              \gamma_c + \beta_c
+
+    Parameters
+    ----------
+    axis : int, default 1
+        The channel axis (moved to axis 1 for the ``InstanceNorm`` operator and back).
+    epsilon : float, default 1e-5
+        Added to the variance.
+    center : bool, default True
+        Learn ``beta``; when False it stays at its initial value (0), not trained.
+    scale : bool, default False
+        Learn ``gamma``; False by default, as in MXNet, so ``gamma`` stays at 1.
+    beta_initializer, gamma_initializer : str or Initializer, default 'zeros', 'ones'
+    in_channels : int, default 0
+        Number of channels (shape of ``gamma`` and ``beta``); 0 defers it to the first input.
+
+    Inputs: ``x`` of shape ``(N, C, *spatial)`` (channels on ``axis``, at least one spatial axis),
+    floating point. Output: same shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        ``x`` has no spatial axis, or its channel count differs from ``gamma``'s length.
+    """
 
     def __init__(self, axis=1, epsilon=1e-5, center=True, scale=False, beta_initializer='zeros',
                  gamma_initializer='ones', in_channels=0, **kwargs):
@@ -257,9 +284,26 @@ class GroupNorm(_GammaBetaNorm):
 
 
 class Embedding(HybridBlock):
-    """Lookup table: integer indices of any shape ``S`` -> ``S + (output_dim,)``.
+    """Lookup table mapping integer indices to dense vectors (MXNet 1.9.1
+    ``mxnet.gluon.nn.Embedding``, over the ``Embedding`` operator).
 
-    ``weight`` is ``(input_dim, output_dim)``. ``sparse_grad`` is accepted; gradients are dense.
+    Parameters
+    ----------
+    input_dim : int
+        Vocabulary size: indices run over ``0 .. input_dim - 1``.
+    output_dim : int
+        Length of each vector; the ``weight`` parameter is ``(input_dim, output_dim)``.
+    dtype : str, default 'float32'
+        Dtype of ``weight`` and of the output.
+    weight_initializer : str or Initializer, optional
+        Default: the initializer given to ``initialize()``.
+    sparse_grad : bool, default False
+        Accepted for compatibility; the gradient of ``weight`` is always dense (minigluon has no
+        row-sparse storage).
+
+    Inputs: indices of any shape ``S``, float or int; they are cast to int and, as in MXNet,
+    clipped to ``[0, input_dim - 1]`` rather than rejected. Output: shape ``S + (output_dim,)``,
+    dtype ``dtype``. Only ``weight`` receives a gradient.
     """
 
     def __init__(self, input_dim, output_dim, dtype='float32', weight_initializer=None, sparse_grad=False,
@@ -298,12 +342,21 @@ def _resolve(function, where):
 
 
 class Lambda(Block):
-    """Wrap a function (or the name of an ``nd`` operator) as a Block: ``Lambda('tanh')``.
+    """Wraps a function as a (non-hybridizable) Block (MXNet 1.9.1 ``mxnet.gluon.nn.Lambda``).
+
+    ``Lambda('tanh')`` calls ``nd.tanh``; ``Lambda(f)`` calls ``f(*inputs)`` on the NDArrays given.
+
+    Parameters
+    ----------
+    function : str or callable
+        The name of an ``nd`` operator, or a callable taking and returning NDArrays.
+
+    Inputs and outputs: whatever ``function`` takes and returns.
 
     Raises
     ------
     ValueError
-        For an unknown operator name or a non-callable.
+        ``function`` is a str that names no ``nd`` operator, or is neither a str nor callable.
     """
 
     def __init__(self, function, prefix=None):
@@ -320,7 +373,24 @@ class Lambda(Block):
 
 
 class HybridLambda(HybridBlock):
-    """Wrap ``function(F, x, *args)`` (or an operator name) as a HybridBlock."""
+    """Wraps a function as a HybridBlock (MXNet 1.9.1 ``mxnet.gluon.nn.HybridLambda``).
+
+    ``HybridLambda('tanh')`` calls ``F.tanh``; ``HybridLambda(f)`` calls ``f(F, x, *args)``, where
+    ``F`` is ``minigluon.nd`` when run eagerly and ``minigluon.sym`` once hybridized, so ``f`` must
+    use only ``F.<op>`` calls to be hybridizable.
+
+    Parameters
+    ----------
+    function : str or callable
+        The name of an operator (looked up on ``F`` at call time), or ``function(F, x, *args)``.
+
+    Inputs and outputs: whatever ``function`` takes and returns.
+
+    Raises
+    ------
+    ValueError
+        ``function`` is a str that names no operator, or is neither a str nor callable.
+    """
 
     def __init__(self, function, prefix=None):
         super().__init__(prefix=prefix)
