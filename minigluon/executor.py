@@ -32,6 +32,10 @@ Before a recorded step runs, its operator gets ``op.needs_input_grad`` (one bool
 on a gradient path?), so its backward can skip gradients nobody reads (autograd sets the same flag
 in eager mode). A Convolution whose only reader is a Pooling gets ``op.strided_output_ok`` and
 returns its output in the layout its GEMM wrote (channel-first memory, an ``(N, C, ...)`` view).
+With ``static_alloc``, a recorded max Pooling whose input wants a gradient gets ``op.keep_argmax``:
+its forward writes each window's winning kernel position into a workspace buffer that lives until
+the backward, which then scatters the gradient without recomputing the maxima (same gradient,
+bit for bit; eager calls never keep it, and the symbol is unchanged).
 
 With an op hook installed (:meth:`CachedOp.set_monitor_callback`) the graph runs node by node
 through :func:`minigluon.ndarray.invoke`, unrewritten, so the hook sees every node's true inputs and
@@ -53,7 +57,8 @@ _state = autograd._state
 
 
 class _Step:
-    __slots__ = ('cls', 'state', 'given', 'ins', 'outs', 'free', 'multi', 'name', 'layout_free')
+    __slots__ = ('cls', 'state', 'given', 'ins', 'outs', 'free', 'multi', 'name', 'layout_free',
+                 'argmax_ok')
 
     def __init__(self, cls, state, name, multi, ins, outs, free=()):
         self.cls = cls
@@ -65,6 +70,7 @@ class _Step:
         self.multi = multi
         self.name = name
         self.layout_free = False    # the output may be any strided view (its only reader allows it)
+        self.argmax_ok = False      # a max Pooling that may keep its winners for the backward
 
 
 class _ReluInPlace(Op):
@@ -141,11 +147,13 @@ def _optimise(plan, keep):
             if (prod is not None and not prod.multi and prod.cls.name in _FRESH_OUTPUT
                     and only_reader(src) == i):
                 plan[i] = _Step(_ReluInPlace, {'given': step.given}, step.name, False, step.ins, step.outs)
-    for step in plan:                            # Convolution read only by Pooling: any layout
+    for step in plan:        # Convolution read only by Pooling: any layout; max Pooling: may keep argmax
         if step.cls.name == 'Convolution' and not step.multi:
             j = only_reader(step.outs[0])
             if j is not None and plan[j].cls.name == 'Pooling':
                 step.layout_free = True
+        if _is_max_pool(step) and len(step.ins) == 1:
+            step.argmax_ok = True
     for step, free in zip(plan, _free_lists(plan, keep)):
         step.free = free
     return plan
@@ -380,6 +388,8 @@ class CachedOp:
                 op.static_workspace = self._workspaces.setdefault((tid, i), {})
             if live is not None:
                 op.needs_input_grad = needs[i]
+                if step.argmax_ok and tid is not None and needs[i][0]:
+                    op.keep_argmax = True
             if step.layout_free:
                 op.strided_output_ok = True
             res = self._forward(step, op, [slots[s] for s in step.ins], xp, ctx)

@@ -37,12 +37,13 @@ def _window_reduce(xp, x, kernel, stride, out_sp, ufunc, out=None):
     return acc
 
 
-def _zeros_in_layout_of(xp, ws, key, a, dtype):
+def _zeros_in_layout_of(xp, ws, key, a, dtype, zero=True):
     """Zeros of ``a``'s shape laid out in memory in ``a``'s axis order (a channel-first array seen
     as ``(N, C, ...)`` gives a channel-first gradient: no layout copy for its producer), taken
-    from the workspace ``ws`` under ``key`` when it is free (:mod:`minigluon.ops._workspace`)."""
+    from the workspace ``ws`` under ``key`` when it is free (:mod:`minigluon.ops._workspace`).
+    ``zero=False``: contents undefined (for a caller that writes every element)."""
     order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
-    buf = buffer(xp, ws, key, tuple(a.shape[i] for i in order), dtype, zero=True)
+    buf = buffer(xp, ws, key, tuple(a.shape[i] for i in order), dtype, zero=zero)
     return buf.transpose(np.argsort(order).tolist())
 
 
@@ -117,6 +118,10 @@ class Pooling(Op):
         if self.pool_type == 'max':
             self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
             ws = workspace_of(self)
+            if ws is not None and getattr(self, 'keep_argmax', False):
+                self.argpos, best = self._winning_positions(xp, data.shape[:2] + tuple(out),
+                                                            data.dtype, ws)
+                return best
             return _window_reduce(xp, self.xpad, k, s, out, xp.maximum, None if ws is None else
                                   buffer(xp, ws, 'out', data.shape[:2] + tuple(out), data.dtype))
         x = data.astype(np.float32) if data.dtype == np.float16 else data
@@ -144,6 +149,61 @@ class Pooling(Op):
             ones = _pad(xp, ones, before, after)
         cnt = windows(xp, ones, k, s, (1,) * len(sp), out).sum(axis=tuple(range(2, 2 + len(sp))))
         return xp.maximum(cnt, 1)
+
+    def _winning_positions(self, xp, shape, dtype, ws):
+        """Per window, the kernel position (row-major index) of its first maximum, or of its first
+        NaN when the maximum is NaN: the same choice as :meth:`_max_backward`, made once in the
+        forward so the backward needs no second look at the input. Returns the positions and the
+        maxima (equal to :func:`_window_reduce`'s, computed in the same order).
+
+        Used only when a static_alloc graph sets ``keep_argmax`` (the executor knows the workspace
+        outlives the forward and that the input wants a gradient). The positions live in the
+        workspace ``ws`` (``'argpos'``, the smallest unsigned integer type that holds
+        ``prod(kernel)``) and are reused only once the graph holding them is gone.
+
+        One pass per kernel position ``p`` keeps the running maximum and marks where ``p`` is
+        strictly greater than it; positions only grow, so ``pos = maximum(pos, p * greater)`` ends at
+        the last strict increase, which is the first maximum (a masked ``copyto`` is several times
+        slower). Comparisons with NaN are false, so windows holding a NaN are redone as
+        :meth:`_max_backward` chooses (rare).
+        """
+        k, s, _, _, out = self.geom
+        slices = list(_window_slices(k, s, out))
+        best = buffer(xp, ws, 'out', shape, dtype)
+        best[...] = self.xpad[slices[0]]
+        postype = np.min_scalar_type(len(slices))
+        pos = buffer(xp, ws, 'argpos', shape, postype, zero=True)
+        up = buffer(xp, ws, 'hit', shape, np.dtype(bool))
+        term = buffer(xp, ws, 'term', shape, postype)
+        for p in range(1, len(slices)):
+            vals = self.xpad[slices[p]]
+            xp.greater(vals, best, out=up)
+            xp.maximum(best, vals, out=best)
+            xp.multiply(up, postype.type(p), out=term)
+            xp.maximum(pos, term, out=pos)
+        nan_windows = xp.isnan(best)
+        if nan_windows.any():
+            taken = nan_windows.copy()             # windows with a NaN: the first NaN wins
+            pos[nan_windows] = 0
+            for p, sl in enumerate(slices):
+                xp.isnan(self.xpad[sl], out=up)
+                up &= taken
+                pos[up] = p
+                taken &= ~up
+        return pos, best
+
+    def _scatter_argmax(self, xp, g, gpad, disjoint):
+        """Backward from the positions kept by :meth:`_winning_positions`: per kernel position,
+        ``g`` where that position won, ``g * 0`` elsewhere (the same products, in the same order,
+        as :meth:`_max_backward`, so the gradient is bit-identical)."""
+        k, s, _, _, out = self.geom
+        hit = buffer(xp, workspace_of(self), 'hit', g.shape, np.dtype(bool))
+        for p, sl in enumerate(_window_slices(k, s, out)):
+            xp.equal(self.argpos, p, out=hit)
+            if disjoint:
+                xp.multiply(g, hit, out=gpad[sl])
+            else:
+                gpad[sl] += g * hit
 
     def _max_backward(self, xp, g, gpad, disjoint):
         """Route ``g`` to the first maximum of each window (row-major kernel order, as argmax).
@@ -183,9 +243,16 @@ class Pooling(Op):
             p = self.p_value or 2
             safe = xp.where(self.out == 0, 1, self.out)
             g = g * xp.where(self.out == 0, 0, safe ** (1 - p))
-        gpad = _zeros_in_layout_of(xp, workspace_of(self), 'gpad', self.xpad, g.dtype)
         disjoint = all(st >= kk for st, kk in zip(s, k))   # each input element in one window at most
-        if self.pool_type == 'max':
+        argpos = getattr(self, 'argpos', None)
+        # windows that tile the padded input exactly write every element of gpad: no zero fill
+        tiled = (argpos is not None and all(st == kk for st, kk in zip(s, k))
+                 and all(o * st == n for o, st, n in zip(out, s, self.xpad.shape[2:])))
+        gpad = _zeros_in_layout_of(xp, workspace_of(self), 'gpad', self.xpad, g.dtype, zero=not tiled)
+        if argpos is not None:
+            self._scatter_argmax(xp, g, gpad, disjoint)
+            self.argpos = None
+        elif self.pool_type == 'max':
             self._max_backward(xp, g, gpad, disjoint)
         else:
             for sl in _window_slices(k, s, out):
