@@ -366,7 +366,7 @@ def main(argv=None):
     net = CaptchaNet(hidden=args.hidden)
     net.initialize(mx.init.Xavier(), ctx=ctx)
     if not args.no_hybridize:
-        net.hybridize()
+        net.hybridize(static_alloc=True, static_shape=True)
 
     t1 = time.time()
     losses = train(net, train_x, train_y, ctx, args.epochs, args.batch_size, args.lr, args.seed)
@@ -384,7 +384,7 @@ def main(argv=None):
     plot_predictions(test_x, preds, truths, os.path.join(args.out, "predictions.png"))
     net.save_parameters(os.path.join(args.out, "captcha_ocr.params"))
     if args.no_hybridize:        # export needs the traced graph
-        net.hybridize()
+        net.hybridize(static_alloc=True, static_shape=True)
         net(mx.nd.array(test_x[:1], ctx=ctx))
     net.export(os.path.join(args.out, "captcha_ocr"), epoch=0)
     reload_ok = reload_check(net, args.out, test_x, preds, scores, ctx, args.hidden)
