@@ -6,7 +6,11 @@ variables (``autograd.mark_variables``), so ``backward`` writes into the buffers
 shape is not fully known (a ``0`` dimension) can defer its initialization until the first forward
 pass fills the shape in.
 
-``ParameterDict`` lives in :mod:`minigluon.parameter_dict` and is re-exported here.
+What lives where: this module holds the classes; :mod:`minigluon.parameter_values` holds the
+machinery that fills a Parameter with values and reads them back (running the initializer, deferred
+or not; loading saved arrays; the mean of copies that gets saved), which the ``_finish_deferred_init``,
+``_check_load``, ``_load_init`` and ``_reduce`` methods call. ``ParameterDict`` lives in
+:mod:`minigluon.parameter_dict` and is re-exported here.
 """
 import warnings
 
@@ -279,28 +283,11 @@ class Parameter:
         self._finish_deferred_init()
 
     def _finish_deferred_init(self):
-        """Run the recorded initialization now that the shape is known (no-op if none pending)."""
-        if not self._deferred_init:
-            return
-        init, ctx, default_init, data = self._deferred_init
-        if not _shape_known(self.shape):
-            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s. "
-                             "Please specify in_units, in_channels, etc for `Block`s."
-                             % (self.name, self.shape))
-        self._deferred_init = ()
-        with autograd.pause():
-            if data is None:
-                data = zeros(self.shape, dtype=self.dtype, ctx=cpu())
-                desc_name = initializer.InitDesc(self.name, {'__init__': init})
-                if isinstance(init, (str, initializer.Initializer)):
-                    if isinstance(default_init, (str, initializer.Initializer)):
-                        dispatcher = initializer.create(default_init)
-                    else:
-                        dispatcher = initializer.Initializer()
-                    dispatcher(desc_name, data)
-                else:   # Mixed, Load or a plain callable
-                    init(initializer.InitDesc(self.name), data)
-            self._init_impl(data, ctx)
+        """Run the recorded initialization now that the shape is known (no-op if none pending).
+
+        See :func:`minigluon.parameter_values.finish_deferred_init`.
+        """
+        _values.finish_deferred_init(self)
 
     def _init_impl(self, data, ctx_list):
         self._ctx_list = list(ctx_list)
@@ -316,14 +303,8 @@ class Parameter:
         autograd.mark_variables(self._data, self._grad, self.grad_req)
 
     def _reduce(self):
-        """The mean of all copies, on cpu (what gets saved)."""
-        block = self.list_data()
-        if len(block) == 1:
-            return block[0].copyto(cpu())
-        total = block[0].copyto(cpu())
-        for w in block[1:]:
-            total._data = total._data + w.copyto(cpu())._data
-        return NDArray((total._data / len(block)).astype(total._data.dtype), cpu())
+        """The mean of all copies, on cpu (what gets saved); see :mod:`minigluon.parameter_values`."""
+        return _values.reduce_copies(self)
 
     def set_data(self, data):
         """Assign ``data`` to every copy (or keep it for a pending deferred initialization)."""
@@ -338,61 +319,14 @@ class Parameter:
 
     def _check_load(self, data, ctx=None, cast_dtype=False, dtype_source='current', source=None):
         """Raise (changing nothing) if ``data`` cannot be loaded into this parameter."""
-        where = " from file '%s'" % source if source else ' from saved params'
-        if dtype_source not in ('current', 'saved'):
-            raise ValueError("dtype_source must be 'current' or 'saved', got %r" % (dtype_source,))
-        if self.shape:
-            if len(self.shape) != len(data.shape) or not all(
-                    s in (0, -1, d) for s, d in zip(self.shape, data.shape)):
-                raise ParameterMismatchError(
-                    "Failed loading Parameter '%s'%s: shape incompatible expected %s vs saved %s"
-                    % (self.name, where, self.shape, data.shape))
-        if self.dtype is not None and not cast_dtype and np.dtype(self.dtype) != np.dtype(data.dtype):
-            raise ParameterMismatchError(
-                "Failed loading Parameter '%s'%s: dtype incompatible expected %s vs saved %s. Set "
-                "cast_dtype=True to cast the dtype of saved params." % (self.name, where, self.dtype,
-                                                                        data.dtype))
-        if ctx is not None:
-            ctx = _as_ctx_list(ctx)
-            current = self._deferred_init[1] if self._data is None and self._deferred_init else (
-                self._ctx_list if self._data is not None else None)
-            if current is not None and set(ctx) != set(current):
-                raise ParameterMismatchError("Failed to load Parameter '%s' on %s because it was "
-                                             "previously initialized on %s." % (self.name, ctx, current))
+        _values.check_load(self, data, ctx, cast_dtype, dtype_source, source)
 
     def _load_init(self, data, ctx, cast_dtype=False, dtype_source='current', source=None):
         """Load ``data`` (an NDArray) into this parameter, initializing it if needed (used by loaders).
 
-        Unknown shape dimensions are filled from ``data``; with ``cast_dtype`` the data is converted to
-        the parameter's dtype (``dtype_source='current'``) or the parameter takes the saved dtype
-        (``'saved'``).
-
-        Raises
-        ------
-        ParameterMismatchError
-            On a shape, dtype or context mismatch (nothing is changed).
+        See :func:`minigluon.parameter_values.load_init`.
         """
-        self._check_load(data, ctx, cast_dtype, dtype_source, source)
-        if self.shape:
-            self._shape = tuple(s if s not in (0, -1) else d for s, d in zip(self.shape, data.shape))
-        else:
-            self._shape = tuple(data.shape)
-        if self.dtype is not None and np.dtype(self.dtype) != np.dtype(data.dtype):
-            if dtype_source == 'current':
-                data = NDArray(data._data.astype(np.dtype(self.dtype)), data.context)
-            else:
-                self.cast(data.dtype)
-        elif self.dtype is None:
-            self._dtype = data.dtype
-        if self._data is None:
-            if self._deferred_init:
-                ctx = self._deferred_init[1]
-            elif ctx is None:
-                ctx = [cpu()]
-            self._init_impl(data, _as_ctx_list(ctx))
-        else:
-            self.set_data(data)
-        self._deferred_init = ()
+        _values.load_init(self, data, ctx, cast_dtype, dtype_source, source)
 
     def zero_grad(self):
         """Set all gradient buffers to 0 (no-op without gradients)."""
@@ -491,3 +425,8 @@ def __getattr__(name):
         from minigluon.parameter_dict import ParameterDict
         return ParameterDict
     raise AttributeError("module 'minigluon.parameter' has no attribute %r" % name)
+
+
+# The value machinery needs this module's errors and helpers, so it is imported last; the methods
+# above look ``_values`` up when called.
+from minigluon import parameter_values as _values  # noqa: E402

@@ -4,13 +4,27 @@ Semantics follow ``mxnet.ndarray.NDArray`` in legacy (non-``np``) mode, MXNet 1.
 broadcasts (as MXNet's NDArray does); every differentiable method goes through :func:`invoke`, so
 it is recorded on the autograd tape like any operator. In-place writes (``x[:] = v``, ``x += 1``)
 change the data and are not recorded, as in MXNet.
+
+What lives where:
+
+- this module: :func:`invoke` (where every operator runs and gets recorded), :func:`call_op` and the
+  :class:`NDArray` class (properties, conversion, autograd, arithmetic, fluent operator methods);
+- :mod:`minigluon.ndarray.indexing`: ``x[key]`` and ``x[key] = value`` (key normalisation, the
+  recorded ``_GetItem`` operator);
+- :mod:`minigluon.ndarray.helpers`: ``_move`` (raw data onto a context), ``_parse_ctx`` and
+  ``_name_the_operator`` (error wording);
+- :mod:`minigluon.ndarray.creation`: ``array``, ``zeros``, ... and DLPack import (``from_dlpack``).
+
+Names from the two helper modules are re-exported here, so older imports such as
+``from minigluon.ndarray.ndarray import _move`` keep working.
 """
 import numpy as np
 
 from minigluon import autograd, backend
 from minigluon.base import MXNetError
 from minigluon.context import Context, context_of, current_context
-from minigluon.ops.registry import Op, bind_call, get_op
+from minigluon.ndarray.helpers import _move, _name_the_operator, _parse_ctx  # noqa: F401 (re-exported)
+from minigluon.ops.registry import bind_call, get_op
 
 _autograd_state = autograd._state     # the per-thread recording flag, read once per operator call
 _Node = autograd.Node
@@ -84,37 +98,6 @@ def _record(op, inputs, outs, wrapped, xp):
             for i, w in enumerate(wrapped):
                 w._entry = (node, i)
             return
-
-
-def _name_the_operator(op, err, raws):
-    """``err`` re-worded to name the operator and its inputs, unless its message already does.
-
-    NumPy's own errors (``operands could not be broadcast together``, ``zero-size array to
-    reduction operation``) otherwise reach the user without saying which operator failed.
-    """
-    message = str(err)
-    named = op.name and (message.startswith(op.name) or op.name + ':' in message)
-    if type(err) not in (ValueError, IndexError, TypeError) or named:
-        return err
-    names = op.list_arguments() if op.arguments is not None or hasattr(op, 'num_args') else []
-    names = list(names) + ['arg%d' % i for i in range(len(names), len(raws))]
-    desc = ', '.join('%s%s %s' % (n, tuple(a.shape), a.dtype) for n, a in zip(names, raws)
-                     if hasattr(a, 'shape'))
-    return type(err)('%s: %s (inputs: %s)' % (op.name, message, desc or 'none'))
-
-
-def _parse_ctx(value):
-    """A Context from an operator's ``ctx`` attribute (``''``, ``'cpu(0)'``, ``'gpu(1)'`` or a Context)."""
-    if not value:
-        return None
-    if isinstance(value, Context):
-        return value
-    text = str(value).strip()
-    dev, _, rest = text.partition('(')
-    try:
-        return Context(dev, int(rest.rstrip(')') or 0))
-    except ValueError:
-        raise ValueError("ctx must look like 'cpu(0)' or 'gpu(1)', got %r" % (value,)) from None
 
 
 def call_op(name, /, *args, **kwargs):
@@ -348,22 +331,11 @@ class NDArray:
         return invoke(_GetItem(_index_key(key, self._xp)), [self])
 
     def __setitem__(self, key, value):
-        """Write ``value`` (scalar, NDArray or array, broadcast) into ``self[key]``; not recorded."""
-        key = _index_key(key, self._xp)
-        if isinstance(value, NDArray):
-            val = value._data if value._ctx == self._ctx else _move(value._data, self._ctx)
-        else:
-            val = self._xp.asarray(value, dtype=self._data.dtype)
-        target_shape = self._data[key].shape if val.ndim else None
-        if target_shape is not None and val.shape != target_shape and val.size == int(
-                np.prod(target_shape)) and val.ndim > len(target_shape):
-            val = val.reshape(target_shape)      # x[1, 2] = nd.array([5.]) (shape (1,))
-        try:
-            self._data[key] = val
-        except ValueError as err:
-            raise ValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
-                             'selection %r of an array of shape %s (%s)'
-                             % (tuple(val.shape), key, self.shape, err)) from None
+        """Write ``value`` (scalar, NDArray or array, broadcast) into ``self[key]``; not recorded.
+
+        See :func:`minigluon.ndarray.indexing.setitem`.
+        """
+        setitem(self, key, value)
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
@@ -480,66 +452,7 @@ class NDArray:
         return method
 
 
-def _move(data, ctx, copy=False):
-    """Move a raw array onto ``ctx`` (NumPy for CPU contexts, CuPy for GPU ones)."""
-    xp = ctx.xp
-    if ctx.is_gpu:
-        with xp.cuda.Device(ctx.device_id):
-            return xp.array(data, copy=True) if copy else xp.asarray(data)
-    host = backend.to_numpy(data)
-    return host.copy() if copy else host
-
-
-def _index_part(k, xp):
-    if isinstance(k, NDArray):
-        k = k._data
-    elif isinstance(k, list):
-        k = np.asarray(k)
-    if backend.is_array(k):
-        if k.dtype != np.bool_:
-            k = k.astype(np.int64)
-        return xp.asarray(k) if backend.get_array_module(k) is not xp else k
-    return k
-
-
-def _index_key(key, xp):
-    """Normalise an indexing key: NDArrays and lists become integer/boolean arrays of ``xp``."""
-    if isinstance(key, tuple):
-        return tuple(_index_part(k, xp) for k in key)
-    return _index_part(key, xp)
-
-
-class _GetItem(Op):
-    """Basic and advanced indexing of an NDArray (``x[1:3, ::2]``, ``x[idx]``), with its gradient.
-
-    Internal to NDArray (no MXNet name is exported): a hybridized graph uses ``slice``,
-    ``slice_axis`` or ``take`` instead.
-    """
-
-    name = '_getitem'
-    arguments = ('data',)
-
-    def __init__(self, key):
-        self.key = key
-        self.given = {}
-
-    def forward(self, xp, data):
-        self.in_shape = data.shape
-        out = data[self.key]
-        out = xp.ascontiguousarray(out) if isinstance(out, type(data)) else xp.asarray(out)
-        self.out_shape = out.shape
-        return out.reshape((1,)) if out.ndim == 0 else out    # MXNet legacy: never 0-d
-
-    def backward(self, xp, grad):
-        g = xp.zeros(self.in_shape, dtype=grad.dtype)
-        grad = grad.reshape(self.out_shape)
-        if _has_int_array(self.key):
-            backend.scatter_add(xp, g, self.key, grad)   # repeated indices accumulate
-        else:
-            g[self.key] = grad
-        return (g,)
-
-
-def _has_int_array(key):
-    keys = key if isinstance(key, tuple) else (key,)
-    return any(backend.is_array(k) and k.dtype != np.bool_ for k in keys)
+# Indexing needs the NDArray class, so it is imported last (the package ``__init__`` always imports
+# this module first). ``__getitem__``/``__setitem__`` look these names up when called.
+from minigluon.ndarray.indexing import (  # noqa: E402,F401 (re-exported)
+    _GetItem, _has_int_array, _index_key, _index_part, setitem)

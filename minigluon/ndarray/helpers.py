@@ -1,0 +1,52 @@
+"""Helpers of :func:`~minigluon.ndarray.ndarray.invoke` and ``NDArray`` that need no NDArray.
+
+- :func:`_move`: a raw NumPy/CuPy array placed on a context (host copy or device transfer);
+- :func:`_parse_ctx`: the Context named by an operator's ``ctx`` attribute (samplers);
+- :func:`_name_the_operator`: a NumPy error re-worded to name the failing operator and its inputs.
+
+They live here so that :mod:`minigluon.ndarray.ndarray` stays short; that module re-exports them,
+so ``from minigluon.ndarray.ndarray import _move`` keeps working.
+"""
+from minigluon import backend
+from minigluon.context import Context
+
+
+def _move(data, ctx, copy=False):
+    """Move a raw array onto ``ctx`` (NumPy for CPU contexts, CuPy for GPU ones)."""
+    xp = ctx.xp
+    if ctx.is_gpu:
+        with xp.cuda.Device(ctx.device_id):
+            return xp.array(data, copy=True) if copy else xp.asarray(data)
+    host = backend.to_numpy(data)
+    return host.copy() if copy else host
+
+
+def _parse_ctx(value):
+    """A Context from an operator's ``ctx`` attribute (``''``, ``'cpu(0)'``, ``'gpu(1)'`` or a Context)."""
+    if not value:
+        return None
+    if isinstance(value, Context):
+        return value
+    text = str(value).strip()
+    dev, _, rest = text.partition('(')
+    try:
+        return Context(dev, int(rest.rstrip(')') or 0))
+    except ValueError:
+        raise ValueError("ctx must look like 'cpu(0)' or 'gpu(1)', got %r" % (value,)) from None
+
+
+def _name_the_operator(op, err, raws):
+    """``err`` re-worded to name the operator and its inputs, unless its message already does.
+
+    NumPy's own errors (``operands could not be broadcast together``, ``zero-size array to
+    reduction operation``) otherwise reach the user without saying which operator failed.
+    """
+    message = str(err)
+    named = op.name and (message.startswith(op.name) or op.name + ':' in message)
+    if type(err) not in (ValueError, IndexError, TypeError) or named:
+        return err
+    names = op.list_arguments() if op.arguments is not None or hasattr(op, 'num_args') else []
+    names = list(names) + ['arg%d' % i for i in range(len(names), len(raws))]
+    desc = ', '.join('%s%s %s' % (n, tuple(a.shape), a.dtype) for n, a in zip(names, raws)
+                     if hasattr(a, 'shape'))
+    return type(err)('%s: %s (inputs: %s)' % (op.name, message, desc or 'none'))

@@ -1,0 +1,96 @@
+"""Indexing an NDArray: ``x[key]`` (recorded for autograd) and ``x[key] = value`` (in place).
+
+- :func:`_index_key` normalises a key: NDArray and list indices become integer (or boolean) arrays
+  of the data's array module, everything else (ints, slices, ``Ellipsis``, ``None``) passes through;
+- :class:`_GetItem` is the internal operator behind ``NDArray.__getitem__``, with its gradient;
+- :func:`setitem` is the body of ``NDArray.__setitem__`` (a plain write, not recorded, as in MXNet).
+
+Semantics follow MXNet 1.9.1's legacy (non-``np``) NDArray indexing. ``NDArray`` itself lives in
+:mod:`minigluon.ndarray.ndarray`, which imports this module at its end (this one needs the class).
+"""
+import numpy as np
+
+from minigluon import backend
+from minigluon.ndarray.helpers import _move
+from minigluon.ndarray.ndarray import NDArray
+from minigluon.ops.registry import Op
+
+
+def _index_part(k, xp):
+    if isinstance(k, NDArray):
+        k = k._data
+    elif isinstance(k, list):
+        k = np.asarray(k)
+    if backend.is_array(k):
+        if k.dtype != np.bool_:
+            k = k.astype(np.int64)
+        return xp.asarray(k) if backend.get_array_module(k) is not xp else k
+    return k
+
+
+def _index_key(key, xp):
+    """Normalise an indexing key: NDArrays and lists become integer/boolean arrays of ``xp``."""
+    if isinstance(key, tuple):
+        return tuple(_index_part(k, xp) for k in key)
+    return _index_part(key, xp)
+
+
+def setitem(array, key, value):
+    """Write ``value`` (scalar, NDArray or array, broadcast) into ``array[key]``; not recorded.
+
+    Raises
+    ------
+    ValueError
+        When ``value`` cannot be broadcast to the selection's shape.
+    """
+    key = _index_key(key, array._xp)
+    if isinstance(value, NDArray):
+        val = value._data if value._ctx == array._ctx else _move(value._data, array._ctx)
+    else:
+        val = array._xp.asarray(value, dtype=array._data.dtype)
+    target_shape = array._data[key].shape if val.ndim else None
+    if target_shape is not None and val.shape != target_shape and val.size == int(
+            np.prod(target_shape)) and val.ndim > len(target_shape):
+        val = val.reshape(target_shape)      # x[1, 2] = nd.array([5.]) (shape (1,))
+    try:
+        array._data[key] = val
+    except ValueError as err:
+        raise ValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
+                         'selection %r of an array of shape %s (%s)'
+                         % (tuple(val.shape), key, array.shape, err)) from None
+
+
+class _GetItem(Op):
+    """Basic and advanced indexing of an NDArray (``x[1:3, ::2]``, ``x[idx]``), with its gradient.
+
+    Internal to NDArray (no MXNet name is exported): a hybridized graph uses ``slice``,
+    ``slice_axis`` or ``take`` instead.
+    """
+
+    name = '_getitem'
+    arguments = ('data',)
+
+    def __init__(self, key):
+        self.key = key
+        self.given = {}
+
+    def forward(self, xp, data):
+        self.in_shape = data.shape
+        out = data[self.key]
+        out = xp.ascontiguousarray(out) if isinstance(out, type(data)) else xp.asarray(out)
+        self.out_shape = out.shape
+        return out.reshape((1,)) if out.ndim == 0 else out    # MXNet legacy: never 0-d
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.in_shape, dtype=grad.dtype)
+        grad = grad.reshape(self.out_shape)
+        if _has_int_array(self.key):
+            backend.scatter_add(xp, g, self.key, grad)   # repeated indices accumulate
+        else:
+            g[self.key] = grad
+        return (g,)
+
+
+def _has_int_array(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(backend.is_array(k) and k.dtype != np.bool_ for k in keys)

@@ -1,0 +1,120 @@
+"""Where a Parameter's values come from and go to: its initializer, a saved file, a saved copy.
+
+- :func:`finish_deferred_init` runs the recorded initialization once the shape is known (at once
+  from ``Parameter.initialize``, or at the first forward pass when it was deferred);
+- :func:`check_load` and :func:`load_init` put a loaded array into a Parameter (used by
+  ``ParameterDict.load`` and ``Block.load_parameters``), checking shape, dtype and contexts first;
+- :func:`reduce_copies` is what gets saved: the mean of the per-context copies, on cpu.
+
+Semantics follow ``mxnet.gluon.parameter`` (MXNet 1.9.1). The ``Parameter`` methods
+``_finish_deferred_init``, ``_check_load``, ``_load_init`` and ``_reduce`` call these functions;
+the class itself lives in :mod:`minigluon.parameter`.
+"""
+import numpy as np
+
+from minigluon import autograd, initializer
+from minigluon.context import cpu
+from minigluon.ndarray import NDArray, zeros
+from minigluon.parameter import ParameterMismatchError, _as_ctx_list, _shape_known
+
+
+def finish_deferred_init(param):
+    """Run ``param``'s recorded initialization now that its shape is known (no-op if none pending).
+
+    Raises
+    ------
+    ValueError
+        When the shape still has unknown (``0``) dimensions.
+    """
+    if not param._deferred_init:
+        return
+    init, ctx, default_init, data = param._deferred_init
+    if not _shape_known(param.shape):
+        raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s. "
+                         "Please specify in_units, in_channels, etc for `Block`s."
+                         % (param.name, param.shape))
+    param._deferred_init = ()
+    with autograd.pause():
+        if data is None:
+            data = zeros(param.shape, dtype=param.dtype, ctx=cpu())
+            desc_name = initializer.InitDesc(param.name, {'__init__': init})
+            if isinstance(init, (str, initializer.Initializer)):
+                if isinstance(default_init, (str, initializer.Initializer)):
+                    dispatcher = initializer.create(default_init)
+                else:
+                    dispatcher = initializer.Initializer()
+                dispatcher(desc_name, data)
+            else:   # Mixed, Load or a plain callable
+                init(initializer.InitDesc(param.name), data)
+        param._init_impl(data, ctx)
+
+
+def check_load(param, data, ctx=None, cast_dtype=False, dtype_source='current', source=None):
+    """Raise (changing nothing) if ``data`` cannot be loaded into the Parameter ``param``."""
+    where = " from file '%s'" % source if source else ' from saved params'
+    if dtype_source not in ('current', 'saved'):
+        raise ValueError("dtype_source must be 'current' or 'saved', got %r" % (dtype_source,))
+    if param.shape:
+        if len(param.shape) != len(data.shape) or not all(
+                s in (0, -1, d) for s, d in zip(param.shape, data.shape)):
+            raise ParameterMismatchError(
+                "Failed loading Parameter '%s'%s: shape incompatible expected %s vs saved %s"
+                % (param.name, where, param.shape, data.shape))
+    if param.dtype is not None and not cast_dtype and np.dtype(param.dtype) != np.dtype(data.dtype):
+        raise ParameterMismatchError(
+            "Failed loading Parameter '%s'%s: dtype incompatible expected %s vs saved %s. Set "
+            "cast_dtype=True to cast the dtype of saved params." % (param.name, where, param.dtype,
+                                                                    data.dtype))
+    if ctx is not None:
+        ctx = _as_ctx_list(ctx)
+        current = param._deferred_init[1] if param._data is None and param._deferred_init else (
+            param._ctx_list if param._data is not None else None)
+        if current is not None and set(ctx) != set(current):
+            raise ParameterMismatchError("Failed to load Parameter '%s' on %s because it was "
+                                         "previously initialized on %s." % (param.name, ctx, current))
+
+
+def load_init(param, data, ctx, cast_dtype=False, dtype_source='current', source=None):
+    """Load ``data`` (an NDArray) into ``param``, initializing it if needed (used by loaders).
+
+    Unknown shape dimensions are filled from ``data``; with ``cast_dtype`` the data is converted to
+    the parameter's dtype (``dtype_source='current'``) or the parameter takes the saved dtype
+    (``'saved'``).
+
+    Raises
+    ------
+    ParameterMismatchError
+        On a shape, dtype or context mismatch (nothing is changed).
+    """
+    param._check_load(data, ctx, cast_dtype, dtype_source, source)
+    if param.shape:
+        param._shape = tuple(s if s not in (0, -1) else d for s, d in zip(param.shape, data.shape))
+    else:
+        param._shape = tuple(data.shape)
+    if param.dtype is not None and np.dtype(param.dtype) != np.dtype(data.dtype):
+        if dtype_source == 'current':
+            data = NDArray(data._data.astype(np.dtype(param.dtype)), data.context)
+        else:
+            param.cast(data.dtype)
+    elif param.dtype is None:
+        param._dtype = data.dtype
+    if param._data is None:
+        if param._deferred_init:
+            ctx = param._deferred_init[1]
+        elif ctx is None:
+            ctx = [cpu()]
+        param._init_impl(data, _as_ctx_list(ctx))
+    else:
+        param.set_data(data)
+    param._deferred_init = ()
+
+
+def reduce_copies(param):
+    """The mean of ``param``'s per-context copies, on cpu (what gets saved)."""
+    block = param.list_data()
+    if len(block) == 1:
+        return block[0].copyto(cpu())
+    total = block[0].copyto(cpu())
+    for w in block[1:]:
+        total._data = total._data + w.copyto(cpu())._data
+    return NDArray((total._data / len(block)).astype(total._data.dtype), cpu())
