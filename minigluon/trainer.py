@@ -32,8 +32,8 @@ class Trainer:
     optimizer : str or Optimizer
         A registered name (``'sgd'``, ``'adam'``...) or an instance.
     optimizer_params : dict, optional
-        Keyword arguments of the optimizer (only with a name). ``rescale_grad`` sets the scale
-        that :meth:`step` divides by ``batch_size``.
+        Keyword arguments of the optimizer (only with a name). The optimizer's ``rescale_grad``
+        (from here or from an instance) is the scale that :meth:`step` divides by ``batch_size``.
     kvstore, compression_params, update_on_kvstore
         Accepted for compatibility; ignored.
 
@@ -65,10 +65,12 @@ class Trainer:
             seen.add(id(param))
             self._params.append(param)
         optimizer_params = dict(optimizer_params) if optimizer_params else {}
-        self._scale = float(optimizer_params.get('rescale_grad', 1.0))
         self._contexts = self._check_contexts()
         self._kvstore_type = kvstore
         self._init_optimizer(optimizer, optimizer_params)
+        # The optimizer's own rescale_grad (given by name or set on an instance) is the scale
+        # that step() divides by batch_size, as in MXNet.
+        self._scale = float(self._optimizer.rescale_grad)
 
     def _check_contexts(self):
         contexts = None
