@@ -135,6 +135,15 @@ class BatchNorm(Op):
         c = (data[ax],)
         return [tuple(data)] + [c] * 4, [tuple(data), c, c]
 
+    def infer_type(self, in_types):
+        # MXNet: float16 data keeps float32 parameters and statistics; otherwise all follow data.
+        data = in_types[0]
+        if data is None:
+            return super().infer_type(in_types)
+        param = np.dtype(np.float32) if np.dtype(data) == np.float16 else np.dtype(data)
+        ins = [np.dtype(data)] + [param if t is None else t for t in in_types[1:]]
+        return ins, [np.dtype(data), param, param]
+
 
 @register
 class BatchNormWithReLU(BatchNorm):
@@ -160,6 +169,10 @@ class BatchNormWithReLU(BatchNorm):
 
     def infer_shape(self, in_shapes):
         ins, outs = super().infer_shape(in_shapes)
+        return ins, outs + [outs[0]]
+
+    def infer_type(self, in_types):
+        ins, outs = super().infer_type(in_types)
         return ins, outs + [outs[0]]
 
 

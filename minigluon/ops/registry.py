@@ -89,6 +89,8 @@ class Attr:
                 raise ValueError('not an integer')
             return int(value)
         if kind == 'float':
+            if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+                return WholeFloat(value)      # p=1 is written back as "1", as MXNet keeps it
             return float(value)
         if kind == 'number':   # keeps an int an int, so it prints as MXNet does ("2", "0.5")
             if isinstance(value, (bool, np.bool_)):
@@ -135,6 +137,17 @@ class Attr:
         if self.kind in ('shape', 'floats'):
             return str(tuple(value))
         return str(value)
+
+
+class WholeFloat(float):
+    """A float attribute that was given as an int (``on_value=2``).
+
+    It computes as the float ``2.0`` but prints back as ``"2"``: MXNet writes the value the caller
+    gave, so ``-symbol.json`` stays byte-identical.
+    """
+
+    def __str__(self):
+        return str(int(self))
 
 
 class ScalarShape(tuple):

@@ -389,7 +389,7 @@ class Symbol:
         return self._binary(o, '_Power', '_PowerScalar')
 
     def __rpow__(self, o):
-        return self._binary(o, '_Power', None, '_RPowerScalar', swap=True)
+        return self._binary(o, '_Power', None, '_rpower_scalar', swap=True)
 
     def __neg__(self):
         return self.__mul__(-1.0)       # MXNet writes -x as _mul_scalar(scalar=-1.0)
@@ -398,22 +398,22 @@ class Symbol:
         return _create('abs', (self,), {})
 
     def __eq__(self, o):
-        return self._binary(o, '_equal', '_EqualScalar')
+        return self._binary(o, '_equal', '_equal_scalar')
 
     def __ne__(self, o):
-        return self._binary(o, '_not_equal', '_NotEqualScalar')
+        return self._binary(o, '_not_equal', '_not_equal_scalar')
 
     def __gt__(self, o):
-        return self._binary(o, '_greater', '_GreaterScalar')
+        return self._binary(o, '_greater', '_greater_scalar')
 
     def __ge__(self, o):
-        return self._binary(o, '_greater_equal', '_GreaterEqualScalar')
+        return self._binary(o, '_greater_equal', '_greater_equal_scalar')
 
     def __lt__(self, o):
-        return self._binary(o, '_lesser', '_LesserScalar')
+        return self._binary(o, '_lesser', '_lesser_scalar')
 
     def __le__(self, o):
-        return self._binary(o, '_lesser_equal', '_LesserEqualScalar')
+        return self._binary(o, '_lesser_equal', '_lesser_equal_scalar')
 
     def astype(self, dtype):
         return _create('Cast', (self,), {'dtype': np.dtype(dtype).name})

@@ -57,10 +57,10 @@ def test_automatic_names_and_prefix():
     (lambda a, b: a / 4, '_div_scalar', '_divscalar0', {'scalar': '4'}),
     (lambda a, b: 4 / a, '_rdiv_scalar', '_rdivscalar0', {'scalar': '4'}),
     (lambda a, b: a ** 2, '_power_scalar', '_powerscalar0', {'scalar': '2'}),
-    (lambda a, b: 2 ** a, '_rpower_scalar', '_rpowerscalar0', {'scalar': '2'}),
+    (lambda a, b: 2 ** a, '_rpower_scalar', '_rpower_scalar0', {'scalar': '2'}),
     (lambda a, b: -a, '_mul_scalar', '_mulscalar0', {'scalar': '-1.0'}),
     (lambda a, b: a == b, '_equal', '_equal0', {}),
-    (lambda a, b: a > 1, '_greater_scalar', '_greaterscalar0', {'scalar': '1'}),
+    (lambda a, b: a > 1, '_greater_scalar', '_greater_scalar0', {'scalar': '1'}),
     (lambda a, b: a <= b, '_lesser_equal', '_lesser_equal0', {}),
 ])
 def test_python_operators_node_names(build, op, name, attrs):
