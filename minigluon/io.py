@@ -19,13 +19,27 @@ class DataBatch:
 
 
 def _as_named_list(value, default_name):
+    # MXNet 1.9.1 names a lone array ``default_name`` and the arrays of a longer list
+    # ``_<i>_<default_name>``, then sorts every (name, array) pair by name (dict order is not kept).
     if value is None:
         return []
     if isinstance(value, dict):
-        return list(value.items())
-    if isinstance(value, (list, tuple)):
-        return [('%s%s' % (default_name, '' if len(value) == 1 else '_%d' % i), v) for i, v in enumerate(value)]
-    return [(default_name, value)]
+        pairs = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        if len(value) == 1:
+            pairs = [(default_name, value[0])]
+        else:
+            pairs = [('_%d_%s' % (i, default_name), v) for i, v in enumerate(value)]
+    else:
+        pairs = [(default_name, value)]
+    return sorted(pairs, key=lambda kv: kv[0])
+
+
+def _as_numpy(value):
+    # NDArrays keep their dtype; anything else becomes float32, as mx.nd.array does in MXNet.
+    if isinstance(value, nd.NDArray):
+        return value.asnumpy()
+    return np.asarray(value, dtype=np.float32)
 
 
 class NDArrayIter:
@@ -34,7 +48,9 @@ class NDArrayIter:
     Parameters
     ----------
     data, label : array, list of arrays or dict of name -> array
-        First dimension is the sample axis; all must have the same length.
+        First dimension is the sample axis; all must have the same length. Arrays are ordered
+        by name (a list of several is named ``_0_data``, ``_1_data``...); NumPy inputs become
+        float32, NDArrays keep their dtype (MXNet 1.9.1).
     batch_size : int
     shuffle : bool
     last_batch_handle : {'pad', 'discard', 'roll_over'}
@@ -55,10 +71,8 @@ class NDArrayIter:
         if last_batch_handle not in ('pad', 'discard', 'roll_over'):
             raise ValueError("NDArrayIter: last_batch_handle must be 'pad', 'discard' or 'roll_over', got %r"
                              % (last_batch_handle,))
-        self.data = [(k, np.asarray(v.asnumpy() if isinstance(v, nd.NDArray) else v))
-                     for k, v in _as_named_list(data, data_name)]
-        self.label = [(k, np.asarray(v.asnumpy() if isinstance(v, nd.NDArray) else v))
-                      for k, v in _as_named_list(label, label_name)]
+        self.data = [(k, _as_numpy(v)) for k, v in _as_named_list(data, data_name)]
+        self.label = [(k, _as_numpy(v)) for k, v in _as_named_list(label, label_name)]
         lengths = {len(v) for _, v in self.data + self.label}
         if len(lengths) != 1:
             raise ValueError('NDArrayIter: data and label must have the same number of samples, got %s'

@@ -18,19 +18,21 @@ __all__ = ['split_data', 'split_and_load', 'clip_global_norm', 'check_sha1']
 def split_data(data, num_slice, batch_axis=0, even_split=True):
     """Split an NDArray into ``num_slice`` slices along ``batch_axis``.
 
-    Slicing is recorded by autograd. With ``even_split=False`` the last slice takes the remainder
-    (and when the axis is shorter than ``num_slice``, one slice per element is returned).
+    Slicing is recorded by autograd. With ``even_split=False`` the first ``size % num_slice``
+    slices hold one extra element (7 rows into 3 slices: 3, 2, 2), and when the axis is shorter
+    than ``num_slice`` the trailing slices are empty, as in MXNet 1.9.1.
 
     Raises
     ------
     ValueError
-        When the axis length is not a multiple of ``num_slice`` and ``even_split`` is True, or
-        shorter than ``num_slice``.
+        When the axis length is not a multiple of ``num_slice`` and ``even_split`` is True.
     """
     if not isinstance(data, NDArray):
         raise TypeError('split_data: data must be an NDArray, got %s' % type(data).__name__)
     if not -data.ndim <= batch_axis < data.ndim:
         raise ValueError('split_data: batch_axis %d out of range for shape %s' % (batch_axis, data.shape))
+    if isinstance(num_slice, bool) or not isinstance(num_slice, (int, np.integer)) or num_slice < 1:
+        raise ValueError('split_data: num_slice must be a positive int, got %r' % (num_slice,))
     batch_axis %= data.ndim
     size = data.shape[batch_axis]
     if even_split and size % num_slice != 0:
@@ -38,19 +40,15 @@ def split_data(data, num_slice, batch_axis=0, even_split=True):
             "data with shape %s cannot be evenly split into %d slices along axis %d. Use a batch "
             "size that's multiple of %d or set even_split=False to allow uneven partitioning of data."
             % (data.shape, num_slice, batch_axis, num_slice))
-    if size < num_slice:
-        if even_split:
-            raise ValueError('Too many slices for data with shape %s. Arguments are num_slice=%d '
-                             'and batch_axis=%d.' % (data.shape, num_slice, batch_axis))
-        num_slice = size
     if num_slice == 1:
         return [data]
-    step = size // num_slice
-    slices = []
+    each, extras = divmod(size, num_slice)
+    slices, start = [], 0
     for i in range(num_slice):
-        stop = (i + 1) * step if i < num_slice - 1 else size
-        key = (slice(None),) * batch_axis + (slice(i * step, stop),)
+        stop = start + each + (1 if i < extras else 0)
+        key = (slice(None),) * batch_axis + (slice(start, stop),)
         slices.append(data[key])
+        start = stop
     return slices
 
 

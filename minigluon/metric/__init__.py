@@ -1,5 +1,6 @@
 """Evaluation metrics: ``EvalMetric`` base, Accuracy, TopKAccuracy, F1, MCC, MAE, MSE, RMSE,
-CrossEntropy, Perplexity, PearsonCorrelation, Loss, CustomMetric, CompositeEvalMetric and ``create``.
+CrossEntropy, NegativeLogLikelihood, Perplexity, PearsonCorrelation, Loss, CustomMetric,
+CompositeEvalMetric and ``create``.
 
 Semantics follow ``mxnet.metric`` (MXNet 1.9.1): each metric keeps a local sum/count (cleared by
 ``reset_local``) and a global one (cleared only by ``reset``); ``get()`` returns
@@ -14,9 +15,9 @@ metrics), :mod:`~minigluon.metric.classification`, :mod:`~minigluon.metric.regre
 from minigluon.metric.base import (  # noqa: F401
     CompositeEvalMetric, CustomMetric, EvalMetric, Loss, _REGISTRY, check_label_shapes, create, np, register)
 from minigluon.metric.classification import F1, MCC, Accuracy, TopKAccuracy  # noqa: F401
-from minigluon.metric.probability import CrossEntropy, Perplexity  # noqa: F401
+from minigluon.metric.probability import CrossEntropy, NegativeLogLikelihood, Perplexity  # noqa: F401
 from minigluon.metric.regression import MAE, MSE, RMSE, PearsonCorrelation  # noqa: F401
 
 __all__ = ['EvalMetric', 'CompositeEvalMetric', 'Accuracy', 'TopKAccuracy', 'F1', 'MCC', 'MAE', 'MSE',
-           'RMSE', 'CrossEntropy', 'Perplexity', 'PearsonCorrelation', 'Loss', 'CustomMetric',
+           'RMSE', 'CrossEntropy', 'NegativeLogLikelihood', 'Perplexity', 'PearsonCorrelation', 'Loss', 'CustomMetric',
            'create', 'register', 'check_label_shapes', 'np']

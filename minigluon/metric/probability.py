@@ -1,4 +1,4 @@
-"""Metrics on predicted probabilities: CrossEntropy and Perplexity (MXNet 1.9.1 ``mxnet.metric``)."""
+"""Metrics on predicted probabilities: CrossEntropy, NegativeLogLikelihood and Perplexity (MXNet 1.9.1 ``mxnet.metric``)."""
 import math
 
 import numpy
@@ -61,3 +61,12 @@ class Perplexity(EvalMetric):
         if self.global_num_inst == 0:
             return (self.name, float('nan'))
         return (self.name, math.exp(self.global_sum_metric / self.global_num_inst))
+
+
+@_alias('nll_loss')
+class NegativeLogLikelihood(CrossEntropy):
+    """Negative log-likelihood of the labels: the same mean of ``-log(p[label] + eps)`` as
+    :class:`CrossEntropy`, under MXNet 1.9.1's name ``'nll-loss'`` (``create('nll_loss')``)."""
+
+    def __init__(self, eps=1e-12, name='nll-loss', output_names=None, label_names=None):
+        super().__init__(eps=eps, name=name, output_names=output_names, label_names=label_names)
