@@ -147,7 +147,8 @@ class LeakyReLU(Op):
     act_type: ``leaky`` (``slope * x`` below 0), ``prelu`` (learned ``gamma``, shape ``(C,)`` on
     axis 1 or ``(1,)``), ``elu`` (``slope * (e^x - 1)``), ``selu`` (Klambauer et al. 2017 constants),
     ``gelu`` (``x * Phi(x)``, erf form), ``rrelu`` (random slope in ``[lower_bound, upper_bound]``
-    while training, their mean otherwise; a second output ``mask`` holds the slopes).
+    while training, their mean otherwise; a second output ``mask`` holds the slopes -- in eval
+    mode that mean, where MXNet 1.9.1 leaves the mask and hence the gradient uninitialised).
 
     The selu gradient below 0 is the true derivative ``lambda * alpha * e^x``; MXNet 1.9.1 returns
     ``lambda * (out + alpha)`` there, which is not the derivative of its own forward.
@@ -344,6 +345,7 @@ class Dropout(Op):
     with probability ``p`` and the rest scaled by ``1 / (1 - p)``; otherwise the input passes
     unchanged. ``axes`` lists axes along which one mask value is shared (variational dropout).
     The mask is drawn from :func:`minigluon.random.generator`; it is a hidden second output.
+    ``p=1`` drops everything: output and gradient are 0 (MXNet 1.9.1 gives NaN from 0 * inf).
     """
 
     name = 'Dropout'

@@ -57,7 +57,9 @@ class Pooling(Op):
     k) / s) + 1``; ``'same'``: ``ceil(S / s)`` with TensorFlow-style padding (MXNet 1.9.1's own
     'same' is broken outside 1-D, so this one is minigluon's). Max pooling ignores padding; average
     pooling divides by the window size including padding (clipped to the padded input) when
-    ``count_include_pad`` is True or None (MXNet's default), else by the number of real elements.
+    ``count_include_pad`` is True or None (MXNet's default), else by the number of real elements
+    (a window lying wholly in the padding, possible with 'full', then averages to 0, where MXNet
+    1.9.1 returns NaN from 0/0).
     Lp pooling computes ``(sum x^p)^(1/p)`` with ``p_value`` (default 2). The max gradient goes to
     the first maximum of each window.
     """
