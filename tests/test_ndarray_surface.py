@@ -18,8 +18,8 @@ COMPARE = ['eq', 'ne', 'lt', 'le', 'gt', 'ge']
 
 
 def _ref(name, a, b):
-    if name == 'mod':       # MXNet's mod is C fmod: the sign of the dividend
-        return np.fmod(a, b)
+    if name == 'mod':       # MXNet's mod takes the divisor's sign (Python's %), 0 for b == 0
+        return np.where(np.asarray(b) == 0, 0, np.mod(a, b))
     if name == 'pow':
         return np.power(np.abs(a) if np.ndim(a) else abs(a), b)
     return getattr(operator, name)(a, b)

@@ -112,8 +112,22 @@ BroadcastMaximum = _binary('broadcast_maximum', ['_maximum', '_Maximum', 'maximu
 BroadcastMinimum = _binary('broadcast_minimum', ['_minimum', '_Minimum', 'minimum'],
                            lambda xp, a, b: xp.minimum(a, b), _g_min)
 BroadcastHypot = _binary('broadcast_hypot', ['_hypot'], lambda xp, a, b: xp.hypot(a, b), _g_hypot)
-BroadcastMod = _binary('broadcast_mod', ['_mod'], lambda xp, a, b: xp.fmod(a, b),
-                       lambda self, xp, g, a, b: (g, -g * xp.trunc(a / b)))
+def _mod(xp, a, b):
+    # MXNet's ``mod`` (mshadow_op.h): the result takes the divisor's sign, as Python's ``%``
+    # (-7 % 2 == 1, 7 % -2 == -1), and a zero divisor gives 0 (not NaN).
+    with np.errstate(divide='ignore', invalid='ignore'):
+        r = xp.remainder(a, b)
+    return xp.where(b == 0, xp.zeros_like(r), r)
+
+
+def _g_mod_rhs(xp, a, b):
+    # d(a mod b)/db = -floor(a / b), MXNet's mod_rgrad (inf for a zero divisor, as MXNet).
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return -xp.floor(a / b)
+
+
+BroadcastMod = _binary('broadcast_mod', ['_mod'], _mod,
+                       lambda self, xp, g, a, b: (g, g * _g_mod_rhs(xp, a, b)))
 
 for _name, _alias, _fn in [
         ('broadcast_equal', '_equal', lambda xp, a, b: (a == b)),
@@ -173,9 +187,10 @@ _scalar('_maximum_scalar', ['_MaximumScalar'], lambda xp, x, s: xp.maximum(x, s)
         lambda self, xp, g, x, s: g * (x >= s))
 _scalar('_minimum_scalar', ['_MinimumScalar'], lambda xp, x, s: xp.minimum(x, s),
         lambda self, xp, g, x, s: g * (x <= s))
-_scalar('_mod_scalar', ['_ModScalar'], lambda xp, x, s: xp.fmod(x, s), lambda self, xp, g, x, s: g)
-_scalar('_rmod_scalar', ['_RModScalar'], lambda xp, x, s: xp.fmod(s, x),
-        lambda self, xp, g, x, s: -g * xp.trunc(s / x))
+_scalar('_mod_scalar', ['_ModScalar'], lambda xp, x, s: _mod(xp, x, xp.asarray(s, x.dtype)),
+        lambda self, xp, g, x, s: g)
+_scalar('_rmod_scalar', ['_RModScalar'], lambda xp, x, s: _mod(xp, xp.asarray(s, x.dtype), x),
+        lambda self, xp, g, x, s: g * _g_mod_rhs(xp, xp.asarray(s, x.dtype), x))
 for _name, _fn in [('_equal_scalar', lambda xp, x, s: x == s),
                    ('_not_equal_scalar', lambda xp, x, s: x != s),
                    ('_greater_scalar', lambda xp, x, s: x > s),
