@@ -26,3 +26,57 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     assert 'pytest' in tests and '.[test]' in tests
     ci = open(os.path.join(ROOT, '.ci', 'run')).read()
     assert tests in ci
+
+
+def test_tour_file_keys_are_mxnets(tmp_path):
+    """README tour: save_parameters keys are 'hidden.weight'..., export keys 'arg:'/'aux:'."""
+    import minigluon as mx
+    from minigluon import gluon, nd
+    from minigluon.gluon import nn
+
+    class Net(gluon.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            with self.name_scope():
+                self.hidden = nn.Dense(4, activation='relu')
+                self.out = nn.Dense(2)
+
+        def hybrid_forward(self, F, x):
+            return self.out(self.hidden(x))
+
+    net = Net()
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((1, 3)))
+    net.save_parameters(str(tmp_path / 'net.params'))
+    assert sorted(nd.load(str(tmp_path / 'net.params'))) == [
+        'hidden.bias', 'hidden.weight', 'out.bias', 'out.weight']
+    net.export(str(tmp_path / 'net'))
+    assert sorted(os.listdir(tmp_path)) == ['net-0000.params', 'net-symbol.json', 'net.params']
+    keys = nd.load(str(tmp_path / 'net-0000.params'))
+    assert keys and all(k.startswith(('arg:', 'aux:')) for k in keys)
+    assert isinstance(mx.sym.load(str(tmp_path / 'net-symbol.json')), mx.sym.Symbol)
+
+
+def test_out_of_scope_paragraph():
+    """README 'Out of scope': what raises and what works although MXNet rejects it."""
+    import numpy as np
+    import pytest
+    import minigluon as mx
+    from minigluon import autograd, nd
+
+    assert float(nd.array([2.5])) == 2.5 and int(nd.array([3])) == 3
+    assert np.array(nd.ones((2,))).tolist() == [1.0, 1.0]
+    params = mx.gluon.nn.Dense(2, in_units=2).collect_params()
+    with pytest.raises(TypeError):          # as in MXNet 1.9.1
+        len(params)
+    assert len(params.keys()) == 2
+    with pytest.raises(Exception, match='pretrained'):
+        mx.gluon.model_zoo.vision.resnet18_v1(pretrained=True)
+    x = nd.ones(2)
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    with pytest.raises(NotImplementedError):
+        autograd.grad(y, [x], create_graph=True)
+    assert not hasattr(nd.ones(1), 'handle') and not hasattr(mx, 'mod')
