@@ -176,8 +176,11 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
     leaf_grads = {}     # id(variable) -> raw gradient array
     leaves = {}         # id(variable) -> variable
     roots = []
-    for head, hg in zip(heads, head_grads):
+    for i, (head, hg) in enumerate(zip(heads, head_grads)):
         xp = head._xp
+        if hg is not None and tuple(hg.shape) != tuple(head.shape):
+            raise ValueError('backward: head_grads[%d] (out_grad) has shape %s, expected the shape '
+                             'of its head %s' % (i, tuple(hg.shape), tuple(head.shape)))
         g = xp.ones(head.shape, dtype=head.dtype) if hg is None else hg._data.astype(head.dtype, copy=False)
         if head._entry is not None:
             node, idx = head._entry

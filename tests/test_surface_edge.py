@@ -5,6 +5,7 @@ Fixtures come from ``tools/gen_surface_edge_fixtures.py`` (run in the MXNet venv
 import os
 
 import numpy as np
+import pytest
 
 import minigluon as mg
 from minigluon import autograd, nd
@@ -70,3 +71,17 @@ def test_mod_matches_python_semantics_independently():
     out = (nd.array(f['a'], dtype='float64') % nd.array(f['b'], dtype='float64')).asnumpy()
     np.testing.assert_allclose(out, ref)
     assert mg.nd.broadcast_mod(nd.array([[-7.0], [7.0]]), nd.array([2.0, -2.0])).shape == (2, 2)
+
+
+def test_backward_out_grad_of_wrong_shape_is_a_clear_error():
+    # MXNet 1.9.1 reads a wrongly sized out_grad without complaint; minigluon names the problem
+    # instead of failing inside NumPy's reshape.
+
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+    with pytest.raises(ValueError, match=r'head_grads\[0\].*\(3,\).*\(2,\)'):
+        y.backward(out_grad=nd.array([1.0, 1.0, 1.0]))
+    y.backward(out_grad=nd.array([1.0, 3.0]))         # the right shape still works
+    np.testing.assert_array_equal(x.grad.asnumpy(), [2.0, 6.0])
