@@ -76,7 +76,6 @@ def test_mod_matches_python_semantics_independently():
 def test_backward_out_grad_of_wrong_shape_is_a_clear_error():
     # MXNet 1.9.1 reads a wrongly sized out_grad without complaint; minigluon names the problem
     # instead of failing inside NumPy's reshape.
-
     x = nd.array([1.0, 2.0])
     x.attach_grad()
     with autograd.record():
