@@ -63,13 +63,29 @@ class CTCLoss(Loss):
         if self._batch_axis == 1:
             label = F.swapaxes(label, dim1=0, dim2=1)
         extra = {'zero_infinity': True} if self._zero_infinity else {}
-        loss = F.CTCLoss(pred, label, pred_lengths, label_lengths,
-                         use_data_lengths=pred_lengths is not None,
-                         use_label_lengths=label_lengths is not None,
-                         blank_label='last', **extra)
+        try:
+            loss = F.CTCLoss(pred, label, pred_lengths, label_lengths,
+                             use_data_lengths=pred_lengths is not None,
+                             use_label_lengths=label_lengths is not None,
+                             blank_label='last', **extra)
+        except ValueError as err:
+            if F is not ndarray:
+                raise
+            raise ValueError(self._in_block_terms(str(err))) from err
         if sample_weight is not None:
             sample_weight = F.reshape(sample_weight, shape=(-1,))
         return _apply_weighting(F, loss, self._weight, sample_weight)
+
+    def _in_block_terms(self, message):
+        """Rephrase the operator's error (``data``, ``data_lengths``, (T, N, C) axes) in this block's
+        argument names and ``layout``, so the user reads about the arrays they passed."""
+        t_axis, n_axis = self._layout.find('T'), self._layout.find('N')
+        for op_term, block_term in (('data_lengths', 'pred_lengths'),
+                                    ('data.shape[0]', 'pred.shape[%d], the time axis' % t_axis),
+                                    ('data.shape[1]', 'pred.shape[%d], the batch axis' % n_axis),
+                                    ('data.shape[2]', 'pred.shape[2]')):
+            message = message.replace(op_term, block_term)
+        return message
 
     def _check_eager(self, pred, label, sample_weight):
         if pred.ndim != 3:

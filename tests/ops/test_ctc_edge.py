@@ -93,3 +93,14 @@ def test_beam_search_pruning_every_class_keeps_the_best_path():
 def test_decoders_reject_an_empty_class_axis(decode):
     with pytest.raises(ValueError, match='at least one class'):
         decode(np.zeros((2, 3, 0)))
+
+
+def test_block_errors_name_the_blocks_arguments_and_layout():
+    from minigluon import gluon, nd
+    pred = nd.zeros((2, 5, 4))                      # NTC: T = 5 is axis 1
+    label = nd.array([[0, 1], [1, 2]])
+    with pytest.raises(ValueError, match=r'pred_lengths\[1\] = 9.* \(pred.shape\[1\], the time axis\)'):
+        gluon.loss.CTCLoss()(pred, label, nd.array([5, 9]))
+    tnc = nd.zeros((5, 2, 4))
+    with pytest.raises(ValueError, match=r'pred_lengths\[0\].*pred.shape\[0\], the time axis'):
+        gluon.loss.CTCLoss(layout='TNC')(tnc, label, nd.array([6, 5]))
