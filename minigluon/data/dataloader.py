@@ -34,6 +34,12 @@ def default_batchify_fn(data):
     NDArrays are stacked along a new axis 0 (on the context of the first); tuples are batched
     element-wise (so ``(image, label)`` samples give ``[images, labels]``); anything else goes
     through ``numpy.asarray`` and becomes an NDArray of that dtype.
+
+    Raises
+    ------
+    TypeError
+        For samples that are not numbers, arrays or tuples of them (dicts, strings, objects): pass
+        a ``batchify_fn`` that knows how to batch them.
     """
     first = data[0]
     if isinstance(first, NDArray):
@@ -42,6 +48,10 @@ def default_batchify_fn(data):
     if isinstance(first, tuple):
         return [default_batchify_fn(list(field)) for field in zip(*data)]
     arr = np.asarray(data)
+    if arr.dtype.kind not in 'biuf':
+        raise TypeError('DataLoader: the default batchify_fn batches numbers, arrays and tuples of them; '
+                        'got samples of type %s (dtype %s). Pass batchify_fn= to batch them yourself.'
+                        % (type(first).__name__, arr.dtype))
     return array(arr, dtype=arr.dtype)
 
 
