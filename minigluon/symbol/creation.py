@@ -142,6 +142,13 @@ def _create(fn_name, args, kwargs):
     kwargs = dict(kwargs)
     name = kwargs.pop('name', None)
     scope_attrs = AttrScope.current.get(kwargs.pop('attr', None))
+    for key in scope_attrs:
+        # An operator node keeps only hidden attributes; MXNet rejects any other key at creation
+        # ("Cannot find argument"), and a file holding one would not load again.
+        if key not in HIDDEN_KEYS and not (key.startswith('__') and key.endswith('__')):
+            raise ValueError('%s: attribute %r from attr=/AttrScope is not an argument of this operator; '
+                             'only hidden attributes (%s, or __name__ keys) can be attached to operator '
+                             'nodes' % (fn_name, key, ', '.join(HIDDEN_KEYS)))
     pos, named, attrs, extra = _split_call(cls, fn_name, args, kwargs)
     extra = dict({_hidden_key(k): v for k, v in scope_attrs.items()}, **extra)
     if cls.arguments is None:

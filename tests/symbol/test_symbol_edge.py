@@ -66,3 +66,15 @@ def test_symbolblock_float16_input_keeps_batchnorm_params_float32():
     assert dtypes == {'c_weight': 'float16', 'c_bias': 'float16', 'bn_gamma': 'float32',
                       'bn_beta': 'float32', 'bn_moving_mean': 'float32',
                       'bn_moving_var': 'float32'}
+
+
+def test_attrscope_key_that_is_no_hidden_attribute_is_rejected_at_creation():
+    import minigluon as mx
+    x = mx.sym.var('x')
+    with mx.AttrScope(foo='bar'):
+        with pytest.raises(ValueError, match="'foo'.*not an argument"):
+            mx.sym.FullyConnected(x, num_hidden=2, name='fc')
+    with mx.AttrScope(ctx_group='dev1', lr_mult='2'):       # hidden keys still attach and round-trip
+        y = mx.sym.FullyConnected(x, num_hidden=2, name='fc')
+    again = mx.sym.load_json(y.tojson())
+    assert again.tojson() == y.tojson() and y.attr('ctx_group') == 'dev1'
