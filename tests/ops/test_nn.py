@@ -1,7 +1,5 @@
 """Tests of minigluon.ops.nn: NumPy references, numerical gradients, MXNet 1.9.1 golden files."""
-import json
 import math
-import os
 
 import numpy as np
 import pytest
@@ -9,38 +7,24 @@ import pytest
 from minigluon import autograd, nd
 from minigluon.ops.registry import get_op
 from minigluon.test_utils import assert_almost_equal, check_gradient
+from nn_golden import cases_for, run_golden
 
-FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'nn')
-with open(os.path.join(FIX, 'cases.json')) as _f:
-    CASES = json.load(_f)['cases']
 OPS = ('FullyConnected', 'Activation', 'LeakyReLU', 'softmax', 'log_softmax', 'softmin', 'SoftmaxOutput',
        'Embedding', 'softmax_cross_entropy')
 
 
-@pytest.mark.parametrize('case', [c for c in CASES if c['op'] in OPS], ids=lambda c: c['name'])
+@pytest.mark.parametrize('case', cases_for(OPS), ids=lambda c: c['name'])
 def test_mxnet_golden(case):
-    d = np.load(os.path.join(FIX, case['name'] + '.npz'))
-    arrays = [nd.array(d['in%d' % i], dtype=d['in%d' % i].dtype) for i in range(case['n_inputs'])]
-    for i in case['wrt']:
-        arrays[i].attach_grad()
-    with autograd.record(train_mode=case['train']):
-        outs = getattr(nd, case['op'])(*arrays, **case['attrs'])
-    outs = outs if isinstance(outs, list) else [outs]
-    assert len(outs) == case['n_outputs']
     if case['name'] == 'rrelu_eval':   # MXNet leaves the mask and its gradient unset in eval mode
-        assert_almost_equal(outs[0], d['out0'], rtol=1e-4, atol=1e-5, names=('minigluon', 'mxnet'))
+        run_golden(case, outputs=1, backward=False)
         return
-    for i, o in enumerate(outs):
-        assert_almost_equal(o, d['out%d' % i], rtol=1e-4, atol=1e-5, names=('minigluon', 'mxnet'))
-    outs[0].backward(nd.array(d['head']))
     if case['name'] == 'selu':   # MXNet's selu gradient is lambda*(out+alpha), not the derivative
+        d, arrays, _ = run_golden(case, compare_grads=False)
         x = d['in0'].astype(np.float64)
         true = np.where(x > 0, 1.0507009873554805, 1.0507009873554805 * 1.6732632423543772 * np.exp(x))
         assert_almost_equal(arrays[0].grad, (true * d['head']).astype(np.float32), rtol=1e-4, atol=1e-5)
         return
-    for i in case['wrt']:
-        assert_almost_equal(arrays[i].grad, d['grad%d' % i], rtol=1e-4, atol=1e-5,
-                            names=('minigluon grad%d' % i, 'mxnet'))
+    run_golden(case)
 
 
 def _sigmoid(x):

@@ -1,7 +1,5 @@
 """Tests of minigluon.ops.norm: NumPy references, numerical gradients, moving statistics, MXNet
 1.9.1 golden files, numerical robustness."""
-import json
-import os
 
 import numpy as np
 import pytest
@@ -9,29 +7,14 @@ import pytest
 from minigluon import autograd, nd
 from minigluon.ops.registry import get_op
 from minigluon.test_utils import assert_almost_equal, check_gradient
+from nn_golden import cases_for, run_golden
 
-FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'nn')
-with open(os.path.join(FIX, 'cases.json')) as _f:
-    CASES = json.load(_f)['cases']
 OPS = ('BatchNorm', 'LayerNorm', 'InstanceNorm', 'GroupNorm', 'L2Normalization')
 
 
-@pytest.mark.parametrize('case', [c for c in CASES if c['op'] in OPS], ids=lambda c: c['name'])
+@pytest.mark.parametrize('case', cases_for(OPS), ids=lambda c: c['name'])
 def test_mxnet_golden(case):
-    d = np.load(os.path.join(FIX, case['name'] + '.npz'))
-    arrays = [nd.array(d['in%d' % i]) for i in range(case['n_inputs'])]
-    for i in case['wrt']:
-        arrays[i].attach_grad()
-    with autograd.record(train_mode=case['train']):
-        outs = getattr(nd, case['op'])(*arrays, **case['attrs'])
-    outs = outs if isinstance(outs, list) else [outs]
-    assert len(outs) == case['n_outputs']
-    for i, o in enumerate(outs):
-        assert_almost_equal(o, d['out%d' % i], rtol=1e-4, atol=1e-5, names=('minigluon', 'mxnet'))
-    outs[0].backward(nd.array(d['head']))
-    for i in case['wrt']:
-        assert_almost_equal(arrays[i].grad, d['grad%d' % i], rtol=1e-4, atol=1e-5,
-                            names=('minigluon grad%d' % i, 'mxnet'))
+    d, arrays, _ = run_golden(case)
     if case['op'] == 'BatchNorm':   # same state after forward + backward (updated in forward here)
         assert_almost_equal(arrays[3], d['moving_mean_after'], rtol=1e-5, atol=1e-6)
         assert_almost_equal(arrays[4], d['moving_var_after'], rtol=1e-5, atol=1e-6)

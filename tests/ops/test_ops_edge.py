@@ -13,62 +13,30 @@ average-pooling window wholly in the padding with ``count_include_pad=False``, 0
 eval mode without ``use_global_stats``) or eval-mode rrelu mask is wrong, so minigluon's
 gradient is checked against central differences instead.
 """
-import json
 import os
 
-import numpy as np
 import pytest
 
 from minigluon import autograd, nd
-from minigluon.base import MXNetError
-from minigluon.test_utils import assert_almost_equal, check_gradient
-from tests.ops.ops_golden import _dec
+from minigluon.test_utils import check_gradient
+from ops_golden import _dec, compare_grads, compare_outputs, load_cases, run_case
 
-_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures', 'ops_edge',
-                     'edge.json')
+_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures', 'ops_edge')
 
 
-def _cases():
-    with open(_PATH) as f:
-        cases = json.load(f)['cases']
-    return [pytest.param(c, id='%d-%s(%s)' % (i, c['op'], ','.join(
-        '%s=%s' % kv for kv in sorted(c['attrs'].items())))) for i, c in enumerate(cases)]
-
-
-@pytest.mark.parametrize('case', _cases())
+@pytest.mark.parametrize('case', load_cases('edge', _FOLDER))
 def test_mxnet_edge_golden(case):
-    inputs = [nd.array(_dec(r), dtype=r['dtype']) for r in case['inputs']]
-    fn = getattr(nd, case['op'])
-    if 'error' in case:
-        with pytest.raises((ValueError, IndexError, TypeError, MXNetError)):
-            fn(*inputs, **case['attrs'])
+    res = run_case(case, train=case['train'])
+    if res is None:
         return
-    grads = case.get('grads', {})
-    for key in grads:
-        inputs[int(key)].attach_grad()
-    with autograd.record(train_mode=case['train']):
-        out = fn(*inputs, **case['attrs'])
-    outs = out if isinstance(out, (list, tuple)) else [out]
+    inputs, outs = res
     wrong = case.get('mxnet_wrong', '')
-    assert len(outs) == len(case['outputs'])
-    for got, rec in list(zip(outs, case['outputs']))[:1 if wrong == 'grads' else None]:
-        want = _dec(rec)
-        if wrong == 'nan':
-            assert np.isnan(want).any()   # MXNet's NaN, still present in the fixture
-            want = np.nan_to_num(want, nan=0.0)
-        assert got.shape == want.shape, (got.shape, want.shape)
-        assert np.dtype(got.dtype) == want.dtype, (got.dtype, want.dtype)
-        assert_almost_equal(got.asnumpy(), want, rtol=1e-5, atol=1e-5, equal_nan=True)
+    records = case['outputs'][:1] if wrong == 'grads' else case['outputs']
+    compare_outputs(outs, records, mxnet_nan=(wrong == 'nan'))
     if wrong == 'grads':
         _check_numeric(case)
-    elif grads:
-        heads = [nd.array(_dec(r), dtype=r['dtype']) for r in case['head_grads']]
-        autograd.backward(outs, heads)
-        for key, rec in grads.items():
-            want = _dec(rec)
-            if wrong == 'nan':
-                want = np.nan_to_num(want, nan=0.0)
-            assert_almost_equal(inputs[int(key)].grad.asnumpy(), want, rtol=1e-5, atol=1e-5)
+    elif case.get('grads'):
+        compare_grads(inputs, outs, case, mxnet_nan=(wrong == 'nan'))
 
 
 def _check_numeric(case):
