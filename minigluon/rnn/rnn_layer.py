@@ -149,8 +149,19 @@ class _RNNLayer(HybridBlock):
             Initial states ``(L*D, N, H)`` (two for LSTM); zeros when omitted.
         sequence_length : NDArray, optional
             ``(N,)`` valid lengths, only with ``use_sequence_length=True``.
+
+        Notes
+        -----
+        A hybridized layer called alternately with and without ``states`` retraces its graph when
+        the form changes, so each call returns its documented structure (MXNet 1.9.1 reuses the
+        first graph and returns ``[out, states]`` for ``layer(x)`` or ``out`` for ``layer(x, s)``).
         """
-        self.skip_states = states is None
+        skip = states is None
+        if getattr(self, '_traced_skip_states', skip) != skip:
+            # The cached graph returns (out, states) or out alone, as traced; MXNet 1.9.1 reuses it
+            # for the other form too and returns the wrong structure. Retrace instead.
+            self._clear_cached_op()
+        self.skip_states = self._traced_skip_states = skip
         if states is None:
             if isinstance(inputs, NDArray):
                 batch_size = inputs.shape[self._layout.find('N')]

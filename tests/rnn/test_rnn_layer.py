@@ -163,3 +163,25 @@ def test_exported_lstm_graph_matches_mxnet_structure(tmp_path):
     data_inputs = [n['name'] for n in nodes if n['op'] == 'null' and not n['name'].startswith('lstm')]
     assert data_inputs == ['data0', 'data1', 'data2']
     assert sorted(nd.load(params_file)) == sorted('arg:' + k for k in layer.collect_params().keys())
+
+
+@pytest.mark.parametrize('first_with_states', [True, False])
+def test_hybridized_layer_with_and_without_states_returns_the_right_structure(first_with_states):
+    # MXNet 1.9.1 reuses the graph traced for the first call, so after `layer(x, states)` a call
+    # `layer(x)` returns [out, states] and, the other way round, `layer(x, states)` returns only out.
+    layer = rnn.LSTM(4, input_size=3, layout='NTC')
+    layer.initialize()
+    x = nd.array(np.random.RandomState(0).uniform(size=(2, 5, 3)))
+    states = layer.begin_state(2)
+    ref_out, ref_states = layer(x, states)
+    layer.hybridize(static_alloc=True, static_shape=True)
+    for with_states in [first_with_states, not first_with_states, first_with_states]:
+        if with_states:
+            out, new_states = layer(x, states)
+            assert len(new_states) == 2
+            for s, r in zip(new_states, ref_states):
+                assert_almost_equal(s, r, rtol=1e-5, atol=1e-6)
+        else:
+            out = layer(x)
+            assert isinstance(out, nd.NDArray)
+        assert_almost_equal(out, ref_out, rtol=1e-5, atol=1e-6)
