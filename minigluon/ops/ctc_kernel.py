@@ -12,6 +12,11 @@ for beta:
   the log-space recursion, which uses a finite sentinel for log 0 and is exact for any finite input.
 * The gradient with respect to the activations is ``softmax - occupancy`` (Graves et al. 2006,
   eq. 16); occupancies are alpha*beta normalised per frame, summed per class.
+
+On a GPU (``xp`` is CuPy) a Python loop over time would cost a kernel launch per array call per
+frame; :mod:`minigluon.ops.ctc_cuda` runs the exact log-space recursions and the gradient of the
+whole batch in one CUDA kernel instead, and only the preparation and the handling of infeasible and
+empty samples below are shared.
 """
 import threading
 
@@ -68,6 +73,7 @@ class _Problem:
         final[np.arange(n), states - 1] = 1.0
         final[np.arange(n)[states > 1], (states - 2)[states > 1]] = 1.0
         self.lab, self.lab_valid = lab, valid & ~self.dummy[:, None]
+        self.skip = skip
         to_dev = xp.asarray
         self.d_mask, self.d_skip, self.d_back_skip, self.d_final = (
             to_dev(self.state_mask), to_dev(skip), to_dev(back_skip), to_dev(final))
@@ -287,7 +293,11 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
         lp_label = (x.reshape(T, N * C)[:, flat].reshape(T, N, prob.L) - lse).astype(np.float64)
         lp_label = xp.where(xp.asarray(prob.lab_valid), lp_label, _NEG)
         lp_blank = (x[:, :, blank] - lse[..., 0]).astype(np.float64)
-        if force_log_space or T == 0:
+        if xp is not np and not force_log_space and T > 0:   # a GPU: one kernel, see ctc_cuda
+            from minigluon.ops.ctc_cuda import ctc_log_space_cuda
+            log_p, grad64 = ctc_log_space_cuda(xp, (x - lse).astype(np.float64), prob)
+            grad, bad = grad64.astype(cdt), np.zeros(N, dtype=bool)
+        elif force_log_space or T == 0:
             log_p, grad, bad = xp.zeros(N), softmax.copy(), ~prob.dummy
         else:
             log_p, gamma, bad = _scaled_pass(xp, lp_label, lp_blank, prob)

@@ -280,6 +280,41 @@ def test_numpy_and_cupy_agree():
     assert_almost_equal(data.grad.asnumpy(), ref_grad, rtol=1e-8, atol=1e-12)
 
 
+@pytest.mark.skipif(not backend.cupy_available(), reason='CuPy with a CUDA device is not available')
+@pytest.mark.parametrize('dtype,blank_label,scale', [(np.float32, 'last', 1.0), (np.float64, 'first', 1.0),
+                                                     (np.float32, 'last', 1e4)])
+def test_cuda_kernel_edge_cases_match_cpu(dtype, blank_label, scale):
+    """The GPU kernel (ops/ctc_cuda.py) on empty labels, an infeasible sample, zero frames, short
+    frame counts and saturated activations gives the CPU's loss and gradient."""
+    from minigluon.context import cpu, gpu
+    rng = np.random.RandomState(1)
+    T, N, C = 12, 6, 5
+    pad = 0 if blank_label == 'first' else -1
+    lo = 1 if blank_label == 'first' else 0
+    labels = np.full((N, 6), pad, dtype=np.float64)
+    labels[0, :3] = [lo, lo + 1, lo + 2]
+    labels[1, :6] = lo                      # six equal labels need 11 frames: infeasible at 8
+    labels[3, :2] = [lo + 3, lo + 3]
+    labels[4, :4] = [lo, lo + 1, lo, lo + 1]  # (row 2 is empty; row 5 has zero frames)
+    frames = np.array([12, 8, 12, 7, 12, 0])
+    x = (rng.randn(T, N, C) * scale).astype(dtype)
+    out = {}
+    for ctx in (cpu(), gpu(0)):
+        data = nd.array(x, ctx=ctx, dtype=dtype)
+        data.attach_grad()
+        with autograd.record():
+            loss = nd.CTCLoss(data, nd.array(labels, ctx=ctx), nd.array(frames, ctx=ctx),
+                              use_data_lengths=True, blank_label=blank_label)
+        loss.backward()
+        out[ctx.device_type] = loss.asnumpy(), data.grad.asnumpy()
+    (lc, gc), (lg, gg) = out['cpu'], out['gpu']
+    assert lg.dtype == lc.dtype and gg.dtype == gc.dtype
+    assert lg[1] == np.inf and not gg[:, 1].any()
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    assert_almost_equal(lg, lc, rtol=tol, atol=tol)
+    assert_almost_equal(gg, gc, rtol=tol, atol=tol)
+
+
 def test_nan_in_one_sample_does_not_leak():
     x = np.random.RandomState(0).randn(6, 3, 4)
     clean, _ = ctc(x, [[0, 1], [1, 2], [2, -1]])

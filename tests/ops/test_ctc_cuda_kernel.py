@@ -1,0 +1,119 @@
+"""The CUDA CTC kernel (minigluon/ops/ctc_cuda.py), checked without a GPU.
+
+Its source compiles as plain C too (a "parallel for" becomes a sequential loop, a barrier nothing):
+the C form, built here with the system C compiler and called through ctypes, must agree with the
+NumPy implementation and with brute-force path enumeration. With ``nvcc`` present the CUDA form is
+compiled as well, so a syntax or type error in the device code fails here, not on the first GPU.
+The real GPU run is tests/ops/test_ctc.py::test_numpy_and_cupy_agree (skipped without CuPy).
+"""
+import ctypes
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from minigluon.ops import ctc_cuda
+from minigluon.ops.ctc_kernel import _Problem, ctc_loss_and_grad
+from tests.ops.ctc_reference import brute_force_nll, log_softmax
+
+CC = shutil.which('cc') or shutil.which('gcc')
+needs_cc = pytest.mark.skipif(CC is None, reason='no C compiler')
+
+
+@pytest.fixture(scope='module')
+def c_kernel(tmp_path_factory):
+    """The kernel's C form as a ctypes function."""
+    d = tmp_path_factory.mktemp('ctc_c')
+    src, lib = d / 'ctc.c', d / 'libctc.so'
+    src.write_text(ctc_cuda.KERNEL_SOURCE)
+    subprocess.run([CC, '-O2', '-shared', '-fPIC', '-std=c99', '-Wall', '-Werror', '-o', str(lib),
+                    str(src), '-lm'], check=True, capture_output=True)
+    fn = ctypes.CDLL(str(lib)).ctc_log_space
+    fn.restype = None
+    return fn
+
+
+def run_c(fn, x, labels, label_len, frames, blank):
+    """Loss and gradient through the C form, prepared exactly as the CuPy path prepares them."""
+    T, N, C = x.shape
+    prob = _Problem(np, labels, label_len, frames, blank)
+    ext, skip, slen, fr = ctc_cuda.problem_arrays(prob)
+    logp = np.ascontiguousarray(log_softmax(x.astype(np.float64)))
+    S = prob.S
+    alpha, beta = np.empty((N, T, S)), np.empty((N, T, S))
+    loglik, grad = np.empty(N), np.empty((T, N, C))
+
+    def ptr(a, kind):
+        return a.ctypes.data_as(ctypes.POINTER(kind))
+    i32 = ctypes.c_int
+    fn(ptr(logp, ctypes.c_double), ptr(ext, i32), ptr(skip, ctypes.c_double), ptr(slen, i32),
+       ptr(fr, i32), i32(T), i32(N), i32(C), i32(S), ptr(alpha, ctypes.c_double),
+       ptr(beta, ctypes.c_double), ptr(loglik, ctypes.c_double), ptr(grad, ctypes.c_double))
+    return -loglik, grad, prob
+
+
+def random_case(rng, T, N, C, L, blank):
+    x = rng.randn(T, N, C) * 2
+    label_len = rng.randint(0, L + 1, size=N)
+    labels = np.zeros((N, max(L, 1)), dtype=np.int64)
+    classes = [c for c in range(C) if c != blank]
+    for b in range(N):
+        labels[b, :label_len[b]] = rng.choice(classes, size=label_len[b])
+    frames = rng.randint(0, T + 1, size=N)
+    return x, labels, label_len, frames
+
+
+@needs_cc
+@pytest.mark.parametrize('seed', range(6))
+def test_c_form_matches_brute_force(c_kernel, seed):
+    rng = np.random.RandomState(seed)
+    T, C = rng.randint(1, 6), rng.randint(2, 5)
+    blank = C - 1 if seed % 2 else 0
+    x, labels, label_len, frames = random_case(rng, T, 3, C, 3, blank)
+    frames[:] = T
+    loss, _, prob = run_c(c_kernel, x, labels, label_len, frames, blank)
+    for b in range(3):
+        if not prob.feasible[b]:
+            continue        # computed as an empty label; the caller overwrites it with +inf
+        want = brute_force_nll(x[:, b], labels[b, :label_len[b]].tolist(), blank)
+        np.testing.assert_allclose(loss[b], want, rtol=1e-10, atol=1e-10)
+
+
+@needs_cc
+@pytest.mark.parametrize('shape', [(7, 4, 5, 3), (30, 6, 8, 6), (60, 3, 4, 12), (1, 2, 3, 1)])
+def test_c_form_matches_numpy_path(c_kernel, shape):
+    """Loss and full gradient equal to the NumPy implementation (both paths' tail handling of
+    infeasible samples applied by hand), with lengths, repeats and short frame counts mixed."""
+    T, N, C, L = shape
+    rng = np.random.RandomState(T * N)
+    x, labels, label_len, frames = random_case(rng, T, N, C, L, C - 1)
+    labels[:, 1::2] = labels[:, ::2][:, :labels[:, 1::2].shape[1]]        # force repeated labels
+    loss_c, grad_c, prob = run_c(c_kernel, x, labels, label_len, frames, C - 1)
+    loss_np, grad_np, feasible = ctc_loss_and_grad(np, x, labels, label_len, frames, C - 1)
+    ok = feasible & (frames > 0)
+    np.testing.assert_allclose(np.maximum(loss_c[ok], 0), loss_np[ok], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(grad_c[:, ok], grad_np[:, ok], rtol=1e-7, atol=1e-9)
+    for b in np.nonzero(frames < T)[0]:
+        assert not grad_c[frames[b]:, b].any()
+
+
+@needs_cc
+def test_c_form_is_finite_for_large_activations(c_kernel):
+    """Saturated posteriors (activations of magnitude 1e4) stay finite in the log-space kernel."""
+    rng = np.random.RandomState(3)
+    x = rng.randn(20, 4, 6) * 1e4
+    labels = rng.randint(0, 5, size=(4, 5))
+    loss, grad, _ = run_c(c_kernel, x, labels, np.full(4, 5), np.full(4, 20), 5)
+    assert np.isfinite(loss).all() and np.isfinite(grad).all()
+    np.testing.assert_allclose(grad.sum(2), 0, atol=1e-9)    # softmax and occupancy both sum to 1
+
+
+@pytest.mark.skipif(shutil.which('nvcc') is None, reason='no nvcc')
+def test_cuda_form_compiles(tmp_path):
+    src = tmp_path / 'ctc.cu'
+    src.write_text('#define MG_CUDA 1\n' + ctc_cuda.KERNEL_SOURCE)
+    out = subprocess.run(['nvcc', '-c', '-Werror', 'all-warnings', '-o', os.devnull, str(src)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
