@@ -17,6 +17,16 @@ from minigluon.parameter import Parameter, ParameterMismatchError
 from minigluon.parameter_dict import ParameterDict
 
 
+# child Block -> the Blocks it is registered in (weakly held), so a HybridBlock whose structure
+# changes can clear the cached graphs of every ancestor that traced through it.
+_PARENTS = weakref.WeakKeyDictionary()
+
+
+def _parents_of(block):
+    """The live Blocks in which ``block`` is registered as a child."""
+    return list(_PARENTS.get(block, ()))
+
+
 class _BlockScope:
     """The naming scope opened by ``block.name_scope()``: children get ``block.prefix + hint + n_``."""
 
@@ -242,7 +252,11 @@ class Block:
         """Register ``block`` as a child (under ``name``, default its index)."""
         if name is None:
             name = str(len(self._children))
+        previous = self._children.get(name)
+        if previous is not None and previous is not block and previous in _PARENTS:
+            _PARENTS[previous].discard(self)
         self._children[name] = block
+        _PARENTS.setdefault(block, weakref.WeakSet()).add(self)
 
     def register_forward_pre_hook(self, hook):
         """Call ``hook(block, inputs)`` before each ``forward``; ``inputs`` is the positional-args tuple.
@@ -339,6 +353,9 @@ class Block:
             remaining.discard(prefix + name)
         for name, child in self._children.items():
             child._share_parameters(shared, remaining, prefix + name)
+        clear = getattr(self, '_clear_cached_op', None)
+        if clear is not None:       # a cached graph holds the Parameters it was built with
+            clear()
 
     def __call__(self, *args):
         """Run forward pre-hooks, ``forward(*args)``, then forward hooks; return the output."""

@@ -13,7 +13,7 @@ import warnings
 
 from minigluon import ndarray
 from minigluon.block._graph import flatten, regroup, same_structure
-from minigluon.block.block import Block
+from minigluon.block.block import Block, _parents_of
 from minigluon.ndarray import NDArray
 from minigluon.parameter import DeferredInitializationError
 
@@ -103,9 +103,19 @@ class HybridBlock(Block):
         self._clear_cached_op()
 
     def _clear_cached_op(self):
-        self._cached_graph = ()
-        self._cached_op = None
-        self._cached_op_args = None
+        """Drop this block's cached graph and those of all HybridBlocks it is nested in (their
+        graphs were traced through it). MXNet 1.9.1 clears only the block itself, so replacing a
+        grandchild of a hybridized block there keeps running the old layer."""
+        pending, seen = [self], set()
+        while pending:
+            block = pending.pop()
+            if id(block) in seen or not isinstance(block, HybridBlock):
+                continue
+            seen.add(id(block))
+            block._cached_graph = ()
+            block._cached_op = None
+            block._cached_op_args = None
+            pending.extend(_parents_of(block))
 
     def hybridize(self, active=True, backend=None, clear=True, static_alloc=False, static_shape=False,
                   inline_limit=2, forward_bulk_size=None, backward_bulk_size=None, **kwargs):

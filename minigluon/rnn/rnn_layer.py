@@ -157,7 +157,7 @@ class _RNNLayer(HybridBlock):
         first graph and returns ``[out, states]`` for ``layer(x)`` or ``out`` for ``layer(x, s)``).
         """
         skip = states is None
-        if getattr(self, '_traced_skip_states', skip) != skip:
+        if self._cached_graph and getattr(self, '_traced_skip_states', skip) != skip:
             # The cached graph returns (out, states) or out alone, as traced; MXNet 1.9.1 reuses it
             # for the other form too and returns the wrong structure. Retrace instead.
             self._clear_cached_op()
