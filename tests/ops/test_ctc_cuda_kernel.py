@@ -16,7 +16,7 @@ import pytest
 
 from minigluon.ops import ctc_cuda
 from minigluon.ops.ctc_kernel import _Problem, ctc_loss_and_grad
-from tests.ops.ctc_reference import brute_force_nll, log_softmax
+from ctc_reference import brute_force_nll, log_softmax
 
 CC = shutil.which('cc') or shutil.which('gcc')
 needs_cc = pytest.mark.skipif(CC is None, reason='no C compiler')
