@@ -100,6 +100,21 @@ def _record(op, inputs, outs, wrapped, xp):
             return
 
 
+def _check_inplace(array, what):
+    """Refuse an in-place write to an array of the recorded graph while recording (as MXNet).
+
+    Its old values may still be read by a recorded node's backward, so the gradients would be
+    silently wrong; MXNet 1.9.1 raises the same error for ``+=``, ``x[...] =``, ``out=``, ``copyto``.
+    """
+    if getattr(_autograd_state, 'recording', False) and (
+            array._entry is not None or (array._grad is not None and array._grad_req != 'null')):
+        raise MXNetError(
+            '%s: cannot write in-place to an array that is already in the recorded computational '
+            'graph (an output of a recorded operator, or an array with attach_grad) while '
+            'autograd is recording: its gradients would be wrong. Write to a new array instead '
+            '(y = y + 1, nd.where, ...), or do it outside the record() section' % what)
+
+
 def call_op(name, /, *args, **kwargs):
     """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
     out = kwargs.pop('out', None)
@@ -227,14 +242,25 @@ class NDArray:
         return call_op('Cast', self, dtype=np.dtype(dtype).name)
 
     def copy(self):
-        return self.copyto(self._ctx)
+        """A copy on the same context (recorded: gradients flow back, as MXNet's ``_copy``)."""
+        return call_op('_copy', self)
 
     def copyto(self, other):
-        """Copy into another NDArray (same shape) or onto a context, returning the copy."""
+        """Copy into another NDArray (same shape) or onto a context, returning the copy.
+
+        A copy into an NDArray on the same context is recorded (``other`` joins the graph);
+        writing into an array that is already in the recorded graph raises MXNetError.
+        """
         if isinstance(other, NDArray):
             if other.shape != self.shape:
                 raise ValueError('copyto: target shape %s differs from source shape %s'
                                  % (other.shape, self.shape))
+            _check_inplace(other, 'copyto')
+            if other._ctx == self._ctx and getattr(_autograd_state, 'recording', False):
+                res = call_op('_copy', self)
+                other._data[...] = res._data
+                other._entry = res._entry
+                return other
             other._data[...] = _move(self._data, other._ctx)
             return other
         if isinstance(other, Context):
@@ -333,8 +359,10 @@ class NDArray:
     def __setitem__(self, key, value):
         """Write ``value`` (scalar, NDArray or array, broadcast) into ``self[key]``; not recorded.
 
-        See :func:`minigluon.ndarray.indexing.setitem`.
+        See :func:`minigluon.ndarray.indexing.setitem`. While autograd is recording, writing to
+        an array that is in the recorded graph raises MXNetError (as MXNet).
         """
+        _check_inplace(self, 'NDArray.__setitem__')
         setitem(self, key, value)
 
     # -- arithmetic ----------------------------------------------------------------------------------
@@ -416,6 +444,7 @@ class NDArray:
         return self._binary(o, 'broadcast_greater_equal', '_greater_equal_scalar')
 
     def _inplace(self, other, fn):
+        _check_inplace(self, 'in-place arithmetic')
         val = other._data if isinstance(other, NDArray) else other
         fn(self._data, val)
         return self
@@ -434,6 +463,7 @@ class NDArray:
 
     def __imod__(self, o):
         # In place, as MXNet's NDArray.__imod__ (its ``**=`` rebinds instead, and so does ours).
+        _check_inplace(self, 'in-place arithmetic')
         self._data[...] = (self % o)._data
         return self
 
