@@ -93,7 +93,18 @@ def _worker_init(dataset, batchify_fn):
     _worker_dataset, _worker_batchify = dataset, batchify_fn
 
 
-def _worker_load(indices):
+def _seed_worker(seed):
+    """Seed the worker's NumPy, Python and minigluon global generators for one batch."""
+    import random
+
+    from minigluon import random as mg_random
+    np.random.seed(seed)
+    random.seed(seed)
+    mg_random.seed(int(seed))
+
+
+def _worker_load(indices, seed):
+    _seed_worker(seed)
     return _ship(_worker_batchify([_worker_dataset[i] for i in indices]))
 
 
@@ -130,7 +141,10 @@ class DataLoader:
         Batches requested ahead with workers (default ``2 * num_workers``).
     thread_pool : bool, default False
         With ``num_workers > 0``: threads instead of processes (cheaper to start, but Python code
-        in ``__getitem__`` then shares one interpreter lock).
+        in ``__getitem__`` then shares one interpreter lock). Worker processes seed NumPy's,
+        Python's and minigluon's global generators before each batch from one draw of the
+        parent's NumPy generator per epoch (random augmentations differ between batches and
+        epochs, and repeat after ``np.random.seed``); threads share the parent's generators.
     timeout : float, default 120
         Seconds to wait for one batch from a worker before raising ``multiprocessing.TimeoutError``.
 
@@ -178,10 +192,18 @@ class DataLoader:
         else:
             pool = _process_pool(self._num_workers, self._dataset, self._batchify_fn)
             load, receive = _worker_load, _unship
+            # Forked workers would all inherit one RNG state (the same "random" augmentation in
+            # every worker and, the pool being new each epoch, in every epoch; MXNet 1.9.1 also
+            # repeats it across workers). Each batch gets its own seed, derived from one draw of
+            # the parent's NumPy RNG per epoch: distinct, and reproducible after np.random.seed.
+            seeds = np.random.SeedSequence(int(np.random.randint(2 ** 31)))
         try:
             pending = deque()
             for indices in self._batch_sampler:
-                pending.append(pool.apply_async(load, (list(indices),)))
+                args = (list(indices),)
+                if not self._thread_pool:
+                    args += (int(seeds.spawn(1)[0].generate_state(1)[0]),)
+                pending.append(pool.apply_async(load, args))
                 if len(pending) > self._prefetch:
                     yield receive(pending.popleft().get(self._timeout))
             while pending:

@@ -14,3 +14,35 @@ def test_custom_batchify_still_batches_dicts():
     loader = gdata.DataLoader(gdata.SimpleDataset([{'a': 1}, {'a': 2}]), batch_size=2,
                               batchify_fn=lambda batch: [d['a'] for d in batch])
     assert next(iter(loader)) == [1, 2]
+
+
+class _RandomDataset(gdata.Dataset):
+    """Random augmentation as users write it: NumPy's, Python's and minigluon's global RNGs."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, idx):
+        import random
+
+        import numpy as np
+
+        from minigluon import nd
+        return (np.float64(np.random.uniform()), np.float64(random.random()),
+                np.float64(nd.random.uniform(shape=(1,)).asscalar()))
+
+
+def test_process_workers_draw_different_random_numbers_per_batch_and_epoch():
+    # Forked workers used to inherit one RNG state: every worker drew the same numbers, and since
+    # the pool is forked again each epoch, every epoch repeated the first one. (MXNet 1.9.1 also
+    # gives two workers the same numbers.)
+    import numpy as np
+    loader = gdata.DataLoader(_RandomDataset(), batch_size=2, num_workers=2)
+    np.random.seed(3)
+    epochs = [[np.stack([f.asnumpy() for f in b], 1) for b in loader] for _ in range(2)]
+    draws = np.concatenate([np.concatenate(e) for e in epochs])          # (16 samples, 3 RNGs)
+    for rng in range(3):
+        assert len(np.unique(draws[:, rng])) == 16
+    np.random.seed(3)                                                    # reproducible from the seed
+    again = [np.stack([f.asnumpy() for f in b], 1) for b in loader]
+    np.testing.assert_array_equal(np.concatenate(again), np.concatenate(epochs[0]))
