@@ -22,6 +22,17 @@ from minigluon.parameter_dict import ParameterDict
 _PARENTS = weakref.WeakKeyDictionary()
 
 
+# Per thread: how deep in Block.__call__ we are, and the Parameters (with their state before) whose
+# deferred initialization the outermost call started; restored if that call raises.
+_calls = threading.local()
+
+
+def _remember_pending(params):
+    """Note the state of the still-pending ``params`` before a call infers their shapes."""
+    if getattr(_calls, 'depth', 0) > 0:
+        _calls.pending.extend((p, dict(p.__dict__)) for p in params if p._deferred_init)
+
+
 def _parents_of(block):
     """The live Blocks in which ``block`` is registered as a child."""
     return list(_PARENTS.get(block, ()))
@@ -358,13 +369,33 @@ class Block:
             clear()
 
     def __call__(self, *args):
-        """Run forward pre-hooks, ``forward(*args)``, then forward hooks; return the output."""
-        for hook in self._forward_pre_hooks.values():
-            hook(self, args)
-        out = self.forward(*args)
-        for hook in self._forward_hooks.values():
-            hook(self, args, out)
-        return out
+        """Run forward pre-hooks, ``forward(*args)``, then forward hooks; return the output.
+
+        If the outermost call raises, the Parameters whose deferred initialization it completed
+        go back to pending (shape unknown), so a call with corrected inputs infers them afresh
+        (MXNet 1.9.1 keeps the shapes inferred from the failed input).
+        """
+        depth = getattr(_calls, 'depth', 0)
+        if depth == 0:
+            _calls.pending = []
+        _calls.depth = depth + 1
+        try:
+            for hook in self._forward_pre_hooks.values():
+                hook(self, args)
+            out = self.forward(*args)
+            for hook in self._forward_hooks.values():
+                hook(self, args, out)
+            return out
+        except BaseException:
+            if depth == 0:
+                for param, state in reversed(_calls.pending):
+                    param.__dict__.clear()
+                    param.__dict__.update(state)
+            raise
+        finally:
+            _calls.depth = depth
+            if depth == 0:
+                _calls.pending = []
 
     def forward(self, *args):
         """Compute the output; subclasses override this."""

@@ -13,7 +13,7 @@ import warnings
 
 from minigluon import ndarray
 from minigluon.block._graph import flatten, regroup, same_structure
-from minigluon.block.block import Block, _parents_of
+from minigluon.block.block import Block, _parents_of, _remember_pending
 from minigluon.ndarray import NDArray
 from minigluon.parameter import DeferredInitializationError
 
@@ -219,6 +219,7 @@ class HybridBlock(Block):
         self._infer_attrs('infer_type', 'dtype', *args)
 
     def _deferred_infer_shape(self, *args):
+        _remember_pending(self.collect_params().values())
         try:
             self.infer_shape(*args)
         except Exception as err:

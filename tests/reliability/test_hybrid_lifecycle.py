@@ -6,8 +6,10 @@ Found by hostile use; the expected values are those of the same block run eagerl
 import warnings
 
 import numpy as np
+import pytest
 
 from minigluon import gluon, nd
+from minigluon.parameter import DeferredInitializationError
 from minigluon.test_utils import assert_almost_equal
 
 nn = gluon.nn
@@ -80,3 +82,49 @@ def test_share_parameters_after_a_hybridized_call_uses_the_new_parameters():
         warnings.simplefilter('error')
         net.share_parameters(other._collect_params_with_prefix())
     assert_almost_equal(net(x), other(x), rtol=1e-6, atol=1e-6)
+
+
+class _NeedsBatchOfTwo(nn.HybridBlock):
+    """A user layer that rejects some inputs after its first child has already run."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.first = nn.Dense(4)
+            self.second = nn.Dense(2)
+
+    def hybrid_forward(self, F, x):
+        h = self.first(x)
+        if F is nd and x.shape[0] != 2:
+            raise ValueError('batch of two expected')
+        return self.second(h)
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_a_failed_first_call_does_not_fix_the_deferred_shapes(hybridize):
+    # MXNet 1.9.1 keeps the shapes inferred from the bad input (weight (4, 1) from a (3,) input),
+    # so every later call with the right input fails until the network is rebuilt.
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4), nn.Dense(2))
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    with pytest.raises(ValueError):
+        net(nd.ones((3,)))
+    assert net[0].weight.shape == (4, 0)
+    out = net(_x())
+    assert out.shape == (2, 2) and net[0].weight.shape == (4, 4)
+
+
+def test_a_failed_first_eager_call_rolls_back_every_child_it_initialized():
+    net = nn.Sequential()
+    net.add(_NeedsBatchOfTwo())
+    net.initialize()
+    with pytest.raises(ValueError, match='batch of two'):
+        net(nd.ones((3, 5)))
+    inner = net[0]
+    assert inner.first.weight.shape == (4, 0)
+    with pytest.raises(DeferredInitializationError):
+        inner.first.weight.data()
+    assert net(_x()).shape == (2, 2)
+    assert inner.first.weight.shape == (4, 4)
