@@ -161,7 +161,8 @@ GPU_CALLS = [
     ('norm', lambda x: nd.norm(x, axis=(1, 2))),
     ('gammaln', lambda x: nd.gammaln(x + 1)),
     ('getitem', lambda x: x[:, nd.array([2, 0], ctx=x.context)]),
-    ('seqrev', lambda x: nd.SequenceReverse(x, nd.array([1, 2, 3], ctx=x.context),
+    ('getitem_one', lambda x: x[1, 2, 3]),         # one element: a 0-d CuPy array, not a scalar
+    ('seqrev', lambda x: nd.SequenceReverse(x, nd.array([1, 3], ctx=x.context),
                                             use_sequence_length=True, axis=1)),
 ]
 

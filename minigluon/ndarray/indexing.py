@@ -77,7 +77,12 @@ class _GetItem(Op):
     def forward(self, xp, data):
         self.in_shape = data.shape
         out = data[self.key]
-        out = xp.ascontiguousarray(out) if isinstance(out, type(data)) else xp.asarray(out)
+        # One element is a NumPy scalar but a 0-d CuPy array: ascontiguousarray would make the
+        # latter 1-d, and the backward would then write a (1,) gradient into one element.
+        if isinstance(out, type(data)) and out.ndim:
+            out = xp.ascontiguousarray(out)
+        else:
+            out = xp.asarray(out)
         self.out_shape = out.shape
         return out.reshape((1,)) if out.ndim == 0 else out    # MXNet legacy: never 0-d
 
