@@ -9,6 +9,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon.ndarray import NDArray
+from minigluon.optimizer.precision import check_state_layout
 
 
 def _raw(x):
@@ -201,6 +202,8 @@ class Optimizer:
     def update_multi_precision(self, index, weight, grad, state):
         """As :meth:`update`; with ``multi_precision`` a float16 weight is updated through its
         float32 master copy, then rounded back."""
+        if self.multi_precision:
+            check_state_layout(self, index, _raw(weight), state, _raw(weight).dtype == np.float16)
         if self.multi_precision and _raw(weight).dtype == np.float16:
             master, inner = state
             self.update(index, master, _raw(grad).astype(np.float32), inner)
