@@ -1,6 +1,6 @@
 """Record what the porting snippets print under MXNet 1.9.1 (run in the MXNet venv).
 
-    /opt/mxvenv/bin/python tools/gen_porting_fixtures.py
+    /opt/mxvenv/bin/python tools/gen_porting_fixtures.py [snippet names, e.g. s17_contrib_ctc_ocr]
 
 Each file tests/porting/snippets/s*.py is a small MXNet 1.x Gluon program written with
 ``import minigluon as mx``; here that import (and ``from minigluon ...``) is switched to MXNet, the
@@ -30,9 +30,11 @@ def as_mxnet(source):
         'from minigluon', 'from mxnet')
 
 
-def snippets():
+def snippets(only=()):
     for path in sorted(glob.glob(os.path.join(SRC, 's*.py'))):
         name = os.path.basename(path)[:-3]
+        if only and name not in only:
+            continue
         res = subprocess.run([sys.executable, '-c', as_mxnet(open(path).read())], cwd=OUT,
                              capture_output=True, text=True, env=dict(os.environ, PYTHONWARNINGS='ignore'))
         if res.returncode:
@@ -67,6 +69,9 @@ def autograd_grad():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:]:             # only the snippets named on the command line
+        snippets(sys.argv[1:])
+        return
     snippets()
     center_crop()
     autograd_grad()

@@ -1,2 +1,17 @@
-"""``gluon.contrib``: extra blocks (``contrib.nn``)."""
+"""``mx.contrib`` and ``gluon.contrib``: contributed operators and blocks.
+
+``contrib.nd`` / ``contrib.ndarray`` and ``contrib.sym`` / ``contrib.symbol`` are the
+``_contrib_`` operators without their prefix (the modules ``nd.contrib`` and ``sym.contrib``), as
+MXNet's ``mx.contrib.nd.ctc_loss``; ``contrib.nn`` holds the extra Gluon blocks.
+"""
+import sys as _sys
+
+from minigluon.ndarray import contrib as ndarray
+from minigluon.symbol import contrib as symbol
 from minigluon.contrib import nn  # noqa: F401
+
+nd = ndarray
+sym = symbol
+
+for _name, _module in [('ndarray', ndarray), ('nd', ndarray), ('symbol', symbol), ('sym', symbol)]:
+    _sys.modules.setdefault('%s.%s' % (__name__, _name), _module)

@@ -106,4 +106,8 @@ try:  # file I/O lives in serialization (written separately); optional until pre
 except ImportError:  # pragma: no cover
     pass
 
+from minigluon.ndarray import contrib  # noqa: E402,F401  (needs _make_function above)
+
+_sys.modules.setdefault('minigluon.nd.contrib', contrib)     # ``import minigluon.nd.contrib``
+
 ndarray = _sys.modules[__name__]

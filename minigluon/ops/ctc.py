@@ -152,7 +152,7 @@ class CTCLoss(Op):
                 + (['label_lengths'] if self.use_label_lengths else []))
 
     def list_outputs(self):
-        return ['output', 'grad']
+        return ['output0', 'output1']       # MXNet declares no names: ``ctc_output0`` in symbols
 
     def forward(self, xp, data, label, *lengths):
         lengths = list(lengths)

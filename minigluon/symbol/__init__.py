@@ -51,6 +51,12 @@ def full(shape, val, dtype=None, **kwargs):
 def refresh():
     """Add functions for operators registered after this module was imported."""
     _populate(globals())
+    contrib.refresh()
+
+
+from minigluon.symbol import contrib  # noqa: E402,F401
+
+_sys.modules.setdefault('minigluon.sym.contrib', contrib)    # ``import minigluon.sym.contrib``
 
 
 symbol = _sys.modules[__name__]

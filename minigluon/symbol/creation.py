@@ -134,8 +134,9 @@ def _split_call(cls, fn_name, args, kwargs):
     return pos, named, attrs, extra
 
 
-def _create(fn_name, args, kwargs):
-    """Build the operator node for ``minigluon.symbol.<fn_name>(*args, **kwargs)``."""
+def _create(fn_name, args, kwargs, hint=None):
+    """Build the operator node for ``minigluon.symbol.<fn_name>(*args, **kwargs)``; automatic
+    node names start with ``hint`` (default: ``fn_name`` in lower case)."""
     cls = resolve_op(fn_name)
     if cls is None:
         raise MXNetError('unknown operator %r' % fn_name)
@@ -156,7 +157,7 @@ def _create(fn_name, args, kwargs):
         if 'num_args' in cls.attrs:
             attrs.setdefault('num_args', len(pos))
     op = cls(**attrs)
-    name = NameManager.current.get(name, fn_name.lower())
+    name = NameManager.current.get(name, (hint or fn_name).lower())
     given = {}
     if cls.arguments is not None:
         order = op.list_arguments()
@@ -197,11 +198,15 @@ def _create(fn_name, args, kwargs):
     return Symbol([(node, i) for i in range(node.num_visible)])
 
 
-def make_function(fn_name):
-    """The ``minigluon.symbol.<fn_name>`` function for a registered operator name or alias."""
+def make_function(fn_name, hint=None):
+    """The ``minigluon.symbol.<fn_name>`` function for a registered operator name or alias.
+
+    ``hint`` is the function's public name when it differs from ``fn_name`` (``sym.contrib.ctc_loss``
+    calls ``_contrib_ctc_loss`` and, as in MXNet, names its nodes ``ctc_loss0``, ``ctc_loss1``...).
+    """
     def fn(*args, **kwargs):
-        return _create(fn_name, args, kwargs)
-    fn.__name__ = fn_name
+        return _create(fn_name, args, kwargs, hint)
+    fn.__name__ = hint or fn_name
     cls = resolve_op(fn_name)
     fn.__doc__ = cls.__doc__ if cls is not None else None
     return fn

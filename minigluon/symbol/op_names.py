@@ -85,6 +85,7 @@ MXNET_VERSION = 10901
 # class keeps the generic ``output0, output1...`` names.
 OUTPUT_NAMES = {
     'BatchNorm': ('output', 'mean', 'var'),
+    '_contrib_BatchNormWithReLU': ('output', 'mean', 'var'),
     'InstanceNorm': ('output', 'mean', 'var'),
     'LayerNorm': ('output', 'mean', 'std'),
     'GroupNorm': ('output', 'mean', 'std'),

@@ -1,0 +1,21 @@
+"""``sym.contrib``: the operators MXNet registers as ``_contrib_<name>``, under ``<name>``.
+
+As ``mx.sym.contrib`` in MXNet 1.9.1: ``sym.contrib.ctc_loss(data=..., label=...)`` builds the same
+node as ``sym.ctc_loss`` (written as ``CTCLoss`` in ``-symbol.json``, the name MXNet writes for
+every alias of that operator) and names it ``ctc_loss0``, ``ctc_loss1``... The list is read from
+the operator registry; :func:`refresh` adds operators registered later. The same functions are
+``minigluon.contrib.sym`` / ``contrib.symbol``.
+"""
+from minigluon.ndarray.contrib import contrib_names
+from minigluon.symbol.creation import make_function as _make_function
+
+
+def refresh():
+    """Add functions for ``_contrib_`` operators registered after this module was imported."""
+    namespace = globals()
+    for short, full in contrib_names().items():
+        if short not in namespace:
+            namespace[short] = _make_function(full, hint=short)
+
+
+refresh()
