@@ -60,7 +60,8 @@ class BatchNorm(Op):
     * Otherwise: normalise with the moving statistics.
 
     ``fix_gamma=True`` (the raw operator's default; Gluon passes ``fix_gamma=not scale``) uses
-    gamma = 1 and gives gamma a zero gradient. Outputs ``(out, mean, inv_std)``; the last two,
+    gamma = 1, writes 1 into the ``gamma`` input in place (as MXNet 1.9.1 does) and gives gamma a
+    zero gradient. Outputs ``(out, mean, inv_std)``; the last two,
     per channel, are visible only with ``output_mean_var``: as in MXNet they are the batch (or
     moving) mean and ``1 / sqrt(var + eps)``.
 
@@ -108,7 +109,15 @@ class BatchNorm(Op):
             mean = _f32(moving_mean).reshape(bshape)
             inv_std = 1.0 / xp.sqrt(_f32(moving_var).reshape(bshape) + self.eps)
             xhat = (x - mean) * inv_std
-        g = xp.ones(bshape, dtype=x.dtype) if self.fix_gamma else _f32(gamma).reshape(bshape)
+        if self.fix_gamma:
+            # MXNet writes the 1 it uses into the stored gamma (seen with its synchronous
+            # NaiveEngine; its threaded engine makes the write a race), so the parameter reads,
+            # saves and reloads as ones. (Its hybridized forward outside autograd.record() skips
+            # the write; here every forward writes.)
+            gamma[...] = 1
+            g = xp.ones(bshape, dtype=x.dtype)
+        else:
+            g = _f32(gamma).reshape(bshape)
         self.xhat, self.inv_std, self.g, self.axes, self.dtype = xhat, inv_std, g, axes, data.dtype
         self.pdtype = gamma.dtype
         out = xhat * g + _f32(beta).reshape(bshape)
