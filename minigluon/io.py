@@ -55,13 +55,15 @@ class NDArrayIter:
     shuffle : bool
     last_batch_handle : {'pad', 'discard', 'roll_over'}
         'pad' fills the last batch from the start and reports ``pad``; 'discard' drops it;
-        'roll_over' carries the remainder into the next epoch.
+        'roll_over' carries the remainder into the next epoch, whose first batch reports the
+        number of carried samples as ``pad`` (MXNet 1.9.1).
     data_name, label_name : str
 
     Raises
     ------
     ValueError
-        If lengths differ, the batch size is not positive, or last_batch_handle is unknown.
+        If lengths differ, the batch size is not positive, last_batch_handle is unknown, or
+        'roll_over' is asked for with a batch larger than the data.
     """
 
     def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle='pad',
@@ -78,6 +80,10 @@ class NDArrayIter:
             raise ValueError('NDArrayIter: data and label must have the same number of samples, got %s'
                              % sorted(lengths))
         self.num_data = lengths.pop()
+        if last_batch_handle == 'roll_over' and int(batch_size) > self.num_data:
+            # MXNet 1.9.1 fails inside its first batch here (slice end beyond the data).
+            raise ValueError("NDArrayIter: last_batch_handle='roll_over' needs batch_size <= the number "
+                             "of samples (%d), got batch_size=%d" % (self.num_data, int(batch_size)))
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.last_batch_handle = last_batch_handle
@@ -93,10 +99,29 @@ class NDArrayIter:
         return [DataDesc(k, (self.batch_size,) + v.shape[1:]) for k, v in self.label]
 
     def reset(self):
+        """Start a new epoch (reshuffling if ``shuffle``). With ``'roll_over'`` the samples left
+        over from the last epoch open the new one (see :meth:`getpad`)."""
         order = np.random.permutation(self.num_data) if self.shuffle else np.arange(self.num_data)
         self._order = np.concatenate([self._carry, order])
+        self._pad_first = len(self._carry)
         self._carry = np.zeros(0, dtype=np.int64)
         self._cursor = 0
+        self._pad = 0
+
+    def hard_reset(self):
+        """Start a new epoch and drop any rolled-over samples (MXNet ``hard_reset``)."""
+        self._carry = np.zeros(0, dtype=np.int64)
+        self.reset()
+
+    def getpad(self):
+        """``pad`` of the batch last returned.
+
+        ``'pad'``: the number of samples repeated from the start to fill the last batch.
+        ``'roll_over'``: as in MXNet 1.9.1, the number of samples carried over from the previous
+        epoch into the first batch of this one (those samples are real data, not filler; only
+        that first batch has a nonzero pad). ``'discard'``: always 0.
+        """
+        return self._pad
 
     def __iter__(self):
         return self
@@ -106,17 +131,24 @@ class NDArrayIter:
         if start >= n:
             raise StopIteration
         idx = self._order[start:start + self.batch_size]
-        pad = self.batch_size - len(idx)
-        if pad:
+        missing = self.batch_size - len(idx)
+        pad = 0
+        if missing:
             if self.last_batch_handle == 'discard':
                 raise StopIteration
             if self.last_batch_handle == 'roll_over':
                 self._carry = idx
                 self._cursor = n
                 raise StopIteration
-            idx = np.concatenate([idx, self._order[:pad]])
+            # 'pad': fill from the start, wrapping as often as needed (batch_size > num_data).
+            idx = np.concatenate([idx, np.resize(self._order[:self.num_data], missing)])
+            pad = missing
+        elif self.last_batch_handle == 'roll_over' and start == 0:
+            pad = self._pad_first
         self._cursor += self.batch_size
+        self._pad = pad
+        # MXNet's NDArrayIter leaves DataBatch.index as None.
         return DataBatch([nd.array(v[idx], dtype=v.dtype) for _, v in self.data],
-                         [nd.array(v[idx], dtype=v.dtype) for _, v in self.label], pad=pad, index=idx)
+                         [nd.array(v[idx], dtype=v.dtype) for _, v in self.label], pad=pad)
 
     next = __next__
