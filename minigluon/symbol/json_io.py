@@ -18,7 +18,7 @@ import os
 from minigluon.base import MXNetError, MXNetFormatError
 from minigluon.ops.registry import get_op
 from minigluon.symbol.op_names import HIDDEN_KEYS, INPUT_VAR_INIT, MXNET_VERSION, json_op_name, json_row_count
-from minigluon.symbol.symbol import Symbol, _Node, new_op_node
+from minigluon.symbol.symbol import Symbol, _hidden_key, _Node, new_op_node
 
 __all__ = ['tojson', 'save', 'load', 'load_json']
 
@@ -238,7 +238,7 @@ def _split_hidden(attrs):
         if k.startswith('__') and k.endswith('__') and len(k) > 4:
             hidden[k] = v
         elif k in HIDDEN_KEYS:
-            hidden['__%s__' % k] = v
+            hidden[_hidden_key(k)] = v          # profiler_scope keeps its name (MXNet 1.9.1)
         else:
             params[k] = v
     return params, hidden

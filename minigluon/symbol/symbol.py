@@ -124,8 +124,24 @@ def topo_order(heads):
     return order
 
 
+# MXNet 1.9.1 stores these attributes as ``__key__`` and lists a plain ``key`` copy next to each
+# (``list_attr``/``attr_dict``). ``profiler_scope`` is also a hidden key there, but kept under its
+# own name (no ``__`` form, no copy).
+_COPIED_KEYS = tuple(k for k in HIDDEN_KEYS if k != 'profiler_scope')
+
+
 def _hidden_key(key):
-    return '__%s__' % key if key in HIDDEN_KEYS else key
+    return '__%s__' % key if key in _COPIED_KEYS else key
+
+
+def _with_plain_copies(attrs):
+    """``attrs`` plus ``key: value`` for every ``__key__`` of :data:`_COPIED_KEYS` (MXNet's listing)."""
+    out = {}
+    for k, v in attrs.items():
+        out[k] = v
+        if k.startswith('__') and k.endswith('__') and k[2:-2] in _COPIED_KEYS:
+            out[k[2:-2]] = v
+    return out
 
 
 class Symbol:
@@ -211,16 +227,19 @@ class Symbol:
         return node.attrs.get(_hidden_key(key))
 
     def list_attr(self, recursive=False):
-        """The string attributes of this symbol's node (``recursive=True``: see :meth:`attr_dict`)."""
+        """The string attributes of this symbol's node, as MXNet 1.9.1 lists them: each hidden
+        ``__lr_mult__``-style key (ctx_group, lr_mult, wd_mult, force_mirroring, mirror_stage) also
+        appears as a plain copy (``lr_mult``). For a group: the first output's node.
+        ``recursive=True`` raises DeprecationWarning (use :meth:`attr_dict`)."""
         if recursive:
             raise DeprecationWarning('Symbol.list_attr with recursive=True has been deprecated. '
                                      'Please use attr_dict instead.')
-        node = self._single_node()
-        return dict(node.attrs) if node is not None else {}
+        return _with_plain_copies(self._outputs[0][0].attrs) if self._outputs else {}
 
     def attr_dict(self):
-        """``{node name: {key: value}}`` for every node of the graph that has attributes."""
-        return {n.name: dict(n.attrs) for n in self._nodes() if n.attrs}
+        """``{node name: {key: value}}`` for every node of the graph that has attributes, with the
+        plain copies of hidden keys that :meth:`list_attr` shows."""
+        return {n.name: _with_plain_copies(n.attrs) for n in self._nodes() if n.attrs}
 
     def _set_attr(self, **kwargs):
         """Set string attributes on this symbol's node(s) (hidden keys become ``__key__``)."""
