@@ -10,7 +10,7 @@ import contextlib
 import numpy as np
 import pytest
 
-from minigluon import autograd, nd
+from minigluon import autograd, backend, nd
 from minigluon import random as mgrandom
 from minigluon import symbol as sym
 from minigluon.executor import CachedOp
@@ -71,15 +71,15 @@ def test_numeric_gradient_float64(case):
     check_gradient(_eager(case), values, wrt=case.wrt, rtol=1e-4, atol=1e-6)
 
 
-def _run_with_grads(run, values, head_seed=7):
-    arrays = [nd.array(v, dtype=v.dtype) for v in values]
+def _run_with_grads(run, values, head_seed=7, ctx=None):
+    arrays = [nd.array(v, dtype=v.dtype, ctx=ctx) for v in values]
     for a in arrays:
         if np.dtype(a.dtype).kind == 'f':
             a.attach_grad()
     with autograd.record():
         outs = run(*arrays)
     rng = np.random.RandomState(head_seed)
-    heads = [nd.array(rng.standard_normal(o.shape), dtype=o.dtype) for o in outs]
+    heads = [nd.array(rng.standard_normal(o.shape), dtype=o.dtype, ctx=o.context) for o in outs]
     autograd.backward(outs, heads)
     return [o.asnumpy() for o in outs], [a.grad.asnumpy() if np.dtype(a.dtype).kind == 'f' else None
                                          for a in arrays]
@@ -100,6 +100,27 @@ def test_eager_equals_graph(case):
                             names=('eager grad %d' % i, 'graph grad %d' % i))
     if 'no_numeric' in case.flags and case.name == 'BlockGrad':
         assert not grads_e[0].any()
+
+
+GPU_CASES = [c for c in CASES if 'seed' not in c.flags]   # the GPU's random streams are its own
+
+
+@pytest.mark.skipif(not backend.cupy_available(), reason='CuPy with a CUDA device is not available')
+@pytest.mark.parametrize('case', GPU_CASES, ids=['%s-%d' % (c.name, i) for i, c in enumerate(GPU_CASES)])
+def test_gpu_equals_cpu(case):
+    """The whole sweep on CuPy: every operator's outputs and gradients on gpu(0) equal the CPU's
+    (float64, so only the order of floating-point sums may differ)."""
+    from minigluon.context import cpu, gpu
+    values = case.inputs()
+    outs_c, grads_c = _run_with_grads(_eager(case), values, ctx=cpu())
+    outs_g, grads_g = _run_with_grads(_eager(case), values, ctx=gpu(0))
+    assert len(outs_c) == len(outs_g)
+    for a, b in zip(outs_c, outs_g):
+        assert a.dtype == b.dtype
+        assert_almost_equal(b, a, rtol=1e-9, atol=1e-9, names=('gpu', 'cpu'))
+    for i in case.wrt:
+        assert_almost_equal(grads_g[i], grads_c[i], rtol=1e-9, atol=1e-9,
+                            names=('gpu grad %d' % i, 'cpu grad %d' % i))
 
 
 HALF_CASES = [c for c in CASES if not c.flags & {'no_half', 'seed'}]
