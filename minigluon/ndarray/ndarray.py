@@ -443,29 +443,43 @@ class NDArray:
     def __ge__(self, o):
         return self._binary(o, 'broadcast_greater_equal', '_greater_equal_scalar')
 
-    def _inplace(self, other, fn):
-        _check_inplace(self, 'in-place arithmetic')
+    def _inplace(self, other, fn, recorded):
+        """``self op= other``. While recording, when ``self`` or ``other`` is in the graph, the
+        operation is recorded: into ``self`` if ``self`` was not in the graph (as MXNet's
+        ``out=``), else as a new array that the name is rebound to (``loss += l`` accumulates a
+        loss with every term's gradient, where MXNet 1.9.1 raises). Variables (``attach_grad``)
+        still raise MXNetError."""
+        if getattr(_autograd_state, 'recording', False):
+            if self._grad is not None and self._grad_req != 'null':
+                _check_inplace(self, 'in-place arithmetic')
+            if self._entry is not None:
+                return recorded(self, other)
+            if isinstance(other, NDArray) and (other._entry is not None or (
+                    other._grad is not None and other._grad_req != 'null')):
+                res = recorded(self, other)
+                self._data[...] = res._data
+                self._entry = res._entry
+                return self
         val = other._data if isinstance(other, NDArray) else other
         fn(self._data, val)
         return self
 
     def __iadd__(self, o):
-        return self._inplace(o, lambda a, b: a.__iadd__(b))
+        return self._inplace(o, lambda a, b: a.__iadd__(b), lambda a, b: a + b)
 
     def __isub__(self, o):
-        return self._inplace(o, lambda a, b: a.__isub__(b))
+        return self._inplace(o, lambda a, b: a.__isub__(b), lambda a, b: a - b)
 
     def __imul__(self, o):
-        return self._inplace(o, lambda a, b: a.__imul__(b))
+        return self._inplace(o, lambda a, b: a.__imul__(b), lambda a, b: a * b)
 
     def __itruediv__(self, o):
-        return self._inplace(o, lambda a, b: a.__itruediv__(b))
+        return self._inplace(o, lambda a, b: a.__itruediv__(b), lambda a, b: a / b)
 
     def __imod__(self, o):
         # In place, as MXNet's NDArray.__imod__ (its ``**=`` rebinds instead, and so does ours).
-        _check_inplace(self, 'in-place arithmetic')
-        self._data[...] = (self % o)._data
-        return self
+        return self._inplace(o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
+                             lambda a, b: a % b)
 
     def __getattr__(self, name):
         # Fluent methods: x.sum(axis=1), x.exp(), x.transpose(axes=...) call the operator of that name.

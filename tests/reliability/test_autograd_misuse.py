@@ -3,7 +3,9 @@
 MXNet 1.9.1 raises for an in-place write (``+=``, ``x[...] = v``, ``copyto``, ``out=``) to an array
 that is in the recorded graph while recording ("Assigning to NDArrays that are already in a
 computational graph..."); minigluon did the write and then computed silently wrong gradients from
-the overwritten values. ``copy()`` and ``copyto`` are recorded as in MXNet (``_copy``/``_copyto``).
+the overwritten values. Now ``x[...] = v``, ``copyto`` and ``out=`` raise as in MXNet, and ``+=``
+and friends are recorded (the name is rebound to a new array when the old one is in the graph, so
+``loss += l`` works where MXNet raises). ``copy()`` and ``copyto`` are recorded as in MXNet.
 Expected gradients are worked out by hand.
 """
 import numpy as np
@@ -20,16 +22,11 @@ def _var(values=(1., 2., 3.)):
 
 
 @pytest.mark.parametrize('write', [
-    lambda y: y.__iadd__(1),
-    lambda y: y.__imul__(3),
-    lambda y: y.__isub__(nd.ones((3,))),
-    lambda y: y.__itruediv__(2),
-    lambda y: y.__imod__(2),
     lambda y: y.__setitem__(slice(None), 0),
     lambda y: y.__setitem__(1, 5),
     lambda y: nd.ones((3,)).copyto(y),
     lambda y: nd.relu(nd.ones((3,)), out=y),
-], ids=['iadd', 'imul', 'isub', 'idiv', 'imod', 'setitem_all', 'setitem_one', 'copyto', 'out'])
+], ids=['setitem_all', 'setitem_one', 'copyto', 'out'])
 def test_inplace_write_to_a_recorded_array_raises_while_recording(write):
     x = _var()
     with autograd.record():
@@ -102,3 +99,34 @@ def test_backward_twice_needs_retain_graph():
     np.testing.assert_allclose(x.grad.asnumpy(), [2., 4., 6.])     # 'write', not accumulated
     with pytest.raises(MXNetError, match='retain_graph'):
         y.backward()
+
+
+@pytest.mark.parametrize('op, expected', [
+    (lambda y: y.__iadd__(1), [4. * 2 * (2 * v + 1) / 2 for v in (1., 2., 3.)]),     # 4(2x+1)
+    (lambda y: y.__imul__(3), [72. * v for v in (1., 2., 3.)]),                     # d 36x^2
+    (lambda y: y.__isub__(nd.ones((3,))), [4. * (2 * v - 1) for v in (1., 2., 3.)]),
+    (lambda y: y.__itruediv__(2), [2. * v for v in (1., 2., 3.)]),                  # d x^2
+    (lambda y: y.__imod__(100), [8. * v for v in (1., 2., 3.)]),                    # 2x % 100 = 2x
+], ids=['iadd', 'imul', 'isub', 'idiv', 'imod'])
+def test_augmented_assignment_on_a_recorded_array_is_recorded(op, expected):
+    x = _var()
+    with autograd.record():
+        y = x * 2
+        first = y
+        y = op(y)
+        z = (y * y).sum()
+    assert first is not y                                   # rebound, the old array is intact
+    np.testing.assert_array_equal(first.asnumpy(), [2., 4., 6.])
+    z.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), expected, rtol=1e-6)
+
+
+def test_loss_accumulated_with_iadd_gets_every_term_gradient():
+    x = _var()
+    for start in (0, nd.zeros((1,))):
+        with autograd.record():
+            loss = start
+            for k in (1., 2., 3.):
+                loss += (x * k).sum()
+        loss.backward()
+        np.testing.assert_allclose(x.grad.asnumpy(), [6., 6., 6.])
