@@ -1,0 +1,71 @@
+"""minigluon's GPU code paths, run on the CPU through the strict CuPy stand-in (fakecupy).
+
+Each check runs in a subprocess with ``MINIGLUON_EMULATE_CUPY=1`` (tests/conftest.py then installs
+the stand-in as ``cupy`` before minigluon is imported): the GPU tests of the suite, the operator
+tests with gpu(0) as the default context, and a few training steps on gpu(0) against cpu(0).
+Skipped where a real CuPy with a device is present: tools/gpu_check.sh runs the real thing there.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from minigluon import backend
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+pytestmark = pytest.mark.skipif(backend.cupy_available(),
+                                reason='a real CuPy and device are present (tools/gpu_check.sh)')
+
+# Tests that assert the default context is cpu(0); they say nothing about the GPU path.
+CPU_CONTEXT_TESTS = ['tests/ops/test_random.py::test_seed_single_context_and_bad_seed',
+                     'tests/ops/test_random.py::test_uniform_statistics_shape_dtype']
+# Skips that are right on a machine with a GPU (the test checks the no-GPU behaviour).
+EXPECTED_SKIPS = ('a CUDA device is present', 'a GPU is available here')
+
+
+def _run(args, timeout=240):
+    path = os.pathsep.join([ROOT, os.path.join(ROOT, 'tests')] + [os.environ.get('PYTHONPATH', '')])
+    env = dict(os.environ, MINIGLUON_EMULATE_CUPY='1', PYTHONPATH=path.rstrip(os.pathsep))
+    proc = subprocess.run([sys.executable] + args, cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def _pytest(args):
+    code, out = _run(['-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider'] + args)
+    assert code == 0, out[-6000:]
+    passed = re.search(r'(\d+) passed', out)
+    skips = [line for line in out.splitlines() if line.startswith('SKIPPED')]
+    return int(passed.group(1)) if passed else 0, skips, out
+
+
+def test_gpu_tests_pass_on_the_emulated_device():
+    passed, skips, out = _pytest(['tests', '--ignore=tests/cupy_emulation', '-k', 'gpu or cupy or cuda'])
+    unexpected = [s for s in skips if not any(r in s for r in EXPECTED_SKIPS)]
+    assert not unexpected, out[-4000:]
+    assert passed >= 35, out[-4000:]     # 38 when written; a drop means GPU tests stopped running
+
+
+def test_operator_tests_pass_with_gpu_as_default_context():
+    args = ['tests/ops', '-p', 'cupy_emulation.gpu_default']
+    args += ['--deselect=%s' % t for t in CPU_CONTEXT_TESTS]
+    passed, _, out = _pytest(args)
+    assert passed >= 1500, out[-4000:]
+
+
+def test_training_on_the_emulated_gpu_matches_cpu():
+    code, out = _run([os.path.join(HERE, 'gpu_training_check.py')])
+    assert code == 0, out[-6000:]
+    results = json.loads(out.strip().splitlines()[-1])
+    for name in ('captcha', 'lstm_ctc'):
+        cpu, gpu = results[name]['cpu'], results[name]['gpu']
+        assert len(cpu) == len(gpu) == 3
+        for a, b in zip(cpu, gpu):
+            assert abs(a - b) <= 1e-4 * max(1.0, abs(a)), (name, cpu, gpu)
+        assert cpu[-1] < cpu[0], (name, cpu)              # it trained
+    assert results['example_reload_ok']
