@@ -1,4 +1,4 @@
-"""``Block`` (the base of every layer and model), ``HookHandle`` and the naming scope.
+"""``Block``, the base of every layer and model (HookHandle: block/hooks.py; the naming scope: block/_scope.py).
 
 Semantics follow ``mxnet.gluon.Block`` (MXNet 1.9.1; MXNET_SPEC.md sections 1.1, 2 and 9). A Block
 owns Parameters (``self.params``, and attributes holding Parameters) and child Blocks (attributes
@@ -13,6 +13,8 @@ from collections import OrderedDict
 
 from minigluon import initializer
 from minigluon.block import _io, _model_io
+from minigluon.block._scope import _BlockScope
+from minigluon.block.hooks import HookHandle
 from minigluon.parameter import Parameter, ParameterMismatchError
 from minigluon.parameter_dict import ParameterDict
 
@@ -36,99 +38,6 @@ def _remember_pending(params):
 def _parents_of(block):
     """The live Blocks in which ``block`` is registered as a child."""
     return list(_PARENTS.get(block, ()))
-
-
-class _BlockScope:
-    """The naming scope opened by ``block.name_scope()``: children get ``block.prefix + hint + n_``."""
-
-    _current = threading.local()
-
-    def __init__(self, block):
-        self._block = weakref.ref(block) if block is not None else None
-        self._counter = {}
-        self._old_scope = None
-        self._name_scope = None
-
-    @staticmethod
-    def create(prefix, params, hint):
-        """Return ``(prefix, params)`` for a new Block, per MXNet's naming rules (spec section 2.1)."""
-        current = getattr(_BlockScope._current, 'value', None)
-        if current is None:
-            if prefix is None:
-                from minigluon.name import NameManager
-                prefix = NameManager.current.get(None, hint) + '_'
-            if params is None:
-                params = ParameterDict(prefix)
-            else:
-                params = ParameterDict(params.prefix, params)
-            return prefix, params
-        parent = current._block()
-        if prefix is None:
-            count = current._counter.get(hint, 0)
-            prefix = '%s%d_' % (hint, count)
-            current._counter[hint] = count + 1
-        if params is None:
-            params = ParameterDict(parent.params.prefix + prefix, parent.params._shared)
-        else:
-            params = ParameterDict(params.prefix, params)
-        return parent.prefix + prefix, params
-
-    def __enter__(self):
-        block = self._block()
-        if block._empty_prefix:
-            return self
-        self._old_scope = getattr(_BlockScope._current, 'value', None)
-        _BlockScope._current.value = self
-        from minigluon.name import Prefix
-        self._name_scope = Prefix(block.prefix)
-        self._name_scope.__enter__()
-        return self
-
-    def __exit__(self, ptype, value, trace):
-        if self._block()._empty_prefix:
-            return
-        self._name_scope.__exit__(ptype, value, trace)
-        self._name_scope = None
-        _BlockScope._current.value = self._old_scope
-
-
-class HookHandle:
-    """Handle of a registered forward (pre-)hook: ``detach()`` removes it; also a context manager."""
-
-    def __init__(self):
-        self._hooks_dict_ref = None
-        self._id = None
-
-    def attach(self, hooks_dict, hook):
-        """Store ``hook`` in ``hooks_dict`` (an OrderedDict); a handle attaches only once."""
-        if self._hooks_dict_ref is not None:
-            raise RuntimeError('The same HookHandle cannot be attached twice.')
-        self._id = id(hook)
-        hooks_dict[self._id] = hook
-        self._hooks_dict_ref = weakref.ref(hooks_dict)
-
-    def detach(self):
-        """Remove the hook (idempotent)."""
-        hooks_dict = self._hooks_dict_ref() if self._hooks_dict_ref is not None else None
-        if hooks_dict is not None and self._id in hooks_dict:
-            del hooks_dict[self._id]
-
-    def __getstate__(self):
-        return (self._hooks_dict_ref() if self._hooks_dict_ref is not None else None, self._id)
-
-    def __setstate__(self, state):
-        if state[0] is None:
-            self._dead = OrderedDict()       # keep the referent alive so detach() stays a no-op
-            self._hooks_dict_ref = weakref.ref(self._dead)
-        else:
-            self._hooks_dict_ref = weakref.ref(state[0])
-        self._id = state[1]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, ptype, value, trace):
-        self.detach()
 
 
 def _indent(text, num_spaces):
