@@ -1,4 +1,6 @@
-"""``Block``, the base of every layer and model (HookHandle: block/hooks.py; the naming scope: block/_scope.py).
+"""``Block``, the base of every layer and model.
+
+``HookHandle`` lives in :mod:`minigluon.block.hooks`, the naming scope in :mod:`minigluon.block._scope`.
 
 Semantics follow ``mxnet.gluon.Block`` (MXNet 1.9.1; MXNET_SPEC.md sections 1.1, 2 and 9). A Block
 owns Parameters (``self.params``, and attributes holding Parameters) and child Blocks (attributes
