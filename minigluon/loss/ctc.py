@@ -16,7 +16,8 @@ class CTCLoss(Loss):
         Global scalar weight of the loss.
     zero_infinity : bool, default False
         minigluon extension: report 0 (instead of ``+inf``) for samples whose label cannot be
-        aligned to their frames. Their gradient is zero either way.
+        aligned to their frames, or has probability 0 (``-inf`` activations wherever it could be
+        emitted). Their gradient is zero either way.
 
     Inputs (``hybrid_forward(F, pred, label, pred_lengths=None, label_lengths=None, sample_weight=None)``)
     -------------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ scales it by the incoming gradient. The computation lives in :mod:`minigluon.ops
 module validates inputs and declares the operator.
 
 A sample with no alignment at all (it needs ``L + repeats`` frames: adjacent equal labels need a
-blank between them) gets loss ``+inf`` (or 0 with ``zero_infinity``) and an exactly zero gradient.
+blank between them), or whose every alignment passes through an activation of ``-inf`` (a masked
+class), gets loss ``+inf`` (or 0 with ``zero_infinity``) and an exactly zero gradient.
 """
 import numpy as np
 
@@ -113,13 +114,14 @@ class CTCLoss(Op):
         states the two padding values the other way round.
     zero_infinity : bool, default False
         minigluon extension (not an MXNet attribute): report 0 instead of ``+inf`` for samples with
-        no alignment.
+        no alignment or a label of probability 0.
 
     Outputs
     -------
     loss : (N,)
         ``-log p(label | data)`` per sample; ``+inf`` (gradient exactly 0) for a sample that needs
-        more frames than it has (``L + repeats > T``). Never negative.
+        more frames than it has (``L + repeats > T``) or whose label has probability 0 because of
+        ``-inf`` activations (MXNet 1.9.1 also gives ``inf`` there). Never negative.
     grad : (T, N, C), hidden
         The gradient of the loss with respect to ``data`` (MXNet's second, invisible output).
 

@@ -24,6 +24,7 @@ import numpy as np
 
 _NEG = -1e30            # finite stand-in for log(0) in the log-space recursion
 _UNDERFLOW = -700.0     # emissions with a smaller log-probability would lose precision in float64
+_IMPOSSIBLE = -1e29     # a log p(l|x) below this reached the sentinel: the label has probability 0
 _workspace = threading.local()
 
 
@@ -276,8 +277,11 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
     Returns
     -------
     (loss, grad, feasible) : loss (N,) and grad (T, N, C) in float32 (float64 for float64 ``x``),
-        and a boolean NumPy mask of the samples that have an alignment. Infeasible samples have
-        loss ``+inf`` and zero gradient; gradient rows ``t >= frames[b]`` are zero.
+        and a boolean NumPy mask of the samples whose label has nonzero probability. The others
+        (no alignment fits their frames, or every alignment passes through an activation of
+        ``-inf``) have loss ``+inf`` and zero gradient; gradient rows ``t >= frames[b]`` are zero.
+        Activations are expected to differ by less than about 1e29 within a frame; beyond that a
+        finite log-probability can reach the log-0 sentinel and count as probability 0.
     """
     T, N, C = x.shape
     cdt = np.float64 if x.dtype == np.float64 else np.float32
@@ -290,12 +294,14 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
         softmax /= ssum
         lse = mx + xp.log(ssum)
         flat = xp.asarray((np.arange(N)[:, None] * C + prob.lab).ravel())
+        # log-probabilities of -inf (activations of -inf: masked classes) become the finite log-0
+        # sentinel, so the log-space recursions never compute -inf - (-inf); NaN stays NaN
         lp_label = (x.reshape(T, N * C)[:, flat].reshape(T, N, prob.L) - lse).astype(np.float64)
-        lp_label = xp.where(xp.asarray(prob.lab_valid), lp_label, _NEG)
-        lp_blank = (x[:, :, blank] - lse[..., 0]).astype(np.float64)
+        lp_label = xp.where(xp.asarray(prob.lab_valid), xp.maximum(lp_label, _NEG), _NEG)
+        lp_blank = xp.maximum((x[:, :, blank] - lse[..., 0]).astype(np.float64), _NEG)
         if xp is not np and not force_log_space and T > 0:   # a GPU: one kernel, see ctc_cuda
             from minigluon.ops.ctc_cuda import ctc_log_space_cuda
-            log_p, grad64 = ctc_log_space_cuda(xp, (x - lse).astype(np.float64), prob)
+            log_p, grad64 = ctc_log_space_cuda(xp, xp.maximum((x - lse).astype(np.float64), _NEG), prob)
             grad, bad = grad64.astype(cdt), np.zeros(N, dtype=bool)
         elif force_log_space or T == 0:
             log_p, grad, bad = xp.zeros(N), softmax.copy(), ~prob.dummy
@@ -312,10 +318,15 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
             log_p[d_rows] = lp_sub
             grad[:, d_rows] = g_sub
     loss = xp.maximum(-log_p, 0.0)
+    # An alignment may exist and still have probability 0: activations of -inf wherever a label
+    # could be emitted. The log-space recursions then end at their log-0 sentinel; such a sample
+    # is as impossible as one without an alignment (+inf, zero gradient).
+    host_log_p = np.asarray(log_p.get() if hasattr(log_p, 'get') else log_p)
+    possible = prob.feasible & (prob.dummy | ~(host_log_p < _IMPOSSIBLE))
     for b in range(N):
-        if prob.dummy[b]:
+        if prob.dummy[b] or not possible[b]:
             grad[:, b] = 0
-            loss[b] = 0.0 if prob.feasible[b] else np.inf
+            loss[b] = 0.0 if possible[b] else np.inf
         elif frames[b] < T:
             grad[frames[b]:, b] = 0
-    return loss, grad, prob.feasible
+    return loss, grad, possible

@@ -40,7 +40,7 @@ def run_c(fn, x, labels, label_len, frames, blank):
     T, N, C = x.shape
     prob = _Problem(np, labels, label_len, frames, blank)
     ext, skip, slen, fr = ctc_cuda.problem_arrays(prob)
-    logp = np.ascontiguousarray(log_softmax(x.astype(np.float64)))
+    logp = np.ascontiguousarray(np.maximum(log_softmax(x.astype(np.float64)), ctc_cuda.NEG))  # -inf
     S = prob.S
     alpha, beta = np.empty((N, T, S)), np.empty((N, T, S))
     loglik, grad = np.empty(N), np.empty((T, N, C))

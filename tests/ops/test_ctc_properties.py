@@ -1,0 +1,489 @@
+"""Property-based tests (hypothesis) of CTCLoss: the operator, its two NumPy paths, the C form of the
+CUDA kernel, the Gluon block and the decoders.
+
+Every property holds for any input, so each test draws small cases (T <= 12, C <= 6, N <= 4,
+L <= 5) and checks a relation that a wrong implementation breaks: invariances (softmax shift, batch
+composition, padding, layouts, blank convention, time reversal, class relabelling), agreement
+between independent computations (fast/exact/C paths, brute-force enumeration), and the block's and
+decoders' contracts. Settings are derandomized so CI runs the same examples every time.
+"""
+import ctypes
+import itertools
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from minigluon import autograd, nd
+from minigluon.ctc import beam_search_decode, greedy_decode
+from minigluon.loss import CTCLoss
+from minigluon.ops import ctc_cuda
+from minigluon.ops.ctc_kernel import ctc_loss_and_grad
+from minigluon.test_utils import assert_almost_equal, check_gradient
+from ctc_reference import log_softmax
+
+
+# CTC_PROPERTY_SCALE=k runs k times as many examples, randomly drawn (a local bug hunt); the
+# default is a fixed, reproducible set of examples for CI.
+_SCALE = int(os.environ.get('CTC_PROPERTY_SCALE', '0'))
+
+
+def fast(n):
+    return settings(max_examples=n * max(_SCALE, 1), deadline=None, derandomize=not _SCALE,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Strategies and helpers
+
+@st.composite
+def ctc_cases(draw, max_T=12, max_C=6, max_N=4, max_L=5, min_T=1, scales=(0.5, 2.0, 8.0)):
+    """(x (T, N, C) float64, labels: list of N lists in 0..C-2 (blank C-1), frames (N,))."""
+    T = draw(st.integers(min_T, max_T))
+    C = draw(st.integers(2, max_C))
+    N = draw(st.integers(1, max_N))
+    labels = [draw(st.lists(st.integers(0, C - 2), max_size=max_L)) for _ in range(N)]
+    frames = np.array([draw(st.integers(0, T)) for _ in range(N)])
+    seed = draw(st.integers(0, 2**32 - 1))
+    x = np.random.RandomState(seed).randn(T, N, C) * draw(st.sampled_from(scales))
+    return x, labels, frames
+
+
+def padded(labels, width=None, pad=-1, shift=0):
+    width = max([len(l) for l in labels] + [0]) if width is None else width
+    out = np.full((len(labels), width), float(pad))
+    for b, l in enumerate(labels):
+        out[b, :len(l)] = np.array(l, dtype=np.float64) + shift
+    return out
+
+
+def ctc_op(x, label, frames=None, label_lengths=None, blank_label='last', **kw):
+    """nd.CTCLoss on (T, N, C) data; (loss, d loss.sum() / d data) as NumPy."""
+    data = nd.array(x, dtype=x.dtype)
+    data.attach_grad()
+    args = [data, nd.array(label)]
+    if frames is not None:
+        args.append(nd.array(frames))
+    if label_lengths is not None:
+        args.append(nd.array(label_lengths))
+    with autograd.record():
+        loss = nd.CTCLoss(*args, use_data_lengths=frames is not None,
+                          use_label_lengths=label_lengths is not None, blank_label=blank_label, **kw)
+    loss.backward()
+    return loss.asnumpy(), data.grad.asnumpy()
+
+
+def feasible(label, frames):
+    return len(label) + sum(a == b for a, b in zip(label[:-1], label[1:])) <= frames
+
+
+def brute_force(x, label, blank):
+    """(-log p(label|x), gradient softmax - occupancy) of one (T, C) sample, over all C**T paths."""
+    lp = log_softmax(x)
+    T, C = lp.shape
+    logw, paths = [], []
+    for path in itertools.product(range(C), repeat=T):
+        merged = [k for i, k in enumerate(path) if (i == 0 or k != path[i - 1]) and k != blank]
+        if merged == list(label):
+            paths.append(path)
+            logw.append(lp[np.arange(T), list(path)].sum())
+    logw = np.array(logw)
+    log_p = np.logaddexp.reduce(logw) if paths else -np.inf
+    if log_p == -np.inf:                     # no alignment, or only ones through -inf activations
+        return np.inf, np.zeros((T, C))
+    occ = np.zeros((T, C))
+    for w, path in zip(np.exp(logw - log_p), paths):
+        occ[np.arange(T), list(path)] += w
+    return max(-log_p, 0.0), np.exp(lp) - occ
+
+
+# ---------------------------------------------------------------------------------------------------
+# The operator: invariances
+
+@fast(40)
+@given(ctc_cases(), st.integers(0, 2**32 - 1), st.sampled_from([1.0, 50.0, 1e3]))
+def test_shift_per_frame_and_sample_changes_nothing(case, seed, scale):
+    x, labels, frames = case
+    shift = np.random.RandomState(seed).randn(*x.shape[:2], 1) * scale
+    loss, grad = ctc_op(x, padded(labels), frames)
+    loss2, grad2 = ctc_op(x + shift, padded(labels), frames)
+    assert_almost_equal(loss2, loss, rtol=1e-9, atol=1e-9 * (1 + scale))
+    assert_almost_equal(grad2, grad, rtol=1e-7, atol=1e-9)
+
+
+@fast(40)
+@given(ctc_cases(), st.data())
+def test_each_sample_is_independent_of_the_batch_order_and_padding(case, data):
+    x, labels, frames = case
+    N = x.shape[1]
+    loss, grad = ctc_op(x, padded(labels), frames)
+    perm = data.draw(st.permutations(range(N)))
+    width = data.draw(st.integers(max(len(l) for l in labels), 8))
+    loss_p, grad_p = ctc_op(x[:, perm], padded([labels[i] for i in perm], width), frames[perm])
+    assert_almost_equal(loss_p, loss[perm], rtol=1e-10, atol=1e-12)
+    assert_almost_equal(grad_p, grad[:, perm], rtol=1e-8, atol=1e-12)
+    b = data.draw(st.integers(0, N - 1))
+    alone, alone_grad = ctc_op(x[:, b:b + 1], padded([labels[b]]), frames[b:b + 1])
+    assert_almost_equal(alone, loss[b:b + 1], rtol=1e-10, atol=1e-12)
+    assert_almost_equal(alone_grad, grad[:, b:b + 1], rtol=1e-8, atol=1e-12)
+
+
+@fast(30)
+@given(ctc_cases())
+def test_blank_first_with_shifted_labels_is_blank_last(case):
+    x, labels, frames = case
+    loss, grad = ctc_op(x, padded(labels), frames)
+    rolled = np.roll(x, 1, axis=2)            # old blank C-1 becomes class 0, class k becomes k+1
+    loss_f, grad_f = ctc_op(rolled, padded(labels, pad=0, shift=1), frames, blank_label='first')
+    assert_almost_equal(loss_f, loss, rtol=1e-10, atol=1e-12)
+    assert_almost_equal(np.roll(grad_f, -1, axis=2), grad, rtol=1e-8, atol=1e-12)
+
+
+@fast(30)
+@given(ctc_cases(), st.data())
+def test_label_lengths_ignore_whatever_pads_the_rows(case, data):
+    x, labels, frames = case
+    C = x.shape[2]
+    width = data.draw(st.integers(max(len(l) for l in labels), 7))
+    junk = padded(labels, width)
+    for b, l in enumerate(labels):          # valid classes, -1 or nonsense after the used part
+        for j in range(len(l), width):
+            junk[b, j] = data.draw(st.sampled_from([-1.0, 0.0, C - 2.0, C - 1.0, 99.0, 0.5]))
+    lengths = np.array([len(l) for l in labels])
+    for blank_label, shift, pad in (('last', 0, -1), ('first', 1, 0)):
+        want = ctc_op(np.roll(x, shift, 2), padded(labels, pad=pad, shift=shift), frames,
+                      blank_label=blank_label)
+        junk_b = np.where(np.arange(width) < lengths[:, None], junk + shift, junk)
+        got = ctc_op(np.roll(x, shift, 2), junk_b, frames, lengths, blank_label=blank_label)
+        assert_almost_equal(got[0], want[0], rtol=1e-12, atol=1e-12)
+        assert_almost_equal(got[1], want[1], rtol=1e-12, atol=1e-12)
+
+
+@fast(40)
+@given(ctc_cases(), st.data())
+def test_pred_lengths_equal_truncated_input_and_ignore_later_frames(case, data):
+    x, labels, frames = case
+    T, N, C = x.shape
+    garbage = x.copy()
+    for b in range(N):                       # anything past a sample's frames is never read
+        garbage[frames[b]:, b] = data.draw(st.sampled_from([1e30, -1e30, 0.0, 7.0]))
+    loss, grad = ctc_op(garbage, padded(labels), frames)
+    assert np.isfinite(grad).all()
+    for b in range(N):
+        k = int(frames[b])
+        short, short_grad = ctc_op(x[:k, b:b + 1], padded([labels[b]]))
+        assert_almost_equal(loss[b:b + 1], short, rtol=1e-10, atol=1e-12)
+        assert_almost_equal(grad[:k, b:b + 1], short_grad, rtol=1e-8, atol=1e-12)
+        assert not grad[k:, b].any()
+
+
+@fast(30)
+@given(ctc_cases(), st.integers(0, 2**32 - 1))
+def test_reversing_time_and_labels_changes_nothing(case, seed):
+    # p(l | x) sums over alignments, and reversing a path reverses its collapsed labelling:
+    # the alpha recursion on the reversed problem is the beta recursion on the original.
+    x, labels, frames = case
+    loss, grad = ctc_op(x, padded(labels), frames)
+    rev = x.copy()
+    for b, k in enumerate(frames):
+        rev[:k, b] = x[:k, b][::-1]
+    loss_r, grad_r = ctc_op(rev, padded([l[::-1] for l in labels]), frames)
+    assert_almost_equal(loss_r, loss, rtol=1e-10, atol=1e-12)
+    for b, k in enumerate(frames):
+        assert_almost_equal(grad_r[:k, b][::-1], grad[:k, b], rtol=1e-8, atol=1e-12)
+
+
+@fast(30)
+@given(ctc_cases(), st.data())
+def test_renaming_classes_permutes_the_gradient(case, data):
+    x, labels, frames = case
+    C = x.shape[2]
+    perm = data.draw(st.permutations(range(C - 1))) + [C - 1]     # the blank stays last
+    loss, grad = ctc_op(x, padded(labels), frames)
+    moved = np.empty_like(x)
+    moved[..., perm] = x                     # class c is now called perm[c]
+    loss_p, grad_p = ctc_op(moved, padded([[perm[k] for k in l] for l in labels]), frames)
+    assert_almost_equal(loss_p, loss, rtol=1e-10, atol=1e-12)
+    assert_almost_equal(grad_p[..., perm], grad, rtol=1e-8, atol=1e-12)
+
+
+@fast(60)
+@given(ctc_cases(max_T=5, max_C=3, max_N=3, max_L=4, min_T=0), st.booleans())
+def test_brute_force_loss_and_gradient(case, blank_first):
+    x, labels, frames = case
+    shift, blank = (1, 0) if blank_first else (0, x.shape[2] - 1)
+    xs = np.roll(x, shift, 2)
+    loss, grad = ctc_op(xs, padded(labels, pad=shift - 1, shift=shift), frames,
+                        blank_label='first' if blank_first else 'last')
+    assert (loss >= 0).all()
+    for b, l in enumerate(labels):
+        k = int(frames[b])
+        want, want_grad = brute_force(xs[:k, b], [c + shift for c in l], blank)
+        assert np.isinf(want) == (not feasible(l, k))
+        assert_almost_equal(loss[b], want, rtol=1e-10, atol=1e-10)
+        assert_almost_equal(grad[:k, b], want_grad, rtol=1e-8, atol=1e-10)
+        assert not grad[k:, b].any()
+
+
+def minus_inf_mask(x, seed, rate):
+    """A random mask of (t, n, c) entries, never a whole frame of a sample."""
+    rng = np.random.RandomState(seed)
+    mask = rng.rand(*x.shape) < rate
+    mask[np.arange(x.shape[0])[:, None], np.arange(x.shape[1])[None, :],
+         rng.randint(0, x.shape[2], size=x.shape[:2])] = False
+    return mask
+
+
+@fast(40)
+@given(ctc_cases(), st.integers(0, 2**32 - 1), st.sampled_from([0.1, 0.3, 0.6]))
+def test_minus_inf_activations_act_as_a_very_negative_mask(case, seed, rate):
+    # Masking classes with -inf equals masking them with -1e5 wherever the label keeps a path
+    # of probability > exp(-5e4); elsewhere the label has probability 0: +inf and zero gradient.
+    x, labels, frames = case
+    mask = minus_inf_mask(x, seed, rate)
+    loss, grad = ctc_op(np.where(mask, -np.inf, x), padded(labels), frames)
+    big, big_grad = ctc_op(np.where(mask, -1e5, x), padded(labels), frames)
+    zl, zg = ctc_op(np.where(mask, -np.inf, x), padded(labels), frames, zero_infinity=True)
+    for b in range(x.shape[1]):
+        if big[b] < 5e4:
+            assert_almost_equal(loss[b], big[b], rtol=1e-9, atol=1e-9)
+            assert_almost_equal(grad[:, b], big_grad[:, b], rtol=1e-7, atol=1e-9)
+        else:
+            assert loss[b] == np.inf and not grad[:, b].any() and zl[b] == 0
+    assert (zg == grad).all() and (zl[np.isfinite(loss)] == loss[np.isfinite(loss)]).all()
+
+
+@fast(30)
+@given(ctc_cases(max_T=5, max_C=3, max_N=3, max_L=3), st.integers(0, 2**32 - 1))
+def test_brute_force_with_minus_inf_activations(case, seed):
+    x, labels, frames = case
+    x = np.where(minus_inf_mask(x, seed, 0.3), -np.inf, x)
+    loss, grad = ctc_op(x, padded(labels), frames)
+    for b, l in enumerate(labels):
+        k = int(frames[b])
+        want, want_grad = brute_force(x[:k, b], l, x.shape[2] - 1)
+        assert_almost_equal(loss[b], want, rtol=1e-10, atol=1e-10)
+        assert_almost_equal(grad[:k, b], want_grad, rtol=1e-8, atol=1e-10)
+
+
+def test_label_of_probability_zero_is_infinite_with_zero_gradient():
+    # Regression: a label whose every alignment passes through a -inf activation reported the
+    # log-space sentinel (loss 1e30, finite, with a meaningless gradient) and zero_infinity kept
+    # it. MXNet 1.9.1 gives loss inf for the first sample too.
+    x = np.zeros((3, 3, 3))
+    x[:, 0, 0] = -np.inf                 # class 0 can never be emitted by sample 0
+    x[[0, 2], 1, 0] = -np.inf            # "0 0" needs class 0 at frames 0 and 2 of sample 1
+    label = [[0, -1], [0, 0], [1, -1]]
+    for dtype in (np.float64, np.float32):
+        loss, grad = ctc_op(x.astype(dtype), label)
+        assert loss[0] == np.inf and loss[1] == np.inf and not grad[:, :2].any()
+        assert_almost_equal(loss[2], brute_force(x[:, 2], [1], 2)[0], rtol=1e-6)
+        zl, zg = ctc_op(x.astype(dtype), label, zero_infinity=True)
+        assert (zl[:2] == 0).all() and zl[2] == loss[2] and (zg == grad).all()
+    exact = ctc_loss_and_grad(np, x, np.array([[0, 0], [0, 0], [1, 0]]), np.array([1, 2, 1]),
+                              np.full(3, 3), 2, force_log_space=True)
+    assert list(exact[2]) == [False, False, True] and exact[0][0] == np.inf
+
+
+@fast(12)
+@given(ctc_cases(max_T=5, max_C=4, max_N=2, max_L=3))
+def test_gradient_matches_finite_differences(case):
+    x, labels, frames = case
+    if not all(feasible(l, f) for l, f in zip(labels, frames)):
+        frames = np.full_like(frames, x.shape[0])
+        labels = [l if feasible(l, x.shape[0]) else [] for l in labels]
+    label, dlen = nd.array(padded(labels)), nd.array(frames)
+    check_gradient(lambda d: nd.CTCLoss(d, label, dlen, use_data_lengths=True, blank_label='last'),
+                   [x], rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The two NumPy paths and the C form of the CUDA kernel
+
+# activations from a palette that produces saturated softmaxes, log-probabilities near and beyond
+# the fast path's underflow threshold (-700) and beyond double range when multiplied over frames
+PALETTE = [0.0, 1.0, -1.0, -30.0, -200.0, -350.0, -690.0, -710.0, -745.0, -800.0, 400.0, 1e3, -1e4, 1e4]
+
+
+@st.composite
+def hard_cases(draw, max_T=12, max_C=6, max_N=4, max_L=5):
+    T = draw(st.integers(1, max_T))
+    C = draw(st.integers(2, max_C))
+    N = draw(st.integers(1, max_N))
+    values = draw(st.lists(st.sampled_from(PALETTE), min_size=T * N * C, max_size=T * N * C))
+    noise = np.random.RandomState(draw(st.integers(0, 2**16))).randn(T, N, C)
+    x = np.array(values).reshape(T, N, C) + noise * draw(st.sampled_from([0.0, 0.1, 3.0]))
+    x *= draw(st.sampled_from([1.0, 1.0, 0.05, 10.0]))
+    if draw(st.booleans()):
+        x[minus_inf_mask(x, draw(st.integers(0, 2**16)), 0.2)] = -np.inf
+    label_len = np.array([draw(st.integers(0, max_L)) for _ in range(N)])
+    labels = np.array([draw(st.lists(st.integers(0, C - 2), min_size=max_L, max_size=max_L))
+                       for _ in range(N)], dtype=np.int64).reshape(N, max_L)
+    frames = np.array([draw(st.integers(0, T)) for _ in range(N)])
+    return x, labels, label_len, frames
+
+
+@fast(120)
+@given(st.one_of(hard_cases(), ctc_cases().map(lambda c: (
+    c[0], padded(c[1], 5, pad=0).astype(np.int64), np.array([len(l) for l in c[1]]), c[2]))))
+def test_scaled_fast_path_agrees_with_exact_log_space(case):
+    x, labels, label_len, frames = case
+    blank = x.shape[2] - 1
+    loss, grad, ok = ctc_loss_and_grad(np, x, labels, label_len, frames, blank)
+    exact, exact_grad, ok2 = ctc_loss_and_grad(np, x, labels, label_len, frames, blank,
+                                               force_log_space=True)
+    assert (ok == ok2).all() and (loss >= 0).all() and np.isfinite(grad).all()
+    assert_almost_equal(loss, exact, rtol=1e-9, atol=1e-9)
+    assert_almost_equal(grad, exact_grad, rtol=1e-7, atol=1e-9)
+    assert_almost_equal(grad.sum(2), np.zeros(grad.shape[:2]), atol=1e-9)
+
+
+CC = shutil.which('cc') or shutil.which('gcc')
+
+
+@pytest.fixture(scope='module')
+def c_kernel(tmp_path_factory):
+    if CC is None:
+        pytest.skip('no C compiler')
+    d = tmp_path_factory.mktemp('ctc_c_props')
+    src, lib = d / 'ctc.c', d / 'libctc.so'
+    src.write_text(ctc_cuda.KERNEL_SOURCE)
+    subprocess.run([CC, '-O2', '-shared', '-fPIC', '-std=c99', '-o', str(lib), str(src), '-lm'],
+                   check=True, capture_output=True)
+    fn = ctypes.CDLL(str(lib)).ctc_log_space
+    fn.restype = None
+    return fn
+
+
+@fast(80)
+@given(case=hard_cases())
+def test_c_form_of_cuda_kernel_agrees_with_numpy(c_kernel, case):
+    # the same preparation and tail handling as ctc_loss_and_grad's CuPy branch
+    from test_ctc_cuda_kernel import run_c
+    x, labels, label_len, frames = case
+    blank = x.shape[2] - 1
+    loss, grad, ok = ctc_loss_and_grad(np, x, labels, label_len, frames, blank)
+    loss_c, grad_c, prob = run_c(c_kernel, x, labels, label_len, frames, blank)
+    use = ~prob.dummy & ok                   # the rest is overwritten by the caller
+    assert_almost_equal(np.maximum(loss_c[use], 0), loss[use], rtol=1e-9, atol=1e-9)
+    assert_almost_equal(grad_c[:, use], grad[:, use], rtol=1e-7, atol=1e-9)
+    assert (loss_c[~prob.dummy & ~ok] > 1e29).all()      # probability 0: the log-0 sentinel
+    assert not any(grad_c[f:, b].any() for b, f in enumerate(frames))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The Gluon block
+
+def run_block(block, pred, label, *opt):
+    p = nd.array(pred, dtype=pred.dtype)
+    p.attach_grad()
+    with autograd.record():
+        out = block(p, nd.array(label), *[None if o is None else nd.array(o, dtype=o.dtype) for o in opt])
+    out.backward()
+    return out.asnumpy(), p.grad.asnumpy()
+
+
+@fast(15)
+@given(ctc_cases(), st.sampled_from(['NTC', 'TNC']), st.sampled_from(['NT', 'TN']), st.booleans(),
+       st.booleans())
+def test_block_layouts_and_hybridize_give_the_operator_numbers(case, layout, label_layout, lengths,
+                                                                hybridize):
+    x, labels, frames = case
+    want, want_grad = ctc_op(x, padded(labels), frames if lengths else None)
+    pred = x if layout == 'TNC' else x.transpose(1, 0, 2)
+    label = padded(labels) if label_layout == 'NT' else padded(labels).T
+    block = CTCLoss(layout=layout, label_layout=label_layout)
+    if hybridize:
+        block.hybridize()
+    for _ in range(2 if hybridize else 1):        # the traced graph, then the cached one
+        loss, grad = run_block(block, pred, label, frames if lengths else None)
+        assert_almost_equal(loss, want, rtol=1e-12, atol=1e-12)
+        assert_almost_equal(grad if layout == 'TNC' else grad.transpose(1, 0, 2), want_grad,
+                            rtol=1e-12, atol=1e-12)
+
+
+@fast(25)
+@given(ctc_cases(), st.floats(0.01, 10.0), st.data())
+def test_block_weight_and_sample_weight_scale_loss_and_gradient(case, weight, data):
+    x, labels, frames = case
+    N = x.shape[1]
+    sw = np.array(data.draw(st.lists(st.floats(0.0, 3.0), min_size=N, max_size=N)))
+    shape = data.draw(st.sampled_from([(N,), (N, 1)]))
+    pred = x.transpose(1, 0, 2)
+    loss, grad = run_block(CTCLoss(), pred, padded(labels), frames)
+    wl, wg = run_block(CTCLoss(weight=weight), pred, padded(labels), frames, None, sw.reshape(shape))
+    scale = weight * sw
+    finite = np.isfinite(loss)
+    assert_almost_equal(wl[finite], loss[finite] * scale[finite], rtol=1e-12, atol=1e-300)
+    assert (wl[~finite & (scale > 0)] == np.inf).all()
+    assert_almost_equal(wg, grad * scale[:, None, None], rtol=1e-12, atol=1e-300)
+
+
+@fast(25)
+@given(ctc_cases(scales=(0.5, 2.0)), st.sampled_from([np.float16, np.float32]))
+def test_block_low_precision_agrees_with_float64(case, dtype):
+    x, labels, frames = case
+    pred = x.transpose(1, 0, 2).astype(dtype)           # compare on the same (rounded) input
+    loss, grad = run_block(CTCLoss(), pred, padded(labels), frames)
+    want, want_grad = run_block(CTCLoss(), pred.astype(np.float64), padded(labels), frames)
+    assert loss.dtype == dtype and grad.dtype == dtype
+    tol = {np.float16: 2e-3, np.float32: 2e-6}[dtype]
+    assert_almost_equal(loss.astype(np.float64), want, rtol=tol, atol=tol)
+    assert_almost_equal(grad.astype(np.float64), want_grad, rtol=tol, atol=tol)
+
+
+@fast(30)
+@given(ctc_cases(max_T=6))
+def test_zero_infinity_zeroes_exactly_the_infinite_losses(case):
+    x, labels, frames = case
+    pred = x.transpose(1, 0, 2)
+    loss, grad = run_block(CTCLoss(), pred, padded(labels), frames)
+    zl, zg = run_block(CTCLoss(zero_infinity=True), pred, padded(labels), frames)
+    inf = np.isinf(loss)
+    assert list(inf) == [not feasible(l, f) for l, f in zip(labels, frames)]
+    assert (zl[inf] == 0).all() and (zl[~inf] == loss[~inf]).all()
+    assert (zg == grad).all() and not zg[inf].any()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Decoders
+
+def collapse(path, blank):
+    return [int(k) for i, k in enumerate(path) if (i == 0 or k != path[i - 1]) and k != blank]
+
+
+@fast(40)
+@given(ctc_cases(max_N=3), st.sampled_from(['NTC', 'TNC']), st.sampled_from(['last', 'first', 1]))
+def test_greedy_decode_is_the_collapsed_argmax_path(case, layout, blank):
+    x, _, frames = case
+    C = x.shape[2]
+    blank_id = {'last': C - 1, 'first': 0}.get(blank, blank)
+    pred = x if layout == 'TNC' else x.transpose(1, 0, 2)
+    got = greedy_decode(pred, pred_lengths=frames, layout=layout, blank=blank)
+    assert got == [collapse(x[:f, b].argmax(-1), blank_id) for b, f in enumerate(frames)]
+
+
+@fast(40)
+@given(ctc_cases(max_T=5, max_C=3, max_N=2, scales=(0.5, 2.0, 5.0)), st.integers(1, 3))
+def test_wide_beam_search_finds_the_most_probable_labelling(case, top_paths):
+    x, _, frames = case
+    T, N, C = x.shape
+    seqs, scores = beam_search_decode(x.transpose(1, 0, 2), beam_width=max(C**T, top_paths),
+                                      pred_lengths=frames, top_paths=top_paths)
+    for b in range(N):
+        lp = log_softmax(x[:frames[b], b])
+        probs = {}
+        for path in itertools.product(range(C), repeat=int(frames[b])):
+            key = tuple(collapse(path, C - 1))
+            probs[key] = np.logaddexp(probs.get(key, -np.inf), lp[np.arange(len(path)), list(path)].sum())
+        ranked = sorted(probs.items(), key=lambda kv: -kv[1])[:top_paths]
+        want = np.full(top_paths, -np.inf)
+        want[:len(ranked)] = [p for _, p in ranked]
+        assert_almost_equal(scores[b] if top_paths > 1 else scores[b:b + 1], want, rtol=1e-10, atol=1e-10)
+        got = seqs[b] if top_paths > 1 else [seqs[b]]
+        for i, (seq, p) in enumerate(ranked):
+            tie = any(abs(p - q) < 1e-9 for s, q in probs.items() if s != seq)
+            assert tie or got[i] == list(seq)
