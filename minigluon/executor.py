@@ -18,7 +18,9 @@ unchanged) make a cached call do less work than the eager one:
 * ``Activation(relu) -> Pooling(max)`` runs as ``Pooling(max) -> relu``: ``max`` and ``relu``
   commute exactly (``max_i relu(x_i) = relu(max_i x_i)``), the gradient reaches the same first
   maximum of each window (or is zero in both orders), and the relu touches a pooled array
-  ``prod(kernel)`` times smaller.
+  ``prod(kernel)`` times smaller. Not done when the pooling's geometry allows a window lying wholly
+  in the padding (e.g. ``pooling_convention='full'`` with ``stride + pad > kernel``): such a
+  window gives the lowest float, which the moved relu would turn into 0.
 * a relu whose input is the fresh output of a Convolution, FullyConnected or max Pooling that
   nothing else reads runs in place on that array (no new output array, which on CPU also means no
   new pages to fault in), and its backward masks the gradient with ``output > 0``.
@@ -107,6 +109,22 @@ def _is_max_pool(step):
     return step.cls.name == 'Pooling' and step.state.get('pool_type') == 'max'
 
 
+def _windows_touch_data(state):
+    """True when every window of this Pooling holds at least one input element, whatever the
+    input size. A window lying wholly in the padding gives the lowest float, which a relu after
+    the pooling would turn into 0 (so relu and max pooling commute only without such windows).
+    'valid' needs ``pad < kernel`` (the first window); 'full' also ``stride + pad <= kernel`` (its
+    last window can start past the input); 'same' and global pooling never have one."""
+    if state.get('global_pool') or state.get('pooling_convention') == 'same':
+        return True
+    kernel = state.get('kernel') or ()
+    stride = state.get('stride') or (1,) * len(kernel)
+    pad = state.get('pad') or (0,) * len(kernel)
+    if state.get('pooling_convention') == 'full':
+        return all(s + p <= k for k, s, p in zip(kernel, stride, pad))
+    return all(p < k for k, p in zip(kernel, pad))
+
+
 def _free_lists(plan, keep):
     """Per step, the slots read for the last time there (except ``keep``)."""
     last_use = {}
@@ -134,7 +152,8 @@ def _optimise(plan, keep):
 
     for i, step in enumerate(plan):              # relu -> max pool  ==>  max pool -> relu
         j = only_reader(step.outs[0]) if _is_relu(step) else None
-        if j is not None and _is_max_pool(plan[j]) and len(plan[j].ins) == 1:
+        if (j is not None and _is_max_pool(plan[j]) and len(plan[j].ins) == 1
+                and _windows_touch_data(plan[j].state)):
             pool = plan[j]
             (src,), (mid,), (dst,) = step.ins, step.outs, pool.outs
             plan[i] = _Step(pool.cls, pool.state, pool.name, False, (src,), (mid,))
