@@ -115,6 +115,7 @@ class HybridBlock(Block):
             block._cached_graph = ()
             block._cached_op = None
             block._cached_op_args = None
+            block.__dict__.pop('_other_graphs', None)
             pending.extend(_parents_of(block))
 
     def hybridize(self, active=True, backend=None, clear=True, static_alloc=False, static_shape=False,
@@ -252,14 +253,28 @@ class HybridBlock(Block):
         if self._callback is not None:
             self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
+    def _switch_graph(self, fmt, args):
+        """Use the cached graph traced for argument structure ``fmt`` (tracing it on first use) and
+        keep the current one aside: a loss called with and without ``sample_weight`` then runs two
+        graphs. MXNet 1.9.1 raises 'The argument structure of HybridBlock does not match' instead.
+        ``export`` writes the graph of the latest call."""
+        others = self.__dict__.setdefault('_other_graphs', {})
+        others[repr(self._in_format)] = (self._cached_graph, self._cached_op, self._cached_op_args,
+                                         self._in_format, self._out_format)
+        entry = others.pop(repr(fmt), None)
+        if entry is None:
+            self._cached_graph, self._cached_op, self._cached_op_args = (), None, None
+            self._build_cache(*args)
+        else:
+            (self._cached_graph, self._cached_op, self._cached_op_args, self._in_format,
+             self._out_format) = entry
+
     def _call_cached_op(self, *args):
         if self._cached_op is None:
             self._build_cache(*args)
         flat_args, fmt = flatten(args, 'input')
         if fmt != self._in_format and not same_structure(fmt, self._in_format):
-            raise ValueError('The argument structure of HybridBlock does not match the cached '
-                             'version. Stored format = {}, input format = {}'
-                             .format(self._in_format, fmt))
+            self._switch_graph(fmt, args)
         given = [a for a in flat_args if a is not None]
         ctx = given[0].context
         try:

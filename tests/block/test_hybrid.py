@@ -126,8 +126,10 @@ def test_argument_structures_and_none(fresh_names):
     assert_almost_equal(out[1][0], eager[1][0])
     inputs = net._cached_graph[0]
     assert [v.name for v in inputs] == ['data0', 'data1', 'data2', 'data3']
-    with pytest.raises(ValueError, match='argument structure of HybridBlock does not match'):
-        net(a, b)
+    # another structure gets a graph of its own (MXNet 1.9.1 raises 'argument structure ... does not match')
+    assert_almost_equal(net(a, b)[0], a.asnumpy() * 2 + b.asnumpy())
+    assert [v.name for v in net._cached_graph[0]] == ['data0', 'data1']
+    assert_almost_equal(net(a, b, [a, b])[1][0], eager[1][0])
     net2 = TwoIn()
     net2.hybridize()
     assert_almost_equal(net2(a, b)[0], a.asnumpy() * 2 + b.asnumpy())
@@ -136,8 +138,7 @@ def test_argument_structures_and_none(fresh_names):
     net3 = TwoIn()
     net3.hybridize()
     assert_almost_equal(net3(a, None, [a, b])[0], a.asnumpy() * 2 + a.asnumpy() * b.asnumpy())
-    with pytest.raises(ValueError, match='does not match'):
-        net3(a, b, [a, b])
+    assert_almost_equal(net3(a, b, [a, b])[0], a.asnumpy() * 2 + b.asnumpy() + a.asnumpy() * b.asnumpy())
 
 
 def test_input_type_errors(fresh_names):

@@ -128,3 +128,27 @@ def test_a_failed_first_eager_call_rolls_back_every_child_it_initialized():
         inner.first.weight.data()
     assert net(_x()).shape == (2, 2)
     assert inner.first.weight.shape == (4, 4)
+
+
+def test_a_hybridized_block_called_with_another_argument_structure_traces_a_graph_for_it():
+    """A loss called with and without sample_weight (MXNet 1.9.1 raises 'argument structure does
+    not match'): each structure gets its own graph, kept, and results equal the eager block's."""
+    from minigluon.gluon import loss as gloss
+    rng = np.random.RandomState(0)
+    pred = nd.array(rng.randn(4, 7, 5))
+    label = nd.array([[0, 1, -1], [2, -1, -1], [1, 1, 3], [3, 2, 1]])
+    weight = nd.array([1.0, 0.5, 2.0, 0.0])
+    eager, hybrid = gloss.CTCLoss(), gloss.CTCLoss()
+    hybrid.hybridize()
+    for args in [(pred, label), (pred, label, None, None, weight), (pred, label),
+                 (pred, label, None, None, weight)]:
+        assert_almost_equal(hybrid(*args).asnumpy(), eager(*args).asnumpy(), rtol=1e-6, atol=1e-6)
+    hybrid(pred, label)
+    plain = hybrid._cached_op
+    hybrid(pred, label, None, None, weight)
+    weighted = hybrid._cached_op
+    assert plain is not weighted
+    hybrid(pred, label)
+    assert hybrid._cached_op is plain                # no new trace: both graphs are kept
+    hybrid(pred, label, None, None, weight)
+    assert hybrid._cached_op is weighted
