@@ -11,7 +11,7 @@ from minigluon import ops as _ops
 _PREFIX = '_contrib_'
 
 
-def contrib_names():
+def _contrib_names():
     """``{short name: registered name}`` for every registered ``_contrib_`` operator or alias."""
     return {name[len(_PREFIX):]: name for name in _ops.OPS if name.startswith(_PREFIX)}
 
@@ -20,7 +20,7 @@ def refresh():
     """Add functions for ``_contrib_`` operators registered after this module was imported."""
     from minigluon.ndarray import _make_function
     namespace = globals()
-    for short, full in contrib_names().items():
+    for short, full in _contrib_names().items():
         if short not in namespace:
             fn = _make_function(full)
             fn.__name__ = short

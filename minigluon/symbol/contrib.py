@@ -6,14 +6,14 @@ every alias of that operator) and names it ``ctc_loss0``, ``ctc_loss1``... The l
 the operator registry; :func:`refresh` adds operators registered later. The same functions are
 ``minigluon.contrib.sym`` / ``contrib.symbol``.
 """
-from minigluon.ndarray.contrib import contrib_names
+from minigluon.ndarray.contrib import _contrib_names
 from minigluon.symbol.creation import make_function as _make_function
 
 
 def refresh():
     """Add functions for ``_contrib_`` operators registered after this module was imported."""
     namespace = globals()
-    for short, full in contrib_names().items():
+    for short, full in _contrib_names().items():
         if short not in namespace:
             namespace[short] = _make_function(full, hint=short)
 
