@@ -3,14 +3,15 @@ Pooling, which reuses this module's window view, lives in :mod:`minigluon.ops.po
 
 Semantics, attributes and defaults follow MXNet 1.9.1 (``mxnet.ndarray.Convolution`` ...).
 
-How it is computed: when the inner size ``C / num_group`` is at least 16, Convolution builds the
-im2col matrix of one image at a time into a reused buffer and does one GEMM per image
+How it is computed: on the CPU, when the inner size ``C / num_group`` is at least 16, Convolution
+builds the im2col matrix of one image at a time into a reused buffer and does one GEMM per image
 (:mod:`minigluon.ops._conv_per_image`). For thinner inputs (an RGB or grey first layer, where the
 per-image products are too small) a strided *window view* of the padded input, shape
 ``(N, C, *kernel, *out)``, is built with ``as_strided`` without copying (:func:`windows`), copied
 once into the whole batch's im2col matrix and multiplied in one GEMM per group; its backward does
 two more matmuls and a *col2im* that loops over kernel positions (9 for a 3x3 kernel), never over
-pixels (:func:`col2im`). Deconvolution is the same pair of passes in the other order.
+pixels (:func:`col2im`). On a GPU every convolution takes that batch path (a loop over images
+would cost kernel launches per image). Deconvolution is the same pair of passes in the other order.
 """
 import itertools
 
@@ -181,7 +182,9 @@ class Convolution(_ConvBase):
                               % (self.kernel,), data, weight, bias)
         self.dshape, self.wshape, self.out_sp = data.shape, weight.shape, out_sp
         ws = workspace_of(self)
-        if c // g >= 16:      # one GEMM per image (inner size C/G * K) beats the batch's im2col
+        # On the CPU one GEMM per image (inner size C/G * K) beats the batch's im2col; on a GPU the
+        # per-image loop would cost several kernel launches per image, so the batch path runs there.
+        if c // g >= 16 and xp is np:
             self.data, self.weight = data, weight
             return _conv_per_image.forward(xp, data, weight, bias, g, self.kernel, self._stride,
                                            self._dilate, self._pad, out_sp, ws=ws)
