@@ -7,9 +7,12 @@ weights, so a single ``tanh`` call per step activates every gate. Backward is ex
 back-propagation through time; the per-step derivative factors are computed for all steps at once
 before the reverse loop, and the weight gradients are three GEMMs after it.
 
-``xp`` is NumPy or CuPy. Gate orders and formulas: see :mod:`minigluon.ops.rnn`.
+``xp`` is NumPy or CuPy. On a GPU the LSTM's per-step element-wise work runs as one fused kernel
+per step (:mod:`minigluon.ops._rnn_cuda`; a launch per NumPy-style call would dominate there).
+Gate orders and formulas: see :mod:`minigluon.ops.rnn`.
 """
 
+from minigluon.ops import _rnn_cuda
 from minigluon.ops._workspace import buffer
 
 GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
@@ -91,31 +94,34 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None):
         cs = _buf(xp, ws, 'cs', (T + 1, N, H), dt)
         cs[0] = c0
         tcs = _buf(xp, ws, 'tcs', (T, N, H), dt)
-        hh = xp.empty((N, gh), dtype=dt)
-        tmp = xp.empty((N, H), dtype=dt)
         clipped = xp.zeros((T, N, H), dtype=bool) if clip is not None else None
-        for t in range(T):
-            g = gates[t]
-            xp.dot(hs[t], whT, out=hh)
-            g += hh
-            xp.tanh(g, out=g)
-            sig = g[:, :3 * H]
-            sig *= 0.5
-            sig += 0.5
-            xp.multiply(g[:, H:2 * H], cs[t], out=cs[t + 1])
-            xp.multiply(g[:, :H], g[:, 3 * H:], out=tmp)
-            cs[t + 1] += tmp
-            if clip is not None:
-                clipped[t] = ~((cs[t + 1] >= clip[0]) & (cs[t + 1] <= clip[1]))
-                if clip[2]:    # fmax/fmin ignore NaN, so a NaN cell becomes the lower bound
-                    xp.fmin(xp.fmax(cs[t + 1], clip[0], out=cs[t + 1]), clip[1], out=cs[t + 1])
-                else:
-                    xp.clip(cs[t + 1], clip[0], clip[1], out=cs[t + 1])
-            xp.tanh(cs[t + 1], out=tcs[t])
-            xp.multiply(g[:, 2 * H:3 * H], tcs[t], out=hs[t + 1])
-            if mask is not None:
-                xp.copyto(hs[t + 1], hs[t], where=~mask[t])
-                xp.copyto(cs[t + 1], cs[t], where=~mask[t])
+        if _rnn_cuda.supported(xp, dt, mask, clip):     # a GPU: one fused kernel per step
+            _rnn_cuda.forward_steps(xp, gates, hs, cs, tcs, whT)
+        else:
+            hh = xp.empty((N, gh), dtype=dt)
+            tmp = xp.empty((N, H), dtype=dt)
+            for t in range(T):
+                g = gates[t]
+                xp.dot(hs[t], whT, out=hh)
+                g += hh
+                xp.tanh(g, out=g)
+                sig = g[:, :3 * H]
+                sig *= 0.5
+                sig += 0.5
+                xp.multiply(g[:, H:2 * H], cs[t], out=cs[t + 1])
+                xp.multiply(g[:, :H], g[:, 3 * H:], out=tmp)
+                cs[t + 1] += tmp
+                if clip is not None:
+                    clipped[t] = ~((cs[t + 1] >= clip[0]) & (cs[t + 1] <= clip[1]))
+                    if clip[2]:    # fmax/fmin ignore NaN, so a NaN cell becomes the lower bound
+                        xp.fmin(xp.fmax(cs[t + 1], clip[0], out=cs[t + 1]), clip[1], out=cs[t + 1])
+                    else:
+                        xp.clip(cs[t + 1], clip[0], clip[1], out=cs[t + 1])
+                xp.tanh(cs[t + 1], out=tcs[t])
+                xp.multiply(g[:, 2 * H:3 * H], tcs[t], out=hs[t + 1])
+                if mask is not None:
+                    xp.copyto(hs[t + 1], hs[t], where=~mask[t])
+                    xp.copyto(cs[t + 1], cs[t], where=~mask[t])
         c.update(gates=gates, cs=cs, tcs=tcs, clipped=clipped)
     elif mode == 'gru':
         hp = xp.empty((T, N, gh), dtype=dt)    # h2h projections, kept for backward
@@ -182,23 +188,26 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
         dc = xp.array(dcT, dtype=dt) if dcT is not None else xp.zeros((N, H), dtype=dt)
         tmp = xp.empty((N, H), dtype=dt)
         d4 = dgx.reshape(T, N, 4, H)
-        for t in range(T - 1, -1, -1):
-            if mask is None:
-                dh += dout[t]
-                xp.multiply(dh, kc[t], out=tmp)
-                dc += tmp
-                xp.multiply(K[t, :, :3], dc[:, None, :], out=d4[t, :, :3])
-                xp.multiply(K[t, :, 3], dh, out=d4[t, :, 3])
-                dc *= f[t]
-                xp.dot(dgx[t], wh, out=dh)
-            else:
-                m, k = mask[t], keep[t]
-                dh += dout[t] * m
-                dcc = dc * m + dh * m * kc[t]
-                d4[t, :, :3] = K[t, :, :3] * dcc[:, None, :]
-                d4[t, :, 3] = K[t, :, 3] * dh * m
-                dc = dcc * f[t] + dc * k
-                dh = xp.dot(dgx[t], wh) + dh * k
+        if _rnn_cuda.supported(xp, dt, mask, c['clipped']):   # a GPU: one fused kernel per step
+            _rnn_cuda.backward_steps(xp, dh, dc, dout, kc, K, c['gates'], dgx, wh)
+        else:
+            for t in range(T - 1, -1, -1):
+                if mask is None:
+                    dh += dout[t]
+                    xp.multiply(dh, kc[t], out=tmp)
+                    dc += tmp
+                    xp.multiply(K[t, :, :3], dc[:, None, :], out=d4[t, :, :3])
+                    xp.multiply(K[t, :, 3], dh, out=d4[t, :, 3])
+                    dc *= f[t]
+                    xp.dot(dgx[t], wh, out=dh)
+                else:
+                    m, k = mask[t], keep[t]
+                    dh += dout[t] * m
+                    dcc = dc * m + dh * m * kc[t]
+                    d4[t, :, :3] = K[t, :, :3] * dcc[:, None, :]
+                    d4[t, :, 3] = K[t, :, 3] * dh * m
+                    dc = dcc * f[t] + dc * k
+                    dh = xp.dot(dgx[t], wh) + dh * k
         dc0 = dc
     elif mode == 'gru':
         G, hp = c['gates'], c['hp']

@@ -1,0 +1,84 @@
+"""The fused LSTM step kernels (minigluon/ops/_rnn_cuda.py), checked without a GPU.
+
+The GPU path of ``_rnn_kernels.dir_forward`` / ``dir_backward`` is run with the strict CuPy
+stand-in of tests/cupy_emulation as ``xp``: its ``RawKernel`` checks every argument against the
+kernel's C signature (dtype, contiguity, int32 scalars) and runs the kernel's plain-C form, built
+with the system C compiler. Results must equal the NumPy loop's. With ``nvcc`` present the CUDA
+form of both dtypes is compiled too. The real GPU run: tests/ops/test_rnn.py's GPU test and the
+operator sweep on gpu(0) (skipped without CuPy).
+"""
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from minigluon.ops import _rnn_cuda
+from minigluon.ops._rnn_kernels import dir_backward, dir_forward
+
+CC = shutil.which('cc') or shutil.which('gcc')
+pytestmark = pytest.mark.skipif(CC is None, reason='no C compiler for the kernels\' C form')
+
+
+@pytest.fixture(scope='module')
+def fake():
+    from cupy_emulation import fakecupy
+    return fakecupy
+
+
+def _case(rng, T, N, I, H, dtype):
+    gh = 4 * H
+    arrays = dict(x=rng.randn(T, N, I), wx=rng.randn(gh, I) * 0.3, wh=rng.randn(gh, H) * 0.3,
+                  bx=rng.randn(gh) * 0.1, bh=rng.randn(gh) * 0.1, h0=rng.randn(N, H),
+                  c0=rng.randn(N, H), dout=rng.randn(T, N, H), dhT=rng.randn(N, H),
+                  dcT=rng.randn(N, H))
+    return {k: v.astype(dtype) for k, v in arrays.items()}
+
+
+def _run(xp, to_dev, a):
+    d = {k: to_dev(v) for k, v in a.items()}
+    out, hT, cT, cache = dir_forward(xp, 'lstm', d['x'], d['wx'], d['wh'], d['bx'], d['bh'],
+                                     d['h0'], d['c0'], None, None)
+    grads = dir_backward(xp, cache, d['dout'], d['dhT'], d['dcT'], need_x=True)
+    return [out, hT, cT] + list(grads)
+
+
+@pytest.mark.parametrize('dtype,T,N,I,H', [(np.float64, 7, 3, 5, 4), (np.float32, 12, 5, 6, 8),
+                                           (np.float64, 1, 1, 2, 1)])
+def test_fused_kernels_equal_the_numpy_loop(fake, dtype, T, N, I, H):
+    a = _case(np.random.RandomState(T * N + H), T, N, I, H, dtype)
+    want = _run(np, np.asarray, a)
+    got = [fake.asnumpy(g) for g in _run(fake, fake.asarray, a)]
+    names = ['out', 'hT', 'cT', 'dx', 'dwx', 'dwh', 'dbx', 'dbh', 'dh0', 'dc0']
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    for name, g, w in zip(names, got, want):
+        assert g.dtype == w.dtype, name
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol, err_msg=name)
+
+
+def test_only_plain_float_lstm_calls_take_the_kernels(fake):
+    mask = np.ones((3, 2, 1), dtype=bool)
+    assert _rnn_cuda.supported(fake, np.float32, None, None)
+    assert not _rnn_cuda.supported(np, np.float32, None, None)          # the CPU keeps its loop
+    assert not _rnn_cuda.supported(fake, np.float16, None, None)
+    assert not _rnn_cuda.supported(fake, np.float32, mask, None)
+    assert not _rnn_cuda.supported(fake, np.float32, None, (-1.0, 1.0, False))
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_c_form_compiles_cleanly(tmp_path, dtype):
+    src = tmp_path / 'lstm.c'
+    src.write_text(_rnn_cuda.kernel_source(dtype))
+    subprocess.run([CC, '-O2', '-shared', '-fPIC', '-std=c99', '-Wall', '-Werror', '-o',
+                    str(tmp_path / 'lstm.so'), str(src), '-lm'], check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which('nvcc') is None, reason='no nvcc')
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_cuda_form_compiles(tmp_path, dtype):
+    src = tmp_path / 'lstm.cu'
+    src.write_text('#define MG_CUDA 1\n' + _rnn_cuda.kernel_source(dtype))
+    out = subprocess.run(['nvcc', '-c', '-Werror', 'all-warnings', '-o', os.devnull, str(src)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
