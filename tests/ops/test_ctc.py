@@ -7,25 +7,9 @@ import pytest
 from minigluon import autograd, backend, nd
 from minigluon.ops.ctc_kernel import ctc_loss_and_grad
 from minigluon.test_utils import assert_almost_equal, check_gradient
-from ctc_reference import brute_force_nll, log_softmax
+from ctc_reference import brute_force_nll, log_softmax, nd_ctc as ctc
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'ctc', 'ctc_cases.npz')
-
-
-def ctc(x, label, frames=None, label_lengths=None, blank_label='last', **kw):
-    """Call nd.CTCLoss on (T, N, C) data; returns (loss, grad) as NumPy."""
-    data = nd.array(x, dtype=x.dtype)
-    data.attach_grad()
-    args = [data, nd.array(label)]
-    if frames is not None:
-        args.append(nd.array(frames))
-    if label_lengths is not None:
-        args.append(nd.array(label_lengths))
-    with autograd.record():
-        loss = nd.CTCLoss(*args, use_data_lengths=frames is not None,
-                          use_label_lengths=label_lengths is not None, blank_label=blank_label, **kw)
-    loss.backward()
-    return loss.asnumpy(), data.grad.asnumpy()
 
 
 def random_case(rng, T, C, N, max_len, repeats=False):

@@ -15,8 +15,8 @@ from minigluon import autograd, nd
 from minigluon.ctc import beam_search_decode, greedy_decode
 from minigluon.loss import CTCLoss
 from minigluon.test_utils import assert_almost_equal
-from ctc_reference import log_softmax
-from test_ctc_properties import ctc_cases, ctc_op, fast, feasible, minus_inf_mask, padded
+from ctc_reference import log_softmax, nd_ctc as ctc_op
+from test_ctc_properties import ctc_cases, fast, feasible, minus_inf_mask, padded
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from minigluon import autograd, nd
+from minigluon import nd
 from minigluon.ops import ctc_cuda
 from minigluon.ops.ctc_kernel import ctc_loss_and_grad
 from minigluon.test_utils import assert_almost_equal, check_gradient
-from ctc_reference import log_softmax
+from ctc_reference import log_softmax, nd_ctc as ctc_op
 
 
 # CTC_PROPERTY_SCALE=k runs k times as many examples, randomly drawn (a local bug hunt); the
@@ -56,22 +56,6 @@ def padded(labels, width=None, pad=-1, shift=0):
     for b, l in enumerate(labels):
         out[b, :len(l)] = np.array(l, dtype=np.float64) + shift
     return out
-
-
-def ctc_op(x, label, frames=None, label_lengths=None, blank_label='last', **kw):
-    """nd.CTCLoss on (T, N, C) data; (loss, d loss.sum() / d data) as NumPy."""
-    data = nd.array(x, dtype=x.dtype)
-    data.attach_grad()
-    args = [data, nd.array(label)]
-    if frames is not None:
-        args.append(nd.array(frames))
-    if label_lengths is not None:
-        args.append(nd.array(label_lengths))
-    with autograd.record():
-        loss = nd.CTCLoss(*args, use_data_lengths=frames is not None,
-                          use_label_lengths=label_lengths is not None, blank_label=blank_label, **kw)
-    loss.backward()
-    return loss.asnumpy(), data.grad.asnumpy()
 
 
 def feasible(label, frames):

@@ -85,19 +85,27 @@ def _run_with_grads(run, values, head_seed=7, ctx=None):
                                          for a in arrays]
 
 
+def _assert_same(case, first, second, tol, names):
+    """Run ``(run, values, ctx)`` twice with the same head gradients; outputs (and their dtypes) and
+    the gradients of ``case.wrt`` must agree. Returns the first run's (outputs, gradients)."""
+    outs_a, grads_a = _run_with_grads(first[0], first[1], ctx=first[2])
+    outs_b, grads_b = _run_with_grads(second[0], second[1], ctx=second[2])
+    assert len(outs_a) == len(outs_b)
+    for a, b in zip(outs_a, outs_b):
+        assert a.dtype == b.dtype
+        assert_almost_equal(b, a, rtol=tol, atol=tol, names=names[::-1])
+    for i in case.wrt:
+        assert_almost_equal(grads_b[i], grads_a[i], rtol=tol, atol=tol,
+                            names=('%s grad %d' % (names[1], i), '%s grad %d' % (names[0], i)))
+    return outs_a, grads_a
+
+
 @pytest.mark.parametrize('case', CASES, ids=IDS)
 def test_eager_equals_graph(case):
     values = case.inputs()
     values = [v.astype(np.float32) if i in case.floating else v for i, v in enumerate(values)]
-    outs_e, grads_e = _run_with_grads(_eager(case), values)
-    outs_g, grads_g = _run_with_grads(_graph(case, len(values)), values)
-    assert len(outs_e) == len(outs_g)
-    for a, b in zip(outs_e, outs_g):
-        assert a.dtype == b.dtype
-        assert_almost_equal(a, b, rtol=1e-6, atol=1e-6, names=('eager', 'graph'))
-    for i in case.wrt:
-        assert_almost_equal(grads_e[i], grads_g[i], rtol=1e-6, atol=1e-6,
-                            names=('eager grad %d' % i, 'graph grad %d' % i))
+    _, grads_e = _assert_same(case, (_eager(case), values, None), (_graph(case, len(values)), values, None),
+                              1e-6, ('eager', 'graph'))
     if 'no_numeric' in case.flags and case.name == 'BlockGrad':
         assert not grads_e[0].any()
 
@@ -112,15 +120,7 @@ def test_gpu_equals_cpu(case):
     (float64, so only the order of floating-point sums may differ)."""
     from minigluon.context import cpu, gpu
     values = case.inputs()
-    outs_c, grads_c = _run_with_grads(_eager(case), values, ctx=cpu())
-    outs_g, grads_g = _run_with_grads(_eager(case), values, ctx=gpu(0))
-    assert len(outs_c) == len(outs_g)
-    for a, b in zip(outs_c, outs_g):
-        assert a.dtype == b.dtype
-        assert_almost_equal(b, a, rtol=1e-9, atol=1e-9, names=('gpu', 'cpu'))
-    for i in case.wrt:
-        assert_almost_equal(grads_g[i], grads_c[i], rtol=1e-9, atol=1e-9,
-                            names=('gpu grad %d' % i, 'cpu grad %d' % i))
+    _assert_same(case, (_eager(case), values, cpu()), (_eager(case), values, gpu(0)), 1e-9, ('cpu', 'gpu'))
 
 
 HALF_CASES = [c for c in CASES if not c.flags & {'no_half', 'seed'}]
