@@ -196,12 +196,12 @@ _IDX_TYPES = ('float16', 'float32', 'float64', 'int32', 'int64', 'uint8')
 
 
 def _ordered(xp, data, axis, ascend):
-    """Stable sort order of ``data`` along ``axis``; ties keep index order in both directions."""
-    if ascend:
-        return xp.argsort(data, axis=axis, kind='stable')
-    if data.dtype.kind in 'ub':
-        data = data.astype(np.int64)
-    return xp.argsort(-data, axis=axis, kind='stable')
+    """Stable sort order of ``data`` along ``axis``; ties keep index order in both directions.
+    (CuPy always sorts stably, and older CuPy versions have no ``kind`` argument.)"""
+    stable = {'kind': 'stable'} if xp is np else {}
+    if not ascend:
+        data = -(data.astype(np.int64) if data.dtype.kind in 'ub' else data)
+    return xp.argsort(data, axis=axis, **stable)
 
 
 class _Ordering(Op):
