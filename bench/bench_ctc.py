@@ -66,6 +66,8 @@ def torch_step(size, ctx='cpu'):
         import torch
     except ImportError:
         return None
+    if ctx == 'gpu' and not torch.cuda.is_available():
+        return None                    # a CPU-only PyTorch: no reference column
     device = 'cuda' if ctx == 'gpu' else 'cpu'
     x, labels, lengths = make_problem(*size)
     N, T, C, _ = size
@@ -132,6 +134,8 @@ def main():
         torch.set_num_threads(THREADS)
         print('PyTorch %s, %d threads; NumPy BLAS %d threads; %s' % (
             torch.__version__, torch.get_num_threads(), THREADS, args.ctx))
+        if args.ctx == 'gpu' and not torch.cuda.is_available():
+            print('PyTorch has no CUDA here: its column stays empty')
     except ImportError:
         print('PyTorch not installed: its column stays empty')
     mxnet_times = bench_mxnet(sizes, args.repeats) if args.ctx == 'cpu' else {}

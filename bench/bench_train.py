@@ -135,6 +135,8 @@ def torch_step(threads, model='ctc', ctx='cpu'):
     """A closure running one PyTorch training step with the same model, loss and optimizer."""
     import torch
     torch.set_num_threads(threads)
+    if ctx == 'gpu' and not torch.cuda.is_available():
+        raise ImportError('PyTorch has no CUDA here')
     device = 'cuda' if ctx == 'gpu' else 'cpu'
     net = torch_net(model).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -178,8 +180,8 @@ def main():
         try:
             fns.append(torch_step(THREADS, model, args.ctx))
             names.append('pytorch eager')
-        except ImportError:
-            print('PyTorch not installed (pip install torch==2.13.0): no reference row')
+        except ImportError as err:
+            print('no PyTorch reference row (%s; pip install torch==2.13.0)' % err)
         rows = dict(zip(names, interleaved_medians(fns, args.repeats)))
         note = load_note()
         if mx_python:
