@@ -177,7 +177,8 @@ def bench_lstm(repeats, seq_len):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--quick', action='store_true', help='a quick check: batch 4 instead of 32 for the convolution, T=10 instead of 100 for the LSTM')
+    parser.add_argument('--quick', action='store_true',
+                        help='a quick check: batch 4 instead of 32 for the convolution, T=10 instead of 100 for the LSTM')
     parser.add_argument('--threads', type=int, default=1, help='BLAS and PyTorch threads (default 1)')
     args = parser.parse_args(argv)
     if torch is None:

@@ -1,0 +1,43 @@
+"""The benchmark scripts still run (speed itself is never asserted: bench/README.md).
+
+Each script runs once in a subprocess with the fewest repeats and its smallest sizes; the test
+checks that it prints its table with a number for every minigluon row. The GPU variants run on
+the CuPy stand-in in tests/cupy_emulation/test_emulated_gpu.py.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(*args, timeout=240):
+    env = dict(os.environ)
+    env.pop('MXNET_PYTHON', None)               # no MXNet rows: its venv is optional
+    out = subprocess.run([sys.executable] + list(args), cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def test_bench_ctc_runs():
+    text = _run('bench/bench_ctc.py', '--repeats', '1', '--sizes', '4,20,5,3', '2,12,4,2')
+    rows = [line for line in text.splitlines() if re.match(r'\(\d+, \d+, \d+, \d+\)\s+\d+\.\d+', line)]
+    assert [row.split(')')[0] + ')' for row in rows] == ['(4, 20, 5, 3)', '(2, 12, 4, 2)']
+
+
+@pytest.mark.parametrize('model', ['ctc', 'captcha'])
+def test_bench_train_runs(model):
+    text = _run('bench/bench_train.py', '--repeats', '1', '--models', model)
+    assert re.search(r'minigluon eager\s+\d+\.\d+', text)
+    assert re.search(r'minigluon hybridized\s+\d+\.\d+', text)
+    assert 'speed-up over eager' in text
+
+
+def test_bench_ops_runs():
+    text = _run('bench/bench_ops.py', '--quick', '--repeats', '1')
+    for case in ('add (4,4)', 'dot 1024x1024', 'Convolution', 'LSTM'):
+        assert case in text
