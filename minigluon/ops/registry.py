@@ -184,7 +184,10 @@ class Op:
             given[key] = spec.parse(value, cls.name)
         for key, spec in cls.attrs.items():
             if key in given:
-                setattr(self, key, given[key])
+                value = given[key]
+                # Compute with a plain float: CuPy refuses float subclasses as ufunc operands
+                # (TypeError 'Unsupported type'); ``given`` keeps the WholeFloat for export.
+                setattr(self, key, float(value) if type(value) is WholeFloat else value)
             elif spec.required:
                 raise TypeError("%s: required attribute '%s' is missing" % (cls.name, key))
             else:

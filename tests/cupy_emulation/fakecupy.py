@@ -25,6 +25,8 @@ import types
 
 import numpy as _np
 
+from ._promotion import check_scalar_types, cupy_scalars
+
 __version__ = '0.0-emulated'
 _SCALARS = (int, float, complex, bool, _np.generic)
 _local = threading.local()
@@ -71,13 +73,24 @@ def _shape_param(x):
     return tuple(x.tolist()) if type(x) is _np.ndarray and x.ndim <= 1 and x.dtype.kind in 'iu' else x
 
 
+def _promote(fn, args):
+    """Scalar operands of elementwise operations typed as CuPy 13 types them (``_promotion``)."""
+    if not (isinstance(fn, _np.ufunc) or getattr(fn, '__name__', '') in ('where', 'clip')):
+        return args
+    check_scalar_types(args, getattr(fn, '__name__', ''))
+    owner = getattr(fn, '__self__', None)
+    if type(owner) is _np.ndarray:          # ndarray.clip(lo, hi): the array is not in args
+        return cupy_scalars((owner,) + tuple(args))[1:]
+    return cupy_scalars(tuple(args))
+
+
 def _call(fn, args, kwargs, where, parents=()):
     name = getattr(fn, '__name__', '')
     if name in _SHAPE_ARGS:    # ndarray.transpose(p) has no array before p; cupy.transpose(a, p) has a
         first = 0 if getattr(fn, '__self__', None) is not None else 1
         args = args[:first] + tuple(_shape_param(a) for a in args[first:])
     kwargs = {k: _shape_param(v) if k in _SHAPE_KWARGS else v for k, v in kwargs.items()}
-    res = fn(*_unwrap(args, where), **{k: _unwrap(v, where) for k, v in kwargs.items()})
+    res = fn(*_promote(fn, _unwrap(args, where)), **{k: _unwrap(v, where) for k, v in kwargs.items()})
     out = kwargs.get('out')
     outs = out if type(out) is tuple else (out,)
     return _wrap(res, parents + tuple(a for a in args + outs if type(a) is ndarray))
@@ -198,7 +211,8 @@ class ndarray:
         if method not in ('__call__', 'reduce', 'accumulate', 'outer'):
             return NotImplemented   # e.g. numpy.add.at: use cupyx.scatter_add
         out = kwargs.get('out')
-        res = _call(getattr(ufunc, method), inputs, kwargs, 'numpy.%s' % ufunc.__name__)
+        fn = ufunc if method == '__call__' else getattr(ufunc, method)
+        res = _call(fn, inputs, kwargs, 'numpy.%s' % ufunc.__name__)
         if out is not None:
             return out[0] if len(out) == 1 else out
         return res
@@ -259,6 +273,9 @@ def _operator(name, inplace=False):
             _reject_numpy(other, 'operator ' + name)
         elif not isinstance(other, _SCALARS):
             return NotImplemented
+        else:
+            check_scalar_types((other,), 'operator ' + name)
+            other = cupy_scalars((self._a, other))[1]     # CuPy 13's value-based scalar rule
         res = fn(self._a, other)
         return self if inplace else _wrap(res)
     op.__name__ = name

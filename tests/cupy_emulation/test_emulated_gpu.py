@@ -69,3 +69,43 @@ def test_training_on_the_emulated_gpu_matches_cpu():
             assert abs(a - b) <= 1e-4 * max(1.0, abs(a)), (name, cpu, gpu)
         assert cpu[-1] < cpu[0], (name, cpu)              # it trained
     assert results['example_reload_ok']
+
+
+# Float attributes given as ints (``on_value=2``) are kept as a float subclass for export; CuPy
+# refuses a float subclass as a ufunc operand, so each op here once raised TypeError on a GPU.
+INT_GIVEN_FLOAT_ATTRS = r'''
+import json, numpy as np
+from cupy_emulation import fakecupy
+fakecupy.install()
+from minigluon import nd, cpu, gpu
+x = np.linspace(-2, 2, 24).reshape(2, 3, 4).astype(np.float32)
+calls = [
+    lambda: nd.one_hot(nd.array([0, 2]), 3, on_value=2, off_value=0),
+    lambda: nd.hard_sigmoid(nd.array(x), alpha=1, beta=0),
+    lambda: nd.LeakyReLU(nd.array(x), act_type='elu', slope=1),
+    lambda: nd.LeakyReLU(nd.array(x), act_type='leaky', slope=1),
+    lambda: nd.softmax(nd.array(x), temperature=2),
+    lambda: nd.linalg_gemm2(nd.array(x[0]), nd.array(x[0].T), alpha=2),
+    lambda: nd.SoftmaxOutput(nd.array(x[:, :, 0]), nd.array([2, 1]), ignore_label=2, use_ignore=True),
+    lambda: nd.BatchNorm(nd.array(x), nd.ones(3), nd.zeros(3), nd.zeros(3), nd.ones(3), eps=1,
+                         use_global_stats=True),
+    lambda: nd.Pad(nd.array(x.reshape(1, 2, 3, 4)), mode='constant', pad_width=(0, 0, 0, 0, 1, 1, 1, 1),
+                   constant_value=1),
+]
+worst = 0.0
+for call in calls:
+    with cpu(0):
+        want = call()
+    with gpu(0):
+        got = call()
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    worst = max(worst, float(np.abs(got.asnumpy() - want.asnumpy()).max()))
+print(json.dumps({'calls': len(calls), 'worst': worst}))
+'''
+
+
+def test_float_attributes_given_as_ints_run_on_the_emulated_gpu():
+    code, out = _run(['-c', INT_GIVEN_FLOAT_ATTRS])
+    assert code == 0, out[-4000:]
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result['calls'] == 9 and result['worst'] <= 1e-6, result

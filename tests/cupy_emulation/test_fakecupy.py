@@ -98,6 +98,35 @@ def test_one_device_and_missing_functions():
     assert not hasattr(fc, 'put_along_axis')   # not assumed in CuPy: minigluon has a fallback
 
 
+
+def test_scalars_promote_as_in_cupy_13_not_as_in_numpy_2():
+    """CuPy 13 types a scalar operand by its value when the arrays' kind is at least the scalar's
+    (NumPy 1's rule, numpy scalars included); NumPy 2 (NEP 50) keeps a NumPy scalar's own dtype."""
+    x = fc.ones(3, dtype=np.float32)
+    for res in (x * np.float64(0.1), np.float64(0.1) * x, fc.multiply(x, np.float64(0.1)),
+                np.multiply(x, np.float64(0.1)), fc.where(x > 0, x, np.float64(0.1)),
+                x.clip(np.float64(0), np.float64(0.1))):
+        assert res.dtype == np.float32                        # NumPy 2 on the host: float64
+    np.testing.assert_array_equal((x * 0.1).get(), np.float32(0.1))   # value cast to the kernel type
+    i8 = fc.ones(2, dtype=np.int8)
+    assert (i8 + 5).dtype == np.int8 and (i8 + 1000).dtype == np.int16   # NumPy 2: OverflowError
+    assert (fc.ones(2, dtype=np.uint8) + 5).dtype == np.uint8
+    assert (fc.ones(2, dtype=np.float16) * 1e5).dtype == np.float32     # NumPy 2: float16 (inf)
+    assert (i8 * 0.5).dtype == np.float64 and (i8 / 2).dtype == np.float64  # higher kind: as NumPy
+    assert (x * fc.asarray(np.float64(2))).dtype == np.float64         # a 0-d device array is an array
+
+
+def test_float_subclasses_are_refused_as_cupy_does():
+    class Tagged(float):
+        pass
+    x = fc.ones(2)
+    for call in (lambda: x * Tagged(2), lambda: Tagged(2) * x, lambda: x != Tagged(1),
+                 lambda: fc.maximum(x, Tagged(1)), lambda: np.clip(x, Tagged(0), 1),
+                 lambda: fc.where(x > 0, Tagged(1), 0.0)):
+        with pytest.raises(TypeError, match='Unsupported type'):
+            call()
+    assert (x * float(Tagged(2))).get().tolist() == [2.0, 2.0]
+
 KERNEL = r'''
 #ifdef MG_CUDA
 extern "C" __global__ void scale(const double* x, int n, double* y) {
