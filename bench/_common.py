@@ -9,6 +9,7 @@ import sys
 import time
 
 THREAD_VARS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
+_THREADS = None
 
 
 def set_threads(default=1):
@@ -18,6 +19,9 @@ def set_threads(default=1):
     (``torch.set_num_threads``) so that both frameworks run under the same rule. An explicit
     ``OPENBLAS_NUM_THREADS`` in the environment wins, as in examples/captcha_ocr.py.
     """
+    global _THREADS
+    if _THREADS is not None:          # already set (a runner set it before importing NumPy)
+        return _THREADS
     n = default
     argv = sys.argv[1:]
     for i, arg in enumerate(argv):
@@ -29,7 +33,8 @@ def set_threads(default=1):
         raise RuntimeError('bench._common.set_threads must run before NumPy is imported')
     for var in THREAD_VARS:
         os.environ.setdefault(var, str(n))
-    return int(os.environ['OPENBLAS_NUM_THREADS'])
+    _THREADS = int(os.environ['OPENBLAS_NUM_THREADS'])
+    return _THREADS
 
 
 def interleaved_medians(fns, repeats, warmup=2):

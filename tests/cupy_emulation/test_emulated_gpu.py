@@ -109,3 +109,30 @@ def test_float_attributes_given_as_ints_run_on_the_emulated_gpu():
     assert code == 0, out[-4000:]
     result = json.loads(out.strip().splitlines()[-1])
     assert result['calls'] == 9 and result['worst'] <= 1e-6, result
+
+
+# The GPU benchmark scripts (bench/*.py --ctx gpu), one repeat each: the thread count is set before
+# NumPy loads (the stand-in imports it), then the script runs as __main__.
+BENCH = r'''
+import runpy, sys
+sys.path.insert(0, 'bench')
+import _common
+_common.set_threads(1)
+from cupy_emulation import fakecupy
+fakecupy.install()
+script = sys.argv[1]
+sys.argv = sys.argv[1:]
+runpy.run_path(script, run_name='__main__')
+'''
+
+
+@pytest.mark.parametrize('args', [
+    ['bench/bench_ctc.py', '--ctx', 'gpu', '--repeats', '1', '--sizes', '4,20,5,3'],
+    ['bench/bench_train.py', '--ctx', 'gpu', '--repeats', '1']])
+def test_gpu_benchmarks_run_on_the_emulated_device(args):
+    code, out = _run(['-c', BENCH] + args)
+    assert code == 0, out[-4000:]
+    if 'bench_ctc' in args[0]:
+        assert re.search(r'\(4, 20, 5, 3\)\s+\d+\.\d+', out), out[-2000:]
+    else:
+        assert len(re.findall(r'minigluon hybridized\s+\d+\.\d+', out)) == 2, out[-2000:]
