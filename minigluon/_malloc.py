@@ -13,7 +13,11 @@ What: ``mallopt`` raises the size up to which glibc allocates from its heap (``M
 jemalloc and tcmalloc, which PyTorch recommends for CPU training, do the same by design.
 
 Cost: the process keeps up to 256 MiB of freed memory mapped after a peak, so its resident size
-stays near that peak. Opt out by setting ``MINIGLUON_MALLOC_TUNING=0`` in the environment before
+stays near that peak. That bound is per malloc arena: threads that allocate large arrays (thread
+DataLoader workers, a thread pool) get arenas of their own, and each keeps its freed memory too
+(measured: four threads allocating 64 KiB to 24 MiB arrays left about 800 MiB resident when done,
+against about 400 MiB untuned, stable over repeated rounds; one thread over 2,000 steps of varying
+sizes stayed flat at its peak, no growth). Forked processes inherit the settings. Opt out by setting ``MINIGLUON_MALLOC_TUNING=0`` in the environment before
 importing minigluon. Nothing happens on other C libraries (musl, macOS, Windows) or when glibc
 refuses a value.
 """

@@ -50,3 +50,36 @@ def test_tune_respects_the_opt_out_and_is_idempotent(monkeypatch):
     assert _malloc.tune({'MINIGLUON_MALLOC_TUNING': '0'}) is False
     first = _malloc.tune({})
     assert _malloc.tune({}) == first           # a second call changes nothing
+
+
+class _FakeLibc:
+    """A C library as ctypes sees it: musl has mallopt (a no-op) but no gnu_get_libc_version."""
+
+    def __init__(self, glibc):
+        self.calls = []
+        if glibc:
+            self.gnu_get_libc_version = lambda: b'2.99'
+
+    def mallopt(self, param, value):
+        self.calls.append((param, value))
+        return 1
+
+
+@pytest.mark.parametrize('glibc', [False, True])
+def test_only_glibc_is_tuned(monkeypatch, glibc):
+    fake = _FakeLibc(glibc)
+    monkeypatch.setattr(_malloc, 'applied', False)
+    monkeypatch.setattr(_malloc.sys, 'platform', 'linux')
+    monkeypatch.setattr(_malloc.ctypes, 'CDLL', lambda name: fake)
+    assert _malloc.tune({}) is glibc
+    assert fake.calls == ([(_malloc.M_MMAP_THRESHOLD, _malloc.MMAP_THRESHOLD),
+                           (_malloc.M_TRIM_THRESHOLD, _malloc.TRIM_THRESHOLD)] if glibc else [])
+
+
+def test_no_c_library_to_load_leaves_malloc_alone(monkeypatch):
+    def refuse(name):
+        raise OSError('no libc')
+    monkeypatch.setattr(_malloc, 'applied', False)
+    monkeypatch.setattr(_malloc.sys, 'platform', 'linux')
+    monkeypatch.setattr(_malloc.ctypes, 'CDLL', refuse)
+    assert _malloc.tune({}) is False
