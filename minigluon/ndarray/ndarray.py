@@ -115,6 +115,17 @@ def _check_inplace(array, what):
             '(y = y + 1, nd.where, ...), or do it outside the record() section' % what)
 
 
+def _in_graph(array):
+    """True when ``array`` is an output of a recorded operator or a variable (attach_grad)."""
+    return array._entry is not None or (array._grad is not None and array._grad_req != 'null')
+
+
+def _whole(key):
+    """True for an index that selects the whole array: ``:``, ``...`` or a tuple of ``:``."""
+    keys = key if isinstance(key, tuple) else (key,)
+    return all(k is Ellipsis or (isinstance(k, slice) and k == slice(None)) for k in keys)
+
+
 def call_op(name, /, *args, **kwargs):
     """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
     out = kwargs.pop('out', None)
@@ -363,6 +374,23 @@ class NDArray:
         an array that is in the recorded graph raises MXNetError (as MXNet).
         """
         _check_inplace(self, 'NDArray.__setitem__')
+        if isinstance(value, NDArray) and _in_graph(value) and getattr(_autograd_state, 'recording', False):
+            if _whole(key) and value._ctx == self._ctx:
+                # x[:] = y records a copy into x, as MXNet's copyto (y broadcast, cast to x's dtype)
+                src = value
+                if src.shape != self.shape:
+                    if src.ndim < self.ndim:
+                        src = src.reshape((1,) * (self.ndim - src.ndim) + src.shape)
+                    src = call_op('broadcast_to', src, shape=self.shape)
+                res = call_op('_copy', src if src.dtype == self.dtype else src.astype(self.dtype))
+                self._data[...] = res._data
+                self._entry = res._entry
+                return
+            raise MXNetError(
+                'NDArray.__setitem__: writing an array of the recorded graph into part of another '
+                'array (x[idx] = y, x[idx] += y) is not recorded while autograd is recording, so '
+                'the gradient of y would be lost (MXNet 1.9.1 raises too). Build the result with '
+                'operators instead (nd.concat, nd.where, slice_assign outside record, ...)')
         setitem(self, key, value)
 
     # -- arithmetic ----------------------------------------------------------------------------------
@@ -454,8 +482,13 @@ class NDArray:
                 _check_inplace(self, 'in-place arithmetic')
             if self._entry is not None:
                 return recorded(self, other)
-            if isinstance(other, NDArray) and (other._entry is not None or (
-                    other._grad is not None and other._grad_req != 'null')):
+            if isinstance(other, NDArray) and _in_graph(other):
+                if getattr(self._data, 'base', None) is not None:
+                    raise MXNetError(
+                        'in-place arithmetic: this array is a view of another array (x[i], a '
+                        'slice, a reshape); recording into it while autograd is recording would '
+                        'change the other array without its gradient. Use a new array instead '
+                        '(v = v + y); MXNet 1.9.1 raises too')
                 res = recorded(self, other)
                 self._data[...] = res._data
                 self._entry = res._entry
