@@ -268,6 +268,8 @@ class HybridBlock(Block):
         else:
             (self._cached_graph, self._cached_op, self._cached_op_args, self._in_format,
              self._out_format) = entry
+            if self._cached_op is not None:    # the op hook as it is now (set or removed since)
+                self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
     def _call_cached_op(self, *args):
         if self._cached_op is None:

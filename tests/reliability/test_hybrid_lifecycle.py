@@ -152,3 +152,36 @@ def test_a_hybridized_block_called_with_another_argument_structure_traces_a_grap
     assert hybrid._cached_op is plain                # no new trace: both graphs are kept
     hybrid(pred, label, None, None, weight)
     assert hybrid._cached_op is weighted
+
+
+class _OptionalBias(nn.HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.dense = nn.Dense(3)
+
+    def hybrid_forward(self, F, x, y=None):
+        out = self.dense(x)
+        return out if y is None else out + y
+
+
+def test_op_hook_reaches_every_argument_structure_graph():
+    """register_op_hook (or its removal) after a second structure was traced applies to the
+    first structure's graph too (it used to reach only the graph of the latest call)."""
+    net = _OptionalBias()
+    net.initialize()
+    net.hybridize(static_alloc=True)
+    x, y = nd.ones((2, 4)), nd.ones((2, 3))
+    net(x)
+    net(x, y)
+    seen = []
+    net.register_op_hook(lambda name, op_name, arr: seen.append(name))
+    net(x)
+    assert seen, 'the hook did not fire for the first graph'
+    net(x, y)
+    assert any(name.startswith('_plus') or 'plus' in name for name in seen)
+    net.register_op_hook(None)
+    del seen[:]
+    net(x)
+    net(x, y)
+    assert seen == []
