@@ -14,6 +14,18 @@ calls, or no ``static_alloc``), :func:`buffer` is ``xp.empty``/``xp.zeros``.
 import sys
 
 
+def _references_when_free(ws, key):
+    """``sys.getrefcount`` of ``ws[key]`` read as :func:`buffer` reads it, when only ``ws`` holds
+    it. Measured rather than assumed (3 on CPython 3.11: the dict, the local, the argument):
+    CPython 3.14 borrows references for locals loaded onto the stack and reports fewer, and a
+    hard-coded 3 would then hand out an array that someone still holds."""
+    arr = ws.get(key)
+    return sys.getrefcount(arr)
+
+
+_FREE_REFS = _references_when_free({'k': bytearray(1)}, 'k')
+
+
 def workspace_of(op):
     """The workspace dict a static_alloc graph lent ``op``, or None."""
     return getattr(op, 'static_workspace', None)
@@ -26,8 +38,8 @@ def buffer(xp, ws, key, shape, dtype, zero=False):
     if ws is None:
         return xp.zeros(shape, dtype=dtype) if zero else xp.empty(shape, dtype=dtype)
     arr = ws.get(key)
-    # references when free: the dict entry, ``arr`` and getrefcount's argument
-    if arr is None or arr.shape != tuple(shape) or arr.dtype != dtype or sys.getrefcount(arr) > 3:
+    # references when free: the dict entry, ``arr`` and getrefcount's argument (_FREE_REFS)
+    if arr is None or arr.shape != tuple(shape) or arr.dtype != dtype or sys.getrefcount(arr) > _FREE_REFS:
         arr = ws[key] = xp.zeros(shape, dtype=dtype) if zero else xp.empty(shape, dtype=dtype)
     elif zero:
         arr.fill(0)
