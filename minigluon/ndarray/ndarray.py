@@ -3,7 +3,8 @@
 Semantics follow ``mxnet.ndarray.NDArray`` in legacy (non-``np``) mode, MXNet 1.9.1. Arithmetic
 broadcasts (as MXNet's NDArray does); every differentiable method goes through :func:`invoke`, so
 it is recorded on the autograd tape like any operator. In-place writes (``x[:] = v``, ``x += 1``)
-change the data and are not recorded, as in MXNet.
+change the data; while autograd records, :mod:`minigluon.ndarray.inplace` decides whether such a
+write is recorded or refused (it would otherwise make gradients silently wrong).
 
 What lives where:
 
@@ -11,6 +12,7 @@ What lives where:
   :class:`NDArray` class (properties, conversion, autograd, arithmetic, fluent operator methods);
 - :mod:`minigluon.ndarray.indexing`: ``x[key]`` and ``x[key] = value`` (key normalisation, the
   recorded ``_GetItem`` operator);
+- :mod:`minigluon.ndarray.inplace`: the rules for in-place writes while recording;
 - :mod:`minigluon.ndarray.helpers`: ``_move`` (raw data onto a context), ``_parse_ctx`` and
   ``_name_the_operator`` (error wording);
 - :mod:`minigluon.ndarray.creation`: ``array``, ``zeros``, ... and DLPack import (``from_dlpack``).
@@ -98,32 +100,6 @@ def _record(op, inputs, outs, wrapped, xp):
             for i, w in enumerate(wrapped):
                 w._entry = (node, i)
             return
-
-
-def _check_inplace(array, what):
-    """Refuse an in-place write to an array of the recorded graph while recording (as MXNet).
-
-    Its old values may still be read by a recorded node's backward, so the gradients would be
-    silently wrong; MXNet 1.9.1 raises the same error for ``+=``, ``x[...] =``, ``out=``, ``copyto``.
-    """
-    if getattr(_autograd_state, 'recording', False) and (
-            array._entry is not None or (array._grad is not None and array._grad_req != 'null')):
-        raise MXNetError(
-            '%s: cannot write in-place to an array that is already in the recorded computational '
-            'graph (an output of a recorded operator, or an array with attach_grad) while '
-            'autograd is recording: its gradients would be wrong. Write to a new array instead '
-            '(y = y + 1, nd.where, ...), or do it outside the record() section' % what)
-
-
-def _in_graph(array):
-    """True when ``array`` is an output of a recorded operator or a variable (attach_grad)."""
-    return array._entry is not None or (array._grad is not None and array._grad_req != 'null')
-
-
-def _whole(key):
-    """True for an index that selects the whole array: ``:``, ``...`` or a tuple of ``:``."""
-    keys = key if isinstance(key, tuple) else (key,)
-    return all(k is Ellipsis or (isinstance(k, slice) and k == slice(None)) for k in keys)
 
 
 def call_op(name, /, *args, **kwargs):
@@ -266,12 +242,9 @@ class NDArray:
             if other.shape != self.shape:
                 raise ValueError('copyto: target shape %s differs from source shape %s'
                                  % (other.shape, self.shape))
-            _check_inplace(other, 'copyto')
+            check_write(other, 'copyto')
             if other._ctx == self._ctx and getattr(_autograd_state, 'recording', False):
-                res = call_op('_copy', self)
-                other._data[...] = res._data
-                other._entry = res._entry
-                return other
+                return record_into(other, call_op('_copy', self))
             other._data[...] = _move(self._data, other._ctx)
             return other
         if isinstance(other, Context):
@@ -368,30 +341,14 @@ class NDArray:
         return invoke(_GetItem(_index_key(key, self._xp)), [self])
 
     def __setitem__(self, key, value):
-        """Write ``value`` (scalar, NDArray or array, broadcast) into ``self[key]``; not recorded.
+        """Write ``value`` (scalar, NDArray or array, broadcast) into ``self[key]``.
 
-        See :func:`minigluon.ndarray.indexing.setitem`. While autograd is recording, writing to
-        an array that is in the recorded graph raises MXNetError (as MXNet).
+        See :func:`minigluon.ndarray.indexing.setitem`; while autograd is recording, the rules of
+        :func:`minigluon.ndarray.inplace.recorded_setitem` apply (as MXNet: writes into the graph
+        raise, ``x[:] = y`` with ``y`` in the graph is recorded as a copy).
         """
-        _check_inplace(self, 'NDArray.__setitem__')
-        if isinstance(value, NDArray) and _in_graph(value) and getattr(_autograd_state, 'recording', False):
-            if _whole(key) and value._ctx == self._ctx:
-                # x[:] = y records a copy into x, as MXNet's copyto (y broadcast, cast to x's dtype)
-                src = value
-                if src.shape != self.shape:
-                    if src.ndim < self.ndim:
-                        src = src.reshape((1,) * (self.ndim - src.ndim) + src.shape)
-                    src = call_op('broadcast_to', src, shape=self.shape)
-                res = call_op('_copy', src if src.dtype == self.dtype else src.astype(self.dtype))
-                self._data[...] = res._data
-                self._entry = res._entry
-                return
-            raise MXNetError(
-                'NDArray.__setitem__: writing an array of the recorded graph into part of another '
-                'array (x[idx] = y, x[idx] += y) is not recorded while autograd is recording, so '
-                'the gradient of y would be lost (MXNet 1.9.1 raises too). Build the result with '
-                'operators instead (nd.concat, nd.where, slice_assign outside record, ...)')
-        setitem(self, key, value)
+        if not recorded_setitem(self, key, value):
+            setitem(self, key, value)
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
@@ -471,47 +428,21 @@ class NDArray:
     def __ge__(self, o):
         return self._binary(o, 'broadcast_greater_equal', '_greater_equal_scalar')
 
-    def _inplace(self, other, fn, recorded):
-        """``self op= other``. While recording, when ``self`` or ``other`` is in the graph, the
-        operation is recorded: into ``self`` if ``self`` was not in the graph (as MXNet's
-        ``out=``), else as a new array that the name is rebound to (``loss += l`` accumulates a
-        loss with every term's gradient, where MXNet 1.9.1 raises). Variables (``attach_grad``)
-        still raise MXNetError."""
-        if getattr(_autograd_state, 'recording', False):
-            if self._grad is not None and self._grad_req != 'null':
-                _check_inplace(self, 'in-place arithmetic')
-            if self._entry is not None:
-                return recorded(self, other)
-            if isinstance(other, NDArray) and _in_graph(other):
-                if getattr(self._data, 'base', None) is not None:
-                    raise MXNetError(
-                        'in-place arithmetic: this array is a view of another array (x[i], a '
-                        'slice, a reshape); recording into it while autograd is recording would '
-                        'change the other array without its gradient. Use a new array instead '
-                        '(v = v + y); MXNet 1.9.1 raises too')
-                res = recorded(self, other)
-                self._data[...] = res._data
-                self._entry = res._entry
-                return self
-        val = other._data if isinstance(other, NDArray) else other
-        fn(self._data, val)
-        return self
-
     def __iadd__(self, o):
-        return self._inplace(o, lambda a, b: a.__iadd__(b), lambda a, b: a + b)
+        return inplace_arith(self, o, lambda a, b: a.__iadd__(b), lambda a, b: a + b)
 
     def __isub__(self, o):
-        return self._inplace(o, lambda a, b: a.__isub__(b), lambda a, b: a - b)
+        return inplace_arith(self, o, lambda a, b: a.__isub__(b), lambda a, b: a - b)
 
     def __imul__(self, o):
-        return self._inplace(o, lambda a, b: a.__imul__(b), lambda a, b: a * b)
+        return inplace_arith(self, o, lambda a, b: a.__imul__(b), lambda a, b: a * b)
 
     def __itruediv__(self, o):
-        return self._inplace(o, lambda a, b: a.__itruediv__(b), lambda a, b: a / b)
+        return inplace_arith(self, o, lambda a, b: a.__itruediv__(b), lambda a, b: a / b)
 
     def __imod__(self, o):
         # In place, as MXNet's NDArray.__imod__ (its ``**=`` rebinds instead, and so does ours).
-        return self._inplace(o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
+        return inplace_arith(self, o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
                              lambda a, b: a % b)
 
     def __getattr__(self, name):
@@ -529,7 +460,9 @@ class NDArray:
         return method
 
 
-# Indexing needs the NDArray class, so it is imported last (the package ``__init__`` always imports
+# Indexing and the in-place write rules need the NDArray class, so they are imported last (the package ``__init__`` always imports
 # this module first). ``__getitem__``/``__setitem__`` look these names up when called.
 from minigluon.ndarray.indexing import (  # noqa: E402,F401 (re-exported)
     _GetItem, _has_int_array, _index_key, _index_part, setitem)
+from minigluon.ndarray.inplace import (  # noqa: E402,F401 (_check_inplace re-exported)
+    check_write, check_write as _check_inplace, inplace_arith, record_into, recorded_setitem)

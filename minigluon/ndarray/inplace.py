@@ -1,0 +1,94 @@
+"""In-place writes into NDArrays while autograd records: what is recorded, what raises.
+
+A recorded operator's backward may read its inputs later, so overwriting an array of the recorded
+graph would silently change gradients. The rules (MXNet 1.9.1's, except where noted):
+
+* writing in place (``x[...] = v``, ``out=``, ``copyto``, ``+=``) into an array that is **in the
+  graph** (an output of a recorded operator, or a variable with ``attach_grad``) raises
+  MXNetError, as in MXNet;
+  exception: ``loss += l`` where ``loss`` is an operator output is recorded as ``loss + l`` and the
+  name is rebound to the new array (MXNet raises; accumulating a loss this way is common);
+* writing a value that is in the graph into a plain array: ``x[:] = y``, ``out=`` and ``copyto``
+  are recorded as a copy (``x`` joins the graph, as MXNet's ``_copy``); ``x += y`` is recorded as
+  ``x + y`` into ``x``; a write into **part** of an array (``x[1:] = y``) or into a **view**
+  (``x[1] += y``) raises, since the array it belongs to would change without a gradient (MXNet
+  raises too);
+* anything else (no recording, or no array of the graph involved) is a plain NumPy/CuPy write.
+
+:mod:`minigluon.ndarray.ndarray` calls these from ``__setitem__``, ``copyto``, ``__iadd__``...
+"""
+from minigluon.base import MXNetError
+from minigluon.ndarray.ndarray import NDArray, _autograd_state, call_op
+
+
+def _recording():
+    return getattr(_autograd_state, 'recording', False)
+
+
+def in_graph(array):
+    """True when ``array`` is an output of a recorded operator or a variable (attach_grad)."""
+    return array._entry is not None or (array._grad is not None and array._grad_req != 'null')
+
+
+def check_write(array, what):
+    """Raise MXNetError when ``array`` is in the recorded graph while autograd records."""
+    if _recording() and in_graph(array):
+        raise MXNetError(
+            '%s: cannot write in-place to an array that is already in the recorded computational '
+            'graph (an output of a recorded operator, or an array with attach_grad) while '
+            'autograd is recording: its gradients would be wrong. Write to a new array instead '
+            '(y = y + 1, nd.where, ...), or do it outside the record() section' % what)
+
+
+def record_into(target, result):
+    """Make ``target`` hold the recorded ``result``: its values, and its place in the graph."""
+    target._data[...] = result._data
+    target._entry = result._entry
+    return target
+
+
+def _whole(key):
+    """True for an index that selects the whole array: ``:``, ``...`` or a tuple of ``:``."""
+    keys = key if isinstance(key, tuple) else (key,)
+    return all(k is Ellipsis or (isinstance(k, slice) and k == slice(None)) for k in keys)
+
+
+def recorded_setitem(array, key, value):
+    """``array[key] = value`` under the rules above; returns False when it is a plain write that
+    the caller still has to do."""
+    check_write(array, 'NDArray.__setitem__')
+    if not (isinstance(value, NDArray) and in_graph(value) and _recording()):
+        return False
+    if not (_whole(key) and value._ctx == array._ctx):
+        raise MXNetError(
+            'NDArray.__setitem__: writing an array of the recorded graph into part of another '
+            'array (x[idx] = y, x[idx] += y) is not recorded while autograd is recording, so '
+            'the gradient of y would be lost (MXNet 1.9.1 raises too). Build the result with '
+            'operators instead (nd.concat, nd.where, slice_assign outside record, ...)')
+    src = value        # x[:] = y: a recorded copy (y broadcast, cast to x's dtype), as MXNet's copyto
+    if src.shape != array.shape:
+        if src.ndim < array.ndim:
+            src = src.reshape((1,) * (array.ndim - src.ndim) + src.shape)
+        src = call_op('broadcast_to', src, shape=array.shape)
+    record_into(array, call_op('_copy', src if src.dtype == array.dtype else src.astype(array.dtype)))
+    return True
+
+
+def inplace_arith(array, other, fn, recorded):
+    """``array op= other``: ``fn(raw, raw_other)`` in place, or ``recorded(array, other)`` (the
+    out-of-place operator) when the rules above record it. Returns what the name is bound to."""
+    if _recording():
+        if array._grad is not None and array._grad_req != 'null':
+            check_write(array, 'in-place arithmetic')
+        if array._entry is not None:
+            return recorded(array, other)          # loss += l: a new array, the name rebound
+        if isinstance(other, NDArray) and in_graph(other):
+            if getattr(array._data, 'base', None) is not None:
+                raise MXNetError(
+                    'in-place arithmetic: this array is a view of another array (x[i], a '
+                    'slice, a reshape); recording into it while autograd is recording would '
+                    'change the other array without its gradient. Use a new array instead '
+                    '(v = v + y); MXNet 1.9.1 raises too')
+            return record_into(array, recorded(array, other))
+    fn(array._data, other._data if isinstance(other, NDArray) else other)
+    return array
