@@ -283,6 +283,10 @@ class CachedOp:
         keep = set(self.out_slots) | set(range(self.num_inputs))
         for step, free in zip(plan, _free_lists(plan, keep)):
             step.free = free
+        # Fill nodes (``_zeros``...) whose shape has a 0: sized per call by shape inference
+        self._open_fills = {slot_of[(id(n), 0)]: n for n in nodes
+                            if not n.is_variable and not n.inputs and 0 in (n.state.get('shape') or ())}
+        self._fill_cache = {}
         self._plan = plan                          # node by node, as the symbol says
         self._exec_plan = _optimise(plan, keep)    # what a call runs (module docstring)
         self._live_cache = {}
@@ -343,11 +347,39 @@ class CachedOp:
             return self._call_node_by_node(args)
         return self._call_planned(args)
 
+    def _fill_shapes(self, args):
+        """``{slot: shape}`` for the fill nodes whose shape has a 0 (unknown) dimension, as shape
+        inference from the input shapes completes it. MXNet sizes them the same way: the zero
+        begin state ``_zeros(shape=(0, H))`` of a cell unrolled in a hybridized block takes the
+        batch size of the data. Cached per input shapes; a node left incomplete keeps its shape."""
+        if not self._open_fills:
+            return None
+        key = tuple(a.shape for a in args)
+        found = self._fill_cache.get(key)
+        if found is None:
+            from minigluon.symbol import infer
+            given = {n: tuple(a.shape) for n, a in zip(self.input_names, args)}
+            dtypes = {(id(n), 0): np.dtype(a.dtype) for n, a in zip(
+                [n for n in self.symbol._nodes() if n.is_variable], args)}
+            try:
+                vals = infer._sweep(self.symbol, lambda node: given.get(node.name),
+                                    lambda op, ins: op.infer_shape(ins), infer._merge, infer._known,
+                                    dtypes)
+            except MXNetError:
+                vals = {}
+            found = {slot: vals[(id(node), 0)] for slot, node in self._open_fills.items()
+                     if infer._known(vals.get((id(node), 0)))}
+            self._fill_cache[key] = found
+        return found
+
     # -- node by node through invoke (op hooks) ------------------------------------------------------
     def _call_node_by_node(self, args):
         slots = list(args) + [None] * (self.num_slots - self.num_inputs)
+        fills = self._fill_shapes(args)
         for step in self._plan:
             op = step.cls._fast(step.state, step.given)
+            if fills and step.outs[0] in fills:
+                op.shape = fills[step.outs[0]]
             inputs = [slots[i] for i in step.ins]
             try:
                 res = invoke(op, inputs)
@@ -401,8 +433,11 @@ class CachedOp:
         metas = [None] * len(plan) if live is not None else None
         slots = raws + [None] * (self.num_slots - self.num_inputs)
         tid = threading.get_ident() if self._static_alloc else None
+        fills = self._fill_shapes(args)
         for i, step in enumerate(plan):
             op = step.cls._fast(step.state, step.given)
+            if fills and step.outs[0] in fills:
+                op.shape = fills[step.outs[0]]
             if tid is not None and getattr(step.cls, 'uses_workspace', False):
                 op.static_workspace = self._workspaces.setdefault((tid, i), {})
             if live is not None:

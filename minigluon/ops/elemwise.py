@@ -7,6 +7,7 @@ to broadcast). Exported graphs keep MXNet's op names.
 """
 import numpy as np
 
+from minigluon.base import MXNetError
 from minigluon.ops.registry import Attr, Op, register, unbroadcast
 
 
@@ -40,6 +41,21 @@ class _Binary(Op):
         gl, gr = self.grads(xp, grad, self.lhs, self.rhs)
         return (None if gl is None else unbroadcast(xp, gl, self.lhs.shape),
                 None if gr is None else unbroadcast(xp, gr, self.rhs.shape))
+
+    def infer_shape(self, in_shapes):
+        """Known shapes: the broadcast result. An unknown (0) dimension of one operand takes the
+        size of that dimension in the other operand or the output, as MXNet's element-wise shape
+        rule does: the zero begin state ``_zeros(shape=(0, H))`` of a cell unrolled in a hybridized
+        block learns its batch size from the data it is added to."""
+        if all(s is not None and 0 not in s for s in in_shapes):
+            return super().infer_shape(in_shapes)
+        outs = getattr(self, '_infer_outputs', None) or [None]
+        known = [tuple(s) for s in list(in_shapes) + [outs[0]] if s is not None]
+        if len({len(s) for s in known}) != 1:
+            raise MXNetError('%s: cannot infer the shapes of inputs %s' % (self.name, in_shapes))
+        full = tuple(max(dims) for dims in zip(*known))
+        fill = [None if s is None else tuple(d or f for d, f in zip(s, full)) for s in in_shapes]
+        return fill, [full]
 
 
 def _binary(name, aliases, compute, grads):

@@ -93,6 +93,11 @@ class FullyConnected(Op):
         if data is None or (len(data) > 1 and 0 in (data[1:] if self.flatten else data[-1:])):
             raise MXNetError('FullyConnected: the shape of data is needed to infer weight and bias')
         in_units = self._in_units(data)
+        outs = getattr(self, '_infer_outputs', None)      # set by the graph's shape inference
+        if outs and outs[0] is not None and 0 in data:
+            # batch dimension(s) unknown (a cell's zero begin state): read them off the output
+            lead = outs[0][:1] if self.flatten else outs[0][:-1]
+            data = tuple(d or o for d, o in zip(data[:len(lead)], lead)) + tuple(data[len(lead):])
         want = [tuple(data), (self.num_hidden, in_units)] + ([] if self.no_bias else [(self.num_hidden,)])
         for name, got, exp in zip(self.list_arguments(), in_shapes, want):
             if got is not None and 0 not in got and tuple(got) != exp:

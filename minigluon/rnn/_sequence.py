@@ -19,6 +19,12 @@ def _is_tensor(x):
     return isinstance(x, NDArray) or isinstance(x, _symbol_type())
 
 
+def _steps(split):
+    """The list of steps ``F.split`` returned: one NDArray when it made one, else its outputs (a
+    Symbol of several outputs iterates over them, as in MXNet)."""
+    return [split] if isinstance(split, NDArray) else list(split)
+
+
 def _namespace(x):
     if isinstance(x, NDArray):
         return ndarray
@@ -56,7 +62,7 @@ def format_sequence(length, inputs, layout, merge, in_layout=None):
         if merge is False:
             steps = inputs.shape[in_axis] if isinstance(inputs, NDArray) else length
             inputs = F.split(inputs, axis=in_axis, num_outputs=steps, squeeze_axis=1)
-            inputs = [inputs] if _is_tensor(inputs) else list(inputs)
+            inputs = _steps(inputs)
     else:
         inputs = list(inputs)
         if length is not None and len(inputs) != length:
@@ -93,7 +99,7 @@ def mask_variable_length(F, data, length, valid_length, time_axis, merge):
                              axis=time_axis)
     if not merge:
         outputs = F.split(outputs, num_outputs=length, axis=time_axis, squeeze_axis=True)
-        outputs = [outputs] if _is_tensor(outputs) else list(outputs)
+        outputs = _steps(outputs)
     return outputs
 
 
@@ -106,5 +112,5 @@ def reverse_sequences(sequences, unroll_step, valid_length=None):
                             use_sequence_length=True)
     if unroll_step > 1 or F is not ndarray:
         rev = F.split(rev, axis=0, num_outputs=unroll_step, squeeze_axis=True)
-        return [rev] if _is_tensor(rev) else list(rev)
+        return _steps(rev)
     return [rev[0]]

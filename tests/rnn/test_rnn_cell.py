@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from minigluon import autograd, nd, rnn
+from minigluon.block import HybridBlock
 from minigluon.name import NameManager
 from minigluon.test_utils import assert_almost_equal, check_gradient
 
@@ -136,3 +137,40 @@ def test_modifier_rules_and_dropout_training():
     assert vals <= {0.0, 2.0} and len(vals) == 2
     with pytest.raises(TypeError, match='rate'):
         rnn.DropoutCell('0.5')
+
+
+class _Unroller(HybridBlock):
+    """A cell unrolled inside ``hybrid_forward`` without begin states: on Symbols the states are
+    ``_zeros(shape=(0, H))`` whose batch size the graph learns from the data (as in MXNet)."""
+
+    def __init__(self, cell, use_length, **kw):
+        super().__init__(**kw)
+        self.use_length = use_length
+        with self.name_scope():
+            self.cell = cell
+
+    def hybrid_forward(self, F, x, length):
+        out, states = self.cell.unroll(5, x, layout='NTC', merge_outputs=True,
+                                       valid_length=length if self.use_length else None)
+        return out, states[0]
+
+
+@pytest.mark.parametrize('use_length', [False, True])
+@pytest.mark.parametrize('make', [
+    lambda: rnn.LSTMCell(3, input_size=2),
+    lambda: rnn.GRUCell(3, input_size=2),
+    lambda: rnn.BidirectionalCell(rnn.LSTMCell(3, input_size=2), rnn.RNNCell(2, input_size=2))])
+def test_unroll_inside_hybridized_block_equals_eager(make, use_length):
+    net = _Unroller(make(), use_length)
+    net.initialize()
+    x = nd.array(np.random.randn(4, 5, 2))
+    length = nd.array([5, 2, 4, 1])
+    eager = net(x, length)
+    net.hybridize()
+    with autograd.record():
+        hybrid = net(x, length)
+    for e, h in zip(eager, hybrid):
+        assert h.shape == e.shape
+        assert_almost_equal(h, e)
+    x2 = nd.array(np.random.randn(2, 5, 2))        # another batch size: the states follow it
+    assert net(x2, length[:2])[1].shape[0] == 2

@@ -78,3 +78,18 @@ def test_attrscope_key_that_is_no_hidden_attribute_is_rejected_at_creation():
         y = mx.sym.FullyConnected(x, num_hidden=2, name='fc')
     again = mx.sym.load_json(y.tojson())
     assert again.tojson() == y.tojson() and y.attr('ctx_group') == 'dev1'
+
+
+def test_infer_shape_sizes_a_zero_begin_state_from_the_data():
+    # A cell's step on Symbols: the state _zeros(shape=(0, 3)) goes through FullyConnected and is
+    # added to the data's projection; element-wise ops and FullyConnected fill the 0 (MXNet does).
+    import minigluon as mx
+    x = mx.sym.var('x')
+    z = mx.sym.zeros(shape=(0, 3), name='state')
+    s = mx.sym.FullyConnected(x, num_hidden=12, name='i2h') + mx.sym.FullyConnected(
+        z, num_hidden=12, name='h2h')
+    out = (mx.sym.Activation(mx.sym.slice_axis(s, axis=1, begin=0, end=3), act_type='sigmoid')
+           * z).get_internals()
+    shapes = dict(zip(out.list_outputs(), out.infer_shape_partial(x=(2, 4))[1]))
+    assert shapes['state_output'] == (2, 3)
+    assert shapes['h2h_output'] == (2, 12)
