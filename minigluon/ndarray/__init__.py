@@ -101,6 +101,13 @@ def _populate(namespace):
 
 _populate(globals())
 
+# add, subtract, ..., maximum, power, greater: arrays or numbers on either side (MXNet's Python
+# functions of the same names, which replace the two-array operator aliases ``maximum``/``minimum``)
+from minigluon.ndarray.binary import make_binary_functions as _make_binary  # noqa: E402
+
+globals().update({k: v for k, v in _make_binary(NDArray, globals()).items() if k != 'hypot'})
+true_divide = divide  # noqa: F821 -- defined just above
+
 try:  # file I/O lives in serialization (written separately); optional until present
     from minigluon.serialization import load, load_frombuffer, save  # noqa: F401
 except ImportError:  # pragma: no cover

@@ -203,6 +203,8 @@ _scalar('_maximum_scalar', ['_MaximumScalar'], lambda xp, x, s: xp.maximum(x, s)
         lambda self, xp, g, x, s: g * (x >= s))
 _scalar('_minimum_scalar', ['_MinimumScalar'], lambda xp, x, s: xp.minimum(x, s),
         lambda self, xp, g, x, s: g * (x <= s))
+_scalar('_hypot_scalar', [], lambda xp, x, s: xp.hypot(x, xp.asarray(s, x.dtype)),
+        lambda self, xp, g, x, s: g * x / xp.where(self.out == 0, 1, self.out))
 _scalar('_mod_scalar', ['_ModScalar'], lambda xp, x, s: _mod(xp, x, xp.asarray(s, x.dtype)),
         lambda self, xp, g, x, s: g)
 _scalar('_rmod_scalar', ['_RModScalar'], lambda xp, x, s: _mod(xp, xp.asarray(s, x.dtype), x),

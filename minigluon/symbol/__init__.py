@@ -22,6 +22,14 @@ def _populate(namespace):
 
 _populate(globals())
 
+# power/pow, maximum, minimum, hypot with a Symbol or a number on either side (MXNet's Python
+# functions; two Symbols give the element-wise ``_power``, ``_maximum``... nodes MXNet writes)
+from minigluon.ndarray.binary import make_binary_functions as _make_binary  # noqa: E402
+
+globals().update({k: v for k, v in _make_binary(Symbol, globals(), symbolic=True).items()
+                  if k in ('power', 'maximum', 'minimum', 'hypot')})
+pow = power  # noqa: A001,F821 -- defined just above
+
 
 def _filled(op_name, shape, dtype, kwargs):
     return globals()[op_name](shape=shape, dtype='float32' if dtype is None else _np_dtype(dtype).name,

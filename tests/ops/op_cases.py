@@ -113,6 +113,7 @@ case('_rdiv_scalar', [U(0.5, 2, 2, 3)], scalar=3.0)
 case('_power_scalar', [U(0.5, 2, 2, 3)], scalar=2.5)
 case('_rpower_scalar', [U(-1, 1, 2, 3)], scalar=1.7)
 case('_mod_scalar', [U(2.1, 2.9, 2, 3)], scalar=0.75)
+case('_hypot_scalar', [U(-1, 1, 2, 3)], scalar=0.5)
 case('_rmod_scalar', [U(1.1, 1.2, 2, 3)], scalar=2.0)
 
 # -- reductions -------------------------------------------------------------------------------------

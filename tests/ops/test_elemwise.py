@@ -26,7 +26,8 @@ SCALAR = [('_plus_scalar', lambda x, s: x + s), ('_minus_scalar', lambda x, s: x
           ('_rminus_scalar', lambda x, s: s - x), ('_mul_scalar', lambda x, s: x * s),
           ('_div_scalar', lambda x, s: x / s), ('_rdiv_scalar', lambda x, s: s / x),
           ('_power_scalar', lambda x, s: x ** s), ('_rpower_scalar', lambda x, s: s ** x),
-          ('_maximum_scalar', np.maximum), ('_minimum_scalar', np.minimum)]
+          ('_maximum_scalar', np.maximum), ('_minimum_scalar', np.minimum),
+          ('_hypot_scalar', np.hypot)]
 
 
 @pytest.mark.parametrize('name,ref', SCALAR)

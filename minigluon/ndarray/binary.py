@@ -1,0 +1,86 @@
+"""Binary functions that take arrays or Python numbers on either side: ``nd.power(2, x)``,
+``nd.maximum(x, 0)``, ``nd.greater(0.5, x)``, and the Symbol versions in ``sym``.
+
+MXNet 1.9.1 defines these in Python (``mxnet/ndarray/ndarray.py`` and ``mxnet/symbol/symbol.py``)
+over its operators: two arrays go to the broadcasting operator (``broadcast_maximum``; for two
+Symbols MXNet writes the element-wise ``_maximum`` into the graph), an array and a number to the
+scalar operator (``_maximum_scalar``), a number on the left to the reflected scalar operator where
+the order matters (``power(2, x)`` is ``_rpower_scalar``, ``greater(0.5, x)`` is
+``_lesser_scalar``), and two numbers to plain Python arithmetic.
+"""
+import numbers
+import operator
+
+__all__ = ['make_binary_functions']
+
+# name: (array op for NDArrays, array op for Symbols, scalar op, reflected scalar op or None when
+#        the op is symmetric, Python function for two numbers)
+_TABLE = {
+    'add': ('broadcast_add', 'elemwise_add', '_plus_scalar', None, operator.add),
+    'subtract': ('broadcast_sub', 'elemwise_sub', '_minus_scalar', '_rminus_scalar', operator.sub),
+    'multiply': ('broadcast_mul', 'elemwise_mul', '_mul_scalar', None, operator.mul),
+    'divide': ('broadcast_div', 'elemwise_div', '_div_scalar', '_rdiv_scalar', operator.truediv),
+    'modulo': ('broadcast_mod', '_mod', '_mod_scalar', '_rmod_scalar', operator.mod),
+    'power': ('broadcast_power', '_power', '_power_scalar', '_rpower_scalar', operator.pow),
+    'maximum': ('broadcast_maximum', '_maximum', '_maximum_scalar', None, max),
+    'minimum': ('broadcast_minimum', '_minimum', '_minimum_scalar', None, min),
+    'hypot': ('broadcast_hypot', '_hypot', '_hypot_scalar', None,
+              lambda a, b: (a * a + b * b) ** 0.5),
+    'equal': ('broadcast_equal', '_equal', '_equal_scalar', None,
+              lambda a, b: float(a == b)),
+    'not_equal': ('broadcast_not_equal', '_not_equal', '_not_equal_scalar', None,
+                  lambda a, b: float(a != b)),
+    'greater': ('broadcast_greater', '_greater', '_greater_scalar', '_lesser_scalar',
+                lambda a, b: float(a > b)),
+    'greater_equal': ('broadcast_greater_equal', '_greater_equal', '_greater_equal_scalar',
+                      '_lesser_equal_scalar', lambda a, b: float(a >= b)),
+    'lesser': ('broadcast_lesser', '_lesser', '_lesser_scalar', '_greater_scalar',
+               lambda a, b: float(a < b)),
+    'lesser_equal': ('broadcast_lesser_equal', '_lesser_equal', '_lesser_equal_scalar',
+                     '_greater_equal_scalar', lambda a, b: float(a <= b)),
+}
+
+
+def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops):
+    def fn(lhs, rhs):
+        left, right = isinstance(lhs, tensor_type), isinstance(rhs, tensor_type)
+        for arg, value, ok in (('lhs', lhs, left), ('rhs', rhs, right)):
+            if not ok and not isinstance(value, numbers.Number):
+                raise TypeError('%s: %s must be a %s or a number, got %s'
+                                % (name, arg, tensor_type.__name__, type(value).__name__))
+        if left and right:
+            return ops[array_op](lhs, rhs)
+        if left:
+            return ops[scalar_op](lhs, scalar=rhs)
+        if right:
+            return ops[rscalar_op or scalar_op](rhs, scalar=lhs)
+        return py_fn(lhs, rhs)
+    fn.__name__ = name
+    fn.__doc__ = (
+        '``%s`` of ``lhs`` and ``rhs``, each a %s or a Python number (MXNet 1.9.1 ``%s``).\n\n'
+        'Two arrays use ``%s`` (shapes broadcast), an array and a number ``%s``%s, two numbers\n'
+        'give a Python number.\n\nRaises\n------\nTypeError\n    When an argument is neither.\n'
+        % (name, tensor_type.__name__, name, array_op, scalar_op,
+           '' if rscalar_op is None else ' (``%s`` with the number on the left)' % rscalar_op))
+    return fn
+
+
+# The Symbol functions call MXNet's legacy operator names, as MXNet does, so that the nodes get
+# MXNet's default names (``_rpowerscalar0``, ``_maximum0``).
+_SYMBOLIC = {'_power': '_Power', '_power_scalar': '_PowerScalar', '_rpower_scalar': '_RPowerScalar',
+             '_maximum': '_Maximum', '_maximum_scalar': '_MaximumScalar', '_minimum': '_Minimum',
+             '_minimum_scalar': '_MinimumScalar', '_hypot': '_Hypot', '_hypot_scalar': '_HypotScalar'}
+
+
+def make_binary_functions(tensor_type, namespace, symbolic=False):
+    """``{name: function}`` for ``tensor_type`` (NDArray or Symbol), calling the operator functions
+    found in the dict ``namespace``; ``symbolic`` picks the graph operator names MXNet writes."""
+    out = {}
+    for name, (nd_op, sym_op, scalar_op, rscalar_op, py_fn) in _TABLE.items():
+        array_op = sym_op if symbolic else nd_op
+        if symbolic:
+            array_op, scalar_op = _SYMBOLIC.get(array_op, array_op), _SYMBOLIC.get(scalar_op, scalar_op)
+            rscalar_op = _SYMBOLIC.get(rscalar_op, rscalar_op)
+        if all(op in namespace for op in (array_op, scalar_op, rscalar_op or scalar_op)):
+            out[name] = _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, namespace)
+    return out
