@@ -1,10 +1,11 @@
 """Run tests/legacy/p*.py under MXNet 1.9.1 and record what they print (run in the MXNet venv).
 
-    /opt/mxvenv/bin/python tools/gen_legacy_fixtures.py
+    /opt/mxvenv/bin/python tools/gen_legacy_fixtures.py [p17_init_mixed_apply ...]
 
 Each program starts with ``import minigluon as mx``; here that import (and ``from minigluon ...``) is
 rewritten to MXNet, the program runs in a fresh interpreter, and its stdout is saved as
 tests/fixtures/legacy/<program>.out. tests/test_legacy.py runs the same files on minigluon.
+Names given on the command line restrict the run to those programs.
 """
 import glob
 import os
@@ -25,6 +26,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     for path in sorted(glob.glob(os.path.join(SRC, 'p*.py'))):
         name = os.path.basename(path)[:-3]
+        if sys.argv[1:] and name not in sys.argv[1:]:
+            continue
         code = as_mxnet(open(path).read())
         res = subprocess.run([sys.executable, '-c', code], cwd=SRC, capture_output=True, text=True,
                              env=dict(os.environ, PYTHONPATH=SRC, PYTHONWARNINGS='ignore'))
