@@ -1,0 +1,265 @@
+"""Less common MXNet 1.9.1 optimizers: Nadam, LAMB, FTML, LARS and DCASGD.
+
+Semantics follow ``mxnet.optimizer`` (MXNet 1.9.1) and the update operators it calls
+(``lamb_update_phase1/2``, ``ftml_update``, ``multi_lars`` with ``sgd_mom_update``), checked
+against trajectories recorded from MXNet (``tools/gen_optimizer_extra_fixtures.py``). Updates are
+in place on the raw arrays; autograd records nothing. Gradients are dense here: the
+``lazy_update`` options are accepted and have no effect.
+"""
+import math
+
+import numpy as np
+
+from minigluon.backend import get_array_module as _xp
+from minigluon.optimizer.base import Optimizer, _astype_like, _raw, _zeros_like, register
+
+
+@register
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat 2016, http://cs229.stanford.edu/proj2015/054_report.pdf).
+
+    With ``g = clip(rescale*grad + wd*w)`` and the warming schedule
+    ``mu_t = beta1*(1 - 0.5*0.96^(t*schedule_decay))``::
+
+        m_schedule *= mu_t
+        m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g^2
+        m_bar = (1-mu_t)*g/(1-m_schedule) + mu_{t+1}*m/(1-m_schedule*mu_{t+1})
+        w -= lr*m_bar/(sqrt(v/(1-beta2^t)) + epsilon)
+
+    As in MXNet, ``m_schedule`` is one number on the optimizer, multiplied on every update of
+    every parameter (``t`` is the per-parameter update count). State: ``(mean, variance)``.
+    """
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                 schedule_decay=0.004, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.schedule_decay = schedule_decay
+        self.m_schedule = 1.
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        t = self._index_update_count[index]
+        g = self._grad(xp, g, w, wd, wd_before_clip=True)
+        mu_t = self.beta1 * (1. - 0.5 * 0.96 ** (t * self.schedule_decay))
+        mu_next = self.beta1 * (1. - 0.5 * 0.96 ** ((t + 1) * self.schedule_decay))
+        self.m_schedule = self.m_schedule * mu_t
+        m_schedule_next = self.m_schedule * mu_next
+        m, v = self._state_raw(state)
+        m[...] = self.beta1 * m + (1. - self.beta1) * g
+        v[...] = self.beta2 * v + (1. - self.beta2) * g * g
+        m_bar = (1. - mu_t) * g / (1. - self.m_schedule) + mu_next * m / (1. - m_schedule_next)
+        v_hat = v / (1. - self.beta2 ** t)
+        w -= lr * m_bar / (xp.sqrt(v_hat) + self.epsilon)
+
+
+@register
+class LAMB(Optimizer):
+    """Layer-wise adaptive moments for batch training (You et al. 2019, arXiv:1904.00962), as MXNet's
+    ``lamb_update_phase1`` + ``lamb_update_phase2``.
+
+    With ``g = clip(rescale*grad)`` (no decay in the moments)::
+
+        m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g^2
+        (with bias_correction: m /= 1-beta1^t, v /= 1-beta2^t, on copies)
+        r = m/(sqrt(v) + epsilon) + wd*w
+        r1 = ||w|| (clamped to [lower_bound, upper_bound] where given), r2 = ||r||
+        w -= lr*(r1/r2 if r1 > 0 and r2 > 0 else 1)*r
+
+    The norms are over the whole parameter. State: ``(mean, variance)``.
+    """
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-6,
+                 lower_bound=None, upper_bound=None, bias_correction=True, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+        self.bias_correction = bias_correction
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        t = self._index_update_count[index]
+        g = self._grad(xp, g) if self.clip_gradient else _raw(g) * self.rescale_grad
+        m, v = self._state_raw(state)
+        m[...] = self.beta1 * m + (1. - self.beta1) * g
+        v[...] = self.beta2 * v + (1. - self.beta2) * g * g
+        m_hat, v_hat = m, v
+        if self.bias_correction:
+            m_hat = m / (1. - self.beta1 ** t)
+            v_hat = v / (1. - self.beta2 ** t)
+        r = m_hat / (xp.sqrt(v_hat) + self.epsilon) + wd * w
+        r1 = float(xp.linalg.norm(w.astype(np.float32).ravel()))
+        r2 = float(xp.linalg.norm(r.astype(np.float32).ravel()))
+        if self.lower_bound:           # MXNet passes the bounds only when truthy
+            r1 = max(r1, self.lower_bound)
+        if self.upper_bound:
+            r1 = min(r1, self.upper_bound)
+        ratio = r1 / r2 if (r1 != 0 and r2 != 0) else 1.
+        w -= (lr * ratio) * r
+
+
+@register
+class FTML(Optimizer):
+    """Follow the Moving Leader (Zheng & Kwok 2017, http://proceedings.mlr.press/v70/zheng17a),
+    MXNet's ``ftml_update``. With ``g = clip(rescale*grad + wd*w)``::
+
+        v = beta2*v + (1-beta2)*g^2
+        d_t = (1-beta1^t)/lr*(sqrt(v/(1-beta2^t)) + epsilon)
+        z = beta1*z + (1-beta1)*g - (d_t - beta1*d)*w;  d = d_t
+        w = -z/d_t
+
+    State: ``(d, v, z)``. The default learning rate is the base class's 0.01.
+    """
+
+    def __init__(self, beta1=0.6, beta2=0.999, epsilon=1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight), _zeros_like(weight))   # d, v, z
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        t = self._index_update_count[index]
+        if self.clip_gradient:
+            g = self._grad(xp, g, w, wd, wd_before_clip=True)
+        else:
+            g = _raw(g) * self.rescale_grad + wd * w
+        d, v, z = self._state_raw(state)
+        v[...] = self.beta2 * v + (1. - self.beta2) * g * g
+        d_t = (1. - self.beta1 ** t) / lr * (xp.sqrt(v / (1. - self.beta2 ** t)) + self.epsilon)
+        z[...] = self.beta1 * z + (1. - self.beta1) * g - (d_t - self.beta1 * d) * w
+        d[...] = d_t
+        w[...] = -z / d_t
+
+
+@register
+class DCASGD(Optimizer):
+    """Delay-compensated asynchronous SGD (Zheng et al. 2016, arXiv:1609.08326). With
+    ``g = clip(rescale*grad)`` and ``w_prev`` the weight before the previous update::
+
+        step = -lr*(g + wd*w + lamda*g^2*(w - w_prev))
+        mom = momentum*mom + step  (or mom = step when momentum == 0)
+        w_prev = w;  w += mom
+
+    State: ``(momentum or None, copy of the weight)``.
+    """
+
+    def __init__(self, momentum=0.0, lamda=0.04, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum, self.lamda = momentum, lamda
+        self.weight_previous = {}
+
+    def create_state(self, index, weight):
+        prev = _astype_like(weight, _raw(weight).dtype)      # a copy
+        if self.momentum == 0.0:
+            return (None, prev)
+        return (_zeros_like(weight), prev)
+
+    def _step(self, xp, index, w, g, state, lr, wd):
+        g = self._grad(xp, g)
+        mom, prev = state
+        prev = _raw(prev)
+        step = -lr * (g + wd * w + self.lamda * g * g * (w - prev))
+        if mom is not None:
+            mom = _raw(mom)
+            mom *= self.momentum
+            mom += step
+            step = mom
+        prev[...] = w
+        w += step
+
+
+@register
+class LARS(Optimizer):
+    """Layer-wise adaptive rate scaling (You et al. 2017, arXiv:1708.03888): SGD with momentum whose
+    rate is scaled per parameter, as MXNet's ``multi_lars`` + ``sgd_mom_update``.
+
+    For parameters whose name does not end in ``gamma``, ``beta`` or ``bias``, with
+    ``w_norm = ||w||`` and ``g_norm = rescale*||grad||`` (before clipping)::
+
+        lr_layer = lr*eta*w_norm/(g_norm + wd*w_norm + eps)   if w_norm > 0 and g_norm > 0
+        lr_layer = lr                                         otherwise
+
+    then SGD: ``mom = m*mom - lr_layer*(clip(rescale*grad) + wd*w); w += mom`` (no momentum state
+    when ``momentum == 0``). With ``momentum_correction`` the momentum ``m`` is
+    ``momentum*lr/lr_previous`` (Goyal et al. 2017), the rates of this and the previous update.
+    By default only names ending in ``_weight`` get weight decay. With ``multi_precision`` the state
+    of a float16 weight is ``(momentum or None, float32 master copy)``, in that order, as in MXNet.
+    """
+
+    def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0, momentum_correction=True,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.momentum, self.lazy_update = momentum, lazy_update
+        self.eta, self.eps = eta, eps
+        self.momentum_correction = momentum_correction
+        self.last_lr = self.cur_lr = None
+
+    def set_wd_mult(self, args_wd_mult):
+        self.wd_mult = {n: 0.0 for n in self.idx2name.values() if not n.endswith('_weight')}
+        self.wd_mult.update(args_wd_mult)
+
+    def create_state(self, index, weight):
+        return _zeros_like(weight) if self.momentum != 0.0 else None
+
+    def create_state_multi_precision(self, index, weight):
+        if self.multi_precision and _raw(weight).dtype == np.float16:
+            master = _astype_like(weight, np.float32)
+            return (self.create_state(index, master), master)
+        return super().create_state_multi_precision(index, weight)
+
+    def _get_lr(self, index):
+        if self.cur_lr is not None:
+            self.last_lr = self.cur_lr
+        lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
+        if self.cur_lr is None:
+            self.last_lr = lr
+        self.cur_lr = lr
+        return lr * self._mult(index, self.lr_mult, 'lr_mult')
+
+    def _lars_lr(self, xp, index, w, g, lr, wd):
+        name = str(self.idx2name.get(index, index))
+        if name.endswith(('gamma', 'beta', 'bias')):
+            return lr
+        w_norm = float(xp.linalg.norm(w.astype(np.float32).ravel()))
+        g_norm = float(xp.linalg.norm(g.astype(np.float32).ravel())) * self.rescale_grad
+        if w_norm > 0. and g_norm > 0.:
+            return lr * self.eta * w_norm / (g_norm + wd * w_norm + self.eps)
+        return lr
+
+    def _momentum(self):
+        if self.momentum_correction and self.last_lr != 0:
+            return self.momentum * (self.cur_lr / self.last_lr)
+        return self.momentum
+
+    def _step(self, xp, index, w, g, state, lr, wd, norm_weight=None):
+        lr = self._lars_lr(xp, index, w if norm_weight is None else norm_weight, g, lr, wd)
+        step = self._grad(xp, g) + wd * w
+        if state is None:
+            w -= lr * step
+        else:
+            mom = _raw(state)
+            mom *= self._momentum()
+            mom -= lr * step
+            w += mom
+
+    def update_multi_precision(self, index, weight, grad, state):
+        """As :meth:`update`; a float16 weight with ``multi_precision`` is updated through the float32
+        master copy in ``state[1]`` (the norms use the float16 weight, as MXNet's do)."""
+        w16 = _raw(weight)
+        if not (self.multi_precision and w16.dtype == np.float16):
+            return self.update(index, weight, grad, state)
+        if not (isinstance(state, (tuple, list)) and len(state) == 2):
+            raise ValueError('LARS.update_multi_precision: the state of a float16 weight must be '
+                             '(momentum or None, float32 master copy); got %r. Create it with '
+                             'create_state_multi_precision after casting the network.' % (state,))
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        mom, master = state
+        m = _raw(master)
+        self._step(_xp(m), index, m, _raw(grad).astype(np.float32), mom, lr, wd, norm_weight=w16)
+        w16[...] = m.astype(np.float16)
