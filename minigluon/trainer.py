@@ -175,8 +175,9 @@ class Trainer:
         The file is an MXNet ``.params`` file (``nd.load`` reads it): state arrays are named
         ``state:<index>`` or ``state:<index>:<i>:<j>`` for nested tuples, and ``__trainer_meta__``
         holds UTF-8 JSON (as uint8) with the optimizer name, ``num_update``, the per-index update
-        counts, the base learning rate and the structure of each state. ``param_dict`` (lr/wd
-        multipliers) is not saved, as in MXNet.
+        counts, the base learning rate, the structure of each state and the optimizer's
+        :meth:`~minigluon.optimizer.Optimizer.scalar_state` (Nadam's ``m_schedule``: MXNet pickles
+        the whole optimizer instead). ``param_dict`` (lr/wd multipliers) is not saved, as in MXNet.
         """
         arrays = {}
         structure = {}
@@ -187,7 +188,7 @@ class Trainer:
         meta = {'format': _FORMAT, 'version': 1, 'optimizer': type(o).__name__.lower(),
                 'num_update': o.num_update, 'lr': o.lr,
                 'index_update_count': {str(k): v for k, v in o._index_update_count.items()},
-                'structure': structure}
+                'structure': structure, 'scalars': o.scalar_state()}
         arrays[_META_KEY] = array(np.frombuffer(json.dumps(meta).encode('utf-8'), dtype=np.uint8),
                                   dtype=np.uint8)
         serialization.save(fname, arrays)
@@ -222,6 +223,9 @@ class Trainer:
             device_counts.clear()
             device_counts.update(counts)
         o._index_update_count.update(counts)
+        for key, value in meta.get('scalars', {}).items():     # Nadam's m_schedule, ...
+            if key in o.scalar_state():
+                setattr(o, key, value)
         for updater, states in zip(self._updaters, new_states):
             updater.states = states
             updater.states_synced = {k: True for k in updater.states}
@@ -257,6 +261,10 @@ def _read_meta(loaded, fname):
     for v in meta['index_update_count'].values():
         if not isinstance(v, int) or isinstance(v, bool):
             bad('update counts must be integers')
+    scalars = meta.get('scalars', {})
+    if not isinstance(scalars, dict) or not all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in scalars.values()):
+        bad("'scalars' must map names to numbers or null")
     return meta
 
 

@@ -118,6 +118,11 @@ class Optimizer:
             return self.lr_scheduler(self.num_update)
         return self.lr
 
+    def scalar_state(self):
+        """Optimizer-wide numbers (not per-parameter arrays) that ``Trainer.save_states`` keeps,
+        as ``{attribute: number or None}``: none here; Nadam's ``m_schedule``, LARS's rates."""
+        return {}
+
     def set_learning_rate(self, lr):
         """Set the base rate; raises UserWarning (as MXNet does) when a scheduler owns the rate."""
         if self.lr_scheduler is not None:

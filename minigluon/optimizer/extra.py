@@ -37,6 +37,9 @@ class Nadam(Optimizer):
         self.schedule_decay = schedule_decay
         self.m_schedule = 1.
 
+    def scalar_state(self):
+        return {'m_schedule': self.m_schedule}
+
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
 
@@ -151,7 +154,6 @@ class DCASGD(Optimizer):
     def __init__(self, momentum=0.0, lamda=0.04, **kwargs):
         super().__init__(**kwargs)
         self.momentum, self.lamda = momentum, lamda
-        self.weight_previous = {}
 
     def create_state(self, index, weight):
         prev = _astype_like(weight, _raw(weight).dtype)      # a copy
@@ -198,6 +200,9 @@ class LARS(Optimizer):
         self.eta, self.eps = eta, eps
         self.momentum_correction = momentum_correction
         self.last_lr = self.cur_lr = None
+
+    def scalar_state(self):
+        return {'last_lr': self.last_lr, 'cur_lr': self.cur_lr}
 
     def set_wd_mult(self, args_wd_mult):
         self.wd_mult = {n: 0.0 for n in self.idx2name.values() if not n.endswith('_weight')}
