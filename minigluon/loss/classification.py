@@ -4,7 +4,7 @@ Kullback-Leibler divergence, hinge, squared hinge and logistic losses.
 Shapes, ``sample_weight`` broadcasting and the shared constructor arguments follow the conventions
 in :mod:`minigluon.loss.loss`.
 """
-from minigluon.loss.loss import Loss, _apply_weighting, _reshape_like
+from minigluon.loss.loss import Loss, _apply_weighting, _reshape_like, _shared_doc
 
 __all__ = ['SigmoidBinaryCrossEntropyLoss', 'SigmoidBCELoss', 'SoftmaxCrossEntropyLoss', 'SoftmaxCELoss',
            'KLDivLoss', 'HingeLoss', 'SquaredHingeLoss', 'LogisticLoss']
@@ -14,6 +14,7 @@ def _softrelu(F, x):
     return F.Activation(x, act_type='softrelu')
 
 
+@_shared_doc
 class SigmoidBinaryCrossEntropyLoss(Loss):
     r"""Binary cross-entropy, optionally on logits, averaged per sample (MXNet 1.9.1
     ``mxnet.gluon.loss.SigmoidBinaryCrossEntropyLoss``; alias ``SigmoidBCELoss``).
@@ -30,17 +31,13 @@ class SigmoidBinaryCrossEntropyLoss(Loss):
     ----------
     from_sigmoid : bool, default False
         False: ``pred`` holds logits. True: ``pred`` already holds probabilities in [0, 1].
-    weight : float or None, default None
-        Global scale of the loss; ``None`` means 1.
-    batch_axis : int, default 0
-        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+    <weight and batch_axis>
 
     Inputs
     ------
     pred : NDArray, shape (N, ...), floating point
     label : NDArray, same number of elements as ``pred``, values in [0, 1]
-    sample_weight : NDArray, optional
-        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+    <sample_weight>
     pos_weight : NDArray, optional
         Weight of the positive term, broadcast against ``label`` (e.g. ``(C,)`` for a per-class
         weight of a ``(N, C)`` prediction).
@@ -151,6 +148,7 @@ class SoftmaxCrossEntropyLoss(Loss):
 SoftmaxCELoss = SoftmaxCrossEntropyLoss
 
 
+@_shared_doc
 class KLDivLoss(Loss):
     r"""Kullback-Leibler divergence of ``label`` from the distribution in ``pred`` (MXNet 1.9.1
     ``mxnet.gluon.loss.KLDivLoss``).
@@ -176,8 +174,7 @@ class KLDivLoss(Loss):
     pred : NDArray, shape (N, ...), floating point
     label : NDArray, shape broadcastable to ``pred`` (normally equal), a probability distribution
         (not reshaped: unlike most losses, it must broadcast as it is)
-    sample_weight : NDArray, optional
-        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+    <sample_weight>
 
     Outputs
     -------
@@ -204,6 +201,7 @@ class KLDivLoss(Loss):
         return F.sum(loss, axis=self._batch_axis, exclude=True)
 
 
+@_shared_doc
 class HingeLoss(Loss):
     r"""Hinge loss of SVMs, averaged per sample (MXNet 1.9.1 ``mxnet.gluon.loss.HingeLoss``).
 
@@ -213,29 +211,16 @@ class HingeLoss(Loss):
     ----------
     margin : float, default 1
         The margin the product ``p * y`` must reach for a zero loss.
-    weight : float or None, default None
-        Global scale of the loss; ``None`` means 1.
-    batch_axis : int, default 0
-        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+    <weight and batch_axis>
 
     Inputs
     ------
     pred : NDArray, shape (N, ...), floating point
         Raw scores (not probabilities).
     label : NDArray, same number of elements as ``pred``, values -1 or 1
-    sample_weight : NDArray, optional
-        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+    <sample_weight>
 
-    Outputs
-    -------
-    NDArray, shape (N,)
-
-    Raises
-    ------
-    TypeError
-        ``weight`` is neither a number nor None (at construction).
-    ValueError
-        ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
+    <per-sample output and errors>
     """
 
     def __init__(self, margin=1, weight=None, batch_axis=0, **kwargs):
@@ -248,6 +233,7 @@ class HingeLoss(Loss):
         return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
 
 
+@_shared_doc
 class SquaredHingeLoss(Loss):
     r"""Squared hinge loss, averaged per sample (MXNet 1.9.1
     ``mxnet.gluon.loss.SquaredHingeLoss``).
@@ -258,29 +244,16 @@ class SquaredHingeLoss(Loss):
     ----------
     margin : float, default 1
         The margin the product ``p * y`` must reach for a zero loss.
-    weight : float or None, default None
-        Global scale of the loss; ``None`` means 1.
-    batch_axis : int, default 0
-        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+    <weight and batch_axis>
 
     Inputs
     ------
     pred : NDArray, shape (N, ...), floating point
         Raw scores (not probabilities).
     label : NDArray, same number of elements as ``pred``, values -1 or 1
-    sample_weight : NDArray, optional
-        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+    <sample_weight>
 
-    Outputs
-    -------
-    NDArray, shape (N,)
-
-    Raises
-    ------
-    TypeError
-        ``weight`` is neither a number nor None (at construction).
-    ValueError
-        ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
+    <per-sample output and errors>
     """
 
     def __init__(self, margin=1, weight=None, batch_axis=0, **kwargs):
@@ -293,6 +266,7 @@ class SquaredHingeLoss(Loss):
         return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
 
 
+@_shared_doc
 class LogisticLoss(Loss):
     r"""Logistic loss of raw scores, averaged per sample (MXNet 1.9.1
     ``mxnet.gluon.loss.LogisticLoss``).
@@ -304,10 +278,7 @@ class LogisticLoss(Loss):
 
     Parameters
     ----------
-    weight : float or None, default None
-        Global scale of the loss; ``None`` means 1.
-    batch_axis : int, default 0
-        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+    <weight and batch_axis>
     label_format : {'signed', 'binary'}, default 'signed'
         'signed': labels are -1 or 1. 'binary': labels are 0 or 1.
 
@@ -316,8 +287,7 @@ class LogisticLoss(Loss):
     pred : NDArray, shape (N, ...), floating point
         Raw scores (logits).
     label : NDArray, same number of elements as ``pred``, values as ``label_format`` says
-    sample_weight : NDArray, optional
-        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+    <sample_weight>
 
     Outputs
     -------

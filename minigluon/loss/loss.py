@@ -25,6 +25,7 @@ import math
 from numbers import Number
 
 from minigluon import ndarray
+from minigluon._docs import shared_sections
 from minigluon.block import HybridBlock
 
 __all__ = ['Loss', 'L2Loss', 'L1Loss', 'HuberLoss', 'PoissonNLLLoss']
@@ -49,6 +50,36 @@ def _reshape_like(F, x, y):
                              % (x.shape, y.shape))
         return x.reshape(y.shape)
     return F.reshape_like(x, y)
+
+
+# Docstring sections that the per-sample losses share (see minigluon/_docs.py).
+_DOC_SECTIONS = {
+    '    <weight and batch_axis>\n': """\
+    weight : float or None, default None
+        Global scale of the loss; ``None`` means 1.
+    batch_axis : int, default 0
+        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+""",
+    '    <sample_weight>\n': """\
+    sample_weight : NDArray, optional
+        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+""",
+    '    <per-sample output and errors>\n': """\
+    Outputs
+    -------
+    NDArray, shape (N,)
+
+    Raises
+    ------
+    TypeError
+        ``weight`` is neither a number nor None (at construction).
+    ValueError
+        ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
+""",
+}
+
+
+_shared_doc = shared_sections(_DOC_SECTIONS)
 
 
 class Loss(HybridBlock):
@@ -90,6 +121,7 @@ class Loss(HybridBlock):
         raise NotImplementedError('%s must implement hybrid_forward()' % type(self).__name__)
 
 
+@_shared_doc
 class L2Loss(Loss):
     r"""Half squared error, averaged per sample (MXNet 1.9.1 ``mxnet.gluon.loss.L2Loss``).
 
@@ -108,8 +140,7 @@ class L2Loss(Loss):
     ------
     pred : NDArray, shape (N, ...), floating point
     label : NDArray, same number of elements as ``pred``
-    sample_weight : NDArray, optional
-        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+    <sample_weight>
 
     Outputs
     -------
@@ -132,6 +163,7 @@ class L2Loss(Loss):
         return self._mean(F, _apply_weighting(F, loss, self._weight / 2, sample_weight))
 
 
+@_shared_doc
 class L1Loss(Loss):
     r"""Absolute error, averaged per sample (MXNet 1.9.1 ``mxnet.gluon.loss.L1Loss``).
 
@@ -139,28 +171,15 @@ class L1Loss(Loss):
 
     Parameters
     ----------
-    weight : float or None, default None
-        Global scale of the loss; ``None`` means 1.
-    batch_axis : int, default 0
-        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+    <weight and batch_axis>
 
     Inputs
     ------
     pred : NDArray, shape (N, ...), floating point
     label : NDArray, same number of elements as ``pred``
-    sample_weight : NDArray, optional
-        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+    <sample_weight>
 
-    Outputs
-    -------
-    NDArray, shape (N,)
-
-    Raises
-    ------
-    TypeError
-        ``weight`` is neither a number nor None (at construction).
-    ValueError
-        ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
+    <per-sample output and errors>
     """
 
     def __init__(self, weight=None, batch_axis=0, **kwargs):
@@ -172,6 +191,7 @@ class L1Loss(Loss):
         return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
 
 
+@_shared_doc
 class HuberLoss(Loss):
     r"""Huber (smoothed L1) loss, averaged per sample (MXNet 1.9.1 ``mxnet.gluon.loss.HuberLoss``).
 
@@ -185,28 +205,15 @@ class HuberLoss(Loss):
     ----------
     rho : float, default 1
         Threshold between the quadratic and the linear part; must be positive.
-    weight : float or None, default None
-        Global scale of the loss; ``None`` means 1.
-    batch_axis : int, default 0
-        Axis of ``pred`` that indexes samples; the mean is taken over all other axes.
+    <weight and batch_axis>
 
     Inputs
     ------
     pred : NDArray, shape (N, ...), floating point
     label : NDArray, same number of elements as ``pred``
-    sample_weight : NDArray, optional
-        Broadcast against ``pred`` (per sample: ``(N, 1, ...)``).
+    <sample_weight>
 
-    Outputs
-    -------
-    NDArray, shape (N,)
-
-    Raises
-    ------
-    TypeError
-        ``weight`` is neither a number nor None (at construction).
-    ValueError
-        ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
+    <per-sample output and errors>
     """
 
     def __init__(self, rho=1, weight=None, batch_axis=0, **kwargs):

@@ -4,9 +4,27 @@ Semantics, names and reprs follow ``mxnet.gluon.nn.activations`` (MXNet 1.9.1). 
 HybridBlock over the ``Activation`` / ``LeakyReLU`` / ``sigmoid`` operators.
 """
 from minigluon import initializer
+from minigluon._docs import shared_sections
 from minigluon.block import HybridBlock
 
 __all__ = ['Activation', 'LeakyReLU', 'PReLU', 'ELU', 'SELU', 'Swish', 'GELU']
+
+
+# The Inputs/Outputs/Raises sections of the element-wise activations (see minigluon/_docs.py).
+_elementwise_doc = shared_sections({'    <elementwise input, output and errors>\n': """\
+    Inputs
+    ------
+    x : NDArray, any shape, float16, float32 or float64
+
+    Outputs
+    -------
+    NDArray, same shape and dtype as ``x``
+
+    Raises
+    ------
+    TypeError
+        ``x`` is not floating point.
+"""})
 
 
 class Activation(HybridBlock):
@@ -133,6 +151,7 @@ class PReLU(HybridBlock):
         return F.LeakyReLU(x, gamma=alpha, act_type='prelu', name='fwd')
 
 
+@_elementwise_doc
 class ELU(HybridBlock):
     r"""Exponential linear unit (Clevert et al. 2015; MXNet 1.9.1 ``mxnet.gluon.nn.ELU``).
 
@@ -143,18 +162,7 @@ class ELU(HybridBlock):
     alpha : float, default 1.0
         Scale of the negative branch (its limit is ``-alpha``).
 
-    Inputs
-    ------
-    x : NDArray, any shape, float16, float32 or float64
-
-    Outputs
-    -------
-    NDArray, same shape and dtype as ``x``
-
-    Raises
-    ------
-    TypeError
-        ``x`` is not floating point.
+    <elementwise input, output and errors>
     """
 
     def __init__(self, alpha=1.0, **kwargs):
@@ -165,6 +173,7 @@ class ELU(HybridBlock):
         return F.LeakyReLU(x, act_type='elu', slope=self._alpha)
 
 
+@_elementwise_doc
 class SELU(HybridBlock):
     r"""Scaled exponential linear unit (Klambauer et al. 2017; MXNet 1.9.1 ``mxnet.gluon.nn.SELU``).
 
@@ -175,24 +184,14 @@ class SELU(HybridBlock):
     ``x < 0`` is the true derivative ``lambda * alpha * exp(x)`` (MXNet 1.9.1 computes
     ``lambda * (y + alpha)`` there).
 
-    Inputs
-    ------
-    x : NDArray, any shape, float16, float32 or float64
-
-    Outputs
-    -------
-    NDArray, same shape and dtype as ``x``
-
-    Raises
-    ------
-    TypeError
-        ``x`` is not floating point.
+    <elementwise input, output and errors>
     """
 
     def hybrid_forward(self, F, x):
         return F.LeakyReLU(x, act_type='selu', name='fwd')
 
 
+@_elementwise_doc
 class GELU(HybridBlock):
     r"""Gaussian error linear unit (Hendrycks & Gimpel 2016; MXNet 1.9.1 ``mxnet.gluon.nn.GELU``).
 
@@ -200,18 +199,7 @@ class GELU(HybridBlock):
 
     The exact erf form, not the tanh approximation. No arguments besides ``prefix`` / ``params``.
 
-    Inputs
-    ------
-    x : NDArray, any shape, float16, float32 or float64
-
-    Outputs
-    -------
-    NDArray, same shape and dtype as ``x``
-
-    Raises
-    ------
-    TypeError
-        ``x`` is not floating point.
+    <elementwise input, output and errors>
     """
 
     def hybrid_forward(self, F, x):

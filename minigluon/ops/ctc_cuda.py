@@ -141,17 +141,18 @@ _kernels = {}
 
 
 def problem_arrays(prob):
-    """Host arrays the kernel reads: ``ext`` (N, S) int32 classes of the extended states, ``skip``
-    (N, S) float64, ``slen`` (N,) int32 states per sample, ``frames`` (N,) int32.
+    """Host arrays the kernel reads besides ``prob.skip``: ``ext`` (N, S) int32 classes of the
+    extended states, ``slen`` (N,) int32 states per sample, ``frames`` (N,) int32.
 
-    ``prob`` is a :class:`minigluon.ops.ctc_kernel._Problem`.
+    ``prob`` is a :class:`minigluon.ops.ctc_kernel._Problem` (its ``skip`` is the (N, S) float64
+    skip mask, already on the device as ``prob.d_skip``).
     """
     n, S = prob.N, prob.S
     ext = np.full((n, S), prob.blank, dtype=np.int32)
     bi, ji = np.nonzero(prob.lab_valid)
     ext[bi, 2 * ji + 1] = prob.lab[bi, ji]
     slen = prob.state_mask.sum(1).astype(np.int32)
-    return ext, prob.skip.astype(np.float64), slen, np.asarray(prob.frames, dtype=np.int32)
+    return ext, slen, np.asarray(prob.frames, dtype=np.int32)
 
 
 def ctc_log_space_cuda(cupy, logp, prob):
@@ -163,7 +164,8 @@ def ctc_log_space_cuda(cupy, logp, prob):
     """
     T, N, C = logp.shape
     S = prob.S
-    ext, skip, slen, frames = (cupy.asarray(a) for a in problem_arrays(prob))
+    ext, slen, frames = (cupy.asarray(a) for a in problem_arrays(prob))
+    skip = prob.d_skip                      # uploaded once by _Problem
     kern = _kernels.get('ctc')
     if kern is None:
         kern = _kernels['ctc'] = cupy.RawKernel('#define MG_CUDA 1\n' + KERNEL_SOURCE, 'ctc_log_space')

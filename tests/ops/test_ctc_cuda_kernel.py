@@ -39,7 +39,8 @@ def run_c(fn, x, labels, label_len, frames, blank):
     """Loss and gradient through the C form, prepared exactly as the CuPy path prepares them."""
     T, N, C = x.shape
     prob = _Problem(np, labels, label_len, frames, blank)
-    ext, skip, slen, fr = ctc_cuda.problem_arrays(prob)
+    ext, slen, fr = ctc_cuda.problem_arrays(prob)
+    skip = prob.skip
     logp = np.ascontiguousarray(np.maximum(log_softmax(x.astype(np.float64)), ctc_cuda.NEG))  # -inf
     S = prob.S
     alpha, beta = np.empty((N, T, S)), np.empty((N, T, S))
