@@ -1,5 +1,6 @@
 """Block.save(prefix) / Block.load(prefix) against MXNet 1.9.1 (tools/gen_block_save_fixtures.py)."""
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -16,43 +17,25 @@ from minigluon.test_utils import assert_almost_equal
 FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'block')
 IO = np.load(os.path.join(FIX, 'save_io.npz'))
 MG_IN_MX = json.load(open(os.path.join(FIX, 'mg_in_mxnet.json')))
-TRACES = [0]
 
 
-# The models of tools/gen_block_save_fixtures.py (same architecture, names and fill).
-class Pair(gluon.HybridBlock):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        with self.name_scope():
-            self.fc = gluon.nn.Dense(3, in_units=2, activation='relu')
-            self.out = gluon.nn.Dense(2, in_units=3)
-
-    def hybrid_forward(self, F, x, y):
-        TRACES[0] += 1
-        h = self.fc(x)
-        return self.out(h), F.broadcast_add(h, y)
-
-
-class Scale(gluon.Block):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        with self.name_scope():
-            self.alpha = self.params.get('alpha', shape=(1,), init='ones')
-
-    def forward(self, x):
-        return x * self.alpha.data(x.context)
+def _shared_models():
+    """The models of tools/gen_block_save_fixtures.py, built from the one source the generator runs
+    against MXNet (its ``MODELS_SRC``): ``Pair``, ``Scale``, ``Outer``, ``make``, ``fill``,
+    ``names`` and the trace counter ``TRACES``."""
+    spec = importlib.util.spec_from_file_location(
+        'gen_block_save_fixtures', os.path.join(os.path.dirname(__file__), '..', '..', 'tools',
+                                                'gen_block_save_fixtures.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    namespace = {'gluon': gluon, 'nd': nd}
+    exec(tool.MODELS_SRC, namespace)
+    return namespace
 
 
-class Outer(gluon.Block):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        with self.name_scope():
-            self.net = Pair()
-            self.post = Scale()
-
-    def forward(self, x, y):
-        a, b = self.net(x, y)
-        return self.post(a), b
+_MODELS = _shared_models()
+TRACES, Pair, Outer = _MODELS['TRACES'], _MODELS['Pair'], _MODELS['Outer']
+make, fill, names = _MODELS['make'], _MODELS['fill'], _MODELS['names']
 
 
 class Twice(gluon.HybridBlock):
@@ -69,31 +52,10 @@ class Twice(gluon.HybridBlock):
         return self.b(self.a(x))
 
 
-def make(kind):
-    if kind == 'seq':
-        net = gluon.nn.HybridSequential()
-        with net.name_scope():
-            net.add(gluon.nn.Dense(3, in_units=2, activation='relu'), gluon.nn.Dense(2, in_units=3))
-        return net
-    return Outer()
-
-
-def fill(net):
-    for i, (_, p) in enumerate(sorted(net.collect_params().items())):
-        size = int(np.prod(p.shape))
-        p.set_data(nd.array(np.cos(np.arange(size) + 3.0 * i).reshape(p.shape)))
-
-
 def run(kind, net):
     if kind == 'seq':
         return [net(nd.array(IO['x']))]
     return list(net(nd.array(IO['x']), nd.array(IO['y'])))
-
-
-def names(net):
-    found = []
-    net.apply(lambda b: found.append(b.name))
-    return found
 
 
 def saved_model(kind, folder, hybridize=True):
