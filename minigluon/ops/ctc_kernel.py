@@ -256,6 +256,34 @@ def _solve_log_space(xp, lp_label, lp_blank, softmax, prob, blank):
     return log_p, _grad_from_gamma(xp, gamma, 0, softmax, prob, blank)
 
 
+def _solve_on_host_path(xp, x, softmax, lse, labels, label_len, frames, blank, prob, force_log_space):
+    """The array-call path (NumPy, or CuPy when the log-space path is forced): Graves' scaled
+    recursion for the batch, the exact log-space recursion for the samples that need it.
+    Returns (log p(l|x), gradient)."""
+    T, N, C = x.shape
+    flat = xp.asarray((np.arange(N)[:, None] * C + prob.lab).ravel())
+    # log-probabilities of -inf (activations of -inf: masked classes) become the finite log-0
+    # sentinel, so the log-space recursions never compute -inf - (-inf); NaN stays NaN
+    lp_label = (x.reshape(T, N * C)[:, flat].reshape(T, N, prob.L) - lse).astype(np.float64)
+    lp_label = xp.where(xp.asarray(prob.lab_valid), xp.maximum(lp_label, _NEG), _NEG)
+    lp_blank = xp.maximum((x[:, :, blank] - lse[..., 0]).astype(np.float64), _NEG)
+    if force_log_space or T == 0:
+        log_p, grad, bad = xp.zeros(N), softmax.copy(), ~prob.dummy
+    else:
+        log_p, gamma, bad = _scaled_pass(xp, lp_label, lp_blank, prob)
+        grad = _grad_from_gamma(xp, gamma, 2, softmax, prob, blank)
+    rows = np.nonzero(bad & ~prob.dummy)[0]
+    if len(rows):               # the exact log-space path for the few samples that need it
+        sub = _Problem(xp, labels[rows], label_len[rows], frames[rows], blank)
+        d_rows = xp.asarray(rows)
+        # the sub-batch's longest label may be shorter than the batch's: keep sub.L columns
+        lp_sub, g_sub = _solve_log_space(xp, lp_label[:, d_rows, :sub.L], lp_blank[:, d_rows],
+                                         softmax[:, d_rows], sub, blank)
+        log_p[d_rows] = lp_sub
+        grad[:, d_rows] = g_sub
+    return log_p, grad
+
+
 def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=False):
     """CTC negative log-likelihood and its gradient with respect to the activations.
 
@@ -291,32 +319,16 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
         mx = x.max(2, keepdims=True)
         softmax = xp.exp(x - mx)
         ssum = softmax.sum(2, keepdims=True)
-        softmax /= ssum
         lse = mx + xp.log(ssum)
-        flat = xp.asarray((np.arange(N)[:, None] * C + prob.lab).ravel())
-        # log-probabilities of -inf (activations of -inf: masked classes) become the finite log-0
-        # sentinel, so the log-space recursions never compute -inf - (-inf); NaN stays NaN
-        lp_label = (x.reshape(T, N * C)[:, flat].reshape(T, N, prob.L) - lse).astype(np.float64)
-        lp_label = xp.where(xp.asarray(prob.lab_valid), xp.maximum(lp_label, _NEG), _NEG)
-        lp_blank = xp.maximum((x[:, :, blank] - lse[..., 0]).astype(np.float64), _NEG)
         if xp is not np and not force_log_space and T > 0:   # a GPU: one kernel, see ctc_cuda
             from minigluon.ops.ctc_cuda import ctc_log_space_cuda
+            # -inf log-probabilities become the log-0 sentinel, as lp_label / lp_blank below
             log_p, grad64 = ctc_log_space_cuda(xp, xp.maximum((x - lse).astype(np.float64), _NEG), prob)
-            grad, bad = grad64.astype(cdt), np.zeros(N, dtype=bool)
-        elif force_log_space or T == 0:
-            log_p, grad, bad = xp.zeros(N), softmax.copy(), ~prob.dummy
+            grad = grad64.astype(cdt)
         else:
-            log_p, gamma, bad = _scaled_pass(xp, lp_label, lp_blank, prob)
-            grad = _grad_from_gamma(xp, gamma, 2, softmax, prob, blank)
-        rows = np.nonzero(bad & ~prob.dummy)[0]
-        if len(rows):               # the exact log-space path for the few samples that need it
-            sub = _Problem(xp, labels[rows], label_len[rows], frames[rows], blank)
-            d_rows = xp.asarray(rows)
-            # the sub-batch's longest label may be shorter than the batch's: keep sub.L columns
-            lp_sub, g_sub = _solve_log_space(xp, lp_label[:, d_rows, :sub.L], lp_blank[:, d_rows],
-                                             softmax[:, d_rows], sub, blank)
-            log_p[d_rows] = lp_sub
-            grad[:, d_rows] = g_sub
+            softmax /= ssum
+            log_p, grad = _solve_on_host_path(xp, x, softmax, lse, labels, label_len, frames,
+                                              blank, prob, force_log_space)
     loss = xp.maximum(-log_p, 0.0)
     # An alignment may exist and still have probability 0: activations of -inf wherever a label
     # could be emitted. The log-space recursions then end at their log-0 sentinel; such a sample
