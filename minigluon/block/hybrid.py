@@ -194,7 +194,15 @@ class HybridBlock(Block):
                 out = self.hybrid_forward(symbol, *grouped, **params)
             flat_out, self._out_format = flatten(out, 'output')
             self._cached_graph = data_vars, symbol.Group(flat_out)
+            self._traced_variant = self._graph_variant()
         return self._cached_graph
+
+    def _graph_variant(self):
+        """What, besides the structure of the call's arguments, decides the graph a trace writes
+        (hashable; ``None`` here). A block whose ``hybrid_forward`` branches on its own state
+        returns that state, and each value gets its own cached graph, as each argument structure
+        does (see :meth:`_switch_graph`). The rnn layers return whether the call passed states."""
+        return None
 
     def _infer_attrs(self, infer_fn, attr, *args):
         inputs, out = self._get_graph(*args)
@@ -253,21 +261,23 @@ class HybridBlock(Block):
         if self._callback is not None:
             self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
-    def _switch_graph(self, fmt, args):
-        """Use the cached graph traced for argument structure ``fmt`` (tracing it on first use) and
-        keep the current one aside: a loss called with and without ``sample_weight`` then runs two
-        graphs. MXNet 1.9.1 raises 'The argument structure of HybridBlock does not match' instead.
-        ``export`` writes the graph of the latest call."""
+    def _switch_graph(self, fmt, variant, args):
+        """Use the cached graph traced for argument structure ``fmt`` and :meth:`_graph_variant`
+        ``variant`` (tracing it on first use) and keep the current one aside: a loss called with
+        and without ``sample_weight`` then runs two graphs. MXNet 1.9.1 raises 'The argument
+        structure of HybridBlock does not match' instead. ``export`` writes the graph of the
+        latest call."""
         others = self.__dict__.setdefault('_other_graphs', {})
-        others[repr(self._in_format)] = (self._cached_graph, self._cached_op, self._cached_op_args,
-                                         self._in_format, self._out_format)
-        entry = others.pop(repr(fmt), None)
+        current = (self._in_format, getattr(self, '_traced_variant', None))
+        others[repr(current)] = (self._cached_graph, self._cached_op, self._cached_op_args,
+                                 self._in_format, self._out_format, current[1])
+        entry = others.pop(repr((fmt, variant)), None)
         if entry is None:
             self._cached_graph, self._cached_op, self._cached_op_args = (), None, None
             self._build_cache(*args)
         else:
             (self._cached_graph, self._cached_op, self._cached_op_args, self._in_format,
-             self._out_format) = entry
+             self._out_format, self._traced_variant) = entry
             if self._cached_op is not None:    # the op hook as it is now (set or removed since)
                 self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
@@ -275,8 +285,10 @@ class HybridBlock(Block):
         if self._cached_op is None:
             self._build_cache(*args)
         flat_args, fmt = flatten(args, 'input')
-        if fmt != self._in_format and not same_structure(fmt, self._in_format):
-            self._switch_graph(fmt, args)
+        variant = self._graph_variant()
+        if ((fmt != self._in_format and not same_structure(fmt, self._in_format))
+                or variant != getattr(self, '_traced_variant', None)):
+            self._switch_graph(fmt, variant, args)
         given = [a for a in flat_args if a is not None]
         ctx = given[0].context
         try:

@@ -152,16 +152,12 @@ class _RNNLayer(HybridBlock):
 
         Notes
         -----
-        A hybridized layer called alternately with and without ``states`` retraces its graph when
-        the form changes, so each call returns its documented structure (MXNet 1.9.1 reuses the
-        first graph and returns ``[out, states]`` for ``layer(x)`` or ``out`` for ``layer(x, s)``).
+        A hybridized layer keeps one graph for ``layer(x)`` and one for ``layer(x, states)`` (see
+        :meth:`_graph_variant`), so each call returns its documented structure, in any order of
+        calls. MXNet 1.9.1 reuses the first graph it traced and returns ``[out, states]`` for
+        ``layer(x)`` or ``out`` for ``layer(x, s)``.
         """
-        skip = states is None
-        if self._cached_graph and getattr(self, '_traced_skip_states', skip) != skip:
-            # The cached graph returns (out, states) or out alone, as traced; MXNet 1.9.1 reuses it
-            # for the other form too and returns the wrong structure. Retrace instead.
-            self._clear_cached_op()
-        self.skip_states = self._traced_skip_states = skip
+        self.skip_states = states is None
         if states is None:
             if isinstance(inputs, NDArray):
                 batch_size = inputs.shape[self._layout.find('N')]
@@ -173,6 +169,11 @@ class _RNNLayer(HybridBlock):
         if self._use_sequence_length:
             return super().__call__(inputs, _as_list(states), sequence_length, **kwargs)
         return super().__call__(inputs, _as_list(states), **kwargs)
+
+    def _graph_variant(self):
+        # Both forms pass a states list to hybrid_forward (zeros when omitted), so the argument
+        # structure is the same; what differs is whether the graph returns the states.
+        return getattr(self, 'skip_states', None)
 
     def hybrid_forward(self, F, inputs, states, sequence_length=None, **kwargs):
         if F is ndarray:

@@ -175,7 +175,12 @@ def test_hybridized_layer_with_and_without_states_returns_the_right_structure(fi
     states = layer.begin_state(2)
     ref_out, ref_states = layer(x, states)
     layer.hybridize(static_alloc=True, static_shape=True)
-    for with_states in [first_with_states, not first_with_states, first_with_states]:
+    traces = []
+    trace = layer._get_graph
+    layer._get_graph = lambda *args: (traces.append(1) if not layer._cached_graph else None,
+                                      trace(*args))[1]
+    for with_states in [first_with_states, not first_with_states, first_with_states,
+                        not first_with_states]:
         if with_states:
             out, new_states = layer(x, states)
             assert len(new_states) == 2
@@ -185,3 +190,4 @@ def test_hybridized_layer_with_and_without_states_returns_the_right_structure(fi
             out = layer(x)
             assert isinstance(out, nd.NDArray)
         assert_almost_equal(out, ref_out, rtol=1e-5, atol=1e-6)
+    assert len(traces) == 2     # one graph per form, each traced once
