@@ -204,7 +204,9 @@ class Trainer:
         MXNetFormatError
             When the file is not a valid trainer-states file (also a ``ValueError``).
         ValueError
-            When it was written for a different optimizer.
+            When it was written for a different optimizer, or for other parameters (a state index
+            beyond this Trainer's parameters, or a state shaped unlike its parameter). MXNet 1.9.1
+            loads such states and fails, or broadcasts silently, at the next ``step``.
         """
         loaded = serialization.load(fname)
         meta = _read_meta(loaded, fname)
@@ -215,6 +217,7 @@ class Trainer:
         counts = {int(k): v for k, v in meta['index_update_count'].items()}
         new_states = [{int(k): _unflatten_state(spec, loaded, ctx, fname)
                        for k, spec in meta['structure'].items()} for ctx in self._contexts]
+        _check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname)
         o = self._optimizer          # everything is checked: apply
         o.num_update = meta['num_update']
         if o.lr_scheduler is None and meta.get('lr') is not None:
@@ -266,6 +269,34 @@ def _read_meta(loaded, fname):
             v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in scalars.values()):
         bad("'scalars' must map names to numbers or null")
     return meta
+
+
+def _check_states_fit(params, structure, states, fname):
+    """Raise ValueError unless every saved state index names one of ``params`` and every state
+    array has its parameter's shape (an unknown ``0`` dimension of a deferred parameter matches)."""
+    for key in structure:
+        index = int(key)
+        if not 0 <= index < len(params):
+            raise ValueError('%s holds optimizer states for parameter index %d, but this Trainer has '
+                             '%d parameters (0..%d); the states were saved for other parameters'
+                             % (fname, index, len(params), len(params) - 1))
+    for index, state in states.items():
+        param = params[index]
+        for arr in _state_leaves(state):
+            expected = param.shape or ()
+            if len(arr.shape) != len(expected) or any(
+                    e not in (0, -1, d) for e, d in zip(expected, arr.shape)):
+                raise ValueError("%s holds an optimizer state of shape %s for parameter index %d, but "
+                                 "that parameter ('%s') has shape %s; the states were saved for other "
+                                 "parameters" % (fname, arr.shape, index, param.name, param.shape))
+
+
+def _state_leaves(state):
+    if state is None:
+        return []
+    if isinstance(state, tuple):
+        return [leaf for s in state for leaf in _state_leaves(s)]
+    return [state]
 
 
 def _flatten_state(state, key, arrays):
