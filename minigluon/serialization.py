@@ -53,6 +53,22 @@ def _file_mode(path):
         return 0o666 & ~mask
 
 
+def _check_fname(fname, func):
+    """``fname`` as a str; TypeError unless it is a str or an ``os.PathLike``.
+
+    An int would be taken by ``open`` as a file descriptor: reading (and then closing) whatever
+    that descriptor is, stdin included. MXNet 1.9.1 also refuses non-str names (``TypeError``).
+    """
+    if not isinstance(fname, (str, os.PathLike)):
+        raise TypeError('%s: fname must be a str or path, got %s %r'
+                        % (func, type(fname).__name__, fname))
+    fname = os.fspath(fname)
+    if not isinstance(fname, str):
+        raise TypeError('%s: fname must be a str or path, got a path of %s'
+                        % (func, type(fname).__name__))
+    return fname
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode='wb'):
     """Open a temporary file beside ``path`` for writing; on success fsync it and rename it to ``path``.
@@ -61,9 +77,12 @@ def atomic_write(path, mode='wb'):
     permissions of the file it replaces, or gets those a plain ``open(path, 'w')`` would give
     (``0o666`` less the umask), not the private ``0o600`` of a temporary file.
     """
-    path = os.fspath(path)
+    path = _check_fname(path, 'atomic_write')
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
+    except OSError as err:    # name the target, not the temporary file that could not be made
+        raise type(err)(err.errno, '%s (cannot write into %s)' % (err.strerror, folder), path) from None
     try:
         os.chmod(tmp, _file_mode(path))   # mkstemp makes 0600; give the mode open() would
         with os.fdopen(fd, mode) as f:
@@ -134,8 +153,10 @@ def save(fname, data):
     Raises
     ------
     TypeError
-        For other containers, non-str keys or unsupported dtypes.
+        For a ``fname`` that is not a str or path, other containers, non-str keys or unsupported
+        dtypes.
     """
+    fname = _check_fname(fname, 'save')
     blob = dumps(data)
     with atomic_write(fname) as f:
         f.write(blob)
@@ -344,7 +365,10 @@ def load(fname, ctx=None):
         If the file is not a valid ``.params`` file (message names file, offset and expectation).
     OSError
         If the file cannot be read.
+    TypeError
+        If ``fname`` is not a str or path (an int would be read as a file descriptor).
     """
+    fname = _check_fname(fname, 'load')
     with open(fname, 'rb') as f:
         buf = f.read()
     return _wrap(loads(buf, source=str(fname)), ctx)

@@ -59,3 +59,33 @@ def test_load_states_still_accepts_matching_states(tmp_path):
     for k, v in _states(source).items():
         for x, y in zip(v, _states(target)[k]):
             np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize('call', [
+    lambda fd: nd.load(fd),
+    lambda fd: nd.save(fd, {'a': nd.ones(1)}),
+    lambda fd: gluon.nn.Dense(2, in_units=1).load_parameters(fd),
+], ids=['nd.load', 'nd.save', 'load_parameters'])
+def test_an_int_file_name_is_refused_not_used_as_a_descriptor(call):
+    # open(3) reads file descriptor 3 and closes it: nd.load(0) read stdin, and any load closed a
+    # descriptor the program still used. MXNet 1.9.1 raises TypeError for non-str names too.
+    import os
+    import tempfile
+    with tempfile.TemporaryFile() as f:
+        f.write(b'still mine')
+        f.flush()
+        os.lseek(f.fileno(), 0, os.SEEK_SET)
+        with pytest.raises(TypeError, match='fname must be a str or path'):
+            call(f.fileno())
+        assert os.lseek(f.fileno(), 0, os.SEEK_CUR) == 0          # not read
+        assert os.read(f.fileno(), 10) == b'still mine'           # not closed
+
+
+def test_save_into_a_missing_folder_names_the_target(tmp_path):
+    target = str(tmp_path / 'missing' / 'net.params')
+    net = gluon.nn.Dense(2, in_units=1)
+    net.initialize()
+    with pytest.raises(FileNotFoundError) as info:
+        net.save_parameters(target)
+    assert info.value.filename == target and '.tmp' not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
