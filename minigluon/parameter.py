@@ -38,9 +38,13 @@ def _as_ctx_list(ctx):
         return [current_context()]
     if isinstance(ctx, Context):
         return [ctx]
-    ctx = list(ctx)
+    given = ctx
+    try:
+        ctx = None if isinstance(ctx, (str, bytes)) else list(ctx)
+    except TypeError:           # not iterable
+        ctx = None
     if not ctx or not all(isinstance(c, Context) for c in ctx):
-        raise ValueError('ctx must be a Context or a non-empty list of Contexts, got %r' % (ctx,))
+        raise ValueError('ctx must be a Context or a non-empty list of Contexts, got %r' % (given,))
     return ctx
 
 
@@ -307,7 +311,19 @@ class Parameter:
         return _values.reduce_copies(self)
 
     def set_data(self, data):
-        """Assign ``data`` to every copy (or keep it for a pending deferred initialization)."""
+        """Assign ``data`` (an NDArray or NumPy array) to every copy (or keep it for a pending
+        deferred initialization).
+
+        Raises
+        ------
+        TypeError
+            When ``data`` is not an array.
+        ParameterMismatchError
+            When its shape does not fit, or the parameter was never initialized.
+        """
+        if not isinstance(data, (NDArray, np.ndarray)):
+            raise TypeError("Parameter '%s': set_data expects an NDArray or NumPy array, got %s"
+                            % (self.name, type(data).__name__))
         self.shape = data.shape
         if self._data is None:
             if not self._deferred_init:

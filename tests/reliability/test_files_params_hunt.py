@@ -89,3 +89,26 @@ def test_save_into_a_missing_folder_names_the_target(tmp_path):
         net.save_parameters(target)
     assert info.value.filename == target and '.tmp' not in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize('ctx', ['cpu', 3], ids=['str', 'int'])
+def test_a_bad_ctx_is_named_as_given(tmp_path, ctx):
+    # ctx='cpu' was reported as "got ['c', 'p', 'u']"; ctx=3 raised "'int' object is not iterable".
+    net = gluon.nn.Dense(2, in_units=1)
+    net.initialize()
+    path = str(tmp_path / 'n.params')
+    net.save_parameters(path)
+    with pytest.raises(ValueError, match=r"ctx must be a Context or a non-empty list of Contexts, "
+                                         r"got %s$" % repr(ctx)):
+        gluon.nn.Dense(2, in_units=1).load_parameters(path, ctx=ctx)
+
+
+@pytest.mark.parametrize('value', [5.0, [[1.0]]], ids=['float', 'list'])
+def test_set_data_with_a_non_array_names_the_parameter(value):
+    # AttributeError: 'float' object has no attribute 'shape'
+    p = gluon.Parameter('w', shape=(1, 1))
+    p.initialize()
+    with pytest.raises(TypeError, match="Parameter 'w': set_data expects an NDArray or NumPy array, "
+                                        "got %s" % type(value).__name__):
+        p.set_data(value)
+    assert p.data().shape == (1, 1)
