@@ -15,6 +15,8 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba 2014). The bias correction is folded into the rate, as MXNet does:
     ``lr_t = lr*sqrt(1-beta2^t)/(1-beta1^t)``; ``g = clip(rescale*grad + wd*w)``."""
 
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
+
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, lazy_update=True,
                  **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -58,6 +60,8 @@ class RMSProp(Optimizer):
     ``w -= lr*g/sqrt(n+epsilon)``; centered adds ``gbar`` and a momentum ``delta`` with ``gamma2``.
     ``clip_weights`` clips the weights after the update.
     """
+
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
 
     def __init__(self, learning_rate=0.001, gamma1=0.9, gamma2=0.9, epsilon=1e-8, centered=False,
                  clip_weights=None, **kwargs):
@@ -150,6 +154,8 @@ class Ftrl(Optimizer):
     """FTRL-proximal (McMahan et al. 2013), MXNet's ``ftrl_update``: with ``g = clip(rescale*grad)``,
     ``z += g - (sqrt(n+g^2)-sqrt(n))*w/lr; n += g^2;
     w = (sign(z)*lamda1 - z)/((beta+sqrt(n))/lr + wd)`` where ``|z| > lamda1``, else 0."""
+
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
 
     def __init__(self, lamda1=0.01, learning_rate=0.1, beta=1, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

@@ -54,6 +54,12 @@ class Optimizer:
     """
 
     opt_registry = {}
+    #: ``clip_gradient=0`` turns clipping off (True) or clips every gradient to 0 (False). MXNet
+    #: 1.9.1 is not consistent here: the optimizers that call a fused update operator (SGD, NAG,
+    #: Signum, Adam, RMSProp, Ftrl, FTML, LAMB, LARS, LBSGD) pass the value only when it is
+    #: truthy, the ones that clip in Python (AdaGrad, AdaDelta, Adamax, Nadam, DCASGD, SGLD) clip
+    #: to ``[-0, 0]``. Each class states which, so old scripts keep their numbers.
+    clip_zero_is_off = False
 
     def __init__(self, rescale_grad=1., param_idx2name=None, wd=0., clip_gradient=None,
                  learning_rate=None, lr_scheduler=None, sym=None, begin_num_update=0,
@@ -167,12 +173,18 @@ class Optimizer:
     def _get_wd(self, index):
         return self.wd * self._mult(index, self.wd_mult, 'wd_mult')
 
+    def _clips(self):
+        """Whether gradients are clipped: ``clip_gradient`` set, not negative, and not a 0 that
+        means "off" for this optimizer (:attr:`clip_zero_is_off`)."""
+        c = self.clip_gradient
+        return c is not None and c >= 0 and not (c == 0 and self.clip_zero_is_off)
+
     def _grad(self, xp, grad, weight=None, wd=0.0, wd_before_clip=False):
         """``rescale_grad * grad``, clipped; ``wd * weight`` added before or after the clip as asked."""
         g = _raw(grad) * self.rescale_grad
         if wd_before_clip and wd:
             g = g + wd * weight
-        if self.clip_gradient is not None and self.clip_gradient >= 0:
+        if self._clips():
             g = xp.clip(g, -self.clip_gradient, self.clip_gradient)
         if not wd_before_clip and wd:
             g = g + wd * weight

@@ -74,6 +74,8 @@ class LAMB(Optimizer):
     The norms are over the whole parameter. State: ``(mean, variance)``.
     """
 
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
+
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-6,
                  lower_bound=None, upper_bound=None, bias_correction=True, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -86,7 +88,7 @@ class LAMB(Optimizer):
 
     def _step(self, xp, index, w, g, state, lr, wd):
         t = self._index_update_count[index]
-        g = self._grad(xp, g) if self.clip_gradient else _raw(g) * self.rescale_grad
+        g = self._grad(xp, g)
         m, v = self._state_raw(state)
         m[...] = self.beta1 * m + (1. - self.beta1) * g
         v[...] = self.beta2 * v + (1. - self.beta2) * g * g
@@ -118,6 +120,8 @@ class FTML(Optimizer):
     State: ``(d, v, z)``. The default learning rate is the base class's 0.01.
     """
 
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
+
     def __init__(self, beta1=0.6, beta2=0.999, epsilon=1e-8, **kwargs):
         super().__init__(**kwargs)
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
@@ -127,10 +131,7 @@ class FTML(Optimizer):
 
     def _step(self, xp, index, w, g, state, lr, wd):
         t = self._index_update_count[index]
-        if self.clip_gradient:
-            g = self._grad(xp, g, w, wd, wd_before_clip=True)
-        else:
-            g = _raw(g) * self.rescale_grad + wd * w
+        g = self._grad(xp, g, w, wd, wd_before_clip=True)
         d, v, z = self._state_raw(state)
         v[...] = self.beta2 * v + (1. - self.beta2) * g * g
         d_t = (1. - self.beta1 ** t) / lr * (xp.sqrt(v / (1. - self.beta2 ** t)) + self.epsilon)
@@ -192,6 +193,8 @@ class LARS(Optimizer):
     By default only names ending in ``_weight`` get weight decay. With ``multi_precision`` the state
     of a float16 weight is ``(momentum or None, float32 master copy)``, in that order, as in MXNet.
     """
+
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
 
     def __init__(self, momentum=0.0, lazy_update=True, eta=0.001, eps=0, momentum_correction=True,
                  **kwargs):

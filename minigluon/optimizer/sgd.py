@@ -13,6 +13,8 @@ class SGD(Optimizer):
     ``lazy_update`` (sparse gradients) is accepted and ignored: gradients are dense here.
     """
 
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
+
     def __init__(self, momentum=0.0, lazy_update=True, **kwargs):
         super().__init__(**kwargs)
         self.momentum = momentum
@@ -42,6 +44,8 @@ class NAG(Optimizer):
     in place before it computes the momentum, and minigluon reproduces that so trajectories match.
     """
 
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
+
     def __init__(self, momentum=0.0, **kwargs):
         super().__init__(**kwargs)
         self.momentum = momentum
@@ -64,6 +68,8 @@ class Signum(Optimizer):
     """Signum / signSGD (Bernstein et al. 2018): with momentum,
     ``mom = momentum*mom - (1-momentum)*(clip(rescale*grad) + wd*w)``,
     ``w = (1 - lr*wd_lh)*w + lr*sign(mom)``; without, ``w = (1-lr*wd)*w - lr*sign(grad)``."""
+
+    clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
 
     def __init__(self, learning_rate=0.01, momentum=0.9, wd_lh=0.0, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
