@@ -260,9 +260,14 @@ class Op:
     def infer_type(self, in_types):
         """Complete unknown input dtypes and return ``(in_types, out_types)`` (NumPy dtypes).
 
-        Default: unknown inputs take the first known dtype; outputs take it too.
+        Default (MXNet's element-wise type rule): unknown inputs and the outputs take the first
+        known input dtype, else the first known output dtype (set by the graph sweep in
+        ``_infer_outputs``), else stay unknown until a later sweep learns one; an operator
+        without inputs gives float32.
         """
-        known = next((t for t in in_types if t is not None), np.dtype(np.float32))
+        outs = getattr(self, '_infer_outputs', None) or []
+        known = next((t for t in list(in_types) + list(outs) if t is not None),
+                     None if in_types else np.dtype(np.float32))
         in_types = [known if t is None else t for t in in_types]
         return in_types, [known] * self.num_outputs
 

@@ -96,6 +96,14 @@ def _describe(node, shapes):
     return ', '.join('%s=%s' % (a, s) for a, s in zip(node.arg_names, shapes))
 
 
+def _differs(new, old):
+    """Whether an entry changed; None (unknown) is compared by identity, since NumPy reads
+    ``np.dtype('float64') == None`` as True (``np.dtype(None)`` is float64)."""
+    if new is None or old is None:
+        return new is not old
+    return new != old
+
+
 def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
     """Propagate values over entries ``(id(node), index)`` until a fixed point."""
     nodes = symbol._nodes()
@@ -126,12 +134,12 @@ def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
                 continue
             for k, arg, v in zip(keys, node.arg_names, new_ins):
                 m = merge(vals.get(k), v, "input '%s' of %s '%s'" % (arg, node.op, node.name))
-                changed |= m != vals.get(k)
+                changed |= _differs(m, vals.get(k))
                 vals[k] = m
             for i, v in enumerate(list(new_outs)[:node.num_outputs]):
                 k = (id(node), i)
                 m = merge(vals.get(k), v, "output %d of %s '%s'" % (i, node.op, node.name))
-                changed |= m != vals.get(k)
+                changed |= _differs(m, vals.get(k))
                 vals[k] = m
         if not changed:
             break

@@ -235,6 +235,18 @@ def test_infer_type():
     assert sym.var('q').infer_type_partial() == ([None], [None], [])
 
 
+def test_infer_type_reaches_inputs_through_later_nodes():
+    # MXNet 1.9.1: an input whose dtype is fixed only further down the graph takes that dtype
+    # (y / 4 + z with z float64: y is float64), instead of defaulting to float32 early.
+    y, z = sym.var('y'), sym.var('z')
+    assert (y / 4 + z).infer_type(z='float64') == ([np.float64, np.float64], [np.float64], [])
+    half = sym.var('x', dtype='float16')
+    assert (2 * half - y / 4).infer_type() == ([np.float16, np.float16], [np.float16], [])
+    with pytest.warns(UserWarning, match='y'):
+        assert (y / 4).infer_type() == (None, None, None)
+    assert (y / 4).infer_type_partial() == ([None], [None], [])
+
+
 def test_deep_graph_has_no_recursion_limit():
     x = sym.var('x')
     out = x
