@@ -116,12 +116,14 @@ def test_dcasgd_momentum_rule():
     assert_almost_equal(wa, w1 + mom2)
 
 
-@pytest.mark.parametrize('name', ['nadam', 'lamb', 'ftml', 'lars', 'dcasgd'])
+@pytest.mark.parametrize('name', ['nadam', 'lamb', 'ftml', 'lars', 'dcasgd', 'lbsgd', 'ccsgd'])
 def test_trainer_step_and_states_roundtrip(name, tmp_path):
     from minigluon import gluon
     kw = {'learning_rate': 0.01}
     if name in ('lars', 'dcasgd'):
         kw['momentum'] = 0.9 if name == 'lars' else 0.0
+    if name == 'lbsgd':      # warm-up in progress at the save: the resumed rate must continue it
+        kw.update(momentum=0.9, batch_scale=2, warmup_epochs=1, updates_per_epoch=8)
 
     def make():
         net = gluon.nn.Dense(2, in_units=3)
@@ -146,8 +148,9 @@ def test_trainer_step_and_states_roundtrip(name, tmp_path):
     net_b.bias.set_data(net_a.bias.data())
     tr_b.load_states(fname)
     assert tr_b._optimizer.scalar_state() == tr_a._optimizer.scalar_state()   # Nadam's m_schedule...
-    step(net_a, tr_a)
-    step(net_b, tr_b)
+    for _ in range(2):     # LBSGD (batch_scale 2) updates on the second
+        step(net_a, tr_a)
+        step(net_b, tr_b)
     assert_almost_equal(net_b.weight.data(), net_a.weight.data().asnumpy(), rtol=1e-6, atol=1e-7)
 
 

@@ -130,7 +130,7 @@ class LBSGD(Optimizer):
         self.batch_scale, self.updates_per_epoch = batch_scale, updates_per_epoch
         self.init_updates = begin_epoch * updates_per_epoch
         self.num_epochs = num_epochs
-        self._sums = {}      # index -> (running sum of gradients or None, calls so far)
+        self._sums = {}      # index -> running sum of this macro-batch's gradients
 
     def create_state(self, index, weight):
         return _zeros_like(weight) if self.momentum != 0.0 else None
@@ -154,13 +154,14 @@ class LBSGD(Optimizer):
         lr, wd = self._get_lr(index), self._get_wd(index)
         self._update_count(index)
         w, g = _raw(weight), _raw(grad)
-        total, calls = self._sums.get(index, (None, self.init_updates))
+        # calls so far, counted from begin_epoch * updates_per_epoch (the saved update count
+        # carries it through Trainer.save_states / load_states)
+        calls = self.init_updates + self._index_update_count[index] - self.begin_num_update
+        total = self._sums.pop(index, None)
         total = g.copy() if total is None else total + g
-        calls += 1
         if calls % self.batch_scale:
-            self._sums[index] = (total, calls)
+            self._sums[index] = total
             return
-        self._sums[index] = (None, calls)
         g = total / self.batch_scale
         if self.warmup_strategy == 'lars':
             lr *= self._lars_mult(w, g, wd)
