@@ -5,8 +5,12 @@ MXNet 1.9.1 files every operator whose registered name starts with ``_contrib_``
 ``mx.nd.contrib.ctc_loss``); legacy code (the OCR examples, for one) calls them that way. The list
 is read from the operator registry, so an operator registered later as ``_contrib_<name>`` appears
 here after :func:`refresh`. The same functions are ``minigluon.contrib.nd`` / ``contrib.ndarray``.
+
+The control-flow functions ``foreach``, ``while_loop`` and ``cond`` (Python functions in MXNet
+too) come from :mod:`minigluon.control_flow.eager`.
 """
 from minigluon import ops as _ops
+from minigluon.control_flow.eager import cond, foreach, while_loop  # noqa: F401
 
 _PREFIX = '_contrib_'
 

@@ -5,7 +5,11 @@ node as ``sym.ctc_loss`` (written as ``CTCLoss`` in ``-symbol.json``, the name M
 every alias of that operator) and names it ``ctc_loss0``, ``ctc_loss1``... The list is read from
 the operator registry; :func:`refresh` adds operators registered later. The same functions are
 ``minigluon.contrib.sym`` / ``contrib.symbol``.
+
+The control-flow functions ``foreach`` (and ``while_loop``/``cond``, which raise
+NotImplementedError) come from :mod:`minigluon.control_flow.symbolic`.
 """
+from minigluon.control_flow.symbolic import cond, foreach, while_loop  # noqa: F401
 from minigluon.ndarray.contrib import _contrib_names
 from minigluon.symbol.creation import make_function as _make_function
 

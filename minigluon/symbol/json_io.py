@@ -97,9 +97,16 @@ def _quote(text):
 
 def tojson(symbol):
     """The JSON text of ``symbol``'s graph, as ``mx.sym.Symbol.tojson()`` writes it."""
+    w = _Writer()
+    _write_graph(w, symbol, top=True)
+    return ''.join(w.out)
+
+
+def _write_graph(w, symbol, top):
+    """One graph object; a control-flow node's subgraphs are nested graphs, written after its
+    inputs under ``subgraphs`` and without the ``attrs`` (version) key, as MXNet 1.9.1 does."""
     nodes = symbol._nodes()
     index = {id(n): i for i, n in enumerate(nodes)}
-    w = _Writer()
     w.begin('{', True)
     w.key('nodes')
     w.begin('[', True)
@@ -115,6 +122,14 @@ def tojson(symbol):
             w.string_map(node.attrs)
         w.key('inputs')
         w.entries([(index[id(src)], idx, version) for src, idx, version in node.inputs])
+        subgraphs = node.state.get('subgraphs') if node.state else None
+        if subgraphs:
+            w.key('subgraphs')
+            w.begin('[', True)
+            for sub in subgraphs:
+                w.item()
+                _write_graph(w, sub, top=False)
+            w.end(']')
         w.end('}')
     w.end(']')
     w.key('arg_nodes')
@@ -127,18 +142,18 @@ def tojson(symbol):
     w.int_list(ptr)
     w.key('heads')
     w.entries([(index[id(node)], idx, 0) for node, idx in symbol._outputs])
-    w.key('attrs')
-    w.begin('{', False)
-    w.key('mxnet_version')
-    w.begin('[', False)
-    w.item()
-    w.value('int')
-    w.item()
-    w.value(MXNET_VERSION)
-    w.end(']')
+    if top:
+        w.key('attrs')
+        w.begin('{', False)
+        w.key('mxnet_version')
+        w.begin('[', False)
+        w.item()
+        w.value('int')
+        w.item()
+        w.value(MXNET_VERSION)
+        w.end(']')
+        w.end('}')
     w.end('}')
-    w.end('}')
-    return ''.join(w.out)
 
 
 def save(symbol, fname):
@@ -261,6 +276,7 @@ def _op_node(nj, name, attrs, entries, built, where, version):
         op = cls(**params)
     except (TypeError, ValueError, MXNetError) as err:
         _fail('%s: %s', where, err)
+    _attach_subgraphs(op, nj.get('subgraphs'), where, version)
     node = new_op_node(op, json_op_name(op_name, cls), name, hidden, [])
     node.attrs = dict(params, **hidden)    # keep the file's own strings
     expected = node.arg_names
@@ -281,6 +297,27 @@ def _op_node(nj, name, attrs, entries, built, where, version):
             entries[expected.index(arg)][0].attrs[key] = value
     node.inputs = entries
     return node
+
+
+def _attach_subgraphs(op, raw, where, version):
+    """Read a control-flow node's ``subgraphs`` (nested graph objects) into ``op.set_subgraph``."""
+    takes = hasattr(op, 'set_subgraph')
+    if raw is None or raw == []:
+        if takes:
+            _fail('%s: a %s node needs its body under "subgraphs"', where, op.name)
+        return
+    if not takes:
+        _fail('%s: operator %s takes no subgraphs', where, op.name)
+    if not isinstance(raw, list) or len(raw) != 1 or not isinstance(raw[0], dict):
+        _fail("%s: 'subgraphs' must be a list holding one graph object", where)
+    try:
+        sub = _build_graph(raw[0], version, '%s, subgraph: ' % where)
+    except MXNetFormatError as err:
+        _fail('%s', str(err)[len('load_json: '):])
+    try:
+        op.set_subgraph(sub)
+    except (ValueError, MXNetError) as err:
+        _fail('%s: %s', where, err)
 
 
 def load_json(json_str):
@@ -314,11 +351,17 @@ def load_json(json_str):
         data = json.loads(json_str)
     except (ValueError, RecursionError) as err:
         _fail('not valid JSON (%s)', err)
-    if not isinstance(data, dict) or not isinstance(data.get('nodes'), list):
+    if not isinstance(data, dict):
         _fail("expected an object with a 'nodes' list")
+    return _build_graph(data, _version(data), '')
+
+
+def _build_graph(data, version, prefix):
+    """The Symbol of one graph object (the file's, or a node's subgraph: ``prefix`` says which)."""
+    if not isinstance(data.get('nodes'), list):
+        _fail("%sexpected an object with a 'nodes' list", prefix)
     if not isinstance(data.get('heads'), list) or not data['heads']:
-        _fail("expected a non-empty 'heads' list")
-    version = _version(data)
+        _fail("%sexpected a non-empty 'heads' list", prefix)
     built, names = [], {}
     for i, nj in enumerate(data['nodes']):
         if not isinstance(nj, dict):
@@ -327,7 +370,7 @@ def load_json(json_str):
         if not isinstance(op_name, str) or not isinstance(name, str):
             _fail("node %d: 'op' and 'name' must be strings, got %r and %r", i, op_name, name)
         _check_unicode(name, 'node %d' % i, 'name')
-        where = "node %d ('%s')" % (i, name)
+        where = "%snode %d ('%s')" % (prefix, i, name)
         # Operator nodes may share a name (a layer applied twice: MXNet loads such graphs);
         # a variable's name must be unique, since inputs are bound by name.
         clash = names.get(name)
@@ -346,5 +389,5 @@ def load_json(json_str):
             built.append(_Node(name, dict(params, **hidden)))
         else:
             built.append(_op_node(nj, name, attrs, entries, built, where, version))
-    heads = [_entry(e, built, 'heads', 'head')[:2] for e in data['heads']]
+    heads = [_entry(e, built, prefix + 'heads', 'head')[:2] for e in data['heads']]
     return Symbol(heads)

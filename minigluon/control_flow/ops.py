@@ -1,0 +1,271 @@
+"""The graph operator ``_foreach``: a loop whose body is a subgraph (MXNet 1.9.1's ``_foreach`` node).
+
+A ``_foreach`` node reads ``num_args - 1`` arrays (MXNet counts the subgraph as argument 0): the
+data arrays, then the initial states, then the "remaining" inputs (weights and other arrays
+the body reads from outside). Its attributes say where each of them enters the subgraph
+(``in_data_locs``, ``in_state_locs``, ``remain_locs``: positions in the subgraph's
+``list_inputs()``). The subgraph returns ``num_out_data`` step outputs followed by the new
+states; the node returns the step outputs stacked along a new axis 0, then the final states.
+
+Forward runs the subgraph once per step through a :class:`~minigluon.executor.CachedOp`. When
+autograd is recording, each step runs on fresh variables and keeps its own tape; backward walks
+the steps in reverse, calling :func:`minigluon.autograd.grad` on each step with the gradients of
+its outputs and of the states that the next step carried back (back-propagation through time).
+
+The symbolic ``_while_loop`` and ``_cond`` nodes are not implemented; :func:`unsupported` is
+what loading one reports.
+"""
+from minigluon import autograd
+from minigluon.base import MXNetError
+from minigluon.ndarray.ndarray import NDArray
+from minigluon.ops.registry import Attr, Op, register
+
+__all__ = ['ForEach']
+
+
+class _Locs(Attr):
+    """A list of ints written as MXNet writes it (``"[0, 2]"``)."""
+
+    def __init__(self):
+        super().__init__('any')
+
+    def _convert(self, value):
+        if isinstance(value, (str, bytes, dict, set)) or not hasattr(value, '__iter__'):
+            raise ValueError('not a list of ints')
+        return [int(v) for v in value]
+
+    def to_str(self, value):
+        return str([int(v) for v in value])
+
+
+@register
+class ForEach(Op):
+    """``_foreach``: run a subgraph on each slice (axis 0) of the data, carrying states.
+
+    Inputs: data arrays (each of shape ``(T, ...)``, the same ``T >= 1``), initial states,
+    remaining inputs, in that order (``num_args - 1`` arrays). Outputs: ``num_out_data`` arrays
+    of shape ``(T,) + step output shape``, then ``num_outputs - num_out_data`` final states.
+    Gradients flow to every input (data, initial states, weights).
+
+    Raises
+    ------
+    ValueError
+        Locations that do not cover the subgraph's inputs, counts that disagree, data arrays of
+        different lengths, or a step that changes a state's shape or dtype.
+    MXNetError
+        When the node has no subgraph (``_foreach`` is only made by ``sym.contrib.foreach`` or
+        read from ``-symbol.json``).
+
+    Notes
+    -----
+    Semantics of MXNet 1.9.1's ``_foreach`` operator (src/operator/control_flow.cc).
+    """
+
+    name = '_foreach'
+    arguments = None
+    attrs = {
+        'num_args': Attr('int'),
+        'num_outputs': Attr('int'),
+        'num_out_data': Attr('int'),
+        'in_state_locs': _Locs(),
+        'in_data_locs': _Locs(),
+        'remain_locs': _Locs(),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.subgraphs = None
+        self._runner = {}          # shared by every instance made from one node: the CachedOp
+
+    def check_attrs(self):
+        n_in = len(self.in_data_locs) + len(self.in_state_locs) + len(self.remain_locs)
+        if self.num_args != n_in + 1:
+            raise ValueError('_foreach: num_args=%d must be 1 + the number of data, state and '
+                             'remaining inputs (%d)' % (self.num_args, n_in))
+        if not 0 <= self.num_out_data <= self.num_outputs:
+            raise ValueError('_foreach: num_out_data=%d must lie in [0, num_outputs=%d]'
+                             % (self.num_out_data, self.num_outputs))
+        if self.num_outputs - self.num_out_data != len(self.in_state_locs):
+            raise ValueError('_foreach: num_outputs - num_out_data (%d) must equal the number of '
+                             'states (%d, len(in_state_locs))'
+                             % (self.num_outputs - self.num_out_data, len(self.in_state_locs)))
+        if any(not 0 <= loc < n_in for loc in self.in_data_locs + self.in_state_locs + self.remain_locs):
+            raise ValueError('_foreach: every location must lie in [0, %d), got in_data_locs=%s, '
+                             'in_state_locs=%s, remain_locs=%s' % (n_in, self.in_data_locs,
+                                                                   self.in_state_locs, self.remain_locs))
+
+    def set_subgraph(self, subgraph):
+        """Attach the body (a Symbol); check that its inputs and outputs fit the attributes."""
+        n_in = self.num_args - 1
+        names = subgraph.list_inputs()
+        if len(names) != n_in:
+            raise ValueError('_foreach: the subgraph has %d inputs %s, num_args - 1 = %d'
+                             % (len(names), names, n_in))
+        if len(subgraph.list_outputs()) != self.num_outputs:
+            raise ValueError('_foreach: the subgraph has %d outputs, num_outputs = %d'
+                             % (len(subgraph.list_outputs()), self.num_outputs))
+        covered = set(self.in_data_locs) | set(self.in_state_locs) | set(self.remain_locs)
+        if covered != set(range(n_in)):
+            missing = [names[i] for i in range(n_in) if i not in covered]
+            raise ValueError('_foreach: subgraph inputs %s are given by no location' % missing)
+        self.subgraphs = [subgraph]
+
+    def list_arguments(self):
+        return ['data%d' % i for i in range(self.num_args - 1)]
+
+    def list_outputs(self):
+        return ['output%d' % i for i in range(self.num_outputs)]
+
+    # -- running the subgraph -------------------------------------------------------------------------
+    def _cached_op(self):
+        if not self.subgraphs:
+            raise MXNetError('_foreach: this node has no subgraph; build it with '
+                             'sym.contrib.foreach or load it from -symbol.json')
+        op = self._runner.get('op')
+        if op is None:
+            from minigluon.executor import CachedOp
+            op = self._runner['op'] = CachedOp(self.subgraphs[0])
+        return op
+
+    def _split(self, arrays):
+        nd_, ns = len(self.in_data_locs), len(self.in_state_locs)
+        return list(arrays[:nd_]), list(arrays[nd_:nd_ + ns]), list(arrays[nd_ + ns:])
+
+    def _placement(self):
+        """``(kind, index, loc)`` per input; a location given twice is fed by its first input."""
+        seen, out = set(), []
+        for kind, locs in (('data', self.in_data_locs), ('state', self.in_state_locs),
+                           ('remain', self.remain_locs)):
+            for i, loc in enumerate(locs):
+                out.append((kind, i, loc if loc not in seen else None))
+                seen.add(loc)
+        return out
+
+    def forward(self, xp, *arrays):
+        runner = self._cached_op()
+        data, states, remain = self._split(arrays)
+        lengths = {a.shape[0] if a.ndim else None for a in data}
+        if not data or len(lengths) != 1 or None in lengths or 0 in lengths:
+            raise ValueError('_foreach: data inputs must be arrays of the same length >= 1 along '
+                             'axis 0, got shapes %s' % [tuple(a.shape) for a in data])
+        num_iters = lengths.pop()
+        needs = getattr(self, 'needs_input_grad', None)
+        record = autograd.is_recording() and (needs is None or any(needs))
+        self._steps = [] if record else None
+        placement = self._placement()
+        step_outs = []
+        for t in range(num_iters):
+            sub = [None] * (self.num_args - 1)
+            for kind, i, loc in placement:
+                if loc is not None:
+                    src = data[i][t] if kind == 'data' else states[i] if kind == 'state' else remain[i]
+                    sub[loc] = NDArray(src)
+            if record:
+                for v in sub:
+                    v.attach_grad()
+            res = runner(*sub)
+            if record:
+                self._steps.append((sub, res))
+            new_states = [r._data for r in res[self.num_out_data:]]
+            for j, (old, new) in enumerate(zip(states, new_states)):
+                if old.shape != new.shape or old.dtype != new.dtype:
+                    raise ValueError('_foreach: state %d changed from %s %s to %s %s in step %d; '
+                                     'the body must keep each state\'s shape and dtype'
+                                     % (j, tuple(old.shape), old.dtype, tuple(new.shape), new.dtype, t))
+            states = new_states
+            step_outs.append([r._data for r in res[:self.num_out_data]])
+        stacked = [xp.stack(list(items), axis=0) for items in zip(*step_outs)]
+        if self.num_out_data and not stacked:
+            stacked = [xp.zeros((0,))] * self.num_out_data
+        return tuple(stacked) + tuple(states)
+
+    def backward(self, xp, *grad_outputs):
+        if self._steps is None:
+            raise MXNetError('_foreach: backward needs a forward run under autograd.record()')
+        nod = self.num_out_data
+        placement = self._placement()
+        data_grads = [None] * len(self.in_data_locs)
+        remain_grads = [None] * len(self.remain_locs)
+        carried = list(grad_outputs[nod:])
+        num_iters = len(self._steps)
+        for t in range(num_iters - 1, -1, -1):
+            sub, res = self._steps[t]
+            heads, head_grads = [], []
+            for k, r in enumerate(res):
+                g = grad_outputs[k][t] if k < nod else carried[k - nod]
+                if r._entry is not None or r._grad is not None:
+                    heads.append(r)
+                    head_grads.append(NDArray(xp.ascontiguousarray(g)))
+            if heads:
+                gins = [g._data for g in autograd.grad(heads, sub, head_grads, retain_graph=True)]
+            else:
+                gins = [xp.zeros(v.shape, dtype=v.dtype) for v in sub]
+            for kind, i, loc in placement:
+                if kind == 'state':
+                    carried[i] = gins[loc] if loc is not None else xp.zeros_like(carried[i])
+                elif loc is None:
+                    continue
+                elif kind == 'data':
+                    if data_grads[i] is None:
+                        first = gins[loc]
+                        data_grads[i] = xp.zeros((num_iters,) + first.shape, dtype=first.dtype)
+                    data_grads[i][t] = gins[loc]
+                else:
+                    remain_grads[i] = gins[loc] if remain_grads[i] is None else remain_grads[i] + gins[loc]
+        return data_grads + carried + remain_grads
+
+    # -- shapes ---------------------------------------------------------------------------------------
+    def infer_shape(self, in_shapes):
+        """Shapes through the subgraph: a data slice is the data shape without axis 0; inputs the
+        subgraph determines (e.g. a weight) are filled in; outputs gain the loop length."""
+        if not self.subgraphs:
+            raise MXNetError('_foreach: this node has no subgraph')
+        sub = self.subgraphs[0]
+        names = sub.list_inputs()
+        data, states, remain = self._split(list(in_shapes))
+        known = {}
+        lengths = set()
+        for kind, i, loc in self._placement():
+            shape = data[i] if kind == 'data' else states[i] if kind == 'state' else remain[i]
+            if kind == 'data' and shape is not None and len(shape) and shape[0]:
+                lengths.add(shape[0])
+            if loc is None or shape is None or 0 in shape:
+                continue
+            known[names[loc]] = tuple(shape[1:]) if kind == 'data' else tuple(shape)
+        arg_shapes, out_shapes, aux_shapes = sub.infer_shape_partial(**known)
+        found = dict(zip(sub.list_arguments(), arg_shapes))
+        found.update(zip(sub.list_auxiliary_states(), aux_shapes))
+        length = lengths.pop() if len(lengths) == 1 else None
+
+        def sub_shape(loc):
+            name = names[loc]
+            shape = known.get(name, found.get(name))
+            return tuple(shape) if shape and 0 not in shape else known.get(name)
+
+        new_in = list(in_shapes)
+        for pos, (kind, i, loc) in enumerate(self._placement()):
+            if loc is None:
+                continue
+            shape = sub_shape(loc)
+            if shape is None:
+                continue
+            if kind == 'data':
+                new_in[pos] = None if length is None else (length,) + shape
+            else:
+                new_in[pos] = shape
+        outs = []
+        for k, shape in enumerate(out_shapes):
+            shape = tuple(shape) if shape and 0 not in shape else None
+            if shape is not None and k < self.num_out_data:
+                shape = None if length is None else (length,) + shape
+            outs.append(shape)
+        if any(s is None for s in new_in) or any(s is None for s in outs):
+            raise MXNetError('_foreach: cannot infer every shape from %s' % (in_shapes,))
+        return new_in, outs
+
+
+def unsupported(name, eager):
+    """The NotImplementedError for a symbolic control-flow operator minigluon lacks."""
+    return NotImplementedError(
+        'symbolic %s is not supported by minigluon (only foreach is); call nd.contrib.%s on '
+        'NDArrays instead (in a HybridBlock: do not hybridize it)' % (name, eager))
