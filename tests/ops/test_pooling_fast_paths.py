@@ -66,3 +66,27 @@ def test_avg_pool_matches_window_mean():
     ref = np.array([[[[x[b, c, i:i + 3, j:j + 3].mean() for j in range(4)] for i in range(4)]
                      for c in range(2)] for b in range(2)])
     np.testing.assert_allclose(y, ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize('kernel', [(2, 2), (1, 2), (2, 1), (3, 3), (2, 3)])
+@pytest.mark.parametrize('layout', ['contiguous', 'channel-first'])
+@pytest.mark.parametrize('given_out', [False, True])
+def test_tiled_windows_reduce_rows_then_columns_as_the_per_position_loop(kernel, layout, given_out):
+    from minigluon.ops.pooling import _window_reduce, _window_slices
+    rng = np.random.RandomState(7)
+    x = rng.randn(3, 4, 7, 11)                   # odd sizes: the last row/columns stay out
+    if layout == 'channel-first':                # a hybridized Convolution's output layout
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    out_sp = (7 // kernel[0], 11 // kernel[1])
+    for ufunc in (np.maximum, np.add):
+        slices = list(_window_slices(kernel, kernel, out_sp))
+        ref = x[slices[0]].copy()
+        for sl in slices[1:]:
+            ufunc(ref, x[sl], out=ref)
+        out = np.full(x.shape[:2] + out_sp, np.nan) if given_out else None
+        got = _window_reduce(np, x, kernel, kernel, out_sp, ufunc, out)
+        assert got.shape == ref.shape and (out is None or got is out)
+        if ufunc is np.maximum:
+            np.testing.assert_array_equal(got, ref)    # maxima do not depend on the order
+        else:
+            np.testing.assert_allclose(got, ref, rtol=1e-13)
