@@ -69,3 +69,18 @@ def test_bad_argument_is_named(fn, tensor):
 def test_python_numbers_follow_python():
     assert nd.modulo(-7, 2) == operator.mod(-7, 2)
     assert nd.greater(1, 2) == 0.0
+
+
+def test_inplace_arithmetic_on_int_arrays_follows_the_operator():
+    # NumPy refuses int32 += 2.7 (UFuncTypeError); MXNet adds DType(2.7) = 2 in place.
+    x = nd.array([[-3, 4], [7, 0]], dtype='int32')
+    same = x
+    x += 2.7
+    assert x is same and x.dtype == np.int32 and x.asnumpy().tolist() == [[-1, 6], [9, 2]]
+    x /= 2
+    assert x.asnumpy().tolist() == [[0, 3], [4, 1]]
+    x *= nd.array([[1.5, 2], [2, 2]])          # a float32 array: computed in float32, cast back
+    assert x.dtype == np.int32 and x.asnumpy().tolist() == [[0, 6], [8, 2]]
+    f = nd.array([1.5, 2.5])
+    f += nd.array([1, 2], dtype='float64')
+    assert f.dtype == np.float32 and f.asnumpy().tolist() == [2.5, 4.5]

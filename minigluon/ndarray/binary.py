@@ -38,6 +38,12 @@ _TABLE = {
                lambda a, b: float(a < b)),
     'lesser_equal': ('broadcast_lesser_equal', '_lesser_equal', '_lesser_equal_scalar',
                      '_greater_equal_scalar', lambda a, b: float(a <= b)),
+    'logical_and': ('broadcast_logical_and', '_logical_and', '_logical_and_scalar', None,
+                    lambda a, b: int(bool(a) and bool(b))),
+    'logical_or': ('broadcast_logical_or', '_logical_or', '_logical_or_scalar', None,
+                   lambda a, b: int(bool(a) or bool(b))),
+    'logical_xor': ('broadcast_logical_xor', '_logical_xor', '_logical_xor_scalar', None,
+                    lambda a, b: int(bool(a) != bool(b))),
 }
 
 

@@ -90,5 +90,19 @@ def inplace_arith(array, other, fn, recorded):
                     'change the other array without its gradient. Use a new array instead '
                     '(v = v + y); MXNet 1.9.1 raises too')
             return record_into(array, recorded(array, other))
-    fn(array._data, other._data if isinstance(other, NDArray) else other)
+    if _numpy_inplace_ok(array, other):
+        fn(array._data, other._data if isinstance(other, NDArray) else other)
+    else:   # the operator's own dtype rule (int32 += 2.7 adds 2, as MXNet), written back in place
+        array._data[...] = recorded(array, other)._data
     return array
+
+
+def _numpy_inplace_ok(array, other):
+    """True where NumPy's in-place operator gives the operator's result: same dtypes, or a float
+    array with a number. An integer array meets a float (NumPy refuses to cast back) or a number
+    (MXNet first converts it to the array's dtype) through the operator instead."""
+    kind = array._data.dtype.kind
+    if isinstance(other, NDArray):
+        return other._data.dtype == array._data.dtype and kind == 'f'
+    return kind == 'f'
+

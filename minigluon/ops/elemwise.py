@@ -5,6 +5,8 @@ MXNet distinguishes ``elemwise_add`` (same shapes) from ``broadcast_add``; minig
 also broadcast, so ``a + b`` means the same eagerly and hybridized (MXNet's Symbol ``+`` refuses
 to broadcast). Exported graphs keep MXNet's op names.
 """
+import math
+
 import numpy as np
 
 from minigluon.base import MXNetError
@@ -115,14 +117,30 @@ ElemwiseMul = _binary('elemwise_mul', ['broadcast_mul', '_mul', '_Mul'], lambda 
 def _div(xp, a, b):
     if a.dtype.kind in 'iu' and b.dtype.kind in 'iu':
         # Integer division as MXNet's C++ kernels do it: truncated toward zero, integer result.
+        # A zero divisor gives 0, as MXNet's ``%`` does (MXNet 1.9.1's ``/`` kills the process
+        # with SIGFPE there).
         with np.errstate(divide='ignore', invalid='ignore'):
-            return xp.trunc(a / b).astype(np.result_type(a.dtype, b.dtype))
+            q = xp.trunc(a / xp.where(b == 0, 1, b))
+        return xp.where(b == 0, 0, q).astype(np.result_type(a.dtype, b.dtype))
     return a / b
 
 
+def _power(xp, a, b):
+    """``a ** b``. For integers MXNet 1.9.1 raises in floating point and converts back to the
+    integer type, so a negative exponent truncates toward zero (``2 ** -1 == 0``,
+    ``(-1) ** -3 == -1``) instead of raising as NumPy does; ``0 ** -n`` gives the integer type's
+    minimum (the C conversion of inf on x86, what MXNet gives). Non-negative exponents are exact."""
+    if a.dtype.kind not in 'iu' or not bool((xp.asarray(b) < 0).any()):
+        return a ** b
+    dt = np.result_type(a.dtype, getattr(b, 'dtype', a.dtype))
+    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
+        floating = (xp.asarray(a, np.float64) ** xp.asarray(b, np.float64)).astype(dt)
+    exact = a ** xp.where(xp.asarray(b) < 0, 0, b)
+    return xp.where(xp.asarray(b) < 0, floating, exact).astype(dt, copy=False)
+
+
 ElemwiseDiv = _binary('elemwise_div', ['broadcast_div', '_div', '_Div'], _div, _g_div)
-BroadcastPower = _binary('broadcast_power', ['_power', '_Power', 'pow'],
-                         lambda xp, a, b: a ** b, _g_pow)
+BroadcastPower = _binary('broadcast_power', ['_power', '_Power', 'pow'], _power, _g_pow)
 BroadcastMaximum = _binary('broadcast_maximum', ['_maximum', '_Maximum', 'maximum'],
                            lambda xp, a, b: xp.maximum(a, b), _g_max)
 BroadcastMinimum = _binary('broadcast_minimum', ['_minimum', '_Minimum', 'minimum'],
@@ -164,13 +182,31 @@ for _name, _alias, _fn in [
 # ---------------------------------------------------------------------------------------------------
 # Scalar operators: ``x + 2`` -> _plus_scalar(scalar=2)
 
+def scalar_as(scalar, dtype):
+    """``scalar`` converted to the integer ``dtype`` as MXNet's kernels do (C++ ``DType(scalar)``):
+    truncated toward zero, then wrapped modulo 2**bits (-3 as uint8 is 253). Other dtypes keep it.
+
+    So an integer array meets an integer scalar: ``x * 0.5`` is ``x * 0`` and ``x + 2.7`` is
+    ``x + 2`` for an int32 ``x``, as in MXNet 1.9.1."""
+    if dtype.kind not in 'iu' or isinstance(scalar, (bool, np.bool_)):
+        return scalar
+    if isinstance(scalar, float) and not math.isfinite(scalar):
+        with np.errstate(invalid='ignore'):
+            return np.array(scalar).astype(dtype)[()]
+    bits = dtype.itemsize * 8
+    v = int(math.trunc(scalar)) % (1 << bits)
+    if dtype.kind == 'i' and v >= 1 << (bits - 1):
+        v -= 1 << bits
+    return dtype.type(v)
+
+
 class _Scalar(Op):
     arguments = ('data',)
     attrs = {'scalar': Attr('number', 1.0), 'is_int': Attr('bool', True)}
 
     def forward(self, xp, data):
         self.data = data
-        s = self.scalar
+        s = scalar_as(self.scalar, data.dtype)
         out = self.compute(xp, data, s)
         out = out.astype(data.dtype, copy=False) if out.dtype != data.dtype else out
         self.out = out
@@ -192,12 +228,13 @@ _scalar('_plus_scalar', ['_PlusScalar'], lambda xp, x, s: x + s, lambda self, xp
 _scalar('_minus_scalar', ['_MinusScalar'], lambda xp, x, s: x - s, lambda self, xp, g, x, s: g)
 _scalar('_rminus_scalar', ['_RMinusScalar'], lambda xp, x, s: s - x, lambda self, xp, g, x, s: -g)
 _scalar('_mul_scalar', ['_MulScalar'], lambda xp, x, s: x * s, lambda self, xp, g, x, s: g * s)
-_scalar('_div_scalar', ['_DivScalar'], lambda xp, x, s: x / s, lambda self, xp, g, x, s: g / s)
-_scalar('_rdiv_scalar', ['_RDivScalar'], lambda xp, x, s: s / x,
+_scalar('_div_scalar', ['_DivScalar'], lambda xp, x, s: _div(xp, x, xp.asarray(s, x.dtype)),
+        lambda self, xp, g, x, s: g / s)
+_scalar('_rdiv_scalar', ['_RDivScalar'], lambda xp, x, s: _div(xp, xp.asarray(s, x.dtype), x),
         lambda self, xp, g, x, s: -g * s / (x * x))
-_scalar('_power_scalar', ['_PowerScalar'], lambda xp, x, s: x ** s,
+_scalar('_power_scalar', ['_PowerScalar'], lambda xp, x, s: _power(xp, x, xp.asarray(s, x.dtype)),
         lambda self, xp, g, x, s: g * s * x ** (s - 1))
-_scalar('_rpower_scalar', ['_RPowerScalar'], lambda xp, x, s: s ** x,
+_scalar('_rpower_scalar', ['_RPowerScalar'], lambda xp, x, s: _power(xp, xp.asarray(s, x.dtype), x),
         lambda self, xp, g, x, s: g * self.out * np.log(s))
 _scalar('_maximum_scalar', ['_MaximumScalar'], lambda xp, x, s: xp.maximum(x, s),
         lambda self, xp, g, x, s: g * (x >= s))
@@ -214,5 +251,8 @@ for _name, _fn in [('_equal_scalar', lambda xp, x, s: x == s),
                    ('_greater_scalar', lambda xp, x, s: x > s),
                    ('_greater_equal_scalar', lambda xp, x, s: x >= s),
                    ('_lesser_scalar', lambda xp, x, s: x < s),
-                   ('_lesser_equal_scalar', lambda xp, x, s: x <= s)]:
+                   ('_lesser_equal_scalar', lambda xp, x, s: x <= s),
+                   ('_logical_and_scalar', lambda xp, x, s: xp.logical_and(x, s)),
+                   ('_logical_or_scalar', lambda xp, x, s: xp.logical_or(x, s)),
+                   ('_logical_xor_scalar', lambda xp, x, s: xp.logical_xor(x, s))]:
     _scalar(_name, [], _fn, lambda self, xp, g, x, s: None, differentiable=False)

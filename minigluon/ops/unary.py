@@ -109,12 +109,14 @@ _TABLE = [
     ('rint', _rint, None, ()),
     ('fix', lambda xp, x: xp.trunc(x), None, ()),
     ('trunc', lambda xp, x: xp.trunc(x), None, ()),
+    ('logical_not', lambda xp, x: (x == 0).astype(x.dtype), None, ()),     # 1/0 in x's dtype
     ('_copy', lambda xp, x: x.copy(), lambda xp, g, x, y: g, ('identity',)),
 ]
 
 for _name, _f, _d, _aliases in _TABLE:
     _unary(_name, _f, _d, _aliases)
 OPS['_copy'].allow_bool = True
+OPS['logical_not'].differentiable = False      # a 0/1 mask, as the comparisons
 
 
 @register

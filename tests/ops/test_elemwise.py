@@ -78,3 +78,68 @@ def test_mixed_dtypes_promote_to_the_floating_operand():
         y = (f16 * f32).sum()
     y.backward()
     assert f16.grad.dtype == np.float16 and f16.grad.asnumpy().tolist() == [0.5, 0.25]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Integer arrays and scalars (differences from MXNet 1.9.1 found by a differential run)
+
+INT_X = np.array([[-5, -2, -1, 0], [1, 2, 5, 7]], 'int32')
+
+
+@pytest.mark.parametrize('expr,ref', [
+    (lambda x: x + 2.7, lambda x: x + 2), (lambda x: 2.7 + x, lambda x: x + 2),
+    (lambda x: x - 0.5, lambda x: x - 0), (lambda x: 2.5 - x, lambda x: 2 - x),
+    (lambda x: x * 0.5, lambda x: x * 0), (lambda x: x * 2.5, lambda x: x * 2),
+    (lambda x: x / 2.5, lambda x: np.trunc(x / 2.0)), (lambda x: x ** 2.5, lambda x: x ** 2),
+    (lambda x: x > 1.5, lambda x: x > 1), (lambda x: x == 2.9, lambda x: x == 2),
+    (lambda x: nd.maximum(x, 1.9), lambda x: np.maximum(x, 1)),
+    (lambda x: x % 2.5, lambda x: np.mod(x, 2))])
+def test_int_array_takes_the_scalar_in_its_dtype(expr, ref):
+    # MXNet converts the scalar to the array's dtype (C++ DType(scalar), truncating) first.
+    out = expr(nd.array(INT_X, dtype='int32'))
+    assert out.dtype == np.int32
+    assert out.asnumpy().tolist() == ref(INT_X.astype(np.int64)).astype(np.int64).tolist()
+
+
+def test_uint8_with_a_negative_scalar_wraps_like_mxnet():
+    x = np.array([0, 3, 100, 255], 'uint8')
+    for expr, ref in [(lambda a: a + -3, lambda a: a - 3), (lambda a: a - -3, lambda a: a + 3),
+                      (lambda a: a * -1, lambda a: -a), (lambda a: -3 - a, lambda a: 253 - a)]:
+        out = expr(nd.array(x, dtype='uint8'))
+        assert out.dtype == np.uint8
+        assert out.asnumpy().tolist() == (ref(x.astype(np.int64)) % 256).tolist()
+    # -3 is 253 as uint8, so x / -3 is x // 253 (MXNet gives [0, 0, 0, 1])
+    assert (nd.array(x, dtype='uint8') / -3).asnumpy().tolist() == (x // 253).tolist()
+
+
+@pytest.mark.parametrize('dtype', ['int32', 'int64'])
+def test_int_power_with_negative_exponent_truncates(dtype):
+    x = nd.array([-2, -1, 1, 2, 3], dtype=dtype)
+    # (-2)^-3 = -0.125 -> 0, (-1)^-3 = -1, 1, 0.125 -> 0, 1/27 -> 0 (MXNet 1.9.1 values)
+    assert (x ** -3).asnumpy().tolist() == [0, -1, 1, 0, 0]
+    assert (2 ** x).asnumpy().tolist() == [0, 0, 2, 4, 8]
+    e = nd.array([-1, 2, -2, 3, 0], dtype=dtype)
+    assert nd.broadcast_power(x, e).asnumpy().tolist() == [0, 1, 1, 8, 1]
+    assert (x ** -3).dtype == np.dtype(dtype)
+
+
+def test_int_division_by_zero_gives_zero():
+    # MXNet 1.9.1 kills the process with SIGFPE; minigluon gives 0 as MXNet's own x % 0 does.
+    x = nd.array([[-3, 4], [7, 0]], dtype='int32')
+    assert (x / 0).asnumpy().tolist() == [[0, 0], [0, 0]]
+    assert (x / nd.array([[2, 0], [0, -2]], dtype='int32')).asnumpy().tolist() == [[-1, 0], [0, 0]]
+    assert (8 / x).asnumpy().tolist() == [[-2, 2], [1, 0]]
+
+
+def test_logical_functions_and_logical_not():
+    x = np.array([[1.0, 0.0, -2.0]], 'float32')
+    a = nd.array(x)
+    assert nd.logical_not(a).asnumpy().tolist() == np.logical_not(x).astype('float32').tolist()
+    assert nd.logical_and(a, 0.5).asnumpy().tolist() == np.logical_and(x, 0.5).astype(float).tolist()
+    assert nd.logical_or(2, a).asnumpy().tolist() == [[1.0, 1.0, 1.0]]
+    assert nd.logical_xor(a, a.T).asnumpy().tolist() == \
+        np.logical_xor(x, x.T).astype('float32').tolist()
+    assert nd.logical_and(1, 0) == 0 and nd.logical_or(0, 3) == 1
+    assert nd.logical_not(nd.array([1, 0, 2], dtype='int32')).dtype == np.int32
+    with pytest.raises(TypeError, match='rhs'):
+        nd.logical_and(a, 'x')

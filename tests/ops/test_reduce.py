@@ -100,3 +100,11 @@ def test_reduce_errors_are_clear():
         nd.sum(nd.ones((2, 3)), axis=(1, -1))
     with pytest.raises(ValueError, match='ord'):
         nd.norm(nd.ones((2,)), ord=3)
+
+
+def test_int_mean_truncates_toward_zero():
+    # sum -8 over 12 elements: -0.67 -> 0 (MXNet 1.9.1), not floor's -1; per row -9/4 -> -2
+    x = np.array([[-1, -2, -5, -1], [2, 0, 0, 1], [0, 0, 0, 0]], 'int32')
+    assert nd.mean(nd.array(x, dtype='int32')).asnumpy().tolist() == [int(np.trunc(x.sum() / 12))]
+    assert nd.mean(nd.array(x, dtype='int32'), axis=1).asnumpy().tolist() == \
+        np.trunc(x.sum(axis=1) / 4).astype(int).tolist()
