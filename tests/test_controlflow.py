@@ -1,0 +1,336 @@
+"""Control flow: nd/sym.contrib.foreach, while_loop, cond against MXNet 1.9.1 (fixtures made by
+tools/gen_controlflow_fixtures.py), hybridized against eager, export/imports, gradients, errors."""
+import os
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, gluon, nd, sym
+from minigluon.base import MXNetFormatError
+from minigluon.executor import CachedOp
+from minigluon.test_utils import assert_almost_equal, check_gradient
+
+FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'controlflow')
+EAGER = np.load(os.path.join(FIX, 'eager.npz'))
+NET = np.load(os.path.join(FIX, 'net.npz'))
+NET_JSON = os.path.join(FIX, 'foreach_net-symbol.json')
+NET_PARAMS = os.path.join(FIX, 'foreach_net-0000.params')
+TOL = dict(rtol=1e-5, atol=1e-6)
+
+
+def _vars(*arrays):
+    out = [nd.array(a) for a in arrays]
+    for v in out:
+        v.attach_grad()
+    return out
+
+
+# -- eager, against MXNet -------------------------------------------------------------------------------
+def test_foreach_ndarray_data_matches_mxnet():
+    f = {k[3:]: EAGER[k] for k in EAGER.files if k.startswith('f1_')}
+    x, h = _vars(f['x'], f['h'])
+    with autograd.record():
+        outs, states = nd.contrib.foreach(
+            lambda d, s: (nd.tanh(d * s[0] + d), [s[0] * 0.5 + nd.sigmoid(d)]), x, [h])
+        loss = (outs * nd.array(f['wo'])).sum() + (states[0] * nd.array(f['ws'])).sum()
+    loss.backward()
+    assert isinstance(outs, nd.NDArray) and isinstance(states, list)
+    for got, key in ((outs, 'out'), (states[0], 'state'), (x.grad, 'gx'), (h.grad, 'gh')):
+        assert_almost_equal(got.asnumpy(), f[key], **TOL)
+
+
+def _nested_body(d, s):
+    p, q = d
+    (u,), v = s
+    o1 = p * u + q
+    o2 = nd.exp(q) * v
+    return [o1, o2], [[u + o1], v * p]
+
+
+def test_foreach_list_data_nested_states_match_mxnet():
+    f = {k[3:]: EAGER[k] for k in EAGER.files if k.startswith('f2_')}
+    a, b, s1, s2 = _vars(f['a'], f['b'], f['s1'], f['s2'])
+    with autograd.record():
+        (o1, o2), ((u,), v) = nd.contrib.foreach(_nested_body, [a, b], [[s1], s2])
+        loss = (o1 * 2).sum() + (o2 * 3).sum() + (u * u).sum() + v.sum()
+    loss.backward()
+    for got, key in ((o1, 'o1'), (o2, 'o2'), (u, 'u'), (v, 'v'), (a.grad, 'ga'), (b.grad, 'gb'),
+                     (s1.grad, 'gs1'), (s2.grad, 'gs2')):
+        assert_almost_equal(got.asnumpy(), f[key], **TOL)
+
+
+def test_while_loop_docstring_example_matches_mxnet():
+    outs, states = nd.contrib.while_loop(lambda i, s: i <= 5, lambda i, s: ([i + s], [i + 1, s + i]),
+                                         (nd.array([0]), nd.array([1])), max_iterations=10)
+    assert isinstance(outs, list) and len(outs) == 1 and outs[0].shape == (10, 1)
+    assert_almost_equal(outs[0].asnumpy()[:6], EAGER['w1_out'])
+    assert np.all(outs[0].asnumpy()[6:] == 0)      # padding: zeros (MXNet: uninitialised)
+    assert_almost_equal(states[0].asnumpy(), EAGER['w1_i'])
+    assert_almost_equal(states[1].asnumpy(), EAGER['w1_s'])
+
+
+def test_while_loop_gradient_matches_mxnet():
+    z, = _vars(EAGER['w2_z'])
+    with autograd.record():
+        outs, (k, acc) = nd.contrib.while_loop(
+            lambda k, acc: k < 3, lambda k, acc: (acc * 2, [k + 1, nd.sin(acc) + acc * z]),
+            [nd.array([0]), z * 1], max_iterations=5)
+        loss = (outs[:3] * nd.arange(9).reshape((3, 3))).sum() + acc.sum()
+    loss.backward()
+    assert outs.shape == (5, 3)                      # a single step output stays an NDArray
+    assert_almost_equal(outs.asnumpy()[:3], EAGER['w2_out'], **TOL)
+    assert_almost_equal(acc.asnumpy(), EAGER['w2_acc'], **TOL)
+    assert_almost_equal(k.asnumpy(), EAGER['w2_k'])
+    assert_almost_equal(z.grad.asnumpy(), EAGER['w2_gz'], **TOL)
+
+
+def test_while_loop_no_step_and_single_loop_var():
+    x = nd.array([3.0])
+    outs, final = nd.contrib.while_loop(lambda v: v < 0, lambda v: (v, v + 1), x, max_iterations=4)
+    assert outs == [] and final is x
+    outs, final = nd.contrib.while_loop(lambda v: v < 5, lambda v: (None, v + 1), x,
+                                        max_iterations=nd.array([10]))
+    assert outs == [] and final.asscalar() == 5
+
+
+@pytest.mark.parametrize('tag,c', [('c1', 1.0), ('c0', -1.0)])
+def test_cond_matches_mxnet(tag, c):
+    p, = _vars(EAGER[tag + '_p'])
+    with autograd.record():
+        out = nd.contrib.cond(nd.array([c]) > 0, lambda: nd.exp(p) * 2, lambda: p * p - 1)
+        out.backward()
+    assert_almost_equal(out.asnumpy(), EAGER[tag + '_out'], **TOL)
+    assert_almost_equal(p.grad.asnumpy(), EAGER[tag + '_gp'], **TOL)
+
+
+# -- hybridized foreach ----------------------------------------------------------------------------------
+class Net(gluon.HybridBlock):
+    """The Net of tools/gen_controlflow_fixtures.py."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.dense = gluon.nn.Dense(3, in_units=4)
+
+    def hybrid_forward(self, F, x, h):
+        def body(d, states):
+            o = F.tanh(self.dense(d) + states[0])
+            return o, [o * 0.5 + states[0]]
+        outs, states = F.contrib.foreach(body, x, [h])
+        return outs, states[0]
+
+
+def _run(net, x, h, wo):
+    x, h = _vars(x, h)
+    params = net.collect_params()
+    with autograd.record():
+        outs, state = net(x, h)
+        loss = (outs * nd.array(wo)).sum() + state.sum()
+    loss.backward()
+    grads = {name.split('_')[-1]: p.grad().asnumpy() for name, p in params.items()}
+    return outs.asnumpy(), state.asnumpy(), x.grad.asnumpy(), h.grad.asnumpy(), grads
+
+
+def _mxnet_net(cls=Net):
+    net = cls(prefix='net_')
+    net.initialize()
+    net.load_parameters(NET_PARAMS)
+    return net
+
+
+def test_hybridized_equals_eager_and_mxnet():
+    net = _mxnet_net()
+    eager = _run(net, NET['x'], NET['h'], NET['wo'])
+    net.hybridize()
+    hybrid = _run(net, NET['x'], NET['h'], NET['wo'])
+    for e, g in zip(eager[:4], hybrid[:4]):
+        assert_almost_equal(g, e, rtol=1e-6, atol=1e-7)
+    for key in ('weight', 'bias'):
+        assert_almost_equal(hybrid[4][key], eager[4][key], rtol=1e-6, atol=1e-7)
+    for got, key in zip(hybrid[:4], ('out', 'state', 'gx', 'gh')):
+        assert_almost_equal(got, NET[key], **TOL)
+    assert_almost_equal(hybrid[4]['weight'], NET['gw'], **TOL)
+    assert_almost_equal(hybrid[4]['bias'], NET['gb'], **TOL)
+
+
+def _normalised(text):
+    return re.sub(r'"__subgraph_name__": "foreach\d+"', '"__subgraph_name__": "foreachN"', text)
+
+
+def test_export_matches_mxnet_json_and_round_trips(tmp_path):
+    net = _mxnet_net()
+    net.hybridize()
+    outs, state = net(nd.array(NET['x']), nd.array(NET['h']))
+    prefix = str(tmp_path / 'mine')
+    net.export(prefix)
+    with open(prefix + '-symbol.json') as f:
+        mine = f.read()
+    with open(NET_JSON) as f:
+        theirs = f.read()
+    assert _normalised(mine) == _normalised(theirs)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        back = gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data0', 'data1'],
+                                         prefix + '-0000.params')
+    o2, s2 = back(nd.array(NET['x']), nd.array(NET['h']))
+    assert_almost_equal(o2.asnumpy(), outs.asnumpy())
+    assert_almost_equal(s2.asnumpy(), state.asnumpy())
+
+
+def test_mxnet_json_loads_byte_identical_and_infers_shapes():
+    with open(NET_JSON) as f:
+        text = f.read()
+    s = sym.load_json(text)
+    assert s.tojson() == text
+    assert s.list_outputs() == ['net__foreach0_output0', 'net__foreach0_output1']
+    args, outs, _ = s.infer_shape(data0=(5, 2, 4), data1=(2, 3))
+    assert dict(zip(s.list_arguments(), args))['net_dense0_weight'] == (3, 4)
+    assert outs == [(5, 2, 3), (2, 3)]
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_mxnet_model_imports_gives_mxnet_numbers(hybridize):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        net = gluon.SymbolBlock.imports(NET_JSON, ['data0', 'data1'], NET_PARAMS)
+    if hybridize:
+        net.hybridize()
+    got = _run(net, NET['x'], NET['h'], NET['wo'])
+    for g, key in zip(got[:4], ('out', 'state', 'gx', 'gh')):
+        assert_almost_equal(g, NET[key], **TOL)
+    assert_almost_equal(got[4]['weight'], NET['gw'], **TOL)
+
+
+def test_deferred_init_through_the_body():
+    class Lazy(gluon.HybridBlock):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.dense = gluon.nn.Dense(3)
+
+        def hybrid_forward(self, F, x, h):
+            return F.contrib.foreach(lambda d, s: (self.dense(d) + s, self.dense(d) * s), x, h)
+    net = Lazy()
+    net.initialize()
+    net.hybridize()
+    outs, state = net(nd.ones((4, 2, 5)), nd.ones((2, 3)))
+    assert net.dense.weight.shape == (3, 5) and outs.shape == (4, 2, 3) and state.shape == (2, 3)
+
+
+def _foreach_graph(n_out=1):
+    def body(d, s):
+        a, b = s
+        y = sym.tanh(d * a) + b * sym.var('w')
+        outs = [y, d * b][:n_out]
+        return outs, [a * 0.5 + y, sym.sin(b) + d]
+    outs, states = sym.contrib.foreach(body, sym.var('x'), [sym.var('a'), sym.var('b')])
+    return sym.Group(outs + states)
+
+
+def test_symbolic_gradient_float64():
+    graph = _foreach_graph(n_out=2)
+    op = CachedOp(graph)
+    names = graph.list_inputs()
+    assert sorted(names) == ['a', 'b', 'w', 'x']
+    shapes = {'x': (3, 2), 'a': (2,), 'b': (2,), 'w': (2,)}
+    rng = np.random.RandomState(1)
+    values = [rng.uniform(-1, 1, size=shapes[n]) for n in names]
+    check_gradient(lambda *arrays: op(*arrays), values)
+
+
+def test_symbolic_matches_eager_with_closure_input():
+    graph = _foreach_graph()
+    rng = np.random.RandomState(2)
+    vals = {n: rng.uniform(-1, 1, size=s) for n, s in
+            {'x': (3, 2), 'a': (2,), 'b': (2,), 'w': (2,)}.items()}
+    got = CachedOp(graph)(*[nd.array(vals[n]) for n in graph.list_inputs()])
+    w = nd.array(vals['w'])
+
+    def body(d, s):
+        a, b = s
+        y = nd.tanh(d * a) + b * w
+        return [y], [a * 0.5 + y, nd.sin(b) + d]
+    (y,), (a, b) = nd.contrib.foreach(body, nd.array(vals['x']), [nd.array(vals['a']), nd.array(vals['b'])])
+    for g, e in zip(got, (y, a, b)):
+        assert_almost_equal(g.asnumpy(), e.asnumpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_symbolic_outputs_state_passthrough_and_outside_entry():
+    x, h = sym.var('x'), sym.var('h')
+    pre = sym.relu(h, name='pre')          # computed outside the body: becomes an input
+    outs, states = sym.contrib.foreach(lambda d, s: ([], [s[0] + d + pre]), x, [h])
+    assert outs == [] and len(states) == 1
+    sub = states[0]._outputs[0][0].state['subgraphs'][0]
+    assert 'pre_output' in sub.list_inputs()
+    res = CachedOp(states[0])(*[nd.ones((2, 3)) if n == 'x' else -nd.ones((3,))
+                                for n in states[0].list_inputs()])
+    assert_almost_equal(res[0].asnumpy(), np.ones(3))       # -1 + 1 + 1 + relu(-1)
+
+
+# -- errors ----------------------------------------------------------------------------------------------
+def test_errors_name_the_argument():
+    x, h = nd.ones((3, 2)), nd.zeros((2,))
+    with pytest.raises(TypeError, match='body must be a Python function'):
+        nd.contrib.foreach(3, x, [h])
+    with pytest.raises(TypeError, match=r'body must return a pair \(outputs, states\)'):
+        nd.contrib.foreach(lambda d, s: d, x, [h])
+    with pytest.raises(ValueError, match='states structured like init_states'):
+        nd.contrib.foreach(lambda d, s: (d, s[0]), x, [h])
+    with pytest.raises(ValueError, match='same length along axis 0'):
+        nd.contrib.foreach(lambda d, s: (d[0], s), [x, nd.ones((4, 2))], [h])
+    with pytest.raises(TypeError, match='data must be a NDArray'):
+        nd.contrib.foreach(lambda d, s: (d, s), np.ones(3), [h])
+    with pytest.raises(ValueError, match='length 0'):
+        nd.contrib.foreach(lambda d, s: (d, s), nd.ones((0, 2)), [h])
+    with pytest.raises(ValueError, match='max_iterations should be specified'):
+        nd.contrib.while_loop(lambda v: v < 1, lambda v: (v, v), [h])
+    with pytest.raises(TypeError, match='cond must be a Python function'):
+        nd.contrib.while_loop(None, lambda v: (v, v), [h], max_iterations=2)
+    with pytest.raises(ValueError, match='returned 2 loop variables, expected 1'):
+        nd.contrib.while_loop(lambda v: v.sum() < 1, lambda v: (v, [v, v]), [h], max_iterations=2)
+    with pytest.raises(ValueError, match='scalar'):
+        nd.contrib.while_loop(lambda v: v, lambda v: (v, v), [x], max_iterations=2)
+    with pytest.raises(TypeError, match='else_func must be a Python function'):
+        nd.contrib.cond(nd.array([1]), lambda: x, 'no')
+    with pytest.raises(ValueError, match='cond: pred must be a scalar'):
+        nd.contrib.cond(x, lambda: x, lambda: x)
+
+
+def test_symbolic_errors():
+    x, h = sym.var('x'), sym.var('h')
+    with pytest.raises(ValueError, match='data arrays have to be used'):
+        sym.contrib.foreach(lambda d, s: (s[0] * 2, [s[0] + 1]), x, [h])
+    with pytest.raises(ValueError, match='structured like init_states'):
+        sym.contrib.foreach(lambda d, s: (d, s[0] + d), x, [h])
+    with pytest.raises(TypeError, match='body must be a Python function'):
+        sym.contrib.foreach('body', x, [h])
+    with pytest.raises(NotImplementedError, match='nd.contrib.while_loop'):
+        sym.contrib.while_loop(lambda v: v < 1, lambda v: (v, v), [h], max_iterations=3)
+    with pytest.raises(NotImplementedError, match='nd.contrib.cond'):
+        sym.contrib.cond(h, lambda: h, lambda: h)
+
+
+def test_foreach_json_without_subgraph_is_a_format_error():
+    with open(NET_JSON) as f:
+        text = f.read()
+    start = text.index(', \n      "subgraphs"')
+    end = text.index('\n    }\n  ], \n  "arg_nodes"')
+    with pytest.raises(MXNetFormatError, match='needs its body under "subgraphs"'):
+        sym.load_json(text[:start] + text[end:])
+    broken = text.replace('"in_state_locs": "[3]"', '"in_state_locs": "[7]"')
+    with pytest.raises(MXNetFormatError, match='location'):
+        sym.load_json(broken)
+
+
+def test_hybridized_while_loop_says_use_eager():
+    class Loop(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.contrib.while_loop(lambda v: v.sum() < 5, lambda v: (v, v + 1), [x],
+                                        max_iterations=3)[0]
+    net = Loop()
+    net.initialize()
+    assert net(nd.ones((2,))).shape == (3, 2)          # eager works
+    net.hybridize()
+    with pytest.raises(NotImplementedError, match='nd.contrib.while_loop'):
+        net(nd.ones((2,)))
