@@ -334,3 +334,11 @@ def test_hybridized_while_loop_says_use_eager():
     net.hybridize()
     with pytest.raises(NotImplementedError, match='nd.contrib.while_loop'):
         net(nd.ones((2,)))
+
+
+def test_while_loop_and_cond_nodes_in_json_say_use_eager():
+    for op in ('_while_loop', '_cond'):
+        text = ('{"nodes": [{"op": "null", "name": "x", "inputs": []}, {"op": "%s", "name": "n", '
+                '"inputs": [[0, 0, 0]]}], "arg_nodes": [0], "heads": [[1, 0, 0]]}' % op)
+        with pytest.raises(NotImplementedError, match='nd.contrib.%s' % op[1:]):
+            sym.load_json(text)

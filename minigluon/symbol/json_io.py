@@ -261,6 +261,9 @@ def _split_hidden(attrs):
 
 def _op_node(nj, name, attrs, entries, built, where, version):
     op_name = nj['op']
+    if op_name in ('_while_loop', '_cond'):      # MXNet control flow minigluon runs only eagerly
+        from minigluon.control_flow.ops import unsupported
+        raise unsupported(op_name[1:], op_name[1:])
     try:
         cls = get_op(op_name)
     except MXNetError as err:
