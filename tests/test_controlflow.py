@@ -10,6 +10,7 @@ import pytest
 from minigluon import autograd, gluon, nd, sym
 from minigluon.base import MXNetFormatError
 from minigluon.executor import CachedOp
+from minigluon.name import NameManager
 from minigluon.test_utils import assert_almost_equal, check_gradient
 
 FIX = os.path.join(os.path.dirname(__file__), 'fixtures', 'controlflow')
@@ -342,3 +343,28 @@ def test_while_loop_and_cond_nodes_in_json_say_use_eager():
                 '"inputs": [[0, 0, 0]]}], "arg_nodes": [0], "heads": [[1, 0, 0]]}' % op)
         with pytest.raises(NotImplementedError, match='nd.contrib.%s' % op[1:]):
             sym.load_json(text)
+
+
+def test_nested_foreach_matches_mxnet_json_and_eager():
+    def inner(d, s):
+        return d * s[0], [s[0] + d.sum()]
+
+    def outer(d, s):
+        o, st = sym.contrib.foreach(inner, d, [s[0]])
+        return o, [st[0] * 2]
+    with NameManager():                 # node names counted from 0, as in the generator
+        o, st = sym.contrib.foreach(outer, sym.var('x'), [sym.var('h')])
+    graph = sym.Group([o, st[0]])
+    with open(os.path.join(FIX, 'nested-symbol.json')) as f:
+        theirs = f.read()
+    strip = (lambda t: re.sub(r'foreach\d+(\$foreach\d+)?"', 'foreachN"', t))
+    assert strip(graph.tojson()) == strip(theirs)
+    x, h = np.random.RandomState(3).rand(2, 3, 4), np.array([0.5])
+    got = CachedOp(sym.load_json(theirs))(nd.array(x), nd.array(h))
+
+    def outer_e(d, s):
+        oe, se = nd.contrib.foreach(lambda dd, ss: (dd * ss[0], [ss[0] + dd.sum()]), d, [s[0]])
+        return oe, [se[0] * 2]
+    oe, se = nd.contrib.foreach(outer_e, nd.array(x), [nd.array(h)])
+    assert_almost_equal(got[0].asnumpy(), oe.asnumpy())
+    assert_almost_equal(got[1].asnumpy(), se[0].asnumpy())

@@ -6,7 +6,8 @@ Writes under tests/fixtures/controlflow/:
 * eager.npz: nd.contrib.foreach (NDArray data, list data with nested states), while_loop and
   cond results and the gradients of a weighted sum of them with respect to their inputs;
 * foreach_net-symbol.json / foreach_net-0000.params: a hybridized Net whose body holds a Dense,
-  exported by MXNet; net.npz: its inputs, outputs and gradients (inputs and parameters).
+  exported by MXNet; net.npz: its inputs, outputs and gradients (inputs and parameters);
+* nested-symbol.json: sym.contrib.foreach inside a foreach body.
 """
 import os
 
@@ -114,11 +115,24 @@ def net_fixture(rng):
              gw=net.dense.weight.grad().asnumpy(), gb=net.dense.bias.grad().asnumpy())
 
 
+def nested_fixture():
+    """A foreach inside a foreach body (subgraph names foreach0 and foreach0$foreach0)."""
+    def inner(d, s):
+        return d * s[0], [s[0] + d.sum()]
+
+    def outer(d, s):
+        o, st = mx.sym.contrib.foreach(inner, d, [s[0]])
+        return o, [st[0] * 2]
+    o, st = mx.sym.contrib.foreach(outer, mx.sym.var('x'), [mx.sym.var('h')])
+    mx.sym.Group([o, st[0]]).save(os.path.join(OUT, 'nested-symbol.json'))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.RandomState(0)
     eager(rng)
     net_fixture(rng)
+    nested_fixture()
 
 
 if __name__ == '__main__':
