@@ -5,39 +5,19 @@ hooks that fire during symbolic shape inference (deferred initialization) add no
 ``<Symbol ...>`` row, the user's own hooks stay in place, and the totals are computed from the
 rows, each shared Parameter being counted as shared after its first row.
 """
+from minigluon._nest import flatten, regroup
 from minigluon.ndarray import NDArray
-
-
-def _flatten(args):
-    if not isinstance(args, (list, tuple)):
-        return [args], 0
-    flat, fmts = [], []
-    for item in args:
-        leaves, fmt = _flatten(item)
-        flat.extend(leaves)
-        fmts.append(fmt)
-    return flat, fmts
-
-
-def _regroup(args, fmt):
-    if isinstance(fmt, int):
-        return args[0], args[1:]
-    ret = []
-    for item in fmt:
-        res, args = _regroup(args, item)
-        ret.append(res)
-    return ret, args
 
 
 def shape_str(args):
     """Nested shapes of ``args`` as text; a top-level list is shown without its brackets."""
-    flat, fmts = _flatten(args)
-    shapes = _regroup([x.shape if isinstance(x, NDArray) else x for x in flat], fmts)[0]
+    flat, fmts = flatten(args)
+    shapes = regroup([x.shape if isinstance(x, NDArray) else x for x in flat], fmts)
     return str(shapes)[1:-1] if isinstance(shapes, list) else str(shapes)
 
 
 def _is_symbolic(outputs):
-    flat, _ = _flatten(outputs)
+    flat, _ = flatten(outputs)
     return any(hasattr(x, 'list_outputs') and not isinstance(x, NDArray) for x in flat)
 
 

@@ -6,7 +6,8 @@ conventions and return structures are those of ``mxnet.ndarray.contrib`` in MXNe
 its documentation of ``foreach``, ``while_loop`` and ``cond``); the differences are listed in
 each function's notes.
 """
-from minigluon.control_flow._nest import check_callable, flatten, regroup, to_python_scalar
+from minigluon._nest import flatten, regroup
+from minigluon.control_flow._checks import check_callable, to_python_scalar
 from minigluon.ndarray.creation import zeros
 from minigluon.ndarray.ndarray import NDArray, call_op
 

@@ -13,7 +13,8 @@ never modified (the subgraph is a copy) and an outside entry read twice gives on
 import collections
 
 from minigluon.attribute import AttrScope
-from minigluon.control_flow._nest import check_callable, flatten, regroup
+from minigluon._nest import flatten, regroup
+from minigluon.control_flow._checks import check_callable
 from minigluon.control_flow.eager import _unpack_pair
 from minigluon.control_flow.ops import ForEach, unsupported
 from minigluon.name import NameManager

@@ -167,11 +167,4 @@ class LBSGD(Optimizer):
             lr *= self._lars_mult(w, g, wd)
         else:
             lr *= self._warmup_mult(calls)
-        step = self._grad(backend.get_array_module(w), g) + wd * w
-        if state is None:
-            w -= lr * step
-        else:
-            mom = _raw(state)
-            mom *= self.momentum
-            mom -= lr * step
-            w += mom
+        SGD._step(self, backend.get_array_module(w), index, w, g, state, lr, wd)   # SGD's update
