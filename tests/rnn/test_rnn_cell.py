@@ -160,6 +160,7 @@ class _Unroller(HybridBlock):
     lambda: rnn.LSTMCell(3, input_size=2),
     lambda: rnn.GRUCell(3, input_size=2),
     lambda: rnn.BidirectionalCell(rnn.LSTMCell(3, input_size=2), rnn.RNNCell(2, input_size=2))])
+@pytest.mark.filterwarnings('ignore:The 1-th input to HybridBlock is not used')   # no valid_length
 def test_unroll_inside_hybridized_block_equals_eager(make, use_length):
     net = _Unroller(make(), use_length)
     net.initialize()
