@@ -132,3 +132,20 @@ def test_backward_out_grad_retain_graph_and_train_mode():
     assert x.grad.asnumpy().tolist() == [3.0, 3.0]
     with pytest.raises(mg.base.MXNetError, match='retain_graph'):
         y.backward()
+
+
+def test_generated_functions_show_their_inputs_and_attributes():
+    import inspect
+
+    from minigluon import nd, symbol as sym
+    conv = inspect.signature(nd.Convolution).parameters
+    assert list(conv)[:3] == ['data', 'weight', 'bias'] and conv['data'].default is None
+    assert conv['num_filter'].default is inspect.Parameter.empty     # required attribute
+    assert conv['num_group'].default == 1 and conv['layout'].default is None
+    assert list(conv)[-2:] == ['out', 'name']
+    cat = inspect.signature(nd.concat).parameters
+    assert cat['data'].kind is inspect.Parameter.VAR_POSITIONAL and 'num_args' not in cat
+    fc = inspect.signature(sym.FullyConnected).parameters
+    assert list(fc)[-2:] == ['name', 'attr'] and fc['flatten'].default is True
+    assert all(inspect.signature(getattr(nd, n)) is not None
+               for n in dir(nd) if callable(getattr(nd, n, None)) and hasattr(getattr(nd, n), '__signature__'))

@@ -83,6 +83,7 @@ def _make_function(op_name):
         return call_op(op_name, *args, **kwargs)
     fn.__name__ = op_name
     fn.__doc__ = cls.__doc__
+    fn.__signature__ = _ops.registry.call_signature(cls, ('out', 'name'))
     return fn
 
 

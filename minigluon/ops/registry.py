@@ -18,6 +18,7 @@ An instance is made per call: attributes become instance fields (``self.num_hidd
 ``forward`` may stash what ``backward`` needs on ``self``. ``xp`` is ``numpy`` or ``cupy``.
 """
 import difflib
+import inspect
 
 import numpy as np
 
@@ -340,6 +341,31 @@ def shape_error(op, message, *arrays):
     desc = ', '.join('%s%s %s' % (name, tuple(a.shape), a.dtype)
                      for name, a in zip(op.list_arguments(), arrays) if a is not None)
     return ValueError('%s: %s (inputs: %s)' % (op.name, message, desc))
+
+
+def call_signature(cls, trailing):
+    """The :class:`inspect.Signature` shown for a generated ``nd.<op>`` / ``sym.<op>`` function
+    (``help()``, IDEs): the inputs (default None; ``*data`` for a variable count), then the
+    attributes with their defaults (shown keyword-only, the documented way to pass them; a
+    required one has no default; :func:`bind_call` also takes them positionally after the
+    inputs, as MXNet does), then the keyword-only ``trailing`` names (``out``, ``name``...)
+    defaulting to None. None when a name is not a valid parameter name."""
+    P = inspect.Parameter
+    params = []
+    if cls.arguments is None:
+        params.append(P('data', P.VAR_POSITIONAL))
+    else:
+        params += [P(a, P.POSITIONAL_OR_KEYWORD, default=None) for a in cls.arguments]
+    inputs = set(cls.arguments or ())
+    try:
+        for key, attr in cls.attrs.items():
+            if key not in inputs and not (cls.arguments is None and key == 'num_args'):
+                default = P.empty if attr.default is _REQUIRED else attr.default
+                params.append(P(key, P.KEYWORD_ONLY, default=default))
+        params += [P(t, P.KEYWORD_ONLY, default=None) for t in trailing if t not in cls.attrs]
+        return inspect.Signature(params)
+    except ValueError:
+        return None
 
 
 def bind_call(cls, args, kwargs, is_input):

@@ -11,6 +11,7 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError
 from minigluon.name import NameManager
+from minigluon.ops.registry import call_signature
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, INPUT_VAR_INIT, STYPE_TO_FLAG,
                                        json_op_name)
 from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
@@ -209,4 +210,6 @@ def make_function(fn_name, hint=None):
     fn.__name__ = hint or fn_name
     cls = resolve_op(fn_name)
     fn.__doc__ = cls.__doc__ if cls is not None else None
+    if cls is not None:
+        fn.__signature__ = call_signature(cls, ('name', 'attr'))
     return fn
