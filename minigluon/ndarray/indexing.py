@@ -5,14 +5,20 @@
 - :class:`_GetItem` is the internal operator behind ``NDArray.__getitem__``, with its gradient;
 - :func:`setitem` is the body of ``NDArray.__setitem__`` (a plain write, not recorded, as in MXNet).
 
-Semantics follow MXNet 1.9.1's legacy (non-``np``) NDArray indexing. ``NDArray`` itself lives in
+Semantics follow MXNet 1.9.1's legacy (non-``np``) NDArray indexing, except for boolean masks:
+a boolean NumPy array or list selects like NumPy (``x[np.array([True, False, True])]`` is rows 0
+and 2), where MXNet 1.9.1 silently reads it as the integer indices ``[1, 0, 1]`` (and refuses a
+boolean NDArray); minigluon keeps the mask meaning. ``NDArray`` itself lives in
 :mod:`minigluon.ndarray.ndarray`, which imports this module at its end (this one needs the class).
 """
+import numbers
+
 import numpy as np
 
 from minigluon import backend
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
+from minigluon.ops.elemwise import scalar_as
 from minigluon.ops.registry import Op
 
 
@@ -46,8 +52,14 @@ def setitem(array, key, value):
     key = _index_key(key, array._xp)
     if isinstance(value, NDArray):
         val = value._data if value._ctx == array._ctx else _move(value._data, array._ctx)
+    elif isinstance(value, numbers.Number):
+        # converted as MXNet converts a scalar (x[0] = -1 into uint8 writes 255, 2.7 into int 2)
+        val = array._xp.asarray(scalar_as(value, array._data.dtype), dtype=array._data.dtype)
     else:
-        val = array._xp.asarray(value, dtype=array._data.dtype)
+        val = array._xp.asarray(value)
+        if val.dtype != array._data.dtype:
+            with np.errstate(invalid='ignore', over='ignore'):
+                val = val.astype(array._data.dtype)
     target_shape = array._data[key].shape if val.ndim else None
     if target_shape is not None and val.shape != target_shape and val.size == int(
             np.prod(target_shape)) and val.ndim > len(target_shape):

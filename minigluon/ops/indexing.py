@@ -1,5 +1,5 @@
-"""Indexing: ``take``, ``pick``, ``one_hot``, ``where``, ``gather_nd``, ``batch_take``, ``topk``, ``sort``,
-``argsort``, ``SequenceMask``, ``SequenceLast``, ``SequenceReverse``.
+"""Indexing: ``take``, ``pick``, ``one_hot``, ``where``, ``gather_nd``, ``scatter_nd``, ``batch_take``,
+``topk``, ``sort``, ``argsort``, ``SequenceMask``, ``SequenceLast``, ``SequenceReverse``.
 
 Semantics follow MXNet 1.9.1 (``src/operator/tensor/indexing_op.cc``, ``ordering_op.cc``,
 ``control_flow_op.cc``, ``src/operator/sequence_*.cc``). Index inputs may be floating point (they
@@ -190,6 +190,40 @@ class GatherND(Op):
         g = xp.zeros(self.in_shape, dtype=grad.dtype)
         backend.scatter_add(xp, g, self.key, grad)
         return g, xp.zeros_like(self.indices)
+
+
+@register
+class ScatterND(Op):
+    """The inverse of ``gather_nd``: a zero array of ``shape`` with
+    ``out[indices[0, y...], ..., indices[M-1, y...]] = data[y...]``.
+
+    ``data`` has shape ``indices.shape[1:] + shape[M:]``. A repeated index keeps the last value
+    written (what MXNet 1.9.1 gives on CPU; its documentation calls it undefined). Out-of-range
+    indices raise IndexError. The gradient of ``data`` is ``gather_nd`` of the output gradient.
+    """
+
+    name = 'scatter_nd'
+    arguments = ('data', 'indices')
+    attrs = {'shape': Attr('shape')}
+
+    def forward(self, xp, data, indices):
+        shape, m = tuple(self.shape), indices.shape[0] if indices.ndim else 0
+        if indices.ndim < 1 or m > len(shape) or data.shape != indices.shape[1:] + shape[m:]:
+            raise shape_error(self, 'indices must be (M, ...) with M <= len(shape) and data '
+                              'shaped indices.shape[1:] + shape[M:] (shape=%s)' % (shape,),
+                              data, indices)
+        idx = indices.astype(np.int64)
+        for i in range(m):
+            if idx[i].size and (int(idx[i].min()) < 0 or int(idx[i].max()) >= shape[i]):
+                raise IndexError('scatter_nd: indices[%d] must lie in [0, %d), got %d..%d'
+                                 % (i, shape[i], int(idx[i].min()), int(idx[i].max())))
+        self.key, self.indices = tuple(idx[i] for i in range(m)), indices
+        out = xp.zeros(shape, dtype=data.dtype)
+        out[self.key] = data
+        return out
+
+    def backward(self, xp, grad):
+        return grad[self.key], xp.zeros_like(self.indices)
 
 
 _IDX_TYPES = ('float16', 'float32', 'float64', 'int32', 'int64', 'uint8')

@@ -188,13 +188,14 @@ class _ArgReduce(Op):
             out = self.pick(xp, data, axis)
             if self.keepdims:
                 out = xp.expand_dims(out, axis)
-        dtype = data.dtype if data.dtype.kind == 'f' else np.float32
+        # the input's dtype, as MXNet 1.9.1 (int32 data gives int32 indices; bool gives float32)
+        dtype = np.float32 if data.dtype.kind == 'b' else data.dtype
         return out.astype(dtype)
 
 
 @register
 class ArgMax(_ArgReduce):
-    """Indices of the maxima along ``axis`` (float output, as in MXNet)."""
+    """Indices of the maxima along ``axis``, in the input's dtype (as in MXNet)."""
 
     name = 'argmax'
 
@@ -205,7 +206,7 @@ class ArgMax(_ArgReduce):
 
 @register
 class ArgMin(_ArgReduce):
-    """Indices of the minima along ``axis`` (float output, as in MXNet)."""
+    """Indices of the minima along ``axis``, in the input's dtype (as in MXNet)."""
 
     name = 'argmin'
 
@@ -216,7 +217,7 @@ class ArgMin(_ArgReduce):
 
 @register
 class ArgMaxChannel(Op):
-    """Indices of the maxima along axis 1, the channel axis (float output).
+    """Indices of the maxima along axis 1, the channel axis, in the input's dtype.
 
     MXNet's documentation says "the last axis", which is the same for its 2-D examples; for
     higher ranks its implementation (and minigluon) reduces axis 1.
@@ -226,5 +227,5 @@ class ArgMaxChannel(Op):
     differentiable = False
 
     def forward(self, xp, data):
-        dtype = data.dtype if data.dtype.kind == 'f' else np.float32
+        dtype = np.float32 if data.dtype.kind == 'b' else data.dtype
         return xp.argmax(data, axis=1 if data.ndim > 1 else 0).astype(dtype)

@@ -124,19 +124,21 @@ class Clip(Op):
     """Clip ``data`` to ``[a_min, a_max]``.
 
     The gradient passes where ``a_min <= x <= a_max`` (bounds included) and is zero outside, as in
-    MXNet. Raises ValueError if ``a_min > a_max``.
+    MXNet. ``a_min > a_max`` is not refused, as in MXNet 1.9.1: values above ``a_max`` become
+    ``a_max``, the others below ``a_min`` become ``a_min`` (and the gradient is zero everywhere).
     """
 
     name = 'clip'
     attrs = {'a_min': Attr('number'), 'a_max': Attr('number')}   # '6' stays '6' in JSON, as in MXNet
 
-    def check_attrs(self):
-        if self.a_min > self.a_max:
-            raise ValueError('clip: a_min (%g) must be <= a_max (%g)' % (self.a_min, self.a_max))
-
     def forward(self, xp, data):
         self.x = data
-        return xp.clip(data, self.a_min, self.a_max).astype(data.dtype, copy=False)
+        if self.a_min > self.a_max:      # MXNet's rule: x > a_max ? a_max : (x < a_min ? a_min : x)
+            out = xp.where(data > self.a_max, self.a_max,
+                           xp.where(data < self.a_min, self.a_min, data))
+        else:
+            out = xp.clip(data, self.a_min, self.a_max)
+        return out.astype(data.dtype, copy=False)
 
     def backward(self, xp, grad):
         return (grad * ((self.x >= self.a_min) & (self.x <= self.a_max)),)

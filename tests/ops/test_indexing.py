@@ -144,3 +144,33 @@ def test_index_output_dtypes_for_type_inference():
     assert get_op('one_hot')(depth=3, dtype='int64').infer_type([f64])[1] == [np.dtype('int64')]
     assert get_op('argsort')().infer_type([f64])[1] == [np.dtype('float32')]
     assert get_op('shape_array')().infer_type([f64])[1] == [np.dtype('int64')]
+
+
+def test_scatter_nd_forward_gradient_and_duplicates():
+    data = np.array([1., 2., 3.])
+    idx = np.array([[0, 1, 0], [1, 2, 1]])
+    out = nd.scatter_nd(nd.array(data), nd.array(idx), shape=(2, 3))
+    ref = np.zeros((2, 3))
+    ref[0, 1], ref[1, 2] = data[0], data[1]
+    ref[0, 1] = data[2]              # a repeated index keeps the last value (MXNet 1.9.1: 3)
+    assert out.asnumpy().tolist() == ref.tolist()
+    rows = nd.scatter_nd(nd.array([[1, 2], [3, 4]]), nd.array([[1, 0]]), shape=(3, 2))
+    assert rows.asnumpy().tolist() == [[3, 4], [1, 2], [0, 0]]
+    ints = nd.scatter_nd(nd.array([1, 2], dtype='int32'), nd.array([[2, 0]], dtype='int32'),
+                         shape=(3,))
+    assert ints.dtype == np.int32 and ints.asnumpy().tolist() == [2, 0, 1]
+    uniq = np.array([[0, 1, 1], [1, 2, 0]])
+    check_gradient(lambda d: nd.scatter_nd(d, nd.array(uniq, dtype='float64'), shape=(2, 3)),
+                   [data])
+    with pytest.raises(ValueError, match='indices'):
+        nd.scatter_nd(nd.array(data), nd.array([[0, 1]]), shape=(2, 3))
+
+
+def test_setitem_converts_a_scalar_like_mxnet():
+    x = nd.array([1, 2, 3], dtype='uint8')
+    x[0] = -1                     # NumPy 2 raises OverflowError; MXNet writes 255
+    assert x.asnumpy().tolist() == [255, 2, 3]
+    y = nd.zeros((2, 3), dtype='int32')
+    y[0] = -2.7
+    y[1] = nd.array([1.7, -1.7, 2.5])
+    assert y.asnumpy().tolist() == [[-2, -2, -2], [1, -1, 2]]

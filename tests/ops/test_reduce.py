@@ -108,3 +108,14 @@ def test_int_mean_truncates_toward_zero():
     assert nd.mean(nd.array(x, dtype='int32')).asnumpy().tolist() == [int(np.trunc(x.sum() / 12))]
     assert nd.mean(nd.array(x, dtype='int32'), axis=1).asnumpy().tolist() == \
         np.trunc(x.sum(axis=1) / 4).astype(int).tolist()
+
+
+@pytest.mark.parametrize('dtype', ['int32', 'int64', 'uint8', 'float16', 'float64'])
+def test_argmax_argmin_return_the_input_dtype(dtype):
+    # MXNet 1.9.1: argmax of an int32 array is int32 (not float32), of float16 float16, ...
+    x = np.array([[1, 3, 2], [7, 0, 7]], dtype)
+    for fn, ref in [(nd.argmax, np.argmax), (nd.argmin, np.argmin)]:
+        out = fn(nd.array(x, dtype=dtype), axis=1)
+        assert out.dtype == np.dtype(dtype)
+        assert out.asnumpy().tolist() == ref(x, axis=1).tolist()
+    assert nd.argmax_channel(nd.array(x, dtype=dtype)).dtype == np.dtype(dtype)
