@@ -222,7 +222,9 @@ class Trainer:
         o.num_update = meta['num_update']
         if o.lr_scheduler is None and meta.get('lr') is not None:
             o.lr = meta['lr']
-        for device_counts in o._all_index_update_counts.values():
+        # every context's counts (a context that has not stepped yet has none until now)
+        for device_id in {c.device_id for c in self._contexts} | set(o._all_index_update_counts):
+            device_counts = o._all_index_update_counts.setdefault(device_id, {})
             device_counts.clear()
             device_counts.update(counts)
         o._index_update_count.update(counts)

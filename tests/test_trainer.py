@@ -190,3 +190,37 @@ def test_hybridized_deferred_net_on_two_contexts_trains_like_one(tmp_path):
     again = Trainer(multi.collect_params(), 'adam', {'learning_rate': 0.05})
     again.load_states(states)
     assert again.optimizer.num_update == tr_multi.optimizer.num_update == 3
+
+
+def _adam_two_contexts(tmp_path, resume):
+    """Five Adam steps on cpu(0) and cpu(1); with ``resume``, a fresh Trainer loads the states
+    saved after step 3 (as MXNet 1.9.1 resumes; its update counts continue on every device)."""
+    import minigluon as mg
+    from minigluon import gluon
+    ctxs = [mg.cpu(0), mg.cpu(1)]
+    net = gluon.nn.Dense(3, in_units=4)
+    net.initialize(mg.init.Constant(0.3), ctx=ctxs)
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.1})
+    rs = np.random.RandomState(0)
+    for step in range(5):
+        xs = rs.randn(2, 2, 4).astype('float32')
+        with autograd.record():
+            losses = [(net(nd.array(xs[i], ctx=c)) ** 2).sum() for i, c in enumerate(ctxs)]
+        for loss in losses:
+            loss.backward()
+        trainer.step(4)
+        if step == 2 and resume:
+            fname = str(tmp_path / 'adam.states')
+            trainer.save_states(fname)
+            trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.1})
+            trainer.load_states(fname)
+    return [net.weight.data(c).asnumpy() for c in ctxs]
+
+
+def test_load_states_gives_every_context_the_update_counts(tmp_path):
+    # The second context's Adam step count restarted at 1 after load_states (its bias
+    # correction then differed), so the two copies of the weight drifted apart.
+    straight = _adam_two_contexts(tmp_path, resume=False)
+    resumed = _adam_two_contexts(tmp_path, resume=True)
+    assert_almost_equal(resumed[0], resumed[1], rtol=0, atol=0)
+    assert_almost_equal(resumed[0], straight[0], rtol=1e-6, atol=1e-7)
