@@ -368,3 +368,38 @@ def test_nested_foreach_matches_mxnet_json_and_eager():
     oe, se = nd.contrib.foreach(outer_e, nd.array(x), [nd.array(h)])
     assert_almost_equal(got[0].asnumpy(), oe.asnumpy())
     assert_almost_equal(got[1].asnumpy(), se[0].asnumpy())
+
+
+
+def test_infer_shape_partial_through_the_body():
+    # _foreach gave nothing at all as soon as one shape was unknown; MXNet 1.9.1 infers what
+    # the body determines (here the weight and both outputs from the data alone). The state
+    # stays unknown: minigluon's elemwise_add broadcasts, so it cannot copy one input's shape to
+    # the other as MXNet does.
+    s = sym.load(NET_JSON)
+    names = s.list_arguments()
+    full = s.infer_shape(**{names[0]: tuple(NET['x'].shape), names[1]: tuple(NET['h'].shape)})
+    args, outs, _ = s.infer_shape_partial(**{names[0]: tuple(NET['x'].shape)})
+    assert outs == full[1]
+    assert args[0] == full[0][0] and args[2:] == full[0][2:] and args[1] == ()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        assert s.infer_shape() == (None, None, None)
+
+
+def test_infer_type_takes_the_output_dtypes_from_the_body():
+    # A body that casts: the outputs are float16 whatever the data's dtype (they were given
+    # the data's dtype, so a float64 graph claimed float64 outputs).
+    out, state = sym.contrib.foreach(lambda d, s: (sym.cast(d, dtype='float16'), [s[0] + d]),
+                                     sym.var('x'), [sym.var('h')])
+    args, outs, _ = sym.Group([out, state[0]]).infer_type(x=np.float64)
+    assert args == [np.float64, np.float64]
+    assert outs == [np.float16, np.float64]
+
+
+def test_fractional_location_in_json_is_a_format_error():
+    with open(NET_JSON) as f:
+        text = f.read()
+    assert '"in_data_locs": "[0]"' in text
+    with pytest.raises(MXNetFormatError, match='in_data_locs'):
+        sym.load_json(text.replace('"in_data_locs": "[0]"', '"in_data_locs": "[0.5]"'))

@@ -15,6 +15,8 @@ its outputs and of the states that the next step carried back (back-propagation 
 The symbolic ``_while_loop`` and ``_cond`` nodes are not implemented; :func:`unsupported` is
 what loading one reports.
 """
+import numpy as np
+
 from minigluon import autograd
 from minigluon.base import MXNetError
 from minigluon.ndarray.ndarray import NDArray
@@ -32,6 +34,9 @@ class _Locs(Attr):
     def _convert(self, value):
         if isinstance(value, (str, bytes, dict, set)) or not hasattr(value, '__iter__'):
             raise ValueError('not a list of ints')
+        value = list(value)
+        if any(isinstance(v, float) and not v.is_integer() for v in value):
+            raise ValueError('not a list of ints')      # int(0.5) would read it as 0
         return [int(v) for v in value]
 
     def to_str(self, value):
@@ -259,9 +264,25 @@ class ForEach(Op):
             if shape is not None and k < self.num_out_data:
                 shape = None if length is None else (length,) + shape
             outs.append(shape)
-        if any(s is None for s in new_in) or any(s is None for s in outs):
-            raise MXNetError('_foreach: cannot infer every shape from %s' % (in_shapes,))
-        return new_in, outs
+        return new_in, outs        # None where unknown: the graph sweep may learn it later
+
+    def infer_type(self, in_types):
+        """Dtypes through the subgraph: what the body fixes (a weight multiplied with float64
+        data is float64) reaches the node's inputs; outputs keep the body's output dtypes."""
+        if not self.subgraphs:
+            raise MXNetError('_foreach: this node has no subgraph')
+        sub = self.subgraphs[0]
+        names = sub.list_inputs()
+        known = {names[loc]: in_types[pos] for pos, (_, _, loc) in enumerate(self._placement())
+                 if loc is not None and in_types[pos] is not None}
+        arg_types, out_types, aux_types = sub.infer_type_partial(**known)
+        found = dict(zip(sub.list_arguments(), arg_types))
+        found.update(zip(sub.list_auxiliary_states(), aux_types))
+        new_in = list(in_types)
+        for pos, (_, _, loc) in enumerate(self._placement()):
+            if loc is not None and new_in[pos] is None and found.get(names[loc]) is not None:
+                new_in[pos] = np.dtype(found[names[loc]])
+        return new_in, [None if t is None else np.dtype(t) for t in out_types]
 
 
 def unsupported(name, eager):
