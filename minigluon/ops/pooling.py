@@ -94,7 +94,9 @@ class Pooling(Op):
     (a window lying wholly in the padding, possible with 'full', then averages to 0, where MXNet
     1.9.1 returns NaN from 0/0).
     Lp pooling computes ``(sum x^p)^(1/p)`` with ``p_value`` (default 2). The max gradient goes to
-    the first maximum of each window.
+    the first maximum of each window. A NaN in a max-pooling window makes its output NaN (and the
+    gradient goes to the first NaN), as ``numpy.maximum`` propagates it; MXNet 1.9.1's CPU kernel
+    skips NaNs instead and returns the lowest float for an all-NaN window, hiding the NaN.
     """
 
     name = 'Pooling'
