@@ -109,6 +109,11 @@ from minigluon.ndarray.binary import make_binary_functions as _make_binary  # no
 globals().update({k: v for k, v in _make_binary(NDArray, globals()).items() if k != 'hypot'})
 true_divide = divide  # noqa: F821 -- defined just above
 
+# split_v2 and moveaxis: MXNet's Python functions over the _split_v2 and transpose operators
+from minigluon.ndarray.layout_funcs import make_layout_functions as _make_layout  # noqa: E402
+
+globals().update(_make_layout(globals()))
+
 try:  # file I/O lives in serialization (written separately); optional until present
     from minigluon.serialization import load, load_frombuffer, save  # noqa: F401
 except ImportError:  # pragma: no cover

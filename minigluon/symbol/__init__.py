@@ -30,6 +30,11 @@ globals().update({k: v for k, v in _make_binary(Symbol, globals(), symbolic=True
                   if k in ('power', 'maximum', 'minimum', 'hypot')})
 pow = power  # noqa: A001,F821 -- defined just above
 
+# split_v2 over _split_v2 (sections passed through, as MXNet's sym.split_v2 does)
+from minigluon.ndarray.layout_funcs import make_layout_functions as _make_layout  # noqa: E402
+
+globals().update(_make_layout(globals(), symbolic=True))
+
 
 def _filled(op_name, shape, dtype, kwargs):
     return globals()[op_name](shape=shape, dtype='float32' if dtype is None else _np_dtype(dtype).name,

@@ -173,6 +173,22 @@ case('SequenceLast', [U(-1, 1, 4, 3, 2), CONST([1, 4, 2])], use_sequence_length=
 case('SequenceReverse', [U(-1, 1, 4, 3, 2), CONST([1, 4, 2])], use_sequence_length=True)
 case('SequenceLast', [U(-1, 1, 3, 4, 2), CONST([3, 1, 2])], use_sequence_length=True, axis=1)
 
+# -- layout, resizing and the contrib helpers (ops/layout.py, resize.py, misc.py) -------------------
+case('depth_to_space', [U(-1, 1, 2, 8, 2, 3)], block_size=2)
+case('space_to_depth', [U(-1, 1, 2, 2, 4, 6)], block_size=2)
+case('diag', [U(-1, 1, 3)], k=-1)
+case('diag', [U(-1, 1, 2, 3, 4)], k=1, axis1=-1, axis2=1)
+case('_split_v2', [U(-1, 1, 3, 5)], indices=(0, 1, 4), axis=1)
+case('_split_v2', [U(-1, 1, 3, 4)], indices=(), sections=3, axis=0, squeeze_axis=True)
+case('_contrib_BilinearResize2D', [U(-1, 1, 1, 2, 3, 4)], height=5, width=3)
+case('_contrib_BilinearResize2D', [U(-1, 1, 1, 2, 4, 5)], height=3, width=7, align_corners=False)
+case('_contrib_BilinearResize2D', [U(-1, 1, 1, 2, 3, 3), U(-1, 1, 1, 1, 5, 2)], mode='like')
+case('_contrib_AdaptiveAvgPooling2D', [U(-1, 1, 2, 2, 5, 7)], output_size=(3, 2))
+case('smooth_l1', [lambda rng: np.array([[-2.0, -0.6, -0.1], [0.1, 0.3, 1.7]])], scalar=1.5)
+case('_contrib_div_sqrt_dim', [U(-1, 1, 2, 3, 4)])
+case('_contrib_boolean_mask', [U(-1, 1, 4, 3), CONST([0, 1, 1, 0])])
+case('_contrib_index_copy', [U(-1, 1, 5, 3), CONST([4, 1]), U(-1, 1, 2, 3)])
+
 # -- linear algebra ---------------------------------------------------------------------------------
 case('dot', [U(-1, 1, 2, 3), U(-1, 1, 3, 4)])
 case('dot', [U(-1, 1, 3, 2), U(-1, 1, 4, 3)], transpose_a=True, transpose_b=True)

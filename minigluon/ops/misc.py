@@ -1,0 +1,181 @@
+"""Small operators legacy models use: ``smooth_l1``, ``_contrib_div_sqrt_dim``,
+``_contrib_arange_like``, ``_contrib_boolean_mask`` and ``_contrib_index_copy``.
+
+Names, inputs, attributes and defaults follow MXNet 1.9.1
+(``src/operator/tensor/elemwise_binary_scalar_op_extended.cc``, ``src/operator/contrib/
+transformer.cc``, ``boolean_mask.cc``, ``index_copy.cc``, ``src/operator/tensor/init_op.cc``).
+The ``_contrib_`` ones appear as ``nd.contrib.<name>`` / ``sym.contrib.<name>``.
+"""
+import numpy as np
+
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
+
+
+def _as_dtype_of(values, data):
+    """``values`` (computed in floating point) in ``data``'s dtype; integers truncate toward
+    zero, as MXNet's C++ kernels cast."""
+    return values if values.dtype == data.dtype else values.astype(data.dtype)
+
+
+@register
+class SmoothL1(Op):
+    """The smooth L1 (Huber-like) function of Fast R-CNN, element-wise, with ``sigma = scalar``.
+
+    ``f(x) = 0.5 * (sigma * x)**2`` where ``|x| < 1 / sigma**2``, else ``|x| - 0.5 / sigma**2``;
+    the gradient is ``sigma**2 * x`` inside and ``sign(x)`` outside (Girshick, "Fast R-CNN", 2015;
+    MXNet 1.9.1 ``smooth_l1``). The output keeps ``data``'s shape and dtype; integer results are
+    truncated toward zero as in MXNet.
+    """
+
+    name = 'smooth_l1'
+    attrs = {'scalar': Attr('float', 1.0)}
+
+    def forward(self, xp, data):
+        self.data = data
+        x = data if data.dtype.kind == 'f' else data.astype(np.float64)
+        bsq = self.scalar * self.scalar
+        inside = xp.abs(x) < 1.0 / bsq
+        out = xp.where(inside, 0.5 * bsq * x * x, xp.abs(x) - 0.5 / bsq)
+        return _as_dtype_of(out, data)
+
+    def backward(self, xp, grad):
+        x, bsq = self.data, self.scalar * self.scalar
+        local = xp.where(xp.abs(x) < 1.0 / bsq, bsq * x, xp.sign(x))
+        return ((grad * local).astype(grad.dtype, copy=False),)
+
+
+@register
+class DivSqrtDim(Op):
+    """``data / sqrt(data.shape[-1])``: the attention-score scaling of the Transformer
+    (Vaswani et al., 2017; MXNet 1.9.1 ``_contrib_div_sqrt_dim``). Same shape and dtype; integer
+    results are truncated. Raises ValueError for a 0-d input."""
+
+    name = '_contrib_div_sqrt_dim'
+
+    def forward(self, xp, data):
+        if data.ndim == 0:
+            raise shape_error(self, 'data must have at least 1 dimension', data)
+        self.factor = 1.0 / float(np.sqrt(data.shape[-1]))
+        x = data if data.dtype.kind == 'f' else data.astype(np.float64)
+        return _as_dtype_of(x * x.dtype.type(self.factor), data)
+
+    def backward(self, xp, grad):
+        return (grad * grad.dtype.type(self.factor),)
+
+
+@register
+class ArangeLike(Op):
+    """Evenly spaced values shaped like ``data`` (or along one of its axes).
+
+    Element ``i`` (in row-major order) is ``start + (i // repeat) * step``. Without ``axis`` the
+    output has ``data``'s shape; with ``axis`` it is 1-d, as long as that axis. The output has
+    ``data``'s dtype (for an integer dtype ``start`` and ``step`` are truncated first, as MXNet's
+    kernel casts them) and device: ``ctx`` is accepted for MXNet compatibility and ignored, the
+    input decides. Only ``data``'s shape is read, so the operator has no gradient (MXNet 1.9.1
+    ``_contrib_arange_like``). Raises ValueError for ``repeat < 1`` or an out-of-range axis.
+    """
+
+    name = '_contrib_arange_like'
+    differentiable = False
+    attrs = {'start': Attr('float', 0.0), 'step': Attr('float', 1.0), 'repeat': Attr('int', 1),
+             'ctx': Attr('str', ''), 'axis': Attr('int', None)}
+
+    def check_attrs(self):
+        if self.repeat < 1:
+            raise ValueError('_contrib_arange_like: repeat must be >= 1, got %d' % self.repeat)
+
+    def forward(self, xp, data):
+        if self.axis is None:
+            shape = data.shape
+        else:
+            shape = (data.shape[normalize_axis(self.axis, data.ndim, self.name)],)
+        start, step = self.start, self.step
+        if data.dtype.kind in 'iub':
+            start, step = float(int(start)), float(int(step))
+        n = int(np.prod(shape))
+        values = (xp.arange(n, dtype=np.int64) // self.repeat) * step + start
+        return values.reshape(shape).astype(data.dtype)
+
+    def backward(self, xp, grad):
+        return (None,)
+
+
+@register
+class BooleanMask(Op):
+    """The slices of ``data`` along ``axis`` whose entry in ``index`` is non-zero.
+
+    ``index`` is 1-d with one entry (any dtype) per position of ``data`` along ``axis``; the
+    output keeps ``data``'s other axes and dtype, and its length along ``axis`` is the number of
+    non-zero entries, so it depends on the values (MXNet 1.9.1 ``_contrib_boolean_mask``, which
+    only supports ``axis=0``; any axis works here). The gradient scatters back into zeros;
+    ``index`` gets none.
+
+    Hybridized, the graph runs node by node, so the data-dependent length works as in eager
+    mode; ``Symbol.infer_shape`` reports that output axis as unknown (0), as MXNet does for its
+    dynamic-shape operators. Raises ValueError when ``index`` is not 1-d or its length differs
+    from ``data.shape[axis]``.
+    """
+
+    name = '_contrib_boolean_mask'
+    arguments = ('data', 'index')
+    attrs = {'axis': Attr('int', 0)}
+
+    def forward(self, xp, data, index):
+        if data.ndim == 0:
+            raise shape_error(self, 'data must have at least 1 dimension', data, index)
+        ax = normalize_axis(self.axis, data.ndim, self.name)
+        if index.ndim != 1 or index.shape[0] != data.shape[ax]:
+            raise shape_error(self, "'index' must be 1-d with one entry per position of data "
+                              "along axis %d (length %d)" % (self.axis, data.shape[ax]),
+                              data, index)
+        self.key = (slice(None),) * ax + (xp.nonzero(index)[0],)
+        self.in_shape = data.shape
+        return xp.ascontiguousarray(data[self.key])
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.in_shape, dtype=grad.dtype)
+        g[self.key] = grad
+        return g, None
+
+    def infer_shape(self, in_shapes):
+        data, index = in_shapes
+        if data is None or not data:
+            return super().infer_shape(in_shapes)
+        ax = normalize_axis(self.axis, len(data), self.name)
+        out = tuple(0 if i == ax else d for i, d in enumerate(data))
+        return [data, index if index is not None else (data[ax],)], [out]
+
+
+@register
+class IndexCopy(Op):
+    """A copy of ``old_tensor`` whose rows ``index_vector[i]`` are replaced by ``new_tensor[i]``.
+
+    ``old_tensor`` has shape ``(M, ...)``, ``new_tensor`` ``(K, ...)`` with the same trailing
+    axes and ``K <= M``, ``index_vector`` ``K`` integers in ``[0, M)`` (any dtype, truncated). A
+    repeated index keeps the last row written. Gradients: ``old_tensor`` gets the output gradient
+    with the overwritten rows zeroed, ``new_tensor`` the gradient rows it was copied to (MXNet
+    1.9.1 ``_contrib_index_copy``). The output has ``old_tensor``'s dtype. Raises ValueError for
+    mismatched shapes and IndexError for an index out of range.
+    """
+
+    name = '_contrib_index_copy'
+    arguments = ('old_tensor', 'index_vector', 'new_tensor')
+
+    def forward(self, xp, old, index, new):
+        if (old.ndim < 1 or index.ndim != 1 or new.shape[1:] != old.shape[1:]
+                or new.ndim != old.ndim or index.shape[0] != new.shape[0]):
+            raise shape_error(self, "expected old_tensor (M, ...), index_vector (K,) and "
+                              "new_tensor (K, ...) with the same trailing axes", old, index, new)
+        idx = index.astype(np.int64)
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= old.shape[0]):
+            raise IndexError('_contrib_index_copy: index_vector entries must lie in [0, %d), '
+                             'got %d..%d' % (old.shape[0], int(idx.min()), int(idx.max())))
+        self.idx = idx
+        out = old.copy()
+        out[idx] = new.astype(old.dtype, copy=False)
+        return out
+
+    def backward(self, xp, grad):
+        g_old = grad.copy()
+        g_old[self.idx] = 0
+        return g_old, None, xp.ascontiguousarray(grad[self.idx])

@@ -1,0 +1,131 @@
+"""Record MXNet 1.9.1 golden values for the operators in minigluon/ops/{layout,resize,misc}.py.
+
+Run in the MXNet venv (never imported by minigluon or its tests):
+
+    /opt/mxvenv/bin/python tools/gen_ops_missing_fixtures.py
+
+Writes tests/fixtures/ops_missing/cases.json (one entry per call: the function path under
+``nd``, its attributes, the inputs' keys, and the op name and attributes MXNet writes into
+``-symbol.json`` for the same call through ``sym``) and values.npz (inputs, outputs, the head
+gradients fed to backward and the resulting input gradients).
+"""
+import json
+import os
+
+import mxnet as mx
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures', 'ops_missing')
+RNG = np.random.RandomState(0)
+
+
+def U(*shape):
+    return RNG.uniform(-1, 1, size=shape).astype(np.float32)
+
+
+def resolve(ns, path):
+    obj = ns
+    for part in path.split('.'):
+        obj = getattr(obj, part)
+    return obj
+
+
+CASES = []
+VALUES = {}
+
+
+def case(path, inputs, grad=True, sym=True, args=(), **attrs):
+    """Call ``mx.nd.<path>(*inputs, *args, **attrs)``; record outputs and, with ``grad``, the
+    gradients of the floating inputs for a random head gradient."""
+    key = 'c%d' % len(CASES)
+    arrays = [mx.nd.array(x, dtype=x.dtype) for x in inputs]
+    # differentiate the first input (and index_copy's new_tensor), never indices or masks
+    wrt = (0, 2) if path == 'contrib.index_copy' else (0,)
+    diff = [grad and x.dtype.kind == 'f' and i in wrt for i, x in enumerate(inputs)]
+    for a, d in zip(arrays, diff):
+        if d:
+            a.attach_grad()
+    with mx.autograd.record():
+        outs = resolve(mx.nd, path)(*arrays, *args, **attrs)
+    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    heads = [mx.nd.array(RNG.standard_normal(o.shape).astype(np.float32)) for o in outs]
+    if any(diff):
+        mx.autograd.backward(outs, heads)
+    for i, x in enumerate(inputs):
+        VALUES['%s_in%d' % (key, i)] = x
+        if diff[i]:
+            VALUES['%s_grad%d' % (key, i)] = arrays[i].grad.asnumpy()
+    for j, (o, h) in enumerate(zip(outs, heads)):
+        VALUES['%s_out%d' % (key, j)] = o.asnumpy()
+        VALUES['%s_head%d' % (key, j)] = h.asnumpy()
+    entry = {'key': key, 'path': path, 'args': list(args), 'attrs': attrs, 'n_in': len(inputs),
+             'n_out': len(outs), 'grads': [i for i, d in enumerate(diff) if d]}
+    if sym:
+        vars_ = [mx.sym.var('in%d' % i) for i in range(len(inputs))]
+        graph = json.loads(resolve(mx.sym, path)(*vars_, *args, **attrs).tojson())
+        node = [n for n in graph['nodes'] if n['op'] != 'null'][-1]
+        entry['json_op'], entry['json_attrs'] = node['op'], node.get('attrs', {})
+    CASES.append(entry)
+
+
+def main():
+    # depth_to_space / space_to_depth
+    case('depth_to_space', [U(1, 8, 2, 3)], block_size=2)
+    case('depth_to_space', [U(2, 9, 1, 2)], block_size=3)
+    case('space_to_depth', [U(1, 2, 4, 6)], block_size=2)
+    # BilinearResize2D in each mode
+    case('contrib.BilinearResize2D', [U(1, 2, 3, 4)], height=5, width=7)
+    case('contrib.BilinearResize2D', [U(1, 2, 3, 4)], height=5, width=7, align_corners=False)
+    case('contrib.BilinearResize2D', [U(1, 1, 5, 7)], height=3, width=2, align_corners=False)
+    case('contrib.BilinearResize2D', [U(1, 1, 5, 7)], height=1, width=4)
+    case('contrib.BilinearResize2D', [U(1, 1, 4, 5)], scale_height=1.5, scale_width=0.6)
+    case('contrib.BilinearResize2D', [U(1, 1, 4, 5)], scale_height=2.0, scale_width=2.0,
+         mode='odd_scale')
+    case('contrib.BilinearResize2D', [U(1, 1, 4, 5)], scale_height=0.5, scale_width=0.5,
+         mode='odd_scale', align_corners=False)
+    for mode in ('to_even_down', 'to_even_up', 'to_odd_down', 'to_odd_up'):
+        case('contrib.BilinearResize2D', [U(1, 1, 4, 5)], mode=mode)
+    case('contrib.BilinearResize2D', [U(1, 2, 3, 3), U(1, 1, 4, 6)], mode='like')
+    # AdaptiveAvgPooling2D
+    case('contrib.AdaptiveAvgPooling2D', [U(1, 2, 5, 7)], output_size=(3, 2))
+    case('contrib.AdaptiveAvgPooling2D', [U(2, 1, 4, 4)], output_size=2)
+    case('contrib.AdaptiveAvgPooling2D', [U(1, 2, 3, 5)])
+    case('contrib.AdaptiveAvgPooling2D', [U(1, 1, 3, 4)], output_size=(5, 6))
+    # diag
+    case('diag', [U(3)])
+    case('diag', [U(3)], k=1)
+    case('diag', [U(2)], k=-2)
+    case('diag', [U(3, 4)], k=1)
+    case('diag', [U(3, 4)], k=-2)
+    case('diag', [U(2, 3, 3)], axis1=-2, axis2=-1)
+    case('diag', [U(2, 3, 4, 5)], k=1, axis1=0, axis2=2)
+    # smooth_l1 (values away from the kinks at +-1/sigma^2)
+    case('smooth_l1', [np.array([-2.0, -0.6, -0.1, 0.3, 0.8, 1.7], np.float32)])
+    case('smooth_l1', [np.array([[-2.0, -0.6, -0.1], [0.1, 0.3, 1.7]], np.float32)], scalar=2.0)
+    case('smooth_l1', [np.array([1, 2, -3], np.int32)], grad=False, sym=False, scalar=1.0)
+    # split_v2 (nd gives the split points, sym the sections)
+    case('split_v2', [U(3, 4)], args=(2,), axis=1)
+    case('split_v2', [U(3, 4)], args=((1, 3),), axis=1)
+    case('split_v2', [U(3, 4)], args=(3,), axis=0, squeeze_axis=True)
+    case('moveaxis', [U(2, 3, 4)], sym=False, args=(0, -1))
+    case('moveaxis', [U(2, 3, 4)], sym=False, args=([0, 1], [-1, -2]))
+    # contrib helpers
+    case('contrib.div_sqrt_dim', [U(2, 4)])
+    case('contrib.div_sqrt_dim', [np.array([[4, 2, 3, 8]], np.int32)], grad=False, sym=False)
+    case('contrib.arange_like', [U(2, 3)], grad=False)
+    case('contrib.arange_like', [U(2, 3)], grad=False, start=1.5, step=0.5, repeat=2)
+    case('contrib.arange_like', [U(2, 5)], grad=False, axis=-1, repeat=2)
+    case('contrib.arange_like', [np.zeros((2, 3), np.int32)], grad=False, sym=False,
+         start=1.0, step=2.0)
+    case('contrib.boolean_mask', [U(4, 3), np.array([0, 1, 0, 1], np.float32)])
+    case('contrib.boolean_mask', [U(3, 2, 2), np.array([1, 1, 0], np.int32)])
+    case('contrib.index_copy', [U(5, 3), np.array([0, 4, 2], np.float32), U(3, 3)])
+    os.makedirs(OUT, exist_ok=True)
+    np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
+    with open(os.path.join(OUT, 'cases.json'), 'w') as f:
+        json.dump({'mxnet_version': mx.__version__, 'cases': CASES}, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
+if __name__ == '__main__':
+    main()
