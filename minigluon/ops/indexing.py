@@ -1,8 +1,8 @@
 """Indexing: ``take``, ``pick``, ``one_hot``, ``where``, ``gather_nd``, ``scatter_nd``, ``batch_take``,
-``topk``, ``sort``, ``argsort``, ``SequenceMask``, ``SequenceLast``, ``SequenceReverse``.
+``topk``, ``sort``, ``argsort`` (the Sequence* operators are in :mod:`minigluon.ops.sequence`).
 
 Semantics follow MXNet 1.9.1 (``src/operator/tensor/indexing_op.cc``, ``ordering_op.cc``,
-``control_flow_op.cc``, ``src/operator/sequence_*.cc``). Index inputs may be floating point (they
+``control_flow_op.cc``). Index inputs may be floating point (they
 are truncated toward zero, as MXNet casts them). Index and length inputs receive a zero gradient.
 """
 import numpy as np
@@ -324,96 +324,3 @@ class TopK(_Ordering):
         g = xp.zeros(self.work_shape, dtype=grad.dtype)
         put_along_axis(xp, g, self.order, grad, self.ax)
         return (g.reshape(self.in_shape),)
-
-
-class _Sequence(Op):
-    """Base of the Sequence* operators: ``data`` is ``(T, N, ...)`` (axis 0) or ``(N, T, ...)``."""
-
-    attrs = {'use_sequence_length': Attr('bool', False), 'axis': Attr('int', 0)}
-
-    def check_attrs(self):
-        if self.axis not in (0, 1):
-            raise ValueError('%s: axis must be 0 or 1, got %d' % (self.name, self.axis))
-
-    def list_arguments(self):
-        return ['data', 'sequence_length'] if self.use_sequence_length else ['data']
-
-    def _lengths(self, xp, data, seq_len):
-        """Time-major view of ``data`` (T, N, ...) and the int lengths (N,)."""
-        tm = data if self.axis == 0 else xp.swapaxes(data, 0, 1)
-        t, n = tm.shape[0], tm.shape[1]
-        if seq_len is None:
-            return tm, xp.full((n,), t, dtype=np.int64)
-        if seq_len.shape != (n,):
-            raise shape_error(self, 'sequence_length must have shape (%d,)' % n, data, seq_len)
-        self.seq_len = seq_len
-        return tm, xp.clip(seq_len.astype(np.int64), 0, t)
-
-    def _back(self, tm):
-        return tm if self.axis == 0 else xp_swap(tm)
-
-    def _zero_len(self, xp):
-        return (xp.zeros_like(self.seq_len),) if self.use_sequence_length else ()
-
-
-def xp_swap(a):
-    return a.swapaxes(0, 1)
-
-
-@register
-class SequenceMask(_Sequence):
-    """Set positions at or beyond each sequence's length to ``value``."""
-
-    name = 'SequenceMask'
-    arguments = ('data', 'sequence_length')
-    attrs = {'use_sequence_length': Attr('bool', False), 'value': Attr('float', 0.0),
-             'axis': Attr('int', 0)}
-
-    def forward(self, xp, data, seq_len=None):
-        tm, lengths = self._lengths(xp, data, seq_len)
-        keep = xp.arange(tm.shape[0])[:, None] < lengths[None, :]
-        self.keep = keep.reshape(keep.shape + (1,) * (tm.ndim - 2))
-        out = xp.where(self.keep, tm, xp.asarray(self.value, dtype=data.dtype))
-        return xp.ascontiguousarray(self._back(out))
-
-    def backward(self, xp, grad):
-        tm = grad if self.axis == 0 else xp_swap(grad)
-        return (self._back(tm * self.keep),) + self._zero_len(xp)
-
-
-@register
-class SequenceLast(_Sequence):
-    """The last valid element of each sequence: output ``(N, ...)``."""
-
-    name = 'SequenceLast'
-    arguments = ('data', 'sequence_length')
-
-    def forward(self, xp, data, seq_len=None):
-        tm, lengths = self._lengths(xp, data, seq_len)
-        self.tm_shape, self.last = tm.shape, xp.maximum(lengths - 1, 0)
-        self.cols = xp.arange(tm.shape[1])
-        return tm[self.last, self.cols]
-
-    def backward(self, xp, grad):
-        g = xp.zeros(self.tm_shape, dtype=grad.dtype)
-        g[self.last, self.cols] = grad
-        return (xp.ascontiguousarray(self._back(g)),) + self._zero_len(xp)
-
-
-@register
-class SequenceReverse(_Sequence):
-    """Reverse the first ``length`` steps of each sequence; padding steps stay in place."""
-
-    name = 'SequenceReverse'
-    arguments = ('data', 'sequence_length')
-
-    def forward(self, xp, data, seq_len=None):
-        tm, lengths = self._lengths(xp, data, seq_len)
-        t = xp.arange(tm.shape[0])[:, None]
-        self.src = xp.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)   # (T, N)
-        self.cols = xp.arange(tm.shape[1])[None, :]
-        return xp.ascontiguousarray(self._back(tm[self.src, self.cols]))
-
-    def backward(self, xp, grad):
-        tm = grad if self.axis == 0 else xp_swap(grad)
-        return (xp.ascontiguousarray(self._back(tm[self.src, self.cols])),) + self._zero_len(xp)
