@@ -123,4 +123,8 @@ from minigluon.ndarray import contrib  # noqa: E402,F401  (needs _make_function 
 
 _sys.modules.setdefault('minigluon.nd.contrib', contrib)     # ``import minigluon.nd.contrib``
 
+from minigluon.ndarray import linalg  # noqa: E402,F401  (nd.linalg.gemm2 and co.; needs _make_function)
+
+_sys.modules.setdefault('minigluon.nd.linalg', linalg)       # ``import minigluon.nd.linalg``
+
 ndarray = _sys.modules[__name__]

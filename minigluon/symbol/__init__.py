@@ -65,11 +65,16 @@ def refresh():
     """Add functions for operators registered after this module was imported."""
     _populate(globals())
     contrib.refresh()
+    linalg.refresh()
 
 
 from minigluon.symbol import contrib  # noqa: E402,F401
 
 _sys.modules.setdefault('minigluon.sym.contrib', contrib)    # ``import minigluon.sym.contrib``
+
+from minigluon.symbol import linalg  # noqa: E402,F401  (sym.linalg.gemm2 and co.)
+
+_sys.modules.setdefault('minigluon.sym.linalg', linalg)      # ``import minigluon.sym.linalg``
 
 
 symbol = _sys.modules[__name__]

@@ -196,6 +196,47 @@ case('batch_dot', [U(-1, 1, 2, 3, 4), U(-1, 1, 2, 4, 5)])
 case('batch_dot', [U(-1, 1, 2, 4, 3), U(-1, 1, 2, 4, 5)], transpose_a=True)
 case('_linalg_gemm2', [U(-1, 1, 2, 3, 4), U(-1, 1, 2, 5, 4)], transpose_b=True, alpha=0.5)
 
+
+def SPD(*shape):
+    """Symmetric positive-definite matrices (batch shape + (n, n)), eigenvalues >= 1."""
+    def make(rng):
+        m = rng.uniform(-1, 1, size=shape)
+        return m @ m.swapaxes(-1, -2) / shape[-1] + np.eye(shape[-1])
+    return make
+
+
+def WELL(*shape):
+    """Well-conditioned square matrices: 2 on the diagonal plus uniform(-0.4, 0.4) noise."""
+    return lambda rng: rng.uniform(-0.4, 0.4, size=shape) + 2 * np.eye(shape[-1])
+
+
+case('_linalg_gemm', [U(-1, 1, 2, 3, 4), U(-1, 1, 2, 5, 4), U(-1, 1, 2, 3, 5)], transpose_b=True,
+     alpha=0.5, beta=-2.0)
+case('_linalg_gemm', [U(-1, 1, 3, 2, 4), U(-1, 1, 3, 2, 5), U(-1, 1, 4, 2, 5)], transpose_a=True,
+     axis=0)
+case('_linalg_potrf', [SPD(2, 3, 3)])
+case('_linalg_potri', [WELL(2, 3, 3)])
+case('_linalg_trmm', [WELL(2, 3, 3), U(-1, 1, 2, 3, 4)], alpha=1.5)
+case('_linalg_trmm', [WELL(3, 3), U(-1, 1, 4, 3)], transpose=True, rightside=True, lower=False)
+case('_linalg_trsm', [WELL(2, 3, 3), U(-1, 1, 2, 3, 4)], alpha=-0.5)
+case('_linalg_trsm', [WELL(3, 3), U(-1, 1, 4, 3)], transpose=True, rightside=True, lower=False)
+case('_linalg_syrk', [U(-1, 1, 2, 3, 4)], alpha=0.5)
+case('_linalg_syrk', [U(-1, 1, 3, 4)], transpose=True)
+case('_linalg_sumlogdiag', [WELL(2, 3, 3)])
+case('_linalg_extractdiag', [U(-1, 1, 2, 4, 4)], offset=-1)
+case('_linalg_makediag', [U(-1, 1, 2, 3)], offset=2)
+case('_linalg_extracttrian', [U(-1, 1, 2, 4, 4)], lower=False)
+case('_linalg_extracttrian', [U(-1, 1, 4, 4)], offset=-1)
+case('_linalg_maketrian', [U(-1, 1, 2, 6)], offset=1)
+case('_linalg_maketrian', [U(-1, 1, 6)], lower=False)
+case('_linalg_inverse', [WELL(2, 3, 3)])
+case('_linalg_det', [WELL(2, 3, 3)])
+case('_linalg_det', [WELL(3, 3)])
+case('_linalg_slogdet', [lambda rng: -WELL(2, 3, 3)(rng)])     # negative determinants
+case('_linalg_gelqf', [U(-1, 1, 2, 3, 4)])
+case('_linalg_gelqf', [WELL(3, 3)])
+case('_linalg_syevd', [SPD(2, 3, 3)])
+
 # -- neural-network layers --------------------------------------------------------------------------
 case('FullyConnected', [U(-1, 1, 2, 3, 2), U(-1, 1, 4, 6), U(-1, 1, 4)], num_hidden=4)
 case('FullyConnected', [U(-1, 1, 2, 3, 2), U(-1, 1, 4, 2)], num_hidden=4, no_bias=True,

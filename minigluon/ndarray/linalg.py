@@ -1,0 +1,31 @@
+"""``nd.linalg``: the operators MXNet registers as ``_linalg_<name>``, under ``<name>``.
+
+MXNet 1.9.1 files every operator whose registered name starts with ``_linalg_`` into
+``mx.nd.linalg`` with the prefix removed: ``_linalg_gemm2`` is ``nd.linalg.gemm2`` (and, through
+its alias, ``nd.linalg_gemm2``); ``-symbol.json`` files name it ``_linalg_gemm2`` either way. The
+list is read from the operator registry (:mod:`minigluon.ops.linalg`, ``linalg_la``,
+``linalg_tri``), so an operator registered later appears here after :func:`refresh`. Inside
+``hybrid_forward`` the same functions are ``F.linalg.<name>`` when ``F`` is ``nd``.
+"""
+from minigluon import ops as _ops
+
+_PREFIX = '_linalg_'
+
+
+def _linalg_names():
+    """``{short name: registered name}`` for every registered ``_linalg_`` operator."""
+    return {name[len(_PREFIX):]: name for name in _ops.OPS if name.startswith(_PREFIX)}
+
+
+def refresh():
+    """Add functions for ``_linalg_`` operators registered after this module was imported."""
+    from minigluon.ndarray import _make_function
+    namespace = globals()
+    for short, full in _linalg_names().items():
+        if short not in namespace:
+            fn = _make_function(full)
+            fn.__name__ = short
+            namespace[short] = fn
+
+
+refresh()
