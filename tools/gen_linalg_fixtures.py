@@ -101,6 +101,16 @@ def main():
     case('gelqf', [U(3, 3)])
     case('syevd', [spd(2, 3, 3) - 1.5 * np.eye(3)])
     os.makedirs(OUT, exist_ok=True)
+    # a Gaussian-process negative log-likelihood graph as MXNet exports it (F.linalg in a model)
+    K, y = mx.sym.var('K'), mx.sym.var('y')
+    L = mx.sym.linalg.potrf(K)
+    nll = 0.5 * mx.sym.sum(mx.sym.square(mx.sym.linalg.trsm(L, y))) + mx.sym.linalg.sumlogdiag(L)
+    with open(os.path.join(OUT, 'gp-symbol.json'), 'w') as f:
+        f.write(nll.tojson())
+    k, yv = spd(4, 4), U(4, 2)
+    VALUES['gp_K'], VALUES['gp_y'] = k, yv
+    VALUES['gp_out'] = nll.eval(K=mx.nd.array(k, dtype='float64'),
+                                y=mx.nd.array(yv, dtype='float64'))[0].asnumpy()
     np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
     with open(os.path.join(OUT, 'cases.json'), 'w') as f:
         json.dump(CASES, f, sort_keys=True)
