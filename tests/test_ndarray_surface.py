@@ -149,3 +149,20 @@ def test_generated_functions_show_their_inputs_and_attributes():
     assert list(fc)[-2:] == ['name', 'attr'] and fc['flatten'].default is True
     assert all(inspect.signature(getattr(nd, n)) is not None
                for n in dir(nd) if callable(getattr(nd, n, None)) and hasattr(getattr(nd, n), '__signature__'))
+
+
+def test_reshape_to_empty_shape_gives_0d_and_no_shape_is_a_clear_error():
+    import pytest
+
+    from minigluon import autograd, nd
+    x = nd.array([5.0])
+    assert x.reshape(()).shape == () and nd.reshape(x, shape=()).shape == ()   # as MXNet 1.9.1
+    x.attach_grad()
+    with autograd.record():
+        y = x.reshape(()) * 2
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [2.0]
+    with pytest.raises(ValueError, match=r'shape=\(\) makes a 0-d array'):
+        nd.array([1.0, 2.0]).reshape(())
+    with pytest.raises(TypeError, match='give the new shape'):
+        x.reshape()

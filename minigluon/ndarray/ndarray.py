@@ -320,10 +320,20 @@ class NDArray:
 
     # -- shape methods (recorded operators) ---------------------------------------------------------
     def reshape(self, *shape, **kwargs):
-        """Reshape with MXNet's special codes 0, -1, -2, -3, -4 and ``reverse=True``."""
+        """Reshape with MXNet's special codes 0, -1, -2, -3, -4 and ``reverse=True``;
+        ``x.reshape(())`` of a one-element array gives a 0-d array, as in MXNet.
+
+        Raises
+        ------
+        TypeError
+            If no shape is given (positionally or as ``shape=``).
+        """
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = shape[0]
-        if not shape:
+        elif not shape:
+            if 'shape' not in kwargs:
+                raise TypeError('reshape: give the new shape, e.g. x.reshape((2, -1)) or '
+                                'x.reshape(shape=(2, -1))')
             shape = kwargs.pop('shape')
         return call_op('Reshape', self, shape=tuple(shape), **kwargs)
 

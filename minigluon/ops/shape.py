@@ -109,6 +109,11 @@ class Reshape(_ShapeOnly):
                 spec = [in_shape[0]] + spec
             spec = [-1 if d == 0 else d for d in spec]
             return infer_reshape(self, in_shape, spec)
+        if 'shape' in self.given:      # shape=() given: a 0-d result, as MXNet 1.9.1 gives
+            if int(np.prod(in_shape)) != 1:
+                raise ValueError('Reshape: shape=() makes a 0-d array, which holds one element; the '
+                                 'input %s holds %d' % (in_shape, int(np.prod(in_shape))))
+            return ()
         raise ValueError('Reshape: give a target shape with shape=(...)')
 
     def forward(self, xp, data):
