@@ -59,6 +59,8 @@ def _wrap(x, parents=()):
         return ndarray._of(_np.asarray(x))
     if type(x) in (list, tuple):
         return type(x)(_wrap(v, parents) for v in x)
+    if isinstance(x, tuple):    # NumPy's named results (EighResult, QRResult...); CuPy's are tuples
+        return tuple(_wrap(v, parents) for v in x)
     return x
 
 
