@@ -216,3 +216,17 @@ def test_gpu_matches_cpu():
         gpu = getattr(nd.linalg, name)(nd.array(A, dtype='float64', ctx=mg.gpu(0)))
         for c, g in zip(cpu if isinstance(cpu, list) else [cpu], gpu if isinstance(gpu, list) else [gpu]):
             assert_almost_equal(g.asnumpy(), c.asnumpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_potrf_and_syevd_read_the_symmetric_part():
+    """Documented difference: MXNet reads only the lower triangle of a non-symmetric input; here
+    the symmetric part is factored, so the forward is differentiable and its derivative is the
+    symmetric gradient MXNet returns (checked against MXNet in test_matches_mxnet)."""
+    rng = np.random.RandomState(5)
+    S = _spd(rng, 3, 3)
+    skew = np.triu(rng.uniform(-0.1, 0.1, (3, 3)), 1)
+    A = S + skew - skew.T                 # symmetric part S
+    assert_almost_equal(nd.linalg.potrf(nd.array(A, dtype='float64')).asnumpy(),
+                        np.linalg.cholesky(S))
+    assert_almost_equal(nd.linalg.syevd(nd.array(A, dtype='float64'))[1].asnumpy(),
+                        np.linalg.eigvalsh(S))
