@@ -9,26 +9,15 @@ here after :func:`refresh`. The same functions are ``minigluon.contrib.nd`` / ``
 The control-flow functions ``foreach``, ``while_loop`` and ``cond`` (Python functions in MXNet
 too) come from :mod:`minigluon.control_flow.eager`.
 """
-from minigluon import ops as _ops
 from minigluon.control_flow.eager import cond, foreach, while_loop  # noqa: F401
+from minigluon.ndarray._prefixed import fill as _fill
 
 _PREFIX = '_contrib_'
 
 
-def _contrib_names():
-    """``{short name: registered name}`` for every registered ``_contrib_`` operator or alias."""
-    return {name[len(_PREFIX):]: name for name in _ops.OPS if name.startswith(_PREFIX)}
-
-
 def refresh():
     """Add functions for ``_contrib_`` operators registered after this module was imported."""
-    from minigluon.ndarray import _make_function
-    namespace = globals()
-    for short, full in _contrib_names().items():
-        if short not in namespace:
-            fn = _make_function(full)
-            fn.__name__ = short
-            namespace[short] = fn
+    _fill(globals(), _PREFIX)
 
 
 refresh()

@@ -7,25 +7,14 @@ list is read from the operator registry (:mod:`minigluon.ops.linalg`, ``linalg_l
 ``linalg_tri``), so an operator registered later appears here after :func:`refresh`. Inside
 ``hybrid_forward`` the same functions are ``F.linalg.<name>`` when ``F`` is ``nd``.
 """
-from minigluon import ops as _ops
+from minigluon.ndarray._prefixed import fill as _fill
 
 _PREFIX = '_linalg_'
 
 
-def _linalg_names():
-    """``{short name: registered name}`` for every registered ``_linalg_`` operator."""
-    return {name[len(_PREFIX):]: name for name in _ops.OPS if name.startswith(_PREFIX)}
-
-
 def refresh():
     """Add functions for ``_linalg_`` operators registered after this module was imported."""
-    from minigluon.ndarray import _make_function
-    namespace = globals()
-    for short, full in _linalg_names().items():
-        if short not in namespace:
-            fn = _make_function(full)
-            fn.__name__ = short
-            namespace[short] = fn
+    _fill(globals(), _PREFIX)
 
 
 refresh()

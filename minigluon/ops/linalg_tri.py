@@ -33,6 +33,14 @@ def _trian_index(n, offset, lower):
     return cols, rows
 
 
+def _place(xp, shape, idx, values):
+    """Zeros of ``shape`` with ``values`` written at the matrix positions ``idx`` (row and column
+    index arrays) of every matrix: the make* operators' forward and the extract* ones' backward."""
+    out = xp.zeros(shape, dtype=values.dtype)
+    out[(Ellipsis,) + idx] = values
+    return out
+
+
 @register
 class LinalgSumlogdiag(LinalgOp):
     """Sum of the logs of the diagonal of each matrix of ``A`` ``(..., n, n)``: shape ``(...)``
@@ -75,9 +83,7 @@ class LinalgExtractdiag(LinalgOp):
         return A[(Ellipsis,) + self.idx]
 
     def backward(self, xp, grad):
-        out = xp.zeros(self.shape, dtype=grad.dtype)
-        out[(Ellipsis,) + self.idx] = grad
-        return out
+        return _place(xp, self.shape, self.idx, grad)
 
 
 @register
@@ -95,9 +101,7 @@ class LinalgMakediag(LinalgOp):
                               'entries)', A)
         n = A.shape[-1] + abs(self.offset)
         self.idx = tuple(xp.asarray(i) for i in _diag_index(n, self.offset))
-        out = xp.zeros(A.shape[:-1] + (n, n), dtype=A.dtype)
-        out[(Ellipsis,) + self.idx] = A
-        return out
+        return _place(xp, A.shape[:-1] + (n, n), self.idx, A)
 
     def backward(self, xp, grad):
         return grad[(Ellipsis,) + self.idx]
@@ -123,9 +127,7 @@ class LinalgExtracttrian(LinalgOp):
         return A[(Ellipsis,) + self.idx]
 
     def backward(self, xp, grad):
-        out = xp.zeros(self.shape, dtype=grad.dtype)
-        out[(Ellipsis,) + self.idx] = grad
-        return out
+        return _place(xp, self.shape, self.idx, grad)
 
 
 @register
@@ -149,9 +151,7 @@ class LinalgMaketrian(LinalgOp):
                               '(1, 3, 6, 10, ...), got %d' % k, A)
         n = m + abs(self.offset)
         self.idx = tuple(xp.asarray(i) for i in _trian_index(n, self.offset, self.lower))
-        out = xp.zeros(A.shape[:-1] + (n, n), dtype=A.dtype)
-        out[(Ellipsis,) + self.idx] = A
-        return out
+        return _place(xp, A.shape[:-1] + (n, n), self.idx, A)
 
     def backward(self, xp, grad):
         return grad[(Ellipsis,) + self.idx]

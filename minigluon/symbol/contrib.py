@@ -10,16 +10,14 @@ The control-flow functions ``foreach`` (and ``while_loop``/``cond``, which raise
 NotImplementedError) come from :mod:`minigluon.control_flow.symbolic`.
 """
 from minigluon.control_flow.symbolic import cond, foreach, while_loop  # noqa: F401
-from minigluon.ndarray.contrib import _contrib_names
+from minigluon.ndarray._prefixed import fill as _fill
+from minigluon.ndarray.contrib import _PREFIX
 from minigluon.symbol.creation import make_function as _make_function
 
 
 def refresh():
     """Add functions for ``_contrib_`` operators registered after this module was imported."""
-    namespace = globals()
-    for short, full in _contrib_names().items():
-        if short not in namespace:
-            namespace[short] = _make_function(full, hint=short)
+    _fill(globals(), _PREFIX, lambda full, short: _make_function(full, hint=short))
 
 
 refresh()

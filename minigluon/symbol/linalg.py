@@ -6,16 +6,14 @@ does, after the short name: ``gemm20``, ``gemm21``... (``sym.linalg_gemm2`` give
 ``linalg_gemm20``). :func:`refresh` adds operators registered later. Inside ``hybrid_forward``
 these are ``F.linalg.<name>`` when ``F`` is ``sym``.
 """
-from minigluon.ndarray.linalg import _linalg_names
+from minigluon.ndarray._prefixed import fill as _fill
+from minigluon.ndarray.linalg import _PREFIX
 from minigluon.symbol.creation import make_function as _make_function
 
 
 def refresh():
     """Add functions for ``_linalg_`` operators registered after this module was imported."""
-    namespace = globals()
-    for short, full in _linalg_names().items():
-        if short not in namespace:
-            namespace[short] = _make_function(full, hint=short)
+    _fill(globals(), _PREFIX, lambda full, short: _make_function(full, hint=short))
 
 
 refresh()
