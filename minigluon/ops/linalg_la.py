@@ -63,6 +63,22 @@ def _lapack(op, fn, what, *args):
         raise ValueError('%s: %s (%s)' % (op.name, what, err)) from None
 
 
+def _nan_matrices(xp, a):
+    """Boolean ``(...)``: which matrices of ``a`` hold a NaN (LAPACK's LU takes a NaN pivot for a
+    zero one, so NumPy calls such a matrix singular; MXNet and here the result is NaN)."""
+    return xp.isnan(a).any(axis=(-2, -1))
+
+
+def _inv(op, xp, a, what):
+    """``inv(a)`` per matrix; a matrix holding NaN gives all-NaN, a singular one a ValueError."""
+    bad = _nan_matrices(xp, a)
+    if not bool(bad.any()):
+        return _lapack(op, xp.linalg.inv, what, a)
+    eye = xp.eye(a.shape[-1], dtype=a.dtype)
+    inv = _lapack(op, xp.linalg.inv, what, xp.where(bad[..., None, None], eye, a))
+    return xp.where(bad[..., None, None], xp.nan, inv).astype(a.dtype, copy=False)
+
+
 @register
 class LinalgGemm(LinalgGemm2):
     """``alpha * op(A) @ op(B) + beta * C`` with ``op`` an optional transpose (BLAS gemm).
@@ -242,14 +258,17 @@ class LinalgSyrk(LinalgOp):
 
 @register
 class LinalgInverse(LinalgOp):
-    """Inverse of each square matrix of ``A`` ``(..., n, n)``; ValueError naming ``A`` if singular."""
+    """Inverse of each square matrix of ``A`` ``(..., n, n)``; ValueError naming ``A`` if singular.
+
+    A matrix holding NaN has an all-NaN inverse, as in MXNet 1.9.1.
+    """
 
     name = '_linalg_inverse'
     aliases = ('linalg_inverse',)
     arguments = ('A',)
 
     def forward(self, xp, A):
-        self.inv = _lapack(self, xp.linalg.inv, 'A is singular', work(self, xp, A))
+        self.inv = _inv(self, xp, work(self, xp, A), 'A is singular')
         return self.inv.astype(A.dtype, copy=False)
 
     def backward(self, xp, grad):
@@ -259,7 +278,10 @@ class LinalgInverse(LinalgOp):
 
 @register
 class LinalgDet(LinalgOp):
-    """Determinant of each square matrix of ``A`` ``(..., n, n)``: shape ``(...)``, ``(1,)`` for 2-d."""
+    """Determinant of each square matrix of ``A`` ``(..., n, n)``: shape ``(...)``, ``(1,)`` for 2-d.
+
+    A singular matrix gives 0, one holding NaN gives NaN (MXNet 1.9.1).
+    """
 
     name = '_linalg_det'
     aliases = ('linalg_det',)
@@ -267,12 +289,12 @@ class LinalgDet(LinalgOp):
 
     def forward(self, xp, A):
         self.a = work(self, xp, A)
-        self.det = xp.linalg.det(self.a)
+        self.det = xp.where(_nan_matrices(xp, self.a), xp.nan, xp.linalg.det(self.a))
         return scalar_shape(self.det, A.ndim).astype(A.dtype, copy=False)
 
     def backward(self, xp, grad):        # d det / dA = det * inv(A).T
         g = grad.reshape(self.det.shape).astype(self.a.dtype) * self.det
-        inv_t = T(_lapack(self, xp.linalg.inv, 'the gradient of det needs A invertible', self.a))
+        inv_t = T(_inv(self, xp, self.a, 'the gradient of det needs A invertible'))
         return (g[..., None, None] * inv_t).astype(grad.dtype, copy=False)
 
 
@@ -280,7 +302,9 @@ class LinalgDet(LinalgOp):
 class LinalgSlogdet(LinalgOp):
     """Sign and log of the absolute determinant of each matrix of ``A`` (two outputs, shape ``(...)``).
 
-    The sign gets no gradient; the log-determinant's is ``inv(A).T``.
+    The sign gets no gradient; the log-determinant's is ``inv(A).T``. A singular matrix gives sign
+    0 and log -inf; one holding NaN gives a NaN log (as MXNet 1.9.1) and a NaN sign (MXNet's 0
+    would claim a singular matrix).
     """
 
     name = '_linalg_slogdet'
@@ -291,12 +315,14 @@ class LinalgSlogdet(LinalgOp):
     def forward(self, xp, A):
         self.a = work(self, xp, A)
         sign, logdet = xp.linalg.slogdet(self.a)
+        bad = _nan_matrices(xp, self.a)
+        sign, logdet = xp.where(bad, xp.nan, sign), xp.where(bad, xp.nan, logdet)
         return (scalar_shape(sign, A.ndim).astype(A.dtype, copy=False),
                 scalar_shape(logdet, A.ndim).astype(A.dtype, copy=False))
 
     def backward(self, xp, grad_sign, grad_logdet):
         g = grad_logdet.reshape(self.a.shape[:-2]).astype(self.a.dtype)
-        inv_t = T(_lapack(self, xp.linalg.inv, 'the gradient of slogdet needs A invertible', self.a))
+        inv_t = T(_inv(self, xp, self.a, 'the gradient of slogdet needs A invertible'))
         return (g[..., None, None] * inv_t).astype(grad_logdet.dtype, copy=False)
 
 

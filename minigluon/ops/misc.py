@@ -17,14 +17,19 @@ def _as_dtype_of(values, data):
     return values if values.dtype == data.dtype else values.astype(data.dtype)
 
 
+def _threshold(bsq):
+    """``1 / sigma**2``, infinite for ``sigma = 0`` (every ``x`` is then inside: ``f = 0``)."""
+    return 1.0 / bsq if bsq else float('inf')
+
+
 @register
 class SmoothL1(Op):
     """The smooth L1 (Huber-like) function of Fast R-CNN, element-wise, with ``sigma = scalar``.
 
     ``f(x) = 0.5 * (sigma * x)**2`` where ``|x| < 1 / sigma**2``, else ``|x| - 0.5 / sigma**2``;
     the gradient is ``sigma**2 * x`` inside and ``sign(x)`` outside (Girshick, "Fast R-CNN", 2015;
-    MXNet 1.9.1 ``smooth_l1``). The output keeps ``data``'s shape and dtype; integer results are
-    truncated toward zero as in MXNet.
+    MXNet 1.9.1 ``smooth_l1``). ``sigma = 0`` gives 0 and a zero gradient, as in MXNet. The output
+    keeps ``data``'s shape and dtype; integer results are truncated toward zero as in MXNet.
     """
 
     name = 'smooth_l1'
@@ -34,13 +39,13 @@ class SmoothL1(Op):
         self.data = data
         x = data if data.dtype.kind == 'f' else data.astype(np.float64)
         bsq = self.scalar * self.scalar
-        inside = xp.abs(x) < 1.0 / bsq
-        out = xp.where(inside, 0.5 * bsq * x * x, xp.abs(x) - 0.5 / bsq)
+        inside = xp.abs(x) < _threshold(bsq)
+        out = xp.where(inside, 0.5 * bsq * x * x, xp.abs(x) - 0.5 * _threshold(bsq))
         return _as_dtype_of(out, data)
 
     def backward(self, xp, grad):
         x, bsq = self.data, self.scalar * self.scalar
-        local = xp.where(xp.abs(x) < 1.0 / bsq, bsq * x, xp.sign(x))
+        local = xp.where(xp.abs(x) < _threshold(bsq), bsq * x, xp.sign(x))
         return ((grad * local).astype(grad.dtype, copy=False),)
 
 
@@ -48,14 +53,17 @@ class SmoothL1(Op):
 class DivSqrtDim(Op):
     """``data / sqrt(data.shape[-1])``: the attention-score scaling of the Transformer
     (Vaswani et al., 2017; MXNet 1.9.1 ``_contrib_div_sqrt_dim``). Same shape and dtype; integer
-    results are truncated. Raises ValueError for a 0-d input."""
+    results are the truncated quotient (MXNet 1.9.1 truncates the divisor ``sqrt(dim)`` to an
+    integer first, so for ``dim = 3`` it returns ``data`` unchanged; not followed here). An empty
+    last axis gives an empty result (MXNet fails). Raises ValueError for a 0-d input."""
 
     name = '_contrib_div_sqrt_dim'
 
     def forward(self, xp, data):
         if data.ndim == 0:
             raise shape_error(self, 'data must have at least 1 dimension', data)
-        self.factor = 1.0 / float(np.sqrt(data.shape[-1]))
+        dim = data.shape[-1]
+        self.factor = 1.0 / float(np.sqrt(dim)) if dim else 1.0     # an empty axis: empty result
         x = data if data.dtype.kind == 'f' else data.astype(np.float64)
         return _as_dtype_of(x * x.dtype.type(self.factor), data)
 
@@ -70,7 +78,7 @@ class ArangeLike(Op):
     Element ``i`` (in row-major order) is ``start + (i // repeat) * step``. Without ``axis`` the
     output has ``data``'s shape; with ``axis`` it is 1-d, as long as that axis. The output has
     ``data``'s dtype (for an integer dtype ``start`` and ``step`` are truncated first, as MXNet's
-    kernel casts them) and device: ``ctx`` is accepted for MXNet compatibility and ignored, the
+    kernel casts them; MXNet 1.9.1 truncates them for float16 too, a bug not followed) and device: ``ctx`` is accepted for MXNet compatibility and ignored, the
     input decides. Only ``data``'s shape is read, so the operator has no gradient (MXNet 1.9.1
     ``_contrib_arange_like``). Raises ValueError for ``repeat < 1`` or an out-of-range axis.
     """

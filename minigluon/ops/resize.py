@@ -5,9 +5,13 @@ Both are MXNet 1.9.1 contrib operators (``src/operator/contrib/bilinear_resize.c
 upsampling); they appear as ``nd.contrib.BilinearResize2D`` / ``sym.contrib.AdaptiveAvgPooling2D``
 and are written under their ``_contrib_`` names into ``-symbol.json``.
 
-Both are linear maps applied separably along height and width, so each is written once as a pair
-of small dense matrices ``(out_size, in_size)``: the forward is ``A_h @ x @ A_w.T`` over the last
-two axes and the backward ``A_h.T @ g @ A_w``, on NumPy and CuPy alike.
+Both are linear maps applied separably along height and width. Each output along an axis reads a
+few inputs ("taps": the two bilinear neighbours, or the pooling window) with fixed weights, so the
+forward gathers those taps and sums them with their weights, first along height, then width; the
+backward is the transposed map, written as a pair of small dense matrices ``(out_size, in_size)``
+(``A_h.T @ g @ A_w``), on NumPy and CuPy alike. The forward does not use the dense matrices: their
+zero entries would multiply every input, so one NaN or inf pixel would spoil whole rows and
+columns of the output instead of the outputs that read it (as in MXNet).
 """
 import functools
 
@@ -17,15 +21,16 @@ from minigluon.ops.registry import Attr, Op, register, require_float, shape_erro
 
 
 @functools.lru_cache(maxsize=128)
-def _bilinear_matrix(in_size, out_size, align_corners):
-    """The ``(out_size, in_size)`` linear-interpolation matrix of MXNet's bilinear resize.
+def _bilinear_taps(in_size, out_size, align_corners):
+    """Indices and weights ``(out_size, 2)`` of MXNet's bilinear resize along one axis.
 
     Source coordinate of output ``i``: ``i * (in - 1) / (out - 1)`` with ``align_corners``, else
     the half-pixel rule ``(i + 0.5) * in / out - 0.5`` clamped at 0; an output of size 1 reads
     input 0. The two neighbours ``floor(src)`` and the next one (the last row repeats itself) get
-    the weights ``1 - frac`` and ``frac``.
+    the weights ``1 - frac`` and ``frac``; both are read even when a weight is 0, as in MXNet.
     """
-    m = np.zeros((out_size, in_size), dtype=np.float64)
+    idx = np.zeros((out_size, 2), dtype=np.int64)
+    w = np.zeros((out_size, 2), dtype=np.float64)
     if out_size > 1:
         scale = (in_size - 1) / (out_size - 1) if align_corners else in_size / out_size
     else:
@@ -33,35 +38,63 @@ def _bilinear_matrix(in_size, out_size, align_corners):
     for i in range(out_size):
         src = scale * i if align_corners else max(scale * (i + 0.5) - 0.5, 0.0)
         lo = min(int(src), in_size - 1)
-        hi = lo + 1 if lo < in_size - 1 else lo
-        frac = src - lo
-        m[i, lo] += 1.0 - frac
-        m[i, hi] += frac
-    m.setflags(write=False)      # cached and shared: never written
-    return m
+        idx[i] = lo, (lo + 1 if lo < in_size - 1 else lo)
+        w[i] = 1.0 - (src - lo), src - lo
+    return _frozen(idx), _frozen(w)
 
 
 @functools.lru_cache(maxsize=128)
-def _adaptive_matrix(in_size, out_size):
-    """The ``(out_size, in_size)`` averaging matrix of adaptive pooling: output ``i`` is the mean of
-    inputs ``floor(i * in / out)`` up to ``ceil((i + 1) * in / out)`` (exclusive)."""
-    m = np.zeros((out_size, in_size), dtype=np.float64)
-    for i in range(out_size):
-        start = (i * in_size) // out_size
-        end = -((-(i + 1) * in_size) // out_size)
-        m[i, start:end] = 1.0 / (end - start)
-    m.setflags(write=False)
+def _adaptive_taps(in_size, out_size):
+    """Indices and weights ``(out_size, K)`` of adaptive average pooling along one axis: output
+    ``i`` is the mean of inputs ``floor(i * in / out)`` up to ``ceil((i + 1) * in / out)``
+    (exclusive). Shorter windows are padded with their own first index and weight 0."""
+    bounds = [((i * in_size) // out_size, -((-(i + 1) * in_size) // out_size))
+              for i in range(out_size)]
+    k = max(end - start for start, end in bounds)
+    idx = np.zeros((out_size, k), dtype=np.int64)
+    w = np.zeros((out_size, k), dtype=np.float64)
+    for i, (start, end) in enumerate(bounds):
+        idx[i] = start
+        idx[i, :end - start] = np.arange(start, end)
+        w[i, :end - start] = 1.0 / (end - start)
+    return _frozen(idx), _frozen(w)
+
+
+def _frozen(a):
+    a.setflags(write=False)      # cached and shared: never written
+    return a
+
+
+def _dense(taps, in_size):
+    """The ``(out_size, in_size)`` matrix of a map given by its taps (used by the backward)."""
+    idx, w = taps
+    m = np.zeros((idx.shape[0], in_size), dtype=np.float64)
+    np.add.at(m, (np.arange(idx.shape[0])[:, None], idx), w)
     return m
 
 
+def _gather(xp, x, taps, axis, dtype):
+    """``sum_k w[i, k] * x[..., idx[i, k], ...]`` along ``axis`` (-2 or -1)."""
+    idx, w = xp.asarray(taps[0]), xp.asarray(taps[1], dtype=dtype)
+    if axis == -2:
+        g = xp.take(x, idx.ravel(), axis=-2).reshape(x.shape[:-2] + idx.shape + x.shape[-1:])
+        return (g * w[..., None]).sum(axis=-2)
+    g = xp.take(x, idx.ravel(), axis=-1).reshape(x.shape[:-1] + idx.shape)
+    return (g * w).sum(axis=-1)
+
+
 class _Separable(Op):
-    """Base: ``out = A_h @ x @ A_w.T`` on the last two axes of a 4-d float input."""
+    """Base: the taps of ``self.taps`` applied along height, then width, of a 4-d float input."""
 
     def _apply(self, xp, data, out_h, out_w):
         require_float(self, data)
-        mh, mw = self.matrices(data.shape[2], data.shape[3], out_h, out_w)
-        self.mh, self.mw = xp.asarray(mh, dtype=data.dtype), xp.asarray(mw, dtype=data.dtype)
-        return xp.matmul(xp.matmul(self.mh, data), self.mw.T)
+        th, tw = self.taps(data.shape[2], data.shape[3], out_h, out_w)
+        self.mh = xp.asarray(_dense(th, data.shape[2]), dtype=data.dtype)
+        self.mw = xp.asarray(_dense(tw, data.shape[3]), dtype=data.dtype)
+        work = np.float32 if data.dtype == np.float16 else data.dtype     # float16 sums in float32
+        x = data.astype(work, copy=False)
+        out = _gather(xp, _gather(xp, x, th, -2, work), tw, -1, work)
+        return out.astype(data.dtype, copy=False)
 
     def _grad(self, xp, grad):
         return xp.matmul(xp.matmul(self.mh.T, grad), self.mw)
@@ -117,9 +150,9 @@ class BilinearResize2D(_Separable):
     def list_arguments(self):
         return ['data', 'like'] if self.mode == 'like' else ['data']
 
-    def matrices(self, h, w, out_h, out_w):
-        return (_bilinear_matrix(h, out_h, self.align_corners),
-                _bilinear_matrix(w, out_w, self.align_corners))
+    def taps(self, h, w, out_h, out_w):
+        return (_bilinear_taps(h, out_h, self.align_corners),
+                _bilinear_taps(w, out_w, self.align_corners))
 
     def out_size(self, data, like):
         h, w = data.shape[2], data.shape[3]
@@ -174,8 +207,8 @@ class AdaptiveAvgPooling2D(_Separable):
                              'ints, got %r' % (self.name, size))
         self.out_hw = (1, 1) if not size else (size[0], size[-1])
 
-    def matrices(self, h, w, out_h, out_w):
-        return _adaptive_matrix(h, out_h), _adaptive_matrix(w, out_w)
+    def taps(self, h, w, out_h, out_w):
+        return _adaptive_taps(h, out_h), _adaptive_taps(w, out_w)
 
     def forward(self, xp, data):
         self._check_4d(data)

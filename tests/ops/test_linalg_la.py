@@ -230,3 +230,18 @@ def test_potrf_and_syevd_read_the_symmetric_part():
                         np.linalg.cholesky(S))
     assert_almost_equal(nd.linalg.syevd(nd.array(A, dtype='float64'))[1].asnumpy(),
                         np.linalg.eigvalsh(S))
+
+
+def test_nan_propagates_through_det_slogdet_and_inverse():
+    # MXNet 1.9.1 returns NaN for a matrix holding NaN wherever it sits; NumPy's LU reported a NaN
+    # pivot as a zero determinant (det 0, logdet -inf) and inverse raised "singular".
+    a = np.array([[[np.nan, 1.0], [1.0, 1.0]], [[2.0, 1.0], [1.0, 3.0]],
+                  [[1.0, 2.0], [np.nan, 1.0]]], dtype=np.float32)
+    det = nd.linalg.det(nd.array(a)).asnumpy()
+    assert np.isnan(det[[0, 2]]).all() and det[1] == pytest.approx(5.0)
+    sign, logdet = (o.asnumpy() for o in nd.linalg.slogdet(nd.array(a)))
+    assert np.isnan(logdet[[0, 2]]).all() and logdet[1] == pytest.approx(np.log(5.0))
+    assert np.isnan(sign[[0, 2]]).all() and sign[1] == 1
+    inv = nd.linalg.inverse(nd.array(a)).asnumpy()
+    assert np.isnan(inv[[0, 2]]).all()
+    assert_almost_equal(inv[1], np.linalg.inv(a[1]), rtol=1e-5, atol=1e-6)

@@ -299,3 +299,39 @@ def test_bad_symbol_input_names_the_node():
     bad = sym.depth_to_space(sym.var('x'), block_size=2)
     with pytest.raises(MXNetError, match='depth_to_space'):
         bad.infer_shape(x=(1, 3, 2, 2))
+
+
+def test_resize_and_adaptive_pooling_keep_nan_and_inf_local():
+    # MXNet 1.9.1 reads only the 2x2 neighbours (the pooling window) of each output, so a NaN or
+    # inf pixel spoils only the outputs that read it, not whole rows and columns.
+    x = RNG.uniform(-1, 1, (1, 2, 5, 6))
+    x[0, 0, 1, 2], x[0, 1, 4, 0] = np.nan, np.inf
+    for size, align in (((4, 7), True), ((3, 9), False), ((10, 3), True)):
+        got = nd.contrib.BilinearResize2D(nd.array(x, dtype='float64'), height=size[0],
+                                          width=size[1], align_corners=align).asnumpy()
+        with np.errstate(invalid='ignore'):
+            want = _bilinear_reference(x, size[0], size[1], align)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
+        assert np.isfinite(got).any(axis=(-2, -1)).all()
+    got = nd.contrib.AdaptiveAvgPooling2D(nd.array(x, dtype='float32'), output_size=(2, 3))
+    want = np.zeros((1, 2, 2, 3))
+    for i in range(2):
+        for j in range(3):
+            r0, r1 = (i * 5) // 2, math.ceil((i + 1) * 5 / 2)
+            c0, c1 = (j * 6) // 3, math.ceil((j + 1) * 6 / 3)
+            want[..., i, j] = x[..., r0:r1, c0:c1].mean(axis=(-2, -1))
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6, atol=1e-6, equal_nan=True)
+    assert np.isfinite(got.asnumpy()).sum() == 10     # one window per bad pixel
+
+
+def test_smooth_l1_sigma_zero_and_div_sqrt_dim_of_an_empty_axis():
+    # sigma = 0 puts every x inside the quadratic part with weight 0: f = 0, f' = 0 (MXNet 1.9.1)
+    x = nd.array(RNG.uniform(-3, 3, (4, 3)))
+    x.attach_grad()
+    with autograd.record():
+        y = nd.smooth_l1(x, scalar=0.0)
+    y.backward()
+    assert_almost_equal(y, np.zeros((4, 3)), rtol=0, atol=0)
+    assert_almost_equal(x.grad, np.zeros((4, 3)), rtol=0, atol=0)
+    assert nd.contrib.div_sqrt_dim(nd.zeros((2, 0))).shape == (2, 0)
