@@ -7,6 +7,7 @@ import numpy as np
 from minigluon import backend
 from minigluon.context import current_context
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
+from minigluon.ops.init_ops import range_values
 
 DEFAULT_DTYPE = np.float32
 
@@ -78,19 +79,21 @@ def ones_like(data, **kwargs):
 
 
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dtype=None):
-    """Evenly spaced values in ``[start, stop)``; each repeated ``repeat`` times (MXNet)."""
-    host = np.arange(start, stop, step, dtype=np.dtype(dtype or DEFAULT_DTYPE))
-    if repeat != 1:
-        host = np.repeat(host, repeat)
-    return _place(host, ctx)
+    """Evenly spaced values in ``[start, stop)``; each repeated ``repeat`` times (MXNet; the values
+    of the ``_arange`` operator behind ``sym.arange``)."""
+    return _place(range_values(np, 'arange', dict(start=start, stop=stop, step=step, repeat=repeat,
+                                                  dtype=dtype)), ctx)
 
 
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=None):
-    return _place(np.linspace(start, stop, num, endpoint=endpoint, dtype=np.dtype(dtype or DEFAULT_DTYPE)), ctx)
+    """``num`` evenly spaced values from ``start`` to ``stop`` (MXNet; as ``_linspace``)."""
+    return _place(range_values(np, 'linspace', dict(start=start, stop=stop, num=num,
+                                                    endpoint=endpoint, dtype=dtype)), ctx)
 
 
 def eye(N, M=0, k=0, ctx=None, dtype=None):
-    return _place(np.eye(N, M or None, k, dtype=np.dtype(dtype or DEFAULT_DTYPE)), ctx)
+    """An ``N x M`` matrix with ones on diagonal ``k`` (MXNet; as ``_eye``)."""
+    return _place(range_values(np, 'eye', dict(N=N, M=M, k=k, dtype=dtype)), ctx)
 
 
 def from_numpy(ndarray, zero_copy=True):

@@ -1,4 +1,5 @@
-"""Array-filling operators with no input: ``_zeros``, ``_ones``, ``_full``.
+"""Array-filling operators with no input: ``_zeros``, ``_ones``, ``_full``, ``_arange``,
+``_linspace``, ``_eye``.
 
 Semantics follow MXNet 1.9.1 (``src/operator/tensor/init_op.cc``): the output has the ``shape``
 and ``dtype`` attributes (float32 by default) and lives on the ``ctx`` attribute's device (the
@@ -64,3 +65,77 @@ class Full(_Fill):
 
     def forward(self, xp):
         return self._fill(xp, self.value)
+
+
+def range_values(xp, kind, attrs):
+    """The values of ``_arange`` / ``_linspace`` / ``_eye`` for the attribute dict ``attrs`` (the
+    operators' forward, and ``nd.arange`` / ``nd.linspace`` / ``nd.eye``, which compute the same
+    arrays on the host and move them)."""
+    dtype = np.dtype(attrs.get('dtype') or 'float32')
+    if kind == 'arange':
+        values = xp.arange(attrs['start'], attrs.get('stop'), attrs.get('step', 1.0), dtype=dtype)
+        repeat = attrs.get('repeat', 1)
+        return xp.repeat(values, repeat) if repeat != 1 else values
+    if kind == 'linspace':
+        return xp.linspace(attrs['start'], attrs['stop'], attrs['num'],
+                           endpoint=attrs.get('endpoint', True), dtype=dtype)
+    return xp.eye(attrs['N'], attrs.get('M') or None, attrs.get('k', 0), dtype=dtype)
+
+
+class _Range(_Fill):
+    """Base of ``_arange`` / ``_linspace`` / ``_eye``: the values come from :func:`range_values`."""
+
+    kind = None
+
+    def _attrs(self):
+        return {k: getattr(self, k) for k in self.attrs}
+
+    def forward(self, xp):
+        return range_values(xp, self.kind, self._attrs())
+
+    def infer_shape(self, in_shapes):
+        return [], [self.out_shape()]
+
+
+_CTX_DTYPE = {'ctx': Attr('str', ''), 'dtype': Attr('str', 'float32', choices=_DTYPES)}
+
+
+@register
+class Arange(_Range):
+    """``start, start + step, ...`` below ``stop`` (``[0, start)`` when ``stop`` is None), each
+    value ``repeat`` times (MXNet ``_arange``; ``infer_range`` is accepted for compatibility)."""
+
+    name = '_arange'
+    kind = 'arange'
+    attrs = dict({'start': Attr('number'), 'stop': Attr('number', None), 'step': Attr('number', 1.0),
+                  'repeat': Attr('int', 1), 'infer_range': Attr('bool', False)}, **_CTX_DTYPE)
+
+    def out_shape(self):
+        start, stop = (0, self.start) if self.stop is None else (self.start, self.stop)
+        return (max(0, int(np.ceil((stop - start) / self.step))) * self.repeat,)
+
+
+@register
+class Linspace(_Range):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (included with ``endpoint``)
+    (MXNet ``_linspace``)."""
+
+    name = '_linspace'
+    kind = 'linspace'
+    attrs = dict({'start': Attr('number'), 'stop': Attr('number'), 'num': Attr('int'),
+                  'endpoint': Attr('bool', True)}, **_CTX_DTYPE)
+
+    def out_shape(self):
+        return (self.num,)
+
+
+@register
+class Eye(_Range):
+    """An ``N x M`` matrix (``M = 0``: square) with ones on diagonal ``k`` (MXNet ``_eye``)."""
+
+    name = '_eye'
+    kind = 'eye'
+    attrs = dict({'N': Attr('int'), 'M': Attr('int', 0), 'k': Attr('int', 0)}, **_CTX_DTYPE)
+
+    def out_shape(self):
+        return (self.N, self.M or self.N)

@@ -61,6 +61,28 @@ def full(shape, val, dtype=None, **kwargs):
     return _filled('_full', shape, dtype, dict(kwargs, value=val))
 
 
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, name=None, dtype=None):
+    """An ``_arange`` node: ``start, start + step, ...`` below ``stop``, each ``repeat`` times."""
+    return _filled_range('_arange', name, dtype, dict(start=start, stop=stop, step=step,
+                                                      repeat=repeat, infer_range=infer_range))
+
+
+def linspace(start, stop, num, endpoint=True, name=None, dtype=None):
+    """A ``_linspace`` node: ``num`` evenly spaced values from ``start`` to ``stop``."""
+    return _filled_range('_linspace', name, dtype, dict(start=start, stop=stop, num=num,
+                                                        endpoint=endpoint))
+
+
+def eye(N, M=0, k=0, dtype=None, **kwargs):
+    """An ``_eye`` node: an ``N x M`` matrix with ones on diagonal ``k``."""
+    return _filled_range('_eye', kwargs.pop('name', None), dtype, dict(kwargs, N=N, M=M, k=k))
+
+
+def _filled_range(op_name, name, dtype, attrs):
+    dtype = 'float32' if dtype is None else _np_dtype(dtype).name
+    return globals()[op_name](name=name, dtype=dtype, **attrs)
+
+
 def refresh():
     """Add functions for operators registered after this module was imported."""
     _populate(globals())
