@@ -25,7 +25,18 @@ def _values(rng, dtype, nan=False):
     return x
 
 
-def _eager(x, head, k, s, p):
+def _eager(x, head, k, s, p, keep=False):
+    """Eager output and gradient; ``keep=False`` takes the backward that recomputes the maxima
+    (the reference), ``keep=True`` the kept positions that recorded eager calls use."""
+    saved = Pooling.needs_grad_hint
+    Pooling.needs_grad_hint = keep
+    try:
+        return _eager_run(x, head, k, s, p)
+    finally:
+        Pooling.needs_grad_hint = saved
+
+
+def _eager_run(x, head, k, s, p):
     xa = nd.array(x, dtype=x.dtype)
     xa.attach_grad()
     with autograd.record():
@@ -60,13 +71,13 @@ def test_kept_argmax_equals_eager_bit_for_bit(k, s, p, nan, dtype):
                                pool_type='max').shape
         head = rng.randn(*out_shape).astype(dtype)
         ye, ge = _eager(x, head, k, s, p)
-        yh, gh = _hybrid(op, x, head)
-        np.testing.assert_array_equal(yh, ye)
-        np.testing.assert_array_equal(gh, ge)       # NaN positions equal too
-        assert gh.dtype == ge.dtype == dtype
+        for yh, gh in (_hybrid(op, x, head), _eager(x, head, k, s, p, keep=True)):
+            np.testing.assert_array_equal(yh, ye)
+            np.testing.assert_array_equal(gh, ge)       # NaN positions equal too
+            assert gh.dtype == ge.dtype == dtype
 
 
-def test_argmax_is_kept_only_when_a_gradient_is_wanted_under_static_alloc(monkeypatch):
+def test_argmax_is_kept_only_when_a_gradient_is_wanted(monkeypatch):
     seen = []
     orig = Pooling.forward
 
@@ -82,12 +93,14 @@ def test_argmax_is_kept_only_when_a_gradient_is_wanted_under_static_alloc(monkey
     static(x)                                    # not recording
     with autograd.record():
         static(x)                                # recording, but x wants no gradient
+    nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type='max')         # eager, not recording
     x.attach_grad()
     with autograd.record():
-        plain(x)                                 # no static_alloc workspace
-        nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type='max')     # eager
+        plain(x)                                 # no static_alloc workspace: a fresh array
+        nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type='max')     # eager, recorded
         static(x)
-    assert seen == [False, False, False, False, True]
+        nd.Pooling(x.detach(), kernel=(2, 2), stride=(2, 2), pool_type='max')   # no gradient
+    assert seen == [False, False, False, True, True, True, False]
 
 
 def test_kept_positions_are_reused_only_when_their_graph_is_gone():

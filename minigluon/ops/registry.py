@@ -173,6 +173,9 @@ class Op:
     num_visible_outputs = None     # None: all outputs are visible
     mutate_inputs = ()             # indices of auxiliary-state inputs written by forward
     differentiable = True          # False: never recorded (argmax, comparisons, ...)
+    # True: a recorded eager call sets ``op.needs_input_grad`` before the forward too (a CachedOp
+    # always does), for operators whose forward can prepare the backward's work (max Pooling)
+    needs_grad_hint = False
 
     def __init__(self, **kwargs):
         cls = type(self)
