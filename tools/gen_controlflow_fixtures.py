@@ -7,7 +7,13 @@ Writes under tests/fixtures/controlflow/:
   cond results and the gradients of a weighted sum of them with respect to their inputs;
 * foreach_net-symbol.json / foreach_net-0000.params: a hybridized Net whose body holds a Dense,
   exported by MXNet; net.npz: its inputs, outputs and gradients (inputs and parameters);
-* nested-symbol.json: sym.contrib.foreach inside a foreach body.
+* nested-symbol.json: sym.contrib.foreach inside a foreach body;
+* cond_net-symbol.json / cond_net-0000.params / cond_net.npz: a hybridized block calling
+  F.contrib.cond (a Dense in the then-branch), run on inputs taking each branch;
+* while_net-symbol.json / while_net-0000.params / while_net.npz: a hybridized block calling
+  F.contrib.while_loop (a Dense and a closure input in the body);
+* while_cond-symbol.json: sym.contrib.while_loop whose cond and func read one outside
+  variable and whose loop variable is an operator's output, then sym.contrib.cond on the result.
 """
 import os
 
@@ -127,12 +133,118 @@ def nested_fixture():
     mx.sym.Group([o, st[0]]).save(os.path.join(OUT, 'nested-symbol.json'))
 
 
+class CondNet(gluon.HybridBlock):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.dense = gluon.nn.Dense(3, in_units=4)
+
+    def hybrid_forward(self, F, x, y):
+        return F.contrib.cond(F.sum(x) > 0, lambda: F.tanh(self.dense(x)) + y,
+                              lambda: y * 2 + F.sin(F.slice_axis(x, axis=1, begin=0, end=3)))
+
+
+class WhileNet(gluon.HybridBlock):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.dense = gluon.nn.Dense(3, in_units=3)
+
+    def hybrid_forward(self, F, x, i):
+        def func(i, s):
+            o = F.tanh(self.dense(s)) + x
+            return o, [i + 1, o * 0.5 + s]
+        outs, (i, s) = F.contrib.while_loop(lambda i, s: i < 3, func, [i, x], max_iterations=5)
+        return outs, i, s
+
+
+def export_fresh(cls, net, args, name):
+    """Export a new block holding ``net``'s parameters: retracing ``net`` itself would find its
+    parameter variables already marked with the first trace's subgraph name."""
+    new = cls(prefix='net_')
+    new.initialize()
+    for p, q in zip(net.collect_params().values(), new.collect_params().values()):
+        q.set_data(p.data())
+    new.hybridize()
+    new(*args)
+    new.export(os.path.join(OUT, name))
+
+
+def cond_fixture(rng):
+    mx.random.seed(11)
+    net = CondNet(prefix='net_')
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    res = {}
+    for tag, sign in (('then', 1.0), ('else', -1.0)):
+        x = np.abs(rand(rng, 2, 4)) * sign
+        y, wo = rand(rng, 2, 3), rand(rng, 2, 3)
+        X, Y = nd.array(x), nd.array(y)
+        X.attach_grad(); Y.attach_grad()
+        net.collect_params().zero_grad()      # the branch not taken leaves its weights alone
+        net.hybridize()
+        out = net(X, Y)                # the _cond node's forward
+        # MXNet 1.9.1's _cond backward fails here ("storage_type_num_unknown_nodes"), for any
+        # cond whose branches read more than one input; the gradients come from the eager form.
+        net.hybridize(False)
+        with autograd.record():
+            eager_out = net(X, Y)
+            loss = (eager_out * nd.array(wo)).sum()
+        loss.backward()
+        assert np.allclose(eager_out.asnumpy(), out.asnumpy(), rtol=1e-5, atol=1e-6)
+        res.update(**{tag + '_x': x, tag + '_y': y, tag + '_wo': wo, tag + '_out': out.asnumpy(),
+                      tag + '_gx': X.grad.asnumpy(), tag + '_gy': Y.grad.asnumpy(),
+                      tag + '_gw': net.dense.weight.grad().asnumpy(),
+                      tag + '_gb': net.dense.bias.grad().asnumpy()})
+    export_fresh(CondNet, net, (X, Y), 'cond_net')
+    np.savez(os.path.join(OUT, 'cond_net.npz'), **res)
+
+
+def while_fixture(rng):
+    mx.random.seed(13)
+    net = WhileNet(prefix='net_')
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    x, wo, ws = rand(rng, 2, 3), rand(rng, 3, 2, 3), rand(rng, 2, 3)
+    X, I = nd.array(x), nd.array([0.0])
+    X.attach_grad(); I.attach_grad()
+    hybrid_out = net(X, I)[0].asnumpy()[:3]      # the _while_loop node's forward
+    # Recording the hybridized _while_loop fails in MXNet 1.9.1 ("Assigning to NDArrays that are
+    # already in a computational graph"); the gradients come from the eager form.
+    net.hybridize(False)
+    with autograd.record():
+        outs, i, s = net(X, I)
+        loss = (outs[:3] * nd.array(wo)).sum() + (s * nd.array(ws)).sum()   # rows 3, 4: padding
+    loss.backward()
+    assert np.allclose(outs.asnumpy()[:3], hybrid_out, rtol=1e-5, atol=1e-6)
+    export_fresh(WhileNet, net, (X, I), 'while_net')
+    np.savez(os.path.join(OUT, 'while_net.npz'), x=x, wo=wo, ws=ws, out=outs.asnumpy()[:3],
+             i=i.asnumpy(), s=s.asnumpy(), gx=X.grad.asnumpy(), gi=I.grad.asnumpy(),
+             gw=net.dense.weight.grad().asnumpy(), gb=net.dense.bias.grad().asnumpy())
+
+
+def while_cond_fixture():
+    """Symbolic while_loop (outside variable in cond and func, loop variable from an operator),
+    then cond on its result: MXNet's input lists, locations and names."""
+    with mx.name.NameManager():           # node names counted from 0
+        a, w = mx.sym.var('a'), mx.sym.var('w')
+        start = mx.sym.relu(a)
+        outs, (k, acc) = mx.sym.contrib.while_loop(
+            lambda k, acc: (k + w).sum() < 4, lambda k, acc: (acc * w, [k + 1, acc + k * w]),
+            [mx.sym.var('k'), start], max_iterations=3)
+        res = mx.sym.contrib.cond(acc.sum() > w.sum(), lambda: acc * w, lambda: outs.sum() + a)
+    mx.sym.Group([outs, k, res]).save(os.path.join(OUT, 'while_cond-symbol.json'))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.RandomState(0)
     eager(rng)
     net_fixture(rng)
     nested_fixture()
+    cond_fixture(rng)
+    while_fixture(rng)
+    while_cond_fixture()
 
 
 if __name__ == '__main__':

@@ -12,8 +12,8 @@ autograd is recording, each step runs on fresh variables and keeps its own tape;
 the steps in reverse, calling :func:`minigluon.autograd.grad` on each step with the gradients of
 its outputs and of the states that the next step carried back (back-propagation through time).
 
-The symbolic ``_while_loop`` and ``_cond`` nodes are not implemented; :func:`unsupported` is
-what loading one reports.
+The ``_cond`` and ``_while_loop`` nodes, which hold several subgraphs, are in
+:mod:`~minigluon.control_flow.cond_op` and :mod:`~minigluon.control_flow.while_op`.
 """
 import numpy as np
 
@@ -114,6 +114,12 @@ class ForEach(Op):
             missing = [names[i] for i in range(n_in) if i not in covered]
             raise ValueError('_foreach: subgraph inputs %s are given by no location' % missing)
         self.subgraphs = [subgraph]
+
+    def set_subgraphs(self, subgraphs):
+        """Attach the subgraphs as read from JSON (``_foreach`` has exactly one)."""
+        if len(subgraphs) != 1:
+            raise ValueError('_foreach: needs 1 subgraph (the loop body), got %d' % len(subgraphs))
+        self.set_subgraph(subgraphs[0])
 
     def list_arguments(self):
         return ['data%d' % i for i in range(self.num_args - 1)]
@@ -284,9 +290,3 @@ class ForEach(Op):
                 new_in[pos] = np.dtype(found[names[loc]])
         return new_in, [None if t is None else np.dtype(t) for t in out_types]
 
-
-def unsupported(name, eager):
-    """The NotImplementedError for a symbolic control-flow operator minigluon lacks."""
-    return NotImplementedError(
-        'symbolic %s is not supported by minigluon (only foreach is); call nd.contrib.%s on '
-        'NDArrays instead (in a HybridBlock: do not hybridize it)' % (name, eager))

@@ -1,4 +1,5 @@
-"""``sym.contrib.foreach`` (and the unsupported ``while_loop``/``cond``): trace a body into a node.
+"""``sym.contrib.foreach``: trace a body into a ``_foreach`` node (``while_loop`` and ``cond``:
+:mod:`minigluon.control_flow.symbolic_cond`, re-exported here).
 
 ``foreach`` calls the Python body once on fresh variables inside
 ``AttrScope(__subgraph_name__=<unique name>)``, so every node the body creates carries that
@@ -16,7 +17,7 @@ from minigluon.attribute import AttrScope
 from minigluon._nest import flatten, regroup
 from minigluon.control_flow._checks import check_callable
 from minigluon.control_flow.eager import _unpack_pair
-from minigluon.control_flow.ops import ForEach, unsupported
+from minigluon.control_flow.ops import ForEach
 from minigluon.name import NameManager
 from minigluon.symbol.creation import var
 from minigluon.symbol.symbol import Symbol, _hidden_key, _Node, new_op_node, topo_order, update_versions
@@ -189,11 +190,6 @@ def foreach(body, data, init_states, name='foreach'):
     return regroup(results[:len(flat_out)], out_fmt), regroup(results[len(flat_out):], state_fmt)
 
 
-def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):
-    """Not supported symbolically: raises NotImplementedError naming ``nd.contrib.while_loop``."""
-    raise unsupported('while_loop', 'while_loop')
 
-
-def cond(pred, then_func, else_func, name='cond'):
-    """Not supported symbolically: raises NotImplementedError naming ``nd.contrib.cond``."""
-    raise unsupported('cond', 'cond')
+# while_loop and cond share this module's tracing helpers; imported last (they import them)
+from minigluon.control_flow.symbolic_cond import cond, while_loop  # noqa: E402,F401

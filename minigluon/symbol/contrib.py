@@ -6,8 +6,8 @@ every alias of that operator) and names it ``ctc_loss0``, ``ctc_loss1``... The l
 the operator registry; :func:`refresh` adds operators registered later. The same functions are
 ``minigluon.contrib.sym`` / ``contrib.symbol``.
 
-The control-flow functions ``foreach`` (and ``while_loop``/``cond``, which raise
-NotImplementedError) come from :mod:`minigluon.control_flow.symbolic`.
+The control-flow functions ``foreach``, ``while_loop`` and ``cond`` come from
+:mod:`minigluon.control_flow.symbolic`.
 """
 from minigluon.control_flow.symbolic import cond, foreach, while_loop  # noqa: F401
 from minigluon.ndarray._prefixed import fill as _fill

@@ -261,9 +261,6 @@ def _split_hidden(attrs):
 
 def _op_node(nj, name, attrs, entries, built, where, version):
     op_name = nj['op']
-    if op_name in ('_while_loop', '_cond'):      # MXNet control flow minigluon runs only eagerly
-        from minigluon.control_flow.ops import unsupported
-        raise unsupported(op_name[1:], op_name[1:])
     try:
         cls = get_op(op_name)
     except MXNetError as err:
@@ -303,22 +300,24 @@ def _op_node(nj, name, attrs, entries, built, where, version):
 
 
 def _attach_subgraphs(op, raw, where, version):
-    """Read a control-flow node's ``subgraphs`` (nested graph objects) into ``op.set_subgraph``."""
-    takes = hasattr(op, 'set_subgraph')
+    """Read a control-flow node's ``subgraphs`` (nested graph objects) into ``op.set_subgraphs``."""
+    takes = hasattr(op, 'set_subgraphs')
     if raw is None or raw == []:
         if takes:
             _fail('%s: a %s node needs its body under "subgraphs"', where, op.name)
         return
     if not takes:
         _fail('%s: operator %s takes no subgraphs', where, op.name)
-    if not isinstance(raw, list) or len(raw) != 1 or not isinstance(raw[0], dict):
-        _fail("%s: 'subgraphs' must be a list holding one graph object", where)
+    if not isinstance(raw, list) or not all(isinstance(g, dict) for g in raw):
+        _fail("%s: 'subgraphs' must be a list of graph objects", where)
+    subs = []
+    for k, graph in enumerate(raw):
+        try:
+            subs.append(_build_graph(graph, version, '%s, subgraph %d: ' % (where, k)))
+        except MXNetFormatError as err:
+            _fail('%s', str(err)[len('load_json: '):])
     try:
-        sub = _build_graph(raw[0], version, '%s, subgraph: ' % where)
-    except MXNetFormatError as err:
-        _fail('%s', str(err)[len('load_json: '):])
-    try:
-        op.set_subgraph(sub)
+        op.set_subgraphs(subs)
     except (ValueError, MXNetError) as err:
         _fail('%s: %s', where, err)
 
