@@ -1,5 +1,6 @@
 """Control flow: nd/sym.contrib.foreach, while_loop, cond against MXNet 1.9.1 (fixtures made by
 tools/gen_controlflow_fixtures.py), hybridized against eager, export/imports, gradients, errors."""
+import ast
 import os
 import re
 import warnings
@@ -107,20 +108,20 @@ def test_cond_matches_mxnet(tag, c):
 
 
 # -- hybridized foreach ----------------------------------------------------------------------------------
-class Net(gluon.HybridBlock):
-    """The Net of tools/gen_controlflow_fixtures.py."""
+def _generator_models():
+    """``Net``, ``CondNet``, ``WhileNet``: the ``MODELS_SRC`` of tools/gen_controlflow_fixtures.py
+    (the source it runs against MXNet), run here against minigluon's gluon."""
+    path = os.path.join(os.path.dirname(__file__), '..', 'tools', 'gen_controlflow_fixtures.py')
+    with open(path, encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    src = next(node.value.value for node in tree.body if isinstance(node, ast.Assign)
+               and [t.id for t in node.targets if isinstance(t, ast.Name)] == ['MODELS_SRC'])
+    namespace = {'gluon': gluon}
+    exec(src, namespace)
+    return namespace['Net'], namespace['CondNet'], namespace['WhileNet']
 
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        with self.name_scope():
-            self.dense = gluon.nn.Dense(3, in_units=4)
 
-    def hybrid_forward(self, F, x, h):
-        def body(d, states):
-            o = F.tanh(self.dense(d) + states[0])
-            return o, [o * 0.5 + states[0]]
-        outs, states = F.contrib.foreach(body, x, [h])
-        return outs, states[0]
+Net, CondNet, WhileNet = _generator_models()
 
 
 def _run(net, x, h, wo):
@@ -387,35 +388,6 @@ WHILE = np.load(os.path.join(FIX, 'while_net.npz'))
 
 def _norm_sub(text):
     return re.sub(r'"(cond_pred|cond_then|cond_else|while_loop_cond|while_loop_func)\d+"', r'"\1N"', text)
-
-
-class CondNet(gluon.HybridBlock):
-    """The CondNet of tools/gen_controlflow_fixtures.py."""
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        with self.name_scope():
-            self.dense = gluon.nn.Dense(3, in_units=4)
-
-    def hybrid_forward(self, F, x, y):
-        return F.contrib.cond(F.sum(x) > 0, lambda: F.tanh(self.dense(x)) + y,
-                              lambda: y * 2 + F.sin(F.slice_axis(x, axis=1, begin=0, end=3)))
-
-
-class WhileNet(gluon.HybridBlock):
-    """The WhileNet of tools/gen_controlflow_fixtures.py."""
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        with self.name_scope():
-            self.dense = gluon.nn.Dense(3, in_units=3)
-
-    def hybrid_forward(self, F, x, i):
-        def func(i, s):
-            o = F.tanh(self.dense(s)) + x
-            return o, [i + 1, o * 0.5 + s]
-        outs, (i, s) = F.contrib.while_loop(lambda i, s: i < 3, func, [i, x], max_iterations=5)
-        return outs, i, s
 
 
 def _loaded(cls, name):

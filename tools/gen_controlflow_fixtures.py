@@ -88,6 +88,9 @@ def eager(rng):
     np.savez(os.path.join(OUT, 'eager.npz'), **res)
 
 
+# The three hybridized blocks, written once: run here against MXNet, and against minigluon by
+# tests/test_controlflow.py, which reads this string (so both sides run the same code).
+MODELS_SRC = '''
 class Net(gluon.HybridBlock):
     def __init__(self, **kw):
         super().__init__(**kw)
@@ -100,6 +103,33 @@ class Net(gluon.HybridBlock):
             return o, [o * 0.5 + states[0]]
         outs, states = F.contrib.foreach(body, x, [h])
         return outs, states[0]
+
+
+class CondNet(gluon.HybridBlock):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.dense = gluon.nn.Dense(3, in_units=4)
+
+    def hybrid_forward(self, F, x, y):
+        return F.contrib.cond(F.sum(x) > 0, lambda: F.tanh(self.dense(x)) + y,
+                              lambda: y * 2 + F.sin(F.slice_axis(x, axis=1, begin=0, end=3)))
+
+
+class WhileNet(gluon.HybridBlock):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        with self.name_scope():
+            self.dense = gluon.nn.Dense(3, in_units=3)
+
+    def hybrid_forward(self, F, x, i):
+        def func(i, s):
+            o = F.tanh(self.dense(s)) + x
+            return o, [i + 1, o * 0.5 + s]
+        outs, (i, s) = F.contrib.while_loop(lambda i, s: i < 3, func, [i, x], max_iterations=5)
+        return outs, i, s
+'''
+exec(MODELS_SRC)   # defines Net, CondNet, WhileNet with MXNet's gluon
 
 
 def net_fixture(rng):
@@ -131,31 +161,6 @@ def nested_fixture():
         return o, [st[0] * 2]
     o, st = mx.sym.contrib.foreach(outer, mx.sym.var('x'), [mx.sym.var('h')])
     mx.sym.Group([o, st[0]]).save(os.path.join(OUT, 'nested-symbol.json'))
-
-
-class CondNet(gluon.HybridBlock):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        with self.name_scope():
-            self.dense = gluon.nn.Dense(3, in_units=4)
-
-    def hybrid_forward(self, F, x, y):
-        return F.contrib.cond(F.sum(x) > 0, lambda: F.tanh(self.dense(x)) + y,
-                              lambda: y * 2 + F.sin(F.slice_axis(x, axis=1, begin=0, end=3)))
-
-
-class WhileNet(gluon.HybridBlock):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        with self.name_scope():
-            self.dense = gluon.nn.Dense(3, in_units=3)
-
-    def hybrid_forward(self, F, x, i):
-        def func(i, s):
-            o = F.tanh(self.dense(s)) + x
-            return o, [i + 1, o * 0.5 + s]
-        outs, (i, s) = F.contrib.while_loop(lambda i, s: i < 3, func, [i, x], max_iterations=5)
-        return outs, i, s
 
 
 def export_fresh(cls, net, args, name):
