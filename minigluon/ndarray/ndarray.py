@@ -8,8 +8,10 @@ write is recorded or refused (it would otherwise make gradients silently wrong).
 
 What lives where:
 
-- this module: :func:`invoke` (where every operator runs and gets recorded), :func:`call_op` and the
-  :class:`NDArray` class (properties, conversion, autograd, arithmetic, fluent operator methods);
+- this module: the :class:`NDArray` class (properties, conversion, autograd, arithmetic, fluent
+  operator methods);
+- :mod:`minigluon.ndarray.dispatch`: :func:`invoke` (where every operator runs and gets recorded)
+  and :func:`call_op`;
 - :mod:`minigluon.ndarray.indexing`: ``x[key]`` and ``x[key] = value`` (key normalisation, the
   recorded ``_GetItem`` operator);
 - :mod:`minigluon.ndarray.inplace`: the rules for in-place writes while recording;
@@ -17,105 +19,18 @@ What lives where:
   ``_name_the_operator`` (error wording);
 - :mod:`minigluon.ndarray.creation`: ``array``, ``zeros``, ... and DLPack import (``from_dlpack``).
 
-Names from the two helper modules are re-exported here, so older imports such as
-``from minigluon.ndarray.ndarray import _move`` keep working.
+Names from the helper, dispatch, indexing and in-place modules are re-exported here, so imports
+such as ``from minigluon.ndarray.ndarray import invoke, _move`` keep working.
 """
 import numpy as np
 
 from minigluon import autograd, backend
 from minigluon.base import MXNetError
-from minigluon.context import Context, context_of, current_context
+from minigluon.context import Context, context_of
 from minigluon.ndarray.helpers import _move, _name_the_operator, _parse_ctx  # noqa: F401 (re-exported)
-from minigluon.ops.registry import bind_call, get_op
+from minigluon.ops.registry import get_op
 
 _autograd_state = autograd._state     # the per-thread recording flag, read once per operator call
-_Node = autograd.Node
-
-
-def _is_nd(x):
-    return isinstance(x, NDArray)
-
-
-def invoke(op, inputs):
-    """Run the operator instance ``op`` on NDArray ``inputs`` and record it if needed.
-
-    This is the one place where operators execute, for eager calls, NDArray methods and the
-    hybridized graph executor alike. Returns one NDArray or a list (multi-output operators show
-    only their ``num_visible_outputs``). ``inputs`` (a list or tuple of NDArrays) is kept on the
-    autograd tape as given, without a copy: callers pass a fresh sequence and never mutate it.
-
-    Raises
-    ------
-    MXNetError
-        When the inputs live on different contexts.
-    """
-    # This function is the per-operator overhead of the whole framework: keep it lean.
-    ctx = None
-    raws = []
-    for x in inputs:
-        if ctx is None:
-            ctx = x._ctx
-        elif x._ctx is not ctx and x._ctx != ctx:
-            raise MXNetError('%s: inputs are on different contexts (%s and %s); move them with '
-                             'as_in_context()' % (op.name, ctx, x._ctx))
-        raws.append(x._data)
-    if op.needs_grad_hint and getattr(_autograd_state, 'recording', False):
-        op.needs_input_grad = tuple(x._entry is not None or (x._grad is not None and
-                                                             x._grad_req != 'null') for x in inputs)
-    try:
-        if ctx is not None:
-            xp = np if backend.cupy is None else backend.get_array_module(*raws)
-            res = op.forward(xp, *raws)
-        else:   # no array inputs (a sampler): the device is the op's ``ctx`` attribute or the default
-            ctx = _parse_ctx(getattr(op, 'ctx', None)) or current_context()
-            xp = ctx.xp
-            with ctx.device():
-                res = op.forward(xp)
-    except (ValueError, IndexError, TypeError) as err:
-        named = _name_the_operator(op, err, raws)
-        if named is err:
-            raise
-        raise named from err
-    recording = op.differentiable and getattr(_autograd_state, 'recording', False)
-    if type(res) is np.ndarray:          # the common case: one NumPy output
-        out = NDArray(res, ctx)
-        if recording:
-            for x in inputs:             # recorded if an input is on a recorded path or a variable
-                if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
-                    out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
-                    break
-        n = op.num_visible_outputs
-        return out if n is None and op.num_outputs == 1 or n == 1 else [out][:op.n_visible]
-    outs = list(res) if isinstance(res, (tuple, list)) else [res]
-    outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
-    wrapped = [NDArray(o, ctx) for o in outs]
-    if recording:
-        _record(op, inputs, outs, wrapped, xp)
-    n = op.n_visible
-    return wrapped[0] if n == 1 else wrapped[:n]
-
-
-def _record(op, inputs, outs, wrapped, xp):
-    """Put ``op`` on the tape if any input is on a recorded path or wants a gradient."""
-    for x in inputs:
-        if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
-            node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
-            for i, w in enumerate(wrapped):
-                w._entry = (node, i)
-            return
-
-
-def call_op(name, /, *args, **kwargs):
-    """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
-    out = kwargs.pop('out', None)
-    kwargs.pop('name', None)
-    kwargs.pop('attr', None)
-    op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
-    res = invoke(op, inputs)
-    if out is not None:
-        out[:] = res
-        return out
-    return res
 
 
 class NDArray:
@@ -473,8 +388,10 @@ class NDArray:
         return method
 
 
-# Indexing and the in-place write rules need the NDArray class, so they are imported last (the package ``__init__`` always imports
-# this module first). ``__getitem__``/``__setitem__`` look these names up when called.
+# Operator dispatch, indexing and the in-place write rules need the NDArray class, so they are
+# imported last (the package ``__init__`` always imports this module first). The methods above
+# look these names up when called.
+from minigluon.ndarray.dispatch import _is_nd, _record, call_op, invoke  # noqa: E402,F401 (re-exported)
 from minigluon.ndarray.indexing import (  # noqa: E402,F401 (re-exported)
     _GetItem, _has_int_array, _index_key, _index_part, setitem)
 from minigluon.ndarray.inplace import (  # noqa: E402,F401 (_check_inplace re-exported)

@@ -1,0 +1,110 @@
+"""Where every operator runs: :func:`invoke`, its recording helper and :func:`call_op`.
+
+:func:`invoke` takes an operator instance and NDArray inputs, runs the operator's ``forward`` on
+the inputs' NumPy or CuPy data, wraps the results as NDArrays and, while autograd records, puts a
+:class:`~minigluon.autograd.Node` on the tape. Eager calls (``nd.<op>``), NDArray methods and the
+hybridized graph executor all come through here. :func:`call_op` binds an operator by name to
+positional and keyword arguments first (``call_op('Reshape', x, shape=(2, -1))``).
+
+This is separate from :mod:`minigluon.ndarray.ndarray` so that the ``NDArray`` class and the
+operator-calling machinery can each be read in one sitting. It needs the ``NDArray`` class (to wrap
+outputs), so :mod:`minigluon.ndarray.ndarray` imports it at its end and re-exports its names:
+``from minigluon.ndarray.ndarray import invoke, call_op`` keeps working. Semantics: MXNet 1.9.1's
+imperative invoke (``MXImperativeInvoke``), recording as ``mxnet.autograd`` does.
+"""
+import numpy as np
+
+from minigluon import autograd, backend
+from minigluon.base import MXNetError
+from minigluon.context import current_context
+from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
+from minigluon.ndarray.ndarray import NDArray, _autograd_state
+from minigluon.ops.registry import bind_call, get_op
+
+_Node = autograd.Node
+
+
+def _is_nd(x):
+    return isinstance(x, NDArray)
+
+
+def invoke(op, inputs):
+    """Run the operator instance ``op`` on NDArray ``inputs`` and record it if needed.
+
+    This is the one place where operators execute, for eager calls, NDArray methods and the
+    hybridized graph executor alike. Returns one NDArray or a list (multi-output operators show
+    only their ``num_visible_outputs``). ``inputs`` (a list or tuple of NDArrays) is kept on the
+    autograd tape as given, without a copy: callers pass a fresh sequence and never mutate it.
+
+    Raises
+    ------
+    MXNetError
+        When the inputs live on different contexts.
+    """
+    # This function is the per-operator overhead of the whole framework: keep it lean.
+    ctx = None
+    raws = []
+    for x in inputs:
+        if ctx is None:
+            ctx = x._ctx
+        elif x._ctx is not ctx and x._ctx != ctx:
+            raise MXNetError('%s: inputs are on different contexts (%s and %s); move them with '
+                             'as_in_context()' % (op.name, ctx, x._ctx))
+        raws.append(x._data)
+    if op.needs_grad_hint and getattr(_autograd_state, 'recording', False):
+        op.needs_input_grad = tuple(x._entry is not None or (x._grad is not None and
+                                                             x._grad_req != 'null') for x in inputs)
+    try:
+        if ctx is not None:
+            xp = np if backend.cupy is None else backend.get_array_module(*raws)
+            res = op.forward(xp, *raws)
+        else:   # no array inputs (a sampler): the device is the op's ``ctx`` attribute or the default
+            ctx = _parse_ctx(getattr(op, 'ctx', None)) or current_context()
+            xp = ctx.xp
+            with ctx.device():
+                res = op.forward(xp)
+    except (ValueError, IndexError, TypeError) as err:
+        named = _name_the_operator(op, err, raws)
+        if named is err:
+            raise
+        raise named from err
+    recording = op.differentiable and getattr(_autograd_state, 'recording', False)
+    if type(res) is np.ndarray:          # the common case: one NumPy output
+        out = NDArray(res, ctx)
+        if recording:
+            for x in inputs:             # recorded if an input is on a recorded path or a variable
+                if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+                    out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
+                    break
+        n = op.num_visible_outputs
+        return out if n is None and op.num_outputs == 1 or n == 1 else [out][:op.n_visible]
+    outs = list(res) if isinstance(res, (tuple, list)) else [res]
+    outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
+    wrapped = [NDArray(o, ctx) for o in outs]
+    if recording:
+        _record(op, inputs, outs, wrapped, xp)
+    n = op.n_visible
+    return wrapped[0] if n == 1 else wrapped[:n]
+
+
+def _record(op, inputs, outs, wrapped, xp):
+    """Put ``op`` on the tape if any input is on a recorded path or wants a gradient."""
+    for x in inputs:
+        if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+            node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
+            for i, w in enumerate(wrapped):
+                w._entry = (node, i)
+            return
+
+
+def call_op(name, /, *args, **kwargs):
+    """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
+    out = kwargs.pop('out', None)
+    kwargs.pop('name', None)
+    kwargs.pop('attr', None)
+    op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
+    res = invoke(op, inputs)
+    if out is not None:
+        out[:] = res
+        return out
+    return res
