@@ -10,10 +10,10 @@ zeros, ``*gamma`` -> ones, ``*running_mean`` -> zeros ...).
 Initializers are registered under lower-case names (``'uniform'``, ``'zeros'``, ``'xavier'``...) and
 can be rebuilt from those names or from their JSON :meth:`Initializer.dumps` form with :func:`create`.
 Random numbers come from :func:`minigluon.random.generator` so ``mx.random.seed`` makes them
-reproducible.
+reproducible. The composite ``Load`` and ``Mixed`` live in :mod:`minigluon.initializer_composite`
+and are re-exported here.
 """
 import json
-import re
 import warnings
 
 import numpy as np
@@ -380,75 +380,6 @@ class LSTMBias(Initializer):
         arr[num_hidden:2 * num_hidden] = self.forget_bias
 
 
-class Load:
-    """Initialize from a dict of arrays (or a ``.params`` file), falling back to ``default_init``.
-
-    ``arg:``/``aux:`` key prefixes are stripped, as in MXNet.
-
-    Raises
-    ------
-    ValueError
-        When a loaded array's shape differs from the parameter's, or a name is absent and no
-        ``default_init`` was given.
-    """
-
-    def __init__(self, param, default_init=None, verbose=False):
-        if isinstance(param, str):
-            from minigluon import serialization
-            param = serialization.load(param)
-        if not isinstance(param, dict):
-            raise TypeError('Load: param must be a dict of arrays or a file holding named arrays')
-        self.param = {}
-        for name, arr in param.items():
-            if name.startswith(('arg:', 'aux:')):
-                name = name[4:]
-            self.param[name] = arr
-        self.default_init = default_init
-        self.verbose = verbose
-
-    def __call__(self, name, arr):
-        if name in self.param:
-            src = self.param[name]
-            if tuple(src.shape) != tuple(arr.shape):
-                raise ValueError('Load: parameter %s cannot be initialized from loading: shape '
-                                 'mismatch, target %s vs loaded %s' % (name, arr.shape, src.shape))
-            arr[:] = src
-            if self.verbose:
-                print('Initialized %s by loading' % name)
-        else:
-            if self.default_init is None:
-                raise ValueError('Load: cannot initialize %s, it is not in the loaded params and no '
-                                 'default_init was given' % name)
-            _apply(self.default_init, name, arr)
-
-
-def _apply(initializer, name, arr):
-    # The chosen initializer fills the array whatever the name's suffix (as Gluon does).
-    if isinstance(initializer, Initializer):
-        initializer(InitDesc(name, {'__init__': initializer}), arr)
-    else:
-        initializer(name, arr)
-
-
-class Mixed:
-    """Choose an initializer by the first regular expression (``re.match``) matching the name.
-
-    Raises
-    ------
-    ValueError
-        When no pattern matches (add ``'.*'`` as the last pattern for a default).
-    """
-
-    def __init__(self, patterns, initializers):
-        if len(patterns) != len(initializers):
-            raise ValueError('Mixed: got %d patterns but %d initializers'
-                             % (len(patterns), len(initializers)))
-        self.map = list(zip([re.compile(p) for p in patterns], initializers))
-
-    def __call__(self, name, arr):
-        for prog, init in self.map:
-            if prog.match(name):
-                _apply(init, name, arr)
-                return
-        raise ValueError('Parameter name %s did not match any pattern. Consider adding a ".*" '
-                         'pattern at the end with a default Initializer.' % name)
+# The composite initializers build on the classes above, so they are imported last (the package
+# ``__init__`` imports this module first); re-exported so ``mx.init.Load``/``Mixed`` keep working.
+from minigluon.initializer_composite import Load, Mixed, _apply  # noqa: E402,F401 (re-exported)
