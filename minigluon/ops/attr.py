@@ -1,0 +1,141 @@
+"""Typed operator attributes: :class:`Attr` and the two value types that print back as given.
+
+Every operator declares its attributes as ``attrs = {'num_hidden': Attr('int'), ...}``. An
+:class:`Attr` parses a Python value or MXNet's string form (``"(3, 3)"``, ``"True"``, ``"None"``)
+into its kind, checks it, and prints a parsed value back in the form MXNet 1.9.1 writes to
+``-symbol.json`` (:meth:`Attr.to_str`); :class:`WholeFloat` and :class:`ScalarShape` remember that
+a value was given as an int so that it prints back unchanged.
+
+This is separate from :mod:`minigluon.ops.registry` (which re-exports these names, so
+``from minigluon.ops.registry import Attr`` keeps working) because attribute parsing reads well on
+its own and needs nothing from the operator base class.
+"""
+import numpy as np
+
+from minigluon.ops._literal import parse_literal as _parse_literal
+
+_REQUIRED = object()      # the default of a required attribute
+
+
+class Attr:
+    """One typed operator attribute.
+
+    Parameters
+    ----------
+    kind : str
+        ``'int'``, ``'float'``, ``'number'`` (int or float, printed as given), ``'bool'``, ``'str'``, ``'shape'`` (tuple of ints, an int becomes a
+        1-tuple), ``'floats'`` (tuple of floats), ``'dtype'`` (a NumPy dtype name) or ``'any'``.
+    default : object
+        Default value; omit for a required attribute.
+    choices : sequence of str, optional
+        Allowed values of a ``'str'`` attribute.
+    optional : bool
+        ``None`` is allowed (MXNet's ``dmlc::optional``).
+    """
+
+    __slots__ = ('kind', 'default', 'choices', 'optional', 'name')
+
+    def __init__(self, kind, default=_REQUIRED, choices=None, optional=False):
+        self.kind = kind
+        self.default = default
+        self.choices = tuple(choices) if choices is not None else None
+        self.optional = optional or default is None
+        self.name = None
+
+    @property
+    def required(self):
+        return self.default is _REQUIRED
+
+    def parse(self, value, op_name='?'):
+        """Convert a Python value or MXNet string to this attribute's type; raise ValueError if bad."""
+        if isinstance(value, str) and self.kind not in ('str', 'dtype'):
+            value = _parse_literal(value)
+        if value is None or (isinstance(value, str) and value == 'None' and self.kind != 'str'):
+            if self.optional:
+                return None
+            raise ValueError("%s: attribute '%s' must not be None" % (op_name, self.name))
+        try:
+            value = self._convert(value)
+        except (TypeError, ValueError) as err:
+            raise ValueError("%s: attribute '%s' expects %s, got %r (%s)"
+                             % (op_name, self.name, self.kind, value, err)) from None
+        if self.choices is not None and value not in self.choices:
+            raise ValueError("%s: attribute '%s' must be one of %s, got %r"
+                             % (op_name, self.name, list(self.choices), value))
+        return value
+
+    def _convert(self, value):
+        kind = self.kind
+        if kind == 'int':
+            if isinstance(value, (bool, np.bool_)):
+                return int(value)
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError('not an integer')
+            return int(value)
+        if kind == 'float':
+            if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+                return WholeFloat(value)      # p=1 is written back as "1", as MXNet keeps it
+            return float(value)
+        if kind == 'number':   # keeps an int an int, so it prints as MXNet does ("2", "0.5")
+            if isinstance(value, (bool, np.bool_)):
+                return int(value)
+            if isinstance(value, (int, np.integer)):
+                return int(value)
+            return float(value)
+        if kind == 'bool':
+            if isinstance(value, str):
+                if value.lower() in ('true', '1'):
+                    return True
+                if value.lower() in ('false', '0'):
+                    return False
+                raise ValueError('not a bool')
+            return bool(value)
+        if kind == 'str':
+            if not isinstance(value, str):
+                value = str(value)
+            return value
+        if kind in ('shape', 'floats') and isinstance(value, (str, bytes, dict, set)):
+            raise ValueError('not a tuple')       # never iterate the characters of a string
+        if kind == 'shape':
+            if isinstance(value, (int, np.integer)):
+                return ScalarShape((int(value),))
+            return tuple(int(v) for v in value)
+        if kind == 'floats':
+            if isinstance(value, (int, float, np.number)):
+                return (float(value),)
+            return tuple(float(v) for v in value)
+        if kind == 'dtype':
+            if value is None:
+                return None
+            return np.dtype(value).name
+        return value
+
+    def to_str(self, value):
+        """MXNet's string form of a parsed value, as it appears in ``-symbol.json``."""
+        if value is None:
+            return 'None'
+        if self.kind == 'bool':
+            return 'True' if value else 'False'
+        if isinstance(value, ScalarShape):
+            return str(value[0])
+        if self.kind in ('shape', 'floats'):
+            return str(tuple(value))
+        return str(value)
+
+
+class WholeFloat(float):
+    """A float attribute that was given as an int (``on_value=2``).
+
+    It computes as the float ``2.0`` but prints back as ``"2"``: MXNet writes the value the caller
+    gave, so ``-symbol.json`` stays byte-identical.
+    """
+
+    def __str__(self):
+        return str(int(self))
+
+
+class ScalarShape(tuple):
+    """A one-element shape that was given as a bare int (``shape=-1``).
+
+    It behaves as the tuple ``(-1,)`` but prints back as ``"-1"``, as MXNet writes it in JSON.
+    """
