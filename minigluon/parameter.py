@@ -6,7 +6,9 @@ variables (``autograd.mark_variables``), so ``backward`` writes into the buffers
 shape is not fully known (a ``0`` dimension) can defer its initialization until the first forward
 pass fills the shape in.
 
-What lives where: this module holds the classes; :mod:`minigluon.parameter_values` holds the
+What lives where: this module holds the classes; :mod:`minigluon.parameter_access` holds the
+accessors ``data``, ``grad``, ``list_data``, ``list_grad`` and ``list_ctx`` (a base class of
+``Parameter``); :mod:`minigluon.parameter_values` holds the
 machinery that fills a Parameter with values and reads them back (running the initializer, deferred
 or not; loading saved arrays; the mean of copies that gets saved), which the ``_finish_deferred_init``,
 ``_check_load``, ``_load_init`` and ``_reduce`` methods call. ``ParameterDict`` lives in
@@ -53,7 +55,11 @@ def _shape_known(shape):
     return shape is not None and len(shape) > 0 and all(d > 0 for d in shape)
 
 
-class Parameter:
+# The data accessors raise DeferredInitializationError, defined above: import them only now.
+from minigluon.parameter_access import _ParameterAccess  # noqa: E402
+
+
+class Parameter(_ParameterAccess):
     """A learnable array (weight, bias, running statistic) of a Block.
 
     Parameters
@@ -177,76 +183,6 @@ class Parameter:
     def _fresh_grad(self, value):
         for d in self._data or ():
             d._fresh_grad = bool(value)
-
-    # -- access -----------------------------------------------------------------------------------
-    def _check_and_get(self, arr_list, ctx):
-        if arr_list is not None:
-            if ctx is list:
-                return arr_list
-            if ctx is None:
-                if len(arr_list) == 1:
-                    return arr_list[0]
-                ctx = current_context()
-            idx = self._ctx_map.get(ctx)
-            if idx is not None:
-                return arr_list[idx]
-            raise RuntimeError("Parameter '%s' was not initialized on context %s. It was only "
-                               "initialized on %s." % (self.name, ctx, self._ctx_list))
-        if self._deferred_init:
-            raise DeferredInitializationError(
-                "Parameter '%s' has not been initialized yet because initialization was deferred. "
-                "Actual initialization happens during the first forward pass. Please pass one batch "
-                "of data through the network before accessing Parameters. You can also avoid "
-                "deferred initialization by specifying in_units, num_features, etc., for network "
-                "layers." % self.name)
-        raise RuntimeError("Parameter '%s' has not been initialized. Note that you should initialize "
-                           "parameters and create Trainer with Block.collect_params() instead of "
-                           "Block.params because the later does not include Parameters of nested "
-                           "child Blocks" % self.name)
-
-    def data(self, ctx=None):
-        """This parameter's array on ``ctx`` (the only copy when ``ctx`` is None and there is one).
-
-        Raises
-        ------
-        DeferredInitializationError
-            When initialization waits for the first forward pass.
-        RuntimeError
-            When never initialized, or not initialized on ``ctx``.
-        """
-        return self._check_and_get(self._data, ctx)
-
-    def list_data(self):
-        """All copies, in context order."""
-        return self._check_and_get(self._data, list)
-
-    def grad(self, ctx=None):
-        """The gradient buffer on ``ctx``; RuntimeError when ``grad_req='null'``."""
-        if self._data is not None and self._grad is None:
-            raise RuntimeError("Cannot get gradient array for Parameter '%s' because grad_req='null'"
-                               % self.name)
-        return self._check_and_get(self._grad, ctx)
-
-    def list_grad(self):
-        """All gradient buffers; RuntimeError when ``grad_req='null'``."""
-        if self._data is not None and self._grad is None:
-            raise RuntimeError("Cannot get gradient array for Parameter '%s' because grad_req='null'"
-                               % self.name)
-        return self._check_and_get(self._grad, list)
-
-    def list_ctx(self):
-        """Contexts this parameter lives on (or will, when initialization is deferred)."""
-        if self._data is None:
-            if self._deferred_init:
-                return self._deferred_init[1]
-            raise RuntimeError("Parameter '%s' has not been initialized" % self.name)
-        return self._ctx_list
-
-    def row_sparse_data(self, row_id):
-        raise NotSupportedError("Parameter '%s': row_sparse_data needs sparse storage, which "
-                                "minigluon does not support" % self.name)
-
-    list_row_sparse_data = row_sparse_data
 
     # -- initialization ---------------------------------------------------------------------------
     def initialize(self, init=None, ctx=None, default_init=None, force_reinit=False):
