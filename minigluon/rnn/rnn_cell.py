@@ -128,9 +128,10 @@ class _GatedCell(HybridRecurrentCell):
     _ngates = 1
     _nstates = 1
 
-    def __init__(self, hidden_size, i2h_weight_initializer, h2h_weight_initializer,
-                 i2h_bias_initializer, h2h_bias_initializer, input_size, prefix, params,
-                 activation='tanh', recurrent_activation='sigmoid'):
+    def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
+                 prefix=None, params=None, activation='tanh', recurrent_activation='sigmoid'):
+        # MXNet 1.9.1's LSTMCell / GRUCell signature (they use it as is; RNNCell orders its own)
         super().__init__(prefix=prefix, params=params)
         self._hidden_size = hidden_size
         self._input_size = input_size
@@ -215,13 +216,6 @@ class LSTMCell(_GatedCell):
 
     _ngates, _nstates = 4, 2
 
-    def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
-                 i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
-                 prefix=None, params=None, activation='tanh', recurrent_activation='sigmoid'):
-        super().__init__(hidden_size, i2h_weight_initializer, h2h_weight_initializer,
-                         i2h_bias_initializer, h2h_bias_initializer, input_size, prefix, params,
-                         activation, recurrent_activation)
-
     def _alias(self):
         return 'lstm'
 
@@ -252,13 +246,6 @@ class GRUCell(_GatedCell):
     """
 
     _ngates = 3
-
-    def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
-                 i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
-                 prefix=None, params=None, activation='tanh', recurrent_activation='sigmoid'):
-        super().__init__(hidden_size, i2h_weight_initializer, h2h_weight_initializer,
-                         i2h_bias_initializer, h2h_bias_initializer, input_size, prefix, params,
-                         activation, recurrent_activation)
 
     def _alias(self):
         return 'gru'
