@@ -52,8 +52,7 @@ def invoke(op, inputs):
                              'as_in_context()' % (op.name, ctx, x._ctx))
         raws.append(x._data)
     if op.needs_grad_hint and getattr(_autograd_state, 'recording', False):
-        op.needs_input_grad = tuple(x._entry is not None or (x._grad is not None and
-                                                             x._grad_req != 'null') for x in inputs)
+        op.needs_input_grad = tuple(autograd.needs_grad(x) for x in inputs)
     try:
         if ctx is not None:
             xp = np if backend.cupy is None else backend.get_array_module(*raws)

@@ -17,22 +17,14 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
 
 :mod:`minigluon.ndarray.ndarray` calls these from ``__setitem__``, ``copyto``, ``__iadd__``...
 """
+from minigluon.autograd import is_recording, needs_grad
 from minigluon.base import MXNetError
-from minigluon.ndarray.ndarray import NDArray, _autograd_state, call_op
-
-
-def _recording():
-    return getattr(_autograd_state, 'recording', False)
-
-
-def in_graph(array):
-    """True when ``array`` is an output of a recorded operator or a variable (attach_grad)."""
-    return array._entry is not None or (array._grad is not None and array._grad_req != 'null')
+from minigluon.ndarray.ndarray import NDArray, call_op
 
 
 def check_write(array, what):
     """Raise MXNetError when ``array`` is in the recorded graph while autograd records."""
-    if _recording() and in_graph(array):
+    if is_recording() and needs_grad(array):
         raise MXNetError(
             '%s: cannot write in-place to an array that is already in the recorded computational '
             'graph (an output of a recorded operator, or an array with attach_grad) while '
@@ -57,7 +49,7 @@ def recorded_setitem(array, key, value):
     """``array[key] = value`` under the rules above; returns False when it is a plain write that
     the caller still has to do."""
     check_write(array, 'NDArray.__setitem__')
-    if not (isinstance(value, NDArray) and in_graph(value) and _recording()):
+    if not (isinstance(value, NDArray) and needs_grad(value) and is_recording()):
         return False
     if not (_whole(key) and value._ctx == array._ctx):
         raise MXNetError(
@@ -77,12 +69,12 @@ def recorded_setitem(array, key, value):
 def inplace_arith(array, other, fn, recorded):
     """``array op= other``: ``fn(raw, raw_other)`` in place, or ``recorded(array, other)`` (the
     out-of-place operator) when the rules above record it. Returns what the name is bound to."""
-    if _recording():
+    if is_recording():
         if array._grad is not None and array._grad_req != 'null':
             check_write(array, 'in-place arithmetic')
         if array._entry is not None:
             return recorded(array, other)          # loss += l: a new array, the name rebound
-        if isinstance(other, NDArray) and in_graph(other):
+        if isinstance(other, NDArray) and needs_grad(other):
             if getattr(array._data, 'base', None) is not None:
                 raise MXNetError(
                     'in-place arithmetic: this array is a view of another array (x[i], a '

@@ -13,6 +13,7 @@ import numpy as np
 from minigluon.ops.registry import Attr, Op, register
 
 _DTYPES = ('float16', 'float32', 'float64', 'uint8', 'int8', 'int32', 'int64', 'bool')
+_CTX_DTYPE = {'ctx': Attr('str', ''), 'dtype': Attr('str', 'float32', choices=_DTYPES)}
 
 
 class _Fill(Op):
@@ -20,8 +21,7 @@ class _Fill(Op):
 
     arguments = ()
     differentiable = False
-    attrs = {'shape': Attr('shape', ()), 'ctx': Attr('str', ''),
-             'dtype': Attr('str', 'float32', choices=_DTYPES)}
+    attrs = dict({'shape': Attr('shape', ())}, **_CTX_DTYPE)
 
     def _fill(self, xp, value):
         return xp.full(tuple(self.shape or ()), value, dtype=np.dtype(self.dtype))
@@ -95,9 +95,6 @@ class _Range(_Fill):
 
     def infer_shape(self, in_shapes):
         return [], [self.out_shape()]
-
-
-_CTX_DTYPE = {'ctx': Attr('str', ''), 'dtype': Attr('str', 'float32', choices=_DTYPES)}
 
 
 @register
