@@ -13,16 +13,11 @@ import math
 
 import numpy as np
 
+from minigluon.ops.layout import _diag_index
 from minigluon.ops.linalg_la import LinalgOp, scalar_shape, work
 from minigluon.ops.registry import Attr, register, shape_error
 
 _OFFSET = Attr('int', 0)
-
-
-def _diag_index(n, offset):
-    """Row and column indices of diagonal ``offset`` of an ``n x n`` matrix."""
-    i = np.arange(max(n - abs(offset), 0))
-    return (i, i + offset) if offset >= 0 else (i - offset, i)
 
 
 def _trian_index(n, offset, lower):
@@ -52,16 +47,14 @@ class LinalgSumlogdiag(LinalgOp):
 
     def forward(self, xp, A):
         a = work(self, xp, A)
-        self.n, self.shape = a.shape[-1], A.shape
+        self.shape = A.shape
         self.diag = xp.diagonal(a, axis1=-2, axis2=-1)
         return scalar_shape(xp.log(self.diag).sum(axis=-1), A.ndim).astype(A.dtype, copy=False)
 
     def backward(self, xp, grad):
         g = grad.reshape(self.shape[:-2])[..., None] / self.diag
-        out = xp.zeros(self.shape, dtype=grad.dtype)
-        i = xp.arange(self.n)
-        out[..., i, i] = g
-        return out
+        idx = _diag_index(xp, 0, self.diag.shape[-1])
+        return _place(xp, self.shape, idx, g.astype(grad.dtype, copy=False))
 
 
 @register
@@ -79,7 +72,7 @@ class LinalgExtractdiag(LinalgOp):
             raise shape_error(self, 'offset=%d is out of range for %dx%d matrices'
                               % (self.offset, a.shape[-1], a.shape[-1]), A)
         self.shape = A.shape
-        self.idx = tuple(xp.asarray(i) for i in _diag_index(a.shape[-1], self.offset))
+        self.idx = _diag_index(xp, self.offset, a.shape[-1] - abs(self.offset))
         return A[(Ellipsis,) + self.idx]
 
     def backward(self, xp, grad):
@@ -100,7 +93,7 @@ class LinalgMakediag(LinalgOp):
             raise shape_error(self, 'A must have at least 1 dimension (a vector of diagonal '
                               'entries)', A)
         n = A.shape[-1] + abs(self.offset)
-        self.idx = tuple(xp.asarray(i) for i in _diag_index(n, self.offset))
+        self.idx = _diag_index(xp, self.offset, A.shape[-1])
         return _place(xp, A.shape[:-1] + (n, n), self.idx, A)
 
     def backward(self, xp, grad):
