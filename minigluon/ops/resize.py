@@ -89,15 +89,17 @@ class _Separable(Op):
     def _apply(self, xp, data, out_h, out_w):
         require_float(self, data)
         th, tw = self.taps(data.shape[2], data.shape[3], out_h, out_w)
-        self.mh = xp.asarray(_dense(th, data.shape[2]), dtype=data.dtype)
-        self.mw = xp.asarray(_dense(tw, data.shape[3]), dtype=data.dtype)
+        self.saved = th, tw, data.shape[2], data.shape[3], data.dtype    # for the backward
         work = np.float32 if data.dtype == np.float16 else data.dtype     # float16 sums in float32
         x = data.astype(work, copy=False)
         out = _gather(xp, _gather(xp, x, th, -2, work), tw, -1, work)
         return out.astype(data.dtype, copy=False)
 
     def _grad(self, xp, grad):
-        return xp.matmul(xp.matmul(self.mh.T, grad), self.mw)
+        th, tw, in_h, in_w, dtype = self.saved
+        mh = xp.asarray(_dense(th, in_h), dtype=dtype)
+        mw = xp.asarray(_dense(tw, in_w), dtype=dtype)
+        return xp.matmul(xp.matmul(mh.T, grad), mw)
 
     def _check_4d(self, data):
         if data.ndim != 4:
