@@ -25,7 +25,7 @@ class _Sequence(Op):
 
     def _lengths(self, xp, data, seq_len):
         """Time-major view of ``data`` (T, N, ...) and the int lengths (N,)."""
-        tm = data if self.axis == 0 else xp.swapaxes(data, 0, 1)
+        tm = self._back(data)
         t, n = tm.shape[0], tm.shape[1]
         if seq_len is None:
             return tm, xp.full((n,), t, dtype=np.int64)
@@ -35,14 +35,11 @@ class _Sequence(Op):
         return tm, xp.clip(seq_len.astype(np.int64), 0, t)
 
     def _back(self, tm):
-        return tm if self.axis == 0 else xp_swap(tm)
+        """Swap between time-major and ``data``'s layout (its own inverse)."""
+        return tm if self.axis == 0 else tm.swapaxes(0, 1)
 
     def _zero_len(self, xp):
         return (xp.zeros_like(self.seq_len),) if self.use_sequence_length else ()
-
-
-def xp_swap(a):
-    return a.swapaxes(0, 1)
 
 
 @register
@@ -62,8 +59,7 @@ class SequenceMask(_Sequence):
         return xp.ascontiguousarray(self._back(out))
 
     def backward(self, xp, grad):
-        tm = grad if self.axis == 0 else xp_swap(grad)
-        return (self._back(tm * self.keep),) + self._zero_len(xp)
+        return (self._back(self._back(grad) * self.keep),) + self._zero_len(xp)
 
 
 @register
@@ -100,5 +96,5 @@ class SequenceReverse(_Sequence):
         return xp.ascontiguousarray(self._back(tm[self.src, self.cols]))
 
     def backward(self, xp, grad):
-        tm = grad if self.axis == 0 else xp_swap(grad)
+        tm = self._back(grad)
         return (xp.ascontiguousarray(self._back(tm[self.src, self.cols])),) + self._zero_len(xp)
