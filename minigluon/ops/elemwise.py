@@ -130,13 +130,16 @@ def _power(xp, a, b):
     integer type, so a negative exponent truncates toward zero (``2 ** -1 == 0``,
     ``(-1) ** -3 == -1``) instead of raising as NumPy does; ``0 ** -n`` gives the integer type's
     minimum (the C conversion of inf on x86, what MXNet gives). Non-negative exponents are exact."""
-    if a.dtype.kind not in 'iu' or not bool((xp.asarray(b) < 0).any()):
+    if a.dtype.kind not in 'iu':
+        return a ** b
+    negative = xp.asarray(b) < 0
+    if not bool(negative.any()):
         return a ** b
     dt = np.result_type(a.dtype, getattr(b, 'dtype', a.dtype))
     with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
         floating = (xp.asarray(a, np.float64) ** xp.asarray(b, np.float64)).astype(dt)
-    exact = a ** xp.where(xp.asarray(b) < 0, 0, b)
-    return xp.where(xp.asarray(b) < 0, floating, exact).astype(dt, copy=False)
+    exact = a ** xp.where(negative, 0, b)
+    return xp.where(negative, floating, exact).astype(dt, copy=False)
 
 
 ElemwiseDiv = _binary('elemwise_div', ['broadcast_div', '_div', '_Div'], _div, _g_div)

@@ -92,9 +92,8 @@ def _mean(self, xp, x, axes):
     n = max(int(np.prod([x.shape[a] for a in axes])), 1)
     if x.dtype.kind in 'iub':
         # The integer quotient truncated toward zero, as MXNet's (-8 / 12 is 0, not floor's -1).
-        total = x.sum(axis=axes, keepdims=True)
-        quotient = xp.floor_divide(xp.abs(total), n) * xp.sign(total)
-        return quotient.reshape([d for i, d in enumerate(x.shape) if i not in axes])
+        total = x.sum(axis=axes)
+        return xp.floor_divide(xp.abs(total), n) * xp.sign(total)
     return x.mean(axis=axes)
 
 
