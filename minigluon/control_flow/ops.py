@@ -15,12 +15,9 @@ its outputs and of the states that the next step carried back (back-propagation 
 The ``_cond`` and ``_while_loop`` nodes, which hold several subgraphs, are in
 :mod:`~minigluon.control_flow.cond_op` and :mod:`~minigluon.control_flow.while_op`.
 """
-import numpy as np
-
-from minigluon import autograd
 from minigluon.base import MXNetError
-from minigluon.ndarray.ndarray import NDArray
-from minigluon.ops.registry import Attr, Op, register
+from minigluon.control_flow._subgraph import SubgraphOp, body_grads, infer_through, run_body
+from minigluon.ops.registry import Attr, register
 
 __all__ = ['ForEach']
 
@@ -44,7 +41,7 @@ class _Locs(Attr):
 
 
 @register
-class ForEach(Op):
+class ForEach(SubgraphOp):
     """``_foreach``: run a subgraph on each slice (axis 0) of the data, carrying states.
 
     Inputs: data arrays (each of shape ``(T, ...)``, the same ``T >= 1``), initial states,
@@ -67,7 +64,6 @@ class ForEach(Op):
     """
 
     name = '_foreach'
-    arguments = None
     attrs = {
         'num_args': Attr('int'),
         'num_outputs': Attr('int'),
@@ -76,11 +72,7 @@ class ForEach(Op):
         'in_data_locs': _Locs(),
         'remain_locs': _Locs(),
     }
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.subgraphs = None
-        self._runner = {}          # shared by every instance made from one node: the CachedOp
+    subgraph_names = ('body',)
 
     def check_attrs(self):
         n_in = len(self.in_data_locs) + len(self.in_state_locs) + len(self.remain_locs)
@@ -121,23 +113,7 @@ class ForEach(Op):
             raise ValueError('_foreach: needs 1 subgraph (the loop body), got %d' % len(subgraphs))
         self.set_subgraph(subgraphs[0])
 
-    def list_arguments(self):
-        return ['data%d' % i for i in range(self.num_args - 1)]
-
-    def list_outputs(self):
-        return ['output%d' % i for i in range(self.num_outputs)]
-
     # -- running the subgraph -------------------------------------------------------------------------
-    def _cached_op(self):
-        if not self.subgraphs:
-            raise MXNetError('_foreach: this node has no subgraph; build it with '
-                             'sym.contrib.foreach or load it from -symbol.json')
-        op = self._runner.get('op')
-        if op is None:
-            from minigluon.executor import CachedOp
-            op = self._runner['op'] = CachedOp(self.subgraphs[0])
-        return op
-
     def _split(self, arrays):
         nd_, ns = len(self.in_data_locs), len(self.in_state_locs)
         return list(arrays[:nd_]), list(arrays[nd_:nd_ + ns]), list(arrays[nd_ + ns:])
@@ -153,28 +129,24 @@ class ForEach(Op):
         return out
 
     def forward(self, xp, *arrays):
-        runner = self._cached_op()
+        runner = self.runner(0)
         data, states, remain = self._split(arrays)
         lengths = {a.shape[0] if a.ndim else None for a in data}
         if not data or len(lengths) != 1 or None in lengths or 0 in lengths:
             raise ValueError('_foreach: data inputs must be arrays of the same length >= 1 along '
                              'axis 0, got shapes %s' % [tuple(a.shape) for a in data])
         num_iters = lengths.pop()
-        needs = getattr(self, 'needs_input_grad', None)
-        record = autograd.is_recording() and (needs is None or any(needs))
+        record = self.recording()
         self._steps = [] if record else None
         placement = self._placement()
         step_outs = []
         for t in range(num_iters):
-            sub = [None] * (self.num_args - 1)
+            step_in = [None] * self.num_inputs
             for kind, i, loc in placement:
                 if loc is not None:
-                    src = data[i][t] if kind == 'data' else states[i] if kind == 'state' else remain[i]
-                    sub[loc] = NDArray(src)
-            if record:
-                for v in sub:
-                    v.attach_grad()
-            res = runner(*sub)
+                    step_in[loc] = (data[i][t] if kind == 'data' else
+                                    states[i] if kind == 'state' else remain[i])
+            sub, res = run_body(runner, step_in, record)
             if record:
                 self._steps.append((sub, res))
             new_states = [r._data for r in res[self.num_out_data:]]
@@ -201,16 +173,7 @@ class ForEach(Op):
         num_iters = len(self._steps)
         for t in range(num_iters - 1, -1, -1):
             sub, res = self._steps[t]
-            heads, head_grads = [], []
-            for k, r in enumerate(res):
-                g = grad_outputs[k][t] if k < nod else carried[k - nod]
-                if r._entry is not None or r._grad is not None:
-                    heads.append(r)
-                    head_grads.append(NDArray(xp.ascontiguousarray(g)))
-            if heads:
-                gins = [g._data for g in autograd.grad(heads, sub, head_grads, retain_graph=True)]
-            else:
-                gins = [xp.zeros(v.shape, dtype=v.dtype) for v in sub]
+            gins = body_grads(xp, sub, res, [g[t] for g in grad_outputs[:nod]] + carried)
             for kind, i, loc in placement:
                 if kind == 'state':
                     carried[i] = gins[loc] if loc is not None else xp.zeros_like(carried[i])
@@ -277,16 +240,14 @@ class ForEach(Op):
         data is float64) reaches the node's inputs; outputs keep the body's output dtypes."""
         if not self.subgraphs:
             raise MXNetError('_foreach: this node has no subgraph')
-        sub = self.subgraphs[0]
-        names = sub.list_inputs()
-        known = {names[loc]: in_types[pos] for pos, (_, _, loc) in enumerate(self._placement())
-                 if loc is not None and in_types[pos] is not None}
-        arg_types, out_types, aux_types = sub.infer_type_partial(**known)
-        found = dict(zip(sub.list_arguments(), arg_types))
-        found.update(zip(sub.list_auxiliary_states(), aux_types))
+        fed = [(pos, loc) for pos, (_, _, loc) in enumerate(self._placement()) if loc is not None]
+        sub_in = [None] * self.num_inputs
+        for pos, loc in fed:
+            sub_in[loc] = in_types[pos]
+        got_in, out_types = infer_through(self.subgraphs[0], sub_in, 'type')
         new_in = list(in_types)
-        for pos, (_, _, loc) in enumerate(self._placement()):
-            if loc is not None and new_in[pos] is None and found.get(names[loc]) is not None:
-                new_in[pos] = np.dtype(found[names[loc]])
-        return new_in, [None if t is None else np.dtype(t) for t in out_types]
+        for pos, loc in fed:
+            if new_in[pos] is None:
+                new_in[pos] = got_in[loc]
+        return new_in, out_types
 

@@ -96,6 +96,16 @@ def _cut(heads, sg):
     return Symbol([(copies[id(n)], i) for n, i in heads]), outside
 
 
+def _make_node(op, op_name, subgraphs, inputs):
+    """Attach ``subgraphs`` to ``op``; one node of it on ``inputs``; its outputs as Symbols."""
+    op.set_subgraphs(subgraphs)
+    hidden = {_hidden_key(k): v for k, v in AttrScope.current.get(None).items()}
+    node = new_op_node(op, op_name, NameManager.current.get(None, op_name), hidden,
+                       [s._outputs[0] + (0,) for s in inputs])
+    update_versions(node)
+    return [Symbol([(node, i)]) for i in range(node.num_outputs)]
+
+
 def foreach(body, data, init_states, name='foreach'):
     """Symbolic ``foreach``: one ``_foreach`` node running ``body`` over axis 0 of ``data``.
 
@@ -181,12 +191,7 @@ def foreach(body, data, init_states, name='foreach'):
     op = ForEach(num_args=len(ordered) + 1, num_outputs=len(flat_out) + len(flat_new),
                  num_out_data=len(flat_out), in_state_locs=[names.index(n) for n in state_names],
                  in_data_locs=[names.index(n) for n in data_names], remain_locs=remain_locs)
-    op.set_subgraph(sub)
-    hidden = {_hidden_key(k): v for k, v in AttrScope.current.get(None).items()}
-    node = new_op_node(op, '_foreach', NameManager.current.get(None, '_foreach'), hidden,
-                       [s._outputs[0] + (0,) for s in ordered])
-    update_versions(node)
-    results = [Symbol([(node, i)]) for i in range(node.num_outputs)]
+    results = _make_node(op, '_foreach', [sub], ordered)
     return regroup(results[:len(flat_out)], out_fmt), regroup(results[len(flat_out):], state_fmt)
 
 

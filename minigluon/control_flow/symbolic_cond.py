@@ -17,12 +17,11 @@ from minigluon._nest import flatten, regroup
 from minigluon.control_flow._checks import check_callable, to_python_scalar
 from minigluon.control_flow.cond_op import Cond
 from minigluon.control_flow.eager import _unpack_pair
-from minigluon.control_flow.symbolic import (_KEY, _cut, _in_body, _loop_var_name, _single,
-                                             _unique_subgraph_name)
+from minigluon.control_flow.symbolic import (_KEY, _cut, _loop_var_name, _make_heads, _make_node,
+                                             _single, _unique_subgraph_name)
 from minigluon.control_flow.while_op import WhileLoop
-from minigluon.name import NameManager
 from minigluon.symbol.creation import var
-from minigluon.symbol.symbol import Symbol, _hidden_key, new_op_node, topo_order, update_versions
+from minigluon.symbol.symbol import Symbol, topo_order
 
 __all__ = ['while_loop', 'cond']
 
@@ -43,12 +42,7 @@ def _trace(stem, args_syms, fmt, fn, fname):
         outs, extra = fn(args)
         for s in outs:
             _single(s, 'the symbols returned by %s' % fname)
-        from minigluon import symbol as _sym
-        input_names = set(Symbol([o for s in outs for o in s._outputs]).list_inputs())
-        heads = []
-        for s in outs:      # an input, or a symbol from outside, goes through identity (MXNet)
-            wrap = s.name in input_names or not _in_body(s._outputs[0][0], sg)
-            heads.append((_sym.identity(s) if wrap else s)._outputs[0])
+        heads = _make_heads(outs, [], sg)
     sub, outside = _cut(heads, sg)
     names = sub.list_inputs()
     if len(set(names)) != len(names):
@@ -64,15 +58,6 @@ def _trace(stem, args_syms, fmt, fn, fname):
         else:
             sources.append((n, Symbol([(body_vars[n], 0)])))
     return sub, sources, extra
-
-
-def _make_node(op, op_name, subgraphs, inputs):
-    op.set_subgraphs(subgraphs)
-    hidden = {_hidden_key(k): v for k, v in AttrScope.current.get(None).items()}
-    node = new_op_node(op, op_name, NameManager.current.get(None, op_name), hidden,
-                       [s._outputs[0] + (0,) for s in inputs])
-    update_versions(node)
-    return [Symbol([(node, i)]) for i in range(node.num_outputs)]
 
 
 def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):

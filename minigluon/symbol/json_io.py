@@ -310,12 +310,8 @@ def _attach_subgraphs(op, raw, where, version):
         _fail('%s: operator %s takes no subgraphs', where, op.name)
     if not isinstance(raw, list) or not all(isinstance(g, dict) for g in raw):
         _fail("%s: 'subgraphs' must be a list of graph objects", where)
-    subs = []
-    for k, graph in enumerate(raw):
-        try:
-            subs.append(_build_graph(graph, version, '%s, subgraph %d: ' % (where, k)))
-        except MXNetFormatError as err:
-            _fail('%s', str(err)[len('load_json: '):])
+    subs = [_build_graph(graph, version, '%s, subgraph %d: ' % (where, k))
+            for k, graph in enumerate(raw)]
     try:
         op.set_subgraphs(subs)
     except (ValueError, MXNetError) as err:
