@@ -192,6 +192,15 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
         elif head._grad is not None:
             _accumulate(leaf_grads, id(head), g)
             leaves[id(head)] = head
+        elif head._zero_src is not None:     # made by operators without a gradient: zeros go down
+            for src in head._zero_src:
+                zero = src._xp.zeros(src.shape, dtype=src.dtype)
+                if src._entry is not None:
+                    _accumulate(node_grads, src._entry, zero)
+                    roots.append(src._entry[0])
+                else:
+                    _accumulate(leaf_grads, id(src), zero)
+                    leaves[id(src)] = src
         else:
             raise MXNetError('backward: cannot differentiate an array that was not computed inside '
                              'autograd.record() from arrays with attach_grad()')

@@ -41,6 +41,7 @@ from minigluon import autograd, backend
 from minigluon.base import MXNetError
 from minigluon.context import current_context
 from minigluon.executor_plan import _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
+from minigluon.ndarray.dispatch import _zero_path
 from minigluon.ndarray.ndarray import NDArray, _name_the_operator, _parse_ctx, invoke
 
 __all__ = ['CachedOp']
@@ -343,6 +344,8 @@ class CachedOp:
             out = NDArray(slots[s], ctx)
             if node is not None and s in live:
                 out._entry = (node, k)
+            elif record:           # no gradient path (e.g. an argmax): backward sends zeros
+                _zero_path(args, (out,))
             outs.append(out)
         return outs
 

@@ -246,3 +246,64 @@ def test_detach_cuts_the_graph():
         y = x.detach() * x
     y.backward()
     assert x.grad.asnumpy().tolist() == [1., 2.]
+
+
+@pytest.mark.parametrize('make', [
+    lambda x: nd.argmax(x * 3, axis=1),               # integer-valued op output as the head
+    lambda x: (x > 0) * 2,                            # a comparison, then a differentiable op
+    lambda x: nd.contrib.arange_like(x),
+    lambda x: nd.shape_array(x + 1),
+])
+def test_backward_from_a_non_differentiable_head_writes_zero_gradients(make):
+    # MXNet 1.9.1 records argmax, comparisons, arange_like and shape_array with zero gradients:
+    # backward from them writes zeros ('write') or leaves the buffer alone ('add'); checked
+    # against MXNet 1.9.1 (x.grad all zeros, 'add' keeps 7, autograd.grad returns zeros).
+    x = nd.ones((2, 3))
+    x.attach_grad()
+    x.grad[:] = 7
+    with autograd.record():
+        y = make(x)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), np.zeros((2, 3)))
+    w = nd.ones((2, 3))
+    w.attach_grad(grad_req='add')
+    w.grad[:] = 7
+    with autograd.record():
+        y = make(w)
+    y.backward()
+    np.testing.assert_array_equal(w.grad.asnumpy(), np.full((2, 3), 7.0))
+    with autograd.record():
+        y = make(x)
+    np.testing.assert_array_equal(autograd.grad(y, [x])[0].asnumpy(), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize('static', [False, True])
+def test_backward_from_a_hybridized_argmax_writes_zero_gradients(static):
+    from minigluon import gluon
+
+    class ArgMax(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.argmax(x * 2, axis=1)
+
+    net = ArgMax()
+    net.hybridize(static_alloc=static, static_shape=static)
+    x = nd.ones((2, 3))
+    x.attach_grad()
+    x.grad[:] = 7
+    with autograd.record():
+        y = net(x)
+    y.backward()                         # MXNet 1.9.1: zeros
+    np.testing.assert_array_equal(x.grad.asnumpy(), np.zeros((2, 3)))
+
+
+def test_backward_from_an_array_computed_outside_record_still_raises():
+    x = nd.ones((2, 3))
+    x.attach_grad()
+    y = x > 0                            # not recorded: no graph to go back through
+    with pytest.raises(MXNetError, match='not computed inside'):
+        y.backward()
+    z = nd.ones((2, 3))
+    with autograd.record():
+        y = z > 0                        # recorded, but nothing in it wants a gradient
+    with pytest.raises(MXNetError, match='not computed inside'):
+        y.backward()

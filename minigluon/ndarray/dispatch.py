@@ -67,14 +67,19 @@ def invoke(op, inputs):
         if named is err:
             raise
         raise named from err
-    recording = op.differentiable and getattr(_autograd_state, 'recording', False)
+    recording = getattr(_autograd_state, 'recording', False)
     if type(res) is np.ndarray:          # the common case: one NumPy output
         out = NDArray(res, ctx)
         if recording:
-            for x in inputs:             # recorded if an input is on a recorded path or a variable
-                if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
-                    out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
-                    break
+            if not op.differentiable:
+                _zero_path(inputs, (out,))
+            else:
+                for x in inputs:         # recorded if an input is on a recorded path or a variable
+                    if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+                        out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
+                        break
+                else:
+                    _zero_path(inputs, (out,))
         n = op.num_visible_outputs
         return out if n is None and op.num_outputs == 1 or n == 1 else [out][:op.n_visible]
     outs = list(res) if isinstance(res, (tuple, list)) else [res]
@@ -88,12 +93,31 @@ def invoke(op, inputs):
 
 def _record(op, inputs, outs, wrapped, xp):
     """Put ``op`` on the tape if any input is on a recorded path or wants a gradient."""
+    if op.differentiable:
+        for x in inputs:
+            if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+                node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
+                for i, w in enumerate(wrapped):
+                    w._entry = (node, i)
+                return
+    _zero_path(inputs, wrapped)
+
+
+def _zero_path(inputs, outs):
+    """Outputs not put on the tape that still hang off recorded arrays: an operator without a
+    gradient (argmax, comparisons, ``shape_array``...) applied to them, or any operator applied to
+    such outputs. They remember those recorded arrays (``_zero_src``), so that ``backward`` from
+    them sends zero gradients down, as MXNet 1.9.1 does (it records these operators with zero
+    gradients); without a recorded array among the inputs, nothing is kept."""
+    src = None
     for x in inputs:
         if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
-            node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
-            for i, w in enumerate(wrapped):
-                w._entry = (node, i)
-            return
+            src = (src or []) + [x]
+        elif x._zero_src is not None:
+            src = (src or []) + list(x._zero_src)
+    if src is not None:
+        for o in outs:
+            o._zero_src = src
 
 
 def call_op(name, /, *args, **kwargs):

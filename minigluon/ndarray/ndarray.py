@@ -40,7 +40,8 @@ class NDArray:
     ``_data`` holds the NumPy or CuPy array.
     """
 
-    __slots__ = ('_data', '_ctx', '_entry', '_grad', '_grad_req', '_fresh_grad', '__weakref__')
+    __slots__ = ('_data', '_ctx', '_entry', '_grad', '_grad_req', '_fresh_grad', '_zero_src',
+                 '__weakref__')
     __array_priority__ = 1000.0   # numpy scalars defer to NDArray's reflected operators
 
     def __init__(self, data, ctx=None):
@@ -50,6 +51,7 @@ class NDArray:
         self._grad = None
         self._grad_req = 'null'
         self._fresh_grad = False
+        self._zero_src = None    # recorded through ops without a gradient: see dispatch._zero_path
 
     # -- basic properties --------------------------------------------------------------------------
     @property
