@@ -69,7 +69,7 @@ def format_sequence(length, inputs, layout, merge, in_layout=None):
             raise ValueError('unroll: length=%d but %d input steps were given' % (length, len(inputs)))
         F = _namespace(inputs[0])
         if isinstance(inputs[0], NDArray):
-            batch_size = inputs[0].shape[batch_axis]
+            batch_size = inputs[0].shape[0]    # each step is (N, C), whatever the layout
         if merge is True:
             inputs = F.stack(*inputs, axis=axis)
             in_axis = axis
