@@ -72,9 +72,11 @@ def clip_global_norm(arrays, max_norm, check_isfinite=True):
 
     Returns
     -------
-    float or NDArray
-        The norm before clipping: a Python float when ``check_isfinite`` (which warns with a
-        UserWarning if it is NaN or infinite), else a 1-element NDArray (no host sync needed).
+    numpy scalar or NDArray
+        The norm before clipping, in the dtype of ``arrays[0]``: a NumPy scalar
+        (``numpy.float32`` for float32 arrays, as MXNet 1.9.1 returns) when ``check_isfinite``
+        (which warns with a UserWarning if it is NaN or infinite), else a 1-element NDArray (no
+        host sync needed). Arrays of float64 work (MXNet 1.9.1 fails on them in ``concat``).
 
     Raises
     ------
@@ -95,9 +97,10 @@ def clip_global_norm(arrays, max_norm, check_isfinite=True):
     with np.errstate(invalid='ignore'):     # inf * 0 after a non-finite norm: warned above
         for arr in arrays:
             arr._data *= arr._data.dtype.type(scale)
+    dtype = arrays[0].dtype
     if check_isfinite:
-        return total_norm
-    return array([total_norm], ctx=ctx)
+        return np.dtype(dtype).type(total_norm)
+    return array([total_norm], ctx=ctx, dtype=dtype)
 
 
 def check_sha1(filename, sha1_hash):
