@@ -23,6 +23,13 @@ def set_default_context(ctx):
     _default_ctx[0] = Context(ctx)
 
 
+def list_gpus():
+    """The ids of the GPUs minigluon can use, ``[0, 1, ...]`` (``[]`` without CuPy or a device),
+    as MXNet's ``test_utils.list_gpus``; tests skip GPU cases with ``if not list_gpus()``."""
+    from minigluon.context import num_gpus
+    return list(range(num_gpus()))
+
+
 def _np(a):
     if isinstance(a, NDArray):
         return a.asnumpy()

@@ -31,6 +31,15 @@ def test_default_context_and_set_default_context():
     assert tu.default_context() == mg.cpu(0)
 
 
+def test_list_gpus_counts_the_devices(monkeypatch):
+    from minigluon import context
+    assert tu.list_gpus() == list(range(context.num_gpus()))
+    monkeypatch.setattr(context, 'num_gpus', lambda: 2)
+    assert tu.list_gpus() == [0, 1]
+    monkeypatch.setattr(context, 'num_gpus', lambda: 0)
+    assert tu.list_gpus() == []
+
+
 def test_rand_shape_nd_and_rand_ndarray():
     for _ in range(5):
         shape = tu.rand_shape_nd(3, dim=4)
