@@ -67,6 +67,7 @@ class Trainer:
         optimizer_params = dict(optimizer_params) if optimizer_params else {}
         self._contexts = self._check_contexts()
         self._kvstore_type = kvstore
+        self._reduced_fresh = set()      # see _allreduce_grads
         self._init_optimizer(optimizer, optimizer_params)
         # The optimizer's own rescale_grad (given by name or set on an instance) is the scale
         # that step() divides by batch_size, as in MXNet.
@@ -120,6 +121,9 @@ class Trainer:
         UserWarning
             (raised, not warned, as in MXNet) when a Parameter's gradient was not refreshed by
             ``backward`` since the last step, unless ``ignore_stale_grad`` (then it is skipped).
+            With several contexts a Parameter is skipped only when every copy is stale: once
+            one copy is fresh the summed gradient is on all copies and all are updated alike,
+            as MXNet's ``'device'`` kvstore does.
         """
         self._optimizer.rescale_grad = self._scale / batch_size
         self._allreduce_grads()
@@ -131,11 +135,16 @@ class Trainer:
         self._allreduce_grads()
 
     def _allreduce_grads(self):
+        # ids of the Parameters whose summed gradient (now on every copy) includes a fresh one:
+        # with ignore_stale_grad every copy of those is updated, so the replicas stay equal
+        self._reduced_fresh = set()
         if len(self._contexts) < 2:
             return
         for param in self._params:
             if param.grad_req == 'null':
                 continue
+            if any(data._fresh_grad for data in param.list_data()):
+                self._reduced_fresh.add(id(param))
             grads = param.list_grad()
             total = grads[0].copyto(grads[0].context)
             for g in grads[1:]:
@@ -163,10 +172,12 @@ class Trainer:
                             'intentionally only using a subset, call step with ignore_stale_grad=True '
                             'to suppress this warning and skip updating of Parameters with stale gradient'
                             % (param.name, data.context))
+            reduced_fresh = id(param) in self._reduced_fresh
             for updater, data, grad in zip(self._updaters, datas, param.list_grad()):
-                if not ignore_stale_grad or data._fresh_grad:
+                if not ignore_stale_grad or data._fresh_grad or reduced_fresh:
                     updater(i, grad, data)
                     data._fresh_grad = False
+        self._reduced_fresh = set()
 
     # -- states ---------------------------------------------------------------------------------
     def save_states(self, fname):

@@ -224,3 +224,25 @@ def test_load_states_gives_every_context_the_update_counts(tmp_path):
     resumed = _adam_two_contexts(tmp_path, resume=True)
     assert_almost_equal(resumed[0], resumed[1], rtol=0, atol=0)
     assert_almost_equal(resumed[0], straight[0], rtol=1e-6, atol=1e-7)
+
+
+def test_ignore_stale_grad_keeps_context_copies_in_sync():
+    # backward ran on cpu(0) only: the summed gradient reaches both copies, so both must be
+    # updated (MXNet's 'device' kvstore pushes the sum and pulls one weight to every context);
+    # updating only the fresh copy made the replicas diverge.
+    ctxs = [cpu(0), cpu(1)]
+    w, b = _params(ctxs)
+    tr = Trainer([w, b], 'sgd', {'learning_rate': 0.05})
+    ref_w, ref_b = _params()
+    ref = Trainer([ref_w, ref_b], 'sgd', {'learning_rate': 0.05})
+    _loss_backward(w, b, ctxs[0])
+    tr.step(4, ignore_stale_grad=True)
+    _loss_backward(ref_w, ref_b)
+    ref.step(4)
+    for ctx in ctxs:
+        assert_almost_equal(w.data(ctx), ref_w.data(), rtol=1e-5, atol=1e-6)
+        assert_almost_equal(b.data(ctx), ref_b.data(), rtol=1e-5, atol=1e-6)
+    w2, b2 = _params(ctxs)
+    _loss_backward(w2, b2, ctxs[0])
+    with pytest.raises(UserWarning, match='has not been updated by backward'):
+        Trainer([w2, b2], 'sgd').step(4)               # without the flag a stale copy is reported
