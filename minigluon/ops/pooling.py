@@ -5,21 +5,13 @@ per kernel position over strided slices of the padded input (:func:`_window_redu
 over pixels. The max gradient goes to the first maximum of each window (:meth:`Pooling._max_backward`).
 The window view and padding helpers are shared with Convolution (:mod:`minigluon.ops.conv`).
 """
-import itertools
-
 import numpy as np
 
+from minigluon.ops._pool_argmax import scatter_positions, winning_positions
+from minigluon.ops._pool_argmax import window_slices as _window_slices
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.conv import _LAYOUTS, _pad, windows
 from minigluon.ops.registry import Attr, Op, register, shape_error
-
-def _window_slices(kernel, stride, out_sp):
-    """Per kernel position (row-major order), the slices ``(:, :, k0::s0, k1::s1...)`` that pick
-    the window elements at that position for every output position."""
-    for k in itertools.product(*[range(n) for n in kernel]):
-        yield (slice(None), slice(None)) + tuple(slice(kp, kp + st * (o - 1) + 1, st)
-                                                 for kp, st, o in zip(k, stride, out_sp))
-
 
 def _window_reduce(xp, x, kernel, stride, out_sp, ufunc, out=None):
     """Reduce the pooling windows of ``x`` ``(N, C, *S)`` with a binary ``ufunc`` (maximum or add):
@@ -156,9 +148,8 @@ class Pooling(Op):
         if self.pool_type == 'max':
             self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
             ws = workspace_of(self)
-            if self._keeps_argmax(ws):
-                self.argpos, best = self._winning_positions(xp, data.shape[:2] + tuple(out),
-                                                            data.dtype, ws)
+            if self._keeps_argmax(ws):     # (see minigluon.ops._pool_argmax)
+                self.argpos, best = winning_positions(xp, self.xpad, k, s, out, data.dtype, ws)
                 return best
             return _window_reduce(xp, self.xpad, k, s, out, xp.maximum, None if ws is None else
                                   buffer(xp, ws, 'out', data.shape[:2] + tuple(out), data.dtype))
@@ -180,9 +171,9 @@ class Pooling(Op):
         static_alloc graph asks (``keep_argmax``, its workspace holds the positions until the
         backward) or, without a workspace, when the call is recorded and ``data`` wants a
         gradient (``needs_input_grad``, set before the forward by ``invoke`` or the CachedOp).
-        The backward then scatters the gradient without recomputing the maxima: captcha's first
-        2x2 pool, forward + backward, ~12.3 -> ~8.7 ms on one core; the gradient is the same bit
-        for bit."""
+        The backward then scatters the gradient without recomputing the maxima (captcha's first
+        2x2 pool, forward + backward, ~12.3 -> ~8.7 ms on one core); the gradient is the same bit
+        for bit. The kept positions are made and used in :mod:`minigluon.ops._pool_argmax`."""
         if ws is not None:
             return getattr(self, 'keep_argmax', False)
         needs = getattr(self, 'needs_input_grad', None)
@@ -200,61 +191,6 @@ class Pooling(Op):
             ones = _pad(xp, ones, before, after)
         cnt = windows(xp, ones, k, s, (1,) * len(sp), out).sum(axis=tuple(range(2, 2 + len(sp))))
         return xp.maximum(cnt, 1)
-
-    def _winning_positions(self, xp, shape, dtype, ws):
-        """Per window, the kernel position (row-major index) of its first maximum, or of its first
-        NaN when the maximum is NaN: the same choice as :meth:`_max_backward`, made once in the
-        forward so the backward needs no second look at the input. Returns the positions and the
-        maxima (equal to :func:`_window_reduce`'s, computed in the same order).
-
-        Used when :meth:`_keeps_argmax` says so. Under static_alloc the positions live in the
-        workspace ``ws`` (``'argpos'``, the smallest unsigned integer type that holds
-        ``prod(kernel)``) and are reused only once the graph holding them is gone; without a
-        workspace they are a fresh array held by this operator until its backward.
-
-        One pass per kernel position ``p`` keeps the running maximum and marks where ``p`` is
-        strictly greater than it; positions only grow, so ``pos = maximum(pos, p * greater)`` ends at
-        the last strict increase, which is the first maximum (a masked ``copyto`` is several times
-        slower). Comparisons with NaN are false, so windows holding a NaN are redone as
-        :meth:`_max_backward` chooses (rare).
-        """
-        k, s, _, _, out = self.geom
-        slices = list(_window_slices(k, s, out))
-        best = buffer(xp, ws, 'out', shape, dtype)
-        best[...] = self.xpad[slices[0]]
-        postype = np.min_scalar_type(len(slices))
-        pos = buffer(xp, ws, 'argpos', shape, postype, zero=True)
-        up = buffer(xp, ws, 'hit', shape, np.dtype(bool))
-        term = buffer(xp, ws, 'term', shape, postype)
-        for p in range(1, len(slices)):
-            vals = self.xpad[slices[p]]
-            xp.greater(vals, best, out=up)
-            xp.maximum(best, vals, out=best)
-            xp.multiply(up, postype.type(p), out=term)
-            xp.maximum(pos, term, out=pos)
-        nan_windows = xp.isnan(best)
-        if nan_windows.any():
-            taken = nan_windows.copy()             # windows with a NaN: the first NaN wins
-            pos[nan_windows] = 0
-            for p, sl in enumerate(slices):
-                xp.isnan(self.xpad[sl], out=up)
-                up &= taken
-                pos[up] = p
-                taken &= ~up
-        return pos, best
-
-    def _scatter_argmax(self, xp, g, gpad, disjoint):
-        """Backward from the positions kept by :meth:`_winning_positions`: per kernel position,
-        ``g`` where that position won, ``g * 0`` elsewhere (the same products, in the same order,
-        as :meth:`_max_backward`, so the gradient is bit-identical)."""
-        k, s, _, _, out = self.geom
-        hit = buffer(xp, workspace_of(self), 'hit', g.shape, np.dtype(bool))
-        for p, sl in enumerate(_window_slices(k, s, out)):
-            xp.equal(self.argpos, p, out=hit)
-            if disjoint:
-                xp.multiply(g, hit, out=gpad[sl])
-            else:
-                gpad[sl] += g * hit
 
     def _max_backward(self, xp, g, gpad, disjoint):
         """Route ``g`` to the first maximum of each window (row-major kernel order, as argmax).
@@ -301,7 +237,7 @@ class Pooling(Op):
                  and all(o * st == n for o, st, n in zip(out, s, self.xpad.shape[2:])))
         gpad = _zeros_in_layout_of(xp, workspace_of(self), 'gpad', self.xpad, g.dtype, zero=not tiled)
         if argpos is not None:
-            self._scatter_argmax(xp, g, gpad, disjoint)
+            scatter_positions(xp, argpos, k, s, out, g, gpad, disjoint, workspace_of(self))
             self.argpos = None
         elif self.pool_type == 'max':
             self._max_backward(xp, g, gpad, disjoint)
