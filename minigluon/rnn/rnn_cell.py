@@ -76,7 +76,8 @@ class RecurrentCell(Block):
         merge_outputs : bool, optional
             True: one array in ``layout``; False: a list of steps; None: as the inputs.
         valid_length : NDArray ``(N,)``, optional
-            Outputs beyond each length are zero and states are those at its last valid step.
+            Outputs beyond each length are zero and states are those at its last valid step
+            (the begin states for a length of 0, where MXNet 1.9.1 returns garbage).
 
         Returns
         -------
@@ -85,6 +86,7 @@ class RecurrentCell(Block):
         self.reset()
         inputs, axis, F, batch_size = seq.format_sequence(length, inputs, layout, False)
         states = seq.get_begin_state(self, F, begin_state, inputs, batch_size)
+        first_states = states
         outputs, all_states = [], []
         for i in range(length):
             output, states = self(inputs[i], states)
@@ -92,8 +94,11 @@ class RecurrentCell(Block):
             if valid_length is not None:
                 all_states.append(states)
         if valid_length is not None:
-            states = [F.SequenceLast(F.stack(*steps, axis=0), sequence_length=valid_length,
-                                     use_sequence_length=True, axis=0) for steps in zip(*all_states)]
+            # a length of 0 keeps the begin state (MXNet's SequenceLast reads out of bounds)
+            states = [F.where(valid_length,
+                              F.SequenceLast(F.stack(*steps, axis=0), sequence_length=valid_length,
+                                             use_sequence_length=True, axis=0), first)
+                      for steps, first in zip(zip(*all_states), first_states)]
             outputs = seq.mask_variable_length(F, outputs, length, valid_length, axis, True)
         outputs, _, _, _ = seq.format_sequence(length, outputs, layout, merge_outputs)
         return outputs, states
