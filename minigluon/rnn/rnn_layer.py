@@ -156,7 +156,23 @@ class _RNNLayer(HybridBlock):
         :meth:`_graph_variant`), so each call returns its documented structure, in any order of
         calls. MXNet 1.9.1 reuses the first graph it traced and returns ``[out, states]`` for
         ``layer(x)`` or ``out`` for ``layer(x, s)``.
+
+        Raises
+        ------
+        ValueError
+            When ``states`` holds the wrong number of arrays, or ``sequence_length`` is given to
+            a layer built without
+            ``use_sequence_length=True`` (MXNet 1.9.1 silently ignores it), or is missing from
+            one built with it.
         """
+        if self._use_sequence_length and sequence_length is None:
+            raise ValueError('%s was built with use_sequence_length=True: call it as '
+                             'layer(inputs, states, sequence_length) with sequence_length of '
+                             'shape (batch_size,)' % type(self).__name__)
+        if not self._use_sequence_length and sequence_length is not None:
+            raise ValueError('%s got a sequence_length but was built without '
+                             'use_sequence_length=True, so it would be ignored; build the layer '
+                             'with use_sequence_length=True' % type(self).__name__)
         self.skip_states = states is None
         if states is None:
             if isinstance(inputs, NDArray):
@@ -166,6 +182,10 @@ class _RNNLayer(HybridBlock):
                 states = self.begin_state(0, func=symbol.zeros)
         if states is not None and not isinstance(states, (list, tuple)):
             states = [states]
+        if len(states) != len(self.state_info()):
+            raise ValueError('%s: states must be a list of %s, got %d'
+                             % (type(self).__name__, '2 arrays [h, c]' if self._mode == 'lstm'
+                                else '1 array [h]', len(states)))
         if self._use_sequence_length:
             return super().__call__(inputs, _as_list(states), sequence_length, **kwargs)
         return super().__call__(inputs, _as_list(states), **kwargs)
