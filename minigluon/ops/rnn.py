@@ -51,7 +51,9 @@ class RNN(Op):
     Raises
     ------
     ValueError
-        When an input's shape does not match the attributes (the message lists every input).
+        When an input's shape does not match the attributes (the message lists every input), or
+        a ``sequence_length`` lies outside ``[0, T]`` (cuDNN rejects those too; MXNet's CPU build
+        ignores the lengths). Fractional lengths are truncated.
     """
 
     name = 'RNN'
@@ -134,8 +136,13 @@ class RNN(Op):
                 continue   # a zero-batch begin state reads as zeros (see the class docstring)
             if name != 'sequence_length' and tuple(arr.shape) != shape:
                 raise shape_error(self, 'input %r must have shape %s' % (name, shape), *arrays)
-        if arrays[-1].shape != (data.shape[1],) and self.use_sequence_length:
-            raise shape_error(self, 'sequence_length must have shape (N,)', *arrays)
+        if self.use_sequence_length:
+            lengths = arrays[-1]
+            if lengths.shape != (data.shape[1],):
+                raise shape_error(self, 'sequence_length must have shape (N,)', *arrays)
+            if lengths.size and not (0 <= float(lengths.min()) and float(lengths.max()) <= data.shape[0]):
+                raise ValueError('RNN: sequence_length must hold lengths between 0 and the number of '
+                                 'steps T=%d, got %s' % (data.shape[0], lengths.tolist()))
 
     def forward(self, xp, data, parameters, state, *rest):
         self._check_projection()

@@ -85,9 +85,6 @@ def test_wrong_number_of_begin_states_is_a_clear_error(hybrid):
     assert out.shape == (5, 3, 4) and len(states) == 2
 
 
-@pytest.mark.xfail(strict=True, reason='ops/rnn.py (lead): RNN clamps a sequence_length outside '
-                   '[0, T] instead of rejecting it (cuDNN, the only MXNet path honouring lengths, '
-                   'fails with BAD_PARAM)')
 @pytest.mark.parametrize('lengths', [[5, 1], [-1, 2]])
 def test_sequence_length_outside_the_steps_is_rejected(lengths):
     layer = rnn.GRU(3, input_size=2, use_sequence_length=True)
