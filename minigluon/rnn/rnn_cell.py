@@ -136,7 +136,8 @@ class _GatedCell(HybridRecurrentCell):
     def __init__(self, hidden_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
                  i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
                  prefix=None, params=None, activation='tanh', recurrent_activation='sigmoid'):
-        # MXNet 1.9.1's LSTMCell / GRUCell signature (they use it as is; RNNCell orders its own)
+        # MXNet 1.9.1's LSTMCell signature (GRUCell uses it too: MXNet's GRUCell has no
+        # activation / recurrent_activation, accepting them is an extra; RNNCell orders its own)
         super().__init__(prefix=prefix, params=params)
         self._hidden_size = hidden_size
         self._input_size = input_size
