@@ -24,30 +24,36 @@ def _buf(xp, ws, key, shape, dtype):
     return buffer(xp, ws, key, shape, dtype)
 
 
-def rnn_param_size(mode, num_layers, input_size, state_size, bidirectional=False):
-    """Length of the flat parameter vector of the fused ``RNN`` operator."""
+def rnn_param_size(mode, num_layers, input_size, state_size, bidirectional=False,
+                   projection_size=None):
+    """Length of the flat parameter vector of the fused ``RNN`` operator (``projection_size``:
+    LSTMP, whose recurrent state and output have ``projection_size`` units)."""
     gh, dirs = GATES[mode] * state_size, 2 if bidirectional else 1
+    rec = projection_size or state_size
     size = 0
     for layer in range(num_layers):
-        ni = input_size if layer == 0 else dirs * state_size
-        size += dirs * gh * (ni + state_size + 2)
+        ni = input_size if layer == 0 else dirs * rec
+        size += dirs * (gh * (ni + rec + 2) + (rec * state_size if projection_size else 0))
     return size
 
 
-def split_params(params, mode, layers, dirs, ni, hid):
-    """Views ``[(W_x, W_h, b_x, b_h)]`` of the flat vector, indexed by ``layer * dirs + direction``."""
-    gh = GATES[mode] * hid
+def split_params(params, mode, layers, dirs, ni, hid, proj=None):
+    """Views ``[W_x, W_h, b_x, b_h, W_r]`` of the flat vector, indexed by ``layer * dirs +
+    direction`` (``W_r (P, H)`` the LSTMP projection, None without ``proj``). The vector holds
+    all weights first (``W_x``, ``W_h``, ``W_r`` per layer and direction), then all biases."""
+    gh, rec = GATES[mode] * hid, proj or hid
     pos, weights = 0, []
     for layer in range(layers):
-        nin = ni if layer == 0 else dirs * hid
+        nin = ni if layer == 0 else dirs * rec
         for _ in range(dirs):
-            wx = params[pos:pos + gh * nin].reshape(gh, nin)
-            pos += gh * nin
-            wh = params[pos:pos + gh * hid].reshape(gh, hid)
-            pos += gh * hid
-            weights.append([wx, wh])
+            entry = []
+            for rows, cols in ((gh, nin), (gh, rec)) + (((proj, hid),) if proj else ()):
+                entry.append(params[pos:pos + rows * cols].reshape(rows, cols))
+                pos += rows * cols
+            weights.append(entry)
     for entry in weights:
-        entry.extend([params[pos:pos + gh], params[pos + gh:pos + 2 * gh]])
+        wr = entry.pop() if proj else None
+        entry.extend([params[pos:pos + gh], params[pos + gh:pos + 2 * gh], wr])
         pos += 2 * gh
     return weights
 
@@ -64,12 +70,16 @@ def _half_scale(xp, gh, nsig, dtype):
 # ``mask`` (T, N, 1) bool, or None: steps where it is False keep the previous state and output 0.
 
 
-def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None):
+def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None, wr=None):
+    """One layer and direction forward: ``(out (T, N, R), h_T, c_T or None, cache)``. ``R`` is
+    ``H``, or ``P`` for an LSTM with projection ``wr (P, H)``: its recurrent state and output
+    are then ``r = W_r (o * tanh(c))``, and ``W_h`` is ``(4H, P)``."""
     T, N, _ = x.shape
-    H = wh.shape[1]
     gh = wh.shape[0]
+    H = gh // GATES[mode]
+    R = wh.shape[1]          # the recurrent state's size: H, or P with a projection
     dt = x.dtype
-    c = {'mode': mode, 'x': x, 'wx': wx, 'wh': wh, 'mask': mask, 'ws': ws}
+    c = {'mode': mode, 'x': x, 'wx': wx, 'wh': wh, 'mask': mask, 'ws': ws, 'wr': wr}
     if mode == 'lstm':   # internal gate order [i, f, o, g]: the sigmoid gates are contiguous
         perm = xp.concatenate([xp.arange(0, 2 * H), xp.arange(3 * H, 4 * H), xp.arange(2 * H, 3 * H)])
         scale = _half_scale(xp, gh, 3 * H, dt)
@@ -88,14 +98,17 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None):
     gates += b_s
     # contiguous (H, gh): the per-step product h @ W_h.T runs ~25% faster than on the transposed view
     whT = xp.ascontiguousarray(wh_s.T)
-    hs = _buf(xp, ws, 'hs', (T + 1, N, H), dt)
+    hs = _buf(xp, ws, 'hs', (T + 1, N, R), dt)
     hs[0] = h0
     if mode == 'lstm':
         cs = _buf(xp, ws, 'cs', (T + 1, N, H), dt)
         cs[0] = c0
         tcs = _buf(xp, ws, 'tcs', (T, N, H), dt)
         clipped = xp.zeros((T, N, H), dtype=bool) if clip is not None else None
-        if _rnn_cuda.supported(xp, dt, mask, clip):     # a GPU: one fused kernel per step
+        # with a projection: o * tanh(c) per step (kept for backward), then hs[t + 1] = that @ W_r.T
+        hfull = None if wr is None else _buf(xp, ws, 'hfull', (T, N, H), dt)
+        wrT = None if wr is None else xp.ascontiguousarray(wr.T)
+        if wr is None and _rnn_cuda.supported(xp, dt, mask, clip):   # a GPU: one fused kernel a step
             _rnn_cuda.forward_steps(xp, gates, hs, cs, tcs, whT)
         else:
             hh = xp.empty((N, gh), dtype=dt)
@@ -118,11 +131,15 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None):
                     else:
                         xp.clip(cs[t + 1], clip[0], clip[1], out=cs[t + 1])
                 xp.tanh(cs[t + 1], out=tcs[t])
-                xp.multiply(g[:, 2 * H:3 * H], tcs[t], out=hs[t + 1])
+                if wr is None:
+                    xp.multiply(g[:, 2 * H:3 * H], tcs[t], out=hs[t + 1])
+                else:
+                    xp.multiply(g[:, 2 * H:3 * H], tcs[t], out=hfull[t])
+                    xp.dot(hfull[t], wrT, out=hs[t + 1])
                 if mask is not None:
                     xp.copyto(hs[t + 1], hs[t], where=~mask[t])
                     xp.copyto(cs[t + 1], cs[t], where=~mask[t])
-        c.update(gates=gates, cs=cs, tcs=tcs, clipped=clipped)
+        c.update(gates=gates, cs=cs, tcs=tcs, clipped=clipped, hfull=hfull)
     elif mode == 'gru':
         hp = xp.empty((T, N, gh), dtype=dt)    # h2h projections, kept for backward
         for t in range(T):
@@ -159,13 +176,17 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None):
 
 
 def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
-    """Gradients ``(dx, dW_x, dW_h, db_x, db_h, dh0, dc0)`` of one layer and direction
-    (``dx`` None when ``need_x`` is False)."""
-    mode, x, wx, wh, hs, mask = c['mode'], c['x'], c['wx'], c['wh'], c['hs'], c['mask']
-    T, N, H = dout.shape
+    """Gradients ``(dx, dW_x, dW_h, db_x, db_h, dh0, dc0, dW_r)`` of one layer and direction
+    (``dx`` None when ``need_x`` is False; ``dW_r`` None without a projection). ``dout`` and
+    ``dhT`` have the recurrent state's size ``R`` (``H``, or ``P`` with a projection)."""
+    mode, x, wx, wh, hs, mask, wr = (c['mode'], c['x'], c['wx'], c['wh'], c['hs'], c['mask'],
+                                     c['wr'])
+    T, N, R = dout.shape
     gh = wh.shape[0]
+    H = gh // GATES[mode]
     dt = dout.dtype
-    dh = xp.array(dhT, dtype=dt) if dhT is not None else xp.zeros((N, H), dtype=dt)
+    dh = xp.array(dhT, dtype=dt) if dhT is not None else xp.zeros((N, R), dtype=dt)
+    dwr = None
     dgx = _buf(xp, c['ws'], 'dgx', (T, N, gh), dt)   # gradient of the i2h pre-activations
     dgh = dgx                                     # ... and of the h2h ones (differ for GRU)
     dc0 = None
@@ -189,28 +210,41 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
         tmp = xp.empty((N, H), dtype=dt)
         d4 = dgx.reshape(T, N, 4, H)
         spread = xp.empty((N, 4, H), dtype=dt)    # [dc, dc, dc, dh]: one contiguous product a step
-        if _rnn_cuda.supported(xp, dt, mask, c['clipped']):   # a GPU: one fused kernel per step
+        # with a projection, dh is the gradient of the projected state r; dhf = dr @ W_r that of
+        # o * tanh(c), and dr of every step is kept for dW_r
+        dr = None if wr is None else xp.empty((T, N, R), dtype=dt)
+        dhf = dh if wr is None else xp.empty((N, H), dtype=dt)
+        if wr is None and _rnn_cuda.supported(xp, dt, mask, c['clipped']):   # a GPU: fused steps
             _rnn_cuda.backward_steps(xp, dh, dc, dout, kc, K, c['gates'], dgx, wh)
         else:
             for t in range(T - 1, -1, -1):
                 if mask is None:
                     dh += dout[t]
-                    xp.multiply(dh, kc[t], out=tmp)
+                    if wr is not None:
+                        dr[t] = dh
+                        xp.dot(dh, wr, out=dhf)
+                    xp.multiply(dhf, kc[t], out=tmp)
                     dc += tmp
                     spread[:, :3] = dc[:, None, :]
-                    spread[:, 3] = dh
+                    spread[:, 3] = dhf
                     xp.multiply(K[t], spread, out=d4[t])
                     dc *= f[t]
                     xp.dot(dgx[t], wh, out=dh)
                 else:
                     m, k = mask[t], keep[t]
                     dh += dout[t] * m
-                    dcc = dc * m + dh * m * kc[t]
+                    dhm = dh * m
+                    if wr is not None:
+                        dr[t] = dhm
+                        dhm = xp.dot(dhm, wr)
+                    dcc = dc * m + dhm * kc[t]
                     d4[t, :, :3] = K[t, :, :3] * dcc[:, None, :]
-                    d4[t, :, 3] = K[t, :, 3] * dh * m
+                    d4[t, :, 3] = K[t, :, 3] * dhm
                     dc = dcc * f[t] + dc * k
                     dh = xp.dot(dgx[t], wh) + dh * k
         dc0 = dc
+        if wr is not None:
+            dwr = xp.dot(dr.reshape(T * N, R).T, c['hfull'].reshape(T * N, H))
     elif mode == 'gru':
         G, hp = c['gates'], c['hp']
         r, z, n = G[:, :, :H], G[:, :, H:2 * H], G[:, :, 2 * H:]
@@ -248,8 +282,8 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
                 dh = xp.dot(dgx[t], wh) + dh * keep[t]
     flat_x, flat_gx, flat_gh = x.reshape(T * N, -1), dgx.reshape(T * N, gh), dgh.reshape(T * N, gh)
     dwx = xp.dot(flat_gx.T, flat_x)
-    dwh = xp.dot(flat_gh.T, hs[:-1].reshape(T * N, H))
+    dwh = xp.dot(flat_gh.T, hs[:-1].reshape(T * N, R))
     dbx = flat_gx.sum(axis=0)
     dbh = dbx if dgh is dgx else flat_gh.sum(axis=0)
     dx = xp.dot(flat_gx, wx).reshape(x.shape) if need_x else None
-    return dx, dwx, dwh, dbx, dbh, dh, dc0
+    return dx, dwx, dwh, dbx, dbh, dh, dc0, dwr

@@ -29,11 +29,17 @@ class RNN(Op):
     """Fused multi-layer recurrent network (MXNet ``RNN``), forward and exact BPTT.
 
     Inputs: ``data (T, N, I)``, ``parameters`` (flat, see the module docstring; length
-    :func:`rnn_param_size`), ``state (L*D, N, H)``, ``state_cell (L*D, N, H)`` (lstm only),
+    :func:`rnn_param_size`), ``state (L*D, N, R)``, ``state_cell (L*D, N, H)`` (lstm only),
     ``sequence_length (N,)`` (only with ``use_sequence_length``). Float32 or float64.
+    ``R = H``, except for an LSTM with ``projection_size`` ``P`` (LSTMP, Sak et al. 2014):
+    each step's ``o * tanh(c')`` is projected by ``W_r (P, H)`` to the recurrent state
+    ``r = W_r (o * tanh(c'))`` of size ``P``, which is also the output and feeds ``W_h (4H, P)``;
+    the flat vector then holds ``W_r`` after ``W_h`` of each layer and direction (MXNet 1.9.1's
+    layout, checked against its CPU build).
 
-    Outputs: ``out (T, N, D*H)``; with ``state_outputs`` also ``hy (L*D, N, H)`` and for lstm
-    ``cy``. State index ``l*D + d`` holds layer ``l``, direction ``d`` (0 forward, 1 reverse).
+    Outputs: ``out (T, N, D*R)``; with ``state_outputs`` also ``hy (L*D, N, R)`` and for lstm
+    ``cy (L*D, N, H)``. State index ``l*D + d`` holds layer ``l``, direction ``d`` (0 forward,
+    1 reverse).
 
     ``p`` is dropout on the inputs of layers 1..L-1, applied only in training mode
     (``autograd.is_training()``). ``lstm_state_clip_min/max`` clip the cell state after each step
@@ -41,7 +47,7 @@ class RNN(Op):
     length output 0 and leave its state unchanged, and the reverse direction starts at its last
     valid step. Both follow MXNet's cuDNN (GPU) path: MXNet 1.9.1's CPU build silently ignores the
     lengths and the clip (observed), which minigluon does not copy.
-    ``projection_size`` (LSTMP) raises NotImplementedError. ``lstm_state_clip_nan`` turns a NaN
+    ``lstm_state_clip_nan`` turns a NaN
     cell value into ``lstm_state_clip_min`` (NaN-ignoring min/max, as cuDNN's non-propagating clip).
 
     A ``state``/``state_cell`` of batch size 0, ``(L*D, 0, H)``, reads as zeros: MXNet graphs
@@ -97,29 +103,34 @@ class RNN(Op):
     def _dims(self):
         return self.num_layers, 2 if self.bidirectional else 1, self.state_size
 
-    def _check_projection(self):
+    def _recurrent_size(self):
+        """Size of the recurrent state and of the output per direction: the projection, or H."""
         if self.projection_size is not None:
-            raise NotImplementedError('RNN: projection_size (LSTM with projection) is not supported '
-                                      'by minigluon')
+            if self.mode != 'lstm' or self.projection_size <= 0:
+                raise ValueError('RNN: projection_size must be a positive int and needs '
+                                 "mode='lstm', got %r with mode=%r" % (self.projection_size, self.mode))
+            return self.projection_size
+        return self.state_size
 
     def infer_shape(self, in_shapes):
-        self._check_projection()
         data = in_shapes[0]
         if data is None or len(data) != 3 or 0 in data:
             raise ValueError('RNN: the data shape must be known and (T, N, I), got %s' % (data,))
         layers, dirs, hid = self._dims()
+        rec = self._recurrent_size()
         T, N, ni = data
-        state = (layers * dirs, N, hid)
-        shapes = [data, (rnn_param_size(self.mode, layers, ni, hid, self.bidirectional),), state]
+        state, cell = (layers * dirs, N, rec), (layers * dirs, N, hid)
+        shapes = [data, (rnn_param_size(self.mode, layers, ni, hid, self.bidirectional,
+                                        self.projection_size),), state]
         if self.mode == 'lstm':
-            shapes.append(state)
+            shapes.append(cell)
         if self.use_sequence_length:
             shapes.append((N,))
         for name, given, want in zip(self.list_arguments(), in_shapes, shapes):
             if given is not None and 0 not in given and tuple(given) != want:
                 raise ValueError('RNN: input %r should have shape %s for data %s, got %s'
                                  % (name, want, data, tuple(given)))
-        return shapes, [(T, N, dirs * hid), state, state][:self.num_outputs]
+        return shapes, [(T, N, dirs * rec), state, cell][:self.num_outputs]
 
     def _check_inputs(self, arrays):
         layers, dirs, hid = self._dims()
@@ -145,20 +156,21 @@ class RNN(Op):
                                  'steps T=%d, got %s' % (data.shape[0], lengths.tolist()))
 
     def forward(self, xp, data, parameters, state, *rest):
-        self._check_projection()
         self._check_inputs((data, parameters, state) + rest)
         rest = list(rest)
         state_cell = rest.pop(0) if self.mode == 'lstm' else None
         self.empty_states = state.shape[1] != data.shape[1]
         if self.empty_states:
             state = xp.zeros(state.shape[:1] + data.shape[1:2] + state.shape[2:], dtype=data.dtype)
-        if state_cell is not None and state_cell.shape[1] != data.shape[1]:
-            state_cell = xp.zeros_like(state)
         seq_len = rest.pop(0) if self.use_sequence_length else None
         layers, dirs, hid = self._dims()
+        rec = self._recurrent_size()
         T, N, ni = data.shape
         dt = data.dtype
-        weights = split_params(parameters.astype(dt, copy=False), self.mode, layers, dirs, ni, hid)
+        if state_cell is not None and state_cell.shape[1] != N:
+            state_cell = xp.zeros((layers * dirs, N, hid), dtype=dt)
+        weights = split_params(parameters.astype(dt, copy=False), self.mode, layers, dirs, ni, hid,
+                               self.projection_size)
         clip = None
         if self.mode == 'lstm' and self.lstm_state_clip_min is not None:
             clip = (self.lstm_state_clip_min, self.lstm_state_clip_max, self.lstm_state_clip_nan)
@@ -170,8 +182,8 @@ class RNN(Op):
         x = data
         # a hybridized graph with static_alloc lends a dict per call site: buffers reused across calls
         workspace = getattr(self, 'static_workspace', None)
-        hy = xp.empty((layers * dirs, N, hid), dtype=dt)
-        cy = xp.empty_like(hy) if self.mode == 'lstm' else None
+        hy = xp.empty((layers * dirs, N, rec), dtype=dt)
+        cy = xp.empty((layers * dirs, N, hid), dtype=dt) if self.mode == 'lstm' else None
         self.caches, self.drop_masks = [], []
         for layer in range(layers):
             if layer > 0 and training:
@@ -179,31 +191,33 @@ class RNN(Op):
                 keep = (draw_uniform(xp, x.shape, dtype=dt) >= self.p).astype(dt) / dt.type(1 - self.p)
                 x = x * keep
                 self.drop_masks.append(keep)
-            out = xp.empty((T, N, dirs * hid), dtype=dt)
+            out = xp.empty((T, N, dirs * rec), dtype=dt)
             for d in range(dirs):
                 k = layer * dirs + d
                 rev = slice(None, None, -1) if d == 1 else slice(None)
                 o, hy[k], c_last, cache = dir_forward(
-                    xp, self.mode, x[rev], *weights[k], state[k],
+                    xp, self.mode, x[rev], *weights[k][:4], state[k],
                     None if state_cell is None else state_cell[k],
                     None if mask is None else mask[rev], clip,
-                    None if workspace is None else workspace.setdefault(k, {}))
+                    None if workspace is None else workspace.setdefault(k, {}), wr=weights[k][4])
                 if c_last is not None:
                     cy[k] = c_last
-                out[:, :, d * hid:(d + 1) * hid] = o[rev]
+                out[:, :, d * rec:(d + 1) * rec] = o[rev]
                 self.caches.append(cache)
             x = out
-        self.shapes = (data.shape, parameters.shape, parameters.dtype, state.shape, seq_len)
+        self.shapes = (data.shape, parameters.shape, parameters.dtype, state.shape,
+                       None if cy is None else cy.shape, seq_len)
         outs = (x, hy, cy)[:self.num_outputs]
         return outs if self.num_outputs > 1 else x
 
     def backward(self, xp, dout, dhy=None, dcy=None):
         layers, dirs, hid = self._dims()
-        data_shape, p_shape, p_dtype, s_shape, seq_len = self.shapes
+        rec = self._recurrent_size()
+        data_shape, p_shape, p_dtype, s_shape, c_shape, seq_len = self.shapes
         T, N, ni = data_shape
         dgrads = [None] * (layers * dirs)
         dstate = xp.zeros(s_shape, dtype=dout.dtype)
-        dcell = xp.zeros(s_shape, dtype=dout.dtype) if self.mode == 'lstm' else None
+        dcell = xp.zeros(c_shape, dtype=dout.dtype) if self.mode == 'lstm' else None
         need = getattr(self, 'needs_input_grad', None)     # set by autograd / CachedOp
         need_data = need is None or need[0]
         for layer in range(layers - 1, -1, -1):
@@ -212,10 +226,10 @@ class RNN(Op):
             for d in range(dirs):
                 k = layer * dirs + d
                 rev = slice(None, None, -1) if d == 1 else slice(None)
-                g = dir_backward(xp, self.caches[k], dout[rev][:, :, d * hid:(d + 1) * hid],
+                g = dir_backward(xp, self.caches[k], dout[rev][:, :, d * rec:(d + 1) * rec],
                                   None if dhy is None else dhy[k], None if dcy is None else dcy[k],
                                   need_x)
-                dgrads[k] = g[1:5]
+                dgrads[k] = g[1:5] + (g[7],)      # dW_x, dW_h, db_x, db_h, dW_r (None: no projection)
                 dstate[k] = g[5]
                 if dcell is not None:
                     dcell[k] = g[6]
@@ -224,7 +238,9 @@ class RNN(Op):
             if layer > 0 and self.drop_masks:     # (dx is always computed for layer > 0)
                 dx = dx * self.drop_masks[layer - 1]
             dout = dx
-        flat = [w.ravel() for g in dgrads for w in g[:2]] + [b for g in dgrads for b in g[2:]]
+        # MXNet's layout: every (W_x, W_h[, W_r]) by layer and direction, then every (b_x, b_h)
+        flat = ([w.ravel() for g in dgrads for w in (g[0], g[1], g[4]) if w is not None]
+                + [b for g in dgrads for b in g[2:4]])
         dparams = xp.concatenate(flat).astype(p_dtype, copy=False)
         grads = [dout, dparams, dstate]
         if self.mode == 'lstm':

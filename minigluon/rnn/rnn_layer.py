@@ -29,14 +29,11 @@ class _RNNLayer(HybridBlock):
         super().__init__(**kwargs)
         if layout not in ('TNC', 'NTC'):
             raise ValueError("Invalid layout %s; must be one of ['TNC' or 'NTC']" % layout)
-        if projection_size:
-            raise NotImplementedError('%s: projection_size (LSTMP) is not supported by minigluon'
-                                      % type(self).__name__)
         if hidden_size <= 0 or num_layers <= 0:
             raise ValueError('%s: hidden_size and num_layers must be positive, got %r and %r'
                              % (type(self).__name__, hidden_size, num_layers))
         self._hidden_size = hidden_size
-        self._projection_size = None
+        self._projection_size = projection_size or None
         self._num_layers = num_layers
         self._mode = mode
         self._layout = layout
@@ -50,18 +47,22 @@ class _RNNLayer(HybridBlock):
         self._use_sequence_length = use_sequence_length
         self._gates = _GATES[mode]
         ng, ni, nh = self._gates, input_size, hidden_size
+        nr = self._projection_size or nh      # the recurrent state's size (LSTMP: the projection)
         inits = {'i2h_weight': i2h_weight_initializer, 'h2h_weight': h2h_weight_initializer,
-                 'i2h_bias': i2h_bias_initializer, 'h2h_bias': h2h_bias_initializer}
+                 'i2h_bias': i2h_bias_initializer, 'h2h_bias': h2h_bias_initializer,
+                 'h2r_weight': h2r_weight_initializer}
         for i in range(num_layers):
             for j in ['l', 'r'][:self._dir]:
-                shapes = {'i2h_weight': (ng * nh, ni), 'h2h_weight': (ng * nh, nh),
+                shapes = {'i2h_weight': (ng * nh, ni), 'h2h_weight': (ng * nh, nr),
                           'i2h_bias': (ng * nh,), 'h2h_bias': (ng * nh,)}
+                if self._projection_size:
+                    shapes['h2r_weight'] = (nr, nh)
                 for kind, shape in shapes.items():
                     name = '%s%d_%s' % (j, i, kind)
                     param = self.params.get(name, shape=shape, init=inits[kind],
                                             allow_deferred_init=True, dtype=dtype)
                     setattr(self, name, param)
-            ni = nh * self._dir
+            ni = nr * self._dir
 
     def __repr__(self):
         text = '{name}({mapping}, {layout}'
@@ -94,10 +95,16 @@ class _RNNLayer(HybridBlock):
         return ret
 
     def state_info(self, batch_size=0):
-        """Shape, layout and dtype of each begin state (``'LNC'``, ``(L*D, N, H)``)."""
+        """Shape, layout and dtype of each begin state (``'LNC'``, ``(L*D, N, H)``; with a
+        projection the first, ``h``, is ``(L*D, N, P)``)."""
         info = {'shape': (self._num_layers * self._dir, batch_size, self._hidden_size),
                 '__layout__': 'LNC', 'dtype': self._dtype}
-        return [info, dict(info)] if self._mode == 'lstm' else [info]
+        if self._mode != 'lstm':
+            return [info]
+        first = dict(info)
+        if self._projection_size:
+            first['shape'] = info['shape'][:2] + (self._projection_size,)
+        return [first, info]
 
     def cast(self, dtype):
         super().cast(dtype)
@@ -136,7 +143,7 @@ class _RNNLayer(HybridBlock):
         for i in range(self._num_layers):
             for j in ['l', 'r'][:self._dir]:
                 getattr(self, '%s%d_i2h_weight' % (j, i)).shape = (self._gates * self._hidden_size, ni)
-            ni = self._hidden_size * self._dir
+            ni = (self._projection_size or self._hidden_size) * self._dir
 
     def __call__(self, inputs, states=None, sequence_length=None, **kwargs):
         """Run the layer: ``layer(x)`` returns the output; ``layer(x, states)`` returns ``(out, states)``.
@@ -215,7 +222,8 @@ class _RNNLayer(HybridBlock):
                   for t in ['weight', 'bias']
                   for layer in range(self._num_layers)
                   for d in ['l', 'r'][:self._dir]
-                  for g in ['i2h', 'h2h']]
+                  for g in ['i2h', 'h2h', 'h2r']
+                  if g != 'h2r' or (t == 'weight' and self._projection_size)]
         params = F._rnn_param_concat(*params, dim=0)
         rnn_args = list(states)
         if self._use_sequence_length:
@@ -291,8 +299,10 @@ class RNN(_RNNLayer):
 class LSTM(_RNNLayer):
     __doc__ = _LAYER_DOC.format(
         summary='Multi-layer long short-term memory (Hochreiter & Schmidhuber 1997), gates [i, f, g, o].',
-        extra='', nstates='two (h, c)', name='LSTM', formula='mode lstm; ``projection_size`` '
-        'is not supported; ``state_clip_min/max/nan`` clip the cell state')
+        extra='', nstates='two (h, c)', name='LSTM', formula='mode lstm; with ``projection_size`` '
+        '``P`` (LSTMP, Sak et al. 2014) the state ``h`` and the output are ``W_r (o * tanh(c))`` '
+        'of ``P`` units, with parameters ``h2r_weight (P, H)`` and ``h2h_weight (4H, P)``; '
+        '``state_clip_min/max/nan`` clip the cell state')
 
     def __init__(self, hidden_size, num_layers=1, layout='TNC', dropout=0, bidirectional=False,
                  input_size=0, i2h_weight_initializer=None, h2h_weight_initializer=None,

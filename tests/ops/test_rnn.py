@@ -227,8 +227,12 @@ def test_errors():
     with pytest.raises(TypeError, match="state_cell"):
         n = rnn_param_size('lstm', 1, 4, 3)
         nd.RNN(x, nd.ones((n,)), nd.zeros((1, 2, 3)), state_size=3, num_layers=1, mode='lstm')
-    with pytest.raises(NotImplementedError, match='projection_size'):
-        nd.RNN(x, nd.ones((10,)), nd.zeros((1, 2, 3)), nd.zeros((1, 2, 3)), state_size=3,
+    with pytest.raises(ValueError, match='projection_size'):       # LSTMP only
+        nd.RNN(x, nd.ones((10,)), nd.zeros((1, 2, 3)), state_size=3, num_layers=1, mode='gru',
+               projection_size=2)
+    with pytest.raises(ValueError, match="'state'"):                 # (L*D, N, P) with a projection
+        n = rnn_param_size('lstm', 1, 4, 3, projection_size=2)
+        nd.RNN(x, nd.ones((n,)), nd.zeros((1, 2, 3)), nd.zeros((1, 2, 3)), state_size=3,
                num_layers=1, mode='lstm', projection_size=2)
 
 

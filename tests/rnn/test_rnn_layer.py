@@ -109,8 +109,6 @@ def test_sequence_length_layer():
 def test_bad_arguments():
     with pytest.raises(ValueError, match='layout'):
         rnn.LSTM(3, layout='CTN')
-    with pytest.raises(NotImplementedError, match='projection'):
-        rnn.LSTM(3, projection_size=2)
     layer = rnn.GRU(3)
     layer.initialize()
     with pytest.raises(ValueError, match='rank-3'):
