@@ -101,13 +101,15 @@ class BatchNorm(Op):
         self.batch = autograd.is_training() and not self.use_global_stats
         if self.batch:
             xhat, mean, var, inv_std = _normalize(xp, x, axes, self.eps)
+            self.var = var.reshape(c)
             m = self.momentum
             moving_mean[...] = _narrow(xp, _f32(moving_mean) * m + mean.reshape(c) * (1 - m),
                                        moving_mean.dtype)
             moving_var[...] = _narrow(xp, _f32(moving_var) * m + var.reshape(c) * (1 - m), moving_var.dtype)
         else:
             mean = _f32(moving_mean).reshape(bshape)
-            inv_std = 1.0 / xp.sqrt(_f32(moving_var).reshape(bshape) + self.eps)
+            self.var = _f32(moving_var)
+            inv_std = 1.0 / xp.sqrt(self.var.reshape(bshape) + self.eps)
             xhat = (x - mean) * inv_std
         if self.fix_gamma:
             # MXNet writes the 1 it uses into the stored gamma (seen with its synchronous
@@ -183,6 +185,45 @@ class BatchNormWithReLU(BatchNorm):
     def infer_type(self, in_types):
         ins, outs = super().infer_type(in_types)
         return ins, outs + [outs[0]]
+
+
+@register
+class SyncBatchNorm(BatchNorm):
+    """Batch normalisation synchronised across devices (MXNet ``_contrib_SyncBatchNorm``, the op
+    behind ``gluon.contrib.nn.SyncBatchNorm``; Zhang et al., CVPR 2018).
+
+    minigluon runs one device per operator call, so this is :class:`BatchNorm` over ``axis=1``
+    (MXNet's SyncBatchNorm has no ``axis``): same inputs, statistics and moving-average update.
+    ``ndev`` (the number of devices) and ``key`` (a string naming the layer, required) are kept
+    for MXNet's graph files. As in MXNet, the visible statistics with ``output_mean_var`` are the
+    mean and the *variance* (BatchNorm gives ``1 / sqrt(var + eps)``).
+
+    Raises
+    ------
+    ValueError
+        ``ndev`` is below 1, or any error of :class:`BatchNorm`.
+    """
+
+    name = '_contrib_SyncBatchNorm'
+    attrs = {'eps': Attr('float', 1e-3), 'momentum': Attr('float', 0.9), 'fix_gamma': Attr('bool', True),
+             'use_global_stats': Attr('bool', False), 'output_mean_var': Attr('bool', False),
+             'ndev': Attr('int', 1), 'key': Attr('str')}
+    axis = 1
+
+    def check_attrs(self):
+        super().check_attrs()
+        if self.ndev < 1:
+            raise ValueError('_contrib_SyncBatchNorm: ndev must be at least 1, got %d' % self.ndev)
+
+    def list_outputs(self):
+        return ['output', 'mean', 'var']
+
+    def forward(self, xp, *inputs):
+        out, mean, _ = super().forward(xp, *inputs)
+        return out, mean, self.var.astype(out.dtype)
+
+    def backward(self, xp, grad, *unused):
+        return super().backward(xp, grad)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -290,6 +290,7 @@ case('BatchNorm', _BN, fix_gamma=False, use_global_stats=True)
 case('BatchNorm', [U(-1, 1, 3, 4, 2)] + _BN[1:], axis=-1, fix_gamma=False, flags={'train'})
 if '_contrib_BatchNormWithReLU' in OPS:     # contrib fused layer (gluon.contrib.nn.BatchNormReLU)
     case('_contrib_BatchNormWithReLU', _BN, fix_gamma=False, flags={'train'})
+case('_contrib_SyncBatchNorm', _BN, fix_gamma=False, key='bn', flags={'train'})   # gluon.contrib.nn
 case('LayerNorm', [U(-1, 1, 3, 4), U(0.5, 1.5, 4), U(-1, 1, 4)])
 case('InstanceNorm', [U(-1, 1, 2, 3, 4), U(0.5, 1.5, 3), U(-1, 1, 3)])
 case('GroupNorm', [U(-1, 1, 2, 4, 3), U(0.5, 1.5, 2), U(-1, 1, 2)], num_groups=2)
