@@ -118,6 +118,7 @@ LOSSES = {
                        lambda n: [RNG.uniform(0.1, 2, (n, 5)), _idx(5, n, 5)], [0]),
     'CosineEmbeddingLoss': (lambda: gloss.CosineEmbeddingLoss(margin=0.2),
                             lambda n: [_x(n, 5), _x(n, 5), _idx(2, n) * 2 - 1], [0, 1]),
+    'SDMLLoss': (lambda: gloss.SDMLLoss(smoothing_parameter=0.2), lambda n: [_x(n, 5), _x(n, 5)], [0, 1]),
     'CTCLoss': (lambda: gloss.CTCLoss(), lambda n: [_x(n, 6, 4), np.tile([[0., 2, -1]], (n, 1))], [0]),
     'CTCLoss-lengths': (lambda: gloss.CTCLoss(layout='TNC'),
                         lambda n: [_x(6, n, 4), np.tile([[1., 1, 0]], (n, 1)),
