@@ -102,3 +102,19 @@ def test_errors():
         metric.TopKAccuracy(top_k=1)
     with pytest.raises(ValueError, match='binary'):
         metric.F1().update([nd.array([0, 1, 2])], [nd.array(np.eye(3)[:, :2])])
+
+
+def test_perplexity_class_axis_other_than_last():
+    # Classes on axis 0 of a (C, N) prediction: the labels are the N columns. MXNet 1.9.1 compares
+    # the label count with pred.shape[-1] and so rejects this layout; minigluon picks along `axis`.
+    rng = np.random.RandomState(7)
+    probs = rng.dirichlet(np.ones(4), size=6).T                   # (C=4, N=6)
+    labels = rng.randint(0, 4, size=6)
+    m = metric.Perplexity(ignore_label=None, axis=0)
+    m.update([nd.array(labels)], [nd.array(probs)])
+    expected = math.exp(-np.log(probs[labels, np.arange(6)]).mean())
+    assert m.get()[1] == pytest.approx(expected, rel=1e-5)
+    # As many labels as pred.shape[-1] would have been but not pred.shape[axis]: an error, not a
+    # silent pick from the wrong rows.
+    with pytest.raises(ValueError, match='shape mismatch'):
+        metric.Perplexity(ignore_label=None, axis=0).update([nd.array(labels[:4])], [nd.array(probs)])

@@ -27,7 +27,18 @@ class CrossEntropy(EvalMetric):
 @_alias()
 class Perplexity(EvalMetric):
     """``exp`` of the mean negative log-probability of the labels; labels equal to
-    ``ignore_label`` are left out. Probabilities are floored at 1e-10."""
+    ``ignore_label`` are left out. Probabilities are floored at 1e-10.
+
+    ``axis`` is the class axis of ``pred``; ``label`` holds one class index per position of the
+    other axes. **Differs from MXNet 1.9.1**, which counts the labels against ``pred.shape[-1]``
+    whatever ``axis`` is, so it rejects a ``(C, N)`` prediction with ``axis=0`` and ``N`` labels
+    and fails on ``(N, T, C)`` predictions: minigluon counts them against ``pred.shape[axis]``.
+
+    Raises
+    ------
+    ValueError
+        The label count is not ``pred.size / pred.shape[axis]``, or the lists differ in length.
+    """
 
     def __init__(self, ignore_label, axis=-1, name='perplexity', output_names=None, label_names=None):
         super().__init__(name, ignore_label=ignore_label, output_names=output_names, label_names=label_names)
@@ -39,7 +50,7 @@ class Perplexity(EvalMetric):
         loss, num = 0., 0
         for label, pred in zip(labels, preds):
             label, pred = _np(label), _np(pred)
-            if label.size != pred.size // pred.shape[-1]:
+            if pred.ndim == 0 or label.size != pred.size // max(pred.shape[self.axis], 1):
                 raise ValueError('shape mismatch: %s vs. %s' % (label.shape, pred.shape))
             label = label.reshape(-1).astype(numpy.int64)
             pred = numpy.moveaxis(pred, self.axis, -1).reshape(-1, pred.shape[self.axis])
