@@ -56,8 +56,11 @@ class Load:
 
 
 def _apply(initializer, name, arr):
-    # The chosen initializer fills the array whatever the name's suffix (as Gluon does).
-    if isinstance(initializer, Initializer):
+    # The chosen initializer fills the array whatever the name's suffix (as Gluon does), unless the
+    # InitDesc names the parameter's own initializer ('__init__'), which wins as in MXNet.
+    if isinstance(name, InitDesc) and name.attrs.get('__init__'):
+        initializer(name, arr)
+    elif isinstance(initializer, Initializer):
         initializer(InitDesc(name, {'__init__': initializer}), arr)
     else:
         initializer(name, arr)
@@ -65,6 +68,12 @@ def _apply(initializer, name, arr):
 
 class Mixed:
     """Choose an initializer by the first regular expression (``re.match``) matching the name.
+
+    The chosen initializer fills the array whatever the name's suffix, unless the InitDesc carries
+    the parameter's own ``'__init__'``, which wins. **Differs from MXNet 1.9.1**, whose Gluon
+    ``initialize`` rejects ``Mixed`` and ``Load`` ("initializer must be of string type") and whose
+    direct call lets the chosen initializer dispatch on the suffix (``One()`` chosen for
+    ``'fc_bias'`` writes zeros there); here ``One()`` writes ones, as the pattern asked.
 
     Raises
     ------

@@ -135,3 +135,13 @@ def test_seeded_reproducibility():
     mg_random.seed(7)
     b = _run(init.Uniform(), (3, 3))
     assert_almost_equal(a, b, rtol=0, atol=0)
+
+
+def test_mixed_and_load_keep_an_explicit_init_attribute():
+    # MXNet 1.9.1 hands the InitDesc on unchanged, so a parameter's own '__init__' attribute (set
+    # by e.g. var(init=...)) wins over the initializer the pattern chose, as with any global init.
+    desc = init.InitDesc('fc_bias', {'__init__': init.Constant(3.0).dumps()})
+    a, b = nd.zeros((2,)), nd.zeros((2,))
+    init.Mixed(['.*'], [init.One()])(desc, a)
+    init.Load({}, default_init=init.One())(desc, b)
+    assert (a.asnumpy() == 3).all() and (b.asnumpy() == 3).all()

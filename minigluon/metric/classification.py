@@ -34,6 +34,10 @@ class Accuracy(EvalMetric):
 class TopKAccuracy(EvalMetric):
     """Fraction of samples whose label is among the ``top_k`` highest-scored classes.
 
+    A 1-D prediction is taken as predicted class indices and compared with the labels.
+    **Differs from MXNet 1.9.1**, which compares the labels with the positions returned by an
+    ``argpartition`` of the 1-D scores, a number with no meaning.
+
     Raises
     ------
     ValueError
@@ -130,7 +134,11 @@ class _BinaryMetric(EvalMetric):
 
 @_alias()
 class F1(_BinaryMetric):
-    """F1 score of a binary classifier (label 1 is positive; predictions ``(N, 2)`` are arg-maxed)."""
+    """F1 score of a binary classifier (label 1 is positive; predictions ``(N, 2)`` are arg-maxed).
+
+    ``get_config()`` includes ``average`` (MXNet 1.9.1 leaves it out, so a metric re-created from
+    its config would silently fall back to 'macro').
+    """
     _score = staticmethod(_BinaryStats.fscore)
 
     def __init__(self, name='f1', output_names=None, label_names=None, average='macro'):
