@@ -40,8 +40,15 @@ def default_batchify_fn(data):
     TypeError
         For samples that are not numbers, arrays or tuples of them (dicts, strings, objects): pass
         a ``batchify_fn`` that knows how to batch them.
+    ValueError
+        For array samples of different shapes (pad them, or pass a ``batchify_fn``).
     """
     first = data[0]
+    shapes = [tuple(d.shape) for d in data if isinstance(d, (NDArray, np.ndarray))]
+    if len(set(shapes)) > 1:
+        raise ValueError('DataLoader: the default batchify_fn stacks samples of one shape; got shapes '
+                         '%s in one batch. Pad them to one shape or pass batchify_fn=.'
+                         % ', '.join(str(s) for s in sorted(set(shapes))))
     if isinstance(first, NDArray):
         xp = backend.get_array_module(first._data)
         return NDArray(xp.stack([d.as_in_context(first.context)._data for d in data]), first.context)

@@ -163,3 +163,56 @@ def test_dataloader_process_and_thread_workers(thread_pool):
     broken = DataLoader(_PidDataset(), batch_sampler=[[0], [99]], num_workers=2, thread_pool=thread_pool)
     with pytest.raises(IndexError, match='sample 99 is broken'):
         list(broken)
+
+
+# -- RandomResizedCrop, Normalize dtype (diff4b hunt against MXNet 1.9.1) -----------------------------
+
+def _image(h=8, w=8, seed=0):
+    return np.random.RandomState(seed).randint(0, 256, (h, w, 3)).astype(np.uint8)
+
+
+def test_random_resized_crop_whole_image_is_identity():
+    img = _image(6, 8)
+    out = T.RandomResizedCrop((8, 6), scale=(1.0, 1.0), ratio=(8 / 6., 8 / 6.))(nd.array(img, dtype='uint8'))
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out.asnumpy(), img)
+
+
+def test_random_resized_crop_takes_windows_of_the_requested_area_anywhere():
+    """scale 1/4 and ratio 1 of an 8x8 image: a 4x4 window, no resize, at a random offset."""
+    img = _image()
+    crop = T.RandomResizedCrop(4, scale=(0.25, 0.25), ratio=(1.0, 1.0))
+    windows = {(y, x): img[y:y + 4, x:x + 4] for y in range(5) for x in range(5)}
+    seen = set()
+    for _ in range(60):
+        out = crop(nd.array(img, dtype='uint8')).asnumpy()
+        assert out.shape == (4, 4, 3)
+        seen |= {pos for pos, win in windows.items() if np.array_equal(win, out)}
+    assert len(seen) >= 10          # 25 offsets, uniform: 60 draws cover at least 10 of them
+
+
+def test_random_resized_crop_output_shape_dtype_and_range():
+    img = nd.array(_image(6, 8), dtype='uint8')
+    for size, shape in [((3, 4), (4, 3, 3)), (5, (5, 5, 3))]:
+        outs = [T.RandomResizedCrop(size)(img) for _ in range(10)]
+        assert {o.shape for o in outs} == {shape} and {np.dtype(o.dtype) for o in outs} == {np.dtype(np.uint8)}
+
+
+def test_random_resized_crop_falls_back_to_center_crop():
+    """No crop of the requested area and ratio fits: MXNet's fallback is center_crop."""
+    img = nd.array(_image(6, 8), dtype='uint8')
+    out = T.RandomResizedCrop((4, 4), scale=(1.0, 1.0), ratio=(4.0, 4.0))(img)
+    np.testing.assert_array_equal(out.asnumpy(), T.CenterCrop(4)(img).asnumpy())
+
+
+@pytest.mark.parametrize('kwargs', [{'size': 0}, {'size': (4,)}, {'size': 4, 'scale': (0.5, 0.1)},
+                                    {'size': 4, 'ratio': (0, 1)}, {'size': 4, 'scale': (0, 1)}])
+def test_random_resized_crop_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        T.RandomResizedCrop(**kwargs)
+
+
+def test_normalize_rejects_integer_images():
+    """MXNet 1.9.1 raises for a uint8 input; the result could not hold normalized values."""
+    with pytest.raises(TypeError, match='ToTensor'):
+        T.Normalize(0.5, 2.0)(nd.array(_image(), dtype='uint8'))

@@ -1,5 +1,7 @@
+import numpy as np
 import pytest
 
+from minigluon import nd
 from minigluon.gluon import data as gdata
 
 
@@ -46,3 +48,10 @@ def test_process_workers_draw_different_random_numbers_per_batch_and_epoch():
     np.random.seed(3)                                                    # reproducible from the seed
     again = [np.stack([f.asnumpy() for f in b], 1) for b in loader]
     np.testing.assert_array_equal(np.concatenate(again), np.concatenate(epochs[0]))
+
+
+@pytest.mark.parametrize('make', [lambda n: np.ones(n), lambda n: nd.ones(n)])
+def test_default_batchify_names_ragged_shapes(make):
+    loader = gdata.DataLoader(gdata.SimpleDataset([make(i + 1) for i in range(3)]), batch_size=2)
+    with pytest.raises(ValueError, match=r'\(1,\).*\(2,\)'):
+        next(iter(loader))

@@ -1,8 +1,8 @@
 """Image transforms of ``gluon.data.vision.transforms``: Compose, Cast, ToTensor, Normalize, Resize,
-CenterCrop, RandomFlipLeftRight, RandomFlipTopBottom.
+CenterCrop, RandomResizedCrop, RandomFlipLeftRight, RandomFlipTopBottom.
 
 Semantics follow MXNet 1.9.1 (``mxnet.gluon.data.vision.transforms`` and the ``image.to_tensor``,
-``image.normalize``, ``image.resize``, ``image.center_crop`` and ``image.random_flip_*`` functions). Images are ``(H, W, C)`` (or a batch
+``image.normalize``, ``image.resize``, ``image.center_crop``, ``image.random_size_crop`` and ``image.random_flip_*`` functions). Images are ``(H, W, C)`` (or a batch
 ``(N, H, W, C)``) before :class:`ToTensor` and ``(C, H, W)`` / ``(N, C, H, W)`` after it. The
 transforms are plain callables on NDArrays (not Blocks): they are not hybridized.
 """
@@ -11,8 +11,8 @@ import numpy as np
 from minigluon import random as _random
 from minigluon.ndarray import NDArray, array
 
-__all__ = ['Compose', 'Cast', 'ToTensor', 'Normalize', 'Resize', 'CenterCrop', 'RandomFlipLeftRight',
-           'RandomFlipTopBottom']
+__all__ = ['Compose', 'Cast', 'ToTensor', 'Normalize', 'Resize', 'CenterCrop', 'RandomResizedCrop',
+           'RandomFlipLeftRight', 'RandomFlipTopBottom']
 
 
 def _host(x, name):
@@ -87,6 +87,9 @@ class Normalize:
     ------
     ValueError
         If the number of channels differs from the length of ``mean`` or ``std``.
+    TypeError
+        For an integer (e.g. uint8) input, as MXNet 1.9.1 (apply :class:`ToTensor` or
+        :class:`Cast` first): the normalized values would not fit the input's dtype.
     """
 
     def __init__(self, mean=0.0, std=1.0):
@@ -94,6 +97,9 @@ class Normalize:
 
     def __call__(self, x):
         host, ctx = _host(x, 'Normalize')
+        if host.dtype.kind != 'f':
+            raise TypeError('Normalize: expected a floating-point (C, H, W) tensor, got dtype %s; '
+                            'apply ToTensor() or Cast() first' % host.dtype)
         _check_ndim(host, 'Normalize', 'CHW')
         channels = host.shape[-3]
         stats = []
@@ -265,6 +271,68 @@ class CenterCrop:
 
     def __repr__(self):
         return 'CenterCrop(size=%s)' % (self._size,)
+
+
+class RandomResizedCrop:
+    """Crop a random window of an ``(H, W, C)`` image and resize it to ``size`` (the Inception
+    crop, Szegedy et al. 2015; MXNet 1.9.1 ``transforms.RandomResizedCrop`` over
+    ``image.random_size_crop``).
+
+    Up to 10 tries: draw an area ``uniform(*scale) * H * W`` and an aspect ratio ``w / h`` whose
+    log is uniform over ``log(ratio)``; the window is ``round(sqrt(area * ratio))`` wide and
+    ``round(sqrt(area / ratio))`` high, at a uniformly random offset, if it fits in the image.
+    When no try fits, the result is :class:`CenterCrop` (``size``). Draws come from
+    :mod:`minigluon.random`, so ``mx.random.seed`` makes them reproducible.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Output ``(width, height)``; an int means a square.
+    scale : (float, float), default (0.08, 1.0)
+        Range of the window's area as a fraction of the image's, ``0 < min <= max``.
+    ratio : (float, float), default (3/4, 4/3)
+        Range of the window's width / height, ``0 < min <= max``.
+    interpolation : int, default 1
+        As in :class:`Resize` (OpenCV codes).
+
+    Input: one ``(H, W, C)`` image; output ``(height, width, C)`` of the same dtype.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``size``, ``scale`` or ``ratio``, or an input that is not 3-D.
+    """
+
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=1):
+        self._size = _size_pair(size, 'RandomResizedCrop')
+        for name, rng in (('scale', scale), ('ratio', ratio)):
+            if len(tuple(rng)) != 2 or not 0 < rng[0] <= rng[1]:
+                raise ValueError('RandomResizedCrop: %s must be (min, max) with 0 < min <= max, got %r'
+                                 % (name, rng))
+        self._scale, self._ratio = tuple(scale), tuple(ratio)
+        self._resize = Resize(self._size, interpolation=interpolation)
+        self._center = CenterCrop(self._size, interpolation=interpolation)
+
+    def __call__(self, x):
+        host, ctx = _host(x, 'RandomResizedCrop')
+        if host.ndim != 3:
+            raise ValueError('RandomResizedCrop: expected a 3-D HWC image, got shape %s' % (host.shape,))
+        h, w = host.shape[:2]
+        log_lo, log_hi = np.log(self._ratio[0]), np.log(self._ratio[1])
+        for _ in range(10):
+            u = _random.draw_uniform(np, (4,), dtype=np.float64)
+            area = (self._scale[0] + u[0] * (self._scale[1] - self._scale[0])) * h * w
+            aspect = np.exp(log_lo + u[1] * (log_hi - log_lo))
+            crop_w, crop_h = int(round(np.sqrt(area * aspect))), int(round(np.sqrt(area / aspect)))
+            if 0 < crop_w <= w and 0 < crop_h <= h:
+                x0 = min(int(u[2] * (w - crop_w + 1)), w - crop_w)
+                y0 = min(int(u[3] * (h - crop_h + 1)), h - crop_h)
+                out = _wrap(np.ascontiguousarray(host[y0:y0 + crop_h, x0:x0 + crop_w]), ctx)
+                return out if (crop_w, crop_h) == self._size else self._resize(out)
+        return self._center(_wrap(host, ctx))
+
+    def __repr__(self):
+        return 'RandomResizedCrop(size=%s, scale=%s, ratio=%s)' % (self._size, self._scale, self._ratio)
 
 
 class _RandomFlip:
