@@ -171,7 +171,9 @@ class Resize:
     keep_ratio : bool, default False
     interpolation : int, default 1
         OpenCV codes: 0 nearest, 1 bilinear (both in NumPy), 2 area, 3 bicubic, 4 Lanczos (these
-        need Pillow, whose filters differ slightly from OpenCV's).
+        need Pillow, whose filters differ slightly from OpenCV's). Bilinear is computed in float
+        and rounded: on uint8 images about 1 pixel value in 10 differs by 1 from MXNet, whose
+        OpenCV uses 11-bit fixed-point weights.
 
     Raises
     ------
