@@ -304,6 +304,9 @@ for _mode, _layers, _bidir in (('lstm', 2, False), ('gru', 1, True), ('rnn_tanh'
     if _mode == 'lstm':
         _ins.append(U(-1, 1, _d, 2, 2))
     case('RNN', _ins, mode=_mode, state_size=2, num_layers=_layers, bidirectional=_bidir)
+case('RNN', [U(-1, 1, 4, 2, 3), U(-0.5, 0.5, rnn_param_size('lstm', 1, 3, 3, True, projection_size=2)),
+             U(-1, 1, 2, 2, 2), U(-1, 1, 2, 2, 3)],          # LSTMP: states (L*D, N, P), (L*D, N, H)
+     mode='lstm', state_size=3, projection_size=2, num_layers=1, bidirectional=True)
 case('CTCLoss', [U(-2, 2, 5, 2, 4), CONST([[1, 2], [3, 0]])])
 case('CTCLoss', [U(-2, 2, 5, 2, 4), CONST([[1, 1], [2, -1]]), CONST([5, 3]), CONST([2, 1])],
      use_data_lengths=True, use_label_lengths=True, blank_label='last')
