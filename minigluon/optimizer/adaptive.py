@@ -31,9 +31,11 @@ class Adam(Optimizer):
         lr = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
         g = self._grad(xp, g, w, wd, wd_before_clip=True)
         mean, var = self._state_raw(state)
-        mean[...] = self.beta1 * mean + (1. - self.beta1) * g
-        var[...] = self.beta2 * var + (1. - self.beta2) * g * g
-        w -= lr * mean / (xp.sqrt(var) + self.epsilon)
+        dt = w.dtype.type            # 1 - beta in the weight's dtype, as MXNet's adam_update:
+        b1, b2 = dt(self.beta1), dt(self.beta2)      # float32 trajectories match bit for bit
+        mean[...] = b1 * mean + (dt(1) - b1) * g
+        var[...] = b2 * var + (dt(1) - b2) * g * g
+        w -= dt(lr) * mean / (xp.sqrt(var) + dt(self.epsilon))
 
 
 @register

@@ -8,7 +8,8 @@ from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
 
 @register
 class SGD(Optimizer):
-    """SGD with optional momentum: ``mom = momentum*mom - lr*(clip(rescale*g) + wd*w); w += mom``.
+    """SGD with optional momentum: ``mom = momentum*mom - lr*wd*w - lr*clip(rescale*g); w += mom``;
+    without momentum ``w -= lr*clip(rescale*g) + lr*wd*w`` (float32 results equal MXNet 1.9.1's).
 
     ``lazy_update`` (sparse gradients) is accepted and ignored: gradients are dense here.
     """
@@ -24,14 +25,24 @@ class SGD(Optimizer):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
     def _step(self, xp, index, w, g, state, lr, wd):
-        g = self._grad(xp, g) + wd * w
+        # MXNet 1.9.1's update kernels in the weight's dtype and in their order, so that float32
+        # trajectories match bit for bit (measured): without momentum w -= lr*g + (lr*wd)*w with
+        # g = clip(rescale*grad); with it, mom = momentum*mom - (lr*wd)*w - step, where the step
+        # is lr*clip(rescale*grad) when clipping and (lr*rescale)*grad when not.
+        dt = w.dtype.type
+        lr, wd = dt(lr), dt(wd)
         if state is None:
-            w -= lr * g
+            w -= lr * self._grad(xp, g) + (lr * wd) * w
+            return
+        if self._clips():
+            step = lr * self._grad(xp, g)
         else:
-            mom = _raw(state)
-            mom *= self.momentum
-            mom -= lr * g
-            w += mom
+            step = (lr * dt(self.rescale_grad)) * _raw(g)
+        mom = _raw(state)
+        mom *= dt(self.momentum)
+        mom -= (lr * wd) * w
+        mom -= step
+        w += mom
 
 
 @register
