@@ -127,4 +127,8 @@ from minigluon.ndarray import linalg  # noqa: E402,F401  (nd.linalg.gemm2 and co
 
 _sys.modules.setdefault('minigluon.nd.linalg', linalg)       # ``import minigluon.nd.linalg``
 
+from minigluon.ndarray import image  # noqa: E402,F401  (nd.image.to_tensor and co.; needs _make_function)
+
+_sys.modules.setdefault('minigluon.nd.image', image)         # ``import minigluon.nd.image``
+
 ndarray = _sys.modules[__name__]

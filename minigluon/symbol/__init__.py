@@ -88,6 +88,7 @@ def refresh():
     _populate(globals())
     contrib.refresh()
     linalg.refresh()
+    image.refresh()
 
 
 from minigluon.symbol import contrib  # noqa: E402,F401
@@ -97,6 +98,10 @@ _sys.modules.setdefault('minigluon.sym.contrib', contrib)    # ``import minigluo
 from minigluon.symbol import linalg  # noqa: E402,F401  (sym.linalg.gemm2 and co.)
 
 _sys.modules.setdefault('minigluon.sym.linalg', linalg)      # ``import minigluon.sym.linalg``
+
+from minigluon.symbol import image  # noqa: E402,F401  (sym.image.to_tensor and co.)
+
+_sys.modules.setdefault('minigluon.sym.image', image)        # ``import minigluon.sym.image``
 
 
 symbol = _sys.modules[__name__]

@@ -311,6 +311,27 @@ case('CTCLoss', [U(-2, 2, 5, 2, 4), CONST([[1, 2], [3, 0]])])
 case('CTCLoss', [U(-2, 2, 5, 2, 4), CONST([[1, 1], [2, -1]]), CONST([5, 3]), CONST([2, 1])],
      use_data_lengths=True, use_label_lengths=True, blank_label='last')
 
+# -- images (nd.image; random ones reseeded before every call) -------------------------------------
+case('_image_to_tensor', [U(0, 255, 3, 4, 3)], flags={'no_numeric', 'no_half'})   # float32 output:
+# its gradient (transpose / 255) is checked exactly in tests/ops/test_image.py
+case('_image_normalize', [U(0, 1, 2, 3, 4, 5)], mean=(0.1, 0.2, 0.3), std=(0.5, 0.25, 2.0))
+case('_image_flip_left_right', [U(0, 255, 3, 4, 3)])
+case('_image_flip_top_bottom', [U(0, 255, 3, 4, 1)])
+case('_image_crop', [U(0, 255, 2, 5, 4, 3)], x=1, y=2, width=2, height=3)
+case('_image_adjust_lighting', [U(0, 255, 3, 4, 3)], alpha=(0.5, -1.0, 2.0))
+case('_image_random_lighting', [U(0, 255, 3, 4, 3)], flags={'seed'})
+for _name in ('_image_random_flip_left_right', '_image_random_flip_top_bottom'):
+    case(_name, [U(0, 255, 3, 4, 3)], flags={'seed'})
+for _name in ('_image_random_brightness', '_image_random_contrast', '_image_random_saturation'):
+    case(_name, [U(0, 255, 3, 4, 3)], min_factor=0.5, max_factor=1.5, flags={'seed'})
+case('_image_random_contrast', [U(0, 255, 3, 4, 1)], min_factor=0.5, max_factor=1.5, flags={'seed'})
+case('_image_random_color_jitter', [U(0, 255, 3, 4, 3)], brightness=0.3, contrast=0.3,
+     saturation=0.3, hue=0.0, flags={'seed'})
+# hue passes the gradient through (as MXNet), which is not its derivative
+case('_image_random_hue', [U(0, 255, 3, 4, 3)], min_factor=0.1, max_factor=0.3, flags={'seed', 'no_numeric'})
+case('_image_random_color_jitter', [U(0, 255, 3, 4, 3)], brightness=0.3, contrast=0.3,
+     saturation=0.3, hue=0.2, flags={'seed', 'no_numeric'})
+
 # Differentiable operators deliberately without a case here, and why.
 EXCLUDED = {
     '_foreach': 'needs a subgraph (a traced body); gradients are checked in tests/test_controlflow.py',

@@ -1,0 +1,340 @@
+"""Deterministic image operators of ``nd.image`` / ``sym.image``: ``_image_to_tensor``,
+``_image_normalize``, ``_image_flip_left_right``, ``_image_flip_top_bottom``, ``_image_crop``,
+``_image_resize`` and ``_image_adjust_lighting``.
+
+Semantics follow MXNet 1.9.1 (``src/operator/image/image_random-inl.h``, ``crop-inl.h``,
+``resize-inl.h``). Images are ``(H, W, C)`` (height, width, channels, the layout images are read
+in) or batches ``(N, H, W, C)`` where MXNet accepts them; :func:`to_tensor` turns them into
+``(C, H, W)`` / ``(N, C, H, W)`` float tensors, the layout :func:`normalize` takes. The operators
+are registered under their ``_image_`` names and appear without the prefix in ``nd.image`` and
+``sym.image`` (``nd.image.to_tensor``), as in MXNet. The random ones live in
+:mod:`minigluon.ops.image_random`.
+
+Gradients: ``normalize`` (``g / std``), the flips (the flipped gradient), ``crop`` (the gradient
+placed in the window) and ``adjust_lighting`` (it adds a constant) as in MXNet. ``to_tensor``
+also has one here (``g`` transposed back, divided by 255; MXNet 1.9.1's backward fails with an
+"Incompatible attr" error). ``resize`` has none (MXNet's fails the same way).
+"""
+import numpy as np
+
+from minigluon.ops.registry import Attr, Op, register, shape_error
+
+
+def check_image(op, data, batch=True, layout='HWC'):
+    """Raise a ValueError naming ``op`` unless ``data`` is 3-D (or 4-D when ``batch``)."""
+    ok = (3, 4) if batch else (3,)
+    if data.ndim not in ok:
+        want = '(height, width, channels)' if layout == 'HWC' else '(channels, height, width)'
+        form = ' or a batch %s' % ('(N, height, width, channels)' if layout == 'HWC'
+                                   else '(N, channels, height, width)') if batch else ''
+        raise shape_error(op, 'data must be an image %s%s, got %d dimensions'
+                          % (want, form, data.ndim), data)
+
+
+def cast_back(xp, values, dtype):
+    """Store float ``values`` in ``dtype`` as MXNet's image operators do: uint8 clamps to
+    [0, 255] and truncates, other integer types truncate, floats keep the values."""
+    dtype = np.dtype(dtype)
+    if dtype == np.uint8:
+        values = xp.clip(values, 0, 255)
+    return values.astype(dtype, copy=False)
+
+
+@register
+class ToTensor(Op):
+    """``(H, W, C)`` or ``(N, H, W, C)`` image, values in ``[0, 255]`` -> float32 ``(C, H, W)`` or
+    ``(N, C, H, W)`` in ``[0, 1]`` (``x / 255``). Any input dtype; the output is float32.
+    Raises ValueError for other ranks. (MXNet 1.9.1 ``_image_to_tensor``.)"""
+
+    name = '_image_to_tensor'
+
+    def forward(self, xp, data):
+        check_image(self, data)
+        self.in_dtype = data.dtype
+        axes = (2, 0, 1) if data.ndim == 3 else (0, 3, 1, 2)
+        return xp.ascontiguousarray(data.transpose(axes)).astype(np.float32) / np.float32(255)
+
+    def backward(self, xp, grad):
+        axes = (1, 2, 0) if grad.ndim == 3 else (0, 2, 3, 1)
+        return ((grad.transpose(axes) / 255).astype(self.in_dtype),)
+
+    def infer_type(self, in_types):
+        return list(in_types), [np.dtype(np.float32)]
+
+
+@register
+class Normalize(Op):
+    """``(x - mean[c]) / std[c]`` per channel of a ``(C, H, W)`` or ``(N, C, H, W)`` float tensor.
+
+    ``mean`` and ``std`` hold one value (for every channel) or one per channel; left at their
+    defaults they are 0 and 1. MXNet 1.9.1 (``_image_normalize``) allows 1 or 3 channels only;
+    here any number works. Gradient ``g / std[c]``.
+
+    Raises
+    ------
+    TypeError
+        For an integer input (MXNet returns truncated integers; apply ``to_tensor`` first).
+    ValueError
+        For a rank other than 3 or 4, a ``mean``/``std`` of the wrong length or a zero ``std``.
+    """
+
+    name = '_image_normalize'
+    attrs = {'mean': Attr('floats', (0.0, 0.0, 0.0, 0.0)), 'std': Attr('floats', (1.0, 1.0, 1.0, 1.0))}
+
+    def _stats(self, data, channels):
+        out = []
+        for key in ('mean', 'std'):
+            values = getattr(self, key)
+            if key not in self.given:
+                values = values[:1]
+            if len(values) not in (1, channels):
+                raise shape_error(self, "'%s' must have 1 or %d (channels) values, got %d: %s"
+                                  % (key, channels, len(values), values), data)
+            out.append(np.broadcast_to(np.asarray(values, dtype=np.float64), (channels,)))
+        if (out[1] == 0).any():
+            raise ValueError("%s: 'std' must not contain 0, got %s" % (self.name, self.std))
+        return out
+
+    def forward(self, xp, data):
+        if data.dtype.kind != 'f':
+            raise TypeError("%s: data must be a floating-point (C, H, W) tensor, got dtype %s; "
+                            "apply to_tensor() or astype('float32') first" % (self.name, data.dtype))
+        check_image(self, data, layout='CHW')
+        channels = data.shape[-3]
+        mean, std = self._stats(data, channels)
+        shape = (channels, 1, 1)
+        self.std_arr = xp.asarray(std.reshape(shape), dtype=data.dtype)
+        return (data - xp.asarray(mean.reshape(shape), dtype=data.dtype)) / self.std_arr
+
+    def backward(self, xp, grad):
+        return (grad / self.std_arr,)
+
+
+class _Flip(Op):
+    """Base of the flips: a single ``(H, W, C)`` image, any dtype (MXNet 1.9.1 rejects batches)."""
+
+    axis = None
+
+    def forward(self, xp, data):
+        check_image(self, data, batch=False)
+        return xp.ascontiguousarray(xp.flip(data, axis=self.axis))
+
+    def backward(self, xp, grad):
+        return (xp.ascontiguousarray(xp.flip(grad, axis=self.axis)),)
+
+
+@register
+class FlipLeftRight(_Flip):
+    """Mirror a ``(H, W, C)`` image left-right (reverse its width axis); the gradient is flipped
+    back. Raises ValueError for other ranks. (MXNet 1.9.1 ``_image_flip_left_right``.)"""
+
+    name = '_image_flip_left_right'
+    axis = 1
+
+
+@register
+class FlipTopBottom(_Flip):
+    """Flip a ``(H, W, C)`` image upside down (reverse its height axis); the gradient is flipped
+    back. Raises ValueError for other ranks. (MXNet 1.9.1 ``_image_flip_top_bottom``.)"""
+
+    name = '_image_flip_top_bottom'
+    axis = 0
+
+
+@register
+class Crop(Op):
+    """The window ``[y, y + height) x [x, x + width)`` of a ``(H, W, C)`` image or of each image
+    of a ``(N, H, W, C)`` batch; same dtype. The gradient is ``g`` inside the window, 0 outside.
+
+    Raises
+    ------
+    ValueError
+        For a rank other than 3 or 4, a non-positive ``width``/``height``, a negative ``x``/``y``
+        or a window that leaves the image. (MXNet 1.9.1 ``_image_crop``.)
+    """
+
+    name = '_image_crop'
+    attrs = {'x': Attr('int'), 'y': Attr('int'), 'width': Attr('int'), 'height': Attr('int')}
+
+    def check_attrs(self):
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError('%s: width and height must be positive, got width=%d, height=%d'
+                             % (self.name, self.width, self.height))
+        if self.x < 0 or self.y < 0:
+            raise ValueError('%s: x and y must be >= 0, got x=%d, y=%d' % (self.name, self.x, self.y))
+
+    def forward(self, xp, data):
+        check_image(self, data)
+        h, w = data.shape[-3], data.shape[-2]
+        if self.x + self.width > w or self.y + self.height > h:
+            raise shape_error(self, 'the window x=%d, y=%d, width=%d, height=%d does not fit in an '
+                              'image of width %d and height %d' % (self.x, self.y, self.width,
+                                                                  self.height, w, h), data)
+        self.in_shape, self.in_dtype = data.shape, data.dtype
+        return xp.ascontiguousarray(data[..., self.y:self.y + self.height, self.x:self.x + self.width, :])
+
+    def backward(self, xp, grad):
+        g = xp.zeros(self.in_shape, dtype=grad.dtype)
+        g[..., self.y:self.y + self.height, self.x:self.x + self.width, :] = grad
+        return (g,)
+
+
+def _linear_taps(n_out, n_in):
+    """OpenCV's INTER_LINEAR source indices and weights along one axis (pixel centres aligned,
+    coordinates clamped to the image)."""
+    src = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+    src = np.clip(src, 0, n_in - 1)
+    lo = np.floor(src).astype(np.int64)
+    hi = np.minimum(lo + 1, n_in - 1)
+    return lo, hi, src - lo
+
+
+def resize_bilinear(xp, img, out_h, out_w):
+    """Bilinear resize of the two axes before the last of ``img`` (``(..., H, W, C)``), computed
+    in float and stored in ``img``'s dtype (integers rounded to nearest, uint8 clamped)."""
+    h, w = img.shape[-3], img.shape[-2]
+    y0, y1, fy = (xp.asarray(a) for a in _linear_taps(out_h, h))
+    x0, x1, fx = (xp.asarray(a) for a in _linear_taps(out_w, w))
+    work = np.float32 if img.dtype in (np.float16, np.float32) else np.float64
+    f = img.astype(work, copy=False)
+    fx, fy = fx.astype(work)[:, None], fy.astype(work)[:, None, None]
+    rows = [f[..., y, :, :] for y in (y0, y1)]
+    top, bot = (r[..., x0, :] * (1 - fx) + r[..., x1, :] * fx for r in rows)
+    out = top * (1 - fy) + bot * fy
+    if img.dtype.kind in 'iu':
+        out = xp.rint(out)
+        if img.dtype == np.uint8:
+            out = xp.clip(out, 0, 255)
+    return out.astype(img.dtype, copy=False)
+
+
+def resize_nearest(xp, img, out_h, out_w):
+    """OpenCV's INTER_NEAREST: output pixel ``i`` reads ``floor(i * in / out)``."""
+    h, w = img.shape[-3], img.shape[-2]
+    ys = xp.asarray(np.minimum((np.arange(out_h) * (h / out_h)).astype(np.int64), h - 1))
+    xs = xp.asarray(np.minimum((np.arange(out_w) * (w / out_w)).astype(np.int64), w - 1))
+    return xp.ascontiguousarray(img[..., ys, :, :][..., xs, :])
+
+
+def resize_pillow(img, out_h, out_w, interp):
+    """Area (2), bicubic (3) and Lanczos (4) resizes through Pillow (NumPy arrays only)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError('resize with interp=%d needs Pillow (pip install Pillow); interp 0 '
+                          '(nearest) and 1 (bilinear) work without it' % interp) from None
+    modes = {2: Image.BOX, 3: Image.BICUBIC, 4: Image.LANCZOS}
+    flat = img.reshape((-1,) + img.shape[-3:])
+    out = np.stack([np.stack([np.asarray(Image.fromarray(im[:, :, c].astype(np.float32), mode='F')
+                                         .resize((out_w, out_h), modes[interp]))
+                              for c in range(im.shape[2])], axis=2) for im in flat])
+    out = out.reshape(img.shape[:-3] + out.shape[1:])
+    if img.dtype.kind in 'iu':
+        out = np.rint(out)
+        if img.dtype == np.uint8:
+            out = np.clip(out, 0, 255)
+    return out.astype(img.dtype)
+
+
+def resize_target(size, keep_ratio, h, w):
+    """``(out_h, out_w)`` for MXNet's ``size`` (``(w,)`` or ``(width, height)``)."""
+    if len(size) == 2:
+        return size[1], size[0]
+    s = size[0]
+    if not keep_ratio:
+        return s, s
+    if h > w:
+        return int(h * s / w), s
+    return s, int(w * s / h)
+
+
+@register
+class Resize(Op):
+    """Resize a ``(H, W, C)`` image or each image of a ``(N, H, W, C)`` batch.
+
+    ``size`` is ``(width, height)``, or one int: a square, or with ``keep_ratio`` the new length
+    of the shorter side (the other scaled to keep the aspect ratio, rounded down). ``interp``
+    uses OpenCV's codes: 0 nearest and 1 bilinear (both NumPy/CuPy), 2 area, 3 bicubic,
+    4 Lanczos (through Pillow, CPU only; its filters differ slightly from OpenCV's). Bilinear
+    on float input matches OpenCV's; on uint8 it is computed in float and rounded, so about one
+    value in ten may differ by 1 from MXNet's OpenCV, which uses 11-bit fixed-point weights.
+    Same dtype out; float16/32/64 and uint8 (MXNet's OpenCV fails on other integer types).
+    No gradient (MXNet 1.9.1's backward fails). (MXNet 1.9.1 ``_image_resize``.)
+
+    Raises
+    ------
+    ValueError
+        For an empty or non-positive ``size``, a bad ``interp`` or a rank other than 3 or 4.
+    TypeError
+        For integer dtypes other than uint8.
+    """
+
+    name = '_image_resize'
+    attrs = {'size': Attr('shape', ()), 'keep_ratio': Attr('bool', False), 'interp': Attr('int', 1)}
+    differentiable = False
+
+    def check_attrs(self):
+        if len(self.size) not in (1, 2) or any(s <= 0 for s in self.size):
+            raise ValueError("%s: size must be a positive int or (width, height), got %r"
+                             % (self.name, tuple(self.size)))
+        if self.interp not in (0, 1, 2, 3, 4):
+            raise ValueError('%s: interp must be an OpenCV code 0-4, got %r' % (self.name, self.interp))
+
+    def forward(self, xp, data):
+        check_image(self, data)
+        if data.dtype.kind != 'f' and data.dtype != np.uint8:
+            raise TypeError('%s: data must be uint8 or floating-point, got %s'
+                            % (self.name, data.dtype))
+        out_h, out_w = resize_target(self.size, self.keep_ratio, data.shape[-3], data.shape[-2])
+        if self.interp == 0:
+            return resize_nearest(xp, data, out_h, out_w)
+        if self.interp == 1:
+            return resize_bilinear(xp, data, out_h, out_w)
+        if xp is not np:
+            raise ValueError('%s: interp=%d runs on the CPU only (Pillow); use interp 0 or 1 on '
+                             'a GPU' % (self.name, self.interp))
+        return resize_pillow(data, out_h, out_w, self.interp)
+
+
+# AlexNet's PCA of ImageNet RGB pixels (Krizhevsky et al. 2012): eigenvalues times eigenvectors,
+# the values MXNet 1.9.1 uses; row c gives channel c's shift for the three alphas.
+LIGHTING_EIG = np.array([[55.46 * -0.5675, 4.794 * 0.7192, 1.148 * 0.4009],
+                         [55.46 * -0.5808, 4.794 * -0.0045, 1.148 * -0.8140],
+                         [55.46 * -0.5836, 4.794 * -0.6948, 1.148 * 0.4203]], dtype=np.float32)
+
+
+def lighting(op, xp, data, alpha):
+    """Add ``LIGHTING_EIG @ alpha`` to each RGB pixel of a ``(H, W, 3)`` image (1 channel: copy)."""
+    check_image(op, data, batch=False)
+    if data.shape[2] == 1:
+        return data.copy()
+    if data.shape[2] != 3:
+        raise shape_error(op, 'data must have 1 or 3 channels (last axis)', data)
+    shift = LIGHTING_EIG @ np.asarray(alpha, dtype=np.float32)
+    work = np.float64 if data.dtype == np.float64 else np.float32
+    return cast_back(xp, data.astype(work) + xp.asarray(shift, dtype=work), data.dtype)
+
+
+@register
+class AdjustLighting(Op):
+    """AlexNet-style PCA lighting: add ``eig @ alpha`` to every RGB pixel of a ``(H, W, 3)``
+    image (Krizhevsky et al. 2012, MXNet 1.9.1 ``_image_adjust_lighting``). ``alpha`` holds the
+    three weights of the principal components. A 1-channel image is returned unchanged. uint8
+    results are clamped to [0, 255] and truncated. The gradient passes through unchanged.
+
+    Raises ValueError for a rank other than 3, a channel count other than 1 or 3, or an
+    ``alpha`` without 3 values.
+    """
+
+    name = '_image_adjust_lighting'
+    attrs = {'alpha': Attr('floats')}
+
+    def check_attrs(self):
+        if len(self.alpha) != 3:
+            raise ValueError("%s: alpha must hold 3 values (R, G, B), got %r" % (self.name, self.alpha))
+
+    def forward(self, xp, data):
+        return lighting(self, xp, data, self.alpha)
+
+    def backward(self, xp, grad):
+        return (grad,)

@@ -1,0 +1,241 @@
+"""nd.image / sym.image operators: MXNet 1.9.1 golden values (tools/gen_image_fixtures.py), NumPy
+references of MXNet's formulas, gradients, randomness and errors."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd, sym
+from minigluon import random as mxrandom
+from minigluon.executor import CachedOp
+from minigluon.ops.image import LIGHTING_EIG
+from minigluon.ops.image_random import LUMA, hue
+from minigluon.test_utils import assert_almost_equal, check_gradient
+
+HERE = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'image')
+FX = np.load(os.path.join(HERE, 'image_ops.npz'))
+MEAN, STD = (0.1, 0.2, 0.3), (0.5, 0.25, 2.0)
+I = nd.image
+
+
+def a(key):
+    return nd.array(FX[key], dtype=FX[key].dtype)
+
+
+# (fixture key, call, tolerance): tolerance 1 where MXNet's uint8 arithmetic rounds differently
+GOLDEN = [
+    ('to_tensor_f', lambda: I.to_tensor(a('img_f')), 0),
+    ('to_tensor_u8', lambda: I.to_tensor(a('img_u8')), 0),
+    ('to_tensor_batch', lambda: I.to_tensor(a('batch_u8')), 0),
+    ('normalize_chw', lambda: I.normalize(a('chw'), mean=MEAN, std=STD), 1e-6),
+    ('normalize_nchw', lambda: I.normalize(a('nchw'), mean=MEAN, std=STD), 1e-6),
+    ('normalize_scalar', lambda: I.normalize(a('chw'), mean=0.4, std=0.2), 1e-6),
+    ('flip_lr_f', lambda: I.flip_left_right(a('img_f')), 0),
+    ('flip_lr_u8', lambda: I.flip_left_right(a('img_u8')), 0),
+    ('crop_f', lambda: I.crop(a('img_f'), 1, 2, 3, 2), 0),
+    ('crop_batch', lambda: I.crop(a('batch_u8'), 2, 0, 4, 3), 0),
+    ('resize_down_f', lambda: I.resize(a('img_f'), (4, 3)), 1e-4),
+    ('resize_up_f', lambda: I.resize(a('img_f'), (9, 7)), 1e-4),
+    ('resize_int_f', lambda: I.resize(a('img_f'), 4), 1e-4),
+    ('resize_keep_f', lambda: I.resize(a('img_f'), 4, keep_ratio=True), 1e-4),
+    ('resize_keep_tall_f', lambda: I.resize(nd.array(FX['img_f'].transpose(1, 0, 2)), 4,
+                                            keep_ratio=True), 1e-4),
+    ('resize_nearest_down', lambda: I.resize(a('img_f'), (4, 3), interp=0), 0),
+    ('resize_nearest_up', lambda: I.resize(a('img_u8'), (9, 7), interp=0), 0),
+    ('resize_down_u8', lambda: I.resize(a('img_u8'), (4, 3)), 1),      # OpenCV fixed point
+    ('resize_up_u8', lambda: I.resize(a('img_u8'), (9, 7)), 1),
+    ('resize_batch_f', lambda: I.resize(a('batch_f'), (4, 7)), 1e-4),
+    ('lighting_f', lambda: I.adjust_lighting(a('img_f'), alpha=(0.5, -1.0, 2.0)), 1e-4),
+    ('lighting_u8', lambda: I.adjust_lighting(a('img_u8'), alpha=(1.5, -1.0, 2.0)), 0),
+    ('brightness_f', lambda: I.random_brightness(a('img_f'), 0.7, 0.7), 1e-4),
+    ('brightness_u8', lambda: I.random_brightness(a('img_u8'), 1.6, 1.6), 0),
+    ('contrast_f', lambda: I.random_contrast(a('img_f'), 0.6, 0.6), 1e-4),
+    ('contrast_u8', lambda: I.random_contrast(a('img_u8'), 1.7, 1.7), 1),
+    ('contrast_gray', lambda: I.random_contrast(a('gray_f'), 0.6, 0.6), 1e-4),
+    ('hue_f', lambda: I.random_hue(a('img_f'), 0.15, 0.15), 1e-3),
+    ('hue_f2', lambda: I.random_hue(a('img_f'), 0.8, 0.8), 1e-3),
+    ('hue_u8', lambda: I.random_hue(a('img_u8'), 0.3, 0.3), 1),
+]
+
+
+@pytest.mark.parametrize('key, call, tol', GOLDEN, ids=[g[0] for g in GOLDEN])
+def test_matches_mxnet(key, call, tol):
+    got, want = call(), FX['op_' + key]
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert np.abs(got.asnumpy().astype(np.float64) - want).max() <= tol
+
+
+def test_flip_top_bottom_matches_mxnet_except_its_unwritten_middle_row():
+    # MXNet 1.9.1 swaps row pairs and never writes the middle row of an odd height (garbage there)
+    for key in ('f', 'u8'):
+        got, want = I.flip_top_bottom(a('img_' + key)).asnumpy(), FX['op_flip_tb_' + key]
+        keep = np.arange(5) != 2
+        assert np.array_equal(got[keep], want[keep])
+        assert np.array_equal(got, FX['img_' + key][::-1])
+
+
+def test_uint8_bilinear_resize_is_within_one_of_opencv():
+    got = I.resize(a('img_u8'), (9, 7)).asnumpy().astype(int)
+    diff = np.abs(got - FX['op_resize_up_u8'])
+    assert diff.max() <= 1 and (diff == 0).mean() > 0.8
+
+
+def test_gradients_match_mxnet():
+    x = a('chw')
+    x.attach_grad()
+    with autograd.record():
+        y = I.normalize(x, mean=MEAN, std=STD)
+    y.backward(a('head_chw'))
+    assert_almost_equal(x.grad, FX['grad_normalize'], rtol=1e-6, atol=1e-7)
+    x = a('img_f')
+    x.attach_grad()
+    with autograd.record():
+        y = I.crop(x, 1, 2, 3, 2)
+    y.backward(a('head_crop'))
+    assert np.array_equal(x.grad.asnumpy(), FX['grad_crop'])
+
+
+def test_flip_and_to_tensor_gradients():
+    head = FX['head_hwc'].astype(np.float64)
+    for fn, ref in ((I.flip_left_right, head[:, ::-1]), (I.flip_top_bottom, head[::-1])):
+        x = nd.array(FX['img_f'], dtype='float64')
+        x.attach_grad()
+        with autograd.record():
+            y = fn(x)
+        y.backward(nd.array(head, dtype='float64'))
+        assert np.array_equal(x.grad.asnumpy(), ref)
+    x = nd.array(FX['batch_f'])
+    x.attach_grad()
+    g = np.random.RandomState(0).uniform(-1, 1, (2, 3, 5, 6)).astype(np.float32)
+    with autograd.record():
+        y = I.to_tensor(x)
+    y.backward(nd.array(g))
+    assert_almost_equal(x.grad, g.transpose(0, 2, 3, 1) / 255, rtol=1e-6, atol=1e-9)
+    check_gradient(lambda v: I.crop(v, 0, 1, 2, 2), [FX['img_f'][:4, :4]])
+    check_gradient(lambda v: I.normalize(v, mean=0.3, std=(2.0, 3.0, 4.0)), [FX['chw']])
+
+
+def _luma(x):
+    return (x * np.array(LUMA)).sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize('name, ref', [
+    ('random_brightness', lambda x, al: x * al),
+    ('random_contrast', lambda x, al: x * al + (1 - al) * _luma(x).mean()),
+    ('random_saturation', lambda x, al: x * al + (1 - al) * _luma(x)),
+])
+def test_random_colour_ops_use_the_drawn_factor(name, ref):
+    """Exact values for the factor drawn from minigluon.random (reseeded, drawn again here)."""
+    x = FX['img_f'].astype(np.float64)
+    mxrandom.seed(3)
+    got = getattr(I, name)(nd.array(x, dtype='float64'), 0.5, 1.5).asnumpy()
+    mxrandom.seed(3)
+    alpha = 0.5 + mxrandom.draw_uniform(np, (1,), dtype=np.float64)[0]
+    assert_almost_equal(got, ref(x, alpha), rtol=1e-10, atol=1e-9)
+    check_gradient(lambda v: (mxrandom.seed(5), getattr(I, name)(v, 0.5, 1.5))[1], [x[:3, :3]])
+
+
+def test_saturation_uses_true_luma_not_mxnets_blue_only_gray():
+    x = FX['img_f'].astype(np.float64)
+    got = I.random_saturation(nd.array(x, dtype='float64'), 0.3, 0.3).asnumpy()
+    assert_almost_equal(got, 0.3 * x + 0.7 * _luma(x), rtol=1e-10, atol=1e-9)
+
+
+def test_hue_rotation_properties():
+    x = FX['img_f']
+    for turn in (0.0, 1.0):              # a full turn (or none) gives the image back
+        assert_almost_equal(hue(np, x, turn), x, rtol=1e-4, atol=1e-3)
+    third = hue(np, x, 1 / 3)            # a third of a turn permutes R -> G -> B
+    assert_almost_equal(third, x[..., [2, 0, 1]], rtol=1e-4, atol=1e-3)
+    gray = np.repeat(FX['gray_f'], 3, axis=2)
+    assert_almost_equal(hue(np, gray, 0.37), gray, rtol=1e-5, atol=1e-3)
+
+
+def test_lighting_and_random_lighting():
+    x = FX['img_f'].astype(np.float64)
+    out = I.adjust_lighting(nd.array(x, dtype='float64'), alpha=(0.5, -1.0, 2.0)).asnumpy()
+    assert_almost_equal(out, x + LIGHTING_EIG.astype(np.float64) @ [0.5, -1.0, 2.0], rtol=1e-6, atol=1e-4)
+    mxrandom.seed(11)
+    got = I.random_lighting(nd.array(x, dtype='float64'), alpha_std=0.3).asnumpy()
+    mxrandom.seed(11)
+    alpha = mxrandom.draw_normal(np, (3,), 0.0, 0.3, dtype=np.float64)
+    assert_almost_equal(got, x + LIGHTING_EIG @ alpha.astype(np.float32), rtol=1e-6, atol=1e-4)
+    assert np.array_equal(I.adjust_lighting(a('gray_f'), alpha=(1, 2, 3)).asnumpy(), FX['gray_f'])
+
+
+def test_random_flips_flip_half_the_time_and_are_reproducible():
+    x = a('img_f')
+    mxrandom.seed(0)
+    outs = [I.random_flip_left_right(x).asnumpy() for _ in range(200)]
+    flipped = [np.array_equal(o, FX['img_f'][:, ::-1]) for o in outs]
+    assert all(f or np.array_equal(o, FX['img_f']) for f, o in zip(flipped, outs))
+    assert 70 < sum(flipped) < 130
+    mxrandom.seed(0)
+    assert all(np.array_equal(I.random_flip_left_right(x).asnumpy(), o) for o in outs[:10])
+    head = FX['head_hwc']
+    for _ in range(4):
+        v = a('img_f')
+        v.attach_grad()
+        with autograd.record():
+            y = I.random_flip_top_bottom(v)
+        y.backward(nd.array(head))
+        did = np.array_equal(y.asnumpy(), FX['img_f'][::-1])
+        assert np.array_equal(v.grad.asnumpy(), head[::-1] if did else head)
+
+
+def test_color_jitter_applies_the_drawn_steps_in_the_drawn_order():
+    from minigluon.ops.image_random import STEPS
+    x = FX['img_f'].astype(np.float64)
+    amounts = {'brightness': 0.3, 'contrast': 0.2, 'saturation': 0.4, 'hue': 0.1}
+    mxrandom.seed(9)
+    got = I.random_color_jitter(nd.array(x, dtype='float64'), **amounts).asnumpy()
+    mxrandom.seed(9)
+    ref = x
+    for i in mxrandom.draw_permutation(np, 4):
+        kind = ('brightness', 'contrast', 'saturation', 'hue')[int(i)]
+        u = mxrandom.draw_uniform(np, (1,), -amounts[kind], amounts[kind], dtype=np.float64)[0]
+        ref = STEPS[kind][0](np, ref, u if kind == 'hue' else 1 + u)
+    assert_almost_equal(got, ref, rtol=1e-10, atol=1e-8)
+    out = I.random_color_jitter(a('img_u8'), 0.5, 0.5, 0.5, 0.5)
+    assert out.dtype == np.uint8 and out.shape == (5, 6, 3)
+    assert np.array_equal(I.random_color_jitter(a('img_f'), 0, 0, 0, 0).asnumpy(), FX['img_f'])
+
+
+def test_random_ops_in_a_graph_draw_per_call():
+    data = sym.var('data')
+    net = sym.image.random_brightness(data, min_factor=0.2, max_factor=2.0)
+    assert net.name.startswith('random_brightness')
+    node = json.loads(net.tojson())['nodes'][1]
+    assert node['op'] == '_image_random_brightness'
+    run = CachedOp(net)
+    first = run(a('img_f'))[0].asnumpy()
+    second = run(a('img_f'))[0].asnumpy()
+    assert not np.array_equal(first, second)
+    assert net.infer_shape(data=(5, 6, 3))[1] == [(5, 6, 3)]
+    assert sym.image.to_tensor(data).infer_type(data='uint8')[1] == [np.float32]
+
+
+@pytest.mark.parametrize('call, err, words', [
+    (lambda: I.to_tensor(nd.zeros((4, 3))), ValueError, 'data must be an image'),
+    (lambda: I.normalize(nd.zeros((3, 4, 4), dtype='uint8')), TypeError, 'floating-point'),
+    (lambda: I.normalize(nd.zeros((3, 4, 4)), mean=(1, 2)), ValueError, "'mean' must have 1 or 3"),
+    (lambda: I.normalize(nd.zeros((3, 4, 4)), std=(1, 0, 1)), ValueError, "'std' must not contain 0"),
+    (lambda: I.flip_left_right(nd.zeros((2, 4, 4, 3))), ValueError, '(height, width, channels)'),
+    (lambda: I.crop(nd.zeros((4, 4, 3)), 2, 0, 3, 2), ValueError, 'does not fit'),
+    (lambda: I.crop(nd.zeros((4, 4, 3)), 0, 0, 0, 2), ValueError, 'width and height must be positive'),
+    (lambda: I.resize(nd.zeros((4, 4, 3))), ValueError, 'size must be a positive int'),
+    (lambda: I.resize(nd.zeros((4, 4, 3)), (2, 2, 2)), ValueError, 'size must be'),
+    (lambda: I.resize(nd.zeros((4, 4, 3)), 2, interp=7), ValueError, 'interp'),
+    (lambda: I.resize(nd.zeros((4, 4, 3), dtype='int32'), 2), TypeError, 'uint8 or floating'),
+    (lambda: I.adjust_lighting(nd.zeros((4, 4, 3)), alpha=(1, 2)), ValueError, 'alpha must hold 3'),
+    (lambda: I.adjust_lighting(nd.zeros((4, 4, 2)), alpha=(1, 2, 3)), ValueError, '1 or 3 channels'),
+    (lambda: I.random_brightness(nd.zeros((4, 4, 3)), -0.5, 1), ValueError, 'min_factor must be >= 0'),
+    (lambda: I.random_hue(nd.zeros((4, 4, 3)), 1.5, 0.5), ValueError, 'must not exceed'),
+    (lambda: I.random_contrast(nd.zeros((2, 4, 4, 3)), 1, 1), ValueError, 'data must be an image'),
+    (lambda: I.random_color_jitter(nd.zeros((4, 4, 3)), -1, 0, 0, 0), ValueError, 'brightness must be'),
+])
+def test_errors_name_the_argument(call, err, words):
+    with pytest.raises(err, match=None) as info:
+        call()
+    assert words in str(info.value)
