@@ -25,9 +25,9 @@ def check_image(op, data, batch=True, layout='HWC'):
     ok = (3, 4) if batch else (3,)
     if data.ndim not in ok:
         want = '(height, width, channels)' if layout == 'HWC' else '(channels, height, width)'
-        form = ' or a batch %s' % ('(N, height, width, channels)' if layout == 'HWC'
-                                   else '(N, channels, height, width)') if batch else ''
-        raise shape_error(op, 'data must be an image %s%s, got %d dimensions'
+        form = ' or a 4-D batch %s' % ('(N, height, width, channels)' if layout == 'HWC'
+                                      else '(N, channels, height, width)') if batch else ''
+        raise shape_error(op, 'data must be a 3-D image %s%s, got %d dimensions'
                           % (want, form, data.ndim), data)
 
 
@@ -98,7 +98,8 @@ class Normalize(Op):
     def forward(self, xp, data):
         if data.dtype.kind != 'f':
             raise TypeError("%s: data must be a floating-point (C, H, W) tensor, got dtype %s; "
-                            "apply to_tensor() or astype('float32') first" % (self.name, data.dtype))
+                            "apply transforms.ToTensor() (nd.image.to_tensor) or astype('float32') "
+                            "first" % (self.name, data.dtype))
         check_image(self, data, layout='CHW')
         channels = data.shape[-3]
         mean, std = self._stats(data, channels)

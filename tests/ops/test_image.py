@@ -217,7 +217,7 @@ def test_random_ops_in_a_graph_draw_per_call():
 
 
 @pytest.mark.parametrize('call, err, words', [
-    (lambda: I.to_tensor(nd.zeros((4, 3))), ValueError, 'data must be an image'),
+    (lambda: I.to_tensor(nd.zeros((4, 3))), ValueError, 'data must be a 3-D image'),
     (lambda: I.normalize(nd.zeros((3, 4, 4), dtype='uint8')), TypeError, 'floating-point'),
     (lambda: I.normalize(nd.zeros((3, 4, 4)), mean=(1, 2)), ValueError, "'mean' must have 1 or 3"),
     (lambda: I.normalize(nd.zeros((3, 4, 4)), std=(1, 0, 1)), ValueError, "'std' must not contain 0"),
@@ -232,7 +232,7 @@ def test_random_ops_in_a_graph_draw_per_call():
     (lambda: I.adjust_lighting(nd.zeros((4, 4, 2)), alpha=(1, 2, 3)), ValueError, '1 or 3 channels'),
     (lambda: I.random_brightness(nd.zeros((4, 4, 3)), -0.5, 1), ValueError, 'min_factor must be >= 0'),
     (lambda: I.random_hue(nd.zeros((4, 4, 3)), 1.5, 0.5), ValueError, 'must not exceed'),
-    (lambda: I.random_contrast(nd.zeros((2, 4, 4, 3)), 1, 1), ValueError, 'data must be an image'),
+    (lambda: I.random_contrast(nd.zeros((2, 4, 4, 3)), 1, 1), ValueError, 'data must be a 3-D image'),
     (lambda: I.random_color_jitter(nd.zeros((4, 4, 3)), -1, 0, 0, 0), ValueError, 'brightness must be'),
 ])
 def test_errors_name_the_argument(call, err, words):

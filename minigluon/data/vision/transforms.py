@@ -1,18 +1,29 @@
-"""Image transforms of ``gluon.data.vision.transforms``: Compose, Cast, ToTensor, Normalize, Resize,
-CenterCrop, RandomResizedCrop, RandomFlipLeftRight, RandomFlipTopBottom.
+"""Image transforms of ``gluon.data.vision.transforms`` (MXNet 1.9.1).
 
-Semantics follow MXNet 1.9.1 (``mxnet.gluon.data.vision.transforms`` and the ``image.to_tensor``,
-``image.normalize``, ``image.resize``, ``image.center_crop``, ``image.random_size_crop`` and ``image.random_flip_*`` functions). Images are ``(H, W, C)`` (or a batch
-``(N, H, W, C)``) before :class:`ToTensor` and ``(C, H, W)`` / ``(N, C, H, W)`` after it. The
-transforms are plain callables on NDArrays (not Blocks): they are not hybridized.
+Images are ``(H, W, C)`` (or a batch ``(N, H, W, C)``) before :class:`ToTensor` and
+``(C, H, W)`` / ``(N, C, H, W)`` after it. As in MXNet, the transforms built on ``nd.image``
+operators are HybridBlocks (:class:`Cast`, :class:`ToTensor`, :class:`Normalize`,
+:class:`Resize`, :class:`CropResize`, the random flips and the colour transforms of
+:mod:`minigluon.data.vision.transforms_color`), so a chain of them hybridizes and exports;
+:class:`CenterCrop`, :class:`RandomResizedCrop`, :class:`RandomApply`, :class:`Rotate` and
+:class:`RandomRotation` are plain Blocks (they compute crop windows or draw in Python).
+:class:`Compose` regroups consecutive HybridBlocks into a hybridized ``HybridSequential``, as
+MXNet's does; :class:`HybridCompose` (MXNet 2.x, an extra here) is a ``HybridSequential`` of
+HybridBlocks only. Random draws come from :mod:`minigluon.random` (``mx.random.seed``).
 """
 import numpy as np
 
 from minigluon import random as _random
+from minigluon.block import Block, HybridBlock, HybridSequential, Sequential
+from minigluon.data.vision.transforms_color import (  # noqa: F401  (re-exported)
+    RandomBrightness, RandomColorJitter, RandomContrast, RandomHue, RandomLighting, RandomRotation,
+    RandomSaturation, Rotate)
 from minigluon.ndarray import NDArray, array
 
-__all__ = ['Compose', 'Cast', 'ToTensor', 'Normalize', 'Resize', 'CenterCrop', 'RandomResizedCrop',
-           'RandomFlipLeftRight', 'RandomFlipTopBottom']
+__all__ = ['Compose', 'HybridCompose', 'RandomApply', 'Cast', 'ToTensor', 'Normalize', 'Resize',
+           'CropResize', 'CenterCrop', 'RandomResizedCrop', 'RandomFlipLeftRight',
+           'RandomFlipTopBottom', 'RandomBrightness', 'RandomContrast', 'RandomSaturation',
+           'RandomHue', 'RandomColorJitter', 'RandomLighting', 'Rotate', 'RandomRotation']
 
 
 def _host(x, name):
@@ -27,61 +38,123 @@ def _wrap(host, ctx):
     return array(host, ctx=ctx, dtype=host.dtype)
 
 
-def _check_ndim(x, name, layout):
-    if x.ndim not in (3, 4):
-        raise ValueError('%s: expected a 3-D %s image or a 4-D batch, got shape %s' % (name, layout, x.shape))
+class _Call(Block):
+    """A plain callable as a Block, so :class:`Compose` can hold it."""
 
+    def __init__(self, fn):
+        super().__init__()
+        self._fn = fn
 
-class Compose:
-    """Apply ``transforms`` one after another."""
-
-    def __init__(self, transforms):
-        self._transforms = list(transforms)
-        for t in self._transforms:
-            if not callable(t):
-                raise TypeError('Compose: every transform must be callable, got %r' % (t,))
-
-    def __call__(self, x):
-        for t in self._transforms:
-            x = t(x)
-        return x
+    def forward(self, x):
+        return self._fn(x)
 
     def __repr__(self):
-        body = '\n'.join('  (%d): %r' % (i, t) for i, t in enumerate(self._transforms))
-        return 'Compose(\n%s\n)' % body
+        return repr(self._fn)
 
 
-class Cast:
-    """Cast to ``dtype`` (default float32)."""
+class Compose(Sequential):
+    """Apply ``transforms`` one after another (MXNet 1.9.1 ``transforms.Compose``).
+
+    Runs of consecutive HybridBlocks are gathered into a hybridized ``HybridSequential`` (one
+    cached graph), as MXNet does; other Blocks and plain callables run as they are.
+
+    Raises
+    ------
+    TypeError
+        If a transform is not callable.
+    """
+
+    def __init__(self, transforms):
+        super().__init__()
+        run = []
+        for t in list(transforms) + [None]:
+            if isinstance(t, HybridBlock):
+                run.append(t)
+                continue
+            if len(run) == 1:
+                self.add(run[0])
+            elif run:
+                group = HybridSequential()
+                group.add(*run)
+                group.hybridize()
+                self.add(group)
+            run = []
+            if t is None:
+                continue
+            if not callable(t):
+                raise TypeError('Compose: every transform must be callable, got %r' % (t,))
+            self.add(t if isinstance(t, Block) else _Call(t))
+
+
+class HybridCompose(HybridSequential):
+    """A ``HybridSequential`` of transform HybridBlocks (MXNet 2.x ``transforms.HybridCompose``;
+    not in 1.9.1): hybridize it to run the chain as one graph, or export it.
+
+    Raises
+    ------
+    TypeError
+        If a transform is not a HybridBlock.
+    """
+
+    def __init__(self, transforms):
+        super().__init__()
+        for t in transforms:
+            if not isinstance(t, HybridBlock):
+                raise TypeError('HybridCompose: every transform must be a HybridBlock, got %r; use '
+                                'Compose for plain Blocks and callables' % (t,))
+            self.add(t)
+
+
+class RandomApply(Sequential):
+    """Apply ``transforms`` (a Block or callable) with probability ``p``, else return the input
+    (MXNet 1.9.1 ``transforms.RandomApply``; the draw comes from :mod:`minigluon.random`).
+
+    Raises ValueError unless ``0 <= p <= 1``.
+    """
+
+    def __init__(self, transforms, p=0.5):
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError('RandomApply: p must be in [0, 1], got %r' % (p,))
+        if not callable(transforms):
+            raise TypeError('RandomApply: transforms must be a Block or callable, got %r' % (transforms,))
+        self.transforms = transforms if isinstance(transforms, Block) else _Call(transforms)
+        self.p = p
+
+    def forward(self, x):
+        if self.p < _random.draw_uniform(np, (1,), dtype=np.float64)[0]:
+            return x
+        return self.transforms(x)
+
+
+class Cast(HybridBlock):
+    """Cast to ``dtype`` (default float32); any shape."""
 
     def __init__(self, dtype='float32'):
+        super().__init__()
         self._dtype = np.dtype(dtype)
 
-    def __call__(self, x):
-        host, ctx = _host(x, 'Cast')
-        return _wrap(host.astype(self._dtype), ctx)
+    def hybrid_forward(self, F, x):
+        return F.cast(x, dtype=self._dtype.name)
 
     def __repr__(self):
         return 'Cast(%s)' % self._dtype.name
 
 
-class ToTensor:
-    """``(H, W, C)`` values in ``[0, 255]`` to float32 ``(C, H, W)`` in ``[0, 1]`` (batches too)."""
+class ToTensor(HybridBlock):
+    """``(H, W, C)`` values in ``[0, 255]`` to float32 ``(C, H, W)`` in ``[0, 1]`` (batches too);
+    ``nd.image.to_tensor``. Raises ValueError for other ranks."""
 
-    def __call__(self, x):
-        host, ctx = _host(x, 'ToTensor')
-        _check_ndim(host, 'ToTensor', 'HWC')
-        axes = (2, 0, 1) if host.ndim == 3 else (0, 3, 1, 2)
-        return _wrap(np.ascontiguousarray(host.transpose(axes)).astype(np.float32) / np.float32(255), ctx)
+    def hybrid_forward(self, F, x):
+        return F.image.to_tensor(x)
 
     def __repr__(self):
         return 'ToTensor()'
 
 
-class Normalize:
-    """``(x - mean[c]) / std[c]`` per channel of a ``(C, H, W)`` or ``(N, C, H, W)`` tensor.
-
-    ``mean``/``std`` are scalars or sequences of one value per channel.
+class Normalize(HybridBlock):
+    """``(x - mean[c]) / std[c]`` per channel of a ``(C, H, W)`` or ``(N, C, H, W)`` tensor
+    (``nd.image.normalize``). ``mean``/``std`` are scalars or one value per channel.
 
     Raises
     ------
@@ -89,79 +162,22 @@ class Normalize:
         If the number of channels differs from the length of ``mean`` or ``std``.
     TypeError
         For an integer (e.g. uint8) input, as MXNet 1.9.1 (apply :class:`ToTensor` or
-        :class:`Cast` first): the normalized values would not fit the input's dtype.
+        :class:`Cast` first).
     """
 
     def __init__(self, mean=0.0, std=1.0):
+        super().__init__()
         self._mean, self._std = mean, std
 
-    def __call__(self, x):
-        host, ctx = _host(x, 'Normalize')
-        if host.dtype.kind != 'f':
-            raise TypeError('Normalize: expected a floating-point (C, H, W) tensor, got dtype %s; '
-                            'apply ToTensor() or Cast() first' % host.dtype)
-        _check_ndim(host, 'Normalize', 'CHW')
-        channels = host.shape[-3]
-        stats = []
-        for name, v in (('mean', self._mean), ('std', self._std)):
-            v = np.asarray(v, dtype=np.float64).reshape(-1)
-            if v.size not in (1, channels):
-                raise ValueError('Normalize: %s has %d values but the input has %d channels (shape %s)'
-                                 % (name, v.size, channels, host.shape))
-            stats.append(np.broadcast_to(v, (channels,)).reshape(channels, 1, 1))
-        out = (host - stats[0]) / stats[1]
-        return _wrap(out.astype(host.dtype), ctx)
+    def hybrid_forward(self, F, x):
+        return F.image.normalize(x, mean=self._mean, std=self._std)
 
     def __repr__(self):
         return 'Normalize(mean=%s, std=%s)' % (self._mean, self._std)
 
 
-def _resize_bilinear(img, out_h, out_w):
-    """OpenCV-style bilinear resize (pixel centres aligned, edges clamped) of ``(H, W, C)``."""
-    h, w = img.shape[:2]
-
-    def coords(n_out, n_in):
-        src = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
-        src = np.clip(src, 0, n_in - 1)
-        lo = np.floor(src).astype(np.int64)
-        hi = np.minimum(lo + 1, n_in - 1)
-        return lo, hi, (src - lo)
-
-    y0, y1, fy = coords(out_h, h)
-    x0, x1, fx = coords(out_w, w)
-    f = img.astype(np.float64)
-    top = f[y0][:, x0] * (1 - fx)[None, :, None] + f[y0][:, x1] * fx[None, :, None]
-    bot = f[y1][:, x0] * (1 - fx)[None, :, None] + f[y1][:, x1] * fx[None, :, None]
-    out = top * (1 - fy)[:, None, None] + bot * fy[:, None, None]
-    if np.issubdtype(img.dtype, np.integer):
-        out = np.clip(np.rint(out), np.iinfo(img.dtype).min, np.iinfo(img.dtype).max)
-    return out.astype(img.dtype)
-
-
-def _resize_nearest(img, out_h, out_w):
-    h, w = img.shape[:2]
-    ys = np.minimum((np.arange(out_h) * (h / out_h)).astype(np.int64), h - 1)
-    xs = np.minimum((np.arange(out_w) * (w / out_w)).astype(np.int64), w - 1)
-    return img[ys][:, xs]
-
-
-def _resize_pillow(img, out_h, out_w, interpolation):
-    try:
-        from PIL import Image
-    except ImportError:
-        raise ImportError('Resize(interpolation=%d) needs Pillow (pip install Pillow); interpolation 0 '
-                          '(nearest) and 1 (bilinear) work without it' % interpolation) from None
-    modes = {2: Image.BOX, 3: Image.BICUBIC, 4: Image.LANCZOS}
-    chans = [Image.fromarray(img[:, :, c].astype(np.float32), mode='F')
-             .resize((out_w, out_h), modes[interpolation]) for c in range(img.shape[2])]
-    out = np.stack([np.asarray(c) for c in chans], axis=2)
-    if np.issubdtype(img.dtype, np.integer):
-        out = np.clip(np.rint(out), np.iinfo(img.dtype).min, np.iinfo(img.dtype).max)
-    return out.astype(img.dtype)
-
-
-class Resize:
-    """Resize ``(H, W, C)`` images (or ``(N, H, W, C)`` batches) to ``size``.
+class Resize(HybridBlock):
+    """Resize ``(H, W, C)`` images (or ``(N, H, W, C)`` batches) to ``size`` (``nd.image.resize``).
 
     Parameters
     ----------
@@ -170,10 +186,10 @@ class Resize:
         shorter side (the longer one scaled to keep the aspect ratio).
     keep_ratio : bool, default False
     interpolation : int, default 1
-        OpenCV codes: 0 nearest, 1 bilinear (both in NumPy), 2 area, 3 bicubic, 4 Lanczos (these
-        need Pillow, whose filters differ slightly from OpenCV's). Bilinear is computed in float
-        and rounded: on uint8 images about 1 pixel value in 10 differs by 1 from MXNet, whose
-        OpenCV uses 11-bit fixed-point weights.
+        OpenCV codes: 0 nearest, 1 bilinear (both in NumPy/CuPy), 2 area, 3 bicubic, 4 Lanczos
+        (these need Pillow, whose filters differ slightly from OpenCV's). Bilinear is computed in
+        float and rounded: on uint8 images about 1 pixel value in 10 differs by 1 from MXNet,
+        whose OpenCV uses 11-bit fixed-point weights.
 
     Raises
     ------
@@ -182,6 +198,7 @@ class Resize:
     """
 
     def __init__(self, size, keep_ratio=False, interpolation=1):
+        super().__init__()
         if isinstance(size, int):
             size = (size,)
         size = tuple(size)
@@ -191,33 +208,37 @@ class Resize:
             raise ValueError('Resize: interpolation must be 0-4 (OpenCV codes), got %r' % (interpolation,))
         self._size, self._keep_ratio, self._interpolation = size, keep_ratio, interpolation
 
-    def _target(self, h, w):
-        if len(self._size) == 2:
-            return self._size[1], self._size[0]
-        s = self._size[0]
-        if not self._keep_ratio:
-            return s, s
-        if h > w:
-            return int(h * s / w), s
-        return s, int(w * s / h)
-
-    def _one(self, img):
-        out_h, out_w = self._target(*img.shape[:2])
-        if self._interpolation == 0:
-            return _resize_nearest(img, out_h, out_w)
-        if self._interpolation == 1:
-            return _resize_bilinear(img, out_h, out_w)
-        return _resize_pillow(img, out_h, out_w, self._interpolation)
-
-    def __call__(self, x):
-        host, ctx = _host(x, 'Resize')
-        _check_ndim(host, 'Resize', 'HWC')
-        out = self._one(host) if host.ndim == 3 else np.stack([self._one(i) for i in host])
-        return _wrap(out, ctx)
+    def hybrid_forward(self, F, x):
+        return F.image.resize(x, size=self._size, keep_ratio=self._keep_ratio, interp=self._interpolation)
 
     def __repr__(self):
         return 'Resize(size=%s, keep_ratio=%s, interpolation=%d)' % (
             self._size if len(self._size) == 2 else self._size[0], self._keep_ratio, self._interpolation)
+
+
+class CropResize(HybridBlock):
+    """Crop the window ``x, y, width, height`` of ``(H, W, C)`` images (or ``(N, H, W, C)``
+    batches) and, when ``size`` is given, resize it to ``size`` (``(width, height)`` or an int)
+    with ``interpolation`` (default bilinear). MXNet 1.9.1 ``transforms.CropResize`` over
+    ``nd.image.crop`` and ``nd.image.resize``.
+
+    Raises ValueError (from the operators) for a window that leaves the image or a bad size.
+    """
+
+    def __init__(self, x, y, width, height, size=None, interpolation=None):
+        super().__init__()
+        self._box = (x, y, width, height)
+        self._size, self._interpolation = size, interpolation
+
+    def hybrid_forward(self, F, x):
+        out = F.image.crop(x, *self._box)
+        if self._size:
+            interp = 1 if self._interpolation is None else self._interpolation
+            out = F.image.resize(out, size=self._size, keep_ratio=False, interp=interp)
+        return out
+
+    def __repr__(self):
+        return 'CropResize(x=%d, y=%d, width=%d, height=%d, size=%s)' % (self._box + (self._size,))
 
 
 def _size_pair(size, name):
@@ -230,7 +251,7 @@ def _size_pair(size, name):
     return size
 
 
-class CenterCrop:
+class CenterCrop(Block):
     """Crop the centre of an ``(H, W, C)`` image to ``size``, resizing when the image is smaller.
 
     As MXNet's ``image.center_crop``: the crop window has the aspect ratio of ``size`` and is as
@@ -251,10 +272,11 @@ class CenterCrop:
     """
 
     def __init__(self, size, interpolation=1):
+        super().__init__()
         self._size = _size_pair(size, 'CenterCrop')
         self._resize = Resize(self._size, interpolation=interpolation)
 
-    def __call__(self, x):
+    def forward(self, x):
         host, ctx = _host(x, 'CenterCrop')
         if host.ndim != 3:
             raise ValueError('CenterCrop: expected a 3-D HWC image, got shape %s' % (host.shape,))
@@ -275,7 +297,7 @@ class CenterCrop:
         return 'CenterCrop(size=%s)' % (self._size,)
 
 
-class RandomResizedCrop:
+class RandomResizedCrop(Block):
     """Crop a random window of an ``(H, W, C)`` image and resize it to ``size`` (the Inception
     crop, Szegedy et al. 2015; MXNet 1.9.1 ``transforms.RandomResizedCrop`` over
     ``image.random_size_crop``).
@@ -306,6 +328,7 @@ class RandomResizedCrop:
     """
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=1):
+        super().__init__()
         self._size = _size_pair(size, 'RandomResizedCrop')
         for name, rng in (('scale', scale), ('ratio', ratio)):
             if len(tuple(rng)) != 2 or not 0 < rng[0] <= rng[1]:
@@ -315,7 +338,7 @@ class RandomResizedCrop:
         self._resize = Resize(self._size, interpolation=interpolation)
         self._center = CenterCrop(self._size, interpolation=interpolation)
 
-    def __call__(self, x):
+    def forward(self, x):
         host, ctx = _host(x, 'RandomResizedCrop')
         if host.ndim != 3:
             raise ValueError('RandomResizedCrop: expected a 3-D HWC image, got shape %s' % (host.shape,))
@@ -337,40 +360,29 @@ class RandomResizedCrop:
         return 'RandomResizedCrop(size=%s, scale=%s, ratio=%s)' % (self._size, self._scale, self._ratio)
 
 
-class _RandomFlip:
+class _RandomFlip(HybridBlock):
     """Flip an ``(H, W, C)`` image along one axis with probability 0.5, drawing from
     :mod:`minigluon.random` (so ``mx.random.seed`` makes it reproducible). Like MXNet 1.9.1's
     ``image.random_flip_*`` operators, only single 3-D images are accepted (ValueError otherwise)."""
 
-    _axis = None                 # 1 for the width axis, 0 for the height axis
-    _name = None
+    _op = None
 
-    def __call__(self, x):
-        host, ctx = _host(x, self._name)
-        if host.ndim != 3:
-            raise ValueError('%s: expected a 3-D (height, width, channels) image, got shape %s'
-                             % (self._name, host.shape))
-        if _random.draw_uniform(np, (1,))[0] < 0.5:
-            host = np.ascontiguousarray(np.flip(host, axis=self._axis))
-        return _wrap(host, ctx)
+    def hybrid_forward(self, F, x):
+        return getattr(F.image, self._op)(x)
 
     def __repr__(self):
-        return '%s()' % self._name
+        return '%s()' % type(self).__name__
 
 
 class RandomFlipLeftRight(_RandomFlip):
-    """Mirror an ``(H, W, C)`` image left-right (its width axis) with probability 0.5.
+    """Mirror an ``(H, W, C)`` image left-right (its width axis) with probability 0.5
+    (``nd.image.random_flip_left_right``). Raises ValueError for an input that is not 3-D."""
 
-    Raises ValueError for an input that is not 3-D."""
-
-    _axis = 1
-    _name = 'RandomFlipLeftRight'
+    _op = 'random_flip_left_right'
 
 
 class RandomFlipTopBottom(_RandomFlip):
-    """Flip an ``(H, W, C)`` image upside down (its height axis) with probability 0.5.
+    """Flip an ``(H, W, C)`` image upside down (its height axis) with probability 0.5
+    (``nd.image.random_flip_top_bottom``). Raises ValueError for an input that is not 3-D."""
 
-    Raises ValueError for an input that is not 3-D."""
-
-    _axis = 0
-    _name = 'RandomFlipTopBottom'
+    _op = 'random_flip_top_bottom'
