@@ -89,6 +89,8 @@ class Attr:
                 if value.lower() in ('false', '0'):
                     return False
                 raise ValueError('not a bool')
+            if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+                return IntBool(bool(value))    # squeeze_axis=1 is written back as "1"
             return bool(value)
         if kind == 'str':
             if not isinstance(value, str):
@@ -115,12 +117,22 @@ class Attr:
         if value is None:
             return 'None'
         if self.kind == 'bool':
+            if type(value) is IntBool:
+                return str(int(value))
             return 'True' if value else 'False'
         if isinstance(value, ScalarShape):
             return str(value[0])
         if self.kind in ('shape', 'floats'):
             return str(tuple(value))
         return str(value)
+
+
+class IntBool(int):
+    """A bool attribute that was given as an int (``squeeze_axis=1``), or read as ``"1"``/``"0"``.
+
+    It is truthy as the bool, and prints back as ``"1"``/``"0"``: MXNet writes the value the
+    caller gave, so ``-symbol.json`` stays byte-identical.
+    """
 
 
 class WholeFloat(float):

@@ -78,3 +78,15 @@ def test_symbolic_batchnorm_fix_gamma_resets_gamma_through_symbol_block():
     with autograd.record():
         block(x)
     assert block.collect_params()['bn_gamma'].data().asnumpy().tolist() == [1., 1.]
+
+
+def test_negative_stored_variance_gives_nan_without_a_warning():
+    # a SymbolBlock initializes moving_var like any parameter (MXNet 1.9.1 too: uniform draws,
+    # some negative): predict mode then gives NaN, as MXNet does, and no NumPy RuntimeWarning
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        y = nd.BatchNorm(nd.ones((2, 2)), nd.ones(2), nd.zeros(2), nd.zeros(2), nd.array([-1., 1.]),
+                         use_global_stats=True)
+    out = y.asnumpy()
+    assert np.isnan(out[:, 0]).all() and np.isfinite(out[:, 1]).all()
