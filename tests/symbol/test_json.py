@@ -233,3 +233,16 @@ def test_load_file_errors_name_the_file(tmp_path):
         sym.load(str(bad))
     with pytest.raises(TypeError):
         sym.load_json(3)
+
+
+def test_bool_attributes_keep_the_form_they_were_given():
+    # MXNet writes str() of what the caller passed: squeeze_axis=1 -> "1", True -> "True";
+    # a file's "0" / "1" survive a load and a save unchanged
+    import json as _json
+    from minigluon import symbol as S
+    for given, written in ((1, '1'), (0, '0'), (True, 'True'), (False, 'False')):
+        s = S.SliceChannel(S.var('x'), num_outputs=2, squeeze_axis=given)
+        attrs = [n['attrs'] for n in _json.loads(s.tojson())['nodes'] if n['op'] != 'null'][0]
+        assert attrs['squeeze_axis'] == written
+        again = S.load_json(s.tojson())
+        assert again.tojson() == s.tojson()
