@@ -1,8 +1,9 @@
-"""Write MXNet 1.9.1 results that minigluon's SGD and Adam must reproduce bit for bit in float32.
+"""Write MXNet 1.9.1 results that minigluon's SGD, NAG, Adam and RMSProp must reproduce bit for bit
+in float32.
 
     /opt/mxvenv/bin/python tools/gen_optimizer_exact_fixtures.py
 
-Output: tests/fixtures/optimizer_extra/exact_sgd_adam.npz with the start weights ``w0`` (100,),
+Output: tests/fixtures/optimizer_extra/exact_updates.npz with the start weights ``w0`` (100,),
 six gradients ``grads`` (6, 100), the configurations (``configs``, JSON) and, per configuration
 ``i``, the weights after the six ``Optimizer.update`` calls (``w_<i>``).
 """
@@ -13,14 +14,20 @@ import mxnet as mx
 import numpy as np
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
-                   'optimizer_extra', 'exact_sgd_adam.npz')
+                   'optimizer_extra', 'exact_updates.npz')
 CONFIGS = [('sgd', dict(learning_rate=0.1, wd=0.01)),
            ('sgd', dict(learning_rate=0.1, wd=0.01, rescale_grad=0.5, clip_gradient=0.3)),
            ('sgd', dict(learning_rate=0.1, momentum=0.9, wd=0.01, rescale_grad=0.5)),
            ('sgd', dict(learning_rate=0.05, momentum=0.8, wd=0.02, clip_gradient=0.5)),
            ('adam', dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5)),
            ('adam', dict(learning_rate=0.01, beta1=0.8, beta2=0.99, epsilon=1e-6,
-                         clip_gradient=0.4, wd=0.02))]
+                         clip_gradient=0.4, wd=0.02)),
+           ('nag', dict(learning_rate=0.1, wd=0.01, rescale_grad=0.5)),
+           ('nag', dict(learning_rate=0.1, momentum=0.9, wd=0.01, rescale_grad=0.5)),
+           ('nag', dict(learning_rate=0.1, momentum=0.9, wd=0.01, clip_gradient=0.3)),
+           ('rmsprop', dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5)),
+           ('rmsprop', dict(learning_rate=0.01, centered=True, gamma2=0.8, wd=0.01,
+                            clip_gradient=0.3))]
 
 
 def main():

@@ -80,14 +80,19 @@ class RMSProp(Optimizer):
         g = self._grad(xp, g, w, wd, wd_before_clip=True)
         st = self._state_raw(state)
         n = st[0]
-        n[...] = (1. - self.gamma1) * g * g + self.gamma1 * n
+        # MXNet's rmsprop_update / rmspropalex_update in the weight's dtype and order (float32
+        # trajectories equal MXNet's bit for bit): note g*g grouped in the plain update only
+        dt = w.dtype.type
+        g1, eps, lr = dt(self.gamma1), dt(self.epsilon), dt(lr)
         if self.centered:
             gbar, delta = st[1], st[2]
-            gbar[...] = (1. - self.gamma1) * g + self.gamma1 * gbar
-            delta[...] = self.gamma2 * delta - lr * g / xp.sqrt(n - gbar * gbar + self.epsilon)
+            n[...] = (dt(1) - g1) * g * g + g1 * n
+            gbar[...] = (dt(1) - g1) * g + g1 * gbar
+            delta[...] = dt(self.gamma2) * delta - lr * g / xp.sqrt(n - gbar * gbar + eps)
             w += delta
         else:
-            w -= lr * g / xp.sqrt(n + self.epsilon)
+            n[...] = (dt(1) - g1) * (g * g) + g1 * n
+            w -= lr * (g / xp.sqrt(n + eps))
         if self.clip_weights:
             w[...] = xp.clip(w, -self.clip_weights, self.clip_weights)
 

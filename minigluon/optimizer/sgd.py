@@ -65,13 +65,20 @@ class NAG(Optimizer):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
     def _step(self, xp, index, w, g, state, lr, wd):
+        # MXNet's sgd_update / nag_mom_update in the weight's dtype and order (float32 weights
+        # equal MXNet's bit for bit): the second form below is the first one regrouped as
+        # w - m*mom + (m+1)*(m*mom - lr*(g + wd*w)), and the momentum reads the updated weight
+        dt = w.dtype.type
+        lr, wd = dt(lr), dt(wd)
         g = self._grad(xp, g)
         if state is None:
-            w -= lr * (g + wd * w)
-        else:
-            mom = _raw(state)
-            w[...] = w - lr * (g + wd * w) + self.momentum * (self.momentum * mom - lr * (g + wd * w))
-            mom[...] = self.momentum * mom - lr * (g + wd * w)
+            w[...] = (dt(1) - lr * wd) * w - lr * g
+            return
+        m = dt(self.momentum)
+        mom = _raw(state)
+        mom *= m
+        w[...] = w - mom + (m + dt(1)) * (mom - lr * (g + wd * w))
+        mom -= lr * (g + wd * w)
 
 
 @register
