@@ -57,8 +57,14 @@ def test_trajectory_matches_mxnet(i):
     # starts again from the initial weight); minigluon updates the master, so only the first
     # step can agree (test_lamb_multi_precision_updates_master checks the rest).
     steps = 1 if (name == 'lamb' and dtype == 'float16') else None
+    # element-wise updates round as MXNet's kernels do: float32 weights equal MXNet's to the last
+    # bit; LAMB, LARS and GroupAdaGrad reduce (norms, row means) in another summation order
+    exact = dtype == 'float32' and name not in ('lamb', 'lars', 'groupadagrad')
     for j, t in traj.items():
-        assert_almost_equal(t[:steps], DATA['traj_%d_%d' % (i, j)][:steps], rtol=tol, atol=tol)
+        if exact:
+            np.testing.assert_array_equal(t, DATA['traj_%d_%d' % (i, j)])
+        else:
+            assert_almost_equal(t[:steps], DATA['traj_%d_%d' % (i, j)][:steps], rtol=tol, atol=tol)
 
 
 def test_lamb_multi_precision_updates_master():

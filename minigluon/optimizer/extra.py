@@ -53,7 +53,8 @@ class Nadam(Optimizer):
         m, v = self._state_raw(state)
         m[...] = self.beta1 * m + (1. - self.beta1) * g
         v[...] = self.beta2 * v + (1. - self.beta2) * g * g
-        m_bar = (1. - mu_t) * g / (1. - self.m_schedule) + mu_next * m / (1. - m_schedule_next)
+        # grouped as MXNet's NDArray expression (g / (1 - m_schedule) first), for equal rounding
+        m_bar = (1. - mu_t) * (g / (1. - self.m_schedule)) + mu_next * (m / (1. - m_schedule_next))
         v_hat = v / (1. - self.beta2 ** t)
         w -= lr * m_bar / (xp.sqrt(v_hat) + self.epsilon)
 
@@ -133,9 +134,14 @@ class FTML(Optimizer):
         t = self._index_update_count[index]
         g = self._grad(xp, g, w, wd, wd_before_clip=True)
         d, v, z = self._state_raw(state)
-        v[...] = self.beta2 * v + (1. - self.beta2) * g * g
-        d_t = (1. - self.beta1 ** t) / lr * (xp.sqrt(v / (1. - self.beta2 ** t)) + self.epsilon)
-        z[...] = self.beta1 * z + (1. - self.beta1) * g - (d_t - self.beta1 * d) * w
+        dt = w.dtype.type         # every scalar in the weight's dtype, as MXNet's kernel
+        b1, b2, one = dt(self.beta1), dt(self.beta2), dt(1)
+        v[...] = b2 * v + (one - b2) * (g * g)
+        # beta^t as C's powf: the float32 base raised in double, rounded once (NumPy's float32
+        # power is off by an ulp for some t)
+        p1, p2 = dt(float(b1) ** t), dt(float(b2) ** t)
+        d_t = (one - p1) / dt(lr) * (xp.sqrt(v / (one - p2)) + dt(self.epsilon))
+        z[...] = b1 * z + (one - b1) * g - (d_t - b1 * d) * w
         d[...] = d_t
         w[...] = -z / d_t
 
