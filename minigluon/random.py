@@ -260,3 +260,25 @@ def multinomial(data, shape=None, get_prob=False, out=None, dtype='int32', **kwa
     if out is not None:
         kw['out'] = out
     return _call('_sample_multinomial', data, **kw)
+
+
+def _like(dist, params):
+    op = '_random_%s_like' % dist
+
+    def fn(data=None, out=None, **kwargs):
+        if out is not None:
+            kwargs['out'] = out
+        return _call(op, data, **kwargs)
+    fn.__name__ = '%s_like' % dist
+    fn.__doc__ = ('Samples of the %s distribution in the shape and dtype of ``data`` (the ``%s`` '
+                  'operator; attributes %s; MXNet 1.9.1 ``nd.random.%s_like``).\n\nRaises\n'
+                  '------\nValueError\n    For parameters outside the distribution\'s domain.\n'
+                  % (dist, op, params, dist))
+    return fn
+
+
+uniform_like = _like('uniform', '``low=0``, ``high=1``')
+normal_like = _like('normal', '``loc=0``, ``scale=1``')
+exponential_like = _like('exponential', '``lam=1`` (the rate)')
+gamma_like = _like('gamma', '``alpha=1``, ``beta=1``')
+poisson_like = _like('poisson', '``lam=1``')

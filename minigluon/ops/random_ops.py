@@ -1,5 +1,7 @@
 """Random sampling operators: ``_random_uniform``, ``_random_normal``, ``_random_randint``,
-``_random_exponential``, ``_random_gamma``, ``_random_poisson``, ``_sample_uniform``, ``_sample_normal``, ``_sample_multinomial`` and ``_shuffle``.
+``_random_exponential``, ``_random_gamma``, ``_random_poisson``, their ``_like`` forms
+(``_random_uniform_like`` ...), ``_sample_uniform``, ``_sample_normal``, ``_sample_multinomial`` and
+``_shuffle``.
 
 Semantics follow MXNet 1.9.1 (``src/operator/random/sample_op.cc``, ``multisample_op.cc``,
 ``shuffle_op.cc``). The ``_random_*`` operators take no array input: they read ``shape``, ``dtype``
@@ -169,6 +171,101 @@ class RandomPoisson(_ScalarSampler):
 
     def _draw(self, gen, shape):
         return gen.poisson(self.lam, size=shape)
+
+
+class _LikeSampler(Op):
+    """Base of the ``_random_*_like`` samplers: one input ``data`` whose shape and dtype the
+    samples take (its values are not read); ``_draw(gen, shape)`` gives float64 samples.
+
+    MXNet 1.9.1 ``src/operator/random/sample_op.cc`` (``_random_uniform_like`` ...). No gradient.
+    """
+
+    differentiable = False
+
+    def infer_shape(self, in_shapes):
+        # Not the default (a forward pass on zeros): that would consume random draws.
+        if in_shapes[0] is None:
+            raise ValueError('%s: the shape of data must be known' % self.name)
+        return list(in_shapes), [tuple(in_shapes[0])]
+
+    def forward(self, xp, data):
+        sample = self._draw(xp, data.shape)
+        return sample.astype(data.dtype, copy=False)
+
+    def backward(self, xp, *grads):
+        return (None,)
+
+
+@register
+class RandomUniformLike(_LikeSampler):
+    """Uniform samples on ``[low, high)`` in the shape and dtype of ``data``.
+
+    Raises ValueError when ``high < low``.
+    """
+
+    name = '_random_uniform_like'
+    aliases = ('random_uniform_like',)
+    attrs = {'low': Attr('float', 0.0), 'high': Attr('float', 1.0)}
+    check_attrs = RandomUniform.check_attrs
+
+    def _draw(self, xp, shape):
+        return _rnd.draw_uniform(xp, shape, self.low, self.high, np.float64)
+
+
+@register
+class RandomNormalLike(_LikeSampler):
+    """Normal samples (mean ``loc``, standard deviation ``scale``) in the shape and dtype of
+    ``data``. Raises ValueError when ``scale < 0``."""
+
+    name = '_random_normal_like'
+    aliases = ('random_normal_like',)
+    attrs = {'loc': Attr('float', 0.0), 'scale': Attr('float', 1.0)}
+    check_attrs = RandomNormal.check_attrs
+
+    def _draw(self, xp, shape):
+        return _rnd.draw_normal(xp, shape, self.loc, self.scale, np.float64)
+
+
+@register
+class RandomExponentialLike(_LikeSampler):
+    """Exponential samples with rate ``lam`` in the shape and dtype of ``data``.
+    Raises ValueError unless ``lam > 0``."""
+
+    name = '_random_exponential_like'
+    aliases = ('random_exponential_like',)
+    attrs = {'lam': Attr('float', 1.0)}
+    check_attrs = RandomExponential.check_attrs
+
+    def _draw(self, xp, shape):
+        return _rnd.generator(xp).exponential(1.0 / self.lam, size=shape)
+
+
+@register
+class RandomGammaLike(_LikeSampler):
+    """Gamma samples (shape ``alpha``, scale ``beta``) in the shape and dtype of ``data``.
+    Raises ValueError unless both are positive."""
+
+    name = '_random_gamma_like'
+    aliases = ('random_gamma_like',)
+    attrs = {'alpha': Attr('float', 1.0), 'beta': Attr('float', 1.0)}
+    check_attrs = RandomGamma.check_attrs
+
+    def _draw(self, xp, shape):
+        return _rnd.generator(xp).gamma(self.alpha, self.beta, size=shape)
+
+
+@register
+class RandomPoissonLike(_LikeSampler):
+    """Poisson samples with mean ``lam`` (as floating-point counts) in the shape and dtype of
+    ``data``. Raises ValueError when ``lam < 0``."""
+
+    name = '_random_poisson_like'
+    aliases = ('random_poisson_like',)
+    attrs = {'lam': Attr('float', 1.0)}
+    check_attrs = RandomPoisson.check_attrs
+
+    def _draw(self, xp, shape):
+        return _rnd.generator(xp).poisson(self.lam, size=shape)
 
 
 class _ParamSampler(Op):

@@ -103,5 +103,9 @@ from minigluon.symbol import image  # noqa: E402,F401  (sym.image.to_tensor and 
 
 _sys.modules.setdefault('minigluon.sym.image', image)        # ``import minigluon.sym.image``
 
+from minigluon.symbol import random  # noqa: E402,F401  (sym.random.uniform: F.random when hybridized)
+
+_sys.modules.setdefault('minigluon.sym.random', random)      # ``import minigluon.sym.random``
+
 
 symbol = _sys.modules[__name__]
