@@ -307,3 +307,19 @@ def test_backward_from_an_array_computed_outside_record_still_raises():
         y = z > 0                        # recorded, but nothing in it wants a gradient
     with pytest.raises(MXNetError, match='not computed inside'):
         y.backward()
+
+
+def test_zero_gradient_path_keeps_each_recorded_source_once():
+    # A chain reusing one argmax result (m = m + m, twenty times) kept a list of 2**20 references
+    # to the same recorded array, and backward built one zero array per entry.
+    x = nd.ones((2, 3))
+    x.attach_grad()
+    x.grad[:] = 7
+    with autograd.record():
+        m = nd.argmax(x * 2, axis=1)
+        for _ in range(20):
+            m = m + m
+        m = m + (x > 0).sum(axis=1)
+    assert len(m._zero_src) == 2          # the recorded x * 2 and the variable x, once each
+    m.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), np.zeros((2, 3)))

@@ -112,10 +112,17 @@ def _zero_path(inputs, outs):
     src = None
     for x in inputs:
         if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
-            src = (src or []) + [x]
+            found = (x,)
         elif x._zero_src is not None:
-            src = (src or []) + list(x._zero_src)
+            found = x._zero_src
+        else:
+            continue
+        if src is None:
+            src = {}
+        for a in found:                  # each array once: m = m + m must not double the list
+            src[id(a)] = a
     if src is not None:
+        src = tuple(src.values())
         for o in outs:
             o._zero_src = src
 
