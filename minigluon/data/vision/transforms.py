@@ -186,8 +186,8 @@ class Resize(HybridBlock):
         shorter side (the longer one scaled to keep the aspect ratio).
     keep_ratio : bool, default False
     interpolation : int, default 1
-        OpenCV codes: 0 nearest, 1 bilinear (both in NumPy/CuPy), 2 area, 3 bicubic, 4 Lanczos
-        (these need Pillow, whose filters differ slightly from OpenCV's). Bilinear is computed in
+        OpenCV codes, as MXNet hands them to OpenCV: 0 nearest, 1 bilinear, 2 bicubic, 3 area,
+        4 Lanczos-4 (all in NumPy/CuPy, with OpenCV's weights). Bilinear is computed in
         float and rounded: on uint8 images about 1 pixel value in 10 differs by 1 from MXNet,
         whose OpenCV uses 11-bit fixed-point weights.
 
