@@ -34,10 +34,10 @@ def is_training():
     return _get('training')
 
 
-def set_recording(is_record):
-    """Set the recording flag of this thread; return the previous value."""
-    prev = is_recording()
-    _state.recording = bool(is_record)
+def set_recording(is_recording):  # noqa: F811 -- MXNet's parameter name shadows the function
+    """Set the recording flag of this thread to ``is_recording``; return the previous value."""
+    prev = _get('recording')
+    _state.recording = bool(is_recording)
     return prev
 
 

@@ -47,10 +47,31 @@ _TABLE = {
 }
 
 
-def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops):
-    def fn(lhs, rhs):
+# MXNet's parameter names where they are not ``lhs, rhs`` (``nd.power(base, exp)``; the Symbol
+# ``maximum``, ``minimum`` and ``hypot`` take ``left, right``), so keyword calls port unchanged.
+_ARG_NAMES = {'power': ('base', 'exp')}
+_SYMBOL_ARG_NAMES = {'maximum': ('left', 'right'), 'minimum': ('left', 'right'),
+                     'hypot': ('left', 'right')}
+
+
+def _named(apply, names):
+    """``apply(a, b)`` behind a function whose two parameters carry ``names``."""
+    if names == ('base', 'exp'):
+        def fn(base, exp):
+            return apply(base, exp)
+    elif names == ('left', 'right'):
+        def fn(left, right):
+            return apply(left, right)
+    else:
+        def fn(lhs, rhs):
+            return apply(lhs, rhs)
+    return fn
+
+
+def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops, names=('lhs', 'rhs')):
+    def apply(lhs, rhs):
         left, right = isinstance(lhs, tensor_type), isinstance(rhs, tensor_type)
-        for arg, value, ok in (('lhs', lhs, left), ('rhs', rhs, right)):
+        for arg, value, ok in ((names[0], lhs, left), (names[1], rhs, right)):
             if not ok and not isinstance(value, numbers.Number):
                 raise TypeError('%s: %s must be a %s or a number, got %s'
                                 % (name, arg, tensor_type.__name__, type(value).__name__))
@@ -61,12 +82,13 @@ def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops):
         if right:
             return ops[rscalar_op or scalar_op](rhs, scalar=lhs)
         return py_fn(lhs, rhs)
+    fn = _named(apply, names)
     fn.__name__ = name
     fn.__doc__ = (
-        '``%s`` of ``lhs`` and ``rhs``, each a %s or a Python number (MXNet 1.9.1 ``%s``).\n\n'
+        '``%s`` of ``%s`` and ``%s``, each a %s or a Python number (MXNet 1.9.1 ``%s``).\n\n'
         'Two arrays use ``%s`` (shapes broadcast), an array and a number ``%s``%s, two numbers\n'
         'give a Python number.\n\nRaises\n------\nTypeError\n    When an argument is neither.\n'
-        % (name, tensor_type.__name__, name, array_op, scalar_op,
+        % (name, names[0], names[1], tensor_type.__name__, name, array_op, scalar_op,
            '' if rscalar_op is None else ' (``%s`` with the number on the left)' % rscalar_op))
     return fn
 
@@ -88,5 +110,7 @@ def make_binary_functions(tensor_type, namespace, symbolic=False):
             array_op, scalar_op = _SYMBOLIC.get(array_op, array_op), _SYMBOLIC.get(scalar_op, scalar_op)
             rscalar_op = _SYMBOLIC.get(rscalar_op, rscalar_op)
         if all(op in namespace for op in (array_op, scalar_op, rscalar_op or scalar_op)):
-            out[name] = _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, namespace)
+            names = (_SYMBOL_ARG_NAMES if symbolic else {}).get(name) or _ARG_NAMES.get(name)
+            out[name] = _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, namespace,
+                              names or ('lhs', 'rhs'))
     return out

@@ -5,6 +5,7 @@ Arguments, parameter shapes, names (all convolutions are ``conv<n>_``, all pooli
 and reprs follow ``mxnet.gluon.nn.conv_layers`` (MXNet 1.9.1). ``in_channels=0`` defers the weight's
 input dimension to the first forward pass.
 """
+import inspect
 from numbers import Integral
 
 from minigluon.block import HybridBlock
@@ -182,27 +183,46 @@ class _Pooling(HybridBlock):
                         **self._kwargs)
 
 
-def _pool_class(n, pool_type):
-    default_layout = _LAYOUTS[n][0]
-    default_size = 2 if n == 1 else (2,) * n
+# MXNet 1.9.1 orders the positional parameters of its pooling layers differently per class:
+# ``layout`` before ``ceil_mode`` in MaxPool1D, MaxPool2D and AvgPool1D, after it in the others.
+_LAYOUT_FIRST = ((1, 'max'), (2, 'max'), (1, 'avg'))
 
-    def __init__(self, pool_size=default_size, strides=None, padding=0, layout=default_layout,
-                 ceil_mode=False, *args, **kwargs):
-        _check_layout(layout, n, type(self).__name__)
-        pool_size = _tuple(pool_size, n, 'pool_size')
-        if pool_type == 'avg':
-            count_include_pad = args[0] if args else kwargs.pop('count_include_pad', True)
-        elif args:
-            raise TypeError('%s takes at most 6 positional arguments' % type(self).__name__)
-        else:
-            count_include_pad = None
-        _Pooling.__init__(self, pool_size, strides, padding, ceil_mode, False, pool_type, layout,
-                          count_include_pad, **kwargs)
+
+def _pool_signature(n, pool_type):
+    order = ['layout', 'ceil_mode'] if (n, pool_type) in _LAYOUT_FIRST else ['ceil_mode', 'layout']
+    names = ['pool_size', 'strides', 'padding'] + order
+    defaults = {'pool_size': 2 if n == 1 else (2,) * n, 'strides': None, 'padding': 0,
+                'layout': _LAYOUTS[n][0], 'ceil_mode': False, 'count_include_pad': True}
+    if pool_type == 'avg':
+        names.append('count_include_pad')
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = [inspect.Parameter('self', kind)]
+    params += [inspect.Parameter(k, kind, default=defaults[k]) for k in names]
+    params.append(inspect.Parameter('kwargs', inspect.Parameter.VAR_KEYWORD))
+    return inspect.Signature(params)
+
+
+def _pool_class(n, pool_type):
+    signature = _pool_signature(n, pool_type)
+
+    def __init__(self, *args, **kwargs):
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError as err:
+            raise TypeError('%s%s: %s' % (type(self).__name__, signature, err)) from None
+        bound.apply_defaults()
+        a = dict(bound.arguments)
+        _check_layout(a['layout'], n, type(self).__name__)
+        pool_size = _tuple(a['pool_size'], n, 'pool_size')
+        _Pooling.__init__(self, pool_size, a['strides'], a['padding'], a['ceil_mode'], False,
+                          pool_type, a['layout'], a.get('count_include_pad'), **a['kwargs'])
+    __init__.__signature__ = signature
 
     name = '%sPool%dD' % ('Max' if pool_type == 'max' else 'Avg', n)
-    doc = ('%s pooling over %d-D inputs (layout %s by default): pool_size, strides (default '
-           'pool_size), padding, layout, ceil_mode%s.'
-           % (pool_type.capitalize(), n, default_layout, ', count_include_pad' if pool_type == 'avg' else ''))
+    doc = ('%s pooling over %d-D inputs (layout %s by default): %s (strides default to '
+           'pool_size), as MXNet 1.9.1 ``gluon.nn.%s``.'
+           % (pool_type.capitalize(), n, _LAYOUTS[n][0], ', '.join(list(signature.parameters)[1:-1]),
+              name))
     return type(name, (_Pooling,), {'__init__': __init__, '__doc__': doc, '__module__': __name__})
 
 

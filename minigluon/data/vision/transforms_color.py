@@ -39,12 +39,18 @@ class RandomBrightness(_Enhance):
 
     _op = 'random_brightness'
 
+    def __init__(self, brightness):     # MXNet's keyword: RandomBrightness(brightness=0.1)
+        super().__init__(brightness)
+
 
 class RandomContrast(_Enhance):
     """Blend an ``(H, W, C)`` image with its mean gray level, factor from
     ``[max(0, 1 - contrast), 1 + contrast]`` (``nd.image.random_contrast``)."""
 
     _op = 'random_contrast'
+
+    def __init__(self, contrast):     # MXNet's keyword: RandomContrast(contrast=0.1)
+        super().__init__(contrast)
 
 
 class RandomSaturation(_Enhance):
@@ -53,6 +59,9 @@ class RandomSaturation(_Enhance):
 
     _op = 'random_saturation'
 
+    def __init__(self, saturation):     # MXNet's keyword: RandomSaturation(saturation=0.1)
+        super().__init__(saturation)
+
 
 class RandomHue(_Enhance):
     """Rotate the hue of an ``(H, W, 3)`` image by a factor (in turns) from
@@ -60,6 +69,9 @@ class RandomHue(_Enhance):
     so small ``hue`` amounts change the image little (``nd.image.random_hue``)."""
 
     _op = 'random_hue'
+
+    def __init__(self, hue):     # MXNet's keyword: RandomHue(hue=0.1)
+        super().__init__(hue)
 
 
 class RandomColorJitter(HybridBlock):
