@@ -135,6 +135,10 @@ class _ConvBase(Op):
         if data is None or len(data) != 2 + len(self.kernel) or data[1] == 0:
             raise MXNetError('%s: the shape of data (N, C, *spatial) is needed to infer the weight '
                              'shape (kernel %s)' % (self.name, self.kernel))
+        outs = getattr(self, '_infer_outputs', None)      # set by the graph's shape inference
+        if outs and outs[0] is not None and data[0] == 0:
+            # batch unknown (a conv cell's zero begin state in a hybridized unroll): the output's
+            data = (outs[0][0],) + tuple(data[1:])
         want = [tuple(data), self._weight_shape(data[1])] + ([] if self.no_bias else [(self.num_filter,)])
         for name, got, exp in zip(self.list_arguments(), in_shapes, want):
             if got is not None and 0 not in got and tuple(got) != exp:

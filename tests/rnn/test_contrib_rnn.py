@@ -328,3 +328,28 @@ def test_variational_dropout_hybridized_in_a_block():
         out = net(x, h)
     out.backward()
     assert out.shape == (4, 2, 3)
+
+
+@pytest.mark.parametrize('static', [False, True])
+def test_conv_cell_unrolled_inside_a_hybridized_block(static):
+    # The zero begin state (0, C, *spatial) takes its batch from shape inference, as in MXNet
+    # 1.9.1; minigluon's Convolution could not fill it ("cannot reshape array of size 0").
+    class Net(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.cell = crnn.Conv2DLSTMCell((2, 5, 6), 3, (3, 3), (3, 3), i2h_pad=(1, 1))
+
+        def hybrid_forward(self, F, x):
+            return self.cell.unroll(3, x, layout='NTC', merge_outputs=True)[0]
+
+    net = Net()
+    net.initialize('uniform')
+    rng = np.random.RandomState(0)
+    xs = [nd.array(rng.uniform(-1, 1, (n, 3, 2, 5, 6))) for n in (2, 1)]
+    eager = [net(x).asnumpy() for x in xs]
+    net.hybridize(static_alloc=static, static_shape=static)
+    for x, want in zip(xs, eager):
+        got = net(x)
+        assert got.shape == want.shape == (x.shape[0], 3, 3, 5, 6)
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-6)
