@@ -1,21 +1,103 @@
-"""``mx.io.NDArrayIter``: batches over in-memory arrays, as in MXNet 1.x's Module-era data API."""
+"""``mx.io``: DataDesc, DataBatch, the DataIter protocol and NDArrayIter (batches over in-memory
+arrays), as in MXNet 1.x's Module-era data API (``python/mxnet/io/io.py``)."""
 from collections import namedtuple
 
 import numpy as np
 
 from minigluon import ndarray as nd
 
-DataDesc = namedtuple('DataDesc', ['name', 'shape'])
+class DataDesc(namedtuple('DataDesc', ['name', 'shape'])):
+    """Name and shape of an input (a ``(name, shape)`` tuple) plus ``dtype`` and ``layout``.
+
+    Parameters
+    ----------
+    name : str
+    shape : tuple of int
+    dtype : NumPy dtype, default numpy.float32
+    layout : str, default 'NCHW'
+        Letters naming the axes; ``'N'`` marks the batch axis (see :meth:`get_batch_axis`).
+    """
+
+    def __new__(cls, name, shape, dtype=np.float32, layout='NCHW'):
+        ret = super().__new__(cls, name, shape)
+        ret.dtype = dtype
+        ret.layout = layout
+        return ret
+
+    def __repr__(self):
+        return 'DataDesc[%s,%s,%s,%s]' % (self.name, self.shape, self.dtype, self.layout)
+
+    @staticmethod
+    def get_batch_axis(layout):
+        """The index of ``'N'`` in ``layout`` (0 when ``layout`` is None)."""
+        return 0 if layout is None else layout.find('N')
+
+    @staticmethod
+    def get_list(shapes, types):
+        """DataDescs from ``[(name, shape)]`` and optional ``[(name, dtype)]`` (float32 when
+        ``types`` is None or lacks a name)."""
+        types = dict(types) if types is not None else {}
+        return [DataDesc(name, shape, types.get(name, np.float32)) for name, shape in shapes]
 
 
 class DataBatch:
-    """One batch: ``data`` and ``label`` are lists of NDArrays; ``pad`` counts filler samples."""
+    """One batch: ``data`` and ``label`` are lists of NDArrays; ``pad`` counts filler samples;
+    ``bucket_key``, ``provide_data`` and ``provide_label`` are kept for bucketing iterators."""
 
-    def __init__(self, data, label=None, pad=0, index=None):
+    def __init__(self, data, label=None, pad=None, index=None, bucket_key=None,
+                 provide_data=None, provide_label=None):
         self.data = data
         self.label = label
         self.pad = pad
         self.index = index
+        self.bucket_key = bucket_key
+        self.provide_data = provide_data
+        self.provide_label = provide_label
+
+
+class DataIter:
+    """Base of data iterators (MXNet ``mx.io.DataIter``): subclasses implement :meth:`iter_next`
+    (advance; False at the end), :meth:`getdata`, :meth:`getlabel` and optionally :meth:`getpad`,
+    :meth:`getindex` and :meth:`reset`; :meth:`next` assembles a :class:`DataBatch`."""
+
+    def __init__(self, batch_size=0):
+        self.batch_size = batch_size
+
+    def __iter__(self):
+        return self
+
+    def reset(self):
+        """Start a new epoch."""
+
+    def next(self):
+        """The next :class:`DataBatch`; raises StopIteration at the end of the epoch."""
+        if self.iter_next():
+            return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(),
+                             index=self.getindex())
+        raise StopIteration
+
+    def __next__(self):
+        return self.next()
+
+    def iter_next(self):
+        """Move to the next batch; False when there is none."""
+        raise NotImplementedError('%s.iter_next' % type(self).__name__)
+
+    def getdata(self):
+        """The data of the current batch (list of NDArrays)."""
+        raise NotImplementedError('%s.getdata' % type(self).__name__)
+
+    def getlabel(self):
+        """The label of the current batch (list of NDArrays)."""
+        raise NotImplementedError('%s.getlabel' % type(self).__name__)
+
+    def getindex(self):
+        """The sample indices of the current batch, or None."""
+        return None
+
+    def getpad(self):
+        """The number of filler samples in the current batch."""
+        return 0
 
 
 def _as_named_list(value, default_name):
@@ -42,7 +124,7 @@ def _as_numpy(value):
     return np.asarray(value, dtype=np.float32)
 
 
-class NDArrayIter:
+class NDArrayIter(DataIter):
     """Iterate over NDArrays/NumPy arrays in batches.
 
     Parameters
@@ -58,6 +140,8 @@ class NDArrayIter:
         'roll_over' carries the remainder into the next epoch, whose first batch reports the
         number of carried samples as ``pad`` (MXNet 1.9.1).
     data_name, label_name : str
+    layout : str, default 'NCHW'
+        Reported in ``provide_data`` / ``provide_label``.
 
     Raises
     ------
@@ -67,7 +151,9 @@ class NDArrayIter:
     """
 
     def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle='pad',
-                 data_name='data', label_name='softmax_label'):
+                 data_name='data', label_name='softmax_label', layout='NCHW'):
+        super().__init__(batch_size)
+        self.layout = layout
         if int(batch_size) <= 0:
             raise ValueError('NDArrayIter: batch_size must be a positive int, got %r' % (batch_size,))
         if last_batch_handle not in ('pad', 'discard', 'roll_over'):
@@ -92,11 +178,13 @@ class NDArrayIter:
 
     @property
     def provide_data(self):
-        return [DataDesc(k, (self.batch_size,) + v.shape[1:]) for k, v in self.data]
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype.type, self.layout)
+                for k, v in self.data]
 
     @property
     def provide_label(self):
-        return [DataDesc(k, (self.batch_size,) + v.shape[1:]) for k, v in self.label]
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype.type, self.layout)
+                for k, v in self.label]
 
     def reset(self):
         """Start a new epoch (reshuffling if ``shuffle``). With ``'roll_over'`` the samples left
@@ -107,6 +195,7 @@ class NDArrayIter:
         self._carry = np.zeros(0, dtype=np.int64)
         self._cursor = 0
         self._pad = 0
+        self._idx = None
 
     def hard_reset(self):
         """Start a new epoch and drop any rolled-over samples (MXNet ``hard_reset``)."""
@@ -123,23 +212,23 @@ class NDArrayIter:
         """
         return self._pad
 
-    def __iter__(self):
-        return self
-
-    def __next__(self):
+    def iter_next(self):
+        """Move to the next batch (read it with :meth:`getdata`, :meth:`getlabel`,
+        :meth:`getpad`); False at the end of the epoch."""
         start, n = self._cursor, len(self._order)
+        self._idx = None
         if start >= n:
-            raise StopIteration
+            return False
         idx = self._order[start:start + self.batch_size]
         missing = self.batch_size - len(idx)
         pad = 0
         if missing:
             if self.last_batch_handle == 'discard':
-                raise StopIteration
+                return False
             if self.last_batch_handle == 'roll_over':
                 self._carry = idx
                 self._cursor = n
-                raise StopIteration
+                return False
             # 'pad': fill from the start, wrapping as often as needed (batch_size > num_data).
             idx = np.concatenate([idx, np.resize(self._order[:self.num_data], missing)])
             pad = missing
@@ -147,8 +236,27 @@ class NDArrayIter:
             pad = self._pad_first
         self._cursor += self.batch_size
         self._pad = pad
-        # MXNet's NDArrayIter leaves DataBatch.index as None.
-        return DataBatch([nd.array(v[idx], dtype=v.dtype) for _, v in self.data],
-                         [nd.array(v[idx], dtype=v.dtype) for _, v in self.label], pad=pad)
+        self._idx = idx
+        return True
 
-    next = __next__
+    def _batch(self, arrays):
+        if self._idx is None:
+            raise ValueError('NDArrayIter: no current batch; call iter_next() first (it returned '
+                             'False or was not called)')
+        return [nd.array(v[self._idx], dtype=v.dtype) for _, v in arrays]
+
+    def getdata(self):
+        """The data arrays of the current batch."""
+        return self._batch(self.data)
+
+    def getlabel(self):
+        """The label arrays of the current batch."""
+        return self._batch(self.label)
+
+    def next(self):
+        if not self.iter_next():
+            raise StopIteration
+        # MXNet's NDArrayIter leaves DataBatch.index as None.
+        return DataBatch(self.getdata(), self.getlabel(), pad=self._pad)
+
+    __next__ = next

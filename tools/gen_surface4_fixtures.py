@@ -75,6 +75,23 @@ def signatures():
     return {k: params(v) for k, v in names.items()}
 
 
+def io_cases():
+    it = mx.io.NDArrayIter(np.arange(10).reshape(5, 2), np.arange(5), batch_size=2)
+    seq = []
+    while it.iter_next():
+        seq.append([it.getdata()[0].asnumpy().tolist(), it.getlabel()[0].asnumpy().tolist(),
+                    it.getpad(), it.getindex()])
+    lay = mx.io.NDArrayIter(np.arange(10, dtype=np.float64).reshape(5, 2), batch_size=2,
+                            layout='NTC')
+    return {
+        'iter_next_sequence': seq,
+        'provide_data': repr(it.provide_data), 'provide_data_ntc': repr(lay.provide_data),
+        'batch_axis': [mx.io.DataDesc.get_batch_axis(x) for x in ('NCHW', 'TNC', None)],
+        'get_list': repr(mx.io.DataDesc.get_list([('a', (1, 2)), ('b', (3,))], [('a', np.int32), ('b', np.float64)])),
+        'databatch_defaults': [mx.io.DataBatch([]).pad, mx.io.DataBatch([]).bucket_key],
+    }
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rnd, like_shapes = random_cases()
@@ -82,7 +99,7 @@ def main():
     data = {
         'random_sym': rnd, 'like_shapes': like_shapes,
         'like_dtype': str(mx.nd.random.uniform_like(a).dtype.__name__),
-        'signatures': signatures(),
+        'signatures': signatures(), 'io': io_cases(),
     }
     with open(os.path.join(OUT, 'surface4.json'), 'w') as f:
         json.dump(data, f, indent=1, sort_keys=True)
