@@ -114,6 +114,23 @@ from minigluon.ndarray.layout_funcs import make_layout_functions as _make_layout
 
 globals().update(_make_layout(globals()))
 
+
+def _split_v2_method(self, indices_or_sections, axis=0, squeeze_axis=False):
+    """``nd.split_v2(self, ...)`` as a method (MXNet 1.9.1 ``NDArray.split_v2``)."""
+    return split_v2(self, indices_or_sections, axis=axis, squeeze_axis=squeeze_axis)  # noqa: F821
+
+
+def _as_nd_ndarray(self):
+    """This array itself (MXNet 1.9.1: the legacy view of an ``mx.np`` array; already one here)."""
+    return self
+
+
+# Methods over the module-level functions above (ndarray.py holds the class and is full)
+NDArray.split_v2 = _split_v2_method
+NDArray.as_nd_ndarray = _as_nd_ndarray
+NDArray.writable = property(lambda self: True, doc='Whether the array may be written: always '
+                            'True (MXNet: False only for read-only views of foreign memory).')
+
 try:  # file I/O lives in serialization (written separately); optional until present
     from minigluon.serialization import load, load_frombuffer, save  # noqa: F401
 except ImportError:  # pragma: no cover

@@ -257,6 +257,40 @@ class Symbol:
         from minigluon.symbol.json_io import save
         save(self, fname)
 
+    def debug_str(self):
+        """A readable listing of the graph in nnvm's ``PrintGraphIR`` format (MXNet 1.9.1
+        ``Symbol.debug_str``): the outputs, then every node in graph order, a variable as
+        ``Variable:<name>``, an operator as its name, inputs (``arg[i]=<node>(<output>)``, with
+        the variable's version) and sorted attributes."""
+        if len(self._outputs) == 1 and not self._outputs[0][0].inputs:    # nnvm's atomic case
+            head = self._outputs[0][0]
+            if head.is_variable:
+                return 'Variable:%s\n' % head.name
+            return 'AtomicFunctor  Op:%s\n' % head.op
+        lines = ['Symbol Outputs:']
+        lines += ['\toutput[%d]=%s(%d)' % (i, n.name, j) for i, (n, j) in enumerate(self._outputs)]
+        for node in self._nodes():
+            if node.is_variable:
+                lines.append('Variable:%s' % node.name)
+                continue
+            lines += ['-' * 20, 'Op:%s, Name=%s' % (node.op, node.name), 'Inputs:']
+            for i, (src, idx, version) in enumerate(node.inputs):
+                tail = ' version=%d' % version if src.is_variable else ''
+                lines.append('\targ[%d]=%s(%d)%s' % (i, src.name, idx, tail))
+            if node.attrs:
+                lines.append('Attrs:')
+                lines += ['\t%s=%s' % kv for kv in sorted(node.attrs.items())]
+        return '\n'.join(lines) + '\n'
+
+    def as_nd_ndarray(self):
+        """This symbol itself (MXNet 1.9.1: the legacy-mode view of a ``np``-mode symbol)."""
+        return self
+
+    def split_v2(self, indices_or_sections, axis=0, squeeze_axis=False):
+        """``sym.split_v2(self, ...)`` as a method; see :func:`minigluon.symbol.split_v2`."""
+        from minigluon.symbol import split_v2
+        return split_v2(self, indices_or_sections, axis=axis, squeeze_axis=squeeze_axis)
+
     def eval(self, ctx=None, **kwargs):
         """Run the graph on NDArrays given by input name; returns the list of outputs."""
         from minigluon.executor import CachedOp
