@@ -5,7 +5,8 @@
 Writes under tests/fixtures/surface5/: ``surface5.json`` (``Symbol.debug_str`` listings, the
 nodes MXNet writes for the new operators) and ``ops.npz`` (inputs and MXNet's outputs and
 gradients of ``moments``, ``cumsum``, ``unravel_index``, ``ravel_multi_index``, ``LRN``,
-``nd.contrib.isfinite``/``isinf``/``isnan`` and the optimizer update operators).
+``nd.contrib.isfinite``/``isinf``/``isnan``) and ``updates.npz`` (three steps of each optimizer
+update operator called with ``out=weight``: inputs, final weight and states).
 """
 import json
 import os
@@ -90,6 +91,65 @@ def op_cases(arrays):
         arrays[k] = getattr(mx.nd.contrib, k)(mx.nd.array(special)).asnumpy()
 
 
+# update operator -> (number of states, attributes of each recorded case); 3 steps each, out=weight
+UPDATE_CASES = {
+    'sgd_update': (0, [dict(lr=0.1, wd=0.01), dict(lr=0.05, rescale_grad=0.5, clip_gradient=0.3)]),
+    'sgd_mom_update': (1, [dict(lr=0.1, momentum=0.9, wd=0.01),
+                           dict(lr=0.1, momentum=0.8, rescale_grad=2.0, clip_gradient=0.5)]),
+    'nag_mom_update': (1, [dict(lr=0.1, momentum=0.9, wd=0.01), dict(lr=0.2, momentum=0.5,
+                                                                     clip_gradient=0.4)]),
+    'adam_update': (2, [dict(lr=0.01, wd=0.01), dict(lr=0.02, beta1=0.8, beta2=0.99, epsilon=1e-6,
+                                                     rescale_grad=0.5, clip_gradient=0.2)]),
+    'rmsprop_update': (1, [dict(lr=0.01, wd=0.01), dict(lr=0.01, gamma1=0.9, clip_gradient=0.3,
+                                                        clip_weights=0.9)]),
+    'rmspropalex_update': (3, [dict(lr=0.01, wd=0.01), dict(lr=0.01, gamma1=0.9, gamma2=0.8,
+                                                            clip_gradient=0.3, clip_weights=0.9)]),
+    'ftrl_update': (2, [dict(lr=0.1, wd=0.01), dict(lr=0.2, lamda1=0.05, beta=0.5, clip_gradient=0.5)]),
+    'signsgd_update': (0, [dict(lr=0.1, wd=0.01), dict(lr=0.1, rescale_grad=0.5)]),
+    'signum_update': (1, [dict(lr=0.1, momentum=0.9, wd=0.01, wd_lh=0.01),
+                          dict(lr=0.1, momentum=0.5, clip_gradient=0.3)]),
+    'ftml_update': (3, [dict(lr=0.1, wd=0.01), dict(lr=0.05, beta1=0.5, clip_grad=0.3)]),
+}
+
+
+def update_cases(arrays):
+    rng = np.random.RandomState(5)
+    meta = {}
+    for name, (n_states, cases) in sorted(UPDATE_CASES.items()):
+        for c, attrs in enumerate(cases):
+            key = '%s_%d' % (name, c)
+            w0 = rng.uniform(-1, 1, (3, 4)).astype(np.float32)
+            grads = rng.uniform(-1, 1, (3, 3, 4)).astype(np.float32)
+            states0 = [np.abs(rng.uniform(0, 0.1, (3, 4))).astype(np.float32) * (name != 'ftml_update')
+                       for _ in range(n_states)]
+            w = mx.nd.array(w0)
+            states = [mx.nd.array(s) for s in states0]
+            for step in range(3):
+                kw = dict(attrs, t=step + 1) if name == 'ftml_update' else attrs
+                getattr(mx.nd, name)(w, mx.nd.array(grads[step]), *states, out=w, **kw)
+            arrays[key + '_w0'], arrays[key + '_grads'] = w0, grads
+            arrays[key + '_w'] = w.asnumpy()
+            for i, (s0, s) in enumerate(zip(states0, states)):
+                arrays['%s_s%d_0' % (key, i)], arrays['%s_s%d' % (key, i)] = s0, s.asnumpy()
+            meta[key] = {'op': name, 'attrs': attrs, 'n_states': n_states}
+    # multi-precision SGD on float16 weights with float32 masters
+    for name, n_states in (('mp_sgd_update', 0), ('mp_sgd_mom_update', 1)):
+        key = name + '_0'
+        attrs = dict(lr=0.1, wd=0.01, **({'momentum': 0.9} if n_states else {}))
+        w0 = rng.uniform(-1, 1, (3, 4)).astype(np.float16)
+        grads = rng.uniform(-1, 1, (3, 3, 4)).astype(np.float16)
+        w = mx.nd.array(w0, dtype='float16')
+        w32 = w.astype('float32')
+        states = [mx.nd.zeros((3, 4)) for _ in range(n_states)]
+        for step in range(3):
+            getattr(mx.nd, name)(w, mx.nd.array(grads[step], dtype='float16'), *states, w32,
+                                 out=w, **attrs)
+        arrays[key + '_w0'], arrays[key + '_grads'] = w0, grads
+        arrays[key + '_w'], arrays[key + '_w32'] = w.asnumpy(), w32.asnumpy()
+        meta[key] = {'op': name, 'attrs': attrs, 'n_states': n_states}
+    return meta
+
+
 def op_nodes():
     x = mx.sym.var('x')
     with mx.name.NameManager():
@@ -109,6 +169,9 @@ def main():
     arrays = {}
     op_cases(arrays)
     np.savez_compressed(os.path.join(OUT, 'ops.npz'), **arrays)
+    updates = {}
+    doc['updates'] = update_cases(updates)
+    np.savez_compressed(os.path.join(OUT, 'updates.npz'), **updates)
     with open(os.path.join(OUT, 'surface5.json'), 'w') as f:
         json.dump(doc, f, indent=1, sort_keys=True)
 

@@ -128,6 +128,12 @@ for _name in ('max', 'min'):
     case(_name, [DISTINCT(3, 4)])
 case('norm', [U(-1, 1, 3, 4)])
 case('norm', [AWAY(3, 4)], ord=1, axis=1, keepdims=True)
+case('moments', [U(-1, 1, 2, 3, 4)], axes=(0, 2))
+case('moments', [U(-1, 1, 2, 3)], axes=(1,), keepdims=True)
+case('_np_cumsum', [U(-1, 1, 2, 3, 4)], axis=1)
+case('_np_cumsum', [U(-1, 1, 2, 3)])
+case('LRN', [U(-1, 1, 2, 5, 2, 2)], nsize=3, alpha=0.5)
+case('LRN', [U(-1, 1, 1, 4, 3, 1)], nsize=4, alpha=0.2, beta=0.5, knorm=1.0)
 
 # -- shape ------------------------------------------------------------------------------------------
 case('Reshape', [U(-1, 1, 2, 3, 4)], shape=(0, -1))
