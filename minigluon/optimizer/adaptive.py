@@ -7,6 +7,7 @@ weight decay). Updates are in place on the raw arrays; autograd records nothing.
 """
 import math
 
+from minigluon.ops import update_kernels as K
 from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
 
 
@@ -29,13 +30,10 @@ class Adam(Optimizer):
     def _step(self, xp, index, w, g, state, lr, wd):
         t = self._index_update_count[index]
         lr = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
-        g = self._grad(xp, g, w, wd, wd_before_clip=True)
         mean, var = self._state_raw(state)
-        dt = w.dtype.type            # 1 - beta in the weight's dtype, as MXNet's adam_update:
-        b1, b2 = dt(self.beta1), dt(self.beta2)      # float32 trajectories match bit for bit
-        mean[...] = b1 * mean + (dt(1) - b1) * g
-        var[...] = b2 * var + (dt(1) - b2) * g * g
-        w -= dt(lr) * mean / (xp.sqrt(var) + dt(self.epsilon))
+        # the kernel of adam_update (float32 results equal MXNet's bit for bit)
+        K.adam(xp, w, _raw(g), mean, var, lr, wd, self.beta1, self.beta2, self.epsilon,
+               self.rescale_grad, self._clip())
 
 
 @register
@@ -77,24 +75,11 @@ class RMSProp(Optimizer):
         return (_zeros_like(weight),)
 
     def _step(self, xp, index, w, g, state, lr, wd):
-        g = self._grad(xp, g, w, wd, wd_before_clip=True)
         st = self._state_raw(state)
-        n = st[0]
-        # MXNet's rmsprop_update / rmspropalex_update in the weight's dtype and order (float32
-        # trajectories equal MXNet's bit for bit): note g*g grouped in the plain update only
-        dt = w.dtype.type
-        g1, eps, lr = dt(self.gamma1), dt(self.epsilon), dt(lr)
-        if self.centered:
-            gbar, delta = st[1], st[2]
-            n[...] = (dt(1) - g1) * g * g + g1 * n
-            gbar[...] = (dt(1) - g1) * g + g1 * gbar
-            delta[...] = dt(self.gamma2) * delta - lr * g / xp.sqrt(n - gbar * gbar + eps)
-            w += delta
-        else:
-            n[...] = (dt(1) - g1) * (g * g) + g1 * n
-            w -= lr * (g / xp.sqrt(n + eps))
-        if self.clip_weights:
-            w[...] = xp.clip(w, -self.clip_weights, self.clip_weights)
+        gbar, delta = (st[1], st[2]) if self.centered else (None, None)
+        # the kernel of rmsprop_update / rmspropalex_update (float32 equal to MXNet's bit for bit)
+        K.rmsprop(xp, w, _raw(g), st[0], lr, wd, self.gamma1, self.epsilon, self.rescale_grad,
+                  self._clip(), self.clip_weights or None, gbar, delta, self.gamma2)
 
 
 @register
@@ -172,9 +157,6 @@ class Ftrl(Optimizer):
         return (_zeros_like(weight), _zeros_like(weight))   # z, n
 
     def _step(self, xp, index, w, g, state, lr, wd):
-        g = self._grad(xp, g)
         z, n = self._state_raw(state)
-        z += g - (xp.sqrt(n + g * g) - xp.sqrt(n)) * w / lr
-        n += g * g
-        w[...] = ((xp.sign(z) * self.lamda1 - z) / ((self.beta + xp.sqrt(n)) / lr + wd)
-                  * (xp.abs(z) > self.lamda1))
+        K.ftrl(xp, w, _raw(g), z, n, lr, wd, self.lamda1, self.beta, self.rescale_grad,
+               self._clip())     # the kernel of ftrl_update

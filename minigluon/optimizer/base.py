@@ -9,6 +9,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon.ndarray import NDArray
+from minigluon.ops.update_kernels import clipped_grad
 from minigluon.optimizer.precision import check_state_layout
 
 
@@ -181,14 +182,12 @@ class Optimizer:
 
     def _grad(self, xp, grad, weight=None, wd=0.0, wd_before_clip=False):
         """``rescale_grad * grad``, clipped; ``wd * weight`` added before or after the clip as asked."""
-        g = _raw(grad) * self.rescale_grad
-        if wd_before_clip and wd:
-            g = g + wd * weight
-        if self._clips():
-            g = xp.clip(g, -self.clip_gradient, self.clip_gradient)
-        if not wd_before_clip and wd:
-            g = g + wd * weight
-        return g
+        return clipped_grad(xp, _raw(grad), self.rescale_grad, self._clip(), weight, wd,
+                            wd_before_clip)
+
+    def _clip(self):
+        """The clipping bound for the update kernels: ``clip_gradient``, or None when off."""
+        return self.clip_gradient if self._clips() else None
 
     # -- states and updates --------------------------------------------------------------------
     def create_state(self, index, weight):

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from minigluon.backend import get_array_module as _xp
+from minigluon.ops import update_kernels as K
 from minigluon.optimizer.base import Optimizer, _astype_like, _raw, _zeros_like, register
 
 
@@ -132,18 +133,10 @@ class FTML(Optimizer):
 
     def _step(self, xp, index, w, g, state, lr, wd):
         t = self._index_update_count[index]
-        g = self._grad(xp, g, w, wd, wd_before_clip=True)
         d, v, z = self._state_raw(state)
-        dt = w.dtype.type         # every scalar in the weight's dtype, as MXNet's kernel
-        b1, b2, one = dt(self.beta1), dt(self.beta2), dt(1)
-        v[...] = b2 * v + (one - b2) * (g * g)
-        # beta^t as C's powf: the float32 base raised in double, rounded once (NumPy's float32
-        # power is off by an ulp for some t)
-        p1, p2 = dt(float(b1) ** t), dt(float(b2) ** t)
-        d_t = (one - p1) / dt(lr) * (xp.sqrt(v / (one - p2)) + dt(self.epsilon))
-        z[...] = b1 * z + (one - b1) * g - (d_t - b1 * d) * w
-        d[...] = d_t
-        w[...] = -z / d_t
+        # the kernel of ftml_update (float32 results equal MXNet's bit for bit)
+        K.ftml(xp, w, _raw(g), d, v, z, lr, wd, self.beta1, self.beta2, self.epsilon, t,
+               self.rescale_grad, self._clip())
 
 
 @register

@@ -3,6 +3,7 @@
 Semantics follow ``mxnet.optimizer`` (MXNet 1.9.1) and its ``sgd_mom_update`` / ``nag_mom_update`` /
 ``signum_update`` operators. Updates are in place on the raw arrays; autograd records nothing.
 """
+from minigluon.ops import update_kernels as K
 from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
 
 
@@ -25,24 +26,10 @@ class SGD(Optimizer):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
     def _step(self, xp, index, w, g, state, lr, wd):
-        # MXNet 1.9.1's update kernels in the weight's dtype and in their order, so that float32
-        # trajectories match bit for bit (measured): without momentum w -= lr*g + (lr*wd)*w with
-        # g = clip(rescale*grad); with it, mom = momentum*mom - (lr*wd)*w - step, where the step
-        # is lr*clip(rescale*grad) when clipping and (lr*rescale)*grad when not.
-        dt = w.dtype.type
-        lr, wd = dt(lr), dt(wd)
-        if state is None:
-            w -= lr * self._grad(xp, g) + (lr * wd) * w
-            return
-        if self._clips():
-            step = lr * self._grad(xp, g)
-        else:
-            step = (lr * dt(self.rescale_grad)) * _raw(g)
-        mom = _raw(state)
-        mom *= dt(self.momentum)
-        mom -= (lr * wd) * w
-        mom -= step
-        w += mom
+        # the kernels of multi_sgd_update / sgd_mom_update, which MXNet's SGD calls (float32
+        # results equal MXNet's bit for bit)
+        K.sgd(xp, w, _raw(g), None if state is None else _raw(state), lr, wd, self.momentum,
+              self.rescale_grad, self._clip(), multi=True)
 
 
 @register
@@ -65,20 +52,9 @@ class NAG(Optimizer):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
     def _step(self, xp, index, w, g, state, lr, wd):
-        # MXNet's sgd_update / nag_mom_update in the weight's dtype and order (float32 weights
-        # equal MXNet's bit for bit): the second form below is the first one regrouped as
-        # w - m*mom + (m+1)*(m*mom - lr*(g + wd*w)), and the momentum reads the updated weight
-        dt = w.dtype.type
-        lr, wd = dt(lr), dt(wd)
-        g = self._grad(xp, g)
-        if state is None:
-            w[...] = (dt(1) - lr * wd) * w - lr * g
-            return
-        m = dt(self.momentum)
-        mom = _raw(state)
-        mom *= m
-        w[...] = w - mom + (m + dt(1)) * (mom - lr * (g + wd * w))
-        mom -= lr * (g + wd * w)
+        # the kernel of nag_mom_update (float32 results equal MXNet's bit for bit)
+        K.nag(xp, w, _raw(g), None if state is None else _raw(state), lr, wd, self.momentum,
+              self.rescale_grad, self._clip())
 
 
 @register
@@ -97,10 +73,6 @@ class Signum(Optimizer):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
     def _step(self, xp, index, w, g, state, lr, wd):
-        g = self._grad(xp, g)
-        if state is None:
-            w[...] = (1. - lr * wd) * w - lr * xp.sign(g)
-            return
-        mom = _raw(state)
-        mom[...] = self.momentum * mom - (1. - self.momentum) * (g + wd * w)
-        w[...] = (1. - lr * self.wd_lh) * w + lr * xp.sign(mom)
+        # the kernel of signum_update / signsgd_update
+        K.signum(xp, w, _raw(g), None if state is None else _raw(state), lr, wd, self.momentum,
+                 self.wd_lh, self.rescale_grad, self._clip())

@@ -1,0 +1,157 @@
+"""The optimizer update operators called directly: ``sgd_update``, ``sgd_mom_update``,
+``nag_mom_update``, ``adam_update``, ``rmsprop_update``, ``rmspropalex_update``, ``ftrl_update``,
+``signsgd_update``, ``signum_update``, ``ftml_update``, ``mp_sgd_update``, ``mp_sgd_mom_update``.
+
+Semantics follow MXNet 1.9.1 (``src/operator/optimizer_op.cc``): the inputs are the weight, the
+gradient and the optimizer states in MXNet's order; the result is the updated weight and the
+states are updated in place (MXNet's ``FMutateInputs``). Write the result back with ``out``, as
+MXNet's optimizers do: ``nd.sgd_mom_update(w, g, mom, out=w, lr=0.1, momentum=0.9)``. Without
+``out`` the weight itself is left unchanged (the states are still updated).
+
+A negative ``clip_gradient`` (the default, -1) means no clipping; 0 clips every gradient to 0, as in
+MXNet's kernels. The arithmetic is :mod:`minigluon.ops.update_kernels`, the same code the
+optimizer classes run, so both give MXNet's float32 results bit for bit. None of these operators
+is differentiable; ``lazy_update`` (for sparse gradients) is accepted and has no effect.
+"""
+import numpy as np
+
+from minigluon.ops import update_kernels as K
+from minigluon.ops.registry import Attr, Op, register, shape_error
+
+_COMMON = {'wd': Attr('float', 0.0), 'rescale_grad': Attr('float', 1.0),
+           'clip_gradient': Attr('float', -1.0)}
+
+
+def _attrs(*pairs, tail=()):
+    """MXNet's declaration order: ``lr``, the optimizer's own, then wd/rescale/clip, then ``tail``."""
+    out = {'lr': Attr('float')}
+    out.update(pairs)
+    out.update(_COMMON)
+    out.update(tail)
+    return out
+
+
+class _Update(Op):
+    """Base of the update operators: ``step(xp, w, g, *states)`` updates the copy ``w`` of the
+    weight and the states in place; :meth:`forward` returns ``w``."""
+
+    differentiable = False
+
+    def _clip(self, value=None):
+        c = self.clip_gradient if value is None else value
+        return None if c < 0 else c
+
+    def forward(self, xp, weight, grad, *states):
+        for name, a in zip(self.list_arguments()[1:], (grad,) + states):
+            if a.shape != weight.shape:
+                raise shape_error(self, '%s must have the shape of weight %s'
+                                  % (name, tuple(weight.shape)), weight, grad, *states)
+        w = weight.copy()
+        self.step(xp, w, grad, *states)
+        return w
+
+
+def _update_op(name, arguments, attrs, step, doc):
+    cls = type(name, (_Update,), {'name': name, 'arguments': arguments, 'attrs': attrs,
+                                  'step': step, '__doc__': doc,
+                                  'mutate_inputs': tuple(range(2, len(arguments)))})
+    return register(cls)
+
+
+_LAZY = {'lazy_update': Attr('bool', True)}
+
+SGDUpdate = _update_op(
+    'sgd_update', ('weight', 'grad'), _attrs(tail=_LAZY),
+    lambda self, xp, w, g: K.sgd(xp, w, g, None, self.lr, self.wd, 0.0, self.rescale_grad,
+                                 self._clip()),
+    'SGD: ``w - lr*clip(rescale_grad*grad) - lr*wd*w`` (MXNet 1.9.1 ``sgd_update``).')
+SGDMomUpdate = _update_op(
+    'sgd_mom_update', ('weight', 'grad', 'mom'), _attrs(('momentum', Attr('float', 0.0)), tail=_LAZY),
+    lambda self, xp, w, g, mom: K.sgd(xp, w, g, mom, self.lr, self.wd, self.momentum,
+                                      self.rescale_grad, self._clip()),
+    'SGD with momentum: ``mom = momentum*mom - lr*wd*w - lr*clip(rescale_grad*grad)``, returns '
+    '``w + mom`` (MXNet 1.9.1 ``sgd_mom_update``).')
+NAGMomUpdate = _update_op(
+    'nag_mom_update', ('weight', 'grad', 'mom'), _attrs(('momentum', Attr('float', 0.0))),
+    lambda self, xp, w, g, mom: K.nag(xp, w, g, mom, self.lr, self.wd, self.momentum,
+                                      self.rescale_grad, self._clip()),
+    'Nesterov momentum SGD (MXNet 1.9.1 ``nag_mom_update``; see update_kernels.nag).')
+AdamUpdate = _update_op(
+    'adam_update', ('weight', 'grad', 'mean', 'var'),
+    _attrs(('beta1', Attr('float', 0.9)), ('beta2', Attr('float', 0.999)),
+           ('epsilon', Attr('float', 1e-8)), tail=_LAZY),
+    lambda self, xp, w, g, mean, var: K.adam(xp, w, g, mean, var, self.lr, self.wd, self.beta1,
+                                             self.beta2, self.epsilon, self.rescale_grad,
+                                             self._clip()),
+    'Adam without bias correction (MXNet 1.9.1 ``adam_update``; the optimizer folds the '
+    'correction into ``lr``).')
+RMSPropUpdate = _update_op(
+    'rmsprop_update', ('weight', 'grad', 'n'),
+    _attrs(('gamma1', Attr('float', 0.95)), ('epsilon', Attr('float', 1e-8)),
+           tail={'clip_weights': Attr('float', -1.0)}),
+    lambda self, xp, w, g, n: K.rmsprop(xp, w, g, n, self.lr, self.wd, self.gamma1, self.epsilon,
+                                        self.rescale_grad, self._clip(),
+                                        self._clip(self.clip_weights)),
+    'RMSProp (Tieleman & Hinton 2012; MXNet 1.9.1 ``rmsprop_update``).')
+RMSPropAlexUpdate = _update_op(
+    'rmspropalex_update', ('weight', 'grad', 'n', 'g', 'delta'),
+    _attrs(('gamma1', Attr('float', 0.95)), ('gamma2', Attr('float', 0.9)),
+           ('epsilon', Attr('float', 1e-8)), tail={'clip_weights': Attr('float', -1.0)}),
+    lambda self, xp, w, g, n, gbar, delta: K.rmsprop(
+        xp, w, g, n, self.lr, self.wd, self.gamma1, self.epsilon, self.rescale_grad, self._clip(),
+        self._clip(self.clip_weights), gbar, delta, self.gamma2),
+    'Centered RMSProp (Graves 2013, eq. 38-45; MXNet 1.9.1 ``rmspropalex_update``).')
+FtrlUpdate = _update_op(
+    'ftrl_update', ('weight', 'grad', 'z', 'n'),
+    _attrs(('lamda1', Attr('float', 0.01)), ('beta', Attr('float', 1.0))),
+    lambda self, xp, w, g, z, n: K.ftrl(xp, w, g, z, n, self.lr, self.wd, self.lamda1, self.beta,
+                                        self.rescale_grad, self._clip()),
+    'FTRL-proximal (McMahan et al. 2013; MXNet 1.9.1 ``ftrl_update``).')
+SignSGDUpdate = _update_op(
+    'signsgd_update', ('weight', 'grad'), _attrs(),
+    lambda self, xp, w, g: K.signum(xp, w, g, None, self.lr, self.wd, 0.0, 0.0,
+                                    self.rescale_grad, self._clip()),
+    'signSGD: ``(1 - lr*wd)*w - lr*sign(grad)`` (Bernstein et al. 2018; MXNet 1.9.1 '
+    '``signsgd_update``).')
+SignumUpdate = _update_op(
+    'signum_update', ('weight', 'grad', 'mom'),
+    _attrs(('momentum', Attr('float', 0.0)), tail={'wd_lh': Attr('float', 0.0)}),
+    lambda self, xp, w, g, mom: K.signum(xp, w, g, mom, self.lr, self.wd, self.momentum,
+                                         self.wd_lh, self.rescale_grad, self._clip()),
+    'Signum (Bernstein et al. 2018; MXNet 1.9.1 ``signum_update``).')
+FTMLUpdate = _update_op(
+    'ftml_update', ('weight', 'grad', 'd', 'v', 'z'),
+    {'lr': Attr('float'), 'beta1': Attr('float', 0.6), 'beta2': Attr('float', 0.999),
+     'epsilon': Attr('float', 1e-8), 't': Attr('int'), 'wd': Attr('float', 0.0),
+     'rescale_grad': Attr('float', 1.0), 'clip_grad': Attr('float', -1.0)},
+    lambda self, xp, w, g, d, v, z: K.ftml(xp, w, g, d, v, z, self.lr, self.wd, self.beta1,
+                                           self.beta2, self.epsilon, self.t, self.rescale_grad,
+                                           self._clip(self.clip_grad)),
+    'FTML at step ``t`` >= 1 (Zheng & Kwok 2017; MXNet 1.9.1 ``ftml_update``; its clipping '
+    'attribute is ``clip_grad``).')
+
+
+class _MPUpdate(_Update):
+    """Multi-precision SGD: the float32 master ``weight32`` is updated in place from the gradient
+    cast to float32; the result is the master cast to the weight's dtype."""
+
+    def forward(self, xp, weight, grad, *states):
+        w32 = states[-1]
+        if w32.dtype != np.float32 or w32.shape != weight.shape:
+            raise shape_error(self, 'weight32 must be a float32 array of the shape of weight %s'
+                              % (tuple(weight.shape),), weight, grad, *states)
+        mom = states[0] if len(states) == 2 else None
+        K.sgd(xp, w32, grad.astype(np.float32), mom, self.lr, self.wd,
+              getattr(self, 'momentum', 0.0), self.rescale_grad, self._clip())
+        return w32.astype(weight.dtype)
+
+
+MPSGDUpdate = register(type('mp_sgd_update', (_MPUpdate,), {
+    'name': 'mp_sgd_update', 'arguments': ('weight', 'grad', 'weight32'),
+    'attrs': _attrs(tail=_LAZY), 'mutate_inputs': (2,),
+    '__doc__': 'SGD on the float32 master ``weight32`` (MXNet 1.9.1 ``mp_sgd_update``).'}))
+MPSGDMomUpdate = register(type('mp_sgd_mom_update', (_MPUpdate,), {
+    'name': 'mp_sgd_mom_update', 'arguments': ('weight', 'grad', 'mom', 'weight32'),
+    'attrs': _attrs(('momentum', Attr('float', 0.0)), tail=_LAZY), 'mutate_inputs': (2, 3),
+    '__doc__': 'SGD with momentum on the float32 master ``weight32`` (MXNet 1.9.1 '
+               '``mp_sgd_mom_update``).'}))

@@ -1,0 +1,140 @@
+"""The optimizer update rules, shared by the optimizer classes (:mod:`minigluon.optimizer`) and the
+update operators (``nd.sgd_update`` & co., :mod:`minigluon.ops.optimizer_ops`).
+
+Each function updates the raw weight ``w`` and its states in place from the raw gradient ``g``
+(NumPy or CuPy arrays, ``xp`` their module). ``clip`` is the gradient clipping bound, or None for
+no clipping. The arithmetic follows MXNet 1.9.1's kernels (``src/operator/optimizer_op-inl.h``)
+in the weight's dtype and in their order, so float32 results equal MXNet's bit for bit.
+"""
+
+
+def clipped_grad(xp, grad, rescale, clip, weight=None, wd=0.0, wd_before_clip=False):
+    """``rescale * grad``, clipped to ``[-clip, clip]`` unless ``clip`` is None; ``wd * weight``
+    added before or after the clip as asked."""
+    g = grad * rescale
+    if wd_before_clip and wd:
+        g = g + wd * weight
+    if clip is not None:
+        g = xp.clip(g, -clip, clip)
+    if not wd_before_clip and wd:
+        g = g + wd * weight
+    return g
+
+
+def sgd(xp, w, g, mom, lr, wd, momentum, rescale, clip, multi=False):
+    """SGD (``sgd_update``; with a momentum array ``mom``, ``sgd_mom_update``).
+
+    Without momentum ``w = (1 - lr*wd)*w - lr*g`` with ``g = clip(rescale*grad)``, as
+    ``sgd_update``; with ``multi=True`` ``w -= lr*g + (lr*wd)*w``, the rounding of
+    ``multi_sgd_update``, which MXNet 1.9.1's SGD optimizer calls for plain updates (both
+    measured bit for bit against MXNet). With momentum
+    ``mom = momentum*mom - (lr*wd)*w - step; w += mom``, where the step is
+    ``lr*clip(rescale*grad)`` when clipping and ``(lr*rescale)*grad`` when not (MXNet's order).
+    """
+    dt = w.dtype.type
+    lr, wd = dt(lr), dt(wd)
+    if mom is None:
+        if multi:
+            w -= lr * clipped_grad(xp, g, rescale, clip) + (lr * wd) * w
+        else:
+            w[...] = (dt(1) - lr * wd) * w - lr * clipped_grad(xp, g, rescale, clip)
+        return
+    if clip is not None:
+        step = lr * clipped_grad(xp, g, rescale, clip)
+    else:
+        step = (lr * dt(rescale)) * g
+    mom *= dt(momentum)
+    mom -= (lr * wd) * w
+    mom -= step
+    w += mom
+
+
+def nag(xp, w, g, mom, lr, wd, momentum, rescale, clip):
+    """Nesterov momentum (``nag_mom_update``; plain SGD when ``mom`` is None). The form
+    ``w - m*mom + (m+1)*(m*mom - lr*(g + wd*w))`` is MXNet's regrouping, and the momentum reads
+    the updated weight, as MXNet's kernel (it writes the weight first)."""
+    dt = w.dtype.type
+    lr, wd = dt(lr), dt(wd)
+    g = clipped_grad(xp, g, rescale, clip)
+    if mom is None:
+        w[...] = (dt(1) - lr * wd) * w - lr * g
+        return
+    m = dt(momentum)
+    mom *= m
+    w[...] = w - mom + (m + dt(1)) * (mom - lr * (g + wd * w))
+    mom -= lr * (g + wd * w)
+
+
+def signum(xp, w, g, mom, lr, wd, momentum, wd_lh, rescale, clip):
+    """Signum (``signum_update``): ``mom = momentum*mom - (1-momentum)*wd*w - (1-momentum)*g``,
+    ``w = (1 - lr*wd_lh)*w + lr*sign(mom)``; signSGD (``signsgd_update``) when ``mom`` is None:
+    ``w = (1 - lr*wd)*w - lr*sign(g)``, with ``g = clip(rescale*grad)``; scalars in the weight's
+    dtype, as MXNet's kernel."""
+    g = clipped_grad(xp, g, rescale, clip)
+    dt = w.dtype.type
+    lr, wd, one = dt(lr), dt(wd), dt(1)
+    if mom is None:
+        w[...] = (one - lr * wd) * w - lr * xp.sign(g)
+        return
+    m = dt(momentum)
+    mom[...] = m * mom - (one - m) * wd * w - (one - m) * g
+    w[...] = (one - lr * dt(wd_lh)) * w + lr * xp.sign(mom)
+
+
+def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
+    """Adam without bias correction (``adam_update``; the optimizer folds the correction into
+    ``lr``): ``g = clip(rescale*grad + wd*w)``, moments with ``1 - beta`` in the weight's dtype,
+    ``w -= lr*mean/(sqrt(var) + epsilon)``."""
+    g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
+    dt = w.dtype.type
+    b1, b2 = dt(beta1), dt(beta2)
+    mean[...] = b1 * mean + (dt(1) - b1) * g
+    var[...] = b2 * var + (dt(1) - b2) * g * g
+    w -= dt(lr) * mean / (xp.sqrt(var) + dt(epsilon))
+
+
+def rmsprop(xp, w, g, n, lr, wd, gamma1, epsilon, rescale, clip, clip_weights,
+            gbar=None, delta=None, gamma2=None):
+    """RMSProp (``rmsprop_update``) or, given ``gbar`` and ``delta``, Graves' centered variant
+    (``rmspropalex_update``); ``g = clip(rescale*grad + wd*w)``; the weights are clipped to
+    ``[-clip_weights, clip_weights]`` afterwards unless ``clip_weights`` is None. ``g*g`` is
+    grouped in the plain update only, as in MXNet."""
+    g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
+    dt = w.dtype.type
+    g1, eps, lr = dt(gamma1), dt(epsilon), dt(lr)
+    if gbar is not None:
+        n[...] = (dt(1) - g1) * g * g + g1 * n
+        gbar[...] = (dt(1) - g1) * g + g1 * gbar
+        delta[...] = dt(gamma2) * delta - lr * g / xp.sqrt(n - gbar * gbar + eps)
+        w += delta
+    else:
+        n[...] = (dt(1) - g1) * (g * g) + g1 * n
+        w -= lr * (g / xp.sqrt(n + eps))
+    if clip_weights is not None:
+        w[...] = xp.clip(w, -clip_weights, clip_weights)
+
+
+def ftrl(xp, w, g, z, n, lr, wd, lamda1, beta, rescale, clip):
+    """FTRL-proximal (``ftrl_update``), ``g = clip(rescale*grad)``:
+    ``z += g - (sqrt(n+g^2)-sqrt(n))*w/lr; n += g^2;
+    w = (sign(z)*lamda1 - z)/((beta+sqrt(n))/lr + wd)`` where ``|z| > lamda1``, else 0."""
+    g = clipped_grad(xp, g, rescale, clip)
+    z += g - (xp.sqrt(n + g * g) - xp.sqrt(n)) * w / lr
+    n += g * g
+    w[...] = ((xp.sign(z) * lamda1 - z) / ((beta + xp.sqrt(n)) / lr + wd)
+              * (xp.abs(z) > lamda1))
+
+
+def ftml(xp, w, g, d, v, z, lr, wd, beta1, beta2, epsilon, t, rescale, clip):
+    """FTML (``ftml_update``) at step ``t``, ``g = clip(rescale*grad + wd*w)``, every scalar in
+    the weight's dtype; ``beta^t`` as C's ``powf`` (the float32 base raised in double, rounded
+    once: NumPy's float32 power is off by an ulp for some t)."""
+    g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
+    dt = w.dtype.type
+    b1, b2, one = dt(beta1), dt(beta2), dt(1)
+    v[...] = b2 * v + (one - b2) * (g * g)
+    p1, p2 = dt(float(b1) ** t), dt(float(b2) ** t)
+    d_t = (one - p1) / dt(lr) * (xp.sqrt(v / (one - p2)) + dt(epsilon))
+    z[...] = b1 * z + (one - b1) * g - (d_t - b1 * d) * w
+    d[...] = d_t
+    w[...] = -z / d_t
