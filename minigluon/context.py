@@ -122,6 +122,23 @@ def num_gpus():
     return backend.cupy.cuda.runtime.getDeviceCount()
 
 
+def gpu_memory_info(device_id=0):
+    """``(free, total)`` memory of GPU ``device_id`` in bytes (MXNet 1.9.1
+    ``context.gpu_memory_info``). Raises MXNetError when no GPU is available (no CuPy or no
+    device) or ``device_id`` is out of range."""
+    from minigluon.base import MXNetError
+    count = num_gpus()
+    if count == 0:
+        raise MXNetError('gpu_memory_info: no GPU is available (CuPy is missing or sees no CUDA '
+                         'device); check with minigluon.context.num_gpus()')
+    if not 0 <= int(device_id) < count:
+        raise MXNetError('gpu_memory_info: device_id %d is out of range: %d GPU(s) present'
+                         % (device_id, count))
+    with backend.cupy.cuda.Device(int(device_id)):
+        free, total = backend.cupy.cuda.runtime.memGetInfo()
+    return int(free), int(total)
+
+
 _DEFAULT = Context('cpu', 0)   # shared, so arrays on the default device compare by identity (fast)
 
 

@@ -243,6 +243,34 @@ def poisson(lam=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     return _call('_random_poisson', lam=lam, ctx=str(ctx) if ctx else '', **kw)
 
 
+def negative_binomial(k=1, p=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Samples of the negative binomial distribution: failures before the ``k``-th success with
+    success probability ``p`` (mean ``k(1-p)/p``), as float counts (the
+    ``_random_negative_binomial`` operator, MXNet 1.9.1 ``nd.random.negative_binomial``).
+
+    Other arguments as in :func:`uniform`. Raises TypeError for NDArray parameters and
+    ValueError unless ``k >= 0`` and ``0 < p <= 1``.
+    """
+    _scalar_params('negative_binomial', k=k, p=p)
+    kw, ctx = _common(shape, dtype, ctx, out)
+    return _call('_random_negative_binomial', k=k, p=p, ctx=str(ctx) if ctx else '', **kw)
+
+
+def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, ctx=None, out=None,
+                                  **kwargs):
+    """Samples of the generalized negative binomial distribution of mean ``mu`` and variance
+    ``mu + alpha*mu**2``, as float counts (``_random_generalized_negative_binomial``, MXNet 1.9.1
+    ``nd.random.generalized_negative_binomial``).
+
+    Other arguments as in :func:`uniform`. Raises TypeError for NDArray parameters and
+    ValueError for a negative ``mu`` or ``alpha``.
+    """
+    _scalar_params('generalized_negative_binomial', mu=mu, alpha=alpha)
+    kw, ctx = _common(shape, dtype, ctx, out)
+    return _call('_random_generalized_negative_binomial', mu=mu, alpha=alpha,
+                 ctx=str(ctx) if ctx else '', **kw)
+
+
 def shuffle(data, **kwargs):
     """A copy of ``data`` randomly permuted along its first axis."""
     return _call('_shuffle', data, **kwargs)

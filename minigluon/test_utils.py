@@ -36,8 +36,14 @@ def _np(a):
     return np.asarray(a)
 
 
-def assert_almost_equal(a, b, rtol=None, atol=None, names=('a', 'b'), equal_nan=False):
-    """Assert ``|a - b| <= atol + rtol * |b|`` elementwise; the message shows the worst element."""
+def assert_almost_equal(a, b, rtol=None, atol=None, names=('a', 'b'), equal_nan=False,
+                        use_broadcast=True, mismatches=(10, 10)):
+    """Assert ``|a - b| <= atol + rtol * |b|`` elementwise; the message shows the worst element.
+
+    ``use_broadcast=False`` is accepted (MXNet 1.9.1 uses it to pick its comparison kernel); the
+    shapes must be equal either way. ``mismatches`` (how many mismatching elements MXNet lists) is
+    accepted; the message here shows the worst element and both arrays.
+    """
     a, b = _np(a), _np(b)
     dtype = np.result_type(a.dtype, b.dtype) if a.dtype.kind == 'f' or b.dtype.kind == 'f' else np.float64
     default_tol = {np.dtype(np.float16): 1e-2, np.dtype(np.float32): 1e-4}.get(np.dtype(dtype), 1e-6)
@@ -72,6 +78,44 @@ def same(a, b):
 def rand_shape_nd(num_dim, dim=10):
     """A random shape of ``num_dim`` dimensions, each in ``[1, dim]`` (plain Python ints)."""
     return tuple(int(d) for d in np.random.randint(1, dim + 1, size=num_dim))
+
+
+def rand_shape_2d(dim0=10, dim1=10, allow_zero_size=False):
+    """A random 2-d shape, each size in ``[1, dim]`` (``[0, dim]`` with ``allow_zero_size``)."""
+    low = 0 if allow_zero_size else 1
+    return int(np.random.randint(low, dim0 + 1)), int(np.random.randint(low, dim1 + 1))
+
+
+def rand_shape_3d(dim0=10, dim1=10, dim2=10, allow_zero_size=False):
+    """A random 3-d shape, each size in ``[1, dim]`` (``[0, dim]`` with ``allow_zero_size``)."""
+    low = 0 if allow_zero_size else 1
+    return tuple(int(np.random.randint(low, d + 1)) for d in (dim0, dim1, dim2))
+
+
+def random_arrays(*shapes):
+    """Standard-normal float32 NumPy arrays of ``shapes`` (a 0-d array for ``()``); one array
+    when one shape is given, else a list (MXNet ``test_utils.random_arrays``)."""
+    arrays = [np.asarray(np.random.randn(*s), dtype=np.float32) for s in shapes]
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+def same_array(array1, array2):
+    """True when the two NDArrays share memory: a write into ``array1`` shows in ``array2``
+    (``array1`` is restored afterwards)."""
+    before = array2.asnumpy().copy()
+    array1[:] += 1
+    changed = not np.array_equal(array2.asnumpy(), before)
+    array1[:] -= 1
+    return changed
+
+
+def assert_exception(f, exception_type, *args, **kwargs):
+    """Call ``f(*args, **kwargs)`` and raise AssertionError unless it raises ``exception_type``."""
+    try:
+        f(*args, **kwargs)
+    except exception_type:
+        return
+    raise AssertionError('%s did not raise %s' % (getattr(f, '__name__', f), exception_type.__name__))
 
 
 def rand_ndarray(shape, stype='default', density=None, dtype=None, ctx=None):
@@ -228,3 +272,67 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=1e-6, rto
 
     grads = check_gradient(run, arrays, wrt=wrt, eps=numeric_eps, rtol=rtol, atol=atol)
     return {names[i]: grads[i] for i in wrt}
+
+
+def _run_symbol(sym, location, aux_states, ctx, dtype, out_grads=None, grad_req='write'):
+    from minigluon.executor import CachedOp
+    names = sym.list_inputs()
+    values = _symbol_inputs(sym, location, aux_states)
+    auxs = set(sym.list_auxiliary_states())
+    ctx = ctx or default_context()
+    inputs = [array(_np(values[n]), ctx=ctx, dtype=dtype) for n in names]
+    args = [(n, x) for n, x in zip(names, inputs) if n not in auxs]
+    if out_grads is None:
+        return [o.asnumpy() for o in CachedOp(sym)(*inputs)], None
+    reqs = grad_req if isinstance(grad_req, dict) else {n: grad_req for n, _ in args}
+    for n, x in args:
+        if reqs.get(n, 'null') != 'null':
+            x.attach_grad(reqs[n])
+    with autograd.record():
+        outs = CachedOp(sym)(*inputs)
+    if isinstance(out_grads, dict):
+        out_grads = [out_grads[n] for n in sym.list_outputs()]
+    autograd.backward(outs, [array(_np(g), ctx=ctx, dtype=dtype) for g in out_grads])
+    return outs, {n: x.grad.asnumpy() for n, x in args if reqs.get(n, 'null') != 'null'}
+
+
+def _expected_list(expected, names, what):
+    if isinstance(expected, dict):
+        return [(n, expected[n]) for n in names if n in expected]
+    expected = list(expected)
+    if len(expected) != len(names):
+        raise ValueError('%s: expected has %d arrays, the symbol has %d (%s)'
+                         % (what, len(expected), len(names), names))
+    return list(zip(names, expected))
+
+
+def check_symbolic_forward(sym, location, expected, rtol=None, atol=None, aux_states=None,
+                           ctx=None, equal_nan=False, dtype=np.float32):
+    """Run ``sym`` on ``location`` (by argument name or in ``list_arguments()`` order) and compare
+    its outputs with ``expected`` (a list in output order or a dict by output name); returns the
+    outputs as NumPy arrays (MXNet ``test_utils.check_symbolic_forward``). Raises AssertionError
+    on a mismatch, ValueError when the arrays do not match the symbol's inputs or outputs."""
+    outs, _ = _run_symbol(sym, location, aux_states, ctx, dtype)
+    for (name, want), got in zip(_expected_list(expected, sym.list_outputs(),
+                                                'check_symbolic_forward'), outs):
+        assert_almost_equal(got, want, rtol, atol, names=('forward ' + name, 'expected'),
+                            equal_nan=equal_nan)
+    return outs
+
+
+def check_symbolic_backward(sym, location, out_grads, expected, rtol=None, atol=None,
+                            aux_states=None, grad_req='write', ctx=None, grad_stypes=None,
+                            equal_nan=False, dtype=np.float32):
+    """Backpropagate ``out_grads`` through ``sym`` run on ``location`` and compare the argument
+    gradients with ``expected`` (a list in ``list_arguments()`` order or a dict by name; names
+    missing from a dict are not checked). ``grad_req`` is ``'write'``, ``'add'`` (gradients start
+    at zero here, so it equals write), ``'null'`` or a dict by name. Returns the gradients by name
+    (MXNet ``test_utils.check_symbolic_backward``)."""
+    if grad_stypes not in (None, {}) and any(s != 'default' for s in dict(grad_stypes).values()):
+        raise NotImplementedError('check_symbolic_backward: only dense gradients are supported')
+    _, grads = _run_symbol(sym, location, aux_states, ctx, dtype, out_grads, grad_req)
+    for name, want in _expected_list(expected, sym.list_arguments(), 'check_symbolic_backward'):
+        if name in grads:
+            assert_almost_equal(grads[name], want, rtol, atol,
+                                names=('gradient of ' + name, 'expected'), equal_nan=equal_nan)
+    return grads

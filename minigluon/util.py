@@ -21,3 +21,17 @@ def set_np_shape(active):
 def use_np(func):
     """Decorator accepted for compatibility; numpy mode itself is not supported."""
     return func
+
+
+def get_gpu_count():
+    """The number of GPUs minigluon can use (0 without CuPy or a device; MXNet 1.9.1
+    ``util.get_gpu_count``)."""
+    from minigluon.context import num_gpus
+    return num_gpus()
+
+
+def get_gpu_memory(gpu_dev_id):
+    """``(free, total)`` bytes of GPU ``gpu_dev_id`` (MXNet 1.9.1 ``util.get_gpu_memory``).
+    Raises MXNetError without a GPU or for a device id out of range."""
+    from minigluon.context import gpu_memory_info
+    return gpu_memory_info(gpu_dev_id)

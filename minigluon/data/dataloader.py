@@ -154,6 +154,9 @@ class DataLoader:
         epochs, and repeat after ``np.random.seed``); threads share the parent's generators.
     timeout : float, default 120
         Seconds to wait for one batch from a worker before raising ``multiprocessing.TimeoutError``.
+    auto_reload : bool, default False
+        Accepted for MXNet 1.9.1 compatibility (there it starts prefetching the next epoch as
+        soon as one ends); here workers always start prefetching when iteration begins.
 
     Raises
     ------
@@ -163,8 +166,10 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size=None, shuffle=False, sampler=None, last_batch=None,
                  batch_sampler=None, batchify_fn=None, num_workers=0, pin_memory=False,
-                 pin_device_id=0, prefetch=None, thread_pool=False, timeout=120):
+                 pin_device_id=0, prefetch=None, thread_pool=False, timeout=120,
+                 auto_reload=False):
         self._dataset = dataset
+        self._auto_reload = bool(auto_reload)
         self._pin_memory = pin_memory
         if batch_sampler is None:
             if batch_size is None:

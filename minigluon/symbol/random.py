@@ -123,6 +123,19 @@ def poisson(lam=1, shape=None, dtype=None, **kwargs):
     return _sample('poisson', {'lam': lam}, shape, dtype, kwargs)
 
 
+def negative_binomial(k=1, p=1, shape=None, dtype=None, **kwargs):
+    """Negative binomial samples (failures before ``k`` successes, success probability ``p``): a
+    ``_random_negative_binomial`` node. Raises TypeError for Symbol parameters."""
+    return _sample('negative_binomial', {'k': k, 'p': p}, shape, dtype, kwargs)
+
+
+def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, **kwargs):
+    """Generalized negative binomial samples (mean ``mu``, variance ``mu + alpha*mu**2``): a
+    ``_random_generalized_negative_binomial`` node. Raises TypeError for Symbol parameters."""
+    return _sample('generalized_negative_binomial', {'mu': mu, 'alpha': alpha}, shape, dtype,
+                   kwargs)
+
+
 def multinomial(data, shape=None, get_prob=True, dtype='int32', **kwargs):
     """Category indices drawn from the distributions in the last axis of ``data`` (a
     ``_sample_multinomial`` node of shape ``data.shape[:-1] + shape``).

@@ -95,7 +95,8 @@ def _get_device_count():
 cuda = types.ModuleType('cupy.cuda')
 cuda.Device, cuda.Stream, cuda.get_current_stream = Device, Stream, get_current_stream
 cuda.runtime = types.SimpleNamespace(getDeviceCount=_get_device_count, CUDARuntimeError=CUDARuntimeError,
-                                     deviceSynchronize=lambda: None)
+                                     deviceSynchronize=lambda: None,
+                                     memGetInfo=lambda: (15 << 30, 16 << 30))   # (free, total) bytes
 cuda.is_available = lambda: True
 
 

@@ -1,0 +1,71 @@
+"""Negative binomial samplers: ``_random_negative_binomial`` and
+``_random_generalized_negative_binomial`` (MXNet 1.9.1 ``src/operator/random/sample_op.cc``).
+
+Both draw a gamma-distributed rate and then a Poisson count with that rate (the gamma-Poisson
+mixture MXNet's sampler uses), from the per-context generator of :mod:`minigluon.random`:
+
+* ``negative_binomial(k, p)``: failures before the ``k``-th success with success probability
+  ``p``; rate ``Gamma(k, (1-p)/p)``, mean ``k(1-p)/p``, variance ``k(1-p)/p**2``;
+* ``generalized_negative_binomial(mu, alpha)``: mean ``mu``, variance ``mu + alpha*mu**2``; rate
+  ``Gamma(1/alpha, alpha*mu)``, or exactly ``mu`` (a Poisson draw) when ``alpha == 0``.
+
+MXNet does not check ``k`` and ``p`` (``p=0`` gives garbage counts there); here ``k < 0`` or ``p``
+outside ``(0, 1]`` raise ValueError, as do a negative ``mu`` or ``alpha`` (which MXNet refuses too).
+"""
+from minigluon.ops.random_ops import _FLOATS, _ScalarSampler
+from minigluon.ops.registry import Attr, register
+
+
+def _gamma_poisson(gen, shape_param, scale, shape):
+    return gen.poisson(gen.gamma(shape_param, scale, size=shape)).astype('float64')
+
+
+@register
+class RandomNegativeBinomial(_ScalarSampler):
+    """Samples of the negative binomial distribution (failures before ``k`` successes, success
+    probability ``p``) as floating-point counts.
+
+    Output: an array of ``shape`` (default ``(1,)``) and ``dtype`` (default float32). Raises
+    ValueError unless ``k >= 0`` and ``0 < p <= 1`` (MXNet 1.9.1 ``random_negative_binomial``).
+    """
+
+    name = '_random_negative_binomial'
+    aliases = ('random_negative_binomial',)
+    attrs = {'k': Attr('int', 1), 'p': Attr('float', 1.0), 'shape': Attr('shape', None),
+             'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def check_attrs(self):
+        if self.k < 0:
+            raise ValueError('%s: k (%d) must be non-negative' % (self.name, self.k))
+        if not 0 < self.p <= 1:
+            raise ValueError('%s: p (%g) must be in (0, 1]' % (self.name, self.p))
+
+    def _draw(self, gen, shape):
+        return _gamma_poisson(gen, self.k, (1. - self.p) / self.p, shape)
+
+
+@register
+class RandomGeneralizedNegativeBinomial(_ScalarSampler):
+    """Samples of the generalized negative binomial distribution of mean ``mu`` and dispersion
+    ``alpha`` (variance ``mu + alpha*mu**2``) as floating-point counts.
+
+    Output: an array of ``shape`` (default ``(1,)``) and ``dtype`` (default float32). Raises
+    ValueError for a negative ``mu`` or ``alpha`` (MXNet 1.9.1
+    ``random_generalized_negative_binomial``).
+    """
+
+    name = '_random_generalized_negative_binomial'
+    aliases = ('random_generalized_negative_binomial',)
+    attrs = {'mu': Attr('float', 1.0), 'alpha': Attr('float', 1.0), 'shape': Attr('shape', None),
+             'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+
+    def check_attrs(self):
+        for key in ('mu', 'alpha'):
+            if not getattr(self, key) >= 0:
+                raise ValueError('%s: %s (%g) must be non-negative'
+                                 % (self.name, key, getattr(self, key)))
+
+    def _draw(self, gen, shape):
+        if self.alpha == 0:
+            return gen.poisson(self.mu, size=shape).astype('float64')
+        return _gamma_poisson(gen, 1. / self.alpha, self.alpha * self.mu, shape)
