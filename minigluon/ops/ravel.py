@@ -21,28 +21,29 @@ def _strides(shape):
     return strides[::-1]
 
 
-def _check_shape(op):
-    if not op.shape or any(n <= 0 for n in op.shape):
-        raise ValueError('%s: shape must be a non-empty tuple of positive ints, got %r'
-                         % (op.name, op.shape))
+class _IndexConversion(Op):
+    """Shared by both: the required ``shape`` attribute, checked, and no gradient."""
 
-
-@register
-class RavelMultiIndex(Op):
-    """Flat (row-major) indices of the coordinates in ``data`` for an array of ``shape``.
-
-    ``data``: shape ``(len(shape), ...)``, one row of coordinates per axis, any dtype.
-    Output: ``data.shape[1:]``, ``data``'s dtype. Raises ValueError when ``data.shape[0]`` is
-    not ``len(shape)``.
-    """
-
-    name = '_ravel_multi_index'
-    aliases = ('ravel_multi_index',)
     attrs = {'shape': Attr('shape', None)}
     differentiable = False
 
     def check_attrs(self):
-        _check_shape(self)
+        if not self.shape or any(n <= 0 for n in self.shape):
+            raise ValueError('%s: shape must be a non-empty tuple of positive ints, got %r'
+                             % (self.name, self.shape))
+
+
+@register
+class RavelMultiIndex(_IndexConversion):
+    """Flat (row-major) indices of the coordinates in ``data`` for an array of ``shape``.
+
+    ``data``: shape ``(len(shape), ...)``, one row of coordinates per axis, any dtype.
+    Output: ``data.shape[1:]``, ``data``'s dtype. Raises ValueError when ``shape`` is missing,
+    empty or not positive, or when ``data.shape[0]`` is not ``len(shape)``.
+    """
+
+    name = '_ravel_multi_index'
+    aliases = ('ravel_multi_index',)
 
     def forward(self, xp, data):
         if data.ndim < 1 or data.shape[0] != len(self.shape):
@@ -54,20 +55,16 @@ class RavelMultiIndex(Op):
 
 
 @register
-class UnravelIndex(Op):
+class UnravelIndex(_IndexConversion):
     """Coordinates of the flat indices in ``data`` within an array of ``shape``.
 
     ``data``: any shape and dtype (floats are truncated to integers first). Output:
-    ``(len(shape),) + data.shape``, ``data``'s dtype.
+    ``(len(shape),) + data.shape``, ``data``'s dtype. Raises ValueError when ``shape`` is
+    missing, empty or not positive.
     """
 
     name = '_unravel_index'
     aliases = ('unravel_index',)
-    attrs = {'shape': Attr('shape', None)}
-    differentiable = False
-
-    def check_attrs(self):
-        _check_shape(self)
 
     def forward(self, xp, data):
         idx = data.astype(np.int64)          # truncates toward zero, as C's cast does
