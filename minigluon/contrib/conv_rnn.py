@@ -61,7 +61,7 @@ def _conv_out_size(dimensions, kernels, paddings, dilations):
 class _BaseConvRNNCell(HybridRecurrentCell):
     """Shared parameters, shapes, checks and the two convolutions of the convolutional cells.
 
-    Subclasses set ``_gate_names`` (one per gate) and ``_nstates`` and define ``hybrid_forward``.
+    Subclasses set ``_gate_names`` (one per gate) and ``_nstates`` and define ``_gates``.
     """
 
     _gate_names = ('',)
@@ -167,7 +167,8 @@ class _BaseConvRNNCell(HybridRecurrentCell):
         check_step_states(self, inputs, states)
         return super().forward(inputs, states)
 
-    def _conv_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias, prefix):
+    def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
+        prefix = 't%d_' % self._counter
         num = self._hidden_channels * len(self._gate_names)
         i2h = F.Convolution(data=inputs, weight=i2h_weight, bias=i2h_bias, num_filter=num,
                             kernel=self._i2h_kernel, stride=self._stride, pad=self._i2h_pad,
@@ -175,7 +176,11 @@ class _BaseConvRNNCell(HybridRecurrentCell):
         h2h = F.Convolution(data=states[0], weight=h2h_weight, bias=h2h_bias, num_filter=num,
                             kernel=self._h2h_kernel, dilate=self._h2h_dilate, pad=self._h2h_pad,
                             stride=self._stride, layout=self._conv_layout, name=prefix + 'h2h')
-        return i2h, h2h
+        return self._gates(F, i2h, h2h, states, prefix)
+
+    def _gates(self, F, i2h, h2h, states, prefix):
+        """The cell's maths on the two convolutions: ``(output, new_states)``."""
+        raise NotImplementedError
 
 
 class _ConvRNNCell(_BaseConvRNNCell):
@@ -184,10 +189,7 @@ class _ConvRNNCell(_BaseConvRNNCell):
     def _alias(self):
         return 'conv_rnn'
 
-    def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
-        prefix = 't%d_' % self._counter
-        i2h, h2h = self._conv_forward(F, inputs, states, i2h_weight, h2h_weight, i2h_bias,
-                                      h2h_bias, prefix)
+    def _gates(self, F, i2h, h2h, states, prefix):
         output = self._get_activation(F, i2h + h2h, self._activation, name=prefix + 'out')
         return output, [output]
 
@@ -201,10 +203,7 @@ class _ConvLSTMCell(_BaseConvRNNCell):
     def _alias(self):
         return 'conv_lstm'
 
-    def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
-        prefix = 't%d_' % self._counter
-        i2h, h2h = self._conv_forward(F, inputs, states, i2h_weight, h2h_weight, i2h_bias,
-                                      h2h_bias, prefix)
+    def _gates(self, F, i2h, h2h, states, prefix):
         gates = F.SliceChannel(i2h + h2h, num_outputs=4, axis=self._channel_axis,
                                name=prefix + 'slice')
         in_gate = F.Activation(gates[0], act_type='sigmoid', name=prefix + 'i')
@@ -226,10 +225,7 @@ class _ConvGRUCell(_BaseConvRNNCell):
     def _alias(self):
         return 'conv_gru'
 
-    def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, i2h_bias, h2h_bias):
-        prefix = 't%d_' % self._counter
-        i2h, h2h = self._conv_forward(F, inputs, states, i2h_weight, h2h_weight, i2h_bias,
-                                      h2h_bias, prefix)
+    def _gates(self, F, i2h, h2h, states, prefix):
         i2h_r, i2h_z, i2h = F.SliceChannel(i2h, num_outputs=3, axis=self._channel_axis,
                                            name=prefix + 'i2h_slice')
         h2h_r, h2h_z, h2h = F.SliceChannel(h2h, num_outputs=3, axis=self._channel_axis,
@@ -266,8 +262,8 @@ _DOC = """{dims}D convolutional {kind} cell (MXNet 1.9.1 ``gluon.contrib.rnn.{cl
     params : ParameterDict, optional
 
     Inputs ``(N,) + input_shape`` and ``{nstates}`` state(s) of ``state_info`` shape
-    ``(N, C_h, *out)`` (``out`` = the i2h convolution's output size); outputs ``h_t`` and the
-    new states.
+    ``(N, C_h, *out)`` (``out`` = the i2h convolution's output size), in the parameters' float
+    dtype (float32 unless cast); outputs ``h_t`` and the new states, same dtype.
 
     Raises
     ------
