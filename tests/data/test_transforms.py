@@ -139,3 +139,18 @@ def test_rotate_properties_and_random_rotation():
         T.Rotate(10, zoom_in=True, zoom_out=True)
     with pytest.raises(ValueError, match='lower < upper'):
         T.RandomRotation((10, 0))
+
+
+@pytest.mark.parametrize('make, error, match', [
+    (lambda: T.RandomBrightness(float('nan')), ValueError, '>= 0'),
+    (lambda: T.RandomColorJitter(saturation=float('nan')), ValueError, 'saturation must be'),
+    (lambda: T.Rotate('ten'), TypeError, 'rotation_degrees must be a number'),
+    (lambda: T.RandomRotation(30), ValueError, 'angle_limits must be a pair'),
+    (lambda: T.RandomRotation((1, 2, 3)), ValueError, 'angle_limits must be a pair'),
+    (lambda: T.RandomResizedCrop(3, scale=0.5), ValueError, 'scale must be'),
+    (lambda: T.Cast('no-such-type'), TypeError, 'Cast: dtype must be'),
+])
+def test_transform_arguments_give_clear_errors(make, error, match):
+    """Bad constructor arguments name the argument (were NumPy/unpacking errors or accepted NaN)."""
+    with pytest.raises(error, match=match):
+        make()

@@ -128,11 +128,16 @@ class RandomApply(Sequential):
 
 
 class Cast(HybridBlock):
-    """Cast to ``dtype`` (default float32); any shape."""
+    """Cast to ``dtype`` (default float32); any shape (MXNet 1.9.1 ``transforms.Cast``).
+    Raises TypeError for a ``dtype`` NumPy does not know."""
 
     def __init__(self, dtype='float32'):
         super().__init__()
-        self._dtype = np.dtype(dtype)
+        try:
+            self._dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError("Cast: dtype must be a dtype or its name ('float32', 'uint8', ...), "
+                            "got %r" % (dtype,)) from None
 
     def hybrid_forward(self, F, x):
         return F.cast(x, dtype=self._dtype.name)
@@ -331,7 +336,7 @@ class RandomResizedCrop(Block):
         super().__init__()
         self._size = _size_pair(size, 'RandomResizedCrop')
         for name, rng in (('scale', scale), ('ratio', ratio)):
-            if len(tuple(rng)) != 2 or not 0 < rng[0] <= rng[1]:
+            if not isinstance(rng, (tuple, list)) or len(rng) != 2 or not 0 < rng[0] <= rng[1]:
                 raise ValueError('RandomResizedCrop: %s must be (min, max) with 0 < min <= max, got %r'
                                  % (name, rng))
         self._scale, self._ratio = tuple(scale), tuple(ratio)

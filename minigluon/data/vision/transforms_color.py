@@ -20,7 +20,7 @@ class _Enhance(HybridBlock):
 
     def __init__(self, amount):
         super().__init__()
-        if not isinstance(amount, numbers.Real) or amount < 0:
+        if not isinstance(amount, numbers.Real) or not amount >= 0:      # NaN fails too
             raise ValueError('%s: the jitter amount must be a number >= 0, got %r'
                              % (type(self).__name__, amount))
         self._amount = amount
@@ -85,7 +85,7 @@ class RandomColorJitter(HybridBlock):
         super().__init__()
         self._args = (brightness, contrast, saturation, hue)
         for name, v in zip(('brightness', 'contrast', 'saturation', 'hue'), self._args):
-            if not isinstance(v, numbers.Real) or v < 0:
+            if not isinstance(v, numbers.Real) or not v >= 0:          # NaN fails too
                 raise ValueError('RandomColorJitter: %s must be a number >= 0, got %r' % (name, v))
 
     def hybrid_forward(self, F, x):
@@ -171,13 +171,16 @@ class Rotate(Block):
     ValueError
         If both zooms are set, or for an input that is not 3-D/4-D.
     TypeError
-        For a non-float32 input (as MXNet).
+        For a ``rotation_degrees`` that is not a number, or a non-float32 input (as MXNet).
     """
 
     def __init__(self, rotation_degrees, zoom_in=False, zoom_out=False):
         super().__init__()
         if zoom_in and zoom_out:
             raise ValueError('Rotate: zoom_in and zoom_out cannot both be True')
+        if not isinstance(rotation_degrees, numbers.Real):
+            raise TypeError('Rotate: rotation_degrees must be a number (degrees), got %r'
+                            % (rotation_degrees,))
         self._args = (float(rotation_degrees), zoom_in, zoom_out)
 
     def forward(self, x):
@@ -203,8 +206,11 @@ class RandomRotation(Block):
 
     def __init__(self, angle_limits, zoom_in=False, zoom_out=False, rotate_with_proba=1.0):
         super().__init__()
+        if not isinstance(angle_limits, (tuple, list)) or len(angle_limits) != 2:
+            raise ValueError('RandomRotation: angle_limits must be a pair (lower, upper) of '
+                             'degrees, got %r' % (angle_limits,))
         lower, upper = angle_limits
-        if lower >= upper:
+        if not lower < upper:
             raise ValueError('RandomRotation: angle_limits must be (lower, upper) with lower < upper, '
                              'got %r' % (angle_limits,))
         if not 0 <= rotate_with_proba <= 1:
