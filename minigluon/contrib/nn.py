@@ -133,8 +133,9 @@ class _PixelShuffle(HybridBlock):
     CVPR 2016).
 
     Input ``(N, C*f1*...*fk, S1, ..., Sk)``; output ``(N, C, S1*f1, ..., Sk*fk)`` with
-    ``out[n, c, s1*f1 + i1, ...] = x[n, ((c*f1 + i1)*f2 + i2)... , s1, ...]``. A channel count
-    that ``prod(factors)`` does not divide raises ``ValueError`` (from ``reshape``).
+    ``out[n, c, s1*f1 + i1, ...] = x[n, ((c*f1 + i1)*f2 + i2)... , s1, ...]``; any dtype. An
+    NDArray input of another rank, or whose channel count ``prod(factors)`` does not divide,
+    raises ``ValueError`` naming the block.
 
     The graph uses only reshape and swapaxes on at most 7 dimensions, so exported files load in
     MXNet 1.9.1 (whose ``transpose`` stops at 6).
@@ -143,6 +144,18 @@ class _PixelShuffle(HybridBlock):
     def __init__(self, factor, ndim, **kwargs):
         super().__init__(**kwargs)
         self._factors = _factors(factor, ndim, type(self).__name__)
+
+    def forward(self, x):
+        if isinstance(x, ndarray.NDArray):       # a Symbol has no shape to check yet
+            k, group = len(self._factors), 1
+            for f in self._factors:
+                group *= f
+            if x.ndim != k + 2 or x.shape[1] % group:
+                raise ValueError('%s: the input must be (N, C*%d, %s) with a channel count '
+                                 'divisible by %d (the product of the factors %s), got shape %s'
+                                 % (type(self).__name__, group, ', '.join('DHW'[3 - k:]), group,
+                                    self._factors, x.shape))
+        return super().forward(x)
 
     def hybrid_forward(self, F, x):
         k = len(self._factors)

@@ -7,7 +7,7 @@ run eagerly, hybridized, exported and re-imported with ``SymbolBlock.imports``. 
 shapes, defaults and reprs are MXNet's. The convolutional cells live in
 :mod:`minigluon.contrib.conv_rnn` and are re-exported here.
 """
-from numbers import Number
+from numbers import Integral, Number
 
 from minigluon.contrib.conv_rnn import (  # noqa: F401  (re-exported)
     Conv1DGRUCell, Conv1DLSTMCell, Conv1DRNNCell, Conv2DGRUCell, Conv2DLSTMCell, Conv2DRNNCell,
@@ -53,6 +53,8 @@ class LSTMPCell(HybridRecurrentCell):
 
     Raises
     ------
+    ValueError
+        At construction when ``hidden_size`` or ``projection_size`` is not a positive int.
     TypeError, ValueError
         On a step whose states are not a list of two arrays of the ``state_info`` shapes.
     """
@@ -62,6 +64,9 @@ class LSTMPCell(HybridRecurrentCell):
                  i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
                  prefix=None, params=None):
         super().__init__(prefix=prefix, params=params)
+        for arg, value in (('hidden_size', hidden_size), ('projection_size', projection_size)):
+            if not isinstance(value, Integral) or isinstance(value, bool) or value <= 0:
+                raise ValueError('LSTMPCell: %s must be a positive int, got %r' % (arg, value))
         self._hidden_size = hidden_size
         self._input_size = input_size
         self._projection_size = projection_size

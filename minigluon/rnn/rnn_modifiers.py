@@ -7,8 +7,8 @@ from numbers import Number
 
 from minigluon import ndarray
 from minigluon.rnn import _sequence as seq
-from minigluon.rnn.rnn_cell import (HybridRecurrentCell, SequentialRNNCell, _cells_begin_state,
-                                    _cells_state_info)
+from minigluon.rnn.rnn_cell import (HybridRecurrentCell, RecurrentCell, SequentialRNNCell,
+                                    _cells_begin_state, _cells_state_info)
 
 
 class DropoutCell(HybridRecurrentCell):
@@ -64,11 +64,16 @@ class ModifierCell(HybridRecurrentCell):
 
     Raises
     ------
+    TypeError
+        When ``base_cell`` is not a recurrent cell.
     ValueError
         When ``base_cell`` is already wrapped by another modifier.
     """
 
     def __init__(self, base_cell):
+        if not isinstance(base_cell, RecurrentCell):
+            raise TypeError('%s: base_cell must be a recurrent cell (e.g. rnn.LSTMCell), got %s'
+                            % (type(self).__name__, type(base_cell).__name__))
         if base_cell._modified:
             raise ValueError('Cell %s is already modified. One cell cannot be modified twice'
                              % base_cell.name)

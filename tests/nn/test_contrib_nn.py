@@ -96,8 +96,13 @@ def test_pixel_shuffle_bad_factor(cls, factor):
 
 
 def test_pixel_shuffle_indivisible_channels():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r'PixelShuffle2D: .*divisible by 4.*\(1, 6, 2, 2\)'):
         cnn.PixelShuffle2D(2)(nd.ones((1, 6, 2, 2)))
+
+
+def test_pixel_shuffle_wrong_rank_names_the_block():
+    with pytest.raises(ValueError, match=r'PixelShuffle3D: the input must be \(N, C\*8, D, H, W\)'):
+        cnn.PixelShuffle3D(2)(nd.ones((1, 8, 4, 4)))
 
 
 @pytest.mark.parametrize('hybridize', [False, True])

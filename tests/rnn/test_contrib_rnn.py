@@ -305,6 +305,14 @@ def test_variational_dropout_meta_and_errors():
         crnn.VariationalDropoutCell(rnn.GRUCell(2), drop_outputs=1.5)
     with pytest.raises(TypeError, match='drop_inputs must be a number'):
         crnn.VariationalDropoutCell(rnn.GRUCell(2), drop_inputs='0.5')
+    with pytest.raises(TypeError, match='base_cell must be a recurrent cell'):
+        crnn.VariationalDropoutCell(3)
+
+
+@pytest.mark.parametrize('hidden, projection', [(-1, 2), (4, 'a'), (0, 2), (4, True)])
+def test_lstmp_sizes_must_be_positive_ints(hidden, projection):
+    with pytest.raises(ValueError, match='LSTMPCell: (hidden|projection)_size must be a positive int'):
+        crnn.LSTMPCell(hidden, projection)
 
 
 def test_variational_dropout_hybridized_in_a_block():
