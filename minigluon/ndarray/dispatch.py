@@ -133,6 +133,8 @@ def call_op(name, /, *args, **kwargs):
     kwargs.pop('name', None)
     kwargs.pop('attr', None)
     op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
+    if out is not None and hasattr(op, 'out_is_weight'):
+        op.out_is_weight = out is inputs[0]      # nag_mom_update's result depends on it (MXNet)
     res = invoke(op, inputs)
     if out is not None:
         out[:] = res

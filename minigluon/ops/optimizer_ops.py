@@ -12,11 +12,14 @@ A negative ``clip_gradient`` (the default, -1) means no clipping; 0 clips every 
 MXNet's kernels. The arithmetic is :mod:`minigluon.ops.update_kernels`, the same code the
 optimizer classes run, so both give MXNet's float32 results bit for bit. None of these operators
 is differentiable; ``lazy_update`` (for sparse gradients) is accepted and has no effect.
+
+The weight must be floating-point, and the gradient and states must have its shape (ValueError)
+and dtype (TypeError; the multi-precision states are float32), as MXNet 1.9.1 requires.
 """
 import numpy as np
 
 from minigluon.ops import update_kernels as K
-from minigluon.ops.registry import Attr, Op, register, shape_error
+from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
 
 _COMMON = {'wd': Attr('float', 0.0), 'rescale_grad': Attr('float', 1.0),
            'clip_gradient': Attr('float', -1.0)}
@@ -41,11 +44,26 @@ class _Update(Op):
         c = self.clip_gradient if value is None else value
         return None if c < 0 else c
 
-    def forward(self, xp, weight, grad, *states):
-        for name, a in zip(self.list_arguments()[1:], (grad,) + states):
+    def check_inputs(self, weight, grad, *states, dtypes=None):
+        """Raise unless the weight is floating-point and every other input has its shape and
+        its dtype (``dtypes``: the expected dtype of each input after the weight, if others)."""
+        require_float(self, weight, 'weight')
+        inputs = (grad,) + states
+        if dtypes is None:
+            dtypes = [weight.dtype] * len(inputs)
+        for name, a, dt in zip(self.list_arguments()[1:], inputs, dtypes):
             if a.shape != weight.shape:
                 raise shape_error(self, '%s must have the shape of weight %s'
-                                  % (name, tuple(weight.shape)), weight, grad, *states)
+                                  % (name, tuple(weight.shape)), weight, *inputs)
+            if a.dtype != dt:
+                expected = np.dtype(dt).name
+                if dt == weight.dtype:
+                    expected = 'the dtype of weight (%s)' % expected
+                raise TypeError('%s: %s must have %s, got %s'
+                                % (self.name, name, expected, a.dtype.name))
+
+    def forward(self, xp, weight, grad, *states):
+        self.check_inputs(weight, grad, *states)
         w = weight.copy()
         self.step(xp, w, grad, *states)
         return w
@@ -74,8 +92,12 @@ SGDMomUpdate = _update_op(
 NAGMomUpdate = _update_op(
     'nag_mom_update', ('weight', 'grad', 'mom'), _attrs(('momentum', Attr('float', 0.0))),
     lambda self, xp, w, g, mom: K.nag(xp, w, g, mom, self.lr, self.wd, self.momentum,
-                                      self.rescale_grad, self._clip()),
-    'Nesterov momentum SGD (MXNet 1.9.1 ``nag_mom_update``; see update_kernels.nag).')
+                                      self.rescale_grad, self._clip(),
+                                      out_is_weight=self.out_is_weight),
+    'Nesterov momentum SGD (MXNet 1.9.1 ``nag_mom_update``; see update_kernels.nag). The new '
+    'momentum reads the updated weight when ``out`` is the weight, else the old one, as in MXNet.')
+# set by call_op: whether ``out=`` is the weight input itself (update_kernels.nag)
+NAGMomUpdate.out_is_weight = False
 AdamUpdate = _update_op(
     'adam_update', ('weight', 'grad', 'mean', 'var'),
     _attrs(('beta1', Attr('float', 0.9)), ('beta2', Attr('float', 0.999)),
@@ -140,6 +162,8 @@ class _MPUpdate(_Update):
         if w32.dtype != np.float32 or w32.shape != weight.shape:
             raise shape_error(self, 'weight32 must be a float32 array of the shape of weight %s'
                               % (tuple(weight.shape),), weight, grad, *states)
+        self.check_inputs(weight, grad, *states,
+                          dtypes=[weight.dtype] + [np.dtype(np.float32)] * len(states))
         mom = states[0] if len(states) == 2 else None
         K.sgd(xp, w32, grad.astype(np.float32), mom, self.lr, self.wd,
               getattr(self, 'momentum', 0.0), self.rescale_grad, self._clip())

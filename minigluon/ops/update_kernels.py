@@ -49,10 +49,12 @@ def sgd(xp, w, g, mom, lr, wd, momentum, rescale, clip, multi=False):
     w += mom
 
 
-def nag(xp, w, g, mom, lr, wd, momentum, rescale, clip):
+def nag(xp, w, g, mom, lr, wd, momentum, rescale, clip, out_is_weight=True):
     """Nesterov momentum (``nag_mom_update``; plain SGD when ``mom`` is None). The form
-    ``w - m*mom + (m+1)*(m*mom - lr*(g + wd*w))`` is MXNet's regrouping, and the momentum reads
-    the updated weight, as MXNet's kernel (it writes the weight first)."""
+    ``w - m*mom + (m+1)*(m*mom - lr*(g + wd*w))`` is MXNet's regrouping. MXNet's kernel writes
+    its output before the momentum ``m*mom - lr*(g + wd*w)``, which reads the weight input: when
+    the output is the weight (``out_is_weight``, the optimizer's call) that is the updated weight,
+    otherwise the old one."""
     dt = w.dtype.type
     lr, wd = dt(lr), dt(wd)
     g = clipped_grad(xp, g, rescale, clip)
@@ -61,8 +63,9 @@ def nag(xp, w, g, mom, lr, wd, momentum, rescale, clip):
         return
     m = dt(momentum)
     mom *= m
-    w[...] = w - mom + (m + dt(1)) * (mom - lr * (g + wd * w))
-    mom -= lr * (g + wd * w)
+    step = lr * (g + wd * w)
+    w[...] = w - mom + (m + dt(1)) * (mom - step)
+    mom -= lr * (g + wd * w) if out_is_weight else step
 
 
 def signum(xp, w, g, mom, lr, wd, momentum, wd_lh, rescale, clip):

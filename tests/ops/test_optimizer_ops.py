@@ -114,3 +114,37 @@ def test_symbol_lists_states_as_auxiliary():
                            lr=0.1)
     assert s.list_arguments() == ['w', 'g']
     assert s.list_auxiliary_states() == ['m', 'v']
+
+
+def test_nag_momentum_reads_the_old_weight_unless_out_is_the_weight():
+    # MXNet 1.9.1's kernel writes the output first, then the momentum from the weight input: with
+    # out=weight (the optimizer's call) it reads the new weight, otherwise the old one.
+    w0, g0, m0 = np.array([1., 2., -3.]), np.array([0.3, -1.1, 2.7]), np.array([0.1, 0.2, 0.3])
+    lr, wd, m = 0.1, 0.01, 0.9
+    new_w = w0 - m * m0 + (m + 1) * (m * m0 - lr * (g0 + wd * w0))
+    for out in (None, nd.zeros((3,))):
+        w, mom = nd.array(w0), nd.array(m0)
+        res = nd.nag_mom_update(w, nd.array(g0), mom, out=out, lr=lr, wd=wd, momentum=m)
+        np.testing.assert_allclose(res.asnumpy(), new_w, rtol=1e-6)
+        np.testing.assert_allclose(mom.asnumpy(), m * m0 - lr * (g0 + wd * w0), atol=1e-7)
+        np.testing.assert_array_equal(w.asnumpy(), w0.astype(np.float32))
+    w, mom = nd.array(w0), nd.array(m0)
+    nd.nag_mom_update(w, nd.array(g0), mom, out=w, lr=lr, wd=wd, momentum=m)
+    np.testing.assert_allclose(mom.asnumpy(), m * m0 - lr * (g0 + wd * new_w), atol=1e-7)
+
+
+@pytest.mark.parametrize('op, n_states', [('sgd_update', 0), ('sgd_mom_update', 1),
+                                          ('adam_update', 2), ('ftrl_update', 2)])
+def test_update_dtypes_must_match_the_weight(op, n_states):
+    # MXNet 1.9.1: 'Incompatible attr ... expected float32, got float64'; integer weights:
+    # 'This operation only support floating point types'
+    fn = getattr(nd, op)
+    w = nd.ones((2, 3))
+    with pytest.raises(TypeError, match='grad must have the dtype of weight'):
+        fn(w, w.astype('float64'), *[nd.zeros((2, 3)) for _ in range(n_states)], lr=0.1)
+    if n_states:
+        with pytest.raises(TypeError, match='must have the dtype of weight'):
+            fn(w, w, *[nd.zeros((2, 3), dtype='float16') for _ in range(n_states)], lr=0.1)
+    wi = nd.ones((2, 3), dtype='int32')
+    with pytest.raises(TypeError, match='floating-point'):
+        fn(wi, wi, *[wi.copy() for _ in range(n_states)], lr=0.1)
