@@ -5,8 +5,9 @@ coordinates in an array of ``shape`` (row-major), on index arrays of any dtype.
 Neither checks bounds, as in MXNet: ``ravel_multi_index`` is the plain dot product of the
 coordinates with the row-major strides, and ``unravel_index`` peels coordinates off with C's
 truncating ``%`` and ``/`` from the last axis, leaving what remains in the first coordinate
-(``7`` in shape ``(2, 3)`` gives ``(2, 1)``, ``-1`` gives ``(0, -1)``). Both have a zero
-gradient (MXNet registers ``MakeZeroGradNodes``); here they are simply not differentiable.
+(``7`` in shape ``(2, 3)`` gives ``(2, 1)``, ``-1`` gives ``(0, -1)``). The leading size is
+thus never used, and ``-1`` may stand for it (``shape=(-1, 6)``, as MXNet documents). Both have
+a zero gradient (MXNet registers ``MakeZeroGradNodes``); here they are simply not differentiable.
 """
 import numpy as np
 
@@ -28,9 +29,11 @@ class _IndexConversion(Op):
     differentiable = False
 
     def check_attrs(self):
-        if not self.shape or any(n <= 0 for n in self.shape):
-            raise ValueError('%s: shape must be a non-empty tuple of positive ints, got %r'
-                             % (self.name, self.shape))
+        # the leading size never enters either conversion: MXNet documents -1 as its placeholder
+        if (not self.shape or any(n <= 0 for n in self.shape[1:])
+                or not (self.shape[0] > 0 or self.shape[0] == -1)):
+            raise ValueError('%s: shape must be a non-empty tuple of positive ints (the first '
+                             'may be -1, unspecified), got %r' % (self.name, self.shape))
 
 
 @register

@@ -189,3 +189,19 @@ def test_hybridized_graph_equals_eager():
     got = s.eval(x=nd.array(x))[0].asnumpy()
     want = nd.LRN(nd.cumsum(nd.array(x), axis=1), nsize=3).asnumpy()
     np.testing.assert_array_equal(got, want)
+
+
+def test_ravel_unravel_leading_dimension_placeholder():
+    # MXNet 1.9.1 docs: "The leading dimension may be left unspecified by using -1 as
+    # placeholder" (ravel(A, shape=(-1, 6)) == ravel(A, shape=(7, 6)))
+    coords = np.array([[3, 6, 6], [4, 5, 1]])
+    full = nd.ravel_multi_index(nd.array(coords), shape=(7, 6)).asnumpy()
+    np.testing.assert_array_equal(full, np.ravel_multi_index(coords, (7, 6)))
+    np.testing.assert_array_equal(
+        nd.ravel_multi_index(nd.array(coords), shape=(-1, 6)).asnumpy(), full)
+    np.testing.assert_array_equal(
+        nd.unravel_index(nd.array(full), shape=(-1, 6)).asnumpy(), coords)
+    with pytest.raises(ValueError, match='shape'):
+        nd.unravel_index(nd.ones((3,)), shape=(2, -1))
+    with pytest.raises(ValueError, match='shape'):
+        nd.ravel_multi_index(nd.ones((2, 3)), shape=(-2, 3))
