@@ -42,7 +42,8 @@ class DataDesc(namedtuple('DataDesc', ['name', 'shape'])):
 
 class DataBatch:
     """One batch: ``data`` and ``label`` are lists of NDArrays; ``pad`` counts filler samples;
-    ``bucket_key``, ``provide_data`` and ``provide_label`` are kept for bucketing iterators."""
+    ``bucket_key``, ``provide_data`` and ``provide_label`` are kept for bucketing iterators.
+    ``str(batch)`` lists the data and label shapes, as MXNet's."""
 
     def __init__(self, data, label=None, pad=None, index=None, bucket_key=None,
                  provide_data=None, provide_label=None):
@@ -53,6 +54,11 @@ class DataBatch:
         self.bucket_key = bucket_key
         self.provide_data = provide_data
         self.provide_label = provide_label
+
+    def __str__(self):
+        labels = [l.shape for l in self.label] if self.label else None
+        return '%s: data shapes: %s label shapes: %s' % (
+            type(self).__name__, [d.shape for d in self.data], labels)
 
 
 class DataIter:
@@ -141,7 +147,9 @@ class NDArrayIter(DataIter):
         number of carried samples as ``pad`` (MXNet 1.9.1).
     data_name, label_name : str
     layout : str, default 'NCHW'
-        Reported in ``provide_data`` / ``provide_label``.
+        Reported in ``provide_data`` / ``provide_label``; samples are always taken along the
+        first axis. (MXNet 1.9.1 slices along the layout's ``'N'`` axis but counts and shuffles
+        samples along the first, and fails on a 1-D label, when ``'N'`` is not first.)
 
     Raises
     ------
@@ -167,7 +175,7 @@ class NDArrayIter(DataIter):
                              % sorted(lengths))
         self.num_data = lengths.pop()
         if last_batch_handle == 'roll_over' and int(batch_size) > self.num_data:
-            # MXNet 1.9.1 fails inside its first batch here (slice end beyond the data).
+            # MXNet 1.9.1 yields an empty first epoch here, then batches padded from the start.
             raise ValueError("NDArrayIter: last_batch_handle='roll_over' needs batch_size <= the number "
                              "of samples (%d), got batch_size=%d" % (self.num_data, int(batch_size)))
         self.batch_size = int(batch_size)

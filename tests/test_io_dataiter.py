@@ -86,3 +86,11 @@ def test_subclassed_dataiter():
     assert batch.pad == 0 and batch.index is None and batch.label is None
     with pytest.raises(NotImplementedError, match='iter_next'):
         mx.io.DataIter().next()
+
+
+def test_data_batch_str_lists_shapes_as_mxnet():
+    # strings printed by MXNet 1.9.1's DataBatch.__str__ for the same batches
+    b = mx.io.DataBatch([mx.nd.zeros((2, 3))], [mx.nd.zeros((2,))])
+    assert str(b) == 'DataBatch: data shapes: [(2, 3)] label shapes: [(2,)]'
+    b = mx.io.DataBatch([mx.nd.zeros((2, 3)), mx.nd.zeros((2,))])
+    assert str(b) == 'DataBatch: data shapes: [(2, 3), (2,)] label shapes: None'
