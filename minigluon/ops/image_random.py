@@ -167,6 +167,13 @@ class RandomFlipTopBottom(_RandomFlip):
     axis = 0
 
 
+def _check_non_negative(op, keys):
+    """ValueError naming the first attribute of ``keys`` that is negative or NaN."""
+    for key in keys:
+        if not getattr(op, key) >= 0:
+            raise ValueError('%s: %s must be >= 0, got %r' % (op.name, key, getattr(op, key)))
+
+
 class _RandomAdjust(Op):
     """Base: ``alpha ~ U[min_factor, max_factor]``, then the step ``kind`` of :data:`STEPS`."""
 
@@ -174,9 +181,7 @@ class _RandomAdjust(Op):
     kind = None
 
     def check_attrs(self):
-        for key in ('min_factor', 'max_factor'):
-            if getattr(self, key) < 0:
-                raise ValueError('%s: %s must be >= 0, got %r' % (self.name, key, getattr(self, key)))
+        _check_non_negative(self, ('min_factor', 'max_factor'))
         if self.min_factor > self.max_factor:
             raise ValueError('%s: min_factor (%r) must not exceed max_factor (%r)'
                              % (self.name, self.min_factor, self.max_factor))
@@ -245,9 +250,7 @@ class RandomColorJitter(Op):
     ORDER = ('brightness', 'contrast', 'saturation', 'hue')
 
     def check_attrs(self):
-        for key in self.ORDER:
-            if getattr(self, key) < 0:
-                raise ValueError('%s: %s must be >= 0, got %r' % (self.name, key, getattr(self, key)))
+        _check_non_negative(self, self.ORDER)
 
     def forward(self, xp, data):
         _check_rgb(self, data)

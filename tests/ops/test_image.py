@@ -248,6 +248,8 @@ def test_random_ops_in_a_graph_draw_per_call():
     (lambda: I.adjust_lighting(nd.zeros((4, 4, 3)), alpha=(1, 2)), ValueError, 'alpha must hold 3'),
     (lambda: I.adjust_lighting(nd.zeros((4, 4, 2)), alpha=(1, 2, 3)), ValueError, '1 or 3 channels'),
     (lambda: I.random_brightness(nd.zeros((4, 4, 3)), -0.5, 1), ValueError, 'min_factor must be >= 0'),
+    (lambda: I.random_saturation(nd.zeros((4, 4, 3)), 0.5, float('nan')), ValueError,
+     'max_factor must be >= 0'),
     (lambda: I.random_hue(nd.zeros((4, 4, 3)), 1.5, 0.5), ValueError, 'must not exceed'),
     (lambda: I.random_contrast(nd.zeros((2, 4, 4, 3)), 1, 1), ValueError, 'data must be a 3-D image'),
     (lambda: I.random_color_jitter(nd.zeros((4, 4, 3)), -1, 0, 0, 0), ValueError, 'brightness must be'),
