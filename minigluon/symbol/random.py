@@ -17,7 +17,7 @@ from minigluon.symbol.symbol import Symbol
 
 __all__ = ['uniform', 'normal', 'randn', 'randint', 'exponential', 'gamma', 'poisson', 'multinomial',
            'shuffle', 'uniform_like', 'normal_like', 'exponential_like', 'gamma_like',
-           'poisson_like']
+           'poisson_like', 'negative_binomial', 'generalized_negative_binomial']
 
 _OPS = {}
 

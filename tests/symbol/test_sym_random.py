@@ -140,3 +140,10 @@ def test_sym_random_executes():
     res = out.eval(lo=mx.nd.array([0., 10.]), hi=mx.nd.array([1., 11.]))[0].asnumpy()
     assert res.shape == (2, 5)
     assert np.all((res[0] >= 0) & (res[0] < 1)) and np.all((res[1] >= 10) & (res[1] < 11))
+
+
+def test_star_import_brings_every_sampler():
+    import minigluon.symbol.random as module
+    public = sorted(n for n in dir(module) if not n.startswith('_') and callable(getattr(module, n))
+                    and getattr(getattr(module, n), '__module__', '') == module.__name__)
+    assert sorted(module.__all__) == public
