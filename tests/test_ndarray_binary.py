@@ -86,3 +86,11 @@ def test_inplace_arithmetic_on_int_arrays_follows_the_operator():
     f = nd.array([1.5, 2.5])
     f += nd.array([1, 2], dtype='float64')
     assert f.dtype == np.float32 and f.asnumpy().tolist() == [2.5, 4.5]
+
+
+def test_a_wrong_keyword_names_the_function():
+    # MXNet 1.9.1: "power() got an unexpected keyword argument 'lhs'"
+    with pytest.raises(TypeError, match=r"^power\(\) got an unexpected keyword argument 'lhs'"):
+        nd.power(lhs=nd.ones((2,)), rhs=nd.ones((2,)))
+    with pytest.raises(TypeError, match=r"^maximum\(\) got an unexpected keyword argument 'lhs'"):
+        mx.sym.maximum(lhs=mx.sym.var('a'), rhs=mx.sym.var('b'))

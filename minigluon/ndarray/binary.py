@@ -83,7 +83,7 @@ def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops, names=
             return ops[rscalar_op or scalar_op](rhs, scalar=lhs)
         return py_fn(lhs, rhs)
     fn = _named(apply, names)
-    fn.__name__ = name
+    fn.__name__ = fn.__qualname__ = name     # a TypeError then says 'power() got ...'
     fn.__doc__ = (
         '``%s`` of ``%s`` and ``%s``, each a %s or a Python number (MXNet 1.9.1 ``%s``).\n\n'
         'Two arrays use ``%s`` (shapes broadcast), an array and a number ``%s``%s, two numbers\n'
