@@ -7,14 +7,14 @@ run eagerly, hybridized, exported and re-imported with ``SymbolBlock.imports``. 
 shapes, defaults and reprs are MXNet's. The convolutional cells live in
 :mod:`minigluon.contrib.conv_rnn` and are re-exported here.
 """
-from numbers import Integral, Number
+from numbers import Number
 
 from minigluon.contrib.conv_rnn import (  # noqa: F401  (re-exported)
     Conv1DGRUCell, Conv1DLSTMCell, Conv1DRNNCell, Conv2DGRUCell, Conv2DLSTMCell, Conv2DRNNCell,
     Conv3DGRUCell, Conv3DLSTMCell, Conv3DRNNCell, check_step_states)
 from minigluon.ndarray import NDArray
 from minigluon.rnn import _sequence as seq
-from minigluon.rnn.rnn_cell import HybridRecurrentCell, SequentialRNNCell
+from minigluon.rnn.rnn_cell import HybridRecurrentCell, SequentialRNNCell, check_sizes
 from minigluon.rnn.rnn_modifiers import BidirectionalCell, ModifierCell
 
 __all__ = ['VariationalDropoutCell', 'LSTMPCell',
@@ -64,9 +64,7 @@ class LSTMPCell(HybridRecurrentCell):
                  i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
                  prefix=None, params=None):
         super().__init__(prefix=prefix, params=params)
-        for arg, value in (('hidden_size', hidden_size), ('projection_size', projection_size)):
-            if not isinstance(value, Integral) or isinstance(value, bool) or value <= 0:
-                raise ValueError('LSTMPCell: %s must be a positive int, got %r' % (arg, value))
+        check_sizes('LSTMPCell', hidden_size=hidden_size, projection_size=projection_size)
         self._hidden_size = hidden_size
         self._input_size = input_size
         self._projection_size = projection_size

@@ -8,9 +8,10 @@ with the h2h bias inside the reset product), so weights move between cells and f
 Containers and modifiers: ``SequentialRNNCell``, ``HybridSequentialRNNCell``, ``BidirectionalCell``,
 ``DropoutCell``, ``ZoneoutCell`` (Krueger et al. 2016), ``ResidualCell``.
 """
+import numbers
+
 from minigluon import ndarray
 from minigluon.block import Block, HybridBlock
-from minigluon.ndarray import NDArray
 from minigluon.rnn import _sequence as seq
 
 
@@ -127,6 +128,15 @@ class HybridRecurrentCell(RecurrentCell, HybridBlock):
         raise NotImplementedError
 
 
+def check_sizes(owner, **sizes):
+    """Raise ValueError naming the argument unless each of ``sizes`` is a positive int (a cell's
+    ``hidden_size``, ``projection_size``...); MXNet 1.9.1 accepts them and fails later, deep in a
+    shape check."""
+    for name, value in sizes.items():
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
+            raise ValueError('%s: %s must be a positive int, got %r' % (owner, name, value))
+
+
 class _GatedCell(HybridRecurrentCell):
     """Parameters and repr shared by RNNCell, LSTMCell and GRUCell (``gates`` blocks of ``H`` rows)."""
 
@@ -139,6 +149,7 @@ class _GatedCell(HybridRecurrentCell):
         # MXNet 1.9.1's LSTMCell signature (GRUCell uses it too: MXNet's GRUCell has no
         # activation / recurrent_activation, accepting them is an extra; RNNCell orders its own)
         super().__init__(prefix=prefix, params=params)
+        check_sizes(type(self).__name__, hidden_size=hidden_size)
         self._hidden_size = hidden_size
         self._input_size = input_size
         self._activation = activation

@@ -175,3 +175,11 @@ def test_unroll_inside_hybridized_block_equals_eager(make, use_length):
         assert_almost_equal(h, e)
     x2 = nd.array(np.random.randn(2, 5, 2))        # another batch size: the states follow it
     assert net(x2, length[:2])[1].shape[0] == 2
+
+
+@pytest.mark.parametrize('make', [lambda: rnn.LSTMCell(-1), lambda: rnn.GRUCell(0),
+                                  lambda: rnn.RNNCell('8'), lambda: rnn.LSTMCell(True)])
+def test_cell_sizes_must_be_positive_ints(make):
+    # MXNet 1.9.1 takes them and fails later in a shape check
+    with pytest.raises(ValueError, match='hidden_size must be a positive int'):
+        make()
