@@ -128,10 +128,11 @@ def test_sgd_nag_adam_rmsprop_reproduce_mxnet_bit_for_bit_in_float32():
     # six updates are equal to the last bit (plain, clipped, momentum, Nesterov, Adam, RMSProp)
     data = np.load(os.path.join(os.path.dirname(__file__), 'fixtures', 'optimizer_extra',
                                 'exact_updates.npz'))
-    for i, (name, kwargs) in enumerate(json.loads(str(data['configs']))):
+    for i, (name, kwargs, *dtype) in enumerate(json.loads(str(data['configs']))):
+        dtype = dtype[0] if dtype else 'float32'      # float64 too: scalars rounded via float32
         optim = opt.create(name, **kwargs)
-        w = nd.array(data['w0'])
+        w = nd.array(data['w0'], dtype=dtype)
         state = optim.create_state(0, w)
         for g in data['grads']:
-            optim.update(0, w, nd.array(g), state)
+            optim.update(0, w, nd.array(g, dtype=dtype), state)
         np.testing.assert_array_equal(w.asnumpy(), data['w_%d' % i], err_msg='%s %s' % (name, kwargs))

@@ -27,7 +27,11 @@ CONFIGS = [('sgd', dict(learning_rate=0.1, wd=0.01)),
            ('nag', dict(learning_rate=0.1, momentum=0.9, wd=0.01, clip_gradient=0.3)),
            ('rmsprop', dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5)),
            ('rmsprop', dict(learning_rate=0.01, centered=True, gamma2=0.8, wd=0.01,
-                            clip_gradient=0.3))]
+                            clip_gradient=0.3)),
+           # float64 weights: MXNet rounds the float hyper-parameters to float32 first
+           ('sgd', dict(learning_rate=0.1, momentum=0.9, wd=0.01, rescale_grad=0.5), 'float64'),
+           ('adam', dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5, clip_gradient=0.4),
+            'float64')]
 
 
 def main():
@@ -35,12 +39,13 @@ def main():
     w0 = rng.randn(100).astype(np.float32)
     grads = rng.randn(6, 100).astype(np.float32)
     out = {'w0': w0, 'grads': grads, 'configs': np.array(json.dumps(CONFIGS))}
-    for i, (name, kw) in enumerate(CONFIGS):
+    for i, (name, kw, *dtype) in enumerate(CONFIGS):
+        dtype = dtype[0] if dtype else 'float32'
         opt = mx.optimizer.create(name, **kw)
-        w = mx.nd.array(w0)
+        w = mx.nd.array(w0, dtype=dtype)
         state = opt.create_state(0, w)
         for g in grads:
-            opt.update(0, w, mx.nd.array(g), state)
+            opt.update(0, w, mx.nd.array(g, dtype=dtype), state)
         out['w_%d' % i] = w.asnumpy()
     np.savez(OUT, **out)
 

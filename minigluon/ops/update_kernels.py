@@ -4,20 +4,31 @@ update operators (``nd.sgd_update`` & co., :mod:`minigluon.ops.optimizer_ops`).
 Each function updates the raw weight ``w`` and its states in place from the raw gradient ``g``
 (NumPy or CuPy arrays, ``xp`` their module). ``clip`` is the gradient clipping bound, or None for
 no clipping. The arithmetic follows MXNet 1.9.1's kernels (``src/operator/optimizer_op-inl.h``)
-in the weight's dtype and in their order, so float32 results equal MXNet's bit for bit.
+in the weight's dtype and in their order, so float32 results equal MXNet's bit for bit. Scalar
+hyper-parameters reach MXNet's kernels as float32 fields cast to the weight's dtype; so they do here
+(:func:`param_type`), which also makes float64 and float16 weights round as MXNet's do.
 """
+import numpy as np
+
+
+def param_type(arr):
+    """The converter of a scalar hyper-parameter for arrays like ``arr``: rounded to float32 (the
+    type of MXNet's parameter fields), then cast to ``arr``'s dtype."""
+    cast = arr.dtype.type
+    return lambda x: cast(np.float32(x))
 
 
 def clipped_grad(xp, grad, rescale, clip, weight=None, wd=0.0, wd_before_clip=False):
     """``rescale * grad``, clipped to ``[-clip, clip]`` unless ``clip`` is None; ``wd * weight``
     added before or after the clip as asked."""
-    g = grad * rescale
+    dt = param_type(grad)
+    g = grad * dt(rescale)
     if wd_before_clip and wd:
-        g = g + wd * weight
+        g = g + dt(wd) * weight
     if clip is not None:
-        g = xp.clip(g, -clip, clip)
+        g = xp.clip(g, -dt(clip), dt(clip))
     if not wd_before_clip and wd:
-        g = g + wd * weight
+        g = g + dt(wd) * weight
     return g
 
 
@@ -31,7 +42,7 @@ def sgd(xp, w, g, mom, lr, wd, momentum, rescale, clip, multi=False):
     ``mom = momentum*mom - (lr*wd)*w - step; w += mom``, where the step is
     ``lr*clip(rescale*grad)`` when clipping and ``(lr*rescale)*grad`` when not (MXNet's order).
     """
-    dt = w.dtype.type
+    dt = param_type(w)
     lr, wd = dt(lr), dt(wd)
     if mom is None:
         if multi:
@@ -55,7 +66,7 @@ def nag(xp, w, g, mom, lr, wd, momentum, rescale, clip, out_is_weight=True):
     its output before the momentum ``m*mom - lr*(g + wd*w)``, which reads the weight input: when
     the output is the weight (``out_is_weight``, the optimizer's call) that is the updated weight,
     otherwise the old one."""
-    dt = w.dtype.type
+    dt = param_type(w)
     lr, wd = dt(lr), dt(wd)
     g = clipped_grad(xp, g, rescale, clip)
     if mom is None:
@@ -74,7 +85,7 @@ def signum(xp, w, g, mom, lr, wd, momentum, wd_lh, rescale, clip):
     ``w = (1 - lr*wd)*w - lr*sign(g)``, with ``g = clip(rescale*grad)``; scalars in the weight's
     dtype, as MXNet's kernel."""
     g = clipped_grad(xp, g, rescale, clip)
-    dt = w.dtype.type
+    dt = param_type(w)
     lr, wd, one = dt(lr), dt(wd), dt(1)
     if mom is None:
         w[...] = (one - lr * wd) * w - lr * xp.sign(g)
@@ -89,7 +100,7 @@ def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
     ``lr``): ``g = clip(rescale*grad + wd*w)``, moments with ``1 - beta`` in the weight's dtype,
     ``w -= lr*mean/(sqrt(var) + epsilon)``."""
     g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
-    dt = w.dtype.type
+    dt = param_type(w)
     b1, b2 = dt(beta1), dt(beta2)
     mean[...] = b1 * mean + (dt(1) - b1) * g
     var[...] = b2 * var + (dt(1) - b2) * g * g
@@ -103,7 +114,7 @@ def rmsprop(xp, w, g, n, lr, wd, gamma1, epsilon, rescale, clip, clip_weights,
     ``[-clip_weights, clip_weights]`` afterwards unless ``clip_weights`` is None. ``g*g`` is
     grouped in the plain update only, as in MXNet."""
     g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
-    dt = w.dtype.type
+    dt = param_type(w)
     g1, eps, lr = dt(gamma1), dt(epsilon), dt(lr)
     if gbar is not None:
         n[...] = (dt(1) - g1) * g * g + g1 * n
@@ -122,6 +133,8 @@ def ftrl(xp, w, g, z, n, lr, wd, lamda1, beta, rescale, clip):
     ``z += g - (sqrt(n+g^2)-sqrt(n))*w/lr; n += g^2;
     w = (sign(z)*lamda1 - z)/((beta+sqrt(n))/lr + wd)`` where ``|z| > lamda1``, else 0."""
     g = clipped_grad(xp, g, rescale, clip)
+    dt = param_type(w)
+    lr, wd, lamda1, beta = dt(lr), dt(wd), dt(lamda1), dt(beta)
     z += g - (xp.sqrt(n + g * g) - xp.sqrt(n)) * w / lr
     n += g * g
     w[...] = ((xp.sign(z) * lamda1 - z) / ((beta + xp.sqrt(n)) / lr + wd)
@@ -133,10 +146,10 @@ def ftml(xp, w, g, d, v, z, lr, wd, beta1, beta2, epsilon, t, rescale, clip):
     the weight's dtype; ``beta^t`` as C's ``powf`` (the float32 base raised in double, rounded
     once: NumPy's float32 power is off by an ulp for some t)."""
     g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
-    dt = w.dtype.type
+    dt = param_type(w)
     b1, b2, one = dt(beta1), dt(beta2), dt(1)
     v[...] = b2 * v + (one - b2) * (g * g)
-    p1, p2 = dt(float(b1) ** t), dt(float(b2) ** t)
+    p1, p2 = w.dtype.type(float(b1) ** t), w.dtype.type(float(b2) ** t)
     d_t = (one - p1) / dt(lr) * (xp.sqrt(v / (one - p2)) + dt(epsilon))
     z[...] = b1 * z + (one - b1) * g - (d_t - b1 * d) * w
     d[...] = d_t
