@@ -52,6 +52,11 @@ class Moments(Op):
         if data.dtype.kind in 'iub':
             mean = _trunc_div(xp, data.sum(axis=axes, keepdims=True), n).astype(data.dtype)
             var = _trunc_div(xp, ((data - mean) ** 2).sum(axis=axes, keepdims=True), n)
+        elif data.size == 0 or any(data.shape[a] == 0 for a in axes):
+            # nothing to average: NaN (as NumPy's mean, without its RuntimeWarnings)
+            kept = tuple(1 if i in axes else s for i, s in enumerate(data.shape))
+            mean = xp.full(kept, np.nan, dtype=data.dtype)
+            var = xp.full(kept, np.nan, dtype=data.dtype)
         else:
             mean = data.mean(axis=axes, keepdims=True)
             var = ((data - mean) ** 2).mean(axis=axes, keepdims=True)

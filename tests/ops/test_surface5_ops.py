@@ -205,3 +205,13 @@ def test_ravel_unravel_leading_dimension_placeholder():
         nd.unravel_index(nd.ones((3,)), shape=(2, -1))
     with pytest.raises(ValueError, match='shape'):
         nd.ravel_multi_index(nd.ones((2, 3)), shape=(-2, 3))
+
+
+def test_moments_of_an_empty_axis_are_nan_without_warnings():
+    # MXNet 1.9.1 cannot even build a (0, 3) array; NumPy's mean gives NaN with two warnings
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        mean, var = nd.moments(nd.ones((0, 3)), axes=(0,))
+    assert mean.shape == var.shape == (3,)
+    assert np.isnan(mean.asnumpy()).all() and np.isnan(var.asnumpy()).all()
