@@ -186,9 +186,10 @@ class Trainer:
         The file is an MXNet ``.params`` file (``nd.load`` reads it): state arrays are named
         ``state:<index>`` or ``state:<index>:<i>:<j>`` for nested tuples, and ``__trainer_meta__``
         holds UTF-8 JSON (as uint8) with the optimizer name, ``num_update``, the per-index update
-        counts, the base learning rate, the structure of each state and the optimizer's
-        :meth:`~minigluon.optimizer.Optimizer.scalar_state` (Nadam's ``m_schedule``: MXNet pickles
-        the whole optimizer instead). ``param_dict`` (lr/wd multipliers) is not saved, as in MXNet.
+        counts, the base learning rate, the structure of each state, the optimizer's
+        :meth:`~minigluon.optimizer.Optimizer.scalar_state` (Nadam's ``m_schedule``) and the
+        ``lr_scheduler``'s class name and plain attributes (``base_lr``, ``count``...): MXNet
+        pickles the whole optimizer instead. ``param_dict`` (lr/wd multipliers) is not saved, as in MXNet.
         """
         arrays = {}
         structure = {}
@@ -200,6 +201,8 @@ class Trainer:
                 'num_update': o.num_update, 'lr': o.lr,
                 'index_update_count': {str(k): v for k, v in o._index_update_count.items()},
                 'structure': structure, 'scalars': o.scalar_state()}
+        if o.lr_scheduler is not None:
+            meta['lr_scheduler'] = _scheduler_state(o.lr_scheduler)
         arrays[_META_KEY] = array(np.frombuffer(json.dumps(meta).encode('utf-8'), dtype=np.uint8),
                                   dtype=np.uint8)
         serialization.save(fname, arrays)
@@ -208,7 +211,10 @@ class Trainer:
         """Load states written by :meth:`save_states` into every context's updater.
 
         The file is read and checked completely before anything changes: on any error the
-        optimizer and its states are left as they were.
+        optimizer and its states are left as they were. When this Trainer's ``lr_scheduler`` is of
+        the class saved, it takes the saved state, so the schedule continues where it was saved
+        (as MXNet 1.9.1, which unpickles the saved optimizer with its scheduler); a scheduler of
+        another class is kept as given.
 
         Raises
         ------
@@ -233,6 +239,10 @@ class Trainer:
         o.num_update = meta['num_update']
         if o.lr_scheduler is None and meta.get('lr') is not None:
             o.lr = meta['lr']
+        saved = meta.get('lr_scheduler')
+        if o.lr_scheduler is not None and isinstance(saved, dict) and \
+                saved.get('class') == type(o.lr_scheduler).__name__:
+            vars(o.lr_scheduler).update(saved['state'])
         # every context's counts (a context that has not stepped yet has none until now)
         for device_id in {c.device_id for c in self._contexts} | set(o._all_index_update_counts):
             device_counts = o._all_index_update_counts.setdefault(device_id, {})
@@ -245,6 +255,17 @@ class Trainer:
         for updater, states in zip(self._updaters, new_states):
             updater.states = states
             updater.states_synced = {k: True for k in updater.states}
+
+
+def _scheduler_state(scheduler):
+    """The scheduler's class name and its attributes that JSON can hold (numbers, strings and
+    lists of them: base_lr, count, cur_step_ind...), which is all the built-in schedulers keep."""
+    def plain(v):
+        if isinstance(v, (list, tuple)):
+            return all(plain(x) for x in v)
+        return v is None or isinstance(v, (bool, int, float, str))
+    return {'class': type(scheduler).__name__,
+            'state': {k: v for k, v in vars(scheduler).items() if plain(v)}}
 
 
 def _read_meta(loaded, fname):
@@ -271,6 +292,10 @@ def _read_meta(loaded, fname):
             bad('%r must be a %s' % (key, kind.__name__))
     if meta.get('lr') is not None and not isinstance(meta['lr'], (int, float)):
         bad("'lr' must be a number")
+    sched = meta.get('lr_scheduler')
+    if sched is not None and not (isinstance(sched, dict) and isinstance(sched.get('class'), str)
+                                  and isinstance(sched.get('state'), dict)):
+        bad("'lr_scheduler' must hold a 'class' name and a 'state' object")
     for k, v in list(meta['index_update_count'].items()) + list(meta['structure'].items()):
         if not k.lstrip('-').isdigit():
             bad('state index %r is not an integer' % k)

@@ -246,3 +246,31 @@ def test_ignore_stale_grad_keeps_context_copies_in_sync():
     _loss_backward(w2, b2, ctxs[0])
     with pytest.raises(UserWarning, match='has not been updated by backward'):
         Trainer([w2, b2], 'sgd').step(4)               # without the flag a stale copy is reported
+
+
+@pytest.mark.parametrize('make_second', ['same_object', 'new_base_lr'])
+def test_load_states_restores_the_lr_scheduler(tmp_path, make_second):
+    # MXNet 1.9.1 pickles the optimizer with its scheduler, so after load_states the schedule
+    # continues where it was saved: 0.05, 0.05, 0.025 | 0.025, 0.0125, ... (an uninterrupted run).
+    # minigluon kept the new Trainer's scheduler: a scheduler object shared with the first
+    # Trainer had its base_lr reset to 0.05 while its count stayed at 2, giving 0.05 again.
+    fname = str(tmp_path / 'trainer.states')
+    sched = FactorScheduler(step=2, factor=0.5)
+    w, b = _params()
+    tr = Trainer([w, b], 'sgd', {'learning_rate': 0.05, 'lr_scheduler': sched})
+    lrs = []
+    for _ in range(3):
+        _loss_backward(w, b)
+        tr.step(4)
+        lrs.append(tr.learning_rate)
+    tr.save_states(fname)
+    if make_second == 'same_object':
+        tr = Trainer([w, b], 'sgd', {'learning_rate': 0.05, 'lr_scheduler': sched})
+    else:      # a fresh scheduler of the same kind built with another learning rate
+        tr = Trainer([w, b], 'sgd', {'learning_rate': 1.0, 'lr_scheduler': FactorScheduler(step=2, factor=0.5)})
+    tr.load_states(fname)
+    for _ in range(3):
+        _loss_backward(w, b)
+        tr.step(4)
+        lrs.append(tr.learning_rate)
+    assert lrs == [0.05, 0.05, 0.025, 0.025, 0.0125, 0.0125]
