@@ -60,6 +60,11 @@ class SparseEmbedding(Block):
     sparse storage: ``weight`` and its gradient are dense, and (unlike MXNet, which raises until a
     ``Trainer`` holds the parameter) the block runs without a ``Trainer``. Not hybridizable, as
     in MXNet.
+
+    **Training differs from MXNet 1.9.1**: there the row-sparse gradient makes SGD, Adam (with
+    their default ``lazy_update=True``) and AdaGrad update only the rows looked up in the batch,
+    so the other rows get no weight decay and keep their momentum/moment states; here every row
+    is updated densely. Without ``wd`` and momentum (plain SGD) the weights agree.
     """
 
     def __init__(self, input_dim, output_dim, dtype='float32', weight_initializer=None, **kwargs):
