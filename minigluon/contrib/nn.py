@@ -61,10 +61,11 @@ class SparseEmbedding(Block):
     ``Trainer`` holds the parameter) the block runs without a ``Trainer``. Not hybridizable, as
     in MXNet.
 
-    **Training differs from MXNet 1.9.1**: there the row-sparse gradient makes SGD, Adam (with
-    their default ``lazy_update=True``) and AdaGrad update only the rows looked up in the batch,
-    so the other rows get no weight decay and keep their momentum/moment states; here every row
-    is updated densely. Without ``wd`` and momentum (plain SGD) the weights agree.
+    **Training differs from MXNet 1.9.1**: there the row-sparse gradient makes SGD and Adam (with
+    their default ``lazy_update=True``) update only the rows looked up in the batch, so the other
+    rows get no weight decay and keep their momentum/moment states (its sparse AdaGrad rejects
+    ``wd`` and leaves the weight unchanged); here every row is updated densely. Without ``wd``
+    and momentum (plain SGD) the weights agree.
     """
 
     def __init__(self, input_dim, output_dim, dtype='float32', weight_initializer=None, **kwargs):
