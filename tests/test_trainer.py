@@ -257,17 +257,20 @@ def test_load_states_restores_the_lr_scheduler(tmp_path, make_second):
     fname = str(tmp_path / 'trainer.states')
     sched = FactorScheduler(step=2, factor=0.5)
     w, b = _params()
-    tr = Trainer([w, b], 'sgd', {'learning_rate': 0.05, 'lr_scheduler': sched})
+    with pytest.warns(UserWarning, match='overwritten by ``learning_rate``'):   # as MXNet warns
+        tr = Trainer([w, b], 'sgd', {'learning_rate': 0.05, 'lr_scheduler': sched})
     lrs = []
     for _ in range(3):
         _loss_backward(w, b)
         tr.step(4)
         lrs.append(tr.learning_rate)
     tr.save_states(fname)
-    if make_second == 'same_object':
-        tr = Trainer([w, b], 'sgd', {'learning_rate': 0.05, 'lr_scheduler': sched})
-    else:      # a fresh scheduler of the same kind built with another learning rate
-        tr = Trainer([w, b], 'sgd', {'learning_rate': 1.0, 'lr_scheduler': FactorScheduler(step=2, factor=0.5)})
+    with pytest.warns(UserWarning, match='overwritten by ``learning_rate``'):
+        if make_second == 'same_object':
+            tr = Trainer([w, b], 'sgd', {'learning_rate': 0.05, 'lr_scheduler': sched})
+        else:      # a fresh scheduler of the same kind built with another learning rate
+            tr = Trainer([w, b], 'sgd', {'learning_rate': 1.0,
+                                         'lr_scheduler': FactorScheduler(step=2, factor=0.5)})
     tr.load_states(fname)
     for _ in range(3):
         _loss_backward(w, b)

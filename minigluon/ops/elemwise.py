@@ -46,9 +46,10 @@ class _Binary(Op):
 
     def infer_shape(self, in_shapes):
         """Known shapes: the broadcast result. An unknown (0) dimension of one operand takes the
-        size of that dimension in the other operand or the output, as MXNet's element-wise shape
-        rule does: the zero begin state ``_zeros(shape=(0, H))`` of a cell unrolled in a hybridized
-        block learns its batch size from the data it is added to."""
+        size of that dimension in the other operand or the output, and a wholly unknown operand
+        takes the whole shape, as MXNet's element-wise shape rule does: the zero begin state
+        ``_zeros(shape=(0, H))`` of a cell unrolled in a hybridized block learns its batch size from
+        the data it is added to, and a label variable in ``square(pred - label)`` its shape."""
         if all(s is not None and 0 not in s for s in in_shapes):
             return super().infer_shape(in_shapes)
         outs = getattr(self, '_infer_outputs', None) or [None]
@@ -56,7 +57,7 @@ class _Binary(Op):
         if len({len(s) for s in known}) != 1:
             raise MXNetError('%s: cannot infer the shapes of inputs %s' % (self.name, in_shapes))
         full = tuple(max(dims) for dims in zip(*known))
-        fill = [None if s is None else tuple(d or f for d, f in zip(s, full)) for s in in_shapes]
+        fill = [full if s is None else tuple(d or f for d, f in zip(s, full)) for s in in_shapes]
         return fill, [full]
 
 

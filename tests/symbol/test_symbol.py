@@ -264,3 +264,16 @@ def test_repr():
     d = sym.var('d')
     assert repr(d) == '<Symbol d>'
     assert repr(sym.Group([d, sym.var('e')])) == '<Symbol group [d, e]>'
+
+
+def test_infer_shape_gives_a_wholly_unknown_operand_its_partners_shape():
+    # MXNet 1.9.1's element-wise rule (measured): a label variable in pred - label, or in a loss
+    # built on it, takes the prediction's shape; before, minigluon left it (and the outputs) unknown
+    from minigluon import symbol as S
+    u, y = S.var('u', shape=(2, 4)), S.var('label')
+    for expr in (S.elemwise_add(u, y), u - y, S.square(u - y)):
+        args, outs, aux = expr.infer_shape()
+        assert args == [(2, 4), (2, 4)] and outs == [(2, 4)] and aux == []
+    fc = S.FullyConnected(u, num_hidden=3, name='fc')
+    args, outs, _ = (fc - y).infer_shape()
+    assert dict(zip((fc - y).list_arguments(), args))['label'] == (2, 3) and outs == [(2, 3)]
