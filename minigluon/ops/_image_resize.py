@@ -9,6 +9,8 @@ axis and apply the two as matrix products.
 """
 import numpy as np
 
+from minigluon.ops.resize import taps_matrix
+
 
 def _store(xp, out, dtype):
     """Float resampling results in ``dtype``: integer types rounded, uint8 clamped as well."""
@@ -51,15 +53,6 @@ def resize_nearest(xp, img, out_h, out_w):
     return xp.ascontiguousarray(img[..., ys, :, :][..., xs, :])
 
 
-def _taps_to_matrix(index, weight, n_in):
-    """A dense ``(n_out, n_in)`` resampling matrix from per-output source taps (indices clamped
-    to the image: OpenCV's replicated border)."""
-    m = np.zeros((index.shape[0], n_in))
-    rows = np.repeat(np.arange(index.shape[0]), index.shape[1])
-    np.add.at(m, (rows, np.clip(index, 0, n_in - 1).ravel()), weight.ravel())
-    return m
-
-
 def _kernel_matrix(n_out, n_in, interp):
     """OpenCV's bicubic (2, a = -0.75, 4 taps) or Lanczos-4 (4, 8 taps) weights along one axis,
     sampling at ``(i + 0.5) * n_in / n_out - 0.5`` (pixel centres aligned)."""
@@ -76,7 +69,7 @@ def _kernel_matrix(n_out, n_in, interp):
             w = np.where(np.abs(d) < 1e-7, 1.0,
                          4 * np.sin(np.pi * d) * np.sin(np.pi * d / 4) / (np.pi * d) ** 2)
         w /= w.sum(axis=1, keepdims=True)
-    return _taps_to_matrix(base.astype(np.int64)[:, None] + offsets, w, n_in)
+    return taps_matrix(base.astype(np.int64)[:, None] + offsets, w, n_in)
 
 
 def _area_matrix(n_out, n_in, enlarging):
@@ -93,7 +86,7 @@ def _area_matrix(n_out, n_in, enlarging):
     left = np.floor(o * s).astype(np.int64)
     f = (o + 1) - (left + 1) * (n_out / n_in)
     f = np.where(f <= 0, 0.0, f - np.floor(f))
-    return _taps_to_matrix(np.stack([left, left + 1], 1), np.stack([1 - f, f], 1), n_in)
+    return taps_matrix(np.stack([left, left + 1], 1), np.stack([1 - f, f], 1), n_in)
 
 
 def resize_matrix(xp, img, out_h, out_w, interp):

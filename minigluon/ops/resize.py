@@ -65,11 +65,12 @@ def _frozen(a):
     return a
 
 
-def _dense(taps, in_size):
-    """The ``(out_size, in_size)`` matrix of a map given by its taps (used by the backward)."""
-    idx, w = taps
-    m = np.zeros((idx.shape[0], in_size), dtype=np.float64)
-    np.add.at(m, (np.arange(idx.shape[0])[:, None], idx), w)
+def taps_matrix(index, weight, n_in):
+    """The dense ``(n_out, n_in)`` float64 matrix of a resampling map given by per-output taps
+    ``index``/``weight`` ``(n_out, K)``; indices outside the input are clamped to its border
+    (OpenCV's replicated border). Used by this module's backward and by ``image.resize``."""
+    m = np.zeros((index.shape[0], n_in), dtype=np.float64)
+    np.add.at(m, (np.arange(index.shape[0])[:, None], np.clip(index, 0, n_in - 1)), weight)
     return m
 
 
@@ -98,8 +99,8 @@ class _Separable(Op):
 
     def _grad(self, xp, grad):
         th, tw, in_h, in_w, dtype = self.saved
-        mh = xp.asarray(_dense(th, in_h), dtype=dtype)
-        mw = xp.asarray(_dense(tw, in_w), dtype=dtype)
+        mh = xp.asarray(taps_matrix(*th, in_h), dtype=dtype)
+        mw = xp.asarray(taps_matrix(*tw, in_w), dtype=dtype)
         return xp.matmul(xp.matmul(mh.T, grad), mw)
 
     def _check_4d(self, data):
