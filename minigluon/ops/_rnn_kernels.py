@@ -8,11 +8,12 @@ back-propagation through time; the per-step derivative factors are computed for 
 before the reverse loop, and the weight gradients are three GEMMs after it.
 
 ``xp`` is NumPy or CuPy. On a GPU the LSTM's per-step element-wise work runs as one fused kernel
-per step (:mod:`minigluon.ops._rnn_cuda`; a launch per NumPy-style call would dominate there).
+per step (:mod:`minigluon.ops._rnn_cuda`; a launch per NumPy-style call would dominate there);
+on the CPU too when Numba is installed (:mod:`minigluon.ops._rnn_numba`, float32).
 Gate orders and formulas: see :mod:`minigluon.ops.rnn`.
 """
 
-from minigluon.ops import _rnn_cuda
+from minigluon.ops import _rnn_cuda, _rnn_numba
 from minigluon.ops._workspace import buffer
 
 GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
@@ -110,6 +111,8 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None, wr=Non
         wrT = None if wr is None else xp.ascontiguousarray(wr.T)
         if wr is None and _rnn_cuda.supported(xp, dt, mask, clip):   # a GPU: one fused kernel a step
             _rnn_cuda.forward_steps(xp, gates, hs, cs, tcs, whT)
+        elif _rnn_numba.supported(xp, dt, mask, clip, wr):   # NumPy with Numba: one call a step
+            _rnn_numba.forward_steps(gates, hs, cs, tcs, whT)
         else:
             hh = xp.empty((N, gh), dtype=dt)
             tmp = xp.empty((N, H), dtype=dt)
@@ -191,7 +194,12 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
     dgh = dgx                                     # ... and of the h2h ones (differ for GRU)
     dc0 = None
     keep = None if mask is None else ~mask
-    if mode == 'lstm':
+    if mode == 'lstm' and _rnn_numba.supported(xp, dt, mask, c['clipped'], wr):
+        # NumPy with Numba: the derivative factors are formed inside the one call per step
+        dc = xp.array(dcT, dtype=dt) if dcT is not None else xp.zeros((N, H), dtype=dt)
+        _rnn_numba.backward_steps(dh, dc, dout, c['gates'], c['cs'], c['tcs'], dgx, wh)
+        dc0 = dc
+    elif mode == 'lstm':
         G = c['gates'].reshape(T, N, 4, H)
         i, f, o, g = G[:, :, 0], G[:, :, 1], G[:, :, 2], G[:, :, 3]
         tc = c['tcs']

@@ -1,0 +1,77 @@
+"""The LSTM time loop on the CPU, compiled with Numba when it is installed (optional).
+
+:mod:`minigluon.ops._rnn_kernels` runs each LSTM step as one GEMM plus about ten NumPy calls
+forward and six backward. At the sizes of a typical recurrent layer (N*H of a few thousand) each
+call costs 1-9 us of memory traffic, so the element-wise work is most of the step. Here each step
+is the same GEMM (NumPy's BLAS) plus **one** compiled call that does all the element-wise work of
+the step in a single pass, the structure of :mod:`minigluon.ops._rnn_cuda` on a GPU:
+
+* forward: add the recurrent product, activate the four gates (sigmoid as
+  ``0.5 * tanh(x / 2) + 0.5``, the ``1/2`` folded into the weights as in the NumPy loop; internal
+  gate order ``[i, f, o, g]``), ``c' = f * c + i * g``, ``tanh(c')``, ``h' = o * tanh(c')``;
+* backward: ``dh += dout_t``, ``dc += dh * o * (1 - tanh(c')^2)``, the four pre-activation
+  gradients in MXNet's order ``[i, f, g, o]`` from the kept activations (the NumPy loop first
+  computes these derivative factors for all steps at once, five more passes over (T, N, H)
+  arrays), ``dc *= f``.
+
+``tanh`` is computed here, not by libm: a scalar ``tanhf`` call per element would not vectorise.
+For ``|x| < 0.3`` an odd Taylor polynomial (terms to ``x**11``), otherwise
+``1 - 2 / (exp(2|x|) + 1)`` with ``exp`` by range reduction (``2**k * exp(r)``, ``|r| <= ln(2)/2``,
+a degree-7 Taylor polynomial); both are within 1.2e-7 of the exact value (about one float32 ulp,
+as NumPy's own float32 ``tanh``), NaN propagates. So results agree with the NumPy loop to float32
+rounding, not bit for bit.
+
+Used for LSTM layers in float32 without sequence masks, state clipping or a projection, on NumPy
+arrays, when ``numba`` imports and the environment variable ``MINIGLUON_NUMBA`` is not ``0``
+(:data:`enabled` can also be set at run time). Everything else takes the NumPy loop. Kernels are
+compiled on first use (a few seconds) and cached on disk by Numba.
+"""
+import os
+
+import numpy as np
+
+#: Whether LSTM layers use the compiled loop when they can (``MINIGLUON_NUMBA=0`` turns it off).
+enabled = os.environ.get('MINIGLUON_NUMBA', '1') != '0'
+_kernels = []     # [module] once imported, [None] when Numba is missing
+
+
+def kernels():
+    """The kernel module (:mod:`minigluon.ops._lstm_numba_kernels`), or None without Numba."""
+    if not _kernels:
+        try:
+            from minigluon.ops import _lstm_numba_kernels as module
+        except ImportError:
+            module = None
+        _kernels.append(module)
+    return _kernels[0]
+
+
+def supported(xp, dtype, mask, clip, wr):
+    """True when the compiled loop handles this call: NumPy, float32, no mask, clip or projection,
+    and Numba importable."""
+    return (enabled and xp is np and np.dtype(dtype) == np.float32 and mask is None
+            and clip is None and wr is None and kernels() is not None)
+
+
+def forward_steps(gates, hs, cs, tcs, whT):
+    """The LSTM recursion over all ``T`` steps, arrays as in ``_rnn_kernels.dir_forward`` (and
+    :func:`minigluon.ops._rnn_cuda.forward_steps`): ``gates (T, N, 4H)`` pre-activations from the
+    inputs, overwritten with the activated gates; ``hs``/``cs (T+1, N, H)`` with the initial state
+    in row 0; ``tcs (T, N, H)``; ``whT (H, 4H)``."""
+    T, N, gh = gates.shape
+    hh = np.empty((N, gh), dtype=gates.dtype)
+    step = kernels().forward_step
+    for t in range(T):
+        np.dot(hs[t], whT, out=hh)
+        step(gates[t], hh, cs[t], cs[t + 1], tcs[t], hs[t + 1])
+
+
+def backward_steps(dh, dc, dout, gates, cs, tcs, dgx, wh):
+    """The reverse loop: updates ``dh``/``dc (N, H)`` in place and fills ``dgx (T, N, 4H)`` in
+    MXNet's gate order; ``dout (T, N, H)``, ``gates (T, N, 4H)`` activated ``[i, f, o, g]``,
+    ``cs (T+1, N, H)``, ``tcs (T, N, H)``, ``wh (4H, H)``."""
+    dout = np.ascontiguousarray(dout)     # the caller's view is reversed and sliced
+    step = kernels().backward_step
+    for t in range(dout.shape[0] - 1, -1, -1):
+        step(gates[t], cs[t], tcs[t], dout[t], dh, dc, dgx[t])
+        np.dot(dgx[t], wh, out=dh)

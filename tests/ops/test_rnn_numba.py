@@ -1,0 +1,183 @@
+"""The Numba-compiled LSTM time loop (minigluon/ops/_rnn_numba.py), against the NumPy loop.
+
+The compiled loop computes ``tanh`` and the sigmoid with its own vectorisable formulas, so it is
+compared with a float64 run of the NumPy loop (itself checked by central differences in
+tests/ops/test_rnn.py) within float32 rounding, as the NumPy float32 loop is. Skipped where Numba
+is not installed (``pip install minigluon[fast]``; the test extra installs it).
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip('numba')
+
+from minigluon.ops import _lstm_numba_kernels as K  # noqa: E402
+from minigluon.ops import _rnn_numba  # noqa: E402
+from minigluon.ops._rnn_kernels import dir_backward, dir_forward  # noqa: E402
+
+NAMES = ['out', 'hT', 'cT', 'dx', 'dwx', 'dwh', 'dbx', 'dbh', 'dh0', 'dc0']
+
+
+@pytest.fixture
+def compiled(monkeypatch):
+    """Run with the compiled loop switched on, whatever the environment says."""
+    monkeypatch.setattr(_rnn_numba, 'enabled', True)
+    return _rnn_numba
+
+
+def _case(rng, T, N, I, H, scale=0.3):
+    gh = 4 * H
+    return dict(x=rng.randn(T, N, I), wx=rng.randn(gh, I) * scale, wh=rng.randn(gh, H) * scale,
+                bx=rng.randn(gh) * 0.1, bh=rng.randn(gh) * 0.1, h0=rng.randn(N, H),
+                c0=rng.randn(N, H), dout=rng.randn(T, N, H), dhT=rng.randn(N, H),
+                dcT=rng.randn(N, H))
+
+
+def _run(a, dtype, ws=None):
+    d = {k: v.astype(dtype) for k, v in a.items()}
+    out, hT, cT, cache = dir_forward(np, 'lstm', d['x'], d['wx'], d['wh'], d['bx'], d['bh'],
+                                     d['h0'], d['c0'], None, None, ws=ws)
+    grads = dir_backward(np, cache, d['dout'], d['dhT'], d['dcT'], need_x=True)
+    return [np.array(v) for v in [out, hT, cT] + list(grads)]
+
+
+@pytest.mark.parametrize('T,N,I,H', [(12, 5, 6, 8), (1, 1, 2, 1), (9, 3, 17, 33), (30, 32, 16, 64)])
+def test_compiled_loop_matches_float64_within_float32_rounding(compiled, monkeypatch, T, N, I, H):
+    a = _case(np.random.RandomState(T + N * H), T, N, I, H)
+    want = _run(a, np.float64)                     # float64: never the compiled loop
+    got = _run(a, np.float32)
+    monkeypatch.setattr(_rnn_numba, 'enabled', False)
+    plain = _run(a, np.float32)                    # the NumPy float32 loop, for scale
+    for name, g, p, w in zip(NAMES, got, plain, want):
+        assert g.dtype == np.float32, name
+        tol = 2e-5 * max(1.0, np.abs(w).max())
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=tol, err_msg=name)
+        # no worse than the NumPy float32 loop, up to a few float32 ulps of the largest value
+        slack = 8 * np.finfo(np.float32).eps * max(1.0, np.abs(w).max())
+        assert np.abs(g - w).max() <= 2 * np.abs(p - w).max() + slack, name
+
+
+def test_compiled_loop_is_the_one_taken(compiled, monkeypatch):
+    """A spy on the per-step kernels: a plain float32 LSTM direction runs them, T times each."""
+    calls = {'fwd': 0, 'bwd': 0}
+    kernels = _rnn_numba.kernels()
+    fwd, bwd = kernels.forward_step, kernels.backward_step
+
+    def count(kind, fn):
+        def wrapper(*args):
+            calls[kind] += 1
+            return fn(*args)
+        return wrapper
+    monkeypatch.setattr(kernels, 'forward_step', count('fwd', fwd))
+    monkeypatch.setattr(kernels, 'backward_step', count('bwd', bwd))
+    _run(_case(np.random.RandomState(0), 6, 2, 3, 4), np.float32)
+    assert calls == {'fwd': 6, 'bwd': 6}
+    _run(_case(np.random.RandomState(0), 6, 2, 3, 4), np.float64)
+    assert calls == {'fwd': 6, 'bwd': 6}           # float64 keeps the NumPy loop
+
+
+def test_supported_only_for_plain_float32_numpy_lstm(compiled):
+    from cupy_emulation import fakecupy
+    mask = np.ones((3, 2, 1), dtype=bool)
+    assert compiled.supported(np, np.float32, None, None, None)
+    assert not compiled.supported(np, np.float64, None, None, None)
+    assert not compiled.supported(np, np.float16, None, None, None)
+    assert not compiled.supported(fakecupy, np.float32, None, None, None)
+    assert not compiled.supported(np, np.float32, mask, None, None)
+    assert not compiled.supported(np, np.float32, None, (-1.0, 1.0, False), None)
+    assert not compiled.supported(np, np.float32, None, None, np.ones((2, 4), np.float32))
+    compiled.enabled = False
+    assert not compiled.supported(np, np.float32, None, None, None)
+
+
+@numba.njit
+def _apply(xs, which):
+    out = np.empty_like(xs)
+    for k in range(xs.size):
+        out[k] = K.tanh(xs[k]) if which == 0 else K.sigmoid_of_twice(xs[k])
+    return out
+
+
+def _grid():
+    rng = np.random.RandomState(0)
+    mag = np.concatenate([np.geomspace(1e-30, 50, 200_000), rng.uniform(0, 12, 200_000),
+                          [0.3, np.nextafter(np.float32(0.3), np.float32(0)), 10.0, 1e30]])
+    return np.concatenate([mag, -mag]).astype(np.float32)
+
+
+def test_tanh_and_sigmoid_within_one_float32_ulp_or_so():
+    xs = _grid()
+    x64 = xs.astype(np.float64)
+    tanh = _apply(xs, 0).astype(np.float64)
+    ref = np.tanh(x64)
+    assert np.abs(tanh - ref).max() <= 1.2e-7
+    assert np.all(np.abs(tanh - ref) <= 2.5e-7 * np.abs(ref) + 1e-45)   # relative, also tiny x
+    assert np.all(np.sign(tanh) == np.sign(ref))
+    sig = _apply(xs, 1).astype(np.float64)
+    ref = 0.5 * np.tanh(x64) + 0.5                 # sigmoid(2x)
+    big = np.abs(x64) <= 10                        # past 10 the input is clamped (< 2.1e-9 off)
+    assert np.all(np.abs(sig - ref)[big] <= 2.5e-7 * ref[big])
+    assert np.abs(sig - ref).max() <= 2.1e-9 + 1.2e-7
+
+
+def test_special_values():
+    xs = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=np.float32)
+    t = _apply(xs, 0)
+    assert np.isnan(t[0]) and t[1] == 1 and t[2] == -1 and t[3] == 0 and t[4] == 0
+    assert np.signbit(t[4])
+    s = _apply(xs, 1)
+    assert np.isnan(s[0]) and s[1] == 1 and 0 <= s[2] < 1e-8 and s[3] == 0.5
+
+
+def test_nan_input_propagates_through_the_layer(compiled):
+    a = _case(np.random.RandomState(1), 5, 3, 4, 6)
+    a['x'][2, 1, 0] = np.nan
+    out = _run(a, np.float32)[0]
+    assert np.isnan(out[2:, 1]).all() and np.isfinite(out[:2]).all() and np.isfinite(out[:, 0]).all()
+
+
+def test_gluon_lstm_and_static_workspace_agree_with_the_numpy_loop(compiled, monkeypatch):
+    """Through gluon.rnn.LSTM, eagerly and hybridized with static_alloc (reused buffers)."""
+    import minigluon as mx
+    from minigluon import autograd
+    from minigluon.gluon import rnn
+
+    def grads(hybridize, use_compiled):
+        monkeypatch.setattr(_rnn_numba, 'enabled', use_compiled)
+        mx.random.seed(3)
+        net = rnn.LSTM(16, num_layers=2, bidirectional=True, input_size=8)
+        net.initialize(mx.init.Xavier())
+        if hybridize:
+            net.hybridize(static_alloc=True, static_shape=True)
+        x = mx.nd.array(np.random.RandomState(4).randn(7, 5, 8).astype(np.float32))
+        x.attach_grad()
+        result = []
+        for _ in range(2):                         # the second call reuses the workspace
+            with autograd.record():
+                y = net(x)
+                loss = (y * y).sum()
+            loss.backward()
+            result.append([y.asnumpy(), x.grad.asnumpy()]
+                          + [p.grad().asnumpy() for p in net.collect_params().values()])
+        return result
+    for hybridize in (False, True):
+        want, got = grads(hybridize, False), grads(hybridize, True)
+        for w_call, g_call in zip(want, got):
+            for w, g in zip(w_call, g_call):
+                np.testing.assert_allclose(g, w, rtol=2e-4, atol=2e-5)
+
+
+def test_environment_variable_turns_it_off():
+    code = ('import numpy as np; from minigluon.ops import _rnn_numba as m; '
+            'print(m.supported(np, np.float32, None, None, None))')
+    env = dict(os.environ, MINIGLUON_NUMBA='0')
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == 'False'
+    env['MINIGLUON_NUMBA'] = '1'
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == 'True'
