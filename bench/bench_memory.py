@@ -11,6 +11,10 @@ What is measured, each case in a fresh subprocess (one model, one framework, not
   just before it; NumPy reports its array buffers to tracemalloc, so this counts exactly the NumPy
   arrays (plus Python objects) a warm step allocates at its worst moment. PyTorch's CPU allocator
   is invisible to tracemalloc, hence the RSS column for the comparison.
+* ``code``: resident memory of the loaded framework itself, before the first step, for the record:
+  PyTorch's libraries, or minigluon with NumPy and, when Numba is installed, Numba with the compiled
+  LSTM kernels (loaded here before the baseline, as PyTorch's libraries are at import; otherwise the
+  first step would load them and ``rss`` would count ~100 MiB of code as training memory).
 
     python bench/bench_memory.py [--threads 1] [--models ctc,captcha]
 """
@@ -33,14 +37,34 @@ def _maxrss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
 
 
+def _vmrss_mib():
+    with open('/proc/self/status') as f:
+        return int(f.read().split('VmRSS:')[1].split()[0]) / 1024.0
+
+
+def _load_compiled_kernels():
+    """Load minigluon's Numba LSTM kernels (if Numba is there) by running them once on tiny arrays."""
+    import numpy as np
+    from minigluon.ops import _rnn_numba
+    if _rnn_numba.supported(np, np.float32, None, None, None):
+        z = np.zeros((1, 1), np.float32)
+        _rnn_numba.kernels().forward_step(np.zeros((1, 4), np.float32), np.zeros((1, 4), np.float32),
+                                          z, z.copy(), z.copy(), z.copy())
+        _rnn_numba.kernels().backward_step(np.ones((1, 4), np.float32), z, z, z, z.copy(),
+                                           z.copy(), np.zeros((1, 4), np.float32))
+
+
 def worker(framework, model):
     """Runs in its own process; prints one JSON line."""
     import tracemalloc
+    code0 = _vmrss_mib()
     import bench_train
     if framework == 'pytorch':
         step = bench_train.torch_step(THREADS, model)
     else:
         step = bench_train.minigluon_step(framework == 'minigluon-hybridized', model)
+        _load_compiled_kernels()
+    code = _vmrss_mib() - code0
     before = _maxrss_mib()
     step()
     step()
@@ -49,7 +73,7 @@ def worker(framework, model):
     step()
     traced = (tracemalloc.get_traced_memory()[1] - base) / 2 ** 20
     tracemalloc.stop()
-    res = {'rss': _maxrss_mib() - before}
+    res = {'rss': _maxrss_mib() - before, 'code': code}
     if framework != 'pytorch':
         res['traced'] = traced
     print(json.dumps(res))
@@ -66,7 +90,8 @@ def main():
         return
     print('Peak memory of a training step (MiB), fresh process per case, %d BLAS/PyTorch threads; %s'
           % (THREADS, load_note()))
-    print('%-10s %-22s %12s %12s %10s' % ('model', 'framework', 'rss MiB', 'traced MiB', 'x PyTorch'))
+    print('%-10s %-22s %12s %12s %10s %10s' % ('model', 'framework', 'rss MiB', 'traced MiB', 'x PyTorch',
+                                             'code MiB'))
     for model in args.models.split(','):
         rows = {}
         for fw in ('pytorch', 'minigluon', 'minigluon-hybridized'):
@@ -79,8 +104,9 @@ def main():
         ref = rows.get('pytorch', {}).get('rss')
         for fw, r in rows.items():
             traced = '%12.1f' % r['traced'] if 'traced' in r else '%12s' % '-'
-            print('%-10s %-22s %12.1f %s %10s' % (model, fw, r['rss'], traced,
-                                                  '%.2f' % (r['rss'] / ref) if ref else '-'))
+            print('%-10s %-22s %12.1f %s %10s %10.1f' % (model, fw, r['rss'], traced,
+                                                         '%.2f' % (r['rss'] / ref) if ref else '-',
+                                                         r['code']))
 
 
 if __name__ == '__main__':
