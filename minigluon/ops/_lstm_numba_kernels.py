@@ -16,7 +16,8 @@ _INV_LN2 = _f(1.4426950408889634)
 
 @_inline
 def exp_small(y):
-    """``exp(y)`` for ``0 <= y <= 20`` in float32, in a form LLVM vectorises."""
+    """``exp(y)`` for ``0 <= y <= 42`` in float32, in a form LLVM vectorises (``2**k``,
+    ``k <= 61``, as an int64 shift)."""
     k = math.floor(y * _INV_LN2 + _f(0.5))
     r = (y - k * _LN2_HI) - k * _LN2_LO
     p = _f(1 / 5040) * r + _f(1 / 720)          # Horner: sum of r**n / n!, n = 7 .. 0
@@ -42,11 +43,16 @@ def tanh(x):
 @_inline
 def sigmoid_of_twice(y):
     """``sigmoid(2 y) = 0.5 * tanh(y) + 0.5`` in float32, as ``E / (E + 1)`` for ``y >= 0``
-    and ``1 / (E + 1)`` below, ``E = exp(2|y|)``: no cancellation on either side."""
+    and ``1 / (E + 1)`` below, ``E = exp(2|y|)``: no cancellation on either side. Exactly 0
+    below ``y = -21`` (``sigmoid(-42) = 5.7e-19``), as float32 ``1 / (1 + exp(-x))`` tends to
+    0: a saturated gate passes no gradient, where a floor (``sigmoid(-20)`` for all inputs
+    below) times a huge input or cell state leaked into the weight gradients, and an infinite
+    input gave inf, not NaN."""
     a = abs(y)
-    a = _f(10.0) if a > _f(10.0) else a
+    a = _f(21.0) if a > _f(21.0) else a            # written so that NaN stays NaN
     e = exp_small(a + a)
-    return (e if y >= _f(0.0) else _f(1.0)) / (e + _f(1.0))
+    s = (e if y >= _f(0.0) else _f(1.0)) / (e + _f(1.0))
+    return _f(0.0) if y < _f(-21.0) else s
 
 
 @_jit

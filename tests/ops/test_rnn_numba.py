@@ -117,10 +117,12 @@ def test_tanh_and_sigmoid_within_one_float32_ulp_or_so():
     assert np.all(np.abs(tanh - ref) <= 2.5e-7 * np.abs(ref) + 1e-45)   # relative, also tiny x
     assert np.all(np.sign(tanh) == np.sign(ref))
     sig = _apply(xs, 1).astype(np.float64)
-    ref = 0.5 * np.tanh(x64) + 0.5                 # sigmoid(2x)
-    big = np.abs(x64) <= 10                        # past 10 the input is clamped (< 2.1e-9 off)
+    with np.errstate(over='ignore'):
+        ref = 1 / (1 + np.exp(-2 * x64))           # sigmoid(2x), no cancellation below 0
+    big = np.abs(x64) <= 21                        # past 21 the input is clamped ...
     assert np.all(np.abs(sig - ref)[big] <= 2.5e-7 * ref[big])
-    assert np.abs(sig - ref).max() <= 2.1e-9 + 1.2e-7
+    assert np.all(sig[x64 < -21] == 0)             # ... and a saturated gate is exactly 0 (< 5.7e-19)
+    assert np.abs(sig - ref).max() <= 1.2e-7
 
 
 def test_special_values():
@@ -129,7 +131,7 @@ def test_special_values():
     assert np.isnan(t[0]) and t[1] == 1 and t[2] == -1 and t[3] == 0 and t[4] == 0
     assert np.signbit(t[4])
     s = _apply(xs, 1)
-    assert np.isnan(s[0]) and s[1] == 1 and 0 <= s[2] < 1e-8 and s[3] == 0.5
+    assert np.isnan(s[0]) and s[1] == 1 and s[2] == 0 and s[3] == 0.5
 
 
 def test_nan_input_propagates_through_the_layer(compiled):
@@ -137,6 +139,27 @@ def test_nan_input_propagates_through_the_layer(compiled):
     a['x'][2, 1, 0] = np.nan
     out = _run(a, np.float32)[0]
     assert np.isnan(out[2:, 1]).all() and np.isfinite(out[:2]).all() and np.isfinite(out[:, 0]).all()
+
+
+def test_saturated_gates_pass_no_gradient(compiled, monkeypatch):
+    """Inputs and cell states large enough to saturate every gate: the sigmoid's ``i * (1 - i)``
+    must vanish as in the NumPy loop (it had a floor of sigmoid(-20) = 2e-9, which times an
+    input of 1e4 and a cell state of 1e3 doubled the weight gradient), and an infinite input
+    gives the NumPy loop's NaN in the weight gradient, not inf."""
+    huge = _case(np.random.RandomState(5), 5, 3, 4, 6)
+    huge['x'] *= 1e4
+    huge['c0'] *= 1e3
+    inf = _case(np.random.RandomState(6), 5, 3, 4, 6)
+    inf['x'][2, 1, 0] = np.inf
+    with np.errstate(invalid='ignore'):            # inf * 0 in the weight gradient's GEMM
+        got = [_run(huge, np.float32), _run(inf, np.float32)]
+        monkeypatch.setattr(_rnn_numba, 'enabled', False)   # the NumPy loop (float64 is no
+        want = [_run(huge, np.float32), _run(inf, np.float32)]   # better: 1 - i is 1e-17, not 0)
+    for name, g, w in zip(NAMES, got[0], want[0]):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-5 * np.abs(w).max(), err_msg=name)
+    for name, g, w in zip(NAMES, got[1], want[1]):
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(w), err_msg=name)
+        np.testing.assert_array_equal(np.isinf(g), np.isinf(w), err_msg=name)
 
 
 def test_gluon_lstm_and_static_workspace_agree_with_the_numpy_loop(compiled, monkeypatch):
