@@ -25,7 +25,8 @@ Used for LSTM layers in float32 without sequence masks, state clipping or a proj
 arrays, when ``numba`` imports and the environment variable ``MINIGLUON_NUMBA`` is not ``0``
 (:data:`enabled` can also be set at run time). Everything else takes the NumPy loop. Kernels are
 compiled on first use (~2 s) and cached on disk by Numba (``__pycache__`` beside this file, or
-``NUMBA_CACHE_DIR``); Numba's import and LLVM take ~100 MiB of memory once per process.
+``NUMBA_CACHE_DIR``, or the user's cache directory; where none is writable, compiled in each
+process); Numba's import and LLVM take ~100 MiB of memory once per process.
 """
 import os
 

@@ -204,3 +204,27 @@ def test_environment_variable_turns_it_off():
     out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == 'True'
+
+
+def test_no_writable_cache_directory_compiles_without_caching():
+    """A read-only package directory and home (a system install used by an account without a
+    home): Numba finds nowhere to cache and raises at decoration; the LSTM must still run,
+    compiled. Simulated by leaving Numba no cache locator, in a fresh process."""
+    from numba.core import caching
+    impl = next((n for n in ('CacheImpl', '_CacheImpl')        # the name since 0.59, before
+                 if hasattr(getattr(caching, n, None), '_locator_classes')), None)
+    if impl is None:
+        pytest.skip("this Numba's cache internals differ")
+    code = ('from numba.core import caching; caching.%s._locator_classes = []\n' % impl +
+            'import numpy as np, minigluon as mx\n'
+            'from minigluon.ops import _rnn_numba\n'
+            'net = mx.gluon.rnn.LSTM(5, input_size=4); net.initialize()\n'
+            'x = mx.nd.array(np.ones((3, 2, 4), dtype=np.float32)); x.attach_grad()\n'
+            'with mx.autograd.record():\n'
+            '    y = net(x)\n'
+            'y.backward()\n'
+            'print(_rnn_numba.kernels() is not None, y.shape, np.isfinite(x.grad.asnumpy()).all())')
+    env = dict(os.environ, MINIGLUON_NUMBA='1')
+    run = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == 'True (3, 2, 5) True'
