@@ -19,6 +19,8 @@ def _jit(fn):
         return numba.njit(cache=True, **_OPTIONS)(fn)
     except RuntimeError:
         return numba.njit(**_OPTIONS)(fn)
+
+
 _f = np.float32
 _LN2_HI, _LN2_LO = _f(0.693145751953125), _f(1.4286068203e-06)   # ln 2 = HI + LO, HI exact
 _INV_LN2 = _f(1.4426950408889634)
