@@ -23,36 +23,28 @@ rounding, not bit for bit.
 
 Used for LSTM layers in float32 without sequence masks, state clipping or a projection, on NumPy
 arrays, when ``numba`` imports and the environment variable ``MINIGLUON_NUMBA`` is not ``0``
-(:data:`enabled` can also be set at run time). Everything else takes the NumPy loop. Kernels are
+(the switch shared by all compiled kernels: :mod:`minigluon.ops._numba`). Everything else takes
+the NumPy loop. Kernels are
 compiled on first use (~2 s) and cached on disk by Numba (``__pycache__`` beside this file, or
 ``NUMBA_CACHE_DIR``, or the user's cache directory; where none is writable, compiled in each
 process); Numba's import and LLVM take ~100 MiB of memory once per process.
 """
-import os
-
 import numpy as np
 
-#: Whether LSTM layers use the compiled loop when they can (``MINIGLUON_NUMBA=0`` turns it off).
-enabled = os.environ.get('MINIGLUON_NUMBA', '1') != '0'
-_kernels = []     # [module] once imported, [None] when Numba is missing
+from minigluon.ops import _numba
 
 
 def kernels():
-    """The kernel module (:mod:`minigluon.ops._lstm_numba_kernels`), or None without Numba."""
-    if not _kernels:
-        try:
-            from minigluon.ops import _lstm_numba_kernels as module
-        except ImportError:
-            module = None
-        _kernels.append(module)
-    return _kernels[0]
+    """The kernel module (:mod:`minigluon.ops._lstm_numba_kernels`), or None when Numba is
+    missing or switched off (:mod:`minigluon.ops._numba`)."""
+    return _numba.kernels('_lstm_numba_kernels')
 
 
 def supported(xp, dtype, mask, clip, wr):
     """True when the compiled loop handles this call: NumPy, float32, no mask, clip or projection,
     and Numba importable."""
-    return (enabled and xp is np and np.dtype(dtype) == np.float32 and mask is None
-            and clip is None and wr is None and kernels() is not None)
+    return (xp is np and np.dtype(dtype) == np.float32 and mask is None and clip is None
+            and wr is None and kernels() is not None)
 
 
 def forward_steps(gates, hs, cs, tcs, whT):

@@ -15,7 +15,7 @@ import pytest
 numba = pytest.importorskip('numba')
 
 from minigluon.ops import _lstm_numba_kernels as K  # noqa: E402
-from minigluon.ops import _rnn_numba  # noqa: E402
+from minigluon.ops import _numba, _rnn_numba  # noqa: E402
 from minigluon.ops._rnn_kernels import dir_backward, dir_forward  # noqa: E402
 
 NAMES = ['out', 'hT', 'cT', 'dx', 'dwx', 'dwh', 'dbx', 'dbh', 'dh0', 'dc0']
@@ -24,7 +24,7 @@ NAMES = ['out', 'hT', 'cT', 'dx', 'dwx', 'dwh', 'dbx', 'dbh', 'dh0', 'dc0']
 @pytest.fixture
 def compiled(monkeypatch):
     """Run with the compiled loop switched on, whatever the environment says."""
-    monkeypatch.setattr(_rnn_numba, 'enabled', True)
+    monkeypatch.setattr(_numba, 'enabled', True)
     return _rnn_numba
 
 
@@ -49,7 +49,7 @@ def test_compiled_loop_matches_float64_within_float32_rounding(compiled, monkeyp
     a = _case(np.random.RandomState(T + N * H), T, N, I, H)
     want = _run(a, np.float64)                     # float64: never the compiled loop
     got = _run(a, np.float32)
-    monkeypatch.setattr(_rnn_numba, 'enabled', False)
+    monkeypatch.setattr(_numba, 'enabled', False)
     plain = _run(a, np.float32)                    # the NumPy float32 loop, for scale
     for name, g, p, w in zip(NAMES, got, plain, want):
         assert g.dtype == np.float32, name
@@ -89,7 +89,7 @@ def test_supported_only_for_plain_float32_numpy_lstm(compiled):
     assert not compiled.supported(np, np.float32, mask, None, None)
     assert not compiled.supported(np, np.float32, None, (-1.0, 1.0, False), None)
     assert not compiled.supported(np, np.float32, None, None, np.ones((2, 4), np.float32))
-    compiled.enabled = False
+    _numba.enabled = False
     assert not compiled.supported(np, np.float32, None, None, None)
 
 
@@ -153,7 +153,7 @@ def test_saturated_gates_pass_no_gradient(compiled, monkeypatch):
     inf['x'][2, 1, 0] = np.inf
     with np.errstate(invalid='ignore'):            # inf * 0 in the weight gradient's GEMM
         got = [_run(huge, np.float32), _run(inf, np.float32)]
-        monkeypatch.setattr(_rnn_numba, 'enabled', False)   # the NumPy loop (float64 is no
+        monkeypatch.setattr(_numba, 'enabled', False)   # the NumPy loop (float64 is no
         want = [_run(huge, np.float32), _run(inf, np.float32)]   # better: 1 - i is 1e-17, not 0)
     for name, g, w in zip(NAMES, got[0], want[0]):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-5 * np.abs(w).max(), err_msg=name)
@@ -169,13 +169,13 @@ def test_gluon_lstm_and_static_workspace_agree_with_the_numpy_loop(compiled, mon
     from minigluon.gluon import rnn
 
     def grads(hybridize, use_compiled):
-        monkeypatch.setattr(_rnn_numba, 'enabled', use_compiled)
+        monkeypatch.setattr(_numba, 'enabled', use_compiled)
         mx.random.seed(3)
         net = rnn.LSTM(16, num_layers=2, bidirectional=True, input_size=8)
-        net.initialize(mx.init.Xavier())
+        net.initialize(mx.init.Xavier(), ctx=mx.cpu())      # the CPU even under the GPU stand-in
         if hybridize:
             net.hybridize(static_alloc=True, static_shape=True)
-        x = mx.nd.array(np.random.RandomState(4).randn(7, 5, 8).astype(np.float32))
+        x = mx.nd.array(np.random.RandomState(4).randn(7, 5, 8).astype(np.float32), ctx=mx.cpu())
         x.attach_grad()
         result = []
         for _ in range(2):                         # the second call reuses the workspace
