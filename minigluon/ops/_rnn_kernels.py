@@ -9,7 +9,7 @@ before the reverse loop, and the weight gradients are three GEMMs after it.
 
 ``xp`` is NumPy or CuPy. On a GPU the LSTM's per-step element-wise work runs as one fused kernel
 per step (:mod:`minigluon.ops._rnn_cuda`; a launch per NumPy-style call would dominate there);
-on the CPU too when Numba is installed (:mod:`minigluon.ops._rnn_numba`, float32).
+on the CPU too when Numba is installed (:mod:`minigluon.ops._rnn_numba`, float32 LSTM and GRU).
 Gate orders and formulas: see :mod:`minigluon.ops.rnn`.
 """
 
@@ -145,24 +145,27 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None, wr=Non
         c.update(gates=gates, cs=cs, tcs=tcs, clipped=clipped, hfull=hfull)
     elif mode == 'gru':
         hp = xp.empty((T, N, gh), dtype=dt)    # h2h projections, kept for backward
-        for t in range(T):
-            g, p = gates[t], hp[t]
-            xp.dot(hs[t], whT, out=p)
-            p += bh_s
-            g[:, :2 * H] += p[:, :2 * H]
-            xp.tanh(g[:, :2 * H], out=g[:, :2 * H])
-            sig = g[:, :2 * H]
-            sig *= 0.5
-            sig += 0.5
-            n = g[:, 2 * H:]
-            n += g[:, :H] * p[:, 2 * H:]
-            xp.tanh(n, out=n)
-            h = hs[t + 1]
-            xp.subtract(hs[t], n, out=h)
-            h *= g[:, H:2 * H]
-            h += n
-            if mask is not None:
-                xp.copyto(h, hs[t], where=~mask[t])
+        if _rnn_numba.supported(xp, dt, mask, None, None):   # NumPy with Numba: one call a step
+            _rnn_numba.gru_forward_steps(gates, hp, hs, whT, bh_s)
+        else:
+            for t in range(T):
+                g, p = gates[t], hp[t]
+                xp.dot(hs[t], whT, out=p)
+                p += bh_s
+                g[:, :2 * H] += p[:, :2 * H]
+                xp.tanh(g[:, :2 * H], out=g[:, :2 * H])
+                sig = g[:, :2 * H]
+                sig *= 0.5
+                sig += 0.5
+                n = g[:, 2 * H:]
+                n += g[:, :H] * p[:, 2 * H:]
+                xp.tanh(n, out=n)
+                h = hs[t + 1]
+                xp.subtract(hs[t], n, out=h)
+                h *= g[:, H:2 * H]
+                h += n
+                if mask is not None:
+                    xp.copyto(h, hs[t], where=~mask[t])
         c.update(gates=gates, hp=hp)
     else:
         act = xp.tanh if mode == 'rnn_tanh' else (lambda a, out: xp.maximum(a, 0, out=out))
@@ -253,6 +256,9 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
         dc0 = dc
         if wr is not None:
             dwr = xp.dot(dr.reshape(T * N, R).T, c['hfull'].reshape(T * N, H))
+    elif mode == 'gru' and _rnn_numba.supported(xp, dt, mask, None, None):
+        dgh = xp.empty((T, N, gh), dtype=dt)
+        _rnn_numba.gru_backward_steps(dh, dout, c['gates'], c['hp'], hs, dgx, dgh, wh)
     elif mode == 'gru':
         G, hp = c['gates'], c['hp']
         r, z, n = G[:, :, :H], G[:, :, H:2 * H], G[:, :, 2 * H:]

@@ -1,4 +1,4 @@
-"""The LSTM time loop on the CPU, compiled with Numba when it is installed (optional).
+"""The LSTM and GRU time loops on the CPU, compiled with Numba when it is installed (optional).
 
 :mod:`minigluon.ops._rnn_kernels` runs each LSTM step as one GEMM plus about ten NumPy calls
 forward and six backward. At the sizes of a typical recurrent layer (N*H of a few thousand) each
@@ -21,8 +21,13 @@ a degree-7 Taylor polynomial); both are within 1.2e-7 of the exact value (about 
 as NumPy's own float32 ``tanh``), NaN propagates. So results agree with the NumPy loop to float32
 rounding, not bit for bit.
 
-Used for LSTM layers in float32 without sequence masks, state clipping or a projection, on NumPy
-arrays, when ``numba`` imports and the environment variable ``MINIGLUON_NUMBA`` is not ``0``
+The GRU step is the same idea (:func:`gru_forward_steps`: the recurrent product with its bias,
+``r``, ``z``, ``n = tanh(. + r * .)``, the new state in one call; backward: both pre-activation
+gradients and the carried ``dh * z``); a GRU layer (64, 32, 128) -> 64, forward and backward,
+7.5 -> 5.1 ms.
+
+Used for LSTM layers in float32 without sequence masks, state clipping or a projection, and GRU
+layers in float32 without sequence masks, on NumPy arrays, when ``numba`` imports and the environment variable ``MINIGLUON_NUMBA`` is not ``0``
 (the switch shared by all compiled kernels: :mod:`minigluon.ops._numba`). Everything else takes
 the NumPy loop. Kernels are
 compiled on first use (~2 s) and cached on disk by Numba (``__pycache__`` beside this file, or
@@ -35,9 +40,9 @@ from minigluon.ops import _numba
 
 
 def kernels():
-    """The kernel module (:mod:`minigluon.ops._lstm_numba_kernels`), or None when Numba is
+    """The kernel module (:mod:`minigluon.ops._rnn_numba_kernels`), or None when Numba is
     missing or switched off (:mod:`minigluon.ops._numba`)."""
-    return _numba.kernels('_lstm_numba_kernels')
+    return _numba.kernels('_rnn_numba_kernels')
 
 
 def supported(xp, dtype, mask, clip, wr):
@@ -69,3 +74,27 @@ def backward_steps(dh, dc, dout, gates, cs, tcs, dgx, wh):
     for t in range(dout.shape[0] - 1, -1, -1):
         step(gates[t], cs[t], tcs[t], dout[t], dh, dc, dgx[t])
         np.dot(dgx[t], wh, out=dh)
+
+
+def gru_forward_steps(gates, hp, hs, whT, bh):
+    """The GRU recursion over all ``T`` steps, arrays as in ``_rnn_kernels.dir_forward``:
+    ``gates (T, N, 3H)`` pre-activations from the inputs, overwritten with the activated
+    ``[r, z, n]``; ``hp (T, N, 3H)`` receives each step's recurrent product plus ``bh`` (the
+    recurrent bias, ``r, z`` halves scaled as the weights); ``hs (T+1, N, H)`` with the initial
+    state in row 0; ``whT (H, 3H)``."""
+    step = kernels().gru_forward_step
+    for t in range(gates.shape[0]):
+        np.dot(hs[t], whT, out=hp[t])
+        step(gates[t], hp[t], bh, hs[t], hs[t + 1])
+
+
+def gru_backward_steps(dh, dout, gates, hp, hs, dgx, dgh, wh):
+    """The GRU reverse loop: updates ``dh (N, H)`` in place and fills ``dgx`` / ``dgh (T, N, 3H)``,
+    the gradients of the input and recurrent pre-activations; ``wh (3H, H)``."""
+    dout = np.ascontiguousarray(dout)
+    step = kernels().gru_backward_step
+    back = np.empty_like(dh)
+    for t in range(dout.shape[0] - 1, -1, -1):
+        step(gates[t], hp[t], hs[t], dout[t], dh, dgx[t], dgh[t])
+        np.dot(dgh[t], wh, out=back)
+        dh += back

@@ -14,7 +14,7 @@ import pytest
 
 numba = pytest.importorskip('numba')
 
-from minigluon.ops import _lstm_numba_kernels as K  # noqa: E402
+from minigluon.ops import _rnn_numba_kernels as K  # noqa: E402
 from minigluon.ops import _numba, _rnn_numba  # noqa: E402
 from minigluon.ops._rnn_kernels import dir_backward, dir_forward  # noqa: E402
 
@@ -28,8 +28,11 @@ def compiled(monkeypatch):
     return _rnn_numba
 
 
-def _case(rng, T, N, I, H, scale=0.3):
-    gh = 4 * H
+GATES = {'lstm': 4, 'gru': 3}
+
+
+def _case(rng, T, N, I, H, scale=0.3, mode='lstm'):
+    gh = GATES[mode] * H
     return dict(x=rng.randn(T, N, I), wx=rng.randn(gh, I) * scale, wh=rng.randn(gh, H) * scale,
                 bx=rng.randn(gh) * 0.1, bh=rng.randn(gh) * 0.1, h0=rng.randn(N, H),
                 c0=rng.randn(N, H), dout=rng.randn(T, N, H), dhT=rng.randn(N, H),
@@ -37,21 +40,29 @@ def _case(rng, T, N, I, H, scale=0.3):
 
 
 def _run(a, dtype, ws=None):
+    """Forward and backward of one direction; the mode follows from the weights' rows."""
     d = {k: v.astype(dtype) for k, v in a.items()}
-    out, hT, cT, cache = dir_forward(np, 'lstm', d['x'], d['wx'], d['wh'], d['bx'], d['bh'],
-                                     d['h0'], d['c0'], None, None, ws=ws)
-    grads = dir_backward(np, cache, d['dout'], d['dhT'], d['dcT'], need_x=True)
-    return [np.array(v) for v in [out, hT, cT] + list(grads)]
+    mode = 'lstm' if d['wx'].shape[0] == 4 * d['h0'].shape[1] else 'gru'
+    lstm = mode == 'lstm'
+    out, hT, cT, cache = dir_forward(np, mode, d['x'], d['wx'], d['wh'], d['bx'], d['bh'],
+                                     d['h0'], d['c0'] if lstm else None, None, None, ws=ws)
+    grads = dir_backward(np, cache, d['dout'], d['dhT'], d['dcT'] if lstm else None, need_x=True)
+    return [None if v is None else np.array(v) for v in [out, hT, cT] + list(grads)]
 
 
+@pytest.mark.parametrize('mode', ['lstm', 'gru'])
 @pytest.mark.parametrize('T,N,I,H', [(12, 5, 6, 8), (1, 1, 2, 1), (9, 3, 17, 33), (30, 32, 16, 64)])
-def test_compiled_loop_matches_float64_within_float32_rounding(compiled, monkeypatch, T, N, I, H):
-    a = _case(np.random.RandomState(T + N * H), T, N, I, H)
+def test_compiled_loop_matches_float64_within_float32_rounding(compiled, monkeypatch, mode,
+                                                                T, N, I, H):
+    a = _case(np.random.RandomState(T + N * H), T, N, I, H, mode=mode)
     want = _run(a, np.float64)                     # float64: never the compiled loop
     got = _run(a, np.float32)
     monkeypatch.setattr(_numba, 'enabled', False)
     plain = _run(a, np.float32)                    # the NumPy float32 loop, for scale
     for name, g, p, w in zip(NAMES, got, plain, want):
+        if w is None:                              # the GRU's cell state and its gradient
+            assert g is None and p is None, name
+            continue
         assert g.dtype == np.float32, name
         tol = 2e-5 * max(1.0, np.abs(w).max())
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=tol, err_msg=name)
@@ -60,22 +71,22 @@ def test_compiled_loop_matches_float64_within_float32_rounding(compiled, monkeyp
         assert np.abs(g - w).max() <= 2 * np.abs(p - w).max() + slack, name
 
 
-def test_compiled_loop_is_the_one_taken(compiled, monkeypatch):
-    """A spy on the per-step kernels: a plain float32 LSTM direction runs them, T times each."""
+@pytest.mark.parametrize('mode,prefix', [('lstm', ''), ('gru', 'gru_')])
+def test_compiled_loop_is_the_one_taken(compiled, monkeypatch, mode, prefix):
+    """A spy on the per-step kernels: a plain float32 direction runs them, T times each."""
     calls = {'fwd': 0, 'bwd': 0}
     kernels = _rnn_numba.kernels()
-    fwd, bwd = kernels.forward_step, kernels.backward_step
 
     def count(kind, fn):
         def wrapper(*args):
             calls[kind] += 1
             return fn(*args)
         return wrapper
-    monkeypatch.setattr(kernels, 'forward_step', count('fwd', fwd))
-    monkeypatch.setattr(kernels, 'backward_step', count('bwd', bwd))
-    _run(_case(np.random.RandomState(0), 6, 2, 3, 4), np.float32)
+    for kind, name in (('fwd', prefix + 'forward_step'), ('bwd', prefix + 'backward_step')):
+        monkeypatch.setattr(kernels, name, count(kind, getattr(kernels, name)))
+    _run(_case(np.random.RandomState(0), 6, 2, 3, 4, mode=mode), np.float32)
     assert calls == {'fwd': 6, 'bwd': 6}
-    _run(_case(np.random.RandomState(0), 6, 2, 3, 4), np.float64)
+    _run(_case(np.random.RandomState(0), 6, 2, 3, 4, mode=mode), np.float64)
     assert calls == {'fwd': 6, 'bwd': 6}           # float64 keeps the NumPy loop
 
 
@@ -134,36 +145,42 @@ def test_special_values():
     assert np.isnan(s[0]) and s[1] == 1 and s[2] == 0 and s[3] == 0.5
 
 
-def test_nan_input_propagates_through_the_layer(compiled):
-    a = _case(np.random.RandomState(1), 5, 3, 4, 6)
+@pytest.mark.parametrize('mode', ['lstm', 'gru'])
+def test_nan_input_propagates_through_the_layer(compiled, mode):
+    a = _case(np.random.RandomState(1), 5, 3, 4, 6, mode=mode)
     a['x'][2, 1, 0] = np.nan
     out = _run(a, np.float32)[0]
     assert np.isnan(out[2:, 1]).all() and np.isfinite(out[:2]).all() and np.isfinite(out[:, 0]).all()
 
 
-def test_saturated_gates_pass_no_gradient(compiled, monkeypatch):
+@pytest.mark.parametrize('mode', ['lstm', 'gru'])
+def test_saturated_gates_pass_no_gradient(compiled, monkeypatch, mode):
     """Inputs and cell states large enough to saturate every gate: the sigmoid's ``i * (1 - i)``
     must vanish as in the NumPy loop (it had a floor of sigmoid(-20) = 2e-9, which times an
     input of 1e4 and a cell state of 1e3 doubled the weight gradient), and an infinite input
     gives the NumPy loop's NaN in the weight gradient, not inf."""
-    huge = _case(np.random.RandomState(5), 5, 3, 4, 6)
+    huge = _case(np.random.RandomState(5), 5, 3, 4, 6, mode=mode)
     huge['x'] *= 1e4
     huge['c0'] *= 1e3
-    inf = _case(np.random.RandomState(6), 5, 3, 4, 6)
+    inf = _case(np.random.RandomState(6), 5, 3, 4, 6, mode=mode)
     inf['x'][2, 1, 0] = np.inf
     with np.errstate(invalid='ignore'):            # inf * 0 in the weight gradient's GEMM
         got = [_run(huge, np.float32), _run(inf, np.float32)]
         monkeypatch.setattr(_numba, 'enabled', False)   # the NumPy loop (float64 is no
         want = [_run(huge, np.float32), _run(inf, np.float32)]   # better: 1 - i is 1e-17, not 0)
     for name, g, w in zip(NAMES, got[0], want[0]):
-        np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-5 * np.abs(w).max(), err_msg=name)
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=2e-5 * np.abs(w).max(), err_msg=name)
     for name, g, w in zip(NAMES, got[1], want[1]):
+        if w is None:
+            continue
         np.testing.assert_array_equal(np.isnan(g), np.isnan(w), err_msg=name)
         np.testing.assert_array_equal(np.isinf(g), np.isinf(w), err_msg=name)
 
 
-def test_gluon_lstm_and_static_workspace_agree_with_the_numpy_loop(compiled, monkeypatch):
-    """Through gluon.rnn.LSTM, eagerly and hybridized with static_alloc (reused buffers)."""
+@pytest.mark.parametrize('layer', ['LSTM', 'GRU'])
+def test_gluon_layer_and_static_workspace_agree_with_the_numpy_loop(compiled, monkeypatch, layer):
+    """Through gluon.rnn.LSTM / GRU, eagerly and hybridized with static_alloc (reused buffers)."""
     import minigluon as mx
     from minigluon import autograd
     from minigluon.gluon import rnn
@@ -171,7 +188,7 @@ def test_gluon_lstm_and_static_workspace_agree_with_the_numpy_loop(compiled, mon
     def grads(hybridize, use_compiled):
         monkeypatch.setattr(_numba, 'enabled', use_compiled)
         mx.random.seed(3)
-        net = rnn.LSTM(16, num_layers=2, bidirectional=True, input_size=8)
+        net = getattr(rnn, layer)(16, num_layers=2, bidirectional=True, input_size=8)
         net.initialize(mx.init.Xavier(), ctx=mx.cpu())      # the CPU even under the GPU stand-in
         if hybridize:
             net.hybridize(static_alloc=True, static_shape=True)
