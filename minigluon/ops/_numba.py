@@ -21,13 +21,15 @@ _modules = {}
 
 def kernels(name):
     """The kernel module ``minigluon.ops.<name>`` when :data:`enabled` and Numba imports, else
-    None. Imported once; a failed import is remembered too."""
+    None. Imported once; a failed import is remembered too: ImportError (no Numba, or one that
+    refuses this NumPy or llvmlite) or OSError (llvmlite's shared library fails to load, or the
+    system forbids executable memory: ``import numba`` raises OSError then)."""
     if not enabled:
         return None
     if name not in _modules:
         try:
             _modules[name] = importlib.import_module('minigluon.ops.' + name)
-        except ImportError:      # no Numba, or one that refuses this NumPy: the NumPy form runs
+        except (ImportError, OSError):      # the NumPy form runs
             _modules[name] = None
     return _modules[name]
 

@@ -134,3 +134,24 @@ def test_switch_and_missing_numba(monkeypatch):
                                   .max(-1)[None, None])
     assert gx.sum() == 4
     assert _pool_argmax._compiled_2x2(np, (2, 2), (2, 2), np.float32) is None
+
+
+class _BrokenNumbaFinder:
+    """``import numba`` raising OSError, as where llvmlite's shared library cannot be loaded or the
+    system forbids executable memory (``check_jit_execution``)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == 'numba':
+            raise OSError('Could not find/load shared object file (simulated)')
+        return None
+
+
+def test_numba_import_raising_oserror_falls_back(monkeypatch):
+    monkeypatch.setattr(_numba, '_modules', {})
+    monkeypatch.delitem(sys.modules, 'numba')
+    monkeypatch.delitem(sys.modules, 'minigluon.ops._pool_numba_kernels', raising=False)
+    monkeypatch.setattr(sys, 'meta_path', [_BrokenNumbaFinder()] + sys.meta_path)
+    assert _numba.kernels('_pool_numba_kernels') is None
+    x = np.random.default_rng(0).standard_normal((1, 1, 4, 4)).astype(np.float32)
+    y, gx = _pool_grads(x, np.ones((1, 1, 2, 2), np.float32), False, kernel=(2, 2), stride=(2, 2))
+    assert y.shape == (1, 1, 2, 2) and gx.sum() == 4
