@@ -22,6 +22,8 @@ import threading
 
 import numpy as np
 
+from minigluon.ops import _numba
+
 _NEG = -1e30            # finite stand-in for log(0) in the log-space recursion
 _UNDERFLOW = -700.0     # emissions with a smaller log-probability would lose precision in float64
 _IMPOSSIBLE = -1e29     # a log p(l|x) below this reached the sentinel: the label has probability 0
@@ -108,9 +110,20 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
     as an alpha/beta disagreement and sends the sample to the log-space path).
 
     Returns ``(log_z, log_c, log_d)``: per frame and sample, log sum_s alpha*beta and the log
-    normalisers of alpha and beta (0 on frames not renormalised).
+    normalisers of alpha and beta (0 on frames not renormalised). With Numba installed, NumPy
+    arrays take :func:`minigluon.ops._ctc_numba_kernels.alpha_beta_scaled` instead (the same
+    recursions per sample in one compiled call).
     """
     T, N, W = E.shape
+    compiled = _numba.kernels('_ctc_numba_kernels') if xp is np else None
+    if compiled is not None:     # NumPy with Numba: both recursions in one compiled call
+        c, d = np.ones((T, N)), np.ones((T, N))
+        restart_at = np.where((prob.frames > 0) & (prob.frames < T) & ~prob.dummy, prob.frames - 1, -1)
+        compiled.alpha_beta_scaled(E, A, prob.d_skip, prob.d_back_skip, prob.d_final,
+                                   restart_at.astype(np.int64), every, c, d)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return np.log(A.sum(2)), np.log(c), np.log(d)
+    xp.nan_to_num(E, copy=False, nan=0.0)    # a NaN input must not leak into other samples
     M = N * W
     pad = xp.zeros((N, 2))
     skip = xp.concatenate([pad, prob.d_skip], 1).reshape(M)[2:]
@@ -223,7 +236,6 @@ def _scaled_pass(xp, lp_label, lp_blank, prob):
     T, N, S = lp_blank.shape + (prob.S,)
     A, E = _buffers(xp, (T, N, S + 2))
     _emissions(xp, lp_label, lp_blank, prob, E[:, :, 2:], log_space=False)
-    xp.nan_to_num(E, copy=False, nan=0.0)    # a NaN input must not leak into other samples
     A[0] = 0.0
     log_z, log_c, log_d = _alpha_beta_scaled(xp, E, A, prob)
     frames = prob.frames
