@@ -10,8 +10,9 @@ Results are those of the NumPy passes bit for bit, ties and NaNs included:
 
 * the winner is the first maximum in row-major kernel order (a later element wins only when it is
   strictly greater), or the first NaN of a window that holds one;
-* the maximum is accumulated as ``numpy.maximum(best, next)`` does: an equal later element
-  replaces it (which decides the sign of a zero when ``-0.0`` and ``0.0`` tie), a NaN sticks;
+* the maximum is accumulated as ``numpy.maximum(best, next)`` does on x86: an equal later element
+  replaces it (which decides the sign of a zero when ``-0.0`` and ``0.0`` tie; NumPy's ARM builds
+  may pick the other zero there, and MXNet 1.9.1 keeps the first), a NaN sticks;
 * the gradient of each window element is ``g * (this position won)``, so a non-finite ``g`` gives
   NaN at the losing positions exactly as the NumPy product with a boolean mask does.
 
