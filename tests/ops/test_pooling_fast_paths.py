@@ -90,3 +90,23 @@ def test_tiled_windows_reduce_rows_then_columns_as_the_per_position_loop(kernel,
             np.testing.assert_array_equal(got, ref)    # maxima do not depend on the order
         else:
             np.testing.assert_allclose(got, ref, rtol=1e-13)
+
+
+@pytest.mark.parametrize('k,s', [((2, 2), (2, 2)), ((3, 3), (1, 1))])
+def test_max_pool_all_minus_inf_window(k, s):
+    """A window of -inf gives -inf (MXNet 1.9.1: the lowest finite float) and routes its gradient
+    to its first element, as any tie."""
+    x = np.zeros((1, 1, 4, 4), np.float32)
+    x[0, 0, :3, :3] = -np.inf
+    xa = nd.array(x)
+    xa.attach_grad()
+    with autograd.record():
+        y = nd.Pooling(xa, kernel=k, stride=s, pool_type='max')
+    y.backward()
+    ref_out, where = reference_max_pool(x.astype(np.float64), k, s, (0, 0))
+    assert y.asnumpy()[0, 0, 0, 0] == -np.inf
+    np.testing.assert_array_equal(y.asnumpy(), ref_out)
+    ref_grad = np.zeros((4, 4))
+    for (_, _, i, j), (r, c) in where.items():
+        ref_grad[r, c] += 1
+    np.testing.assert_array_equal(xa.grad.asnumpy()[0, 0], ref_grad)
