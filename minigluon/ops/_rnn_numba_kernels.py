@@ -21,7 +21,7 @@ _INV_LN2 = _f(1.4426950408889634)
 @_inline
 def exp_small(y):
     """``exp(y)`` for ``0 <= y <= 42`` in float32, in a form LLVM vectorises (``2**k``,
-    ``k <= 61``, as an int64 shift)."""
+    ``k <= 61``, as an int64 shift). Not for NaN: its conversion to an integer is undefined."""
     k = math.floor(y * _INV_LN2 + _f(0.5))
     r = (y - k * _LN2_HI) - k * _LN2_LO
     p = _f(1 / 5040) * r + _f(1 / 720)          # Horner: sum of r**n / n!, n = 7 .. 0
@@ -34,14 +34,15 @@ def exp_small(y):
 def tanh(x):
     """float32 ``tanh`` (how: :mod:`minigluon.ops._rnn_numba`); NaN in, NaN out."""
     a = abs(x)
-    a = _f(10.0) if a > _f(10.0) else a            # written so that NaN stays NaN
+    a = a if a < _f(10.0) else _f(10.0)            # NaN becomes 10 here (see the return)
     s = a * a
     p = _f(-1382 / 155925) * s + _f(62 / 2835)   # tanh's series: x - x**3/3 + 2x**5/15 ...
     p = ((p * s + _f(-17 / 315)) * s + _f(2 / 15)) * s + _f(-1 / 3)
     small = a + a * s * p
     big = _f(1.0) - _f(2.0) / (exp_small(a + a) + _f(1.0))
     v = small if a < _f(0.3) else big
-    return math.copysign(v, x)
+    # NaN never reaches exp_small's float-to-int conversion (undefined for NaN in LLVM)
+    return math.copysign(v, x) if x == x else x
 
 
 @_inline
@@ -53,10 +54,11 @@ def sigmoid_of_twice(y):
     below) times a huge input or cell state leaked into the weight gradients, and an infinite
     input gave inf, not NaN."""
     a = abs(y)
-    a = _f(21.0) if a > _f(21.0) else a            # written so that NaN stays NaN
+    a = a if a < _f(21.0) else _f(21.0)            # NaN becomes 21 here (see the return)
     e = exp_small(a + a)
     s = (e if y >= _f(0.0) else _f(1.0)) / (e + _f(1.0))
-    return _f(0.0) if y < _f(-21.0) else s
+    s = _f(0.0) if y < _f(-21.0) else s
+    return s if y == y else y
 
 
 @_jit
