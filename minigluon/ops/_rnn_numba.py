@@ -6,20 +6,22 @@ call costs 1-9 us of memory traffic, so the element-wise work is most of the ste
 is the same GEMM (NumPy's BLAS) plus **one** compiled call that does all the element-wise work of
 the step in a single pass, the structure of :mod:`minigluon.ops._rnn_cuda` on a GPU:
 
-* forward: add the recurrent product, activate the four gates (sigmoid as
-  ``0.5 * tanh(x / 2) + 0.5``, the ``1/2`` folded into the weights as in the NumPy loop; internal
-  gate order ``[i, f, o, g]``), ``c' = f * c + i * g``, ``tanh(c')``, ``h' = o * tanh(c')``;
+* forward: add the recurrent product, activate the four gates (the weights of the sigmoid gates
+  are halved as for the NumPy loop's ``0.5 * tanh(x / 2) + 0.5``, so the kernel computes
+  ``sigmoid(2 y)``; internal gate order ``[i, f, o, g]``), ``c' = f * c + i * g``, ``tanh(c')``,
+  ``h' = o * tanh(c')``;
 * backward: ``dh += dout_t``, ``dc += dh * o * (1 - tanh(c')^2)``, the four pre-activation
   gradients in MXNet's order ``[i, f, g, o]`` from the kept activations (the NumPy loop first
   computes these derivative factors for all steps at once, five more passes over (T, N, H)
   arrays), ``dc *= f``.
 
-``tanh`` is computed here, not by libm: a scalar ``tanhf`` call per element would not vectorise.
-For ``|x| < 0.3`` an odd Taylor polynomial (terms to ``x**11``), otherwise
-``1 - 2 / (exp(2|x|) + 1)`` with ``exp`` by range reduction (``2**k * exp(r)``, ``|r| <= ln(2)/2``,
-a degree-7 Taylor polynomial); both are within 1.2e-7 of the exact value (about one float32 ulp,
-as NumPy's own float32 ``tanh``), NaN propagates. So results agree with the NumPy loop to float32
-rounding, not bit for bit.
+``tanh`` and the sigmoid are computed here, not by libm: a scalar ``tanhf`` call per element
+would not vectorise. ``tanh``: for ``|x| < 0.3`` an odd Taylor polynomial (terms to ``x**11``),
+otherwise ``1 - 2 / (exp(2|x|) + 1)`` with ``exp`` by range reduction (``2**k * exp(r)``,
+``|r| <= ln(2)/2``, a degree-7 Taylor polynomial); the sigmoid from the same ``exp``
+(:func:`~minigluon.ops._rnn_numba_kernels.sigmoid_of_twice`). Both are within 1.2e-7 of the exact
+value (about one float32 ulp, as NumPy's own float32 ``tanh``), NaN propagates. So results agree
+with the NumPy loop to float32 rounding, not bit for bit.
 
 The GRU step is the same idea (:func:`gru_forward_steps`: the recurrent product with its bias,
 ``r``, ``z``, ``n = tanh(. + r * .)``, the new state in one call; backward: both pre-activation
@@ -27,11 +29,11 @@ gradients and the carried ``dh * z``); a GRU layer (64, 32, 128) -> 64, forward 
 7.5 -> 5.1 ms.
 
 Used for LSTM layers in float32 without sequence masks, state clipping or a projection, and GRU
-layers in float32 without sequence masks, on NumPy arrays, when ``numba`` imports and the environment variable ``MINIGLUON_NUMBA`` is not ``0``
-(the switch shared by all compiled kernels: :mod:`minigluon.ops._numba`). Everything else takes
-the NumPy loop. Kernels are
-compiled on first use (~2 s) and cached on disk by Numba (``__pycache__`` beside this file, or
-``NUMBA_CACHE_DIR``, or the user's cache directory; where none is writable, compiled in each
+layers in float32 without sequence masks, on NumPy arrays, when ``numba`` imports and the
+environment variable ``MINIGLUON_NUMBA`` is not ``0`` (the switch shared by all compiled
+kernels: :mod:`minigluon.ops._numba`). Everything else takes the NumPy loop. Kernels are compiled
+on first use (~2 s) and cached on disk by Numba (``__pycache__`` beside the kernel file,
+``NUMBA_CACHE_DIR`` or the user's cache directory; where none is writable, compiled in each
 process); Numba's import and LLVM take ~100 MiB of memory once per process.
 """
 import numpy as np
@@ -47,7 +49,7 @@ def kernels():
 
 def supported(xp, dtype, mask, clip, wr):
     """True when the compiled loop handles this call: NumPy, float32, no mask, clip or projection,
-    and Numba importable."""
+    and the kernels loaded (Numba there and not switched off)."""
     return (xp is np and np.dtype(dtype) == np.float32 and mask is None and clip is None
             and wr is None and kernels() is not None)
 
