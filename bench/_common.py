@@ -53,6 +53,15 @@ def interleaved_medians(fns, repeats, warmup=2):
 
 
 def load_note():
-    """``'load average 1.23, 1.50, 1.61 on 2 cores'``: the load the table was measured under."""
-    return 'load average %s on %d cores' % (', '.join('%.2f' % v for v in os.getloadavg()),
-                                              os.cpu_count() or 0)
+    """``'load average 1.23, 1.50, 1.61 on 2 cores; Numba kernels on'``: the load the table was
+    measured under, and whether minigluon's compiled kernels (minigluon/ops/_numba.py) ran."""
+    return 'load average %s on %d cores; %s' % (', '.join('%.2f' % v for v in os.getloadavg()),
+                                                  os.cpu_count() or 0, _numba_note())
+
+
+def _numba_note():
+    import importlib.util
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from minigluon.ops import _numba
+    on = _numba.enabled and importlib.util.find_spec('numba') is not None
+    return 'Numba kernels %s' % ('on' if on else 'off (MINIGLUON_NUMBA=0 or no Numba)')
