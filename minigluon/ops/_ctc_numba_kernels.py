@@ -45,6 +45,8 @@ def alpha_beta_scaled(E, A, skip, back_skip, final, restart_at, every, c, d):
         for s in range(S):
             A[0, b, 2 + s] /= total
         for t in range(1, T):
+            A[t, b, 0] = 0.0                 # the work buffer is reused: stale NaN from a
+            A[t, b, 1] = 0.0                 # previous call's 0/0 must not reach A.sum(2)
             for s in range(S):
                 v = A[t - 1, b, 2 + s]
                 if s >= 1:

@@ -115,14 +115,27 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
     recursions per sample in one compiled call).
     """
     T, N, W = E.shape
+
+    def logs(c, d):
+        # Samples whose alpha or beta sums reached the subnormal range between renormalisations
+        # (c or d tiny), or whose alpha*beta did (log_z tiny at a used frame), lost precision: a
+        # product of a few emissions each above exp(-700) can, and the rounded subnormals then
+        # agree with themselves, so _scaled_pass's alpha/beta check misses it. log_z NaN: redone.
+        tiny = 2.0 ** -960
+        with np.errstate(divide='ignore', invalid='ignore'):
+            log_z, log_c, log_d = xp.log(A.sum(2)), xp.log(c), xp.log(d)
+        used = xp.asarray(np.arange(T)[:, None] < prob.frames[None, :])
+        log_z[:, ((c < tiny) | (d < tiny) | (used & (log_z < np.log(tiny)))).any(0)] = np.nan
+        return log_z, log_c, log_d
+
     compiled = _numba.kernels('_ctc_numba_kernels') if xp is np else None
     if compiled is not None:     # NumPy with Numba: both recursions in one compiled call
         c, d = np.ones((T, N)), np.ones((T, N))
         restart_at = np.where((prob.frames > 0) & (prob.frames < T) & ~prob.dummy, prob.frames - 1, -1)
         compiled.alpha_beta_scaled(E, A, prob.d_skip, prob.d_back_skip, prob.d_final,
                                    restart_at.astype(np.int64), every, c, d)
-        with np.errstate(divide='ignore', invalid='ignore'):
-            return np.log(A.sum(2)), np.log(c), np.log(d)
+        return logs(c, d)
+    A[1:, 0, :2] = 0.0     # reused buffer (stale NaN); the other zero columns are rewritten below
     xp.nan_to_num(E, copy=False, nan=0.0)    # a NaN input must not leak into other samples
     M = N * W
     pad = xp.zeros((N, 2))
@@ -170,8 +183,7 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
             beta2[rows] = init[rows]
             d[t, rows] = 1.0
         flat_a[t] *= beta
-    with np.errstate(divide='ignore', invalid='ignore'):
-        return xp.log(A.sum(2)), xp.log(c), xp.log(d)
+    return logs(c, d)
 
 
 def _lse3(xp, a, b, c):

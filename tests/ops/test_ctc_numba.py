@@ -127,3 +127,48 @@ def test_compiled_kernel_is_the_one_taken(monkeypatch):
     monkeypatch.setattr(_numba, 'enabled', False)
     ctc_loss_and_grad(np, x, labels, lens, frames, 3)
     assert calls == [1]
+
+
+@pytest.mark.parametrize('enabled', [False, True])
+def test_subnormal_products_go_to_the_log_space_path(monkeypatch, enabled):
+    """Emissions above exp(-700) whose product over the frames between renormalisations is
+    subnormal: the rounded scaled recursion agreed with itself and returned a wrong loss
+    (compiled: 0.0026 too low for the first below; both forms: 744.440 for 744.856 by brute force)."""
+    monkeypatch.setattr(_numba, 'enabled', enabled)
+    x = np.zeros((8, 1, 2))
+    x[:, 0, 0] = 185.0                       # empty label: loss = -sum of blank log-probabilities
+    loss, _, _ = ctc_loss_and_grad(np, x, np.zeros((1, 0), int), np.array([0]), np.array([8]), 1)
+    np.testing.assert_allclose(loss, 8 * (185.0 + np.log1p(np.exp(-185.0))), rtol=1e-14)
+    x = np.array([[190.93903, -261.85568, 164.2437, -479.83707],
+                  [85.84993, 739.3492, 29.901596, 175.70155],
+                  [361.12787, 134.53285, 369.82983, 343.1226],
+                  [-298.74075, -201.12758, -228.11061, 88.70494],
+                  [-128.10098, 26.39975, 17.403873, -290.10574]])
+    loss, _, _ = ctc_loss_and_grad(np, x[:, None], np.array([[0, 0]]), np.array([2]), np.array([5]), 3)
+    np.testing.assert_allclose(loss[0], brute_force_nll(x, [0, 0], 3), rtol=1e-12)
+
+
+@pytest.mark.parametrize('enabled', [False, True])
+def test_zero_probability_sample_does_not_slow_the_next_batches(monkeypatch, enabled):
+    """The work buffers are reused: the NaN that a p = 0 sample leaves in A's zero columns must
+    not send that sample (compiled) or the whole batch (NumPy form, sample 0) of every later
+    batch of the same shape to the log-space path."""
+    import minigluon.ops.ctc_kernel as ck
+    monkeypatch.setattr(_numba, 'enabled', enabled)
+    rng = np.random.default_rng(0)
+    T, N, C = 50, 4, 5
+    labels, lens, frames = rng.integers(0, C - 1, (N, 3)), np.full(N, 3), np.full(N, T)
+    x = rng.standard_normal((T, N, C))
+    want = ctc_loss_and_grad(np, x, labels, lens, frames, C - 1)
+    redone = []
+    solve = ck._solve_log_space
+    monkeypatch.setattr(ck, '_solve_log_space', lambda *a: (redone.append(a[4].N), solve(*a))[1])
+    for b in (0, 2):
+        poisoned = x.copy()
+        poisoned[:, b, :C - 1] = -np.inf                 # the label has probability 0
+        assert ctc_loss_and_grad(np, poisoned, labels, lens, frames, C - 1)[0][b] == np.inf
+        redone.clear()
+        loss, grad, _ = ctc_loss_and_grad(np, x, labels, lens, frames, C - 1)
+        assert redone == []
+        np.testing.assert_array_equal(loss, want[0])
+        np.testing.assert_array_equal(grad, want[1])
