@@ -110,31 +110,19 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
     as an alpha/beta disagreement and sends the sample to the log-space path).
 
     Returns ``(log_z, log_c, log_d)``: per frame and sample, log sum_s alpha*beta and the log
-    normalisers of alpha and beta (0 on frames not renormalised). With Numba installed, NumPy
+    normalisers of alpha and beta (0 on frames not renormalised); ``log_z`` is NaN for samples
+    that lost precision in the subnormal range (:func:`_logs`). With Numba installed, NumPy
     arrays take :func:`minigluon.ops._ctc_numba_kernels.alpha_beta_scaled` instead (the same
     recursions per sample in one compiled call).
     """
     T, N, W = E.shape
-
-    def logs(c, d):
-        # Samples whose alpha or beta sums reached the subnormal range between renormalisations
-        # (c or d tiny), or whose alpha*beta did (log_z tiny at a used frame), lost precision: a
-        # product of a few emissions each above exp(-700) can, and the rounded subnormals then
-        # agree with themselves, so _scaled_pass's alpha/beta check misses it. log_z NaN: redone.
-        tiny = 2.0 ** -960
-        with np.errstate(divide='ignore', invalid='ignore'):
-            log_z, log_c, log_d = xp.log(A.sum(2)), xp.log(c), xp.log(d)
-        used = xp.asarray(np.arange(T)[:, None] < prob.frames[None, :])
-        log_z[:, ((c < tiny) | (d < tiny) | (used & (log_z < np.log(tiny)))).any(0)] = np.nan
-        return log_z, log_c, log_d
-
     compiled = _numba.kernels('_ctc_numba_kernels') if xp is np else None
     if compiled is not None:     # NumPy with Numba: both recursions in one compiled call
         c, d = np.ones((T, N)), np.ones((T, N))
         restart_at = np.where((prob.frames > 0) & (prob.frames < T) & ~prob.dummy, prob.frames - 1, -1)
         compiled.alpha_beta_scaled(E, A, prob.d_skip, prob.d_back_skip, prob.d_final,
                                    restart_at.astype(np.int64), every, c, d)
-        return logs(c, d)
+        return _logs(xp, A, c, d, prob)
     A[1:, 0, :2] = 0.0     # reused buffer (stale NaN); the other zero columns are rewritten below
     xp.nan_to_num(E, copy=False, nan=0.0)    # a NaN input must not leak into other samples
     M = N * W
@@ -183,7 +171,22 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
             beta2[rows] = init[rows]
             d[t, rows] = 1.0
         flat_a[t] *= beta
-    return logs(c, d)
+    return _logs(xp, A, c, d, prob)
+
+
+def _logs(xp, A, c, d, prob, tiny=2.0 ** -960):
+    """``(log_z, log_c, log_d)`` of :func:`_alpha_beta_scaled`, with ``log_z`` NaN for every frame of
+    a sample that must be redone in log space: one whose alpha or beta sums reached the subnormal
+    range between renormalisations (``c`` or ``d`` below ``tiny``), or whose alpha*beta did at a
+    frame it uses. A product of a few emissions, each above exp(-700), can get there; the rounded
+    subnormals then agree with themselves, so the alpha/beta check of :func:`_scaled_pass` would
+    not see the lost precision (losses off by up to 0.4 were found)."""
+    T = A.shape[0]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        log_z, log_c, log_d = xp.log(A.sum(2)), xp.log(c), xp.log(d)
+    used = xp.asarray(np.arange(T)[:, None] < prob.frames[None, :])
+    log_z[:, ((c < tiny) | (d < tiny) | (used & (log_z < np.log(tiny)))).any(0)] = np.nan
+    return log_z, log_c, log_d
 
 
 def _lse3(xp, a, b, c):
