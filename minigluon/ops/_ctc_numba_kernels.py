@@ -10,9 +10,9 @@ differ (summed in another order, and beta's without the NumPy form's scratch ent
 column); any positive factors serve, since they are carried along in log space, so losses and
 gradients agree with the NumPy form to float64 rounding.
 
-One difference, an improvement: the NumPy form's flat vectors let a NaN (a NaN activation, or a
-sample whose first frame has zero probability: ``0 / 0``) leak through the zero columns into the
-next sample's recursion unless emissions are cleaned first; here samples never touch.
+One difference: the NumPy form's flat vectors would let a NaN (a NaN activation) leak through
+the zero columns into the next sample's recursion, so it cleans the emissions first; here
+samples never touch.
 """
 import numpy as np
 
@@ -41,7 +41,8 @@ def alpha_beta_scaled(E, A, skip, back_skip, final, restart_at, every, c, d):
         total = 0.0
         for s in range(S):
             total += A[0, b, 2 + s]
-        c[0, b] = total                      # not guarded at frame 0, as the NumPy form
+        total = 1.0 if total == 0 else total   # impossible from frame 0: stays 0 (redone)
+        c[0, b] = total
         for s in range(S):
             A[0, b, 2 + s] /= total
         for t in range(1, T):

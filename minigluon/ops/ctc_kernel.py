@@ -136,6 +136,7 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
     tmp = xp.empty(M)
     A[0, :, 2:4] = E[0, :, 2:4]
     xp.matmul(A[0], ones, out=c[0])
+    c[0][c[0] == 0] = 1.0        # a sample impossible from frame 0 stays 0 (a 0/0 would spread)
     A[0] /= c[0][:, None]
     flat_a, flat_e = A.reshape(T, M), E.reshape(T, M)
     for t in range(1, T):                    # alpha: 4 array calls per frame (+2 to renormalise)

@@ -172,3 +172,24 @@ def test_zero_probability_sample_does_not_slow_the_next_batches(monkeypatch, ena
         assert redone == []
         np.testing.assert_array_equal(loss, want[0])
         np.testing.assert_array_equal(grad, want[1])
+
+
+@pytest.mark.parametrize('enabled', [False, True])
+def test_sample_impossible_at_frame_0_is_the_only_one_redone(monkeypatch, enabled):
+    """Blank and first label impossible at frame 0 for one sample: its alpha starts at 0 and it
+    alone goes to the log-space path (a 0/0 renormalisation used to spread NaN through the NumPy
+    form's zero columns to the samples after it)."""
+    monkeypatch.setattr(_numba, 'enabled', enabled)
+    T, N, C = 12, 4, 4
+    x = np.random.default_rng(0).standard_normal((T, N, C))
+    x[0, 1, :] = 0.0
+    x[0, 1, 3] = x[0, 1, 1] = -1e4                 # sample 1, label [1, 2], blank 3
+    labels, lens, frames = np.array([[0, 1], [1, 2], [2, 0], [0, 2]]), np.full(N, 2), np.full(N, T)
+    lp = x - np.log(np.exp(x).sum(-1, keepdims=True))
+    prob = _Problem(np, labels, lens, frames, C - 1)
+    lp_label = np.where(prob.lab_valid,
+                        np.take_along_axis(lp, np.broadcast_to(prob.lab[None], (T, N, 2)), 2), -1e30)
+    _, _, bad = _scaled_pass(np, lp_label, lp[:, :, C - 1], prob)
+    np.testing.assert_array_equal(bad, [False, True, False, False])
+    loss, _, _ = ctc_loss_and_grad(np, x, labels, lens, frames, C - 1)
+    assert np.isfinite(loss).all() and loss[1] > 1e4      # exact in log space: ~exp(-1e4)
