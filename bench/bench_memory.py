@@ -43,15 +43,24 @@ def _vmrss_mib():
 
 
 def _load_compiled_kernels():
-    """Load minigluon's Numba LSTM kernels (if Numba is there) by running them once on tiny arrays."""
+    """Load every Numba kernel of minigluon (if Numba is there: LSTM/GRU step, 2x2 max pooling,
+    CTC) by running each once on tiny arrays, so that Numba, LLVM and the kernels' code count as
+    code, not as training memory."""
     import numpy as np
-    from minigluon.ops import _rnn_numba
-    if _rnn_numba.supported(np, np.float32, None, None, None):
-        z = np.zeros((1, 1), np.float32)
-        _rnn_numba.kernels().forward_step(np.zeros((1, 4), np.float32), np.zeros((1, 4), np.float32),
-                                          z, z.copy(), z.copy(), z.copy())
-        _rnn_numba.kernels().backward_step(np.ones((1, 4), np.float32), z, z, z, z.copy(),
-                                           z.copy(), np.zeros((1, 4), np.float32))
+    from minigluon.ops import _numba
+    rnn, pool, ctc = (_numba.kernels(m) for m in ('_rnn_numba_kernels', '_pool_numba_kernels',
+                                                   '_ctc_numba_kernels'))
+    if rnn is None:
+        return
+    f4, z = np.zeros((1, 4), np.float32), np.zeros((1, 1), np.float32)
+    rnn.forward_step(f4.copy(), f4, z, z.copy(), z.copy(), z.copy())
+    rnn.backward_step(f4 + 1, z, z, z, z.copy(), z.copy(), f4.copy())
+    best, pos = np.zeros((1, 1, 1, 1), np.float32), np.zeros((1, 1, 1, 1), np.uint8)
+    pool.argmax_pool_2x2(np.zeros((1, 1, 2, 2), np.float32), best, pos)
+    pool.scatter_2x2(best, pos, np.zeros((1, 1, 2, 2), np.float32))
+    E, S = np.ones((2, 1, 3)), np.zeros((1, 1))
+    ctc.alpha_beta_scaled(E, np.zeros_like(E), S, S, S + 1, np.full(1, -1, np.int64), 4,
+                          np.ones((2, 1)), np.ones((2, 1)))
 
 
 def worker(framework, model):
