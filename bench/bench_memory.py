@@ -12,8 +12,8 @@ What is measured, each case in a fresh subprocess (one model, one framework, not
   arrays (plus Python objects) a warm step allocates at its worst moment. PyTorch's CPU allocator
   is invisible to tracemalloc, hence the RSS column for the comparison.
 * ``code``: resident memory of the loaded framework itself, before the first step, for the record:
-  PyTorch's libraries, or minigluon with NumPy and, when Numba is installed, Numba with the compiled
-  LSTM kernels (loaded here before the baseline, as PyTorch's libraries are at import; otherwise the
+  PyTorch's libraries, or minigluon with NumPy and, when Numba is installed, Numba with all its
+  compiled kernels (loaded here before the baseline, as PyTorch's libraries are at import; otherwise the
   first step would load them and ``rss`` would count ~100 MiB of code as training memory).
 
     python bench/bench_memory.py [--threads 1] [--models ctc,captcha]
@@ -44,12 +44,12 @@ def _vmrss_mib():
 
 def _load_compiled_kernels():
     """Load every Numba kernel of minigluon (if Numba is there: LSTM/GRU step, 2x2 max pooling,
-    CTC) by running each once on tiny arrays, so that Numba, LLVM and the kernels' code count as
+    CTC, convolution col2im) by running each once on tiny arrays, so that Numba, LLVM and the kernels' code count as
     code, not as training memory."""
     import numpy as np
     from minigluon.ops import _numba
-    rnn, pool, ctc = (_numba.kernels(m) for m in ('_rnn_numba_kernels', '_pool_numba_kernels',
-                                                   '_ctc_numba_kernels'))
+    rnn, pool, ctc, conv = (_numba.kernels(m) for m in (
+        '_rnn_numba_kernels', '_pool_numba_kernels', '_ctc_numba_kernels', '_conv_numba_kernels'))
     if rnn is None:
         return
     f4, z = np.zeros((1, 4), np.float32), np.zeros((1, 1), np.float32)
@@ -61,6 +61,8 @@ def _load_compiled_kernels():
     E, S = np.ones((2, 1, 3)), np.zeros((1, 1))
     ctc.alpha_beta_scaled(E, np.zeros_like(E), S, S, S + 1, np.full(1, -1, np.int64), 4,
                           np.ones((2, 1)), np.ones((2, 1)))
+    conv.col2im_stride1_2d(np.zeros((1, 1, 1, 1), np.float32), np.zeros((1, 1, 1), np.float32),
+                           0, 1, 1, 1, 1, 0, 0)
 
 
 def worker(framework, model):

@@ -1,0 +1,74 @@
+"""Compiled col2im of the per-image convolution (minigluon/ops/_conv_numba_kernels.py) against
+the NumPy passes of ``_Columns.scatter_add``.
+
+Both forms add the same terms in the same order to each element of the input gradient, so they
+must agree bit for bit, non-finite values included: same convolutions, kernels with dilation,
+padding smaller, equal to and larger than the kernel, images split into blocks of rows, float32
+and float64. Skipped where Numba is not installed.
+"""
+import numpy as np
+import pytest
+
+pytest.importorskip('numba')
+
+from minigluon.ops import _conv_per_image, _numba  # noqa: E402
+
+CASES = [  # data shape, kernel, pad, dilate
+    ((3, 16, 6, 7), (3, 3), (1, 1), (1, 1)),      # same size: the shifted fast case
+    ((2, 16, 5, 9), (3, 3), (0, 0), (1, 1)),      # valid: the output shrinks, strided boxes
+    ((2, 16, 7, 6), (3, 3), (2, 2), (2, 2)),      # dilated same size
+    ((1, 16, 4, 4), (3, 3), (3, 2), (1, 1)),      # pad larger than the kernel: padding-only rows
+    ((2, 16, 6, 8), (1, 5), (0, 2), (1, 1)),      # a 1 x 5 kernel
+    ((2, 16, 3, 3), (5, 5), (1, 1), (1, 1)),      # kernel larger than the image
+]
+
+
+def _nasty(rng, shape, dtype):
+    a = rng.standard_normal(shape).astype(dtype)
+    a[rng.random(shape) < 0.02] = np.nan
+    a[rng.random(shape) < 0.02] = np.inf
+    a[rng.random(shape) < 0.05] = -0.0
+    return a
+
+
+def _backward(x, w, gy, k, pd, dl):
+    with np.errstate(invalid='ignore', over='ignore'):
+        return _conv_per_image.backward(np, gy, x, w, 1, k, (1, 1), dl, pd)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('block_bytes', [_conv_per_image.BLOCK_BYTES, 64])
+@pytest.mark.parametrize('shape,k,pd,dl', CASES)
+def test_compiled_col2im_equals_numpy_bit_for_bit(monkeypatch, dtype, block_bytes, shape, k, pd, dl):
+    monkeypatch.setattr(_conv_per_image, 'BLOCK_BYTES', block_bytes)    # 64: a block per row
+    rng = np.random.default_rng(sum(shape) + sum(k))
+    x = rng.standard_normal(shape).astype(dtype)
+    w = _nasty(rng, (4, shape[1]) + k, dtype)
+    out_sp = [s + 2 * p - d * (kk - 1) for s, p, d, kk in zip(shape[2:], pd, dl, k)]
+    gy = _nasty(rng, (shape[0], 4) + tuple(out_sp), dtype)
+    monkeypatch.setattr(_numba, 'enabled', False)
+    want, _ = _backward(x, w, gy, k, pd, dl)
+    monkeypatch.setattr(_numba, 'enabled', True)
+    got, _ = _backward(x, w, gy, k, pd, dl)
+    assert got.dtype == want.dtype == dtype and got.shape == want.shape == shape
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    np.testing.assert_array_equal(got.view(bits), want.view(bits))
+    assert np.isnan(got).any() and np.isfinite(got).any()      # the case tests what it says
+
+
+def test_compiled_col2im_is_the_one_taken_and_not_for_strides(monkeypatch):
+    kernels = _numba.kernels('_conv_numba_kernels')
+    calls = []
+    real = kernels.col2im_stride1_2d
+    monkeypatch.setattr(kernels, 'col2im_stride1_2d', lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 16, 6, 6)).astype(np.float32), rng.standard_normal((3, 16, 3, 3)).astype(np.float32)
+    gy = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
+    _conv_per_image.backward(np, gy, x, w, 1, (3, 3), (1, 1), (1, 1), (1, 1))
+    assert len(calls) == 2                                   # one per image
+    gy2 = rng.standard_normal((2, 3, 3, 3)).astype(np.float32)
+    _conv_per_image.backward(np, gy2, x, w, 1, (3, 3), (2, 2), (1, 1), (1, 1))   # stride 2: NumPy
+    assert len(calls) == 2
+    monkeypatch.setattr(_numba, 'enabled', False)
+    _conv_per_image.backward(np, gy, x, w, 1, (3, 3), (1, 1), (1, 1), (1, 1))
+    assert len(calls) == 2
