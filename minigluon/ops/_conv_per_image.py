@@ -126,8 +126,8 @@ class _Columns:
         return self._plans[block]
 
     def _compiled(self, target, dcols):
-        """The compiled col2im kernels when they cover this call (2-D, stride 1, NumPy float32 or
-        float64 arrays of one dtype), else None (see :mod:`minigluon.ops._numba`)."""
+        """The compiled im2col / col2im kernels when they cover this call (2-D, stride 1, NumPy
+        float32 or float64 arrays of one dtype), else None (see :mod:`minigluon.ops._numba`)."""
         kernel, stride = self.geometry[2], self.geometry[3]
         if (len(kernel) == 2 and max(stride) == 1 and isinstance(target, np.ndarray)
                 and target.dtype == dcols.dtype and target.dtype.char in 'fd'):
@@ -140,8 +140,16 @@ class _Columns:
 
     def fill(self, image, block):
         """Gather the window elements of ``image (C, *S)`` for output rows ``block``; returns the
-        buffer as ``(C * K, rows * prod(out_sp[1:]))``."""
+        buffer as ``(C * K, rows * prod(out_sp[1:]))``. 2-D with stride 1 on NumPy float arrays,
+        with Numba installed: one compiled pass (:mod:`minigluon.ops._conv_numba_kernels`)."""
         cols = self._view(self.flat, block)
+        compiled = self._compiled(image, cols)
+        if compiled is not None:
+            _, _, kernel, _, dilate, pad = self.geometry
+            compiled.im2col_stride1_2d(image, cols, block[0], kernel[0], kernel[1], dilate[0],
+                                       dilate[1], pad[0], pad[1])
+            self.filled_for = self._plan(block)[1]   # as the NumPy form leaves it
+            return cols.reshape(self.c * self.k, -1)
         plan, written = self._plan(block)
         if self.filled_for is not None and self.filled_for != written:
             cols[...] = 0          # another block shape: entries written before may be padding now

@@ -1,8 +1,9 @@
-"""Compiled col2im of the per-image convolution (minigluon/ops/_conv_numba_kernels.py) against
-the NumPy passes of ``_Columns.scatter_add``.
+"""Compiled im2col / col2im of the per-image convolution (minigluon/ops/_conv_numba_kernels.py)
+against the NumPy passes of ``_Columns.fill`` / ``_Columns.scatter_add``.
 
-Both forms add the same terms in the same order to each element of the input gradient, so they
-must agree bit for bit, non-finite values included: same convolutions, kernels with dilation,
+Both forms copy the same elements into the columns, and add the same terms in the same order to
+each element of the input gradient, so the output and both gradients must agree bit for bit,
+non-finite values included: same convolutions, kernels with dilation,
 padding smaller, equal to and larger than the kernel, images split into blocks of rows, float32
 and float64. Skipped where Numba is not installed.
 """
@@ -31,36 +32,43 @@ def _nasty(rng, shape, dtype):
     return a
 
 
-def _backward(x, w, gy, k, pd, dl):
+def _forward_backward(x, w, gy, k, pd, dl):
     with np.errstate(invalid='ignore', over='ignore'):
-        return _conv_per_image.backward(np, gy, x, w, 1, k, (1, 1), dl, pd)
+        y = _conv_per_image.forward(np, x, w, None, 1, k, (1, 1), dl, pd, gy.shape[2:])
+        return (y,) + _conv_per_image.backward(np, gy, x, w, 1, k, (1, 1), dl, pd)
 
 
+@pytest.mark.parametrize('nasty', [False, True])
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 @pytest.mark.parametrize('block_bytes', [_conv_per_image.BLOCK_BYTES, 64])
 @pytest.mark.parametrize('shape,k,pd,dl', CASES)
-def test_compiled_col2im_equals_numpy_bit_for_bit(monkeypatch, dtype, block_bytes, shape, k, pd, dl):
+def test_compiled_im2col_col2im_equal_numpy_bit_for_bit(monkeypatch, dtype, block_bytes, shape, k, pd,
+                                                        dl, nasty):
+    """Finite data (every result finite), then NaN, inf and -0.0 in all three inputs."""
     monkeypatch.setattr(_conv_per_image, 'BLOCK_BYTES', block_bytes)    # 64: a block per row
     rng = np.random.default_rng(sum(shape) + sum(k))
-    x = rng.standard_normal(shape).astype(dtype)
-    w = _nasty(rng, (4, shape[1]) + k, dtype)
+    make = _nasty if nasty else (lambda r, sh, dt: r.standard_normal(sh).astype(dt))
+    x = make(rng, shape, dtype)
+    w = make(rng, (4, shape[1]) + k, dtype)
     out_sp = [s + 2 * p - d * (kk - 1) for s, p, d, kk in zip(shape[2:], pd, dl, k)]
-    gy = _nasty(rng, (shape[0], 4) + tuple(out_sp), dtype)
+    gy = make(rng, (shape[0], 4) + tuple(out_sp), dtype)
     monkeypatch.setattr(_numba, 'enabled', False)
-    want, _ = _backward(x, w, gy, k, pd, dl)
+    want = _forward_backward(x, w, gy, k, pd, dl)
     monkeypatch.setattr(_numba, 'enabled', True)
-    got, _ = _backward(x, w, gy, k, pd, dl)
-    assert got.dtype == want.dtype == dtype and got.shape == want.shape == shape
+    got = _forward_backward(x, w, gy, k, pd, dl)
     bits = np.uint32 if dtype == np.float32 else np.uint64
-    np.testing.assert_array_equal(got.view(bits), want.view(bits))
-    assert np.isnan(got).any() and np.isfinite(got).any()      # the case tests what it says
+    for o, e in zip(got, want):          # output, input gradient, weight gradient
+        assert o.dtype == e.dtype == dtype and o.shape == e.shape
+        np.testing.assert_array_equal(o.view(bits), e.view(bits))
+        assert np.isnan(o).any() if nasty else np.isfinite(o).all()   # the case is what it says
 
 
-def test_compiled_col2im_is_the_one_taken_and_not_for_strides(monkeypatch):
+@pytest.mark.parametrize('name', ['im2col_stride1_2d', 'col2im_stride1_2d'])
+def test_compiled_kernels_are_the_ones_taken_and_not_for_strides(monkeypatch, name):
     kernels = _numba.kernels('_conv_numba_kernels')
     calls = []
-    real = kernels.col2im_stride1_2d
-    monkeypatch.setattr(kernels, 'col2im_stride1_2d', lambda *a: calls.append(1) or real(*a))
+    real = getattr(kernels, name)
+    monkeypatch.setattr(kernels, name, lambda *a: calls.append(1) or real(*a))
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((2, 16, 6, 6)).astype(np.float32), rng.standard_normal((3, 16, 3, 3)).astype(np.float32)
     gy = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
