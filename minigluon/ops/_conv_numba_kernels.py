@@ -10,7 +10,9 @@ which wrapped around a row edge). At captcha's second convolution, a (16, 16, 50
 one core. Here each row of the image gradient receives every kernel position's contribution in
 the same order as the NumPy passes (kernel positions in row-major order) while it sits in the
 cache: ~25 us, and the same sums bit for bit (each element gets the same additions in the same
-order; entries that only read padding are never added, as in the NumPy form).
+order; entries that only read padding are never added, as in the NumPy form). One exception:
+when NaNs of both signs meet in one sum, the sign of the resulting NaN may differ, as it does
+between NumPy's own SIMD and scalar loops (found by a breaker session with 17 channels).
 
 im2col: the same copies as the NumPy form's (one long shifted copy per kernel position plus the
 calls that zero wrapped entries, or one strided box copy per kernel position), made row by row
@@ -18,7 +20,7 @@ in one call; the same columns bit for bit. Captcha training step, A/B in one pro
 -4.5 ms, im2col -1.4 ms more (about 60 ms hybridized), the same in eager mode.
 
 Covered: 2-D convolutions with stride 1 (any kernel, dilation and padding), float32 or float64
-NumPy arrays. Other geometries keep the NumPy passes.
+NumPy arrays in native byte order. Other cases keep the NumPy passes.
 """
 from minigluon.ops._numba import njit
 

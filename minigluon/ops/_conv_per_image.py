@@ -127,10 +127,12 @@ class _Columns:
 
     def _compiled(self, target, dcols):
         """The compiled im2col / col2im kernels when they cover this call (2-D, stride 1, NumPy
-        float32 or float64 arrays of one dtype), else None (see :mod:`minigluon.ops._numba`)."""
+        float32 or float64 arrays of one dtype in the machine's byte order: Numba cannot type a
+        big-endian array on x86), else None (see :mod:`minigluon.ops._numba`)."""
         kernel, stride = self.geometry[2], self.geometry[3]
         if (len(kernel) == 2 and max(stride) == 1 and isinstance(target, np.ndarray)
-                and target.dtype == dcols.dtype and target.dtype.char in 'fd'):
+                and target.dtype == dcols.dtype and target.dtype.char in 'fd'
+                and target.dtype.isnative):
             return _numba.kernels('_conv_numba_kernels')
         return None
 
