@@ -10,10 +10,13 @@ Two models (issue "Speed"), both trained with CTCLoss (blank last) and Adam:
 
 minigluon and PyTorch run in this process, interleaved step by step (same machine load); MXNet runs
 in its own interpreter (its venv needs numpy<1.24) through bench/_mxnet_train_worker.py. NumPy's
-BLAS and PyTorch get the same thread count (``--threads``, default 1). Prints medians over repeats
+BLAS and PyTorch get the same thread count (``--threads``, default 1); ``--workers N`` also gives
+minigluon N CPU worker threads for independent pieces of an operator (minigluon/ops/_parallel.py:
+the two directions of a bidirectional LSTM) and MXNet N engine workers (MXNET_CPU_WORKER_NTHREADS;
+PyTorch's eager mode has no such setting). Prints medians over repeats
 and ratios to PyTorch, with the machine's load.
 
-    python bench/bench_train.py [--repeats 30] [--threads 1] [--models ctc,captcha]
+    python bench/bench_train.py [--repeats 30] [--threads 1] [--workers 2] [--models ctc,captcha]
     MXNET_PYTHON=/opt/mxvenv/bin/python python bench/bench_train.py   # adds MXNet rows
     python bench/bench_train.py --ctx gpu     # minigluon on CuPy against PyTorch CUDA (needs a GPU)
 """
@@ -158,8 +161,9 @@ def torch_step(threads, model='ctc', ctx='cpu'):
     return step
 
 
-def mxnet_times(python, model, repeats, threads):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MXNET_CPU_WORKER_NTHREADS=str(threads))
+def mxnet_times(python, model, repeats, threads, workers=None):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+               MXNET_CPU_WORKER_NTHREADS=str(workers or threads))
     out = subprocess.run([python, os.path.join(HERE, '_mxnet_train_worker.py'), str(repeats), model],
                          capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -169,11 +173,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--repeats', type=int, default=30)
     ap.add_argument('--threads', type=int, default=1, help='BLAS / PyTorch / MXNet threads (default 1)')
+    ap.add_argument('--workers', type=int, default=None,
+                    help="minigluon's CPU worker threads (MINIGLUON_CPU_WORKERS; the directions of "
+                         "a bidirectional LSTM run at once) and MXNet's MXNET_CPU_WORKER_NTHREADS "
+                         "(default: as --threads for MXNet, 1 for minigluon)")
     ap.add_argument('--models', default=','.join(MODELS))
     ap.add_argument('--ctx', choices=('cpu', 'gpu'), default='cpu',
                     help='gpu: minigluon on CuPy against PyTorch CUDA (no MXNet rows)')
     args = ap.parse_args()
     mx_python = os.environ.get('MXNET_PYTHON') if args.ctx == 'cpu' else None
+    if args.workers:
+        from minigluon.ops import _parallel
+        _parallel.set_workers(args.workers)
     for model in args.models.split(','):
         names, fns = ['minigluon eager', 'minigluon hybridized'], [minigluon_step(False, model, args.ctx),
                                                                     minigluon_step(True, model, args.ctx)]
@@ -185,13 +196,14 @@ def main():
         rows = dict(zip(names, interleaved_medians(fns, args.repeats)))
         note = load_note()
         if mx_python:
-            for k, v in mxnet_times(mx_python, model, args.repeats, THREADS).items():
+            for k, v in mxnet_times(mx_python, model, args.repeats, THREADS, args.workers).items():
                 rows['mxnet 1.9.1 ' + k] = v
         ref = rows.get('pytorch eager')
         desc = ('N=%d T=%d F=%d Dense(128)+BiLSTM(%d)+Dense(%d)' % (N, T, F, H, C) if model == 'ctc' else
                 'N=%d %dx%d 2x[Conv3x3+ReLU+MaxPool2]+BiLSTM(%d)+Dense(%d)' % (CAP_N, *CAP_HW, H, C))
-        print('\n[%s] %s + CTCLoss, Adam; %s; %d threads (BLAS and PyTorch); median of %d steps; %s'
-              % (model, desc, args.ctx, THREADS, args.repeats, note))
+        workers = ('; %d CPU workers (minigluon, MXNet)' % args.workers) if args.workers else ''
+        print('\n[%s] %s + CTCLoss, Adam; %s; %d threads (BLAS and PyTorch)%s; median of %d steps; %s'
+              % (model, desc, args.ctx, THREADS, workers, args.repeats, note))
         print('%-26s %12s %12s' % ('framework', 'median ms', 'x PyTorch'))
         for k, v in rows.items():
             print('%-26s %12.2f %12s' % (k, v * 1e3, '%.2f' % (v / ref) if ref else '-'))

@@ -32,6 +32,9 @@ import time
 # ten-fold or worse when its cores are shared with other work.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# Instead, up to two minigluon CPU workers: the two directions of the LSTM, and the images of a
+# convolution, run on two threads at once (same results; minigluon/ops/_parallel.py).
+os.environ.setdefault("MINIGLUON_CPU_WORKERS", str(min(2, os.cpu_count() or 1)))
 
 import numpy as np  # noqa: E402
 

@@ -22,14 +22,16 @@ Used by ``Convolution`` (ops/conv.py) when the inner size ``C / num_group`` is a
 maths is the definition of MXNet's ``Convolution`` (cross-correlation with stride, dilation, zero
 padding and groups), nothing more. ``xp`` is NumPy or CuPy.
 """
+import functools
 import itertools
 
 import numpy as np
 
-from minigluon.ops import _numba
+from minigluon.ops import _numba, _parallel
 from minigluon.ops._workspace import buffer
 
 BLOCK_BYTES = 16 << 20    # column buffer budget: larger images are processed in blocks of output rows
+CHUNKS = 8                # images are shared out to CPU worker threads in at most this many chunks
 
 
 def moves(in_sp, out_sp, kernel, stride, dilate, pad, rows=None):
@@ -206,74 +208,115 @@ def _shape_of(todo):
     return tuple(None if mv is None else tuple((s.start, s.stop) for s in mv[0]) for mv in todo)
 
 
-def _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp):
+def _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp, worker=0):
     """A :class:`_Columns` for this geometry, kept in the workspace ``ws`` (when given) for the
-    next call: its buffer never leaves a call, so one thread can always reuse it."""
+    next call: its buffer never leaves a call, and each worker thread has its own (``worker``)."""
     key = (tuple(data.shape[1:]), data.dtype.str, tuple(kernel), tuple(stride), tuple(dilate),
            tuple(pad), tuple(out_sp))
-    cached = None if ws is None else ws.get('columns')
+    slot = 'columns' if worker == 0 else 'columns%d' % worker
+    cached = None if ws is None else ws.get(slot)
     if cached is not None and cached[0] == key:
         return cached[1]
     columns = _Columns(xp, data, kernel, stride, dilate, pad, out_sp)
     if ws is not None:
-        ws['columns'] = (key, columns)
+        ws[slot] = (key, columns)
     return columns
+
+
+def _chunks(n):
+    """Contiguous ranges of images, at most CHUNKS of them, fixed by ``n`` alone: the weight
+    gradient sums the images of each chunk, then the chunks in order, so its value does not
+    depend on how many worker threads share the chunks."""
+    count = min(n, CHUNKS)
+    if count == 0:
+        return []
+    bounds = [n * j // count for j in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _on_workers(xp, chunks, work):
+    """Run ``work(worker, chunk_indices)`` on the CPU workers (:mod:`minigluon.ops._parallel`):
+    worker ``w`` takes chunks ``w, w + W, ...``; one job per worker."""
+    count = min(len(chunks), _parallel.workers() if xp is np else 1)
+    _parallel.run([functools.partial(work, w, range(w, len(chunks), count)) for w in range(count)],
+                  xp)
 
 
 def forward(xp, data, weight, bias, groups, kernel, stride, dilate, pad, out_sp, ws=None):
     """Convolution of ``data (N, C, *S)`` with ``weight (F, C/G, *kernel)`` (and ``bias (F,)`` or
     None): the output ``(N, F, *out_sp)``. ``ws``: a static_alloc workspace dict
-    (:mod:`minigluon.ops._workspace`) the output buffer is reused from, or None."""
+    (:mod:`minigluon.ops._workspace`) the output buffer is reused from, or None. Images are
+    independent: with CPU worker threads they are shared out in chunks (:func:`_chunks`)."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     cg, fg = c // groups, f // groups
     dtype = xp.result_type(data.dtype, weight.dtype)
     out = buffer(xp, ws, 'out', (n, f) + tuple(out_sp), dtype)
     wm = weight.reshape(groups, fg, -1)                           # (G, F/G, C/G * K)
-    columns = _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp)
-    ck = cg * columns.k
-    for i in range(n):
-        for block in columns.blocks:
-            cols = columns.fill(data[i], block)
-            dst = out[i, :, block[0]:block[1]].reshape(f, -1)     # a view: rows of one block
-            for g in range(groups):
-                _matmul(xp, wm[g], cols[g * ck:(g + 1) * ck], dst[g * fg:(g + 1) * fg])
-        if bias is not None:
-            out[i] += bias.reshape((f,) + (1,) * len(out_sp))
+    chunks = _chunks(n)
+
+    def work(worker, which):
+        columns = _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp, worker)
+        ck = cg * columns.k
+        for j in which:
+            for i in range(*chunks[j]):
+                for block in columns.blocks:
+                    cols = columns.fill(data[i], block)
+                    dst = out[i, :, block[0]:block[1]].reshape(f, -1)   # a view: one block's rows
+                    for g in range(groups):
+                        _matmul(xp, wm[g], cols[g * ck:(g + 1) * ck], dst[g * fg:(g + 1) * fg])
+                if bias is not None:
+                    out[i] += bias.reshape((f,) + (1,) * len(out_sp))
+    _on_workers(xp, chunks, work)
     return out
 
 
 def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x=True, need_w=True,
              ws=None):
     """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, F, *out_sp)``; None for
-    one that is not needed (``need_x``, ``need_w`` False). ``ws`` as in :func:`forward`."""
+    one that is not needed (``need_x``, ``need_w`` False). ``ws`` as in :func:`forward`. The
+    weight gradient is summed per chunk of images, then over the chunks in order, whatever the
+    number of worker threads (:func:`_chunks`)."""
     grad = xp.ascontiguousarray(grad)
     n, f = grad.shape[:2]
     c = data.shape[1]
     cg, fg = c // groups, f // groups
     wm = weight.reshape(groups, fg, -1)
-    columns = _columns(xp, ws, data, kernel, stride, dilate, pad, tuple(grad.shape[2:]))
-    ck = cg * columns.k
-    gw_t = xp.zeros((groups, ck, fg), dtype=grad.dtype)     # transposed: cols @ dY.T is the faster GEMM
-    part = xp.empty((ck, fg), dtype=grad.dtype)
+    chunks = _chunks(n)
+    k = int(np.prod(kernel))
+    ck = cg * k
+    # per chunk, transposed: cols @ dY.T is the faster GEMM
+    gw_parts = xp.zeros((max(len(chunks), 1), groups, ck, fg), dtype=grad.dtype) if need_w else None
     gx = buffer(xp, ws, 'gx', data.shape, grad.dtype, zero=True) if need_x else None
-    dflat = buffer(xp, ws, 'dflat', columns.flat.shape, grad.dtype)
-    for i in range(n):
-        for block in columns.blocks:
-            gy = grad[i, :, block[0]:block[1]].reshape(f, -1)
-            cols = columns.fill(data[i], block) if need_w else None
-            size = c * columns.k * gy.shape[1]            # the column block's size
-            dcols = dflat[:size].reshape(c * columns.k, -1) if need_x else None
-            for g in range(groups):
-                fs, cs = slice(g * fg, (g + 1) * fg), slice(g * ck, (g + 1) * ck)
-                if need_w:
-                    _matmul(xp, cols[cs], gy[fs].T, part)
-                    gw_t[g] += part
-                if need_x:
-                    _matmul(xp, wm[g].T, gy[fs], dcols[cs])
-            if need_x:
-                columns.scatter_add(gx[i], dflat, block)
-    gw = gw_t.transpose(0, 2, 1).reshape(weight.shape) if need_w else None
+
+    def work(worker, which):
+        columns = _columns(xp, ws, data, kernel, stride, dilate, pad, tuple(grad.shape[2:]), worker)
+        part = xp.empty((ck, fg), dtype=grad.dtype)
+        dflat = buffer(xp, ws, 'dflat' if worker == 0 else 'dflat%d' % worker,
+                       columns.flat.shape, grad.dtype)
+        for j in which:
+            for i in range(*chunks[j]):
+                for block in columns.blocks:
+                    gy = grad[i, :, block[0]:block[1]].reshape(f, -1)
+                    cols = columns.fill(data[i], block) if need_w else None
+                    size = c * k * gy.shape[1]            # the column block's size
+                    dcols = dflat[:size].reshape(c * k, -1) if need_x else None
+                    for g in range(groups):
+                        fs, cs = slice(g * fg, (g + 1) * fg), slice(g * ck, (g + 1) * ck)
+                        if need_w:
+                            _matmul(xp, cols[cs], gy[fs].T, part)
+                            gw_parts[j, g] += part
+                        if need_x:
+                            _matmul(xp, wm[g].T, gy[fs], dcols[cs])
+                    if need_x:
+                        columns.scatter_add(gx[i], dflat, block)
+    _on_workers(xp, chunks, work)
+    gw = None
+    if need_w:
+        gw_t = gw_parts[0]
+        for j in range(1, len(chunks)):
+            gw_t += gw_parts[j]
+        gw = gw_t.transpose(0, 2, 1).reshape(weight.shape)
     return gx, gw
 
 

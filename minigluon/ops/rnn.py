@@ -16,9 +16,12 @@ same order. Layer ``l > 0`` reads the concatenated outputs of both directions (`
 
 The per-direction kernels (forward and exact BPTT) live in :mod:`minigluon.ops._rnn_kernels`.
 """
+import functools
+
 import numpy as np
 
 from minigluon import autograd
+from minigluon.ops import _parallel
 from minigluon.ops._rnn_kernels import (  # noqa: F401  (GATES, rnn_param_size: public helpers)
     GATES, dir_backward, dir_forward, rnn_param_size, split_params)
 from minigluon.ops.registry import Attr, Op, register, shape_error
@@ -192,14 +195,19 @@ class RNN(Op):
                 x = x * keep
                 self.drop_masks.append(keep)
             out = xp.empty((T, N, dirs * rec), dtype=dt)
+            jobs = []       # the directions are independent: worker threads may run them at once
             for d in range(dirs):
                 k = layer * dirs + d
                 rev = slice(None, None, -1) if d == 1 else slice(None)
-                o, hy[k], c_last, cache = dir_forward(
-                    xp, self.mode, x[rev], *weights[k][:4], state[k],
+                jobs.append(functools.partial(
+                    dir_forward, xp, self.mode, x[rev], *weights[k][:4], state[k],
                     None if state_cell is None else state_cell[k],
                     None if mask is None else mask[rev], clip,
-                    None if workspace is None else workspace.setdefault(k, {}), wr=weights[k][4])
+                    None if workspace is None else workspace.setdefault(k, {}), wr=weights[k][4]))
+            for d, (o, h_last, c_last, cache) in enumerate(_parallel.run(jobs, xp)):
+                k = layer * dirs + d
+                rev = slice(None, None, -1) if d == 1 else slice(None)
+                hy[k] = h_last
                 if c_last is not None:
                     cy[k] = c_last
                 out[:, :, d * rec:(d + 1) * rec] = o[rev]
@@ -223,12 +231,16 @@ class RNN(Op):
         for layer in range(layers - 1, -1, -1):
             dx = None
             need_x = layer > 0 or need_data
+            jobs = []       # the directions are independent: worker threads may run them at once
             for d in range(dirs):
                 k = layer * dirs + d
                 rev = slice(None, None, -1) if d == 1 else slice(None)
-                g = dir_backward(xp, self.caches[k], dout[rev][:, :, d * rec:(d + 1) * rec],
-                                  None if dhy is None else dhy[k], None if dcy is None else dcy[k],
-                                  need_x)
+                jobs.append(functools.partial(
+                    dir_backward, xp, self.caches[k], dout[rev][:, :, d * rec:(d + 1) * rec],
+                    None if dhy is None else dhy[k], None if dcy is None else dcy[k], need_x))
+            for d, g in enumerate(_parallel.run(jobs, xp)):
+                k = layer * dirs + d
+                rev = slice(None, None, -1) if d == 1 else slice(None)
                 dgrads[k] = g[1:5] + (g[7],)      # dW_x, dW_h, db_x, db_h, dW_r (None: no projection)
                 dstate[k] = g[5]
                 if dcell is not None:

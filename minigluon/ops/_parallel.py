@@ -1,0 +1,99 @@
+"""Independent pieces of one operator, run on CPU worker threads (optional, off by default).
+
+Some operators hold work that does not depend on itself: the two directions of a bidirectional
+recurrent layer (:mod:`minigluon.ops.rnn`) read the same input and write separate outputs, in the
+forward and in the backward. With more than one worker they run at the same time on CPU threads.
+That pays because nearly all of their time is spent where Python's GIL is released: in BLAS calls
+(NumPy releases it around them), and in the Numba kernels of the time step, compiled ``nogil``
+(:mod:`minigluon.ops._rnn_numba_kernels`).
+
+The number of workers comes from the environment variable ``MINIGLUON_CPU_WORKERS`` (read at
+import; default 1: everything in the calling thread, in order) or :func:`set_workers`. It is the
+counterpart of MXNet's ``MXNET_CPU_WORKER_NTHREADS`` and, as there, combines with the BLAS
+library's own threads: two workers with a two-thread OpenBLAS ask for four threads, so on two
+cores set ``OPENBLAS_NUM_THREADS=1`` with two workers (``bench/README.md`` has the figures). On
+CuPy arrays the pieces always run in order (one stream).
+
+Results do not depend on the number of workers: each piece computes exactly what it computes
+alone, and the caller combines the pieces in their fixed order.
+"""
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+
+def _from_env():
+    raw = os.environ.get('MINIGLUON_CPU_WORKERS', '1')
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError('MINIGLUON_CPU_WORKERS must be a positive integer, got %r' % raw) from None
+    if n < 1:
+        raise ValueError('MINIGLUON_CPU_WORKERS must be a positive integer, got %r' % raw)
+    return n
+
+
+_workers = _from_env()
+_pool = None
+_pool_pid = None
+_lock = threading.Lock()
+_in_worker = threading.local()     # .flag: this thread is one of the pool's
+
+
+def _mark_worker():
+    _in_worker.flag = True
+
+
+def workers():
+    """The number of CPU worker threads independent pieces may use (1: none, run in order)."""
+    return _workers
+
+
+def set_workers(n):
+    """Use ``n`` worker threads from now on (``n >= 1``; 1 runs every piece in the calling thread).
+    Returns the previous number.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive integer.
+    """
+    global _workers, _pool
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError('set_workers: n must be a positive integer, got %r' % (n,))
+    with _lock:
+        old, _workers = _workers, n
+        if _pool is not None and n != old:
+            if _pool_pid == os.getpid():
+                _pool.shutdown(wait=True)
+            _pool = None
+    return old
+
+
+def run(jobs, xp=None):
+    """Call every function in ``jobs`` (no arguments) and return their results in order: in the
+    calling thread when there is one worker, one job, ``xp`` is not NumPy, or the caller is itself
+    a worker thread; otherwise the first job in the calling thread and the others on the worker
+    threads. An exception in any job is raised here, after all of them have finished."""
+    if (_workers == 1 or len(jobs) < 2 or (xp is not None and xp is not np)
+            or getattr(_in_worker, 'flag', False)):    # (a job's own jobs: in order, no deadlock)
+        return [job() for job in jobs]
+    global _pool, _pool_pid
+    with _lock:
+        if _pool is None or _pool_pid != os.getpid():
+            # (a forked child inherits the pool object but not its threads: make a new one)
+            _pool = ThreadPoolExecutor(_workers - 1, thread_name_prefix='minigluon-cpu',
+                                       initializer=_mark_worker)
+            _pool_pid = os.getpid()
+        pool = _pool
+    futures = [pool.submit(job) for job in jobs[1:]]
+    try:
+        first = jobs[0]()
+    finally:
+        others = [f.exception() for f in futures]     # wait for all before raising
+    for err in others:
+        if err is not None:
+            raise err
+    return [first] + [f.result() for f in futures]

@@ -1,0 +1,161 @@
+"""CPU worker threads for independent pieces of an operator (minigluon/ops/_parallel.py): the two
+directions of a bidirectional RNN layer, forward and backward.
+
+Results must not depend on the number of workers (each direction computes alone exactly what it
+computes in order), errors in a piece must reach the caller, and the setting is validated.
+"""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, gluon
+from minigluon.ops import _parallel
+
+
+@pytest.fixture
+def two_workers():
+    old = _parallel.set_workers(2)
+    yield
+    _parallel.set_workers(old)
+
+
+def _train_grads(layer, x, seed=0):
+    mx.random.seed(seed)
+    layer.initialize(mx.init.Xavier(), force_reinit=True)
+    xs = mx.nd.array(x)
+    xs.attach_grad()
+    with autograd.record():
+        y = layer(xs)
+    y.backward(mx.nd.array(np.linspace(-1, 1, y.size).reshape(y.shape).astype(np.float32)))
+    params = layer.collect_params()
+    return [y.asnumpy(), xs.grad.asnumpy()] + [params[k].grad().asnumpy() for k in sorted(params.keys())]
+
+
+@pytest.mark.parametrize('make', [
+    lambda: gluon.rnn.LSTM(8, num_layers=2, bidirectional=True, layout='NTC'),
+    lambda: gluon.rnn.GRU(6, bidirectional=True),
+    lambda: gluon.rnn.RNN(5, num_layers=2, bidirectional=True, activation='relu'),
+])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_two_workers_give_the_same_bits_as_one(make, hybridize):
+    x = np.random.RandomState(0).randn(4, 7, 3).astype(np.float32)
+    results = {}
+    for n in (1, 2):
+        old = _parallel.set_workers(n)
+        try:
+            layer = make()
+            if hybridize:
+                layer.hybridize(static_alloc=True)
+            results[n] = [_train_grads(layer, x) for _ in range(2)]    # twice: reused buffers
+        finally:
+            _parallel.set_workers(old)
+    for a, b in zip(results[1], results[2]):
+        for u, v in zip(a, b):
+            np.testing.assert_array_equal(u, v)
+            assert np.abs(u).sum() > 0
+
+
+def test_directions_really_run_on_two_threads(two_workers, monkeypatch):
+    from minigluon.ops import rnn as rnn_op
+    seen = set()
+    real = rnn_op.dir_forward
+
+    def spy(*a, **k):
+        seen.add(threading.current_thread().name)
+        return real(*a, **k)
+    monkeypatch.setattr(rnn_op, 'dir_forward', spy)
+    layer = gluon.rnn.LSTM(4, bidirectional=True)
+    layer.initialize(ctx=mx.cpu())              # NumPy arrays even under the GPU stand-in
+    layer(mx.nd.ones((3, 2, 5), ctx=mx.cpu()))
+    assert len(seen) == 2 and any(name.startswith('minigluon-cpu') for name in seen)
+
+
+def test_an_error_in_a_worker_reaches_the_caller(two_workers):
+    def bad():
+        raise ValueError('boom in a worker')
+    with pytest.raises(ValueError, match='boom in a worker'):
+        _parallel.run([lambda: 1, bad])
+    assert _parallel.run([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+
+
+def test_jobs_started_by_a_worker_run_in_order(two_workers):
+    # a worker asking for more parallel work must not wait on the pool it occupies
+    assert _parallel.run([lambda: 0, lambda: _parallel.run([lambda: 1, lambda: 2])]) == [0, [1, 2]]
+
+
+@pytest.mark.parametrize('bad', [0, -1, 1.5, '2', True])
+def test_set_workers_rejects_what_is_not_a_positive_integer(bad):
+    with pytest.raises(ValueError, match='positive integer'):
+        _parallel.set_workers(bad)
+
+
+@pytest.mark.parametrize('value,ok', [('2', True), ('0', False), ('two', False)])
+def test_environment_variable(value, ok):
+    env = dict(os.environ, MINIGLUON_CPU_WORKERS=value)
+    code = 'from minigluon.ops import _parallel; print(_parallel.workers())'
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    if ok:
+        assert out.returncode == 0 and out.stdout.strip() == value
+    else:
+        assert out.returncode != 0 and 'MINIGLUON_CPU_WORKERS must be a positive integer' in out.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs fork')
+def test_a_forked_child_makes_its_own_pool(two_workers):
+    _parallel.run([lambda: 1, lambda: 2])          # the parent's pool exists now
+    r, w = os.pipe()
+    with warnings.catch_warnings():                # Python 3.12+: fork of a threaded process
+        warnings.simplefilter('ignore', DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:                                   # child: the inherited pool has no threads
+        try:
+            signal.alarm(20)                       # a hang would be the bug: end the child
+            ok = _parallel.run([lambda: 1, lambda: 2]) == [1, 2]
+            os.write(w, b'1' if ok else b'0')
+        finally:
+            os._exit(0)
+    os.close(w)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(r, 1) == b'1'
+
+
+@pytest.mark.parametrize('n', [1, 3, 8, 13])
+@pytest.mark.parametrize('block_bytes', [None, 64])
+def test_convolution_images_shared_out_give_the_same_bits(monkeypatch, n, block_bytes):
+    """The per-image convolution (16+ channels) splits its batch over the workers; its output
+    and both gradients must not depend on how many there are (chunks fixed by the batch)."""
+    from minigluon.ops import _conv_per_image
+    if block_bytes:
+        monkeypatch.setattr(_conv_per_image, 'BLOCK_BYTES', block_bytes)   # row blocks too
+    rng = np.random.RandomState(n)
+    x = rng.randn(n, 16, 5, 6).astype(np.float32)
+    w = rng.randn(4, 16, 3, 3).astype(np.float32)
+    gy = rng.randn(n, 4, 5, 6).astype(np.float32)
+    results = []
+    for workers in (1, 2, 3):
+        old = _parallel.set_workers(workers)
+        try:
+            ws = {}                      # a static_alloc workspace, reused by a second call
+            for _ in range(2):
+                y = _conv_per_image.forward(np, x, w, None, 1, (3, 3), (1, 1), (1, 1), (1, 1),
+                                            (5, 6), ws=ws).copy()
+                gx, gw = _conv_per_image.backward(np, gy, x, w, 1, (3, 3), (1, 1), (1, 1),
+                                                  (1, 1), ws=ws)
+            results.append((y, gx.copy(), gw))
+        finally:
+            _parallel.set_workers(old)
+    for other in results[1:]:
+        for u, v in zip(results[0], other):
+            np.testing.assert_array_equal(u, v)
+    # and the value is right: the adjoint identity against a float64 run
+    y64 = _conv_per_image.forward(np, x.astype(np.float64), w.astype(np.float64), None, 1, (3, 3),
+                                  (1, 1), (1, 1), (1, 1), (5, 6))
+    np.testing.assert_allclose(results[0][0], y64, rtol=1e-4, atol=1e-4)
