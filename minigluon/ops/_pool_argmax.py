@@ -12,7 +12,7 @@ Under static_alloc the kept positions live in the operator's workspace
 With Numba installed, 2x2 windows with stride 2 (``MaxPool2D``'s default) on NumPy float32/64
 arrays run as two compiled kernels instead, with the same results bit for bit
 (:mod:`minigluon.ops._pool_numba_kernels`; captcha's first pool forward ~5 -> ~1 ms, backward
-~3.5 -> ~1.5 ms).
+~3.5 -> ~1.5 ms); with several CPU workers, each takes a range of the images.
 
 Measured and not adopted: for 2x2 windows with stride 2, finding the winner of each horizontal
 pair, then of the two rows (two passes over half of the input and two over a quarter, instead of
@@ -20,11 +20,12 @@ twelve quarter-size passes with strided reads), converted to positions with uint
 Bit-identical, but the captcha training step moved by -4% eager and +-1% hybridized (interleaved
 A/B, 15-25 pairs of steps): not worth a second code path.
 """
+import functools
 import itertools
 
 import numpy as np
 
-from minigluon.ops import _numba
+from minigluon.ops import _numba, _parallel
 from minigluon.ops._workspace import buffer
 
 
@@ -44,6 +45,19 @@ def _compiled_2x2(xp, kernel, stride, dtype):
     return None
 
 
+def _by_images(kernel, *arrays):
+    """``kernel(*arrays)``, or with several CPU workers (:mod:`minigluon.ops._parallel`) one call
+    per worker on a contiguous range of images (the first axis): every window is computed
+    alone, so the results are the same bit for bit."""
+    n, count = arrays[0].shape[0], _parallel.workers()
+    if count == 1 or n < 2:
+        kernel(*arrays)
+        return
+    bounds = [n * j // min(n, count) for j in range(min(n, count) + 1)]
+    _parallel.run([functools.partial(kernel, *(a[lo:hi] for a in arrays))
+                   for lo, hi in zip(bounds[:-1], bounds[1:])], np)
+
+
 def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws):
     """Per window of the padded input ``xpad``, its winning kernel position (row-major index, in
     the smallest unsigned type that holds ``prod(kernel)``; workspace key ``'argpos'``), and the
@@ -58,7 +72,7 @@ def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws):
     compiled = _compiled_2x2(xp, kernel, stride, xpad.dtype)
     if compiled is not None:
         pos = buffer(xp, ws, 'argpos', shape, postype)
-        compiled.argmax_pool_2x2(xpad, best, pos)
+        _by_images(compiled.argmax_pool_2x2, xpad, best, pos)
         return pos, best
     best[...] = xpad[slices[0]]
     pos = buffer(xp, ws, 'argpos', shape, postype, zero=True)
@@ -87,7 +101,7 @@ def scatter_positions(xp, pos, kernel, stride, out_sp, g, gpad, disjoint, ws):
     won and ``g * 0`` elsewhere, written (``disjoint`` windows) or added into ``gpad``."""
     compiled = _compiled_2x2(xp, kernel, stride, g.dtype)
     if compiled is not None and gpad.dtype == g.dtype:     # (2x2, stride 2: always disjoint)
-        compiled.scatter_2x2(g, pos, gpad)
+        _by_images(compiled.scatter_2x2, g, pos, gpad)
         return
     hit = buffer(xp, ws, 'hit', g.shape, np.dtype(bool))
     for p, sl in enumerate(window_slices(kernel, stride, out_sp)):

@@ -21,7 +21,7 @@ fits (NumPy arrays, float32 or float64, 2-D windows of 2x2 with stride 2, any me
 """
 from minigluon.ops._numba import njit
 
-_jit = njit(error_model='numpy')
+_jit = njit(error_model='numpy', nogil=True)     # nogil: CPU workers run it on parts at once
 
 
 @_jit

@@ -159,3 +159,32 @@ def test_convolution_images_shared_out_give_the_same_bits(monkeypatch, n, block_
     y64 = _conv_per_image.forward(np, x.astype(np.float64), w.astype(np.float64), None, 1, (3, 3),
                                   (1, 1), (1, 1), (1, 1), (5, 6))
     np.testing.assert_allclose(results[0][0], y64, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize('channel_first', [False, True])
+@pytest.mark.parametrize('n', [1, 2, 5])
+def test_max_pooling_split_over_images_gives_the_same_bits(n, channel_first):
+    """The compiled 2x2 max pooling takes a range of images per worker (where Numba is there;
+    elsewhere the NumPy passes run in order and this checks them against themselves)."""
+    rng = np.random.RandomState(n)
+    x = rng.randn(n, 3, 6, 8).astype(np.float32)
+    x[rng.rand(*x.shape) < 0.1] = 0.5                        # ties
+    if channel_first:        # the memory order a Convolution hands its Pooling in a graph
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    g = rng.randn(n, 3, 3, 4).astype(np.float32)
+    results = []
+    for workers in (1, 2, 3):
+        old = _parallel.set_workers(workers)
+        try:
+            xs = mx.nd.array(x, ctx=mx.cpu())
+            xs.attach_grad()
+            with autograd.record():
+                y = mx.nd.Pooling(xs, kernel=(2, 2), stride=(2, 2), pool_type='max')
+            y.backward(mx.nd.array(g, ctx=mx.cpu()))
+            results.append((y.asnumpy(), xs.grad.asnumpy()))
+        finally:
+            _parallel.set_workers(old)
+    for other in results[1:]:
+        for u, v in zip(results[0], other):
+            np.testing.assert_array_equal(u, v)
+    assert (results[0][1] != 0).sum() == g.size              # one winner per window
