@@ -201,12 +201,8 @@ class Convolution(_ConvBase):
         else:
             xpad = _pad(xp, data, self._pad, self._pad)
         self.pshape = xpad.shape
-        cols = _channels_first(xp, windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp),
-                               g, ws, 'cols')
         w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
-        dtype = xp.result_type(w.dtype, cols.dtype)
-        y = _gemm(xp, w, cols, out=None if ws is None else
-                  buffer(xp, ws, 'y', (g, f // g, cols.shape[2]), dtype))   # (G, F/G, N * P)
+        cols, y = self._batch_forward(xp, xpad, w, n, out_sp, ws)
         if getattr(self, 'strided_output_ok', False):
             # a graph plan whose only reader (Pooling) takes any layout: keep the channel-first
             # memory of the GEMM output, (N, F, *O) as a transposed view (no layout copy)
@@ -217,6 +213,36 @@ class Convolution(_ConvBase):
         if bias is not None:
             out += bias.reshape((1, f) + (1,) * len(out_sp))
         return out
+
+    def _chunks(self, xp, n):
+        """Ranges of images the batch path works on one at a time: on NumPy at most
+        ``_conv_per_image.CHUNKS`` of them, fixed by ``n`` alone, so that CPU worker threads
+        (:mod:`minigluon.ops._parallel`) can share them without changing any result; one on CuPy."""
+        return _conv_per_image._chunks(n) if xp is np else ([(0, n)] if n else [])
+
+    def _batch_forward(self, xp, xpad, w, n, out_sp, ws):
+        """The batch path's im2col matrix ``(G, C/G * K, N * P)`` and GEMM output ``(G, F/G,
+        N * P)``, built chunk by chunk of images (:meth:`_chunks`): column block ``lo * P ..
+        hi * P`` of both belongs to images ``lo .. hi - 1``."""
+        c, g, nsp = xpad.shape[1], self.num_group, len(out_sp)
+        p = int(np.prod(out_sp))
+        dtype = xp.result_type(w.dtype, xpad.dtype)
+        cols = buffer(xp, ws, 'cols', (g, c // g * int(np.prod(self.kernel)), n * p), xpad.dtype)
+        # the same memory as (C, *kernel, N, *O): one image range is a slice of the N axis
+        by_image = cols.reshape((c,) + tuple(self.kernel) + (n,) + tuple(out_sp))
+        y = buffer(xp, ws, 'y', (g, w.shape[1], n * p), dtype)
+        order = (1,) + tuple(range(2, 2 + nsp)) + (0,) + tuple(range(2 + nsp, 2 + 2 * nsp))
+        chunks = self._chunks(xp, n)
+
+        def work(worker, which):
+            for j in which:
+                lo, hi = chunks[j]
+                win = windows(xp, xpad[lo:hi], self.kernel, self._stride, self._dilate, out_sp)
+                by_image[(slice(None),) * (1 + nsp) + (slice(lo, hi),)] = win.transpose(order)
+                for gi in range(g):
+                    xp.matmul(w[gi], cols[gi][:, lo * p:hi * p], out=y[gi][:, lo * p:hi * p])
+        _conv_per_image._on_workers(xp, chunks, work)
+        return cols, y
 
     def backward(self, xp, grad):
         n, g = grad.shape[0], self.num_group
@@ -233,14 +259,35 @@ class Convolution(_ConvBase):
                                g, workspace_of(self), 'gout')
         # summed over the channel-first matrix: the same order whatever the layout of ``grad``
         gb = None if self.no_bias else gout.reshape(self.num_filter, -1).sum(axis=1)
-        gw = _gemm(xp, gout, self.cols, trans_b=True).reshape(self.wshape) if need_w else None
-        if not need_x:
-            return (None, gw) if self.no_bias else (None, gw, gb)
-        gcols = _gemm(xp, self.w, gout, trans_a=True)              # (G, C/G * K, N * P)
-        gcols = gcols.reshape((self.dshape[1],) + tuple(self.kernel) + (n,) + tuple(self.out_sp))
-        gx = col2im(xp, gcols, self.pshape, self.kernel, self._stride, self._dilate, self.out_sp)
-        crop = (slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(self._pad, self.dshape[2:]))
-        gx = gx[crop]
+        chunks = self._chunks(xp, n)
+        p = int(np.prod(self.out_sp))
+        ck = self.cols.shape[1]
+        # per chunk of images (the weight gradient's partial sums, added in chunk order below)
+        parts = xp.zeros((max(len(chunks), 1), g, self.w.shape[1], ck), gout.dtype) if need_w else None
+        gx = xp.empty(self.dshape, dtype=gout.dtype) if need_x else None
+        crop = (slice(None), slice(None)) + tuple(slice(q, q + s) for q, s
+                                                  in zip(self._pad, self.dshape[2:]))
+
+        def work(worker, which):
+            for j in which:
+                lo, hi = chunks[j]
+                cs = slice(lo * p, hi * p)
+                if need_w:
+                    for gi in range(g):
+                        xp.matmul(gout[gi][:, cs], self.cols[gi][:, cs].T, out=parts[j, gi])
+                if need_x:                     # (G, C/G * K, images * P), then col2im
+                    gcols = xp.stack([self.w[gi].T @ gout[gi][:, cs] for gi in range(g)])
+                    gcols = gcols.reshape((self.dshape[1],) + tuple(self.kernel) + (hi - lo,)
+                                          + tuple(self.out_sp))
+                    gx[lo:hi] = col2im(xp, gcols, (hi - lo,) + tuple(self.pshape[1:]), self.kernel,
+                                       self._stride, self._dilate, self.out_sp)[crop]
+        _conv_per_image._on_workers(xp, chunks, work)
+        gw = None
+        if need_w:
+            total = parts[0]
+            for j in range(1, len(chunks)):
+                total += parts[j]
+            gw = total.reshape(self.wshape)
         return (gx, gw) if self.no_bias else (gx, gw, gb)
 
 

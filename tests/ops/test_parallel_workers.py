@@ -188,3 +188,35 @@ def test_max_pooling_split_over_images_gives_the_same_bits(n, channel_first):
         for u, v in zip(results[0], other):
             np.testing.assert_array_equal(u, v)
     assert (results[0][1] != 0).sum() == g.size              # one winner per window
+
+
+@pytest.mark.parametrize('shape,kw', [
+    ((13, 1, 6, 9), dict(kernel=(3, 3), pad=(1, 1), num_filter=4)),                  # grey image
+    ((9, 4, 7, 5), dict(kernel=(2, 3), stride=(2, 1), dilate=(1, 2), num_filter=6,
+                        num_group=2)),                                                 # groups
+    ((5, 3, 11), dict(kernel=(3,), pad=(2,), num_filter=2)),                          # 1-D
+])
+def test_thin_convolution_chunks_give_the_same_bits(shape, kw):
+    """The batch (im2col) path for fewer than 16 channels works on fixed chunks of images;
+    the workers share them out, and every result is the same whatever their number."""
+    rng = np.random.RandomState(len(shape))
+    x = rng.randn(*shape).astype(np.float32)
+    w = rng.randn(kw['num_filter'], shape[1] // kw.get('num_group', 1), *kw['kernel']).astype(np.float32)
+    b = rng.randn(kw['num_filter']).astype(np.float32)
+    results = []
+    for workers in (1, 2, 3):
+        old = _parallel.set_workers(workers)
+        try:
+            xs, ws_, bs = (mx.nd.array(a, ctx=mx.cpu()) for a in (x, w, b))
+            for a in (xs, ws_, bs):
+                a.attach_grad()
+            with autograd.record():
+                y = mx.nd.Convolution(xs, ws_, bs, **kw)
+            y.backward(mx.nd.array(np.cos(np.arange(y.size)).reshape(y.shape), ctx=mx.cpu()))
+            results.append([a.asnumpy() for a in (y, xs.grad, ws_.grad, bs.grad)])
+        finally:
+            _parallel.set_workers(old)
+    for other in results[1:]:
+        for u, v in zip(results[0], other):
+            np.testing.assert_array_equal(u, v)
+    assert all(np.abs(r).sum() > 0 for r in results[0])
