@@ -25,7 +25,7 @@ NumPy arrays in native byte order. Other cases keep the NumPy passes.
 from minigluon.ops._numba import njit
 
 # error_model 'numpy': no division-by-zero checks; no fastmath, so the sums are the NumPy ones
-_jit = njit(error_model='numpy', boundscheck=False)
+_jit = njit(error_model='numpy', boundscheck=False, nogil=True)   # nogil: for CPU workers
 
 
 @_jit

@@ -2,10 +2,12 @@
 
 Some operators hold work that does not depend on itself: the two directions of a bidirectional
 recurrent layer (:mod:`minigluon.ops.rnn`) read the same input and write separate outputs, in the
-forward and in the backward. With more than one worker they run at the same time on CPU threads.
-That pays because nearly all of their time is spent where Python's GIL is released: in BLAS calls
-(NumPy releases it around them), and in the Numba kernels of the time step, compiled ``nogil``
-(:mod:`minigluon.ops._rnn_numba_kernels`).
+forward and in the backward; a convolution's images (:mod:`minigluon.ops._conv_per_image`, and
+the batch path of :mod:`minigluon.ops.conv`, in chunks of images) and a compiled 2x2 max
+pooling's (:mod:`minigluon.ops._pool_argmax`) too. With more than one worker they run at the same
+time on CPU threads. That pays because nearly all of their time is spent where Python's GIL is
+released: in BLAS calls (NumPy releases it around them), and in the Numba kernels, compiled
+``nogil``.
 
 The number of workers comes from the environment variable ``MINIGLUON_CPU_WORKERS`` (read at
 import; default 1: everything in the calling thread, in order) or :func:`set_workers`. It is the
@@ -15,8 +17,12 @@ cores set ``OPENBLAS_NUM_THREADS=1`` with two workers (``bench/README.md`` has t
 CuPy arrays the pieces always run in order (one stream).
 
 Results do not depend on the number of workers: each piece computes exactly what it computes
-alone, and the caller combines the pieces in their fixed order.
+alone, and the caller combines the pieces in their fixed order (a sum over images, as the
+convolution's weight gradient, is summed per chunk of images, the chunks fixed by the batch size
+alone). A worker count lowered at run time leaves the extra per-worker buffers of static_alloc
+workspaces in place (bounded: one im2col buffer per worker and convolution).
 """
+import operator
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -24,20 +30,30 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 
+def _count(value, what):
+    """``value`` as a worker count (an integer >= 1), else ValueError naming ``what``."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit():       # plain ASCII digits only ('1_0', '+3' refused)
+            value = int(text)
+    elif not isinstance(value, bool):
+        try:
+            value = operator.index(value)            # int, numpy integers
+        except TypeError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError('%s must be a positive integer, got %r' % (what, value))
+    return value
+
+
 def _from_env():
-    raw = os.environ.get('MINIGLUON_CPU_WORKERS', '1')
-    try:
-        n = int(raw)
-    except ValueError:
-        raise ValueError('MINIGLUON_CPU_WORKERS must be a positive integer, got %r' % raw) from None
-    if n < 1:
-        raise ValueError('MINIGLUON_CPU_WORKERS must be a positive integer, got %r' % raw)
-    return n
+    raw = os.environ.get('MINIGLUON_CPU_WORKERS', '')
+    return _count(raw, 'MINIGLUON_CPU_WORKERS') if raw.strip() else 1    # empty: unset
 
 
 _workers = _from_env()
-_pool = None
-_pool_pid = None
+_pool = None            # ThreadPoolExecutor with _workers - 1 threads, made on first use
+_pool_pid = None        # the process that made it (a forked child must make its own)
 _lock = threading.Lock()
 _in_worker = threading.local()     # .flag: this thread is one of the pool's
 
@@ -53,7 +69,8 @@ def workers():
 
 def set_workers(n):
     """Use ``n`` worker threads from now on (``n >= 1``; 1 runs every piece in the calling thread).
-    Returns the previous number.
+    Returns the previous number. Safe to call while other threads run operators: pieces already
+    handed to the old threads finish there, later ones go to new threads.
 
     Raises
     ------
@@ -61,13 +78,12 @@ def set_workers(n):
         If ``n`` is not a positive integer.
     """
     global _workers, _pool
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError('set_workers: n must be a positive integer, got %r' % (n,))
+    n = _count(n, 'set_workers: n')
     with _lock:
         old, _workers = _workers, n
         if _pool is not None and n != old:
             if _pool_pid == os.getpid():
-                _pool.shutdown(wait=True)
+                _pool.shutdown(wait=False)      # queued pieces still run; threads then exit
             _pool = None
     return old
 
@@ -77,18 +93,22 @@ def run(jobs, xp=None):
     calling thread when there is one worker, one job, ``xp`` is not NumPy, or the caller is itself
     a worker thread; otherwise the first job in the calling thread and the others on the worker
     threads. An exception in any job is raised here, after all of them have finished."""
-    if (_workers == 1 or len(jobs) < 2 or (xp is not None and xp is not np)
+    global _pool, _pool_pid
+    if (len(jobs) < 2 or (xp is not None and xp is not np)
             or getattr(_in_worker, 'flag', False)):    # (a job's own jobs: in order, no deadlock)
         return [job() for job in jobs]
-    global _pool, _pool_pid
-    with _lock:
-        if _pool is None or _pool_pid != os.getpid():
-            # (a forked child inherits the pool object but not its threads: make a new one)
-            _pool = ThreadPoolExecutor(_workers - 1, thread_name_prefix='minigluon-cpu',
-                                       initializer=_mark_worker)
-            _pool_pid = os.getpid()
-        pool = _pool
-    futures = [pool.submit(job) for job in jobs[1:]]
+    with _lock:         # the count, the pool and the hand-over agree: set_workers waits for it
+        if _workers == 1:
+            futures = None
+        else:
+            if _pool is None or _pool_pid != os.getpid():
+                # (a forked child inherits the pool object but not its threads: make a new one)
+                _pool = ThreadPoolExecutor(_workers - 1, thread_name_prefix='minigluon-cpu',
+                                           initializer=_mark_worker)
+                _pool_pid = os.getpid()
+            futures = [_pool.submit(job) for job in jobs[1:]]
+    if futures is None:
+        return [job() for job in jobs]
     try:
         first = jobs[0]()
     finally:

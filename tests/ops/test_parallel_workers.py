@@ -90,22 +90,90 @@ def test_jobs_started_by_a_worker_run_in_order(two_workers):
     assert _parallel.run([lambda: 0, lambda: _parallel.run([lambda: 1, lambda: 2])]) == [0, [1, 2]]
 
 
-@pytest.mark.parametrize('bad', [0, -1, 1.5, '2', True])
+@pytest.mark.parametrize('bad', [0, -1, 1.5, 'x', True, None])
 def test_set_workers_rejects_what_is_not_a_positive_integer(bad):
     with pytest.raises(ValueError, match='positive integer'):
         _parallel.set_workers(bad)
 
 
-@pytest.mark.parametrize('value,ok', [('2', True), ('0', False), ('two', False)])
-def test_environment_variable(value, ok):
+def test_set_workers_takes_numpy_integers():
+    old = _parallel.set_workers(np.int64(2))
+    try:
+        assert _parallel.workers() == 2 and type(_parallel.workers()) is int
+    finally:
+        _parallel.set_workers(old)
+
+
+@pytest.mark.parametrize('value,want', [('2', '2'), (' 3 ', '3'), ('', '1'), ('0', None),
+                                        ('two', None), ('1_0', None), ('+3', None)])
+def test_environment_variable(value, want):
     env = dict(os.environ, MINIGLUON_CPU_WORKERS=value)
     code = 'from minigluon.ops import _parallel; print(_parallel.workers())'
     out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-    if ok:
-        assert out.returncode == 0 and out.stdout.strip() == value
+    if want is not None:           # (empty: as if unset)
+        assert out.returncode == 0 and out.stdout.strip() == want
     else:
         assert out.returncode != 0 and 'MINIGLUON_CPU_WORKERS must be a positive integer' in out.stderr
+
+
+def test_set_workers_while_another_thread_hands_out_pieces(monkeypatch):
+    """Deterministic form of a breaker session's find: set_workers from another thread between
+    run() taking the pool and handing it the pieces once made the hand-over raise
+    'cannot schedule new futures after shutdown'. Now set_workers waits for the hand-over."""
+    old = _parallel.set_workers(1)
+    real = _parallel.ThreadPoolExecutor
+    others = []
+
+    class Pool(real):
+        def submit(self, *a, **k):
+            if not others:                       # the first hand-over: change the count now
+                others.append(threading.Thread(target=_parallel.set_workers, args=(3,)))
+                others[0].start()
+                others[0].join(0.3)              # (it waits for run()'s lock)
+            return super().submit(*a, **k)
+
+    monkeypatch.setattr(_parallel, 'ThreadPoolExecutor', Pool)
+    try:
+        _parallel.set_workers(2)
+        assert _parallel.run([lambda: 1, lambda: 2]) == [1, 2]
+        others[0].join(10)
+        assert _parallel.workers() == 3
+        assert _parallel.run([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+    finally:
+        _parallel.set_workers(old)
+
+
+def test_set_workers_and_run_from_different_threads_under_stress():
+    old = _parallel.set_workers(2)
+    errors, stop = [], threading.Event()
+
+    def user():
+        while not stop.is_set() and not errors:
+            try:
+                assert _parallel.run([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+            except Exception as e:       # noqa: BLE001 (reported by the assertion below)
+                errors.append(repr(e))
+    t = threading.Thread(target=user)
+    t.start()
+    try:
+        for i in range(3000):
+            _parallel.set_workers((1, 2, 3)[i % 3])
+    finally:
+        stop.set()
+        t.join(30)
+        _parallel.set_workers(old)
+    assert errors == [] and not t.is_alive()
+
+
+def test_set_workers_from_inside_a_piece_leaves_the_module_usable():
+    old = _parallel.set_workers(2)
+    try:
+        assert _parallel.run([lambda: 0, lambda: _parallel.set_workers(3)]) == [0, 2]
+        assert _parallel.workers() == 3
+        assert _parallel.run([lambda: 1, lambda: 2]) == [1, 2]
+    finally:
+        _parallel.set_workers(old)
 
 
 @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs fork')
