@@ -99,8 +99,10 @@ def main():
     if args.worker:
         worker(*args.worker)
         return
-    print('Peak memory of a training step (MiB), fresh process per case, %d BLAS/PyTorch threads; %s'
-          % (THREADS, load_note()))
+    sys.path.insert(0, os.path.dirname(HERE))
+    from minigluon.ops import _parallel      # the workers' count, from MINIGLUON_CPU_WORKERS
+    print('Peak memory of a training step (MiB), fresh process per case, %d BLAS/PyTorch threads, '
+          '%d minigluon CPU workers; %s' % (THREADS, _parallel.workers(), load_note()))
     print('%-10s %-22s %12s %12s %10s %10s' % ('model', 'framework', 'rss MiB', 'traced MiB', 'x PyTorch',
                                              'code MiB'))
     for model in args.models.split(','):
