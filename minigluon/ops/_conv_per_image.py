@@ -22,7 +22,6 @@ Used by ``Convolution`` (ops/conv.py) when the inner size ``C / num_group`` is a
 maths is the definition of MXNet's ``Convolution`` (cross-correlation with stride, dilation, zero
 padding and groups), nothing more. ``xp`` is NumPy or CuPy.
 """
-import functools
 import itertools
 
 import numpy as np
@@ -31,7 +30,6 @@ from minigluon.ops import _numba, _parallel
 from minigluon.ops._workspace import buffer
 
 BLOCK_BYTES = 16 << 20    # column buffer budget: larger images are processed in blocks of output rows
-CHUNKS = 8                # images are shared out to CPU worker threads in at most this many chunks
 
 
 def moves(in_sp, out_sp, kernel, stride, dilate, pad, rows=None):
@@ -223,37 +221,19 @@ def _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp, worker=0):
     return columns
 
 
-def _chunks(n):
-    """Contiguous ranges of images, at most CHUNKS of them, fixed by ``n`` alone: the weight
-    gradient sums the images of each chunk, then the chunks in order, so its value does not
-    depend on how many worker threads share the chunks."""
-    count = min(n, CHUNKS)
-    if count == 0:
-        return []
-    bounds = [n * j // count for j in range(count + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
-
-
-def _on_workers(xp, chunks, work):
-    """Run ``work(worker, chunk_indices)`` on the CPU workers (:mod:`minigluon.ops._parallel`):
-    worker ``w`` takes chunks ``w, w + W, ...``; one job per worker."""
-    count = min(len(chunks), _parallel.workers() if xp is np else 1)
-    _parallel.run([functools.partial(work, w, range(w, len(chunks), count)) for w in range(count)],
-                  xp)
-
-
 def forward(xp, data, weight, bias, groups, kernel, stride, dilate, pad, out_sp, ws=None):
     """Convolution of ``data (N, C, *S)`` with ``weight (F, C/G, *kernel)`` (and ``bias (F,)`` or
     None): the output ``(N, F, *out_sp)``. ``ws``: a static_alloc workspace dict
     (:mod:`minigluon.ops._workspace`) the output buffer is reused from, or None. Images are
-    independent: with CPU worker threads they are shared out in chunks (:func:`_chunks`)."""
+    independent: with CPU worker threads they are shared out in chunks
+    (:func:`minigluon.ops._parallel.image_chunks`)."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     cg, fg = c // groups, f // groups
     dtype = xp.result_type(data.dtype, weight.dtype)
     out = buffer(xp, ws, 'out', (n, f) + tuple(out_sp), dtype)
     wm = weight.reshape(groups, fg, -1)                           # (G, F/G, C/G * K)
-    chunks = _chunks(n)
+    chunks = _parallel.image_chunks(n)
 
     def work(worker, which):
         columns = _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp, worker)
@@ -267,7 +247,7 @@ def forward(xp, data, weight, bias, groups, kernel, stride, dilate, pad, out_sp,
                         _matmul(xp, wm[g], cols[g * ck:(g + 1) * ck], dst[g * fg:(g + 1) * fg])
                 if bias is not None:
                     out[i] += bias.reshape((f,) + (1,) * len(out_sp))
-    _on_workers(xp, chunks, work)
+    _parallel.share(xp, chunks, work)
     return out
 
 
@@ -276,13 +256,13 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
     """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, F, *out_sp)``; None for
     one that is not needed (``need_x``, ``need_w`` False). ``ws`` as in :func:`forward`. The
     weight gradient is summed per chunk of images, then over the chunks in order, whatever the
-    number of worker threads (:func:`_chunks`)."""
+    number of worker threads (:func:`minigluon.ops._parallel.image_chunks`)."""
     grad = xp.ascontiguousarray(grad)
     n, f = grad.shape[:2]
     c = data.shape[1]
     cg, fg = c // groups, f // groups
     wm = weight.reshape(groups, fg, -1)
-    chunks = _chunks(n)
+    chunks = _parallel.image_chunks(n)
     k = int(np.prod(kernel))
     ck = cg * k
     # per chunk, transposed: cols @ dY.T is the faster GEMM
@@ -310,7 +290,7 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
                             _matmul(xp, wm[g].T, gy[fs], dcols[cs])
                     if need_x:
                         columns.scatter_add(gx[i], dflat, block)
-    _on_workers(xp, chunks, work)
+    _parallel.share(xp, chunks, work)
     gw = None
     if need_w:
         gw_t = gw_parts[0]

@@ -22,12 +22,16 @@ convolution's weight gradient, is summed per chunk of images, the chunks fixed b
 alone). A worker count lowered at run time leaves the extra per-worker buffers of static_alloc
 workspaces in place (bounded: one im2col buffer per worker and convolution).
 """
+import functools
 import operator
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+
+CHUNKS = 8     # at most this many chunks of images (image_chunks)
 
 
 def _count(value, what):
@@ -117,3 +121,21 @@ def run(jobs, xp=None):
         if err is not None:
             raise err
     return [first] + [f.result() for f in futures]
+
+
+def image_chunks(n):
+    """Contiguous ranges ``(lo, hi)`` of ``n`` images, at most CHUNKS of them, fixed by ``n``
+    alone. An operator that sums over images (a convolution's weight gradient) sums each chunk,
+    then the chunks in order, so its value does not depend on how many workers share them."""
+    count = min(n, CHUNKS)
+    if count == 0:
+        return []
+    bounds = [n * j // count for j in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def share(xp, chunks, work):
+    """Run ``work(worker, chunk_indices)`` with one job per worker: worker ``w`` takes chunks
+    ``w, w + W, ...`` in turn (its own buffers may be keyed by ``w``). In order on CuPy."""
+    count = min(len(chunks), _workers if xp is np else 1)
+    run([functools.partial(work, w, range(w, len(chunks), count)) for w in range(count)], xp)

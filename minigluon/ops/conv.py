@@ -18,7 +18,7 @@ import itertools
 import numpy as np
 
 from minigluon.base import MXNetError
-from minigluon.ops import _conv_per_image
+from minigluon.ops import _conv_per_image, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
@@ -215,10 +215,10 @@ class Convolution(_ConvBase):
         return out
 
     def _chunks(self, xp, n):
-        """Ranges of images the batch path works on one at a time: on NumPy at most
-        ``_conv_per_image.CHUNKS`` of them, fixed by ``n`` alone, so that CPU worker threads
-        (:mod:`minigluon.ops._parallel`) can share them without changing any result; one on CuPy."""
-        return _conv_per_image._chunks(n) if xp is np else ([(0, n)] if n else [])
+        """Ranges of images the batch path works on one at a time: on NumPy those of
+        :func:`minigluon.ops._parallel.image_chunks`, fixed by ``n`` alone, so that CPU worker
+        threads can share them without changing any result; one range on CuPy."""
+        return _parallel.image_chunks(n) if xp is np else ([(0, n)] if n else [])
 
     def _batch_forward(self, xp, xpad, w, n, out_sp, ws):
         """The batch path's im2col matrix ``(G, C/G * K, N * P)`` and GEMM output ``(G, F/G,
@@ -241,7 +241,7 @@ class Convolution(_ConvBase):
                 by_image[(slice(None),) * (1 + nsp) + (slice(lo, hi),)] = win.transpose(order)
                 for gi in range(g):
                     xp.matmul(w[gi], cols[gi][:, lo * p:hi * p], out=y[gi][:, lo * p:hi * p])
-        _conv_per_image._on_workers(xp, chunks, work)
+        _parallel.share(xp, chunks, work)
         return cols, y
 
     def backward(self, xp, grad):
@@ -281,7 +281,7 @@ class Convolution(_ConvBase):
                                           + tuple(self.out_sp))
                     gx[lo:hi] = col2im(xp, gcols, (hi - lo,) + tuple(self.pshape[1:]), self.kernel,
                                        self._stride, self._dilate, self.out_sp)[crop]
-        _conv_per_image._on_workers(xp, chunks, work)
+        _parallel.share(xp, chunks, work)
         gw = None
         if need_w:
             total = parts[0]
