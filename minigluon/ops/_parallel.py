@@ -92,11 +92,17 @@ def set_workers(n):
     return old
 
 
+def _under_errstate(err, job):
+    with np.errstate(**err):
+        return job()
+
+
 def run(jobs, xp=None):
     """Call every function in ``jobs`` (no arguments) and return their results in order: in the
     calling thread when there is one worker, one job, ``xp`` is not NumPy, or the caller is itself
     a worker thread; otherwise the first job in the calling thread and the others on the worker
-    threads. An exception in any job is raised here, after all of them have finished."""
+    threads, under the caller's floating-point error settings (``np.errstate``). An exception in
+    any job is raised here, after all of them have finished."""
     global _pool, _pool_pid
     if (len(jobs) < 2 or (xp is not None and xp is not np)
             or getattr(_in_worker, 'flag', False)):    # (a job's own jobs: in order, no deadlock)
@@ -110,7 +116,8 @@ def run(jobs, xp=None):
                 _pool = ThreadPoolExecutor(_workers - 1, thread_name_prefix='minigluon-cpu',
                                            initializer=_mark_worker)
                 _pool_pid = os.getpid()
-            futures = [_pool.submit(job) for job in jobs[1:]]
+            err = np.geterr()         # the caller's np.errstate (thread-local) holds there too
+            futures = [_pool.submit(_under_errstate, err, job) for job in jobs[1:]]
     if futures is None:
         return [job() for job in jobs]
     try:

@@ -288,3 +288,19 @@ def test_thin_convolution_chunks_give_the_same_bits(shape, kw):
         for u, v in zip(results[0], other):
             np.testing.assert_array_equal(u, v)
     assert all(np.abs(r).sum() > 0 for r in results[0])
+
+
+def test_the_callers_errstate_holds_on_the_workers(two_workers):
+    """np.errstate is per thread: the workers must run under the caller's settings, else a
+    caller silencing 'invalid' would see warnings from the pieces run elsewhere (or, with
+    'raise', miss the errors)."""
+    def invalid():
+        return np.array([np.inf]) - np.array([np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        with np.errstate(invalid='ignore'):
+            out = _parallel.run([invalid, invalid])
+    assert all(np.isnan(o).all() for o in out)
+    with np.errstate(invalid='raise'):
+        with pytest.raises(FloatingPointError):
+            _parallel.run([lambda: 0, invalid])
