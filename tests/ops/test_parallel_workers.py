@@ -304,3 +304,19 @@ def test_the_callers_errstate_holds_on_the_workers(two_workers):
     with np.errstate(invalid='raise'):
         with pytest.raises(FloatingPointError):
             _parallel.run([lambda: 0, invalid])
+
+
+@pytest.mark.skipif(os.environ.get('MINIGLUON_EMULATE_CUPY') == '1',
+                    reason='the GPU stand-in run is about the GPU paths (workers serve the CPU)')
+def test_operator_tests_pass_with_two_workers():
+    """The RNN, convolution and pooling tests of the suite, run again in a subprocess with
+    MINIGLUON_CPU_WORKERS=2 (they check values against references and numerical gradients)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    files = ['tests/ops/test_rnn.py', 'tests/ops/test_conv.py', 'tests/ops/test_conv_per_image.py',
+             'tests/ops/test_conv_numba.py', 'tests/ops/test_pool_numba.py',
+             'tests/ops/test_pooling_fast_paths.py', 'tests/ops/test_rnn_numba.py', 'tests/rnn']
+    env = dict(os.environ, MINIGLUON_CPU_WORKERS='2')
+    out = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'] + files,
+                         cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-4000:]
+    assert ' passed' in out.stdout and 'warning' not in out.stdout.lower()
