@@ -291,12 +291,7 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
                     if need_x:
                         columns.scatter_add(gx[i], dflat, block)
     _parallel.share(xp, chunks, work)
-    gw = None
-    if need_w:
-        gw_t = gw_parts[0]
-        for j in range(1, len(chunks)):
-            gw_t += gw_parts[j]
-        gw = gw_t.transpose(0, 2, 1).reshape(weight.shape)
+    gw = _parallel.sum_in_order(gw_parts).transpose(0, 2, 1).reshape(weight.shape) if need_w else None
     return gx, gw
 
 

@@ -146,3 +146,12 @@ def share(xp, chunks, work):
     ``w, w + W, ...`` in turn (its own buffers may be keyed by ``w``). In order on CuPy."""
     count = min(len(chunks), _workers if xp is np else 1)
     run([functools.partial(work, w, range(w, len(chunks), count)) for w in range(count)], xp)
+
+
+def sum_in_order(parts):
+    """``parts[0] + parts[1] + ...``, added in this order into ``parts[0]`` (the per-chunk
+    partial sums of :func:`image_chunks`: the same value whatever the number of workers)."""
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total

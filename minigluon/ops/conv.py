@@ -282,12 +282,7 @@ class Convolution(_ConvBase):
                     gx[lo:hi] = col2im(xp, gcols, (hi - lo,) + tuple(self.pshape[1:]), self.kernel,
                                        self._stride, self._dilate, self.out_sp)[crop]
         _parallel.share(xp, chunks, work)
-        gw = None
-        if need_w:
-            total = parts[0]
-            for j in range(1, len(chunks)):
-                total += parts[j]
-            gw = total.reshape(self.wshape)
+        gw = _parallel.sum_in_order(parts).reshape(self.wshape) if need_w else None
         return (gx, gw) if self.no_bias else (gx, gw, gb)
 
 
