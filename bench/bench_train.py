@@ -12,7 +12,8 @@ minigluon and PyTorch run in this process, interleaved step by step (same machin
 in its own interpreter (its venv needs numpy<1.24) through bench/_mxnet_train_worker.py. NumPy's
 BLAS and PyTorch get the same thread count (``--threads``, default 1); ``--workers N`` also gives
 minigluon N CPU worker threads for independent pieces of an operator (minigluon/ops/_parallel.py:
-the two directions of a bidirectional LSTM) and MXNet N engine workers (MXNET_CPU_WORKER_NTHREADS;
+the two directions of a bidirectional LSTM, the images of convolutions and of 2x2 max pooling) and
+MXNet N engine workers (MXNET_CPU_WORKER_NTHREADS;
 PyTorch's eager mode has no such setting). Prints medians over repeats
 and ratios to PyTorch, with the machine's load.
 
@@ -174,9 +175,10 @@ def main():
     ap.add_argument('--repeats', type=int, default=30)
     ap.add_argument('--threads', type=int, default=1, help='BLAS / PyTorch / MXNet threads (default 1)')
     ap.add_argument('--workers', type=int, default=None,
-                    help="minigluon's CPU worker threads (MINIGLUON_CPU_WORKERS; the directions of "
-                         "a bidirectional LSTM run at once) and MXNet's MXNET_CPU_WORKER_NTHREADS "
-                         "(default: as --threads for MXNet, 1 for minigluon)")
+                    help="minigluon's CPU worker threads (as MINIGLUON_CPU_WORKERS: LSTM directions, "
+                         "images of convolutions and of 2x2 max pooling run at once) and MXNet's "
+                         "MXNET_CPU_WORKER_NTHREADS (default: MINIGLUON_CPU_WORKERS or 1 for "
+                         "minigluon, as --threads for MXNet)")
     ap.add_argument('--models', default=','.join(MODELS))
     ap.add_argument('--ctx', choices=('cpu', 'gpu'), default='cpu',
                     help='gpu: minigluon on CuPy against PyTorch CUDA (no MXNet rows)')

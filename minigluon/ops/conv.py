@@ -7,11 +7,13 @@ How it is computed: on the CPU, when the inner size ``C / num_group`` is at leas
 builds the im2col matrix of one image at a time into a reused buffer and does one GEMM per image
 (:mod:`minigluon.ops._conv_per_image`). For thinner inputs (an RGB or grey first layer, where the
 per-image products are too small) a strided *window view* of the padded input, shape
-``(N, C, *kernel, *out)``, is built with ``as_strided`` without copying (:func:`windows`), copied
-once into the whole batch's im2col matrix and multiplied in one GEMM per group; its backward does
-two more matmuls and a *col2im* that loops over kernel positions (9 for a 3x3 kernel), never over
-pixels (:func:`col2im`). On a GPU every convolution takes that batch path (a loop over images
-would cost kernel launches per image). Deconvolution is the same pair of passes in the other order.
+``(N, C, *kernel, *out)``, is built with ``as_strided`` without copying (:func:`windows`) and
+copied into the batch's im2col matrix, then multiplied with one GEMM per group, chunk by chunk of
+images (on NumPy at most 8 chunks, fixed by the batch size, which CPU worker threads may share:
+:mod:`minigluon.ops._parallel`); its backward does two more matmuls per chunk and a *col2im*
+that loops over kernel positions (9 for a 3x3 kernel), never over pixels (:func:`col2im`). On a
+GPU every convolution takes that batch path, in one chunk (a loop over images would cost kernel
+launches per image). Deconvolution is the same pair of passes in the other order.
 """
 import itertools
 
