@@ -130,11 +130,12 @@ def run(jobs, xp=None):
     return [first] + [f.result() for f in futures]
 
 
-def image_chunks(n):
-    """Contiguous ranges ``(lo, hi)`` of ``n`` images, at most CHUNKS of them, fixed by ``n``
-    alone. An operator that sums over images (a convolution's weight gradient) sums each chunk,
-    then the chunks in order, so its value does not depend on how many workers share them."""
-    count = min(n, CHUNKS)
+def image_chunks(n, most=CHUNKS):
+    """Contiguous ranges ``(lo, hi)`` of ``n`` images, at most ``most`` of them, as even as can
+    be. With the default they are fixed by ``n`` alone: an operator that sums over images (a
+    convolution's weight gradient) sums each chunk, then the chunks in order, so its value does
+    not depend on how many workers share them."""
+    count = min(n, most)
     if count == 0:
         return []
     bounds = [n * j // count for j in range(count + 1)]

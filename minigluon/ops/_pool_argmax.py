@@ -53,9 +53,8 @@ def _by_images(kernel, *arrays):
     if count == 1 or n < 2:
         kernel(*arrays)
         return
-    bounds = [n * j // min(n, count) for j in range(min(n, count) + 1)]
     _parallel.run([functools.partial(kernel, *(a[lo:hi] for a in arrays))
-                   for lo, hi in zip(bounds[:-1], bounds[1:])], np)
+                   for lo, hi in _parallel.image_chunks(n, count)], np)
 
 
 def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws):
