@@ -56,7 +56,7 @@ def _load_compiled_kernels():
     rnn.forward_step(f4.copy(), f4, z, z.copy(), z.copy(), z.copy())
     rnn.backward_step(f4 + 1, z, z, z, z.copy(), z.copy(), f4.copy())
     best, pos = np.zeros((1, 1, 1, 1), np.float32), np.zeros((1, 1, 1, 1), np.uint8)
-    pool.argmax_pool_2x2(np.zeros((1, 1, 2, 2), np.float32), best, pos)
+    pool.argmax_pool_2x2(np.zeros((1, 1, 2, 2), np.float32), best, pos, True)
     pool.scatter_2x2(best, pos, np.zeros((1, 1, 2, 2), np.float32))
     E, S = np.ones((2, 1, 3)), np.zeros((1, 1))
     ctc.alpha_beta_scaled(E, np.zeros_like(E), S, S, S + 1, np.full(1, -1, np.int64), 4,

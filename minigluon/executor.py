@@ -12,8 +12,9 @@ between an input that wants a gradient and an output, and accumulates gradients 
 by slot. Operators, gradients, summation order and auxiliary-state updates (BatchNorm's running
 statistics, written in place by the operator) are those of eager mode, so results are the same.
 
-The execution plan and its two rewrites (relu moved after max pooling; relu in place over a fresh
-output) are made in :mod:`minigluon.executor_plan`; the symbol, hence ``export``, is never changed.
+The execution plan and its rewrites (relu moved after max pooling; relu in place over a fresh
+output; max pooling and its relu as one pass) are made in :mod:`minigluon.executor_plan`; the
+symbol, hence ``export``, is never changed.
 
 With ``static_alloc`` (``hybridize(static_alloc=True)``), operators that declare
 ``uses_workspace`` (the fused ``RNN``, Convolution, Pooling) receive a per-step dict kept across calls, in which they
@@ -40,7 +41,7 @@ import numpy as np
 from minigluon import autograd, backend
 from minigluon.base import MXNetError
 from minigluon.context import current_context
-from minigluon.executor_plan import _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
+from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
 from minigluon.ndarray.dispatch import _zero_path
 from minigluon.ndarray.ndarray import NDArray, _name_the_operator, _parse_ctx, invoke
 

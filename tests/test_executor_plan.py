@@ -5,7 +5,7 @@ import pytest
 
 from minigluon import autograd, nd
 from minigluon import symbol as sym
-from minigluon.executor import CachedOp, _GraphGrad, _ReluInPlace
+from minigluon.executor import CachedOp, _GraphGrad, _MaxPoolRelu, _ReluInPlace
 
 
 def _conv_relu_pool(pad=(0, 0)):
@@ -50,9 +50,9 @@ def test_relu_moves_after_max_pooling_in_the_plan_only():
     graph = _conv_relu_pool()
     op = CachedOp(graph)
     assert [s.cls.name for s in op._plan] == ['Convolution', 'Activation', 'Pooling', 'FullyConnected']
-    assert [s.cls.name for s in op._exec_plan] == ['Convolution', 'Pooling', 'Activation',
-                                                   'FullyConnected']
-    assert op._exec_plan[2].cls is _ReluInPlace       # over the pooled array, in place
+    # the relu runs after the pooling, inside its pass (tests/test_executor_pool_relu.py)
+    assert [s.cls.name for s in op._exec_plan] == ['Convolution', 'Pooling', 'FullyConnected']
+    assert op._exec_plan[1].cls is _MaxPoolRelu
     json_before = graph.tojson()
     op(*[nd.array(v) for v in _conv_values(np.random.RandomState(0))])
     assert graph.tojson() == json_before              # the symbol graph is MXNet's, untouched
@@ -130,7 +130,7 @@ def test_a_recorded_call_is_one_tape_node_over_the_graph_inputs():
     assert isinstance(node.op, _GraphGrad) and index == 0
     assert list(node.inputs) == args
     # only the steps between the weight and the output keep their operator for backward
-    assert [o is not None for o in node.op.ops] == [True, True, True, True]
+    assert [o is not None for o in node.op.ops] == [True, True, True]   # conv, pool+relu, fc
     out.backward()
     assert node.op is None                            # released like any node
     with autograd.record():

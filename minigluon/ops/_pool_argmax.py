@@ -57,13 +57,23 @@ def _by_images(kernel, *arrays):
                    for lo, hi in _parallel.image_chunks(n, count)], np)
 
 
-def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws):
+def _with_flag(kernel, flag, *arrays):
+    return kernel(*arrays, flag)
+
+
+def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws, relu=False):
     """Per window of the padded input ``xpad``, its winning kernel position (row-major index, in
     the smallest unsigned type that holds ``prod(kernel)``; workspace key ``'argpos'``), and the
     maxima (``'out'``). One pass per kernel position ``p`` keeps the running maximum and marks
     where ``p`` is strictly greater; positions only grow, so ``pos = maximum(pos, p * greater)``
     ends at the last strict increase, the first maximum (a masked ``copyto`` is several times
-    slower). Windows whose maximum is NaN are redone: their first NaN wins (rare)."""
+    slower). Windows whose maximum is NaN are redone: their first NaN wins (rare).
+
+    ``relu=True`` (a relu fused after the pooling by the hybridized executor's plan): the maxima
+    become ``maximum(max, 0)``, and windows whose maximum is not above 0 (NaN included) get the
+    position ``prod(kernel)``, which :func:`scatter_positions` matches nowhere, so their gradient
+    is ``g * 0`` everywhere: the relu's backward ``g * (y > 0)`` followed by the scatter, bit for
+    bit."""
     shape = xpad.shape[:2] + tuple(out_sp)
     slices = list(window_slices(kernel, stride, out_sp))
     best = buffer(xp, ws, 'out', shape, dtype)
@@ -71,7 +81,7 @@ def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws):
     compiled = _compiled_2x2(xp, kernel, stride, xpad.dtype)
     if compiled is not None:
         pos = buffer(xp, ws, 'argpos', shape, postype)
-        _by_images(compiled.argmax_pool_2x2, xpad, best, pos)
+        _by_images(functools.partial(_with_flag, compiled.argmax_pool_2x2, bool(relu)), xpad, best, pos)
         return pos, best
     best[...] = xpad[slices[0]]
     pos = buffer(xp, ws, 'argpos', shape, postype, zero=True)
@@ -92,6 +102,10 @@ def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws):
             up &= taken
             pos[up] = p
             taken &= ~up
+    if relu:
+        xp.greater(best, 0, out=up)
+        pos[~up] = len(slices)
+        xp.maximum(best, 0, out=best)
     return pos, best
 
 

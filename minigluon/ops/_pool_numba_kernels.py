@@ -37,9 +37,14 @@ def _take(m, p, nan_at, v, q):
 
 
 @_jit
-def argmax_pool_2x2(x, best, pos):
+def argmax_pool_2x2(x, best, pos, relu):
     """``x (N, C, 2*OH + r, 2*OW + r')`` padded input; fills ``best (N, C, OH, OW)`` with the
-    window maxima and ``pos`` (same shape, unsigned) with the winning kernel positions 0..3."""
+    window maxima and ``pos`` (same shape, unsigned) with the winning kernel positions 0..3.
+
+    ``relu``: a relu follows (``numpy.maximum(best, 0)``: 0 unless the maximum is above 0 or
+    NaN), and windows whose maximum is not above 0 (NaN included) get position 4, which the
+    backward matches nowhere: each element's gradient is then ``g * 0``, what the relu's mask
+    ``g * (y > 0)`` followed by the scatter gives (the same zero signs and NaNs)."""
     N, C, OH, OW = best.shape
     for n in range(N):
         for c in range(C):
@@ -50,8 +55,14 @@ def argmax_pool_2x2(x, best, pos):
                     m, p, nan_at = _take(m, p, nan_at, x[n, c, 2 * i, 2 * j + 1], 1)
                     m, p, nan_at = _take(m, p, nan_at, x[n, c, 2 * i + 1, 2 * j], 2)
                     m, p, nan_at = _take(m, p, nan_at, x[n, c, 2 * i + 1, 2 * j + 1], 3)
+                    if nan_at >= 0:
+                        p = nan_at
                     best[n, c, i, j] = m
-                    pos[n, c, i, j] = p if nan_at < 0 else nan_at
+                    if relu and not m > 0:
+                        p = 4
+                        if m == m:
+                            best[n, c, i, j] = 0
+                    pos[n, c, i, j] = p
 
 
 @_jit

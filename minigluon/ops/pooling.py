@@ -100,6 +100,7 @@ class Pooling(Op):
              'count_include_pad': Attr('bool', None), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}
     uses_workspace = True    # static_alloc graphs lend a dict of reused buffers (ops/_workspace.py)
     needs_grad_hint = True   # recorded eager calls say whether data wants a gradient (keep_argmax)
+    fused_relu = False       # a relu inside the kept-argmax pass (executor_plan._MaxPoolRelu)
 
     def check_attrs(self):
         if self.layout not in (None, 'NCW', 'NCHW', 'NCDHW'):
@@ -149,7 +150,8 @@ class Pooling(Op):
             self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
             ws = workspace_of(self)
             if self._keeps_argmax(ws):     # (see minigluon.ops._pool_argmax)
-                self.argpos, best = winning_positions(xp, self.xpad, k, s, out, data.dtype, ws)
+                self.argpos, best = winning_positions(xp, self.xpad, k, s, out, data.dtype, ws,
+                                                      relu=self.fused_relu)
                 return best
             return _window_reduce(xp, self.xpad, k, s, out, xp.maximum, None if ws is None else
                                   buffer(xp, ws, 'out', data.shape[:2] + tuple(out), data.dtype))
