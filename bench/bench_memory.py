@@ -43,7 +43,7 @@ def _vmrss_mib():
 
 
 def _load_compiled_kernels():
-    """Load every Numba kernel of minigluon (if Numba is there: LSTM/GRU step, 2x2 max pooling,
+    """Load every Numba kernel of minigluon (if Numba is there: LSTM time loops with SciPy's BLAS, 2x2 max pooling,
     CTC, convolution col2im) by running each once on tiny arrays, so that Numba, LLVM and the kernels' code count as
     code, not as training memory."""
     import numpy as np
@@ -52,9 +52,11 @@ def _load_compiled_kernels():
         '_rnn_numba_kernels', '_pool_numba_kernels', '_ctc_numba_kernels', '_conv_numba_kernels'))
     if rnn is None:
         return
-    f4, z = np.zeros((1, 4), np.float32), np.zeros((1, 1), np.float32)
-    rnn.forward_step(f4.copy(), f4, z, z.copy(), z.copy(), z.copy())
-    rnn.backward_step(f4 + 1, z, z, z, z.copy(), z.copy(), f4.copy())
+    f4, z = np.zeros((1, 1, 4), np.float32), np.zeros((2, 1, 1), np.float32)
+    rnn.forward_loop(f4.copy(), z.copy(), z.copy(), z[:1].copy(), np.zeros((1, 4), np.float32),
+                     np.zeros((1, 4), np.float32))
+    rnn.backward_loop(f4 + 1, z, z[:1], z[:1], z[0].copy(), z[0].copy(), f4.copy(),
+                      np.zeros((4, 1), np.float32))
     best, pos = np.zeros((1, 1, 1, 1), np.float32), np.zeros((1, 1, 1, 1), np.uint8)
     pool.argmax_pool_2x2(np.zeros((1, 1, 2, 2), np.float32), best, pos, True)
     pool.scatter_2x2(best, pos, np.zeros((1, 1, 2, 2), np.float32))

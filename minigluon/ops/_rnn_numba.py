@@ -3,8 +3,11 @@
 :mod:`minigluon.ops._rnn_kernels` runs each LSTM step as one GEMM plus about ten NumPy calls
 forward and six backward. At the sizes of a typical recurrent layer (N*H of a few thousand) each
 call costs 1-9 us of memory traffic, so the element-wise work is most of the step. Here each step
-is the same GEMM (NumPy's BLAS) plus **one** compiled call that does all the element-wise work of
-the step in a single pass, the structure of :mod:`minigluon.ops._rnn_cuda` on a GPU:
+is the same GEMM plus **one** compiled kernel that does all the element-wise work of the step in a
+single pass, the structure of :mod:`minigluon.ops._rnn_cuda` on a GPU, and the whole time loop is
+one compiled call (the GEMM by Numba's ``np.dot``, SciPy's BLAS), so a direction runs from its
+first step to its last without Python's GIL: the two directions of a bidirectional layer on two
+CPU workers (:mod:`minigluon.ops._parallel`) no longer wait for each other between steps:
 
 * forward: add the recurrent product, activate the four gates (the weights of the sigmoid gates
   are halved as for the NumPy loop's ``0.5 * tanh(x / 2) + 0.5``, so the kernel computes
@@ -31,7 +34,8 @@ gradients and the carried ``dh * z``); a GRU layer (64, 32, 128) -> 64, forward 
 Used for LSTM layers in float32 without sequence masks, state clipping or a projection, and GRU
 layers in float32 without sequence masks, on NumPy arrays, when ``numba`` imports and the
 environment variable ``MINIGLUON_NUMBA`` is not ``0`` (the switch shared by all compiled
-kernels: :mod:`minigluon.ops._numba`). Everything else takes the NumPy loop. Kernels are compiled
+kernels: :mod:`minigluon.ops._numba`) and SciPy is installed (Numba's ``np.dot`` calls its BLAS;
+the ``fast`` extra installs both). Everything else takes the NumPy loop. Kernels are compiled
 on first use (~2 s) and cached on disk by Numba (``__pycache__`` beside the kernel file,
 ``NUMBA_CACHE_DIR`` or the user's cache directory; where none is writable, compiled in each
 process); Numba's import and LLVM take ~100 MiB of memory once per process.
@@ -41,15 +45,33 @@ import numpy as np
 from minigluon.ops import _numba
 
 
+_blas = []      # [whether Numba's np.dot has a BLAS], once known
+
+
+def _numba_has_blas():
+    """Whether Numba can call BLAS from compiled code: its ``np.dot`` uses SciPy's BLAS
+    (``scipy.linalg.cython_blas``), so SciPy must be installed."""
+    if not _blas:
+        try:
+            from numba.np.linalg import ensure_blas
+            ensure_blas()
+            _blas.append(True)
+        except ImportError:
+            _blas.append(False)
+    return _blas[0]
+
+
 def kernels():
     """The kernel module (:mod:`minigluon.ops._rnn_numba_kernels`), or None when Numba is
-    missing or switched off (:mod:`minigluon.ops._numba`)."""
-    return _numba.kernels('_rnn_numba_kernels')
+    missing or switched off (:mod:`minigluon.ops._numba`) or SciPy is missing (the compiled
+    loops' recurrent products are Numba's ``np.dot``, which calls SciPy's BLAS)."""
+    found = _numba.kernels('_rnn_numba_kernels')
+    return found if found is not None and _numba_has_blas() else None
 
 
 def supported(xp, dtype, mask, clip, wr):
     """True when the compiled loop handles this call: NumPy, float32, no mask, clip or projection,
-    and the kernels loaded (Numba there and not switched off)."""
+    and the kernels loaded (Numba and SciPy there, Numba not switched off)."""
     return (xp is np and np.dtype(dtype) == np.float32 and mask is None and clip is None
             and wr is None and kernels() is not None)
 
@@ -60,11 +82,8 @@ def forward_steps(gates, hs, cs, tcs, whT):
     inputs, overwritten with the activated gates; ``hs``/``cs (T+1, N, H)`` with the initial state
     in row 0; ``tcs (T, N, H)``; ``whT (H, 4H)``."""
     T, N, gh = gates.shape
-    hh = np.empty((N, gh), dtype=gates.dtype)
-    step = kernels().forward_step
-    for t in range(T):
-        np.dot(hs[t], whT, out=hh)
-        step(gates[t], hh, cs[t], cs[t + 1], tcs[t], hs[t + 1])
+    kernels().forward_loop(gates, hs, cs, tcs, np.ascontiguousarray(whT),
+                           np.empty((N, gh), dtype=gates.dtype))
 
 
 def backward_steps(dh, dc, dout, gates, cs, tcs, dgx, wh):
@@ -72,10 +91,7 @@ def backward_steps(dh, dc, dout, gates, cs, tcs, dgx, wh):
     MXNet's gate order; ``dout (T, N, H)``, ``gates (T, N, 4H)`` activated ``[i, f, o, g]``,
     ``cs (T+1, N, H)``, ``tcs (T, N, H)``, ``wh (4H, H)``."""
     dout = np.ascontiguousarray(dout)     # the caller's view is reversed and sliced
-    step = kernels().backward_step
-    for t in range(dout.shape[0] - 1, -1, -1):
-        step(gates[t], cs[t], tcs[t], dout[t], dh, dc, dgx[t])
-        np.dot(dgx[t], wh, out=dh)
+    kernels().backward_loop(gates, cs, tcs, dout, dh, dc, dgx, np.ascontiguousarray(wh))
 
 
 def gru_forward_steps(gates, hp, hs, whT, bh):
@@ -84,19 +100,12 @@ def gru_forward_steps(gates, hp, hs, whT, bh):
     ``[r, z, n]``; ``hp (T, N, 3H)`` receives each step's recurrent product plus ``bh`` (the
     recurrent bias, ``r, z`` halves scaled as the weights); ``hs (T+1, N, H)`` with the initial
     state in row 0; ``whT (H, 3H)``."""
-    step = kernels().gru_forward_step
-    for t in range(gates.shape[0]):
-        np.dot(hs[t], whT, out=hp[t])
-        step(gates[t], hp[t], bh, hs[t], hs[t + 1])
+    kernels().gru_forward_loop(gates, hp, bh, hs, np.ascontiguousarray(whT))
 
 
 def gru_backward_steps(dh, dout, gates, hp, hs, dgx, dgh, wh):
     """The GRU reverse loop: updates ``dh (N, H)`` in place and fills ``dgx`` / ``dgh (T, N, 3H)``,
     the gradients of the input and recurrent pre-activations; ``wh (3H, H)``."""
     dout = np.ascontiguousarray(dout)
-    step = kernels().gru_backward_step
-    back = np.empty_like(dh)
-    for t in range(dout.shape[0] - 1, -1, -1):
-        step(gates[t], hp[t], hs[t], dout[t], dh, dgx[t], dgh[t])
-        np.dot(dgh[t], wh, out=back)
-        dh += back
+    kernels().gru_backward_loop(gates, hp, hs, dout, dh, dgx, dgh, np.ascontiguousarray(wh),
+                                np.empty_like(dh))

@@ -73,7 +73,7 @@ def test_compiled_loop_matches_float64_within_float32_rounding(compiled, monkeyp
 
 @pytest.mark.parametrize('mode,prefix', [('lstm', ''), ('gru', 'gru_')])
 def test_compiled_loop_is_the_one_taken(compiled, monkeypatch, mode, prefix):
-    """A spy on the per-step kernels: a plain float32 direction runs them, T times each."""
+    """A spy on the compiled time loops: a plain float32 direction runs each once."""
     calls = {'fwd': 0, 'bwd': 0}
     kernels = _rnn_numba.kernels()
 
@@ -82,12 +82,50 @@ def test_compiled_loop_is_the_one_taken(compiled, monkeypatch, mode, prefix):
             calls[kind] += 1
             return fn(*args)
         return wrapper
-    for kind, name in (('fwd', prefix + 'forward_step'), ('bwd', prefix + 'backward_step')):
+    for kind, name in (('fwd', prefix + 'forward_loop'), ('bwd', prefix + 'backward_loop')):
         monkeypatch.setattr(kernels, name, count(kind, getattr(kernels, name)))
     _run(_case(np.random.RandomState(0), 6, 2, 3, 4, mode=mode), np.float32)
-    assert calls == {'fwd': 6, 'bwd': 6}
+    assert calls == {'fwd': 1, 'bwd': 1}
     _run(_case(np.random.RandomState(0), 6, 2, 3, 4, mode=mode), np.float64)
-    assert calls == {'fwd': 6, 'bwd': 6}           # float64 keeps the NumPy loop
+    assert calls == {'fwd': 1, 'bwd': 1}           # float64 keeps the NumPy loop
+
+
+@pytest.mark.parametrize('mode', ['lstm', 'gru'])
+def test_without_scipy_the_numpy_loop_runs(compiled, monkeypatch, mode):
+    """Numba's np.dot needs SciPy's BLAS: without SciPy the compiled loops are not used, and
+    the NumPy loop gives the results."""
+    a = _case(np.random.RandomState(3), 7, 3, 5, 6, mode=mode)
+    with_loops = _run(a, np.float32)
+    monkeypatch.setattr(_rnn_numba, '_blas', [False])
+    assert _rnn_numba.kernels() is None
+    assert not compiled.supported(np, np.float32, None, None, None)
+    monkeypatch.setattr(_numba, 'enabled', False)
+    want = _run(a, np.float32)                      # the NumPy loop
+    monkeypatch.setattr(_numba, 'enabled', True)
+    got = _run(a, np.float32)
+    for name, g, w, c in zip(NAMES, got, want, with_loops):
+        if w is None:
+            continue
+        np.testing.assert_array_equal(g, w, err_msg=name)          # exactly the NumPy loop
+        np.testing.assert_allclose(c, w, rtol=1e-4, atol=2e-5 * max(1.0, np.abs(w).max()),
+                                   err_msg=name)
+
+
+def test_numba_blas_check_looks_for_scipy(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_scipy(name, *args, **kw):
+        if name.startswith('scipy'):
+            raise ImportError('no scipy here')
+        return real_import(name, *args, **kw)
+    monkeypatch.setattr(_rnn_numba, '_blas', [])
+    monkeypatch.setattr(builtins, '__import__', no_scipy)
+    assert _rnn_numba._numba_has_blas() is False
+    assert _rnn_numba.kernels() is None
+    monkeypatch.setattr(builtins, '__import__', real_import)
+    monkeypatch.setattr(_rnn_numba, '_blas', [])
+    assert _rnn_numba._numba_has_blas() is True        # SciPy is a test dependency
 
 
 def test_supported_only_for_plain_float32_numpy_lstm(compiled):
