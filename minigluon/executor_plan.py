@@ -8,7 +8,10 @@ and writes, the slots freed after it). :func:`_optimise` returns a copy with the
   maximum of each window (or is zero in both orders), and the relu touches a pooled array
   ``prod(kernel)`` times smaller. Not done when the pooling's geometry allows a window lying wholly
   in the padding (e.g. ``pooling_convention='full'`` with ``stride + pad > kernel``): such a
-  window gives the lowest float, which the moved relu would turn into 0.
+  window gives the lowest float, which the moved relu would turn into 0. Values are eager's bit
+  for bit; where windows overlap (stride below kernel, global pooling included) a gradient
+  element that is zero or NaN may carry the other sign bit, as eager masks the gradient summed
+  over the windows and the plan masks each window's share before the sum.
 * a relu whose input is the fresh output of a Convolution, FullyConnected or max Pooling that
   nothing else reads runs in place on that array (no new output array, which on CPU also means no
   new pages to fault in), and its backward masks the gradient with ``output > 0``.
@@ -22,7 +25,7 @@ and max Poolings that may keep their winning positions (``argmax_ok``), and comp
 """
 import numpy as np
 
-from minigluon.ops.pooling import Pooling
+from minigluon.ops.pooling import Pooling, _window_reduce
 from minigluon.ops.registry import Op
 
 
@@ -71,23 +74,32 @@ class _MaxPoolRelu(Pooling):
     backward (``keep_argmax``), the relu is done in that same pass and windows it zeroes are
     marked there (:func:`minigluon.ops._pool_argmax.winning_positions`), so neither the relu nor
     its backward makes a pass of its own; otherwise the relu runs in place over the pooled array
-    and its backward masks the gradient with ``output > 0``. Either way the values and gradients
-    are those of the two steps, bit for bit."""
-
-    fused_relu = True
+    and the backward masks the gradient with the recomputed maxima ``> 0`` (not with the output,
+    which the caller may have changed since). float16 runs eager's relu, which computes in float32
+    (NumPy's float16 ``maximum(-0.0, 0)`` keeps ``-0.0``; eager's relu gives ``+0.0``). Either way
+    the values and gradients are those of the two steps, bit for bit."""
 
     def forward(self, xp, data):
+        self.fused_relu = data.dtype != np.float16
         y = super().forward(xp, data)
+        self.relu = None
+        if not self.fused_relu:
+            from minigluon.ops.nn import Activation
+            self.relu = Activation._fast({'act_type': 'relu'}, {'act_type': 'relu'})
+            return self.relu.forward(xp, y)
         if getattr(self, 'argpos', None) is None:        # the relu was not done in the pass
             xp.maximum(y, 0, out=y)
-        self.y = y
         return y
 
     def backward(self, xp, grad):
-        # No kept winners (none were kept, or a first backward of a retained graph used them up:
-        # the pooling then recomputes the maxima): the relu's mask is applied here.
-        if getattr(self, 'argpos', None) is None:
-            grad = (grad * (self.y > 0)).astype(grad.dtype, copy=False)
+        if self.relu is not None:
+            grad, = self.relu.backward(xp, grad)
+        elif getattr(self, 'argpos', None) is None:
+            # No kept winners (none were kept, or a first backward of a retained graph used them
+            # up; the pooling then recomputes its maxima as well): the relu's mask from the maxima.
+            k, s, _, _, out = self.geom
+            best = _window_reduce(xp, self.xpad, k, s, out, xp.maximum)
+            grad = (grad * (best > 0)).astype(grad.dtype, copy=False)
         return super().backward(xp, grad)
 
 
