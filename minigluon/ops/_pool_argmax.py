@@ -73,7 +73,9 @@ def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws, relu=False):
     become ``maximum(max, 0)``, and windows whose maximum is not above 0 (NaN included) get the
     position ``prod(kernel)``, which :func:`scatter_positions` matches nowhere, so their gradient
     is ``g * 0`` everywhere: the relu's backward ``g * (y > 0)`` followed by the scatter, bit for
-    bit."""
+    bit. (Not for float16, whose NumPy ``maximum(-0.0, 0)`` keeps ``-0.0`` where eager's relu,
+    computed in float32, gives ``+0.0``: :class:`~minigluon.executor_plan._MaxPoolRelu` runs
+    eager's relu for float16.)"""
     shape = xpad.shape[:2] + tuple(out_sp)
     slices = list(window_slices(kernel, stride, out_sp))
     best = buffer(xp, ws, 'out', shape, dtype)

@@ -4,10 +4,11 @@
 forward and six backward. At the sizes of a typical recurrent layer (N*H of a few thousand) each
 call costs 1-9 us of memory traffic, so the element-wise work is most of the step. Here each step
 is the same GEMM plus **one** compiled kernel that does all the element-wise work of the step in a
-single pass, the structure of :mod:`minigluon.ops._rnn_cuda` on a GPU, and the whole time loop is
-one compiled call (the GEMM by Numba's ``np.dot``, SciPy's BLAS), so a direction runs from its
-first step to its last without Python's GIL: the two directions of a bidirectional layer on two
-CPU workers (:mod:`minigluon.ops._parallel`) no longer wait for each other between steps:
+single pass, the structure of :mod:`minigluon.ops._rnn_cuda` on a GPU. For small recurrent
+products (:func:`whole_loop`) the whole time loop is one compiled call (the GEMM by Numba's
+``np.dot``, SciPy's BLAS), so a direction runs from its first step to its last without Python's
+GIL: the two directions of a bidirectional layer on two CPU workers
+(:mod:`minigluon.ops._parallel`) then do not wait for each other between steps:
 
 * forward: add the recurrent product, activate the four gates (the weights of the sigmoid gates
   are halved as for the NumPy loop's ``0.5 * tanh(x / 2) + 0.5``, so the kernel computes
@@ -34,8 +35,8 @@ gradients and the carried ``dh * z``); a GRU layer (64, 32, 128) -> 64, forward 
 Used for LSTM layers in float32 without sequence masks, state clipping or a projection, and GRU
 layers in float32 without sequence masks, on NumPy arrays, when ``numba`` imports and the
 environment variable ``MINIGLUON_NUMBA`` is not ``0`` (the switch shared by all compiled
-kernels: :mod:`minigluon.ops._numba`) and SciPy is installed (Numba's ``np.dot`` calls its BLAS;
-the ``fast`` extra installs both). Everything else takes the NumPy loop. Kernels are compiled
+kernels: :mod:`minigluon.ops._numba`); the whole-loop form also needs SciPy (Numba's ``np.dot``
+calls its BLAS; the ``fast`` extra installs both). Everything else takes the NumPy loop. Kernels are compiled
 on first use (~2 s) and cached on disk by Numba (``__pycache__`` beside the kernel file,
 ``NUMBA_CACHE_DIR`` or the user's cache directory; where none is writable, compiled in each
 process); Numba's import and LLVM take ~100 MiB of memory once per process.
@@ -46,6 +47,11 @@ from minigluon.ops import _numba
 
 
 _blas = []      # [whether Numba's np.dot has a BLAS], once known
+
+#: Most multiply-adds of one step's recurrent product (``N * H * gates``) for which the whole time
+#: loop runs as one compiled call; above it each step's product is NumPy's own GEMM, called from
+#: a Python loop (see :func:`whole_loop`).
+WHOLE_LOOP_MAX = 1 << 20
 
 
 def _numba_has_blas():
@@ -63,17 +69,27 @@ def _numba_has_blas():
 
 def kernels():
     """The kernel module (:mod:`minigluon.ops._rnn_numba_kernels`), or None when Numba is
-    missing or switched off (:mod:`minigluon.ops._numba`) or SciPy is missing (the compiled
-    loops' recurrent products are Numba's ``np.dot``, which calls SciPy's BLAS)."""
-    found = _numba.kernels('_rnn_numba_kernels')
-    return found if found is not None and _numba_has_blas() else None
+    missing or switched off (:mod:`minigluon.ops._numba`)."""
+    return _numba.kernels('_rnn_numba_kernels')
 
 
 def supported(xp, dtype, mask, clip, wr):
-    """True when the compiled loop handles this call: NumPy, float32, no mask, clip or projection,
-    and the kernels loaded (Numba and SciPy there, Numba not switched off)."""
+    """True when the compiled steps handle this call: NumPy, float32, no mask, clip or projection,
+    and the kernels loaded (Numba there and not switched off)."""
     return (xp is np and np.dtype(dtype) == np.float32 and mask is None and clip is None
             and wr is None and kernels() is not None)
+
+
+def whole_loop(n, h, gates):
+    """Whether the time loop runs as one compiled call (``True``) or as a Python loop of NumPy's
+    GEMM plus one compiled step (``False``). The compiled loop holds no GIL from the first step
+    to the last, which is what two CPU workers running the two directions need, but its GEMM is
+    SciPy's BLAS (Numba's ``np.dot``): it needs SciPy, and SciPy's OpenBLAS may be slower than
+    NumPy's on larger products (here SciPy 1.17's OpenBLAS 0.3.30 against NumPy 2.4's 0.3.31:
+    the same 32x64 by 64x256 product, but 207 against 161 us for 32x256 by 256x1024; the loops of
+    a (64, 32, 128) -> 128 layer were level, -> 256 22% slower). So the compiled loop is taken up
+    to :data:`WHOLE_LOOP_MAX` multiply-adds per step (``n * h * gates``)."""
+    return n * h * gates <= WHOLE_LOOP_MAX and _numba_has_blas()
 
 
 def forward_steps(gates, hs, cs, tcs, whT):
@@ -82,8 +98,14 @@ def forward_steps(gates, hs, cs, tcs, whT):
     inputs, overwritten with the activated gates; ``hs``/``cs (T+1, N, H)`` with the initial state
     in row 0; ``tcs (T, N, H)``; ``whT (H, 4H)``."""
     T, N, gh = gates.shape
-    kernels().forward_loop(gates, hs, cs, tcs, np.ascontiguousarray(whT),
-                           np.empty((N, gh), dtype=gates.dtype))
+    hh = np.empty((N, gh), dtype=gates.dtype)
+    if whole_loop(N, gh // 4, gh):
+        kernels().forward_loop(gates, hs, cs, tcs, np.ascontiguousarray(whT), hh)
+        return
+    step = kernels().forward_step
+    for t in range(T):
+        np.dot(hs[t], whT, out=hh)
+        step(gates[t], hh, cs[t], cs[t + 1], tcs[t], hs[t + 1])
 
 
 def backward_steps(dh, dc, dout, gates, cs, tcs, dgx, wh):
@@ -91,7 +113,14 @@ def backward_steps(dh, dc, dout, gates, cs, tcs, dgx, wh):
     MXNet's gate order; ``dout (T, N, H)``, ``gates (T, N, 4H)`` activated ``[i, f, o, g]``,
     ``cs (T+1, N, H)``, ``tcs (T, N, H)``, ``wh (4H, H)``."""
     dout = np.ascontiguousarray(dout)     # the caller's view is reversed and sliced
-    kernels().backward_loop(gates, cs, tcs, dout, dh, dc, dgx, np.ascontiguousarray(wh))
+    N, gh = dgx.shape[1:]
+    if whole_loop(N, gh // 4, gh):
+        kernels().backward_loop(gates, cs, tcs, dout, dh, dc, dgx, np.ascontiguousarray(wh))
+        return
+    step = kernels().backward_step
+    for t in range(dout.shape[0] - 1, -1, -1):
+        step(gates[t], cs[t], tcs[t], dout[t], dh, dc, dgx[t])
+        np.dot(dgx[t], wh, out=dh)
 
 
 def gru_forward_steps(gates, hp, hs, whT, bh):
@@ -100,12 +129,28 @@ def gru_forward_steps(gates, hp, hs, whT, bh):
     ``[r, z, n]``; ``hp (T, N, 3H)`` receives each step's recurrent product plus ``bh`` (the
     recurrent bias, ``r, z`` halves scaled as the weights); ``hs (T+1, N, H)`` with the initial
     state in row 0; ``whT (H, 3H)``."""
-    kernels().gru_forward_loop(gates, hp, bh, hs, np.ascontiguousarray(whT))
+    N, gh = gates.shape[1:]
+    if whole_loop(N, gh // 3, gh):
+        kernels().gru_forward_loop(gates, hp, bh, hs, np.ascontiguousarray(whT))
+        return
+    step = kernels().gru_forward_step
+    for t in range(gates.shape[0]):
+        np.dot(hs[t], whT, out=hp[t])
+        step(gates[t], hp[t], bh, hs[t], hs[t + 1])
 
 
 def gru_backward_steps(dh, dout, gates, hp, hs, dgx, dgh, wh):
     """The GRU reverse loop: updates ``dh (N, H)`` in place and fills ``dgx`` / ``dgh (T, N, 3H)``,
     the gradients of the input and recurrent pre-activations; ``wh (3H, H)``."""
     dout = np.ascontiguousarray(dout)
-    kernels().gru_backward_loop(gates, hp, hs, dout, dh, dgx, dgh, np.ascontiguousarray(wh),
-                                np.empty_like(dh))
+    back = np.empty_like(dh)
+    N, gh = dgx.shape[1:]
+    if whole_loop(N, gh // 3, gh):
+        kernels().gru_backward_loop(gates, hp, hs, dout, dh, dgx, dgh, np.ascontiguousarray(wh),
+                                    back)
+        return
+    step = kernels().gru_backward_step
+    for t in range(dout.shape[0] - 1, -1, -1):
+        step(gates[t], hp[t], hs[t], dout[t], dh, dgx[t], dgh[t])
+        np.dot(dgh[t], wh, out=back)
+        dh += back

@@ -71,10 +71,9 @@ def test_compiled_loop_matches_float64_within_float32_rounding(compiled, monkeyp
         assert np.abs(g - w).max() <= 2 * np.abs(p - w).max() + slack, name
 
 
-@pytest.mark.parametrize('mode,prefix', [('lstm', ''), ('gru', 'gru_')])
-def test_compiled_loop_is_the_one_taken(compiled, monkeypatch, mode, prefix):
-    """A spy on the compiled time loops: a plain float32 direction runs each once."""
-    calls = {'fwd': 0, 'bwd': 0}
+def _spy(monkeypatch, names):
+    """Count the calls of the kernels ``names`` (kind -> kernel name)."""
+    calls = {kind: 0 for kind in names}
     kernels = _rnn_numba.kernels()
 
     def count(kind, fn):
@@ -82,33 +81,51 @@ def test_compiled_loop_is_the_one_taken(compiled, monkeypatch, mode, prefix):
             calls[kind] += 1
             return fn(*args)
         return wrapper
-    for kind, name in (('fwd', prefix + 'forward_loop'), ('bwd', prefix + 'backward_loop')):
+    for kind, name in names.items():
         monkeypatch.setattr(kernels, name, count(kind, getattr(kernels, name)))
+    return calls
+
+
+@pytest.mark.parametrize('mode,prefix', [('lstm', ''), ('gru', 'gru_')])
+def test_compiled_loop_is_the_one_taken(compiled, monkeypatch, mode, prefix):
+    """A plain float32 direction with a small recurrent product runs the whole compiled loop
+    once each way; float64 keeps the NumPy loop."""
+    calls = _spy(monkeypatch, {'fwd': prefix + 'forward_loop', 'bwd': prefix + 'backward_loop'})
     _run(_case(np.random.RandomState(0), 6, 2, 3, 4, mode=mode), np.float32)
     assert calls == {'fwd': 1, 'bwd': 1}
     _run(_case(np.random.RandomState(0), 6, 2, 3, 4, mode=mode), np.float64)
     assert calls == {'fwd': 1, 'bwd': 1}           # float64 keeps the NumPy loop
 
 
-@pytest.mark.parametrize('mode', ['lstm', 'gru'])
-def test_without_scipy_the_numpy_loop_runs(compiled, monkeypatch, mode):
-    """Numba's np.dot needs SciPy's BLAS: without SciPy the compiled loops are not used, and
-    the NumPy loop gives the results."""
+@pytest.mark.parametrize('mode,prefix', [('lstm', ''), ('gru', 'gru_')])
+@pytest.mark.parametrize('why', ['large product', 'no SciPy'])
+def test_python_loop_of_compiled_steps_otherwise(compiled, monkeypatch, mode, prefix, why):
+    """Above WHOLE_LOOP_MAX multiply-adds per step, or without SciPy (whose BLAS Numba's np.dot
+    calls), each step is NumPy's GEMM plus one compiled step call; results agree with the whole
+    compiled loop to float32 rounding (the two BLAS libraries may round differently)."""
     a = _case(np.random.RandomState(3), 7, 3, 5, 6, mode=mode)
-    with_loops = _run(a, np.float32)
-    monkeypatch.setattr(_rnn_numba, '_blas', [False])
-    assert _rnn_numba.kernels() is None
-    assert not compiled.supported(np, np.float32, None, None, None)
-    monkeypatch.setattr(_numba, 'enabled', False)
-    want = _run(a, np.float32)                      # the NumPy loop
-    monkeypatch.setattr(_numba, 'enabled', True)
-    got = _run(a, np.float32)
-    for name, g, w, c in zip(NAMES, got, want, with_loops):
+    whole = _run(a, np.float32)
+    if why == 'large product':
+        monkeypatch.setattr(_rnn_numba, 'WHOLE_LOOP_MAX', 3 * 6 * GATES[mode] * 6 - 1)
+    else:
+        monkeypatch.setattr(_rnn_numba, '_blas', [False])
+    assert not _rnn_numba.whole_loop(3, 6, GATES[mode] * 6)
+    calls = _spy(monkeypatch, {'fwd': prefix + 'forward_step', 'bwd': prefix + 'backward_step',
+                               'loop': prefix + 'forward_loop'})
+    stepped = _run(a, np.float32)
+    assert calls == {'fwd': 7, 'bwd': 7, 'loop': 0}
+    want = _run(a, np.float64)
+    for name, g, s, w in zip(NAMES, whole, stepped, want):
         if w is None:
             continue
-        np.testing.assert_array_equal(g, w, err_msg=name)          # exactly the NumPy loop
-        np.testing.assert_allclose(c, w, rtol=1e-4, atol=2e-5 * max(1.0, np.abs(w).max()),
-                                   err_msg=name)
+        tol = 2e-5 * max(1.0, np.abs(w).max())
+        np.testing.assert_allclose(s, g, rtol=1e-5, atol=tol, err_msg=name)
+        np.testing.assert_allclose(s, w, rtol=1e-4, atol=tol, err_msg=name)
+
+
+def test_whole_loop_threshold():
+    assert _rnn_numba.whole_loop(32, 64, 256)           # the ctc benchmark's layer
+    assert not _rnn_numba.whole_loop(32, 256, 1024)     # bench_ops.py's LSTM: NumPy's GEMM
 
 
 def test_numba_blas_check_looks_for_scipy(monkeypatch):
@@ -122,7 +139,7 @@ def test_numba_blas_check_looks_for_scipy(monkeypatch):
     monkeypatch.setattr(_rnn_numba, '_blas', [])
     monkeypatch.setattr(builtins, '__import__', no_scipy)
     assert _rnn_numba._numba_has_blas() is False
-    assert _rnn_numba.kernels() is None
+    assert _rnn_numba.kernels() is not None            # the compiled steps need Numba only
     monkeypatch.setattr(builtins, '__import__', real_import)
     monkeypatch.setattr(_rnn_numba, '_blas', [])
     assert _rnn_numba._numba_has_blas() is True        # SciPy is a test dependency
