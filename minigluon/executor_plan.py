@@ -18,7 +18,7 @@ and writes, the slots freed after it). :func:`_optimise` returns a copy with the
 * a max Pooling followed by such an in-place relu becomes one step (:class:`_MaxPoolRelu`): the
   pass that finds each window's winner also applies the relu and marks the windows it zeroes, so
   in captcha's model (Conv -> relu -> max pool, twice) neither relu nor its backward makes a pass
-  of its own (~2 ms of a ~44 ms hybridized training step with two CPU workers).
+  of its own (the hybridized training step with two CPU workers ~44 -> ~41 ms).
 
 It also marks a Convolution read only by a Pooling (``layout_free``: it may return a strided view)
 and max Poolings that may keep their winning positions (``argmax_ok``), and computes the free lists.
