@@ -30,6 +30,23 @@ _IMPOSSIBLE = -1e29     # a log p(l|x) below this reached the sentinel: the labe
 _workspace = threading.local()
 
 
+_RUNNING = {'max': np.maximum, 'any': np.logical_or}
+
+
+def _reduce_last(xp, a, how):
+    """``a.max(-1)`` or ``a.any(-1)`` (``how``). On NumPy, with a short last axis (the classes or
+    label positions of a batch, at most 64) it runs as a running ``maximum`` / ``logical_or``
+    over the slices: NumPy's reduction over a short contiguous axis costs ~150 us for a
+    (64, 32, 11) batch, the slices ~20 us. Both reductions are exact: the same values either way
+    (NaN propagates through ``maximum`` as through ``max``)."""
+    if xp is not np or not 1 <= a.shape[-1] <= 64:
+        return getattr(a, how)(axis=-1)
+    out = a[..., 0].copy()
+    for i in range(1, a.shape[-1]):
+        _RUNNING[how](out, a[..., i], out=out)
+    return out
+
+
 def _buffers(xp, shape):
     """Reusable float64 work arrays (alpha/gamma and emissions) for one problem size.
 
@@ -265,7 +282,8 @@ def _scaled_pass(xp, lp_label, lp_blank, prob):
     in_range = xp.asarray(t_idx < frames[None, :])
     err = xp.where(in_range, xp.abs(total - log_p), 0.0).max(0)
     bad = ~xp.isfinite(log_p) | ~(err <= 1e-9 * (T + xp.abs(log_p)))
-    under = (((lp_label < _UNDERFLOW) & xp.asarray(prob.lab_valid)).any(2) | (lp_blank < _UNDERFLOW))
+    under = (_reduce_last(xp, (lp_label < _UNDERFLOW) & xp.asarray(prob.lab_valid), 'any')
+             | (lp_blank < _UNDERFLOW))
     bad |= (under & in_range).any(0)
     A /= xp.exp(log_z)[..., None]
     return log_p, A, np.asarray(bad.get() if hasattr(bad, 'get') else bad)
@@ -344,7 +362,7 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
     x = x.astype(cdt, copy=False)
     prob = _Problem(xp, labels, label_len, frames, blank)
     with np.errstate(all='ignore'):
-        mx = x.max(2, keepdims=True)
+        mx = _reduce_last(xp, x, 'max')[..., None]
         softmax = xp.exp(x - mx)
         ssum = softmax.sum(2, keepdims=True)
         lse = mx + xp.log(ssum)

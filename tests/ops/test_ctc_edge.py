@@ -87,3 +87,21 @@ def test_block_errors_name_the_blocks_arguments_and_layout():
     tnc = nd.zeros((5, 2, 4))
     with pytest.raises(ValueError, match=r'pred_lengths\[0\].*pred.shape\[0\], the time axis'):
         gluon.loss.CTCLoss(layout='TNC')(tnc, label, nd.array([6, 5]))
+
+
+@pytest.mark.parametrize('shape', [(5, 3, 1), (6, 4, 11), (3, 2, 64), (3, 2, 65), (2, 3, 0)])
+def test_short_axis_reductions_equal_numpys(shape):
+    """ctc_kernel._reduce_last (a running maximum / logical_or over the slices of a short last
+    axis, NumPy's own reduction otherwise) gives a.max(-1) / a.any(-1)."""
+    from minigluon.ops.ctc_kernel import _reduce_last
+    rng = np.random.RandomState(sum(shape))
+    a = rng.randn(*shape).astype(np.float32)
+    if a.size:
+        a.flat[::7] = np.nan
+        a.flat[::5] = -np.inf
+        a.flat[::11] = np.inf
+    b = a > 0.5
+    np.testing.assert_array_equal(_reduce_last(np, b, 'any'), b.any(-1))
+    if shape[-1]:
+        with np.errstate(invalid='ignore'):
+            np.testing.assert_array_equal(_reduce_last(np, a, 'max'), a.max(-1))
