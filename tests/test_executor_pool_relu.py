@@ -10,6 +10,7 @@ from minigluon import autograd, nd
 from minigluon import symbol as sym
 from minigluon.executor import CachedOp, _MaxPoolRelu, _ReluInPlace
 from minigluon.ops import _numba, _parallel
+from test_executor_pool_argmax import _hybrid   # output and input gradient of a CachedOp call
 
 POOLS = [dict(kernel=(2, 2), stride=(2, 2)),                      # the compiled kernel's case
          dict(kernel=(2, 2), stride=(2, 2), pad=(1, 1)),
@@ -58,15 +59,6 @@ def _eager(x, head, pool, relu_first=False):
             y = nd.Pooling(nd.Activation(xa, act_type='relu'), pool_type='max', **pool)
         else:
             y = nd.Activation(nd.Pooling(xa, pool_type='max', **pool), act_type='relu')
-    y.backward(nd.array(head, dtype=head.dtype))
-    return y.asnumpy(), xa.grad.asnumpy()
-
-
-def _hybrid(op, x, head):
-    xa = nd.array(x, dtype=x.dtype)
-    xa.attach_grad()
-    with autograd.record():
-        y, = op(xa)
     y.backward(nd.array(head, dtype=head.dtype))
     return y.asnumpy(), xa.grad.asnumpy()
 

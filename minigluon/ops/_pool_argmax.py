@@ -45,20 +45,16 @@ def _compiled_2x2(xp, kernel, stride, dtype):
     return None
 
 
-def _by_images(kernel, *arrays):
-    """``kernel(*arrays)``, or with several CPU workers (:mod:`minigluon.ops._parallel`) one call
-    per worker on a contiguous range of images (the first axis): every window is computed
-    alone, so the results are the same bit for bit."""
+def _by_images(kernel, *arrays, flags=()):
+    """``kernel(*arrays, *flags)``, or with several CPU workers (:mod:`minigluon.ops._parallel`)
+    one call per worker on a contiguous range of images (the first axis of each array): every
+    window is computed alone, so the results are the same bit for bit."""
     n, count = arrays[0].shape[0], _parallel.workers()
     if count == 1 or n < 2:
-        kernel(*arrays)
+        kernel(*arrays, *flags)
         return
-    _parallel.run([functools.partial(kernel, *(a[lo:hi] for a in arrays))
+    _parallel.run([functools.partial(kernel, *(a[lo:hi] for a in arrays), *flags)
                    for lo, hi in _parallel.image_chunks(n, count)], np)
-
-
-def _with_flag(kernel, flag, *arrays):
-    return kernel(*arrays, flag)
 
 
 def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws, relu=False):
@@ -83,7 +79,7 @@ def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws, relu=False):
     compiled = _compiled_2x2(xp, kernel, stride, xpad.dtype)
     if compiled is not None:
         pos = buffer(xp, ws, 'argpos', shape, postype)
-        _by_images(functools.partial(_with_flag, compiled.argmax_pool_2x2, bool(relu)), xpad, best, pos)
+        _by_images(compiled.argmax_pool_2x2, xpad, best, pos, flags=(bool(relu),))
         return pos, best
     best[...] = xpad[slices[0]]
     pos = buffer(xp, ws, 'argpos', shape, postype, zero=True)

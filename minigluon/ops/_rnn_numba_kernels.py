@@ -153,11 +153,11 @@ def gru_backward_step(g, p, h0, dout, dh, dx, dhh):
 
 
 # The time loops. Each runs all T steps of a direction in one compiled call: the recurrent
-# product by Numba's ``np.dot`` (SciPy's BLAS: :func:`minigluon.ops._rnn_numba.kernels` loads
-# this module only where SciPy is installed), then the step kernel above. Nothing in the loop
-# needs Python, so the whole direction runs without the GIL: the two directions of a
-# bidirectional layer on two CPU workers no longer wait for each other's Python code between
-# steps (forward loops of the ctc benchmark's layer on two threads 2.38 -> 1.72 ms).
+# product by Numba's ``np.dot`` (SciPy's BLAS: they are called only where SciPy is installed and
+# the product is small, :func:`minigluon.ops._rnn_numba.whole_loop`), then the step kernel above.
+# Nothing in the loop needs Python, so the whole direction runs without the GIL: the two
+# directions of a bidirectional layer on two CPU workers no longer wait for each other's Python
+# code between steps (forward loops of the ctc benchmark's layer on two threads 2.38 -> 1.72 ms).
 
 @_jit
 def forward_loop(gates, hs, cs, tcs, whT, hh):
