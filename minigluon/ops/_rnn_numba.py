@@ -61,9 +61,10 @@ def _numba_has_blas():
         try:
             from numba.np.linalg import ensure_blas
             ensure_blas()
-            _blas.append(True)
-        except ImportError:
-            _blas.append(False)
+            found = True
+        except (ImportError, OSError):      # no SciPy, or one whose BLAS library fails to load
+            found = False
+        _blas[:] = [found]
     return _blas[0]
 
 

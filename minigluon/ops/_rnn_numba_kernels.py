@@ -97,11 +97,14 @@ def backward_step(g, c0, tc, dout, dh, dc, d):
         for j in range(H):
             i, f, o, gg, t = g[n, j], g[n, H + j], g[n, 2 * H + j], g[n, 3 * H + j], tc[n, j]
             dhj = dh[n, j] + dout[n, j]
-            dcj = dc[n, j] + dhj * o * (one - t * t)
-            d[n, j] = dcj * gg * i * (one - i)
-            d[n, H + j] = dcj * c0[n, j] * f * (one - f)
-            d[n, 2 * H + j] = dcj * i * (one - gg * gg)
-            d[n, 3 * H + j] = dhj * t * o * (one - o)
+            # each factor formed first, then times the running gradient: the NumPy loop's
+            # products in its order (so ``c0 * f * (1 - f)`` is 0 for a saturated gate even
+            # where ``dc * c0`` alone would overflow)
+            dcj = dc[n, j] + dhj * (o * (one - t * t))
+            d[n, j] = (gg * (i * (one - i))) * dcj
+            d[n, H + j] = (c0[n, j] * (f * (one - f))) * dcj
+            d[n, 2 * H + j] = (i * (one - gg * gg)) * dcj
+            d[n, 3 * H + j] = (t * (o * (one - o))) * dhj
             dc[n, j] = dcj * f
 
 
@@ -140,15 +143,15 @@ def gru_backward_step(g, p, h0, dout, dh, dx, dhh):
         for j in range(H):
             r, z, nn = g[n, j], g[n, H + j], g[n, 2 * H + j]
             dhj = dh[n, j] + dout[n, j]
-            dn = dhj * (one - z) * (one - nn * nn)
-            dr = dn * p[n, 2 * H + j] * r * (one - r)
-            dz = dhj * (h0[n, j] - nn) * z * (one - z)
+            kn = (one - z) * (one - nn * nn)      # factors first, as the NumPy loop forms them
+            dr = ((kn * p[n, 2 * H + j]) * (r * (one - r))) * dhj
+            dz = ((h0[n, j] - nn) * (z * (one - z))) * dhj
             dx[n, j] = dr
             dx[n, H + j] = dz
-            dx[n, 2 * H + j] = dn
+            dx[n, 2 * H + j] = kn * dhj
             dhh[n, j] = dr
             dhh[n, H + j] = dz
-            dhh[n, 2 * H + j] = dn * r
+            dhh[n, 2 * H + j] = (kn * r) * dhj
             dh[n, j] = dhj * z
 
 

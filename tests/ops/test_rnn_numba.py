@@ -300,3 +300,32 @@ def test_no_writable_cache_directory_compiles_without_caching():
     run = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == 'True (3, 2, 5) True'
+
+
+@pytest.mark.parametrize('whole', [True, False])
+def test_saturated_forget_gate_with_a_huge_cell_state_gives_no_nan(compiled, monkeypatch, whole):
+    """The compiled backward forms each factor before multiplying by the running gradient, as
+    the NumPy loop does: with f == 1 exactly, c0 * f * (1 - f) is 0, while dc * c0 alone would
+    overflow to inf and inf * 0 give NaN (found by a breaker session)."""
+    from minigluon import autograd, nd
+    if not whole:
+        monkeypatch.setattr(_rnn_numba, 'WHOLE_LOOP_MAX', 0)
+    params = np.array([0] * 8 + [0, 100, 0, 0] + [0] * 4, np.float32)   # forget bias 100: f == 1
+
+    def grads(enabled):
+        monkeypatch.setattr(_numba, 'enabled', enabled)
+        arrays = [nd.array(np.ones((1, 1, 1), np.float32)), nd.array(params),
+                  nd.array(np.zeros((1, 1, 1), np.float32)), nd.array(np.full((1, 1, 1), 1e30, np.float32))]
+        for a in arrays:
+            a.attach_grad()
+        with np.errstate(all='ignore'):            # the loss itself overflows: only dc matters
+            with autograd.record():
+                out, hy, cy = nd.RNN(*arrays, state_size=1, num_layers=1, mode='lstm',
+                                     state_outputs=True)
+                loss = (cy * 1e10).sum()
+            loss.backward()
+        return [a.grad.asnumpy() for a in arrays]
+    got, want = grads(True), grads(False)
+    for g, w in zip(got, want):
+        assert np.isfinite(g).all()
+        np.testing.assert_array_equal(g, w)
