@@ -12,7 +12,9 @@ mkdir -p "$OUT"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 { nvidia-smi -L; python3 -c "import cupy, numpy, minigluon as mx; print('cupy', cupy.__version__, 'numpy', numpy.__version__, 'GPUs seen by minigluon:', mx.num_gpus())"; } 2>&1 | tee "$OUT/env.txt"
 SECONDS=0
-timeout 270 python3 -m pytest -q -rfEs -p no:cacheprovider -k "gpu or cupy or cuda" --durations=15 \
+# pytest-xdist, where installed, spreads the tests over 8 processes (CuPy's kernel cache is shared on disk).
+XDIST=$(python3 -c "import xdist" 2>/dev/null && echo "-n 8" || true)
+timeout 240 python3 -m pytest -q -rfEs -p no:cacheprovider $XDIST -k "gpu or cupy or cuda" --durations=15 \
     --junitxml="$OUT/gpu_tests.xml" tests > "$OUT/tests_full.txt" 2>&1
 echo "tests: exit $? after ${SECONDS}s" | tee -a "$OUT/tests_full.txt"
 tail -60 "$OUT/tests_full.txt" | tee "$OUT/tests.txt"

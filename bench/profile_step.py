@@ -1,0 +1,132 @@
+"""Where one training step of bench_train.py's models spends its time, by phase and by function.
+
+For each model (``ctc``, ``captcha``) and mode (eager, hybridized) it prints:
+
+* the median wall time of each phase of a step (forward under ``autograd.record``, ``backward``,
+  ``Trainer.step``), each phase ended by a device synchronisation;
+* on a GPU, how long the host takes to *queue* a whole step (no synchronisation until its end)
+  against the step's time with the synchronisation: when the two are close, the host (Python and
+  the launches) sets the pace, not the device;
+* the top functions of a cProfile run over a few steps (own time).
+
+Usage::
+
+    python bench/profile_step.py [--ctx gpu] [--models ctc,captcha] [--steps 20] [--top 20]
+
+Not a benchmark (no side-by-side reference); bench_train.py gives the comparable figures.
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from _common import set_threads  # noqa: E402
+
+THREADS = set_threads(1)
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import io  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+from bench_train import make_batch, minigluon_net  # noqa: E402
+
+
+def build(model, hybridize, ctx):
+    import minigluon as mx
+    from minigluon import gluon
+    device = mx.gpu(0) if ctx == 'gpu' else mx.cpu()
+    net = minigluon_net(model)
+    net.initialize(mx.init.Xavier(), ctx=device)
+    loss_fn = gluon.loss.CTCLoss()
+    if hybridize:
+        net.hybridize(static_alloc=True, static_shape=True)
+        loss_fn.hybridize()
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 1e-3})
+    x, label = make_batch(model)
+    return net, loss_fn, trainer, mx.nd.array(x, ctx=device), mx.nd.array(label, ctx=device)
+
+
+def synchronizer(ctx):
+    if ctx != 'gpu':
+        return lambda: None
+    import cupy
+    return cupy.cuda.Device().synchronize
+
+
+def profile(model, hybridize, ctx, steps, top):
+    from minigluon import autograd
+    net, loss_fn, trainer, x, label = build(model, hybridize, ctx)
+    sync = synchronizer(ctx)
+    n = x.shape[0]
+
+    def step(phases=None):
+        t0 = time.perf_counter()
+        with autograd.record():
+            loss = loss_fn(net(x), label)
+        if phases is not None:
+            sync()
+            t1 = time.perf_counter()
+        loss.backward()
+        if phases is not None:
+            sync()
+            t2 = time.perf_counter()
+        trainer.step(n)
+        if phases is not None:
+            sync()
+            t3 = time.perf_counter()
+            phases.append((t1 - t0, t2 - t1, t3 - t2))
+        return loss
+
+    for _ in range(3):
+        step()
+    sync()
+    phases = []
+    for _ in range(steps):
+        step(phases)
+    queued, whole = [], []
+    for _ in range(steps):
+        sync()
+        t0 = time.perf_counter()
+        step()
+        t1 = time.perf_counter()
+        sync()
+        t2 = time.perf_counter()
+        queued.append(t1 - t0)
+        whole.append(t2 - t0)
+    med = [statistics.median(p[i] for p in phases) * 1e3 for i in range(3)]
+    print('\n[%s, %s, %s] forward %.2f ms, backward %.2f ms, trainer %.2f ms (sum %.2f); '
+          'host queues a step in %.2f ms, step with sync %.2f ms (medians of %d)'
+          % (model, 'hybridized' if hybridize else 'eager', ctx, med[0], med[1], med[2], sum(med),
+             statistics.median(queued) * 1e3, statistics.median(whole) * 1e3, steps))
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(5):
+        step()
+    sync()
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats('tottime').print_stats(top)
+    lines = out.getvalue().splitlines()
+    start = next(i for i, s in enumerate(lines) if 'ncalls' in s)
+    print('cProfile over 5 steps (own time):')
+    print('\n'.join(lines[start - 4:start - 3] + lines[start:start + top + 1]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--ctx', choices=('cpu', 'gpu'), default='cpu')
+    ap.add_argument('--models', default='ctc,captcha')
+    ap.add_argument('--steps', type=int, default=20)
+    ap.add_argument('--top', type=int, default=20)
+    ap.add_argument('--threads', type=int, default=1, help='BLAS threads (read before NumPy loads)')
+    args = ap.parse_args()
+    for model in args.models.split(','):
+        for hybridize in (False, True):
+            profile(model, hybridize, args.ctx, args.steps, args.top)
+
+
+if __name__ == '__main__':
+    main()
