@@ -1,30 +1,53 @@
-"""The LSTM time loop on a CUDA device: one fused kernel per step for the gate arithmetic.
+"""The LSTM time loop on a CUDA device: the whole loop in one kernel, or one fused kernel a step.
 
 On the CPU, :mod:`minigluon.ops._rnn_kernels` runs each LSTM step as one GEMM plus about ten NumPy
 calls (forward) or six (backward). On a GPU each of those calls is a kernel launch, and at the
-small per-step sizes of an LSTM the launches, not the arithmetic, set the time. Here each step is
-the GEMM (cuBLAS, through CuPy) plus one kernel that does all the element-wise work of the step,
-with exactly the arithmetic of the CPU loop (sigmoid as ``0.5 * tanh(x / 2) + 0.5``, the ``1/2``
-folded into the weights; gate order ``[i, f, o, g]`` inside the kernels):
+small per-step sizes of an LSTM the launches, not the arithmetic, set the time. Two forms here,
+with exactly the element-wise arithmetic of the CPU loop (sigmoid as ``0.5 * tanh(x / 2) + 0.5``,
+the ``1/2`` folded into the weights; gate order ``[i, f, o, g]`` inside the kernels):
+
+* **whole loop** (``4H <= 1024``, i.e. up to 256 hidden units): one launch runs all ``T`` steps of
+  one direction, one thread block per sample. The samples of a batch are independent, so a block
+  needs no other block's state: it keeps its sample's ``h`` (and, going back, ``dh``/``dc``) in
+  shared memory and computes the recurrent product itself, one thread per gate row, with a
+  ``__syncthreads()`` between the phases of a step. The same structure as the CTC kernel
+  (:mod:`minigluon.ops.ctc_cuda`). Measured on an H200 (bench/README.md), the per-step form's
+  two launches a step were ~60 us per step of host time (CuPy's Python-level launch costs).
+* **per step** (larger layers): the GEMM (cuBLAS, through CuPy) plus one kernel that does all the
+  element-wise work of the step.
+
+What each step computes:
 
 * forward: activate the four gates, ``c' = f * c + i * g``, ``tanh(c')``, ``h' = o * tanh(c')``;
-* backward: ``dh += dout_t``, ``dc += dh * kc_t``, the four pre-activation gradients, ``dc *= f_t``.
+* backward: ``dh += dout_t``, ``dc += dh * kc_t``, the four pre-activation gradients, ``dc *= f_t``,
+  ``dh = d4 @ W_h``.
 
 Used for LSTM layers in float32 or float64 without ``use_sequence_length`` masks or state clipping
 (those take the generic loop). The source is written once for two compilers, as in
-:mod:`minigluon.ops.ctc_cuda`: with ``MG_CUDA`` it is CUDA C (one thread per (sample, unit), a
-grid-stride loop); without, plain C looping over every element, which the tests build with the
-system C compiler and compare with the NumPy loop.
+:mod:`minigluon.ops.ctc_cuda`: with ``MG_CUDA`` it is CUDA C (a "parallel for" over a block's
+threads or over a grid); without, plain C in which a parallel for is a sequential loop and a
+barrier is nothing, which the tests build with the system C compiler and compare with the NumPy
+loop. The recurrent products of the whole-loop form sum in a different order from cuBLAS's, so
+results agree with the per-step form to rounding, not bit for bit.
 """
 import numpy as np
+
+from minigluon.ops._raw_kernel import raw_kernel
 
 _TEMPLATE = r'''
 #ifdef MG_CUDA
 #define DEVICE __device__
+#define SHARED __shared__
+#define PARFOR(i, n) for (int i = threadIdx.x; i < (n); i += blockDim.x)
+#define SYNC() __syncthreads()
 #else
 #include <math.h>
 #define DEVICE static
+#define SHARED
+#define PARFOR(i, n) for (int i = 0; i < (n); ++i)
+#define SYNC()
 #endif
+#define MAX_GATES 1024   /* 4H of the whole-loop kernels: one thread per gate row at most */
 
 /* One element (n, j) of step t. g: (N, 4H) pre-activations [i, f, o, g] with the recurrent
    product still to add (hh), overwritten with the activated gates; c0/c1: cell state before/after;
@@ -83,10 +106,101 @@ void lstm_bwd_step_REAL(const REAL* dh, REAL* dc, const REAL* dout, const REAL* 
 {
     GRID_FOR(k, (long)N * H) bwd_elem_REAL(k, dh, dc, dout, kc, K, gates, d4, H);
 }
+
+/* The whole forward loop of sample n (one thread block). Arrays as for lstm_fwd_step, with a time
+   axis: g (T, N, 4H), hs/cs (T+1, N, H) holding the initial state in row 0, tc (T, N, H);
+   whT (H, 4H). Thread j computes gate row j of the recurrent product from the shared h. */
+DEVICE void fwd_loop_REAL(int n, REAL* g, REAL* hs, REAL* cs, REAL* tc, const REAL* whT, int T,
+                          int N, int H) {
+    SHARED REAL h[MAX_GATES / 4];
+    SHARED REAL a[MAX_GATES];
+    const int G = 4 * H;
+    PARFOR(j, H) h[j] = hs[(long)n * H + j];
+    SYNC();
+    for (int t = 0; t < T; ++t) {
+        REAL* gt = g + ((long)t * N + n) * G;
+        PARFOR(j, G) {
+            REAL s = 0;
+            for (int k = 0; k < H; ++k) s += h[k] * whT[(long)k * G + j];
+            REAL v = j < 3 * H ? (REAL)0.5 * tanh(gt[j] + s) + (REAL)0.5 : tanh(gt[j] + s);
+            a[j] = v;
+            gt[j] = v;
+        }
+        SYNC();
+        PARFOR(j, H) {
+            long k = ((long)t * N + n) * H + j, k1 = k + (long)N * H;
+            REAL c = a[H + j] * cs[k] + a[j] * a[3 * H + j];
+            REAL th = tanh(c);
+            REAL hv = a[2 * H + j] * th;
+            cs[k1] = c; tc[k] = th; hs[k1] = hv; h[j] = hv;
+        }
+        SYNC();
+    }
+}
+
+/* The whole backward loop of sample n (one thread block): dh, dc (N, H) in/out; dout, kc
+   (T, N, H); K (T, N, 4, H); gates (T, N, 4H); d4 (T, N, 4, H) out; wh (4H, H). Per step the
+   pre-activation gradients go to shared memory, then dh = d4 @ wh is summed in four partial sums
+   (one per gate block of wh's rows, a thread each per (block, unit)) and their total. */
+DEVICE void bwd_loop_REAL(int n, REAL* dh, REAL* dc, const REAL* dout, const REAL* kc,
+                          const REAL* K, const REAL* gates, REAL* d4, const REAL* wh, int T,
+                          int N, int H) {
+    SHARED REAL hv[MAX_GATES / 4];
+    SHARED REAL cv[MAX_GATES / 4];
+    SHARED REAL d[MAX_GATES];
+    SHARED REAL part[MAX_GATES];
+    const int G = 4 * H;
+    PARFOR(j, H) { hv[j] = dh[(long)n * H + j]; cv[j] = dc[(long)n * H + j]; }
+    SYNC();
+    for (int t = T - 1; t >= 0; --t) {
+        long row = (long)t * N + n;
+        PARFOR(j, H) {
+            long k = row * H + j, b = row * G + j;
+            REAL h = hv[j] + dout[k];
+            REAL c = cv[j] + h * kc[k];
+            d[j] = d4[b] = K[b] * c;
+            d[H + j] = d4[b + H] = K[b + H] * c;
+            d[2 * H + j] = d4[b + 2 * H] = K[b + 2 * H] * c;
+            d[3 * H + j] = d4[b + 3 * H] = K[b + 3 * H] * h;
+            cv[j] = c * gates[b + H];
+        }
+        SYNC();
+        PARFOR(q, G) {
+            int p = q / H, j = q % H;
+            REAL s = 0;
+            for (int m = p * H; m < (p + 1) * H; ++m) s += d[m] * wh[(long)m * H + j];
+            part[q] = s;
+        }
+        SYNC();
+        PARFOR(j, H) hv[j] = (part[j] + part[H + j]) + (part[2 * H + j] + part[3 * H + j]);
+        SYNC();
+    }
+    PARFOR(j, H) { dh[(long)n * H + j] = hv[j]; dc[(long)n * H + j] = cv[j]; }
+}
+
+#ifdef MG_CUDA
+extern "C" __global__ void lstm_fwd_loop_REAL(REAL* g, REAL* hs, REAL* cs, REAL* tc,
+                                              const REAL* whT, int T, int N, int H) {
+    fwd_loop_REAL(blockIdx.x, g, hs, cs, tc, whT, T, N, H);
+}
+extern "C" __global__ void lstm_bwd_loop_REAL(REAL* dh, REAL* dc, const REAL* dout,
+                                              const REAL* kc, const REAL* K, const REAL* gates,
+                                              REAL* d4, const REAL* wh, int T, int N, int H) {
+    bwd_loop_REAL(blockIdx.x, dh, dc, dout, kc, K, gates, d4, wh, T, N, H);
+}
+#else
+void lstm_fwd_loop_REAL(REAL* g, REAL* hs, REAL* cs, REAL* tc, const REAL* whT, int T, int N,
+                        int H) {
+    for (int n = 0; n < N; ++n) fwd_loop_REAL(n, g, hs, cs, tc, whT, T, N, H);
+}
+void lstm_bwd_loop_REAL(REAL* dh, REAL* dc, const REAL* dout, const REAL* kc, const REAL* K,
+                        const REAL* gates, REAL* d4, const REAL* wh, int T, int N, int H) {
+    for (int n = 0; n < N; ++n) bwd_loop_REAL(n, dh, dc, dout, kc, K, gates, d4, wh, T, N, H);
+}
+#endif
 '''
 
 _THREADS = 256
-_kernels = {}
 
 
 def kernel_source(dtype):
@@ -101,28 +215,42 @@ def supported(xp, dtype, mask, clip):
         np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _kernel(cupy, dtype, which):
+def _kernel(cupy, dtype, which, form='step'):
+    """The compiled kernel ``lstm_{which}_{form}_{real}`` (``which`` 'fwd'/'bwd', ``form``
+    'step'/'loop'), built once per process."""
     real = 'float' if np.dtype(dtype) == np.float32 else 'double'
-    name = 'lstm_%s_step_%s' % (which, real)
-    if name not in _kernels:
-        _kernels[name] = cupy.RawKernel('#define MG_CUDA 1\n' + kernel_source(dtype), name)
-    return _kernels[name]
+    return raw_kernel(cupy, kernel_source(dtype), 'lstm_%s_%s_%s' % (which, form, real))
 
 
 def _grid(n):
     return (max(1, min(4096, -(-n // _THREADS))),), (_THREADS,)
 
 
+def whole_loop(H):
+    """True when one block's threads can hold a step's gate rows: ``4H <= 1024``."""
+    return 4 * H <= 1024
+
+
+def _block(G):
+    """Threads of a whole-loop block: ``G`` gate rows rounded up to whole warps."""
+    return (-(-G // 32) * 32,)
+
+
 def forward_steps(cupy, gates, hs, cs, tcs, whT):
     """Run the LSTM recursion over all ``T`` steps (arrays as in ``_rnn_kernels.dir_forward``:
     ``gates`` (T, N, 4H) pre-activations, overwritten with the activated gates; ``hs``/``cs``
-    (T+1, N, H) with the initial state in row 0; ``tcs`` (T, N, H); ``whT`` (H, 4H))."""
+    (T+1, N, H) with the initial state in row 0; ``tcs`` (T, N, H); ``whT`` (H, 4H)). One launch
+    when :func:`whole_loop` allows, else two a step."""
     T, N, gh = gates.shape
     H = gh // 4
+    n32, h32 = np.int32(N), np.int32(H)
+    if whole_loop(H):
+        _kernel(cupy, gates.dtype, 'fwd', 'loop')((N,), _block(gh), (
+            gates, hs, cs, tcs, whT, np.int32(T), n32, h32))
+        return
     hh = cupy.empty((N, gh), dtype=gates.dtype)
     kern = _kernel(cupy, gates.dtype, 'fwd')
     grid, block = _grid(N * H)
-    n32, h32 = np.int32(N), np.int32(H)
     for t in range(T):
         cupy.dot(hs[t], whT, out=hh)
         kern(grid, block, (gates[t], hh, cs[t], cs[t + 1], tcs[t], hs[t + 1], n32, h32))
@@ -134,9 +262,13 @@ def backward_steps(cupy, dh, dc, dout, kc, K, gates, dgx, wh):
     ``K`` (T, N, 4, H), ``gates`` (T, N, 4H) activated [i, f, o, g], ``wh`` (4H, H)."""
     T, N, H = dout.shape
     dout = cupy.ascontiguousarray(dout)
+    n32, h32 = np.int32(N), np.int32(H)
+    if whole_loop(H):
+        _kernel(cupy, dout.dtype, 'bwd', 'loop')((N,), _block(4 * H), (
+            dh, dc, dout, kc, K, gates, dgx, cupy.ascontiguousarray(wh), np.int32(T), n32, h32))
+        return
     kern = _kernel(cupy, dout.dtype, 'bwd')
     grid, block = _grid(N * H)
-    n32, h32 = np.int32(N), np.int32(H)
     for t in range(T - 1, -1, -1):
         kern(grid, block, (dh, dc, dout[t], kc[t], K[t], gates[t], dgx[t], n32, h32))
         cupy.dot(dgx[t], wh, out=dh)

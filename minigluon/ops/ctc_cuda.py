@@ -20,6 +20,8 @@ verified on machines without a GPU; only the thread mapping is CUDA-specific.
 """
 import numpy as np
 
+from minigluon.ops._raw_kernel import raw_kernel
+
 NEG = -1e30    # log(0) stand-in, as in ctc_kernel
 
 KERNEL_SOURCE = r'''
@@ -137,7 +139,6 @@ void ctc_log_space(const double* logp, const int* ext, const double* skip, const
 '''
 
 _THREADS = 256
-_kernels = {}
 
 
 def problem_arrays(prob):
@@ -166,9 +167,7 @@ def ctc_log_space_cuda(cupy, logp, prob):
     S = prob.S
     ext, slen, frames = (cupy.asarray(a) for a in problem_arrays(prob))
     skip = prob.d_skip                      # uploaded once by _Problem
-    kern = _kernels.get('ctc')
-    if kern is None:
-        kern = _kernels['ctc'] = cupy.RawKernel('#define MG_CUDA 1\n' + KERNEL_SOURCE, 'ctc_log_space')
+    kern = raw_kernel(cupy, KERNEL_SOURCE, 'ctc_log_space')
     alpha = cupy.empty((N, T, S), dtype=cupy.float64)
     beta = cupy.empty_like(alpha)
     loglik = cupy.empty(N, dtype=cupy.float64)

@@ -1,4 +1,4 @@
-"""The fused LSTM step kernels (minigluon/ops/_rnn_cuda.py), checked without a GPU.
+"""The LSTM kernels of minigluon/ops/_rnn_cuda.py (whole loop and per step), checked without a GPU.
 
 The GPU path of ``_rnn_kernels.dir_forward`` / ``dir_backward`` is run with the strict CuPy
 stand-in of tests/cupy_emulation as ``xp``: its ``RawKernel`` checks every argument against the
@@ -44,9 +44,17 @@ def _run(xp, to_dev, a):
     return [out, hT, cT] + list(grads)
 
 
+@pytest.mark.parametrize('form', ['loop', 'step'])
 @pytest.mark.parametrize('dtype,T,N,I,H', [(np.float64, 7, 3, 5, 4), (np.float32, 12, 5, 6, 8),
-                                           (np.float64, 1, 1, 2, 1)])
-def test_fused_kernels_equal_the_numpy_loop(fake, dtype, T, N, I, H):
+                                           (np.float64, 1, 1, 2, 1), (np.float32, 3, 2, 3, 37)])
+def test_fused_kernels_equal_the_numpy_loop(fake, monkeypatch, form, dtype, T, N, I, H):
+    """Both GPU forms (the whole time loop in one launch, one launch a step) give the NumPy loop's
+    values and gradients; ``H = 37``: gate rows not a whole number of warps."""
+    if form == 'step':
+        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda H: False)
+    launches = []
+    real_kernel = _rnn_cuda._kernel
+    monkeypatch.setattr(_rnn_cuda, '_kernel', lambda *a: launches.append(a[1:]) or real_kernel(*a))
     a = _case(np.random.RandomState(T * N + H), T, N, I, H, dtype)
     want = _run(np, np.asarray, a)
     got = [fake.asnumpy(g) for g in _run(fake, fake.asarray, a)]
@@ -55,6 +63,28 @@ def test_fused_kernels_equal_the_numpy_loop(fake, dtype, T, N, I, H):
     for name, g, w in zip(names, got, want):
         assert g.dtype == w.dtype, name
         np.testing.assert_allclose(g, w, rtol=tol, atol=tol, err_msg=name)
+    dt = np.dtype(dtype)
+    if form == 'loop':      # the whole-loop kernels were the ones run
+        assert launches == [(dt, 'fwd', 'loop'), (dt, 'bwd', 'loop')]
+    else:
+        assert launches == [(dt, 'fwd'), (dt, 'bwd')]
+
+
+def test_whole_loop_limit():
+    """One block's threads cover the 4H gate rows: up to H = 256 (1024 threads)."""
+    assert _rnn_cuda.whole_loop(256) and not _rnn_cuda.whole_loop(257)
+    assert _rnn_cuda._block(4 * 37) == (160,) and _rnn_cuda._block(1024) == (1024,)
+
+
+def test_whole_loop_at_its_largest_size(fake):
+    """H = 256 (1024 gate rows, the shared arrays' size) against the NumPy loop."""
+    a = _case(np.random.RandomState(5), 2, 2, 3, 256, np.float64)
+    want = _run(np, np.asarray, a)
+    got = [fake.asnumpy(g) for g in _run(fake, fake.asarray, a)]
+    assert sum(w is not None for w in want) == 10
+    for g, w in zip(got, want):
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-11)
 
 
 def test_only_plain_float_lstm_calls_take_the_kernels(fake):
