@@ -10,6 +10,8 @@ hyper-parameters reach MXNet's kernels as float32 fields cast to the weight's dt
 """
 import numpy as np
 
+from minigluon.ops import _update_cuda
+
 
 def param_type(arr):
     """The converter of a scalar hyper-parameter for arrays like ``arr``: rounded to float32 (the
@@ -98,9 +100,13 @@ def signum(xp, w, g, mom, lr, wd, momentum, wd_lh, rescale, clip):
 def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
     """Adam without bias correction (``adam_update``; the optimizer folds the correction into
     ``lr``): ``g = clip(rescale*grad + wd*w)``, moments with ``1 - beta`` in the weight's dtype,
-    ``w -= lr*mean/(sqrt(var) + epsilon)``."""
-    g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
+    ``w -= lr*mean/(sqrt(var) + epsilon)``. On a GPU one fused launch computes the same numbers
+    (:mod:`minigluon.ops._update_cuda`)."""
     dt = param_type(w)
+    if _update_cuda.supported(xp, w, g, mean, var):
+        _update_cuda.adam(xp, w, g, mean, var, dt, lr, wd, beta1, beta2, epsilon, rescale, clip)
+        return
+    g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
     b1, b2 = dt(beta1), dt(beta2)
     mean[...] = b1 * mean + (dt(1) - b1) * g
     var[...] = b2 * var + (dt(1) - b2) * g * g

@@ -1,0 +1,87 @@
+"""Optimizer updates on a CUDA device as one kernel per parameter (Adam).
+
+:func:`minigluon.ops.update_kernels.adam` written with array operations is about fifteen CuPy
+calls per parameter, each a kernel launch with its host-side cost (measured on an H200: ~250 us
+per parameter, 3 ms of a 20 ms training step for a 12-parameter model). Here the same update is one
+launch, element by element, in the same order of operations and the same dtype, and compiled
+without contracting multiply-adds (``--fmad=false``), with IEEE division and square root (NVRTC's
+defaults), so each result is rounded exactly as the array form's: bit for bit the same numbers.
+
+The source is written once for two compilers, as in :mod:`minigluon.ops.ctc_cuda`: with
+``MG_CUDA`` a grid-stride CUDA kernel; without, a plain C loop, which the tests build with the
+system C compiler (ISO C: no contraction either) through the CuPy stand-in.
+"""
+import numpy as np
+
+from minigluon.ops._raw_kernel import raw_kernel
+
+_TEMPLATE = r'''
+#ifdef MG_CUDA
+#define GRID_FOR(k, n) for (long long k = blockIdx.x * (long long)blockDim.x + threadIdx.x; \
+                            k < (n); k += (long long)blockDim.x * gridDim.x)
+#else
+#include <math.h>
+#define GRID_FOR(k, n) for (long long k = 0; k < (n); ++k)
+#endif
+
+/* Adam without bias correction (MXNet's adam_update): g = rescale * grad, + wd * w when
+   use_wd, clipped to [-clip, clip] when use_clip; mean = b1 * mean + (1 - b1) * g;
+   var = b2 * var + (1 - b2) * g * g; w -= lr * mean / (sqrt(var) + eps). one_b1 = 1 - b1 and
+   one_b2 = 1 - b2 are rounded on the host, as the array form rounds them. */
+#ifdef MG_CUDA
+extern "C" __global__ void adam_update_REAL(REAL* w, const REAL* grad, REAL* mean, REAL* var,
+    long long n, REAL rescale, REAL wd, int use_wd, REAL clip, int use_clip, REAL b1, REAL one_b1,
+    REAL b2, REAL one_b2, REAL lr, REAL eps)
+#else
+void adam_update_REAL(REAL* w, const REAL* grad, REAL* mean, REAL* var,
+    long long n, REAL rescale, REAL wd, int use_wd, REAL clip, int use_clip, REAL b1, REAL one_b1,
+    REAL b2, REAL one_b2, REAL lr, REAL eps)
+#endif
+{
+    GRID_FOR(k, n) {
+        REAL g = grad[k] * rescale;
+        if (use_wd) g = g + wd * w[k];
+        if (use_clip) g = g < -clip ? -clip : (g > clip ? clip : g);
+        REAL m = b1 * mean[k] + one_b1 * g;
+        REAL v = b2 * var[k] + one_b2 * g * g;
+        mean[k] = m;
+        var[k] = v;
+        w[k] = w[k] - lr * m / (SQRT(v) + eps);
+    }
+}
+'''
+
+_THREADS = 256
+_REAL = {np.dtype(np.float32): 'float', np.dtype(np.float64): 'double'}
+
+
+def kernel_source(dtype):
+    """The dual-form source for ``dtype`` (float32 or float64): ``REAL`` spelled out, and
+    ``SQRT`` as the function of that type (in C, ``sqrt`` of a float would round twice)."""
+    real = _REAL[np.dtype(dtype)]
+    return _TEMPLATE.replace('REAL', real).replace('SQRT', 'sqrtf' if real == 'float' else 'sqrt')
+
+
+def supported(xp, w, *arrays):
+    """True when the one-launch update applies: a GPU array module, a float32/float64 weight, and
+    every state/gradient array C-contiguous, of the weight's dtype and size."""
+    return (xp is not np and w.dtype in _REAL and w.flags.c_contiguous
+            and all(a.dtype == w.dtype and a.size == w.size and a.flags.c_contiguous
+                    for a in arrays))
+
+
+def _kernel(cupy, name, dtype):
+    return raw_kernel(cupy, kernel_source(dtype), '%s_%s' % (name, _REAL[np.dtype(dtype)]),
+                      options=('--fmad=false',))
+
+
+def adam(cupy, w, g, mean, var, dt, lr, wd, beta1, beta2, epsilon, rescale, clip):
+    """Adam's update of ``w``, ``mean`` and ``var`` in place, in one launch (arguments as
+    :func:`minigluon.ops.update_kernels.adam`; ``dt`` its scalar converter)."""
+    n = w.size
+    b1, b2 = dt(beta1), dt(beta2)
+    grid = (max(1, min(4096, -(-n // _THREADS))),)
+    _kernel(cupy, 'adam_update', w.dtype)(grid, (_THREADS,), (
+        w, g, mean, var, np.int64(n), dt(rescale), dt(wd), np.int32(bool(wd)),
+        dt(clip if clip is not None else 0), np.int32(clip is not None), b1, dt(1) - b1, b2,
+        dt(1) - b2, dt(lr), dt(epsilon)))
