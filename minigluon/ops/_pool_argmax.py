@@ -12,7 +12,8 @@ Under static_alloc the kept positions live in the operator's workspace
 With Numba installed, 2x2 windows with stride 2 (``MaxPool2D``'s default) on NumPy float32/64
 arrays run as two compiled kernels instead, with the same results bit for bit
 (:mod:`minigluon.ops._pool_numba_kernels`; captcha's first pool forward ~5 -> ~1 ms, backward
-~3.5 -> ~1.5 ms); with several CPU workers, each takes a range of the images.
+~3.5 -> ~1.5 ms); with several CPU workers, each takes a range of the images. On a GPU the same
+windows run as two CUDA kernels (:mod:`minigluon.ops._pool_cuda`), also bit for bit.
 
 Measured and not adopted: for 2x2 windows with stride 2, finding the winner of each horizontal
 pair, then of the two rows (two passes over half of the input and two over a quarter, instead of
@@ -25,7 +26,7 @@ import itertools
 
 import numpy as np
 
-from minigluon.ops import _numba, _parallel
+from minigluon.ops import _numba, _parallel, _pool_cuda
 from minigluon.ops._workspace import buffer
 
 
@@ -76,6 +77,10 @@ def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws, relu=False):
     slices = list(window_slices(kernel, stride, out_sp))
     best = buffer(xp, ws, 'out', shape, dtype)
     postype = np.min_scalar_type(len(slices))
+    if _pool_cuda.supported(xp, kernel, stride, xpad.dtype):     # a GPU: one launch
+        pos = buffer(xp, ws, 'argpos', shape, postype)
+        _pool_cuda.argmax_pool_2x2(xp, xpad, best, pos, relu)
+        return pos, best
     compiled = _compiled_2x2(xp, kernel, stride, xpad.dtype)
     if compiled is not None:
         pos = buffer(xp, ws, 'argpos', shape, postype)
@@ -110,6 +115,11 @@ def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws, relu=False):
 def scatter_positions(xp, pos, kernel, stride, out_sp, g, gpad, disjoint, ws):
     """The backward of :func:`winning_positions`: per kernel position, ``g`` where that position
     won and ``g * 0`` elsewhere, written (``disjoint`` windows) or added into ``gpad``."""
+    if (_pool_cuda.supported(xp, kernel, stride, g.dtype) and gpad.dtype == g.dtype
+            and pos.dtype == np.uint8 and pos.flags.c_contiguous
+            and _pool_cuda.planes(gpad) is not None):         # a GPU: one launch
+        _pool_cuda.scatter_2x2(xp, g, pos, gpad)
+        return
     compiled = _compiled_2x2(xp, kernel, stride, g.dtype)
     if compiled is not None and gpad.dtype == g.dtype:     # (2x2, stride 2: always disjoint)
         _by_images(compiled.scatter_2x2, g, pos, gpad)

@@ -22,7 +22,8 @@ from .fakecupy import ndarray
 
 _C_TYPES = {'double': (np.float64, ctypes.c_double), 'float': (np.float32, ctypes.c_float),
             'int': (np.int32, ctypes.c_int), 'long long': (np.int64, ctypes.c_longlong),
-            'unsigned int': (np.uint32, ctypes.c_uint), 'bool': (np.bool_, ctypes.c_bool)}
+            'unsigned int': (np.uint32, ctypes.c_uint), 'bool': (np.bool_, ctypes.c_bool),
+            'unsigned char': (np.uint8, ctypes.c_ubyte)}
 _built = {}
 
 
