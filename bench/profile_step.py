@@ -7,7 +7,9 @@ For each model (``ctc``, ``captcha``) and mode (eager, hybridized) it prints:
 * on a GPU, how long the host takes to *queue* a whole step (no synchronisation until its end)
   against the step's time with the synchronisation: when the two are close, the host (Python and
   the launches) sets the pace, not the device;
-* the top functions of a cProfile run over a few steps (own time).
+* the top functions of a cProfile run over a few steps (own time), and the operator modules'
+  functions by cumulative time (on a GPU, where the host sets the pace, a launch's cost shows
+  as its caller's time).
 
 Usage::
 
@@ -113,6 +115,12 @@ def profile(model, hybridize, ctx, steps, top):
     start = next(i for i, s in enumerate(lines) if 'ncalls' in s)
     print('cProfile over 5 steps (own time):')
     print('\n'.join(lines[start - 4:start - 3] + lines[start:start + top + 1]))
+    out = io.StringIO()          # the operators' own modules, time with what they call
+    pstats.Stats(prof, stream=out).sort_stats('cumulative').print_stats('minigluon/ops/', top)
+    lines = out.getvalue().splitlines()
+    start = next(i for i, s in enumerate(lines) if 'ncalls' in s)
+    print('cProfile, minigluon/ops functions by cumulative time:')
+    print('\n'.join(lines[start:start + top + 1]))
 
 
 def main():
