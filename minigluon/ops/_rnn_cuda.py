@@ -19,8 +19,10 @@ the ``1/2`` folded into the weights; gate order ``[i, f, o, g]`` inside the kern
 What each step computes:
 
 * forward: activate the four gates, ``c' = f * c + i * g``, ``tanh(c')``, ``h' = o * tanh(c')``;
-* backward: ``dh += dout_t``, ``dc += dh * kc_t``, the four pre-activation gradients, ``dc *= f_t``,
-  ``dh = d4 @ W_h``.
+* backward: ``dh += dout_t``, ``dc += dh * o * (1 - tanh(c')^2)``, the four pre-activation
+  gradients, ``dc *= f_t``, ``dh = d4 @ W_h``. The per-step form reads derivative factors that
+  the caller computes for all steps first (about fifteen more launches); the whole loop forms
+  them itself, from the kept activations and cell states.
 
 Used for LSTM layers in float32 or float64 without ``use_sequence_length`` masks or state clipping
 (those take the generic loop). The source is written once for two compilers, as in
@@ -138,31 +140,36 @@ DEVICE void fwd_loop_REAL(int n, REAL* g, REAL* hs, REAL* cs, REAL* tc, const RE
     }
 }
 
-/* The whole backward loop of sample n (one thread block): dh, dc (N, H) in/out; dout, kc
-   (T, N, H); K (T, N, 4, H); gates (T, N, 4H); d4 (T, N, 4, H) out; wh (4H, H). Per step the
-   pre-activation gradients go to shared memory, then dh = d4 @ wh is summed in four partial sums
-   (one per gate block of wh's rows, a thread each per (block, unit)) and their total. */
-DEVICE void bwd_loop_REAL(int n, REAL* dh, REAL* dc, const REAL* dout, const REAL* kc,
-                          const REAL* K, const REAL* gates, REAL* d4, const REAL* wh, int T,
+/* The whole backward loop of sample n (one thread block): dh, dc (N, H) in/out; dout, tc
+   (T, N, H); gates (T, N, 4H) activated [i, f, o, g]; cs (T+1, N, H); d4 (T, N, 4, H) out, in
+   MXNet's order [i, f, g, o]; wh (4H, H). Each derivative factor is formed first, then multiplied
+   by the running gradient: the products of the NumPy loop in its order (see
+   minigluon/ops/_rnn_numba_kernels.py). Then dh = d4 @ wh, summed in four partial sums (one per
+   gate block of wh's rows, a thread each per (block, unit)) and their total. */
+DEVICE void bwd_loop_REAL(int n, REAL* dh, REAL* dc, const REAL* dout, const REAL* gates,
+                          const REAL* cs, const REAL* tc, REAL* d4, const REAL* wh, int T,
                           int N, int H) {
     SHARED REAL hv[MAX_GATES / 4];
     SHARED REAL cv[MAX_GATES / 4];
     SHARED REAL d[MAX_GATES];
     SHARED REAL part[MAX_GATES];
     const int G = 4 * H;
+    const REAL one = 1;
     PARFOR(j, H) { hv[j] = dh[(long)n * H + j]; cv[j] = dc[(long)n * H + j]; }
     SYNC();
     for (int t = T - 1; t >= 0; --t) {
         long row = (long)t * N + n;
         PARFOR(j, H) {
             long k = row * H + j, b = row * G + j;
+            REAL i = gates[b], f = gates[b + H], o = gates[b + 2 * H], g = gates[b + 3 * H];
+            REAL th = tc[k];
             REAL h = hv[j] + dout[k];
-            REAL c = cv[j] + h * kc[k];
-            d[j] = d4[b] = K[b] * c;
-            d[H + j] = d4[b + H] = K[b + H] * c;
-            d[2 * H + j] = d4[b + 2 * H] = K[b + 2 * H] * c;
-            d[3 * H + j] = d4[b + 3 * H] = K[b + 3 * H] * h;
-            cv[j] = c * gates[b + H];
+            REAL c = cv[j] + h * (o * (one - th * th));
+            d[j] = d4[b] = (g * (i * (one - i))) * c;
+            d[H + j] = d4[b + H] = (cs[k] * (f * (one - f))) * c;
+            d[2 * H + j] = d4[b + 2 * H] = (i * (one - g * g)) * c;
+            d[3 * H + j] = d4[b + 3 * H] = (th * (o * (one - o))) * h;
+            cv[j] = c * f;
         }
         SYNC();
         PARFOR(q, G) {
@@ -184,18 +191,19 @@ extern "C" __global__ void lstm_fwd_loop_REAL(REAL* g, REAL* hs, REAL* cs, REAL*
     fwd_loop_REAL(blockIdx.x, g, hs, cs, tc, whT, T, N, H);
 }
 extern "C" __global__ void lstm_bwd_loop_REAL(REAL* dh, REAL* dc, const REAL* dout,
-                                              const REAL* kc, const REAL* K, const REAL* gates,
+                                              const REAL* gates, const REAL* cs, const REAL* tc,
                                               REAL* d4, const REAL* wh, int T, int N, int H) {
-    bwd_loop_REAL(blockIdx.x, dh, dc, dout, kc, K, gates, d4, wh, T, N, H);
+    bwd_loop_REAL(blockIdx.x, dh, dc, dout, gates, cs, tc, d4, wh, T, N, H);
 }
 #else
 void lstm_fwd_loop_REAL(REAL* g, REAL* hs, REAL* cs, REAL* tc, const REAL* whT, int T, int N,
                         int H) {
     for (int n = 0; n < N; ++n) fwd_loop_REAL(n, g, hs, cs, tc, whT, T, N, H);
 }
-void lstm_bwd_loop_REAL(REAL* dh, REAL* dc, const REAL* dout, const REAL* kc, const REAL* K,
-                        const REAL* gates, REAL* d4, const REAL* wh, int T, int N, int H) {
-    for (int n = 0; n < N; ++n) bwd_loop_REAL(n, dh, dc, dout, kc, K, gates, d4, wh, T, N, H);
+void lstm_bwd_loop_REAL(REAL* dh, REAL* dc, const REAL* dout, const REAL* gates,
+                        const REAL* cs, const REAL* tc, REAL* d4, const REAL* wh, int T, int N,
+                        int H) {
+    for (int n = 0; n < N; ++n) bwd_loop_REAL(n, dh, dc, dout, gates, cs, tc, d4, wh, T, N, H);
 }
 #endif
 '''
@@ -256,17 +264,25 @@ def forward_steps(cupy, gates, hs, cs, tcs, whT):
         kern(grid, block, (gates[t], hh, cs[t], cs[t + 1], tcs[t], hs[t + 1], n32, h32))
 
 
+def backward_loop(cupy, dh, dc, dout, gates, cs, tcs, dgx, wh):
+    """The whole reverse loop in one launch (when :func:`whole_loop` allows), the derivative
+    factors formed inside it: arguments as ``_rnn_numba.backward_steps`` (``dh``/``dc (N, H)``
+    updated in place, ``dgx (T, N, 4H)`` filled in MXNet's gate order; ``gates (T, N, 4H)``
+    activated ``[i, f, o, g]``, ``cs (T+1, N, H)``, ``tcs (T, N, H)``, ``wh (4H, H)``)."""
+    T, N, H = dout.shape
+    _kernel(cupy, dout.dtype, 'bwd', 'loop')((N,), _block(4 * H), (
+        dh, dc, cupy.ascontiguousarray(dout), gates, cs, tcs, dgx, cupy.ascontiguousarray(wh),
+        np.int32(T), np.int32(N), np.int32(H)))
+
+
 def backward_steps(cupy, dh, dc, dout, kc, K, gates, dgx, wh):
-    """The reverse loop of ``_rnn_kernels.dir_backward`` for LSTM: updates ``dh``/``dc`` (N, H)
-    in place and fills ``dgx`` (T, N, 4H) in MXNet's gate order; ``dout``/``kc`` (T, N, H),
-    ``K`` (T, N, 4, H), ``gates`` (T, N, 4H) activated [i, f, o, g], ``wh`` (4H, H)."""
+    """The reverse loop of ``_rnn_kernels.dir_backward`` for LSTM, two launches a step: updates
+    ``dh``/``dc`` (N, H) in place and fills ``dgx`` (T, N, 4H) in MXNet's gate order;
+    ``dout``/``kc`` (T, N, H), ``K`` (T, N, 4, H) the derivative factors, ``gates`` (T, N, 4H)
+    activated [i, f, o, g], ``wh`` (4H, H)."""
     T, N, H = dout.shape
     dout = cupy.ascontiguousarray(dout)
     n32, h32 = np.int32(N), np.int32(H)
-    if whole_loop(H):
-        _kernel(cupy, dout.dtype, 'bwd', 'loop')((N,), _block(4 * H), (
-            dh, dc, dout, kc, K, gates, dgx, cupy.ascontiguousarray(wh), np.int32(T), n32, h32))
-        return
     kern = _kernel(cupy, dout.dtype, 'bwd')
     grid, block = _grid(N * H)
     for t in range(T - 1, -1, -1):

@@ -202,6 +202,12 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
         dc = xp.array(dcT, dtype=dt) if dcT is not None else xp.zeros((N, H), dtype=dt)
         _rnn_numba.backward_steps(dh, dc, dout, c['gates'], c['cs'], c['tcs'], dgx, wh)
         dc0 = dc
+    elif (mode == 'lstm' and wr is None and _rnn_cuda.supported(xp, dt, mask, c['clipped'])
+          and _rnn_cuda.whole_loop(H)):
+        # a GPU: the whole loop in one launch, the derivative factors formed inside it
+        dc = xp.array(dcT, dtype=dt) if dcT is not None else xp.zeros((N, H), dtype=dt)
+        _rnn_cuda.backward_loop(xp, dh, dc, dout, c['gates'], c['cs'], c['tcs'], dgx, wh)
+        dc0 = dc
     elif mode == 'lstm':
         G = c['gates'].reshape(T, N, 4, H)
         i, f, o, g = G[:, :, 0], G[:, :, 1], G[:, :, 2], G[:, :, 3]
@@ -225,7 +231,7 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
         # o * tanh(c), and dr of every step is kept for dW_r
         dr = None if wr is None else xp.empty((T, N, R), dtype=dt)
         dhf = dh if wr is None else xp.empty((N, H), dtype=dt)
-        if wr is None and _rnn_cuda.supported(xp, dt, mask, c['clipped']):   # a GPU: fused steps
+        if wr is None and _rnn_cuda.supported(xp, dt, mask, c['clipped']):   # a GPU, large H
             _rnn_cuda.backward_steps(xp, dh, dc, dout, kc, K, c['gates'], dgx, wh)
         else:
             for t in range(T - 1, -1, -1):

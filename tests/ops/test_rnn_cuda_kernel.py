@@ -112,3 +112,23 @@ def test_cuda_form_compiles(tmp_path, dtype):
     out = subprocess.run(['nvcc', '-c', '-Werror', 'all-warnings', '-o', os.devnull, str(src)],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize('form', ['loop', 'step'])
+def test_saturated_forget_gate_with_a_huge_cell_state_gives_no_nan(fake, monkeypatch, form):
+    """Each derivative factor is formed before it multiplies the running gradient, as in the
+    NumPy loop: with f == 1 exactly, c0 * f * (1 - f) is 0, while dc * c0 alone would overflow to
+    inf and inf * 0 give NaN (the case a breaker session found in the compiled CPU kernels)."""
+    if form == 'step':
+        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda H: False)
+    a = _case(np.random.RandomState(0), 2, 1, 1, 1, np.float32)
+    a.update(wx=np.zeros((4, 1), np.float32), wh=np.zeros((4, 1), np.float32),
+             bx=np.array([0, 100, 0, 0], np.float32), bh=np.zeros(4, np.float32),
+             c0=np.full((1, 1), 1e30, np.float32), dcT=np.full((1, 1), 1e10, np.float32))
+    with np.errstate(all='ignore'):
+        want = _run(np, np.asarray, a)
+    got = [fake.asnumpy(g) for g in _run(fake, fake.asarray, a)]
+    for g, w in zip(got[3:], want[3:]):       # the gradients
+        if w is not None:
+            assert np.isfinite(g).all() and np.isfinite(w).all()
+            np.testing.assert_allclose(g, w, rtol=2e-5)
