@@ -81,10 +81,11 @@ def minigluon_net(model):
     return Net()
 
 
-def minigluon_step(hybridize, model='ctc', ctx='cpu'):
-    """A closure running one minigluon training step (record, backward, Adam update, sync)."""
+def minigluon_setup(hybridize, model='ctc', ctx='cpu'):
+    """``(net, loss_fn, trainer, x, label)`` of one minigluon training step on ``ctx`` ('cpu' or
+    'gpu'): Xavier-initialised, hybridized with static_alloc/static_shape when asked, Adam."""
     import minigluon as mx
-    from minigluon import autograd, gluon
+    from minigluon import gluon
     device = mx.gpu(0) if ctx == 'gpu' else mx.cpu()
     net = minigluon_net(model)
     net.initialize(mx.init.Xavier(), ctx=device)
@@ -94,7 +95,13 @@ def minigluon_step(hybridize, model='ctc', ctx='cpu'):
         loss_fn.hybridize()
     trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 1e-3})
     x, label = make_batch(model)
-    x, label = mx.nd.array(x, ctx=device), mx.nd.array(label, ctx=device)
+    return net, loss_fn, trainer, mx.nd.array(x, ctx=device), mx.nd.array(label, ctx=device)
+
+
+def minigluon_step(hybridize, model='ctc', ctx='cpu'):
+    """A closure running one minigluon training step (record, backward, Adam update, sync)."""
+    from minigluon import autograd
+    net, loss_fn, trainer, x, label = minigluon_setup(hybridize, model, ctx)
     n = x.shape[0]
 
     def step():

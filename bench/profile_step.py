@@ -33,22 +33,7 @@ import pstats  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-from bench_train import make_batch, minigluon_net  # noqa: E402
-
-
-def build(model, hybridize, ctx):
-    import minigluon as mx
-    from minigluon import gluon
-    device = mx.gpu(0) if ctx == 'gpu' else mx.cpu()
-    net = minigluon_net(model)
-    net.initialize(mx.init.Xavier(), ctx=device)
-    loss_fn = gluon.loss.CTCLoss()
-    if hybridize:
-        net.hybridize(static_alloc=True, static_shape=True)
-        loss_fn.hybridize()
-    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 1e-3})
-    x, label = make_batch(model)
-    return net, loss_fn, trainer, mx.nd.array(x, ctx=device), mx.nd.array(label, ctx=device)
+from bench_train import minigluon_setup  # noqa: E402
 
 
 def synchronizer(ctx):
@@ -60,7 +45,7 @@ def synchronizer(ctx):
 
 def profile(model, hybridize, ctx, steps, top):
     from minigluon import autograd
-    net, loss_fn, trainer, x, label = build(model, hybridize, ctx)
+    net, loss_fn, trainer, x, label = minigluon_setup(hybridize, model, ctx)
     sync = synchronizer(ctx)
     n = x.shape[0]
 

@@ -5,11 +5,9 @@ CuPy stand-in of tests/cupy_emulation as ``xp``: its ``RawKernel`` checks every 
 the kernel's C signature and runs the kernel's plain-C form. Maxima, winning positions and
 gradients must equal the NumPy passes' bit for bit (maxima up to the sign of a tied zero, as in
 tests/ops/test_pool_numba.py), NaN, infinities, ties and a fused relu included, for image-first
-and channel-first memory orders and odd sizes. With ``nvcc`` present the CUDA form is compiled.
+and channel-first memory orders and odd sizes. Compiling both forms: tests/ops/test_cuda_forms_compile.py.
 """
-import os
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -115,21 +113,3 @@ def test_a_gradient_buffer_without_contiguous_planes_takes_the_array_form(fake, 
     for k in range(4):
         want[:, :, k // 2::2, k % 2::2] = g * (p == k)
     np.testing.assert_array_equal(gpad.get(), want)
-
-
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-def test_c_form_compiles_cleanly(tmp_path, dtype):
-    src = tmp_path / 'pool.c'
-    src.write_text(_pool_cuda.kernel_source(dtype))
-    subprocess.run([CC, '-O2', '-shared', '-fPIC', '-std=c99', '-Wall', '-Werror', '-o',
-                    str(tmp_path / 'pool.so'), str(src)], check=True, capture_output=True)
-
-
-@pytest.mark.skipif(shutil.which('nvcc') is None, reason='no nvcc')
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-def test_cuda_form_compiles(tmp_path, dtype):
-    src = tmp_path / 'pool.cu'
-    src.write_text('#define MG_CUDA 1\n' + _pool_cuda.kernel_source(dtype))
-    out = subprocess.run(['nvcc', '-c', '-Werror', 'all-warnings', '-o', os.devnull, str(src)],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr

@@ -3,13 +3,11 @@
 The GPU path of ``_rnn_kernels.dir_forward`` / ``dir_backward`` is run with the strict CuPy
 stand-in of tests/cupy_emulation as ``xp``: its ``RawKernel`` checks every argument against the
 kernel's C signature (dtype, contiguity, int32 scalars) and runs the kernel's plain-C form, built
-with the system C compiler. Results must equal the NumPy loop's. With ``nvcc`` present the CUDA
-form of both dtypes is compiled too. The real GPU run: tests/ops/test_rnn.py's GPU test and the
-operator sweep on gpu(0) (skipped without CuPy).
+with the system C compiler. Results must equal the NumPy loop's. Compiling both forms:
+tests/ops/test_cuda_forms_compile.py. The real GPU run: tests/ops/test_rnn.py's GPU test and
+the operator sweep on gpu(0) (skipped without CuPy).
 """
-import os
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -94,24 +92,6 @@ def test_only_plain_float_lstm_calls_take_the_kernels(fake):
     assert not _rnn_cuda.supported(fake, np.float16, None, None)
     assert not _rnn_cuda.supported(fake, np.float32, mask, None)
     assert not _rnn_cuda.supported(fake, np.float32, None, (-1.0, 1.0, False))
-
-
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-def test_c_form_compiles_cleanly(tmp_path, dtype):
-    src = tmp_path / 'lstm.c'
-    src.write_text(_rnn_cuda.kernel_source(dtype))
-    subprocess.run([CC, '-O2', '-shared', '-fPIC', '-std=c99', '-Wall', '-Werror', '-o',
-                    str(tmp_path / 'lstm.so'), str(src), '-lm'], check=True, capture_output=True)
-
-
-@pytest.mark.skipif(shutil.which('nvcc') is None, reason='no nvcc')
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-def test_cuda_form_compiles(tmp_path, dtype):
-    src = tmp_path / 'lstm.cu'
-    src.write_text('#define MG_CUDA 1\n' + _rnn_cuda.kernel_source(dtype))
-    out = subprocess.run(['nvcc', '-c', '-Werror', 'all-warnings', '-o', os.devnull, str(src)],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
 
 
 @pytest.mark.parametrize('form', ['loop', 'step'])

@@ -4,11 +4,9 @@
 its ``RawKernel`` checks each argument against the kernel's C signature and runs the kernel's
 plain-C form. The results must equal the NumPy array form's bit for bit (the claim of the module),
 NaN and infinity included; arrays the kernel does not take (another dtype, not contiguous) must
-take the array form. With ``nvcc`` present the CUDA form is compiled too.
+take the array form. Compiling both forms: tests/ops/test_cuda_forms_compile.py.
 """
-import os
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -74,16 +72,6 @@ def test_arrays_the_kernel_does_not_take_use_the_array_form(fake, monkeypatch):
         update_kernels.adam(fake, *dev, **hyper)
         np.testing.assert_array_equal(fake.asnumpy(dev[0]), want[0], err_msg=name)
     assert not _update_cuda.supported(np, w, g, mean, var)     # the CPU keeps the array form
-
-
-@pytest.mark.skipif(shutil.which('nvcc') is None, reason='no nvcc')
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-def test_cuda_form_compiles(tmp_path, dtype):
-    src = tmp_path / 'adam.cu'
-    src.write_text('#define MG_CUDA 1\n' + _update_cuda.kernel_source(dtype))
-    out = subprocess.run(['nvcc', '-c', '--fmad=false', '-Werror', 'all-warnings', '-o',
-                          os.devnull, str(src)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
 
 
 def test_built_kernels_are_kept_per_array_module():
