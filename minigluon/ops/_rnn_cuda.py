@@ -252,6 +252,8 @@ def forward_steps(cupy, gates, hs, cs, tcs, whT):
     T, N, gh = gates.shape
     H = gh // 4
     n32, h32 = np.int32(N), np.int32(H)
+    if T == 0 or N == 0:        # nothing to compute (and a grid of 0 blocks is refused)
+        return
     if whole_loop(H):
         _kernel(cupy, gates.dtype, 'fwd', 'loop')((N,), _block(gh), (
             gates, hs, cs, tcs, whT, np.int32(T), n32, h32))
@@ -270,6 +272,8 @@ def backward_loop(cupy, dh, dc, dout, gates, cs, tcs, dgx, wh):
     updated in place, ``dgx (T, N, 4H)`` filled in MXNet's gate order; ``gates (T, N, 4H)``
     activated ``[i, f, o, g]``, ``cs (T+1, N, H)``, ``tcs (T, N, H)``, ``wh (4H, H)``)."""
     T, N, H = dout.shape
+    if T == 0 or N == 0:
+        return
     _kernel(cupy, dout.dtype, 'bwd', 'loop')((N,), _block(4 * H), (
         dh, dc, cupy.ascontiguousarray(dout), gates, cs, tcs, dgx, cupy.ascontiguousarray(wh),
         np.int32(T), np.int32(N), np.int32(H)))

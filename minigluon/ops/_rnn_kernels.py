@@ -91,7 +91,7 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None, wr=Non
         bh_s = bh * scale
     else:
         wx_s, wh_s, b_s = wx, wh, bx + bh
-    x2 = x.reshape(T * N, -1)
+    x2 = x.reshape(T * N, x.shape[2])
     if ws is not None and xp.result_type(x2, wx_s) == dt:
         gates = xp.dot(x2, wx_s.T, out=_buf(xp, ws, 'gates', (T * N, gh), dt)).reshape(T, N, gh)
     else:
@@ -300,7 +300,7 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
                 dh += dout[t] * mask[t]
                 xp.multiply(dh * mask[t], kd[t], out=dgx[t])
                 dh = xp.dot(dgx[t], wh) + dh * keep[t]
-    flat_x, flat_gx, flat_gh = x.reshape(T * N, -1), dgx.reshape(T * N, gh), dgh.reshape(T * N, gh)
+    flat_x, flat_gx, flat_gh = x.reshape(T * N, x.shape[2]), dgx.reshape(T * N, gh), dgh.reshape(T * N, gh)
     dwx = xp.dot(flat_gx.T, flat_x)
     dwh = xp.dot(flat_gh.T, hs[:-1].reshape(T * N, R))
     dbx = flat_gx.sum(axis=0)

@@ -6,7 +6,9 @@ array, an ``int`` a ``numpy.int32``...), since a mismatch on a GPU gives garbage
 error. The body then runs only for kernels written in minigluon's dual form (see
 ``minigluon/ops/ctc_cuda.py``): without ``MG_CUDA`` the source is plain C in which the kernel is a
 sequential loop over the grid; it is compiled with the system C compiler and called through ctypes.
-The launch geometry (grid, block) is not emulated.
+The launch geometry (grid, block) is checked against CUDA's limits (every dimension at least 1, at
+most 1,024 threads a block: a GPU refuses anything else with "invalid configuration argument"),
+not emulated: the C form loops over the whole problem itself.
 """
 import ctypes
 import hashlib
@@ -66,6 +68,22 @@ def _host_function(code, name):
     return fn
 
 
+def _check_geometry(name, grid, block):
+    """CUDA's launch limits: 1-3 dimensions each, all at least 1; grid x below 2**31, y and z at
+    most 65,535; a block at most 1,024 threads and 1,024 x 1,024 x 64."""
+    for what, dims, limits in (('grid', grid, (2 ** 31 - 1, 65535, 65535)),
+                               ('block', block, (1024, 1024, 64))):
+        dims = tuple(dims)
+        if not 1 <= len(dims) <= 3 or any(type(d) is not int and not isinstance(d, np.integer)
+                                          for d in dims):
+            raise TypeError('%s: %s must be a tuple of 1 to 3 ints, got %r' % (name, what, dims))
+        if any(d < 1 or d > lim for d, lim in zip(dims, limits)):
+            raise ValueError('%s: invalid configuration argument (%s %r)' % (name, what, dims))
+    if int(np.prod(block)) > 1024:
+        raise ValueError('%s: invalid configuration argument (block %r: over 1024 threads)'
+                         % (name, tuple(block)))
+
+
 class RawKernel:
     """``cupy.RawKernel(code, name)``; call as ``kernel(grid, block, args)``."""
 
@@ -75,6 +93,7 @@ class RawKernel:
         self._fn = None
 
     def __call__(self, grid, block, args, shared_mem=0, stream=None):
+        _check_geometry(self.name, grid, block)
         if len(args) != len(self._params):
             raise TypeError('%s: %d arguments for %d parameters' % (self.name, len(args), len(self._params)))
         c_args = []

@@ -113,3 +113,9 @@ def test_a_gradient_buffer_without_contiguous_planes_takes_the_array_form(fake, 
     for k in range(4):
         want[:, :, k // 2::2, k % 2::2] = g * (p == k)
     np.testing.assert_array_equal(gpad.get(), want)
+
+
+def test_an_empty_batch(fake):
+    x = np.zeros((0, 3, 4, 6), np.float32)
+    got = _pool(fake, x, np.zeros((0, 3, 2, 3), np.float32), True, False)
+    assert [a.shape for a in got] == [(0, 3, 2, 3), (0, 3, 2, 3), (0, 3, 4, 6)]

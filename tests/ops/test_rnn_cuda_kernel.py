@@ -112,3 +112,19 @@ def test_saturated_forget_gate_with_a_huge_cell_state_gives_no_nan(fake, monkeyp
         if w is not None:
             assert np.isfinite(g).all() and np.isfinite(w).all()
             np.testing.assert_allclose(g, w, rtol=2e-5)
+
+
+@pytest.mark.parametrize('form', ['loop', 'step'])
+@pytest.mark.parametrize('T,N', [(0, 3), (4, 0)])
+def test_empty_batches_and_sequences(fake, monkeypatch, form, T, N):
+    """No time step or no sample: nothing to launch (a GPU refuses a grid of 0 blocks, which the
+    stand-in checks), and the NumPy loop's (empty or initial-state) results."""
+    if form == 'step':
+        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda H: False)
+    a = _case(np.random.RandomState(2), T, N, 3, 5, np.float32)
+    want = _run(np, np.asarray, a)
+    got = [fake.asnumpy(g) for g in _run(fake, fake.asarray, a)]
+    for g, w in zip(got, want):
+        if w is not None:
+            assert g.shape == w.shape
+            np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-5)

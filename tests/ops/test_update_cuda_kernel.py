@@ -93,3 +93,10 @@ def test_built_kernels_are_kept_per_array_module():
     assert raw_kernel(b, 'src', 'k') == (b, 'k')
     assert raw_kernel(a, 'src', 'k', options=('--fmad=false',)) == (a, 'k')
     assert a.built == [('k', ()), ('k', ('--fmad=false',))] and b.built == [('k', ())]
+
+
+def test_an_empty_parameter(fake):
+    dev = [fake.asarray(np.zeros((0, 4), np.float32)) for _ in range(4)]
+    update_kernels.adam(fake, *dev, lr=0.01, wd=0.0, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                        rescale=1.0, clip=None)
+    assert dev[0].shape == (0, 4)
