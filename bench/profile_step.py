@@ -9,11 +9,15 @@ For each model (``ctc``, ``captcha``) and mode (eager, hybridized) it prints:
   the launches) sets the pace, not the device;
 * the top functions of a cProfile run over a few steps (own time), and the operator modules'
   functions by cumulative time (on a GPU, where the host sets the pace, a launch's cost shows
-  as its caller's time).
+  as its caller's time);
+* with ``--per-op``: each operator's forward and backward time per step, the device synchronised
+  before and after each call (so a GPU operator's time is its host work plus its kernels), and
+  what is left of the step outside operators (autograd, the executor, the optimizer). The
+  synchronisations slow the step, so only the shares mean anything.
 
 Usage::
 
-    python bench/profile_step.py [--ctx gpu] [--models ctc,captcha] [--steps 20] [--top 20]
+    python bench/profile_step.py [--ctx gpu] [--models ctc,captcha] [--steps 20] [--top 20] [--per-op]
 
 Not a benchmark (no side-by-side reference); bench_train.py gives the comparable figures.
 """
@@ -27,6 +31,7 @@ from _common import set_threads  # noqa: E402
 THREADS = set_threads(1)
 
 import argparse  # noqa: E402
+import collections  # noqa: E402
 import cProfile  # noqa: E402
 import io  # noqa: E402
 import pstats  # noqa: E402
@@ -41,6 +46,75 @@ def synchronizer(ctx):
         return lambda: None
     import cupy
     return cupy.cuda.Device().synchronize
+
+
+_TOTALS = collections.defaultdict(lambda: [0.0, 0])
+_DEPTH = [0]
+
+
+def time_operators(sync):
+    """Wrap (once) the ``forward``/``backward`` of every operator class (the registry's, and the
+    hybridized executor's plan steps) with synchronised timers; returns the totals dict
+    ``{(op name, 'forward'|'backward'): [seconds, calls]}``. A method a subclass inherits is
+    timed under the class that defines it; a timed call made inside another counts in that one."""
+    from minigluon import executor_plan
+    from minigluon.ops.registry import OPS
+    totals = _TOTALS
+    classes = set(OPS.values()) | {c for c in vars(executor_plan).values()
+                                   if isinstance(c, type) and hasattr(c, 'forward')}
+    for cls in classes:
+        for meth in ('forward', 'backward'):
+            fn = cls.__dict__.get(meth)
+            if fn is None or getattr(fn, 'timed', False):
+                continue
+            key = (getattr(cls, 'name', None) or cls.__name__, meth)
+
+            def timed(self, *args, _fn=fn, _key=key, **kwargs):
+                if _DEPTH[0]:           # inside another timed call (a subclass calling super()):
+                    return _fn(self, *args, **kwargs)     # counted there
+                _DEPTH[0] += 1
+                sync()
+                t0 = time.perf_counter()
+                try:
+                    return _fn(self, *args, **kwargs)
+                finally:
+                    sync()
+                    _DEPTH[0] -= 1
+                    entry = totals[_key]
+                    entry[0] += time.perf_counter() - t0
+                    entry[1] += 1
+            timed.timed = True
+            setattr(cls, meth, timed)
+    return totals
+
+
+def per_op(model, hybridize, ctx, steps):
+    """Print each operator's synchronised time per step (see the module docstring)."""
+    from minigluon import autograd
+    net, loss_fn, trainer, x, label = minigluon_setup(hybridize, model, ctx)
+    sync = synchronizer(ctx)
+    totals = time_operators(sync)
+
+    def step():
+        with autograd.record():
+            loss = loss_fn(net(x), label)
+        loss.backward()
+        trainer.step(x.shape[0])
+        sync()
+    for _ in range(3):
+        step()
+    totals.clear()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    whole = (time.perf_counter() - t0) / steps * 1e3
+    rows = sorted(totals.items(), key=lambda kv: -kv[1][0])
+    inside = sum(v[0] for v in totals.values()) / steps * 1e3
+    print('\n[%s, %s, %s] per operator, ms per step (synchronised; step %.2f ms, operators %.2f, '
+          'outside operators %.2f):' % (model, 'hybridized' if hybridize else 'eager', ctx, whole,
+                                        inside, whole - inside))
+    for (name, meth), (sec, calls) in rows[:25]:
+        print('  %-28s %-9s %7.3f ms  %3d calls' % (name, meth, sec / steps * 1e3, calls // steps))
 
 
 def profile(model, hybridize, ctx, steps, top):
@@ -115,10 +189,15 @@ def main():
     ap.add_argument('--steps', type=int, default=20)
     ap.add_argument('--top', type=int, default=20)
     ap.add_argument('--threads', type=int, default=1, help='BLAS threads (read before NumPy loads)')
+    ap.add_argument('--per-op', action='store_true',
+                    help='time each operator (synchronised) instead of the phases and cProfile')
     args = ap.parse_args()
     for model in args.models.split(','):
         for hybridize in (False, True):
-            profile(model, hybridize, args.ctx, args.steps, args.top)
+            if args.per_op:
+                per_op(model, hybridize, args.ctx, args.steps)
+            else:
+                profile(model, hybridize, args.ctx, args.steps, args.top)
 
 
 if __name__ == '__main__':
