@@ -109,6 +109,39 @@ void lstm_bwd_step_REAL(const REAL* dh, REAL* dc, const REAL* dout, const REAL* 
     GRID_FOR(k, (long)N * H) bwd_elem_REAL(k, dh, dc, dout, kc, K, gates, d4, H);
 }
 
+/* The weights of one direction in the kernels' form, in one launch: gate rows reordered from
+   MXNet's [i, f, g, o] to [i, f, o, g], the sigmoid gates' rows halved (exact: a power of two).
+   wx (4H, I), wh (4H, H), bx, bh (4H) in; wxs (4H, I), whT (H, 4H) transposed, b (4H) = bx + bh
+   out. */
+DEVICE long mxnet_row(long r, long H) {
+    long gate = r / H;
+    return (gate == 2 ? 3 : gate == 3 ? 2 : gate) * H + r % H;
+}
+
+#ifdef MG_CUDA
+extern "C" __global__ void lstm_prep_REAL(const REAL* wx, const REAL* wh, const REAL* bx,
+                                          const REAL* bh, REAL* wxs, REAL* whT, REAL* b, int H,
+                                          int I)
+#else
+void lstm_prep_REAL(const REAL* wx, const REAL* wh, const REAL* bx, const REAL* bh, REAL* wxs,
+                    REAL* whT, REAL* b, int H, int I)
+#endif
+{
+    const long G = 4L * H, nx = G * I, nh = G * H;
+    GRID_FOR(k, nx + nh + G) {
+        if (k < nx) {
+            long r = k / I;
+            wxs[k] = wx[mxnet_row(r, H) * I + k % I] * (r < 3 * H ? (REAL)0.5 : (REAL)1);
+        } else if (k < nx + nh) {
+            long m = k - nx, r = m % G;          /* whT[j, r] = W_h[r, j] */
+            whT[m] = wh[mxnet_row(r, H) * H + m / G] * (r < 3 * H ? (REAL)0.5 : (REAL)1);
+        } else {
+            long r = k - nx - nh, src = mxnet_row(r, H);
+            b[r] = (bx[src] + bh[src]) * (r < 3 * H ? (REAL)0.5 : (REAL)1);
+        }
+    }
+}
+
 /* The whole forward loop of sample n (one thread block). Arrays as for lstm_fwd_step, with a time
    axis: g (T, N, 4H), hs/cs (T+1, N, H) holding the initial state in row 0, tc (T, N, H);
    whT (H, 4H). Thread j computes gate row j of the recurrent product from the shared h. */
@@ -225,13 +258,32 @@ def supported(xp, dtype, mask, clip):
 
 def _kernel(cupy, dtype, which, form='step'):
     """The compiled kernel ``lstm_{which}_{form}_{real}`` (``which`` 'fwd'/'bwd', ``form``
-    'step'/'loop'), built once per process."""
+    'step'/'loop'; ``lstm_prep_{real}`` for ``which='prep'``, ``form=None``), built once per
+    process."""
     real = 'float' if np.dtype(dtype) == np.float32 else 'double'
-    return raw_kernel(cupy, kernel_source(dtype), 'lstm_%s_%s_%s' % (which, form, real))
+    name = '_'.join(['lstm', which] + ([form] if form else []) + [real])
+    return raw_kernel(cupy, kernel_source(dtype), name)
 
 
 def _grid(n):
     return (max(1, min(4096, -(-n // _THREADS))),), (_THREADS,)
+
+
+def prepared_weights(cupy, wx, wh, bx, bh):
+    """``(wx_s (4H, I), whT (H, 4H), b_s (4H))``: one direction's weights as the forward kernels
+    read them (see ``_rnn_kernels.dir_forward``: rows in ``[i, f, o, g]`` order, sigmoid rows
+    halved, the recurrent weights transposed, the two biases summed), in one launch; bit for bit
+    the array form's ``wx[perm] * scale[:, None]`` etc., which take ~14 launches."""
+    G, I = wx.shape
+    H = G // 4
+    dt = wx.dtype
+    wxs, whT, b = (cupy.empty(shape, dtype=dt) for shape in ((G, I), (H, G), (G,)))
+    total = G * I + G * H + G
+    grid = (max(1, min(4096, -(-total // _THREADS))),)
+    _kernel(cupy, dt, 'prep', None)(grid, (_THREADS,), tuple(
+        cupy.ascontiguousarray(a) for a in (wx, wh, bx, bh)) + (wxs, whT, b, np.int32(H),
+                                                               np.int32(I)))
+    return wxs, whT, b
 
 
 def whole_loop(H):

@@ -63,9 +63,29 @@ def test_fused_kernels_equal_the_numpy_loop(fake, monkeypatch, form, dtype, T, N
         np.testing.assert_allclose(g, w, rtol=tol, atol=tol, err_msg=name)
     dt = np.dtype(dtype)
     if form == 'loop':      # the whole-loop kernels were the ones run
-        assert launches == [(dt, 'fwd', 'loop'), (dt, 'bwd', 'loop')]
+        assert launches == [(dt, 'prep', None), (dt, 'fwd', 'loop'), (dt, 'bwd', 'loop')]
     else:
-        assert launches == [(dt, 'fwd'), (dt, 'bwd')]
+        assert launches == [(dt, 'prep', None), (dt, 'fwd'), (dt, 'bwd')]
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('H,I', [(1, 1), (5, 3), (37, 70)])
+def test_prepared_weights_equal_the_array_form_bit_for_bit(fake, dtype, H, I):
+    """One launch gives what dir_forward's array form computes: rows [i, f, g, o] -> [i, f, o, g],
+    the sigmoid rows halved, W_h transposed, the biases summed."""
+    from minigluon.ops._rnn_kernels import _half_scale
+    rng = np.random.RandomState(H + I)
+    wx, wh = rng.randn(4 * H, I).astype(dtype), rng.randn(4 * H, H).astype(dtype)
+    bx, bh = rng.randn(4 * H).astype(dtype), rng.randn(4 * H).astype(dtype)
+    perm = np.concatenate([np.arange(0, 2 * H), np.arange(3 * H, 4 * H), np.arange(2 * H, 3 * H)])
+    scale = _half_scale(np, 4 * H, 3 * H, dtype)
+    want = (wx[perm] * scale[:, None], np.ascontiguousarray((wh[perm] * scale[:, None]).T),
+            (bx + bh)[perm] * scale)
+    got = _rnn_cuda.prepared_weights(fake, *(fake.asarray(a) for a in (wx, wh, bx, bh)))
+    for g, w in zip(got, want):
+        g = fake.asnumpy(g)
+        assert g.shape == w.shape and g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
 
 
 def test_whole_loop_limit():
