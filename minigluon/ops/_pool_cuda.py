@@ -4,7 +4,9 @@ The array form of :mod:`minigluon.ops._pool_argmax` finds the winners with four 
 kernel position (sixteen launches for a 2x2 window, more with a fused relu) and scatters the
 gradient with eight more; here the forward and the backward are one kernel each, one thread per
 window. They are the CUDA twins of the Numba kernels (:mod:`minigluon.ops._pool_numba_kernels`)
-and give the same results bit for bit (ties, NaNs, the relu's zero signs: see that module).
+and give the same results bit for bit (ties, NaNs, the relu's zero signs: see that module), on
+the CPU through the C form; on a GPU, float32 subnormals are flushed to zero by CuPy's compiler
+settings, so there a subnormal compares as 0 (see :mod:`minigluon.ops._raw_kernel`).
 
 The input and the gradient buffer may be laid out image-first ``(N, C, H, W)`` or channel-first
 (``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, what a hybridized Convolution hands its

@@ -6,6 +6,15 @@ and as plain C otherwise. :func:`raw_kernel` builds the CUDA form with CuPy's ``
 (NVRTC) and keeps it. The cache is keyed by the array module as well as the kernel's name: the
 tests run the same kernels through a CuPy stand-in (tests/cupy_emulation) in the same process as
 real CuPy, and a kernel built by one must never be launched with the other's arrays.
+
+**Float32 subnormals on a GPU.** CuPy compiles every kernel, its own element-wise operations and
+these alike, with ``-ftz=true``, and a ``--ftz=false`` in the options is overridden by it (CuPy
+issue #9576, open as of CuPy 14): float32 subnormals (magnitudes below ~1.2e-38) read or produced
+by a kernel are flushed to zero. So "bit for bit the CPU's results", said of a kernel here, holds
+for float32 only where no subnormal occurs (measured on an H200: the fused Adam and the 2x2 max
+pooling then differ from NumPy where weights, moments or activations are subnormal, exactly as
+CuPy's own array operations do); float64 is unaffected. NaNs made on the GPU also carry another
+bit pattern (``0x7fffffff``) than x86's default NaN (``0xffc00000``), in the same places.
 """
 _cache = {}
 

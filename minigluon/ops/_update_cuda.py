@@ -5,7 +5,9 @@ calls per parameter, each a kernel launch with its host-side cost (measured on a
 per parameter, 3 ms of a 20 ms training step for a 12-parameter model). Here the same update is one
 launch, element by element, in the same order of operations and the same dtype, and compiled
 without contracting multiply-adds (``--fmad=false``), with IEEE division and square root (NVRTC's
-defaults), so each result is rounded exactly as the array form's: bit for bit the same numbers.
+defaults), so each result is rounded exactly as the array form's: bit for bit the same numbers
+(float32 subnormals aside, which every CuPy kernel flushes to zero: see
+:mod:`minigluon.ops._raw_kernel`).
 
 The source is written once for two compilers, as in :mod:`minigluon.ops.ctc_cuda`: with
 ``MG_CUDA`` a grid-stride CUDA kernel; without, a plain C loop, which the tests build with the

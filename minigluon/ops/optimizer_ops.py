@@ -41,8 +41,10 @@ class _Update(Op):
     differentiable = False
 
     def _clip(self, value=None):
+        """The clipping bound, or None for no clipping: MXNet's kernels clip only when
+        ``clip_gradient >= 0``, so a negative bound and NaN both mean "off"."""
         c = self.clip_gradient if value is None else value
-        return None if c < 0 else c
+        return c if c >= 0 else None
 
     def check_inputs(self, weight, grad, *states, dtypes=None):
         """Raise unless the weight is floating-point and every other input has its shape and

@@ -97,6 +97,21 @@ def test_without_out_weight_is_kept_and_states_change():
     np.testing.assert_array_equal(nd.sgd_update(w, g, lr=1.0, clip_gradient=0).asnumpy(), [1., 2.])
 
 
+@pytest.mark.parametrize('op,extra', [('sgd_update', 0), ('adam_update', 2), ('rmsprop_update', 1)])
+def test_a_nan_clip_gradient_means_no_clipping(op, extra):
+    """MXNet's kernels clip only when ``clip_gradient >= 0``: NaN is "off", like a negative
+    bound (a breaker session found NaN weights here, and the GPU's fused Adam unclipped)."""
+    def update(clip):
+        w, g = nd.array([1., -2., 3.]), nd.array([0.5, -0.25, 4.])
+        states = [nd.zeros((3,)) for _ in range(extra)]
+        kw = {} if clip is None else {'clip_gradient': clip}
+        return getattr(nd, op)(w, g, *states, lr=0.1, **kw).asnumpy()
+    got = update(float('nan'))
+    assert np.isfinite(got).all()
+    np.testing.assert_array_equal(got, update(None))
+    np.testing.assert_array_equal(update(-1.0), update(None))
+
+
 def test_update_errors():
     w = nd.ones((2, 3))
     with pytest.raises(TypeError, match="'lr'"):
