@@ -18,6 +18,7 @@ frame; :mod:`minigluon.ops.ctc_cuda` runs the exact log-space recursions and the
 whole batch in one CUDA kernel instead, and only the preparation and the handling of infeasible and
 empty samples below are shared.
 """
+import functools
 import threading
 
 import numpy as np
@@ -95,10 +96,15 @@ class _Problem:
         final[np.arange(n), states - 1] = 1.0
         final[np.arange(n)[states > 1], (states - 2)[states > 1]] = 1.0
         self.lab, self.lab_valid = lab, valid & ~self.dummy[:, None]
-        self.skip = skip
-        to_dev = xp.asarray
-        self.d_mask, self.d_skip, self.d_back_skip, self.d_final = (
-            to_dev(self.state_mask), to_dev(skip), to_dev(back_skip), to_dev(final))
+        self.skip, self.back_skip, self.final = skip, back_skip, final
+        self.xp = xp
+
+    # Device copies, made on first use: the CUDA kernel reads only the skip mask, and on a GPU
+    # each copy from host memory waits for the work already queued.
+    d_mask = functools.cached_property(lambda self: self.xp.asarray(self.state_mask))
+    d_skip = functools.cached_property(lambda self: self.xp.asarray(self.skip))
+    d_back_skip = functools.cached_property(lambda self: self.xp.asarray(self.back_skip))
+    d_final = functools.cached_property(lambda self: self.xp.asarray(self.final))
 
 
 def _emissions(xp, lp_label, lp_blank, prob, out, log_space):

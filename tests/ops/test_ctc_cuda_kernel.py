@@ -108,3 +108,28 @@ def test_c_form_is_finite_for_large_activations(c_kernel):
     loss, grad, _ = run_c(c_kernel, x, labels, np.full(4, 5), np.full(4, 20), 5)
     assert np.isfinite(loss).all() and np.isfinite(grad).all()
     np.testing.assert_allclose(grad.sum(2), 0, atol=1e-9)    # softmax and occupancy both sum to 1
+
+
+def test_the_gpu_path_uploads_only_the_skip_mask(monkeypatch):
+    """Through the CuPy stand-in: the CUDA path's result equals NumPy's, and of the problem's
+    device arrays only the skip mask (the kernel's input) is copied to the device; each copy from
+    host memory would wait for the GPU's queued work."""
+    from cupy_emulation import fakecupy as fake
+    from minigluon.ops import ctc_kernel
+    made = []
+
+    class Spy(ctc_kernel._Problem):
+        def __init__(self, *args):
+            super().__init__(*args)
+            made.append(self)
+    monkeypatch.setattr(ctc_kernel, '_Problem', Spy)
+    rng = np.random.RandomState(0)
+    x = rng.randn(6, 3, 5).astype(np.float32)
+    labels = np.array([[1, 2, 0], [3, 3, 0], [4, 0, 0]])
+    label_len, frames = np.array([2, 2, 1]), np.array([6, 5, 6])
+    want = ctc_kernel.ctc_loss_and_grad(np, x, labels, label_len, frames, 0)
+    assert {'d_mask', 'd_skip'} <= set(vars(made.pop()))       # the host path's device arrays
+    got = ctc_kernel.ctc_loss_and_grad(fake, fake.asarray(x), labels, label_len, frames, 0)
+    assert [k for k in vars(made.pop()) if k.startswith('d_')] == ['d_skip']
+    np.testing.assert_allclose(fake.asnumpy(got[0]), want[0], rtol=1e-5)
+    np.testing.assert_allclose(fake.asnumpy(got[1]), want[1], rtol=1e-5, atol=1e-6)
