@@ -2,9 +2,15 @@
 
 The kernels (CTC, the LSTM loops, 2x2 max pooling, Adam) are written once for two compilers:
 plain C without ``MG_CUDA`` (built here with the system C compiler, ``-Wall -Werror``: the form
-the CuPy stand-in runs in the other tests) and CUDA C with it (built with ``nvcc`` where it is
-installed, so a syntax or type error in device code fails here, not on the first GPU).
+the CuPy stand-in runs in the other tests) and CUDA C with it, so a syntax or type error in device
+code fails here, not on the first GPU. The CUDA form is compiled with ``nvcc`` where it is
+installed, and with NVRTC (the compiler CuPy itself uses, with CuPy's ``-ftz=true``) where its
+library is found: ``pip install -e ".[nvrtc]"`` (NVIDIA's ``nvidia-cuda-nvrtc`` wheel, ~140 MB,
+no GPU needed) or ``MINIGLUON_NVRTC=/path/to/libnvrtc.so``. Both skip when absent.
 """
+import ctypes
+import ctypes.util
+import glob
 import os
 import shutil
 import subprocess
@@ -45,3 +51,60 @@ def test_cuda_form_compiles_cleanly(tmp_path, name, dtype):
     out = subprocess.run(['nvcc', '-c', *options, '-Werror', 'all-warnings', '-o', os.devnull,
                           str(src)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def _nvrtc():
+    """NVRTC's shared library, or None: ``MINIGLUON_NVRTC``, NVIDIA's pip wheel, the system."""
+    candidates = [os.environ.get('MINIGLUON_NVRTC')]
+    try:
+        import nvidia
+        for base in nvidia.__path__:
+            candidates += sorted(glob.glob(os.path.join(base, '*', 'lib', 'libnvrtc.so*')))
+    except ImportError:
+        pass
+    candidates.append(ctypes.util.find_library('nvrtc'))
+    for path in candidates:
+        if path:
+            try:
+                return ctypes.CDLL(path)
+            except OSError:
+                continue
+    return None
+
+
+NVRTC = _nvrtc()
+
+
+def nvrtc_compile(source, options):
+    """``(status, log)`` of NVRTC compiling ``source`` with ``options`` (status 0: success)."""
+    prog = ctypes.c_void_p()
+    status = NVRTC.nvrtcCreateProgram(ctypes.byref(prog), source.encode(), b'kernel.cu', 0, None,
+                                      None)
+    assert status == 0, 'nvrtcCreateProgram: %d' % status
+    try:
+        opts = (ctypes.c_char_p * len(options))(*[o.encode() for o in options])
+        status = NVRTC.nvrtcCompileProgram(prog, len(options), opts)
+        size = ctypes.c_size_t()
+        NVRTC.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
+        log = ctypes.create_string_buffer(size.value)
+        NVRTC.nvrtcGetProgramLog(prog, log)
+        return status, log.value.decode(errors='replace')
+    finally:
+        NVRTC.nvrtcDestroyProgram(ctypes.byref(prog))
+
+
+@pytest.mark.skipif(NVRTC is None, reason='no NVRTC library (pip install -e ".[nvrtc]")')
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('name', sorted(SOURCES))
+def test_cuda_form_compiles_with_nvrtc(name, dtype):
+    source, options = SOURCES[name]
+    status, log = nvrtc_compile('#define MG_CUDA 1\n' + source(dtype),
+                                ['--gpu-architecture=compute_75', '-ftz=true', *options])
+    assert status == 0 and 'warning' not in log, log
+
+
+@pytest.mark.skipif(NVRTC is None, reason='no NVRTC library (pip install -e ".[nvrtc]")')
+def test_nvrtc_check_reports_an_error():
+    status, log = nvrtc_compile('extern "C" __global__ void k(float* x) { x[0] = nothing; }',
+                                ['--gpu-architecture=compute_75'])
+    assert status != 0 and 'nothing' in log
