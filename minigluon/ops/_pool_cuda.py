@@ -18,7 +18,7 @@ system C compiler through the CuPy stand-in.
 """
 import numpy as np
 
-from minigluon.ops._raw_kernel import raw_kernel
+from minigluon.ops._raw_kernel import grid_stride, raw_kernel
 
 _TEMPLATE = r'''
 #ifdef MG_CUDA
@@ -93,7 +93,6 @@ void scatter_2x2_REAL(const REAL* g, const unsigned char* pos, REAL* gpad, long 
 }
 '''
 
-_THREADS = 256
 _REAL = {np.dtype(np.float32): 'float', np.dtype(np.float64): 'double'}
 
 
@@ -121,9 +120,8 @@ def planes(a):
 
 
 def _launch(cupy, name, dtype, count, args):
-    grid = (max(1, min(65535, -(-count // _THREADS))),)
     raw_kernel(cupy, kernel_source(dtype), '%s_%s' % (name, _REAL[np.dtype(dtype)]))(
-        grid, (_THREADS,), args)
+        *grid_stride(count), args)
 
 
 def argmax_pool_2x2(cupy, x, best, pos, relu):

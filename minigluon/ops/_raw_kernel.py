@@ -18,6 +18,17 @@ bit pattern (``0x7fffffff``) than x86's default NaN (``0xffc00000``), in the sam
 """
 _cache = {}
 
+#: Threads per block of the element-wise (grid-stride) kernels.
+THREADS = 256
+#: Most blocks of a grid-stride launch: enough to fill any current GPU; the loop covers the rest.
+MAX_BLOCKS = 4096
+
+
+def grid_stride(count):
+    """``(grid, block)`` of a grid-stride kernel over ``count`` elements: one thread each, up to
+    :data:`MAX_BLOCKS` blocks of :data:`THREADS`; at least one block (a GPU refuses a grid of 0)."""
+    return (max(1, min(MAX_BLOCKS, -(-count // THREADS))),), (THREADS,)
+
 
 def raw_kernel(cupy, source, name, options=()):
     """The kernel ``name`` of the dual-form ``source``, built by ``cupy.RawKernel`` with

@@ -34,7 +34,7 @@ results agree with the per-step form to rounding, not bit for bit.
 """
 import numpy as np
 
-from minigluon.ops._raw_kernel import raw_kernel
+from minigluon.ops._raw_kernel import grid_stride, raw_kernel
 
 _TEMPLATE = r'''
 #ifdef MG_CUDA
@@ -241,7 +241,6 @@ void lstm_bwd_loop_REAL(REAL* dh, REAL* dc, const REAL* dout, const REAL* gates,
 #endif
 '''
 
-_THREADS = 256
 
 
 def kernel_source(dtype):
@@ -265,8 +264,6 @@ def _kernel(cupy, dtype, which, form='step'):
     return raw_kernel(cupy, kernel_source(dtype), name)
 
 
-def _grid(n):
-    return (max(1, min(4096, -(-n // _THREADS))),), (_THREADS,)
 
 
 def prepared_weights(cupy, wx, wh, bx, bh):
@@ -278,9 +275,7 @@ def prepared_weights(cupy, wx, wh, bx, bh):
     H = G // 4
     dt = wx.dtype
     wxs, whT, b = (cupy.empty(shape, dtype=dt) for shape in ((G, I), (H, G), (G,)))
-    total = G * I + G * H + G
-    grid = (max(1, min(4096, -(-total // _THREADS))),)
-    _kernel(cupy, dt, 'prep', None)(grid, (_THREADS,), tuple(
+    _kernel(cupy, dt, 'prep', None)(*grid_stride(G * I + G * H + G), tuple(
         cupy.ascontiguousarray(a) for a in (wx, wh, bx, bh)) + (wxs, whT, b, np.int32(H),
                                                                np.int32(I)))
     return wxs, whT, b
@@ -312,7 +307,7 @@ def forward_steps(cupy, gates, hs, cs, tcs, whT):
         return
     hh = cupy.empty((N, gh), dtype=gates.dtype)
     kern = _kernel(cupy, gates.dtype, 'fwd')
-    grid, block = _grid(N * H)
+    grid, block = grid_stride(N * H)
     for t in range(T):
         cupy.dot(hs[t], whT, out=hh)
         kern(grid, block, (gates[t], hh, cs[t], cs[t + 1], tcs[t], hs[t + 1], n32, h32))
@@ -340,7 +335,7 @@ def backward_steps(cupy, dh, dc, dout, kc, K, gates, dgx, wh):
     dout = cupy.ascontiguousarray(dout)
     n32, h32 = np.int32(N), np.int32(H)
     kern = _kernel(cupy, dout.dtype, 'bwd')
-    grid, block = _grid(N * H)
+    grid, block = grid_stride(N * H)
     for t in range(T - 1, -1, -1):
         kern(grid, block, (dh, dc, dout[t], kc[t], K[t], gates[t], dgx[t], n32, h32))
         cupy.dot(dgx[t], wh, out=dh)

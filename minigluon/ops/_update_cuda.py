@@ -15,7 +15,7 @@ system C compiler (ISO C: no contraction either) through the CuPy stand-in.
 """
 import numpy as np
 
-from minigluon.ops._raw_kernel import raw_kernel
+from minigluon.ops._raw_kernel import grid_stride, raw_kernel
 
 _TEMPLATE = r'''
 #ifdef MG_CUDA
@@ -53,7 +53,6 @@ void adam_update_REAL(REAL* w, const REAL* grad, REAL* mean, REAL* var,
 }
 '''
 
-_THREADS = 256
 _REAL = {np.dtype(np.float32): 'float', np.dtype(np.float64): 'double'}
 
 
@@ -82,8 +81,7 @@ def adam(cupy, w, g, mean, var, dt, lr, wd, beta1, beta2, epsilon, rescale, clip
     :func:`minigluon.ops.update_kernels.adam`; ``dt`` its scalar converter)."""
     n = w.size
     b1, b2 = dt(beta1), dt(beta2)
-    grid = (max(1, min(4096, -(-n // _THREADS))),)
-    _kernel(cupy, 'adam_update', w.dtype)(grid, (_THREADS,), (
+    _kernel(cupy, 'adam_update', w.dtype)(*grid_stride(n), (
         w, g, mean, var, np.int64(n), dt(rescale), dt(wd), np.int32(bool(wd)),
         dt(clip if clip is not None else 0), np.int32(clip is not None), b1, dt(1) - b1, b2,
         dt(1) - b2, dt(lr), dt(epsilon)))

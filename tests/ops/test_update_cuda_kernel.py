@@ -100,3 +100,10 @@ def test_an_empty_parameter(fake):
     update_kernels.adam(fake, *dev, lr=0.01, wd=0.0, beta1=0.9, beta2=0.999, epsilon=1e-8,
                         rescale=1.0, clip=None)
     assert dev[0].shape == (0, 4)
+
+
+def test_grid_stride_launch_geometry():
+    from minigluon.ops._raw_kernel import MAX_BLOCKS, THREADS, grid_stride
+    assert grid_stride(0) == ((1,), (THREADS,))            # never a grid of 0 blocks
+    assert grid_stride(THREADS + 1) == ((2,), (THREADS,))
+    assert grid_stride(10 ** 9) == ((MAX_BLOCKS,), (THREADS,))
