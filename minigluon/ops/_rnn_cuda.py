@@ -6,14 +6,15 @@ small per-step sizes of an LSTM the launches, not the arithmetic, set the time. 
 with exactly the element-wise arithmetic of the CPU loop (sigmoid as ``0.5 * tanh(x / 2) + 0.5``,
 the ``1/2`` folded into the weights; gate order ``[i, f, o, g]`` inside the kernels):
 
-* **whole loop** (``4H <= 1024``, i.e. up to 256 hidden units): one launch runs all ``T`` steps of
-  one direction, one thread block per sample. The samples of a batch are independent, so a block
+* **whole loop** (``4H <= 1024``, i.e. up to 256 hidden units, and a bounded ``N * H**2``: see
+  :data:`WHOLE_LOOP_MAX`): one launch runs all ``T`` steps of one direction, one thread block
+  per sample. The samples of a batch are independent, so a block
   needs no other block's state: it keeps its sample's ``h`` (and, going back, ``dh``/``dc``) in
   shared memory and computes the recurrent product itself, one thread per gate row, with a
   ``__syncthreads()`` between the phases of a step. The same structure as the CTC kernel
   (:mod:`minigluon.ops.ctc_cuda`). Measured on an H200 (bench/README.md), the per-step form's
   two launches a step were ~60 us per step of host time (CuPy's Python-level launch costs).
-* **per step** (larger layers): the GEMM (cuBLAS, through CuPy) plus one kernel that does all the
+* **per step** (larger layers and batches): the GEMM (cuBLAS, through CuPy) plus one kernel that does all the
   element-wise work of the step.
 
 What each step computes:
@@ -281,9 +282,19 @@ def prepared_weights(cupy, wx, wh, bx, bh):
     return wxs, whT, b
 
 
-def whole_loop(H):
-    """True when one block's threads can hold a step's gate rows: ``4H <= 1024``."""
-    return 4 * H <= 1024
+#: Most multiply-adds of one step's recurrent product (``N * 4H * H``) for the whole-loop form.
+#: Each of its blocks reads all of ``W_h`` every step, with no reuse across samples (cuBLAS's
+#: GEMM reads it once per step for the batch), so its weight traffic grows with ``N * H**2``; at
+#: the measured sizes (2**19 and 2**20: ``N = 32, 64``, ``H = 64``) it is far ahead of the
+#: per-step form's launches. The bound keeps larger batches of wide layers on cuBLAS; it is an
+#: estimate (about 32 MB of L2 reads a step at the bound), not a measured crossover.
+WHOLE_LOOP_MAX = 1 << 23
+
+
+def whole_loop(N, H):
+    """True when the whole-loop form applies: one block's threads hold a step's gate rows
+    (``4H <= 1024``) and ``N * 4H * H <= WHOLE_LOOP_MAX``."""
+    return 4 * H <= 1024 and N * 4 * H * H <= WHOLE_LOOP_MAX
 
 
 def _block(G):
@@ -301,7 +312,7 @@ def forward_steps(cupy, gates, hs, cs, tcs, whT):
     n32, h32 = np.int32(N), np.int32(H)
     if T == 0 or N == 0:        # nothing to compute (and a grid of 0 blocks is refused)
         return
-    if whole_loop(H):
+    if whole_loop(N, H):
         _kernel(cupy, gates.dtype, 'fwd', 'loop')((N,), _block(gh), (
             gates, hs, cs, tcs, whT, np.int32(T), n32, h32))
         return

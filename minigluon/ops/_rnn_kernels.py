@@ -208,7 +208,7 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
         _rnn_numba.backward_steps(dh, dc, dout, c['gates'], c['cs'], c['tcs'], dgx, wh)
         dc0 = dc
     elif (mode == 'lstm' and wr is None and _rnn_cuda.supported(xp, dt, mask, c['clipped'])
-          and _rnn_cuda.whole_loop(H)):
+          and _rnn_cuda.whole_loop(N, H)):
         # a GPU: the whole loop in one launch, the derivative factors formed inside it
         dc = xp.array(dcT, dtype=dt) if dcT is not None else xp.zeros((N, H), dtype=dt)
         _rnn_cuda.backward_loop(xp, dh, dc, dout, c['gates'], c['cs'], c['tcs'], dgx, wh)

@@ -49,7 +49,7 @@ def test_fused_kernels_equal_the_numpy_loop(fake, monkeypatch, form, dtype, T, N
     """Both GPU forms (the whole time loop in one launch, one launch a step) give the NumPy loop's
     values and gradients; ``H = 37``: gate rows not a whole number of warps."""
     if form == 'step':
-        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda H: False)
+        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda N, H: False)
     launches = []
     real_kernel = _rnn_cuda._kernel
     monkeypatch.setattr(_rnn_cuda, '_kernel', lambda *a: launches.append(a[1:]) or real_kernel(*a))
@@ -89,8 +89,12 @@ def test_prepared_weights_equal_the_array_form_bit_for_bit(fake, dtype, H, I):
 
 
 def test_whole_loop_limit():
-    """One block's threads cover the 4H gate rows: up to H = 256 (1024 threads)."""
-    assert _rnn_cuda.whole_loop(256) and not _rnn_cuda.whole_loop(257)
+    """One block's threads cover the 4H gate rows: up to H = 256 (1024 threads); and the
+    batch's weight traffic (N * 4H * H per step) is bounded."""
+    assert _rnn_cuda.whole_loop(2, 256) and not _rnn_cuda.whole_loop(2, 257)
+    # the batch's weight reads bounded: the benchmarks' sizes in, large batches of wide layers out
+    assert _rnn_cuda.whole_loop(32, 64) and _rnn_cuda.whole_loop(64, 64)
+    assert not _rnn_cuda.whole_loop(256, 256) and not _rnn_cuda.whole_loop(1024, 64)
     assert _rnn_cuda._block(4 * 37) == (160,) and _rnn_cuda._block(1024) == (1024,)
 
 
@@ -120,7 +124,7 @@ def test_saturated_forget_gate_with_a_huge_cell_state_gives_no_nan(fake, monkeyp
     NumPy loop: with f == 1 exactly, c0 * f * (1 - f) is 0, while dc * c0 alone would overflow to
     inf and inf * 0 give NaN (the case a breaker session found in the compiled CPU kernels)."""
     if form == 'step':
-        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda H: False)
+        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda N, H: False)
     a = _case(np.random.RandomState(0), 2, 1, 1, 1, np.float32)
     a.update(wx=np.zeros((4, 1), np.float32), wh=np.zeros((4, 1), np.float32),
              bx=np.array([0, 100, 0, 0], np.float32), bh=np.zeros(4, np.float32),
@@ -140,7 +144,7 @@ def test_empty_batches_and_sequences(fake, monkeypatch, form, T, N):
     """No time step or no sample: nothing to launch (a GPU refuses a grid of 0 blocks, which the
     stand-in checks), and the NumPy loop's (empty or initial-state) results."""
     if form == 'step':
-        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda H: False)
+        monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda N, H: False)
     a = _case(np.random.RandomState(2), T, N, 3, 5, np.float32)
     want = _run(np, np.asarray, a)
     got = [fake.asnumpy(g) for g in _run(fake, fake.asarray, a)]
