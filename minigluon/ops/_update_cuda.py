@@ -63,25 +63,17 @@ def kernel_source(dtype):
     return _TEMPLATE.replace('REAL', real).replace('SQRT', 'sqrtf' if real == 'float' else 'sqrt')
 
 
-def supported(xp, w, *arrays):
-    """True when the one-launch update applies: a GPU array module, a float32/float64 weight, and
-    every state/gradient array C-contiguous, of the weight's dtype and size."""
-    return (xp is not np and w.dtype in _REAL and w.flags.c_contiguous
-            and all(a.dtype == w.dtype and a.size == w.size and a.flags.c_contiguous
-                    for a in arrays))
-
-
 def _kernel(cupy, name, dtype):
     return raw_kernel(cupy, kernel_source(dtype), '%s_%s' % (name, _REAL[np.dtype(dtype)]),
                       options=('--fmad=false',))
 
 
-def adam(cupy, w, g, mean, var, dt, lr, wd, beta1, beta2, epsilon, rescale, clip):
-    """Adam's update of ``w``, ``mean`` and ``var`` in place, in one launch (arguments as
-    :func:`minigluon.ops.update_kernels.adam`; ``dt`` its scalar converter)."""
+def adam(cupy, w, g, mean, var, rescale, wd, use_wd, clip, use_clip, b1, one_b1, b2, one_b2, lr,
+         eps):
+    """Adam's update of ``w``, ``mean`` and ``var`` (C-contiguous, one float dtype) in place, in
+    one launch; the scalars as :func:`minigluon.ops.update_kernels.adam` prepares them (rounded
+    to the weight's dtype; ``use_wd``/``use_clip`` bools)."""
     n = w.size
-    b1, b2 = dt(beta1), dt(beta2)
     _kernel(cupy, 'adam_update', w.dtype)(*grid_stride(n), (
-        w, g, mean, var, np.int64(n), dt(rescale), dt(wd), np.int32(bool(wd)),
-        dt(clip if clip is not None else 0), np.int32(clip is not None), b1, dt(1) - b1, b2,
-        dt(1) - b2, dt(lr), dt(epsilon)))
+        w, g, mean, var, np.int64(n), rescale, wd, np.int32(use_wd), clip, np.int32(use_clip), b1,
+        one_b1, b2, one_b2, lr, eps))

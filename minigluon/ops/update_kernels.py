@@ -10,7 +10,7 @@ hyper-parameters reach MXNet's kernels as float32 fields cast to the weight's dt
 """
 import numpy as np
 
-from minigluon.ops import _update_cuda
+from minigluon.ops import _numba, _update_cuda
 
 
 def param_type(arr):
@@ -97,15 +97,32 @@ def signum(xp, w, g, mom, lr, wd, momentum, wd_lh, rescale, clip):
     w[...] = (one - lr * dt(wd_lh)) * w + lr * xp.sign(mom)
 
 
+def _one_pass(w, *arrays):
+    """Whether the one-pass kernels take these arrays: a float32/float64 weight, and every
+    state/gradient array C-contiguous, of the weight's dtype and size."""
+    return (w.dtype in (np.float32, np.float64) and w.flags.c_contiguous
+            and all(a.dtype == w.dtype and a.size == w.size and a.flags.c_contiguous
+                    for a in arrays))
+
+
 def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
     """Adam without bias correction (``adam_update``; the optimizer folds the correction into
     ``lr``): ``g = clip(rescale*grad + wd*w)``, moments with ``1 - beta`` in the weight's dtype,
-    ``w -= lr*mean/(sqrt(var) + epsilon)``. On a GPU one fused launch computes the same numbers
-    (:mod:`minigluon.ops._update_cuda`)."""
+    ``w -= lr*mean/(sqrt(var) + epsilon)``. For contiguous float32/float64 arrays one pass
+    computes the same numbers: a CUDA kernel on a GPU (:mod:`minigluon.ops._update_cuda`), a
+    Numba kernel on the CPU when Numba is installed (:mod:`minigluon.ops._update_numba_kernels`)."""
     dt = param_type(w)
-    if _update_cuda.supported(xp, w, g, mean, var):
-        _update_cuda.adam(xp, w, g, mean, var, dt, lr, wd, beta1, beta2, epsilon, rescale, clip)
-        return
+    if _one_pass(w, g, mean, var):
+        b1, b2 = dt(beta1), dt(beta2)
+        scalars = (dt(rescale), dt(wd), bool(wd), dt(clip if clip is not None else 0),
+                   clip is not None, b1, dt(1) - b1, b2, dt(1) - b2, dt(lr), dt(epsilon))
+        if xp is not np:
+            _update_cuda.adam(xp, w, g, mean, var, *scalars)
+            return
+        compiled = _numba.kernels('_update_numba_kernels')
+        if compiled is not None:
+            compiled.adam_update(*(a.reshape(-1) for a in (w, g, mean, var)), *scalars)
+            return
     g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
     b1, b2 = dt(beta1), dt(beta2)
     mean[...] = b1 * mean + (dt(1) - b1) * g
