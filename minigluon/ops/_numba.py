@@ -3,8 +3,9 @@
 A few CPU hot spots have a compiled form besides their NumPy form, used when Numba is installed
 (``pip install -e ".[fast]"``): the LSTM and GRU time steps (:mod:`minigluon.ops._rnn_numba`),
 2x2 max pooling (:mod:`minigluon.ops._pool_argmax`), CTC's scaled alpha/beta recursions
-(:mod:`minigluon.ops.ctc_kernel`) and the per-image convolution's im2col copy and its adjoint,
-col2im (:mod:`minigluon.ops._conv_per_image`). The NumPy form stays the reference and runs
+(:mod:`minigluon.ops.ctc_kernel`), the per-image convolution's im2col copy and its adjoint,
+col2im (:mod:`minigluon.ops._conv_per_image`), and Adam's update
+(:mod:`minigluon.ops.update_kernels`). The NumPy form stays the reference and runs
 whenever Numba is missing, the arrays are CuPy's, or the case is not covered.
 
 ``MINIGLUON_NUMBA=0`` in the environment (read when minigluon is imported) turns every compiled
