@@ -62,6 +62,19 @@ def _tiled_reduce_2d(xp, x, kernel, out_sp, ufunc, out=None):
     return out
 
 
+def _real_root(xp, total, p):
+    """The real ``p``-th root of Lp pooling's window sums: ``cbrt`` for ``p = 3`` and a
+    sign-keeping root for other odd ``p`` (a window of negative values has a negative sum of odd
+    powers: MXNet 1.9.1 takes ``cbrt`` there, where ``total ** (1/p)`` would give NaN)."""
+    if p == 1:
+        return total
+    if p == 3:
+        return xp.cbrt(total)
+    if p % 2:
+        return xp.sign(total) * xp.abs(total) ** (1.0 / p)
+    return total ** (1.0 / p)
+
+
 def _zeros_in_layout_of(xp, ws, key, a, dtype, zero=True):
     """Zeros of ``a``'s shape laid out in memory in ``a``'s axis order (a channel-first array seen
     as ``(N, C, ...)`` gives a channel-first gradient: no layout copy for its producer), taken
@@ -85,7 +98,10 @@ class Pooling(Op):
     ``count_include_pad`` is True or None (MXNet's default), else by the number of real elements
     (a window lying wholly in the padding, possible with 'full', then averages to 0, where MXNet
     1.9.1 returns NaN from 0/0).
-    Lp pooling computes ``(sum x^p)^(1/p)`` with ``p_value`` (default 2). The max gradient goes to
+    Lp pooling computes ``(sum x^p)^(1/p)`` with ``p_value`` (default 2; MXNet 1.9.1 takes 1, 2
+    or 3, minigluon any positive integer), the real root for odd ``p`` (negative windows give
+    negative outputs, MXNet's ``cbrt``); its gradient is 0 where the output is 0, except for
+    ``p = 1`` (the window sum: 1 everywhere), as MXNet's. The max gradient goes to
     the first maximum of each window. A NaN in a max-pooling window makes its output NaN (and the
     gradient goes to the first NaN), as ``numpy.maximum`` propagates it; MXNet 1.9.1's CPU kernel
     skips NaNs instead and returns the lowest float for an all-NaN window, hiding the NaN.
@@ -164,8 +180,7 @@ class Pooling(Op):
             self.count = self._count(xp, data.shape[2:], x.dtype)
             total = total / self.count
         elif self.pool_type == 'lp':
-            p = self.p_value or 2
-            self.out = total = total ** (1.0 / p)
+            self.out = total = _real_root(xp, total, self.p_value or 2)
         return total.astype(data.dtype, copy=False)
 
     def _keeps_argmax(self, ws):
@@ -228,7 +243,9 @@ class Pooling(Op):
         g = grad.astype(np.float32) if grad.dtype == np.float16 and self.pool_type != 'max' else grad
         if self.pool_type == 'avg':
             g = g / self.count
-        elif self.pool_type == 'lp':
+        elif self.pool_type == 'lp' and (self.p_value or 2) != 1:
+            # d out / d x = x^(p-1) * out^(1-p); 0 where out is 0 (MXNet's choice; for p = 1 the
+            # derivative is 1 everywhere, the window sum's)
             p = self.p_value or 2
             safe = xp.where(self.out == 0, 1, self.out)
             g = g * xp.where(self.out == 0, 0, safe ** (1 - p))
