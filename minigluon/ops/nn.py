@@ -319,24 +319,28 @@ class Softmin(_SoftmaxBase):
 
 @register
 class SoftmaxActivation(Op):
-    """Deprecated MXNet ``SoftmaxActivation``: softmax over all but axis 0 (``mode='instance'``) or
-    over axis 1 (``mode='channel'``)."""
+    """Deprecated MXNet ``SoftmaxActivation``: softmax over the last axis (``mode='instance'``) or
+    over axis 1 (``mode='channel'``, data of at least 3 dimensions, as MXNet 1.9.1 requires).
+
+    Raises ``ValueError`` for data of fewer than 2 dimensions (3 with ``mode='channel'``).
+    """
 
     name = 'SoftmaxActivation'
     attrs = {'mode': Attr('str', 'instance', choices=['channel', 'instance'])}
 
     def forward(self, xp, data):
-        if data.ndim < 2:
-            raise shape_error(self, 'data must have at least 2 dimensions', data)
-        z = _f32(data)
-        z = z.reshape(z.shape[0], -1) if self.mode == 'instance' else z
-        self.y = _softmax(xp, z, 1)
-        return self.y.reshape(data.shape).astype(data.dtype, copy=False)
+        least = 3 if self.mode == 'channel' else 2
+        if data.ndim < least:
+            raise shape_error(self, 'data must have at least %d dimensions with mode=%r'
+                              % (least, self.mode), data)
+        self.axis = 1 if self.mode == 'channel' else data.ndim - 1
+        self.y = _softmax(xp, _f32(data), self.axis)
+        return self.y.astype(data.dtype, copy=False)
 
     def backward(self, xp, grad):
-        g = _f32(grad).reshape(self.y.shape)
-        gx = self.y * (g - (g * self.y).sum(axis=1, keepdims=True))
-        return (gx.reshape(grad.shape).astype(grad.dtype, copy=False),)
+        g = _f32(grad)
+        gx = self.y * (g - (g * self.y).sum(axis=self.axis, keepdims=True))
+        return (gx.astype(grad.dtype, copy=False),)
 
 
 # ---------------------------------------------------------------------------------------------------

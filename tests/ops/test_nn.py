@@ -164,12 +164,21 @@ def test_softmax_length_dtype_and_extremes():
 
 
 def test_softmax_activation_modes():
+    """MXNet 1.9.1 (measured): 'instance' is a softmax over the last axis (not over all but the
+    batch axis, as this operator once did: found by a breaker), 'channel' over axis 1 and needs
+    3 or more dimensions. Gradients are the true ones (MXNet's 'instance' backward on data of more
+    than 2 dimensions disagrees with its own forward's derivative)."""
     x = np.random.RandomState(6).randn(2, 3, 4)
-    inst = nd.SoftmaxActivation(nd.array(x, dtype='float64'))
-    assert_almost_equal(inst, _np_softmax(x.reshape(2, -1), 1).reshape(x.shape), rtol=1e-12, atol=1e-14)
+    for shape in ((2, 3, 4), (2, 12), (1, 2, 3, 4)):
+        xs = x.reshape(shape)
+        inst = nd.SoftmaxActivation(nd.array(xs, dtype='float64'))
+        assert_almost_equal(inst, _np_softmax(xs, xs.ndim - 1), rtol=1e-12, atol=1e-14)
+        check_gradient(lambda a: nd.SoftmaxActivation(a), [xs])
     chan = nd.SoftmaxActivation(nd.array(x, dtype='float64'), mode='channel')
     assert_almost_equal(chan, _np_softmax(x, 1), rtol=1e-12, atol=1e-14)
     check_gradient(lambda a: nd.SoftmaxActivation(a, mode='channel'), [x])
+    with pytest.raises(ValueError, match="at least 3 dimensions with mode='channel'"):
+        nd.SoftmaxActivation(nd.array(x.reshape(2, 12)), mode='channel')
 
 
 # ---------------------------------------------------------------------------------------------------
