@@ -158,22 +158,26 @@ class Trainer:
         self._update(ignore_stale_grad)
 
     def _update(self, ignore_stale_grad=False):
+        # every gradient is checked before any weight changes: a step that raises changes nothing
+        # (MXNet 1.9.1 checks as it goes, so the parameters before the stale one lose their
+        # "fresh" marks, and a retry with ignore_stale_grad=True skips their updates)
+        for param in self._params:
+            if param.grad_req == 'null' or ignore_stale_grad:
+                continue
+            for data in param.list_data():
+                if not data._fresh_grad:
+                    raise UserWarning(
+                        'Gradient of Parameter `%s` on context %s has not been updated by backward '
+                        'since last `step`. This could mean a bug in your model that made it only '
+                        'use a subset of the Parameters (Blocks) for this iteration. If you are '
+                        'intentionally only using a subset, call step with ignore_stale_grad=True '
+                        'to suppress this warning and skip updating of Parameters with stale gradient'
+                        % (param.name, data.context))
         for i, param in enumerate(self._params):
             if param.grad_req == 'null':
                 continue
-            datas = param.list_data()
-            if not ignore_stale_grad:
-                for data in datas:
-                    if not data._fresh_grad:
-                        raise UserWarning(
-                            'Gradient of Parameter `%s` on context %s has not been updated by backward '
-                            'since last `step`. This could mean a bug in your model that made it only '
-                            'use a subset of the Parameters (Blocks) for this iteration. If you are '
-                            'intentionally only using a subset, call step with ignore_stale_grad=True '
-                            'to suppress this warning and skip updating of Parameters with stale gradient'
-                            % (param.name, data.context))
             reduced_fresh = id(param) in self._reduced_fresh
-            for updater, data, grad in zip(self._updaters, datas, param.list_grad()):
+            for updater, data, grad in zip(self._updaters, param.list_data(), param.list_grad()):
                 if not ignore_stale_grad or data._fresh_grad or reduced_fresh:
                     updater(i, grad, data)
                     data._fresh_grad = False

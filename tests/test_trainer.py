@@ -61,6 +61,24 @@ def test_stale_gradient_raises_and_can_be_ignored():
     assert_almost_equal(w.data(), before)
 
 
+def test_a_step_that_raises_changes_nothing():
+    """Only ``b`` has a fresh gradient: the raising step leaves both weights as they were, and a
+    retry with ignore_stale_grad=True still updates ``b`` (MXNet 1.9.1 would have cleared ``b``'s
+    fresh mark while checking, and the retry would skip it: found by a breaker session)."""
+    w, b = _params()
+    tr = Trainer([b, w], 'sgd', {'learning_rate': 0.1})
+    _loss_backward(w, b)
+    w.list_data()[0]._fresh_grad = False           # as if w took no part in this backward
+    w_before, b_before = w.data().asnumpy(), b.data().asnumpy()
+    with pytest.raises(UserWarning, match='`w`'):
+        tr.step(1)
+    assert_almost_equal(w.data(), w_before)
+    assert_almost_equal(b.data(), b_before)
+    tr.step(1, ignore_stale_grad=True)
+    assert_almost_equal(w.data(), w_before)
+    assert not np.allclose(b.data().asnumpy(), b_before)
+
+
 def test_grad_req_null_is_skipped():
     w, b = _params()
     b.grad_req = 'null'
