@@ -2,6 +2,8 @@
 
 Signatures follow ``mxnet.nd`` (``ctx`` and ``dtype`` keywords; float32 by default).
 """
+import numbers
+
 import numpy as np
 
 from minigluon import backend
@@ -20,8 +22,12 @@ def _place(host, ctx):
 def _make(fn_name, shape, ctx, dtype, **kw):
     ctx = ctx or current_context()
     xp = ctx.xp
-    if isinstance(shape, int):
+    if isinstance(shape, (int, np.integer)):
         shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or any(
+            isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0 for d in shape):
+        raise ValueError('%s: shape must be a non-negative int or a tuple of them, got %r'
+                         % (fn_name, shape))
     dtype = np.dtype(dtype or DEFAULT_DTYPE)
     if ctx.is_gpu:
         with xp.cuda.Device(ctx.device_id):
@@ -60,6 +66,9 @@ def empty(shape, ctx=None, dtype=None):
 
 
 def full(shape, val, ctx=None, dtype=None, out=None):
+    """An array of ``shape`` filled with the number ``val`` (TypeError for anything else)."""
+    if not isinstance(val, (numbers.Number, np.bool_)):
+        raise TypeError('full: val must be a number, got %r' % (val,))
     res = _make('full', shape, ctx, dtype, fill_value=val)
     if out is not None:
         out[:] = res

@@ -129,6 +129,10 @@ class OneHot(Op):
                                                         'int64', 'int8', 'uint8'))}
     differentiable = False
 
+    def check_attrs(self):
+        if self.depth < 0:
+            raise ValueError('one_hot: depth must be a non-negative integer, got %d' % self.depth)
+
     def infer_type(self, in_types):
         return in_types, [np.dtype(self.dtype)]
 

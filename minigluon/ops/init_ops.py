@@ -67,11 +67,28 @@ class Full(_Fill):
         return self._fill(xp, self.value)
 
 
+def _check_range(kind, attrs):
+    """Raise ``ValueError`` naming the argument for what MXNet 1.9.1 refuses: a step of 0 or a
+    repeat below 1 (arange), a negative count (linspace) or size (eye)."""
+    if kind == 'arange':
+        if attrs.get('step', 1.0) == 0:
+            raise ValueError('arange: step must not be 0')
+        if attrs.get('repeat', 1) < 1:
+            raise ValueError('arange: repeat must be at least 1, got %r' % (attrs['repeat'],))
+    elif kind == 'linspace':
+        if attrs['num'] < 0:
+            raise ValueError('linspace: num must be non-negative, got %r' % (attrs['num'],))
+    elif attrs['N'] < 0 or (attrs.get('M') or 0) < 0:
+        raise ValueError('eye: N and M must be non-negative, got N=%r, M=%r'
+                         % (attrs['N'], attrs.get('M')))
+
+
 def range_values(xp, kind, attrs):
     """The values of ``_arange`` / ``_linspace`` / ``_eye`` for the attribute dict ``attrs`` (the
     operators' forward, and ``nd.arange`` / ``nd.linspace`` / ``nd.eye``, which compute the same
     arrays on the host and move them)."""
     dtype = np.dtype(attrs.get('dtype') or 'float32')
+    _check_range(kind, attrs)
     if kind == 'arange':
         values = xp.arange(attrs['start'], attrs.get('stop'), attrs.get('step', 1.0), dtype=dtype)
         repeat = attrs.get('repeat', 1)

@@ -4,6 +4,8 @@ the regression outputs (MXNet 1.9.1 names, attributes and defaults).
 Their backward ignores the incoming head gradient (as in MXNet): each head *is* a loss whose
 gradient is fixed by its label. Registered on import of :mod:`minigluon.ops.nn`.
 """
+import warnings
+
 import numpy as np
 
 from minigluon.base import MXNetError
@@ -124,7 +126,6 @@ class MakeLoss(Op):
     elements above ``valid_thresh`` ('valid')."""
 
     name = 'MakeLoss'
-    aliases = ('make_loss',)
     attrs = {'grad_scale': Attr('float', 1.0), 'valid_thresh': Attr('float', 0.0),
              'normalization': Attr('str', 'null', choices=['batch', 'null', 'valid'])}
 
@@ -137,6 +138,31 @@ class MakeLoss(Op):
         norm = {'null': 1.0, 'batch': float(d.shape[0]) if d.ndim else 1.0,
                 'valid': max(float((d > self.valid_thresh).sum()), 1.0)}[self.normalization]
         return (xp.full(d.shape, self.grad_scale / norm, dtype=d.dtype),)
+
+
+@register
+class MakeLossPlain(Op):
+    """MXNet 1.9.1's ``make_loss``, a separate operator from ``MakeLoss``: identity forward, and a
+    gradient of ones whatever the head gradient. It accepts ``grad_scale``, ``valid_thresh`` and
+    ``normalization`` and ignores them, as MXNet does (measured: ``make_loss(x, grad_scale=2)``
+    back-propagates ones); minigluon warns when they are set, since ``MakeLoss`` applies them."""
+
+    name = 'make_loss'
+    attrs = {'grad_scale': Attr('float', 1.0), 'valid_thresh': Attr('float', 0.0),
+             'normalization': Attr('str', 'null', choices=['batch', 'null', 'valid'])}
+
+    def check_attrs(self):
+        if (self.grad_scale, self.valid_thresh, self.normalization) != (1.0, 0.0, 'null'):
+            warnings.warn('make_loss ignores grad_scale, valid_thresh and normalization, as MXNet '
+                          '1.9.1 does (its gradient is all ones); MakeLoss applies them',
+                          stacklevel=2)
+
+    def forward(self, xp, data):
+        self.shape, self.dtype = data.shape, data.dtype
+        return data
+
+    def backward(self, xp, grad):
+        return (xp.ones(self.shape, dtype=self.dtype),)
 
 
 class _Regression(Op):

@@ -3,7 +3,8 @@
 Semantics follow MXNet 1.9.1 (``src/operator/sequence_mask.cc``, ``sequence_last.cc``,
 ``sequence_reverse.cc``): ``data`` is time-major ``(T, N, ...)`` (``axis=0``) or batch-major
 ``(N, T, ...)`` (``axis=1``); with ``use_sequence_length=True`` a second input holds each
-sequence's length (floating lengths are truncated, as MXNet casts them, and clipped to ``[0, T]``).
+sequence's length (floating lengths are truncated, as MXNet casts them). A length outside
+``[0, T]`` raises ``ValueError`` (MXNet 1.9.1 reads past the data there: garbage or a crash).
 The length input receives a zero gradient.
 """
 import numpy as np
@@ -31,8 +32,11 @@ class _Sequence(Op):
             return tm, xp.full((n,), t, dtype=np.int64)
         if seq_len.shape != (n,):
             raise shape_error(self, 'sequence_length must have shape (%d,)' % n, data, seq_len)
+        if n and not (0 <= float(seq_len.min()) and float(seq_len.max()) <= t):
+            raise ValueError('%s: sequence_length must hold lengths between 0 and the number of '
+                             'steps T=%d, got %s' % (self.name, t, seq_len.tolist()))
         self.seq_len = seq_len
-        return tm, xp.clip(seq_len.astype(np.int64), 0, t)
+        return tm, seq_len.astype(np.int64)
 
     def _back(self, tm):
         """Swap between time-major and ``data``'s layout (its own inverse)."""

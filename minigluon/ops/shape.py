@@ -349,19 +349,28 @@ class Slice(_Slicing):
 
 @register
 class SliceAxis(_Slicing):
-    """``data`` sliced to ``[begin, end)`` along ``axis`` (``end=None``: to the end)."""
+    """``data`` sliced to ``[begin, end)`` along ``axis`` (``end=None``: to the end; negative
+    values count from the end). Raises ``ValueError`` unless ``0 <= begin < end <= size``."""
 
     name = 'slice_axis'
     attrs = {'axis': Attr('int'), 'begin': Attr('int'), 'end': Attr('int', None)}
 
     def make_key(self, data):
         axis = normalize_axis(self.axis, data.ndim, self.name)
-        return (slice(None),) * axis + (slice(self.begin, self.end),)
+        size = data.shape[axis]
+        begin = self.begin + size if self.begin < 0 else self.begin
+        end = size if self.end is None else (self.end + size if self.end < 0 else self.end)
+        if not 0 <= begin < end <= size:          # MXNet 1.9.1 refuses these too
+            raise shape_error(self, 'begin=%d, end=%s must satisfy 0 <= begin < end <= %d (the '
+                              'size of axis %d, negative values counting from its end)'
+                              % (self.begin, self.end, size, axis), data)
+        return (slice(None),) * axis + (slice(begin, end),)
 
 
 @register
 class SliceLike(_Slicing):
-    """Slice ``data`` from the start to the shape of ``shape_like`` on ``axes`` (all if empty)."""
+    """Slice ``data`` from the start to the shape of ``shape_like`` on ``axes`` (all if empty).
+    Raises ``ValueError`` where ``shape_like`` is larger than ``data``."""
 
     name = 'slice_like'
     arguments = ('data', 'shape_like')
@@ -376,6 +385,9 @@ class SliceLike(_Slicing):
             range(data.ndim)
         key = [slice(None)] * data.ndim
         for a in axes:
+            if shape_like.shape[a] > data.shape[a]:
+                raise shape_error(self, 'shape_like is larger than data on axis %d (%d > %d)'
+                                  % (a, shape_like.shape[a], data.shape[a]), data, shape_like)
             key[a] = slice(0, shape_like.shape[a])
         self.key = tuple(key)
         self.in_shape = data.shape

@@ -268,6 +268,7 @@ for _name in ('SoftmaxOutput', 'LinearRegressionOutput', 'LogisticRegressionOutp
     _label = CONST([0, 3, 1]) if _name == 'SoftmaxOutput' else U(-1, 1, 3, 4)
     case(_name, [U(-2, 2, 3, 4), _label], flags={'no_numeric'})
 case('MakeLoss', [U(-2, 2, 3, 4)], grad_scale=0.5, flags={'no_numeric'})
+case('make_loss', [U(-2, 2, 3, 4)], flags={'no_numeric'})                    # gradient: ones
 
 # -- convolution and pooling ------------------------------------------------------------------------
 case('Convolution', [U(-1, 1, 2, 4, 7), U(-1, 1, 6, 2, 3), U(-1, 1, 6)], kernel=(3,),
