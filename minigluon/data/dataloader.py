@@ -11,6 +11,7 @@ spawned elsewhere (the dataset and ``batchify_fn`` must then be picklable). A wo
 back as NumPy arrays, turned into NDArrays on ``cpu(0)`` in the calling process; MXNet's workers
 write into shared memory instead, which NumPy does not need for batches of this size.
 """
+import itertools
 import multiprocessing
 from collections import deque
 from multiprocessing.pool import ThreadPool
@@ -199,6 +200,12 @@ class DataLoader:
             for indices in self._batch_sampler:
                 yield self._load(indices)
             return
+        # the sampler's first step (where a shuffling sampler draws its order) comes before the
+        # workers' seed draw below, so the order is the same with or without worker processes
+        batches = iter(self._batch_sampler)
+        first = next(batches, None)
+        if first is None:
+            return
         if self._thread_pool:
             pool, load, receive = ThreadPool(self._num_workers), self._load, _identity
         else:
@@ -211,7 +218,7 @@ class DataLoader:
             seeds = np.random.SeedSequence(int(np.random.randint(2 ** 31)))
         try:
             pending = deque()
-            for indices in self._batch_sampler:
+            for indices in itertools.chain([first], batches):
                 args = (list(indices),)
                 if not self._thread_pool:
                     args += (int(seeds.spawn(1)[0].generate_state(1)[0]),)

@@ -55,3 +55,20 @@ def test_default_batchify_names_ragged_shapes(make):
     loader = gdata.DataLoader(gdata.SimpleDataset([make(i + 1) for i in range(3)]), batch_size=2)
     with pytest.raises(ValueError, match=r'\(1,\).*\(2,\)'):
         next(iter(loader))
+
+
+def test_shuffled_order_does_not_depend_on_worker_processes():
+    """The sampler shuffles before the workers' seed is drawn from NumPy's generator, so after
+    the same np.random.seed the order is the same with 0 workers, 2 processes or a thread pool,
+    as in MXNet 1.9.1 (found by a breaker session: the seed draw came first)."""
+    from minigluon.gluon.data import ArrayDataset, DataLoader
+    ds = ArrayDataset(np.arange(20, dtype=np.float32))
+
+    def order(**kw):
+        np.random.seed(3)
+        return [int(v) for b in DataLoader(ds, batch_size=5, shuffle=True, **kw)
+                for v in b.asnumpy()]
+    want = order(num_workers=0)
+    assert sorted(want) == list(range(20)) and want != list(range(20))
+    assert order(num_workers=2) == want
+    assert order(num_workers=2, thread_pool=True) == want
