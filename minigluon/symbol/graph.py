@@ -13,7 +13,7 @@ None of this needs the ``Symbol`` class, so it lives apart from :mod:`minigluon.
 """
 from minigluon.base import MXNetError
 from minigluon.ops.registry import OPS, Op
-from minigluon.symbol.op_names import MX_ALIASES, OUTPUT_NAMES
+from minigluon.symbol.op_names import MX_ALIASES, OUTPUT_NAMES, mx_hidden_outputs
 
 
 class _Node:
@@ -73,6 +73,8 @@ def new_op_node(op, op_name, name, extra_attrs, inputs):
     node.out_names = list(op.list_outputs())
     if type(op).list_outputs is Op.list_outputs and node.cls.name in OUTPUT_NAMES:
         node.out_names = list(OUTPUT_NAMES[node.cls.name][:op.num_outputs])
+    elif node.out_names == ['output'] and mx_hidden_outputs(node.cls.name, node.state):
+        node.out_names = ['output0']      # MXNet's name: its operator has hidden outputs too
     node.num_outputs = int(op.num_outputs)
     node.num_visible = int(op.n_visible)
     node.mutate = tuple(getattr(op, 'mutate_inputs', ()) or ())

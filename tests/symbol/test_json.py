@@ -246,3 +246,26 @@ def test_bool_attributes_keep_the_form_they_were_given():
         assert attrs['squeeze_axis'] == written
         again = S.load_json(s.tojson())
         assert again.tojson() == s.tojson()
+
+
+def test_output_names_and_rows_of_operators_with_hidden_outputs():
+    """MXNet 1.9.1 (measured with its venv; a breaker session found the differences): operators
+    whose kernels keep hidden outputs name their visible output ``output0`` and count the hidden
+    ones in ``node_row_ptr``; L2Normalization's outputs are ``output`` and ``norm``."""
+    import json
+    from minigluon import sym
+    x = sym.var('x')
+    cases = [(sym.L2Normalization(x, name='l2n'), ['l2n_output'], 2),
+             (sym.sort(x, name='srt'), ['srt_output0'], 2),
+             (sym.topk(x, k=2, ret_typ='value', name='tkv'), ['tkv_output0'], 2),
+             (sym.topk(x, k=2, name='tk'), ['tk_output'], 1),
+             (sym.topk(x, k=2, ret_typ='both', name='tkb'), ['tkb_output0', 'tkb_output1'], 2),
+             (sym.argsort(x, name='asrt'), ['asrt_output'], 1),
+             (sym.linalg.det(x, name='det'), ['det_output0'], 3),
+             (sym.linalg.slogdet(x, name='sld'), ['sld_output0', 'sld_output1'], 4),
+             (sym.linalg.inverse(x, name='inv'), ['inv_output'], 1)]
+    for s, names, rows in cases:
+        assert s.list_outputs() == names
+        assert s.get_internals().list_outputs()[1:] == names
+        assert json.loads(s.tojson())['node_row_ptr'] == [0, 1, 1 + rows], names
+        assert s.get_internals()[names[0]].list_outputs() == names[:1]
