@@ -1,0 +1,42 @@
+"""Rows of the README's table "Where minigluon deliberately differs" added after a breaker
+session compared minigluon with MXNet 1.9.1: each behaviour is checked here (the other rows have
+their tests beside the operators)."""
+import numpy as np
+
+from minigluon import autograd, nd
+
+
+def test_sign_of_nan_is_nan():
+    np.testing.assert_array_equal(nd.sign(nd.array([np.nan, -2., 0., 3.])).asnumpy(),
+                                  [np.nan, -1., 0., 1.])
+
+
+def test_dropout_with_p_1_drops_everything_in_training():
+    x = nd.ones((3, 4))
+    with autograd.record():
+        y = nd.Dropout(x, p=1.0)
+    np.testing.assert_array_equal(y.asnumpy(), np.zeros((3, 4)))
+
+
+def test_batchnorm_input_gradient_in_predict_mode_is_the_true_derivative():
+    """Under ``record(train_mode=False)`` the output is ``gamma * (x - running_mean) /
+    sqrt(running_var + eps) + beta``: its input gradient is ``gamma / sqrt(running_var + eps)``."""
+    rng = np.random.RandomState(0)
+    x = nd.array(rng.randn(4, 3))
+    gamma, beta = nd.array([1., 2., 3.]), nd.array([0., 0., 0.])
+    mean, var = nd.array([0.5, -1., 2.]), nd.array([4., 0.25, 1.])
+    x.attach_grad()
+    with autograd.record(train_mode=False):
+        y = nd.BatchNorm(x, gamma, beta, mean, var, eps=1e-5, fix_gamma=False)
+    y.backward()
+    want = np.broadcast_to(np.array([1., 2., 3.]) / np.sqrt(np.array([4., 0.25, 1.]) + 1e-5), (4, 3))
+    np.testing.assert_allclose(x.grad.asnumpy(), want, rtol=1e-6)
+
+
+def test_uint8_resize_is_the_float_result_rounded_once():
+    rng = np.random.RandomState(1)
+    img = rng.randint(0, 256, (5, 7, 3)).astype(np.uint8)
+    got = nd.image.resize(nd.array(img, dtype='uint8'), size=(11, 4), interp=1).asnumpy()
+    ref = nd.image.resize(nd.array(img.astype(np.float32)), size=(11, 4), interp=1).asnumpy()
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got, np.clip(np.rint(ref), 0, 255).astype(np.uint8))
