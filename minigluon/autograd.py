@@ -325,9 +325,10 @@ class _FunctionOp:
 
     name = 'Function'
 
-    def __init__(self, func, n_in):
+    def __init__(self, func, in_shapes):
         self.func = func
-        self.n_in = n_in
+        self.in_shapes = [tuple(s) for s in in_shapes]
+        self.n_in = len(self.in_shapes)
 
     def backward(self, xp, *grad_outputs):
         from minigluon.ndarray.ndarray import NDArray
@@ -335,9 +336,14 @@ class _FunctionOp:
             gins = self.func.backward(*[NDArray(g) for g in grad_outputs])
         if not isinstance(gins, (tuple, list)):
             gins = (gins,)
+        name = type(self.func).__name__
         if len(gins) != self.n_in:
             raise MXNetError('%s.backward returned %d gradients for %d inputs'
-                             % (type(self.func).__name__, len(gins), self.n_in))
+                             % (name, len(gins), self.n_in))
+        for i, (g, shape) in enumerate(zip(gins, self.in_shapes)):
+            if g is not None and tuple(g.shape) != shape:     # (MXNet fails the backward too)
+                raise MXNetError('%s.backward returned a gradient of shape %s for input %d, '
+                                 'whose shape is %s' % (name, tuple(g.shape), i, shape))
         return [None if g is None else g._data for g in gins]
 
 
@@ -377,7 +383,7 @@ class Function:
         single = isinstance(outputs, NDArray)
         outs = [outputs] if single else list(outputs)
         if is_recording() and any(isinstance(x, NDArray) and needs_grad(x) for x in inputs):
-            node = Node(_FunctionOp(self, len(inputs)), list(inputs),
+            node = Node(_FunctionOp(self, [getattr(x, 'shape', ()) for x in inputs]), list(inputs),
                         [(o._data.shape, o._data.dtype) for o in outs], outs[0]._xp)
             fresh = []
             for i, o in enumerate(outs):

@@ -323,3 +323,34 @@ def test_zero_gradient_path_keeps_each_recorded_source_once():
     assert len(m._zero_src) == 2          # the recorded x * 2 and the variable x, once each
     m.backward()
     np.testing.assert_array_equal(x.grad.asnumpy(), np.zeros((2, 3)))
+
+
+def test_cast_from_an_integer_array_passes_the_gradient_back_truncated():
+    """MXNet 1.9.1 (measured): an int32 leaf gets ``cast``'s gradient cast back to int32, as from
+    any other operator (found by a breaker: minigluon once gave zeros through cast only)."""
+    for op, scale, want in ((lambda x: x.astype('float32'), 2.0, [2, 2, 2]),
+                            (lambda x: nd.cast(x, 'float64'), 2.5, [2, 2, 2])):
+        x = nd.array([1, 2, 3], dtype='int32')
+        x.attach_grad()
+        with autograd.record():
+            y = (op(x) * scale).sum()
+        y.backward()
+        assert x.grad.dtype == np.int32
+        np.testing.assert_array_equal(x.grad.asnumpy(), want)
+
+
+def test_function_gradient_of_the_wrong_shape_is_an_error():
+    class Transposed(autograd.Function):
+        def forward(self, x):
+            return x * 1
+
+        def backward(self, dy):
+            return dy.T
+
+    x = nd.ones((3, 4))
+    x.attach_grad()
+    with autograd.record():
+        y = Transposed()(x)
+    with pytest.raises(MXNetError, match=r'Transposed.backward returned a gradient of shape '
+                                         r'\(4, 3\) for input 0, whose shape is \(3, 4\)'):
+        y.backward()

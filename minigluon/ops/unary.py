@@ -194,9 +194,12 @@ class Cast(Op):
         return data.astype(self.dtype)
 
     def backward(self, xp, grad):
-        if self.in_dtype.kind not in 'fc':
+        # an integer input gets the gradient cast (truncated) to its dtype, as in MXNet 1.9.1 and
+        # as the other operators give integer inputs theirs; a bool input gets none
+        if self.in_dtype.kind == 'b':
             return (None,)
-        return (grad.astype(self.in_dtype),)
+        with np.errstate(invalid='ignore'):         # NaN/inf cast to an integer
+            return (grad.astype(self.in_dtype),)
 
     def infer_type(self, in_types):
         return in_types, [np.dtype(self.dtype)]
