@@ -133,6 +133,9 @@ def call_op(name, /, *args, **kwargs):
     kwargs.pop('name', None)
     kwargs.pop('attr', None)
     op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
+    if out is not None:
+        from minigluon.ndarray.inplace import check_write
+        check_write(out, '%s(..., out=...)' % name)     # before the operator is recorded
     if out is not None and hasattr(op, 'out_is_weight'):
         op.out_is_weight = out is inputs[0]      # nag_mom_update's result depends on it (MXNet)
     res = invoke(op, inputs)

@@ -107,6 +107,10 @@ class _ConvBase(Op):
         if min(self.kernel) < 1 or min(self._stride) < 1 or min(self._dilate) < 1:
             raise ValueError('%s: kernel, stride and dilate must be positive, got %s, %s, %s'
                              % (self.name, self.kernel, self._stride, self._dilate))
+        if hasattr(self, 'adj') and not all(0 <= a < st for a, st in zip(self._adj, self._stride)):
+            raise ValueError('%s: adj (output_padding) %s must be below stride %s in each '
+                             'dimension (MXNet 1.9.1 refuses it too)'
+                             % (self.name, self._adj, self._stride))
         if self.num_filter < 1 or self.num_group < 1 or self.num_filter % self.num_group:
             raise ValueError('%s: num_filter (%d) must be a positive multiple of num_group (%d)'
                              % (self.name, self.num_filter, self.num_group))

@@ -48,7 +48,8 @@ def _log_softmax(xp, z, axis):
 class FullyConnected(Op):
     """``out = data @ weight.T + bias`` (MXNet ``FullyConnected``).
 
-    ``data`` is ``(N, ...)``: with ``flatten=True`` it is viewed as ``(N, in_units)``; with
+    ``data`` is ``(N, ...)``: with ``flatten=True`` it is viewed as ``(N, in_units)`` (1-D data
+    ``(N,)`` as ``(N, 1)``, as in MXNet 1.9.1); with
     ``flatten=False`` the product acts on the last axis, giving ``(..., num_hidden)``.
     ``weight`` is ``(num_hidden, in_units)``, ``bias`` ``(num_hidden,)`` (absent if ``no_bias``).
     """
@@ -68,9 +69,9 @@ class FullyConnected(Op):
         return int(np.prod(shape[1:])) if self.flatten else shape[-1]
 
     def forward(self, xp, data, weight, bias=None):
-        if data.ndim < (2 if self.flatten else 1):
-            raise shape_error(self, 'data must have at least %d dimension(s)' % (2 if self.flatten else 1),
-                              data, weight, bias)
+        if data.ndim < 1:
+            raise shape_error(self, 'data must have at least 1 dimension', data, weight, bias)
+        # with flatten, (N, ...) is viewed as (N, prod(...)): 1-D data (N,) as (N, 1), as MXNet does
         x = data.reshape(data.shape[0], -1) if self.flatten else data
         if weight.shape != (self.num_hidden, x.shape[-1]):
             raise shape_error(self, 'weight must have shape (num_hidden, in_units) = %s'

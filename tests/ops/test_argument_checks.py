@@ -83,3 +83,33 @@ def test_make_loss_back_propagates_ones_and_warns_about_ignored_attributes():
     with pytest.warns(UserWarning, match='make_loss ignores grad_scale'):
         np.testing.assert_array_equal(grad('make_loss', grad_scale=2.0), [3., 3.])
     np.testing.assert_array_equal(grad('MakeLoss', grad_scale=2.0), [6., 6.])
+
+
+def test_deconvolution_adj_must_be_below_stride():
+    x, w = nd.ones((1, 2, 3, 3)), nd.ones((2, 2, 3, 3))
+    with pytest.raises(ValueError, match=r'Deconvolution: adj \(output_padding\) \(2, 2\) must '
+                                         r'be below stride \(2, 2\)'):
+        nd.Deconvolution(x, w, kernel=(3, 3), stride=(2, 2), adj=(2, 2), num_filter=2, no_bias=True)
+    y = nd.Deconvolution(x, w, kernel=(3, 3), stride=(2, 2), adj=(1, 1), num_filter=2, no_bias=True)
+    assert y.shape == (1, 2, 8, 8)
+
+
+def test_fully_connected_takes_1d_data_as_a_column():
+    """MXNet 1.9.1: ``Dense(3)`` on data ``(4,)`` infers weight (3, 1) and returns (4, 3)."""
+    x = nd.array([1., 2., 3., 4.])
+    w, b = nd.array([[1.], [2.], [-1.]]), nd.array([0., 1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        y = nd.FullyConnected(x, w, b, num_hidden=3)
+    y.backward()
+    np.testing.assert_array_equal(y.asnumpy(), np.outer([1, 2, 3, 4], [1, 2, -1]) + [0, 1, 2])
+    np.testing.assert_array_equal(x.grad.asnumpy(), np.full(4, 2.0))
+
+
+def test_an_out_argument_in_the_graph_names_the_operator():
+    from minigluon.base import MXNetError
+    y = nd.ones((2,))
+    y.attach_grad()
+    with autograd.record():
+        with pytest.raises(MXNetError, match=r'relu\(\.\.\., out=\.\.\.\): cannot write in-place'):
+            nd.relu(y, out=y)
