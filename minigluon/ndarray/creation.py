@@ -24,10 +24,15 @@ def _make(fn_name, shape, ctx, dtype, **kw):
     xp = ctx.xp
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
-    if not isinstance(shape, (tuple, list)) or any(
-            isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0 for d in shape):
+    given = shape
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        shape = None
+    if shape is None or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0
+                            for d in shape):
         raise ValueError('%s: shape must be a non-negative int or a tuple of them, got %r'
-                         % (fn_name, shape))
+                         % (fn_name, given))
     dtype = np.dtype(dtype or DEFAULT_DTYPE)
     if ctx.is_gpu:
         with xp.cuda.Device(ctx.device_id):
