@@ -141,6 +141,17 @@ def _is_nd(x):
     return isinstance(x, NDArray)
 
 
+def _nd_params(fn, **params):
+    """True when every distribution parameter is an NDArray, False when none is; mixing raises
+    TypeError, as MXNet 1.9.1 does."""
+    kinds = {_is_nd(v) for v in params.values()}
+    if len(kinds) > 1:
+        raise TypeError('random.%s: %s must all be numbers or all be NDArrays, got %s'
+                        % (fn, ', '.join(params),
+                           ', '.join(type(v).__name__ for v in params.values())))
+    return kinds == {True}
+
+
 def _common(shape, dtype, ctx, out):
     kw = {}
     if shape is not None:
@@ -171,7 +182,7 @@ def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
         Write the result here.
     """
     kw, ctx = _common(shape, dtype, ctx, out)
-    if _is_nd(low) or _is_nd(high):
+    if _nd_params('uniform', low=low, high=high):
         return _call('_sample_uniform', low, high, **kw)
     return _call('_random_uniform', low=low, high=high, ctx=str(ctx) if ctx else '', **kw)
 
@@ -179,7 +190,7 @@ def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
 def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from ``N(loc, scale**2)``; arguments as in :func:`uniform`."""
     kw, ctx = _common(shape, dtype, ctx, out)
-    if _is_nd(loc) or _is_nd(scale):
+    if _nd_params('normal', loc=loc, scale=scale):
         return _call('_sample_normal', loc, scale, **kw)
     return _call('_random_normal', loc=loc, scale=scale, ctx=str(ctx) if ctx else '', **kw)
 

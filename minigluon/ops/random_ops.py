@@ -325,12 +325,15 @@ class SampleMultinomial(_ParamSampler):
 
     ``data`` of shape ``(..., k)`` holds probabilities (each row sums to 1); the output has shape
     ``data.shape[:-1] + shape`` and ``dtype`` (int32 by default). With ``get_prob=True`` a second
-    output holds the log-probability of each drawn sample.
+    output holds the log-probability of each drawn sample, differentiable as in MXNet 1.9.1 (the
+    REINFORCE estimator): ``data`` receives, per class, the head gradients of the samples that
+    drew it divided by its probability.
     """
 
     name = '_sample_multinomial'
     aliases = ('sample_multinomial',)
     arguments = ('data',)
+    differentiable = True
     attrs = {'shape': Attr('shape', ()), 'get_prob': Attr('bool', False),
              'dtype': Attr('str', 'int32', choices=('float16', 'float32', 'float64', 'int32', 'uint8'))}
 
@@ -357,7 +360,18 @@ class SampleMultinomial(_ParamSampler):
         if not self.get_prob:
             return out
         prob = xp.take_along_axis(rows, idx, axis=1)
+        self.rows, self.idx, self.in_shape, self.in_dtype = rows, idx, data.shape, data.dtype
         return out, xp.log(prob).reshape(out_shape).astype(data.dtype)
+
+    def backward(self, xp, *grads):
+        if not self.get_prob or grads[1] is None:     # the indices pass no gradient
+            return (None,)
+        rows, idx = self.rows, self.idx
+        g = grads[1].reshape(idx.shape).astype(np.float64)
+        per_draw = g / xp.take_along_axis(rows, idx, axis=1)       # d log p[c] / d p[c] = 1 / p[c]
+        hot = idx[:, :, None] == xp.arange(rows.shape[1])
+        grad = (hot * per_draw[:, :, None]).sum(axis=1)
+        return (grad.reshape(self.in_shape).astype(self.in_dtype),)
 
 
 @register

@@ -259,6 +259,7 @@ for _name in ('softmax', 'log_softmax', 'softmin'):
 case('softmax', [U(-2, 2, 2, 4), CONST([2, 3], np.int64)], use_length=True)
 case('SoftmaxActivation', [U(-2, 2, 2, 3, 2)], mode='channel')
 case('Dropout', [U(-1, 1, 3, 4)], p=0.5, mode='always', flags={'seed'})
+case('_sample_multinomial', [U(0.2, 1, 2, 3)], shape=(4,), get_prob=True, flags={'seed', 'no_numeric'})
 case('Dropout', [U(-1, 1, 3, 4)], p=0.3, axes=(1,), flags={'train', 'seed'})
 case('Embedding', [INTS(0, 5, 2, 3), U(-1, 1, 5, 4)], input_dim=5, output_dim=4,
      dtype='float64', flags={'no_half'})

@@ -129,3 +129,32 @@ def test_sampler_output_dtypes_for_type_inference():
     assert get_op('_random_normal')(dtype='float64').infer_type([])[1] == [np.dtype('float64')]
     assert get_op('_sample_multinomial')(get_prob=True).infer_type([None])[1] == \
         [np.dtype('int32'), np.dtype('float32')]
+
+
+def test_multinomial_log_probability_gradient_is_count_over_probability():
+    """MXNet 1.9.1 back-propagates the log-probabilities of ``get_prob=True`` (REINFORCE): each
+    class gets the head gradients of the draws that chose it, divided by its probability (found
+    missing by a breaker session)."""
+    from minigluon import autograd
+    p = nd.array([[.2, .3, .5], [.5, .5, 0.]])
+    p.attach_grad()
+    with autograd.record():
+        idx, logp = nd.random.multinomial(p, shape=50, get_prob=True)
+    head = np.random.RandomState(0).rand(2, 50).astype(np.float32)
+    logp.backward(nd.array(head))
+    draws = idx.asnumpy()
+    want = np.zeros((2, 3))
+    for r in range(2):
+        for k in range(50):
+            want[r, draws[r, k]] += head[r, k] / p.asnumpy()[r, draws[r, k]]
+    np.testing.assert_allclose(p.grad.asnumpy(), want, rtol=1e-5)
+    np.testing.assert_allclose(logp.asnumpy(), np.log(np.take_along_axis(p.asnumpy(), draws, 1)),
+                               rtol=1e-6)
+
+
+def test_mixing_number_and_ndarray_parameters_is_a_type_error():
+    with pytest.raises(TypeError, match='random.uniform: low, high must all be numbers or all be '
+                                        'NDArrays, got NDArray, int'):
+        nd.random.uniform(nd.array([0., 1.]), 1, shape=(2,))
+    with pytest.raises(TypeError, match='random.normal: loc, scale'):
+        nd.random.normal(0, nd.array([1., 2.]))
