@@ -18,7 +18,7 @@ system C compiler through the CuPy stand-in.
 """
 import numpy as np
 
-from minigluon.ops._raw_kernel import grid_stride, raw_kernel
+from minigluon.ops._raw_kernel import REAL_TYPES, grid_stride, raw_kernel, real_source
 
 _TEMPLATE = r'''
 #ifdef MG_CUDA
@@ -93,18 +93,15 @@ void scatter_2x2_REAL(const REAL* g, const unsigned char* pos, REAL* gpad, long 
 }
 '''
 
-_REAL = {np.dtype(np.float32): 'float', np.dtype(np.float64): 'double'}
-
-
 def kernel_source(dtype):
     """The dual-form source for ``dtype`` (float32 or float64): ``REAL`` spelled out."""
-    return _TEMPLATE.replace('REAL', _REAL[np.dtype(dtype)])
+    return real_source(_TEMPLATE, dtype)
 
 
 def supported(xp, kernel, stride, dtype):
     """True for a GPU array module, 2x2 windows with stride 2 and float32/float64 data."""
     return (xp is not np and tuple(kernel) == (2, 2) and tuple(stride) == (2, 2)
-            and np.dtype(dtype) in _REAL)
+            and np.dtype(dtype) in REAL_TYPES)
 
 
 def planes(a):
@@ -120,7 +117,7 @@ def planes(a):
 
 
 def _launch(cupy, name, dtype, count, args):
-    raw_kernel(cupy, kernel_source(dtype), '%s_%s' % (name, _REAL[np.dtype(dtype)]))(
+    raw_kernel(cupy, kernel_source(dtype), '%s_%s' % (name, REAL_TYPES[np.dtype(dtype)]))(
         *grid_stride(count), args)
 
 

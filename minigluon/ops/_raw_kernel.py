@@ -16,7 +16,19 @@ pooling then differ from NumPy where weights, moments or activations are subnorm
 CuPy's own array operations do); float64 is unaffected. NaNs made on the GPU also carry another
 bit pattern (``0x7fffffff``) than x86's default NaN (``0xffc00000``), in the same places.
 """
+import numpy as np
+
 _cache = {}
+
+#: The C type of each float dtype the kernels are written for (their templates say ``REAL``).
+REAL_TYPES = {np.dtype(np.float32): 'float', np.dtype(np.float64): 'double'}
+
+
+def real_source(template, dtype):
+    """A kernel template for ``dtype`` (float32 or float64): ``REAL`` spelled as its C type and
+    ``SQRT`` as that type's square root (in C, ``sqrt`` of a float would round twice)."""
+    real = REAL_TYPES[np.dtype(dtype)]
+    return template.replace('REAL', real).replace('SQRT', 'sqrtf' if real == 'float' else 'sqrt')
 
 #: Threads per block of the element-wise (grid-stride) kernels.
 THREADS = 256

@@ -35,7 +35,7 @@ results agree with the per-step form to rounding, not bit for bit.
 """
 import numpy as np
 
-from minigluon.ops._raw_kernel import grid_stride, raw_kernel
+from minigluon.ops._raw_kernel import REAL_TYPES, grid_stride, raw_kernel, real_source
 
 _TEMPLATE = r'''
 #ifdef MG_CUDA
@@ -246,22 +246,19 @@ void lstm_bwd_loop_REAL(REAL* dh, REAL* dc, const REAL* dout, const REAL* gates,
 
 def kernel_source(dtype):
     """The dual-form source for ``dtype`` (float32 or float64): ``REAL`` spelled out."""
-    real = {np.dtype(np.float32): 'float', np.dtype(np.float64): 'double'}[np.dtype(dtype)]
-    return _TEMPLATE.replace('REAL', real)
+    return real_source(_TEMPLATE, dtype)
 
 
 def supported(xp, dtype, mask, clip):
     """True when the fused kernels handle this call (a GPU, float32/64, no mask, no clipping)."""
-    return xp is not np and mask is None and clip is None and np.dtype(dtype) in (
-        np.dtype(np.float32), np.dtype(np.float64))
+    return xp is not np and mask is None and clip is None and np.dtype(dtype) in REAL_TYPES
 
 
 def _kernel(cupy, dtype, which, form='step'):
     """The compiled kernel ``lstm_{which}_{form}_{real}`` (``which`` 'fwd'/'bwd', ``form``
     'step'/'loop'; ``lstm_prep_{real}`` for ``which='prep'``, ``form=None``), built once per
     process."""
-    real = 'float' if np.dtype(dtype) == np.float32 else 'double'
-    name = '_'.join(['lstm', which] + ([form] if form else []) + [real])
+    name = '_'.join(['lstm', which] + ([form] if form else []) + [REAL_TYPES[np.dtype(dtype)]])
     return raw_kernel(cupy, kernel_source(dtype), name)
 
 

@@ -15,7 +15,7 @@ system C compiler (ISO C: no contraction either) through the CuPy stand-in.
 """
 import numpy as np
 
-from minigluon.ops._raw_kernel import grid_stride, raw_kernel
+from minigluon.ops._raw_kernel import REAL_TYPES, grid_stride, raw_kernel, real_source
 
 _TEMPLATE = r'''
 #ifdef MG_CUDA
@@ -53,18 +53,13 @@ void adam_update_REAL(REAL* w, const REAL* grad, REAL* mean, REAL* var,
 }
 '''
 
-_REAL = {np.dtype(np.float32): 'float', np.dtype(np.float64): 'double'}
-
-
 def kernel_source(dtype):
-    """The dual-form source for ``dtype`` (float32 or float64): ``REAL`` spelled out, and
-    ``SQRT`` as the function of that type (in C, ``sqrt`` of a float would round twice)."""
-    real = _REAL[np.dtype(dtype)]
-    return _TEMPLATE.replace('REAL', real).replace('SQRT', 'sqrtf' if real == 'float' else 'sqrt')
+    """The dual-form source for ``dtype`` (float32 or float64): ``REAL`` and ``SQRT`` spelled out."""
+    return real_source(_TEMPLATE, dtype)
 
 
 def _kernel(cupy, name, dtype):
-    return raw_kernel(cupy, kernel_source(dtype), '%s_%s' % (name, _REAL[np.dtype(dtype)]),
+    return raw_kernel(cupy, kernel_source(dtype), '%s_%s' % (name, REAL_TYPES[np.dtype(dtype)]),
                       options=('--fmad=false',))
 
 

@@ -112,8 +112,8 @@ def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
     computes the same numbers: a CUDA kernel on a GPU (:mod:`minigluon.ops._update_cuda`), a
     Numba kernel on the CPU when Numba is installed (:mod:`minigluon.ops._update_numba_kernels`)."""
     dt = param_type(w)
+    b1, b2 = dt(beta1), dt(beta2)
     if _one_pass(w, g, mean, var):
-        b1, b2 = dt(beta1), dt(beta2)
         scalars = (dt(rescale), dt(wd), bool(wd), dt(clip if clip is not None else 0),
                    clip is not None, b1, dt(1) - b1, b2, dt(1) - b2, dt(lr), dt(epsilon))
         if xp is not np:
@@ -124,7 +124,6 @@ def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
             compiled.adam_update(*(a.reshape(-1) for a in (w, g, mean, var)), *scalars)
             return
     g = clipped_grad(xp, g, rescale, clip, w, wd, wd_before_clip=True)
-    b1, b2 = dt(beta1), dt(beta2)
     mean[...] = b1 * mean + (dt(1) - b1) * g
     var[...] = b2 * var + (dt(1) - b2) * g * g
     w -= dt(lr) * mean / (xp.sqrt(var) + dt(epsilon))
