@@ -8,8 +8,9 @@ for out-of-bounds accesses), which tools/gpu_check.sh does when it is installed:
 Kernels covered: the LSTM whole-loop forward and backward (minigluon/ops/_rnn_cuda.py; 37 hidden
 units, so the gate rows are not a whole number of warps), the 2x2 max pooling with and without the
 fused relu (minigluon/ops/_pool_cuda.py, through a hybridized Conv -> relu -> MaxPool block),
-the fused Adam update (minigluon/ops/_update_cuda.py) and the CTC kernel
-(minigluon/ops/ctc_cuda.py). Exits non-zero (an AssertionError) when a GPU result differs from
+the fused Adam update (minigluon/ops/_update_cuda.py) and the CTC kernels
+(minigluon/ops/ctc_cuda.py; also alone on a long label, so that a thread walks several states).
+Exits non-zero (an AssertionError) when a GPU result differs from
 the CPU's beyond float32 rounding.
 """
 import os
@@ -61,10 +62,29 @@ def run(ctx, hybridize):
     return np.stack(losses), params
 
 
+def long_ctc(ctx):
+    """CTC loss and gradient (float64) of 2 samples with labels of 260 and 140 classes over 600
+    frames: 521 extended states, more than a thread each in all three CTC kernels."""
+    rng = np.random.RandomState(2)
+    x = nd.array(rng.randn(600, 2, 6), ctx=ctx, dtype=np.float64)
+    label = np.full((2, 260), -1.0)
+    label[0] = rng.randint(0, 5, 260)
+    label[1, :140] = rng.randint(0, 5, 140)
+    x.attach_grad()
+    with autograd.record():
+        loss = nd.CTCLoss(x, nd.array(label, ctx=ctx), blank_label='last')
+    loss.backward()
+    return loss.asnumpy(), x.grad.asnumpy()
+
+
 def main():
     if mx.num_gpus() < 1:
         print('no GPU: nothing to check')
         return
+    (want_loss, want_grad), (got_loss, got_grad) = long_ctc(mx.cpu()), long_ctc(mx.gpu(0))
+    np.testing.assert_allclose(got_loss, want_loss, rtol=1e-10)
+    np.testing.assert_allclose(got_grad, want_grad, rtol=1e-8, atol=1e-12)
+    print('long-label CTC: GPU = CPU; losses', np.round(got_loss, 4).tolist())
     for hybridize in (False, True):
         want_loss, want_params = run(mx.cpu(), hybridize)
         got_loss, got_params = run(mx.gpu(0), hybridize)

@@ -161,9 +161,8 @@ class CTCLoss(Op):
         dlen = _host(xp, lengths.pop(0)) if self.use_data_lengths else None
         llen = _host(xp, lengths.pop(0)) if self.use_label_lengths else None
         labels, label_len, frames, blank = check_ctc_inputs(self, data, _host(xp, label), dlen, llen)
-        loss, grad, feasible = ctc_loss_and_grad(xp, data, labels, label_len, frames, blank)
-        if self.zero_infinity and not feasible.all():
-            loss[xp.asarray(~feasible)] = 0.0
+        loss, grad = ctc_loss_and_grad(xp, data, labels, label_len, frames, blank,
+                                       zero_infinity=self.zero_infinity)
         self.grad = grad
         self.n_inputs = len(self.list_arguments())
         return loss.astype(data.dtype, copy=False), grad.astype(data.dtype, copy=False)

@@ -14,9 +14,9 @@ for beta:
   eq. 16); occupancies are alpha*beta normalised per frame, summed per class.
 
 On a GPU (``xp`` is CuPy) a Python loop over time would cost a kernel launch per array call per
-frame; :mod:`minigluon.ops.ctc_cuda` runs the exact log-space recursions and the gradient of the
-whole batch in one CUDA kernel instead, and only the preparation and the handling of infeasible and
-empty samples below are shared.
+frame; :mod:`minigluon.ops.ctc_cuda` runs the log-softmax, the exact log-space recursions and the
+gradient of the whole batch in three CUDA kernels instead, impossible samples included, and only
+the host-side description of the batch (:class:`_Problem`) is shared.
 """
 import functools
 import threading
@@ -99,8 +99,9 @@ class _Problem:
         self.skip, self.back_skip, self.final = skip, back_skip, final
         self.xp = xp
 
-    # Device copies, made on first use: the CUDA kernel reads only the skip mask, and on a GPU
-    # each copy from host memory waits for the work already queued.
+    # Device copies, made on first use (the array-call path's; the CUDA kernels read a table of
+    # their own, ctc_cuda.problem_table): on a GPU each copy from host memory waits for the work
+    # already queued.
     d_mask = functools.cached_property(lambda self: self.xp.asarray(self.state_mask))
     d_skip = functools.cached_property(lambda self: self.xp.asarray(self.skip))
     d_back_skip = functools.cached_property(lambda self: self.xp.asarray(self.back_skip))
@@ -338,7 +339,8 @@ def _solve_on_host_path(xp, x, softmax, lse, labels, label_len, frames, blank, p
     return log_p, grad
 
 
-def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=False):
+def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=False,
+                      zero_infinity=False):
     """CTC negative log-likelihood and its gradient with respect to the activations.
 
     Parameters
@@ -355,13 +357,16 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
         Index of the blank class.
     force_log_space : bool
         Skip the scaled fast path (for testing the exact path).
+    zero_infinity : bool
+        Report a loss of 0 instead of ``+inf`` for impossible samples.
 
     Returns
     -------
-    (loss, grad, feasible) : loss (N,) and grad (T, N, C) in float32 (float64 for float64 ``x``),
-        and a boolean NumPy mask of the samples whose label has nonzero probability. The others
-        (no alignment fits their frames, or every alignment passes through an activation of
-        ``-inf``) have loss ``+inf`` and zero gradient; gradient rows ``t >= frames[b]`` are zero.
+    (loss, grad) : loss (N,) float64 and grad (T, N, C) in float32 (float64 for float64 ``x``),
+        both arrays of ``xp``. A sample whose label has probability 0 (no alignment fits its
+        frames, or every alignment passes through an activation of ``-inf``) has loss ``+inf``
+        (0 with ``zero_infinity``) and zero gradient; gradient rows ``t >= frames[b]`` are zero.
+        So without ``zero_infinity``, ``isinf(loss)`` marks exactly the impossible samples.
         Activations are expected to differ by less than about 1e29 within a frame; beyond that a
         finite log-probability can reach the log-0 sentinel and count as probability 0.
     """
@@ -369,20 +374,17 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
     cdt = np.float64 if x.dtype == np.float64 else np.float32
     x = x.astype(cdt, copy=False)
     prob = _Problem(xp, labels, label_len, frames, blank)
+    if xp is not np and not force_log_space and T > 0 and N > 0:   # a GPU: see ctc_cuda
+        from minigluon.ops.ctc_cuda import ctc_cuda
+        return ctc_cuda(xp, x, prob, zero_infinity)
     with np.errstate(all='ignore'):
         mx = _reduce_last(xp, x, 'max')[..., None]
         softmax = xp.exp(x - mx)
         ssum = softmax.sum(2, keepdims=True)
         lse = mx + xp.log(ssum)
-        if xp is not np and not force_log_space and T > 0:   # a GPU: one kernel, see ctc_cuda
-            from minigluon.ops.ctc_cuda import ctc_log_space_cuda
-            # -inf log-probabilities become the log-0 sentinel, as lp_label / lp_blank below
-            log_p, grad64 = ctc_log_space_cuda(xp, xp.maximum((x - lse).astype(np.float64), _NEG), prob)
-            grad = grad64.astype(cdt)
-        else:
-            softmax /= ssum
-            log_p, grad = _solve_on_host_path(xp, x, softmax, lse, labels, label_len, frames,
-                                              blank, prob, force_log_space)
+        softmax /= ssum
+        log_p, grad = _solve_on_host_path(xp, x, softmax, lse, labels, label_len, frames,
+                                          blank, prob, force_log_space)
     loss = xp.maximum(-log_p, 0.0)
     # An alignment may exist and still have probability 0: activations of -inf wherever a label
     # could be emitted. The log-space recursions then end at their log-0 sentinel; such a sample
@@ -392,7 +394,7 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
     for b in range(N):
         if prob.dummy[b] or not possible[b]:
             grad[:, b] = 0
-            loss[b] = 0.0 if possible[b] else np.inf
+            loss[b] = np.inf if not possible[b] and not zero_infinity else 0.0
         elif frames[b] < T:
             grad[frames[b]:, b] = 0
-    return loss, grad, possible
+    return loss, grad

@@ -1,57 +1,36 @@
-"""The CUDA CTC kernel (minigluon/ops/ctc_cuda.py), checked without a GPU.
+"""The CUDA CTC kernels (minigluon/ops/ctc_cuda.py), checked without a GPU.
 
-Its source compiles as plain C too (a "parallel for" becomes a sequential loop, a barrier nothing):
-the C form, built here with the system C compiler and called through ctypes, must agree with the
-NumPy implementation and with brute-force path enumeration. Both forms are compiled with
-warnings as errors in tests/ops/test_cuda_forms_compile.py (the CUDA form where ``nvcc`` is).
-The real GPU run is tests/ops/test_ctc.py::test_numpy_and_cupy_agree (skipped without CuPy).
+Their source compiles as plain C too (a "parallel for" becomes a sequential loop, a block-wide
+reduction the value itself, a barrier nothing). Here the whole CuPy branch of
+``ctc_loss_and_grad`` runs through the CuPy stand-in (tests/cupy_emulation), which checks every
+kernel argument against the kernel's C signature and the launch geometry against CUDA's limits,
+then runs the C form: it must agree with the NumPy implementation and with brute-force path
+enumeration. Both forms are compiled with warnings as errors in
+tests/ops/test_cuda_forms_compile.py (the CUDA form where ``nvcc`` is). The real GPU runs are
+tests/ops/test_ctc.py::test_numpy_and_cupy_agree and ::test_cuda_kernel_edge_cases_match_cpu
+(skipped without CuPy and a device).
 """
-import ctypes
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
-from minigluon.ops import ctc_cuda
+from cupy_emulation import fakecupy as fake
+from minigluon.ops import ctc_cuda, ctc_kernel
 from minigluon.ops.ctc_kernel import _Problem, ctc_loss_and_grad
-from ctc_reference import brute_force_nll, log_softmax
+from ctc_reference import brute_force_nll
 
 CC = shutil.which('cc') or shutil.which('gcc')
-needs_cc = pytest.mark.skipif(CC is None, reason='no C compiler')
+pytestmark = pytest.mark.skipif(CC is None, reason='no C compiler (the stand-in builds the C form)')
 
 
-@pytest.fixture(scope='module')
-def c_kernel(tmp_path_factory):
-    """The kernel's C form as a ctypes function."""
-    d = tmp_path_factory.mktemp('ctc_c')
-    src, lib = d / 'ctc.c', d / 'libctc.so'
-    src.write_text(ctc_cuda.KERNEL_SOURCE)
-    subprocess.run([CC, '-O2', '-shared', '-fPIC', '-std=c99', '-Wall', '-Werror', '-o', str(lib),
-                    str(src), '-lm'], check=True, capture_output=True)
-    fn = ctypes.CDLL(str(lib)).ctc_log_space
-    fn.restype = None
-    return fn
-
-
-def run_c(fn, x, labels, label_len, frames, blank):
-    """Loss and gradient through the C form, prepared exactly as the CuPy path prepares them."""
-    T, N, C = x.shape
-    prob = _Problem(np, labels, label_len, frames, blank)
-    ext, slen, fr = ctc_cuda.problem_arrays(prob)
-    skip = prob.skip
-    logp = np.ascontiguousarray(np.maximum(log_softmax(x.astype(np.float64)), ctc_cuda.NEG))  # -inf
-    S = prob.S
-    alpha, beta = np.empty((N, T, S)), np.empty((N, T, S))
-    loglik, grad = np.empty(N), np.empty((T, N, C))
-
-    def ptr(a, kind):
-        return a.ctypes.data_as(ctypes.POINTER(kind))
-    i32 = ctypes.c_int
-    fn(ptr(logp, ctypes.c_double), ptr(ext, i32), ptr(skip, ctypes.c_double), ptr(slen, i32),
-       ptr(fr, i32), i32(T), i32(N), i32(C), i32(S), ptr(alpha, ctypes.c_double),
-       ptr(beta, ctypes.c_double), ptr(loglik, ctypes.c_double), ptr(grad, ctypes.c_double))
-    return -loglik, grad, prob
+def run_c(x, labels, label_len, frames, blank, zero_infinity=False):
+    """Loss and gradient (NumPy arrays) through the CuPy branch of ``ctc_loss_and_grad``: the
+    kernels' C form, launched exactly as on a GPU."""
+    loss, grad = ctc_loss_and_grad(fake, fake.asarray(x), labels, label_len, frames, blank,
+                                   zero_infinity=zero_infinity)
+    assert isinstance(loss, fake.ndarray) and isinstance(grad, fake.ndarray)
+    return fake.asnumpy(loss), fake.asnumpy(grad)
 
 
 def random_case(rng, T, N, C, L, blank):
@@ -65,58 +44,120 @@ def random_case(rng, T, N, C, L, blank):
     return x, labels, label_len, frames
 
 
-@needs_cc
 @pytest.mark.parametrize('seed', range(6))
-def test_c_form_matches_brute_force(c_kernel, seed):
+def test_c_form_matches_brute_force(seed):
     rng = np.random.RandomState(seed)
     T, C = rng.randint(1, 6), rng.randint(2, 5)
     blank = C - 1 if seed % 2 else 0
     x, labels, label_len, frames = random_case(rng, T, 3, C, 3, blank)
     frames[:] = T
-    loss, _, prob = run_c(c_kernel, x, labels, label_len, frames, blank)
+    loss, _ = run_c(x, labels, label_len, frames, blank)
+    prob = _Problem(np, labels, label_len, frames, blank)
     for b in range(3):
         if not prob.feasible[b]:
-            continue        # computed as an empty label; the caller overwrites it with +inf
+            assert loss[b] == np.inf
+            continue
         want = brute_force_nll(x[:, b], labels[b, :label_len[b]].tolist(), blank)
         np.testing.assert_allclose(loss[b], want, rtol=1e-10, atol=1e-10)
 
 
-@needs_cc
-@pytest.mark.parametrize('shape', [(7, 4, 5, 3), (30, 6, 8, 6), (60, 3, 4, 12), (1, 2, 3, 1)])
-def test_c_form_matches_numpy_path(c_kernel, shape):
-    """Loss and full gradient equal to the NumPy implementation (both paths' tail handling of
-    infeasible samples applied by hand), with lengths, repeats and short frame counts mixed."""
+@pytest.mark.parametrize('shape', [(7, 4, 5, 3), (30, 6, 8, 6), (60, 3, 4, 12), (1, 2, 3, 1),
+                                   (5, 3, 40, 2)])
+@pytest.mark.parametrize('dtype', [np.float64, np.float32])
+def test_c_form_matches_numpy_path(shape, dtype):
+    """Loss and full gradient equal to the NumPy implementation, with lengths, repeats, short
+    frame counts, empty labels and infeasible samples mixed; the gradient in the input's type."""
     T, N, C, L = shape
     rng = np.random.RandomState(T * N)
     x, labels, label_len, frames = random_case(rng, T, N, C, L, C - 1)
     labels[:, 1::2] = labels[:, ::2][:, :labels[:, 1::2].shape[1]]        # force repeated labels
-    loss_c, grad_c, prob = run_c(c_kernel, x, labels, label_len, frames, C - 1)
-    loss_np, grad_np, feasible = ctc_loss_and_grad(np, x, labels, label_len, frames, C - 1)
-    ok = feasible & (frames > 0)
-    np.testing.assert_allclose(np.maximum(loss_c[ok], 0), loss_np[ok], rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(grad_c[:, ok], grad_np[:, ok], rtol=1e-7, atol=1e-9)
+    x = x.astype(dtype)
+    loss_c, grad_c = run_c(x, labels, label_len, frames, C - 1)
+    loss_np, grad_np = ctc_loss_and_grad(np, x, labels, label_len, frames, C - 1)
+    assert grad_c.dtype == grad_np.dtype == dtype and loss_c.dtype == np.float64
+    tol = 1e-9 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(loss_c, loss_np, rtol=tol, atol=tol)     # inf where impossible
+    np.testing.assert_allclose(grad_c, grad_np, rtol=tol * 100, atol=tol)
     for b in np.nonzero(frames < T)[0]:
         assert not grad_c[frames[b]:, b].any()
 
 
-@needs_cc
-def test_c_form_is_finite_for_large_activations(c_kernel):
-    """Saturated posteriors (activations of magnitude 1e4) stay finite in the log-space kernel."""
+def test_c_form_impossible_samples_and_zero_infinity():
+    """Infeasible (too few frames), zero-probability (-inf activations), empty-label and
+    zero-frame samples: inf (0 with zero_infinity) and zero gradients, inside the kernels."""
+    rng = np.random.RandomState(5)
+    x = rng.randn(4, 5, 3)
+    x[:, 1, 0] = -np.inf                          # sample 1's label (class 0) can never be emitted
+    labels = np.array([[0, 0, 0], [0, 1, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0]])
+    label_len = np.array([3, 1, 0, 0, 2])
+    frames = np.array([4, 4, 4, 0, 0])            # sample 0: "0 0 0" needs 5 frames
+    for zero_inf in (False, True):
+        loss, grad = run_c(x, labels, label_len, frames, 2, zero_infinity=zero_inf)
+        want, want_grad = ctc_loss_and_grad(np, x, labels, label_len, frames, 2, zero_infinity=zero_inf)
+        impossible = [0, 1, 4]
+        assert (loss[impossible] == (0.0 if zero_inf else np.inf)).all()
+        assert not grad[:, impossible].any() and not grad[:, 3].any()
+        assert loss[3] == 0.0
+        np.testing.assert_allclose(loss, want, rtol=1e-10)
+        np.testing.assert_allclose(grad, want_grad, rtol=1e-9, atol=1e-12)
+
+
+def test_c_form_is_finite_for_large_activations():
+    """Saturated posteriors (activations of magnitude 1e4) stay finite in the log-space kernels."""
     rng = np.random.RandomState(3)
     x = rng.randn(20, 4, 6) * 1e4
     labels = rng.randint(0, 5, size=(4, 5))
-    loss, grad, _ = run_c(c_kernel, x, labels, np.full(4, 5), np.full(4, 20), 5)
+    loss, grad = run_c(x, labels, np.full(4, 5), np.full(4, 20), 5)
     assert np.isfinite(loss).all() and np.isfinite(grad).all()
     np.testing.assert_allclose(grad.sum(2), 0, atol=1e-9)    # softmax and occupancy both sum to 1
 
 
-def test_the_gpu_path_uploads_only_the_skip_mask(monkeypatch):
-    """Through the CuPy stand-in: the CUDA path's result equals NumPy's, and of the problem's
-    device arrays only the skip mask (the kernel's input) is copied to the device; each copy from
-    host memory would wait for the GPU's queued work."""
-    from cupy_emulation import fakecupy as fake
-    from minigluon.ops import ctc_kernel
-    made = []
+def test_nan_stays_in_its_sample():
+    rng = np.random.RandomState(2)
+    x = rng.randn(6, 3, 4)
+    labels = np.array([[0, 1], [1, 2], [2, 0]])
+    clean, _ = run_c(x, labels, np.array([2, 2, 1]), np.full(3, 6), 3)
+    x[2, 1, 0] = np.nan
+    dirty, grad = run_c(x, labels, np.array([2, 2, 1]), np.full(3, 6), 3)
+    assert np.isnan(dirty[1]) and np.isnan(grad[:, 1]).any()
+    np.testing.assert_array_equal(dirty[[0, 2]], clean[[0, 2]])
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_problem_table_links_each_class_in_label_order(seed):
+    """Row layout, and the class links: following a head's links visits exactly the positions
+    of its class, in increasing order; every class of the label has one head."""
+    rng = np.random.RandomState(seed)
+    N, L = 5, 9
+    labels = rng.randint(0, 3, size=(N, L))
+    label_len = rng.randint(0, L + 1, size=N)
+    frames = np.full(N, 30)
+    frames[0] = 2                                  # infeasible when its label is long
+    prob = _Problem(np, labels, label_len, frames, 3)
+    table = ctc_cuda.problem_table(prob)
+    assert table.dtype == np.int32 and table.shape == (N, 3 + 3 * prob.L)
+    for b in range(N):
+        n_frames, length, impossible = table[b, :3]
+        lab, link, head = (table[b, 3 + k * prob.L:3 + (k + 1) * prob.L] for k in range(3))
+        assert n_frames == frames[b] and impossible == (not prob.feasible[b])
+        assert length == (label_len[b] if prob.feasible[b] else 0)
+        seen = []
+        for j in np.nonzero(head[:length])[0]:
+            chain, i = [], j
+            while i >= 0:
+                chain.append(i)
+                i = link[i]
+            assert chain == [k for k in range(length) if lab[k] == lab[j]]
+            seen += chain
+        assert sorted(seen) == list(range(length))
+        assert list(lab[:length]) == list(labels[b, :length])
+
+
+def test_the_gpu_path_copies_once_to_the_device_and_never_back(monkeypatch):
+    """Of the host's data only the problem table is copied to the device (each copy from host
+    memory waits for the GPU's queued work; _Problem's device arrays are the NumPy path's), and
+    nothing is copied back: the CTC step never waits for the GPU."""
+    made, uploads = [], []
 
     class Spy(ctc_kernel._Problem):
         def __init__(self, *args):
@@ -124,12 +165,21 @@ def test_the_gpu_path_uploads_only_the_skip_mask(monkeypatch):
             made.append(self)
     monkeypatch.setattr(ctc_kernel, '_Problem', Spy)
     rng = np.random.RandomState(0)
-    x = rng.randn(6, 3, 5).astype(np.float32)
+    x = fake.asarray(rng.randn(6, 3, 5).astype(np.float32))
     labels = np.array([[1, 2, 0], [3, 3, 0], [4, 0, 0]])
     label_len, frames = np.array([2, 2, 1]), np.array([6, 5, 6])
-    want = ctc_kernel.ctc_loss_and_grad(np, x, labels, label_len, frames, 0)
-    assert {'d_mask', 'd_skip'} <= set(vars(made.pop()))       # the host path's device arrays
-    got = ctc_kernel.ctc_loss_and_grad(fake, fake.asarray(x), labels, label_len, frames, 0)
-    assert [k for k in vars(made.pop()) if k.startswith('d_')] == ['d_skip']
-    np.testing.assert_allclose(fake.asnumpy(got[0]), want[0], rtol=1e-5)
-    np.testing.assert_allclose(fake.asnumpy(got[1]), want[1], rtol=1e-5, atol=1e-6)
+    real_asarray = fake.asarray
+
+    def asarray(a, *args, **kwargs):
+        if not isinstance(a, fake.ndarray):
+            uploads.append(np.asarray(a).shape)
+        return real_asarray(a, *args, **kwargs)
+
+    def no_download(*args, **kwargs):
+        raise AssertionError('the CTC step copied device data to the host')
+    monkeypatch.setattr(fake, 'asarray', asarray)
+    monkeypatch.setattr(fake.ndarray, 'get', no_download)
+    monkeypatch.setattr(fake, 'asnumpy', no_download)
+    loss, grad = ctc_loss_and_grad(fake, x, labels, label_len, frames, 0)
+    assert uploads == [(3, 3 + 3 * 2)]
+    assert not [k for k in vars(made.pop()) if k.startswith('d_')]

@@ -38,8 +38,8 @@ def test_compiled_equals_numpy_form(monkeypatch, seed):
                   (200, 4, 6, 40)][seed]
     for dtype in (np.float64, np.float32):
         x, labels, lens, frames = _problem(rng, T, N, C, L, dtype)
-        (l0, g0, p0), (l1, g1, p1) = _both(x, labels, lens, frames, C - 1, monkeypatch)
-        np.testing.assert_array_equal(p1, p0)
+        (l0, g0), (l1, g1) = _both(x, labels, lens, frames, C - 1, monkeypatch)
+        np.testing.assert_array_equal(np.isinf(l1), np.isinf(l0))
         np.testing.assert_allclose(l1, l0, rtol=1e-12, atol=1e-12)
         tol = 1e-12 if dtype == np.float64 else 1e-6
         np.testing.assert_allclose(g1, g0, rtol=tol, atol=tol)
@@ -78,7 +78,7 @@ def test_compiled_matches_brute_force(monkeypatch):
     labels = np.array([[0, 1], [1, 1], [0, 0], [1, 0], [0, 0], [1, 1]])
     lens = np.array([2, 2, 1, 2, 0, 1])
     frames = np.array([5, 5, 4, 3, 5, 2])
-    loss, _, _ = ctc_loss_and_grad(np, x, labels, lens, frames, 2)
+    loss, _ = ctc_loss_and_grad(np, x, labels, lens, frames, 2)
     for b in range(N):
         want = brute_force_nll(x[:frames[b], b], list(labels[b, :lens[b]]), 2)
         np.testing.assert_allclose(loss[b], want, rtol=1e-12)
@@ -94,7 +94,7 @@ def test_nan_sample_leaves_the_others_alone(monkeypatch):
     x[4, 2, 1] = np.nan
     for enabled in (False, True):
         monkeypatch.setattr(_numba, 'enabled', enabled)
-        loss, grad, _ = ctc_loss_and_grad(np, x, labels, lens, frames, 3)
+        loss, grad = ctc_loss_and_grad(np, x, labels, lens, frames, 3)
         others = [0, 1, 3, 4]
         np.testing.assert_allclose(loss[others], clean[0][others], rtol=1e-12)
         np.testing.assert_allclose(grad[:, others], clean[1][:, others], rtol=1e-12, atol=1e-15)
@@ -109,7 +109,7 @@ def test_underflowing_sample_takes_the_log_space_path(monkeypatch):
     lens[:] = 3
     x[:, 1, :] = 0.0
     x[:, 1, 3] = 900.0                   # blank dominates: the labels' log-probabilities < -700
-    (l0, g0, _), (l1, g1, _) = _both(x, labels, lens, frames, 3, monkeypatch)
+    (l0, g0), (l1, g1) = _both(x, labels, lens, frames, 3, monkeypatch)
     assert np.isfinite(l1).all() and l1[1] > 700
     np.testing.assert_allclose(l1, l0, rtol=1e-12)
     np.testing.assert_allclose(g1, g0, rtol=1e-12, atol=1e-15)
@@ -137,14 +137,14 @@ def test_subnormal_products_go_to_the_log_space_path(monkeypatch, enabled):
     monkeypatch.setattr(_numba, 'enabled', enabled)
     x = np.zeros((8, 1, 2))
     x[:, 0, 0] = 185.0                       # empty label: loss = -sum of blank log-probabilities
-    loss, _, _ = ctc_loss_and_grad(np, x, np.zeros((1, 0), int), np.array([0]), np.array([8]), 1)
+    loss, _ = ctc_loss_and_grad(np, x, np.zeros((1, 0), int), np.array([0]), np.array([8]), 1)
     np.testing.assert_allclose(loss, 8 * (185.0 + np.log1p(np.exp(-185.0))), rtol=1e-14)
     x = np.array([[190.93903, -261.85568, 164.2437, -479.83707],
                   [85.84993, 739.3492, 29.901596, 175.70155],
                   [361.12787, 134.53285, 369.82983, 343.1226],
                   [-298.74075, -201.12758, -228.11061, 88.70494],
                   [-128.10098, 26.39975, 17.403873, -290.10574]])
-    loss, _, _ = ctc_loss_and_grad(np, x[:, None], np.array([[0, 0]]), np.array([2]), np.array([5]), 3)
+    loss, _ = ctc_loss_and_grad(np, x[:, None], np.array([[0, 0]]), np.array([2]), np.array([5]), 3)
     np.testing.assert_allclose(loss[0], brute_force_nll(x, [0, 0], 3), rtol=1e-12)
 
 
@@ -168,7 +168,7 @@ def test_zero_probability_sample_does_not_slow_the_next_batches(monkeypatch, ena
         poisoned[:, b, :C - 1] = -np.inf                 # the label has probability 0
         assert ctc_loss_and_grad(np, poisoned, labels, lens, frames, C - 1)[0][b] == np.inf
         redone.clear()
-        loss, grad, _ = ctc_loss_and_grad(np, x, labels, lens, frames, C - 1)
+        loss, grad = ctc_loss_and_grad(np, x, labels, lens, frames, C - 1)
         assert redone == []
         np.testing.assert_array_equal(loss, want[0])
         np.testing.assert_array_equal(grad, want[1])
@@ -191,5 +191,5 @@ def test_sample_impossible_at_frame_0_is_the_only_one_redone(monkeypatch, enable
                         np.take_along_axis(lp, np.broadcast_to(prob.lab[None], (T, N, 2)), 2), -1e30)
     _, _, bad = _scaled_pass(np, lp_label, lp[:, :, C - 1], prob)
     np.testing.assert_array_equal(bad, [False, True, False, False])
-    loss, _, _ = ctc_loss_and_grad(np, x, labels, lens, frames, C - 1)
+    loss, _ = ctc_loss_and_grad(np, x, labels, lens, frames, C - 1)
     assert np.isfinite(loss).all() and loss[1] > 1e4      # exact in log space: ~exp(-1e4)

@@ -7,18 +7,15 @@ composition, padding, layouts, blank convention, time reversal, class relabellin
 between independent computations (fast/exact/C paths, brute-force enumeration), and the block's and
 decoders' contracts. Settings are derandomized so CI runs the same examples every time.
 """
-import ctypes
 import itertools
 import os
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from minigluon import nd
-from minigluon.ops import ctc_cuda
 from minigluon.ops.ctc_kernel import ctc_loss_and_grad
 from minigluon.test_utils import assert_almost_equal, check_gradient
 from ctc_reference import log_softmax, nd_ctc as ctc_op
@@ -267,7 +264,7 @@ def test_label_of_probability_zero_is_infinite_with_zero_gradient():
         assert (zl[:2] == 0).all() and zl[2] == loss[2] and (zg == grad).all()
     exact = ctc_loss_and_grad(np, x, np.array([[0, 0], [0, 0], [1, 0]]), np.array([1, 2, 1]),
                               np.full(3, 3), 2, force_log_space=True)
-    assert list(exact[2]) == [False, False, True] and exact[0][0] == np.inf
+    assert list(np.isinf(exact[0])) == [True, True, False]
 
 
 @fast(12)
@@ -314,10 +311,10 @@ def hard_cases(draw, max_T=12, max_C=6, max_N=4, max_L=5):
 def test_scaled_fast_path_agrees_with_exact_log_space(case):
     x, labels, label_len, frames = case
     blank = x.shape[2] - 1
-    loss, grad, ok = ctc_loss_and_grad(np, x, labels, label_len, frames, blank)
-    exact, exact_grad, ok2 = ctc_loss_and_grad(np, x, labels, label_len, frames, blank,
-                                               force_log_space=True)
-    assert (ok == ok2).all() and (loss >= 0).all() and np.isfinite(grad).all()
+    loss, grad = ctc_loss_and_grad(np, x, labels, label_len, frames, blank)
+    exact, exact_grad = ctc_loss_and_grad(np, x, labels, label_len, frames, blank,
+                                          force_log_space=True)
+    assert (np.isinf(loss) == np.isinf(exact)).all() and (loss >= 0).all() and np.isfinite(grad).all()
     assert_almost_equal(loss, exact, rtol=1e-9, atol=1e-9)
     assert_almost_equal(grad, exact_grad, rtol=1e-7, atol=1e-9)
     assert_almost_equal(grad.sum(2), np.zeros(grad.shape[:2]), atol=1e-9)
@@ -326,31 +323,16 @@ def test_scaled_fast_path_agrees_with_exact_log_space(case):
 CC = shutil.which('cc') or shutil.which('gcc')
 
 
-@pytest.fixture(scope='module')
-def c_kernel(tmp_path_factory):
-    if CC is None:
-        pytest.skip('no C compiler')
-    d = tmp_path_factory.mktemp('ctc_c_props')
-    src, lib = d / 'ctc.c', d / 'libctc.so'
-    src.write_text(ctc_cuda.KERNEL_SOURCE)
-    subprocess.run([CC, '-O2', '-shared', '-fPIC', '-std=c99', '-o', str(lib), str(src), '-lm'],
-                   check=True, capture_output=True)
-    fn = ctypes.CDLL(str(lib)).ctc_log_space
-    fn.restype = None
-    return fn
-
-
 @fast(80)
 @given(case=hard_cases())
-def test_c_form_of_cuda_kernel_agrees_with_numpy(c_kernel, case):
-    # the same preparation and tail handling as ctc_loss_and_grad's CuPy branch
+@pytest.mark.skipif(CC is None, reason='no C compiler (the CuPy stand-in builds the C form)')
+def test_c_form_of_cuda_kernels_agrees_with_numpy(case):
+    """The CuPy branch of ctc_loss_and_grad, its kernels run in their C form by the stand-in."""
     from test_ctc_cuda_kernel import run_c
     x, labels, label_len, frames = case
     blank = x.shape[2] - 1
-    loss, grad, ok = ctc_loss_and_grad(np, x, labels, label_len, frames, blank)
-    loss_c, grad_c, prob = run_c(c_kernel, x, labels, label_len, frames, blank)
-    use = ~prob.dummy & ok                   # the rest is overwritten by the caller
-    assert_almost_equal(np.maximum(loss_c[use], 0), loss[use], rtol=1e-9, atol=1e-9)
-    assert_almost_equal(grad_c[:, use], grad[:, use], rtol=1e-7, atol=1e-9)
-    assert (loss_c[~prob.dummy & ~ok] > 1e29).all()      # probability 0: the log-0 sentinel
+    loss, grad = ctc_loss_and_grad(np, x, labels, label_len, frames, blank)
+    loss_c, grad_c = run_c(x, labels, label_len, frames, blank)
+    assert_almost_equal(loss_c, loss, rtol=1e-9, atol=1e-9)      # inf where impossible
+    assert_almost_equal(grad_c, grad, rtol=1e-7, atol=1e-9)
     assert not any(grad_c[f:, b].any() for b, f in enumerate(frames))

@@ -22,7 +22,7 @@ from minigluon.ops import _pool_cuda, _rnn_cuda, _update_cuda, ctc_cuda
 
 CC = shutil.which('cc') or shutil.which('gcc')
 SOURCES = {
-    'ctc': (lambda dtype: ctc_cuda.KERNEL_SOURCE, ()),
+    'ctc': (ctc_cuda.kernel_source, ()),
     'lstm': (_rnn_cuda.kernel_source, ()),
     'pool': (_pool_cuda.kernel_source, ()),
     'adam': (_update_cuda.kernel_source, ('--fmad=false',)),
