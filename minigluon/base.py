@@ -20,6 +20,61 @@ class NotSupportedError(MXNetError, NotImplementedError):
     """An MXNet feature that minigluon deliberately does not provide (sparse storage, Module API)."""
 
 
+# MXNet reports every failure of an operator (a bad shape, argument or index) and of a file read
+# as ``MXNetError``; minigluon raises the Python type that says what went wrong. The classes below
+# are both, so ``except ValueError`` and a legacy ``except mx.base.MXNetError`` both catch them.
+
+class MXNetValueError(ValueError, MXNetError):
+    """A ``ValueError`` that is also an :class:`MXNetError` (an operator's bad argument or shape)."""
+
+
+class MXNetTypeError(TypeError, MXNetError):
+    """A ``TypeError`` that is also an :class:`MXNetError` (an operator given the wrong kind of value)."""
+
+
+class MXNetIndexError(IndexError, MXNetError):
+    """An ``IndexError`` that is also an :class:`MXNetError` (an index out of range in an operator)."""
+
+
+class MXNetFileNotFoundError(FileNotFoundError, MXNetError):
+    """A ``FileNotFoundError`` that is also an :class:`MXNetError` (a missing file to load)."""
+
+
+class MXNetPermissionError(PermissionError, MXNetError):
+    """A ``PermissionError`` that is also an :class:`MXNetError` (a file that cannot be read)."""
+
+
+class MXNetIsADirectoryError(IsADirectoryError, MXNetError):
+    """An ``IsADirectoryError`` that is also an :class:`MXNetError` (a directory given as a file)."""
+
+
+_ALSO_MXNET = {ValueError: MXNetValueError, TypeError: MXNetTypeError, IndexError: MXNetIndexError,
+               FileNotFoundError: MXNetFileNotFoundError, PermissionError: MXNetPermissionError,
+               IsADirectoryError: MXNetIsADirectoryError}
+
+
+def as_mxnet_error(err):
+    """``err`` as an exception that is also an :class:`MXNetError`, with the same message (and,
+    for file errors, the same ``errno``/``filename``): a new instance of the matching class above,
+    or ``err`` itself when it already is an ``MXNetError`` or is of another type."""
+    cls = _ALSO_MXNET.get(type(err))
+    if cls is None:
+        return err
+    if isinstance(err, OSError):
+        return cls(err.errno, err.strerror, err.filename)
+    return cls(*err.args)
+
+
+def read_file(fname):
+    """The bytes of the file ``fname``; a missing, unreadable or directory path raises the usual
+    ``OSError`` subclass that is also an :class:`MXNetError`, as MXNet's loaders raise."""
+    try:
+        with open(fname, 'rb') as f:
+            return f.read()
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as err:
+        raise as_mxnet_error(err) from None
+
+
 def brief_list(names, limit=7):
     """Quote a list of names for an error message, eliding the middle of long lists.
 

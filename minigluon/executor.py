@@ -39,7 +39,7 @@ import threading
 import numpy as np
 
 from minigluon import autograd, backend
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.context import current_context
 from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
 from minigluon.ndarray.dispatch import _zero_path
@@ -368,7 +368,10 @@ class CachedOp:
                 named = _name_the_operator(op, err, raws)
                 if named is err:
                     raise
-                raise named from err
+                raise named.with_traceback(err.__traceback__) from None
+        except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
+            raise type(err)("node '%s': %s" % (step.name, err)).with_traceback(
+                err.__traceback__) from None
         except MXNetError:
             raise
         except (ValueError, TypeError) as err:

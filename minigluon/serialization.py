@@ -28,7 +28,7 @@ import tempfile
 
 import numpy as np
 
-from minigluon.base import MXNetFormatError
+from minigluon.base import MXNetFormatError, read_file
 
 LIST_MAGIC = 0x112
 V0_MAX_NDIM = 32          # a V0 header's first word is ndim; larger values mean "not a V0 file"
@@ -364,14 +364,13 @@ def load(fname, ctx=None):
     MXNetFormatError
         If the file is not a valid ``.params`` file (message names file, offset and expectation).
     OSError
-        If the file cannot be read.
+        If the file cannot be read (``FileNotFoundError`` and the like, also ``MXNetError`` as
+        in MXNet: :func:`minigluon.base.read_file`).
     TypeError
         If ``fname`` is not a str or path (an int would be read as a file descriptor).
     """
     fname = _check_fname(fname, 'load')
-    with open(fname, 'rb') as f:
-        buf = f.read()
-    return _wrap(loads(buf, source=str(fname)), ctx)
+    return _wrap(loads(read_file(fname), source=str(fname)), ctx)
 
 
 def load_frombuffer(buf, ctx=None):

@@ -27,7 +27,7 @@ import os
 from collections import OrderedDict
 
 from minigluon import serialization
-from minigluon.base import MXNetError, MXNetFormatError
+from minigluon.base import MXNetError, MXNetFormatError, read_file
 
 
 def _is_hybrid(block):
@@ -286,8 +286,7 @@ def load(block, prefix, ctx=None):
         raise TypeError('load: prefix must be a str or path, got %s' % type(prefix).__name__)
     prefix = os.fspath(prefix)
     fname = prefix + '-model.json'
-    with open(fname, 'rb') as f:
-        raw = f.read()
+    raw = read_file(fname)
     try:
         record = json.loads(raw.decode('utf-8'))
     except (UnicodeDecodeError, ValueError) as err:

@@ -15,7 +15,7 @@ imperative invoke (``MXImperativeInvoke``), recording as ``mxnet.autograd`` does
 import numpy as np
 
 from minigluon import autograd, backend
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, as_mxnet_error
 from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
@@ -39,7 +39,9 @@ def invoke(op, inputs):
     Raises
     ------
     MXNetError
-        When the inputs live on different contexts.
+        When the inputs live on different contexts; an operator's ``ValueError``, ``TypeError``
+        or ``IndexError`` is re-raised as ``MXNetValueError`` etc., which are both (see
+        :func:`~minigluon.ndarray.helpers._name_the_operator`).
     """
     # This function is the per-operator overhead of the whole framework: keep it lean.
     ctx = None
@@ -66,7 +68,7 @@ def invoke(op, inputs):
         named = _name_the_operator(op, err, raws)
         if named is err:
             raise
-        raise named from err
+        raise named.with_traceback(err.__traceback__) from None
     recording = getattr(_autograd_state, 'recording', False)
     if type(res) is np.ndarray:          # the common case: one NumPy output
         out = NDArray(res, ctx)
@@ -132,7 +134,10 @@ def call_op(name, /, *args, **kwargs):
     out = kwargs.pop('out', None)
     kwargs.pop('name', None)
     kwargs.pop('attr', None)
-    op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
+    try:
+        op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
+    except (ValueError, TypeError) as err:        # a bad argument: an MXNetError too, as in MXNet
+        raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
     if out is not None:
         from minigluon.ndarray.inplace import check_write
         check_write(out, '%s(..., out=...)' % name)     # before the operator is recorded

@@ -2,12 +2,14 @@
 
 - :func:`_move`: a raw NumPy/CuPy array placed on a context (host copy or device transfer);
 - :func:`_parse_ctx`: the Context named by an operator's ``ctx`` attribute (samplers);
-- :func:`_name_the_operator`: a NumPy error re-worded to name the failing operator and its inputs.
+- :func:`_name_the_operator`: an operator's error re-worded to name the operator and its inputs,
+  and typed as an ``MXNetError`` too (as MXNet reports every operator failure).
 
 They live here so that :mod:`minigluon.ndarray.ndarray` stays short; that module re-exports them,
 so ``from minigluon.ndarray.ndarray import _move`` keeps working.
 """
 from minigluon import backend
+from minigluon.base import as_mxnet_error
 from minigluon.context import Context
 
 
@@ -36,17 +38,20 @@ def _parse_ctx(value):
 
 
 def _name_the_operator(op, err, raws):
-    """``err`` re-worded to name the operator and its inputs, unless its message already does.
+    """``err`` re-worded to name the operator and its inputs, unless its message already does,
+    as an exception that is also an ``MXNetError`` (:func:`minigluon.base.as_mxnet_error`: a plain
+    ``ValueError`` becomes ``MXNetValueError``...). Other exception types come back unchanged.
 
     NumPy's own errors (``operands could not be broadcast together``, ``zero-size array to
     reduction operation``) otherwise reach the user without saying which operator failed.
     """
-    message = str(err)
-    named = op.name and (message.startswith(op.name) or op.name + ':' in message)
-    if type(err) not in (ValueError, IndexError, TypeError) or named:
+    if type(err) not in (ValueError, IndexError, TypeError):
         return err
+    message = str(err)
+    if op.name and (message.startswith(op.name) or op.name + ':' in message):
+        return as_mxnet_error(err)
     names = op.list_arguments() if op.arguments is not None or hasattr(op, 'num_args') else []
     names = list(names) + ['arg%d' % i for i in range(len(names), len(raws))]
     desc = ', '.join('%s%s %s' % (n, tuple(a.shape), a.dtype) for n, a in zip(names, raws)
                      if hasattr(a, 'shape'))
-    return type(err)('%s: %s (inputs: %s)' % (op.name, message, desc or 'none'))
+    return as_mxnet_error(type(err)('%s: %s (inputs: %s)' % (op.name, message, desc or 'none')))

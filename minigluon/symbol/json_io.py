@@ -15,7 +15,7 @@ their weight or auxiliary variables (created as ``<node>_<input>``). Anything ma
 import json
 import os
 
-from minigluon.base import MXNetError, MXNetFormatError
+from minigluon.base import MXNetError, MXNetFormatError, read_file
 from minigluon.ops.registry import get_op
 from minigluon.symbol.op_names import HIDDEN_KEYS, INPUT_VAR_INIT, MXNET_VERSION, json_op_name, json_row_count
 from minigluon.symbol.symbol import Symbol, _hidden_key, _Node, new_op_node
@@ -176,8 +176,7 @@ def load(fname):
         If the file is not a valid symbol file (the message names the file).
     """
     fname = os.fspath(fname)
-    with open(fname, 'rb') as f:
-        data = f.read()
+    data = read_file(fname)
     try:
         return load_json(data)
     except MXNetFormatError as err:

@@ -1,0 +1,85 @@
+"""Legacy ``except mx.base.MXNetError`` keeps catching what MXNet 1.9.1 reports as MXNetError.
+
+MXNet raises ``MXNetError`` (a ``RuntimeError``) for every failure inside an operator and for a
+file it cannot read. minigluon raises the Python type that says what went wrong (``ValueError``,
+``TypeError``, ``IndexError``, ``FileNotFoundError``); these are instances of both (measured on
+MXNet 1.9.1: ``nd.dot`` of (2, 3) and (2, 3), ``nd.load`` of a missing file, a broadcast of (3,)
+with (4,), an unknown keyword all raise ``MXNetError``).
+"""
+import errno
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import gluon, nd
+from minigluon.base import MXNetError
+
+
+@pytest.mark.parametrize('call,kind', [
+    (lambda: nd.dot(nd.ones((2, 3)), nd.ones((2, 3))), ValueError),
+    (lambda: nd.ones(3) + nd.ones(4), ValueError),
+    (lambda: nd.Reshape(nd.ones(3), shape=(2, 2)), ValueError),
+    (lambda: nd.ones(3).reshape((2, 2)), ValueError),
+    (lambda: nd.Reshape(nd.ones(3), foo=2), TypeError),
+    (lambda: nd.Pooling(nd.ones((1, 1, 2, 2)), kernel=(3, 3), pool_type='max'), ValueError),
+    (lambda: nd.take(nd.ones(3), nd.array([5]), mode='raise'), IndexError),
+    (lambda: nd.one_hot(nd.array([1]), depth=-1), ValueError),
+])
+def test_operator_errors_are_mxnet_errors_and_keep_their_python_type(call, kind):
+    with pytest.raises(MXNetError) as info:
+        call()
+    assert isinstance(info.value, kind) and isinstance(info.value, RuntimeError)
+    assert str(info.value)                                   # the message is kept
+
+
+def test_an_error_inside_a_hybridized_graph_names_the_node_and_is_an_mxnet_error():
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(3, in_units=4))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((2, 4)))
+    with pytest.raises(MXNetError) as info:
+        net(nd.ones((2, 5)))
+    assert isinstance(info.value, ValueError)
+    assert 'dense0' in str(info.value) or 'fullyconnected' in str(info.value).lower()
+
+
+def _missing(tmp_path):
+    return str(tmp_path / 'nowhere' / 'missing')
+
+
+@pytest.mark.parametrize('what', ['nd.load', 'sym.load', 'load_parameters', 'imports',
+                                  'load_states'])
+def test_a_missing_file_is_a_file_not_found_error_and_an_mxnet_error(tmp_path, what):
+    path = _missing(tmp_path)
+    net = gluon.nn.Dense(2, in_units=2)
+    net.initialize()
+    calls = {
+        'nd.load': lambda: nd.load(path + '.params'),
+        'sym.load': lambda: mx.sym.load(path + '-symbol.json'),
+        'load_parameters': lambda: net.load_parameters(path + '.params'),
+        'imports': lambda: gluon.SymbolBlock.imports(path + '-symbol.json', ['data']),
+        'load_states': lambda: gluon.Trainer(net.collect_params(), 'sgd').load_states(path + '.states'),
+    }
+    before = net.weight.data().asnumpy()
+    with pytest.raises(MXNetError) as info:
+        calls[what]()
+    err = info.value
+    assert isinstance(err, FileNotFoundError) and err.errno == errno.ENOENT
+    assert err.filename.startswith(path)
+    np.testing.assert_array_equal(net.weight.data().asnumpy(), before)
+
+
+def test_a_directory_given_as_a_file(tmp_path):
+    with pytest.raises(MXNetError) as info:
+        nd.load(str(tmp_path))
+    assert isinstance(info.value, OSError)
+
+
+def test_format_errors_keep_their_class(tmp_path):
+    bad = tmp_path / 'bad.params'
+    bad.write_bytes(b'not a params file')
+    with pytest.raises(mx.base.MXNetFormatError) as info:
+        nd.load(str(bad))
+    assert isinstance(info.value, ValueError) and isinstance(info.value, MXNetError)
