@@ -267,6 +267,10 @@ class NDArray:
         (NDArray indices of any dtype are truncated to integers, as MXNet does) and boolean
         masks (NumPy, or NDArray of dtype bool). As in MXNet's legacy mode, a result with no
         dimensions left (``x[1, 2]`` on a 2-d array) has shape ``(1,)``.
+
+        A boolean NumPy array selects as a mask, as in NumPy and PyTorch: MXNet 1.9.1 reads its
+        ``True``/``False`` as the integer indices 1 and 0 (``x[np.array([True, False])]`` there is
+        ``x[[1, 0]]``), a result nobody writing a mask means.
         """
         return invoke(_GetItem(_index_key(key, self._xp)), [self])
 

@@ -40,3 +40,39 @@ def test_uint8_resize_is_the_float_result_rounded_once():
     ref = nd.image.resize(nd.array(img.astype(np.float32)), size=(11, 4), interp=1).asnumpy()
     assert got.dtype == np.uint8
     np.testing.assert_array_equal(got, np.clip(np.rint(ref), 0, 255).astype(np.uint8))
+
+
+def test_a_boolean_numpy_index_is_a_mask():
+    """MXNet 1.9.1 reads the booleans as the indices 1 and 0 (measured: shape (2, 3, 4))."""
+    a = nd.arange(24).reshape((2, 3, 4))
+    np.testing.assert_array_equal(a[np.array([True, False])].asnumpy(),
+                                  np.arange(24).reshape(2, 3, 4)[:1])
+    b = nd.arange(6)
+    x = b.copy()
+    x.attach_grad()
+    with autograd.record():
+        y = x[np.array([True, False, True, False, False, True])]
+    y.backward()
+    np.testing.assert_array_equal(y.asnumpy(), [0, 2, 5])
+    np.testing.assert_array_equal(x.grad.asnumpy(), [1, 0, 1, 0, 0, 1])
+
+
+def test_integer_mean_is_the_mean_of_the_values_while_sum_wraps():
+    """MXNet 1.9.1: sum 4 (wrapped), mean 1 (the wrapped sum over 3); minigluon's mean is 86."""
+    u8 = nd.array([250, 3, 7], dtype='uint8')
+    assert u8.sum().asscalar() == 4 and u8.sum().dtype == np.uint8
+    assert u8.mean().asscalar() == 86 and u8.mean().dtype == np.uint8
+
+
+def test_batchnorm_frozen_by_grad_req_null_still_updates_its_statistics_in_training():
+    """Running statistics move in the training forward pass (as with cuDNN); MXNet's CPU op moves
+    them in a backward pass that a frozen first layer never runs. use_global_stats freezes them."""
+    from minigluon import gluon
+    x = nd.array([[1., 2.], [3., 4.]])
+    for global_stats, want in ((False, [0.2, 0.3]), (True, [0., 0.])):
+        bn = gluon.nn.BatchNorm(in_channels=2, use_global_stats=global_stats)
+        bn.initialize()
+        bn.collect_params().setattr('grad_req', 'null')
+        with autograd.record():
+            bn(x)
+        np.testing.assert_allclose(bn.running_mean.data().asnumpy(), want, rtol=1e-6)
