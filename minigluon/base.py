@@ -9,6 +9,12 @@ class MXNetError(RuntimeError):
     """Root of minigluon's errors (same name and base class as MXNet's)."""
 
 
+class ShapeConflictError(MXNetError):
+    """An operator's known input (or output) dimensions contradict each other. Raised by shape
+    rules even while other dimensions are unknown, so that ``infer_shape_partial`` reports it at
+    once, as MXNet does, instead of leaving the output unknown."""
+
+
 class MXNetFormatError(MXNetError, ValueError):
     """A file or string in MXNet's formats is malformed (``.params`` binary, ``-symbol.json``).
 

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops.registry import Attr, Op, register, unbroadcast
 
 
@@ -45,19 +45,42 @@ class _Binary(Op):
                 None if gr is None else unbroadcast(xp, gr, self.rhs.shape))
 
     def infer_shape(self, in_shapes):
-        """Known shapes: the broadcast result. An unknown (0) dimension of one operand takes the
-        size of that dimension in the other operand or the output, and a wholly unknown operand
-        takes the whole shape, as MXNet's element-wise shape rule does: the zero begin state
-        ``_zeros(shape=(0, H))`` of a cell unrolled in a hybridized block learns its batch size from
-        the data it is added to, and a label variable in ``square(pred - label)`` its shape."""
+        """Known shapes: the broadcast result. Otherwise dimension by dimension, right-aligned as
+        in broadcasting, with MXNet's rule for the name the graph node was made with
+        (``_infer_op_name``, set by the graph sweep; else this operator's name):
+
+        * ``broadcast_*``: an output dimension is the size other than 1 that an operand (or a
+          known output) gives it, 1 where all give 1, else unknown (0): ``(0, 10)`` with
+          ``(1, 10)`` gives ``(0, 10)``. Operands are not completed (an unknown one may be 1).
+        * the others (``elemwise_*``, ``+``, ``_maximum``...) want equal shapes, so an unknown
+          dimension, or a wholly unknown operand, takes the size the other operands give, 1
+          included: the zero begin state ``_zeros(shape=(0, H))`` of a cell unrolled in a
+          hybridized block learns its batch size from the data it is added to, and a label
+          variable in ``square(pred - label)`` its shape.
+
+        Raises ShapeConflictError when known sizes other than 1 differ."""
         if all(s is not None and 0 not in s for s in in_shapes):
             return super().infer_shape(in_shapes)
-        outs = getattr(self, '_infer_outputs', None) or [None]
-        known = [tuple(s) for s in list(in_shapes) + [outs[0]] if s is not None]
-        if len({len(s) for s in known}) != 1:
+        out = (getattr(self, '_infer_outputs', None) or [None])[0]
+        broadcast = (getattr(self, '_infer_op_name', None) or self.name).startswith('broadcast_')
+        known = [tuple(s) for s in list(in_shapes) + [out] if s is not None]
+        if not known:
             raise MXNetError('%s: cannot infer the shapes of inputs %s' % (self.name, in_shapes))
-        full = tuple(max(dims) for dims in zip(*known))
-        fill = [full if s is None else tuple(d or f for d, f in zip(s, full)) for s in in_shapes]
+        ndim = max(len(s) for s in known)
+        full = []
+        for j in range(ndim, 0, -1):
+            col = [s[-j] if len(s) >= j else 1 for s in known]
+            sizes = {d for d in col if d > 1}
+            if len(sizes) > 1:
+                raise ShapeConflictError('%s: shapes %s cannot be broadcast together (output %s)'
+                                         % (self.name, list(in_shapes), out))
+            full.append(sizes.pop() if sizes else 0 if 0 in col and (broadcast or 1 not in col)
+                        else 1)
+        full = tuple(full)
+        if broadcast:
+            return list(in_shapes), [full]
+        fill = [full if s is None else tuple(d or f for d, f in zip(s, full[ndim - len(s):]))
+                for s in in_shapes]
         return fill, [full]
 
 
@@ -206,6 +229,7 @@ def scalar_as(scalar, dtype):
 
 class _Scalar(Op):
     arguments = ('data',)
+    same_shape = True
     attrs = {'scalar': Attr('number', 1.0), 'is_int': Attr('bool', True)}
 
     def forward(self, xp, data):

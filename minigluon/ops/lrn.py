@@ -43,6 +43,7 @@ class LRN(Op):
     """
 
     name = 'LRN'
+    same_shape = True
     attrs = {'alpha': Attr('float', 1e-4), 'beta': Attr('float', 0.75),
              'knorm': Attr('float', 2.0), 'nsize': Attr('int')}
     num_outputs = 2

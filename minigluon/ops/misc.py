@@ -33,6 +33,7 @@ class SmoothL1(Op):
     """
 
     name = 'smooth_l1'
+    same_shape = True
     attrs = {'scalar': Attr('float', 1.0)}
 
     def forward(self, xp, data):

@@ -12,7 +12,8 @@ import numpy as np
 from minigluon import autograd, backend
 from minigluon.base import MXNetError
 from minigluon.ops._special import erf
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, require_float, shape_error
+from minigluon.ops.registry import (Attr, Op, fill_unknown, normalize_axis, register, require_float,
+                                    shape_error)
 
 
 def _f32(x):
@@ -130,6 +131,7 @@ class Activation(Op):
 
     name = 'Activation'
     attrs = {'act_type': Attr('str', choices=sorted(_ACT))}
+    same_shape = True
 
     def forward(self, xp, data):
         require_float(self, data)
@@ -228,7 +230,8 @@ class LeakyReLU(Op):
         return gx, gg.astype(self.gamma.dtype, copy=False)
 
     def infer_shape(self, in_shapes):
-        data = in_shapes[0]
+        # element-wise: data may also learn its shape from a known output
+        data = fill_unknown(in_shapes[0], (getattr(self, '_infer_outputs', None) or [None])[0])
         if data is None:
             raise MXNetError('LeakyReLU: the shape of data is needed')
         outs = [tuple(data)] * (2 if self.act_type == 'rrelu' else 1)
@@ -249,6 +252,7 @@ class _SoftmaxBase(Op):
              'dtype': Attr('str', None, choices=['float16', 'float32', 'float64']),
              'use_length': Attr('bool', False, optional=True)}
     kind = 'softmax'
+    same_shape = True
 
     def list_arguments(self):
         return ['data', 'length'] if self.use_length else ['data']
@@ -327,6 +331,7 @@ class SoftmaxActivation(Op):
     """
 
     name = 'SoftmaxActivation'
+    same_shape = True
     attrs = {'mode': Attr('str', 'instance', choices=['channel', 'instance'])}
 
     def forward(self, xp, data):
@@ -387,7 +392,11 @@ class Dropout(Op):
         return (grad if self.mask is None else grad * self.mask,)
 
     def infer_shape(self, in_shapes):
-        return [tuple(in_shapes[0])], [tuple(in_shapes[0])] * 2
+        # not a forward pass on zeros (that would draw a mask); data may learn from the output
+        data = fill_unknown(in_shapes[0], (getattr(self, '_infer_outputs', None) or [None])[0])
+        if data is None:
+            raise MXNetError('Dropout: the shape of data is needed')
+        return [tuple(data)], [tuple(data)] * 2
 
 
 @register

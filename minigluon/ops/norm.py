@@ -365,6 +365,7 @@ class L2Normalization(Op):
     (``'spatial'``). A hidden second output holds the norms."""
 
     name = 'L2Normalization'
+    same_shape = True
     attrs = {'eps': Attr('float', 1e-10), 'mode': Attr('str', 'instance', choices=['channel', 'instance', 'spatial'])}
     num_outputs, num_visible_outputs = 2, 1
 

@@ -28,6 +28,10 @@ from minigluon.ops.attr import _REQUIRED, Attr, ScalarShape, WholeFloat  # noqa:
 
 OPS = {}          # every registered name and alias -> Op subclass
 
+# Sizes the default shape rule gives unknown (0) dimensions to see which output dimensions
+# depend on them; see Op.infer_shape
+PROBE_SIZES = (12, 24, 1)
+
 
 # ---------------------------------------------------------------------------------------------------
 # The operator base class
@@ -47,6 +51,9 @@ class Op:
     # True: a recorded eager call sets ``op.needs_input_grad`` before the forward too (a CachedOp
     # always does), for operators whose forward can prepare the backward's work (max Pooling)
     needs_grad_hint = False
+    # True: output 0 has the shape of input 0 (element-wise maths), so shape inference also
+    # completes input 0 from a known output, as MXNet's ElemwiseShape does
+    same_shape = False
 
     def __init__(self, **kwargs):
         cls = type(self)
@@ -118,19 +125,54 @@ class Op:
     def infer_shape(self, in_shapes):
         """Complete unknown input shapes and return ``(in_shapes, out_shapes)``.
 
-        ``in_shapes`` holds a tuple per input, or ``None`` where unknown. The default needs every
-        input known and reads the output shapes off a forward pass on zeros; operators with
-        parameter inputs override it so that weights can take their shape from the data.
+        ``in_shapes`` holds a tuple per input, or ``None`` where unknown; ``0`` marks an unknown
+        dimension (MXNet 1.x legacy convention). The default needs every input's rank and reads
+        the output shapes off :meth:`output_shapes`. Where some dimensions are unknown it runs
+        that with each unknown dimension set to every size in ``PROBE_SIZES`` (the same size for
+        all of them, so dimensions that must agree do); an output dimension is known when every
+        run gives it the same size, else it is ``0``. The sizes 12 and 24 must both work; size 1
+        is tried too and, where the operator accepts it, catches a size that stops growing
+        (``slice`` clamps its end to the axis length) or a rank that depends on the size
+        (``squeeze``). With ``same_shape``, input 0 first takes the dimensions it lacks from a
+        known output 0 (set by the graph sweep in ``_infer_outputs``). Operators with parameter
+        inputs override this so that weights can take their shape from the data.
         """
-        if any(s is None or 0 in s for s in in_shapes):
-            unknown = [n for n, s in zip(self.list_arguments(), in_shapes) if s is None or 0 in s]
+        in_shapes = list(in_shapes)
+        if self.same_shape and in_shapes:
+            outs = getattr(self, '_infer_outputs', None) or [None]
+            in_shapes[0] = fill_unknown(in_shapes[0], outs[0])
+        unknown = [n for n, s in zip(self.list_arguments(), in_shapes) if s is None]
+        if unknown:
             raise MXNetError('%s: cannot infer the shape of input(s) %s from the other inputs'
                              % (self.name, unknown))
+        in_shapes = [tuple(int(d) for d in s) for s in in_shapes]
+        if not any(0 in s for s in in_shapes):
+            return in_shapes, self.output_shapes(in_shapes)
+        runs = []
+        for size in PROBE_SIZES:
+            probe = [tuple(d or size for d in s) for s in in_shapes]
+            try:
+                runs.append(self.output_shapes(probe))
+            except Exception as err:   # noqa: BLE001 - any refusal means "not from these inputs"
+                if size != 1:
+                    raise MXNetError('%s: cannot infer the output shape from partly known input '
+                                     'shapes %s (with unknown dimensions set to %d: %s)'
+                                     % (self.name, in_shapes, size, err)) from None
+        if len({tuple(len(s) for s in run) for run in runs}) != 1:
+            raise MXNetError('%s: the output rank depends on the unknown dimensions of %s'
+                             % (self.name, in_shapes))
+        return in_shapes, [tuple(d[0] if len(set(d)) == 1 else 0 for d in zip(*outs))
+                           for outs in zip(*runs)]
+
+    def output_shapes(self, in_shapes):
+        """The output shapes for complete input shapes: a forward pass on zeros (in the dtypes
+        the graph sweep set in ``_infer_dtypes``). Override where zeros are not valid data."""
         dtypes = getattr(self, '_infer_dtypes', None) or [np.float32] * len(in_shapes)
         dummy = [np.zeros(s, dtype=d) for s, d in zip(in_shapes, dtypes)]
-        outs = self.forward(np, *dummy)
+        with np.errstate(all='ignore'):       # log(0) and the like: only the shapes matter
+            outs = self.forward(np, *dummy)
         outs = outs if isinstance(outs, (tuple, list)) else (outs,)
-        return list(in_shapes), [tuple(o.shape) for o in outs]
+        return [tuple(o.shape) for o in outs]
 
     def infer_type(self, in_types):
         """Complete unknown input dtypes and return ``(in_types, out_types)`` (NumPy dtypes).
@@ -176,6 +218,16 @@ def get_op(name):
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers shared by operator files
+
+
+def fill_unknown(shape, other):
+    """``shape`` with its unknown (0) dimensions taken from ``other`` when both have the same
+    rank; ``other`` when ``shape`` is None (wholly unknown)."""
+    if shape is None or other is None:
+        return other if shape is None else shape
+    if len(shape) != len(other):
+        return shape
+    return tuple(d or o for d, o in zip(shape, other))
 
 
 def unbroadcast(xp, grad, shape):

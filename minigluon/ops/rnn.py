@@ -117,8 +117,9 @@ class RNN(Op):
 
     def infer_shape(self, in_shapes):
         data = in_shapes[0]
-        if data is None or len(data) != 3 or 0 in data:
-            raise ValueError('RNN: the data shape must be known and (T, N, I), got %s' % (data,))
+        if data is None or len(data) != 3 or data[2] == 0:
+            raise ValueError('RNN: the data shape (T, N, I) must be known, at least I (T and N may '
+                             'be 0, unknown), got %s' % (data,))
         layers, dirs, hid = self._dims()
         rec = self._recurrent_size()
         T, N, ni = data

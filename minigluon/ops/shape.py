@@ -8,6 +8,7 @@ Inputs that only lend their shape (``shape_like``, ``broadcast_like``'s ``rhs``)
 """
 import numpy as np
 
+from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
 
 
@@ -121,14 +122,21 @@ class Reshape(_ShapeOnly):
         return data.reshape(self.out_shape(data.shape))
 
     def infer_shape(self, in_shapes):
-        # Backward inference, as MXNet's: one unknown input dimension follows from a known output
-        # (a Gluon RNN layer's deferred input size reaches its weight through Reshape(-1)).
+        # A target of positive sizes only is the output whatever the input. Backward inference,
+        # as MXNet's: one unknown input dimension follows from a known output (a Gluon RNN
+        # layer's deferred input size reaches its weight through Reshape(-1)).
         data = in_shapes[0]
         out = (getattr(self, '_infer_outputs', None) or [None])[0]
-        if data is not None and list(data).count(0) == 1 and out is not None and 0 not in out:
+        if out is None and self.shape and min(self.shape) > 0:
+            out = tuple(self.shape)
+        if data is not None and 0 in data and out is not None and 0 not in out:
             known, total = int(np.prod([d for d in data if d])), int(np.prod(out))
-            if known and total % known == 0:
-                return [tuple(total // known if d == 0 else d for d in data)], [tuple(out)]
+            if total % known:
+                raise ShapeConflictError('Reshape: an input of shape %s cannot give %d elements '
+                                         '(output %s)' % (tuple(data), total, tuple(out)))
+            if list(data).count(0) == 1:
+                data = tuple(total // known if d == 0 else d for d in data)
+            return [tuple(data)], [tuple(out)]
         return super().infer_shape(in_shapes)
 
 
@@ -238,6 +246,32 @@ class Concat(Op):
 
     def backward(self, xp, grad):
         return tuple(xp.split(grad, np.cumsum(self.sizes)[:-1].tolist(), axis=self.axis))
+
+    def infer_shape(self, in_shapes):
+        """Partly known shapes, as MXNet's rule: the inputs and the output agree outside ``dim``
+        (an unknown dimension there takes the size another gives), the output's ``dim`` is the
+        sum, unknown while one input's is, and a known output completes the one input whose
+        ``dim`` is unknown."""
+        if all(s is not None and 0 not in s for s in in_shapes):
+            return super().infer_shape(in_shapes)
+        out = (getattr(self, '_infer_outputs', None) or [None])[0]
+        known = [tuple(s) for s in list(in_shapes) + [out] if s is not None]
+        if not known or len({len(s) for s in known}) != 1:
+            raise MXNetError('Concat: cannot infer shapes from %s (output %s)' % (list(in_shapes), out))
+        ndim = len(known[0])
+        axis = normalize_axis(self.dim, ndim, self.name, 'dim')
+        common = [0] * ndim
+        for s in known:
+            for i, d in enumerate(s):
+                if i != axis and d and common[i] not in (0, d):
+                    raise ShapeConflictError('Concat: shapes %s (output %s) differ outside '
+                                             'dim=%d' % (list(in_shapes), out, self.dim))
+                common[i] = common[i] or d
+        sizes = [0 if s is None else s[axis] for s in in_shapes]
+        if out is not None and out[axis] and sizes.count(0) == 1 and out[axis] > sum(sizes):
+            sizes[sizes.index(0)] = out[axis] - sum(sizes)
+        shape = (lambda n: tuple(n if i == axis else d for i, d in enumerate(common)))
+        return [shape(n) for n in sizes], [shape(sum(sizes) if all(sizes) else 0)]
 
 
 @register

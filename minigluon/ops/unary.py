@@ -20,6 +20,7 @@ class _Unary(Op):
 
     arguments = ('data',)
     allow_bool = False          # only the identity copies a bool array
+    same_shape = True
 
     def forward(self, xp, data):
         if data.dtype.kind == 'b' and not self.allow_bool:
@@ -129,6 +130,7 @@ class Clip(Op):
     """
 
     name = 'clip'
+    same_shape = True
     attrs = {'a_min': Attr('number'), 'a_max': Attr('number')}   # '6' stays '6' in JSON, as in MXNet
 
     def forward(self, xp, data):
@@ -149,6 +151,7 @@ class HardSigmoid(Op):
     """``max(0, min(1, alpha * x + beta))`` (MXNet ``hard_sigmoid``)."""
 
     name = 'hard_sigmoid'
+    same_shape = True
     attrs = {'alpha': Attr('float', 0.2), 'beta': Attr('float', 0.5)}
 
     def forward(self, xp, data):
@@ -165,6 +168,7 @@ class BlockGrad(Op):
 
     name = 'BlockGrad'
     aliases = ('stop_gradient',)
+    same_shape = True
 
     def forward(self, xp, data):
         self.x = data
@@ -187,6 +191,7 @@ class Cast(Op):
 
     name = 'Cast'
     aliases = ('cast',)
+    same_shape = True
     attrs = {'dtype': Attr('dtype', choices=_CAST_TYPES)}
 
     def forward(self, xp, data):
@@ -207,6 +212,8 @@ class Cast(Op):
 
 class _Like(Op):
     """An array of the input's shape and dtype filled with a constant; zero gradient."""
+
+    same_shape = True
 
     def forward(self, xp, data):
         self.x = data

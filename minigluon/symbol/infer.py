@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops._literal import parse_literal as _parse_literal
 from minigluon.symbol.op_names import FLAG_TO_DTYPE
 
@@ -123,12 +123,13 @@ def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
                 continue
             op = node.make_op()
             op._infer_outputs = outs_before   # lets an operator infer inputs backwards from outputs
+            op._infer_op_name = node.op       # the name used (elemwise_add or its alias broadcast_add)
             if dtypes is not None:
                 op._infer_dtypes = [dtypes.get(k) or np.float32 for k in keys]
             try:
                 new_ins, new_outs = op_rule(op, list(ins))
             except Exception as err:   # noqa: BLE001 - an operator may fail until inputs are known
-                if all(complete(v) for v in ins):
+                if isinstance(err, ShapeConflictError) or all(complete(v) for v in ins):
                     raise MXNetError("%s '%s' (%s): %s" % (
                         node.op, node.name, _describe(node, ins), err)) from None
                 continue
