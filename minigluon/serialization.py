@@ -335,6 +335,23 @@ def loads(buf, source='<buffer>'):
     return dict(zip(names, arrays))
 
 
+def loads_array(buf, source='<buffer>'):
+    """Parse the bytes of *one* array (``array`` in the layout above, no file header) into a NumPy
+    array; None for a legacy "none" array. These are the bytes MXNet 1.9.1's
+    ``MXNDArraySaveRawBytes`` writes, which its ``NDArray.__getstate__`` pickles.
+
+    Raises
+    ------
+    MXNetFormatError
+        If the bytes are not exactly one valid array.
+    """
+    r = _Reader(buf, source)
+    arr = _read_array(r, 0)
+    if r.left:
+        r.fail('%d unexpected bytes after the array' % r.left)
+    return arr
+
+
 def _wrap(arrays, ctx):
     from minigluon.ndarray import array as nd_array
 

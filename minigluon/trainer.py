@@ -4,12 +4,18 @@ Differences from MXNet, on purpose: there is no kvstore (``kvstore`` and ``updat
 accepted and ignored). With several contexts, :meth:`Trainer.allreduce_grads` sums the gradient
 copies and writes the sum back to every copy, then each context's copy gets the same update (what
 MXNet's ``'device'`` kvstore computes). :meth:`save_states` writes MXNet's ``.params`` binary format
-(no pickle), atomically; see :meth:`save_states` for the layout.
+(no pickle), atomically; see :meth:`save_states` for the layout. MXNet cannot read that file, but
+:meth:`load_states` reads both it and the pickle MXNet 1.9.1's ``save_states`` writes, the latter
+through a whitelisting unpickler that runs nothing from the file (:mod:`minigluon._mxnet_states`).
 """
+import copy
 import json
+import struct
+import warnings
 
 import numpy as np
 
+from minigluon import _mxnet_states
 from minigluon import optimizer as opt
 from minigluon import serialization
 from minigluon.ndarray import NDArray, array
@@ -194,6 +200,10 @@ class Trainer:
         :meth:`~minigluon.optimizer.Optimizer.scalar_state` (Nadam's ``m_schedule``) and the
         ``lr_scheduler``'s class name and plain attributes (``base_lr``, ``count``...): MXNet
         pickles the whole optimizer instead. ``param_dict`` (lr/wd multipliers) is not saved, as in MXNet.
+
+        MXNet 1.9.1 cannot read this file: its ``load_states`` unpickles whatever it is given
+        (``Updater.set_states``), and minigluon writes no pickle, because unpickling a file can run
+        any code. minigluon's :meth:`load_states` reads both this format and MXNet's pickle.
         """
         arrays = {}
         structure = {}
@@ -212,24 +222,63 @@ class Trainer:
         serialization.save(fname, arrays)
 
     def load_states(self, fname):
-        """Load states written by :meth:`save_states` into every context's updater.
+        """Load optimizer states into every context's updater, from a file written by
+        :meth:`save_states` or by MXNet 1.9.1's ``Trainer.save_states``.
 
         The file is read and checked completely before anything changes: on any error the
-        optimizer and its states are left as they were. When this Trainer's ``lr_scheduler`` is of
-        the class saved, it takes the saved state, so the schedule continues where it was saved
-        (as MXNet 1.9.1, which unpickles the saved optimizer with its scheduler); a scheduler of
+        optimizer and its states are left as they were.
+
+        *minigluon's own format* (see :meth:`save_states`): the states, ``num_update``, the
+        per-index update counts, the base learning rate (without a scheduler) and Nadam's or
+        LARS's optimizer-wide numbers are restored; the other hyper-parameters stay as this
+        Trainer was created with. When this Trainer's ``lr_scheduler`` is of the class saved, it
+        takes the saved state, so the schedule continues where it was saved; a scheduler of
         another class is kept as given.
+
+        *MXNet's format*: MXNet 1.9.1 writes ``Updater.get_states(dump_optimizer=True)``, a Python
+        pickle of ``(states, optimizer)``, and its ``load_states`` replaces the Trainer's
+        optimizer with the pickled one, keeping only the Trainer's ``param_dict``. minigluon
+        reads that pickle with a whitelisting unpickler that imports and runs nothing the file
+        names (see :mod:`minigluon._mxnet_states`) and then, to continue with MXNet's numbers,
+        restores the states and sets on its optimizer every hyper-parameter the file holds under
+        one of its own attribute names (``lr``, ``wd``, ``clip_gradient``, ``multi_precision``,
+        ``momentum``, ``beta1``, ``centered``, ``m_schedule``...), ``num_update``, the update
+        counts, and the pickled ``lr_scheduler`` (continued in place when this Trainer's is of
+        the same class, otherwise it replaces this Trainer's, as in MXNet; none saved: none).
+        Unlike MXNet, the optimizer's class is not switched: a file saved by another optimizer
+        raises ``ValueError``. A file of states alone (``dump_optimizer=False``) restores the
+        states only, as MXNet does.
 
         Raises
         ------
         MXNetFormatError
-            When the file is not a valid trainer-states file (also a ``ValueError``).
+            When the file is neither format, or is not a valid file of its format (also a
+            ``ValueError``); the message names the file and what was expected. An MXNet pickle
+            that refers to anything but MXNet's NDArray, optimizer and scheduler classes
+            (``os.system``, ``eval``...) is refused before anything in it is called.
         ValueError
             When it was written for a different optimizer, or for other parameters (a state index
-            beyond this Trainer's parameters, or a state shaped unlike its parameter). MXNet 1.9.1
-            loads such states and fails, or broadcasts silently, at the next ``step``.
+            beyond this Trainer's parameters, or a state shaped unlike its parameter; for an MXNet
+            file, a state whose nesting, shapes or dtypes differ from those the optimizer, with
+            the file's hyper-parameters, makes for that parameter). MXNet 1.9.1 loads such states
+            and fails, or broadcasts silently, at the next ``step``.
         """
-        loaded = serialization.load(fname)
+        from minigluon.base import MXNetFormatError
+        fname = serialization._check_fname(fname, 'load_states')
+        with open(fname, 'rb') as f:
+            buf = f.read()
+        if _mxnet_states.looks_like_pickle(buf):
+            self._load_mxnet_states(buf, fname)
+            return
+        if buf[:8] != struct.pack('<Q', serialization.LIST_MAGIC):
+            raise MXNetFormatError(
+                '%s is not a Trainer states file: expected either minigluon\'s Trainer.save_states '
+                'format (an MXNet .params file, starting with the bytes %s) or MXNet 1.9.1\'s '
+                'Trainer.save_states format (a Python pickle of protocol 3 to 5, starting with '
+                'the bytes 80 03, 80 04 or 80 05), but it %s'
+                % (fname, struct.pack('<Q', serialization.LIST_MAGIC).hex(' '),
+                   'starts with the bytes %s' % buf[:8].hex(' ') if buf else 'is empty'))
+        loaded = serialization._wrap(serialization.loads(buf, source=fname), None)
         meta = _read_meta(loaded, fname)
         name = type(self._optimizer).__name__.lower()
         if meta['optimizer'] != name:
@@ -259,6 +308,71 @@ class Trainer:
         for updater, states in zip(self._updaters, new_states):
             updater.states = states
             updater.states_synced = {k: True for k in updater.states}
+
+    def _load_mxnet_states(self, buf, fname):
+        """:meth:`load_states` of a file written by MXNet 1.9.1 (a pickle; see there)."""
+        got = _mxnet_states.read(buf, fname)
+        o = self._optimizer
+        settings = None if got.optimizer is None else \
+            _mxnet_states.optimizer_settings(got.optimizer, o, fname)
+        _check_mxnet_states_fit(self._params, o, settings, got.states, fname)
+        new_states = [{index: _state_to(state, ctx) for index, state in got.states.items()}
+                      for ctx in self._contexts]
+        if settings is not None:         # everything is checked: apply
+            _mxnet_states.apply_settings(o, settings, [c.device_id for c in self._contexts])
+        for updater, states in zip(self._updaters, new_states):
+            updater.states = states
+            updater.states_synced = {k: True for k in updater.states}
+
+
+def _state_to(state, ctx):
+    """A state of NumPy arrays (None, array, or nested tuple) as NDArrays on ``ctx``."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(_state_to(s, ctx) for s in state)
+    return array(state, ctx=ctx, dtype=state.dtype)
+
+
+def _state_signature(state):
+    """``None``, ``(shape, dtype name)`` of an array, or a tuple of signatures."""
+    if state is None:
+        return None
+    if isinstance(state, (list, tuple)):
+        return tuple(_state_signature(s) for s in state)
+    raw = getattr(state, '_data', state)
+    return (tuple(raw.shape), np.dtype(raw.dtype).name)
+
+
+def _check_mxnet_states_fit(params, optimizer, settings, states, fname):
+    """Raise ValueError unless every state index names one of ``params`` and every state has the
+    nesting, shapes and dtypes that ``optimizer``, with the file's hyper-parameters, creates for
+    that parameter (skipped for a parameter whose shape is not known yet)."""
+    probe = copy.copy(optimizer)
+    if settings is not None:
+        vars(probe).update(settings.attrs)
+    for index in states:
+        if not 0 <= index < len(params):
+            raise ValueError('%s holds optimizer states for parameter index %d, but this Trainer has '
+                             '%d parameters (0..%d); the states were saved for other parameters'
+                             % (fname, index, len(params), len(params) - 1))
+    for index, state in states.items():
+        param = params[index]
+        shape = tuple(param.shape or ())
+        if not shape or any(d <= 0 for d in shape):
+            continue
+        weight = np.zeros(shape, dtype=np.dtype(param.dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')          # the float16 accuracy advice
+            expected = _state_signature(probe.create_state_multi_precision(index, weight))
+        got = _state_signature(state)
+        if got != expected:
+            raise ValueError(
+                "%s holds, for parameter index %d ('%s', shape %s, %s), an optimizer state of "
+                "layout %s (shape and dtype of each array), but %s with the file's settings keeps "
+                "%s for it; the states were saved for other parameters"
+                % (fname, index, param.name, shape, weight.dtype.name, got,
+                   type(optimizer).__name__, expected))
 
 
 def _scheduler_state(scheduler):
