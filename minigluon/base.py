@@ -2,7 +2,16 @@
 
 MXNet raises ``MXNetError`` (a ``RuntimeError``) for most failures; minigluon keeps that name as the
 root of its own errors so that ``except mx.base.MXNetError`` in legacy code still works.
+
+``integer_types``, ``numeric_types`` and ``string_types`` are the type tuples of MXNet 1.9.1's
+``mxnet.base`` that legacy code passes to ``isinstance``; they hold the same types (Python 3, where
+MXNet's ``long`` and ``basestring`` are ``int`` and ``str``).
 """
+import numpy as _np
+
+integer_types = (int, _np.int32, _np.int64)
+numeric_types = (float, int, _np.generic)
+string_types = (str,)
 
 
 class MXNetError(RuntimeError):

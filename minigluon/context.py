@@ -4,14 +4,60 @@ Semantics follow ``mxnet.context`` (MXNet 1.9.1): a context is a device type and
 ``with`` scope that sets the default context for array creation on the current thread.
 """
 import threading
+import warnings
 
 from minigluon import backend
 from minigluon.base import MXNetError
 
 _local = threading.local()
 
+_DEFAULT_CTX_DEPRECATED = ('Context.default_ctx is deprecated (as in MXNet 1.9.1): read the default '
+                           'context with mx.current_context(), change it with a `with ctx:` scope')
 
-class Context:
+
+class _ClassProperty:
+    """A property that also works on the class, for reading and (through :class:`_ContextType`)
+    for assignment: ``Context.default_ctx`` and ``Context.default_ctx = ctx``."""
+
+    def __init__(self, fget, fset):
+        self.fget, self.fset = fget, fset
+        self.__doc__ = fget.__doc__
+
+    def __get__(self, obj, owner=None):
+        return self.fget(owner if owner is not None else type(obj))
+
+    def __set__(self, obj, value):
+        self.fset(obj if isinstance(obj, type) else type(obj), value)
+
+
+class _ContextType(type):
+    """Routes ``Context.<name> = value`` to a class property's setter instead of replacing it."""
+
+    def __setattr__(cls, key, value):
+        prop = cls.__dict__.get(key)
+        if isinstance(prop, _ClassProperty):
+            prop.fset(cls, value)
+        else:
+            super().__setattr__(key, value)
+
+
+def _get_default_ctx(cls):
+    """The current thread's default context, as :func:`current_context` (deprecated in MXNet
+    1.9.1: reading it warns with a ``DeprecationWarning``)."""
+    warnings.warn(_DEFAULT_CTX_DEPRECATED, DeprecationWarning, stacklevel=3)
+    return current_context()
+
+
+def _set_default_ctx(cls, value):
+    warnings.warn(_DEFAULT_CTX_DEPRECATED, DeprecationWarning, stacklevel=3)
+    if not isinstance(value, Context):
+        # MXNet 1.9.1 stores anything here and fails later, wherever an array is made
+        raise TypeError('Context.default_ctx must be set to a Context (mx.cpu(), mx.gpu(0)...), '
+                        'got %s %r' % (type(value).__name__, value))
+    _local.ctx = value
+
+
+class Context(metaclass=_ContextType):
     """A device on which arrays live.
 
     Parameters
@@ -24,6 +70,14 @@ class Context:
     ------
     ValueError
         For an unknown device type or a negative id.
+
+    Notes
+    -----
+    ``Context.default_ctx`` (on the class or an instance) is the current thread's default
+    context, the one :func:`current_context` returns; assigning a Context to it makes that the
+    default until the enclosing ``with`` scope ends (for good outside any scope). Both reading and
+    assigning warn with a ``DeprecationWarning``, as in MXNet 1.9.1; assigning anything but a
+    Context raises TypeError (MXNet stores it and fails later).
     """
     devtype2str = {1: 'cpu', 2: 'gpu', 3: 'cpu_pinned', 5: 'cpu_shared'}
     devstr2type = {v: k for k, v in devtype2str.items()}
@@ -38,6 +92,8 @@ class Context:
             raise ValueError("Context: device_id must be a non-negative int, got %r" % (device_id,))
         self.device_type = device_type
         self.device_id = int(device_id)
+
+    default_ctx = _ClassProperty(_get_default_ctx, _set_default_ctx)
 
     @property
     def device_typeid(self):

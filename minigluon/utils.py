@@ -1,10 +1,11 @@
-"""``gluon.utils``: split_data, split_and_load, clip_global_norm, check_sha1.
+"""``gluon.utils``: split_data, split_and_load, clip_global_norm, check_sha1, shape_is_known.
 
 Semantics follow ``mxnet.gluon.utils`` (MXNet 1.9.1). ``download`` is not provided (minigluon never
 reaches the network).
 """
 import hashlib
 import math
+import operator
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from minigluon import backend
 from minigluon.ndarray import NDArray, array
 
-__all__ = ['split_data', 'split_and_load', 'clip_global_norm', 'check_sha1']
+__all__ = ['split_data', 'split_and_load', 'clip_global_norm', 'check_sha1', 'shape_is_known']
 
 
 def split_data(data, num_slice, batch_axis=0, even_split=True):
@@ -110,3 +111,41 @@ def check_sha1(filename, sha1_hash):
         for chunk in iter(lambda: f.read(1048576), b''):
             sha1.update(chunk)
     return sha1.hexdigest() == sha1_hash
+
+
+def shape_is_known(shape):
+    """Whether every dimension of ``shape`` is known, in MXNet's legacy shape semantics.
+
+    A 0 dimension means "unknown" (a deferred shape, ``Dense(3)`` before its first call), and so
+    does an empty shape or ``None`` (MXNet 1.9.1 ``gluon.utils.shape_is_known`` outside NumPy-shape
+    mode, the only mode minigluon has). ``(2, 3)`` is known; ``(2, 0)``, ``()`` and ``None`` are not.
+
+    Parameters
+    ----------
+    shape : tuple or list of int, or None
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    TypeError
+        When ``shape`` is not None or a sequence of ints.
+    ValueError
+        For a negative dimension before the first 0 (MXNet fails an assertion there).
+    """
+    if shape is None:
+        return False
+    try:
+        dims = [operator.index(d) for d in shape]
+    except TypeError:
+        raise TypeError('shape_is_known: shape must be None or a sequence of ints, got %r'
+                        % (shape,)) from None
+    for d in dims:
+        if d == 0:
+            return False
+        if d < 0:
+            raise ValueError('shape_is_known: shape dimensions cannot be negative, got %r'
+                             % (tuple(dims),))
+    return bool(dims)

@@ -48,7 +48,10 @@ def case(path, inputs, grad=True, sym=True, args=(), **attrs):
     with mx.autograd.record():
         outs = resolve(mx.nd, path)(*arrays, *args, **attrs)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
-    heads = [mx.nd.array(RNG.standard_normal(o.shape).astype(np.float32)) for o in outs]
+    # head gradients in the output's dtype when it is floating (backward needs the same dtype)
+    heads = [RNG.standard_normal(o.shape).astype(o.dtype if np.dtype(o.dtype).kind == 'f'
+                                                 else np.float32) for o in outs]
+    heads = [mx.nd.array(h, dtype=h.dtype) for h in heads]
     if any(diff):
         mx.autograd.backward(outs, heads)
     for i, x in enumerate(inputs):
@@ -120,6 +123,18 @@ def main():
     case('contrib.boolean_mask', [U(4, 3), np.array([0, 1, 0, 1], np.float32)])
     case('contrib.boolean_mask', [U(3, 2, 2), np.array([1, 1, 0], np.int32)])
     case('contrib.index_copy', [U(5, 3), np.array([0, 4, 2], np.float32), U(3, 3)])
+    # index_array (int64 indices: no gradient) and quadratic (float32 coefficients in every dtype)
+    case('contrib.index_array', [U(2, 3)], grad=False)
+    case('contrib.index_array', [U(3, 2, 2)], grad=False, axes=(1, 0))
+    case('contrib.index_array', [U(2, 3, 4)], grad=False, axes=(-1, 0, 0))
+    case('contrib.index_array', [np.zeros((2, 2), np.int32)], grad=False, sym=False, axes=(1,))
+    case('contrib.quadratic', [U(3, 4)], a=1.5, b=-2.0, c=0.7)
+    case('contrib.quadratic', [U(2, 3)])
+    case('contrib.quadratic', [U(2, 3)], a=0.1, b=2.5)
+    case('contrib.quadratic', [U(2, 3).astype(np.float64)], sym=False, a=1.5, b=2.5, c=0.7)
+    case('contrib.quadratic', [U(2, 3).astype(np.float16)], sym=False, a=1.5, b=2.5, c=0.7)
+    case('contrib.quadratic', [np.array([1, 2, 3, -4], np.int32)], grad=False, sym=False, a=1.5,
+         b=2.5, c=0.7)
     os.makedirs(OUT, exist_ok=True)
     np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
     with open(os.path.join(OUT, 'cases.json'), 'w') as f:

@@ -19,10 +19,11 @@ from multiprocessing.pool import ThreadPool
 import numpy as np
 
 from minigluon import backend
+from minigluon.context import Context
 from minigluon.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from minigluon.ndarray import NDArray, array
 
-__all__ = ['DataLoader', 'default_batchify_fn']
+__all__ = ['DataLoader', 'default_batchify_fn', 'default_mp_batchify_fn']
 
 
 def _identity(batch):
@@ -61,6 +62,39 @@ def default_batchify_fn(data):
                         'got samples of type %s (dtype %s). Pass batchify_fn= to batch them yourself.'
                         % (type(first).__name__, arr.dtype))
     return array(arr, dtype=arr.dtype)
+
+
+def default_mp_batchify_fn(data):
+    """:func:`default_batchify_fn` with every batch array placed on ``cpu_shared(0)``.
+
+    MXNet 1.9.1's worker processes batch with this function into shared memory, and its
+    multi-worker ``DataLoader`` yields those ``cpu_shared(0)`` arrays. minigluon's workers send
+    NumPy arrays back instead and its ``DataLoader`` keeps using :func:`default_batchify_fn`;
+    this function is here for code that calls it or passes it as ``batchify_fn``. The data is
+    the same host memory either way (``cpu_shared`` computes as ``cpu``).
+
+    Parameters
+    ----------
+    data : list
+        The samples of one batch: NDArrays, NumPy arrays, numbers, or tuples of them.
+
+    Returns
+    -------
+    NDArray or list of NDArray
+        As :func:`default_batchify_fn` (same shapes and dtypes), on ``cpu_shared(0)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`default_batchify_fn`.
+    """
+    shared = Context('cpu_shared', 0)
+
+    def place(batch):           # tuples of samples batch into (nested) lists of arrays
+        if isinstance(batch, list):
+            return [place(b) for b in batch]
+        return batch.as_in_context(shared)
+    return place(default_batchify_fn(data))
 
 
 # -- process workers: module-level so that a spawned worker can find them by name ---------------------

@@ -1,11 +1,13 @@
-"""Samplers: ``SequentialSampler``, ``RandomSampler``, ``IntervalSampler``, ``BatchSampler``.
+"""Samplers: ``SequentialSampler``, ``RandomSampler``, ``FilterSampler``, ``IntervalSampler``,
+``BatchSampler``.
 
 Semantics follow ``mxnet.gluon.data.sampler`` (MXNet 1.9.1). ``RandomSampler`` shuffles with
 NumPy's global RNG (``numpy.random``), as MXNet does.
 """
 import numpy as np
 
-__all__ = ['Sampler', 'SequentialSampler', 'RandomSampler', 'IntervalSampler', 'BatchSampler']
+__all__ = ['Sampler', 'SequentialSampler', 'RandomSampler', 'FilterSampler', 'IntervalSampler',
+           'BatchSampler']
 
 
 class Sampler:
@@ -51,6 +53,39 @@ class RandomSampler(Sampler):
 
     def __len__(self):
         return self._length
+
+
+class FilterSampler(Sampler):
+    """The indices of the samples of ``dataset`` for which ``fn(sample)`` is true, in order.
+
+    The whole dataset is iterated once, when the sampler is made (MXNet 1.9.1
+    ``gluon.data.FilterSampler``); iterating the sampler gives the same indices every time.
+
+    Parameters
+    ----------
+    fn : callable
+        Called with each sample (a tuple for a multi-array dataset); its result is taken as a
+        bool.
+    dataset : Dataset or iterable
+        Its samples, in index order, are what iterating it gives.
+
+    Raises
+    ------
+    TypeError
+        When ``fn`` is not callable.
+    """
+
+    def __init__(self, fn, dataset):
+        if not callable(fn):
+            raise TypeError('FilterSampler: fn must be callable, got %s' % type(fn).__name__)
+        self._fn, self._dataset = fn, dataset
+        self._indices = [i for i, sample in enumerate(dataset) if fn(sample)]
+
+    def __iter__(self):
+        return iter(self._indices)
+
+    def __len__(self):
+        return len(self._indices)
 
 
 class IntervalSampler(Sampler):

@@ -115,6 +115,45 @@ from minigluon.ndarray.layout_funcs import make_layout_functions as _make_layout
 globals().update(_make_layout(globals()))
 
 
+def onehot_encode(indices, out):
+    """Write the one-hot rows of ``indices`` into ``out`` and return ``out`` (legacy; use
+    ``one_hot``).
+
+    Row ``i`` of ``out`` becomes 1 at column ``int(indices[i])`` (truncated toward zero) and 0
+    elsewhere; a row whose index is outside ``[0, out.shape[1])`` (or NaN) is all zeros. MXNet
+    1.9.1 ``nd.onehot_encode``, which accepts float32 arrays only.
+
+    Parameters
+    ----------
+    indices : NDArray
+        Shape ``(N,)``, float32.
+    out : NDArray
+        Shape ``(N, C)``, float32; overwritten.
+
+    Returns
+    -------
+    NDArray
+        ``out`` itself.
+
+    Raises
+    ------
+    TypeError
+        When an argument is not an NDArray or not float32.
+    ValueError
+        When ``indices`` is not 1-d, ``out`` not 2-d, or their lengths differ.
+    """
+    for arg, value in (('indices', indices), ('out', out)):
+        if not isinstance(value, NDArray):
+            raise TypeError('onehot_encode: %s must be an NDArray, got %s' % (arg, type(value).__name__))
+        if value.dtype != DEFAULT_DTYPE:
+            raise TypeError('onehot_encode: %s must be float32 (as in MXNet), got %s; use '
+                            'nd.one_hot for other dtypes' % (arg, value.dtype.__name__))
+    if indices.ndim != 1 or out.ndim != 2 or indices.shape[0] != out.shape[0]:
+        raise ValueError('onehot_encode: expected indices of shape (N,) and out of shape (N, C), '
+                         'got %s and %s' % (indices.shape, out.shape))
+    return one_hot(indices, depth=out.shape[1], dtype=out.dtype, out=out)  # noqa: F821 (generated)
+
+
 def _split_v2_method(self, indices_or_sections, axis=0, squeeze_axis=False):
     """``nd.split_v2(self, ...)`` as a method (MXNet 1.9.1 ``NDArray.split_v2``)."""
     return split_v2(self, indices_or_sections, axis=axis, squeeze_axis=squeeze_axis)  # noqa: F821

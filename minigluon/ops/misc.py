@@ -1,9 +1,11 @@
 """Small operators legacy models use: ``smooth_l1``, ``_contrib_div_sqrt_dim``,
-``_contrib_arange_like``, ``_contrib_boolean_mask`` and ``_contrib_index_copy``.
+``_contrib_arange_like``, ``_contrib_boolean_mask``, ``_contrib_index_copy``,
+``_contrib_index_array`` and ``_contrib_quadratic``.
 
 Names, inputs, attributes and defaults follow MXNet 1.9.1
 (``src/operator/tensor/elemwise_binary_scalar_op_extended.cc``, ``src/operator/contrib/
-transformer.cc``, ``boolean_mask.cc``, ``index_copy.cc``, ``src/operator/tensor/init_op.cc``).
+transformer.cc``, ``boolean_mask.cc``, ``index_copy.cc``, ``index_array.cc``, ``quadratic_op.cc``,
+``src/operator/tensor/init_op.cc``).
 The ``_contrib_`` ones appear as ``nd.contrib.<name>`` / ``sym.contrib.<name>``.
 """
 import numpy as np
@@ -188,3 +190,95 @@ class IndexCopy(Op):
         g_old = grad.copy()
         g_old[self.idx] = 0
         return g_old, None, xp.ascontiguousarray(grad[self.idx])
+
+
+@register
+class IndexArray(Op):
+    """The index of every element of ``data``: for ``data`` of shape ``(d_1, ..., d_n)`` an int64
+    array ``idx`` of shape ``(d_1, ..., d_n, m)`` with ``idx[i_1, ..., i_n, j] = i_{axes[j]}``.
+
+    ``axes`` (negative values count from the end; repeats allowed) defaults to every axis in
+    order, so ``m = n``; ``axes=()`` gives ``m = 0``. Only ``data``'s shape is read: the output
+    is int64 whatever ``data``'s dtype, and ``data`` gets no gradient (MXNet 1.9.1
+    ``_contrib_index_array``). Raises ValueError for 0-d ``data`` (MXNet fails its shape
+    inference) or an axis out of range (MXNet returns indices of some other axis).
+    """
+
+    name = '_contrib_index_array'
+    differentiable = False
+    attrs = {'axes': Attr('shape', None)}
+
+    def _axes(self, ndim):
+        if ndim == 0:
+            raise ValueError('_contrib_index_array: data must have at least 1 dimension, got a '
+                             '0-d array')
+        if self.axes is None:
+            return tuple(range(ndim))
+        return tuple(normalize_axis(a, ndim, self.name, 'axes') for a in self.axes)
+
+    def forward(self, xp, data):
+        axes = self._axes(data.ndim)
+        out = xp.empty(data.shape + (len(axes),), dtype=np.int64)
+        for j, ax in enumerate(axes):
+            along = [1] * data.ndim
+            along[ax] = data.shape[ax]
+            out[..., j] = xp.arange(data.shape[ax], dtype=np.int64).reshape(along)
+        return out
+
+    def backward(self, xp, grad):
+        return (None,)
+
+    def infer_shape(self, in_shapes):
+        (data,) = in_shapes
+        if data is None or 0 in data:
+            return super().infer_shape(in_shapes)      # raises: the shape cannot be inferred
+        return [tuple(data)], [tuple(data) + (len(self._axes(len(data))),)]
+
+    def infer_type(self, in_types):
+        return list(in_types), [np.dtype(np.int64)]
+
+
+def _quadratic_arith(dtype):
+    """``(work dtype, rounding step)`` of MXNet's kernel for data of ``dtype``: float64 works in
+    float64; everything else in float32 (C++ promotes an integer times a float coefficient to
+    float), and float16 rounds every intermediate result to float16 (mshadow's ``half_t``
+    operators return ``half_t``)."""
+    if dtype == np.float64:
+        return np.dtype(np.float64), None
+    if dtype == np.float16:
+        return np.dtype(np.float32), lambda v: v.astype(np.float16).astype(np.float32)
+    return np.dtype(np.float32), None
+
+
+@register
+class Quadratic(Op):
+    """``a * data**2 + b * data + c``, element-wise; the gradient is ``2 * a * data + b``.
+
+    Same shape and dtype as ``data`` (MXNet 1.9.1 ``_contrib_quadratic``). The arithmetic is
+    MXNet's, to the last bit: Horner's form ``data * (a * data + b) + c``; ``a``, ``b`` and ``c``
+    are float32 values (``c=0.7`` adds ``float32(0.7)`` to float64 data too); integer data is
+    computed in float32 and truncated toward zero (its gradient too); float16 rounds to float16
+    after every operation.
+    """
+
+    name = '_contrib_quadratic'
+    attrs = {'a': Attr('float', 0.0), 'b': Attr('float', 0.0), 'c': Attr('float', 0.0)}
+
+    def _coefficients(self, work, *names):
+        return [work.type(np.float32(getattr(self, n))) for n in names]
+
+    def forward(self, xp, data):
+        self.data = data
+        work, rnd = _quadratic_arith(data.dtype)
+        rnd = rnd or (lambda v: v)
+        a, b, c = self._coefficients(work, 'a', 'b', 'c')
+        x = data.astype(work, copy=False)
+        return _as_dtype_of(rnd(x * rnd(rnd(a * x) + b)) + c, data)
+
+    def backward(self, xp, grad):
+        work, rnd = _quadratic_arith(self.data.dtype)
+        rnd = rnd or (lambda v: v)
+        a, b = self._coefficients(work, 'a', 'b')
+        x = self.data.astype(work, copy=False)
+        local = rnd(rnd((work.type(2) * a) * x) + b)
+        return (_as_dtype_of(grad.astype(work, copy=False) * local, grad),)

@@ -194,6 +194,8 @@ case('smooth_l1', [lambda rng: np.array([[-2.0, -0.6, -0.1], [0.1, 0.3, 1.7]])],
 case('_contrib_div_sqrt_dim', [U(-1, 1, 2, 3, 4)])
 case('_contrib_boolean_mask', [U(-1, 1, 4, 3), CONST([0, 1, 1, 0])])
 case('_contrib_index_copy', [U(-1, 1, 5, 3), CONST([4, 1]), U(-1, 1, 2, 3)])
+case('_contrib_quadratic', [U(-2, 2, 3, 4)], a=1.5, b=-0.7, c=0.3)
+case('_contrib_quadratic', [U(-2, 2, 2, 3)], a=-0.25)
 
 # -- linear algebra ---------------------------------------------------------------------------------
 case('dot', [U(-1, 1, 2, 3), U(-1, 1, 3, 4)])

@@ -1,5 +1,6 @@
 """depth_to_space, space_to_depth, diag, _split_v2 (split_v2, moveaxis), BilinearResize2D,
-AdaptiveAvgPooling2D, smooth_l1, div_sqrt_dim, arange_like, boolean_mask, index_copy.
+AdaptiveAvgPooling2D, smooth_l1, div_sqrt_dim, arange_like, boolean_mask, index_copy (and the
+golden cases of index_array and quadratic, whose own tests are in test_index_array_quadratic.py).
 
 MXNet 1.9.1 golden values come from tools/gen_ops_missing_fixtures.py; the NumPy references below
 are written independently (per-element loops where the operator is a vectorised formula).
@@ -50,7 +51,8 @@ def test_mxnet_golden_outputs_and_gradients(case):
         assert o.dtype == want.dtype and o.shape == want.shape
         assert_almost_equal(o, want, rtol=1e-5, atol=1e-6, names=('minigluon', 'mxnet'))
     if case['grads']:
-        heads = [nd.array(VALUES['%s_head%d' % (key, j)]) for j in range(case['n_out'])]
+        heads = [VALUES['%s_head%d' % (key, j)] for j in range(case['n_out'])]
+        heads = [nd.array(h, dtype=h.dtype) for h in heads]
         autograd.backward(outs, heads)
         for i in case['grads']:
             assert_almost_equal(ins[i].grad, VALUES['%s_grad%d' % (key, i)], rtol=1e-5, atol=1e-6,

@@ -1,0 +1,175 @@
+"""``mx.model``: the checkpoint files of MXNet's Module API, without the Module API.
+
+MXNet 1.9.1 (``python/mxnet/model.py``) saves a model as two files: ``prefix-symbol.json`` (the
+graph) and ``prefix-%04d.params`` (the weights, keys ``arg:<name>`` and ``aux:<name>``), the same
+layout ``HybridBlock.export`` writes. Legacy scripts load them with ``load_checkpoint`` and feed
+them to a ``SymbolBlock``::
+
+    sym, arg_params, aux_params = mx.model.load_checkpoint('model', 0)
+    net = mx.gluon.SymbolBlock(sym, mx.sym.var('data'))
+    params = net.collect_params()
+    for name, value in list(arg_params.items()) + list(aux_params.items()):
+        params[name]._load_init(value, mx.cpu())
+
+The files are written by :meth:`Symbol.save` and :func:`minigluon.ndarray.save` (MXNet's formats,
+byte for byte); ``FeedForward`` and the rest of the Module-era API are not provided.
+"""
+import logging
+import operator
+
+from minigluon import serialization
+from minigluon.base import MXNetFormatError
+
+__all__ = ['save_checkpoint', 'load_checkpoint', 'load_params']
+
+
+def _params_name(prefix, epoch):
+    return '%s-%04d.params' % (prefix, epoch)
+
+
+def _check_epoch(epoch, func):
+    """``epoch`` as an int; TypeError naming ``epoch`` for anything else (a bool too)."""
+    try:
+        if isinstance(epoch, bool):
+            raise TypeError
+        return operator.index(epoch)
+    except TypeError:
+        raise TypeError('%s: epoch must be an int, got %s %r'
+                        % (func, type(epoch).__name__, epoch)) from None
+
+
+def _check_params(params, what):
+    from minigluon.ndarray import NDArray
+    if not isinstance(params, dict):
+        raise TypeError('save_checkpoint: %s must be a dict of str to NDArray, got %s'
+                        % (what, type(params).__name__))
+    for key, value in params.items():
+        if not isinstance(key, str) or not isinstance(value, NDArray):
+            raise TypeError('save_checkpoint: %s must map str to NDArray; entry %r is %s'
+                            % (what, key, type(value).__name__))
+
+
+def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_cast=True):
+    """Write ``prefix-symbol.json`` and ``prefix-%04d.params`` as MXNet 1.9.1 does.
+
+    Parameters
+    ----------
+    prefix : str
+        Path prefix of the two files.
+    epoch : int
+        Epoch number, written as four digits or more (``prefix-0007.params``).
+    symbol : Symbol or None
+        The graph, written with :meth:`Symbol.save`; ``None`` writes only the parameters.
+    arg_params : dict of str to NDArray
+        Weights, stored under ``arg:<name>`` (first, in the dict's order).
+    aux_params : dict of str to NDArray
+        Auxiliary states (BatchNorm's running statistics), stored under ``aux:<name>``.
+    remove_amp_cast : bool, default True
+        Accepted for MXNet compatibility; minigluon graphs hold no ``amp_cast`` nodes.
+
+    Notes
+    -----
+    Both payloads are built before either file is touched, so bad input (an unsupported dtype...)
+    changes no file; each file is then replaced atomically (a temporary file renamed over the
+    target), never left half-written.
+    Arrays are stored from the host whatever their context, as MXNet copies them to ``cpu()``.
+
+    Raises
+    ------
+    TypeError
+        For an ``epoch`` that is not an int, parameters that are not dicts of str to NDArray, or a
+        ``symbol`` that is neither a Symbol nor None.
+    """
+    from minigluon.symbol import Symbol
+    epoch = _check_epoch(epoch, 'save_checkpoint')
+    _check_params(arg_params, 'arg_params')
+    _check_params(aux_params, 'aux_params')
+    if symbol is not None and not isinstance(symbol, Symbol):
+        raise TypeError('save_checkpoint: symbol must be a Symbol or None, got %s'
+                        % type(symbol).__name__)
+    save_dict = {'arg:%s' % k: v for k, v in arg_params.items()}
+    save_dict.update({'aux:%s' % k: v for k, v in aux_params.items()})
+    params_blob = serialization.dumps(save_dict)
+    if symbol is not None:
+        sym_text = symbol.tojson(remove_amp_cast=remove_amp_cast).encode('utf-8')
+        with serialization.atomic_write('%s-symbol.json' % prefix) as f:
+            f.write(sym_text)
+    param_name = _params_name(prefix, epoch)
+    with serialization.atomic_write(param_name) as f:
+        f.write(params_blob)
+    logging.info('save_checkpoint: wrote %s', param_name)
+
+
+def load_params(prefix, epoch):
+    """Read ``prefix-%04d.params`` into ``(arg_params, aux_params)`` (MXNet 1.9.1
+    ``model.load_params``).
+
+    Keys ``arg:<name>`` go to ``arg_params`` and ``aux:<name>`` to ``aux_params`` under
+    ``<name>``; keys with another ``<kind>:`` prefix are skipped, as in MXNet. An empty file gives
+    two empty dicts (and a logged warning).
+
+    Returns
+    -------
+    (dict of str to NDArray, dict of str to NDArray)
+
+    Raises
+    ------
+    MXNetFormatError
+        When the file holds arrays without names, or a name without a ``<kind>:`` prefix (MXNet
+        fails on these with an unpacking error).
+    OSError
+        When the file cannot be read.
+    """
+    fname = _params_name(prefix, _check_epoch(epoch, 'load_params'))
+    save_dict = serialization.load(fname)
+    arg_params, aux_params = {}, {}
+    if not save_dict:
+        logging.warning('load_params: %s is empty (it holds no arrays)', fname)
+        return arg_params, aux_params
+    if not isinstance(save_dict, dict):
+        raise MXNetFormatError('load_params: %s holds %d arrays without names; a checkpoint names '
+                               'each one arg:<name> or aux:<name>' % (fname, len(save_dict)))
+    for key, value in save_dict.items():
+        kind, sep, name = key.partition(':')
+        if not sep:
+            raise MXNetFormatError('load_params: %s holds the key %r; a checkpoint names each array '
+                                   'arg:<name> or aux:<name>' % (fname, key))
+        if kind == 'arg':
+            arg_params[name] = value
+        elif kind == 'aux':
+            aux_params[name] = value
+    return arg_params, aux_params
+
+
+def load_checkpoint(prefix, epoch):
+    """Read a checkpoint written by :func:`save_checkpoint`, by MXNet's ``save_checkpoint`` or
+    ``Module.save_checkpoint``, or by ``HybridBlock.export`` (MXNet 1.9.1 ``model.load_checkpoint``).
+
+    Parameters
+    ----------
+    prefix : str
+        Path prefix: the files are ``prefix-symbol.json`` and ``prefix-%04d.params``.
+    epoch : int
+        Epoch number of the parameter file.
+
+    Returns
+    -------
+    symbol : Symbol
+        The graph.
+    arg_params : dict of str to NDArray
+        Weights (the ``arg:`` entries, keys without the prefix).
+    aux_params : dict of str to NDArray
+        Auxiliary states (the ``aux:`` entries).
+
+    Raises
+    ------
+    OSError
+        When a file is missing or unreadable.
+    MXNetFormatError
+        When a file is not in MXNet's format (see :func:`load_params`).
+    """
+    from minigluon.symbol import load as load_symbol
+    epoch = _check_epoch(epoch, 'load_checkpoint')
+    symbol = load_symbol('%s-symbol.json' % prefix)
+    arg_params, aux_params = load_params(prefix, epoch)
+    return symbol, arg_params, aux_params
