@@ -263,10 +263,9 @@ class Trainer:
             the file's hyper-parameters, makes for that parameter). MXNet 1.9.1 loads such states
             and fails, or broadcasts silently, at the next ``step``.
         """
-        from minigluon.base import MXNetFormatError
+        from minigluon.base import MXNetFormatError, read_file
         fname = serialization._check_fname(fname, 'load_states')
-        with open(fname, 'rb') as f:
-            buf = f.read()
+        buf = read_file(fname)
         if _mxnet_states.looks_like_pickle(buf):
             self._load_mxnet_states(buf, fname)
             return
