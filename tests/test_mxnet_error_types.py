@@ -83,3 +83,16 @@ def test_format_errors_keep_their_class(tmp_path):
     with pytest.raises(mx.base.MXNetFormatError) as info:
         nd.load(str(bad))
     assert isinstance(info.value, ValueError) and isinstance(info.value, MXNetError)
+
+
+@pytest.mark.parametrize('call,kind', [
+    (lambda a: mx.sym.FullyConnected(a, num_hidden=3, foo=1), TypeError),
+    (lambda a: mx.sym.Reshape(a, shape=(2, 2)).infer_shape(a=(3,)), None),
+    (lambda a: mx.sym.dot(a, a).infer_shape(a=(2, 3)), None),
+])
+def test_symbol_errors_are_mxnet_errors(call, kind):
+    """Measured on MXNet 1.9.1: an unknown keyword ("Cannot find argument 'foo'") and a failing
+    infer_shape both raise MXNetError."""
+    with pytest.raises(MXNetError) as info:
+        call(mx.sym.var('a'))
+    assert kind is None or isinstance(info.value, kind)
