@@ -350,11 +350,7 @@ def _check_mxnet_states_fit(params, optimizer, settings, states, fname):
     probe = copy.copy(optimizer)
     if settings is not None:
         vars(probe).update(settings.attrs)
-    for index in states:
-        if not 0 <= index < len(params):
-            raise ValueError('%s holds optimizer states for parameter index %d, but this Trainer has '
-                             '%d parameters (0..%d); the states were saved for other parameters'
-                             % (fname, index, len(params), len(params) - 1))
+    _check_state_indices(params, states, fname)
     for index, state in states.items():
         param = params[index]
         shape = tuple(param.shape or ())
@@ -426,15 +422,20 @@ def _read_meta(loaded, fname):
     return meta
 
 
-def _check_states_fit(params, structure, states, fname):
-    """Raise ValueError unless every saved state index names one of ``params`` and every state
-    array has its parameter's shape (an unknown ``0`` dimension of a deferred parameter matches)."""
-    for key in structure:
+def _check_state_indices(params, indices, fname):
+    """Raise ValueError unless every state index (an int, or its string) names one of ``params``."""
+    for key in indices:
         index = int(key)
         if not 0 <= index < len(params):
             raise ValueError('%s holds optimizer states for parameter index %d, but this Trainer has '
                              '%d parameters (0..%d); the states were saved for other parameters'
                              % (fname, index, len(params), len(params) - 1))
+
+
+def _check_states_fit(params, structure, states, fname):
+    """Raise ValueError unless every saved state index names one of ``params`` and every state
+    array has its parameter's shape (an unknown ``0`` dimension of a deferred parameter matches)."""
+    _check_state_indices(params, structure, fname)
     for index, state in states.items():
         param = params[index]
         for arr in _state_leaves(state):
