@@ -5,8 +5,8 @@ for out-of-bounds accesses), which tools/gpu_check.sh does when it is installed:
 
     compute-sanitizer --tool racecheck python3 tools/gpu_kernels_smoke.py
 
-Kernels covered: the LSTM whole-loop forward and backward (minigluon/ops/_rnn_cuda.py; 37 hidden
-units, so the gate rows are not a whole number of warps), the 2x2 max pooling with and without the
+Kernels covered: the LSTM and GRU whole-loop forward and backward (minigluon/ops/_rnn_cuda.py;
+37 hidden units, so the gate rows are not a whole number of warps), the 2x2 max pooling with and without the
 fused relu (minigluon/ops/_pool_cuda.py, through a hybridized Conv -> relu -> MaxPool block),
 the fused Adam update (minigluon/ops/_update_cuda.py) and the CTC kernels
 (minigluon/ops/ctc_cuda.py; also alone on a long label, so that a thread walks several states).
@@ -77,10 +77,32 @@ def long_ctc(ctx):
     return loss.asnumpy(), x.grad.asnumpy()
 
 
+def gru(ctx):
+    """Output and gradients (float32) of a bidirectional GRU(37) over 9 steps: the GRU's
+    whole-loop kernels (minigluon/ops/_rnn_cuda.py) on a GPU."""
+    mx.random.seed(3)
+    layer = rnn.GRU(37, bidirectional=True, layout='NTC', prefix='gru_')
+    layer.initialize(mx.init.Xavier(), ctx=ctx)
+    x = nd.array(np.random.RandomState(4).randn(3, 9, 5).astype(np.float32), ctx=ctx)
+    x.attach_grad()
+    with autograd.record():
+        y = layer(x)
+        loss = (y * y).sum()
+    loss.backward()
+    grads = {k: v.grad().asnumpy() for k, v in layer.collect_params().items()}
+    return y.asnumpy(), x.grad.asnumpy(), grads
+
+
 def main():
     if mx.num_gpus() < 1:
         print('no GPU: nothing to check')
         return
+    (want_y, want_dx, want_g), (got_y, got_dx, got_g) = gru(mx.cpu()), gru(mx.gpu(0))
+    np.testing.assert_allclose(got_y, want_y, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got_dx, want_dx, rtol=1e-4, atol=1e-5)
+    for name in want_g:
+        np.testing.assert_allclose(got_g[name], want_g[name], rtol=1e-4, atol=1e-4, err_msg=name)
+    print('GRU: GPU = CPU (output and gradients)')
     (want_loss, want_grad), (got_loss, got_grad) = long_ctc(mx.cpu()), long_ctc(mx.gpu(0))
     np.testing.assert_allclose(got_loss, want_loss, rtol=1e-10)
     np.testing.assert_allclose(got_grad, want_grad, rtol=1e-8, atol=1e-12)

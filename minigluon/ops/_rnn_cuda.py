@@ -1,4 +1,5 @@
-"""The LSTM time loop on a CUDA device: the whole loop in one kernel, or one fused kernel a step.
+"""The LSTM and GRU time loops on a CUDA device: the whole loop in one kernel, or (LSTM) one
+fused kernel a step.
 
 On the CPU, :mod:`minigluon.ops._rnn_kernels` runs each LSTM step as one GEMM plus about ten NumPy
 calls (forward) or six (backward). On a GPU each of those calls is a kernel launch, and at the
@@ -25,8 +26,15 @@ What each step computes:
   the caller computes for all steps first (about fifteen more launches); the whole loop forms
   them itself, from the kept activations and cell states.
 
-Used for LSTM layers in float32 or float64 without ``use_sequence_length`` masks or state clipping
-(those take the generic loop). The source is written once for two compilers, as in
+The GRU has the whole-loop form only (``3H <= 1024``, up to 341 hidden units, and the same bound
+on ``N * 3H * H``), with the arithmetic of the compiled CPU step
+(:mod:`minigluon.ops._rnn_numba_kernels`): ``r, z`` activated from the input and recurrent
+products, ``n = tanh(x_n + r * (W_hn h + b_hn))``, ``h' = (h - n) * z + n``; going back, the
+derivative factors of the NumPy loop and ``dh = dh' * z + d3 @ W_h``. Larger GRUs keep the
+generic loop.
+
+Used for LSTM and GRU layers in float32 or float64 without ``use_sequence_length`` masks or
+(LSTM) state clipping (those take the generic loop). The source is written once for two compilers, as in
 :mod:`minigluon.ops.ctc_cuda`: with ``MG_CUDA`` it is CUDA C (a "parallel for" over a block's
 threads or over a grid); without, plain C in which a parallel for is a sequential loop and a
 barrier is nothing, which the tests build with the system C compiler and compare with the NumPy
@@ -50,7 +58,7 @@ _TEMPLATE = r'''
 #define PARFOR(i, n) for (int i = 0; i < (n); ++i)
 #define SYNC()
 #endif
-#define MAX_GATES 1024   /* 4H of the whole-loop kernels: one thread per gate row at most */
+#define MAX_GATES 1024   /* 4H (LSTM) or 3H (GRU) of the whole-loop kernels: a thread per gate row */
 
 /* One element (n, j) of step t. g: (N, 4H) pre-activations [i, f, o, g] with the recurrent
    product still to add (hh), overwritten with the activated gates; c0/c1: cell state before/after;
@@ -219,6 +227,117 @@ DEVICE void bwd_loop_REAL(int n, REAL* dh, REAL* dc, const REAL* dout, const REA
     PARFOR(j, H) { dh[(long)n * H + j] = hv[j]; dc[(long)n * H + j] = cv[j]; }
 }
 
+/* The GRU's whole forward loop of sample n (one thread block), the arithmetic of
+   _rnn_numba_kernels.gru_forward_step: g (T, N, 3H) pre-activations [r, z, n] from the inputs
+   (the r, z rows halved, as the weights), overwritten with the activated gates; hp (T, N, 3H)
+   receives each step's recurrent product plus bh (kept for the backward); hs (T+1, N, H) with
+   the initial state in row 0; whT (H, 3H); bh (3H). Thread j computes gate row j of the
+   recurrent product from the shared h, then thread j < H the new state's unit j. */
+DEVICE void gru_fwd_sample_REAL(int n, REAL* g, REAL* hp, REAL* hs, const REAL* whT, const REAL* bh,
+                                int T, int N, int H) {
+    SHARED REAL h[MAX_GATES / 3];
+    SHARED REAL a[MAX_GATES];         /* activated r, z; the recurrent product of n */
+    const int G = 3 * H;
+    PARFOR(j, H) h[j] = hs[(long)n * H + j];
+    SYNC();
+    for (int t = 0; t < T; ++t) {
+        const long row = (long)t * N + n;
+        REAL* gt = g + row * G;
+        REAL* pt = hp + row * G;
+        PARFOR(j, G) {
+            REAL s = 0;
+            for (int k = 0; k < H; ++k) s += h[k] * whT[(long)k * G + j];
+            REAL p = s + bh[j];
+            pt[j] = p;
+            if (j < 2 * H) {
+                REAL v = (REAL)0.5 * tanh(gt[j] + p) + (REAL)0.5;
+                gt[j] = v;
+                a[j] = v;
+            } else {
+                a[j] = p;
+            }
+        }
+        SYNC();
+        PARFOR(j, H) {
+            REAL nv = tanh(gt[2 * H + j] + a[j] * a[2 * H + j]);
+            REAL hv = (h[j] - nv) * a[H + j] + nv;
+            gt[2 * H + j] = nv;
+            hs[(row + N) * H + j] = hv;       /* hs[t + 1, n, j] */
+            h[j] = hv;
+        }
+        SYNC();
+    }
+}
+
+/* The GRU's whole backward loop of sample n (one thread block), the arithmetic of
+   _rnn_numba_kernels.gru_backward_step: dh (N, H) in/out; dout (T, N, H); gates (T, N, 3H)
+   activated [r, z, n]; hp (T, N, 3H) the recurrent products with their bias; hs (T+1, N, H);
+   dgx, dgh (T, N, 3H) out, the gradients of the input and recurrent pre-activations (equal but
+   for the n block, scaled by r on the recurrent side); wh (3H, H). After a step the running
+   gradient is the part carried straight back (dh * z) plus dgh @ wh, summed as in the LSTM's
+   loop: a partial sum per gate block of wh's rows, then their total. */
+DEVICE void gru_bwd_sample_REAL(int n, REAL* dh, const REAL* dout, const REAL* gates,
+                                const REAL* hp, const REAL* hs, REAL* dgx, REAL* dgh,
+                                const REAL* wh, int T, int N, int H) {
+    SHARED REAL hv[MAX_GATES / 3];
+    SHARED REAL d[MAX_GATES];
+    SHARED REAL part[MAX_GATES];
+    const int G = 3 * H;
+    const REAL one = 1;
+    PARFOR(j, H) hv[j] = dh[(long)n * H + j];
+    SYNC();
+    for (int t = T - 1; t >= 0; --t) {
+        const long row = (long)t * N + n;
+        PARFOR(j, H) {
+            long b = row * G + j;
+            REAL r = gates[b], z = gates[b + H], nv = gates[b + 2 * H];
+            REAL dhj = hv[j] + dout[row * H + j];
+            REAL kn = (one - z) * (one - nv * nv);     /* factors first, as the NumPy loop */
+            REAL dr = ((kn * hp[b + 2 * H]) * (r * (one - r))) * dhj;
+            REAL dz = ((hs[row * H + j] - nv) * (z * (one - z))) * dhj;
+            dgx[b] = dr;
+            dgx[b + H] = dz;
+            dgx[b + 2 * H] = kn * dhj;
+            d[j] = dgh[b] = dr;
+            d[H + j] = dgh[b + H] = dz;
+            d[2 * H + j] = dgh[b + 2 * H] = (kn * r) * dhj;
+            hv[j] = dhj * z;
+        }
+        SYNC();
+        PARFOR(q, G) {
+            int p = q / H, j = q % H;
+            REAL s = 0;
+            for (int m = p * H; m < (p + 1) * H; ++m) s += d[m] * wh[(long)m * H + j];
+            part[q] = s;
+        }
+        SYNC();
+        PARFOR(j, H) hv[j] = hv[j] + ((part[j] + part[H + j]) + part[2 * H + j]);
+        SYNC();
+    }
+    PARFOR(j, H) dh[(long)n * H + j] = hv[j];
+}
+
+#ifdef MG_CUDA
+extern "C" __global__ void gru_fwd_loop_REAL(REAL* g, REAL* hp, REAL* hs, const REAL* whT,
+                                             const REAL* bh, int T, int N, int H) {
+    gru_fwd_sample_REAL(blockIdx.x, g, hp, hs, whT, bh, T, N, H);
+}
+extern "C" __global__ void gru_bwd_loop_REAL(REAL* dh, const REAL* dout, const REAL* gates,
+                                             const REAL* hp, const REAL* hs, REAL* dgx,
+                                             REAL* dgh, const REAL* wh, int T, int N, int H) {
+    gru_bwd_sample_REAL(blockIdx.x, dh, dout, gates, hp, hs, dgx, dgh, wh, T, N, H);
+}
+#else
+void gru_fwd_loop_REAL(REAL* g, REAL* hp, REAL* hs, const REAL* whT, const REAL* bh, int T, int N,
+                       int H) {
+    for (int n = 0; n < N; ++n) gru_fwd_sample_REAL(n, g, hp, hs, whT, bh, T, N, H);
+}
+void gru_bwd_loop_REAL(REAL* dh, const REAL* dout, const REAL* gates, const REAL* hp,
+                       const REAL* hs, REAL* dgx, REAL* dgh, const REAL* wh, int T, int N, int H) {
+    for (int n = 0; n < N; ++n) gru_bwd_sample_REAL(n, dh, dout, gates, hp, hs, dgx, dgh, wh, T, N, H);
+}
+#endif
+
 #ifdef MG_CUDA
 extern "C" __global__ void lstm_fwd_loop_REAL(REAL* g, REAL* hs, REAL* cs, REAL* tc,
                                               const REAL* whT, int T, int N, int H) {
@@ -254,11 +373,11 @@ def supported(xp, dtype, mask, clip):
     return xp is not np and mask is None and clip is None and np.dtype(dtype) in REAL_TYPES
 
 
-def _kernel(cupy, dtype, which, form='step'):
-    """The compiled kernel ``lstm_{which}_{form}_{real}`` (``which`` 'fwd'/'bwd', ``form``
-    'step'/'loop'; ``lstm_prep_{real}`` for ``which='prep'``, ``form=None``), built once per
-    process."""
-    name = '_'.join(['lstm', which] + ([form] if form else []) + [REAL_TYPES[np.dtype(dtype)]])
+def _kernel(cupy, dtype, which, form='step', cell='lstm'):
+    """The compiled kernel ``{cell}_{which}_{form}_{real}`` (``which`` 'fwd'/'bwd', ``form``
+    'step'/'loop'; ``lstm_prep_{real}`` for ``which='prep'``, ``form=None``; the GRU has only
+    the 'loop' form), built once per process."""
+    name = '_'.join([cell, which] + ([form] if form else []) + [REAL_TYPES[np.dtype(dtype)]])
     return raw_kernel(cupy, kernel_source(dtype), name)
 
 
@@ -288,10 +407,11 @@ def prepared_weights(cupy, wx, wh, bx, bh):
 WHOLE_LOOP_MAX = 1 << 23
 
 
-def whole_loop(N, H):
-    """True when the whole-loop form applies: one block's threads hold a step's gate rows
-    (``4H <= 1024``) and ``N * 4H * H <= WHOLE_LOOP_MAX``."""
-    return 4 * H <= 1024 and N * 4 * H * H <= WHOLE_LOOP_MAX
+def whole_loop(N, H, gates=4):
+    """True when the whole-loop form applies to a layer of ``gates`` gates (4: LSTM, 3: GRU):
+    one block's threads hold a step's gate rows (``gates * H <= 1024``) and
+    ``N * gates * H * H <= WHOLE_LOOP_MAX``."""
+    return gates * H <= 1024 and N * gates * H * H <= WHOLE_LOOP_MAX
 
 
 def _block(G):
@@ -347,3 +467,27 @@ def backward_steps(cupy, dh, dc, dout, kc, K, gates, dgx, wh):
     for t in range(T - 1, -1, -1):
         kern(grid, block, (dh, dc, dout[t], kc[t], K[t], gates[t], dgx[t], n32, h32))
         cupy.dot(dgx[t], wh, out=dh)
+
+
+def gru_forward_loop(cupy, gates, hp, hs, whT, bh):
+    """The GRU recursion over all ``T`` steps in one launch (when ``whole_loop(N, H, 3)``),
+    arrays as ``_rnn_numba.gru_forward_steps``: ``gates (T, N, 3H)`` pre-activations, overwritten
+    with the activated ``[r, z, n]``; ``hp (T, N, 3H)`` receives each step's recurrent product
+    plus ``bh``; ``hs (T+1, N, H)`` with the initial state in row 0; ``whT (H, 3H)``."""
+    T, N, gh = gates.shape
+    if T == 0 or N == 0:        # nothing to compute (and a grid of 0 blocks is refused)
+        return
+    _kernel(cupy, gates.dtype, 'fwd', 'loop', 'gru')((N,), _block(gh), (
+        gates, hp, hs, whT, cupy.ascontiguousarray(bh), np.int32(T), np.int32(N),
+        np.int32(gh // 3)))
+
+
+def gru_backward_loop(cupy, dh, dout, gates, hp, hs, dgx, dgh, wh):
+    """The GRU reverse loop in one launch: ``dh (N, H)`` updated in place, ``dgx`` / ``dgh
+    (T, N, 3H)`` filled (arguments as ``_rnn_numba.gru_backward_steps``; ``wh (3H, H)``)."""
+    T, N, H = dout.shape
+    if T == 0 or N == 0:
+        return
+    _kernel(cupy, dout.dtype, 'bwd', 'loop', 'gru')((N,), _block(3 * H), (
+        dh, cupy.ascontiguousarray(dout), gates, hp, hs, dgx, dgh, cupy.ascontiguousarray(wh),
+        np.int32(T), np.int32(N), np.int32(H)))

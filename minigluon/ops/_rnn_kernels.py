@@ -7,9 +7,10 @@ weights, so a single ``tanh`` call per step activates every gate. Backward is ex
 back-propagation through time; the per-step derivative factors are computed for all steps at once
 before the reverse loop, and the weight gradients are three GEMMs after it.
 
-``xp`` is NumPy or CuPy. On a GPU the LSTM's per-step element-wise work runs as one fused kernel
-per step (:mod:`minigluon.ops._rnn_cuda`; a launch per NumPy-style call would dominate there);
-on the CPU too when Numba is installed (:mod:`minigluon.ops._rnn_numba`, float32 LSTM and GRU).
+``xp`` is NumPy or CuPy. On a GPU the LSTM's and the GRU's time loops run as minigluon's own
+CUDA kernels (:mod:`minigluon.ops._rnn_cuda`: the whole loop in one launch, or for large LSTMs
+one fused kernel a step; a launch per NumPy-style call would dominate there); on the CPU as
+compiled loops when Numba is installed (:mod:`minigluon.ops._rnn_numba`, float32 LSTM and GRU).
 Gate orders and formulas: see :mod:`minigluon.ops.rnn`.
 """
 
@@ -150,7 +151,9 @@ def dir_forward(xp, mode, x, wx, wh, bx, bh, h0, c0, mask, clip, ws=None, wr=Non
         c.update(gates=gates, cs=cs, tcs=tcs, clipped=clipped, hfull=hfull)
     elif mode == 'gru':
         hp = xp.empty((T, N, gh), dtype=dt)    # h2h projections, kept for backward
-        if _rnn_numba.supported(xp, dt, mask, None, None):   # NumPy with Numba: one call a step
+        if _rnn_cuda.supported(xp, dt, mask, None) and _rnn_cuda.whole_loop(N, H, 3):
+            _rnn_cuda.gru_forward_loop(xp, gates, hp, hs, whT, bh_s)    # a GPU: one launch
+        elif _rnn_numba.supported(xp, dt, mask, None, None):   # NumPy with Numba: one call a step
             _rnn_numba.gru_forward_steps(gates, hp, hs, whT, bh_s)
         else:
             for t in range(T):
@@ -270,6 +273,10 @@ def dir_backward(xp, c, dout, dhT, dcT, need_x=True):
     elif mode == 'gru' and _rnn_numba.supported(xp, dt, mask, None, None):
         dgh = xp.empty((T, N, gh), dtype=dt)
         _rnn_numba.gru_backward_steps(dh, dout, c['gates'], c['hp'], hs, dgx, dgh, wh)
+    elif (mode == 'gru' and _rnn_cuda.supported(xp, dt, mask, None)
+          and _rnn_cuda.whole_loop(N, H, 3)):     # a GPU: the whole reverse loop in one launch
+        dgh = xp.empty((T, N, gh), dtype=dt)
+        _rnn_cuda.gru_backward_loop(xp, dh, dout, c['gates'], c['hp'], hs, dgx, dgh, wh)
     elif mode == 'gru':
         G, hp = c['gates'], c['hp']
         r, z, n = G[:, :, :H], G[:, :, H:2 * H], G[:, :, 2 * H:]

@@ -152,3 +152,70 @@ def test_empty_batches_and_sequences(fake, monkeypatch, form, T, N):
         if w is not None:
             assert g.shape == w.shape
             np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-5)
+
+
+def _gru_case(rng, T, N, I, H, dtype):
+    a = _case(rng, T, N, I, H, dtype)
+    gh = 3 * H
+    a.update(wx=(rng.randn(gh, I) * 0.3).astype(dtype), wh=(rng.randn(gh, H) * 0.3).astype(dtype),
+             bx=(rng.randn(gh) * 0.1).astype(dtype), bh=(rng.randn(gh) * 0.1).astype(dtype))
+    del a['c0'], a['dcT']
+    return a
+
+
+def _run_gru(xp, to_dev, a):
+    d = {k: to_dev(v) for k, v in a.items()}
+    out, hT, _, cache = dir_forward(xp, 'gru', d['x'], d['wx'], d['wh'], d['bx'], d['bh'],
+                                    d['h0'], None, None, None)
+    grads = dir_backward(xp, cache, d['dout'], d['dhT'], None, need_x=True)
+    return [out, hT] + [g for g in grads if g is not None]
+
+
+@pytest.mark.parametrize('dtype,T,N,I,H', [(np.float64, 7, 3, 5, 4), (np.float32, 12, 5, 6, 8),
+                                           (np.float64, 1, 1, 2, 1), (np.float32, 3, 2, 3, 37),
+                                           (np.float64, 2, 2, 3, 341)])
+def test_gru_whole_loop_equals_the_numpy_loop(fake, monkeypatch, dtype, T, N, I, H):
+    """The GRU's time loop in one launch each way gives the NumPy loop's outputs and gradients;
+    ``H = 37``: gate rows not a whole number of warps; ``H = 341``: 1023 gate rows, the most."""
+    from minigluon.ops import _numba
+    monkeypatch.setattr(_numba, 'enabled', False)      # the reference: the NumPy loop itself
+    launches = []
+    real_kernel = _rnn_cuda._kernel
+    monkeypatch.setattr(_rnn_cuda, '_kernel', lambda *a: launches.append(a[2:]) or real_kernel(*a))
+    a = _gru_case(np.random.RandomState(T * N + H), T, N, I, H, dtype)
+    want = _run_gru(np, np.asarray, a)
+    got = [fake.asnumpy(g) for g in _run_gru(fake, fake.asarray, a)]
+    names = ['out', 'hT', 'dx', 'dwx', 'dwh', 'dbx', 'dbh', 'dh0']
+    assert len(got) == len(want) == len(names)
+    tol = 1e-11 if dtype == np.float64 else 2e-5
+    for name, g, w in zip(names, got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape, name
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol, err_msg=name)
+    assert launches == [('fwd', 'loop', 'gru'), ('bwd', 'loop', 'gru')]
+
+
+def test_gru_whole_loop_limit_and_fallback(fake, monkeypatch):
+    """Up to H = 341 (3H <= 1024 threads a block); beyond, and for masked layers, the generic
+    loop runs (no GRU kernel launched) and still matches NumPy."""
+    assert _rnn_cuda.whole_loop(2, 341, 3) and not _rnn_cuda.whole_loop(2, 342, 3)
+    assert _rnn_cuda.whole_loop(32, 64, 3) and not _rnn_cuda.whole_loop(1024, 64, 3)
+    monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda N, H, gates=4: False)
+    launches = []
+    real_kernel = _rnn_cuda._kernel
+    monkeypatch.setattr(_rnn_cuda, '_kernel', lambda *a: launches.append(a[2:]) or real_kernel(*a))
+    a = _gru_case(np.random.RandomState(4), 4, 3, 2, 5, np.float64)
+    want = _run_gru(np, np.asarray, a)
+    got = [fake.asnumpy(g) for g in _run_gru(fake, fake.asarray, a)]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+    assert launches == []
+
+
+@pytest.mark.parametrize('T,N', [(0, 3), (4, 0)])
+def test_gru_empty_batches_and_sequences(fake, T, N):
+    a = _gru_case(np.random.RandomState(2), T, N, 3, 5, np.float32)
+    want = _run_gru(np, np.asarray, a)
+    got = [fake.asnumpy(g) for g in _run_gru(fake, fake.asarray, a)]
+    for g, w in zip(got, want):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-5)
