@@ -3,7 +3,7 @@ running anything the file asks for.
 
 What such a file is (MXNet 1.9.1, ``mxnet/gluon/trainer.py`` and ``mxnet/optimizer/optimizer.py``):
 ``Updater.get_states(dump_optimizer=True)``, i.e. a Python pickle (protocol 3 or 4, as Python 3
-writes by default) of the tuple ``(states, optimizer)``:
+writes by default; 5 is read too) of the tuple ``(states, optimizer)``:
 
 * ``states`` maps each parameter index (an int) to that parameter's optimizer state: None, an
   NDArray, or a tuple of them (Adam's ``(mean, var)``, ``(float32 master, state)`` with
@@ -28,8 +28,10 @@ become checked functions that accept only bytes and plain numeric dtypes. Any ot
 are listed with ``pickletools.genops`` (which parses and builds nothing): only the opcodes that
 protocols 3-5 use for plain data and objects are allowed (no persistent ids, no extension
 registry, no out-of-band buffers), memo indices are bounded by the opcode count, so a file
-cannot make the unpickler allocate a huge memo, and objects may nest at most ``MAX_NESTING``
-deep (hashing a tuple nested millions deep, a few bytes per level, crashes the interpreter).
+cannot make the unpickler allocate a huge memo, and containers built from the opcode stream may
+nest at most ``MAX_NESTING`` deep (hashing a tuple nested millions deep, a few bytes per level,
+crashes the interpreter). A mutable container fetched back from the memo can still be made to
+contain itself; the reading of the states that follows stops at ``MAX_DEPTH``.
 """
 import io
 import pickle   # only for the whitelisting _Unpickler below (tests/reliability checks this)
@@ -344,10 +346,13 @@ def _state(value, index, depth=0):
         if not value.built:
             raise _Refused('the state of parameter index %d holds an NDArray without data' % index)
         return value.value
-    if isinstance(value, (tuple, list)) and depth < MAX_DEPTH:
+    if isinstance(value, (tuple, list)):
+        if depth >= MAX_DEPTH:     # (a list that contains itself ends here too)
+            raise _Refused('the state of parameter index %d nests tuples more than %d deep'
+                           % (index, MAX_DEPTH))
         return tuple(_state(v, index, depth + 1) for v in value)
     raise _Refused('the state of parameter index %d holds %s; expected None, NDArrays and tuples '
-                   'of them' % (index, type(value).__name__))
+                   'or lists of them' % (index, type(value).__name__))
 
 
 def read(buf, source):
@@ -469,8 +474,9 @@ def optimizer_settings(record, optimizer, source):
     MXNet 1.9.1's ``Trainer.load_states`` replaces the Trainer's optimizer with the unpickled one
     (then sets its ``param_dict``), so every hyper-parameter comes from the file. minigluon keeps
     its optimizer object and sets on it each attribute of the record that it also has and that is
-    a plain value (``lr``, ``wd``, ``rescale_grad``, ``clip_gradient``, ``multi_precision``,
-    ``momentum``, ``beta1``, ``centered``, Nadam's ``m_schedule``...; the names are MXNet's),
+    a plain value (``lr``, ``wd``, ``rescale_grad`` (which the next ``Trainer.step`` sets again
+    from its batch size, as in MXNet), ``clip_gradient``, ``multi_precision``, ``momentum``,
+    ``beta1``, ``centered``, Nadam's ``m_schedule``...; the names are MXNet's),
     ``num_update``, the per-index update counts, and the ``lr_scheduler``. Attributes minigluon
     does not have (``aggregate_num``, ``allow_np_array``...) and those a Trainer sets itself
     (``param_dict``, ``idx2name``, ``lr_mult``, ``wd_mult``) are left alone.

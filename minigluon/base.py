@@ -7,6 +7,8 @@ root of its own errors so that ``except mx.base.MXNetError`` in legacy code stil
 ``mxnet.base`` that legacy code passes to ``isinstance``; they hold the same types (Python 3, where
 MXNet's ``long`` and ``basestring`` are ``int`` and ``str``).
 """
+import operator
+
 import numpy as _np
 
 integer_types = (int, _np.int32, _np.int64)
@@ -24,13 +26,6 @@ class ShapeConflictError(MXNetError):
     once, as MXNet does, instead of leaving the output unknown."""
 
 
-class MXNetFormatError(MXNetError, ValueError):
-    """A file or string in MXNet's formats is malformed (``.params`` binary, ``-symbol.json``).
-
-    Also a ``ValueError``, so callers that validate input can catch one type.
-    """
-
-
 class NotSupportedError(MXNetError, NotImplementedError):
     """An MXNet feature that minigluon deliberately does not provide (sparse storage, Module API)."""
 
@@ -41,6 +36,13 @@ class NotSupportedError(MXNetError, NotImplementedError):
 
 class MXNetValueError(ValueError, MXNetError):
     """A ``ValueError`` that is also an :class:`MXNetError` (an operator's bad argument or shape)."""
+
+
+class MXNetFormatError(MXNetValueError):
+    """A file or string in MXNet's formats is malformed (``.params`` binary, ``-symbol.json``).
+
+    Also a ``ValueError``, so callers that validate input can catch one type.
+    """
 
 
 class MXNetTypeError(TypeError, MXNetError):
@@ -63,31 +65,53 @@ class MXNetIsADirectoryError(IsADirectoryError, MXNetError):
     """An ``IsADirectoryError`` that is also an :class:`MXNetError` (a directory given as a file)."""
 
 
+class MXNetNotADirectoryError(NotADirectoryError, MXNetError):
+    """A ``NotADirectoryError`` that is also an :class:`MXNetError` (a file used as a folder in a
+    path)."""
+
+
 _ALSO_MXNET = {ValueError: MXNetValueError, TypeError: MXNetTypeError, IndexError: MXNetIndexError,
                FileNotFoundError: MXNetFileNotFoundError, PermissionError: MXNetPermissionError,
-               IsADirectoryError: MXNetIsADirectoryError}
+               IsADirectoryError: MXNetIsADirectoryError,
+               NotADirectoryError: MXNetNotADirectoryError}
 
 
 def as_mxnet_error(err):
     """``err`` as an exception that is also an :class:`MXNetError`, with the same message (and,
-    for file errors, the same ``errno``/``filename``): a new instance of the matching class above,
-    or ``err`` itself when it already is an ``MXNetError`` or is of another type."""
+    for file errors, the same ``errno``, ``strerror`` and file names): a new instance of the
+    matching class above, or ``err`` itself when it already is an ``MXNetError`` or is of another
+    type."""
     cls = _ALSO_MXNET.get(type(err))
     if cls is None:
         return err
-    if isinstance(err, OSError):
-        return cls(err.errno, err.strerror, err.filename)
+    if isinstance(err, OSError) and err.errno is not None:
+        return cls(err.errno, err.strerror, err.filename, None, err.filename2)
     return cls(*err.args)
 
 
 def read_file(fname):
-    """The bytes of the file ``fname``; a missing, unreadable or directory path raises the usual
-    ``OSError`` subclass that is also an :class:`MXNetError`, as MXNet's loaders raise."""
+    """The bytes of the file ``fname``. A path that cannot be read (missing, a directory, no
+    permission, a file used as a folder) raises the usual ``OSError`` subclass, which is also an
+    :class:`MXNetError`, as MXNet's loaders raise; other ``OSError`` (a failing disk) as they come."""
     try:
         with open(fname, 'rb') as f:
             return f.read()
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as err:
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
         raise as_mxnet_error(err) from None
+
+
+def check_int(value, what, minimum=None):
+    """``value`` as a Python int (ints and NumPy integers; not bools, floats or strings), else
+    ``TypeError`` naming ``what``; below ``minimum`` a ``ValueError`` naming it."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError('%s must be an int, got %s %r' % (what, type(value).__name__, value)) from None
+    if minimum is not None and number < minimum:
+        raise ValueError('%s must be >= %d, got %d' % (what, minimum, number))
+    return number
 
 
 def brief_list(names, limit=7):

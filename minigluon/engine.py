@@ -7,24 +7,13 @@ operator runs when it is called. These functions only record the value, per thre
 at 0, as MXNet's engine keeps it (measured on MXNet 1.9.1), so code that sets and restores it
 runs and reads back what it set.
 """
-import operator
 import threading
+
+from minigluon.base import check_int
 
 __all__ = ['set_bulk_size', 'bulk']
 
 _local = threading.local()
-
-
-def _check_size(size):
-    """``size`` as a non-negative int; TypeError / ValueError naming ``size`` otherwise."""
-    try:
-        value = operator.index(size)
-    except TypeError:
-        raise TypeError('set_bulk_size: size must be an int, got %s %r'
-                        % (type(size).__name__, size)) from None
-    if value < 0:
-        raise ValueError('set_bulk_size: size must be >= 0, got %d' % value)
-    return value
 
 
 def set_bulk_size(size):
@@ -50,7 +39,7 @@ def set_bulk_size(size):
     ValueError
         When ``size`` is negative (MXNet 1.9.1 fails inside its engine).
     """
-    size = _check_size(size)
+    size = check_int(size, 'set_bulk_size: size', minimum=0)
     previous = getattr(_local, 'size', 0)
     _local.size = size
     return previous
@@ -60,7 +49,7 @@ class _BulkScope:
     """The ``with`` scope returned by :func:`bulk`."""
 
     def __init__(self, size):
-        self._size = _check_size(size)
+        self._size = check_int(size, 'bulk: size', minimum=0)
         self._old_size = None
 
     def __enter__(self):

@@ -236,7 +236,7 @@ class CachedOp:
             try:
                 vals = infer._sweep(self.symbol, lambda node: given.get(node.name),
                                     lambda op, ins: op.infer_shape(ins), infer._merge, infer._known,
-                                    dtypes)
+                                    dtypes)[0]
             except MXNetError:
                 vals = {}
             found = {slot: vals[(id(node), 0)] for slot, node in self._open_fills.items()

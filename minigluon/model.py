@@ -11,14 +11,14 @@ them to a ``SymbolBlock``::
     for name, value in list(arg_params.items()) + list(aux_params.items()):
         params[name]._load_init(value, mx.cpu())
 
-The files are written by :meth:`Symbol.save` and :func:`minigluon.ndarray.save` (MXNet's formats,
-byte for byte); ``FeedForward`` and the rest of the Module-era API are not provided.
+The files are in the formats of :meth:`Symbol.save` and :func:`minigluon.ndarray.save` (MXNet's,
+byte for byte), each written atomically; ``FeedForward`` and the rest of the Module-era API are
+not provided.
 """
 import logging
-import operator
 
 from minigluon import serialization
-from minigluon.base import MXNetFormatError
+from minigluon.base import MXNetFormatError, check_int
 
 __all__ = ['save_checkpoint', 'load_checkpoint', 'load_params']
 
@@ -29,13 +29,7 @@ def _params_name(prefix, epoch):
 
 def _check_epoch(epoch, func):
     """``epoch`` as an int; TypeError naming ``epoch`` for anything else (a bool too)."""
-    try:
-        if isinstance(epoch, bool):
-            raise TypeError
-        return operator.index(epoch)
-    except TypeError:
-        raise TypeError('%s: epoch must be an int, got %s %r'
-                        % (func, type(epoch).__name__, epoch)) from None
+    return check_int(epoch, '%s: epoch' % func)
 
 
 def _check_params(params, what):
@@ -105,8 +99,9 @@ def load_params(prefix, epoch):
     ``model.load_params``).
 
     Keys ``arg:<name>`` go to ``arg_params`` and ``aux:<name>`` to ``aux_params`` under
-    ``<name>``; keys with another ``<kind>:`` prefix are skipped, as in MXNet. An empty file gives
-    two empty dicts (and a logged warning).
+    ``<name>``; keys with another ``<kind>:`` prefix are skipped, as in MXNet. A file holding no
+    arrays gives two empty dicts (and a logged warning); a file of 0 bytes is not a ``.params``
+    file (``MXNetFormatError``).
 
     Returns
     -------
@@ -118,7 +113,9 @@ def load_params(prefix, epoch):
         When the file holds arrays without names, or a name without a ``<kind>:`` prefix (MXNet
         fails on these with an unpacking error).
     OSError
-        When the file cannot be read.
+        When the file cannot be read (``FileNotFoundError`` and the like, also ``MXNetError``).
+    TypeError
+        When ``epoch`` is not an integer.
     """
     fname = _params_name(prefix, _check_epoch(epoch, 'load_params'))
     save_dict = serialization.load(fname)
@@ -164,9 +161,12 @@ def load_checkpoint(prefix, epoch):
     Raises
     ------
     OSError
-        When a file is missing or unreadable.
+        When a file is missing or unreadable (``FileNotFoundError`` and the like, also
+        ``MXNetError``).
     MXNetFormatError
         When a file is not in MXNet's format (see :func:`load_params`).
+    TypeError
+        When ``epoch`` is not an integer.
     """
     from minigluon.symbol import load as load_symbol
     epoch = _check_epoch(epoch, 'load_checkpoint')

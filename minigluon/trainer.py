@@ -18,6 +18,7 @@ import numpy as np
 from minigluon import _mxnet_states
 from minigluon import optimizer as opt
 from minigluon import serialization
+from minigluon.base import MXNetFormatError, read_file
 from minigluon.ndarray import NDArray, array
 from minigluon.parameter import Parameter
 
@@ -244,7 +245,8 @@ class Trainer:
         one of its own attribute names (``lr``, ``wd``, ``clip_gradient``, ``multi_precision``,
         ``momentum``, ``beta1``, ``centered``, ``m_schedule``...), ``num_update``, the update
         counts, and the pickled ``lr_scheduler`` (continued in place when this Trainer's is of
-        the same class, otherwise it replaces this Trainer's, as in MXNet; none saved: none).
+        the same class, otherwise it replaces this Trainer's, as in MXNet; a file whose optimizer
+        had no scheduler leaves this Trainer without one).
         Unlike MXNet, the optimizer's class is not switched: a file saved by another optimizer
         raises ``ValueError``. A file of states alone (``dump_optimizer=False``) restores the
         states only, as MXNet does.
@@ -262,8 +264,12 @@ class Trainer:
             file, a state whose nesting, shapes or dtypes differ from those the optimizer, with
             the file's hyper-parameters, makes for that parameter). MXNet 1.9.1 loads such states
             and fails, or broadcasts silently, at the next ``step``.
+        OSError
+            When the file cannot be read (``FileNotFoundError`` and the like, also
+            ``MXNetError``: :func:`minigluon.base.read_file`).
+        TypeError
+            When ``fname`` is not a str or path.
         """
-        from minigluon.base import MXNetFormatError, read_file
         fname = serialization._check_fname(fname, 'load_states')
         buf = read_file(fname)
         if _mxnet_states.looks_like_pickle(buf):
@@ -383,7 +389,6 @@ def _scheduler_state(scheduler):
 
 def _read_meta(loaded, fname):
     """The validated JSON header of a trainer-states file."""
-    from minigluon.base import MXNetFormatError
 
     def bad(why):
         raise MXNetFormatError('%s is not a valid Trainer states file: %s; write it with '
@@ -466,7 +471,6 @@ def _flatten_state(state, key, arrays):
 
 
 def _unflatten_state(spec, loaded, ctx, fname='', depth=0):
-    from minigluon.base import MXNetFormatError
     if spec is None:
         return None
     if isinstance(spec, list) and depth < 8:

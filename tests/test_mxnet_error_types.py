@@ -96,3 +96,29 @@ def test_symbol_errors_are_mxnet_errors(call, kind):
     with pytest.raises(MXNetError) as info:
         call(mx.sym.var('a'))
     assert kind is None or isinstance(info.value, kind)
+
+
+def test_as_mxnet_error_keeps_messages_and_file_names():
+    from minigluon.base import as_mxnet_error
+    plain = as_mxnet_error(FileNotFoundError('checkpoint foo is missing'))
+    assert isinstance(plain, MXNetError) and str(plain) == 'checkpoint foo is missing'
+    full = as_mxnet_error(FileNotFoundError(errno.ENOENT, 'No such file', 'a', None, 'b'))
+    assert (full.errno, full.strerror, full.filename, full.filename2) == (errno.ENOENT, 'No such file', 'a', 'b')
+    other = KeyError('x')
+    assert as_mxnet_error(other) is other
+
+
+def test_a_file_used_as_a_folder(tmp_path):
+    f = tmp_path / 'file'
+    f.write_bytes(b'')
+    with pytest.raises(MXNetError) as info:
+        nd.load(str(f / 'x.params'))
+    assert isinstance(info.value, NotADirectoryError)
+
+
+def test_transpose_refuses_an_axis_out_of_range():
+    x = nd.ones((2, 3))
+    for axes in [(0, 5), (2, 0), (0, 0), (1, -1)]:
+        with pytest.raises(ValueError, match='permutation'):
+            x.transpose(axes=axes)
+    assert x.transpose(axes=(-1, 0)).shape == (3, 2)

@@ -1,9 +1,10 @@
-"""Where every operator runs: :func:`invoke`, its recording helper and :func:`call_op`.
+"""Where eager operators run: :func:`invoke`, its recording helper and :func:`call_op`.
 
 :func:`invoke` takes an operator instance and NDArray inputs, runs the operator's ``forward`` on
 the inputs' NumPy or CuPy data, wraps the results as NDArrays and, while autograd records, puts a
-:class:`~minigluon.autograd.Node` on the tape. Eager calls (``nd.<op>``), NDArray methods and the
-hybridized graph executor all come through here. :func:`call_op` binds an operator by name to
+:class:`~minigluon.autograd.Node` on the tape. Eager calls (``nd.<op>``) and NDArray methods come
+through here; a hybridized graph runs its operators' ``forward`` itself from a plan
+(:mod:`minigluon.executor`), recording one node for the whole graph. :func:`call_op` binds an operator by name to
 positional and keyword arguments first (``call_op('Reshape', x, shape=(2, -1))``).
 
 This is separate from :mod:`minigluon.ndarray.ndarray` so that the ``NDArray`` class and the
@@ -31,8 +32,9 @@ def _is_nd(x):
 def invoke(op, inputs):
     """Run the operator instance ``op`` on NDArray ``inputs`` and record it if needed.
 
-    This is the one place where operators execute, for eager calls, NDArray methods and the
-    hybridized graph executor alike. Returns one NDArray or a list (multi-output operators show
+    Every eager call and NDArray method runs its operator here (a hybridized graph runs its
+    operators itself, in :meth:`minigluon.executor.CachedOp._call_planned`, except node by node
+    under an operator hook, which comes through here). Returns one NDArray or a list (multi-output operators show
     only their ``num_visible_outputs``). ``inputs`` (a list or tuple of NDArrays) is kept on the
     autograd tape as given, without a copy: callers pass a fresh sequence and never mutate it.
 
@@ -83,7 +85,8 @@ def invoke(op, inputs):
                 else:
                     _zero_path(inputs, (out,))
         n = op.num_visible_outputs
-        return out if n is None and op.num_outputs == 1 or n == 1 else [out][:op.n_visible]
+        one = (n == 1) or (n is None and op.num_outputs == 1)    # one visible output: no list
+        return out if one else [out][:op.n_visible]
     outs = list(res) if isinstance(res, (tuple, list)) else [res]
     outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
     wrapped = [NDArray(o, ctx) for o in outs]

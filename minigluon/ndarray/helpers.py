@@ -1,4 +1,4 @@
-"""Helpers of :func:`~minigluon.ndarray.ndarray.invoke` and ``NDArray`` that need no NDArray.
+"""Helpers of :func:`~minigluon.ndarray.dispatch.invoke` and ``NDArray`` that need no NDArray.
 
 - :func:`_move`: a raw NumPy/CuPy array placed on a context (host copy or device transfer);
 - :func:`_parse_ctx`: the Context named by an operator's ``ctx`` attribute (samplers);

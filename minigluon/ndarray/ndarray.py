@@ -10,8 +10,8 @@ What lives where:
 
 - this module: the :class:`NDArray` class (properties, conversion, autograd, arithmetic, fluent
   operator methods);
-- :mod:`minigluon.ndarray.dispatch`: :func:`invoke` (where every operator runs and gets recorded)
-  and :func:`call_op`;
+- :mod:`minigluon.ndarray.dispatch`: :func:`invoke` (where every eager operator call runs and
+  gets recorded) and :func:`call_op`;
 - :mod:`minigluon.ndarray.indexing`: ``x[key]`` and ``x[key] = value`` (key normalisation, the
   recorded ``_GetItem`` operator);
 - :mod:`minigluon.ndarray.inplace`: the rules for in-place writes while recording;

@@ -5,7 +5,8 @@ The NumPy form runs one Python iteration per frame with a few array calls over t
 (flat, with two zero columns per sample keeping samples apart); at the sizes of a CTC loss
 (``N * (2L+1)`` of a few hundred to a few thousand) the calls, not the arithmetic, set its time.
 Here one call runs both recursions for every sample, frame by frame and state by state, with the
-same products and sums in the same order (Graves 2012, section 7.3.1). Only the renormalisers
+same products and sums in the same order (the rescaled recursions of Graves et al. 2006, section
+4.1). Only the renormalisers
 differ (summed in another order, and beta's without the NumPy form's scratch entry in a zero
 column); any positive factors serve, since they are carried along in log space, so losses and
 gradients agree with the NumPy form to float64 rounding.

@@ -13,16 +13,12 @@ class), gets loss ``+inf`` (or 0 with ``zero_infinity``) and an exactly zero gra
 """
 import numpy as np
 
-from minigluon.ops.ctc_kernel import ctc_loss_and_grad
+from minigluon.ops.ctc_kernel import ctc_loss_and_grad, to_host
 from minigluon.ops.registry import Attr, Op, register
 
 
 # ---------------------------------------------------------------------------------------------------
 # Input validation (on the host, before any computation)
-
-def _host(xp, a):
-    return np.asarray(a.get() if hasattr(a, 'get') else a)
-
 
 def _as_lengths(op, arr, name, n, upper, upper_desc):
     if arr.ndim != 1 or arr.shape[0] != n:
@@ -120,8 +116,10 @@ class CTCLoss(Op):
     -------
     loss : (N,)
         ``-log p(label | data)`` per sample; ``+inf`` (gradient exactly 0) for a sample that needs
-        more frames than it has (``L + repeats > T``) or whose label has probability 0 because of
-        ``-inf`` activations (MXNet 1.9.1 also gives ``inf`` there). Never negative.
+        more frames than it has (its label length plus its repeated neighbours above its
+        ``data_lengths`` entry, or ``T``) and for one whose label has probability 0 because of
+        ``-inf`` activations (for the latter MXNet 1.9.1 also gives ``inf``; for the former it
+        gives 0, see Notes). Never negative.
     grad : (T, N, C), hidden
         The gradient of the loss with respect to ``data`` (MXNet's second, invisible output).
 
@@ -158,9 +156,9 @@ class CTCLoss(Op):
 
     def forward(self, xp, data, label, *lengths):
         lengths = list(lengths)
-        dlen = _host(xp, lengths.pop(0)) if self.use_data_lengths else None
-        llen = _host(xp, lengths.pop(0)) if self.use_label_lengths else None
-        labels, label_len, frames, blank = check_ctc_inputs(self, data, _host(xp, label), dlen, llen)
+        dlen = to_host(lengths.pop(0)) if self.use_data_lengths else None
+        llen = to_host(lengths.pop(0)) if self.use_label_lengths else None
+        labels, label_len, frames, blank = check_ctc_inputs(self, data, to_host(label), dlen, llen)
         loss, grad = ctc_loss_and_grad(xp, data, labels, label_len, frames, blank,
                                        zero_infinity=self.zero_infinity)
         self.grad = grad

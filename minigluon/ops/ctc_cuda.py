@@ -13,9 +13,12 @@ work around it (the log-softmax, the gradient) is spread over the whole device:
    extended label states (blank, l1, blank, l2, ..., blank): both in log space with a finite
    sentinel for log 0 (the exact recursions of Graves et al. 2006, eqs. 6-10), float64, one
    ``__syncthreads()`` per frame for both. Then the sample's loss, ``-log p(l|x)``.
-3. ``ctc_grad``: one thread block per frame and sample: the state posteriors ``alpha * beta``
-   normalised over the frame, summed per class, and ``softmax - occupancy`` (eq. 16) written for
-   every class, in the input's float type. Each class's sum is taken by one thread, in label
+3. ``ctc_grad``: one thread block per frame and sample: the state posteriors, normalised over
+   the frame, summed per class, and ``softmax - occupancy`` (eq. 16) written for every class, in
+   the input's float type. Here beta includes the emission of its own frame (as in the 2006
+   paper's eq. 10), so a state's posterior is ``alpha * beta / y`` (eq. 14), in log space
+   ``alpha + beta - log y``; the NumPy path's beta leaves that emission out and multiplies
+   ``alpha * beta`` directly. Each class's sum is taken by one thread, in label
    order (the host links each label position to the next one with the same class), so the
    result does not depend on thread scheduling: no atomics.
 
@@ -247,7 +250,7 @@ DEVICE void grad_frame(int t, int n, const REAL* x, const double* lse, const int
 #ifdef MG_CUDA
 extern "C" __global__ void ctc_lse_REAL(const REAL* x, int F, int C, double* lse) {
     __shared__ double red[MAX_THREADS];
-    if (blockIdx.x < F) lse_frame(blockIdx.x, x, C, lse, red);
+    lse_frame(blockIdx.x, x, C, lse, red);      /* a grid of F = T * N blocks */
 }
 
 extern "C" __global__ void ctc_alpha_beta_REAL(const REAL* x, const double* lse, const int* table,
@@ -309,7 +312,8 @@ def problem_table(prob):
     past the length unused), each label position's link to the next position of the same class
     (-1: none) and a head flag (1 at the first position of each class).
 
-    ``prob`` is a :class:`minigluon.ops.ctc_kernel._Problem`.
+    ``prob`` is a :class:`minigluon.ops.ctc_kernel._Problem`. A sample that is computed as a
+    dummy (impossible, or without frames) has label length 0 in the table.
     """
     N, L = prob.N, prob.L
     valid = prob.lab_valid                                 # (N, L): real label positions
@@ -339,7 +343,8 @@ def ctc_cuda(cupy, x, prob, zero_infinity=False):
 
     The gradient is with respect to ``x``: ``softmax - occupancy``, zero on frames at or past a
     sample's usable frames and for impossible samples, whose loss is ``+inf`` (0 with
-    ``zero_infinity``). Nothing is copied back to the host.
+    ``zero_infinity``). Nothing is copied back to the host. ``T`` and ``N`` must be positive (a
+    GPU refuses a grid of 0 blocks; the caller handles empty batches).
     """
     T, N, C = x.shape
     L, S = prob.L, prob.S
@@ -350,7 +355,7 @@ def ctc_cuda(cupy, x, prob, zero_infinity=False):
     table = cupy.asarray(problem_table(prob))               # the one copy from the host
     lse = cupy.empty((T, N), dtype=cupy.float64)
     raw_kernel(cupy, source, 'ctc_lse' + name)(
-        (max(T * N, 1),), (_threads(C, MAX_THREADS),), (x, i32(T * N), i32(C), lse))
+        (T * N,), (_threads(C, MAX_THREADS),), (x, i32(T * N), i32(C), lse))
     alpha = cupy.empty((N, T, S), dtype=cupy.float64)
     beta = cupy.empty_like(alpha)
     ll = cupy.empty(N, dtype=cupy.float64)

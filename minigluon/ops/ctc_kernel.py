@@ -4,12 +4,15 @@ Loss and gradient for a batch, vectorised over the batch and the ``S = 2L+1`` ex
 positions (blank, l1, blank, l2, ..., blank), with one Python loop over time for alpha and one
 for beta:
 
-* Fast path: Graves' scaled recursion in probability space, float64, alpha and beta renormalised
-  every few frames (Graves 2012, "Supervised Sequence Labelling with RNNs", section 7.3.1). No
-  logarithm inside the loop.
-* A sample whose emissions underflow (log-probability below -700) or whose alpha and beta disagree
-  about ``p(l|x)`` at some frame (a sign that probability mass was flushed to zero) is recomputed by
-  the log-space recursion, which uses a finite sentinel for log 0 and is exact for any finite input.
+* Fast path: the rescaled recursions in probability space (Graves et al. 2006, section 4.1, after
+  Rabiner 1989), float64, alpha and beta renormalised every few frames. No logarithm inside the
+  loop.
+* A sample is recomputed by the log-space recursion (Graves 2012, "Supervised Sequence Labelling
+  with RNNs", section 7.3.1, which prefers it for robustness), with a finite sentinel for log 0,
+  exact for any finite input, when the fast path may have lost precision: its emissions underflow
+  (a log-probability below -700); alpha's or beta's sums came near the subnormal range between
+  renormalisations (:func:`_logs`); or alpha and beta disagree about ``p(l|x)`` at some frame (a
+  sign that probability mass was flushed to zero).
 * The gradient with respect to the activations is ``softmax - occupancy`` (Graves et al. 2006,
   eq. 16); occupancies are alpha*beta normalised per frame, summed per class.
 
@@ -32,6 +35,12 @@ _workspace = threading.local()
 
 
 _RUNNING = {'max': np.maximum, 'any': np.logical_or}
+
+
+def to_host(a):
+    """``a`` as a NumPy array: a device array (CuPy's, or the tests' CuPy stand-in: anything with
+    CuPy's ``get()``) is copied to the host."""
+    return np.asarray(a.get() if hasattr(a, 'get') else a)
 
 
 def _reduce_last(xp, a, how):
@@ -65,7 +74,24 @@ def _buffers(xp, shape):
 
 
 class _Problem:
-    """Host-side description of a batch: label layout, lengths and transition masks."""
+    """Host-side description of a batch: label layout, lengths and transition masks (NumPy).
+
+    With ``N`` samples, ``L`` the longest label and ``S = 2L+1`` extended states (blank, l1,
+    blank, l2, ..., blank; state ``2j+1`` holds label position ``j``):
+
+    * ``lab (N, L)`` int64: the labels, 0 past each length; ``lab_valid (N, L)``: the real label
+      positions (none for a dummy sample);
+    * ``frames (N,)``: usable frames; ``feasible (N,)``: an alignment fits them (the label length
+      plus its repeated neighbours, which need a blank between them, is at most ``frames``);
+    * ``dummy (N,)``: computed as an empty label and overwritten by the caller: impossible
+      samples (loss ``+inf``) and samples without frames; ``free_from (N,)``: the frame from
+      which a sample emits probability 1 (its ``frames``; 0 for a dummy), so that frames past
+      a sample's end change nothing;
+    * ``state_mask (N, S)``: 1 on the states a sample uses (``2 * length + 1``);
+    * ``skip (N, S)``: 1 where state ``s`` may be entered from ``s - 2`` (a label that differs
+      from the previous one); ``back_skip``: the same seen from ``s - 2`` (for beta);
+    * ``final (N, S)``: 1 on the two states a path may end in.
+    """
 
     def __init__(self, xp, labels, label_len, frames, blank):
         n = len(label_len)
@@ -89,7 +115,7 @@ class _Problem:
         s = np.arange(S)
         self.state_mask = (s[None, :] < states[:, None]).astype(np.float64)
         skip = np.zeros((n, S))
-        skip[:, 3::2] = (~same[:, 1:] & (j[None, 1:] < eff_len[:, None])) if L > 1 else skip[:, 3::2]
+        skip[:, 3::2] = ~same[:, 1:] & (j[None, 1:] < eff_len[:, None])
         back_skip = np.zeros((n, S))
         back_skip[:, :-2] = skip[:, 2:]
         final = np.zeros((n, S))
@@ -203,9 +229,10 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
 
 def _logs(xp, A, c, d, prob, tiny=2.0 ** -960):
     """``(log_z, log_c, log_d)`` of :func:`_alpha_beta_scaled`, with ``log_z`` NaN for every frame of
-    a sample that must be redone in log space: one whose alpha or beta sums reached the subnormal
-    range between renormalisations (``c`` or ``d`` below ``tiny``), or whose alpha*beta did at a
-    frame it uses. A product of a few emissions, each above exp(-700), can get there; the rounded
+    a sample that must be redone in log space: one whose alpha or beta sums came near the
+    subnormal range between renormalisations (``c`` or ``d`` below ``tiny``: float64 subnormals
+    start at 2**-1022, and ``tiny`` = 2**-960 flags sums that got within 2**62 of them, where the
+    next products may already have lost digits), or whose alpha*beta did at a frame it uses. A product of a few emissions, each above exp(-700), can get there; the rounded
     subnormals then agree with themselves, so the alpha/beta check of :func:`_scaled_pass` would
     not see the lost precision (losses off by up to 0.4 were found)."""
     T = A.shape[0]
@@ -222,7 +249,8 @@ def _lse3(xp, a, b, c):
 
 
 def _alpha_beta_log(xp, E, prob):
-    """Log-space recursions (finite sentinel for log 0); returns log(alpha*beta) of shape (T, N, S)."""
+    """Log-space recursions (Graves 2012, section 7.3.1; Graves et al. 2006, eqs. 6-10 taken to
+    logarithms, with a finite sentinel for log 0); returns log(alpha*beta) of shape (T, N, S)."""
     T, N, S = E.shape
     neg = xp.full((N, 2), _NEG)
     skip_ok, back_ok, init = prob.d_skip > 0, prob.d_back_skip > 0, xp.where(prob.d_final > 0, 0.0, _NEG)
@@ -295,7 +323,7 @@ def _scaled_pass(xp, lp_label, lp_blank, prob):
              | (lp_blank < _UNDERFLOW))
     bad |= (under & in_range).any(0)
     A /= xp.exp(log_z)[..., None]
-    return log_p, A, np.asarray(bad.get() if hasattr(bad, 'get') else bad)
+    return log_p, A, to_host(bad)
 
 
 def _solve_log_space(xp, lp_label, lp_blank, softmax, prob, blank):
@@ -311,7 +339,7 @@ def _solve_log_space(xp, lp_label, lp_blank, softmax, prob, blank):
     return log_p, _grad_from_gamma(xp, gamma, 0, softmax, prob, blank)
 
 
-def _solve_on_host_path(xp, x, softmax, lse, labels, label_len, frames, blank, prob, force_log_space):
+def _solve_with_array_calls(xp, x, softmax, lse, labels, label_len, frames, blank, prob, force_log_space):
     """The array-call path (NumPy, or CuPy when the log-space path is forced): Graves' scaled
     recursion for the batch, the exact log-space recursion for the samples that need it.
     Returns (log p(l|x), gradient)."""
@@ -383,13 +411,13 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
         ssum = softmax.sum(2, keepdims=True)
         lse = mx + xp.log(ssum)
         softmax /= ssum
-        log_p, grad = _solve_on_host_path(xp, x, softmax, lse, labels, label_len, frames,
+        log_p, grad = _solve_with_array_calls(xp, x, softmax, lse, labels, label_len, frames,
                                           blank, prob, force_log_space)
     loss = xp.maximum(-log_p, 0.0)
     # An alignment may exist and still have probability 0: activations of -inf wherever a label
     # could be emitted. The log-space recursions then end at their log-0 sentinel; such a sample
     # is as impossible as one without an alignment (+inf, zero gradient).
-    host_log_p = np.asarray(log_p.get() if hasattr(log_p, 'get') else log_p)
+    host_log_p = to_host(log_p)
     possible = prob.feasible & (prob.dummy | ~(host_log_p < _IMPOSSIBLE))
     for b in range(N):
         if prob.dummy[b] or not possible[b]:

@@ -58,7 +58,9 @@ class _Binary(Op):
           hybridized block learns its batch size from the data it is added to, and a label
           variable in ``square(pred - label)`` its shape.
 
-        Raises ShapeConflictError when known sizes other than 1 differ."""
+        Raises ShapeConflictError when, with some dimension unknown, known sizes other than 1
+        differ; with every shape known, the forward pass on zeros raises (a ValueError naming
+        the shapes)."""
         if all(s is not None and 0 not in s for s in in_shapes):
             return super().infer_shape(in_shapes)
         out = (getattr(self, '_infer_outputs', None) or [None])[0]
@@ -241,13 +243,13 @@ class _Scalar(Op):
         return out
 
     def backward(self, xp, grad):
-        g = self.grad(xp, grad, self.data, self.scalar)
+        g = self.grad_fn(xp, grad, self.data, self.scalar)
         return (None if g is None else g.astype(self.data.dtype, copy=False),)
 
 
-def _scalar(name, aliases, compute, grad, differentiable=True):
+def _scalar(name, aliases, compute, grad_fn, differentiable=True):
     cls = type(name, (_Scalar,), {'name': name, 'aliases': tuple(aliases),
-                                  'compute': staticmethod(compute), 'grad': grad,
+                                  'compute': staticmethod(compute), 'grad_fn': grad_fn,
                                   'differentiable': differentiable})
     return register(cls)
 

@@ -29,7 +29,10 @@ from minigluon.ops.attr import _REQUIRED, Attr, ScalarShape, WholeFloat  # noqa:
 OPS = {}          # every registered name and alias -> Op subclass
 
 # Sizes the default shape rule gives unknown (0) dimensions to see which output dimensions
-# depend on them; see Op.infer_shape
+# depend on them (see Op.infer_shape): two sizes, because a dimension that comes out the same for
+# both does not depend on the unknown one; 12 and 24 because they divide by 2, 3, 4 and 6, so
+# that reshapes and splits of an unknown axis into a few parts work; 1 to catch sizes that stop
+# growing (a slice's end clamped to the axis) and ranks that depend on sizes (squeeze).
 PROBE_SIZES = (12, 24, 1)
 
 
@@ -49,7 +52,8 @@ class Op:
     mutate_inputs = ()             # indices of auxiliary-state inputs written by forward
     differentiable = True          # False: never recorded (argmax, comparisons, ...)
     # True: a recorded eager call sets ``op.needs_input_grad`` before the forward too (a CachedOp
-    # always does), for operators whose forward can prepare the backward's work (max Pooling)
+    # does so when it records), for operators whose forward can prepare the backward's work
+    # (max Pooling)
     needs_grad_hint = False
     # True: output 0 has the shape of input 0 (element-wise maths), so shape inference also
     # completes input 0 from a known output, as MXNet's ElemwiseShape does
@@ -134,8 +138,12 @@ class Op:
         is tried too and, where the operator accepts it, catches a size that stops growing
         (``slice`` clamps its end to the axis length) or a rank that depends on the size
         (``squeeze``). With ``same_shape``, input 0 first takes the dimensions it lacks from a
-        known output 0 (set by the graph sweep in ``_infer_outputs``). Operators with parameter
-        inputs override this so that weights can take their shape from the data.
+        known output 0 (set by the graph sweep in ``_infer_outputs``), and a one-input
+        ``same_shape`` operator's output is its input's shape without any run. Operators with
+        parameter inputs override this so that weights can take their shape from the data.
+
+        Each run of :meth:`output_shapes` is a forward pass: inference costs about one forward
+        pass per run, on arrays of the graph's sizes.
         """
         in_shapes = list(in_shapes)
         if self.same_shape and in_shapes:
@@ -146,6 +154,8 @@ class Op:
             raise MXNetError('%s: cannot infer the shape of input(s) %s from the other inputs'
                              % (self.name, unknown))
         in_shapes = [tuple(int(d) for d in s) for s in in_shapes]
+        if self.same_shape and len(in_shapes) == 1 and self.num_outputs == 1:
+            return in_shapes, [in_shapes[0]]     # element-wise: no pass over (large) zeros needed
         if not any(0 in s for s in in_shapes):
             return in_shapes, self.output_shapes(in_shapes)
         runs = []

@@ -155,14 +155,17 @@ class Flatten(_ShapeOnly):
 
 @register
 class Transpose(Op):
-    """Permute the axes (reversed when ``axes`` is empty)."""
+    """Permute the axes (reversed when ``axes`` is empty). Negative axes count from the end (MXNet
+    1.9.1 refuses them); an axis out of range or repeated is a ``ValueError`` (MXNet gives
+    ``(2, 2)`` for ``axes=(0, 0)`` on a ``(2, 3)`` array)."""
 
     name = 'transpose'
     attrs = {'axes': Attr('shape', ())}
 
     def forward(self, xp, data):
         axes = self.axes or tuple(range(data.ndim))[::-1]
-        if sorted(a % max(data.ndim, 1) for a in axes) != list(range(data.ndim)):
+        if (any(not -data.ndim <= a < data.ndim for a in axes)
+                or sorted(a % max(data.ndim, 1) for a in axes) != list(range(data.ndim))):
             raise shape_error(self, 'axes=%s is not a permutation of the %d axes'
                               % (axes, data.ndim), data)
         self.perm = tuple(a % data.ndim for a in axes)

@@ -105,9 +105,12 @@ def _differs(new, old):
 
 
 def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
-    """Propagate values over entries ``(id(node), index)`` until a fixed point."""
+    """Propagate values over entries ``(id(node), index)`` until a fixed point. Returns
+    ``(vals, failures)``: ``failures`` maps each node whose rule still failed on partly known
+    inputs at the end to the error's description (for the "cannot decide" warning)."""
     nodes = symbol._nodes()
     vals = {}
+    failures = {}
     for node in nodes:
         if node.is_variable:
             vals[(id(node), 0)] = seed(node)
@@ -129,10 +132,12 @@ def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
             try:
                 new_ins, new_outs = op_rule(op, list(ins))
             except Exception as err:   # noqa: BLE001 - an operator may fail until inputs are known
+                where = "%s '%s' (%s): %s" % (node.op, node.name, _describe(node, ins), err)
                 if isinstance(err, ShapeConflictError) or all(complete(v) for v in ins):
-                    raise MXNetError("%s '%s' (%s): %s" % (
-                        node.op, node.name, _describe(node, ins), err)) from None
+                    raise MXNetError(where) from None
+                failures[node.name] = where
                 continue
+            failures.pop(node.name, None)
             for k, arg, v in zip(keys, node.arg_names, new_ins):
                 m = merge(vals.get(k), v, "input '%s' of %s '%s'" % (arg, node.op, node.name))
                 changed |= _differs(m, vals.get(k))
@@ -144,18 +149,23 @@ def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
                 vals[k] = m
         if not changed:
             break
-    return vals
+    return vals, failures
 
 
-def _result(symbol, vals, complete, partial, empty, what):
+def _result(symbol, swept, complete, partial, empty, what):
+    vals, failures = swept
     roles = symbol._input_roles()
     args = [vals.get((id(n), 0)) for n, aux in roles if not aux]
     auxs = [vals.get((id(n), 0)) for n, aux in roles if aux]
     outs = [vals.get((id(n), i)) for n, i in symbol._outputs]
     unknown = [n.name for n, _ in roles if not complete(vals.get((id(n), 0)))]
     if not partial and (unknown or not all(complete(o) for o in outs)):
+        failed = ''.join('\n  %s' % f for f in failures.values())
         warnings.warn('Cannot decide %s for the following arguments (0s in shape means unknown '
-                      'dimensions). Consider providing them as input: %s' % (what, unknown),
+                      'dimensions). Consider providing them as input: %s%s'
+                      % (what, unknown, ('\nOperators that failed on the partly known %ss (a '
+                                         'conflict among known dimensions shows here):%s'
+                                         % (what, failed)) if failed else ''),
                       stacklevel=3)
         return None, None, None
     fix = (lambda v: empty if v is None else v)
@@ -171,7 +181,7 @@ def _dtype_vals(symbol, given):
 
     def merge(old, new, where):
         return old if new is None else (old if old is not None else np.dtype(new))
-    return _sweep(symbol, seed, rule, merge, lambda v: v is not None)
+    return _sweep(symbol, seed, rule, merge, lambda v: v is not None)[0]
 
 
 def infer_shape(symbol, args, kwargs, partial):
@@ -213,4 +223,4 @@ def infer_type(symbol, args, kwargs, partial):
     given = _given(symbol, args, kwargs, 'infer_type', _as_dtype)
     vals = _dtype_vals(symbol, given)
     vals = {k: (v.type if v is not None else None) for k, v in vals.items()}
-    return _result(symbol, vals, lambda v: v is not None, partial, None, 'type')
+    return _result(symbol, (vals, {}), lambda v: v is not None, partial, None, 'type')
