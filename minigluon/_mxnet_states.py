@@ -443,6 +443,8 @@ def _scheduler_action(record, current, fail):
         return ('set', None)
     if not isinstance(record, Record) or record.kind != 'lr_scheduler' or record.attrs is None:
         fail("'lr_scheduler' is %s; expected None or an MXNet lr_scheduler" % _show(record))
+    # spelled out, not looked up by name: this module reaches nothing by a name a file gives
+    # (tests/reliability/test_no_code_execution.py)
     cls = {'FactorScheduler': lr_scheduler.FactorScheduler,
            'MultiFactorScheduler': lr_scheduler.MultiFactorScheduler,
            'PolyScheduler': lr_scheduler.PolyScheduler,
@@ -537,10 +539,8 @@ def apply_settings(optimizer, settings, device_ids):
     have.update(settings.attrs)
     have.pop('_own_state_layouts', None)        # precision.check_state_layout's cache
     optimizer.num_update = settings.num_update
-    for device in set(device_ids) | set(optimizer._all_index_update_counts):
-        table = optimizer._all_index_update_counts.setdefault(device, {})
-        table.clear()
-        table.update(settings.device_counts.get(device, settings.counts))
+    optimizer._restore_update_counts(
+        device_ids, lambda device: settings.device_counts.get(device, settings.counts))
     action = settings.scheduler
     if action[0] == 'set':
         optimizer.lr_scheduler = action[1]

@@ -302,17 +302,11 @@ class Trainer:
                 saved.get('class') == type(o.lr_scheduler).__name__:
             vars(o.lr_scheduler).update(saved['state'])
         # every context's counts (a context that has not stepped yet has none until now)
-        for device_id in {c.device_id for c in self._contexts} | set(o._all_index_update_counts):
-            device_counts = o._all_index_update_counts.setdefault(device_id, {})
-            device_counts.clear()
-            device_counts.update(counts)
-        o._index_update_count.update(counts)
+        o._restore_update_counts([c.device_id for c in self._contexts], lambda device: counts)
         for key, value in meta.get('scalars', {}).items():     # Nadam's m_schedule, ...
             if key in o.scalar_state():
                 setattr(o, key, value)
-        for updater, states in zip(self._updaters, new_states):
-            updater.states = states
-            updater.states_synced = {k: True for k in updater.states}
+        self._install_states(new_states)
 
     def _load_mxnet_states(self, buf, fname):
         """:meth:`load_states` of a file written by MXNet 1.9.1 (a pickle; see there)."""
@@ -325,6 +319,10 @@ class Trainer:
                       for ctx in self._contexts]
         if settings is not None:         # everything is checked: apply
             _mxnet_states.apply_settings(o, settings, [c.device_id for c in self._contexts])
+        self._install_states(new_states)
+
+    def _install_states(self, new_states):
+        """Give each context's updater its loaded states (one dict index -> state per context)."""
         for updater, states in zip(self._updaters, new_states):
             updater.states = states
             updater.states_synced = {k: True for k in updater.states}
@@ -473,7 +471,7 @@ def _flatten_state(state, key, arrays):
 def _unflatten_state(spec, loaded, ctx, fname='', depth=0):
     if spec is None:
         return None
-    if isinstance(spec, list) and depth < 8:
+    if isinstance(spec, list) and depth < _mxnet_states.MAX_DEPTH:
         return tuple(_unflatten_state(s, loaded, ctx, fname, depth + 1) for s in spec)
     if not isinstance(spec, str) or spec == _META_KEY or spec not in loaded:
         raise MXNetFormatError('%s: trainer states file has no array %r' % (fname, spec))

@@ -182,6 +182,18 @@ DEVICE void fwd_loop_REAL(int n, REAL* g, REAL* hs, REAL* cs, REAL* tc, const RE
     }
 }
 
+/* The recurrent product d @ wh of one sample in partial sums, one thread per (gate block p, unit
+   j): part[p * H + j] = the sum over the H rows m of gate block p of d[m] * wh[m, j]; G = the
+   number of gate rows (4H or 3H). The caller adds the partial sums after a barrier. */
+DEVICE void gate_partials_REAL(const REAL* d, const REAL* wh, REAL* part, int G, int H) {
+    PARFOR(q, G) {
+        int p = q / H, j = q % H;
+        REAL s = 0;
+        for (int m = p * H; m < (p + 1) * H; ++m) s += d[m] * wh[(long)m * H + j];
+        part[q] = s;
+    }
+}
+
 /* The whole backward loop of sample n (one thread block): dh, dc (N, H) in/out; dout, tc
    (T, N, H); gates (T, N, 4H) activated [i, f, o, g]; cs (T+1, N, H); d4 (T, N, 4, H) out, in
    MXNet's order [i, f, g, o]; wh (4H, H). Each derivative factor is formed first, then multiplied
@@ -214,12 +226,7 @@ DEVICE void bwd_loop_REAL(int n, REAL* dh, REAL* dc, const REAL* dout, const REA
             cv[j] = c * f;
         }
         SYNC();
-        PARFOR(q, G) {
-            int p = q / H, j = q % H;
-            REAL s = 0;
-            for (int m = p * H; m < (p + 1) * H; ++m) s += d[m] * wh[(long)m * H + j];
-            part[q] = s;
-        }
+        gate_partials_REAL(d, wh, part, G, H);
         SYNC();
         PARFOR(j, H) hv[j] = (part[j] + part[H + j]) + (part[2 * H + j] + part[3 * H + j]);
         SYNC();
@@ -304,12 +311,7 @@ DEVICE void gru_bwd_sample_REAL(int n, REAL* dh, const REAL* dout, const REAL* g
             hv[j] = dhj * z;
         }
         SYNC();
-        PARFOR(q, G) {
-            int p = q / H, j = q % H;
-            REAL s = 0;
-            for (int m = p * H; m < (p + 1) * H; ++m) s += d[m] * wh[(long)m * H + j];
-            part[q] = s;
-        }
+        gate_partials_REAL(d, wh, part, G, H);
         SYNC();
         PARFOR(j, H) hv[j] = hv[j] + ((part[j] + part[H + j]) + part[2 * H + j]);
         SYNC();

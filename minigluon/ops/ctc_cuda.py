@@ -41,10 +41,13 @@ thread mapping is CUDA-specific.
 import numpy as np
 
 from minigluon.ops._raw_kernel import raw_kernel, real_source
+from minigluon.ops.ctc_kernel import _IMPOSSIBLE, _NEG
 
-NEG = -1e30          # log(0) stand-in, as in ctc_kernel
-IMPOSSIBLE = -1e29   # a log p(l|x) below this reached the sentinel: the label has probability 0
+MAX_THREADS = 256      # of the lse and gradient kernels (the size of their reduction buffer)
 
+# The constants the kernels share with the NumPy path, written into the source by kernel_source:
+# NEG, the finite stand-in for log 0; IMPOSSIBLE, below which a log p(l|x) reached the sentinel
+# (the label has probability 0); MAX_THREADS.
 _TEMPLATE = r'''
 #ifdef MG_CUDA
 #define DEVICE __device__
@@ -68,9 +71,6 @@ _TEMPLATE = r'''
 #define INF_D ((double)INFINITY)
 #endif
 
-#define NEG (-1e30)
-#define IMPOSSIBLE (-1e29)
-#define MAX_THREADS 256      /* of the lse and gradient kernels: the size of their reduction buffer */
 
 /* The larger of m and v; NaN wins, as in numpy.maximum. */
 DEVICE double max_nan(double m, double v) { return (v > m || v != v) ? v : m; }
@@ -289,12 +289,12 @@ void ctc_grad_REAL(const REAL* x, const double* lse, const int* table, int T, in
 #endif
 '''
 
-MAX_THREADS = 256      # of the lse and gradient kernels (the source's reduction buffer)
-
-
 def kernel_source(dtype):
-    """The kernels' dual-form source for activations of ``dtype`` (float32 or float64)."""
-    return real_source(_TEMPLATE, dtype)
+    """The kernels' dual-form source for activations of ``dtype`` (float32 or float64), with the
+    shared constants defined."""
+    constants = '#define NEG (%r)\n#define IMPOSSIBLE (%r)\n#define MAX_THREADS %d\n' % (
+        _NEG, _IMPOSSIBLE, MAX_THREADS)
+    return constants + real_source(_TEMPLATE, dtype)
 
 
 def _threads(count, most):

@@ -152,6 +152,16 @@ class Optimizer:
     def _set_current_context(self, device_id):
         self._index_update_count = self._all_index_update_counts.setdefault(device_id, {})
 
+    def _restore_update_counts(self, device_ids, counts_of):
+        """Replace the per-index update counts of every device in ``device_ids``, and of every
+        device already counted, by ``counts_of(device_id)`` (a dict index -> count): what a
+        states file restores (``Trainer.load_states``). The current device's table is updated
+        in place, so ``_index_update_count`` keeps pointing at it."""
+        for device_id in set(device_ids) | set(self._all_index_update_counts):
+            table = self._all_index_update_counts.setdefault(device_id, {})
+            table.clear()
+            table.update(counts_of(device_id))
+
     def _update_count(self, index):
         for idx in (index if isinstance(index, (list, tuple)) else [index]):
             count = self._index_update_count.get(idx, self.begin_num_update) + 1

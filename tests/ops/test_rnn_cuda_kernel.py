@@ -34,6 +34,15 @@ def _case(rng, T, N, I, H, dtype):
     return {k: v.astype(dtype) for k, v in arrays.items()}
 
 
+def _record_launches(monkeypatch, skip):
+    """The list that every kernel fetched from then on appends its ``_kernel`` arguments to,
+    without the first ``skip`` (1: the array module; 2: also the dtype)."""
+    launches = []
+    real_kernel = _rnn_cuda._kernel
+    monkeypatch.setattr(_rnn_cuda, '_kernel', lambda *a: launches.append(a[skip:]) or real_kernel(*a))
+    return launches
+
+
 def _run(xp, to_dev, a):
     d = {k: to_dev(v) for k, v in a.items()}
     out, hT, cT, cache = dir_forward(xp, 'lstm', d['x'], d['wx'], d['wh'], d['bx'], d['bh'],
@@ -50,9 +59,7 @@ def test_fused_kernels_equal_the_numpy_loop(fake, monkeypatch, form, dtype, T, N
     values and gradients; ``H = 37``: gate rows not a whole number of warps."""
     if form == 'step':
         monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda N, H: False)
-    launches = []
-    real_kernel = _rnn_cuda._kernel
-    monkeypatch.setattr(_rnn_cuda, '_kernel', lambda *a: launches.append(a[1:]) or real_kernel(*a))
+    launches = _record_launches(monkeypatch, skip=1)
     a = _case(np.random.RandomState(T * N + H), T, N, I, H, dtype)
     want = _run(np, np.asarray, a)
     got = [fake.asnumpy(g) for g in _run(fake, fake.asarray, a)]
@@ -179,9 +186,7 @@ def test_gru_whole_loop_equals_the_numpy_loop(fake, monkeypatch, dtype, T, N, I,
     ``H = 37``: gate rows not a whole number of warps; ``H = 341``: 1023 gate rows, the most."""
     from minigluon.ops import _numba
     monkeypatch.setattr(_numba, 'enabled', False)      # the reference: the NumPy loop itself
-    launches = []
-    real_kernel = _rnn_cuda._kernel
-    monkeypatch.setattr(_rnn_cuda, '_kernel', lambda *a: launches.append(a[2:]) or real_kernel(*a))
+    launches = _record_launches(monkeypatch, skip=2)
     a = _gru_case(np.random.RandomState(T * N + H), T, N, I, H, dtype)
     want = _run_gru(np, np.asarray, a)
     got = [fake.asnumpy(g) for g in _run_gru(fake, fake.asarray, a)]
@@ -200,9 +205,7 @@ def test_gru_whole_loop_limit_and_fallback(fake, monkeypatch):
     assert _rnn_cuda.whole_loop(2, 341, 3) and not _rnn_cuda.whole_loop(2, 342, 3)
     assert _rnn_cuda.whole_loop(32, 64, 3) and not _rnn_cuda.whole_loop(1024, 64, 3)
     monkeypatch.setattr(_rnn_cuda, 'whole_loop', lambda N, H, gates=4: False)
-    launches = []
-    real_kernel = _rnn_cuda._kernel
-    monkeypatch.setattr(_rnn_cuda, '_kernel', lambda *a: launches.append(a[2:]) or real_kernel(*a))
+    launches = _record_launches(monkeypatch, skip=2)
     a = _gru_case(np.random.RandomState(4), 4, 3, 2, 5, np.float64)
     want = _run_gru(np, np.asarray, a)
     got = [fake.asnumpy(g) for g in _run_gru(fake, fake.asarray, a)]
