@@ -206,7 +206,8 @@ class CachedOp:
         TypeError
             If an argument is not an NDArray.
         MXNetError
-            If the inputs are on different contexts, or an operator fails; the message names the node.
+            If the inputs are on different devices (CPU contexts mix, as in eager calls), or an
+            operator fails; the message names the node.
         """
         if len(args) != self.num_inputs:
             raise ValueError('CachedOp: expected %d inputs %s, got %d'
@@ -288,7 +289,7 @@ class CachedOp:
         ctx = args[0]._ctx if args else current_context()
         raws = []
         for a in args:
-            if a._ctx is not ctx and a._ctx != ctx:
+            if a._ctx is not ctx and a._ctx != ctx and (ctx.is_gpu or a._ctx.is_gpu):
                 raise MXNetError('CachedOp: inputs are on different contexts (%s and %s); move them '
                                  'with as_in_context()' % (ctx, a._ctx))
             raws.append(a._data)

@@ -41,7 +41,11 @@ class Trainer:
     optimizer_params : dict, optional
         Keyword arguments of the optimizer (only with a name). The optimizer's ``rescale_grad``
         (from here or from an instance) is the scale that :meth:`step` divides by ``batch_size``.
-    kvstore, compression_params, update_on_kvstore
+    kvstore : str or None, default 'device'
+        minigluon has no kvstore: gradients are summed over contexts directly. Any value but
+        None makes the first step copy each Parameter's first-context value to its other copies,
+        as MXNet's kvstore initialisation does (see :meth:`_sync_copies`).
+    compression_params, update_on_kvstore
         Accepted for compatibility; ignored.
 
     Raises
@@ -74,6 +78,8 @@ class Trainer:
         optimizer_params = dict(optimizer_params) if optimizer_params else {}
         self._contexts = self._check_contexts()
         self._kvstore_type = kvstore
+        # Parameters whose copies the first step makes equal (see _sync_copies)
+        self._params_to_sync = list(self._params) if len(self._contexts) > 1 else []
         self._reduced_fresh = set()      # see _allreduce_grads
         self._init_optimizer(optimizer, optimizer_params)
         # The optimizer's own rescale_grad (given by name or set on an instance) is the scale
@@ -133,13 +139,35 @@ class Trainer:
             as MXNet's ``'device'`` kvstore does.
         """
         self._optimizer.rescale_grad = self._scale / batch_size
+        self._sync_copies()
         self._allreduce_grads()
         self._update(ignore_stale_grad)
 
     def allreduce_grads(self):
         """Sum each gradient over contexts and write the sum to every copy (for use with
         :meth:`update` when gradients are processed in between, e.g. clipped)."""
+        self._sync_copies()
         self._allreduce_grads()
+
+    def _sync_copies(self):
+        """On the first step (or ``allreduce_grads`` / ``update``) with several contexts, copy
+        every Parameter's value on the first context to its other copies, running statistics
+        included: MXNet 1.9.1's ``'device'`` kvstore is initialised from the first context's
+        arrays and pulled into all of them at that point, so copies that drifted apart before
+        (a BatchNorm's statistics, updated per context in the forward pass; a copy set by hand)
+        start the training equal. A Parameter still waiting for deferred initialisation is
+        synced at the first step after it has data. Not done with ``kvstore=None``."""
+        if not self._params_to_sync or self._kvstore_type is None:
+            return
+        waiting = []
+        for param in self._params_to_sync:
+            if param._data is None:           # deferred: not initialised yet
+                waiting.append(param)
+                continue
+            copies = param.list_data()
+            for other in copies[1:]:
+                other._data[...] = copies[0].as_in_context(other.context)._data
+        self._params_to_sync = waiting
 
     def _allreduce_grads(self):
         # ids of the Parameters whose summed gradient (now on every copy) includes a fresh one:
@@ -162,6 +190,7 @@ class Trainer:
     def update(self, batch_size, ignore_stale_grad=False):
         """Apply the optimizer to (already all-reduced) gradients; see :meth:`step`."""
         self._optimizer.rescale_grad = self._scale / batch_size
+        self._sync_copies()
         self._update(ignore_stale_grad)
 
     def _update(self, ignore_stale_grad=False):

@@ -123,3 +123,21 @@ def test_cpu_context_helpers():
         pass
     cpu().empty_cache()
     assert mg.context.context_of(np.zeros(1)) == cpu()
+
+
+def test_cpu_contexts_mix_as_in_mxnet():
+    """Measured on MXNet 1.9.1: host memory is one memory, so arrays on cpu(0) and cpu(1) combine;
+    the result is on the first input's context, each gradient on its array's context."""
+    import minigluon as mx
+    from minigluon import autograd, nd
+    a, b = nd.ones((2,), ctx=mx.cpu(1)), nd.ones((2,))
+    assert (a + b).context == mx.cpu(1) and (b + a).context == mx.cpu(0)
+    assert nd.concat(b, a, dim=0).context == mx.cpu(0)
+    a.attach_grad()
+    b.attach_grad()
+    with autograd.record():
+        y = (a * 2 + b * 3).sum()
+    y.backward()
+    assert y.context == mx.cpu(1)
+    assert a.grad.context == mx.cpu(1) and b.grad.context == mx.cpu(0)
+    assert a.grad.asnumpy().tolist() == [2, 2] and b.grad.asnumpy().tolist() == [3, 3]

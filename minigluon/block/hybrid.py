@@ -274,7 +274,12 @@ class HybridBlock(Block):
         entry = others.pop(repr((fmt, variant)), None)
         if entry is None:
             self._cached_graph, self._cached_op, self._cached_op_args = (), None, None
-            self._build_cache(*args)
+            try:
+                self._build_cache(*args)
+            except BaseException:       # a failed trace leaves the graph in use as it was
+                (self._cached_graph, self._cached_op, self._cached_op_args, self._in_format,
+                 self._out_format, self._traced_variant) = others.pop(repr(current))
+                raise
         else:
             (self._cached_graph, self._cached_op, self._cached_op_args, self._in_format,
              self._out_format, self._traced_variant) = entry

@@ -41,7 +41,8 @@ def invoke(op, inputs):
     Raises
     ------
     MXNetError
-        When the inputs live on different contexts; an operator's ``ValueError``, ``TypeError``
+        When the inputs live on different devices (CPU contexts mix, as in MXNet 1.9.1: host memory
+        is one memory; the result is on the first input's context); an operator's ``ValueError``, ``TypeError``
         or ``IndexError`` is re-raised as ``MXNetValueError`` etc., which are both (see
         :func:`~minigluon.ndarray.helpers._name_the_operator`).
     """
@@ -51,7 +52,7 @@ def invoke(op, inputs):
     for x in inputs:
         if ctx is None:
             ctx = x._ctx
-        elif x._ctx is not ctx and x._ctx != ctx:
+        elif x._ctx is not ctx and x._ctx != ctx and (ctx.is_gpu or x._ctx.is_gpu):
             raise MXNetError('%s: inputs are on different contexts (%s and %s); move them with '
                              'as_in_context()' % (op.name, ctx, x._ctx))
         raws.append(x._data)

@@ -259,3 +259,22 @@ def test_multiple_contexts_rejected_when_hybridized(fresh_names):
     net.hybridize()
     with pytest.raises(ValueError, match='multiple contexts'):
         net(nd.ones(2, ctx=cpu(0)), nd.ones(2, ctx=cpu(1)))
+
+
+def test_a_failed_trace_of_a_new_argument_structure_keeps_the_graph_in_use(tmp_path):
+    """MXNet 1.9.1 exports after such a failure; the graph of the last successful call stays."""
+    from minigluon import gluon, nd
+
+    class B(gluon.HybridBlock):
+        def hybrid_forward(self, F, x, *rest):
+            if not rest:
+                raise ValueError('need a second input')
+            return F.broadcast_add(x, rest[0])
+    net = B()
+    net.hybridize()
+    net(nd.ones((2,)), nd.ones((1,)))
+    with pytest.raises(ValueError, match='need a second input'):
+        net(nd.ones((2,)))
+    net.export(str(tmp_path / 'b'))
+    assert (tmp_path / 'b-symbol.json').exists()
+    assert net(nd.ones((2,)), nd.full((1,), 2.)).asnumpy().tolist() == [3, 3]
