@@ -22,7 +22,7 @@ import numpy as np
 from minigluon.base import MXNetError
 from minigluon.ops import _conv_per_image, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
-from minigluon.ops.registry import Attr, Op, register, shape_error
+from minigluon.ops.registry import Attr, Op, check_given_shapes, register, shape_error
 
 _LAYOUTS = [None, 'NCW', 'NCHW', 'NCDHW', 'NWC', 'NHWC', 'NDHWC']
 
@@ -146,11 +146,21 @@ class _ConvBase(Op):
             # batch unknown (a conv cell's zero begin state in a hybridized unroll): the output's
             data = (outs[0][0],) + tuple(data[1:])
         want = [tuple(data), self._weight_shape(data[1])] + ([] if self.no_bias else [(self.num_filter,)])
-        for name, got, exp in zip(self.list_arguments(), in_shapes, want):
-            if got is not None and 0 not in got and tuple(got) != exp:
-                raise MXNetError('%s: input %s has shape %s, expected %s' % (self.name, name, got, exp))
-        out = (data[0], self.num_filter) + tuple(self._out_spatial(data[2:]))
+        check_given_shapes(self, in_shapes, want)
+        out = (data[0], self.num_filter) + self._partial_spatial(tuple(data[2:]))
         return want, [out]
+
+    def _partial_spatial(self, sp):
+        """The output's spatial sizes for input sizes ``sp`` in which 0 means unknown: an unknown
+        input size gives an unknown output size (as MXNet), except where a Deconvolution's
+        ``target_shape`` fixes it."""
+        target = getattr(self, 'target_shape', None)
+        if 0 not in sp:
+            return tuple(self._out_spatial(sp))
+        if target:
+            return tuple(target)
+        known = self._out_spatial(tuple(s or 1 for s in sp))      # (the unknown ones replaced)
+        return tuple(o if s else 0 for s, o in zip(sp, known))
 
 
 def _conv_attrs(workspace, no_bias, deconv=False):

@@ -6,8 +6,9 @@ microseconds, so a Python loop over 1,000 frames would cost milliseconds of laun
 the time loop runs inside a kernel instead, as in warp-ctc and PyTorch's CUDA ``ctc_loss``, and the
 work around it (the log-softmax, the gradient) is spread over the whole device:
 
-1. ``ctc_lse``: one thread block per frame and sample, ``log sum_c exp(x[t, n, c])`` in float64
-   (the normaliser of the log-softmax; the kernels below read ``x`` itself and subtract it).
+1. ``ctc_lse``: one thread block per frame and sample, the largest activation ``m`` and
+   ``log sum_c exp(x[t, n, c] - m)`` in float64 (the log-softmax's shift and normaliser; the
+   kernels below read ``x`` itself and subtract both, the shift first).
 2. ``ctc_alpha_beta``: one thread block per sample, its first half of threads running the alpha
    recursion forwards in time while the second half runs beta backwards, over the ``S = 2L+1``
    extended label states (blank, l1, blank, l2, ..., blank): both in log space with a finite
@@ -131,14 +132,17 @@ DEVICE int state_class(const int* lab, int blank, int s) { return (s & 1) ? lab[
 /* State s (odd, >= 3) may be entered from s - 2: its label differs from the previous one. */
 DEVICE int can_skip(const int* lab, int s) { return (s & 1) && s >= 3 && lab[s >> 1] != lab[(s >> 1) - 1]; }
 
-/* log softmax(x[t, n])[c] with -inf (a masked class) raised to the log-0 sentinel; NaN stays NaN. */
+/* log softmax(x[t, n])[c] = (x - m) - log(total) with -inf (a masked class) raised to the log-0
+   sentinel; NaN stays NaN. The shift comes first: x - (m + log(total)) would round log(total)
+   away for large activations (1e16 in float64). */
 DEVICE double log_prob(const REAL* x, const double* lse, int t, int n, int N, int C, int c) {
     long f = (long)t * N + n;
-    double v = (double)x[f * C + c] - lse[f];
+    double v = ((double)x[f * C + c] - lse[2 * f]) - lse[2 * f + 1];
     return v < NEG ? NEG : v;
 }
 
-/* lse (T, N): log sum_c exp(x[t, n, c]), for frame and sample f = t * N + n. */
+/* lse (T, N, 2): the largest activation m of frame and sample f = t * N + n, and
+   log sum_c exp(x[t, n, c] - m). */
 DEVICE void lse_frame(long f, const REAL* x, int C, double* lse, double* red) {
     const REAL* row = x + f * C;
     double m = -INF_D;
@@ -147,7 +151,10 @@ DEVICE void lse_frame(long f, const REAL* x, int C, double* lse, double* red) {
     double total = 0.0;
     PARFOR(c, C) total += exp((double)row[c] - m);
     total = block_sum(total, red);
-    if (FIRST_THREAD) lse[f] = m + log(total);
+    if (FIRST_THREAD) {
+        lse[2 * f] = m;
+        lse[2 * f + 1] = log(total);
+    }
 }
 
 /* Alpha and beta of sample n, side by side: alpha (N, T, S) at frame k and beta at frame
@@ -353,7 +360,7 @@ def ctc_cuda(cupy, x, prob, zero_infinity=False):
     source = kernel_source(x.dtype)
     i32 = np.int32
     table = cupy.asarray(problem_table(prob))               # the one copy from the host
-    lse = cupy.empty((T, N), dtype=cupy.float64)
+    lse = cupy.empty((T, N, 2), dtype=cupy.float64)
     raw_kernel(cupy, source, 'ctc_lse' + name)(
         (T * N,), (_threads(C, MAX_THREADS),), (x, i32(T * N), i32(C), lse))
     alpha = cupy.empty((N, T, S), dtype=cupy.float64)

@@ -339,17 +339,22 @@ def _solve_log_space(xp, lp_label, lp_blank, softmax, prob, blank):
     return log_p, _grad_from_gamma(xp, gamma, 0, softmax, prob, blank)
 
 
-def _solve_with_array_calls(xp, x, softmax, lse, labels, label_len, frames, blank, prob, force_log_space):
+def _solve_with_array_calls(xp, x, softmax, mx, log_norm, labels, label_len, frames, blank, prob,
+                            force_log_space):
     """The array-call path (NumPy, or CuPy when the log-space path is forced): Graves' scaled
     recursion for the batch, the exact log-space recursion for the samples that need it.
-    Returns (log p(l|x), gradient)."""
+    ``mx`` (T, N, 1) is each frame's largest activation and ``log_norm`` (T, N, 1) float64 the
+    log of its softmax normaliser after that shift, so a log-probability is
+    ``(x - mx) - log_norm``: the shift first, exact for the activations near the largest, and
+    never ``x - (mx + log_norm)``, whose sum rounds ``log_norm`` away when the activations are
+    large (1e6 in float32, 1e16 in float64). Returns (log p(l|x), gradient)."""
     T, N, C = x.shape
     flat = xp.asarray((np.arange(N)[:, None] * C + prob.lab).ravel())
     # log-probabilities of -inf (activations of -inf: masked classes) become the finite log-0
     # sentinel, so the log-space recursions never compute -inf - (-inf); NaN stays NaN
-    lp_label = (x.reshape(T, N * C)[:, flat].reshape(T, N, prob.L) - lse).astype(np.float64)
+    lp_label = (x.reshape(T, N * C)[:, flat].reshape(T, N, prob.L) - mx).astype(np.float64) - log_norm
     lp_label = xp.where(xp.asarray(prob.lab_valid), xp.maximum(lp_label, _NEG), _NEG)
-    lp_blank = xp.maximum((x[:, :, blank] - lse[..., 0]).astype(np.float64), _NEG)
+    lp_blank = xp.maximum((x[:, :, blank] - mx[..., 0]).astype(np.float64) - log_norm[..., 0], _NEG)
     if force_log_space or T == 0:
         log_p, grad, bad = xp.zeros(N), softmax.copy(), ~prob.dummy
     else:
@@ -409,10 +414,10 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
         mx = _reduce_last(xp, x, 'max')[..., None]
         softmax = xp.exp(x - mx)
         ssum = softmax.sum(2, keepdims=True)
-        lse = mx + xp.log(ssum)
+        log_norm = xp.log(ssum.astype(np.float64))
         softmax /= ssum
-        log_p, grad = _solve_with_array_calls(xp, x, softmax, lse, labels, label_len, frames,
-                                          blank, prob, force_log_space)
+        log_p, grad = _solve_with_array_calls(xp, x, softmax, mx, log_norm, labels, label_len,
+                                              frames, blank, prob, force_log_space)
     loss = xp.maximum(-log_p, 0.0)
     # An alignment may exist and still have probability 0: activations of -inf wherever a label
     # could be emitted. The log-space recursions then end at their log-0 sentinel; such a sample

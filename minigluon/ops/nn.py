@@ -12,7 +12,7 @@ import numpy as np
 from minigluon import autograd, backend
 from minigluon.base import MXNetError
 from minigluon.ops._special import erf
-from minigluon.ops.registry import (Attr, Op, fill_unknown, normalize_axis, register, require_float,
+from minigluon.ops.registry import (Attr, Op, check_given_shapes, fill_unknown, normalize_axis, register, require_float,
                                     shape_error)
 
 
@@ -101,9 +101,7 @@ class FullyConnected(Op):
             lead = outs[0][:1] if self.flatten else outs[0][:-1]
             data = tuple(d or o for d, o in zip(data[:len(lead)], lead)) + tuple(data[len(lead):])
         want = [tuple(data), (self.num_hidden, in_units)] + ([] if self.no_bias else [(self.num_hidden,)])
-        for name, got, exp in zip(self.list_arguments(), in_shapes, want):
-            if got is not None and 0 not in got and tuple(got) != exp:
-                raise MXNetError('FullyConnected: input %s has shape %s, expected %s' % (name, got, exp))
+        check_given_shapes(self, in_shapes, want)
         out = (data[0], self.num_hidden) if self.flatten else tuple(data[:-1]) + (self.num_hidden,)
         return want, [out]
 

@@ -11,6 +11,7 @@ from minigluon.ops._pool_argmax import scatter_positions, winning_positions
 from minigluon.ops._pool_argmax import window_slices as _window_slices
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.conv import _LAYOUTS, _pad, windows
+from minigluon.base import MXNetError
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 def _window_reduce(xp, x, kernel, stride, out_sp, ufunc, out=None):
@@ -130,6 +131,25 @@ class Pooling(Op):
             if val and not self.global_pool and len(val) != len(self.kernel):
                 raise ValueError('Pooling: %s=%s must have as many entries as kernel=%s'
                                  % (key, val, self.kernel))
+
+    def infer_shape(self, in_shapes):
+        """With every size known, the default rule (a pass on zeros, which also checks them).
+        With unknown (0) spatial sizes, ``(N, C, *O)`` from the window geometry without a pass:
+        an unknown input size gives an unknown output size (1 under ``global_pool``), as in
+        MXNet; a probe could not tell, since a stride larger than the probe sizes gives one
+        window for each."""
+        data = in_shapes[0]
+        if data is None or 0 not in tuple(data)[2:]:
+            return super().infer_shape(in_shapes)
+        data = tuple(data)
+        sp = data[2:]
+        if not 1 <= len(sp) <= 3 or (not self.global_pool and len(sp) != len(self.kernel)):
+            raise MXNetError('Pooling: data must be (N, C, *spatial) with %s spatial dimensions, '
+                             'got shape %s' % (len(self.kernel) or '1 to 3', data))
+        size = max(self.kernel or (1,)) + 2 * max(self.pad or (0,))   # a valid stand-in size
+        out = self._geometry(tuple(n or size for n in sp))[4]
+        return [data], [data[:2] + tuple(o if n else (1 if self.global_pool else 0)
+                                         for n, o in zip(sp, out))]
 
     def _geometry(self, sp):
         """``(kernel, stride, pad_before, pad_after, out)`` for spatial input size ``sp``."""

@@ -23,7 +23,7 @@ import inspect
 
 import numpy as np
 
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops.attr import _REQUIRED, Attr, ScalarShape, WholeFloat  # noqa: F401 (re-exported)
 
 OPS = {}          # every registered name and alias -> Op subclass
@@ -228,6 +228,20 @@ def get_op(name):
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers shared by operator files
+
+
+def check_given_shapes(op, in_shapes, wanted):
+    """Raise ``ShapeConflictError`` naming the input when a given (non-None) input shape
+    contradicts the shape ``op``'s rule wants for it: another rank, or a size that differs where
+    both are known (0 is an unknown size on either side). Used by the rules that infer parameter
+    shapes from the data (FullyConnected, Convolution, RNN), so that a wrong weight shape is
+    reported even while other sizes are unknown, as MXNet does ("Shape inconsistent")."""
+    for name, got, want in zip(op.list_arguments(), in_shapes, wanted):
+        if got is None or want is None:
+            continue
+        if len(got) != len(want) or any(g and w and g != w for g, w in zip(got, want)):
+            raise ShapeConflictError('%s: input %s has shape %s, expected %s'
+                                     % (op.name, name, tuple(got), tuple(want)))
 
 
 def fill_unknown(shape, other):

@@ -24,7 +24,7 @@ from minigluon import autograd
 from minigluon.ops import _parallel
 from minigluon.ops._rnn_kernels import (  # noqa: F401  (GATES, rnn_param_size: public helpers)
     GATES, dir_backward, dir_forward, rnn_param_size, split_params)
-from minigluon.ops.registry import Attr, Op, register, shape_error
+from minigluon.ops.registry import Attr, Op, check_given_shapes, register, shape_error
 
 
 @register
@@ -130,10 +130,7 @@ class RNN(Op):
             shapes.append(cell)
         if self.use_sequence_length:
             shapes.append((N,))
-        for name, given, want in zip(self.list_arguments(), in_shapes, shapes):
-            if given is not None and 0 not in given and tuple(given) != want:
-                raise ValueError('RNN: input %r should have shape %s for data %s, got %s'
-                                 % (name, want, data, tuple(given)))
+        check_given_shapes(self, in_shapes, shapes)
         return shapes, [(T, N, dirs * rec), state, cell][:self.num_outputs]
 
     def _check_inputs(self, arrays):

@@ -162,17 +162,38 @@ class Transpose(Op):
     name = 'transpose'
     attrs = {'axes': Attr('shape', ())}
 
+    def _permutation(self, ndim):
+        """The axes as a permutation of ``range(ndim)`` (negative ones counted from the end), or
+        None when they are not one."""
+        axes = self.axes or tuple(range(ndim))[::-1]
+        if (any(not -ndim <= a < ndim for a in axes)
+                or sorted(a % max(ndim, 1) for a in axes) != list(range(ndim))):
+            return None
+        return tuple(a % ndim for a in axes)
+
     def forward(self, xp, data):
-        axes = self.axes or tuple(range(data.ndim))[::-1]
-        if (any(not -data.ndim <= a < data.ndim for a in axes)
-                or sorted(a % max(data.ndim, 1) for a in axes) != list(range(data.ndim))):
+        self.perm = self._permutation(data.ndim)
+        if self.perm is None:
             raise shape_error(self, 'axes=%s is not a permutation of the %d axes'
-                              % (axes, data.ndim), data)
-        self.perm = tuple(a % data.ndim for a in axes)
+                              % (self.axes, data.ndim), data)
         return xp.ascontiguousarray(xp.transpose(data, self.perm))
 
     def backward(self, xp, grad):
         return (xp.transpose(grad, np.argsort(self.perm)),)
+
+    def infer_shape(self, in_shapes):
+        """The input's sizes permuted, unknown (0) ones included, without a pass over data (which
+        would allocate arrays of the graph's size). Raises ``MXNetError`` for an unknown input
+        or axes that are not a permutation of its axes."""
+        data = in_shapes[0]
+        if data is None:
+            raise MXNetError('transpose: the shape of data is needed')
+        data = tuple(data)
+        perm = self._permutation(len(data))
+        if perm is None:
+            raise MXNetError('transpose: axes=%s is not a permutation of the %d axes of %s'
+                             % (self.axes, len(data), data))
+        return [data], [tuple(data[a] for a in perm)]
 
 
 @register
@@ -382,6 +403,17 @@ class Slice(_Slicing):
                               data)
         steps = self.step or (None,) * len(self.begin)
         return tuple(slice(b, e, s) for b, e, s in zip(self.begin, self.end, steps))
+
+    def infer_shape(self, in_shapes):
+        """The default rule, except that an unknown (0) size of a sliced axis stays unknown in the
+        output, as in MXNet: its length depends on that size through ``begin``/``end``/``step`` in
+        ways the default rule's probe sizes need not show (a step of 30 gives 1 for each)."""
+        ins, outs = super().infer_shape(in_shapes)
+        data = ins[0]
+        if 0 in data[:len(self.begin)]:
+            outs = [tuple(0 if i < len(self.begin) and data[i] == 0 else d
+                          for i, d in enumerate(outs[0]))]
+        return ins, outs
 
 
 @register

@@ -105,3 +105,24 @@ def test_short_axis_reductions_equal_numpys(shape):
     if shape[-1]:
         with np.errstate(invalid='ignore'):
             np.testing.assert_array_equal(_reduce_last(np, a, 'max'), a.max(-1))
+
+
+@pytest.mark.parametrize('mag,dtype,want', [(1e3, np.float32, 1.2452437), (1e6, np.float32, 1.2452437),
+                                            (1e8, np.float32, 1.09878), (1e17, np.float64, 1.5040774)])
+def test_large_activations_keep_the_log_softmax_normaliser(mag, dtype, want):
+    """log softmax = (x - max) - log(sum), the shift first: x - (max + log(sum)) rounds log(sum)
+    away at large magnitudes (was 1.27563 at 1e6 and 0 at 1e8 in float32 on the CPU, and a
+    gradient whose softmax summed to 2 at 1e17 in float64 in the GPU kernels). The float32 values
+    were measured on MXNet 1.9.1; at 1e17 float64 rounds every activation to one of three values,
+    where the loss is 1.5040774 (as MXNet's float32 gives)."""
+    import shutil
+    x = np.array([[[mag, mag, mag - 5]], [[mag, mag, mag]], [[mag - 1, mag, mag]]], dtype=dtype)
+    args = (np.array([[1]]), np.array([1]), np.array([3]), 0)
+    loss, grad = ctc_loss_and_grad(np, x, *args)
+    np.testing.assert_allclose(loss, [want], rtol=1e-6)
+    np.testing.assert_allclose(grad.sum(2), 0, atol=1e-6)
+    if shutil.which('cc') or shutil.which('gcc'):       # the GPU kernels' C form
+        from cupy_emulation import fakecupy as fake
+        kloss, kgrad = ctc_loss_and_grad(fake, fake.asarray(x), *args)
+        np.testing.assert_allclose(fake.asnumpy(kloss), [want], rtol=1e-6)
+        np.testing.assert_allclose(fake.asnumpy(kgrad), grad, atol=1e-6)

@@ -202,3 +202,44 @@ def test_an_element_wise_operator_infers_without_running(monkeypatch):
     assert mx.sym.softmax(mx.sym.relu(a)).infer_shape_partial(a=(0, 2048, 2048))[1] == [(0, 2048, 2048)]
     assert mx.sym.relu(a).infer_shape(a=(4, 5))[1] == [(4, 5)]
     assert calls == []
+
+
+@pytest.mark.parametrize('make,shape,want', [
+    (lambda x: mx.sym.Convolution(x, num_filter=2, kernel=(1,), pad=(1,)), (1, 2, 0), (1, 2, 0)),
+    (lambda x: mx.sym.Convolution(x, num_filter=2, kernel=(3,), dilate=(4,)), (1, 2, 0), (1, 2, 0)),
+    (lambda x: mx.sym.Convolution(x, num_filter=2, kernel=(3, 3)), (1, 2, 0, 10), (1, 2, 0, 8)),
+    (lambda x: mx.sym.Deconvolution(x, num_filter=2, kernel=(3,)), (1, 2, 0), (1, 2, 0)),
+    (lambda x: mx.sym.Deconvolution(x, num_filter=2, kernel=(3,), target_shape=(9,)), (1, 2, 0), (1, 2, 9)),
+    (lambda x: mx.sym.Pooling(x, kernel=(1,), stride=(30,), pool_type='max'), (1, 2, 0), (1, 2, 0)),
+    (lambda x: mx.sym.Pooling(x, kernel=(2, 2), stride=(2, 2)), (0, 2, 0, 10), (0, 2, 0, 5)),
+    (lambda x: mx.sym.Pooling(x, kernel=(2, 2), global_pool=True, pool_type='avg'), (1, 2, 0, 10), (1, 2, 1, 1)),
+    (lambda x: mx.sym.slice(x, begin=(None,), end=(None,), step=(30,)), (0, 3), (0, 3)),
+    (lambda x: mx.sym.slice(x, begin=(0, None), end=(2, None)), (4, 0), (2, 0)),
+    (lambda x: mx.sym.transpose(x), (0, 4, 5), (5, 4, 0)),
+])
+def test_an_unknown_size_never_becomes_a_wrong_known_one(make, shape, want):
+    """Found by a breaker: the convolutions put the unknown 0 into their size formula (giving 2,
+    or -8), and the default rule's probes (12, 24, 1) all gave one window for a stride or step of
+    30. MXNet 1.9.1 gives these (its Pooling fails on an unknown spatial size; the global pool
+    and the slices were measured)."""
+    assert make(mx.sym.var('x')).infer_shape_partial(x=shape)[1] == [want]
+
+
+def test_complete_inference_after_a_partial_pass_gets_the_true_size():
+    """MXNet 1.9.1: (1, 4, 7) and (2, 3); a node once 'known' was never looked at again."""
+    x, w = mx.sym.var('x'), mx.sym.var('w')
+    conv = mx.sym.Group([mx.sym.Convolution(x, num_filter=4, kernel=(1,), pad=(1,)),
+                         mx.sym.elemwise_add(x, w)])
+    assert conv.infer_shape(x=(1, 2, 0), w=(1, 2, 5))[1] == [(1, 4, 7), (1, 2, 5)]
+    sl = mx.sym.Group([mx.sym.slice(x, begin=(None,), end=(None,), step=(30,)), mx.sym.elemwise_add(x, w)])
+    assert sl.infer_shape(x=(0, 3), w=(40, 3))[1] == [(2, 3), (40, 3)]
+
+
+@pytest.mark.parametrize('partial', [False, True])
+def test_a_wrong_weight_shape_is_a_conflict_even_beside_unknown_sizes(partial):
+    """MXNet 1.9.1 raises "Shape inconsistent, Provided = [4,5], inferred shape=(4,3)" in both."""
+    fc = mx.sym.FullyConnected(mx.sym.var('x'), num_hidden=4, name='fc')
+    infer = fc.infer_shape_partial if partial else fc.infer_shape
+    with pytest.raises(MXNetError, match=r'weight has shape \(4, 5\), expected \(4, 3\)'):
+        infer(x=(0 if partial else 2, 3), fc_weight=(4, 5))
+    assert fc.infer_shape_partial(x=(0, 3), fc_weight=(4, 3))[1] == [(0, 4)]
