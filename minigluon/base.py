@@ -7,6 +7,7 @@ root of its own errors so that ``except mx.base.MXNetError`` in legacy code stil
 ``mxnet.base`` that legacy code passes to ``isinstance``; they hold the same types (Python 3, where
 MXNet's ``long`` and ``basestring`` are ``int`` and ``str``).
 """
+import functools
 import operator
 
 import numpy as _np
@@ -87,6 +88,20 @@ def as_mxnet_error(err):
     if isinstance(err, OSError) and err.errno is not None:
         return cls(err.errno, err.strerror, err.filename, None, err.filename2)
     return cls(*err.args)
+
+
+def raises_mxnet_errors(fn):
+    """Decorate a public function so that the plain ``ValueError`` / ``TypeError`` /
+    ``IndexError`` it raises for bad arguments come out as their :class:`MXNetError` twins
+    (:func:`as_mxnet_error`), as MXNet reports them (for functions that do not run through an
+    operator, whose errors :func:`minigluon.ndarray.dispatch.invoke` converts)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, TypeError, IndexError) as err:
+            raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
+    return wrapper
 
 
 def read_file(fname):

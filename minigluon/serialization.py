@@ -28,7 +28,7 @@ import tempfile
 
 import numpy as np
 
-from minigluon.base import MXNetFormatError, read_file
+from minigluon.base import MXNetFormatError, as_mxnet_error, read_file
 
 LIST_MAGIC = 0x112
 V0_MAX_NDIM = 32          # a V0 header's first word is ndim; larger values mean "not a V0 file"
@@ -73,7 +73,9 @@ def _check_fname(fname, func):
 def atomic_write(path, mode='wb'):
     """Open a temporary file beside ``path`` for writing; on success fsync it and rename it to ``path``.
 
-    If the body raises, the temporary file is removed and ``path`` is untouched. The file keeps the
+    If the body raises, the temporary file is removed and ``path`` is untouched; a path that
+    cannot be written (a missing folder, a directory, no permission) raises the usual ``OSError``
+    subclass that is also an ``MXNetError``, as MXNet's savers raise. The file keeps the
     permissions of the file it replaces, or gets those a plain ``open(path, 'w')`` would give
     (``0o666`` less the umask), not the private ``0o600`` of a temporary file.
     """
@@ -82,17 +84,20 @@ def atomic_write(path, mode='wb'):
     try:
         fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
     except OSError as err:    # name the target, not the temporary file that could not be made
-        raise type(err)(err.errno, '%s (cannot write into %s)' % (err.strerror, folder), path) from None
+        raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s)'
+                                       % (err.strerror, folder), path)) from None
     try:
         os.chmod(tmp, _file_mode(path))   # mkstemp makes 0600; give the mode open() would
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.replace(tmp, path)             # (onto a directory: IsADirectoryError)
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError):      # a file that cannot be written: an MXNetError too
+            raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
         raise
 
 

@@ -122,3 +122,37 @@ def test_transpose_refuses_an_axis_out_of_range():
         with pytest.raises(ValueError, match='permutation'):
             x.transpose(axes=axes)
     assert x.transpose(axes=(-1, 0)).shape == (3, 2)
+
+
+@pytest.mark.parametrize('where', ['missing folder', 'directory'])
+def test_a_file_that_cannot_be_written_is_an_mxnet_error(tmp_path, where):
+    """MXNet 1.9.1 raises MXNetError from nd.save, save_parameters, Symbol.save, export and
+    save_checkpoint into a missing folder or onto a directory (found by a breaker)."""
+    target = str(tmp_path / 'nowhere' / 'f') if where == 'missing folder' else str(tmp_path)
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(2, in_units=2))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((1, 2)))
+    calls = [lambda: nd.save(target, [nd.ones(2)]), lambda: net.save_parameters(target),
+             lambda: mx.sym.var('x').save(target)]
+    if where == 'missing folder':     # (these add suffixes to the name: no clash with a folder)
+        calls += [lambda: net.export(target),
+                  lambda: mx.model.save_checkpoint(target, 0, mx.sym.var('x'), {}, {})]
+    for call in calls:
+        with pytest.raises(MXNetError) as info:
+            call()
+        assert isinstance(info.value, OSError)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith('.tmp')]
+
+
+@pytest.mark.parametrize('call', [
+    lambda: nd.zeros((-1, 2)), lambda: nd.full((-1,), 1), lambda: nd.empty((-1,)),
+    lambda: nd.eye(-1), lambda: nd.linspace(0, 1, -1), lambda: nd.arange(0, 5, 0),
+    lambda: nd.zeros((2.5,)), lambda: nd.full((2,), 'a'),
+    lambda: nd.onehot_encode(nd.array([1]), nd.zeros((2, 3)))])
+def test_creation_errors_are_mxnet_errors(call):
+    """MXNet 1.9.1 raises MXNetError for each (found by a breaker); the Python type is kept."""
+    with pytest.raises(MXNetError) as info:
+        call()
+    assert isinstance(info.value, (ValueError, TypeError))

@@ -6,6 +6,7 @@ registry): ``nd.FullyConnected(x, w, b, num_hidden=3)``, ``nd.relu(x)``, ``nd.CT
 import sys as _sys
 
 from minigluon import ops as _ops
+from minigluon.base import raises_mxnet_errors
 from minigluon.ndarray.ndarray import NDArray, call_op, invoke  # noqa: F401
 from minigluon.ndarray.creation import (  # noqa: F401
     DEFAULT_DTYPE, arange, array, concatenate, empty, eye, from_dlpack, from_numpy, full, linspace, ones, ones_like,
@@ -115,6 +116,7 @@ from minigluon.ndarray.layout_funcs import make_layout_functions as _make_layout
 globals().update(_make_layout(globals()))
 
 
+@raises_mxnet_errors
 def onehot_encode(indices, out):
     """Write the one-hot rows of ``indices`` into ``out`` and return ``out`` (legacy; use
     ``one_hot``).

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from minigluon import backend
+from minigluon.base import raises_mxnet_errors
 from minigluon.context import current_context
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
 from minigluon.ops.init_ops import range_values
@@ -40,6 +41,7 @@ def _make(fn_name, shape, ctx, dtype, **kw):
     return NDArray(getattr(xp, fn_name)(shape, dtype=dtype, **kw), ctx)
 
 
+@raises_mxnet_errors
 def array(source_array, ctx=None, dtype=None):
     """An NDArray copied from ``source_array`` (NDArray, NumPy/CuPy array, list or scalar).
 
@@ -58,18 +60,22 @@ def array(source_array, ctx=None, dtype=None):
     return _place(np.array(host, dtype=dtype), ctx)
 
 
+@raises_mxnet_errors
 def zeros(shape, ctx=None, dtype=None, **kwargs):
     return _make('zeros', shape, ctx, dtype)
 
 
+@raises_mxnet_errors
 def ones(shape, ctx=None, dtype=None, **kwargs):
     return _make('ones', shape, ctx, dtype)
 
 
+@raises_mxnet_errors
 def empty(shape, ctx=None, dtype=None):
     return _make('empty', shape, ctx, dtype)
 
 
+@raises_mxnet_errors
 def full(shape, val, ctx=None, dtype=None, out=None):
     """An array of ``shape`` filled with the number ``val`` (TypeError for anything else)."""
     if not isinstance(val, (numbers.Number, np.bool_)):
@@ -92,6 +98,7 @@ def ones_like(data, **kwargs):
     return call_op('ones_like', data, **kwargs)
 
 
+@raises_mxnet_errors
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dtype=None):
     """Evenly spaced values in ``[start, stop)``; each repeated ``repeat`` times (MXNet; the values
     of the ``_arange`` operator behind ``sym.arange``)."""
@@ -99,12 +106,14 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dt
                                                   dtype=dtype)), ctx)
 
 
+@raises_mxnet_errors
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=None):
     """``num`` evenly spaced values from ``start`` to ``stop`` (MXNet; as ``_linspace``)."""
     return _place(range_values(np, 'linspace', dict(start=start, stop=stop, num=num,
                                                     endpoint=endpoint, dtype=dtype)), ctx)
 
 
+@raises_mxnet_errors
 def eye(N, M=0, k=0, ctx=None, dtype=None):
     """An ``N x M`` matrix with ones on diagonal ``k`` (MXNet; as ``_eye``)."""
     return _place(range_values(np, 'eye', dict(N=N, M=M, k=k, dtype=dtype)), ctx)
@@ -171,6 +180,7 @@ def waitall():
         backend.cupy.cuda.Device().synchronize()
 
 
+@raises_mxnet_errors
 def concatenate(arrays, axis=0, always_copy=True):
     """Join a list of NDArrays along ``axis`` (MXNet 1.x ``nd.concatenate``, an older spelling of
     ``nd.concat(*arrays, dim=axis)``).
