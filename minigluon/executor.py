@@ -168,6 +168,13 @@ class CachedOp:
         self._static_alloc = bool(dict(self.flags).get('static_alloc', False))
         self._workspaces = {}
 
+    def __reduce__(self):
+        """Pickle (and copy) as the graph and the flags: the Symbol goes as its JSON and the plan is
+        made again when loading, so no operator instance is pickled; a monitor callback is not
+        kept. (MXNet 1.9.1's CachedOp is a C handle and cannot be pickled; a HybridBlock never
+        pickles its own, see ``HybridBlock.__getstate__``.)"""
+        return CachedOp, (self.symbol, self.flags)
+
     def set_monitor_callback(self, callback, monitor_all=False):
         """Call ``callback(name, op_name, array)`` for every operator output as the graph runs.
 

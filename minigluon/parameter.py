@@ -118,6 +118,23 @@ class Parameter(_ParameterAccess):
         self._stype = stype
         self._grad_stype = grad_stype
 
+    def __getstate__(self):
+        """Everything but the cached symbol variable (:meth:`var` makes it again)."""
+        state = dict(self.__dict__)
+        state['_var'] = None
+        return state
+
+    def __setstate__(self, state):
+        """Restore a pickled or deep-copied Parameter. Its data arrays become autograd variables
+        again, with the gradient buffers (and values) that were saved: a pickled NDArray keeps
+        only its values, so without this an unpickled block could not train. MXNet 1.9.1 keeps
+        the gradient values but not the marking, and ``backward`` through an unpickled or
+        deep-copied block fails there ('Cannot differentiate node because it is not in a
+        computational graph')."""
+        self.__dict__.update(state)
+        if self._data is not None and self._grad is not None:
+            autograd.mark_variables(self._data, self._grad, self._grad_req)
+
     def __repr__(self):
         return 'Parameter {name} (shape={shape}, dtype={dtype})'.format(
             name=self.name, shape=self.shape, dtype=self.dtype)
@@ -343,16 +360,27 @@ class Constant(Parameter):
         if not isinstance(value, NDArray):
             value = array(value)
         self.value = value
+        self._const_init = 'Constant_{}_{}'.format(name, id(self))
+        self._register_init()
+        super().__init__(name, grad_req='null', shape=value.shape, dtype=value.dtype,
+                         init=self._const_init)
 
-        const = value
+    def _register_init(self):
+        """Register the initializer named ``self._const_init`` that writes ``self.value``."""
+        const = self.value
 
         class _ConstInit(initializer.Initializer):
             def _init_weight(self, _, arr):
                 arr[:] = const
 
-        init_name = 'Constant_{}_{}'.format(name, id(self))
-        initializer.alias(init_name)(_ConstInit)
-        super().__init__(name, grad_req='null', shape=value.shape, dtype=value.dtype, init=init_name)
+        initializer.alias(self._const_init)(_ConstInit)
+
+    def __setstate__(self, state):
+        """As :meth:`Parameter.__setstate__`, and the initializer is registered again (it lives
+        in the initializer registry, not in the pickle; MXNet 1.9.1 does not, so its unpickled
+        Constant cannot be initialized in another process)."""
+        super().__setstate__(state)
+        self._register_init()
 
     def __repr__(self):
         return 'Constant {name} (shape={shape}, dtype={dtype})'.format(

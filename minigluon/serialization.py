@@ -105,11 +105,20 @@ def atomic_write(path, mode='wb'):
 # Writing
 
 
-def _encode_array(arr):
-    """Bytes of one dense array in V2 layout (V3 for a 0-d array, which legacy V2 cannot express)."""
+def dumps_array(arr):
+    """The bytes of one dense NumPy array (``array`` in the layout above, no file header) in V2
+    layout (V3 for a 0-d array, which legacy V2 cannot express): what MXNet 1.9.1's
+    ``MXNDArraySaveRawBytes`` writes and its ``NDArray.__getstate__`` pickles, and one item of
+    :func:`dumps`. The inverse of :func:`loads_array`.
+
+    Raises
+    ------
+    TypeError
+        For a dtype the format cannot store.
+    """
     arr = np.asarray(arr, order="C")   # (ascontiguousarray would turn a 0-d array into 1-d)
     if arr.dtype not in DTYPE_TO_FLAG:
-        raise TypeError('save: dtype %s cannot be stored in the .params format (supported: %s)'
+        raise TypeError('dtype %s cannot be stored in the .params format (supported: %s)'
                         % (arr.dtype, ', '.join(sorted(np.dtype(t).name for t in TYPE_FLAGS.values()))))
     magic = MAGIC_V3 if arr.ndim == 0 else MAGIC_V2
     parts = [struct.pack('<Ii', magic, 0), struct.pack('<i', arr.ndim),
@@ -138,7 +147,7 @@ def dumps(data):
         if not isinstance(a, NDArray):
             raise TypeError('save: item %r is %s, expected an NDArray'
                             % (names[i] if names else i, type(a).__name__))
-        parts.append(_encode_array(a.asnumpy()))
+        parts.append(dumps_array(a.asnumpy()))
     parts.append(struct.pack('<Q', len(names)))
     for n in names:
         raw = n.encode('utf-8')
@@ -212,8 +221,8 @@ class _Reader:
 
     def data(self, shape, dtype, what):
         dtype = np.dtype(dtype)
-        count = 1
-        for d in shape:
+        count = 0 if 0 in shape else 1     # (3, 0) holds nothing, whatever comes before the 0
+        for d in shape if count else ():
             count *= d
             if count * dtype.itemsize > self.left:      # checked before allocating anything
                 self.fail('%s of shape %s and dtype %s needs more bytes than the %d that remain'

@@ -110,6 +110,17 @@ class Trainer:
             self._optimizer = opt.create(optimizer, param_dict=param_dict, **optimizer_params)
         self._updaters = [opt.get_updater(self._optimizer) for _ in self._contexts]
 
+    def __getstate__(self):
+        """Everything (Parameters, optimizer and its states) but ``_reduced_fresh``: ids of this
+        process's objects, which complement the fresh-gradient marks of the data arrays, and
+        those do not survive pickling either (an NDArray pickles its values only). So a step
+        after loading needs a new ``backward``, as in MXNet 1.9.1. The optimizer keeps its
+        ``param_dict`` (so ``lr_mult``/``wd_mult`` still apply); MXNet 1.9.1's
+        ``Optimizer.__getstate__`` leaves it out and nothing sets it again."""
+        state = dict(self.__dict__)
+        state['_reduced_fresh'] = set()
+        return state
+
     # -- properties -----------------------------------------------------------------------------
     @property
     def optimizer(self):

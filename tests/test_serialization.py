@@ -60,6 +60,13 @@ def test_zero_dim_array_round_trips_as_scalar(tmp_path):
     assert z.shape == () and z.asscalar() == 2.5
 
 
+def test_empty_arrays_round_trip(tmp_path):
+    # a 0 after another dimension once made the reader ask for the bytes of the dimensions before
+    shapes = [(0,), (3, 0), (2, 0, 5), (0, 4)]
+    nd.save(str(tmp_path / 'e'), [nd.zeros(s) for s in shapes])
+    assert [a.shape for a in nd.load(str(tmp_path / 'e'))] == shapes
+
+
 def _header(n):
     return struct.pack('<QQQ', 0x112, 0, n)
 

@@ -16,6 +16,16 @@ class _BlockScope:
         self._old_scope = None
         self._name_scope = None
 
+    def __getstate__(self):
+        """The block (pickled strongly; the weak reference is made again on load) and the child
+        counters, so children added after unpickling continue the numbering (``dense2_``)."""
+        return {'block': self._block() if self._block is not None else None,
+                'counter': self._counter}
+
+    def __setstate__(self, state):
+        self.__init__(state['block'])
+        self._counter = state['counter']
+
     @staticmethod
     def create(prefix, params, hint):
         """Return ``(prefix, params)`` for a new Block, per MXNet's naming rules (spec section 2.1)."""

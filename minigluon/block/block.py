@@ -75,6 +75,14 @@ class Block:
         self._forward_hooks = OrderedDict()
         self._forward_pre_hooks = OrderedDict()
 
+    def __setstate__(self, state):
+        """Restore a pickled or deep-copied Block: its attributes, then its place as the parent
+        of its children (kept outside the blocks, in ``_PARENTS``, for clearing cached graphs).
+        Parameters shared between blocks stay shared within one pickle or ``deepcopy``."""
+        self.__dict__.update(state)
+        for child in self._children.values():
+            _PARENTS.setdefault(child, weakref.WeakSet()).add(self)
+
     def __repr__(self):
         modstr = '\n'.join('  ({key}): {block}'.format(key=key, block=_indent(repr(block), 2))
                            for key, block in self.__dict__.items() if isinstance(block, Block))

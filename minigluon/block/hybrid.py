@@ -102,6 +102,11 @@ class HybridBlock(Block):
         super().register_child(block, name)
         self._clear_cached_op()
 
+    def _cache_cleared(self):
+        """The attribute values that drop this block's cached graph and executor (a traced graph
+        is made again by the next hybridized call)."""
+        return {'_cached_graph': (), '_cached_op': None, '_cached_op_args': None}
+
     def _clear_cached_op(self):
         """Drop this block's cached graph and those of all HybridBlocks it is nested in (their
         graphs were traced through it). MXNet 1.9.1 clears only the block itself, so replacing a
@@ -112,11 +117,20 @@ class HybridBlock(Block):
             if id(block) in seen or not isinstance(block, HybridBlock):
                 continue
             seen.add(id(block))
-            block._cached_graph = ()
-            block._cached_op = None
-            block._cached_op_args = None
+            block.__dict__.update(block._cache_cleared())
             block.__dict__.pop('_other_graphs', None)
             pending.extend(_parents_of(block))
+
+    def __getstate__(self):
+        """What pickling (and ``copy.deepcopy``) keeps: everything but the cached graph and its
+        executor, as :meth:`_clear_cached_op` drops them. A hybridized block stays hybridized
+        and traces ``hybrid_forward`` again at its first call, with the same result. MXNet
+        1.9.1 keeps the traced graph but cannot pickle a block that ran hybridized (its CachedOp
+        is a C handle: 'ctypes objects containing pointers cannot be pickled')."""
+        state = dict(self.__dict__)
+        state.update(self._cache_cleared())
+        state.pop('_other_graphs', None)
+        return state
 
     def hybridize(self, active=True, backend=None, clear=True, static_alloc=False, static_shape=False,
                   inline_limit=2, forward_bulk_size=None, backward_bulk_size=None, **kwargs):

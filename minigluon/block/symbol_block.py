@@ -177,10 +177,10 @@ class SymbolBlock(HybridBlock):
         ret = out._compose({k.name: v for k, v in zip(syms, flat)}, [])
         return regroup(list(ret), self._out_format)[0]
 
-    def _clear_cached_op(self):
-        graph = getattr(self, '_cached_graph', ())
-        super()._clear_cached_op()
-        self._cached_graph = graph      # the graph is what this block is; only the plan is dropped
+    def _cache_cleared(self):
+        cleared = super()._cache_cleared()
+        del cleared['_cached_graph']    # the graph is what this block is; only the plan is dropped
+        return cleared
 
     def cast(self, dtype):
         """Cast the parameters; with float16, BatchNorm's statistics and scale/shift stay float32."""

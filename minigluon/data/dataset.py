@@ -19,7 +19,7 @@ class Dataset:
 
     def filter(self, fn):
         """A new dataset of the samples for which ``fn(sample)`` is true."""
-        return SimpleDataset([i for i in range(len(self)) if fn(self[i])]).transform(lambda i: self[i])
+        return _SampledDataset(self, [i for i in range(len(self)) if fn(self[i])])
 
     def shard(self, num_shards, index):
         """Shard ``index`` of ``num_shards`` contiguous shards; the first ``len % num_shards``
@@ -36,17 +36,17 @@ class Dataset:
         size, extra = divmod(length, num_shards)
         start = index * size + min(index, extra)
         end = start + size + (1 if index < extra else 0)
-        return SimpleDataset(list(range(start, end))).transform(lambda i: self[i])
+        return _SampledDataset(self, range(start, end))
 
     def take(self, count):
         """The first ``count`` samples (all if ``count`` is None or too large)."""
         if count is None or count > len(self):
             count = len(self)
-        return SimpleDataset(list(range(count))).transform(lambda i: self[i])
+        return _SampledDataset(self, range(count))
 
     def sample(self, sampler):
         """The samples at the indices produced by ``sampler``."""
-        return SimpleDataset(list(sampler)).transform(lambda i: self[i])
+        return _SampledDataset(self, sampler)
 
     def transform(self, fn, lazy=True):
         """A dataset of ``fn(*sample)`` (a tuple sample is unpacked); eager when ``lazy=False``."""
@@ -71,6 +71,21 @@ class SimpleDataset(Dataset):
 
     def __getitem__(self, idx):
         return self._data[idx]
+
+
+class _SampledDataset(Dataset):
+    """The samples of ``dataset`` at ``indices`` (listed once, at construction), as MXNet 1.9.1's
+    ``_SampledDataset``: a plain object, so it pickles (for spawned DataLoader workers) when the
+    dataset does."""
+
+    def __init__(self, dataset, indices):
+        self._dataset, self._indices = dataset, list(indices)
+
+    def __len__(self):
+        return len(self._indices)
+
+    def __getitem__(self, idx):
+        return self._dataset[self._indices[idx]]
 
 
 class _LazyTransformDataset(Dataset):

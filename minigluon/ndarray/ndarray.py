@@ -171,6 +171,47 @@ class NDArray:
             return NDArray(_move(self._data, other, copy=True), other)
         raise TypeError('copyto: expected an NDArray or Context, got %s' % type(other).__name__)
 
+    def __copy__(self):
+        """An independent copy: new data on the same context, outside the autograd graph, with no
+        gradient buffer (MXNet 1.9.1's ``copy.copy`` and ``copy.deepcopy`` go through its pickling,
+        see :meth:`__reduce__`, so they copy the data and nothing else)."""
+        return NDArray(self._data.copy(), self._ctx)
+
+    def __deepcopy__(self, memo):
+        """As :meth:`__copy__` (an NDArray holds no other objects)."""
+        return self.__copy__()
+
+    def __reduce__(self):
+        """Pickle as MXNet 1.9.1 does: ``NDArray(None)`` then ``__setstate__`` with ``{'handle':
+        bytearray}``, the bytes being the array in MXNet's binary layout
+        (:func:`minigluon.serialization.dumps_array`: shape, dtype and data). Neither the
+        gradient buffer nor the autograd state travels (MXNet's neither). minigluon adds
+        ``'ctx'``: the array comes back on its context (MXNet puts a CPU array on ``cpu(0)``,
+        harmless there since CPU contexts mix, whereas minigluon refuses operators whose inputs
+        are on different contexts). Pickles MXNet made load here when ``mxnet`` is
+        :func:`minigluon.compat.install_mxnet_alias`'s alias (on ``cpu(0)``)."""
+        from minigluon import serialization
+        raw = serialization.dumps_array(backend.to_numpy(self._data))
+        state = {'handle': bytearray(raw), 'ctx': self._ctx}
+        return NDArray, (None,), state
+
+    def __setstate__(self, state):
+        """Fill an ``NDArray(None)`` from the state :meth:`__reduce__` (or MXNet's) writes.
+
+        Raises
+        ------
+        MXNetFormatError
+            When the bytes are not one valid array (or are MXNet's empty "none" array).
+        """
+        from minigluon import serialization
+        from minigluon.base import MXNetFormatError
+        raw = state.get('handle') if isinstance(state, dict) else None
+        data = serialization.loads_array(bytes(raw), source='pickled NDArray') if raw else None
+        if data is None:
+            raise MXNetFormatError('pickled NDArray: the state holds no array (%r)' % (state,))
+        ctx = state.get('ctx') or Context('cpu', 0)
+        self.__init__(_move(data, ctx), ctx)
+
     def as_in_context(self, context):
         """This array if already on ``context``, else a copy there (not recorded)."""
         if context == self._ctx:

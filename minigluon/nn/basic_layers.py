@@ -6,6 +6,8 @@ Constructor arguments, parameter names (``weight``, ``bias``, ``gamma``, ``beta`
 (MXNet 1.9.1; MXNET_SPEC.md sections 2.2, 3.1, 8.1, 8.2). An input size left at 0 is inferred at the
 first forward pass (deferred initialization).
 """
+import functools
+
 import numpy as np
 
 from minigluon import ndarray
@@ -341,6 +343,16 @@ def _resolve(function, where):
     raise ValueError('Unrecognized function in lambda: {} of type {}'.format(function, type(function)))
 
 
+# Module-level, so a Lambda or HybridLambda made from an operator name pickles (through
+# functools.partial); MXNet 1.9.1 stores the nd function or a local lambda, and cannot pickle them.
+def _call_nd(name, *args):
+    return getattr(ndarray, name)(*args)
+
+
+def _call_f(name, F, *args):
+    return getattr(F, name)(*args)
+
+
 class Lambda(Block):
     """Wraps a function as a (non-hybridizable) Block (MXNet 1.9.1 ``mxnet.gluon.nn.Lambda``).
 
@@ -362,7 +374,7 @@ class Lambda(Block):
     def __init__(self, function, prefix=None):
         super().__init__(prefix=prefix)
         name = _resolve(function, 'ndarray')
-        self._func = getattr(ndarray, name) if name else function
+        self._func = functools.partial(_call_nd, name) if name else function
         self._func_name = name or function.__name__
 
     def forward(self, *args):
@@ -395,10 +407,7 @@ class HybridLambda(HybridBlock):
     def __init__(self, function, prefix=None):
         super().__init__(prefix=prefix)
         name = _resolve(function, 'the operator namespaces')
-        if name:
-            self._func = lambda F, *args: getattr(F, name)(*args)
-        else:
-            self._func = function
+        self._func = functools.partial(_call_f, name) if name else function
         self._func_name = name or function.__name__
 
     def hybrid_forward(self, F, x, *args):

@@ -52,7 +52,7 @@ class Symbol:
     __slots__ = ('_outputs', '_topo', '__weakref__')
 
     def __init__(self, outputs):
-        self._outputs = list(outputs)
+        self._outputs = list(outputs) if outputs is not None else []   # None: see __reduce__
         self._topo = None
 
     # -- graph walks ---------------------------------------------------------------------------------
@@ -191,6 +191,22 @@ class Symbol:
 
     def __deepcopy__(self, memo):
         return self._compose({}, [])
+
+    def __reduce__(self):
+        """Pickle as MXNet 1.9.1 does: ``Symbol(None)`` then ``__setstate__({'handle': json})``,
+        the JSON being :meth:`tojson`'s (so groups, attributes and subgraphs travel, and the
+        operator classes are looked up again by name when loading). Pickles MXNet made load here
+        when ``mxnet`` is :func:`minigluon.compat.install_mxnet_alias`'s alias."""
+        return Symbol, (None,), {'handle': self.tojson() if self._outputs else None}
+
+    def __setstate__(self, state):
+        """Rebuild a ``Symbol(None)`` from :meth:`__reduce__`'s state with
+        :func:`minigluon.symbol.load_json` (which raises MXNetFormatError on bad JSON); an
+        empty handle gives an empty Symbol, as MXNet's handle-less one."""
+        from minigluon.symbol.json_io import load_json
+        text = state.get('handle') if isinstance(state, dict) else None
+        self._outputs = list(load_json(text)._outputs) if text is not None else []
+        self._topo = None
 
     # -- composition ---------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
