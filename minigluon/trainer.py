@@ -287,6 +287,11 @@ class Trainer:
         counts, and the pickled ``lr_scheduler`` (continued in place when this Trainer's is of
         the same class, otherwise it replaces this Trainer's, as in MXNet; a file whose optimizer
         had no scheduler leaves this Trainer without one).
+        With ``multi_precision``, MXNet orders the state of a float16 weight ``(momentum or
+        None, float32 master)`` for SGD and NAG, minigluon ``(master, momentum or None)``: the
+        two are swapped on loading (:func:`minigluon._mxnet_states.to_own_layout` lists every
+        optimizer's layout). Each hyper-parameter is checked before anything changes (numbers
+        finite, booleans booleans, None only where MXNet has None).
         Unlike MXNet, the optimizer's class is not switched: a file saved by another optimizer
         raises ``ValueError``. A file of states alone (``dump_optimizer=False``) restores the
         states only, as MXNet does.
@@ -354,8 +359,12 @@ class Trainer:
         o = self._optimizer
         settings = None if got.optimizer is None else \
             _mxnet_states.optimizer_settings(got.optimizer, o, fname)
-        _check_mxnet_states_fit(self._params, o, settings, got.states, fname)
-        new_states = [{index: _state_to(state, ctx) for index, state in got.states.items()}
+        multi_precision = o.multi_precision if settings is None else \
+            settings.attrs.get('multi_precision', o.multi_precision)
+        # the one place where MXNet's order of a multi-precision state becomes minigluon's
+        states = _mxnet_states.to_own_layout(o, multi_precision, got.states)
+        _check_mxnet_states_fit(self._params, o, settings, states, fname)
+        new_states = [{index: _state_to(state, ctx) for index, state in states.items()}
                       for ctx in self._contexts]
         if settings is not None:         # everything is checked: apply
             _mxnet_states.apply_settings(o, settings, [c.device_id for c in self._contexts])
@@ -410,8 +419,9 @@ def _check_mxnet_states_fit(params, optimizer, settings, states, fname):
                 "%s holds, for parameter index %d ('%s', shape %s, %s), an optimizer state of "
                 "layout %s (shape and dtype of each array), but %s with the file's settings keeps "
                 "%s for it; the states were saved for other parameters"
-                % (fname, index, param.name, shape, weight.dtype.name, got,
-                   type(optimizer).__name__, expected))
+                % (fname, index, param.name, shape, weight.dtype.name,
+                   _mxnet_states.show_layout(got), type(optimizer).__name__,
+                   _mxnet_states.show_layout(expected)))
 
 
 def _scheduler_state(scheduler):

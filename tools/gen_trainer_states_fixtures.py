@@ -18,6 +18,14 @@ states without the optimizer (``Updater.get_states()``, as ``kvstore.save_optimi
 writes by default); a Trainer built with the saved arguments loads it and its update counts start
 again (``adam_states_only/weight``, ``adam_states_only/bias``).
 
+The ``MP_CONFIGS`` train float16 parameters with ``multi_precision=True``, whose states hold a
+float32 master copy of each weight; MXNet 1.9.1 orders it differently by optimizer: SGD (ccSGD), NAG
+and LARS keep ``(momentum or None, master)``, every other optimizer ``(master, state)``. MXNet's CPU
+``FullyConnected`` refuses float16, so these configurations use ``MPDense``: the same affine map
+(``weight`` (2, 3), ``bias`` (2,)) written with broadcast operators, which the tests rebuild in
+minigluon; the batch is cast to float16. ``configs.json`` gives their ``dtype`` (``'float16'``;
+``'float32'`` for the others).
+
 Output: ``tests/fixtures/trainer_states/`` (``configs.json`` describes every configuration).
 """
 import json
@@ -59,6 +67,24 @@ CONFIGS = {
     'nadam': ('nadam', {'learning_rate': 0.05}, None, 'the optimizer-wide m_schedule'),
 }
 
+# float16 parameters with multi_precision=True (see MPDense): the layouts MXNet 1.9.1 pickles
+MP_CONFIGS = {
+    'sgd_mp': ('sgd', {'learning_rate': 0.1, 'momentum': 0.9, 'wd': 0.01, 'multi_precision': True},
+               None, '(momentum, float32 master)'),
+    'sgd_mp_plain': ('sgd', {'learning_rate': 0.1, 'multi_precision': True}, None,
+                     '(None, float32 master)'),
+    'ccsgd_mp': ('ccsgd', {'learning_rate': 0.1, 'momentum': 0.9, 'multi_precision': True}, None,
+                 "SGD's layout: (momentum, float32 master)"),
+    'nag_mp': ('nag', {'learning_rate': 0.1, 'momentum': 0.9, 'multi_precision': True}, None,
+               '(momentum, float32 master)'),
+    'nag_mp_plain': ('nag', {'learning_rate': 0.1, 'multi_precision': True}, None,
+                     '(None, float32 master)'),
+    'lars_mp': ('lars', {'learning_rate': 0.05, 'momentum': 0.8, 'multi_precision': True}, None,
+                '(momentum, float32 master), as minigluon keeps it'),
+    'adam_mp': ('adam', {'learning_rate': 0.05, 'multi_precision': True}, None,
+                '(float32 master, (mean, var))'),
+}
+
 # Python 3.8+ pickles with protocol 4 (what MXNet writes here); 3.6/3.7 wrote 3, 3.14 writes 5
 PROTOCOL_VARIANTS = {'adam': (3, 5)}
 # kvstore.save_optimizer_states(dump_optimizer=False) / Updater.get_states(): the states alone
@@ -66,6 +92,14 @@ STATES_ONLY = ('adam',)
 
 W0 = np.array([[0.3, -0.2, 0.5], [-0.4, 0.1, 0.25]], dtype=np.float32)
 B0 = np.array([0.05, -0.1], dtype=np.float32)
+
+
+def _all_configs():
+    return dict(CONFIGS, **MP_CONFIGS)
+
+
+def _dtype(tag):
+    return 'float16' if tag in MP_CONFIGS else 'float32'
 
 
 def _kwargs(kwargs, scheduler):
@@ -76,17 +110,40 @@ def _kwargs(kwargs, scheduler):
     return out
 
 
-def _net():
-    net = gluon.nn.Dense(2, in_units=3)
+class MPDense(gluon.HybridBlock):
+    """``Dense(2, in_units=3)`` with broadcast operators, which run in float16 on a CPU."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.weight = self.params.get('weight', shape=(2, 3))
+            self.bias = self.params.get('bias', shape=(2,))
+
+    def hybrid_forward(self, F, x, weight, bias):
+        prod = F.broadcast_mul(F.expand_dims(x, 1), F.expand_dims(weight, 0))
+        return F.broadcast_add(F.sum(prod, axis=2), F.expand_dims(bias, 0))
+
+
+def _new_net(dtype):
+    if dtype == 'float32':
+        return gluon.nn.Dense(2, in_units=3)
+    net = MPDense()
+    net.cast(dtype)
+    return net
+
+
+def _net(dtype):
+    net = _new_net(dtype)
     net.initialize()
-    net.weight.set_data(nd.array(W0))
-    net.bias.set_data(nd.array(B0))
+    net.weight.set_data(nd.array(W0, dtype=dtype))
+    net.bias.set_data(nd.array(B0, dtype=dtype))
     return net
 
 
 def _step(net, trainer, x, y):
+    dtype = net.weight.dtype
     with autograd.record():
-        loss = ((net(x) - y) ** 2).sum()
+        loss = ((net(x.astype(dtype)) - y.astype(dtype)) ** 2).sum()
     loss.backward()
     trainer.step(4)
 
@@ -98,8 +155,9 @@ def main():
     y_np = rng.randn(4, 2).astype(np.float32)
     x, y = nd.array(x_np), nd.array(y_np)
     expected = {'x': x_np, 'y': y_np}
-    for tag, (name, kwargs, scheduler, _note) in CONFIGS.items():
-        net = _net()
+    for tag, (name, kwargs, scheduler, _note) in _all_configs().items():
+        dtype = _dtype(tag)
+        net = _net(dtype)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             trainer = gluon.Trainer(net.collect_params(), name, _kwargs(kwargs, scheduler))
@@ -118,7 +176,7 @@ def main():
             only = os.path.join(OUT, tag + '_states_only.states')
             with open(only, 'wb') as f:
                 f.write(trainer._updaters[0].get_states(dump_optimizer=False))
-            net3 = gluon.nn.Dense(2, in_units=3)
+            net3 = _new_net(dtype)
             net3.load_parameters(params)
             trainer3 = gluon.Trainer(net3.collect_params(), name, _kwargs(kwargs, scheduler))
             trainer3.load_states(only)     # the states only: counts start again from 0
@@ -133,7 +191,7 @@ def main():
             _step(net, trainer, x, y)
             straight.append((net.weight.data().asnumpy(), net.bias.data().asnumpy()))
         # what a user of MXNet does: a fresh net and a default Trainer load both files
-        net2 = gluon.nn.Dense(2, in_units=3)
+        net2 = _new_net(dtype)
         net2.load_parameters(params)
         trainer2 = gluon.Trainer(net2.collect_params(), name)
         trainer2.load_states(states)
@@ -150,10 +208,10 @@ def main():
         json.dump({'mxnet': mx.__version__, 'before': BEFORE, 'after': AFTER,
                    'protocol_variants': PROTOCOL_VARIANTS, 'states_only': STATES_ONLY,
                    'configs': {tag: {'optimizer': name, 'kwargs': kwargs, 'scheduler': scheduler,
-                                     'note': note}
-                               for tag, (name, kwargs, scheduler, note) in CONFIGS.items()}},
+                                     'note': note, 'dtype': _dtype(tag)}
+                               for tag, (name, kwargs, scheduler, note) in _all_configs().items()}},
                   f, indent=1, sort_keys=True)
-    print('wrote', len(CONFIGS), 'configurations to', os.path.normpath(OUT))
+    print('wrote', len(_all_configs()), 'configurations to', os.path.normpath(OUT))
 
 
 if __name__ == '__main__':
