@@ -449,7 +449,7 @@ def _global(module, name):
 
 def _handle(arr):
     """``bytearray(raw bytes)`` of one array, as an NDArray's state holds it."""
-    return _Op(_global('builtins', 'bytearray') + _ops(serialization._encode_array(arr)) +
+    return _Op(_global('builtins', 'bytearray') + _ops(serialization.dumps_array(arr)) +
                b'\x85R')                                           # TUPLE1 REDUCE
 
 
