@@ -31,6 +31,13 @@ class NotSupportedError(MXNetError, NotImplementedError):
     """An MXNet feature that minigluon deliberately does not provide (sparse storage, Module API)."""
 
 
+class ValueAssertionError(ValueError, AssertionError):
+    """Bad input that MXNet 1.9.1 rejects with a Python ``assert`` (an ``AssertionError``) where
+    minigluon raises a ``ValueError`` (or the reverse: MXNet's ``ValueError`` where minigluon
+    checks with an assertion helper). Both, so legacy ``except AssertionError`` and
+    ``except ValueError`` both catch it. The root of :class:`minigluon.parameter.ParameterMismatchError`."""
+
+
 # MXNet reports every failure of an operator (a bad shape, argument or index) and of a file read
 # as ``MXNetError``; minigluon raises the Python type that says what went wrong. The classes below
 # are both, so ``except ValueError`` and a legacy ``except mx.base.MXNetError`` both catch them.

@@ -1,5 +1,7 @@
 """``mx.io``: DataDesc, DataBatch, the DataIter protocol and NDArrayIter (batches over in-memory
-arrays), as in MXNet 1.x's Module-era data API (``python/mxnet/io/io.py``)."""
+arrays), as in MXNet 1.x's Module-era data API (``python/mxnet/io/io.py``); the wrapping
+iterators ResizeIter and PrefetchingIter live in :mod:`minigluon._io_wrappers` and are
+importable from here."""
 from collections import namedtuple
 
 import numpy as np
@@ -268,3 +270,6 @@ class NDArrayIter(DataIter):
         return DataBatch(self.getdata(), self.getlabel(), pad=self._pad)
 
     __next__ = next
+
+
+from minigluon._io_wrappers import PrefetchingIter, ResizeIter  # noqa: E402,F401  (need DataIter)

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from minigluon import autograd, initializer
-from minigluon.base import MXNetError, NotSupportedError
+from minigluon.base import MXNetError, NotSupportedError, ValueAssertionError
 from minigluon.context import Context, cpu, current_context
 from minigluon.ndarray import NDArray, array, zeros
 
@@ -28,10 +28,11 @@ class DeferredInitializationError(MXNetError):
     """Raised when a Parameter's data is requested before its deferred initialization ran."""
 
 
-class ParameterMismatchError(ValueError, AssertionError):
+class ParameterMismatchError(ValueAssertionError):
     """A Parameter does not match what was asked of it (shape, dtype, attribute, missing entry).
 
-    A ``ValueError``; also an ``AssertionError`` because MXNet signals these cases with ``assert``.
+    A ``ValueError``; also an ``AssertionError`` because MXNet signals these cases with ``assert``
+    (:class:`minigluon.base.ValueAssertionError`).
     """
 
 

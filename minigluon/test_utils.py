@@ -3,10 +3,20 @@
 ``check_gradient`` is the workhorse of minigluon's own tests: it compares autograd's gradient of a
 random projection of ``fn``'s output with central differences along random directions, in float64
 (HIPS autograd's ``check_grads`` and Chainer's ``check_backward`` use the same scheme).
+
+The helpers that run Symbols and Gluon blocks (``simple_forward``, ``numeric_grad``,
+``same_symbol_structure``, ``check_gluon_hybridize_consistency``) live in
+:mod:`minigluon._test_utils_graph` and are importable from here. MXNet's helpers that need several
+devices or downloads are not provided.
 """
+import contextlib
+import functools
+import os
+
 import numpy as np
 
 from minigluon import autograd
+from minigluon.base import ValueAssertionError
 from minigluon.context import Context, current_context
 from minigluon.ndarray import NDArray, array
 
@@ -36,21 +46,81 @@ def _np(a):
     return np.asarray(a)
 
 
+# MXNet 1.9.1's default tolerances per dtype (``test_utils.default_rtols`` / ``default_atols``)
+_DEFAULT_RTOLS = {np.dtype(np.float16): 1e-2, np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-5}
+_DEFAULT_ATOLS = {np.dtype(np.float16): 1e-1, np.dtype(np.float32): 1e-3, np.dtype(np.float64): 1e-20}
+
+
+def _default_tol(table, dtype, name):
+    dtype = np.dtype(dtype)
+    if dtype in table:
+        return table[dtype]
+    if dtype.kind in 'biu':
+        return 0                      # integers and booleans compare exactly
+    raise ValueError('%s: no default tolerance for dtype %s (MXNet has them for float16/32/64, '
+                     'integers and bool)' % (name, dtype))
+
+
+def get_atol(atol=None, dtype=np.dtype(np.float64)):
+    """``atol``, or when it is None MXNet 1.9.1's default absolute tolerance for ``dtype``:
+    float16 0.1, float32 1e-3, float64 1e-20, integers and bool 0 (``test_utils.get_atol``).
+    ``dtype`` may be anything ``numpy.dtype`` takes (MXNet wants a ``numpy.dtype`` object and
+    raises KeyError for ``'float32'``). Raises ValueError for a dtype without a default."""
+    return _default_tol(_DEFAULT_ATOLS, dtype, 'get_atol') if atol is None else atol
+
+
+def get_rtol(rtol=None, dtype=np.dtype(np.float64)):
+    """``rtol``, or when it is None MXNet 1.9.1's default relative tolerance for ``dtype``:
+    float16 1e-2, float32 1e-4, float64 1e-5, integers and bool 0 (``test_utils.get_rtol``).
+    Raises ValueError for a dtype without a default."""
+    return _default_tol(_DEFAULT_RTOLS, dtype, 'get_rtol') if rtol is None else rtol
+
+
+def _tolerance(tol, dtypes, table, name):
+    """MXNet's ``get_tols`` for one of rtol/atol: a number is used as is; None or a dict
+    ``{dtype: tol}`` gives the largest per-dtype value over both arrays' dtypes."""
+    if tol is not None and not isinstance(tol, dict):
+        return tol
+    given = {np.dtype(k): v for k, v in (tol or {}).items()}
+    return max(given[np.dtype(d)] if np.dtype(d) in given else _default_tol(table, d, name)
+               for d in dtypes)
+
+
 def assert_almost_equal(a, b, rtol=None, atol=None, names=('a', 'b'), equal_nan=False,
                         use_broadcast=True, mismatches=(10, 10)):
     """Assert ``|a - b| <= atol + rtol * |b|`` elementwise; the message shows the worst element.
 
-    ``use_broadcast=False`` is accepted (MXNet 1.9.1 uses it to pick its comparison kernel); the
-    shapes must be equal either way. ``mismatches`` (how many mismatching elements MXNet lists) is
-    accepted; the message here shows the worst element and both arrays.
+    Parameters
+    ----------
+    a, b : NDArray, numpy.ndarray or number
+    rtol, atol : float, dict of dtype to float, or None
+        A number is used as is; None (or a dtype missing from a dict) takes MXNet 1.9.1's
+        default for each array's dtype (:func:`get_rtol`, :func:`get_atol`) and the larger of the
+        two: float32 ``rtol=1e-4, atol=1e-3``, float64 ``1e-5, 1e-20``, integers exact.
+    names : (str, str)
+        Names of ``a`` and ``b`` in the message.
+    equal_nan : bool, default False
+        Whether NaNs in the same places compare equal.
+    use_broadcast, mismatches
+        Accepted (MXNet 1.9.1 uses them to pick its comparison kernel and to list mismatching
+        elements); the message here shows the worst element and both arrays.
+
+    Raises
+    ------
+    AssertionError
+        When an element differs by more than the tolerance.
+    ValueError
+        When the shapes differ (also an ``AssertionError``:
+        :class:`~minigluon.base.ValueAssertionError`). MXNet 1.9.1 raises ValueError for shapes
+        that do not broadcast and compares shapes that do (``(3,)`` against ``(1,)`` passes);
+        here shapes must be equal, so a shape bug is never hidden by broadcasting.
     """
     a, b = _np(a), _np(b)
-    dtype = np.result_type(a.dtype, b.dtype) if a.dtype.kind == 'f' or b.dtype.kind == 'f' else np.float64
-    default_tol = {np.dtype(np.float16): 1e-2, np.dtype(np.float32): 1e-4}.get(np.dtype(dtype), 1e-6)
-    rtol = default_tol if rtol is None else rtol
-    atol = default_tol if atol is None else atol
+    rtol = _tolerance(rtol, (a.dtype, b.dtype), _DEFAULT_RTOLS, 'assert_almost_equal')
+    atol = _tolerance(atol, (a.dtype, b.dtype), _DEFAULT_ATOLS, 'assert_almost_equal')
     if a.shape != b.shape:
-        raise AssertionError('shape mismatch: %s %s vs %s %s' % (names[0], a.shape, names[1], b.shape))
+        raise ValueAssertionError('shape mismatch: %s %s vs %s %s'
+                                  % (names[0], a.shape, names[1], b.shape))
     if np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan):
         return
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
@@ -62,7 +132,31 @@ def assert_almost_equal(a, b, rtol=None, atol=None, names=('a', 'b'), equal_nan=
                             names[0], a, names[1], b))
 
 
+def assert_allclose(a, b, rtol=1e-07, atol=0, equal_nan=True):
+    """:func:`assert_almost_equal` with NumPy's ``assert_allclose`` defaults: ``rtol=1e-7``,
+    ``atol=0``, NaNs in the same places equal (MXNet 1.9.1 ``test_utils.assert_allclose``)."""
+    assert_almost_equal(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def assert_almost_equal_ignore_nan(a, b, rtol=None, atol=None, names=('a', 'b')):
+    """:func:`assert_almost_equal` after setting to 0, in copies of both arrays, every element
+    that is NaN in either (MXNet 1.9.1 ``test_utils.assert_almost_equal_ignore_nan``; NDArrays
+    work here too, MXNet's fails on them). Raises as :func:`assert_almost_equal`."""
+    a, b = np.array(_np(a)), np.array(_np(b))
+    if a.shape != b.shape:
+        raise ValueAssertionError('shape mismatch: %s %s vs %s %s'
+                                  % (names[0], a.shape, names[1], b.shape))
+    nan = np.zeros(a.shape, dtype=bool)
+    for x in (a, b):
+        if x.dtype.kind in 'fc':
+            nan |= np.isnan(x)
+    a[nan] = 0
+    b[nan] = 0
+    assert_almost_equal(a, b, rtol, atol, names)
+
+
 def almost_equal(a, b, rtol=None, atol=None, equal_nan=False):
+    """True when :func:`assert_almost_equal` would pass (same tolerances)."""
     try:
         assert_almost_equal(a, b, rtol, atol, equal_nan=equal_nan)
         return True
@@ -116,6 +210,90 @@ def assert_exception(f, exception_type, *args, **kwargs):
     except exception_type:
         return
     raise AssertionError('%s did not raise %s' % (getattr(f, '__name__', f), exception_type.__name__))
+
+
+def np_reduce(dat, axis, keepdims, numpy_reduce_func):
+    """Reduce ``dat`` over ``axis`` (an int, a sequence of ints, or None for all axes) with a
+    NumPy reducer such as ``np.sum``, one axis at a time from the last; ``keepdims`` keeps the
+    reduced axes with size 1 (MXNet 1.9.1 ``test_utils.np_reduce``). Raises ValueError naming
+    ``axis`` for an axis out of range."""
+    ndim = np.ndim(dat)
+    axes = range(ndim) if axis is None else [axis] if isinstance(axis, (int, np.integer)) else axis
+    axes = [int(ax) + ndim if int(ax) < 0 else int(ax) for ax in axes]
+    if any(not 0 <= ax < ndim for ax in axes):
+        raise ValueError('np_reduce: axis %r out of range for %d dimensions' % (axis, ndim))
+    ret = dat
+    for ax in sorted(axes, reverse=True):
+        ret = numpy_reduce_func(ret, axis=ax)
+    if keepdims:
+        shape = list(np.shape(dat))
+        for ax in axes:
+            shape[ax] = 1
+        ret = np.reshape(ret, tuple(shape))
+    return ret
+
+
+@contextlib.contextmanager
+def environment(*args):
+    """Set environment variables for the body of a ``with`` block and restore them afterwards,
+    also when the body raises (MXNet 1.9.1 ``test_utils.environment``).
+
+    ``environment('NAME', 'value')`` sets one variable, ``environment({'A': '1', 'B': None})``
+    several; ``None`` unsets. minigluon reads a few variables (``MINIGLUON_NUMBA``...) when it is
+    imported, so changing those here has no effect on the running process.
+
+    Raises
+    ------
+    ValueError
+        For arguments other than one dict or a name and a value (also an ``AssertionError``, as
+        MXNet asserts: :class:`~minigluon.base.ValueAssertionError`).
+    TypeError
+        For a value that is neither a str nor None (from ``os.environ``).
+    """
+    if len(args) == 1 and isinstance(args[0], dict):
+        wanted = dict(args[0])
+    elif len(args) == 2:
+        wanted = {args[0]: args[1]}
+    else:
+        raise ValueAssertionError('environment: expected one dict {name: value} or two arguments '
+                                  'name, value; got %d argument(s)' % len(args))
+    before = {name: os.environ.get(name) for name in wanted}
+
+    def apply(values):
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    try:
+        apply(wanted)
+        yield
+    finally:
+        apply(before)
+
+
+def retry(n):
+    """Decorator for a stochastic test: call it up to ``n`` times until it raises no
+    AssertionError; the last AssertionError propagates, other exceptions at once (MXNet 1.9.1
+    ``test_utils.retry``; here the wrapper keeps the test's name and returns its result).
+
+    Raises ValueError (also an AssertionError, as MXNet asserts) unless ``n`` is a positive int.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueAssertionError('retry: n must be a positive int, got %r' % (n,))
+
+    def decorate(f):
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            for attempt in range(n):
+                try:
+                    return f(*args, **kwargs)
+                except AssertionError:
+                    if attempt == n - 1:
+                        raise
+        return wrapper
+    return decorate
 
 
 def rand_ndarray(shape, stype='default', density=None, dtype=None, ctx=None):
@@ -186,153 +364,7 @@ def check_gradient(fn, inputs, wrt=None, eps=1e-6, rtol=1e-5, atol=1e-7, directi
     return analytic
 
 
-def _symbol_inputs(symbol, location, aux_states):
-    """Arrays for every input of ``symbol`` in ``list_inputs()`` order, from MXNet-style arguments."""
-    args, auxs = symbol.list_arguments(), symbol.list_auxiliary_states()
-
-    def by_name(values, names, what):
-        if values is None:
-            values = {}
-        if not isinstance(values, dict):
-            values = list(values)
-            if len(values) != len(names):
-                raise ValueError('check_numeric_gradient: %s has %d arrays, the symbol needs %d (%s)'
-                                 % (what, len(values), len(names), names))
-            return dict(zip(names, values))
-        unknown = sorted(set(values) - set(names))
-        missing = [n for n in names if n not in values]
-        if unknown:
-            raise ValueError('check_numeric_gradient: %s names unknown input(s) %s; the symbol has %s'
-                             % (what, ', '.join(repr(n) for n in unknown), names))
-        if missing:
-            raise ValueError('check_numeric_gradient: %s is missing %s (the symbol needs %s)'
-                             % (what, missing, names))
-        return dict(values)
-
-    values = by_name(location, args, 'location')
-    values.update(by_name(aux_states, auxs, 'aux_states'))
-    return values
-
-
-def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=1e-6, rtol=1e-5, atol=1e-7,
-                           grad_nodes=None, use_forward_train=True, ctx=None, dtype=np.float64,
-                           **kwargs):
-    """Check analytic gradients against central differences (MXNet ``check_numeric_gradient``).
-
-    Parameters
-    ----------
-    sym : Symbol or callable
-        A Symbol (run through :class:`minigluon.executor.CachedOp`, as ``hybridize`` does) or a
-        callable taking NDArrays, as :func:`check_gradient`.
-    location : dict of str to array, or list of arrays
-        For a Symbol: a value per argument, by name or in ``sym.list_arguments()`` order. For a
-        callable: its inputs (a dict's values in order).
-    aux_states : dict or list of arrays, optional
-        Values of the Symbol's auxiliary states (``sym.list_auxiliary_states()``), never
-        differentiated.
-    numeric_eps, rtol, atol : float
-        Step and tolerances of the comparison (made in float64, see :func:`check_gradient`).
-    grad_nodes : list of str, optional
-        Arguments to differentiate (default: every floating argument of the Symbol).
-    use_forward_train : bool, default True
-        Run the Symbol in training mode (BatchNorm batch statistics, Dropout).
-
-    Returns
-    -------
-    dict of str to numpy.ndarray (Symbol) or dict of int to numpy.ndarray (callable)
-        The analytic gradients that passed the check.
-
-    Raises
-    ------
-    ValueError
-        If ``location`` or ``aux_states`` do not match the Symbol's inputs.
-    AssertionError
-        If a directional derivative disagrees.
-    """
-    from minigluon.symbol import Symbol
-    if not isinstance(sym, Symbol):
-        if isinstance(location, dict):
-            location = list(location.values())
-        return check_gradient(sym, location, eps=numeric_eps, rtol=rtol, atol=atol)
-    from minigluon.executor import CachedOp
-    names = sym.list_inputs()
-    values = _symbol_inputs(sym, location, aux_states)
-    arrays = [_np(values[n]) for n in names]
-    auxs = set(sym.list_auxiliary_states())
-    if grad_nodes is None:
-        grad_nodes = [n for n, a in zip(names, arrays) if n not in auxs and a.dtype.kind == 'f']
-    wrt = [names.index(n) for n in grad_nodes]
-    cached = CachedOp(sym)
-
-    def run(*inputs):
-        if use_forward_train:
-            with autograd.train_mode():
-                return cached(*inputs)
-        return cached(*inputs)
-
-    grads = check_gradient(run, arrays, wrt=wrt, eps=numeric_eps, rtol=rtol, atol=atol)
-    return {names[i]: grads[i] for i in wrt}
-
-
-def _run_symbol(sym, location, aux_states, ctx, dtype, out_grads=None, grad_req='write'):
-    from minigluon.executor import CachedOp
-    names = sym.list_inputs()
-    values = _symbol_inputs(sym, location, aux_states)
-    auxs = set(sym.list_auxiliary_states())
-    ctx = ctx or default_context()
-    inputs = [array(_np(values[n]), ctx=ctx, dtype=dtype) for n in names]
-    args = [(n, x) for n, x in zip(names, inputs) if n not in auxs]
-    if out_grads is None:
-        return [o.asnumpy() for o in CachedOp(sym)(*inputs)], None
-    reqs = grad_req if isinstance(grad_req, dict) else {n: grad_req for n, _ in args}
-    for n, x in args:
-        if reqs.get(n, 'null') != 'null':
-            x.attach_grad(reqs[n])
-    with autograd.record():
-        outs = CachedOp(sym)(*inputs)
-    if isinstance(out_grads, dict):
-        out_grads = [out_grads[n] for n in sym.list_outputs()]
-    autograd.backward(outs, [array(_np(g), ctx=ctx, dtype=dtype) for g in out_grads])
-    return outs, {n: x.grad.asnumpy() for n, x in args if reqs.get(n, 'null') != 'null'}
-
-
-def _expected_list(expected, names, what):
-    if isinstance(expected, dict):
-        return [(n, expected[n]) for n in names if n in expected]
-    expected = list(expected)
-    if len(expected) != len(names):
-        raise ValueError('%s: expected has %d arrays, the symbol has %d (%s)'
-                         % (what, len(expected), len(names), names))
-    return list(zip(names, expected))
-
-
-def check_symbolic_forward(sym, location, expected, rtol=None, atol=None, aux_states=None,
-                           ctx=None, equal_nan=False, dtype=np.float32):
-    """Run ``sym`` on ``location`` (by argument name or in ``list_arguments()`` order) and compare
-    its outputs with ``expected`` (a list in output order or a dict by output name); returns the
-    outputs as NumPy arrays (MXNet ``test_utils.check_symbolic_forward``). Raises AssertionError
-    on a mismatch, ValueError when the arrays do not match the symbol's inputs or outputs."""
-    outs, _ = _run_symbol(sym, location, aux_states, ctx, dtype)
-    for (name, want), got in zip(_expected_list(expected, sym.list_outputs(),
-                                                'check_symbolic_forward'), outs):
-        assert_almost_equal(got, want, rtol, atol, names=('forward ' + name, 'expected'),
-                            equal_nan=equal_nan)
-    return outs
-
-
-def check_symbolic_backward(sym, location, out_grads, expected, rtol=None, atol=None,
-                            aux_states=None, grad_req='write', ctx=None, grad_stypes=None,
-                            equal_nan=False, dtype=np.float32):
-    """Backpropagate ``out_grads`` through ``sym`` run on ``location`` and compare the argument
-    gradients with ``expected`` (a list in ``list_arguments()`` order or a dict by name; names
-    missing from a dict are not checked). ``grad_req`` is ``'write'``, ``'add'`` (gradients start
-    at zero here, so it equals write), ``'null'`` or a dict by name. Returns the gradients by name
-    (MXNet ``test_utils.check_symbolic_backward``)."""
-    if grad_stypes not in (None, {}) and any(s != 'default' for s in dict(grad_stypes).values()):
-        raise NotImplementedError('check_symbolic_backward: only dense gradients are supported')
-    _, grads = _run_symbol(sym, location, aux_states, ctx, dtype, out_grads, grad_req)
-    for name, want in _expected_list(expected, sym.list_arguments(), 'check_symbolic_backward'):
-        if name in grads:
-            assert_almost_equal(grads[name], want, rtol, atol,
-                                names=('gradient of ' + name, 'expected'), equal_nan=equal_nan)
-    return grads
+# Helpers that run Symbols and blocks (they need this module's comparisons)
+from minigluon._test_utils_graph import (  # noqa: E402,F401
+    check_gluon_hybridize_consistency, check_numeric_gradient, check_symbolic_backward,
+    check_symbolic_forward, numeric_grad, same_symbol_structure, simple_forward)

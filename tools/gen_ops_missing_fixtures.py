@@ -1,4 +1,5 @@
-"""Record MXNet 1.9.1 golden values for the operators in minigluon/ops/{layout,resize,misc}.py.
+"""Record MXNet 1.9.1 golden values for the operators in minigluon/ops/{layout,resize,misc}.py
+(and the contrib straight-through estimators and gradient multiplier of unary.py / elemwise.py).
 
 Run in the MXNet venv (never imported by minigluon or its tests):
 
@@ -135,6 +136,24 @@ def main():
     case('contrib.quadratic', [U(2, 3).astype(np.float16)], sym=False, a=1.5, b=2.5, c=0.7)
     case('contrib.quadratic', [np.array([1, 2, 3, -4], np.int32)], grad=False, sym=False, a=1.5,
          b=2.5, c=0.7)
+    # straight-through estimators, gradient multiplier and allclose (appended last: the earlier
+    # cases keep their random inputs)
+    steps = np.array([-2.5, -1.6, -0.5, -0.4, 0.0, 0.4, 0.5, 1.5, 2.7], np.float32)
+    case('contrib.round_ste', [steps])
+    case('contrib.sign_ste', [steps])
+    case('contrib.round_ste', [U(2, 3) * 4])
+    case('contrib.sign_ste', [np.array([[-3, 0, 2]], np.int32)], grad=False, sym=False)
+    case('contrib.gradientmultiplier', [U(2, 3)], scalar=0.5)
+    case('contrib.gradientmultiplier', [U(3)], scalar=-2)
+    case('contrib.gradientmultiplier', [U(2, 2).astype(np.float16)], sym=False, scalar=0.3)
+    near = U(2, 3)
+    case('contrib.allclose', [near, near + 5e-6], grad=False)
+    case('contrib.allclose', [near, near + 1e-3], grad=False)
+    case('contrib.allclose', [near, near + 1e-3], grad=False, rtol=0.01, atol=0.001)
+    case('contrib.allclose', [np.array([np.nan, 1], np.float32), np.array([np.nan, 1], np.float32)],
+         grad=False, equal_nan=False)
+    case('contrib.allclose', [np.array([1, 2], np.int32), np.array([1, 3], np.int32)], grad=False,
+         sym=False, atol=1)
     os.makedirs(OUT, exist_ok=True)
     np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
     with open(os.path.join(OUT, 'cases.json'), 'w') as f:

@@ -6,6 +6,7 @@ hooks that fire during symbolic shape inference (deferred initialization) add no
 rows, each shared Parameter being counted as shared after its first row.
 """
 from minigluon._nest import flatten, regroup
+from minigluon.base import ValueAssertionError
 from minigluon.ndarray import NDArray
 
 
@@ -27,7 +28,9 @@ def summary(block, *inputs):
     Raises
     ------
     ValueError
-        When a block in the tree is hybridized (summary needs the eager path to see each layer).
+        When a block in the tree is hybridized (summary needs the eager path to see each layer);
+        also an ``AssertionError``, which MXNet 1.9.1 raises here
+        (:class:`~minigluon.base.ValueAssertionError`).
     """
     from minigluon.block.hybrid import HybridBlock
     from minigluon.block.sequential import HybridSequential, Sequential
@@ -53,8 +56,8 @@ def summary(block, *inputs):
 
     def register(blk):
         if isinstance(blk, HybridBlock) and blk._active:
-            raise ValueError('"{}" must not be hybridized to print summary; call '
-                             'net.hybridize(active=False) on the network first.'.format(blk.name))
+            raise ValueAssertionError('"{}" must not be hybridized to print summary; call '
+                                      'net.hybridize(active=False) on the network first.'.format(blk.name))
         if not isinstance(blk, (Sequential, HybridSequential)):
             handles.append(blk.register_forward_hook(hook))
 

@@ -3,12 +3,13 @@
 ``contrib.nd`` / ``contrib.ndarray`` and ``contrib.sym`` / ``contrib.symbol`` are the
 ``_contrib_`` operators without their prefix (the modules ``nd.contrib`` and ``sym.contrib``), as
 MXNet's ``mx.contrib.nd.ctc_loss``; ``contrib.nn`` holds the extra Gluon blocks, ``contrib.rnn``
-the extra recurrent cells.
+the extra recurrent cells, ``contrib.data`` the ``IntervalSampler``.
 """
 import sys as _sys
 
 from minigluon.ndarray import contrib as ndarray
 from minigluon.symbol import contrib as symbol
+from minigluon.contrib import data  # noqa: F401
 from minigluon.contrib import nn  # noqa: F401
 from minigluon.contrib import rnn  # noqa: F401
 
@@ -18,5 +19,5 @@ sym = symbol
 for _name, _module in [('ndarray', ndarray), ('nd', ndarray), ('symbol', symbol), ('sym', symbol)]:
     _sys.modules.setdefault('%s.%s' % (__name__, _name), _module)
 # ``from minigluon.gluon.contrib.rnn import X`` finds these modules, not fresh copies of them
-for _name, _module in [('nn', nn), ('rnn', rnn)]:
+for _name, _module in [('nn', nn), ('rnn', rnn), ('data', data), ('data.sampler', data.sampler)]:
     _sys.modules.setdefault('minigluon.gluon.contrib.%s' % _name, _module)

@@ -6,6 +6,8 @@ NumPy's global RNG (``numpy.random``), as MXNet does.
 """
 import numpy as np
 
+from minigluon.base import ValueAssertionError
+
 __all__ = ['Sampler', 'SequentialSampler', 'RandomSampler', 'FilterSampler', 'IntervalSampler',
            'BatchSampler']
 
@@ -90,18 +92,22 @@ class FilterSampler(Sampler):
 
 class IntervalSampler(Sampler):
     """``0, interval, 2*interval, ..., then 1, 1+interval, ...`` (with ``rollover``), or only
-    the first pass without it.
+    the first pass without it (MXNet 1.9.1 ``gluon.contrib.data.IntervalSampler``, also
+    ``gluon.data.IntervalSampler`` here). ``len()`` is the number of indices yielded (MXNet
+    gives ``length`` also without ``rollover``).
 
     Raises
     ------
     ValueError
-        If ``interval`` is not in ``[1, length]``.
+        If ``interval`` is not in ``[1, length]`` (also an ``AssertionError``, as MXNet asserts
+        ``interval <= length``: :class:`~minigluon.base.ValueAssertionError`), or ``length`` is
+        not a non-negative int.
     """
 
     def __init__(self, length, interval, rollover=True):
         _check_length(length, 'IntervalSampler')
         if not 1 <= interval <= length:
-            raise ValueError('Interval %r must be in [1, length=%d]' % (interval, length))
+            raise ValueAssertionError('Interval %r must be in [1, length=%d]' % (interval, length))
         self._length, self._interval, self._rollover = length, interval, rollover
 
     def __iter__(self):

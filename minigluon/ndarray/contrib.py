@@ -11,11 +11,21 @@ MXNet 1.9.1 (there is no ``_contrib_isfinite`` operator; ``mx.sym.contrib`` has 
 
 The control-flow functions ``foreach``, ``while_loop`` and ``cond`` (Python functions in MXNet
 too) come from :mod:`minigluon.control_flow.eager`.
+
+``adamw_update`` / ``mp_adamw_update`` (over the ``_adamw_update`` / ``_mp_adamw_update``
+operators, taking ``rescale_grad`` as a number or an NDArray) and ``rand_zipfian`` (a composition
+of ``random.uniform``, ``exp`` and ``log``) are Python functions, as in MXNet 1.9.1; their
+``sym.contrib`` twins are in :mod:`minigluon.symbol.contrib`.
 """
+import math
+import numbers
+
 import numpy as np
 
+from minigluon.context import current_context
 from minigluon.control_flow.eager import cond, foreach, while_loop  # noqa: F401
 from minigluon.ndarray._prefixed import fill as _fill
+from minigluon.ndarray._prefixed import nd_function as _nd_function
 
 _PREFIX = '_contrib_'
 
@@ -43,3 +53,152 @@ def isfinite(data):
     """1 where ``data`` is neither infinite nor NaN, else 0 (MXNet 1.9.1 ``nd.contrib.isfinite``)."""
     from minigluon.ndarray import logical_and
     return logical_and(data.abs() != np.inf, data == data)  # noqa: PLR0124
+
+
+# -- AdamW and the Zipfian sampler (Python functions over operators, as in MXNet 1.9.1) ------------
+
+_ADAMW_DOC = """{what} (MXNet 1.9.1 ``{ns}.contrib.{name}``, operator ``_{name}``).
+
+    The step is ``g = clip(rescale_grad*grad)``, ``mean = beta1*mean + (1-beta1)*g``,
+    ``var = beta2*var + (1-beta2)*g^2``,
+    ``weight - eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight)`` (decoupled weight decay,
+    Loshchilov & Hutter 2017; no bias correction: fold it into ``lr``). {states} are updated in
+    place; the result is the new weight (pass ``out=weight`` to update the weight in place). The
+    gradient is left unchanged (MXNet overwrites it with the rescaled, clipped one).
+
+    Parameters
+    ----------
+    {args}
+    rescale_grad : {kind} or number
+        A number becomes a one-element float32 {kind}. A value of 0, NaN or inf skips the update:
+        weight and states stay as they are and the result is the weight unchanged (MXNet leaves
+        the result unwritten).
+    lr, eta : float
+        Learning rate and its schedule multiplier (both required).
+    beta1, beta2, epsilon, wd : float
+    clip_gradient : float, default -1
+        Clip the rescaled gradient to ``[-clip_gradient, clip_gradient]`` when ``>= 0`` (0 clips
+        everything to 0, as MXNet's kernel does; its docs say ``<= 0`` turns clipping off).
+    out, name
+        As for every operator.
+
+    Raises
+    ------
+    ValueError
+        When the shapes differ from the weight's, or ``rescale_grad`` holds more than one value.
+    TypeError
+        When a dtype is wrong{mp_types}.
+    """
+
+_ADAMW_ARGS = ("weight, grad, mean, var : {kind}\n        Same shape; all of the weight's floating "
+               "dtype.")
+_MP_ADAMW_ARGS = ("weight, grad : {kind}\n        The (float16) weight and its gradient.\n    "
+                  "mean, var, weight32 : {kind}\n        float32 states and master weight.")
+
+
+def _adamw_doc(kind, ns, mp):
+    """The docstring of ``{ns}.contrib.adamw_update`` / ``mp_adamw_update`` for ``kind``
+    (``NDArray`` or ``Symbol``); shared with :mod:`minigluon.symbol.contrib`."""
+    return _ADAMW_DOC.format(
+        what='Multi-precision AdamW update' if mp else 'AdamW update', ns=ns,
+        name='mp_adamw_update' if mp else 'adamw_update',
+        states='``mean``, ``var`` and ``weight32``' if mp else '``mean`` and ``var``',
+        args=(_MP_ADAMW_ARGS if mp else _ADAMW_ARGS).format(kind=kind), kind=kind,
+        mp_types=' (mean, var and weight32 must be float32)' if mp else '')
+
+
+def _rescale_array(rescale_grad, weight):
+    from minigluon.ndarray import NDArray, full
+    if isinstance(rescale_grad, NDArray):
+        return rescale_grad.as_in_context(weight.context)
+    return full((1,), rescale_grad, ctx=weight.context)
+
+
+_adamw_op = _nd_function('_adamw_update', 'adamw_update')
+_mp_adamw_op = _nd_function('_mp_adamw_update', 'mp_adamw_update')
+
+
+def adamw_update(weight, grad, mean, var, rescale_grad, lr, eta, beta1=0.9, beta2=0.999,
+                 epsilon=1e-8, wd=0, clip_gradient=-1, out=None, name=None, **kwargs):
+    return _adamw_op(weight, grad, mean, var, _rescale_array(rescale_grad, weight), lr=lr, eta=eta,
+                     beta1=beta1, beta2=beta2, epsilon=epsilon, wd=wd,
+                     clip_gradient=clip_gradient, out=out, name=name, **kwargs)
+
+
+def mp_adamw_update(weight, grad, mean, var, weight32, rescale_grad, lr, eta, beta1=0.9,
+                    beta2=0.999, epsilon=1e-8, wd=0, clip_gradient=-1, out=None, name=None,
+                    **kwargs):
+    return _mp_adamw_op(weight, grad, mean, var, weight32, _rescale_array(rescale_grad, weight),
+                        lr=lr, eta=eta, beta1=beta1, beta2=beta2, epsilon=epsilon, wd=wd,
+                        clip_gradient=clip_gradient, out=out, name=name, **kwargs)
+
+
+adamw_update.__doc__ = _adamw_doc('NDArray', 'nd', False)
+mp_adamw_update.__doc__ = _adamw_doc('NDArray', 'nd', True)
+
+
+def _zipfian(true_classes, num_sampled, range_max, uniform, caller):
+    """The three outputs of ``rand_zipfian`` from ``uniform(high, shape)`` (float64 samples of
+    ``U[0, high)``), with NDArray or Symbol arithmetic; shared with :mod:`minigluon.symbol.contrib`.
+
+    A class ``k`` has probability ``log((k + 2) / (k + 1)) / log(range_max + 1)``: the samples
+    are ``floor(exp(u) - 1)`` for ``u ~ U[0, log(range_max + 1))`` (kept in range by ``mod``).
+    """
+    for arg, value in (('num_sampled', num_sampled), ('range_max', range_max)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError('%s: %s must be a positive int, got %r' % (caller, arg, value))
+    log_range = math.log(range_max + 1)
+    sampled = (uniform(log_range, (num_sampled,)).exp() - 1).astype('int64') % range_max
+
+    def expected_count(classes):
+        classes = classes.astype('float64')
+        return ((classes + 2.0) / (classes + 1.0)).log() / log_range * num_sampled
+
+    return sampled, expected_count(true_classes), expected_count(sampled)
+
+
+def rand_zipfian(true_classes, num_sampled, range_max, ctx=None):
+    """Draw ``num_sampled`` classes from ``[0, range_max)`` with replacement, from the
+    approximately Zipfian (log-uniform) distribution
+    ``P(k) = (log(k + 2) - log(k + 1)) / log(range_max + 1)``, and the expected counts of the
+    true and the sampled classes (MXNet 1.9.1 ``nd.contrib.rand_zipfian``, for sampled softmax;
+    classes should be sorted by decreasing frequency).
+
+    The draws come from minigluon's generator (``mx.random.seed`` reproduces them).
+
+    Parameters
+    ----------
+    true_classes : NDArray
+        1-D, the target classes (any numeric dtype).
+    num_sampled : int
+        How many classes to draw.
+    range_max : int
+        The number of classes.
+    ctx : Context, optional
+        Where the results live (default: the current context).
+
+    Returns
+    -------
+    sampled_classes : NDArray
+        ``(num_sampled,)`` int64.
+    expected_count_true : NDArray
+        float64, shape of ``true_classes``: ``P(k) * num_sampled`` for each true class.
+    expected_count_sampled : NDArray
+        ``(num_sampled,)`` float64: the same for each sampled class.
+
+    Raises
+    ------
+    ValueError
+        When ``num_sampled`` or ``range_max`` is not a positive int.
+    TypeError
+        When ``true_classes`` is not an NDArray.
+    """
+    from minigluon import random
+    from minigluon.ndarray import NDArray
+    if not isinstance(true_classes, NDArray):
+        raise TypeError('rand_zipfian: true_classes must be an NDArray, got %s'
+                        % type(true_classes).__name__)
+    ctx = ctx or current_context()
+    return _zipfian(true_classes.as_in_context(ctx), num_sampled, range_max,
+                   lambda high, shape: random.uniform(0, high, shape=shape, dtype='float64', ctx=ctx),
+                   'rand_zipfian')

@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from minigluon import ndarray
+from minigluon.base import ValueAssertionError
 from minigluon.block import Block, HybridBlock, HybridSequential, Sequential
 from minigluon.nn.activations import Activation
 
@@ -335,8 +336,8 @@ class Flatten(HybridBlock):
 
 def _resolve(function, where):
     if isinstance(function, str):
-        if not hasattr(ndarray, function):
-            raise ValueError('Function name %s is not found in %s.' % (function, where))
+        if not hasattr(ndarray, function):     # MXNet 1.9.1 asserts this: AssertionError too
+            raise ValueAssertionError('Function name %s is not found in %s.' % (function, where))
         return function
     if callable(function):
         return None
@@ -368,7 +369,9 @@ class Lambda(Block):
     Raises
     ------
     ValueError
-        ``function`` is a str that names no ``nd`` operator, or is neither a str nor callable.
+        ``function`` is a str that names no ``nd`` operator (then also an ``AssertionError``, as
+        MXNet raises: :class:`~minigluon.base.ValueAssertionError`), or is neither a str nor
+        callable.
     """
 
     def __init__(self, function, prefix=None):
@@ -401,12 +404,13 @@ class HybridLambda(HybridBlock):
     Raises
     ------
     ValueError
-        ``function`` is a str that names no operator, or is neither a str nor callable.
+        ``function`` is a str that names no operator (then also an ``AssertionError``, as MXNet
+        raises: :class:`~minigluon.base.ValueAssertionError`), or is neither a str nor callable.
     """
 
     def __init__(self, function, prefix=None):
         super().__init__(prefix=prefix)
-        name = _resolve(function, 'the operator namespaces')
+        name = _resolve(function, 'symbol/ndarray')
         self._func = functools.partial(_call_f, name) if name else function
         self._func_name = name or function.__name__
 

@@ -247,10 +247,10 @@ class _Scalar(Op):
         return (None if g is None else g.astype(self.data.dtype, copy=False),)
 
 
-def _scalar(name, aliases, compute, grad_fn, differentiable=True):
+def _scalar(name, aliases, compute, grad_fn, differentiable=True, doc=None):
     cls = type(name, (_Scalar,), {'name': name, 'aliases': tuple(aliases),
                                   'compute': staticmethod(compute), 'grad_fn': grad_fn,
-                                  'differentiable': differentiable})
+                                  'differentiable': differentiable, '__doc__': doc})
     return register(cls)
 
 
@@ -276,6 +276,11 @@ _scalar('_mod_scalar', ['_ModScalar'], lambda xp, x, s: _mod(xp, x, xp.asarray(s
         lambda self, xp, g, x, s: g)
 _scalar('_rmod_scalar', ['_RModScalar'], lambda xp, x, s: _mod(xp, xp.asarray(s, x.dtype), x),
         lambda self, xp, g, x, s: g * _g_mod_rhs(xp, xp.asarray(s, x.dtype), x))
+_scalar('_contrib_gradientmultiplier', [], lambda xp, x, s: x.copy(), lambda self, xp, g, x, s: g * s,
+        doc='Identity in the forward pass; the backward multiplies the incoming gradient by '
+            '``scalar`` (gradient reversal with a negative one, Ganin & Lempitsky 2015). MXNet '
+            '1.9.1 ``_contrib_gradientmultiplier``; ``is_int`` is accepted and has no effect. '
+            'Same shape and dtype as ``data``; the gradient keeps its dtype.')
 for _name, _fn in [('_equal_scalar', lambda xp, x, s: x == s),
                    ('_not_equal_scalar', lambda xp, x, s: x != s),
                    ('_greater_scalar', lambda xp, x, s: x > s),

@@ -34,11 +34,21 @@ def check_image(op, data, batch=True, layout='HWC'):
 
 
 def cast_back(xp, values, dtype):
-    """Store float ``values`` in ``dtype`` as MXNet's image operators do: uint8 clamps to
-    [0, 255] and truncates, other integer types truncate, floats keep the values."""
+    """Store float ``values`` in ``dtype`` as MXNet's image operators do: integer types truncate
+    toward zero, floats keep the values. Values outside an integer type's range (MXNet's C casts
+    are undefined there: x86 builds wrap them modulo 2**bits) saturate to the range, and NaN
+    becomes 0."""
     dtype = np.dtype(dtype)
-    if dtype == np.uint8:
-        values = xp.clip(values, 0, 255)
+    if dtype.kind in 'iu':
+        info = np.iinfo(dtype)
+        # the float form of a 32/64-bit maximum rounds up, out of range: set after the cast
+        top = values >= float(info.max)
+        values = xp.clip(xp.where(values != values, 0, values), float(info.min), float(info.max))
+        with np.errstate(invalid='ignore'):
+            out = values.astype(dtype)
+        if info.bits >= 32:
+            out[top] = info.max
+        return out
     return values.astype(dtype, copy=False)
 
 
@@ -66,18 +76,23 @@ class ToTensor(Op):
 
 @register
 class Normalize(Op):
-    """``(x - mean[c]) / std[c]`` per channel of a ``(C, H, W)`` or ``(N, C, H, W)`` float tensor.
+    """``(x - mean[c]) / std[c]`` per channel of a ``(C, H, W)`` or ``(N, C, H, W)`` tensor.
 
     ``mean`` and ``std`` hold one value (for every channel) or one per channel; left at their
     defaults they are 0 and 1. MXNet 1.9.1 (``_image_normalize``) allows 1 or 3 channels only;
-    here any number works. Gradient ``g / std[c]``.
+    here any number works. The output has the input's dtype. Floating inputs are computed in
+    their dtype. Integer inputs (a uint8 image straight from a decoder) are computed in float32,
+    as MXNet does, and truncated toward zero: pixel ``[139, 182, 153]`` with mean
+    ``(10, 20, 30)`` and std ``(2, 3, 4)`` gives uint8 ``[64, 54, 30]`` (measured on MXNet
+    1.9.1). A result outside the integer type's range is undefined in MXNet (its C cast; x86
+    builds wrap, so uint8 ``-3.8`` comes out as 253); here it saturates (uint8: ``-3.8`` -> 0,
+    ``300`` -> 255). Gradient ``g / std[c]``.
 
     Raises
     ------
-    TypeError
-        For an integer input (MXNet returns truncated integers; apply ``to_tensor`` first).
     ValueError
-        For a rank other than 3 or 4, a ``mean``/``std`` of the wrong length or a zero ``std``.
+        For a rank other than 3 or 4, a ``mean``/``std`` of the wrong length or a zero ``std``
+        (MXNet divides by it: inf or NaN, and garbage for integers).
     """
 
     name = '_image_normalize'
@@ -98,19 +113,18 @@ class Normalize(Op):
         return out
 
     def forward(self, xp, data):
-        if data.dtype.kind != 'f':
-            raise TypeError("%s: data must be a floating-point (C, H, W) tensor, got dtype %s; "
-                            "apply transforms.ToTensor() (nd.image.to_tensor) or astype('float32') "
-                            "first" % (self.name, data.dtype))
         check_image(self, data, layout='CHW')
         channels = data.shape[-3]
         mean, std = self._stats(data, channels)
         shape = (channels, 1, 1)
-        self.std_arr = xp.asarray(std.reshape(shape), dtype=data.dtype)
-        return (data - xp.asarray(mean.reshape(shape), dtype=data.dtype)) / self.std_arr
+        self.in_dtype = data.dtype
+        work = data.dtype if data.dtype.kind == 'f' else np.dtype(np.float32)
+        self.std_arr = xp.asarray(std.reshape(shape), dtype=work)
+        out = (data.astype(work, copy=False) - xp.asarray(mean.reshape(shape), dtype=work)) / self.std_arr
+        return out if work == data.dtype else cast_back(xp, out, data.dtype)
 
     def backward(self, xp, grad):
-        return (grad / self.std_arr,)
+        return ((grad / self.std_arr).astype(self.in_dtype, copy=False),)
 
 
 class _Flip(Op):

@@ -1,11 +1,11 @@
 """Small operators legacy models use: ``smooth_l1``, ``_contrib_div_sqrt_dim``,
 ``_contrib_arange_like``, ``_contrib_boolean_mask``, ``_contrib_index_copy``,
-``_contrib_index_array`` and ``_contrib_quadratic``.
+``_contrib_index_array``, ``_contrib_quadratic`` and ``_contrib_allclose``.
 
 Names, inputs, attributes and defaults follow MXNet 1.9.1
 (``src/operator/tensor/elemwise_binary_scalar_op_extended.cc``, ``src/operator/contrib/
 transformer.cc``, ``boolean_mask.cc``, ``index_copy.cc``, ``index_array.cc``, ``quadratic_op.cc``,
-``src/operator/tensor/init_op.cc``).
+``allclose_op.cc``, ``src/operator/tensor/init_op.cc``).
 The ``_contrib_`` ones appear as ``nd.contrib.<name>`` / ``sym.contrib.<name>``.
 """
 import numpy as np
@@ -282,3 +282,72 @@ class Quadratic(Op):
         x = self.data.astype(work, copy=False)
         local = rnd(rnd((work.type(2) * a) * x) + b)
         return (_as_dtype_of(grad.astype(work, copy=False) * local, grad),)
+
+
+@register
+class AllClose(Op):
+    """Whether every element of ``a`` is close to ``b``: ``a == b`` or
+    ``|a - b| <= atol + rtol * |b|`` (MXNet 1.9.1 ``_contrib_allclose``, ``numpy.allclose``'s
+    test). Unlike NumPy, ``equal_nan`` defaults to True (NaNs in the same places count as close),
+    as in MXNet.
+
+    ``a`` and ``b`` have one shape (no broadcasting) and one dtype, any numeric dtype. The
+    output is a 0-d uint8 array, 1 or 0 (an empty input gives 1). As in MXNet, ``rtol`` and
+    ``atol`` are float32 values; the difference is taken in the inputs' dtype (integers
+    exactly) and the tolerance in float32 (float64 for float64 inputs). An infinity is close
+    only to the same infinity, as in NumPy; MXNet's kernel finds ``inf`` close to ``-inf`` and
+    to every finite number (``inf <= atol + rtol * inf``). No gradient.
+
+    Raises
+    ------
+    ValueError
+        When the shapes differ.
+    TypeError
+        When the dtypes differ.
+    """
+
+    name = '_contrib_allclose'
+    arguments = ('a', 'b')
+    attrs = {'rtol': Attr('float', 1e-05), 'atol': Attr('float', 1e-08),
+             'equal_nan': Attr('bool', True)}
+    differentiable = False
+
+    def forward(self, xp, a, b):
+        if a.shape != b.shape:
+            raise shape_error(self, 'a and b must have the same shape', a, b)
+        if a.dtype != b.dtype:
+            raise TypeError('%s: a and b must have the same dtype, got %s and %s'
+                            % (self.name, a.dtype.name, b.dtype.name))
+        tol_type = np.float64 if a.dtype == np.float64 else np.float32
+        rtol, atol = tol_type(np.float32(self.rtol)), tol_type(np.float32(self.atol))
+        if a.dtype.kind == 'f':
+            with np.errstate(invalid='ignore', over='ignore'):       # inf - inf: replaced below
+                diff = xp.abs(a - b).astype(tol_type)
+                close = (a == b) | (diff <= atol + rtol * xp.abs(b).astype(tol_type))
+            finite = xp.isfinite(a) & xp.isfinite(b)
+            nan = xp.isnan(a) | xp.isnan(b)
+            close = xp.where(finite, close, a == b)
+            close = xp.where(nan, bool(self.equal_nan) & (xp.isnan(a) == xp.isnan(b)), close)
+        else:
+            big = a.astype(np.int64), b.astype(np.int64)
+            diff = xp.abs(big[0] - big[1]).astype(np.float64)
+            close = diff <= float(atol) + float(rtol) * xp.abs(big[1]).astype(np.float64)
+        return xp.asarray(bool(close.all()), dtype=np.uint8).reshape(())
+
+    def backward(self, xp, grad):
+        return (None, None)
+
+    def infer_shape(self, in_shapes):
+        a, b = in_shapes
+        a = b if a is None else a
+        b = a if b is None else b
+        if a is None:
+            return super().infer_shape(in_shapes)        # raises: nothing to infer from
+        if tuple(a) != tuple(b):
+            raise ValueError('%s: a and b must have the same shape, got %s and %s'
+                             % (self.name, tuple(a), tuple(b)))
+        return [tuple(a), tuple(b)], [()]
+
+    def infer_type(self, in_types):
+        known = next((t for t in in_types if t is not None), None)
+        return [known, known], [np.dtype(np.uint8)]

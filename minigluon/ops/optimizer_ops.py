@@ -1,6 +1,8 @@
 """The optimizer update operators called directly: ``sgd_update``, ``sgd_mom_update``,
 ``nag_mom_update``, ``adam_update``, ``rmsprop_update``, ``rmspropalex_update``, ``ftrl_update``,
-``signsgd_update``, ``signum_update``, ``ftml_update``, ``mp_sgd_update``, ``mp_sgd_mom_update``.
+``signsgd_update``, ``signum_update``, ``ftml_update``, ``mp_sgd_update``, ``mp_sgd_mom_update``,
+and ``_adamw_update`` / ``_mp_adamw_update`` (``nd.contrib.adamw_update`` / ``mp_adamw_update``,
+whose last input is the ``rescale_grad`` array, ``src/operator/contrib/adamw.cc``).
 
 Semantics follow MXNet 1.9.1 (``src/operator/optimizer_op.cc``): the inputs are the weight, the
 gradient and the optimizer states in MXNet's order; the result is the updated weight and the
@@ -181,3 +183,76 @@ MPSGDMomUpdate = register(type('mp_sgd_mom_update', (_MPUpdate,), {
     'attrs': _attrs(('momentum', Attr('float', 0.0)), tail=_LAZY), 'mutate_inputs': (2, 3),
     '__doc__': 'SGD with momentum on the float32 master ``weight32`` (MXNet 1.9.1 '
                '``mp_sgd_mom_update``).'}))
+
+
+class _AdamWUpdate(_Update):
+    """Base of ``_adamw_update`` / ``_mp_adamw_update`` (MXNet 1.9.1 ``adamw.cc``, the operators
+    behind ``nd.contrib.adamw_update`` / ``mp_adamw_update``): the last input ``rescale_grad`` is
+    a one-element array, read as float32; when it is 0, NaN or infinite the update is skipped
+    (the weight and states stay as they are) and the result is the weight unchanged (MXNet
+    leaves the output unwritten: uninitialised memory unless ``out`` is the weight)."""
+
+    _mp = False
+
+    def _scale(self, rescale_grad):
+        if rescale_grad.size != 1:
+            raise ValueError('%s: rescale_grad must hold one value (MXNet reads only the first), '
+                             'got shape %s' % (self.name, tuple(rescale_grad.shape)))
+        if rescale_grad.dtype.kind not in 'fiu':
+            raise TypeError('%s: rescale_grad must be a numeric array, got %s'
+                            % (self.name, rescale_grad.dtype.name))
+        return np.float32(rescale_grad.reshape(-1)[0].item())
+
+    def forward(self, xp, weight, grad, *states_and_scale):
+        states, rescale_grad = states_and_scale[:-1], states_and_scale[-1]
+        mp_dtypes = [weight.dtype] + [np.dtype(np.float32)] * len(states) if self._mp else None
+        self.check_inputs(weight, grad, *states, dtypes=mp_dtypes)
+        scale = self._scale(rescale_grad)
+        if not np.isfinite(scale) or scale == 0:
+            return weight.copy()
+        master = states[2] if self._mp else weight.copy()
+        K.adamw(xp, master, grad.astype(master.dtype, copy=False), states[0], states[1], self.lr,
+                self.eta, self.wd, self.beta1, self.beta2, self.epsilon, scale, self._clip())
+        return master.astype(weight.dtype) if self._mp else master
+
+    def infer_shape(self, in_shapes):
+        n = len(in_shapes) - 1
+        known = next((s for s in in_shapes[:n] if s is not None and 0 not in s), None)
+        if known is None:
+            return super().infer_shape(in_shapes)       # raises: nothing to infer from
+        scale = in_shapes[n] if in_shapes[n] is not None else (1,)
+        return [tuple(known)] * n + [tuple(scale)], [tuple(known)]
+
+    def infer_type(self, in_types):
+        n = len(in_types) - 1
+        weight = in_types[0] or (None if self._mp else next((t for t in in_types[:n] if t), None))
+        f32 = np.dtype(np.float32)
+        types = [weight, weight] + ([f32] * (n - 2) if self._mp else [weight] * (n - 2))
+        return types + [in_types[n] or f32], [weight]
+
+
+_ADAMW_ATTRS = {'lr': Attr('float'), 'beta1': Attr('float', 0.9), 'beta2': Attr('float', 0.999),
+                'epsilon': Attr('float', 1e-8), 'wd': Attr('float', 0.0), 'eta': Attr('float'),
+                'clip_gradient': Attr('float', -1.0)}
+
+AdamWUpdate = register(type('_adamw_update', (_AdamWUpdate,), {
+    'name': '_adamw_update', 'arguments': ('weight', 'grad', 'mean', 'var', 'rescale_grad'),
+    'attrs': _ADAMW_ATTRS, 'mutate_inputs': (2, 3),
+    '__doc__': 'AdamW: ``g = clip(rescale_grad*grad)``, ``mean = beta1*mean + (1-beta1)*g``, '
+               '``var = beta2*var + (1-beta2)*g^2``, returns '
+               '``weight - eta*(lr*mean/(sqrt(var)+epsilon) + wd*weight)`` (decoupled weight decay, '
+               'Loshchilov & Hutter 2017; no bias correction). MXNet 1.9.1 ``_adamw_update``; '
+               'called as ``nd.contrib.adamw_update``. ``mean``/``var`` are updated in place and '
+               'have the weight\'s shape and dtype; ``rescale_grad`` is a one-element array and '
+               'a value of 0, NaN or inf skips the update (the weight is returned unchanged). '
+               'The gradient is not modified (MXNet overwrites it with the rescaled one).'}))
+MPAdamWUpdate = register(type('_mp_adamw_update', (_AdamWUpdate,), {
+    'name': '_mp_adamw_update', '_mp': True,
+    'arguments': ('weight', 'grad', 'mean', 'var', 'weight32', 'rescale_grad'),
+    'attrs': _ADAMW_ATTRS, 'mutate_inputs': (2, 3, 4),
+    '__doc__': 'Multi-precision AdamW (MXNet 1.9.1 ``_mp_adamw_update``, called as '
+               '``nd.contrib.mp_adamw_update``): the AdamW step of ``_adamw_update`` on the float32 '
+               'master ``weight32`` with the float32 states ``mean`` and ``var`` (all updated in '
+               'place) from the gradient cast to float32; returns the master cast to the '
+               'weight\'s dtype (float16 weights). A ``rescale_grad`` of 0, NaN or inf skips the '
+               'update and returns the weight unchanged.'}))

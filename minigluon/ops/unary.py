@@ -1,10 +1,11 @@
-"""Element-wise unary operators: maths, rounding, ``clip``, ``Cast``, ``BlockGrad``, ``add_n``.
+"""Element-wise unary operators: maths, rounding, ``clip``, ``Cast``, ``BlockGrad``, ``add_n``,
+and the straight-through estimators ``_contrib_round_ste`` / ``_contrib_sign_ste``.
 
 Semantics, names and aliases follow MXNet 1.9.1 (``src/operator/tensor/elemwise_unary_op_*.cc``).
 Each operator keeps its input and output so that its derivative, written right below its
 forward rule in the table, can use either. Rounding operators and ``sign`` have a zero gradient,
-as in MXNet. On integer arrays the result keeps the integer dtype (truncated toward zero, as
-MXNet's kernels cast back); bool arrays are refused with a TypeError. Special functions (``erf``, ``erfinv``, ``gamma``, ``gammaln``) are computed on
+as in MXNet (their ``_ste`` twins pass it through). On integer arrays the result keeps the
+integer dtype (truncated toward zero, as MXNet's kernels cast back); bool arrays are refused with a TypeError. Special functions (``erf``, ``erfinv``, ``gamma``, ``gammaln``) are computed on
 the host (``minigluon.ops._special``) when the data lives on a GPU.
 """
 import math
@@ -114,8 +115,21 @@ _TABLE = [
     ('_copy', lambda xp, x: x.copy(), lambda xp, g, x, y: g, ('identity',)),
 ]
 
-for _name, _f, _d, _aliases in _TABLE:
-    _unary(_name, _f, _d, _aliases)
+# Straight-through estimators (Bengio et al. 2013, "Estimating or Propagating Gradients Through
+# Stochastic Neurons"): round / sign forward, the gradient passed through unchanged
+_STE_DOC = ('Element-wise ``%s`` with a straight-through gradient: the forward is ``%s`` (%s), '
+            'the backward passes the incoming gradient through unchanged (1 everywhere instead '
+            'of 0), for quantized training (MXNet 1.9.1 ``%s``). Same shape and dtype as ``data``.')
+_TABLE += [
+    ('_contrib_round_ste', _round, lambda xp, g, x, y: g, (),
+     _STE_DOC % ('round', 'round', 'halves away from zero', '_contrib_round_ste')),
+    ('_contrib_sign_ste', lambda xp, x: xp.sign(x), lambda xp, g, x, y: g, (),
+     _STE_DOC % ('sign', 'sign', '-1, 0 or 1; NaN stays NaN as in ``sign``, MXNet gives 0',
+                 '_contrib_sign_ste')),
+]
+
+for _name, _f, _d, _aliases, *_doc in _TABLE:
+    _unary(_name, _f, _d, _aliases, *_doc)
 OPS['_copy'].allow_bool = True
 OPS['logical_not'].differentiable = False      # a 0/1 mask, as the comparisons
 

@@ -40,16 +40,17 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter 2017), as MXNet 2.0's ``AdamW``:
     ``w -= lr_t*(mean/(sqrt(var)+epsilon) + wd*w)`` with the bias-corrected ``lr_t`` of Adam and
-    ``g = clip(rescale*grad)`` (no decay in the moments)."""
+    ``g = clip(rescale*grad)`` (no decay in the moments). This is ``nd.contrib.adamw_update`` with
+    ``lr=1`` and ``eta=lr_t``, as MXNet 2.0 calls it, and runs its kernel: float32 weights equal
+    that operator's on MXNet 1.9.1 to the last bit."""
 
     def _step(self, xp, index, w, g, state, lr, wd):
         t = self._index_update_count[index]
-        lr = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
-        g = self._grad(xp, g)
+        eta = lr * math.sqrt(1. - self.beta2 ** t) / (1. - self.beta1 ** t)
         mean, var = self._state_raw(state)
-        mean[...] = self.beta1 * mean + (1. - self.beta1) * g
-        var[...] = self.beta2 * var + (1. - self.beta2) * g * g
-        w -= lr * (mean / (xp.sqrt(var) + self.epsilon) + wd * w)
+        # the kernel of adamw_update, called as MXNet 2.0's AdamW does: lr=1, the rate as eta
+        K.adamw(xp, w, _raw(g), mean, var, 1.0, eta, wd, self.beta1, self.beta2, self.epsilon,
+                self.rescale_grad, self._clip())
 
 
 @register

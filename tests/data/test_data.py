@@ -212,7 +212,12 @@ def test_random_resized_crop_bad_arguments(kwargs):
         T.RandomResizedCrop(**kwargs)
 
 
-def test_normalize_rejects_integer_images():
-    """MXNet 1.9.1 raises for a uint8 input; the result could not hold normalized values."""
-    with pytest.raises(TypeError, match='ToTensor'):
-        T.Normalize(0.5, 2.0)(nd.array(_image(), dtype='uint8'))
+def test_normalize_takes_integer_images_as_mxnet():
+    """MXNet 1.9.1 normalizes a uint8 (C, H, W) image in float32 and truncates back to uint8
+    (measured: [139, 182, 153] with mean (10, 20, 30), std (2, 3, 4) gives [64, 54, 30]). (It
+    rejects an (8, 8, 3) HWC image for its 8 "channels", not for its dtype.)"""
+    chw = nd.array(np.array([139, 182, 153], dtype=np.uint8).reshape(3, 1, 1), dtype='uint8')
+    out = T.Normalize((10, 20, 30), (2, 3, 4))(chw)
+    assert out.dtype == np.uint8 and out.asnumpy().ravel().tolist() == [64, 54, 30]
+    chain = T.Compose([T.Normalize((10, 20, 30), (2, 3, 4))])
+    assert chain(chw).asnumpy().ravel().tolist() == [64, 54, 30]

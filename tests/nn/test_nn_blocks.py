@@ -128,6 +128,16 @@ def test_lambda_blocks():
         nn.HybridLambda(3)
 
 
+def test_lambda_unknown_name_is_also_an_assertion_error():
+    """MXNet 1.9.1 asserts the name (measured: AssertionError "Function name no_such_op_xyz is
+    not found in ndarray." / "... in symbol/ndarray."); legacy code catches that."""
+    with pytest.raises(AssertionError, match='no_such_op_xyz is not found in ndarray'):
+        nn.Lambda('no_such_op_xyz')
+    with pytest.raises(AssertionError, match='not found in symbol/ndarray') as err:
+        nn.HybridLambda('no_such_op_xyz')
+    assert isinstance(err.value, ValueError)
+
+
 def test_contrib_concurrent():
     with NameManager():
         net = nn.HybridSequential()

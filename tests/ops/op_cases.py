@@ -196,6 +196,11 @@ case('_contrib_boolean_mask', [U(-1, 1, 4, 3), CONST([0, 1, 1, 0])])
 case('_contrib_index_copy', [U(-1, 1, 5, 3), CONST([4, 1]), U(-1, 1, 2, 3)])
 case('_contrib_quadratic', [U(-2, 2, 3, 4)], a=1.5, b=-0.7, c=0.3)
 case('_contrib_quadratic', [U(-2, 2, 2, 3)], a=-0.25)
+# straight-through estimators and the gradient multiplier: their backward is by design not the
+# derivative of the forward (tests/ops/test_contrib_extra.py checks it exactly)
+case('_contrib_round_ste', [AWAY(2, 3)], flags={'no_numeric'})
+case('_contrib_sign_ste', [AWAY(3, 2)], flags={'no_numeric'})
+case('_contrib_gradientmultiplier', [U(-1, 1, 2, 3)], scalar=-0.5, flags={'no_numeric'})
 
 # -- linear algebra ---------------------------------------------------------------------------------
 case('dot', [U(-1, 1, 2, 3), U(-1, 1, 3, 4)])

@@ -96,8 +96,8 @@ def test_numpy_references_batched():
     assert_almost_equal(nd.linalg.det(nd.array(A, dtype='float64')).asnumpy(), np.linalg.det(A))
     q, l_ = nd.linalg.gelqf(nd.array(B[..., :4, :], dtype='float64'))
     assert_almost_equal(l_.asnumpy() @ q.asnumpy(), B[..., :4, :])
-    assert_almost_equal(q.asnumpy() @ np.swapaxes(q.asnumpy(), -1, -2),
-                        np.broadcast_to(np.eye(4), (2, 3, 4, 4)))
+    assert_almost_equal(q.asnumpy() @ np.swapaxes(q.asnumpy(), -1, -2),     # zeros: an atol
+                        np.broadcast_to(np.eye(4), (2, 3, 4, 4)), atol=1e-12)
     u, lam = nd.linalg.syevd(nd.array(A, dtype='float64'))
     assert_almost_equal(lam.asnumpy(), np.linalg.eigvalsh(A))
     u = u.asnumpy()

@@ -9,11 +9,20 @@ operators are HybridBlocks (:class:`Cast`, :class:`ToTensor`, :class:`Normalize`
 :class:`RandomRotation` are plain Blocks (they compute crop windows or draw in Python).
 :class:`Compose` regroups consecutive HybridBlocks into a hybridized ``HybridSequential``, as
 MXNet's does; :class:`HybridCompose` (MXNet 2.x, an extra here) is a ``HybridSequential`` of
-HybridBlocks only. Random draws come from :mod:`minigluon.random` (``mx.random.seed``).
+HybridBlocks only.
+
+Each random transform draws from the generator MXNet 1.9.1's draws from, so the same seeding
+reproduces a pipeline: :class:`RandomResizedCrop` and :class:`RandomApply` from Python's
+:mod:`random` (``random.seed``), :class:`RandomRotation` from NumPy's global generator
+(``np.random.seed``), and the flips and colour transforms through their ``nd.image.random_*``
+operators from :mod:`minigluon.random` (``mx.random.seed``). The Python and NumPy draws are the
+same calls in the same order as MXNet's, so after the same seed the windows and angles are
+MXNet's.
 """
+import random
+
 import numpy as np
 
-from minigluon import random as _random
 from minigluon.block import Block, HybridBlock, HybridSequential, Sequential
 from minigluon.data.vision.transforms_color import (  # noqa: F401  (re-exported)
     RandomBrightness, RandomColorJitter, RandomContrast, RandomHue, RandomLighting, RandomRotation,
@@ -107,9 +116,10 @@ class HybridCompose(HybridSequential):
 
 class RandomApply(Sequential):
     """Apply ``transforms`` (a Block or callable) with probability ``p``, else return the input
-    (MXNet 1.9.1 ``transforms.RandomApply``; the draw comes from :mod:`minigluon.random`).
+    (MXNet 1.9.1 ``transforms.RandomApply``). One ``random.random()`` per call from Python's
+    :mod:`random`, as MXNet: the input is returned unchanged when ``p`` is below it.
 
-    Raises ValueError unless ``0 <= p <= 1``.
+    Raises ValueError unless ``0 <= p <= 1``, TypeError when ``transforms`` is not callable.
     """
 
     def __init__(self, transforms, p=0.5):
@@ -122,7 +132,7 @@ class RandomApply(Sequential):
         self.p = p
 
     def forward(self, x):
-        if self.p < _random.draw_uniform(np, (1,), dtype=np.float64)[0]:
+        if self.p < random.random():
             return x
         return self.transforms(x)
 
@@ -161,13 +171,16 @@ class Normalize(HybridBlock):
     """``(x - mean[c]) / std[c]`` per channel of a ``(C, H, W)`` or ``(N, C, H, W)`` tensor
     (``nd.image.normalize``). ``mean``/``std`` are scalars or one value per channel.
 
+    The output keeps the input's dtype. An integer (e.g. uint8) input is accepted, as in MXNet
+    1.9.1: computed in float32 and truncated toward zero, with results outside the type's range
+    saturated (MXNet's are undefined there); see ``nd.image.normalize``. Apply :class:`ToTensor`
+    first to get float values in ``[0, 1]``.
+
     Raises
     ------
     ValueError
-        If the number of channels differs from the length of ``mean`` or ``std``.
-    TypeError
-        For an integer (e.g. uint8) input, as MXNet 1.9.1 (apply :class:`ToTensor` or
-        :class:`Cast` first).
+        If the number of channels differs from the length of ``mean`` or ``std``, or ``std``
+        holds a 0.
     """
 
     def __init__(self, mean=0.0, std=1.0):
@@ -307,18 +320,22 @@ class RandomResizedCrop(Block):
     crop, Szegedy et al. 2015; MXNet 1.9.1 ``transforms.RandomResizedCrop`` over
     ``image.random_size_crop``).
 
-    Up to 10 tries: draw an area ``uniform(*scale) * H * W`` and an aspect ratio ``w / h`` whose
-    log is uniform over ``log(ratio)``; the window is ``round(sqrt(area * ratio))`` wide and
-    ``round(sqrt(area / ratio))`` high, at a uniformly random offset, if it fits in the image.
-    When no try fits, the result is :class:`CenterCrop` (``size``). Draws come from
-    :mod:`minigluon.random`, so ``mx.random.seed`` makes them reproducible.
+    Up to 10 tries, each drawing from Python's :mod:`random` exactly as MXNet does (so after the
+    same ``random.seed`` the windows are MXNet's): an area ``random.uniform(*scale) * H * W``, an
+    aspect ratio ``w / h = exp(random.uniform(log(ratio[0]), log(ratio[1])))``; the window is
+    ``round(sqrt(area * ratio))`` wide and ``round(sqrt(area / ratio))`` high and, if it fits in
+    the image, its offset is ``random.randint(0, W - w)``, ``random.randint(0, H - h)``. When no
+    try fits, the result is :class:`CenterCrop` (``size``). A window that rounds to width or
+    height 0 is skipped (after its offsets are drawn) and the tries go on; MXNet fails resizing
+    it.
 
     Parameters
     ----------
     size : int or (int, int)
         Output ``(width, height)``; an int means a square.
-    scale : (float, float), default (0.08, 1.0)
-        Range of the window's area as a fraction of the image's, ``0 < min <= max``.
+    scale : (float, float) or float, default (0.08, 1.0)
+        Range of the window's area as a fraction of the image's, ``0 < min <= max``; a number
+        means ``(scale, 1.0)``, as in MXNet.
     ratio : (float, float), default (3/4, 4/3)
         Range of the window's width / height, ``0 < min <= max``.
     interpolation : int, default 1
@@ -335,6 +352,8 @@ class RandomResizedCrop(Block):
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=1):
         super().__init__()
         self._size = _size_pair(size, 'RandomResizedCrop')
+        if isinstance(scale, (int, float)) and not isinstance(scale, bool):
+            scale = (scale, 1.0)
         for name, rng in (('scale', scale), ('ratio', ratio)):
             if not isinstance(rng, (tuple, list)) or len(rng) != 2 or not 0 < rng[0] <= rng[1]:
                 raise ValueError('RandomResizedCrop: %s must be (min, max) with 0 < min <= max, got %r'
@@ -348,17 +367,16 @@ class RandomResizedCrop(Block):
         if host.ndim != 3:
             raise ValueError('RandomResizedCrop: expected a 3-D HWC image, got shape %s' % (host.shape,))
         h, w = host.shape[:2]
-        log_lo, log_hi = np.log(self._ratio[0]), np.log(self._ratio[1])
+        log_ratio = (np.log(self._ratio[0]), np.log(self._ratio[1]))
         for _ in range(10):
-            u = _random.draw_uniform(np, (4,), dtype=np.float64)
-            area = (self._scale[0] + u[0] * (self._scale[1] - self._scale[0])) * h * w
-            aspect = np.exp(log_lo + u[1] * (log_hi - log_lo))
+            area = random.uniform(*self._scale) * h * w
+            aspect = np.exp(random.uniform(*log_ratio))
             crop_w, crop_h = int(round(np.sqrt(area * aspect))), int(round(np.sqrt(area / aspect)))
-            if 0 < crop_w <= w and 0 < crop_h <= h:
-                x0 = min(int(u[2] * (w - crop_w + 1)), w - crop_w)
-                y0 = min(int(u[3] * (h - crop_h + 1)), h - crop_h)
-                out = _wrap(np.ascontiguousarray(host[y0:y0 + crop_h, x0:x0 + crop_w]), ctx)
-                return out if (crop_w, crop_h) == self._size else self._resize(out)
+            if crop_w <= w and crop_h <= h:
+                x0, y0 = random.randint(0, w - crop_w), random.randint(0, h - crop_h)
+                if crop_w and crop_h:
+                    out = _wrap(np.ascontiguousarray(host[y0:y0 + crop_h, x0:x0 + crop_w]), ctx)
+                    return out if (crop_w, crop_h) == self._size else self._resize(out)
         return self._center(_wrap(host, ctx))
 
     def __repr__(self):

@@ -8,7 +8,6 @@ import numbers
 
 import numpy as np
 
-from minigluon import random as _random
 from minigluon.block import Block, HybridBlock
 from minigluon.ndarray import NDArray, array
 
@@ -193,9 +192,13 @@ class Rotate(Block):
 
 class RandomRotation(Block):
     """Rotate by an angle drawn uniformly from ``angle_limits`` (degrees; one per image of a
-    batch), with probability ``rotate_with_proba`` (MXNet 1.9.1 ``transforms.RandomRotation``;
-    draws from :mod:`minigluon.random` instead of NumPy's global generator). Input and zooms as
-    :class:`Rotate`.
+    batch), with probability ``rotate_with_proba`` (MXNet 1.9.1 ``transforms.RandomRotation``).
+    Input and zooms as :class:`Rotate`.
+
+    The draws come from NumPy's global generator, as MXNet's (so ``np.random.seed`` reproduces
+    them): ``np.random.random()`` first, returning the input unchanged when it exceeds
+    ``rotate_with_proba``; then ``np.random.uniform(lower, upper)`` for a ``(C, H, W)`` image or
+    ``np.random.uniform(lower, upper, size=N)`` for a batch.
 
     Raises
     ------
@@ -222,11 +225,13 @@ class RandomRotation(Block):
         self._proba = rotate_with_proba
 
     def forward(self, x):
-        if _random.draw_uniform(np, (1,), dtype=np.float64)[0] > self._proba:
+        if np.random.random() > self._proba:
             return x
         _check_rotate_input(x, 'RandomRotation')
-        n = x.shape[0] if x.ndim == 4 else 1
-        degrees = _random.draw_uniform(np, (n,), *self._limits, dtype=np.float64)
+        if x.ndim == 4:
+            degrees = np.random.uniform(*self._limits, size=x.shape[0])
+        else:
+            degrees = np.random.uniform(*self._limits)
         return _apply_rotation(x, degrees, *self._zoom)
 
     def __repr__(self):
