@@ -7,7 +7,24 @@ from minigluon.base import ValueAssertionError
 from minigluon.io import DataBatch, DataDesc, DataIter
 
 
-class ResizeIter(DataIter):
+class _BatchReader(DataIter):
+    """The ``DataIter`` accessors of a wrapper that keeps the batch it served last in
+    ``current_batch``."""
+
+    def getdata(self):
+        return self.current_batch.data
+
+    def getlabel(self):
+        return self.current_batch.label
+
+    def getindex(self):
+        return self.current_batch.index
+
+    def getpad(self):
+        return self.current_batch.pad
+
+
+class ResizeIter(_BatchReader):
     """Make ``data_iter`` yield exactly ``size`` batches per epoch: it is restarted when it runs
     out before that, and left where it is when the epoch ends early (MXNet 1.9.1
     ``mx.io.ResizeIter``).
@@ -67,17 +84,6 @@ class ResizeIter(DataIter):
         self.cur += 1
         return True
 
-    def getdata(self):
-        return self.current_batch.data
-
-    def getlabel(self):
-        return self.current_batch.label
-
-    def getindex(self):
-        return self.current_batch.index
-
-    def getpad(self):
-        return self.current_batch.pad
 
 
 def _renamed(descs, renames, what):
@@ -97,7 +103,7 @@ def _renamed(descs, renames, what):
     return out
 
 
-class PrefetchingIter(DataIter):
+class PrefetchingIter(_BatchReader):
     """Read the next batch of one or more DataIters in background threads while the current one
     is used (MXNet 1.9.1 ``mx.io.PrefetchingIter``).
 
@@ -228,14 +234,3 @@ class PrefetchingIter(DataIter):
 
     __next__ = next
 
-    def getdata(self):
-        return self.current_batch.data
-
-    def getlabel(self):
-        return self.current_batch.label
-
-    def getindex(self):
-        return self.current_batch.index
-
-    def getpad(self):
-        return self.current_batch.pad
