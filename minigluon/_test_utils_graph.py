@@ -116,7 +116,7 @@ def _run_symbol(sym, location, aux_states, ctx, dtype, caller, out_grads=None, g
     inputs = [array(_np(values[n]), ctx=ctx, dtype=dtype) for n in names]
     args = [(n, x) for n, x in zip(names, inputs) if n not in auxs]
     if out_grads is None:
-        return [o.asnumpy() for o in CachedOp(sym)(*inputs)], None
+        return list(CachedOp(sym)(*inputs)), None
     reqs = grad_req if isinstance(grad_req, dict) else {n: grad_req for n, _ in args}
     for n, x in args:
         if reqs.get(n, 'null') != 'null':
@@ -126,7 +126,7 @@ def _run_symbol(sym, location, aux_states, ctx, dtype, caller, out_grads=None, g
     if isinstance(out_grads, dict):
         out_grads = [out_grads[n] for n in sym.list_outputs()]
     autograd.backward(outs, [array(_np(g), ctx=ctx, dtype=dtype) for g in out_grads])
-    return outs, {n: x.grad.asnumpy() for n, x in args if reqs.get(n, 'null') != 'null'}
+    return outs, {n: x.grad for n, x in args if reqs.get(n, 'null') != 'null'}
 
 
 def _expected_list(expected, names, what):
@@ -143,7 +143,7 @@ def check_symbolic_forward(sym, location, expected, rtol=None, atol=None, aux_st
                            ctx=None, equal_nan=False, dtype=np.float32):
     """Run ``sym`` on ``location`` (by argument name or in ``list_arguments()`` order) and compare
     its outputs with ``expected`` (a list in output order or a dict by output name); returns the
-    outputs as NumPy arrays (MXNet ``test_utils.check_symbolic_forward``). Raises AssertionError
+    outputs as NDArrays (MXNet ``test_utils.check_symbolic_forward``). Raises AssertionError
     on a mismatch, ValueError when the arrays do not match the symbol's inputs or outputs."""
     outs, _ = _run_symbol(sym, location, aux_states, ctx, dtype, 'check_symbolic_forward')
     for (name, want), got in zip(_expected_list(expected, sym.list_outputs(),
@@ -159,8 +159,8 @@ def check_symbolic_backward(sym, location, out_grads, expected, rtol=None, atol=
     """Backpropagate ``out_grads`` through ``sym`` run on ``location`` and compare the argument
     gradients with ``expected`` (a list in ``list_arguments()`` order or a dict by name; names
     missing from a dict are not checked). ``grad_req`` is ``'write'``, ``'add'`` (gradients start
-    at zero here, so it equals write), ``'null'`` or a dict by name. Returns the gradients by name
-    (MXNet ``test_utils.check_symbolic_backward``)."""
+    at zero here, so it equals write), ``'null'`` or a dict by name. Returns the gradients by name,
+    as NDArrays (MXNet ``test_utils.check_symbolic_backward``)."""
     if grad_stypes not in (None, {}) and any(s != 'default' for s in dict(grad_stypes).values()):
         raise NotImplementedError('check_symbolic_backward: only dense gradients are supported')
     _, grads = _run_symbol(sym, location, aux_states, ctx, dtype, 'check_symbolic_backward',

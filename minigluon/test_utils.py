@@ -111,16 +111,20 @@ def assert_almost_equal(a, b, rtol=None, atol=None, names=('a', 'b'), equal_nan=
         When an element differs by more than the tolerance.
     ValueError
         When the shapes differ (also an ``AssertionError``:
-        :class:`~minigluon.base.ValueAssertionError`). MXNet 1.9.1 raises ValueError for shapes
-        that do not broadcast and compares shapes that do (``(3,)`` against ``(1,)`` passes);
-        here shapes must be equal, so a shape bug is never hidden by broadcasting.
+        :class:`~minigluon.base.ValueAssertionError`), unless one side holds a single value,
+        which is compared with every element (``assert_allclose(x, 1.0)``; a ``(1,)`` output
+        against a ``()`` expectation). MXNet 1.9.1 raises ValueError for shapes that do not
+        broadcast and compares any shapes that do (``(2, 3)`` against ``(3,)`` passes); here
+        other shapes must be equal, so a shape bug is not hidden by broadcasting.
     """
     a, b = _np(a), _np(b)
     rtol = _tolerance(rtol, (a.dtype, b.dtype), _DEFAULT_RTOLS, 'assert_almost_equal')
     atol = _tolerance(atol, (a.dtype, b.dtype), _DEFAULT_ATOLS, 'assert_almost_equal')
     if a.shape != b.shape:
-        raise ValueAssertionError('shape mismatch: %s %s vs %s %s'
-                                  % (names[0], a.shape, names[1], b.shape))
+        if a.size != 1 and b.size != 1:
+            raise ValueAssertionError('shape mismatch: %s %s vs %s %s'
+                                      % (names[0], a.shape, names[1], b.shape))
+        a, b = np.broadcast_arrays(a, b)      # one value against every element
     if np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan):
         return
     a64, b64 = a.astype(np.float64), b.astype(np.float64)

@@ -126,3 +126,21 @@ def test_dataloader_accepts_auto_reload():
     ds = mx.gluon.data.ArrayDataset(np.arange(6, dtype=np.float32))
     batches = [b.asnumpy() for b in mx.gluon.data.DataLoader(ds, batch_size=4, auto_reload=True)]
     np.testing.assert_array_equal(np.concatenate(batches), np.arange(6))
+
+
+def test_check_symbolic_returns_ndarrays_and_compares_with_a_single_value():
+    """MXNet 1.9.1 returns the executor's NDArrays and compares a (1,) output with a () value,
+    and an array with a number (found by a breaker)."""
+    x = mx.sym.var('x')
+    grads = test_utils.check_symbolic_backward(mx.sym.sin(x), {'x': np.array([0.3])}, [np.ones(1)],
+                                               {'x': np.cos([0.3])})
+    assert isinstance(grads['x'], mx.nd.NDArray)
+    np.testing.assert_allclose(grads['x'].asnumpy(), np.cos([0.3]), rtol=1e-6)
+    outs = test_utils.check_symbolic_forward(mx.sym.sum(x), {'x': np.array([0.5, 0.75])},
+                                             [np.array(1.25)])
+    assert isinstance(outs[0], mx.nd.NDArray) and outs[0].shape == (1,)
+    test_utils.assert_allclose(np.ones((2, 3)), 1.0)
+    with pytest.raises(AssertionError):
+        test_utils.assert_allclose(np.ones((2, 3)), 2.0)
+    with pytest.raises(ValueError):       # other shapes must still be equal
+        test_utils.assert_almost_equal(np.ones((2, 3)), np.ones(3))
