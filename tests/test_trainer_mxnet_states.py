@@ -343,20 +343,26 @@ def test_malformed_pickles_are_refused(tmp_path, blob, match):
     _refused(tmp_path, blob, match)
 
 
-def test_deep_nesting_is_refused_before_it_crashes(tmp_path):
-    """A dict key that is a tuple nested 3 million deep (3 MB) overflows the C stack when the
-    unpickler hashes it: a segmentation fault, so it runs in a child process."""
-    fname = tmp_path / 'deep.states'
-    fname.write_bytes(b'\x80\x04}' + b')' + b'\x85' * 3000000 + b'N' + b's.')
+def _load_in_a_child(fname, timeout):
+    """What ``Trainer.load_states(fname)`` of an Adam trainer prints as its ValueError, run in a
+    child process (a crash or a hang cannot take the test run with it); fails if the child does."""
     code = ('from minigluon import gluon\n'
             'net = gluon.nn.Dense(2, in_units=3); net.initialize()\n'
             'trainer = gluon.Trainer(net.collect_params(), "adam")\n'
             'try:\n    trainer.load_states(%r)\nexcept ValueError as err:\n    print(err)\n' % str(fname))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300,
-                         env=dict(os.environ, PYTHONPATH=root))
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=timeout, env=dict(os.environ, PYTHONPATH=root))
     assert out.returncode == 0, out.stderr[-2000:]
-    assert 'objects nest more than 32 deep' in out.stdout
+    return out.stdout
+
+
+def test_deep_nesting_is_refused_before_it_crashes(tmp_path):
+    """A dict key that is a tuple nested 3 million deep (3 MB) overflows the C stack when the
+    unpickler hashes it: a segmentation fault, so it runs in a child process."""
+    fname = tmp_path / 'deep.states'
+    fname.write_bytes(b'\x80\x04}' + b')' + b'\x85' * 3000000 + b'N' + b's.')
+    assert 'objects nest more than 32 deep' in _load_in_a_child(fname, timeout=300)
 
 
 def test_a_bad_array_inside_is_refused(tmp_path):
@@ -537,15 +543,7 @@ def test_an_exponential_tree_is_refused_at_once(tmp_path):
     fname = tmp_path / 'tree.states'
     fname.write_bytes(_mx_file(_shared_tree(30, 7)))
     assert len(fname.read_bytes()) < 2000
-    code = ('from minigluon import gluon\n'
-            'net = gluon.nn.Dense(2, in_units=3); net.initialize()\n'
-            'trainer = gluon.Trainer(net.collect_params(), "adam")\n'
-            'try:\n    trainer.load_states(%r)\nexcept ValueError as err:\n    print(err)\n' % str(fname))
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60,
-                         env=dict(os.environ, PYTHONPATH=root))
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert 'refers again to a tuple' in out.stdout
+    assert 'refers again to a tuple' in _load_in_a_child(fname, timeout=60)
 
 
 def _row_sparse(rows, cols):
