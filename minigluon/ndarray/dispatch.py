@@ -16,7 +16,7 @@ imperative invoke (``MXImperativeInvoke``), recording as ``mxnet.autograd`` does
 import numpy as np
 
 from minigluon import autograd, backend
-from minigluon.base import MXNetError, as_mxnet_error
+from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
@@ -133,15 +133,13 @@ def _zero_path(inputs, outs):
             o._zero_src = src
 
 
+@raises_mxnet_errors       # a bad argument is an MXNetError too, as in MXNet
 def call_op(name, /, *args, **kwargs):
     """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
     out = kwargs.pop('out', None)
     kwargs.pop('name', None)
     kwargs.pop('attr', None)
-    try:
-        op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
-    except (ValueError, TypeError) as err:        # a bad argument: an MXNetError too, as in MXNet
-        raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
+    op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
     if out is not None:
         from minigluon.ndarray.inplace import check_write
         check_write(out, '%s(..., out=...)' % name)     # before the operator is recorded

@@ -186,9 +186,9 @@ class NDArray:
         bytearray}``, the bytes being the array in MXNet's binary layout
         (:func:`minigluon.serialization.dumps_array`: shape, dtype and data). Neither the
         gradient buffer nor the autograd state travels (MXNet's neither). minigluon adds
-        ``'ctx'``: the array comes back on its context (MXNet puts a CPU array on ``cpu(0)``,
-        harmless there since CPU contexts mix, whereas minigluon refuses operators whose inputs
-        are on different contexts). Pickles MXNet made load here when ``mxnet`` is
+        ``'ctx'``: the array comes back on its context (MXNet puts every CPU array on ``cpu(0)``;
+        here a GPU array comes back on its GPU, and a ``cpu(1)`` one stays where its
+        Parameters' other copies expect it). Pickles MXNet made load here when ``mxnet`` is
         :func:`minigluon.compat.install_mxnet_alias`'s alias (on ``cpu(0)``)."""
         from minigluon import serialization
         raw = serialization.dumps_array(backend.to_numpy(self._data))

@@ -9,7 +9,7 @@ creates ``<node name>_<input name>`` variables for the inputs not given, as MXNe
 import numpy as np
 
 from minigluon.attribute import AttrScope
-from minigluon.base import MXNetError, as_mxnet_error
+from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
 from minigluon.ops.registry import call_signature
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, INPUT_VAR_INIT, STYPE_TO_FLAG,
@@ -205,11 +205,9 @@ def make_function(fn_name, hint=None):
     ``hint`` is the function's public name when it differs from ``fn_name`` (``sym.contrib.ctc_loss``
     calls ``_contrib_ctc_loss`` and, as in MXNet, names its nodes ``ctc_loss0``, ``ctc_loss1``...).
     """
+    @raises_mxnet_errors      # a bad argument is an MXNetError too, as in MXNet
     def fn(*args, **kwargs):
-        try:
-            return _create(fn_name, args, kwargs, hint)
-        except (ValueError, TypeError) as err:    # a bad argument: an MXNetError too, as in MXNet
-            raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
+        return _create(fn_name, args, kwargs, hint)
     fn.__name__ = hint or fn_name
     cls = resolve_op(fn_name)
     fn.__doc__ = cls.__doc__ if cls is not None else None
