@@ -29,6 +29,7 @@ from minigluon import optimizer, lr_scheduler, metric  # noqa: F401
 from minigluon import io, util, test_utils  # noqa: F401
 from minigluon import gluon  # noqa: F401
 from minigluon import engine, model, runtime  # noqa: F401
+from minigluon import image  # noqa: F401
 
 # MXNet spells the samplers both mx.random.uniform and mx.nd.random.uniform.
 ndarray.random = random
