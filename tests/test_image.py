@@ -344,3 +344,9 @@ def test_create_augmenter_matches_mxnet():
         warnings.simplefilter('error')
         with pytest.raises(MXNetTypeError, match='unexpected'):
             mx.image.RandomSizedCropAug((4, 4), 0.5, (1, 1), bad=2)
+
+
+def test_nd_imdecode_points_to_mx_image():
+    assert mx.img is mx.image
+    with pytest.raises(mx.base.NotSupportedError, match='mx.image.imdecode'):
+        mx.nd.imdecode(b'abc')
