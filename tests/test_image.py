@@ -21,7 +21,7 @@ from minigluon.base import (MXNetError, MXNetFileNotFoundError, MXNetFormatError
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'image_module')
 REF = np.load(os.path.join(HERE, 'results.npz'))
-IMAGES = sorted(n for n in os.listdir(HERE) if n.endswith(('.png', '.jpg')))
+IMAGES = sorted(n for n in os.listdir(HERE) if n.endswith(('.png', '.jpg', '.bmp')))
 
 
 def path(name):

@@ -55,6 +55,7 @@ def make_images():
     save('pal_7x5.png', pal.convert('P', palette=Image.ADAPTIVE, colors=6))
     save('gray16_7x5.png', Image.fromarray(rng.randint(0, 65536, (5, 7)).astype(np.uint16)))
     files['rgb16_7x5.png'] = png16_rgb(rng.randint(0, 65536, (5, 7, 3)).astype(np.uint16))
+    save('rgb_7x5.bmp', Image.fromarray(rng.randint(0, 256, (5, 7, 3)).astype(np.uint8)), 'BMP')
     save('photo_33x17.jpg', Image.fromarray(smooth), 'JPEG', quality=90)
     save('gray_33x17.jpg', Image.fromarray(smooth[..., 1]), 'JPEG', quality=90)
     os.makedirs(OUT, exist_ok=True)
