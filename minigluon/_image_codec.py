@@ -1,25 +1,34 @@
-"""``imdecode`` and ``imread`` of ``mx.image`` (exported by :mod:`minigluon.image`), and their decoder.
+"""The one image codec of minigluon: Pillow, with OpenCV's conventions.
 
-MXNet 1.9.1 decodes with its built-in OpenCV 3.4.2 (``cv::imdecode``); minigluon decodes with
-Pillow (an optional dependency, imported here on first use) and then converts the pixels the way
-OpenCV does, so that PNG files give MXNet's numbers exactly:
+MXNet 1.9.1 decodes with OpenCV (its built-in OpenCV 3.4.2 behind ``mx.image.imdecode``; the
+``cv2`` package behind ``mx.recordio.pack_img`` / ``unpack_img``). minigluon decodes and encodes
+with Pillow (an optional dependency, imported here on first use) and converts the pixels the way
+OpenCV does, so that PNG and BMP files give MXNet's numbers exactly. :func:`decode_cv` returns
+OpenCV's arrays (BGR channel order, 2-D grayscale); ``imdecode`` / ``imread`` of ``mx.image``
+(defined here, exported by :mod:`minigluon.image`) and ``unpack_img`` of ``mx.recordio``
+(:mod:`minigluon._recordio_pack`) are built on it, and :func:`encode_cv` serves ``pack_img``.
 
-* colour (``flag=1``): 3 channels; alpha is dropped (not composited), gray is repeated, palettes
-  are expanded, 16-bit samples keep their high byte.
-* grayscale (``flag=0``): 1 channel. PNG colour images use libpng's conversion, which OpenCV asks
-  for: ``(9797 R + 19234 G + 3737 B) >> 15`` (weights 0.299 and 0.587 in 1/32768 units,
+* colour (``iscolor=1``): ``(H, W, 3)`` BGR; alpha is dropped (not composited), gray is
+  repeated, palettes are expanded, 16-bit samples keep their high byte.
+* grayscale (``iscolor=0``): ``(H, W)``. PNG colour images use libpng's conversion, which OpenCV
+  asks for: ``(9797 R + 19234 G + 3737 B) >> 15`` (weights 0.299 and 0.587 in 1/32768 units,
   truncated; checked on every pixel against MXNet). JPEG files are decoded straight to their
   luma channel, as libjpeg does for OpenCV. Other formats (BMP, ...) use OpenCV's ``cvtColor``
   weights, ``(4899 R + 9617 G + 1868 B + 8192) >> 14``.
-* EXIF orientation is ignored, as by MXNet 1.9.1's OpenCV 3.4.2.
+* as stored (``iscolor=-1``): 2-D gray (uint16 for 16-bit gray PNG), BGR, or BGRA when the image
+  has alpha (also gray-with-alpha and palettes with a transparent entry).
+* EXIF orientation: applied only when asked (``exif=True``). MXNet 1.9.1's built-in OpenCV 3.4.2
+  ignores it in ``mx.image.imdecode``; ``cv2.imdecode`` applies it unless reading as stored.
 """
 import io
+import numbers
 import os
 
 import numpy as np
 
 from minigluon import ndarray as nd
-from minigluon.base import MXNetError, MXNetFormatError, raises_mxnet_errors, read_file
+from minigluon.base import (MXNetError, MXNetFormatError, MXNetTypeError, MXNetValueError,
+                            raises_mxnet_errors, read_file)
 
 
 class MissingDependencyError(ImportError, MXNetError):
@@ -32,59 +41,134 @@ def pil_image():
         from PIL import Image
     except ImportError:
         raise MissingDependencyError(
-            'mx.image decodes images with Pillow, which is not installed: pip install pillow') from None
+            'minigluon reads and writes image files (mx.image, mx.recordio.pack_img / unpack_img, '
+            'the image datasets) with Pillow, which is not installed: pip install pillow') from None
     return Image
 
 
-def _gray_weights(fmt):
-    """``(wr, wg, wb, add, shift)`` of the fixed-point RGB -> gray conversion OpenCV uses for ``fmt``."""
-    if fmt == 'PNG':
-        return 9797, 19234, 3737, 0, 15
-    return 4899, 9617, 1868, 8192, 14
-
-
 def _to_gray(rgb, fmt):
-    """uint8 ``(H, W)`` gray values of a uint8 ``(H, W, 3)`` RGB array, with OpenCV's weights."""
-    wr, wg, wb, add, shift = _gray_weights(fmt)
+    """uint8 ``(H, W)`` gray values of a uint8 ``(H, W, 3)`` RGB array, with the fixed-point
+    weights OpenCV uses for files of format ``fmt`` (libpng's for PNG, ``cvtColor``'s else)."""
+    wr, wg, wb, add, shift = (9797, 19234, 3737, 0, 15) if fmt == 'PNG' else (4899, 9617, 1868, 8192, 14)
     v = rgb.astype(np.int64)
     return ((wr * v[..., 0] + wg * v[..., 1] + wb * v[..., 2] + add) >> shift).astype(np.uint8)
 
 
-def _pixels(img):
-    """``(kind, array)``: ``('gray', (H, W) uint8)`` or ``('rgb', (H, W, 3) uint8)`` for a PIL image."""
-    mode = img.mode
-    if mode in ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N'):     # 16-bit gray: keep the high byte
-        arr = np.clip(np.asarray(img, dtype=np.int64), 0, 65535) >> 8
-        return 'gray', arr.astype(np.uint8)
-    if mode in ('L', 'LA', '1', 'La'):
-        return 'gray', np.asarray(img.convert('L') if mode != 'L' else img, dtype=np.uint8)
-    if mode in ('RGB', 'RGBA', 'RGBX', 'RGBa'):
-        return 'rgb', np.asarray(img, dtype=np.uint8)[..., :3]
-    if mode in ('P', 'PA'):
-        has_alpha = mode == 'PA' or 'transparency' in img.info
-        return 'rgb', np.asarray(img.convert('RGBA' if has_alpha else 'RGB'), dtype=np.uint8)[..., :3]
-    return 'rgb', np.asarray(img.convert('RGB'), dtype=np.uint8)
+def decode_cv(buf, iscolor, what, exif=False):
+    """Decode the image bytes ``buf`` as OpenCV's ``imdecode`` would (see the module docstring).
 
+    Parameters
+    ----------
+    buf : bytes
+    iscolor : {-1, 0, 1}
+        OpenCV's flag (as stored, grayscale, colour); already checked by the caller.
+    what : str
+        Names the source in errors ("file 'a.png'", "the record payload (812 bytes)").
+    exif : bool
+        Apply the EXIF orientation.
 
-def decode(buf, flag, to_rgb, what):
-    """Decode the image bytes ``buf`` to a uint8 ``(H, W, 3)`` (``flag=1``) or ``(H, W, 1)``
-    (``flag=0``) NumPy array, RGB or BGR (``to_rgb``). ``what`` names the source in errors."""
+    Returns
+    -------
+    numpy.ndarray
+        uint8 (uint16 for a 16-bit gray image read as stored): ``(H, W)`` gray, ``(H, W, 3)`` BGR
+        or ``(H, W, 4)`` BGRA.
+
+    Raises
+    ------
+    MXNetFormatError
+        When ``buf`` is not an image Pillow can decode (``cv2.imdecode`` returns ``None``).
+    MissingDependencyError
+        Without Pillow.
+    """
     Image = pil_image()
     try:
         img = Image.open(io.BytesIO(buf))
         fmt = img.format
-        if fmt == 'JPEG' and flag == 0 and img.mode != 'L':
+        if fmt == 'JPEG' and iscolor == 0 and img.mode != 'L':
             img.draft('L', img.size)           # libjpeg's gray output: the luma channel
         img.load()
-    except (OSError, SyntaxError, ValueError) as err:   # UnidentifiedImageError is an OSError
+        if exif:
+            from PIL import ImageOps
+            img = ImageOps.exif_transpose(img)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        # (UnidentifiedImageError is an OSError)
         raise MXNetFormatError('%s is not an image that can be decoded (PNG, JPEG, BMP... as '
                                'Pillow reads them): %s' % (what, err)) from None
-    kind, arr = _pixels(img)
+    mode = img.mode
+    if mode.startswith('I'):                   # 16-bit gray: as stored, else its high byte
+        arr = np.clip(np.asarray(img, dtype=np.int64), 0, 65535)
+        if iscolor == -1:
+            return arr.astype(np.uint16)
+        gray = (arr >> 8).astype(np.uint8)
+        return gray if iscolor == 0 else np.repeat(gray[:, :, None], 3, axis=2)
+    alpha = iscolor == -1 and ('A' in mode or (mode == 'P' and 'transparency' in img.info))
+    if mode in ('L', '1', 'LA', 'La') and not alpha:
+        gray = np.asarray(img if mode == 'L' else img.convert('L'), dtype=np.uint8)
+        return gray if iscolor != 1 else np.repeat(gray[:, :, None], 3, axis=2)
+    want = 'RGBA' if alpha else 'RGB'
+    rgb = np.asarray(img if mode == want else img.convert(want), dtype=np.uint8)
+    if iscolor == 0:
+        return _to_gray(rgb, fmt)
+    return np.ascontiguousarray(rgb[:, :, [2, 1, 0, 3] if alpha else [2, 1, 0]])
+
+
+_FORMATS = {'.JPG': 'JPEG', '.JPEG': 'JPEG', '.PNG': 'PNG', '.BMP': 'BMP'}
+
+
+def encode_cv(img, quality, img_fmt):
+    """Encode an image given in OpenCV's conventions (``cv2.imencode``, for ``pack_img``).
+
+    Parameters
+    ----------
+    img : numpy.ndarray or NDArray
+        uint8 ``(H, W)`` / ``(H, W, 1)`` gray, ``(H, W, 3)`` BGR or ``(H, W, 4)`` BGRA; uint16
+        ``(H, W)`` gray for PNG.
+    quality : int
+        JPEG quality (clipped to 0..100) or PNG compression level (clipped to 0..9), as OpenCV.
+    img_fmt : {'.jpg', '.jpeg', '.png', '.bmp'} (any case)
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    MXNetValueError, MXNetTypeError
+        For another format, a non-integer quality, or an image of another shape or dtype.
+    MissingDependencyError
+        Without Pillow.
+    """
+    Image = pil_image()
+    fmt = _FORMATS.get(img_fmt.upper()) if isinstance(img_fmt, str) else None
+    if fmt is None:
+        raise MXNetValueError("img_fmt must be one of '.jpg', '.jpeg', '.png', '.bmp', got %r" % (img_fmt,))
+    if isinstance(quality, bool) or not isinstance(quality, numbers.Integral):
+        raise MXNetTypeError('quality must be an int, got %r' % (quality,))
+    arr = np.asarray(img.asnumpy() if hasattr(img, 'asnumpy') else img)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    gray16 = arr.ndim == 2 and arr.dtype == np.uint16 and fmt == 'PNG'
+    if not (arr.dtype == np.uint8 or gray16) or arr.size == 0 or not (
+            arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))):
+        raise MXNetValueError('img must be a non-empty uint8 array of shape (H, W), (H, W, 1), (H, W, 3) '
+                              'BGR or (H, W, 4) BGRA (uint16 (H, W) for .png), got %s %s'
+                              % (arr.dtype, arr.shape))
+    if arr.ndim == 3:       # OpenCV's BGR(A) to Pillow's RGB(A); JPEG has no alpha
+        arr = arr[:, :, [2, 1, 0] if fmt == 'JPEG' or arr.shape[2] == 3 else [2, 1, 0, 3]]
+    options = {'JPEG': {'quality': min(max(int(quality), 0), 100)},
+               'PNG': {'compress_level': min(max(int(quality), 0), 9)}}.get(fmt, {})
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(arr)).save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def _pixels(buf, flag, to_rgb, what):
+    """uint8 ``(H, W, 3)`` (RGB or BGR by ``to_rgb``) or ``(H, W, 1)`` pixels of ``mx.image``:
+    OpenCV's decoding without the EXIF orientation, as MXNet 1.9.1's built-in OpenCV."""
+    arr = decode_cv(buf, flag, what)
     if flag == 0:
-        gray = arr if kind == 'gray' else _to_gray(arr, fmt)
-        return np.ascontiguousarray(gray[..., None])
-    rgb = np.repeat(arr[..., None], 3, axis=2) if kind == 'gray' else arr
-    return np.ascontiguousarray(rgb if to_rgb else rgb[..., ::-1])
+        return arr[:, :, None]
+    return np.ascontiguousarray(arr[:, :, ::-1]) if to_rgb else arr
 
 
 def _check_flag(flag):
@@ -149,7 +233,7 @@ def imdecode(buf, flag=1, to_rgb=True, out=None):
         raise ValueError('buf must be bytes, bytearray, numpy.ndarray or a uint8 NDArray, got %s'
                          '%s' % (type(buf).__name__, ' (encode a str to bytes first)'
                                  if isinstance(buf, str) else ''))
-    return _finish(decode(buf, _check_flag(flag), bool(to_rgb), 'buf'), out)
+    return _finish(_pixels(buf, _check_flag(flag), to_rgb, 'buf'), out)
 
 
 @raises_mxnet_errors
@@ -181,4 +265,4 @@ def imread(filename, flag=1, to_rgb=True, out=None):
     if not isinstance(filename, (str, os.PathLike)):
         raise TypeError('filename must be a str or path, got %s' % type(filename).__name__)
     flag = _check_flag(flag)
-    return _finish(decode(read_file(filename), flag, bool(to_rgb), 'file %r' % str(filename)), out)
+    return _finish(_pixels(read_file(filename), flag, to_rgb, 'file %r' % str(filename)), out)

@@ -4,9 +4,9 @@
 An image record starts with the 24-byte little-endian header ``<IfQQ`` (flag: uint32, label:
 float32, id: uint64, id2: uint64). When ``flag > 0`` the label is the ``flag`` float32 values
 that follow the header (the header's own label field is then 0); the payload comes next.
-Images are encoded with Pillow (imported when first needed), in OpenCV's BGR channel order.
+Images are encoded and decoded by :mod:`minigluon._image_codec` (Pillow, in OpenCV's conventions:
+BGR channel order, 2-D grayscale).
 """
-import io
 import numbers
 import operator
 import struct
@@ -14,6 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from minigluon._image_codec import decode_cv, encode_cv
 from minigluon.base import MXNetFormatError, MXNetTypeError, MXNetValueError
 
 
@@ -152,14 +153,14 @@ def pack_img(header, img, quality=95, img_fmt='.jpg'):
     ------
     MXNetValueError, MXNetTypeError
         For another format, or an image of another shape or dtype.
-    ImportError
-        Without Pillow (``pip install pillow``).
+    MissingDependencyError
+        An ``ImportError`` saying ``pip install pillow`` when Pillow is missing.
 
     Notes
     -----
     PNG and BMP decode to exactly the pixels given; JPEG bytes differ from OpenCV's encoder.
     """
-    return pack(header, _encode(img, quality, img_fmt))
+    return pack(header, encode_cv(img, quality, img_fmt))
 
 
 def unpack_img(s, iscolor=-1):
@@ -185,8 +186,8 @@ def unpack_img(s, iscolor=-1):
         For bytes that are not an image (``cv2.imdecode`` returns ``None`` there).
     MXNetValueError
         For another ``iscolor``.
-    ImportError
-        Without Pillow (``pip install pillow``).
+    MissingDependencyError
+        An ``ImportError`` saying ``pip install pillow`` when Pillow is missing.
 
     Notes
     -----
@@ -199,82 +200,5 @@ def unpack_img(s, iscolor=-1):
     if isinstance(iscolor, bool) or iscolor not in (-1, 0, 1):
         raise MXNetValueError('iscolor must be -1 (as stored), 0 (grey) or 1 (colour), got %r' % (iscolor,))
     header, payload = unpack(s)
-    return header, _decode(payload, iscolor)
-
-
-# -- Pillow codecs, in OpenCV's conventions (BGR order, 2-D grey) --------------------------------------
-_FORMATS = {'.JPG': 'JPEG', '.JPEG': 'JPEG', '.PNG': 'PNG', '.BMP': 'BMP'}
-# OpenCV asks libpng to make grey from colour PNGs with png_set_rgb_to_gray(0.299, 0.587): libpng
-# truncates them to 15-bit fixed point and truncates the sum. Other formats go through OpenCV's
-# cvtColor (14-bit fixed point, rounded). JPEG decodes straight to grey in libjpeg (see _decode).
-_PNG_GREY, _CV_GREY = ((9797, 19234, 3737), 15, 0), ((4899, 9617, 1868), 14, 1 << 13)
-
-
-def _pillow():
-    try:
-        from PIL import Image, ImageOps
-    except ImportError:
-        raise ImportError('mx.recordio.pack_img / unpack_img encode and decode images with Pillow, '
-                          'which is not installed: pip install pillow') from None
-    return Image, ImageOps
-
-
-def _encode(img, quality, img_fmt):
-    Image, _ = _pillow()
-    fmt = _FORMATS.get(img_fmt.upper()) if isinstance(img_fmt, str) else None
-    if fmt is None:
-        raise MXNetValueError("img_fmt must be one of '.jpg', '.jpeg', '.png', '.bmp', got %r" % (img_fmt,))
-    if isinstance(quality, bool) or not isinstance(quality, numbers.Integral):
-        raise MXNetTypeError('quality must be an int, got %r' % (quality,))
-    arr = np.asarray(img.asnumpy() if hasattr(img, 'asnumpy') else img)
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    grey16 = arr.ndim == 2 and arr.dtype == np.uint16 and fmt == 'PNG'
-    if not (arr.dtype == np.uint8 or grey16) or arr.size == 0 or not (
-            arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4))):
-        raise MXNetValueError('img must be a non-empty uint8 array of shape (H, W), (H, W, 1), (H, W, 3) '
-                              'BGR or (H, W, 4) BGRA (uint16 (H, W) for .png), got %s %s'
-                              % (arr.dtype, arr.shape))
-    if arr.ndim == 3:       # OpenCV's BGR(A) to Pillow's RGB(A); JPEG has no alpha
-        arr = arr[:, :, [2, 1, 0] if fmt == 'JPEG' or arr.shape[2] == 3 else [2, 1, 0, 3]]
-    options = {'JPEG': {'quality': min(max(int(quality), 0), 100)},
-               'PNG': {'compress_level': min(max(int(quality), 0), 9)}}.get(fmt, {})
-    out = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(arr)).save(out, format=fmt, **options)
-    return out.getvalue()
-
-
-def _grey(rgb, weights):
-    (wr, wg, wb), shift, rounding = weights
-    rgb = rgb.astype(np.uint32)
-    return ((rgb[..., 0] * wr + rgb[..., 1] * wg + rgb[..., 2] * wb + rounding) >> shift).astype(np.uint8)
-
-
-def _decode(data, iscolor):
-    Image, ImageOps = _pillow()
-    try:
-        pil = Image.open(io.BytesIO(data))
-        if iscolor == 0 and pil.format == 'JPEG':
-            pil.draft('L', pil.size)      # libjpeg's own grey output, as OpenCV requests it
-        pil.load()
-        fmt = pil.format                  # (exif_transpose returns a copy without it)
-        if iscolor != -1:                 # OpenCV applies the EXIF orientation unless "unchanged"
-            pil = ImageOps.exif_transpose(pil)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
-        raise MXNetFormatError('the record payload (%d bytes) is not an image Pillow can decode: %s'
-                               % (len(data), err)) from None
-    mode = pil.mode
-    if mode.startswith('I'):              # 16-bit grey: kept as stored, else scaled to 8 bits
-        arr = np.asarray(pil).astype(np.uint16)
-        if iscolor == -1:
-            return arr
-        grey = (arr >> 8).astype(np.uint8)
-        return grey if iscolor == 0 else np.repeat(grey[:, :, None], 3, axis=2)
-    if mode in ('L', '1') and iscolor != 1:
-        return np.asarray(pil.convert('L')).copy()
-    if iscolor == 0:
-        weights = _PNG_GREY if fmt == 'PNG' else _CV_GREY
-        return _grey(np.asarray(pil.convert('RGB')), weights)
-    alpha = iscolor == -1 and ('A' in mode or (mode == 'P' and 'transparency' in pil.info))
-    rgb = np.asarray(pil.convert('RGBA' if alpha else 'RGB'))
-    return np.ascontiguousarray(rgb[:, :, [2, 1, 0, 3] if alpha else [2, 1, 0]])
+    return header, decode_cv(payload, iscolor, 'the record payload (%d bytes)' % len(payload),
+                             exif=iscolor != -1)
