@@ -10,6 +10,10 @@ out as MXNet 1.9.1 keeps them under ``$MXNET_HOME/datasets``:
   1.9.1 reads them);
 * ``cifar100/``: ``train.bin`` and ``test.bin``;
 
+* ``images/``: a class folder of small PNGs (``folder/``, with files and folders that MXNet skips),
+  an im2rec-style ``images.lst`` over it, and ``images.rec`` / ``images.idx`` written with
+  ``mxnet.recordio`` (PNG payloads made with Pillow);
+
 then has MXNet read them (its download and SHA-1 check are replaced, in this process only, by a
 lookup of the local file, so nothing touches the network) and records what it returns in
 ``expected.npz`` (arrays) and ``expected.json`` (lengths, types, shapes, labels).
@@ -22,11 +26,16 @@ import struct
 import tarfile
 import tempfile
 
+import io
+import warnings
+
+import mxnet as mx
 import numpy as np
 from mxnet.gluon.data.vision import datasets as D
+from PIL import Image
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
-                   'vision_datasets')
+OUT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures',
+                                   'vision_datasets'))
 rs = np.random.RandomState(7)
 
 
@@ -136,6 +145,88 @@ def record(key, ds):
     meta[key] = entry
 
 
+def _png(arr, mode):
+    buf = io.BytesIO()
+    Image.fromarray(arr, mode).save(buf, 'PNG')
+    return buf.getvalue()
+
+
+def make_images():
+    """Folder, list and record fixtures; returns the image root."""
+    irs = np.random.RandomState(11)
+    root = os.path.join(OUT, 'images')
+    folder = os.path.join(root, 'folder')
+    # (class, file name, PIL mode, height, width); PNG payloads whatever the extension says
+    files = [('cat', 'a.png', 'RGB', 5, 7), ('cat', 'b.png', 'L', 6, 4), ('cat', 'c.JPG', 'RGB', 3, 3),
+             ('cat', 'notes.txt', None, 0, 0), ('dog', 'd.png', 'RGBA', 4, 6),
+             ('dog', 'e.jpeg', 'RGB', 2, 5), ('dog', 'f.gif', None, 0, 0),
+             ('empty', 'list.csv', None, 0, 0)]   # a class of no images (git keeps no empty folder)
+    for cls in ('cat', 'dog', 'empty'):
+        os.makedirs(os.path.join(folder, cls))
+    with open(os.path.join(folder, 'README.md'), 'w') as f:
+        f.write('not a class folder\n')
+    payloads = {}
+    for cls, name, mode, h, w in files:
+        path = os.path.join(folder, cls, name)
+        if mode is None:
+            with open(path, 'wb') as f:
+                f.write(b'skipped')
+            continue
+        channels = {'L': (), 'RGB': (3,), 'RGBA': (4,)}[mode]
+        arr = irs.choice([0, 64, 128, 255], size=(h, w) + channels).astype(np.uint8)
+        payloads['%s/%s' % (cls, name)] = _png(arr, mode)
+        with open(path, 'wb') as f:
+            f.write(payloads['%s/%s' % (cls, name)])
+    # im2rec's list format: index <TAB> label(s) <TAB> path relative to the root
+    lst = [(0, [0.0], 'cat/a.png'), (1, [0.0], 'cat/b.png'), (5, [1.0, 2.5], 'dog/d.png'),
+           (2, [1.0], 'dog/e.jpeg')]
+    with open(os.path.join(root, 'images.lst'), 'w') as f:
+        for idx, labels, path in lst:
+            f.write('%d\t%s\t%s\n' % (idx, '\t'.join('%f' % v for v in labels), 'folder/' + path))
+    rec = mx.recordio.MXIndexedRecordIO(os.path.join(root, 'images.idx'),
+                                        os.path.join(root, 'images.rec'), 'w')
+    for key, label, name in ((3, 1.0, 'cat/a.png'), (1, 0.0, 'dog/d.png'),
+                             (7, [2.0, 5.0], 'cat/b.png'), (4, 3.0, 'dog/e.jpeg')):
+        rec.write_idx(key, mx.recordio.pack(mx.recordio.IRHeader(0, label, key, 0), payloads[name]))
+    rec.close()
+    return root
+
+
+def record_images(root):
+    folder = os.path.join(root, 'folder')
+    out = {}
+    for flag in (1, 0):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            ds = D.ImageFolderDataset(folder, flag=flag)
+        out['folder_warnings'] = [str(w.message).replace(folder, '<root>') for w in caught]
+        out['folder_synsets'] = ds.synsets
+        out['folder_items'] = [[os.path.relpath(p, folder), lab] for p, lab in ds.items]
+        img, lab = ds[0]
+        out['folder_item_types'] = [type(img).__name__, np.dtype(img.dtype).name, type(lab).__name__]
+        for i in range(len(ds)):
+            arrays['folder/flag%d/%d' % (flag, i)] = ds[i][0].asnumpy()
+        seen = []
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            D.ImageFolderDataset(folder, flag, lambda d, lab: seen.append(
+                (type(d).__name__, type(lab).__name__)))[1]
+        out['folder_transform_args'] = list(seen[0])
+        rds = D.ImageRecordDataset(os.path.join(root, 'images.rec'), flag=flag)
+        out['rec_len'] = len(rds)
+        out['rec_labels'] = [np.asarray(rds[i][1]).tolist() for i in range(len(rds))]
+        out['rec_label_types'] = [type(rds[i][1]).__name__ for i in range(len(rds))]
+        out['rec_image_types'] = [type(rds[0][0]).__name__, np.dtype(rds[0][0].dtype).name]
+        out['rec_idx_file'] = os.path.basename(rds.idx_file)
+        for i in range(len(rds)):
+            arrays['rec/flag%d/%d' % (flag, i)] = rds[i][0].asnumpy()
+        # the list file's images, decoded by MXNet (ImageListDataset is not in MXNet 1.9.1)
+        for name in ('cat/a.png', 'cat/b.png', 'dog/d.png', 'dog/e.jpeg'):
+            arrays['imread/flag%d/%s' % (flag, name)] = mx.image.imread(
+                os.path.join(folder, name), flag=flag).asnumpy()
+    meta['images'] = out
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -170,6 +261,7 @@ def main():
         name: os.path.relpath(inspect.signature(getattr(D, name)).parameters['root'].default,
                               os.environ.get('MXNET_HOME', os.path.expanduser('~/.mxnet')))
         for name in ('MNIST', 'FashionMNIST', 'CIFAR10', 'CIFAR100')}
+    record_images(make_images())
     np.savez_compressed(os.path.join(OUT, 'expected.npz'), **arrays)
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:
         json.dump(meta, f, indent=1, sort_keys=True)
