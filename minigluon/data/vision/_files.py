@@ -54,10 +54,10 @@ def warn_hashes(name, checked):
                       'anyway. MXNet would download the file%s again.'
                       % (name, ', '.join(p for p, _ in bad), 's' if len(bad) == 1 else '',
                          '' if len(bad) == 1 else 's', ', '.join(s for _, s in bad),
-                         '' if len(bad) == 1 else 's'), UserWarning, stacklevel=_caller_level())
+                         '' if len(bad) == 1 else 's'), UserWarning, stacklevel=caller_level())
 
 
-def _caller_level():
+def caller_level():
     """The ``stacklevel`` that points a warning at the first frame outside this package."""
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.dirname(frame.f_code.co_filename) == _HERE:
