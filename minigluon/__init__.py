@@ -27,6 +27,7 @@ from minigluon import initializer  # noqa: F401
 from minigluon import initializer as init  # noqa: F401
 from minigluon import optimizer, lr_scheduler, metric  # noqa: F401
 from minigluon import io, util, test_utils  # noqa: F401
+from minigluon import recordio  # noqa: F401
 from minigluon import gluon  # noqa: F401
 from minigluon import engine, model, runtime  # noqa: F401
 

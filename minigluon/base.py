@@ -61,6 +61,11 @@ class MXNetIndexError(IndexError, MXNetError):
     """An ``IndexError`` that is also an :class:`MXNetError` (an index out of range in an operator)."""
 
 
+class MXNetKeyError(KeyError, MXNetError):
+    """A ``KeyError`` that is also an :class:`MXNetError` (a key missing from an index, such as a
+    ``.idx`` file of :class:`minigluon.recordio.MXIndexedRecordIO`)."""
+
+
 class MXNetFileNotFoundError(FileNotFoundError, MXNetError):
     """A ``FileNotFoundError`` that is also an :class:`MXNetError` (a missing file to load)."""
 

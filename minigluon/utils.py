@@ -1,4 +1,5 @@
-"""``gluon.utils``: split_data, split_and_load, clip_global_norm, check_sha1, shape_is_known.
+"""``gluon.utils``: split_data, split_and_load, clip_global_norm, check_sha1, shape_is_known,
+replace_file, HookHandle.
 
 Semantics follow ``mxnet.gluon.utils`` (MXNet 1.9.1). ``download`` is not provided (minigluon never
 reaches the network).
@@ -6,14 +7,17 @@ reaches the network).
 import hashlib
 import math
 import operator
+import os
 import warnings
 
 import numpy as np
 
 from minigluon import backend
+from minigluon.block.hooks import HookHandle  # noqa: F401  (MXNet also exports it from gluon.utils)
 from minigluon.ndarray import NDArray, array
 
-__all__ = ['split_data', 'split_and_load', 'clip_global_norm', 'check_sha1', 'shape_is_known']
+__all__ = ['split_data', 'split_and_load', 'clip_global_norm', 'check_sha1', 'shape_is_known',
+           'replace_file', 'HookHandle']
 
 
 def split_data(data, num_slice, batch_axis=0, even_split=True):
@@ -111,6 +115,23 @@ def check_sha1(filename, sha1_hash):
         for chunk in iter(lambda: f.read(1048576), b''):
             sha1.update(chunk)
     return sha1.hexdigest() == sha1_hash
+
+
+def replace_file(src, dst):
+    """Move the file ``src`` to ``dst`` in one step, replacing ``dst`` if it exists
+    (``os.replace``: atomic when both are on one file system). MXNet 1.9.1's
+    ``gluon.utils.replace_file``; the last step of a write-then-rename save.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``src`` does not exist (also an ``MXNetError``).
+    """
+    from minigluon.base import as_mxnet_error
+    try:
+        os.replace(src, dst)
+    except OSError as err:
+        raise as_mxnet_error(err) from None
 
 
 def shape_is_known(shape):

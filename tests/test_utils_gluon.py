@@ -1,10 +1,11 @@
-"""gluon.utils: split_data, split_and_load, clip_global_norm, check_sha1."""
+"""gluon.utils: split_data, split_and_load, clip_global_norm, check_sha1, replace_file, HookHandle."""
 import hashlib
 
 import numpy as np
 import pytest
 
-from minigluon import autograd, cpu, nd
+import minigluon as mx
+from minigluon import autograd, cpu, gluon, nd
 from minigluon import utils
 from minigluon.test_utils import assert_almost_equal
 
@@ -62,3 +63,21 @@ def test_check_sha1(tmp_path):
     f.write_bytes(b'minigluon' * 1000)
     assert utils.check_sha1(str(f), hashlib.sha1(b'minigluon' * 1000).hexdigest())
     assert not utils.check_sha1(str(f), '0' * 40)
+
+
+def test_replace_file_moves_over_an_existing_file_and_names_a_missing_source(tmp_path):
+    src, dst = tmp_path / 'new.params', tmp_path / 'old.params'
+    src.write_bytes(b'new')
+    dst.write_bytes(b'old')
+    gluon.utils.replace_file(str(src), str(dst))
+    assert dst.read_bytes() == b'new' and not src.exists()
+    with pytest.raises(FileNotFoundError, match='new.params') as err:
+        gluon.utils.replace_file(str(src), str(dst))
+    assert isinstance(err.value, mx.base.MXNetError)
+    assert dst.read_bytes() == b'new'
+
+
+def test_gluon_utils_exports_hook_handle_as_mxnet_does():
+    net = gluon.nn.Dense(2)
+    handle = net.register_forward_hook(lambda block, inputs, output: None)
+    assert isinstance(handle, gluon.utils.HookHandle)

@@ -1,11 +1,16 @@
-"""Datasets: ``Dataset`` (with filter/shard/take/sample/transform), ``SimpleDataset``, ``ArrayDataset``.
+"""Datasets: ``Dataset`` (with filter/shard/take/sample/transform), ``SimpleDataset``, ``ArrayDataset``,
+``RecordFileDataset``.
 
 Semantics follow ``mxnet.gluon.data.dataset`` (MXNet 1.9.1): a dataset is anything with
 ``__getitem__`` and ``__len__``; transforms are lazy unless ``lazy=False``.
 """
-from minigluon.ndarray import NDArray
+import os
+import threading
 
-__all__ = ['Dataset', 'SimpleDataset', 'ArrayDataset']
+from minigluon.ndarray import NDArray
+from minigluon.recordio import MXIndexedRecordIO
+
+__all__ = ['Dataset', 'SimpleDataset', 'ArrayDataset', 'RecordFileDataset']
 
 
 class Dataset:
@@ -142,3 +147,55 @@ class ArrayDataset(Dataset):
 
     def __len__(self):
         return self._length
+
+
+class RecordFileDataset(Dataset):
+    """The records of a RecordIO file, as raw ``bytes`` (MXNet 1.9.1
+    ``gluon.data.RecordFileDataset``).
+
+    Item ``i`` is the payload of the record of the ``i``-th line of the index file
+    ``os.path.splitext(filename)[0] + '.idx'`` (decode it with ``mx.recordio.unpack`` /
+    ``unpack_img``); the length is the number of index lines.
+
+    Parameters
+    ----------
+    filename : str or os.PathLike
+        The ``.rec`` file; its ``.idx`` must lie beside it.
+
+    Raises
+    ------
+    MXNetFileNotFoundError
+        When the ``.rec`` or ``.idx`` file is missing.
+    MXNetFormatError
+        From ``__getitem__``, for a corrupt record (names the file and byte offset).
+
+    Notes
+    -----
+    Safe in DataLoader workers: a forked worker reopens the file on its first read (it never
+    shares the parent's file offset), and a pickled copy (spawned workers) carries the paths, not
+    the file. Reads from several threads of one process are serialised by a lock.
+    """
+
+    def __init__(self, filename):
+        self.filename = os.fspath(filename)
+        self.idx_file = os.path.splitext(self.filename)[0] + '.idx'
+        self._record = MXIndexedRecordIO(self.idx_file, self.filename, 'r')
+        self._lock, self._lock_pid = threading.Lock(), os.getpid()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state['_lock'] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock, self._lock_pid = threading.Lock(), os.getpid()
+
+    def __getitem__(self, idx):
+        if self._lock_pid != os.getpid():     # a lock held across fork would never be released
+            self._lock, self._lock_pid = threading.Lock(), os.getpid()
+        with self._lock:
+            return self._record.read_idx(self._record.keys[idx])
+
+    def __len__(self):
+        return len(self._record.keys)

@@ -1,0 +1,408 @@
+"""RecordIO files (``.rec``) and their ``.idx`` indexes, as MXNet 1.9.1's ``mxnet.recordio``.
+
+Pure Python, byte-compatible with the files MXNet writes through dmlc-core's ``RecordIOWriter``
+(the ``.rec`` files of ``im2rec`` and ``mx.recordio``). The layout, all little-endian:
+
+* A record is one or more *parts*. Each part is the 4-byte magic ``0xced7230a``, a 4-byte word
+  ``(cflag << 29) | length``, ``length`` payload bytes, then zero bytes up to a multiple of 4.
+  ``cflag`` is 0 for a whole record, and 1 / 2 / 3 for the first / a middle / the last part.
+* A payload holding the magic at an offset that is a multiple of 4 is split there: the writer
+  drops those 4 bytes and starts a new part; the reader puts the magic back between parts. So
+  a reader that finds the magic at an aligned offset always stands at a record boundary.
+* ``.idx``: one text line per record, ``key<TAB>byte offset of the record<LF>``.
+* An image record (``pack``) starts with the 24-byte header ``<IfQQ`` (flag: uint32, label:
+  float32, id: uint64, id2: uint64); when ``flag > 0`` the label is the ``flag`` float32 values
+  that follow the header, and the header's own label field is 0.
+"""
+import os
+import struct
+from multiprocessing import current_process
+
+from minigluon._recordio_pack import IRHeader, _as_bytes, pack, pack_img, unpack, unpack_img  # noqa: F401
+from minigluon.base import (MXNetError, MXNetFormatError, MXNetKeyError, MXNetTypeError,
+                            MXNetValueError, as_mxnet_error, read_file)
+
+__all__ = ['MXRecordIO', 'MXIndexedRecordIO', 'IRHeader', 'pack', 'unpack', 'pack_img', 'unpack_img']
+
+_MAGIC = 0xCED7230A
+_MAGIC_BYTES = struct.pack('<I', _MAGIC)
+_PART = struct.Struct('<II')
+_LENGTH_BITS = 29
+_MAX_RECORD = 1 << _LENGTH_BITS         # dmlc's writer refuses records of 2**29 bytes or more
+
+
+class _ModeError(MXNetValueError, AssertionError):
+    """A reader used for writing or the reverse (MXNet 1.9.1 raises a bare ``AssertionError``)."""
+
+
+def _part(cflag, payload):
+    return _PART.pack(_MAGIC, (cflag << _LENGTH_BITS) | len(payload)) + payload
+
+
+def _frame(data):
+    """The bytes dmlc's ``RecordIOWriter::WriteRecord`` writes for the payload ``data``."""
+    parts, start = [], 0
+    hit = data.find(_MAGIC_BYTES)
+    while hit != -1:
+        if hit % 4:                      # only aligned copies of the magic split the record
+            hit = data.find(_MAGIC_BYTES, hit + 1)
+            continue
+        parts.append(_part(1 if start == 0 else 2, data[start:hit]))
+        start = hit + 4
+        hit = data.find(_MAGIC_BYTES, start)
+    parts.append(_part(3 if parts else 0, data[start:]))
+    parts.append(b'\0' * (-len(data) % 4))
+    return b''.join(parts)
+
+
+class MXRecordIO:
+    """Sequential reader or writer of a RecordIO file (MXNet 1.9.1 ``mx.recordio.MXRecordIO``).
+
+    Parameters
+    ----------
+    uri : str or os.PathLike
+        Path of the ``.rec`` file.
+    flag : {'r', 'w'}
+        ``'r'`` reads; ``'w'`` creates or truncates the file and writes.
+
+    Attributes
+    ----------
+    uri, flag : str
+    is_open, writable : bool
+    pid : int or None
+        The process that opened the file. A reader that crosses a ``fork`` refuses ``read()`` in
+        the child (the two would share one file offset); ``seek`` reopens it there, as in MXNet.
+
+    Raises
+    ------
+    MXNetValueError
+        For a ``flag`` other than ``'r'`` / ``'w'``.
+    MXNetFileNotFoundError, MXNetPermissionError, MXNetIsADirectoryError
+        When the file cannot be opened (an ``MXNetError`` in MXNet too).
+
+    Notes
+    -----
+    Pickling (for DataLoader workers) keeps the path, flag, open state and read position, never
+    the contents: the copy reopens the file and goes on reading where the original stood. MXNet
+    1.9.1 instead closes the original when it is pickled, and its copy starts over at the first
+    record (a writer's copy truncates the file); minigluon leaves the original open and refuses
+    to pickle an open writer. Like MXNet 1.9.1 it is no context manager: call ``close()``.
+    Writes go straight to the file (no buffer), so a crash leaves a readable prefix.
+    """
+
+    def __init__(self, uri, flag):
+        try:
+            self.uri = os.fspath(uri)
+        except TypeError:
+            raise MXNetTypeError('uri must be a path (str or os.PathLike), got %s'
+                                 % type(uri).__name__) from None
+        self.flag = flag
+        self.pid = None
+        self.is_open = False
+        self._file = None
+        self._pos = 0
+        self.open()
+
+    def open(self):
+        """Open the file (closing it first if open): a reader starts at the first record, a
+        writer truncates the file."""
+        if self.flag not in ('r', 'w'):
+            raise MXNetValueError("Invalid flag %r: MXRecordIO takes 'r' (read) or 'w' (write)" % (self.flag,))
+        self.close()
+        self.writable = self.flag == 'w'
+        try:
+            self._file = open(self.uri, 'wb', buffering=0) if self.writable else open(self.uri, 'rb')
+        except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
+            raise as_mxnet_error(err) from None
+        self._pos = 0
+        self.pid = current_process().pid
+        self.is_open = True
+
+    def close(self):
+        """Close the file (nothing happens when it is closed already)."""
+        if not self.is_open:
+            return
+        self.is_open = False
+        self.pid = None
+        self._file.close()
+        self._file = None
+
+    def __del__(self):
+        if getattr(self, 'is_open', False):
+            self.close()
+
+    def reset(self):
+        """Back to the first record; for a writer, truncate the file to empty."""
+        self.close()
+        self.open()
+
+    def __getstate__(self):
+        if self.is_open and self.writable:
+            raise MXNetTypeError('cannot pickle %s %r open for writing: close() it first'
+                                 % (type(self).__name__, self.uri))
+        return {'uri': self.uri, 'flag': self.flag, 'is_open': self.is_open, 'pos': self._pos}
+
+    def __setstate__(self, state):
+        self.uri, self.flag = state['uri'], state['flag']
+        self.pid, self.is_open, self._file, self._pos = None, False, None, 0
+        self.writable = self.flag == 'w'
+        if state['is_open']:
+            self.open()
+            self._goto(state['pos'])
+
+    def _check(self, writing, allow_reset=False):
+        if not self.is_open:
+            raise MXNetValueError('%s %r is closed: call open() or reset() first'
+                                  % (type(self).__name__, self.uri))
+        if writing != self.writable:
+            raise _ModeError('%s %r was opened with flag %r: %s needs flag %r'
+                             % (type(self).__name__, self.uri, self.flag,
+                                'writing' if writing else 'reading', 'w' if writing else 'r'))
+        if self.pid != current_process().pid:
+            if not allow_reset:
+                raise MXNetError('%s %r was opened in another process: reading or writing it here '
+                                 'would move that process\'s file offset. Call reset() (or use '
+                                 'read_idx) in this process.' % (type(self).__name__, self.uri))
+            self.reset()
+
+    def _goto(self, pos):
+        self._file.seek(pos)
+        self._pos = pos
+
+    def write(self, buf):
+        """Append one record.
+
+        Parameters
+        ----------
+        buf : bytes-like
+            The payload, below 2**29 bytes (dmlc-core's limit); any bytes, including the magic.
+
+        Raises
+        ------
+        MXNetTypeError
+            For a ``str`` or another non-bytes ``buf``.
+        MXNetValueError
+            For a reader, a closed file, or a payload of 2**29 bytes or more.
+        MXNetError
+            In a process other than the one that opened the file (as MXNet 1.9.1).
+        """
+        self._check(writing=True)
+        data = _as_bytes(buf, 'buf')
+        if len(data) >= _MAX_RECORD:
+            raise MXNetValueError('RecordIO records must be below 2**29 bytes, got %d' % len(data))
+        blob = _frame(data)
+        view = memoryview(blob)
+        while view:
+            view = view[self._file.write(view):]
+        self._pos += len(blob)
+
+    def read(self):
+        """The next record's payload as ``bytes`` (``b''`` for an empty record), or ``None`` at
+        the end of the file.
+
+        Raises
+        ------
+        MXNetFormatError
+            For a corrupt or truncated file: the message names the file and the byte offset.
+            (dmlc-core silently ends at a record cut short inside its header or parts.)
+        MXNetValueError
+            For a writer or a closed file.
+        MXNetError
+            In a process other than the one that opened the file (as MXNet 1.9.1).
+        """
+        self._check(writing=False)
+        chunks = []
+        while True:
+            head = self._file.read(_PART.size)
+            if not head and not chunks:
+                return None
+            if len(head) < _PART.size:
+                self._fail('the file ends inside a record header', self._pos)
+            magic, word = _PART.unpack(head)
+            if magic != _MAGIC:
+                self._fail('bad magic number 0x%08x (expected 0x%08x): not a RecordIO file, '
+                           'corrupt, or not the start of a record' % (magic, _MAGIC), self._pos)
+            cflag, length = word >> _LENGTH_BITS, word & (_MAX_RECORD - 1)
+            if cflag > 3 or (cflag in (0, 1)) != (not chunks):
+                self._fail('record part flag %d out of sequence' % cflag, self._pos)
+            padded = (length + 3) & ~3
+            body = self._file.read(padded)
+            if len(body) < padded:
+                self._fail('a record part declares %d payload bytes but only %d remain in the '
+                           'file (truncated?)' % (length, len(body)), self._pos)
+            self._pos += _PART.size + padded
+            chunks.append(body[:length])
+            if cflag in (0, 3):
+                return b''.join(chunks)
+            chunks.append(_MAGIC_BYTES)
+
+    def _fail(self, message, offset):
+        raise MXNetFormatError('%s: %s (at byte offset %d)' % (self.uri, message, offset))
+
+
+class MXIndexedRecordIO(MXRecordIO):
+    """A RecordIO file with a ``.idx`` index for random access (MXNet 1.9.1
+    ``mx.recordio.MXIndexedRecordIO``).
+
+    Parameters
+    ----------
+    idx_path : str or os.PathLike
+        The index: one line ``key<TAB>offset<LF>`` per record. Opening for writing truncates it
+        (as the ``.rec``); for reading it must exist.
+    uri : str or os.PathLike
+        The ``.rec`` file.
+    flag : {'r', 'w'}
+    key_type : callable, default int
+        Turns the key text of each line (and the key given to ``write_idx``) into a key.
+
+    Attributes
+    ----------
+    keys : list
+        The keys in file order (repeated keys appear twice, as in MXNet).
+    idx : dict
+        Key to the byte offset of its record (the last one for a repeated key).
+
+    Raises
+    ------
+    MXNetFileNotFoundError
+        When the ``.rec`` file, or for reading the ``.idx`` file, is missing.
+    MXNetFormatError
+        For an index line that is not ``key<TAB>offset`` (names the file and line; MXNet 1.9.1
+        raises a bare ``IndexError``/``ValueError``). Blank lines are skipped.
+    """
+
+    def __init__(self, idx_path, uri, flag, key_type=int):
+        self.idx_path = os.fspath(idx_path)
+        self.key_type = key_type
+        self.idx, self.keys, self.fidx = {}, [], None
+        super().__init__(uri, flag)
+
+    def open(self):
+        """Open both files; a reader (re)reads the index, a writer truncates both."""
+        super().open()
+        self.idx, self.keys = {}, []
+        if self.writable:
+            try:
+                self.fidx = open(self.idx_path, 'wb', buffering=0)
+            except OSError as err:
+                super().close()
+                raise as_mxnet_error(err) from None
+            return
+        try:
+            text = read_file(self.idx_path).decode('utf-8')
+        except UnicodeDecodeError as err:
+            super().close()
+            raise MXNetFormatError('%s: not a UTF-8 text index (%s)' % (self.idx_path, err)) from None
+        except OSError:
+            super().close()
+            raise
+        for number, line in enumerate(text.split('\n'), 1):
+            if line.strip():
+                key, offset = self._parse_line(line, number)
+                self.idx[key] = offset
+                self.keys.append(key)
+
+    def _parse_line(self, line, number):
+        fields = line.strip().split('\t')
+        try:
+            if len(fields) < 2:
+                raise ValueError('no tab')
+            offset = int(fields[1])
+            if offset < 0:
+                raise ValueError('negative offset')
+            return self.key_type(fields[0]), offset
+        except (ValueError, TypeError) as err:
+            super().close()
+            raise MXNetFormatError('%s, line %d: expected "key<TAB>byte offset", got %r (%s)'
+                                   % (self.idx_path, number, line, err)) from None
+
+    def close(self):
+        """Close the record and index files."""
+        if not self.is_open:
+            return
+        super().close()
+        if self.fidx is not None:
+            self.fidx.close()
+            self.fidx = None
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.update(idx_path=self.idx_path, key_type=self.key_type)
+        return state
+
+    def __setstate__(self, state):
+        self.idx_path, self.key_type = state['idx_path'], state['key_type']
+        self.idx, self.keys, self.fidx = {}, [], None
+        super().__setstate__(state)
+
+    def seek(self, idx):
+        """Move the reader to the record of key ``idx`` (in a forked child: reopen first).
+
+        Raises
+        ------
+        MXNetKeyError
+            For a key not in the index (also a ``KeyError``, as in MXNet).
+        MXNetValueError
+            For a writer or a closed file.
+        """
+        self._check(writing=False, allow_reset=True)
+        try:
+            offset = self.idx[idx]
+        except (KeyError, TypeError):
+            raise MXNetKeyError('key %r is not in the index %s (%d keys of type %s)'
+                                % (idx, self.idx_path, len(self.idx),
+                                   getattr(self.key_type, '__name__', self.key_type))) from None
+        self._goto(offset)
+
+    def tell(self):
+        """The byte offset where the next record will be written (writers only, as MXNet).
+
+        Returns
+        -------
+        int
+        """
+        self._check(writing=True)
+        return self._pos
+
+    def read_idx(self, idx):
+        """The payload (``bytes``) of the record of key ``idx``.
+
+        Raises
+        ------
+        MXNetKeyError
+            For an unknown key.
+        MXNetFormatError
+            When the offset in the index is not a record of the ``.rec`` file (names both).
+        """
+        self.seek(idx)
+        offset = self._pos
+        record = self.read()
+        if record is None:
+            self._fail('the index %s places key %r at the end of the file or past it (truncated '
+                       '.rec file?)' % (self.idx_path, idx), offset)
+        return record
+
+    def write_idx(self, idx, buf):
+        """Append record ``buf`` under key ``key_type(idx)`` and add its index line.
+
+        Raises
+        ------
+        MXNetValueError
+            When ``key_type(idx)`` fails or its text holds a tab or a line break.
+        And the errors of :meth:`MXRecordIO.write`.
+        """
+        self._check(writing=True)
+        try:
+            key = self.key_type(idx)
+        except (ValueError, TypeError) as err:
+            raise MXNetValueError('idx %r cannot be made a key by key_type %r: %s'
+                                  % (idx, self.key_type, err)) from None
+        text = str(key)
+        if any(c in text for c in '\t\r\n'):
+            raise MXNetValueError('key %r cannot be written to a .idx file: it holds a tab or a '
+                                  'line break' % (text,))
+        offset = self._pos
+        self.write(buf)
+        self.fidx.write(('%s\t%d\n' % (text, offset)).encode('utf-8'))
+        self.idx[key] = offset
+        self.keys.append(key)
