@@ -30,9 +30,12 @@ from minigluon import io, util, test_utils  # noqa: F401
 from minigluon import recordio  # noqa: F401
 from minigluon import gluon  # noqa: F401
 from minigluon import engine, model, runtime  # noqa: F401
+from minigluon import image  # noqa: F401
+from minigluon import image as img  # noqa: F401  (MXNet's alias)
 
 # MXNet spells the samplers both mx.random.uniform and mx.nd.random.uniform.
 ndarray.random = random
 _sys.modules[__name__ + '.ndarray.random'] = random
 _sys.modules[__name__ + '.nd'] = ndarray
 _sys.modules[__name__ + '.sym'] = symbol
+_sys.modules[__name__ + '.img'] = image

@@ -156,6 +156,20 @@ def onehot_encode(indices, out):
     return one_hot(indices, depth=out.shape[1], dtype=out.dtype, out=out)  # noqa: F821 (generated)
 
 
+def imdecode(str_img, clip_rect=(0, 0, 0, 0), out=None, index=0, channels=3, mean=None):
+    """MXNet 1.9.1's deprecated ``nd.imdecode``: not provided, raises ``NotSupportedError``.
+
+    In MXNet 1.9.1 it fails for every input under Python 3 ("Shape is unknown", with or without
+    ``out``), so no script can depend on its results. Use :func:`minigluon.image.imdecode`
+    (``mx.image.imdecode(buf, flag=1, to_rgb=True)``: a uint8 ``(H, W, C)`` NDArray), then
+    crop, ``astype('float32')``, subtract the mean and ``transpose((2, 0, 1))`` as needed.
+    """
+    from minigluon.base import NotSupportedError
+    raise NotSupportedError('nd.imdecode is the deprecated MXNet decoder (it fails for every '
+                            'input in MXNet 1.9.1); use mx.image.imdecode(buf) instead, which '
+                            'returns a uint8 (height, width, channels) NDArray')
+
+
 def _split_v2_method(self, indices_or_sections, axis=0, squeeze_axis=False):
     """``nd.split_v2(self, ...)`` as a method (MXNet 1.9.1 ``NDArray.split_v2``)."""
     return split_v2(self, indices_or_sections, axis=axis, squeeze_axis=squeeze_axis)  # noqa: F821
