@@ -1,4 +1,6 @@
-"""``gluon.data.vision.datasets``: MNIST, FashionMNIST, CIFAR10 and CIFAR100 read from local files.
+"""``gluon.data.vision.datasets``: MNIST, FashionMNIST, CIFAR10 and CIFAR100 read from local files;
+``ImageFolderDataset``, ``ImageListDataset`` and ``ImageRecordDataset`` (from
+:mod:`minigluon.data.vision._image_datasets`).
 
 The classes take the arguments of MXNet 1.9.1's ``mxnet.gluon.data.vision.datasets`` and read the
 same files from the same places (``$MXNET_HOME/datasets/<name>``, ``~/.mxnet`` when ``MXNET_HOME``
@@ -24,9 +26,12 @@ from minigluon.base import MXNetFileNotFoundError, MXNetFormatError, MXNetTypeEr
 from minigluon.data.dataset import Dataset
 from minigluon.data.vision._files import (data_dir, extract_members, read_idx, repo_url,
                                           warn_hashes)
+from minigluon.data.vision._image_datasets import (ImageFolderDataset, ImageListDataset,
+                                                   ImageRecordDataset)
 from minigluon.ndarray import array
 
-__all__ = ['MNIST', 'FashionMNIST', 'CIFAR10', 'CIFAR100', 'DatasetNotFoundError']
+__all__ = ['MNIST', 'FashionMNIST', 'CIFAR10', 'CIFAR100', 'ImageRecordDataset', 'ImageFolderDataset',
+           'ImageListDataset', 'DatasetNotFoundError']
 
 _HINT = ('minigluon reads the files MXNet 1.9.1 downloads but never downloads anything itself: '
          'fetch them once (with MXNet, or from %s) and put them there, or pass root= to the folder '
