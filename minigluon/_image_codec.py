@@ -116,28 +116,10 @@ _FORMATS = {'.JPG': 'JPEG', '.JPEG': 'JPEG', '.PNG': 'PNG', '.BMP': 'BMP'}
 
 
 def encode_cv(img, quality, img_fmt):
-    """Encode an image given in OpenCV's conventions (``cv2.imencode``, for ``pack_img``).
-
-    Parameters
-    ----------
-    img : numpy.ndarray or NDArray
-        uint8 ``(H, W)`` / ``(H, W, 1)`` gray, ``(H, W, 3)`` BGR or ``(H, W, 4)`` BGRA; uint16
-        ``(H, W)`` gray for PNG.
-    quality : int
-        JPEG quality (clipped to 0..100) or PNG compression level (clipped to 0..9), as OpenCV.
-    img_fmt : {'.jpg', '.jpeg', '.png', '.bmp'} (any case)
-
-    Returns
-    -------
-    bytes
-
-    Raises
-    ------
-    MXNetValueError, MXNetTypeError
-        For another format, a non-integer quality, or an image of another shape or dtype.
-    MissingDependencyError
-        Without Pillow.
-    """
+    """Encode an image given in OpenCV's conventions, as ``cv2.imencode`` does for ``pack_img``
+    (:func:`minigluon._recordio_pack.pack_img` documents the arguments, the result and the
+    errors): grayscale ``(H, W)``, BGR or BGRA uint8 (uint16 grayscale for PNG) to the bytes of
+    a JPEG, PNG or BMP file."""
     Image = pil_image()
     fmt = _FORMATS.get(img_fmt.upper()) if isinstance(img_fmt, str) else None
     if fmt is None:
