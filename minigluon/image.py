@@ -23,7 +23,8 @@ from minigluon._image_codec import imdecode, imread
 from minigluon.base import check_int, numeric_types, raises_mxnet_errors
 
 __all__ = ['imread', 'imdecode', 'imresize', 'scale_down', 'copyMakeBorder', 'resize_short',
-           'fixed_crop', 'random_crop', 'center_crop', 'color_normalize', 'random_size_crop']
+           'fixed_crop', 'random_crop', 'center_crop', 'color_normalize', 'random_size_crop',
+           'imrotate', 'random_rotate']
 
 
 def _get_interp_method(interp, sizes=()):
@@ -353,6 +354,68 @@ def random_size_crop(src, size, area, ratio, interp=2, **kwargs):
             y0 = random.randint(0, h - new_h)
             return fixed_crop(src, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
     return center_crop(src, size, interp)
+
+
+@raises_mxnet_errors
+def imrotate(src, rotation_degrees, zoom_in=False, zoom_out=False):
+    """Rotate a float32 ``(C, H, W)`` image, or each image of an ``(N, C, H, W)`` batch, about
+    its centre by ``rotation_degrees`` (counter-clockwise), keeping the shape (MXNet 1.9.1
+    ``mx.image.imrotate``): bilinear sampling, zeros where the rotated image does not reach.
+    ``zoom_in`` scales up so that no padding shows, ``zoom_out`` down so that the whole image
+    stays visible. The same arithmetic as ``transforms.Rotate``.
+
+    ``rotation_degrees`` is a number, or for a batch also one angle per image (an NDArray or
+    NumPy vector of length N).
+
+    Raises
+    ------
+    MXNetTypeError
+        For a non-float32 ``src``, or a single image with a non-scalar angle.
+    MXNetValueError
+        When both zooms are set, ``src`` is not 3-D/4-D (or smaller than 2x2), or the number of
+        angles differs from the number of images.
+    """
+    from minigluon.data.vision.transforms_color import _apply_rotation, _check_rotate_input
+    if zoom_in and zoom_out:
+        raise ValueError('imrotate: zoom_in and zoom_out cannot both be True')
+    if not isinstance(src, nd.NDArray):
+        raise TypeError('imrotate: src must be an NDArray, got %s' % type(src).__name__)
+    if src.dtype != np.float32:
+        raise TypeError('imrotate: only float32 images are supported, got %s'
+                        % np.dtype(src.dtype).name)
+    if src.ndim not in (3, 4):
+        raise ValueError('imrotate: src must be a 3-D (C, H, W) image or a 4-D batch, got shape %s'
+                         % (src.shape,))
+    if isinstance(rotation_degrees, numeric_types):
+        degrees = float(rotation_degrees)
+    elif src.ndim == 3:
+        raise TypeError('imrotate: a single image needs a scalar rotation angle, got %s'
+                        % type(rotation_degrees).__name__)
+    else:
+        degrees = np.asarray(rotation_degrees.asnumpy() if isinstance(rotation_degrees, nd.NDArray)
+                             else rotation_degrees, dtype=np.float64)
+        if degrees.shape != (src.shape[0],):
+            raise ValueError('imrotate: the number of rotation angles %s must equal the number of '
+                             'images (%d)' % (degrees.shape, src.shape[0]))
+    _check_rotate_input(src, 'imrotate')
+    return _apply_rotation(src, degrees, zoom_in, zoom_out)
+
+
+def random_rotate(src, angle_limits, zoom_in=False, zoom_out=False):
+    """:func:`imrotate` by an angle drawn uniformly from ``angle_limits`` = ``(lower, upper)``
+    degrees with ``np.random.uniform``, one per image of a batch (MXNet 1.9.1
+    ``mx.image.random_rotate``: after ``np.random.seed`` the same angles).
+
+    Raises
+    ------
+    MXNetTypeError, MXNetValueError
+        As :func:`imrotate`.
+    """
+    if src.ndim == 3:
+        degrees = np.random.uniform(*angle_limits)
+    else:
+        degrees = np.random.uniform(*angle_limits, size=src.shape[0])
+    return imrotate(src, degrees, zoom_in=zoom_in, zoom_out=zoom_out)
 
 
 # the augmenters, imported last: they use the functions above

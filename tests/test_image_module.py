@@ -350,3 +350,52 @@ def test_nd_imdecode_points_to_mx_image():
     assert mx.img is mx.image
     with pytest.raises(mx.base.NotSupportedError, match='mx.image.imdecode'):
         mx.nd.imdecode(b'abc')
+
+
+# imrotate / random_rotate: values printed by MXNet 1.9.1 for this input (BilinearSampler in
+# float32, so they agree to ~1e-6)
+def _rot_src():
+    return mx.nd.array((np.arange(2 * 4 * 5).reshape(2, 4, 5) % 7) / 7.0)
+
+
+def test_imrotate_matches_mxnet():
+    x = _rot_src()
+    np.testing.assert_allclose(mx.image.imrotate(x, 90).asnumpy()[0], [
+        [0.2500001, 0.3571429, 0.3214286, 0.5357143, 0.3214284],
+        [0.1785714, 0.2142857, 0.4285714, 0.6428571, 0.2499999],
+        [0.1071429, 0.3214286, 0.5357143, 0.5, 0.1785713],
+        [0.0357143, 0.4285713, 0.6428572, 0.3571429, 0.1071429]], atol=1e-6)
+    np.testing.assert_allclose(mx.image.imrotate(x, 30, zoom_in=True).asnumpy()[1, 0],
+                               [0.0467214, 0.3413279, 0.3475581, 0.0222331, 0.3088382], atol=1e-6)
+    b = mx.nd.stack(x, x * 0.5)
+    out = mx.image.imrotate(b, mx.nd.array([10, -170]), zoom_out=True)
+    assert out.shape == (2, 2, 4, 5) and out.dtype == np.float32
+    np.testing.assert_allclose(out.asnumpy()[1, 0, 1],
+                               [0.1340554, 0.363583, 0.3365743, 0.2818454, 0.1378147], atol=1e-6)
+
+
+def test_random_rotate_draws_from_numpy_as_mxnet():
+    x = _rot_src()
+    np.random.seed(0)
+    single = mx.image.random_rotate(x, (-90, 90))
+    np.random.seed(0)
+    batch = mx.image.random_rotate(mx.nd.stack(x, x * 0.5), (-90, 90))
+    np.testing.assert_allclose(single.asnumpy()[0, 1], [0.5145239, 0.6896437, 0.0151021, 0.2551379, 0.1863419],
+                               atol=1e-6)
+    np.testing.assert_allclose(batch.asnumpy()[:, 0, 1], [
+        [0.5145239, 0.6896437, 0.0151021, 0.2551379, 0.1863419],
+        [0.046162, 0.15343, 0.061622, 0.3066306, 0.160554]], atol=1e-6)
+
+
+def test_imrotate_rejects_what_mxnet_rejects():
+    x = _rot_src()
+    with pytest.raises(TypeError, match='float32'):
+        mx.image.imrotate(x.astype('float64'), 3)
+    with pytest.raises(ValueError, match='zoom_in'):
+        mx.image.imrotate(x, 3, zoom_in=True, zoom_out=True)
+    with pytest.raises(TypeError, match='scalar'):
+        mx.image.imrotate(x, mx.nd.array([3]))
+    with pytest.raises(ValueError, match='angles'):
+        mx.image.imrotate(mx.nd.stack(x, x), mx.nd.array([3, 4, 5]))
+    with pytest.raises(ValueError, match='3-D'):
+        mx.image.imrotate(x[0], 3)
