@@ -56,7 +56,13 @@ def default_batchify_fn(data):
         return NDArray(xp.stack([d.as_in_context(first.context)._data for d in data]), first.context)
     if isinstance(first, tuple):
         return [default_batchify_fn(list(field)) for field in zip(*data)]
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError:      # ragged: arrays beside numbers, or nested lists of other lengths
+        kinds = sorted({'shape %s' % (tuple(np.shape(d)),) for d in data})
+        raise ValueError('DataLoader: the default batchify_fn stacks samples of one shape; got %s '
+                         'in one batch. Pad them to one shape or pass batchify_fn=.'
+                         % ', '.join(kinds)) from None
     if arr.dtype.kind not in 'biuf':
         raise TypeError('DataLoader: the default batchify_fn batches numbers, arrays and tuples of them; '
                         'got samples of type %s (dtype %s). Pass batchify_fn= to batch them yourself.'

@@ -72,3 +72,12 @@ def test_shuffled_order_does_not_depend_on_worker_processes():
     assert sorted(want) == list(range(20)) and want != list(range(20))
     assert order(num_workers=2) == want
     assert order(num_workers=2, thread_pool=True) == want
+
+
+def test_default_batchify_names_labels_of_mixed_kinds():
+    # (3,) label arrays beside a number label: NumPy's bare "inhomogeneous shape" error before
+    # (found by the legacy image-scripts session; MXNet 1.9.1 raises a bare KeyError)
+    samples = [(np.zeros(2), np.array([1.0, 2.0, 3.0])), (np.zeros(2), 4.0)]
+    loader = gdata.DataLoader(gdata.SimpleDataset(samples), batch_size=2)
+    with pytest.raises(ValueError, match=r'shape \(\).*shape \(3,\).*batchify_fn='):
+        next(iter(loader))
