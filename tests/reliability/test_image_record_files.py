@@ -130,3 +130,121 @@ def test_directory_still_reports_is_a_directory(tmp_path):
         mx.image.imread(str(tmp_path))
     with pytest.raises(MXNetError):
         recordio.MXRecordIO(str(tmp_path), 'r')
+
+
+# -- MNIST idx files -----------------------------------------------------------------------------
+
+def _mnist(root, image_dims, image_payload=b'', raw_image_file=None):
+    import gzip
+    head = b''.join(int(v).to_bytes(4, 'big') for v in [0x803] + list(image_dims))
+    images = root / 'train-images-idx3-ubyte.gz'
+    if raw_image_file is None:
+        images.write_bytes(gzip.compress(head + image_payload))
+    else:
+        raw_image_file(images, head)
+    (root / 'train-labels-idx1-ubyte.gz').write_bytes(gzip.compress(b'\0\0\x08\x01\0\0\0\0'))
+
+
+def test_mnist_dimensions_whose_product_wraps_in_int64(tmp_path):
+    # 2**31 x 2**31 x 4 = 2**64 wrapped to 0 = the empty payload: NumPy's reshape ValueError
+    _mnist(tmp_path, (1 << 31, 1 << 31, 4))
+    with pytest.warns(UserWarning), pytest.raises(mx.base.MXNetFormatError,
+                                                  match=r'train-images.*2147483648 x 2147483648 x 4'):
+        mx.gluon.data.vision.MNIST(str(tmp_path))
+
+
+def test_mnist_gzip_bomb_is_not_expanded(tmp_path, monkeypatch):
+    # the whole gzip stream was decompressed before the header was checked (a 300 KB file: 300 MB)
+    import gzip
+    from minigluon.data.vision import _files
+    monkeypatch.setattr(_files, 'GZIP_MIN_LIMIT', 1 << 16)
+    monkeypatch.setattr(_files, 'GZIP_RATIO', 16)
+    expanded = []
+    real = gzip.GzipFile.read
+
+    def counting_read(self, size=-1):
+        data = real(self, size)
+        expanded.append(len(data))
+        return data
+
+    monkeypatch.setattr(gzip.GzipFile, 'read', counting_read)
+
+    def bomb(path, head):                     # the header tells the truth: 1 MiB of zeros
+        with gzip.open(str(path), 'wb') as f:
+            f.write(head + bytes(1 << 20))
+    _mnist(tmp_path, (1024, 32, 32), raw_image_file=bomb)
+    with pytest.warns(UserWarning), pytest.raises(mx.base.MXNetFormatError, match='1048576 bytes.*more than'):
+        mx.gluon.data.vision.MNIST(str(tmp_path))
+    assert sum(expanded) < 1 << 10
+
+    def liar(path, head):                     # the header claims 1 image, the stream holds 1 MiB
+        with gzip.open(str(path), 'wb') as f:
+            f.write(head + bytes(1 << 20))
+    _mnist(tmp_path, (1, 28, 28), raw_image_file=liar)
+    expanded.clear()
+    with pytest.warns(UserWarning), pytest.raises(mx.base.MXNetFormatError, match='holds more'):
+        mx.gluon.data.vision.MNIST(str(tmp_path))
+    assert sum(expanded) < 1 << 12
+
+
+# -- CIFAR archives ------------------------------------------------------------------------------
+
+_REC = b'\x03' + bytes(3072)
+
+
+def _cifar_archive(root, members):
+    import io
+    import tarfile
+    with tarfile.open(str(root / 'cifar-10-binary.tar.gz'), 'w:gz') as tar:
+        for name, data, kind in members:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            if kind == tarfile.REGTYPE:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            else:
+                info.linkname = '/etc/passwd'
+                tar.addfile(info)
+
+
+def test_cifar_failed_extraction_leaves_the_root_unchanged(tmp_path):
+    # test_batch.bin was extracted (and kept) before the next member was refused
+    import tarfile
+    _cifar_archive(tmp_path, [('test_batch.bin', _REC, tarfile.REGTYPE),
+                              ('data_batch_1.bin', b'', tarfile.SYMTYPE)])
+    with pytest.raises(mx.base.MXNetFormatError, match='data_batch_1.bin.*not a regular file'):
+        mx.gluon.data.vision.CIFAR10(str(tmp_path), train=False)
+    assert sorted(os.listdir(str(tmp_path))) == ['cifar-10-binary.tar.gz']
+
+
+def test_cifar_member_of_the_wrong_size_is_not_extracted(tmp_path):
+    # it was written to the root, then refused by the batch reader on every later try
+    import tarfile
+    _cifar_archive(tmp_path, [('test_batch.bin', _REC[:-1], tarfile.REGTYPE)])
+    with pytest.raises(mx.base.MXNetFormatError, match="'test_batch.bin' holds 3072 bytes.*3073"):
+        mx.gluon.data.vision.CIFAR10(str(tmp_path), train=False)
+    assert sorted(os.listdir(str(tmp_path))) == ['cifar-10-binary.tar.gz']
+
+
+def test_cifar_archive_bombs_are_refused_before_they_are_read(tmp_path, monkeypatch):
+    # an 8 MB archive wrote a 1.8 GB member; 20000 empty members were all listed
+    import tarfile
+    from minigluon.data.vision import _files
+    monkeypatch.setattr(_files, 'MAX_ARCHIVE_BYTES', 8 * 3073)
+    monkeypatch.setattr(_files, 'MAX_ARCHIVE_MEMBERS', 5)
+    _cifar_archive(tmp_path, [('test_batch.bin', _REC * 16, tarfile.REGTYPE)])
+    with pytest.raises(mx.base.MXNetFormatError, match='refusing to read past 24584 unpacked bytes'):
+        mx.gluon.data.vision.CIFAR10(str(tmp_path), train=False)
+    _cifar_archive(tmp_path, [('readme%d' % i, b'', tarfile.REGTYPE) for i in range(6)]
+                   + [('test_batch.bin', _REC, tarfile.REGTYPE)])
+    with pytest.raises(mx.base.MXNetFormatError, match='more than 5 members'):
+        mx.gluon.data.vision.CIFAR10(str(tmp_path), train=False)
+    assert sorted(os.listdir(str(tmp_path))) == ['cifar-10-binary.tar.gz']
+    # within the limits the same archive is read, and the file gets open()'s mode, not 0600
+    monkeypatch.setattr(_files, 'MAX_ARCHIVE_MEMBERS', 7)
+    with pytest.warns(UserWarning, match='SHA-1'):
+        data = mx.gluon.data.vision.CIFAR10(str(tmp_path), train=False)
+    assert len(data) == 1 and int(data[0][1]) == 3
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(os.stat(str(tmp_path / 'test_batch.bin')).st_mode) == 0o666 & ~mask

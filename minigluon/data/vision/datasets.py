@@ -243,7 +243,8 @@ class CIFAR10(_LocalFileDataset):
                               '%s or %s' % (repo_url(self._namespace, self._archive), self._origin))
             wanted = [name for name, _ in self._train_files + self._test_files
                       if self._find(name) is None]
-            lacking = set(extract_members(archive, self._root, wanted, self._subdir))
+            lacking = set(extract_members(archive, self._root, wanted, self._subdir,
+                                                  self._label_bytes + 3072))
             lacking = [name for name, _ in files if name in lacking]
             if lacking:
                 raise MXNetFormatError('%s: %s holds no member %s (looked for <name> and %s/<name>)'
