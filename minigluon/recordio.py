@@ -347,7 +347,7 @@ class MXIndexedRecordIO(MXRecordIO):
                 raise
             return
         try:
-            text = read_file(self.idx_path).decode('utf-8')
+            text = read_file(self.idx_path).decode('utf-8-sig')   # (a byte order mark skipped)
         except UnicodeDecodeError as err:
             raise MXNetFormatError('%s: not a UTF-8 text index (%s)' % (self.idx_path, err)) from None
         for number, line in enumerate(text.split('\n'), 1):

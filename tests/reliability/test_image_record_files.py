@@ -248,3 +248,60 @@ def test_cifar_archive_bombs_are_refused_before_they_are_read(tmp_path, monkeypa
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(os.stat(str(tmp_path / 'test_batch.bin')).st_mode) == 0o666 & ~mask
+
+
+# -- dataset arguments ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('filename', [123, None])
+def test_record_datasets_filename_of_wrong_type(filename):
+    # os.fspath's bare TypeError
+    for cls in (mx.gluon.data.RecordFileDataset, mx.gluon.data.vision.ImageRecordDataset):
+        with pytest.raises(mx.base.MXNetTypeError, match='filename must be a path'):
+            cls(filename)
+
+
+def test_record_dataset_bad_indices(tmp_path):
+    # a bare "IndexError: list index out of range"; a slice reached the index as a list key
+    _, rec = _write_records(tmp_path, count=3)
+    data = mx.gluon.data.RecordFileDataset(rec)
+    with pytest.raises(mx.base.MXNetIndexError, match=r'index 3 out of range for the 3 records of .*a\.rec'):
+        data[3]
+    with pytest.raises(mx.base.MXNetTypeError, match='integers, got slice'):
+        data[0:2]
+    assert len(list(data)) == 3 and recordio.unpack(data[-1])[0].label == 2
+
+
+@pytest.mark.parametrize('flag', ['1', None, 2, True, 1.5])
+def test_image_datasets_check_flag_at_construction(tmp_path, flag):
+    # accepted, then every item failed inside imread/imdecode
+    idx, rec = _write_records(tmp_path, count=1)
+    makers = [lambda: mx.gluon.data.vision.ImageFolderDataset(str(tmp_path), flag=flag),
+              lambda: mx.gluon.data.vision.ImageListDataset(str(tmp_path), [], flag=flag),
+              lambda: mx.gluon.data.vision.ImageRecordDataset(rec, flag=flag)]
+    for make in makers:                       # (True is refused as by mx.image.imread)
+        with pytest.raises(mx.base.MXNetValueError, match='flag must be 1 .* or 0 .*got'):
+            make()
+
+
+def test_lst_file_with_byte_order_mark_and_nul_path(tmp_path):
+    # the BOM made line 1's index "\ufeff0" not an integer; a NUL failed at read time without
+    # naming the .lst file
+    from PIL import Image
+    Image.new('RGB', (2, 3)).save(str(tmp_path / 'a.png'))
+    (tmp_path / 'x.lst').write_bytes('\ufeff0\t1.5\ta.png\n'.encode('utf-8'))
+    data = mx.gluon.data.vision.ImageListDataset(str(tmp_path), 'x.lst')
+    assert data[0][0].shape == (3, 2, 3) and data[0][1].asnumpy().tolist() == [1.5]
+    (tmp_path / 'x.lst').write_bytes(b'0\t1\ta\0.png\n')
+    with pytest.raises(mx.base.MXNetFormatError, match=r'x\.lst line 1.*NUL'):
+        mx.gluon.data.vision.ImageListDataset(str(tmp_path), 'x.lst')
+
+
+def test_idx_file_with_byte_order_mark(tmp_path):
+    # with key_type=str the BOM became part of the first key: read_idx('0') raised KeyError
+    idx, rec = _write_records(tmp_path, count=2)
+    with open(idx, 'rb') as f:
+        text = f.read()
+    with open(idx, 'wb') as f:
+        f.write(b'\xef\xbb\xbf' + text)
+    reader = recordio.MXIndexedRecordIO(idx, rec, 'r', key_type=str)
+    assert reader.keys == ['0', '1'] and recordio.unpack(reader.read_idx('0'))[0].label == 0

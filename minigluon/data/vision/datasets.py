@@ -200,8 +200,11 @@ class CIFAR10(_LocalFileDataset):
         When the batch files and the archive are all missing (MXNet downloads the archive).
     MXNetFormatError
         A batch file whose size is not a whole number of records (1 label byte + 3072 pixel bytes
-        for CIFAR-10, 2 + 3072 for CIFAR-100), an unreadable archive, or an archive member that is
-        a link or has a path leaving the root (never extracted; MXNet extracts everything).
+        for CIFAR-10, 2 + 3072 for CIFAR-100), an unreadable archive, an archive member that is
+        a link or has a path leaving the root, a batch member that is not whole records, or an
+        archive of more than 1000 members or 256 MiB unpacked (the official ones hold 8 members,
+        184 MB; MXNet extracts everything). Nothing is extracted then: the batch files are
+        written under temporary names and renamed only once all were read.
     MXNetTypeError
         For a ``root`` that is not a path or a ``transform`` that is not callable.
 
