@@ -305,3 +305,22 @@ def test_idx_file_with_byte_order_mark(tmp_path):
         f.write(b'\xef\xbb\xbf' + text)
     reader = recordio.MXIndexedRecordIO(idx, rec, 'r', key_type=str)
     assert reader.keys == ['0', '1'] and recordio.unpack(reader.read_idx('0'))[0].label == 0
+
+
+# -- mx.image arguments --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('shape', [(3,), 'x', 5, (3, 4, 4, 1)])
+def test_create_augmenter_data_shape_of_wrong_form(shape):
+    # a bare IndexError (or TypeError) from data_shape[2]
+    with pytest.raises(mx.base.MXNetValueError, match=r'data_shape must be \(channels, height, width\)'):
+        mx.image.CreateAugmenter(shape)
+    assert len(mx.image.CreateAugmenter([3, 4, 4])) == 2
+
+
+@pytest.mark.parametrize('area', [(-1, 0), -0.5, (0.5,), 'x'])
+def test_random_size_crop_bad_area(area):
+    # (-1, 0) gave "cannot convert float NaN to integer"; (0.5,) an IndexError
+    img = mx.nd.zeros((5, 6, 3), dtype='uint8')
+    with pytest.raises(mx.base.MXNetValueError, match='area must be'):
+        mx.image.random_size_crop(img, (2, 2), area, (0.75, 1.33))
+    assert mx.image.random_size_crop(img, (2, 2), 0.5, (0.75, 1.33))[0].shape == (2, 2, 3)
