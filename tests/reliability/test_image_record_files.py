@@ -324,3 +324,21 @@ def test_random_size_crop_bad_area(area):
     with pytest.raises(mx.base.MXNetValueError, match='area must be'):
         mx.image.random_size_crop(img, (2, 2), area, (0.75, 1.33))
     assert mx.image.random_size_crop(img, (2, 2), 0.5, (0.75, 1.33))[0].shape == (2, 2, 3)
+
+
+def test_pixel_bomb_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
+    # pins the limit the decoders rely on: Pillow's MAX_IMAGE_PIXELS (an image of more than twice
+    # as many pixels is refused from its header), for imdecode, unpack_img and the datasets
+    from PIL import Image
+    Image.new('L', (40, 30)).save(str(tmp_path / 'big.png'))
+    buf = (tmp_path / 'big.png').read_bytes()
+    monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', 500)          # 1200 pixels > 2 x 500
+    with pytest.raises(mx.base.MXNetFormatError, match='exceeds limit'):
+        mx.image.imdecode(buf)
+    record = recordio.pack(recordio.IRHeader(0, 1.0, 0, 0), buf)
+    with pytest.raises(mx.base.MXNetFormatError, match=r'record payload.*exceeds limit'):
+        recordio.unpack_img(record)
+    (tmp_path / 'cls').mkdir()
+    (tmp_path / 'big.png').rename(tmp_path / 'cls' / 'big.png')
+    with pytest.raises(mx.base.MXNetFormatError, match=r'big\.png.*exceeds limit'):
+        mx.gluon.data.vision.ImageFolderDataset(str(tmp_path))[0]
