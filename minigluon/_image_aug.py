@@ -297,9 +297,16 @@ def CreateAugmenter(data_shape, resize=0, rand_crop=False, rand_resize=False, ra
     (``mean=True`` / ``std=True``: the ImageNet RGB statistics). ``inter_method`` is the
     ``interp`` of the resizes.
 
-    Returns a list of augmenters. Raises ``MXNetValueError`` for ``rand_resize`` without
-    ``rand_crop`` or a ``mean``/``std`` that is not an array of 1 or 3 values (MXNet asserts).
+    Returns a list of augmenters. Raises ``MXNetValueError`` for a ``data_shape`` that is not
+    3 values (MXNet: ``IndexError``), ``rand_resize`` without ``rand_crop`` or a ``mean``/``std``
+    that is not an array of 1 or 3 values (MXNet asserts).
     """
+    try:
+        if isinstance(data_shape, str) or len(data_shape) != 3:
+            raise TypeError
+    except TypeError:
+        raise MXNetValueError('CreateAugmenter: data_shape must be (channels, height, width), got %r'
+                              % (data_shape,)) from None
     augs = []
     if resize > 0:
         augs.append(ResizeAug(resize, inter_method))

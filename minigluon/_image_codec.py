@@ -140,7 +140,11 @@ def encode_cv(img, quality, img_fmt):
     options = {'JPEG': {'quality': min(max(int(quality), 0), 100)},
                'PNG': {'compress_level': min(max(int(quality), 0), 9)}}.get(fmt, {})
     out = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(arr)).save(out, format=fmt, **options)
+    try:
+        Image.fromarray(np.ascontiguousarray(arr)).save(out, format=fmt, **options)
+    except (OSError, ValueError) as err:     # e.g. a JPEG side over 65500 pixels
+        raise MXNetValueError('cannot encode an image of shape %s as %s: %s'
+                              % (arr.shape, img_fmt, err)) from None
     return out.getvalue()
 
 

@@ -71,7 +71,8 @@ def pack(header, s):
     ------
     MXNetTypeError, MXNetValueError
         For a header that is not 4 fields, ids that are not uint64, a label that is not
-        numbers or does not fit float32 (MXNet 1.9.1 raises ``struct.error``).
+        numbers or does not fit float32 (MXNet 1.9.1 raises ``struct.error`` for a number and
+        stores ``inf`` for a value in a list; infinities and NaN given as such are kept).
     """
     try:
         flag, label, rid, rid2 = header
@@ -82,10 +83,14 @@ def pack(header, s):
         flag = 0
     else:
         try:
-            values = np.asarray(label, dtype=np.float32)
+            with np.errstate(over='raise'):    # as a scalar label too big for float32
+                values = np.asarray(label, dtype=np.float32)
         except (TypeError, ValueError) as err:
             raise MXNetValueError('IRHeader.label must be a number or numbers, got %r (%s)'
                                   % (label, err)) from None
+        except FloatingPointError:
+            raise MXNetValueError('IRHeader.label %r cannot be stored as float32: a value is out '
+                                  'of its range' % (label,)) from None
         flag, label, prefix = values.size, 0.0, values.tobytes()
     ints = _uint(flag, 'flag', 32), _uint(rid, 'id', 64), _uint(rid2, 'id2', 64)
     try:
@@ -152,7 +157,8 @@ def pack_img(header, img, quality=95, img_fmt='.jpg'):
     Raises
     ------
     MXNetValueError, MXNetTypeError
-        For another format, or an image of another shape or dtype.
+        For another format, an image of another shape or dtype, or one the format cannot hold
+        (JPEG: at most 65500 pixels a side).
     MissingDependencyError
         An ``ImportError`` saying ``pip install pillow`` when Pillow is missing.
 

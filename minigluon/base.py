@@ -7,8 +7,11 @@ root of its own errors so that ``except mx.base.MXNetError`` in legacy code stil
 ``mxnet.base`` that legacy code passes to ``isinstance``; they hold the same types (Python 3, where
 MXNet's ``long`` and ``basestring`` are ``int`` and ``str``).
 """
+import errno
 import functools
 import operator
+import os
+import stat
 
 import numpy as _np
 
@@ -116,15 +119,39 @@ def raises_mxnet_errors(fn):
     return wrapper
 
 
+def open_regular(fname):
+    """``fname`` opened for binary reading; only a regular file is opened. A path that cannot be
+    read raises as :func:`read_file` says; a directory ``MXNetIsADirectoryError``; a FIFO, socket
+    or device (whose reads may block for ever or never end, as ``/dev/zero``) an
+    :class:`MXNetValueError` naming it, without waiting for a FIFO's writer."""
+    try:
+        fd = os.open(fname, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_BINARY', 0))
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
+        raise as_mxnet_error(err) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise MXNetIsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), fname)
+        if not stat.S_ISREG(mode):
+            kind = ('a FIFO' if stat.S_ISFIFO(mode) else 'a socket' if stat.S_ISSOCK(mode)
+                    else 'a device' if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else 'a special file')
+            raise MXNetValueError('%r is %s, not a regular file: minigluon reads data only from '
+                                  'regular files' % (os.fsdecode(fname), kind))
+        if hasattr(os, 'set_blocking'):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, 'rb')
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_file(fname):
     """The bytes of the file ``fname``. A path that cannot be read (missing, a directory, no
     permission, a file used as a folder) raises the usual ``OSError`` subclass, which is also an
-    :class:`MXNetError`, as MXNet's loaders raise; other ``OSError`` (a failing disk) as they come."""
-    try:
-        with open(fname, 'rb') as f:
-            return f.read()
-    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
-        raise as_mxnet_error(err) from None
+    :class:`MXNetError`, as MXNet's loaders raise; other ``OSError`` (a failing disk) as they come.
+    Only regular files are read (:func:`open_regular`)."""
+    with open_regular(fname) as f:
+        return f.read()
 
 
 def check_int(value, what, minimum=None):

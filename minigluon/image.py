@@ -325,7 +325,8 @@ def random_size_crop(src, size, area, ratio, interp=2, **kwargs):
     Raises
     ------
     MXNetValueError
-        For a non-3-D ``src``, a bad ``size``/``interp`` or a non-positive ``ratio``.
+        For a non-3-D ``src``, a bad ``size``/``interp``, a negative ``area`` (MXNet fails on
+        the square root of a negative area) or a non-positive ``ratio``.
     MXNetTypeError
         For other keyword arguments (MXNet asserts).
     """
@@ -340,6 +341,12 @@ def random_size_crop(src, size, area, ratio, interp=2, **kwargs):
         raise TypeError('random_size_crop got unexpected keyword arguments %s' % sorted(kwargs))
     if isinstance(area, numeric_types):
         area = (area, 1.0)
+    try:
+        if len(area) != 2 or not min(area) >= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError('area must be a fraction of the image area >= 0 or a (min, max) pair of '
+                         'them, got %r' % (area,)) from None
     if len(ratio) != 2 or min(ratio) <= 0:
         raise ValueError('ratio must be (min, max) aspect ratios > 0, got %r' % (ratio,))
     src_area = h * w

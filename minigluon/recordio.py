@@ -16,11 +16,12 @@ Pure Python, byte-compatible with the files MXNet writes through dmlc-core's ``R
 """
 import os
 import struct
+import threading
 from multiprocessing import current_process
 
 from minigluon._recordio_pack import IRHeader, _as_bytes, pack, pack_img, unpack, unpack_img  # noqa: F401
 from minigluon.base import (MXNetError, MXNetFormatError, MXNetKeyError, MXNetTypeError,
-                            MXNetValueError, as_mxnet_error, read_file)
+                            MXNetValueError, as_mxnet_error, open_regular, read_file)
 
 __all__ = ['MXRecordIO', 'MXIndexedRecordIO', 'IRHeader', 'pack', 'unpack', 'pack_img', 'unpack_img']
 
@@ -78,7 +79,8 @@ class MXRecordIO:
     MXNetValueError
         For a ``flag`` other than ``'r'`` / ``'w'``.
     MXNetFileNotFoundError, MXNetPermissionError, MXNetIsADirectoryError
-        When the file cannot be opened (an ``MXNetError`` in MXNet too).
+        When the file cannot be opened (an ``MXNetError`` in MXNet too); a FIFO or device given
+        to a reader raises ``MXNetValueError`` (only regular files are read).
 
     Notes
     -----
@@ -88,6 +90,7 @@ class MXRecordIO:
     record (a writer's copy truncates the file); minigluon leaves the original open and refuses
     to pickle an open writer. Like MXNet 1.9.1 it is no context manager: call ``close()``.
     Writes go straight to the file (no buffer), so a crash leaves a readable prefix.
+    One object may be shared by threads: its reads, seeks and writes take a lock (MXNet's do not).
     """
 
     def __init__(self, uri, flag):
@@ -101,7 +104,18 @@ class MXRecordIO:
         self.is_open = False
         self._file = None
         self._pos = 0
+        self._new_lock()
         self.open()
+
+    def _new_lock(self):
+        self._lock, self._lock_pid = threading.RLock(), os.getpid()
+
+    def _locked(self):
+        """The lock that serialises this object's threads (a new one in a forked child: a lock
+        some other thread held at the fork would never be released there)."""
+        if self._lock_pid != os.getpid():
+            self._new_lock()
+        return self._lock
 
     def open(self):
         """Open the file (closing it first if open): a reader starts at the first record, a
@@ -110,13 +124,39 @@ class MXRecordIO:
             raise MXNetValueError("Invalid flag %r: MXRecordIO takes 'r' (read) or 'w' (write)" % (self.flag,))
         self.close()
         self.writable = self.flag == 'w'
+        created = []
+        self._file = self._open_file(self.uri, created)
         try:
-            self._file = open(self.uri, 'wb', buffering=0) if self.writable else open(self.uri, 'rb')
-        except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
-            raise as_mxnet_error(err) from None
+            self._open_more(created)
+            if self.writable:               # truncated only once every file could be opened
+                self._file.truncate(0)
+        except BaseException:
+            self._file.close()
+            self._file = None
+            for path in created:            # a failed open leaves no new empty file either
+                os.unlink(path)
+            raise
         self._pos = 0
         self.pid = current_process().pid
         self.is_open = True
+
+    def _open_file(self, path, created):
+        """``path`` opened for reading, or for writing without truncating it yet; appends
+        ``path`` to ``created`` when the writer made a new file."""
+        if not self.writable:
+            return open_regular(path)
+        try:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666)
+                created.append(path)
+            except FileExistsError:
+                fd = os.open(path, os.O_WRONLY | getattr(os, 'O_BINARY', 0))
+        except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
+            raise as_mxnet_error(err) from None
+        return os.fdopen(fd, 'wb', buffering=0)
+
+    def _open_more(self, created):
+        """Open the files besides ``uri`` (the ``.idx`` of :class:`MXIndexedRecordIO`)."""
 
     def close(self):
         """Close the file (nothing happens when it is closed already)."""
@@ -146,6 +186,7 @@ class MXRecordIO:
         self.uri, self.flag = state['uri'], state['flag']
         self.pid, self.is_open, self._file, self._pos = None, False, None, 0
         self.writable = self.flag == 'w'
+        self._new_lock()
         if state['is_open']:
             self.open()
             self._goto(state['pos'])
@@ -186,6 +227,10 @@ class MXRecordIO:
         MXNetError
             In a process other than the one that opened the file (as MXNet 1.9.1).
         """
+        with self._locked():
+            self._write(buf)
+
+    def _write(self, buf):
         self._check(writing=True)
         data = _as_bytes(buf, 'buf')
         if len(data) >= _MAX_RECORD:
@@ -210,6 +255,10 @@ class MXRecordIO:
         MXNetError
             In a process other than the one that opened the file (as MXNet 1.9.1).
         """
+        with self._locked():
+            return self._read()
+
+    def _read(self):
         self._check(writing=False)
         chunks = []
         while True:
@@ -272,30 +321,35 @@ class MXIndexedRecordIO(MXRecordIO):
     """
 
     def __init__(self, idx_path, uri, flag, key_type=int):
-        self.idx_path = os.fspath(idx_path)
+        try:
+            self.idx_path = os.fspath(idx_path)
+        except TypeError:
+            raise MXNetTypeError('idx_path must be a path (str or os.PathLike), got %s'
+                                 % type(idx_path).__name__) from None
         self.key_type = key_type
         self.idx, self.keys, self.fidx = {}, [], None
         super().__init__(uri, flag)
 
     def open(self):
-        """Open both files; a reader (re)reads the index, a writer truncates both."""
+        """Open both files; a reader (re)reads the index, a writer truncates both (only once both
+        could be opened: a failed open changes neither file)."""
         super().open()
+
+    def _open_more(self, created):
         self.idx, self.keys = {}, []
         if self.writable:
+            self.fidx = self._open_file(self.idx_path, created)
             try:
-                self.fidx = open(self.idx_path, 'wb', buffering=0)
-            except OSError as err:
-                super().close()
-                raise as_mxnet_error(err) from None
+                self.fidx.truncate(0)
+            except BaseException:
+                self.fidx.close()
+                self.fidx = None
+                raise
             return
         try:
-            text = read_file(self.idx_path).decode('utf-8')
+            text = read_file(self.idx_path).decode('utf-8-sig')   # (a byte order mark skipped)
         except UnicodeDecodeError as err:
-            super().close()
             raise MXNetFormatError('%s: not a UTF-8 text index (%s)' % (self.idx_path, err)) from None
-        except OSError:
-            super().close()
-            raise
         for number, line in enumerate(text.split('\n'), 1):
             if line.strip():
                 key, offset = self._parse_line(line, number)
@@ -308,11 +362,10 @@ class MXIndexedRecordIO(MXRecordIO):
             if len(fields) < 2:
                 raise ValueError('no tab')
             offset = int(fields[1])
-            if offset < 0:
-                raise ValueError('negative offset')
+            if not 0 <= offset < 1 << 63:
+                raise ValueError('offset out of range [0, 2**63)')
             return self.key_type(fields[0]), offset
         except (ValueError, TypeError) as err:
-            super().close()
             raise MXNetFormatError('%s, line %d: expected "key<TAB>byte offset", got %r (%s)'
                                    % (self.idx_path, number, line, err)) from None
 
@@ -345,6 +398,10 @@ class MXIndexedRecordIO(MXRecordIO):
         MXNetValueError
             For a writer or a closed file.
         """
+        with self._locked():
+            self._seek(idx)
+
+    def _seek(self, idx):
         self._check(writing=False, allow_reset=True)
         try:
             offset = self.idx[idx]
@@ -374,13 +431,14 @@ class MXIndexedRecordIO(MXRecordIO):
         MXNetFormatError
             When the offset in the index is not a record of the ``.rec`` file (names both).
         """
-        self.seek(idx)
-        offset = self._pos
-        record = self.read()
-        if record is None:
-            self._fail('the index %s places key %r at the end of the file or past it (truncated '
-                       '.rec file?)' % (self.idx_path, idx), offset)
-        return record
+        with self._locked():
+            self._seek(idx)
+            offset = self._pos
+            record = self._read()
+            if record is None:
+                self._fail('the index %s places key %r at the end of the file or past it (truncated '
+                           '.rec file?)' % (self.idx_path, idx), offset)
+            return record
 
     def write_idx(self, idx, buf):
         """Append record ``buf`` under key ``key_type(idx)`` and add its index line.
@@ -391,6 +449,10 @@ class MXIndexedRecordIO(MXRecordIO):
             When ``key_type(idx)`` fails or its text holds a tab or a line break.
         And the errors of :meth:`MXRecordIO.write`.
         """
+        with self._locked():
+            self._write_idx(idx, buf)
+
+    def _write_idx(self, idx, buf):
         self._check(writing=True)
         try:
             key = self.key_type(idx)
@@ -402,7 +464,7 @@ class MXIndexedRecordIO(MXRecordIO):
             raise MXNetValueError('key %r cannot be written to a .idx file: it holds a tab or a '
                                   'line break' % (text,))
         offset = self._pos
-        self.write(buf)
+        self._write(buf)
         self.fidx.write(('%s\t%d\n' % (text, offset)).encode('utf-8'))
         self.idx[key] = offset
         self.keys.append(key)

@@ -4,9 +4,11 @@
 Semantics follow ``mxnet.gluon.data.dataset`` (MXNet 1.9.1): a dataset is anything with
 ``__getitem__`` and ``__len__``; transforms are lazy unless ``lazy=False``.
 """
+import operator
 import os
 import threading
 
+from minigluon.base import MXNetIndexError, MXNetTypeError
 from minigluon.ndarray import NDArray
 from minigluon.recordio import MXIndexedRecordIO
 
@@ -166,8 +168,14 @@ class RecordFileDataset(Dataset):
     ------
     MXNetFileNotFoundError
         When the ``.rec`` or ``.idx`` file is missing.
+    MXNetTypeError
+        For a ``filename`` that is not a path; from ``__getitem__``, for an index that is not
+        an integer (MXNet looks a slice up in the index and fails there).
     MXNetFormatError
         From ``__getitem__``, for a corrupt record (names the file and byte offset).
+    MXNetIndexError
+        From ``__getitem__``, for an index out of range (an ``IndexError``, which ends a ``for``
+        loop over the dataset).
 
     Notes
     -----
@@ -177,7 +185,11 @@ class RecordFileDataset(Dataset):
     """
 
     def __init__(self, filename):
-        self.filename = os.fspath(filename)
+        try:
+            self.filename = os.fspath(filename)
+        except TypeError:
+            raise MXNetTypeError('%s: filename must be a path (str or os.PathLike), got %s %r'
+                                 % (type(self).__name__, type(filename).__name__, filename)) from None
         self.idx_file = os.path.splitext(self.filename)[0] + '.idx'
         self._record = MXIndexedRecordIO(self.idx_file, self.filename, 'r')
         self._lock, self._lock_pid = threading.Lock(), os.getpid()
@@ -194,8 +206,17 @@ class RecordFileDataset(Dataset):
     def __getitem__(self, idx):
         if self._lock_pid != os.getpid():     # a lock held across fork would never be released
             self._lock, self._lock_pid = threading.Lock(), os.getpid()
+        keys = self._record.keys
+        try:
+            key = keys[operator.index(idx)]
+        except TypeError:
+            raise MXNetTypeError('%s indices must be integers, got %s %r'
+                                 % (type(self).__name__, type(idx).__name__, idx)) from None
+        except IndexError:
+            raise MXNetIndexError('%s index %d out of range for the %d records of %s'
+                                  % (type(self).__name__, idx, len(keys), self.filename)) from None
         with self._lock:
-            return self._record.read_idx(self._record.keys[idx])
+            return self._record.read_idx(key)
 
     def __len__(self):
         return len(self._record.keys)

@@ -202,7 +202,7 @@ def test_archive_refuses_unsafe_members(tmp_path, member):
 
 
 def test_archive_without_members_or_corrupt(tmp_path):
-    _tar(tmp_path / 'cifar-100-binary.tar.gz', [('train.bin', b'x')])
+    _tar(tmp_path / 'cifar-100-binary.tar.gz', [('train.bin', b'x' * 3074)])
     with pytest.raises(MXNetFormatError, match='holds no member test.bin'):
         datasets.CIFAR100(root=str(tmp_path), train=False)
     (tmp_path / 'cifar-100-binary.tar.gz').write_bytes(b'\x1f\x8b not really gzip')

@@ -10,13 +10,20 @@ import warnings
 
 import numpy as np
 
-from minigluon.base import (MXNetFormatError, MXNetTypeError, MXNetValueError, as_mxnet_error,
-                            read_file)
+from minigluon.base import (MXNetFormatError, MXNetIndexError, MXNetTypeError, MXNetValueError,
+                            as_mxnet_error, read_file)
 from minigluon.data.dataset import Dataset, RecordFileDataset
 from minigluon.data.vision._files import caller_level
 from minigluon.ndarray import array
 
 __all__ = ['ImageFolderDataset', 'ImageListDataset', 'ImageRecordDataset']
+
+
+def _check_flag(owner, flag):
+    if isinstance(flag, bool) or flag not in (0, 1):
+        raise MXNetValueError('%s: flag must be 1 (3-channel colour) or 0 (1-channel grayscale), '
+                              'got %r' % (owner, flag))
+    return int(flag)
 
 
 def _check_transform(owner, transform):
@@ -34,7 +41,7 @@ def _position(owner, idx, length):
                              'at a time; no slices)' % (owner, type(idx).__name__, idx)) from None
     if not -length <= pos < length:
         # an IndexError ends ``for item in dataset`` as it does for MXNet's list lookup
-        raise IndexError('%s index %d out of range for %d items' % (owner, pos, length))
+        raise MXNetIndexError('%s index %d out of range for %d items' % (owner, pos, length))
     return pos % length
 
 
@@ -88,12 +95,14 @@ class ImageFolderDataset(Dataset):
     MXNetTypeError
         For a ``root`` that is not a path, a non-callable ``transform``, or a non-integer index
         (MXNet fails inside its image reader on a slice).
+    MXNetValueError
+        For a ``flag`` other than 0 or 1 (MXNet fails when the first image is read).
     """
 
     def __init__(self, root, flag=1, transform=None):
         self._root = _as_path('ImageFolderDataset', 'root', root)
         _check_transform('ImageFolderDataset', transform)
-        self._flag, self._transform = flag, transform
+        self._flag, self._transform = _check_flag('ImageFolderDataset', flag), transform
         self._exts = ['.jpg', '.jpeg', '.png']
         self._list_images(self._root)
 
@@ -162,17 +171,19 @@ class ImageListDataset(Dataset):
     Raises
     ------
     MXNetValueError
-        With no ``imglist`` (MXNet 2.0 makes an empty dataset), or an entry of the wrong form.
+        With no ``imglist`` (MXNet 2.0 makes an empty dataset), an entry of the wrong form, or a
+        ``flag`` other than 0 or 1.
     MXNetFormatError
-        For a ``.lst`` line without index, label and path, or with labels that are not numbers,
-        naming the file and line.
+        For a ``.lst`` line without index, label and path, with labels that are not numbers, or
+        with a NUL character in the path, naming the file and line. (A UTF-8 byte order mark
+        at the start of the file is skipped.)
     MXNetFileNotFoundError
         When the ``.lst`` file is missing.
     """
 
     def __init__(self, root='.', imglist=None, flag=1):
         self._root = _as_path('ImageListDataset', 'root', root)
-        self._flag = flag
+        self._flag = _check_flag('ImageListDataset', flag)
         if isinstance(imglist, (str, os.PathLike)):
             self.items = self._read_lst(os.path.join(self._root, os.fspath(imglist)))
         elif isinstance(imglist, (list, tuple)):
@@ -183,7 +194,7 @@ class ImageListDataset(Dataset):
 
     def _read_lst(self, fname):
         try:
-            text = read_file(fname).decode('utf-8')
+            text = read_file(fname).decode('utf-8-sig')
         except UnicodeDecodeError as err:
             raise MXNetFormatError('ImageListDataset: %s is not a UTF-8 text .lst file (%s)'
                                    % (fname, err)) from None
@@ -201,6 +212,9 @@ class ImageListDataset(Dataset):
             except ValueError:
                 raise MXNetFormatError('ImageListDataset: %s: the index %r is not an integer'
                                        % (where, fields[0])) from None
+            if '\0' in fields[-1]:
+                raise MXNetFormatError('ImageListDataset: %s: the path %r holds a NUL character'
+                                       % (where, fields[-1]))
             items.append((os.path.join(self._root, fields[-1]),
                           _label_array('ImageListDataset', fields[1:-1], where)))
         return items
@@ -246,11 +260,13 @@ class ImageRecordDataset(RecordFileDataset):
     Raises
     ------
     As :class:`minigluon.data.RecordFileDataset` for missing or malformed files;
-    ``MXNetTypeError`` for a non-callable ``transform``.
+    ``MXNetTypeError`` for a non-callable ``transform``; ``MXNetValueError`` for a ``flag`` other
+    than 0 or 1 (MXNet fails when the first image is read).
     """
 
     def __init__(self, filename, flag=1, transform=None):
         _check_transform('ImageRecordDataset', transform)
+        flag = _check_flag('ImageRecordDataset', flag)
         super().__init__(filename)
         self._flag, self._transform = flag, transform
 

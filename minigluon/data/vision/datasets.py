@@ -200,8 +200,11 @@ class CIFAR10(_LocalFileDataset):
         When the batch files and the archive are all missing (MXNet downloads the archive).
     MXNetFormatError
         A batch file whose size is not a whole number of records (1 label byte + 3072 pixel bytes
-        for CIFAR-10, 2 + 3072 for CIFAR-100), an unreadable archive, or an archive member that is
-        a link or has a path leaving the root (never extracted; MXNet extracts everything).
+        for CIFAR-10, 2 + 3072 for CIFAR-100), an unreadable archive, an archive member that is
+        a link or has a path leaving the root, a batch member that is not whole records, or an
+        archive of more than 1000 members or 256 MiB unpacked (the official ones hold 8 members,
+        184 MB; MXNet extracts everything). Nothing is extracted then: the batch files are
+        written under temporary names and renamed only once all were read.
     MXNetTypeError
         For a ``root`` that is not a path or a ``transform`` that is not callable.
 
@@ -243,7 +246,8 @@ class CIFAR10(_LocalFileDataset):
                               '%s or %s' % (repo_url(self._namespace, self._archive), self._origin))
             wanted = [name for name, _ in self._train_files + self._test_files
                       if self._find(name) is None]
-            lacking = set(extract_members(archive, self._root, wanted, self._subdir))
+            lacking = set(extract_members(archive, self._root, wanted, self._subdir,
+                                                  self._label_bytes + 3072))
             lacking = [name for name, _ in files if name in lacking]
             if lacking:
                 raise MXNetFormatError('%s: %s holds no member %s (looked for <name> and %s/<name>)'
