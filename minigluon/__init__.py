@@ -32,6 +32,8 @@ from minigluon import gluon  # noqa: F401
 from minigluon import engine, model, runtime  # noqa: F401
 from minigluon import image  # noqa: F401
 from minigluon import image as img  # noqa: F401  (MXNet's alias)
+from minigluon import visualization  # noqa: F401
+from minigluon import visualization as viz  # noqa: F401  (MXNet's alias)
 
 # MXNet spells the samplers both mx.random.uniform and mx.nd.random.uniform.
 ndarray.random = random
@@ -39,3 +41,4 @@ _sys.modules[__name__ + '.ndarray.random'] = random
 _sys.modules[__name__ + '.nd'] = ndarray
 _sys.modules[__name__ + '.sym'] = symbol
 _sys.modules[__name__ + '.img'] = image
+_sys.modules[__name__ + '.viz'] = visualization

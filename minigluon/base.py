@@ -34,6 +34,11 @@ class NotSupportedError(MXNetError, NotImplementedError):
     """An MXNet feature that minigluon deliberately does not provide (sparse storage, Module API)."""
 
 
+class MissingDependencyError(ImportError, MXNetError):
+    """An optional dependency (Pillow for images, graphviz for ``mx.viz.plot_network``) is needed
+    and not installed; the message says what to ``pip install``."""
+
+
 class ValueAssertionError(ValueError, AssertionError):
     """Bad input that MXNet 1.9.1 rejects with a Python ``assert`` (an ``AssertionError``) where
     minigluon raises a ``ValueError`` (or the reverse: MXNet's ``ValueError`` where minigluon
