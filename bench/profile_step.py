@@ -31,7 +31,6 @@ from _common import set_threads  # noqa: E402
 THREADS = set_threads(1)
 
 import argparse  # noqa: E402
-import collections  # noqa: E402
 import cProfile  # noqa: E402
 import io  # noqa: E402
 import pstats  # noqa: E402
@@ -48,52 +47,14 @@ def synchronizer(ctx):
     return cupy.cuda.Device().synchronize
 
 
-_TOTALS = collections.defaultdict(lambda: [0.0, 0])
-_DEPTH = [0]
-
-
-def time_operators(sync):
-    """Wrap (once) the ``forward``/``backward`` of every operator class (the registry's, and the
-    hybridized executor's plan steps) with synchronised timers; returns the totals dict
-    ``{(op name, 'forward'|'backward'): [seconds, calls]}``. A method a subclass inherits is
-    timed under the class that defines it; a timed call made inside another counts in that one."""
-    from minigluon import executor_plan
-    from minigluon.ops.registry import OPS
-    totals = _TOTALS
-    classes = set(OPS.values()) | {c for c in vars(executor_plan).values()
-                                   if isinstance(c, type) and hasattr(c, 'forward')}
-    for cls in classes:
-        for meth in ('forward', 'backward'):
-            fn = cls.__dict__.get(meth)
-            if fn is None or getattr(fn, 'timed', False):
-                continue
-            key = (getattr(cls, 'name', None) or cls.__name__, meth)
-
-            def timed(self, *args, _fn=fn, _key=key, **kwargs):
-                if _DEPTH[0]:           # inside another timed call (a subclass calling super()):
-                    return _fn(self, *args, **kwargs)     # counted there
-                _DEPTH[0] += 1
-                sync()
-                t0 = time.perf_counter()
-                try:
-                    return _fn(self, *args, **kwargs)
-                finally:
-                    sync()
-                    _DEPTH[0] -= 1
-                    entry = totals[_key]
-                    entry[0] += time.perf_counter() - t0
-                    entry[1] += 1
-            timed.timed = True
-            setattr(cls, meth, timed)
-    return totals
-
-
 def per_op(model, hybridize, ctx, steps):
-    """Print each operator's synchronised time per step (see the module docstring)."""
-    from minigluon import autograd
+    """Print each operator's synchronised time per step, measured by ``mx.profiler`` (see the
+    module docstring)."""
+    import json
+
+    from minigluon import autograd, profiler
     net, loss_fn, trainer, x, label = minigluon_setup(hybridize, model, ctx)
     sync = synchronizer(ctx)
-    totals = time_operators(sync)
 
     def step():
         with autograd.record():
@@ -103,18 +64,25 @@ def per_op(model, hybridize, ctx, steps):
         sync()
     for _ in range(3):
         step()
-    totals.clear()
+    profiler.dumps(reset=True)
+    profiler.set_state('run')
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
     whole = (time.perf_counter() - t0) / steps * 1e3
-    rows = sorted(totals.items(), key=lambda kv: -kv[1][0])
-    inside = sum(v[0] for v in totals.values()) / steps * 1e3
+    profiler.set_state('stop')
+    stats = json.loads(profiler.dumps(format='json', reset=True)).get('operator', {})
+    rows = []
+    for name, s in stats.items():
+        meth = 'backward' if name.startswith('_backward_') else 'forward'
+        rows.append((name[len('_backward_'):] if meth == 'backward' else name, meth, s['Total'], s['Count']))
+    rows.sort(key=lambda r: -r[2])
+    inside = sum(r[2] for r in rows) / steps
     print('\n[%s, %s, %s] per operator, ms per step (synchronised; step %.2f ms, operators %.2f, '
           'outside operators %.2f):' % (model, 'hybridized' if hybridize else 'eager', ctx, whole,
                                         inside, whole - inside))
-    for (name, meth), (sec, calls) in rows[:25]:
-        print('  %-28s %-9s %7.3f ms  %3d calls' % (name, meth, sec / steps * 1e3, calls // steps))
+    for name, meth, total_ms, calls in rows[:25]:
+        print('  %-28s %-9s %7.3f ms  %3d calls' % (name, meth, total_ms / steps, calls // steps))
 
 
 def profile(model, hybridize, ctx, steps, top):
