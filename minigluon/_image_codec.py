@@ -199,8 +199,10 @@ def imdecode(buf, flag=1, to_rgb=True, out=None):
     Raises
     ------
     MXNetValueError
-        For a ``buf`` of another type (a ``str`` too), a ``flag`` other than 0/1, a float NDArray
-        ``buf`` or an ``out`` of the wrong shape.
+        For a ``buf`` of another type (a ``str`` too; MXNet raises ``ValueError`` there), a
+        ``flag`` other than 0/1, a float NDArray ``buf`` or an ``out`` of the wrong shape.
+    MXNetTypeError
+        For an ``out`` that is not an NDArray.
     MXNetFormatError
         When ``buf`` is not a decodable image.
     MissingDependencyError
@@ -240,12 +242,17 @@ def imread(filename, flag=1, to_rgb=True, out=None):
 
     Raises
     ------
+    MXNetTypeError
+        For a ``filename`` that is not a str or path (or an ``out`` that is not an NDArray).
     MXNetFileNotFoundError
         When the file does not exist (its name is in the message); other unreadable paths raise
-        the matching ``OSError`` that is also an ``MXNetError``.
+        the matching ``OSError`` that is also an ``MXNetError``
+        (:func:`minigluon.base.open_regular`).
     MXNetFormatError
         When the file is not a decodable image (the message names it).
-    MXNetValueError, MissingDependencyError
+    MXNetValueError
+        For a FIFO, socket or device instead of a regular file, and as in :func:`imdecode`.
+    MissingDependencyError
         As in :func:`imdecode`.
     """
     if not isinstance(filename, (str, os.PathLike)):
