@@ -12,7 +12,9 @@ OpenCV's arrays (BGR channel order, 2-D grayscale); ``imdecode`` / ``imread`` of
   repeated, palettes are expanded, 16-bit samples keep their high byte.
 * grayscale (``iscolor=0``): ``(H, W)``. PNG colour images use libpng's conversion, which OpenCV
   asks for: ``(9797 R + 19234 G + 3737 B) >> 15`` (weights 0.299 and 0.587 in 1/32768 units,
-  truncated; checked on every pixel against MXNet). JPEG files are decoded straight to their
+  truncated; checked on every pixel against MXNet for 8-bit PNGs; a 16-bit colour PNG is
+  converted from Pillow's 8-bit samples where OpenCV converts at 16 bits, so about half the
+  values differ by 1). JPEG files are decoded straight to their
   luma channel, as libjpeg does for OpenCV. Other formats (BMP, ...) use OpenCV's ``cvtColor``
   weights, ``(4899 R + 9617 G + 1868 B + 8192) >> 14``.
 * as stored (``iscolor=-1``): 2-D gray (uint16 for 16-bit gray PNG), BGR, or BGRA when the image
