@@ -2,9 +2,10 @@
 subclasses, ``CreateAugmenter``); exported by :mod:`minigluon.image`.
 
 Each augmenter is called on one ``(H, W, C)`` NDArray image and returns the augmented image. As in
-MXNet, the colour augmenters work in place on float images (``CastAug`` first), the random ones
-draw from Python's ``random`` (``LightingAug``: ``numpy.random.normal``), and ``dumps()`` gives
-the JSON ``[class name in lower case, constructor arguments]``, except for ``SequentialAug`` and
+MXNet, the brightness, contrast, saturation, lighting and normalizing augmenters change a float
+image in place (``CastAug`` first; ``HueJitterAug`` and ``RandomGrayAug`` return a new one), the
+random ones draw from Python's ``random`` (``LightingAug``: ``numpy.random.normal``), and
+``dumps()`` gives the JSON ``[class name in lower case, constructor arguments]``, except for ``SequentialAug`` and
 ``RandomOrderAug`` (``ColorJitterAug``), whose ``dumps()`` returns a Python list
 ``[name, [dumps of each member]]`` as MXNet's does.
 """
@@ -152,9 +153,10 @@ class BrightnessJitterAug(Augmenter):
 
 
 class ContrastJitterAug(Augmenter):
-    """Blend a float RGB image in place with its mean luma: ``alpha * src + (1 - alpha) * mean``
-    (per channel: 3 x the mean of ``src * (0.299, 0.587, 0.114)``), ``alpha = 1 +
-    random.uniform(-contrast, contrast)``."""
+    """Blend a float RGB image in place with its mean luma: ``alpha * src + (1 - alpha) * mean``,
+    ``alpha = 1 + random.uniform(-contrast, contrast)``. ``mean`` is one number, the average over
+    pixels of ``0.299 R + 0.587 G + 0.114 B`` (computed as 3 x the mean of every element of
+    ``src * (0.299, 0.587, 0.114)``)."""
 
     def __init__(self, contrast):
         super().__init__(contrast=contrast)
@@ -333,16 +335,24 @@ def CreateAugmenter(data_shape, resize=0, rand_crop=False, rand_resize=False, ra
         augs.append(LightingAug(pca_noise, eigval, eigvec))
     if rand_gray > 0:
         augs.append(RandomGrayAug(rand_gray))
-    stats = {'mean': [123.68, 116.28, 103.53], 'std': [58.395, 57.12, 57.375]}
-    for key, value in (('mean', mean), ('std', std)):
-        if value is True:
-            stats[key] = nd.array(stats[key])
-        elif value is not None and not (isinstance(value, (np.ndarray, nd.NDArray))
-                                        and value.ndim >= 1 and value.shape[0] in (1, 3)):
-            raise MXNetValueError('CreateAugmenter: %s must be True, None or an array of 1 or 3 '
-                                  'values, got %r' % (key, value))
-        else:
-            stats[key] = value
+    mean = _normalize_stat('mean', mean, _IMAGENET_MEAN)
+    std = _normalize_stat('std', std, _IMAGENET_STD)
     if mean is not None or std is not None:
-        augs.append(ColorNormalizeAug(stats['mean'], stats['std']))
+        augs.append(ColorNormalizeAug(mean, std))
     return augs
+
+
+# ImageNet's per-channel RGB mean and standard deviation, on the 0-255 scale
+_IMAGENET_MEAN, _IMAGENET_STD = [123.68, 116.28, 103.53], [58.395, 57.12, 57.375]
+
+
+def _normalize_stat(name, value, imagenet):
+    """CreateAugmenter's ``mean`` / ``std`` argument: True gives the ImageNet values
+    ``imagenet`` as an NDArray; None and arrays of 1 or 3 values are kept; else MXNetValueError."""
+    if value is True:
+        return nd.array(imagenet)
+    if value is None or (isinstance(value, (np.ndarray, nd.NDArray))
+                         and value.ndim >= 1 and value.shape[0] in (1, 3)):
+        return value
+    raise MXNetValueError('CreateAugmenter: %s must be True, None or an array of 1 or 3 '
+                          'values, got %r' % (name, value))

@@ -12,7 +12,9 @@ OpenCV's arrays (BGR channel order, 2-D grayscale); ``imdecode`` / ``imread`` of
   repeated, palettes are expanded, 16-bit samples keep their high byte.
 * grayscale (``iscolor=0``): ``(H, W)``. PNG colour images use libpng's conversion, which OpenCV
   asks for: ``(9797 R + 19234 G + 3737 B) >> 15`` (weights 0.299 and 0.587 in 1/32768 units,
-  truncated; checked on every pixel against MXNet). JPEG files are decoded straight to their
+  truncated; checked on every pixel against MXNet for 8-bit PNGs; a 16-bit colour PNG is
+  converted from Pillow's 8-bit samples where OpenCV converts at 16 bits, so about half the
+  values differ by 1). JPEG files are decoded straight to their
   luma channel, as libjpeg does for OpenCV. Other formats (BMP, ...) use OpenCV's ``cvtColor``
   weights, ``(4899 R + 9617 G + 1868 B + 8192) >> 14``.
 * as stored (``iscolor=-1``): 2-D gray (uint16 for 16-bit gray PNG), BGR, or BGRA when the image
@@ -199,8 +201,10 @@ def imdecode(buf, flag=1, to_rgb=True, out=None):
     Raises
     ------
     MXNetValueError
-        For a ``buf`` of another type (a ``str`` too), a ``flag`` other than 0/1, a float NDArray
-        ``buf`` or an ``out`` of the wrong shape.
+        For a ``buf`` of another type (a ``str`` too; MXNet raises ``ValueError`` there), a
+        ``flag`` other than 0/1, a float NDArray ``buf`` or an ``out`` of the wrong shape.
+    MXNetTypeError
+        For an ``out`` that is not an NDArray.
     MXNetFormatError
         When ``buf`` is not a decodable image.
     MissingDependencyError
@@ -240,12 +244,17 @@ def imread(filename, flag=1, to_rgb=True, out=None):
 
     Raises
     ------
+    MXNetTypeError
+        For a ``filename`` that is not a str or path (or an ``out`` that is not an NDArray).
     MXNetFileNotFoundError
         When the file does not exist (its name is in the message); other unreadable paths raise
-        the matching ``OSError`` that is also an ``MXNetError``.
+        the matching ``OSError`` that is also an ``MXNetError``
+        (:func:`minigluon.base.open_regular`).
     MXNetFormatError
         When the file is not a decodable image (the message names it).
-    MXNetValueError, MissingDependencyError
+    MXNetValueError
+        For a FIFO, socket or device instead of a regular file, and as in :func:`imdecode`.
+    MissingDependencyError
         As in :func:`imdecode`.
     """
     if not isinstance(filename, (str, os.PathLike)):

@@ -19,6 +19,8 @@ from minigluon.base import MXNetFormatError, MXNetTypeError, MXNetValueError
 
 
 def _as_bytes(buf, what):
+    """``buf`` as ``bytes`` (a copy of any bytes-like object); a ``str`` or anything else raises
+    :class:`MXNetTypeError` naming the argument ``what``."""
     if isinstance(buf, bytes):
         return buf
     if isinstance(buf, str):
@@ -30,6 +32,7 @@ def _as_bytes(buf, what):
                              % (what, type(buf).__name__)) from None
 
 
+# The tuple's type name is 'HEADER', as MXNet's, so that a header prints as MXNet prints it.
 IRHeader = namedtuple('HEADER', ['flag', 'label', 'id', 'id2'])
 IRHeader.__doc__ = """Header of an image record (MXNet 1.9.1 ``mx.recordio.IRHeader``).
 
@@ -62,17 +65,20 @@ def pack(header, s):
         was. Anything else (list, array, even an empty list) becomes float32 values written
         after the header, ``flag`` becomes their count and the header's label 0.
     s : bytes-like
+        The payload (for an image record, the encoded image).
 
     Returns
     -------
     bytes
+        The 24-byte header, the ``4 * flag`` label bytes, then ``s``.
 
     Raises
     ------
     MXNetTypeError, MXNetValueError
         For a header that is not 4 fields, ids that are not uint64, a label that is not
-        numbers or does not fit float32 (MXNet 1.9.1 raises ``struct.error`` for a number and
-        stores ``inf`` for a value in a list; infinities and NaN given as such are kept).
+        numbers or does not fit float32 (MXNet 1.9.1 silently stores ``inf`` for such a value,
+        a number or in a list; infinities and NaN given as such are kept). ``MXNetTypeError``
+        also for an ``s`` that is not bytes-like.
     """
     try:
         flag, label, rid, rid2 = header
@@ -118,7 +124,10 @@ def unpack(s):
     Raises
     ------
     MXNetFormatError
-        When ``s`` is shorter than its header says (MXNet 1.9.1: ``struct.error``/``ValueError``).
+        When ``s`` is shorter than 24 bytes or than its header says (MXNet 1.9.1:
+        ``struct.error``/``ValueError``).
+    MXNetTypeError
+        For an ``s`` that is not bytes-like.
     """
     data = _as_bytes(s, 's')
     if len(data) < _HEADER.size:

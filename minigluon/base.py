@@ -1,4 +1,5 @@
-"""Exception root and small shared helpers.
+"""Exception root, the ``MXNet*Error`` classes, and small shared helpers (argument checks, and
+``open_regular`` / ``read_file``, through which minigluon's loaders read data files).
 
 MXNet raises ``MXNetError`` (a ``RuntimeError``) for most failures; minigluon keeps that name as the
 root of its own errors so that ``except mx.base.MXNetError`` in legacy code still works.
@@ -55,7 +56,8 @@ class MXNetValueError(ValueError, MXNetError):
 
 
 class MXNetFormatError(MXNetValueError):
-    """A file or string in MXNet's formats is malformed (``.params`` binary, ``-symbol.json``).
+    """A file or string in MXNet's formats is malformed (``.params`` binary, ``-symbol.json``,
+    RecordIO ``.rec`` / ``.idx``, image files, the vision datasets' files and archives).
 
     Also a ``ValueError``, so callers that validate input can catch one type.
     """
@@ -125,10 +127,16 @@ def raises_mxnet_errors(fn):
 
 
 def open_regular(fname):
-    """``fname`` opened for binary reading; only a regular file is opened. A path that cannot be
-    read raises as :func:`read_file` says; a directory ``MXNetIsADirectoryError``; a FIFO, socket
-    or device (whose reads may block for ever or never end, as ``/dev/zero``) an
-    :class:`MXNetValueError` naming it, without waiting for a FIFO's writer."""
+    """``fname`` opened for binary reading (a file object); only a regular file is opened.
+
+    A path that cannot be opened raises the usual ``OSError`` subclass, which is also an
+    :class:`MXNetError`, as MXNet's loaders raise: :class:`MXNetFileNotFoundError`,
+    :class:`MXNetPermissionError`, :class:`MXNetIsADirectoryError` (a directory) or
+    :class:`MXNetNotADirectoryError` (a file used as a folder); other ``OSError`` (a failing
+    disk) come as they are. A FIFO, socket or device (whose reads may block for ever or never
+    end, as ``/dev/zero``) raises :class:`MXNetValueError` naming it: the file is opened
+    non-blocking, so a FIFO is refused without waiting for a writer, then made blocking again.
+    """
     try:
         fd = os.open(fname, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_BINARY', 0))
     except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
@@ -151,10 +159,8 @@ def open_regular(fname):
 
 
 def read_file(fname):
-    """The bytes of the file ``fname``. A path that cannot be read (missing, a directory, no
-    permission, a file used as a folder) raises the usual ``OSError`` subclass, which is also an
-    :class:`MXNetError`, as MXNet's loaders raise; other ``OSError`` (a failing disk) as they come.
-    Only regular files are read (:func:`open_regular`)."""
+    """The whole content (``bytes``) of the regular file ``fname``, opened by
+    :func:`open_regular`, whose docstring lists the errors."""
     with open_regular(fname) as f:
         return f.read()
 

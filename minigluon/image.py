@@ -2,13 +2,15 @@
 ``mxnet.image`` does.
 
 Images are NDArrays ``(H, W, C)``: height, width, channels, the layout decoders produce (RGB by
-default, uint8 straight from a decoder). Sizes are given as MXNet gives them, ``(width,
-height)``. Decoding uses Pillow (optional: ``pip install pillow``; see
+default, uint8 straight from a decoder); only ``imrotate`` / ``random_rotate`` take float32
+``(C, H, W)`` images (or ``(N, C, H, W)`` batches), as MXNet's. Sizes are given as MXNet gives
+them, ``(width, height)``. Decoding uses Pillow (optional: ``pip install pillow``; see
 :mod:`minigluon._image_codec` for how its pixels are brought to OpenCV's numbers); resizing uses
 the kernels of ``nd.image.resize`` (OpenCV's weights). The random functions draw from Python's
-``random`` module, as MXNet's do, so a script that calls ``random.seed`` makes the same choices.
-The augmenter classes (``CreateAugmenter``...) are in :mod:`minigluon._image_aug` and exported
-here. ``ImageIter`` and the detection augmenters (``mx.image.det``) are not provided.
+``random`` module, as MXNet's do, so a script that calls ``random.seed`` makes the same choices
+(``random_rotate`` draws from ``numpy.random``, as MXNet's). The augmenter classes
+(``CreateAugmenter``...) are in :mod:`minigluon._image_aug` and exported here. ``ImageIter`` and
+the detection augmenters (``mx.image.det``) are not provided.
 
 Interpolation codes (``interp``), OpenCV's: 0 nearest, 1 bilinear, 2 bicubic, 3 area,
 4 Lanczos-4; 9 picks by the sizes (bicubic when both sides grow, area when both shrink, else
@@ -350,9 +352,9 @@ def random_size_crop(src, size, area, ratio, interp=2, **kwargs):
     if len(ratio) != 2 or min(ratio) <= 0:
         raise ValueError('ratio must be (min, max) aspect ratios > 0, got %r' % (ratio,))
     src_area = h * w
+    log_ratio = (np.log(ratio[0]), np.log(ratio[1]))
     for _ in range(10):
         target_area = random.uniform(area[0], area[1]) * src_area
-        log_ratio = (np.log(ratio[0]), np.log(ratio[1]))
         new_ratio = np.exp(random.uniform(*log_ratio))
         new_w = int(round(np.sqrt(target_area * new_ratio)))
         new_h = int(round(np.sqrt(target_area / new_ratio)))

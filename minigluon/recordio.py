@@ -8,7 +8,9 @@ Pure Python, byte-compatible with the files MXNet writes through dmlc-core's ``R
   ``cflag`` is 0 for a whole record, and 1 / 2 / 3 for the first / a middle / the last part.
 * A payload holding the magic at an offset that is a multiple of 4 is split there: the writer
   drops those 4 bytes and starts a new part; the reader puts the magic back between parts. So
-  a reader that finds the magic at an aligned offset always stands at a record boundary.
+  the magic never appears at an aligned file offset inside a payload: a reader that finds it
+  at an aligned offset stands at the start of a part (and of a record when its ``cflag`` is
+  0 or 1).
 * ``.idx``: one text line per record, ``key<TAB>byte offset of the record<LF>``.
 * An image record (``pack``) starts with the 24-byte header ``<IfQQ`` (flag: uint32, label:
   float32, id: uint64, id2: uint64); when ``flag > 0`` the label is the ``flag`` float32 values
@@ -30,13 +32,24 @@ _MAGIC_BYTES = struct.pack('<I', _MAGIC)
 _PART = struct.Struct('<II')
 _LENGTH_BITS = 29
 _MAX_RECORD = 1 << _LENGTH_BITS         # dmlc's writer refuses records of 2**29 bytes or more
+_LENGTH_MASK = _MAX_RECORD - 1          # the low 29 bits of a part's second word
 
 
 class _ModeError(MXNetValueError, AssertionError):
     """A reader used for writing or the reverse (MXNet 1.9.1 raises a bare ``AssertionError``)."""
 
 
+def _as_path(value, what):
+    """``value`` as a path string (``os.fspath``), else :class:`MXNetTypeError` naming ``what``."""
+    try:
+        return os.fspath(value)
+    except TypeError:
+        raise MXNetTypeError('%s must be a path (str or os.PathLike), got %s'
+                             % (what, type(value).__name__)) from None
+
+
 def _part(cflag, payload):
+    """One part: its 8-byte header (magic, ``cflag`` and length) and ``payload``, unpadded."""
     return _PART.pack(_MAGIC, (cflag << _LENGTH_BITS) | len(payload)) + payload
 
 
@@ -52,6 +65,8 @@ def _frame(data):
         start = hit + 4
         hit = data.find(_MAGIC_BYTES, start)
     parts.append(_part(3 if parts else 0, data[start:]))
+    # Only the last part is padded: the others end where an aligned magic began, so their
+    # lengths are multiples of 4, and the last starts aligned, so its padding is len(data)'s.
     parts.append(b'\0' * (-len(data) % 4))
     return b''.join(parts)
 
@@ -76,6 +91,8 @@ class MXRecordIO:
 
     Raises
     ------
+    MXNetTypeError
+        For a ``uri`` that is not a path.
     MXNetValueError
         For a ``flag`` other than ``'r'`` / ``'w'``.
     MXNetFileNotFoundError, MXNetPermissionError, MXNetIsADirectoryError
@@ -94,11 +111,7 @@ class MXRecordIO:
     """
 
     def __init__(self, uri, flag):
-        try:
-            self.uri = os.fspath(uri)
-        except TypeError:
-            raise MXNetTypeError('uri must be a path (str or os.PathLike), got %s'
-                                 % type(uri).__name__) from None
+        self.uri = _as_path(uri, 'uri')
         self.flag = flag
         self.pid = None
         self.is_open = False
@@ -249,7 +262,8 @@ class MXRecordIO:
         ------
         MXNetFormatError
             For a corrupt or truncated file: the message names the file and the byte offset.
-            (dmlc-core silently ends at a record cut short inside its header or parts.)
+            (dmlc-core fails there too, with a bare "Invalid RecordIO File", except for a
+            record cut exactly between two of its parts, where it silently ends.)
         MXNetValueError
             For a writer or a closed file.
         MXNetError
@@ -271,7 +285,8 @@ class MXRecordIO:
             if magic != _MAGIC:
                 self._fail('bad magic number 0x%08x (expected 0x%08x): not a RecordIO file, '
                            'corrupt, or not the start of a record' % (magic, _MAGIC), self._pos)
-            cflag, length = word >> _LENGTH_BITS, word & (_MAX_RECORD - 1)
+            cflag, length = word >> _LENGTH_BITS, word & _LENGTH_MASK
+            # a record starts with a whole (0) or first (1) part; a middle (2) or last (3) follows
             if cflag > 3 or (cflag in (0, 1)) != (not chunks):
                 self._fail('record part flag %d out of sequence' % cflag, self._pos)
             padded = (length + 3) & ~3
@@ -297,7 +312,8 @@ class MXIndexedRecordIO(MXRecordIO):
     ----------
     idx_path : str or os.PathLike
         The index: one line ``key<TAB>offset<LF>`` per record. Opening for writing truncates it
-        (as the ``.rec``); for reading it must exist.
+        and the ``.rec``, only once both could be opened (a failed open changes neither file);
+        for reading it must exist and is read whole.
     uri : str or os.PathLike
         The ``.rec`` file.
     flag : {'r', 'w'}
@@ -313,6 +329,8 @@ class MXIndexedRecordIO(MXRecordIO):
 
     Raises
     ------
+    MXNetTypeError
+        For a ``uri`` or ``idx_path`` that is not a path.
     MXNetFileNotFoundError
         When the ``.rec`` file, or for reading the ``.idx`` file, is missing.
     MXNetFormatError
@@ -321,19 +339,10 @@ class MXIndexedRecordIO(MXRecordIO):
     """
 
     def __init__(self, idx_path, uri, flag, key_type=int):
-        try:
-            self.idx_path = os.fspath(idx_path)
-        except TypeError:
-            raise MXNetTypeError('idx_path must be a path (str or os.PathLike), got %s'
-                                 % type(idx_path).__name__) from None
+        self.idx_path = _as_path(idx_path, 'idx_path')
         self.key_type = key_type
         self.idx, self.keys, self.fidx = {}, [], None
         super().__init__(uri, flag)
-
-    def open(self):
-        """Open both files; a reader (re)reads the index, a writer truncates both (only once both
-        could be opened: a failed open changes neither file)."""
-        super().open()
 
     def _open_more(self, created):
         self.idx, self.keys = {}, []
@@ -430,6 +439,7 @@ class MXIndexedRecordIO(MXRecordIO):
             For an unknown key.
         MXNetFormatError
             When the offset in the index is not a record of the ``.rec`` file (names both).
+        And the errors of :meth:`MXRecordIO.read`.
         """
         with self._locked():
             self._seek(idx)

@@ -6,7 +6,6 @@ Semantics follow ``mxnet.gluon.data.dataset`` (MXNet 1.9.1): a dataset is anythi
 """
 import operator
 import os
-import threading
 
 from minigluon.base import MXNetIndexError, MXNetTypeError
 from minigluon.ndarray import NDArray
@@ -181,7 +180,8 @@ class RecordFileDataset(Dataset):
     -----
     Safe in DataLoader workers: a forked worker reopens the file on its first read (it never
     shares the parent's file offset), and a pickled copy (spawned workers) carries the paths, not
-    the file. Reads from several threads of one process are serialised by a lock.
+    the file. Reads from several threads of one process are serialised by the lock of the
+    :class:`minigluon.recordio.MXIndexedRecordIO` that reads the file.
     """
 
     def __init__(self, filename):
@@ -192,20 +192,8 @@ class RecordFileDataset(Dataset):
                                  % (type(self).__name__, type(filename).__name__, filename)) from None
         self.idx_file = os.path.splitext(self.filename)[0] + '.idx'
         self._record = MXIndexedRecordIO(self.idx_file, self.filename, 'r')
-        self._lock, self._lock_pid = threading.Lock(), os.getpid()
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state['_lock'] = None
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._lock, self._lock_pid = threading.Lock(), os.getpid()
 
     def __getitem__(self, idx):
-        if self._lock_pid != os.getpid():     # a lock held across fork would never be released
-            self._lock, self._lock_pid = threading.Lock(), os.getpid()
         keys = self._record.keys
         try:
             key = keys[operator.index(idx)]
@@ -215,8 +203,7 @@ class RecordFileDataset(Dataset):
         except IndexError:
             raise MXNetIndexError('%s index %d out of range for the %d records of %s'
                                   % (type(self).__name__, idx, len(keys), self.filename)) from None
-        with self._lock:
-            return self._record.read_idx(key)
+        return self._record.read_idx(key)    # locked, and reopened in a forked worker
 
     def __len__(self):
         return len(self._record.keys)

@@ -1,5 +1,7 @@
-"""File helpers of the vision datasets: MXNet's data folder, SHA-1 checks, idx files, safe
-extraction of archive members. Private; the datasets are in :mod:`minigluon.data.vision.datasets`."""
+"""Helpers shared by the vision datasets: MXNet's data folder, SHA-1 checks, idx files, safe
+extraction of archive members, and the checks of the ``root`` / ``transform`` arguments.
+Private; the datasets are in :mod:`minigluon.data.vision.datasets` and
+:mod:`minigluon.data.vision._image_datasets`."""
 import contextlib
 import gzip
 import hashlib
@@ -16,10 +18,27 @@ import zlib
 
 import numpy as np
 
-from minigluon.base import MXNetFormatError, as_mxnet_error, open_regular, read_file
+from minigluon.base import MXNetFormatError, MXNetTypeError, as_mxnet_error, open_regular, read_file
 from minigluon.serialization import _file_mode
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def as_path(owner, what, value):
+    """``value`` as a path string with ``~`` expanded, else :class:`MXNetTypeError` naming the
+    dataset ``owner`` and the argument ``what``."""
+    try:
+        return os.path.expanduser(os.fspath(value))
+    except TypeError:
+        raise MXNetTypeError('%s: %s must be a path (str or os.PathLike), got %s %r'
+                             % (owner, what, type(value).__name__, value)) from None
+
+
+def check_transform(owner, transform):
+    """Refuse (:class:`MXNetTypeError`) a ``transform`` that is neither None nor callable."""
+    if transform is not None and not callable(transform):
+        raise MXNetTypeError('%s: transform must be None or a callable taking (data, label), got '
+                             '%s %r' % (owner, type(transform).__name__, transform))
 
 
 def data_dir():
@@ -75,9 +94,10 @@ GZIP_RATIO, GZIP_MIN_LIMIT = 1024, 64 << 20
 
 def read_idx(path, ndim):
     """The uint8 array of the idx file ``path`` (gzipped when it ends in ``.gz``), of ``ndim``
-    dimensions; a malformed file raises MXNetFormatError naming it. A gzipped file is expanded
+    dimensions (MNIST's format: a big-endian magic ``0x0800 + ndim``, ``ndim`` uint32 sizes, then
+    the bytes); a malformed file raises MXNetFormatError naming it. A gzipped file is expanded
     only as far as its header says, and refused when that is more than ``GZIP_RATIO`` times its
-    size (or ``GZIP_MIN_LIMIT``)."""
+    size or ``GZIP_MIN_LIMIT``, whichever is larger."""
     raw = read_file(path)
     head = 4 + 4 * ndim
     stream = None
@@ -116,17 +136,20 @@ def read_idx(path, ndim):
 
 
 def _is_unsafe(name):
+    """Whether the archive member name ``name`` could leave the folder it is extracted into: an
+    absolute path, a ``..`` component, or a Windows drive (``C:``), with either slash."""
     parts = name.replace('\\', '/').split('/')
     return name.startswith(('/', '\\')) or '..' in parts or (parts and ':' in parts[0])
 
 
-# The official CIFAR archives unpack to 184 MB in 8 members; more is refused before it is read.
+# The official CIFAR archives unpack to 184 MB in fewer than 10 members; more is refused before
+# it is read.
 MAX_ARCHIVE_BYTES, MAX_ARCHIVE_MEMBERS = 1 << 28, 1000
 
 
 class _Bounded:
-    """A read-only view of the file ``f`` that refuses to read or seek past byte ``limit``
-    (tarfile reads a member's long name or pax header whole and skips a member by seeking, both
+    """A read-only view of the file ``f`` that refuses to read or seek past byte ``limit``, and
+    any read without a size (tarfile reads a member's long name or pax header whole and skips a member by seeking, both
     before the caller sees the member: here they are refused before they are decompressed)."""
 
     def __init__(self, f, limit, archive):
@@ -163,13 +186,15 @@ def extract_members(archive, root, wanted, subdir, record_bytes):
     todo, written = set(wanted), []
     try:
         with open_regular(archive) as raw:
-            packed = gzip.GzipFile(fileobj=raw) if raw.read(2) == b'\x1f\x8b' else raw
+            gzipped = raw.read(2) == b'\x1f\x8b'      # gzip's magic number
             raw.seek(0)
+            packed = gzip.GzipFile(fileobj=raw) if gzipped else raw
             with tarfile.open(fileobj=_Bounded(packed, MAX_ARCHIVE_BYTES, archive), mode='r:') as tar:
                 for count, member in enumerate(tar, 1):
                     if count > MAX_ARCHIVE_MEMBERS:
-                        raise MXNetFormatError('%s: more than %d members (the CIFAR archives hold 8): '
-                                               'not a CIFAR archive' % (archive, MAX_ARCHIVE_MEMBERS))
+                        raise MXNetFormatError('%s: more than %d members (the CIFAR archives hold '
+                                               'fewer than 10): not a CIFAR archive'
+                                               % (archive, MAX_ARCHIVE_MEMBERS))
                     _extract(tar, member, archive, root, subdir, record_bytes, todo, written)
         for tmp, path in written:
             os.replace(tmp, path)

@@ -13,23 +13,18 @@ import numpy as np
 from minigluon.base import (MXNetFormatError, MXNetIndexError, MXNetTypeError, MXNetValueError,
                             as_mxnet_error, read_file)
 from minigluon.data.dataset import Dataset, RecordFileDataset
-from minigluon.data.vision._files import caller_level
+from minigluon.data.vision._files import as_path, caller_level, check_transform
 from minigluon.ndarray import array
 
 __all__ = ['ImageFolderDataset', 'ImageListDataset', 'ImageRecordDataset']
 
 
 def _check_flag(owner, flag):
+    """``flag`` (0 grey or 1 colour, not a bool) as an int, else MXNetValueError naming ``owner``."""
     if isinstance(flag, bool) or flag not in (0, 1):
         raise MXNetValueError('%s: flag must be 1 (3-channel colour) or 0 (1-channel grayscale), '
                               'got %r' % (owner, flag))
     return int(flag)
-
-
-def _check_transform(owner, transform):
-    if transform is not None and not callable(transform):
-        raise MXNetTypeError('%s: transform must be None or a callable taking (data, label), got '
-                             '%s %r' % (owner, type(transform).__name__, transform))
 
 
 def _position(owner, idx, length):
@@ -45,15 +40,8 @@ def _position(owner, idx, length):
     return pos % length
 
 
-def _as_path(owner, what, value):
-    try:
-        return os.path.expanduser(os.fspath(value))
-    except TypeError:
-        raise MXNetTypeError('%s: %s must be a path (str or os.PathLike), got %s %r'
-                             % (owner, what, type(value).__name__, value)) from None
-
-
 def _listdir(path):
+    """The sorted names in the folder ``path``; errors as ``OSError`` that are MXNetErrors."""
     try:
         return sorted(os.listdir(path))
     except OSError as err:
@@ -97,11 +85,14 @@ class ImageFolderDataset(Dataset):
         (MXNet fails inside its image reader on a slice).
     MXNetValueError
         For a ``flag`` other than 0 or 1 (MXNet fails when the first image is read).
+    MXNetIndexError
+        From ``__getitem__``, for an index out of range (an ``IndexError``, which ends a ``for``
+        loop over the dataset); reading the image raises as :func:`minigluon.image.imread`.
     """
 
     def __init__(self, root, flag=1, transform=None):
-        self._root = _as_path('ImageFolderDataset', 'root', root)
-        _check_transform('ImageFolderDataset', transform)
+        self._root = as_path('ImageFolderDataset', 'root', root)
+        check_transform('ImageFolderDataset', transform)
         self._flag, self._transform = _check_flag('ImageFolderDataset', flag), transform
         self._exts = ['.jpg', '.jpeg', '.png']
         self._list_images(self._root)
@@ -139,6 +130,8 @@ class ImageFolderDataset(Dataset):
 
 
 def _label_array(owner, values, where):
+    """The labels ``values`` (numbers or their text) as a float32 array; MXNetFormatError naming
+    ``where`` when one is not a number."""
     try:
         return np.array([float(v) for v in values], dtype=np.float32)
     except (TypeError, ValueError):
@@ -179,10 +172,13 @@ class ImageListDataset(Dataset):
         at the start of the file is skipped.)
     MXNetFileNotFoundError
         When the ``.lst`` file is missing.
+    MXNetIndexError, MXNetTypeError
+        From ``__getitem__``, for an index out of range or not an integer; reading the image
+        raises as :func:`minigluon.image.imread`.
     """
 
     def __init__(self, root='.', imglist=None, flag=1):
-        self._root = _as_path('ImageListDataset', 'root', root)
+        self._root = as_path('ImageListDataset', 'root', root)
         self._flag = _check_flag('ImageListDataset', flag)
         if isinstance(imglist, (str, os.PathLike)):
             self.items = self._read_lst(os.path.join(self._root, os.fspath(imglist)))
@@ -208,7 +204,7 @@ class ImageListDataset(Dataset):
                 raise MXNetFormatError('ImageListDataset: %s: expected index<TAB>label(s)<TAB>path, got '
                                        '%r' % (where, line))
             try:
-                int(fields[0])
+                int(fields[0])          # checked, not kept: items follow the file's line order
             except ValueError:
                 raise MXNetFormatError('ImageListDataset: %s: the index %r is not an integer'
                                        % (where, fields[0])) from None
@@ -250,7 +246,7 @@ class ImageRecordDataset(RecordFileDataset):
 
     Parameters
     ----------
-    filename : str
+    filename : str or os.PathLike
         The ``.rec`` file; the index is the same path with the extension ``.idx``.
     flag : {0, 1}, default 1
         0: decode to one channel (grey); 1: three channels (RGB).
@@ -265,15 +261,15 @@ class ImageRecordDataset(RecordFileDataset):
     """
 
     def __init__(self, filename, flag=1, transform=None):
-        _check_transform('ImageRecordDataset', transform)
+        check_transform('ImageRecordDataset', transform)
         flag = _check_flag('ImageRecordDataset', flag)
         super().__init__(filename)
         self._flag, self._transform = flag, transform
 
     def __getitem__(self, idx):
         from minigluon import image, recordio
-        header, img = recordio.unpack(super().__getitem__(idx))
-        img = image.imdecode(img, self._flag)
+        header, payload = recordio.unpack(super().__getitem__(idx))
+        img = image.imdecode(payload, self._flag)
         if self._transform is not None:
             return self._transform(img, header.label)
         return img, header.label

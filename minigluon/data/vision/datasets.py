@@ -2,11 +2,13 @@
 ``ImageFolderDataset``, ``ImageListDataset`` and ``ImageRecordDataset`` (from
 :mod:`minigluon.data.vision._image_datasets`).
 
-The classes take the arguments of MXNet 1.9.1's ``mxnet.gluon.data.vision.datasets`` and read the
-same files from the same places (``$MXNET_HOME/datasets/<name>``, ``~/.mxnet`` when ``MXNET_HOME``
-is unset), so a folder that MXNet filled serves minigluon as it is. Items are what MXNet returns:
-``(image, label)`` with the image an ``NDArray`` of shape ``(H, W, C)`` and dtype ``uint8`` and the
-label a NumPy ``int32`` scalar; a slice gives ``(NDArray batch, NumPy label array)``.
+The MNIST and CIFAR classes take the arguments of MXNet 1.9.1's
+``mxnet.gluon.data.vision.datasets`` and read the same files from the same places
+(``$MXNET_HOME/datasets/<name>``, ``~/.mxnet`` when ``MXNET_HOME`` is unset), so a folder that MXNet
+filled serves minigluon as it is. Their items are what MXNet returns: ``(image, label)`` with the
+image an ``NDArray`` of shape ``(H, W, C)`` and dtype ``uint8`` and the label a NumPy ``int32``
+scalar; a slice gives ``(NDArray batch, NumPy label array)``. (The image-file datasets take a
+``root`` or file name, read one image per item and document their own labels.)
 
 minigluon never downloads. Where MXNet downloads a missing file (or one whose SHA-1 differs from
 the published one), minigluon:
@@ -22,10 +24,10 @@ import os
 
 import numpy as np
 
-from minigluon.base import MXNetFileNotFoundError, MXNetFormatError, MXNetTypeError, read_file
+from minigluon.base import MXNetFileNotFoundError, MXNetFormatError, read_file
 from minigluon.data.dataset import Dataset
-from minigluon.data.vision._files import (data_dir, extract_members, read_idx, repo_url,
-                                          warn_hashes)
+from minigluon.data.vision._files import (as_path, check_transform, data_dir, extract_members,
+                                          read_idx, repo_url, warn_hashes)
 from minigluon.data.vision._image_datasets import (ImageFolderDataset, ImageListDataset,
                                                    ImageRecordDataset)
 from minigluon.ndarray import array
@@ -45,27 +47,24 @@ class DatasetNotFoundError(MXNetFileNotFoundError):
 
 
 class _LocalFileDataset(Dataset):
-    """Base of the datasets below: ``_data`` (NDArray, N x H x W x C uint8) and ``_label`` (NumPy
-    int32, N), items ``(self._data[idx], self._label[idx])`` passed through ``transform``."""
+    """Base of the datasets below: a split (``train``) read whole by the subclass's
+    ``_get_data()`` into ``_data`` (NDArray, N x H x W x C uint8) and ``_label`` (NumPy int32, N);
+    items ``(self._data[idx], self._label[idx])`` passed through ``transform``."""
 
     _namespace = None   # MXNet's folder and repository name
 
-    def __init__(self, root, transform):
+    def __init__(self, root=None, train=True, transform=None):
         if root is None:
             root = os.path.join(data_dir(), 'datasets', self._namespace)
-        try:
-            root = os.path.expanduser(os.fspath(root))
-        except TypeError:
-            raise MXNetTypeError('%s: root must be a path (str or os.PathLike), got %s %r'
-                                 % (type(self).__name__, type(root).__name__, root)) from None
-        if transform is not None and not callable(transform):
-            raise MXNetTypeError('%s: transform must be None or a callable taking (data, label), '
-                                 'got %s %r' % (type(self).__name__, type(transform).__name__, transform))
-        self._root, self._transform = root, transform
+        self._root = as_path(type(self).__name__, 'root', root)
+        check_transform(type(self).__name__, transform)
+        self._train, self._transform = train, transform
         self._data, self._label = None, None
         self._get_data()
 
-    def _missing(self, paths, origin):
+    def _raise_not_found(self, paths, origin):
+        """Raise :class:`DatasetNotFoundError` listing the expected ``paths`` and where to get
+        the files (``origin``)."""
         raise DatasetNotFoundError(
             '%s: the %s files were not found. Expected:\n  %s\n%s'
             % (type(self).__name__, 'training' if self._train else 'test', '\n  '.join(paths),
@@ -127,10 +126,6 @@ class MNIST(_LocalFileDataset):
               't10k-images-idx3-ubyte.gz': 'c3a25af1f52dad7f726cce8cacb138654b760d48',
               't10k-labels-idx1-ubyte.gz': '763e7fa3757d93b0cdec073cef058b2004252c17'}
 
-    def __init__(self, root=None, train=True, transform=None):
-        self._train = train
-        super().__init__(root, transform)
-
     def _get_data(self):
         prefix = 'train' if self._train else 't10k'
         names = ['%s-images-idx3-ubyte.gz' % prefix, '%s-labels-idx1-ubyte.gz' % prefix]
@@ -145,8 +140,8 @@ class MNIST(_LocalFileDataset):
             else:
                 missing.append(path)
         if missing:
-            self._missing([os.path.join(self._root, n) for n in names],
-                          '%s or %s' % (repo_url(self._namespace, '<name>'), self._origin))
+            self._raise_not_found([os.path.join(self._root, n) for n in names],
+                                  '%s or %s' % (repo_url(self._namespace, '<name>'), self._origin))
         warn_hashes(type(self).__name__, found)
         images, labels = read_idx(found[0][0], 3), read_idx(found[1][0], 1)
         if len(images) != len(labels):
@@ -200,10 +195,10 @@ class CIFAR10(_LocalFileDataset):
         When the batch files and the archive are all missing (MXNet downloads the archive).
     MXNetFormatError
         A batch file whose size is not a whole number of records (1 label byte + 3072 pixel bytes
-        for CIFAR-10, 2 + 3072 for CIFAR-100), an unreadable archive, an archive member that is
-        a link or has a path leaving the root, a batch member that is not whole records, or an
-        archive of more than 1000 members or 256 MiB unpacked (the official ones hold 8 members,
-        184 MB; MXNet extracts everything). Nothing is extracted then: the batch files are
+        for CIFAR-10, 2 + 3072 for CIFAR-100), an unreadable archive, a batch member that is a
+        link, has a path leaving the root or is not whole records, or an archive of more than
+        1000 members or 256 MiB unpacked (the official ones hold fewer than 10 members, 184 MB;
+        MXNet extracts everything). Nothing is extracted then: the batch files are
         written under temporary names and renamed only once all were read.
     MXNetTypeError
         For a ``root`` that is not a path or a ``transform`` that is not callable.
@@ -225,11 +220,8 @@ class CIFAR10(_LocalFileDataset):
                     ('data_batch_5.bin', '26e2849e66a845b7f1e4614ae70f4889ae604628')]
     _test_files = [('test_batch.bin', '67eb016db431130d61cd03c7ad570b013799c88c')]
 
-    def __init__(self, root=None, train=True, transform=None):
-        self._train = train
-        super().__init__(root, transform)
-
     def _find(self, name):
+        """The path of the batch file ``name`` in the root or its archive folder, or None."""
         for path in (os.path.join(self._root, name), os.path.join(self._root, self._subdir, name)):
             if os.path.isfile(path):
                 return path
@@ -240,15 +232,17 @@ class CIFAR10(_LocalFileDataset):
         if any(self._find(name) is None for name, _ in files):
             archive = os.path.join(self._root, self._archive)
             if not os.path.isfile(archive):
-                self._missing([os.path.join(self._root, name) for name, _ in files]
-                              + ['(or the same names in %s)' % os.path.join(self._root, self._subdir),
-                                 '(or the archive %s)' % archive],
-                              '%s or %s' % (repo_url(self._namespace, self._archive), self._origin))
+                self._raise_not_found(
+                    [os.path.join(self._root, name) for name, _ in files]
+                    + ['(or the same names in %s)' % os.path.join(self._root, self._subdir),
+                       '(or the archive %s)' % archive],
+                    '%s or %s' % (repo_url(self._namespace, self._archive), self._origin))
+            # extract every missing batch file, of both splits, in one pass over the archive
             wanted = [name for name, _ in self._train_files + self._test_files
                       if self._find(name) is None]
-            lacking = set(extract_members(archive, self._root, wanted, self._subdir,
-                                                  self._label_bytes + 3072))
-            lacking = [name for name, _ in files if name in lacking]
+            not_in_archive = set(extract_members(archive, self._root, wanted, self._subdir,
+                                                 self._label_bytes + 3072))
+            lacking = [name for name, _ in files if name in not_in_archive]
             if lacking:
                 raise MXNetFormatError('%s: %s holds no member %s (looked for <name> and %s/<name>)'
                                        % (type(self).__name__, archive, ', '.join(lacking), self._subdir))
@@ -272,6 +266,7 @@ class CIFAR10(_LocalFileDataset):
         return images, rec[:, self._label_column()].astype(np.int32)
 
     def _label_column(self):
+        """Which of a record's label bytes is the label."""
         return 0
 
 
