@@ -29,12 +29,8 @@ import os
 import numpy as np
 
 from minigluon import ndarray as nd
-from minigluon.base import (MXNetError, MXNetFormatError, MXNetTypeError, MXNetValueError,
+from minigluon.base import (MissingDependencyError, MXNetFormatError, MXNetTypeError, MXNetValueError,
                             raises_mxnet_errors, read_file)
-
-
-class MissingDependencyError(ImportError, MXNetError):
-    """An optional dependency (Pillow) is needed and not installed."""
 
 
 def pil_image():
@@ -159,10 +155,13 @@ def _pixels(buf, flag, to_rgb, what):
     return np.ascontiguousarray(arr[:, :, ::-1]) if to_rgb else arr
 
 
-def _check_flag(flag):
-    if isinstance(flag, bool) or flag in (0, 1):
-        return int(flag)
-    raise ValueError('flag must be 1 (3-channel colour) or 0 (1-channel grayscale), got %r' % (flag,))
+def check_flag(flag, owner='flag'):
+    """``flag`` as the int 0 (grayscale) or 1 (colour), else ``MXNetValueError`` naming ``owner``.
+    A bool or a float is refused, as MXNet 1.9.1 refuses them ("expect int")."""
+    if isinstance(flag, bool) or not isinstance(flag, numbers.Integral) or flag not in (0, 1):
+        raise MXNetValueError('%s: flag must be 1 (3-channel colour) or 0 (1-channel grayscale), '
+                              'got %r' % (owner, flag))
+    return int(flag)
 
 
 def _finish(pixels, out):
@@ -223,7 +222,7 @@ def imdecode(buf, flag=1, to_rgb=True, out=None):
         raise ValueError('buf must be bytes, bytearray, numpy.ndarray or a uint8 NDArray, got %s'
                          '%s' % (type(buf).__name__, ' (encode a str to bytes first)'
                                  if isinstance(buf, str) else ''))
-    return _finish(_pixels(buf, _check_flag(flag), to_rgb, 'buf'), out)
+    return _finish(_pixels(buf, check_flag(flag, 'imdecode'), to_rgb, 'buf'), out)
 
 
 @raises_mxnet_errors
@@ -259,5 +258,5 @@ def imread(filename, flag=1, to_rgb=True, out=None):
     """
     if not isinstance(filename, (str, os.PathLike)):
         raise TypeError('filename must be a str or path, got %s' % type(filename).__name__)
-    flag = _check_flag(flag)
+    flag = check_flag(flag, 'imread')
     return _finish(_pixels(read_file(filename), flag, to_rgb, 'file %r' % str(filename)), out)

@@ -349,8 +349,11 @@ def random_size_crop(src, size, area, ratio, interp=2, **kwargs):
     except (TypeError, ValueError):
         raise ValueError('area must be a fraction of the image area >= 0 or a (min, max) pair of '
                          'them, got %r' % (area,)) from None
-    if len(ratio) != 2 or min(ratio) <= 0:
-        raise ValueError('ratio must be (min, max) aspect ratios > 0, got %r' % (ratio,))
+    try:
+        if len(ratio) != 2 or not min(ratio) > 0:
+            raise TypeError
+    except TypeError:
+        raise ValueError('ratio must be (min, max) aspect ratios > 0, got %r' % (ratio,)) from None
     src_area = h * w
     log_ratio = (np.log(ratio[0]), np.log(ratio[1]))
     for _ in range(10):

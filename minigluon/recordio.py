@@ -34,6 +34,20 @@ _LENGTH_BITS = 29
 _MAX_RECORD = 1 << _LENGTH_BITS         # dmlc's writer refuses records of 2**29 bytes or more
 _LENGTH_MASK = _MAX_RECORD - 1          # the low 29 bits of a part's second word
 
+# Guards the replacement of a reader's lock in a forked child, so two threads there that make
+# their first read at once end up sharing one new lock. Itself replaced in every child (another
+# thread may have held it at the fork).
+_fork_guard = threading.Lock()
+
+
+def _new_fork_guard():
+    global _fork_guard
+    _fork_guard = threading.Lock()
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_new_fork_guard)
+
 
 class _ModeError(MXNetValueError, AssertionError):
     """A reader used for writing or the reverse (MXNet 1.9.1 raises a bare ``AssertionError``)."""
@@ -127,7 +141,9 @@ class MXRecordIO:
         """The lock that serialises this object's threads (a new one in a forked child: a lock
         some other thread held at the fork would never be released there)."""
         if self._lock_pid != os.getpid():
-            self._new_lock()
+            with _fork_guard:
+                if self._lock_pid != os.getpid():     # not replaced by another thread meanwhile
+                    self._new_lock()
         return self._lock
 
     def open(self):

@@ -399,3 +399,15 @@ def test_imrotate_rejects_what_mxnet_rejects():
         mx.image.imrotate(mx.nd.stack(x, x), mx.nd.array([3, 4, 5]))
     with pytest.raises(ValueError, match='3-D'):
         mx.image.imrotate(x[0], 3)
+
+
+def test_flag_and_ratio_arguments_are_checked_as_mxnet_expects():
+    # MXNet 1.9.1: "Invalid Parameter format for flag expect int but value='True'" (and '1.0');
+    # the image datasets apply the same check (found by the code review session)
+    for flag in (True, 1.0, '1'):
+        with pytest.raises(MXNetValueError, match='flag must be 1'):
+            mx.image.imread(path('rgb_7x5.png'), flag=flag)
+    img = mx.nd.ones((8, 8, 3), dtype='uint8')
+    for ratio in (3, (3,), (0, 1), 'ab'):
+        with pytest.raises(MXNetValueError, match='ratio must be'):
+            mx.image.random_size_crop(img, (4, 4), 0.5, ratio)

@@ -342,3 +342,45 @@ def test_pixel_bomb_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
     (tmp_path / 'big.png').rename(tmp_path / 'cls' / 'big.png')
     with pytest.raises(mx.base.MXNetFormatError, match=r'big\.png.*exceeds limit'):
         mx.gluon.data.vision.ImageFolderDataset(str(tmp_path))[0]
+
+
+def test_threads_of_a_forked_child_share_one_new_reader_lock(tmp_path):
+    # Two threads making their first read in a forked child each made a lock of their own, so
+    # their reads were not serialised (found by the code review session).
+    import multiprocessing
+    import threading
+    if 'fork' not in multiprocessing.get_all_start_methods():
+        pytest.skip('needs fork')
+    from minigluon import recordio
+    w = recordio.MXIndexedRecordIO(str(tmp_path / 'r.idx'), str(tmp_path / 'r.rec'), 'w')
+    for i in range(4):
+        w.write_idx(i, b'record %d' % i)
+    w.close()
+    reader = recordio.MXIndexedRecordIO(str(tmp_path / 'r.idx'), str(tmp_path / 'r.rec'), 'r')
+    reader.read_idx(0)
+
+    def child(conn):
+        barrier, locks = threading.Barrier(8), []
+        real_rlock = threading.RLock
+
+        def slow_rlock():             # widen the window between the pid check and the new lock
+            import time
+            time.sleep(0.02)
+            return real_rlock()
+        recordio.threading.RLock = slow_rlock
+
+        def first_read():
+            barrier.wait()
+            locks.append(reader._locked())       # kept alive: ids of freed locks repeat
+        threads = [threading.Thread(target=first_read) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        conn.send(len({id(lock) for lock in locks}))
+    ctx = multiprocessing.get_context('fork')
+    parent, child_end = ctx.Pipe()
+    proc = ctx.Process(target=child, args=(child_end,))
+    proc.start()
+    assert parent.recv() == 1
+    proc.join()

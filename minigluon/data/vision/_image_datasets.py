@@ -12,19 +12,12 @@ import numpy as np
 
 from minigluon.base import (MXNetFormatError, MXNetIndexError, MXNetTypeError, MXNetValueError,
                             as_mxnet_error, read_file)
+from minigluon._image_codec import check_flag
 from minigluon.data.dataset import Dataset, RecordFileDataset
 from minigluon.data.vision._files import as_path, caller_level, check_transform
 from minigluon.ndarray import array
 
 __all__ = ['ImageFolderDataset', 'ImageListDataset', 'ImageRecordDataset']
-
-
-def _check_flag(owner, flag):
-    """``flag`` (0 grey or 1 colour, not a bool) as an int, else MXNetValueError naming ``owner``."""
-    if isinstance(flag, bool) or flag not in (0, 1):
-        raise MXNetValueError('%s: flag must be 1 (3-channel colour) or 0 (1-channel grayscale), '
-                              'got %r' % (owner, flag))
-    return int(flag)
 
 
 def _position(owner, idx, length):
@@ -93,7 +86,7 @@ class ImageFolderDataset(Dataset):
     def __init__(self, root, flag=1, transform=None):
         self._root = as_path('ImageFolderDataset', 'root', root)
         check_transform('ImageFolderDataset', transform)
-        self._flag, self._transform = _check_flag('ImageFolderDataset', flag), transform
+        self._flag, self._transform = check_flag(flag, 'ImageFolderDataset'), transform
         self._exts = ['.jpg', '.jpeg', '.png']
         self._list_images(self._root)
 
@@ -179,7 +172,7 @@ class ImageListDataset(Dataset):
 
     def __init__(self, root='.', imglist=None, flag=1):
         self._root = as_path('ImageListDataset', 'root', root)
-        self._flag = _check_flag('ImageListDataset', flag)
+        self._flag = check_flag(flag, 'ImageListDataset')
         if isinstance(imglist, (str, os.PathLike)):
             self.items = self._read_lst(os.path.join(self._root, os.fspath(imglist)))
         elif isinstance(imglist, (list, tuple)):
@@ -262,7 +255,7 @@ class ImageRecordDataset(RecordFileDataset):
 
     def __init__(self, filename, flag=1, transform=None):
         check_transform('ImageRecordDataset', transform)
-        flag = _check_flag('ImageRecordDataset', flag)
+        flag = check_flag(flag, 'ImageRecordDataset')
         super().__init__(filename)
         self._flag, self._transform = flag, transform
 
