@@ -51,6 +51,7 @@ def per_op(model, hybridize, ctx, steps):
     """Print each operator's synchronised time per step, measured by ``mx.profiler`` (see the
     module docstring)."""
     import json
+    import tempfile
 
     from minigluon import autograd, profiler
     net, loss_fn, trainer, x, label = minigluon_setup(hybridize, model, ctx)
@@ -72,6 +73,9 @@ def per_op(model, hybridize, ctx, steps):
     whole = (time.perf_counter() - t0) / steps * 1e3
     profiler.set_state('stop')
     stats = json.loads(profiler.dumps(format='json', reset=True)).get('operator', {})
+    with tempfile.TemporaryDirectory() as tmp:    # drop the trace (else written at exit)
+        profiler.set_config(filename=os.path.join(tmp, 'profile.json'))
+        profiler.dump()
     rows = []
     for name, s in stats.items():
         meth = 'backward' if name.startswith('_backward_') else 'forward'

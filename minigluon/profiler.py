@@ -21,20 +21,27 @@ kernels (and profiling slows the program down); MXNet records GPU kernels asynch
 ``Domain`` / ``Task`` / ``Frame`` / ``Event`` / ``Counter`` / ``Marker`` add events of your own.
 
 Times are wall-clock microseconds (``time.perf_counter``). Events are kept in memory until
-``dump(finished=True)`` or ``dumps(reset=True)``. The profiler is process-wide; events carry the
-recording thread's id. Differences from MXNet 1.9.1: no C API, memory or engine rows, and
-``profile_process='server'`` (a kvstore server) is refused.
+``dump(finished=True)`` (``dumps(reset=True)`` resets the statistics); as in MXNet, those not
+dumped when the program ends are written to the configured ``filename`` then. As in MXNet
+nothing bounds them (about 400 bytes an operator call): in a long run, ``dump()`` now and then.
+The profiler is process-wide; events carry the recording thread's id. Differences from MXNet 1.9.1: no C API, memory or engine rows;
+``profile_process='server'`` (a kvstore server) is refused; ``stop()`` of a ``Task``, ``Frame``
+or ``Event`` that was not started raises ``MXNetValueError`` (MXNet records a nonsense
+interval); a ``Counter`` takes numbers only and keeps them as given (see ``Counter``).
 """
+import atexit
 import collections
 import functools
 import json
+import numbers
 import os
 import threading
 import time
+import warnings
 
 import numpy as np
 
-from minigluon.base import MXNetTypeError, MXNetValueError
+from minigluon.base import MXNetError, MXNetTypeError, MXNetValueError
 from minigluon.serialization import atomic_write
 
 __all__ = ['set_config', 'set_state', 'pause', 'resume', 'dump', 'dumps', 'Domain', 'Task',
@@ -53,6 +60,17 @@ _stats = collections.defaultdict(lambda: [0, 0.0, float('inf'), 0.0])   # (cat, 
 _state = {'running': False, 'paused': False}
 _originals = {}         # (class, method name) -> the method the wrapper replaced
 _depth = threading.local()
+
+
+def _new_lock_in_child():
+    """A forked child's own lock: one that another thread of the parent held at the fork would
+    never be released in the child (a DataLoader worker recording an operator would hang)."""
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _now_us():
@@ -135,14 +153,16 @@ def _timed(fn, name):
         if getattr(_depth, 'n', 0) or _state['paused']:   # inside another timed call: counted there
             return fn(self, *args, **kwargs)
         _depth.n = 1
-        _sync_if_gpu(args)
-        start = _now_us()
         try:
-            return fn(self, *args, **kwargs)
-        finally:
             _sync_if_gpu(args)
+            start = _now_us()
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                _sync_if_gpu(args)
+                _record('operator', name, start, _now_us())
+        finally:
             _depth.n = 0
-            _record('operator', name, start, _now_us())
     return timed
 
 
@@ -185,6 +205,7 @@ def set_state(state='stop', profile_process='worker'):
         raise MXNetValueError("state must be 'run' or 'stop', got %r" % (state,))
     with _lock:
         if state == 'run' and not _state['running']:
+            _state['pid'] = os.getpid()       # the process whose exit writes what is left
             if _records_operators():
                 _install()
         elif state == 'stop' and _state['running']:
@@ -207,18 +228,32 @@ def resume(profile_process='worker'):
 def dump(finished=True, profile_process='worker'):
     """Write the events recorded so far to the configured ``filename`` as Chrome trace JSON
     (``{"traceEvents": [...]}``; open it in chrome://tracing or Perfetto). The file is written
-    atomically. With ``finished`` (the default) the events are dropped afterwards; the
-    aggregate statistics of :func:`dumps` are kept."""
+    atomically. With ``finished`` (the default) the events written are dropped afterwards (not
+    when the file cannot be written: the error, an ``OSError`` that is also an ``MXNetError``,
+    leaves them for another try); the aggregate statistics of :func:`dumps` are kept."""
     _check_process(profile_process)
     with _lock:
         events = list(_events)
-        if finished:
-            _events.clear()
     base = min((e['ts'] for e in events), default=0.0)
     trace = [dict(e, ts=round(e['ts'] - base, 3), dur=round(e['dur'], 3)) if 'dur' in e
              else dict(e, ts=round(e['ts'] - base, 3)) for e in events]
     with atomic_write(_config['filename'], 'w') as f:
         json.dump({'traceEvents': trace, 'displayTimeUnit': 'ms'}, f)
+    if finished:              # only once written: a trace that could not be written is kept
+        with _lock:
+            del _events[:len(events)]
+
+
+@atexit.register
+def _dump_at_exit():
+    """Write the events not dumped yet when the process that started the profiler ends (as
+    MXNet 1.9.1 does; a forked child leaves the file to its parent)."""
+    if _state.get('pid') == os.getpid() and _events:
+        try:
+            dump(True)
+        except MXNetError as err:
+            warnings.warn('mx.profiler: the trace left at exit could not be written: %s' % err,
+                          RuntimeWarning)
 
 
 _SORT_KEYS = {'total': 1, 'avg': None, 'min': 2, 'max': 3, 'count': 0}
@@ -345,7 +380,10 @@ class Event(_Span):
 
 class Counter:
     """A number recorded over time (MXNet 1.9.1 ``mx.profiler.Counter``): ``set_value``,
-    ``increment``, ``decrement``, ``+=`` and ``-=`` each record a Chrome counter event."""
+    ``increment``, ``decrement``, ``+=`` and ``-=`` each record a Chrome counter event. The value
+    must be a number (an ``int``, ``float`` or NumPy scalar; else :class:`MXNetTypeError`); it
+    is kept as given, where MXNet truncates it to an unsigned 64-bit integer (2.7 is 2, -1 is
+    2**64 - 1)."""
 
     def __init__(self, domain, name, value=None):
         self.domain, self.name, self.value = _domain(domain), name, 0
@@ -353,6 +391,9 @@ class Counter:
             self.set_value(value)
 
     def set_value(self, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise MXNetTypeError('Counter %r: the value must be a number, got %r' % (self.name, value))
+        value = int(value) if isinstance(value, numbers.Integral) else float(value)
         self.value = value
         if _state['running'] and not _state['paused']:
             with _lock:

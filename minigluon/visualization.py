@@ -28,6 +28,7 @@ Where MXNet 1.9.1 is wrong, these do better (each is a test in ``tests/test_visu
 * With ``hide_weights=False`` the parameters are drawn as labelled ovals (MXNet draws empty ones).
 """
 import json
+import numbers
 import re
 import warnings
 
@@ -49,11 +50,9 @@ class _Graph:
         from minigluon.symbol import Symbol
         if not isinstance(symbol, Symbol):
             raise MXNetTypeError('symbol must be a Symbol, got %s' % type(symbol).__name__)
-        if shape is not None and not isinstance(shape, dict):
-            raise MXNetTypeError('shape must be a dict of input name -> shape tuple, got %s'
-                                 % type(shape).__name__)
         self.nodes = json.loads(symbol.tojson())['nodes']
-        self.given = dict(shape or {})
+        self.given = _checked(symbol, 'shape', shape, _check_shape)
+        dtype = _checked(symbol, 'dtype', dtype, _check_dtype) if dtype is not None else None
         internals = symbol.get_internals()
         names = internals.list_outputs()
         shapes = internals.infer_shape_partial(**self.given)[1] if shape is not None else None
@@ -87,6 +86,37 @@ class _Graph:
         if not shp or 0 in shp:
             return None
         return int(np.prod(shp, dtype=np.int64))
+
+
+def _check_shape(name, value):
+    if not isinstance(value, (tuple, list)) or any(
+            isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0 for d in value):
+        raise MXNetValueError('shape[%r] must be a tuple of sizes >= 0, got %r' % (name, value))
+    return tuple(int(d) for d in value)
+
+
+def _check_dtype(name, value):
+    try:
+        return np.dtype(value)
+    except (TypeError, ValueError):
+        raise MXNetTypeError('dtype[%r] must be a NumPy dtype, got %r' % (name, value)) from None
+
+
+def _checked(symbol, what, given, check):
+    """``given`` (a dict of argument name -> shape or dtype) with each name and value checked."""
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise MXNetTypeError('%s must be a dict of input name -> %s, got %s'
+                             % (what, 'shape tuple' if what == 'shape' else 'dtype', type(given).__name__))
+    arguments = symbol.list_arguments()
+    for name in given:
+        if not isinstance(name, str):
+            raise MXNetTypeError('%s: the names must be str, got %s' % (what, type(name).__name__))
+        if name not in arguments:
+            raise MXNetValueError('%s: %r is not an argument of the symbol; its arguments are %s'
+                                  % (what, name, arguments))
+    return {name: check(name, value) for name, value in given.items()}
 
 
 def _dims(shape):
@@ -124,16 +154,29 @@ def print_summary(symbol, shape=None, line_length=120, positions=(.44, .64, .74,
     Raises
     ------
     MXNetTypeError
-        For a ``symbol`` that is not a Symbol or a ``shape`` that is not a dict.
+        For a ``symbol`` that is not a Symbol, a ``shape`` that is not a dict of str, a
+        ``line_length`` that is not an int or ``positions`` that are not numbers.
     MXNetValueError
-        For ``positions`` that are not four increasing numbers.
+        For a ``shape`` naming what is not an argument of ``symbol`` or giving a size < 0, a
+        ``line_length`` < 1, or ``positions`` that are not four increasing numbers >= 0 (MXNet
+        prints a garbled table for such a ``line_length`` or ``positions``).
     """
     graph = _Graph(symbol, shape, None)
+    if isinstance(line_length, bool) or not isinstance(line_length, numbers.Integral):
+        raise MXNetTypeError('line_length must be an int, got %s' % type(line_length).__name__)
+    if line_length < 1:
+        raise MXNetValueError('line_length must be an int >= 1, got %d' % line_length)
+    if (not isinstance(positions, (tuple, list)) or
+            any(isinstance(p, bool) or not isinstance(p, numbers.Real) for p in positions)):
+        raise MXNetTypeError('positions must be a list of 4 numbers, got %r' % (positions,))
     stops = list(positions)
-    if len(stops) != 4 or any(b <= a for a, b in zip(stops, stops[1:])):
-        raise MXNetValueError('positions must be 4 increasing column edges, got %r' % (positions,))
+    if len(stops) != 4 or stops[0] < 0 or any(b <= a for a, b in zip(stops, stops[1:])):
+        raise MXNetValueError('positions must be 4 increasing column edges >= 0, got %r' % (positions,))
     if stops[-1] <= 1:
         stops = [int(line_length * p) for p in stops]
+    elif not all(isinstance(p, numbers.Integral) for p in stops):
+        raise MXNetValueError('positions in characters must be ints (or all four fractions of '
+                              'line_length, the last <= 1), got %r' % (positions,))
     print('_' * line_length)
     _row(['Layer (type)', 'Output Shape', 'Param #', 'Previous Layer'], stops)
     print('=' * line_length)
@@ -232,8 +275,9 @@ def plot_network(symbol, title='plot', save_format='pdf', shape=None, dtype=None
     MissingDependencyError
         An ``ImportError`` saying ``pip install graphviz`` when the ``graphviz`` package is not
         installed (rendering also needs Graphviz's ``dot`` program).
-    MXNetTypeError
-        As :func:`print_summary`.
+    MXNetTypeError, MXNetValueError
+        As :func:`print_summary` for ``shape``; the same for ``dtype`` (a name that is not an
+        argument, a value that is not a NumPy dtype).
     """
     try:
         from graphviz import Digraph

@@ -2,12 +2,17 @@
 tools/gen_profiler_fixtures.py), events of your own, the trace file and the statistics."""
 import json
 import os
+import signal
+import subprocess
+import sys
+import warnings
 
+import numpy as np
 import pytest
 
 import minigluon as mx
 from minigluon import autograd, nd, profiler
-from minigluon.base import MXNetTypeError, MXNetValueError
+from minigluon.base import MXNetError, MXNetIsADirectoryError, MXNetTypeError, MXNetValueError
 from minigluon.ops.registry import OPS
 
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'profiler')
@@ -167,3 +172,83 @@ def test_bad_arguments():
         profiler.Event('e').stop()
     with pytest.raises(MXNetValueError, match='scope'):
         profiler.Marker(profiler.Domain('d'), 'm').mark('galaxy')
+
+
+# -- hostile use -------------------------------------------------------------------------------------
+def test_errors_in_and_around_an_operator_do_not_stop_later_timing(monkeypatch):
+    profiler.set_state('run')
+    with pytest.raises(MXNetError):
+        nd.dot(nd.ones((2, 3)), nd.ones((2, 3)))    # fails inside the timed forward
+    real, failed = profiler._sync_if_gpu, []
+
+    def sync_failing_once(args):                    # e.g. a GPU error before the operator runs
+        if not failed:
+            failed.append(True)
+            raise RuntimeError('device lost')
+        real(args)
+    monkeypatch.setattr(profiler, '_sync_if_gpu', sync_failing_once)
+    with pytest.raises(RuntimeError, match='device lost'):
+        nd.ones(3) * 2
+    nd.ones(3) * 2
+    profiler.set_state('stop')
+    stats = operator_stats()
+    assert stats['dot']['Count'] == 1 and stats['_mul_scalar']['Count'] >= 1
+
+
+def test_a_dump_that_cannot_be_written_keeps_the_events(tmp_path):
+    profiler.set_state('run')
+    nd.ones(3) * 2
+    profiler.set_state('stop')
+    profiler.set_config(filename=str(tmp_path))               # a directory
+    with pytest.raises(MXNetIsADirectoryError):
+        profiler.dump()
+    profiler.set_config(filename=str(tmp_path / 'trace.json'))
+    profiler.dump()
+    names = {e['name'] for e in json.load(open(tmp_path / 'trace.json'))['traceEvents']}
+    assert '_mul_scalar' in names
+
+
+def test_counter_values_are_numbers(tmp_path):
+    domain = profiler.Domain('d')
+    profiler.set_state('run')
+    with pytest.raises(MXNetTypeError, match="Counter 'c'.*number.*'abc'"):
+        profiler.Counter(domain, 'c', 'abc')
+    counter = profiler.Counter(domain, 'n', np.int64(3))
+    counter += np.float32(0.5)
+    with pytest.raises(MXNetTypeError, match='number'):
+        counter.increment(nd.ones(1))
+    profiler.set_state('stop')
+    profiler.dump()                                           # NumPy scalars are JSON numbers
+    trace = json.load(open(tmp_path / 'trace.json'))['traceEvents']
+    assert [e['args']['n'] for e in trace if e['name'] == 'n'] == [3, 3.5]
+    assert counter.value == 3.5
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs fork')
+def test_a_forked_child_records_though_a_parent_thread_held_the_lock():
+    profiler.set_state('run')
+    r, w = os.pipe()
+    with profiler._lock, warnings.catch_warnings():  # another thread was recording at the fork
+        warnings.simplefilter('ignore', DeprecationWarning)
+        pid = os.fork()
+        if pid == 0:                                   # the child: the lock is held here too
+            try:
+                signal.alarm(20)                       # a hang would be the bug: end the child
+                nd.ones(3) * 2
+                os.write(w, b'1')
+            finally:
+                os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    assert os.read(r, 1) == b'1'
+
+
+def test_events_left_at_exit_are_dumped_as_mxnet_does(tmp_path):
+    script = ('import minigluon as mx\n'
+              'mx.profiler.set_config(filename=%r)\n'
+              'mx.profiler.set_state("run")\n'
+              'mx.nd.ones(3) * 2\n' % str(tmp_path / 'exit.json'))
+    subprocess.run([sys.executable, '-c', script], check=True, timeout=60,
+                   env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    names = {e['name'] for e in json.load(open(tmp_path / 'exit.json'))['traceEvents']}
+    assert '_mul_scalar' in names

@@ -132,6 +132,42 @@ def test_bad_arguments():
         mx.viz.print_summary(split_graph(), positions=[0.5, 0.4, 0.8, 1.0])
 
 
+@pytest.mark.parametrize('shape, error, match', [
+    ({'datum': (4, 5)}, MXNetValueError, "shape: 'datum' is not an argument of the symbol.*'data'"),
+    ({'data': (4, -5)}, MXNetValueError, r"shape\['data'\] must be a tuple of sizes >= 0, got \(4, -5\)"),
+    ({'data': 'abc'}, MXNetValueError, r"shape\['data'\] must be"),
+    ({0: (4, 5)}, MXNetTypeError, 'shape: the names must be str, got int'),
+])
+def test_bad_shapes_are_named(shape, error, match):
+    with pytest.raises(error, match=match):     # -5 printed a total of -8 parameters
+        mx.viz.print_summary(split_graph(), shape=shape)
+
+
+@pytest.mark.parametrize('kwargs, error, match', [
+    ({'line_length': 0}, MXNetValueError, 'line_length must be an int >= 1, got 0'),
+    ({'line_length': '80'}, MXNetTypeError, 'line_length must be an int'),
+    ({'positions': [-5, .2, .3, 1]}, MXNetValueError, 'positions'),
+    ({'positions': 'abcd'}, MXNetTypeError, 'positions'),
+    ({'positions': None}, MXNetTypeError, 'positions'),
+    ({'positions': [.5, 2, 3, 4]}, MXNetValueError, 'positions in characters must be ints'),
+])
+def test_bad_table_layouts_are_named(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        mx.viz.print_summary(split_graph(), **kwargs)
+
+
+def test_odd_but_valid_layouts_and_names():
+    text = printed(split_graph(), shape={'data': (4, 5)}, positions=[10, 20, 30, 40])
+    assert text.splitlines()[1] == 'Layer (typOutput ShaParam #   Previous L'
+    tiny = printed(split_graph(), line_length=5)             # as MXNet: every column cut short
+    assert tiny.splitlines()[:3] == ['_____', 'LaOPr', '=====']
+    name = 'données_' + 'x' * 150
+    text = printed(mx.sym.FullyConnected(mx.sym.var(name), num_hidden=2, name='сеть'),
+                   shape={name: (1, 3)})
+    assert text.splitlines()[3].startswith(name[:52]) and 'сеть(FullyConnected)' in text
+    assert 'Total params: 8' in text
+
+
 # -- plot_network, through a stand-in for the graphviz package -------------------------------------
 class _Digraph:
     def __init__(self, name, format):
@@ -198,3 +234,12 @@ def test_plot_network_warns_about_repeated_names(fake_graphviz):
     a, b = mx.sym.var('x'), mx.sym.var('x')
     with pytest.warns(RuntimeWarning, match='named x'):
         mx.viz.plot_network(a + b)
+
+
+def test_plot_network_names_bad_dtypes(fake_graphviz):
+    with pytest.raises(MXNetTypeError, match='dtype must be a dict'):
+        mx.viz.plot_network(split_graph(), dtype=['float32'])
+    with pytest.raises(MXNetValueError, match="dtype: 'datum' is not an argument"):
+        mx.viz.plot_network(split_graph(), dtype={'datum': 'float32'})
+    with pytest.raises(MXNetTypeError, match=r"dtype\['data'\] must be a NumPy dtype, got 'floaty'"):
+        mx.viz.plot_network(split_graph(), dtype={'data': 'floaty'})
