@@ -14,9 +14,13 @@ class (the registry's, and the hybridized executor's fused plan steps) are repla
 wrappers, and put back when it stops, so a program that does not profile pays nothing. An
 operator's forward is recorded under its MXNet name (``FullyConnected``, ``_mul_scalar``), its
 backward under MXNet's backward name (``_backward_FullyConnected``, ``_backward_mul_scalar``),
-both in the category ``operator``; a timed method that calls
-another (a subclass's ``super().forward``) counts once. Eager calls and hybridized graphs are
-timed alike. On a GPU each operator is synchronised before and after, so its time includes its
+both in the category ``operator``; a timed method that calls another (a subclass's
+``super().forward``) counts once. Eager calls and hybridized graphs are timed alike. Each
+weight's update in ``Trainer.step`` is recorded under MXNet's update operator (``adam_update``,
+``multi_sgd_mom_update``, ``nag_mom_update``, ``rmsprop_update``...; optimizers MXNet runs as
+several small operators get one ``<name>_update`` row), once per weight where MXNet's SGD and
+LAMB update up to four weights per call. Creation functions (``nd.zeros``, ``nd.ones``) are not
+operators here and make no rows. On a GPU each operator is synchronised before and after, so its time includes its
 kernels (and profiling slows the program down); MXNet records GPU kernels asynchronously.
 ``Domain`` / ``Task`` / ``Frame`` / ``Event`` / ``Counter`` / ``Marker`` add events of your own.
 
@@ -24,7 +28,8 @@ Times are wall-clock microseconds (``time.perf_counter``). Events are kept in me
 ``dump(finished=True)`` (``dumps(reset=True)`` resets the statistics); as in MXNet, those not
 dumped when the program ends are written to the configured ``filename`` then. As in MXNet
 nothing bounds them (about 400 bytes an operator call): in a long run, ``dump()`` now and then.
-The profiler is process-wide; events carry the recording thread's id. Differences from MXNet 1.9.1: no C API, memory or engine rows;
+The profiler is process-wide; events carry the recording thread's id. Differences from MXNet
+1.9.1: no C API, memory or engine rows;
 ``profile_process='server'`` (a kvstore server) is refused; ``stop()`` of a ``Task``, ``Frame``
 or ``Event`` that was not started raises ``MXNetValueError`` (MXNet records a nonsense
 interval); a ``Counter`` takes numbers only and keeps them as given (see ``Counter``).
@@ -160,7 +165,7 @@ def _timed(fn, name):
                 return fn(self, *args, **kwargs)
             finally:
                 _sync_if_gpu(args)
-                _record('operator', name, start, _now_us())
+                _record('operator', name if isinstance(name, str) else name(self), start, _now_us())
         finally:
             _depth.n = 0
     return timed
@@ -181,6 +186,23 @@ def _install():
                 continue
             _originals[(cls, meth)] = cls.__dict__.get(meth, _INHERITED)
             setattr(cls, meth, _timed(fn, name))
+    for cls in _optimizer_classes():     # Trainer.step's updates, one event per weight
+        fn = getattr(cls, '_step', None)
+        if fn is not None and (cls, '_step') not in _originals:
+            _originals[(cls, '_step')] = cls.__dict__.get('_step', _INHERITED)
+            setattr(cls, '_step', _timed(fn, lambda opt: opt._update_op_name()))
+
+
+def _optimizer_classes():
+    """Every subclass of :class:`minigluon.optimizer.Optimizer` (registered or the user's own)."""
+    from minigluon.optimizer.base import Optimizer
+    found, todo = set(), [Optimizer]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
 
 
 def _uninstall():

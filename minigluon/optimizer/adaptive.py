@@ -75,6 +75,9 @@ class RMSProp(Optimizer):
             return (_zeros_like(weight), _zeros_like(weight), _zeros_like(weight))
         return (_zeros_like(weight),)
 
+    def _update_op_name(self):
+        return 'rmspropalex_update' if self.centered else 'rmsprop_update'
+
     def _step(self, xp, index, w, g, state, lr, wd):
         st = self._state_raw(state)
         gbar, delta = (st[1], st[2]) if self.centered else (None, None)

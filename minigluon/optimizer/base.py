@@ -225,6 +225,11 @@ class Optimizer:
     def _step(self, xp, index, w, g, state, lr, wd):
         raise NotImplementedError('%s must implement _step' % type(self).__name__)
 
+    def _update_op_name(self):
+        """The name ``mx.profiler`` gives one weight's update: MXNet 1.9.1's update operator
+        (``adam_update``, ``ftrl_update``...) where MXNet has one, else ``<optimizer>_update``."""
+        return type(self).__name__.lower() + '_update'
+
     def update_multi_precision(self, index, weight, grad, state):
         """As :meth:`update`; with ``multi_precision`` a float16 weight is updated through its
         float32 master copy, then rounded back."""

@@ -6,7 +6,6 @@ against trajectories recorded from MXNet (``tools/gen_optimizer_extra_fixtures.p
 in place on the raw arrays; autograd records nothing. Gradients are dense here: the
 ``lazy_update`` options are accepted and have no effect.
 """
-import math
 
 import numpy as np
 
@@ -87,6 +86,9 @@ class LAMB(Optimizer):
 
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
+
+    def _update_op_name(self):
+        return '_multi_lamb_update'     # MXNet 1.9.1's LAMB updates its weights in one call
 
     def _step(self, xp, index, w, g, state, lr, wd):
         t = self._index_update_count[index]

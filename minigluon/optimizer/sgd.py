@@ -25,6 +25,10 @@ class SGD(Optimizer):
     def create_state(self, index, weight):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
+    def _update_op_name(self):
+        # MXNet 1.9.1's SGD updates up to 4 weights per call (MXNET_OPTIMIZER_AGGREGATION_SIZE)
+        return 'multi_sgd_mom_update' if self.momentum != 0.0 else 'multi_sgd_update'
+
     def _step(self, xp, index, w, g, state, lr, wd):
         # the kernels of multi_sgd_update / sgd_mom_update, which MXNet's SGD calls (float32
         # results equal MXNet's bit for bit)
@@ -51,6 +55,9 @@ class NAG(Optimizer):
     def create_state(self, index, weight):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
+    def _update_op_name(self):
+        return 'nag_mom_update' if self.momentum != 0.0 else 'sgd_update'
+
     def _step(self, xp, index, w, g, state, lr, wd):
         # the kernel of nag_mom_update (float32 results equal MXNet's bit for bit)
         K.nag(xp, w, _raw(g), None if state is None else _raw(state), lr, wd, self.momentum,
@@ -71,6 +78,9 @@ class Signum(Optimizer):
 
     def create_state(self, index, weight):
         return _zeros_like(weight) if self.momentum != 0.0 else None
+
+    def _update_op_name(self):
+        return 'signum_update' if self.momentum != 0.0 else 'signsgd_update'
 
     def _step(self, xp, index, w, g, state, lr, wd):
         # the kernel of signum_update / signsgd_update
