@@ -76,10 +76,10 @@ def per_op(model, hybridize, ctx, steps):
     with tempfile.TemporaryDirectory() as tmp:    # drop the trace (else written at exit)
         profiler.set_config(filename=os.path.join(tmp, 'profile.json'))
         profiler.dump()
-    rows = []
-    for name, s in stats.items():
-        meth = 'backward' if name.startswith('_backward_') else 'forward'
-        rows.append((name[len('_backward_'):] if meth == 'backward' else name, meth, s['Total'], s['Count']))
+    # (event name, 'backward' for _backward_* rows else 'forward', total ms, calls); optimizer
+    # updates (adam_update...) count as forward rows
+    rows = [(name, 'backward' if name.startswith('_backward_') else 'forward', st['Total'], st['Count'])
+            for name, st in stats.items()]
     rows.sort(key=lambda r: -r[2])
     inside = sum(r[2] for r in rows) / steps
     print('\n[%s, %s, %s] per operator, ms per step (synchronised; step %.2f ms, operators %.2f, '
