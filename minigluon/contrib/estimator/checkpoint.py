@@ -1,11 +1,13 @@
 """``CheckpointHandler``: periodic (and best-so-far) saves of the parameters and trainer states
 during ``Estimator.fit``, and resuming from the latest one."""
+import errno
 import math
 import os
 import re
 import tempfile
 
-from minigluon.base import MXNetFileNotFoundError, MXNetValueError
+from minigluon.base import (MXNetFileNotFoundError, MXNetNotADirectoryError, MXNetValueError,
+                            as_mxnet_error)
 from minigluon.metric import EvalMetric
 from minigluon.contrib.estimator.event_handler import (BatchEnd, EpochEnd, TrainBegin, _comparison,
                                                        _int, _monitor_value)
@@ -46,7 +48,13 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
             raise MXNetValueError('CheckpointHandler: save_best=True needs monitor, one of the metrics '
                                   'of estimator.train_metrics or estimator.val_metrics; got %r'
                                   % (monitor,))
-        os.makedirs(model_dir, exist_ok=True)
+        if os.path.exists(model_dir) and not os.path.isdir(model_dir):
+            raise MXNetNotADirectoryError(errno.ENOTDIR, 'CheckpointHandler: model_dir is a file, '
+                                          'not a folder', model_dir)
+        try:
+            os.makedirs(model_dir, exist_ok=True)
+        except OSError as err:       # unwritable parent, a file on the way...
+            raise as_mxnet_error(err) from None
         self.model_dir = model_dir
         self.model_prefix = model_prefix
         self.monitor = monitor
