@@ -294,3 +294,13 @@ def test_validation_by_batch_period_with_its_own_handlers():
                                         event_handlers=[Count()])
     est.fit(train, val_data=val, batches=6, event_handlers=handler)
     assert seen == [10, 10]   # after batches 3 and 6, each over the 10 validation samples
+
+
+def test_checkpoint_model_dir_that_is_a_file(tmp_path):
+    afile = tmp_path / 'afile'
+    afile.write_bytes(b'keep')
+    for model_dir in (afile, afile / 'sub'):
+        with pytest.raises(NotADirectoryError, match='afile') as err:
+            est_mod.CheckpointHandler(str(model_dir))
+        assert isinstance(err.value, MXNetError)
+    assert afile.read_bytes() == b'keep'

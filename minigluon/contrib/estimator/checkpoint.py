@@ -1,10 +1,13 @@
 """``CheckpointHandler``: periodic (and best-so-far) saves of the parameters and trainer states
 during ``Estimator.fit``, and resuming from the latest one."""
+import errno
 import math
 import os
 import re
+import tempfile
 
-from minigluon.base import MXNetFileNotFoundError, MXNetValueError
+from minigluon.base import (MXNetFileNotFoundError, MXNetNotADirectoryError, MXNetValueError,
+                            as_mxnet_error)
 from minigluon.metric import EvalMetric
 from minigluon.contrib.estimator.event_handler import (BatchEnd, EpochEnd, TrainBegin, _comparison,
                                                        _int, _monitor_value)
@@ -45,7 +48,13 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
             raise MXNetValueError('CheckpointHandler: save_best=True needs monitor, one of the metrics '
                                   'of estimator.train_metrics or estimator.val_metrics; got %r'
                                   % (monitor,))
-        os.makedirs(model_dir, exist_ok=True)
+        if os.path.exists(model_dir) and not os.path.isdir(model_dir):
+            raise MXNetNotADirectoryError(errno.ENOTDIR, 'CheckpointHandler: model_dir is a file, '
+                                          'not a folder', model_dir)
+        try:
+            os.makedirs(model_dir, exist_ok=True)
+        except OSError as err:       # unwritable parent, a file on the way...
+            raise as_mxnet_error(err) from None
         self.model_dir = model_dir
         self.model_prefix = model_prefix
         self.monitor = monitor
@@ -153,21 +162,37 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
                 raise MXNetValueError('CheckpointHandler: the checkpoint found (epoch %d) already '
                                       'reached epochs=%d; pass resume_from_checkpoint=False to train '
                                       'from scratch' % (epoch, estimator.max_epoch))
-            estimator.max_epoch -= epoch + 1
-            left = '%d epochs' % estimator.max_epoch
         else:
             if batch >= estimator.max_batch - 1:
                 raise MXNetValueError('CheckpointHandler: the checkpoint found (batch %d) already '
                                       'reached batches=%d; pass resume_from_checkpoint=False to '
                                       'train from scratch' % (batch, estimator.max_batch))
-            estimator.max_batch -= batch + 1
-            left = '%d batches' % estimator.max_batch
         base = os.path.join(self.model_dir, '%s-epoch%dbatch%d' % (self.model_prefix, epoch, batch))
         if not os.path.exists(base + '.states'):
             raise MXNetFileNotFoundError('CheckpointHandler: cannot resume, %s.params has no '
                                          'matching %s.states' % (base, base))
-        estimator.net.load_parameters(base + '.params', ctx=estimator.context)
-        estimator.trainer.load_states(base + '.states')
+        self._load(estimator, base)
+        if estimator.max_epoch:
+            estimator.max_epoch -= epoch + 1
+            left = '%d epochs' % estimator.max_epoch
+        else:
+            estimator.max_batch -= batch + 1
+            left = '%d batches' % estimator.max_batch
         self.trained_epoch, self.trained_batch = epoch, batch
         estimator.logger.warning('CheckpointHandler: Checkpoint resumed from epoch %d batch %d, '
                                  'continue to train for %s ', epoch, batch, left)
+
+    @staticmethod
+    def _load(estimator, base):
+        """Load ``base.states`` into the trainer and ``base.params`` into the net, all or nothing:
+        both loads are transactional, and when the second fails the trainer gets its own states
+        back, so a corrupt checkpoint leaves the net and the trainer as they were."""
+        with tempfile.TemporaryDirectory() as tmp:
+            backup = os.path.join(tmp, 'trainer.states')
+            estimator.trainer.save_states(backup)
+            estimator.trainer.load_states(base + '.states')
+            try:
+                estimator.net.load_parameters(base + '.params', ctx=estimator.context)
+            except BaseException:
+                estimator.trainer.load_states(backup)
+                raise
