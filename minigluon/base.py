@@ -167,15 +167,16 @@ def read_file(fname):
 
 def check_int(value, what, minimum=None):
     """``value`` as a Python int (ints and NumPy integers; not bools, floats or strings), else
-    ``TypeError`` naming ``what``; below ``minimum`` a ``ValueError`` naming it."""
+    :class:`MXNetTypeError` naming ``what``; below ``minimum`` an :class:`MXNetValueError` naming
+    it (a ``TypeError`` / ``ValueError`` that is also an ``MXNetError``)."""
     try:
         if isinstance(value, bool):
             raise TypeError
         number = operator.index(value)
     except TypeError:
-        raise TypeError('%s must be an int, got %s %r' % (what, type(value).__name__, value)) from None
+        raise MXNetTypeError('%s must be an int, got %s %r' % (what, type(value).__name__, value)) from None
     if minimum is not None and number < minimum:
-        raise ValueError('%s must be >= %d, got %d' % (what, minimum, number))
+        raise MXNetValueError('%s must be >= %d, got %d' % (what, minimum, number))
     return number
 
 

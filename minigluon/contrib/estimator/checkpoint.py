@@ -7,10 +7,10 @@ import re
 import tempfile
 
 from minigluon.base import (MXNetFileNotFoundError, MXNetNotADirectoryError, MXNetValueError,
-                            as_mxnet_error)
+                            as_mxnet_error, check_int)
 from minigluon.metric import EvalMetric
 from minigluon.contrib.estimator.event_handler import (BatchEnd, EpochEnd, TrainBegin, _comparison,
-                                                       _int, _monitor_value)
+                                                       _monitor_value)
 
 __all__ = ['CheckpointHandler']
 
@@ -42,8 +42,8 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
                                   'without %r, got %r' % (os.sep, model_prefix))
         for what, value in (('epoch_period', epoch_period), ('batch_period', batch_period)):
             if value is not None:
-                _int(value, 'CheckpointHandler: ' + what, 0)
-        self.max_checkpoints = _int(max_checkpoints, 'CheckpointHandler: max_checkpoints', 1)
+                check_int(value, 'CheckpointHandler: ' + what, 0)
+        self.max_checkpoints = check_int(max_checkpoints, 'CheckpointHandler: max_checkpoints', 1)
         if save_best and not isinstance(monitor, EvalMetric):
             raise MXNetValueError('CheckpointHandler: save_best=True needs monitor, one of the metrics '
                                   'of estimator.train_metrics or estimator.val_metrics; got %r'

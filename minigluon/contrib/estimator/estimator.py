@@ -4,7 +4,7 @@ import logging
 import sys
 import warnings
 
-from minigluon.base import MXNetValueError
+from minigluon.base import MXNetValueError, check_int
 from minigluon.context import Context, cpu, gpu, num_gpus
 from minigluon.data import DataLoader
 from minigluon.loss import Loss as GluonLoss
@@ -15,7 +15,7 @@ from minigluon.trainer import Trainer
 from minigluon.contrib.estimator.batch_processor import BatchProcessor
 from minigluon.contrib.estimator.event_handler import (
     BatchBegin, BatchEnd, EpochBegin, EpochEnd, GradientUpdateHandler, LoggingHandler, MetricHandler,
-    StoppingHandler, TrainBegin, TrainEnd, ValidationHandler, _check_event_handlers, _check_metrics, _int)
+    StoppingHandler, TrainBegin, TrainEnd, ValidationHandler, _check_event_handlers, _check_metrics)
 
 __all__ = ['Estimator']
 
@@ -229,9 +229,9 @@ class Estimator(object):
         if (epochs is None) == (batches is None):
             raise MXNetValueError('Estimator.fit: give exactly one of epochs and batches, got '
                                   'epochs=%r, batches=%r' % (epochs, batches))
-        self.max_epoch = None if epochs is None else _int(epochs, 'Estimator.fit: epochs', 1)
-        self.max_batch = None if batches is None else _int(batches, 'Estimator.fit: batches', 1)
-        self.batch_axis = _int(batch_axis, 'Estimator.fit: batch_axis')
+        self.max_epoch = None if epochs is None else check_int(epochs, 'Estimator.fit: epochs', 1)
+        self.max_batch = None if batches is None else check_int(batches, 'Estimator.fit: batches', 1)
+        self.batch_axis = check_int(batch_axis, 'Estimator.fit: batch_axis')
         defaults = [StoppingHandler(self.max_epoch, self.max_batch), GradientUpdateHandler(),
                     MetricHandler(metrics=self.train_metrics)]
         if val_data is not None:

@@ -12,21 +12,13 @@ import math
 import time
 import warnings
 
-from minigluon.base import MXNetTypeError, MXNetValueError, as_mxnet_error, check_int
+from minigluon.base import MXNetTypeError, MXNetValueError
 from minigluon.metric import CompositeEvalMetric, EvalMetric
 from minigluon.metric import Loss as LossMetric
 
 __all__ = ['TrainBegin', 'TrainEnd', 'EpochBegin', 'EpochEnd', 'BatchBegin', 'BatchEnd',
            'StoppingHandler', 'MetricHandler', 'ValidationHandler', 'LoggingHandler',
            'CheckpointHandler', 'EarlyStoppingHandler', 'GradientUpdateHandler']
-
-
-def _int(value, what, minimum=None):
-    """``check_int`` whose errors are also MXNetError."""
-    try:
-        return check_int(value, what, minimum)
-    except (TypeError, ValueError) as err:
-        raise as_mxnet_error(err) from None
 
 
 def _check_metrics(metrics, what='metrics'):
