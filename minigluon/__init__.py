@@ -34,6 +34,7 @@ from minigluon import image  # noqa: F401
 from minigluon import image as img  # noqa: F401  (MXNet's alias)
 from minigluon import visualization  # noqa: F401
 from minigluon import profiler  # noqa: F401
+from minigluon import operator  # noqa: F401
 from minigluon import visualization as viz  # noqa: F401  (MXNet's alias)
 
 # MXNet spells the samplers both mx.random.uniform and mx.nd.random.uniform.

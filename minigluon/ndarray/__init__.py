@@ -102,6 +102,7 @@ def _populate(namespace):
 
 
 _populate(globals())
+from minigluon.ndarray.dispatch import Custom  # noqa: E402,F811 (inputs by name: ops.custom)
 
 # add, subtract, ..., maximum, power, greater: arrays or numbers on either side (MXNet's Python
 # functions of the same names, which replace the two-array operator aliases ``maximum``/``minimum``)

@@ -136,10 +136,24 @@ def _zero_path(inputs, outs):
 @raises_mxnet_errors       # a bad argument is an MXNetError too, as in MXNet
 def call_op(name, /, *args, **kwargs):
     """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
+    return _call_class(get_op(name), name, args, kwargs)
+
+
+@raises_mxnet_errors
+def Custom(*data, **kwargs):
+    """Run a Python operator registered with :func:`minigluon.operator.register`:
+    ``nd.Custom(x, y, op_type='name', **attrs)`` (inputs also by name). One NDArray, or a list
+    for several outputs. See :mod:`minigluon.operator` and :mod:`minigluon.ops.custom`."""
+    from minigluon.ops.custom import bound_class
+    return _call_class(bound_class(kwargs, _is_nd), 'Custom', data, kwargs)
+
+
+def _call_class(cls, name, args, kwargs):
+    """:func:`call_op` for the operator class ``cls`` (called ``name`` in messages)."""
     out = kwargs.pop('out', None)
     kwargs.pop('name', None)
     kwargs.pop('attr', None)
-    op, inputs = bind_call(get_op(name), args, kwargs, _is_nd)
+    op, inputs = bind_call(cls, args, kwargs, _is_nd)
     if out is not None:
         from minigluon.ndarray.inplace import check_write
         check_write(out, '%s(..., out=...)' % name)     # before the operator is recorded

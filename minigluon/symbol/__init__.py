@@ -21,6 +21,7 @@ def _populate(namespace):
 
 
 _populate(globals())
+from minigluon.symbol.creation import Custom  # noqa: E402,F811 (inputs by name: ops.custom)
 
 # power/pow, maximum, minimum, hypot with a Symbol or a number on either side (MXNet's Python
 # functions; two Symbols give the element-wise ``_power``, ``_maximum``... nodes MXNet writes)

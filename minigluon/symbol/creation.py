@@ -135,10 +135,11 @@ def _split_call(cls, fn_name, args, kwargs):
     return pos, named, attrs, extra
 
 
-def _create(fn_name, args, kwargs, hint=None):
+def _create(fn_name, args, kwargs, hint=None, cls=None):
     """Build the operator node for ``minigluon.symbol.<fn_name>(*args, **kwargs)``; automatic
-    node names start with ``hint`` (default: ``fn_name`` in lower case)."""
-    cls = resolve_op(fn_name)
+    node names start with ``hint`` (default: ``fn_name`` in lower case). ``cls``: the operator
+    class, when not the one registered as ``fn_name``."""
+    cls = cls or resolve_op(fn_name)
     if cls is None:
         raise MXNetError('unknown operator %r' % fn_name)
     kwargs = dict(kwargs)
@@ -214,3 +215,13 @@ def make_function(fn_name, hint=None):
     if cls is not None:
         fn.__signature__ = call_signature(cls, ('name', 'attr'))
     return fn
+
+
+@raises_mxnet_errors
+def Custom(*data, **kwargs):
+    """A node running a Python operator registered with :func:`minigluon.operator.register`:
+    ``sym.Custom(x, op_type='name', **attrs)``; inputs also by name, and a variable
+    ``<name>_<input>`` for each input not given (as MXNet creates). See :mod:`minigluon.operator`."""
+    from minigluon.ops.custom import bound_class
+    cls = bound_class(kwargs, lambda v: isinstance(v, Symbol))
+    return _create('Custom', data, kwargs, 'custom', cls)

@@ -347,6 +347,33 @@ case('_image_random_hue', [U(0, 255, 3, 4, 3)], min_factor=0.1, max_factor=0.3, 
 case('_image_random_color_jitter', [U(0, 255, 3, 4, 3)], brightness=0.3, contrast=0.3,
      saturation=0.3, hue=0.2, flags={'seed', 'no_numeric'})
 
+# -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
+
+
+def _register_custom_case():
+    from minigluon import nd, operator
+
+    class MulSinh(operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            self.assign(out_data[0], req[0], nd.sinh(in_data[0]) * in_data[1])
+
+        def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+            a, b = in_data
+            self.assign(in_grad[0], req[0], out_grad[0] * nd.cosh(a) * b)
+            self.assign(in_grad[1], req[1], out_grad[0] * nd.sinh(a))
+
+    @operator.register('sweep_mul_sinh')
+    class MulSinhProp(operator.CustomOpProp):
+        def list_arguments(self):
+            return ['a', 'b']
+
+        def create_operator(self, ctx, shapes, dtypes):
+            return MulSinh()
+
+
+_register_custom_case()
+case('Custom', [U(-1, 1, 2, 3), U(-1, 1, 2, 3)], op_type='sweep_mul_sinh')
+
 # Differentiable operators deliberately without a case here, and why.
 EXCLUDED = {
     '_foreach': 'needs a subgraph (a traced body); gradients are checked in tests/test_controlflow.py',

@@ -1,0 +1,226 @@
+"""The ``Custom`` operator: operators written in Python by the user (MXNet 1.9.1 ``mx.operator``).
+
+A user subclasses :class:`minigluon.operator.CustomOpProp` (the operator's description: input,
+output and auxiliary-state names, shape and dtype rules) and :class:`minigluon.operator.CustomOp`
+(its ``forward`` and ``backward`` on NDArrays), registers the description under a name with
+``@mx.operator.register('name')`` and calls it as ``nd.Custom(x, op_type='name', **attrs)`` or
+``sym.Custom(...)`` (``F.Custom`` in ``hybrid_forward``). This module holds the registry operator
+that runs them: eagerly, inside a hybridized graph and from an exported ``-symbol.json`` (node
+``"op": "Custom"``, attributes ``op_type`` and the user's own, all strings, as MXNet writes them).
+
+What the description says is read per call, as MXNet does: the attributes are turned into strings
+and passed to the description's constructor, ``list_arguments()`` + ``list_auxiliary_states()``
+are the operator's inputs (auxiliary states last, written in place by ``forward`` like
+BatchNorm's running statistics), ``list_outputs()`` its outputs, ``infer_shape`` / ``infer_type``
+its shape and dtype rules, and ``create_operator`` gives the :class:`CustomOp` that computes.
+
+Differences from MXNet 1.9.1 (it crashes or misbehaves in these cases):
+
+* inputs may be passed by name (``nd.Custom(data=x, label=y, op_type=...)``); MXNet's
+  ``nd.Custom`` ends the process with a segmentation fault there (``sym.Custom`` accepts them);
+* ``backward`` always receives the gradients of the outputs, also when the description says
+  ``need_top_grad=False``; MXNet then hands arrays of unknown shape that fail when read;
+* ``CustomOp.assign`` refuses a ``req`` other than ``'null'``, ``'write'``, ``'inplace'`` and
+  ``'add'`` (MXNet ignores it silently).
+"""
+import numpy as np
+
+from minigluon.base import MXNetError
+from minigluon.ops.registry import Op, register
+
+PROPS = {}      # op_type -> CustomOpProp subclass (filled by minigluon.operator.register)
+
+
+def prop_class(op_type):
+    """The description class registered as ``op_type``; MXNetError naming the registered ones."""
+    cls = PROPS.get(op_type)
+    if cls is None:
+        known = ', '.join(repr(k) for k in sorted(PROPS)) or 'none yet'
+        raise MXNetError("Custom: no custom operator is registered as op_type=%r (registered: %s); "
+                         "register its CustomOpProp subclass with @mx.operator.register(%r) first"
+                         % (op_type, known, op_type))
+    return cls
+
+
+def _names(values, op_type, method, allow_empty=True):
+    """``values`` (what the description's ``method`` returned) as a list of strings."""
+    if isinstance(values, str) or not isinstance(values, (list, tuple)) \
+            or not all(isinstance(v, str) for v in values):
+        raise TypeError("Custom(op_type=%r): %s() must return a list of strings, got %r"
+                        % (op_type, method, values))
+    if not allow_empty and not values:
+        raise ValueError("Custom(op_type=%r): %s() returned no names; an operator needs at "
+                         "least one output" % (op_type, method))
+    return list(values)
+
+
+def _attr_string(value):
+    """An attribute value as the string MXNet passes to the description (``str``)."""
+    return value if isinstance(value, str) else str(value)
+
+
+@register
+class Custom(Op):
+    """An operator written in Python: see :mod:`minigluon.operator` and this module's docstring.
+
+    Attributes: ``op_type`` (str, required: the name given to ``mx.operator.register``) and any
+    other keyword, passed as a string to the description's constructor. Inputs: the description's
+    ``list_arguments()`` then its ``list_auxiliary_states()``; outputs: ``list_outputs()``.
+
+    Raises
+    ------
+    TypeError
+        Without ``op_type``, or when the description refuses the attributes.
+    MXNetError
+        When no description is registered under ``op_type``.
+    """
+
+    name = 'Custom'
+    arguments = None        # they depend on op_type: see bound_class and list_arguments
+    attrs = {}
+
+    def __init__(self, op_type=None, **kwargs):
+        if op_type is None:
+            raise TypeError("Custom: the attribute op_type is required (the name its CustomOpProp "
+                            "was registered under with mx.operator.register)")
+        if not isinstance(op_type, str):
+            raise TypeError('Custom: op_type must be a string, got %r' % (op_type,))
+        strings = {k: _attr_string(v) for k, v in kwargs.items()}
+        prop_cls = prop_class(op_type)
+        try:
+            prop = prop_cls(**strings)
+        except TypeError as err:
+            raise TypeError('Custom(op_type=%r): %s(**%r) failed: %s'
+                            % (op_type, prop_cls.__name__, strings, err)) from None
+        self.op_type = op_type
+        self.prop = prop
+        self.arg_names = _names(prop.list_arguments(), op_type, 'list_arguments')
+        self.aux_names = _names(prop.list_auxiliary_states(), op_type, 'list_auxiliary_states')
+        self.out_names = _names(prop.list_outputs(), op_type, 'list_outputs', allow_empty=False)
+        self.num_outputs = len(self.out_names)
+        n = len(self.arg_names)
+        self.mutate_inputs = tuple(range(n, n + len(self.aux_names)))
+        self.given = dict(strings, op_type=op_type)
+
+    def attr_values(self):
+        return dict(self.given)
+
+    def attrs_to_strings(self, only_given=True):
+        return dict(sorted(self.given.items()))
+
+    def list_arguments(self):
+        return self.arg_names + self.aux_names
+
+    def list_outputs(self):
+        return list(self.out_names)
+
+    # -- the description's rules ---------------------------------------------------------------------
+    def _rule(self, method, given):
+        """Call the description's ``infer_shape`` / ``infer_type`` on the argument entries ``given``
+        and return its three lists (arguments, outputs, auxiliary states), checked."""
+        try:
+            res = getattr(self.prop, method)(given)
+        except Exception as err:   # noqa: BLE001 - the user's rule; say which one failed
+            raise MXNetError('Custom(op_type=%r): %s.%s(%r) failed: %s: %s'
+                             % (self.op_type, type(self.prop).__name__, method, given,
+                                type(err).__name__, err)) from None
+        res = list(res) if isinstance(res, (list, tuple)) else None
+        if res is not None and len(res) == 2:
+            res.append([])          # MXNet accepts (arguments, outputs) without auxiliary states
+        wanted = (len(self.arg_names), self.num_outputs, len(self.aux_names))
+        if res is None or len(res) != 3 or any(
+                not isinstance(r, (list, tuple)) or len(r) != w for r, w in zip(res, wanted)):
+            raise MXNetError('Custom(op_type=%r): %s must return three lists of %d, %d and %d '
+                             'entries (arguments, outputs, auxiliary states), got %r'
+                             % (self.op_type, method, wanted[0], wanted[1], wanted[2], res))
+        return res
+
+    def infer_shape(self, in_shapes):
+        n = len(self.arg_names)
+        given = [[] if s is None else [int(d) for d in s] for s in list(in_shapes)[:n]]
+        ins, outs, auxs = self._rule('infer_shape', given)
+
+        def shape(s):
+            s = tuple(int(d) for d in s)
+            return s if s else None        # () is "unknown" in MXNet 1.x's shape convention
+        return [shape(s) for s in list(ins) + list(auxs)], [shape(s) for s in outs]
+
+    def output_shapes(self, in_shapes):
+        return self.infer_shape(in_shapes)[1]
+
+    def infer_type(self, in_types):
+        n = len(self.arg_names)
+        given = [None if t is None else np.dtype(t).type for t in list(in_types)[:n]]
+        if all(t is None for t in given):
+            return list(in_types), [None] * self.num_outputs
+        ins, outs, auxs = self._rule('infer_type', given)
+
+        def dtype(t):
+            return None if t is None else np.dtype(t)
+        return [dtype(t) for t in list(ins) + list(auxs)], [dtype(t) for t in outs]
+
+    # -- maths ---------------------------------------------------------------------------------------
+    def forward(self, xp, *inputs):
+        from minigluon import autograd
+        from minigluon.context import context_of, current_context
+        from minigluon.ndarray.ndarray import NDArray
+        from minigluon.serialization import DTYPE_TO_FLAG
+        n, n_aux = len(self.arg_names), len(self.aux_names)
+        if len(inputs) != n + n_aux:
+            raise TypeError('Custom(op_type=%r) takes %d inputs %s, got %d'
+                            % (self.op_type, n + n_aux, self.list_arguments(), len(inputs)))
+        ctx = context_of(inputs[0]) if inputs else current_context()
+        in_shapes = [list(a.shape) for a in inputs[:n]]
+        in_shapes_full, out_shapes = self.infer_shape([a.shape for a in inputs])
+        out_types = self.infer_type([a.dtype for a in inputs])[1]
+        for i, (s, t) in enumerate(zip(out_shapes, out_types)):
+            if s is None or 0 in s or t is None:
+                raise MXNetError('Custom(op_type=%r): infer_shape/infer_type left output %r '
+                                 'unknown (shape %s, dtype %s)'
+                                 % (self.op_type, self.out_names[i], s, t))
+        in_data = [NDArray(a, ctx) for a in inputs[:n]]
+        aux = [NDArray(a, ctx) for a in inputs[n:]]
+        with ctx.device():
+            out_data = [NDArray(xp.zeros(s, dtype=t), ctx) for s, t in zip(out_shapes, out_types)]
+        operator = self.prop.create_operator(
+            ctx, in_shapes, [DTYPE_TO_FLAG.get(np.dtype(a.dtype), -1) for a in inputs[:n]])
+        is_train = autograd.is_training()
+        with autograd.pause(train_mode=is_train):
+            operator.forward(is_train=is_train, req=['write'] * self.num_outputs,
+                             in_data=in_data, out_data=out_data, aux=aux)
+        self._saved = (operator, in_data, out_data, aux, ctx)
+        return tuple(o._data for o in out_data)
+
+    def backward(self, xp, *grad_outputs):
+        from minigluon import autograd
+        from minigluon.ndarray.ndarray import NDArray
+        operator, in_data, out_data, aux, ctx = self._saved
+        needs = getattr(self, 'needs_input_grad', None) or (True,) * len(in_data)
+        req = ['write' if needs[i] else 'null' for i in range(len(in_data))]
+        with ctx.device():
+            in_grad = [NDArray(xp.zeros(x.shape, dtype=x._data.dtype), ctx) for x in in_data]
+        out_grad = [NDArray(g, ctx) for g in grad_outputs]
+        with autograd.pause(train_mode=autograd.is_training()):
+            operator.backward(req=req, out_grad=out_grad, in_data=in_data, out_data=out_data,
+                              in_grad=in_grad, aux=aux)
+        grads = [g._data if r != 'null' else None for g, r in zip(in_grad, req)]
+        return grads + [None] * len(aux)
+
+
+_BOUND = {}     # input names -> a Custom subclass declaring them (for binding a call's inputs)
+
+
+def bound_class(kwargs, is_input):
+    """The :class:`Custom` subclass whose ``arguments`` are the inputs of the operator that the
+    attributes in ``kwargs`` describe, so that the generic call binding (``nd``) and node
+    creation (``sym``) can take inputs by name and create variables for missing ones. Keywords
+    for which ``is_input`` is true are inputs, not attributes."""
+    attrs = {k: v for k, v in kwargs.items() if not is_input(v) and v is not None
+             and k not in ('name', 'attr', 'out')}
+    names = tuple(Custom(**attrs).list_arguments())
+    cls = _BOUND.get(names)
+    if cls is None:
+        cls = type('Custom', (Custom,), {'arguments': names, '__doc__': Custom.__doc__,
+                                         '__module__': __name__})
+        _BOUND[names] = cls
+    return cls
