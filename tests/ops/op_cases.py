@@ -347,6 +347,12 @@ case('_image_random_hue', [U(0, 255, 3, 4, 3)], min_factor=0.1, max_factor=0.3, 
 case('_image_random_color_jitter', [U(0, 255, 3, 4, 3)], brightness=0.3, contrast=0.3,
      saturation=0.3, hue=0.2, flags={'seed', 'no_numeric'})
 
+# -- interleaved multi-head attention products (L=3, Lk=4, B=2, heads=2, D=2) -------------------
+case('_contrib_interleaved_matmul_selfatt_qk', [U(-1, 1, 3, 2, 12)], heads=2)
+case('_contrib_interleaved_matmul_selfatt_valatt', [U(-1, 1, 3, 2, 12), U(0, 1, 4, 3, 3)], heads=2)
+case('_contrib_interleaved_matmul_encdec_qk', [U(-1, 1, 3, 2, 4), U(-1, 1, 4, 2, 8)], heads=2)
+case('_contrib_interleaved_matmul_encdec_valatt', [U(-1, 1, 4, 2, 8), U(0, 1, 4, 3, 4)], heads=2)
+
 # -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
 
 
