@@ -9,7 +9,10 @@ no recursion, so a chain of 100,000 operations back-propagates fine. The graph l
 independently (recording and training flags are thread-local).
 
 After ``backward`` without ``retain_graph`` the nodes release their saved arrays; a second
-``backward`` through them raises :class:`~minigluon.base.MXNetError`.
+``backward`` through them raises :class:`~minigluon.base.MXNetError`. An array of such a freed graph
+that is used again under :func:`record` is a constant there (no gradient flows back through it), as
+in MXNet 1.9.1, which forgets the graph of every array it back-propagated through. Legacy training
+loops rely on this: a recurrent state carried from one batch to the next needs no ``detach``.
 """
 import itertools
 import threading
@@ -101,11 +104,11 @@ class Node:
     ``op`` is the operator instance (holding what its backward needs), ``inputs`` the input
     NDArrays (a list or tuple, never mutated), ``out_meta`` the ``(shape, dtype)`` pair of every
     output, given by the caller (used to build zero gradients for outputs that received none).
-    ``op`` and ``inputs`` are set to ``None`` when freed. Creating nodes is on the path of every
+    ``op`` and ``inputs`` are set to ``None`` when freed, and ``freed_seq`` then says when. Creating nodes is on the path of every
     recorded operator call, so the constructor only stores its arguments.
     """
 
-    __slots__ = ('seq', 'op', 'inputs', 'out_meta', 'xp', '__weakref__')
+    __slots__ = ('seq', 'op', 'inputs', 'out_meta', 'xp', 'freed_seq', '__weakref__')
 
     def __init__(self, op, inputs, out_meta, xp):
         self.seq = next(_seq)
@@ -117,11 +120,27 @@ class Node:
     def release(self):
         self.op = None
         self.inputs = None
+        self.freed_seq = next(_seq)    # nodes recorded later take this node's outputs as constants
+
+
+def on_tape(arr):
+    """True if ``arr`` is the output of a recorded operator whose graph is still held.
+
+    An array whose graph an earlier ``backward`` freed loses its link here and counts as a constant
+    from then on (see the module docstring).
+    """
+    entry = arr._entry
+    if entry is None:
+        return False
+    if entry[0].op is None:
+        arr._entry = None
+        return False
+    return True
 
 
 def needs_grad(arr):
     """True if ``arr`` is on a recorded path to a variable that wants a gradient."""
-    return arr._entry is not None or (arr._grad is not None and arr._grad_req != 'null')
+    return on_tape(arr) or (arr._grad is not None and arr._grad_req != 'null')
 
 
 def mark_variables(variables, gradients, grad_reqs='write'):
@@ -151,6 +170,11 @@ def mark_variables(variables, gradients, grad_reqs='write'):
         var._entry = None
         var._grad = grad
         var._grad_req = req
+
+
+def _live(arr):
+    # inside backward: the array's node is in the graph being walked (not one freed earlier)
+    return arr._entry is not None and arr._entry[0].op is not None
 
 
 def _accumulate(store, key, value):
@@ -203,7 +227,8 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                     leaves[id(src)] = src
         else:
             raise MXNetError('backward: cannot differentiate an array that was not computed inside '
-                             'autograd.record() from arrays with attach_grad()')
+                             'autograd.record() from arrays with attach_grad() (or whose graph an '
+                             'earlier backward freed: pass retain_graph=True to go through it twice)')
 
     # Collect the reachable nodes iteratively, then visit them in reverse execution order.
     seen = {}
@@ -218,7 +243,10 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
         seen[id(node)] = node
         for inp in node.inputs:
             if inp is not None and inp._entry is not None:
-                stack.append(inp._entry[0])
+                src = inp._entry[0]
+                if src.op is None and src.freed_seq < node.seq:
+                    continue        # freed before this node was recorded: a constant here
+                stack.append(src)
     order = sorted(seen.values(), key=lambda n: n.seq, reverse=True)
 
     prev_train = set_training(train_mode)
@@ -232,7 +260,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                          for g, (shape, dtype) in zip(gouts, node.out_meta)]
             op = node.op
             # which inputs want a gradient (operators may skip the others: see Op docs / executor)
-            op.needs_input_grad = tuple(inp is not None and (inp._entry is not None or (
+            op.needs_input_grad = tuple(inp is not None and (_live(inp) or (
                 inp._grad is not None and inp._grad_req != 'null')) for inp in node.inputs)
             gins = op.backward(node.xp, *gouts)
             if not isinstance(gins, (tuple, list)):
@@ -240,7 +268,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             for inp, g in zip(node.inputs, gins):
                 if g is None or inp is None:
                     continue
-                if inp._entry is not None:
+                if _live(inp):
                     _accumulate(node_grads, inp._entry, g)
                 elif inp._grad is not None and inp._grad_req != 'null':
                     _accumulate(leaf_grads, id(inp), g)

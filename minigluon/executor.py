@@ -304,8 +304,7 @@ class CachedOp:
         record = getattr(_state, 'recording', False)
         live = needs = None
         if record:
-            wants = tuple(a._entry is not None or (a._grad is not None and a._grad_req != 'null')
-                          for a in args)
+            wants = tuple(autograd.needs_grad(a) for a in args)
             if any(wants):
                 live, needs = self._live(wants)
         plan = self._exec_plan

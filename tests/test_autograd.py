@@ -199,6 +199,65 @@ def test_second_backward_needs_retain_graph():
         y.backward()
 
 
+def test_an_array_of_a_freed_graph_is_a_constant_in_later_recordings():
+    # MXNet 1.9.1 forgets the graph of every array a backward went through: reusing such an array
+    # (a recurrent state carried to the next batch, with no detach) records it as a constant.
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        h = x * 2
+        y = h * 3
+    y.backward()
+    with autograd.record():
+        z = h * x            # h joins a multi-input node whose other input is a variable
+    z.backward()
+    assert x.grad.asnumpy().tolist() == h.asnumpy().tolist()
+    with autograd.record():
+        w = y * x            # the old head too
+    w.backward()
+    assert x.grad.asnumpy().tolist() == y.asnumpy().tolist()
+
+
+def test_a_freed_state_entering_a_multi_output_operator_is_a_constant():
+    from minigluon.gluon import rnn
+    layer = rnn.GRU(3)
+    layer.initialize()
+    state = layer.begin_state(batch_size=2)
+    grads = []
+    for _ in range(2):
+        with autograd.record():
+            out, state = layer(nd.ones((4, 2, 5)), state)   # state: an unused output of the node
+            loss = out.sum()
+        loss.backward()
+        grads.append(layer.l0_i2h_weight.grad().asnumpy().copy())
+    assert np.isfinite(grads[1]).all() and not np.allclose(grads[0], grads[1])
+
+
+def test_a_node_recorded_before_its_input_was_freed_still_raises():
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        h = x * 2
+        a = h * 3
+        b = h * 4
+    a.backward()
+    with pytest.raises(MXNetError, match='freed'):
+        b.backward()
+
+
+def test_retained_graph_still_carries_gradients_into_later_recordings():
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        h = x * 2
+        a = h * 3
+    a.backward(retain_graph=True)
+    with autograd.record():
+        z = h * x
+    z.backward()
+    assert x.grad.asnumpy().tolist() == (4 * x).asnumpy().tolist()
+
+
 def test_long_chain_back_propagates_without_recursion():
     x = nd.array([1.0])
     x.attach_grad()

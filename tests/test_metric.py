@@ -30,6 +30,8 @@ def test_matches_mxnet(case):
     for b in range(2):
         m.update(*_pair(case, b))
     _check(m.get(), case['get_after_2'])
+    # a Python float, so print(m.get()) shows the number, not np.float64(...) (NumPy 2)
+    assert type(m.get()[1]) is float and type(m.get_global()[1]) is float
     m.reset_local()
     m.update(*_pair(case, 2))
     _check(m.get(), case['get_after_local_reset'])

@@ -1,4 +1,4 @@
-"""Record MXNet 1.9.1 golden values for the operators in minigluon/ops/{layout,resize,misc}.py
+"""Record MXNet 1.9.1 golden values for the operators in minigluon/ops/{layout,resize,misc,detection}.py
 (and the contrib straight-through estimators and gradient multiplier of unary.py / elemwise.py).
 
 Run in the MXNet venv (never imported by minigluon or its tests):
@@ -154,6 +154,20 @@ def main():
          grad=False, equal_nan=False)
     case('contrib.allclose', [np.array([1, 2], np.int32), np.array([1, 3], np.int32)], grad=False,
          sym=False, atol=1)
+    # SSD anchor boxes and box IoU (minigluon/ops/detection.py; no gradient: zeros go back)
+    fmap = U(2, 3, 4, 5)
+    case('contrib.MultiBoxPrior', [fmap])
+    case('contrib.MultiBoxPrior', [fmap], sizes=(0.75, 0.5, 0.25), ratios=(1, 2, 0.5))
+    case('contrib.MultiBoxPrior', [U(1, 2, 3, 3)], sizes=(0.5, 0.25), ratios=(4,), clip=True,
+         steps=(0.3, 0.2), offsets=(0.1, 0.9))
+    case('contrib.MultiBoxPrior', [U(1, 1, 2, 6)], sizes=(0.9,), ratios=(1, 3), clip=True)
+    corners = np.sort(RNG.uniform(0, 1, size=(2, 3, 2, 2)), axis=-2).reshape(2, 3, 4)
+    corners = corners[..., [0, 2, 1, 3]].astype(np.float32)     # xmin <= xmax, ymin <= ymax
+    case('contrib.box_iou', [corners, corners[0]])
+    case('contrib.box_iou', [np.array([[0, 0, 1, 1], [0, 0, 0, 0], [0.2, 0.3, 0.5, 0.4]],
+                                      np.float32),
+                             np.array([[0.5, 0.5, 1, 1], [0, 0, 0, 0], [2, 2, 3, 3]], np.float32)])
+    case('contrib.box_iou', [np.abs(U(3, 4)), np.abs(U(2, 4))], format='center')
     os.makedirs(OUT, exist_ok=True)
     np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
     with open(os.path.join(OUT, 'cases.json'), 'w') as f:

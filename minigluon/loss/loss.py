@@ -34,6 +34,11 @@ __all__ = ['Loss', 'L2Loss', 'L1Loss', 'HuberLoss', 'PoissonNLLLoss']
 def _apply_weighting(F, loss, weight=None, sample_weight=None):
     """``loss * sample_weight`` (broadcast), then ``* weight`` (a Python number)."""
     if sample_weight is not None:
+        if isinstance(sample_weight, (Number, list, tuple)) or type(sample_weight).__module__ == 'numpy':
+            # loss(pred, label, 0.5): MXNet 1.9.1 fails inside broadcast_mul; say which argument
+            raise TypeError('sample_weight must be an NDArray broadcastable to the loss, got %s; '
+                            'for one scale for every sample pass weight= to the loss constructor'
+                            % type(sample_weight).__name__)
         loss = F.broadcast_mul(loss, sample_weight)
     if weight is not None:
         if not isinstance(weight, Number):

@@ -83,16 +83,18 @@ class _BinaryStats:
         self.local += counts
         self.glob += counts
 
+    # Scores are Python floats, as every other metric's: a NumPy 2 scalar would print as
+    # np.float64(...) inside the (name, value) tuple of get().
     @staticmethod
     def fscore(c):
-        tp, fp, fn, _ = c
+        tp, fp, fn, _ = (float(v) for v in c)
         precision = tp / (tp + fp) if tp + fp > 0 else 0.
         recall = tp / (tp + fn) if tp + fn > 0 else 0.
         return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.
 
     @staticmethod
     def mcc(c):
-        tp, fp, fn, tn = c
+        tp, fp, fn, tn = (float(v) for v in c)
         denom = 1.
         for term in (tp + fp, tp + fn, tn + fp, tn + fn):
             if term != 0:
@@ -119,7 +121,7 @@ class _BinaryMetric(EvalMetric):
             self._add(score(self.stats.local), 1)
             self.stats.local[:] = 0
         else:                             # one score over everything seen
-            n, gn = self.stats.local.sum(), self.stats.glob.sum()
+            n, gn = float(self.stats.local.sum()), float(self.stats.glob.sum())
             self.sum_metric, self.num_inst = score(self.stats.local) * n, n
             self.global_sum_metric, self.global_num_inst = score(self.stats.glob) * gn, gn
 

@@ -85,7 +85,7 @@ class PearsonCorrelation(EvalMetric):
 
     @staticmethod
     def _pooled(s):
-        n, sx, sy, sxx, syy, sxy = s
+        n, sx, sy, sxx, syy, sxy = (float(v) for v in s)     # a Python float, as get() gives
         return (sxy - sx * sy / n) / math.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
 
     def get(self):

@@ -23,6 +23,7 @@ from minigluon.ndarray.ndarray import NDArray, _autograd_state
 from minigluon.ops.registry import bind_call, get_op
 
 _Node = autograd.Node
+_on_tape = autograd.on_tape
 
 
 def _is_nd(x):
@@ -80,7 +81,7 @@ def invoke(op, inputs):
                 _zero_path(inputs, (out,))
             else:
                 for x in inputs:         # recorded if an input is on a recorded path or a variable
-                    if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+                    if (x._entry is not None and _on_tape(x)) or (x._grad is not None and x._grad_req != 'null'):
                         out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
                         break
                 else:
@@ -101,7 +102,7 @@ def _record(op, inputs, outs, wrapped, xp):
     """Put ``op`` on the tape if any input is on a recorded path or wants a gradient."""
     if op.differentiable:
         for x in inputs:
-            if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+            if (x._entry is not None and _on_tape(x)) or (x._grad is not None and x._grad_req != 'null'):
                 node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
                 for i, w in enumerate(wrapped):
                     w._entry = (node, i)
@@ -117,7 +118,7 @@ def _zero_path(inputs, outs):
     gradients); without a recorded array among the inputs, nothing is kept."""
     src = None
     for x in inputs:
-        if x._entry is not None or (x._grad is not None and x._grad_req != 'null'):
+        if (x._entry is not None and _on_tape(x)) or (x._grad is not None and x._grad_req != 'null'):
             found = (x,)
         elif x._zero_src is not None:
             found = x._zero_src

@@ -24,7 +24,7 @@ class Attr:
     ----------
     kind : str
         ``'int'``, ``'float'``, ``'number'`` (int or float, printed as given), ``'bool'``, ``'str'``, ``'shape'`` (tuple of ints, an int becomes a
-        1-tuple), ``'floats'`` (tuple of floats), ``'dtype'`` (a NumPy dtype name) or ``'any'``.
+        1-tuple), ``'floats'`` (tuple of floats, written back as given), ``'dtype'`` (a NumPy dtype name) or ``'any'``.
     default : object
         Default value; omit for a required attribute.
     choices : sequence of str, optional
@@ -104,8 +104,12 @@ class Attr:
             return tuple(int(v) for v in value)
         if kind == 'floats':
             if isinstance(value, (int, float, np.number)):
-                return (float(value),)
-            return tuple(float(v) for v in value)
+                return GivenFloats((float(value),), _number_text(value))
+            values = tuple(value)
+            floats = tuple(float(v) for v in values)
+            text = ', '.join(_number_text(v) for v in values)
+            text = ('[%s]' if isinstance(value, list) else '(%s,)' if len(values) == 1 else '(%s)') % text
+            return floats if text == str(floats) else GivenFloats(floats, text)
         if kind == 'dtype':
             if value is None:
                 return None
@@ -122,6 +126,8 @@ class Attr:
             return 'True' if value else 'False'
         if isinstance(value, ScalarShape):
             return str(value[0])
+        if isinstance(value, GivenFloats):
+            return value.text
         if self.kind in ('shape', 'floats'):
             return str(tuple(value))
         return str(value)
@@ -144,6 +150,29 @@ class WholeFloat(float):
 
     def __str__(self):
         return str(int(self))
+
+
+def _number_text(v):
+    """How MXNet writes one number of a tuple attribute: as the caller gave it (``2``, ``0.5``)."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    return repr(float(v))
+
+
+class GivenFloats(tuple):
+    """A ``'floats'`` attribute given as ints, a list or a bare number (``ratios=[1, 2, 0.5]``).
+
+    It behaves as the tuple of floats ``(1.0, 2.0, 0.5)`` but prints back as given
+    (``"[1, 2, 0.5]"``): MXNet writes the value the caller gave into ``-symbol.json``.
+    """
+
+    def __new__(cls, floats, text):
+        obj = super().__new__(cls, floats)
+        obj.text = text
+        return obj
+
+    def __getnewargs__(self):
+        return (tuple(self), self.text)
 
 
 class ScalarShape(tuple):

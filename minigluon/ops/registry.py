@@ -20,6 +20,7 @@ An instance is made per call: attributes become instance fields (``self.num_hidd
 """
 import difflib
 import inspect
+from numbers import Number
 
 import numpy as np
 
@@ -340,13 +341,19 @@ def bind_call(cls, args, kwargs, is_input):
             named[key] = value
         else:
             attrs[key] = value
-    if (not pos_inputs and declared and declared[0] not in named and args
-            and isinstance(args[0], (list, np.ndarray))):
-        # nd.relu([1, 2]): say what is wrong instead of "too many positional arguments"
-        raise TypeError("%s: input '%s' must be an array of this framework (e.g. nd.array(...)), "
-                        "got %s" % (cls.name, declared[0], type(args[0]).__name__))
+    # A number or list where an input is expected (nd.relu([1, 2]), nd.broadcast_mul(x, 0.5),
+    # nd.dot(x, 2)) is taken as an attribute below and fails further on; name the input instead.
+    slot = declared[len(pos_inputs)] if declared and len(pos_inputs) < len(declared) else None
+    if slot in named or not (args and isinstance(args[0], (Number, list, np.ndarray))):
+        slot = None
+    not_an_array = TypeError("%s: input '%s' must be an array of this framework (e.g. nd.array(...)), "
+                             "got %s" % (cls.name, slot, type(args[0]).__name__)) if slot else None
+    if not_an_array and not pos_inputs and isinstance(args[0], (list, np.ndarray)):
+        raise not_an_array
     free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if len(args) > len(free_attrs):
+        if not_an_array:
+            raise not_an_array
         raise TypeError('%s: too many positional arguments (%d extra: %r)'
                         % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):]))
     for key, value in zip(free_attrs, args):
@@ -375,6 +382,8 @@ def bind_call(cls, args, kwargs, is_input):
     for key in op.list_arguments():
         value = by_name.pop(key, None)
         if value is None:
+            if not_an_array and key == slot:
+                raise not_an_array
             raise TypeError('%s: input %r is missing (inputs for these attributes: %s)'
                             % (cls.name, key, op.list_arguments()))
         if not is_input(value):

@@ -154,6 +154,13 @@ def test_loss_errors():
         gloss.L2Loss()(nd.array(X), nd.array([1., 2., 3.]))
 
 
+@pytest.mark.parametrize('sample_weight', [0.5, [1., 2., 3., 4.], np.ones((4, 1))])
+def test_sample_weight_that_is_not_an_ndarray_is_named(sample_weight):
+    # loss(pred, label, 0.5): MXNet 1.9.1 fails inside broadcast_mul ("rhs must have NDArray type")
+    with pytest.raises(TypeError, match='sample_weight must be an NDArray.*weight='):
+        gloss.L2Loss()(nd.array(X), nd.array(Y), sample_weight)
+
+
 def test_bce_extreme_logits_are_finite():
     x = nd.array([[1e4, -1e4, 0.0]])
     x.attach_grad()

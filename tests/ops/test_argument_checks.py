@@ -113,3 +113,22 @@ def test_an_out_argument_in_the_graph_names_the_operator():
     with autograd.record():
         with pytest.raises(MXNetError, match=r'relu\(\.\.\., out=\.\.\.\): cannot write in-place'):
             nd.relu(y, out=y)
+
+
+@pytest.mark.parametrize('call,name', [
+    (lambda x: nd.broadcast_mul(x, 0.5), "input 'rhs'"),     # no attribute to take the number
+    (lambda x: nd.elemwise_add(1, x), "input 'lhs'"),
+    (lambda x: nd.dot(x, 2), "input 'rhs'"),                 # 2 would become transpose_a
+    (lambda x: nd.batch_dot(x.reshape((1, 2, 3)), 2), "input 'rhs'"),
+    (lambda x: nd.relu([1, 2]), "input 'data'"),
+])
+def test_a_number_where_an_input_belongs_names_the_input(call, name):
+    with pytest.raises(TypeError, match=name + ' must be an array of this framework.*got (float|int|list)'):
+        call(nd.ones((2, 3)))
+
+
+def test_numbers_that_fill_attributes_positionally_still_do():
+    x = nd.ones((2, 3))
+    assert nd.clip(x, 0, 0.5).asnumpy().max() == 0.5
+    assert nd.topk(x, 1, 2).shape == (2, 2)
+    assert nd.log_softmax(x, 1).shape == (2, 3)

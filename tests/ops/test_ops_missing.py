@@ -1,5 +1,6 @@
 """depth_to_space, space_to_depth, diag, _split_v2 (split_v2, moveaxis), BilinearResize2D,
-AdaptiveAvgPooling2D, smooth_l1, div_sqrt_dim, arange_like, boolean_mask, index_copy (and the
+AdaptiveAvgPooling2D, smooth_l1, div_sqrt_dim, arange_like, boolean_mask, index_copy,
+MultiBoxPrior, box_iou (and the
 golden cases of index_array and quadratic, whose own tests are in test_index_array_quadratic.py).
 
 MXNet 1.9.1 golden values come from tools/gen_ops_missing_fixtures.py; the NumPy references below
@@ -66,7 +67,9 @@ SYM_CASES = [c for c in CASES if 'json_op' in c]
                          ids=['%s-%s' % (c['path'], c['key']) for c in SYM_CASES])
 def test_exported_json_node_matches_mxnet(case):
     inputs = [sym.var('in%d' % i) for i in range(case['n_in'])]
-    out = _resolve(sym, case['path'])(*inputs, *case['args'], **case['attrs'])
+    # the generator passes tuples, which JSON turned into lists (MXNet writes each as given)
+    attrs = {k: tuple(v) if isinstance(v, list) else v for k, v in case['attrs'].items()}
+    out = _resolve(sym, case['path'])(*inputs, *case['args'], **attrs)
     graph = json.loads(out.tojson())
     node = [n for n in graph['nodes'] if n['op'] != 'null'][-1]
     assert node['op'] == case['json_op']
@@ -340,3 +343,26 @@ def test_smooth_l1_sigma_zero_and_div_sqrt_dim_of_an_empty_axis():
     assert_almost_equal(y, np.zeros((4, 3)), rtol=0, atol=0)
     assert_almost_equal(x.grad, np.zeros((4, 3)), rtol=0, atol=0)
     assert nd.contrib.div_sqrt_dim(nd.zeros((2, 0))).shape == (2, 0)
+
+
+def test_float_tuple_attributes_are_written_as_given():
+    # MXNet writes str() of what the caller passed: d2l's ratios=[1, 2, 0.5] stays a list of ints
+    node = json.loads(sym.contrib.MultiBoxPrior(sym.var('x'), sizes=0.5, ratios=[1, 2]).tojson())
+    assert node['nodes'][1]['attrs'] == {'sizes': '0.5', 'ratios': '[1, 2]'}
+    node = json.loads(sym.image.normalize(sym.var('x'), mean=(1, 2.5, 3), std=2).tojson())
+    assert node['nodes'][1]['attrs'] == {'mean': '(1, 2.5, 3)', 'std': '2'}
+    again = sym.load_json(sym.image.normalize(sym.var('x'), mean=(1, 2.5, 3)).tojson())
+    assert json.loads(again.tojson())['nodes'][1]['attrs'] == {'mean': '(1, 2.5, 3)'}
+
+
+def test_multibox_prior_and_box_iou_refuse_bad_input():
+    with pytest.raises(ValueError, match='MultiBoxPrior: data must be 4-d'):
+        nd.contrib.MultiBoxPrior(nd.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match='ratios must be a non-empty tuple of positive'):
+        nd.contrib.MultiBoxPrior(nd.zeros((1, 1, 2, 2)), ratios=(0, 1))
+    with pytest.raises(ValueError, match='steps must hold two values'):
+        nd.contrib.MultiBoxPrior(nd.zeros((1, 1, 2, 2)), steps=(0.1,))
+    with pytest.raises(ValueError, match='box_iou: the last axis of lhs and rhs'):
+        nd.contrib.box_iou(nd.zeros((2, 4)), nd.zeros((2, 3)))
+    anchors = nd.contrib.MultiBoxPrior(nd.zeros((1, 1, 3, 2)), sizes=(0.5, 0.2), ratios=(1, 2))
+    assert anchors.shape == (1, 3 * 2 * 3, 4) and anchors.dtype == np.float32
