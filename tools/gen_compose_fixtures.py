@@ -9,6 +9,11 @@ the graph's ``tojson()``, and where the case asks for them, ``list_arguments()``
 ``infer_shape(**shapes)``, ``infer_shape_partial(**shapes)``, ``infer_type(**dtypes)`` (or the
 error class when MXNet raises) and the outputs of running the graph on the given inputs.
 
+Also writes ``tests/fixtures/compose/scalar_v2.params``: ``nd.save`` of a dict holding a 0-d
+array (``nd.array([3.5]).reshape(())``, which MXNet 1.9.1 writes as a V2 array of ndim 0 followed
+by its value) between two ordinary arrays; ``expected.json`` records the values and what MXNet's
+own ``nd.load`` of that file raises (tests/test_serialization.py).
+
 ``--compare`` (run with the system Python from the repository root) prints where minigluon
 differs instead of writing.
 """
@@ -20,6 +25,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'tests', 'fixtures', 'compose', 'expected.json')
+SCALAR_FILE = os.path.join(os.path.dirname(OUT), 'scalar_v2.params')
 
 
 def _prelu_gamma(fw):
@@ -174,8 +180,20 @@ def main():
         return
     import mxnet as fw
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    result = generate(fw)
+    arrays = {'a': fw.nd.array([1, 2]), 'step': fw.nd.array([3.5]).reshape(()),
+              'z': fw.nd.array([[4, 5, 6]], dtype='int32')}
+    fw.nd.save(SCALAR_FILE, arrays)
+    rec = {'values': {k: {'shape': list(v.shape), 'dtype': np.dtype(v.dtype).name,
+                          'values': v.asnumpy().ravel().tolist()} for k, v in arrays.items()}}
+    try:
+        fw.nd.load(SCALAR_FILE)
+        rec['mxnet_load'] = 'ok'
+    except Exception as err:   # noqa: BLE001 - the error class is the record
+        rec['mxnet_load'] = type(err).__name__
+    result['scalar_v2'] = rec
     with open(OUT, 'w') as f:
-        json.dump(generate(fw), f, indent=1, sort_keys=True)
+        json.dump(result, f, indent=1, sort_keys=True)
         f.write('\n')
 
 
