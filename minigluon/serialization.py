@@ -109,9 +109,9 @@ def atomic_write(path, mode='wb'):
 # Writing
 
 
-def dumps_array(arr):
+def dumps_array(arr, np_shape=False):
     """The bytes of one dense NumPy array (``array`` in the layout above, no file header) in V2
-    layout (V3 for a 0-d array, which legacy V2 cannot express): what MXNet 1.9.1's
+    layout (V3 for a 0-d array, which legacy V2 cannot express, or with ``np_shape``): what MXNet 1.9.1's
     ``MXNDArraySaveRawBytes`` writes and its ``NDArray.__getstate__`` pickles, and one item of
     :func:`dumps`. The inverse of :func:`loads_array`.
 
@@ -124,7 +124,7 @@ def dumps_array(arr):
     if arr.dtype not in DTYPE_TO_FLAG:
         raise TypeError('dtype %s cannot be stored in the .params format (supported: %s)'
                         % (arr.dtype, ', '.join(sorted(np.dtype(t).name for t in TYPE_FLAGS.values()))))
-    magic = MAGIC_V3 if arr.ndim == 0 else MAGIC_V2
+    magic = MAGIC_V3 if arr.ndim == 0 or np_shape else MAGIC_V2
     parts = [struct.pack('<Ii', magic, 0), struct.pack('<i', arr.ndim),
              struct.pack('<%dq' % arr.ndim, *arr.shape), struct.pack('<iii', 1, 0, DTYPE_TO_FLAG[arr.dtype]),
              arr.astype(arr.dtype.newbyteorder('<'), copy=False).tobytes()]
@@ -132,7 +132,12 @@ def dumps_array(arr):
 
 
 def dumps(data):
-    """Serialise an NDArray, a list of NDArrays or a dict ``str -> NDArray`` to ``.params`` bytes."""
+    """Serialise an NDArray, a list of NDArrays or a dict ``str -> NDArray`` to ``.params`` bytes.
+
+    A file holding a 0-d array is written all in V3 (NumPy-shape) layout, as MXNet 1.9.1 writes
+    it under ``mx.util.np_shape(True)``: MXNet refuses to load a file that mixes V3 and V2
+    arrays in either mode, and its legacy V2 form of a 0-d array does not load at all.
+    """
     from minigluon.ndarray import NDArray
     if isinstance(data, NDArray):
         data = [data]
@@ -151,7 +156,9 @@ def dumps(data):
         if not isinstance(a, NDArray):
             raise TypeError('save: item %r is %s, expected an NDArray'
                             % (names[i] if names else i, type(a).__name__))
-        parts.append(dumps_array(a.asnumpy()))
+    np_shape = any(a.ndim == 0 for a in arrays)
+    for a in arrays:
+        parts.append(dumps_array(a.asnumpy(), np_shape))
     parts.append(struct.pack('<Q', len(names)))
     for n in names:
         raw = n.encode('utf-8')

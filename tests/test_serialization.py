@@ -207,3 +207,21 @@ def test_v2_none_array_still_loads_as_none():
     data[-8:-8] = none
     got = serialization.loads(bytes(data))
     assert got[1] is None and got[0].tolist() == [1, 1]
+
+
+def test_file_with_a_scalar_is_written_as_mxnet_writes_it_in_np_shape_mode():
+    """MXNet 1.9.1 loads no file that mixes V3 and V2 arrays (legacy mode refuses V3, NumPy-shape
+    mode refuses V2); with a 0-d array in it, minigluon writes every array V3, byte for byte what
+    MXNet writes under ``mx.util.np_shape(True)``, which MXNet loads there (recorded)."""
+    folder = os.path.join(os.path.dirname(__file__), 'fixtures', 'compose')
+    with open(os.path.join(folder, 'expected.json')) as f:
+        want = json.load(f)['scalar_v2']
+    arrays = {name: nd.array(np.array(rec['values'], dtype=rec['dtype']).reshape(rec['shape']),
+                             dtype=rec['dtype'])
+              for name, rec in sorted(want['values'].items())}
+    with open(os.path.join(folder, 'scalar_v3.params'), 'rb') as f:
+        assert serialization.dumps(arrays) == f.read()
+    assert want['mxnet_np_shape_load'] == {k: v['values'] for k, v in want['values'].items()}
+    # without a 0-d array the file stays V2 (what legacy-mode MXNet loads)
+    plain = serialization.dumps({'a': arrays['a']})
+    assert struct.unpack('<I', plain[24:28])[0] == serialization.MAGIC_V2

@@ -12,7 +12,9 @@ error class when MXNet raises) and the outputs of running the graph on the given
 Also writes ``tests/fixtures/compose/scalar_v2.params``: ``nd.save`` of a dict holding a 0-d
 array (``nd.array([3.5]).reshape(())``, which MXNet 1.9.1 writes as a V2 array of ndim 0 followed
 by its value) between two ordinary arrays; ``expected.json`` records the values and what MXNet's
-own ``nd.load`` of that file raises (tests/test_serialization.py).
+own ``nd.load`` of that file raises (tests/test_serialization.py); and ``scalar_v3.params``, the
+same dict saved under ``mx.util.np_shape(True)`` (all arrays V3), which minigluon must write
+byte for byte.
 
 ``--compare`` (run with the system Python from the repository root) prints where minigluon
 differs instead of writing.
@@ -26,6 +28,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'tests', 'fixtures', 'compose', 'expected.json')
 SCALAR_FILE = os.path.join(os.path.dirname(OUT), 'scalar_v2.params')
+SCALAR_NP_FILE = os.path.join(os.path.dirname(OUT), 'scalar_v3.params')
 
 
 def _prelu_gamma(fw):
@@ -191,6 +194,11 @@ def main():
         rec['mxnet_load'] = 'ok'
     except Exception as err:   # noqa: BLE001 - the error class is the record
         rec['mxnet_load'] = type(err).__name__
+    # the same arrays saved in NumPy-shape mode: every array V3, and MXNet loads it back there
+    with fw.util.np_shape(True):
+        fw.nd.save(SCALAR_NP_FILE, arrays)
+        back = fw.nd.load(SCALAR_NP_FILE)
+        rec['mxnet_np_shape_load'] = {k: v.asnumpy().ravel().tolist() for k, v in back.items()}
     result['scalar_v2'] = rec
     with open(OUT, 'w') as f:
         json.dump(result, f, indent=1, sort_keys=True)
