@@ -13,6 +13,10 @@ Layout (MXNet 1.9.1, ``src/ndarray/ndarray.cc``; all integers little-endian, no 
     shape   := i32 ndim | i64 dim * ndim
 
 In legacy mode a V2 array of ndim 0 is a "none" array (no data follows); it loads as ``None``.
+MXNet 1.9.1 itself writes a 0-d array (``nd.array([3.5]).reshape(())``) as V2 ndim 0 *followed by*
+its context, type and value, a file its own ``nd.load`` then misreads ("basic_string::resize").
+minigluon reads such a file: when a file with V2 ndim-0 arrays does not parse with them as "none"
+arrays, it is parsed again with them as 0-d arrays with data.
 Sparse arrays (row_sparse, csr) are converted to dense NDArrays on load; minigluon writes dense only.
 
 Safety: nothing is unpickled or evaluated. Every count, dimension and length is checked against the
@@ -105,9 +109,9 @@ def atomic_write(path, mode='wb'):
 # Writing
 
 
-def dumps_array(arr):
+def dumps_array(arr, np_shape=False):
     """The bytes of one dense NumPy array (``array`` in the layout above, no file header) in V2
-    layout (V3 for a 0-d array, which legacy V2 cannot express): what MXNet 1.9.1's
+    layout (V3 for a 0-d array, which legacy V2 cannot express, or with ``np_shape``): what MXNet 1.9.1's
     ``MXNDArraySaveRawBytes`` writes and its ``NDArray.__getstate__`` pickles, and one item of
     :func:`dumps`. The inverse of :func:`loads_array`.
 
@@ -120,7 +124,7 @@ def dumps_array(arr):
     if arr.dtype not in DTYPE_TO_FLAG:
         raise TypeError('dtype %s cannot be stored in the .params format (supported: %s)'
                         % (arr.dtype, ', '.join(sorted(np.dtype(t).name for t in TYPE_FLAGS.values()))))
-    magic = MAGIC_V3 if arr.ndim == 0 else MAGIC_V2
+    magic = MAGIC_V3 if arr.ndim == 0 or np_shape else MAGIC_V2
     parts = [struct.pack('<Ii', magic, 0), struct.pack('<i', arr.ndim),
              struct.pack('<%dq' % arr.ndim, *arr.shape), struct.pack('<iii', 1, 0, DTYPE_TO_FLAG[arr.dtype]),
              arr.astype(arr.dtype.newbyteorder('<'), copy=False).tobytes()]
@@ -128,7 +132,12 @@ def dumps_array(arr):
 
 
 def dumps(data):
-    """Serialise an NDArray, a list of NDArrays or a dict ``str -> NDArray`` to ``.params`` bytes."""
+    """Serialise an NDArray, a list of NDArrays or a dict ``str -> NDArray`` to ``.params`` bytes.
+
+    A file holding a 0-d array is written all in V3 (NumPy-shape) layout, as MXNet 1.9.1 writes
+    it under ``mx.util.np_shape(True)``: MXNet refuses to load a file that mixes V3 and V2
+    arrays in either mode, and its legacy V2 form of a 0-d array does not load at all.
+    """
     from minigluon.ndarray import NDArray
     if isinstance(data, NDArray):
         data = [data]
@@ -147,7 +156,9 @@ def dumps(data):
         if not isinstance(a, NDArray):
             raise TypeError('save: item %r is %s, expected an NDArray'
                             % (names[i] if names else i, type(a).__name__))
-        parts.append(dumps_array(a.asnumpy()))
+    np_shape = any(a.ndim == 0 for a in arrays)
+    for a in arrays:
+        parts.append(dumps_array(a.asnumpy(), np_shape))
     parts.append(struct.pack('<Q', len(names)))
     for n in names:
         raw = n.encode('utf-8')
@@ -187,6 +198,8 @@ class _Reader:
         self.buf = memoryview(buf)
         self.pos = 0
         self.source = source
+        self.v2_ndim0 = False          # met a V2 array of ndim 0 (see the module docstring)
+        self.v2_scalars = False        # read those as 0-d arrays with data, not as "none"
 
     def fail(self, message, pos=None):
         raise MXNetFormatError('%s: %s (at byte offset %d)'
@@ -259,7 +272,9 @@ def _read_array(r, index):
         sshape = r.shape(what + ' storage shape') if stype else None
         shape = r.shape(what + ' shape')
         if not shape and magic == MAGIC_V2:
-            return None                      # legacy "none" array: nothing follows
+            r.v2_ndim0 = True
+            if not r.v2_scalars:
+                return None                  # legacy "none" array: nothing follows
         r.unpack('<ii', what + ' context')
         dtype = _type_flag(r, what)
         if stype == 0:
@@ -317,9 +332,29 @@ def _densify(r, what, stype, shape, values, aux, start):
     return dense
 
 
+def _twice(parse, buf, source):
+    """``parse(reader)``; if that fails on a file holding V2 ndim-0 arrays, again with those read
+    as 0-d arrays with data (MXNet 1.9.1's legacy-mode scalars); the first error if both fail."""
+    r = _Reader(buf, source)
+    try:
+        return parse(r)
+    except MXNetFormatError as err:
+        if not r.v2_ndim0:
+            raise
+        again = _Reader(buf, source)
+        again.v2_scalars = True
+        try:
+            return parse(again)
+        except MXNetFormatError:
+            raise err from None
+
+
 def loads(buf, source='<buffer>'):
     """Parse ``.params`` bytes into a list of NumPy arrays, or a dict when the file has names."""
-    r = _Reader(buf, source)
+    return _twice(_parse_file, buf, source)
+
+
+def _parse_file(r):
     magic, _reserved = r.unpack('<QQ', 'file header')
     if magic != LIST_MAGIC:
         r.fail('not an MXNet NDArray file: header magic 0x%X, expected 0x%X' % (magic, LIST_MAGIC), 0)
@@ -359,7 +394,10 @@ def loads_array(buf, source='<buffer>'):
     MXNetFormatError
         If the bytes are not exactly one valid array.
     """
-    r = _Reader(buf, source)
+    return _twice(_parse_one, buf, source)
+
+
+def _parse_one(r):
     arr = _read_array(r, 0)
     if r.left:
         r.fail('%d unexpected bytes after the array' % r.left)

@@ -171,3 +171,57 @@ def test_saved_file_has_normal_permissions(tmp_path):
     finally:
         os.umask(old)
     assert (os.stat(tmp_path / 'w.params').st_mode & 0o777) == 0o644
+
+
+def test_mxnet_legacy_scalar_file_loads():
+    """MXNet 1.9.1 writes a 0-d array as a V2 array of ndim 0 followed by its value, which its
+    own ``nd.load`` misreads (the fixture records its error); minigluon reads the values back
+    (tools/gen_compose_fixtures.py)."""
+    folder = os.path.join(os.path.dirname(__file__), 'fixtures', 'compose')
+    with open(os.path.join(folder, 'expected.json')) as f:
+        want = json.load(f)['scalar_v2']
+    assert want['mxnet_load'] == 'MXNetError'
+    got = serialization.load(os.path.join(folder, 'scalar_v2.params'))
+    assert sorted(got) == sorted(want['values'])
+    for name, rec in want['values'].items():
+        assert list(got[name].shape) == rec['shape']
+        assert got[name].dtype == np.dtype(rec['dtype'])
+        assert got[name].asnumpy().ravel().tolist() == rec['values']
+    # a one-array buffer in that form (MXNet's raw bytes of a 0-d array) reads too
+    with open(os.path.join(folder, 'scalar_v2.params'), 'rb') as f:
+        raw = f.read()
+    assert serialization.loads_array(_v2_scalar_bytes(raw)).tolist() == 3.5
+
+
+def _v2_scalar_bytes(raw):
+    """The bytes of the 0-d array inside the fixture file (the second of its three arrays)."""
+    start = raw.index(struct.pack('<Ii', serialization.MAGIC_V2, 0) + struct.pack('<i', 0))
+    return raw[start:start + 4 + 4 + 4 + 12 + 4]
+
+
+def test_v2_none_array_still_loads_as_none():
+    data = bytearray(serialization.dumps([nd.ones(2)]))
+    # insert a "none" array (V2, dense, ndim 0, nothing after) before the names count
+    none = struct.pack('<Iii', serialization.MAGIC_V2, 0, 0)
+    data[16:24] = struct.pack('<Q', 2)
+    data[-8:-8] = none
+    got = serialization.loads(bytes(data))
+    assert got[1] is None and got[0].tolist() == [1, 1]
+
+
+def test_file_with_a_scalar_is_written_as_mxnet_writes_it_in_np_shape_mode():
+    """MXNet 1.9.1 loads no file that mixes V3 and V2 arrays (legacy mode refuses V3, NumPy-shape
+    mode refuses V2); with a 0-d array in it, minigluon writes every array V3, byte for byte what
+    MXNet writes under ``mx.util.np_shape(True)``, which MXNet loads there (recorded)."""
+    folder = os.path.join(os.path.dirname(__file__), 'fixtures', 'compose')
+    with open(os.path.join(folder, 'expected.json')) as f:
+        want = json.load(f)['scalar_v2']
+    arrays = {name: nd.array(np.array(rec['values'], dtype=rec['dtype']).reshape(rec['shape']),
+                             dtype=rec['dtype'])
+              for name, rec in sorted(want['values'].items())}
+    with open(os.path.join(folder, 'scalar_v3.params'), 'rb') as f:
+        assert serialization.dumps(arrays) == f.read()
+    assert want['mxnet_np_shape_load'] == {k: v['values'] for k, v in want['values'].items()}
+    # without a 0-d array the file stays V2 (what legacy-mode MXNet loads)
+    plain = serialization.dumps({'a': arrays['a']})
+    assert struct.unpack('<I', plain[24:28])[0] == serialization.MAGIC_V2

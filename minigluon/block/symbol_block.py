@@ -8,7 +8,7 @@ loaded or the first forward call infers them. :meth:`SymbolBlock.imports` loads 
 """
 import numpy as np
 
-from minigluon.block._graph import flatten, regroup
+from minigluon.block._graph import flatten, regroup, same_structure
 from minigluon.block.hybrid import HybridBlock
 from minigluon.ndarray import NDArray
 from minigluon.parameter_dict import ParameterDict
@@ -162,17 +162,21 @@ class SymbolBlock(HybridBlock):
 
     def forward(self, x, *args):
         """NDArrays run the cached graph; Symbols give a copy of the graph composed on them."""
-        if isinstance(x, NDArray):
-            with x.context:
-                return self._call_cached_op(x, *args)
         from minigluon.symbol import Symbol
-        if not isinstance(x, Symbol):
+        if not isinstance(x, (NDArray, Symbol)):
             raise TypeError('SymbolBlock requires the first argument of forward to be a Symbol or '
                             'an NDArray, got %s' % type(x).__name__)
         flat, fmt = flatten([x] + list(args), 'input')
-        if fmt != self._in_format:
-            raise ValueError('SymbolBlock: invalid input format %s, expected %s'
-                             % (fmt, self._in_format))
+        if fmt != self._in_format and not same_structure(fmt, self._in_format):
+            # (the graph is fixed: a HybridBlock would trace hybrid_forward again here)
+            names = [s.name for s in self._cached_graph[0]]
+            raise ValueError('SymbolBlock: the call gives input format %s (%d input(s)), but the '
+                             'graph takes %s, format %s; pass one array per input, in that order'
+                             % (fmt, len([f for f in flat if f is not None]), names,
+                                self._in_format))
+        if isinstance(x, NDArray):
+            with x.context:
+                return self._call_cached_op(x, *args)
         syms, out = self._cached_graph
         ret = out._compose({k.name: v for k, v in zip(syms, flat)}, [])
         return regroup(list(ret), self._out_format)[0]

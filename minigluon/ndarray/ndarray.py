@@ -29,6 +29,7 @@ from minigluon.base import MXNetError
 from minigluon.context import Context, context_of
 from minigluon.ndarray.helpers import _move, _name_the_operator, _parse_ctx  # noqa: F401 (re-exported)
 from minigluon.ops.registry import get_op
+from minigluon.ops.attr import python_scalar
 
 _autograd_state = autograd._state     # the per-thread recording flag, read once per operator call
 
@@ -329,8 +330,7 @@ class NDArray:
     def _binary(self, other, op_name, scalar_name, reverse=False):
         # Python operators skip argument binding: the operator and its one attribute are known.
         if isinstance(other, (int, float, bool, np.number)):
-            if isinstance(other, np.number):
-                other = other.item()
+            other = python_scalar(other)
             return invoke(get_op(scalar_name)._fast({'scalar': other, 'is_int': True}, {'scalar': other}),
                           [self])
         if backend.is_array(other):

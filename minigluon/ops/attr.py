@@ -75,13 +75,13 @@ class Attr:
         if kind == 'float':
             if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
                 return WholeFloat(value)      # p=1 is written back as "1", as MXNet keeps it
-            return float(value)
+            return _float(value)
         if kind == 'number':   # keeps an int an int, so it prints as MXNet does ("2", "0.5")
             if isinstance(value, (bool, np.bool_)):
                 return int(value)
             if isinstance(value, (int, np.integer)):
                 return int(value)
-            return float(value)
+            return _float(value)
         if kind == 'bool':
             if isinstance(value, str):
                 if value.lower() in ('true', '1'):
@@ -104,9 +104,9 @@ class Attr:
             return tuple(int(v) for v in value)
         if kind == 'floats':
             if isinstance(value, (int, float, np.number)):
-                return GivenFloats((float(value),), _number_text(value))
+                return GivenFloats((_float(value),), _number_text(value))
             values = tuple(value)
-            floats = tuple(float(v) for v in values)
+            floats = tuple(_float(v) for v in values)
             text = ', '.join(_number_text(v) for v in values)
             text = ('[%s]' if isinstance(value, list) else '(%s,)' if len(values) == 1 else '(%s)') % text
             return floats if text == str(floats) else GivenFloats(floats, text)
@@ -133,6 +133,31 @@ class Attr:
         return str(value)
 
 
+def _float(value):
+    """``value`` as a Python float; a NumPy float goes through its shortest decimal form."""
+    return float(str(value)) if isinstance(value, np.floating) else float(value)
+
+
+def python_scalar(value):
+    """A NumPy scalar as the Python number MXNet's operators receive for it.
+
+    MXNet hands attributes to its C++ side as text, ``str(value)``: ``np.float32(0.1)`` travels
+    as ``"0.1"`` and is read back as the double 0.1, not as 0.10000000149011612 (what ``float()``
+    gives), and ``sym.var('x') + np.float32(0.1)`` is written to JSON as ``"0.1"``. minigluon
+    converts through the same text for NDArrays too, so an eager call, its hybridized graph and
+    that graph loaded in MXNet add the same number (MXNet's own NDArray operators use
+    ``float()``: for float64 data its eager result differs from its hybridized one, in the 9th
+    digit for ``np.float32(0.1)``).
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return _float(value)
+    return value
+
+
 class IntBool(int):
     """A bool attribute that was given as an int (``squeeze_axis=1``), or read as ``"1"``/``"0"``.
 
@@ -156,7 +181,7 @@ def _number_text(v):
     """How MXNet writes one number of a tuple attribute: as the caller gave it (``2``, ``0.5``)."""
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
         return str(int(v))
-    return repr(float(v))
+    return repr(_float(v))
 
 
 class GivenFloats(tuple):

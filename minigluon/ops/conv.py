@@ -409,6 +409,17 @@ class UpSampling(Op):
             return ['data', 'weight']
         return ['arg%d' % i for i in range(self.num_args)]
 
+    def infer_shape(self, in_shapes):
+        """Bilinear: the weight ``(C, 1, k, k)`` follows from the data's channels (so a graph
+        that leaves the weight out, which then becomes the variable ``<name>_weight``, can be
+        initialised from the data shape, as in MXNet)."""
+        data = in_shapes[0]
+        if self.sample_type == 'bilinear' and in_shapes[1] is None and data is not None \
+                and len(data) == 4 and data[1]:
+            k = 2 * self.scale - self.scale % 2
+            in_shapes = [data, (data[1], 1, k, k)]
+        return super().infer_shape(in_shapes)
+
     def _deconv(self, channels):
         k = 2 * self.scale - self.scale % 2
         p = -(-(self.scale - 1) // 2)

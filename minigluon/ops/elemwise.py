@@ -44,6 +44,15 @@ class _Binary(Op):
         return (None if gl is None else unbroadcast(xp, gl, self.lhs.shape),
                 None if gr is None else unbroadcast(xp, gr, self.rhs.shape))
 
+    def infer_type(self, in_types):
+        """With both dtypes known the output has their :func:`promote` dtype, as :meth:`forward`
+        computes it (MXNet 1.9.1 rejects mixed dtypes); otherwise the element-wise rule."""
+        if len(in_types) == 2 and all(t is not None for t in in_types):
+            a, b = (np.dtype(t) for t in in_types)
+            if a != b:
+                return list(in_types), [promote(a, b)]
+        return super().infer_type(in_types)
+
     def infer_shape(self, in_shapes):
         """Known shapes: the broadcast result. Otherwise dimension by dimension, right-aligned as
         in broadcasting, with MXNet's rule for the name the graph node was made with
@@ -51,7 +60,8 @@ class _Binary(Op):
 
         * ``broadcast_*``: an output dimension is the size other than 1 that an operand (or a
           known output) gives it, 1 where all give 1, else unknown (0): ``(0, 10)`` with
-          ``(1, 10)`` gives ``(0, 10)``. Operands are not completed (an unknown one may be 1).
+          ``(1, 10)`` gives ``(0, 10)``. Operands are not completed (an unknown one may be 1),
+          and a wholly unknown operand leaves the output unknown (it may have more axes).
         * the others (``elemwise_*``, ``+``, ``_maximum``...) want equal shapes, so an unknown
           dimension, or a wholly unknown operand, takes the size the other operands give, 1
           included: the zero begin state ``_zeros(shape=(0, H))`` of a cell unrolled in a
@@ -80,6 +90,9 @@ class _Binary(Op):
                         else 1)
         full = tuple(full)
         if broadcast:
+            if any(s is None for s in in_shapes) and out is None:
+                # an operand of unknown rank may add leading axes: the output is unknown (MXNet)
+                return list(in_shapes), [None]
             return list(in_shapes), [full]
         fill = [full if s is None else tuple(d or f for d, f in zip(s, full[ndim - len(s):]))
                 for s in in_shapes]

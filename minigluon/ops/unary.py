@@ -149,15 +149,17 @@ class Clip(Op):
 
     def forward(self, xp, data):
         self.x = data
-        if self.a_min > self.a_max:      # MXNet's rule: x > a_max ? a_max : (x < a_min ? a_min : x)
-            out = xp.where(data > self.a_max, self.a_max,
-                           xp.where(data < self.a_min, self.a_min, data))
+        # MXNet keeps the bounds as C++ floats: -0.1 clips float64 data at -0.10000000149...
+        lo, hi = self.bounds = float(np.float32(self.a_min)), float(np.float32(self.a_max))
+        if lo > hi:      # MXNet's rule: x > a_max ? a_max : (x < a_min ? a_min : x)
+            out = xp.where(data > hi, hi, xp.where(data < lo, lo, data))
         else:
-            out = xp.clip(data, self.a_min, self.a_max)
+            out = xp.clip(data, lo, hi)
         return out.astype(data.dtype, copy=False)
 
     def backward(self, xp, grad):
-        return (grad * ((self.x >= self.a_min) & (self.x <= self.a_max)),)
+        lo, hi = self.bounds
+        return (grad * ((self.x >= lo) & (self.x <= hi)),)
 
 
 @register

@@ -177,7 +177,12 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
         if given.get(key) is not None:
             raise TypeError('%s: input %r given twice' % (fn_name, key))
         given[key] = value
-    inputs = pos if cls.arguments is None else [given.pop(a, None) for a in op.list_arguments()]
+    if cls.arguments is None:
+        # Inputs these attributes call for but the call leaves out become variables named
+        # ``<node>_<input>``, as for fixed-input operators (MXNet: UpSampling's bilinear weight).
+        inputs = pos + [None] * (len(op.list_arguments()) - len(pos))
+    else:
+        inputs = [given.pop(a, None) for a in op.list_arguments()]
     leftover = [k for k, v in given.items() if v is not None]
     if leftover:
         raise TypeError('%s: input(s) %s given but not used with these attributes (inputs: %s)'

@@ -73,10 +73,15 @@ FLAG_TO_DTYPE = {flag: dt for dt, flag in DTYPE_TO_FLAG.items()}
 STYPE_TO_FLAG = {'default': 0, 'row_sparse': 1, 'csr': 2}
 
 # Inputs whose variables MXNet gives an ``__init__`` when a graph is composed
-# (``FSetInputVarAttrOnCompose``): BatchNorm's running statistics.
+# (``FSetInputVarAttrOnCompose``), unless the variable already has one: BatchNorm's running
+# statistics, PReLU's slope (``gamma``) and UpSampling's second input (measured in MXNet 1.9.1:
+# by position, so also the second image of a two-input nearest UpSampling).
 INPUT_VAR_INIT = {
     'BatchNorm': {3: '["zero", {}]', 4: '["one", {}]'},
     '_contrib_SyncBatchNorm': {3: '["zero", {}]', 4: '["one", {}]'},
+    '_contrib_BatchNormWithReLU': {3: '["zero", {}]', 4: '["one", {}]'},
+    'LeakyReLU': {1: '["Constant", {"value": 0.25}]'},
+    'UpSampling': {1: '["bilinear", {}]'},
 }
 
 MXNET_VERSION = 10901

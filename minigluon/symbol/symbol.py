@@ -15,6 +15,7 @@ inputs not given become variables ``<node name>_<input name>`` (``fc1_weight``).
 """
 import numpy as np
 
+from minigluon.ops.attr import python_scalar
 from minigluon.symbol.graph import (  # noqa: F401 (all re-exported)
     _Node, new_op_node, resolve_op, topo_order, update_versions)
 from minigluon.symbol.op_names import HIDDEN_KEYS
@@ -320,7 +321,7 @@ class Symbol:
         if isinstance(other, Symbol):
             return _create(sym_fn, (other, self) if swap else (self, other), {})
         if isinstance(other, (int, float, bool, np.number)):
-            scalar = other.item() if isinstance(other, np.number) else other
+            scalar = python_scalar(other)
             return _create(reflected_scalar_fn if swap else scalar_fn, (self,), {'scalar': scalar})
         raise TypeError('type %s not supported with a Symbol' % type(other).__name__)
 

@@ -206,3 +206,18 @@ def test_gluon_export_matches_mxnet_export_byte_for_byte(tmp_path):
     sym_file, _ = net.export(str(tmp_path / 'convbn'))
     with open(sym_file) as f, open(fix('convbn-symbol.json')) as g:
         assert f.read() == g.read()
+
+
+def test_call_with_the_wrong_number_of_inputs_names_the_graph_inputs():
+    """MXNet 1.9.1 raises ValueError ("argument structure ... does not match"); minigluon used to
+    try to trace ``hybrid_forward`` again and raised NotImplementedError from it."""
+    a, b = sym.var('a'), sym.var('b')
+    net = SymbolBlock(a * 2 + b, [a, b])
+    net.initialize()
+    x = nd.ones((2, 3))
+    assert net(x, x).shape == (2, 3)
+    assert net(x, x, None).shape == (2, 3)           # trailing None tolerated, as in MXNet
+    for call in (lambda: net(x), lambda: net(x, x, x), lambda: net(x, [x]),
+                 lambda: net(sym.var('c'))):
+        with pytest.raises(ValueError, match=r"graph takes \['a', 'b'\]"):
+            call()
