@@ -165,6 +165,12 @@ class Histogram(Op):
             raise ValueError('_histogram: range must be a pair of numbers (lo, hi), got %r' % (rng,))
         if not rng[0] <= rng[1]:
             raise ValueError('_histogram: range=(lo, hi) needs lo <= hi, got %r' % (rng,))
+        # plain Python numbers, so that the JSON string reads "(0, 1.5)" as MXNet writes it, not
+        # "(np.float32(0), ...)"; ints stay ints and a list stays a list, as MXNet prints them
+        plain = type(rng)(int(v) if isinstance(v, numbers.Integral) else float(v) for v in rng)
+        self.range = plain
+        if 'range' in self.given:
+            self.given['range'] = plain
 
     def list_arguments(self):
         return ['data'] if self.bin_cnt is not None else ['data', 'bins']
