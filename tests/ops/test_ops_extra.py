@@ -302,6 +302,9 @@ def test_histogram_is_not_differentiable_and_symbol_outputs():
     assert s.list_arguments() == ['x', 'b'] and len(s.list_outputs()) == 2
     _, out_types, _ = s.infer_type(x='float64', b='float64')
     assert out_types == [np.int64, np.float64]
+    # NumPy numbers in range are written as MXNet writes Python numbers
+    h = sym.histogram(sym.var('x'), bins=3, range=(np.float32(0.5), np.int64(2)))
+    assert json.loads(h.tojson())['nodes'][-1]['attrs'] == {'bin_cnt': '3', 'range': '(0.5, 2)'}
 
 
 # -- hybridize and export through F ------------------------------------------------------------------
