@@ -116,6 +116,11 @@ from minigluon.ndarray.layout_funcs import make_layout_functions as _make_layout
 
 globals().update(_make_layout(globals()))
 
+# histogram over _histogram (a number of bins with a range, or bin edges)
+from minigluon.ndarray.histogram import make_histogram as _make_histogram  # noqa: E402
+
+globals().update(_make_histogram(globals(), NDArray))
+
 
 @raises_mxnet_errors
 def onehot_encode(indices, out):

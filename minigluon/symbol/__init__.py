@@ -36,6 +36,11 @@ from minigluon.ndarray.layout_funcs import make_layout_functions as _make_layout
 
 globals().update(_make_layout(globals(), symbolic=True))
 
+# histogram over _histogram (range required: a Symbol has no values to take it from)
+from minigluon.ndarray.histogram import make_histogram as _make_histogram  # noqa: E402
+
+globals().update(_make_histogram(globals(), Symbol, symbolic=True))
+
 
 def _filled(op_name, shape, dtype, kwargs):
     return globals()[op_name](shape=shape, dtype='float32' if dtype is None else _np_dtype(dtype).name,

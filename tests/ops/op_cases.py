@@ -297,6 +297,23 @@ case('Pooling', [U(-1, 1, 1, 2, 6)], kernel=(2,), pool_type='sum')
 case('Pooling', [U(0.5, 1.5, 1, 2, 4, 4)], kernel=(2, 2), pool_type='lp', p_value=2)
 case('Pooling', [U(-1, 1, 2, 3, 3, 4)], global_pool=True, pool_type='avg', kernel=(1, 1))
 case('UpSampling', [U(-1, 1, 1, 2, 2, 3)], scale=2, sample_type='nearest')
+case('im2col', [U(-1, 1, 2, 2, 5, 4)], kernel=(2, 3), stride=(2, 1), pad=(1, 1))
+case('im2col', [U(-1, 1, 1, 2, 7)], kernel=(3,), dilate=(2,))
+case('col2im', [U(-1, 1, 2, 12, 9)], output_size=(4, 5), kernel=(2, 3))
+case('col2im', [U(-1, 1, 1, 8, 12)], output_size=(3, 4, 3), kernel=(2, 2, 2), pad=(0, 0, 1),
+     stride=(1, 1, 2))
+
+# -- spatial transformer, Crop, khatri_rao (ops/spatial_transformer.py, legacy_extra.py) ------------
+# grids drawn at random: no sampling point on a whole pixel (the interpolation's kinks)
+case('GridGenerator', [U(-1, 1, 2, 6)], transform_type='affine', target_shape=(3, 4))
+case('GridGenerator', [U(-2, 2, 2, 2, 3, 4)], transform_type='warp')
+case('BilinearSampler', [U(-1, 1, 2, 2, 4, 5), U(-1.2, 1.2, 2, 2, 3, 3)])
+case('SpatialTransformer', [U(-1, 1, 2, 2, 5, 4), U(-0.8, 0.8, 2, 6)], target_shape=(3, 3),
+     transform_type='affine', sampler_type='bilinear')
+case('Crop', [U(-1, 1, 2, 2, 5, 6)], num_args=1, h_w=(3, 2), offset=(1, 3))
+case('Crop', [U(-1, 1, 2, 2, 5, 6), U(-1, 1, 1, 1, 2, 4)], center_crop=True)
+case('khatri_rao', [U(-1, 1, 2, 3), U(-1, 1, 3, 3)])
+case('khatri_rao', [U(-1, 1, 2, 2), U(-1, 1, 1, 2), U(-1, 1, 3, 2)])
 
 # -- normalisation ----------------------------------------------------------------------------------
 _BN = [U(-1, 1, 3, 2, 4), U(0.5, 1.5, 2), U(-1, 1, 2), AUX(U(-0.1, 0.1, 2)), AUX(U(0.8, 1.2, 2))]

@@ -1,0 +1,118 @@
+"""Record MXNet 1.9.1 golden values for the operators in minigluon/ops/{im2col,
+spatial_transformer,legacy_extra}.py: im2col, col2im, GridGenerator, BilinearSampler,
+SpatialTransformer, Crop, khatri_rao and histogram.
+
+Run in the MXNet venv (never imported by minigluon or its tests):
+
+    /opt/mxvenv/bin/python tools/gen_ops_extra_fixtures.py
+
+Writes tests/fixtures/ops_extra/cases.json (one entry per call: the function path under ``nd``,
+its attributes (tuples as lists), the inputs' keys, which inputs were differentiated, and the op
+name and attributes MXNet writes into ``-symbol.json`` for the same call through ``sym``) and
+values.npz (inputs, outputs, the head gradients fed to backward and the resulting gradients).
+"""
+import json
+import os
+
+import mxnet as mx
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures', 'ops_extra')
+RNG = np.random.RandomState(0)
+
+
+def U(lo, hi, *shape, dtype=np.float32):
+    return RNG.uniform(lo, hi, size=shape).astype(dtype)
+
+
+CASES = []
+VALUES = {}
+
+
+def case(path, inputs, wrt=(0,), sym=True, args=(), **attrs):
+    """Call ``mx.nd.<path>(*inputs, *args, **attrs)``; record the outputs and the gradients of
+    the inputs ``wrt`` for a random head gradient (none when ``wrt`` is empty)."""
+    key = 'c%d' % len(CASES)
+    arrays = [mx.nd.array(x, dtype=x.dtype) for x in inputs]
+    for i in wrt:
+        arrays[i].attach_grad()
+    with mx.autograd.record():
+        outs = getattr(mx.nd, path)(*arrays, *args, **attrs)
+    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    heads = [RNG.standard_normal(o.shape).astype(o.dtype if np.dtype(o.dtype).kind == 'f'
+                                                 else np.float32) for o in outs]
+    heads = [mx.nd.array(h, dtype=h.dtype) for h in heads]
+    if wrt:
+        mx.autograd.backward(outs, heads)
+    for i, x in enumerate(inputs):
+        VALUES['%s_in%d' % (key, i)] = x
+        if i in wrt:
+            VALUES['%s_grad%d' % (key, i)] = arrays[i].grad.asnumpy()
+    for j, (o, h) in enumerate(zip(outs, heads)):
+        VALUES['%s_out%d' % (key, j)] = o.asnumpy()
+        VALUES['%s_head%d' % (key, j)] = h.asnumpy()
+    entry = {'key': key, 'path': path, 'args': list(args), 'attrs': attrs, 'n_in': len(inputs),
+             'n_out': len(outs), 'grads': list(wrt)}
+    if sym:
+        vars_ = [mx.sym.var('in%d' % i) for i in range(len(inputs))]
+        graph = json.loads(getattr(mx.sym, path)(*vars_, *args, **attrs).tojson())
+        node = [n for n in graph['nodes'] if n['op'] != 'null'][-1]
+        entry['json_op'], entry['json_attrs'] = node['op'], node.get('attrs', {})
+    CASES.append(entry)
+
+
+def main():
+    # im2col / col2im: 2-D, with stride, padding and dilation (MXNet 1.9.1 fails on 1-D and 3-D
+    # images, in the forward pass already: tests/ops/test_ops_extra.py checks those against a loop)
+    case('im2col', [U(-1, 1, 2, 3, 5, 6)], kernel=(2, 2))
+    case('im2col', [U(-1, 1, 2, 2, 7, 6)], kernel=(3, 2), stride=(2, 1), pad=(1, 2), dilate=(1, 2))
+    case('im2col', [U(-1, 1, 2, 2, 4, 5, dtype=np.float64)], kernel=(2, 3), pad=(1, 1))
+    case('col2im', [U(-1, 1, 2, 12, 20)], output_size=(5, 6), kernel=(2, 2))
+    case('col2im', [U(-1, 1, 2, 12, 32)], output_size=(7, 6), kernel=(3, 2), stride=(2, 1),
+         pad=(1, 2), dilate=(1, 2))
+    case('col2im', [U(-1, 1, 2, 12, 25, dtype=np.float64)], output_size=(4, 5), kernel=(2, 3),
+         pad=(1, 1))
+    # GridGenerator: affine and warp
+    case('GridGenerator', [U(-1, 1, 2, 6)], transform_type='affine', target_shape=(3, 4))
+    case('GridGenerator', [U(-1, 1, 3, 6)], transform_type='affine', target_shape=(5, 2))
+    case('GridGenerator', [U(-2, 2, 2, 2, 3, 4)], transform_type='warp')
+    # BilinearSampler: grids reaching outside the image (zero padding), float64
+    case('BilinearSampler', [U(-1, 1, 2, 3, 4, 5), U(-1.3, 1.3, 2, 2, 3, 4)], wrt=(0, 1))
+    case('BilinearSampler', [U(-1, 1, 1, 2, 5, 3), U(-0.9, 0.9, 1, 2, 4, 6)], wrt=(0, 1))
+    case('BilinearSampler', [U(-1, 1, 2, 2, 3, 4, dtype=np.float64),
+                             U(-1.2, 1.2, 2, 2, 2, 3, dtype=np.float64)], wrt=(0, 1))
+    # SpatialTransformer: near the identity, and a zoom out that samples outside the image
+    near = np.array([[0.9, 0.1, 0.05, -0.1, 0.8, 0.02], [1.0, -0.2, 0.1, 0.15, 0.9, -0.1]],
+                    dtype=np.float32)
+    case('SpatialTransformer', [U(-1, 1, 2, 3, 5, 6), near], wrt=(0, 1), target_shape=(3, 4),
+         transform_type='affine', sampler_type='bilinear')
+    zoom = np.array([[1.4, 0.1, 0.1, 0.05, 1.3, -0.2]], dtype=np.float32)
+    case('SpatialTransformer', [U(-1, 1, 1, 2, 4, 5), zoom], wrt=(0, 1), target_shape=(5, 4),
+         transform_type='affine', sampler_type='bilinear')
+    # Crop: one input with h_w, two inputs (crop_like) with offset, center_crop
+    case('Crop', [U(-1, 1, 2, 3, 6, 7)], num_args=1, h_w=(3, 4), offset=(1, 2))
+    case('Crop', [U(-1, 1, 2, 3, 6, 7), U(-1, 1, 1, 1, 4, 3)], wrt=(0, 1), offset=(2, 1))
+    case('Crop', [U(-1, 1, 1, 2, 7, 6), U(-1, 1, 1, 5, 4, 3)], wrt=(0, 1), center_crop=True)
+    case('Crop', [U(-1, 1, 1, 2, 7, 6)], num_args=1, h_w=(2, 5), center_crop=True)
+    # khatri_rao (no gradient in MXNet)
+    case('khatri_rao', [U(-1, 1, 2, 3), U(-1, 1, 4, 3)], wrt=())
+    case('khatri_rao', [U(-1, 1, 3, 2), U(-1, 1, 2, 2), U(-1, 1, 4, 2)], wrt=())
+    case('khatri_rao', [U(-1, 1, 3, 4, dtype=np.float64)], wrt=())
+    # histogram (not differentiable): bins with a range, bin edges, edge values, integer data
+    data = np.array([[0.0, 0.25, 0.3, 1.0], [0.5, -0.1, 0.75, 1.2]], dtype=np.float32)
+    case('histogram', [data], wrt=(), bins=4, range=(0, 1))
+    case('histogram', [U(-2, 2, 3, 50)], wrt=(), bins=7, range=(-1.5, 1.0))
+    case('histogram', [data, np.array([0.0, 0.3, 0.5, 1.0], dtype=np.float32)], wrt=())
+    case('histogram', [np.array([1, 2, 3, 7, 0, 4], dtype=np.int32)], wrt=(), bins=3, range=(0, 4))
+    case('histogram', [U(-1, 1, 40, dtype=np.float64)], wrt=(), bins=5, range=(-0.5, 0.5))
+    case('histogram', [np.array([2.0, 2.0, 1.0], dtype=np.float32)], wrt=(), bins=2, range=(2, 2))
+
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, 'cases.json'), 'w') as f:
+        json.dump({'mxnet': mx.__version__, 'cases': CASES}, f, indent=1, sort_keys=True)
+    np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
+    print('wrote %d cases to %s' % (len(CASES), os.path.abspath(OUT)))
+
+
+if __name__ == '__main__':
+    main()
