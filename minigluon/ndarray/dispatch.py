@@ -74,9 +74,15 @@ def invoke(op, inputs):
         raise named.with_traceback(err.__traceback__) from None
     recording = getattr(_autograd_state, 'recording', False)
     if type(res) is np.ndarray:          # the common case: one NumPy output
-        if (res.base is not None or not res.flags.writeable or any(r is res for r in raws)) \
-                and not op.view:
-            res = _own(res, raws)
+        if res.base is not None:         # a view (of an input?): checked, not on the hot path
+            if not op.view:
+                res = _own(res, raws)
+        else:
+            for r in raws:               # an input returned as it is (Dropout when predicting)
+                if r is res:
+                    if not op.view:
+                        res = res.copy()
+                    break
         out = NDArray(res, ctx)
         if recording:
             if not op.differentiable:
