@@ -406,6 +406,11 @@ class Function:
 
     def __call__(self, *inputs):
         from minigluon.ndarray.ndarray import NDArray
+        for i, x in enumerate(inputs):
+            if not isinstance(x, NDArray):     # (MXNet fails with an AttributeError on .handle)
+                raise TypeError('%s: input %d must be an NDArray, got %s; pass other values to '
+                                'the constructor (self.k = k in __init__) instead'
+                                % (type(self).__name__, i, type(x).__name__))
         with pause(train_mode=is_training()):
             outputs = self.forward(*inputs)
         single = isinstance(outputs, NDArray)

@@ -49,3 +49,12 @@ def scatter_add(xp, target, index, values):
     else:  # pragma: no cover - GPU only
         import cupyx
         cupyx.scatter_add(target, index, values)
+
+
+def may_share_memory(a, b):
+    """True when arrays ``a`` and ``b`` (both NumPy, or both CuPy) may overlap in memory (a quick
+    bounds check, as ``numpy.may_share_memory``); arrays of different modules never do."""
+    mod = get_array_module(a)
+    if mod is not get_array_module(b):
+        return False
+    return bool(mod.may_share_memory(a, b))

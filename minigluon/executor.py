@@ -42,7 +42,7 @@ from minigluon import autograd, backend
 from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.context import current_context
 from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
-from minigluon.ndarray.dispatch import _zero_path
+from minigluon.ndarray.dispatch import _own, _zero_path
 from minigluon.ndarray.ndarray import NDArray, _name_the_operator, _parse_ctx, invoke
 
 __all__ = ['CachedOp']
@@ -349,7 +349,7 @@ class CachedOp:
             if s < self.num_inputs:
                 outs.append(args[s])         # an input passed straight through
                 continue
-            out = NDArray(slots[s], ctx)
+            out = NDArray(_own(slots[s], raws), ctx)     # not a view of an input (MXNet copies)
             if node is not None and s in live:
                 out._entry = (node, k)
             elif record:           # no gradient path (e.g. an argmax): backward sends zeros

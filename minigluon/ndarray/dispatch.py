@@ -75,6 +75,15 @@ def invoke(op, inputs):
         raise named.with_traceback(err.__traceback__) from None
     recording = getattr(_autograd_state, 'recording', False)
     if type(res) is np.ndarray:          # the common case: one NumPy output
+        if res.base is not None:         # a view (of an input?): checked, not on the hot path
+            if not op.view:
+                res = _own(res, raws)
+        else:
+            for r in raws:               # an input returned as it is (Dropout when predicting)
+                if r is res:
+                    if not op.view:
+                        res = res.copy()
+                    break
         out = NDArray(res, ctx)
         if recording:
             if not op.differentiable:
@@ -91,11 +100,25 @@ def invoke(op, inputs):
         return out if one else [out][:op.n_visible]
     outs = list(res) if isinstance(res, (tuple, list)) else [res]
     outs = [o if backend.is_array(o) else xp.asarray(o) for o in outs]
+    if not op.view:
+        outs = [_own(o, raws) for o in outs]
     wrapped = [NDArray(o, ctx) for o in outs]
     if recording:
         _record(op, inputs, outs, wrapped, xp)
     n = op.n_visible
     return wrapped[0] if n == 1 else wrapped[:n]
+
+
+def _own(res, raws):
+    """``res``, or a copy of it where it shares memory with an input (or is read-only, as
+    ``broadcast_to`` views are): an operator's result is a new array, as in MXNet, so that writing
+    into ``nd.flatten(x)`` or a part of ``nd.split(x)`` leaves ``x`` alone."""
+    if not backend.is_array(res):
+        return res
+    if getattr(res.flags, 'writeable', True) is False or any(r is res or (
+            backend.is_array(r) and backend.may_share_memory(res, r)) for r in raws):
+        return res.copy()
+    return res
 
 
 def _record(op, inputs, outs, wrapped, xp):
@@ -152,9 +175,12 @@ def Custom(*data, **kwargs):
 def _call_class(cls, name, args, kwargs):
     """:func:`call_op` for the operator class ``cls`` (called ``name`` in messages)."""
     out = kwargs.pop('out', None)
+    view = kwargs.pop('_view', False)     # internal: the result may be a view (x.reshape)
     kwargs.pop('name', None)
     kwargs.pop('attr', None)
     op, inputs = bind_call(cls, args, kwargs, _is_nd)
+    if view:
+        op.view = True
     if out is not None:
         from minigluon.ndarray.inplace import check_write
         check_write(out, '%s(..., out=...)' % name)     # before the operator is recorded

@@ -5,7 +5,8 @@
 - :class:`_GetItem` is the internal operator behind ``NDArray.__getitem__``, with its gradient;
 - :func:`setitem` is the body of ``NDArray.__setitem__`` (a plain write, not recorded, as in MXNet).
 
-Semantics follow MXNet 1.9.1's legacy (non-``np``) NDArray indexing, except for boolean masks:
+Semantics follow MXNet 1.9.1's legacy (non-``np``) NDArray indexing (a basic index with a
+contiguous result is a view sharing memory, anything else a copy), except for boolean masks:
 a boolean NumPy array or list selects like NumPy (``x[np.array([True, False, True])]`` is rows 0
 and 2), where MXNet 1.9.1 silently reads it as the integer indices ``[1, 0, 1]`` (and refuses a
 boolean NDArray); minigluon keeps the mask meaning. ``NDArray`` itself lives in
@@ -26,7 +27,15 @@ def _index_part(k, xp):
     if isinstance(k, NDArray):
         k = k._data
     elif isinstance(k, list):
-        k = np.asarray(k)
+        try:
+            arr = np.asarray(k)
+        except ValueError:      # ragged nesting
+            arr = None
+        if arr is None or arr.dtype.kind not in 'biuf':
+            raise TypeError('NDArray index: a list in an index must hold numbers (integer '
+                            'indices, or booleans as a mask), got %r; use a tuple for several '
+                            'axes: x[0:2, 1], not x[[slice(0, 2), 1]]' % (k,))
+        k = arr
     if backend.is_array(k):
         if k.dtype != np.bool_:
             k = k.astype(np.int64)
@@ -81,6 +90,8 @@ class _GetItem(Op):
 
     name = '_getitem'
     arguments = ('data',)
+    view = True     # a basic index with a contiguous result shares x's memory, as in MXNet
+
 
     def __init__(self, key):
         self.key = key
@@ -88,9 +99,17 @@ class _GetItem(Op):
 
     def forward(self, xp, data):
         self.in_shape = data.shape
+        if data.ndim == 0 and (self.key == () or self.key is Ellipsis):
+            self.out_shape = ()
+            return data[...]      # x[()] of a 0-d x: itself (a 0-d view), as MXNet's x[()]
         out = data[self.key]
-        # One element is a NumPy scalar but a 0-d CuPy array: ascontiguousarray would make the
-        # latter 1-d, and the backward would then write a (1,) gradient into one element.
+        if (not isinstance(out, type(data)) or out.ndim == 0) and not _has_array(self.key):
+            # One element (x[1, 2] of a 2-d x): MXNet legacy gives shape (1,), never 0-d, and a
+            # view, so y = x[1, 2]; y[:] = 0 writes into x. A trailing None gives both.
+            self.key = (self.key if isinstance(self.key, tuple) else (self.key,)) + (None,)
+            out = data[self.key]
+        # A contiguous result of a basic index stays a view of ``data`` (x[1], x[1:3], as MXNet);
+        # any other result is a new array.
         if isinstance(out, type(data)) and out.ndim:
             out = xp.ascontiguousarray(out)
         else:
@@ -106,6 +125,11 @@ class _GetItem(Op):
         else:
             g[self.key] = grad
         return (g,)
+
+
+def _has_array(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(backend.is_array(k) for k in keys)
 
 
 def _has_int_array(key):

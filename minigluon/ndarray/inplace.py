@@ -17,8 +17,10 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
 
 :mod:`minigluon.ndarray.ndarray` calls these from ``__setitem__``, ``copyto``, ``__iadd__``...
 """
+import numpy as np
+
 from minigluon.autograd import is_recording, needs_grad
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, MXNetValueError
 from minigluon.ndarray.ndarray import NDArray, call_op
 
 
@@ -82,11 +84,27 @@ def inplace_arith(array, other, fn, recorded):
                     'change the other array without its gradient. Use a new array instead '
                     '(v = v + y); MXNet 1.9.1 raises too')
             return record_into(array, recorded(array, other))
+    if isinstance(other, NDArray) and other.shape != array.shape:
+        full = _broadcast_shape(array.shape, other.shape)
+        if full != array.shape:
+            raise MXNetValueError(
+                'in-place arithmetic: the right operand of shape %s %s the left operand of shape '
+                '%s, which an in-place operation cannot change; write x = x + y instead'
+                % (other.shape, 'does not broadcast with' if full is None else
+                   'broadcasts to %s, bigger than' % (full,), array.shape))
     if _numpy_inplace_ok(array, other):
         fn(array._data, other._data if isinstance(other, NDArray) else other)
     else:   # the operator's own dtype rule (int32 += 2.7 adds 2, as MXNet), written back in place
         array._data[...] = recorded(array, other)._data
     return array
+
+
+def _broadcast_shape(a, b):
+    """The broadcast shape of shapes ``a`` and ``b``, or None when they do not broadcast."""
+    try:
+        return tuple(np.broadcast_shapes(a, b))
+    except ValueError:
+        return None
 
 
 def _numpy_inplace_ok(array, other):

@@ -285,6 +285,9 @@ class NDArray:
         """Reshape with MXNet's special codes 0, -1, -2, -3, -4 and ``reverse=True``;
         ``x.reshape(())`` of a one-element array gives a 0-d array, as in MXNet.
 
+        The result shares this array's memory, as MXNet's: ``y = x.reshape((-1,)); y[:] = 0``
+        zeroes ``x`` (``nd.reshape(x, ...)`` and the other operators give new arrays).
+
         Raises
         ------
         TypeError
@@ -297,7 +300,7 @@ class NDArray:
                 raise TypeError('reshape: give the new shape, e.g. x.reshape((2, -1)) or '
                                 'x.reshape(shape=(2, -1))')
             shape = kwargs.pop('shape')
-        return call_op('Reshape', self, shape=tuple(shape), **kwargs)
+        return call_op('Reshape', self, shape=tuple(shape), _view=True, **kwargs)
 
     def reshape_like(self, other):
         return call_op('reshape_like', self, other)
@@ -309,6 +312,10 @@ class NDArray:
         (NDArray indices of any dtype are truncated to integers, as MXNet does) and boolean
         masks (NumPy, or NDArray of dtype bool). As in MXNet's legacy mode, a result with no
         dimensions left (``x[1, 2]`` on a 2-d array) has shape ``(1,)``.
+
+        As in MXNet, a basic index whose result is contiguous in memory (``x[1]``, ``x[1:3]``,
+        ``x[1, 2]``, ``x[None]``) gives a view: ``y = x[1]; y[:] = 0`` zeroes a row of ``x``.
+        Strided slices (``x[::2]``, ``x[:, 1:]``) and integer-array indices give copies.
 
         A boolean NumPy array selects as a mask, as in NumPy and PyTorch: MXNet 1.9.1 reads its
         ``True``/``False`` as the integer indices 1 and 0 (``x[np.array([True, False])]`` there is

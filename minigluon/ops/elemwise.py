@@ -31,7 +31,12 @@ class _Binary(Op):
     arguments = ('lhs', 'rhs')
 
     def forward(self, xp, lhs, rhs):
-        if lhs.dtype != rhs.dtype:
+        if lhs.dtype == rhs.dtype == np.bool_:
+            # Arithmetic on two bool arrays counts in int64 (True + True is 2), as a bool array
+            # with a number does in MXNet; MXNet 1.9.1 refuses two bool arrays ("does not
+            # support boolean type"), and NumPy's bool + bool is a logical or.
+            lhs, rhs = lhs.astype(np.int64), rhs.astype(np.int64)
+        elif lhs.dtype != rhs.dtype:
             dt = promote(lhs.dtype, rhs.dtype)
             lhs, rhs = lhs.astype(dt, copy=False), rhs.astype(dt, copy=False)
         self.lhs, self.rhs = lhs, rhs
@@ -248,6 +253,10 @@ class _Scalar(Op):
     attrs = {'scalar': Attr('number', 1.0), 'is_int': Attr('bool', True)}
 
     def forward(self, xp, data):
+        if data.dtype == np.bool_:
+            # A bool array with a number computes in int64, as MXNet 1.9.1 does: True + 1 is 2,
+            # True / 2 is 0, (x > 0) is 1 or 0 in int64 (NumPy would keep bool: True + 1 = True).
+            data = data.astype(np.int64)
         self.data = data
         s = scalar_as(self.scalar, data.dtype)
         out = self.compute(xp, data, s)
@@ -258,6 +267,10 @@ class _Scalar(Op):
     def backward(self, xp, grad):
         g = self.grad_fn(xp, grad, self.data, self.scalar)
         return (None if g is None else g.astype(self.data.dtype, copy=False),)
+
+    def infer_type(self, in_types):
+        in_types, out_types = super().infer_type(in_types)
+        return in_types, [np.dtype(np.int64) if t == np.bool_ else t for t in out_types]
 
 
 def _scalar(name, aliases, compute, grad_fn, differentiable=True, doc=None):

@@ -108,7 +108,9 @@ class Pick(Op):
         self.ax = ax
         self.idx = xp.expand_dims(_as_index(xp, idx, work.shape[ax], self.mode, self), ax)
         out = xp.take_along_axis(work, self.idx, axis=ax)
-        return out if self.keepdims else out.squeeze(axis=ax)
+        if self.keepdims or work.ndim == 1:     # from a 1-d input: (1,), never 0-d (MXNet)
+            return out
+        return out.squeeze(axis=ax)
 
     def backward(self, xp, grad):
         work_shape = (int(np.prod(self.in_shape)),) if self.axis is None else self.in_shape

@@ -9,6 +9,8 @@ Semantics follow MXNet 1.9.1 (``src/operator/tensor/dot.cc``, ``src/operator/ten
 * ``batch_dot`` multiplies the last two axes, batched over the leading ones (which must agree).
 * ``_linalg_gemm2`` computes ``alpha * op(A) @ op(B)``, batched, with the matrix rows on ``axis``.
 """
+import math
+
 from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
 
 _STYPES = ('None', 'csr', 'default', 'row_sparse')
@@ -29,8 +31,12 @@ class Dot(Op):
     def forward(self, xp, lhs, rhs):
         if lhs.ndim == 0 or rhs.ndim == 0:
             raise shape_error(self, 'inputs must have at least one dimension', lhs, rhs)
-        a = lhs.reshape(lhs.shape[0], -1).T if self.transpose_a else lhs.reshape(-1, lhs.shape[-1])
-        b = rhs.reshape(-1, rhs.shape[-1]).T if self.transpose_b else rhs.reshape(rhs.shape[0], -1)
+        # explicit sizes, not -1: a size-0 axis leaves -1 undetermined (dot of (2, 0) and (0, 3)
+        # is a (2, 3) array of zeros)
+        lf, ll = lhs.shape[0], _size(lhs.shape[1:])
+        rf, rl = _size(rhs.shape[:-1]), rhs.shape[-1]
+        a = lhs.reshape(lf, ll).T if self.transpose_a else lhs.reshape(_size(lhs.shape[:-1]), lhs.shape[-1])
+        b = rhs.reshape(rf, rl).T if self.transpose_b else rhs.reshape(rhs.shape[0], _size(rhs.shape[1:]))
         if a.shape[1] != b.shape[0]:
             raise shape_error(self, 'contracted axes differ (%d vs %d; transpose_a=%s, '
                               'transpose_b=%s)' % (a.shape[1], b.shape[0], self.transpose_a,
@@ -47,6 +53,10 @@ class Dot(Op):
         dl = da.T.reshape(ls) if self.transpose_a else da.reshape(ls)
         dr = db.T.reshape(rs) if self.transpose_b else db.reshape(rs)
         return dl, dr
+
+
+def _size(shape):
+    return int(math.prod(shape))
 
 
 def _t(x, flag):

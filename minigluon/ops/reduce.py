@@ -187,6 +187,8 @@ class _ArgReduce(Op):
             out = self.pick(xp, data, axis)
             if self.keepdims:
                 out = xp.expand_dims(out, axis)
+            elif out.ndim == 0:     # a 1-d input: shape (1,), as every full reduction in MXNet
+                out = out.reshape((1,))
         # the input's dtype, as MXNet 1.9.1 (int32 data gives int32 indices; bool gives float32)
         dtype = np.float32 if data.dtype.kind == 'b' else data.dtype
         return out.astype(dtype)
@@ -227,4 +229,5 @@ class ArgMaxChannel(Op):
 
     def forward(self, xp, data):
         dtype = np.float32 if data.dtype.kind == 'b' else data.dtype
-        return xp.argmax(data, axis=1 if data.ndim > 1 else 0).astype(dtype)
+        out = xp.argmax(data, axis=1 if data.ndim > 1 else 0).astype(dtype)
+        return out.reshape((1,)) if out.ndim == 0 else out    # a 1-d input: (1,), never 0-d

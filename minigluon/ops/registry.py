@@ -59,6 +59,11 @@ class Op:
     # True: output 0 has the shape of input 0 (element-wise maths), so shape inference also
     # completes input 0 from a known output, as MXNet's ElemwiseShape does
     same_shape = False
+    # True: the result may share memory with an input (``x.reshape``, basic ``x[1:3]``, which are
+    # views in MXNet); otherwise :func:`~minigluon.ndarray.dispatch.invoke` copies a result that
+    # NumPy made a view of an input (``nd.flatten(x)``, ``nd.split``), as MXNet's operators write
+    # new arrays
+    view = False
 
     def __init__(self, **kwargs):
         cls = type(self)

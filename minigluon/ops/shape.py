@@ -9,6 +9,7 @@ Inputs that only lend their shape (``shape_like``, ``broadcast_like``'s ``rhs``)
 import numpy as np
 
 from minigluon.base import MXNetError, ShapeConflictError
+from minigluon.ops.elemwise import promote
 from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
 
 
@@ -246,6 +247,16 @@ class Squeeze(_ShapeOnly):
         return data.reshape(tuple(shape) or (1,))
 
 
+def _same_dtype(arrays):
+    """The arrays cast to one dtype by the rule of ``a + b`` (:func:`~minigluon.ops.elemwise.promote`:
+    float32 with int32 is float32, where NumPy's concatenate gives float64; MXNet 1.9.1 refuses
+    mixed dtypes)."""
+    dt = arrays[0].dtype
+    for a in arrays[1:]:
+        dt = promote(dt, a.dtype)
+    return [a if a.dtype == dt else a.astype(dt) for a in arrays]
+
+
 @register
 class Concat(Op):
     """Join arrays along ``dim``; every other dimension must agree."""
@@ -266,7 +277,7 @@ class Concat(Op):
                 raise shape_error(self, 'shapes differ outside dim=%d' % self.dim, *arrays)
         self.axis = axis
         self.sizes = [a.shape[axis] for a in arrays]
-        return xp.concatenate(arrays, axis=axis)
+        return xp.concatenate(_same_dtype(arrays), axis=axis)
 
     def backward(self, xp, grad):
         return tuple(xp.split(grad, np.cumsum(self.sizes)[:-1].tolist(), axis=self.axis))
@@ -310,7 +321,7 @@ class Stack(Op):
         if not arrays or any(a.shape != arrays[0].shape for a in arrays):
             raise shape_error(self, 'all inputs must have the same shape', *arrays)
         self.ax = normalize_axis(self.axis, arrays[0].ndim + 1, self.name)
-        return xp.stack(arrays, axis=self.ax)
+        return xp.stack(_same_dtype(arrays), axis=self.ax)
 
     def backward(self, xp, grad):
         return tuple(xp.take(grad, i, axis=self.ax) for i in range(grad.shape[self.ax]))
