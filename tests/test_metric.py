@@ -120,3 +120,15 @@ def test_perplexity_class_axis_other_than_last():
     # silent pick from the wrong rows.
     with pytest.raises(ValueError, match='shape mismatch'):
         metric.Perplexity(ignore_label=None, axis=0).update([nd.array(labels[:4])], [nd.array(probs)])
+
+
+def test_pcc_refuses_negative_or_fractional_classes_and_is_nan_for_one_class():
+    m = metric.PCC()
+    with pytest.raises(ValueError, match='label must be a class index'):
+        m.update([nd.array([0, -1])], [nd.array([[0.2, 0.8], [0.6, 0.4]])])
+    with pytest.raises(ValueError, match='prediction must be a class index'):
+        m.update([nd.array([0, 1])], [nd.array([0.5, 1])])
+    m.update([nd.array([0, 1])], [nd.array([1, 1])])       # every prediction one class
+    assert math.isnan(m.get()[1])
+    assert m.get_config() == {'metric': 'PCC', 'name': 'pcc', 'output_names': None,
+                              'label_names': None}

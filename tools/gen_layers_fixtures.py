@@ -142,6 +142,11 @@ METRIC_CONFIGS = [
     ('pearsonr', {}, 'reg_label', 'reg_pred'),
     ('pearsonr', {'average': 'micro'}, 'reg_label', 'reg_pred'),
     ('loss', {}, 'reg_label', 'reg_pred'),
+    ('torch', {}, 'reg_label', 'reg_pred'),
+    ('caffe', {}, 'reg_label', 'reg_pred'),
+    ('pcc', {}, 'cls', 'probs'),
+    ('pcc', {}, 'bin_label', 'bin_pred'),
+    ('pcc', {}, 'cls', 'cls'),
 ]
 
 

@@ -202,6 +202,22 @@ class Loss(EvalMetric):
 
 
 @_alias()
+class Torch(Loss):
+    """:class:`Loss` under the name ``'torch'`` (MXNet 1.9.1 kept it for Torch criterions)."""
+
+    def __init__(self, name='torch', output_names=None, label_names=None):
+        super().__init__(name, output_names=output_names, label_names=label_names)
+
+
+@_alias()
+class Caffe(Loss):
+    """:class:`Loss` under the name ``'caffe'`` (MXNet 1.9.1 kept it for Caffe loss layers)."""
+
+    def __init__(self, name='caffe', output_names=None, label_names=None):
+        super().__init__(name, output_names=output_names, label_names=label_names)
+
+
+@_alias()
 class CustomMetric(EvalMetric):
     """A metric from ``feval(label, pred) -> value`` or ``(sum, count)`` on NumPy arrays."""
 

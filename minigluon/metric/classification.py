@@ -155,3 +155,82 @@ class MCC(_BinaryMetric):
 
     def __init__(self, name='mcc', output_names=None, label_names=None, average='macro'):
         super().__init__(name, output_names, label_names, average)
+
+
+def _pcc(cm):
+    """The multiclass Matthews correlation (Gorodkin 2004) of a confusion matrix ``cm``
+    (rows: predicted class, columns: true class); NaN when every prediction or every label is
+    one class."""
+    n = cm.sum()
+    pred_counts, true_counts = cm.sum(axis=1), cm.sum(axis=0)
+    var_pred = float((pred_counts * (n - pred_counts)).sum())
+    var_true = float((true_counts * (n - true_counts)).sum())
+    if var_pred == 0 or var_true == 0:
+        return float('nan')
+    cov = float((cm.diagonal() * n - pred_counts * true_counts).sum())
+    return cov / math.sqrt(var_pred * var_true)
+
+
+@_alias()
+class PCC(EvalMetric):
+    """Multiclass Matthews correlation coefficient over a confusion matrix (MXNet 1.9.1
+    ``mx.metric.PCC``; Gorodkin, "Comparing two K-category assignments by a K-category
+    correlation coefficient", 2004).
+
+    ``update(labels, preds)``: labels are class indices ``(N,)``; predictions are either class
+    scores ``(N, K)`` (arg-maxed) or class indices shaped like the labels. The confusion matrix
+    grows to the largest class seen (at least 2 x 2) and accumulates over every update since the
+    last reset; ``get()`` is the coefficient of the whole matrix (1 for perfect predictions; the
+    minimum lies between -1 and 0 for more than two classes), NaN before any update or when all
+    predictions (or all labels) are one class. The value is a Python float.
+
+    Raises
+    ------
+    ValueError
+        For a negative or non-integral class index (MXNet fails inside NumPy's indexing).
+    """
+
+    def __init__(self, name='pcc', output_names=None, label_names=None, has_global_stats=True):
+        self.k = 2
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=has_global_stats)
+
+    def _grow(self, k):
+        pad = ((0, k - self.k), (0, k - self.k))
+        self.lcm, self.gcm = numpy.pad(self.lcm, pad), numpy.pad(self.gcm, pad)
+        self.k = k
+
+    def update(self, labels, preds):
+        labels, preds = check_label_shapes(labels, preds, True)
+        for label, pred in zip(labels, preds):
+            label, pred = _np(label), _np(pred)
+            pred = numpy.argmax(pred, axis=1) if pred.shape != label.shape else pred
+            classes = []
+            for what, values in (('label', label), ('prediction', pred)):
+                values = values.ravel()
+                if values.size and (values.min() < 0 or (numpy.asarray(values, float) % 1).any()):
+                    raise ValueError('PCC: every %s must be a class index >= 0, got %s'
+                                     % (what, values[:10]))
+                classes.append(values.astype(numpy.int64))
+            true, predicted = classes
+            if predicted.size:
+                k = int(max(predicted.max(), true.max())) + 1
+                if k > self.k:
+                    self._grow(k)
+            cm = numpy.zeros((self.k, self.k))
+            numpy.add.at(cm, (predicted, true), 1)
+            self.lcm += cm
+            self.gcm += cm
+        self.num_inst += 1
+        self.global_num_inst += 1
+        self.sum_metric = _pcc(self.lcm) * self.num_inst
+        self.global_sum_metric = _pcc(self.gcm) * self.global_num_inst
+
+    def reset(self):
+        super().reset()
+        self.gcm = numpy.zeros((self.k, self.k))
+        self.lcm = numpy.zeros((self.k, self.k))
+
+    def reset_local(self):
+        super().reset_local()
+        self.lcm = numpy.zeros((self.k, self.k))
