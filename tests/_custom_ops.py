@@ -20,6 +20,7 @@
   ``3 * out_grad[0] + out_grad[1]`` in the input's dtype.
 * ``t_fail_neg``: ``data + 1``, but ``forward`` raises ``ValueError`` when the input sums to a
   negative number (for the errors: the next call must work).
+* ``t_const``: no inputs; output ``(2, 3)`` float32 filled with the attribute ``value``.
 """
 
 
@@ -190,6 +191,35 @@ def define_more(mx):
     class FailNegProp(mx.operator.CustomOpProp):
         def create_operator(self, ctx, shapes, dtypes):
             return FailNeg()
+
+    class Const(mx.operator.CustomOp):
+        def __init__(self, value):
+            super().__init__()
+            self.value = value
+
+        def forward(self, is_train, req, in_data, out_data, aux):
+            self.assign(out_data[0], req[0], mx.nd.ones(out_data[0].shape) * self.value)
+
+        def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+            pass
+
+    @mx.operator.register('t_const')
+    class ConstProp(mx.operator.CustomOpProp):
+        def __init__(self, value='1'):
+            super().__init__()
+            self.value = float(value)
+
+        def list_arguments(self):
+            return []
+
+        def infer_shape(self, in_shape):
+            return [], [[2, 3]], []
+
+        def infer_type(self, in_type):
+            return [], [np.float32], []
+
+        def create_operator(self, ctx, shapes, dtypes):
+            return Const(self.value)
 
 
 def net_class(mx):

@@ -241,3 +241,18 @@ def test_profiler_lists_custom_operators_as_mxnet(more, tmp_path):
     assert {r for r in ours if '::elemwise_' not in r} <= theirs
     assert 't_fail_neg::_plus_scalar' in ours and 't_fail_neg::sum' in ours
     assert not any('Custom' in r for r in table.get('operator', {}))
+
+
+def test_operator_without_inputs(more):
+    close(nd.Custom(op_type='t_const', value=2.5), more['const_nd'])
+    graph = mx.sym.Custom(op_type='t_const', value=1.5, name='c') * mx.sym.var('x')
+    assert graph.infer_shape(x=(2, 3))[1][0] == tuple(more['const_shapes'])
+    x = nd.array(more['flow_x'].T)
+    close(graph.eval(x=x)[0], more['const_graph'])
+
+    class Scaled(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.Custom(op_type='t_const', value=1.5) * x
+    block = Scaled()
+    block.hybridize()
+    close(block(x), more['const_graph'])

@@ -18,7 +18,7 @@ frameworks). Writes to tests/fixtures/custom_op/:
   trained with ``gluon.Trainer``, control-flow bodies run eagerly (MXNet 1.9.1 ends the process
   with a segmentation fault when a custom operator runs in a hybridized ``foreach`` /
   ``while_loop`` / ``cond``: it passes ``__subgraph_name__`` to the description's constructor)
-  and the profiler's ``Custom Operator`` row names).
+  an operator without inputs and the profiler's ``Custom Operator`` row names).
 """
 import json
 import os
@@ -224,6 +224,12 @@ def more_cases(rng):
         rows = seq.shape[0] if name != 'while' else 3      # MXNet leaves the unused steps unset
         res['flow_%s_out' % name] = out.asnumpy()[:rows]
         res['flow_%s_dx' % name] = data.grad.asnumpy()
+
+    # an operator without inputs, eagerly and in a graph
+    res['const_nd'] = nd.Custom(op_type='t_const', value=2.5).asnumpy()
+    graph = mx.sym.Custom(op_type='t_const', value=1.5, name='c') * mx.sym.var('x')
+    res['const_shapes'] = np.array(graph.infer_shape(x=(2, 3))[1][0])
+    res['const_graph'] = graph.eval(x=nd.array(seq.T))[0].asnumpy()
 
     # the profiler's rows for custom operators
     mx.profiler.set_config(profile_all=True, aggregate_stats=True,

@@ -191,7 +191,9 @@ class Custom(Op):
     def infer_type(self, in_types):
         n = len(self.arg_names)
         given = [None if t is None else np.dtype(t).type for t in list(in_types)[:n]]
-        if all(t is None for t in given):
+        if given and all(t is None for t in given):
+            # nothing known yet (a later sweep asks again); an operator without inputs (it
+            # makes its output from nothing) is asked at once, as MXNet does
             return list(in_types), [None] * self.num_outputs
         ins, outs, auxs = self._rule('infer_type', given)
 
