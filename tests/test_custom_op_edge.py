@@ -256,3 +256,26 @@ def test_operator_without_inputs(more):
     block = Scaled()
     block.hybridize()
     close(block(x), more['const_graph'])
+
+
+def test_output_left_unknown_by_infer_shape_is_named():
+    # MXNet 1.9.1 takes the 0 as a size: infer_shape returns (2, 0) and nd.Custom makes an empty
+    # output whose backward then fails; here the 0 is unknown, and both say which output.
+    class Op(mx.operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            self.assign(out_data[0], req[0], in_data[0])
+
+    @mx.operator.register('e_open_output')
+    class Prop(mx.operator.CustomOpProp):
+        def infer_shape(self, in_shape):
+            return in_shape, [[in_shape[0][0], 0]], []
+
+        def create_operator(self, ctx, shapes, dtypes):
+            return Op()
+
+    sym = mx.sym.Custom(mx.sym.var('x'), op_type='e_open_output', name='o')
+    with pytest.warns(UserWarning, match=r"not the output\(s\) \['o_output'\].*\(2, 0\)"):
+        assert sym.infer_shape(x=(2, 2)) == (None, None, None)
+    assert sym.infer_shape_partial(x=(2, 2))[1] == [(2, 0)]
+    with pytest.raises(MXNetError, match=r"op_type='e_open_output'.*output 'output' unknown"):
+        nd.Custom(nd.ones((2, 2)), op_type='e_open_output')

@@ -29,6 +29,10 @@ Differences from MXNet 1.9.1 (it crashes or misbehaves in these cases):
   ``MXNetValueError``...); MXNet's message names neither the operator nor the method. A
   ``create_operator`` that returns no operator (an object without ``forward`` and ``backward``)
   is refused by name (MXNet fails on an attribute assignment);
+* an ``infer_shape`` that gives an output a 0 dimension (or ``()``) leaves that output unknown,
+  as 0 means unknown in MXNet 1.x shapes: ``Symbol.infer_shape`` warns naming the output and
+  returns ``(None, None, None)``, ``nd.Custom`` raises naming the op_type and output; MXNet takes
+  the 0 as a size, returns the shape and makes an empty output whose ``backward`` then fails;
 * a custom operator inside a hybridized ``contrib.foreach`` / ``while_loop`` / ``cond`` body
   runs as it does eagerly; MXNet passes the subgraph's ``__subgraph_name__`` attribute to the
   description's constructor, which refuses it, and the process ends with a segmentation fault.
