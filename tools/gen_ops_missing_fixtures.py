@@ -1,5 +1,6 @@
 """Record MXNet 1.9.1 golden values for the operators in minigluon/ops/{layout,resize,misc,detection}.py
-(and the contrib straight-through estimators and gradient multiplier of unary.py / elemwise.py).
+(and the contrib straight-through estimators and gradient multiplier of unary.py / elemwise.py,
+and SVMOutput of nn_output.py).
 
 Run in the MXNet venv (never imported by minigluon or its tests):
 
@@ -168,6 +169,13 @@ def main():
                                       np.float32),
                              np.array([[0.5, 0.5, 1, 1], [0, 0, 0, 0], [2, 2, 3, 3]], np.float32)])
     case('contrib.box_iou', [np.abs(U(3, 4)), np.abs(U(2, 4))], format='center')
+    # SVMOutput (nn_output.py): L2 and L1 hinge gradients, classes on the last axis
+    svm_label = np.array([0, 2, 3, 1], np.float32)
+    case('SVMOutput', [U(4, 4) * 2, svm_label])
+    case('SVMOutput', [U(4, 4) * 2, svm_label], use_linear=True)
+    case('SVMOutput', [U(4, 4) * 2, svm_label], margin=0.5, regularization_coefficient=2.0)
+    case('SVMOutput', [U(2, 3, 5) * 2, np.array([[0, 4, 1], [3, 3, 2]], np.float32)],
+         margin=1, use_linear=1)
     os.makedirs(OUT, exist_ok=True)
     np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
     with open(os.path.join(OUT, 'cases.json'), 'w') as f:

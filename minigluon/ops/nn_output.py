@@ -211,3 +211,57 @@ class MAERegressionOutput(_Regression):
     name = 'MAERegressionOutput'
     transform = staticmethod(lambda xp, x: x)
     residual = staticmethod(lambda xp, r: xp.sign(r))
+
+
+@register
+class SVMOutput(Op):
+    """Support-vector-machine output head: identity forward, hinge-loss gradient (MXNet 1.9.1
+    ``SVMOutput``; Tang, "Deep Learning using Linear Support Vector Machines", 2013).
+
+    ``data`` holds class scores on its last axis, shape ``(..., K)``; ``label`` the class indices,
+    shape ``data.shape[:-1]`` (floats are truncated toward zero, as MXNet casts them). The output
+    is ``data`` itself. The backward ignores the head gradient and returns, with ``m = margin`` and
+    ``C = regularization_coefficient``, for the true class ``-C * [m - x > 0]`` and for every other
+    class ``C * [m + x > 0]`` (``use_linear``: the L1-SVM), or twice ``C`` times the hinge,
+    ``-2C * max(0, m - x)`` and ``2C * max(0, m + x)`` (default: the L2-SVM). ``label`` gets no
+    gradient.
+
+    Raises
+    ------
+    ValueError
+        When ``label``'s shape is not ``data.shape[:-1]``, or a label is outside ``[0, K)`` (MXNet
+        silently treats such a row as having no true class).
+    """
+
+    name = 'SVMOutput'
+    arguments = ('data', 'label')
+    attrs = {'margin': Attr('float', 1.0), 'regularization_coefficient': Attr('float', 1.0),
+             'use_linear': Attr('bool', False)}
+
+    def forward(self, xp, data, label):
+        require_float(self, data)
+        if data.ndim < 1 or tuple(label.shape) != tuple(data.shape[:-1]):
+            raise shape_error(self, 'label must have the shape of data without its last (class) '
+                              'axis, %s' % (tuple(data.shape[:-1]),), data, label)
+        classes = label.astype(np.int64)
+        if classes.size and (int(classes.min()) < 0 or int(classes.max()) >= data.shape[-1]):
+            raise shape_error(self, 'every label must be a class index in [0, %d)' % data.shape[-1],
+                              data, label)
+        self.data, self.classes = data, classes
+        return data
+
+    def backward(self, xp, grad):
+        x, m, c = _f32(self.data), self.margin, self.regularization_coefficient
+        true = xp.arange(x.shape[-1]) == self.classes[..., None]
+        if self.use_linear:
+            g = xp.where(true, -c * (m - x > 0), c * (m + x > 0))
+        else:
+            g = xp.where(true, -2 * c * xp.maximum(m - x, 0), 2 * c * xp.maximum(m + x, 0))
+        return g.astype(self.data.dtype, copy=False), None
+
+    def infer_shape(self, in_shapes):
+        d = in_shapes[0]
+        if d is None:
+            return super().infer_shape(in_shapes)
+        d = tuple(d)
+        return [d, d[:-1]], [d]

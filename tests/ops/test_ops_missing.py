@@ -366,3 +366,13 @@ def test_multibox_prior_and_box_iou_refuse_bad_input():
         nd.contrib.box_iou(nd.zeros((2, 4)), nd.zeros((2, 3)))
     anchors = nd.contrib.MultiBoxPrior(nd.zeros((1, 1, 3, 2)), sizes=(0.5, 0.2), ratios=(1, 2))
     assert anchors.shape == (1, 3 * 2 * 3, 4) and anchors.dtype == np.float32
+
+
+def test_svm_output_refuses_labels_it_cannot_use():
+    data = nd.array(np.zeros((2, 3), np.float32))
+    with pytest.raises(MXNetError, match=r'label must have the shape of data without its last'):
+        nd.SVMOutput(data, nd.array([0, 1, 2]))
+    with pytest.raises(MXNetError, match=r'class index in \[0, 3\)'):
+        nd.SVMOutput(data, nd.array([0, 3]))       # MXNet: a row without a true class
+    with pytest.raises(MXNetError, match=r'class index in \[0, 3\)'):
+        nd.SVMOutput(data, nd.array([-1, 0]))
