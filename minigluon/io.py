@@ -273,3 +273,4 @@ class NDArrayIter(DataIter):
 
 
 from minigluon._io_wrappers import PrefetchingIter, ResizeIter  # noqa: E402,F401  (need DataIter)
+from minigluon._file_iters import CSVIter, ImageRecordIter, MNISTIter  # noqa: E402,F401  (need DataIter)
