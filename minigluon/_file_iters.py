@@ -92,6 +92,10 @@ class _StreamIter(DataIter):
     def _epoch_order(self):
         return np.arange(self._num)
 
+    def _global_index(self, positions):
+        """What ``getindex()`` reports for the samples at ``positions`` of the part read."""
+        return positions
+
     def reset(self):
         """Start the next epoch (see the module docstring for where it starts)."""
         if self._mode == 'round' and self._next_start:
@@ -121,7 +125,7 @@ class _StreamIter(DataIter):
             take = np.concatenate([take, more])
             self._order, self._next_start = nxt, missing % self._num
         data, label = self._fetch(take)
-        index = np.asarray(take, dtype=np.uint64)
+        index = np.asarray(self._global_index(take), dtype=np.uint64)
         if missing and self._mode in ('stale', 'zeros'):
             fill = self._buffers if self._mode == 'stale' else None
             if fill is None:
@@ -285,11 +289,8 @@ class MNISTIter(_StreamIter):
         data = data.reshape((len(rows), -1) if self._flat else (len(rows), 1) + data.shape[1:])
         return data.astype(self._out_dtype), self._labels[rows].astype(self._out_dtype)
 
-    def iter_next(self):
-        ok = super().iter_next()
-        if ok:
-            self._index = self._index + np.uint64(self._first)
-        return ok
+    def _global_index(self, positions):
+        return np.asarray(positions) + self._first
 
 
 _CSV_DTYPES = dict(_FLOAT_DTYPES, int32=np.int32, int64=np.int64)
@@ -589,7 +590,8 @@ class ImageRecordIter(_StreamIter):
             self._rec = MXIndexedRecordIO(path_imgidx, path_imgrec, 'r')
             offsets = sorted(set(self._rec.idx.values()))
             step = -(-len(offsets) // num_parts)
-            offsets = offsets[step * part_index:step * (part_index + 1)]
+            first = step * part_index
+            offsets = offsets[first:step * (part_index + 1)]
         else:
             self._rec = MXRecordIO(path_imgrec, 'r')
             offsets = []
@@ -601,11 +603,12 @@ class ImageRecordIter(_StreamIter):
             size = os.path.getsize(path_imgrec)
             step = -(-size // num_parts)
             step = -(-step // 4) * 4
+            first = sum(o < step * part_index for o in offsets)
             offsets = [o for o in offsets if step * part_index <= o < step * (part_index + 1)]
         if not offsets:
             raise MXNetValueError('ImageRecordIter: %s holds no records%s' % (
                 path_imgrec, '' if num_parts == 1 else ' in part %d of %d' % (part_index, num_parts)))
-        self._offsets = offsets
+        self._offsets, self._first = offsets, first
         self.round_batch = bool(round_batch)
         label_shape = (batch_size,) if self.label_width == 1 else (batch_size, self.label_width)
         self._start(len(offsets), batch_size, 'round' if self.round_batch else 'zeros',
@@ -617,6 +620,9 @@ class ImageRecordIter(_StreamIter):
         if self.shuffle:
             self._rng.shuffle(order)
         return order
+
+    def _global_index(self, positions):
+        return np.asarray(positions) + self._first
 
     def _fetch(self, positions):
         data = np.empty((len(positions),) + self.data_shape, np.float32)
