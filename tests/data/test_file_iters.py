@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import minigluon as mx
-from minigluon.base import (MXNetError, MXNetFileNotFoundError, MXNetFormatError, MXNetTypeError,
+from minigluon.base import (MXNetFileNotFoundError, MXNetFormatError, MXNetTypeError,
                             MXNetValueError, NotSupportedError)
 
 FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'file_iters')
