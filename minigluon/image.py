@@ -9,8 +9,9 @@ them, ``(width, height)``. Decoding uses Pillow (optional: ``pip install pillow`
 the kernels of ``nd.image.resize`` (OpenCV's weights). The random functions draw from Python's
 ``random`` module, as MXNet's do, so a script that calls ``random.seed`` makes the same choices
 (``random_rotate`` draws from ``numpy.random``, as MXNet's). The augmenter classes
-(``CreateAugmenter``...) are in :mod:`minigluon._image_aug` and exported here. ``ImageIter`` and
-the detection augmenters (``mx.image.det``) are not provided.
+(``CreateAugmenter``...) are in :mod:`minigluon._image_aug` and exported here, ``ImageIter`` (batches
+of augmented images from ``.rec`` files or image lists) in :mod:`minigluon._image_iter`. The
+detection augmenters (``mx.image.det``) are not provided.
 
 Interpolation codes (``interp``), OpenCV's: 0 nearest, 1 bilinear, 2 bicubic, 3 area,
 4 Lanczos-4; 9 picks by the sizes (bicubic when both sides grow, area when both shrink, else
@@ -442,3 +443,7 @@ __all__ += ['Augmenter', 'SequentialAug', 'RandomOrderAug', 'ResizeAug', 'ForceR
             'ContrastJitterAug', 'SaturationJitterAug', 'HueJitterAug', 'ColorJitterAug',
             'LightingAug', 'ColorNormalizeAug', 'RandomGrayAug', 'HorizontalFlipAug', 'CastAug',
             'CreateAugmenter']
+
+from minigluon._image_iter import ImageIter  # noqa: E402
+
+__all__ += ['ImageIter']

@@ -1,6 +1,7 @@
 """``mx.io``: DataDesc, DataBatch, the DataIter protocol and NDArrayIter (batches over in-memory
 arrays), as in MXNet 1.x's Module-era data API (``python/mxnet/io/io.py``); the wrapping
-iterators ResizeIter and PrefetchingIter live in :mod:`minigluon._io_wrappers` and are
+iterators ResizeIter and PrefetchingIter live in :mod:`minigluon._io_wrappers`, the file iterators
+MNISTIter, CSVIter and ImageRecordIter (C++ in MXNet) in :mod:`minigluon._file_iters`; all are
 importable from here."""
 from collections import namedtuple
 
@@ -273,3 +274,4 @@ class NDArrayIter(DataIter):
 
 
 from minigluon._io_wrappers import PrefetchingIter, ResizeIter  # noqa: E402,F401  (need DataIter)
+from minigluon._file_iters import CSVIter, ImageRecordIter, MNISTIter  # noqa: E402,F401  (need DataIter)
