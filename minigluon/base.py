@@ -122,7 +122,10 @@ def raises_mxnet_errors(fn):
         try:
             return fn(*args, **kwargs)
         except (ValueError, TypeError, IndexError) as err:
-            raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
+            converted = as_mxnet_error(err)
+            if converted is err:       # already an MXNetError: keep its cause (a custom op's)
+                raise
+            raise converted.with_traceback(err.__traceback__) from None
     return wrapper
 
 

@@ -378,7 +378,7 @@ class CachedOp:
                 raise named.with_traceback(err.__traceback__) from None
         except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
             raise type(err)("node '%s': %s" % (step.name, err)).with_traceback(
-                err.__traceback__) from None
+                err.__traceback__) from err.__cause__    # keeps a custom op's own error
         except MXNetError:
             raise
         except (ValueError, TypeError) as err:

@@ -15,7 +15,8 @@ wrappers, and put back when it stops, so a program that does not profile pays no
 operator's forward is recorded under its MXNet name (``FullyConnected``, ``_mul_scalar``), its
 backward under MXNet's backward name (``_backward_FullyConnected``, ``_backward_mul_scalar``),
 both in the category ``operator``; a timed method that calls another (a subclass's
-``super().forward``) counts once. Eager calls and hybridized graphs are timed alike. Each
+``super().forward``) counts once. A Python operator (``nd.Custom``) is listed as MXNet lists
+it, in the category ``Custom Operator`` (see :func:`_timed_custom`). Eager calls and hybridized graphs are timed alike. Each
 weight's update in ``Trainer.step`` is recorded under MXNet's update operator (``adam_update``,
 ``multi_sgd_mom_update``, ``nag_mom_update``, ``rmsprop_update``...; optimizers MXNet runs as
 several small operators get one ``<name>_update`` row), once per weight where MXNet's SGD and
@@ -158,6 +159,7 @@ def _timed(fn, name):
         if getattr(_depth, 'n', 0) or _state['paused']:   # inside another timed call: counted there
             return fn(self, *args, **kwargs)
         _depth.n = 1
+        custom = getattr(_depth, 'custom', None)
         try:
             _sync_if_gpu(args)
             start = _now_us()
@@ -165,9 +167,42 @@ def _timed(fn, name):
                 return fn(self, *args, **kwargs)
             finally:
                 _sync_if_gpu(args)
-                _record('operator', name if isinstance(name, str) else name(self), start, _now_us())
+                label = name if isinstance(name, str) else name(self)
+                if custom:         # called by a custom operator's Python code (see _timed_custom)
+                    _record(_CUSTOM_CAT, '%s::%s' % (custom, label), start, _now_us())
+                else:
+                    _record('operator', label, start, _now_us())
         finally:
             _depth.n = 0
+    return timed
+
+
+_CUSTOM_CAT = 'Custom Operator'
+
+
+def _timed_custom(fn, backward):
+    """The timed ``forward`` / ``backward`` of the ``Custom`` operator, as MXNet 1.9.1 lists a
+    Python operator: in the category ``Custom Operator``, its own Python code as
+    ``<op_type>::pure_python`` (``_backward_<op_type>::pure_python``) and each operator that code
+    runs as ``<op_type>::<operator>`` (``my_op::_plus_scalar``), not in ``operator``. Here the
+    ``pure_python`` time includes those operators (MXNet runs them asynchronously)."""
+    @functools.wraps(fn)
+    def timed(self, *args, **kwargs):
+        if getattr(_depth, 'n', 0) or _state['paused']:
+            return fn(self, *args, **kwargs)
+        label = ('_backward_' if backward else '') + self.op_type
+        outer = getattr(_depth, 'custom', None)
+        _depth.custom = label
+        try:
+            _sync_if_gpu(args)
+            start = _now_us()
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                _sync_if_gpu(args)
+                _record(_CUSTOM_CAT, label + '::pure_python', start, _now_us())
+        finally:
+            _depth.custom = outer
     return timed
 
 
@@ -185,7 +220,10 @@ def _install():
             if fn is None or (cls, meth) in _originals:
                 continue
             _originals[(cls, meth)] = cls.__dict__.get(meth, _INHERITED)
-            setattr(cls, meth, _timed(fn, name))
+            if op_name == 'Custom':
+                setattr(cls, meth, _timed_custom(fn, meth == 'backward'))
+            else:
+                setattr(cls, meth, _timed(fn, name))
     for cls in _optimizer_classes():     # Trainer.step's updates, one event per weight
         fn = getattr(cls, '_step', None)
         if fn is not None and (cls, '_step') not in _originals:

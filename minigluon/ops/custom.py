@@ -21,11 +21,25 @@ Differences from MXNet 1.9.1 (it crashes or misbehaves in these cases):
 * ``backward`` always receives the gradients of the outputs, also when the description says
   ``need_top_grad=False``; MXNet then hands arrays of unknown shape that fail when read;
 * ``CustomOp.assign`` refuses a ``req`` other than ``'null'``, ``'write'``, ``'inplace'`` and
-  ``'add'`` (MXNet ignores it silently).
+  ``'add'`` (MXNet ignores it silently);
+* an exception raised by the user's code (the description's constructor, ``list_*``,
+  ``create_operator``, the operator's ``forward`` / ``backward``) becomes an ``MXNetError`` whose
+  message starts ``Custom(op_type=...): <Class>.<method> raised <Type>: ...``, chained to the
+  original (``ValueError`` / ``TypeError`` / ``IndexError`` keep their type as
+  ``MXNetValueError``...); MXNet's message names neither the operator nor the method. A
+  ``create_operator`` that returns no operator (an object without ``forward`` and ``backward``)
+  is refused by name (MXNet fails on an attribute assignment);
+* an ``infer_shape`` that gives an output a 0 dimension (or ``()``) leaves that output unknown,
+  as 0 means unknown in MXNet 1.x shapes: ``Symbol.infer_shape`` warns naming the output and
+  returns ``(None, None, None)``, ``nd.Custom`` raises naming the op_type and output; MXNet takes
+  the 0 as a size, returns the shape and makes an empty output whose ``backward`` then fails;
+* a custom operator inside a hybridized ``contrib.foreach`` / ``while_loop`` / ``cond`` body
+  runs as it does eagerly; MXNet passes the subgraph's ``__subgraph_name__`` attribute to the
+  description's constructor, which refuses it, and the process ends with a segmentation fault.
 """
 import numpy as np
 
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.ops.registry import Op, register
 
 PROPS = {}      # op_type -> CustomOpProp subclass (filled by minigluon.operator.register)
@@ -52,6 +66,29 @@ def _names(values, op_type, method, allow_empty=True):
         raise ValueError("Custom(op_type=%r): %s() returned no names; an operator needs at "
                          "least one output" % (op_type, method))
     return list(values)
+
+
+_ERROR_TWINS = {ValueError: MXNetValueError, TypeError: MXNetTypeError,
+                IndexError: MXNetIndexError}
+
+
+def _user_call(op_type, what, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, a method of the user's description or operator (``what`` names it
+    in messages); an exception it raises comes back as an ``MXNetError`` whose message names
+    ``op_type`` and the method, chained to the original (whose traceback shows the user's line).
+    A ``ValueError`` / ``TypeError`` / ``IndexError`` stays one (``MXNetValueError``...), so
+    ``except ValueError`` around the call still works; MXNet 1.9.1 reports every failure as an
+    ``MXNetError`` that does not say which custom operator failed."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as err:   # noqa: BLE001 - the user's code: say which operator failed
+        if str(err).startswith('Custom(op_type='):
+            raise                    # a nested custom operator already said which one it is
+        twin = _ERROR_TWINS.get(type(err))
+        if twin is None:
+            twin = next((t for t in _ERROR_TWINS.values() if type(err) is t), MXNetError)
+        raise twin('Custom(op_type=%r): %s raised %s: %s'
+                   % (op_type, what, type(err).__name__, err)) from err
 
 
 def _attr_string(value):
@@ -92,11 +129,18 @@ class Custom(Op):
         except TypeError as err:
             raise TypeError('Custom(op_type=%r): %s(**%r) failed: %s'
                             % (op_type, prop_cls.__name__, strings, err)) from None
+        except Exception as err:   # noqa: BLE001 - the user's constructor (int('abc')...)
+            _user_call(op_type, '%s(**%r)' % (prop_cls.__name__, strings), _raise, err)
         self.op_type = op_type
         self.prop = prop
-        self.arg_names = _names(prop.list_arguments(), op_type, 'list_arguments')
-        self.aux_names = _names(prop.list_auxiliary_states(), op_type, 'list_auxiliary_states')
-        self.out_names = _names(prop.list_outputs(), op_type, 'list_outputs', allow_empty=False)
+        name = type(prop).__name__
+
+        def listed(method, **kw):
+            values = _user_call(op_type, '%s.%s()' % (name, method), getattr(prop, method))
+            return _names(values, op_type, method, **kw)
+        self.arg_names = listed('list_arguments')
+        self.aux_names = listed('list_auxiliary_states')
+        self.out_names = listed('list_outputs', allow_empty=False)
         self.num_outputs = len(self.out_names)
         n = len(self.arg_names)
         self.mutate_inputs = tuple(range(n, n + len(self.aux_names)))
@@ -151,7 +195,9 @@ class Custom(Op):
     def infer_type(self, in_types):
         n = len(self.arg_names)
         given = [None if t is None else np.dtype(t).type for t in list(in_types)[:n]]
-        if all(t is None for t in given):
+        if given and all(t is None for t in given):
+            # nothing known yet (a later sweep asks again); an operator without inputs (it
+            # makes its output from nothing) is asked at once, as MXNet does
             return list(in_types), [None] * self.num_outputs
         ins, outs, auxs = self._rule('infer_type', given)
 
@@ -182,12 +228,20 @@ class Custom(Op):
         aux = [NDArray(a, ctx) for a in inputs[n:]]
         with ctx.device():
             out_data = [NDArray(xp.zeros(s, dtype=t), ctx) for s, t in zip(out_shapes, out_types)]
-        operator = self.prop.create_operator(
+        prop_name = type(self.prop).__name__
+        operator = _user_call(
+            self.op_type, '%s.create_operator' % prop_name, self.prop.create_operator,
             ctx, in_shapes, [DTYPE_TO_FLAG.get(np.dtype(a.dtype), -1) for a in inputs[:n]])
+        if not (callable(getattr(operator, 'forward', None))
+                and callable(getattr(operator, 'backward', None))):
+            raise MXNetTypeError('Custom(op_type=%r): %s.create_operator must return an '
+                                 'mx.operator.CustomOp (an object with forward and backward '
+                                 'methods), got %r' % (self.op_type, prop_name, operator))
         is_train = autograd.is_training()
         with autograd.pause(train_mode=is_train):
-            operator.forward(is_train=is_train, req=['write'] * self.num_outputs,
-                             in_data=in_data, out_data=out_data, aux=aux)
+            _user_call(self.op_type, '%s.forward' % type(operator).__name__, operator.forward,
+                       is_train=is_train, req=['write'] * self.num_outputs,
+                       in_data=in_data, out_data=out_data, aux=aux)
         self._saved = (operator, in_data, out_data, aux, ctx)
         return tuple(o._data for o in out_data)
 
@@ -201,10 +255,15 @@ class Custom(Op):
             in_grad = [NDArray(xp.zeros(x.shape, dtype=x._data.dtype), ctx) for x in in_data]
         out_grad = [NDArray(g, ctx) for g in grad_outputs]
         with autograd.pause(train_mode=autograd.is_training()):
-            operator.backward(req=req, out_grad=out_grad, in_data=in_data, out_data=out_data,
-                              in_grad=in_grad, aux=aux)
+            _user_call(self.op_type, '%s.backward' % type(operator).__name__, operator.backward,
+                       req=req, out_grad=out_grad, in_data=in_data, out_data=out_data,
+                       in_grad=in_grad, aux=aux)
         grads = [g._data if r != 'null' else None for g, r in zip(in_grad, req)]
         return grads + [None] * len(aux)
+
+
+def _raise(err):
+    raise err
 
 
 _BOUND = {}     # input names -> a Custom subclass declaring them (for binding a call's inputs)

@@ -161,11 +161,18 @@ def _result(symbol, swept, complete, partial, empty, what):
     unknown = [n.name for n, _ in roles if not complete(vals.get((id(n), 0)))]
     if not partial and (unknown or not all(complete(o) for o in outs)):
         failed = ''.join('\n  %s' % f for f in failures.values())
+        # every argument known but an output not: an operator's rule left it open (a custom
+        # operator's infer_shape returning a 0 dimension); name those outputs, not an empty list
+        open_outs = '' if unknown else (
+            '\nEvery argument is known, but not the output(s) %s (as its operator\'s rule '
+            'left them: %s)' % ([n for n, o in zip(symbol.list_outputs(), outs) if not complete(o)],
+                                [o for o in outs if not complete(o)]))
         warnings.warn('Cannot decide %s for the following arguments (0s in shape means unknown '
-                      'dimensions). Consider providing them as input: %s%s'
-                      % (what, unknown, ('\nOperators that failed on the partly known %ss (a '
-                                         'conflict among known dimensions shows here):%s'
-                                         % (what, failed)) if failed else ''),
+                      'dimensions). Consider providing them as input: %s%s%s'
+                      % (what, unknown, open_outs,
+                         ('\nOperators that failed on the partly known %ss (a '
+                          'conflict among known dimensions shows here):%s'
+                          % (what, failed)) if failed else ''),
                       stacklevel=3)
         return None, None, None
     fix = (lambda v: empty if v is None else v)
