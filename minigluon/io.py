@@ -1,7 +1,7 @@
-"""``mx.io``: DataDesc, DataBatch, the DataIter protocol and NDArrayIter (batches over in-memory
-arrays), as in MXNet 1.x's Module-era data API (``python/mxnet/io/io.py``); the wrapping
-iterators ResizeIter and PrefetchingIter live in :mod:`minigluon._io_wrappers` and are
-importable from here."""
+"""``mx.io``: DataDesc, DataBatch, the DataIter protocol, NDArrayIter (batches over in-memory
+arrays) and the MXDataIter type (for ``isinstance`` checks only), as in MXNet 1.x's Module-era
+data API (``python/mxnet/io/io.py``); the wrapping iterators ResizeIter and PrefetchingIter live
+in :mod:`minigluon._io_wrappers` and are importable from here."""
 from collections import namedtuple
 
 import numpy as np
@@ -270,6 +270,22 @@ class NDArrayIter(DataIter):
         return DataBatch(self.getdata(), self.getlabel(), pad=self._pad)
 
     __next__ = next
+
+
+class MXDataIter(DataIter):
+    """The type of MXNet's native iterators (``ImageRecordIter``, ``CSVIter``, ``MNISTIter``...),
+    which wrap a C++ iterator ``handle``.
+
+    minigluon has no native iterators, so nothing is ever an ``MXDataIter``; the class is here so
+    that scripts written for MXNet can ask, as ``example/gluon/image_classification.py`` does
+    before each epoch (``if isinstance(train_data, mx.io.MXDataIter): train_data.reset()``).
+    Creating one raises ``NotImplementedError``.
+    """
+
+    def __init__(self, handle, data_name='data', label_name='softmax_label', **_):
+        raise NotImplementedError(
+            'MXDataIter(handle=%r): minigluon has no native (C++) data iterators to wrap; read '
+            'the data with NDArrayIter, or gluon.data datasets and DataLoader' % (handle,))
 
 
 from minigluon._io_wrappers import PrefetchingIter, ResizeIter  # noqa: E402,F401  (need DataIter)
