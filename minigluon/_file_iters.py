@@ -27,7 +27,7 @@ import numpy as np
 from minigluon import ndarray as nd
 from minigluon.base import (MXNetFormatError, MXNetTypeError, MXNetValueError, NotSupportedError,
                             check_int, read_file)
-from minigluon.io import DataBatch, DataDesc, DataIter
+from minigluon.io import DataBatch, DataDesc, MXDataIter
 
 
 def _path(owner, what, value):
@@ -60,7 +60,7 @@ def _parts(owner, num_parts, part_index):
     return num_parts, part_index
 
 
-class _StreamIter(DataIter):
+class _StreamIter(MXDataIter):
     """Batches over ``self._num`` samples that subclasses fetch with ``_fetch(positions)``
     (returning data and label NumPy arrays of the batch's rows), ending epochs as described in
     the module docstring (``self._mode``)."""

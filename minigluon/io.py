@@ -1,8 +1,8 @@
-"""``mx.io``: DataDesc, DataBatch, the DataIter protocol and NDArrayIter (batches over in-memory
-arrays), as in MXNet 1.x's Module-era data API (``python/mxnet/io/io.py``); the wrapping
-iterators ResizeIter and PrefetchingIter live in :mod:`minigluon._io_wrappers`, the file iterators
-MNISTIter, CSVIter and ImageRecordIter (C++ in MXNet) in :mod:`minigluon._file_iters`; all are
-importable from here."""
+"""``mx.io``: DataDesc, DataBatch, the DataIter protocol, NDArrayIter (batches over in-memory
+arrays) and the MXDataIter type (for ``isinstance`` checks only), as in MXNet 1.x's Module-era
+data API (``python/mxnet/io/io.py``); the wrapping iterators ResizeIter and PrefetchingIter live
+in :mod:`minigluon._io_wrappers`, the file iterators MNISTIter, CSVIter and ImageRecordIter (C++
+in MXNet) in :mod:`minigluon._file_iters`; all are importable from here."""
 from collections import namedtuple
 
 import numpy as np
@@ -271,6 +271,26 @@ class NDArrayIter(DataIter):
         return DataBatch(self.getdata(), self.getlabel(), pad=self._pad)
 
     __next__ = next
+
+
+class MXDataIter(DataIter):
+    """The type of MXNet's native iterators (``ImageRecordIter``, ``CSVIter``, ``MNISTIter``...),
+    which wrap a C++ iterator ``handle``.
+
+    minigluon's ``MNISTIter``, ``CSVIter`` and ``ImageRecordIter`` (Python, in
+    :mod:`minigluon._file_iters`) derive from it, so that scripts written for MXNet can ask, as
+    ``example/gluon/image_classification.py`` does before each epoch
+    (``if isinstance(train_data, mx.io.MXDataIter): train_data.reset()``). There are no C++
+    iterators to wrap: creating an ``MXDataIter`` itself raises ``NotImplementedError``.
+    """
+
+    def __init__(self, handle=None, data_name='data', label_name='softmax_label', **_):
+        if type(self) is MXDataIter:
+            raise NotImplementedError(
+                'MXDataIter(handle=%r): minigluon has no native (C++) data iterators to wrap; read '
+                'the data with NDArrayIter, MNISTIter, CSVIter, ImageRecordIter, or gluon.data '
+                'datasets and DataLoader' % (handle,))
+        super().__init__()
 
 
 from minigluon._io_wrappers import PrefetchingIter, ResizeIter  # noqa: E402,F401  (need DataIter)

@@ -125,7 +125,10 @@ _ACT = {  # act_type -> (forward f(x), derivative d(x, y))
 @register
 class Activation(Op):
     """Element-wise activation ``act_type``: relu, sigmoid, tanh, softrelu (``log(1 + e^x)``) or
-    softsign (``x / (1 + |x|)``) (MXNet ``Activation``). Any shape; output has the input's dtype."""
+    softsign (``x / (1 + |x|)``) (MXNet ``Activation``). Any shape; output has the input's dtype.
+
+    NaN stays NaN under relu, as in ``relu``; MXNet 1.9.1's ``Activation`` relu turns it into 0
+    (its ``relu`` operator keeps it), which would hide a diverged network."""
 
     name = 'Activation'
     attrs = {'act_type': Attr('str', choices=sorted(_ACT))}

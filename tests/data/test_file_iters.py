@@ -280,3 +280,11 @@ def test_image_iter_hooks_and_errors(tmp_path):
     assert len(list(it)) == 3 and len(list(it)) == 0
     it.reset()
     assert len(list(it)) == 3
+
+
+def test_file_iterators_are_mxdataiters_as_in_mxnet():
+    # MXNet's file iterators are MXDataIter objects; scripts test for it before reset()
+    # (example/gluon/image_classification.py); MXDataIter itself wraps a C++ handle we lack
+    assert isinstance(csv(), mx.io.MXDataIter) and isinstance(csv(), mx.io.DataIter)
+    with pytest.raises(NotImplementedError, match='no native'):
+        mx.io.MXDataIter(None)
