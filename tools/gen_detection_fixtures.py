@@ -192,8 +192,29 @@ def roi_cases():
          pooled_size=(1, 2), spatial_scale=1.0, sample_ratio=1)
 
 
+def coding_cases():
+    anchors = boxes(2, 6, size=(0.1, 0.5))
+    refs = boxes(2, 3, size=(0.1, 0.5))
+    samples = np.array([[1, -1, 0, 1, 1, 0], [1, 1, -1, -1, 1, 1]], np.float32)
+    matches = np.array([[0, 1, 0, 2, 2, 5], [1, 0, 2, 1, 0, 2]], np.float32)
+    means = np.array([0, 0.1, -0.1, 0], np.float32)
+    stds = np.array([0.1, 0.1, 0.2, 0.2], np.float32)
+    case('contrib.box_encode', [samples, matches, anchors, refs, means, stds])
+    case('contrib.box_encode', [x.astype(np.float64) for x in
+                                (samples, matches, anchors, refs, means, stds)])
+    offsets = RNG.standard_normal((2, 6, 4)).astype(np.float32)
+    centred = np.concatenate([anchors[..., :2], anchors[..., 2:] - anchors[..., :2]], axis=-1)
+    case('contrib.box_decode', [offsets, centred[:1]])
+    # (anchors of shape (B, N, 4) pass MXNet's shape check, then fail in its kernel)
+    case('contrib.box_decode', [offsets, anchors[1:]], std0=0.1, std1=0.1, std2=0.2, std3=0.2,
+         clip=0.3, format='corner')
+    case('contrib.box_decode', [offsets.astype(np.float64), anchors[:1].astype(np.float64)],
+         std2=2, clip=1, format='corner')
+
+
 def main():
     nms_cases()
+    coding_cases()
     target_cases()
     detection_cases()
     roi_cases()

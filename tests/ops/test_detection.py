@@ -156,6 +156,16 @@ def test_padding_rois_give_zeros(path):
     assert_almost_equal(grads[1], grads[0], rtol=1e-6, atol=1e-6)
 
 
+def test_box_decode_takes_anchors_per_batch_element():
+    """(MXNet 1.9.1 fails on anchors of shape (B, N, 4).)"""
+    rng = np.random.RandomState(5)
+    data, anchors = nd.array(rng.standard_normal((3, 4, 4))), nd.array(rng.uniform(0, 1, (3, 4, 4)))
+    got = nd.contrib.box_decode(data, anchors, std2=0.5, clip=0.8)
+    for b in range(3):
+        assert_almost_equal(got[b:b + 1], nd.contrib.box_decode(data[b:b + 1], anchors[b:b + 1],
+                                                                std2=0.5, clip=0.8))
+
+
 def test_bad_input_raises_clear_errors():
     rows = nd.zeros((2, 6))
     with pytest.raises(ValueError, match='coord_start=3 does not fit rows of 6 values'):
@@ -179,6 +189,11 @@ def test_bad_input_raises_clear_errors():
         nd.contrib.MultiBoxDetection(cls, nd.zeros((2, 8)), anchor)
     with pytest.raises(ValueError, match='background_id=2 is not a class'):
         nd.contrib.MultiBoxDetection(cls, nd.zeros((2, 12)), anchor, background_id=2)
+    with pytest.raises(ValueError, match='matches of positive samples must index rows of refs'):
+        nd.contrib.box_encode(nd.ones((1, 2)), nd.array([[0, 3]]), nd.zeros((1, 2, 4)),
+                              nd.zeros((1, 3, 4)), nd.zeros(4), nd.ones(4))
+    with pytest.raises(ValueError, match=r'anchors \(1, N, 4\) or \(B, N, 4\)'):
+        nd.contrib.box_decode(nd.zeros((2, 3, 4)), nd.zeros((1, 2, 4)))
     data = nd.zeros((2, 3, 4, 4))
     with pytest.raises(ValueError, match='pooled_size must be two positive integers'):
         nd.ROIPooling(data, nd.zeros((1, 5)), pooled_size=2, spatial_scale=1)
@@ -203,3 +218,19 @@ def test_alias_and_hidden_outputs():
     target = sym.contrib.MultiBoxTarget(sym.var('a'), sym.var('l'), sym.var('c'))
     assert target.list_outputs() == [target.name + '_' + n for n in
                                      ('loc_target', 'loc_mask', 'cls_target')]
+
+
+@pytest.mark.parametrize('path', ['contrib.MultiBoxTarget', 'contrib.MultiBoxDetection',
+                                  'contrib.box_nms', 'contrib.box_encode'])
+@pytest.mark.parametrize('dtype', ['float16', 'float64'])
+def test_other_float_dtypes(path, dtype):
+    """MXNet 1.9.1's MultiBoxTarget and MultiBoxDetection take float32 only; here the results
+    keep the input dtype and, in float64, equal the float32 ones."""
+    case = [c for c in CASES if c['path'] == path and not _differs(c)][1]
+    ins = _inputs(case)
+    want = _listify(_resolve(nd, case['path'])(*ins, **_attrs(case)))
+    got = _listify(_resolve(nd, case['path'])(*[x.astype(dtype) for x in ins], **_attrs(case)))
+    for g, w in zip(got, want):
+        assert g.dtype == np.dtype(dtype)
+        if dtype == 'float64':
+            assert_almost_equal(g, w.astype('float64'), rtol=1e-5, atol=1e-5)
