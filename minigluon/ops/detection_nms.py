@@ -1,15 +1,14 @@
-"""Non-maximum suppression and SSD training targets: ``_contrib_box_nms``,
-``_contrib_MultiBoxTarget`` and ``_contrib_MultiBoxDetection``.
+"""Non-maximum suppression: ``_contrib_box_nms`` (also ``_contrib_box_non_maximum_suppression``),
+and the greedy suppression and IoU helpers that ``detection_multibox.py`` shares.
 
-Names, inputs, attributes, defaults, output layouts and the order of output rows follow MXNet
-1.9.1's CPU operators (``src/operator/contrib/bounding_box.cc``, ``multibox_target.cc``,
-``multibox_detection.cc``), measured against it (``tools/gen_detection_fixtures.py``). They appear
-as ``nd.contrib.box_nms`` (also ``box_non_maximum_suppression``), ``nd.contrib.MultiBoxTarget`` and
-``nd.contrib.MultiBoxDetection`` and in ``sym.contrib``, as the SSD chapter of "Dive into Deep
-Learning" (MXNet edition) and GluonCV-style code call them.
+Name, input, attributes, defaults, output layout, the order of the output rows and the gradient
+follow MXNet 1.9.1's CPU operator (``src/operator/contrib/bounding_box.cc``), measured against it
+(``tools/gen_detection_fixtures.py``). It appears as ``nd.contrib.box_nms`` /
+``nd.contrib.box_non_maximum_suppression`` and in ``sym.contrib``; the JSON names it
+``_contrib_box_nms`` whichever name built it, as MXNet does.
 
-The selection logic (sorting, greedy suppression, matching) runs on the host in NumPy, one
-Python loop step per kept box; inputs on a GPU are copied over and the results copied back.
+The selection (sorting, greedy suppression) runs on the host in NumPy, one Python loop step per
+kept box; inputs on a GPU are copied over and the results copied back.
 """
 import numpy as np
 
