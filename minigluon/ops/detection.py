@@ -1,10 +1,13 @@
-"""Object-detection helpers: ``_contrib_MultiBoxPrior`` (SSD anchor boxes) and ``_contrib_box_iou``.
+"""Object-detection helpers: ``_contrib_MultiBoxPrior`` (SSD anchor boxes), ``_contrib_box_iou``
+and the box coding pair ``_contrib_box_encode`` / ``_contrib_box_decode``.
 
 Names, inputs, attributes and defaults follow MXNet 1.9.1 (``src/operator/contrib/
-multibox_prior.cc``, ``bounding_box.cc``); they appear as ``nd.contrib.MultiBoxPrior`` /
-``nd.contrib.box_iou`` and in ``sym.contrib``, as the "Dive into Deep Learning" (MXNet edition)
-anchor-box and SSD chapters call them. Neither has a gradient: backward sends zeros to the
-inputs, as MXNet's does.
+multibox_prior.cc``, ``bounding_box.cc``); they appear as ``nd.contrib.MultiBoxPrior``,
+``nd.contrib.box_iou``, ``nd.contrib.box_encode``... and in ``sym.contrib``, as the "Dive into
+Deep Learning" (MXNet edition) anchor-box and SSD chapters and GluonCV-style code call them. None
+has a gradient: backward sends zeros to the inputs, as MXNet's does. Non-maximum suppression and
+the SSD targets are in ``detection_nms.py`` / ``detection_multibox.py``, ROI pooling in
+``roi.py``.
 """
 import numpy as np
 
@@ -108,6 +111,123 @@ class BoxIou(Op):
         safe = xp.where(union > 0, union, 1)
         iou = xp.where((inter > 0) & (union > 0), inter / safe, 0)
         return iou.astype(lhs.dtype, copy=False).reshape(lhs.shape[:-1] + rhs.shape[:-1])
+
+    def backward(self, xp, grad):
+        return (None, None)
+
+
+def _center_parts(xp, boxes, fmt):
+    """Centre x, centre y, width, height of ``(..., 4)`` boxes given in ``fmt``."""
+    if fmt == 'center':
+        return boxes[..., 0], boxes[..., 1], boxes[..., 2], boxes[..., 3]
+    w, h = boxes[..., 2] - boxes[..., 0], boxes[..., 3] - boxes[..., 1]
+    return boxes[..., 0] + w / 2, boxes[..., 1] + h / 2, w, h
+
+
+@register
+class BoxEncode(Op):
+    """Regression targets of matched anchors (Faster R-CNN / SSD box coding).
+
+    Inputs: ``samples`` ``(B, N)`` (positive where > 0.5), ``matches`` ``(B, N)`` (the row of
+    ``refs`` each anchor matches), ``anchors`` ``(B, N, 4)`` and ``refs`` ``(B, M, 4)`` corner
+    boxes, ``means`` and ``stds`` ``(4,)``. For a positive anchor the targets are
+    ``((rx - ax) / aw - means[0]) / stds[0]``, the same for y, and
+    ``(log(rw / aw) - means[2]) / stds[2]``, the same for the height, from the centres and sizes
+    of anchor and matched reference; its masks are 1. Other anchors get 0 and 0. Outputs
+    ``targets`` and ``masks``, both ``(B, N, 4)``. A box of zero width gives ``inf`` or ``nan``,
+    as in MXNet. No gradient (backward sends zeros, as MXNet's does).
+
+    Raises ValueError for shapes that do not fit these forms or a match index outside ``refs``.
+    """
+
+    name = '_contrib_box_encode'
+    arguments = ('samples', 'matches', 'anchors', 'refs', 'means', 'stds')
+    num_outputs = 2
+    differentiable = False
+
+    def forward(self, xp, samples, matches, anchors, refs, means, stds):
+        args = (samples, matches, anchors, refs, means, stds)
+        b_n = samples.shape
+        if len(b_n) != 2 or matches.shape != b_n or anchors.shape != b_n + (4,) or \
+                refs.ndim != 3 or refs.shape[0] != b_n[0] or refs.shape[2] != 4 or \
+                means.shape != (4,) or stds.shape != (4,):
+            raise shape_error(self, 'expected samples and matches (B, N), anchors (B, N, 4), refs '
+                              '(B, M, 4), means and stds (4,)', *args)
+        index = matches.astype(np.int64)
+        positive = samples > 0.5
+        if refs.shape[1] == 0 and bool(positive.any()) or \
+                bool(((index < 0) | (index >= refs.shape[1]))[positive].any()):
+            raise shape_error(self, 'matches of positive samples must index rows of refs '
+                              '(0 to %d)' % (refs.shape[1] - 1), *args)
+        index = xp.clip(index, 0, max(refs.shape[1] - 1, 0))
+        ref = xp.take_along_axis(refs, index[..., None], axis=1) if refs.shape[1] else \
+            xp.zeros_like(anchors)
+        rx, ry, rw, rh = _center_parts(xp, ref, 'corner')
+        ax, ay, aw, ah = _center_parts(xp, anchors, 'corner')
+        with np.errstate(divide='ignore', invalid='ignore'):
+            t = xp.stack([(rx - ax) / aw, (ry - ay) / ah, xp.log(rw / aw), xp.log(rh / ah)],
+                         axis=-1)
+            t = (t - means) / stds
+        mask = xp.broadcast_to(positive[..., None], t.shape)
+        dtype = anchors.dtype
+        return (xp.where(mask, t, 0).astype(dtype, copy=False),
+                mask.astype(dtype))
+
+    def backward(self, xp, *grads):
+        return (None,) * 6
+
+    def infer_shape(self, in_shapes):
+        anchors = in_shapes[2]
+        if anchors is None:
+            raise shape_error(self, 'needs the shape of anchors')
+        b, n = anchors[:2]
+        shapes = [in_shapes[0] or (b, n), in_shapes[1] or (b, n), anchors,
+                  in_shapes[3] or (b, 0, 4), in_shapes[4] or (4,), in_shapes[5] or (4,)]
+        return [tuple(s) for s in shapes], [tuple(anchors), tuple(anchors)]
+
+    def infer_type(self, in_types):
+        t = in_types[2] or next((x for x in in_types if x is not None), np.dtype(np.float32))
+        return [x or t for x in in_types], [t, t]
+
+
+@register
+class BoxDecode(Op):
+    """Boxes from regression offsets and anchors (the inverse of ``box_encode``, without means).
+
+    ``data`` ``(B, N, 4)`` holds offsets ``(dx, dy, dw, dh)``; ``anchors`` ``(1, N, 4)`` or
+    ``(B, N, 4)`` in ``format`` (``'center'`` ``(x, y, width, height)`` or ``'corner'``). The box
+    centre is ``(dx * std0 * aw + ax, dy * std1 * ah + ay)`` and its size
+    ``(exp(dw * std2) * aw, exp(dh * std3) * ah)``, with ``dw * std2`` and ``dh * std3`` first
+    cut to at most ``clip`` when ``clip > 0``. The output ``(B, N, 4)`` is in corners, in
+    ``data``'s dtype. No gradient (backward sends zeros, as MXNet's does).
+
+    ``anchors`` of shape ``(B, N, 4)`` (one set per batch element) work here; MXNet 1.9.1 accepts
+    the shape but then fails with an internal error.
+
+    Raises ValueError when the shapes do not fit these forms.
+    """
+
+    name = '_contrib_box_decode'
+    arguments = ('data', 'anchors')
+    differentiable = False
+    attrs = {'std0': Attr('float', 1.0), 'std1': Attr('float', 1.0), 'std2': Attr('float', 1.0),
+             'std3': Attr('float', 1.0), 'clip': Attr('float', -1.0),
+             'format': Attr('str', 'center', choices=['center', 'corner'])}
+
+    def forward(self, xp, data, anchors):
+        if data.ndim != 3 or data.shape[2] != 4 or anchors.ndim != 3 or \
+                anchors.shape[0] not in (1, data.shape[0]) or anchors.shape[1:] != data.shape[1:]:
+            raise shape_error(self, 'expected data (B, N, 4) and anchors (1, N, 4) or (B, N, 4)',
+                              data, anchors)
+        ax, ay, aw, ah = _center_parts(xp, anchors.astype(data.dtype, copy=False), self.format)
+        ox = data[..., 0] * self.std0 * aw + ax
+        oy = data[..., 1] * self.std1 * ah + ay
+        dw, dh = data[..., 2] * self.std2, data[..., 3] * self.std3
+        if self.clip > 0:
+            dw, dh = xp.minimum(dw, self.clip), xp.minimum(dh, self.clip)
+        ow, oh = xp.exp(dw) * aw / 2, xp.exp(dh) * ah / 2
+        return xp.stack([ox - ow, oy - oh, ox + ow, oy + oh], axis=-1).astype(data.dtype,
+                                                                             copy=False)
 
     def backward(self, xp, grad):
         return (None, None)

@@ -8,6 +8,7 @@
 import numpy as np
 
 MX_ALIASES = {
+    '_contrib_box_non_maximum_suppression': '_contrib_box_nms',
     'ElementWiseSum': 'add_n', 'Softmax': 'SoftmaxOutput', '_Div': 'elemwise_div',
     '_DivScalar': '_div_scalar', '_Equal': '_equal', '_EqualScalar': '_equal_scalar',
     '_Greater': '_greater', '_GreaterEqualScalar': '_greater_equal_scalar',

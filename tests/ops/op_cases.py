@@ -372,6 +372,38 @@ case('_contrib_interleaved_matmul_selfatt_valatt', [U(-1, 1, 3, 2, 12), U(0, 1, 
 case('_contrib_interleaved_matmul_encdec_qk', [U(-1, 1, 3, 2, 4), U(-1, 1, 4, 2, 8)], heads=2)
 case('_contrib_interleaved_matmul_encdec_valatt', [U(-1, 1, 4, 2, 8), U(0, 1, 4, 3, 4)], heads=2)
 
+# -- detection: box_nms (selection held fixed: distinct scores, IoUs far from the threshold) and
+#    ROI pooling (regions fixed; distinct values, so no max ties)
+
+
+def _nms_rows(rng):
+    """Two batches of 6 rows (id, score, x1, y1, x2, y2): scores 0.1 apart, boxes either nearly
+    coincident (IoU > 0.8) or disjoint, so small moves never change what is kept."""
+    rows = np.zeros((2, 6, 6))
+    rows[..., 0] = [[0, 1, 0, 0, 1, 1], [1, 1, 0, 2, 2, 0]]
+    rows[..., 1] = rng.permutation(6) * 0.1 + 0.25
+    spots = np.array([[0.1, 0.1], [0.1, 0.1], [0.6, 0.1], [0.1, 0.6], [0.6, 0.6], [0.12, 0.11]])
+    rows[..., 2:4] = spots + rng.uniform(0, 0.01, (2, 6, 2))
+    rows[..., 4:6] = rows[..., 2:4] + 0.3 + rng.uniform(0, 0.01, (2, 6, 2))
+    return rows
+
+
+case('_contrib_box_nms', [_nms_rows], overlap_thresh=0.5)
+case('_contrib_box_nms', [_nms_rows], overlap_thresh=0.5, id_index=0, topk=5, valid_thresh=0.3,
+     force_suppress=True)      # class ids compared for equality would break the finite differences
+# with in_format != out_format the gradient passes the rows unchanged (MXNet's), which is not the
+# derivative of the coordinate conversion
+case('_contrib_box_nms', [_nms_rows], id_index=0, out_format='center', flags={'no_numeric'})
+_ROIS = CONST([[0, 0.4, 0.6, 5.2, 4.4], [1, 2.5, 1.0, 6.0, 5.5], [0, -2.0, 3.0, 3.0, 9.0],
+               [1, 3.0, 3.0, 3.0, 3.0]])
+case('ROIPooling', [DISTINCT(2, 2, 6, 7), _ROIS], pooled_size=(2, 3), spatial_scale=1.0)
+case('ROIPooling', [DISTINCT(2, 3, 5, 8), _ROIS], pooled_size=(3, 2), spatial_scale=0.7)
+case('_contrib_ROIAlign', [U(-1, 1, 2, 2, 6, 7), _ROIS], pooled_size=(2, 3), spatial_scale=1.0)
+case('_contrib_ROIAlign', [U(-1, 1, 2, 3, 5, 8), _ROIS], pooled_size=(3, 2), spatial_scale=0.7,
+     sample_ratio=2, aligned=True)
+case('_contrib_ROIAlign', [U(-1, 1, 2, 8, 5, 6), _ROIS], pooled_size=(2, 2), spatial_scale=0.8,
+     position_sensitive=True)
+
 # -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
 
 

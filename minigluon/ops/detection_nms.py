@@ -1,0 +1,168 @@
+"""Non-maximum suppression: ``_contrib_box_nms`` (also ``_contrib_box_non_maximum_suppression``),
+and the greedy suppression and IoU helpers that ``detection_multibox.py`` shares.
+
+Name, input, attributes, defaults, output layout, the order of the output rows and the gradient
+follow MXNet 1.9.1's CPU operator (``src/operator/contrib/bounding_box.cc``), measured against it
+(``tools/gen_detection_fixtures.py``). It appears as ``nd.contrib.box_nms`` /
+``nd.contrib.box_non_maximum_suppression`` and in ``sym.contrib``; the JSON names it
+``_contrib_box_nms`` whichever name built it, as MXNet does.
+
+The selection (sorting, greedy suppression) runs on the host in NumPy, one Python loop step per
+kept box; inputs on a GPU are copied over and the results copied back.
+"""
+import numpy as np
+
+from minigluon.ops.ctc_kernel import to_host
+from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
+
+
+def _corners(boxes, fmt):
+    """``(..., 4)`` boxes as corners ``(xmin, ymin, xmax, ymax)``; ``fmt`` is the input form."""
+    if fmt == 'corner':
+        return boxes
+    half = boxes[..., 2:] / 2
+    return np.concatenate([boxes[..., :2] - half, boxes[..., :2] + half], axis=-1)
+
+
+def _centers(boxes):
+    """Corner boxes as ``(x, y, width, height)``."""
+    return np.concatenate([(boxes[..., :2] + boxes[..., 2:]) / 2, boxes[..., 2:] - boxes[..., :2]],
+                          axis=-1)
+
+
+def _iou_one(box, others):
+    """IoU of one corner box with each row of ``others``; 0 where boxes do not overlap or the
+    union is empty (a box with negative width or height has area 0)."""
+    iw = np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0])
+    ih = np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1])
+    inter = np.where((iw > 0) & (ih > 0), iw * ih, 0)
+
+    def area(b):
+        w, h = b[..., 2] - b[..., 0], b[..., 3] - b[..., 1]
+        return np.where((w > 0) & (h > 0), w * h, 0)
+    union = area(box) + area(others) - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0)
+
+
+def _greedy_nms(boxes, classes, thresh, strict):
+    """Indices into ``boxes`` (already in decreasing score order) that survive greedy
+    suppression: a box is dropped when its IoU with an earlier kept box of the same class
+    (``classes`` None: any class) is above ``thresh`` (``strict``) or at least ``thresh``."""
+    alive = np.ones(len(boxes), dtype=bool)
+    for i in range(len(boxes)):
+        if not alive[i]:
+            continue
+        rest = np.arange(i + 1, len(boxes))
+        rest = rest[alive[rest]]
+        if classes is not None:
+            rest = rest[classes[rest] == classes[i]]
+        if rest.size:
+            iou = _iou_one(boxes[i], boxes[rest])
+            alive[rest[iou > thresh if strict else iou >= thresh]] = False
+    return np.flatnonzero(alive)
+
+
+@register
+class BoxNMS(Op):
+    """Greedy non-maximum suppression over the boxes of each batch element.
+
+    ``data`` is ``(..., N, K)``: every leading axis is a batch axis, each of the ``N`` rows is one
+    box of ``K >= 5`` values holding its score (column ``score_index``), its four coordinates
+    (columns ``coord_start`` to ``coord_start + 3``, in ``in_format``: ``'corner'``
+    ``(xmin, ymin, xmax, ymax)`` or ``'center'`` ``(x, y, width, height)``) and, with
+    ``id_index >= 0``, its class id.
+
+    Per batch element: boxes with score ``<= valid_thresh`` (and, with ``id_index >= 0``, of class
+    ``background_id``) are dropped; the rest are sorted by decreasing score (ties keep their input
+    order) and cut to the first ``topk`` (``topk <= 0``: all); walking down that list, each kept
+    box drops every later box whose IoU with it exceeds ``overlap_thresh``, of the same class
+    unless ``force_suppress`` or ``id_index < 0``. The output has ``data``'s shape and dtype:
+    the kept rows first, whole, in decreasing score order, with the coordinates rewritten in
+    ``out_format``; every other row is all ``-1``.
+
+    Gradient (as MXNet's): each kept output row's gradient goes, unchanged and whole, to the
+    input row it came from (whatever the formats); dropped rows get 0. A hidden second output
+    holds each output row's input row index (``-1`` for padding), as MXNet keeps one.
+
+    Raises TypeError for integer data (MXNet 1.9.1 also refuses it) and ValueError when the
+    column indices do not fit in ``K`` or ``data`` has fewer than 2 axes.
+    """
+
+    name = '_contrib_box_nms'
+    aliases = ('_contrib_box_non_maximum_suppression',)
+    num_outputs = 2
+    num_visible_outputs = 1
+    attrs = {'overlap_thresh': Attr('float', 0.5), 'valid_thresh': Attr('float', 0.0),
+             'topk': Attr('int', -1), 'coord_start': Attr('int', 2),
+             'score_index': Attr('int', 1), 'id_index': Attr('int', -1),
+             'background_id': Attr('int', -1), 'force_suppress': Attr('bool', False),
+             'in_format': Attr('str', 'corner', choices=('center', 'corner')),
+             'out_format': Attr('str', 'corner', choices=('center', 'corner'))}
+
+    def list_outputs(self):
+        return ['output0', 'output1']
+
+    def _check(self, data):
+        require_float(self, data)
+        if data.ndim < 2:
+            raise shape_error(self, 'data must have at least 2 axes (..., num_boxes, box_width)',
+                              data)
+        width = data.shape[-1]
+        for key, lo in (('coord_start', 0), ('score_index', 0), ('id_index', -1)):
+            value = getattr(self, key)
+            hi = width - 4 if key == 'coord_start' else width - 1
+            if not lo <= value <= hi:
+                raise shape_error(self, '%s=%d does not fit rows of %d values (expected %d to %d)'
+                                  % (key, value, width, lo, hi), data)
+
+    def forward(self, xp, data):
+        self._check(data)
+        host = to_host(data)
+        rows = host.reshape(-1, host.shape[-2], host.shape[-1])
+        out = np.full_like(rows, -1)
+        index = np.full(rows.shape[:2], -1, dtype=np.int64)
+        cs = self.coord_start
+        work = np.promote_types(data.dtype, np.float32)    # IoU as MXNet computes it
+        for b, batch in enumerate(rows):
+            scores = batch[:, self.score_index]
+            valid = scores > self.valid_thresh
+            if self.id_index >= 0 and self.background_id >= 0:
+                valid &= batch[:, self.id_index] != self.background_id
+            cand = np.flatnonzero(valid)
+            cand = cand[np.argsort(-scores[cand], kind='stable')]
+            if self.topk > 0:
+                cand = cand[:self.topk]
+            boxes = _corners(batch[cand, cs:cs + 4].astype(work), self.in_format)
+            classes = None
+            if self.id_index >= 0 and not self.force_suppress:
+                classes = batch[cand, self.id_index]
+            kept = cand[_greedy_nms(boxes, classes, self.overlap_thresh, strict=True)]
+            out[b, :len(kept)] = batch[kept]
+            if self.in_format != self.out_format:
+                conv = _corners(batch[kept, cs:cs + 4], 'center') if self.out_format == 'corner' \
+                    else _centers(batch[kept, cs:cs + 4])
+                out[b, :len(kept), cs:cs + 4] = conv
+            index[b, :len(kept)] = kept
+        self._index, self._shape = index, data.shape
+        return (xp.asarray(out.reshape(data.shape)),
+                xp.asarray(index.reshape(data.shape[:-1]).astype(data.dtype)))
+
+    def backward(self, xp, grad, grad_index=None):
+        g = grad.reshape(self._index.shape + grad.shape[-1:])
+        gx = xp.zeros_like(g)
+        b, row = np.nonzero(self._index >= 0)
+        if b.size:
+            src = self._index[b, row]
+            gx[xp.asarray(b), xp.asarray(src)] = g[xp.asarray(b), xp.asarray(row)]
+        return (gx.reshape(self._shape),)
+
+    def infer_shape(self, in_shapes):
+        shape = in_shapes[0]
+        if shape is None:
+            return super().infer_shape(in_shapes)
+        shape = tuple(shape)
+        return [shape], [shape, shape[:-1]]
+
+    def infer_type(self, in_types):
+        t = in_types[0] or np.dtype(np.float32)
+        return [t], [t, t]

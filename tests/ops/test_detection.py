@@ -1,0 +1,236 @@
+"""box_nms, MultiBoxTarget, MultiBoxDetection, ROIPooling and ROIAlign against MXNet 1.9.1.
+
+Golden values come from tools/gen_detection_fixtures.py (outputs, input gradients for random head
+gradients, and the operator name and attributes of the exported JSON node). Float64 numerical
+gradients, eager-against-graph and float16 runs are in the operator sweep (tests/ops/op_cases.py).
+Two fixture cases record where minigluon deliberately differs (MXNet 1.9.1 ignores
+``minimum_negative_samples`` and ``background_id``); their tests say how.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd, sym
+from minigluon.executor import CachedOp
+from minigluon.test_utils import assert_almost_equal
+
+FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'detection')
+with open(os.path.join(FIX, 'cases.json')) as _f:
+    CASES = json.load(_f)['cases']
+VALUES = np.load(os.path.join(FIX, 'values.npz'))
+IDS = ['%s-%s' % (c['path'], c['key']) for c in CASES]
+
+
+def _resolve(ns, path):
+    for part in path.split('.'):
+        ns = getattr(ns, part)
+    return ns
+
+
+def _listify(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def _attrs(case):
+    # the generator passed tuples, which JSON turned into lists (MXNet writes each as given)
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in case['attrs'].items()}
+
+
+def _inputs(case):
+    return [nd.array(VALUES['%s_in%d' % (case['key'], i)],
+                     dtype=VALUES['%s_in%d' % (case['key'], i)].dtype) for i in range(case['n_in'])]
+
+
+def _differs(case):
+    """The cases where MXNet 1.9.1 ignores an attribute that minigluon applies."""
+    return 'minimum_negative_samples' in case['attrs']
+
+
+@pytest.mark.parametrize('case', CASES, ids=IDS)
+def test_outputs_and_gradients_match_mxnet(case):
+    key = case['key']
+    if _differs(case):
+        pytest.skip('deliberate difference: test_minimum_negative_samples_is_applied')
+    ins = _inputs(case)
+    for i in case['grads']:
+        ins[i].attach_grad()
+    with autograd.record():
+        outs = _listify(_resolve(nd, case['path'])(*ins, **_attrs(case)))
+    assert len(outs) == case['n_out']
+    for j, o in enumerate(outs):
+        want = VALUES['%s_out%d' % (key, j)]
+        assert o.dtype == want.dtype and o.shape == want.shape
+        assert_almost_equal(o, want, rtol=1e-5, atol=1e-5, names=('minigluon', 'mxnet'))
+    if case['grads']:
+        heads = [VALUES['%s_head%d' % (key, j)] for j in range(case['n_out'])]
+        autograd.backward(outs, [nd.array(h, dtype=h.dtype) for h in heads])
+        for i in case['grads']:
+            assert_almost_equal(ins[i].grad, VALUES['%s_grad%d' % (key, i)], rtol=1e-5,
+                                atol=1e-5, names=('minigluon grad %d' % i, 'mxnet grad %d' % i))
+
+
+@pytest.mark.parametrize('case', CASES, ids=IDS)
+def test_exported_json_node_matches_mxnet(case):
+    inputs = [sym.var('in%d' % i) for i in range(case['n_in'])]
+    out = _resolve(sym, case['path'])(*inputs, **_attrs(case))
+    node = [n for n in json.loads(out.tojson())['nodes'] if n['op'] != 'null'][-1]
+    assert node['op'] == case['json_op']
+    assert node.get('attrs', {}) == case['json_attrs']
+
+
+@pytest.mark.parametrize('case', CASES, ids=IDS)
+def test_graph_run_matches_eager(case):
+    """The same call through a symbol graph (hybridize's executor), after a JSON round trip."""
+    ins = _inputs(case)
+    names = ['in%d' % i for i in range(case['n_in'])]
+    graph = _resolve(sym, case['path'])(*[sym.var(n) for n in names], **_attrs(case))
+    graph = sym.load_json(graph.tojson())
+    assert graph.infer_shape(**{n: a.shape for n, a in zip(names, ins)})[1] == \
+        [VALUES['%s_out%d' % (case['key'], j)].shape for j in range(case['n_out'])]
+    got = _listify(CachedOp(graph)(*[ins[names.index(n)] for n in graph.list_inputs()]))
+    eager = _listify(_resolve(nd, case['path'])(*ins, **_attrs(case)))
+    for o, e in zip(got, eager):
+        assert_almost_equal(o, e, rtol=1e-6, atol=1e-6)
+
+
+def _case(path, **attrs):
+    return next(c for c in CASES if c['path'] == path and _attrs(c) == attrs)
+
+
+def test_minimum_negative_samples_is_applied():
+    """MXNet 1.9.1 (CPU) never reads minimum_negative_samples: it mines
+    ``int(positives * ratio)`` negatives. minigluon mines at least the minimum, hardest first,
+    so its negatives extend MXNet's; positives and box targets are the same."""
+    case = _case('contrib.MultiBoxTarget', minimum_negative_samples=20, negative_mining_ratio=2.5)
+    ins = _inputs(case)
+    loc, mask, cls = [o.asnumpy() for o in nd.contrib.MultiBoxTarget(*ins, **_attrs(case))]
+    want = [VALUES['%s_out%d' % (case['key'], j)] for j in range(3)]
+    assert_almost_equal(loc, want[0], rtol=1e-5, atol=1e-5)
+    assert_almost_equal(mask, want[1], rtol=0, atol=0)
+    assert np.array_equal(cls > 0, want[2] > 0) and np.array_equal(cls[cls > 0], want[2][cls > 0])
+    for b in range(cls.shape[0]):
+        positives = int((cls[b] > 0).sum())
+        if not positives:
+            assert (cls[b] == -1).all() and (want[2][b] == -1).all()
+            continue
+        mx_neg, neg = want[2][b] == 0, cls[b] == 0
+        assert mx_neg.sum() == int(positives * 2.5)
+        assert neg.sum() == max(20, int(positives * 2.5)) and (neg | ~mx_neg).all()
+
+
+def test_background_id_is_applied():
+    """MXNet 1.9.1 (CPU) ignores background_id (class 0 is always the background). minigluon
+    leaves out class ``background_id``: with it at 2, the result is MXNet's for the probabilities
+    with class 2 moved to the front."""
+    # the generator's next-to-last MultiBoxDetection case without attributes
+    moved = [c for c in CASES if c['path'] == 'contrib.MultiBoxDetection' and not c['attrs']][-2]
+    probs, loc, anchor = [VALUES['%s_in%d' % (moved['key'], i)] for i in range(3)]
+    original = probs[:, [1, 2, 0, 3]]
+    got = nd.contrib.MultiBoxDetection(nd.array(original), nd.array(loc), nd.array(anchor),
+                                       background_id=2)
+    assert_almost_equal(got, VALUES['%s_out0' % moved['key']], rtol=1e-5, atol=1e-5)
+    default = nd.contrib.MultiBoxDetection(nd.array(original), nd.array(loc), nd.array(anchor))
+    assert not np.allclose(got.asnumpy(), default.asnumpy())
+
+
+@pytest.mark.parametrize('path', ['ROIPooling', 'contrib.ROIAlign'])
+def test_padding_rois_give_zeros(path):
+    """A region with a negative batch index is padding: zero output, no gradient, and the other
+    regions are untouched (MXNet 1.9.1 reads, and for ROIAlign writes, outside its arrays)."""
+    case = [c for c in CASES if c['path'] == path][0]
+    data, rois = _inputs(case)
+    pad = nd.concat(rois[:2], nd.array([[-1, 0, 0, 3, 3]]), rois[2:], dim=0)
+    outs, grads = [], []
+    for r in (rois, pad):
+        x = data.copy()
+        x.attach_grad()
+        with autograd.record():
+            y = _resolve(nd, path)(x, r, **_attrs(case))
+        y.backward(nd.ones_like(y))
+        outs.append(y.asnumpy())
+        grads.append(x.grad.asnumpy())
+    assert (outs[1][2] == 0).all()
+    assert_almost_equal(np.delete(outs[1], 2, axis=0), outs[0], rtol=0, atol=0)
+    assert_almost_equal(grads[1], grads[0], rtol=1e-6, atol=1e-6)
+
+
+def test_box_decode_takes_anchors_per_batch_element():
+    """(MXNet 1.9.1 fails on anchors of shape (B, N, 4).)"""
+    rng = np.random.RandomState(5)
+    data, anchors = nd.array(rng.standard_normal((3, 4, 4))), nd.array(rng.uniform(0, 1, (3, 4, 4)))
+    got = nd.contrib.box_decode(data, anchors, std2=0.5, clip=0.8)
+    for b in range(3):
+        assert_almost_equal(got[b:b + 1], nd.contrib.box_decode(data[b:b + 1], anchors[b:b + 1],
+                                                                std2=0.5, clip=0.8))
+
+
+def test_bad_input_raises_clear_errors():
+    rows = nd.zeros((2, 6))
+    with pytest.raises(ValueError, match='coord_start=3 does not fit rows of 6 values'):
+        nd.contrib.box_nms(rows, coord_start=3)
+    with pytest.raises(ValueError, match='id_index=6 does not fit'):
+        nd.contrib.box_nms(rows, id_index=6)
+    with pytest.raises(TypeError, match='box_nms: data must be a floating-point array'):
+        nd.contrib.box_nms(rows.astype('int32'))
+    with pytest.raises(ValueError, match="in_format' must be one of"):
+        nd.contrib.box_nms(rows, in_format='xywh')
+    anchor, cls = nd.zeros((1, 3, 4)), nd.zeros((2, 2, 3))
+    with pytest.raises(ValueError, match=r'label must be \(batch, num_labels, 5 or more\)'):
+        nd.contrib.MultiBoxTarget(anchor, nd.zeros((2, 1, 4)), cls)
+    with pytest.raises(ValueError, match=r'anchor must be \(1, num_anchors, 4\)'):
+        nd.contrib.MultiBoxTarget(nd.zeros((3, 4)), nd.zeros((2, 1, 5)), cls)
+    with pytest.raises(ValueError, match='cls_pred must be'):
+        nd.contrib.MultiBoxTarget(anchor, nd.zeros((2, 1, 5)), nd.zeros((2, 2, 4)))
+    with pytest.raises(ValueError, match='variances must be 4 positive numbers'):
+        nd.contrib.MultiBoxTarget(anchor, nd.zeros((2, 1, 5)), cls, variances=(0.1, 0.2))
+    with pytest.raises(ValueError, match='loc_pred'):
+        nd.contrib.MultiBoxDetection(cls, nd.zeros((2, 8)), anchor)
+    with pytest.raises(ValueError, match='background_id=2 is not a class'):
+        nd.contrib.MultiBoxDetection(cls, nd.zeros((2, 12)), anchor, background_id=2)
+    with pytest.raises(ValueError, match='matches of positive samples must index rows of refs'):
+        nd.contrib.box_encode(nd.ones((1, 2)), nd.array([[0, 3]]), nd.zeros((1, 2, 4)),
+                              nd.zeros((1, 3, 4)), nd.zeros(4), nd.ones(4))
+    with pytest.raises(ValueError, match=r'anchors \(1, N, 4\) or \(B, N, 4\)'):
+        nd.contrib.box_decode(nd.zeros((2, 3, 4)), nd.zeros((1, 2, 4)))
+    data = nd.zeros((2, 3, 4, 4))
+    with pytest.raises(ValueError, match='pooled_size must be two positive integers'):
+        nd.ROIPooling(data, nd.zeros((1, 5)), pooled_size=2, spatial_scale=1)
+    with pytest.raises(TypeError, match="required attribute 'spatial_scale'"):
+        nd.contrib.ROIAlign(data, nd.zeros((1, 5)), pooled_size=(2, 2))
+    with pytest.raises(ValueError, match=r'rois must be \(num_rois, 5\)'):
+        nd.contrib.ROIAlign(data, nd.zeros((1, 4)), pooled_size=(2, 2), spatial_scale=1)
+    with pytest.raises(ValueError, match='batch index 2 is past the batch of 2 images'):
+        nd.ROIPooling(data, nd.array([[2, 0, 0, 1, 1]]), pooled_size=(2, 2), spatial_scale=1)
+    with pytest.raises(ValueError, match='multiple of pooled_size'):
+        nd.contrib.ROIAlign(data, nd.zeros((1, 5)), pooled_size=(2, 2), spatial_scale=1,
+                            position_sensitive=True)
+
+
+def test_alias_and_hidden_outputs():
+    x = sym.var('x')
+    nms = sym.contrib.box_non_maximum_suppression(x)
+    assert nms.name.startswith('box_non_maximum_suppression') and nms.list_outputs() == \
+        [nms.name + '_output0']
+    pool = sym.ROIPooling(x, sym.var('r'), pooled_size=(2, 2), spatial_scale=1)
+    assert pool.list_outputs() == [pool.name + '_output']
+    target = sym.contrib.MultiBoxTarget(sym.var('a'), sym.var('l'), sym.var('c'))
+    assert target.list_outputs() == [target.name + '_' + n for n in
+                                     ('loc_target', 'loc_mask', 'cls_target')]
+
+
+@pytest.mark.parametrize('path', ['contrib.MultiBoxTarget', 'contrib.MultiBoxDetection',
+                                  'contrib.box_nms', 'contrib.box_encode'])
+@pytest.mark.parametrize('dtype', ['float16', 'float64'])
+def test_other_float_dtypes(path, dtype):
+    """MXNet 1.9.1's MultiBoxTarget and MultiBoxDetection take float32 only; here the results
+    keep the input dtype and, in float64, equal the float32 ones."""
+    case = [c for c in CASES if c['path'] == path and not _differs(c)][1]
+    ins = _inputs(case)
+    want = _listify(_resolve(nd, case['path'])(*ins, **_attrs(case)))
+    got = _listify(_resolve(nd, case['path'])(*[x.astype(dtype) for x in ins], **_attrs(case)))
+    for g, w in zip(got, want):
+        assert g.dtype == np.dtype(dtype)
+        if dtype == 'float64':
+            assert_almost_equal(g, w.astype('float64'), rtol=1e-5, atol=1e-5)
