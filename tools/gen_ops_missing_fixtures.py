@@ -1,6 +1,6 @@
 """Record MXNet 1.9.1 golden values for the operators in minigluon/ops/{layout,resize,misc,detection}.py
 (and the contrib straight-through estimators and gradient multiplier of unary.py / elemwise.py,
-and SVMOutput of nn_output.py).
+SVMOutput of nn_output.py, choose_element_0index and fill_element_0index of indexing.py).
 
 Run in the MXNet venv (never imported by minigluon or its tests):
 
@@ -176,6 +176,11 @@ def main():
     case('SVMOutput', [U(4, 4) * 2, svm_label], margin=0.5, regularization_coefficient=2.0)
     case('SVMOutput', [U(2, 3, 5) * 2, np.array([[0, 4, 1], [3, 3, 2]], np.float32)],
          margin=1, use_linear=1)
+    # the legacy indexing pair: choose_element_0index (pick) and fill_element_0index, whose
+    # symbol MXNet 1.9.1 cannot build and whose gradient it does not register
+    case('choose_element_0index', [U(3, 4), np.array([5, -1, 1.7], np.float32)])
+    case('fill_element_0index', [U(3, 4), U(3), np.array([3, 0, 1.7], np.float32)], grad=False,
+         sym=False)
     os.makedirs(OUT, exist_ok=True)
     np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
     with open(os.path.join(OUT, 'cases.json'), 'w') as f:

@@ -93,6 +93,7 @@ class Pick(Op):
     """
 
     name = 'pick'
+    aliases = ('choose_element_0index',)     # the legacy name; MXNet writes 'pick' to JSON
     arguments = ('data', 'index')
     attrs = {'axis': Attr('int', -1, optional=True), 'keepdims': Attr('bool', False),
              'mode': Attr('str', 'clip', choices=('clip', 'wrap'))}
@@ -118,6 +119,46 @@ class Pick(Op):
         g_sel = grad.reshape(self.idx.shape)
         put_along_axis(xp, g, self.idx, g_sel, self.ax)
         return g.reshape(self.in_shape), xp.zeros_like(self.index)
+
+
+@register
+class FillElement0Index(Op):
+    """Row ``i`` of ``lhs`` with its element at column ``rhs[i]`` replaced by ``mhs[i]``
+    (MXNet 1.9.1 ``fill_element_0index``, a legacy operator; ``pick`` is its reading twin).
+
+    ``lhs``: ``(N, M)``; ``mhs`` and ``rhs``: ``(N,)``, ``rhs`` holding column indices (floats
+    are truncated toward zero, as MXNet casts them). The output has ``lhs``'s shape and dtype.
+    Gradients: ``lhs`` gets the head gradient with the replaced elements zeroed, ``mhs`` the
+    head gradient at them, ``rhs`` none. MXNet 1.9.1 registers no gradient, cannot build the
+    symbol with its three inputs ("Not enough argument"), and silently skips rows whose index is
+    outside ``[0, M)``; here all three work and such an index raises.
+
+    Raises
+    ------
+    ValueError
+        When the shapes do not fit or an index is outside ``[0, M)``.
+    """
+
+    name = 'fill_element_0index'
+    arguments = ('lhs', 'mhs', 'rhs')
+
+    def forward(self, xp, lhs, mhs, rhs):
+        if lhs.ndim != 2 or mhs.shape != (lhs.shape[0],) or rhs.shape != (lhs.shape[0],):
+            raise shape_error(self, 'lhs must be (N, M) and mhs, rhs (N,)', lhs, mhs, rhs)
+        cols = rhs.astype(np.int64)
+        if cols.size and (int(cols.min()) < 0 or int(cols.max()) >= lhs.shape[1]):
+            raise shape_error(self, 'every rhs must be a column index in [0, %d)' % lhs.shape[1],
+                              lhs, mhs, rhs)
+        self.rows, self.cols, self.mhs_dtype = xp.arange(lhs.shape[0]), cols, mhs.dtype
+        out = lhs.copy()
+        out[self.rows, cols] = mhs.astype(lhs.dtype, copy=False)
+        return out
+
+    def backward(self, xp, grad):
+        g_mhs = grad[self.rows, self.cols].astype(self.mhs_dtype, copy=False)
+        g_lhs = grad.copy()
+        g_lhs[self.rows, self.cols] = 0
+        return g_lhs, g_mhs, None
 
 
 @register

@@ -275,6 +275,7 @@ for _name in ('SoftmaxOutput', 'LinearRegressionOutput', 'LogisticRegressionOutp
               'MAERegressionOutput'):
     _label = CONST([0, 3, 1]) if _name == 'SoftmaxOutput' else U(-1, 1, 3, 4)
     case(_name, [U(-2, 2, 3, 4), _label], flags={'no_numeric'})
+case('fill_element_0index', [U(-1, 1, 3, 4), U(-1, 1, 3), CONST([3, 0, 1])])
 case('SVMOutput', [U(-2, 2, 3, 4), CONST([0, 3, 1])], flags={'no_numeric'})
 case('SVMOutput', [U(-2, 2, 3, 4), CONST([0, 3, 1])], use_linear=True, flags={'no_numeric'})
 case('MakeLoss', [U(-2, 2, 3, 4)], grad_scale=0.5, flags={'no_numeric'})

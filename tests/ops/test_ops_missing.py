@@ -376,3 +376,15 @@ def test_svm_output_refuses_labels_it_cannot_use():
         nd.SVMOutput(data, nd.array([0, 3]))       # MXNet: a row without a true class
     with pytest.raises(MXNetError, match=r'class index in \[0, 3\)'):
         nd.SVMOutput(data, nd.array([-1, 0]))
+
+
+def test_fill_element_0index_builds_a_symbol_and_refuses_bad_indices():
+    # MXNet 1.9.1 cannot compose this symbol ("Not enough argument"); here it is an ordinary node
+    s = sym.fill_element_0index(sym.var('lhs'), sym.var('mhs'), sym.var('rhs'))
+    assert s.list_arguments() == ['lhs', 'mhs', 'rhs']
+    out, = CachedOp(s)(nd.zeros((2, 3)), nd.array([5, 6]), nd.array([1, 2]))
+    assert out.asnumpy().tolist() == [[0, 5, 0], [0, 0, 6]]
+    with pytest.raises(MXNetError, match=r'column index in \[0, 3\)'):     # MXNet skips the row
+        nd.fill_element_0index(nd.zeros((2, 3)), nd.array([5, 6]), nd.array([1, 3]))
+    with pytest.raises(MXNetError, match=r'lhs must be \(N, M\)'):
+        nd.fill_element_0index(nd.zeros((2, 3)), nd.array([5]), nd.array([1, 2]))
