@@ -10,51 +10,22 @@ its attributes, which inputs were differentiated, and the operator name and attr
 writes into ``-symbol.json`` for the same call through ``sym``) and values.npz (inputs, outputs,
 the head gradients fed to backward and the resulting input gradients).
 """
-import json
 import os
 
 import mxnet as mx
 import numpy as np
 
+from _golden import Recorder
+
 OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures', 'detection')
 RNG = np.random.RandomState(0)
-CASES = []
-VALUES = {}
-
-
-def resolve(ns, path):
-    for part in path.split('.'):
-        ns = getattr(ns, part)
-    return ns
+REC = Recorder(mx, RNG)
 
 
 def case(path, inputs, wrt=(), **attrs):
-    """Call ``mx.nd.<path>(*inputs, **attrs)``; record the outputs and, for the inputs in
-    ``wrt``, their gradients for a random head gradient."""
-    key = 'c%d' % len(CASES)
-    arrays = [mx.nd.array(x, dtype=x.dtype) for x in inputs]
-    for i in wrt:
-        arrays[i].attach_grad()
-    with mx.autograd.record():
-        outs = resolve(mx.nd, path)(*arrays, **attrs)
-    outs = outs if isinstance(outs, (list, tuple)) else [outs]
-    heads = [mx.nd.array(RNG.standard_normal(o.shape).astype(o.dtype), dtype=o.dtype) for o in outs]
-    if wrt:
-        mx.autograd.backward(outs, heads)
-    for i, x in enumerate(inputs):
-        VALUES['%s_in%d' % (key, i)] = x
-    for i in wrt:
-        VALUES['%s_grad%d' % (key, i)] = arrays[i].grad.asnumpy()
-    for j, (o, h) in enumerate(zip(outs, heads)):
-        VALUES['%s_out%d' % (key, j)] = o.asnumpy()
-        VALUES['%s_head%d' % (key, j)] = h.asnumpy()
-    entry = {'key': key, 'path': path, 'attrs': attrs, 'n_in': len(inputs), 'n_out': len(outs),
-             'grads': list(wrt)}
-    variables = [mx.sym.var('in%d' % i) for i in range(len(inputs))]
-    graph = json.loads(resolve(mx.sym, path)(*variables, **attrs).tojson())
-    node = [n for n in graph['nodes'] if n['op'] != 'null'][-1]
-    entry['json_op'], entry['json_attrs'] = node['op'], node.get('attrs', {})
-    CASES.append(entry)
+    """Record ``mx.nd.<path>(*inputs, **attrs)`` (``_golden.Recorder.case``), differentiating
+    only the inputs in ``wrt``."""
+    return REC.case(path, inputs, wrt=wrt, **attrs)
 
 
 def boxes(*shape, lo=0.0, hi=1.0, size=(0.05, 0.4)):
@@ -218,11 +189,7 @@ def main():
     target_cases()
     detection_cases()
     roi_cases()
-    os.makedirs(OUT, exist_ok=True)
-    np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
-    with open(os.path.join(OUT, 'cases.json'), 'w') as f:
-        json.dump({'mxnet_version': mx.__version__, 'cases': CASES}, f, indent=1, sort_keys=True)
-        f.write('\n')
+    REC.save(OUT)
 
 
 if __name__ == '__main__':

@@ -11,11 +11,12 @@ its attributes (tuples as lists), the inputs' keys, which inputs were differenti
 name and attributes MXNet writes into ``-symbol.json`` for the same call through ``sym``) and
 values.npz (inputs, outputs, the head gradients fed to backward and the resulting gradients).
 """
-import json
 import os
 
 import mxnet as mx
 import numpy as np
+
+from _golden import Recorder
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures', 'ops_extra')
 RNG = np.random.RandomState(0)
@@ -25,40 +26,8 @@ def U(lo, hi, *shape, dtype=np.float32):
     return RNG.uniform(lo, hi, size=shape).astype(dtype)
 
 
-CASES = []
-VALUES = {}
-
-
-def case(path, inputs, wrt=(0,), sym=True, args=(), **attrs):
-    """Call ``mx.nd.<path>(*inputs, *args, **attrs)``; record the outputs and the gradients of
-    the inputs ``wrt`` for a random head gradient (none when ``wrt`` is empty)."""
-    key = 'c%d' % len(CASES)
-    arrays = [mx.nd.array(x, dtype=x.dtype) for x in inputs]
-    for i in wrt:
-        arrays[i].attach_grad()
-    with mx.autograd.record():
-        outs = getattr(mx.nd, path)(*arrays, *args, **attrs)
-    outs = outs if isinstance(outs, (list, tuple)) else [outs]
-    heads = [RNG.standard_normal(o.shape).astype(o.dtype if np.dtype(o.dtype).kind == 'f'
-                                                 else np.float32) for o in outs]
-    heads = [mx.nd.array(h, dtype=h.dtype) for h in heads]
-    if wrt:
-        mx.autograd.backward(outs, heads)
-    for i, x in enumerate(inputs):
-        VALUES['%s_in%d' % (key, i)] = x
-        if i in wrt:
-            VALUES['%s_grad%d' % (key, i)] = arrays[i].grad.asnumpy()
-    for j, (o, h) in enumerate(zip(outs, heads)):
-        VALUES['%s_out%d' % (key, j)] = o.asnumpy()
-        VALUES['%s_head%d' % (key, j)] = h.asnumpy()
-    entry = {'key': key, 'path': path, 'args': list(args), 'attrs': attrs, 'n_in': len(inputs),
-             'n_out': len(outs), 'grads': list(wrt)}
-    if sym:
-        vars_ = [mx.sym.var('in%d' % i) for i in range(len(inputs))]
-        graph = json.loads(getattr(mx.sym, path)(*vars_, *args, **attrs).tojson())
-        node = [n for n in graph['nodes'] if n['op'] != 'null'][-1]
-        entry['json_op'], entry['json_attrs'] = node['op'], node.get('attrs', {})
-    CASES.append(entry)
+REC = Recorder(mx, RNG)
+case = REC.case
 
 
 def main():
@@ -107,11 +76,8 @@ def main():
     case('histogram', [U(-1, 1, 40, dtype=np.float64)], wrt=(), bins=5, range=(-0.5, 0.5))
     case('histogram', [np.array([2.0, 2.0, 1.0], dtype=np.float32)], wrt=(), bins=2, range=(2, 2))
 
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, 'cases.json'), 'w') as f:
-        json.dump({'mxnet': mx.__version__, 'cases': CASES}, f, indent=1, sort_keys=True)
-    np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
-    print('wrote %d cases to %s' % (len(CASES), os.path.abspath(OUT)))
+    REC.save(OUT)
+    print('wrote %d cases to %s' % (len(REC.cases), os.path.abspath(OUT)))
 
 
 if __name__ == '__main__':

@@ -11,11 +11,12 @@ Writes tests/fixtures/ops_missing/cases.json (one entry per call: the function p
 ``-symbol.json`` for the same call through ``sym``) and values.npz (inputs, outputs, the head
 gradients fed to backward and the resulting input gradients).
 """
-import json
 import os
 
 import mxnet as mx
 import numpy as np
+
+from _golden import Recorder
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures', 'ops_missing')
 RNG = np.random.RandomState(0)
@@ -25,52 +26,16 @@ def U(*shape):
     return RNG.uniform(-1, 1, size=shape).astype(np.float32)
 
 
-def resolve(ns, path):
-    obj = ns
-    for part in path.split('.'):
-        obj = getattr(obj, part)
-    return obj
-
-
-CASES = []
-VALUES = {}
+REC = Recorder(mx, RNG)
 
 
 def case(path, inputs, grad=True, sym=True, args=(), **attrs):
-    """Call ``mx.nd.<path>(*inputs, *args, **attrs)``; record outputs and, with ``grad``, the
-    gradients of the floating inputs for a random head gradient."""
-    key = 'c%d' % len(CASES)
-    arrays = [mx.nd.array(x, dtype=x.dtype) for x in inputs]
-    # differentiate the first input (and index_copy's new_tensor), never indices or masks
-    wrt = (0, 2) if path == 'contrib.index_copy' else (0,)
-    diff = [grad and x.dtype.kind == 'f' and i in wrt for i, x in enumerate(inputs)]
-    for a, d in zip(arrays, diff):
-        if d:
-            a.attach_grad()
-    with mx.autograd.record():
-        outs = resolve(mx.nd, path)(*arrays, *args, **attrs)
-    outs = outs if isinstance(outs, (list, tuple)) else [outs]
-    # head gradients in the output's dtype when it is floating (backward needs the same dtype)
-    heads = [RNG.standard_normal(o.shape).astype(o.dtype if np.dtype(o.dtype).kind == 'f'
-                                                 else np.float32) for o in outs]
-    heads = [mx.nd.array(h, dtype=h.dtype) for h in heads]
-    if any(diff):
-        mx.autograd.backward(outs, heads)
-    for i, x in enumerate(inputs):
-        VALUES['%s_in%d' % (key, i)] = x
-        if diff[i]:
-            VALUES['%s_grad%d' % (key, i)] = arrays[i].grad.asnumpy()
-    for j, (o, h) in enumerate(zip(outs, heads)):
-        VALUES['%s_out%d' % (key, j)] = o.asnumpy()
-        VALUES['%s_head%d' % (key, j)] = h.asnumpy()
-    entry = {'key': key, 'path': path, 'args': list(args), 'attrs': attrs, 'n_in': len(inputs),
-             'n_out': len(outs), 'grads': [i for i, d in enumerate(diff) if d]}
-    if sym:
-        vars_ = [mx.sym.var('in%d' % i) for i in range(len(inputs))]
-        graph = json.loads(resolve(mx.sym, path)(*vars_, *args, **attrs).tojson())
-        node = [n for n in graph['nodes'] if n['op'] != 'null'][-1]
-        entry['json_op'], entry['json_attrs'] = node['op'], node.get('attrs', {})
-    CASES.append(entry)
+    """Record ``mx.nd.<path>(*inputs, *args, **attrs)`` (see ``_golden.Recorder.case``); with
+    ``grad``, differentiate the first input (and index_copy's new_tensor) where floating, never
+    indices or masks."""
+    wanted = (0, 2) if path == 'contrib.index_copy' else (0,)
+    wrt = tuple(i for i, x in enumerate(inputs) if grad and x.dtype.kind == 'f' and i in wanted)
+    REC.case(path, inputs, wrt=wrt, sym=sym, args=args, **attrs)
 
 
 def main():
@@ -181,11 +146,7 @@ def main():
     case('choose_element_0index', [U(3, 4), np.array([5, -1, 1.7], np.float32)])
     case('fill_element_0index', [U(3, 4), U(3), np.array([3, 0, 1.7], np.float32)], grad=False,
          sym=False)
-    os.makedirs(OUT, exist_ok=True)
-    np.savez_compressed(os.path.join(OUT, 'values.npz'), **VALUES)
-    with open(os.path.join(OUT, 'cases.json'), 'w') as f:
-        json.dump({'mxnet_version': mx.__version__, 'cases': CASES}, f, indent=1, sort_keys=True)
-        f.write('\n')
+    REC.save(OUT)
 
 
 if __name__ == '__main__':

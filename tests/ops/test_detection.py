@@ -6,41 +6,17 @@ gradients, eager-against-graph and float16 runs are in the operator sweep (tests
 Two fixture cases record where minigluon deliberately differs (MXNet 1.9.1 ignores
 ``minimum_negative_samples`` and ``background_id``); their tests say how.
 """
-import json
-import os
 
 import numpy as np
 import pytest
 
 from minigluon import autograd, nd, sym
-from minigluon.executor import CachedOp
 from minigluon.test_utils import assert_almost_equal
+from tests.ops._golden import Golden, listify as _listify, resolve as _resolve
 
-FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'detection')
-with open(os.path.join(FIX, 'cases.json')) as _f:
-    CASES = json.load(_f)['cases']
-VALUES = np.load(os.path.join(FIX, 'values.npz'))
-IDS = ['%s-%s' % (c['path'], c['key']) for c in CASES]
-
-
-def _resolve(ns, path):
-    for part in path.split('.'):
-        ns = getattr(ns, part)
-    return ns
-
-
-def _listify(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def _attrs(case):
-    # the generator passed tuples, which JSON turned into lists (MXNet writes each as given)
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in case['attrs'].items()}
-
-
-def _inputs(case):
-    return [nd.array(VALUES['%s_in%d' % (case['key'], i)],
-                     dtype=VALUES['%s_in%d' % (case['key'], i)].dtype) for i in range(case['n_in'])]
+GOLD = Golden('detection')
+CASES, VALUES, IDS = GOLD.cases, GOLD.values, Golden.ids(GOLD.cases)
+_attrs, _inputs = Golden.attrs, GOLD.inputs
 
 
 def _differs(case):
@@ -50,49 +26,21 @@ def _differs(case):
 
 @pytest.mark.parametrize('case', CASES, ids=IDS)
 def test_outputs_and_gradients_match_mxnet(case):
-    key = case['key']
     if _differs(case):
         pytest.skip('deliberate difference: test_minimum_negative_samples_is_applied')
-    ins = _inputs(case)
-    for i in case['grads']:
-        ins[i].attach_grad()
-    with autograd.record():
-        outs = _listify(_resolve(nd, case['path'])(*ins, **_attrs(case)))
-    assert len(outs) == case['n_out']
-    for j, o in enumerate(outs):
-        want = VALUES['%s_out%d' % (key, j)]
-        assert o.dtype == want.dtype and o.shape == want.shape
-        assert_almost_equal(o, want, rtol=1e-5, atol=1e-5, names=('minigluon', 'mxnet'))
-    if case['grads']:
-        heads = [VALUES['%s_head%d' % (key, j)] for j in range(case['n_out'])]
-        autograd.backward(outs, [nd.array(h, dtype=h.dtype) for h in heads])
-        for i in case['grads']:
-            assert_almost_equal(ins[i].grad, VALUES['%s_grad%d' % (key, i)], rtol=1e-5,
-                                atol=1e-5, names=('minigluon grad %d' % i, 'mxnet grad %d' % i))
+    GOLD.check_outputs_and_gradients(case, atol=1e-5)
 
 
 @pytest.mark.parametrize('case', CASES, ids=IDS)
 def test_exported_json_node_matches_mxnet(case):
-    inputs = [sym.var('in%d' % i) for i in range(case['n_in'])]
-    out = _resolve(sym, case['path'])(*inputs, **_attrs(case))
-    node = [n for n in json.loads(out.tojson())['nodes'] if n['op'] != 'null'][-1]
-    assert node['op'] == case['json_op']
-    assert node.get('attrs', {}) == case['json_attrs']
+    GOLD.check_json_node(case)
 
 
 @pytest.mark.parametrize('case', CASES, ids=IDS)
-def test_graph_run_matches_eager(case):
-    """The same call through a symbol graph (hybridize's executor), after a JSON round trip."""
-    ins = _inputs(case)
-    names = ['in%d' % i for i in range(case['n_in'])]
-    graph = _resolve(sym, case['path'])(*[sym.var(n) for n in names], **_attrs(case))
-    graph = sym.load_json(graph.tojson())
-    assert graph.infer_shape(**{n: a.shape for n, a in zip(names, ins)})[1] == \
-        [VALUES['%s_out%d' % (case['key'], j)].shape for j in range(case['n_out'])]
-    got = _listify(CachedOp(graph)(*[ins[names.index(n)] for n in graph.list_inputs()]))
-    eager = _listify(_resolve(nd, case['path'])(*ins, **_attrs(case)))
-    for o, e in zip(got, eager):
-        assert_almost_equal(o, e, rtol=1e-6, atol=1e-6)
+def test_graph_run_after_a_json_round_trip_matches_mxnet(case):
+    if _differs(case):
+        pytest.skip('deliberate difference: test_minimum_negative_samples_is_applied')
+    GOLD.check_graph_round_trip(case, atol=1e-5)
 
 
 def _case(path, **attrs):

@@ -7,73 +7,31 @@ written independently (per-element loops). Gradients in float64 are also in the 
 (tests/ops/op_cases.py).
 """
 import json
-import os
 
 import numpy as np
 import pytest
 
 from minigluon import autograd, gluon, nd, sym
-from minigluon.executor import CachedOp
 from minigluon.test_utils import assert_almost_equal, check_gradient
+from tests.ops._golden import Golden
 
-FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'ops_extra')
-with open(os.path.join(FIX, 'cases.json')) as _f:
-    CASES = json.load(_f)['cases']
-VALUES = np.load(os.path.join(FIX, 'values.npz'))
+GOLD = Golden('ops_extra')
 RNG = np.random.RandomState(5)
 
 
-def _listify(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def _attrs(case):
-    """The case's attributes with JSON lists back as the tuples the generator passed."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in case['attrs'].items()}
-
-
-def _inputs(case):
-    return [nd.array(VALUES['%s_in%d' % (case['key'], i)],
-                     dtype=VALUES['%s_in%d' % (case['key'], i)].dtype) for i in range(case['n_in'])]
-
-
-@pytest.mark.parametrize('case', CASES, ids=['%s-%s' % (c['path'], c['key']) for c in CASES])
+@pytest.mark.parametrize('case', GOLD.cases, ids=Golden.ids(GOLD.cases))
 def test_mxnet_golden_outputs_and_gradients(case):
-    key = case['key']
-    ins = _inputs(case)
-    for i in case['grads']:
-        ins[i].attach_grad()
-    with autograd.record():
-        outs = _listify(getattr(nd, case['path'])(*ins, *case['args'], **_attrs(case)))
-    assert len(outs) == case['n_out']
-    for j, o in enumerate(outs):
-        want = VALUES['%s_out%d' % (key, j)]
-        assert o.dtype == want.dtype and o.shape == want.shape
-        assert_almost_equal(o, want, rtol=1e-5, atol=1e-6, names=('minigluon', 'mxnet'))
-    if case['grads']:
-        heads = [nd.array(VALUES['%s_head%d' % (key, j)]) for j in range(case['n_out'])]
-        heads = [h.astype(o.dtype) for h, o in zip(heads, outs)]
-        autograd.backward(outs, heads)
-        for i in case['grads']:
-            assert_almost_equal(ins[i].grad, VALUES['%s_grad%d' % (key, i)], rtol=1e-5, atol=1e-5,
-                                names=('minigluon grad %d' % i, 'mxnet grad %d' % i))
+    GOLD.check_outputs_and_gradients(case)
 
 
-@pytest.mark.parametrize('case', CASES, ids=['%s-%s' % (c['path'], c['key']) for c in CASES])
+@pytest.mark.parametrize('case', GOLD.sym_cases, ids=Golden.ids(GOLD.sym_cases))
 def test_exported_json_node_matches_mxnet(case):
-    inputs = [sym.var('in%d' % i) for i in range(case['n_in'])]
-    out = getattr(sym, case['path'])(*inputs, *case['args'], **_attrs(case))
-    graph = json.loads(out.tojson())
-    node = [n for n in graph['nodes'] if n['op'] != 'null'][-1]
-    assert node['op'] == case['json_op']
-    assert node.get('attrs', {}) == case['json_attrs']
-    # read back: the same node, and the graph computes what nd does
-    again = sym.load_json(out.tojson())
-    ins = _inputs(case)
-    order = [int(n[2:]) for n in again.list_inputs()]
-    got = CachedOp(again)(*[ins[i] for i in order])
-    for j, g in enumerate(_listify(got)):
-        assert_almost_equal(g, VALUES['%s_out%d' % (case['key'], j)], rtol=1e-5, atol=1e-6)
+    GOLD.check_json_node(case)
+
+
+@pytest.mark.parametrize('case', GOLD.sym_cases, ids=Golden.ids(GOLD.sym_cases))
+def test_graph_run_after_a_json_round_trip_matches_mxnet(case):
+    GOLD.check_graph_round_trip(case)
 
 
 # -- im2col / col2im ------------------------------------------------------------------------------

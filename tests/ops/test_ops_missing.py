@@ -9,7 +9,6 @@ Gradients in float64 are in the operator sweep (tests/ops/op_cases.py) and below
 """
 import json
 import math
-import os
 import warnings
 
 import numpy as np
@@ -19,61 +18,20 @@ from minigluon import autograd, nd, sym
 from minigluon.base import MXNetError
 from minigluon.executor import CachedOp
 from minigluon.test_utils import assert_almost_equal, check_gradient
+from tests.ops._golden import Golden
 
-FIX = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'ops_missing')
-with open(os.path.join(FIX, 'cases.json')) as _f:
-    CASES = json.load(_f)['cases']
-VALUES = np.load(os.path.join(FIX, 'values.npz'))
+GOLD = Golden('ops_missing')
 RNG = np.random.RandomState(3)
 
 
-def _resolve(ns, path):
-    for part in path.split('.'):
-        ns = getattr(ns, part)
-    return ns
-
-
-def _listify(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-@pytest.mark.parametrize('case', CASES, ids=['%s-%s' % (c['path'], c['key']) for c in CASES])
+@pytest.mark.parametrize('case', GOLD.cases, ids=Golden.ids(GOLD.cases))
 def test_mxnet_golden_outputs_and_gradients(case):
-    key = case['key']
-    ins = [nd.array(VALUES['%s_in%d' % (key, i)], dtype=VALUES['%s_in%d' % (key, i)].dtype)
-           for i in range(case['n_in'])]
-    for i in case['grads']:
-        ins[i].attach_grad()
-    with autograd.record():
-        outs = _listify(_resolve(nd, case['path'])(*ins, *case['args'], **case['attrs']))
-    assert len(outs) == case['n_out']
-    for j, o in enumerate(outs):
-        want = VALUES['%s_out%d' % (key, j)]
-        assert o.dtype == want.dtype and o.shape == want.shape
-        assert_almost_equal(o, want, rtol=1e-5, atol=1e-6, names=('minigluon', 'mxnet'))
-    if case['grads']:
-        heads = [VALUES['%s_head%d' % (key, j)] for j in range(case['n_out'])]
-        heads = [nd.array(h, dtype=h.dtype) for h in heads]
-        autograd.backward(outs, heads)
-        for i in case['grads']:
-            assert_almost_equal(ins[i].grad, VALUES['%s_grad%d' % (key, i)], rtol=1e-5, atol=1e-6,
-                                names=('minigluon grad %d' % i, 'mxnet grad %d' % i))
+    GOLD.check_outputs_and_gradients(case, grad_atol=1e-6)
 
 
-SYM_CASES = [c for c in CASES if 'json_op' in c]
-
-
-@pytest.mark.parametrize('case', SYM_CASES,
-                         ids=['%s-%s' % (c['path'], c['key']) for c in SYM_CASES])
+@pytest.mark.parametrize('case', GOLD.sym_cases, ids=Golden.ids(GOLD.sym_cases))
 def test_exported_json_node_matches_mxnet(case):
-    inputs = [sym.var('in%d' % i) for i in range(case['n_in'])]
-    # the generator passes tuples, which JSON turned into lists (MXNet writes each as given)
-    attrs = {k: tuple(v) if isinstance(v, list) else v for k, v in case['attrs'].items()}
-    out = _resolve(sym, case['path'])(*inputs, *case['args'], **attrs)
-    graph = json.loads(out.tojson())
-    node = [n for n in graph['nodes'] if n['op'] != 'null'][-1]
-    assert node['op'] == case['json_op']
-    assert node.get('attrs', {}) == case['json_attrs']
+    GOLD.check_json_node(case)
 
 
 def test_contrib_namespaces_and_json_round_trip():
