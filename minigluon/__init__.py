@@ -35,6 +35,9 @@ from minigluon import image as img  # noqa: F401  (MXNet's alias)
 from minigluon import visualization  # noqa: F401
 from minigluon import profiler  # noqa: F401
 from minigluon import operator  # noqa: F401
+from minigluon import kvstore  # noqa: F401
+from minigluon import kvstore as kv  # noqa: F401  (MXNet's alias)
+from minigluon import callback  # noqa: F401
 from minigluon import visualization as viz  # noqa: F401  (MXNet's alias)
 
 # MXNet spells the samplers both mx.random.uniform and mx.nd.random.uniform.
@@ -44,3 +47,4 @@ _sys.modules[__name__ + '.nd'] = ndarray
 _sys.modules[__name__ + '.sym'] = symbol
 _sys.modules[__name__ + '.img'] = image
 _sys.modules[__name__ + '.viz'] = visualization
+_sys.modules[__name__ + '.kv'] = kvstore

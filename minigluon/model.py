@@ -13,14 +13,21 @@ them to a ``SymbolBlock``::
 
 The files are in the formats of :meth:`Symbol.save` and :func:`minigluon.ndarray.save` (MXNet's,
 byte for byte), each written atomically; ``FeedForward`` and the rest of the Module-era API are
-not provided.
+not provided. :data:`BatchEndParam` is the record MXNet's ``fit`` loops hand to the batch-end
+callbacks of :mod:`minigluon.callback`; Gluon training loops build it themselves.
 """
 import logging
+from collections import namedtuple
 
 from minigluon import serialization
 from minigluon.base import MXNetFormatError, check_int
 
-__all__ = ['save_checkpoint', 'load_checkpoint', 'load_params']
+__all__ = ['BatchEndParam', 'save_checkpoint', 'load_checkpoint', 'load_params']
+
+#: What a batch-end callback receives: ``epoch`` (int), ``nbatch`` (int, batches done in the
+#: epoch), ``eval_metric`` (an ``EvalMetric`` or None) and ``locals`` (the caller's ``locals()``
+#: or None). A named tuple whose class is called ``BatchEndParams``, as in MXNet 1.9.1.
+BatchEndParam = namedtuple('BatchEndParams', ['epoch', 'nbatch', 'eval_metric', 'locals'])
 
 
 def _params_name(prefix, epoch):
@@ -91,7 +98,7 @@ def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_ca
     param_name = _params_name(prefix, epoch)
     with serialization.atomic_write(param_name) as f:
         f.write(params_blob)
-    logging.info('save_checkpoint: wrote %s', param_name)
+    logging.info('Saved checkpoint to "%s"', param_name)     # MXNet's message
 
 
 def load_params(prefix, epoch):

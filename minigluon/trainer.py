@@ -1,7 +1,9 @@
 """``Trainer``: applies an optimizer to a set of Parameters (``mxnet.gluon.Trainer``, MXNet 1.9.1).
 
-Differences from MXNet, on purpose: there is no kvstore (``kvstore`` and ``update_on_kvstore`` are
-accepted and ignored). With several contexts, :meth:`Trainer.allreduce_grads` sums the gradient
+Differences from MXNet, on purpose: a kvstore given by name (``'device'``, ``'local'``...) is not
+created: gradients are summed over contexts directly, with the same numbers. A
+:class:`~minigluon.kvstore.KVStore` instance (``mx.kv.create('local')``) is used as MXNet uses it
+(see :class:`Trainer`). With several contexts, :meth:`Trainer.allreduce_grads` sums the gradient
 copies and writes the sum back to every copy, then each context's copy gets the same update (what
 MXNet's ``'device'`` kvstore computes). :meth:`save_states` writes MXNet's ``.params`` binary format
 (no pickle), atomically; see :meth:`save_states` for the layout. MXNet cannot read that file, but
@@ -16,9 +18,10 @@ import warnings
 import numpy as np
 
 from minigluon import _mxnet_states
+from minigluon import kvstore as kvs
 from minigluon import optimizer as opt
 from minigluon import serialization
-from minigluon.base import MXNetFormatError, read_file
+from minigluon.base import MXNetFormatError, ValueAssertionError, read_file
 from minigluon.ndarray import NDArray, array
 from minigluon.parameter import Parameter
 
@@ -41,12 +44,27 @@ class Trainer:
     optimizer_params : dict, optional
         Keyword arguments of the optimizer (only with a name). The optimizer's ``rescale_grad``
         (from here or from an instance) is the scale that :meth:`step` divides by ``batch_size``.
-    kvstore : str or None, default 'device'
-        minigluon has no kvstore: gradients are summed over contexts directly. Any value but
-        None makes the first step copy each Parameter's first-context value to its other copies,
-        as MXNet's kvstore initialisation does (see :meth:`_sync_copies`).
-    compression_params, update_on_kvstore
-        Accepted for compatibility; ignored.
+    kvstore : str, KVStore or None, default 'device'
+        A name (``'device'``, ``'local'``...): no store is created, gradients are summed over
+        contexts directly (MXNet's numbers). Any value but None makes the first step copy each
+        Parameter's first-context value to its other copies, as MXNet's kvstore initialisation
+        does (see :meth:`_sync_copies`). A distributed name (``'dist_sync'``...) raises
+        :class:`~minigluon.base.NotSupportedError`.
+        A :class:`~minigluon.kvstore.KVStoreBase` instance (``mx.kv.create('local')``) is used
+        as in MXNet 1.9.1: the first step broadcasts each Parameter to it (key = the Parameter's
+        index) and to every copy; then each step either pushes the gradients and pulls the
+        updated weights (``update_on_kvstore``: the store runs the optimizer, and
+        :meth:`save_states` / :meth:`load_states` go through its optimizer states) or all-reduces
+        the gradients through it and updates here. Both give the weights of the path without a
+        store, bit for bit.
+    update_on_kvstore : bool or None
+        Only with a KVStore instance: whether the store runs the optimizer. None: when the store
+        can (``is_capable('optimizer')``) and the ``MXNET_UPDATE_ON_KVSTORE`` environment
+        variable is not 0, as MXNet. Without a KVStore instance it has no effect (MXNet 1.9.1
+        fails with ``AttributeError`` for ``kvstore=None, update_on_kvstore=True``).
+    compression_params : dict or None
+        With a KVStore instance it is passed to ``set_gradient_compression`` (which raises
+        ``NotSupportedError``); otherwise ignored, as MXNet ignores it without a store.
 
     Raises
     ------
@@ -57,6 +75,18 @@ class Trainer:
         When a Parameter was never initialized.
     AssertionError
         When Parameters live on different sets of contexts (as MXNet).
+    TypeError
+        When ``kvstore`` is not a str, a KVStore or None (MXNet raises this at the first step).
+
+    Notes
+    -----
+    With a KVStore and ``update_on_kvstore``, MXNet 1.9.1 pushes every gradient before checking
+    for stale ones, so a step that raises has already updated the weights; with
+    ``ignore_stale_grad=True`` it applies stale gradients again; it never clears the "fresh"
+    marks, so a second step without ``backward`` applies the old gradients; and after
+    ``set_data`` (or ``load_parameters``) it fails at the next step ("duplicate init").
+    minigluon checks first (a step that raises changes nothing), skips stale Parameters, clears
+    the marks, and gives the store each Parameter's current value before updating it.
     """
 
     def __init__(self, params, optimizer, optimizer_params=None, kvstore='device',
@@ -77,7 +107,18 @@ class Trainer:
             self._params.append(param)
         optimizer_params = dict(optimizer_params) if optimizer_params else {}
         self._contexts = self._check_contexts()
+        if kvstore is not None and not isinstance(kvstore, (str, kvs.KVStoreBase)):
+            raise TypeError('kvstore must be a KVStore, a str or None, got %s'
+                            % type(kvstore).__name__)
+        if isinstance(kvstore, str) and kvs.is_distributed(kvstore):
+            kvs.create(kvstore)                     # raises NotSupportedError
         self._kvstore_type = kvstore
+        self._kvstore_params = {'kvstore': kvstore, 'update_on_kvstore': update_on_kvstore}
+        self._compression_params = compression_params
+        self._kv_initialized = False
+        self._kvstore = None
+        self._update_on_kvstore = None
+        self._params_to_init = []
         # Parameters whose copies the first step makes equal (see _sync_copies)
         self._params_to_sync = list(self._params) if len(self._contexts) > 1 else []
         self._reduced_fresh = set()      # see _allreduce_grads
@@ -150,15 +191,85 @@ class Trainer:
             as MXNet's ``'device'`` kvstore does.
         """
         self._optimizer.rescale_grad = self._scale / batch_size
-        self._sync_copies()
+        self._prepare()
         self._allreduce_grads()
         self._update(ignore_stale_grad)
 
     def allreduce_grads(self):
         """Sum each gradient over contexts and write the sum to every copy (for use with
-        :meth:`update` when gradients are processed in between, e.g. clipped)."""
-        self._sync_copies()
+        :meth:`update` when gradients are processed in between, e.g. clipped).
+
+        Raises
+        ------
+        AssertionError
+            (a ``ValueAssertionError``) when a KVStore updates the weights
+            (``update_on_kvstore``), as in MXNet: create the Trainer with
+            ``update_on_kvstore=False``.
+        """
+        self._prepare()
+        self._refuse_on_kvstore('allreduce_grads')
         self._allreduce_grads()
+
+    # -- kvstore --------------------------------------------------------------------------------
+    def _init_kvstore(self):
+        """Resolve the store and ``update_on_kvstore`` once (at the first step, as MXNet)."""
+        if self._kv_initialized:
+            return
+        kv = self._kvstore_params['kvstore']
+        if isinstance(kv, kvs.KVStoreBase):
+            wanted = self._kvstore_params['update_on_kvstore']
+            capable = kv.is_capable(kvs.KVStoreBase.OPTIMIZER)
+            if wanted is None:
+                update = kvs._update_on_kvstore_default() and capable
+            elif wanted and not capable:
+                raise ValueError('update_on_kvstore=True, but the kvstore %s cannot run an '
+                                 'optimizer; create the Trainer with update_on_kvstore=False'
+                                 % type(kv).__name__)
+            else:
+                update = bool(wanted)
+            if self._compression_params:
+                kv.set_gradient_compression(self._compression_params)
+            if update:
+                kv.set_optimizer(self._optimizer)
+            self._kvstore = kv
+            self._update_on_kvstore = update
+            self._params_to_init = list(self._params)
+            self._params_to_sync = []                # the broadcast makes the copies equal
+        self._kv_initialized = True
+
+    def _prepare(self):
+        self._init_kvstore()
+        if self._kvstore is None:
+            self._sync_copies()
+        else:
+            self._init_params()
+
+    def _init_params(self):
+        if self._kvstore is None:
+            return
+        waiting = []
+        for param in self._params_to_init:        # broadcast: store and copies from context 0
+            if param._data is None:               # deferred: not initialised yet
+                waiting.append(param)
+                continue
+            datas = param.list_data()
+            self._kvstore.broadcast(self._index_of(param), datas[0], out=datas)
+        self._params_to_init = waiting
+
+    def _index_of(self, param):
+        for i, p in enumerate(self._params):
+            if p is param:
+                return i
+        raise KeyError(param.name)
+
+    def _kvstore_context(self):
+        return self._contexts[0] if self._contexts else None
+
+    def _refuse_on_kvstore(self, what):
+        if self._kvstore is not None and self._update_on_kvstore:
+            raise ValueAssertionError(
+                '%s() is not available when the kvstore updates the weights (update_on_kvstore); '
+                'create the Trainer with update_on_kvstore=False' % what)
 
     def _sync_copies(self):
         """On the first step (or ``allreduce_grads`` / ``update``) with several contexts, copy
@@ -184,6 +295,16 @@ class Trainer:
         # ids of the Parameters whose summed gradient (now on every copy) includes a fresh one:
         # with ignore_stale_grad every copy of those is updated, so the replicas stay equal
         self._reduced_fresh = set()
+        if self._kvstore is not None:
+            if self._update_on_kvstore:
+                return                                # pushed in _update, after the stale check
+            for i, param in enumerate(self._params):
+                if param.grad_req == 'null':
+                    continue
+                if any(data._fresh_grad for data in param.list_data()):
+                    self._reduced_fresh.add(id(param))
+                self._kvstore.pushpull(i, param.list_grad(), priority=-i)
+            return
         if len(self._contexts) < 2:
             return
         for param in self._params:
@@ -200,8 +321,9 @@ class Trainer:
 
     def update(self, batch_size, ignore_stale_grad=False):
         """Apply the optimizer to (already all-reduced) gradients; see :meth:`step`."""
+        self._prepare()
+        self._refuse_on_kvstore('update')
         self._optimizer.rescale_grad = self._scale / batch_size
-        self._sync_copies()
         self._update(ignore_stale_grad)
 
     def _update(self, ignore_stale_grad=False):
@@ -220,6 +342,9 @@ class Trainer:
                         'intentionally only using a subset, call step with ignore_stale_grad=True '
                         'to suppress this warning and skip updating of Parameters with stale gradient'
                         % (param.name, data.context))
+        if self._kvstore is not None and self._update_on_kvstore:
+            self._update_on_store(ignore_stale_grad)
+            return
         for i, param in enumerate(self._params):
             if param.grad_req == 'null':
                 continue
@@ -229,6 +354,24 @@ class Trainer:
                     updater(i, grad, data)
                     data._fresh_grad = False
         self._reduced_fresh = set()
+
+    def _update_on_store(self, ignore_stale_grad):
+        """Push each gradient (summed over contexts) to the store, whose optimizer updates its
+        weight, and pull that weight into every copy. The store first takes the Parameter's
+        current value, so a ``set_data`` between steps is honoured."""
+        kv = self._kvstore
+        for i, param in enumerate(self._params):
+            if param.grad_req == 'null':
+                continue
+            datas = param.list_data()
+            if ignore_stale_grad and not any(data._fresh_grad for data in datas):
+                continue
+            stored = kv._store.get(i) if isinstance(kv, kvs.KVStore) else None
+            if stored is not None:
+                stored._data[...] = datas[0].as_in_context(stored.context)._data
+            kv.pushpull(i, param.list_grad(), out=datas, priority=-i)
+            for data in datas:
+                data._fresh_grad = False
 
     # -- states ---------------------------------------------------------------------------------
     def save_states(self, fname):
@@ -246,21 +389,13 @@ class Trainer:
         (``Updater.set_states``), and minigluon writes no pickle, because unpickling a file can run
         any code. minigluon's :meth:`load_states` reads both this format and MXNet's pickle.
         """
-        arrays = {}
-        structure = {}
+        self._init_kvstore()
+        self._init_params()
+        if self._update_on_kvstore:
+            self._kvstore.save_optimizer_states(fname, dump_optimizer=True)
+            return
         states = self._updaters[0].states if self._updaters else {}
-        for index, state in states.items():
-            structure[str(index)] = _flatten_state(state, 'state:%d' % index, arrays)
-        o = self._optimizer
-        meta = {'format': _FORMAT, 'version': 1, 'optimizer': type(o).__name__.lower(),
-                'num_update': o.num_update, 'lr': o.lr,
-                'index_update_count': {str(k): v for k, v in o._index_update_count.items()},
-                'structure': structure, 'scalars': o.scalar_state()}
-        if o.lr_scheduler is not None:
-            meta['lr_scheduler'] = _scheduler_state(o.lr_scheduler)
-        arrays[_META_KEY] = array(np.frombuffer(json.dumps(meta).encode('utf-8'), dtype=np.uint8),
-                                  dtype=np.uint8)
-        serialization.save(fname, arrays)
+        write_states(fname, self._optimizer, states)
 
     def load_states(self, fname):
         """Load optimizer states into every context's updater, from a file written by
@@ -315,42 +450,26 @@ class Trainer:
         TypeError
             When ``fname`` is not a str or path.
         """
+        self._init_kvstore()
+        self._init_params()
         fname = serialization._check_fname(fname, 'load_states')
         buf = read_file(fname)
         if _mxnet_states.looks_like_pickle(buf):
             self._load_mxnet_states(buf, fname)
             return
-        if buf[:8] != struct.pack('<Q', serialization.LIST_MAGIC):
-            raise MXNetFormatError(
-                '%s is not a Trainer states file: expected either minigluon\'s Trainer.save_states '
-                'format (an MXNet .params file, starting with the bytes %s) or MXNet 1.9.1\'s '
-                'Trainer.save_states format (a Python pickle of protocol 3 to 5, starting with '
-                'the bytes 80 03, 80 04 or 80 05), but it %s'
-                % (fname, struct.pack('<Q', serialization.LIST_MAGIC).hex(' '),
-                   'starts with the bytes %s' % buf[:8].hex(' ') if buf else 'is empty'))
-        loaded = serialization._wrap(serialization.loads(buf, source=fname), None)
-        meta = _read_meta(loaded, fname)
-        name = type(self._optimizer).__name__.lower()
-        if meta['optimizer'] != name:
-            raise ValueError('%s holds states of optimizer %r, but this Trainer uses %r'
-                             % (fname, meta['optimizer'], name))
-        counts = {int(k): v for k, v in meta['index_update_count'].items()}
+        meta, loaded = _parse_states(buf, fname)
+        check_optimizer_name(meta, self._optimizer, fname)
+        if 'key_names' in meta:
+            raise ValueError('%s holds the optimizer states of a KVStore with str keys %s, not of a '
+                             'Trainer (whose states are indexed 0, 1, ...); load it with '
+                             'KVStore.load_optimizer_states' % (fname, list(meta['key_names'].values())[:5]))
+        targets = self._state_targets()
         new_states = [{int(k): _unflatten_state(spec, loaded, ctx, fname)
-                       for k, spec in meta['structure'].items()} for ctx in self._contexts]
+                       for k, spec in meta['structure'].items()} for _, ctx in targets]
         _check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname)
-        o = self._optimizer          # everything is checked: apply
-        o.num_update = meta['num_update']
-        if o.lr_scheduler is None and meta.get('lr') is not None:
-            o.lr = meta['lr']
-        saved = meta.get('lr_scheduler')
-        if o.lr_scheduler is not None and isinstance(saved, dict) and \
-                saved.get('class') == type(o.lr_scheduler).__name__:
-            vars(o.lr_scheduler).update(saved['state'])
-        # every context's counts (a context that has not stepped yet has none until now)
-        o._restore_update_counts([c.device_id for c in self._contexts], lambda device: counts)
-        for key, value in meta.get('scalars', {}).items():     # Nadam's m_schedule, ...
-            if key in o.scalar_state():
-                setattr(o, key, value)
+        if meta.get('dump_optimizer', True):          # everything is checked: apply
+            apply_optimizer_meta(self._optimizer, meta, [ctx.device_id for _, ctx in targets],
+                                 state_keys(meta))
         self._install_states(new_states)
 
     def _load_mxnet_states(self, buf, fname):
@@ -364,17 +483,122 @@ class Trainer:
         # the one place where MXNet's order of a multi-precision state becomes minigluon's
         states = _mxnet_states.to_own_layout(o, multi_precision, got.states)
         _check_mxnet_states_fit(self._params, o, settings, states, fname)
+        targets = self._state_targets()
         new_states = [{index: _state_to(state, ctx) for index, state in states.items()}
-                      for ctx in self._contexts]
+                      for _, ctx in targets]
         if settings is not None:         # everything is checked: apply
-            _mxnet_states.apply_settings(o, settings, [c.device_id for c in self._contexts])
+            _mxnet_states.apply_settings(o, settings, [ctx.device_id for _, ctx in targets])
         self._install_states(new_states)
 
+    def _state_targets(self):
+        """``[(updater, context)]`` holding the optimizer states: each context's updater, or,
+        when the kvstore updates the weights, its one updater on the stored arrays' context."""
+        if self._update_on_kvstore:
+            ctx = self._kvstore_context()
+            return [(self._kvstore._updater, ctx)]
+        return list(zip(self._updaters, self._contexts))
+
     def _install_states(self, new_states):
-        """Give each context's updater its loaded states (one dict index -> state per context)."""
-        for updater, states in zip(self._updaters, new_states):
+        """Give each updater its loaded states (one dict index -> state per target)."""
+        for (updater, _), states in zip(self._state_targets(), new_states):
             updater.states = states
             updater.states_synced = {k: True for k in updater.states}
+
+
+# -- the states file (Trainer.save_states, KVStore.save_optimizer_states) -------------------------
+def write_states(fname, optimizer, states, dump_optimizer=True):
+    """Write ``states`` (a dict key -> state of an :class:`~minigluon.optimizer.Updater`) and,
+    with ``dump_optimizer``, ``optimizer``'s counters, learning rate, scalars and scheduler, to
+    ``fname`` atomically (the layout is described in :meth:`Trainer.save_states`). Keys are ints
+    (a Trainer's parameter indices); when some key is a str (a KVStore's), the file numbers the
+    keys 0, 1, ... and ``key_names`` maps each number to its key."""
+    arrays = {}
+    structure = {}
+    keys = list(states)
+    key_names = None
+    if any(isinstance(k, str) for k in keys):
+        key_names = {str(i): k for i, k in enumerate(keys)}
+        number = {k: i for i, k in enumerate(keys)}
+    else:
+        number = {k: k for k in keys}
+    for key, state in states.items():
+        structure[str(number[key])] = _flatten_state(state, 'state:%d' % number[key], arrays)
+    o = optimizer
+    if not dump_optimizer:
+        meta = {'format': _FORMAT, 'version': 1, 'optimizer': type(o).__name__.lower(),
+                'num_update': 0, 'lr': None, 'index_update_count': {}, 'structure': structure,
+                'dump_optimizer': False}
+    else:
+        counts = {str(number[k]): v for k, v in o._index_update_count.items() if k in number} \
+            if key_names is not None else {str(k): v for k, v in o._index_update_count.items()}
+        meta = {'format': _FORMAT, 'version': 1, 'optimizer': type(o).__name__.lower(),
+                'num_update': o.num_update, 'lr': o.lr, 'index_update_count': counts,
+                'structure': structure, 'scalars': o.scalar_state()}
+        if o.lr_scheduler is not None:
+            meta['lr_scheduler'] = _scheduler_state(o.lr_scheduler)
+    if key_names is not None:
+        meta['key_names'] = key_names
+    arrays[_META_KEY] = array(np.frombuffer(json.dumps(meta).encode('utf-8'), dtype=np.uint8),
+                              dtype=np.uint8)
+    serialization.save(fname, arrays)
+
+
+def read_states(fname):
+    """``(meta, arrays)`` of a states file written by :func:`write_states`; MXNetFormatError for
+    anything else (an MXNet pickle too: only ``Trainer.load_states`` reads those)."""
+    fname = serialization._check_fname(fname, 'load_optimizer_states')
+    buf = read_file(fname)
+    if _mxnet_states.looks_like_pickle(buf):
+        raise MXNetFormatError('%s is a Python pickle (MXNet\'s optimizer states format); '
+                               'KVStore.load_optimizer_states reads only minigluon\'s format, '
+                               'which KVStore.save_optimizer_states writes. Trainer.load_states '
+                               'reads MXNet\'s pickle safely' % fname)
+    return _parse_states(buf, fname)
+
+
+def _parse_states(buf, fname):
+    if buf[:8] != struct.pack('<Q', serialization.LIST_MAGIC):
+        raise MXNetFormatError(
+            '%s is not a Trainer states file: expected either minigluon\'s Trainer.save_states '
+            'format (an MXNet .params file, starting with the bytes %s) or MXNet 1.9.1\'s '
+            'Trainer.save_states format (a Python pickle of protocol 3 to 5, starting with '
+            'the bytes 80 03, 80 04 or 80 05), but it %s'
+            % (fname, struct.pack('<Q', serialization.LIST_MAGIC).hex(' '),
+               'starts with the bytes %s' % buf[:8].hex(' ') if buf else 'is empty'))
+    loaded = serialization._wrap(serialization.loads(buf, source=fname), None)
+    return _read_meta(loaded, fname), loaded
+
+
+def check_optimizer_name(meta, optimizer, fname):
+    name = type(optimizer).__name__.lower()
+    if meta['optimizer'] != name:
+        raise ValueError('%s holds states of optimizer %r, but this Trainer uses %r'
+                         % (fname, meta['optimizer'], name))
+
+
+def state_keys(meta):
+    """The file's state numbers (str) mapped to the updater's keys (int, or a KVStore's str)."""
+    names = meta.get('key_names') or {}
+    numbers = set(meta['structure']) | set(meta['index_update_count'])
+    return {n: names.get(n, int(n)) for n in numbers}
+
+
+def apply_optimizer_meta(o, meta, device_ids, keys):
+    """Restore ``num_update``, the per-key update counts of every device in ``device_ids``, the
+    base learning rate (without a scheduler), a scheduler of the saved class, and the scalars."""
+    counts = {keys[k]: v for k, v in meta['index_update_count'].items()}
+    o.num_update = meta['num_update']
+    if o.lr_scheduler is None and meta.get('lr') is not None:
+        o.lr = meta['lr']
+    saved = meta.get('lr_scheduler')
+    if o.lr_scheduler is not None and isinstance(saved, dict) and \
+            saved.get('class') == type(o.lr_scheduler).__name__:
+        vars(o.lr_scheduler).update(saved['state'])
+    # every device's counts (a device that has not stepped yet has none until now)
+    o._restore_update_counts(device_ids, lambda device: counts)
+    for key, value in meta.get('scalars', {}).items():     # Nadam's m_schedule, ...
+        if key in o.scalar_state():
+            setattr(o, key, value)
 
 
 def _state_to(state, ctx):
@@ -468,6 +692,13 @@ def _read_meta(loaded, fname):
     for v in meta['index_update_count'].values():
         if not isinstance(v, int) or isinstance(v, bool):
             bad('update counts must be integers')
+    names = meta.get('key_names', {})
+    if not isinstance(names, dict) or not all(
+            k.isdigit() and isinstance(v, (int, str)) and not isinstance(v, bool)
+            for k, v in names.items()):
+        bad("'key_names' must map state numbers to int or str keys")
+    if not isinstance(meta.get('dump_optimizer', True), bool):
+        bad("'dump_optimizer' must be true or false")
     scalars = meta.get('scalars', {})
     if not isinstance(scalars, dict) or not all(
             v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in scalars.values()):
