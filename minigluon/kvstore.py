@@ -39,6 +39,7 @@ import os
 
 import numpy as np
 
+from minigluon import _states_file as states_file
 from minigluon.base import NotSupportedError, ValueAssertionError
 
 __all__ = ['create', 'KVStore', 'KVStoreBase']
@@ -373,9 +374,8 @@ class KVStore(KVStoreBase):
         MXNet 1.9.1 writes a pickle instead, which minigluon neither writes nor reads here
         (``Trainer.load_states`` reads MXNet's pickle).
         """
-        from minigluon import trainer
         updater = self._optimizer_updater('save_optimizer_states')
-        trainer.write_states(fname, updater.optimizer, updater.states, dump_optimizer)
+        states_file.write_states(fname, updater.optimizer, updater.states, dump_optimizer)
 
     def load_optimizer_states(self, fname):
         """Load a file written by :meth:`save_optimizer_states` or ``Trainer.save_states`` into
@@ -389,12 +389,11 @@ class KVStore(KVStoreBase):
         ValueError
             When it was saved by another optimizer, or for keys or shapes this store lacks.
         """
-        from minigluon import trainer
         updater = self._optimizer_updater('load_optimizer_states')
-        meta, loaded = trainer.read_states(fname)
+        meta, loaded = states_file.read_states(fname)
         o = updater.optimizer
-        trainer.check_optimizer_name(meta, o, fname)
-        keys = trainer.state_keys(meta)
+        states_file.check_optimizer_name(meta, o, fname)
+        keys = states_file.state_keys(meta)
         states = {}
         for index, spec in meta['structure'].items():
             key = keys[index]
@@ -402,15 +401,15 @@ class KVStore(KVStoreBase):
                 raise ValueError('%s holds optimizer states for key %r, which this KVStore has not '
                                  'initialised' % (fname, key))
             stored = self._store[key]
-            state = trainer._unflatten_state(spec, loaded, stored.context, fname)
-            for arr in trainer._state_leaves(state):
+            state = states_file._unflatten_state(spec, loaded, stored.context, fname)
+            for arr in states_file._state_leaves(state):
                 if tuple(arr.shape) != tuple(stored.shape):
                     raise ValueError('%s holds an optimizer state of shape %s for key %r, which holds '
                                      'shape %s' % (fname, tuple(arr.shape), key, tuple(stored.shape)))
             states[key] = state
         device_ids = sorted({s.context.device_id for s in self._store.values()}) or [0]
         if meta.get('dump_optimizer', True):
-            trainer.apply_optimizer_meta(o, meta, device_ids, keys)
+            states_file.apply_optimizer_meta(o, meta, device_ids, keys)
         updater.states = states
         updater.states_synced = {k: True for k in states}
 

@@ -10,25 +10,17 @@ MXNet's ``'device'`` kvstore computes). :meth:`save_states` writes MXNet's ``.pa
 :meth:`load_states` reads both it and the pickle MXNet 1.9.1's ``save_states`` writes, the latter
 through a whitelisting unpickler that runs nothing from the file (:mod:`minigluon._mxnet_states`).
 """
-import copy
-import json
-import struct
-import warnings
 
-import numpy as np
 
 from minigluon import _mxnet_states
+from minigluon import _states_file as states_file
 from minigluon import kvstore as kvs
 from minigluon import optimizer as opt
 from minigluon import serialization
-from minigluon.base import MXNetFormatError, ValueAssertionError, read_file
-from minigluon.ndarray import NDArray, array
+from minigluon.base import ValueAssertionError, read_file
 from minigluon.parameter import Parameter
 
 __all__ = ['Trainer']
-
-_META_KEY = '__trainer_meta__'
-_FORMAT = 'minigluon-trainer-states'
 
 
 class Trainer:
@@ -395,7 +387,7 @@ class Trainer:
             self._kvstore.save_optimizer_states(fname, dump_optimizer=True)
             return
         states = self._updaters[0].states if self._updaters else {}
-        write_states(fname, self._optimizer, states)
+        states_file.write_states(fname, self._optimizer, states)
 
     def load_states(self, fname):
         """Load optimizer states into every context's updater, from a file written by
@@ -457,19 +449,19 @@ class Trainer:
         if _mxnet_states.looks_like_pickle(buf):
             self._load_mxnet_states(buf, fname)
             return
-        meta, loaded = _parse_states(buf, fname)
-        check_optimizer_name(meta, self._optimizer, fname)
+        meta, loaded = states_file._parse_states(buf, fname)
+        states_file.check_optimizer_name(meta, self._optimizer, fname)
         if 'key_names' in meta:
             raise ValueError('%s holds the optimizer states of a KVStore with str keys %s, not of a '
                              'Trainer (whose states are indexed 0, 1, ...); load it with '
                              'KVStore.load_optimizer_states' % (fname, list(meta['key_names'].values())[:5]))
         targets = self._state_targets()
-        new_states = [{int(k): _unflatten_state(spec, loaded, ctx, fname)
+        new_states = [{int(k): states_file._unflatten_state(spec, loaded, ctx, fname)
                        for k, spec in meta['structure'].items()} for _, ctx in targets]
-        _check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname)
+        states_file._check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname)
         if meta.get('dump_optimizer', True):          # everything is checked: apply
-            apply_optimizer_meta(self._optimizer, meta, [ctx.device_id for _, ctx in targets],
-                                 state_keys(meta))
+            states_file.apply_optimizer_meta(self._optimizer, meta, [ctx.device_id for _, ctx in targets],
+                                 states_file.state_keys(meta))
         self._install_states(new_states)
 
     def _load_mxnet_states(self, buf, fname):
@@ -482,9 +474,9 @@ class Trainer:
             settings.attrs.get('multi_precision', o.multi_precision)
         # the one place where MXNet's order of a multi-precision state becomes minigluon's
         states = _mxnet_states.to_own_layout(o, multi_precision, got.states)
-        _check_mxnet_states_fit(self._params, o, settings, states, fname)
+        states_file._check_mxnet_states_fit(self._params, o, settings, states, fname)
         targets = self._state_targets()
-        new_states = [{index: _state_to(state, ctx) for index, state in states.items()}
+        new_states = [{index: states_file._state_to(state, ctx) for index, state in states.items()}
                       for _, ctx in targets]
         if settings is not None:         # everything is checked: apply
             _mxnet_states.apply_settings(o, settings, [ctx.device_id for _, ctx in targets])
@@ -506,254 +498,3 @@ class Trainer:
 
 
 # -- the states file (Trainer.save_states, KVStore.save_optimizer_states) -------------------------
-def write_states(fname, optimizer, states, dump_optimizer=True):
-    """Write ``states`` (a dict key -> state of an :class:`~minigluon.optimizer.Updater`) and,
-    with ``dump_optimizer``, ``optimizer``'s counters, learning rate, scalars and scheduler, to
-    ``fname`` atomically (the layout is described in :meth:`Trainer.save_states`). Keys are ints
-    (a Trainer's parameter indices); when some key is a str (a KVStore's), the file numbers the
-    keys 0, 1, ... and ``key_names`` maps each number to its key."""
-    arrays = {}
-    structure = {}
-    keys = list(states)
-    key_names = None
-    if any(isinstance(k, str) for k in keys):
-        key_names = {str(i): k for i, k in enumerate(keys)}
-        number = {k: i for i, k in enumerate(keys)}
-    else:
-        number = {k: k for k in keys}
-    for key, state in states.items():
-        structure[str(number[key])] = _flatten_state(state, 'state:%d' % number[key], arrays)
-    o = optimizer
-    if not dump_optimizer:
-        meta = {'format': _FORMAT, 'version': 1, 'optimizer': type(o).__name__.lower(),
-                'num_update': 0, 'lr': None, 'index_update_count': {}, 'structure': structure,
-                'dump_optimizer': False}
-    else:
-        counts = {str(number[k]): v for k, v in o._index_update_count.items() if k in number} \
-            if key_names is not None else {str(k): v for k, v in o._index_update_count.items()}
-        meta = {'format': _FORMAT, 'version': 1, 'optimizer': type(o).__name__.lower(),
-                'num_update': o.num_update, 'lr': o.lr, 'index_update_count': counts,
-                'structure': structure, 'scalars': o.scalar_state()}
-        if o.lr_scheduler is not None:
-            meta['lr_scheduler'] = _scheduler_state(o.lr_scheduler)
-    if key_names is not None:
-        meta['key_names'] = key_names
-    arrays[_META_KEY] = array(np.frombuffer(json.dumps(meta).encode('utf-8'), dtype=np.uint8),
-                              dtype=np.uint8)
-    serialization.save(fname, arrays)
-
-
-def read_states(fname):
-    """``(meta, arrays)`` of a states file written by :func:`write_states`; MXNetFormatError for
-    anything else (an MXNet pickle too: only ``Trainer.load_states`` reads those)."""
-    fname = serialization._check_fname(fname, 'load_optimizer_states')
-    buf = read_file(fname)
-    if _mxnet_states.looks_like_pickle(buf):
-        raise MXNetFormatError('%s is a Python pickle (MXNet\'s optimizer states format); '
-                               'KVStore.load_optimizer_states reads only minigluon\'s format, '
-                               'which KVStore.save_optimizer_states writes. Trainer.load_states '
-                               'reads MXNet\'s pickle safely' % fname)
-    return _parse_states(buf, fname)
-
-
-def _parse_states(buf, fname):
-    if buf[:8] != struct.pack('<Q', serialization.LIST_MAGIC):
-        raise MXNetFormatError(
-            '%s is not a Trainer states file: expected either minigluon\'s Trainer.save_states '
-            'format (an MXNet .params file, starting with the bytes %s) or MXNet 1.9.1\'s '
-            'Trainer.save_states format (a Python pickle of protocol 3 to 5, starting with '
-            'the bytes 80 03, 80 04 or 80 05), but it %s'
-            % (fname, struct.pack('<Q', serialization.LIST_MAGIC).hex(' '),
-               'starts with the bytes %s' % buf[:8].hex(' ') if buf else 'is empty'))
-    loaded = serialization._wrap(serialization.loads(buf, source=fname), None)
-    return _read_meta(loaded, fname), loaded
-
-
-def check_optimizer_name(meta, optimizer, fname):
-    name = type(optimizer).__name__.lower()
-    if meta['optimizer'] != name:
-        raise ValueError('%s holds states of optimizer %r, but this Trainer uses %r'
-                         % (fname, meta['optimizer'], name))
-
-
-def state_keys(meta):
-    """The file's state numbers (str) mapped to the updater's keys (int, or a KVStore's str)."""
-    names = meta.get('key_names') or {}
-    numbers = set(meta['structure']) | set(meta['index_update_count'])
-    return {n: names.get(n, int(n)) for n in numbers}
-
-
-def apply_optimizer_meta(o, meta, device_ids, keys):
-    """Restore ``num_update``, the per-key update counts of every device in ``device_ids``, the
-    base learning rate (without a scheduler), a scheduler of the saved class, and the scalars."""
-    counts = {keys[k]: v for k, v in meta['index_update_count'].items()}
-    o.num_update = meta['num_update']
-    if o.lr_scheduler is None and meta.get('lr') is not None:
-        o.lr = meta['lr']
-    saved = meta.get('lr_scheduler')
-    if o.lr_scheduler is not None and isinstance(saved, dict) and \
-            saved.get('class') == type(o.lr_scheduler).__name__:
-        vars(o.lr_scheduler).update(saved['state'])
-    # every device's counts (a device that has not stepped yet has none until now)
-    o._restore_update_counts(device_ids, lambda device: counts)
-    for key, value in meta.get('scalars', {}).items():     # Nadam's m_schedule, ...
-        if key in o.scalar_state():
-            setattr(o, key, value)
-
-
-def _state_to(state, ctx):
-    """A state of NumPy arrays (None, array, or nested tuple) as NDArrays on ``ctx``."""
-    if state is None:
-        return None
-    if isinstance(state, tuple):
-        return tuple(_state_to(s, ctx) for s in state)
-    return array(state, ctx=ctx, dtype=state.dtype)
-
-
-def _state_signature(state):
-    """``None``, ``(shape, dtype name)`` of an array, or a tuple of signatures."""
-    if state is None:
-        return None
-    if isinstance(state, (list, tuple)):
-        return tuple(_state_signature(s) for s in state)
-    raw = getattr(state, '_data', state)
-    return (tuple(raw.shape), np.dtype(raw.dtype).name)
-
-
-def _check_mxnet_states_fit(params, optimizer, settings, states, fname):
-    """Raise ValueError unless every state index names one of ``params`` and every state has the
-    nesting, shapes and dtypes that ``optimizer``, with the file's hyper-parameters, creates for
-    that parameter (skipped for a parameter whose shape is not known yet)."""
-    probe = copy.copy(optimizer)
-    if settings is not None:
-        vars(probe).update(settings.attrs)
-    _check_state_indices(params, states, fname)
-    for index, state in states.items():
-        param = params[index]
-        shape = tuple(param.shape or ())
-        if not shape or any(d <= 0 for d in shape):
-            continue
-        weight = np.zeros(shape, dtype=np.dtype(param.dtype))
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')          # the float16 accuracy advice
-            expected = _state_signature(probe.create_state_multi_precision(index, weight))
-        got = _state_signature(state)
-        if got != expected:
-            raise ValueError(
-                "%s holds, for parameter index %d ('%s', shape %s, %s), an optimizer state of "
-                "layout %s (shape and dtype of each array), but %s with the file's settings keeps "
-                "%s for it; the states were saved for other parameters"
-                % (fname, index, param.name, shape, weight.dtype.name,
-                   _mxnet_states.show_layout(got), type(optimizer).__name__,
-                   _mxnet_states.show_layout(expected)))
-
-
-def _scheduler_state(scheduler):
-    """The scheduler's class name and its attributes that JSON can hold (numbers, strings and
-    lists of them: base_lr, count, cur_step_ind...), which is all the built-in schedulers keep."""
-    def plain(v):
-        if isinstance(v, (list, tuple)):
-            return all(plain(x) for x in v)
-        return v is None or isinstance(v, (bool, int, float, str))
-    return {'class': type(scheduler).__name__,
-            'state': {k: v for k, v in vars(scheduler).items() if plain(v)}}
-
-
-def _read_meta(loaded, fname):
-    """The validated JSON header of a trainer-states file."""
-
-    def bad(why):
-        raise MXNetFormatError('%s is not a valid Trainer states file: %s; write it with '
-                               'Trainer.save_states' % (fname, why))
-    if not isinstance(loaded, dict) or _META_KEY not in loaded:
-        bad('no %s entry' % _META_KEY)
-    raw = loaded[_META_KEY]
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        bad('%s must be a 1-d uint8 array' % _META_KEY)
-    try:
-        meta = json.loads(bytes(raw.asnumpy()).decode('utf-8'))
-    except (UnicodeDecodeError, ValueError, RecursionError) as err:
-        bad('its header is not UTF-8 JSON (%s)' % err)
-    if not isinstance(meta, dict) or meta.get('format') != _FORMAT:
-        bad('unknown format %r' % (meta.get('format') if isinstance(meta, dict) else meta,))
-    checks = {'optimizer': str, 'num_update': int, 'index_update_count': dict, 'structure': dict}
-    for key, kind in checks.items():
-        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
-            bad('%r must be a %s' % (key, kind.__name__))
-    if meta.get('lr') is not None and not isinstance(meta['lr'], (int, float)):
-        bad("'lr' must be a number")
-    sched = meta.get('lr_scheduler')
-    if sched is not None and not (isinstance(sched, dict) and isinstance(sched.get('class'), str)
-                                  and isinstance(sched.get('state'), dict)):
-        bad("'lr_scheduler' must hold a 'class' name and a 'state' object")
-    for k, v in list(meta['index_update_count'].items()) + list(meta['structure'].items()):
-        if not k.lstrip('-').isdigit():
-            bad('state index %r is not an integer' % k)
-    for v in meta['index_update_count'].values():
-        if not isinstance(v, int) or isinstance(v, bool):
-            bad('update counts must be integers')
-    names = meta.get('key_names', {})
-    if not isinstance(names, dict) or not all(
-            k.isdigit() and isinstance(v, (int, str)) and not isinstance(v, bool)
-            for k, v in names.items()):
-        bad("'key_names' must map state numbers to int or str keys")
-    if not isinstance(meta.get('dump_optimizer', True), bool):
-        bad("'dump_optimizer' must be true or false")
-    scalars = meta.get('scalars', {})
-    if not isinstance(scalars, dict) or not all(
-            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in scalars.values()):
-        bad("'scalars' must map names to numbers or null")
-    return meta
-
-
-def _check_state_indices(params, indices, fname):
-    """Raise ValueError unless every state index (an int, or its string) names one of ``params``."""
-    for key in indices:
-        index = int(key)
-        if not 0 <= index < len(params):
-            raise ValueError('%s holds optimizer states for parameter index %d, but this Trainer has '
-                             '%d parameters (0..%d); the states were saved for other parameters'
-                             % (fname, index, len(params), len(params) - 1))
-
-
-def _check_states_fit(params, structure, states, fname):
-    """Raise ValueError unless every saved state index names one of ``params`` and every state
-    array has its parameter's shape (an unknown ``0`` dimension of a deferred parameter matches)."""
-    _check_state_indices(params, structure, fname)
-    for index, state in states.items():
-        param = params[index]
-        for arr in _state_leaves(state):
-            expected = param.shape or ()
-            if len(arr.shape) != len(expected) or any(
-                    e not in (0, -1, d) for e, d in zip(expected, arr.shape)):
-                raise ValueError("%s holds an optimizer state of shape %s for parameter index %d, but "
-                                 "that parameter ('%s') has shape %s; the states were saved for other "
-                                 "parameters" % (fname, arr.shape, index, param.name, param.shape))
-
-
-def _state_leaves(state):
-    if state is None:
-        return []
-    if isinstance(state, tuple):
-        return [leaf for s in state for leaf in _state_leaves(s)]
-    return [state]
-
-
-def _flatten_state(state, key, arrays):
-    """JSON spec of a state (None, array, or nested tuple), storing arrays under derived keys."""
-    if state is None:
-        return None
-    if isinstance(state, (list, tuple)):
-        return [_flatten_state(s, '%s:%d' % (key, i), arrays) for i, s in enumerate(state)]
-    arrays[key] = state if isinstance(state, NDArray) else array(state, dtype=state.dtype)
-    return key
-
-
-def _unflatten_state(spec, loaded, ctx, fname='', depth=0):
-    if spec is None:
-        return None
-    if isinstance(spec, list) and depth < _mxnet_states.MAX_DEPTH:
-        return tuple(_unflatten_state(s, loaded, ctx, fname, depth + 1) for s in spec)
-    if not isinstance(spec, str) or spec == _META_KEY or spec not in loaded:
-        raise MXNetFormatError('%s: trainer states file has no array %r' % (fname, spec))
-    return loaded[spec].copyto(ctx)
