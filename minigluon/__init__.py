@@ -48,3 +48,21 @@ _sys.modules[__name__ + '.sym'] = symbol
 _sys.modules[__name__ + '.img'] = image
 _sys.modules[__name__ + '.viz'] = visualization
 _sys.modules[__name__ + '.kv'] = kvstore
+
+# Parts of MXNet 1.9.1 that minigluon leaves out (README, "Out of scope"): asking for one says so
+# instead of a bare "module 'minigluon' has no attribute" (hasattr() stays False).
+_OUT_OF_SCOPE = {
+    'mod': 'the Module API (mx.mod)', 'module': 'the Module API (mx.module)',
+    'monitor': 'mx.monitor (a Module-era tool)', 'np': "NumPy mode (mx.np)",
+    'npx': "NumPy mode (mx.npx)", 'numpy': 'NumPy mode (mx.numpy)',
+    'numpy_extension': 'NumPy mode (mx.numpy_extension)', 'rtc': 'CUDA run-time compilation (mx.rtc)',
+    'onnx': 'ONNX export (mx.onnx)', 'library': 'loading compiled extension libraries (mx.library)',
+}
+
+
+def __getattr__(name):
+    if name in _OUT_OF_SCOPE:
+        raise AttributeError("module 'minigluon' has no attribute %r: %s is out of scope in "
+                             "minigluon (README, 'Porting MXNet 1.x Gluon code'); write the model "
+                             "with gluon Blocks and gluon.Trainer instead" % (name, _OUT_OF_SCOPE[name]))
+    raise AttributeError("module 'minigluon' has no attribute %r" % (name,))

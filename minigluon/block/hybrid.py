@@ -13,6 +13,7 @@ import warnings
 
 from minigluon import ndarray
 from minigluon.block._graph import flatten, regroup, same_structure
+from minigluon.base import MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.block.block import Block, _parents_of, _remember_pending
 from minigluon.ndarray import NDArray
 from minigluon.parameter import DeferredInitializationError
@@ -356,7 +357,10 @@ class HybridBlock(Block):
                     for _, p in self.params.items():
                         p._finish_deferred_init()
                     params = {k: v.data(ctx) for k, v in self._reg_params.items()}
-                return self.hybrid_forward(ndarray, x, *args, **params)
+                try:
+                    return self.hybrid_forward(ndarray, x, *args, **params)
+                except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
+                    raise _in_block(self, err) from err.__cause__
         symbol = _symbol_module()
         params = {k: v.var() for k, v in self._reg_params.items()}
         with self.name_scope():
@@ -414,3 +418,18 @@ class HybridBlock(Block):
         from minigluon.base import NotSupportedError
         raise NotSupportedError('optimize_for: subgraph backends (%r) are not supported by minigluon'
                                 % backend)
+
+
+def _in_block(block, err):
+    """``err`` (from an operator of ``block``'s eager ``hybrid_forward``) re-worded to start with
+    the block's name and class, ``dense0 (Dense): FullyConnected: ...``, so that the user learns
+    which layer failed, as a hybridized graph's error names its node; only the innermost block
+    names itself."""
+    if getattr(err, '_block_named', False):
+        return err
+    try:
+        named = type(err)('%s (%s): %s' % (block.name, type(block).__name__, err))
+    except Exception:      # noqa: BLE001 - an error type with another constructor: keep it as is
+        return err
+    named._block_named = True
+    return named.with_traceback(err.__traceback__)

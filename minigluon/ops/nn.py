@@ -75,6 +75,12 @@ class FullyConnected(Op):
         # with flatten, (N, ...) is viewed as (N, prod(...)): 1-D data (N,) as (N, 1), as MXNet does
         x = data.reshape(data.shape[0], -1) if self.flatten else data
         if weight.shape != (self.num_hidden, x.shape[-1]):
+            if weight.ndim == 2 and weight.shape[0] == self.num_hidden:
+                # the usual case: a layer built for in_units features gets another number
+                raise shape_error(self, 'data has %d features per sample%s, but the weight %s '
+                                  'expects in_units=%d' % (
+                                      x.shape[-1], ' (flattened)' if self.flatten else '',
+                                      tuple(weight.shape), weight.shape[1]), data, weight, bias)
             raise shape_error(self, 'weight must have shape (num_hidden, in_units) = %s'
                               % ((self.num_hidden, x.shape[-1]),), data, weight, bias)
         if bias is not None and bias.shape != (self.num_hidden,):

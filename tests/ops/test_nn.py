@@ -54,8 +54,11 @@ def test_fully_connected_infer_shape_and_errors():
     assert op.infer_shape([(8, 2, 5), None, None]) == ([(8, 2, 5), (3, 10), (3,)], [(8, 3)])
     op = get_op('FullyConnected')(num_hidden=3, flatten=False, no_bias=True)
     assert op.infer_shape([(8, 2, 5), None]) == ([(8, 2, 5), (3, 5)], [(8, 2, 3)])
-    with pytest.raises(ValueError, match=r'FullyConnected: weight must have shape .*\(3, 4\)'):
+    with pytest.raises(ValueError, match=r'FullyConnected: data has 4 features per sample '
+                                         r'\(flattened\), but the weight \(3, 5\) expects in_units=5'):
         nd.FullyConnected(nd.ones((2, 4)), nd.ones((3, 5)), nd.ones(3), num_hidden=3)
+    with pytest.raises(ValueError, match=r'FullyConnected: weight must have shape .*\(3, 4\)'):
+        nd.FullyConnected(nd.ones((2, 4)), nd.ones((2, 4)), nd.ones(3), num_hidden=3)
     with pytest.raises(TypeError, match="input 'bias' is missing"):
         nd.FullyConnected(nd.ones((2, 4)), nd.ones((3, 4)), num_hidden=3)
 

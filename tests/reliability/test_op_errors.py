@@ -107,3 +107,24 @@ def test_empty_arrays_flow_through(op):
         y = getattr(nd, op)(x)
     y.backward()
     assert x.grad.shape == (0, 3)
+
+
+def test_eager_layer_errors_name_the_layer_and_the_feature_count():
+    from minigluon.gluon import nn
+    net = nn.HybridSequential(prefix='net_')
+    with net.name_scope():
+        net.add(nn.Dense(3, in_units=4), nn.Dense(2))
+    net.initialize()
+    with pytest.raises(ValueError, match=r'^net_dense0 \(Dense\): FullyConnected: data has 5 features '
+                                         r'per sample \(flattened\), but the weight \(3, 4\) expects '
+                                         r'in_units=4'):
+        net(nd.ones((2, 5)))
+
+
+def test_out_of_scope_modules_say_so():
+    import minigluon as mx
+    assert not hasattr(mx, 'mod')
+    with pytest.raises(AttributeError, match=r'the Module API \(mx.mod\) is out of scope'):
+        mx.mod.Module
+    with pytest.raises(AttributeError, match=r"^module 'minigluon' has no attribute 'nonesuch'$"):
+        mx.nonesuch
