@@ -1,5 +1,7 @@
 """Record MXNet 1.9.1 golden values for the density operators (``nd.random_pdf_normal`` ...,
-minigluon/ops/random_pdf.py).
+minigluon/ops/random_pdf.py), and the shapes, dtypes and ``-symbol.json`` nodes of the samplers
+with array parameters (``nd.random.gamma(alpha=NDArray, ...)``, minigluon/ops/random_sample.py)
+and of the negative binomial ``_like`` samplers (their values are random: not recorded).
 
 Run in the MXNet venv (never imported by minigluon or its tests):
 
@@ -9,7 +11,10 @@ Samples lie inside each distribution's support and parameters inside their domai
 minigluon deliberately differs from MXNet; tests/ops/test_random_pdf.py checks those cases
 against SciPy). Writes tests/fixtures/random_pdf/cases.json (per call: the ``nd`` function, its
 ``is_log``, the inputs' keys and the op name and attributes MXNet writes into ``-symbol.json``)
-and values.npz (inputs, output, head gradient and the gradient of every input).
+and values.npz (inputs, output, head gradient and the gradient of every input), and
+tests/fixtures/random_pdf/samplers.json (per sampler call: the function under ``nd``, the
+parameters' shapes and dtypes, the keywords, the output's shape and dtype, and the non-variable
+nodes (op, name, attrs) of the same call through ``sym``).
 """
 import json
 import os
@@ -56,6 +61,56 @@ def counts(hi, *shape):
     return RNG.randint(0, hi, size=shape).astype(np.float64)
 
 
+SAMPLERS = []
+
+
+def sampler(path, param_shapes, param_dtype='float32', like=False, **kw):
+    """``nd.<path>`` with parameter arrays of ``param_shapes`` (all 1.5, a valid value of every
+    parameter except p, which gets 0.5), or for ``like`` one data array and attributes."""
+    nb = path in ('random.negative_binomial', 'sample_negative_binomial')
+    values = [0.5 if nb and i == 1 else 1.5 for i in range(len(param_shapes))]
+    arrays = [mx.nd.full(s, v, dtype=param_dtype) for s, v in zip(param_shapes, values)]
+    out = resolve(mx.nd, path)(*arrays, **kw)
+    graph = json.loads(resolve(mx.sym, path)(
+        *[mx.sym.var('p%d' % i) for i in range(len(arrays))], **kw).tojson())
+    SAMPLERS.append({'path': path, 'param_shapes': param_shapes, 'param_dtype': param_dtype,
+                     'kwargs': kw, 'out_shape': list(out.shape),
+                     'out_dtype': np.dtype(out.dtype).name,
+                     'nodes': [[n['op'], n['name'], n.get('attrs', {})] for n in graph['nodes']
+                               if n['op'] != 'null']})
+
+
+def resolve(ns, path):
+    for part in path.split('.'):
+        ns = getattr(ns, part)
+    return ns
+
+
+def samplers():
+    for path in ('random.exponential', 'random.poisson'):
+        sampler(path, [[2]])
+        sampler(path, [[2, 3]], shape=(4,))
+        sampler(path, [[2]], 'float64', shape=(2, 2))
+        sampler(path, [[3]], shape=2, dtype='float16')
+    for path in ('random.gamma', 'random.negative_binomial',
+                 'random.generalized_negative_binomial'):
+        sampler(path, [[2], [2]])
+        sampler(path, [[2, 3], [2, 3]], shape=(4,))
+        sampler(path, [[1], [1]], 'float64', shape=3, dtype='float64')
+    for name in ('exponential', 'gamma', 'poisson', 'negative_binomial',
+                 'generalized_negative_binomial'):
+        n_params = 2 if name in ('gamma', 'negative_binomial', 'generalized_negative_binomial') \
+            else 1
+        sampler('sample_' + name, [[2]] * n_params, shape=(3,))
+    sampler('random.negative_binomial_like', [[2, 3]], k=3, p=0.4)
+    sampler('random.negative_binomial_like', [[4]], 'float64')
+    sampler('random.generalized_negative_binomial_like', [[2, 3]], mu=2.0, alpha=0.5)
+    with open(os.path.join(OUT, 'samplers.json'), 'w') as f:
+        json.dump({'mxnet_version': mx.__version__, 'calls': SAMPLERS}, f, indent=1,
+                  sort_keys=True)
+        f.write('\n')
+
+
 def main():
     for is_log in (None, False, True):
         case('normal', [RNG.standard_normal((2, 3)), RNG.standard_normal(2), pos(0.5, 2, 2)],
@@ -96,6 +151,7 @@ def main():
     with open(os.path.join(OUT, 'cases.json'), 'w') as f:
         json.dump({'mxnet_version': mx.__version__, 'cases': CASES}, f, indent=1, sort_keys=True)
         f.write('\n')
+    samplers()
 
 
 if __name__ == '__main__':
