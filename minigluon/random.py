@@ -8,8 +8,9 @@ and CuPy. As in MXNet, a fresh process starts from a fixed seed, so results are 
 without calling :func:`seed`.
 
 The user-facing samplers (:func:`uniform`, :func:`normal`, :func:`randint`, :func:`shuffle`,
-:func:`multinomial`) run the registered operators (``_random_uniform`` ...), so they also exist
-as ``nd.<op>`` and in symbolic graphs.
+:func:`multinomial`...) run the registered operators (``_random_uniform`` for number
+parameters, ``_sample_uniform`` for NDArray parameters...), so they also exist as ``nd.<op>``
+and in symbolic graphs.
 """
 import threading
 
@@ -160,9 +161,15 @@ def _common(shape, dtype, ctx, out):
         kw['dtype'] = np.dtype(dtype).name
     if out is not None:
         kw['out'] = out
-        kw.setdefault('shape', out.shape)
         ctx = ctx or out.context
     return kw, ctx
+
+
+def _out_shape(kw):
+    """Number parameters with ``out`` and no ``shape``: draw ``out``'s shape."""
+    if 'out' in kw:
+        kw.setdefault('shape', kw['out'].shape)
+    return kw
 
 
 def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
@@ -182,17 +189,13 @@ def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
         Write the result here.
     """
     kw, ctx = _common(shape, dtype, ctx, out)
-    if _nd_params('uniform', low=low, high=high):
-        return _call('_sample_uniform', low, high, **kw)
-    return _call('_random_uniform', low=low, high=high, ctx=str(ctx) if ctx else '', **kw)
+    return _draw('uniform', {'low': low, 'high': high}, kw, ctx)
 
 
 def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from ``N(loc, scale**2)``; arguments as in :func:`uniform`."""
     kw, ctx = _common(shape, dtype, ctx, out)
-    if _nd_params('normal', loc=loc, scale=scale):
-        return _call('_sample_normal', loc, scale, **kw)
-    return _call('_random_normal', loc=loc, scale=scale, ctx=str(ctx) if ctx else '', **kw)
+    return _draw('normal', {'loc': loc, 'scale': scale}, kw, ctx)
 
 
 def randn(*shape, **kwargs):
@@ -209,49 +212,56 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
         If ``high <= low``.
     """
     kw, ctx = _common(shape, dtype, ctx, out)
-    return _call('_random_randint', low=low, high=high, ctx=str(ctx) if ctx else '', **kw)
+    return _call('_random_randint', low=low, high=high, ctx=str(ctx) if ctx else '',
+                 **_out_shape(kw))
 
 
-def _scalar_params(fname, **params):
-    for key, value in params.items():
-        if _is_nd(value):
-            raise TypeError('random.%s: %s must be a number; NDArray parameters (MXNet\'s '
-                            '_sample_%s) are not supported' % (fname, key, fname))
+def _draw(fname, params, kw, ctx):
+    """The ``_sample_<fname>`` operator for NDArray parameters (``ctx`` is then theirs; an
+    ``out`` then has shape ``params.shape + shape``), else ``_random_<fname>`` with the numbers
+    as attributes."""
+    if _nd_params(fname, **params):
+        return _call('_sample_' + fname, *params.values(), **kw)
+    return _call('_random_' + fname, ctx=str(ctx) if ctx else '', **dict(params, **_out_shape(kw)))
 
 
 def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from the exponential distribution with mean ``scale`` (rate ``1 / scale``).
 
-    Other arguments as in :func:`uniform`. Raises TypeError for an NDArray ``scale`` and
-    ValueError unless ``scale > 0``.
+    An NDArray ``scale`` gives one block of ``shape`` samples per element (the
+    ``_sample_exponential`` operator, with rate ``1 / scale``), output shape
+    ``scale.shape + shape``. Other arguments as in :func:`uniform`.
+
+    Raises
+    ------
+    ValueError
+        Unless ``scale > 0`` (every element of an NDArray).
     """
-    _scalar_params('exponential', scale=scale)
-    if not scale > 0:
+    if not _is_nd(scale) and not scale > 0:
         raise ValueError('random.exponential: scale (%r) must be positive' % (scale,))
     kw, ctx = _common(shape, dtype, ctx, out)
-    return _call('_random_exponential', lam=1.0 / scale, ctx=str(ctx) if ctx else '', **kw)
+    return _draw('exponential', {'lam': 1.0 / scale}, kw, ctx)
 
 
 def gamma(alpha=1, beta=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from the gamma distribution with shape ``alpha`` and scale ``beta``.
 
-    Other arguments as in :func:`uniform`. Raises TypeError for NDArray parameters and
-    ValueError unless both are positive.
+    NDArray parameters (same shape; both or neither) give ``params.shape + shape`` samples (the
+    ``_sample_gamma`` operator). Other arguments as in :func:`uniform`. Raises ValueError unless
+    both are positive, TypeError when only one is an NDArray.
     """
-    _scalar_params('gamma', alpha=alpha, beta=beta)
     kw, ctx = _common(shape, dtype, ctx, out)
-    return _call('_random_gamma', alpha=alpha, beta=beta, ctx=str(ctx) if ctx else '', **kw)
+    return _draw('gamma', {'alpha': alpha, 'beta': beta}, kw, ctx)
 
 
 def poisson(lam=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from the Poisson distribution with mean ``lam`` (float counts, default float32).
 
-    Other arguments as in :func:`uniform`. Raises TypeError for an NDArray ``lam`` and
-    ValueError when ``lam < 0``.
+    An NDArray ``lam`` gives ``lam.shape + shape`` samples (``_sample_poisson``). Other
+    arguments as in :func:`uniform`. Raises ValueError when ``lam < 0``.
     """
-    _scalar_params('poisson', lam=lam)
     kw, ctx = _common(shape, dtype, ctx, out)
-    return _call('_random_poisson', lam=lam, ctx=str(ctx) if ctx else '', **kw)
+    return _draw('poisson', {'lam': lam}, kw, ctx)
 
 
 def negative_binomial(k=1, p=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
@@ -259,12 +269,12 @@ def negative_binomial(k=1, p=1, shape=None, dtype=None, ctx=None, out=None, **kw
     success probability ``p`` (mean ``k(1-p)/p``), as float counts (the
     ``_random_negative_binomial`` operator, MXNet 1.9.1 ``nd.random.negative_binomial``).
 
-    Other arguments as in :func:`uniform`. Raises TypeError for NDArray parameters and
-    ValueError unless ``k >= 0`` and ``0 < p <= 1``.
+    NDArray parameters give ``k.shape + shape`` samples (``_sample_negative_binomial``; there
+    ``k`` may be fractional). Other arguments as in :func:`uniform`. Raises ValueError unless
+    ``k >= 0`` and ``0 < p <= 1``, TypeError when only one is an NDArray.
     """
-    _scalar_params('negative_binomial', k=k, p=p)
     kw, ctx = _common(shape, dtype, ctx, out)
-    return _call('_random_negative_binomial', k=k, p=p, ctx=str(ctx) if ctx else '', **kw)
+    return _draw('negative_binomial', {'k': k, 'p': p}, kw, ctx)
 
 
 def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, ctx=None, out=None,
@@ -273,13 +283,12 @@ def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, ctx=Non
     ``mu + alpha*mu**2``, as float counts (``_random_generalized_negative_binomial``, MXNet 1.9.1
     ``nd.random.generalized_negative_binomial``).
 
-    Other arguments as in :func:`uniform`. Raises TypeError for NDArray parameters and
-    ValueError for a negative ``mu`` or ``alpha``.
+    NDArray parameters give ``mu.shape + shape`` samples
+    (``_sample_generalized_negative_binomial``). Other arguments as in :func:`uniform`. Raises
+    ValueError for a negative ``mu`` or ``alpha``, TypeError when only one is an NDArray.
     """
-    _scalar_params('generalized_negative_binomial', mu=mu, alpha=alpha)
     kw, ctx = _common(shape, dtype, ctx, out)
-    return _call('_random_generalized_negative_binomial', mu=mu, alpha=alpha,
-                 ctx=str(ctx) if ctx else '', **kw)
+    return _draw('generalized_negative_binomial', {'mu': mu, 'alpha': alpha}, kw, ctx)
 
 
 def shuffle(data, **kwargs):
@@ -321,3 +330,6 @@ normal_like = _like('normal', '``loc=0``, ``scale=1``')
 exponential_like = _like('exponential', '``lam=1`` (the rate)')
 gamma_like = _like('gamma', '``alpha=1``, ``beta=1``')
 poisson_like = _like('poisson', '``lam=1``')
+negative_binomial_like = _like('negative_binomial', '``k=1``, ``p=1``')
+generalized_negative_binomial_like = _like('generalized_negative_binomial',
+                                           '``mu=1``, ``alpha=1``')

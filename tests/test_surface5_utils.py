@@ -40,7 +40,7 @@ def test_negative_binomial_reproducible_and_errors():
         nd.random.negative_binomial(2, 0.0)
     with pytest.raises(ValueError, match='alpha'):
         nd.random.generalized_negative_binomial(1.0, -1.0)
-    with pytest.raises(TypeError, match='must be a number'):
+    with pytest.raises(TypeError, match='must all be numbers or all be NDArrays'):
         nd.random.negative_binomial(nd.ones((2,)), 0.5)
 
 

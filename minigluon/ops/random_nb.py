@@ -1,5 +1,7 @@
 """Negative binomial samplers: ``_random_negative_binomial`` and
-``_random_generalized_negative_binomial`` (MXNet 1.9.1 ``src/operator/random/sample_op.cc``).
+``_random_generalized_negative_binomial`` and their ``_like`` forms (MXNet 1.9.1
+``src/operator/random/sample_op.cc``; the array-parameter ``_sample_*`` forms are in
+:mod:`minigluon.ops.random_sample`).
 
 Both draw a gamma-distributed rate and then a Poisson count with that rate (the gamma-Poisson
 mixture MXNet's sampler uses), from the per-context generator of :mod:`minigluon.random`:
@@ -12,7 +14,8 @@ mixture MXNet's sampler uses), from the per-context generator of :mod:`minigluon
 MXNet does not check ``k`` and ``p`` (``p=0`` gives garbage counts there); here ``k < 0`` or ``p``
 outside ``(0, 1]`` raise ValueError, as do a negative ``mu`` or ``alpha`` (which MXNet refuses too).
 """
-from minigluon.ops.random_ops import _FLOATS, _ScalarSampler
+from minigluon.ops.random_ops import _FLOATS, _LikeSampler, _ScalarSampler
+from minigluon import random as _rnd
 from minigluon.ops.registry import Attr, register
 
 
@@ -69,3 +72,31 @@ class RandomGeneralizedNegativeBinomial(_ScalarSampler):
         if self.alpha == 0:
             return gen.poisson(self.mu, size=shape).astype('float64')
         return _gamma_poisson(gen, 1. / self.alpha, self.alpha * self.mu, shape)
+
+
+@register
+class RandomNegativeBinomialLike(_LikeSampler):
+    """Negative binomial counts (``k`` successes, success probability ``p``) in the shape and
+    dtype of ``data``. Raises ValueError unless ``k >= 0`` and ``0 < p <= 1``."""
+
+    name = '_random_negative_binomial_like'
+    aliases = ('random_negative_binomial_like',)
+    attrs = {'k': Attr('int', 1), 'p': Attr('float', 1.0)}
+    check_attrs = RandomNegativeBinomial.check_attrs
+
+    def _draw(self, xp, shape):
+        return RandomNegativeBinomial._draw(self, _rnd.generator(xp), shape)
+
+
+@register
+class RandomGeneralizedNegativeBinomialLike(_LikeSampler):
+    """Generalized negative binomial counts (mean ``mu``, dispersion ``alpha``) in the shape and
+    dtype of ``data``. Raises ValueError for a negative ``mu`` or ``alpha``."""
+
+    name = '_random_generalized_negative_binomial_like'
+    aliases = ('random_generalized_negative_binomial_like',)
+    attrs = {'mu': Attr('float', 1.0), 'alpha': Attr('float', 1.0)}
+    check_attrs = RandomGeneralizedNegativeBinomial.check_attrs
+
+    def _draw(self, xp, shape):
+        return RandomGeneralizedNegativeBinomial._draw(self, _rnd.generator(xp), shape)

@@ -4,7 +4,7 @@ Inside ``hybrid_forward`` these are ``F.random.uniform(...)`` when ``F`` is ``sy
 samples works hybridized as it does eagerly (``F = nd``, where ``nd.random`` is
 :mod:`minigluon.random`). Number parameters give the ``_random_<dist>`` node (no inputs); Symbol
 parameters give ``_sample_<dist>``, one block of ``shape`` samples per element of the
-parameters, output shape ``params.shape + shape`` (only ``uniform`` and ``normal``, as in
+parameters, output shape ``params.shape + shape`` (all but ``randint``, as in
 :mod:`minigluon.random`). The ``<dist>_like`` functions sample in the shape and dtype of their
 input. Node names follow MXNet: ``_random_uniform0``, ``_sample_normal0``, ``uniform_like0``.
 """
@@ -17,7 +17,8 @@ from minigluon.symbol.symbol import Symbol
 
 __all__ = ['uniform', 'normal', 'randn', 'randint', 'exponential', 'gamma', 'poisson', 'multinomial',
            'shuffle', 'uniform_like', 'normal_like', 'exponential_like', 'gamma_like',
-           'poisson_like', 'negative_binomial', 'generalized_negative_binomial']
+           'poisson_like', 'negative_binomial', 'generalized_negative_binomial',
+           'negative_binomial_like', 'generalized_negative_binomial_like']
 
 _OPS = {}
 
@@ -96,44 +97,48 @@ def randint(low, high, shape=None, dtype=None, **kwargs):
 
 def exponential(scale=1, shape=None, dtype=None, **kwargs):
     """Samples from the exponential distribution with mean ``scale``: a ``_random_exponential``
-    node with rate ``lam = 1 / scale``, as MXNet writes it.
+    node with rate ``lam = 1 / scale``, as MXNet writes it; for a Symbol ``scale``, a
+    ``_sample_exponential`` node fed by ``1.0 / scale`` (an ``_rdiv_scalar`` node), also as
+    MXNet writes it.
 
     Raises
     ------
     TypeError
-        For a Symbol ``scale``.
+        For a ``scale`` that is neither a number nor a Symbol.
     ValueError
         Unless ``scale > 0``.
     """
     if isinstance(scale, numbers.Number) and not scale > 0:
         raise ValueError('sym.random.exponential: scale (%r) must be positive' % (scale,))
-    lam = 1.0 / scale if isinstance(scale, numbers.Number) else scale
-    return _sample('exponential', {'lam': lam}, shape, dtype, kwargs)
+    lam = 1.0 / scale if isinstance(scale, (numbers.Number, Symbol)) else scale
+    return _sample('exponential', {'lam': lam}, shape, dtype, kwargs, '_sample_exponential')
 
 
 def gamma(alpha=1, beta=1, shape=None, dtype=None, **kwargs):
-    """Samples from the gamma distribution with shape ``alpha`` and scale ``beta`` (a
-    ``_random_gamma`` node). Raises TypeError for Symbol parameters."""
-    return _sample('gamma', {'alpha': alpha, 'beta': beta}, shape, dtype, kwargs)
+    """Samples from the gamma distribution with shape ``alpha`` and scale ``beta``: a
+    ``_random_gamma`` node, or ``_sample_gamma`` for Symbol parameters."""
+    return _sample('gamma', {'alpha': alpha, 'beta': beta}, shape, dtype, kwargs, '_sample_gamma')
 
 
 def poisson(lam=1, shape=None, dtype=None, **kwargs):
-    """Samples from the Poisson distribution with mean ``lam`` as floating-point counts (a
-    ``_random_poisson`` node). Raises TypeError for a Symbol ``lam``."""
-    return _sample('poisson', {'lam': lam}, shape, dtype, kwargs)
+    """Samples from the Poisson distribution with mean ``lam`` as floating-point counts: a
+    ``_random_poisson`` node, or ``_sample_poisson`` for a Symbol ``lam``."""
+    return _sample('poisson', {'lam': lam}, shape, dtype, kwargs, '_sample_poisson')
 
 
 def negative_binomial(k=1, p=1, shape=None, dtype=None, **kwargs):
     """Negative binomial samples (failures before ``k`` successes, success probability ``p``): a
-    ``_random_negative_binomial`` node. Raises TypeError for Symbol parameters."""
-    return _sample('negative_binomial', {'k': k, 'p': p}, shape, dtype, kwargs)
+    ``_random_negative_binomial`` node, or ``_sample_negative_binomial`` for Symbols."""
+    return _sample('negative_binomial', {'k': k, 'p': p}, shape, dtype, kwargs,
+                   '_sample_negative_binomial')
 
 
 def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, **kwargs):
     """Generalized negative binomial samples (mean ``mu``, variance ``mu + alpha*mu**2``): a
-    ``_random_generalized_negative_binomial`` node. Raises TypeError for Symbol parameters."""
+    ``_random_generalized_negative_binomial`` node, or ``_sample_generalized_negative_binomial``
+    for Symbols."""
     return _sample('generalized_negative_binomial', {'mu': mu, 'alpha': alpha}, shape, dtype,
-                   kwargs)
+                   kwargs, '_sample_generalized_negative_binomial')
 
 
 def multinomial(data, shape=None, get_prob=True, dtype='int32', **kwargs):
@@ -169,3 +174,5 @@ normal_like = _like('normal')
 exponential_like = _like('exponential')
 gamma_like = _like('gamma')
 poisson_like = _like('poisson')
+negative_binomial_like = _like('negative_binomial')
+generalized_negative_binomial_like = _like('generalized_negative_binomial')

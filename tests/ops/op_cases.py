@@ -432,6 +432,32 @@ def _register_custom_case():
 _register_custom_case()
 case('Custom', [U(-1, 1, 2, 3), U(-1, 1, 2, 3)], op_type='sweep_mul_sinh')
 
+# -- density operators (random_pdf.py): samples inside the support; counts are AUX (floating
+# but never differentiated: the discrete distributions give the sample no gradient) -----------
+
+
+def _counts(*shape):
+    return AUX(lambda rng: rng.randint(0, 6, size=shape).astype(np.float64))
+
+
+def _simplex(*shape):
+    return lambda rng: rng.dirichlet(np.full(shape[-1], 2.0), size=shape[:-1])
+
+
+for _log in (False, True):
+    case('_random_pdf_normal', [U(-2, 2, 2, 3), U(-1, 1, 2), U(0.5, 2, 2)], is_log=_log)
+    case('_random_pdf_uniform', [U(0.1, 0.9, 2, 3), U(-1, 0, 2), U(1, 2, 2)], is_log=_log)
+    case('_random_pdf_exponential', [U(0.1, 3, 3, 2), U(0.5, 2, 3)], is_log=_log)
+    case('_random_pdf_gamma', [U(0.2, 4, 2, 3), U(0.5, 3, 2), U(0.5, 2, 2)], is_log=_log)
+    case('_random_pdf_poisson', [_counts(2, 4), U(0.5, 4, 2)], is_log=_log)
+    case('_random_pdf_negative_binomial', [_counts(2, 4), U(0.5, 4, 2), U(0.2, 0.9, 2)],
+         is_log=_log)
+    case('_random_pdf_generalized_negative_binomial',
+         [_counts(2, 4), U(0.5, 4, 2), U(0.1, 1.5, 2)], is_log=_log)
+    case('_random_pdf_dirichlet', [_simplex(2, 4, 3), U(0.5, 3, 2, 3)], is_log=_log)
+case('_random_pdf_normal', [U(-2, 2, 2, 3, 2), U(-1, 1, 2, 3), U(0.5, 2, 2, 3)], is_log=True)
+case('_random_pdf_dirichlet', [_simplex(3), U(0.5, 3, 3)])
+
 # Differentiable operators deliberately without a case here, and why.
 EXCLUDED = {
     '_foreach': 'needs a subgraph (a traced body); gradients are checked in tests/test_controlflow.py',
