@@ -287,3 +287,27 @@ def test_custom_op_on_gpu_matches_cpu(eager):
         results.append((a.asnumpy(), b.asnumpy(), x.grad.asnumpy()))
     for cpu_value, gpu_value in zip(*results):
         np.testing.assert_allclose(gpu_value, cpu_value, rtol=1e-6, atol=1e-6)
+
+
+def test_an_eager_call_builds_its_description_once():
+    built = []
+
+    class Op(mx.operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            self.assign(out_data[0], req[0], in_data[0] + 1)
+
+        def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+            self.assign(in_grad[0], req[0], out_grad[0])
+
+    @mx.operator.register('t_counted')
+    class Prop(mx.operator.CustomOpProp):
+        def __init__(self, **attrs):
+            built.append(attrs)
+            super().__init__()
+
+        def create_operator(self, ctx, shapes, dtypes):
+            return Op()
+
+    for _ in range(3):
+        close(nd.Custom(nd.zeros((2,)), op_type='t_counted', k=1), [1, 1])
+    assert len(built) == 4 and all(b == {'k': '1'} for b in built)   # one probe, then one a call

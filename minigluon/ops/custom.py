@@ -267,16 +267,29 @@ def _raise(err):
 
 
 _BOUND = {}     # input names -> a Custom subclass declaring them (for binding a call's inputs)
+_NAMES = {}     # (description class, attribute strings) -> its input names
 
 
 def bound_class(kwargs, is_input):
     """The :class:`Custom` subclass whose ``arguments`` are the inputs of the operator that the
     attributes in ``kwargs`` describe, so that the generic call binding (``nd``) and node
     creation (``sym``) can take inputs by name and create variables for missing ones. Keywords
-    for which ``is_input`` is true are inputs, not attributes."""
+    for which ``is_input`` is true are inputs, not attributes. The input names are learnt once
+    per description class and attribute strings (``list_arguments`` depends on nothing else),
+    so an eager call builds its description once."""
     attrs = {k: v for k, v in kwargs.items() if not is_input(v) and v is not None
              and k not in ('name', 'attr', 'out')}
-    names = tuple(Custom(**attrs).list_arguments())
+    op_type = attrs.get('op_type')
+    key = None
+    if isinstance(op_type, str) and op_type in PROPS:
+        # the inputs of a description and its attributes: learnt once (a probe instance builds
+        # the description, and the call builds it again), not on every call
+        key = (PROPS[op_type], tuple(sorted((k, _attr_string(v)) for k, v in attrs.items())))
+    names = _NAMES.get(key) if key is not None else None
+    if names is None:
+        names = tuple(Custom(**attrs).list_arguments())
+        if key is not None:
+            _NAMES[key] = names
     cls = _BOUND.get(names)
     if cls is None:
         cls = type('Custom', (Custom,), {'arguments': names, '__doc__': Custom.__doc__,
