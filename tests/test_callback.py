@@ -6,47 +6,25 @@ import logging
 import os
 import re
 
-import numpy as np
 import pytest
 
 import minigluon as mx
 import minigluon.callback as cbmod
-from minigluon import nd
 from minigluon.base import NotSupportedError
+
+import _callback_cases
 
 with open(os.path.join(os.path.dirname(__file__), 'fixtures', 'kvcallback', 'expected.json')) as _f:
     EXPECTED = json.load(_f)['callbacks']
 
 
-class FakeClock:
-    """The generator's clock: 100.0, then each call 0.5 s, 1.25 s, 0.5 s, ... later."""
-
-    def __init__(self):
-        self.now = 100.0
-        self.calls = 0
-
-    def time(self):
-        self.calls += 1
-        self.now += 0.5 if self.calls % 2 else 1.25
-        return self.now
-
-
-class Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 @pytest.fixture
 def capture(monkeypatch):
-    monkeypatch.setattr(cbmod, 'time', FakeClock())
+    monkeypatch.setattr(cbmod, 'time', _callback_cases.FakeClock())
     root = logging.getLogger()
     old = root.level
     root.setLevel(logging.INFO)
-    cap = Capture()
+    cap = _callback_cases.Capture()
     root.addHandler(cap)
     yield cap
     root.removeHandler(cap)
@@ -66,56 +44,14 @@ def assert_lines(got, expected):
             assert len(a) == len(b) and abs(float(a) - float(b)) <= 1.5e-6, (g, e)
 
 
-def metric_feed(metric, epoch, nbatch):
-    rng = np.random.RandomState(100 * epoch + nbatch)
-    pred = rng.uniform(0.05, 1, (4, 3))
-    pred = pred / pred.sum(axis=1, keepdims=True)
-    label = rng.randint(0, 3, (4,))
-    metric.update([nd.array(label)], [nd.array(pred)])
-
-
-def composite():
-    m = mx.metric.CompositeEvalMetric()
-    m.add(mx.metric.Accuracy())
-    m.add(mx.metric.CrossEntropy())
-    return m
-
-
-CASES = {
-    'speedometer_reset': (lambda: mx.callback.Speedometer(4, 2), composite, 2, 6),
-    'speedometer_noreset': (lambda: mx.callback.Speedometer(4, 3, auto_reset=False),
-                            mx.metric.Accuracy, 2, 6),
-    'speedometer_nometric': (lambda: mx.callback.Speedometer(16, 2), lambda: None, 2, 6),
-    'log_train_metric': (lambda: mx.callback.log_train_metric(2), composite, 2, 6),
-    'log_train_metric_reset': (lambda: mx.callback.log_train_metric(3, auto_reset=True),
-                               mx.metric.Accuracy, 2, 6),
-    'progressbar': (lambda: mx.callback.ProgressBar(total=4, length=10), lambda: None, 1, 6),
-    'validation': (lambda: mx.callback.LogValidationMetricsCallback(), composite, 2, 2),
-    'validation_none': (lambda: mx.callback.LogValidationMetricsCallback(), lambda: None, 1, 1),
-}
-
-
-@pytest.mark.parametrize('name', sorted(CASES))
+@pytest.mark.parametrize('name', sorted(_callback_cases.cases(mx)))
 def test_log_lines_match_mxnet(capture, name):
-    make_cb, make_metric, epochs, batches = CASES[name]
-    cb = make_cb()
-    metric = make_metric()
-    for epoch in range(epochs):
-        if metric is not None:
-            metric.reset()
-        for nbatch in range(batches):
-            if metric is not None:
-                metric_feed(metric, epoch, nbatch)
-            cb(mx.model.BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=metric, locals=None))
+    _callback_cases.run(mx, name)
     assert_lines(capture.lines, EXPECTED[name])
 
 
 def test_do_checkpoint_matches_mxnet(capture, tmp_path):
-    sym = mx.sym.FullyConnected(mx.sym.var('data'), num_hidden=2, name='fc')
-    args = {'fc_weight': nd.array([[1., 2.], [3., 4.]]), 'fc_bias': nd.array([0.5, -0.5])}
-    cb = mx.callback.do_checkpoint(str(tmp_path / 'ck'), period=2)
-    for iter_no in range(5):
-        cb(iter_no, sym, args, {})
+    _callback_cases.run_checkpoint(mx, str(tmp_path / 'ck'))
     exp = EXPECTED['do_checkpoint']
     assert sorted(os.listdir(str(tmp_path))) == exp['files']
     assert [line.replace(str(tmp_path), '<tmp>') for line in capture.lines] == exp['log']

@@ -22,11 +22,15 @@ tests/test_callback.py compare minigluon against:
 import json
 import logging
 import os
+import sys
 import tempfile
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+import _callback_cases  # noqa: E402  (the scenarios tests/test_callback.py runs too)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'kvcallback')
@@ -165,82 +169,22 @@ def trainer_cases():
     return res
 
 
-class FakeClock:
-    """time.time() replacement: 100.0, then each call 0.5 s, 1.25 s, 0.5 s, ... later."""
-
-    def __init__(self):
-        self.now = 100.0
-        self.calls = 0
-
-    def time(self):
-        self.calls += 1
-        self.now += 0.5 if self.calls % 2 else 1.25
-        return self.now
-
-
-class Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
-def metric_feed(metric, epoch, nbatch):
-    rng = np.random.RandomState(100 * epoch + nbatch)
-    pred = rng.uniform(0.05, 1, (4, 3))
-    pred = pred / pred.sum(axis=1, keepdims=True)
-    label = rng.randint(0, 3, (4,))
-    metric.update([mx.nd.array(label)], [mx.nd.array(pred)])
-
-
 def callback_cases(tmp):
     import mxnet.callback as cbmod
     res = {}
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-
-    def run(name, make_cb, make_metric, epochs=2, batches=6):
-        cap = Capture()
+    for name in sorted(_callback_cases.cases(mx)):
+        cap = _callback_cases.Capture()
         root.addHandler(cap)
-        cbmod.time = FakeClock()
-        cb = make_cb()
-        metric = make_metric()
-        for epoch in range(epochs):
-            if metric is not None:
-                metric.reset()
-            for nbatch in range(batches):
-                if metric is not None:
-                    metric_feed(metric, epoch, nbatch)
-                cb(mx.model.BatchEndParam(epoch=epoch, nbatch=nbatch, eval_metric=metric,
-                                          locals=None))
+        cbmod.time = _callback_cases.FakeClock()
+        _callback_cases.run(mx, name)
         root.removeHandler(cap)
         res[name] = cap.lines
-
-    def composite():
-        m = mx.metric.CompositeEvalMetric()
-        m.add(mx.metric.Accuracy())
-        m.add(mx.metric.CrossEntropy())
-        return m
-    run('speedometer_reset', lambda: mx.callback.Speedometer(4, 2), composite)
-    run('speedometer_noreset', lambda: mx.callback.Speedometer(4, 3, auto_reset=False),
-        mx.metric.Accuracy)
-    run('speedometer_nometric', lambda: mx.callback.Speedometer(16, 2), lambda: None)
-    run('log_train_metric', lambda: mx.callback.log_train_metric(2), composite)
-    run('log_train_metric_reset', lambda: mx.callback.log_train_metric(3, auto_reset=True),
-        mx.metric.Accuracy)
-    run('progressbar', lambda: mx.callback.ProgressBar(total=4, length=10), lambda: None, 1, 6)
-    run('validation', lambda: mx.callback.LogValidationMetricsCallback(), composite, 2, 2)
-    run('validation_none', lambda: mx.callback.LogValidationMetricsCallback(), lambda: None, 1, 1)
     # do_checkpoint: every second epoch
-    cap = Capture()
+    cap = _callback_cases.Capture()
     root.addHandler(cap)
-    sym = mx.sym.FullyConnected(mx.sym.var('data'), num_hidden=2, name='fc')
-    args = {'fc_weight': mx.nd.array([[1., 2.], [3., 4.]]), 'fc_bias': mx.nd.array([0.5, -0.5])}
-    cb = mx.callback.do_checkpoint(os.path.join(tmp, 'ck'), period=2)
-    for iter_no in range(5):
-        cb(iter_no, sym, args, {})
+    _callback_cases.run_checkpoint(mx, os.path.join(tmp, 'ck'))
     root.removeHandler(cap)
     res['do_checkpoint'] = {'files': sorted(os.listdir(tmp)),
                             'log': [line.replace(tmp, '<tmp>') for line in cap.lines]}

@@ -85,6 +85,26 @@ class _Interleaved(Op):
                               % (rows, cols, (batch * self.heads, rows, cols)), *arrays)
 
 
+class _ValueProduct(_Interleaved):
+    """``attention @ v`` with ``v`` part ``value`` of the ``parts``-way interleaved first input,
+    and its gradient: the two ``..._valatt`` operators (their forwards check the shapes)."""
+
+    parts = value = None
+
+    def _product(self, xp, packed, att):
+        self.packed, self.att = packed, att
+        v = _part(packed, self.heads, self.parts, self.value)
+        return _merge_heads(xp.matmul(att, v), packed.shape[1], self.heads)
+
+    def backward(self, xp, grad):
+        packed, att, heads = self.packed, self.att, self.heads
+        g = _split_heads(grad, heads)
+        v = _part(packed, heads, self.parts, self.value)
+        d_packed = _unpart(xp, {self.value: xp.matmul(_batched_t(att), g)}, packed.shape, heads,
+                           self.parts)
+        return d_packed, xp.matmul(g, _batched_t(v))
+
+
 @register
 class InterleavedSelfAttQK(_Interleaved):
     """Self-attention scores ``q @ k^T / sqrt(head_dim)`` from interleaved projections; see the
@@ -109,7 +129,7 @@ class InterleavedSelfAttQK(_Interleaved):
 
 
 @register
-class InterleavedSelfAttValAtt(_Interleaved):
+class InterleavedSelfAttValAtt(_ValueProduct):
     """Self-attention output ``attention @ v`` from interleaved projections; see the module
     docstring. ``queries_keys_values``: ``(L, B, 3 * heads * D)``; ``attention``:
     ``(B * heads, L, L)``; output ``(L, B, heads * D)``."""
@@ -117,20 +137,13 @@ class InterleavedSelfAttValAtt(_Interleaved):
     name = '_contrib_interleaved_matmul_selfatt_valatt'
     arguments = ('queries_keys_values', 'attention')
 
+    parts, value = 3, 2
+
     def forward(self, xp, qkv, att):
         self._check_packed(qkv, 3, 'queries_keys_values', qkv, att)
         length, batch = qkv.shape[:2]
         self._check_attention(att, batch, length, length, qkv, att)
-        self.qkv, self.att = qkv, att
-        return _merge_heads(xp.matmul(att, _part(qkv, self.heads, 3, 2)), batch, self.heads)
-
-    def backward(self, xp, grad):
-        qkv, att, heads = self.qkv, self.att, self.heads
-        g = _split_heads(grad, heads)
-        v = _part(qkv, heads, 3, 2)
-        d_att = xp.matmul(g, _batched_t(v))
-        d_qkv = _unpart(xp, {2: xp.matmul(_batched_t(att), g)}, qkv.shape, heads, 3)
-        return d_qkv, d_att
+        return self._product(xp, qkv, att)
 
 
 @register
@@ -163,13 +176,14 @@ class InterleavedEncDecQK(_Interleaved):
 
 
 @register
-class InterleavedEncDecValAtt(_Interleaved):
+class InterleavedEncDecValAtt(_ValueProduct):
     """Encoder-decoder attention output ``attention @ v``; see the module docstring.
     ``keys_values``: ``(Lk, B, 2 * heads * D)``; ``attention``: ``(B * heads, Lq, Lk)``; output
     ``(Lq, B, heads * D)``."""
 
     name = '_contrib_interleaved_matmul_encdec_valatt'
     arguments = ('keys_values', 'attention')
+    parts, value = 2, 1
 
     def forward(self, xp, kv, att):
         self._check_packed(kv, 2, 'keys_values', kv, att)
@@ -178,13 +192,4 @@ class InterleavedEncDecValAtt(_Interleaved):
             raise shape_error(self, 'attention must be (batch * heads, query_length, %d)' % length,
                               kv, att)
         self._check_attention(att, batch, att.shape[1], length, kv, att)
-        self.kv, self.att = kv, att
-        return _merge_heads(xp.matmul(att, _part(kv, self.heads, 2, 1)), batch, self.heads)
-
-    def backward(self, xp, grad):
-        kv, att, heads = self.kv, self.att, self.heads
-        g = _split_heads(grad, heads)
-        v = _part(kv, heads, 2, 1)
-        d_att = xp.matmul(g, _batched_t(v))
-        d_kv = _unpart(xp, {1: xp.matmul(_batched_t(att), g)}, kv.shape, heads, 2)
-        return d_kv, d_att
+        return self._product(xp, kv, att)
