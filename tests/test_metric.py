@@ -95,6 +95,23 @@ def test_custom_metric():
     assert m2.name.startswith('custom(') and m2.get()[1] == 0.5
 
 
+def test_custom_metric_extra_outputs():
+    # A Module-style network returns [softmax, loss] for one label (cnocr's CTC metric):
+    # allow_extra_outputs scores the first pair and ignores the rest; without it, a count mismatch.
+    def first_sample_argmax(label, pred):
+        assert pred.shape == (2, 3)
+        return float(pred[0].argmax() == label[0]), 1
+    label, softmax, loss = nd.array([2, 0]), nd.array([[0, 0, 1], [1, 0, 0]]), nd.array([0.7, 0.1])
+    m = metric.np(first_sample_argmax, allow_extra_outputs=True)
+    m.update([label], [softmax, loss])
+    m.update(label, softmax)               # bare arrays are wrapped, not iterated row by row
+    assert m.name == 'first_sample_argmax' and m.get() == ('first_sample_argmax', 1.0)
+    assert m.num_inst == 2
+    strict = metric.np(first_sample_argmax)
+    with pytest.raises(ValueError, match='does not match'):
+        strict.update([label], [softmax, loss])
+
+
 def test_errors():
     with pytest.raises(ValueError, match='not registered'):
         metric.create('nosuch')

@@ -104,6 +104,20 @@ def test_raw_numpy_arrays_and_updater():
     assert isinstance(upd.states[0][0], np.ndarray)
 
 
+@pytest.mark.parametrize('name', ['sgd', 'nag', 'adam', 'adagrad', 'adadelta', 'rmsprop', 'adamax',
+                                  'nadam', 'ftml', 'signum', 'ftrl', 'dcasgd', 'lamb'])
+def test_update_leaves_the_gradient_untouched(name):
+    # MXNet 1.9.1's AdaDelta scales the gradient array in place (grad *= rescale_grad); the
+    # gradient is the caller's, so none of ours writes to it.
+    o = opt.create(name, rescale_grad=0.5, clip_gradient=0.3, wd=0.01)
+    w = nd.array([1.0, -2.0, 3.0])
+    g = nd.array([0.5, -0.25, 2.0])
+    state = o.create_state_multi_precision(0, w)
+    o.update_multi_precision(0, w, g, state)
+    np.testing.assert_array_equal(g.asnumpy(), np.array([0.5, -0.25, 2.0], np.float32))
+    assert not np.array_equal(w.asnumpy(), np.array([1.0, -2.0, 3.0], np.float32))
+
+
 def test_float16_without_multi_precision_warns():
     w = nd.array([1.0, 2.0], dtype='float16')
     with pytest.warns(UserWarning, match='multi_precision'):

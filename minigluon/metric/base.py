@@ -231,9 +231,18 @@ class CustomMetric(EvalMetric):
         self._feval, self._allow_extra_outputs = feval, allow_extra_outputs
 
     def update(self, labels, preds):
-        labels, preds = check_label_shapes(labels, preds, True)
-        if not self._allow_extra_outputs:
-            check_label_shapes(labels, preds)
+        """Apply ``feval`` to each (label, prediction) pair.
+
+        With ``allow_extra_outputs`` the counts may differ and the surplus is ignored (a network
+        returning ``[softmax, loss]`` scored against ``[label]``). MXNet 1.9.1 then also skips
+        wrapping a single array in a list, so a bare NDArray would be scored row by row; here it
+        is wrapped as in the checked case.
+        """
+        if self._allow_extra_outputs:
+            labels = [labels] if _is_array(labels) else labels
+            preds = [preds] if _is_array(preds) else preds
+        else:
+            labels, preds = check_label_shapes(labels, preds, True)
         for label, pred in zip(labels, preds):
             res = self._feval(_np(label), _np(pred))
             if isinstance(res, tuple):

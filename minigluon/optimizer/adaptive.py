@@ -106,7 +106,13 @@ class AdaGrad(Optimizer):
 
 @register
 class AdaDelta(Optimizer):
-    """AdaDelta (Zeiler 2012); uses no learning rate: ``w -= delta + wd*w``."""
+    """AdaDelta (Zeiler 2012); uses no learning rate: ``w -= delta + wd*w``.
+
+    MXNet 1.9.1's ``AdaDelta.update`` also rescales the caller's gradient array in place
+    (``grad *= rescale_grad``, the only optimizer that does), so ``param.grad()`` read after
+    ``Trainer.step`` shows the gradient divided by the batch size there, and a ``grad_req='add'``
+    accumulation continues from that. minigluon leaves the gradient as backward wrote it.
+    """
 
     def __init__(self, rho=0.90, epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
