@@ -54,11 +54,15 @@ def resize_bilinear(xp, img, out_h, out_w):
 
 def resize_nearest(xp, img, out_h, out_w):
     """OpenCV's INTER_NEAREST, any dtype: output pixel ``i`` reads ``floor(i * step)`` with
-    ``step = 1 / (out / in)`` computed as OpenCV does (``i * in / out`` picks another pixel on
-    about one case in 400)."""
+    ``step = 1 / (out / in)`` in double, as OpenCV computes it. That step can fall a hair short
+    of ``in / out``, so about 3% of the size pairs read another pixel than ``i * in / out``
+    would: 6 -> 34 pixels, output 17 reads pixel 2 (``17 * 6 / 34`` is 3 exactly)."""
     h, w = img.shape[-3], img.shape[-2]
-    ys = xp.asarray(np.minimum(np.floor(np.arange(out_h) * _step(h, out_h)).astype(np.int64), h - 1))
-    xs = xp.asarray(np.minimum(np.floor(np.arange(out_w) * _step(w, out_w)).astype(np.int64), w - 1))
+
+    def index(n_in, n_out):
+        i = np.floor(np.arange(n_out) * _step(n_in, n_out)).astype(np.int64)
+        return xp.asarray(np.minimum(i, n_in - 1))
+    ys, xs = index(h, out_h), index(w, out_w)
     return xp.ascontiguousarray(img[..., ys, :, :][..., xs, :])
 
 
@@ -138,27 +142,36 @@ def _cubic_weights(x):
 
 _R2 = math.sqrt(0.5)
 # sin(y0 + i*pi/4) * (-1)**i = s * sin(y0) + c * cos(y0) for tap i: (s, c) exactly
-_LANCZOS_PHASES = ((1, 0), (-_R2, -_R2), (0, 1), (_R2, -_R2), (-1, 0), (_R2, _R2), (0, -1), (-_R2, _R2))
+_LANCZOS_PHASES = np.array([(1, 0), (-_R2, -_R2), (0, 1), (_R2, -_R2), (-1, 0), (_R2, _R2), (0, -1),
+                            (-_R2, _R2)])
 
 
 def _lanczos_weights(x):
     """OpenCV's Lanczos-4 weights of the 8 taps around offsets ``x`` (float32): each
     ``sin(pi t) sin(pi t / 4) / t**2`` up to a common factor, from one sine and cosine in double
     (t = x + 3 - i in float32), stored in float32 and scaled by the float32 reciprocal of their
-    float32 sum; an offset below float32's epsilon takes the centre pixel alone."""
+    float32 sum; an offset below float32's epsilon takes the centre pixel alone.
+
+    An offset whose ``x + 3`` rounds to an integer in float32 puts a tap at t = 0 (OpenCV
+    computes the offset of a position a hair below a pixel centre as 1.0: e.g. 1 -> 49 pixels,
+    output 24). OpenCV 3.4.2 divides by zero there, its weights become NaN and MXNet 1.9.1 writes
+    garbage (0s and 255s) in that output row or column. Here that tap takes weight 1, the limit
+    of the weights as t -> 0, which is the pixel the position sits on."""
     out = np.zeros((len(x), 8), _F32)
+    taps = np.arange(8, dtype=_F32)
     for r, xr in enumerate(x):
-        if xr < np.finfo(_F32).eps:
-            out[r, 3] = 1
+        t = (xr + _F32(3)) - taps
+        if xr < np.finfo(_F32).eps or not t.all():
+            out[r, 3 if xr < np.finfo(_F32).eps else int(np.argmin(np.abs(t)))] = 1
             continue
         y0 = -float(xr + _F32(3)) * math.pi * 0.25
         s0, c0 = math.sin(y0), math.cos(y0)
+        y = -t.astype(np.float64) * math.pi * 0.25
+        w = ((_LANCZOS_PHASES[:, 0] * s0 + _LANCZOS_PHASES[:, 1] * c0) / (y * y)).astype(_F32)
         total = _F32(0)
-        for i, (ps, pc) in enumerate(_LANCZOS_PHASES):
-            y = -float(xr + _F32(3) - _F32(i)) * math.pi * 0.25
-            out[r, i] = _F32((ps * s0 + pc * c0) / (y * y))
-            total = _F32(total + out[r, i])
-        out[r] *= _F32(1) / total
+        for v in w:                      # float32 sum in tap order
+            total = _F32(total + v)
+        out[r] = w * (_F32(1) / total)
     return out
 
 
@@ -279,7 +292,8 @@ def _area_uint8(xp, img, out_h, out_w):
         rows = rows + xp.take(src, xp.asarray(xi[:, k]), axis=-2) * xp.asarray(xw[:, k])[:, None]
     out = xp.zeros(img.shape[:-3] + (out_h, out_w, img.shape[-1]), _F32)
     for k in range(yi.shape[1]):
-        out = out + xp.asarray(yw[:, k])[:, None, None] * xp.take(rows, xp.asarray(yi[:, k]), axis=-3)
+        beta = xp.asarray(yw[:, k])[:, None, None]
+        out = out + beta * xp.take(rows, xp.asarray(yi[:, k]), axis=-3)
     return xp.clip(xp.rint(out), 0, 255).astype(np.uint8)
 
 
