@@ -209,6 +209,9 @@ class Resize(Op):
     :func:`~minigluon.ops._image_resize.resize_uint8`). Same dtype out; float16/32/64 and uint8,
     and with nearest any integer dtype (MXNet's OpenCV rejects int32 for the other codes, aborts
     the process on int8 and returns garbage for int64; minigluon raises a TypeError instead).
+    Where a Lanczos-4 sample sits a hair below a pixel centre (e.g. 1 -> 49 rows, row 24) OpenCV
+    divides by zero and MXNet returns a NaN row (float) or a row of 0s and 255s (uint8); here
+    that row holds the pixel's values.
     No gradient (MXNet 1.9.1's backward fails). (MXNet 1.9.1 ``_image_resize``.)
 
     Raises

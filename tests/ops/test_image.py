@@ -141,6 +141,10 @@ def test_uint8_lanczos_where_mxnet_divides_by_zero():
     np.testing.assert_array_equal(got[24], row)
     assert np.abs(want[24].astype(int) - row).max() > 100          # MXNet's garbage row
     np.testing.assert_array_equal(I.resize(img, (41, 1), False, 4).asnumpy()[0], row)
+    # float: MXNet's row 24 is NaN; a one-row image gives every output row the same values
+    flt = I.resize(img.astype('float32'), (41, 49), False, 4).asnumpy()
+    assert np.isfinite(flt).all()
+    np.testing.assert_allclose(flt, np.broadcast_to(flt[:1], flt.shape), rtol=0, atol=1e-4)
 
 
 def test_gradients_match_mxnet():
