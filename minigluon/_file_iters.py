@@ -494,8 +494,8 @@ class ImageRecordIter(_StreamIter):
         When > 0, first resize so that the shorter side is ``resize`` (the other side
         ``long * resize // short``).
     inter_method : int, default 1
-        Interpolation of the resizes (OpenCV's codes, as ``mx.image.imresize``; uint8 bilinear
-        results may differ from MXNet's by 1).
+        Interpolation of the resizes (OpenCV's codes, as ``mx.image.imresize``; MXNet's
+        bytes exactly).
     mean_r, mean_g, mean_b, std_r, std_g, std_b, scale : float
         Output ``(pixel - mean) * (scale / std)`` per channel, in float32 (MXNet's arithmetic;
         a grayscale image uses ``mean_r`` / ``std_r``).

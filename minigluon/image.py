@@ -69,7 +69,8 @@ def imresize(src, w, h, interp=1, out=None):
     Parameters
     ----------
     src : NDArray
-        ``(H, W, C)``, uint8 or float16/32/64, any number of channels.
+        ``(H, W, C)``, uint8 or float16/32/64 (other integer dtypes with nearest only), any
+        number of channels.
     w, h : int
         The new width and height (>= 1).
     interp : int
@@ -83,15 +84,15 @@ def imresize(src, w, h, interp=1, out=None):
     -------
     NDArray
         ``(h, w, C)``, ``src``'s dtype. Float results match OpenCV's to about 1e-4; uint8
-        bilinear results are rounded once from float where OpenCV uses fixed point, so about
-        one value in five differs by 1 from MXNet's (the other kernels match exactly or nearly).
+        results are MXNet's bytes exactly (OpenCV's fixed-point arithmetic, every kernel).
 
     Raises
     ------
     MXNetValueError
         For a non-3-D ``src``, a size below 1 or an unknown ``interp``.
     MXNetTypeError
-        For a ``src`` that is not an NDArray or has an integer dtype other than uint8.
+        For a ``src`` that is not an NDArray, or has an integer dtype other than uint8 with an
+        ``interp`` other than nearest (0).
     """
     old_h, old_w, _ = _check_image(src)
     w, h = check_int(w, 'w', 1), check_int(h, 'h', 1)

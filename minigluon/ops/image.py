@@ -18,7 +18,7 @@ also has one here (``g`` transposed back, divided by 255; MXNet 1.9.1's backward
 import numpy as np
 
 from minigluon.ops._image_resize import (resize_bilinear, resize_matrix, resize_nearest,
-                                         resize_target)
+                                         resize_target, resize_uint8)
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 
@@ -204,10 +204,14 @@ class Resize(Op):
     of the shorter side (the other scaled to keep the aspect ratio, rounded down). ``interp``
     uses OpenCV's codes, which MXNet hands to ``cv::resize`` unchanged: 0 nearest, 1 bilinear,
     2 bicubic, 3 area, 4 Lanczos-4 (MXNet's docs say 2 area and 3 bicubic; its results are
-    OpenCV's, and so are these: float results agree to ~1e-4, uint8 within 1). Bilinear
-    on float input matches OpenCV's; on uint8 it is computed in float and rounded, so about one
-    value in ten may differ by 1 from MXNet's OpenCV, which uses 11-bit fixed-point weights.
-    Same dtype out; float16/32/64 and uint8 (MXNet's OpenCV fails on other integer types).
+    OpenCV's, and so are these). Float results agree with MXNet's to ~1e-4; uint8 results are
+    MXNet's bytes exactly (OpenCV's fixed-point arithmetic redone,
+    :func:`~minigluon.ops._image_resize.resize_uint8`). Same dtype out; float16/32/64 and uint8,
+    and with nearest any integer dtype (MXNet's OpenCV rejects int32 for the other codes, aborts
+    the process on int8 and returns garbage for int64; minigluon raises a TypeError instead).
+    Where a Lanczos-4 sample sits a hair below a pixel centre (e.g. 1 -> 49 rows, row 24) OpenCV
+    divides by zero and MXNet returns a NaN row (float) or a row of 0s and 255s (uint8); here
+    that row holds the pixel's values.
     No gradient (MXNet 1.9.1's backward fails). (MXNet 1.9.1 ``_image_resize``.)
 
     Raises
@@ -215,7 +219,7 @@ class Resize(Op):
     ValueError
         For an empty or non-positive ``size``, a bad ``interp`` or a rank other than 3 or 4.
     TypeError
-        For integer dtypes other than uint8.
+        For integer dtypes other than uint8 with ``interp`` 1-4.
     """
 
     name = '_image_resize'
@@ -231,12 +235,15 @@ class Resize(Op):
 
     def forward(self, xp, data):
         check_image(self, data)
-        if data.dtype.kind != 'f' and data.dtype != np.uint8:
-            raise TypeError('%s: data must be uint8 or floating-point, got %s'
-                            % (self.name, data.dtype))
+        if data.dtype.kind != 'f' and data.dtype != np.uint8 and self.interp != 0:
+            raise TypeError('%s: data must be uint8 or floating-point for interp %d (other '
+                            'integer dtypes only with interp 0), got %s'
+                            % (self.name, self.interp, data.dtype))
         out_h, out_w = resize_target(self.size, self.keep_ratio, data.shape[-3], data.shape[-2])
         if self.interp == 0:
             return resize_nearest(xp, data, out_h, out_w)
+        if data.dtype == np.uint8:
+            return resize_uint8(xp, data, out_h, out_w, self.interp)
         if self.interp == 1:
             return resize_bilinear(xp, data, out_h, out_w)
         return resize_matrix(xp, data, out_h, out_w, self.interp)

@@ -105,10 +105,9 @@ def test_transforms_match_mxnet():
     assert_almost_equal(tensor, FIX['to_tensor'], rtol=1e-6, atol=1e-7)
     norm = T.Normalize(mean=(0.1, 0.2, 0.3), std=(0.5, 0.6, 0.7))
     assert_almost_equal(norm(tensor), FIX['normalize'], rtol=1e-5, atol=1e-6)
-    # OpenCV's bilinear resize on uint8 rounds in fixed point: allow one grey level
-    assert_almost_equal(T.Resize((4, 9))(x).asnumpy().astype(float), FIX['resize_bilinear'], rtol=0, atol=1)
-    assert_almost_equal(T.Resize(3, keep_ratio=True)(x).asnumpy().astype(float), FIX['resize_keep'],
-                        rtol=0, atol=1)
+    # uint8 resizes are exact (OpenCV's fixed-point arithmetic)
+    assert np.array_equal(T.Resize((4, 9))(x).asnumpy(), FIX['resize_bilinear'])
+    assert np.array_equal(T.Resize(3, keep_ratio=True)(x).asnumpy(), FIX['resize_keep'])
     assert np.array_equal(T.Resize(6, interpolation=0)(x).asnumpy(), FIX['resize_nearest'])
     assert_almost_equal(T.Resize((11, 3))(x.astype('float32')), FIX['resize_float'], rtol=1e-5, atol=1e-4)
 

@@ -56,7 +56,7 @@ print('multi-label', header.flag, header.label.tolist(), header.id, payload)
 
 records = ImageRecordDataset(rec_path)
 print('records', len(records))
-# (float32 before Resize: uint8 resizes round differently, see the README's differences)
+# (float32 before Resize)
 pipeline = transforms.Compose([transforms.Cast('float32'), transforms.Resize((8, 8)), transforms.ToTensor(),
                                transforms.Normalize(mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))])
 loader = DataLoader(records.transform_first(pipeline), batch_size=4, shuffle=False)

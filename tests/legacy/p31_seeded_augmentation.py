@@ -8,7 +8,7 @@ from _common import show
 
 # Seeded augmentation as MXNet 1.x scripts write it: Python's `random` drives the crops and the
 # mx.image augmenters, NumPy's the rotations and the PCA lighting. Float images throughout, so the
-# resizes agree to float rounding (uint8 resizes round differently, see the README).
+# resizes agree to float rounding.
 rng = np.random.RandomState(31)
 u8 = nd.array(rng.randint(0, 256, size=(30, 40, 3)), dtype='uint8')
 img = u8.astype('float32')

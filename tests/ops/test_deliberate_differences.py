@@ -33,15 +33,6 @@ def test_batchnorm_input_gradient_in_predict_mode_is_the_true_derivative():
     np.testing.assert_allclose(x.grad.asnumpy(), want, rtol=1e-6)
 
 
-def test_uint8_resize_is_the_float_result_rounded_once():
-    rng = np.random.RandomState(1)
-    img = rng.randint(0, 256, (5, 7, 3)).astype(np.uint8)
-    got = nd.image.resize(nd.array(img, dtype='uint8'), size=(11, 4), interp=1).asnumpy()
-    ref = nd.image.resize(nd.array(img.astype(np.float32)), size=(11, 4), interp=1).asnumpy()
-    assert got.dtype == np.uint8
-    np.testing.assert_array_equal(got, np.clip(np.rint(ref), 0, 255).astype(np.uint8))
-
-
 def test_a_boolean_numpy_index_is_a_mask():
     """MXNet 1.9.1 reads the booleans as the indices 1 and 0 (measured: shape (2, 3, 4))."""
     a = nd.arange(24).reshape((2, 3, 4))

@@ -205,9 +205,8 @@ class Resize(HybridBlock):
     keep_ratio : bool, default False
     interpolation : int, default 1
         OpenCV codes, as MXNet hands them to OpenCV: 0 nearest, 1 bilinear, 2 bicubic, 3 area,
-        4 Lanczos-4 (all in NumPy/CuPy, with OpenCV's weights). Bilinear is computed in
-        float and rounded: on uint8 images about 1 pixel value in 10 differs by 1 from MXNet,
-        whose OpenCV uses 11-bit fixed-point weights.
+        4 Lanczos-4 (all in NumPy/CuPy, with OpenCV's weights; uint8 images come out as
+        MXNet's bytes exactly, float ones within ~1e-4).
 
     Raises
     ------
