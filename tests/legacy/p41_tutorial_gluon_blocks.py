@@ -1,5 +1,6 @@
-# MXNet 1.x's own Gluon tutorials on blocks, shrunk: custom-layer, hybridize (and its list of
-# what a hybridized block cannot do), naming, parameters, save_load_params, activations and init.
+# MXNet 1.x's own Gluon tutorials on blocks, shrunk: nn (layers and blocks: a Sequential of our
+# own over _children, get_constant, nesting), custom-layer, hybridize (and its list of what a
+# hybridized block cannot do), naming, parameters, save_load_params, activations and init.
 # MNIST is replaced by small synthetic images, random draws by NumPy RandomState values, the
 # pretrained AlexNet (a download) by an untrained one, and random initializers by one seeded by
 # parameter name wherever numbers are printed. What the tutorials print with plots or timings is
@@ -31,6 +32,92 @@ class SeededInit(init.Initializer):
     def _init_weight(self, name, arr):
         r = np.random.RandomState(zlib.crc32(name.encode()))
         arr[:] = nd.array(r.uniform(-self.scale, self.scale, size=arr.shape))
+
+
+# ---------------------------------------------------------------- nn (layers and blocks)
+x = nd.array(rng.uniform(size=(2, 20)))
+
+
+class MySequential(nn.Block):
+    def __init__(self, **kwargs):
+        super(MySequential, self).__init__(**kwargs)
+
+    def add(self, block):
+        self._children[block.name] = block
+
+    def forward(self, x):
+        for block in self._children.values():
+            x = block(x)
+        return x
+
+
+net = MySequential()
+net.add(nn.Dense(16, activation='relu'))
+net.add(nn.Dense(10))
+net.initialize(SeededInit())
+show('MySequential', net(x))
+print(sorted(net.collect_params().keys()))
+print(net)
+
+
+class MLP(nn.Block):
+    def __init__(self, **kwargs):
+        super(MLP, self).__init__(**kwargs)
+        self.hidden = nn.Dense(16, activation='relu')
+        self.output = nn.Dense(10)
+
+    def forward(self, x):
+        hidden_out = self.hidden(x)
+        return self.output(hidden_out)
+
+
+net = MLP()
+net.initialize(SeededInit())
+show('MLP', net(x))
+
+
+class FancyMLP(nn.Block):
+    def __init__(self, **kwargs):
+        super(FancyMLP, self).__init__(**kwargs)
+        self.rand_weight = self.params.get_constant(
+            'rand_weight', nd.array(rng.uniform(size=(20, 20))))
+        self.dense = nn.Dense(20, activation='relu')
+
+    def forward(self, x):
+        x = self.dense(x)
+        x = nd.relu(nd.dot(x, self.rand_weight.data()) + 1)
+        x = self.dense(x)
+        while x.norm().asscalar() > 1:
+            x /= 2
+        if x.norm().asscalar() < 0.8:
+            x *= 10
+        return x.sum()
+
+
+net = FancyMLP()
+net.initialize(SeededInit())
+show('FancyMLP', net(x))
+print(net.rand_weight, net.rand_weight.grad_req)
+print(net.collect_params())
+
+
+class NestMLP(nn.Block):
+    def __init__(self, **kwargs):
+        super(NestMLP, self).__init__(**kwargs)
+        self.net = nn.Sequential()
+        self.net.add(nn.Dense(16, activation='relu'),
+                     nn.Dense(12, activation='relu'))
+        self.dense = nn.Dense(8, activation='relu')
+
+    def forward(self, x):
+        return self.dense(self.net(x))
+
+
+chimera = nn.Sequential()
+chimera.add(NestMLP(), nn.Dense(20), FancyMLP())
+chimera.initialize(SeededInit())
+show('chimera', chimera(x))
+print(chimera)
 
 
 # ---------------------------------------------------------------- custom-layer

@@ -1,8 +1,9 @@
 # MXNet 1.x's own Gluon tutorials on losses, training and data, shrunk: loss (the built-in losses,
 # sample weights) and custom-loss (a contrastive Loss subclass, a Siamese network, an
 # ImageFolderDataset subclass drawing pairs with Python's random), training/trainer,
-# learning_rates (the schedulers, a scheduler in the optimizer, set_learning_rate by hand) and
-# fit_api (gluon.contrib.estimator with a CheckpointHandler and a handler of our own), data/datasets
+# learning_rates (the schedulers, a scheduler in the optimizer, set_learning_rate by hand, the
+# learning-rate finder with its endless batch sampler and Trainer save_states / load_states),
+# normalization (BatchNorm's running statistics, LayerNorm, InstanceNorm) and fit_api (gluon.contrib.estimator with a CheckpointHandler and a handler of our own), data/datasets
 # (ArrayDataset, DataLoader, a transform, ImageFolderDataset, an NDArrayIter wrapped as a loader)
 # and data/data_augmentation. FashionMNIST, MNIST, Caltech-101, Omniglot and the giraffe are small
 # synthetic images; the augmentations MXNet draws from its own generator are checked by their
@@ -371,6 +372,173 @@ for epoch in range(1, num_epochs + 1):
             curr_lr = trainer.learning_rate
             print("Epoch: %d; Batch %d; Loss %f; LR %f" % (epoch, batch_num, curr_loss, curr_lr))
         iteration_idx += 1
+
+
+# ---------------------------------------------------------------- learning_rate_finder
+class Learner():
+    def __init__(self, net, data_loader, ctx):
+        self.net = net
+        self.data_loader = data_loader
+        self.ctx = ctx
+        self.data_loader_iter = iter(self.data_loader)
+        self.net.initialize(SeededInit(0.3), ctx=self.ctx)
+        self.loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+        self.trainer = mx.gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': .001})
+
+    def iteration(self, lr=None, take_step=True):
+        if lr and (lr != self.trainer.learning_rate):
+            self.trainer.set_learning_rate(lr)
+        data, label = next(self.data_loader_iter)
+        data = data.as_in_context(self.ctx)
+        label = label.as_in_context(self.ctx)
+        with mx.autograd.record():
+            output = self.net(data)
+            loss = self.loss_fn(output, label)
+        loss.backward()
+        if take_step:
+            self.trainer.step(data.shape[0])
+        self.iteration_loss = mx.nd.mean(loss).asscalar()
+        return self.iteration_loss
+
+
+transform = transforms.Compose([transforms.ToTensor(),
+                                transforms.Normalize(mean=[0.4914, 0.4822, 0.4465],
+                                                     std=[0.2023, 0.1994, 0.2010])])
+images, labels = fake_images(32, 14, size=16, channels=3)
+dataset = mx.gluon.data.ArrayDataset(nd.array(images, dtype='uint8'),
+                                     labels.astype('float32')).transform_first(transform)
+
+
+class ContinuousBatchSampler():
+    def __init__(self, sampler, batch_size):
+        self._sampler = sampler
+        self._batch_size = batch_size
+
+    def __iter__(self):
+        batch = []
+        while True:
+            for i in self._sampler:
+                batch.append(i)
+                if len(batch) == self._batch_size:
+                    yield batch
+                    batch = []
+
+
+np.random.seed(14)
+sampler = mx.gluon.data.RandomSampler(len(dataset))
+batch_sampler = ContinuousBatchSampler(sampler, batch_size=8)
+data_loader = mx.gluon.data.DataLoader(dataset, batch_sampler=batch_sampler)
+
+
+class LRFinderStoppingCriteria():
+    def __init__(self, smoothing=0.3, min_iter=20):
+        self.smoothing = smoothing
+        self.min_iter = min_iter
+        self.first_loss = None
+        self.running_mean = None
+        self.counter = 0
+
+    def __call__(self, loss):
+        self.counter += 1
+        if self.first_loss is None:
+            self.first_loss = loss
+        if self.running_mean is None:
+            self.running_mean = loss
+        else:
+            self.running_mean = ((1 - self.smoothing) * loss) + (self.smoothing * self.running_mean)
+        return (self.running_mean > self.first_loss * 2) and (self.counter >= self.min_iter)
+
+
+class LRFinder():
+    def __init__(self, learner):
+        self.learner = learner
+
+    def find(self, lr_start=1e-6, lr_multiplier=1.1, smoothing=0.3):
+        self.learner.iteration(take_step=False)
+        if not self.learner.trainer._kv_initialized:
+            self.learner.trainer._init_kvstore()
+        self.learner.net.save_parameters("lr_finder.params")
+        self.learner.trainer.save_states("lr_finder.state")
+        lr = lr_start
+        self.results = []
+        stopping_criteria = LRFinderStoppingCriteria(smoothing)
+        while True:
+            loss = self.learner.iteration(lr)
+            self.results.append((lr, loss))
+            if stopping_criteria(loss):
+                break
+            lr = lr * lr_multiplier
+        self.learner.net.load_parameters("lr_finder.params", ctx=self.learner.ctx)
+        self.learner.trainer.load_states("lr_finder.state")
+        return self.results
+
+
+net = build_cnn()
+learner = Learner(net=net, data_loader=data_loader, ctx=ctx)
+lr_finder = LRFinder(learner)
+results = lr_finder.find(lr_start=1e-3, lr_multiplier=1.5)
+print('lr finder stopped after', len(results), 'iterations')
+print(' '.join('%.5g:%.5g' % r for r in results[::4]))
+show('restored weights', learner.net[5].weight.data()[0])
+learner.net.save_parameters("net.params")
+for lr in [0.05, 0.5]:
+    net = build_cnn()
+    learner = Learner(net=net, data_loader=data_loader, ctx=ctx)
+    learner.net.load_parameters("net.params", ctx=ctx)
+    for iter_idx in range(6):
+        learner.iteration(lr=lr)
+        if ((iter_idx % 3) == 0):
+            print("Iteration: {}, Loss: {:.5g}".format(iter_idx, learner.iteration_loss))
+    print("Final Loss: {:.5g}".format(learner.iteration_loss))
+
+
+# ---------------------------------------------------------------- normalization
+image_int = nd.array(rng.randint(low=0, high=256, size=(1, 3, 2, 2)))
+image_float = image_int.astype('float32') / 255
+normalizer = transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
+show('Normalize', normalizer(image_float))
+data = mx.nd.arange(start=0, stop=2 * 2 * 2 * 2).reshape(2, 2, 2, 2)
+print(data)
+net = mx.gluon.nn.BatchNorm()
+net.initialize()
+with mx.autograd.record():
+    output = net(data)
+    loss = output.abs()
+loss.backward()
+show('batchnorm train', output)
+batch_means = data.mean(axis=1, exclude=True)
+batch_vars = (data - batch_means.reshape(1, -1, 1, 1)).square().mean(axis=1, exclude=True)
+print('batch_means:', batch_means.asnumpy())
+print('batch_vars:', batch_vars.asnumpy())
+print("manually calculated: %.5f" % ((data[0][0][0][0] - batch_means[0]) / batch_vars[0].sqrt()).asscalar())
+print("automatically calculated: %.5f" % output[0][0][0][0].asscalar())
+show('running_mean:', net.running_mean.data())
+show('running_var:', net.running_var.data())
+for i in range(100):
+    with mx.autograd.record():
+        output = net(data)
+        loss = output.abs()
+    loss.backward()
+show('running_means:', net.running_mean.data())
+show('running_vars:', net.running_var.data())
+print('beta:', net.beta.data().asnumpy())
+print('gamma:', net.gamma.data().asnumpy())
+show('beta gradient:', net.beta.grad())
+show('gamma gradient:', net.gamma.grad())
+show('batchnorm inference', net(data))
+data = mx.nd.arange(start=0, stop=2 * 4 * 2).reshape(2, 4, 2)
+net = mx.gluon.nn.LayerNorm()
+net.initialize()
+show('layernorm', net(data))
+print('beta:', net.beta.data().asnumpy())
+print('gamma:', net.gamma.data().asnumpy())
+data = mx.nd.arange(start=0, stop=2 * 2 * 2 * 2).reshape(2, 2, 2, 2)
+net = mx.gluon.nn.InstanceNorm()
+net.initialize()
+show('instancenorm', net(data))
+print('beta:', net.beta.data().asnumpy())
+print('gamma:', net.gamma.data().asnumpy())
+print(mx.gluon.nn.BatchNorm(axis=2), mx.gluon.nn.LayerNorm(), mx.gluon.nn.InstanceNorm())
 
 
 # ---------------------------------------------------------------- fit_api (Estimator)
