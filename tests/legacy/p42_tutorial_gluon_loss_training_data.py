@@ -1,14 +1,15 @@
 # MXNet 1.x's own Gluon tutorials on losses, training and data, shrunk: loss (the built-in losses,
 # sample weights) and custom-loss (a contrastive Loss subclass, a Siamese network, an
-# ImageFolderDataset subclass drawing pairs with Python's random), training/trainer,
-# learning_rates (the schedulers, a scheduler in the optimizer, set_learning_rate by hand, the
-# learning-rate finder with its endless batch sampler and Trainer save_states / load_states),
-# normalization (BatchNorm's running statistics, LayerNorm, InstanceNorm) and fit_api (gluon.contrib.estimator with a CheckpointHandler and a handler of our own), data/datasets
-# (ArrayDataset, DataLoader, a transform, ImageFolderDataset, an NDArrayIter wrapped as a loader)
-# and data/data_augmentation. FashionMNIST, MNIST, Caltech-101, Omniglot and the giraffe are small
-# synthetic images; the augmentations MXNet draws from its own generator are checked by their
-# properties, the Python-random ones by their numbers. The estimator's log (with timings) is
-# silenced and its metrics printed instead.
+# ImageFolderDataset subclass drawing pairs with Python's random), training/trainer, learning_rates
+# (the schedulers, a scheduler in the optimizer, set_learning_rate by hand, the learning-rate
+# finder with its endless batch sampler and Trainer save_states / load_states), normalization
+# (BatchNorm's running statistics, LayerNorm, InstanceNorm) and fit_api (gluon.contrib.estimator
+# with a CheckpointHandler and a handler of our own), data/datasets (ArrayDataset, DataLoader, a
+# transform, ImageFolderDataset, an NDArrayIter wrapped as a loader) and data/data_augmentation.
+# FashionMNIST, MNIST, Caltech-101, Omniglot and the giraffe are small synthetic images; the
+# augmentations MXNet draws from its own generator are checked by their properties, the Python-
+# random ones by their numbers. The estimator's log (with timings) is silenced and its metrics
+# printed instead.
 import logging
 import math
 import os
@@ -116,7 +117,8 @@ pred = nd.array(rng.uniform(0.5, 3, size=(2, 3)))
 target = nd.array([[0, 1, 2], [3, 1, 0]])
 show('poisson nll', gloss.PoissonNLLLoss(from_logits=False)(pred, target))
 show('poisson nll logits', gloss.PoissonNLLLoss()(nd.log(pred), target))
-show('poisson nll full', gloss.PoissonNLLLoss(from_logits=False, compute_full=True)(pred, target + 2))
+full_nll = gloss.PoissonNLLLoss(from_logits=False, compute_full=True)
+show('poisson nll full', full_nll(pred, target + 2))
 x = nd.ones((2,))
 y = nd.ones((2,)) * 2
 loss = gloss.L2Loss()
@@ -302,7 +304,8 @@ print('cosine', lrs_at(CosineAnnealingSchedule(min_lr=0, max_lr=1, cycle_length=
 num_outputs = 10
 batch_size = 8
 images, labels = fake_images(40, 8)
-train_dataset = mx.gluon.data.ArrayDataset(nd.array(images, dtype='uint8'), labels.astype('float32'))
+train_dataset = mx.gluon.data.ArrayDataset(nd.array(images, dtype='uint8'),
+                                           labels.astype('float32'))
 train_dataset = train_dataset.transform_first(transforms.ToTensor())
 np.random.seed(8)
 train_dataloader = mx.gluon.data.DataLoader(train_dataset, batch_size, shuffle=True,
@@ -510,7 +513,8 @@ batch_means = data.mean(axis=1, exclude=True)
 batch_vars = (data - batch_means.reshape(1, -1, 1, 1)).square().mean(axis=1, exclude=True)
 print('batch_means:', batch_means.asnumpy())
 print('batch_vars:', batch_vars.asnumpy())
-print("manually calculated: %.5f" % ((data[0][0][0][0] - batch_means[0]) / batch_vars[0].sqrt()).asscalar())
+manual = (data[0][0][0][0] - batch_means[0]) / batch_vars[0].sqrt()
+print("manually calculated: %.5f" % manual.asscalar())
 print("automatically calculated: %.5f" % output[0][0][0][0].asscalar())
 show('running_mean:', net.running_mean.data())
 show('running_var:', net.running_var.data())
@@ -638,9 +642,11 @@ def transform(data, label):
 
 
 images, labels = fake_images(40, 11)
-train_dataset = gluon.data.ArrayDataset(nd.array(images, dtype='uint8'), labels).transform(transform)
+train_dataset = gluon.data.ArrayDataset(nd.array(images, dtype='uint8'), labels)
+train_dataset = train_dataset.transform(transform)
 images, labels = fake_images(16, 12)
-valid_dataset = gluon.data.ArrayDataset(nd.array(images, dtype='uint8'), labels).transform(transform)
+valid_dataset = gluon.data.ArrayDataset(nd.array(images, dtype='uint8'), labels)
+valid_dataset = valid_dataset.transform(transform)
 label_desc = {0: 'T-shirt/top', 1: 'Trouser', 2: 'Pullover', 3: 'Dress', 4: 'Coat', 5: 'Sandal',
               6: 'Shirt', 7: 'Sneaker', 8: 'Bag', 9: 'Ankle boot'}
 sample = train_dataset[23]
@@ -697,8 +703,10 @@ for epoch in range(3):
 images, labels = fake_images(6, 13, size=12, channels=3)
 write_folder(os.path.join(tmp, 'images', 'train'), images, labels % 2, ['bus', 'car'])
 write_folder(os.path.join(tmp, 'images', 'test'), images[:2], labels[:2] % 2, ['bus', 'car'])
-train_dataset = mx.gluon.data.vision.datasets.ImageFolderDataset(os.path.join(tmp, 'images', 'train'))
-test_dataset = mx.gluon.data.vision.datasets.ImageFolderDataset(os.path.join(tmp, 'images', 'test'))
+training_path = os.path.join(tmp, 'images', 'train')
+testing_path = os.path.join(tmp, 'images', 'test')
+train_dataset = mx.gluon.data.vision.datasets.ImageFolderDataset(training_path)
+test_dataset = mx.gluon.data.vision.datasets.ImageFolderDataset(testing_path)
 data, label = train_dataset[3]
 print("Data type: {}".format(data.dtype), data.shape)
 print("Label: {}".format(label))
@@ -764,7 +772,8 @@ for o in apply(example_image, transforms.RandomContrast(0.5)):
           bool(np.ptp(slope) < 1e-3 and 0.5 - 1e-6 <= slope.mean() <= 1.5 + 1e-6))
 # (MXNet 1.9.1's saturation blends with 0.114 x blue instead of the luma, so a grey image does
 # not stay put there; see the README)
-print('RandomSaturation', [(o.shape, o.dtype) for o in apply(example_image, transforms.RandomSaturation(0.5))][0])
+outs = apply(example_image, transforms.RandomSaturation(0.5))
+print('RandomSaturation', [(o.shape, o.dtype) for o in outs][0])
 gray = nd.array(np.repeat(img[:, :, :1], 3, axis=2))
 outs = apply(gray, transforms.RandomHue(0.5))
 print('RandomHue', outs[0].shape, outs[0].dtype, 'grey stays grey:',
