@@ -42,3 +42,19 @@ def test_linear_warmup_reaches_base_lr():
 def test_errors(make, msg):
     with pytest.raises(ValueError, match=msg):
         make()
+
+
+def test_optimizer_learning_rate_overrides_scheduler_with_a_real_warning(capsys):
+    """MXNet 1.9.1 print()s a UserWarning object to stdout here (found porting its learning-rate
+    tutorial); minigluon warns through ``warnings`` and, as MXNet, the optimizer's rate wins."""
+    from minigluon import optimizer
+    sched = lrs.MultiFactorScheduler(step=[4], factor=0.1)             # base_lr 0.01
+    with pytest.warns(UserWarning, match='overwritten by ``learning_rate``'):
+        opt = optimizer.SGD(learning_rate=0.03, lr_scheduler=sched)
+    assert capsys.readouterr().out == ''
+    assert sched.base_lr == 0.03 and opt.learning_rate == pytest.approx(0.03)
+    same = lrs.MultiFactorScheduler(step=[4], factor=0.1, base_lr=0.03)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        optimizer.SGD(learning_rate=0.03, lr_scheduler=same)          # equal rates: no warning

@@ -190,9 +190,12 @@ class DataLoader:
     thread_pool : bool, default False
         With ``num_workers > 0``: threads instead of processes (cheaper to start, but Python code
         in ``__getitem__`` then shares one interpreter lock). Worker processes seed NumPy's,
-        Python's and minigluon's global generators before each batch from one draw of the
-        parent's NumPy generator per epoch (random augmentations differ between batches and
-        epochs, and repeat after ``np.random.seed``); threads share the parent's generators.
+        Python's and minigluon's global generators before each batch from the parent's NumPy
+        generator state, read without drawing from it (so the parent's stream, and with it the
+        next epoch's shuffle, stays MXNet's): random augmentations differ between batches and
+        epochs, and repeat after ``np.random.seed`` (without a shuffle, an epoch that begins at
+        the state the loader's previous one began at counts as a new epoch: a new loader repeats
+        after the seed). Threads share the parent's generators.
     timeout : float, default 120
         Seconds to wait for one batch from a worker before raising ``multiprocessing.TimeoutError``.
     auto_reload : bool, default False
@@ -231,6 +234,32 @@ class DataLoader:
         self._batchify_fn = batchify_fn or default_batchify_fn
         self._thread_pool = bool(thread_pool)
         self._timeout = timeout
+        self._last_state, self._same_state_epochs = None, 0
+
+    @staticmethod
+    def _numpy_state():
+        _, keys, pos = np.random.get_state()[:3]
+        return np.asarray(keys, dtype=np.uint32), int(pos)
+
+    def _epoch_seeds(self, before):
+        """The SeedSequence whose children seed this epoch's batches in the worker processes.
+
+        Forked workers would all inherit one RNG state (the same "random" augmentation in every
+        worker and, the pool being new each epoch, in every epoch; MXNet 1.9.1 also repeats it
+        across workers). The seeds come from the parent's NumPy state after the sampler's first
+        step, read and not drawn from: a draw here would shift every later draw of the parent,
+        the next epoch's shuffle first, away from MXNet's. When the sampler drew nothing
+        (``before`` is the state before its first step) and the epoch begins at the state this
+        loader's previous one began at, a count of such epochs tells the epochs apart.
+        """
+        keys, pos = self._numpy_state()
+        state = (keys.tobytes(), pos)
+        if state == (before[0].tobytes(), before[1]) and state == self._last_state:
+            self._same_state_epochs += 1
+        else:
+            self._same_state_epochs = 0
+        self._last_state = state
+        return np.random.SeedSequence(keys.tolist() + [pos], spawn_key=(self._same_state_epochs,))
 
     def _load(self, indices):
         return self._batchify_fn([self._dataset[i] for i in indices])
@@ -242,6 +271,7 @@ class DataLoader:
             return
         # the sampler's first step (where a shuffling sampler draws its order) comes before the
         # workers' seed draw below, so the order is the same with or without worker processes
+        before = self._numpy_state()
         batches = iter(self._batch_sampler)
         first = next(batches, None)
         if first is None:
@@ -251,11 +281,7 @@ class DataLoader:
         else:
             pool = _process_pool(self._num_workers, self._dataset, self._batchify_fn)
             load, receive = _worker_load, _unship
-            # Forked workers would all inherit one RNG state (the same "random" augmentation in
-            # every worker and, the pool being new each epoch, in every epoch; MXNet 1.9.1 also
-            # repeats it across workers). Each batch gets its own seed, derived from one draw of
-            # the parent's NumPy RNG per epoch: distinct, and reproducible after np.random.seed.
-            seeds = np.random.SeedSequence(int(np.random.randint(2 ** 31)))
+            seeds = self._epoch_seeds(before)
         try:
             pending = deque()
             for indices in itertools.chain([first], batches):

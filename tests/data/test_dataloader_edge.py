@@ -45,9 +45,17 @@ def test_process_workers_draw_different_random_numbers_per_batch_and_epoch():
     draws = np.concatenate([np.concatenate(e) for e in epochs])          # (16 samples, 3 RNGs)
     for rng in range(3):
         assert len(np.unique(draws[:, rng])) == 16
-    np.random.seed(3)                                                    # reproducible from the seed
-    again = [np.stack([f.asnumpy() for f in b], 1) for b in loader]
+    np.random.seed(3)                          # reproducible from the seed, with a new loader
+    again = [np.stack([f.asnumpy() for f in b], 1)
+             for b in gdata.DataLoader(_RandomDataset(), batch_size=2, num_workers=2)]
     np.testing.assert_array_equal(np.concatenate(again), np.concatenate(epochs[0]))
+    # and with the same loader once the parent's state moved between its epochs (a shuffle)
+    shuffled = gdata.DataLoader(_RandomDataset(), batch_size=2, num_workers=2, shuffle=True)
+    runs = []
+    for _ in range(2):
+        np.random.seed(4)
+        runs.append([np.stack([f.asnumpy() for f in b], 1) for b in shuffled])
+    np.testing.assert_array_equal(np.concatenate(runs[0]), np.concatenate(runs[1]))
 
 
 @pytest.mark.parametrize('make', [lambda n: np.ones(n), lambda n: nd.ones(n)])
@@ -72,6 +80,34 @@ def test_shuffled_order_does_not_depend_on_worker_processes():
     assert sorted(want) == list(range(20)) and want != list(range(20))
     assert order(num_workers=2) == want
     assert order(num_workers=2, thread_pool=True) == want
+
+
+def test_worker_processes_leave_the_parents_numpy_stream_alone():
+    """Over several epochs, and beside a sequential loader with workers, the shuffled order and
+    the parent's later draws are those of MXNet 1.9.1, where the DataLoader draws nothing but
+    the shuffle. (The workers' seeds used to be one draw of the parent's generator per epoch,
+    which moved every later epoch's order; found porting MXNet's crash-course tutorial.)"""
+    from minigluon.gluon.data import ArrayDataset, DataLoader
+    ds = ArrayDataset(np.arange(12, dtype=np.float32))
+
+    def run(**kw):
+        np.random.seed(5)
+        train = DataLoader(ds, batch_size=4, shuffle=True, **kw)
+        valid = DataLoader(ds, batch_size=4, **kw)
+        seen = []
+        for _ in range(3):
+            seen += [int(v) for b in train for v in b.asnumpy()]
+            seen += [int(v) for b in valid for v in b.asnumpy()]
+        return seen, np.random.randint(1 << 30)
+    want = run()
+    # a shuffle of 12 per epoch, then MXNet's sequential order, and the generator moved only by
+    # the three shuffles
+    np.random.seed(5)
+    perms = [np.random.permutation(12).tolist() for _ in range(3)]
+    assert want[0] == sum([p + list(range(12)) for p in perms], [])
+    assert want[1] == np.random.randint(1 << 30)
+    assert run(num_workers=2) == want
+    assert run(num_workers=2, thread_pool=True) == want
 
 
 def test_default_batchify_names_labels_of_mixed_kinds():
