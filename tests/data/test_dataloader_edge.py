@@ -117,3 +117,56 @@ def test_default_batchify_names_labels_of_mixed_kinds():
     loader = gdata.DataLoader(gdata.SimpleDataset(samples), batch_size=2)
     with pytest.raises(ValueError, match=r'shape \(\).*shape \(3,\).*batchify_fn='):
         next(iter(loader))
+
+
+class _SlowAt(gdata.Dataset):
+    """Sample ``stall`` sleeps ``seconds`` (a worker stuck in the dataset's code)."""
+
+    def __init__(self, stall=None, seconds=0.0):
+        self._stall, self._seconds = stall, seconds
+
+    def __len__(self):
+        return 16
+
+    def __getitem__(self, idx):
+        import time
+        if idx == self._stall:
+            time.sleep(self._seconds)
+        return np.float32(idx)
+
+
+def _count_terminations(monkeypatch):
+    from multiprocessing.pool import Pool
+    calls = []
+    real = Pool.terminate
+    monkeypatch.setattr(Pool, 'terminate', lambda self: (calls.append(1), real(self))[1])
+    return calls
+
+
+@pytest.mark.parametrize('thread_pool', [False, True])
+def test_leaving_the_loop_early_lets_the_batches_in_flight_finish(monkeypatch, thread_pool):
+    # Pool.terminate, which the loader used to call at the end of every epoch, can deadlock in
+    # CPython 3.11 while batches are still being handed to the workers (a `break` after the first
+    # batch hung about one loop in a hundred): the pool is now closed and joined instead.
+    import multiprocessing
+    calls = _count_terminations(monkeypatch)
+    loader = gdata.DataLoader(_SlowAt(), batch_size=2, num_workers=2, thread_pool=thread_pool)
+    for _ in range(3):
+        for batch in loader:
+            break
+        assert batch.asnumpy().tolist() == [0, 1]
+    assert [b.asnumpy().tolist() for b in loader] == [[2 * i, 2 * i + 1] for i in range(8)]
+    assert calls == [] and multiprocessing.active_children() == []
+
+
+def test_a_stuck_worker_still_times_out_and_is_terminated(monkeypatch):
+    import multiprocessing
+    import time
+    calls = _count_terminations(monkeypatch)
+    loader = gdata.DataLoader(_SlowAt(stall=4, seconds=30), batch_size=2, num_workers=2,
+                              timeout=0.5)
+    start = time.time()
+    with pytest.raises(multiprocessing.TimeoutError):
+        list(loader)
+    assert calls == [1] and time.time() - start < 10
+    assert multiprocessing.active_children() == []
