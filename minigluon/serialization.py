@@ -26,6 +26,7 @@ Saves go to a temporary file in the same folder, are flushed and fsynced, then r
 target, so an interrupted save leaves the previous file intact.
 """
 import contextlib
+import errno
 import os
 import struct
 import tempfile
@@ -84,6 +85,8 @@ def atomic_write(path, mode='wb'):
     (``0o666`` less the umask), not the private ``0o600`` of a temporary file.
     """
     path = _check_fname(path, 'atomic_write')
+    if os.path.isdir(path):      # said up front: os.replace would name the temporary file
+        raise as_mxnet_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path))
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)

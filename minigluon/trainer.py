@@ -11,6 +11,7 @@ MXNet's ``'device'`` kvstore computes). :meth:`save_states` writes MXNet's ``.pa
 through a whitelisting unpickler that runs nothing from the file (:mod:`minigluon._mxnet_states`).
 """
 
+import numbers
 
 from minigluon import _mxnet_states
 from minigluon import _states_file as states_file
@@ -182,7 +183,7 @@ class Trainer:
             one copy is fresh the summed gradient is on all copies and all are updated alike,
             as MXNet's ``'device'`` kvstore does.
         """
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._set_rescale(batch_size, 'step')
         self._prepare()
         self._allreduce_grads()
         self._update(ignore_stale_grad)
@@ -315,8 +316,18 @@ class Trainer:
         """Apply the optimizer to (already all-reduced) gradients; see :meth:`step`."""
         self._prepare()
         self._refuse_on_kvstore('update')
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._set_rescale(batch_size, 'update')
         self._update(ignore_stale_grad)
+
+    def _set_rescale(self, batch_size, method):
+        """``rescale_grad = scale / batch_size``; a batch size that is not a positive number is
+        refused naming it (MXNet 1.9.1 fails with ZeroDivisionError on 0 and takes a negative
+        one, which turns every update around)."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Real) \
+                or not batch_size > 0:
+            raise ValueError('Trainer.%s: batch_size must be a positive number (the gradients are '
+                             'divided by it), got %r' % (method, batch_size))
+        self._optimizer.rescale_grad = self._scale / batch_size
 
     def _update(self, ignore_stale_grad=False):
         # every gradient is checked before any weight changes: a step that raises changes nothing

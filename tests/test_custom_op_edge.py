@@ -279,3 +279,23 @@ def test_output_left_unknown_by_infer_shape_is_named():
     assert sym.infer_shape_partial(x=(2, 2))[1] == [(2, 0)]
     with pytest.raises(MXNetError, match=r"op_type='e_open_output'.*output 'output' unknown"):
         nd.Custom(nd.ones((2, 2)), op_type='e_open_output')
+
+
+def test_zero_size_batch_runs_the_operator_on_empty_arrays():
+    # MXNet 1.9.1 fails to infer the shapes of an empty batch; an input that is itself empty
+    # makes the 0 in the output shapes a size, not "unknown"
+    x, other = nd.zeros((0, 3)), nd.zeros((0, 3))
+    x.attach_grad()
+    with autograd.record():
+        out, plus = nd.Custom(x, other, op_type='t_scale_add', scale=2)
+    out.backward()
+    assert out.shape == plus.shape == (0, 3) and x.grad.shape == (0, 3)
+
+
+def test_too_many_inputs_are_counted_not_printed():
+    # (the message used to be "too many positional arguments (1 extra: [<NDArray repr>])")
+    with pytest.raises(TypeError, match=r"Custom: takes 2 input\(s\) \['data', 'other'\], "
+                                        r"got 3 arrays"):
+        nd.Custom(nd.ones(2), nd.ones(2), nd.ones(2), op_type='t_scale_add')
+    with pytest.raises(TypeError, match=r"relu: takes 1 input\(s\) \['data'\], got 2 arrays"):
+        nd.relu(nd.ones(2), nd.ones(2))

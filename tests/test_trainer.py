@@ -61,6 +61,22 @@ def test_stale_gradient_raises_and_can_be_ignored():
     assert_almost_equal(w.data(), before)
 
 
+@pytest.mark.parametrize('batch_size', [0, -4, float('nan'), '8', None])
+def test_batch_size_that_is_not_a_positive_number_is_named(batch_size):
+    # MXNet 1.9.1: ZeroDivisionError for 0, and a negative size reverses every update
+    w, b = _params()
+    tr = Trainer([w, b], 'sgd', {'learning_rate': 0.1})
+    _loss_backward(w, b)
+    before = w.data().asnumpy()
+    for method in ('step', 'update'):
+        with pytest.raises(ValueError, match='Trainer.%s: batch_size must be a positive number'
+                                             % method):
+            getattr(tr, method)(batch_size)
+    assert_almost_equal(w.data(), before)
+    tr.step(np.int64(2))                     # NumPy numbers are numbers
+    assert not np.allclose(w.data().asnumpy(), before)
+
+
 def test_a_step_that_raises_changes_nothing():
     """Only ``b`` has a fresh gradient: the raising step leaves both weights as they were, and a
     retry with ignore_stale_grad=True still updates ``b`` (MXNet 1.9.1 would have cleared ``b``'s

@@ -183,12 +183,26 @@ def coding_cases():
          std2=2, clip=1, format='corner')
 
 
+def edge_cases():
+    """Found by the adversarial pass: topk=0 switches box_nms off (the data passes through
+    unchanged, formats and thresholds included), and a MultiBoxDetection without a foreground class gives only -1 rows."""
+    rows = nms_rows(2, 6)
+    rows[0, 4, 1] = -0.5                                # below valid_thresh
+    case('contrib.box_nms', [rows], wrt=(0,), topk=0, id_index=0, out_format='center',
+         valid_thresh=0.3)
+    case('contrib.box_nms', [rows[0, :, 1:]], wrt=(0,), topk=0, coord_start=1, score_index=0)
+    anchors = boxes(1, 3)
+    case('contrib.MultiBoxDetection', [np.full((2, 1, 3), 0.5, np.float32),
+                                       np.zeros((2, 12), np.float32), anchors])
+
+
 def main():
     nms_cases()
     coding_cases()
     target_cases()
     detection_cases()
     roi_cases()
+    edge_cases()
     REC.save(OUT)
 
 

@@ -84,6 +84,20 @@ def _batch_first(xp, y, n, spatial):
     return xp.ascontiguousarray(xp.moveaxis(y, 1, 0))
 
 
+def _empty_batch_output(xp, op, data, weight, out_sp):
+    """The output of a convolution over an empty batch, ``(0, F, *out_sp)`` (MXNet 1.9.1 cannot
+    make an empty batch; the im2col reshapes cannot infer their sizes from it). Backward then
+    gives zero gradients: :func:`_empty_batch_grads`."""
+    op.dshape, op.wshape = data.shape, weight.shape
+    return xp.zeros((0, op.num_filter) + tuple(out_sp), dtype=xp.result_type(data, weight))
+
+
+def _empty_batch_grads(xp, op, grad):
+    """Zero gradients of data, weight (and bias) after :func:`_empty_batch_output`."""
+    gx, gw = xp.zeros(op.dshape, grad.dtype), xp.zeros(op.wshape, grad.dtype)
+    return (gx, gw) if op.no_bias else (gx, gw, xp.zeros(op.num_filter, grad.dtype))
+
+
 def _pad(xp, x, before, after, value=0):
     if not any(before) and not any(after):
         return x
@@ -200,6 +214,8 @@ class Convolution(_ConvBase):
         if min(out_sp) < 1:
             raise shape_error(self, 'the padded input is smaller than the dilated kernel %s'
                               % (self.kernel,), data, weight, bias)
+        if n == 0:
+            return _empty_batch_output(xp, self, data, weight, out_sp)
         self.dshape, self.wshape, self.out_sp = data.shape, weight.shape, out_sp
         ws = workspace_of(self)
         # On the CPU one GEMM per image (inner size C/G * K) beats the batch's im2col; on a GPU the
@@ -262,6 +278,8 @@ class Convolution(_ConvBase):
 
     def backward(self, xp, grad):
         n, g = grad.shape[0], self.num_group
+        if n == 0:
+            return _empty_batch_grads(xp, self, grad)
         # inputs nobody reads the gradient of (e.g. the image) are skipped: None
         need = getattr(self, 'needs_input_grad', None)
         need_x, need_w = need is None or need[0], need is None or need[1]
@@ -350,6 +368,8 @@ class Deconvolution(_ConvBase):
         out_sp = self._out_spatial(in_sp)
         if min(out_sp) < 1:
             raise shape_error(self, 'pad %s leaves an empty output' % (pad,), data, weight, bias)
+        if n == 0:
+            return _empty_batch_output(xp, self, data, weight, out_sp)
         full = [st * (s - 1) + d * (k - 1) + 1 for s, d, k, st in zip(in_sp, self._dilate, self.kernel, self._stride)]
         buf_sp = tuple(max(fl, p + o) for fl, p, o in zip(full, pad, out_sp))
         x = _channels_first(xp, data.reshape(data.shape[:2] + (1,) * len(in_sp) + in_sp), g)
@@ -366,6 +386,8 @@ class Deconvolution(_ConvBase):
 
     def backward(self, xp, grad):
         n, f = grad.shape[:2]
+        if n == 0:
+            return _empty_batch_grads(xp, self, grad)
         g = self.num_group
         buf = xp.zeros((n, f) + self.buf_sp, dtype=grad.dtype)
         buf[self.crop] = grad

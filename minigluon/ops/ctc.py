@@ -134,7 +134,8 @@ class CTCLoss(Op):
     -----
     Semantics: MXNet 1.9.1 ``src/operator/nn/ctc_loss.cc``, Graves et al. 2006. Unlike MXNet (loss 0,
     undefined gradient) infeasible samples give ``+inf`` and a zero gradient, and invalid labels
-    raise instead of computing garbage.
+    raise instead of computing garbage. A sample with no frames (``data_lengths`` 0) and an empty
+    label has probability 1, so loss 0 (MXNet 1.9.1 gives ``inf``).
     """
 
     name = 'CTCLoss'

@@ -33,6 +33,8 @@ Differences from MXNet 1.9.1 (it crashes or misbehaves in these cases):
   as 0 means unknown in MXNet 1.x shapes: ``Symbol.infer_shape`` warns naming the output and
   returns ``(None, None, None)``, ``nd.Custom`` raises naming the op_type and output; MXNet takes
   the 0 as a size, returns the shape and makes an empty output whose ``backward`` then fails;
+  when an input is itself empty (a zero-size batch), ``nd.Custom`` takes the 0 as a size and
+  runs the operator on empty arrays (MXNet 1.9.1 fails to infer the shapes);
 * a custom operator inside a hybridized ``contrib.foreach`` / ``while_loop`` / ``cond`` body
   runs as it does eagerly; MXNet passes the subgraph's ``__subgraph_name__`` attribute to the
   description's constructor, which refuses it, and the process ends with a segmentation fault.
@@ -219,8 +221,10 @@ class Custom(Op):
         in_shapes = [list(a.shape) for a in inputs[:n]]
         in_shapes_full, out_shapes = self.infer_shape([a.shape for a in inputs])
         out_types = self.infer_type([a.dtype for a in inputs])[1]
+        # a 0 in an output shape means unknown, unless an input is empty too (a zero-size batch)
+        empty_input = any(0 in a.shape for a in inputs)
         for i, (s, t) in enumerate(zip(out_shapes, out_types)):
-            if s is None or 0 in s or t is None:
+            if s is None or (0 in s and not empty_input) or t is None:
                 raise MXNetError('Custom(op_type=%r): infer_shape/infer_type left output %r '
                                  'unknown (shape %s, dtype %s)'
                                  % (self.op_type, self.out_names[i], s, t))

@@ -11,7 +11,7 @@ the SSD targets are in ``detection_nms.py`` / ``detection_multibox.py``, ROI poo
 """
 import numpy as np
 
-from minigluon.ops.registry import Attr, Op, register, shape_error
+from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
 
 
 @register
@@ -25,7 +25,9 @@ class MultiBoxPrior(Op):
     ``s * H / W * sqrt(q)`` wide and ``s / sqrt(q)`` high (fractions of the image, so square on a
     non-square map), written as corners ``(xmin, ymin, xmax, ymax)``, clipped to ``[0, 1]`` with
     ``clip=True``. The output ``(1, H * W * boxes_per_cell, 4)`` is float32 and lists the boxes
-    cell by cell, row-major. Only ``data``'s shape is read (no gradient).
+    cell by cell, row-major. Only ``data``'s shape is read (no gradient). A map with no rows or
+    no columns has no cells, hence no anchors: ``(1, 0, 4)`` (MXNet 1.9.1 fails to infer the
+    shape).
 
     Raises ValueError when ``data`` is not 4-d, ``sizes`` or ``ratios`` is empty or not
     positive, or ``steps`` / ``offsets`` do not hold two values.
@@ -53,6 +55,8 @@ class MultiBoxPrior(Op):
         if data.ndim != 4:
             raise shape_error(self, 'data must be 4-d (N, C, H, W)', data)
         h, w = data.shape[2:]
+        if h == 0 or w == 0:
+            return xp.zeros((1, 0, 4), dtype=np.float32)
         step_y = self.steps[0] if self.steps[0] > 0 else 1.0 / h
         step_x = self.steps[1] if self.steps[1] > 0 else 1.0 / w
         root = np.sqrt(np.array(self.ratios, dtype=np.float64))
@@ -83,9 +87,11 @@ class BoxIou(Op):
     ``lhs`` is ``(..., 4)`` and ``rhs`` is ``(..., 4)``; the output is
     ``lhs.shape[:-1] + rhs.shape[:-1]``. ``format='corner'`` reads boxes as
     ``(xmin, ymin, xmax, ymax)``, ``'center'`` as ``(x, y, width, height)``. Boxes that do not
-    overlap, or whose union is empty, give 0. No gradient.
+    overlap, or whose union is empty, give 0; a pair with a NaN coordinate gives NaN (MXNet
+    1.9.1 gives NaN or 0 depending on which coordinate is NaN). No gradient.
 
-    Raises ValueError when the last axis of either input is not 4.
+    Raises ValueError when the last axis of either input is not 4, TypeError for integer boxes
+    (MXNet 1.9.1 refuses them too; an integer IoU would truncate to 0 or 1).
     """
 
     name = '_contrib_box_iou'
@@ -95,6 +101,8 @@ class BoxIou(Op):
     attrs = {'format': Attr('str', 'corner', choices=['corner', 'center'])}
 
     def forward(self, xp, lhs, rhs):
+        require_float(self, lhs, 'lhs')
+        require_float(self, rhs, 'rhs')
         if lhs.shape[-1:] != (4,) or rhs.shape[-1:] != (4,):
             raise shape_error(self, 'the last axis of lhs and rhs must hold the 4 box coordinates',
                               lhs, rhs)
@@ -110,6 +118,7 @@ class BoxIou(Op):
                  + (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1]) - inter)
         safe = xp.where(union > 0, union, 1)
         iou = xp.where((inter > 0) & (union > 0), inter / safe, 0)
+        iou = xp.where(xp.isnan(a).any(-1) | xp.isnan(b).any(-1), xp.nan, iou)
         return iou.astype(lhs.dtype, copy=False).reshape(lhs.shape[:-1] + rhs.shape[:-1])
 
     def backward(self, xp, grad):

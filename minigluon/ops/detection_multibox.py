@@ -49,7 +49,9 @@ class MultiBoxTarget(Op):
     Inputs: ``anchor`` ``(1, A, 4)`` corner boxes (as MultiBoxPrior makes them), ``label``
     ``(B, M, W)`` with ``W >= 5`` rows ``(class, xmin, ymin, xmax, ymax, ...)`` whose first row
     with class ``-1`` ends the list of a batch element (padding), ``cls_pred`` ``(B, C + 1, A)``
-    class scores (background first), read only for negative mining.
+    class scores (background first), read only for negative mining. A padding row followed by
+    a ground-truth row raises ValueError (as MXNet 1.9.1 checks). No anchors give empty
+    outputs (MXNet 1.9.1 fails to infer their shapes).
 
     Matching, per batch element: first, repeatedly the pair (anchor, ground truth) of largest IoU
     among unmatched anchors and unmatched ground truths (IoU above 1e-6) is matched, until every
@@ -116,7 +118,11 @@ class MultiBoxTarget(Op):
         for b in range(batch):
             ends = np.flatnonzero(labels[b, :, 0] == -1)
             gts = labels[b, :ends[0] if ends.size else labels.shape[1]].astype(work)
-            if not len(gts):
+            if ends.size and (labels[b, ends[0]:, 0] != -1).any():
+                raise shape_error(self, 'label of batch element %d has a ground-truth row after '
+                                  'a padding row (class -1); padding must come last' % b,
+                                  anchor, label, cls_pred)
+            if not len(gts) or not num_anchors:
                 continue
             match, positive = self._match(_iou_matrix(anchors, gts[:, 1:5]))
             flags = np.where(positive, 1, -1)
@@ -213,6 +219,8 @@ class MultiBoxDetection(Op):
     order with class ``-1``, and with ``nms_threshold`` outside ``(0, 1]`` the detections stay in
     anchor order, unsuppressed.
 
+    With no class besides the background every row is ``-1``, as in MXNet.
+
     Deliberate difference: MXNet 1.9.1's CPU operator ignores ``background_id`` (class 0 is
     always the background); here class ``background_id`` is left out and the others are
     numbered without it.
@@ -251,7 +259,10 @@ class MultiBoxDetection(Op):
         anchors = to_host(anchor)[0].astype(np.float64)
         boxes = self._decode(anchors, to_host(loc_pred).astype(np.float64).reshape(batch, -1, 4))
         out = np.full((batch, num_anchors, 6), -1.0)
-        classes = np.array([c for c in range(num_classes) if c != self.background_id])
+        classes = np.array([c for c in range(num_classes) if c != self.background_id],
+                           dtype=np.int64)
+        if not classes.size or not num_anchors:       # no foreground class: no detections
+            return xp.asarray(out.astype(dtype))
         work = np.promote_types(dtype, np.float32)      # suppression on the values written out
         for b in range(batch):
             p = prob[b, classes]

@@ -74,7 +74,7 @@ class BoxNMS(Op):
 
     Per batch element: boxes with score ``<= valid_thresh`` (and, with ``id_index >= 0``, of class
     ``background_id``) are dropped; the rest are sorted by decreasing score (ties keep their input
-    order) and cut to the first ``topk`` (``topk <= 0``: all); walking down that list, each kept
+    order) and cut to the first ``topk`` (``topk < 0``: all); walking down that list, each kept
     box drops every later box whose IoU with it exceeds ``overlap_thresh``, of the same class
     unless ``force_suppress`` or ``id_index < 0``. The output has ``data``'s shape and dtype:
     the kept rows first, whole, in decreasing score order, with the coordinates rewritten in
@@ -84,8 +84,14 @@ class BoxNMS(Op):
     input row it came from (whatever the formats); dropped rows get 0. A hidden second output
     holds each output row's input row index (``-1`` for padding), as MXNet keeps one.
 
+    ``topk=0`` turns the operator off, as in MXNet 1.9.1: the output is ``data`` unchanged (no
+    thresholding, sorting, suppression or format conversion) and the gradient passes straight
+    through. ``data`` with no boxes (``N == 0``) gives an empty output (MXNet 1.9.1 fails to
+    infer its shape).
+
     Raises TypeError for integer data (MXNet 1.9.1 also refuses it) and ValueError when the
-    column indices do not fit in ``K`` or ``data`` has fewer than 2 axes.
+    column indices do not fit in ``K``, the score or class column is one of the coordinates or
+    the class column is the score column (as MXNet checks), or ``data`` has fewer than 2 axes.
     """
 
     name = '_contrib_box_nms'
@@ -114,11 +120,24 @@ class BoxNMS(Op):
             if not lo <= value <= hi:
                 raise shape_error(self, '%s=%d does not fit rows of %d values (expected %d to %d)'
                                   % (key, value, width, lo, hi), data)
+        coords = range(self.coord_start, self.coord_start + 4)
+        for key in ('score_index', 'id_index'):
+            if getattr(self, key) in coords:
+                raise shape_error(self, '%s=%d is one of the coordinate columns %d to %d'
+                                  % (key, getattr(self, key), coords[0], coords[-1]), data)
+        if self.id_index == self.score_index:
+            raise shape_error(self, 'id_index and score_index are both %d; they must name '
+                              'different columns' % self.id_index, data)
 
     def forward(self, xp, data):
         self._check(data)
         host = to_host(data)
-        rows = host.reshape(-1, host.shape[-2], host.shape[-1])
+        rows = host.reshape((int(np.prod(host.shape[:-2])),) + host.shape[-2:])
+        if self.topk == 0:                 # MXNet's off switch: data passes through unchanged
+            index = np.broadcast_to(np.arange(rows.shape[1]), rows.shape[:2]).copy()
+            self._index, self._shape = index, data.shape
+            return (data.copy(),
+                    xp.asarray(index.reshape(data.shape[:-1]).astype(data.dtype)))
         out = np.full_like(rows, -1)
         index = np.full(rows.shape[:2], -1, dtype=np.int64)
         cs = self.coord_start

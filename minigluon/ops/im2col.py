@@ -57,7 +57,8 @@ class _SlidingBlocks(Op):
         xpad = _pad(xp, image, self._pad, self._pad)
         win = windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp)
         n, c = image.shape[:2]
-        return xp.ascontiguousarray(win).reshape(n, c * int(np.prod(self.kernel)), -1)
+        return xp.ascontiguousarray(win).reshape(n, c * int(np.prod(self.kernel)),
+                                                 int(np.prod(out_sp)))
 
     def _fold(self, xp, cols, image_shape, out_sp):
         """Adjoint of :meth:`_unfold`: add ``(N, C * K, L)`` blocks into zeros ``image_shape``."""

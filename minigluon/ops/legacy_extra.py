@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from minigluon.ops.ctc_kernel import to_host
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 
@@ -141,7 +142,8 @@ class Histogram(Op):
     binned against the rounded edges, as MXNet does). ``bins`` of another dtype than ``data``
     is compared as given (MXNet 1.9.1 reads it as ``data``'s dtype, garbage for another one).
     Not differentiable. Raises ValueError naming the attribute or input for a bad ``range``,
-    ``bin_cnt`` or ``bins``.
+    ``bin_cnt`` or ``bins`` (edges that decrease somewhere included: MXNet 1.9.1 counts against
+    them all the same).
     """
 
     name = '_histogram'
@@ -192,6 +194,10 @@ class Histogram(Op):
             if bins.ndim != 1 or bins.shape[0] < 2:
                 raise ValueError('_histogram: input bins must be a 1-d array of at least 2 '
                                  'increasing edges, got shape %s' % (tuple(bins.shape),))
+            if bool((bins[1:] < bins[:-1]).any()):
+                # (MXNet 1.9.1 bins against unsorted edges all the same: garbage counts)
+                raise ValueError('_histogram: input bins must be increasing edges, got %s'
+                                 % (to_host(bins).tolist(),))
             edges, cnt = bins, bins.shape[0] - 1
             inside = (values >= edges[0]) & (values <= edges[-1])
             out_edges = xp.ascontiguousarray(bins.astype(data.dtype))

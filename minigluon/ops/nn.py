@@ -73,7 +73,8 @@ class FullyConnected(Op):
         if data.ndim < 1:
             raise shape_error(self, 'data must have at least 1 dimension', data, weight, bias)
         # with flatten, (N, ...) is viewed as (N, prod(...)): 1-D data (N,) as (N, 1), as MXNet does
-        x = data.reshape(data.shape[0], -1) if self.flatten else data
+        # (sizes spelt out: -1 cannot be inferred for an empty batch)
+        x = data.reshape(data.shape[0], self._in_units(data.shape)) if self.flatten else data
         if weight.shape != (self.num_hidden, x.shape[-1]):
             if weight.ndim == 2 and weight.shape[0] == self.num_hidden:
                 # the usual case: a layer built for in_units features gets another number

@@ -54,7 +54,8 @@ class SoftmaxOutput(Op):
         elif self.preserve_shape:
             self.axis, want = data.ndim - 1, data.shape[:-1]
         else:
-            z, self.axis, want = z.reshape(data.shape[0], -1), 1, data.shape[:1]
+            z = z.reshape(data.shape[0], int(np.prod(data.shape[1:])))    # (an empty batch too)
+            self.axis, want = 1, data.shape[:1]
         if label.size != int(np.prod(want)):
             raise shape_error(self, 'label must have shape %s' % (tuple(want),), data, label)
         self.label = label.reshape(want)

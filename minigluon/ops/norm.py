@@ -56,7 +56,9 @@ class BatchNorm(Op):
       mean and biased batch variance, and update the moving statistics **in the forward pass**,
       in place: ``moving = moving * momentum + batch * (1 - momentum)``. (MXNet's CPU build makes
       the same update during backward; minigluon follows its GPU build, so a forward in
-      ``train_mode`` without backward also updates them.)
+      ``train_mode`` without backward also updates them.) An empty batch (a 0 on an axis other
+      than ``axis``) leaves them unchanged and gives NaN batch statistics (MXNet 1.9.1 cannot
+      make an empty batch).
     * Otherwise: normalise with the moving statistics.
 
     ``fix_gamma=True`` (the raw operator's default; Gluon passes ``fix_gamma=not scale``) uses
@@ -99,7 +101,12 @@ class BatchNorm(Op):
         axes = tuple(i for i in range(data.ndim) if i != ax)
         x = _f32(data)
         self.batch = autograd.is_training() and not self.use_global_stats
-        if self.batch:
+        if self.batch and x.size == 0:
+            # an empty batch has no statistics: the moving ones stay as they are (averaging in
+            # the NaN of an empty mean would spoil them for good); the hidden outputs are NaN
+            nan = xp.full(bshape, np.nan, dtype=x.dtype)
+            xhat, mean, inv_std, self.var = x, nan, nan, nan.reshape(c)
+        elif self.batch:
             xhat, mean, var, inv_std = _normalize(xp, x, axes, self.eps)
             self.var = var.reshape(c)
             m = self.momentum
@@ -130,10 +137,10 @@ class BatchNorm(Op):
     def backward(self, xp, grad, *unused):
         gy = _f32(grad)
         g_xhat = gy * self.g
-        if self.batch:
+        if self.batch and gy.size:
             gx = _normalize_backward(g_xhat, self.xhat, self.inv_std, self.axes)
         else:
-            gx = g_xhat * self.inv_std
+            gx = g_xhat * self.inv_std       # (an empty batch: an empty gradient)
         gbeta = gy.sum(axis=self.axes)
         ggamma = xp.zeros_like(gbeta) if self.fix_gamma else (gy * self.xhat).sum(axis=self.axes)
         return (gx.astype(self.dtype, copy=False), ggamma.astype(self.pdtype),

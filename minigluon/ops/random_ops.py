@@ -323,7 +323,10 @@ class SampleNormal(_ParamSampler):
 class SampleMultinomial(_ParamSampler):
     """Draw category indices from the distributions in the last axis of ``data``.
 
-    ``data`` of shape ``(..., k)`` holds probabilities (each row sums to 1); the output has shape
+    ``data`` of shape ``(..., k)`` holds probabilities (each row sums to 1; a row of
+    non-negative weights is drawn from in proportion to them, as MXNet does; a negative or NaN
+    entry, or a row of zeros, raises ValueError, where MXNet draws meaningless indices); the
+    output has shape
     ``data.shape[:-1] + shape`` and ``dtype`` (int32 by default). With ``get_prob=True`` a second
     output holds the log-probability of each drawn sample, differentiable as in MXNet 1.9.1 (the
     REINFORCE estimator): ``data`` receives, per class, the head gradients of the samples that
@@ -349,6 +352,10 @@ class SampleMultinomial(_ParamSampler):
             raise shape_error(self, 'data must have a non-empty last axis of probabilities', data)
         k = data.shape[-1]
         rows = data.reshape(-1, k).astype(np.float64)
+        if rows.size and bool((~(rows >= 0)).any() | ~(rows.sum(axis=1) > 0).all()):
+            # (MXNet 1.9.1 draws from such rows all the same: meaningless indices)
+            raise shape_error(self, 'data must hold non-negative probabilities (no NaN), each '
+                              'row with a positive sum', data)
         cdf = xp.cumsum(rows, axis=1)
         n = int(np.prod(self.shape)) if self.shape else 1
         u = _rnd.draw_uniform(xp, (rows.shape[0], n), 0.0, 1.0, np.dtype(np.float64))

@@ -356,6 +356,13 @@ def bind_call(cls, args, kwargs, is_input):
     if not_an_array and not pos_inputs and isinstance(args[0], (list, np.ndarray)):
         raise not_an_array
     free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
+    if args and declared is not None and is_input(args[0]):
+        # more arrays than the operator has inputs: say so, not "extra attribute <array repr>"
+        extra = 1
+        while extra < len(args) and (args[extra] is None or is_input(args[extra])):
+            extra += 1
+        raise TypeError('%s: takes %d input(s) %s, got %d arrays'
+                        % (cls.name, len(declared), list(declared), len(pos_inputs) + extra))
     if len(args) > len(free_attrs):
         if not_an_array:
             raise not_an_array

@@ -62,6 +62,10 @@ class ROIPooling(Op):
     ``data``'s dtype, and a hidden second output (``maxidx``, as in MXNet): the flat
     ``h * W + w`` position of each maximum, ``-1`` for empty bins. The gradient of each output
     goes to the position of its maximum.
+
+    A region with a NaN or infinite coordinate is treated as padding (output and gradient 0,
+    as ROIAlign does here); MXNet 1.9.1 casts such coordinates to integers and pools whatever
+    region that gives.
     """
 
     name = 'ROIPooling'
@@ -85,7 +89,7 @@ class ROIPooling(Op):
         out = xp.zeros((len(boxes), c, ph_n, pw_n), dtype=data.dtype)
         argmax = xp.full((len(boxes), c, ph_n, pw_n), -1, dtype=np.int64)
         for r, b in enumerate(index):
-            if b < 0:
+            if b < 0 or not np.isfinite(corner[r]).all():
                 continue
             x1, y1, x2, y2 = corner[r]
             hs, he = self._bins(y1, y2, ph_n, h, work)

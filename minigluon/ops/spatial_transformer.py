@@ -112,8 +112,9 @@ def _corners(xp, data, grid):
     the top-left neighbour of every source position (in pixels, as whole-number floats) and the
     position's fractional offsets from it."""
     n, _, h, w = data.shape
-    gx = grid[:, 0].reshape(n, -1)
-    gy = grid[:, 1].reshape(n, -1)
+    points = int(np.prod(grid.shape[2:]))          # (spelt out: an empty batch has no -1)
+    gx = grid[:, 0].reshape(n, points)
+    gy = grid[:, 1].reshape(n, points)
     x = (gx + 1) * gx.dtype.type((w - 1) / 2.0)
     y = (gy + 1) * gy.dtype.type((h - 1) / 2.0)
     x0, y0 = xp.floor(x), xp.floor(y)
@@ -181,7 +182,7 @@ class BilinearSampler(Op):
 
     def backward(self, xp, grad):
         n, c, h, w = self.data.shape
-        g = grad.astype(self.data.dtype, copy=False).reshape(n, c, -1)
+        g = grad.astype(self.data.dtype, copy=False).reshape(n, c, int(np.prod(grad.shape[2:])))
         need = getattr(self, 'needs_input_grad', None) or (True, True)
         _, corners = self._sample(xp)
         x0, y0, fx, fy = self.geom

@@ -249,6 +249,8 @@ def test_histogram_against_numpy_and_forms():
         nd.histogram(y, bins=3, range=(1, 0))
     with pytest.raises(ValueError, match='1-d array of at least 2'):
         nd.histogram(y, bins=nd.array([1.0]))
+    with pytest.raises(ValueError, match=r'increasing edges, got \[0.0, 1.0, 0.5\]'):
+        nd.histogram(y, bins=nd.array([0.0, 1.0, 0.5]))     # (MXNet counts [2, 0] there)
     with pytest.raises(ValueError, match='both bin_cnt and range'):
         nd._histogram(y, bin_cnt=3)
 

@@ -113,6 +113,13 @@ def test_multinomial_frequencies_and_logprob():
     assert single.shape == (1,)      # MXNet never returns a 0-d sample
 
 
+@pytest.mark.parametrize('row', [[0.5, -0.5, 1.0], [0.5, np.nan, 0.5], [0.0, 0.0, 0.0]])
+def test_multinomial_refuses_rows_that_are_not_distributions(row):
+    # MXNet 1.9.1 draws from them all the same (minigluon drew indices too)
+    with pytest.raises(ValueError, match='non-negative probabilities'):
+        nd.sample_multinomial(nd.array([[0.2, 0.3, 0.5], row]), shape=3)
+
+
 def test_samplers_are_not_differentiable():
     x = nd.ones((3,))
     x.attach_grad()

@@ -99,6 +99,15 @@ def test_save_into_missing_folder_raises_and_creates_nothing(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_save_onto_a_folder_names_the_folder_and_writes_nothing_beside_it(tmp_path):
+    # (the error used to name the temporary file, made in the folder's parent and then removed)
+    folder = tmp_path / 'out'
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="Is a directory: '%s'$" % folder):
+        nd.save(str(folder), [nd.ones((1,))])
+    assert os.listdir(tmp_path) == ['out'] and os.listdir(folder) == []
+
+
 def test_keyboard_interrupt_during_save_cleans_up(tmp_path, monkeypatch):
     target = tmp_path / 'x.params'
     nd.save(str(target), [nd.ones((2,))])
