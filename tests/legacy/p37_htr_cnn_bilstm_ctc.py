@@ -14,13 +14,12 @@
 import os
 import random
 import tempfile
-import zlib
 
 import minigluon as mx
 import numpy as np
 from minigluon import autograd, gluon, nd
 from minigluon.gluon.model_zoo.vision import resnet18_v1
-from _common import show
+from _common import named_uniform, show
 
 tmp = tempfile.mkdtemp()
 np.random.seed(3)
@@ -32,17 +31,7 @@ max_seq_len = 8
 ctx = [mx.cpu()]
 
 
-class NamedUniform(mx.init.Initializer):
-    """Uniform(-scale, scale) weights from a NumPy RandomState seeded by the parameter's name."""
-
-    def __init__(self, scale=0.1):
-        super().__init__(scale=scale)
-        self.scale = scale
-
-    def _init_weight(self, name, arr):
-        rng = np.random.RandomState(zlib.crc32(str(name).encode()))
-        arr[:] = nd.array(rng.uniform(-self.scale, self.scale, size=arr.shape))
-
+NamedUniform = named_uniform(mx)
 
 class EncoderLayer(gluon.HybridBlock):
     def __init__(self, hidden_states=4, rnn_layers=1, max_seq_len=8, **kwargs):

@@ -22,7 +22,6 @@
 import os
 import random
 import tempfile
-import zlib
 from copy import deepcopy
 
 import minigluon as mx
@@ -34,24 +33,14 @@ from minigluon.gluon.contrib.nn import HybridConcurrent, Identity
 from minigluon.gluon.data import DataLoader, Dataset
 from minigluon.gluon.data.vision import transforms
 from minigluon.gluon.rnn.rnn_layer import LSTM, GRU
-from _common import show
+from _common import named_uniform, show
 
 tmp = tempfile.mkdtemp()
 np.random.seed(38)
 random.seed(38)
 
 
-class NamedUniform(mx.init.Initializer):
-    """Uniform(-scale, scale) weights from a NumPy RandomState seeded by the parameter's name."""
-
-    def __init__(self, scale=0.2):
-        super().__init__(scale=scale)
-        self.scale = scale
-
-    def _init_weight(self, name, arr):
-        rng = np.random.RandomState(zlib.crc32(str(name).encode()))
-        arr[:] = nd.array(rng.uniform(-self.scale, self.scale, size=arr.shape))
-
+NamedUniform = named_uniform(mx)
 
 # ============================================================== (1) cnocr
 def _make_dense_block(num_layers, bn_size, growth_rate, dropout, stage_index):

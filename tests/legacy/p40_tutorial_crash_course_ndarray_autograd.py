@@ -8,30 +8,19 @@
 import math
 import os
 import tempfile
-import zlib
 
 import minigluon as mx
 import numpy as np
-from minigluon import autograd, gluon, image, init, nd
+from minigluon import autograd, gluon, image, nd
 from minigluon.gluon import nn
 from minigluon.gluon.data.vision import transforms
-from _common import show
+from _common import named_uniform, show
 
 rng = np.random.RandomState(40)
 tmp = tempfile.mkdtemp()
 
 
-class SeededInit(init.Initializer):
-    """Uniform values from a RandomState seeded by the parameter's name (biases stay 0)."""
-
-    def __init__(self, scale=0.1):
-        super(SeededInit, self).__init__()
-        self.scale = scale
-
-    def _init_weight(self, name, arr):
-        r = np.random.RandomState(zlib.crc32(name.encode()))
-        arr[:] = nd.array(r.uniform(-self.scale, self.scale, size=arr.shape))
-
+SeededInit = named_uniform(mx)
 
 # ---------------------------------------------------------------- crash course 1: ndarray
 print(nd.array(((1, 2, 3), (5, 6, 7))))

@@ -8,31 +8,20 @@
 import os
 import tempfile
 import warnings
-import zlib
 
 import minigluon as mx
 import numpy as np
 from minigluon import autograd, gluon, init, nd, sym
 from minigluon.gluon import nn
 from minigluon.gluon.data.vision import transforms
-from _common import show
+from _common import named_uniform, show
 
 rng = np.random.RandomState(41)
 tmp = tempfile.mkdtemp()
 os.chdir(tmp)                       # the tutorials save to the working directory
 
 
-class SeededInit(init.Initializer):
-    """Uniform values from a RandomState seeded by the parameter's name (biases stay 0)."""
-
-    def __init__(self, scale=0.1):
-        super(SeededInit, self).__init__()
-        self.scale = scale
-
-    def _init_weight(self, name, arr):
-        r = np.random.RandomState(zlib.crc32(name.encode()))
-        arr[:] = nd.array(r.uniform(-self.scale, self.scale, size=arr.shape))
-
+SeededInit = named_uniform(mx)
 
 # ---------------------------------------------------------------- nn (layers and blocks)
 x = nd.array(rng.uniform(size=(2, 20)))

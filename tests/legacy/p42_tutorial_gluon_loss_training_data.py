@@ -15,18 +15,17 @@ import math
 import os
 import random
 import tempfile
-import zlib
 
 import minigluon as mx
 import numpy as np
 from PIL import Image
-from minigluon import autograd, gluon, init, nd, optimizer
+from minigluon import autograd, gluon, nd, optimizer
 from minigluon.gluon import nn, loss as gloss
 from minigluon.gluon.contrib.estimator import estimator
 from minigluon.gluon.contrib.estimator.event_handler import (CheckpointHandler, EpochEnd,
                                                              TrainBegin, TrainEnd)
 from minigluon.gluon.data.vision import transforms
-from _common import show
+from _common import named_uniform, show
 
 rng = np.random.RandomState(42)
 tmp = tempfile.mkdtemp()
@@ -34,17 +33,7 @@ os.chdir(tmp)
 ctx = mx.gpu() if mx.context.num_gpus() else mx.cpu()
 
 
-class SeededInit(init.Initializer):
-    """Uniform values from a RandomState seeded by the parameter's name (biases stay 0)."""
-
-    def __init__(self, scale=0.1):
-        super(SeededInit, self).__init__()
-        self.scale = scale
-
-    def _init_weight(self, name, arr):
-        r = np.random.RandomState(zlib.crc32(name.encode()))
-        arr[:] = nd.array(r.uniform(-self.scale, self.scale, size=arr.shape))
-
+SeededInit = named_uniform(mx)
 
 def fake_images(n, seed, size=16, channels=1):
     """uint8 images (n, size, size, channels) whose bright column band tells the class."""
