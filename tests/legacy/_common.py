@@ -20,17 +20,17 @@ def show(label, value):
     print(label, ' '.join('%.6g' % v for v in arr[:12]))
 
 
-def named_uniform(mx):
-    """The Initializer class ``NamedUniform(scale=0.1)`` of the framework module ``mx`` (minigluon
-    or MXNet): each weight uniform in [-scale, scale] from a NumPy RandomState seeded by the crc32
-    of the parameter's name (biases and the rest as the base Initializer sets them), so both
+def named_uniform(mx, default_scale=0.1):
+    """The Initializer class ``NamedUniform(scale=default_scale)`` of the framework module ``mx``
+    (minigluon or MXNet): each weight uniform in [-scale, scale] from a NumPy RandomState seeded by
+    the crc32 of the parameter's name (biases and the rest as the base Initializer sets them), so both
     frameworks get the same values without their own RNGs. For layers whose shapes are known only
     at the first forward, and because MXNet 1.9.1 with MKL-DNN refuses ``set_data`` on a
     convolution weight that has been used."""
     import zlib
 
     class NamedUniform(mx.init.Initializer):
-        def __init__(self, scale=0.1):
+        def __init__(self, scale=default_scale):
             super().__init__(scale=scale)
             self.scale = scale
 
