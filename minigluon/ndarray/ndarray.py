@@ -302,8 +302,9 @@ class NDArray:
             shape = kwargs.pop('shape')
         return call_op('Reshape', self, shape=tuple(shape), _view=True, **kwargs)
 
-    def reshape_like(self, other):
-        return call_op('reshape_like', self, other)
+    def reshape_like(self, *args, **kwargs):
+        """``nd.reshape_like(self, rhs, lhs_begin=..., lhs_end=..., rhs_begin=..., rhs_end=...)``."""
+        return call_op('reshape_like', self, *args, **kwargs)
 
     def __getitem__(self, key):
         """Basic and advanced indexing, recorded for autograd.

@@ -274,6 +274,12 @@ class _SoftmaxBase(Op):
             z = -z
         self.mask = None
         if self.use_length:
+            if length.dtype.kind not in 'iu':
+                # as MXNet 1.9.1 ("only support integer types"), which also refuses int8 and
+                # uint8 lengths; every integer dtype works here
+                raise TypeError("%s: length must be an integer array (e.g. int32), got %s; "
+                                "convert it first, e.g. length.astype('int32')"
+                                % (self.name, length.dtype))
             if length.shape != data.shape[:axis] + data.shape[axis + 1:]:
                 raise shape_error(self, 'length must have the shape of data without axis %d' % axis,
                                   data, length)

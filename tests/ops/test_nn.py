@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from minigluon import autograd, nd
+from minigluon.base import MXNetError
 from minigluon.ops.registry import get_op
 from minigluon.test_utils import assert_almost_equal, check_gradient
 from nn_golden import cases_for, run_golden
@@ -164,6 +165,16 @@ def test_softmax_length_dtype_and_extremes():
         assert np.isfinite(getattr(nd, name)(big).asnumpy()).all()
     with pytest.raises(ValueError, match='axis=2 is out of range'):
         nd.softmax(nd.array(x), axis=2)
+
+
+def test_softmax_length_must_be_integer():
+    # MXNet 1.9.1: "This operation only support integer types, not float32" (MXNetError)
+    x = nd.ones((2, 3))
+    for fn in (nd.softmax, nd.log_softmax, nd.softmin):
+        with pytest.raises(MXNetError, match='length must be an integer array'):
+            fn(x, nd.array([1, 2]), use_length=True)
+        for dtype in ('int32', 'int64', 'uint8'):  # MXNet 1.9.1 takes only int32 and int64
+            assert fn(x, nd.array([1, 2], dtype=dtype), use_length=True).shape == (2, 3)
 
 
 def test_softmax_activation_modes():

@@ -75,6 +75,18 @@ def test_broadcast_like_axis_reshape_like_slice_like_gradients():
     check_gradient(lambda u, v: nd.slice_like(u, v, axes=(1,)), [X, np.zeros((1, 2, 1))], wrt=[0])
 
 
+def test_reshape_like_method_takes_the_operator_ranges():
+    # GluonNLP's BERT decoder: x.reshape_like(positions, lhs_begin=-2, lhs_end=-1, rhs_begin=0)
+    x = nd.array(np.arange(6 * 4).reshape(6, 4))
+    pos = nd.zeros((2, 3))
+    out = x.reshape_like(pos, lhs_begin=-2, lhs_end=-1, rhs_begin=0)
+    assert out.shape == (2, 3, 4)
+    assert out.asnumpy().ravel().tolist() == list(range(24))
+    assert x.reshape_like(nd.zeros((4, 6))).shape == (4, 6)
+    with pytest.raises(ValueError):
+        x.reshape_like(pos, lhs_begin=0, lhs_end=1, rhs_begin=0, rhs_end=1)
+
+
 def test_shape_and_size_array():
     x = nd.zeros((2, 3, 4))
     assert nd.shape_array(x).asnumpy().tolist() == [2, 3, 4]
