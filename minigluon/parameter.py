@@ -268,6 +268,10 @@ class Parameter(_ParameterAccess):
         """Assign ``data`` (an NDArray or NumPy array) to every copy (or keep it for a pending
         deferred initialization).
 
+        A NumPy array is stored in the parameter's dtype, whether the parameter holds data already
+        or its initialization is deferred (MXNet 1.9.1 fails on a NumPy array in the deferred case,
+        ``'numpy.ndarray' object has no attribute 'copyto'``, at the first forward).
+
         Raises
         ------
         TypeError
@@ -282,6 +286,8 @@ class Parameter(_ParameterAccess):
         if self._data is None:
             if not self._deferred_init:
                 raise ParameterMismatchError("Parameter '%s' has not been initialized" % self.name)
+            if isinstance(data, np.ndarray):
+                data = array(data, dtype=self.dtype)
             self._deferred_init = self._deferred_init[:3] + (data,)
             return
         for arr in self._data:

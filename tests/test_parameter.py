@@ -107,6 +107,19 @@ def test_deferred_set_data_used_at_finish():
     assert_almost_equal(p.data(), np.array([[1, 2], [3, 4]]))
 
 
+def test_deferred_set_data_takes_a_numpy_array_in_the_parameters_dtype():
+    # MXNet 1.9.1 fails at the first forward ('numpy.ndarray' object has no attribute 'copyto')
+    from minigluon.gluon import nn
+    dense = nn.Dense(3)
+    dense.initialize()
+    weight = np.arange(12, dtype=np.float64).reshape(3, 4) / 10
+    dense.weight.set_data(weight)
+    out = dense(nd.ones((2, 4)))
+    assert dense.weight.data().dtype == np.float32
+    assert_almost_equal(out, np.ones((2, 4)) @ weight.T, rtol=1e-6)
+    assert_almost_equal(dense.weight.data(ctx=cpu(0)), weight.astype(np.float32))
+
+
 def test_grad_req_and_backward():
     p = Parameter('w', shape=(3,))
     p.initialize(init='ones')
