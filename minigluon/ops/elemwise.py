@@ -192,7 +192,20 @@ BroadcastMaximum = _binary('broadcast_maximum', ['_maximum', '_Maximum', 'maximu
                            lambda xp, a, b: xp.maximum(a, b), _g_max)
 BroadcastMinimum = _binary('broadcast_minimum', ['_minimum', '_Minimum', 'minimum'],
                            lambda xp, a, b: xp.minimum(a, b), _g_min)
-BroadcastHypot = _binary('broadcast_hypot', ['_hypot'], lambda xp, a, b: xp.hypot(a, b), _g_hypot)
+
+
+def _hypot(xp, a, b):
+    """``sqrt(a**2 + b**2)``; integer operands give their integer dtype, computed in double and
+    truncated toward zero as MXNet 1.9.1 does (int32 hypot(3, 3) is 4; NumPy would return
+    float64, or float16 for int8)."""
+    if a.dtype.kind in 'iu':
+        return xp.hypot(a.astype(np.float64), b.astype(np.float64)).astype(a.dtype)
+    return xp.hypot(a, b)
+
+
+BroadcastHypot = _binary('broadcast_hypot', ['_hypot'], _hypot, _g_hypot)
+
+
 def _mod(xp, a, b):
     # MXNet's ``mod`` (mshadow_op.h): the result takes the divisor's sign, as Python's ``%``
     # (-7 % 2 == 1, 7 % -2 == -1), and a zero divisor gives 0 (not NaN).
@@ -296,7 +309,7 @@ _scalar('_maximum_scalar', ['_MaximumScalar'], lambda xp, x, s: xp.maximum(x, s)
         lambda self, xp, g, x, s: g * (x >= s))
 _scalar('_minimum_scalar', ['_MinimumScalar'], lambda xp, x, s: xp.minimum(x, s),
         lambda self, xp, g, x, s: g * (x <= s))
-_scalar('_hypot_scalar', [], lambda xp, x, s: xp.hypot(x, xp.asarray(s, x.dtype)),
+_scalar('_hypot_scalar', [], lambda xp, x, s: _hypot(xp, x, xp.asarray(s, x.dtype)),
         lambda self, xp, g, x, s: g * x / xp.where(self.out == 0, 1, self.out))
 _scalar('_mod_scalar', ['_ModScalar'], lambda xp, x, s: _mod(xp, x, xp.asarray(s, x.dtype)),
         lambda self, xp, g, x, s: g)

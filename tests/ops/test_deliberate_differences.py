@@ -67,3 +67,44 @@ def test_batchnorm_frozen_by_grad_req_null_still_updates_its_statistics_in_train
         with autograd.record():
             bn(x)
         np.testing.assert_allclose(bn.running_mean.data().asnumpy(), want, rtol=1e-6)
+
+
+def test_advanced_index_with_negative_positions_sums_the_gradient_of_repeated_rows():
+    """MXNet 1.9.1 keeps one head of a row selected twice through a negative position and
+    segfaults on ``x[[-1]]``'s backward."""
+    x = nd.arange(6).reshape((3, 2))
+    x.attach_grad()
+    with autograd.record():
+        y = x[[1, -2, -1]]
+    y.backward(nd.array([[1., 1.], [10., 10.], [100., 100.]]))
+    np.testing.assert_array_equal(x.grad.asnumpy(), [[0, 0], [11, 11], [100, 100]])
+
+
+def test_integer_l2_norm_is_the_root_of_the_sum_of_squares():
+    """MXNet 1.9.1 gives the largest absolute value (4 and 40)."""
+    for v, want in (([3, 4], 5), ([30, 40], 50), ([-4, 5, 2, 3, -5, -3, -6, -2, -5], 12)):
+        out = nd.norm(nd.array(v, dtype='int32'))
+        assert out.dtype == np.int32
+        np.testing.assert_array_equal(out.asnumpy(), [want])
+
+
+def test_sequence_last_without_lengths_sends_the_gradient_to_the_last_step():
+    """MXNet 1.9.1 writes it into the first step (axis 0) or corrupts the heap (axis 1)."""
+    for axis in (0, 1):
+        x = nd.arange(18).reshape((3, 3, 2)).astype('float64')
+        x.attach_grad()
+        with autograd.record():
+            y = nd.SequenceLast(x, axis=axis)
+        y.backward(nd.ones_like(y))
+        want = np.zeros((3, 3, 2))
+        want[(slice(None),) * axis + (-1,)] = 1
+        np.testing.assert_array_equal(x.grad.asnumpy(), want)
+        np.testing.assert_array_equal(y.asnumpy(), np.arange(18.).reshape(3, 3, 2)[
+            (slice(None),) * axis + (-1,)])
+
+
+def test_flip_and_broadcast_axis_take_a_negative_axis():
+    x = nd.array([[1., 2., 3.]])
+    np.testing.assert_array_equal(nd.flip(x, axis=-1).asnumpy(), [[3., 2., 1.]])
+    np.testing.assert_array_equal(nd.broadcast_axis(x.reshape((1, 3, 1)), axis=(0, -1),
+                                                    size=(2, 2)).shape, (2, 3, 2))
