@@ -711,18 +711,20 @@ PYTHONS = {'mxnet': '/opt/mxvenv/bin/python', 'minigluon': sys.executable}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_backend(backend, casedir, keys, timeout):
-    """Run every case under ``backend``, one child process per stretch between crashes."""
+def run_backend(backend, casedir, keys, timeout, script=None, extra_env=None):
+    """Run every case under ``backend``, one child process per stretch between crashes: the
+    child is ``script`` (default: this file) with ``casedir --backend B --start N``."""
     resdir = os.path.join(casedir, 'res', backend)
     os.makedirs(resdir, exist_ok=True)
     donef = os.path.join(resdir, 'done.txt')
     if os.path.exists(donef):
         os.remove(donef)
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1', **(extra_env or {}))
+    script = os.path.abspath(script or __file__)
     start = 0
     while start < len(keys):
         try:
-            rc = subprocess.run([PYTHONS[backend], os.path.abspath(__file__), casedir,
+            rc = subprocess.run([PYTHONS[backend], script, casedir,
                                  '--backend', backend, '--start', str(start)], env=env,
                                 timeout=timeout, capture_output=True).returncode
         except subprocess.TimeoutExpired:
@@ -742,16 +744,17 @@ def _tol(dt):
             np.dtype(np.float64): (1e-7, 1e-9)}.get(np.dtype(dt), (0, 0))
 
 
-def _close(a, b):
+def _close(a, b, tol=None):
     if a.size == 0:
         return True
-    rtol, atol = _tol(b.dtype)
+    rtol, atol = (tol or _tol)(b.dtype)
     return np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=atol,
                        equal_nan=True)
 
 
-def compare(casedir):
-    """The report: per group the counts, then each difference."""
+def compare(casedir, tol=None):
+    """The report: per group the counts, then each difference; ``tol(dtype)`` gives the
+    (rtol, atol) of a comparison (default: ``_tol``)."""
     with open(os.path.join(casedir, 'cases.json')) as f:
         cases = json.load(f)
     stats = collections.Counter()
@@ -781,7 +784,7 @@ def compare(casedir):
                 bad.append('%s dtype ours %s mx %s' % (k, a.dtype, b.dtype))
             if a.shape != b.shape:
                 bad.append('%s shape ours %s mx %s' % (k, a.shape, b.shape))
-            elif not _close(a, b):
+            elif not _close(a, b, tol):
                 d = np.abs(a.astype(np.float64) - b.astype(np.float64))
                 i = int(np.nanargmax(d)) if not np.isnan(d).all() else 0
                 bad.append('%s values: largest difference at %s: ours %r mx %r' % (

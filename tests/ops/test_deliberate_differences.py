@@ -108,3 +108,91 @@ def test_flip_and_broadcast_axis_take_a_negative_axis():
     np.testing.assert_array_equal(nd.flip(x, axis=-1).asnumpy(), [[3., 2., 1.]])
     np.testing.assert_array_equal(nd.broadcast_axis(x.reshape((1, 3, 1)), axis=(0, -1),
                                                     size=(2, 2)).shape, (2, 3, 2))
+
+
+def test_backward_with_the_same_head_twice_adds_both_head_gradients():
+    """MXNet 1.9.1 keeps only the last head gradient given for an array that appears twice in
+    ``heads`` (``[30, 300]`` here). That is why its eager ``LSTMCell`` / ``GRUCell`` / ``RNNCell``
+    unroll, whose last output is the same array as the first new state, back-propagates
+    differently from the hybridized cell (tools/fuzz_gluon_layers.py)."""
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 3
+    autograd.backward([y, y], [nd.array([1., 1.]), nd.array([10., 100.])])
+    np.testing.assert_array_equal(x.grad.asnumpy(), [33., 303.])
+
+
+def test_unrolled_cell_gradient_is_the_same_eager_and_hybridized():
+    from minigluon.gluon import rnn
+    rng = np.random.RandomState(3)
+    x = rng.randn(2, 3, 4).astype(np.float32)
+    grads = []
+    for hybrid in (False, True):
+        cell = rnn.LSTMCell(3, input_size=4, prefix='l_')
+        cell.initialize()
+        for p in cell.collect_params().values():
+            p.set_data(nd.array(np.random.RandomState(len(p.name)).randn(*p.shape) * 0.5))
+        if hybrid:
+            cell.hybridize()
+        xa = nd.array(x)
+        xa.attach_grad()
+        with autograd.record():
+            outs, states = cell.unroll(3, xa, layout='NTC', merge_outputs=False)
+        heads = outs + states
+        autograd.backward(heads, [nd.ones(h.shape) for h in heads])
+        grads.append(xa.grad.asnumpy())
+    # the last output and the first state are one value: both heads count
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-6)
+
+
+def test_dilated_deconvolution_is_the_adjoint_of_the_dilated_convolution():
+    """MXNet 1.9.1's reference CPU ``Deconvolution`` (float64, or float32 with MKL-DNN off) is
+    wrong when ``dilate > 1``; its MKL-DNN float32 kernel and minigluon compute the adjoint of
+    ``Convolution``: <deconv(x, w), y> == <x, conv(y, w)>."""
+    rng = np.random.RandomState(0)
+    for dtype in ('float32', 'float64'):
+        x = nd.array(rng.randn(2, 3, 4, 3), dtype=dtype)
+        w = nd.array(rng.randn(3, 2, 2, 3), dtype=dtype)
+        kw = dict(kernel=(2, 3), stride=(2, 1), dilate=(2, 2), pad=(1, 1))
+        out = nd.Deconvolution(x, w, num_filter=2, no_bias=True, **kw)
+        y = nd.array(rng.randn(*out.shape), dtype=dtype)
+        back = nd.Convolution(y, w, num_filter=3, no_bias=True, **kw)
+        assert back.shape == x.shape
+        np.testing.assert_allclose((out * y).sum().asscalar(), (x * back).sum().asscalar(),
+                                   rtol=1e-4 if dtype == 'float32' else 1e-10)
+
+
+def test_max_pooling_gradient_under_predict_mode_is_the_training_one():
+    """MXNet 1.9.1 with MKL-DNN back-propagates max pooling recorded under
+    ``record(train_mode=False)`` into the wrong positions (from the second row of windows on,
+    each value lands one element off the maximum)."""
+    x = nd.array(np.random.RandomState(1).randn(1, 3, 7))
+    head = nd.array(np.random.RandomState(2).randn(1, 3, 3))
+    grads = []
+    for train in (False, True):
+        x.attach_grad()
+        with autograd.record(train_mode=train):
+            y = nd.Pooling(x, kernel=(2,), stride=(2,), pool_type='max')
+        y.backward(head, train_mode=train)
+        grads.append(x.grad.asnumpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    want = np.zeros((1, 3, 7))
+    xs = x.asnumpy()
+    for c in range(3):
+        for i in range(3):
+            want[0, c, 2 * i + np.argmax(xs[0, c, 2 * i:2 * i + 2])] = head.asnumpy()[0, c, i]
+    np.testing.assert_array_equal(grads[0], want)
+
+
+def test_rnn_cells_cast_to_float64_unroll():
+    """MXNet 1.9.1's cells start from float32 zero states whatever the cell's dtype, so a cell
+    cast to float64 fails in ``unroll`` ("expected float32, got float64")."""
+    from minigluon.gluon import rnn
+    for cell in (rnn.LSTMCell(3, input_size=2), rnn.GRUCell(3, input_size=2),
+                 rnn.RNNCell(3, input_size=2)):
+        cell.cast('float64')
+        cell.initialize()
+        outs, states = cell.unroll(2, nd.ones((1, 2, 2), dtype='float64'), layout='NTC',
+                                   merge_outputs=True)
+        assert outs.dtype == np.float64 and all(s.dtype == np.float64 for s in states)
