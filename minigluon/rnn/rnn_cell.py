@@ -274,17 +274,20 @@ class GRUCell(_GatedCell):
         i2h_r, i2h_z, i2h_n = F.SliceChannel(i2h, num_outputs=3, name=prefix + 'i2h_slice')
         h2h_r, h2h_z, h2h_n = F.SliceChannel(h2h, num_outputs=3, name=prefix + 'h2h_slice')
         ract = self._recurrent_activation
-        reset = self._get_activation(F, F.elemwise_add(i2h_r, h2h_r, name=prefix + 'plus0'), ract,
-                                     name=prefix + 'r_act')
-        update = self._get_activation(F, F.elemwise_add(i2h_z, h2h_z, name=prefix + 'plus1'), ract,
-                                      name=prefix + 'z_act')
-        cand = self._get_activation(
-            F, F.elemwise_add(i2h_n, F.elemwise_mul(reset, h2h_n, name=prefix + 'mul0'),
-                              name=prefix + 'plus2'), self._activation, name=prefix + 'h_act')
+        # MXNet 1.9.1 writes the three GRU nonlinearities as ``Activation`` nodes (where the LSTM
+        # cell writes ``sigmoid`` / ``tanh``), and ``1 - z`` as ``elemwise_sub`` named ``minus0``:
+        # exported graphs then match its -symbol.json node for node
+        act = (lambda x, a, name: F.Activation(x, act_type=a, name=name)
+               if isinstance(a, str) else self._get_activation(F, x, a, name=name))
+        reset = act(F.elemwise_add(i2h_r, h2h_r, name=prefix + 'plus0'), ract, prefix + 'r_act')
+        update = act(F.elemwise_add(i2h_z, h2h_z, name=prefix + 'plus1'), ract, prefix + 'z_act')
+        cand = act(F.elemwise_add(i2h_n, F.elemwise_mul(reset, h2h_n, name=prefix + 'mul0'),
+                                  name=prefix + 'plus2'), self._activation, prefix + 'h_act')
         ones = F.ones_like(update, name=prefix + 'ones_like0')
-        next_h = F.elemwise_add(F.elemwise_mul(ones - update, cand, name=prefix + 'mul1'),
-                                F.elemwise_mul(update, prev_h, name=prefix + 'mul20'),
-                                name=prefix + 'out')
+        next_h = F.elemwise_add(
+            F.elemwise_mul(F.elemwise_sub(ones, update, name=prefix + 'minus0'), cand,
+                           name=prefix + 'mul1'),
+            F.elemwise_mul(update, prev_h, name=prefix + 'mul20'), name=prefix + 'out')
         return next_h, [next_h]
 
 
