@@ -77,11 +77,13 @@ class _MaxPoolRelu(Pooling):
     and the backward masks the gradient with the recomputed maxima ``> 0`` (not with the output,
     which the caller may have changed since). float16 runs eager's relu, which computes in float32
     (NumPy's float16 ``maximum(-0.0, 0)`` keeps ``-0.0``; eager's relu gives ``+0.0``). Either way
-    the values and gradients are those of the two steps, bit for bit."""
+    the values and gradients are those of the two steps, bit for bit. The relu is applied in
+    the channel-first domain of :meth:`Pooling._pool` / :meth:`Pooling._unpool`, so channel-last
+    layouts are covered by the pooling's own axis moves."""
 
-    def forward(self, xp, data):
+    def _pool(self, xp, data, given):
         self.fused_relu = data.dtype != np.float16
-        y = super().forward(xp, data)
+        y = super()._pool(xp, data, given)
         self.relu = None
         if not self.fused_relu:
             from minigluon.ops.nn import Activation
@@ -91,7 +93,7 @@ class _MaxPoolRelu(Pooling):
             xp.maximum(y, 0, out=y)
         return y
 
-    def backward(self, xp, grad):
+    def _unpool(self, xp, grad):
         if self.relu is not None:
             grad, = self.relu.backward(xp, grad)
         elif getattr(self, 'argpos', None) is None:
@@ -100,7 +102,7 @@ class _MaxPoolRelu(Pooling):
             k, s, _, _, out = self.geom
             best = _window_reduce(xp, self.xpad, k, s, out, xp.maximum)
             grad = (grad * (best > 0)).astype(grad.dtype, copy=False)
-        return super().backward(xp, grad)
+        return super()._unpool(xp, grad)
 
 
 # Operators whose forward output is a fresh array that their own backward never reads.

@@ -14,6 +14,9 @@ from minigluon.ops.conv import _LAYOUTS, _pad, windows
 from minigluon.base import MXNetError
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
+_CHANNEL_LAST = ('NWC', 'NHWC', 'NDHWC')
+
+
 def _window_reduce(xp, x, kernel, stride, out_sp, ufunc, out=None):
     """Reduce the pooling windows of ``x`` ``(N, C, *S)`` with a binary ``ufunc`` (maximum or add):
     one element-wise pass per kernel position, each over contiguous-ish strided slices (reducing the
@@ -90,7 +93,9 @@ def _zeros_in_layout_of(xp, ws, key, a, dtype, zero=True):
 class Pooling(Op):
     """Max, average, sum or Lp pooling over 1, 2 or 3 spatial dimensions (MXNet ``Pooling``).
 
-    ``data (N, C, *S)`` -> ``(N, C, *O)``. ``stride`` defaults to 1 and ``pad`` to 0 per
+    ``data (N, C, *S)`` -> ``(N, C, *O)``, or with a channel-last ``layout`` (NWC, NHWC, NDHWC,
+    as MXNet 1.9.1's CPU op) ``(N, *S, C)`` -> ``(N, *O, C)``; a given ``layout`` must match the
+    rank of ``data`` (MXNetError otherwise). ``stride`` defaults to 1 and ``pad`` to 0 per
     dimension; ``global_pool`` pools each whole feature map. Output size per dimension:
     ``pooling_convention='valid'``: ``(S + 2p - k) // s + 1``; ``'full'`` (Caffe): ``ceil((S + 2p -
     k) / s) + 1``; ``'same'``: ``ceil(S / s)`` with TensorFlow-style padding (MXNet 1.9.1's own
@@ -120,9 +125,6 @@ class Pooling(Op):
     fused_relu = False       # a relu inside the kept-argmax pass (executor_plan._MaxPoolRelu)
 
     def check_attrs(self):
-        if self.layout not in (None, 'NCW', 'NCHW', 'NCDHW'):
-            raise NotImplementedError('Pooling: layout %r is not supported by minigluon; use a '
-                                      'channel-first layout (NCW, NCHW, NCDHW)' % self.layout)
         if not self.global_pool and not 1 <= len(self.kernel) <= 3:
             raise ValueError('Pooling: kernel must have 1, 2 or 3 entries unless global_pool=True, '
                              'got %s' % (self.kernel,))
@@ -133,23 +135,40 @@ class Pooling(Op):
                                  % (key, val, self.kernel))
 
     def infer_shape(self, in_shapes):
-        """With every size known, the default rule (a pass on zeros, which also checks them).
-        With unknown (0) spatial sizes, ``(N, C, *O)`` from the window geometry without a pass:
-        an unknown input size gives an unknown output size (1 under ``global_pool``), as in
-        MXNet; a probe could not tell, since a stride larger than the probe sizes gives one
-        window for each."""
+        """With every spatial size known, the default rule (a pass on zeros, which also checks
+        them). With unknown (0) spatial sizes, the output shape from the window geometry without
+        a pass: an unknown input size gives an unknown output size (1 under ``global_pool``), as
+        MXNet does for channel-first layouts; a probe could not tell, since a stride larger than
+        the probe sizes gives one window for each. (MXNet 1.9.1 refuses unknown spatial sizes in
+        a channel-last layout, "kernel size exceeds input (-1 ...)"; minigluon treats them alike.)"""
         data = in_shapes[0]
-        if data is None or 0 not in tuple(data)[2:]:
+        if data is None:
             return super().infer_shape(in_shapes)
         data = tuple(data)
-        sp = data[2:]
+        self._check_rank(len(data), data)
+        last = self.layout in _CHANNEL_LAST
+        sp = data[1:-1] if last else data[2:]
+        if 0 not in sp:
+            return super().infer_shape(in_shapes)
         if not 1 <= len(sp) <= 3 or (not self.global_pool and len(sp) != len(self.kernel)):
-            raise MXNetError('Pooling: data must be (N, C, *spatial) with %s spatial dimensions, '
-                             'got shape %s' % (len(self.kernel) or '1 to 3', data))
+            raise MXNetError('Pooling: data must be %s with %s spatial dimensions, got shape %s'
+                             % (self._form(), len(self.kernel) or '1 to 3', data))
         size = max(self.kernel or (1,)) + 2 * max(self.pad or (0,))   # a valid stand-in size
         out = self._geometry(tuple(n or size for n in sp))[4]
-        return [data], [data[:2] + tuple(o if n else (1 if self.global_pool else 0)
-                                         for n, o in zip(sp, out))]
+        out = tuple(o if n else (1 if self.global_pool else 0) for n, o in zip(sp, out))
+        return [data], [data[:1] + out + data[-1:] if last else data[:2] + out]
+
+    def _form(self):
+        """The expected data form, for messages."""
+        return '(N, *spatial, C)' if self.layout in _CHANNEL_LAST else '(N, C, *spatial)'
+
+    def _check_rank(self, ndim, shape):
+        """An explicit ``layout`` fixes the rank of ``data`` (MXNet 1.9.1 refuses a mismatch with
+        MXNetError "Need 2D layout" and the like, or, under ``global_pool``, computes something and
+        later aborts the process: minigluon raises the error in both cases)."""
+        if self.layout is not None and ndim != len(self.layout):
+            raise MXNetError('Pooling: layout=%r needs %d-D data %s, got shape %s'
+                             % (self.layout, len(self.layout), self._form(), tuple(shape)))
 
     def _geometry(self, sp):
         """``(kernel, stride, pad_before, pad_after, out)`` for spatial input size ``sp``."""
@@ -172,15 +191,26 @@ class Pooling(Op):
         return k, s, tuple(p), after, out
 
     def forward(self, xp, data):
+        """Channel-last data (``layout`` NWC, NHWC or NDHWC) is pooled as its channel-first view
+        (the channel axis moved to position 1, no copy) and the result moved back (a contiguous
+        array, as ``transpose`` gives); the backward moves the gradient the same way."""
+        self._check_rank(data.ndim, data.shape)
         nsp = data.ndim - 2
         if not 1 <= nsp <= 3 or (not self.global_pool and nsp != len(self.kernel)):
-            raise shape_error(self, 'data must be (N, C, *spatial) with %s spatial dimensions'
-                              % (len(self.kernel) or '1 to 3'), data)
+            raise shape_error(self, 'data must be %s with %s spatial dimensions'
+                              % (self._form(), len(self.kernel) or '1 to 3'), data)
         if data.dtype.kind != 'f':
             raise TypeError('Pooling: data must be a floating-point array, got %s' % data.dtype)
+        if self.layout not in _CHANNEL_LAST:
+            return self._pool(xp, data, data)
+        out = self._pool(xp, xp.moveaxis(data, -1, 1), data)
+        return xp.ascontiguousarray(xp.moveaxis(out, 1, -1))
+
+    def _pool(self, xp, data, given):
+        """The forward on channel-first ``data`` (``given``: the caller's array, for messages)."""
         k, s, before, after, out = self._geometry(data.shape[2:])
         if min(out) < 1:
-            raise shape_error(self, 'kernel %s is larger than the padded input' % (k,), data)
+            raise shape_error(self, 'kernel %s is larger than the padded input' % (k,), given)
         self.geom, self.dshape = (k, s, before, after, out), data.shape
         if self.pool_type == 'max':
             self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
@@ -258,6 +288,13 @@ class Pooling(Op):
                 gpad[sl] += g * hit
 
     def backward(self, xp, grad):
+        if self.layout not in _CHANNEL_LAST:
+            return self._unpool(xp, grad)
+        gx, = self._unpool(xp, xp.moveaxis(grad, -1, 1))
+        return (xp.moveaxis(gx, 1, -1),)
+
+    def _unpool(self, xp, grad):
+        """The backward on the channel-first gradient ``grad``."""
         k, s, before, after, out = self.geom
         lead = (slice(None), slice(None))
         g = grad.astype(np.float32) if grad.dtype == np.float16 and self.pool_type != 'max' else grad
