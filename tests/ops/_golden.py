@@ -3,12 +3,14 @@ recorder) and the checks every such folder gets: outputs and gradients, the expo
 the same call through a symbol graph after a JSON round trip.
 
 A test module makes a :class:`Golden` for its fixture folder and parametrizes over ``cases`` (or
-``sym_cases``, the cases whose symbol MXNet could build), calling the ``check_*`` methods.
+``sym_cases``, the cases whose symbol MXNet could build), calling the ``check_*`` methods; or it
+binds the three standard tests of :func:`standard_tests` at its top level.
 """
 import json
 import os
 
 import numpy as np
+import pytest
 
 from minigluon import autograd, nd, sym
 from minigluon.executor import CachedOp
@@ -103,3 +105,23 @@ class Golden:
         got = listify(CachedOp(graph)(*[ins[names.index(n)] for n in graph.list_inputs()]))
         for g, w in zip(got, want):
             assert_almost_equal(g, w, rtol=rtol, atol=atol, equal_nan=True)
+
+
+def standard_tests(gold):
+    """The three checks of every case of ``gold`` (a :class:`Golden`) as parametrized test
+    functions, for a test module to bind at its top level (pytest collects them by those names)::
+
+        test_outputs, test_json_node, test_graph_round_trip = standard_tests(Golden('ops_fuzz'))
+    """
+    def outputs(case):
+        gold.check_outputs_and_gradients(case)
+
+    def json_node(case):
+        gold.check_json_node(case)
+
+    def graph_round_trip(case):
+        gold.check_graph_round_trip(case)
+
+    by_case = pytest.mark.parametrize('case', gold.cases, ids=Golden.ids(gold.cases))
+    by_sym_case = pytest.mark.parametrize('case', gold.sym_cases, ids=Golden.ids(gold.sym_cases))
+    return by_case(outputs), by_sym_case(json_node), by_sym_case(graph_round_trip)

@@ -13,25 +13,14 @@ import pytest
 
 from minigluon import autograd, gluon, nd, sym
 from minigluon.test_utils import assert_almost_equal, check_gradient
-from tests.ops._golden import Golden
+from tests.ops._golden import Golden, standard_tests
 
 GOLD = Golden('ops_extra')
 RNG = np.random.RandomState(5)
 
 
-@pytest.mark.parametrize('case', GOLD.cases, ids=Golden.ids(GOLD.cases))
-def test_mxnet_golden_outputs_and_gradients(case):
-    GOLD.check_outputs_and_gradients(case)
-
-
-@pytest.mark.parametrize('case', GOLD.sym_cases, ids=Golden.ids(GOLD.sym_cases))
-def test_exported_json_node_matches_mxnet(case):
-    GOLD.check_json_node(case)
-
-
-@pytest.mark.parametrize('case', GOLD.sym_cases, ids=Golden.ids(GOLD.sym_cases))
-def test_graph_run_after_a_json_round_trip_matches_mxnet(case):
-    GOLD.check_graph_round_trip(case)
+(test_mxnet_golden_outputs_and_gradients, test_exported_json_node_matches_mxnet,
+ test_graph_run_after_a_json_round_trip_matches_mxnet) = standard_tests(GOLD)
 
 
 # -- im2col / col2im ------------------------------------------------------------------------------

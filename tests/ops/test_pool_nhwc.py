@@ -17,7 +17,7 @@ from minigluon.executor import CachedOp
 from minigluon.gluon import SymbolBlock, nn
 from minigluon.ops import _numba
 from minigluon.test_utils import assert_almost_equal, check_gradient
-from tests.ops._golden import FIXTURES, Golden
+from tests.ops._golden import FIXTURES, Golden, standard_tests
 
 GOLD = Golden('pool_nhwc')
 with open(os.path.join(FIXTURES, 'pool_nhwc', 'layers.json')) as _f:
@@ -26,19 +26,8 @@ LAYER_VALUES = np.load(os.path.join(FIXTURES, 'pool_nhwc', 'layers.npz'))
 LAST = {1: 'NWC', 2: 'NHWC', 3: 'NDHWC'}
 
 
-@pytest.mark.parametrize('case', GOLD.cases, ids=Golden.ids(GOLD.cases))
-def test_mxnet_golden_outputs_and_gradients(case):
-    GOLD.check_outputs_and_gradients(case)
-
-
-@pytest.mark.parametrize('case', GOLD.sym_cases, ids=Golden.ids(GOLD.sym_cases))
-def test_exported_json_node_matches_mxnet(case):
-    GOLD.check_json_node(case)
-
-
-@pytest.mark.parametrize('case', GOLD.sym_cases, ids=Golden.ids(GOLD.sym_cases))
-def test_graph_run_after_a_json_round_trip_matches_mxnet(case):
-    GOLD.check_graph_round_trip(case)
+(test_mxnet_golden_outputs_and_gradients, test_exported_json_node_matches_mxnet,
+ test_graph_run_after_a_json_round_trip_matches_mxnet) = standard_tests(GOLD)
 
 
 def _run_layer(block, x, head):
