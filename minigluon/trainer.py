@@ -39,9 +39,10 @@ class Trainer:
         (from here or from an instance) is the scale that :meth:`step` divides by ``batch_size``.
     kvstore : str, KVStore or None, default 'device'
         A name (``'device'``, ``'local'``...): no store is created, gradients are summed over
-        contexts directly (MXNet's numbers). Any value but None makes the first step copy each
-        Parameter's first-context value to its other copies, as MXNet's kvstore initialisation
-        does (see :meth:`_sync_copies`). A distributed name (``'dist_sync'``...) raises
+        contexts directly (MXNet's numbers). None: nothing is summed, each context's copy is
+        updated with its own gradient, as MXNet 1.9.1 does. Any value but None makes the first
+        step copy each Parameter's first-context value to its other copies, as MXNet's kvstore
+        initialisation does (see :meth:`_sync_copies`). A distributed name (``'dist_sync'``...) raises
         :class:`~minigluon.base.NotSupportedError`.
         A :class:`~minigluon.kvstore.KVStoreBase` instance (``mx.kv.create('local')``) is used
         as in MXNet 1.9.1: the first step broadcasts each Parameter to it (key = the Parameter's
@@ -298,8 +299,8 @@ class Trainer:
                     self._reduced_fresh.add(id(param))
                 self._kvstore.pushpull(i, param.list_grad(), priority=-i)
             return
-        if len(self._contexts) < 2:
-            return
+        if len(self._contexts) < 2 or self._kvstore_type is None:
+            return                  # kvstore=None: each copy takes its own gradient (MXNet 1.9.1)
         for param in self._params:
             if param.grad_req == 'null':
                 continue
