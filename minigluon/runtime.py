@@ -13,10 +13,11 @@ itself can use here:
   its own LAPACK when none was found at build time), and minigluon's ``linalg`` operators use it;
 * ``INT64_TENSOR_SIZE``: True (NumPy indexes with 64-bit integers: arrays of more than 2**31
   elements work);
+* ``PROFILER``: True (``mx.profiler`` records operators and writes MXNet's trace and tables);
 * everything else is False: ``CUDNN``, ``NCCL``, ``TENSORRT`` and ``MKLDNN`` (minigluon calls none
   of them; its GPU kernels are CuPy's and its own), ``CUDA_RTC`` (there is no ``mx.rtc``),
-  ``OPENMP``, ``JEMALLOC``, ``OPENCV``, ``CAFFE``, ``PROFILER`` (no ``mx.profiler``),
-  ``DIST_KVSTORE`` (no kvstore), ``CXX14``, ``SIGNAL_HANDLER``, ``DEBUG`` and ``TVM_OP``.
+  ``OPENMP``, ``JEMALLOC``, ``OPENCV``, ``CAFFE``, ``DIST_KVSTORE`` (``mx.kv`` has the local
+  stores only), ``CXX14``, ``SIGNAL_HANDLER``, ``DEBUG`` and ``TVM_OP``.
 """
 import collections
 
@@ -88,7 +89,8 @@ def feature_list():
         each means in minigluon.
     """
     cpu, blas = _numpy_cpu_features(), _numpy_blas_name()
-    enabled = {'CUDA': backend.cupy_available(), 'LAPACK': True, 'INT64_TENSOR_SIZE': True}
+    enabled = {'CUDA': backend.cupy_available(), 'LAPACK': True, 'INT64_TENSOR_SIZE': True,
+               'PROFILER': True}
     for name, numpy_name in _CPU_NAMES.items():
         enabled[name] = bool(numpy_name and cpu.get(numpy_name, False))
     for name, word in _BLAS_NAMES.items():

@@ -94,14 +94,16 @@ def test_features_report_what_minigluon_has(monkeypatch):
     on = {f.name for f in runtime.feature_list() if f.enabled}
     assert on <= {'CUDA', 'CPU_SSE', 'CPU_SSE2', 'CPU_SSE3', 'CPU_SSE4_1', 'CPU_SSE4_2', 'CPU_AVX',
                   'CPU_AVX2', 'SSE', 'F16C', 'BLAS_OPEN', 'BLAS_ATLAS', 'BLAS_MKL', 'BLAS_APPLE',
-                  'LAPACK', 'INT64_TENSOR_SIZE'}
-    assert {'LAPACK', 'INT64_TENSOR_SIZE'} <= on
+                  'LAPACK', 'INT64_TENSOR_SIZE', 'PROFILER'}
+    assert {'LAPACK', 'INT64_TENSOR_SIZE', 'PROFILER'} <= on
+    assert hasattr(__import__('minigluon').profiler, 'set_config')    # what PROFILER promises
     monkeypatch.setattr(backend, 'cupy_available', lambda: True)
     monkeypatch.setattr(runtime, '_numpy_blas_name', lambda: 'mkl-sdl')
     monkeypatch.setattr(runtime, '_numpy_cpu_features', lambda: {'SSE': True, 'SSE41': True,
                                                                  'AVX2': False})
     on = {f.name for f in runtime.feature_list() if f.enabled}
-    assert on == {'CUDA', 'BLAS_MKL', 'CPU_SSE', 'SSE', 'CPU_SSE4_1', 'LAPACK', 'INT64_TENSOR_SIZE'}
+    assert on == {'CUDA', 'BLAS_MKL', 'CPU_SSE', 'SSE', 'CPU_SSE4_1', 'LAPACK', 'INT64_TENSOR_SIZE',
+                  'PROFILER'}
     monkeypatch.setattr(runtime, '_numpy_blas_name', lambda: 'scipy-openblas')
     assert {f.name for f in runtime.feature_list() if f.enabled} & {'BLAS_OPEN', 'BLAS_MKL'} \
         == {'BLAS_OPEN'}
