@@ -13,6 +13,8 @@ through a whitelisting unpickler that runs nothing from the file (:mod:`minigluo
 
 import numbers
 
+import numpy as np
+
 from minigluon import _mxnet_states
 from minigluon import _states_file as states_file
 from minigluon import kvstore as kvs
@@ -38,12 +40,15 @@ class Trainer:
         Keyword arguments of the optimizer (only with a name). The optimizer's ``rescale_grad``
         (from here or from an instance) is the scale that :meth:`step` divides by ``batch_size``.
     kvstore : str, KVStore or None, default 'device'
-        A name (``'device'``, ``'local'``...): no store is created, gradients are summed over
-        contexts directly (MXNet's numbers). None: nothing is summed, each context's copy is
-        updated with its own gradient, as MXNet 1.9.1 does. Any value but None makes the first
-        step copy each Parameter's first-context value to its other copies, as MXNet's kvstore
-        initialisation does (see :meth:`_sync_copies`). A distributed name (``'dist_sync'``...) raises
-        :class:`~minigluon.base.NotSupportedError`.
+        A name (``'device'``, ``'local'``...): with several contexts a store of that kind is
+        created at the first step, as MXNet 1.9.1 does, and (``update_on_kvstore`` None or True)
+        runs the optimizer once per step on the summed gradient, copying the result to every
+        context; with ``update_on_kvstore=False`` the gradients are summed over the contexts and
+        each context's updater applies them; one context needs no store. None: nothing is
+        summed, each context's copy is updated with its own gradient, as MXNet 1.9.1 does. Any
+        value but None makes the first step copy each Parameter's first-context value to its
+        other copies, as MXNet's kvstore initialisation does (see :meth:`_sync_copies`). A
+        distributed name (``'dist_sync'``...) raises :class:`~minigluon.base.NotSupportedError`.
         A :class:`~minigluon.kvstore.KVStoreBase` instance (``mx.kv.create('local')``) is used
         as in MXNet 1.9.1: the first step broadcasts each Parameter to it (key = the Parameter's
         index) and to every copy; then each step either pushes the gradients and pulls the
@@ -210,11 +215,20 @@ class Trainer:
         if self._kv_initialized:
             return
         kv = self._kvstore_params['kvstore']
+        named = isinstance(kv, str)
+        if named and len(self._contexts) > 1:
+            # as MXNet 1.9.1: a named store for several contexts (one context needs none), which
+            # by default runs the optimizer once per step on the summed gradient, so optimizers
+            # with step-wide state (Nadam's momentum schedule) advance once, not once per context
+            kv = kvs.create(kv)
         if isinstance(kv, kvs.KVStoreBase):
             wanted = self._kvstore_params['update_on_kvstore']
             capable = kv.is_capable(kvs.KVStoreBase.OPTIMIZER)
             if wanted is None:
                 update = kvs._update_on_kvstore_default() and capable
+                if named and kv.type == 'local' and max(
+                        (int(np.prod(p.shape)) for p in self._params), default=0) > 16 * 1024 ** 2:
+                    update = False       # MXNet's rule for 'local' with a very large parameter
             elif wanted and not capable:
                 raise ValueError('update_on_kvstore=True, but the kvstore %s cannot run an '
                                  'optimizer; create the Trainer with update_on_kvstore=False'

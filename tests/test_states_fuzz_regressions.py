@@ -60,3 +60,17 @@ def test_mxnet_states_of_a_trainer_without_kvstore_resume(tag):
     trainer.load_states(os.path.join(DIR, tag + '.states'))
     got = np.stack([_step(p, trainer, c1[t], c2[t]) for t in range(before, len(c1))])
     assert_almost_equal(got, EXPECTED[tag + '/resumed'], rtol=1e-5, atol=1e-6)
+
+
+def test_a_named_kvstore_on_two_contexts_runs_the_optimizer_once_per_step():
+    """kvstore='device' on two contexts: MXNet 1.9.1 makes a store that runs the optimizer once
+    per step on the summed gradient. Nadam's momentum schedule (one product over the run) then
+    advances once per step and both copies stay equal; minigluon used to run one updater per
+    context, advancing it twice and letting the copies drift."""
+    c1, c2 = EXPECTED['kvdevice_nadam/c1'], EXPECTED['kvdevice_nadam/c2']
+    p = _param()
+    trainer = gluon.Trainer([p], 'nadam', {'learning_rate': 0.1}, kvstore='device')
+    got = np.stack([_step(p, trainer, c1[t], c2[t]) for t in range(len(c1))])
+    assert trainer._update_on_kvstore is True
+    assert_almost_equal(got, EXPECTED['kvdevice_nadam/straight'], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got[:, 0], got[:, 1])

@@ -140,8 +140,11 @@ def test_two_contexts_continue_alike():
     net = _net('adam.params', ctx=ctxs)
     trainer = gluon.Trainer(net.collect_params(), 'adam')
     trainer.load_states(_path('adam.states'))
-    counts = trainer.optimizer._all_index_update_counts
-    assert counts[0] == counts[1] == {0: CONFIG['before'], 1: CONFIG['before']}
+    # as MXNet 1.9.1 (measured): several contexts with the default 'device' store run the
+    # optimizer on the store, one updater whose counts the file restored
+    assert trainer._update_on_kvstore is True
+    assert trainer.optimizer._all_index_update_counts == {
+        0: {0: CONFIG['before'], 1: CONFIG['before']}}
     weights = _steps(net, trainer, CONFIG['after'], ctx=ctxs)
     # both copies see the same summed gradient of two identical batches: twice the gradient,
     # divided by twice the batch size, is the single-context step

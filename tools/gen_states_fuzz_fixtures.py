@@ -13,6 +13,11 @@ from the start (``<tag>/straight``, shape (BEFORE + AFTER, 2, 2, 3)) and after e
 steps of a fresh Trainer that loaded both files into both contexts (``<tag>/resumed``, shape
 (AFTER, 2, 2, 3)), and the batches (``<tag>/c1``, ``<tag>/c2``: (steps, 2 contexts, 2, 3)).
 
+``kvdevice_nadam``: the same Parameter and batches with ``kvstore='device'`` and Nadam, whose
+momentum schedule is one product over the whole run: MXNet 1.9.1 creates a store for several
+contexts and runs the optimizer there once per step on the summed gradient, so both copies stay
+equal (``<tag>/straight``: both copies after each of ``BEFORE + AFTER`` steps).
+
 Output: ``tests/fixtures/states_fuzz/``.
 """
 import json
@@ -84,6 +89,17 @@ def main():
         assert not np.array_equal(straight[-1][0], straight[-1][1]), 'the copies should differ'
         expected.update({tag + '/straight': np.stack(straight), tag + '/resumed': np.stack(resumed),
                          tag + '/c1': c1, tag + '/c2': c2})
+    c1 = rng.randn(BEFORE + AFTER, 2, 2, 3).astype(np.float32)
+    c2 = rng.rand(BEFORE + AFTER, 2, 2, 3).astype(np.float32)
+    p = _param(ctxs)
+    trainer = gluon.Trainer([p], 'nadam', {'learning_rate': 0.1}, kvstore='device')
+    straight = []
+    for t in range(BEFORE + AFTER):
+        _step(p, trainer, ctxs, c1[t], c2[t])
+        straight.append(_both(p, ctxs))
+    assert trainer._update_on_kvstore is True
+    expected.update({'kvdevice_nadam/straight': np.stack(straight), 'kvdevice_nadam/c1': c1,
+                     'kvdevice_nadam/c2': c2})
     np.savez(os.path.join(OUT, 'expected.npz'), **expected)
     with open(os.path.join(OUT, 'configs.json'), 'w') as f:
         json.dump({'mxnet': mx.__version__, 'before': BEFORE, 'after': AFTER,
