@@ -1,14 +1,14 @@
 """``Trainer``: applies an optimizer to a set of Parameters (``mxnet.gluon.Trainer``, MXNet 1.9.1).
 
-Differences from MXNet, on purpose: a kvstore given by name (``'device'``, ``'local'``...) is not
-created: gradients are summed over contexts directly, with the same numbers. A
-:class:`~minigluon.kvstore.KVStore` instance (``mx.kv.create('local')``) is used as MXNet uses it
-(see :class:`Trainer`). With several contexts, :meth:`Trainer.allreduce_grads` sums the gradient
-copies and writes the sum back to every copy, then each context's copy gets the same update (what
-MXNet's ``'device'`` kvstore computes). :meth:`save_states` writes MXNet's ``.params`` binary format
-(no pickle), atomically; see :meth:`save_states` for the layout. MXNet cannot read that file, but
-:meth:`load_states` reads both it and the pickle MXNet 1.9.1's ``save_states`` writes, the latter
-through a whitelisting unpickler that runs nothing from the file (:mod:`minigluon._mxnet_states`).
+A kvstore given by name (``'device'``, ``'local'``...) is created for several contexts and a
+:class:`~minigluon.kvstore.KVStore` instance (``mx.kv.create('local')``) is used, both as MXNet
+uses them (see :class:`Trainer`): the store sums the gradient copies and either runs the
+optimizer itself or, with ``update_on_kvstore=False``, writes the sum back to every copy for each
+context's updater. Difference from MXNet, on purpose: :meth:`save_states` writes MXNet's
+``.params`` binary format (no pickle), atomically; see :meth:`save_states` for the layout.
+MXNet cannot read that file, but :meth:`load_states` reads both it and the pickle MXNet 1.9.1's
+``save_states`` writes, the latter through a whitelisting unpickler that runs nothing from the
+file (:mod:`minigluon._mxnet_states`).
 """
 
 import numbers
@@ -45,10 +45,11 @@ class Trainer:
         runs the optimizer once per step on the summed gradient, copying the result to every
         context; with ``update_on_kvstore=False`` the gradients are summed over the contexts and
         each context's updater applies them; one context needs no store. None: nothing is
-        summed, each context's copy is updated with its own gradient, as MXNet 1.9.1 does. Any
-        value but None makes the first step copy each Parameter's first-context value to its
-        other copies, as MXNet's kvstore initialisation does (see :meth:`_sync_copies`). A
-        distributed name (``'dist_sync'``...) raises :class:`~minigluon.base.NotSupportedError`.
+        summed, each context's copy is updated with its own gradient, as MXNet 1.9.1 does. A
+        store's first step copies each Parameter's first-context value (running statistics
+        included) to its other copies (the broadcast below), as MXNet's kvstore initialisation
+        does. A distributed name (``'dist_sync'``...) raises
+        :class:`~minigluon.base.NotSupportedError`.
         A :class:`~minigluon.kvstore.KVStoreBase` instance (``mx.kv.create('local')``) is used
         as in MXNet 1.9.1: the first step broadcasts each Parameter to it (key = the Parameter's
         index) and to every copy; then each step either pushes the gradients and pulls the
@@ -111,15 +112,12 @@ class Trainer:
                             % type(kvstore).__name__)
         if isinstance(kvstore, str) and kvs.is_distributed(kvstore):
             kvs.create(kvstore)                     # raises NotSupportedError
-        self._kvstore_type = kvstore
         self._kvstore_params = {'kvstore': kvstore, 'update_on_kvstore': update_on_kvstore}
         self._compression_params = compression_params
         self._kv_initialized = False
         self._kvstore = None
         self._update_on_kvstore = None
         self._params_to_init = []
-        # Parameters whose copies the first step makes equal (see _sync_copies)
-        self._params_to_sync = list(self._params) if len(self._contexts) > 1 else []
         self._reduced_fresh = set()      # see _allreduce_grads
         self._init_optimizer(optimizer, optimizer_params)
         # The optimizer's own rescale_grad (given by name or set on an instance) is the scale
@@ -242,15 +240,11 @@ class Trainer:
             self._kvstore = kv
             self._update_on_kvstore = update
             self._params_to_init = list(self._params)
-            self._params_to_sync = []                # the broadcast makes the copies equal
         self._kv_initialized = True
 
     def _prepare(self):
         self._init_kvstore()
-        if self._kvstore is None:
-            self._sync_copies()
-        else:
-            self._init_params()
+        self._init_params()
 
     def _init_params(self):
         if self._kvstore is None:
@@ -279,26 +273,6 @@ class Trainer:
                 '%s() is not available when the kvstore updates the weights (update_on_kvstore); '
                 'create the Trainer with update_on_kvstore=False' % what)
 
-    def _sync_copies(self):
-        """On the first step (or ``allreduce_grads`` / ``update``) with several contexts, copy
-        every Parameter's value on the first context to its other copies, running statistics
-        included: MXNet 1.9.1's ``'device'`` kvstore is initialised from the first context's
-        arrays and pulled into all of them at that point, so copies that drifted apart before
-        (a BatchNorm's statistics, updated per context in the forward pass; a copy set by hand)
-        start the training equal. A Parameter still waiting for deferred initialisation is
-        synced at the first step after it has data. Not done with ``kvstore=None``."""
-        if not self._params_to_sync or self._kvstore_type is None:
-            return
-        waiting = []
-        for param in self._params_to_sync:
-            if param._data is None:           # deferred: not initialised yet
-                waiting.append(param)
-                continue
-            copies = param.list_data()
-            for other in copies[1:]:
-                other._data[...] = copies[0].as_in_context(other.context)._data
-        self._params_to_sync = waiting
-
     def _allreduce_grads(self):
         # ids of the Parameters whose summed gradient (now on every copy) includes a fresh one:
         # with ignore_stale_grad every copy of those is updated, so the replicas stay equal
@@ -312,20 +286,7 @@ class Trainer:
                 if any(data._fresh_grad for data in param.list_data()):
                     self._reduced_fresh.add(id(param))
                 self._kvstore.pushpull(i, param.list_grad(), priority=-i)
-            return
-        if len(self._contexts) < 2 or self._kvstore_type is None:
-            return                  # kvstore=None: each copy takes its own gradient (MXNet 1.9.1)
-        for param in self._params:
-            if param.grad_req == 'null':
-                continue
-            if any(data._fresh_grad for data in param.list_data()):
-                self._reduced_fresh.add(id(param))
-            grads = param.list_grad()
-            total = grads[0].copyto(grads[0].context)
-            for g in grads[1:]:
-                total._data += g.as_in_context(total.context)._data
-            for g in grads:
-                g._data[...] = total.as_in_context(g.context)._data
+        # no store: one context, or kvstore=None (each copy takes its own gradient, as MXNet)
 
     def update(self, batch_size, ignore_stale_grad=False):
         """Apply the optimizer to (already all-reduced) gradients; see :meth:`step`."""

@@ -16,11 +16,6 @@ import numpy as np
 from minigluon.ops.resize import taps_matrix
 
 
-def _store(xp, out, dtype):
-    """Float resampling results in the (floating) input ``dtype``."""
-    return out.astype(dtype, copy=False)
-
-
 def _step(n_in, n_out):
     """OpenCV's source distance between neighbouring output pixels: the reciprocal of the
     double ``n_out / n_in`` (which can differ from ``n_in / n_out`` in the last bit, enough to
@@ -49,7 +44,7 @@ def resize_bilinear(xp, img, out_h, out_w):
     fx, fy = fx.astype(work)[:, None], fy.astype(work)[:, None, None]
     rows = [f[..., y, :, :] for y in (y0, y1)]
     top, bot = (r[..., x0, :] * (1 - fx) + r[..., x1, :] * fx for r in rows)
-    return _store(xp, top * (1 - fy) + bot * fy, img.dtype)
+    return (top * (1 - fy) + bot * fy).astype(img.dtype, copy=False)
 
 
 def resize_nearest(xp, img, out_h, out_w):
@@ -114,7 +109,7 @@ def resize_matrix(xp, img, out_h, out_w, interp):
         my, mx = _kernel_matrix(out_h, h, interp), _kernel_matrix(out_w, w, interp)
     out = xp.einsum('oh,...hwc->...owc', xp.asarray(my), img.astype(np.float64))
     out = xp.einsum('pw,...owc->...opc', xp.asarray(mx), out)
-    return xp.ascontiguousarray(_store(xp, out, img.dtype))
+    return xp.ascontiguousarray(out.astype(img.dtype, copy=False))
 
 
 # ---- uint8: OpenCV 3.4.2's integer arithmetic, as MXNet 1.9.1 runs it ----------------------
