@@ -137,11 +137,38 @@ class _CapsuleHolder:
         return (1, 0)   # kDLCPU; a GPU capsule makes NumPy raise, and CuPy is tried next
 
 
+class _WritableMemory:
+    """Exposes a read-only array's memory as writable, through ``__array_interface__``, and keeps
+    the array (hence the DLPack producer's memory) alive as the new array's base.
+
+    NumPy before 2.0 marks every array that ``np.from_dlpack`` makes read-only (DLPack had no
+    read-only flag then) and refuses to clear the mark; MXNet's ``nd.from_dlpack`` gives an
+    NDArray that writes through to the producer's memory, so minigluon re-exposes it."""
+
+    def __init__(self, array):
+        self.array = array
+        interface = dict(array.__array_interface__)
+        interface['data'] = (interface['data'][0], False)      # (pointer, read_only)
+        self.__array_interface__ = interface
+
+
+_NUMPY_MARKS_DLPACK_READ_ONLY = np.lib.NumpyVersion(np.__version__) < '2.0.0'
+
+
+def _numpy_from_dlpack(obj):
+    """``np.from_dlpack(obj)``, writable on NumPy 1.26 as on NumPy 2 (:class:`_WritableMemory`)."""
+    array = np.from_dlpack(obj)
+    if _NUMPY_MARKS_DLPACK_READ_ONLY and not array.flags.writeable:
+        array = np.asarray(_WritableMemory(array))
+    return array
+
+
 def from_dlpack(dlpack):
     """An NDArray sharing memory with a DLPack capsule or an object with ``__dlpack__``.
 
     Accepts what :func:`to_dlpack_for_read` returns (a capsule, consumed once) as well as any
-    array that implements the protocol (NumPy, CuPy, PyTorch...).
+    array that implements the protocol (NumPy, CuPy, PyTorch...). The NDArray is writable and
+    writes reach the producer's memory, as in MXNet, with NumPy 1.26 as with NumPy 2.
 
     Raises
     ------
@@ -152,12 +179,12 @@ def from_dlpack(dlpack):
         dev_type = dlpack.__dlpack_device__()[0]
         if dev_type == 2 and backend.cupy is not None:  # kDLCUDA
             return NDArray(backend.cupy.from_dlpack(dlpack))
-        return NDArray(np.from_dlpack(dlpack))
+        return NDArray(_numpy_from_dlpack(dlpack))
     if type(dlpack).__name__ != 'PyCapsule':
         raise TypeError('from_dlpack: expected a DLPack capsule or an object with __dlpack__, '
                         'got %s' % type(dlpack).__name__)
     try:
-        return NDArray(np.from_dlpack(_CapsuleHolder(dlpack)))
+        return NDArray(_numpy_from_dlpack(_CapsuleHolder(dlpack)))
     except (BufferError, RuntimeError, ValueError, TypeError):
         if backend.cupy is None:
             raise

@@ -11,7 +11,9 @@ scalars, in both. Source: CuPy 13's ``cupy/_core/_kernel.pyx`` (``_check_should_
 
 :func:`cupy_scalars` rewrites the (already unwrapped) inputs of such an operation so that NumPy 2
 computes the dtype CuPy 13 would: each scalar becomes a 0-d NumPy array of the type of the kernel
-CuPy picks (its value converted to that type, as CuPy passes it to the kernel).
+CuPy picks (its value converted to that type, as CuPy passes it to the kernel). On NumPy 1.26,
+whose value-based rule also covers 0-d arrays, a 0-d device array beside arrays of higher rank
+is passed as a 1-element 1-d array, which broadcasts to the same shape but is typed as an array.
 """
 import numpy as np
 
@@ -50,9 +52,22 @@ def check_scalar_types(args, where):
     return args
 
 
+_NUMPY_1 = np.lib.NumpyVersion(np.__version__) < '2.0.0'
+
+
+def _zero_d_as_arrays(args):
+    """NumPy 1 types a 0-d array by its value, as a scalar; CuPy (and NumPy 2) by its dtype. Beside
+    an array of rank >= 1, a 0-d array reshaped to (1,) broadcasts alike and is typed by dtype."""
+    if not any(type(a) is np.ndarray and a.ndim for a in args):
+        return args
+    return type(args)(a.reshape(1) if type(a) is np.ndarray and a.ndim == 0 else a for a in args)
+
+
 def cupy_scalars(args):
     """``args`` (NumPy arrays standing for device arrays, and scalars) with each scalar replaced by
     a 0-d array of the type CuPy 13 computes in; unchanged when NumPy 2 already agrees."""
+    if _NUMPY_1:
+        args = _zero_d_as_arrays(args)
     arrays = [a for a in args if type(a) is np.ndarray]
     scalars = [i for i, a in enumerate(args) if _is_scalar(a)]
     if not arrays or not scalars:

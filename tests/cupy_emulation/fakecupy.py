@@ -269,16 +269,17 @@ def _operator(name, inplace=False):
     fn = getattr(_np.ndarray, name)
 
     def op(self, other):
+        mine = self._a
         if type(other) is ndarray:
-            other = other._a
+            mine, other = cupy_scalars((mine, other._a))    # 0-d arrays typed as arrays (NumPy 1.26)
         elif type(other) is _np.ndarray:
             _reject_numpy(other, 'operator ' + name)
         elif not isinstance(other, _SCALARS):
             return NotImplemented
         else:
             check_scalar_types((other,), 'operator ' + name)
-            other = cupy_scalars((self._a, other))[1]     # CuPy 13's value-based scalar rule
-        res = fn(self._a, other)
+            other = cupy_scalars((mine, other))[1]     # CuPy 13's value-based scalar rule
+        res = fn(mine, other)
         return self if inplace else _wrap(res)
     op.__name__ = name
     return op
