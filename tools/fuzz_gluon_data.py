@@ -31,6 +31,17 @@ batchify functions on nested samples; MXNet 1.9.1 has no ``gluon.data.batchify``
 HybridSequential), image (``mx.image.imresize``, ``center_crop``, ``fixed_crop``,
 ``color_normalize``, ``resize_short``, ``copyMakeBorder``). Differences found and fixed are pinned
 by ``tools/gen_gluon_data_fuzz_fixtures.py`` and ``tests/data/test_gluon_data_fuzz_regressions.py``.
+
+Differences that remain, all deliberate (README, "Where minigluon deliberately differs", or the
+docstrings): MXNet's ``KeyError`` for str/dict/ragged samples in the default batchify (a
+``TypeError``/``ValueError`` here); stacking 0-d or mixed-dtype NDArrays, Normalize with other
+than 1 or 3 channels, float16 and int resizes, which MXNet refuses or crashes on; a lambda
+``batchify_fn`` with worker processes (MXNet cannot pickle it); ``IntervalSampler`` with
+``interval`` 0 or without rollover (``len``); ``BatchSampler`` with ``batch_size`` <= 0 or
+``num_workers < 0`` (a ``ValueError`` here); uint8 Normalize out of range (saturates);
+``copyMakeBorder``'s fourth channel; ``CropResize`` without ``interpolation``; float64 resizes
+about 3e-7 apart (OpenCV's float32 coefficients) and ToTensor of float16 (MXNet divides in
+float16).
 """
 import argparse
 import collections
