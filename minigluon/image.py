@@ -134,10 +134,13 @@ def copyMakeBorder(src, top, bot, left, right, type=0, value=0.0, values=(), out
         (MXNet 1.9.1's docstring lists 1 reflect, 2 reflect-101, 3 replicate, 4 wrap; its
         results follow the OpenCV codes, as here.)
     value : float
-        The constant for every channel (type 0), used when ``values`` is empty.
+        The constant for every channel (type 0), used when ``values`` is empty. (MXNet 1.9.1
+        fills only the first three channels with it: a fourth, alpha, channel gets 0.)
     values : sequence of float
         One constant per channel (missing channels get 0). Constants are rounded and clamped
-        to an integer dtype's range (OpenCV's ``saturate_cast``).
+        to an integer dtype's range (OpenCV's ``saturate_cast``). (MXNet 1.9.1 gives the
+        missing channels 0 in a fresh process, but after an earlier call with more ``values``
+        it fills them with that call's constants.)
     out : NDArray, optional
         Receives the result.
 

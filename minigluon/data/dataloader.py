@@ -19,6 +19,7 @@ from multiprocessing.pool import ThreadPool
 import numpy as np
 
 from minigluon import backend
+from minigluon.base import ValueAssertionError
 from minigluon.context import Context
 from minigluon.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from minigluon.ndarray import NDArray, array
@@ -41,7 +42,8 @@ def default_batchify_fn(data):
     ------
     TypeError
         For samples that are not numbers, arrays or tuples of them (dicts, strings, objects): pass
-        a ``batchify_fn`` that knows how to batch them.
+        a ``batchify_fn`` that knows how to batch them. (MXNet 1.9.1 fails there with a bare
+        ``KeyError`` from its dtype table, e.g. ``KeyError: <class 'numpy.str_'>``.)
     ValueError
         For array samples of different shapes (pad them, or pass a ``batchify_fn``).
     """
@@ -219,7 +221,8 @@ class DataLoader:
         the state the loader's previous one began at counts as a new epoch: a new loader repeats
         after the seed). Threads share the parent's generators.
     timeout : float, default 120
-        Seconds to wait for one batch from a worker before raising ``multiprocessing.TimeoutError``.
+        Seconds to wait for one batch from a worker before raising ``multiprocessing.TimeoutError``;
+        must be positive (checked also without workers, as MXNet 1.9.1 does).
     auto_reload : bool, default False
         Accepted for MXNet 1.9.1 compatibility (there it starts prefetching the next epoch as
         soon as one ends); here workers always start prefetching when iteration begins.
@@ -227,13 +230,19 @@ class DataLoader:
     Raises
     ------
     ValueError
-        For contradictory or missing batching arguments, or a negative ``num_workers``.
+        For contradictory or missing batching arguments, or a negative ``num_workers`` (MXNet
+        1.9.1 takes it as 0).
+    ValueAssertionError
+        For a ``timeout`` that is not positive (a ``ValueError`` and the ``AssertionError``
+        MXNet 1.9.1 raises).
     """
 
     def __init__(self, dataset, batch_size=None, shuffle=False, sampler=None, last_batch=None,
                  batch_sampler=None, batchify_fn=None, num_workers=0, pin_memory=False,
                  pin_device_id=0, prefetch=None, thread_pool=False, timeout=120,
                  auto_reload=False):
+        if not timeout > 0:
+            raise ValueAssertionError('DataLoader: timeout must be positive, given %r' % (timeout,))
         self._dataset = dataset
         self._auto_reload = bool(auto_reload)
         self._pin_memory = pin_memory

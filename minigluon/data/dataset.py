@@ -7,7 +7,8 @@ Semantics follow ``mxnet.gluon.data.dataset`` (MXNet 1.9.1): a dataset is anythi
 import operator
 import os
 
-from minigluon.base import MXNetIndexError, MXNetTypeError
+from minigluon.base import MXNetIndexError, MXNetTypeError, ValueAssertionError
+from minigluon.data.sampler import Sampler
 from minigluon.ndarray import NDArray
 from minigluon.recordio import MXIndexedRecordIO
 
@@ -33,11 +34,15 @@ class Dataset:
 
         Raises
         ------
-        ValueError
-            If ``index`` is not in ``[0, num_shards)``.
+        ValueAssertionError
+            If ``num_shards`` is not positive or ``index`` is not in ``[0, num_shards)`` (a
+            ``ValueError`` and an ``AssertionError``: MXNet 1.9.1 asserts).
         """
+        if not num_shards > 0:
+            raise ValueAssertionError('shard: num_shards must be > 0, got %r' % (num_shards,))
         if not 0 <= index < num_shards:
-            raise ValueError('Shard index %r out of bound: must be in [0, %d)' % (index, num_shards))
+            raise ValueAssertionError('Shard index %r out of bound: must be in [0, %d)'
+                                      % (index, num_shards))
         length = len(self)
         size, extra = divmod(length, num_shards)
         start = index * size + min(index, extra)
@@ -45,13 +50,32 @@ class Dataset:
         return _SampledDataset(self, range(start, end))
 
     def take(self, count):
-        """The first ``count`` samples (all if ``count`` is None or too large)."""
+        """The first ``count`` samples (all if ``count`` is None or too large).
+
+        Raises
+        ------
+        ValueError
+            For a negative ``count`` (MXNet 1.9.1 makes a dataset whose ``len()`` raises
+            ``ValueError``).
+        """
+        if count is not None and count < 0:
+            raise ValueError('take: count must be None or >= 0, got %r' % (count,))
         if count is None or count > len(self):
             count = len(self)
         return _SampledDataset(self, range(count))
 
     def sample(self, sampler):
-        """The samples at the indices produced by ``sampler``."""
+        """The samples at the indices produced by ``sampler`` (listed once, now).
+
+        Raises
+        ------
+        TypeError
+            When ``sampler`` is not a :class:`~minigluon.data.sampler.Sampler` (a plain list of
+            indices included), as in MXNet 1.9.1.
+        """
+        if not isinstance(sampler, Sampler):
+            raise TypeError('Dataset.sample: sampler must be a gluon.data.Sampler, got %s'
+                            % type(sampler).__name__)
         return _SampledDataset(self, sampler)
 
     def transform(self, fn, lazy=True):
@@ -124,19 +148,21 @@ class ArrayDataset(Dataset):
 
     Raises
     ------
-    ValueError
-        With no arrays, or arrays of different lengths.
+    ValueAssertionError
+        With no arrays, or arrays of different lengths (a ``ValueError`` and an
+        ``AssertionError``: MXNet 1.9.1 asserts).
     """
 
     def __init__(self, *args):
         if not args:
-            raise ValueError('ArrayDataset needs at least 1 array')
+            raise ValueAssertionError('ArrayDataset needs at least 1 array')
         self._length = len(args[0])
         self._data = []
         for i, data in enumerate(args):
             if len(data) != self._length:
-                raise ValueError('All arrays must have the same length; array[0] has length %d '
-                                 'while array[%d] has %d.' % (self._length, i, len(data)))
+                raise ValueAssertionError('All arrays must have the same length; array[0] has '
+                                          'length %d while array[%d] has %d.'
+                                          % (self._length, i, len(data)))
             if isinstance(data, NDArray) and data.ndim == 1:
                 data = data.asnumpy()
             self._data.append(data)

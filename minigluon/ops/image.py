@@ -217,7 +217,8 @@ class Resize(Op):
     Raises
     ------
     ValueError
-        For an empty or non-positive ``size``, a bad ``interp`` or a rank other than 3 or 4.
+        For an empty or non-positive ``size``, a bad ``interp``, a rank other than 3 or 4, or an
+        image of height or width 0 (MXNet's OpenCV fails on it).
     TypeError
         For integer dtypes other than uint8 with ``interp`` 1-4.
     """
@@ -239,6 +240,9 @@ class Resize(Op):
             raise TypeError('%s: data must be uint8 or floating-point for interp %d (other '
                             'integer dtypes only with interp 0), got %s'
                             % (self.name, self.interp, data.dtype))
+        if not data.shape[-3] or not data.shape[-2]:
+            raise shape_error(self, 'cannot resize an empty image (height %d, width %d)'
+                              % (data.shape[-3], data.shape[-2]), data)
         out_h, out_w = resize_target(self.size, self.keep_ratio, data.shape[-3], data.shape[-2])
         if self.interp == 0:
             return resize_nearest(xp, data, out_h, out_w)

@@ -23,6 +23,7 @@ import random
 
 import numpy as np
 
+from minigluon.base import MXNetValueError
 from minigluon.block import Block, HybridBlock, HybridSequential, Sequential
 from minigluon.data.vision.transforms_color import (  # noqa: F401  (re-exported)
     RandomBrightness, RandomColorJitter, RandomContrast, RandomHue, RandomLighting, RandomRotation,
@@ -237,7 +238,9 @@ class CropResize(HybridBlock):
     """Crop the window ``x, y, width, height`` of ``(H, W, C)`` images (or ``(N, H, W, C)``
     batches) and, when ``size`` is given, resize it to ``size`` (``(width, height)`` or an int)
     with ``interpolation`` (default bilinear). MXNet 1.9.1 ``transforms.CropResize`` over
-    ``nd.image.crop`` and ``nd.image.resize``.
+    ``nd.image.crop`` and ``nd.image.resize``; there ``size`` without ``interpolation`` fails
+    (the default None reaches the resize operator: "Invalid Parameter format for interp"), here
+    it resizes bilinearly, the resize operator's default.
 
     Raises ValueError (from the operators) for a window that leaves the image or a bad size.
     """
@@ -285,7 +288,9 @@ class CenterCrop(Block):
     Raises
     ------
     ValueError
-        For a bad ``size``, or an input that is not a 3-D ``(H, W, C)`` image.
+        For a bad ``size``, an input that is not a 3-D ``(H, W, C)`` image, or an image so
+        narrow for ``size``'s aspect ratio that the window is 0 pixels wide or high (an
+        ``MXNetValueError``: MXNet 1.9.1 fails inside OpenCV's resize).
     """
 
     def __init__(self, size, interpolation=1):
@@ -304,6 +309,10 @@ class CenterCrop(Block):
         if w < crop_w:
             crop_w, crop_h = w, crop_h * w / crop_w
         crop_w, crop_h = int(crop_w), int(crop_h)
+        if not crop_w or not crop_h:
+            raise MXNetValueError('CenterCrop: a window of the aspect ratio of size=%s inside a %dx%d '
+                                  '(width x height) image is %dx%d pixels: nothing to resize'
+                                  % (self._size, w, h, crop_w, crop_h))
         x0, y0 = (w - crop_w) // 2, (h - crop_h) // 2
         out = host[y0:y0 + crop_h, x0:x0 + crop_w]
         if (crop_w, crop_h) != self._size:
