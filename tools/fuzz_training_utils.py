@@ -35,6 +35,17 @@ random). Strings compare exactly. Groups:
   ``__init__`` attribute of an ``InitDesc`` (random initializers only where the routing makes the
   result deterministic: biases, gamma, beta, moving statistics), and ``dumps()``.
 
+Known differences, each a row of the README's table of MXNet 1.9.1 faults or a documented
+choice, that the generator avoids or that remain in the report: a negative ``clip_gradient`` of
+an optimizer MXNet clips in Python (``PY_CLIP``: MXNet clips to the reversed interval, minigluon
+does not clip); MXNet's optimizers whose states are float32 fail on float64 weights (AdaGrad,
+AdaDelta, RMSProp, Ftrl, GroupAdaGrad) and float16 ones without ``multi_precision``; ``DCASGD``
+with momentum crashes; ``Mixed`` fills what the pattern asks whatever the suffix;
+``PearsonCorrelation(average='micro').get_global()`` is 0 in MXNet; F1/MCC take 1-D predictions;
+``CustomMetric(allow_extra_outputs=True)`` wraps a bare array (MXNet scores it row by row);
+``TopKAccuracy`` with ``top_k`` above the class count (MXNet: NumPy error); ``adamw_update``
+leaves ``grad`` alone; minigluon also registers ``adamw``.
+
 The batching, crash/hang resume and the report are ``tools/fuzz_nd_ops.py``'s (``run_backend``,
 ``compare``). Differences found and fixed are pinned by ``tools/gen_training_utils_fuzz_fixtures.py``
 (MXNet-made values in ``tests/fixtures/training_utils_fuzz``).
@@ -156,6 +167,8 @@ def _opt_kwargs(name):
     return kw
 
 
+# the optimizers MXNet 1.9.1 clips in Python, to [-c, c] even for a negative c
+PY_CLIP = ('adagrad', 'adadelta', 'adamax', 'nadam', 'dcasgd', 'sgld', 'groupadagrad')
 OPTIMIZERS = ['sgd', 'ccsgd', 'nag', 'adam', 'adagrad', 'adadelta', 'rmsprop', 'adamax', 'nadam',
               'ftml', 'ftrl', 'signum', 'sgld', 'dcasgd', 'lbsgd', 'lamb', 'lars', 'groupadagrad',
               'test']
@@ -194,6 +207,8 @@ def g_optimizer(n):
             kw['rescale_grad'] = pick(1.0, 0.5, 0.125, rf(0.01, 2))
         if R.rand() < 0.5:
             kw['clip_gradient'] = pick(None, -1.0, 0.0, 0.1, 0.5, 1.0, rf(0.01, 2))
+            if name in PY_CLIP and kw['clip_gradient'] == -1.0:
+                kw['clip_gradient'] = None      # a known, deliberate difference (see docstring)
         if R.rand() < 0.2:
             kw['begin_num_update'] = ri(1, 5)
         k = ri(1, 3)
