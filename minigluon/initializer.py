@@ -4,8 +4,10 @@ Semantics follow ``mxnet.initializer`` (MXNet 1.9.1). An initializer is called a
 ``init(desc, arr)`` where ``desc`` is an :class:`InitDesc` (a parameter name carrying attributes) and
 ``arr`` an NDArray filled in place. When ``desc.attrs['__init__']`` names an initializer (which Gluon
 always sets, see ``Parameter.initialize``), that initializer's ``_init_weight`` fills the array
-whatever the name; otherwise the name suffix chooses (``*weight`` -> ``_init_weight``, ``*bias`` ->
-zeros, ``*gamma`` -> ones, ``*running_mean`` -> zeros ...).
+whatever the name; otherwise the name suffix chooses, with MXNet 1.9.1's patterns: ``*weight`` ->
+``_init_weight``, ``*bias`` / ``*beta`` / ``*min`` -> zeros, ``*gamma`` / ``*max`` -> ones, and any
+other name raises ``ValueError``. The deprecated call with a plain ``str`` name keeps MXNet's older
+patterns (``*moving_mean`` zeros, ``*moving_var`` ones, ``upsampling*`` bilinear...).
 
 Initializers are registered under lower-case names (``'uniform'``, ``'zeros'``, ``'xavier'``...) and
 can be rebuilt from those names or from their JSON :meth:`Initializer.dumps` form with :func:`create`.
@@ -154,11 +156,33 @@ class Initializer:
             create(init)._init_weight(desc, arr)
             self._verbose_print(desc, init, arr)
             return
-        self._dispatch_by_name(desc, arr)
+        # MXNet 1.9.1's name patterns for a description without '__init__' (the backend gives
+        # other variables, BatchNorm's moving statistics included, an '__init__' attribute)
+        for suffix, method in (('weight', self._init_weight), ('bias', self._init_bias),
+                               ('gamma', self._init_gamma), ('beta', self._init_beta),
+                               ('min', self._init_zero), ('max', self._init_one),
+                               ('weight_quantize', self._init_quantized_weight),
+                               ('bias_quantize', self._init_zero)):
+            if desc.endswith(suffix):
+                method(desc, arr)
+                self._verbose_print(desc, suffix, arr)
+                return
+        self._init_default(desc, arr)
 
-    def _dispatch_by_name(self, name, arr):
-        if name.endswith('upsampling'):
+    def _legacy_init(self, name, arr):
+        """``init(name, arr)`` with a plain ``str``: MXNet 1.9.1's older, wider name patterns
+        (``upsampling*`` bilinear, ``stn_loc*`` weight zero and bias the identity transform,
+        ``*moving_mean`` / ``*moving_inv_var`` / ``*moving_avg`` zero, ``*moving_var`` one)."""
+        warnings.warn('Calling an initializer with a plain name is deprecated; pass an InitDesc.',
+                      DeprecationWarning, stacklevel=3)
+        if not isinstance(name, str):
+            raise TypeError('initializer: name must be a str or InitDesc, got %s' % type(name).__name__)
+        if name.startswith('upsampling'):
             self._init_bilinear(name, arr)
+        elif name.startswith('stn_loc') and name.endswith('weight'):
+            self._init_zero(name, arr)
+        elif name.startswith('stn_loc') and name.endswith('bias'):
+            self._init_loc_bias(name, arr)
         elif name.endswith('bias'):
             self._init_bias(name, arr)
         elif name.endswith('gamma'):
@@ -167,20 +191,24 @@ class Initializer:
             self._init_beta(name, arr)
         elif name.endswith('weight'):
             self._init_weight(name, arr)
-        elif name.endswith(('moving_mean', 'running_mean', 'moving_inv_var', 'moving_avg', 'min')):
+        elif name.endswith(('moving_mean', 'moving_inv_var', 'moving_avg', 'min')):
             self._init_zero(name, arr)
-        elif name.endswith(('moving_var', 'running_var', 'max')):
+        elif name.endswith(('moving_var', 'max')):
             self._init_one(name, arr)
         else:
             self._init_default(name, arr)
-        self._verbose_print(name, name, arr)
 
-    def _legacy_init(self, name, arr):
-        warnings.warn('Calling an initializer with a plain name is deprecated; pass an InitDesc.',
-                      DeprecationWarning, stacklevel=3)
-        if not isinstance(name, str):
-            raise TypeError('initializer: name must be a str or InitDesc, got %s' % type(name).__name__)
-        self._dispatch_by_name(name, arr)
+    def _init_loc_bias(self, name, arr):
+        """The identity affine transform ``[1, 0, 0, 0, 1, 0]`` of a spatial transformer's
+        localisation bias (shape ``(6,)``; MXNet asserts a first axis of 6)."""
+        if len(arr.shape) != 1 or arr.shape[0] != 6:
+            raise ValueError('initializer: %s is a spatial-transformer localisation bias and must '
+                             'have shape (6,), got %s' % (name, tuple(arr.shape)))
+        _fill(arr, [1.0, 0, 0, 0, 1.0, 0])
+
+    def _init_quantized_weight(self, _, arr):
+        """Random integers in [-127, 127) (MXNet's int8 weight of a quantized graph)."""
+        _fill(arr, _rng().randint(-127, 127, size=tuple(arr.shape)))
 
     def _init_bilinear(self, _, arr):
         shape = arr.shape

@@ -85,8 +85,14 @@ class PearsonCorrelation(EvalMetric):
 
     @staticmethod
     def _pooled(s):
+        """The pooled coefficient of the sums ``s``; NaN (0/0) when a single sample or a
+        constant series leaves no variance, as MXNet's NumPy division gives."""
         n, sx, sy, sxx, syy, sxy = (float(v) for v in s)     # a Python float, as get() gives
-        return (sxy - sx * sy / n) / math.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
+        num = sxy - sx * sy / n
+        den = math.sqrt(max((sxx - sx * sx / n) * (syy - sy * sy / n), 0.0))
+        if den == 0:
+            return float('nan') if num == 0 else math.copysign(float('inf'), num)
+        return num / den
 
     def get(self):
         if self.num_inst == 0 or self.average == 'macro':

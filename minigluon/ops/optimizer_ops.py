@@ -11,9 +11,9 @@ MXNet's optimizers do: ``nd.sgd_mom_update(w, g, mom, out=w, lr=0.1, momentum=0.
 ``out`` the weight itself is left unchanged (the states are still updated).
 
 A negative ``clip_gradient`` (the default, -1) means no clipping; 0 clips every gradient to 0, as in
-MXNet's kernels. The arithmetic is :mod:`minigluon.ops.update_kernels`, the same code the
-optimizer classes run, so both give MXNet's float32 results bit for bit. None of these operators
-is differentiable; ``lazy_update`` (for sparse gradients) is accepted and has no effect.
+MXNet's kernels (``signsgd_update`` ignores it, as MXNet's does). The arithmetic is
+:mod:`minigluon.ops.update_kernels`, the same code the optimizer classes run, so both give
+MXNet's float32 results bit for bit. None of these operators is differentiable; ``lazy_update`` (for sparse gradients) is accepted and has no effect.
 
 The weight must be floating-point, and the gradient and states must have its shape (ValueError)
 and dtype (TypeError; the multi-precision states are float32), as MXNet 1.9.1 requires.
@@ -136,9 +136,10 @@ FtrlUpdate = _update_op(
 SignSGDUpdate = _update_op(
     'signsgd_update', ('weight', 'grad'), _attrs(),
     lambda self, xp, w, g: K.signum(xp, w, g, None, self.lr, self.wd, 0.0, 0.0,
-                                    self.rescale_grad, self._clip()),
+                                    self.rescale_grad, None),
     'signSGD: ``(1 - lr*wd)*w - lr*sign(grad)`` (Bernstein et al. 2018; MXNet 1.9.1 '
-    '``signsgd_update``).')
+    '``signsgd_update``). ``clip_gradient`` is accepted and ignored, as in MXNet\'s kernel: '
+    'clipping cannot change a sign, and ``clip_gradient=0`` does not stop the step.')
 SignumUpdate = _update_op(
     'signum_update', ('weight', 'grad', 'mom'),
     _attrs(('momentum', Attr('float', 0.0)), tail={'wd_lh': Attr('float', 0.0)}),

@@ -59,7 +59,9 @@ class RMSProp(Optimizer):
 
     ``g = clip(rescale*grad + wd*w)``; plain: ``n = (1-gamma1)*g^2 + gamma1*n``,
     ``w -= lr*g/sqrt(n+epsilon)``; centered adds ``gbar`` and a momentum ``delta`` with ``gamma2``.
-    ``clip_weights`` clips the weights after the update.
+    ``clip_weights`` clips the weights to ``[-clip_weights, clip_weights]`` after the update; as
+    in MXNet 1.9.1 (whose kernel clips only for a bound >= 0) None, 0 and negative bounds do not
+    clip.
     """
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
@@ -83,7 +85,8 @@ class RMSProp(Optimizer):
         gbar, delta = (st[1], st[2]) if self.centered else (None, None)
         # the kernel of rmsprop_update / rmspropalex_update (float32 equal to MXNet's bit for bit)
         K.rmsprop(xp, w, _raw(g), st[0], lr, wd, self.gamma1, self.epsilon, self.rescale_grad,
-                  self._clip(), self.clip_weights or None, gbar, delta, self.gamma2)
+                  self._clip(), self.clip_weights if self.clip_weights and self.clip_weights > 0
+                  else None, gbar, delta, self.gamma2)
 
 
 @register
@@ -155,12 +158,17 @@ class Adamax(Optimizer):
 class Ftrl(Optimizer):
     """FTRL-proximal (McMahan et al. 2013), MXNet's ``ftrl_update``: with ``g = clip(rescale*grad)``,
     ``z += g - (sqrt(n+g^2)-sqrt(n))*w/lr; n += g^2;
-    w = (sign(z)*lamda1 - z)/((beta+sqrt(n))/lr + wd)`` where ``|z| > lamda1``, else 0."""
+    w = (sign(z)*lamda1 - z)/((beta+sqrt(n))/lr + wd)`` where ``|z| > lamda1``, else 0.
+
+    As in MXNet 1.9.1, ``learning_rate`` (default 0.1) only sets ``lr``: it is not handed to the
+    base class, so with an ``lr_scheduler`` the scheduler's own ``base_lr`` drives the rate and is
+    not overwritten (the other optimizers overwrite it with a given ``learning_rate``)."""
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
 
     def __init__(self, lamda1=0.01, learning_rate=0.1, beta=1, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
+        super().__init__(**kwargs)
+        self.lr = learning_rate
         self.lamda1, self.beta = lamda1, beta
 
     def create_state(self, index, weight):

@@ -59,7 +59,10 @@ class Optimizer:
     #: 1.9.1 is not consistent here: the optimizers that call a fused update operator (SGD, NAG,
     #: Signum, Adam, RMSProp, Ftrl, FTML, LAMB, LARS, LBSGD) pass the value only when it is
     #: truthy, the ones that clip in Python (AdaGrad, AdaDelta, Adamax, Nadam, DCASGD, SGLD) clip
-    #: to ``[-0, 0]``. Each class states which, so old scripts keep their numbers.
+    #: to ``[-0, 0]``. Each class states which, so old scripts keep their numbers. A negative
+    #: ``clip_gradient`` means no clipping everywhere: MXNet's Python-clipping optimizers clip to
+    #: the reversed interval ``[abs(c), -abs(c)]`` (every gradient becomes ``+-abs(c)``), a fault
+    #: minigluon does not copy (README, "deliberately differs").
     clip_zero_is_off = False
 
     def __init__(self, rescale_grad=1., param_idx2name=None, wd=0., clip_gradient=None,
