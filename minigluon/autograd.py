@@ -232,6 +232,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
 
     # Collect the reachable nodes iteratively, then visit them in reverse execution order.
     seen = {}
+    reached = set(leaves)     # ids of the arrays without a node that the graph reads
     stack = list(roots)
     while stack:
         node = stack.pop()
@@ -242,11 +243,22 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                              'use retain_graph=True to back-propagate through it twice')
         seen[id(node)] = node
         for inp in node.inputs:
-            if inp is not None and inp._entry is not None:
+            if inp is None:
+                continue
+            if inp._entry is not None:
                 src = inp._entry[0]
-                if src.op is None and src.freed_seq < node.seq:
-                    continue        # freed before this node was recorded: a constant here
-                stack.append(src)
+                if not (src.op is None and src.freed_seq < node.seq):
+                    stack.append(src)
+                    continue        # else freed before this node was recorded: a constant here
+            reached.add(id(inp))
+            if inp._zero_src is not None:     # (x > 0) * y reaches x, with a zero gradient
+                reached.update(id(a) for a in inp._zero_src)
+    if variables is not None:
+        for i, v in enumerate(variables):
+            if id(v) not in reached:    # checked before anything runs or is freed, as MXNet
+                raise MXNetError('autograd.grad: variables[%d] is unreachable from the heads (no '
+                                 'recorded operation leads from it to them), so it has no gradient'
+                                 % i)
     order = sorted(seen.values(), key=lambda n: n.seq, reverse=True)
 
     prev_train = set_training(train_mode)
@@ -323,6 +335,12 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
 
     The variables' own ``.grad`` buffers are not touched. ``create_graph=True`` (higher-order
     gradients) is not supported and raises NotImplementedError.
+
+    Raises
+    ------
+    MXNetError
+        When a variable has no ``attach_grad``, or is unreachable from the heads (no recorded
+        operation leads from it to them; MXNet 1.9.1 raises too, rather than returning zeros).
     """
     from minigluon.ndarray.ndarray import NDArray
     if create_graph:
@@ -380,7 +398,9 @@ class Function:
 
     Subclass it and define ``forward(self, *inputs)`` and ``backward(self, *output_grads)``, both
     taking and returning NDArrays; call :meth:`save_for_backward` in ``forward`` to keep arrays for
-    ``backward`` (available as ``self.saved_tensors``). Use a fresh instance per call, as in MXNet::
+    ``backward`` (available as ``self.saved_tensors``). An input with ``grad_req='add'`` gets the
+    gradient added, as with any operator (MXNet 1.9.1 leaves it at zero when the Function is
+    applied to the variable itself). Use a fresh instance per call, as in MXNet::
 
         class Sigmoid(autograd.Function):
             def forward(self, x):

@@ -4,8 +4,10 @@ A recorded operator's backward may read its inputs later, so overwriting an arra
 graph would silently change gradients. The rules (MXNet 1.9.1's, except where noted):
 
 * writing in place (``x[...] = v``, ``out=``, ``copyto``, ``+=``) into an array that is **in the
-  graph** (an output of a recorded operator, or a variable with ``attach_grad``) raises
-  MXNetError, as in MXNet;
+  graph** (an output of a recorded operator, a comparison or other operator without a gradient
+  included, or a variable with ``attach_grad``) raises MXNetError, as in MXNet (which writes
+  first and raises after: the array has changed; here it has not);
+* ``x[:] = x`` and ``x.copyto(x)`` do nothing, as in MXNet (whose ``copyto`` warns);
   exception: ``loss += l`` where ``loss`` is an operator output is recorded as ``loss + l`` and the
   name is rebound to the new array (MXNet raises; accumulating a loss this way is common);
 * writing a value that is in the graph into a plain array: ``x[:] = y``, ``out=`` and ``copyto``
@@ -24,9 +26,18 @@ from minigluon.base import MXNetError, MXNetValueError
 from minigluon.ndarray.ndarray import NDArray, call_op
 
 
+def _in_graph(array):
+    """True for an array of the recorded graph: on the tape, a variable, or the output of an
+    operator without a gradient applied to those (``x > 0``, ``argmax``: MXNet records these
+    operators too, so their outputs are in its graph)."""
+    if needs_grad(array):
+        return True
+    return array._zero_src is not None and any(needs_grad(a) for a in array._zero_src)
+
+
 def check_write(array, what):
     """Raise MXNetError when ``array`` is in the recorded graph while autograd records."""
-    if is_recording() and needs_grad(array):
+    if is_recording() and _in_graph(array):
         raise MXNetError(
             '%s: cannot write in-place to an array that is already in the recorded computational '
             'graph (an output of a recorded operator, or an array with attach_grad) while '
@@ -50,6 +61,8 @@ def _whole(key):
 def recorded_setitem(array, key, value):
     """``array[key] = value`` under the rules above; returns False when it is a plain write that
     the caller still has to do."""
+    if value is array and _whole(key):      # x[:] = x: nothing to do (MXNet skips it too)
+        return True
     check_write(array, 'NDArray.__setitem__')
     if not (isinstance(value, NDArray) and needs_grad(value) and is_recording()):
         return False

@@ -22,6 +22,8 @@ What lives where:
 Names from the helper, dispatch, indexing and in-place modules are re-exported here, so imports
 such as ``from minigluon.ndarray.ndarray import invoke, _move`` keep working.
 """
+import warnings
+
 import numpy as np
 
 from minigluon import autograd, backend
@@ -158,7 +160,12 @@ class NDArray:
 
         A copy into an NDArray on the same context is recorded (``other`` joins the graph);
         writing into an array that is already in the recorded graph raises MXNetError.
+        ``x.copyto(x)`` does nothing, warns (RuntimeWarning) and returns False, as in MXNet 1.9.1.
         """
+        if other is self:
+            warnings.warn('copyto: copying an array to itself does nothing', RuntimeWarning,
+                          stacklevel=2)
+            return False
         if isinstance(other, NDArray):
             if other.shape != self.shape:
                 raise ValueError('copyto: target shape %s differs from source shape %s'
@@ -261,11 +268,16 @@ class NDArray:
         Parameters
         ----------
         grad_req : {'write', 'add', 'null'}
+            ``'null'`` makes the array a constant without ``.grad`` (None). MXNet 1.9.1 differs
+            here (found by ``tools/fuzz_autograd.py``, not changed): it keeps a zero ``.grad``
+            buffer that backward never writes, records operations on the array (so their outputs
+            can be heads and cannot be written into while recording) and lets ``autograd.grad``
+            differentiate with respect to it.
         stype : None or 'default'
         """
         if stype not in (None, 'default'):
             raise MXNetError('attach_grad: only dense gradients are supported, got stype=%r' % stype)
-        if grad_req == 'null':      # as MXNet: no buffer, and the array stops being a variable
+        if grad_req == 'null':      # no buffer, and the array stops being a variable
             self._entry, self._grad, self._grad_req = None, None, 'null'
             return
         grad = NDArray(self._xp.zeros_like(self._data), self._ctx)

@@ -101,7 +101,9 @@ _TABLE = [
     ('arctanh', lambda xp, x: xp.arctanh(x), lambda xp, g, x, y: g / (1 - x * x), ()),
     ('degrees', lambda xp, x: x * (180.0 / math.pi), lambda xp, g, x, y: g * (180.0 / math.pi), ()),
     ('radians', lambda xp, x: x * (math.pi / 180.0), lambda xp, g, x, y: g * (math.pi / 180.0), ()),
-    ('relu', lambda xp, x: xp.maximum(x, 0), lambda xp, g, x, y: g * (x > 0), ()),
+    # from the output, as MXNet's _backward_relu: an input written over after the call (outside
+    # record) leaves the gradient alone
+    ('relu', lambda xp, x: xp.maximum(x, 0), lambda xp, g, x, y: g * (y > 0), ()),
     # exp(-log(1 + e^-x)): no overflow warning for large negative x
     ('sigmoid', lambda xp, x: xp.exp(-xp.logaddexp(0, -x)), lambda xp, g, x, y: g * y * (1 - y), ()),
     ('softsign', lambda xp, x: x / (1 + xp.abs(x)),
