@@ -69,10 +69,12 @@ class LAMB(Optimizer):
         m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g^2
         (with bias_correction: m /= 1-beta1^t, v /= 1-beta2^t, on copies)
         r = m/(sqrt(v) + epsilon) + wd*w
-        r1 = ||w|| (clamped to [lower_bound, upper_bound] where given), r2 = ||r||
+        r1 = ||w|| (clamped to [lower_bound, upper_bound] where given and >= 0), r2 = ||r||
         w -= lr*(r1/r2 if r1 > 0 and r2 > 0 else 1)*r
 
-    The norms are over the whole parameter. State: ``(mean, variance)``.
+    The norms are over the whole parameter. The two lines are the kernels of the operators
+    ``nd.lamb_update_phase1`` / ``lamb_update_phase2`` (:mod:`minigluon.ops.update_kernels`).
+    State: ``(mean, variance)``.
     """
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
