@@ -62,7 +62,8 @@ def arrays(op, kinds, shape, dtype):
 def attrs_for(op):
     a = {}
     if 'phase1' in op:
-        a.update(t=int(R.randint(1, 8)), wd=float(R.choice([0.0, 0.01, round(R.uniform(0, .5), 3)])))
+        a.update(t=int(R.randint(1, 8)),
+                 wd=float(R.choice([0.0, 0.01, round(R.uniform(0, .5), 3)])))
         if R.rand() < .6:
             a['beta1'] = float(R.choice([0.9, round(R.uniform(0, 1), 3)]))
         if R.rand() < .6:
@@ -74,7 +75,8 @@ def attrs_for(op):
     else:
         a['lr'] = float(R.choice([0.1, round(R.uniform(0.001, 1), 4)]))
     if 'phase2' in op:
-        for k, choices in (('lower_bound', [-1.0, 0.0, 0.5, 2.0]), ('upper_bound', [-1.0, 0.3, 1.0, 10.0])):
+        for k, choices in (('lower_bound', [-1.0, 0.0, 0.5, 2.0]),
+                           ('upper_bound', [-1.0, 0.3, 1.0, 10.0])):
             if R.rand() < .6:
                 a[k] = float(R.choice(choices))
         return a
@@ -98,8 +100,8 @@ def record(key, op, attrs, inputs, out, error=None):
     if out == 'weight':
         kw['out'] = arrs[0]
     elif out == 'new':
-        kw['out'] = mx.nd.zeros(inputs[0].shape, dtype='float32' if op.startswith('mp_lamb_update_phase1')
-                                else inputs[0].dtype)
+        direction = 'float32' if op == 'mp_lamb_update_phase1' else inputs[0].dtype
+        kw['out'] = mx.nd.zeros(inputs[0].shape, dtype=direction)
     raised = None
     try:
         with warnings.catch_warnings():
@@ -165,8 +167,12 @@ def main():
     shapes = [(5,), (3, 4), (2, 3, 2), (1,), (7, 1)]
     for op, kinds in ARGS.items():
         mp = op.startswith('mp_')
-        dtypes = (['float16'] * 5 + ['float32'] * 2 if op != 'mp_lamb_update_phase1' else ['float16'] * 7) \
-            if mp else ['float32'] * 5 + ['float64', 'float16']
+        if op == 'mp_lamb_update_phase1':      # MXNet takes float16 weights only
+            dtypes = ['float16'] * 7
+        elif mp:
+            dtypes = ['float16'] * 5 + ['float32'] * 2
+        else:
+            dtypes = ['float32'] * 5 + ['float64', 'float16']
         for i, dt in enumerate(dtypes):
             if 'phase1' in op:
                 out = [None, 'new'][i % 2]
@@ -181,7 +187,8 @@ def main():
                 attrs.update(lower_bound=0.5, upper_bound=1.5)
             if i == 1 and 'phase2' in op:
                 attrs.update(lower_bound=-1.0, upper_bound=-1.0)
-            record('%s_%d' % (op, i), op, attrs, arrays(op, kinds, shapes[i % len(shapes)], dt), out)
+            inputs = arrays(op, kinds, shapes[i % len(shapes)], dt)
+            record('%s_%d' % (op, i), op, attrs, inputs, out)
         # bad inputs: another shape for one array, another dtype for one array
         dt = 'float16' if mp else 'float32'
         base = arrays(op, kinds, (3, 4), dt)
