@@ -356,6 +356,8 @@ def g_update_op(n):
         op = pick(*names)
         mp = 'mp_' in op
         dtype = 'float16' if mp else pick('float32', 'float32', 'float64', 'float16')
+        if op in ('mp_nag_mom_update', 'mp_lamb_update_phase2', 'mp_sgd_update') and R.rand() < .25:
+            dtype = 'float32'          # MXNet's mp_ operators take float32 weights too
         if op in MULTI_OPS:
             kinds = MULTI_OPS[op]
             nw = ri(1, 3)
@@ -390,6 +392,9 @@ def g_update_op(n):
         call = 'nd.%s(*arrs, %s' % (op, kwargs_code(kw))
         if R.rand() < 0.6 and 'phase1' not in op:
             lines.append('res = %s, out=arrs[0])' % call)
+        elif R.rand() < 0.4 and 'phase1' in op:     # the direction into a fresh array
+            lines.append("res = %s, out=nd.zeros(arrs[0].shape, dtype=%r))"
+                         % (call, 'float32' if mp else dtype))
         else:
             lines.append('res = %s)' % call)
         lines.append("out = {'res': res, 'arrays': arrs[:%d]}" % n_arr)

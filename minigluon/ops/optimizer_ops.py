@@ -1,7 +1,9 @@
 """The optimizer update operators called directly: ``sgd_update``, ``sgd_mom_update``,
 ``nag_mom_update``, ``adam_update``, ``rmsprop_update``, ``rmspropalex_update``, ``ftrl_update``,
-``signsgd_update``, ``signum_update``, ``ftml_update``, ``mp_sgd_update``, ``mp_sgd_mom_update``,
-and ``_adamw_update`` / ``_mp_adamw_update`` (``nd.contrib.adamw_update`` / ``mp_adamw_update``,
+``signsgd_update``, ``signum_update``, ``ftml_update``, ``lamb_update_phase1`` /
+``lamb_update_phase2``, the multi-precision ``mp_sgd_update``, ``mp_sgd_mom_update``,
+``mp_nag_mom_update``, ``mp_lamb_update_phase1`` / ``mp_lamb_update_phase2``, and
+``_adamw_update`` / ``_mp_adamw_update`` (``nd.contrib.adamw_update`` / ``mp_adamw_update``,
 whose last input is the ``rescale_grad`` array, ``src/operator/contrib/adamw.cc``).
 
 Semantics follow MXNet 1.9.1 (``src/operator/optimizer_op.cc``): the inputs are the weight, the
@@ -17,6 +19,10 @@ MXNet's float32 results bit for bit. None of these operators is differentiable; 
 
 The weight must be floating-point, and the gradient and states must have its shape (ValueError)
 and dtype (TypeError; the multi-precision states are float32), as MXNet 1.9.1 requires.
+
+LAMB (You et al. 2019, arXiv:1904.00962) runs in two operators, as in MXNet: phase 1 returns the
+direction ``g`` and updates the moments; the caller takes ``r1 = ||weight||`` and ``r2 = ||g||``
+(e.g. ``nd.norm``) and phase 2 returns the new weight. ``optimizer.LAMB`` runs the same kernels.
 """
 import numpy as np
 
@@ -159,31 +165,218 @@ FTMLUpdate = _update_op(
 
 
 class _MPUpdate(_Update):
-    """Multi-precision SGD: the float32 master ``weight32`` is updated in place from the gradient
-    cast to float32; the result is the master cast to the weight's dtype."""
+    """Multi-precision update: ``step`` runs on the float32 master ``weight32`` (the last input,
+    updated in place) with the float32 states and the gradient cast to float32; the result is
+    the master cast to the weight's dtype (float16 weights; float32 ones work too)."""
 
-    def forward(self, xp, weight, grad, *states):
+    def check_mp_inputs(self, weight, grad, *states):
+        """Raise unless ``grad`` has the weight's shape and dtype and every state is a float32
+        array of the weight's shape (MXNet's multi-precision type rule)."""
         w32 = states[-1]
         if w32.dtype != np.float32 or w32.shape != weight.shape:
             raise shape_error(self, 'weight32 must be a float32 array of the shape of weight %s'
                               % (tuple(weight.shape),), weight, grad, *states)
         self.check_inputs(weight, grad, *states,
                           dtypes=[weight.dtype] + [np.dtype(np.float32)] * len(states))
-        mom = states[0] if len(states) == 2 else None
-        K.sgd(xp, w32, grad.astype(np.float32), mom, self.lr, self.wd,
-              getattr(self, 'momentum', 0.0), self.rescale_grad, self._clip())
+
+    def forward(self, xp, weight, grad, *states):
+        self.check_mp_inputs(weight, grad, *states)
+        w32 = states[-1]
+        self.step(xp, w32, grad.astype(np.float32), *states[:-1])
         return w32.astype(weight.dtype)
 
+    def infer_type(self, in_types):
+        """The weight's dtype for the gradient and the result, float32 for the states."""
+        n = len(in_types)
+        weight = in_types[0] or in_types[1]
+        return [weight, weight] + [np.dtype(np.float32)] * (n - 2), [weight]
 
-MPSGDUpdate = register(type('mp_sgd_update', (_MPUpdate,), {
-    'name': 'mp_sgd_update', 'arguments': ('weight', 'grad', 'weight32'),
-    'attrs': _attrs(tail=_LAZY), 'mutate_inputs': (2,),
-    '__doc__': 'SGD on the float32 master ``weight32`` (MXNet 1.9.1 ``mp_sgd_update``).'}))
-MPSGDMomUpdate = register(type('mp_sgd_mom_update', (_MPUpdate,), {
-    'name': 'mp_sgd_mom_update', 'arguments': ('weight', 'grad', 'mom', 'weight32'),
-    'attrs': _attrs(('momentum', Attr('float', 0.0)), tail=_LAZY), 'mutate_inputs': (2, 3),
-    '__doc__': 'SGD with momentum on the float32 master ``weight32`` (MXNet 1.9.1 '
-               '``mp_sgd_mom_update``).'}))
+
+def _mp_update_op(name, arguments, attrs, step, doc, base=_MPUpdate):
+    cls = type(name, (base,), {'name': name, 'arguments': arguments, 'attrs': attrs,
+                               'step': step, '__doc__': doc,
+                               'mutate_inputs': tuple(range(2, len(arguments)))})
+    return register(cls)
+
+
+MPSGDUpdate = _mp_update_op(
+    'mp_sgd_update', ('weight', 'grad', 'weight32'), _attrs(tail=_LAZY),
+    lambda self, xp, w, g: K.sgd(xp, w, g, None, self.lr, self.wd, 0.0, self.rescale_grad,
+                                 self._clip()),
+    'SGD on the float32 master ``weight32`` (MXNet 1.9.1 ``mp_sgd_update``).')
+MPSGDMomUpdate = _mp_update_op(
+    'mp_sgd_mom_update', ('weight', 'grad', 'mom', 'weight32'),
+    _attrs(('momentum', Attr('float', 0.0)), tail=_LAZY),
+    lambda self, xp, w, g, mom: K.sgd(xp, w, g, mom, self.lr, self.wd, self.momentum,
+                                      self.rescale_grad, self._clip()),
+    'SGD with momentum on the float32 master ``weight32`` (MXNet 1.9.1 ``mp_sgd_mom_update``).')
+MPNAGMomUpdate = _mp_update_op(
+    'mp_nag_mom_update', ('weight', 'grad', 'mom', 'weight32'),
+    _attrs(('momentum', Attr('float', 0.0))),
+    lambda self, xp, w, g, mom: K.nag(xp, w, g, mom, self.lr, self.wd, self.momentum,
+                                      self.rescale_grad, self._clip(), out_is_weight=True),
+    'Nesterov momentum SGD on the float32 master ``weight32`` (MXNet 1.9.1 '
+    '``mp_nag_mom_update``): ``nag_mom_update``\'s step on ``weight32`` with the float32 '
+    '``mom`` (both updated in place), from the gradient cast to float32; returns the master '
+    'cast to the weight\'s dtype. The new momentum always reads the updated master, whatever '
+    '``out`` is. ``grad`` has the weight\'s shape and dtype, ``mom`` and ``weight32`` are float32 '
+    'of its shape.')
+
+
+# -- LAMB (You et al. 2019, arXiv:1904.00962) in two phases: phase 1 gives the direction, the
+#    caller takes the norms r1 = ||weight|| and r2 = ||direction||, phase 2 applies the step.
+
+_LAMB1_ATTRS = {'beta1': Attr('float', 0.9), 'beta2': Attr('float', 0.999),
+                'epsilon': Attr('float', 1e-6), 't': Attr('int'),
+                'bias_correction': Attr('bool', True), 'wd': Attr('float'),
+                'rescale_grad': Attr('float', 1.0), 'clip_gradient': Attr('float', -1.0)}
+_LAMB2_ATTRS = {'lr': Attr('float'), 'lower_bound': Attr('float', -1.0),
+                'upper_bound': Attr('float', -1.0)}
+
+
+def _lamb1(self, xp, w, g, mean, var, rescale):
+    return K.lamb_phase1(xp, w, g, mean, var, self.wd, self.beta1, self.beta2, self.epsilon,
+                         self.t, self.bias_correction, rescale, self._clip())
+
+
+class _LambPhase1(_Update):
+    """``lamb_update_phase1``: the direction ``g`` (a new array of the weight's dtype); ``mean``
+    and ``var`` are updated in place."""
+
+    def forward(self, xp, weight, grad, mean, var):
+        self.check_inputs(weight, grad, mean, var)
+        return _lamb1(self, xp, weight, grad, mean, var, self.rescale_grad)
+
+
+class _MPLambPhase1(_MPUpdate):
+    """``mp_lamb_update_phase1``: float16 ``weight`` and ``grad`` (MXNet accepts no other
+    dtype), float32 ``mean``, ``var`` and ``weight32``; the direction is float32."""
+
+    def forward(self, xp, weight, grad, mean, var, weight32):
+        if weight.dtype != np.float16:
+            raise TypeError('%s: weight must be float16 (the float32 master is weight32), got %s; '
+                            'for float32 weights use lamb_update_phase1'
+                            % (self.name, weight.dtype.name))
+        self.check_mp_inputs(weight, grad, mean, var, weight32)
+        # MXNet's kernel scales the float16 gradient in float16 (rescale_grad rounded to
+        # float16, the product too: mshadow's half_t arithmetic), then works in float32
+        scaled = grad * np.float16(np.float32(self.rescale_grad))
+        return _lamb1(self, xp, weight32, scaled.astype(np.float32), mean, var, 1.0)
+
+    def infer_type(self, in_types):
+        f16, f32 = np.dtype(np.float16), np.dtype(np.float32)
+        return [f16, f16, f32, f32, f32], [f32]
+
+
+def _norm_value(op, name, r):
+    """The number held by the norm input ``r`` (shape ``(1,)``; MXNet reads the first element of
+    an array whose first dimension is 1)."""
+    if r.ndim == 0 or r.shape[0] != 1 or r.size == 0:
+        raise ValueError('%s: %s must be an array of shape (1,) holding a norm, got shape %s'
+                         % (op.name, name, tuple(r.shape)))
+    return r.reshape(-1)[0].item()
+
+
+class _LambPhase2(_Update):
+    """``lamb_update_phase2``: returns ``weight - lr*ratio*g`` (module docstring); nothing is
+    updated in place. ``g`` has the weight's shape, ``r1``/``r2`` shape ``(1,)``; all have the
+    weight's dtype."""
+
+    def _checked_norms(self, weight, g, r1, r2, dtype):
+        """The numbers in ``r1`` and ``r2``, once ``g``, ``r1`` and ``r2`` are checked (shapes,
+        and ``dtype``)."""
+        if g.shape != weight.shape:
+            raise shape_error(self, 'g must have the shape of weight %s' % (tuple(weight.shape),),
+                              weight, g, r1, r2)
+        norms = (_norm_value(self, 'r1', r1), _norm_value(self, 'r2', r2))
+        for name, a in (('g', g), ('r1', r1), ('r2', r2)):
+            if a.dtype != dtype:
+                raise TypeError('%s: %s must have dtype %s, got %s'
+                                % (self.name, name, np.dtype(dtype).name, a.dtype.name))
+        return norms
+
+    def forward(self, xp, weight, g, r1, r2):
+        require_float(self, weight, 'weight')
+        r1, r2 = self._checked_norms(weight, g, r1, r2, dtype=weight.dtype)
+        w = weight.copy()
+        K.lamb_phase2(w, g, r1, r2, self.lr, self.lower_bound, self.upper_bound)
+        return w
+
+    def infer_shape(self, in_shapes):
+        known = in_shapes[0] or in_shapes[1]
+        if known is None:
+            return super().infer_shape(in_shapes)      # raises: nothing to infer from
+        n = len(in_shapes)
+        shapes = [tuple(known), tuple(known), tuple(in_shapes[2] or (1,)),
+                  tuple(in_shapes[3] or (1,))] + [tuple(known)] * (n - 4)
+        return shapes, [tuple(known)]
+
+
+class _MPLambPhase2(_LambPhase2):
+    """``mp_lamb_update_phase2``: returns ``(weight32 - lr*ratio*g)`` cast to the weight's dtype;
+    ``g``, ``r1``, ``r2`` and ``weight32`` are float32. MXNet 1.9.1 declares ``weight32`` as
+    written (an auxiliary state) but leaves it unchanged; so does this."""
+
+    def forward(self, xp, weight, g, r1, r2, weight32):
+        require_float(self, weight, 'weight')
+        if weight32.dtype != np.float32 or weight32.shape != weight.shape:
+            raise shape_error(self, 'weight32 must be a float32 array of the shape of weight %s'
+                              % (tuple(weight.shape),), weight, g, r1, r2, weight32)
+        r1, r2 = self._checked_norms(weight, g, r1, r2, dtype=np.float32)
+        w32 = weight32.copy()
+        K.lamb_phase2(w32, g, r1, r2, self.lr, self.lower_bound, self.upper_bound)
+        return w32.astype(weight.dtype)
+
+    def infer_type(self, in_types):
+        weight = in_types[0]
+        return [weight] + [np.dtype(np.float32)] * 4, [weight]
+
+
+_PHASE1_DOC = (
+    'Phase 1 of LAMB (You et al. 2019; MXNet 1.9.1 ``{name}``): with '
+    '``g = clip(rescale_grad*grad)`` updates ``mean = beta1*mean + (1-beta1)*g`` and '
+    '``var = beta2*var + (1-beta2)*g^2`` in place and returns the direction '
+    '``mean_hat/(sqrt(var_hat) + epsilon) + wd*{w}``, where with ``bias_correction`` '
+    '``mean_hat = mean/(1-beta1^t)``, ``var_hat = var/(1-beta2^t)`` (else the moments). '
+    '``t`` (the update count, >= 1) and ``wd`` are required. {dtypes} Pass the direction, '
+    'the norms of the weight and of the direction to ``{phase2}``.')
+_PHASE2_DOC = (
+    'Phase 2 of LAMB (MXNet 1.9.1 ``{name}``): returns ``{w} - lr*ratio*g`` for the direction '
+    '``g`` of ``{phase1}``, where ``ratio = r1/r2`` with ``r1`` (the norm of the weight) '
+    'first raised to ``lower_bound`` and cut to ``upper_bound`` where those are >= 0 (-1: not '
+    'set), and ``ratio = 1`` when ``r1`` or ``r2`` (the norm of ``g``) is 0. ``r1`` and ``r2`` '
+    'are arrays of shape ``(1,)``. {dtypes}')
+
+LambUpdatePhase1 = register(type('lamb_update_phase1', (_LambPhase1,), {
+    'name': 'lamb_update_phase1', 'arguments': ('weight', 'grad', 'mean', 'var'),
+    'attrs': _LAMB1_ATTRS, 'mutate_inputs': (2, 3),
+    '__doc__': _PHASE1_DOC.format(
+        name='lamb_update_phase1', w='weight', phase2='lamb_update_phase2',
+        dtypes='``grad``, ``mean`` and ``var`` have the weight\'s shape and dtype (float16, '
+               'float32 or float64); the direction too.')}))
+MPLambUpdatePhase1 = register(type('mp_lamb_update_phase1', (_MPLambPhase1,), {
+    'name': 'mp_lamb_update_phase1', 'arguments': ('weight', 'grad', 'mean', 'var', 'weight32'),
+    'attrs': _LAMB1_ATTRS, 'mutate_inputs': (2, 3),
+    '__doc__': _PHASE1_DOC.format(
+        name='mp_lamb_update_phase1', w='weight32', phase2='mp_lamb_update_phase2',
+        dtypes='``weight`` and ``grad`` are float16 (the gradient is cast to float32), '
+               '``mean``, ``var`` and the master ``weight32`` float32 of the weight\'s shape; '
+               'the direction is float32 and ``weight32`` is not changed.')}))
+LambUpdatePhase2 = register(type('lamb_update_phase2', (_LambPhase2,), {
+    'name': 'lamb_update_phase2', 'arguments': ('weight', 'g', 'r1', 'r2'),
+    'attrs': _LAMB2_ATTRS, 'mutate_inputs': (),
+    '__doc__': _PHASE2_DOC.format(
+        name='lamb_update_phase2', w='weight', phase1='lamb_update_phase1',
+        dtypes='``g``, ``r1`` and ``r2`` have the weight\'s dtype; nothing is updated in place '
+               '(write the result back with ``out=weight``).')}))
+MPLambUpdatePhase2 = register(type('mp_lamb_update_phase2', (_MPLambPhase2,), {
+    'name': 'mp_lamb_update_phase2', 'arguments': ('weight', 'g', 'r1', 'r2', 'weight32'),
+    'attrs': _LAMB2_ATTRS, 'mutate_inputs': (4,),
+    '__doc__': _PHASE2_DOC.format(
+        name='mp_lamb_update_phase2', w='weight32', phase1='mp_lamb_update_phase1',
+        dtypes='``g``, ``r1``, ``r2`` and the master ``weight32`` are float32; the result has '
+               'the weight\'s dtype. As in MXNet, ``weight32`` itself is left unchanged (an '
+               'auxiliary state in a graph): copy the new weight into it to keep training.')}))
 
 
 class _AdamWUpdate(_Update):

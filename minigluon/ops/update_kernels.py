@@ -147,6 +147,52 @@ def adamw(xp, w, g, mean, var, lr, eta, wd, beta1, beta2, epsilon, rescale, clip
     w -= dt(eta) * (dt(lr) * mean / (xp.sqrt(var) + dt(epsilon)) + dt(wd) * w)
 
 
+def lamb_phase1(xp, w, g, mean, var, wd, beta1, beta2, epsilon, t, bias_correction, rescale, clip):
+    """LAMB's first phase (You et al. 2019, arXiv:1904.00962; MXNet 1.9.1 ``lamb_update_phase1``):
+    updates ``mean`` and ``var`` in place and returns the direction ``r`` (a new array)::
+
+        g = clip(rescale*grad);  mean = beta1*mean + (1-beta1)*g;  var = beta2*var + (1-beta2)*g*g
+        r = mean_hat/(sqrt(var_hat) + epsilon) + wd*w
+
+    with ``mean_hat = mean/(1 - beta1^t)`` and ``var_hat = var/(1 - beta2^t)`` when
+    ``bias_correction``, else the moments themselves. Everything is in the dtype of ``mean``
+    (the multi-precision operator passes float32 states, the float32 master ``w`` and the
+    gradient cast to float32), in MXNet's order: ``beta^t`` is taken in double and rounded to
+    that dtype, and the mean's correction divides in double, as MXNet's kernel does."""
+    dt = param_type(mean)
+    g = clipped_grad(xp, g, rescale, clip)
+    b1, b2, one = dt(beta1), dt(beta2), dt(1)
+    mean[...] = b1 * mean + (one - b1) * g
+    var[...] = b2 * var + (one - b2) * g * g
+    m_hat, v_hat = mean, var
+    if bias_correction:
+        cast = mean.dtype.type
+        b1_t, b2_t = cast(float(np.float32(beta1)) ** t), cast(float(np.float32(beta2)) ** t)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            m_hat = (mean.astype(np.float64) / (1.0 - float(b1_t))).astype(mean.dtype)
+            v_hat = var / (one - b2_t)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return m_hat / (xp.sqrt(v_hat) + dt(epsilon)) + dt(wd) * w
+
+
+def lamb_phase2(w, r, r1, r2, lr, lower_bound, upper_bound):
+    """LAMB's second phase (MXNet 1.9.1 ``lamb_update_phase2``): ``w -= lr*(r1/r2)*r`` in place,
+    where ``r1`` (the norm of the weight, a number) is first raised to ``lower_bound`` and cut to
+    ``upper_bound`` where those are >= 0, and the ratio is 1 when ``r1`` or ``r2`` (the norm of
+    the direction ``r``) is 0. Scalars in ``w``'s dtype, ``(lr*r1)/r2`` in MXNet's order."""
+    dt, cast = param_type(w), w.dtype.type
+    r1, r2, lo, hi = cast(r1), cast(r2), dt(lower_bound), dt(upper_bound)
+    if lo >= 0:
+        r1 = r1 if r1 > lo else lo
+    if hi >= 0:
+        r1 = r1 if r1 < hi else hi
+    lr = dt(lr)
+    if r1 != 0 and r2 != 0:
+        with np.errstate(over='ignore', invalid='ignore', divide='ignore'):
+            lr = lr * r1 / r2
+    w -= lr * r
+
+
 def rmsprop(xp, w, g, n, lr, wd, gamma1, epsilon, rescale, clip, clip_weights,
             gbar=None, delta=None, gamma2=None):
     """RMSProp (``rmsprop_update``) or, given ``gbar`` and ``delta``, Graves' centered variant

@@ -69,10 +69,12 @@ class LAMB(Optimizer):
         m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g^2
         (with bias_correction: m /= 1-beta1^t, v /= 1-beta2^t, on copies)
         r = m/(sqrt(v) + epsilon) + wd*w
-        r1 = ||w|| (clamped to [lower_bound, upper_bound] where given), r2 = ||r||
+        r1 = ||w|| (clamped to [lower_bound, upper_bound] where given and >= 0), r2 = ||r||
         w -= lr*(r1/r2 if r1 > 0 and r2 > 0 else 1)*r
 
-    The norms are over the whole parameter. State: ``(mean, variance)``.
+    The norms are over the whole parameter. The two lines are the kernels of the operators
+    ``nd.lamb_update_phase1`` / ``lamb_update_phase2`` (:mod:`minigluon.ops.update_kernels`).
+    State: ``(mean, variance)``.
     """
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
@@ -92,23 +94,14 @@ class LAMB(Optimizer):
 
     def _step(self, xp, index, w, g, state, lr, wd):
         t = self._index_update_count[index]
-        g = self._grad(xp, g)
         m, v = self._state_raw(state)
-        m[...] = self.beta1 * m + (1. - self.beta1) * g
-        v[...] = self.beta2 * v + (1. - self.beta2) * g * g
-        m_hat, v_hat = m, v
-        if self.bias_correction:
-            m_hat = m / (1. - self.beta1 ** t)
-            v_hat = v / (1. - self.beta2 ** t)
-        r = m_hat / (xp.sqrt(v_hat) + self.epsilon) + wd * w
+        # the kernels of lamb_update_phase1 / lamb_update_phase2 (minigluon.ops.update_kernels)
+        r = K.lamb_phase1(xp, w, g, m, v, wd, self.beta1, self.beta2, self.epsilon, t,
+                          self.bias_correction, self.rescale_grad, self._clip())
         r1 = float(xp.linalg.norm(w.astype(np.float32).ravel()))
         r2 = float(xp.linalg.norm(r.astype(np.float32).ravel()))
-        if self.lower_bound:           # MXNet passes the bounds only when truthy
-            r1 = max(r1, self.lower_bound)
-        if self.upper_bound:
-            r1 = min(r1, self.upper_bound)
-        ratio = r1 / r2 if (r1 != 0 and r2 != 0) else 1.
-        w -= (lr * ratio) * r
+        # MXNet passes the bounds only when truthy; its kernel ignores a negative one
+        K.lamb_phase2(w, r, r1, r2, lr, self.lower_bound or -1.0, self.upper_bound or -1.0)
 
 
 @register
