@@ -232,8 +232,10 @@ def train(net, images, labels, ctx, epochs, batch_size, lr, seed):
     losses, running = [], None
     for epoch in range(epochs):
         order = order_rng.permutation(len(images))
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{epochs}",
-                   file=sys.stdout, mininterval=1.0, dynamic_ncols=True)
+        # redrawn every second on a terminal; into a log file only every 30 s (each redraw is a
+        # line there)
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{epochs}", file=sys.stdout,
+                   mininterval=1.0 if sys.stdout.isatty() else 30.0, dynamic_ncols=True)
         for step in bar:
             idx = order[step * batch_size:(step + 1) * batch_size]
             x = mx.nd.array(images[idx], ctx=ctx)

@@ -140,11 +140,29 @@ class SymbolBlock(HybridBlock):
         ------
         MXNetFormatError
             If either file is malformed.
+        ValueError
+            If a name of ``input_names`` is not a variable of the graph (the message lists the
+            variables the parameter file gives no value, the likely inputs; MXNet 1.9.1 instead
+            reports the true input as a Parameter missing from the file).
         """
         from minigluon import symbol
         graph = symbol.load(symbol_file)
         if isinstance(input_names, str):
             input_names = [input_names]
+        arguments = graph.list_arguments() + graph.list_auxiliary_states()
+        absent = [n for n in input_names if n not in arguments]
+        if absent:      # MXNet goes on, then reports the real input as a Parameter missing from
+            # the file (or fails at the first call): name the inputs the graph really has
+            saved = set()
+            if param_file is not None:
+                from minigluon import serialization
+                saved = {k.split(':', 1)[-1] for k in serialization.load(param_file)}
+            free = [n for n in arguments if n not in saved and n not in input_names]
+            raise ValueError('SymbolBlock.imports: input_names %s are not variables of the graph '
+                             'in %r; its variables%s: %s'
+                             % (absent, symbol_file, '' if param_file is None else
+                                ' without a value in the parameter file',
+                                free[:10] + (['...'] if len(free) > 10 else [])))
         if param_file is None:
             inputs = [symbol.var(n, dtype=np.float32) for n in input_names]
         else:

@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops import _conv_per_image, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.registry import Attr, Op, check_given_shapes, register, shape_error
@@ -152,6 +152,10 @@ class _ConvBase(Op):
 
     def infer_shape(self, in_shapes):
         data = in_shapes[0]
+        if data and len(data) != 2 + len(self.kernel):     # known, of the wrong rank: a conflict
+            raise ShapeConflictError('%s: data must have %d dimensions (N, C, *spatial) for kernel '
+                                     '%s, got shape %s' % (self.name, 2 + len(self.kernel),
+                                                           self.kernel, tuple(data)))
         if data is None or len(data) != 2 + len(self.kernel) or data[1] == 0:
             raise MXNetError('%s: the shape of data (N, C, *spatial) is needed to infer the weight '
                              'shape (kernel %s)' % (self.name, self.kernel))

@@ -96,3 +96,22 @@ def test_imported_block_summary_matches_mxnet_before_and_after_training(tmp_path
     back = SymbolBlock.imports(sym_file, 'data', params_file)
     assert _summary(back, x) == MXNET['symbolblock_summary']
     assert_almost_equal(back(x), net(x))
+
+
+def test_an_input_name_the_graph_lacks_names_the_real_inputs(tmp_path):
+    """MXNet 1.9.1 goes on and reports 'data' as a Parameter missing from the file; here the
+    error names the wrong input and the graph's variables that have no saved value."""
+    from minigluon import gluon, nd
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(3))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((2, 4)))
+    prefix = str(tmp_path / 'e')
+    net.export(prefix)
+    with pytest.raises(ValueError, match=r"input_names \['input'\] .*parameter file: \['data'\]"):
+        gluon.SymbolBlock.imports(prefix + '-symbol.json', ['input'], prefix + '-0000.params')
+    with pytest.raises(ValueError, match=r"\['input'\] .*variables: \['data', '\w+_weight'"):
+        gluon.SymbolBlock.imports(prefix + '-symbol.json', 'input')
+    block = gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], prefix + '-0000.params')
+    assert block(nd.ones((2, 4))).shape == (2, 3)

@@ -58,3 +58,20 @@ def test_layer_matches_mxnet(i):
     net.hybridize()
     hyb = _run(net, x, case['train'])
     assert_almost_equal(hyb, out, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('layer,shape,rank', [
+    (lambda: nn.Conv2D(8, 3), (4, 28), 4),
+    (lambda: nn.Conv1D(8, 3), (4, 3, 28, 28), 3),
+    (lambda: nn.Conv2DTranspose(8, 3), (2, 3, 4), 4),
+])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_deferred_convolution_names_a_wrong_data_rank(layer, shape, rank, hybridize):
+    """A known input of the wrong rank is a conflict, reported as such, not as "unknown shape"."""
+    net = layer()
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    with pytest.raises(ValueError, match=r'data must have %d dimensions .*got shape \%s'
+                       % (rank, str(shape).replace(')', r'\)'))):
+        net(nd.ones(shape))
