@@ -110,6 +110,8 @@ class CachedOp:
     MXNetError
         If two inputs share a name, or the graph reads a hidden output of an operator (e.g.
         BatchNorm's saved mean), which :func:`~minigluon.ndarray.invoke` does not return.
+        ``MXNetValueError`` if ``static_shape`` is set without ``static_alloc`` (MXNet 1.9.1's
+        CachedOp check, so a block hybridized that way raises at its first call).
 
     Examples
     --------
@@ -120,6 +122,10 @@ class CachedOp:
     def __init__(self, symbol, flags=()):
         self.symbol = symbol
         self.flags = tuple(flags)
+        flag = {k: str(v).lower() in ('true', '1') for k, v in self.flags}
+        if flag.get('static_shape') and not flag.get('static_alloc'):
+            raise MXNetValueError('CachedOp: static_alloc must be True when static_shape is True '
+                                  '(hybridize(static_alloc=True, static_shape=True))')
         nodes = symbol._nodes()
         self.input_names = [n.name for n in nodes if n.is_variable]
         if len(set(self.input_names)) != len(self.input_names):

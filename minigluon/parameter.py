@@ -332,7 +332,13 @@ class Parameter(_ParameterAccess):
                              "initialized." % self.name)
 
     def var(self):
-        """The symbol variable of this parameter (cached), carrying shape, dtype, lr/wd mult and init."""
+        """The symbol variable of this parameter (cached), carrying shape, dtype, lr/wd mult and init.
+
+        The attributes are those of the first call (``cast`` drops the cache). MXNet 1.9.1 also
+        makes it while an eager first call infers deferred shapes, so there ``__shape__`` can stay
+        ``(3, 0)`` after that call; here an eager call does not make it (a difference of cache
+        timing only: the graphs and files built from it are the same).
+        """
         if self._var is None:
             from minigluon import symbol
             self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype, lr_mult=self.lr_mult,

@@ -349,7 +349,12 @@ class Block:
         A file whose keys contain no ``'.'`` is a prefixed-name file (``dense0_weight`` from
         ``save_params``, ``arg:mlp0_dense0_weight`` from ``export``): its keys are matched against
         ``collect_params()`` names with or without this block's prefix (better than MXNet, which
-        cannot load an exported file here).
+        cannot load an exported file here). Full names (a file written by ``nd.save`` of
+        ``collect_params()``) and parameters whose names lie outside this block's prefix (children
+        built outside ``name_scope``) are matched by their full name too, where MXNet adds the
+        prefix again and raises. A file saved from a block without parameters holds an empty list:
+        it loads as a file without keys (MXNet fails with ``AttributeError: 'list' object has no
+        attribute 'keys'``).
 
         Raises
         ------

@@ -144,6 +144,11 @@ class HybridBlock(Block):
         not). Hooks of its descendants run only while the graph is traced (first call per argument
         structure, with Symbol inputs and outputs), never for cached calls; hybridizing a block
         that has hooks warns about this. ``HookHandle.detach()`` works at any time.
+        ``hybridize(active=False)`` never warns (MXNet 1.9.1's test ``active and hooks or
+        pre_hooks`` warns about a forward pre-hook even when turning hybridization off).
+
+        ``static_shape=True`` needs ``static_alloc=True``: otherwise the first call raises
+        ``MXNetValueError``, as MXNet's CachedOp does (the flags also reach the children).
         """
         self._backend = backend
         self._backend_opts = kwargs if backend is not None else {}
@@ -235,7 +240,14 @@ class HybridBlock(Block):
                 setattr(param, attr, found[param.name])
 
     def infer_shape(self, *args):
-        """Assign the shapes inferred from inputs ``args`` to all parameters (they stay uninitialized)."""
+        """Assign the shapes inferred from inputs ``args`` to all parameters (they stay uninitialized).
+
+        Parameters the graph does not read (those of a child that ``hybrid_forward`` never calls)
+        are left as they are, so their deferred initialisation waits for a call that uses them.
+        MXNet 1.9.1 raises a ``KeyError`` naming such a parameter here, which makes the first call
+        of the block fail ("Deferred initialization failed because shape cannot be inferred.
+        'dense0_weight'"), eager or hybridized (README, "deliberately differs").
+        """
         self._infer_attrs('infer_shape', 'shape', *args)
 
     def infer_type(self, *args):

@@ -1,0 +1,103 @@
+"""Regressions found by fuzzing the Gluon Block / Parameter API against MXNet 1.9.1
+(``tools/fuzz_gluon_blocks.py``). Each program of
+``tests/fixtures/gluon_blocks_fuzz/programs.json`` is replayed statement by statement and the
+outcomes MXNet 1.9.1 gave (``expected.npz``, from ``tools/gen_gluon_blocks_fuzz_fixtures.py``)
+are compared: whether each statement raised, then the named values (arrays, or the ``repr`` of
+names, key lists and printed text). MXNet is never imported here."""
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, gluon, nd
+
+DIR = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'gluon_blocks_fuzz')
+with open(os.path.join(DIR, 'programs.json')) as _f:
+    PROGRAMS = json.load(_f)['programs']
+EXPECTED = np.load(os.path.join(DIR, 'expected.npz'))
+
+
+def _replay(lines, filedir):
+    """Run ``lines`` one by one in one namespace; return (raised flags, namespace)."""
+    env = {'mx': mx, 'nd': nd, 'gluon': gluon, 'nn': gluon.nn, 'autograd': autograd, 'np': np,
+           'FILEDIR': str(filedir)}
+    raised = []
+    with warnings.catch_warnings(record=True):      # warnings are not compared here (an unused
+        warnings.simplefilter('always')             # child's parameters warn, as in MXNet)
+        for line in lines:
+            try:
+                exec(line, env)
+                raised.append(0)
+            except Exception:  # noqa: BLE001 -- the outcome compared is whether it raised
+                raised.append(1)
+    return np.array(raised, dtype=np.int8), env
+
+
+@pytest.mark.parametrize('name', sorted(PROGRAMS))
+def test_program_matches_mxnet(name, tmp_path):
+    prog = PROGRAMS[name]
+    raised, env = _replay(prog['lines'], tmp_path)
+    want = EXPECTED[name + '/raised'].copy()
+    for i in prog.get('differs', []):      # README "deliberately differs": MXNet raises there
+        assert want[i] == 1, 'MXNet raised at statement %d' % i
+        want[i] = 0
+    np.testing.assert_array_equal(raised, want, err_msg='which statements raise (%s)' % name)
+    for key in prog['check']:
+        want = EXPECTED['%s/%s' % (name, key)]
+        got = env[key]
+        if want.dtype.kind == 'U':
+            assert repr(got) == str(want), key
+        else:
+            got = got.asnumpy()
+            assert got.shape == want.shape and got.dtype == want.dtype, key
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg=key)
+
+
+def test_static_shape_without_static_alloc_names_both_flags():
+    net = gluon.nn.Dense(2, in_units=3)
+    net.initialize()
+    net.hybridize(static_shape=True)
+    with pytest.raises(mx.base.MXNetError, match='static_alloc.*static_shape'):
+        net(nd.ones((1, 3)))
+
+
+def test_unused_child_parameters_stay_pending():
+    class P(gluon.HybridBlock):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.w = self.params.get('w', shape=(2, 0), allow_deferred_init=True)
+            self.extra = gluon.nn.Dense(3)
+
+        def hybrid_forward(self, F, x, w):
+            return F.FullyConnected(x, w, no_bias=True, num_hidden=2)
+
+    p = P()
+    p.initialize(mx.init.One())
+    assert p(nd.array([[1.0, 2.0, 3.0]])).asnumpy().tolist() == [[6.0, 6.0]]
+    with pytest.raises(mx.gluon.parameter.DeferredInitializationError):
+        p.extra.weight.data()
+
+
+def test_hybridize_off_with_pre_hook_does_not_warn():
+    d = gluon.nn.Dense(2)
+    d.register_forward_pre_hook(lambda block, args: None)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        d.hybridize(False)
+    with pytest.warns(UserWarning, match='hybridized while still having forward hook'):
+        d.hybridize()
+
+
+def test_load_parameters_of_an_empty_file(tmp_path):
+    empty = gluon.nn.HybridSequential()
+    empty.initialize()
+    empty.save_parameters(str(tmp_path / 'e.params'))
+    d = gluon.nn.Dense(2, in_units=3)
+    d.initialize(mx.init.One())
+    d.load_parameters(str(tmp_path / 'e.params'), allow_missing=True)
+    assert d.weight.data().asnumpy().sum() == 6.0
+    with pytest.raises(AssertionError, match="'weight' is missing"):
+        d.load_parameters(str(tmp_path / 'e.params'))
