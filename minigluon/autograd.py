@@ -106,6 +106,17 @@ class Node:
     output, given by the caller (used to build zero gradients for outputs that received none).
     ``op`` and ``inputs`` are set to ``None`` when freed, and ``freed_seq`` then says when. Creating nodes is on the path of every
     recorded operator call, so the constructor only stores its arguments.
+
+    The inputs that are no operator output (plain arrays and variables) **join the graph** when
+    the node is recorded: whoever records it sets their ``_joined`` flag, and :meth:`release`
+    clears it. As in MXNet 1.9.1 (which gives such an array a graph node of its own), a joined
+    array cannot be written into in place while recording (:mod:`minigluon.ndarray.inplace`),
+    since the node's backward may read it; the operators that a joined array feeds are recorded
+    too (their outputs join), and it may be one of several heads of ``backward`` (it sends
+    nothing). It stays joined until a ``backward`` without ``retain_graph`` frees a node that
+    reads it, even if the graph was dropped, as in MXNet. Writing into it outside ``record()``
+    before that ``backward`` is allowed, as in MXNet: the backward then reads the new values
+    where the operator kept its input (``x * w``: ``w.grad`` is the new ``x``, as in MXNet).
     """
 
     __slots__ = ('seq', 'op', 'inputs', 'out_meta', 'xp', 'freed_seq', '__weakref__')
@@ -118,6 +129,9 @@ class Node:
         self.xp = xp
 
     def release(self):
+        for x in self.inputs:       # its plain inputs leave the graph (MXNet frees their nodes)
+            if x is not None:
+                x._joined = False
         self.op = None
         self.inputs = None
         self.freed_seq = next(_seq)    # nodes recorded later take this node's outputs as constants
@@ -225,10 +239,14 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                 else:
                     _accumulate(leaf_grads, id(src), zero)
                     leaves[id(src)] = src
-        else:
+        elif not head._joined:       # (a joined array among the heads sends nothing, as in MXNet)
             raise MXNetError('backward: cannot differentiate an array that was not computed inside '
                              'autograd.record() from arrays with attach_grad() (or whose graph an '
                              'earlier backward freed: pass retain_graph=True to go through it twice)')
+    if not roots and not leaves:
+        raise MXNetError('backward: no head leads to an array that requires a gradient (every '
+                         'head is an array that a recorded operator only read); MXNet 1.9.1 '
+                         'raises too')
 
     # Collect the reachable nodes iteratively, then visit them in reverse execution order.
     seen = {}
@@ -438,6 +456,9 @@ class Function:
         if is_recording() and any(isinstance(x, NDArray) and needs_grad(x) for x in inputs):
             node = Node(_FunctionOp(self, [getattr(x, 'shape', ()) for x in inputs]), list(inputs),
                         [(o._data.shape, o._data.dtype) for o in outs], outs[0]._xp)
+            for x in inputs:         # plain inputs join the graph (see Node)
+                if x._entry is None:
+                    x._joined = True
             fresh = []
             for i, o in enumerate(outs):
                 o = NDArray(o._data, ctx=o.context)

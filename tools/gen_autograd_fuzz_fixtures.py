@@ -73,6 +73,58 @@ PROGRAMS = {
                   "x[:] = 1.5",
                   "t.backward()"],
         'check': ['raised', 'val:t', 'grad:x']},
+    # A plain array that a recorded operator reads joins MXNet's graph: writing into it while
+    # recording raises (minigluon wrote, and the backward then read the new values). Each refused
+    # write stores the values the array already holds, since MXNet writes before raising.
+    'plain_input_write_while_recording': {
+        'lines': ["w = nd.array([1.0, -2.0, 3.0]); w.attach_grad()",
+                  "x = nd.array([0.5, 2.0, 4.0])",
+                  "c = nd.array([1.5, 1.5, 1.5])",
+                  "s = autograd.record(); s.__enter__()",
+                  "y = (x * w).sum() + (c * 2).sum()",
+                  "x[:] = nd.array([0.5, 2.0, 4.0])",
+                  "x[1] = 2.0",
+                  "x[nd.array([0, 2])] = nd.array([0.5, 4.0])",
+                  "x += 0",
+                  "x *= 1",
+                  "nd.array([0.5, 2.0, 4.0]).copyto(x)",
+                  "nd.abs(x, out=x)",
+                  "x[1:][:] = nd.array([2.0, 4.0])",
+                  "c[:] = 7",
+                  "s.__exit__(None, None, None)",
+                  "y.backward()"],
+        'check': ['raised', 'val:x', 'val:c', 'grad:w']},
+    # ... and stays in the graph until a backward frees it (a new record scope, or the graph
+    # dropped, is not enough); outside recording the write is allowed and the backward reads
+    # the new values. Operators applied to a joined array alone are recorded (their outputs
+    # join, cannot be written into while recording, cannot be the only head); a joined array
+    # may be one of several heads.
+    'plain_input_stays_in_graph': {
+        'lines': ["w = nd.array([1.0, -2.0, 3.0]); w.attach_grad()",
+                  "x = nd.array([0.5, 2.0, 4.0])",
+                  "u = nd.array([1.0, 1.0, 1.0])",
+                  "with autograd.record():\n    y = (x * w).sum()\n    d = (u * w).sum()",
+                  "del d",
+                  "s = autograd.record(); s.__enter__()",
+                  "x[:] = nd.array([0.5, 2.0, 4.0])",
+                  "u[:] = nd.array([1.0, 1.0, 1.0])",
+                  "z = x * 2",
+                  "z[:] = nd.array([1.0, 4.0, 8.0])",
+                  "q = z + 1",
+                  "q[0] = 2.0",
+                  "p = nd.exp(nd.array([0.0, 1.0]))",
+                  "p[:] = 0",
+                  "m = x > w",
+                  "m[:] = nd.array([0.0, 1.0, 1.0])",
+                  "s.__exit__(None, None, None)",
+                  "z.backward(retain_graph=True)",
+                  "x[:] = nd.array([-1.0, 0.25, 2.0])",
+                  "autograd.backward([y, x, z], retain_graph=True)",
+                  "gw1 = w.grad.copy()",
+                  "autograd.backward([y, x])",
+                  "with autograd.record():\n    x[:] = 6",
+                  "with autograd.record():\n    u[:] = 1"],
+        'check': ['raised', 'val:x', 'val:u', 'val:p', 'val:gw1', 'grad:w']},
 }
 
 

@@ -44,7 +44,7 @@ class NDArray:
     """
 
     __slots__ = ('_data', '_ctx', '_entry', '_grad', '_grad_req', '_fresh_grad', '_zero_src',
-                 '__weakref__')
+                 '_joined', '__weakref__')
     __array_priority__ = 1000.0   # numpy scalars defer to NDArray's reflected operators
 
     def __init__(self, data, ctx=None):
@@ -55,6 +55,7 @@ class NDArray:
         self._grad_req = 'null'
         self._fresh_grad = False
         self._zero_src = None    # recorded through ops without a gradient: see dispatch._zero_path
+        self._joined = False     # read by a recorded operator (in its graph): see autograd.Node
 
     # -- basic properties --------------------------------------------------------------------------
     @property
