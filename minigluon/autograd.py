@@ -181,9 +181,47 @@ def mark_variables(variables, gradients, grad_reqs='write'):
         if tuple(grad.shape) != tuple(var.shape):
             raise ValueError('mark_variables: gradient buffer shape %s differs from variable shape %s'
                              % (grad.shape, var.shape))
+        _keep_history(var)
         var._entry = None
         var._grad = grad
         var._grad_req = req
+
+
+def _keep_history(var):
+    """Before ``var`` becomes a new variable, keep what the recorded operators that read it saw.
+
+    As in MXNet 1.9.1, ``attach_grad`` (or :func:`mark_variables`) on an array that recorded
+    operators already read makes it a new variable for the operations recorded from then on
+    only: those recorded before keep their graph. Their backward still goes through the array's
+    earlier place in the graph (an operator output: on to its inputs), sends the gradient to its
+    earlier buffer (a variable), or nowhere (a plain array), and the new ``.grad`` gets nothing
+    from them. The earlier state is kept as a shell NDArray sharing the values, with the time of
+    the change (``_before_attach = (seq, shell)``); ``backward`` reads it for nodes recorded
+    before that time (:func:`_as_recorded`). It is kept only when a recorded operator may still
+    read the array (an operator output, or ``_joined``), else the history is dropped.
+    """
+    if var._joined or (var._entry is not None and on_tape(var)):
+        from minigluon.ndarray.ndarray import NDArray
+        shell = NDArray(var._data, var._ctx)
+        shell._entry, shell._grad, shell._grad_req = var._entry, var._grad, var._grad_req
+        shell._zero_src, shell._before_attach = var._zero_src, var._before_attach
+        var._before_attach = (next(_seq), shell)
+    else:
+        var._before_attach = None
+
+
+def _as_recorded(arr, seq):
+    """``arr`` as the node numbered ``seq`` recorded it (see :func:`_keep_history`)."""
+    while arr._before_attach is not None and arr._before_attach[0] > seq:
+        arr = arr._before_attach[1]
+    return arr
+
+
+def _inputs(node):
+    """The node's inputs as they were when it was recorded."""
+    if not any(x is not None and x._before_attach is not None for x in node.inputs):
+        return node.inputs
+    return [None if x is None else _as_recorded(x, node.seq) for x in node.inputs]
 
 
 def _live(arr):
@@ -260,7 +298,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             raise MXNetError('backward: part of the graph was freed by an earlier backward; '
                              'use retain_graph=True to back-propagate through it twice')
         seen[id(node)] = node
-        for inp in node.inputs:
+        for inp in _inputs(node):
             if inp is None:
                 continue
             if inp._entry is not None:
@@ -289,13 +327,14 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                 gouts = [node.xp.zeros(shape, dtype=dtype) if g is None else g
                          for g, (shape, dtype) in zip(gouts, node.out_meta)]
             op = node.op
+            inputs = _inputs(node)
             # which inputs want a gradient (operators may skip the others: see Op docs / executor)
             op.needs_input_grad = tuple(inp is not None and (_live(inp) or (
-                inp._grad is not None and inp._grad_req != 'null')) for inp in node.inputs)
+                inp._grad is not None and inp._grad_req != 'null')) for inp in inputs)
             gins = op.backward(node.xp, *gouts)
             if not isinstance(gins, (tuple, list)):
                 gins = (gins,)
-            for inp, g in zip(node.inputs, gins):
+            for inp, g in zip(inputs, gins):
                 if g is None or inp is None:
                     continue
                 if _live(inp):

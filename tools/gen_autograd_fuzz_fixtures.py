@@ -125,6 +125,34 @@ PROGRAMS = {
                   "with autograd.record():\n    x[:] = 6",
                   "with autograd.record():\n    u[:] = 1"],
         'check': ['raised', 'val:x', 'val:u', 'val:p', 'val:gw1', 'grad:w']},
+    # attach_grad after recorded operators read the array makes it a new variable for later
+    # operations only: the earlier ones send the gradient to the old buffer (a variable), on
+    # through the array's producer (an operator output), or nowhere (a plain array). minigluon
+    # sent it to the new buffer and stopped at an operator output.
+    'reattach_after_recording': {
+        'lines': ["t = nd.array([1.0, 2.0]); t.attach_grad(); b0 = t.grad",
+                  "w = nd.array([3.0, -4.0]); w.attach_grad()",
+                  "with autograd.record():\n    y = (t * w).sum()",
+                  "t.attach_grad(); b1 = t.grad",
+                  "with autograd.record():\n    y2 = (t * 5).sum() + y",
+                  "g = autograd.grad([y], [t], retain_graph=True)",
+                  "y2.backward()",
+                  "x = nd.array([1.0, -2.0]); x.attach_grad()",
+                  "with autograd.record():\n    h = x * 2\n    q = (h * h).sum()",
+                  "h.attach_grad()",
+                  "with autograd.record():\n    q2 = (h * 10).sum() + q",
+                  "q2.backward()",
+                  "p = nd.array([0.5, 1.5])",
+                  "v = nd.array([2.0, 2.0]); v.attach_grad()",
+                  "with autograd.record():\n    r = (p * v).sum()",
+                  "p.attach_grad(grad_req='add')",
+                  "r.backward()",
+                  "u = nd.array([1.0, 3.0]); u.attach_grad()",
+                  "with autograd.record():\n    k = (u * u).sum()",
+                  "u.attach_grad(); u.attach_grad(); bu = u.grad",
+                  "k.backward()"],
+        'check': ['raised', 'val:b0', 'val:b1', 'grad:t', 'grad:w', 'grad:x', 'grad:h', 'grad:p',
+                  'grad:v', 'grad:u', 'val:bu']},
 }
 
 

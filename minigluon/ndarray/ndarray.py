@@ -44,7 +44,7 @@ class NDArray:
     """
 
     __slots__ = ('_data', '_ctx', '_entry', '_grad', '_grad_req', '_fresh_grad', '_zero_src',
-                 '_joined', '__weakref__')
+                 '_joined', '_before_attach', '__weakref__')
     __array_priority__ = 1000.0   # numpy scalars defer to NDArray's reflected operators
 
     def __init__(self, data, ctx=None):
@@ -56,6 +56,7 @@ class NDArray:
         self._fresh_grad = False
         self._zero_src = None    # recorded through ops without a gradient: see dispatch._zero_path
         self._joined = False     # read by a recorded operator (in its graph): see autograd.Node
+        self._before_attach = None    # what recorded operators saw: see autograd.mark_variables
 
     # -- basic properties --------------------------------------------------------------------------
     @property
@@ -279,6 +280,7 @@ class NDArray:
         if stype not in (None, 'default'):
             raise MXNetError('attach_grad: only dense gradients are supported, got stype=%r' % stype)
         if grad_req == 'null':      # no buffer, and the array stops being a variable
+            autograd._keep_history(self)
             self._entry, self._grad, self._grad_req = None, None, 'null'
             return
         grad = NDArray(self._xp.zeros_like(self._data), self._ctx)
