@@ -132,6 +132,8 @@ class Node:
         for x in self.inputs:       # its plain inputs leave the graph (MXNet frees their nodes)
             if x is not None:
                 x._joined = False
+                if x._grad_req == 'null':
+                    x._grad = None  # a grad_req='null' variable too: a plain array again
         self.op = None
         self.inputs = None
         self.freed_seq = next(_seq)    # nodes recorded later take this node's outputs as constants
@@ -166,7 +168,8 @@ def mark_variables(variables, gradients, grad_reqs='write'):
     gradients : NDArray or list of NDArray
         Buffers of the same shapes.
     grad_reqs : str or list of str
-        ``'write'``, ``'add'`` or ``'null'``.
+        ``'write'``, ``'add'`` or ``'null'``. A ``'null'`` variable wants no gradient but is in
+        the graph, as in MXNet 1.9.1: see :meth:`minigluon.ndarray.NDArray.attach_grad`.
     """
     if not isinstance(variables, (list, tuple)):
         variables, gradients = [variables], [gradients]
@@ -185,6 +188,8 @@ def mark_variables(variables, gradients, grad_reqs='write'):
         var._entry = None
         var._grad = grad
         var._grad_req = req
+        if req == 'null':
+            var._joined = True      # in the graph, without a gradient (see Node)
 
 
 def _keep_history(var):
@@ -266,8 +271,9 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             _accumulate(node_grads, (node, idx), g)
             roots.append(node)
         elif head._grad is not None:
-            _accumulate(leaf_grads, id(head), g)
-            leaves[id(head)] = head
+            if head._grad_req != 'null':     # (a 'null' variable sends nothing, as in MXNet)
+                _accumulate(leaf_grads, id(head), g)
+                leaves[id(head)] = head
         elif head._zero_src is not None:     # made by operators without a gradient: zeros go down
             for src in head._zero_src:
                 zero = src._xp.zeros(src.shape, dtype=src.dtype)
@@ -281,14 +287,11 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             raise MXNetError('backward: cannot differentiate an array that was not computed inside '
                              'autograd.record() from arrays with attach_grad() (or whose graph an '
                              'earlier backward freed: pass retain_graph=True to go through it twice)')
-    if not roots and not leaves:
-        raise MXNetError('backward: no head leads to an array that requires a gradient (every '
-                         'head is an array that a recorded operator only read); MXNet 1.9.1 '
-                         'raises too')
 
     # Collect the reachable nodes iteratively, then visit them in reverse execution order.
     seen = {}
     reached = set(leaves)     # ids of the arrays without a node that the graph reads
+    wanted = bool(leaves)     # whether one of them wants a gradient
     stack = list(roots)
     while stack:
         node = stack.pop()
@@ -307,8 +310,15 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                     stack.append(src)
                     continue        # else freed before this node was recorded: a constant here
             reached.add(id(inp))
+            if inp._grad is not None and inp._grad_req != 'null':
+                wanted = True
             if inp._zero_src is not None:     # (x > 0) * y reaches x, with a zero gradient
                 reached.update(id(a) for a in inp._zero_src)
+                wanted = True
+    if variables is None and not wanted:
+        raise MXNetError('backward: no array that requires a gradient leads to the heads (they '
+                         'were computed only from arrays without attach_grad, or with '
+                         "grad_req='null'); MXNet 1.9.1 raises too")
     if variables is not None:
         for i, v in enumerate(variables):
             if id(v) not in reached:    # checked before anything runs or is freed, as MXNet
@@ -396,7 +406,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     Raises
     ------
     MXNetError
-        When a variable has no ``attach_grad``, or is unreachable from the heads (no recorded
+        When a variable has no ``attach_grad`` or has ``grad_req='null'``, or is unreachable from the heads (no recorded
         operation leads from it to them; MXNet 1.9.1 raises too, rather than returning zeros).
     """
     from minigluon.ndarray.ndarray import NDArray
@@ -406,9 +416,12 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     if isinstance(variables, NDArray):     # MXNet returns a list even for one variable
         variables = [variables]
     variables = list(variables)
-    for v in variables:
+    for i, v in enumerate(variables):
         if v._grad is None:
             raise MXNetError('autograd.grad: every variable needs attach_grad() before recording')
+        if v._grad_req == 'null':
+            raise MXNetError("autograd.grad: variables[%d] has grad_req='null', so it requires no "
+                             "gradient (MXNet 1.9.1 raises too); attach_grad() it with 'write'" % i)
     # Route variable gradients into the returned list instead of their buffers.
     return _run_backward(heads, head_grads, bool(retain_graph), train_mode, variables=variables)
 

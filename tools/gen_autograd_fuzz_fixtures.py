@@ -153,6 +153,33 @@ PROGRAMS = {
                   "k.backward()"],
         'check': ['raised', 'val:b0', 'val:b1', 'grad:t', 'grad:w', 'grad:x', 'grad:h', 'grad:p',
                   'grad:v', 'grad:u', 'val:bu']},
+    # attach_grad(grad_req='null'): a zero .grad that backward never writes; the array is in the
+    # graph (writes into it or into what operators make of it raise while recording; such an
+    # output cannot be the only head); autograd.grad with respect to it raises; a backward
+    # through an operator reading it frees it (.grad None). minigluon made it a constant with
+    # .grad None.
+    'attach_grad_null': {
+        'lines': ["w = nd.array([1.0, 2.0]); w.attach_grad(grad_req='null')",
+                  "g0 = w.grad.copy()",
+                  "v = nd.array([3.0, -4.0]); v.attach_grad()",
+                  "s = autograd.record(); s.__enter__()",
+                  "w[:] = nd.array([1.0, 2.0])",
+                  "y = w * 2",
+                  "y[:] = nd.array([2.0, 4.0])",
+                  "z = (y * v).sum() + (w * v).sum()",
+                  "s.__exit__(None, None, None)",
+                  "y.backward(retain_graph=True)",
+                  "gl = autograd.grad([z], [v, w], retain_graph=True)",
+                  "autograd.backward([z, y], retain_graph=True)",
+                  "g1 = w.grad.copy()",
+                  "z.backward()",
+                  "wn = [w.grad is None]",
+                  "q = nd.array([1.0, -1.0]); gq = nd.ones((2,))",
+                  "autograd.mark_variables([q], [gq], 'null')",
+                  "with autograd.record():\n    k = (q * q).sum()",
+                  "k.backward()",
+                  "with autograd.record():\n    q[:] = nd.array([1.0, -1.0])"],
+        'check': ['raised', 'val:g0', 'val:g1', 'grad:v', 'val:gq', 'val:wn[0]']},
 }
 
 

@@ -90,7 +90,8 @@ def invoke(op, inputs):
                 _zero_path(inputs, (out,))
             else:
                 for x in inputs:         # recorded if an input is on a recorded path or a variable
-                    if (x._entry is not None and _on_tape(x)) or (x._grad is not None and x._grad_req != 'null'):
+                    # (a grad_req='null' variable too, as MXNet: its node sends it nothing)
+                    if (x._entry is not None and _on_tape(x)) or x._grad is not None:
                         out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
                         for y in inputs:     # plain inputs join the graph (see autograd.Node)
                             if y._entry is None:
@@ -125,10 +126,11 @@ def _own(res, raws):
 
 
 def _record(op, inputs, outs, wrapped, xp):
-    """Put ``op`` on the tape if any input is on a recorded path or wants a gradient."""
+    """Put ``op`` on the tape if any input is on a recorded path or a variable (``grad_req``
+    ``'null'`` included, as MXNet 1.9.1 records it)."""
     if op.differentiable:
         for x in inputs:
-            if (x._entry is not None and _on_tape(x)) or (x._grad is not None and x._grad_req != 'null'):
+            if (x._entry is not None and _on_tape(x)) or x._grad is not None:
                 node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
                 for i, w in enumerate(wrapped):
                     w._entry = (node, i)
