@@ -257,6 +257,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
     leaf_grads = {}     # id(variable) -> raw gradient array
     leaves = {}         # id(variable) -> variable
     roots = []
+    passive = []        # heads in the graph that want no gradient: freed with it (as MXNet)
     for i, (head, hg) in enumerate(zip(heads, head_grads)):
         xp = head._xp
         if hg is not None and tuple(hg.shape) != tuple(head.shape):
@@ -274,6 +275,8 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             if head._grad_req != 'null':     # (a 'null' variable sends nothing, as in MXNet)
                 _accumulate(leaf_grads, id(head), g)
                 leaves[id(head)] = head
+            else:
+                passive.append(head)
         elif head._zero_src is not None:     # made by operators without a gradient: zeros go down
             for src in head._zero_src:
                 zero = src._xp.zeros(src.shape, dtype=src.dtype)
@@ -283,7 +286,9 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                 else:
                     _accumulate(leaf_grads, id(src), zero)
                     leaves[id(src)] = src
-        elif not head._joined:       # (a joined array among the heads sends nothing, as in MXNet)
+        elif head._joined:           # (a joined array among the heads sends nothing, as in MXNet)
+            passive.append(head)
+        else:
             raise MXNetError('backward: cannot differentiate an array that was not computed inside '
                              'autograd.record() from arrays with attach_grad() (or whose graph an '
                              'earlier backward freed: pass retain_graph=True to go through it twice)')
@@ -356,6 +361,11 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                 node.release()
     finally:
         set_training(prev_train)
+    if not retain_graph:
+        for head in passive:          # leave the graph, as the inputs of released nodes do
+            head._joined = False
+            if head._grad_req == 'null':
+                head._grad = None
 
     if variables is not None:
         out = []

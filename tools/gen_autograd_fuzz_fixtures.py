@@ -180,6 +180,20 @@ PROGRAMS = {
                   "k.backward()",
                   "with autograd.record():\n    q[:] = nd.array([1.0, -1.0])"],
         'check': ['raised', 'val:g0', 'val:g1', 'grad:v', 'val:gq', 'val:wn[0]']},
+    # A grad_req='null' variable or a joined plain array among the heads leaves the graph with
+    # the backward (.grad None; writable while recording), unless retain_graph.
+    'passive_heads_freed': {
+        'lines': ["a = nd.array([1.0, 2.0]); a.attach_grad(grad_req='null')",
+                  "b = nd.array([3.0, 4.0]); b.attach_grad()",
+                  "c = nd.array([0.5, 0.5])",
+                  "with autograd.record():\n    y = (b * c).sum()",
+                  "autograd.backward([a, b, y], retain_graph=True)",
+                  "an1 = [a.grad is None]",
+                  "autograd.backward([a, c, y])",
+                  "an2 = [a.grad is None]",
+                  "with autograd.record():\n    c[:] = nd.array([0.5, 0.5])",
+                  "with autograd.record():\n    a[:] = nd.array([1.0, 2.0])"],
+        'check': ['raised', 'val:an1[0]', 'val:an2[0]', 'grad:b']},
 }
 
 
