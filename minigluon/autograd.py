@@ -106,6 +106,17 @@ class Node:
     output, given by the caller (used to build zero gradients for outputs that received none).
     ``op`` and ``inputs`` are set to ``None`` when freed, and ``freed_seq`` then says when. Creating nodes is on the path of every
     recorded operator call, so the constructor only stores its arguments.
+
+    The inputs that are no operator output (plain arrays and variables) **join the graph** when
+    the node is recorded: whoever records it sets their ``_joined`` flag, and :meth:`release`
+    clears it. As in MXNet 1.9.1 (which gives such an array a graph node of its own), a joined
+    array cannot be written into in place while recording (:mod:`minigluon.ndarray.inplace`),
+    since the node's backward may read it; the operators that a joined array feeds are recorded
+    too (their outputs join), and it may be one of several heads of ``backward`` (it sends
+    nothing). It stays joined until a ``backward`` without ``retain_graph`` frees a node that
+    reads it, even if the graph was dropped, as in MXNet. Writing into it outside ``record()``
+    before that ``backward`` is allowed, as in MXNet: the backward then reads the new values
+    where the operator kept its input (``x * w``: ``w.grad`` is the new ``x``, as in MXNet).
     """
 
     __slots__ = ('seq', 'op', 'inputs', 'out_meta', 'xp', 'freed_seq', '__weakref__')
@@ -118,6 +129,11 @@ class Node:
         self.xp = xp
 
     def release(self):
+        for x in self.inputs:       # its plain inputs leave the graph (MXNet frees their nodes)
+            if x is not None:
+                x._joined = False
+                if x._grad_req == 'null':
+                    x._grad = None  # a grad_req='null' variable too: a plain array again
         self.op = None
         self.inputs = None
         self.freed_seq = next(_seq)    # nodes recorded later take this node's outputs as constants
@@ -152,7 +168,8 @@ def mark_variables(variables, gradients, grad_reqs='write'):
     gradients : NDArray or list of NDArray
         Buffers of the same shapes.
     grad_reqs : str or list of str
-        ``'write'``, ``'add'`` or ``'null'``.
+        ``'write'``, ``'add'`` or ``'null'``. A ``'null'`` variable wants no gradient but is in
+        the graph, as in MXNet 1.9.1: see :meth:`minigluon.ndarray.NDArray.attach_grad`.
     """
     if not isinstance(variables, (list, tuple)):
         variables, gradients = [variables], [gradients]
@@ -167,9 +184,49 @@ def mark_variables(variables, gradients, grad_reqs='write'):
         if tuple(grad.shape) != tuple(var.shape):
             raise ValueError('mark_variables: gradient buffer shape %s differs from variable shape %s'
                              % (grad.shape, var.shape))
+        _keep_history(var)
         var._entry = None
         var._grad = grad
         var._grad_req = req
+        if req == 'null':
+            var._joined = True      # in the graph, without a gradient (see Node)
+
+
+def _keep_history(var):
+    """Before ``var`` becomes a new variable, keep what the recorded operators that read it saw.
+
+    As in MXNet 1.9.1, ``attach_grad`` (or :func:`mark_variables`) on an array that recorded
+    operators already read makes it a new variable for the operations recorded from then on
+    only: those recorded before keep their graph. Their backward still goes through the array's
+    earlier place in the graph (an operator output: on to its inputs), sends the gradient to its
+    earlier buffer (a variable), or nowhere (a plain array), and the new ``.grad`` gets nothing
+    from them. The earlier state is kept as a shell NDArray sharing the values, with the time of
+    the change (``_before_attach = (seq, shell)``); ``backward`` reads it for nodes recorded
+    before that time (:func:`_as_recorded`). It is kept only when a recorded operator may still
+    read the array (an operator output, or ``_joined``), else the history is dropped.
+    """
+    if var._joined or (var._entry is not None and on_tape(var)):
+        from minigluon.ndarray.ndarray import NDArray
+        shell = NDArray(var._data, var._ctx)
+        shell._entry, shell._grad, shell._grad_req = var._entry, var._grad, var._grad_req
+        shell._zero_src, shell._before_attach = var._zero_src, var._before_attach
+        var._before_attach = (next(_seq), shell)
+    else:
+        var._before_attach = None
+
+
+def _as_recorded(arr, seq):
+    """``arr`` as the node numbered ``seq`` recorded it (see :func:`_keep_history`)."""
+    while arr._before_attach is not None and arr._before_attach[0] > seq:
+        arr = arr._before_attach[1]
+    return arr
+
+
+def _inputs(node):
+    """The node's inputs as they were when it was recorded."""
+    if not any(x is not None and x._before_attach is not None for x in node.inputs):
+        return node.inputs
+    return [None if x is None else _as_recorded(x, node.seq) for x in node.inputs]
 
 
 def _live(arr):
@@ -200,6 +257,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
     leaf_grads = {}     # id(variable) -> raw gradient array
     leaves = {}         # id(variable) -> variable
     roots = []
+    passive = []        # heads in the graph that want no gradient: freed with it (as MXNet)
     for i, (head, hg) in enumerate(zip(heads, head_grads)):
         xp = head._xp
         if hg is not None and tuple(hg.shape) != tuple(head.shape):
@@ -214,8 +272,11 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             _accumulate(node_grads, (node, idx), g)
             roots.append(node)
         elif head._grad is not None:
-            _accumulate(leaf_grads, id(head), g)
-            leaves[id(head)] = head
+            if head._grad_req != 'null':     # (a 'null' variable sends nothing, as in MXNet)
+                _accumulate(leaf_grads, id(head), g)
+                leaves[id(head)] = head
+            else:
+                passive.append(head)
         elif head._zero_src is not None:     # made by operators without a gradient: zeros go down
             for src in head._zero_src:
                 zero = src._xp.zeros(src.shape, dtype=src.dtype)
@@ -225,6 +286,8 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                 else:
                     _accumulate(leaf_grads, id(src), zero)
                     leaves[id(src)] = src
+        elif head._joined:           # (a joined array among the heads sends nothing, as in MXNet)
+            passive.append(head)
         else:
             raise MXNetError('backward: cannot differentiate an array that was not computed inside '
                              'autograd.record() from arrays with attach_grad() (or whose graph an '
@@ -233,6 +296,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
     # Collect the reachable nodes iteratively, then visit them in reverse execution order.
     seen = {}
     reached = set(leaves)     # ids of the arrays without a node that the graph reads
+    wanted = bool(leaves)     # whether one of them wants a gradient
     stack = list(roots)
     while stack:
         node = stack.pop()
@@ -242,7 +306,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             raise MXNetError('backward: part of the graph was freed by an earlier backward; '
                              'use retain_graph=True to back-propagate through it twice')
         seen[id(node)] = node
-        for inp in node.inputs:
+        for inp in _inputs(node):
             if inp is None:
                 continue
             if inp._entry is not None:
@@ -251,8 +315,15 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                     stack.append(src)
                     continue        # else freed before this node was recorded: a constant here
             reached.add(id(inp))
+            if inp._grad is not None and inp._grad_req != 'null':
+                wanted = True
             if inp._zero_src is not None:     # (x > 0) * y reaches x, with a zero gradient
                 reached.update(id(a) for a in inp._zero_src)
+                wanted = True
+    if variables is None and not wanted:
+        raise MXNetError('backward: no array that requires a gradient leads to the heads (they '
+                         'were computed only from arrays without attach_grad, or with '
+                         "grad_req='null'); MXNet 1.9.1 raises too")
     if variables is not None:
         for i, v in enumerate(variables):
             if id(v) not in reached:    # checked before anything runs or is freed, as MXNet
@@ -271,13 +342,14 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                 gouts = [node.xp.zeros(shape, dtype=dtype) if g is None else g
                          for g, (shape, dtype) in zip(gouts, node.out_meta)]
             op = node.op
+            inputs = _inputs(node)
             # which inputs want a gradient (operators may skip the others: see Op docs / executor)
             op.needs_input_grad = tuple(inp is not None and (_live(inp) or (
-                inp._grad is not None and inp._grad_req != 'null')) for inp in node.inputs)
+                inp._grad is not None and inp._grad_req != 'null')) for inp in inputs)
             gins = op.backward(node.xp, *gouts)
             if not isinstance(gins, (tuple, list)):
                 gins = (gins,)
-            for inp, g in zip(node.inputs, gins):
+            for inp, g in zip(inputs, gins):
                 if g is None or inp is None:
                     continue
                 if _live(inp):
@@ -289,6 +361,11 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                 node.release()
     finally:
         set_training(prev_train)
+    if not retain_graph:
+        for head in passive:          # leave the graph, as the inputs of released nodes do
+            head._joined = False
+            if head._grad_req == 'null':
+                head._grad = None
 
     if variables is not None:
         out = []
@@ -339,7 +416,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     Raises
     ------
     MXNetError
-        When a variable has no ``attach_grad``, or is unreachable from the heads (no recorded
+        When a variable has no ``attach_grad`` or has ``grad_req='null'``, or is unreachable from the heads (no recorded
         operation leads from it to them; MXNet 1.9.1 raises too, rather than returning zeros).
     """
     from minigluon.ndarray.ndarray import NDArray
@@ -349,9 +426,12 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     if isinstance(variables, NDArray):     # MXNet returns a list even for one variable
         variables = [variables]
     variables = list(variables)
-    for v in variables:
+    for i, v in enumerate(variables):
         if v._grad is None:
             raise MXNetError('autograd.grad: every variable needs attach_grad() before recording')
+        if v._grad_req == 'null':
+            raise MXNetError("autograd.grad: variables[%d] has grad_req='null', so it requires no "
+                             "gradient (MXNet 1.9.1 raises too); attach_grad() it with 'write'" % i)
     # Route variable gradients into the returned list instead of their buffers.
     return _run_backward(heads, head_grads, bool(retain_graph), train_mode, variables=variables)
 
@@ -438,6 +518,9 @@ class Function:
         if is_recording() and any(isinstance(x, NDArray) and needs_grad(x) for x in inputs):
             node = Node(_FunctionOp(self, [getattr(x, 'shape', ()) for x in inputs]), list(inputs),
                         [(o._data.shape, o._data.dtype) for o in outs], outs[0]._xp)
+            for x in inputs:         # plain inputs join the graph (see Node)
+                if x._entry is None:
+                    x._joined = True
             fresh = []
             for i, o in enumerate(outs):
                 o = NDArray(o._data, ctx=o.context)

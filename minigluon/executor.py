@@ -351,6 +351,9 @@ class CachedOp:
             grad_op = _GraphGrad(plan, ops, metas, live, self.out_slots, self.num_inputs)
             node = autograd.Node(grad_op, args, [(slots[s].shape, slots[s].dtype)
                                                  for s in self.out_slots], xp)
+            for a in args:           # plain inputs join the graph (see autograd.Node)
+                if a._entry is None:
+                    a._joined = True
         for k, s in enumerate(self.out_slots):
             if s < self.num_inputs:
                 outs.append(args[s])         # an input passed straight through

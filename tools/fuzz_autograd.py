@@ -86,10 +86,6 @@ KNOWN_ANYWHERE = [
     (r'backward\(\[(\w+), \1\]', 'repeated-head', 'one array twice among the heads: MXNet keeps '
      'only the last head gradient, minigluon adds them'),
     (r'(\w+)\[1:\] = \1\[:-1\]', 'self-shift', '`x[1:] = x[:-1]`: MXNet smears x[0]'),
-    # Not in the table: left as a difference (see the report of tools/fuzz_autograd.py's first
-    # run): MXNet's attach_grad('null') keeps a zero .grad buffer and records operations on the
-    # array; minigluon's makes it a constant without .grad.
-    (r"grad_req='null'", 'null-req', "attach_grad(grad_req='null') (left, not in README)"),
 ]
 # The MXNet error of the first statement whose outcome differs: mixing dtypes in one operator
 # (MXNet raises, minigluon promotes).

@@ -73,6 +73,127 @@ PROGRAMS = {
                   "x[:] = 1.5",
                   "t.backward()"],
         'check': ['raised', 'val:t', 'grad:x']},
+    # A plain array that a recorded operator reads joins MXNet's graph: writing into it while
+    # recording raises (minigluon wrote, and the backward then read the new values). Each refused
+    # write stores the values the array already holds, since MXNet writes before raising.
+    'plain_input_write_while_recording': {
+        'lines': ["w = nd.array([1.0, -2.0, 3.0]); w.attach_grad()",
+                  "x = nd.array([0.5, 2.0, 4.0])",
+                  "c = nd.array([1.5, 1.5, 1.5])",
+                  "s = autograd.record(); s.__enter__()",
+                  "y = (x * w).sum() + (c * 2).sum()",
+                  "x[:] = nd.array([0.5, 2.0, 4.0])",
+                  "x[1] = 2.0",
+                  "x[nd.array([0, 2])] = nd.array([0.5, 4.0])",
+                  "x += 0",
+                  "x *= 1",
+                  "nd.array([0.5, 2.0, 4.0]).copyto(x)",
+                  "nd.abs(x, out=x)",
+                  "x[1:][:] = nd.array([2.0, 4.0])",
+                  "c[:] = 7",
+                  "s.__exit__(None, None, None)",
+                  "y.backward()"],
+        'check': ['raised', 'val:x', 'val:c', 'grad:w']},
+    # ... and stays in the graph until a backward frees it (a new record scope, or the graph
+    # dropped, is not enough); outside recording the write is allowed and the backward reads
+    # the new values. Operators applied to a joined array alone are recorded (their outputs
+    # join, cannot be written into while recording, cannot be the only head); a joined array
+    # may be one of several heads.
+    'plain_input_stays_in_graph': {
+        'lines': ["w = nd.array([1.0, -2.0, 3.0]); w.attach_grad()",
+                  "x = nd.array([0.5, 2.0, 4.0])",
+                  "u = nd.array([1.0, 1.0, 1.0])",
+                  "with autograd.record():\n    y = (x * w).sum()\n    d = (u * w).sum()",
+                  "del d",
+                  "s = autograd.record(); s.__enter__()",
+                  "x[:] = nd.array([0.5, 2.0, 4.0])",
+                  "u[:] = nd.array([1.0, 1.0, 1.0])",
+                  "z = x * 2",
+                  "z[:] = nd.array([1.0, 4.0, 8.0])",
+                  "q = z + 1",
+                  "q[0] = 2.0",
+                  "p = nd.exp(nd.array([0.0, 1.0]))",
+                  "p[:] = 0",
+                  "m = x > w",
+                  "m[:] = nd.array([0.0, 1.0, 1.0])",
+                  "s.__exit__(None, None, None)",
+                  "z.backward(retain_graph=True)",
+                  "x[:] = nd.array([-1.0, 0.25, 2.0])",
+                  "autograd.backward([y, x, z], retain_graph=True)",
+                  "gw1 = w.grad.copy()",
+                  "autograd.backward([y, x])",
+                  "with autograd.record():\n    x[:] = 6",
+                  "with autograd.record():\n    u[:] = 1"],
+        'check': ['raised', 'val:x', 'val:u', 'val:p', 'val:gw1', 'grad:w']},
+    # attach_grad after recorded operators read the array makes it a new variable for later
+    # operations only: the earlier ones send the gradient to the old buffer (a variable), on
+    # through the array's producer (an operator output), or nowhere (a plain array). minigluon
+    # sent it to the new buffer and stopped at an operator output.
+    'reattach_after_recording': {
+        'lines': ["t = nd.array([1.0, 2.0]); t.attach_grad(); b0 = t.grad",
+                  "w = nd.array([3.0, -4.0]); w.attach_grad()",
+                  "with autograd.record():\n    y = (t * w).sum()",
+                  "t.attach_grad(); b1 = t.grad",
+                  "with autograd.record():\n    y2 = (t * 5).sum() + y",
+                  "g = autograd.grad([y], [t], retain_graph=True)",
+                  "y2.backward()",
+                  "x = nd.array([1.0, -2.0]); x.attach_grad()",
+                  "with autograd.record():\n    h = x * 2\n    q = (h * h).sum()",
+                  "h.attach_grad()",
+                  "with autograd.record():\n    q2 = (h * 10).sum() + q",
+                  "q2.backward()",
+                  "p = nd.array([0.5, 1.5])",
+                  "v = nd.array([2.0, 2.0]); v.attach_grad()",
+                  "with autograd.record():\n    r = (p * v).sum()",
+                  "p.attach_grad(grad_req='add')",
+                  "r.backward()",
+                  "u = nd.array([1.0, 3.0]); u.attach_grad()",
+                  "with autograd.record():\n    k = (u * u).sum()",
+                  "u.attach_grad(); u.attach_grad(); bu = u.grad",
+                  "k.backward()"],
+        'check': ['raised', 'val:b0', 'val:b1', 'grad:t', 'grad:w', 'grad:x', 'grad:h', 'grad:p',
+                  'grad:v', 'grad:u', 'val:bu']},
+    # attach_grad(grad_req='null'): a zero .grad that backward never writes; the array is in the
+    # graph (writes into it or into what operators make of it raise while recording; such an
+    # output cannot be the only head); autograd.grad with respect to it raises; a backward
+    # through an operator reading it frees it (.grad None). minigluon made it a constant with
+    # .grad None.
+    'attach_grad_null': {
+        'lines': ["w = nd.array([1.0, 2.0]); w.attach_grad(grad_req='null')",
+                  "g0 = w.grad.copy()",
+                  "v = nd.array([3.0, -4.0]); v.attach_grad()",
+                  "s = autograd.record(); s.__enter__()",
+                  "w[:] = nd.array([1.0, 2.0])",
+                  "y = w * 2",
+                  "y[:] = nd.array([2.0, 4.0])",
+                  "z = (y * v).sum() + (w * v).sum()",
+                  "s.__exit__(None, None, None)",
+                  "y.backward(retain_graph=True)",
+                  "gl = autograd.grad([z], [v, w], retain_graph=True)",
+                  "autograd.backward([z, y], retain_graph=True)",
+                  "g1 = w.grad.copy()",
+                  "z.backward()",
+                  "wn = [w.grad is None]",
+                  "q = nd.array([1.0, -1.0]); gq = nd.ones((2,))",
+                  "autograd.mark_variables([q], [gq], 'null')",
+                  "with autograd.record():\n    k = (q * q).sum()",
+                  "k.backward()",
+                  "with autograd.record():\n    q[:] = nd.array([1.0, -1.0])"],
+        'check': ['raised', 'val:g0', 'val:g1', 'grad:v', 'val:gq', 'val:wn[0]']},
+    # A grad_req='null' variable or a joined plain array among the heads leaves the graph with
+    # the backward (.grad None; writable while recording), unless retain_graph.
+    'passive_heads_freed': {
+        'lines': ["a = nd.array([1.0, 2.0]); a.attach_grad(grad_req='null')",
+                  "b = nd.array([3.0, 4.0]); b.attach_grad()",
+                  "c = nd.array([0.5, 0.5])",
+                  "with autograd.record():\n    y = (b * c).sum()",
+                  "autograd.backward([a, b, y], retain_graph=True)",
+                  "an1 = [a.grad is None]",
+                  "autograd.backward([a, c, y])",
+                  "an2 = [a.grad is None]",
+                  "with autograd.record():\n    c[:] = nd.array([0.5, 0.5])",
+                  "with autograd.record():\n    a[:] = nd.array([1.0, 2.0])"],
+        'check': ['raised', 'val:an1[0]', 'val:an2[0]', 'grad:b']},
 }
 
 

@@ -50,6 +50,25 @@ def _param_types(inputs, out):
     return arg_types, aux_types
 
 
+def _check_input_names(graph, input_names, symbol_file, param_file):
+    """Raise ValueError when a name of ``input_names`` is not a variable of ``graph`` and the
+    parameter file leaves variables without a value: the usual slip of a wrong input name
+    (``'input'`` for ``'data'``), which loading would report as a missing Parameter. An input
+    the graph does not read is harmless otherwise (a block may ignore an argument)."""
+    from minigluon import serialization
+    arguments = graph.list_arguments() + graph.list_auxiliary_states()
+    absent = [n for n in input_names if n not in arguments]
+    if not absent:
+        return
+    saved = {k.split(':', 1)[-1] for k in serialization.load(param_file)}
+    free = [n for n in arguments if n not in saved and n not in input_names]
+    if free:
+        raise ValueError('SymbolBlock.imports: input_names %s are not variables of the graph in '
+                         '%r, whose variables without a value in %r are %s'
+                         % (absent, symbol_file, param_file,
+                            free[:10] + (['...'] if len(free) > 10 else [])))
+
+
 class SymbolBlock(HybridBlock):
     """Construct a block from symbolic outputs and input variables.
 
@@ -141,28 +160,16 @@ class SymbolBlock(HybridBlock):
         MXNetFormatError
             If either file is malformed.
         ValueError
-            If a name of ``input_names`` is not a variable of the graph (the message lists the
-            variables the parameter file gives no value, the likely inputs; MXNet 1.9.1 instead
-            reports the true input as a Parameter missing from the file).
+            If a name of ``input_names`` is not a variable of the graph while the parameter
+            file leaves some variable without a value (the message lists those, the likely
+            inputs; MXNet 1.9.1 reports the true input as a Parameter missing from the file).
         """
         from minigluon import symbol
         graph = symbol.load(symbol_file)
         if isinstance(input_names, str):
             input_names = [input_names]
-        arguments = graph.list_arguments() + graph.list_auxiliary_states()
-        absent = [n for n in input_names if n not in arguments]
-        if absent:      # MXNet goes on, then reports the real input as a Parameter missing from
-            # the file (or fails at the first call): name the inputs the graph really has
-            saved = set()
-            if param_file is not None:
-                from minigluon import serialization
-                saved = {k.split(':', 1)[-1] for k in serialization.load(param_file)}
-            free = [n for n in arguments if n not in saved and n not in input_names]
-            raise ValueError('SymbolBlock.imports: input_names %s are not variables of the graph '
-                             'in %r; its variables%s: %s'
-                             % (absent, symbol_file, '' if param_file is None else
-                                ' without a value in the parameter file',
-                                free[:10] + (['...'] if len(free) > 10 else [])))
+        if param_file is not None and not allow_missing:
+            _check_input_names(graph, input_names, symbol_file, param_file)
         if param_file is None:
             inputs = [symbol.var(n, dtype=np.float32) for n in input_names]
         else:

@@ -90,8 +90,12 @@ def invoke(op, inputs):
                 _zero_path(inputs, (out,))
             else:
                 for x in inputs:         # recorded if an input is on a recorded path or a variable
-                    if (x._entry is not None and _on_tape(x)) or (x._grad is not None and x._grad_req != 'null'):
+                    # (a grad_req='null' variable too, as MXNet: its node sends it nothing)
+                    if (x._entry is not None and _on_tape(x)) or x._grad is not None:
                         out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
+                        for y in inputs:     # plain inputs join the graph (see autograd.Node)
+                            if y._entry is None:
+                                y._joined = True
                         break
                 else:
                     _zero_path(inputs, (out,))
@@ -122,13 +126,17 @@ def _own(res, raws):
 
 
 def _record(op, inputs, outs, wrapped, xp):
-    """Put ``op`` on the tape if any input is on a recorded path or wants a gradient."""
+    """Put ``op`` on the tape if any input is on a recorded path or a variable (``grad_req``
+    ``'null'`` included, as MXNet 1.9.1 records it)."""
     if op.differentiable:
         for x in inputs:
-            if (x._entry is not None and _on_tape(x)) or (x._grad is not None and x._grad_req != 'null'):
+            if (x._entry is not None and _on_tape(x)) or x._grad is not None:
                 node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
                 for i, w in enumerate(wrapped):
                     w._entry = (node, i)
+                for y in inputs:         # plain inputs join the graph (see autograd.Node)
+                    if y._entry is None:
+                        y._joined = True
                 return
     _zero_path(inputs, wrapped)
 
@@ -138,23 +146,36 @@ def _zero_path(inputs, outs):
     gradient (argmax, comparisons, ``shape_array``...) applied to them, or any operator applied to
     such outputs. They remember those recorded arrays (``_zero_src``), so that ``backward`` from
     them sends zero gradients down, as MXNet 1.9.1 does (it records these operators with zero
-    gradients); without a recorded array among the inputs, nothing is kept."""
+    gradients). An operator applied only to arrays that joined the graph (see
+    :class:`~minigluon.autograd.Node`) gives outputs that join it too (MXNet records it: they
+    cannot be written into while recording). With an array of the graph among the inputs, the
+    plain inputs join the graph; without one, nothing is kept."""
     src = None
+    joined = False
     for x in inputs:
         if (x._entry is not None and _on_tape(x)) or (x._grad is not None and x._grad_req != 'null'):
             found = (x,)
         elif x._zero_src is not None:
             found = x._zero_src
         else:
+            joined = joined or x._joined
             continue
         if src is None:
             src = {}
         for a in found:                  # each array once: m = m + m must not double the list
             src[id(a)] = a
+    if src is None and not joined:
+        return
+    for x in inputs:
+        if x._entry is None:
+            x._joined = True
     if src is not None:
         src = tuple(src.values())
         for o in outs:
             o._zero_src = src
+    else:
+        for o in outs:
+            o._joined = True
 
 
 @raises_mxnet_errors       # a bad argument is an MXNetError too, as in MXNet

@@ -5,8 +5,9 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
 
 * writing in place (``x[...] = v``, ``out=``, ``copyto``, ``+=``) into an array that is **in the
   graph** (an output of a recorded operator, a comparison or other operator without a gradient
-  included, or a variable with ``attach_grad``) raises MXNetError, as in MXNet (which writes
-  first and raises after: the array has changed; here it has not);
+  included, a variable with ``attach_grad``, or a plain array that a recorded operator read:
+  see :class:`minigluon.autograd.Node`) raises MXNetError, as in MXNet (which writes first and
+  raises after: the array has changed; here it has not);
 * ``x[:] = x`` and ``x.copyto(x)`` do nothing, as in MXNet (whose ``copyto`` warns);
   exception: ``loss += l`` where ``loss`` is an operator output is recorded as ``loss + l`` and the
   name is rebound to the new array (MXNet raises; accumulating a loss this way is common);
@@ -27,10 +28,11 @@ from minigluon.ndarray.ndarray import NDArray, call_op
 
 
 def _in_graph(array):
-    """True for an array of the recorded graph: on the tape, a variable, or the output of an
-    operator without a gradient applied to those (``x > 0``, ``argmax``: MXNet records these
-    operators too, so their outputs are in its graph)."""
-    if needs_grad(array):
+    """True for an array of the recorded graph: on the tape, a variable, a plain array that a
+    recorded operator read (``_joined``), or the output of an operator without a gradient
+    applied to those (``x > 0``, ``argmax``: MXNet records these operators too, so their outputs
+    are in its graph)."""
+    if array._joined or needs_grad(array):
         return True
     return array._zero_src is not None and any(needs_grad(a) for a in array._zero_src)
 
@@ -40,9 +42,10 @@ def check_write(array, what):
     if is_recording() and _in_graph(array):
         raise MXNetError(
             '%s: cannot write in-place to an array that is already in the recorded computational '
-            'graph (an output of a recorded operator, or an array with attach_grad) while '
-            'autograd is recording: its gradients would be wrong. Write to a new array instead '
-            '(y = y + 1, nd.where, ...), or do it outside the record() section' % what)
+            'graph (an output of a recorded operator, an array with attach_grad, or an array '
+            'that a recorded operator read) while autograd is recording: its gradients would be '
+            'wrong. Write to a new array instead (y = y + 1, nd.where, ...), or do it outside '
+            'the record() section or after backward' % what)
 
 
 def record_into(target, result):
@@ -85,8 +88,9 @@ def inplace_arith(array, other, fn, recorded):
     """``array op= other``: ``fn(raw, raw_other)`` in place, or ``recorded(array, other)`` (the
     out-of-place operator) when the rules above record it. Returns what the name is bound to."""
     if is_recording():
-        if array._grad is not None and array._grad_req != 'null':
-            check_write(array, 'in-place arithmetic')
+        if array._entry is None and (array._joined or (
+                array._grad is not None and array._grad_req != 'null')):
+            check_write(array, 'in-place arithmetic')     # a variable, or a joined plain array
         if array._entry is not None:
             return recorded(array, other)          # loss += l: a new array, the name rebound
         if isinstance(other, NDArray) and needs_grad(other):

@@ -44,7 +44,7 @@ class NDArray:
     """
 
     __slots__ = ('_data', '_ctx', '_entry', '_grad', '_grad_req', '_fresh_grad', '_zero_src',
-                 '__weakref__')
+                 '_joined', '_before_attach', '__weakref__')
     __array_priority__ = 1000.0   # numpy scalars defer to NDArray's reflected operators
 
     def __init__(self, data, ctx=None):
@@ -55,6 +55,8 @@ class NDArray:
         self._grad_req = 'null'
         self._fresh_grad = False
         self._zero_src = None    # recorded through ops without a gradient: see dispatch._zero_path
+        self._joined = False     # read by a recorded operator (in its graph): see autograd.Node
+        self._before_attach = None    # what recorded operators saw: see autograd.mark_variables
 
     # -- basic properties --------------------------------------------------------------------------
     @property
@@ -265,21 +267,33 @@ class NDArray:
     def attach_grad(self, grad_req='write', stype=None):
         """Make this array a variable: ``backward`` writes its gradient into ``.grad``.
 
+        Semantics of MXNet 1.9.1's ``attach_grad``:
+
+        * ``.grad`` becomes a new buffer of zeros (same shape, dtype and context);
+        * operations recorded from now on lead to this new variable; those recorded **before**
+          keep what they saw (the old buffer, or the array's earlier place in the graph: their
+          gradient goes on to its inputs), so ``.grad`` gets nothing from them;
+        * ``grad_req='null'``: the array wants no gradient, yet it is in the graph: ``.grad``
+          is a zero buffer that ``backward`` never writes, writing into the array (or into the
+          outputs of operators applied to it) while recording raises, such an output cannot be
+          the only head of ``backward``, and ``autograd.grad`` with respect to the array raises.
+          A ``backward`` through an operator that reads it frees it: it becomes a plain array
+          (``.grad`` None), as in MXNet. (A ``Parameter`` with ``grad_req='null'`` does not use
+          this: its arrays are plain and ``grad()`` raises, as in MXNet.)
+
         Parameters
         ----------
         grad_req : {'write', 'add', 'null'}
-            ``'null'`` makes the array a constant without ``.grad`` (None). MXNet 1.9.1 differs
-            here (found by ``tools/fuzz_autograd.py``, not changed): it keeps a zero ``.grad``
-            buffer that backward never writes, records operations on the array (so their outputs
-            can be heads and cannot be written into while recording) and lets ``autograd.grad``
-            differentiate with respect to it.
+            ``'add'`` accumulates over backward passes (zero ``.grad`` yourself).
         stype : None or 'default'
+
+        Raises
+        ------
+        MXNetError
+            For a sparse ``stype``. ValueError for another ``grad_req``.
         """
         if stype not in (None, 'default'):
             raise MXNetError('attach_grad: only dense gradients are supported, got stype=%r' % stype)
-        if grad_req == 'null':      # no buffer, and the array stops being a variable
-            self._entry, self._grad, self._grad_req = None, None, 'null'
-            return
         grad = NDArray(self._xp.zeros_like(self._data), self._ctx)
         autograd.mark_variables([self], [grad], grad_req)
 

@@ -37,7 +37,8 @@ def _replay(lines, filedir):
 
 
 @pytest.mark.parametrize('name', sorted(PROGRAMS))
-def test_program_matches_mxnet(name, tmp_path):
+def test_program_matches_mxnet(name, tmp_path, fresh_names):
+    """(Fresh name counters: the programs were recorded each in a new process.)"""
     prog = PROGRAMS[name]
     raised, env = _replay(prog['lines'], tmp_path)
     want = EXPECTED[name + '/raised'].copy()
