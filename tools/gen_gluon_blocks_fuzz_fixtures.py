@@ -8,14 +8,16 @@ Each program is a list of statements run one by one in one namespace holding ``m
 saves); ``check`` names the values a test compares besides ``raised`` (0/1 per statement): an
 NDArray is compared as an array, anything else as its ``repr`` (a str, a list of keys...);
 ``differs`` lists the statements where MXNet raises and minigluon deliberately runs (README's
-table of deliberate differences).
+table of deliberate differences); with ``'warnings': True`` the number of ``UserWarning``s of
+each statement is compared too.
 
 Output: ``tests/fixtures/gluon_blocks_fuzz/programs.json`` (name -> ``{'lines', 'check'}``) and
-``expected.npz`` (``<name>/raised``, ``<name>/<value>``).
+``expected.npz`` (``<name>/raised``, ``<name>/warned``, ``<name>/<value>``).
 """
 import json
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -81,23 +83,88 @@ PROGRAMS = {
                   "net.load_parameters(FILEDIR + '/empty.params', allow_missing=True)",
                   "net.load_parameters(FILEDIR + '/empty.params')"],
         'check': ['keys', 'dkeys'], 'differs': [5, 9, 11]},
+    # A block registered as its own child: whatever walks the tree (save, collect_params,
+    # hybridize) recurses without end and raises, as does a forward (here: the loop feeds the
+    # Dense its own (1, 2) output).
+    'block_as_its_own_child': {
+        'lines': ["net = nn.Sequential(prefix='self_')",
+                  "net.add(nn.Dense(2, in_units=3, prefix='d_')); net.initialize()",
+                  "net.d1 = net",
+                  "net.save_parameters(FILEDIR + '/loop.params')",
+                  "keys = list(net.collect_params().keys())",
+                  "z = net(nd.array([[1.0, 2.0, 3.0]]))",
+                  "net.hybridize(False)",
+                  "children = list(net._children.keys())"],
+        'check': ['children']},
+    # A child added to a grandchild of a hybridized block is not in its graph: once the block
+    # is hybridized again (MXNet rebuilds its graph then; minigluon already at the first call,
+    # README "deliberately differs") the rebuilt graph warns that it leaves the new parameters
+    # unused.
+    'grandchild_added_under_hybridized': {
+        'lines': ["net = nn.HybridSequential(prefix='net_')",
+                  "net.add(nn.Dropout(0.5, prefix='drop_'))",
+                  "net.initialize(mx.init.One())",
+                  "x = nd.array([[1.0, 2.0, 3.0]])",
+                  "net.hybridize()",
+                  "y1 = net(x)",
+                  "net[0].d1 = nn.Dense(2, in_units=3, prefix='extra_')",
+                  "net[0].d1.initialize(mx.init.One())",
+                  "net.hybridize()",
+                  "y2 = net(x)",
+                  "keys = list(net.collect_params().keys())"],
+        'check': ['y1', 'y2', 'keys'], 'warnings': True},
+    # Gradients of a float64 Dense whose weight is frozen: the bias still gets its gradient
+    # (MXNet's float64 kernel; its float32 one leaves it at zero, README "deliberately
+    # differs"); the input gradient is weight.sum(0) per row.
+    'frozen_weight_bias_grad_float64': {
+        'lines': ["d = nn.Dense(3, in_units=3, prefix='d_', dtype='float64')",
+                  "d.initialize(mx.init.Constant(0.3))",
+                  "d.weight.grad_req = 'null'",
+                  "x = nd.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype='float64')",
+                  "x.attach_grad()",
+                  "with autograd.record():\n    y = d(x).sum()",
+                  "y.backward()",
+                  "bgrad = d.bias.grad()",
+                  "xgrad = x.grad",
+                  "wgrad = d.weight.grad()"],
+        'check': ['bgrad', 'xgrad']},
+    # Saving a network holding one child under two names writes both; a rebuilt network without
+    # the alias refuses the file unless ignore_extra (what it holds after the refusal differs:
+    # README "a failed load can leave a network half-loaded").
+    'load_of_an_aliased_child': {
+        'lines': ["net = nn.Sequential(prefix='net_')",
+                  "ln = nn.LayerNorm(in_channels=3, prefix='ln_'); net.add(ln)",
+                  "net.initialize(mx.init.One())",
+                  "net.d1 = ln; ln.beta.set_data(nd.array([0.1, 0.2, 0.3]))",
+                  "net.save_parameters(FILEDIR + '/a.params')",
+                  "keys = sorted(nd.load(FILEDIR + '/a.params').keys())",
+                  "other = nn.Sequential(prefix='other_'); "
+                  "other.add(nn.LayerNorm(in_channels=3, prefix='ln_'))",
+                  "other.load_parameters(FILEDIR + '/a.params')",
+                  "other.load_parameters(FILEDIR + '/a.params', ignore_extra=True)",
+                  "beta = other[0].beta.data()"],
+        'check': ['keys', 'beta']},
 }
 
 
 def replay(lines, filedir):
-    """Run ``lines`` one by one; return (raised flags, namespace). The same as the test's."""
+    """Run ``lines`` one by one; return (raised flags, warning counts, namespace). The same as
+    the test's."""
     from mxnet import autograd, gluon, nd
     env = {'mx': mx, 'nd': nd, 'gluon': gluon, 'nn': gluon.nn, 'autograd': autograd, 'np': np,
            'FILEDIR': filedir}
-    raised = []
+    raised, warned = [], []
     for line in lines:
-        try:
-            exec(line, env)
-            raised.append(0)
-        except Exception as e:  # noqa: BLE001 -- the outcome is whether it raised
-            print('   raised at %r: %s: %s' % (line[:60], type(e).__name__, str(e)[:150]))
-            raised.append(1)
-    return np.array(raised, dtype=np.int8), env
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter('always')
+            try:
+                exec(line, env)
+                raised.append(0)
+            except Exception as e:  # noqa: BLE001 -- the outcome is whether it raised
+                print('   raised at %r: %s: %s' % (line[:60], type(e).__name__, str(e)[:150]))
+                raised.append(1)
+        warned.append(sum(1 for w in ws if issubclass(w.category, UserWarning)))
+    return np.array(raised, dtype=np.int8), np.array(warned, dtype=np.int8), env
 
 
 def value(v):
@@ -111,8 +178,10 @@ def main():
     expected = {}
     for name, prog in PROGRAMS.items():
         with tempfile.TemporaryDirectory() as tmp:
-            raised, env = replay(prog['lines'], tmp)
+            raised, warned, env = replay(prog['lines'], tmp)
         expected[name + '/raised'] = raised
+        if prog.get('warnings'):
+            expected[name + '/warned'] = warned
         for key in prog['check']:
             expected['%s/%s' % (name, key)] = value(env[key])
         print(name, raised.tolist())

@@ -127,7 +127,8 @@ class BatchNorm(HybridBlock):
     beta_initializer, gamma_initializer, running_mean_initializer, running_variance_initializer
         Defaults 'zeros', 'ones', 'zeros', 'ones'.
     in_channels : int, default 0
-        0 means inferred from the first input.
+        0 means inferred from the first input. Data whose ``axis`` has another size raises a
+        ``ValueError`` naming both shapes (MXNet 1.9.1 runs, reading past its parameters).
     """
 
     def __init__(self, axis=1, momentum=0.9, epsilon=1e-5, center=True, scale=True,

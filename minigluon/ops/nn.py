@@ -53,6 +53,9 @@ class FullyConnected(Op):
     ``(N,)`` as ``(N, 1)``, as in MXNet 1.9.1); with
     ``flatten=False`` the product acts on the last axis, giving ``(..., num_hidden)``.
     ``weight`` is ``(num_hidden, in_units)``, ``bias`` ``(num_hidden,)`` (absent if ``no_bias``).
+    The gradient of each input is computed whatever the others' ``grad_req``: a frozen weight
+    (``grad_req='null'``) still gives the bias its gradient (MXNet 1.9.1's float32 CPU kernel
+    leaves it at zero then).
     """
 
     name = 'FullyConnected'

@@ -21,31 +21,36 @@ EXPECTED = np.load(os.path.join(DIR, 'expected.npz'))
 
 
 def _replay(lines, filedir):
-    """Run ``lines`` one by one in one namespace; return (raised flags, namespace)."""
+    """Run ``lines`` one by one in one namespace; return (raised flags, warning counts,
+    namespace)."""
     env = {'mx': mx, 'nd': nd, 'gluon': gluon, 'nn': gluon.nn, 'autograd': autograd, 'np': np,
            'FILEDIR': str(filedir)}
-    raised = []
-    with warnings.catch_warnings(record=True):      # warnings are not compared here (an unused
-        warnings.simplefilter('always')             # child's parameters warn, as in MXNet)
-        for line in lines:
+    raised, warned = [], []
+    for line in lines:
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter('always')
             try:
                 exec(line, env)
                 raised.append(0)
             except Exception:  # noqa: BLE001 -- the outcome compared is whether it raised
                 raised.append(1)
-    return np.array(raised, dtype=np.int8), env
+        warned.append(sum(1 for w in ws if issubclass(w.category, UserWarning)))
+    return np.array(raised, dtype=np.int8), np.array(warned, dtype=np.int8), env
 
 
 @pytest.mark.parametrize('name', sorted(PROGRAMS))
 def test_program_matches_mxnet(name, tmp_path, fresh_names):
     """(Fresh name counters: the programs were recorded each in a new process.)"""
     prog = PROGRAMS[name]
-    raised, env = _replay(prog['lines'], tmp_path)
+    raised, warned, env = _replay(prog['lines'], tmp_path)
     want = EXPECTED[name + '/raised'].copy()
     for i in prog.get('differs', []):      # README "deliberately differs": MXNet raises there
         assert want[i] == 1, 'MXNet raised at statement %d' % i
         want[i] = 0
     np.testing.assert_array_equal(raised, want, err_msg='which statements raise (%s)' % name)
+    if prog.get('warnings'):    # (otherwise not compared: an unused child warns, as in MXNet)
+        np.testing.assert_array_equal(warned, EXPECTED[name + '/warned'],
+                                      err_msg='which statements warn (%s)' % name)
     for key in prog['check']:
         want = EXPECTED['%s/%s' % (name, key)]
         got = env[key]
@@ -102,3 +107,49 @@ def test_load_parameters_of_an_empty_file(tmp_path):
     assert d.weight.data().asnumpy().sum() == 6.0
     with pytest.raises(AssertionError, match="'weight' is missing"):
         d.load_parameters(str(tmp_path / 'e.params'))
+
+
+def test_batchnorm_with_the_wrong_channel_count_names_the_shape():
+    # README "deliberately differs": MXNet 1.9.1 runs, reading past its (2,) parameters
+    bn = gluon.nn.BatchNorm(in_channels=2)
+    bn.initialize()
+    x = nd.ones((2, 3))
+    msg = r'must have shape \(3,\) \(the size of axis 1 of data\).*gamma\(2,\)'
+    with pytest.raises(ValueError, match=msg):
+        bn(x)
+    with pytest.raises(ValueError, match=msg):
+        bn.summary(x)
+    bn.hybridize()
+    with pytest.raises(ValueError, match=msg):
+        bn(x)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_frozen_weight_still_gives_the_bias_its_gradient(dtype):
+    # README "deliberately differs": MXNet 1.9.1's float32 kernel leaves the bias gradient at 0.
+    # y = sum(x W^T + b) over a batch of 2: dy/db = 2 for every unit.
+    d = gluon.nn.Dense(3, in_units=3, dtype=dtype)
+    d.initialize(mx.init.Constant(0.3))
+    d.weight.grad_req = 'null'
+    x = nd.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype=dtype)
+    with autograd.record():
+        y = d(x).sum()
+    y.backward()
+    assert d.bias.grad().asnumpy().tolist() == [2.0, 2.0, 2.0]
+
+
+def test_grandchild_added_under_a_hybridized_block_rebuilds_its_graph():
+    # README "deliberately differs": the ancestors' cached graphs are dropped at once, so the
+    # next call rebuilds and warns that the new parameters go unused (MXNet still runs its old
+    # graph until the block is hybridized again, and then warns alike: the fixture program
+    # grandchild_added_under_hybridized)
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dropout(0.5))
+    net.initialize()
+    net.hybridize()
+    x = nd.array([[1.0, 2.0, 3.0]])
+    net(x)
+    net[0].d1 = gluon.nn.Dense(2, in_units=3)
+    net[0].d1.initialize()
+    with pytest.warns(UserWarning, match='is not used by any computation'):
+        assert net(x).asnumpy().tolist() == [[1.0, 2.0, 3.0]]
