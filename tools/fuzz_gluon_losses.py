@@ -53,7 +53,7 @@ CASES, VALUES = [], {}
 
 def _tol(dt):
     """Losses take means, logs and softmaxes: float32 a little looser than element-wise ops."""
-    return {np.dtype(np.float16): (2e-2, 2e-2), np.dtype(np.float32): (1e-4, 1e-5),
+    return {np.dtype(np.float16): (2e-2, 2e-2), np.dtype(np.float32): (1e-4, 3e-5),
             np.dtype(np.float64): (1e-7, 1e-9)}.get(np.dtype(dt), (0, 0))
 
 
@@ -338,6 +338,9 @@ def g_kldiv(n):
         elif r < 0.14:
             lshape = (int(np.prod(shp)),)
         label = label[:lshape[0]].reshape(lshape).astype(label_dtype(dt))
+        if label.dtype == np.float16 and ((label > 0) & (label < 2.0 ** -16)).any():
+            # README: MXNet's float16 log gradient multiplies by 1/x in float16, inf here
+            known = 'f16-log-grad-tiny'
         sw = sample_weight(shp, b, dt)
         ins = [pred, label] + ([sw] if sw is not None else [])
         finish('kldiv', 'loss = gluon.loss.KLDivLoss(%s)' % args(**kw), pred, label, sw,
