@@ -31,6 +31,13 @@ minigluon error class of an operator derives from it). A case that differs where
 of deliberate differences (or a loss's docstring) says so carries a ``known`` tag set by the
 generator and is counted under ``known:<tag>`` instead of printed.
 
+First runs (seeds 1 to 6, 10,300 cases): every value, gradient, dtype and shape agrees; the
+differences found were error classes (a wrong-size label was a plain ``ValueError``, not an
+``MXNetError``; ``SDMLLoss``'s shape check not an ``AssertionError``; a non-number ``weight`` not an
+``AssertionError``), now fixed, and float16 ``KLDivLoss`` labels below 2**-16 (MXNet's ``log``
+gradient overflows to inf; kept, README). Float32 ``SDMLLoss`` / ``log_softmax`` over a length-1
+axis differ by ~1e-5 from MXNet's rounding, hence the float32 ``atol`` scaled by magnitude.
+
 The batching, crash/hang resume and ``_close`` are ``tools/fuzz_nd_ops.py``'s. A difference where
 MXNet is right is fixed in minigluon and pinned by ``tools/gen_gluon_losses_fuzz_fixtures.py``
 (``tests/fixtures/gluon_losses_fuzz/``, ``tests/loss/test_gluon_losses_fuzz_regressions.py``).
@@ -241,7 +248,7 @@ def g_sbce(n):
             label = np.round(label)
         label = label.astype(label_dtype(dt))
         sw = sample_weight(shp, b, dt)
-        extra, ins_extra = '', []
+        ins_extra = []
         if R.rand() < 0.5:
             pw_shape = pick((shp[-1],), shp, (1,), (1,) * (len(shp) - 1) + (shp[-1],),
                             (shp[-1] + 1,))
