@@ -47,6 +47,12 @@ class ValueAssertionError(ValueError, AssertionError):
     ``except ValueError`` both catch it. The root of :class:`minigluon.parameter.ParameterMismatchError`."""
 
 
+class TypeAssertionError(TypeError, AssertionError):
+    """A value of the wrong kind that MXNet 1.9.1 rejects with a Python ``assert`` (an
+    ``AssertionError``) where minigluon raises a ``TypeError`` (a loss's ``weight`` that is not a
+    number). Both, so ``except TypeError`` and legacy ``except AssertionError`` both catch it."""
+
+
 # MXNet reports every failure of an operator (a bad shape, argument or index) and of a file read
 # as ``MXNetError``; minigluon raises the Python type that says what went wrong. The classes below
 # are both, so ``except ValueError`` and a legacy ``except mx.base.MXNetError`` both catch them.

@@ -158,6 +158,9 @@ class KLDivLoss(Loss):
     with ``q = pred`` (log-probabilities) or ``q = log_softmax(pred, axis)``. As MXNet 1.9.1
     (checked against it), the terms are *summed*, not averaged, over the non-batch axes.
 
+    **Differs from MXNet 1.9.1** in float16: a label below 2**-16 gets its true (finite) gradient,
+    where MXNet's ``log`` gradient multiplies by the float16 reciprocal and gives ``inf``.
+
     Parameters
     ----------
     from_logits : bool, default True

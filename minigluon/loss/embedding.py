@@ -5,6 +5,7 @@ Shapes, ``sample_weight`` broadcasting and the shared constructor arguments foll
 in :mod:`minigluon.loss.loss`.
 """
 from minigluon import ndarray
+from minigluon.base import ValueAssertionError
 from minigluon.loss.classification import KLDivLoss
 from minigluon.loss.loss import Loss, _apply_weighting, _reshape_like
 
@@ -59,8 +60,8 @@ class TripletLoss(Loss):
         self._margin = margin
 
     def hybrid_forward(self, F, pred, positive, negative, sample_weight=None):
-        positive = _reshape_like(F, positive, pred)
-        negative = _reshape_like(F, negative, pred)
+        positive = _reshape_like(F, positive, pred, name='positive')
+        negative = _reshape_like(F, negative, pred, name='negative')
         loss = F.sum(F.square(positive - pred) - F.square(negative - pred), axis=self._batch_axis,
                      exclude=True)
         loss = F.relu(loss + self._margin)
@@ -114,7 +115,7 @@ class CosineEmbeddingLoss(Loss):
         self._margin = margin
 
     def hybrid_forward(self, F, input1, input2, label, sample_weight=None):
-        input1 = _reshape_like(F, input1, input2)
+        input1 = _reshape_like(F, input1, input2, name='input1', like='input2')
         label = F.reshape(label, shape=(-1, 1))
         norms = F.reshape(F.norm(input1, axis=-1) * F.norm(input2, axis=-1), shape=(-1, 1))
         dot = F.reshape(F.sum(input1 * input2, axis=-1), shape=(-1, 1))
@@ -165,7 +166,8 @@ class SDMLLoss(Loss):
     TypeError
         ``weight`` is neither a number nor None (at construction).
     ValueError
-        ``x1`` is not 2-D, or ``x2`` has a different shape (checked when called eagerly).
+        ``x1`` is not 2-D, or ``x2`` has a different shape (checked when called eagerly); a
+        ``ValueAssertionError``, also an ``AssertionError``, which MXNet's ``assert`` raises.
     """
 
     def __init__(self, smoothing_parameter=0.3, weight=1., batch_axis=0, **kwargs):
@@ -184,8 +186,8 @@ class SDMLLoss(Loss):
 
     def hybrid_forward(self, F, x1, x2):
         if F is ndarray and (x1.ndim != 2 or x1.shape != x2.shape):
-            raise ValueError('SDMLLoss: x1 and x2 must both have shape (batch_size, dim), got %s and %s'
-                             % (x1.shape, x2.shape))
+            raise ValueAssertionError('SDMLLoss: x1 and x2 must both have shape (batch_size, dim), '
+                                      'got %s and %s' % (x1.shape, x2.shape))
         diffs = F.broadcast_sub(F.expand_dims(x1, axis=1), F.expand_dims(x2, axis=0))
         distances = F.sum(F.square(diffs), axis=2)
         log_probabilities = F.log_softmax(-distances, axis=1)

@@ -14,7 +14,8 @@ Conventions shared by the classic losses unless a class says otherwise (``p`` = 
 ``y`` = label, ``N`` = batch size):
 
 * ``label`` may have any shape with as many elements as ``pred``; it is reshaped to ``pred``'s
-  shape first (a different element count is a ``ValueError`` naming both shapes).
+  shape first (a different element count is a ``ValueError`` naming both shapes; an
+  ``MXNetValueError``, so ``except mx.base.MXNetError`` catches it as it catches MXNet's).
 * ``sample_weight`` is multiplied into the elementwise loss with NumPy broadcasting, trailing
   axes aligned. For a ``(N, D)`` prediction a per-sample weight is ``(N, 1)``; a ``(N,)`` array
   lines up with the *last* axis (a ``ValueError`` unless ``N == D``, then silently per column).
@@ -26,6 +27,7 @@ from numbers import Number
 
 from minigluon import ndarray
 from minigluon._docs import shared_sections
+from minigluon.base import MXNetValueError, TypeAssertionError
 from minigluon.block import HybridBlock
 
 __all__ = ['Loss', 'L2Loss', 'L1Loss', 'HuberLoss', 'PoissonNLLLoss']
@@ -42,17 +44,23 @@ def _apply_weighting(F, loss, weight=None, sample_weight=None):
         loss = F.broadcast_mul(loss, sample_weight)
     if weight is not None:
         if not isinstance(weight, Number):
-            raise TypeError('weight must be a number, got %s' % type(weight).__name__)
+            raise TypeAssertionError('weight must be a number, got %s' % type(weight).__name__)
         loss = loss * weight
     return loss
 
 
-def _reshape_like(F, x, y):
-    """``x`` reshaped to ``y``'s shape (eagerly checked, so a size mismatch names both shapes)."""
+def _reshape_like(F, x, y, name='label', like='pred'):
+    """``x`` (the argument ``name``) reshaped to the shape of ``y`` (the argument ``like``).
+
+    Eagerly a size mismatch is an ``MXNetValueError`` naming both arguments and shapes: a
+    ``ValueError`` that is also an ``MXNetError``, as MXNet 1.9.1 raises ``ValueError`` outside
+    ``autograd.record()`` and ``MXNetError`` inside it (and when hybridized).
+    """
     if F is ndarray:
         if x.size != y.size:
-            raise ValueError('label of shape %s cannot be reshaped to the prediction shape %s'
-                             % (x.shape, y.shape))
+            raise MXNetValueError('%s of shape %s cannot be reshaped to the shape %s of %s (they '
+                                  'must have the same number of elements)'
+                                  % (name, x.shape, y.shape, like))
         return x.reshape(y.shape)
     return F.reshape_like(x, y)
 
@@ -105,14 +113,16 @@ class Loss(HybridBlock):
     Raises
     ------
     TypeError
-        ``weight`` is neither a number nor None.
+        ``weight`` is neither a number nor None: at construction, a ``TypeAssertionError`` (also
+        an ``AssertionError``). **Differs from MXNet 1.9.1**, which asserts only when the loss is
+        called (``AssertionError: weight must be a number``).
     """
 
     def __init__(self, weight, batch_axis, **kwargs):
         super().__init__(**kwargs)
         if weight is not None and not isinstance(weight, Number):
-            raise TypeError('%s: weight must be a number or None, got %s'
-                            % (type(self).__name__, type(weight).__name__))
+            raise TypeAssertionError('%s: weight must be a number or None, got %s'
+                                     % (type(self).__name__, type(weight).__name__))
         self._weight = weight
         self._batch_axis = batch_axis
 
@@ -288,7 +298,7 @@ class PoissonNLLLoss(Loss):
         self._compute_full = compute_full
 
     def hybrid_forward(self, F, pred, target, sample_weight=None, epsilon=1e-08):
-        target = _reshape_like(F, target, pred)
+        target = _reshape_like(F, target, pred, name='target')
         if self._from_logits:
             loss = F.exp(pred) - target * pred
         else:
