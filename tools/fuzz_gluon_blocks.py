@@ -663,6 +663,31 @@ def run_program(mx, lines, build, filedir):
     return res, errors, texts
 
 
+def replay(mx, lines, filedir, on_error=None):
+    """Run the statements of a regression program one by one in one namespace holding ``mx``,
+    ``nd``, ``gluon``, ``nn``, ``autograd``, ``np`` and ``FILEDIR`` (no ``PRELUDE``); return
+    (raised 0/1 per statement, number of ``UserWarning``s per statement, the namespace).
+    ``on_error(line, exception)`` is called for a statement that raised. Shared by
+    ``tools/gen_gluon_blocks_fuzz_fixtures.py`` (on MXNet) and
+    ``tests/block/test_gluon_blocks_fuzz_regressions.py`` (on minigluon)."""
+    import warnings
+    env = {'mx': mx, 'nd': mx.nd, 'gluon': mx.gluon, 'nn': mx.gluon.nn, 'autograd': mx.autograd,
+           'np': np, 'FILEDIR': str(filedir)}
+    raised, warned = [], []
+    for line in lines:
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter('always')
+            try:
+                exec(line, env)
+                raised.append(0)
+            except Exception as e:  # noqa: BLE001 -- the outcome is whether it raised
+                if on_error:
+                    on_error(line, e)
+                raised.append(1)
+        warned.append(sum(1 for w in ws if issubclass(w.category, UserWarning)))
+    return np.array(raised, dtype=np.int8), np.array(warned, dtype=np.int8), env
+
+
 def _scopes(mx, state=None):
     """The (block scope, name manager) in effect; with ``state``, put those back instead."""
     if hasattr(mx.gluon.block, '_BlockScope'):          # MXNet
