@@ -173,6 +173,11 @@ def run_cases(backend, casedir, start, run_case, suffix='', quiet=False):
         done.flush()
 
 
+def child(run_case, **kw):
+    """The ``child`` of ``main`` for a fuzzer whose child is ``run_cases(..., run_case, **kw)``."""
+    return lambda backend, casedir, start, args: run_cases(backend, casedir, start, run_case, **kw)
+
+
 # -- the parent: both backends with crash resume ---------------------------------------------------
 
 def run_backend(backend, casedir, keys, timeout, script, extra_env=None, extra_args=(),
@@ -329,6 +334,13 @@ def compare_cases(casedir, check=None, known=None, errors_equal=False):
         for kind, desc, msg in diffs[g]:
             lines.append('  [%s] %s\n      %s' % (kind, desc, msg))
     return '\n'.join(lines)
+
+
+def compare_outputs(casedir, tol=None):
+    """``compare_cases`` with ``check_case(tol)``, dtypes compared for the results named
+    ``out...`` alone (a gradient's dtype is not checked)."""
+    return compare_cases(casedir, lambda c, m, o: check_case(
+        m, o, tol, dtype=lambda k: k.startswith('out')))
 
 
 # -- programs: statement-by-statement fuzzers --------------------------------------------------------

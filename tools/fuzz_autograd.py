@@ -433,10 +433,7 @@ def compare(casedir, verbose=True):
 
 
 def main():
-    _fuzz.main(__doc__, __file__, generate,
-               lambda backend, casedir, start, args: _fuzz.run_cases(backend, casedir, start,
-                                                                      run_case),
-               compare, n=500, timeout=120, groups=False)
+    _fuzz.main(__doc__, __file__, generate, _fuzz.child(run_case), compare, n=500, timeout=120, groups=False)
 
 
 if __name__ == '__main__':

@@ -340,17 +340,10 @@ def run_case(mx, c, inputs):
     return res
 
 
-def compare(casedir):
-    """The report (``_fuzz.compare_cases`` with ``TOL``; output dtypes compared)."""
-    return _fuzz.compare_cases(casedir, lambda c, m, o: _fuzz.check_case(
-        m, o, TOL, dtype=lambda k: k.startswith('out')))
-
-
 def main():
     _fuzz.main(__doc__, __file__, generate,
-               lambda backend, casedir, start, args: _fuzz.run_cases(backend, casedir, start,
-                                                                      run_case),
-               compare, n=40, timeout=120,
+               _fuzz.child(run_case),
+               lambda casedir: _fuzz.compare_outputs(casedir, TOL), n=40, timeout=120,
                options=[(('--no-mkldnn',), dict(action='store_true',
                                                  help='MXNET_MKLDNN_ENABLED=0 for MXNet'))],
                extra_env=lambda a: {'MXNET_MKLDNN_ENABLED': '0'} if a.no_mkldnn else None)

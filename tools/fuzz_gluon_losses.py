@@ -545,10 +545,7 @@ def compare(casedir):
 
 
 def main():
-    _fuzz.main(__doc__, __file__, generate,
-               lambda backend, casedir, start, args: _fuzz.run_cases(backend, casedir, start,
-                                                                      run_case),
-               compare, n=100, timeout=180)
+    _fuzz.main(__doc__, __file__, generate, _fuzz.child(run_case), compare, n=100, timeout=180)
 
 
 if __name__ == '__main__':

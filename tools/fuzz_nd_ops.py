@@ -668,17 +668,9 @@ def run_case(mx, c, inputs):
     return res
 
 
-def compare(casedir):
-    """The report (``_fuzz.compare_cases``; output dtypes compared, gradients' not)."""
-    return _fuzz.compare_cases(casedir, lambda c, m, o: _fuzz.check_case(
-        m, o, dtype=lambda k: k.startswith('out')))
-
-
 def main():
-    _fuzz.main(__doc__, __file__, generate,
-               lambda backend, casedir, start, args: _fuzz.run_cases(backend, casedir, start,
-                                                                      run_case),
-               compare, n=100, timeout=90)
+    _fuzz.main(__doc__, __file__, generate, _fuzz.child(run_case), _fuzz.compare_outputs,
+               n=100, timeout=90)
 
 
 if __name__ == '__main__':

@@ -665,17 +665,10 @@ def run_seeded(mx, c, inputs):
     return run_case(mx, c, inputs)
 
 
-def compare(casedir):
-    """The report (``_fuzz.compare_cases`` with ``TOL``; the dtypes of ``out/`` arrays compared)."""
-    return _fuzz.compare_cases(casedir, lambda c, m, o: _fuzz.check_case(
-        m, o, TOL, dtype=lambda k: k.startswith('out')))
-
-
 def main():
     _fuzz.main(__doc__, __file__, generate,
-               lambda backend, casedir, start, args: _fuzz.run_cases(backend, casedir, start,
-                                                                      run_seeded, quiet=True),
-               compare, n=100, timeout=120)
+               _fuzz.child(run_seeded, quiet=True),
+               lambda casedir: _fuzz.compare_outputs(casedir, TOL), n=100, timeout=120)
 
 
 if __name__ == '__main__':
