@@ -245,8 +245,8 @@ def diff_arrays(k, a, b, tol=None, dtype=True):
         if text:
             bad.append('%s: ours %s | mx %s' % (k, str(a)[:700], str(b)[:700]))
         else:
-            d = np.abs(a.astype(np.float64) - b.astype(np.float64))
-            d[np.isnan(a) != np.isnan(b)] = np.inf
+            d = np.array(np.abs(a.astype(np.float64) - b.astype(np.float64)), ndmin=1)
+            d[np.array(np.isnan(a) != np.isnan(b), ndmin=1)] = np.inf
             i = int(np.nanargmax(d)) if not np.isnan(d).all() else 0
             bad.append('%s values: largest difference at %s: ours %r mx %r' % (
                 k, np.unravel_index(i, a.shape), a.flat[i], b.flat[i]))
