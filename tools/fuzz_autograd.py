@@ -34,12 +34,10 @@ the numbers of programs, compared and equal, then each difference with the progr
 statement whose outcome differs. Differences that README's "deliberately differs" table already
 lists are counted under ``KNOWN`` and not printed one by one.
 
-Batches, crash/hang resume and tolerances are ``tools/fuzz_nd_ops.py``'s (``run_backend``,
-``_close``). A difference where MXNet is right is fixed in minigluon and pinned by a program in
+Batches, crash/hang resume, tolerances, the report and the command line (also ``--mx-python``,
+``--compare-only``) are ``tools/_fuzz.py``'s. A difference where MXNet is right is fixed in minigluon and pinned by a program in
 ``tools/gen_autograd_fuzz_fixtures.py`` (run under MXNet; the tests replay its programs).
 """
-import argparse
-import collections
 import json
 import os
 import re
@@ -48,7 +46,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fuzz_nd_ops as base  # noqa: E402
+import _fuzz  # noqa: E402
+from _fuzz import R, chance as _r  # noqa: E402
 
 PRELUDE = '''
 class Sq(autograd.Function):
@@ -96,9 +95,6 @@ KNOWN_MX_ERRORS = [('Incompatible attr in node', 'mixed-dtype'),
 # only differences are values after such a statement is counted under this tag.
 WRITE_THEN_RAISE = 'Assigning to NDArrays that are already in a computational graph'
 
-R = None
-
-
 class Prog:
     """Builds one program; tracks the names bound so far with their shapes and dtypes."""
 
@@ -135,10 +131,6 @@ class Prog:
         self.lines.append(line)
         if bind:
             self.arrays[bind] = (tuple(shape), dtype or self.dt)
-
-
-def _r(p):
-    return R.rand() < p
 
 
 def s_scope(p):
@@ -323,7 +315,7 @@ STATEMENTS = [(s_scope, 3), (s_flags, 1), (s_compute, 8), (s_mutate, 3), (s_grad
               (s_backward, 3)]
 
 
-def program(seed):
+def program():
     """One program: its statements (a list of source strings)."""
     S = [(2, 3), (2, 3), (3,), (3, 2), (2, 2)][R.randint(5)] if not _r(0.02) else (0, 3)
     dt = 'float32' if _r(0.8) else str(R.choice(['float64', 'float16']))
@@ -353,17 +345,15 @@ def program(seed):
     return p.lines, setup
 
 
-def generate(out, seed, n):
-    global R
-    R = np.random.RandomState(seed)
-    cases = []
-    for i in range(n):
-        lines, setup = program(seed)
-        cases.append({'key': 'p%d' % i, 'group': 'autograd', 'lines': lines, 'setup': setup})
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, 'cases.json'), 'w') as f:
-        json.dump(cases, f, indent=0)
-    return len(cases)
+def g_programs(n):
+    for _ in range(n):
+        lines, setup = program()
+        _fuzz.add_program('autograd', lines, setup=setup)
+
+
+def generate(out, seed, n, only=None):
+    """Write ``n`` programs of ``seed`` to folder ``out`` (``_fuzz.generate``)."""
+    return _fuzz.generate(out, seed, {'autograd': (g_programs, 1.0)}, n, inputs=False)
 
 
 # -- one backend -----------------------------------------------------------------------------------
@@ -377,15 +367,9 @@ def run_program(mx, lines):
     base_names = set(env)
     raised, errors = [], []
     for line in lines:
-        try:
-            exec(line, env)
-            nd.waitall()
-            raised.append(0)
-            errors.append(None)
-        except Exception as e:  # noqa: BLE001 -- every failure is an outcome to compare
-            text = str(e).strip()
-            raised.append(1)
-            errors.append('%s: %s' % (type(e).__name__, text.splitlines()[-1][:200] if text else ''))
+        e = _fuzz.run_statement(line, env, nd)
+        raised.append(int(e is not None))
+        errors.append(None if e is None else _fuzz.error_text(e, 200))
     autograd.set_recording(False)
     autograd.set_training(False)
     res = {'raised': np.array(raised, dtype=np.int8)}
@@ -410,56 +394,14 @@ def run_program(mx, lines):
     return res, errors
 
 
-def run_backend_child(backend, casedir, start):
-    if backend == 'mxnet':
-        import mxnet as mx
-    else:
-        import minigluon as mx
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    resdir = os.path.join(casedir, 'res', backend)
-    os.makedirs(resdir, exist_ok=True)
-    done = open(os.path.join(resdir, 'done.txt'), 'a')
-    for c in cases[start:]:
-        try:
-            res, errors = run_program(mx, c['lines'])
-            res['errors'] = np.array(json.dumps(errors))
-        except Exception as e:  # noqa: BLE001
-            res = {'error': np.array('%s: %s' % (type(e).__name__, str(e)[:300]))}
-        np.savez(os.path.join(resdir, c['key'] + '.npz'), **res)
-        done.write(c['key'] + '\n')
-        done.flush()
+def run_case(mx, c, inputs=None):
+    """The outcome of program ``c`` with its errors (``errors``, JSON, printed not compared)."""
+    res, errors = run_program(mx, c['lines'])
+    res['errors'] = np.array(json.dumps(errors))
+    return res
 
 
 # -- comparison --------------------------------------------------------------------------------------
-
-def diff_program(m, o):
-    """The list of differences between two outcome dicts (empty when they agree)."""
-    bad = []
-    if 'error' in m or 'error' in o:
-        return ['whole program: mx %s / ours %s' % (m.get('error'), o.get('error'))]
-    for k in sorted(set(m) | set(o)):
-        if k == 'errors':
-            continue
-        if k not in m or k not in o:
-            bad.append('%s only in %s' % (k, 'mx' if k in m else 'ours'))
-            continue
-        a, b = o[k], m[k]
-        if k == 'raised':
-            if not np.array_equal(a, b):
-                i = int(np.nonzero(a != b)[0][0])
-                bad.append('statement %d: %s' % (i, 'MXNet raised, ours ran' if b[i] else
-                                                'ours raised, MXNet ran'))
-            continue
-        if a.dtype != b.dtype and not (a.dtype.kind == b.dtype.kind == 'b'):
-            bad.append('%s dtype ours %s mx %s' % (k, a.dtype, b.dtype))
-        if a.shape != b.shape:
-            bad.append('%s shape ours %s mx %s' % (k, a.shape, b.shape))
-        elif not base._close(a, b):
-            bad.append('%s values ours %s mx %s' % (k, np.array2string(a.ravel()[:6], precision=4),
-                                                    np.array2string(b.ravel()[:6], precision=4)))
-    return bad
-
 
 def classify(case, bad, m):
     """The KNOWN tag of a difference, or None."""
@@ -485,69 +427,13 @@ def classify(case, bad, m):
 
 
 def compare(casedir, verbose=True):
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    stats = collections.Counter()
-    lines = []
-    for c in cases:
-        m = dict(np.load(os.path.join(casedir, 'res', 'mxnet', c['key'] + '.npz')))
-        o = dict(np.load(os.path.join(casedir, 'res', 'minigluon', c['key'] + '.npz')))
-        stats['programs'] += 1
-        stats['statements'] += len(c['lines'])
-        if 'raised' in m:
-            stats['mx_raised'] += int(m['raised'].sum())
-        bad = diff_program(m, o)
-        if not bad:
-            stats['equal'] += 1
-            continue
-        tag = classify(c, bad, m)
-        if tag:
-            stats['known:' + tag] += 1
-            continue
-        stats['different'] += 1
-        if verbose:
-            me = json.loads(str(m['errors'])) if 'errors' in m else []
-            oe = json.loads(str(o['errors'])) if 'errors' in o else []
-            lines.append('-- %s: %s' % (c['key'], '; '.join(bad)))
-            for i, s in enumerate(c['lines']):
-                mark = '   '
-                if i < len(me) and i < len(oe) and (me[i] is None) != (oe[i] is None):
-                    mark = '>> '
-                lines.append('   %s%2d %s%s' % (mark, i, s[:150], '' if i >= len(me) else
-                                                '   # mx: %s | ours: %s' % (me[i], oe[i])
-                                                if me[i] or oe[i] else ''))
-    head = ['== %d programs (%d statements; %d statements raised under MXNet): %d equal, '
-            '%d different, %s' % (stats['programs'], stats['statements'], stats['mx_raised'],
-                                  stats['equal'], stats['different'],
-                                  ', '.join('%s %d' % (k, v) for k, v in sorted(stats.items())
-                                            if k.startswith('known:')) or 'no known')]
-    return '\n'.join(head + lines)
+    """The report (``_fuzz.compare_programs``)."""
+    return _fuzz.compare_programs(casedir, lambda c, m, o: _fuzz.diff_program(m, o),
+                                  lambda c, bad, m, o: classify(c, bad, m), verbose)
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('outdir')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--n', type=int, default=500, help='number of programs')
-    p.add_argument('--timeout', type=int, default=120, help='seconds per child process')
-    p.add_argument('--mx-python', default=base.PYTHONS['mxnet'],
-                   help='the Python of a venv holding mxnet 1.9.1')
-    p.add_argument('--compare-only', action='store_true', help=argparse.SUPPRESS)
-    p.add_argument('--backend', help=argparse.SUPPRESS)
-    p.add_argument('--start', type=int, default=0, help=argparse.SUPPRESS)
-    a = p.parse_args()
-    if a.backend:
-        run_backend_child(a.backend, a.outdir, a.start)
-        return
-    base.PYTHONS['mxnet'] = a.mx_python
-    if not a.compare_only:
-        n = generate(a.outdir, a.seed, a.n)
-        with open(os.path.join(a.outdir, 'cases.json')) as f:
-            keys = [c['key'] for c in json.load(f)]
-        print('%d programs' % n, file=sys.stderr)
-        for backend in ('mxnet', 'minigluon'):
-            base.run_backend(backend, a.outdir, keys, a.timeout, script=__file__)
-    print(compare(a.outdir))
+    _fuzz.main(__doc__, __file__, generate, _fuzz.child(run_case), compare, n=500, timeout=120, groups=False)
 
 
 if __name__ == '__main__':

@@ -24,7 +24,7 @@ Outcome of a program (``res/<backend>/<key>.npz``): ``raised`` (0/1 per statemen
 in ``warnings``, printed with a difference, not compared), and the final value of every ``r<N>``
 name and of ``LOG``: strings, numbers, lists and dicts as canonical JSON (``json:<name>``,
 compared exactly; dtypes by name, contexts by ``str``), NDArrays as arrays (``arr:<name>#<i>``,
-dtype, shape and values with ``fuzz_nd_ops._close``'s tolerances, float32's for float64). Error
+dtype, shape and values with ``_fuzz.close``'s tolerances, float32's for float64). Error
 types and messages are printed, not compared; what hooks log during a statement that overflows
 the stack (a block registered as its own child) is dropped. The files a program saves go to
 ``files/<backend>/<key>/``; after both runs each backend loads every saved file of both backends
@@ -35,12 +35,12 @@ with its own ``nd.load`` (``res/<backend>/<key>.files.npz``) and the four loads 
 The report (stdout) gives the numbers of programs, equal and different, then each difference with
 the program, the first statement whose outcome differs marked ``>>`` and both errors. Differences
 that README's "deliberately differs" table lists are counted under ``KNOWN`` and not printed one
-by one. Batches, crash/hang resume and tolerances are ``tools/fuzz_nd_ops.py``'s. What it found is
+by one. Batches, crash/hang resume, tolerances, the report and the command line (also
+``--mx-python``, ``--compare-only``) are ``tools/_fuzz.py``'s. What it found is
 pinned by ``tools/gen_gluon_blocks_fuzz_fixtures.py`` (MXNet-made outcomes) and
 ``tests/block/test_gluon_blocks_fuzz_regressions.py``.
 """
 import argparse
-import collections
 import json
 import os
 import re
@@ -49,7 +49,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fuzz_nd_ops as base  # noqa: E402
+import _fuzz  # noqa: E402
+from _fuzz import R, chance as _r  # noqa: E402
 
 PRELUDE = '''
 import contextlib, io, os
@@ -180,13 +181,8 @@ CONSTANT_ALIAS = re.compile(r'registered with name constant_.*overriding existin
 # counted twice, user hooks) and ``bn-predict-grad`` (under ``record(train_mode=False)`` MXNet's
 # BatchNorm input gradient uses the batch statistics).
 
-R = None
 UNITS = [3, 3, 3, 2, 4]
 W0 = 3          # the input's width: x is (2, W0)
-
-
-def _r(p):
-    return R.rand() < p
 
 
 class Prog:
@@ -576,17 +572,15 @@ def program():
     return p.lines, build
 
 
-def generate(out, seed, n):
-    global R
-    R = np.random.RandomState(seed)
-    cases = []
-    for i in range(n):
+def g_programs(n):
+    for _ in range(n):
         lines, build = program()
-        cases.append({'key': 'p%d' % i, 'group': 'blocks', 'lines': lines, 'build': build})
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, 'cases.json'), 'w') as f:
-        json.dump(cases, f, indent=0)
-    return len(cases)
+        _fuzz.add_program('blocks', lines, build=build)
+
+
+def generate(out, seed, n, only=None):
+    """Write ``n`` programs of ``seed`` to folder ``out`` (``_fuzz.generate``)."""
+    return _fuzz.generate(out, seed, {'blocks': (g_programs, 1.0)}, n, inputs=False)
 
 
 # -- one backend -----------------------------------------------------------------------------------
@@ -641,20 +635,13 @@ def run_program(mx, lines, build, filedir):
         n_log = len(env['LOG'])
         with warnings.catch_warnings(record=True) as ws:
             warnings.simplefilter('always')
-            try:
-                exec(line, env)
-                nd.waitall()
-                raised.append(0)
-                errors.append(None)
-            except Exception as e:  # noqa: BLE001 -- every failure is an outcome to compare
-                text = str(e).strip()
-                raised.append(1)
-                errors.append('%s: %s' % (type(e).__name__,
-                                          text.splitlines()[-1][:200] if text else ''))
-                if isinstance(e, RecursionError):
-                    # what the hooks logged before the stack overflowed depends on how many
-                    # Python frames each framework spends per call: drop it
-                    del env['LOG'][n_log:]
+            e = _fuzz.run_statement(line, env, nd)
+        raised.append(int(e is not None))
+        errors.append(None if e is None else _fuzz.error_text(e, 200))
+        if isinstance(e, RecursionError):
+            # what the hooks logged before the stack overflowed depends on how many Python
+            # frames each framework spends per call: drop it
+            del env['LOG'][n_log:]
         ws = [w for w in ws if issubclass(w.category, UserWarning)
               and not CONSTANT_ALIAS.search(str(w.message))]
         warned.append(len(ws))
@@ -676,6 +663,31 @@ def run_program(mx, lines, build, filedir):
     return res, errors, texts
 
 
+def replay(mx, lines, filedir, on_error=None):
+    """Run the statements of a regression program one by one in one namespace holding ``mx``,
+    ``nd``, ``gluon``, ``nn``, ``autograd``, ``np`` and ``FILEDIR`` (no ``PRELUDE``); return
+    (raised 0/1 per statement, number of ``UserWarning``s per statement, the namespace).
+    ``on_error(line, exception)`` is called for a statement that raised. Shared by
+    ``tools/gen_gluon_blocks_fuzz_fixtures.py`` (on MXNet) and
+    ``tests/block/test_gluon_blocks_fuzz_regressions.py`` (on minigluon)."""
+    import warnings
+    env = {'mx': mx, 'nd': mx.nd, 'gluon': mx.gluon, 'nn': mx.gluon.nn, 'autograd': mx.autograd,
+           'np': np, 'FILEDIR': str(filedir)}
+    raised, warned = [], []
+    for line in lines:
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter('always')
+            try:
+                exec(line, env)
+                raised.append(0)
+            except Exception as e:  # noqa: BLE001 -- the outcome is whether it raised
+                if on_error:
+                    on_error(line, e)
+                raised.append(1)
+        warned.append(sum(1 for w in ws if issubclass(w.category, UserWarning)))
+    return np.array(raised, dtype=np.int8), np.array(warned, dtype=np.int8), env
+
+
 def _scopes(mx, state=None):
     """The (block scope, name manager) in effect; with ``state``, put those back instead."""
     if hasattr(mx.gluon.block, '_BlockScope'):          # MXNet
@@ -694,101 +706,48 @@ def _reset_names(mx):
     _scopes(mx, (None, mx.name.NameManager()))
 
 
-def _import(backend):
-    if backend == 'mxnet':
-        import mxnet as mx
-    else:
-        import minigluon as mx
-    return mx
-
-
-def run_backend_child(backend, casedir, start):
-    mx = _import(backend)
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    resdir = os.path.join(casedir, 'res', backend)
-    os.makedirs(resdir, exist_ok=True)
-    done = open(os.path.join(resdir, 'done.txt'), 'a')
-    for c in cases[start:]:
+def child(backend, casedir, start, args):
+    """The child process: the programs from ``start`` (each saving into
+    ``files/<backend>/<key>/``), or with ``--crossload`` the loads of their saved files."""
+    def run_case(mx, c, inputs):
         filedir = os.path.join(casedir, 'files', backend, c['key'])
         os.makedirs(filedir, exist_ok=True)
-        try:
-            res, errors, texts = run_program(mx, c['lines'], c['build'], filedir)
-            res['errors'] = np.array(json.dumps(errors))
-            res['warnings'] = np.array(json.dumps(texts))
-        except Exception as e:  # noqa: BLE001
-            res = {'error': np.array('%s: %s' % (type(e).__name__, str(e)[:300]))}
-        np.savez(os.path.join(resdir, c['key'] + '.npz'), **res)
-        done.write(c['key'] + '\n')
-        done.flush()
+        res, errors, texts = run_program(mx, c['lines'], c['build'], filedir)
+        res['errors'] = np.array(json.dumps(errors))
+        res['warnings'] = np.array(json.dumps(texts))
+        return res
+    if args.crossload:
+        _fuzz.run_cases(backend, casedir, start, lambda mx, c, inputs: crossload(mx, casedir, c),
+                        suffix='.files')
+    else:
+        _fuzz.run_cases(backend, casedir, start, run_case)
 
 
-def crossload_child(backend, casedir, start):
-    """Load every saved file of both backends with this backend's ``nd.load``."""
-    mx = _import(backend)
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    resdir = os.path.join(casedir, 'res', backend)
-    done = open(os.path.join(resdir, 'done.txt'), 'a')
-    for c in cases[start:]:
-        res = {}
-        for who in ('mxnet', 'minigluon'):
-            d = os.path.join(casedir, 'files', who, c['key'])
-            for fn in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-                tag = '%s/%s' % (who, fn)
-                try:
-                    data = mx.nd.load(os.path.join(d, fn))
-                    items = list(data.items()) if isinstance(data, dict) else list(enumerate(data))
-                    res['keys:' + tag] = np.array(json.dumps([str(k) for k, _ in items]))
-                    for k, v in items:
-                        res['arr:%s:%s' % (tag, k)] = v.asnumpy()
-                except Exception as e:  # noqa: BLE001
-                    res['err:' + tag] = np.array('%s: %s' % (type(e).__name__, str(e)[:200]))
-        np.savez(os.path.join(resdir, c['key'] + '.files.npz'), **res)
-        done.write(c['key'] + '\n')
-        done.flush()
+def crossload(mx, casedir, c):
+    """Every file program ``c`` saved, under either backend, loaded with ``mx.nd.load``:
+    ``keys:<backend>/<file>`` (the ordered keys), ``arr:<backend>/<file>:<key>`` or
+    ``err:<backend>/<file>``."""
+    res = {}
+    for who in ('mxnet', 'minigluon'):
+        d = os.path.join(casedir, 'files', who, c['key'])
+        for fn in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            tag = '%s/%s' % (who, fn)
+            try:
+                data = mx.nd.load(os.path.join(d, fn))
+                items = list(data.items()) if isinstance(data, dict) else list(enumerate(data))
+                res['keys:' + tag] = np.array(json.dumps([str(k) for k, _ in items]))
+                for k, v in items:
+                    res['arr:%s:%s' % (tag, k)] = v.asnumpy()
+            except Exception as e:  # noqa: BLE001
+                res['err:' + tag] = np.array('%s: %s' % (type(e).__name__, str(e)[:200]))
+    return res
 
 
 # -- comparison --------------------------------------------------------------------------------------
 
-def _tol(dt):
-    """``fuzz_nd_ops._tol``, but float64 with float32's tolerances: every program computes in
-    float32 first, and values carried through a later ``cast('float64')`` keep float32's
-    rounding."""
-    return base._tol(np.float32 if np.dtype(dt) == np.float64 else dt)
-
-
-def diff_program(m, o):
-    """The list of differences between two outcome dicts (empty when they agree)."""
-    bad = []
-    if 'error' in m or 'error' in o:
-        return ['whole program: mx %s / ours %s' % (m.get('error'), o.get('error'))]
-    for k in sorted(set(m) | set(o)):
-        if k in ('errors', 'warnings'):     # printed, not compared
-            continue
-        if k not in m or k not in o:
-            bad.append('%s only in %s' % (k, 'mx' if k in m else 'ours'))
-            continue
-        a, b = o[k], m[k]
-        if k in ('raised', 'warned'):
-            if not np.array_equal(a, b):
-                i = int(np.nonzero(a != b)[0][0])
-                bad.append('statement %d: %s' % (i, (
-                    'MXNet raised, ours ran' if b[i] else 'ours raised, MXNet ran')
-                    if k == 'raised' else 'warnings mx %d ours %d' % (b[i], a[i])))
-            continue
-        if k.startswith('json:'):
-            if str(a) != str(b):
-                bad.append('%s: ours %s | mx %s' % (k, str(a)[:700], str(b)[:700]))
-            continue
-        if a.dtype != b.dtype:
-            bad.append('%s dtype ours %s mx %s' % (k, a.dtype, b.dtype))
-        if a.shape != b.shape:
-            bad.append('%s shape ours %s mx %s' % (k, a.shape, b.shape))
-        elif not base._close(a, b, _tol):
-            bad.append('%s values ours %s mx %s' % (k, np.array2string(a.ravel()[:6], precision=4),
-                                                    np.array2string(b.ravel()[:6], precision=4)))
-    return bad
+# ``_fuzz.TOLERANCES``, but float64 with float32's: every program computes in float32 first, and
+# values carried through a later ``cast('float64')`` keep float32's rounding.
+TOL = dict(_fuzz.TOLERANCES, float64=_fuzz.TOLERANCES['float32'])
 
 
 def diff_files(mf, of):
@@ -820,7 +779,7 @@ def diff_files(mf, of):
                 bad.append('file %s: %s keys %s / mx<-mxnet %s' % (fn, name, got[0], ref[0]))
                 continue
             for k, a, b in zip(got[0], got[1], ref[1]):
-                if a.dtype != b.dtype or a.shape != b.shape or not base._close(a, b, _tol):
+                if a.dtype != b.dtype or a.shape != b.shape or not _fuzz.close(a, b, TOL):
                     bad.append('file %s: %s key %s differs (%s%s / %s%s)' % (
                         fn, name, k, a.dtype, a.shape, b.dtype, b.shape))
     return bad
@@ -917,7 +876,10 @@ def _tag(case, item, m, o):
 
 
 def classify(case, bad, m, o):
-    """The KNOWN tag(s) of a program's differences when every one of them has a tag."""
+    """The KNOWN tag(s) of a program's differences when every one of them has a tag (None when
+    a whole program failed)."""
+    if 'raised' not in m or 'raised' not in o:
+        return None
     text = '\n'.join(case['lines'])
     for pat, tag, _ in KNOWN_ANYWHERE:
         if re.search(pat, text):
@@ -935,109 +897,31 @@ def classify(case, bad, m, o):
     return '+'.join(sorted(tags)) or None
 
 
+def diff(c, m, o, casedir):
+    """The differences of program ``c``: its outcomes, then the loads of its saved files."""
+    return _fuzz.diff_program(m, o, TOL, outcomes=('raised', 'warned'),
+                              skip=('errors', 'warnings')) + \
+        diff_files(_fuzz.load_result(casedir, 'mxnet', c['key'], '.files'),
+                   _fuzz.load_result(casedir, 'minigluon', c['key'], '.files'))
+
+
 def compare(casedir, verbose=True):
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    stats = collections.Counter()
-    lines = []
-    for c in cases:
-        def load(who, suffix=''):
-            path = os.path.join(casedir, 'res', who, c['key'] + suffix + '.npz')
-            return dict(np.load(path)) if os.path.exists(path) else {}
-        m, o = load('mxnet'), load('minigluon')
-        stats['programs'] += 1
-        stats['statements'] += len(c['lines'])
-        if 'raised' in m:
-            stats['mx_raised'] += int(m['raised'].sum())
-        bad = diff_program(m, o)
-        bad += diff_files(load('mxnet', '.files'), load('minigluon', '.files'))
-        if not bad:
-            stats['equal'] += 1
-            continue
-        tag = classify(c, bad, m, o) if 'raised' in m and 'raised' in o else None
-        if tag:
-            stats['known:' + tag] += 1
-            continue
-        stats['different'] += 1
-        if verbose:
-            me = json.loads(str(m['errors'])) if 'errors' in m else []
-            oe = json.loads(str(o['errors'])) if 'errors' in o else []
-            mw = json.loads(str(m['warnings'])) if 'warnings' in m else []
-            ow = json.loads(str(o['warnings'])) if 'warnings' in o else []
-            lines.append('-- %s: %s' % (c['key'], '\n     '.join(bad[:6])))
-            for i, s in enumerate(c['lines']):
-                mark = '   '
-                if i < len(me) and i < len(oe) and (me[i] is None) != (oe[i] is None):
-                    mark = '>> '
-                lines.append('   %s%2d %s%s' % (mark, i, s.replace('\n', '\\n')[:160],
-                                                '' if i >= len(me) or i >= len(oe) else
-                                                '   # mx: %s | ours: %s' % (me[i], oe[i])
-                                                if me[i] or oe[i] else ''))
-                if i < len(mw) and i < len(ow) and mw[i] != ow[i]:
-                    lines.append('          warned: mx %s | ours %s' % (mw[i], ow[i]))
-    head = ['== %d programs (%d statements; %d statements raised under MXNet): %d equal, '
-            '%d different, %s' % (stats['programs'], stats['statements'], stats['mx_raised'],
-                                  stats['equal'], stats['different'],
-                                  ', '.join('%s %d' % (k, v) for k, v in sorted(stats.items())
-                                            if k.startswith('known:')) or 'no known')]
-    return '\n'.join(head + lines)
+    """The report (``_fuzz.compare_programs``)."""
+    return _fuzz.compare_programs(casedir, lambda c, m, o: diff(c, m, o, casedir), classify,
+                                  verbose)
+
+
+def crossload_pass(casedir, keys, args):
+    """After both runs, each backend loads every saved file (``--crossload`` children)."""
+    for backend in ('mxnet', 'minigluon'):
+        _fuzz.run_backend(backend, casedir, keys, args.timeout, __file__,
+                          extra_args=['--crossload'], suffix='.files')
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('outdir')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--n', type=int, default=500, help='number of programs')
-    p.add_argument('--timeout', type=int, default=180, help='seconds per child process')
-    p.add_argument('--mx-python', default=base.PYTHONS['mxnet'],
-                   help='the Python of a venv holding mxnet 1.9.1')
-    p.add_argument('--compare-only', action='store_true', help=argparse.SUPPRESS)
-    p.add_argument('--backend', help=argparse.SUPPRESS)
-    p.add_argument('--crossload', action='store_true', help=argparse.SUPPRESS)
-    p.add_argument('--start', type=int, default=0, help=argparse.SUPPRESS)
-    a = p.parse_args()
-    if a.backend:
-        if a.crossload:
-            crossload_child(a.backend, a.outdir, a.start)
-        else:
-            run_backend_child(a.backend, a.outdir, a.start)
-        return
-    base.PYTHONS['mxnet'] = a.mx_python
-    if not a.compare_only:
-        n = generate(a.outdir, a.seed, a.n)
-        with open(os.path.join(a.outdir, 'cases.json')) as f:
-            keys = [c['key'] for c in json.load(f)]
-        print('%d programs' % n, file=sys.stderr)
-        for backend in ('mxnet', 'minigluon'):
-            base.run_backend(backend, a.outdir, keys, a.timeout, script=__file__)
-        # the cross loads: a second pass with --crossload (run_backend passes the arguments on)
-        for backend in ('mxnet', 'minigluon'):
-            _run_crossload(backend, a.outdir, keys, a.timeout)
-    print(compare(a.outdir))
-
-
-def _run_crossload(backend, casedir, keys, timeout):
-    """``fuzz_nd_ops.run_backend``'s crash resume for the ``--crossload`` pass."""
-    import subprocess
-    resdir = os.path.join(casedir, 'res', backend)
-    donef = os.path.join(resdir, 'done.txt')
-    if os.path.exists(donef):
-        os.remove(donef)
-    env = dict(os.environ, PYTHONPATH=base.ROOT, OMP_NUM_THREADS='1')
-    start = 0
-    while start < len(keys):
-        try:
-            subprocess.run([base.PYTHONS[backend], os.path.abspath(__file__), casedir, '--backend',
-                            backend, '--crossload', '--start', str(start)], env=env,
-                           timeout=timeout, capture_output=True)
-        except subprocess.TimeoutExpired:
-            pass
-        n = len(set(open(donef).read().split())) if os.path.exists(donef) else 0
-        if n >= len(keys):
-            break
-        with open(donef, 'a') as f:
-            f.write(keys[n] + '\n')
-        start = n + 1
+    _fuzz.main(__doc__, __file__, generate, child, compare, n=500, timeout=180, groups=False,
+               options=[(('--crossload',), dict(action='store_true', help=argparse.SUPPRESS))],
+               after_run=crossload_pass)
 
 
 if __name__ == '__main__':

@@ -16,9 +16,10 @@ the one documented difference, batches of worker processes on ``cpu_shared(0)`` 
 list of its arrays. An exception is recorded with the names of its class and base classes, so an
 MXNet ``AssertionError`` met by minigluon's ``ValueAssertionError`` counts as the same error.
 
-The batching, crash/hang resume of the child processes are ``tools/fuzz_nd_ops.py``'s
-(``run_backend``). The report gives per group the number of cases, the number equal, the number
-both frameworks refuse, then each difference: ``diff`` (structure or values), ``ours-error``
+The batching, crash/hang resume of the child processes, the report and the command line (also
+``--compare-only``, ``MXNET_PYTHON``) are ``tools/_fuzz.py``'s. The report gives per group the
+number of cases, compared (neither framework raises), equal and rejected by MXNet, then each
+difference: ``diff`` (structure or values), ``ours-error``
 (MXNet computes, minigluon raises), ``mx-error-ours-ok`` and ``error-class`` (both raise, but
 minigluon's exception is not an instance of MXNet's class).
 
@@ -43,9 +44,6 @@ than 1 or 3 channels, float16 and int resizes, which MXNet refuses or crashes on
 about 3e-7 apart (OpenCV's float32 coefficients) and ToTensor of float16 (MXNet divides in
 float16).
 """
-import argparse
-import collections
-import json
 import os
 import shutil
 import sys
@@ -53,28 +51,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fuzz_nd_ops as base  # noqa: E402
-
-R = None
-CASES, VALUES = [], {}
-
-
-def ri(lo, hi):
-    """A random int in [lo, hi]."""
-    return int(R.randint(lo, hi + 1))
-
-
-def pick(*options):
-    return options[R.randint(len(options))]
-
-
-def add(group, code, inputs=()):
-    key = 'c%d' % len(CASES)
-    for i, x in enumerate(inputs):
-        VALUES['%s_in%d' % (key, i)] = x
-    CASES.append({'key': key, 'group': group, 'code': code, 'n_in': len(inputs),
-                  'dtypes': [str(x.dtype) for x in inputs],
-                  'shapes': [list(x.shape) for x in inputs]})
+import _fuzz  # noqa: E402
+from _fuzz import R, add_case as add, pick, ri  # noqa: E402
 
 
 def rand(shape, dtype):
@@ -442,18 +420,8 @@ GROUPS = {'dataset': (g_dataset, 1.5), 'sampler': (g_sampler, 1.0), 'batchify': 
 
 
 def generate(out, seed, n, only=None):
-    global R
-    R = np.random.RandomState(seed)
-    del CASES[:]
-    VALUES.clear()
-    for name, (g, size) in GROUPS.items():
-        if not only or name in only:
-            g(max(1, int(n * size)))
-    os.makedirs(out, exist_ok=True)
-    np.savez(os.path.join(out, 'inputs.npz'), **VALUES)
-    with open(os.path.join(out, 'cases.json'), 'w') as f:
-        json.dump(CASES, f, indent=0)
-    return len(CASES)
+    """Write the cases of ``seed`` to folder ``out`` (``_fuzz.generate``)."""
+    return _fuzz.generate(out, seed, GROUPS, n, only)
 
 
 # -- one backend, run as a child process ------------------------------------------------------------
@@ -493,117 +461,41 @@ def run_case(mx, c, inputs, tmp):
     return res
 
 
-def run_backend_child(backend, casedir, start):
-    if backend == 'mxnet':
-        import mxnet as mx
-        import mxnet.gluon.contrib.data  # noqa: F401 -- IntervalSampler
-    else:
-        import minigluon as mx
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    inputs = np.load(os.path.join(casedir, 'inputs.npz'))
-    resdir = os.path.join(casedir, 'res', backend)
-    os.makedirs(resdir, exist_ok=True)
-    done = open(os.path.join(resdir, 'done.txt'), 'a')
-    for c in cases[start:]:
+def child(backend, casedir, start, args=None):
+    """The child process: every case from ``start`` with an empty folder ``tmp`` of its own."""
+    def run(mx, c, inputs):
+        if backend == 'mxnet':
+            import mxnet.gluon.contrib.data  # noqa: F401 -- IntervalSampler
         tmp = os.path.join(casedir, 'tmp', backend, c['key'])
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
-        try:
-            res = run_case(mx, c, inputs, tmp)
-        except Exception as e:  # noqa: BLE001 -- every failure is a result to compare
-            text = str(e).strip()
-            res = {'error': np.array('%s: %s' % (type(e).__name__,
-                                                 text.splitlines()[-1][:300] if text else '')),
-                   'classes': np.array(' '.join(k.__name__ for k in type(e).__mro__))}
-        np.savez(os.path.join(resdir, c['key'] + '.npz'), **res)
-        done.write(c['key'] + '\n')
-        done.flush()
+        return run_case(mx, c, inputs, tmp)
+    _fuzz.run_cases(backend, casedir, start, run)
 
 
 # -- comparison -------------------------------------------------------------------------------------
 
-def _tol(dt):
-    """float16 inputs (ToTensor, Cast): MXNet computes in float16 and returns float32, so float16's
-    tolerance for every float."""
-    return (2e-2, 2e-2) if np.dtype(dt).kind == 'f' else (0, 0)
+# float16 inputs (ToTensor, Cast): MXNet computes in float16 and returns float32, so float16's
+# tolerance for every float.
+TOL_FLOAT16 = {'float16': (2e-2, 2e-2), 'float32': (2e-2, 2e-2), 'float64': (2e-2, 2e-2)}
+
+
+def check(c, m, o):
+    """``_fuzz.check_case`` with error classes compared, after the structure strings."""
+    if 'error' not in m and 'error' not in o and str(m['struct']) != str(o['struct']):
+        return 'diff', 'structure ours %s mx %s' % (o['struct'], m['struct'])
+    kind, msg = _fuzz.check_case(m, o, TOL_FLOAT16 if 'float16' in c['code'] + str(c['dtypes'])
+                                 else None, error_class=True)
+    return kind, msg if kind != 'diff' else msg[:1500]
 
 
 def compare(casedir):
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    stats = collections.Counter()
-    diffs = collections.defaultdict(list)
-    for c in cases:
-        g = c['group']
-        m = dict(np.load(os.path.join(casedir, 'res', 'mxnet', c['key'] + '.npz')))
-        o = dict(np.load(os.path.join(casedir, 'res', 'minigluon', c['key'] + '.npz')))
-        stats[g] += 1
-        desc = '%s %s %s %s' % (c['key'], c['code'].replace('\n', '; '), c['dtypes'], c['shapes'])
-        if 'error' in m:
-            stats[g + ':mx_error'] += 1
-            if 'error' not in o:
-                diffs[g].append(('mx-error-ours-ok', desc, str(m['error'])))
-            elif str(m.get('classes', m['error'])).split()[0] not in str(o.get('classes', '')).split():
-                diffs[g].append(('error-class', desc, 'mx %s | ours %s' % (m['error'], o['error'])))
-            continue
-        if 'error' in o:
-            diffs[g].append(('ours-error', desc, str(o['error'])))
-            continue
-        bad = []
-        if str(m['struct']) != str(o['struct']):
-            bad.append('structure ours %s mx %s' % (o['struct'], m['struct']))
-        else:
-            for k in sorted(k for k in m if k != 'struct'):
-                a, b = o[k], m[k]
-                if a.dtype != b.dtype or a.shape != b.shape:
-                    bad.append('%s ours %s%s mx %s%s' % (k, a.dtype, a.shape, b.dtype, b.shape))
-                elif a.dtype.kind in 'SUO' or b.dtype.kind in 'SUO':
-                    if a.tolist() != b.tolist():
-                        bad.append('%s ours %r mx %r' % (k, a, b))
-                elif not base._close(a, b, _tol if 'float16' in c['code'] + str(c['dtypes'])
-                                     else None):
-                    d = np.abs(a.astype(np.float64) - b.astype(np.float64))
-                    i = int(np.nanargmax(d)) if not np.isnan(d).all() else 0
-                    bad.append('%s values: largest difference at %s: ours %r mx %r' % (
-                        k, np.unravel_index(i, a.shape), a.flat[i], b.flat[i]))
-        if bad:
-            diffs[g].append(('diff', desc, '; '.join(bad)[:1500]))
-        else:
-            stats[g + ':same'] += 1
-    lines = []
-    for g in sorted(stats.keys() - {k for k in stats if ':' in k}):
-        lines.append('== %s: %d cases, %d equal, %d rejected by MXNet' % (
-            g, stats[g], stats[g + ':same'], stats[g + ':mx_error']))
-        for kind, desc, msg in diffs[g]:
-            lines.append('  [%s] %s\n      %s' % (kind, desc, msg))
-    return '\n'.join(lines)
+    """The report (``_fuzz.compare_cases``)."""
+    return _fuzz.compare_cases(casedir, check)
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('outdir')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--n', type=int, default=60, help='cases per group (scaled)')
-    p.add_argument('--groups', default='', help='comma-separated groups (default: all)')
-    p.add_argument('--timeout', type=int, default=120, help='seconds per child process')
-    p.add_argument('--mx-python', default=base.PYTHONS['mxnet'], help='the MXNet 1.9.1 venv Python')
-    p.add_argument('--compare-only', action='store_true', help=argparse.SUPPRESS)
-    p.add_argument('--backend', help=argparse.SUPPRESS)
-    p.add_argument('--start', type=int, default=0, help=argparse.SUPPRESS)
-    a = p.parse_args()
-    if a.backend:
-        run_backend_child(a.backend, a.outdir, a.start)
-        return
-    base.PYTHONS['mxnet'] = a.mx_python
-    if not a.compare_only:
-        n = generate(a.outdir, a.seed, a.n, [g for g in a.groups.split(',') if g])
-        with open(os.path.join(a.outdir, 'cases.json')) as f:
-            keys = [c['key'] for c in json.load(f)]
-        print('%d cases' % n, file=sys.stderr)
-        for backend in ('mxnet', 'minigluon'):
-            base.run_backend(backend, a.outdir, keys, a.timeout, script=__file__)
-    print(compare(a.outdir))
+    _fuzz.main(__doc__, __file__, generate, child, compare, n=60, timeout=120)
 
 
 if __name__ == '__main__':

@@ -19,8 +19,8 @@ under ``autograd.record``, and back-propagates ``sum(out * w)`` for random ``w``
 ``out<j>``, ``grad<i>`` (inputs), ``pgrad:<name>`` (parameters that take a gradient) and
 ``after:<name>`` (every parameter after the pass: BatchNorm's running statistics).
 
-The batching, crash/hang resume and the report are ``tools/fuzz_nd_ops.py``'s (``run_backend``,
-``compare``); a configuration count per family is half the cases of ``<family>`` plus
+The batching, crash/hang resume, the report and the command line (also ``--mx-python``,
+``--compare-only``) are ``tools/_fuzz.py``'s; a configuration count per family is half the cases of ``<family>`` plus
 ``<family>.hyb``. Float64 differences near 1e-7 are MXNet computing in float32 inside (GELU, PReLU,
 the RNN op with relu, BatchNorm's running mean). ``--no-mkldnn`` tells the MKL-DNN kernels' faults
 from the reference kernels'. A difference where MXNet is right is fixed in minigluon with MXNet's
@@ -28,8 +28,6 @@ numbers added to a golden fixture (``tools/gen_nn_fixtures.py``, ``gen_rnn_fixtu
 where MXNet is wrong is a row of the README's "deliberately differs" table with a test in
 ``tests/ops/test_deliberate_differences.py``.
 """
-import argparse
-import json
 import os
 import sys
 import zlib
@@ -37,25 +35,11 @@ import zlib
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fuzz_nd_ops as base  # noqa: E402
+import _fuzz  # noqa: E402
+from _fuzz import R, add_case, pick, ri  # noqa: E402
 
-R = None
-CASES, VALUES = [], {}
-
-
-def _tol(dt):
-    """Layers sum over many terms: looser than the element-wise fuzzer."""
-    return {np.dtype(np.float16): (2e-2, 2e-2), np.dtype(np.float32): (1e-3, 1e-4),
-            np.dtype(np.float64): (1e-7, 1e-9)}.get(np.dtype(dt), (0, 0))
-
-
-def ri(lo, hi):
-    """A random int in [lo, hi]."""
-    return int(R.randint(lo, hi + 1))
-
-
-def pick(*options):
-    return options[R.randint(len(options))]
+# Layers sum over many terms: looser than the element-wise fuzzer.
+TOL = {'float16': (2e-2, 2e-2), 'float32': (1e-3, 1e-4), 'float64': (1e-7, 1e-9)}
 
 
 def fdtype():
@@ -64,17 +48,12 @@ def fdtype():
 
 def add(group, code, call, inputs, wrt=(0,), dtype='float32', train=False):
     """Record one configuration as an eager and a hybridized case."""
-    cfg = len(CASES) // 2
+    cfg = len(_fuzz.CASES) // 2
     for hyb in (False, True):
-        key = 'c%d' % len(CASES)
-        for i, x in enumerate(inputs):
-            VALUES['%s_in%d' % (key, i)] = x
-        CASES.append({'key': key, 'cfg': cfg, 'group': group + ('.hyb' if hyb else ''),
-                      'code': code + ('\n# hybridized' if hyb else ''), 'build': code,
-                      'call': call, 'hybridize': hyb, 'n_in': len(inputs),
-                      'wrt': [i for i in wrt if inputs[i].dtype.kind == 'f'], 'dtype': dtype,
-                      'train': bool(train), 'dtypes': [str(x.dtype) for x in inputs],
-                      'shapes': [list(x.shape) for x in inputs]})
+        add_case(group + ('.hyb' if hyb else ''), code + ('\n# hybridized' if hyb else ''), inputs,
+                 cfg=cfg, build=code, call=call, hybridize=hyb,
+                 wrt=[i for i in wrt if inputs[i].dtype.kind == 'f'], dtype=dtype,
+                 train=bool(train))
 
 
 def rand(shape, dtype):
@@ -299,25 +278,14 @@ def g_cell(n):
         add('cell', code, call + ')', ins, wrt=(0,), dtype=dt)
 
 
-GROUPS = {'conv': g_conv, 'pool': g_pool, 'norm': g_norm, 'dense': g_dense,
-          'embedding': g_embedding, 'act': g_act, 'rnn_layer': g_rnn_layer, 'cell': g_cell}
-SIZES = {'conv': 1.5, 'pool': 1.0, 'norm': 1.0, 'dense': 0.5, 'embedding': 0.3, 'act': 1.0,
-         'rnn_layer': 1.0, 'cell': 1.0}
+GROUPS = {'conv': (g_conv, 1.5), 'pool': (g_pool, 1.0), 'norm': (g_norm, 1.0),
+          'dense': (g_dense, 0.5), 'embedding': (g_embedding, 0.3), 'act': (g_act, 1.0),
+          'rnn_layer': (g_rnn_layer, 1.0), 'cell': (g_cell, 1.0)}
 
 
 def generate(out, seed, n, only=None):
-    global R
-    R = np.random.RandomState(seed)
-    del CASES[:]
-    VALUES.clear()
-    for name, g in GROUPS.items():
-        if not only or name in only:
-            g(max(1, int(n * SIZES[name])))
-    os.makedirs(out, exist_ok=True)
-    np.savez(os.path.join(out, 'inputs.npz'), **VALUES)
-    with open(os.path.join(out, 'cases.json'), 'w') as f:
-        json.dump(CASES, f, indent=0)
-    return len(CASES)
+    """Write the cases of ``seed`` to folder ``out`` (``_fuzz.generate``)."""
+    return _fuzz.generate(out, seed, GROUPS, n, only)
 
 
 # -- one backend, run as a child process ------------------------------------------------------------
@@ -372,53 +340,13 @@ def run_case(mx, c, inputs):
     return res
 
 
-def run_backend_child(backend, casedir, start):
-    if backend == 'mxnet':
-        import mxnet as mx
-    else:
-        import minigluon as mx
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    inputs = np.load(os.path.join(casedir, 'inputs.npz'))
-    resdir = os.path.join(casedir, 'res', backend)
-    os.makedirs(resdir, exist_ok=True)
-    done = open(os.path.join(resdir, 'done.txt'), 'a')
-    for c in cases[start:]:
-        try:
-            res = run_case(mx, c, inputs)
-        except Exception as e:  # noqa: BLE001 -- every failure is a result to compare
-            text = str(e).strip()
-            res = {'error': np.array('%s: %s' % (type(e).__name__,
-                                                 text.splitlines()[-1][:300] if text else ''))}
-        np.savez(os.path.join(resdir, c['key'] + '.npz'), **res)
-        done.write(c['key'] + '\n')
-        done.flush()
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('outdir')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--n', type=int, default=40, help='configurations per family (scaled)')
-    p.add_argument('--groups', default='', help='comma-separated families (default: all)')
-    p.add_argument('--timeout', type=int, default=120, help='seconds per child process')
-    p.add_argument('--no-mkldnn', action='store_true', help='MXNET_MKLDNN_ENABLED=0 for MXNet')
-    p.add_argument('--compare-only', action='store_true', help=argparse.SUPPRESS)
-    p.add_argument('--backend', help=argparse.SUPPRESS)
-    p.add_argument('--start', type=int, default=0, help=argparse.SUPPRESS)
-    a = p.parse_args()
-    if a.backend:
-        run_backend_child(a.backend, a.outdir, a.start)
-        return
-    if not a.compare_only:
-        n = generate(a.outdir, a.seed, a.n, [g for g in a.groups.split(',') if g])
-        with open(os.path.join(a.outdir, 'cases.json')) as f:
-            keys = [c['key'] for c in json.load(f)]
-        print('%d cases' % n, file=sys.stderr)
-        for backend in ('mxnet', 'minigluon'):
-            base.run_backend(backend, a.outdir, keys, a.timeout, script=__file__,
-                             extra_env={'MXNET_MKLDNN_ENABLED': '0'} if a.no_mkldnn else None)
-    print(base.compare(a.outdir, tol=_tol))
+    _fuzz.main(__doc__, __file__, generate,
+               _fuzz.child(run_case),
+               lambda casedir: _fuzz.compare_outputs(casedir, TOL), n=40, timeout=120,
+               options=[(('--no-mkldnn',), dict(action='store_true',
+                                                 help='MXNET_MKLDNN_ENABLED=0 for MXNet'))],
+               extra_env=lambda a: {'MXNET_MKLDNN_ENABLED': '0'} if a.no_mkldnn else None)
 
 
 if __name__ == '__main__':

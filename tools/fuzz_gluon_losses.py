@@ -22,7 +22,8 @@ hybridized before its first call). A case is ``code`` (Python setting ``loss`` f
 run inside a fresh ``mx.name.NameManager()``) and ``call`` (setting ``out`` from ``loss`` and the
 inputs ``x0, x1...``), run under ``autograd.record()`` (``record`` False: outside it, no
 gradients); ``sum(out * w)`` for a random ``w`` is back-propagated to the inputs in ``wrt`` (the
-prediction, and the floating labels). Results: ``out0``, ``grad<i>``; a failure (construction,
+prediction, and the floating labels): ``run_loss``, which the regression tests and the fixture
+generator call too. Results: ``out``, ``grad<i>``; a failure (construction,
 call or backward) is ``error`` plus ``mro`` (the class names of the exception's MRO).
 
 Comparison (the report, stdout): values with ``_tol`` by the dtype; output dtypes and shapes
@@ -38,13 +39,11 @@ differences found were error classes (a wrong-size label was a plain ``ValueErro
 gradient overflows to inf; kept, README). Float32 ``SDMLLoss`` / ``log_softmax`` over a length-1
 axis differ by ~1e-5 from MXNet's rounding, hence the float32 ``atol`` scaled by magnitude.
 
-The batching, crash/hang resume and ``_close`` are ``tools/fuzz_nd_ops.py``'s. A difference where
+The batching, crash/hang resume, the report and the command line (also ``--mx-python``,
+``--compare-only``) are ``tools/_fuzz.py``'s. A difference where
 MXNet is right is fixed in minigluon and pinned by ``tools/gen_gluon_losses_fuzz_fixtures.py``
 (``tests/fixtures/gluon_losses_fuzz/``, ``tests/loss/test_gluon_losses_fuzz_regressions.py``).
 """
-import argparse
-import collections
-import json
 import os
 import re
 import sys
@@ -52,25 +51,11 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fuzz_nd_ops as base  # noqa: E402
+import _fuzz  # noqa: E402
+from _fuzz import R, add_case, pick, ri  # noqa: E402
 
-R = None
-CASES, VALUES = [], {}
-
-
-def _tol(dt):
-    """Losses take means, logs and softmaxes: float32 a little looser than element-wise ops."""
-    return {np.dtype(np.float16): (2e-2, 2e-2), np.dtype(np.float32): (1e-4, 3e-5),
-            np.dtype(np.float64): (1e-7, 1e-9)}.get(np.dtype(dt), (0, 0))
-
-
-def ri(lo, hi):
-    """A random int in [lo, hi]."""
-    return int(R.randint(lo, hi + 1))
-
-
-def pick(*options):
-    return options[R.randint(len(options))]
+# Losses take means, logs and softmaxes: float32 a little looser than element-wise ops.
+TOL = {'float16': (2e-2, 2e-2), 'float32': (1e-4, 3e-5), 'float64': (1e-7, 1e-9)}
 
 
 def fdtype():
@@ -78,22 +63,16 @@ def fdtype():
 
 
 def args(**kw):
-    return ', '.join('%s=%r' % kv for kv in kw.items())
+    return _fuzz.kwargs_code(kw)
 
 
 def add(group, code, call, inputs, wrt=(0,), record=True, known=None):
     """Record one configuration as an eager and a hybridized case."""
     for hyb in (False, True):
-        key = 'c%d' % len(CASES)
-        for i, x in enumerate(inputs):
-            VALUES['%s_in%d' % (key, i)] = x
-        k = known(hyb) if callable(known) else known
-        CASES.append({'key': key, 'group': group + ('.hyb' if hyb else ''),
-                      'code': code + ('\n# hybridized' if hyb else ''), 'build': code,
-                      'call': call, 'hybridize': hyb, 'n_in': len(inputs), 'record': record,
-                      'wrt': [i for i in wrt if inputs[i].dtype.kind == 'f'] if record else [],
-                      'dtypes': [str(x.dtype) for x in inputs], 'known': k,
-                      'shapes': [list(x.shape) for x in inputs]})
+        add_case(group + ('.hyb' if hyb else ''), code + ('\n# hybridized' if hyb else ''), inputs,
+                 build=code, call=call, hybridize=hyb, record=record,
+                 wrt=[i for i in wrt if inputs[i].dtype.kind == 'f'] if record else [],
+                 known=known(hyb) if callable(known) else known)
 
 
 def pshape(min_nd=1, max_nd=4):
@@ -456,44 +435,34 @@ def g_sdml(n):
             [x1, x2], wrt=(0, 1), known=known)
 
 
-GROUPS = {'l1': g_l1, 'l2': g_l2, 'huber': g_huber, 'hinge': g_hinge, 'sqhinge': g_sqhinge,
-          'logistic': g_logistic, 'sbce': g_sbce, 'softmaxce': g_softmaxce, 'kldiv': g_kldiv,
-          'triplet': g_triplet, 'poisson': g_poisson, 'cosine': g_cosine, 'sdml': g_sdml}
-SIZES = {'l1': 0.5, 'l2': 0.6, 'huber': 0.6, 'hinge': 0.5, 'sqhinge': 0.5, 'logistic': 0.6,
-         'sbce': 1.2, 'softmaxce': 1.5, 'kldiv': 1.0, 'triplet': 0.6, 'poisson': 1.0,
-         'cosine': 0.8, 'sdml': 0.5}
+GROUPS = {'l1': (g_l1, 0.5), 'l2': (g_l2, 0.6), 'huber': (g_huber, 0.6), 'hinge': (g_hinge, 0.5),
+          'sqhinge': (g_sqhinge, 0.5), 'logistic': (g_logistic, 0.6), 'sbce': (g_sbce, 1.2),
+          'softmaxce': (g_softmaxce, 1.5), 'kldiv': (g_kldiv, 1.0), 'triplet': (g_triplet, 0.6),
+          'poisson': (g_poisson, 1.0), 'cosine': (g_cosine, 0.8), 'sdml': (g_sdml, 0.5)}
 
 
 def generate(out, seed, n, only=None):
-    global R
-    R = np.random.RandomState(seed)
-    del CASES[:]
-    VALUES.clear()
-    for name, g in GROUPS.items():
-        if not only or name in only:
-            g(max(1, int(n * SIZES[name])))
-    os.makedirs(out, exist_ok=True)
-    np.savez(os.path.join(out, 'inputs.npz'), **VALUES)
-    with open(os.path.join(out, 'cases.json'), 'w') as f:
-        json.dump(CASES, f, indent=0)
-    return len(CASES)
+    """Write the cases of ``seed`` to folder ``out`` (``_fuzz.generate``)."""
+    return _fuzz.generate(out, seed, GROUPS, n, only)
 
 
 # -- one backend, run as a child process ------------------------------------------------------------
 
-def run_case(mx, c, inputs):
-    """Build, call and differentiate one case; the dict of arrays to compare."""
+def run_loss(mx, c, arrays, head=None):
+    """Build the loss of case ``c`` (``code`` sets ``loss``, in a fresh ``NameManager``;
+    ``hybridize``), call it on the NumPy ``arrays`` bound as ``x0, x1...`` (``call`` sets
+    ``out``; under ``autograd.record()`` when ``record``) and, when ``record`` and ``wrt``,
+    back-propagate ``head(out)`` (a NumPy array). Returns ``{'out', 'grad<i>' for i in wrt}``.
+    The fuzzer's children, ``tests/loss/test_gluon_losses_fuzz_regressions.py`` and
+    ``tools/gen_gluon_losses_fuzz_fixtures.py`` all run a case with it."""
     nd = mx.nd
     env = {'nd': nd, 'mx': mx, 'np': np, 'gluon': mx.gluon}
     with mx.name.NameManager():
-        exec(c['build'], env)
+        exec(c['code'], env)
     loss = env['loss']
     if c['hybridize']:
         loss.hybridize()
-    xs = []
-    for i in range(c['n_in']):
-        a = inputs['%s_in%d' % (c['key'], i)]
-        xs.append(nd.array(a, dtype=a.dtype))
+    xs = [nd.array(a, dtype=a.dtype) for a in arrays]
     for i in c['wrt']:
         xs[i].attach_grad()
     env.update({'x%d' % i: x for i, x in enumerate(xs)}, loss=loss)
@@ -503,79 +472,36 @@ def run_case(mx, c, inputs):
     else:
         exec(c['call'], env)
     out = env['out']
-    res = {'out0': out.asnumpy()}
-    if c['wrt']:
-        rng = np.random.RandomState(int(c['key'][1:]) // 2)     # the same for both twins
-        head = nd.array(rng.standard_normal(out.shape), dtype=out.dtype)
-        out.backward(head)
+    res = {'out': out.asnumpy()}
+    if c['record'] and c['wrt']:
+        h = head(out)
+        out.backward(nd.array(h, dtype=h.dtype))
         for i in c['wrt']:
             res['grad%d' % i] = xs[i].grad.asnumpy()
     return res
 
 
-def run_backend_child(backend, casedir, start):
-    if backend == 'mxnet':
-        import mxnet as mx
-    else:
-        import minigluon as mx
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    inputs = np.load(os.path.join(casedir, 'inputs.npz'))
-    resdir = os.path.join(casedir, 'res', backend)
-    os.makedirs(resdir, exist_ok=True)
-    done = open(os.path.join(resdir, 'done.txt'), 'a')
-    for c in cases[start:]:
-        try:
-            res = run_case(mx, c, inputs)
-        except Exception as e:  # noqa: BLE001 -- every failure is a result to compare
-            text = str(e).strip()
-            res = {'error': np.array('%s: %s' % (type(e).__name__,
-                                                 text.splitlines()[-1][:300] if text else '')),
-                   'mro': np.array(' '.join(k.__name__ for k in type(e).__mro__))}
-        np.savez(os.path.join(resdir, c['key'] + '.npz'), **res)
-        done.write(c['key'] + '\n')
-        done.flush()
+def run_case(mx, c, inputs):
+    """``run_loss`` on the case's inputs; the head is drawn from the key, the same for the
+    eager and the hybridized twin."""
+    rng = np.random.RandomState(int(c['key'][1:]) // 2)
+    return run_loss(mx, c, [inputs['%s_in%d' % (c['key'], i)] for i in range(c['n_in'])],
+                    lambda out: rng.standard_normal(out.shape).astype(out.dtype))
 
 
 # -- comparison -------------------------------------------------------------------------------------
 
-def scaled_tol(dt, b):
-    """``_tol`` with the absolute part scaled by the array's largest finite magnitude (a loss
+def scaled_tol(b):
+    """``TOL`` with the absolute part scaled by the array's largest finite magnitude (a loss
     summing terms of size 100 in float32 has rounding errors of about 1e-5 even where it is 0)."""
-    rtol, atol = _tol(dt)
+    rtol, atol = TOL.get(np.dtype(b.dtype).name, (0, 0))
     fin = np.abs(b[np.isfinite(b)].astype(np.float64))
     return rtol, atol * max(1.0, float(fin.max()) if fin.size else 1.0)
 
 
-def diff_case(m, o):
-    """The list of differences between MXNet's results ``m`` and ours ``o`` (empty: equal)."""
-    if 'error' in m or 'error' in o:
-        if 'error' not in o:
-            return ['MXNet raises (%s), minigluon runs' % m['error']]
-        if 'error' not in m:
-            return ['minigluon raises (%s), MXNet runs' % o['error']]
-        cls = str(m['mro']).split()[0]
-        if cls not in str(o['mro']).split():
-            return ['error class: MXNet %s, minigluon %s (%s | %s)' % (
-                cls, str(o['mro']).split()[0], m['error'], o['error'])]
-        return []
-    bad = []
-    for k in sorted(m):
-        if k not in o:
-            bad.append('missing %s' % k)
-            continue
-        a, b = o[k], m[k]
-        if a.dtype != b.dtype:
-            bad.append('%s dtype ours %s mx %s' % (k, a.dtype, b.dtype))
-        if a.shape != b.shape:
-            bad.append('%s shape ours %s mx %s' % (k, a.shape, b.shape))
-        elif not base._close(a, b, lambda dt: scaled_tol(dt, b)):
-            d = np.abs(a.astype(np.float64) - b.astype(np.float64))
-            d[np.isnan(a) != np.isnan(b)] = np.inf
-            i = int(np.nanargmax(d)) if not np.isnan(d).all() else 0
-            bad.append('%s values: largest difference at %s: ours %r mx %r' % (
-                k, np.unravel_index(i, a.shape), a.flat[i], b.flat[i]))
-    return bad
+def check(c, m, o):
+    """``_fuzz.check_case`` with ``scaled_tol`` and the error classes compared."""
+    return _fuzz.check_case(m, o, scaled_tol, error_class=True)
 
 
 # MXNet's error when one operator gets two dtypes (README: minigluon promotes), and when a Symbol
@@ -585,7 +511,7 @@ MIXED_DTYPE = re.compile(r'Incompatible attr in node.*expected u?(float|int)|req
 SYM_SHAPES = re.compile(r'Incompatible attr in node.*expected \[')
 
 
-def known_tag(c, m, o, mx_eager, ours):
+def known_tag(c, m, o, mx_eager):
     """The tag of a documented difference for case ``c`` (MXNet's results ``m``, ours ``o``), or
     None. ``mx_eager``: MXNet's results of the eager twin of a hybridized case."""
     if 'error' in o and 'error' not in m:    # minigluon failing alone is never documented
@@ -604,75 +530,22 @@ def known_tag(c, m, o, mx_eager, ours):
         # MXNet's hybridized graph refuses what its eager run broadcast: ours must then equal
         # MXNet's eager results.
         if c['hybridize'] and SYM_SHAPES.search(err) and mx_eager is not None \
-                and not diff_case(mx_eager, ours):
+                and check(c, mx_eager, o)[0] is None:
             return 'sym-broadcast'
     return None
 
 
 def compare(casedir):
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    stats = collections.Counter()
-    diffs = collections.defaultdict(list)
-
-    def load(backend, key):
-        return dict(np.load(os.path.join(casedir, 'res', backend, key + '.npz')))
-
-    for c in cases:
-        g = c['group']
-        m, o = load('mxnet', c['key']), load('minigluon', c['key'])
-        stats[g] += 1
-        if 'error' in m:
-            stats[g + ':mx_error'] += 1
-        bad = diff_case(m, o)
-        mx_eager = load('mxnet', 'c%d' % (int(c['key'][1:]) - 1)) if c['hybridize'] else None
-        tag = known_tag(c, m, o, mx_eager, o) if bad else None
-        if not bad:
-            stats[g + ':same'] += 1
-        elif tag:
-            stats[g + ':known'] += 1
-            stats['known:' + tag] += 1
-        else:
-            diffs[g].append('%s %s | %s %s %s\n      %s' % (
-                c['key'], c['code'].replace('\n', '; '), c['call'], c['dtypes'], c['shapes'],
-                '; '.join(bad)))
-    lines = []
-    total = sum(stats[g] for g in stats if ':' not in g)
-    lines.append('== %d cases: %d equal, %d known differences (%s), %d other differences' % (
-        total, sum(v for k, v in stats.items() if k.endswith(':same')),
-        sum(v for k, v in stats.items() if k.endswith(':known')),
-        ', '.join('%s %d' % (k[6:], v) for k, v in sorted(stats.items())
-                  if k.startswith('known:')) or 'none',
-        sum(len(v) for v in diffs.values())))
-    for g in sorted(k for k in stats if ':' not in k):
-        lines.append('== %s: %d cases, %d equal, %d known, %d rejected by MXNet' % (
-            g, stats[g], stats[g + ':same'], stats[g + ':known'], stats[g + ':mx_error']))
-        lines.extend('  ' + d for d in diffs[g])
-    return '\n'.join(lines)
+    """The report (``_fuzz.compare_cases``; both raising alike counts as equal)."""
+    def known(c, m, o, kind):
+        mx_eager = _fuzz.load_result(casedir, 'mxnet', 'c%d' % (int(c['key'][1:]) - 1)) \
+            if c['hybridize'] else None
+        return known_tag(c, m, o, mx_eager)
+    return _fuzz.compare_cases(casedir, check, known, errors_equal=True)
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('outdir')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--n', type=int, default=100, help='configurations per family (scaled)')
-    p.add_argument('--groups', default='', help='comma-separated families (default: all)')
-    p.add_argument('--timeout', type=int, default=180, help='seconds per child process')
-    p.add_argument('--compare-only', action='store_true', help=argparse.SUPPRESS)
-    p.add_argument('--backend', help=argparse.SUPPRESS)
-    p.add_argument('--start', type=int, default=0, help=argparse.SUPPRESS)
-    a = p.parse_args()
-    if a.backend:
-        run_backend_child(a.backend, a.outdir, a.start)
-        return
-    if not a.compare_only:
-        n = generate(a.outdir, a.seed, a.n, [g for g in a.groups.split(',') if g])
-        with open(os.path.join(a.outdir, 'cases.json')) as f:
-            keys = [c['key'] for c in json.load(f)]
-        print('%d cases' % n, file=sys.stderr)
-        for backend in ('mxnet', 'minigluon'):
-            base.run_backend(backend, a.outdir, keys, a.timeout, script=__file__)
-    print(compare(a.outdir))
+    _fuzz.main(__doc__, __file__, generate, _fuzz.child(run_case), compare, n=100, timeout=180)
 
 
 if __name__ == '__main__':

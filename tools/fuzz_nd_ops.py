@@ -4,7 +4,8 @@ compared output by output (shape, dtype, values) and, for floating inputs, the g
 
 Not part of the test suite (it needs the MXNet oracle venv). Usage, from the repository root::
 
-    python3 tools/fuzz_nd_ops.py /tmp/fuzz-out --seed 1 [--groups unary,binary] [--timeout 60]
+    python3 tools/fuzz_nd_ops.py /tmp/fuzz-out --seed 1 [--groups unary,binary] [--n 100]
+                                 [--timeout 90] [--mx-python /opt/mxvenv/bin/python]
 
 writes ``cases.json`` (one case per call: ``code``, Python statements run with the inputs bound
 as ``x0, x1...``, ``nd``, ``mx``, ``np`` and ``I`` (``nd._internal`` in MXNet, ``nd`` here) that set
@@ -16,22 +17,22 @@ group the number of cases, compared, equal and rejected by MXNet, then each diff
 ``diff`` (values, shape or dtype), ``ours-error`` (MXNet computes, minigluon raises) and
 ``mx-error-ours-ok`` (MXNet raises or crashes, minigluon computes).
 
-Groups: unary, binary (``broadcast_*`` / ``elemwise_*``), scalar (``_*_scalar``, ``nd.add(x, 2)``...),
-operator (``a + 1``, ``1 - a``, ``a // b``, ``+=``...), reduce, shape, linalg, softmax, sequence,
-index (``__getitem__`` / ``__setitem__``). Differences found and fixed go into the golden fixtures
-through ``tools/gen_ops_fuzz_fixtures.py``.
+Groups (``--n`` 100, the default, draws 300 unary cases, 450 shape cases...): unary, binary
+(``broadcast_*`` / ``elemwise_*``), scalar (``_*_scalar``, ``nd.add(x, 2)``...), operators
+(``a + 1``, ``1 - a``, ``a // b``, ``+=``...), reduce, shape, linalg, softmax, sequence, index
+(``__getitem__`` / ``__setitem__``). The batching, crash/hang resume, comparison and command line
+are ``tools/_fuzz.py``'s, shared by every fuzzer. Differences found and fixed go into the golden
+fixtures through ``tools/gen_ops_fuzz_fixtures.py``.
 """
-import argparse
-import collections
-import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-R = None            # the case generator's RandomState, set by generate()
-CASES, VALUES = [], {}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _fuzz  # noqa: E402
+from _fuzz import R, add_case  # noqa: E402  (R: the case generator's RandomState)
+
 FLOATS = ['float16', 'float32', 'float64']
 INTS = ['int8', 'int32', 'int64', 'uint8']
 ALL = FLOATS + INTS
@@ -61,14 +62,8 @@ def data(shape, dtype, kind='any'):
 
 def add(group, code, inputs, wrt=(), path=None, args=(), attrs=None):
     """Record a case: ``code`` sets ``out`` from ``x0, x1...``; ``wrt`` keeps floating inputs."""
-    key = 'c%d' % len(CASES)
-    for i, x in enumerate(inputs):
-        VALUES['%s_in%d' % (key, i)] = x
-    wrt = [i for i in wrt if inputs[i].dtype.kind == 'f']
-    CASES.append({'key': key, 'group': group, 'code': code, 'n_in': len(inputs), 'wrt': wrt,
-                  'path': path, 'args': list(args), 'attrs': attrs or {},
-                  'dtypes': [str(x.dtype) for x in inputs],
-                  'shapes': [list(x.shape) for x in inputs]})
+    add_case(group, code, inputs, wrt=[i for i in wrt if inputs[i].dtype.kind == 'f'], path=path,
+             args=list(args), attrs=attrs or {})
 
 
 def call(group, path, inputs, wrt=(0,), args=(), **attrs):
@@ -628,203 +623,54 @@ def g_index(n):
                 add('index', 'y = x0.copy()\ny[..., -1:] = x1\nout = y', [x, data((1,), R.choice(FLOATS))], ())
 
 
-GROUPS = [(g_unary, 300), (g_binary, 300), (g_scalar, 300), (g_operators, 300),
-          (g_reduce, 300), (g_shape, 450), (g_linalg, 150), (g_softmax, 100),
-          (g_sequence, 80), (g_index, 200)]
+# group -> (generator, size): ``--n 100`` (the default) draws 300 unary cases...
+GROUPS = {'unary': (g_unary, 3.0), 'binary': (g_binary, 3.0), 'scalar': (g_scalar, 3.0),
+          'operators': (g_operators, 3.0), 'reduce': (g_reduce, 3.0), 'shape': (g_shape, 4.5),
+          'linalg': (g_linalg, 1.5), 'softmax': (g_softmax, 1.0), 'sequence': (g_sequence, 0.8),
+          'index': (g_index, 2.0)}
 
 
-def generate(out, seed, only=None):
-    global R
-    R = np.random.RandomState(seed)
-    del CASES[:]
-    VALUES.clear()
-    for g, n in GROUPS:
-        if only and g.__name__[2:] not in only:
-            continue
-        g(n)
-    os.makedirs(out, exist_ok=True)
-    np.savez(os.path.join(out, 'inputs.npz'), **VALUES)
-    with open(os.path.join(out, 'cases.json'), 'w') as f:
-        json.dump(CASES, f, indent=0)
-    return len(CASES)
+def generate(out, seed, n=100, only=None):
+    """Write the cases of ``seed`` to folder ``out`` (``_fuzz.generate``)."""
+    return _fuzz.generate(out, seed, GROUPS, n, only)
 
 
 # -- one backend, run as a child process ----------------------------------------------------------
 
-def run_backend_child(backend, casedir, start):
-    if backend == 'mxnet':
-        import mxnet as mx
-    else:
-        import minigluon as mx
+def run_case(mx, c, inputs):
+    """Run case ``c``: its outputs ``out<j>`` and, with ``wrt``, the input gradients ``grad<i>``
+    of ``sum(out * w)`` for a random ``w``."""
     nd = mx.nd
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    inputs = np.load(os.path.join(casedir, 'inputs.npz'))
-    resdir = os.path.join(casedir, 'res', backend)
-    os.makedirs(resdir, exist_ok=True)
-    done = open(os.path.join(resdir, 'done.txt'), 'a')
-
-    def to_nd(a):
-        return nd.array(a, dtype=a.dtype)
-
-    def run(c):
-        xs = [to_nd(inputs['%s_in%d' % (c['key'], i)]) for i in range(c['n_in'])]
-        res = {}
-        wrt = c.get('wrt', [])
-        for i in wrt:
-            xs[i].attach_grad()
-        env = {'nd': nd, 'mx': mx, 'np': np, 'I': getattr(nd, '_internal', nd)}
-        env.update({'x%d' % i: x for i, x in enumerate(xs)})
-        if wrt:
-            with mx.autograd.record():
-                exec(c['code'], env)
-        else:
+    xs = [nd.array(a, dtype=a.dtype) for a in
+          (inputs['%s_in%d' % (c['key'], i)] for i in range(c['n_in']))]
+    res = {}
+    wrt = c.get('wrt', [])
+    for i in wrt:
+        xs[i].attach_grad()
+    env = {'nd': nd, 'mx': mx, 'np': np, 'I': getattr(nd, '_internal', nd)}
+    env.update({'x%d' % i: x for i, x in enumerate(xs)})
+    if wrt:
+        with mx.autograd.record():
             exec(c['code'], env)
-        out = env['out']
-        outs = list(out) if isinstance(out, (list, tuple)) else [out]
-        for j, o in enumerate(outs):
-            res['out%d' % j] = o.asnumpy()
-        if wrt:
-            rng = np.random.RandomState(int(c['key'][1:]))
-            heads = [rng.standard_normal(o.shape).astype(
-                o.dtype if np.dtype(o.dtype).kind == 'f' else np.float32) for o in outs]
-            mx.autograd.backward(outs, [nd.array(h, dtype=h.dtype) for h in heads])
-            for i in wrt:
-                res['grad%d' % i] = xs[i].grad.asnumpy()
-        return res
-
-    for c in cases[start:]:
-        try:
-            res = run(c)
-        except Exception as e:  # noqa: BLE001 -- every failure is a result to compare
-            text = str(e).strip()
-            res = {'error': np.array('%s: %s' % (type(e).__name__,
-                                                 text.splitlines()[-1][:300] if text else ''))}
-        np.savez(os.path.join(resdir, c['key'] + '.npz'), **res)
-        done.write(c['key'] + '\n')
-        done.flush()
-
-
-# -- driver: both backends with crash resume, then the comparison --------------------------------
-
-# MXNET_PYTHON: another MXNet 1.9.1 interpreter than the oracle venv's
-PYTHONS = {'mxnet': os.environ.get('MXNET_PYTHON', '/opt/mxvenv/bin/python'),
-           'minigluon': sys.executable}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def run_backend(backend, casedir, keys, timeout, script=None, extra_env=None):
-    """Run every case under ``backend``, one child process per stretch between crashes: the
-    child is ``script`` (default: this file) with ``casedir --backend B --start N``."""
-    resdir = os.path.join(casedir, 'res', backend)
-    os.makedirs(resdir, exist_ok=True)
-    donef = os.path.join(resdir, 'done.txt')
-    if os.path.exists(donef):
-        os.remove(donef)
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1', **(extra_env or {}))
-    script = os.path.abspath(script or __file__)
-    start = 0
-    while start < len(keys):
-        try:
-            rc = subprocess.run([PYTHONS[backend], script, casedir,
-                                 '--backend', backend, '--start', str(start)], env=env,
-                                timeout=timeout, capture_output=True).returncode
-        except subprocess.TimeoutExpired:
-            rc = 'timeout'
-        n = len(set(open(donef).read().split())) if os.path.exists(donef) else 0
-        if n >= len(keys):
-            break
-        np.savez(os.path.join(resdir, keys[n] + '.npz'), error=np.array('CRASH rc=%s' % rc))
-        with open(donef, 'a') as f:
-            f.write(keys[n] + '\n')
-        start = n + 1
-
-
-def _tol(dt):
-    """rtol, atol for comparing arrays of dtype ``dt`` (integers exactly)."""
-    return {np.dtype(np.float16): (2e-2, 2e-2), np.dtype(np.float32): (2e-4, 2e-5),
-            np.dtype(np.float64): (1e-7, 1e-9)}.get(np.dtype(dt), (0, 0))
-
-
-def _close(a, b, tol=None):
-    if a.size == 0:
-        return True
-    if a.dtype.kind in 'USO' or b.dtype.kind in 'USO':   # strings: exactly
-        return a.shape == b.shape and bool((a == b).all())
-    rtol, atol = (tol or _tol)(b.dtype)
-    return np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=rtol, atol=atol,
-                       equal_nan=True)
-
-
-def compare(casedir, tol=None):
-    """The report: per group the counts, then each difference; ``tol(dtype)`` gives the
-    (rtol, atol) of a comparison (default: ``_tol``)."""
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    stats = collections.Counter()
-    diffs = collections.defaultdict(list)
-    for c in cases:
-        g = c['group']
-        m = dict(np.load(os.path.join(casedir, 'res', 'mxnet', c['key'] + '.npz')))
-        o = dict(np.load(os.path.join(casedir, 'res', 'minigluon', c['key'] + '.npz')))
-        stats[g] += 1
-        desc = '%s %s %s %s' % (c['key'], c['code'].replace('\n', '; '), c['dtypes'], c['shapes'])
-        if 'error' in m:
-            stats[g + ':mx_error'] += 1
-            if 'error' not in o:
-                diffs[g].append(('mx-error-ours-ok', desc, str(m['error'])))
-            continue
-        if 'error' in o:
-            diffs[g].append(('ours-error', desc, str(o['error'])))
-            continue
-        stats[g + ':compared'] += 1
-        bad = []
-        for k in sorted(m):
-            if k not in o:
-                bad.append('missing %s' % k)
-                continue
-            a, b = o[k], m[k]
-            if a.dtype != b.dtype and k.startswith('out'):
-                bad.append('%s dtype ours %s mx %s' % (k, a.dtype, b.dtype))
-            if a.shape != b.shape:
-                bad.append('%s shape ours %s mx %s' % (k, a.shape, b.shape))
-            elif not _close(a, b, tol):
-                d = np.abs(a.astype(np.float64) - b.astype(np.float64))
-                i = int(np.nanargmax(d)) if not np.isnan(d).all() else 0
-                bad.append('%s values: largest difference at %s: ours %r mx %r' % (
-                    k, np.unravel_index(i, a.shape), a.flat[i], b.flat[i]))
-        if bad:
-            diffs[g].append(('diff', desc, '; '.join(bad)))
-        else:
-            stats[g + ':same'] += 1
-    lines = []
-    for g in sorted(stats.keys() - {k for k in stats if ':' in k}):
-        lines.append('== %s: %d cases, %d compared, %d equal, %d rejected by MXNet' % (
-            g, stats[g], stats[g + ':compared'], stats[g + ':same'], stats[g + ':mx_error']))
-        for kind, desc, msg in diffs[g]:
-            lines.append('  [%s] %s\n      %s' % (kind, desc, msg))
-    return '\n'.join(lines)
+    else:
+        exec(c['code'], env)
+    out = env['out']
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    for j, o in enumerate(outs):
+        res['out%d' % j] = o.asnumpy()
+    if wrt:
+        rng = np.random.RandomState(int(c['key'][1:]))
+        heads = [rng.standard_normal(o.shape).astype(
+            o.dtype if np.dtype(o.dtype).kind == 'f' else np.float32) for o in outs]
+        mx.autograd.backward(outs, [nd.array(h, dtype=h.dtype) for h in heads])
+        for i in wrt:
+            res['grad%d' % i] = xs[i].grad.asnumpy()
+    return res
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('outdir')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--groups', default='', help='comma-separated groups (default: all)')
-    p.add_argument('--timeout', type=int, default=90, help='seconds per child process')
-    p.add_argument('--backend', help=argparse.SUPPRESS)
-    p.add_argument('--start', type=int, default=0, help=argparse.SUPPRESS)
-    a = p.parse_args()
-    if a.backend:
-        run_backend_child(a.backend, a.outdir, a.start)
-        return
-    n = generate(a.outdir, a.seed, [g for g in a.groups.split(',') if g])
-    with open(os.path.join(a.outdir, 'cases.json')) as f:
-        keys = [c['key'] for c in json.load(f)]
-    print('%d cases' % n, file=sys.stderr)
-    for backend in ('mxnet', 'minigluon'):
-        run_backend(backend, a.outdir, keys, a.timeout)
-    print(compare(a.outdir))
+    _fuzz.main(__doc__, __file__, generate, _fuzz.child(run_case), _fuzz.compare_outputs,
+               n=100, timeout=90)
 
 
 if __name__ == '__main__':

@@ -46,55 +46,21 @@ with momentum crashes; ``Mixed`` fills what the pattern asks whatever the suffix
 ``TopKAccuracy`` with ``top_k`` above the class count (MXNet: NumPy error); ``adamw_update``
 leaves ``grad`` alone; minigluon also registers ``adamw``.
 
-The batching, crash/hang resume and the report are ``tools/fuzz_nd_ops.py``'s (``run_backend``,
-``compare``). Differences found and fixed are pinned by ``tools/gen_training_utils_fuzz_fixtures.py``
+The batching, crash/hang resume, the report and the command line (also ``--mx-python``,
+``--compare-only``) are ``tools/_fuzz.py``'s. Differences found and fixed are pinned by ``tools/gen_training_utils_fuzz_fixtures.py``
 (MXNet-made values in ``tests/fixtures/training_utils_fuzz``).
 """
-import argparse
-import json
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fuzz_nd_ops as base  # noqa: E402
+import _fuzz  # noqa: E402
+from _fuzz import R, add_case as add, kwargs_code, pick, rf, ri  # noqa: E402,F401
 
-R = None
-CASES, VALUES = [], {}
-
-
-def _tol(dt):
-    """Several optimizer steps compound rounding: a little looser than the element-wise fuzzer."""
-    return {np.dtype(np.float16): (2e-2, 2e-2), np.dtype(np.float32): (1e-4, 1e-5),
-            np.dtype(np.float64): (1e-6, 1e-9)}.get(np.dtype(dt), (0, 0))
-
-
-def ri(lo, hi):
-    """A random int in [lo, hi]."""
-    return int(R.randint(lo, hi + 1))
-
-
-def pick(*options):
-    return options[R.randint(len(options))]
-
-
-def rf(lo, hi, nd=3):
-    """A random float in [lo, hi], rounded to ``nd`` digits (readable case code)."""
-    return float(round(R.uniform(lo, hi), nd))
-
-
-def add(group, code, inputs=()):
-    key = 'c%d' % len(CASES)
-    for i, x in enumerate(inputs):
-        VALUES['%s_in%d' % (key, i)] = x
-    CASES.append({'key': key, 'group': group, 'code': code, 'n_in': len(inputs),
-                  'dtypes': [str(x.dtype) for x in inputs],
-                  'shapes': [list(x.shape) for x in inputs]})
-
-
-def kwargs_code(kw):
-    return ', '.join('%s=%r' % kv for kv in kw.items())
+# Several optimizer steps compound rounding: a little looser than the element-wise fuzzer.
+TOL = {'float16': (2e-2, 2e-2), 'float32': (1e-4, 1e-5), 'float64': (1e-6, 1e-9)}
 
 
 def shape(n=None):
@@ -519,7 +485,7 @@ CUSTOM = ['lambda label, pred: float(np.abs(label.ravel() - pred.reshape(len(lab
 
 def g_metric(n):
     for _ in range(n):
-        nb, c = ri(1, 6), ri(2, 5)
+        _, c = ri(1, 6), ri(2, 5)      # (the first draw is unused; it keeps each seed's cases)
         ldt = pick('float32', 'int32', 'int64', 'float64')
         r = R.rand()
         kinds = []
@@ -655,18 +621,8 @@ GROUPS = {'optimizer': (g_optimizer, 3.0), 'update_op': (g_update_op, 2.0),
 
 
 def generate(out, seed, n, only=None):
-    global R
-    R = np.random.RandomState(seed)
-    del CASES[:]
-    VALUES.clear()
-    for name, (g, scale) in GROUPS.items():
-        if not only or name in only:
-            g(max(1, int(n * scale)))
-    os.makedirs(out, exist_ok=True)
-    np.savez(os.path.join(out, 'inputs.npz'), **VALUES)
-    with open(os.path.join(out, 'cases.json'), 'w') as f:
-        json.dump(CASES, f, indent=0)
-    return len(CASES)
+    """Write the cases of ``seed`` to folder ``out`` (``_fuzz.generate``)."""
+    return _fuzz.generate(out, seed, GROUPS, n, only)
 
 
 # -- one backend, run as a child process ----------------------------------------------------------
@@ -693,6 +649,7 @@ def flatten(x, path, res, nd):
 
 
 def run_case(mx, c, inputs):
+    """Run case ``c``; its flattened ``out`` (the tests and the fixture generator call it too)."""
     X = [inputs['%s_in%d' % (c['key'], i)] for i in range(c['n_in'])]
     env = {'mx': mx, 'nd': mx.nd, 'np': np, 'X': X,
            'A': lambda x: mx.nd.array(x, dtype=x.dtype)}
@@ -702,56 +659,16 @@ def run_case(mx, c, inputs):
     return res
 
 
-def run_backend_child(backend, casedir, start):
-    import warnings
-    import logging
-    warnings.simplefilter('ignore')
-    logging.disable(logging.WARNING)
-    if backend == 'mxnet':
-        import mxnet as mx
-    else:
-        import minigluon as mx
-    with open(os.path.join(casedir, 'cases.json')) as f:
-        cases = json.load(f)
-    inputs = np.load(os.path.join(casedir, 'inputs.npz'))
-    resdir = os.path.join(casedir, 'res', backend)
-    os.makedirs(resdir, exist_ok=True)
-    done = open(os.path.join(resdir, 'done.txt'), 'a')
-    for c in cases[start:]:
-        np.random.seed(0)
-        try:
-            res = run_case(mx, c, inputs)
-        except Exception as e:  # noqa: BLE001 -- every failure is a result to compare
-            text = str(e).strip()
-            res = {'error': np.array('%s: %s' % (type(e).__name__,
-                                                 text.splitlines()[-1][:300] if text else ''))}
-        np.savez(os.path.join(resdir, c['key'] + '.npz'), **res)
-        done.write(c['key'] + '\n')
-        done.flush()
+def run_seeded(mx, c, inputs):
+    """``run_case`` with NumPy's global generator seeded with 0 first (the fuzzer's children)."""
+    np.random.seed(0)
+    return run_case(mx, c, inputs)
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('outdir')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--n', type=int, default=100, help='cases per group (scaled)')
-    p.add_argument('--groups', default='', help='comma-separated groups (default: all)')
-    p.add_argument('--timeout', type=int, default=120, help='seconds per child process')
-    p.add_argument('--compare-only', action='store_true', help=argparse.SUPPRESS)
-    p.add_argument('--backend', help=argparse.SUPPRESS)
-    p.add_argument('--start', type=int, default=0, help=argparse.SUPPRESS)
-    a = p.parse_args()
-    if a.backend:
-        run_backend_child(a.backend, a.outdir, a.start)
-        return
-    if not a.compare_only:
-        n = generate(a.outdir, a.seed, a.n, [g for g in a.groups.split(',') if g])
-        with open(os.path.join(a.outdir, 'cases.json')) as f:
-            keys = [c['key'] for c in json.load(f)]
-        print('%d cases' % n, file=sys.stderr)
-        for backend in ('mxnet', 'minigluon'):
-            base.run_backend(backend, a.outdir, keys, a.timeout, script=__file__)
-    print(base.compare(a.outdir, tol=_tol))
+    _fuzz.main(__doc__, __file__, generate,
+               _fuzz.child(run_seeded, quiet=True),
+               lambda casedir: _fuzz.compare_outputs(casedir, TOL), n=100, timeout=120)
 
 
 if __name__ == '__main__':

@@ -16,12 +16,15 @@ Output: ``tests/fixtures/gluon_blocks_fuzz/programs.json`` (name -> ``{'lines', 
 """
 import json
 import os
+import sys
 import tempfile
-import warnings
 
 import numpy as np
 
 import mxnet as mx
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fuzz_gluon_blocks  # noqa: E402  (its replay: the test's too)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'gluon_blocks_fuzz')
@@ -148,23 +151,9 @@ PROGRAMS = {
 
 
 def replay(lines, filedir):
-    """Run ``lines`` one by one; return (raised flags, warning counts, namespace). The same as
-    the test's."""
-    from mxnet import autograd, gluon, nd
-    env = {'mx': mx, 'nd': nd, 'gluon': gluon, 'nn': gluon.nn, 'autograd': autograd, 'np': np,
-           'FILEDIR': filedir}
-    raised, warned = [], []
-    for line in lines:
-        with warnings.catch_warnings(record=True) as ws:
-            warnings.simplefilter('always')
-            try:
-                exec(line, env)
-                raised.append(0)
-            except Exception as e:  # noqa: BLE001 -- the outcome is whether it raised
-                print('   raised at %r: %s: %s' % (line[:60], type(e).__name__, str(e)[:150]))
-                raised.append(1)
-        warned.append(sum(1 for w in ws if issubclass(w.category, UserWarning)))
-    return np.array(raised, dtype=np.int8), np.array(warned, dtype=np.int8), env
+    """``fuzz_gluon_blocks.replay`` on MXNet, printing where a statement raised."""
+    return fuzz_gluon_blocks.replay(mx, lines, filedir, lambda line, e: print(
+        '   raised at %r: %s: %s' % (line[:60], type(e).__name__, str(e)[:150])))
 
 
 def value(v):

@@ -16,11 +16,15 @@ Output: ``tests/fixtures/gluon_losses_fuzz/cases.json`` (name -> the case, plus 
 """
 import json
 import os
+import sys
 import zlib
 
 import numpy as np
 
 import mxnet as mx
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fuzz_gluon_losses import run_loss  # noqa: E402  (the fuzzer's runner: one way to run a case)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
                    'gluon_losses_fuzz')
@@ -120,29 +124,15 @@ case('kldiv_f16_tiny_label', 'loss = gluon.loss.KLDivLoss()', 'out = loss(x0, x1
 
 
 def run(name, c):
-    env = {'mx': mx, 'nd': mx.nd, 'gluon': mx.gluon, 'np': np}
-    with mx.name.NameManager():
-        exec(c['code'], env)
-    loss = env['loss']
-    if c['hybridize']:
-        loss.hybridize()
-    xs = [mx.nd.array(a, dtype=a.dtype) for a in c['inputs']]
-    for i in c['wrt']:
-        xs[i].attach_grad()
-    env.update({'x%d' % i: x for i, x in enumerate(xs)}, loss=loss)
-    if c['record']:
-        with mx.autograd.record():
-            exec(c['call'], env)
-    else:
-        exec(c['call'], env)
-    out = env['out']
-    res = {'out': out.asnumpy()}
-    if c['record']:
-        head = rng(name + '/head').standard_normal(out.shape).astype(out.dtype)
-        res['head'] = head
-        out.backward(mx.nd.array(head, dtype=head.dtype))
-        for i in c['wrt']:
-            res['grad%d' % i] = xs[i].grad.asnumpy()
+    """``fuzz_gluon_losses.run_loss`` on MXNet, with a head drawn from the name (kept as
+    ``head``)."""
+    heads = []
+
+    def head(out):
+        heads.append(rng(name + '/head').standard_normal(out.shape).astype(out.dtype))
+        return heads[-1]
+    res = run_loss(mx, c, c['inputs'], head)
+    res.update({'head': h for h in heads})
     return res
 
 

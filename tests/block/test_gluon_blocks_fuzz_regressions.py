@@ -6,6 +6,7 @@ are compared: whether each statement raised, then the named values (arrays, or t
 names, key lists and printed text). MXNet is never imported here."""
 import json
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -13,6 +14,9 @@ import pytest
 
 import minigluon as mx
 from minigluon import autograd, gluon, nd
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
+from fuzz_gluon_blocks import replay  # noqa: E402  (the fixture generator's replay)
 
 DIR = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'gluon_blocks_fuzz')
 with open(os.path.join(DIR, 'programs.json')) as _f:
@@ -22,20 +26,8 @@ EXPECTED = np.load(os.path.join(DIR, 'expected.npz'))
 
 def _replay(lines, filedir):
     """Run ``lines`` one by one in one namespace; return (raised flags, warning counts,
-    namespace)."""
-    env = {'mx': mx, 'nd': nd, 'gluon': gluon, 'nn': gluon.nn, 'autograd': autograd, 'np': np,
-           'FILEDIR': str(filedir)}
-    raised, warned = [], []
-    for line in lines:
-        with warnings.catch_warnings(record=True) as ws:
-            warnings.simplefilter('always')
-            try:
-                exec(line, env)
-                raised.append(0)
-            except Exception:  # noqa: BLE001 -- the outcome compared is whether it raised
-                raised.append(1)
-        warned.append(sum(1 for w in ws if issubclass(w.category, UserWarning)))
-    return np.array(raised, dtype=np.int8), np.array(warned, dtype=np.int8), env
+    namespace): ``fuzz_gluon_blocks.replay``, which made the fixtures on MXNet."""
+    return replay(mx, lines, filedir)
 
 
 @pytest.mark.parametrize('name', sorted(PROGRAMS))

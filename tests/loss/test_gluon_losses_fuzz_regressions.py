@@ -9,12 +9,16 @@ refuses it at construction). Elsewhere outputs and gradients must match MXNet's.
 """
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
 
 import minigluon as mx
 from minigluon import base
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
+from fuzz_gluon_losses import run_loss  # noqa: E402  (the fuzzer's runner: one way to run a case)
 
 HERE = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'gluon_losses_fuzz')
 with open(os.path.join(HERE, 'cases.json')) as _f:
@@ -25,32 +29,9 @@ TOL = {'float16': (2e-2, 2e-2), 'float32': (1e-5, 1e-6), 'float64': (1e-10, 1e-1
 
 
 def run(name, c):
-    env = {'mx': mx, 'nd': mx.nd, 'gluon': mx.gluon, 'np': np}
-    with mx.name.NameManager():
-        exec(c['code'], env)
-    loss = env['loss']
-    if c['hybridize']:
-        loss.hybridize()
-    xs = []
-    for i in range(c['n_in']):
-        a = VALUES['%s/in%d' % (name, i)]
-        xs.append(mx.nd.array(a, dtype=a.dtype))
-    for i in c['wrt']:
-        xs[i].attach_grad()
-    env.update({'x%d' % i: x for i, x in enumerate(xs)}, loss=loss)
-    if c['record']:
-        with mx.autograd.record():
-            exec(c['call'], env)
-    else:
-        exec(c['call'], env)
-    out = env['out']
-    res = {'out': out.asnumpy()}
-    if c['record']:
-        head = VALUES[name + '/head']
-        out.backward(mx.nd.array(head, dtype=head.dtype))
-        for i in c['wrt']:
-            res['grad%d' % i] = xs[i].grad.asnumpy()
-    return res
+    """The case on minigluon, with MXNet's inputs and head."""
+    return run_loss(mx, c, [VALUES['%s/in%d' % (name, i)] for i in range(c['n_in'])],
+                    lambda out: VALUES[name + '/head'])
 
 
 def _is_instance_of_named(err, cls_name):
