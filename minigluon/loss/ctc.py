@@ -43,7 +43,8 @@ class CTCLoss(Loss):
     ------
     ValueError
         For an unknown layout, or (from the operator) pred not 3-D, label not 2-D, invalid labels or
-        lengths, or a sample_weight of another shape.
+        lengths, or a sample_weight of another shape; hybridized too, in this block's argument
+        names (``pred_lengths``, ``pred.shape[1], the time axis``).
     """
 
     def __init__(self, layout='NTC', label_layout='NT', weight=None, zero_infinity=False, **kwargs):
@@ -56,9 +57,24 @@ class CTCLoss(Loss):
         self._zero_infinity = bool(zero_infinity)
         super().__init__(weight, label_layout.find('N'), **kwargs)
 
+    def forward(self, pred, label, *args):
+        """Run eagerly, through the cached graph once hybridized, or compose Symbols. A hybridized
+        call on NDArrays checks ``pred``, ``label`` and ``sample_weight`` as an eager one does and
+        words the operator's errors in this block's argument names (``pred_lengths``, the axes of
+        ``layout``) instead of the operator's (``data_lengths``, ``data.shape[0]``)."""
+        if not (self._active and isinstance(pred, ndarray.NDArray)):
+            return super().forward(pred, label, *args)
+        self._check_arrays(pred, label, args[2] if len(args) > 2 else None)
+        try:
+            return super().forward(pred, label, *args)
+        except ValueError as err:
+            if 'CTCLoss: ' not in str(err):
+                raise
+            raise type(err)(self._in_block_terms(str(err))).with_traceback(err.__traceback__) from None
+
     def hybrid_forward(self, F, pred, label, pred_lengths=None, label_lengths=None, sample_weight=None):
         if F is ndarray:
-            self._check_eager(pred, label, sample_weight)
+            self._check_arrays(pred, label, sample_weight)
         if self._layout == 'NTC':
             pred = F.swapaxes(pred, dim1=0, dim2=1)
         if self._batch_axis == 1:
@@ -88,7 +104,7 @@ class CTCLoss(Loss):
             message = message.replace(op_term, block_term)
         return message
 
-    def _check_eager(self, pred, label, sample_weight):
+    def _check_arrays(self, pred, label, sample_weight):
         if pred.ndim != 3:
             raise ValueError('CTCLoss: pred must be 3-D (%s), got shape %s' % (self._layout, pred.shape))
         if label.ndim != 2:

@@ -149,3 +149,31 @@ def test_hybridized_tn_label_gets_a_zero_gradient():
         loss = net(pred, label)
     loss.backward()
     assert not label.grad.asnumpy().any()
+
+
+@pytest.mark.parametrize('bad, words', [
+    ({'pred_lengths': [6, 5]}, ['pred_lengths[0] = 6.0', 'pred.shape[1], the time axis']),
+    ({'label': [[0, 5], [1, -1]]}, ['label[0, 1] = 5.0', 'pred.shape[2]']),
+    ({'sample_weight': [1.0, 2.0, 3.0]}, ['sample_weight must have shape (2,) or (2, 1)']),
+])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_block_errors_name_the_block_arguments(bad, words, hybridize):
+    """Bad input to ``gluon.loss.CTCLoss`` (NTC) raises a ValueError in the block's terms, eager
+    or hybridized (a hybridized block used to report the operator's ``data_lengths`` /
+    ``data.shape[0]``, and a wrong ``sample_weight`` shape as an ``elemwise_mul`` broadcast).
+    MXNet 1.9.1 computes garbage for the first two and fails to broadcast the third."""
+    pred = nd.array(np.random.RandomState(0).randn(2, 5, 3))
+    args = {'label': [[0, 1], [1, -1]], 'pred_lengths': None, 'label_lengths': None,
+            'sample_weight': None}
+    args.update(bad)
+    net = gluon.loss.CTCLoss()
+    if hybridize:
+        net.hybridize()
+    call = [None if args[k] is None else nd.array(args[k])
+            for k in ('label', 'pred_lengths', 'label_lengths', 'sample_weight')]
+    while call[-1] is None:
+        call.pop()
+    with pytest.raises(ValueError) as info:
+        net(pred, *call)
+    for w in words:
+        assert w in str(info.value)
