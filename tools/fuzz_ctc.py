@@ -26,18 +26,33 @@ Groups:
   bounds on these, so each ``bad`` case runs in a process of its own.
 
 Each case is ``code`` (Python run with the inputs bound as ``x0, x1...`` and ``nd``, ``mx``,
-``np``, ``gluon``, ``reimport``, ``TMP`` that sets ``out``), ``wrt`` (inputs given a gradient
-buffer; the gradient of ``sum(out * w)`` for a random ``w`` is recorded) and ``expect``, what the
-generator knows about the case: ``ok`` (a valid, feasible case: loss and gradients must agree),
-or a documented departure -- ``infeasible`` (a sample needs more frames than it has: MXNet
-returns loss 0 and uninitialised gradient memory, minigluon ``+inf`` and a zero gradient),
-``empty0`` (an empty label over 0 frames: probability 1, MXNet returns garbage), ``float64``
-(MXNet's CPU kernel rejects it), ``wide`` (label wider than ``T``: MXNet refuses, minigluon
-computes), ``sw_n1`` (a (N, 1) ``sample_weight``: MXNet broadcasts to (N, N)), or
-``bad:<kind>``. The run, crash/hang resume and batching follow ``tools/fuzz_nd_ops.py``; the report
-(stdout) gives per group and ``expect`` the counts and every case that does not behave as its
-``expect`` says. Differences are pinned by ``tools/gen_ctc_fuzz_fixtures.py`` (MXNet-made data in
-``tests/fixtures/ctc_fuzz``) and ``tests/loss/test_ctc_fuzz_regressions.py``.
+``np``, ``gluon``, ``reimport`` that sets ``out``), ``wrt`` (inputs given a gradient buffer; the
+gradient of ``sum(out * w)`` for a random ``w`` is recorded), ``nograd`` (labels and lengths: their
+gradient must be zero) and ``expect``, what the generator knows about the case:
+
+* ``ok``: valid and feasible: loss and gradients must agree with MXNet's.
+* ``big`` (activations scaled by 30 to 3000), ``neginf`` (some ``-inf`` activations): compared
+  too. MXNet computes in float32 and loses precision with large activations; an ``op`` case that
+  differs is also computed by :func:`reference` (float64) to say which side is right.
+* ``infeasible`` (a sample needs more frames than it has: MXNet returns loss 0 and uninitialised
+  gradient memory, minigluon ``+inf`` and a zero gradient), ``empty0`` (an empty label over 0
+  frames: probability 1; MXNet returns garbage or aborts): those samples are checked against their
+  known values, the others compared.
+* ``allempty`` (every label of the batch empty: MXNet returns uninitialised memory): minigluon is
+  checked against ``-sum log softmax(x)[blank]`` computed here.
+* ``nan`` (a NaN activation), ``sw_n1`` (a (N, 1) ``sample_weight``: MXNet broadcasts to (N, N)):
+  only counted.
+* ``float64``, ``wide`` (label wider than ``T``), ``len_dtype`` (lengths in another dtype than
+  data / label): MXNet 1.9.1 refuses them, minigluon computes.
+* ``bad:<kind>``: invalid input, minigluon must raise (the report lists MXNet's outcome: it raises,
+  crashes, or computes garbage, and every error message).
+
+The run, crash/hang resume and batching follow ``tools/fuzz_nd_ops.py``; the report (stdout) gives
+per group and ``expect`` the counts and every case that does not behave as its ``expect`` says.
+The first 3000-case run (seed 11, about 40 minutes on two cores) found no difference on valid input
+beyond MXNet's float32 imprecision and the faults above; the fixes and MXNet's faults are pinned by
+``tools/gen_ctc_fuzz_fixtures.py`` (MXNet-made data in ``tests/fixtures/ctc_fuzz``) and
+``tests/loss/test_ctc_fuzz_regressions.py``.
 """
 import argparse
 import collections
@@ -282,8 +297,8 @@ def g_gluon(n):
 
 BAD_KINDS = ['data_rank', 'label_rank', 'batch', 'dlen_gt_T', 'dlen_neg', 'dlen_frac', 'dlen_shape',
              'llen_gt_L', 'llen_neg', 'label_neg', 'label_ge_C', 'label_blank', 'label_frac',
-             'block_pred_rank', 'block_batch', 'block_plen_gt_T', 'block_label_ge_C',
-             'block_label_neg']
+             'llen_frac', 'dlen_rank', 'block_pred_rank', 'block_batch', 'block_plen_gt_T',
+             'block_label_ge_C', 'block_label_neg', 'block_sw_shape', 'block_llen_gt_L']
 
 
 def g_bad(n):
@@ -321,12 +336,18 @@ def g_bad(n):
         elif kind == 'dlen_shape':
             dlen = np.append(dlen, T).astype('float32')
             use_d = True
-        elif kind == 'llen_gt_L':
+        elif kind in ('llen_gt_L', 'block_llen_gt_L'):
             llen[b] = width + ri(1, 2)
             use_l = True
         elif kind == 'llen_neg':
             llen[b] = -1
             use_l = True
+        elif kind == 'llen_frac':
+            llen[b] = len(rows[b]) - 0.5
+            use_l = True
+        elif kind == 'dlen_rank':
+            dlen = dlen[:, None]
+            use_d = True
         elif kind in ('label_neg', 'block_label_neg'):
             label[b, j] = pick(-2, -3) if blank == 'last' else pick(-1, -2)
             use_l = R.rand() < 0.5
@@ -343,9 +364,18 @@ def g_bad(n):
             pred = x.transpose(1, 0, 2) if x.ndim == 3 else x
             if kind == 'block_pred_rank':
                 pred = pred[0]
-            ins = [pred, label] + ([dlen] if use_d else [])
-            names = ['x0', 'x1'] + (['x2'] if use_d else [])
-            add('bad', 'bad:' + kind, 'net = gluon.loss.CTCLoss()\nout = net(%s)' % ', '.join(names),
+            args = [pred, label, dlen if use_d else None, llen if use_l else None]
+            if kind == 'block_sw_shape':
+                args.append(R.uniform(0.5, 1.5, size=pick((N + 1,), (N, 2), (2, N))).astype('float32'))
+            while args[-1] is None:
+                args.pop()
+            ins = [a for a in args if a is not None]
+            names, i = [], 0
+            for a in args:
+                names.append('None' if a is None else 'x%d' % i)
+                i += a is not None
+            hyb = 'net.hybridize()\n' if R.rand() < 0.4 else ''
+            add('bad', 'bad:' + kind, 'net = gluon.loss.CTCLoss()\n%sout = net(%s)' % (hyb, ', '.join(names)),
                 ins, wrt=(0,))
             continue
         ins, attrs = [x, label], {}
@@ -653,14 +683,13 @@ def check_valid(c, m, o, hand, note, count, values):
         if np.any(m.pop(k, 0) != 0):
             count('mx-input-grad')
     loss = o['out0'].astype(np.float64)
-    if e == 'nan':
-        if not np.isnan(loss).any():
-            note('no-nan', 'ours %r mx %r' % (o['out0'], m['out0']))
+    if e == 'nan':               # MXNet: NaN too, or garbage where the NaN meets infeasibility
+        count('NaN loss' if np.isnan(loss).any() else 'no NaN in the used frames')
         return
     if e == 'sw_n1':                                  # MXNet: (N, N); ours (N,)
         return
     if e == 'allempty':
-        if not np.allclose(loss, hand, rtol=1e-4, atol=1e-4):
+        if not np.allclose(loss, hand, rtol=1e-4, atol=1e-4, equal_nan=True):
             note('hand', 'all labels empty: ours %r, -sum(log p(blank)) %r' % (loss, hand))
         return
     g = o.get('grad0')
@@ -682,6 +711,13 @@ def check_valid(c, m, o, hand, note, count, values):
             if np.isinf(loss[b]) and np.isinf(mloss[b]):
                 drop.append(b)
                 count('both inf (-inf activations)')
+            elif np.isnan(loss[b]) and np.isnan(mloss[b]):
+                # A frame whose activations are all -inf: softmax 0/0. Ours: the sample's whole
+                # gradient NaN; MXNet's: part NaN, part arbitrary finite values.
+                drop.append(b)
+                count('both NaN (a frame of all -inf)')
+                if g is not None and not np.isnan(np.take(g, b, ax)).all():
+                    note('nan-grad', 'sample %d: ours gradient partly finite' % b)
             elif mloss[b] == 0 and abs(loss[b]) < 1e-5 and g is not None:
                 drop.append(b)
                 count('mx loss rounded to 0')
