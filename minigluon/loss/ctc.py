@@ -1,5 +1,6 @@
 """``CTCLoss``: the Gluon block over the ``CTCLoss`` operator (``mxnet.gluon.loss.CTCLoss``, 1.9.1)."""
 from minigluon import ndarray
+from minigluon.base import MXNetValueError
 from minigluon.loss.loss import Loss, _apply_weighting
 
 
@@ -42,8 +43,9 @@ class CTCLoss(Loss):
     Raises
     ------
     ValueError
-        For an unknown layout, or (from the operator) pred not 3-D, label not 2-D, invalid labels or
-        lengths, or a sample_weight of another shape; hybridized too, in this block's argument
+        For an unknown layout. ``MXNetValueError`` (a ``ValueError`` and an ``MXNetError``, as
+        MXNet raises ``MXNetError`` for bad shapes) for pred not 3-D, label not 2-D, invalid labels
+        or lengths, or a sample_weight of another shape; hybridized too, in this block's argument
         names (``pred_lengths``, ``pred.shape[1], the time axis``).
     """
 
@@ -88,7 +90,7 @@ class CTCLoss(Loss):
         except ValueError as err:
             if F is not ndarray:
                 raise
-            raise ValueError(self._in_block_terms(str(err))) from err
+            raise MXNetValueError(self._in_block_terms(str(err))) from err
         if sample_weight is not None:
             sample_weight = F.reshape(sample_weight, shape=(-1,))
         return _apply_weighting(F, loss, self._weight, sample_weight)
@@ -106,10 +108,10 @@ class CTCLoss(Loss):
 
     def _check_arrays(self, pred, label, sample_weight):
         if pred.ndim != 3:
-            raise ValueError('CTCLoss: pred must be 3-D (%s), got shape %s' % (self._layout, pred.shape))
+            raise MXNetValueError('CTCLoss: pred must be 3-D (%s), got shape %s' % (self._layout, pred.shape))
         if label.ndim != 2:
-            raise ValueError('CTCLoss: label must be 2-D (%s), got shape %s' % (self._label_layout, label.shape))
+            raise MXNetValueError('CTCLoss: label must be 2-D (%s), got shape %s' % (self._label_layout, label.shape))
         n = pred.shape[self._layout.find('N')]
         if sample_weight is not None and sample_weight.shape not in ((n,), (n, 1), (1,), (1, 1)):
-            raise ValueError('CTCLoss: sample_weight must have shape (%d,) or (%d, 1) (batch_size %d), '
+            raise MXNetValueError('CTCLoss: sample_weight must have shape (%d,) or (%d, 1) (batch_size %d), '
                              'got %s' % (n, n, n, sample_weight.shape))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from minigluon import autograd, gluon, nd
+from minigluon.base import MXNetError
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'ops'))
 from ctc_reference import brute_force_nll, log_softmax  # noqa: E402
@@ -153,15 +154,17 @@ def test_hybridized_tn_label_gets_a_zero_gradient():
 
 @pytest.mark.parametrize('bad, words', [
     ({'pred_lengths': [6, 5]}, ['pred_lengths[0] = 6.0', 'pred.shape[1], the time axis']),
+    ({'label': [0, 1]}, ['label must be 2-D']),
     ({'label': [[0, 5], [1, -1]]}, ['label[0, 1] = 5.0', 'pred.shape[2]']),
     ({'sample_weight': [1.0, 2.0, 3.0]}, ['sample_weight must have shape (2,) or (2, 1)']),
 ])
 @pytest.mark.parametrize('hybridize', [False, True])
 def test_block_errors_name_the_block_arguments(bad, words, hybridize):
-    """Bad input to ``gluon.loss.CTCLoss`` (NTC) raises a ValueError in the block's terms, eager
-    or hybridized (a hybridized block used to report the operator's ``data_lengths`` /
+    """Bad input to ``gluon.loss.CTCLoss`` (NTC) raises an MXNetValueError in the block's terms,
+    eager or hybridized (a hybridized block used to report the operator's ``data_lengths`` /
     ``data.shape[0]``, and a wrong ``sample_weight`` shape as an ``elemwise_mul`` broadcast).
-    MXNet 1.9.1 computes garbage for the first two and fails to broadcast the third."""
+    MXNet 1.9.1 computes garbage for the first two and fails to broadcast the third (an
+    MXNetError; the eager block raised a plain ValueError)."""
     pred = nd.array(np.random.RandomState(0).randn(2, 5, 3))
     args = {'label': [[0, 1], [1, -1]], 'pred_lengths': None, 'label_lengths': None,
             'sample_weight': None}
@@ -173,7 +176,8 @@ def test_block_errors_name_the_block_arguments(bad, words, hybridize):
             for k in ('label', 'pred_lengths', 'label_lengths', 'sample_weight')]
     while call[-1] is None:
         call.pop()
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(MXNetError) as info:        # MXNet's class; also a ValueError
         net(pred, *call)
+    assert isinstance(info.value, ValueError)
     for w in words:
         assert w in str(info.value)
