@@ -1,5 +1,6 @@
 """``CTCLoss``: the Gluon block over the ``CTCLoss`` operator (``mxnet.gluon.loss.CTCLoss``, 1.9.1)."""
 from minigluon import ndarray
+from minigluon.base import MXNetValueError
 from minigluon.loss.loss import Loss, _apply_weighting
 
 
@@ -42,8 +43,10 @@ class CTCLoss(Loss):
     Raises
     ------
     ValueError
-        For an unknown layout, or (from the operator) pred not 3-D, label not 2-D, invalid labels or
-        lengths, or a sample_weight of another shape.
+        For an unknown layout. ``MXNetValueError`` (a ``ValueError`` and an ``MXNetError``, as
+        MXNet raises ``MXNetError`` for bad shapes) for pred not 3-D, label not 2-D, invalid labels
+        or lengths, or a sample_weight of another shape; hybridized too, in this block's argument
+        names (``pred_lengths``, ``pred.shape[1], the time axis``).
     """
 
     def __init__(self, layout='NTC', label_layout='NT', weight=None, zero_infinity=False, **kwargs):
@@ -56,9 +59,24 @@ class CTCLoss(Loss):
         self._zero_infinity = bool(zero_infinity)
         super().__init__(weight, label_layout.find('N'), **kwargs)
 
+    def forward(self, pred, label, *args):
+        """Run eagerly, through the cached graph once hybridized, or compose Symbols. A hybridized
+        call on NDArrays checks ``pred``, ``label`` and ``sample_weight`` as an eager one does and
+        words the operator's errors in this block's argument names (``pred_lengths``, the axes of
+        ``layout``) instead of the operator's (``data_lengths``, ``data.shape[0]``)."""
+        if not (self._active and isinstance(pred, ndarray.NDArray)):
+            return super().forward(pred, label, *args)
+        self._check_arrays(pred, label, args[2] if len(args) > 2 else None)
+        try:
+            return super().forward(pred, label, *args)
+        except ValueError as err:
+            if 'CTCLoss: ' not in str(err):
+                raise
+            raise type(err)(self._in_block_terms(str(err))).with_traceback(err.__traceback__) from None
+
     def hybrid_forward(self, F, pred, label, pred_lengths=None, label_lengths=None, sample_weight=None):
         if F is ndarray:
-            self._check_eager(pred, label, sample_weight)
+            self._check_arrays(pred, label, sample_weight)
         if self._layout == 'NTC':
             pred = F.swapaxes(pred, dim1=0, dim2=1)
         if self._batch_axis == 1:
@@ -72,7 +90,7 @@ class CTCLoss(Loss):
         except ValueError as err:
             if F is not ndarray:
                 raise
-            raise ValueError(self._in_block_terms(str(err))) from err
+            raise MXNetValueError(self._in_block_terms(str(err))) from err
         if sample_weight is not None:
             sample_weight = F.reshape(sample_weight, shape=(-1,))
         return _apply_weighting(F, loss, self._weight, sample_weight)
@@ -88,12 +106,12 @@ class CTCLoss(Loss):
             message = message.replace(op_term, block_term)
         return message
 
-    def _check_eager(self, pred, label, sample_weight):
+    def _check_arrays(self, pred, label, sample_weight):
         if pred.ndim != 3:
-            raise ValueError('CTCLoss: pred must be 3-D (%s), got shape %s' % (self._layout, pred.shape))
+            raise MXNetValueError('CTCLoss: pred must be 3-D (%s), got shape %s' % (self._layout, pred.shape))
         if label.ndim != 2:
-            raise ValueError('CTCLoss: label must be 2-D (%s), got shape %s' % (self._label_layout, label.shape))
+            raise MXNetValueError('CTCLoss: label must be 2-D (%s), got shape %s' % (self._label_layout, label.shape))
         n = pred.shape[self._layout.find('N')]
         if sample_weight is not None and sample_weight.shape not in ((n,), (n, 1), (1,), (1, 1)):
-            raise ValueError('CTCLoss: sample_weight must have shape (%d,) or (%d, 1) (batch_size %d), '
+            raise MXNetValueError('CTCLoss: sample_weight must have shape (%d,) or (%d, 1) (batch_size %d), '
                              'got %s' % (n, n, n, sample_weight.shape))

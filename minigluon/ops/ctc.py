@@ -95,9 +95,9 @@ class CTCLoss(Op):
         float32 and returned as float16.
     label : (N, L) float or int
         Class indices. Without ``label_lengths`` a row ends at its first padding value.
-    data_lengths : (N,), with ``use_data_lengths=True``
+    data_lengths : (N,), with ``use_data_lengths=True``, any integer or float dtype
         Frames used per sample (integers in ``[0, T]``); gradient rows beyond are zero.
-    label_lengths : (N,), with ``use_label_lengths=True``
+    label_lengths : (N,), with ``use_label_lengths=True``, any integer or float dtype
         Labels used per row (integers in ``[0, L]``); padding is then not inspected.
 
     Attributes
@@ -135,7 +135,15 @@ class CTCLoss(Op):
     Semantics: MXNet 1.9.1 ``src/operator/nn/ctc_loss.cc``, Graves et al. 2006. Unlike MXNet (loss 0,
     undefined gradient) infeasible samples give ``+inf`` and a zero gradient, and invalid labels
     raise instead of computing garbage. A sample with no frames (``data_lengths`` 0) and an empty
-    label has probability 1, so loss 0 (MXNet 1.9.1 gives ``inf``).
+    label has probability 1, so loss 0 (MXNet 1.9.1 returns uninitialised memory, or aborts).
+    Differences from MXNet 1.9.1 found by ``tools/fuzz_ctc.py`` (pinned in
+    ``tests/loss/test_ctc_fuzz_regressions.py``): a batch whose labels are all empty gets the
+    all-blank path's loss (MXNet: uninitialised memory); a nearly certain label (``p(l|x)`` ~ 1)
+    gets the true, vanishing gradient (MXNet returns the softmax, 1 at the label's class); lengths
+    may have any integer or float dtype (MXNet requires ``data_lengths`` in data's dtype and
+    ``label_lengths`` in label's); labels and lengths receive no gradient (MXNet leaves it
+    unwritten, so through the transpose of a hybridized ``gluon.loss.CTCLoss(label_layout='TN')``
+    uninitialised memory reaches the label's gradient buffer; minigluon gives zeros).
     """
 
     name = 'CTCLoss'
