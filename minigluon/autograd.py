@@ -211,8 +211,15 @@ def _keep_history(var):
         shell._entry, shell._grad, shell._grad_req = var._entry, var._grad, var._grad_req
         shell._zero_src, shell._before_attach = var._zero_src, var._before_attach
         var._before_attach = (next(_seq), shell)
+        global _histories_kept
+        _histories_kept = True
     else:
         var._before_attach = None
+
+
+# Whether any array ever kept a history (:func:`_keep_history`): until then (in almost every
+# program) :func:`_inputs` returns a node's inputs without looking at them.
+_histories_kept = False
 
 
 def _as_recorded(arr, seq):
@@ -224,7 +231,12 @@ def _as_recorded(arr, seq):
 
 def _inputs(node):
     """The node's inputs as they were when it was recorded."""
-    if not any(x is not None and x._before_attach is not None for x in node.inputs):
+    if not _histories_kept:
+        return node.inputs
+    for x in node.inputs:
+        if x is not None and x._before_attach is not None:
+            break
+    else:
         return node.inputs
     return [None if x is None else _as_recorded(x, node.seq) for x in node.inputs]
 
