@@ -202,3 +202,9 @@ def test_random_on_gpu_is_seeded_per_device():
     b = mxrand.uniform(shape=(4,), ctx=mx.gpu(0))
     assert a.context == mx.gpu(0) and (a.asnumpy() == b.asnumpy()).all()
     assert mxrand.shuffle(nd.arange(5, ctx=mx.gpu(0))).shape == (5,)
+
+
+def test_array_of_a_ragged_list_names_the_argument():
+    with pytest.raises(ValueError, match='nd.array: source_array must be .* rectangular'):
+        nd.array([[1, 2], [3]])
+    assert nd.array([[1, 2], [3, 4]]).shape == (2, 2)

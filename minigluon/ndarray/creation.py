@@ -47,6 +47,12 @@ def array(source_array, ctx=None, dtype=None):
 
     dtype defaults to the source's dtype when it is an NDArray, else float32 — also for a NumPy
     float64 or int64 array, as in MXNet 1.9.1 (``mx.nd.array(np.zeros(2)).dtype`` is float32).
+
+    Raises
+    ------
+    ValueError
+        For a nested list that is not rectangular (rows of different lengths) or holds what is
+        not a number (the class MXNet's NumPy conversion raises; the message names the argument).
     """
     if isinstance(source_array, NDArray):
         dtype = dtype or source_array.dtype
@@ -56,7 +62,12 @@ def array(source_array, ctx=None, dtype=None):
         host = backend.to_numpy(source_array)
     else:
         dtype = dtype or DEFAULT_DTYPE
-        host = np.asarray(source_array)
+        try:
+            host = np.asarray(source_array)
+        except (ValueError, TypeError) as err:
+            raise ValueError('nd.array: source_array must be a number, an array or a rectangular '
+                             'nested list of numbers (all rows of one level the same length); '
+                             'NumPy could not convert it: %s' % err) from None
     return _place(np.array(host, dtype=dtype), ctx)
 
 
