@@ -263,13 +263,7 @@ def g_gluon(n):
         elif r < 0.4:
             args[4] = R.uniform(0.1, 2, size=(N, 1)).astype(dtype)
             extra = extra + ('sw_n1',)
-        while args[-1] is None:
-            args.pop()
-        ins = [a for a in args if a is not None]
-        names, i = [], 0
-        for a in args:
-            names.append('None' if a is None else 'x%d' % i)
-            i += a is not None
+        ins, names = _call_args(args)
         kw = ["layout=%r" % layout, "label_layout=%r" % label_layout]
         weight = float(pick(0.5, 2.0, 1.5)) if R.rand() < 0.3 else None
         if weight is not None:
@@ -367,13 +361,7 @@ def g_bad(n):
             args = [pred, label, dlen if use_d else None, llen if use_l else None]
             if kind == 'block_sw_shape':
                 args.append(R.uniform(0.5, 1.5, size=pick((N + 1,), (N, 2), (2, N))).astype('float32'))
-            while args[-1] is None:
-                args.pop()
-            ins = [a for a in args if a is not None]
-            names, i = [], 0
-            for a in args:
-                names.append('None' if a is None else 'x%d' % i)
-                i += a is not None
+            ins, names = _call_args(args)
             hyb = 'net.hybridize()\n' if R.rand() < 0.4 else ''
             add('bad', 'bad:' + kind, 'net = gluon.loss.CTCLoss()\n%sout = net(%s)' % (hyb, ', '.join(names)),
                 ins, wrt=(0,))
@@ -546,6 +534,21 @@ def run_backend(backend, casedir, cases, timeout):
 
 
 # -- the comparison -------------------------------------------------------------------------------
+
+def _call_args(args):
+    """The positional arguments of a block call with optional trailing ones: ``(inputs, names)``,
+    the arrays given (bound as ``x0, x1...`` in the case code) and the code of each argument
+    (``'x0'`` or ``'None'`` for one left out in the middle). Trailing Nones are dropped from
+    ``args`` itself (the caller's list), so ``len(args)`` then counts the arguments given."""
+    while args and args[-1] is None:
+        args.pop()
+    ins = [a for a in args if a is not None]
+    names, i = [], 0
+    for a in args:
+        names.append('None' if a is None else 'x%d' % i)
+        i += a is not None
+    return ins, names
+
 
 def _tol(dt):
     """CTC sums over frames and label positions; minigluon computes in float64 inside."""
