@@ -131,12 +131,43 @@ class Node:
     def release(self):
         for x in self.inputs:       # its plain inputs leave the graph (MXNet frees their nodes)
             if x is not None:
+                joined = x._joined
                 x._joined = False
                 if x._grad_req == 'null':
                     x._grad = None  # a grad_req='null' variable too: a plain array again
+                if joined.__class__ is tuple:
+                    _unjoin(joined)
         self.op = None
         self.inputs = None
         self.freed_seq = next(_seq)    # nodes recorded later take this node's outputs as constants
+
+
+def _unjoin(sources):
+    """Take out of the graph the plain arrays that a joined array was computed from.
+
+    An operator not put on the tape whose inputs include plain arrays of the graph (``x * w`` with
+    ``x`` joined, ``o > t`` with ``o`` recorded and ``t`` plain: see
+    :func:`minigluon.ndarray.dispatch._zero_path`) makes them join the graph and gives outputs
+    whose ``_joined`` is the tuple of weak references to those inputs. MXNet records such an
+    operator as a node, so a ``backward`` that reaches its output frees the node and, with it,
+    its inputs: here the release of a node reading that output follows these references, so
+    that ``t[:] = v`` under ``record()`` is allowed again afterwards, as in MXNet. Weak references,
+    so that a chain of such arrays (``m = m * 0.9 + x`` in a loop) keeps no memory alive; each
+    tuple also holds the live arrays its inputs' tuples named, so a freed intermediate array
+    breaks no chain.
+    """
+    stack = [sources]
+    while stack:
+        for ref in stack.pop():
+            a = ref()
+            if a is None or not a._joined:
+                continue
+            joined = a._joined
+            a._joined = False
+            if a._grad_req == 'null':
+                a._grad = None
+            if joined.__class__ is tuple:
+                stack.append(joined)
 
 
 def on_tape(arr):
@@ -188,7 +219,7 @@ def mark_variables(variables, gradients, grad_reqs='write'):
         var._entry = None
         var._grad = grad
         var._grad_req = req
-        if req == 'null':
+        if req == 'null' and not var._joined:
             var._joined = True      # in the graph, without a gradient (see Node)
 
 
@@ -375,9 +406,12 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
         set_training(prev_train)
     if not retain_graph:
         for head in passive:          # leave the graph, as the inputs of released nodes do
+            joined = head._joined
             head._joined = False
             if head._grad_req == 'null':
                 head._grad = None
+            if joined.__class__ is tuple:
+                _unjoin(joined)
 
     if variables is not None:
         out = []
@@ -531,7 +565,7 @@ class Function:
             node = Node(_FunctionOp(self, [getattr(x, 'shape', ()) for x in inputs]), list(inputs),
                         [(o._data.shape, o._data.dtype) for o in outs], outs[0]._xp)
             for x in inputs:         # plain inputs join the graph (see Node)
-                if x._entry is None:
+                if x._entry is None and not x._joined:
                     x._joined = True
             fresh = []
             for i, o in enumerate(outs):

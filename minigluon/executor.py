@@ -352,7 +352,7 @@ class CachedOp:
             node = autograd.Node(grad_op, args, [(slots[s].shape, slots[s].dtype)
                                                  for s in self.out_slots], xp)
             for a in args:           # plain inputs join the graph (see autograd.Node)
-                if a._entry is None:
+                if a._entry is None and not a._joined:
                     a._joined = True
         for k, s in enumerate(self.out_slots):
             if s < self.num_inputs:

@@ -13,6 +13,8 @@ outputs), so :mod:`minigluon.ndarray.ndarray` imports it at its end and re-expor
 ``from minigluon.ndarray.ndarray import invoke, call_op`` keeps working. Semantics: MXNet 1.9.1's
 imperative invoke (``MXImperativeInvoke``), recording as ``mxnet.autograd`` does.
 """
+from weakref import ref as _ref
+
 import numpy as np
 
 from minigluon import autograd, backend
@@ -94,7 +96,7 @@ def invoke(op, inputs):
                     if (x._entry is not None and _on_tape(x)) or x._grad is not None:
                         out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
                         for y in inputs:     # plain inputs join the graph (see autograd.Node)
-                            if y._entry is None:
+                            if y._entry is None and not y._joined:
                                 y._joined = True
                         break
                 else:
@@ -135,7 +137,7 @@ def _record(op, inputs, outs, wrapped, xp):
                 for i, w in enumerate(wrapped):
                     w._entry = (node, i)
                 for y in inputs:         # plain inputs join the graph (see autograd.Node)
-                    if y._entry is None:
+                    if y._entry is None and not y._joined:
                         y._joined = True
                 return
     _zero_path(inputs, wrapped)
@@ -149,7 +151,9 @@ def _zero_path(inputs, outs):
     gradients). An operator applied only to arrays that joined the graph (see
     :class:`~minigluon.autograd.Node`) gives outputs that join it too (MXNet records it: they
     cannot be written into while recording). With an array of the graph among the inputs, the
-    plain inputs join the graph; without one, nothing is kept."""
+    plain inputs join the graph; without one, nothing is kept. The joining outputs remember
+    (weakly) the plain inputs, so that a backward reaching them frees those inputs too, as MXNet
+    frees the node it recorded (:func:`minigluon.autograd._unjoin`)."""
     src = None
     joined = False
     for x in inputs:
@@ -166,16 +170,29 @@ def _zero_path(inputs, outs):
             src[id(a)] = a
     if src is None and not joined:
         return
-    for x in inputs:
-        if x._entry is None:
-            x._joined = True
+    refs = {}      # what a backward reaching the outputs frees (see autograd._unjoin): the
+    for x in inputs:     # plain inputs, and the live arrays they were computed from (flattened:
+        if x._entry is None:     # an intermediate array freed by Python breaks no chain)
+            joined = x._joined
+            if not joined:
+                x._joined = True
+            elif joined.__class__ is tuple:
+                for r in joined:
+                    a = r()
+                    if a is not None:
+                        refs[id(a)] = r
+            refs[id(x)] = _ref(x)
+    refs = tuple(refs.values())
     if src is not None:
         src = tuple(src.values())
         for o in outs:
             o._zero_src = src
+            if refs:
+                o._joined = refs
     else:
+        refs = refs or True
         for o in outs:
-            o._joined = True
+            o._joined = refs
 
 
 @raises_mxnet_errors       # a bad argument is an MXNetError too, as in MXNet
