@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from minigluon import autograd, cpu, nd
+from minigluon import autograd, cpu, init, nd, nn
 from minigluon.lr_scheduler import FactorScheduler
 from minigluon.optimizer import Adam
 from minigluon.parameter import Parameter
@@ -353,3 +353,23 @@ def test_no_first_step_sync_without_a_kvstore():
     tr2 = gluon.Trainer([p], 'sgd', {'learning_rate': 0.0})
     tr2.step(1, ignore_stale_grad=True)
     assert p.data(mx.cpu(1)).asnumpy().tolist() == [1, 1]
+
+
+def test_step_inside_the_record_scope_updates_as_outside():
+    """MXNet 1.9.1 raises when ``trainer.step`` runs inside ``autograd.record()`` (the update
+    writes into a weight of the graph); the update is not recorded here, so it runs and gives the
+    same weights as a step after the scope (README, "deliberately differs")."""
+    def weights(inside):
+        net = nn.Dense(2, in_units=3)
+        net.initialize(init.One())
+        trainer = Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+        with autograd.record():
+            net(nd.ones((4, 3))).sum().backward()
+            if inside:
+                trainer.step(4)
+        if not inside:
+            trainer.step(4)
+        return net.weight.data().asnumpy()
+    inside = weights(True)
+    np.testing.assert_array_equal(inside, weights(False))
+    np.testing.assert_allclose(inside, np.full((2, 3), 0.9), rtol=1e-6)   # 1 - 0.1 * 4 / 4

@@ -13,7 +13,8 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
   name is rebound to the new array (MXNet raises; accumulating a loss this way is common);
 * writing a value that is in the graph into a plain array: ``x[:] = y``, ``out=`` and ``copyto``
   are recorded as a copy (``x`` joins the graph, as MXNet's ``_copy``); ``x += y`` is recorded as
-  ``x + y`` into ``x``; a write into **part** of an array (``x[1:] = y``) or into a **view**
+  ``x + y`` into ``x`` (MXNet raises here, as for ``loss += l`` above: ``total += l.sum()`` into
+  a plain ``nd.zeros`` is the same habit); a write into **part** of an array (``x[1:] = y``) or into a **view**
   (``x[1] += y``) raises, since the array it belongs to would change without a gradient (MXNet
   raises too);
 * anything else (no recording, or no array of the graph involved) is a plain NumPy/CuPy write.
