@@ -203,7 +203,7 @@ class SymbolBlock(HybridBlock):
             with x.context:
                 return self._call_cached_op(x, *args)
         syms, out = self._cached_graph
-        ret = out._compose({k.name: v for k, v in zip(syms, flat)}, [])
+        ret = out._composed({k.name: v for k, v in zip(syms, flat)}, [])
         return regroup(list(ret), self._out_format)[0]
 
     def _cache_cleared(self):

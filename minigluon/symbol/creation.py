@@ -12,7 +12,7 @@ from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
 from minigluon.ops.registry import call_signature
-from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, INPUT_VAR_INIT, STYPE_TO_FLAG,
+from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, accepts_any_attr, INPUT_VAR_INIT, STYPE_TO_FLAG,
                                        json_op_name)
 from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
                                      update_versions)
@@ -146,9 +146,12 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     name = kwargs.pop('name', None)
     scope_attrs = AttrScope.current.get(kwargs.pop('attr', None))
     for key in scope_attrs:
-        # An operator node keeps only hidden attributes; MXNet rejects any other key at creation
-        # ("Cannot find argument"), and a file holding one would not load again.
-        if key not in HIDDEN_KEYS and not (key.startswith('__') and key.endswith('__')):
+        # An operator with parameters keeps only hidden attributes: MXNet rejects any other key
+        # at creation ("Cannot find argument"), and a file holding one would not load again.
+        # Operators without parameters and the regression outputs keep any key
+        # (op_names.accepts_any_attr).
+        if not accepts_any_attr(cls) and key not in HIDDEN_KEYS and \
+                not (key.startswith('__') and key.endswith('__')):
             raise ValueError('%s: attribute %r from attr=/AttrScope is not an argument of this operator; '
                              'only hidden attributes (%s, or __name__ keys) can be attached to operator '
                              'nodes' % (fn_name, key, ', '.join(HIDDEN_KEYS)))

@@ -212,7 +212,13 @@ def infer_shape(symbol, args, kwargs, partial):
         dtypes = {}
 
     def seed(node):
-        return _merge(_attr_shape(node), given.get(node.name), "input '%s'" % node.name)
+        # As nnvm: a variable's __shape__ attribute counts only when the shape given for it is
+        # not fully known ((2, 0) given, (0, 3) attribute: (0, 3)).
+        shape = given.get(node.name)
+        if shape is not None and _known(tuple(shape)):
+            return tuple(int(d) for d in shape)
+        attr = _attr_shape(node)
+        return attr if attr is not None else _merge(None, shape, "input '%s'" % node.name)
 
     def rule(op, ins):
         return op.infer_shape(ins)

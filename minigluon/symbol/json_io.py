@@ -17,7 +17,7 @@ import os
 
 from minigluon.base import MXNetError, MXNetFormatError, read_file
 from minigluon.ops.registry import get_op
-from minigluon.symbol.op_names import HIDDEN_KEYS, INPUT_VAR_INIT, MXNET_VERSION, json_op_name, json_row_count
+from minigluon.symbol.op_names import HIDDEN_KEYS, INPUT_VAR_INIT, accepts_any_attr, MXNET_VERSION, json_op_name, json_row_count
 from minigluon.symbol.symbol import Symbol, _hidden_key, _Node, new_op_node
 
 __all__ = ['tojson', 'save', 'load', 'load_json']
@@ -269,6 +269,9 @@ def _op_node(nj, name, attrs, entries, built, where, version):
     for k in list(params):
         if k not in cls.attrs and k.endswith(('_lr_mult', '_wd_mult')):
             legacy_var_attrs[k[:-8]] = ('__%s__' % k[-7:], params.pop(k))
+    if accepts_any_attr(cls):     # a plain key such an operator carries ({'k': 'v'})
+        for k in [k for k in params if k not in cls.attrs]:
+            hidden[k] = params.pop(k)
     if version < 905 and op_name in ('argmax', 'argmin') and params.get('axis') == '-1':
         params.pop('axis')            # before 0.9.5, axis=-1 meant "flatten"
     try:
@@ -368,10 +371,11 @@ def _build_graph(data, version, prefix):
             _fail("node %d: 'op' and 'name' must be strings, got %r and %r", i, op_name, name)
         _check_unicode(name, 'node %d' % i, 'name')
         where = "%snode %d ('%s')" % (prefix, i, name)
-        # Operator nodes may share a name (a layer applied twice: MXNet loads such graphs);
-        # a variable's name must be unique, since inputs are bound by name.
+        # Operator nodes may share a name (a layer applied twice), and so may variables
+        # (``var('data') + var('data')`` lists the argument 'data' twice): MXNet loads both.
+        # A variable and an operator of one name are refused.
         clash = names.get(name)
-        if clash is not None and (op_name == 'null' or clash[1]):
+        if clash is not None and (op_name == 'null') != clash[1]:
             _fail('%s: duplicate node name, also used by node %d', where, clash[0])
         names.setdefault(name, (i, op_name == 'null'))
         raw_inputs = nj.get('inputs', [])

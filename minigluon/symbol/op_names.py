@@ -135,3 +135,16 @@ def json_row_count(node):
     if node.cls is None:          # a variable
         return node.num_outputs
     return node.num_outputs + mx_hidden_outputs(node.cls.name, node.state)
+
+
+# Operators with parameters that still take any attribute key (their MXNet 1.9.1 parameter
+# parser allows unknown keys); see :func:`accepts_any_attr`.
+ANY_ATTR_OPS = ('LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput')
+
+
+def accepts_any_attr(cls):
+    """Whether an operator node of class ``cls`` may carry a plain attribute key (``{'k': 'v'}``
+    from ``attr=`` or ``AttrScope``, not one of its parameters) as in MXNet 1.9.1: operators
+    without parameters (``relu``, ``elemwise_add``, ``Flatten``...) and the regression outputs.
+    The others reject such a key ("Cannot find argument")."""
+    return not cls.attrs or cls.name in ANY_ATTR_OPS

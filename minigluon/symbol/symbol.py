@@ -188,10 +188,10 @@ class Symbol:
         raise TypeError('the truth value of a Symbol is undefined (comparisons build graph nodes)')
 
     def __copy__(self):
-        return self._compose({}, [])
+        return self._composed({}, [])
 
     def __deepcopy__(self, memo):
-        return self._compose({}, [])
+        return self._composed({}, [])
 
     def __reduce__(self):
         """Pickle as MXNet 1.9.1 does: ``Symbol(None)`` then ``__setstate__({'handle': json})``,
@@ -212,11 +212,25 @@ class Symbol:
     # -- composition ---------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         """A copy of the graph with variables replaced: positionally in :meth:`list_arguments`
-        order, or by variable name (``net(data=x)``)."""
-        kwargs.pop('name', None)
-        return self._compose(kwargs, args)
+        order, or by variable name (``net(data=x)``); ``name=`` renames the copy's output node
+        (``net(data=x, name='g').name == 'g'``, as in MXNet). MXNet 1.9.1 accepts positional
+        symbols only for a lone operator node ("General composition only support kwargs");
+        here they work for any graph (README's table)."""
+        name = kwargs.pop('name', None)
+        return self._composed(kwargs, args, name)
 
-    def _compose(self, by_name, positional):
+    def _compose(self, *args, **kwargs):
+        """MXNet's in-place composition: replace variables of this symbol (as :meth:`__call__`)
+        and return None. Unlike MXNet, which rewires the shared graph nodes themselves (so
+        other symbols built on them change too), only this Symbol object changes."""
+        name = kwargs.pop('name', None)
+        self._outputs = self._composed(kwargs, args, name)._outputs
+        self._topo = None
+
+    def _composed(self, by_name, positional, name=None):
+        """The composed copy behind :meth:`__call__`, :meth:`_compose` and copying: variables
+        replaced from ``by_name`` (variable name -> single-output Symbol) and ``positional``
+        (in :meth:`list_arguments` order); ``name``: the new name of the output node."""
         for key, value in list(by_name.items()) + [(i, v) for i, v in enumerate(positional)]:
             if not isinstance(value, Symbol) or len(value._outputs) != 1:
                 raise TypeError('compose: argument %r must be a single-output Symbol, got %r'
@@ -242,7 +256,10 @@ class Symbol:
             if node.is_variable and node.name in repl:
                 continue
             mapping[id(node)] = node.clone([entry(s, i) + (v,) for s, i, v in node.inputs])
-        return Symbol([entry(n, i) for n, i in self._outputs])
+        outputs = [entry(n, i) for n, i in self._outputs]
+        if name is not None and id(self._outputs[0][0]) in mapping:
+            mapping[id(self._outputs[0][0])].name = str(name)
+        return Symbol(outputs)
 
     # -- shape and type inference, serialisation (implemented in sibling modules) -------------------
     def infer_shape(self, *args, **kwargs):

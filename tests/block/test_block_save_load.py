@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from minigluon import autograd, backend, gluon, nd
-from minigluon.base import MXNetFormatError
+from minigluon.base import MXNetError, MXNetFormatError
 from minigluon.name import NameManager
 from minigluon.parameter import ParameterMismatchError
 from minigluon.test_utils import assert_almost_equal
@@ -373,6 +373,12 @@ def test_load_json_duplicate_names():
     graph['nodes'][1] = {'op': 'null', 'name': 'x', 'inputs': []}          # two variables 'x'
     graph['nodes'][2]['inputs'] = [[0, 0, 0], [1, 0, 0]]
     graph['nodes'][2]['op'] = 'elemwise_add'
+    two = sym.load_json(json.dumps(graph))      # MXNet 1.9.1 loads it too (var('x') + var('x'))
+    assert two.list_arguments() == ['x', 'x']
+    with pytest.raises(MXNetError, match="several inputs named"):    # MXNet cannot bind it either
+        two.eval(x=nd.array([1.0]))
+    graph['nodes'][1] = {'op': 'relu', 'name': 'x', 'inputs': [[0, 0, 0]]}   # variable + operator
+    graph['nodes'][2]['inputs'] = [[1, 0, 0], [1, 0, 0]]
     with pytest.raises(MXNetFormatError, match='duplicate node name'):
         sym.load_json(json.dumps(graph))
 

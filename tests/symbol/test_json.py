@@ -201,7 +201,10 @@ def _broken(change):
     (_broken(lambda g: g['nodes'][1].update(inputs=[['0', 0, 0]])), 'of ints'),
     (_broken(lambda g: g['nodes'][1].update(inputs=[[0]])), 'of ints'),
     (_broken(lambda g: g['nodes'][1].update(name='x')), "duplicate node name"),
-    (_broken(lambda g: g['nodes'][1].update(attrs={'bogus': '1'})), "'r'.*bogus"),
+    # (relu, without parameters, keeps any attribute key, as in MXNet; Activation does not)
+    (_broken(lambda g: g['nodes'][1].update(op='Activation',
+                                             attrs={'act_type': 'relu', 'bogus': '1'})),
+     "'r'.*bogus"),
     (_broken(lambda g: g['nodes'][1].update(attrs={'x': 1})), 'must be a string'),
     (_broken(lambda g: g['nodes'][0].update(inputs=[[0, 0]])), 'cannot have inputs|earlier'),
     (_broken(lambda g: g['nodes'].append(7)), 'node 2: expected an object'),
