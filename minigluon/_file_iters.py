@@ -106,7 +106,9 @@ class _StreamIter(MXDataIter):
         self._data = self._label = self._index = None
 
     def iter_next(self):
-        """Read the next batch; False at the end of the epoch."""
+        """Read the next batch; False at the end of the epoch. (MXNet 1.9.1's ``iter_next``
+        returns True forever, with the same batch, until ``next()`` or ``reset()`` was called
+        once; and a ``reset()`` before the first batch skips the first row of a CSVIter.)"""
         self._data = self._label = self._index = None
         take = self._order[self._pos:self._pos + self.batch_size]
         if not len(take):
@@ -388,7 +390,7 @@ class CSVIter(_StreamIter):
         with filler rows that ``pad`` counts (the rows the previous batch had there, as MXNet's
         buffer holds; zeros when there was none).
     dtype : None, 'float32', 'float16', 'float64', 'int32' or 'int64'
-        Of data and label. Integer dtypes truncate decimals (``'3.9'`` gives 3, as MXNet);
+        Of data and label ('float16' and 'float64' are refused by MXNet 1.9.1). Integer dtypes truncate decimals (``'3.9'`` gives 3, as MXNet);
         exponents are read in full (``'1e3'`` gives 1000 where MXNet reads 1).
     data_name, label_name : str, default 'data', 'softmax_label'
         Not MXNet arguments (its names are fixed).

@@ -126,10 +126,14 @@ def _as_named_list(value, default_name):
     return sorted(pairs, key=lambda kv: kv[0])
 
 
-def _as_numpy(value):
-    # NDArrays keep their dtype; anything else becomes float32, as mx.nd.array does in MXNet.
+def _as_numpy(value, what):
+    # NDArrays keep their dtype; NumPy arrays become float32, as mx.nd.array does in MXNet.
+    # Anything else (a str, a number, a nested Python list) is refused, as MXNet 1.9.1 does.
     if isinstance(value, nd.NDArray):
         return value.asnumpy()
+    if not isinstance(value, np.ndarray):
+        raise TypeError('NDArrayIter: %s must be an NDArray or numpy.ndarray, a list of them or a '
+                        'dict of name -> array, got %s' % (what, type(value).__name__))
     return np.asarray(value, dtype=np.float32)
 
 
@@ -156,8 +160,12 @@ class NDArrayIter(DataIter):
 
     Raises
     ------
+    TypeError
+        If an array is not an NDArray or NumPy array (MXNet 1.9.1 also refuses str, numbers
+        and nested lists), or ``batch_size`` is not an int (MXNet fails later, in slicing).
     ValueError
-        If lengths differ, the batch size is not positive, last_batch_handle is unknown, or
+        If ``data`` holds no array (None, ``[]``, ``{}``), lengths differ, the batch size is not
+        positive, last_batch_handle is unknown, or
         'roll_over' is asked for with a batch larger than the data.
     """
 
@@ -165,13 +173,17 @@ class NDArrayIter(DataIter):
                  data_name='data', label_name='softmax_label', layout='NCHW'):
         super().__init__(batch_size)
         self.layout = layout
-        if int(batch_size) <= 0:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError('NDArrayIter: batch_size must be an int, got %r' % (batch_size,))
+        if batch_size <= 0:
             raise ValueError('NDArrayIter: batch_size must be a positive int, got %r' % (batch_size,))
         if last_batch_handle not in ('pad', 'discard', 'roll_over'):
             raise ValueError("NDArrayIter: last_batch_handle must be 'pad', 'discard' or 'roll_over', got %r"
                              % (last_batch_handle,))
-        self.data = [(k, _as_numpy(v)) for k, v in _as_named_list(data, data_name)]
-        self.label = [(k, _as_numpy(v)) for k, v in _as_named_list(label, label_name)]
+        self.data = [(k, _as_numpy(v, 'data')) for k, v in _as_named_list(data, data_name)]
+        if not self.data:
+            raise ValueError('NDArrayIter: data must hold at least one array, got %r' % (data,))
+        self.label = [(k, _as_numpy(v, 'label')) for k, v in _as_named_list(label, label_name)]
         lengths = {len(v) for _, v in self.data + self.label}
         if len(lengths) != 1:
             raise ValueError('NDArrayIter: data and label must have the same number of samples, got %s'
@@ -225,7 +237,11 @@ class NDArrayIter(DataIter):
 
     def iter_next(self):
         """Move to the next batch (read it with :meth:`getdata`, :meth:`getlabel`,
-        :meth:`getpad`); False at the end of the epoch."""
+        :meth:`getpad`); False at the end of the epoch.
+
+        The batches are those of :meth:`next`, whatever ``last_batch_handle`` says. (MXNet
+        1.9.1's ``iter_next`` / ``getdata`` hand out the short last batch with ``'discard'`` and
+        ``'roll_over'``; only its ``next`` drops or carries it.)"""
         start, n = self._cursor, len(self._order)
         self._idx = None
         if start >= n:
