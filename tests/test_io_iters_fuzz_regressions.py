@@ -3,42 +3,27 @@
 (``tests/fixtures/io_iters_fuzz/batches.json``)."""
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
 
 import minigluon as mx
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'tools'))
+from fuzz_io_iters import epochs_by_iter_next, epochs_by_next, seven  # noqa: E402
+
 FIX = json.load(open(os.path.join(os.path.dirname(__file__), 'fixtures', 'io_iters_fuzz',
                                   'batches.json')))
 
 
 def _seven(last):
-    return mx.io.NDArrayIter(np.arange(7, dtype=np.float32), batch_size=3, last_batch_handle=last)
-
-
-def _with_next(it, epochs=2):
-    out = []
-    for _ in range(epochs):
-        out.append([[b.data[0].asnumpy().tolist(), b.pad] for b in it])
-        it.reset()
-    return out
-
-
-def _with_iter_next(it, epochs=2):
-    out = []
-    for _ in range(epochs):
-        ep = []
-        while it.iter_next():
-            ep.append([it.getdata()[0].asnumpy().tolist(), it.getpad()])
-        out.append(ep)
-        it.reset()
-    return out
+    return seven(mx, last)
 
 
 @pytest.mark.parametrize('last', ['pad', 'discard', 'roll_over'])
 def test_next_gives_mxnets_batches(last):
-    assert _with_next(_seven(last)) == FIX['next_' + last]
+    assert epochs_by_next(_seven(last)) == FIX['next_' + last]
 
 
 @pytest.mark.parametrize('last', ['pad', 'discard', 'roll_over'])
@@ -46,7 +31,7 @@ def test_iter_next_gives_the_batches_of_next(last):
     # Deliberate difference: MXNet's iter_next()/getdata() hand out the short last batch [6.0]
     # with 'discard' and 'roll_over' (only its next() drops or carries it); here both ways of
     # reading give the same batches.
-    assert _with_iter_next(_seven(last)) == FIX['next_' + last]
+    assert epochs_by_iter_next(_seven(last)) == FIX['next_' + last]
     if last != 'pad':
         assert FIX['iter_next_' + last][0][-1] == [[6.0], 0]
 

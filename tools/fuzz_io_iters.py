@@ -50,6 +50,34 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _fuzz  # noqa: E402
+
+
+# -- reading an iterator's epochs (shared by tools/gen_io_iters_fuzz_fixtures.py and
+#    tests/test_io_iters_fuzz_regressions.py, which replay MXNet's batches) -----------------------
+def seven(mx, last):
+    """``NDArrayIter`` over the 7 numbers 0..6 in batches of 3 (a short last batch)."""
+    return mx.io.NDArrayIter(np.arange(7, dtype=np.float32), batch_size=3, last_batch_handle=last)
+
+
+def epochs_by_next(it, epochs=2):
+    """``[[data as a list, pad] per batch] per epoch``, read with ``for batch in it``."""
+    out = []
+    for _ in range(epochs):
+        out.append([[b.data[0].asnumpy().tolist(), b.pad] for b in it])
+        it.reset()
+    return out
+
+
+def epochs_by_iter_next(it, epochs=2):
+    """The same, read with ``iter_next()`` / ``getdata()`` / ``getpad()``."""
+    out = []
+    for _ in range(epochs):
+        ep = []
+        while it.iter_next():
+            ep.append([it.getdata()[0].asnumpy().tolist(), it.getpad()])
+        out.append(ep)
+        it.reset()
+    return out
 from _fuzz import R, add_case as add, pick, ri  # noqa: E402
 
 DTYPES = ('float32', 'float32', 'float16', 'float64', 'int32', 'int64', 'uint8')
