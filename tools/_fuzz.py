@@ -211,6 +211,38 @@ def run_backend(backend, casedir, keys, timeout, script, extra_env=None, extra_a
         start = n + 1
 
 
+
+# -- describing a result ----------------------------------------------------------------------------
+
+def structure(mx, obj, arrays, leaf=None):
+    """The structure string of a result ``obj`` (nested lists, tuples and dicts of NDArrays, NumPy
+    arrays and scalars, Python scalars), in the same form under both frameworks; its arrays are
+    appended to ``arrays`` in order, for the comparison of values. ``leaf(obj)``, when given and
+    not None for ``obj``, is ``(description, array)`` for a fuzzer's own kind of value."""
+    own = leaf(obj) if leaf is not None else None
+    if own is not None:
+        arrays.append(own[1])
+        return own[0]
+    if isinstance(obj, mx.nd.NDArray):
+        arrays.append(obj.asnumpy())
+        return 'ND(%s%s)' % (np.dtype(obj.dtype).name, tuple(obj.shape))
+    if isinstance(obj, np.ndarray):
+        arrays.append(obj)
+        return 'np(%s%s)' % (obj.dtype.name, obj.shape)
+    if isinstance(obj, np.generic):
+        arrays.append(np.asarray(obj))
+        return 'npscalar(%s)' % obj.dtype.name
+    if isinstance(obj, (bool, int, float, str, bytes, type(None))):
+        return '%s:%r' % (type(obj).__name__, obj)
+    if isinstance(obj, (list, tuple)):
+        inner = ', '.join(structure(mx, o, arrays, leaf) for o in obj)
+        return '[%s]' % inner if isinstance(obj, list) else '(%s)' % inner
+    if isinstance(obj, dict):
+        return '{%s}' % ', '.join('%r: %s' % (k, structure(mx, obj[k], arrays, leaf))
+                                  for k in sorted(obj))
+    return 'object:%s' % type(obj).__name__
+
+
 # -- comparing results ------------------------------------------------------------------------------
 
 # (rtol, atol) by dtype name for element-wise results; other dtypes (integers, bool) exactly.

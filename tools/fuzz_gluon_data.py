@@ -426,27 +426,6 @@ def generate(out, seed, n, only=None):
 
 # -- one backend, run as a child process ------------------------------------------------------------
 
-def flatten(mx, obj, arrays):
-    """The structure string of ``obj``; its arrays are appended to ``arrays``."""
-    if isinstance(obj, mx.nd.NDArray):
-        arrays.append(obj.asnumpy())
-        return 'ND(%s%s)' % (np.dtype(obj.dtype).name, tuple(obj.shape))
-    if isinstance(obj, np.ndarray):
-        arrays.append(obj)
-        return 'np(%s%s)' % (obj.dtype.name, obj.shape)
-    if isinstance(obj, np.generic):
-        arrays.append(np.asarray(obj))
-        return 'npscalar(%s)' % obj.dtype.name
-    if isinstance(obj, (bool, int, float, str, bytes, type(None))):
-        return '%s:%r' % (type(obj).__name__, obj)
-    if isinstance(obj, (list, tuple)):
-        inner = ', '.join(flatten(mx, o, arrays) for o in obj)
-        return '[%s]' % inner if isinstance(obj, list) else '(%s)' % inner
-    if isinstance(obj, dict):
-        return '{%s}' % ', '.join('%r: %s' % (k, flatten(mx, obj[k], arrays)) for k in sorted(obj))
-    return 'object:%s' % type(obj).__name__
-
-
 def run_case(mx, c, inputs, tmp):
     contrib = getattr(mx.gluon.contrib, 'data', None)
     env = {'mx': mx, 'nd': mx.nd, 'np': np, 'gdata': mx.gluon.data,
@@ -455,7 +434,7 @@ def run_case(mx, c, inputs, tmp):
     env.update({'x%d' % i: inputs['%s_in%d' % (c['key'], i)] for i in range(c['n_in'])})
     exec(c['code'], env)
     arrays = []
-    struct = flatten(mx, env['out'], arrays)
+    struct = _fuzz.structure(mx, env['out'], arrays)
     res = {'struct': np.array(struct)}
     res.update({'a%d' % i: a for i, a in enumerate(arrays)})
     return res

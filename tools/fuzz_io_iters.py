@@ -357,26 +357,11 @@ def helpers(mx):
     return {'dump': dump, 'descs': descs, 'write_csv': write_csv}
 
 
-def flatten(mx, obj, arrays):
-    """The structure string of ``obj``; its arrays are appended to ``arrays``."""
+def _copied(obj):
+    """A :class:`Copied` value's description and array, for :func:`_fuzz.structure`."""
     if isinstance(obj, Copied):
-        arrays.append(obj.value)
-        return 'ND(%s%s)' % (obj.value.dtype.name, obj.value.shape)
-    if isinstance(obj, mx.nd.NDArray):
-        arrays.append(obj.asnumpy())
-        return 'ND(%s%s)' % (np.dtype(obj.dtype).name, tuple(obj.shape))
-    if isinstance(obj, np.ndarray):
-        arrays.append(obj)
-        return 'np(%s%s)' % (obj.dtype.name, obj.shape)
-    if isinstance(obj, np.generic):
-        arrays.append(np.asarray(obj))
-        return 'npscalar(%s)' % obj.dtype.name
-    if isinstance(obj, (bool, int, float, str, bytes, type(None))):
-        return '%s:%r' % (type(obj).__name__, obj)
-    if isinstance(obj, (list, tuple)):
-        inner = ', '.join(flatten(mx, o, arrays) for o in obj)
-        return '[%s]' % inner if isinstance(obj, list) else '(%s)' % inner
-    return 'object:%s' % type(obj).__name__
+        return 'ND(%s%s)' % (obj.value.dtype.name, obj.value.shape), obj.value
+    return None
 
 
 def run_case(mx, c, inputs, tmp):
@@ -390,7 +375,7 @@ def run_case(mx, c, inputs, tmp):
         if close is not None:       # minigluon's PrefetchingIter threads
             close()
     arrays = []
-    struct = flatten(mx, env['out'], arrays)
+    struct = _fuzz.structure(mx, env['out'], arrays, _copied)
     res = {'struct': np.array(struct)}
     res.update({'a%d' % i: a for i, a in enumerate(arrays)})
     return res

@@ -146,5 +146,6 @@ def accepts_any_attr(cls):
     """Whether an operator node of class ``cls`` may carry a plain attribute key (``{'k': 'v'}``
     from ``attr=`` or ``AttrScope``, not one of its parameters) as in MXNet 1.9.1: operators
     without parameters (``relu``, ``elemwise_add``, ``Flatten``...) and the regression outputs.
-    The others reject such a key ("Cannot find argument")."""
-    return not cls.attrs or cls.name in ANY_ATTR_OPS
+    The others reject such a key ("Cannot find argument"). ``Custom`` declares no attributes
+    but every key it is given is a parameter (``op_type`` and its CustomOpProp's own)."""
+    return (not cls.attrs and cls.name != 'Custom') or cls.name in ANY_ATTR_OPS
