@@ -369,6 +369,33 @@ def generate(out, seed, n, only=None):
     return _fuzz.generate(out, seed, {'symapi': (g_programs, 1.0)}, n, inputs=False)
 
 
+# -- the regression cases' replay (tools/gen_symbol_api_fuzz_fixtures.py under MXNet, and
+#    tests/symbol/test_symbol_api_fuzz_regressions.py under minigluon) ---------------------------
+
+def case_value(v):
+    """``v`` as the regression fixture writes it: tuples as lists, types by name."""
+    if isinstance(v, (list, tuple)):
+        return [case_value(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): case_value(x) for k, x in v.items()}
+    if isinstance(v, type):
+        return v.__name__
+    return v
+
+
+def run_case_code(mx, code):
+    """The value (:func:`case_value`) of ``code``'s last line, run after the others under a fresh
+    NameManager of framework ``mx``; ``{'error': True}`` when it raises."""
+    lines = code.split('\n')
+    env = {'mx': mx}
+    try:
+        with mx.name.NameManager():
+            exec('\n'.join(lines[:-1]), env)
+            return case_value(eval(lines[-1], env))
+    except Exception:  # noqa: BLE001 -- raising is the outcome
+        return {'error': True}
+
+
 # -- one backend -----------------------------------------------------------------------------------
 
 def plain(v):

@@ -7,6 +7,10 @@ expression as JSON data (tuples as lists, NumPy types as their names) or ``{'err
 """
 import json
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fuzz_symbol_api import run_case_code  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures', 'symbol_api_fuzz',
                    'expected.json')
@@ -42,31 +46,9 @@ CASES = {
 }
 
 
-def plain(v):
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): plain(x) for k, x in v.items()}
-    if isinstance(v, type):
-        return v.__name__
-    return v
-
-
-def run(mx, code):
-    """The value of ``code``'s last line, or ``{'error': True}`` when it raises."""
-    lines = code.split('\n')
-    env = {'mx': mx}
-    try:
-        with mx.name.NameManager():
-            exec('\n'.join(lines[:-1]), env)
-            return plain(eval(lines[-1], env))
-    except Exception:  # noqa: BLE001 -- raising is the outcome
-        return {'error': True}
-
-
 def main():
     import mxnet as mx
-    out = {k: {'code': code, 'expected': run(mx, code)} for k, code in CASES.items()}
+    out = {k: {'code': code, 'expected': run_case_code(mx, code)} for k, code in CASES.items()}
     with open(OUT, 'w') as f:
         json.dump(out, f, indent=1, sort_keys=True)
 

@@ -6,11 +6,15 @@ differs (README's table), with hand-computed values.
 """
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
 
 import minigluon as mx
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'tools'))
+from fuzz_symbol_api import run_case_code  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'symbol_api_fuzz',
                         'expected.json')
@@ -18,27 +22,8 @@ with open(FIXTURES) as _f:
     CASES = json.load(_f)
 
 
-def plain(v):
-    """``v`` as the fixture writes it: tuples as lists, types by name."""
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): plain(x) for k, x in v.items()}
-    if isinstance(v, type):
-        return v.__name__
-    return v
-
-
 def run(code):
-    """The value of ``code``'s last line (run under a fresh NameManager), or {'error': True}."""
-    lines = code.split('\n')
-    env = {'mx': mx}
-    try:
-        with mx.name.NameManager():
-            exec('\n'.join(lines[:-1]), env)
-            return plain(eval(lines[-1], env))
-    except Exception:  # noqa: BLE001 -- raising is the outcome
-        return {'error': True}
+    return run_case_code(mx, code)
 
 
 @pytest.mark.parametrize('key', sorted(CASES))
