@@ -39,6 +39,10 @@ CASES = {
                             "[a.list_attr(), b.attr_dict(), c.attr('k'), g.attr_dict()]",
     'attr_plain_key_with_params': "mx.sym.FullyConnected(mx.sym.var('d'), num_hidden=2, "
                                   "attr={'k': 'v'})",
+    # nodes of one name share an attr_dict entry: their attributes merge (fuzz program p1525)
+    'attr_dict_merges_nodes_of_one_name': "v1 = mx.sym.var('x', dtype='float32')\n"
+                                          "v2 = mx.sym.var('x', shape=(2, 0), attr={'k': 'v'})\n"
+                                          "(v1 + v2).attr_dict()",
     # two variables of one name: the graph saves and loads again
     'duplicate_variables_load': "s = mx.sym.var('data') + mx.sym.var('data')\n"
                                 "l = mx.sym.load_json(s.tojson())\n"

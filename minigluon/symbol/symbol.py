@@ -137,8 +137,14 @@ class Symbol:
 
     def attr_dict(self):
         """``{node name: {key: value}}`` for every node of the graph that has attributes, with the
-        plain copies of hidden keys that :meth:`list_attr` shows."""
-        return {n.name: _with_plain_copies(n.attrs) for n in self._nodes() if n.attrs}
+        plain copies of hidden keys that :meth:`list_attr` shows. Nodes of one name (two
+        variables ``'x'``, a layer applied twice) share an entry: their attributes are merged,
+        a later node's value winning for a key both have, as in MXNet 1.9.1."""
+        out = {}
+        for n in self._nodes():
+            if n.attrs:
+                out.setdefault(n.name, {}).update(_with_plain_copies(n.attrs))
+        return out
 
     def _set_attr(self, **kwargs):
         """Set string attributes on this symbol's node(s) (hidden keys become ``__key__``)."""
