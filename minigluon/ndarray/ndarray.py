@@ -55,7 +55,10 @@ class NDArray:
         self._grad_req = 'null'
         self._fresh_grad = False
         self._zero_src = None    # recorded through ops without a gradient: see dispatch._zero_path
-        self._joined = False     # read by a recorded operator (in its graph): see autograd.Node
+        # in the graph without being on the tape: True once a recorded operator read it (see
+        # autograd.Node), or a tuple of weak references to the plain arrays it was computed
+        # from by an operator left off the tape (dispatch._zero_path, autograd._unjoin)
+        self._joined = False
         self._before_attach = None    # what recorded operators saw: see autograd.mark_variables
 
     # -- basic properties --------------------------------------------------------------------------
