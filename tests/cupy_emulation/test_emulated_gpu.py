@@ -131,11 +131,16 @@ runpy.run_path(script, run_name='__main__')
 
 @pytest.mark.parametrize('args', [
     ['bench/bench_ctc.py', '--ctx', 'gpu', '--repeats', '1', '--sizes', '4,20,5,3'],
-    ['bench/bench_train.py', '--ctx', 'gpu', '--repeats', '1']])
+    ['bench/bench_train.py', '--ctx', 'gpu', '--repeats', '1'],
+    ['bench/profile_step.py', '--ctx', 'gpu', '--per-op', '--steps', '1', '--models', 'ctc']])
 def test_gpu_benchmarks_run_on_the_emulated_device(args):
+    # the commands of tools/gpu_check.sh, so that a device session's one prepared run works
     code, out = _run(['-c', BENCH] + args)
     assert code == 0, out[-4000:]
     if 'bench_ctc' in args[0]:
         assert re.search(r'\(4, 20, 5, 3\)\s+\d+\.\d+', out), out[-2000:]
+    elif 'profile_step' in args[0]:
+        # both modes, each with the RNN's forward and backward rows
+        assert len(re.findall(r'^\s+_backward_RNN\s+backward\s+\d+\.\d+ ms', out, re.M)) == 2, out[-2000:]
     else:
         assert len(re.findall(r'minigluon hybridized\s+\d+\.\d+', out)) == 2, out[-2000:]
