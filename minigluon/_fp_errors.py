@@ -10,8 +10,15 @@ the values are NumPy's own (inf and nan where IEEE says so), only the report goe
 Where: :func:`~minigluon.ndarray.invoke` (every eager operator, inline: it is the per-operator
 overhead of the framework), :meth:`minigluon.executor.CachedOp._call_planned` (a hybridized
 graph, once per call) and the backward pass (:func:`minigluon.autograd._run_backward`, eager and
-hybridized nodes alike), with :func:`fp_errors_ignored`. The worker threads of
-:mod:`minigluon.ops._parallel` take the calling thread's state, hence ``'ignore'`` too.
+hybridized nodes alike), with :func:`fp_errors_ignored`; so operator kernels
+(:mod:`minigluon.ops`) need no ``np.errstate`` of their own (the CTC kernel keeps its own: its
+functions are also called directly, as the reference of the compiled kernels). The other places that compute on
+arrays outside an operator, where MXNet runs C++ code, use the decorator too: the optimizers'
+``update`` / ``update_multi_precision``, in-place arithmetic (``x /= 0``), ``__setitem__``,
+``nd.array`` (a float16 overflow in the cast) and the ``loss`` metric. The worker threads of
+:mod:`minigluon.ops._parallel` take the calling thread's state, hence ``'ignore'`` too. The
+metrics written with NumPy in MXNet too (``CrossEntropy``, ``NegativeLogLikelihood``,
+``PearsonCorrelation``) keep NumPy's warnings, as there.
 
 The user's own settings are left alone: the state is set for the duration of our call and the
 caller's state is restored afterwards, also when the kernel raises. A user's
