@@ -15,7 +15,8 @@ hybridized nodes alike), with :func:`fp_errors_ignored`; so operator kernels
 functions are also called directly, as the reference of the compiled kernels). The other places that compute on
 arrays outside an operator, where MXNet runs C++ code, use the decorator too: the optimizers'
 ``update`` / ``update_multi_precision``, in-place arithmetic (``x /= 0``), ``__setitem__``,
-``nd.array`` (a float16 overflow in the cast) and the ``loss`` metric. The worker threads of
+``nd.array`` and ``copyto`` (a float16 overflow in the cast), ``Parameter.cast``, the key-value
+stores' sums and copies, and the ``loss`` metric. The worker threads of
 :mod:`minigluon.ops._parallel` take the calling thread's state, hence ``'ignore'`` too. The
 metrics written with NumPy in MXNet too (``CrossEntropy``, ``NegativeLogLikelihood``,
 ``PearsonCorrelation``) keep NumPy's warnings, as there.

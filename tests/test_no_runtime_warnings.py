@@ -217,6 +217,29 @@ def test_in_place_arithmetic_setitem_and_metric_are_silent():
     assert np.isnan(m.get()[1])
 
 
+def test_copies_casts_and_stores_are_silent():
+    """Where MXNet copies or sums in C++: ``copyto`` into float16, ``Parameter.cast`` (a block
+    cast to float16), the key-value stores' sums and copies."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        half = nd.array([1e30, np.nan, -1.0]).copyto(nd.zeros((3,), dtype='float16'))
+        net = gluon.nn.Dense(2, in_units=3)
+        net.initialize()
+        net.weight.set_data(nd.array(np.full((2, 3), 1e30)))
+        net.cast('float16')
+        kv = mx.kv.create('local')
+        kv.init(0, nd.zeros((2,), dtype='float16'))
+        kv.push(0, [nd.array([6e4, 6e4], dtype='float16'), nd.array([6e4, np.nan], dtype='float16')])
+        pulled = nd.zeros((2,), dtype='float16')
+        kv.pull(0, out=pulled)
+        both = [nd.array([6e4], dtype='float16'), nd.array([6e4], dtype='float16')]
+        mx.kv.create('teststore').pushpull(0, both)
+    np.testing.assert_array_equal(half.asnumpy(), [np.inf, np.nan, -1.0])
+    assert np.isposinf(net.weight.data().asnumpy()).all()
+    np.testing.assert_array_equal(pulled.asnumpy(), [np.inf, np.nan])
+    assert np.isposinf(both[0].asnumpy()).all()
+
+
 # -- the hybridized path, the losses, the optimizers ---------------------------------------------
 
 def test_hybridized_block_is_silent_forward_and_backward():
@@ -386,5 +409,6 @@ def test_minigluon_own_warnings_still_arrive():
     with pytest.warns(DeprecationWarning, match='old argument'):
         nd.Custom(nd.ones((2,)), op_type='t_no_fp_warnings_warns').asnumpy()
     x = nd.ones((2,))
-    with pytest.warns(RuntimeWarning, match='copying an array to itself'):
+    with pytest.warns(RuntimeWarning, match='copying an array to itself') as record:
         x.copyto(x)
+    assert record[0].filename == __file__          # still pointing at the caller's line
