@@ -17,6 +17,7 @@ loops rely on this: a recurrent state carried from one batch to the next needs n
 import itertools
 import threading
 
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetError
 
 _state = threading.local()
@@ -282,6 +283,7 @@ def _accumulate(store, key, value):
     store[key] = value if prev is None else prev + value
 
 
+@fp_errors_ignored        # inf/nan gradients without NumPy's RuntimeWarnings, as in MXNet
 def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
     """Back-propagate from ``heads``; write into variable grads, or return grads of ``variables``."""
     from minigluon.ndarray.ndarray import NDArray  # local: ndarray imports this module

@@ -39,6 +39,7 @@ import threading
 import numpy as np
 
 from minigluon import autograd, backend
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.context import current_context
 from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
@@ -298,6 +299,7 @@ class CachedOp:
             self._live_cache[wants] = cached = (frozenset(live), needs)
         return cached
 
+    @fp_errors_ignored      # the graph's kernels, as invoke runs eager ones (see _fp_errors)
     def _call_planned(self, args):
         ctx = args[0]._ctx if args else current_context()
         raws = []

@@ -40,6 +40,7 @@ import os
 import numpy as np
 
 from minigluon import _states_file as states_file
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import NotSupportedError, ValueAssertionError
 
 __all__ = ['create', 'KVStore', 'KVStoreBase']
@@ -227,6 +228,7 @@ class KVStore(KVStoreBase):
         for k, values in pairs:
             self._store[k] = values[0].copyto(values[0].context)
 
+    @fp_errors_ignored      # a float16 overflow in the cast or sum: inf silently, as MXNet's C++
     def push(self, key, value, priority=0):
         """Push ``value`` to ``key`` (int or str, or a list of keys with one value per key).
 
@@ -258,6 +260,7 @@ class KVStore(KVStoreBase):
             xp_total += v.as_in_context(stored.context)._data
         return NDArray(xp_total, ctx=stored.context)
 
+    @fp_errors_ignored      # a float16 overflow in the cast or sum: inf silently, as MXNet's C++
     def pull(self, key, out=None, priority=0, ignore_sparse=True):
         """Copy the array of ``key`` into ``out`` (an NDArray or a list of them per key; with a
         list of keys, one entry per key). Each output keeps its context and dtype (the value is
@@ -438,10 +441,12 @@ class TestStore(KVStoreBase):
     arrays and writes the sum to ``out`` (or back to the list), ``broadcast`` copies ``value`` to
     ``out``. It cannot run an optimizer, so a Trainer using it updates on its own."""
 
+    @fp_errors_ignored      # a float16 overflow in the cast or sum: inf silently, as MXNet's C++
     def broadcast(self, key, value, out, priority=0):
         for o in (out if isinstance(out, (list, tuple)) else [out]):
             o._data[...] = value.as_in_context(o.context)._data
 
+    @fp_errors_ignored      # a float16 overflow in the cast or sum: inf silently, as MXNet's C++
     def pushpull(self, key, value, out=None, priority=0):
         values = value if isinstance(value, (list, tuple)) else [value]
         total = values[0].copyto(values[0].context)

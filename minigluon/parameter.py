@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from minigluon import autograd, initializer
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetError, NotSupportedError, ValueAssertionError
 from minigluon.context import Context, cpu, current_context
 from minigluon.ndarray import NDArray, array, zeros
@@ -345,6 +346,7 @@ class Parameter(_ParameterAccess):
                                    wd_mult=self.wd_mult, init=self.init, stype=self._stype)
         return self._var
 
+    @fp_errors_ignored      # 1e30 cast to float16 is inf silently, as in MXNet
     def cast(self, dtype):
         """Change the dtype of the data and gradients (the autograd variables are re-marked)."""
         self._dtype = dtype

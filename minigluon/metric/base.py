@@ -5,6 +5,7 @@ CustomMetric, ``np``). The concrete metrics live in the sibling modules ``classi
 """
 import numpy
 
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.ndarray import NDArray
 
 _REGISTRY = {}
@@ -193,6 +194,7 @@ class Loss(EvalMetric):
     def __init__(self, name='loss', output_names=None, label_names=None):
         super().__init__(name, output_names=output_names, label_names=label_names)
 
+    @fp_errors_ignored   # inf + -inf is nan silently: MXNet sums with its nd.sum operator
     def update(self, _, preds):
         if _is_array(preds):
             preds = [preds]

@@ -18,6 +18,7 @@ from weakref import ref as _ref
 import numpy as np
 
 from minigluon import autograd, backend
+from minigluon._fp_errors import IGNORE as _FP_IGNORE, enter as _fp_enter, leave as _fp_leave
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
@@ -61,6 +62,9 @@ def invoke(op, inputs):
         raws.append(x._data)
     if op.needs_grad_hint and getattr(_autograd_state, 'recording', False):
         op.needs_input_grad = tuple(autograd.needs_grad(x) for x in inputs)
+    # log(0), x / 0, a float16 overflow: inf and nan without NumPy's RuntimeWarning, as in MXNet
+    # (see minigluon._fp_errors; the caller's NumPy error state is back afterwards)
+    fp_state = _fp_enter(_FP_IGNORE)
     try:
         if ctx is not None:
             xp = np if backend.cupy is None else backend.get_array_module(*raws)
@@ -75,6 +79,8 @@ def invoke(op, inputs):
         if named is err:
             raise
         raise named.with_traceback(err.__traceback__) from None
+    finally:
+        _fp_leave(fp_state)
     recording = getattr(_autograd_state, 'recording', False)
     if type(res) is np.ndarray:          # the common case: one NumPy output
         if res.base is not None:         # a view (of an input?): checked, not on the hot path

@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from minigluon import backend
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
 from minigluon.ops.elemwise import scalar_as
@@ -50,6 +51,7 @@ def _index_key(key, xp):
     return _index_part(key, xp)
 
 
+@fp_errors_ignored      # NaN or a huge value cast to the array's dtype: silent, as in MXNet
 def setitem(array, key, value):
     """Write ``value`` (scalar, NDArray or array, broadcast) into ``array[key]``; not recorded.
 
@@ -67,8 +69,7 @@ def setitem(array, key, value):
     else:
         val = array._xp.asarray(value)
         if val.dtype != array._data.dtype:
-            with np.errstate(invalid='ignore', over='ignore'):
-                val = val.astype(array._data.dtype)
+            val = val.astype(array._data.dtype)
     target_shape = array._data[key].shape if val.ndim else None
     if target_shape is not None and val.shape != target_shape and val.size == int(
             np.prod(target_shape)) and val.ndim > len(target_shape):

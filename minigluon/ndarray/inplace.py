@@ -23,6 +23,7 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
 """
 import numpy as np
 
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.autograd import is_recording, needs_grad
 from minigluon.base import MXNetError, MXNetValueError
 from minigluon.ndarray.ndarray import NDArray, call_op
@@ -85,6 +86,7 @@ def recorded_setitem(array, key, value):
     return True
 
 
+@fp_errors_ignored      # x /= 0 gives inf silently, as the out-of-place operator (and MXNet)
 def inplace_arith(array, other, fn, recorded):
     """``array op= other``: ``fn(raw, raw_other)`` in place, or ``recorded(array, other)`` (the
     out-of-place operator) when the rules above record it. Returns what the name is bound to."""

@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 
 from minigluon import autograd, backend
+from minigluon._fp_errors import IGNORE as _FP_IGNORE, enter as _fp_enter, leave as _fp_leave
 from minigluon.base import MXNetError
 from minigluon.context import Context, context_of
 from minigluon.ndarray.helpers import _move, _name_the_operator, _parse_ctx  # noqa: F401 (re-exported)
@@ -178,7 +179,13 @@ class NDArray:
             check_write(other, 'copyto')
             if other._ctx == self._ctx and getattr(_autograd_state, 'recording', False):
                 return record_into(other, call_op('_copy', self))
-            other._data[...] = _move(self._data, other._ctx)
+            # into a float16 array, an overflow is inf silently, as in MXNet (inline, not the
+            # decorator: the warning above must point at the caller's line)
+            fp_state = _fp_enter(_FP_IGNORE)
+            try:
+                other._data[...] = _move(self._data, other._ctx)
+            finally:
+                _fp_leave(fp_state)
             return other
         if isinstance(other, Context):
             return NDArray(_move(self._data, other, copy=True), other)

@@ -73,9 +73,8 @@ def _kernel_matrix(n_out, n_in, interp):
         w = np.where(d <= 1, ((a + 2) * d - (a + 3)) * d * d + 1,
                      ((a * d - 5 * a) * d + 8 * a) * d - 4 * a)
     else:                                         # sinc(d) sinc(d / 4), normalised to sum 1
-        with np.errstate(invalid='ignore', divide='ignore'):
-            w = np.where(np.abs(d) < 1e-7, 1.0,
-                         4 * np.sin(np.pi * d) * np.sin(np.pi * d / 4) / (np.pi * d) ** 2)
+        w = np.where(np.abs(d) < 1e-7, 1.0,
+                     4 * np.sin(np.pi * d) * np.sin(np.pi * d / 4) / (np.pi * d) ** 2)
         w /= w.sum(axis=1, keepdims=True)
     return taps_matrix(base.astype(np.int64)[:, None] + offsets, w, n_in)
 

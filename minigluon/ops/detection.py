@@ -173,10 +173,9 @@ class BoxEncode(Op):
             xp.zeros_like(anchors)
         rx, ry, rw, rh = _center_parts(xp, ref, 'corner')
         ax, ay, aw, ah = _center_parts(xp, anchors, 'corner')
-        with np.errstate(divide='ignore', invalid='ignore'):
-            t = xp.stack([(rx - ax) / aw, (ry - ay) / ah, xp.log(rw / aw), xp.log(rh / ah)],
-                         axis=-1)
-            t = (t - means) / stds
+        t = xp.stack([(rx - ax) / aw, (ry - ay) / ah, xp.log(rw / aw), xp.log(rh / ah)],
+                     axis=-1)
+        t = (t - means) / stds
         mask = xp.broadcast_to(positive[..., None], t.shape)
         dtype = anchors.dtype
         return (xp.where(mask, t, 0).astype(dtype, copy=False),

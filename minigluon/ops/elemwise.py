@@ -128,8 +128,7 @@ def _g_div(self, xp, g, a, b):
 
 def _g_pow(self, xp, g, a, b):
     out = self.out
-    with np.errstate(divide='ignore', invalid='ignore'):
-        glog = xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), 0)
+    glog = xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), 0)
     return g * b * a ** (b - 1), g * out * glog
 
 
@@ -163,8 +162,7 @@ def _div(xp, a, b):
         # Integer division as MXNet's C++ kernels do it: truncated toward zero, integer result.
         # A zero divisor gives 0, as MXNet's ``%`` does (MXNet 1.9.1's ``/`` kills the process
         # with SIGFPE there).
-        with np.errstate(divide='ignore', invalid='ignore'):
-            q = xp.trunc(a / xp.where(b == 0, 1, b))
+        q = xp.trunc(a / xp.where(b == 0, 1, b))
         return xp.where(b == 0, 0, q).astype(np.result_type(a.dtype, b.dtype))
     return a / b
 
@@ -180,8 +178,7 @@ def _power(xp, a, b):
     if not bool(negative.any()):
         return a ** b
     dt = np.result_type(a.dtype, getattr(b, 'dtype', a.dtype))
-    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
-        floating = (xp.asarray(a, np.float64) ** xp.asarray(b, np.float64)).astype(dt)
+    floating = (xp.asarray(a, np.float64) ** xp.asarray(b, np.float64)).astype(dt)
     exact = a ** xp.where(negative, 0, b)
     return xp.where(negative, floating, exact).astype(dt, copy=False)
 
@@ -209,15 +206,13 @@ BroadcastHypot = _binary('broadcast_hypot', ['_hypot'], _hypot, _g_hypot)
 def _mod(xp, a, b):
     # MXNet's ``mod`` (mshadow_op.h): the result takes the divisor's sign, as Python's ``%``
     # (-7 % 2 == 1, 7 % -2 == -1), and a zero divisor gives 0 (not NaN).
-    with np.errstate(divide='ignore', invalid='ignore'):
-        r = xp.remainder(a, b)
+    r = xp.remainder(a, b)
     return xp.where(b == 0, xp.zeros_like(r), r)
 
 
 def _g_mod_rhs(xp, a, b):
     # d(a mod b)/db = -floor(a / b), MXNet's mod_rgrad (inf for a zero divisor, as MXNet).
-    with np.errstate(divide='ignore', invalid='ignore'):
-        return -xp.floor(a / b)
+    return -xp.floor(a / b)
 
 
 BroadcastMod = _binary('broadcast_mod', ['_mod'], _mod,
@@ -251,8 +246,7 @@ def scalar_as(scalar, dtype):
     if dtype.kind not in 'iu' or isinstance(scalar, (bool, np.bool_)):
         return scalar
     if isinstance(scalar, float) and not math.isfinite(scalar):
-        with np.errstate(invalid='ignore'):
-            return np.array(scalar).astype(dtype)[()]
+        return np.array(scalar).astype(dtype)[()]
     bits = dtype.itemsize * 8
     v = int(math.trunc(scalar)) % (1 << bits)
     if dtype.kind == 'i' and v >= 1 << (bits - 1):

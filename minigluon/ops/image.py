@@ -44,8 +44,7 @@ def cast_back(xp, values, dtype):
         # the float form of a 32/64-bit maximum rounds up, out of range: set after the cast
         top = values >= float(info.max)
         values = xp.clip(xp.where(values != values, 0, values), float(info.min), float(info.max))
-        with np.errstate(invalid='ignore'):
-            out = values.astype(dtype)
+        out = values.astype(dtype)
         if info.bits >= 32:
             out[top] = info.max
         return out

@@ -321,9 +321,9 @@ class AllClose(Op):
         tol_type = np.float64 if a.dtype == np.float64 else np.float32
         rtol, atol = tol_type(np.float32(self.rtol)), tol_type(np.float32(self.atol))
         if a.dtype.kind == 'f':
-            with np.errstate(invalid='ignore', over='ignore'):       # inf - inf: replaced below
-                diff = xp.abs(a - b).astype(tol_type)
-                close = (a == b) | (diff <= atol + rtol * xp.abs(b).astype(tol_type))
+            # (inf - inf is NaN: replaced below)
+            diff = xp.abs(a - b).astype(tol_type)
+            close = (a == b) | (diff <= atol + rtol * xp.abs(b).astype(tol_type))
             finite = xp.isfinite(a) & xp.isfinite(b)
             nan = xp.isnan(a) | xp.isnan(b)
             close = xp.where(finite, close, a == b)

@@ -116,8 +116,8 @@ class BatchNorm(Op):
         else:
             mean = _f32(moving_mean).reshape(bshape)
             self.var = _f32(moving_var)
-            with np.errstate(invalid='ignore', divide='ignore'):   # a negative or zero stored
-                inv_std = 1.0 / xp.sqrt(self.var.reshape(bshape) + self.eps)   # variance: NaN/inf, as MXNet
+            # a negative or zero stored variance gives NaN/inf, as in MXNet
+            inv_std = 1.0 / xp.sqrt(self.var.reshape(bshape) + self.eps)
             xhat = (x - mean) * inv_std
         if self.fix_gamma:
             # MXNet writes the 1 it uses into the stored gamma (seen with its synchronous

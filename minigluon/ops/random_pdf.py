@@ -94,13 +94,12 @@ class _Pdf(Op):
             ps = [p.reshape(p.shape[:-1] + (1,) * ndraw + p.shape[-1:]) for p in ps]
         else:
             ps = [p.reshape(p.shape + (1,) * ndraw) for p in ps]
-        with np.errstate(all='ignore'):
-            valid = self._valid(*ps)
-            ps = [xp.where(valid, p, np.nan) for p in ps]
-            logp, inside, derivs = self._log_pdf(xp, x, *ps)
-            bad = ~valid[..., 0] if self.event else ~valid
-            logp = xp.where(bad, np.nan, xp.where(inside, logp, -np.inf))
-            out = logp if self.is_log else xp.exp(logp)
+        valid = self._valid(*ps)
+        ps = [xp.where(valid, p, np.nan) for p in ps]
+        logp, inside, derivs = self._log_pdf(xp, x, *ps)
+        bad = ~valid[..., 0] if self.event else ~valid
+        logp = xp.where(bad, np.nan, xp.where(inside, logp, -np.inf))
+        out = logp if self.is_log else xp.exp(logp)
         self.saved = (out, derivs, nlead, ndraw, sample.dtype,
                       [p.shape for p in params])
         result = out.astype(sample.dtype)
@@ -109,23 +108,22 @@ class _Pdf(Op):
     def backward(self, xp, grad):
         out, derivs, nlead, ndraw, dtype, pshapes = self.saved
         g = grad.reshape(out.shape).astype(np.float64)
-        with np.errstate(all='ignore'):
-            factor = g if self.is_log else g * out
-            # no gradient where the density is 0 (outside the support, or at an edge of it)
-            keep = out != (-np.inf if self.is_log else 0)
-            if self.event:
-                factor, keep = factor[..., None], keep[..., None]
-            axes = tuple(range(nlead, nlead + ndraw))
-            grads = []
-            for i, d in enumerate(derivs):
-                if d is None:      # discrete distribution: the sample gets zeros, as in MXNet
-                    grads.append(xp.zeros(out.shape, dtype=dtype))
-                    continue
-                full = xp.where(keep, factor * d, 0.0)
-                if i == 0:
-                    grads.append(full.astype(dtype))
-                else:
-                    grads.append(full.sum(axis=axes).reshape(pshapes[i - 1]).astype(dtype))
+        factor = g if self.is_log else g * out
+        # no gradient where the density is 0 (outside the support, or at an edge of it)
+        keep = out != (-np.inf if self.is_log else 0)
+        if self.event:
+            factor, keep = factor[..., None], keep[..., None]
+        axes = tuple(range(nlead, nlead + ndraw))
+        grads = []
+        for i, d in enumerate(derivs):
+            if d is None:      # discrete distribution: the sample gets zeros, as in MXNet
+                grads.append(xp.zeros(out.shape, dtype=dtype))
+                continue
+            full = xp.where(keep, factor * d, 0.0)
+            if i == 0:
+                grads.append(full.astype(dtype))
+            else:
+                grads.append(full.sum(axis=axes).reshape(pshapes[i - 1]).astype(dtype))
         return tuple(grads)
 
     def infer_shape(self, in_shapes):

@@ -77,12 +77,12 @@ def taps_matrix(index, weight, n_in):
 def _gather(xp, x, taps, axis, dtype):
     """``sum_k w[i, k] * x[..., idx[i, k], ...]`` along ``axis`` (-2 or -1)."""
     idx, w = xp.asarray(taps[0]), xp.asarray(taps[1], dtype=dtype)
-    with np.errstate(invalid='ignore'):    # inf * a zero tap is NaN, as in MXNet: no warning
-        if axis == -2:
-            g = xp.take(x, idx.ravel(), axis=-2).reshape(x.shape[:-2] + idx.shape + x.shape[-1:])
-            return (g * w[..., None]).sum(axis=-2)
-        g = xp.take(x, idx.ravel(), axis=-1).reshape(x.shape[:-1] + idx.shape)
-        return (g * w).sum(axis=-1)
+    # (inf * a zero tap is NaN, as in MXNet)
+    if axis == -2:
+        g = xp.take(x, idx.ravel(), axis=-2).reshape(x.shape[:-2] + idx.shape + x.shape[-1:])
+        return (g * w[..., None]).sum(axis=-2)
+    g = xp.take(x, idx.ravel(), axis=-1).reshape(x.shape[:-1] + idx.shape)
+    return (g * w).sum(axis=-1)
 
 
 class _Separable(Op):

@@ -168,11 +168,9 @@ def lamb_phase1(xp, w, g, mean, var, wd, beta1, beta2, epsilon, t, bias_correcti
     if bias_correction:
         cast = mean.dtype.type
         b1_t, b2_t = cast(float(np.float32(beta1)) ** t), cast(float(np.float32(beta2)) ** t)
-        with np.errstate(divide='ignore', invalid='ignore'):
-            m_hat = (mean.astype(np.float64) / (1.0 - float(b1_t))).astype(mean.dtype)
-            v_hat = var / (one - b2_t)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        return m_hat / (xp.sqrt(v_hat) + dt(epsilon)) + dt(wd) * w
+        m_hat = (mean.astype(np.float64) / (1.0 - float(b1_t))).astype(mean.dtype)
+        v_hat = var / (one - b2_t)
+    return m_hat / (xp.sqrt(v_hat) + dt(epsilon)) + dt(wd) * w
 
 
 def lamb_phase2(w, r, r1, r2, lr, lower_bound, upper_bound):
@@ -188,8 +186,7 @@ def lamb_phase2(w, r, r1, r2, lr, lower_bound, upper_bound):
         r1 = r1 if r1 < hi else hi
     lr = dt(lr)
     if r1 != 0 and r2 != 0:
-        with np.errstate(over='ignore', invalid='ignore', divide='ignore'):
-            lr = lr * r1 / r2
+        lr = lr * r1 / r2
     w -= lr * r
 
 

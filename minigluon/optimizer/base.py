@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from minigluon import backend
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.ndarray import NDArray
 from minigluon.ops.update_kernels import clipped_grad
 from minigluon.optimizer.precision import check_state_layout
@@ -218,6 +219,7 @@ class Optimizer:
                           'convergence. Consider using multi_precision=True option of the optimizer')
         return self.create_state(index, weight)
 
+    @fp_errors_ignored      # the kernels, as MXNet's update operators: inf/nan silently
     def update(self, index, weight, grad, state):
         """Update ``weight`` in place from ``grad`` and ``state``; ``index`` keys lr/wd multipliers."""
         self._update_count(index)
@@ -233,6 +235,7 @@ class Optimizer:
         (``adam_update``, ``ftrl_update``...) where MXNet has one, else ``<optimizer>_update``."""
         return type(self).__name__.lower() + '_update'
 
+    @fp_errors_ignored      # (also the cast of the master copy back to float16)
     def update_multi_precision(self, index, weight, grad, state):
         """As :meth:`update`; with ``multi_precision`` a float16 weight is updated through its
         float32 master copy, then rounded back."""

@@ -9,6 +9,7 @@ in place on the raw arrays; autograd records nothing. Gradients are dense here: 
 
 import numpy as np
 
+from minigluon._fp_errors import fp_errors_ignored
 from minigluon.backend import get_array_module as _xp
 from minigluon.ops import update_kernels as K
 from minigluon.optimizer.base import Optimizer, _astype_like, _raw, _zeros_like, register
@@ -249,6 +250,7 @@ class LARS(Optimizer):
             mom -= lr * step
             w += mom
 
+    @fp_errors_ignored      # as Optimizer.update (see minigluon._fp_errors)
     def update_multi_precision(self, index, weight, grad, state):
         """As :meth:`update`; a float16 weight with ``multi_precision`` is updated through the float32
         master copy in ``state[1]`` (the norms use the float16 weight, as MXNet's do)."""
