@@ -16,8 +16,8 @@
 # style images are small NumPy arrays, the loaders do not shuffle, and the random augmentations
 # are left out except random_crop, whose corner Python's random module draws in both frameworks.
 # The backbone is frozen (grad_req 'null'): trained from random weights on a few tiny images, a
-# ResNet-18 is so ill-conditioned that float rounding alone takes two runs of one framework apart
-# within a few steps. The FCN's prediction is printed by its shape only: MXNet 1.9.1 (CPU) never
+# ResNet-18 is so ill-conditioned that the frameworks' different float rounding takes them apart
+# within two steps (after one step, weights 1e-7 apart give gradients up to 1% apart). The FCN's prediction is printed by its shape only: MXNet 1.9.1 (CPU) never
 # updates the running statistics of the ResNet's input BatchNorm, whose backward nothing needs.
 import random
 
