@@ -4,7 +4,8 @@
 ``_contrib_`` operators without their prefix (the modules ``nd.contrib`` and ``sym.contrib``), as
 MXNet's ``mx.contrib.nd.ctc_loss``; ``contrib.nn`` holds the extra Gluon blocks, ``contrib.rnn``
 the extra recurrent cells, ``contrib.data`` the ``IntervalSampler``, ``contrib.estimator`` the
-``Estimator`` training loop and its event handlers.
+``Estimator`` training loop and its event handlers, ``contrib.text`` token vocabularies and
+embeddings read from local files.
 """
 import sys as _sys
 
@@ -14,9 +15,11 @@ from minigluon.contrib import data  # noqa: F401
 from minigluon.contrib import estimator  # noqa: F401
 from minigluon.contrib import nn  # noqa: F401
 from minigluon.contrib import rnn  # noqa: F401
+from minigluon.contrib import text
 
 nd = ndarray
 sym = symbol
+__all__ = ['ndarray', 'nd', 'symbol', 'sym', 'data', 'estimator', 'nn', 'rnn', 'text']
 
 for _name, _module in [('ndarray', ndarray), ('nd', ndarray), ('symbol', symbol), ('sym', symbol)]:
     _sys.modules.setdefault('%s.%s' % (__name__, _name), _module)
