@@ -147,7 +147,9 @@ def check_step_states(cell, inputs, states):
     """Check the ``states`` given to one step of ``cell`` against ``cell.state_info``.
 
     Only NDArrays are checked (a Symbol has no shape yet); the batch size is the input's first
-    axis. States beyond those of ``state_info`` are ignored, as MXNet 1.9.1 ignores them. Where
+    axis. States beyond those of ``state_info`` are ignored, as MXNet 1.9.1 ignores them when
+    stepping (its ``unroll`` then fails when the cell is hybridized or its input size deferred:
+    minigluon's ignores them there too). Where
     MXNet 1.9.1 fails later, inside an operator (``MXNetError``), minigluon names the state (a
     plain cell's ``elemwise_add`` would otherwise broadcast a state of batch 1).
 

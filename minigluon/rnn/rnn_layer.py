@@ -278,6 +278,11 @@ _LAYER_DOC = """{summary}
     Outputs: ``out`` ``(T, N, D * hidden_size)`` (or NTC) and, only when states were given, the
     final states in the same form. Semantics and parameter layout: MXNet 1.9.1 ``gluon.rnn.{name}``
     and the fused ``RNN`` operator ({formula}).
+
+    MXNet 1.9.1's CPU build gets float64 layers of more than one layer wrong where minigluon
+    computes them as its float32 ones (and numerical differentiation): the gradients of every
+    layer but the last, and, recorded outside training mode with ``dropout > 0``, the dropout
+    it then applies between layers.
     """
 
 

@@ -90,6 +90,12 @@ class ModifierCell(HybridRecurrentCell):
         return self.base_cell.state_info(batch_size)
 
     def begin_state(self, func=ndarray.zeros, **kwargs):
+        """The base cell's begin states (see :meth:`RecurrentCell.begin_state`).
+
+        ``func`` defaults to ``nd.zeros``, as for every other cell: MXNet 1.9.1's modifier
+        cells default to ``symbol.zeros``, so there ``begin_state(batch_size=N)`` returns
+        Symbols that an eager step or ``unroll`` then refuses ("mixed NDArrays and Symbols").
+        """
         self._check_unmodified()
         self.base_cell._modified = False
         try:
@@ -183,6 +189,11 @@ class BidirectionalCell(HybridRecurrentCell):
 
     Only :meth:`unroll` is supported (a bidirectional cell cannot be stepped). Children are
     registered as ``l_cell`` and ``r_cell`` (hence save keys ``l_cell.i2h_weight``...).
+
+    With layout ``'NTC'``, a ``valid_length`` and ``merge_outputs=None`` (also inside a
+    ``SequentialRNNCell``, which unrolls its inner cells so), MXNet 1.9.1 stacks the already
+    merged reverse outputs a second time, swapping their batch and time axes: wrong values when
+    the batch size equals the length, an error otherwise. minigluon stacks them once.
     """
 
     def __init__(self, l_cell, r_cell, output_prefix='bi_'):
