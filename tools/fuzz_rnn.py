@@ -41,6 +41,19 @@ Results: ``structure`` (the nesting, dtypes and shapes of ``out``), ``out<j>``, 
 keys and shapes ``save_parameters`` writes), ``init:<name>`` (values set by the drawn
 initializers); a failure is ``error`` plus ``mro``.
 
+First runs (seeds 1 to 5, 3,952 cases, MXNet's float32 and float64 results compared with the
+tolerances of ``TOL``): every output, state, gradient, parameter name and saved key agrees but
+for the tagged cases. The differences found were error classes (MXNet's assertions and operator
+failures; now among minigluon's exception's classes), a step state of batch 1 that a plain cell
+broadcast (now refused, as MXNet's ``elemwise_add`` does) and extra step states (now ignored,
+as MXNet ignores them). The known ones are MXNet's faults: float64 cells' float32 zero states,
+float64 multi-layer gradients and dropout outside training, the CPU LSTMP that cannot train,
+modifier cells' Symbol begin states, the NTC bidirectional unroll with ``merge_outputs=None``,
+a valid length of 0 (``SequenceLast`` reads out of bounds: aborted or hung MXNet, so those
+cases are not run there), a repeated output's head gradient in a hybridized stack, and the
+checks minigluon adds (a ``sequence_length`` the layer would ignore, a layout other than
+NTC/TNC, a conv cell's input size, extra begin states of a hybridized or deferred cell).
+
 The batching, crash/hang resume, the report and the command line (also ``--mx-python``,
 ``--compare-only``) are ``tools/_fuzz.py``'s. A difference where MXNet is right is fixed in
 minigluon and pinned by ``tools/gen_rnn_fuzz_fixtures.py`` (``tests/fixtures/rnn_fuzz/``,
@@ -191,7 +204,7 @@ def cell_code(kind, H, I, deferred=None):
     return 'rnn.%s(%d%s)' % (kind, H, ', ' + code_kwargs(kw) if kw else ''), nst, H
 
 
-def unroll_call(T, N, I, nstates, dt, ins, bad=None, allow_valid=True, steppable=True):
+def unroll_call(T, N, I, nstates, dt, ins, bad=None, steppable=True):
     """The ``call`` of an unroll (or, when ``steppable``, sometimes a stepping loop) over ``T``
     steps of ``N`` x ``I`` inputs; appends the inputs to ``ins``."""
     layout = pick('TNC', 'NTC')
@@ -201,11 +214,12 @@ def unroll_call(T, N, I, nstates, dt, ins, bad=None, allow_valid=True, steppable
     ins.append(x)
     if steppable and chance(0.15) and bad is None:
         ax = layout.find('T')
-        return ('net.reset()\nstates = net.begin_state(batch_size=%d%s)\nouts = []\n'
-                'for t in range(%d):\n    o, states = net(x0.%s, states)\n    outs.append(o)\n'
+        return ('net.reset()\nstates = net.begin_state(batch_size=%d%s%s)\nouts = []\n'
+                'for t in range(%d):\n    o, states = net(x0%s, states)\n    outs.append(o)\n'
                 'out = (outs, states)' % (
-                    N, ", dtype='float64'" if dt == 'float64' else '', T,
-                    '[t]' if ax == 0 else 'slice_axis(axis=1, begin=t, end=t + 1).reshape((%d, -1))'
+                    N, ", dtype='float64'" if dt == 'float64' else '',
+                    pick('', ', func=nd.zeros'), T,
+                    '[t]' if ax == 0 else '.slice_axis(axis=1, begin=t, end=t + 1).reshape((%d, -1))'
                     % N))
     if chance(0.3):
         xin = ('list(nd.split(x0, num_outputs=%d, axis=%d, squeeze_axis=True))' % (
@@ -238,7 +252,7 @@ def unroll_call(T, N, I, nstates, dt, ins, bad=None, allow_valid=True, steppable
     merge = pick(True, False, None, 'absent')
     if merge != 'absent':
         args.append('merge_outputs=%r' % merge)
-    if (allow_valid and chance(0.35)) or bad == 'valid':
+    if chance(0.35) or bad == 'valid':
         lens = R.randint(1 if chance(0.7) else 0, T + 1, size=(N + 1 if bad == 'valid' else N,))
         if not lens.all():
             ZERO_LENGTH[0] = True
@@ -639,7 +653,13 @@ def known_tag(c, m, o, kind):
         return 'unroll-layout'
     if kind == 'ours-error':
         # _RNNLayer.__call__'s docstring: MXNet ignores a sequence_length the layer cannot use
-        return 'sequence-length-ignored' if 'would be ignored' in ours else None
+        if 'would be ignored' in ours:
+            return 'sequence-length-ignored'
+        # _BaseConvRNNCell.forward's docstring: MXNet runs a wrong input size whose i2h
+        # convolution broadcasts against the h2h one
+        if 'the step input must have shape' in ours:
+            return 'conv-input-broadcast'
+        return None
     # RecurrentCell.unroll's docstring: a length of 0 keeps the begin states (MXNet crashes)
     if c.get('zero_length'):
         return 'valid-length-zero'
@@ -669,6 +689,12 @@ def known_tag(c, m, o, kind):
     if kind == 'mx-error-ours-ok' and (re.match(r'ValueError: \s*\[\d+\]\w+$', err)
                                        or 'does not match the cached version' in err):
         return 'extra-states'
+    # README (a repeated head): a hybridized stack ending in DropoutCell(0.0) returns one graph
+    # entry twice, as the output and as the last cell's state; MXNet's backward keeps one of the
+    # two head gradients (its eager run and minigluon's two modes agree)
+    if kind == 'diff' and c['hybridize'] and 'DropoutCell(0.0' in c['build'] \
+            and all(k.startswith(('grad', 'pgrad:')) for k in m if check_key(c, k, m, o)):
+        return 'hyb-repeated-output'
     # README: MXNet's float64 RNN layers apply their dropout under autograd.record even
     # outside training mode (float32 ones do not)
     if c['group'].startswith('layer') and "dtype='float64'" in c['build'] \

@@ -134,7 +134,9 @@ class _BaseConvRNNCell(HybridRecurrentCell):
         ------
         TypeError, MXNetValueError
             When the input is not ``(N,) + input_shape`` or the states do not match
-            ``state_info`` (MXNet 1.9.1 fails in the convolution: an ``MXNetError``).
+            ``state_info`` (MXNet 1.9.1 fails in the convolution: an ``MXNetError``; but an
+            input whose i2h convolution broadcasts against the state's h2h one, e.g. one of a
+            larger width for a state of width 1, runs there on the wrong shapes).
         """
         if isinstance(inputs, NDArray) and tuple(inputs.shape[1:]) != self._input_shape:
             raise MXNetValueError('%s: the step input must have shape (batch,) + input_shape = '
