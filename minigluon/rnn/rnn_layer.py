@@ -280,9 +280,10 @@ _LAYER_DOC = """{summary}
     and the fused ``RNN`` operator ({formula}).
 
     MXNet 1.9.1's CPU build gets float64 layers of more than one layer wrong where minigluon
-    computes them as its float32 ones (and numerical differentiation): the gradients of every
-    layer but the last, and, recorded outside training mode with ``dropout > 0``, the dropout
-    it then applies between layers.
+    computes them as its float32 ones (and numerical differentiation): the gradients of the
+    layers below the last (all of them when the input takes no gradient, some when it does),
+    and, recorded outside training mode with ``dropout > 0``, the dropout it then applies
+    between layers.
     """
 
 
