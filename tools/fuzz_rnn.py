@@ -41,8 +41,8 @@ Results: ``structure`` (the nesting, dtypes and shapes of ``out``), ``out<j>``, 
 keys and shapes ``save_parameters`` writes), ``init:<name>`` (values set by the drawn
 initializers); a failure is ``error`` plus ``mro``.
 
-First runs (seeds 1 to 5, 3,952 cases, MXNet's float32 and float64 results compared with the
-tolerances of ``TOL``): every output, state, gradient, parameter name and saved key agrees but
+First runs (seeds 1 to 5, 3,952 cases, and seed 6's layers and misuse, 260 more; MXNet's
+float32 and float64 results compared with the tolerances of ``TOL``): every output, state, gradient, parameter name and saved key agrees but
 for the tagged cases. The differences found were error classes (MXNet's assertions and operator
 failures; now among minigluon's exception's classes), a step state of batch 1 that a plain cell
 broadcast (now refused, as MXNet's ``elemwise_add`` does) and extra step states (now ignored,
@@ -179,7 +179,9 @@ def g_layer(n):
         if chance(0.3):
             call += '\nout = (out, net.state_info(%d))' % N
         code = 'net = rnn.%s(%s)' % (mode, code_kwargs(kw))
-        add('layer', code, call, ins, wrt=tuple(range(len(ins))), train=train, init_check=kinds)
+        # the input takes a gradient most of the time (without one: the usual training case)
+        wrt = tuple(range(len(ins))) if chance(0.7) else tuple(range(1, len(ins)))
+        add('layer', code, call, ins, wrt=wrt, train=train, init_check=kinds)
 
 
 # -- cells ---------------------------------------------------------------------------------------
