@@ -47,6 +47,12 @@ class ValueAssertionError(ValueError, AssertionError):
     ``except ValueError`` both catch it. The root of :class:`minigluon.parameter.ParameterMismatchError`."""
 
 
+class RuntimeAssertionError(RuntimeError, AssertionError):
+    """A call in the wrong state that MXNet 1.9.1 rejects with a Python ``assert`` where minigluon
+    raises a ``RuntimeError`` (``begin_state`` of a recurrent cell wrapped by a modifier cell).
+    Both, so ``except RuntimeError`` and legacy ``except AssertionError`` both catch it."""
+
+
 class TypeAssertionError(TypeError, AssertionError):
     """A value of the wrong kind that MXNet 1.9.1 rejects with a Python ``assert`` (an
     ``AssertionError``) where minigluon raises a ``TypeError`` (a loss's ``weight`` that is not a

@@ -13,40 +13,13 @@ get MXNet's parameter and state shapes but a step raises NotImplementedError.
 """
 from numbers import Integral
 
+from minigluon.base import MXNetValueError, ValueAssertionError
 from minigluon.ndarray import NDArray
-from minigluon.rnn.rnn_cell import HybridRecurrentCell
+from minigluon.rnn.rnn_cell import HybridRecurrentCell, check_step_states
 
 __all__ = ['Conv1DRNNCell', 'Conv2DRNNCell', 'Conv3DRNNCell',
            'Conv1DLSTMCell', 'Conv2DLSTMCell', 'Conv3DLSTMCell',
            'Conv1DGRUCell', 'Conv2DGRUCell', 'Conv3DGRUCell']
-
-
-def check_step_states(cell, inputs, states):
-    """Check the ``states`` given to one step of ``cell`` against ``cell.state_info``.
-
-    Only NDArrays are checked (a Symbol has no shape yet); the batch size is the input's first axis.
-
-    Raises
-    ------
-    TypeError
-        When ``states`` is not a list or tuple.
-    ValueError
-        When the number of states or the shape of one of them differs from ``state_info``.
-    """
-    name = type(cell).__name__
-    if not isinstance(states, (list, tuple)):
-        raise TypeError('%s: states must be a list of %d arrays (see state_info), got %s'
-                        % (name, len(cell.state_info()), type(states).__name__))
-    if not isinstance(inputs, NDArray):
-        return
-    expected = cell.state_info(inputs.shape[0])
-    if len(states) != len(expected):
-        raise ValueError('%s: expected %d states (%s), got %d' % (
-            name, len(expected), ', '.join(str(e['shape']) for e in expected), len(states)))
-    for i, (state, info) in enumerate(zip(states, expected)):
-        if isinstance(state, NDArray) and tuple(state.shape) != tuple(info['shape']):
-            raise ValueError('%s: state %d must have shape %s (state_info for a batch of %d), got %s'
-                             % (name, i, tuple(info['shape']), inputs.shape[0], state.shape))
 
 
 _LAYOUTS = {1: ('NCW', 'NWC'), 2: ('NCHW', 'NHWC'), 3: ('NCDHW', 'NDHWC')}
@@ -97,7 +70,7 @@ class _BaseConvRNNCell(HybridRecurrentCell):
         self._h2h_dilate = self._spec('h2h_dilate', h2h_dilate, dims, 1)
         self._stride = (1,) * dims
         if any(k % 2 == 0 for k in self._h2h_kernel):
-            raise ValueError('%s: h2h_kernel must be odd (the state keeps its size), got %s'
+            raise ValueAssertionError('%s: h2h_kernel must be odd (the state keeps its size), got %s'
                              % (name, h2h_kernel))
         self._h2h_pad = tuple(d * (k - 1) // 2 for d, k in zip(self._h2h_dilate, self._h2h_kernel))
         first = conv_layout.find('C') == 1
@@ -127,15 +100,17 @@ class _BaseConvRNNCell(HybridRecurrentCell):
                                         allow_deferred_init=True)
 
     def _spec(self, arg, value, dims, minimum):
-        """An int or a tuple of ``dims`` ints (each >= minimum) as a tuple; else ValueError."""
+        """An int or a tuple of ``dims`` ints (each >= minimum) as a tuple; else a
+        ValueAssertionError (a tuple of another length: MXNet 1.9.1 asserts) or ValueError."""
         if isinstance(value, Integral) and not isinstance(value, bool):
             value = (int(value),) * dims
         elif (isinstance(value, (tuple, list)) and len(value) == dims
               and all(isinstance(v, Integral) and not isinstance(v, bool) for v in value)):
             value = tuple(int(v) for v in value)
         else:
-            raise ValueError('%s: for %dD convolution %s must be an int or a tuple of %d ints, '
-                             'got %r' % (type(self).__name__, dims, arg, dims, value))
+            raise ValueAssertionError('%s: for %dD convolution %s must be an int or a tuple of '
+                                      '%d ints, got %r' % (type(self).__name__, dims, arg, dims,
+                                                           value))
         if any(v < minimum for v in value):
             raise ValueError('%s: %s must be >= %d, got %r'
                              % (type(self).__name__, arg, minimum, value))
@@ -157,13 +132,16 @@ class _BaseConvRNNCell(HybridRecurrentCell):
 
         Raises
         ------
-        TypeError, ValueError
-            When the input is not ``(N,) + input_shape`` or the states do not match ``state_info``.
+        TypeError, MXNetValueError
+            When the input is not ``(N,) + input_shape`` or the states do not match
+            ``state_info`` (MXNet 1.9.1 fails in the convolution: an ``MXNetError``; but an
+            input whose i2h convolution broadcasts against the state's h2h one, e.g. one of a
+            larger width for a state of width 1, runs there on the wrong shapes).
         """
         if isinstance(inputs, NDArray) and tuple(inputs.shape[1:]) != self._input_shape:
-            raise ValueError('%s: the step input must have shape (batch,) + input_shape = '
-                             '(N,) + %s, got %s' % (type(self).__name__, self._input_shape,
-                                                    inputs.shape))
+            raise MXNetValueError('%s: the step input must have shape (batch,) + input_shape = '
+                                  '(N,) + %s, got %s' % (type(self).__name__, self._input_shape,
+                                                         inputs.shape))
         check_step_states(self, inputs, states)
         return super().forward(inputs, states)
 
@@ -269,7 +247,9 @@ _DOC = """{dims}D convolutional {kind} cell (MXNet 1.9.1 ``gluon.contrib.rnn.{cl
     ------
     ValueError
         At construction for a bad ``conv_layout``, ``input_shape``, kernel, pad or dilation (an
-        even ``h2h_kernel``, a wrong length); at a step for inputs or states of the wrong shape.
+        even ``h2h_kernel`` or a spec of the wrong length is also an ``AssertionError``, as MXNet
+        1.9.1 asserts); at a step for inputs or states of the wrong shape (also an
+        ``MXNetError``, as MXNet's convolution fails).
     """
 
 _MATH = {'RNN': 'h_t = act(W_i * x_t + b_i + R * h_{t-1} + b_h)',

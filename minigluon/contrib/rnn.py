@@ -9,12 +9,14 @@ shapes, defaults and reprs are MXNet's. The convolutional cells live in
 """
 from numbers import Number
 
+from minigluon.base import ValueAssertionError
 from minigluon.contrib.conv_rnn import (  # noqa: F401  (re-exported)
     Conv1DGRUCell, Conv1DLSTMCell, Conv1DRNNCell, Conv2DGRUCell, Conv2DLSTMCell, Conv2DRNNCell,
-    Conv3DGRUCell, Conv3DLSTMCell, Conv3DRNNCell, check_step_states)
+    Conv3DGRUCell, Conv3DLSTMCell, Conv3DRNNCell)
 from minigluon.ndarray import NDArray
 from minigluon.rnn import _sequence as seq
-from minigluon.rnn.rnn_cell import HybridRecurrentCell, SequentialRNNCell, check_sizes
+from minigluon.rnn.rnn_cell import (HybridRecurrentCell, SequentialRNNCell, check_sizes,
+                                    check_step_states)
 from minigluon.rnn.rnn_modifiers import BidirectionalCell, ModifierCell
 
 __all__ = ['VariationalDropoutCell', 'LSTMPCell',
@@ -55,8 +57,10 @@ class LSTMPCell(HybridRecurrentCell):
     ------
     ValueError
         At construction when ``hidden_size`` or ``projection_size`` is not a positive int.
-    TypeError, ValueError
-        On a step whose states are not a list of two arrays of the ``state_info`` shapes.
+    TypeError, IndexError, ValueError
+        On a step whose states are not a list (TypeError), fewer than two (IndexError, as
+        MXNet 1.9.1) or not of the ``state_info`` shapes (ValueError); see
+        :func:`minigluon.rnn.rnn_cell.check_step_states`.
     """
 
     def __init__(self, hidden_size, projection_size, i2h_weight_initializer=None,
@@ -144,9 +148,11 @@ class VariationalDropoutCell(ModifierCell):
 
     Raises
     ------
-    ValueError
+    ValueAssertionError
         When ``drop_states`` is set on a BidirectionalCell (or a bidirectional stack), which
-        cannot be stepped: wrap the cells underneath instead; when a rate is outside [0, 1).
+        cannot be stepped: wrap the cells underneath instead (MXNet 1.9.1 asserts).
+    ValueError
+        When a rate is outside [0, 1).
     TypeError
         When a rate is not a number.
     """
@@ -161,13 +167,14 @@ class VariationalDropoutCell(ModifierCell):
                 raise ValueError('VariationalDropoutCell: %s must be in [0, 1), got %r'
                                  % (arg, rate))
         if drop_states and isinstance(base_cell, BidirectionalCell):
-            raise ValueError("BidirectionalCell doesn't support variational state dropout. "
-                             "Please add VariationalDropoutCell to the cells underneath instead.")
+            raise ValueAssertionError(
+                "BidirectionalCell doesn't support variational state dropout. Please add "
+                "VariationalDropoutCell to the cells underneath instead.")
         if (drop_states and isinstance(base_cell, SequentialRNNCell)
                 and getattr(base_cell, '_bidirectional', False)):
-            raise ValueError("Bidirectional SequentialRNNCell doesn't support variational state "
-                             "dropout. Please add VariationalDropoutCell to the cells underneath "
-                             "instead.")
+            raise ValueAssertionError(
+                "Bidirectional SequentialRNNCell doesn't support variational state dropout. "
+                "Please add VariationalDropoutCell to the cells underneath instead.")
         super().__init__(base_cell)
         self.drop_inputs = drop_inputs
         self.drop_states = drop_states

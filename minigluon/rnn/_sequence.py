@@ -4,6 +4,7 @@ A sequence is either one array with a time axis (``layout`` 'NTC' or 'TNC') or a
 ``(N, C)`` arrays; NDArrays and Symbols are both accepted (``F`` is the matching namespace).
 """
 from minigluon import ndarray
+from minigluon.base import MXNetValueError, ValueAssertionError
 from minigluon.ndarray import NDArray
 
 
@@ -42,13 +43,17 @@ def format_sequence(length, inputs, layout, merge, in_layout=None):
 
     Raises
     ------
-    ValueError
-        When ``layout`` is not 'NTC'/'TNC' or the number of steps differs from ``length``.
+    MXNetValueError
+        When ``layout`` is not 'NTC'/'TNC' (MXNet 1.9.1 does not check it and fails in an
+        operator, an ``MXNetError``).
+    ValueAssertionError
+        When ``inputs`` is None or the number of steps differs from ``length`` (MXNet 1.9.1
+        asserts both).
     """
     if layout not in ('NTC', 'TNC'):
-        raise ValueError("unroll: layout must be 'NTC' or 'TNC', got %r" % (layout,))
+        raise MXNetValueError("unroll: layout must be 'NTC' or 'TNC', got %r" % (layout,))
     if inputs is None:
-        raise ValueError('unroll: inputs must be given')
+        raise ValueAssertionError('unroll: inputs must be given')
     axis, batch_axis = layout.find('T'), layout.find('N')
     in_axis = in_layout.find('T') if in_layout is not None else axis
     batch_size = 0
@@ -57,7 +62,7 @@ def format_sequence(length, inputs, layout, merge, in_layout=None):
         if isinstance(inputs, NDArray):
             batch_size = inputs.shape[batch_axis]
             if length is not None and length != inputs.shape[in_axis]:
-                raise ValueError('unroll: length=%d but the inputs have %d steps on axis %d'
+                raise ValueAssertionError('unroll: length=%d but the inputs have %d steps on axis %d'
                                  % (length, inputs.shape[in_axis], in_axis))
         if merge is False:
             steps = inputs.shape[in_axis] if isinstance(inputs, NDArray) else length
@@ -66,7 +71,7 @@ def format_sequence(length, inputs, layout, merge, in_layout=None):
     else:
         inputs = list(inputs)
         if length is not None and len(inputs) != length:
-            raise ValueError('unroll: length=%d but %d input steps were given' % (length, len(inputs)))
+            raise ValueAssertionError('unroll: length=%d but %d input steps were given' % (length, len(inputs)))
         F = _namespace(inputs[0])
         if isinstance(inputs[0], NDArray):
             batch_size = inputs[0].shape[0]    # each step is (N, C), whatever the layout

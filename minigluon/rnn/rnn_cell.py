@@ -11,7 +11,10 @@ Containers and modifiers: ``SequentialRNNCell``, ``HybridSequentialRNNCell``, ``
 import numbers
 
 from minigluon import ndarray
+from minigluon.base import (MXNetIndexError, MXNetValueError, RuntimeAssertionError,
+                            ValueAssertionError)
 from minigluon.block import Block, HybridBlock
+from minigluon.ndarray import NDArray
 from minigluon.rnn import _sequence as seq
 
 
@@ -43,8 +46,8 @@ class RecurrentCell(Block):
         raise NotImplementedError()
 
     def _check_unmodified(self):
-        if self._modified:
-            raise RuntimeError('After applying modifier cells (e.g. ZoneoutCell) the base cell cannot '
+        if self._modified:   # MXNet 1.9.1 asserts: an AssertionError too
+            raise RuntimeAssertionError('After applying modifier cells (e.g. ZoneoutCell) the base cell cannot '
                                'be called directly. Call the modifier cell instead.')
 
     def begin_state(self, batch_size=0, func=ndarray.zeros, **kwargs):
@@ -52,8 +55,9 @@ class RecurrentCell(Block):
 
         Raises
         ------
-        RuntimeError
-            When the cell is wrapped by a modifier cell (call the modifier's ``begin_state``).
+        RuntimeAssertionError
+            When the cell is wrapped by a modifier cell (call the modifier's ``begin_state``);
+            a ``RuntimeError`` and, as MXNet 1.9.1's assertion, an ``AssertionError``.
         """
         self._check_unmodified()
         states = []
@@ -74,6 +78,8 @@ class RecurrentCell(Block):
         begin_state : list, optional
             Default: ``begin_state`` zeros.
         layout : {'NTC', 'TNC'}
+            Another string raises ``MXNetValueError`` (MXNet 1.9.1 reads the positions of ``T``
+            and ``N`` from any string, then fails or runs on the wrong axes).
         merge_outputs : bool, optional
             True: one array in ``layout``; False: a list of steps; None: as the inputs.
         valid_length : NDArray ``(N,)``, optional
@@ -137,6 +143,42 @@ def check_sizes(owner, **sizes):
             raise ValueError('%s: %s must be a positive int, got %r' % (owner, name, value))
 
 
+def check_step_states(cell, inputs, states):
+    """Check the ``states`` given to one step of ``cell`` against ``cell.state_info``.
+
+    Only NDArrays are checked (a Symbol has no shape yet); the batch size is the input's first
+    axis. States beyond those of ``state_info`` are ignored, as MXNet 1.9.1 ignores them when
+    stepping (its ``unroll`` then fails when the cell is hybridized or its input size deferred:
+    minigluon's ignores them there too). Where
+    MXNet 1.9.1 fails later, inside an operator (``MXNetError``), minigluon names the state (a
+    plain cell's ``elemwise_add`` would otherwise broadcast a state of batch 1).
+
+    Raises
+    ------
+    TypeError
+        When ``states`` is not a list or tuple.
+    MXNetIndexError
+        When there are fewer states than ``state_info`` lists (MXNet: an ``IndexError``).
+    MXNetValueError
+        When the shape of one of them differs from ``state_info``.
+    """
+    name = type(cell).__name__
+    if not isinstance(states, (list, tuple)):
+        raise TypeError('%s: states must be a list of %d arrays (see state_info), got %s'
+                        % (name, len(cell.state_info()), type(states).__name__))
+    if not isinstance(inputs, NDArray):
+        return
+    expected = cell.state_info(inputs.shape[0])
+    if len(states) < len(expected):
+        raise MXNetIndexError('%s: expected %d states (%s), got %d' % (
+            name, len(expected), ', '.join(str(e['shape']) for e in expected), len(states)))
+    for i, (state, info) in enumerate(zip(states, expected)):
+        if isinstance(state, NDArray) and tuple(state.shape) != tuple(info['shape']):
+            raise MXNetValueError('%s: state %d must have shape %s (state_info for a batch of '
+                                  '%d), got %s' % (name, i, tuple(info['shape']),
+                                                   inputs.shape[0], state.shape))
+
+
 class _GatedCell(HybridRecurrentCell):
     """Parameters and repr shared by RNNCell, LSTMCell and GRUCell (``gates`` blocks of ``H`` rows)."""
 
@@ -171,6 +213,11 @@ class _GatedCell(HybridRecurrentCell):
     def infer_shape(self, inputs, *args):
         """Set ``i2h_weight``'s input size from the step input ``(N, C)`` (deferred initialisation)."""
         self.i2h_weight.shape = (self._ngates * self._hidden_size, inputs.shape[-1])
+
+    def forward(self, inputs, states):
+        """One step: ``(output, new_states)``; the states are checked by :func:`check_step_states`."""
+        check_step_states(self, inputs, states)
+        return super().forward(inputs, states)
 
     def __repr__(self):
         # MXNet prints the i2h weight's row count (4H for LSTMCell, 3H for GRUCell); so do we.
@@ -338,8 +385,8 @@ class _CellStack:
         self._counter += 1
         next_states, p = [], 0
         for cell in self._children.values():
-            if isinstance(cell, BidirectionalCell):
-                raise ValueError('%s: a BidirectionalCell cannot be stepped; use unroll'
+            if isinstance(cell, BidirectionalCell):   # MXNet 1.9.1 asserts
+                raise ValueAssertionError('%s: a BidirectionalCell cannot be stepped; use unroll'
                                  % type(self).__name__)
             n = len(cell.state_info())
             state = states[p:p + n]

@@ -11,6 +11,7 @@ unidirectional), so files are interchangeable with MXNet's.
 import re
 
 from minigluon import ndarray, symbol
+from minigluon.base import MXNetValueError, ValueAssertionError
 from minigluon.block import HybridBlock
 from minigluon.ndarray import NDArray
 
@@ -27,8 +28,8 @@ class _RNNLayer(HybridBlock):
                  lstm_state_clip_min=None, lstm_state_clip_max=None, lstm_state_clip_nan=False,
                  dtype='float32', use_sequence_length=False, **kwargs):
         super().__init__(**kwargs)
-        if layout not in ('TNC', 'NTC'):
-            raise ValueError("Invalid layout %s; must be one of ['TNC' or 'NTC']" % layout)
+        if layout not in ('TNC', 'NTC'):     # MXNet 1.9.1 asserts
+            raise ValueAssertionError("Invalid layout %s; must be one of ['TNC' or 'NTC']" % layout)
         if hidden_size <= 0 or num_layers <= 0:
             raise ValueError('%s: hidden_size and num_layers must be positive, got %r and %r'
                              % (type(self).__name__, hidden_size, num_layers))
@@ -137,7 +138,7 @@ class _RNNLayer(HybridBlock):
     def infer_shape(self, inputs, *args):
         """Set the input-to-hidden weight shapes from ``inputs`` (deferred initialisation)."""
         if len(inputs.shape) != 3:
-            raise ValueError('%s: input data should be rank-3 (%s), got shape %s'
+            raise MXNetValueError('%s: input data should be rank-3 (%s), got shape %s'
                              % (type(self).__name__, self._layout, inputs.shape))
         ni = inputs.shape[2]
         for i in range(self._num_layers):
@@ -166,14 +167,16 @@ class _RNNLayer(HybridBlock):
 
         Raises
         ------
+        MXNetValueError
+            When the input is not rank 3, ``states`` holds the wrong number of arrays, or
+            ``sequence_length`` is missing from a layer built with ``use_sequence_length=True``
+            (MXNet 1.9.1's ``RNN`` operator fails on these: an ``MXNetError``).
         ValueError
-            When ``states`` holds the wrong number of arrays, or ``sequence_length`` is given to
-            a layer built without
-            ``use_sequence_length=True`` (MXNet 1.9.1 silently ignores it), or is missing from
-            one built with it.
+            When a state has the wrong shape, or ``sequence_length`` is given to a layer built
+            without ``use_sequence_length=True`` (MXNet 1.9.1 silently ignores it).
         """
         if self._use_sequence_length and sequence_length is None:
-            raise ValueError('%s was built with use_sequence_length=True: call it as '
+            raise MXNetValueError('%s was built with use_sequence_length=True: call it as '
                              'layer(inputs, states, sequence_length) with sequence_length of '
                              'shape (batch_size,)' % type(self).__name__)
         if not self._use_sequence_length and sequence_length is not None:
@@ -190,7 +193,7 @@ class _RNNLayer(HybridBlock):
         if states is not None and not isinstance(states, (list, tuple)):
             states = [states]
         if len(states) != len(self.state_info()):
-            raise ValueError('%s: states must be a list of %s, got %d'
+            raise MXNetValueError('%s: states must be a list of %s, got %d'
                              % (type(self).__name__, '2 arrays [h, c]' if self._mode == 'lstm'
                                 else '1 array [h]', len(states)))
         if self._use_sequence_length:
@@ -205,7 +208,7 @@ class _RNNLayer(HybridBlock):
     def hybrid_forward(self, F, inputs, states, sequence_length=None, **kwargs):
         if F is ndarray:
             if inputs.ndim != 3:
-                raise ValueError('%s: input data should be rank-3 (%s), got shape %s'
+                raise MXNetValueError('%s: input data should be rank-3 (%s), got shape %s'
                                  % (type(self).__name__, self._layout, inputs.shape))
             batch_size = inputs.shape[self._layout.find('N')]
             for state, info in zip(states, self.state_info(batch_size)):
@@ -275,6 +278,12 @@ _LAYER_DOC = """{summary}
     Outputs: ``out`` ``(T, N, D * hidden_size)`` (or NTC) and, only when states were given, the
     final states in the same form. Semantics and parameter layout: MXNet 1.9.1 ``gluon.rnn.{name}``
     and the fused ``RNN`` operator ({formula}).
+
+    MXNet 1.9.1's CPU build gets float64 layers of more than one layer wrong where minigluon
+    computes them as its float32 ones (and numerical differentiation): the gradients of the
+    layers below the last (all of them when the input takes no gradient, some when it does),
+    and, recorded outside training mode with ``dropout > 0``, the dropout it then applies
+    between layers.
     """
 
 

@@ -6,6 +6,7 @@ Regularizing RNNs by Randomly Preserving Hidden Activations".
 from numbers import Number
 
 from minigluon import ndarray
+from minigluon.base import TypeAssertionError, ValueAssertionError
 from minigluon.rnn import _sequence as seq
 from minigluon.rnn.rnn_cell import (HybridRecurrentCell, RecurrentCell, SequentialRNNCell,
                                     _cells_begin_state, _cells_state_info)
@@ -23,14 +24,14 @@ class DropoutCell(HybridRecurrentCell):
 
     Raises
     ------
-    TypeError
-        When ``rate`` is not a number.
+    TypeAssertionError
+        When ``rate`` is not a number (a ``TypeError``; MXNet 1.9.1 asserts).
     """
 
     def __init__(self, rate, axes=(), prefix=None, params=None):
         super().__init__(prefix, params)
         if not isinstance(rate, Number):
-            raise TypeError('DropoutCell: rate must be a number, got %r' % (rate,))
+            raise TypeAssertionError('DropoutCell: rate must be a number, got %r' % (rate,))
         self._rate = rate
         self._axes = axes
 
@@ -66,8 +67,8 @@ class ModifierCell(HybridRecurrentCell):
     ------
     TypeError
         When ``base_cell`` is not a recurrent cell.
-    ValueError
-        When ``base_cell`` is already wrapped by another modifier.
+    ValueAssertionError
+        When ``base_cell`` is already wrapped by another modifier (MXNet 1.9.1 asserts).
     """
 
     def __init__(self, base_cell):
@@ -75,7 +76,7 @@ class ModifierCell(HybridRecurrentCell):
             raise TypeError('%s: base_cell must be a recurrent cell (e.g. rnn.LSTMCell), got %s'
                             % (type(self).__name__, type(base_cell).__name__))
         if base_cell._modified:
-            raise ValueError('Cell %s is already modified. One cell cannot be modified twice'
+            raise ValueAssertionError('Cell %s is already modified. One cell cannot be modified twice'
                              % base_cell.name)
         base_cell._modified = True
         super().__init__(prefix=base_cell.prefix + self._alias(), params=None)
@@ -89,6 +90,12 @@ class ModifierCell(HybridRecurrentCell):
         return self.base_cell.state_info(batch_size)
 
     def begin_state(self, func=ndarray.zeros, **kwargs):
+        """The base cell's begin states (see :meth:`RecurrentCell.begin_state`).
+
+        ``func`` defaults to ``nd.zeros``, as for every other cell: MXNet 1.9.1's modifier
+        cells default to ``symbol.zeros``, so there ``begin_state(batch_size=N)`` returns
+        Symbols that an eager step or ``unroll`` then refuses ("mixed NDArrays and Symbols").
+        """
         self._check_unmodified()
         self.base_cell._modified = False
         try:
@@ -114,10 +121,10 @@ class ZoneoutCell(ModifierCell):
 
     def __init__(self, base_cell, zoneout_outputs=0., zoneout_states=0.):
         if isinstance(base_cell, BidirectionalCell):
-            raise ValueError("BidirectionalCell doesn't support zoneout since it doesn't support "
+            raise ValueAssertionError("BidirectionalCell doesn't support zoneout since it doesn't support "
                              "step. Please add ZoneoutCell to the cells underneath instead.")
         if isinstance(base_cell, SequentialRNNCell) and getattr(base_cell, '_bidirectional', False):
-            raise ValueError("Bidirectional SequentialRNNCell doesn't support zoneout.")
+            raise ValueAssertionError("Bidirectional SequentialRNNCell doesn't support zoneout.")
         super().__init__(base_cell)
         self.zoneout_outputs = zoneout_outputs
         self.zoneout_states = zoneout_states
@@ -182,6 +189,11 @@ class BidirectionalCell(HybridRecurrentCell):
 
     Only :meth:`unroll` is supported (a bidirectional cell cannot be stepped). Children are
     registered as ``l_cell`` and ``r_cell`` (hence save keys ``l_cell.i2h_weight``...).
+
+    With layout ``'NTC'``, a ``valid_length`` and ``merge_outputs=None`` (also inside a
+    ``SequentialRNNCell``, which unrolls its inner cells so), MXNet 1.9.1 stacks the already
+    merged reverse outputs a second time, swapping their batch and time axes: wrong values when
+    the batch size equals the length, an error otherwise. minigluon stacks them once.
     """
 
     def __init__(self, l_cell, r_cell, output_prefix='bi_'):
