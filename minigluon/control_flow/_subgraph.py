@@ -69,9 +69,6 @@ class SubgraphOp(Op):
     def list_arguments(self):
         return ['data%d' % i for i in range(self.num_inputs)]
 
-    def list_outputs(self):
-        return ['output%d' % i for i in range(self.num_outputs)]
-
     def runner(self, k):
         """The CachedOp running subgraph ``k``."""
         if not self.subgraphs:

@@ -33,7 +33,10 @@ class Cond(SubgraphOp):
     Notes
     -----
     Semantics of MXNet 1.9.1's ``_cond`` operator. MXNet 1.9.1's own backward of a ``_cond``
-    whose branches read more than one input fails (storage type inference); minigluon's works.
+    whose branches read more than one input fails (storage type inference), as does that of a
+    ``_cond`` holding another control-flow node (``bwd_input_eid``), and a float64 ``_cond``
+    does not run (the identity node that passes the predicate computed outside is typed
+    float32); minigluon's work (``tools/fuzz_control_flow.py``).
     """
 
     name = '_cond'

@@ -7,20 +7,12 @@ its documentation of ``foreach``, ``while_loop`` and ``cond``); the differences 
 each function's notes.
 """
 from minigluon._nest import flatten, regroup
-from minigluon.control_flow._checks import check_callable, to_python_scalar
+from minigluon.base import MXNetValueError
+from minigluon.control_flow._checks import check_callable, to_python_scalar, unpack_pair
 from minigluon.ndarray.creation import zeros
 from minigluon.ndarray.ndarray import NDArray, call_op
 
 __all__ = ['foreach', 'while_loop', 'cond']
-
-
-def _unpack_pair(result, fname, fn_name, first, second):
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise TypeError('%s: %s must return a pair (%s, %s), got %s'
-                        % (fname, fn_name, first, second,
-                           type(result).__name__ if not isinstance(result, (tuple, list))
-                           else 'a sequence of %d items' % len(result)))
-    return result
 
 
 def foreach(body, data, init_states):
@@ -57,17 +49,22 @@ def foreach(body, data, init_states):
     ------
     TypeError
         If ``body`` is not callable, ``data`` or ``init_states`` holds something other than
-        NDArrays, or ``body`` does not return an ``(outputs, states)`` pair of NDArrays.
+        NDArrays, or ``body`` returns something else than a pair (an NDArray: a
+        :class:`~minigluon.control_flow._checks.NotAPairError`, also a ``ValueError``) or a
+        pair holding something else than NDArrays.
     ValueError
-        If the data arrays differ in length along axis 0 or are empty (or 0-d), if the states
-        ``body`` returns are structured unlike ``init_states``, or if the outputs change
+        If ``body`` returns a list or tuple of another length than 2 (MXNet's unpacking
+        error), the data arrays differ in length along axis 0 or are empty (or 0-d), the states
+        ``body`` returns are structured unlike ``init_states``, or the outputs change
         structure or shape between steps.
 
     Notes
     -----
     Semantics of ``mx.nd.contrib.foreach`` (MXNet 1.9.1). Deliberate differences: nested data
     lists are sliced leaf by leaf (MXNet slices only the top-level items), and structure,
-    length and empty-data mistakes raise the errors above instead of assertions or an
+    length and empty-data mistakes raise the errors above, where MXNet does not check (it
+    loops over the first array's length; states of another structure fail later, with an
+    ``IndexError`` or a ``TypeError``, or not at all) or, for empty data, fails with an
     ``UnboundLocalError``.
     """
     check_callable(body, 'body', 'foreach')
@@ -80,7 +77,7 @@ def foreach(body, data, init_states):
     outputs, out_fmt = [], None
     for i in range(num_iters):
         eles = regroup([d[i] for d in flat_data], data_fmt)
-        outs, states = _unpack_pair(body(eles, states), 'foreach', 'body', 'outputs', 'states')
+        outs, states = unpack_pair(body(eles, states), 'foreach', 'body', 'outputs', 'states')
         outs, fmt = flatten(outs, NDArray, 'foreach: the outputs returned by body')
         _, new_state_fmt = flatten(states, NDArray, 'foreach: the states returned by body')
         if new_state_fmt != state_fmt:
@@ -115,8 +112,9 @@ def _common_length(arrays, fname):
 def _stack(items, fname):
     shapes = {tuple(x.shape) for x in items}
     if len(shapes) != 1:
-        raise ValueError('%s: a step output changed shape between steps: %s'
-                         % (fname, [tuple(x.shape) for x in items]))
+        # MXNet's stack / concat fail with MXNetError: this is both that and a ValueError
+        raise MXNetValueError('%s: a step output changed shape between steps: %s'
+                              % (fname, [tuple(x.shape) for x in items]))
     return call_op('stack', *items, axis=0, num_args=len(items))
 
 
@@ -147,9 +145,12 @@ def while_loop(cond, func, loop_vars, max_iterations=None):
     Raises
     ------
     TypeError
-        If ``cond`` or ``func`` is not callable or ``func`` does not return a pair.
+        If ``cond`` or ``func`` is not callable or ``func`` returns something else than a
+        pair (an NDArray: a :class:`~minigluon.control_flow._checks.NotAPairError`, also a
+        ``ValueError``).
     ValueError
-        If ``max_iterations`` is missing or not an integer, ``loop_vars`` is empty, ``cond``
+        If ``func`` returns a list or tuple of another length than 2, ``max_iterations`` is
+        missing or not an integer, ``loop_vars`` is empty, ``cond``
         does not return a scalar, ``func`` returns a different number of loop variables or of
         step outputs, or a step output changes shape.
 
@@ -175,7 +176,7 @@ def while_loop(cond, func, loop_vars, max_iterations=None):
     steps, outputs, out_fmt = 0, [], None
     while steps < max_iterations and to_python_scalar(
             cond(*loop_vars), bool, 'while_loop: the return value of cond'):
-        step_output, new_vars = _unpack_pair(func(*loop_vars), 'while_loop', 'func',
+        step_output, new_vars = unpack_pair(func(*loop_vars), 'while_loop', 'func',
                                              'step_output', 'new_loop_vars')
         step_output = [] if step_output is None else step_output
         new_vars = [] if new_vars is None else new_vars

@@ -60,7 +60,14 @@ class ForEach(SubgraphOp):
 
     Notes
     -----
-    Semantics of MXNet 1.9.1's ``_foreach`` operator (src/operator/control_flow.cc).
+    Semantics of MXNet 1.9.1's ``_foreach`` operator (src/operator/control_flow.cc), where
+    MXNet 1.9.1 works (``tools/fuzz_control_flow.py``). Where it does not, minigluon gives the
+    results of the eager loop: MXNet cannot run a body holding a ``_cond`` or a
+    ``_while_loop`` (its shape inference fails), returns uninitialised memory as the final
+    states of data of length 0 (minigluon raises the ValueError above), and its backward
+    fails (storage type inference, another control-flow node in the body) or gives wrong
+    gradients in some graphs: a state that starts from an array the body also reads, an
+    outside array read through ``mean`` (whose MXNet backward mis-adds).
     """
 
     name = '_foreach'

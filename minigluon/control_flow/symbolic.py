@@ -14,9 +14,9 @@ never modified (the subgraph is a copy) and an outside entry read twice gives on
 import collections
 
 from minigluon.attribute import AttrScope
+from minigluon.base import ValueAssertionError
 from minigluon._nest import flatten, regroup
-from minigluon.control_flow._checks import check_callable
-from minigluon.control_flow.eager import _unpack_pair
+from minigluon.control_flow._checks import check_callable, unpack_pair
 from minigluon.control_flow.ops import ForEach
 from minigluon.name import NameManager
 from minigluon.symbol.creation import var
@@ -47,6 +47,16 @@ def _single(sym, what):
 def _loop_var_name(sym):
     node, idx = sym._outputs[0]
     return '%s-%d' % (node.name, idx)
+
+
+def _check_unique_loop_vars(syms, fname):
+    """One array given twice as data, states or loop variables (``[h, h]``) would be one input
+    of the body: MXNet 1.9.1 asserts that the body's inputs have unique names."""
+    names = [_loop_var_name(s) for s in syms]
+    if len(set(names)) != len(names):
+        raise ValueAssertionError("%s: the inputs of the subgraph don't have unique names: %s "
+                                  "(an array is given twice as data, state or loop variable)"
+                                  % (fname, names))
 
 
 def _entry_name(node, idx):
@@ -129,9 +139,11 @@ def foreach(body, data, init_states, name='foreach'):
     TypeError
         If ``body`` is not callable, ``data``/``init_states`` hold non-Symbols, or ``body`` does
         not return an ``(outputs, states)`` pair of Symbols.
-    ValueError
-        If the returned states are structured unlike ``init_states``, a data or state variable
-        is not used by the body, or two inputs of the body have the same name.
+    ValueAssertionError
+        (a ``ValueError`` and, as MXNet 1.9.1's ``assert``, an ``AssertionError``) If the
+        returned states are structured unlike ``init_states``, a data or state variable is not
+        used by the body, or two inputs of the body have the same name (one array given twice
+        as data or state included).
 
     Notes
     -----
@@ -146,6 +158,7 @@ def foreach(body, data, init_states, name='foreach'):
         _single(s, 'data')
     for s in flat_states:
         _single(s, 'init_states')
+    _check_unique_loop_vars(flat_data + flat_states, 'foreach')
     sg = _unique_subgraph_name(name)
     with AttrScope(**{_KEY: sg}):
         made = {}
@@ -157,26 +170,28 @@ def foreach(body, data, init_states, name='foreach'):
             return made[vname]
         in_vars = regroup([loop_var(s) for s in flat_data], data_fmt)
         st_vars = regroup([loop_var(s) for s in flat_states], state_fmt)
-        outs, states = _unpack_pair(body(in_vars, st_vars), 'foreach', 'body', 'outputs', 'states')
+        outs, states = unpack_pair(body(in_vars, st_vars), 'foreach', 'body', 'outputs', 'states')
         flat_out, out_fmt = flatten(outs, Symbol, 'foreach: the outputs returned by body')
         flat_new, new_fmt = flatten(states, Symbol, 'foreach: the states returned by body')
         if new_fmt != state_fmt:
-            raise ValueError('foreach: body must return states structured like init_states '
-                             '(structure %r), got structure %r' % (state_fmt, new_fmt))
+            raise ValueAssertionError('foreach: body must return states structured like '
+                                      'init_states (structure %r), got structure %r'
+                                      % (state_fmt, new_fmt))
         for s in flat_out + flat_new:
             _single(s, 'the outputs and states returned by body')
         heads = _make_heads(flat_out, flat_new, sg)
     sub, outside = _cut(heads, sg)
     names = sub.list_inputs()
     if len(set(names)) != len(names):
-        raise ValueError('foreach: the inputs of the body do not have unique names: %s' % names)
+        raise ValueAssertionError('foreach: the inputs of the body do not have unique names: %s'
+                                  % names)
     data_names = [_loop_var_name(s) for s in flat_data]
     state_names = [_loop_var_name(s) for s in flat_states]
     for what, wanted in (('data', data_names), ('state', state_names)):
         unused = [n for n in wanted if n not in names]
         if unused:
-            raise ValueError('foreach: the %s arrays have to be used in the loop body (%s unused)'
-                             % (what, unused))
+            raise ValueAssertionError('foreach: the %s arrays have to be used in the loop body '
+                                      '(%s unused)' % (what, unused))
     ordered = list(flat_data) + list(flat_states)
     remain_locs = []
     body_vars = {n.name: n for n in topo_order(heads) if n.is_variable}

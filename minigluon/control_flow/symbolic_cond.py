@@ -13,12 +13,13 @@ inputs are the union of the subgraphs' inputs, collected subgraph by subgraph in
   by two branches is one input; an outside operator output is not, as in MXNet).
 """
 from minigluon.attribute import AttrScope
+from minigluon.base import ValueAssertionError
 from minigluon._nest import flatten, regroup
-from minigluon.control_flow._checks import check_callable, to_python_scalar
+from minigluon.control_flow._checks import check_callable, to_python_scalar, unpack_pair
 from minigluon.control_flow.cond_op import Cond
-from minigluon.control_flow.eager import _unpack_pair
-from minigluon.control_flow.symbolic import (_KEY, _cut, _loop_var_name, _make_heads, _make_node,
-                                             _single, _unique_subgraph_name)
+from minigluon.control_flow.symbolic import (_KEY, _check_unique_loop_vars, _cut, _loop_var_name,
+                                             _make_heads, _make_node, _single,
+                                             _unique_subgraph_name)
 from minigluon.control_flow.while_op import WhileLoop
 from minigluon.symbol.creation import var
 from minigluon.symbol.symbol import Symbol, topo_order
@@ -46,8 +47,8 @@ def _trace(stem, args_syms, fmt, fn, fname):
     sub, outside = _cut(heads, sg)
     names = sub.list_inputs()
     if len(set(names)) != len(names):
-        raise ValueError('%s: the inputs of the subgraph do not have unique names: %s'
-                         % (fname, names))
+        raise ValueAssertionError('%s: the inputs of the subgraph do not have unique names: %s'
+                                  % (fname, names))
     body_vars = {n.name: n for n in topo_order(heads) if n.is_variable}
     sources = []
     for n in names:
@@ -89,9 +90,12 @@ def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):
         If ``cond``/``func`` is not callable, ``loop_vars`` holds non-Symbols, or ``func``
         does not return a pair of Symbols (or None).
     ValueError
-        If ``max_iterations`` is missing or not an integer, ``loop_vars`` is empty, ``cond``
-        does not return a Symbol, ``func`` returns another number of loop variables, or a
-        loop variable is not used by ``func``.
+        If ``max_iterations`` is missing, not an integer or below 1 (MXNet's bound for the
+        graph operator; eagerly 0 runs no step), ``loop_vars`` is empty, ``cond``
+        does not return a Symbol, ``func`` returns another number of loop variables (or a
+        list or tuple of another length than 2 instead of a pair), or a loop variable is not
+        used by ``func``; a ``ValueAssertionError`` (also MXNet's ``AssertionError``) if one
+        array is given twice in ``loop_vars``.
 
     Notes
     -----
@@ -107,6 +111,7 @@ def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):
         raise ValueError('while_loop: loop_vars should contain at least one element')
     for s in flat_vars:
         _single(s, 'loop_vars')
+    _check_unique_loop_vars(flat_vars, 'while_loop')
     as_args = (lambda args: [args]) if var_fmt == 0 else (lambda args: args)
 
     def run_cond(args):
@@ -116,7 +121,7 @@ def while_loop(cond, func, loop_vars, max_iterations=None, name='while_loop'):
         return [result], None
 
     def run_func(args):
-        step_output, new_vars = _unpack_pair(func(*as_args(args)), 'while_loop', 'func',
+        step_output, new_vars = unpack_pair(func(*as_args(args)), 'while_loop', 'func',
                                              'step_output', 'new_loop_vars')
         step_output = [] if step_output is None else step_output
         new_vars = [] if new_vars is None else new_vars

@@ -14,7 +14,7 @@ back through the steps that ran, as ``_foreach`` does: each step keeps its own t
 differentiated with the gradients of its step outputs and of the loop variables the next step
 carried back. Padding rows get no gradient.
 """
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, MXNetValueError
 from minigluon.control_flow._subgraph import SubgraphOp, body_grads, run_body
 from minigluon.control_flow.ops import _Locs
 from minigluon.ops.registry import Attr, register
@@ -33,16 +33,23 @@ class WhileLoop(SubgraphOp):
     Raises
     ------
     ValueError
-        Counts or locations that disagree, a loop variable sharing its node input with another
-        body input, a condition that is not one element, or a step that changes a loop
-        variable's shape or dtype.
+        ``max_iterations`` below 1 (as in MXNet), counts or locations that disagree, a loop
+        variable sharing its node input with another body input, a condition that is not one
+        element, or a step that changes a loop variable's shape or dtype.
     MXNetError
         When the node has no subgraphs, when no step ran and the step outputs' shapes cannot
         be inferred, or backward without a recorded forward.
 
     Notes
     -----
-    Semantics of MXNet 1.9.1's ``_while_loop`` operator and ``mx.sym.contrib.while_loop``.
+    Semantics of MXNet 1.9.1's ``_while_loop`` operator and ``mx.sym.contrib.while_loop``,
+    where MXNet 1.9.1 works (``tools/fuzz_control_flow.py``). Where it does not, minigluon
+    gives the results of the eager loop: MXNet cannot record a hybridized loop (in most
+    graphs), fails when the loop runs no step and an operator reads its outputs (their shapes
+    stay unknown; minigluon infers them through ``func``), lets a loop variable change shape
+    (minigluon raises the ValueError above, as its documentation asks for the same shape),
+    and its backward gives wrong gradients when a loop variable starts from an array that
+    ``func`` also reads. The padding rows are zeros, not uninitialised memory.
     """
 
     name = '_while_loop'
@@ -61,8 +68,10 @@ class WhileLoop(SubgraphOp):
 
     def check_attrs(self):
         self.check_locs()
-        if self.max_iterations < 0:
-            raise ValueError('_while_loop: max_iterations=%d must be >= 0' % self.max_iterations)
+        if self.max_iterations < 1:
+            # MXNet 1.9.1's lower bound: a graph loop runs at least one step's worth of rows
+            raise MXNetValueError('_while_loop: value %d for Parameter max_iterations should be '
+                                  'greater equal to 1' % self.max_iterations)
         if not 0 <= self.num_out_data <= self.num_outputs:
             raise ValueError('_while_loop: num_out_data=%d must lie in [0, num_outputs=%d]'
                              % (self.num_out_data, self.num_outputs))
@@ -98,13 +107,13 @@ class WhileLoop(SubgraphOp):
             variables, outputs = run_body(self.runner(1), [current[loc] for loc in self.func_input_locs],
                                           record)
             for i, (pos, new) in enumerate(zip(var_pos, outputs[nod:])):
-                old = current[pos]
+                old, new = current[pos], new._data
                 if old.shape != new.shape or old.dtype != new.dtype:
                     raise ValueError('_while_loop: loop variable %d changed from %s %s to %s %s in '
                                      'step %d; func must keep each loop variable\'s shape and dtype'
                                      % (i, tuple(old.shape), old.dtype, tuple(new.shape), new.dtype,
                                         len(rows)))
-                current[pos] = new._data
+                current[pos] = new
             rows.append([o._data for o in outputs[:nod]])
             if record:
                 self._steps.append((variables, outputs))

@@ -118,7 +118,10 @@ def _nanprod_grad(self, xp, g):
 Sum = _reduction('sum', lambda self, xp, x, axes: x.sum(axis=axes),
                  lambda self, xp, g: xp.broadcast_to(g, self.x.shape), ('sum_axis',),
                  'Sum over ``axis`` (MXNet ``sum``, alias ``sum_axis``).')
-Mean = _reduction('mean', _mean, _mean_grad, (), 'Mean over ``axis``.')
+Mean = _reduction('mean', _mean, _mean_grad, (),
+                  'Mean over ``axis``. Its gradient is added as is to a gradient being '
+                  "accumulated (``grad_req='add'``, an array that a hybridized loop body reads "
+                  'at every step); MXNet 1.9.1 divides the sum already there by the count too.')
 Max = _reduction('max', lambda self, xp, x, axes: x.max(axis=axes), _extreme_grad, ('max_axis',),
                  'Maximum over ``axis``; ties all receive the gradient.')
 Min = _reduction('min', lambda self, xp, x, axes: x.min(axis=axes), _extreme_grad, ('min_axis',),
