@@ -61,6 +61,11 @@ KNOWN = [
     ('Symbol only accept nonnegative index', 'negative-index', 's[-1]: MXNet raises'),
     ('General composition only support kwargs', 'positional-compose',
      'net(x) on a built graph: MXNet raises'),
+    ('Incompatible attr in node', 'mixed-dtype',
+     'two dtypes in one operator: MXNet raises, minigluon promotes (infer_type too)'),
+    ('input type to dropout is not specified', 'dropout-untyped',
+     'infer_type(_partial) through Dropout of an input without a known dtype: MXNet raises, '
+     'minigluon leaves the dtype unknown as for every other operator'),
 ]
 
 
