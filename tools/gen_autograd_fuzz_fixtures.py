@@ -194,6 +194,51 @@ PROGRAMS = {
                   "with autograd.record():\n    c[:] = nd.array([0.5, 0.5])",
                   "with autograd.record():\n    a[:] = nd.array([1.0, 2.0])"],
         'check': ['raised', 'val:an1[0]', 'val:an2[0]', 'grad:b']},
+    # mark_variables: each array given as a gradient buffer becomes an array of the graph that
+    # wants no gradient (minigluon kept it as it was): a variable given as a buffer stops being
+    # one, the variable given as its own buffer too (backward then finds nothing to
+    # differentiate), a recorded array given as a buffer is a constant for later operations, and
+    # the buffer may be a head of backward (freed by it). attach_grad's own buffer stays plain.
+    'mark_buffer_was_a_variable': {
+        'lines': ["x = nd.array([1.0, 2.0, 3.0]); y = nd.array([0.5, -1.0, 2.0])",
+                  "y.attach_grad()",
+                  "autograd.mark_variables([x], [y])",
+                  "with autograd.record():\n    z = (x * x + y * 3).sum()",
+                  "z.backward()",
+                  "ynone = y.grad is None"],
+        'check': ['raised', 'val:y', 'grad:x', 'val:ynone']},
+    'mark_buffer_is_the_variable': {
+        'lines': ["x = nd.array([1.0, 2.0, 3.0])",
+                  "autograd.mark_variables([x], [x], 'add')",
+                  "with autograd.record():\n    z = (x * x).sum()",
+                  "z.backward()",
+                  "xnone = x.grad is None"],
+        'check': ['raised', 'val:x', 'val:xnone']},
+    'mark_buffer_was_recorded': {
+        'lines': ["x = nd.array([1.0, 2.0, 3.0]); y = nd.array([0.5, -1.0, 2.0])",
+                  "x.attach_grad()",
+                  "with autograd.record():\n    w = x * 2\n    autograd.mark_variables([y], [w])\n"
+                  "    z = (w * y).sum()",
+                  "z.backward()"],
+        'check': ['raised', 'grad:x', 'grad:y', 'val:w']},
+    'mark_buffer_among_heads': {
+        'lines': ["x = nd.array([1.0, 2.0, 3.0]); g = nd.zeros(3)",
+                  "autograd.mark_variables([x], [g], 'add')",
+                  "autograd.backward([x, g])",
+                  "gv = g * 1",
+                  "autograd.backward([x, g])",
+                  "autograd.backward([x])",
+                  "y = nd.array([1.0, 1.0]); h = nd.zeros(2); autograd.mark_variables([y], [h])",
+                  "autograd.backward([h])"],
+        'check': ['raised', 'val:gv', 'val:g']},
+    'mark_buffer_written_while_recording': {
+        'lines': ["x = nd.array([1.0, 2.0, 3.0]); g = nd.zeros(3)",
+                  "autograd.mark_variables([x], [g])",
+                  "with autograd.record():\n    g[:] = 1",
+                  "y = nd.array([1.0, 2.0]); y.attach_grad()",
+                  "with autograd.record():\n    y.grad[:] = 1",
+                  "yg = y.grad * 1"],
+        'check': ['raised', 'val:yg']},
 }
 
 
