@@ -137,11 +137,12 @@ class Pooling(Op):
     def infer_shape(self, in_shapes):
         """With every spatial size known, the default rule (a pass on zeros, which also checks
         them). With unknown (0) spatial sizes, the output shape from the window geometry without
-        a pass: an unknown input size gives an unknown output size (1 under ``global_pool``), as
-        MXNet does for channel-first layouts; a probe could not tell, since a stride larger than
-        the probe sizes gives one window for each. (MXNet 1.9.1 refuses unknown spatial sizes in
-        a channel-last layout, "kernel size exceeds input (-1 ...)", and an unknown spatial size
-        that it reads as 0 under a larger kernel; minigluon leaves them unknown.)
+        a pass: an unknown input size gives an unknown output size (1 under ``global_pool``); a
+        probe could not tell, since a stride larger than the probe sizes gives one window for
+        each. (MXNet 1.9.1 computes with an unknown size as -1, in every layout: a kernel
+        larger than ``2 * pad - 1`` fails, "kernel size (2) exceeds input (-1 padded to 1)", a
+        smaller one gives a made-up size; only ``global_pool`` gives 1 as here. minigluon leaves
+        such sizes unknown.)
 
         A rank that does not fit the kernel, and a known spatial size smaller than the kernel,
         raise :class:`~minigluon.base.ShapeConflictError` even while other sizes are unknown, as
