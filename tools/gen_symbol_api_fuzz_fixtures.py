@@ -92,6 +92,21 @@ CASES = {
     'batchnorm_relu_int_data': "mx.sym.contrib.BatchNormWithReLU(mx.sym.var('data'))"
                                ".infer_type(data='uint8')",
     'instancenorm_int_data': "mx.sym.InstanceNorm(mx.sym.var('data')).infer_type(data='int64')",
+    # SoftmaxOutput takes a label of the shape of data as probabilities (seed 1, p1554)
+    'softmax_output_probability_label': "v = mx.sym.var('data')\n"
+                                        "s = mx.sym.SoftmaxOutput(v, label=v, name='o')\n"
+                                        "t = mx.sym.SoftmaxOutput(v, name='p')\n"
+                                        "[s.infer_shape_partial(data=(4, 3)), "
+                                        "t.infer_shape(data=(2, 3), p_label=(2, 3))]",
+    'softmax_output_probability_label_gradient':
+        "x = mx.nd.array([[1.0, 2.0, 0.5], [0.1, -1.0, 2.0]])\n"
+        "x.attach_grad()\n"
+        "lab = mx.nd.array([[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]])\n"
+        "with mx.autograd.record():\n"
+        "    y = mx.nd.SoftmaxOutput(x, lab, grad_scale=2.0, normalization='batch', use_ignore=True,\n"
+        "                            ignore_label=0)\n"
+        "y.backward()\n"
+        "[round(float(v), 5) for v in x.grad.asnumpy().ravel()]",
     'batchnorm_untyped_data': "b = mx.sym.BatchNorm(mx.sym.var('data'), name='b')\n"
                               "b.infer_type_partial(b_gamma='float32')",
 }
