@@ -239,6 +239,19 @@ PROGRAMS = {
                   "with autograd.record():\n    y.grad[:] = 1",
                   "yg = y.grad * 1"],
         'check': ['raised', 'val:yg']},
+    # (already as in MXNet, kept as a pin) 'add' into a user buffer holding values, a user
+    # write into it between two backward passes, and mark_variables on an array that had
+    # attach_grad (its old buffer keeps what it held)
+    'mark_buffer_user_values': {
+        'lines': ["x = nd.array([1.0, 2.0, 3.0]); x.attach_grad(); old = x.grad; old[:] = 7",
+                  "g = nd.array([10.0, 20.0, 30.0]); autograd.mark_variables([x], [g], 'add')",
+                  "with autograd.record():\n    z = (x * x).sum()",
+                  "z.backward()",
+                  "g1 = g * 1",
+                  "g[:] = 5",
+                  "with autograd.record():\n    z = (x * 3).sum()",
+                  "z.backward()"],
+        'check': ['raised', 'val:g1', 'val:g', 'grad:x', 'val:old']},
 }
 
 
