@@ -81,3 +81,14 @@ def test_composing_a_variable():
     assert v(v=t).name == 't' and v(t).list_arguments() == ['t']
     with pytest.raises(ValueError, match="'data'"):
         v(data=t)
+
+
+def test_keyword_composition_of_duplicate_argument_names():
+    # MXNet 1.9.1 replaces nothing when the graph holds two arguments of one name (not even
+    # those of unique names given with them): (a + b)(data=z) keeps both 'data'. minigluon
+    # replaces every argument of each name given.
+    a, b = mx.sym.var('data', shape=(1,)), mx.sym.var('data', shape=(2,))
+    z = mx.sym.var('z')
+    assert (a + b)(data=z).list_arguments() == ['z']
+    s = mx.sym.Concat(a, mx.sym.var('y'), b, dim=0)
+    assert s(data=z, y=mx.sym.var('w')).list_arguments() == ['z', 'w']    # (z listed once)
