@@ -129,7 +129,9 @@ class Node:
         self.xp = xp
 
     def release(self):
-        for x in self.inputs:       # its plain inputs leave the graph (MXNet frees their nodes)
+        # its plain inputs, as it recorded them (not a variable attached to the array since: see
+        # _keep_history), leave the graph (MXNet frees their nodes)
+        for x in _inputs(self):
             if x is not None:
                 joined = x._joined
                 x._joined = False

@@ -252,6 +252,20 @@ PROGRAMS = {
                   "with autograd.record():\n    z = (x * 3).sum()",
                   "z.backward()"],
         'check': ['raised', 'val:g1', 'val:g', 'grad:x', 'val:old']},
+    # A backward frees the inputs of its nodes as they were recorded: an array attached again
+    # (here with grad_req='null') after a recorded operator read it keeps its new gradient
+    # buffer (minigluon's release dropped it, as for a 'null' variable read by that node)
+    'reattached_null_survives_backward': {
+        'lines': ["x0 = nd.array([[-0.85, -0.88], [-0.95, 1.59]]); x0.attach_grad()",
+                  "x1 = nd.array([[-1.31, 1.02], [1.06, -1.21]]); x1.attach_grad(grad_req='add')",
+                  "with autograd.record():\n    t2 = x1 * 2 + x0",
+                  "x1.attach_grad(grad_req='null')",
+                  "t2.backward()",
+                  "x1none = x1.grad is None",
+                  "with autograd.record():\n    t3 = (x1 * x0).sum()",
+                  "t3.backward()",
+                  "x1none2 = x1.grad is None"],
+        'check': ['raised', 'grad:x0', 'val:x1none', 'val:x1none2']},
 }
 
 
