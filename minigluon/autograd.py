@@ -614,4 +614,9 @@ class Function:
                 o._entry = (node, i)
                 fresh.append(o)
             outs = fresh
+        elif is_recording():
+            # outputs of arrays in the graph that want no gradient are in it too, as for any
+            # operator (MXNet records the Function): they cannot be written into while recording
+            from minigluon.ndarray.dispatch import _zero_path
+            _zero_path(inputs, outs)
         return outs[0] if single else tuple(outs)
