@@ -130,7 +130,9 @@ class Node:
         self.xp = xp
 
     def release(self):
-        for x in self.inputs:       # its plain inputs leave the graph (MXNet frees their nodes)
+        # its plain inputs, as it recorded them (not a variable attached to the array since: see
+        # _keep_history), leave the graph (MXNet frees their nodes)
+        for x in _inputs(self):
             if x is not None:
                 joined = x._joined
                 x._joined = False
@@ -202,6 +204,25 @@ def mark_variables(variables, gradients, grad_reqs='write'):
     grad_reqs : str or list of str
         ``'write'``, ``'add'`` or ``'null'``. A ``'null'`` variable wants no gradient but is in
         the graph, as in MXNet 1.9.1: see :meth:`minigluon.ndarray.NDArray.attach_grad`.
+
+    As in MXNet 1.9.1, each array given as a gradient buffer becomes an array of the graph that
+    wants no gradient (``grad_req='null'``, see :meth:`~minigluon.ndarray.NDArray.attach_grad`):
+    it may be one of the heads of ``backward`` (it sends nothing), writing into it in place while
+    recording raises, one that was a variable (another one's, or the variable itself:
+    ``mark_variables([x], [x])``) stops being one, and one computed by recorded operators is
+    read as a constant by the operations recorded from then on (those recorded before keep
+    their graph, see :func:`_keep_history`). ``attach_grad``'s own buffer is not given by the
+    caller, so it stays a plain array (MXNet's ``.grad`` is a copy of the handle, without the
+    node). When two variables share one buffer with ``'write'``, the one whose gradient is
+    written last wins: minigluon writes them in the order the backward pass reaches them (from
+    the last recorded operation back), MXNet in an order its backward graph sets (README's
+    differences).
+
+    Raises
+    ------
+    ValueError
+        When the lists differ in length, for another ``grad_req``, or for a buffer whose shape
+        or dtype differs from its variable's (MXNet 1.9.1 fails in the backward pass).
     """
     if not isinstance(variables, (list, tuple)):
         variables, gradients = [variables], [gradients]
@@ -211,17 +232,37 @@ def mark_variables(variables, gradients, grad_reqs='write'):
         raise ValueError('mark_variables: variables, gradients and grad_reqs differ in length '
                          '(%d, %d, %d)' % (len(variables), len(gradients), len(grad_reqs)))
     for var, grad, req in zip(variables, gradients, grad_reqs):
-        if req not in ('write', 'add', 'null'):
-            raise ValueError("mark_variables: grad_req must be 'write', 'add' or 'null', got %r" % req)
         if tuple(grad.shape) != tuple(var.shape):
             raise ValueError('mark_variables: gradient buffer shape %s differs from variable shape %s'
                              % (grad.shape, var.shape))
-        _keep_history(var)
-        var._entry = None
-        var._grad = grad
-        var._grad_req = req
-        if req == 'null' and not var._joined:
-            var._joined = True      # in the graph, without a gradient (see Node)
+        if grad._data.dtype != var._data.dtype:
+            raise ValueError('mark_variables: gradient buffer dtype %s differs from variable dtype %s'
+                             % (grad._data.dtype, var._data.dtype))
+        _make_variable(var, grad, req, 'mark_variables')
+        _keep_history(grad)         # the buffer: in the graph, wanting no gradient (see above)
+        grad._entry = None
+        grad._grad = None
+        grad._grad_req = 'null'
+        grad._joined = True
+
+
+def _make_variable(var, grad, req, caller):
+    """Make ``var`` a variable whose gradient ``backward`` writes into ``grad`` (for
+    :func:`mark_variables` and ``NDArray.attach_grad``, named ``caller`` in the error).
+
+    Raises
+    ------
+    ValueError
+        When ``req`` is not 'write', 'add' or 'null'.
+    """
+    if req not in ('write', 'add', 'null'):
+        raise ValueError("%s: grad_req must be 'write', 'add' or 'null', got %r" % (caller, req))
+    _keep_history(var)
+    var._entry = None
+    var._grad = grad
+    var._grad_req = req
+    if req == 'null' and not var._joined:
+        var._joined = True      # in the graph, without a gradient (see Node)
 
 
 def _keep_history(var):
@@ -575,4 +616,9 @@ class Function:
                 o._entry = (node, i)
                 fresh.append(o)
             outs = fresh
+        elif is_recording():
+            # outputs of arrays in the graph that want no gradient are in it too, as for any
+            # operator (MXNet records the Function): they cannot be written into while recording
+            from minigluon.ndarray.dispatch import _zero_path
+            _zero_path(inputs, outs)
         return outs[0] if single else tuple(outs)

@@ -31,6 +31,12 @@ class ShapeConflictError(MXNetError):
     once, as MXNet does, instead of leaving the output unknown."""
 
 
+class TypeConflictError(MXNetError):
+    """An operator's known input dtype is one it refuses (integer data for BatchNorm). Raised by
+    type rules even while other dtypes are unknown, so that ``infer_type_partial`` reports it at
+    once, as MXNet does, instead of leaving the output unknown."""
+
+
 class NotSupportedError(MXNetError, NotImplementedError):
     """An MXNet feature that minigluon deliberately does not provide (sparse storage, Module API)."""
 

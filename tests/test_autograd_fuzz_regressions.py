@@ -112,3 +112,28 @@ def test_a_refused_write_changes_nothing():
         with pytest.raises(MXNetError):
             nd.exp(x, out=y)
     assert x.asnumpy().tolist() == [1.0, 2.0] and y.asnumpy().tolist() == [2.0, 4.0]
+
+
+def test_mark_variables_refuses_a_buffer_of_another_dtype_or_shape():
+    # MXNet 1.9.1 takes them and fails in the backward pass ("Incompatible attr in node")
+    x = nd.array([1.0, 2.0])
+    with pytest.raises(ValueError, match='dtype float64 differs from variable dtype float32'):
+        autograd.mark_variables([x], [nd.zeros(2, dtype='float64')])
+    with pytest.raises(ValueError, match=r'shape \(3,\) differs'):
+        autograd.mark_variables([x], [nd.zeros(3)])
+
+
+def test_two_variables_sharing_one_write_buffer():
+    """README's difference: with one buffer for two variables and 'write', MXNet 1.9.1 keeps the
+    gradient its backward graph writes last (here y's, 3); minigluon writes the variables in the
+    order its backward pass reaches them, from the last recorded operation back: y (read by the
+    later ``y * 3``) first, then x, so the buffer holds x's gradient 2 x. With 'add' both add up
+    (1 + 2 x + 3), as in MXNet."""
+    for req, want in (('write', [2.0, 4.0, 6.0]), ('add', [6.0, 8.0, 10.0])):
+        x, y = nd.array([1.0, 2.0, 3.0]), nd.array([0.5, -1.0, 2.0])
+        g = nd.ones(3)
+        autograd.mark_variables([x, y], [g, g], req)
+        with autograd.record():
+            z = (x * x + y * 3).sum()
+        z.backward()
+        assert g.asnumpy().tolist() == want

@@ -127,6 +127,45 @@ def test_training_continues_like_mxnet(tag, built):
     assert trainer.optimizer.num_update == CONFIG['before'] + CONFIG['after']
 
 
+def _two_layers(prefixes):
+    """The generator's two ``Dense(2, in_units=2)`` layers named by ``prefixes``."""
+    net = gluon.nn.HybridSequential(prefix='')
+    for prefix in prefixes:
+        net.add(gluon.nn.Dense(2, in_units=2, prefix=prefix))
+    net.load_parameters(_path('name_order.params'))
+    return net
+
+
+@pytest.mark.parametrize('kind, prefixes', [('same', ('dense9_', 'dense10_')),
+                                            ('renamed', ('dense0_', 'dense1_'))])
+@pytest.mark.parametrize('as_list', [False, True])
+def test_states_follow_the_trainer_order_sorted_by_name(kind, prefixes, as_list):
+    """MXNet keys the states by the parameter's index in the Trainer's list, which a
+    ``ParameterDict`` gives sorted by name (``dense10_*`` before ``dense9_*``), not in the
+    network's order. Loaded into layers named alike, each state returns to its parameter; into
+    layers named ``dense0_`` / ``dense1_`` (network order), each lands on the other layer's
+    parameter of that index, as in MXNet 1.9.1 (the weights after three more Adam steps are
+    MXNet's). The list of ``collect_params()``'s values sorted by name is the same Trainer."""
+    net = _two_layers(prefixes)
+    params = net.collect_params()
+    if as_list:
+        params = [params[k] for k in sorted(params.keys())]
+    trainer = gluon.Trainer(params, 'adam')
+    trainer.load_states(_path('name_order.states'))
+    x, y = nd.array(X[:, :2]), nd.array(Y)
+    for _ in range(CONFIG['after']):
+        with autograd.record():
+            loss = ((net(x) - y) ** 2).sum()
+        loss.backward()
+        trainer.step(4)
+    for i, layer in enumerate(net):
+        key = 'name_order/%s/%d_' % (kind, i)
+        assert_almost_equal(layer.weight.data().asnumpy(), EXPECTED[key + 'weight'],
+                            rtol=1e-5, atol=1e-6)
+        assert_almost_equal(layer.bias.data().asnumpy(), EXPECTED[key + 'bias'],
+                            rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize('protocol', [3, 5])
 def test_other_pickle_protocols(protocol):
     net = _net('adam.params')

@@ -403,6 +403,15 @@ def run_case(mx, c, inputs=None):
 
 # -- comparison --------------------------------------------------------------------------------------
 
+def _function_on_add_variable(text):
+    """Whether program ``text`` applies a custom Function (``Sq``, ``Mul``, ``Two``) to a
+    variable with ``grad_req='add'``: README's difference (MXNet 1.9.1 does not add the
+    gradient that reaches the variable through the Function; minigluon adds it)."""
+    adds = set(re.findall(r"(\w+)\.attach_grad\(grad_req='add'\)", text))
+    adds |= set(re.findall(r"mark_variables\(\[(\w+)\], \[\w+\], 'add'\)", text))
+    return any(re.search(r'\b(?:Sq|Mul|Two)\(\)\([^)]*\b%s\b' % re.escape(v), text) for v in adds)
+
+
 def classify(case, bad, m):
     """The KNOWN tag of a difference, or None."""
     first = [b for b in bad if b.startswith('statement ')]
@@ -423,6 +432,8 @@ def classify(case, bad, m):
         for pat, tag, _ in KNOWN:
             if re.search(pat, case['lines'][i]):
                 return tag
+    if _function_on_add_variable(text):
+        return 'function-add'
     return None
 
 

@@ -26,6 +26,17 @@ and LARS keep ``(momentum or None, master)``, every other optimizer ``(master, s
 minigluon; the batch is cast to float16. ``configs.json`` gives their ``dtype`` (``'float16'``;
 ``'float32'`` for the others).
 
+``name_order.states`` / ``name_order.params``: MXNet keys the states by the parameter's index in
+the Trainer's list, and a ``ParameterDict`` (``collect_params()``) gives that list sorted by name,
+not in the network's order. A two-layer network whose layers are named ``dense9_`` and
+``dense10_`` (the counter crossed a power of ten) sorts ``dense10_bias, dense10_weight,
+dense9_bias, dense9_weight``; after ``BEFORE`` Adam steps its states are saved. Two fresh networks
+of the same shapes load both files and take ``AFTER`` steps: one named alike (the states go back
+to their parameters: ``name_order/same/<param>``), and one named ``dense0_`` / ``dense1_``, which
+sorts in the network's order, so that each index, hence each state, now lands on another layer's
+parameter, as MXNet 1.9.1 does it (``name_order/renamed/<param>``, keyed by the network position
+``0_weight``...).
+
 Output: ``tests/fixtures/trainer_states/`` (``configs.json`` describes every configuration).
 """
 import json
@@ -148,6 +159,52 @@ def _step(net, trainer, x, y):
     trainer.step(4)
 
 
+NAME_ORDER_PREFIXES = {'same': ('dense9_', 'dense10_'), 'renamed': ('dense0_', 'dense1_')}
+
+
+def _two_layers(prefixes):
+    """Two ``Dense(2, in_units=2)`` layers with the given name prefixes (fixed weights)."""
+    net = gluon.nn.HybridSequential(prefix='')
+    for prefix in prefixes:
+        net.add(gluon.nn.Dense(2, in_units=2, prefix=prefix))
+    net.initialize()
+    for i, layer in enumerate(net):
+        layer.weight.set_data(nd.array([[0.5, -0.25], [0.125, 0.75]]) * (i + 1))
+        layer.bias.set_data(nd.array([0.1, -0.2]) * (i + 1))
+    return net
+
+
+def _two_layer_step(net, trainer, x, y):
+    with autograd.record():
+        loss = ((net(x) - y) ** 2).sum()
+    loss.backward()
+    trainer.step(4)
+
+
+def name_order_fixture(expected, x, y):
+    """``name_order.*`` and ``name_order/...`` in ``expected`` (see the module docstring)."""
+    x, y = x[:, :2], y
+    net = _two_layers(NAME_ORDER_PREFIXES['same'])
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.05})
+    assert [p.name for p in trainer._params][:2] == ['dense10_bias', 'dense10_weight']
+    for _ in range(BEFORE):
+        _two_layer_step(net, trainer, x, y)
+    params = os.path.join(OUT, 'name_order.params')
+    states = os.path.join(OUT, 'name_order.states')
+    net.save_parameters(params)       # (keyed by structure: 0.weight, 1.bias...)
+    trainer.save_states(states)
+    for kind, prefixes in NAME_ORDER_PREFIXES.items():
+        net2 = _two_layers(prefixes)
+        net2.load_parameters(params)
+        trainer2 = gluon.Trainer(net2.collect_params(), 'adam')
+        trainer2.load_states(states)
+        for _ in range(AFTER):
+            _two_layer_step(net2, trainer2, x, y)
+        for i, layer in enumerate(net2):
+            expected['name_order/%s/%d_weight' % (kind, i)] = layer.weight.data().asnumpy()
+            expected['name_order/%s/%d_bias' % (kind, i)] = layer.bias.data().asnumpy()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.RandomState(7)
@@ -203,6 +260,7 @@ def main():
             assert np.array_equal(w1, w2) and np.array_equal(b1, b2), tag
         expected[tag + '/weight'] = np.stack([w for w, _ in resumed])
         expected[tag + '/bias'] = np.stack([b for _, b in resumed])
+    name_order_fixture(expected, x, y)
     np.savez(os.path.join(OUT, 'expected.npz'), **expected)
     with open(os.path.join(OUT, 'configs.json'), 'w') as f:
         json.dump({'mxnet': mx.__version__, 'before': BEFORE, 'after': AFTER,

@@ -44,8 +44,10 @@ def check_write(array, what):
     if is_recording() and _in_graph(array):
         raise MXNetError(
             '%s: cannot write in-place to an array that is already in the recorded computational '
-            'graph (an output of a recorded operator, an array with attach_grad, or an array '
-            'that a recorded operator read) while autograd is recording: its gradients would be '
+            'graph (an output of a recorded operator, an array with attach_grad, an array '
+            'that a recorded operator read, or a gradient buffer given to '
+            'autograd.mark_variables, such as a Parameter\'s grad()) while autograd is '
+            'recording: its gradients would be '
             'wrong. Write to a new array instead (y = y + 1, nd.where, ...), or do it outside '
             'the record() section or after backward' % what)
 

@@ -305,7 +305,7 @@ class NDArray:
         if stype not in (None, 'default'):
             raise MXNetError('attach_grad: only dense gradients are supported, got stype=%r' % stype)
         grad = NDArray(self._xp.zeros_like(self._data), self._ctx)
-        autograd.mark_variables([self], [grad], grad_req)
+        autograd._make_variable(self, grad, grad_req, 'attach_grad')
 
     @property
     def grad(self):

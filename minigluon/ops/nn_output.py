@@ -34,6 +34,10 @@ class SoftmaxOutput(Op):
     zero gradient when ``use_ignore``, and ``norm`` follows ``normalization``: 'null' (1, or the
     number of spatial positions with ``multi_output``, as MXNet does), 'batch' (number of labels),
     'valid' (number of labels different from ``ignore_label``).
+
+    A ``label`` of the shape of ``data`` holds probabilities (soft targets): the gradient is then
+    ``(softmax - label) * grad_scale``, without normalisation, ignored labels or smoothing, as
+    in MXNet 1.9.1.
     """
 
     name = 'SoftmaxOutput'
@@ -56,14 +60,24 @@ class SoftmaxOutput(Op):
         else:
             z = z.reshape(data.shape[0], int(np.prod(data.shape[1:])))    # (an empty batch too)
             self.axis, want = 1, data.shape[:1]
-        if label.size != int(np.prod(want)):
-            raise shape_error(self, 'label must have shape %s' % (tuple(want),), data, label)
-        self.label = label.reshape(want)
+        self.soft = label.shape == data.shape       # probabilities (see the class docstring)
+        if self.soft:
+            self.label = _f32(label).reshape(z.shape)
+        elif label.size != int(np.prod(want)):
+            raise shape_error(self, 'label must have shape %s or that of data' % (tuple(want),),
+                              data, label)
+        else:
+            self.label = label.reshape(want)
         self.y = _softmax(xp, z, self.axis)
         return self.y.reshape(data.shape).astype(data.dtype, copy=False)
 
     def backward(self, xp, grad):
         y, axis = self.y, self.axis
+        if self.soft:
+            gx = (y - self.label) * self.grad_scale
+            if self.out_grad:
+                gx = gx * _f32(grad).reshape(gx.shape)
+            return gx.reshape(self.shape).astype(self.dtype, copy=False), None
         ncls = y.shape[axis]
         lab = self.label.astype(np.int64)
         classes = xp.arange(ncls).reshape((-1,) + (1,) * (y.ndim - axis - 1))
@@ -86,6 +100,9 @@ class SoftmaxOutput(Op):
         if d is None:
             raise MXNetError('SoftmaxOutput: the shape of data is needed')
         label = tuple(d[:1]) + tuple(d[2:]) if self.multi_output else tuple(d[:-1])
+        given = in_shapes[1]
+        if given is not None and len(given) == len(d):
+            label = tuple(d)        # probabilities of the shape of data (see the docstring)
         return [tuple(d), label], [tuple(d)]
 
 

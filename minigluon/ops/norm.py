@@ -9,7 +9,8 @@ import numpy as np
 
 from minigluon import autograd
 from minigluon.base import MXNetError
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, require_float, shape_error
+from minigluon.ops.registry import (Attr, Op, normalize_axis, register, require_float, require_float_type,
+                                     shape_error)
 
 
 def _f32(x):
@@ -155,10 +156,14 @@ class BatchNorm(Op):
         return [tuple(data)] + [c] * 4, [tuple(data), c, c]
 
     def infer_type(self, in_types):
-        # MXNet: float16 data keeps float32 parameters and statistics; otherwise all follow data.
+        # MXNet: float16 data keeps float32 parameters and statistics; otherwise all follow data;
+        # integer data is refused (as MXNet 1.9.1, even while the parameters' dtypes are unknown).
+        # Nothing is learnt before the data's dtype is known (float32 parameters may go with
+        # float16 or float32 data), as in MXNet.
         data = in_types[0]
         if data is None:
-            return super().infer_type(in_types)
+            return list(in_types), [None, None, None]
+        require_float_type(self, data)
         param = np.dtype(np.float32) if np.dtype(data) == np.float16 else np.dtype(data)
         ins = [np.dtype(data)] + [param if t is None else t for t in in_types[1:]]
         return ins, [np.dtype(data), param, param]
@@ -324,6 +329,11 @@ class InstanceNorm(_StatNorm):
     def infer_shape(self, in_shapes):
         d = tuple(in_shapes[0])
         return [d, (d[1],), (d[1],)], [d, d[:2], d[:2]]
+
+    def infer_type(self, in_types):
+        if in_types[0] is not None:     # integer data is refused, as MXNet 1.9.1
+            require_float_type(self, in_types[0])
+        return super().infer_type(in_types)
 
 
 @register

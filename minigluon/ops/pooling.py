@@ -11,7 +11,7 @@ from minigluon.ops._pool_argmax import scatter_positions, winning_positions
 from minigluon.ops._pool_argmax import window_slices as _window_slices
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.conv import _LAYOUTS, _pad, windows
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 _CHANNEL_LAST = ('NWC', 'NHWC', 'NDHWC')
@@ -137,10 +137,17 @@ class Pooling(Op):
     def infer_shape(self, in_shapes):
         """With every spatial size known, the default rule (a pass on zeros, which also checks
         them). With unknown (0) spatial sizes, the output shape from the window geometry without
-        a pass: an unknown input size gives an unknown output size (1 under ``global_pool``), as
-        MXNet does for channel-first layouts; a probe could not tell, since a stride larger than
-        the probe sizes gives one window for each. (MXNet 1.9.1 refuses unknown spatial sizes in
-        a channel-last layout, "kernel size exceeds input (-1 ...)"; minigluon treats them alike.)"""
+        a pass: an unknown input size gives an unknown output size (1 under ``global_pool``); a
+        probe could not tell, since a stride larger than the probe sizes gives one window for
+        each. (MXNet 1.9.1 computes with an unknown size as -1, in every layout: a kernel
+        larger than ``2 * pad - 1`` fails, "kernel size (2) exceeds input (-1 padded to 1)", a
+        smaller one gives a made-up size; only ``global_pool`` gives 1 as here. minigluon leaves
+        such sizes unknown.)
+
+        A rank that does not fit the kernel, and a known spatial size smaller than the kernel,
+        raise :class:`~minigluon.base.ShapeConflictError` even while other sizes are unknown, as
+        MXNet 1.9.1 checks them in ``infer_shape_partial`` too.
+        """
         data = in_shapes[0]
         if data is None:
             return super().infer_shape(in_shapes)
@@ -148,13 +155,16 @@ class Pooling(Op):
         self._check_rank(len(data), data)
         last = self.layout in _CHANNEL_LAST
         sp = data[1:-1] if last else data[2:]
-        if 0 not in sp:
-            return super().infer_shape(in_shapes)
         if not 1 <= len(sp) <= 3 or (not self.global_pool and len(sp) != len(self.kernel)):
-            raise MXNetError('Pooling: data must be %s with %s spatial dimensions, got shape %s'
-                             % (self._form(), len(self.kernel) or '1 to 3', data))
+            raise ShapeConflictError('Pooling: data must be %s with %s spatial dimensions, got '
+                                     'shape %s' % (self._form(), len(self.kernel) or '1 to 3', data))
         size = max(self.kernel or (1,)) + 2 * max(self.pad or (0,))   # a valid stand-in size
         out = self._geometry(tuple(n or size for n in sp))[4]
+        if min(out) < 1:        # (only a known size can be too small: the stand-in fits)
+            raise ShapeConflictError('Pooling: kernel %s is larger than the padded input %s'
+                                     % (self.kernel, data))
+        if 0 not in sp:
+            return super().infer_shape(in_shapes)
         out = tuple(o if n else (1 if self.global_pool else 0) for n, o in zip(sp, out))
         return [data], [data[:1] + out + data[-1:] if last else data[:2] + out]
 

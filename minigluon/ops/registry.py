@@ -24,7 +24,7 @@ from numbers import Number
 
 import numpy as np
 
-from minigluon.base import MXNetError, ShapeConflictError
+from minigluon.base import MXNetError, ShapeConflictError, TypeConflictError
 from minigluon.ops.attr import _REQUIRED, Attr, ScalarShape, WholeFloat  # noqa: F401 (re-exported)
 
 OPS = {}          # every registered name and alias -> Op subclass
@@ -290,6 +290,15 @@ def require_float(op, array, arg='data'):
     if array.dtype.kind != 'f':
         raise TypeError("%s: %s must be a floating-point array (float16, float32 or float64), got "
                         "%s; convert it first, e.g. x.astype('float32')" % (op.name, arg, array.dtype))
+
+
+def require_float_type(op, dtype, arg='data'):
+    """The type-rule form of :func:`require_float`: raise :class:`TypeConflictError` naming
+    ``op`` unless the known dtype ``dtype`` is floating, for operators whose MXNet 1.9.1 type
+    rule refuses other dtypes (BatchNorm, InstanceNorm)."""
+    if np.dtype(dtype).kind != 'f':
+        raise TypeConflictError('%s: %s must be floating-point (float16, float32 or float64), got '
+                                '%s' % (op.name, arg, np.dtype(dtype)))
 
 
 def shape_error(op, message, *arrays):

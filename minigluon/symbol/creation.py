@@ -108,6 +108,13 @@ def _split_call(cls, fn_name, args, kwargs):
     """Separate a call into positional/named inputs, operator attributes and hidden attributes."""
     declared = cls.arguments
     args = list(args)
+    if declared is None:
+        # A variadic operator (Concat, add_n) takes only its inputs positionally, as MXNet 1.9.1
+        # (which asserts "Positional arguments must be Symbol instances")
+        for i, value in enumerate(args):
+            if not isinstance(value, Symbol):
+                raise TypeError('%s: positional argument %d must be a Symbol (an input), got %r; '
+                                'give attributes by keyword' % (fn_name, i, value))
     pos = []
     limit = len(args) if declared is None else len(declared)
     while args and len(pos) < limit and (args[0] is None or isinstance(args[0], Symbol)):
@@ -145,6 +152,10 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     kwargs = dict(kwargs)
     name = kwargs.pop('name', None)
     scope_attrs = AttrScope.current.get(kwargs.pop('attr', None))
+    pos, named, attrs, extra = _split_call(cls, fn_name, args, kwargs)
+    # As MXNet 1.9.1, the automatic name is taken before the attributes are checked: a call
+    # that they fail still uses up its number (the next node is reshape1, not reshape0).
+    name = NameManager.current.get(name, (hint or fn_name).lower())
     for key in scope_attrs:
         # An operator with parameters keeps only hidden attributes: MXNet rejects any other key
         # at creation ("Cannot find argument"), and a file holding one would not load again.
@@ -155,14 +166,10 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
             raise ValueError('%s: attribute %r from attr=/AttrScope is not an argument of this operator; '
                              'only hidden attributes (%s, or __name__ keys) can be attached to operator '
                              'nodes' % (fn_name, key, ', '.join(HIDDEN_KEYS)))
-    pos, named, attrs, extra = _split_call(cls, fn_name, args, kwargs)
     extra = dict({_hidden_key(k): v for k, v in scope_attrs.items()}, **extra)
-    if cls.arguments is None:
-        pos = [p for p in pos if p is not None]
-        if 'num_args' in cls.attrs:
-            attrs.setdefault('num_args', len(pos))
+    if cls.arguments is None and 'num_args' in cls.attrs:
+        attrs.setdefault('num_args', len(pos))
     op = cls(**attrs)
-    name = NameManager.current.get(name, (hint or fn_name).lower())
     given = {}
     if cls.arguments is not None:
         order = op.list_arguments()

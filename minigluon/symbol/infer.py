@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from minigluon.base import MXNetError, ShapeConflictError
+from minigluon.base import MXNetError, ShapeConflictError, TypeConflictError
 from minigluon.ops._literal import parse_literal as _parse_literal
 from minigluon.symbol.op_names import FLAG_TO_DTYPE
 
@@ -133,7 +133,8 @@ def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
                 new_ins, new_outs = op_rule(op, list(ins))
             except Exception as err:   # noqa: BLE001 - an operator may fail until inputs are known
                 where = "%s '%s' (%s): %s" % (node.op, node.name, _describe(node, ins), err)
-                if isinstance(err, ShapeConflictError) or all(complete(v) for v in ins):
+                if isinstance(err, (ShapeConflictError, TypeConflictError)) or \
+                        all(complete(v) for v in ins):
                     raise MXNetError(where) from None
                 failures[node.name] = where
                 continue

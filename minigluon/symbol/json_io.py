@@ -362,7 +362,7 @@ def _build_graph(data, version, prefix):
         _fail("%sexpected an object with a 'nodes' list", prefix)
     if not isinstance(data.get('heads'), list) or not data['heads']:
         _fail("%sexpected a non-empty 'heads' list", prefix)
-    built, names = [], {}
+    built = []
     for i, nj in enumerate(data['nodes']):
         if not isinstance(nj, dict):
             _fail('node %d: expected an object, got %s', i, type(nj).__name__)
@@ -371,13 +371,9 @@ def _build_graph(data, version, prefix):
             _fail("node %d: 'op' and 'name' must be strings, got %r and %r", i, op_name, name)
         _check_unicode(name, 'node %d' % i, 'name')
         where = "%snode %d ('%s')" % (prefix, i, name)
-        # Operator nodes may share a name (a layer applied twice), and so may variables
-        # (``var('data') + var('data')`` lists the argument 'data' twice): MXNet loads both.
-        # A variable and an operator of one name are refused.
-        clash = names.get(name)
-        if clash is not None and (op_name == 'null') != clash[1]:
-            _fail('%s: duplicate node name, also used by node %d', where, clash[0])
-        names.setdefault(name, (i, op_name == 'null'))
+        # Nodes may share a name, as in MXNet 1.9.1: operators (a layer applied twice),
+        # variables (``var('data') + var('data')`` lists the argument 'data' twice), and a
+        # variable and an operator (``SliceChannel(var('data'), name='data')``).
         raw_inputs = nj.get('inputs', [])
         if not isinstance(raw_inputs, list):
             _fail("%s: 'inputs' must be a list", where)

@@ -183,7 +183,8 @@ class Symbol:
         return Symbol([self._outputs[index]])
 
     def __repr__(self):
-        if len(self._outputs) == 1:
+        # one node's outputs (a SliceChannel, Group([v, v])) show as that node, as MXNet 1.9.1
+        if self.name is not None:
             return '<Symbol %s>' % self.name
         return '<Symbol group [%s]>' % ', '.join(s.name for s in self)
 

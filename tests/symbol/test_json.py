@@ -200,7 +200,6 @@ def _broken(change):
     (_broken(lambda g: g['nodes'][1].update(inputs=[])), 'expects 1 inputs'),
     (_broken(lambda g: g['nodes'][1].update(inputs=[['0', 0, 0]])), 'of ints'),
     (_broken(lambda g: g['nodes'][1].update(inputs=[[0]])), 'of ints'),
-    (_broken(lambda g: g['nodes'][1].update(name='x')), "duplicate node name"),
     # (relu, without parameters, keeps any attribute key, as in MXNet; Activation does not)
     (_broken(lambda g: g['nodes'][1].update(op='Activation',
                                              attrs={'act_type': 'relu', 'bogus': '1'})),
