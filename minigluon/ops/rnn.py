@@ -147,7 +147,8 @@ class RNN(Op):
             if name in ('state', 'state_cell') and arr.shape == (shape[0], 0, shape[2]):
                 continue   # a zero-batch begin state reads as zeros (see the class docstring)
             if name != 'sequence_length' and tuple(arr.shape) != shape:
-                raise shape_error(self, 'input %r must have shape %s' % (name, shape), *arrays)
+                raise shape_error(self, self._mismatch_message(name, arr.shape, shape, data.shape[2]),
+                                  *arrays)
         if self.use_sequence_length:
             lengths = arrays[-1]
             if lengths.shape != (data.shape[1],):
@@ -155,6 +156,27 @@ class RNN(Op):
             if lengths.size and not (0 <= float(lengths.min()) and float(lengths.max()) <= data.shape[0]):
                 raise ValueError('RNN: sequence_length must hold lengths between 0 and the number of '
                                  'steps T=%d, got %s' % (data.shape[0], lengths.tolist()))
+
+    def _param_input_size(self, size):
+        """The input size (features per step) for which a flat parameter vector of ``size``
+        entries was made, or None if no input size gives that length (only the first layer's
+        ``W_x`` depends on it, linearly)."""
+        layers, dirs, hid = self._dims()
+        fixed = rnn_param_size(self.mode, layers, 0, hid, self.bidirectional, self.projection_size)
+        per_feature = dirs * GATES[self.mode] * hid
+        ni, left = divmod(size - fixed, per_feature)
+        return ni if ni > 0 and not left else None
+
+    def _mismatch_message(self, name, got, want, features):
+        """What is wrong when input ``name`` has shape ``got`` instead of ``want``: for the
+        parameters, usually data with another number of features than the layer was built for."""
+        built_for = self._param_input_size(got[0]) if name == 'parameters' and len(got) == 1 else None
+        if built_for is not None and built_for != features:
+            return ('data has %d features per step, but the parameters %s were made for input_size=%d '
+                    '(mode=%r, state_size=%d, num_layers=%d%s)'
+                    % (features, tuple(got), built_for, self.mode, self.state_size, self.num_layers,
+                       ', bidirectional' if self.bidirectional else ''))
+        return 'input %r must have shape %s' % (name, want)
 
     def forward(self, xp, data, parameters, state, *rest):
         self._check_inputs((data, parameters, state) + rest)

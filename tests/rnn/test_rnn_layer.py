@@ -115,6 +115,19 @@ def test_bad_arguments():
         layer(nd.ones((2, 3)))
 
 
+@pytest.mark.parametrize('cls', [rnn.LSTM, rnn.GRU, rnn.RNN])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_data_of_another_input_size_names_both_sizes(cls, hybridize):
+    layer = cls(16, layout='TNC')
+    layer.initialize()
+    layer(nd.ones((5, 4, 8)))          # the parameters take input_size 8
+    if hybridize:
+        layer.hybridize()
+    with pytest.raises(ValueError, match=r'data has 9 features per step, but the parameters '
+                                         r'\(\d+,\) were made for input_size=8'):
+        layer(nd.ones((5, 4, 9)))
+
+
 def test_layer_inside_hybridized_parent_with_deferred_input_size(tmp_path):
     from minigluon.block import HybridBlock
 
