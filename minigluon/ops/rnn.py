@@ -21,6 +21,7 @@ import functools
 import numpy as np
 
 from minigluon import autograd
+from minigluon.base import ShapeConflictError
 from minigluon.ops import _parallel
 from minigluon.ops._rnn_kernels import (  # noqa: F401  (GATES, rnn_param_size: public helpers)
     GATES, dir_backward, dir_forward, rnn_param_size, split_params)
@@ -115,9 +116,15 @@ class RNN(Op):
             return self.projection_size
         return self.state_size
 
+    def _rank_message(self, shape):
+        return ('data must be 3-D, layout TNC (sequence length, batch size, features per step), '
+                'got %d-D data of shape %s' % (len(shape), tuple(shape)))
+
     def infer_shape(self, in_shapes):
         data = in_shapes[0]
-        if data is None or len(data) != 3 or data[2] == 0:
+        if data is not None and len(data) != 3:     # known, of the wrong rank: a conflict
+            raise ShapeConflictError('RNN: ' + self._rank_message(data))
+        if data is None or data[2] == 0:
             raise ValueError('RNN: the data shape (T, N, I) must be known, at least I (T and N may '
                              'be 0, unknown), got %s' % (data,))
         layers, dirs, hid = self._dims()
@@ -141,7 +148,7 @@ class RNN(Op):
                              % (len(names), names, self.mode, self.use_sequence_length, len(arrays)))
         data = arrays[0]
         if data.ndim != 3:
-            raise shape_error(self, 'data must be 3-D (T, N, I), layout TNC', *arrays)
+            raise shape_error(self, self._rank_message(data.shape), *arrays)
         want = self.infer_shape([tuple(data.shape)] + [None] * (len(arrays) - 1))[0]
         for name, arr, shape in zip(names, arrays, want):
             if name in ('state', 'state_cell') and arr.shape == (shape[0], 0, shape[2]):

@@ -73,8 +73,23 @@ def test_deferred_convolution_names_a_wrong_data_rank(layer, shape, rank, hybrid
     if hybridize:
         net.hybridize()
     with pytest.raises(ValueError, match=r'data must be %d-D, layout NC.*got %d-D data of shape \%s'
-                       % (rank, len(shape), str(shape).replace(')', r'\)'))):
+                       % (rank, len(shape), str(shape).replace(')', r'\)'))) as info:
         net(nd.ones(shape))
+    assert 'Deferred initialization failed' not in str(info.value)
+
+
+@pytest.mark.parametrize('in_units', [0, 3])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_dense_with_an_unknown_activation_names_the_block_and_the_choices(in_units, hybridize):
+    # refused when the operator runs, as in MXNet 1.9.1; not reported as an uninferable shape
+    net = nn.Dense(10, activation='rellu', in_units=in_units)
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    with pytest.raises(ValueError, match=r"^dense\d+_rellu \(Activation\): Activation: attribute "
+                                         r"'act_type' must be one of \['relu', 'sigmoid', 'softrelu', "
+                                         r"'softsign', 'tanh'\], got 'rellu'$"):
+        net(nd.ones((2, 3)))
 
 
 @pytest.mark.parametrize('layer,shape,expects', [
