@@ -11,6 +11,8 @@ formats.
 """
 import warnings
 
+import numpy as np
+
 from minigluon import ndarray
 from minigluon.block._graph import flatten, regroup, same_structure
 from minigluon.base import MXNetIndexError, MXNetTypeError, MXNetValueError
@@ -54,6 +56,16 @@ def _input_kinds(args):
         elif sym_type and isinstance(a, sym_type):
             has_sym = True
     return has_sym, has_nd, ctxs, first
+
+
+def _type_names(args):
+    """The types of a call's arguments, for an error message: ``numpy.ndarray, int``."""
+    names = []
+    for a in args:
+        kind = type(a)
+        short = kind.__module__ == 'builtins' or kind.__name__ in ('NDArray', 'Symbol')
+        names.append(kind.__name__ if short else '%s.%s' % (kind.__module__, kind.__name__))
+    return ', '.join(names)
 
 
 class HybridBlock(Block):
@@ -360,11 +372,15 @@ class HybridBlock(Block):
         """
         has_sym, has_nd, ctxs, ctx = _input_kinds([x] + list(args))
         if has_sym and has_nd:
-            raise ValueError('In HybridBlock, we do not support mixed NDArrays and Symbols types for '
-                             'the input. Please check the type of the args.\n')
+            raise _in_block(self, ValueError(
+                'the inputs mix NDArrays and Symbols (got %s); pass NDArrays to compute, or '
+                'Symbols to build a graph' % _type_names([x] + list(args))))
         if not has_sym and not has_nd:
-            raise ValueError('In HybridBlock, there must be one NDArray or one Symbol in the input. '
-                             'Please check the type of the args.\n')
+            raise _in_block(self, ValueError(
+                'the inputs need an NDArray (to compute) or a Symbol (to build a graph), got %s%s'
+                % (_type_names([x] + list(args)),
+                   '; convert NumPy arrays with mx.nd.array(...)' if any(isinstance(a, np.ndarray) for a in
+                                                               [x] + list(args)) else '')))
         if has_nd:
             if self._active:
                 if len(ctxs) > 1:

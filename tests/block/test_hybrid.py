@@ -207,10 +207,16 @@ def test_argument_structures_and_none(fresh_names):
 def test_input_type_errors(fresh_names):
     net = _seq()
     net.initialize()
-    with pytest.raises(ValueError, match='mixed NDArrays and Symbols'):
+    with pytest.raises(ValueError, match=r'^hybridsequential0 \(HybridSequential\): the inputs mix '
+                                         r'NDArrays and Symbols \(got NDArray, Symbol\)'):
         net(nd.ones((1, 2)), sym.var('x'))
-    with pytest.raises(ValueError, match='there must be one NDArray or one Symbol'):
+    with pytest.raises(ValueError, match=r'^hybridsequential0 \(HybridSequential\): the inputs need an '
+                                         r'NDArray \(to compute\) or a Symbol \(to build a graph\), '
+                                         r'got int$'):
         net(3)
+    with pytest.raises(ValueError, match=r'got numpy\.ndarray; convert NumPy arrays with '
+                                         r'mx\.nd\.array\(\.\.\.\)$'):
+        net(np.ones((1, 2)))
     with pytest.raises(ValueError, match='Children of HybridBlock must also be HybridBlock'):
         net.add(Block())
     with pytest.raises(RuntimeError, match='hybridize'):
