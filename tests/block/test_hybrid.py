@@ -223,6 +223,18 @@ def test_input_type_errors(fresh_names):
         net.export('/nonexistent/x')
 
 
+def test_reading_shape_while_hybridized_says_what_to_use(fresh_names):
+    class ReadsShape(HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.reshape(x, (x.shape[0], -1))
+    net = ReadsShape()
+    assert net(nd.ones((2, 2, 2))).shape == (2, 4)        # eagerly x is an NDArray
+    net.hybridize()
+    with pytest.raises(AttributeError, match=r"'Symbol' object has no attribute 'shape': a Symbol has "
+                                             r"no shape while a graph is traced .*F\.shape_array"):
+        net(nd.ones((2, 2, 2)))
+
+
 def test_symbol_call_composes(fresh_names):
     net = _seq()
     out = net(sym.var('data'))
