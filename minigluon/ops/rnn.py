@@ -117,6 +117,7 @@ class RNN(Op):
         return self.state_size
 
     def _rank_message(self, shape):
+        """Why data of ``shape`` has the wrong rank: the rank and layout wanted, the rank given."""
         return ('data must be 3-D, layout TNC (sequence length, batch size, features per step), '
                 'got %d-D data of shape %s' % (len(shape), tuple(shape)))
 
