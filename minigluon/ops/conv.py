@@ -148,19 +148,18 @@ class _ConvBase(Op):
         """What is wrong when data with ``c`` channels does not fit ``weight``: usually a layer
         built for another number of input channels; None when the weight is wrong otherwise."""
         g = self.num_group
+        has = 'data has %d channel%s' % (c, '' if c == 1 else 's')
         if c % g:
-            return 'data has %d channels, which num_group=%d does not divide' % (c, g)
+            return '%s, which num_group=%d does not divide' % (has, g)
         per_group = self._weight_shape(c)
         expects = self._in_channels(weight.shape)
         if weight.ndim != len(per_group) or expects == c or \
                 self._weight_shape(expects) != tuple(weight.shape):
             return None
         if g == 1 or self.name == 'Deconvolution':
-            return 'data has %d channels, but the weight %s expects in_channels=%d' % (
-                c, tuple(weight.shape), expects)
-        return ('data has %d channels (%d per group, num_group=%d), but the weight %s expects '
-                'in_channels=%d (%d per group)' % (c, c // g, g, tuple(weight.shape), expects,
-                                                   expects // g))
+            return '%s, but the weight %s expects in_channels=%d' % (has, tuple(weight.shape), expects)
+        return ('%s (%d per group, num_group=%d), but the weight %s expects in_channels=%d (%d per '
+                'group)' % (has, c // g, g, tuple(weight.shape), expects, expects // g))
 
     def _check_data(self, data, weight, bias):
         """Check data's rank and the weight and bias shapes; return ``(n, c, num_group, num_filter)``."""

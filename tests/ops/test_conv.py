@@ -127,6 +127,10 @@ def test_data_with_other_channels_than_the_weight_names_both():
                                          r'weight \(4, 2, 3, 3\) expects in_channels=4 \(2 per group\)'):
         nd.Convolution(nd.ones((2, 6, 8, 8)), nd.ones((4, 2, 3, 3)), nd.ones(4), kernel=(3, 3),
                        num_filter=4, num_group=2)
+    with pytest.raises(ValueError, match=r'data has 1 channel, but the weight \(4, 3, 3, 3\) '
+                                         r'expects in_channels=3'):
+        nd.Convolution(nd.ones((2, 1, 8, 8)), nd.ones((4, 3, 3, 3)), nd.ones(4), kernel=(3, 3),
+                       num_filter=4)
     with pytest.raises(ValueError, match=r'Deconvolution: data has 3 channels, but the weight '
                                          r'\(2, 4, 3, 3\) expects in_channels=2'):
         nd.Deconvolution(nd.ones((2, 3, 8, 8)), nd.ones((2, 4, 3, 3)), kernel=(3, 3), num_filter=4)
