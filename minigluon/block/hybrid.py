@@ -11,6 +11,8 @@ formats.
 """
 import warnings
 
+import numpy as np
+
 from minigluon import ndarray
 from minigluon.block._graph import flatten, regroup, same_structure
 from minigluon.base import MXNetIndexError, MXNetTypeError, MXNetValueError
@@ -54,6 +56,16 @@ def _input_kinds(args):
         elif sym_type and isinstance(a, sym_type):
             has_sym = True
     return has_sym, has_nd, ctxs, first
+
+
+def _type_names(args):
+    """The types of a call's arguments, for an error message: ``numpy.ndarray, int``."""
+    names = []
+    for a in args:
+        kind = type(a)
+        short = kind.__module__ == 'builtins' or kind.__name__ in ('NDArray', 'Symbol')
+        names.append(kind.__name__ if short else '%s.%s' % (kind.__module__, kind.__name__))
+    return ', '.join(names)
 
 
 class HybridBlock(Block):
@@ -211,7 +223,7 @@ class HybridBlock(Block):
             grouped = regroup(inputs, self._in_format)
             params = {name: p.var() for name, p in self._reg_params.items()}
             with self.name_scope():
-                out = self.hybrid_forward(symbol, *grouped, **params)
+                out = self._named_hybrid_forward(symbol, *grouped, **params)
             flat_out, self._out_format = flatten(out, 'output')
             self._cached_graph = data_vars, symbol.Group(flat_out)
             self._traced_variant = self._graph_variant()
@@ -231,8 +243,8 @@ class HybridBlock(Block):
         arg_attrs, _, aux_attrs = getattr(out, infer_fn)(
             **{v.name: getattr(a, attr) for v, a in zip(inputs, given)})
         if arg_attrs is None:
-            raise ValueError('%s: could not infer the %s of every graph input of %s'
-                             % (infer_fn, attr, self.name))
+            raise _NotInferred('%s: could not infer the %s of every graph input of %s'
+                               % (infer_fn, attr, self.name))
         found = dict(zip(out.list_arguments(), arg_attrs))
         found.update(zip(out.list_auxiliary_states(), aux_attrs))
         for param in self.collect_params().values():
@@ -255,12 +267,24 @@ class HybridBlock(Block):
         self._infer_attrs('infer_type', 'dtype', *args)
 
     def _deferred_infer_shape(self, *args):
+        """Infer the pending parameters' shapes from the call's ``args``.
+
+        Only when inference left some shape unknown does the error say "Deferred initialization
+        failed because shape cannot be inferred" (MXNet's words for every failure here). When an
+        operator, a layer's own check or ``hybrid_forward`` itself refused the inputs, that error
+        is raised, named with the block as an eager call's error is; it stays a ``ValueError`` (an
+        ``MXNetValueError`` where it was another kind), as MXNet 1.9.1 raises ``ValueError`` here.
+        """
         _remember_pending(self.collect_params().values())
         try:
             self.infer_shape(*args)
-        except Exception as err:
+        except _NotInferred as err:
             raise ValueError('Deferred initialization failed because shape cannot be inferred. {}'
                              .format(err)) from err
+        except Exception as err:     # noqa: BLE001 - any refusal is reported as a ValueError
+            if not isinstance(err, ValueError):
+                err = MXNetValueError(str(err)).with_traceback(err.__traceback__)
+            raise _in_block(self, err) from err.__cause__
 
     def _build_cache(self, *args):
         data_vars, out = self._get_graph(*args)
@@ -348,11 +372,15 @@ class HybridBlock(Block):
         """
         has_sym, has_nd, ctxs, ctx = _input_kinds([x] + list(args))
         if has_sym and has_nd:
-            raise ValueError('In HybridBlock, we do not support mixed NDArrays and Symbols types for '
-                             'the input. Please check the type of the args.\n')
+            raise _in_block(self, ValueError(
+                'the inputs mix NDArrays and Symbols (got %s); pass NDArrays to compute, or '
+                'Symbols to build a graph' % _type_names([x] + list(args))))
         if not has_sym and not has_nd:
-            raise ValueError('In HybridBlock, there must be one NDArray or one Symbol in the input. '
-                             'Please check the type of the args.\n')
+            raise _in_block(self, ValueError(
+                'the inputs need an NDArray (to compute) or a Symbol (to build a graph), got %s%s'
+                % (_type_names([x] + list(args)),
+                   '; convert NumPy arrays with mx.nd.array(...)' if any(isinstance(a, np.ndarray) for a in
+                                                               [x] + list(args)) else '')))
         if has_nd:
             if self._active:
                 if len(ctxs) > 1:
@@ -369,14 +397,19 @@ class HybridBlock(Block):
                     for _, p in self.params.items():
                         p._finish_deferred_init()
                     params = {k: v.data(ctx) for k, v in self._reg_params.items()}
-                try:
-                    return self.hybrid_forward(ndarray, x, *args, **params)
-                except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
-                    raise _in_block(self, err) from err.__cause__
+                return self._named_hybrid_forward(ndarray, x, *args, **params)
         symbol = _symbol_module()
         params = {k: v.var() for k, v in self._reg_params.items()}
         with self.name_scope():
-            return self.hybrid_forward(symbol, x, *args, **params)
+            return self._named_hybrid_forward(symbol, x, *args, **params)
+
+    def _named_hybrid_forward(self, F, *args, **params):
+        """``hybrid_forward(F, *args, **params)``, eager or traced, whose operator errors name this
+        block (:func:`_in_block`)."""
+        try:
+            return self.hybrid_forward(F, *args, **params)
+        except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
+            raise _in_block(self, err) from err.__cause__
 
     def hybrid_forward(self, F, x, *args, **kwargs):
         """Compute the output with ``F.<op>`` (``F`` is the nd or the sym module); override this."""
@@ -432,8 +465,13 @@ class HybridBlock(Block):
                                 % backend)
 
 
+class _NotInferred(ValueError):
+    """Shape (or dtype) inference left the shape of some graph input unknown."""
+
+
 def _in_block(block, err):
-    """``err`` (from an operator of ``block``'s eager ``hybrid_forward``) re-worded to start with
+    """``err`` (from an operator of ``block``'s ``hybrid_forward``, run eagerly or traced on
+    Symbols, or from the deferred shape inference of its parameters) re-worded to start with
     the block's name and class, ``dense0 (Dense): FullyConnected: ...``, so that the user learns
     which layer failed, as a hybridized graph's error names its node; only the innermost block
     names itself."""

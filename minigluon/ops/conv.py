@@ -136,16 +136,40 @@ class _ConvBase(Op):
     def list_arguments(self):
         return ['data', 'weight'] if self.no_bias else ['data', 'weight', 'bias']
 
+    def _rank_message(self, shape):
+        """Why data of ``shape`` has the wrong rank: the rank and layout wanted, the rank given."""
+        nsp = len(self.kernel)
+        return ('data must be %d-D, layout %s (batch, channel, %d spatial %s) for kernel %s, got '
+                '%d-D data of shape %s' % (2 + nsp, self.layout or _LAYOUTS[nsp], nsp,
+                                           'axis' if nsp == 1 else 'axes', self.kernel, len(shape),
+                                           tuple(shape)))
+
+    def _channel_message(self, c, weight):
+        """What is wrong when data with ``c`` channels does not fit ``weight``: usually a layer
+        built for another number of input channels; None when the weight is wrong otherwise."""
+        g = self.num_group
+        has = 'data has %d channel%s' % (c, '' if c == 1 else 's')
+        if c % g:
+            return '%s, which num_group=%d does not divide' % (has, g)
+        per_group = self._weight_shape(c)
+        expects = self._in_channels(weight.shape)
+        if weight.ndim != len(per_group) or expects == c or \
+                self._weight_shape(expects) != tuple(weight.shape):
+            return None
+        if g == 1 or self.name == 'Deconvolution':
+            return '%s, but the weight %s expects in_channels=%d' % (has, tuple(weight.shape), expects)
+        return ('%s (%d per group, num_group=%d), but the weight %s expects in_channels=%d (%d per '
+                'group)' % (has, c // g, g, tuple(weight.shape), expects, expects // g))
+
     def _check_data(self, data, weight, bias):
         """Check data's rank and the weight and bias shapes; return ``(n, c, num_group, num_filter)``."""
         if data.ndim != 2 + len(self.kernel):
-            raise shape_error(self, 'data must have %d dimensions (N, C, *spatial) for kernel %s'
-                              % (2 + len(self.kernel), self.kernel), data, weight, bias)
+            raise shape_error(self, self._rank_message(data.shape), data, weight, bias)
         n, c = data.shape[:2]
         g, f = self.num_group, self.num_filter
         if c % g or weight.shape != self._weight_shape(c):
-            raise shape_error(self, 'weight must have shape %s (channels %d must divide by num_group %d)'
-                              % (self._weight_shape(c), c, g), data, weight, bias)
+            raise shape_error(self, self._channel_message(c, weight) or 'weight must have shape %s'
+                              % (self._weight_shape(c),), data, weight, bias)
         if bias is not None and bias.shape != (f,):
             raise shape_error(self, 'bias must have shape (%d,)' % f, data, weight, bias)
         return n, c, g, f
@@ -153,9 +177,7 @@ class _ConvBase(Op):
     def infer_shape(self, in_shapes):
         data = in_shapes[0]
         if data and len(data) != 2 + len(self.kernel):     # known, of the wrong rank: a conflict
-            raise ShapeConflictError('%s: data must have %d dimensions (N, C, *spatial) for kernel '
-                                     '%s, got shape %s' % (self.name, 2 + len(self.kernel),
-                                                           self.kernel, tuple(data)))
+            raise ShapeConflictError('%s: %s' % (self.name, self._rank_message(data)))
         if data is None or len(data) != 2 + len(self.kernel) or data[1] == 0:
             raise MXNetError('%s: the shape of data (N, C, *spatial) is needed to infer the weight '
                              'shape (kernel %s)' % (self.name, self.kernel))
@@ -207,6 +229,9 @@ class Convolution(_ConvBase):
 
     def _weight_shape(self, channels):
         return (self.num_filter, channels // self.num_group) + tuple(self.kernel)
+
+    def _in_channels(self, weight_shape):
+        return weight_shape[1] * self.num_group
 
     def _out_spatial(self, sp):
         return [(s + 2 * p - d * (k - 1) - 1) // st + 1 for s, p, d, k, st
@@ -342,6 +367,9 @@ class Deconvolution(_ConvBase):
 
     def _weight_shape(self, channels):
         return (channels, self.num_filter // self.num_group) + tuple(self.kernel)
+
+    def _in_channels(self, weight_shape):
+        return weight_shape[0]
 
     def _pads(self, sp):
         """``(pad, adj)`` per spatial dimension for input spatial size ``sp``."""

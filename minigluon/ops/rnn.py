@@ -21,6 +21,7 @@ import functools
 import numpy as np
 
 from minigluon import autograd
+from minigluon.base import ShapeConflictError
 from minigluon.ops import _parallel
 from minigluon.ops._rnn_kernels import (  # noqa: F401  (GATES, rnn_param_size: public helpers)
     GATES, dir_backward, dir_forward, rnn_param_size, split_params)
@@ -115,9 +116,16 @@ class RNN(Op):
             return self.projection_size
         return self.state_size
 
+    def _rank_message(self, shape):
+        """Why data of ``shape`` has the wrong rank: the rank and layout wanted, the rank given."""
+        return ('data must be 3-D, layout TNC (sequence length, batch size, features per step), '
+                'got %d-D data of shape %s' % (len(shape), tuple(shape)))
+
     def infer_shape(self, in_shapes):
         data = in_shapes[0]
-        if data is None or len(data) != 3 or data[2] == 0:
+        if data is not None and len(data) != 3:     # known, of the wrong rank: a conflict
+            raise ShapeConflictError('RNN: ' + self._rank_message(data))
+        if data is None or data[2] == 0:
             raise ValueError('RNN: the data shape (T, N, I) must be known, at least I (T and N may '
                              'be 0, unknown), got %s' % (data,))
         layers, dirs, hid = self._dims()
@@ -141,13 +149,14 @@ class RNN(Op):
                              % (len(names), names, self.mode, self.use_sequence_length, len(arrays)))
         data = arrays[0]
         if data.ndim != 3:
-            raise shape_error(self, 'data must be 3-D (T, N, I), layout TNC', *arrays)
+            raise shape_error(self, self._rank_message(data.shape), *arrays)
         want = self.infer_shape([tuple(data.shape)] + [None] * (len(arrays) - 1))[0]
         for name, arr, shape in zip(names, arrays, want):
             if name in ('state', 'state_cell') and arr.shape == (shape[0], 0, shape[2]):
                 continue   # a zero-batch begin state reads as zeros (see the class docstring)
             if name != 'sequence_length' and tuple(arr.shape) != shape:
-                raise shape_error(self, 'input %r must have shape %s' % (name, shape), *arrays)
+                raise shape_error(self, self._mismatch_message(name, arr.shape, shape, data.shape[2]),
+                                  *arrays)
         if self.use_sequence_length:
             lengths = arrays[-1]
             if lengths.shape != (data.shape[1],):
@@ -155,6 +164,27 @@ class RNN(Op):
             if lengths.size and not (0 <= float(lengths.min()) and float(lengths.max()) <= data.shape[0]):
                 raise ValueError('RNN: sequence_length must hold lengths between 0 and the number of '
                                  'steps T=%d, got %s' % (data.shape[0], lengths.tolist()))
+
+    def _param_input_size(self, size):
+        """The input size (features per step) for which a flat parameter vector of ``size``
+        entries was made, or None if no input size gives that length (only the first layer's
+        ``W_x`` depends on it, linearly)."""
+        layers, dirs, hid = self._dims()
+        fixed = rnn_param_size(self.mode, layers, 0, hid, self.bidirectional, self.projection_size)
+        per_feature = dirs * GATES[self.mode] * hid
+        ni, left = divmod(size - fixed, per_feature)
+        return ni if ni > 0 and not left else None
+
+    def _mismatch_message(self, name, got, want, features):
+        """What is wrong when input ``name`` has shape ``got`` instead of ``want``: for the
+        parameters, usually data with another number of features than the layer was built for."""
+        built_for = self._param_input_size(got[0]) if name == 'parameters' and len(got) == 1 else None
+        if built_for is not None and built_for != features:
+            return ('data has %d features per step, but the parameters %s were made for input_size=%d '
+                    '(mode=%r, state_size=%d, num_layers=%d%s)'
+                    % (features, tuple(got), built_for, self.mode, self.state_size, self.num_layers,
+                       ', bidirectional' if self.bidirectional else ''))
+        return 'input %r must have shape %s' % (name, want)
 
     def forward(self, xp, data, parameters, state, *rest):
         self._check_inputs((data, parameters, state) + rest)

@@ -135,11 +135,18 @@ class _RNNLayer(HybridBlock):
                 states.append(func(name='%sh0_%d' % (self.prefix, i), **info))
         return states
 
+    def _check_rank(self, shape):
+        """Raise ``MXNetValueError`` unless data of ``shape`` is 3-D, saying the layout wanted."""
+        if len(shape) != 3:
+            axes = {'TNC': 'sequence length, batch size, features per step',
+                    'NTC': 'batch size, sequence length, features per step'}[self._layout]
+            raise MXNetValueError('%s: data must be 3-D, layout %s (%s), got %d-D data of shape %s'
+                                  % (type(self).__name__, self._layout, axes, len(shape),
+                                     tuple(shape)))
+
     def infer_shape(self, inputs, *args):
         """Set the input-to-hidden weight shapes from ``inputs`` (deferred initialisation)."""
-        if len(inputs.shape) != 3:
-            raise MXNetValueError('%s: input data should be rank-3 (%s), got shape %s'
-                             % (type(self).__name__, self._layout, inputs.shape))
+        self._check_rank(inputs.shape)
         ni = inputs.shape[2]
         for i in range(self._num_layers):
             for j in ['l', 'r'][:self._dir]:
@@ -186,7 +193,8 @@ class _RNNLayer(HybridBlock):
         self.skip_states = states is None
         if states is None:
             if isinstance(inputs, NDArray):
-                batch_size = inputs.shape[self._layout.find('N')]
+                # (data of another rank gets zero-batch states: hybrid_forward names the problem)
+                batch_size = inputs.shape[self._layout.find('N')] if inputs.ndim == 3 else 0
                 states = self.begin_state(batch_size, ctx=inputs.context, dtype=inputs.dtype)
             else:   # a parent is being hybridized: ``_zeros`` nodes whose batch size 0 means "the data's"
                 states = self.begin_state(0, func=symbol.zeros)
@@ -207,9 +215,7 @@ class _RNNLayer(HybridBlock):
 
     def hybrid_forward(self, F, inputs, states, sequence_length=None, **kwargs):
         if F is ndarray:
-            if inputs.ndim != 3:
-                raise MXNetValueError('%s: input data should be rank-3 (%s), got shape %s'
-                                 % (type(self).__name__, self._layout, inputs.shape))
+            self._check_rank(inputs.shape)
             batch_size = inputs.shape[self._layout.find('N')]
             for state, info in zip(states, self.state_info(batch_size)):
                 if state.shape != info['shape']:

@@ -413,12 +413,27 @@ class Symbol:
     def __getattr__(self, name):
         # Fluent methods: x.reshape((0, -1)), x.sum(axis=1) build the operator of that name.
         if name.startswith('_') or resolve_op(name) is None:
-            raise AttributeError("'Symbol' object has no attribute %r" % name)
+            raise AttributeError("'Symbol' object has no attribute %r%s"
+                                 % (name, _NDARRAY_ONLY.get(name, '')))
 
         def method(*args, **kwargs):
             return _create(name, (self,) + args, kwargs)
         method.__name__ = name
         return method
+
+
+# What an NDArray has and a Symbol (a node of a graph being built, as in a hybridized block's
+# hybrid_forward) cannot have, with what to write instead. (The attributes stay missing, so that
+# hasattr(x, 'shape') still tells an NDArray from a Symbol.)
+_TRACED = ('while a graph is traced (by hybridize(), a Symbol input, or the first call inferring '
+           "a block's deferred parameter shapes)")
+_EAGER = ("run the block eagerly: do not hybridize it, and give its parameters' shapes "
+          '(in_units=..., in_channels=...)')
+_NO_SHAPE = (': a Symbol has no shape %s; use F.shape_array(x) or shape-free operators (reshape '
+             'with 0/-1 codes, *_like operators), or %s' % (_TRACED, _EAGER))
+_NO_VALUES = ': a Symbol holds no values %s; compute with F.<operator> calls, or %s' % (_TRACED, _EAGER)
+_NDARRAY_ONLY = {'shape': _NO_SHAPE, 'ndim': _NO_SHAPE, 'size': _NO_SHAPE,
+                 'asnumpy': _NO_VALUES, 'asscalar': _NO_VALUES}
 
 
 # Operator nodes are built in creation.py, which needs Symbol: import it last.

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from minigluon import autograd, nd, serialization
+from minigluon.base import MXNetError
 from minigluon import symbol as sym
 from minigluon.block import Block, HybridBlock, HybridSequential
 from minigluon.name import NameManager
@@ -105,6 +106,68 @@ def test_deferred_init_error_when_shape_cannot_be_inferred(fresh_names):
         b(nd.ones((2,)))
 
 
+class _SumOfW(HybridBlock):
+    """Reads its parameter only through a sum: the data says nothing about the parameter's shape."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = self.params.get('w', shape=(0,), allow_deferred_init=True)
+
+    def hybrid_forward(self, F, x, w):
+        return F.broadcast_add(x, F.sum(w))
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_deferred_init_prefix_only_when_a_shape_stays_unknown(fresh_names, hybridize):
+    b = _SumOfW()
+    b.initialize()
+    if hybridize:
+        b.hybridize()
+    with pytest.warns(UserWarning, match='Cannot decide shape'), \
+            pytest.raises(ValueError, match='^Deferred initialization failed because shape cannot be '
+                                            'inferred. infer_shape: could not infer the shape'):
+        b(nd.ones((2,)))
+
+
+class _BadAct(HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.dense = Dense(3)
+
+    def hybrid_forward(self, F, x):
+        return F.Activation(self.dense(x), act_type='rellu')
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_deferred_init_reraises_an_operator_error_named_with_the_block(fresh_names, hybridize):
+    # the operator refused an attribute while the deferred shapes were being inferred: its own
+    # error, named with the block, still a ValueError (as MXNet 1.9.1's), without the prefix
+    net = _BadAct(prefix='badact_')
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    with pytest.raises(ValueError, match=r"^badact \(_BadAct\): Activation: attribute 'act_type' "
+                                         r"must be one of \['relu', 'sigmoid', 'softrelu', "
+                                         r"'softsign', 'tanh'\], got 'rellu'$") as info:
+        net(nd.ones((2, 4)))
+    assert isinstance(info.value, MXNetError)
+
+
+def test_deferred_init_conflict_is_a_value_error_named_with_the_block(fresh_names):
+    # hybridized, the graph's shape inference meets a known shape the operator refuses (a
+    # conflict); eagerly the second layer runs and reports it itself (features per sample)
+    net = HybridSequential(prefix='seq_')
+    with net.name_scope():
+        net.add(Dense(3), Dense(2, in_units=5))     # the second gets 3 features, not 5
+    net.initialize()
+    net.hybridize()
+    with pytest.raises(ValueError, match=r"^seq \(HybridSequential\): FullyConnected 'seq_dense1_fwd' "
+                                         r".*input weight has shape \(2, 5\), expected \(2, 3\)") as info:
+        net(nd.ones((2, 4)))
+    assert isinstance(info.value, MXNetError)
+
+
 class TwoIn(HybridBlock):
     def hybrid_forward(self, F, a, b=None, c=None):
         out = a * 2
@@ -144,14 +207,32 @@ def test_argument_structures_and_none(fresh_names):
 def test_input_type_errors(fresh_names):
     net = _seq()
     net.initialize()
-    with pytest.raises(ValueError, match='mixed NDArrays and Symbols'):
+    with pytest.raises(ValueError, match=r'^hybridsequential0 \(HybridSequential\): the inputs mix '
+                                         r'NDArrays and Symbols \(got NDArray, Symbol\)'):
         net(nd.ones((1, 2)), sym.var('x'))
-    with pytest.raises(ValueError, match='there must be one NDArray or one Symbol'):
+    with pytest.raises(ValueError, match=r'^hybridsequential0 \(HybridSequential\): the inputs need an '
+                                         r'NDArray \(to compute\) or a Symbol \(to build a graph\), '
+                                         r'got int$'):
         net(3)
+    with pytest.raises(ValueError, match=r'got numpy\.ndarray; convert NumPy arrays with '
+                                         r'mx\.nd\.array\(\.\.\.\)$'):
+        net(np.ones((1, 2)))
     with pytest.raises(ValueError, match='Children of HybridBlock must also be HybridBlock'):
         net.add(Block())
     with pytest.raises(RuntimeError, match='hybridize'):
         net.export('/nonexistent/x')
+
+
+def test_reading_shape_while_hybridized_says_what_to_use(fresh_names):
+    class ReadsShape(HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.reshape(x, (x.shape[0], -1))
+    net = ReadsShape()
+    assert net(nd.ones((2, 2, 2))).shape == (2, 4)        # eagerly x is an NDArray
+    net.hybridize()
+    with pytest.raises(AttributeError, match=r"'Symbol' object has no attribute 'shape': a Symbol has "
+                                             r"no shape while a graph is traced .*F\.shape_array"):
+        net(nd.ones((2, 2, 2)))
 
 
 def test_symbol_call_composes(fresh_names):

@@ -72,6 +72,38 @@ def test_deferred_convolution_names_a_wrong_data_rank(layer, shape, rank, hybrid
     net.initialize()
     if hybridize:
         net.hybridize()
-    with pytest.raises(ValueError, match=r'data must have %d dimensions .*got shape \%s'
-                       % (rank, str(shape).replace(')', r'\)'))):
+    with pytest.raises(ValueError, match=r'data must be %d-D, layout NC.*got %d-D data of shape \%s'
+                       % (rank, len(shape), str(shape).replace(')', r'\)'))) as info:
+        net(nd.ones(shape))
+    assert 'Deferred initialization failed' not in str(info.value)
+
+
+@pytest.mark.parametrize('in_units', [0, 3])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_dense_with_an_unknown_activation_names_the_block_and_the_choices(in_units, hybridize):
+    # refused when the operator runs, as in MXNet 1.9.1; not reported as an uninferable shape
+    net = nn.Dense(10, activation='rellu', in_units=in_units)
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    with pytest.raises(ValueError, match=r"^dense\d+_rellu \(Activation\): Activation: attribute "
+                                         r"'act_type' must be one of \['relu', 'sigmoid', 'softrelu', "
+                                         r"'softsign', 'tanh'\], got 'rellu'$"):
+        net(nd.ones((2, 3)))
+
+
+@pytest.mark.parametrize('layer,shape,expects', [
+    (lambda: nn.Conv2D(4, 3, in_channels=1), (2, 3, 8, 8), r'weight \(4, 1, 3, 3\) expects in_channels=1'),
+    (lambda: nn.Conv1D(4, 3, in_channels=2), (2, 3, 8), r'weight \(4, 2, 3\) expects in_channels=2'),
+    (lambda: nn.Conv3D(4, 3, in_channels=2), (1, 3, 5, 5, 5), r'weight \(4, 2, 3, 3, 3\) expects in_channels=2'),
+    (lambda: nn.Conv2DTranspose(4, 3, in_channels=2), (2, 3, 8, 8),
+     r'weight \(2, 4, 3, 3\) expects in_channels=2'),
+])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_convolution_given_other_channels_names_data_and_weight(layer, shape, expects, hybridize):
+    net = layer()
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    with pytest.raises(ValueError, match=r'data has 3 channels, but the ' + expects):
         net(nd.ones(shape))

@@ -93,17 +93,47 @@ def test_convolution_infer_shape_and_defaults():
 def test_convolution_errors_name_the_problem():
     x = nd.ones((1, 4, 5, 5))
     with pytest.raises(ValueError, match=r'Convolution: weight must have shape \(2, 4, 3, 3\)'):
-        nd.Convolution(x, nd.ones((2, 3, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2)
-    with pytest.raises(ValueError, match='4 dimensions'):
+        nd.Convolution(x, nd.ones((2, 4, 2, 2)), nd.ones(2), kernel=(3, 3), num_filter=2)
+    with pytest.raises(ValueError, match=r'Convolution: data must be 4-D, layout NCHW \(batch, '
+                                         r'channel, 2 spatial axes\) for kernel \(3, 3\), got 3-D '
+                                         r'data of shape \(4, 5, 5\)'):
         nd.Convolution(nd.ones((4, 5, 5)), nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2)
-    with pytest.raises(ValueError, match='num_group'):
-        nd.Convolution(x, nd.ones((3, 2, 3, 3)), nd.ones(3), kernel=(3, 3), num_filter=3, num_group=2)
+    with pytest.raises(ValueError, match='data has 3 channels, which num_group=2 does not divide'):
+        nd.Convolution(nd.ones((1, 3, 5, 5)), nd.ones((4, 2, 3, 3)), nd.ones(4), kernel=(3, 3),
+                       num_filter=4, num_group=2)
     with pytest.raises(ValueError, match='stride'):
         nd.Convolution(x, nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), stride=(1, 1, 1), num_filter=2)
     with pytest.raises(NotImplementedError, match='NHWC'):
         nd.Convolution(x, nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2, layout='NHWC')
     with pytest.raises(ValueError, match='smaller than the dilated kernel'):
         nd.Convolution(nd.ones((1, 4, 2, 2)), nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2)
+
+
+def test_data_with_other_channels_than_the_weight_names_both():
+    # the weight of a layer built for in_channels=1 gets data with 3 channels: the data is to
+    # blame, not the weight (1-D, 2-D, 3-D, with groups, and the transposed convolution)
+    with pytest.raises(ValueError, match=r'Convolution: data has 3 channels, but the weight '
+                                         r'\(4, 1, 3, 3\) expects in_channels=1'):
+        nd.Convolution(nd.ones((2, 3, 8, 8)), nd.ones((4, 1, 3, 3)), nd.ones(4), kernel=(3, 3),
+                       num_filter=4)
+    with pytest.raises(ValueError, match=r'data has 3 channels, but the weight \(4, 2, 3\) '
+                                         r'expects in_channels=2'):
+        nd.Convolution(nd.ones((2, 3, 8)), nd.ones((4, 2, 3)), nd.ones(4), kernel=(3,), num_filter=4)
+    with pytest.raises(ValueError, match=r'data has 3 channels, but the weight \(4, 2, 3, 3, 3\) '
+                                         r'expects in_channels=2'):
+        nd.Convolution(nd.ones((1, 3, 4, 4, 4)), nd.ones((4, 2, 3, 3, 3)), nd.ones(4),
+                       kernel=(3, 3, 3), num_filter=4)
+    with pytest.raises(ValueError, match=r'data has 6 channels \(3 per group, num_group=2\), but the '
+                                         r'weight \(4, 2, 3, 3\) expects in_channels=4 \(2 per group\)'):
+        nd.Convolution(nd.ones((2, 6, 8, 8)), nd.ones((4, 2, 3, 3)), nd.ones(4), kernel=(3, 3),
+                       num_filter=4, num_group=2)
+    with pytest.raises(ValueError, match=r'data has 1 channel, but the weight \(4, 3, 3, 3\) '
+                                         r'expects in_channels=3'):
+        nd.Convolution(nd.ones((2, 1, 8, 8)), nd.ones((4, 3, 3, 3)), nd.ones(4), kernel=(3, 3),
+                       num_filter=4)
+    with pytest.raises(ValueError, match=r'Deconvolution: data has 3 channels, but the weight '
+                                         r'\(2, 4, 3, 3\) expects in_channels=2'):
+        nd.Deconvolution(nd.ones((2, 3, 8, 8)), nd.ones((2, 4, 3, 3)), kernel=(3, 3), num_filter=4)
 
 
 def test_convolution_float16_stays_finite():

@@ -236,6 +236,24 @@ def test_errors():
                num_layers=1, mode='lstm', projection_size=2)
 
 
+
+@pytest.mark.parametrize('mode,layers,bidir', [('lstm', 1, False), ('gru', 2, True), ('rnn_tanh', 1, False)])
+def test_parameters_of_another_input_size_name_both_sizes(mode, layers, bidir):
+    # parameters made for 8 features per step, data with 9: the message gives both numbers
+    dirs = 2 if bidir else 1
+    params = nd.ones((rnn_param_size(mode, layers, 8, 3, bidir),))
+    states = [nd.zeros((layers * dirs, 2, 3))] * (2 if mode == 'lstm' else 1)
+    with pytest.raises(ValueError, match=r"RNN: data has 9 features per step, but the parameters "
+                                         r"\(%d,\) were made for input_size=8 \(mode='%s'"
+                                         % (params.shape[0], mode)):
+        nd.RNN(nd.ones((5, 2, 9)), params, *states, state_size=3, num_layers=layers,
+               bidirectional=bidir, mode=mode)
+    # a length no input size gives keeps the plain form
+    with pytest.raises(ValueError, match=r"input 'parameters' must have shape"):
+        nd.RNN(nd.ones((5, 2, 9)), nd.ones((params.shape[0] + 1,)), *states, state_size=3,
+               num_layers=layers, bidirectional=bidir, mode=mode)
+
+
 @pytest.mark.parametrize('name', ['lstm', 'gru'])
 def test_mxnet_golden(name):
     path = os.path.join(FIXTURES, 'rnn_op_%s.npz' % name)

@@ -111,8 +111,50 @@ def test_bad_arguments():
         rnn.LSTM(3, layout='CTN')
     layer = rnn.GRU(3)
     layer.initialize()
-    with pytest.raises(ValueError, match='rank-3'):
+    with pytest.raises(ValueError, match=r'gru\d+ \(GRU\): GRU: data must be 3-D, layout TNC '
+                                         r'\(sequence length, batch size, features per step\), '
+                                         r'got 2-D data of shape \(2, 3\)'):
         layer(nd.ones((2, 3)))
+
+
+@pytest.mark.parametrize('layout,shape', [('TNC', (5, 8)), ('NTC', (5,)), ('TNC', (5, 8, 2, 2))])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_data_of_another_rank_names_rank_and_layout(layout, shape, hybridize):
+    # deferred input size: the error is the layer's, not "shape cannot be inferred"
+    layer = rnn.LSTM(16, layout=layout)
+    layer.initialize()
+    if hybridize:
+        layer.hybridize()
+    with pytest.raises(ValueError, match=r'lstm\d+ \(LSTM\): LSTM: data must be 3-D, layout %s .*got '
+                                         r'%d-D data of shape' % (layout, len(shape))) as info:
+        layer(nd.ones(shape))
+    assert 'Deferred initialization failed' not in str(info.value)
+
+
+def test_rnn_after_a_layer_of_another_rank_names_the_conflict():
+    # inside a hybridized parent, the RNN operator sees 2-D data: a conflict, not an unknown shape
+    from minigluon.gluon import nn
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4), rnn.GRU(16))
+    net.initialize()
+    net.hybridize()
+    with pytest.raises(ValueError, match=r"RNN: data must be 3-D, layout TNC .*got 2-D data of "
+                                         r"shape \(5, 4\)") as info:
+        net(nd.ones((5, 8)))
+    assert 'Deferred initialization failed' not in str(info.value)
+
+
+@pytest.mark.parametrize('cls', [rnn.LSTM, rnn.GRU, rnn.RNN])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_data_of_another_input_size_names_both_sizes(cls, hybridize):
+    layer = cls(16, layout='TNC')
+    layer.initialize()
+    layer(nd.ones((5, 4, 8)))          # the parameters take input_size 8
+    if hybridize:
+        layer.hybridize()
+    with pytest.raises(ValueError, match=r'data has 9 features per step, but the parameters '
+                                         r'\(\d+,\) were made for input_size=8'):
+        layer(nd.ones((5, 4, 9)))
 
 
 def test_layer_inside_hybridized_parent_with_deferred_input_size(tmp_path):

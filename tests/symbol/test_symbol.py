@@ -100,6 +100,20 @@ def test_operator_type_errors():
         a.not_an_operator()
 
 
+@pytest.mark.parametrize('name,hint', [('shape', r'a Symbol has no shape while a graph is traced'),
+                                       ('ndim', r'a Symbol has no shape while a graph is traced'),
+                                       ('asnumpy', r'a Symbol holds no values while a graph is traced')])
+def test_ndarray_attributes_say_what_to_write_instead(name, hint):
+    x = sym.var('x')
+    with pytest.raises(AttributeError, match=r"^'Symbol' object has no attribute '%s': %s" % (name, hint)):
+        getattr(x, name)
+    assert not hasattr(x, name)          # code tells NDArrays from Symbols this way
+    if name == 'shape':
+        with pytest.raises(AttributeError, match=r'F\.shape_array\(x\).*reshape with 0/-1 codes.*'
+                                                 r'\*_like operators.*do not hybridize'):
+            x.shape
+
+
 def test_batchnorm_aux_states_and_versions():
     data = sym.var('data')
     bn = sym.BatchNorm(data, name='bn')
