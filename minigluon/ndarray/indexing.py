@@ -18,6 +18,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
+from minigluon.base import MXNetIndexError, MXNetValueError
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
 from minigluon.ops.elemwise import scalar_as
@@ -45,9 +46,25 @@ def _index_part(k, xp):
 
 
 def _index_key(key, xp):
-    """Normalise an indexing key: NDArrays and lists become integer/boolean arrays of ``xp``."""
+    """Normalise an indexing key: NDArrays and lists become integer/boolean arrays of ``xp``.
+
+    Raises
+    ------
+    MXNetValueError
+        When the key's integer index arrays do not broadcast together (a ``ValueError``, as
+        MXNet 1.9.1's; NumPy would raise ``IndexError``).
+    """
     if isinstance(key, tuple):
-        return tuple(_index_part(k, xp) for k in key)
+        key = tuple(_index_part(k, xp) for k in key)
+        shapes = [k.shape for k in key if backend.is_array(k) and k.dtype != np.bool_]
+        if len(shapes) > 1:
+            try:
+                np.broadcast_shapes(*shapes)
+            except ValueError:
+                raise MXNetValueError(
+                    'NDArray index: the integer index arrays of shapes %s do not broadcast '
+                    'together' % ', '.join(str(tuple(s)) for s in shapes)) from None
+        return key
     return _index_part(key, xp)
 
 
@@ -55,12 +72,20 @@ def _index_key(key, xp):
 def setitem(array, key, value):
     """Write ``value`` (scalar, NDArray or array, broadcast) into ``array[key]``; not recorded.
 
+    A ``None`` in the key adds no axis to the selection written into (as MXNet 1.9.1, which
+    ignores it there): ``x[None, 1:3] = v`` is ``x[1:3] = v``.
+
     Raises
     ------
-    ValueError
-        When ``value`` cannot be broadcast to the selection's shape.
+    MXNetValueError
+        When ``value`` cannot be broadcast to the selection's shape (a ``ValueError`` and an
+        ``MXNetError``, as MXNet's).
     """
     key = _index_key(key, array._xp)
+    if isinstance(key, tuple) and any(k is None for k in key):
+        key = tuple(k for k in key if k is not None)
+    elif key is None:
+        key = ()
     if isinstance(value, NDArray):
         val = value._data if value._ctx == array._ctx else _move(value._data, array._ctx)
     elif isinstance(value, numbers.Number):
@@ -70,16 +95,20 @@ def setitem(array, key, value):
         val = array._xp.asarray(value)
         if val.dtype != array._data.dtype:
             val = val.astype(array._data.dtype)
-    target_shape = array._data[key].shape if val.ndim else None
-    if target_shape is not None and val.shape != target_shape and val.size == int(
-            np.prod(target_shape)) and val.ndim > len(target_shape):
-        val = val.reshape(target_shape)      # x[1, 2] = nd.array([5.]) (shape (1,))
     try:
+        target_shape = array._data[key].shape if val.ndim else None
+        if target_shape is not None and val.shape != target_shape and val.size == int(
+                np.prod(target_shape)) and (val.ndim > len(target_shape) or val.size == 0):
+            # x[1, 2] = nd.array([5.]) (shape (1,)); an empty value of any shape into an empty
+            # selection, as MXNet 1.9.1
+            val = val.reshape(target_shape)
         array._data[key] = val
+    except IndexError as err:       # x[5] = 1 on 3 rows, x[:] = 1 on a 0-d array
+        raise MXNetIndexError(*err.args) from None
     except ValueError as err:
-        raise ValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
-                         'selection %r of an array of shape %s (%s)'
-                         % (tuple(val.shape), key, array.shape, err)) from None
+        raise MXNetValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
+                              'selection %r of an array of shape %s (%s)'
+                              % (tuple(val.shape), key, array.shape, err)) from None
 
 
 class _GetItem(Op):

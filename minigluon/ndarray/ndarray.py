@@ -28,7 +28,7 @@ import numpy as np
 
 from minigluon import autograd, backend
 from minigluon._fp_errors import IGNORE as _FP_IGNORE, enter as _fp_enter, leave as _fp_leave
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, MXNetValueError
 from minigluon.context import Context, context_of
 from minigluon.ndarray.helpers import _move, _name_the_operator, _parse_ctx  # noqa: F401 (re-exported)
 from minigluon.ops.registry import get_op
@@ -173,9 +173,9 @@ class NDArray:
                           stacklevel=2)
             return False
         if isinstance(other, NDArray):
-            if other.shape != self.shape:
-                raise ValueError('copyto: target shape %s differs from source shape %s'
-                                 % (other.shape, self.shape))
+            if other.shape != self.shape:     # an MXNetError too, as MXNet 1.9.1's
+                raise MXNetValueError('copyto: target shape %s differs from source shape %s'
+                                      % (other.shape, self.shape))
             check_write(other, 'copyto')
             if other._ctx == self._ctx and getattr(_autograd_state, 'recording', False):
                 return record_into(other, call_op('_copy', self))
