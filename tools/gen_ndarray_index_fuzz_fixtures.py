@@ -72,6 +72,15 @@ CASES = {
     'copyto_shape': ('out = x.copyto(nd.zeros((3,)))', arange((2,)), False, False),
     'copyto_shape_2d': ('out = x.copyto(nd.zeros((2, 2, 3)))', arange((1, 2, 3), 'int32'),
                         False, False),
+    # while recording, a write through a basic index covering the whole array is a recorded copy
+    'record_whole_slice_write': ('u = nd.zeros((4, 3))\nwith autograd.record():\n'
+                                 '    u[-4:] = x * 2\n    z = (u * u).sum()\nz.backward()\nout = u',
+                                 arange((4, 3)), False, True),
+    'record_whole_int_write': ('u = nd.zeros((1, 3))\nwith autograd.record():\n'
+                               '    u[0, None, 0:9] = x * 3\n    z = (u * u).sum()\nz.backward()\n'
+                               'out = u', arange((3,)), False, True),
+    'record_part_write_refused': ('u = nd.zeros((4, 3))\nwith autograd.record():\n'
+                                  '    u[1:] = x[1:] * 2\nout = u', arange((4, 3)), False, True),
     # an int index out of range on write
     'setitem_int_out_of_range': ('x[5] = 1\nout = x', arange((3, 2)), False, False),
 }
