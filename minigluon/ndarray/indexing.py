@@ -73,7 +73,10 @@ def setitem(array, key, value):
     """Write ``value`` (scalar, NDArray or array, broadcast) into ``array[key]``; not recorded.
 
     A ``None`` in the key adds no axis to the selection written into (as MXNet 1.9.1, which
-    ignores it there): ``x[None, 1:3] = v`` is ``x[1:3] = v``.
+    ignores it there): ``x[None, 1:3] = v`` is ``x[1:3] = v``. An advanced index writes where
+    reading it selects: negative positions count from the end and positions out of range raise
+    IndexError (MXNet 1.9.1 writes nothing at a negative position, or corrupts memory, and skips
+    positions out of range silently).
 
     Raises
     ------

@@ -101,6 +101,7 @@ class NDArray:
         return call_op('transpose', self)
 
     def __len__(self):
+        # a 0-d array has no length: TypeError, as NumPy (MXNet 1.9.1: IndexError from its shape)
         if self.ndim == 0:
             raise TypeError('len() of a 0-d NDArray')
         return self.shape[0]
