@@ -355,6 +355,10 @@ class NDArray:
         ``x[1, 2]``, ``x[None]``) gives a view: ``y = x[1]; y[:] = 0`` zeroes a row of ``x``.
         Strided slices (``x[::2]``, ``x[:, 1:]``) and integer-array indices give copies.
 
+        A ``None`` after an advanced index adds its axis after the index's axes, as NumPy:
+        ``x[[0, 1], None]`` of shape (3, 4) is (2, 1, 4) (MXNet 1.9.1 gives (1, 2, 4): it places
+        the new axis as if the advanced index added no axes).
+
         A boolean NumPy array selects as a mask, as in NumPy and PyTorch: MXNet 1.9.1 reads its
         ``True``/``False`` as the integer indices 1 and 0 (``x[np.array([True, False])]`` there is
         ``x[[1, 0]]``), a result nobody writing a mask means.
