@@ -46,34 +46,32 @@ def _index_part(k, xp):
 
 
 def _index_key(key, xp):
-    """Normalise an indexing key: NDArrays and lists become integer/boolean arrays of ``xp``.
-
-    Raises
-    ------
-    MXNetValueError
-        When the key's integer index arrays do not broadcast together (a ``ValueError``, as
-        MXNet 1.9.1's; NumPy would raise ``IndexError``).
-    """
+    """Normalise an indexing key: NDArrays and lists become integer/boolean arrays of ``xp``."""
     if isinstance(key, tuple):
-        key = tuple(_index_part(k, xp) for k in key)
-        shapes = [k.shape for k in key if backend.is_array(k) and k.dtype != np.bool_]
-        if len(shapes) > 1:
-            try:
-                np.broadcast_shapes(*shapes)
-            except ValueError:
-                raise MXNetValueError(
-                    'NDArray index: the integer index arrays of shapes %s do not broadcast '
-                    'together' % ', '.join(str(tuple(s)) for s in shapes)) from None
-        return key
+        return tuple(_index_part(k, xp) for k in key)
     return _index_part(key, xp)
+
+
+def _check_index_arrays(key):
+    """Raise MXNetValueError when the integer index arrays of ``key`` do not broadcast together
+    (a ``ValueError``, as MXNet 1.9.1's; NumPy raises ``IndexError``). Called once indexing
+    has failed, so that a good key costs nothing."""
+    keys = key if isinstance(key, tuple) else (key,)
+    shapes = [k.shape for k in keys if backend.is_array(k) and k.dtype != np.bool_]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise MXNetValueError('NDArray index: the integer index arrays of shapes %s do not '
+                              'broadcast together' % ', '.join(str(tuple(s)) for s in shapes)
+                              ) from None
 
 
 @fp_errors_ignored      # NaN or a huge value cast to the array's dtype: silent, as in MXNet
 def setitem(array, key, value):
     """Write ``value`` (scalar, NDArray or array, broadcast) into ``array[key]``; not recorded.
 
-    A ``None`` in the key adds no axis to the selection written into (as MXNet 1.9.1, which
-    ignores it there): ``x[None, 1:3] = v`` is ``x[1:3] = v``. An advanced index writes where
+    A value that fits the selection only without the key's ``None`` axes is written there (MXNet
+    1.9.1 ignores ``None`` in a written key). An advanced index writes where
     reading it selects: negative positions count from the end and positions out of range raise
     IndexError (MXNet 1.9.1 writes nothing at a negative position, or corrupts memory, and skips
     positions out of range silently).
@@ -85,10 +83,6 @@ def setitem(array, key, value):
         ``MXNetError``, as MXNet's).
     """
     key = _index_key(key, array._xp)
-    if isinstance(key, tuple) and any(k is None for k in key):
-        key = tuple(k for k in key if k is not None)
-    elif key is None:
-        key = ()
     if isinstance(value, NDArray):
         val = value._data if value._ctx == array._ctx else _move(value._data, array._ctx)
     elif isinstance(value, numbers.Number):
@@ -99,19 +93,32 @@ def setitem(array, key, value):
         if val.dtype != array._data.dtype:
             val = val.astype(array._data.dtype)
     try:
-        target_shape = array._data[key].shape if val.ndim else None
-        if target_shape is not None and val.shape != target_shape and val.size == int(
-                np.prod(target_shape)) and (val.ndim > len(target_shape) or val.size == 0):
-            # x[1, 2] = nd.array([5.]) (shape (1,)); an empty value of any shape into an empty
-            # selection, as MXNet 1.9.1
-            val = val.reshape(target_shape)
-        array._data[key] = val
+        try:
+            _write(array._data, key, val)
+        except ValueError:
+            if not (isinstance(key, tuple) and any(k is None for k in key)):
+                raise
+            key = tuple(k for k in key if k is not None)    # the selection without new axes
+            _write(array._data, key, val)
     except IndexError as err:       # x[5] = 1 on 3 rows, x[:] = 1 on a 0-d array
+        _check_index_arrays(key)
         raise MXNetIndexError(*err.args) from None
     except ValueError as err:
         raise MXNetValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
                               'selection %r of an array of shape %s (%s)'
                               % (tuple(val.shape), key, array.shape, err)) from None
+
+
+def _write(data, key, val):
+    """``data[key] = val``, ``val`` (an array, or a 0-d one for a number) reshaped where MXNet
+    takes it: a value of the selection's size with more axes (``x[1, 2] = nd.array([5.])``,
+    shape (1,)), an empty value of any shape into an empty selection."""
+    if val.ndim:
+        target_shape = data[key].shape
+        if val.shape != target_shape and val.size == int(np.prod(target_shape)) and (
+                val.ndim > len(target_shape) or val.size == 0):
+            val = val.reshape(target_shape)
+    data[key] = val
 
 
 class _GetItem(Op):
@@ -135,7 +142,11 @@ class _GetItem(Op):
         if data.ndim == 0 and (self.key == () or self.key is Ellipsis):
             self.out_shape = ()
             return data[...]      # x[()] of a 0-d x: itself (a 0-d view), as MXNet's x[()]
-        out = data[self.key]
+        try:
+            out = data[self.key]
+        except IndexError:
+            _check_index_arrays(self.key)
+            raise
         if (not isinstance(out, type(data)) or out.ndim == 0) and not _has_array(self.key):
             # One element (x[1, 2] of a 2-d x): MXNet legacy gives shape (1,), never 0-d, and a
             # view, so y = x[1, 2]; y[:] = 0 writes into x. A trailing None gives both.
