@@ -42,6 +42,22 @@ when both fail, MXNet's error class must be among minigluon's. Differences that 
 deliberate differences (or a docstring) lists carry a ``known`` tag (``known_tag``) and are counted
 instead of printed.
 
+First runs (seeds 1 to 4, 4,000 cases): views, values, dtypes and gradients agreed but for these,
+now fixed as MXNet: an out-of-range float scalar written into an integer array (int32 ``1e10``:
+MXNet -2147483648, as x86 converts; minigluon wrapped it), ``nd.full`` into uint8 (300 raised
+OverflowError), ``x[-4:] = y`` of 4 rows while recording (a whole-array copy in MXNet, refused
+here), ``split(squeeze_axis=True)`` of a 1-d array (0-d parts), a ``None`` in a written key
+(ignored by MXNet), an empty value into an empty selection, and the error classes of index
+arrays that do not broadcast (``ValueError``), of a value of the wrong shape and of ``copyto``
+into another shape (``MXNetError``); also ``prod``'s gradient over an empty array (a reshape
+error; MXNet cannot make one). Seeds 2 to 4 (3,600 cases) then: 2,888 equal, 712 known, none
+other. The known tags (``known_tag``): MXNet refusing zero-size and 0-d arrays and empty
+selections, crashing, refusing mixed dtypes, dropping negative advanced indices on writes and in
+gradients, skipping the bounds check of advanced writes, placing a ``None`` after an advanced
+index first, smearing overlapping self-assignments, padding only 4-D/5-D arrays, failing ``tile``
+of more than two axes, sorting float16 never and equal values unstably, its integer ``norm``;
+boolean masks; cases with two faults reported in another order.
+
 Batches, crash/hang resume and the command line (also ``--mx-python``, ``--compare-only``) are
 ``tools/_fuzz.py``'s. A difference where MXNet is right is fixed in minigluon and pinned by
 ``tools/gen_ndarray_index_fuzz_fixtures.py`` (``tests/fixtures/ndarray_index_fuzz/``,
@@ -580,8 +596,6 @@ def known_tag(c, m, o, kind):
         return 'mx-tile-rank'    # MXNet's tile fails past 5 internal axes
     if re.match(r'out = x\.norm\(', code) and c['dtypes'][0][0] in 'iu':
         return 'int-norm'        # README: MXNet's integer norm is the largest absolute value
-    if code == 'out = len(x)' and 'IndexError' in merr:
-        return 'len-0d'          # len() of a 0-d array: TypeError, as NumPy
     return None
 
 
