@@ -60,6 +60,13 @@ CASES = {
                              arange((2, 2, 2, 2)), False, False),
     'setitem_none_basic': ('x[None, 1:3] = nd.array([[[1, 2, 3]]])\nout = x', arange((3, 3)),
                            False, False),
+    # a value with more axes than the selection: only leading axes of length 1 are dropped
+    'setitem_extra_axes_refused': ('x[:, 0, ::-1] = nd.arange(12).reshape((4, 1, 3))\nout = x',
+                                   arange((4, 1, 3)), False, False),
+    'setitem_leading_ones': ('x[:, 0, ::-1] = nd.arange(12).reshape((1, 1, 4, 3))\nout = x',
+                             arange((4, 1, 3)), False, False),
+    'setitem_one_element': ('x[1, 2] = nd.array([5.])\nx[0, 0] = nd.array([[6.]])\nout = x',
+                            arange((2, 3)), False, False),
     # an empty value of any shape into an empty selection
     'setitem_empty_value': ('x[...] = nd.array(np.zeros((2, 0)))\nout = x', arange((2, 0, 3)), False,
                             False),

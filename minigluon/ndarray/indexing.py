@@ -111,13 +111,19 @@ def setitem(array, key, value):
 
 def _write(data, key, val):
     """``data[key] = val``, ``val`` (an array, or a 0-d one for a number) reshaped where MXNet
-    takes it: a value of the selection's size with more axes (``x[1, 2] = nd.array([5.])``,
-    shape (1,)), an empty value of any shape into an empty selection."""
+    1.9.1 takes it: a value with more axes than the selection loses its leading axes of length 1
+    (``x[1, 2] = nd.array([5.])``, shape (1,)); an empty value of any shape fits an empty
+    selection."""
     if val.ndim:
         target_shape = data[key].shape
-        if val.shape != target_shape and val.size == int(np.prod(target_shape)) and (
-                val.ndim > len(target_shape) or val.size == 0):
-            val = val.reshape(target_shape)
+        if val.shape != target_shape:
+            if val.size == 0 and int(np.prod(target_shape)) == 0:
+                val = val.reshape(target_shape)
+            elif val.ndim > len(target_shape):
+                lead = 0
+                while val.ndim - lead > len(target_shape) and val.shape[lead] == 1:
+                    lead += 1
+                val = val.reshape(val.shape[lead:])
     data[key] = val
 
 
