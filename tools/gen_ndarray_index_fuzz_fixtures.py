@@ -67,6 +67,11 @@ CASES = {
                              arange((4, 1, 3)), False, False),
     'setitem_one_element': ('x[1, 2] = nd.array([5.])\nx[0, 0] = nd.array([[6.]])\nout = x',
                             arange((2, 3)), False, False),
+    # a NumPy value of the array's shape into a key selecting all of it (an NDArray: refused)
+    'setitem_whole_numpy_full_shape': ('x[::1, 0] = np.arange(4.).reshape((4, 1))\nout = x',
+                                       arange((4, 1), 'int64'), False, False),
+    'setitem_whole_ndarray_full_shape': ('x[::1, 0] = nd.arange(4).reshape((4, 1))\nout = x',
+                                         arange((4, 1), 'int64'), False, False),
     # an empty value of any shape into an empty selection
     'setitem_empty_value': ('x[...] = nd.array(np.zeros((2, 0)))\nout = x', arange((2, 0, 3)), False,
                             False),

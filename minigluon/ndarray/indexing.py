@@ -71,7 +71,9 @@ def setitem(array, key, value):
     """Write ``value`` (scalar, NDArray or array, broadcast) into ``array[key]``; not recorded.
 
     A value that fits the selection only without the key's ``None`` axes is written there (MXNet
-    1.9.1 ignores ``None`` in a written key). An advanced index writes where
+    1.9.1 ignores ``None`` in a written key), and a NumPy value of the whole array's shape into a
+    key that selects all of it (``x[:, 0] = v`` for ``x`` and ``v`` of shape (4, 1)) fills the
+    array, as in MXNet. An advanced index writes where
     reading it selects: negative positions count from the end and positions out of range raise
     IndexError (MXNet 1.9.1 writes nothing at a negative position, or corrupts memory, and skips
     positions out of range silently).
@@ -96,9 +98,9 @@ def setitem(array, key, value):
         try:
             _write(array._data, key, val)
         except ValueError:
-            if not (isinstance(key, tuple) and any(k is None for k in key)):
+            key = _fallback_key(key, array.shape, value)
+            if key is None:
                 raise
-            key = tuple(k for k in key if k is not None)    # the selection without new axes
             _write(array._data, key, val)
     except IndexError as err:       # x[5] = 1 on 3 rows, x[:] = 1 on a 0-d array
         _check_index_arrays(key)
@@ -107,6 +109,39 @@ def setitem(array, key, value):
         raise MXNetValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
                               'selection %r of an array of shape %s (%s)'
                               % (tuple(val.shape), key, array.shape, err)) from None
+
+
+def whole_selection(key, shape):
+    """True for a basic index that selects the whole array of ``shape`` in order, as MXNet
+    1.9.1 decides it: ``:``, ``...``, a slice covering its axis with a positive step (``-4:``
+    or ``0:100`` of 4 rows), an int into an axis of length 1; a ``None`` adds nothing."""
+    keys = key if isinstance(key, tuple) else (key,)
+    if any(k is not Ellipsis and k is not None and not isinstance(k, (slice, int))
+           for k in keys):
+        return False        # an advanced index, or a bool
+    n_ell = sum(k is Ellipsis for k in keys)
+    axes = [k for k in keys if k is not None and k is not Ellipsis]
+    if n_ell > 1 or len(axes) > len(shape):
+        return False
+    for k, d in zip(axes, shape):
+        if isinstance(k, slice):
+            start, stop, step = k.indices(d)
+            if step <= 0 or len(range(start, stop, step)) != d:
+                return False
+        elif isinstance(k, bool) or d != 1 or k not in (0, -1):
+            return False
+    return True
+
+
+def _fallback_key(key, shape, value):
+    """Where MXNet 1.9.1 writes ``value`` when NumPy refuses it for ``key`` (None: nowhere): a
+    NumPy value into a key selecting the whole array goes to the whole array (``x[:, 0] = v``
+    with ``v`` of ``x``'s shape, axis 1 of length 1); a key with ``None`` entries loses them."""
+    if not isinstance(value, (NDArray, numbers.Number)) and whole_selection(key, shape):
+        return Ellipsis
+    if isinstance(key, tuple) and any(k is None for k in key):
+        return tuple(k for k in key if k is not None)
+    return None
 
 
 def _write(data, key, val):

@@ -26,6 +26,7 @@ import numpy as np
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.autograd import is_recording, needs_grad
 from minigluon.base import MXNetError, MXNetValueError
+from minigluon.ndarray.indexing import whole_selection
 from minigluon.ndarray.ndarray import NDArray, call_op
 
 
@@ -57,37 +58,15 @@ def record_into(target, result):
     return target
 
 
-def _whole(key, shape):
-    """True for a basic index that selects the whole array of ``shape`` in order, as MXNet
-    1.9.1 decides it: ``:``, ``...``, a slice covering its axis with a positive step (``-4:``
-    or ``0:100`` of 4 rows), an int into an axis of length 1; a ``None`` adds nothing."""
-    keys = key if isinstance(key, tuple) else (key,)
-    if any(k is not Ellipsis and k is not None and not isinstance(k, (slice, int))
-           for k in keys):
-        return False        # an advanced index, or a bool
-    n_ell = sum(k is Ellipsis for k in keys)
-    axes = [k for k in keys if k is not None and k is not Ellipsis]
-    if n_ell > 1 or len(axes) > len(shape):
-        return False
-    for k, d in zip(axes, shape):
-        if isinstance(k, slice):
-            start, stop, step = k.indices(d)
-            if step <= 0 or len(range(start, stop, step)) != d:
-                return False
-        elif isinstance(k, bool) or d != 1 or k not in (0, -1):
-            return False
-    return True
-
-
 def recorded_setitem(array, key, value):
     """``array[key] = value`` under the rules above; returns False when it is a plain write that
     the caller still has to do."""
-    if value is array and _whole(key, array.shape):
+    if value is array and whole_selection(key, array.shape):
         return True         # x[:] = x: nothing to do (MXNet skips it too)
     check_write(array, 'NDArray.__setitem__')
     if not (isinstance(value, NDArray) and needs_grad(value) and is_recording()):
         return False
-    if not (_whole(key, array.shape) and value._ctx == array._ctx):
+    if not (whole_selection(key, array.shape) and value._ctx == array._ctx):
         raise MXNetError(
             'NDArray.__setitem__: writing an array of the recorded graph into part of another '
             'array (x[idx] = y, x[idx] += y) is not recorded while autograd is recording, so '
