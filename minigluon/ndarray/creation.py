@@ -11,6 +11,7 @@ from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import raises_mxnet_errors
 from minigluon.context import current_context
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
+from minigluon.ops.elemwise import scalar_as
 from minigluon.ops.init_ops import range_values
 
 DEFAULT_DTYPE = np.float32
@@ -90,10 +91,13 @@ def empty(shape, ctx=None, dtype=None):
 
 @raises_mxnet_errors
 def full(shape, val, ctx=None, dtype=None, out=None):
-    """An array of ``shape`` filled with the number ``val`` (TypeError for anything else)."""
+    """An array of ``shape`` filled with the number ``val`` (TypeError for anything else); into
+    an integer dtype ``val`` is converted as MXNet 1.9.1 converts a scalar (``scalar_as``: 300 as
+    uint8 is 44, 2.7 as int32 is 2)."""
     if not isinstance(val, (numbers.Number, np.bool_)):
         raise TypeError('full: val must be a number, got %r' % (val,))
-    res = _make('full', shape, ctx, dtype, fill_value=val)
+    res = _make('full', shape, ctx, dtype,
+                fill_value=scalar_as(val, np.dtype(dtype or DEFAULT_DTYPE)))
     if out is not None:
         out[:] = res
         return out

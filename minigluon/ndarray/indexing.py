@@ -18,6 +18,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
+from minigluon.base import MXNetIndexError, MXNetValueError
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
 from minigluon.ops.elemwise import scalar_as
@@ -51,14 +52,37 @@ def _index_key(key, xp):
     return _index_part(key, xp)
 
 
+def _check_index_arrays(key):
+    """Raise MXNetValueError when the integer index arrays of ``key`` do not broadcast together
+    (a ``ValueError``, as MXNet 1.9.1's; NumPy raises ``IndexError``). Called once indexing
+    has failed, so that a good key costs nothing."""
+    keys = key if isinstance(key, tuple) else (key,)
+    shapes = [k.shape for k in keys if backend.is_array(k) and k.dtype != np.bool_]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise MXNetValueError('NDArray index: the integer index arrays of shapes %s do not '
+                              'broadcast together' % ', '.join(str(tuple(s)) for s in shapes)
+                              ) from None
+
+
 @fp_errors_ignored      # NaN or a huge value cast to the array's dtype: silent, as in MXNet
 def setitem(array, key, value):
     """Write ``value`` (scalar, NDArray or array, broadcast) into ``array[key]``; not recorded.
 
+    A value that fits the selection only without the key's ``None`` axes is written there (MXNet
+    1.9.1 ignores ``None`` in a written key), and a NumPy value of the whole array's shape into a
+    key that selects all of it (``x[:, 0] = v`` for ``x`` and ``v`` of shape (4, 1)) fills the
+    array, as in MXNet. An advanced index writes where
+    reading it selects: negative positions count from the end and positions out of range raise
+    IndexError (MXNet 1.9.1 writes nothing at a negative position, or corrupts memory, and skips
+    positions out of range silently).
+
     Raises
     ------
-    ValueError
-        When ``value`` cannot be broadcast to the selection's shape.
+    MXNetValueError
+        When ``value`` cannot be broadcast to the selection's shape (a ``ValueError`` and an
+        ``MXNetError``, as MXNet's).
     """
     key = _index_key(key, array._xp)
     if isinstance(value, NDArray):
@@ -70,16 +94,72 @@ def setitem(array, key, value):
         val = array._xp.asarray(value)
         if val.dtype != array._data.dtype:
             val = val.astype(array._data.dtype)
-    target_shape = array._data[key].shape if val.ndim else None
-    if target_shape is not None and val.shape != target_shape and val.size == int(
-            np.prod(target_shape)) and val.ndim > len(target_shape):
-        val = val.reshape(target_shape)      # x[1, 2] = nd.array([5.]) (shape (1,))
     try:
-        array._data[key] = val
+        try:
+            _write(array._data, key, val)
+        except ValueError:
+            key = _fallback_key(key, array.shape, value)
+            if key is None:
+                raise
+            _write(array._data, key, val)
+    except IndexError as err:       # x[5] = 1 on 3 rows, x[:] = 1 on a 0-d array
+        _check_index_arrays(key)
+        raise MXNetIndexError(*err.args) from None
     except ValueError as err:
-        raise ValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
-                         'selection %r of an array of shape %s (%s)'
-                         % (tuple(val.shape), key, array.shape, err)) from None
+        raise MXNetValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
+                              'selection %r of an array of shape %s (%s)'
+                              % (tuple(val.shape), key, array.shape, err)) from None
+
+
+def whole_selection(key, shape):
+    """True for a basic index that selects the whole array of ``shape`` in order, as MXNet
+    1.9.1 decides it: ``:``, ``...``, a slice covering its axis with a positive step (``-4:``
+    or ``0:100`` of 4 rows), an int into an axis of length 1; a ``None`` adds nothing."""
+    keys = key if isinstance(key, tuple) else (key,)
+    if any(k is not Ellipsis and k is not None and not isinstance(k, (slice, int))
+           for k in keys):
+        return False        # an advanced index, or a bool
+    n_ell = sum(k is Ellipsis for k in keys)
+    axes = [k for k in keys if k is not None and k is not Ellipsis]
+    if n_ell > 1 or len(axes) > len(shape):
+        return False
+    for k, d in zip(axes, shape):
+        if isinstance(k, slice):
+            start, stop, step = k.indices(d)
+            if step <= 0 or len(range(start, stop, step)) != d:
+                return False
+        elif isinstance(k, bool) or d != 1 or k not in (0, -1):
+            return False
+    return True
+
+
+def _fallback_key(key, shape, value):
+    """Where MXNet 1.9.1 writes ``value`` when NumPy refuses it for ``key`` (None: nowhere): a
+    NumPy value into a key selecting the whole array goes to the whole array (``x[:, 0] = v``
+    with ``v`` of ``x``'s shape, axis 1 of length 1); a key with ``None`` entries loses them."""
+    if not isinstance(value, (NDArray, numbers.Number)) and whole_selection(key, shape):
+        return Ellipsis
+    if isinstance(key, tuple) and any(k is None for k in key):
+        return tuple(k for k in key if k is not None)
+    return None
+
+
+def _write(data, key, val):
+    """``data[key] = val``, ``val`` (an array, or a 0-d one for a number) reshaped where MXNet
+    1.9.1 takes it: a value with more axes than the selection loses its leading axes of length 1
+    (``x[1, 2] = nd.array([5.])``, shape (1,)); an empty value of any shape fits an empty
+    selection."""
+    if val.ndim:
+        target_shape = data[key].shape
+        if val.shape != target_shape:
+            if val.size == 0 and int(np.prod(target_shape)) == 0:
+                val = val.reshape(target_shape)
+            elif val.ndim > len(target_shape):
+                lead = 0
+                while val.ndim - lead > len(target_shape) and val.shape[lead] == 1:
+                    lead += 1
+                val = val.reshape(val.shape[lead:])
+    data[key] = val
 
 
 class _GetItem(Op):
@@ -103,7 +183,11 @@ class _GetItem(Op):
         if data.ndim == 0 and (self.key == () or self.key is Ellipsis):
             self.out_shape = ()
             return data[...]      # x[()] of a 0-d x: itself (a 0-d view), as MXNet's x[()]
-        out = data[self.key]
+        try:
+            out = data[self.key]
+        except IndexError:
+            _check_index_arrays(self.key)
+            raise
         if (not isinstance(out, type(data)) or out.ndim == 0) and not _has_array(self.key):
             # One element (x[1, 2] of a 2-d x): MXNet legacy gives shape (1,), never 0-d, and a
             # view, so y = x[1, 2]; y[:] = 0 writes into x. A trailing None gives both.

@@ -26,6 +26,7 @@ import numpy as np
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.autograd import is_recording, needs_grad
 from minigluon.base import MXNetError, MXNetValueError
+from minigluon.ndarray.indexing import whole_selection
 from minigluon.ndarray.ndarray import NDArray, call_op
 
 
@@ -59,21 +60,15 @@ def record_into(target, result):
     return target
 
 
-def _whole(key):
-    """True for an index that selects the whole array: ``:``, ``...`` or a tuple of ``:``."""
-    keys = key if isinstance(key, tuple) else (key,)
-    return all(k is Ellipsis or (isinstance(k, slice) and k == slice(None)) for k in keys)
-
-
 def recorded_setitem(array, key, value):
     """``array[key] = value`` under the rules above; returns False when it is a plain write that
     the caller still has to do."""
-    if value is array and _whole(key):      # x[:] = x: nothing to do (MXNet skips it too)
-        return True
+    if value is array and whole_selection(key, array.shape):
+        return True         # x[:] = x: nothing to do (MXNet skips it too)
     check_write(array, 'NDArray.__setitem__')
     if not (isinstance(value, NDArray) and needs_grad(value) and is_recording()):
         return False
-    if not (_whole(key) and value._ctx == array._ctx):
+    if not (whole_selection(key, array.shape) and value._ctx == array._ctx):
         raise MXNetError(
             'NDArray.__setitem__: writing an array of the recorded graph into part of another '
             'array (x[idx] = y, x[idx] += y) is not recorded while autograd is recording, so '

@@ -28,7 +28,7 @@ import numpy as np
 
 from minigluon import autograd, backend
 from minigluon._fp_errors import IGNORE as _FP_IGNORE, enter as _fp_enter, leave as _fp_leave
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, MXNetValueError
 from minigluon.context import Context, context_of
 from minigluon.ndarray.helpers import _move, _name_the_operator, _parse_ctx  # noqa: F401 (re-exported)
 from minigluon.ops.registry import get_op
@@ -101,6 +101,7 @@ class NDArray:
         return call_op('transpose', self)
 
     def __len__(self):
+        # a 0-d array has no length: TypeError, as NumPy (MXNet 1.9.1: IndexError from its shape)
         if self.ndim == 0:
             raise TypeError('len() of a 0-d NDArray')
         return self.shape[0]
@@ -173,9 +174,9 @@ class NDArray:
                           stacklevel=2)
             return False
         if isinstance(other, NDArray):
-            if other.shape != self.shape:
-                raise ValueError('copyto: target shape %s differs from source shape %s'
-                                 % (other.shape, self.shape))
+            if other.shape != self.shape:     # an MXNetError too, as MXNet 1.9.1's
+                raise MXNetValueError('copyto: target shape %s differs from source shape %s'
+                                      % (other.shape, self.shape))
             check_write(other, 'copyto')
             if other._ctx == self._ctx and getattr(_autograd_state, 'recording', False):
                 return record_into(other, call_op('_copy', self))
@@ -353,6 +354,10 @@ class NDArray:
         As in MXNet, a basic index whose result is contiguous in memory (``x[1]``, ``x[1:3]``,
         ``x[1, 2]``, ``x[None]``) gives a view: ``y = x[1]; y[:] = 0`` zeroes a row of ``x``.
         Strided slices (``x[::2]``, ``x[:, 1:]``) and integer-array indices give copies.
+
+        A ``None`` after an advanced index adds its axis after the index's axes, as NumPy:
+        ``x[[0, 1], None]`` of shape (3, 4) is (2, 1, 4) (MXNet 1.9.1 gives (1, 2, 4): it places
+        the new axis as if the advanced index added no axes).
 
         A boolean NumPy array selects as a mask, as in NumPy and PyTorch: MXNet 1.9.1 reads its
         ``True``/``False`` as the integer indices 1 and 0 (``x[np.array([True, False])]`` there is

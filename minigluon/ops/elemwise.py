@@ -238,17 +238,26 @@ for _name, _alias, _fn in [
 # Scalar operators: ``x + 2`` -> _plus_scalar(scalar=2)
 
 def scalar_as(scalar, dtype):
-    """``scalar`` converted to the integer ``dtype`` as MXNet's kernels do (C++ ``DType(scalar)``):
-    truncated toward zero, then wrapped modulo 2**bits (-3 as uint8 is 253). Other dtypes keep it.
+    """``scalar`` converted to the integer ``dtype`` as MXNet's kernels do (C++ ``DType(scalar)``
+    on x86): truncated toward zero, then wrapped modulo 2**bits (-3 as uint8 is 253). A number
+    beyond the range of the conversion (int64 for int64, int32 for the smaller types) or NaN
+    gives that range's smallest value (x86's "integer indefinite"): 1e10 as int32 is
+    -2147483648, as uint8 0 (its low byte), as in MXNet 1.9.1. Other dtypes keep it.
 
     So an integer array meets an integer scalar: ``x * 0.5`` is ``x * 0`` and ``x + 2.7`` is
     ``x + 2`` for an int32 ``x``, as in MXNet 1.9.1."""
     if dtype.kind not in 'iu' or isinstance(scalar, (bool, np.bool_)):
         return scalar
-    if isinstance(scalar, float) and not math.isfinite(scalar):
-        return np.array(scalar).astype(dtype)[()]
+    width = 64 if dtype.itemsize == 8 else 32
+    if isinstance(scalar, (float, np.floating)) and not math.isfinite(scalar):
+        v = -(1 << (width - 1))
+    else:
+        v = int(math.trunc(scalar))
+        if isinstance(scalar, (float, np.floating)) and \
+                not -(1 << (width - 1)) <= v < (1 << (width - 1)):
+            v = -(1 << (width - 1))
     bits = dtype.itemsize * 8
-    v = int(math.trunc(scalar)) % (1 << bits)
+    v %= 1 << bits
     if dtype.kind == 'i' and v >= 1 << (bits - 1):
         v -= 1 << bits
     return dtype.type(v)

@@ -294,7 +294,11 @@ class _Ordering(Op):
 
 @register
 class Sort(_Ordering):
-    """Sort along ``axis`` (flattened when None), ascending unless ``is_ascend=False``."""
+    """Sort along ``axis`` (flattened when None), ascending unless ``is_ascend=False``.
+
+    Equal values keep their index order (a stable sort; MXNet 1.9.1's CPU sort is not stable on
+    longer arrays, so its order among equal values can differ). float16 data is sorted too
+    (MXNet's CPU ``sort`` and ``argsort`` refuse it)."""
 
     name = 'sort'
     attrs = {'axis': Attr('int', -1, optional=True), 'is_ascend': Attr('bool', True)}
@@ -312,7 +316,8 @@ class Sort(_Ordering):
 
 @register
 class ArgSort(_Ordering):
-    """Indices that sort ``data`` along ``axis``, as ``dtype`` (float32 by default)."""
+    """Indices that sort ``data`` along ``axis``, as ``dtype`` (float32 by default); equal
+    values keep their index order, float16 data is sorted too (see :class:`Sort`)."""
 
     name = 'argsort'
     attrs = {'axis': Attr('int', -1, optional=True), 'is_ascend': Attr('bool', True),

@@ -208,8 +208,8 @@ class SplitV2(Op):
                     raise shape_error(self, 'squeeze_axis=True needs every part to have '
                                       'length 1 along axis %d, part %d..%d has %d'
                                       % (self.axis, s, e, e - s), data)
-                part = part.squeeze(axis=self.ax)
-            outs.append(xp.ascontiguousarray(part))
+                part = part.squeeze(axis=self.ax)     # 0-d parts of a 1-d input, as MXNet
+            outs.append(xp.ascontiguousarray(part) if part.ndim else part.copy())
         return tuple(outs)
 
     def backward(self, xp, *grads):

@@ -76,6 +76,8 @@ def _reduction(name, compute, grad, aliases=(), doc=''):
 
 def _exclusive_prod(xp, x, axes):
     """For each element, the product of the *other* elements in its reduction group."""
+    if x.size == 0:       # no elements: nothing to multiply (the shifts below assume one)
+        return xp.zeros_like(x)
     keep = [i for i in range(x.ndim) if i not in axes]
     moved = xp.transpose(x, keep + list(axes))
     lead = moved.shape[:len(keep)]

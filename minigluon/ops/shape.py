@@ -331,7 +331,8 @@ class Stack(Op):
 class SliceChannel(Op):
     """Split ``data`` into ``num_outputs`` equal parts along ``axis`` (a list of outputs).
 
-    With ``squeeze_axis=True`` the split axis (then of length 1) is removed. Raises ValueError when
+    With ``squeeze_axis=True`` the split axis (then of length 1) is removed (the parts of a 1-d
+    array are 0-d, as in MXNet 1.9.1). Raises ValueError when
     the axis length is not divisible by ``num_outputs``.
     """
 
@@ -356,9 +357,9 @@ class SliceChannel(Op):
             raise shape_error(self, 'squeeze_axis=True needs num_outputs (%d) equal to the axis '
                               'length (%d)' % (self.num_outputs, n), data)
         parts = xp.split(data, self.num_outputs, axis=self.ax)
-        if self.squeeze_axis:
+        if self.squeeze_axis:   # a 1-d input gives 0-d parts, as MXNet 1.9.1
             parts = [p.squeeze(axis=self.ax) for p in parts]
-        return tuple(xp.ascontiguousarray(p) for p in parts)
+        return tuple(xp.ascontiguousarray(p) if p.ndim else p.copy() for p in parts)
 
     def backward(self, xp, *grads):
         if self.squeeze_axis:

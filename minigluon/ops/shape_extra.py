@@ -16,6 +16,8 @@ class Tile(Op):
     """Repeat the whole array ``reps`` times along each axis (NumPy ``tile`` rules).
 
     A shorter ``reps`` is padded with leading 1s; a longer one promotes ``data`` with leading axes.
+    Any number of axes may be repeated (MXNet 1.9.1 fails with "Too many reduction axes" when
+    reading a result that repeats more than two axes, ``nd.tile(nd.ones((2, 2, 2)), (2, 2, 2))``).
     """
 
     name = 'tile'
@@ -78,6 +80,7 @@ class Pad(Op):
     """Pad ``data`` with ``mode`` ``'constant'`` (``constant_value``), ``'edge'`` or ``'reflect'``.
 
     ``pad_width`` holds ``(before, after)`` for every axis in order, ``2 * ndim`` integers.
+    Arrays of any rank are padded (MXNet 1.9.1 pads only 4-D and 5-D ones).
     Raises ValueError for a wrong length, or reflect padding wider than the axis allows.
     """
 
