@@ -88,7 +88,8 @@ def get_model_file(name, root=None):
     Returns
     -------
     str
-        ``<root>/<name>-<short hash>.params``.
+        ``<root>/<name>-<short hash>.params``. Nothing is written (MXNet creates ``root`` and
+        downloads into it).
 
     Raises
     ------
