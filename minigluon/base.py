@@ -7,11 +7,15 @@ root of its own errors so that ``except mx.base.MXNetError`` in legacy code stil
 ``integer_types``, ``numeric_types`` and ``string_types`` are the type tuples of MXNet 1.9.1's
 ``mxnet.base`` that legacy code passes to ``isinstance``; they hold the same types (Python 3, where
 MXNet's ``long`` and ``basestring`` are ``int`` and ``str``).
+
+:func:`data_dir` is MXNet's data folder, where minigluon looks for the files MXNet downloaded
+(datasets, model-zoo parameters, embeddings); minigluon itself downloads nothing.
 """
 import errno
 import functools
 import operator
 import os
+import platform
 import stat
 
 import numpy as _np
@@ -19,6 +23,22 @@ import numpy as _np
 integer_types = (int, _np.int32, _np.int64)
 numeric_types = (float, int, _np.generic)
 string_types = (str,)
+
+
+def data_dir():
+    """MXNet 1.9.1's data folder (``mxnet.base.data_dir``): ``$MXNET_HOME``, else
+    ``%APPDATA%\\mxnet`` on Windows and ``~/.mxnet`` elsewhere.
+
+    Read at each call (MXNet reads ``MXNET_HOME`` once, when a module using it is imported); an
+    empty ``MXNET_HOME`` counts as unset. A ``~`` in ``MXNET_HOME`` is left for the caller to
+    expand, as MXNet's callers do.
+    """
+    home = os.environ.get('MXNET_HOME')
+    if home:
+        return home
+    if platform.system() == 'Windows':
+        return os.path.join(os.environ.get('APPDATA', ''), 'mxnet')
+    return os.path.join(os.path.expanduser('~'), '.mxnet')
 
 
 class MXNetError(RuntimeError):

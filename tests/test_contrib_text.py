@@ -125,3 +125,16 @@ def test_bad_files_and_downloads(tmp_path):
     assert g.idx_to_token == ['<unk>', 'the'] and g.vec_len == 2
     with pytest.raises(AssertionError, match='not registered'):
         text.embedding.create('word2vec')
+
+
+def test_default_embedding_root_is_mxnet_home_embeddings(tmp_path, monkeypatch):
+    monkeypatch.setenv('MXNET_HOME', str(tmp_path))
+    with pytest.raises(NotSupportedError, match=str(tmp_path / 'embeddings' / 'fasttext')):
+        text.embedding.FastText(pretrained_file_name='wiki.simple.vec')
+    (tmp_path / 'embeddings' / 'fasttext').mkdir(parents=True)
+    write(tmp_path / 'embeddings' / 'fasttext', 'wiki.simple.vec', ['a 1 2'])
+    assert text.embedding.FastText(pretrained_file_name='wiki.simple.vec').idx_to_token == ['<unk>', 'a']
+    monkeypatch.setenv('MXNET_HOME', '')                # empty counts as unset: ~/.mxnet
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    with pytest.raises(NotSupportedError, match=str(tmp_path / 'home' / '.mxnet' / 'embeddings')):
+        text.embedding.FastText(pretrained_file_name='wiki.simple.vec')

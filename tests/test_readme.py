@@ -58,7 +58,7 @@ def test_tour_file_keys_are_mxnets(tmp_path):
     assert isinstance(mx.sym.load(str(tmp_path / 'net-symbol.json')), mx.sym.Symbol)
 
 
-def test_out_of_scope_paragraph():
+def test_out_of_scope_paragraph(tmp_path, monkeypatch):
     """README 'Out of scope': what raises and what works although MXNet rejects it."""
     import numpy as np
     import pytest
@@ -71,6 +71,7 @@ def test_out_of_scope_paragraph():
     with pytest.raises(TypeError):          # as in MXNet 1.9.1
         len(params)
     assert len(params.keys()) == 2
+    monkeypatch.setenv('MXNET_HOME', str(tmp_path))     # an empty cache: nothing to load
     with pytest.raises(Exception, match='pretrained'):
         mx.gluon.model_zoo.vision.resnet18_v1(pretrained=True)
     x = nd.ones(2)

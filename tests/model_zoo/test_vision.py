@@ -14,7 +14,6 @@ import pytest
 
 import minigluon as mx
 from minigluon import autograd, nd
-from minigluon.base import NotSupportedError
 from minigluon.gluon.model_zoo import vision
 from minigluon.name import NameManager
 from minigluon.test_utils import assert_almost_equal
@@ -96,15 +95,6 @@ def test_get_model_is_case_insensitive_and_lists_names_on_error():
         vision.get_model('resnet19_v1')
     assert 'not supported' in str(err.value)
     assert mx.gluon.model_zoo.get_model is vision.get_model
-
-
-@pytest.mark.parametrize('name', ['resnet18_v1', 'mobilenetv2_0.5', 'vgg16_bn', 'inceptionv3',
-                                  'squeezenet1.0', 'densenet169', 'alexnet', 'mobilenet0.75'])
-def test_pretrained_true_explains_how_to_load_a_local_file(name):
-    with pytest.raises(NotSupportedError, match='load_parameters') as err:
-        vision.get_model(name, pretrained=True, root='/tmp/zoo')
-    assert name in str(err.value) and '/tmp/zoo' in str(err.value)
-    assert isinstance(err.value, NotImplementedError)
 
 
 def test_ctx_and_root_are_accepted_without_pretrained():

@@ -15,7 +15,7 @@ import os
 import warnings
 
 from minigluon import ndarray as nd
-from minigluon.base import NotSupportedError, TypeAssertionError, ValueAssertionError
+from minigluon.base import NotSupportedError, TypeAssertionError, ValueAssertionError, data_dir
 from minigluon.contrib.text import vocab
 from minigluon.contrib.text.vocab import UNKNOWN_IDX
 
@@ -41,8 +41,7 @@ def create(embedding_name, **kwargs):
 
 
 def _default_root():
-    home = os.environ.get('MXNET_HOME', os.path.join('~', '.mxnet'))
-    return os.path.join(home, 'embeddings')
+    return os.path.join(data_dir(), 'embeddings')
 
 
 class _TokenEmbedding(vocab.Vocabulary):

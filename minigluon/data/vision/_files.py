@@ -1,5 +1,6 @@
-"""Helpers shared by the vision datasets: MXNet's data folder, SHA-1 checks, idx files, safe
-extraction of archive members, and the checks of the ``root`` / ``transform`` arguments.
+"""Helpers shared by the vision datasets: SHA-1 checks, idx files, safe extraction of archive
+members, and the checks of the ``root`` / ``transform`` arguments (MXNet's data folder is
+:func:`minigluon.base.data_dir`).
 Private; the datasets are in :mod:`minigluon.data.vision.datasets` and
 :mod:`minigluon.data.vision._image_datasets`."""
 import contextlib
@@ -7,7 +8,6 @@ import gzip
 import hashlib
 import io
 import os
-import platform
 import posixpath
 import struct
 import sys
@@ -39,17 +39,6 @@ def check_transform(owner, transform):
     if transform is not None and not callable(transform):
         raise MXNetTypeError('%s: transform must be None or a callable taking (data, label), got '
                              '%s %r' % (owner, type(transform).__name__, transform))
-
-
-def data_dir():
-    """MXNet 1.9.1's data folder: ``$MXNET_HOME``, else ``%APPDATA%\\mxnet`` on Windows and
-    ``~/.mxnet`` elsewhere (``mxnet.base.data_dir``)."""
-    home = os.environ.get('MXNET_HOME')
-    if home:
-        return home
-    if platform.system() == 'Windows':
-        return os.path.join(os.environ.get('APPDATA', ''), 'mxnet')
-    return os.path.join(os.path.expanduser('~'), '.mxnet')
 
 
 def repo_url(namespace, fname):

@@ -24,10 +24,10 @@ import os
 
 import numpy as np
 
-from minigluon.base import MXNetFileNotFoundError, MXNetFormatError, read_file
+from minigluon.base import MXNetFileNotFoundError, MXNetFormatError, data_dir, read_file
 from minigluon.data.dataset import Dataset
-from minigluon.data.vision._files import (as_path, check_transform, data_dir, extract_members,
-                                          read_idx, repo_url, warn_hashes)
+from minigluon.data.vision._files import (as_path, check_transform, extract_members, read_idx,
+                                          repo_url, warn_hashes)
 from minigluon.data.vision._image_datasets import (ImageFolderDataset, ImageListDataset,
                                                    ImageRecordDataset)
 from minigluon.ndarray import array

@@ -8,7 +8,14 @@ load directly::
     net = vision.get_model('resnet18_v1')
     net.load_parameters('resnet18_v1-a0666292.params')   # a file saved by MXNet
 
-``pretrained=True`` raises :class:`~minigluon.base.NotSupportedError`: minigluon downloads nothing.
+``pretrained=True`` loads the file MXNet downloaded before, from its cache
+``<root>/<name>-<short hash>.params`` (``root`` defaults to ``$MXNET_HOME/models``, i.e.
+``~/.mxnet/models``), after checking its SHA-1, onto ``ctx``; the rest of the arguments (``classes``
+too) shape the network, so the file must match it. minigluon downloads nothing: a missing file, or
+one with another SHA-1, raises :class:`~minigluon.base.NotSupportedError` naming the path and the
+hash expected (see :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`)::
+
+    net = vision.resnet18_v1(pretrained=True)   # ~/.mxnet/models/resnet18_v1-a0666292.params
 
 Input sizes: ResNet, MobileNet accept any size >= 32 (global pooling); SqueezeNet, DenseNet, VGG and
 AlexNet need 224x224; Inception V3 needs 299x299.
@@ -51,7 +58,7 @@ def get_model(name, **kwargs):
         ``'mobilenetv2_1.0'``, ``'squeezenet1.1'``, ``'densenet121'``, ``'vgg16_bn'``, ``'alexnet'``,
         ``'inceptionv3'`` (case-insensitive).
     **kwargs
-        Passed to the constructor: ``classes``, ``pretrained`` (must be False), ``ctx``, ``root``,
+        Passed to the constructor: ``classes``, ``pretrained``, ``ctx``, ``root``,
         ``prefix``, ``params`` and the family's own options (``thumbnail``, ``dropout``...).
 
     Returns
@@ -62,6 +69,8 @@ def get_model(name, **kwargs):
     ------
     ValueError
         For an unknown name (the message lists the available ones).
+    NotSupportedError
+        For ``pretrained=True`` when MXNet's file is not in ``root`` or has another SHA-1.
     """
     key = name.lower() if isinstance(name, str) else name
     if key not in _MODELS:

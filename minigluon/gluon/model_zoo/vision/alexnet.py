@@ -5,7 +5,7 @@ the single-tower variant with 64-192-384-256-256 filters. Input ``(N, 3, 224, 22
 """
 from minigluon import nn
 from minigluon.block import HybridBlock
-from minigluon.gluon.model_zoo.vision._common import default_root, no_pretrained
+from minigluon.gluon.model_zoo.model_store import get_model_file
 
 __all__ = ['AlexNet', 'alexnet']
 
@@ -48,7 +48,10 @@ def alexnet(pretrained=False, ctx=None, root=None, **kwargs):
     Raises
     ------
     NotSupportedError
-        When ``pretrained`` is true (no downloads; use ``load_parameters`` on a local file).
+        When ``pretrained`` is true and MXNet's file is not in ``root`` (see
+        :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`).
     """
-    no_pretrained('alexnet', pretrained, root or default_root())
-    return AlexNet(**kwargs)
+    net = AlexNet(**kwargs)
+    if pretrained:
+        net.load_parameters(get_model_file('alexnet', root), ctx=ctx)
+    return net

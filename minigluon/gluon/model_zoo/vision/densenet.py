@@ -11,7 +11,7 @@ blocks (numbered across the stage), transitions and the final BatchNorm directly
 from minigluon import nn
 from minigluon.block import HybridBlock
 from minigluon.contrib.nn import HybridConcurrent, Identity
-from minigluon.gluon.model_zoo.vision._common import default_root, no_pretrained
+from minigluon.gluon.model_zoo.model_store import get_model_file
 
 __all__ = ['DenseNet', 'get_densenet', 'densenet121', 'densenet161', 'densenet169', 'densenet201']
 
@@ -108,14 +108,17 @@ def get_densenet(num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     ValueError
         For another depth.
     NotSupportedError
-        When ``pretrained`` is true (no downloads; use ``load_parameters`` on a local file).
+        When ``pretrained`` is true and MXNet's file is not in ``root`` (see
+        :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`).
     """
     if num_layers not in densenet_spec:
         raise ValueError('Invalid number of layers: %s. Options are %s'
                          % (num_layers, sorted(densenet_spec)))
-    no_pretrained('densenet%d' % num_layers, pretrained, root or default_root())
     stem, growth, config = densenet_spec[num_layers]
-    return DenseNet(stem, growth, config, **kwargs)
+    net = DenseNet(stem, growth, config, **kwargs)
+    if pretrained:
+        net.load_parameters(get_model_file('densenet%d' % num_layers, root), ctx=ctx)
+    return net
 
 
 def _constructor(depth):

@@ -10,7 +10,7 @@ The auxiliary classifier of the paper is not part of the network (as in MXNet).
 from minigluon import nn
 from minigluon.block import HybridBlock
 from minigluon.contrib.nn import HybridConcurrent
-from minigluon.gluon.model_zoo.vision._common import default_root, no_pretrained
+from minigluon.gluon.model_zoo.model_store import get_model_file
 
 __all__ = ['Inception3', 'inception_v3']
 
@@ -144,7 +144,10 @@ def inception_v3(pretrained=False, ctx=None, root=None, **kwargs):
     Raises
     ------
     NotSupportedError
-        When ``pretrained`` is true (no downloads; use ``load_parameters`` on a local file).
+        When ``pretrained`` is true and MXNet's file is not in ``root`` (see
+        :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`).
     """
-    no_pretrained('inceptionv3', pretrained, root or default_root())
-    return Inception3(**kwargs)
+    net = Inception3(**kwargs)
+    if pretrained:
+        net.load_parameters(get_model_file('inceptionv3', root), ctx=ctx)
+    return net

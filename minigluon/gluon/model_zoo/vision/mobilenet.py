@@ -12,7 +12,7 @@ names: ``mobilenet0_conv0_weight``... (V1, all layers directly under the net's p
 """
 from minigluon import nn
 from minigluon.block import HybridBlock
-from minigluon.gluon.model_zoo.vision._common import default_root, no_pretrained
+from minigluon.gluon.model_zoo.model_store import get_model_file
 
 __all__ = ['MobileNet', 'MobileNetV2', 'RELU6', 'LinearBottleneck', 'get_mobilenet', 'get_mobilenet_v2',
            'mobilenet1_0', 'mobilenet0_75', 'mobilenet0_5', 'mobilenet0_25',
@@ -156,16 +156,21 @@ def get_mobilenet(multiplier, pretrained=False, ctx=None, root=None, **kwargs):
     Raises
     ------
     NotSupportedError
-        When ``pretrained`` is true (no downloads; use ``load_parameters`` on a local file).
+        When ``pretrained`` is true and MXNet's file is not in ``root`` (see
+        :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`).
     """
-    no_pretrained('mobilenet' + _suffix(multiplier), pretrained, root or default_root())
-    return MobileNet(multiplier, **kwargs)
+    net = MobileNet(multiplier, **kwargs)
+    if pretrained:
+        net.load_parameters(get_model_file('mobilenet' + _suffix(multiplier), root), ctx=ctx)
+    return net
 
 
 def get_mobilenet_v2(multiplier, pretrained=False, ctx=None, root=None, **kwargs):
     """MobileNet V2 of width ``multiplier``; arguments and errors as for :func:`get_mobilenet`."""
-    no_pretrained('mobilenetv2_' + _suffix(multiplier), pretrained, root or default_root())
-    return MobileNetV2(multiplier, **kwargs)
+    net = MobileNetV2(multiplier, **kwargs)
+    if pretrained:
+        net.load_parameters(get_model_file('mobilenetv2_' + _suffix(multiplier), root), ctx=ctx)
+    return net
 
 
 def _constructor(getter, multiplier, name):

@@ -11,7 +11,7 @@ are numbered across the stage (``resnetv10_stage2_conv3_weight``).
 """
 from minigluon import nn
 from minigluon.block import HybridBlock
-from minigluon.gluon.model_zoo.vision._common import default_root, no_pretrained
+from minigluon.gluon.model_zoo.model_store import get_model_file
 
 __all__ = ['ResNetV1', 'ResNetV2', 'BasicBlockV1', 'BasicBlockV2', 'BottleneckV1', 'BottleneckV2',
            'resnet18_v1', 'resnet34_v1', 'resnet50_v1', 'resnet101_v1', 'resnet152_v1',
@@ -242,11 +242,13 @@ def get_resnet(version, num_layers, pretrained=False, ctx=None, root=None, **kwa
     version : int
     num_layers : int
     pretrained : bool, default False
-        Must be False: minigluon downloads nothing (load a local file with ``load_parameters``).
-    ctx : Context, optional
-        Where pretrained weights would be loaded; unused otherwise.
+        Load MXNet's pretrained file ``<root>/resnet<num_layers>_v<version>-<hash>.params``,
+        already on disk (minigluon downloads nothing; see
+        :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`).
+    ctx : Context or list of Context, optional
+        Where the pretrained parameters are loaded (``load_parameters``' ``ctx``); unused otherwise.
     root : str, optional
-        MXNet's model cache directory (default ``$MXNET_HOME/models``); only named in errors.
+        MXNet's model cache folder (default ``$MXNET_HOME/models``, ``~`` expanded).
     **kwargs
         ``classes``, ``thumbnail``, ``prefix``, ``params``.
 
@@ -255,17 +257,20 @@ def get_resnet(version, num_layers, pretrained=False, ctx=None, root=None, **kwa
     ValueError
         For an unknown version or depth.
     NotSupportedError
-        When ``pretrained`` is true.
+        When ``pretrained`` is true and MXNet's file is not in ``root`` (see
+        :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`).
     """
     if num_layers not in resnet_spec:
         raise ValueError('Invalid number of layers: %s. Options are %s'
                          % (num_layers, sorted(resnet_spec)))
     if version not in _VERSIONS:
         raise ValueError('Invalid resnet version: %s. Options are 1 and 2.' % (version,))
-    no_pretrained('resnet%d_v%d' % (num_layers, version), pretrained, root or default_root())
     kind, layers, channels = resnet_spec[num_layers]
     net_class, blocks = _VERSIONS[version]
-    return net_class(blocks[kind], layers, channels, **kwargs)
+    net = net_class(blocks[kind], layers, channels, **kwargs)
+    if pretrained:
+        net.load_parameters(get_model_file('resnet%d_v%d' % (num_layers, version), root), ctx=ctx)
+    return net
 
 
 def _constructor(version, depth):

@@ -11,7 +11,7 @@ classifier). The head ends in a 13x13 average pool, so the input must be 224x224
 from minigluon import nn
 from minigluon.block import HybridBlock
 from minigluon.contrib.nn import HybridConcurrent
-from minigluon.gluon.model_zoo.vision._common import default_root, no_pretrained
+from minigluon.gluon.model_zoo.model_store import get_model_file
 
 __all__ = ['SqueezeNet', 'get_squeezenet', 'squeezenet1_0', 'squeezenet1_1']
 
@@ -87,10 +87,13 @@ def get_squeezenet(version, pretrained=False, ctx=None, root=None, **kwargs):
     Raises
     ------
     NotSupportedError
-        When ``pretrained`` is true (no downloads; use ``load_parameters`` on a local file).
+        When ``pretrained`` is true and MXNet's file is not in ``root`` (see
+        :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`).
     """
-    no_pretrained('squeezenet%s' % version, pretrained, root or default_root())
-    return SqueezeNet(version, **kwargs)
+    net = SqueezeNet(version, **kwargs)
+    if pretrained:
+        net.load_parameters(get_model_file('squeezenet%s' % version, root), ctx=ctx)
+    return net
 
 
 def squeezenet1_0(**kwargs):

@@ -9,7 +9,7 @@ layers ``normal``, all biases zero.
 """
 from minigluon import nn
 from minigluon.block import HybridBlock
-from minigluon.gluon.model_zoo.vision._common import default_root, no_pretrained
+from minigluon.gluon.model_zoo.model_store import get_model_file
 from minigluon.initializer import Xavier
 
 __all__ = ['VGG', 'get_vgg', 'vgg11', 'vgg13', 'vgg16', 'vgg19',
@@ -85,14 +85,17 @@ def get_vgg(num_layers, pretrained=False, ctx=None, root=None, **kwargs):
     ValueError
         For another depth.
     NotSupportedError
-        When ``pretrained`` is true (no downloads; use ``load_parameters`` on a local file).
+        When ``pretrained`` is true and MXNet's file is not in ``root`` (see
+        :func:`~minigluon.gluon.model_zoo.model_store.get_model_file`).
     """
     if num_layers not in vgg_spec:
         raise ValueError('Invalid number of layers: %s. Options are %s' % (num_layers, sorted(vgg_spec)))
-    name = 'vgg%d%s' % (num_layers, '_bn' if kwargs.get('batch_norm') else '')
-    no_pretrained(name, pretrained, root or default_root())
     layers, filters = vgg_spec[num_layers]
-    return VGG(layers, filters, **kwargs)
+    net = VGG(layers, filters, **kwargs)
+    if pretrained:
+        name = 'vgg%d%s' % (num_layers, '_bn' if kwargs.get('batch_norm') else '')
+        net.load_parameters(get_model_file(name, root), ctx=ctx)
+    return net
 
 
 def _constructor(depth, batch_norm):
