@@ -24,10 +24,15 @@ metrics written with NumPy in MXNet too (``CrossEntropy``, ``NegativeLogLikeliho
 The user's own settings are left alone: the state is set for the duration of our call and the
 caller's state is restored afterwards, also when the kernel raises. A user's
 ``np.seterr(all='raise')`` therefore holds for their own NumPy code before and after each
-minigluon call, but not inside our kernels (MXNet never raises there either). Python code that
-runs inside an operator or a backward pass (a ``CustomOp``, an ``autograd.Function``'s
-``backward``) runs under ``'ignore'`` too. ``warnings.warn`` calls of minigluon's own
-(deprecations, notes) are not floating-point errors and are not affected.
+minigluon call, but not inside our kernels (MXNet never raises there either). The user's Python
+code that an operator or a backward pass calls back (a ``CustomOp``'s ``forward`` and
+``backward``, an ``autograd.Function``'s ``backward``) runs under NumPy's default state
+(:data:`DEFAULTS`: warn about division by zero, overflow and invalid values, ignore underflow;
+:func:`with_numpy_defaults`), not under ``'ignore'``: MXNet 1.9.1 runs those callbacks on a
+thread of its own, which has NumPy's defaults whatever the calling thread set, so a
+``CustomOp`` written in NumPy prints the same ``RuntimeWarning`` there (and a user's
+``np.seterr(all='raise')`` does not reach it there either). ``warnings.warn`` calls of
+minigluon's own (deprecations, notes) are not floating-point errors and are not affected.
 
 The mechanism is chosen for speed (``with np.errstate(all='ignore')`` costs about 1.2 us per
 call, against about 2.7 us for a whole recorded tiny operator):
@@ -58,12 +63,18 @@ try:
 except ImportError:           # NumPy 1.x
     _extobj_contextvar = None
 
+# NumPy's default error handling (what a new thread starts with): see with_numpy_defaults
+_DEFAULT_MODES = {'divide': 'warn', 'over': 'warn', 'under': 'ignore', 'invalid': 'warn'}
+
 if _extobj_contextvar is not None:
     IGNORE = _make_extobj(all='ignore')
-    enter = _extobj_contextvar.set        # (IGNORE) -> token
+    DEFAULTS = _make_extobj(**_DEFAULT_MODES)
+    enter = _extobj_contextvar.set        # (IGNORE or DEFAULTS) -> token
     leave = _extobj_contextvar.reset      # (token): the caller's state back
 elif hasattr(np, 'seterrobj'):
     IGNORE = 0                            # the error mask with every error ignored
+    with np.errstate(**_DEFAULT_MODES):
+        DEFAULTS = np.geterrobj()[1]      # the error mask of the defaults
 
     def enter(mask):
         old = np.geterrobj()              # [buffer size, error mask, callback]
@@ -72,10 +83,11 @@ elif hasattr(np, 'seterrobj'):
 
     leave = np.seterrobj
 else:
-    IGNORE = 'ignore'
+    IGNORE = {'all': 'ignore'}
+    DEFAULTS = _DEFAULT_MODES
 
-    def enter(what):
-        state = np.errstate(all=what)
+    def enter(modes):
+        state = np.errstate(**modes)
         state.__enter__()
         return state
 
@@ -94,3 +106,17 @@ def fp_errors_ignored(func):
         finally:
             leave(token)
     return quiet
+
+
+def with_numpy_defaults(func):
+    """``func`` wrapped to run under NumPy's default floating-point error handling
+    (:data:`DEFAULTS`), the caller's state restored afterwards: for the user's code that an
+    operator calls back (see the module docstring)."""
+    @functools.wraps(func)
+    def as_user_code(*args, **kwargs):
+        token = enter(DEFAULTS)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            leave(token)
+    return as_user_code

@@ -412,3 +412,84 @@ def test_minigluon_own_warnings_still_arrive():
     with pytest.warns(RuntimeWarning, match='copying an array to itself') as record:
         x.copyto(x)
     assert record[0].filename == __file__          # still pointing at the caller's line
+
+
+# -- the user's code that an operator calls back ----------------------------------------------------
+
+_NUMPY_DEFAULTS = {'divide': 'warn', 'over': 'warn', 'under': 'ignore', 'invalid': 'warn'}
+
+
+class _NumpyLog(mx.operator.CustomOp):
+    """log written in NumPy, noting the error state its forward and backward ran under."""
+    seen = []
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        _NumpyLog.seen.append(('forward', np.geterr()))
+        self.assign(out_data[0], req[0], nd.array(np.log(in_data[0].asnumpy())))
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        _NumpyLog.seen.append(('backward', np.geterr()))
+        g = out_grad[0].asnumpy() / in_data[0].asnumpy()
+        self.assign(in_grad[0], req[0], nd.array(g))
+
+
+@mx.operator.register('t_no_fp_warnings_numpy_log')
+class _NumpyLogProp(mx.operator.CustomOpProp):
+    def __init__(self):
+        super().__init__(need_top_grad=True)
+
+    def create_operator(self, ctx, shapes, dtypes):
+        return _NumpyLog()
+
+
+def test_custom_op_numpy_code_warns_as_in_mxnet(numpy_raises):
+    """MXNet 1.9.1 runs a CustomOp's forward and backward on a thread of its own, which has
+    NumPy's default error handling whatever the caller set: its own NumPy code prints NumPy's
+    RuntimeWarning for log(0) and x / 0 (seen running this program there: np.geterr() inside
+    gives 'warn', 'warn', 'ignore', 'warn' under the caller's np.seterr(all='raise')). minigluon
+    ran them under its kernels' 'ignore' (silent). Eager and in a hybridized graph; the caller's
+    'raise' is back afterwards."""
+    for hybridize in (False, True):
+        _NumpyLog.seen[:] = []
+        net = gluon.nn.HybridLambda(lambda F, v: F.Custom(v, op_type='t_no_fp_warnings_numpy_log'))
+        if hybridize:
+            net.hybridize()
+        x = nd.array([0.0, 1.0])
+        x.attach_grad()
+        with pytest.warns(RuntimeWarning, match='divide by zero encountered in log'):
+            with autograd.record():
+                y = net(x)
+        _still_raises()
+        with pytest.warns(RuntimeWarning, match='divide by zero'):
+            y.backward()
+        _still_raises()
+        assert np.isneginf(y.asnumpy()[0]) and np.isposinf(x.grad.asnumpy()[0])
+        assert _NumpyLog.seen == [('forward', _NUMPY_DEFAULTS), ('backward', _NUMPY_DEFAULTS)]
+
+
+def test_function_backward_numpy_code_warns_as_in_mxnet(numpy_raises):
+    """An autograd.Function's backward is called back from the backward pass: MXNet 1.9.1 runs
+    it on its own thread too (NumPy's defaults inside, the same RuntimeWarning); its forward runs
+    in the caller's thread, under the caller's settings, as here."""
+    seen = []
+
+    class NumpyRecip(autograd.Function):
+        def forward(self, x):
+            seen.append(('forward', np.geterr()['divide']))
+            self.save_for_backward(x)
+            return nd.ones(x.shape) / x
+
+        def backward(self, dy):
+            seen.append(('backward', np.geterr()))
+            x, = self.saved_tensors
+            return nd.array(-dy.asnumpy() / x.asnumpy() ** 2)
+
+    x = nd.array([0.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = NumpyRecip()(x)
+    with pytest.warns(RuntimeWarning, match='divide by zero'):
+        y.backward()
+    _still_raises()
+    assert seen == [('forward', 'raise'), ('backward', _NUMPY_DEFAULTS)]
+    assert np.isneginf(x.grad.asnumpy()[0]) and x.grad.asnumpy()[1] == -0.25
