@@ -31,7 +31,11 @@ code that an operator or a backward pass calls back (a ``CustomOp``'s ``forward`
 :func:`with_numpy_defaults`), not under ``'ignore'``: MXNet 1.9.1 runs those callbacks on a
 thread of its own, which has NumPy's defaults whatever the calling thread set, so a
 ``CustomOp`` written in NumPy prints the same ``RuntimeWarning`` there (and a user's
-``np.seterr(all='raise')`` does not reach it there either). ``warnings.warn`` calls of
+``np.seterr(all='raise')`` does not reach it there either). The user's code that an optimizer
+update or a key-value store push calls back (a Python optimizer's own ``update``, an
+``lr_scheduler``, a ``set_updater`` function) runs under the caller's own state
+(:func:`call_as_caller`, kept by :func:`fp_errors_ignored_calling_back`), as MXNet runs it in
+the caller's thread. ``warnings.warn`` calls of
 minigluon's own (deprecations, notes) are not floating-point errors and are not affected.
 
 The mechanism is chosen for speed (``with np.errstate(all='ignore')`` costs about 1.2 us per
@@ -55,6 +59,7 @@ Usage (a hot path; elsewhere use the decorator)::
         leave(token)
 """
 import functools
+import threading
 
 import numpy as np
 
@@ -69,8 +74,9 @@ _DEFAULT_MODES = {'divide': 'warn', 'over': 'warn', 'under': 'ignore', 'invalid'
 if _extobj_contextvar is not None:
     IGNORE = _make_extobj(all='ignore')
     DEFAULTS = _make_extobj(**_DEFAULT_MODES)
-    enter = _extobj_contextvar.set        # (IGNORE or DEFAULTS) -> token
+    enter = _extobj_contextvar.set        # (IGNORE, DEFAULTS or a current()) -> token
     leave = _extobj_contextvar.reset      # (token): the caller's state back
+    current = _extobj_contextvar.get      # () -> the state in force, for enter
 elif hasattr(np, 'seterrobj'):
     IGNORE = 0                            # the error mask with every error ignored
     with np.errstate(**_DEFAULT_MODES):
@@ -82,6 +88,9 @@ elif hasattr(np, 'seterrobj'):
         return old
 
     leave = np.seterrobj
+
+    def current():
+        return np.geterrobj()[1]
 else:
     IGNORE = {'all': 'ignore'}
     DEFAULTS = _DEFAULT_MODES
@@ -93,6 +102,19 @@ else:
 
     def leave(state):
         state.__exit__(None, None, None)
+
+    current = np.geterr
+
+
+# what current() gives under enter(IGNORE)
+_token = enter(IGNORE)
+_IGNORING = current()
+leave(_token)
+del _token
+
+# The state of the caller of the outermost fp_errors_ignored_calling_back call of this thread
+# (None outside one): the state call_as_caller runs the user's callbacks under.
+_callers = threading.local()
 
 
 def fp_errors_ignored(func):
@@ -106,6 +128,42 @@ def fp_errors_ignored(func):
         finally:
             leave(token)
     return quiet
+
+
+def fp_errors_ignored_calling_back(func):
+    """As :func:`fp_errors_ignored`, for a function that may call the user's code back with
+    :func:`call_as_caller` (an optimizer's update, a key-value store's push): the caller's state
+    is kept for it meanwhile (by the outermost such call of the thread)."""
+    @functools.wraps(func)
+    def quiet(*args, **kwargs):
+        prev = current()
+        outer = getattr(_callers, 'state', None)
+        if outer is None or prev != _IGNORING:     # (not a call nested in one of ours)
+            _callers.state = prev
+        token = enter(IGNORE)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            leave(token)
+            _callers.state = outer
+    return quiet
+
+
+def call_as_caller(func, *args, **kwargs):
+    """``func(*args, **kwargs)`` under the floating-point error state of the code that called
+    minigluon (kept by the outermost :func:`fp_errors_ignored_calling_back` call running in this
+    thread; the current state where none runs): for the user's code that minigluon calls back
+    in the calling thread, as MXNet 1.9.1 calls it in the caller's thread, with the caller's
+    settings (a Python optimizer's own ``update``, an ``lr_scheduler``, a key-value store
+    updater)."""
+    state = getattr(_callers, 'state', None)
+    if state is None:
+        return func(*args, **kwargs)
+    token = enter(state)
+    try:
+        return func(*args, **kwargs)
+    finally:
+        leave(token)
 
 
 def with_numpy_defaults(func):

@@ -493,3 +493,88 @@ def test_function_backward_numpy_code_warns_as_in_mxnet(numpy_raises):
     _still_raises()
     assert seen == [('forward', 'raise'), ('backward', _NUMPY_DEFAULTS)]
     assert np.isneginf(x.grad.asnumpy()[0]) and x.grad.asnumpy()[1] == -0.25
+
+
+def test_users_optimizer_scheduler_and_updater_run_under_the_callers_settings(numpy_raises):
+    """MXNet 1.9.1 calls a Python optimizer's ``update``, an ``lr_scheduler`` and a key-value
+    store's updater in the caller's thread, under the caller's NumPy settings: with
+    np.seterr(all='raise'), their own np.log(0) raises FloatingPointError out of trainer.step /
+    kv.push there (seen running this program under MXNet; without seterr they print NumPy's
+    RuntimeWarning). minigluon ran them inside its updates' 'ignore' (silent, no error)."""
+    seen = []
+
+    @mx.optimizer.register
+    class TNoFpNumpySGD(mx.optimizer.Optimizer):
+        def create_state(self, index, weight):
+            return None
+
+        def update(self, index, weight, grad, state):
+            seen.append(('update', np.geterr()['divide']))
+            if self.fail:
+                np.log(np.zeros(1))
+            weight[:] = weight.asnumpy() - 0.5 * grad.asnumpy()
+
+    class Sched(mx.lr_scheduler.LRScheduler):
+        def __call__(self, num_update):
+            seen.append(('scheduler', np.geterr()['divide']))
+            return 0.5
+
+    def fit(optimizer, params):
+        net = gluon.nn.Dense(1, in_units=2, use_bias=False)
+        net.initialize(mx.init.One())
+        trainer = gluon.Trainer(net.collect_params(), optimizer, params)
+        with autograd.record():
+            y = net(nd.array([[1.0, 2.0]]))
+        y.backward()
+        return net, trainer
+
+    net, trainer = fit('tnofpnumpysgd', {})
+    trainer._optimizer.fail = False
+    trainer.step(1)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), [[0.5, 0.0]])
+    trainer._optimizer.fail = True
+    with autograd.record():
+        y = net(nd.array([[1.0, 2.0]]))
+    y.backward()
+    with pytest.raises(FloatingPointError):
+        trainer.step(1)
+    _still_raises()
+    net, trainer = fit('sgd', {'lr_scheduler': Sched()})
+    trainer.step(1)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), [[0.5, 0.0]])
+    _still_raises()
+    assert seen and all(mode == 'raise' for _, mode in seen), seen
+    assert {what for what, _ in seen} == {'update', 'scheduler'}
+
+    kv = mx.kv.create('local')
+    kv.init(0, nd.ones((2,)))
+
+    def updater(key, value, stored):
+        seen.append(('updater', np.geterr()['divide']))
+        stored[:] = stored + value
+
+    kv._set_updater(updater)
+    kv.push(0, nd.ones((2,)))
+    assert seen[-1] == ('updater', 'raise')
+    _still_raises()
+
+
+def test_users_optimizer_warns_as_numpy_does():
+    """The same Python optimizer without np.seterr: NumPy's RuntimeWarning, as in MXNet 1.9.1;
+    minigluon's own optimizers stay silent (test_optimizer_updates_are_silent)."""
+    @mx.optimizer.register
+    class TNoFpNumpyLogSGD(mx.optimizer.Optimizer):
+        def create_state(self, index, weight):
+            return None
+
+        def update(self, index, weight, grad, state):
+            np.log(np.zeros(1))
+
+    net = gluon.nn.Dense(1, in_units=2, use_bias=False)
+    net.initialize()
+    trainer = gluon.Trainer(net.collect_params(), 'tnofpnumpylogsgd', {})
+    with autograd.record():
+        y = net(nd.array([[1.0, 2.0]]))
+    y.backward()
+    with pytest.warns(RuntimeWarning, match='divide by zero encountered in log'):
+        trainer.step(1)
