@@ -578,3 +578,58 @@ def test_users_optimizer_warns_as_numpy_does():
     y.backward()
     with pytest.warns(RuntimeWarning, match='divide by zero encountered in log'):
         trainer.step(1)
+
+
+def test_failing_callbacks_leave_no_state_behind(numpy_raises):
+    """A CustomOp forward, a Function backward and a Python optimizer update that raise: the
+    caller's 'raise' is back after each, and no kept caller state stays behind
+    (minigluon._fp_errors._callers), eager and hybridized."""
+    from minigluon import _fp_errors
+
+    class Fails(mx.operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            raise ValueError('forward fails')
+
+    @mx.operator.register('t_no_fp_warnings_fails')
+    class FailsProp(mx.operator.CustomOpProp):
+        def create_operator(self, ctx, shapes, dtypes):
+            return Fails()
+
+    for hybridize in (False, True):
+        net = gluon.nn.HybridLambda(lambda F, v: F.Custom(F.log(v), op_type='t_no_fp_warnings_fails'))
+        if hybridize:
+            net.hybridize()
+        with pytest.raises(ValueError, match='forward fails'):
+            net(nd.zeros((2,)))
+        _still_raises()
+
+    class BackwardFails(autograd.Function):
+        def forward(self, x):
+            return x * 1
+
+        def backward(self, dy):
+            raise RuntimeError('backward fails')
+
+    x = nd.ones((2,))
+    x.attach_grad()
+    with autograd.record():
+        y = BackwardFails()(x)
+    with pytest.raises(RuntimeError, match='backward fails'):
+        y.backward()
+    _still_raises()
+
+    @mx.optimizer.register
+    class TNoFpFailingSGD(mx.optimizer.Optimizer):
+        def update(self, index, weight, grad, state):
+            raise KeyError('update fails')
+
+    net = gluon.nn.Dense(1, in_units=2)
+    net.initialize()
+    trainer = gluon.Trainer(net.collect_params(), 'tnofpfailingsgd', {})
+    with autograd.record():
+        y = net(nd.ones((1, 2)))
+    y.backward()
+    with pytest.raises(KeyError, match='update fails'):
+        trainer.step(1)
+    _still_raises()
+    assert getattr(_fp_errors._callers, 'state', None) is None
