@@ -35,8 +35,8 @@ thread of its own, which has NumPy's defaults whatever the calling thread set, s
 update or a key-value store push calls back (a Python optimizer's own ``update``, an
 ``lr_scheduler``, a ``set_updater`` function) runs under the caller's own state
 (:func:`call_as_caller`, kept by :func:`fp_errors_ignored_calling_back`), as MXNet runs it in
-the caller's thread. ``warnings.warn`` calls of
-minigluon's own (deprecations, notes) are not floating-point errors and are not affected.
+the caller's thread. ``warnings.warn`` calls of minigluon's own (deprecations, notes) are not
+floating-point errors and are not affected.
 
 The mechanism is chosen for speed (``with np.errstate(all='ignore')`` costs about 1.2 us per
 call, against about 2.7 us for a whole recorded tiny operator):
