@@ -24,10 +24,19 @@ metrics written with NumPy in MXNet too (``CrossEntropy``, ``NegativeLogLikeliho
 The user's own settings are left alone: the state is set for the duration of our call and the
 caller's state is restored afterwards, also when the kernel raises. A user's
 ``np.seterr(all='raise')`` therefore holds for their own NumPy code before and after each
-minigluon call, but not inside our kernels (MXNet never raises there either). Python code that
-runs inside an operator or a backward pass (a ``CustomOp``, an ``autograd.Function``'s
-``backward``) runs under ``'ignore'`` too. ``warnings.warn`` calls of minigluon's own
-(deprecations, notes) are not floating-point errors and are not affected.
+minigluon call, but not inside our kernels (MXNet never raises there either). The user's Python
+code that an operator or a backward pass calls back (a ``CustomOp``'s ``forward`` and
+``backward``, an ``autograd.Function``'s ``backward``) runs under NumPy's default state
+(:data:`DEFAULTS`: warn about division by zero, overflow and invalid values, ignore underflow;
+:func:`with_numpy_defaults`), not under ``'ignore'``: MXNet 1.9.1 runs those callbacks on a
+thread of its own, which has NumPy's defaults whatever the calling thread set, so a
+``CustomOp`` written in NumPy prints the same ``RuntimeWarning`` there (and a user's
+``np.seterr(all='raise')`` does not reach it there either). The user's code that an optimizer
+update or a key-value store push calls back (a Python optimizer's own ``update``, an
+``lr_scheduler``, a ``set_updater`` function) runs under the caller's own state
+(:func:`call_as_caller`, kept by :func:`fp_errors_ignored_calling_back`), as MXNet runs it in
+the caller's thread. ``warnings.warn`` calls of minigluon's own (deprecations, notes) are not
+floating-point errors and are not affected.
 
 The mechanism is chosen for speed (``with np.errstate(all='ignore')`` costs about 1.2 us per
 call, against about 2.7 us for a whole recorded tiny operator):
@@ -50,6 +59,7 @@ Usage (a hot path; elsewhere use the decorator)::
         leave(token)
 """
 import functools
+import threading
 
 import numpy as np
 
@@ -58,12 +68,19 @@ try:
 except ImportError:           # NumPy 1.x
     _extobj_contextvar = None
 
+# NumPy's default error handling (what a new thread starts with): see with_numpy_defaults
+_DEFAULT_MODES = {'divide': 'warn', 'over': 'warn', 'under': 'ignore', 'invalid': 'warn'}
+
 if _extobj_contextvar is not None:
     IGNORE = _make_extobj(all='ignore')
-    enter = _extobj_contextvar.set        # (IGNORE) -> token
+    DEFAULTS = _make_extobj(**_DEFAULT_MODES)
+    enter = _extobj_contextvar.set        # (IGNORE, DEFAULTS or a current()) -> token
     leave = _extobj_contextvar.reset      # (token): the caller's state back
+    current = _extobj_contextvar.get      # () -> the state in force, for enter
 elif hasattr(np, 'seterrobj'):
     IGNORE = 0                            # the error mask with every error ignored
+    with np.errstate(**_DEFAULT_MODES):
+        DEFAULTS = np.geterrobj()[1]      # the error mask of the defaults
 
     def enter(mask):
         old = np.geterrobj()              # [buffer size, error mask, callback]
@@ -71,16 +88,33 @@ elif hasattr(np, 'seterrobj'):
         return old
 
     leave = np.seterrobj
-else:
-    IGNORE = 'ignore'
 
-    def enter(what):
-        state = np.errstate(all=what)
+    def current():
+        return np.geterrobj()[1]
+else:
+    IGNORE = {'all': 'ignore'}
+    DEFAULTS = _DEFAULT_MODES
+
+    def enter(modes):
+        state = np.errstate(**modes)
         state.__enter__()
         return state
 
     def leave(state):
         state.__exit__(None, None, None)
+
+    current = np.geterr
+
+
+# what current() gives under enter(IGNORE)
+_token = enter(IGNORE)
+_IGNORING = current()
+leave(_token)
+del _token
+
+# The state of the caller of the outermost fp_errors_ignored_calling_back call of this thread
+# (None outside one): the state call_as_caller runs the user's callbacks under.
+_callers = threading.local()
 
 
 def fp_errors_ignored(func):
@@ -94,3 +128,53 @@ def fp_errors_ignored(func):
         finally:
             leave(token)
     return quiet
+
+
+def fp_errors_ignored_calling_back(func):
+    """As :func:`fp_errors_ignored`, for a function that may call the user's code back with
+    :func:`call_as_caller` (an optimizer's update, a key-value store's push): the caller's state
+    is kept for it meanwhile (by the outermost such call of the thread)."""
+    @functools.wraps(func)
+    def quiet(*args, **kwargs):
+        prev = current()
+        outer = getattr(_callers, 'state', None)
+        if outer is None or prev != _IGNORING:     # (not a call nested in one of ours)
+            _callers.state = prev
+        token = enter(IGNORE)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            leave(token)
+            _callers.state = outer
+    return quiet
+
+
+def call_as_caller(func, *args, **kwargs):
+    """``func(*args, **kwargs)`` under the floating-point error state of the code that called
+    minigluon (kept by the outermost :func:`fp_errors_ignored_calling_back` call running in this
+    thread; the current state where none runs): for the user's code that minigluon calls back
+    in the calling thread, as MXNet 1.9.1 calls it in the caller's thread, with the caller's
+    settings (a Python optimizer's own ``update``, an ``lr_scheduler``, a key-value store
+    updater)."""
+    state = getattr(_callers, 'state', None)
+    if state is None:
+        return func(*args, **kwargs)
+    token = enter(state)
+    try:
+        return func(*args, **kwargs)
+    finally:
+        leave(token)
+
+
+def with_numpy_defaults(func):
+    """``func`` wrapped to run under NumPy's default floating-point error handling
+    (:data:`DEFAULTS`), the caller's state restored afterwards: for the user's code that an
+    operator calls back (see the module docstring)."""
+    @functools.wraps(func)
+    def as_user_code(*args, **kwargs):
+        token = enter(DEFAULTS)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            leave(token)
+    return as_user_code

@@ -17,7 +17,7 @@ loops rely on this: a recurrent state carried from one batch to the next needs n
 import itertools
 import threading
 
-from minigluon._fp_errors import fp_errors_ignored
+from minigluon._fp_errors import fp_errors_ignored, with_numpy_defaults
 from minigluon.base import MXNetError
 
 _state = threading.local()
@@ -548,7 +548,8 @@ class _FunctionOp:
     def backward(self, xp, *grad_outputs):
         from minigluon.ndarray.ndarray import NDArray
         with pause():
-            gins = self.func.backward(*[NDArray(g) for g in grad_outputs])
+            # the user's code: NumPy's default error state, as MXNet's callback thread has
+            gins = with_numpy_defaults(self.func.backward)(*[NDArray(g) for g in grad_outputs])
         if not isinstance(gins, (tuple, list)):
             gins = (gins,)
         name = type(self.func).__name__

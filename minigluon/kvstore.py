@@ -40,7 +40,8 @@ import os
 import numpy as np
 
 from minigluon import _states_file as states_file
-from minigluon._fp_errors import fp_errors_ignored
+from minigluon._fp_errors import (call_as_caller, fp_errors_ignored,
+                                  fp_errors_ignored_calling_back)
 from minigluon.base import NotSupportedError, ValueAssertionError
 
 __all__ = ['create', 'KVStore', 'KVStoreBase']
@@ -228,7 +229,7 @@ class KVStore(KVStoreBase):
         for k, values in pairs:
             self._store[k] = values[0].copyto(values[0].context)
 
-    @fp_errors_ignored      # a float16 overflow in the cast or sum: inf silently, as MXNet's C++
+    @fp_errors_ignored_calling_back     # a float16 overflow: inf silently, as MXNet's C++
     def push(self, key, value, priority=0):
         """Push ``value`` to ``key`` (int or str, or a list of keys with one value per key).
 
@@ -248,8 +249,8 @@ class KVStore(KVStoreBase):
             total = self._sum(values, stored)
             if self._updater is None:
                 stored._data[...] = total._data
-            else:
-                self._updater(k, total, stored)
+            else:       # (a user's updater: the caller's settings, see _fp_errors)
+                call_as_caller(self._updater, k, total, stored)
 
     @staticmethod
     def _sum(values, stored):

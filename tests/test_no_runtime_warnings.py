@@ -412,3 +412,224 @@ def test_minigluon_own_warnings_still_arrive():
     with pytest.warns(RuntimeWarning, match='copying an array to itself') as record:
         x.copyto(x)
     assert record[0].filename == __file__          # still pointing at the caller's line
+
+
+# -- the user's code that an operator calls back ----------------------------------------------------
+
+_NUMPY_DEFAULTS = {'divide': 'warn', 'over': 'warn', 'under': 'ignore', 'invalid': 'warn'}
+
+
+class _NumpyLog(mx.operator.CustomOp):
+    """log written in NumPy, noting the error state its forward and backward ran under."""
+    seen = []
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        _NumpyLog.seen.append(('forward', np.geterr()))
+        self.assign(out_data[0], req[0], nd.array(np.log(in_data[0].asnumpy())))
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        _NumpyLog.seen.append(('backward', np.geterr()))
+        g = out_grad[0].asnumpy() / in_data[0].asnumpy()
+        self.assign(in_grad[0], req[0], nd.array(g))
+
+
+@mx.operator.register('t_no_fp_warnings_numpy_log')
+class _NumpyLogProp(mx.operator.CustomOpProp):
+    def __init__(self):
+        super().__init__(need_top_grad=True)
+
+    def create_operator(self, ctx, shapes, dtypes):
+        return _NumpyLog()
+
+
+def test_custom_op_numpy_code_warns_as_in_mxnet(numpy_raises):
+    """MXNet 1.9.1 runs a CustomOp's forward and backward on a thread of its own, which has
+    NumPy's default error handling whatever the caller set: its own NumPy code prints NumPy's
+    RuntimeWarning for log(0) and x / 0 (seen running this program there: np.geterr() inside
+    gives 'warn', 'warn', 'ignore', 'warn' under the caller's np.seterr(all='raise')). minigluon
+    ran them under its kernels' 'ignore' (silent). Eager and in a hybridized graph; the caller's
+    'raise' is back afterwards."""
+    for hybridize in (False, True):
+        _NumpyLog.seen[:] = []
+        net = gluon.nn.HybridLambda(lambda F, v: F.Custom(v, op_type='t_no_fp_warnings_numpy_log'))
+        if hybridize:
+            net.hybridize()
+        x = nd.array([0.0, 1.0])
+        x.attach_grad()
+        with pytest.warns(RuntimeWarning, match='divide by zero encountered in log'):
+            with autograd.record():
+                y = net(x)
+        _still_raises()
+        with pytest.warns(RuntimeWarning, match='divide by zero'):
+            y.backward()
+        _still_raises()
+        assert np.isneginf(y.asnumpy()[0]) and np.isposinf(x.grad.asnumpy()[0])
+        assert _NumpyLog.seen == [('forward', _NUMPY_DEFAULTS), ('backward', _NUMPY_DEFAULTS)]
+
+
+def test_function_backward_numpy_code_warns_as_in_mxnet(numpy_raises):
+    """An autograd.Function's backward is called back from the backward pass: MXNet 1.9.1 runs
+    it on its own thread too (NumPy's defaults inside, the same RuntimeWarning); its forward runs
+    in the caller's thread, under the caller's settings, as here."""
+    seen = []
+
+    class NumpyRecip(autograd.Function):
+        def forward(self, x):
+            seen.append(('forward', np.geterr()['divide']))
+            self.save_for_backward(x)
+            return nd.ones(x.shape) / x
+
+        def backward(self, dy):
+            seen.append(('backward', np.geterr()))
+            x, = self.saved_tensors
+            return nd.array(-dy.asnumpy() / x.asnumpy() ** 2)
+
+    x = nd.array([0.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = NumpyRecip()(x)
+    with pytest.warns(RuntimeWarning, match='divide by zero'):
+        y.backward()
+    _still_raises()
+    assert seen == [('forward', 'raise'), ('backward', _NUMPY_DEFAULTS)]
+    assert np.isneginf(x.grad.asnumpy()[0]) and x.grad.asnumpy()[1] == -0.25
+
+
+def test_users_optimizer_scheduler_and_updater_run_under_the_callers_settings(numpy_raises):
+    """MXNet 1.9.1 calls a Python optimizer's ``update``, an ``lr_scheduler`` and a key-value
+    store's updater in the caller's thread, under the caller's NumPy settings: with
+    np.seterr(all='raise'), their own np.log(0) raises FloatingPointError out of trainer.step /
+    kv.push there (seen running this program under MXNet; without seterr they print NumPy's
+    RuntimeWarning). minigluon ran them inside its updates' 'ignore' (silent, no error)."""
+    seen = []
+
+    @mx.optimizer.register
+    class TNoFpNumpySGD(mx.optimizer.Optimizer):
+        def create_state(self, index, weight):
+            return None
+
+        def update(self, index, weight, grad, state):
+            seen.append(('update', np.geterr()['divide']))
+            if self.fail:
+                np.log(np.zeros(1))
+            weight[:] = weight.asnumpy() - 0.5 * grad.asnumpy()
+
+    class Sched(mx.lr_scheduler.LRScheduler):
+        def __call__(self, num_update):
+            seen.append(('scheduler', np.geterr()['divide']))
+            return 0.5
+
+    def fit(optimizer, params):
+        net = gluon.nn.Dense(1, in_units=2, use_bias=False)
+        net.initialize(mx.init.One())
+        trainer = gluon.Trainer(net.collect_params(), optimizer, params)
+        with autograd.record():
+            y = net(nd.array([[1.0, 2.0]]))
+        y.backward()
+        return net, trainer
+
+    net, trainer = fit('tnofpnumpysgd', {})
+    trainer._optimizer.fail = False
+    trainer.step(1)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), [[0.5, 0.0]])
+    trainer._optimizer.fail = True
+    with autograd.record():
+        y = net(nd.array([[1.0, 2.0]]))
+    y.backward()
+    with pytest.raises(FloatingPointError):
+        trainer.step(1)
+    _still_raises()
+    net, trainer = fit('sgd', {'lr_scheduler': Sched()})
+    trainer.step(1)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), [[0.5, 0.0]])
+    _still_raises()
+    assert seen and all(mode == 'raise' for _, mode in seen), seen
+    assert {what for what, _ in seen} == {'update', 'scheduler'}
+
+    kv = mx.kv.create('local')
+    kv.init(0, nd.ones((2,)))
+
+    def updater(key, value, stored):
+        seen.append(('updater', np.geterr()['divide']))
+        stored[:] = stored + value
+
+    kv._set_updater(updater)
+    kv.push(0, nd.ones((2,)))
+    assert seen[-1] == ('updater', 'raise')
+    _still_raises()
+
+
+def test_users_optimizer_warns_as_numpy_does():
+    """The same Python optimizer without np.seterr: NumPy's RuntimeWarning, as in MXNet 1.9.1;
+    minigluon's own optimizers stay silent (test_optimizer_updates_are_silent)."""
+    @mx.optimizer.register
+    class TNoFpNumpyLogSGD(mx.optimizer.Optimizer):
+        def create_state(self, index, weight):
+            return None
+
+        def update(self, index, weight, grad, state):
+            np.log(np.zeros(1))
+
+    net = gluon.nn.Dense(1, in_units=2, use_bias=False)
+    net.initialize()
+    trainer = gluon.Trainer(net.collect_params(), 'tnofpnumpylogsgd', {})
+    with autograd.record():
+        y = net(nd.array([[1.0, 2.0]]))
+    y.backward()
+    with pytest.warns(RuntimeWarning, match='divide by zero encountered in log'):
+        trainer.step(1)
+
+
+def test_failing_callbacks_leave_no_state_behind(numpy_raises):
+    """A CustomOp forward, a Function backward and a Python optimizer update that raise: the
+    caller's 'raise' is back after each, and no kept caller state stays behind
+    (minigluon._fp_errors._callers), eager and hybridized."""
+    from minigluon import _fp_errors
+
+    class Fails(mx.operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            raise ValueError('forward fails')
+
+    @mx.operator.register('t_no_fp_warnings_fails')
+    class FailsProp(mx.operator.CustomOpProp):
+        def create_operator(self, ctx, shapes, dtypes):
+            return Fails()
+
+    for hybridize in (False, True):
+        net = gluon.nn.HybridLambda(lambda F, v: F.Custom(F.log(v), op_type='t_no_fp_warnings_fails'))
+        if hybridize:
+            net.hybridize()
+        with pytest.raises(ValueError, match='forward fails'):
+            net(nd.zeros((2,)))
+        _still_raises()
+
+    class BackwardFails(autograd.Function):
+        def forward(self, x):
+            return x * 1
+
+        def backward(self, dy):
+            raise RuntimeError('backward fails')
+
+    x = nd.ones((2,))
+    x.attach_grad()
+    with autograd.record():
+        y = BackwardFails()(x)
+    with pytest.raises(RuntimeError, match='backward fails'):
+        y.backward()
+    _still_raises()
+
+    @mx.optimizer.register
+    class TNoFpFailingSGD(mx.optimizer.Optimizer):
+        def update(self, index, weight, grad, state):
+            raise KeyError('update fails')
+
+    net = gluon.nn.Dense(1, in_units=2)
+    net.initialize()
+    trainer = gluon.Trainer(net.collect_params(), 'tnofpfailingsgd', {})
+    with autograd.record():
+        y = net(nd.ones((1, 2)))
+    y.backward()
+    with pytest.raises(KeyError, match='update fails'):
+        trainer.step(1)
+    _still_raises()
+    assert getattr(_fp_errors._callers, 'state', None) is None

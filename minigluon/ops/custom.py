@@ -41,6 +41,7 @@ Differences from MXNet 1.9.1 (it crashes or misbehaves in these cases):
 """
 import numpy as np
 
+from minigluon._fp_errors import with_numpy_defaults
 from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.ops.registry import Op, register
 
@@ -243,7 +244,8 @@ class Custom(Op):
                                  'methods), got %r' % (self.op_type, prop_name, operator))
         is_train = autograd.is_training()
         with autograd.pause(train_mode=is_train):
-            _user_call(self.op_type, '%s.forward' % type(operator).__name__, operator.forward,
+            _user_call(self.op_type, '%s.forward' % type(operator).__name__,
+                       with_numpy_defaults(operator.forward),
                        is_train=is_train, req=['write'] * self.num_outputs,
                        in_data=in_data, out_data=out_data, aux=aux)
         self._saved = (operator, in_data, out_data, aux, ctx)
@@ -259,7 +261,8 @@ class Custom(Op):
             in_grad = [NDArray(xp.zeros(x.shape, dtype=x._data.dtype), ctx) for x in in_data]
         out_grad = [NDArray(g, ctx) for g in grad_outputs]
         with autograd.pause(train_mode=autograd.is_training()):
-            _user_call(self.op_type, '%s.backward' % type(operator).__name__, operator.backward,
+            _user_call(self.op_type, '%s.backward' % type(operator).__name__,
+                       with_numpy_defaults(operator.backward),
                        req=req, out_grad=out_grad, in_data=in_data, out_data=out_data,
                        in_grad=in_grad, aux=aux)
         grads = [g._data if r != 'null' else None for g, r in zip(in_grad, req)]

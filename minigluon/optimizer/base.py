@@ -3,12 +3,13 @@ gradient rescaling and clipping, multi-precision weights, the name registry behi
 the ``Updater`` that a Trainer uses to keep per-parameter states. The update rules live in the
 sibling modules ``sgd`` and ``adaptive``; :mod:`minigluon.optimizer` re-exports everything.
 """
+import functools
 import warnings
 
 import numpy as np
 
 from minigluon import backend
-from minigluon._fp_errors import fp_errors_ignored
+from minigluon._fp_errors import call_as_caller, fp_errors_ignored_calling_back
 from minigluon.ndarray import NDArray
 from minigluon.ops.update_kernels import clipped_grad
 from minigluon.optimizer.precision import check_state_layout
@@ -126,7 +127,7 @@ class Optimizer:
     @property
     def learning_rate(self):
         if self.lr_scheduler is not None:
-            return self.lr_scheduler(self.num_update)
+            return call_as_caller(self.lr_scheduler, self.num_update)
         return self.lr
 
     def scalar_state(self):
@@ -182,7 +183,9 @@ class Optimizer:
         return 1.0
 
     def _get_lr(self, index):
-        lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
+        # the user's scheduler: under the caller's floating-point error settings (see _fp_errors)
+        lr = (call_as_caller(self.lr_scheduler, self.num_update) if self.lr_scheduler is not None
+              else self.lr)
         return lr * self._mult(index, self.lr_mult, 'lr_mult')
 
     def _get_wd(self, index):
@@ -219,7 +222,7 @@ class Optimizer:
                           'convergence. Consider using multi_precision=True option of the optimizer')
         return self.create_state(index, weight)
 
-    @fp_errors_ignored      # the kernels, as MXNet's update operators: inf/nan silently
+    @fp_errors_ignored_calling_back     # the kernels, as MXNet's update operators
     def update(self, index, weight, grad, state):
         """Update ``weight`` in place from ``grad`` and ``state``; ``index`` keys lr/wd multipliers."""
         self._update_count(index)
@@ -235,18 +238,24 @@ class Optimizer:
         (``adam_update``, ``ftrl_update``...) where MXNet has one, else ``<optimizer>_update``."""
         return type(self).__name__.lower() + '_update'
 
-    @fp_errors_ignored      # (also the cast of the master copy back to float16)
+    @fp_errors_ignored_calling_back      # (also the cast of the master copy back to float16)
     def update_multi_precision(self, index, weight, grad, state):
         """As :meth:`update`; with ``multi_precision`` a float16 weight is updated through its
         float32 master copy, then rounded back."""
         if self.multi_precision:
             check_state_layout(self, index, _raw(weight), state, _raw(weight).dtype == np.float16)
+        # an update written by the user (a subclass's own ``update``, MXNet's way to write an
+        # optimizer in Python) runs under the caller's floating-point error settings, as in
+        # MXNet; minigluon's own updates ignore the errors (see _fp_errors)
+        update = self.update
+        if not getattr(type(self).update, '__module__', 'minigluon').startswith('minigluon.'):
+            update = functools.partial(call_as_caller, update)
         if self.multi_precision and _raw(weight).dtype == np.float16:
             master, inner = state
-            self.update(index, master, _raw(grad).astype(np.float32), inner)
+            update(index, master, _raw(grad).astype(np.float32), inner)
             _raw(weight)[...] = _raw(master).astype(np.float16)
         else:
-            self.update(index, weight, grad, state)
+            update(index, weight, grad, state)
 
     def _state_raw(self, state):
         if isinstance(state, (list, tuple)):

@@ -9,7 +9,7 @@ in place on the raw arrays; autograd records nothing. Gradients are dense here: 
 
 import numpy as np
 
-from minigluon._fp_errors import fp_errors_ignored
+from minigluon._fp_errors import call_as_caller, fp_errors_ignored_calling_back
 from minigluon.backend import get_array_module as _xp
 from minigluon.ops import update_kernels as K
 from minigluon.optimizer.base import Optimizer, _astype_like, _raw, _zeros_like, register
@@ -218,7 +218,8 @@ class LARS(Optimizer):
     def _get_lr(self, index):
         if self.cur_lr is not None:
             self.last_lr = self.cur_lr
-        lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
+        lr = (call_as_caller(self.lr_scheduler, self.num_update) if self.lr_scheduler is not None
+              else self.lr)       # (the user's scheduler: the caller's settings, see _fp_errors)
         if self.cur_lr is None:
             self.last_lr = lr
         self.cur_lr = lr
@@ -250,7 +251,7 @@ class LARS(Optimizer):
             mom -= lr * step
             w += mom
 
-    @fp_errors_ignored      # as Optimizer.update (see minigluon._fp_errors)
+    @fp_errors_ignored_calling_back      # as Optimizer.update (see minigluon._fp_errors)
     def update_multi_precision(self, index, weight, grad, state):
         """As :meth:`update`; a float16 weight with ``multi_precision`` is updated through the float32
         master copy in ``state[1]`` (the norms use the float16 weight, as MXNet's do)."""

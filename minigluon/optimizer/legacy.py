@@ -11,7 +11,7 @@ gradient. LBSGD and GroupAdaGrad are checked against trajectories recorded from 
 import math
 
 from minigluon import backend
-from minigluon._fp_errors import fp_errors_ignored
+from minigluon._fp_errors import fp_errors_ignored_calling_back
 from minigluon.ndarray import NDArray
 from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
 from minigluon.optimizer.sgd import SGD
@@ -44,7 +44,7 @@ class Test(Optimizer):
     def create_state(self, index, weight):
         return _zeros_like(weight, dtype='float32')
 
-    @fp_errors_ignored      # as Optimizer.update (see minigluon._fp_errors)
+    @fp_errors_ignored_calling_back      # as Optimizer.update (see minigluon._fp_errors)
     def update(self, index, weight, grad, state):
         w = _raw(weight)
         w += _raw(grad) * self.rescale_grad
@@ -152,7 +152,7 @@ class LBSGD(Optimizer):
         w2, g2 = float((w * w).sum()), float((g * g).sum())
         return min(max(math.sqrt(w2 / (g2 + wd * w2 + 1e-18)), 0.01), 100.0)
 
-    @fp_errors_ignored      # as Optimizer.update (see minigluon._fp_errors)
+    @fp_errors_ignored_calling_back      # as Optimizer.update (see minigluon._fp_errors)
     def update(self, index, weight, grad, state):
         lr, wd = self._get_lr(index), self._get_wd(index)
         self._update_count(index)
