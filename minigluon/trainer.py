@@ -296,11 +296,14 @@ class Trainer:
         self._update(ignore_stale_grad)
 
     def _set_rescale(self, batch_size, method):
-        """``rescale_grad = scale / batch_size``; a batch size that is not a positive number is
-        refused naming it (MXNet 1.9.1 fails with ZeroDivisionError on 0 and takes a negative
-        one, which turns every update around)."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Real) \
-                or not batch_size > 0:
+        """``rescale_grad = scale / batch_size``. A batch size that is not a number (a str, None)
+        is a ``TypeError``, as in MXNet 1.9.1; one that is not positive a ``ValueError`` naming
+        it (MXNet 1.9.1 fails with ZeroDivisionError on 0 and takes a negative one, which turns
+        every update around)."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Real):
+            raise TypeError('Trainer.%s: batch_size must be a positive number (the gradients are '
+                            'divided by it), got %r' % (method, batch_size))
+        if not batch_size > 0:
             raise ValueError('Trainer.%s: batch_size must be a positive number (the gradients are '
                              'divided by it), got %r' % (method, batch_size))
         self._optimizer.rescale_grad = self._scale / batch_size
@@ -324,14 +327,24 @@ class Trainer:
         if self._kvstore is not None and self._update_on_kvstore:
             self._update_on_store(ignore_stale_grad)
             return
+        # the weights of each context, then one updater call per context, contexts in order
+        # (as MXNet 1.9.1: update counts and a scheduler's rate depend on this order; see
+        # Updater.__call__)
+        updates = [([], [], []) for _ in self._updaters]
         for i, param in enumerate(self._params):
             if param.grad_req == 'null':
                 continue
             reduced_fresh = id(param) in self._reduced_fresh
-            for updater, data, grad in zip(self._updaters, param.list_data(), param.list_grad()):
+            for (indices, grads, datas), data, grad in zip(updates, param.list_data(),
+                                                           param.list_grad()):
                 if not ignore_stale_grad or data._fresh_grad or reduced_fresh:
-                    updater(i, grad, data)
+                    indices.append(i)
+                    grads.append(grad)
+                    datas.append(data)
                     data._fresh_grad = False
+        for updater, (indices, grads, datas) in zip(self._updaters, updates):
+            if indices:
+                updater(indices, grads, datas)
         self._reduced_fresh = set()
 
     def _update_on_store(self, ignore_stale_grad):

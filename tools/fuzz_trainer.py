@@ -53,7 +53,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _fuzz  # noqa: E402
-from _fuzz import add_case, chance, pick, rf, ri  # noqa: E402
+from _fuzz import add_case, chance, pick, ri  # noqa: E402
 
 # -- drawing configurations ------------------------------------------------------------------------
 
@@ -324,6 +324,7 @@ def run_config(mx, cfg, workdir):
 
     results = {}
     errors = []
+    messages = []       # the error text of each operation (for reading; not compared)
     trainer = None
     try:
         trainer = make_trainer(cfg['optimizer'], cfg['params'], cfg['scheduler'])
@@ -379,8 +380,10 @@ def run_config(mx, cfg, workdir):
                 other.save_states(fname)
                 trainer.load_states(fname)
             errors.append('')
+            messages.append('')
         except Exception as e:  # noqa: BLE001 -- an outcome to compare
             errors.append(raised(e))
+            messages.append(_fuzz.error_text(e))
         nd.waitall()
     for name in names:
         for c, d in enumerate(params[name].list_data()):
@@ -398,6 +401,7 @@ def run_config(mx, cfg, workdir):
                 for j, a in enumerate(flatten_state(states[k], [])):
                     results['state:%s:%d' % (k, j)] = a
     results['raised'] = np.array(json.dumps(errors))
+    results['messages'] = np.array(json.dumps(messages))
     return results
 
 
@@ -426,7 +430,7 @@ def check(c, m, o):
         return _fuzz.check_case(m, o, error_class=True)
     bad = diff_raised(m, o)
     for k in sorted(set(m) | set(o)):
-        if k == 'raised':
+        if k in ('raised', 'messages'):
             continue
         if k not in m or k not in o:
             bad.append('%s only in %s' % (k, 'mx' if k in m else 'ours'))

@@ -12,7 +12,8 @@ import numpy as np
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.backend import get_array_module as _xp
 from minigluon.ops import update_kernels as K
-from minigluon.optimizer.base import Optimizer, _astype_like, _raw, _zeros_like, register
+from minigluon.optimizer.base import (Optimizer, _astype_like, _raw, _zeros_like, aggregation_size,
+                                      register)
 
 
 @register
@@ -86,6 +87,7 @@ class LAMB(Optimizer):
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
         self.lower_bound, self.upper_bound = lower_bound, upper_bound
         self.bias_correction = bias_correction
+        self.aggregate_num = max(1, min(45, aggregation_size(45)))
 
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
@@ -198,6 +200,7 @@ class LARS(Optimizer):
         self.eta, self.eps = eta, eps
         self.momentum_correction = momentum_correction
         self.last_lr = self.cur_lr = None
+        self.aggregate_num = aggregation_size(4)
 
     def scalar_state(self):
         return {'last_lr': self.last_lr, 'cur_lr': self.cur_lr}
@@ -215,14 +218,30 @@ class LARS(Optimizer):
             return (self.create_state(index, master), master)
         return super().create_state_multi_precision(index, weight)
 
-    def _get_lr(self, index):
+    _in_group = False       # inside a group of updates (Optimizer._begin_group)
+
+    def _next_lr(self):
+        """Move ``last_lr`` / ``cur_lr`` on: once per update, or once per group of updates (a
+        Trainer's step, ``aggregate_num`` weights), as MXNet's ``_get_lrs``."""
         if self.cur_lr is not None:
             self.last_lr = self.cur_lr
         lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
         if self.cur_lr is None:
             self.last_lr = lr
         self.cur_lr = lr
-        return lr * self._mult(index, self.lr_mult, 'lr_mult')
+
+    def _begin_group(self, indices):
+        super()._begin_group(indices)
+        self._next_lr()
+        self._in_group = True
+
+    def _end_group(self):
+        self._in_group = False
+
+    def _get_lr(self, index):
+        if not self._in_group:
+            self._next_lr()
+        return self.cur_lr * self._mult(index, self.lr_mult, 'lr_mult')
 
     def _lars_lr(self, xp, index, w, g, lr, wd):
         name = str(self.idx2name.get(index, index))

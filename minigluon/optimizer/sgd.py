@@ -4,7 +4,7 @@ Semantics follow ``mxnet.optimizer`` (MXNet 1.9.1) and its ``sgd_mom_update`` / 
 ``signum_update`` operators. Updates are in place on the raw arrays; autograd records nothing.
 """
 from minigluon.ops import update_kernels as K
-from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
+from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, aggregation_size, register
 
 
 @register
@@ -21,6 +21,7 @@ class SGD(Optimizer):
         super().__init__(**kwargs)
         self.momentum = momentum
         self.lazy_update = lazy_update
+        self.aggregate_num = aggregation_size(4)
 
     def create_state(self, index, weight):
         return _zeros_like(weight) if self.momentum != 0.0 else None
