@@ -147,6 +147,11 @@ class DCASGD(Optimizer):
         w_prev = w;  w += mom
 
     State: ``(momentum or None, copy of the weight)``.
+
+    Difference from MXNet, on purpose: MXNet 1.9.1's DCASGD with a ``momentum`` fails at every
+    update (it tests the momentum array's truth value: ``ValueError`` for a weight of several
+    elements, an ``AssertionError`` for one element, whose momentum starts at 0); minigluon
+    applies the formula above (``tools/fuzz_trainer.py``, known ``dcasgd-momentum``).
     """
 
     def __init__(self, momentum=0.0, lamda=0.04, **kwargs):
