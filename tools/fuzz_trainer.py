@@ -13,7 +13,8 @@ A configuration (the case's ``cfg``) holds:
 
 * ``blocks``: one to three small blocks, each fed its own seeded input, the loss the sum of
   ``(out * head).sum()`` over the blocks a step uses: ``dense`` (``Dense(3, in_units=4)``),
-  ``conv`` (``Conv2D``), ``bn`` (``Dense`` then ``BatchNorm``: running statistics), ``emb``
+  ``conv`` (``Conv2D``), ``bn`` (``Dense`` without bias, then ``BatchNorm``: running
+  statistics), ``emb``
   (``Embedding``, sometimes float16 with ``multi_precision=True``: MXNet's CPU has no float16
   GEMM, so the float16 cases are Embeddings), ``lstm`` (``rnn.LSTM``), ``shared`` (a ``Dense``
   sharing the parameters of an earlier ``dense``, listed twice in a list of parameters); a
@@ -234,7 +235,9 @@ def make_block(mx, spec, i, blocks):
     if kind == 'bn':
         net = nn.HybridSequential(prefix=prefix)
         with net.name_scope():
-            net.add(nn.Dense(3, in_units=4), nn.BatchNorm(in_channels=3))
+            # no bias before BatchNorm: its gradient is rounding noise, which the adaptive
+            # optimizers (LAMB, Adam, AdaGrad...) blow up to steps of the noise's sign
+            net.add(nn.Dense(3, in_units=4, use_bias=False), nn.BatchNorm(in_channels=3))
         return net
     if kind == 'emb':
         return nn.Embedding(6, 3, dtype=spec['dtype'], prefix=prefix)
@@ -339,7 +342,7 @@ def run_config(mx, cfg, workdir):
         try:
             if op['op'] == 'step':
                 for _ in range(op['accum'] if op['backward'] else 0):
-                    n = 4
+                    n = 4 * len(ctxs)      # 4 samples a context (BatchNorm)
                     losses = []
                     inputs = [block_input(spec, rng, n) for spec in cfg['blocks']]
                     with autograd.record():
@@ -495,6 +498,13 @@ def known_tag(c, m, o, kind):
     if on_store and any(op['op'] == 'step' and (not op['backward'] or op['ignore_stale'] and (
             frozen or len(op['use']) < len(cfg['blocks']))) for op in ops):
         return 'kvstore-stale-gradients'
+    # MXNet's AdaDelta scales the gradient array in place (docstring of minigluon's AdaDelta):
+    # with grad_req='add', a step not followed by zero_grad leaves the next accumulation
+    # starting from the scaled gradient
+    steps = [op for op in ops if op['op'] == 'step']
+    if cfg['optimizer'] == 'adadelta' and cfg['accum'] and \
+            any(op['accum'] == 1 for op in steps[:-1]):
+        return 'adadelta-scales-gradient'
     # parts: operations that raise on our side alone, results that follow from them
     tags, explained, skip = [], set(), ()
     # a batch size <= 0: ours a ValueError; MXNet a ZeroDivisionError (0), or it runs with the
