@@ -69,7 +69,12 @@ class NAG(Optimizer):
 class Signum(Optimizer):
     """Signum / signSGD (Bernstein et al. 2018): with momentum,
     ``mom = momentum*mom - (1-momentum)*(clip(rescale*grad) + wd*w)``,
-    ``w = (1 - lr*wd_lh)*w + lr*sign(mom)``; without, ``w = (1-lr*wd)*w - lr*sign(grad)``."""
+    ``w = (1 - lr*wd_lh)*w + lr*sign(mom)``; without, ``w = (1-lr*wd)*w - lr*sign(grad)``.
+
+    Difference from MXNet, on purpose: without momentum MXNet 1.9.1 passes a non-zero ``wd_lh``
+    to ``signsgd_update``, which has no such argument, so every update fails (``MXNetError``);
+    minigluon applies the update above, where ``wd_lh`` has no part (``tools/fuzz_trainer.py``,
+    known ``signum-wd-lh-without-momentum``)."""
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
 
