@@ -92,6 +92,10 @@ class LAMB(Optimizer):
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
 
+    def _begin_group(self, indices):
+        """Nothing: MXNet 1.9.1's grouped LAMB still counts each weight and takes its rate in
+        turn, so only the order of the groups (dtype by dtype) is MXNet's grouping here."""
+
     def _update_op_name(self):
         return '_multi_lamb_update'     # MXNet 1.9.1's LAMB updates its weights in one call
 
