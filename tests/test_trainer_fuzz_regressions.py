@@ -6,7 +6,8 @@ final weights of every context, the optimizer states, ``trainer.learning_rate`` 
 ``num_update`` must match MXNet's, and every operation must raise where MXNet's did, with MXNet's
 class among minigluon's. They pin the order of a step's updates (context by context), the
 grouped updates of SGD and LARS (the counts of a group advance before its learning rates;
-LARS's momentum correction moves once per group; LAMB's groups count weight by weight) and the
+LARS's momentum correction moves once per group; LAMB's groups count weight by weight),
+AdaDelta leaving its scheduler alone (``trainer.learning_rate`` past ``max_update``) and the
 ``TypeError`` of a batch size that is not a number.
 """
 import json

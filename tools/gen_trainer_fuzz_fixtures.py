@@ -15,6 +15,9 @@ fixed in minigluon:
   group advance before its learning rates are taken (``group_counts_*``), and LARS's momentum
   correction (``momentum * lr / last_lr``) moves once per group (``lars_group_*``); LAMB groups
   too (45) but counts weight by weight (``group_counts_lamb_*`` pins that);
+* AdaDelta never calls its ``lr_scheduler`` (it has no learning rate), so a Poly or Cosine
+  scheduler past ``max_update`` still returns its first rate to ``trainer.learning_rate``
+  (``adadelta_scheduler_*``);
 * a batch size that is not a number (a str, None) is a ``TypeError`` (``batch_size_*``).
 
 Output: ``tests/fixtures/trainer_fuzz/cases.json`` (name -> ``cfg``, ``raised``: per operation ''
@@ -80,6 +83,13 @@ for sched in (['FactorScheduler', {'step': 1, 'factor': 0.5}],
     CASES['lars_group_%s' % sched[0]] = config(
         'lars', {'learning_rate': 0.5, 'momentum': 0.9}, ['dense', 'lstm'],
         [step(), step(bs=2), step(), step(bs=8)], scheduler=sched)
+# AdaDelta never asks its scheduler for a rate: past max_update, Poly and Cosine still hold
+# their first rate, which trainer.learning_rate reads
+for sched in (['CosineScheduler', {'max_update': 3, 'final_lr': 0.001}],
+              ['PolyScheduler', {'max_update': 2, 'warmup_steps': 1, 'warmup_begin_lr': 0.005}]):
+    CASES['adadelta_scheduler_%s' % sched[0]] = config(
+        'adadelta', {'learning_rate': 0.1}, ['dense'], [step(), step(), step(), step(bs=2)],
+        scheduler=sched)
 for name, bs in [('str', '4'), ('none', None)]:
     CASES['batch_size_%s' % name] = config(
         'sgd', {'learning_rate': 0.1}, ['dense'], [step(bs=bs), step(bs=bs, mode='allreduce'),
