@@ -521,10 +521,13 @@ def known_tag(c, m, o, kind):
         return 'adadelta-scales-gradient'
     # README: a step that raises for a stale gradient has already cleared, under MXNet, the
     # "fresh" marks of the parameters checked before it, so a later step with
-    # ignore_stale_grad=True skips them; minigluon's raising step changes nothing
+    # ignore_stale_grad=True skips them, and one without finds them stale; minigluon's raising
+    # step changes nothing
     warned = [i for i, (a, b) in enumerate(zip(mr, orr)) if a == b == 'UserWarning' and
               ops[i]['op'] == 'step']
-    if warned and any(op['op'] == 'step' and op['ignore_stale'] for op in ops[warned[0]:]):
+    if warned and any(op['op'] == 'step' and (op['ignore_stale'] or (
+            mr[j] == 'UserWarning' and orr[j] == ''))
+            for j, op in enumerate(ops) if j > warned[0]):
         return 'stale-step-clears-marks'
     # MXNet's Signum without momentum fails at every update with a wd_lh (its signsgd_update
     # takes none; docstring of minigluon's Signum)
