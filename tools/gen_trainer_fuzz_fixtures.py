@@ -15,6 +15,9 @@ fixed in minigluon:
   group advance before its learning rates are taken (``group_counts_*``), and LARS's momentum
   correction (``momentum * lr / last_lr``) moves once per group (``lars_group_*``); LAMB groups
   too (45) but counts weight by weight (``group_counts_lamb_*`` pins that);
+* a grouped LAMB update with ``multi_precision`` takes the norm of the float16 weight, not of
+  its float32 master copy (``lamb_mp_set_data_*``: ``set_data`` moves the weight away from
+  the master copy);
 * AdaDelta never calls its ``lr_scheduler`` (it has no learning rate), so a Poly or Cosine
   scheduler past ``max_update`` still returns its first rate to ``trainer.learning_rate``
   (``adadelta_scheduler_*``);
@@ -83,6 +86,15 @@ for sched in (['FactorScheduler', {'step': 1, 'factor': 0.5}],
     CASES['lars_group_%s' % sched[0]] = config(
         'lars', {'learning_rate': 0.5, 'momentum': 0.9}, ['dense', 'lstm'],
         [step(), step(bs=2), step(), step(bs=8)], scheduler=sched)
+# LAMB with multi_precision in a Trainer's step: the norm of the float16 weight, which set_data
+# moves away from the float32 master copy
+for bias_correction in (True, False):
+    cfg = config('lamb', {'learning_rate': 0.5, 'wd': 0.1, 'multi_precision': True,
+                          'bias_correction': bias_correction}, ['emb', 'emb'],
+                 [step(), {'op': 'set_data', 'block': 0}, step(), step(bs=2)])
+    for block in cfg['blocks']:
+        block['dtype'] = 'float16'
+    CASES['lamb_mp_set_data_%s' % bias_correction] = cfg
 # AdaDelta never asks its scheduler for a rate: past max_update, Poly and Cosine still hold
 # their first rate, which trainer.learning_rate reads
 for sched in (['CosineScheduler', {'max_update': 3, 'final_lr': 0.001}],

@@ -92,9 +92,29 @@ class LAMB(Optimizer):
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
 
+    _in_group = False       # inside a group of updates (Optimizer._begin_group)
+    _norm_weight = None     # the float16 weight whose norm a grouped update takes
+
     def _begin_group(self, indices):
-        """Nothing: MXNet 1.9.1's grouped LAMB still counts each weight and takes its rate in
-        turn, so only the order of the groups (dtype by dtype) is MXNet's grouping here."""
+        """MXNet 1.9.1's grouped LAMB (``multi_lamb_update``, when ``aggregate_num`` > 1) still
+        counts each weight and takes its rate in turn; what differs is its multi-precision
+        kernel, which takes the norm of the float16 weight where the single update takes that of
+        the float32 master copy (they differ by rounding, or wholly after ``set_data``)."""
+        self._in_group = self.aggregate_num > 1
+
+    def _end_group(self):
+        self._in_group = False
+
+    @fp_errors_ignored      # as Optimizer.update (see minigluon._fp_errors)
+    def update_multi_precision(self, index, weight, grad, state):
+        if self._in_group and self.multi_precision and _raw(weight).dtype == np.float16:
+            self._norm_weight = _raw(weight)
+            try:
+                super().update_multi_precision(index, weight, grad, state)
+            finally:
+                self._norm_weight = None
+        else:
+            super().update_multi_precision(index, weight, grad, state)
 
     def _update_op_name(self):
         return '_multi_lamb_update'     # MXNet 1.9.1's LAMB updates its weights in one call
@@ -105,7 +125,8 @@ class LAMB(Optimizer):
         # the kernels of lamb_update_phase1 / lamb_update_phase2 (minigluon.ops.update_kernels)
         r = K.lamb_phase1(xp, w, g, m, v, wd, self.beta1, self.beta2, self.epsilon, t,
                           self.bias_correction, self.rescale_grad, self._clip())
-        r1 = float(xp.linalg.norm(w.astype(np.float32).ravel()))
+        norm_of = w if self._norm_weight is None else self._norm_weight
+        r1 = float(xp.linalg.norm(norm_of.astype(np.float32).ravel()))
         r2 = float(xp.linalg.norm(r.astype(np.float32).ravel()))
         # MXNet passes the bounds only when truthy; its kernel ignores a negative one
         K.lamb_phase2(w, r, r1, r2, lr, self.lower_bound or -1.0, self.upper_bound or -1.0)
