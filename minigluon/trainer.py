@@ -33,7 +33,9 @@ class Trainer:
     ----------
     params : ParameterDict, dict of str to Parameter, or list of Parameter
         A dict is sorted by key (optimizer state indices follow the sorted names); a list keeps
-        its order. A Parameter listed twice (shared) is updated once.
+        its order. A Parameter listed twice (shared) is updated once (MXNet 1.9.1 keeps both
+        entries: the second finds the gradient the first consumed, so every step raises the
+        stale-gradient UserWarning, and with a kvstore the first step fails, "duplicate init").
     optimizer : str or Optimizer
         A registered name (``'sgd'``, ``'adam'``...) or an instance.
     optimizer_params : dict, optional
@@ -83,8 +85,10 @@ class Trainer:
     With a KVStore and ``update_on_kvstore``, MXNet 1.9.1 pushes every gradient before checking
     for stale ones, so a step that raises has already updated the weights; with
     ``ignore_stale_grad=True`` it applies stale gradients again; it never clears the "fresh"
-    marks, so a second step without ``backward`` applies the old gradients; and after
-    ``set_data`` (or ``load_parameters``) it fails at the next step ("duplicate init").
+    marks, so a second step without ``backward`` applies the old gradients; and ``set_data``
+    (or ``load_parameters``) drops the store: a KVStore instance then fails at the next step
+    ("duplicate init"), a named one is created again with fresh optimizer states (momentum and
+    the like start from zero).
     minigluon checks first (a step that raises changes nothing), skips stale Parameters, clears
     the marks, and gives the store each Parameter's current value before updating it.
     """
