@@ -735,9 +735,10 @@ def optimizer_settings(record, optimizer, source):
     its optimizer object and sets on it each attribute of the record that it also has and that is
     a plain value (``lr``, ``wd``, ``rescale_grad`` (which the next ``Trainer.step`` sets again
     from its batch size, as in MXNet), ``clip_gradient``, ``multi_precision``, ``momentum``,
-    ``beta1``, ``centered``, Nadam's ``m_schedule``...; the names are MXNet's),
-    ``num_update``, the per-index update counts, and the ``lr_scheduler``. Attributes minigluon
-    does not have (``aggregate_num``, ``allow_np_array``...) and those a Trainer sets itself
+    ``beta1``, ``centered``, Nadam's ``m_schedule``, SGD's, LARS's and LAMB's
+    ``aggregate_num``...; the names are MXNet's), ``num_update``, the per-index update counts,
+    and the ``lr_scheduler``. Attributes minigluon does not have (``allow_np_array``...) and
+    those a Trainer sets itself
     (``param_dict``, ``idx2name``, ``lr_mult``, ``wd_mult``) are left alone.
 
     Each value must be of the kind the optimizer needs (:func:`_check_value`): booleans

@@ -33,7 +33,9 @@ class Trainer:
     ----------
     params : ParameterDict, dict of str to Parameter, or list of Parameter
         A dict is sorted by key (optimizer state indices follow the sorted names); a list keeps
-        its order. A Parameter listed twice (shared) is updated once.
+        its order. A Parameter listed twice (shared) is updated once (MXNet 1.9.1 keeps both
+        entries: the second finds the gradient the first consumed, so every step raises the
+        stale-gradient UserWarning, and with a kvstore the first step fails, "duplicate init").
     optimizer : str or Optimizer
         A registered name (``'sgd'``, ``'adam'``...) or an instance.
     optimizer_params : dict, optional
@@ -83,8 +85,10 @@ class Trainer:
     With a KVStore and ``update_on_kvstore``, MXNet 1.9.1 pushes every gradient before checking
     for stale ones, so a step that raises has already updated the weights; with
     ``ignore_stale_grad=True`` it applies stale gradients again; it never clears the "fresh"
-    marks, so a second step without ``backward`` applies the old gradients; and after
-    ``set_data`` (or ``load_parameters``) it fails at the next step ("duplicate init").
+    marks, so a second step without ``backward`` applies the old gradients; and ``set_data``
+    (or ``load_parameters``) drops the store: a KVStore instance then fails at the next step
+    ("duplicate init"), a named one is created again with fresh optimizer states (momentum and
+    the like start from zero).
     minigluon checks first (a step that raises changes nothing), skips stale Parameters, clears
     the marks, and gives the store each Parameter's current value before updating it.
     """
@@ -296,11 +300,14 @@ class Trainer:
         self._update(ignore_stale_grad)
 
     def _set_rescale(self, batch_size, method):
-        """``rescale_grad = scale / batch_size``; a batch size that is not a positive number is
-        refused naming it (MXNet 1.9.1 fails with ZeroDivisionError on 0 and takes a negative
-        one, which turns every update around)."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Real) \
-                or not batch_size > 0:
+        """``rescale_grad = scale / batch_size``. A batch size that is not a number (a str, None)
+        is a ``TypeError``, as in MXNet 1.9.1; one that is not positive a ``ValueError`` naming
+        it (MXNet 1.9.1 fails with ZeroDivisionError on 0 and takes a negative one, which turns
+        every update around)."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Real):
+            raise TypeError('Trainer.%s: batch_size must be a positive number (the gradients are '
+                            'divided by it), got %r' % (method, batch_size))
+        if not batch_size > 0:
             raise ValueError('Trainer.%s: batch_size must be a positive number (the gradients are '
                              'divided by it), got %r' % (method, batch_size))
         self._optimizer.rescale_grad = self._scale / batch_size
@@ -324,14 +331,24 @@ class Trainer:
         if self._kvstore is not None and self._update_on_kvstore:
             self._update_on_store(ignore_stale_grad)
             return
+        # the weights of each context, then one updater call per context, contexts in order
+        # (as MXNet 1.9.1: update counts and a scheduler's rate depend on this order; see
+        # Updater.__call__)
+        updates = [([], [], []) for _ in self._updaters]
         for i, param in enumerate(self._params):
             if param.grad_req == 'null':
                 continue
             reduced_fresh = id(param) in self._reduced_fresh
-            for updater, data, grad in zip(self._updaters, param.list_data(), param.list_grad()):
+            for (indices, grads, datas), data, grad in zip(updates, param.list_data(),
+                                                           param.list_grad()):
                 if not ignore_stale_grad or data._fresh_grad or reduced_fresh:
-                    updater(i, grad, data)
+                    indices.append(i)
+                    grads.append(grad)
+                    datas.append(data)
                     data._fresh_grad = False
+        for updater, (indices, grads, datas) in zip(self._updaters, updates):
+            if indices:
+                updater(indices, grads, datas)
         self._reduced_fresh = set()
 
     def _update_on_store(self, ignore_stale_grad):

@@ -124,6 +124,13 @@ class AdaDelta(Optimizer):
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
 
+    def _get_lr(self, index):
+        """None: AdaDelta has no learning rate, and, as MXNet 1.9.1's, it never calls the
+        ``lr_scheduler``. That matters because Poly and Cosine keep the last rate they computed
+        and return it once past ``max_update``: ``trainer.learning_rate`` then reads the
+        scheduler's first rate, as in MXNet (``tests/test_trainer_fuzz_regressions.py``)."""
+        return None
+
     def _step(self, xp, index, w, g, state, lr, wd):
         g = self._grad(xp, g)
         acc_g, acc_delta = self._state_raw(state)

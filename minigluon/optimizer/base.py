@@ -4,6 +4,7 @@ the ``Updater`` that a Trainer uses to keep per-parameter states. The update rul
 sibling modules ``sgd`` and ``adaptive``; :mod:`minigluon.optimizer` re-exports everything.
 """
 import functools
+import os
 import warnings
 
 import numpy as np
@@ -66,6 +67,11 @@ class Optimizer:
     #: the reversed interval ``[abs(c), -abs(c)]`` (every gradient becomes ``+-abs(c)``), a fault
     #: minigluon does not copy (README, "deliberately differs").
     clip_zero_is_off = False
+
+    #: How many weights MXNet 1.9.1 updates in one call when a Trainer's step hands the
+    #: :class:`Updater` the lists of one context (0: one at a time); see :meth:`Updater.__call__`.
+    #: SGD and LARS take ``MXNET_OPTIMIZER_AGGREGATION_SIZE`` (default 4), LAMB up to 45.
+    aggregate_num = 0
 
     def __init__(self, rescale_grad=1., param_idx2name=None, wd=0., clip_gradient=None,
                  learning_rate=None, lr_scheduler=None, sym=None, begin_num_update=0,
@@ -166,6 +172,17 @@ class Optimizer:
             table = self._all_index_update_counts.setdefault(device_id, {})
             table.clear()
             table.update(counts_of(device_id))
+
+    def _begin_group(self, indices):
+        """Before the weights ``indices`` are updated as one group (see ``aggregate_num``):
+        ``num_update`` becomes what counting them all gives, so every weight of the group takes
+        the learning rate of the group's last count, as MXNet's grouped updates do."""
+        counts = self._index_update_count
+        self.num_update = max([self.num_update] +
+                              [counts.get(i, self.begin_num_update) + 1 for i in indices])
+
+    def _end_group(self):
+        """After the weights of a group were updated (see :meth:`_begin_group`)."""
 
     def _update_count(self, index):
         for idx in (index if isinstance(index, (list, tuple)) else [index]):
@@ -280,12 +297,47 @@ class Updater:
         self.states_synced = {}
 
     def __call__(self, index, grad, weight):
+        """Update ``weight`` from ``grad``; with lists (the weights of one context, in index
+        order, as a Trainer's step passes them), each in turn, or, for an optimizer with
+        ``aggregate_num`` > 0, in groups of that many, dtype by dtype in the order the dtypes
+        first appear, all the counts of a group taken before its learning rates, as MXNet 1.9.1
+        (``_begin_group``). This matters when the weights' counts differ (some skipped as
+        stale) or, for LARS, when the learning rate changes: its momentum correction moves once
+        per group."""
+        if isinstance(index, (list, tuple)):
+            self._update_list(index, grad, weight)
+            return
         if isinstance(weight, NDArray):   # update counts are kept per device, as in MXNet
             self.optimizer._set_current_context(weight.context.device_id)
         if index not in self.states:
             self.states[index] = self.optimizer.create_state_multi_precision(index, weight)
             self.states_synced[index] = True
         self.optimizer.update_multi_precision(index, weight, grad, self.states[index])
+
+    def _update_list(self, indices, grads, weights):
+        opt = self.optimizer
+        items = list(zip(indices, grads, weights))
+        if opt.aggregate_num <= 0:
+            for item in items:
+                self(*item)
+            return
+        by_dtype = {}
+        for item in items:
+            by_dtype.setdefault(np.dtype(item[2].dtype), []).append(item)
+        for group_items in by_dtype.values():
+            for start in range(0, len(group_items), opt.aggregate_num):
+                group = group_items[start:start + opt.aggregate_num]
+                if isinstance(group[0][2], NDArray):
+                    opt._set_current_context(group[0][2].context.device_id)
+                opt._begin_group([i for i, _, _ in group])
+                for item in group:
+                    self(*item)
+                opt._end_group()
+
+
+def aggregation_size(default):
+    """``MXNET_OPTIMIZER_AGGREGATION_SIZE`` (``default`` when unset), as MXNet 1.9.1 reads it."""
+    return int(os.environ.get('MXNET_OPTIMIZER_AGGREGATION_SIZE', default))
 
 
 def get_updater(optimizer):

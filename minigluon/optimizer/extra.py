@@ -12,7 +12,8 @@ import numpy as np
 from minigluon._fp_errors import call_as_caller, fp_errors_ignored_calling_back
 from minigluon.backend import get_array_module as _xp
 from minigluon.ops import update_kernels as K
-from minigluon.optimizer.base import Optimizer, _astype_like, _raw, _zeros_like, register
+from minigluon.optimizer.base import (Optimizer, _astype_like, _raw, _zeros_like, aggregation_size,
+                                      register)
 
 
 @register
@@ -86,9 +87,34 @@ class LAMB(Optimizer):
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
         self.lower_bound, self.upper_bound = lower_bound, upper_bound
         self.bias_correction = bias_correction
+        self.aggregate_num = max(1, min(45, aggregation_size(45)))
 
     def create_state(self, index, weight):
         return (_zeros_like(weight), _zeros_like(weight))
+
+    _in_group = False       # inside a group of updates (Optimizer._begin_group)
+    _norm_weight = None     # the float16 weight whose norm a grouped update takes
+
+    def _begin_group(self, indices):
+        """MXNet 1.9.1's grouped LAMB (``multi_lamb_update``, when ``aggregate_num`` > 1) still
+        counts each weight and takes its rate in turn; what differs is its multi-precision
+        kernel, which takes the norm of the float16 weight where the single update takes that of
+        the float32 master copy (they differ by rounding, or wholly after ``set_data``)."""
+        self._in_group = self.aggregate_num > 1
+
+    def _end_group(self):
+        self._in_group = False
+
+    @fp_errors_ignored      # as Optimizer.update (see minigluon._fp_errors)
+    def update_multi_precision(self, index, weight, grad, state):
+        if self._in_group and self.multi_precision and _raw(weight).dtype == np.float16:
+            self._norm_weight = _raw(weight)
+            try:
+                super().update_multi_precision(index, weight, grad, state)
+            finally:
+                self._norm_weight = None
+        else:
+            super().update_multi_precision(index, weight, grad, state)
 
     def _update_op_name(self):
         return '_multi_lamb_update'     # MXNet 1.9.1's LAMB updates its weights in one call
@@ -99,7 +125,8 @@ class LAMB(Optimizer):
         # the kernels of lamb_update_phase1 / lamb_update_phase2 (minigluon.ops.update_kernels)
         r = K.lamb_phase1(xp, w, g, m, v, wd, self.beta1, self.beta2, self.epsilon, t,
                           self.bias_correction, self.rescale_grad, self._clip())
-        r1 = float(xp.linalg.norm(w.astype(np.float32).ravel()))
+        norm_of = w if self._norm_weight is None else self._norm_weight
+        r1 = float(xp.linalg.norm(norm_of.astype(np.float32).ravel()))
         r2 = float(xp.linalg.norm(r.astype(np.float32).ravel()))
         # MXNet passes the bounds only when truthy; its kernel ignores a negative one
         K.lamb_phase2(w, r, r1, r2, lr, self.lower_bound or -1.0, self.upper_bound or -1.0)
@@ -145,6 +172,11 @@ class DCASGD(Optimizer):
         w_prev = w;  w += mom
 
     State: ``(momentum or None, copy of the weight)``.
+
+    Difference from MXNet, on purpose: MXNet 1.9.1's DCASGD with a ``momentum`` fails at every
+    update (it tests the momentum array's truth value: ``ValueError`` for a weight of several
+    elements, an ``AssertionError`` for one element, whose momentum starts at 0); minigluon
+    applies the formula above (``tools/fuzz_trainer.py``, known ``dcasgd-momentum``).
     """
 
     def __init__(self, momentum=0.0, lamda=0.04, **kwargs):
@@ -198,6 +230,7 @@ class LARS(Optimizer):
         self.eta, self.eps = eta, eps
         self.momentum_correction = momentum_correction
         self.last_lr = self.cur_lr = None
+        self.aggregate_num = aggregation_size(4)
 
     def scalar_state(self):
         return {'last_lr': self.last_lr, 'cur_lr': self.cur_lr}
@@ -215,7 +248,11 @@ class LARS(Optimizer):
             return (self.create_state(index, master), master)
         return super().create_state_multi_precision(index, weight)
 
-    def _get_lr(self, index):
+    _in_group = False       # inside a group of updates (Optimizer._begin_group)
+
+    def _next_lr(self):
+        """Move ``last_lr`` / ``cur_lr`` on: once per update, or once per group of updates (a
+        Trainer's step, ``aggregate_num`` weights), as MXNet's ``_get_lrs``."""
         if self.cur_lr is not None:
             self.last_lr = self.cur_lr
         lr = (call_as_caller(self.lr_scheduler, self.num_update) if self.lr_scheduler is not None
@@ -223,7 +260,19 @@ class LARS(Optimizer):
         if self.cur_lr is None:
             self.last_lr = lr
         self.cur_lr = lr
-        return lr * self._mult(index, self.lr_mult, 'lr_mult')
+
+    def _begin_group(self, indices):
+        super()._begin_group(indices)
+        self._next_lr()
+        self._in_group = True
+
+    def _end_group(self):
+        self._in_group = False
+
+    def _get_lr(self, index):
+        if not self._in_group:
+            self._next_lr()
+        return self.cur_lr * self._mult(index, self.lr_mult, 'lr_mult')
 
     def _lars_lr(self, xp, index, w, g, lr, wd):
         name = str(self.idx2name.get(index, index))

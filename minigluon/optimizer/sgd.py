@@ -4,7 +4,7 @@ Semantics follow ``mxnet.optimizer`` (MXNet 1.9.1) and its ``sgd_mom_update`` / 
 ``signum_update`` operators. Updates are in place on the raw arrays; autograd records nothing.
 """
 from minigluon.ops import update_kernels as K
-from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
+from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, aggregation_size, register
 
 
 @register
@@ -21,6 +21,7 @@ class SGD(Optimizer):
         super().__init__(**kwargs)
         self.momentum = momentum
         self.lazy_update = lazy_update
+        self.aggregate_num = aggregation_size(4)
 
     def create_state(self, index, weight):
         return _zeros_like(weight) if self.momentum != 0.0 else None
@@ -68,7 +69,12 @@ class NAG(Optimizer):
 class Signum(Optimizer):
     """Signum / signSGD (Bernstein et al. 2018): with momentum,
     ``mom = momentum*mom - (1-momentum)*(clip(rescale*grad) + wd*w)``,
-    ``w = (1 - lr*wd_lh)*w + lr*sign(mom)``; without, ``w = (1-lr*wd)*w - lr*sign(grad)``."""
+    ``w = (1 - lr*wd_lh)*w + lr*sign(mom)``; without, ``w = (1-lr*wd)*w - lr*sign(grad)``.
+
+    Difference from MXNet, on purpose: without momentum MXNet 1.9.1 passes a non-zero ``wd_lh``
+    to ``signsgd_update``, which has no such argument, so every update fails (``MXNetError``);
+    minigluon applies the update above, where ``wd_lh`` has no part (``tools/fuzz_trainer.py``,
+    known ``signum-wd-lh-without-momentum``)."""
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
 
