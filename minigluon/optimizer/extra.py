@@ -105,7 +105,7 @@ class LAMB(Optimizer):
     def _end_group(self):
         self._in_group = False
 
-    @fp_errors_ignored      # as Optimizer.update (see minigluon._fp_errors)
+    @fp_errors_ignored_calling_back      # as Optimizer.update (see minigluon._fp_errors)
     def update_multi_precision(self, index, weight, grad, state):
         if self._in_group and self.multi_precision and _raw(weight).dtype == np.float16:
             self._norm_weight = _raw(weight)
