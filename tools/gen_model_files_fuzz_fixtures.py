@@ -55,6 +55,25 @@ CASES = {
             "net = Net(prefix='net_')",
             "net.cast('float64')"]),
         'seed': 12, 'shapes': [(2, 2, 4), (2, 3)], 'dtype': 'float64'},
+    # A HybridSequential inside a HybridSequential: the full name of the inner one's BatchNorm
+    # parameters ('hybridsequential0_hybridsequential0_batchnorm0_gamma') is also the name of the
+    # deeper one's with the network's prefix stripped; load_parameters of the export file (which
+    # minigluon reads, MXNet 1.9.1 not: README) put the values in the wrong parameters.
+    'nested_sequential_names': {
+        'code': '\n'.join([
+            'net = nn.HybridSequential()',
+            'with net.name_scope():',
+            '    b = nn.HybridSequential()',
+            '    with b.name_scope():',
+            '        s = nn.HybridSequential()',
+            '        with s.name_scope():',
+            '            s.add(nn.BatchNorm(in_channels=2))',
+            '            s.add(nn.Dense(3, flatten=False))',
+            '        b.add(s)',
+            '        b.add(nn.BatchNorm())',
+            '    net.add(b)',
+            '    net.add(nn.Dense(2))']),
+        'seed': 13, 'shapes': [(2, 2, 4)], 'dtype': 'float32'},
 }
 
 
