@@ -33,8 +33,8 @@ runs it on the inputs (``out<i>``), writes ``export`` at epoch 0 or 12 (``json``
 back from the export (``ckjson``, ``ckparams``), under ``files/<backend>/<key>/``. The second
 pass (``--crossload``, after both first passes, ``crossload_case``) reads the *other*
 framework's files: ``SymbolBlock.imports`` of its export (``imp<i>``), ``load_parameters`` of
-its ``save_parameters`` file and of its export's parameters into a freshly built network (``lp<i>``,
-``le<i>``), the imported block exported and saved again (``rejson``, ``reparams``, ``resp``:
+its ``save_parameters`` file and of its export's parameters (``allow_missing``) into a freshly
+built network (``lp<i>``, ``le<i>``), the imported block exported and saved again (``rejson``, ``reparams``, ``resp``:
 compared between the two importers), ``load_checkpoint`` of its
 checkpoint saved again (``rtjson``, ``rtparams``) and imported (``ck<i>``), ``nd.load`` of its
 ``nd.save`` file (``keys``, ``a<i>``).
@@ -672,8 +672,11 @@ def crossload_case(mx, c, inputs, folder, own):
     attempt('imp', imports)
 
     def load_export_params():
+        # (allow_missing: an export holds only the parameters its graph uses; a child called
+        # off the outputs' paths keeps its initial values)
         net = build(mx, c['code'])
-        net.load_parameters(prefix + '-%04d.params' % epoch)
+        net.initialize()
+        net.load_parameters(prefix + '-%04d.params' % epoch, allow_missing=True)
         net.hybridize()
         return forward(mx, net, xs)
     attempt('le', load_export_params)
@@ -855,9 +858,13 @@ KNOWN_ITEMS = [
     ('mx-leakyrelu-float64-in-float32', r' values: ',
      r"(LeakyReLU|SELU|GELU|PReLU)\(.*\n(.*\n)*net\.cast\('float64'\)"),
     # MXNet's load_parameters of an export file (arg:/aux: keys, full names) fails unless the
-    # network's prefix is empty: README, "load_parameters of an exported (arg:/aux:) file fails"
+    # network's prefix is empty (also with a shape error, where a full name with the prefix
+    # added again is another parameter's), and on a file without parameters: README,
+    # "load_parameters of an exported (arg:/aux:) file fails"
     ('mx-load-parameters-of-export',
-     r"^mx-reads-ours: le: AssertionError: Parameter '.*' is missing in file", ''),
+     r"^mx-reads-ours: le: (AssertionError: (Parameter '.*' (is missing in file|loaded from "
+     r"file.* is not present)|Failed loading Parameter .* shape incompatible)|AttributeError: "
+     r"'list' object has no attribute 'keys')", ''),
 ]
 
 
