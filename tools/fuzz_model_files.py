@@ -20,7 +20,8 @@ Groups:
   operators: ``reshape`` with the special codes, ``slice_axis``, broadcast operators,
   ``concat``, ``SwapAxis``, ``transpose``, ``softmax``, ``where``, ``clip``, ``split``,
   reductions, scalar arithmetic. A custom block sits, sometimes, inside another one's name
-  scope. Dtypes float32, float64 and float16 (``net.cast``). The case's
+  scope. Dtypes float32, float64 and float16 (``net.cast``; float16 networks mostly without
+  Dense, convolution and RNN layers, which MXNet's CPU build cannot run in float16). The case's
   ``code`` (run inside a fresh ``mx.name.NameManager()``, so automatic names agree) sets
   ``net``; the weights are set from NumPy (``set_weights``: uniform values in sorted
   parameter-name order, running variances positive).
@@ -29,20 +30,35 @@ Groups:
 
 A case runs twice per backend. The first pass (``run_case``) builds the network, hybridizes it,
 runs it on the inputs (``out<i>``), writes ``export`` at epoch 0 or 12 (``json``: the text,
-``params``: the bytes), ``save_parameters`` (``sp``, sometimes with ``deduplicate``) and a ``save_checkpoint`` of what ``load_checkpoint`` read
-back from the export (``ckjson``, ``ckparams``), under ``files/<backend>/<key>/``. The second
-pass (``--crossload``, after both first passes, ``crossload_case``) reads the *other*
-framework's files: ``SymbolBlock.imports`` of its export (``imp<i>``), ``load_parameters`` of
+``params``: the bytes), ``save_parameters`` (``sp``, sometimes with ``deduplicate``) and a
+``save_checkpoint`` of what ``load_checkpoint`` read back from the export (``ckjson``,
+``ckparams``), under ``files/<backend>/<key>/``. The second pass (``--crossload``, after both
+first passes, ``crossload_case``) reads the *other* framework's files: ``SymbolBlock.imports`` of its export (``imp<i>``), ``load_parameters`` of
 its ``save_parameters`` file and of its export's parameters (``allow_missing``) into a freshly
-built network (``lp<i>``, ``le<i>``), the imported block exported and saved again (``rejson``, ``reparams``, ``resp``:
-compared between the two importers), ``load_checkpoint`` of its
-checkpoint saved again (``rtjson``, ``rtparams``) and imported (``ck<i>``), ``nd.load`` of its
+built network (``lp<i>``, ``le<i>``), the imported block exported and saved again
+(``rejson``, ``reparams``, ``resp``: compared between the two importers), ``load_checkpoint``
+of its checkpoint saved again (``rtjson``, ``rtparams``) and imported (``ck<i>``), ``nd.load`` of its
 ``nd.save`` file (``keys``, ``a<i>``).
 
 Comparison (the report, stdout): the first pass's outputs with ``_fuzz.close``'s tolerances,
 the JSON node by node (op, name, attrs, inputs; then arg_nodes, heads and the rest), every file
 byte by byte; the second pass's outputs against the *exporter's* outputs, its re-saved
 checkpoint against the exporter's checkpoint bytes. Both failing counts as equal.
+
+Known differences (counted under ``known:<tag>``, not printed): MXNet's CPU build refusing
+float16 Dense/convolution/RNN (``mx-float16-cpu``) and non-float32 ``InstanceNorm``
+(``mx-instancenorm-float32-only``), MXNet's float64 ``LeakyReLU`` family at float32 precision
+(``mx-leakyrelu-float64-in-float32``), MXNet failing to give shapes to a child whose result no
+output uses (``mx-child-off-the-graph``) and MXNet's ``load_parameters`` of an export file
+failing (``mx-load-parameters-of-export``): README's table and the operators' docstrings.
+
+First runs (seeds 1 to 9, about 3,400 networks and 700 ``nd.save`` files): JSON, ``.params``,
+``save_parameters`` and checkpoint bytes all identical, every load in both directions with the
+exporter's outputs, but for two minigluon bugs, now fixed: ``BatchNorm(scale=False)`` wrote the
+1 it uses into the stored gamma in a hybridized call outside ``autograd.record()`` (MXNet's
+graph inference leaves it, so ``export`` and ``save_parameters`` differed), and
+``load_parameters`` of an export file put values into the wrong parameters where a full name
+is also another parameter's prefix-stripped name (nested ``HybridSequential`` blocks).
 
 Batches, crash/hang resume, the report and the command line (also ``--mx-python``,
 ``--compare-only``) are ``tools/_fuzz.py``'s. What it found is pinned by
@@ -63,7 +79,7 @@ from _fuzz import R, chance, pick, ri  # noqa: E402
 
 TOL = {'float16': (2e-2, 2e-2), 'float32': (2e-4, 2e-5), 'float64': (1e-7, 1e-9)}
 
-# -- drawing a network --------------------------------------------------------------------------------
+# -- drawing a network -----------------------------------------------------------------------------
 
 
 class Net:
@@ -71,8 +87,9 @@ class Net:
     body of a custom block, or the statements of a ``HybridSequential``), ``fwd`` lines (the
     body of ``hybrid_forward``), and a counter of names."""
 
-    def __init__(self, custom):
+    def __init__(self, custom, gemm=True):
         self.custom = custom
+        self.gemm = gemm      # False: no Dense, convolution or RNN (float16: MXNet's CPU has none)
         self.init = []
         self.fwd = []
         self.n = 0
@@ -207,13 +224,13 @@ def rnn_layer(shape, layout):
 
 def layer(net, shape, target, depth=0):
     """Lines making one block into ``target`` (a name), for input ``shape``: (lines, shape)."""
-    opts = ['dense', 'same', 'same'] if len(shape) >= 2 else ['same']
-    if len(shape) in (3, 4):
+    opts = ['dense', 'same', 'same'] if len(shape) >= 2 and net.gemm else ['same']
+    if len(shape) in (3, 4) and net.gemm:
         opts += ['conv', 'conv']
     if len(shape) >= 3:
         opts.append('flatten')
     if depth < 2 and len(shape) >= 2:
-        opts += ['nested', 'concurrent']
+        opts += ['nested', 'concurrent'] if net.gemm else ['nested']
     k = pick(*opts)
     if k == 'dense':
         src, new = dense(shape, flatten=None if len(shape) > 2 else pick(True, False))
@@ -268,9 +285,9 @@ def normal(shape, dt):
     return R.uniform(-1.5, 1.5, shape).astype(dt)
 
 
-def seq_case(dt):
+def seq_case(dt, gemm):
     """A HybridSequential of one to five layers (the first, rarely, an Embedding)."""
-    net = Net(False)
+    net = Net(False, gemm)
     inputs = []
     lines = ['net = nn.HybridSequential(%s)' % prefix_kw(), 'with net.name_scope():']
     if chance(0.15):
@@ -318,7 +335,8 @@ def fop(net, pool):
         ax = pick(*[i for i in range(r) if shape[i] > 1])
         b = ri(0, shape[ax] - 1)
         e = pick(None, ri(b + 1, shape[ax]))
-        code = '%s = F.slice_axis(%s, axis=%d, begin=%d, end=%r)' % (out, name, ax - r * chance(0.3), b, e)
+        code = '%s = F.slice_axis(%s, axis=%d, begin=%d, end=%r)' % (
+            out, name, ax - r * chance(0.3), b, e)
         new = shape[:ax] + ((e if e is not None else shape[ax]) - b,) + shape[ax + 1:]
     elif k == 'bcast':
         ax = ri(0, r - 1)
@@ -372,7 +390,7 @@ def fop(net, pool):
             half = shape[:ax] + (shape[ax] // 2,) + shape[ax + 1:]
             pool.append((o2, half))
             new = half
-    elif k == 'rnn' and r == 3:
+    elif k == 'rnn' and r == 3 and net.gemm:
         layout = pick('NTC', 'TNC')
         b = 'self.' + net.name('rnn')
         src, new, h, ld, cls = rnn_layer(shape, layout)
@@ -391,7 +409,7 @@ def fop(net, pool):
             pool.append((out, new))
             return
         code = '%s = %s(%s)' % (out, b, name)
-    elif k == 'shared':
+    elif k == 'shared' and net.gemm:
         d = shape[-1]
         mine = [s for s in net.shared if s[1] == d]
         b = 'self.' + net.name('dense')
@@ -418,10 +436,10 @@ def rf_():
     return float(pick(0.1, 0.5, 1.0, 2.0))
 
 
-def custom_case(dt):
+def custom_case(dt, gemm):
     """A custom HybridBlock: one to three inputs, a few blocks and ``F`` operators, one to three
     outputs."""
-    net = Net(True)
+    net = Net(True, gemm)
     inputs = []
     names = []
 
@@ -500,7 +518,9 @@ def custom_case(dt):
 def g_net(count):
     for _ in range(count):
         dt = pick('float32', 'float32', 'float32', 'float32', 'float64', 'float64', 'float16')
-        lines, inputs = (custom_case if chance(0.6) else seq_case)(dt)
+        # float16: mostly without the layers MXNet's CPU build cannot run in float16
+        gemm = dt != 'float16' or chance(0.2)
+        lines, inputs = (custom_case if chance(0.6) else seq_case)(dt, gemm)
         if dt != 'float32':
             lines.append("net.cast('%s')" % dt)
         _fuzz.add_case('net', '\n'.join(lines), inputs, seed=ri(0, 10 ** 6),
@@ -511,12 +531,13 @@ def g_ndsave(count):
     for _ in range(count):
         arrays = []
         for _ in range(ri(0, 4)):
-            dt = pick('float16', 'float32', 'float64', 'uint8', 'int8', 'int32', 'int64')
+            dt = pick('float16', 'float32', 'float64', 'uint8', 'int8', 'int32', 'int64', 'bool')
             shape = tuple(ri(1, 4) for _ in range(ri(1, 3)))
             if chance(0.05):
                 shape = shape[:-1] + (0,)
             arrays.append(R.uniform(-100, 100, shape).astype(dt) if dt.startswith('float')
-                          else R.randint(0 if dt == 'uint8' else -100, 100, shape).astype(dt))
+                          else R.randint(0 if dt in ('uint8', 'bool') else -100,
+                                         2 if dt == 'bool' else 100, shape).astype(dt))
         if arrays and chance(0.15):
             names, code = [], 'single'
             arrays = arrays[:1]
@@ -538,7 +559,7 @@ def generate(out, seed, n, only=None):
     return _fuzz.generate(out, seed, GROUPS, n, only)
 
 
-# -- one backend, run as a child process ------------------------------------------------------------
+# -- one backend, run as a child process -----------------------------------------------------------
 
 def build(mx, code):
     """The network of ``code`` (in a fresh ``NameManager``)."""
@@ -719,7 +740,7 @@ def crossload_pass(casedir, keys, args):
                           extra_args=['--crossload'], suffix='.x')
 
 
-# -- comparison ----------------------------------------------------------------------------------------
+# -- comparison ------------------------------------------------------------------------------------
 
 def diff_json(a, b):
     """The differences between our JSON text ``a`` and MXNet's ``b``: node by node, then the
