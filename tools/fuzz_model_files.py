@@ -33,12 +33,12 @@ runs it on the inputs (``out<i>``), writes ``export`` at epoch 0 or 12 (``json``
 ``params``: the bytes), ``save_parameters`` (``sp``, sometimes with ``deduplicate``) and a
 ``save_checkpoint`` of what ``load_checkpoint`` read back from the export (``ckjson``,
 ``ckparams``), under ``files/<backend>/<key>/``. The second pass (``--crossload``, after both
-first passes, ``crossload_case``) reads the *other* framework's files: ``SymbolBlock.imports`` of its export (``imp<i>``), ``load_parameters`` of
-its ``save_parameters`` file and of its export's parameters (``allow_missing``) into a freshly
-built network (``lp<i>``, ``le<i>``), the imported block exported and saved again
-(``rejson``, ``reparams``, ``resp``: compared between the two importers), ``load_checkpoint``
-of its checkpoint saved again (``rtjson``, ``rtparams``) and imported (``ck<i>``), ``nd.load`` of its
-``nd.save`` file (``keys``, ``a<i>``).
+first passes, ``crossload_case``) reads the *other* framework's files: ``SymbolBlock.imports``
+of its export (``imp<i>``), ``load_parameters`` of its ``save_parameters`` file and of its
+export's parameters (``allow_missing``) into a freshly built network (``lp<i>``, ``le<i>``), the
+imported block exported and saved again (``rejson``, ``reparams``, ``resp``: compared between
+the two importers), ``load_checkpoint`` of its checkpoint saved again (``rtjson``,
+``rtparams``) and imported (``ck<i>``), ``nd.load`` of its ``nd.save`` file (``keys``, ``a<i>``).
 
 Comparison (the report, stdout): the first pass's outputs with ``_fuzz.close``'s tolerances,
 the JSON node by node (op, name, attrs, inputs; then arg_nodes, heads and the rest), every file
