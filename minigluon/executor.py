@@ -263,10 +263,12 @@ class CachedOp:
     def _call_node_by_node(self, args):
         slots = list(args) + [None] * (self.num_slots - self.num_inputs)
         fills = self._fill_shapes(args)
+        inference = not autograd.is_recording()
         for step in self._plan:
             op = step.cls._fast(step.state, step.given)
             if fills and step.outs[0] in fills:
                 op.shape = fills[step.outs[0]]
+            op.graph_inference = inference
             inputs = [slots[i] for i in step.ins]
             try:
                 res = invoke(op, inputs)
@@ -333,6 +335,7 @@ class CachedOp:
                     op.keep_argmax = True
             if step.layout_free:
                 op.strided_output_ok = True
+            op.graph_inference = not record
             res = self._forward(step, op, [slots[s] for s in step.ins], xp, ctx)
             if type(res) is not np.ndarray:
                 res = list(res) if isinstance(res, (tuple, list)) else [res]

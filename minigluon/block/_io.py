@@ -61,14 +61,22 @@ def load_parameters(block, filename, ctx=None, allow_missing=False, ignore_extra
 
 
 def _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source):
-    """Load a file keyed by full or prefix-stripped names (``save_params``, ``export``)."""
+    """Load a file keyed by full or prefix-stripped names (``save_params``, ``export``).
+
+    When every key (less an ``arg:``/``aux:`` tag) is the full name of one of the block's
+    parameters, keys are full names (``export``, ``nd.save`` of ``collect_params()``); otherwise
+    a key is first read as a name with the block's prefix stripped (``save_params``). Deciding
+    per file matters where a full name is also another parameter's stripped name (a
+    ``HybridSequential`` child of a ``HybridSequential``: ``hybridsequential0_hybridsequential0_x``
+    is both)."""
     by_name = block.collect_params()
     prefix = block.prefix
+    names = [key[4:] if key.startswith(('arg:', 'aux:')) else key for key in loaded]
+    whole = all(name in by_name._params for name in names)
     pairs = []
     covered = set()
-    for key, value in loaded.items():
-        name = key[4:] if key.startswith(('arg:', 'aux:')) else key
-        if prefix + name in by_name._params:
+    for key, name, value in zip(loaded.keys(), names, loaded.values()):
+        if not whole and prefix + name in by_name._params:
             name = prefix + name
         elif name not in by_name._params:
             if not ignore_extra:

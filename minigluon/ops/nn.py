@@ -171,6 +171,8 @@ class LeakyReLU(Op):
 
     The selu gradient below 0 is the true derivative ``lambda * alpha * e^x``; MXNet 1.9.1 returns
     ``lambda * (out + alpha)`` there, which is not the derivative of its own forward.
+    On float64 data minigluon computes in float64; MXNet 1.9.1 computes ``leaky``, ``prelu``,
+    ``selu`` and ``gelu`` at float32 precision (relative differences around 1e-8).
     """
 
     name = 'LeakyReLU'

@@ -63,8 +63,10 @@ class BatchNorm(Op):
     * Otherwise: normalise with the moving statistics.
 
     ``fix_gamma=True`` (the raw operator's default; Gluon passes ``fix_gamma=not scale``) uses
-    gamma = 1, writes 1 into the ``gamma`` input in place (as MXNet 1.9.1 does) and gives gamma a
-    zero gradient. Outputs ``(out, mean, inv_std)``; the last two,
+    gamma = 1, writes 1 into the ``gamma`` input in place (as MXNet 1.9.1 does: in eager calls
+    and recorded graph calls, not in a hybridized or ``SymbolBlock`` call outside
+    ``autograd.record()``, ``graph_inference``, whose stored gamma stays as it was, so that
+    ``save_parameters`` and ``export`` write it unchanged) and gives gamma a zero gradient. Outputs ``(out, mean, inv_std)``; the last two,
     per channel, are visible only with ``output_mean_var``: as in MXNet they are the batch (or
     moving) mean and ``1 / sqrt(var + eps)``.
 
@@ -123,9 +125,10 @@ class BatchNorm(Op):
         if self.fix_gamma:
             # MXNet writes the 1 it uses into the stored gamma (seen with its synchronous
             # NaiveEngine; its threaded engine makes the write a race), so the parameter reads,
-            # saves and reloads as ones. (Its hybridized forward outside autograd.record() skips
-            # the write; here every forward writes.)
-            gamma[...] = 1
+            # saves and reloads as ones; its graph inference (a CachedOp call outside
+            # autograd.record()) skips the write
+            if not self.graph_inference:
+                gamma[...] = 1
             g = xp.ones(bshape, dtype=x.dtype)
         else:
             g = _f32(gamma).reshape(bshape)
@@ -302,7 +305,8 @@ class LayerNorm(_StatNorm):
 class InstanceNorm(_StatNorm):
     """Instance normalisation (MXNet ``InstanceNorm``): each ``(n, c)`` feature map of ``data``
     ``(N, C, *spatial)`` is normalised over its spatial axes, then scaled by ``gamma (C,)`` and
-    shifted by ``beta (C,)``. Hidden outputs: mean and variance ``(N, C)``."""
+    shifted by ``beta (C,)``. Hidden outputs: mean and variance ``(N, C)``. float64 and float16
+    work; MXNet 1.9.1's CPU build refuses every dtype but float32 ("Unsupported data type")."""
 
     name = 'InstanceNorm'
     attrs = {'eps': Attr('float', 1e-3)}

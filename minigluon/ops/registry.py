@@ -56,6 +56,10 @@ class Op:
     # does so when it records), for operators whose forward can prepare the backward's work
     # (max Pooling)
     needs_grad_hint = False
+    # True while the operator runs in a CachedOp call (a hybridized block, a SymbolBlock) outside
+    # ``autograd.record()``: MXNet 1.9.1 runs such a graph for inference, where BatchNorm leaves
+    # the gamma it fixes at 1 unwritten (set per call by :class:`~minigluon.executor.CachedOp`)
+    graph_inference = False
     # True: output 0 has the shape of input 0 (element-wise maths), so shape inference also
     # completes input 0 from a known output, as MXNet's ElemwiseShape does
     same_shape = False
