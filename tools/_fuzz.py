@@ -145,6 +145,33 @@ def error_result(e):
             'mro': np.array(' '.join(k.__name__ for k in type(e).__mro__))}
 
 
+def record_fixtures(out, cases, run, version):
+    """What a fixture generator of recorded cases writes, run under MXNet: for each case of
+    ``cases`` (name -> dict of the case's fields, its arrays under ``'inputs'``), its inputs
+    (``<name>/in<i>``) and the arrays ``run(name, case)`` returns (``<name>/<key>``) go to
+    ``out/values.npz``; its fields, its input count (``n_in``) and, where ``run`` raised, the
+    error (``error_text``, width 200) and the class names of the exception's MRO (``mro``) go to
+    ``out/cases.json``, beside MXNet's ``version``."""
+    os.makedirs(out, exist_ok=True)
+    meta, values = {}, {}
+    for name, c in cases.items():
+        for i, a in enumerate(c['inputs']):
+            values['%s/in%d' % (name, i)] = a
+        entry = {k: v for k, v in c.items() if k != 'inputs'}
+        entry['n_in'] = len(c['inputs'])
+        try:
+            for k, v in run(name, c).items():
+                values['%s/%s' % (name, k)] = v
+        except Exception as e:  # noqa: BLE001 -- the error class is the result
+            entry['error'] = error_text(e, width=200)
+            entry['mro'] = [k.__name__ for k in type(e).__mro__]
+        meta[name] = entry
+    with open(os.path.join(out, 'cases.json'), 'w') as f:
+        json.dump({'mxnet_version': version, 'cases': meta}, f, indent=1, sort_keys=True)
+    np.savez_compressed(os.path.join(out, 'values.npz'), **values)
+    print('%d cases, %d raised' % (len(cases), sum('error' in c for c in meta.values())))
+
+
 def run_cases(backend, casedir, start, run_case, suffix='', quiet=False):
     """The child process's loop: import ``backend``, then for every case from index ``start``
     write ``res/<backend>/<key><suffix>.npz``, the dict of arrays ``run_case(mx, case, inputs)``

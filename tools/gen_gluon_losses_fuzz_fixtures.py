@@ -14,7 +14,6 @@ Output: ``tests/fixtures/gluon_losses_fuzz/cases.json`` (name -> the case, plus 
 ``mro``, the class names of MXNet's exception, where it raised) and ``values.npz``
 (``<name>/in<i>``, ``<name>/head``, ``<name>/out``, ``<name>/grad<i>``).
 """
-import json
 import os
 import sys
 import zlib
@@ -24,6 +23,7 @@ import numpy as np
 import mxnet as mx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _fuzz  # noqa: E402
 from fuzz_gluon_losses import run_loss  # noqa: E402  (the fuzzer's runner: one way to run a case)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures',
@@ -137,27 +137,7 @@ def run(name, c):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    meta, values = {}, {}
-    for name, c in CASES.items():
-        for i, a in enumerate(c['inputs']):
-            values['%s/in%d' % (name, i)] = a
-        entry = {k: v for k, v in c.items() if k != 'inputs'}
-        entry['n_in'] = len(c['inputs'])
-        try:
-            for k, v in run(name, c).items():
-                values['%s/%s' % (name, k)] = v
-        except Exception as e:  # noqa: BLE001 -- the error class is the result
-            text = str(e).strip()
-            entry['error'] = '%s: %s' % (type(e).__name__,
-                                         text.splitlines()[-1][:200] if text else '')
-            entry['mro'] = [k.__name__ for k in type(e).__mro__]
-        meta[name] = entry
-    meta = {'mxnet_version': mx.__version__, 'cases': meta}
-    with open(os.path.join(OUT, 'cases.json'), 'w') as f:
-        json.dump(meta, f, indent=1, sort_keys=True)
-    np.savez_compressed(os.path.join(OUT, 'values.npz'), **values)
-    print('%d cases, %d raised' % (len(CASES), sum('error' in c for c in meta['cases'].values())))
+    _fuzz.record_fixtures(OUT, CASES, run, mx.__version__)
 
 
 if __name__ == '__main__':
