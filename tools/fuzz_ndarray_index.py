@@ -275,6 +275,19 @@ def _axis(nd_, none=True):
     return ri(-nd_, nd_ - 1) if nd_ else 0
 
 
+# methods that only read the array: one fixed statement each (no drawing)
+_READ_ONLY_METHODS = {
+    'asscalar': 'out = x.asscalar()',
+    'asnumpy': 'out = x.asnumpy()',
+    'tolist': 'out = x.tolist()',
+    'props': 'out = [x.size, x.ndim, x.shape, str(np.dtype(x.dtype)), str(x.context)]',
+    'bool': 'out = bool(x)',
+    'len': 'out = len(x)',
+    'iter': 'out = [r for r in x]',
+    'repr': 'out = repr(x)',
+}
+
+
 def method_code(shp, dt):
     """``(code, write)`` of one random method call on ``x`` of shape ``shp``."""
     nd_ = len(shp)
@@ -333,22 +346,8 @@ def method_code(shp, dt):
         return 'out = x.copyto(%s)' % tgt, True
     if k == 'as_in_context':
         return 'out = x.as_in_context(mx.cpu(%d))' % pick(0, 0, 1), True
-    if k == 'asscalar':
-        return 'out = x.asscalar()', False
-    if k == 'asnumpy':
-        return 'out = x.asnumpy()', False
-    if k == 'tolist':
-        return 'out = x.tolist()', False
-    if k == 'props':
-        return 'out = [x.size, x.ndim, x.shape, str(np.dtype(x.dtype)), str(x.context)]', False
-    if k == 'bool':
-        return 'out = bool(x)', False
-    if k == 'len':
-        return 'out = len(x)', False
-    if k == 'iter':
-        return 'out = [r for r in x]', False
-    if k == 'repr':
-        return 'out = repr(x)', False
+    if k in _READ_ONLY_METHODS:
+        return _READ_ONLY_METHODS[k], False
     if k == 'slice':
         m = ri(1, max(nd_, 1))
         b = tuple(pick(None, ri(-s, s)) for s in shp[:m])
