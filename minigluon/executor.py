@@ -96,6 +96,15 @@ class _GraphGrad:
         return [grads.get(s) for s in range(self.num_inputs)]
 
 
+
+def _at_node(step, err):
+    """``err`` re-worded to start with the graph node that raised it, ``node 'dense0_fwd': ...``;
+    the node's name is kept as ``err.graph_node`` so that a hybridized block can also name the
+    child block the node belongs to (:func:`minigluon.block.hybrid._in_block`)."""
+    named = type(err)("node '%s': %s" % (step.name, err))
+    named.graph_node = step.name
+    return named
+
 class CachedOp:
     """An execution plan for ``symbol``, callable on NDArrays.
 
@@ -275,7 +284,7 @@ class CachedOp:
             except MXNetError:
                 raise
             except (ValueError, TypeError) as err:
-                raise type(err)("node '%s': %s" % (step.name, err)) from err
+                raise _at_node(step, err) from err
             self._report(step, op, inputs, res)
             if step.multi:
                 for s, r in zip(step.outs, res):
@@ -381,8 +390,8 @@ class CachedOp:
                 # no array inputs (_zeros...): the op's ``ctx`` attribute, else the call's context
                 octx = _parse_ctx(getattr(op, 'ctx', None)) or ctx
                 if octx != ctx:
-                    raise MXNetError("node '%s': creates an array on %s inside a graph running on %s"
-                                     % (step.name, octx, ctx))
+                    raise _at_node(step, MXNetError('creates an array on %s inside a graph running on %s'
+                                                    % (octx, ctx)))
                 with ctx.device():
                     return op.forward(ctx.xp)
             except (ValueError, IndexError, TypeError) as err:
@@ -391,12 +400,12 @@ class CachedOp:
                     raise
                 raise named.with_traceback(err.__traceback__) from None
         except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
-            raise type(err)("node '%s': %s" % (step.name, err)).with_traceback(
+            raise _at_node(step, err).with_traceback(
                 err.__traceback__) from err.__cause__    # keeps a custom op's own error
         except MXNetError:
             raise
         except (ValueError, TypeError) as err:
-            raise type(err)("node '%s': %s" % (step.name, err)) from err
+            raise _at_node(step, err) from err
 
     def __repr__(self):
         return 'CachedOp(%d inputs, %d operator nodes, %d outputs)' % (

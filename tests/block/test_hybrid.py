@@ -162,10 +162,43 @@ def test_deferred_init_conflict_is_a_value_error_named_with_the_block(fresh_name
         net.add(Dense(3), Dense(2, in_units=5))     # the second gets 3 features, not 5
     net.initialize()
     net.hybridize()
-    with pytest.raises(ValueError, match=r"^seq \(HybridSequential\): FullyConnected 'seq_dense1_fwd' "
+    # the error names the layer whose node refused, as the eager call's error does
+    with pytest.raises(ValueError, match=r"^seq_dense1 \(Dense\): FullyConnected 'seq_dense1_fwd' "
                                          r".*input weight has shape \(2, 5\), expected \(2, 3\)") as info:
         net(nd.ones((2, 4)))
     assert isinstance(info.value, MXNetError)
+
+
+class _AddsItsInputs(HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.inner = HybridSequential()
+            with self.inner.name_scope():
+                self.inner.add(Dense(3), Dense(2))
+
+    def hybrid_forward(self, F, x, y):
+        return self.inner(x) + y
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_a_running_graph_names_the_innermost_layer_that_failed(fresh_names, hybridize):
+    # the shapes are known (a first call ran): a second call with other shapes fails while the
+    # cached graph runs; the error names the nested Dense, eagerly and hybridized alike
+    net = _AddsItsInputs(prefix='net_')
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    net(nd.ones((2, 5)), nd.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"^net_hybridsequential0_dense0 \(Dense\): .*FullyConnected: data "
+                                         r"has 6 features per sample") as info:
+        net(nd.ones((2, 6)), nd.ones((2, 2)))
+    assert isinstance(info.value, MXNetError)
+    assert 'net_hybridsequential0_dense0_fwd' in str(info.value) or not hybridize
+    # a node of the block's own hybrid_forward is named with the block itself
+    with pytest.raises(ValueError, match=r"^net \(_AddsItsInputs\): .*elemwise_add: operands could not be "
+                                         r"broadcast together"):
+        net(nd.ones((2, 5)), nd.ones((2, 3)))
 
 
 class TwoIn(HybridBlock):
