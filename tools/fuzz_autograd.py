@@ -94,6 +94,11 @@ KNOWN_MX_ERRORS = [('Incompatible attr in node', 'mixed-dtype'),
 # but the array has changed. minigluon raises before writing (README's table). A program whose
 # only differences are values after such a statement is counted under this tag.
 WRITE_THEN_RAISE = 'Assigning to NDArrays that are already in a computational graph'
+# The same check for a write into part of an array (``x[1:] = y`` while recording): MXNet writes,
+# then raises, and the array written stays in the graph, so that a later whole-array write into
+# anything computed from it raises in MXNet (a write minigluon allows). Differences after such a
+# statement are counted under the same tag.
+PARTIAL_WRITE_THEN_RAISE = 'Inplace operations (+=, -=, x[:]=, etc) are not supported when recording'
 
 class Prog:
     """Builds one program; tracks the names bound so far with their shapes and dtypes."""
@@ -412,6 +417,19 @@ def _function_on_add_variable(text):
     return any(re.search(r'\b(?:Sq|Mul|Two)\(\)\([^)]*\b%s\b' % re.escape(v), text) for v in adds)
 
 
+def _repeated_head_through_alias(text):
+    """Whether program ``text`` passes one array twice among ``backward``'s heads under two
+    names: ``t = x.as_in_context(mx.cpu())`` is ``x`` itself in both frameworks (the array is
+    already there), so ``backward([t, x], ...)`` is README's repeated-head difference."""
+    alias = dict(re.findall(r"^(\w+) = (\w+)\.as_in_context\(mx\.cpu\(\)\)$", text, re.M))
+
+    def root(name):
+        while name in alias:
+            name = alias[name]
+        return name
+    return any(root(a) == root(b) for a, b in re.findall(r'backward\(\[(\w+), (\w+)\]', text))
+
+
 def classify(case, bad, m):
     """The KNOWN tag of a difference, or None."""
     first = [b for b in bad if b.startswith('statement ')]
@@ -422,6 +440,8 @@ def classify(case, bad, m):
     for pat, tag, _ in KNOWN_ANYWHERE:
         if re.search(pat, text):
             return tag
+    if _repeated_head_through_alias(text):
+        return 'repeated-head'
     if not first and any(e and WRITE_THEN_RAISE in e for e in mx_errors):
         return 'mx-writes-then-raises'
     if first and 'MXNet raised' in first[0]:
@@ -432,6 +452,8 @@ def classify(case, bad, m):
         for pat, tag, _ in KNOWN:
             if re.search(pat, case['lines'][i]):
                 return tag
+        if any(e and (WRITE_THEN_RAISE in e or PARTIAL_WRITE_THEN_RAISE in e) for e in mx_errors[:i]):
+            return 'mx-writes-then-raises'
     if _function_on_add_variable(text):
         return 'function-add'
     return None
