@@ -11,7 +11,8 @@ the kernels of ``nd.image.resize`` (OpenCV's weights). The random functions draw
 (``random_rotate`` draws from ``numpy.random``, as MXNet's). The augmenter classes
 (``CreateAugmenter``...) are in :mod:`minigluon._image_aug` and exported here, ``ImageIter`` (batches
 of augmented images from ``.rec`` files or image lists) in :mod:`minigluon._image_iter`. The
-detection augmenters (``mx.image.det``) are not provided.
+detection augmenters and ``ImageDetIter`` are in :mod:`minigluon._image_det`, here as ``det``
+(and ``detection``) with their names exported, as MXNet's ``mx.image.det``.
 
 Interpolation codes (``interp``), OpenCV's: 0 nearest, 1 bilinear, 2 bicubic, 3 area,
 4 Lanczos-4; 9 picks by the sizes (bicubic when both sides grow, area when both shrink, else
@@ -451,3 +452,13 @@ __all__ += ['Augmenter', 'SequentialAug', 'RandomOrderAug', 'ResizeAug', 'ForceR
 from minigluon._image_iter import ImageIter  # noqa: E402
 
 __all__ += ['ImageIter']
+
+from minigluon import _image_det as det  # noqa: E402
+from minigluon._image_det import (  # noqa: E402
+    DetAugmenter, DetBorrowAug, DetRandomSelectAug, DetHorizontalFlipAug, DetRandomCropAug,
+    DetRandomPadAug, CreateMultiRandCropAugmenter, CreateDetAugmenter, ImageDetIter)
+
+detection = det
+__all__ += ['DetAugmenter', 'DetBorrowAug', 'DetRandomSelectAug', 'DetHorizontalFlipAug',
+            'DetRandomCropAug', 'DetRandomPadAug', 'CreateMultiRandCropAugmenter',
+            'CreateDetAugmenter', 'ImageDetIter']
