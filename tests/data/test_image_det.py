@@ -217,8 +217,6 @@ def _make(case):
 
 @pytest.mark.parametrize('case', ITERS['iters'], ids=[c['name'] for c in ITERS['iters']])
 def test_iterator_matches_mxnet(case):
-    if case['kind'] == 'ImageDetRecordIter' and not hasattr(mx.io, 'ImageDetRecordIter'):
-        pytest.skip('ImageDetRecordIter comes in the next commit')
     if case['seed'] is not None:
         random.seed(case['seed'])
         np.random.seed(case['seed'])
@@ -312,3 +310,100 @@ def test_draw_next_draws_boxes_in_bgr():
     with pytest.raises(NotSupportedError, match='OpenCV'):
         next(it.draw_next(waitKey=0))
 
+
+
+# --------------------------------------------------------------------------------------------
+# ImageDetRecordIter: minigluon's choices
+
+
+def _write_rec(path, labels, size=(8, 8)):
+    """A .rec file of grey PNG images with the given raw labels."""
+    import io as _io
+    from PIL import Image
+    buf = _io.BytesIO()
+    Image.fromarray(np.full(size + (3,), 100, np.uint8)).save(buf, format='PNG')
+    writer = mx.recordio.MXRecordIO(str(path), 'w')
+    for i, label in enumerate(labels):
+        header = mx.recordio.IRHeader(0, np.asarray(label, np.float32), i, 0)
+        writer.write(mx.recordio.pack(header, buf.getvalue()))
+    writer.close()
+    return str(path)
+
+
+def test_det_record_iter_drops_only_empty_boxes(tmp_path):
+    """As MXNet 1.9.1 (measured): objects with xmax <= xmin or ymax <= ymin go; class -1 and
+    coordinates outside [0, 1] stay; the automatic width is the longest raw label (37 values
+    here, before dropping) plus the 4 leading values."""
+    objs = [[0, 0.1, 0.1, 0.5, 0.5], [1, 0.5, 0.1, 0.5, 0.6], [2, 0.2, 0.6, 0.4, 0.6],
+            [3, 0.6, 0.6, 0.4, 0.9], [-1, 0.1, 0.1, 0.3, 0.3], [4, -0.2, 0.1, 1.3, 0.5],
+            [5, 0.3, 0.3, 0.2, 0.2]]
+    rec = _write_rec(tmp_path / 'odd.rec', [[2, 5] + sum(objs, []), [3, 5, 7, 1, 0.1, 0.2, 0.3, 0.4]])
+    it = mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=2, data_shape=(3, 8, 8))
+    label = it.next().label[0].asnumpy()
+    assert label.shape == (2, 41)
+    kept = np.array([2, 5] + objs[0] + objs[4] + objs[5], np.float32)
+    np.testing.assert_array_equal(label[0, :4 + kept.size], np.r_[[3, 8, 8, kept.size], kept])
+    assert (label[0, 4 + kept.size:] == -1).all()
+    np.testing.assert_array_equal(label[1, :12], np.array([3, 8, 8, 8, 3, 5, 7, 1, 0.1, 0.2, 0.3,
+                                                           0.4], np.float32))
+
+
+def test_det_record_iter_mirror_flips_pixels_and_boxes(tmp_path):
+    plain = mx.io.ImageDetRecordIter(path_imgrec=fix('det.rec'), batch_size=7,
+                                     data_shape=(3, 16, 16), round_batch=False)
+    flipped = mx.io.ImageDetRecordIter(path_imgrec=fix('det.rec'), batch_size=7,
+                                       data_shape=(3, 16, 16), rand_mirror_prob=1.0)
+    a, b = plain.next(), flipped.next()
+    np.testing.assert_array_equal(b.data[0].asnumpy(), a.data[0].asnumpy()[..., ::-1])
+    la, lb = a.label[0].asnumpy(), b.label[0].asnumpy()
+    for ra, rb in zip(la, lb):
+        n, hw = int(ra[3]), int(ra[4])
+        objects_a = ra[4 + hw:4 + n].reshape(-1, int(ra[5]))
+        objects_b = rb[4 + hw:4 + n].reshape(-1, int(ra[5]))
+        np.testing.assert_allclose(objects_b[:, [1, 3]], 1 - objects_a[:, [3, 1]], atol=1e-6)
+        np.testing.assert_array_equal(objects_b[:, [0, 2, 4, 5]], objects_a[:, [0, 2, 4, 5]])
+
+
+def test_det_record_iter_shuffle_repeats_with_the_seed():
+    def order(seed):
+        it = mx.io.ImageDetRecordIter(path_imgrec=fix('det.rec'), batch_size=7,
+                                      data_shape=(3, 8, 8), shuffle=True, seed=seed)
+        return [int(v) for v in it.next().index]
+    assert order(3) == order(3) and sorted(order(3)) == list(range(7))
+
+
+def test_det_record_iter_filler_rows_hold_the_pad_value():
+    it = mx.io.ImageDetRecordIter(path_imgrec=fix('det.rec'), batch_size=5, data_shape=(3, 8, 8),
+                                  round_batch=False, label_pad_value=-3)
+    last = list(it)[-1]
+    assert last.pad == 3
+    assert (last.label[0].asnumpy()[2:] == -3).all() and (last.data[0].asnumpy()[2:] == 0).all()
+
+
+def test_det_record_iter_argument_errors(tmp_path):
+    rec = fix('det.rec')
+    with pytest.raises(NotSupportedError, match='rand_crop_prob'):
+        mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=2, data_shape=(3, 8, 8),
+                                 rand_crop_prob=0.5)
+    with pytest.raises(NotSupportedError, match='resize_mode'):
+        mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=2, data_shape=(3, 8, 8),
+                                 resize_mode='fit')
+    # defaults of the unsupported augmentations, and the ignored arguments, are accepted
+    mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=2, data_shape=(3, 8, 8),
+                             rand_pad_prob=0, max_crop_trials=(25,), resize_mode='force',
+                             preprocess_threads=4, fill_value=127)
+    with pytest.raises(MXNetTypeError, match='unexpected argument'):
+        mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=2, data_shape=(3, 8, 8), rand_crop=1)
+    with pytest.raises(MXNetValueError, match='label_pad_width=10'):
+        mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=2, data_shape=(3, 8, 8),
+                                 label_pad_width=10)
+    with pytest.raises(MXNetValueError, match='data_shape'):
+        mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=2, data_shape=(2, 8, 8))
+    with pytest.raises(mx.base.MXNetFormatError, match='label_width is 16'):
+        mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=7, data_shape=(3, 8, 8),
+                                 label_width=16).next()
+    short = _write_rec(tmp_path / 'short.rec', [[2, 5, 1, 0.1, 0.2, 0.3]])
+    with pytest.raises(mx.base.MXNetFormatError, match='at least 7'):
+        mx.io.ImageDetRecordIter(path_imgrec=short, batch_size=1, data_shape=(3, 8, 8)).next()
+    assert isinstance(mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=1, data_shape=(3, 8, 8)),
+                      mx.io.MXDataIter)
