@@ -19,6 +19,7 @@ Interpolation codes (``interp``), OpenCV's: 0 nearest, 1 bilinear, 2 bicubic, 3 
 bilinear); 10 draws one of 0-4 with ``random.randint(0, 4)``.
 """
 import random
+import sys as _sys
 
 import numpy as np
 
@@ -459,6 +460,8 @@ from minigluon._image_det import (  # noqa: E402
     DetRandomPadAug, CreateMultiRandCropAugmenter, CreateDetAugmenter, ImageDetIter)
 
 detection = det
+# ``import mxnet.image.det`` / ``from mxnet.image.detection import ...`` work as in MXNet
+_sys.modules[__name__ + '.det'] = _sys.modules[__name__ + '.detection'] = det
 __all__ += ['DetAugmenter', 'DetBorrowAug', 'DetRandomSelectAug', 'DetHorizontalFlipAug',
             'DetRandomCropAug', 'DetRandomPadAug', 'CreateMultiRandCropAugmenter',
             'CreateDetAugmenter', 'ImageDetIter']

@@ -95,6 +95,9 @@ def test_names_exported_as_mxnet():
         assert getattr(mx.image.detection, name) is getattr(mx.image.det, name)
         assert name in mx.image.__all__
     assert sorted(mx.image.det.__all__) == sorted(names)
+    import minigluon.image.det
+    from minigluon.image.detection import ImageDetIter
+    assert minigluon.image.det is mx.image.det and ImageDetIter is mx.image.ImageDetIter
 
 
 # --------------------------------------------------------------------------------------------
