@@ -77,3 +77,26 @@ def test_bad_input_is_refused():
         nd.contrib.bipartite_matching(nd.array([[0.1, 0.2]]))
     with pytest.raises(MXNetError):
         nd.contrib.bipartite_matching(nd.array([[1, 2]], dtype='int32'), threshold=0.1)
+
+
+def test_gluoncv_bipartite_matcher_hybridizes_and_exports(tmp_path):
+    """GluonCV's BipartiteMatcher: a HybridBlock returning the row marker of
+    ``F.contrib.bipartite_matching``; hybridized, exported and imported it gives the eager
+    result (the greedy matching of the fixture's IoU case)."""
+    from minigluon import gluon
+
+    class BipartiteMatcher(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            match = F.contrib.bipartite_matching(x, threshold=1e-12, is_ascend=False)
+            return match[0]
+
+    case = next(c for c in GOLD.cases if GOLD.value(c, 'in', 0).shape == (2, 3, 8))
+    x = GOLD.inputs(case)[0]
+    net = BipartiteMatcher()
+    eager = net(x).asnumpy()
+    np.testing.assert_array_equal(eager, GOLD.value(case, 'out', 0))
+    net.hybridize()
+    np.testing.assert_array_equal(net(x).asnumpy(), eager)
+    net.export(str(tmp_path / 'matcher'))
+    loaded = gluon.SymbolBlock.imports(str(tmp_path / 'matcher-symbol.json'), ['data'])
+    np.testing.assert_array_equal(loaded(x).asnumpy(), eager)
