@@ -274,8 +274,9 @@ class DetRandomPadAug(DetAugmenter):
     Up to ``max_attempts`` times: draw an aspect ratio in ``aspect_ratio_range`` and a canvas
     height so that the canvas covers the image and its area is within ``area_range`` (multiples
     of the image area, above 1), with Python's ``random``; a canvas less than 2 pixels larger
-    than the image on a side is redrawn. ``pad_val`` is one value per channel (a number: the
-    same for all). Invalid ranges warn at construction and turn the augmenter off.
+    than the image on a side is redrawn. ``pad_val`` is one value per channel, or a number for
+    every channel (MXNet 1.9.1 fills only the first channel with a number, the others with 0).
+    Invalid ranges warn at construction and turn the augmenter off.
     """
 
     def __init__(self, aspect_ratio_range=(0.75, 1.33), area_range=(1.0, 3.0),

@@ -161,6 +161,15 @@ def test_random_pad_contains_the_image():
                                    label[:, 1:5] * [30, 20, 30, 20] + [x, y, x, y], atol=1e-3)
 
 
+def test_a_number_pad_val_fills_every_channel():
+    """MXNet 1.9.1 fills the first channel with it and the others with 0."""
+    random.seed(0)
+    out, _ = mx.image.DetRandomPadAug(pad_val=50)(mx.nd.full((10, 12, 3), 200, dtype='uint8'),
+                                                  LABEL.copy())
+    # seed 0 draws MXNet's canvas too: 16 x 20 with the image away from the top-left corner
+    assert out.shape == (16, 20, 3) and out.asnumpy()[0, 0].tolist() == [50, 50, 50]
+
+
 def test_seeded_runs_repeat():
     augs = mx.image.CreateDetAugmenter((3, 24, 24), rand_crop=0.8, rand_pad=0.5, rand_mirror=True)
     runs = []
