@@ -177,6 +177,13 @@ ITERS = [
                                                std_g=3, std_b=4, scale=0.5), 1, None),
     ('detrec_noround', 'ImageDetRecordIter', dict(REC, batch_size=5, data_shape=(3, 16, 16),
                                                   round_batch=False, inter_method=2), 1, None),
+    ('detrec_gray', 'ImageDetRecordIter', dict(REC, batch_size=4, data_shape=(1, 16, 16)), 1, None),
+    ('detrec_resize', 'ImageDetRecordIter', dict(REC, batch_size=4, data_shape=(3, 16, 16),
+                                                 resize=20), 1, None),
+    ('detrec_part', 'ImageDetRecordIter', dict(REC, batch_size=2, data_shape=(3, 8, 8),
+                                               num_parts=2, part_index=1), 1, None),
+    ('detrec_fixed', 'ImageDetRecordIter', dict(REC, batch_size=7, data_shape=(3, 8, 8),
+                                                label_width=-1, label_pad_width=28), 1, None),
 ]
 PATH_KEYS = ('path_imgrec', 'path_imgidx', 'path_imglist', 'path_root')
 iter_arrays, iter_cases = {}, []
