@@ -470,7 +470,7 @@ class ImageDetIter(ImageIter):
         As :class:`ImageIter`; also for a source without any parsable label (MXNet:
         ``UnboundLocalError``), a label that cannot be parsed while the shape is measured (as
         MXNet, which raises ``RuntimeError`` there), or an augmented sample with more objects
-        than ``label_shape`` holds.
+        than ``label_shape`` holds, or an augmented image that does not have ``data_shape``.
     """
 
     def __init__(self, batch_size, data_shape, path_imgrec=None, path_imglist=None,
@@ -570,7 +570,12 @@ class ImageDetIter(ImageIter):
                     raise MXNetValueError('ImageDetIter: a sample has %d objects of %d values; '
                                           'label_shape %s cannot hold them'
                                           % (objects.shape + (self.label_shape,)))
-                data[i] = self.postprocess_data(img).asnumpy()
+                chw = self.postprocess_data(img)
+                if chw.shape != data.shape[1:]:
+                    raise MXNetValueError('ImageDetIter: an augmented image has shape %s (C, H, W) '
+                                          'but data_shape is %s; end aug_list with a resize to it '
+                                          '(ForceResizeAug)' % (chw.shape, data.shape[1:]))
+                data[i] = chw.asnumpy()
                 label[i] = -1
                 label[i, :objects.shape[0]] = objects
                 i += 1

@@ -293,6 +293,13 @@ def test_label_shape_errors():
         it.sync_label_shape(other)
 
 
+def test_an_augmented_image_of_another_shape_is_refused():
+    it = mx.image.ImageDetIter(2, (3, 16, 16), path_imgrec=fix('det.rec'),
+                               aug_list=[mx.image.DetBorrowAug(mx.image.CastAug())])
+    with pytest.raises(MXNetValueError, match='ForceResizeAug'):
+        it.next()
+
+
 def test_unparsable_labels_are_refused_when_measuring():
     bad = [[[2, 5, 0, 0.1, 0.1], '0.png']]                          # 5 values: too short
     with pytest.raises(MXNetValueError, match='at least 7 values'):
