@@ -356,7 +356,8 @@ def test_det_record_iter_drops_only_empty_boxes(tmp_path):
     objs = [[0, 0.1, 0.1, 0.5, 0.5], [1, 0.5, 0.1, 0.5, 0.6], [2, 0.2, 0.6, 0.4, 0.6],
             [3, 0.6, 0.6, 0.4, 0.9], [-1, 0.1, 0.1, 0.3, 0.3], [4, -0.2, 0.1, 1.3, 0.5],
             [5, 0.3, 0.3, 0.2, 0.2]]
-    rec = _write_rec(tmp_path / 'odd.rec', [[2, 5] + sum(objs, []), [3, 5, 7, 1, 0.1, 0.2, 0.3, 0.4]])
+    labels = [[2, 5] + sum(objs, []), [3, 5, 7, 1, 0.1, 0.2, 0.3, 0.4]]
+    rec = _write_rec(tmp_path / 'odd.rec', labels)
     it = mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=2, data_shape=(3, 8, 8))
     label = it.next().label[0].asnumpy()
     assert label.shape == (2, 41)

@@ -37,7 +37,8 @@ def test_topk_makes_topk_matches(case):
     attrs = Golden.attrs(case)
     x = GOLD.inputs(case)[0]
     want = [GOLD.value(case, 'out', j) for j in range(2)]
-    got = [o.asnumpy() for o in nd.contrib.bipartite_matching(x, **dict(attrs, topk=attrs['topk'] + 1))]
+    more = dict(attrs, topk=attrs['topk'] + 1)
+    got = [o.asnumpy() for o in nd.contrib.bipartite_matching(x, **more)]
     assert all(np.array_equal(g, w) for g, w in zip(got, want))
     fewer = nd.contrib.bipartite_matching(x, **attrs)[0].asnumpy()
     assert (fewer >= 0).sum() == min(attrs['topk'], (want[0] >= 0).sum())
