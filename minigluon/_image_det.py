@@ -655,8 +655,9 @@ class ImageDetIter(ImageIter):
         ``mean`` / ``std`` (True: ImageNet's; or arrays) undo a normalization (``image * std +
         mean``); ``clip`` clips to 0-255 first. Boxes are ``thickness``-pixel rectangles in
         ``color`` (RGB; None: a random colour per box from ``numpy.random``); objects with a
-        negative xmin are not drawn. Drawn with NumPy, not OpenCV (which MXNet needs here): the
-        box pixels may differ slightly from MXNet's.
+        negative xmin are not drawn. Drawn with NumPy, not OpenCV: the box pixels may differ
+        slightly from MXNet's (without OpenCV installed, MXNet 1.9.1's ``draw_next`` fails with
+        ``TypeError`` while warning that it cannot draw).
 
         Raises
         ------
