@@ -405,6 +405,22 @@ case('_contrib_ROIAlign', [U(-1, 1, 2, 3, 5, 8), _ROIS], pooled_size=(3, 2), spa
 case('_contrib_ROIAlign', [U(-1, 1, 2, 8, 5, 6), _ROIS], pooled_size=(2, 2), spatial_scale=0.8,
      position_sensitive=True)
 
+# deformable convolutions: offsets within +-2.5 pixels move many taps past the border (pad 1);
+# a uniform offset lands on a pixel boundary with probability 0, where the reading has a kink
+case('_contrib_DeformableConvolution', [U(-1, 1, 2, 4, 5, 6), U(-2.5, 2.5, 2, 36, 5, 6),
+                                        U(-1, 1, 4, 2, 3, 3), U(-1, 1, 4)],
+     kernel=(3, 3), pad=(1, 1), num_filter=4, num_group=2, num_deformable_group=2)
+case('_contrib_DeformableConvolution', [U(-1, 1, 1, 2, 5, 5), U(-3, 3, 1, 4, 3, 2),
+                                        U(-1, 1, 2, 2, 1, 2)],
+     kernel=(1, 2), stride=(2, 2), dilate=(1, 2), num_filter=2, no_bias=True)
+case('_contrib_ModulatedDeformableConvolution', [U(-1, 1, 2, 4, 5, 6), U(-2.5, 2.5, 2, 36, 5, 6),
+                                                 U(0, 2, 2, 18, 5, 6), U(-1, 1, 4, 2, 3, 3),
+                                                 U(-1, 1, 4)],
+     kernel=(3, 3), pad=(1, 1), num_filter=4, num_group=2, num_deformable_group=2)
+case('_contrib_ModulatedDeformableConvolution', [U(-1, 1, 1, 2, 5, 5), U(-3, 3, 1, 4, 3, 2),
+                                                 U(0, 2, 1, 2, 3, 2), U(-1, 1, 2, 2, 1, 2)],
+     kernel=(1, 2), stride=(2, 2), dilate=(1, 2), num_filter=2, no_bias=True)
+
 # -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
 
 
