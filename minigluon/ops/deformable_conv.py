@@ -176,8 +176,14 @@ class _DeformableBase(_ConvBase):
         arrays = [data, offset] + ([mask] if self.modulated else []) + [weight, bias]
         for name, a in zip(self.list_arguments(), arrays):
             require_float(self, a, name)
-        self._check_data(data, weight, bias)
-        c = data.shape[1]
+        if data.ndim != 4:
+            raise shape_error(self, self._rank_message(data.shape), *arrays)
+        c, f = data.shape[1], self.num_filter
+        if c % self.num_group or weight.shape != self._weight_shape(c):
+            raise shape_error(self, self._channel_message(c, weight) or 'weight must have shape %s'
+                              % (self._weight_shape(c),), *arrays)
+        if bias is not None and bias.shape != (f,):
+            raise shape_error(self, 'bias must have shape (%d,)' % f, *arrays)
         if c % self.num_deformable_group:
             raise shape_error(self, 'the %d data channels must be a multiple of '
                               'num_deformable_group=%d' % (c, self.num_deformable_group), *arrays)
