@@ -421,6 +421,11 @@ case('_contrib_ModulatedDeformableConvolution', [U(-1, 1, 1, 2, 5, 5), U(-3, 3, 
                                                  U(0, 2, 1, 2, 3, 2), U(-1, 1, 2, 2, 1, 2)],
      kernel=(1, 2), stride=(2, 2), dilate=(1, 2), num_filter=2, no_bias=True)
 
+case('Correlation', [U(-1, 1, 2, 3, 6, 7), U(-1, 1, 2, 3, 6, 7)], kernel_size=3,
+     max_displacement=2, stride1=2, stride2=2, pad_size=2)
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], max_displacement=1, pad_size=1,
+     is_multiply=False)    # random inputs: |a - b| away from its kink at a == b
+
 # -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
 
 
