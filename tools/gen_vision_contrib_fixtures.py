@@ -45,8 +45,46 @@ def correlation_cases():
              is_multiply=False)
 
 
+ROIS = np.array([[0, 0, 0, 15, 13], [1, 2.5, 3.5, 9.5, 12.5], [0, 6, 6, 6, 6],
+                 [1, -4, -3, 30, 25], [0, 12.2, 1.4, 19.8, 4.2], [1, 9, 8, 3, 2]], np.float32)
+
+
+def psroi_cases():
+    data = U(-1, 1, 2, 18, 8, 10)                       # output_dim 2, group 3
+    REC.case('contrib.PSROIPooling', [data, ROIS], spatial_scale=0.5, output_dim=2, pooled_size=3)
+    REC.case('contrib.PSROIPooling', [data, ROIS], spatial_scale=0.6, output_dim=2, pooled_size=4,
+             group_size=3)
+    REC.case('contrib.PSROIPooling', [data[:, :8], ROIS], spatial_scale=0.5, output_dim=2,
+             pooled_size=2, group_size=2)
+    REC.case('contrib.PSROIPooling', [data.astype(np.float64), ROIS.astype(np.float64)],
+             spatial_scale=0.25, output_dim=18, pooled_size=2, group_size=1)
+
+
+def deformable_psroi_cases():
+    data = U(-1, 1, 2, 18, 8, 10)
+    r_n = len(ROIS)
+    trans = U(-1, 1, r_n, 4, 3, 3)                      # two classes, 3x3 parts
+    REC.case('contrib.DeformablePSROIPooling', [data, ROIS, trans], wrt=(0, 2), spatial_scale=0.5,
+             output_dim=2, group_size=3, pooled_size=3, trans_std=0.2, sample_per_part=2)
+    REC.case('contrib.DeformablePSROIPooling', [data, ROIS, U(-1, 1, r_n, 2, 2, 2)], wrt=(0, 2),
+             spatial_scale=0.6, output_dim=2, group_size=3, pooled_size=4, part_size=2,
+             trans_std=0.5, sample_per_part=3)
+    # part_size left at 0 (pooled_size), one class, large shifts: points past the border
+    REC.case('contrib.DeformablePSROIPooling', [data[:, :8], ROIS, U(-2, 2, r_n, 2, 2, 2)],
+             wrt=(0, 2), spatial_scale=0.5, output_dim=2, group_size=2, pooled_size=2,
+             trans_std=0.7, sample_per_part=2)
+    REC.case('contrib.DeformablePSROIPooling', [data, ROIS], wrt=(0,), spatial_scale=0.5,
+             output_dim=2, group_size=3, pooled_size=3, no_trans=True, sample_per_part=4)
+    REC.case('contrib.DeformablePSROIPooling',
+             [data.astype(np.float64), ROIS.astype(np.float64),
+              U(-1, 1, r_n, 2, 3, 3, dtype=np.float64)], wrt=(0, 2), spatial_scale=0.3,
+             output_dim=2, group_size=3, pooled_size=3, trans_std=0.1)
+
+
 def main():
     correlation_cases()
+    psroi_cases()
+    deformable_psroi_cases()
     REC.save(OUT)
 
 

@@ -426,6 +426,16 @@ case('Correlation', [U(-1, 1, 2, 3, 6, 7), U(-1, 1, 2, 3, 6, 7)], kernel_size=3,
 case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], max_displacement=1, pad_size=1,
      is_multiply=False)    # random inputs: |a - b| away from its kink at a == b
 
+_PS_ROIS = CONST([[0, 0.4, 0.6, 10.2, 8.4], [1, 2.5, 1.0, 6.0, 5.5], [0, -2.0, 3.0, 3.0, 9.0],
+                  [1, 3.0, 3.0, 3.0, 3.0]])
+case('_contrib_PSROIPooling', [U(-1, 1, 2, 8, 6, 7), _PS_ROIS], spatial_scale=0.7, output_dim=2,
+     pooled_size=3, group_size=2)
+case('_contrib_DeformablePSROIPooling', [U(-1, 1, 2, 18, 6, 7), _PS_ROIS, U(-1, 1, 4, 4, 2, 2)],
+     spatial_scale=0.7, output_dim=2, group_size=3, pooled_size=3, part_size=2, trans_std=0.3,
+     sample_per_part=2)
+case('_contrib_DeformablePSROIPooling', [U(-1, 1, 2, 8, 6, 7), _PS_ROIS], spatial_scale=0.5,
+     output_dim=2, group_size=2, pooled_size=2, no_trans=True, sample_per_part=3)
+
 # -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
 
 

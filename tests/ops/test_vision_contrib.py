@@ -1,8 +1,10 @@
-"""Correlation (FlowNet) against MXNet 1.9.1 (tools/gen_vision_contrib_fixtures.py); float64
+"""Correlation (FlowNet), PSROIPooling and DeformablePSROIPooling (R-FCN) against MXNet 1.9.1 (tools/gen_vision_contrib_fixtures.py); float64
 numerical gradients are in the operator sweep (tests/ops/op_cases.py)."""
+import numpy as np
 import pytest
 
-from minigluon import nd
+from minigluon import autograd, nd
+from minigluon.test_utils import assert_almost_equal
 from tests.ops._golden import Golden
 
 GOLD = Golden('vision_contrib')
@@ -32,3 +34,45 @@ def test_correlation_bad_inputs_raise_clear_errors():
         nd.Correlation(x, x, kernel_size=2)
     with pytest.raises(ValueError, match='do not fit in the padded 6x7 map'):
         nd.Correlation(x, x, max_displacement=5)
+
+
+def _first(path):
+    return next(c for c in CASES if c['path'] == path)
+
+
+@pytest.mark.parametrize('path', ['contrib.PSROIPooling', 'contrib.DeformablePSROIPooling'])
+def test_padding_rois_give_zeros(path):
+    """A region with a negative batch index is padding: zero output, no gradient, the other
+    regions untouched (MXNet 1.9.1 reads outside data for it)."""
+    case = _first(path)
+    ins = GOLD.inputs(case)
+    rois = ins[1]
+    padded = nd.concat(rois[:2], nd.array([[-1, 0, 0, 5, 5]]), rois[2:], dim=0)
+    extra = [] if len(ins) == 2 else [nd.concat(ins[2][:2], ins[2][:1], ins[2][2:], dim=0)]
+    outs, grads = [], []
+    for args in ([ins[0], rois] + ins[2:], [ins[0], padded] + extra):
+        x = args[0].copy()
+        x.attach_grad()
+        with autograd.record():
+            y = getattr(nd.contrib, path.split('.')[1])(x, *args[1:], **GOLD.attrs(case))
+        y.backward(nd.ones_like(y))
+        outs.append(y.asnumpy())
+        grads.append(x.grad.asnumpy())
+    assert (outs[1][2] == 0).all()
+    assert_almost_equal(np.delete(outs[1], 2, axis=0), outs[0], rtol=0, atol=0)
+    assert_almost_equal(grads[1], grads[0], rtol=1e-6, atol=1e-6)
+
+
+def test_psroi_bad_inputs_raise_clear_errors():
+    rois = nd.array([[0, 1, 1, 5, 5]])
+    with pytest.raises(ValueError, match='needs output_dim \\* group_size \\*\\* 2 = 18 channels, has 8'):
+        nd.contrib.PSROIPooling(nd.zeros((1, 8, 6, 6)), rois, spatial_scale=1, output_dim=2,
+                                pooled_size=3)
+    with pytest.raises(ValueError, match=r'trans must be \(num_rois, 2 \* classes, part_size, '
+                                         r'part_size\) = \(1, 2 \* classes, 3, 3\)'):
+        nd.contrib.DeformablePSROIPooling(nd.zeros((1, 18, 6, 6)), rois, nd.zeros((1, 2, 2, 2)),
+                                          spatial_scale=1, output_dim=2, pooled_size=3,
+                                          group_size=3, trans_std=0.1)
+    with pytest.raises(ValueError, match='past the batch'):
+        nd.contrib.PSROIPooling(nd.zeros((1, 8, 6, 6)), nd.array([[1, 1, 1, 5, 5]]),
+                                spatial_scale=1, output_dim=2, pooled_size=2)
