@@ -436,6 +436,21 @@ case('_contrib_DeformablePSROIPooling', [U(-1, 1, 2, 18, 6, 7), _PS_ROIS, U(-1, 
 case('_contrib_DeformablePSROIPooling', [U(-1, 1, 2, 8, 6, 7), _PS_ROIS], spatial_scale=0.5,
      output_dim=2, group_size=2, pooled_size=2, no_trans=True, sample_per_part=3)
 
+case('_contrib_RROIAlign', [U(-1, 1, 2, 3, 7, 8),
+                            CONST([[0, 4.0, 3.0, 6.0, 4.0, 20.0], [1, 3.5, 4.2, 5.0, 3.0, -60.0],
+                                   [1, 7.0, 6.0, 9.0, 5.0, 135.0]])],
+     pooled_size=(2, 3), spatial_scale=0.9, sampling_ratio=2)
+# region proposals: MXNet's backward gives zeros (not the derivative of the boxes); box order
+# would change under float16 rounding of the scores
+_RPN = [U(0.05, 0.95, 1, 6, 3, 4), U(-0.3, 0.3, 1, 12, 3, 4), CONST([[48.0, 64.0, 1.0]])]
+case('_contrib_Proposal', _RPN, flags={'no_numeric', 'no_half'}, rpn_pre_nms_top_n=20,
+     rpn_post_nms_top_n=6, scales=(2.0, 4.0, 8.0), ratios=(1.0,), rpn_min_size=2,
+     output_score=True)
+case('_contrib_MultiProposal', [U(0.05, 0.95, 2, 6, 3, 4), U(-0.3, 0.3, 2, 12, 3, 4),
+                                CONST([[48.0, 64.0, 1.0], [40.0, 50.0, 0.5]])],
+     flags={'no_numeric', 'no_half'}, rpn_pre_nms_top_n=20, rpn_post_nms_top_n=6,
+     scales=(2.0, 4.0, 8.0), ratios=(1.0,), rpn_min_size=2)
+
 # -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
 
 

@@ -76,3 +76,34 @@ def test_psroi_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match='past the batch'):
         nd.contrib.PSROIPooling(nd.zeros((1, 8, 6, 6)), nd.array([[1, 1, 1, 5, 5]]),
                                 spatial_scale=1, output_dim=2, pooled_size=2)
+
+
+def test_proposal_bad_inputs_raise_clear_errors():
+    case = _first('contrib.MultiProposal')
+    cls, deltas, info = GOLD.inputs(case)
+    attrs = GOLD.attrs(case)
+    with pytest.raises(ValueError, match='takes one image'):
+        nd.contrib.Proposal(cls, deltas, info, **attrs)
+    # MXNet 1.9.1 aborts the process here (MultiProposal) or raises (Proposal)
+    with pytest.raises(ValueError, match='larger than the feature map'):
+        nd.contrib.MultiProposal(cls, deltas, info * nd.array([[2, 1, 1]]), **attrs)
+    with pytest.raises(ValueError, match=r'bbox_pred must be \(batch, 4 \* anchors'):
+        nd.contrib.MultiProposal(cls, deltas[:, :-4], info, **attrs)
+
+
+def test_rroialign_padding_rows_give_zeros_and_its_gradient_is_the_adjoint():
+    """A negative batch index gives zeros; MXNet 1.9.1 has no RROIAlign gradient, so the data
+    gradient is checked as the adjoint of the (linear in data) forward: <y(x), g> = <x, grad>."""
+    case = _first('contrib.RROIAlign')
+    data, rois = GOLD.inputs(case)
+    padded = nd.concat(rois[:1], nd.array([[-1, 3, 3, 4, 4, 10]]), rois[1:], dim=0)
+    data.attach_grad()
+    with autograd.record():
+        y = nd.contrib.RROIAlign(data, padded, **GOLD.attrs(case))
+    head = nd.array(np.random.RandomState(2).uniform(-1, 1, y.shape))
+    y.backward(head)
+    assert (y[1].asnumpy() == 0).all()
+    assert_almost_equal(np.delete(y.asnumpy(), 1, axis=0), GOLD.value(case, 'out', 0),
+                        rtol=1e-6, atol=1e-6)
+    assert np.isclose(float((y * head).sum().asscalar()), float((data * data.grad).sum().asscalar()),
+                      rtol=1e-5)
