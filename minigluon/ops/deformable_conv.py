@@ -327,7 +327,11 @@ class ModulatedDeformableConvolution(_DeformableBase):
     channel ``g * kh * kw + k``. A point reads 0 unless it lies in ``(-1, H) x (-1, W)``; its
     corners outside the image read 0 (see the module docstring). Gradients for every input.
     ``im2col_step`` (how many images MXNet unfolds at once) and ``workspace`` are accepted and
-    ignored: they change memory use, not results.
+    ignored: they change memory use, not results (MXNet 1.9.1 refuses a batch larger than
+    ``im2col_step`` and not a multiple of it; here any batch works).
+
+    MXNet 1.9.1 has no CPU backward for this operator (it raises 'only implemented in GPU');
+    here every input has its gradient (checked against numerical differentiation).
     """
 
     name = '_contrib_ModulatedDeformableConvolution'
