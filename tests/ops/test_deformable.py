@@ -73,3 +73,13 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match='weight must have shape'):
         nd.contrib.DeformableConvolution(x, nd.zeros((1, 18, 3, 3)), nd.zeros((2, 4, 3, 2)),
                                          **attrs)
+
+
+def test_im2col_step_does_not_change_the_result():
+    """(MXNet 1.9.1 refuses a batch of 3 with im2col_step=2; the step only sizes its buffers.)"""
+    rng = np.random.RandomState(1)
+    args = [nd.array(rng.uniform(-1, 1, s)) for s in
+            [(3, 2, 4, 4), (3, 18, 2, 2), (3, 9, 2, 2), (2, 2, 3, 3)]]
+    attrs = dict(kernel=(3, 3), num_filter=2, no_bias=True)
+    assert_almost_equal(nd.contrib.ModulatedDeformableConvolution(*args, im2col_step=2, **attrs),
+                        nd.contrib.ModulatedDeformableConvolution(*args, **attrs), rtol=0, atol=0)
