@@ -50,7 +50,7 @@ ROIS = np.array([[0, 0, 0, 15, 13], [1, 2.5, 3.5, 9.5, 12.5], [0, 6, 6, 6, 6],
 
 
 def psroi_cases():
-    data = U(-1, 1, 2, 18, 8, 10)                       # output_dim 2, group 3
+    data = U(-1, 1, 2, 18, 6, 8)                       # output_dim 2, group 3
     REC.case('contrib.PSROIPooling', [data, ROIS], spatial_scale=0.5, output_dim=2, pooled_size=3)
     REC.case('contrib.PSROIPooling', [data, ROIS], spatial_scale=0.6, output_dim=2, pooled_size=4,
              group_size=3)
@@ -61,7 +61,7 @@ def psroi_cases():
 
 
 def deformable_psroi_cases():
-    data = U(-1, 1, 2, 18, 8, 10)
+    data = U(-1, 1, 2, 18, 6, 8)
     r_n = len(ROIS)
     trans = U(-1, 1, r_n, 4, 3, 3)                      # two classes, 3x3 parts
     REC.case('contrib.DeformablePSROIPooling', [data, ROIS, trans], wrt=(0, 2), spatial_scale=0.5,
