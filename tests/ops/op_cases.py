@@ -405,6 +405,52 @@ case('_contrib_ROIAlign', [U(-1, 1, 2, 3, 5, 8), _ROIS], pooled_size=(3, 2), spa
 case('_contrib_ROIAlign', [U(-1, 1, 2, 8, 5, 6), _ROIS], pooled_size=(2, 2), spatial_scale=0.8,
      position_sensitive=True)
 
+# deformable convolutions: offsets within +-2.5 pixels move many taps past the border (pad 1);
+# a uniform offset lands on a pixel boundary with probability 0, where the reading has a kink
+case('_contrib_DeformableConvolution', [U(-1, 1, 2, 4, 5, 6), U(-2.5, 2.5, 2, 36, 5, 6),
+                                        U(-1, 1, 4, 2, 3, 3), U(-1, 1, 4)],
+     kernel=(3, 3), pad=(1, 1), num_filter=4, num_group=2, num_deformable_group=2)
+case('_contrib_DeformableConvolution', [U(-1, 1, 1, 2, 5, 5), U(-3, 3, 1, 4, 3, 2),
+                                        U(-1, 1, 2, 2, 1, 2)],
+     kernel=(1, 2), stride=(2, 2), dilate=(1, 2), num_filter=2, no_bias=True)
+case('_contrib_ModulatedDeformableConvolution', [U(-1, 1, 2, 4, 5, 6), U(-2.5, 2.5, 2, 36, 5, 6),
+                                                 U(0, 2, 2, 18, 5, 6), U(-1, 1, 4, 2, 3, 3),
+                                                 U(-1, 1, 4)],
+     kernel=(3, 3), pad=(1, 1), num_filter=4, num_group=2, num_deformable_group=2)
+case('_contrib_ModulatedDeformableConvolution', [U(-1, 1, 1, 2, 5, 5), U(-3, 3, 1, 4, 3, 2),
+                                                 U(0, 2, 1, 2, 3, 2), U(-1, 1, 2, 2, 1, 2)],
+     kernel=(1, 2), stride=(2, 2), dilate=(1, 2), num_filter=2, no_bias=True)
+
+case('Correlation', [U(-1, 1, 2, 3, 6, 7), U(-1, 1, 2, 3, 6, 7)], kernel_size=3,
+     max_displacement=2, stride1=2, stride2=2, pad_size=2)
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], max_displacement=1, pad_size=1,
+     is_multiply=False)    # random inputs: |a - b| away from its kink at a == b
+
+_PS_ROIS = CONST([[0, 0.4, 0.6, 10.2, 8.4], [1, 2.5, 1.0, 6.0, 5.5], [0, -2.0, 3.0, 3.0, 9.0],
+                  [1, 3.0, 3.0, 3.0, 3.0]])
+case('_contrib_PSROIPooling', [U(-1, 1, 2, 8, 6, 7), _PS_ROIS], spatial_scale=0.7, output_dim=2,
+     pooled_size=3, group_size=2)
+case('_contrib_DeformablePSROIPooling', [U(-1, 1, 2, 18, 6, 7), _PS_ROIS, U(-1, 1, 4, 4, 2, 2)],
+     spatial_scale=0.7, output_dim=2, group_size=3, pooled_size=3, part_size=2, trans_std=0.3,
+     sample_per_part=2)
+case('_contrib_DeformablePSROIPooling', [U(-1, 1, 2, 8, 6, 7), _PS_ROIS], spatial_scale=0.5,
+     output_dim=2, group_size=2, pooled_size=2, no_trans=True, sample_per_part=3)
+
+case('_contrib_RROIAlign', [U(-1, 1, 2, 3, 7, 8),
+                            CONST([[0, 4.0, 3.0, 6.0, 4.0, 20.0], [1, 3.5, 4.2, 5.0, 3.0, -60.0],
+                                   [1, 7.0, 6.0, 9.0, 5.0, 135.0]])],
+     pooled_size=(2, 3), spatial_scale=0.9, sampling_ratio=2)
+# region proposals: MXNet's backward gives zeros (not the derivative of the boxes); box order
+# would change under float16 rounding of the scores
+_RPN = [U(0.05, 0.95, 1, 6, 3, 4), U(-0.3, 0.3, 1, 12, 3, 4), CONST([[48.0, 64.0, 1.0]])]
+case('_contrib_Proposal', _RPN, flags={'no_numeric', 'no_half'}, rpn_pre_nms_top_n=20,
+     rpn_post_nms_top_n=6, scales=(2.0, 4.0, 8.0), ratios=(1.0,), rpn_min_size=2,
+     output_score=True)
+case('_contrib_MultiProposal', [U(0.05, 0.95, 2, 6, 3, 4), U(-0.3, 0.3, 2, 12, 3, 4),
+                                CONST([[48.0, 64.0, 1.0], [40.0, 50.0, 0.5]])],
+     flags={'no_numeric', 'no_half'}, rpn_pre_nms_top_n=20, rpn_post_nms_top_n=6,
+     scales=(2.0, 4.0, 8.0), ratios=(1.0,), rpn_min_size=2)
+
 # -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
 
 
