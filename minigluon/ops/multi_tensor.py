@@ -134,7 +134,12 @@ class MultiLARS(Op):
     arguments = ('lrs', 'weights_sum_sq', 'grads_sum_sq', 'wds')
     attrs = {'eta': Attr('float'), 'eps': Attr('float'), 'rescale_grad': Attr('float', 1.0)}
     differentiable = False
-    same_shape = True
+
+    def infer_shape(self, in_shapes):
+        known = next((s for s in in_shapes if s is not None), None)
+        if known is None:
+            return super().infer_shape(in_shapes)      # raises: nothing to infer from
+        return [tuple(known)] * 4, [tuple(known)]
 
     def forward(self, xp, lrs, weights_sum_sq, grads_sum_sq, wds):
         for name, a in zip(self.arguments, (lrs, weights_sum_sq, grads_sum_sq, wds)):
