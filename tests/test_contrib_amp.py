@@ -232,3 +232,19 @@ def test_mx_contrib_amp_is_the_module():
     assert mx.contrib.amp is again
     assert again.lists.symbol_fp16.FP16_FUNCS == ['Convolution', 'Deconvolution',
                                                   'FullyConnected', 'RNN']
+
+
+def test_loss_output_layers_follow_the_loss_scale(amp_on):
+    """After amp.init(), nd.SoftmaxOutput's gradient is multiplied by the loss scale (MXNet
+    wraps its grad_scale), on top of a grad_scale the caller gives."""
+    x, label = nd.array([[1.0, 2.0, 0.5]]), nd.array([1.0])
+    x.attach_grad()
+    with autograd.record():
+        out = nd.SoftmaxOutput(x, label, grad_scale=0.5)
+    out.backward()
+    plain = x.grad.asnumpy().copy()
+    amp.init()
+    with autograd.record():
+        out = nd.SoftmaxOutput(x, label, grad_scale=0.5)
+    out.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), plain * 2.0 ** 16, rtol=1e-6)

@@ -7,7 +7,8 @@ test suite::
     /opt/mxvenv/bin/python tools/gen_multi_tensor_fixtures.py
 
 Each case calls one ``mx.nd`` function on random inputs (float16/float32/float64 as the operator
-takes them; the ``mp`` updates with float16 weights only, their intended use), with ``out=`` the weights for the updates (MXNet 1.9.1 fails without it), and records
+takes them; the ``mp`` updates with float16 weights and also float32 ones, which MXNet updates
+directly, leaving ``weight32`` alone), with ``out=`` the weights for the updates (MXNet 1.9.1 fails without it), and records
 the inputs, the results and every input after the call. ``amp_multicast`` also records the
 gradients of ``sum(outputs * head)`` where MXNet's CPU backward runs (no float16, no float64);
 where MXNet fails (float64 and float16 kernels on CPU: "unknown type for MKLDNN") the case
@@ -135,7 +136,7 @@ def sgd_updates():
                 for k, (dtype, clip, rescale) in enumerate(
                         [('float16' if mp else 'float32', -1.0, 1.0),
                          ('float16' if mp else 'float64', 0.5, 0.7),
-                         ('float16' if mp else 'float32', 0.0, 2.0)]):
+                         ('float32', 0.0, 2.0)]):
                     if pre and dtype == 'float64':
                         dtype = 'float32'    # the preloaded rates are float32 arrays
                     inputs, per = [], 2 + mom + mp
@@ -165,14 +166,14 @@ def adamw_lamb():
     for mp in (False, True):
         for k, (dtype, scale, clip) in enumerate([('float32', 1.0, -1.0), ('float64', 0.5, 0.3),
                                                   ('float32', float('inf'), -1.0)]):
-            dtype = 'float16' if mp else dtype
+            dtype = ('float16' if k < 2 else 'float32') if mp else dtype
             inputs, per = [], 4 + mp
             for s in shapes:
                 w = rand(s, dtype)
                 inputs += [w, rand(s, dtype), rand(s, 'float32' if mp else dtype, .1),
                            R.uniform(0, .5, s).astype('float32' if mp else dtype)]
                 if mp:
-                    inputs.append(w.astype('float32'))
+                    inputs.append(w.astype('float32') + rand(s, 'float32', 1e-3))
             inputs.append(np.array([scale], 'float32'))
             name = '_multi_%sadamw_update' % ('mp_' if mp else '')
             attrs = {'num_weights': len(shapes), 'lrs': [0.1, 0.05], 'wds': [0.0, 0.01],
@@ -185,14 +186,14 @@ def adamw_lamb():
                                                          'rescale_grad': 0.5}),
                                             ('float32', {'lower_bound': 0.5, 'upper_bound': 1.5,
                                                          'clip_gradient': 0.2})]):
-            dtype = 'float16' if mp else dtype
+            dtype = ('float16' if k < 2 else 'float32') if mp else dtype
             inputs, per = [], 4 + mp
             for s in shapes:
                 w = rand(s, dtype)
                 inputs += [w, rand(s, dtype), rand(s, 'float32' if mp else dtype, .1),
                            R.uniform(0, .5, s).astype('float32' if mp else dtype)]
                 if mp:
-                    inputs.append(w.astype('float32'))
+                    inputs.append(w.astype('float32') + rand(s, 'float32', 1e-3))
             name = '_multi_%slamb_update' % ('mp_' if mp else '')
             attrs = {'num_tensors': len(shapes), 'learning_rates': [0.1, 0.02],
                      'wds': [0.01, 0.0], 'step_count': [1, 5]}

@@ -17,7 +17,9 @@ The inputs of an update are the tensors' groups in turn (``weight_0, grad_0, mom
 grad_1, mom_1, ...``); each group runs the single-tensor kernel of
 :mod:`minigluon.ops.update_kernels` (the same code as ``sgd_update`` & co. and the optimizer
 classes). The results are the new weights, one output per tensor; the states (``mom``,
-``weight32``, ``mean``, ``var``) are updated in place (auxiliary states in a graph). Pass
+``weight32``, ``mean``, ``var``) are updated in place (auxiliary states in a graph). The
+multi-precision forms take float16 weights; a float32 weight is updated directly and its
+``weight32`` left alone, as MXNet 1.9.1's kernels do. Pass
 ``out=[weight_0, weight_1, ...]`` to write the weights back, as MXNet's optimizers do. Without
 ``out`` the weights are left as they are and new arrays are returned: MXNet 1.9.1 fails there
 ("shape must have a valid ndim").
@@ -50,6 +52,15 @@ class _CountedInputs(Op):
                                           len(inputs), self.count_attr))
 
 
+def _sum_sq(xp, a):
+    """``sum(a*a)`` as MXNet 1.9.1's ``multi_sum_sq`` takes it on the CPU: the squares in ``a``'s
+    dtype, added in that dtype (in float32 for float16 arrays); a 0-d array."""
+    flat = a.reshape(-1)
+    if a.dtype == np.float16:
+        return (flat * flat).astype(np.float32).sum()
+    return xp.dot(flat, flat)
+
+
 @register
 class MultiSumSq(_CountedInputs):
     """``multi_sum_sq(*arrays, num_arrays)``: ``[sum(a*a) for a in arrays]`` as one float32 array
@@ -72,11 +83,7 @@ class MultiSumSq(_CountedInputs):
                             % sorted(d.name for d in dtypes))
         out = xp.zeros((len(arrays),), dtype=np.float32)
         for i, a in enumerate(arrays):
-            flat = a.reshape(-1)
-            if a.dtype == np.float16:      # MXNet squares in float16, then adds in float32
-                out[i] = (flat * flat).astype(np.float32).sum()
-            else:
-                out[i] = xp.dot(flat, flat)
+            out[i] = _sum_sq(xp, a)
         return out
 
     def infer_shape(self, in_shapes):
@@ -92,8 +99,8 @@ class MultiSumSq(_CountedInputs):
 @register
 class ResetArrays(_CountedInputs):
     """``reset_arrays(*arrays, num_arrays)``: sets every array to 0 in place; no output (MXNet
-    1.9.1 returns an empty list; its Symbol form crashes the process, here it builds a node whose
-    inputs are auxiliary states)."""
+    1.9.1 returns an empty list). For NDArrays only: a Symbol of it has no outputs, so it adds
+    nothing to a graph (MXNet 1.9.1's ``sym.reset_arrays`` crashes the process)."""
 
     name = 'reset_arrays'
     attrs = {'num_arrays': Attr('int')}
@@ -217,13 +224,16 @@ class _MultiUpdate(_CountedInputs):
         for i in range(self._count()):
             weight, grad, *states = inputs[i * k:(i + 1) * k]
             self._check_group(i, weight, grad, *states)
-            if self.mp:
+            self._weight = weight        # the weight as given (multi-LAMB takes its norm)
+            if self.mp and weight.dtype != np.float32:
                 master = states[-1]
                 self.step(xp, i, master, grad.astype(np.float32), *states[:-1])
                 outs.append(master.astype(weight.dtype))
             else:
+                # a float32 weight is its own master: MXNet 1.9.1's mp kernels then update it
+                # directly and leave weight32 alone
                 w = weight.copy()
-                self.step(xp, i, w, grad, *states)
+                self.step(xp, i, w, grad, *(states[:-1] if self.mp else states))
                 outs.append(w)
         return tuple(outs)
 
@@ -384,8 +394,9 @@ register(type('_multi_mp_adamw_update', (_MultiAdamW,), {
 
 class _MultiLamb(_MultiUpdate):
     """LAMB over ``num_tensors`` tensors: per tensor ``lamb_update_phase1`` (``K.lamb_phase1``,
-    with ``t = step_count[i]`` and ``wds[i]``), the float32 norms of the weight and of the
-    direction, then ``lamb_update_phase2`` (``K.lamb_phase2``) with ``learning_rates[i]``."""
+    with ``t = step_count[i]`` and ``wds[i]``), the norms of the weight as given (float16 for the
+    multi-precision form, not its master) and of the direction (``multi_sum_sq``'s sums), then
+    ``lamb_update_phase2`` (``K.lamb_phase2``) with ``learning_rates[i]``."""
 
     count_attr = 'num_tensors'
     per_tensor = ('learning_rates', 'wds', 'step_count')
@@ -400,16 +411,12 @@ class _MultiLamb(_MultiUpdate):
         direction = K.lamb_phase1(xp, w, g, mean, var, self.wds[i], self.beta1, self.beta2,
                                   self.epsilon, self.step_count[i], self.bias_correction,
                                   self.rescale_grad, self._clip())
-        r1 = _norm32(xp, w)
-        r2 = _norm32(xp, direction)
+        # MXNet takes the weight's norm from the weight as given (float16 for the mp form, not
+        # the float32 master), through multi_sum_sq's rounding
+        r1 = float(np.sqrt(np.float32(_sum_sq(xp, self._weight))))
+        r2 = float(np.sqrt(np.float32(_sum_sq(xp, direction))))
         K.lamb_phase2(w, direction, r1, r2, self.learning_rates[i], self.lower_bound,
                       self.upper_bound)
-
-
-def _norm32(xp, a):
-    """The 2-norm of ``a`` accumulated in float32 (as ``multi_sum_sq``), as a Python float."""
-    a32 = a.astype(np.float32, copy=False).reshape(-1)
-    return float(np.sqrt(np.float32(xp.dot(a32, a32))))
 
 
 register(type('_multi_lamb_update', (_MultiLamb,), {

@@ -248,3 +248,33 @@ def test_multicast_float16_gradient_comes_back_as_float16():
     assert x.grad.dtype == np.float16
     np.testing.assert_array_equal(x.grad.asnumpy(), heads[0].astype(np.float16))
     np.testing.assert_array_equal(y.grad.asnumpy(), heads[1])
+
+
+@pytest.mark.parametrize('case', [c for c in CASES if c['op'] in CONTRIB and not c.get('error')],
+                         ids=lambda c: c['key'])
+def test_contrib_wrappers_match_mxnet(case):
+    """``nd.contrib.multi_[mp_]adamw_update`` / ``multi_[mp_]lamb_update`` (lists of tensors, as
+    MXNet's Python functions take them) give the recorded results and in-place writes."""
+    key, a = case['key'], case['attrs']
+    mp = '_mp_' in case['op']
+    per = 5 if mp else 4
+    n = _count(case)
+    raw = [VALUES['%s_in%d' % (key, i)] for i in range(case['n_in'])]
+    arrays = [nd.array(r, dtype=r.dtype) for r in raw]
+    groups = [arrays[j::per][:n] for j in range(per)]        # weights, grads, mean, var(, w32)
+    extra = {k: v for k, v in a.items()
+             if k not in ('num_weights', 'num_tensors', 'lrs', 'wds', 'etas', 'learning_rates',
+                          'step_count')}
+    if 'adamw' in case['op']:
+        fn = nd.contrib.multi_mp_adamw_update if mp else nd.contrib.multi_adamw_update
+        res = fn(*groups, rescale_grad=float(raw[-1][0]), lrs=a['lrs'], wds=a['wds'],
+                 etas=a['etas'], out=groups[0], **extra)
+    else:
+        fn = nd.contrib.multi_mp_lamb_update if mp else nd.contrib.multi_lamb_update
+        res = fn(*groups, step_count=a['step_count'], lrs=a['learning_rates'], wds=a['wds'],
+                 out=groups[0], **extra)
+    assert len(res) == n
+    for i, arr in enumerate(arrays):
+        want = VALUES['%s_after%d' % (key, i)]
+        np.testing.assert_allclose(arr.asnumpy(), want, rtol=_tol(want.dtype),
+                                   atol=_tol(want.dtype))
