@@ -106,8 +106,26 @@ def test_init_casts_as_mxnet_or_as_its_gpu_rule(amp_on):
         'broadcast_add(float16, float16)': nd.broadcast_add(h, h).dtype,
         'relu(float16)': nd.relu(h).dtype,
     }
+    with mx.name.NameManager():        # MXNet's block and operator counters from 0
+        net = gluon.nn.HybridSequential(prefix='hybridsequential0_')
+        net.add(gluon.nn.Dense(4, in_units=3, prefix='dense0_'),
+                gluon.nn.Activation('softrelu', prefix='softrelu0_'),
+                gluon.nn.Dense(2, in_units=4, prefix='dense1_'))
+        net.initialize()
+        net.hybridize()
+        got['hybridized Dense forward'] = net(x).dtype
+        S = mx.sym
+        graphs = {'hybridized': net._cached_graph[1],
+                  'sym.FullyConnected': S.FullyConnected(S.var('data'), num_hidden=3, name='fc'),
+                  'sym.elemwise_add': S.elemwise_add(S.var('a'), S.var('b'), name='add'),
+                  'sym.softmax': S.softmax(S.var('a'), name='sm')}
     want = dict(INIT['dtypes'], **{'softmax(float16)': 'float32'})
     assert {k: np.dtype(v).name for k, v in got.items()} == want
+    # the graphs of the patched sym functions: amp_cast on every input of a float16 or float32
+    # operator (the parameter variables too), amp_multicast before a widest-type one
+    assert set(graphs) == set(INIT['graphs'])
+    for name, graph in graphs.items():
+        assert json.loads(graph.tojson(remove_amp_cast=False)) == json.loads(INIT['graphs'][name])
     assert INIT['dtypes']['softmax(float16)'] == 'float16'       # MXNet's CPU rule
     sizes = {'lp16': amp.list_lp16_ops('float16'), 'fp32': amp.list_fp32_ops('float16'),
              'lp16_fp32': amp.list_lp16_fp32_ops('float16'),

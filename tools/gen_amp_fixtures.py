@@ -18,7 +18,10 @@ Each part runs in its own process (``amp.init()`` patches MXNet's operator funct
 * ``init``: the output dtypes of a few ``nd`` operators after a plain ``amp.init()`` (float16
   target): FullyConnected casts its float32 inputs to float16 (the forward runs on the CPU),
   ``softmax`` of a float16 array (an FP32 operator: on the CPU MXNet casts only float32 and
-  bfloat16 arrays, so it stays float16), ``elemwise_add`` of float16 and float32 (widest type).
+  bfloat16 arrays, so it stays float16), ``elemwise_add`` of float16 and float32 (widest type);
+  the graphs the patched ``sym`` functions build (a hybridized Dense-softrelu-Dense network
+  after one forward pass, which runs on the CPU; ``sym.FullyConnected``, ``sym.elemwise_add``,
+  ``sym.softmax``).
 * ``convert``: ``amp.convert_symbol`` of small graphs (default lists; ``excluded_sym_names``,
   ``data_names`` and ``cast_optional_params``; widest-type operators over variables, over float32
   outputs, over a float16 output with a float32 cast; casts after operators with and without
@@ -108,6 +111,21 @@ def init():
         'broadcast_add(float16, float16)': nd.broadcast_add(h, h).dtype,
         'relu(float16)': nd.relu(h).dtype,
     }
+    import mxnet as mx
+    from mxnet import gluon
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(4, in_units=3), gluon.nn.Activation('softrelu'),
+            gluon.nn.Dense(2, in_units=4))
+    net.initialize()
+    net.hybridize()
+    res['hybridized Dense forward'] = net(x).dtype
+    S = mx.sym
+    graphs = {'hybridized': net._cached_graph[1].tojson(remove_amp_cast=False),
+              'sym.FullyConnected': S.FullyConnected(S.var('data'), num_hidden=3,
+                                                     name='fc').tojson(remove_amp_cast=False),
+              'sym.elemwise_add': S.elemwise_add(S.var('a'), S.var('b'),
+                                                 name='add').tojson(remove_amp_cast=False),
+              'sym.softmax': S.softmax(S.var('a'), name='sm').tojson(remove_amp_cast=False)}
     lists = {'lp16': amp.list_lp16_ops('float16'), 'fp32': amp.list_fp32_ops('float16'),
              'lp16_fp32': amp.list_lp16_fp32_ops('float16'),
              'conditional_fp32': amp.list_conditional_fp32_ops('float16'),
@@ -115,7 +133,8 @@ def init():
              'loss_output': amp.list_loss_output_functions('float16')}
     with open(os.path.join(OUT, 'init.json'), 'w') as f:
         json.dump({'dtypes': {k: np.dtype(v).name for k, v in res.items()},
-                   'list_sizes': {k: len(v) for k, v in lists.items()}}, f, indent=1)
+                   'list_sizes': {k: len(v) for k, v in lists.items()},
+                   'graphs': graphs}, f, indent=1)
 
 
 def convert():

@@ -17,8 +17,10 @@ The training idiom of GluonNLP / GluonCV scripts::
 ``nd.contrib`` / ``sym.contrib`` for ``_contrib_`` names) so that their array inputs are cast
 first: to float16 for ``FP16_FUNCS`` (FullyConnected, Convolution, Deconvolution, RNN), to float32
 for ``FP32_FUNCS`` and the matching ``CONDITIONAL_FP32_FUNCS``, to the widest dtype among them for
-``WIDEST_TYPE_CASTS``. Blocks call ``F.<op>``, so eager and hybridized models both get the casts
-(``amp_cast`` / ``amp_multicast`` nodes in a hybridized graph). :func:`convert_symbol`,
+``WIDEST_TYPE_CASTS``. Blocks call ``F.<op>``, so eager and hybridized models both get the casts:
+NDArrays are cast before the call; a Symbol node gets an ``amp_cast`` on each input but its
+auxiliary states (the parameter variables it creates too), a widest-type one ``amp_multicast``
+over its inputs, giving MXNet 1.9.1's graphs node for node. :func:`convert_symbol`,
 :func:`convert_model` and :func:`convert_hybrid_block` convert a float32 graph after the fact.
 
 Differences from MXNet 1.9.1, all on the CPU, where MXNet's float16 training does not run:
@@ -146,27 +148,45 @@ def _is_array(x):
 
 
 def _cast(x, dtype):
-    """``x`` cast to ``dtype`` with ``amp_cast``: a Symbol always (its dtype is not known yet, as
-    in MXNet), an NDArray when it is float16 or float32 of another dtype; anything else as is."""
+    """``x`` cast to ``dtype`` with ``amp_cast`` when it is a float16 or float32 NDArray of
+    another dtype; anything else as is."""
     from minigluon import ndarray as nd
-    from minigluon import symbol as sym
-    if isinstance(x, sym.Symbol):
-        return sym.amp_cast(x, dtype=dtype.name)
     if isinstance(x, nd.NDArray) and np.dtype(x.dtype) in _CASTABLE and np.dtype(x.dtype) != dtype:
         return nd.amp_cast(x, dtype=dtype.name)
     return x
 
 
 def _casting(f, dtype, cond=None):
-    """``f`` with every array argument cast to ``dtype`` first; with ``cond = (attribute,
-    values)`` only when the call's ``attribute`` keyword is one of ``values``."""
+    """``f`` with its array inputs cast to ``dtype``; with ``cond = (attribute, values)`` only
+    when the call's ``attribute`` keyword is one of ``values``. NDArray arguments are cast before
+    the call; a Symbol is built first and then every input of its node but the auxiliary states
+    gets an ``amp_cast`` (the parameter variables it created too), as MXNet's wrapper does."""
     def wrapped(*args, **kwargs):
         if cond is not None and kwargs.get(cond[0]) not in cond[1]:
             return f(*args, **kwargs)
+        from minigluon.symbol import Symbol
+        if any(isinstance(a, Symbol) for a in list(args) + list(kwargs.values())):
+            return _cast_node_inputs(f(*args, **kwargs), dtype)
         args = [_cast(a, dtype) for a in args]
         kwargs = {k: _cast(v, dtype) for k, v in kwargs.items()}
         return f(*args, **kwargs)
     return _named_like(wrapped, f)
+
+
+def _cast_node_inputs(sym, dtype):
+    """The Symbol ``sym`` (one operator node) rebuilt with ``amp_cast`` to ``dtype`` on each
+    input that is not an auxiliary state (those the operator writes, as BatchNorm's statistics)."""
+    from minigluon.symbol import Symbol, amp_cast
+    node = sym._outputs[0][0]
+    inputs = []
+    for i, (src, idx, version) in enumerate(node.inputs):
+        if i in node.mutate:
+            inputs.append((src, idx, version))
+        else:
+            cast = amp_cast(Symbol([(src, idx)]), dtype=dtype.name)
+            inputs.append((cast._outputs[0][0], 0, 0))
+    new = node.clone(inputs)
+    return Symbol([(new, idx) for _, idx in sym._outputs])
 
 
 def _widest(f, target):
