@@ -15,7 +15,9 @@ too) come from :mod:`minigluon.control_flow.eager`.
 ``adamw_update`` / ``mp_adamw_update`` (over the ``_adamw_update`` / ``_mp_adamw_update``
 operators, taking ``rescale_grad`` as a number or an NDArray) and ``rand_zipfian`` (a composition
 of ``random.uniform``, ``exp`` and ``log``) are Python functions, as in MXNet 1.9.1; their
-``sym.contrib`` twins are in :mod:`minigluon.symbol.contrib`.
+``sym.contrib`` twins are in :mod:`minigluon.symbol.contrib`. So are ``multi_adamw_update``,
+``multi_mp_adamw_update``, ``multi_lamb_update`` and ``multi_mp_lamb_update`` (lists of tensors
+over the fused operators of :mod:`minigluon.ops.multi_tensor`; ``nd.contrib`` only, as in MXNet).
 """
 import math
 import numbers
