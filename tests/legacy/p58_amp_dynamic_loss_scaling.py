@@ -26,7 +26,7 @@ class Scorer(gluon.HybridBlock):
 
 rng = np.random.RandomState(58)
 net = Scorer()
-net.initialize()
+net.initialize(mx.init.Zero())       # the values are set just below
 net.w.set_data(nd.array(rng.uniform(-0.5, 0.5, (4, 3))))
 net.b.set_data(nd.array(rng.uniform(-0.1, 0.1, (3,))))
 net.hybridize()
