@@ -93,6 +93,9 @@ for _name in ('abs', 'sign', 'relu', 'cbrt', 'ceil', 'floor', 'round', 'rint', '
     case(_name, [AWAY(2, 3)])
 case('clip', [AWAY(3, 4)], a_min=-0.3, a_max=0.3)
 case('Cast', [U(-1, 1, 2, 3)], dtype='float64', flags={'no_half'})
+# AMP's casts: float64 data passes through amp_cast / amp_multicast unchanged (MXNet's type rule)
+case('amp_cast', [U(-1, 1, 2, 3)], dtype='float16', flags={'no_half'})
+case('amp_multicast', [U(-1, 1, 2, 3), U(-1, 1, 3)], num_outputs=2, flags={'no_half'})
 case('BlockGrad', [U(-1, 1, 2, 3)], flags={'no_numeric'})
 case('add_n', [U(-1, 1, 2, 3), U(-1, 1, 2, 3), U(-1, 1, 2, 3)])
 
