@@ -18,6 +18,7 @@ Writes into tests/fixtures/legacy_ops/:
   hidden keys, ``<input>_lr_mult``, legacy operator names), ``old_<name>.expected.json`` (MXNet's
   re-save after ``load_json``) and, for the two model files, ``old_<name>-0000.params`` (random
   weights) and ``old_<name>_io.npz`` (an input and MXNet's outputs for it);
+* ``op_namespaces.json``: the names in ``mx.nd.op`` and ``mx.sym.op``;
 * ``old_hidden_keys.json``: small graphs whose hidden keys MXNet upgrades or refuses by version,
   with MXNet's re-saved node attributes or ``null`` where it raises.
 """
@@ -302,6 +303,15 @@ def hidden_key_cases():
         f.write('\n')
 
 
+def op_namespaces():
+    """The names in ``mx.nd.op`` and ``mx.sym.op``."""
+    names = {ns: sorted(n for n in dir(getattr(mx, ns).op) if not n.startswith('__'))
+             for ns in ('nd', 'sym')}
+    with open(os.path.join(OUT, 'op_namespaces.json'), 'w') as f:
+        json.dump(names, f, indent=0)
+        f.write('\n')
+
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
     conv_and_pooling()
@@ -309,4 +319,5 @@ if __name__ == '__main__':
     batchnorm_v1()
     old_model_files()
     hidden_key_cases()
+    op_namespaces()
     print('wrote', sorted(os.listdir(OUT)))
