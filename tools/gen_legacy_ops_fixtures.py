@@ -18,6 +18,10 @@ Writes into tests/fixtures/legacy_ops/:
   hidden keys, ``<input>_lr_mult``, legacy operator names), ``old_<name>.expected.json`` (MXNet's
   re-save after ``load_json``) and, for the two model files, ``old_<name>-0000.params`` (random
   weights) and ``old_<name>_io.npz`` (an input and MXNet's outputs for it);
+* ``kl-symbol.json`` / ``kl.npz``: ``IdentityAttachKLSparseReg``'s graph and three training
+  steps through an executor (inputs, head gradients, outputs, gradients, moving averages);
+* ``gpu_only_graphs.json``: the JSON and inferred shapes of ``fft``, ``ifft`` and
+  ``count_sketch`` graphs (MXNet's CPU build cannot run them);
 * ``op_namespaces.json``: the names in ``mx.nd.op`` and ``mx.sym.op``;
 * ``old_hidden_keys.json``: small graphs whose hidden keys MXNet upgrades or refuses by version,
   with MXNet's re-saved node attributes or ``null`` where it raises.
@@ -303,6 +307,50 @@ def hidden_key_cases():
         f.write('\n')
 
 
+def kl_sparse_reg():
+    """IdentityAttachKLSparseReg through an executor (MXNet 1.9.1's nd function cannot take its
+    moving average): three forward/backward steps, the data gradients and the moving average
+    after each (updated in the backward)."""
+    graph = mx.sym.IdentityAttachKLSparseReg(mx.sym.var('x'), name='kl', penalty=0.01,
+                                             sparseness_target=0.2, momentum=0.8)
+    write('kl-symbol.json', graph.tojson())
+    values = {'moving_avg': np.array([0.2, 0.5, 0.7, 0.4], np.float32)}
+    args = {'x': mx.nd.zeros((5, 4))}
+    grads = {'x': mx.nd.zeros((5, 4))}
+    ex = graph.bind(mx.cpu(), args, args_grad=grads,
+                    aux_states={'kl_moving_avg': mx.nd.array(values['moving_avg'])})
+    for step in range(3):
+        x = RNG.uniform(0.05, 0.95, (5, 4)).astype(np.float32)
+        head = RNG.standard_normal((5, 4)).astype(np.float32)
+        ex.arg_dict['x'][:] = x
+        out = ex.forward(is_train=True)[0].asnumpy()
+        ex.backward(mx.nd.array(head))
+        values.update({'x%d' % step: x, 'head%d' % step: head, 'out%d' % step: out,
+                       'grad%d' % step: grads['x'].asnumpy(),
+                       'moving_avg%d' % step: ex.aux_dict['kl_moving_avg'].asnumpy()})
+    np.savez_compressed(os.path.join(OUT, 'kl.npz'), **values)
+
+
+def gpu_only_graphs():
+    """The graphs of fft, ifft and count_sketch (MXNet 1.9.1 builds and shape-infers them on
+    the CPU, but has no CPU kernel): the JSON and the inferred shapes."""
+    x = mx.sym.var('x')
+    graphs = {'fft': (mx.sym.contrib.fft(x, compute_size=64, name='f'), {'x': (3, 5)}),
+              'fft4': (mx.sym.contrib.fft(x, name='f'), {'x': (2, 1, 3, 4)}),
+              'ifft': (mx.sym.contrib.ifft(x, name='f'), {'x': (3, 8)}),
+              'count_sketch': (mx.sym.contrib.count_sketch(x, mx.sym.var('h'), mx.sym.var('s'),
+                                                            out_dim=5, name='cs'),
+                               {'x': (2, 3), 'h': (1, 3), 's': (1, 3)})}
+    out = {}
+    for name, (graph, shapes) in graphs.items():
+        arg, outs, _ = graph.infer_shape(**shapes)
+        out[name] = {'json': graph.tojson(), 'shapes': shapes, 'arg_shapes': arg,
+                     'out_shapes': outs}
+    with open(os.path.join(OUT, 'gpu_only_graphs.json'), 'w') as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
 def op_namespaces():
     """The names in ``mx.nd.op`` and ``mx.sym.op``."""
     names = {ns: sorted(n for n in dir(getattr(mx, ns).op) if not n.startswith('__'))
@@ -320,4 +368,6 @@ if __name__ == '__main__':
     old_model_files()
     hidden_key_cases()
     op_namespaces()
+    kl_sparse_reg()
+    gpu_only_graphs()
     print('wrote', sorted(os.listdir(OUT)))

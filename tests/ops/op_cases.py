@@ -314,6 +314,13 @@ case('BilinearSampler', [U(-1, 1, 2, 2, 4, 5), U(-1.2, 1.2, 2, 2, 3, 3)])
 case('SpatialTransformer', [U(-1, 1, 2, 2, 5, 4), U(-0.8, 0.8, 2, 6)], target_shape=(3, 3),
      transform_type='affine', sampler_type='bilinear')
 case('Crop', [U(-1, 1, 2, 2, 5, 6)], num_args=1, h_w=(3, 2), offset=(1, 3))
+# contrib fft / ifft / count_sketch (ops/fft.py), IdentityAttachKLSparseReg (legacy_extra.py; its
+# backward adds a penalty: not the forward's derivative)
+case('_contrib_fft', [U(-1, 1, 3, 4)])
+case('_contrib_ifft', [U(-1, 1, 1, 2, 2, 6)], compute_size=2)
+case('_contrib_count_sketch', [U(-1, 1, 2, 4), CONST([[2, 0, 2, 1]]), CONST([[1, -1, -1, 1]])],
+     out_dim=3)
+case('IdentityAttachKLSparseReg', [U(0.1, 0.9, 3, 4), AUX(U(0.2, 0.8, 4))], flags={'no_numeric'})
 # the pre-Gluon Convolution_v1 and Pooling_v1 (ops/legacy_v1.py)
 case('Convolution_v1', [U(-1, 1, 1, 2, 5, 5), U(-1, 1, 3, 2, 3, 2), U(-1, 1, 3)], kernel=(3, 2),
      num_filter=3, stride=(2, 1), pad=(1, 1))
