@@ -22,6 +22,7 @@ Writes into tests/fixtures/legacy_ops/:
   steps through an executor (inputs, head gradients, outputs, gradients, moving averages);
 * ``gpu_only_graphs.json``: the JSON and inferred shapes of ``fft``, ``ifft`` and
   ``count_sketch`` graphs (MXNet's CPU build cannot run them);
+* ``hawkesll.npz``: ``nd.contrib.hawkesll`` inputs, outputs and gradients;
 * ``op_namespaces.json``: the names in ``mx.nd.op`` and ``mx.sym.op``;
 * ``old_hidden_keys.json``: small graphs whose hidden keys MXNet upgrades or refuses by version,
   with MXNet's re-saved node attributes or ``null`` where it raises.
@@ -351,6 +352,36 @@ def gpu_only_graphs():
         f.write('\n')
 
 
+def hawkesll():
+    """nd.contrib.hawkesll on random processes: outputs and the gradients of lda, alpha and
+    beta for a random head gradient of the log likelihood (none reaching out_state: MXNet 1.9.1
+    ignores that one)."""
+    values, cases = {}, []
+    for k, (n, t, kk, valid) in enumerate([(3, 5, 2, [5, 2, 0]), (2, 4, 3, [2.5, 4])]):
+        inputs = {'lda': RNG.uniform(0.5, 2, (n, kk)), 'alpha': RNG.uniform(0.1, 0.8, kk),
+                  'beta': RNG.uniform(0.5, 3, kk), 'state': RNG.uniform(0, 1, (n, kk)),
+                  'lags': RNG.uniform(0.05, 1, (n, t)), 'valid_length': np.array(valid),
+                  'max_time': RNG.uniform(5, 6, n)}
+        inputs = {key: v.astype(np.float32) for key, v in inputs.items()}
+        inputs['marks'] = RNG.randint(0, kk, (n, t)).astype(np.int32)
+        order = ('lda', 'alpha', 'beta', 'state', 'lags', 'marks', 'valid_length', 'max_time')
+        arrays = [mx.nd.array(inputs[key], dtype=inputs[key].dtype) for key in order]
+        for a in arrays[:3]:
+            a.attach_grad()
+        head = RNG.standard_normal(n).astype(np.float32)
+        with mx.autograd.record():
+            ll, state = mx.nd.contrib.hawkesll(*arrays)
+        ll.backward(mx.nd.array(head))
+        key = 'h%d' % k
+        values.update({'%s_%s' % (key, name): v for name, v in inputs.items()})
+        values.update({key + '_head': head, key + '_loglike': ll.asnumpy(),
+                       key + '_out_state': state.asnumpy()})
+        values.update({'%s_grad_%s' % (key, name): a.grad.asnumpy()
+                       for name, a in zip(order, arrays[:3])})
+        cases.append(key)
+    np.savez_compressed(os.path.join(OUT, 'hawkesll.npz'), cases=np.array(cases), **values)
+
+
 def op_namespaces():
     """The names in ``mx.nd.op`` and ``mx.sym.op``."""
     names = {ns: sorted(n for n in dir(getattr(mx, ns).op) if not n.startswith('__'))
@@ -370,4 +401,5 @@ if __name__ == '__main__':
     op_namespaces()
     kl_sparse_reg()
     gpu_only_graphs()
+    hawkesll()
     print('wrote', sorted(os.listdir(OUT)))

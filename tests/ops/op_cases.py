@@ -321,6 +321,9 @@ case('_contrib_ifft', [U(-1, 1, 1, 2, 2, 6)], compute_size=2)
 case('_contrib_count_sketch', [U(-1, 1, 2, 4), CONST([[2, 0, 2, 1]]), CONST([[1, -1, -1, 1]])],
      out_dim=3)
 case('IdentityAttachKLSparseReg', [U(0.1, 0.9, 3, 4), AUX(U(0.2, 0.8, 4))], flags={'no_numeric'})
+case('_contrib_hawkesll', [U(0.5, 2, 3, 2), U(0.1, 0.8, 2), U(0.5, 3, 2), U(0, 1, 3, 2),
+                          CONST(np.linspace(0.1, 1.5, 15).reshape(3, 5)), INTS(0, 2, 3, 5),
+                          CONST([5, 2.5, 0]), CONST([5.0, 5.5, 4.0])])     # ops/hawkes.py
 # the pre-Gluon Convolution_v1 and Pooling_v1 (ops/legacy_v1.py)
 case('Convolution_v1', [U(-1, 1, 1, 2, 5, 5), U(-1, 1, 3, 2, 3, 2), U(-1, 1, 3)], kernel=(3, 2),
      num_filter=3, stride=(2, 1), pad=(1, 1))
