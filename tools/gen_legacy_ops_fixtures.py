@@ -7,8 +7,8 @@ Run in the MXNet venv (never imported by minigluon or its tests):
 
 Writes into tests/fixtures/legacy_ops/:
 
-* ``cases.json`` / ``values.npz`` (``_golden.Recorder``): ``Convolution_v1`` and ``Pooling_v1``
-  calls, outputs and gradients, and the node MXNet writes for each;
+* ``cases.json`` / ``values.npz`` (``_golden.Recorder``): ``Convolution_v1``, ``Pooling_v1`` and
+  ``Correlation`` calls, outputs and gradients, and the node MXNet writes for each;
 * ``bn_v1.json`` / ``bn_v1.npz``: ``BatchNorm_v1`` run through an executor (MXNet 1.9.1's
   ``nd.BatchNorm_v1`` cannot take its five inputs), training and inference: outputs, the
   gradients of data, gamma and beta, and the moving statistics after the forward; and
@@ -81,6 +81,14 @@ def conv_and_pooling():
     REC.case(pool, [U(2, 3, 4, 5)], global_pool=True, pool_type='avg')
     REC.case(pool, [ties(2, 3, 3, 4)], global_pool=True, kernel=(1, 1))
     REC.case(pool, [U(1, 2, 5, 5, dtype=np.float64)], kernel=(2, 2), pool_type='avg')
+    corr = 'Correlation'                                     # FlowNet's layer, CPU in MXNet too
+    REC.case(corr, [U(2, 3, 6, 7), U(2, 3, 6, 7)], wrt=(0, 1), kernel_size=3, max_displacement=2,
+             pad_size=2)
+    REC.case(corr, [U(1, 2, 9, 8), U(1, 2, 9, 8)], wrt=(0, 1), max_displacement=4, stride1=2,
+             stride2=2, pad_size=4)
+    REC.case(corr, [U(2, 2, 7, 7), U(2, 2, 7, 7)], wrt=(0, 1), kernel_size=3, max_displacement=1,
+             stride1=2, is_multiply=False)
+    REC.case(corr, [U(1, 1, 4, 5), U(1, 1, 4, 5)], wrt=(0, 1))
 
 
 # -- BatchNorm_v1 (through an executor) -----------------------------------------------------------

@@ -324,6 +324,10 @@ case('IdentityAttachKLSparseReg', [U(0.1, 0.9, 3, 4), AUX(U(0.2, 0.8, 4))], flag
 case('_contrib_hawkesll', [U(0.5, 2, 3, 2), U(0.1, 0.8, 2), U(0.5, 3, 2), U(0, 1, 3, 2),
                           CONST(np.linspace(0.1, 1.5, 15).reshape(3, 5)), INTS(0, 2, 3, 5),
                           CONST([5, 2.5, 0]), CONST([5.0, 5.5, 4.0])])     # ops/hawkes.py
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], kernel_size=3,   # correlation.py
+     max_displacement=1, pad_size=1)
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], max_displacement=2, stride1=2,
+     stride2=2, pad_size=2, is_multiply=False)
 # the pre-Gluon Convolution_v1 and Pooling_v1 (ops/legacy_v1.py)
 case('Convolution_v1', [U(-1, 1, 1, 2, 5, 5), U(-1, 1, 3, 2, 3, 2), U(-1, 1, 3)], kernel=(3, 2),
      num_filter=3, stride=(2, 1), pad=(1, 1))
