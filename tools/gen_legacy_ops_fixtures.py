@@ -22,6 +22,8 @@ Writes into tests/fixtures/legacy_ops/:
   steps through an executor (inputs, head gradients, outputs, gradients, moving averages);
 * ``gpu_only_graphs.json``: the JSON and inferred shapes of ``fft``, ``ifft`` and
   ``count_sketch`` graphs (MXNet's CPU build cannot run them);
+* ``legacy_graph.json``: a graph of ``Correlation``, ``Pooling_v1`` and ``BatchNorm_v1``, its JSON
+  and internal output names;
 * ``hawkesll.npz``: ``nd.contrib.hawkesll`` inputs, outputs and gradients;
 * ``op_namespaces.json``: the names in ``mx.nd.op`` and ``mx.sym.op``;
 * ``old_hidden_keys.json``: small graphs whose hidden keys MXNet upgrades or refuses by version,
@@ -390,6 +392,20 @@ def hawkesll():
     np.savez_compressed(os.path.join(OUT, 'hawkesll.npz'), cases=np.array(cases), **values)
 
 
+def legacy_graph():
+    """A graph of Correlation, Pooling_v1 and BatchNorm_v1: MXNet's JSON (hidden outputs counted
+    in node_row_ptr) and the names of its internal outputs."""
+    a = mx.sym.var('a')
+    corr = mx.sym.Correlation(a, mx.sym.var('b'), name='c', kernel_size=3, max_displacement=2,
+                              pad_size=2)
+    pooled = mx.sym.Pooling_v1(a, kernel=(2, 2), pool_type='avg', name='p')
+    graph = mx.sym.relu(corr, name='r') + mx.sym.BatchNorm_v1(pooled, name='bn').sum()
+    with open(os.path.join(OUT, 'legacy_graph.json'), 'w') as f:
+        json.dump({'json': graph.tojson(), 'internals': graph.get_internals().list_outputs()}, f,
+                  indent=1)
+        f.write('\n')
+
+
 def op_namespaces():
     """The names in ``mx.nd.op`` and ``mx.sym.op``."""
     names = {ns: sorted(n for n in dir(getattr(mx, ns).op) if not n.startswith('__'))
@@ -410,4 +426,5 @@ if __name__ == '__main__':
     kl_sparse_reg()
     gpu_only_graphs()
     hawkesll()
+    legacy_graph()
     print('wrote', sorted(os.listdir(OUT)))

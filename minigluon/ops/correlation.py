@@ -50,6 +50,9 @@ class Correlation(Op):
     num_outputs = 3
     num_visible_outputs = 1
 
+    def list_outputs(self):
+        return ['output', 'tmp1', 'tmp2']
+
     def check_attrs(self):
         if self.kernel_size < 1 or self.kernel_size % 2 == 0:
             raise ValueError('Correlation: kernel_size must be a positive odd number, got %d'

@@ -138,3 +138,17 @@ def test_v1_operators_in_a_hybridized_graph():
     conv = nd.Convolution_v1(bn, arrays['c_weight'], arrays['c_bias'], kernel=(3, 3), num_filter=2)
     assert_almost_equal(got, nd.Pooling_v1(conv, kernel=(2, 2)), rtol=1e-6, atol=1e-6)
     assert net.infer_shape(data=(2, 3, 6, 6))[1] == [(2, 2, 3, 3)]
+
+
+def test_legacy_graph_json_and_internals_are_mxnets():
+    """Correlation's two hidden outputs and BatchNorm_v1's count in node_row_ptr; internals list
+    the visible outputs under MXNet's names."""
+    with open(os.path.join(FIX, 'legacy_graph.json')) as f:
+        want = json.load(f)
+    a = sym.var('a')
+    corr = sym.Correlation(a, sym.var('b'), name='c', kernel_size=3, max_displacement=2, pad_size=2)
+    pooled = sym.Pooling_v1(a, kernel=(2, 2), pool_type='avg', name='p')
+    graph = sym.relu(corr, name='r') + sym.BatchNorm_v1(pooled, name='bn').sum()
+    assert graph.tojson() == want['json']
+    assert graph.get_internals().list_outputs() == want['internals']
+    assert sym.load_json(want['json']).tojson() == want['json']
