@@ -81,3 +81,21 @@ def test_input_lr_mult_for_a_variable_the_file_leaves_out():
     assert [n['name'] for n in nodes] == ['x', 'fc_weight', 'fc_bias', 'fc']
     assert nodes[1]['attrs'] == {'__lr_mult__': '2', '__ctx_group__': 'g', 'num_hidden': '2'}
     assert nodes[2]['attrs'] == {'__ctx_group__': 'g', 'num_hidden': '2'}
+
+
+def test_old_model_file_as_a_module_era_checkpoint(tmp_path):
+    """The model zoo's way: ``load_checkpoint('Inception-BN', 0)`` on the old files, then the
+    graph run with those weights gives MXNet's output."""
+    import shutil
+    from minigluon import model
+    from minigluon.executor import CachedOp
+    name = 'v07_inception_bn'
+    shutil.copy(path('old_%s.json' % name), str(tmp_path / 'Inception-BN-symbol.json'))
+    shutil.copy(path('old_%s-0000.params' % name), str(tmp_path / 'Inception-BN-0000.params'))
+    graph, args, aux = model.load_checkpoint(str(tmp_path / 'Inception-BN'), 0)
+    assert sorted(aux) == ['bn_1_moving_mean', 'bn_1_moving_var']
+    io = np.load(path('old_%s_io.npz' % name))
+    feeds = dict(args, **aux, data=nd.array(io['in_data']),
+                 softmax_label=nd.array(io['in_softmax_label']))
+    out = CachedOp(graph)(*[feeds[n] for n in graph.list_inputs()])[0]
+    assert_almost_equal(out, io['out0'], rtol=1e-5, atol=1e-6)
