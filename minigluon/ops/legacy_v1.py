@@ -99,7 +99,8 @@ class PoolingV1(Pooling):
     * the max gradient goes to every element equal to its window's maximum (``Pooling``: the
       first one).
 
-    MXNet 1.9.1's CPU build runs 2-D pooling only ("3D kernel not implemented"); 3-D works here.
+    MXNet 1.9.1's CPU build runs 2-D pooling only ("3D kernel not implemented"); 3-D works here,
+    with the same arithmetic (MXNet's GPU build hands 3-D windows to cuDNN instead).
 
     Raises
     ------
