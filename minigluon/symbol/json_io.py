@@ -6,10 +6,16 @@ one item per line indented by two spaces per level, ``", "`` before the line bre
 numbers (and of ``[node, index, version]`` entries) on one line unless they hold more than 10
 items, string maps on one line when they have a single key. Node attributes are sorted.
 
-Reader: accepts what MXNet accepts (MXNET_SPEC.md section 5): attributes under ``attrs``, ``attr``
-or ``param``; two-element input entries; missing ``node_row_ptr`` or ``attrs``; hidden keys
-written plainly (``ctx_group``) or as ``__ctx_group__``; files older than 0.9 whose operators lack
-their weight or auxiliary variables (created as ``<node>_<input>``). Anything malformed raises
+Reader: accepts what MXNet accepts (MXNET_SPEC.md section 5) and upgrades old files as MXNet
+1.9.1 does: attributes under ``attrs``, ``attr`` or ``param``; two-element input entries;
+missing ``node_row_ptr`` or ``attrs`` (a file without ``mxnet_version`` counts as 0.8.0); in
+files older than 1.9.1, hidden keys written plainly (``ctx_group``) and ``<input>_<hidden key>``
+on an operator (``weight_lr_mult``: ``__lr_mult__`` on that input variable); files older than
+0.9 whose operators lack their weight or auxiliary variables (created as ``<node>_<input>``);
+below 0.9.4, the initialiser an operator gives its variables (BatchNorm's statistics) added
+where a variable has none; below 0.9.5, ``argmax`` / ``argmin`` ``axis=-1`` meaning "flatten".
+Legacy operator names (``BatchNorm_v1``, ``Softmax``...) are registered operators or aliases.
+``control_deps`` lists are ignored (MXNet 1.9.1 keeps and re-writes them). Anything malformed raises
 :class:`~minigluon.base.MXNetFormatError` naming the node, never an IndexError or RecursionError.
 """
 import json
@@ -317,7 +323,7 @@ def _op_node(nj, name, attrs, entries, built, where, version):
     init_attrs = INPUT_VAR_INIT.get(node.op, {})
     if len(entries) < len(expected) and version < 900:
         # Pre-0.9 files omit weight and aux variables; MXNet creates them with the node's
-        # attributes (and BatchNorm's __init__ for its statistics).
+        # attributes (BatchNorm's statistics get their __init__ just below).
         for i in range(len(entries), len(expected)):
             var = _Node('%s_%s' % (name, expected[i]), node.attrs)
             entries.append((var, 0, 0))
