@@ -9,6 +9,7 @@ import pytest
 
 from minigluon import autograd, nd, sym
 from minigluon.executor import CachedOp
+from minigluon.name import NameManager
 from minigluon.test_utils import assert_almost_equal, check_gradient
 from tests.ops._golden import FIXTURES, Golden, standard_tests
 
@@ -145,10 +146,12 @@ def test_legacy_graph_json_and_internals_are_mxnets():
     the visible outputs under MXNet's names."""
     with open(os.path.join(FIX, 'legacy_graph.json')) as f:
         want = json.load(f)
-    a = sym.var('a')
-    corr = sym.Correlation(a, sym.var('b'), name='c', kernel_size=3, max_displacement=2, pad_size=2)
-    pooled = sym.Pooling_v1(a, kernel=(2, 2), pool_type='avg', name='p')
-    graph = sym.relu(corr, name='r') + sym.BatchNorm_v1(pooled, name='bn').sum()
+    with NameManager():      # automatic names (sum0, _plus0) counted from 0, as in the fixture
+        a = sym.var('a')
+        corr = sym.Correlation(a, sym.var('b'), name='c', kernel_size=3, max_displacement=2,
+                               pad_size=2)
+        pooled = sym.Pooling_v1(a, kernel=(2, 2), pool_type='avg', name='p')
+        graph = sym.relu(corr, name='r') + sym.BatchNorm_v1(pooled, name='bn').sum()
     assert graph.tojson() == want['json']
     assert graph.get_internals().list_outputs() == want['internals']
     assert sym.load_json(want['json']).tojson() == want['json']
