@@ -50,6 +50,13 @@ class Correlation(Op):
     attrs = {'kernel_size': Attr('int', 1), 'max_displacement': Attr('int', 1),
              'stride1': Attr('int', 1), 'stride2': Attr('int', 1), 'pad_size': Attr('int', 0),
              'is_multiply': Attr('bool', True)}
+    # MXNet declares two hidden outputs, the padded inputs in (N, Hp, Wp, C) layout; they are
+    # outputs 1 and 2 here too, so that graphs count, name and save the same outputs
+    num_outputs = 3
+    num_visible_outputs = 1
+
+    def list_outputs(self):
+        return ['output', 'tmp1', 'tmp2']
 
     def check_attrs(self):
         for key in ('kernel_size', 'stride1', 'stride2'):
@@ -110,7 +117,9 @@ class Correlation(Op):
             m = (pa * pb if self.is_multiply else xp.abs(pa - pb)).sum(axis=1)
             out[:, q] = self._patch_sums(xp, m, out_sp) / count
         self._saved = (a, b, data1.shape, out_sp, count, data1.dtype, data2.dtype)
-        return out.astype(data1.dtype, copy=False)
+        hidden = [xp.ascontiguousarray(t.transpose(0, 2, 3, 1)).astype(data1.dtype, copy=False)
+                  for t in (a, b)]
+        return out.astype(data1.dtype, copy=False), hidden[0], hidden[1]
 
     @staticmethod
     def _shifted(b, rows, cols, dy, dx):
@@ -136,7 +145,7 @@ class Correlation(Op):
                 m[:, i:i + (oh - 1) * s1 + 1:s1, j:j + (ow - 1) * s1 + 1:s1] += g
         return m
 
-    def backward(self, xp, grad):
+    def backward(self, xp, grad, *hidden_grads):
         a, b, shape, out_sp, count, t1, t2 = self._saved
         rows, cols = self._windows(out_sp)
         span = (rows.stop - rows.start, cols.stop - cols.start)
@@ -162,8 +171,10 @@ class Correlation(Op):
             raise MXNetError('Correlation: needs the shape (N, C, H, W) of data1 or data2')
         check_given_shapes(self, in_shapes, [tuple(known)] * 2)
         out_sp = self._out_spatial(known[2], known[3])
-        return [tuple(known), tuple(known)], [(known[0], self._grid()[1] ** 2) + tuple(out_sp)]
+        n, c, h, w = known
+        padded = (n, h + 2 * self.pad_size, w + 2 * self.pad_size, c)
+        return [tuple(known), tuple(known)], [(n, self._grid()[1] ** 2) + tuple(out_sp), padded, padded]
 
     def infer_type(self, in_types):
         t = next((x for x in in_types if x is not None), np.dtype(np.float32))
-        return [t, t], [t]
+        return [t, t], [t, t, t]

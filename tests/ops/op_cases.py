@@ -317,6 +317,27 @@ case('BilinearSampler', [U(-1, 1, 2, 2, 4, 5), U(-1.2, 1.2, 2, 2, 3, 3)])
 case('SpatialTransformer', [U(-1, 1, 2, 2, 5, 4), U(-0.8, 0.8, 2, 6)], target_shape=(3, 3),
      transform_type='affine', sampler_type='bilinear')
 case('Crop', [U(-1, 1, 2, 2, 5, 6)], num_args=1, h_w=(3, 2), offset=(1, 3))
+# contrib fft / ifft / count_sketch (ops/fft.py), IdentityAttachKLSparseReg (legacy_extra.py; its
+# backward adds a penalty: not the forward's derivative)
+case('_contrib_fft', [U(-1, 1, 3, 4)])
+case('_contrib_ifft', [U(-1, 1, 1, 2, 2, 6)], compute_size=2)
+case('_contrib_count_sketch', [U(-1, 1, 2, 4), CONST([[2, 0, 2, 1]]), CONST([[1, -1, -1, 1]])],
+     out_dim=3)
+case('IdentityAttachKLSparseReg', [U(0.1, 0.9, 3, 4), AUX(U(0.2, 0.8, 4))], flags={'no_numeric'})
+case('_contrib_hawkesll', [U(0.5, 2, 3, 2), U(0.1, 0.8, 2), U(0.5, 3, 2), U(0, 1, 3, 2),
+                          CONST(np.linspace(0.1, 1.5, 15).reshape(3, 5)), INTS(0, 2, 3, 5),
+                          CONST([5, 2.5, 0]), CONST([5.0, 5.5, 4.0])])     # ops/hawkes.py
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], kernel_size=3,   # correlation.py
+     max_displacement=1, pad_size=1)
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], max_displacement=2, stride1=2,
+     stride2=2, pad_size=2, is_multiply=False)
+# the pre-Gluon Convolution_v1 and Pooling_v1 (ops/legacy_v1.py)
+case('Convolution_v1', [U(-1, 1, 1, 2, 5, 5), U(-1, 1, 3, 2, 3, 2), U(-1, 1, 3)], kernel=(3, 2),
+     num_filter=3, stride=(2, 1), pad=(1, 1))
+case('Pooling_v1', [DISTINCT(1, 2, 5, 5)], kernel=(3, 3), stride=(2, 2), pad=(1, 1),
+     pooling_convention='full')
+case('Pooling_v1', [U(-1, 1, 1, 2, 6, 6)], kernel=(3, 3), stride=(2, 2), pool_type='avg',
+     pooling_convention='full')
 case('Crop', [U(-1, 1, 2, 2, 5, 6), U(-1, 1, 1, 1, 2, 4)], center_crop=True)
 case('khatri_rao', [U(-1, 1, 2, 3), U(-1, 1, 3, 3)])
 case('khatri_rao', [U(-1, 1, 2, 2), U(-1, 1, 1, 2), U(-1, 1, 3, 2)])
@@ -329,6 +350,8 @@ case('BatchNorm', [U(-1, 1, 3, 4, 2)] + _BN[1:], axis=-1, fix_gamma=False, flags
 if '_contrib_BatchNormWithReLU' in OPS:     # contrib fused layer (gluon.contrib.nn.BatchNormReLU)
     case('_contrib_BatchNormWithReLU', _BN, fix_gamma=False, flags={'train'})
 case('_contrib_SyncBatchNorm', _BN, fix_gamma=False, key='bn', flags={'train'})   # gluon.contrib.nn
+case('BatchNorm_v1', _BN, fix_gamma=False, flags={'train'})    # legacy_v1.py
+case('BatchNorm_v1', _BN, fix_gamma=False, use_global_stats=True)
 case('LayerNorm', [U(-1, 1, 3, 4), U(0.5, 1.5, 4), U(-1, 1, 4)])
 case('InstanceNorm', [U(-1, 1, 2, 3, 4), U(0.5, 1.5, 3), U(-1, 1, 3)])
 case('GroupNorm', [U(-1, 1, 2, 4, 3), U(0.5, 1.5, 2), U(-1, 1, 2)], num_groups=2)
