@@ -1,6 +1,6 @@
 """``HybridBlock``: a Block whose ``hybrid_forward(F, ...)`` runs eagerly or as a cached graph.
 
-Semantics follow ``mxnet.gluon.HybridBlock`` (MXNet 1.9.1; MXNET_SPEC.md sections 1.2 and 9).
+Semantics follow ``mxnet.gluon.HybridBlock`` (MXNet 1.9.1; docs/MXNET_SPEC.md sections 1.2 and 9).
 Eagerly, ``F`` is :mod:`minigluon.ndarray` and parameters arrive as keyword arguments named by their
 attribute. After ``hybridize()``, the first call traces ``hybrid_forward`` with ``F =
 minigluon.symbol`` on variables (``data`` or ``data0, data1...``) once per argument structure; later

@@ -6,7 +6,7 @@ one item per line indented by two spaces per level, ``", "`` before the line bre
 numbers (and of ``[node, index, version]`` entries) on one line unless they hold more than 10
 items, string maps on one line when they have a single key. Node attributes are sorted.
 
-Reader: accepts what MXNet accepts (MXNET_SPEC.md section 5) and upgrades old files as MXNet
+Reader: accepts what MXNet accepts (docs/MXNET_SPEC.md section 5) and upgrades old files as MXNet
 1.9.1 does: attributes under ``attrs``, ``attr`` or ``param``; two-element input entries;
 missing ``node_row_ptr`` or ``attrs`` (a file without ``mxnet_version`` counts as 0.8.0); in
 files older than 1.9.1, hidden keys written plainly (``ctx_group``) and ``<input>_<hidden key>``
