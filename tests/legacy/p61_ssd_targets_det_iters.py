@@ -6,7 +6,6 @@
 # labels), MultiBoxPrior anchors, GluonCV's BipartiteMatcher (F.contrib.bipartite_matching)
 # composed with a MaximumMatcher over contrib.box_iou, a MultiClassEncoder and a
 # NormalizedBoxCenterEncoder, and two SGD steps of a tiny SSD head on those targets.
-import io
 import os
 import random
 import shutil
