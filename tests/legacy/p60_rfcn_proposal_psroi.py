@@ -87,6 +87,17 @@ print('proposals under record', proposals.shape, float(nd.abs(proposals - rois).
 show('rpn cls grad', rpn.rpn_cls_score.weight.grad()[0])
 show('rpn bbox grad', rpn.rpn_bbox_pred.weight.grad()[0])
 rpn_trainer.step(2)
+# a step on the classification loss alone: the box branch of the hybridized RPN gets zero
+# gradients from its graph, so the Trainer does not call them stale
+with autograd.record():
+    _, score_reshape, _, _ = rpn(x)
+    logits = score_reshape.reshape((0, 2, -1)).transpose((0, 2, 1))
+    rpn_cls_loss = gluon.loss.SoftmaxCrossEntropyLoss()(logits, rpn_label,
+                                                        (rpn_label >= 0).expand_dims(-1))
+rpn_cls_loss.backward()
+rpn_trainer.step(2)
+print('rpn cls-only loss', ' '.join('%.6f' % v for v in rpn_cls_loss.asnumpy()),
+      'box grad', rpn.rpn_bbox_pred.weight.grad().abs().sum().asscalar())
 
 # proposal targets: IoU with the ground truth in NumPy
 gt = [np.array([[1, 1, 9, 10, 1], [6, 4, 15, 12, 2]], 'float32'),
