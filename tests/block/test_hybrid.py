@@ -392,3 +392,69 @@ def test_a_failed_trace_of_a_new_argument_structure_keeps_the_graph_in_use(tmp_p
     net.export(str(tmp_path / 'b'))
     assert (tmp_path / 'b-symbol.json').exists()
     assert net(nd.ones((2,)), nd.full((1,), 2.)).asnumpy().tolist() == [3, 3]
+
+
+class _TwoHeads(HybridBlock):
+    """``a`` and ``b`` read the same ``relu(x)``; ``shared=False`` reads ``x`` itself (2 operators)."""
+
+    def __init__(self, shared=True, **kwargs):
+        super().__init__(**kwargs)
+        self._shared = shared
+        with self.name_scope():
+            self.a = Dense(2, in_units=3)
+            self.b = Dense(2, in_units=3)
+
+    def hybrid_forward(self, F, x):
+        h = F.relu(x) if self._shared else x
+        return self.a(h), self.b(h)
+
+
+@pytest.mark.parametrize('shared,static_alloc,written', [(True, False, True), (False, True, True),
+                                                         (False, False, False)])
+def test_unused_output_branch_gets_fresh_zero_gradients_unless_inlined(fresh_names, shared,
+                                                                       static_alloc, written):
+    # MXNet 1.9.1 (measured): a CachedOp node's backward writes a gradient for every input that
+    # wants one, zeros off the used outputs' paths, so Trainer.step does not call them stale; a
+    # graph of at most inline_limit=2 operators without static_alloc is recorded operator by
+    # operator and leaves them untouched.
+    from minigluon.gluon import Trainer
+    net = _TwoHeads(shared)
+    net.initialize()
+    net.hybridize(static_alloc=static_alloc)
+    net.b.weight.grad()[:] = 5
+    trainer = Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    with autograd.record():
+        a, _ = net(nd.ones((1, 3)))
+        loss = a.sum()
+    loss.backward()
+    np.testing.assert_array_equal(net.b.weight.grad().asnumpy(), 0 if written else 5)
+    if written:
+        trainer.step(1)
+        np.testing.assert_array_equal(net.b.bias.data().asnumpy(), 0)
+    else:
+        with pytest.raises(UserWarning, match='stale'):
+            trainer.step(1)
+
+
+def test_unused_graph_input_gets_zero_gradient_with_add_req_unchanged(fresh_names):
+    class Pair(HybridBlock):
+        def hybrid_forward(self, F, x, y):
+            return x * 2, y * 3 + 1
+
+    x, y = nd.ones((1, 3)), nd.ones((1, 3))
+    x.attach_grad()
+    y.attach_grad(grad_req='add')
+    y.grad[:] = 7
+    net = Pair()
+    net.hybridize()
+    with autograd.record():
+        p, _ = net(x, y)
+        p.sum().backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), 2)
+    np.testing.assert_array_equal(y.grad.asnumpy(), 7)
+    y.attach_grad()
+    y.grad[:] = 7
+    with autograd.record():
+        p, _ = net(x, y)
+        p.sum().backward()
+    np.testing.assert_array_equal(y.grad.asnumpy(), 0)
