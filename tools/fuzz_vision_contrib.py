@@ -15,7 +15,9 @@ fit included), ``psroi`` (``contrib.PSROIPooling``), ``dpsroi`` (``contrib.Defor
 ``no_trans``, classes, ``part_size``, ``sample_per_part``), ``proposal`` (``contrib.Proposal`` and
 ``MultiProposal``: anchor scales and ratios, ``feature_stride``, ``threshold``, ``rpn_*`` sizes,
 ``output_score``, ``iou_loss``), ``rroi`` (``contrib.RROIAlign``, outputs only: no backward in
-MXNet) and ``bipartite`` (``contrib.bipartite_matching``, tied scores, thresholds, ``is_ascend``).
+MXNet) and ``bipartite`` (``contrib.bipartite_matching``, tied scores, thresholds, ``is_ascend``);
+``cnnblock``: the ``gluon.contrib.cnn`` blocks with parameters set from a seed, eager, hybridized
+and exported (``run_block``; also the parameters' gradients, ``pgrad:<name>``).
 Regions are drawn degenerate (``x2 < x1``, a point), partly or wholly outside the map; dtypes
 float16/32/64. Each configuration is run in the modes ``eager``, ``hyb`` (a hybridized
 ``HybridLambda``) and, for one in three, ``export`` (that block exported and loaded back as a
@@ -34,7 +36,9 @@ or class's docstring): ``topk`` (bipartite ``topk=k``: MXNet makes k + 1 matches
 ``tie-order`` (Proposal's rows of equal scores in another order: MXNet's ``std::sort`` leaves
 their order unspecified), ``float16-deform`` (MXNet has no float16 GEMM on CPU),
 ``mdeform-filters`` (MXNet's modulated version needs num_filter to be a multiple of
-num_deformable_group), ``rroi-hybridized`` (MXNet cannot hybridize RROIAlign), ``pad-wrap``
+num_deformable_group), ``rroi-hybridized`` (MXNet cannot hybridize RROIAlign),
+``proposal-float64`` (MXNet's Proposal takes float32 alone; minigluon computes in float32 and
+answers in the input's dtype), ``pad-wrap``
 (ImageIter's last 'pad' batch wraps over the data as often as needed; MXNet wraps once, and the
 extra augmentation draws move the later epochs' random crops).
 
@@ -224,8 +228,8 @@ def g_proposal(n):
         nb = ri(1, 3) if multi else 1
         h, w = ri(1, 6), ri(1, 6)
         kw = dict(scales=tuple(scales), ratios=tuple(ratios), feature_stride=fs,
-                  rpn_pre_nms_top_n=pick(6000, ri(1, 30), ri(1, 30)),
-                  rpn_post_nms_top_n=ri(1, 20), threshold=rf(0.1, 0.95, 2),
+                  rpn_pre_nms_top_n=pick(6000, ri(1, 30), ri(1, 30), -1, 0),
+                  rpn_post_nms_top_n=ri(1, 20), threshold=pick(rf(0.1, 0.95, 2), 0.0, 1.0),
                   rpn_min_size=pick(0, 1, 4, 16, 40), output_score=chance(0.5),
                   iou_loss=chance(0.2))
         probs = np.round(U(0, 1, (nb, 2 * a_n, h, w)), pick(1, 3, 6)).astype(np.float32)
@@ -234,12 +238,13 @@ def g_proposal(n):
             deltas = deltas * fs
         info = []
         for _ in range(nb):
-            ih = pick(h * fs, R.uniform(fs, h * fs), h * fs - 0.5)
-            iw = pick(w * fs, R.uniform(fs, w * fs), w * fs - 0.5)
+            ih = pick(h * fs, R.uniform(fs, h * fs), h * fs - 0.5, (h + 1) * fs + 0.5)
+            iw = pick(w * fs, R.uniform(fs, w * fs), w * fs - 0.5, (w + ri(0, 1)) * fs)
             info.append([ih, iw, pick(1.0, 0.5, rf(0.3, 2.0))])
         info = np.array(info, np.float32)
+        dt = pick('float32', 'float32', 'float32', 'float64')
         add('proposal', 'contrib.MultiProposal' if multi else 'contrib.Proposal', kw,
-            [probs, deltas.astype(np.float32), info], (0, 1))
+            [probs.astype(dt), deltas.astype(dt), info.astype(dt)], (0, 1))
 
 
 def g_rroi(n):
@@ -279,6 +284,26 @@ def g_bipartite(n):
         kw = dict(threshold=pick(0.0, 0.5, 1e-12, rf(0, 1, 2), 0.25, -1.0),
                   is_ascend=chance(0.3), topk=pick(-1, -1, 0, 1, 2, 3))
         add('bipartite', 'contrib.bipartite_matching', kw, [x.astype(dt)])
+
+
+def g_cnnblock(n):
+    for _ in range(n):
+        modulated = chance(0.4)
+        g, dg = pick(1, 1, 2), pick(1, 1, 2)
+        cin, ch = g * dg * ri(1, 2), g * dg * ri(1, 2)
+        k = pick(1, 2, 3, (ri(1, 3), ri(1, 3)))
+        kw = dict(channels=ch, kernel_size=k, strides=pick(1, 1, 2, (1, 2)),
+                  padding=pick(0, 1, (1, 0)), dilation=pick(1, 1, 2), groups=g,
+                  num_deformable_group=dg, use_bias=chance(0.7), in_channels=cin,
+                  activation=pick(None, None, 'relu', 'tanh'), offset_use_bias=chance(0.7))
+        cls = 'ModulatedDeformableConvolution' if modulated else 'DeformableConvolution'
+        x = U(-1, 1, (ri(1, 2), cin, ri(4, 7), ri(4, 7)), fdtype(f16=False))
+        cfg = _fuzz.CASES[-1]['cfg'] + 1 if _fuzz.CASES else 0
+        for mode in ('eager', 'hyb', 'export'):
+            add_case('cnnblock' + ('' if mode == 'eager' else '.' + mode),
+                     'net = cnn.%s(%s)' % (cls, _fuzz.kwargs_code(kw)), [x], cfg=cfg,
+                     build='net = cnn.%s(%s)' % (cls, _fuzz.kwargs_code(kw)), mode=mode,
+                     wrt=[] if modulated else [0])
 
 
 # -- the detection data path ----------------------------------------------------------------------
@@ -343,7 +368,8 @@ def g_detiter(n):
 
 GROUPS = {'deform': (g_deform, 1.0), 'mdeform': (g_mdeform, 0.5), 'corr': (g_corr, 1.0),
           'psroi': (g_psroi, 1.0), 'dpsroi': (g_dpsroi, 1.0), 'proposal': (g_proposal, 1.0),
-          'rroi': (g_rroi, 0.7), 'bipartite': (g_bipartite, 1.0), 'detiter': (g_detiter, 1.0)}
+          'rroi': (g_rroi, 0.7), 'bipartite': (g_bipartite, 1.0), 'cnnblock': (g_cnnblock, 0.7),
+          'detiter': (g_detiter, 1.0)}
 
 
 def generate(out, seed, n, only=None):
@@ -411,6 +437,53 @@ def run_op(mx, c, arrays, head=head_for):
     return res
 
 
+def param_value(cfg, name, shape, dtype):
+    """The value every framework gives parameter ``name`` of configuration ``cfg``."""
+    rng = np.random.RandomState(zlib.crc32(('%s:%s' % (cfg, name)).encode()))
+    return (rng.standard_normal(shape) * 0.5).astype(dtype)
+
+
+def run_block(mx, c, x):
+    """Build ``gluon.contrib.cnn`` block case ``c`` (``build`` sets ``net``), set every parameter
+    from ``param_value``, run it on ``x`` eagerly, hybridized or exported and loaded back, and
+    back-propagate the head to ``x`` (``wrt``) and the parameters. Returns ``out0``, ``grad0``
+    and ``pgrad:<name>``."""
+    nd = mx.nd
+    env = {'cnn': mx.gluon.contrib.cnn}
+    with mx.name.NameManager():
+        exec(c['build'], env)
+    net = env['net']
+    net.cast(str(x.dtype))
+    net.initialize()
+    xs = nd.array(x, dtype=x.dtype)
+    net(xs)         # the deformable weight's in_channels is left to deferred initialisation
+    for name, p in net.collect_params().items():
+        p.set_data(nd.array(param_value(c['cfg'], name, p.shape, x.dtype), dtype=x.dtype))
+    if c['mode'] != 'eager':
+        net.hybridize()
+    if c['mode'] == 'export':
+        net(xs)
+        tmp = tempfile.mkdtemp()
+        try:
+            net.export(os.path.join(tmp, 'net'))
+            net = mx.gluon.SymbolBlock.imports(os.path.join(tmp, 'net-symbol.json'), ['data'],
+                                               os.path.join(tmp, 'net-0000.params'))
+        finally:
+            shutil.rmtree(tmp)
+    if not c['wrt']:
+        return {'out0': net(xs).asnumpy()}
+    xs.attach_grad()
+    with mx.autograd.record():
+        out = net(xs)
+    res = {'out0': out.asnumpy()}
+    out.backward(nd.array(head_for(c['cfg'], 0, res['out0']), dtype=x.dtype))
+    res['grad0'] = xs.grad.asnumpy()
+    for name, p in net.collect_params().items():
+        if p.grad_req != 'null':
+            res['pgrad:' + name.split('_', 1)[-1]] = p.grad().asnumpy()
+    return res
+
+
 def _write_images(mx, folder, c, images):
     """The case's images as PNG files ``<i>.png`` and as ``det.rec`` / ``det.idx`` records with
     their labels; the image list ``[(label, file name)]``."""
@@ -470,6 +543,8 @@ def run_case(mx, c, inputs):
     arrays = [inputs['%s_in%d' % (c['key'], i)] for i in range(c['n_in'])]
     if c['group'] == 'detiter':
         return run_detiter(mx, c, arrays)
+    if c['group'].startswith('cnnblock'):
+        return run_block(mx, c, arrays[0])
     return run_op(mx, c, arrays)
 
 
@@ -496,6 +571,8 @@ def known(c, m, o, kind):
         return 'float16-deform'
     if kind == 'mx-error-ours-ok' and 'must divide deformable group' in err:
         return 'mdeform-filters'
+    if g.startswith('proposal') and kind == 'mx-error-ours-ok' and 'Unsupported data type' in err:
+        return 'proposal-float64'
     if g.startswith('rroi.') and kind == 'mx-error-ours-ok' and 'non-differentiable' in err:
         return 'rroi-hybridized'
     if g == 'detiter' and c['kind'] != 'recordio' and c['n_in'] % c['kw']['batch_size'] and \
@@ -506,8 +583,24 @@ def known(c, m, o, kind):
     return None
 
 
+def _drop_filler_rows(c, res):
+    """ImageDetRecordIter with ``round_batch=False``: the rows after the last record of the last
+    batch (MXNet 1.9.1 leaves stale rows there, minigluon zeros; its docstring) are cut."""
+    res = dict(res)
+    for k in [k for k in res if k.startswith('pad')]:
+        pad = int(res[k])
+        for kind in ('data', 'label'):
+            key = kind + k[3:]
+            if pad and key in res:
+                res[key] = res[key][:c['kw']['batch_size'] - pad]
+    return res
+
+
 def check(c, m, o):
-    return _fuzz.check_case(m, o, TOL, dtype=lambda k: not k.startswith('grad'))
+    if c['group'] == 'detiter' and c['kind'] == 'recordio' and \
+            not c['kw'].get('round_batch', True):
+        m, o = _drop_filler_rows(c, m), _drop_filler_rows(c, o)
+    return _fuzz.check_case(m, o, TOL, dtype=lambda k: not k.startswith(('grad', 'pgrad')))
 
 
 def main():
