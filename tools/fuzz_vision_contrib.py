@@ -193,7 +193,7 @@ def g_psroi(n):
 
 def g_dpsroi(n):
     for _ in range(n):
-        dt = pick('float32', 'float32', 'float64')
+        dt = pick('float32', 'float32', 'float64', 'float16')
         p = ri(1, 4)
         gs = pick(1, 2, 3, p)
         classes = pick(1, 1, 2)
@@ -249,7 +249,7 @@ def g_proposal(n):
 
 def g_rroi(n):
     for _ in range(n):
-        dt = pick('float32', 'float32', 'float64')
+        dt = pick('float32', 'float32', 'float64', 'float16')
         nb, c, h, w = ri(1, 2), ri(1, 3), ri(2, 9), ri(2, 9)
         scale = pick(1.0, 0.5, 0.25, rf(0.2, 1.5))
         rows = []
