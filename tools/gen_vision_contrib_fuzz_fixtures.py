@@ -9,8 +9,9 @@ heads), run with its ``run_op``. What the fuzzer found, and these cases pin:
 * ``spatial_scale`` is a C ``float`` in MXNet: float64 regions are scaled by the float32 value
   of 0.202 (not by the double 0.202), which moves DeformablePSROIPooling's and RROIAlign's
   float64 results by ~1e-7 (minigluon multiplied by the double);
-* MXNet bounds ``spatial_scale`` of PSROIPooling, DeformablePSROIPooling and RROIAlign by
-  ``[0, 1]`` and ``trans_std`` by ``[0, 1]``: larger values are MXNetErrors (minigluon ran);
+* MXNet bounds ``spatial_scale`` of PSROIPooling, DeformablePSROIPooling and RROIAlign (and of
+  the older ROIAlign and ROIPooling) by ``[0, 1]`` and ``trans_std`` by ``[0, 1]``: larger
+  values are MXNetErrors (minigluon ran);
 * RROIAlign cannot be hybridized in MXNet 1.9.1; its eager outputs are recorded so that the test
   checks minigluon's hybridized and exported ones against them.
 
@@ -95,6 +96,11 @@ for scale in (1.0001, 2.0):
     case('rroi_scale_%g' % scale, 'contrib.RROIAlign',
          dict(pooled_size=(2, 2), spatial_scale=scale),
          [data, np.array([[0, 1, 1, 2, 2, 0]], np.float32)])
+    # the same bound in the older region operators (minigluon/ops/roi.py)
+    case('roialign_scale_%g' % scale, 'contrib.ROIAlign',
+         dict(pooled_size=(2, 2), spatial_scale=scale), [data, box])
+    case('roipooling_scale_%g' % scale, 'ROIPooling',
+         dict(pooled_size=(2, 2), spatial_scale=scale), [data, box])
 for std in (1.01, 1.5, -0.5):
     case('dpsroi_trans_std_%g' % std, 'contrib.DeformablePSROIPooling',
          dict(spatial_scale=1.0, output_dim=1, group_size=1, pooled_size=1, trans_std=std),

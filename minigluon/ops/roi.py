@@ -23,8 +23,9 @@ def _check_pooled(op):
     if len(op.pooled_size) != 2 or min(op.pooled_size) < 1:
         raise ValueError('%s: pooled_size must be two positive integers (height, width), got %s'
                          % (op.name, tuple(op.pooled_size)))
-    if not op.spatial_scale > 0:
-        raise ValueError('%s: spatial_scale must be positive, got %s' % (op.name, op.spatial_scale))
+    if not 0 < op.spatial_scale <= 1:
+        raise ValueError('%s: spatial_scale must be in (0, 1] (MXNet 1.9.1 bounds it by 1), got %s'
+                         % (op.name, op.spatial_scale))
 
 
 def _check_inputs(op, data, rois):
