@@ -43,6 +43,11 @@ answers in the input's dtype), ``pad-wrap``
 (ImageIter's last 'pad' batch wraps over the data as often as needed; MXNet wraps once, and the
 extra augmentation draws move the later epochs' random crops).
 
+First runs (seeds 1 to 8, about 2,000 cases): the differences found were DeformablePSROIPooling's
+and RROIAlign's float64 results (~1e-7: MXNet scales by the float32 ``spatial_scale``) and
+``spatial_scale`` above 1 / ``trans_std`` outside ``[0, 1]`` (MXNet's parameter bounds), both
+fixed; every other output, gradient and error agrees or is a known difference above.
+
 The batching, crash/hang resume, the report and the command line (also ``--mx-python``,
 ``--compare-only``) are ``tools/_fuzz.py``'s. A difference where MXNet is right is fixed in
 minigluon and pinned by ``tools/gen_vision_contrib_fuzz_fixtures.py``
@@ -234,7 +239,7 @@ def g_proposal(n):
                   rpn_min_size=pick(0, 1, 4, 16, 40), output_score=chance(0.5),
                   iou_loss=chance(0.2))
         probs = np.round(U(0, 1, (nb, 2 * a_n, h, w)), pick(1, 3, 6)).astype(np.float32)
-        deltas = U(-0.6, 0.6, (nb, 4 * a_n, h, w)) * pick(1, 1, 4)
+        deltas = U(-0.6, 0.6, (nb, 4 * a_n, h, w)) * pick(1, 1, 4, 200)
         if kw['iou_loss']:
             deltas = deltas * fs
         info = []
