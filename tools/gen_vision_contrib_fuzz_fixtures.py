@@ -7,8 +7,8 @@ A case is an operator case of the fuzzer (``op``, ``kw``, ``mode``, ``wrt``, ``c
 heads), run with its ``run_op``. What the fuzzer found, and these cases pin:
 
 * ``spatial_scale`` is a C ``float`` in MXNet: float64 regions are scaled by the float32 value
-  of 0.202 (not by the double 0.202), which moves DeformablePSROIPooling's and RROIAlign's
-  float64 results by ~1e-7 (minigluon multiplied by the double);
+  of 0.202 (not by the double 0.202), which moves DeformablePSROIPooling's, RROIAlign's and the
+  older ROIAlign's float64 results by ~1e-7 (minigluon multiplied by the double);
 * MXNet bounds ``spatial_scale`` of PSROIPooling, DeformablePSROIPooling and RROIAlign (and of
   the older ROIAlign and ROIPooling) by ``[0, 1]`` and ``trans_std`` by ``[0, 1]``: larger
   values are MXNetErrors (minigluon ran);
@@ -76,6 +76,19 @@ for scale in (0.202, 0.709, 0.157):
     case(name, 'contrib.RROIAlign', dict(pooled_size=(2, 2), spatial_scale=scale,
                                          sampling_ratio=2),
          [rr.uniform(-1, 1, (1, 2, 6, 7)), np.round(boxes, 2)])
+
+    name = 'roialign_f64_scale_%g' % scale
+    case(name, 'contrib.ROIAlign', dict(pooled_size=(3, 2), spatial_scale=scale, sample_ratio=2),
+         [rng(name).uniform(-1, 1, (2, 2, 9, 8)), rois(name, 2, 4, 8 / scale, np.float64)],
+         wrt=(0,))
+
+# a sampling grid at a boundary: with the float32 0.8 the float64 bins of the region (-2, 3) to
+# (3, 9) are 2.0000000298 wide (ceil: 3 samples; 2 with the double 0.8), the float32 ones 2.0
+for dt in ('float64', 'float32'):
+    name = 'roialign_grid_boundary_%s' % dt
+    case(name, 'contrib.ROIAlign', dict(pooled_size=(2, 2), spatial_scale=0.8),
+         [rng(name).uniform(-1, 1, (1, 2, 5, 6)).astype(dt),
+          np.array([[0, -2.0, 3.0, 3.0, 9.0]], dt)], wrt=(0,))
 
 # -- RROIAlign: float32 eager outputs, for minigluon's hybridized and exported runs -----------------
 name = 'rroi_f32_rotated'
