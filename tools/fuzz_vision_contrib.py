@@ -46,7 +46,9 @@ extra augmentation draws move the later epochs' random crops).
 First runs (seeds 1 to 8, about 2,000 cases): the differences found were DeformablePSROIPooling's
 and RROIAlign's float64 results (~1e-7: MXNet scales by the float32 ``spatial_scale``) and
 ``spatial_scale`` above 1 / ``trans_std`` outside ``[0, 1]`` (MXNet's parameter bounds), both
-fixed; every other output, gradient and error agrees or is a known difference above.
+fixed, and fixed likewise in the older ROIAlign / ROIPooling (where the float32 scale can move a
+sampling grid's ``ceil``); every other output, gradient and error agrees or is a known
+difference above.
 
 The batching, crash/hang resume, the report and the command line (also ``--mx-python``,
 ``--compare-only``) are ``tools/_fuzz.py``'s. A difference where MXNet is right is fixed in
