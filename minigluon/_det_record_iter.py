@@ -109,7 +109,9 @@ class ImageDetRecordIter(_StreamIter):
         default) divides by 1.
     round_batch : bool, default True
         True: the last batch is completed with the first records, ``pad`` counts them and the
-        next epoch starts after them, as MXNet's. False: it is completed with zero images and
+        next epoch starts after them, as MXNet's; a batch that needs more filler records than
+        the file holds wraps over it again (MXNet 1.9.1 fails: 'number of input must be bigger
+        than batch size'). False: it is completed with zero images and
         rows of ``label_pad_value`` (MXNet 1.9.1 repeats stale rows there).
     num_parts, part_index : int, default 1, 0
         Read one part of the file, split as ``ImageRecordIter`` splits it.

@@ -462,7 +462,10 @@ class ImageDetIter(ImageIter):
     (and for the rows of an unfilled last batch). Objects whose box is empty
     (``xmax <= xmin`` or ``ymax <= ymin``) are dropped when parsed. A sample whose label cannot be
     parsed, or that keeps no valid object (class id >= 0 and a non-empty box) after
-    augmentation, is skipped, as in MXNet.
+    augmentation, is skipped, as in MXNet. A last 'pad' batch longer than what is left wraps
+    over the data as often as it needs (:class:`ImageIter`'s rule; MXNet 1.9.1 wraps once and
+    leaves zero images and -1 labels): each extra sample is augmented, so with random augmenters
+    the later draws (and the next epoch's crops) differ from MXNet's after such a batch.
 
     Raises
     ------

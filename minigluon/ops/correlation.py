@@ -41,7 +41,9 @@ class Correlation(Op):
     ``kernel_size`` must be odd. Output in ``data1``'s dtype (float16 computed in float32). Gradients for both inputs; for
     ``is_multiply=False`` the derivative of ``|a - b|`` at ``a == b`` is taken as ``+1`` for ``a``
     and ``-1`` for ``b``, as MXNet's. Raises ValueError when the displacements and kernel do not
-    fit in the padded map (as MXNet's check) and when ``data2``'s shape differs from ``data1``'s
+    fit in the padded map (as MXNet's check; MXNet 1.9.1 aborts the process instead for some
+    such shapes: (2, 3, 8, 4) inputs with kernel_size=5, max_displacement=1, stride1=3,
+    stride2=2) and when ``data2``'s shape differs from ``data1``'s
     (MXNet 1.9.1 does not check it and reads outside ``data2``, or crashes).
     """
 

@@ -331,7 +331,10 @@ class ModulatedDeformableConvolution(_DeformableBase):
     ``im2col_step`` and not a multiple of it; here any batch works).
 
     MXNet 1.9.1 has no CPU backward for this operator (it raises 'only implemented in GPU');
-    here every input has its gradient (checked against numerical differentiation).
+    here every input has its gradient (checked against numerical differentiation). MXNet 1.9.1
+    also refuses a ``num_filter`` that is not a multiple of ``num_deformable_group`` (nothing in
+    the computation needs it; here any works) and, as for v1, float16 on CPU ('FP16 gemm on cpu
+    not implemented'; here computed in float32).
     """
 
     name = '_contrib_ModulatedDeformableConvolution'

@@ -65,6 +65,10 @@ class BipartiteMatching(Op):
     never matched (MXNet 1.9.1 matches nothing in a matrix with a NaN). No gradient: backward
     sends zeros to ``data``, as MXNet's does.
 
+    A matrix of 0 rows or 0 columns matches nothing: the markers of the other axis are all -1
+    (MXNet 1.9.1 dies of a floating-point exception on 0 rows and refuses 0 columns as an
+    unknown shape).
+
     Raises TypeError for integer scores (MXNet 1.9.1 refuses them too), ValueError for ``data``
     with fewer than 2 axes, and TypeError when ``threshold`` is missing (it is required, as in
     MXNet).

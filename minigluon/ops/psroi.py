@@ -7,7 +7,8 @@ Names, inputs, attributes and results follow MXNet 1.9.1's CPU operators
 (``tools/gen_vision_contrib_fixtures.py``). Both are ``nd.contrib.<name>`` / ``sym.contrib.<name>``.
 
 ``rois`` is ``(R, 5)``: rows ``(batch_index, x1, y1, x2, y2)`` in image coordinates, rounded to
-integers (halves away from zero) and scaled by ``spatial_scale``. The output ``(R, output_dim,
+integers (halves away from zero) and scaled by ``spatial_scale`` (in ``(0, 1]``, read as a
+float32 as MXNet's, also for float64 inputs). The output ``(R, output_dim,
 P, P)`` (``P = pooled_size``) reads, for output channel ``c`` at bin ``(i, j)``, the input channel
 ``(c * G + gi) * G + gj`` with ``G = group_size`` and ``(gi, gj) = (i * G // P, j * G // P)``, so
 ``data`` has ``output_dim * G * G`` channels. As for ROIPooling here, a row with a negative batch
@@ -38,9 +39,9 @@ class _PSBase(Op):
             raise ValueError('%s: pooled_size and output_dim must be positive and group_size not '
                              'negative, got %d, %d, %d' % (self.name, self.pooled_size,
                                                           self.output_dim, self.group_size))
-        if not self.spatial_scale > 0:
-            raise ValueError('%s: spatial_scale must be positive, got %s'
-                             % (self.name, self.spatial_scale))
+        if not 0 < self.spatial_scale <= 1:
+            raise ValueError('%s: spatial_scale must be in (0, 1] (MXNet 1.9.1 bounds it by 1), '
+                             'got %s' % (self.name, self.spatial_scale))
 
     def _check(self, data, rois, *extra):
         boxes, index = _check_inputs(self, data, rois)
@@ -108,7 +109,7 @@ class PSROIPooling(_PSBase):
         """Per region and bin, the clipped ``[start, end)`` rows ``(R, P, 2)`` and columns
         ``(R, P, 2)``, computed in the rois' precision (at least float32) as MXNet does."""
         dt = boxes.dtype.type
-        scale, p = dt(self.spatial_scale), self.pooled_size
+        scale, p = dt(np.float32(self.spatial_scale)), self.pooled_size
         corner = _round_half_away(boxes[:, 1:])
         start = corner[:, :2] * scale                                    # (R, 2): x, y
         end = (corner[:, 2:] + dt(1)) * scale
@@ -166,7 +167,8 @@ class DeformablePSROIPooling(_PSBase):
 
     Inputs ``data`` ``(N, C, H, W)``, ``rois`` ``(R, 5)`` and, unless ``no_trans``, ``trans``
     ``(R, 2 * classes, part_size, part_size)`` (``part_size`` 0 means ``pooled_size``, as does
-    ``group_size`` 0); output ``(R, output_dim, P, P)`` in ``data``'s dtype. Gradients for
+    ``group_size`` 0); ``trans_std`` in ``[0, 1]`` (MXNet 1.9.1's bound); output
+    ``(R, output_dim, P, P)`` in ``data``'s dtype. Gradients for
     ``data`` and ``trans`` (the derivative of the bilinear reading; 0 along an axis where a
     point is clamped); none for ``rois``. MXNet 1.9.1 does not check the shapes of ``data``'s
     channels and of ``trans`` and reads outside them when they are too small, or the wrong
@@ -185,6 +187,9 @@ class DeformablePSROIPooling(_PSBase):
         if self.sample_per_part < 1 or self.part_size < 0:
             raise ValueError('%s: sample_per_part must be positive and part_size not negative, '
                              'got %d, %d' % (self.name, self.sample_per_part, self.part_size))
+        if not 0 <= self.trans_std <= 1:
+            raise ValueError('%s: trans_std must be in [0, 1] (as MXNet 1.9.1), got %s'
+                             % (self.name, self.trans_std))
 
     def list_arguments(self):
         return ['data', 'rois'] if self.no_trans else ['data', 'rois', 'trans']
@@ -229,8 +234,9 @@ class DeformablePSROIPooling(_PSBase):
         p, s = self.pooled_size, self.sample_per_part
         half = dt(0.5)
         corner = _round_half_away(boxes[:, 1:])
-        start = corner[:, :2] * dt(self.spatial_scale) - half            # (R, 2): x, y
-        size = np.maximum((corner[:, 2:] + dt(1)) * dt(self.spatial_scale) - half - start,
+        scale = dt(np.float32(self.spatial_scale))                       # a C float, as MXNet's
+        start = corner[:, :2] * scale - half                             # (R, 2): x, y
+        size = np.maximum((corner[:, 2:] + dt(1)) * scale - half - start,
                           dt(0.1))
         bin_size = size / dt(p)
         sub = bin_size / dt(s)
@@ -243,7 +249,7 @@ class DeformablePSROIPooling(_PSBase):
         else:
             t = trans.astype(work, copy=False).reshape(r_n, classes, 2, parts, parts)
             t = t[:, xp.asarray(cls)][:, :, :, xp.asarray(part)][..., xp.asarray(part)]
-            shift = xp.moveaxis(t, 2, 0) * dt(self.trans_std)            # (2, R, D, P, P): x, y
+            shift = xp.moveaxis(t, 2, 0) * dt(np.float32(self.trans_std))  # (2, R, D, P, P): x, y
         step = xp.asarray(np.arange(s, dtype=work))
         bins = np.arange(p, dtype=work)
 
@@ -289,7 +295,7 @@ class DeformablePSROIPooling(_PSBase):
         grads = []
         for a, key in enumerate(('d_x', 'd_y')):
             slope = sum(dw * image[ix] for ix, dw in zip(pts['index'], pts[key]))
-            per_bin = (g * slope).sum(axis=-1) * image.dtype.type(self.trans_std)
+            per_bin = (g * slope).sum(axis=-1) * image.dtype.type(np.float32(self.trans_std))
             grads.append(per_bin * xp.asarray(pts['size'][:, a]).reshape(r_n, 1, 1, 1))
         # each bin's (x, y) gradient goes to trans[r, 2 * class + (0, 1), part_i, part_j]
         cls, part = pts['cls'], pts['part']

@@ -19,8 +19,8 @@ class RROIAlign(Op):
     """Average of bilinearly sampled points in each bin of each rotated region.
 
     ``rois`` ``(R, 6)``: rows ``(batch_index, centre_x, centre_y, width, height, angle)``,
-    positions and sizes in image coordinates (scaled by ``spatial_scale``, sizes then at least
-    1), the angle in degrees, counter-clockwise. The region is split into ``pooled_size``
+    positions and sizes in image coordinates (scaled by ``spatial_scale``, in ``(0, 1]`` and read
+    as a float32 as MXNet's; sizes then at least 1), the angle in degrees, counter-clockwise. The region is split into ``pooled_size``
     ``(PH, PW)`` bins; each bin averages a grid of ``sampling_ratio`` x ``sampling_ratio``
     points (``sampling_ratio <= 0``: ``ceil`` of the bin's height and width), placed at the
     centres of the grid's cells in the unrotated region and then rotated about its centre. A
@@ -33,7 +33,9 @@ class RROIAlign(Op):
 
     MXNet 1.9.1 has no gradient for this operator (its backward raises); here ``data`` has one:
     each output's gradient is spread over the pixels its points read, with the same weights.
-    ``rois`` gets none.
+    ``rois`` gets none. For the same reason MXNet 1.9.1 cannot run it in a hybridized block (its
+    cached graph raises 'non-differentiable' even outside ``autograd.record()``); here it runs
+    hybridized and exported.
     """
 
     name = '_contrib_RROIAlign'
@@ -45,9 +47,9 @@ class RROIAlign(Op):
         if len(self.pooled_size) != 2 or min(self.pooled_size) < 1:
             raise ValueError('RROIAlign: pooled_size must be two positive integers (height, '
                              'width), got %s' % (tuple(self.pooled_size),))
-        if not self.spatial_scale > 0:
-            raise ValueError('RROIAlign: spatial_scale must be positive, got %s'
-                             % self.spatial_scale)
+        if not 0 < self.spatial_scale <= 1:
+            raise ValueError('RROIAlign: spatial_scale must be in (0, 1] (MXNet 1.9.1 bounds it '
+                             'by 1), got %s' % self.spatial_scale)
 
     def _check(self, data, rois):
         require_float(self, data)
@@ -69,7 +71,7 @@ class RROIAlign(Op):
         weights ``(4, PH * PW, G)``, already divided by the points per bin ``G``."""
         t = dt.type
         ph_n, pw_n = self.pooled_size
-        scale = t(self.spatial_scale)
+        scale = t(np.float32(self.spatial_scale))                      # a C float, as MXNet's
         cx, cy = box[1] * scale, box[2] * scale
         rw, rh = max(box[3] * scale, t(1)), max(box[4] * scale, t(1))
         theta = t(float(box[5]) * np.pi / 180.0)
