@@ -258,7 +258,7 @@ class HybridBlock(Block):
         are left as they are, so their deferred initialisation waits for a call that uses them.
         MXNet 1.9.1 raises a ``KeyError`` naming such a parameter here, which makes the first call
         of the block fail ("Deferred initialization failed because shape cannot be inferred.
-        'dense0_weight'"), eager or hybridized (README, "deliberately differs").
+        'dense0_weight'"), eager or hybridized (docs/PORTING.md, "deliberately differs").
         """
         self._infer_attrs('infer_shape', 'shape', *args)
 

@@ -222,7 +222,7 @@ class Symbol:
         order, or by variable name (``net(data=x)``); ``name=`` renames the copy's output node
         (``net(data=x, name='g').name == 'g'``, as in MXNet). MXNet 1.9.1 accepts positional
         symbols only for a lone operator node ("General composition only support kwargs");
-        here they work for any graph (README's table)."""
+        here they work for any graph (docs/PORTING.md's table)."""
         name = kwargs.pop('name', None)
         return self._composed(kwargs, args, name)
 

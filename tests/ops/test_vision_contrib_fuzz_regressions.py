@@ -83,7 +83,7 @@ def test_bipartite_empty_matrix():
 
 
 def test_det_record_iter_last_batch_wraps_as_often_as_needed():
-    """README's table: a round_batch batch that needs more filler records than the file holds
+    """docs/PORTING.md's table: a round_batch batch that needs more filler records than the file holds
     wraps over the file again (MXNet 1.9.1 fails: 'number of input must be bigger than batch
     size'). The 7 records of the fixture in a batch of 16: records 0-6, 0-6, 0, 1, pad 9."""
     rec = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'image_det', 'det.rec')
