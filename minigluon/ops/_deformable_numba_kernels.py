@@ -52,59 +52,78 @@ def _axis(p, size, clamp_last):
 
 
 @_jit
-def _at(plane, y, x):
-    """``plane[y, x]``, or 0 outside the plane."""
-    if y >= 0 and x >= 0 and y < plane.shape[0] and x < plane.shape[1]:
-        return float(plane[y, x])
-    return 0.0
+def _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, h, w, clamp_last,
+               index, weight, d_y, d_x, scale):
+    """The four bilinear corners of tap ``k`` of deformable group ``g`` of image ``i`` for every
+    output pixel ``l = oy * Wo + ox``: ``index (4, L)``, each corner's flat position ``y * W + x``
+    in an ``(H, W)`` plane; ``weight (4, L)``, its bilinear weight, 0 for a corner or point that
+    reads 0 (its index then clamped into the plane, as the NumPy form does); ``d_y``, ``d_x``
+    ``(4, L)``, the derivatives of the weight along y and x; ``scale (L,)`` the mask (1 without).
+    Corners in the order ``(y0, x0), (y0, x1), (y1, x0), (y1, x1)``."""
+    taps, ho = grid_y.shape
+    wo = grid_x.shape[1]
+    ch = 2 * (g * taps + k)                     # offset channels: dy, then dx
+    for oy in range(ho):
+        for ox in range(wo):
+            col = oy * wo + ox
+            py = grid_y[k, oy] + offset[i, ch, oy, ox]
+            px = grid_x[k, ox] + offset[i, ch + 1, oy, ox]
+            scale[col] = mask[i, g * taps + k, oy, ox] if modulated else 1.0
+            inside = _inside(py, px, h, w, clamp_last)
+            y0, y1, ly = _axis(py, h, clamp_last)
+            x0, x1, lx = _axis(px, w, clamp_last)
+            j = 0
+            for y, wy, sy in ((y0, 1.0 - ly, -1.0), (y1, ly, 1.0)):
+                for x, wx, sx in ((x0, 1.0 - lx, -1.0), (x1, lx, 1.0)):
+                    ok = inside and y >= 0 and x >= 0 and y < h and x < w
+                    index[j, col] = min(max(y, 0), h - 1) * w + min(max(x, 0), w - 1)
+                    weight[j, col] = wy * wx if ok else 0.0
+                    d_y[j, col] = sy * wx if ok else 0.0
+                    d_x[j, col] = sx * wy if ok else 0.0
+                    j += 1
 
 
 @_jit
-def _add(plane, y, x, value):
-    """``plane[y, x] += value`` unless ``(y, x)`` lies outside the plane."""
-    if y >= 0 and x >= 0 and y < plane.shape[0] and x < plane.shape[1]:
-        plane[y, x] += value
+def _tables(data, taps, length):
+    """Empty tap tables for :func:`_tap_table`: int32 positions (the caller keeps planes under
+    2**31 pixels; half the memory traffic of int64, about 7% of the backward), floats in
+    ``data``'s dtype."""
+    return (np.empty((4, length), np.int32), np.empty((4, length), data.dtype),
+            np.empty((4, length), data.dtype), np.empty((4, length), data.dtype),
+            np.empty(length, data.dtype))
 
 
 @_jit
 def deformable_im2col(data, offset, mask, modulated, grid_y, grid_x, clamp_last, cols):
     """The deformable column matrix of a range of images.
 
-    ``data (n, C, H, W)``, ``offset (n, 2 * DG * K, Ho, Wo)``, ``mask (n, DG * K, Ho, Wo)`` (read
-    only when ``modulated``); ``grid_y (K, Ho)`` and ``grid_x (K, Wo)``: the undeformed position of
-    tap ``k`` for output row ``oy`` (column ``ox``), ``o * stride - pad + i * dilate``. Writes
-    ``cols (C, K, n, Ho * Wo)``: entry ``[c, k, i, oy * Wo + ox]`` is channel ``c`` of image ``i``
-    sampled at tap ``k`` of output pixel ``(oy, ox)`` (times the mask).
+    ``data (n, C, H, W)`` (C-contiguous), ``offset (n, 2 * DG * K, Ho, Wo)``, ``mask (n, DG * K,
+    Ho, Wo)`` (read only when ``modulated``); ``grid_y (K, Ho)`` and ``grid_x (K, Wo)``: the
+    undeformed position of tap ``k`` for output row ``oy`` (column ``ox``), ``o * stride - pad +
+    i * dilate``. Writes ``cols (C, K, n, Ho * Wo)``: entry ``[c, k, i, oy * Wo + ox]`` is channel
+    ``c`` of image ``i`` sampled at tap ``k`` of output pixel ``(oy, ox)``, times the mask.
 
-    Loops: image, deformable group, tap, output pixel (the point and its corners, once), then the
-    group's channels."""
+    Loops: image, deformable group, tap (its table of corners, :func:`_tap_table`), then each
+    channel of the group: one pass over the output pixels reading that channel's plane."""
     n_img, channels, h, w = data.shape
     taps, ho = grid_y.shape
-    wo = grid_x.shape[1]
+    length = ho * grid_x.shape[1]
     groups = offset.shape[1] // (2 * taps)
     per_group = channels // groups
+    index, weight, d_y, d_x, scale = _tables(data, taps, length)
     for i in range(n_img):
         for g in range(groups):
             for k in range(taps):
-                ch = 2 * (g * taps + k)                 # offset channels: dy, then dx
-                for oy in range(ho):
-                    for ox in range(wo):
-                        col = oy * wo + ox
-                        py = grid_y[k, oy] + offset[i, ch, oy, ox]
-                        px = grid_x[k, ox] + offset[i, ch + 1, oy, ox]
-                        if not _inside(py, px, h, w, clamp_last):
-                            for c in range(g * per_group, (g + 1) * per_group):
-                                cols[c, k, i, col] = 0
-                            continue
-                        y0, y1, ly = _axis(py, h, clamp_last)
-                        x0, x1, lx = _axis(px, w, clamp_last)
-                        hy, hx = 1.0 - ly, 1.0 - lx
-                        m = float(mask[i, g * taps + k, oy, ox]) if modulated else 1.0
-                        for c in range(g * per_group, (g + 1) * per_group):
-                            plane = data[i, c]
-                            value = (hy * hx * _at(plane, y0, x0) + hy * lx * _at(plane, y0, x1)
-                                     + ly * hx * _at(plane, y1, x0) + ly * lx * _at(plane, y1, x1))
-                            cols[c, k, i, col] = value * m
+                _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, h, w, clamp_last,
+                           index, weight, d_y, d_x, scale)
+                for c in range(g * per_group, (g + 1) * per_group):
+                    plane, out = data[i, c].reshape(h * w), cols[c, k, i]
+                    for col in range(length):
+                        value = (weight[0, col] * plane[index[0, col]]
+                                 + weight[1, col] * plane[index[1, col]]
+                                 + weight[2, col] * plane[index[2, col]]
+                                 + weight[3, col] * plane[index[3, col]])
+                        out[col] = value * scale[col]
 
 
 @_jit
@@ -113,49 +132,49 @@ def deformable_col2im(data, offset, mask, modulated, grid_y, grid_x, clamp_last,
     """The backward of :func:`deformable_im2col` for the same range of images, given ``gcols``
     (its shape, the gradient of the loss with respect to ``cols``).
 
-    Adds into ``gdata (n, C, H, W)`` (zeros on entry) the data gradient; writes ``goffset``
-    (``offset``'s shape) and, when ``modulated``, ``gmask`` (``mask``'s shape). Per point, over
-    the channels ``c`` of its group, with ``v`` the four corner values and ``g = gcols * mask``:
-    the mask gradient is ``sum_c gcols * bilinear(v)``, the y-offset gradient
-    ``sum_c g * (hx * (v10 - v00) + lx * (v11 - v01))`` (the derivative of the interpolation
-    along y), the x-offset one likewise, and corner ``(a, b)`` of the data gradient receives
-    ``g`` times its bilinear weight."""
+    Adds into ``gdata (n, C, H, W)`` (C-contiguous, zeros on entry) the data gradient; writes
+    ``goffset`` (``offset``'s shape) and, when ``modulated``, ``gmask`` (``mask``'s shape). Per
+    point, with ``v`` its four corner values in channel ``c`` and ``g = gcols * mask``: the mask
+    gradient is ``sum_c gcols * (weight . v)``, the y-offset gradient ``sum_c g * (d_y . v)``
+    (the x one alike), and each corner of the data gradient receives ``g`` times its weight. The
+    sums over channels are kept per output pixel (float64) and written once per tap."""
     n_img, channels, h, w = data.shape
     taps, ho = grid_y.shape
     wo = grid_x.shape[1]
+    length = ho * wo
     groups = offset.shape[1] // (2 * taps)
     per_group = channels // groups
+    index, weight, d_y, d_x, scale = _tables(data, taps, length)
+    sums = np.empty((3, length))                # per pixel: d offset y, d offset x, d mask
     for i in range(n_img):
         for g in range(groups):
             for k in range(taps):
-                ch = 2 * (g * taps + k)
-                for oy in range(ho):
-                    for ox in range(wo):
-                        col = oy * wo + ox
-                        py = grid_y[k, oy] + offset[i, ch, oy, ox]
-                        px = grid_x[k, ox] + offset[i, ch + 1, oy, ox]
-                        sum_y, sum_x, sum_m = 0.0, 0.0, 0.0
-                        if _inside(py, px, h, w, clamp_last):
-                            y0, y1, ly = _axis(py, h, clamp_last)
-                            x0, x1, lx = _axis(px, w, clamp_last)
-                            hy, hx = 1.0 - ly, 1.0 - lx
-                            m = float(mask[i, g * taps + k, oy, ox]) if modulated else 1.0
-                            for c in range(g * per_group, (g + 1) * per_group):
-                                plane, gplane = data[i, c], gdata[i, c]
-                                v00, v01 = _at(plane, y0, x0), _at(plane, y0, x1)
-                                v10, v11 = _at(plane, y1, x0), _at(plane, y1, x1)
-                                grad = float(gcols[c, k, i, col])
-                                if modulated:
-                                    sum_m += grad * (hy * hx * v00 + hy * lx * v01
-                                                     + ly * hx * v10 + ly * lx * v11)
-                                grad *= m
-                                sum_y += grad * (hx * (v10 - v00) + lx * (v11 - v01))
-                                sum_x += grad * (hy * (v01 - v00) + ly * (v11 - v10))
-                                _add(gplane, y0, x0, grad * hy * hx)
-                                _add(gplane, y0, x1, grad * hy * lx)
-                                _add(gplane, y1, x0, grad * ly * hx)
-                                _add(gplane, y1, x1, grad * ly * lx)
-                        goffset[i, ch, oy, ox] = sum_y
-                        goffset[i, ch + 1, oy, ox] = sum_x
+                _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, h, w, clamp_last,
+                           index, weight, d_y, d_x, scale)
+                sums[...] = 0.0
+                for c in range(g * per_group, (g + 1) * per_group):
+                    plane, gplane = data[i, c].reshape(h * w), gdata[i, c].reshape(h * w)
+                    gcol = gcols[c, k, i]
+                    for col in range(length):
+                        # every table entry read into a local first: the stores below could
+                        # alias any array for all the compiler knows, and would force reloads
+                        i0, i1, i2, i3 = index[0, col], index[1, col], index[2, col], index[3, col]
+                        w0, w1, w2, w3 = weight[0, col], weight[1, col], weight[2, col], weight[3, col]
+                        v0, v1, v2, v3 = plane[i0], plane[i1], plane[i2], plane[i3]
+                        grad = gcol[col]
                         if modulated:
-                            gmask[i, g * taps + k, oy, ox] = sum_m
+                            sums[2, col] += grad * (w0 * v0 + w1 * v1 + w2 * v2 + w3 * v3)
+                        grad = grad * scale[col]
+                        along_y = d_y[0, col] * v0 + d_y[1, col] * v1 + d_y[2, col] * v2 + d_y[3, col] * v3
+                        along_x = d_x[0, col] * v0 + d_x[1, col] * v1 + d_x[2, col] * v2 + d_x[3, col] * v3
+                        sums[0, col] += grad * along_y
+                        sums[1, col] += grad * along_x
+                        gplane[i0] += grad * w0
+                        gplane[i1] += grad * w1
+                        gplane[i2] += grad * w2
+                        gplane[i3] += grad * w3
+                ch = 2 * (g * taps + k)
+                goffset[i, ch] = sums[0].reshape(ho, wo)
+                goffset[i, ch + 1] = sums[1].reshape(ho, wo)
+                if modulated:
+                    gmask[i, g * taps + k] = sums[2].reshape(ho, wo)

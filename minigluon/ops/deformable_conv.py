@@ -217,13 +217,15 @@ class _DeformableBase(_ConvBase):
         grid_x = xp.arange(wo)[None, :] * sw - pw + tap_j * dw
         return grid_y.astype(dtype), grid_x.astype(dtype)
 
-    def _sampler(self, xp, out_sp, dtype):
+    def _sampler(self, xp, data_shape, out_sp, dtype):
         """What builds the columns and their adjoint for this call: the compiled kernels
-        (:class:`_CompiledSampler`) for NumPy float32/float64 arrays when Numba is installed, else
-        the array form (:class:`_ArraySampler`, also CuPy's)."""
+        (:class:`_CompiledSampler`) for NumPy float32/float64 arrays (planes under 2**31 pixels:
+        the kernels' positions are int32) when Numba is installed, else the array form
+        (:class:`_ArraySampler`, also CuPy's)."""
         grid_y, grid_x = self._grids(xp, out_sp, dtype)
         clamp_last = not self.modulated
-        if xp is np and dtype.char in 'fd' and dtype.isnative:
+        plane = data_shape[2] * data_shape[3]
+        if xp is np and dtype.char in 'fd' and dtype.isnative and plane < 2 ** 31:
             kernels = _numba.kernels('_deformable_numba_kernels')
             if kernels is not None:
                 return _CompiledSampler(kernels, grid_y, grid_x, clamp_last)
@@ -247,7 +249,7 @@ class _DeformableBase(_ConvBase):
         l_out = int(out_sp[0] * out_sp[1])
         image, off = (xp.ascontiguousarray(a, dtype=work) for a in (data, offset))
         m = xp.ascontiguousarray(mask, dtype=work) if self.modulated else None
-        sampler = self._sampler(xp, out_sp, work)
+        sampler = self._sampler(xp, data.shape, out_sp, work)
         wmat = weight.astype(work, copy=False).reshape(g, f // g, -1)   # (G, F/G, C/G * K)
         cols = buffer(xp, workspace_of(self), 'cols', (g, (c // g) * k, n * l_out), work)
         by_image = cols.reshape(c, k, n, l_out)       # the same memory, one image range a slice
