@@ -19,11 +19,24 @@ that each have their own offsets. v2 also multiplies every sampled value by ``ma
 ``(N, DG * K, Ho, Wo)`` (channel ``g * K + k``). The sampled values form the im2col matrix of an
 ordinary (grouped) convolution, which one GEMM per group turns into the output.
 
-How it is computed: the four bilinear corners of every sampling point (per deformable group, tap,
-image and output pixel; shared by the channels of the group) are found once, vectorised; each
-corner's values are gathered from the image for all channels at once (``take_along_axis``), giving
-the im2col matrix ``(C * K, N * Ho * Wo)``. The backward gathers again for the offset gradient and
-scatters the data gradient with one ``bincount`` (NumPy) or ``scatter_add`` (CuPy).
+How it is computed: the sampled values form the im2col matrix ``(C * K, N * Ho * Wo)`` (row
+``c * K + k``, column ``n * L + l``, ``L = Ho * Wo``), built image range by image range (on NumPy
+the chunks of :func:`minigluon.ops._parallel.image_chunks`, which CPU workers may share; one range
+on CuPy), each range followed by its block of the GEMM ``W @ cols`` (one per group). The backward
+does, per range, the weight gradient's part ``gout @ cols.T``, the column gradient ``W.T @ gout``
+and its adjoint: the data gradient (each column entry added into its four corners) and the offset
+and mask gradients (summed over the channels of each deformable group). The columns and that
+adjoint come from a *sampler*:
+
+* :class:`_CompiledSampler`: Numba kernels (:mod:`minigluon.ops._deformable_numba_kernels`) for
+  NumPy float32/float64 arrays when Numba is installed: per tap a table of the corners of every
+  output pixel, then one pass per channel over it;
+* :class:`_ArraySampler`: whole-array operations (NumPy without Numba, and CuPy): the corners of
+  all points at once, gathered for all channels with ``take_along_axis``, the data gradient
+  scattered with one ``bincount`` (NumPy) or ``scatter_add`` (CuPy).
+
+(16, 64, 32, 32) input, 64 filters, 3x3: forward + backward about 3x a plain Convolution's with
+the kernels, about 15x with the array form (``bench/bench_deformable.py``).
 
 The two versions read points near the border differently, as in MXNet:
 
