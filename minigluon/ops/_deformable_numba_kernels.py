@@ -7,21 +7,23 @@ each corner for every channel with ``take_along_axis`` and scatters the data gra
 gathers and that scatter took about 80% of its forward + backward, the GEMMs 4%. Here, per image,
 deformable group and tap ``k``:
 
-1. :func:`_tap_table` computes the four bilinear corners of tap ``k`` for every output pixel once
-   (shared by the ``C / DG`` channels of the group): their positions in an ``(H, W)`` plane, their
-   weights and the weights' derivatives along y and x;
+1. :func:`_tap_table` computes the bilinear corners of tap ``k`` for every output pixel once
+   (shared by the ``C / DG`` channels of the group): the position of the top-left corner in the
+   image padded with a border of zeros (the other three are its neighbours; a corner outside the
+   image reads the border, so no corner needs a test), and the fractions of the point past it;
 2. then each channel of the group makes one pass over that table, reading (and in the backward
-   adding into) a single ``(H, W)`` plane, which stays in the L1 cache:
+   adding into) a single padded ``(H + 2, W + 2)`` plane, which stays in the L1 cache:
    :func:`deformable_im2col` writes one row of the column matrix; :func:`deformable_col2im` adds
    the column gradient into the four corners of the data gradient and sums the offset and mask
    gradients of every output pixel over the channels, written once per tap.
 
-Per channel and point the forward costs about 2.5 ns here and the backward about 8 ns, half of
-that the scatter into the data gradient (process time, 2 images of (64, 32, 32)). Measured and
-not kept: looping over the channels inside each point (no tables; every point then touches a
-cache line in each of 64 planes 4 KiB apart): forward 7.3 ns, backward the same 8.5 ns; two
-channels per pass over the table, float32 sums, FMA contraction, a 2x2 window with one position
-per entry: each within 10%. The kernels are scalar code: LLVM does not vectorise the gathers.
+Per channel and point the forward costs about 2 ns here and the backward about 6 ns, about half
+of that the scatter into the data gradient (process time, 2 images of (64, 32, 32)). Measured
+alike and not kept: looping over the channels inside each point (no tables; every point then
+touches a cache line in each of 64 planes 4 KiB apart): forward 7.3 ns, backward 8.5 ns; tables
+of four clamped positions and four weights and their derivatives per point (no padding): 2.5 and
+8.4 ns; with those, two channels per pass over the table, float32 sums or FMA contraction: each
+within 10%. The kernels are scalar code: LLVM does not vectorise the gathers.
 
 Both kernels work on a range of images, so CPU workers (:mod:`minigluon.ops._parallel`) can share
 the batch: every image's entries are written by one call only.
@@ -29,11 +31,12 @@ the batch: every image's entries are written by one call only.
 Sampling rules, as the array form (:class:`minigluon.ops.deformable_conv._Sampling`):
 ``clamp_last`` (v1) reads 0 unless ``0 <= y < H`` and ``0 <= x < W`` and reads the last row
 (column) without interpolating past it; otherwise (v2) a point reads 0 unless ``-1 < y < H`` and
-``-1 < x < W`` and its corners outside the image read 0. As there, a corner that reads 0 gets
-weight 0 and a position clamped into the plane (so a NaN or infinity there still reaches the sum
-as ``0 * x``). The point's position is computed in the arrays' dtype (as the array form and MXNet
-do), the weights in float64 and stored in the arrays' dtype; the sums over channels of the offset
-and mask gradients are float64. Results agree with the array form to a few float32 ulps.
+``-1 < x < W`` and its corners outside the image read 0 (here: the zero border; a point that
+reads 0 points at the border's corner with zero weights, so, unlike the array form, a NaN or
+infinity in the image reaches only the points that read it). The point's position is computed in
+the arrays' dtype (as the array form and MXNet do), the fractions in float64 and stored in the
+arrays' dtype; the sums over channels of the offset and mask gradients are float64. Results agree
+with the array form to a few float32 ulps.
 """
 import numpy as np
 
@@ -64,13 +67,15 @@ def _axis(p, size, clamp_last):
 
 @_jit
 def _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, h, w, clamp_last,
-               index, weight, d_y, d_x, scale):
-    """The four bilinear corners of tap ``k`` of deformable group ``g`` of image ``i`` for every
-    output pixel ``l = oy * Wo + ox``: ``index (4, L)``, each corner's flat position ``y * W + x``
-    in an ``(H, W)`` plane; ``weight (4, L)``, its bilinear weight, 0 for a corner or point that
-    reads 0 (its index then clamped into the plane, as the NumPy form does); ``d_y``, ``d_x``
-    ``(4, L)``, the derivatives of the weight along y and x; ``scale (L,)`` the mask (1 without).
-    Corners in the order ``(y0, x0), (y0, x1), (y1, x0), (y1, x1)``."""
+               corner, factors, scale):
+    """The bilinear corners of tap ``k`` of deformable group ``g`` of image ``i`` for every output
+    pixel ``l = oy * Wo + ox``, for planes padded with one row and column of zeros on each side
+    (``(H + 2, W + 2)``): ``corner (L,)``, the flat padded position of the top-left corner
+    ``(y0, x0)`` (the others are ``+1``, ``+ (W + 2)``, ``+ (W + 2) + 1``; a corner outside the
+    image reads the zero border); ``factors (6, L)``: ``1 - ly``, ``ly``, ``1 - lx``, ``lx`` (the
+    fractions of the point past ``y0`` and ``x0``; all 0 for a point that reads 0, which points at
+    the zero corner of the padding), then 1 where the value may move along y (x), 0 where v1 clamps
+    the point to the last row (column) or the point reads 0; ``scale (L,)``, the mask (1 without)."""
     taps, ho = grid_y.shape
     wo = grid_x.shape[1]
     ch = 2 * (g * taps + k)                     # offset channels: dy, then dx
@@ -80,27 +85,25 @@ def _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, h, w, clamp_las
             py = grid_y[k, oy] + offset[i, ch, oy, ox]
             px = grid_x[k, ox] + offset[i, ch + 1, oy, ox]
             scale[col] = mask[i, g * taps + k, oy, ox] if modulated else 1.0
-            inside = _inside(py, px, h, w, clamp_last)
+            if not _inside(py, px, h, w, clamp_last):
+                corner[col] = 0
+                for r in range(6):
+                    factors[r, col] = 0.0
+                continue
             y0, y1, ly = _axis(py, h, clamp_last)
             x0, x1, lx = _axis(px, w, clamp_last)
-            j = 0
-            for y, wy, sy in ((y0, 1.0 - ly, -1.0), (y1, ly, 1.0)):
-                for x, wx, sx in ((x0, 1.0 - lx, -1.0), (x1, lx, 1.0)):
-                    ok = inside and y >= 0 and x >= 0 and y < h and x < w
-                    index[j, col] = min(max(y, 0), h - 1) * w + min(max(x, 0), w - 1)
-                    weight[j, col] = wy * wx if ok else 0.0
-                    d_y[j, col] = sy * wx if ok else 0.0
-                    d_x[j, col] = sx * wy if ok else 0.0
-                    j += 1
+            corner[col] = (y0 + 1) * (w + 2) + x0 + 1
+            factors[0, col], factors[1, col] = 1.0 - ly, ly
+            factors[2, col], factors[3, col] = 1.0 - lx, lx
+            factors[4, col] = 1.0 if y1 != y0 else 0.0
+            factors[5, col] = 1.0 if x1 != x0 else 0.0
 
 
 @_jit
-def _tables(data, taps, length):
+def _tables(data, length):
     """Empty tap tables for :func:`_tap_table`: int32 positions (the caller keeps planes under
-    2**31 pixels; half the memory traffic of int64, about 7% of the backward), floats in
-    ``data``'s dtype."""
-    return (np.empty((4, length), np.int32), np.empty((4, length), data.dtype),
-            np.empty((4, length), data.dtype), np.empty((4, length), data.dtype),
+    2**31 pixels; half the memory traffic of int64), floats in ``data``'s dtype."""
+    return (np.empty(length, np.int32), np.empty((6, length), data.dtype),
             np.empty(length, data.dtype))
 
 
@@ -108,33 +111,35 @@ def _tables(data, taps, length):
 def deformable_im2col(data, offset, mask, modulated, grid_y, grid_x, clamp_last, cols):
     """The deformable column matrix of a range of images.
 
-    ``data (n, C, H, W)`` (C-contiguous), ``offset (n, 2 * DG * K, Ho, Wo)``, ``mask (n, DG * K,
-    Ho, Wo)`` (read only when ``modulated``); ``grid_y (K, Ho)`` and ``grid_x (K, Wo)``: the
-    undeformed position of tap ``k`` for output row ``oy`` (column ``ox``), ``o * stride - pad +
+    ``data (n, C, H + 2, W + 2)``: the images padded with one row and column of zeros on each
+    side (C-contiguous); ``offset (n, 2 * DG * K, Ho, Wo)``, ``mask (n, DG * K, Ho, Wo)`` (read
+    only when ``modulated``); ``grid_y (K, Ho)`` and ``grid_x (K, Wo)``: the undeformed position of
+    tap ``k`` for output row ``oy`` (column ``ox``) in the unpadded image, ``o * stride - pad +
     i * dilate``. Writes ``cols (C, K, n, Ho * Wo)``: entry ``[c, k, i, oy * Wo + ox]`` is channel
     ``c`` of image ``i`` sampled at tap ``k`` of output pixel ``(oy, ox)``, times the mask.
 
     Loops: image, deformable group, tap (its table of corners, :func:`_tap_table`), then each
-    channel of the group: one pass over the output pixels reading that channel's plane."""
-    n_img, channels, h, w = data.shape
+    channel of the group: one pass over the output pixels reading that channel's plane,
+    ``(1 - ly) * top + ly * bottom`` with ``top = (1 - lx) * v00 + lx * v01`` (bottom alike)."""
+    n_img, channels, hp, wp = data.shape
     taps, ho = grid_y.shape
     length = ho * grid_x.shape[1]
     groups = offset.shape[1] // (2 * taps)
     per_group = channels // groups
-    index, weight, d_y, d_x, scale = _tables(data, taps, length)
+    corner, factors, scale = _tables(data, length)
     for i in range(n_img):
         for g in range(groups):
             for k in range(taps):
-                _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, h, w, clamp_last,
-                           index, weight, d_y, d_x, scale)
+                _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, hp - 2, wp - 2,
+                           clamp_last, corner, factors, scale)
                 for c in range(g * per_group, (g + 1) * per_group):
-                    plane, out = data[i, c].reshape(h * w), cols[c, k, i]
+                    plane, out = data[i, c].reshape(hp * wp), cols[c, k, i]
                     for col in range(length):
-                        value = (weight[0, col] * plane[index[0, col]]
-                                 + weight[1, col] * plane[index[1, col]]
-                                 + weight[2, col] * plane[index[2, col]]
-                                 + weight[3, col] * plane[index[3, col]])
-                        out[col] = value * scale[col]
+                        p = corner[col]
+                        hx, lx = factors[2, col], factors[3, col]
+                        top = hx * plane[p] + lx * plane[p + 1]
+                        bottom = hx * plane[p + wp] + lx * plane[p + wp + 1]
+                        out[col] = (factors[0, col] * top + factors[1, col] * bottom) * scale[col]
 
 
 @_jit
@@ -143,47 +148,52 @@ def deformable_col2im(data, offset, mask, modulated, grid_y, grid_x, clamp_last,
     """The backward of :func:`deformable_im2col` for the same range of images, given ``gcols``
     (its shape, the gradient of the loss with respect to ``cols``).
 
-    Adds into ``gdata (n, C, H, W)`` (C-contiguous, zeros on entry) the data gradient; writes
-    ``goffset`` (``offset``'s shape) and, when ``modulated``, ``gmask`` (``mask``'s shape). Per
-    point, with ``v`` its four corner values in channel ``c`` and ``g = gcols * mask``: the mask
-    gradient is ``sum_c gcols * (weight . v)``, the y-offset gradient ``sum_c g * (d_y . v)``
-    (the x one alike), and each corner of the data gradient receives ``g`` times its weight. The
-    sums over channels are kept per output pixel (float64) and written once per tap."""
-    n_img, channels, h, w = data.shape
+    Adds into ``gdata`` (``data``'s padded shape, C-contiguous, zeros on entry; its border is
+    scratch) the data gradient; writes ``goffset`` (``offset``'s shape) and, when ``modulated``,
+    ``gmask`` (``mask``'s shape). Per point and channel, with ``top``, ``bottom`` as in the forward
+    and ``g = gcols * mask``: the mask gradient is ``sum_c gcols * ((1 - ly) * top + ly *
+    bottom)``, the y-offset gradient ``sum_c g * (bottom - top)`` (the derivative of the
+    interpolation along y), the x one ``sum_c g * ((1 - ly) * (v01 - v00) + ly * (v11 - v10))``,
+    and each corner of the data gradient receives ``g`` times its weight. The sums over channels
+    are kept per output pixel (float64) and written once per tap."""
+    n_img, channels, hp, wp = data.shape
     taps, ho = grid_y.shape
     wo = grid_x.shape[1]
     length = ho * wo
     groups = offset.shape[1] // (2 * taps)
     per_group = channels // groups
-    index, weight, d_y, d_x, scale = _tables(data, taps, length)
+    corner, factors, scale = _tables(data, length)
     sums = np.empty((3, length))                # per pixel: d offset y, d offset x, d mask
     for i in range(n_img):
         for g in range(groups):
             for k in range(taps):
-                _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, h, w, clamp_last,
-                           index, weight, d_y, d_x, scale)
+                _tap_table(offset, mask, modulated, i, g, k, grid_y, grid_x, hp - 2, wp - 2,
+                           clamp_last, corner, factors, scale)
                 sums[...] = 0.0
                 for c in range(g * per_group, (g + 1) * per_group):
-                    plane, gplane = data[i, c].reshape(h * w), gdata[i, c].reshape(h * w)
+                    plane, gplane = data[i, c].reshape(hp * wp), gdata[i, c].reshape(hp * wp)
                     gcol = gcols[c, k, i]
                     for col in range(length):
-                        # every table entry read into a local first: the stores below could
-                        # alias any array for all the compiler knows, and would force reloads
-                        i0, i1, i2, i3 = index[0, col], index[1, col], index[2, col], index[3, col]
-                        w0, w1, w2, w3 = weight[0, col], weight[1, col], weight[2, col], weight[3, col]
-                        v0, v1, v2, v3 = plane[i0], plane[i1], plane[i2], plane[i3]
+                        # table entries read into locals first: the stores below could alias
+                        # any array for all the compiler knows, and would force reloads
+                        p = corner[col]
+                        hy, ly = factors[0, col], factors[1, col]
+                        hx, lx = factors[2, col], factors[3, col]
+                        v00, v01 = plane[p], plane[p + 1]
+                        v10, v11 = plane[p + wp], plane[p + wp + 1]
+                        top, bottom = hx * v00 + lx * v01, hx * v10 + lx * v11
                         grad = gcol[col]
                         if modulated:
-                            sums[2, col] += grad * (w0 * v0 + w1 * v1 + w2 * v2 + w3 * v3)
+                            sums[2, col] += grad * (hy * top + ly * bottom)
                         grad = grad * scale[col]
-                        along_y = d_y[0, col] * v0 + d_y[1, col] * v1 + d_y[2, col] * v2 + d_y[3, col] * v3
-                        along_x = d_x[0, col] * v0 + d_x[1, col] * v1 + d_x[2, col] * v2 + d_x[3, col] * v3
-                        sums[0, col] += grad * along_y
-                        sums[1, col] += grad * along_x
-                        gplane[i0] += grad * w0
-                        gplane[i1] += grad * w1
-                        gplane[i2] += grad * w2
-                        gplane[i3] += grad * w3
+                        sums[0, col] += grad * factors[4, col] * (bottom - top)
+                        sums[1, col] += grad * factors[5, col] * (hy * (v01 - v00)
+                                                                  + ly * (v11 - v10))
+                        upper, lower = grad * hy, grad * ly
+                        gplane[p] += upper * hx
+                        gplane[p + 1] += upper * lx
+                        gplane[p + wp] += lower * hx
+                        gplane[p + wp + 1] += lower * lx
                 ch = 2 * (g * taps + k)
                 goffset[i, ch] = sums[0].reshape(ho, wo)
                 goffset[i, ch + 1] = sums[1].reshape(ho, wo)

@@ -328,11 +328,18 @@ class _DeformableBase(_ConvBase):
 
 class _CompiledSampler:
     """The deformable columns and their adjoint by the Numba kernels
-    (:mod:`minigluon.ops._deformable_numba_kernels`), on one range of images at a time."""
+    (:mod:`minigluon.ops._deformable_numba_kernels`), on one range of images at a time. The
+    kernels read images padded with a border of zeros (a corner outside the image reads it), and
+    add the data gradient into a padded buffer, cropped here."""
 
     def __init__(self, kernels, grid_y, grid_x, clamp_last):
         self.kernels, self.grid_y, self.grid_x = kernels, grid_y, grid_x
         self.clamp_last = clamp_last
+
+    @staticmethod
+    def _padded(data):
+        """``data (n, C, H, W)`` with one row and column of zeros on each side."""
+        return np.pad(data, ((0, 0), (0, 0), (1, 1), (1, 1)))
 
     def _mask(self, mask, like):
         """The kernels take a 4-D array of the work dtype even without a mask (then unread)."""
@@ -341,16 +348,19 @@ class _CompiledSampler:
     def columns(self, data, offset, mask, cols):
         """``cols (C, K, n, L)`` = the sampled (and masked) values of images ``data (n, C, H, W)``."""
         mask, modulated = self._mask(mask, data)
-        self.kernels.deformable_im2col(data, offset, mask, modulated, self.grid_y, self.grid_x,
-                                       self.clamp_last, cols)
+        self.kernels.deformable_im2col(self._padded(data), offset, mask, modulated, self.grid_y,
+                                       self.grid_x, self.clamp_last, cols)
 
     def grads(self, data, offset, mask, gcols, g_data, g_off, g_mask):
-        """Given ``gcols (C, K, n, L)``: adds the data gradient into ``g_data`` (zeros), writes the
-        offset gradient into ``g_off`` and the mask gradient into ``g_mask`` (modulated)."""
+        """Given ``gcols (C, K, n, L)``: adds the data gradient into ``g_data``, writes the offset
+        gradient into ``g_off`` and the mask gradient into ``g_mask`` (modulated)."""
         mask, modulated = self._mask(mask, data)
         g_mask = g_mask if modulated else mask
-        self.kernels.deformable_col2im(data, offset, mask, modulated, self.grid_y, self.grid_x,
-                                       self.clamp_last, gcols, g_data, g_off, g_mask)
+        padded = self._padded(data)
+        g_padded = np.zeros_like(padded)
+        self.kernels.deformable_col2im(padded, offset, mask, modulated, self.grid_y, self.grid_x,
+                                       self.clamp_last, gcols, g_padded, g_off, g_mask)
+        g_data += g_padded[:, :, 1:-1, 1:-1]
 
 
 class _ArraySampler:
