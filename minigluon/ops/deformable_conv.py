@@ -303,14 +303,15 @@ class _DeformableBase(_ConvBase):
 
         def scatter(worker, which):
             """Per image range: its part of the weight gradient, its column gradient
-            ``W.T @ gout`` (a per-worker buffer), and that scattered back by the sampler."""
+            ``W.T @ gout`` (in one buffer per worker, reused for its ranges), and that scattered
+            back by the sampler."""
+            flat = buffer(xp, ws, 'gcols%d' % worker, (cols.shape[1] * g * most * l_out,),
+                          cols.dtype)
             for j in which:
                 lo, hi = chunks[j]
                 cs = slice(lo * l_out, hi * l_out)
                 for gi in range(g):
                     xp.matmul(gout[gi][:, cs], cols[gi][:, cs].T, out=parts[j, gi])
-                flat = buffer(xp, ws, 'gcols%d' % worker, (cols.shape[1] * g * most * l_out,),
-                              cols.dtype)
                 gcols = flat[:cols.shape[1] * g * (hi - lo) * l_out].reshape(g, -1, (hi - lo) * l_out)
                 for gi in range(g):
                     xp.matmul(wmat[gi].T, gout[gi][:, cs], out=gcols[gi])
