@@ -35,8 +35,9 @@ adjoint come from a *sampler*:
   all points at once, gathered for all channels with ``take_along_axis``, the data gradient
   scattered with one ``bincount`` (NumPy) or ``scatter_add`` (CuPy).
 
-(16, 64, 32, 32) input, 64 filters, 3x3: forward + backward about 3x a plain Convolution's with
-the kernels, about 15x with the array form (``bench/bench_deformable.py``).
+(16, 64, 32, 32) input, 64 filters, 3x3, forward + backward: about 2.5x a plain Convolution's
+with the kernels, 8-9x with the array form (the whole-batch array form this replaced: 14x for v1,
+23x for v2; ``bench/bench_deformable.py``).
 
 The two versions read points near the border differently, as in MXNet:
 
