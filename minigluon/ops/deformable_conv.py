@@ -238,7 +238,7 @@ class _DeformableBase(_ConvBase):
         (:class:`_ArraySampler`, also CuPy's)."""
         grid_y, grid_x = self._grids(xp, out_sp, dtype)
         clamp_last = not self.modulated
-        plane = data_shape[2] * data_shape[3]
+        plane = (data_shape[2] + 2) * (data_shape[3] + 2)        # the kernels pad by 1
         if xp is np and dtype.char in 'fd' and dtype.isnative and plane < 2 ** 31:
             kernels = _numba.kernels('_deformable_numba_kernels')
             if kernels is not None:
