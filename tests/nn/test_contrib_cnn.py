@@ -168,3 +168,36 @@ def test_a_small_net_trains(name):
         losses.append(float(loss.asscalar()))
     assert losses[-1] < 0.5 * losses[0]
     assert np.abs(net.offset_weight.data().asnumpy()).max() > 0
+
+
+@pytest.mark.parametrize('name', ['DeformableConvolution', 'ModulatedDeformableConvolution'])
+def test_static_alloc_graph_matches_eager(name):
+    """Under ``hybridize(static_alloc=True)`` the operator reuses its column buffers across calls
+    (minigluon/ops/_workspace.py): two calls on different batches, the first one's backward run
+    after the second call, give eager's outputs and gradients."""
+    rng = np.random.RandomState(2)
+    with mx.name.NameManager():
+        net = getattr(mx.gluon.contrib.cnn, name)(
+            4, kernel_size=3, padding=1, in_channels=4, num_deformable_group=2,
+            offset_weight_initializer=mx.init.Normal(0.5))
+    net.initialize(mx.init.Xavier())
+    xs = [nd.array(rng.uniform(-1, 1, (3, 4, 7, 6))) for _ in range(2)]
+
+    def run():
+        outs, grads = [], []
+        with autograd.record():
+            ys = [net(x) for x in xs]                 # the second call before any backward
+        for y in ys:
+            outs.append(y.asnumpy())
+            y.backward()
+            grads.append([p.grad().asnumpy().copy() for p in net.collect_params().values()])
+            for p in net.collect_params().values():
+                p.zero_grad()
+        return outs, grads
+
+    want = run()
+    net.hybridize(static_alloc=True, static_shape=True)
+    for _ in range(2):
+        got = run()
+        for a, b in zip(got[0] + sum(got[1], []), want[0] + sum(want[1], [])):
+            assert_almost_equal(a, b, rtol=1e-5, atol=1e-5)

@@ -83,3 +83,12 @@ def test_im2col_step_does_not_change_the_result():
     attrs = dict(kernel=(3, 3), num_filter=2, no_bias=True)
     assert_almost_equal(nd.contrib.ModulatedDeformableConvolution(*args, im2col_step=2, **attrs),
                         nd.contrib.ModulatedDeformableConvolution(*args, **attrs), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('case', CASES, ids=IDS)
+def test_array_form_matches_mxnet(case, monkeypatch):
+    """The NumPy form (what runs without Numba; CuPy runs the same code) against MXNet, with the
+    compiled kernels (which the tests above use when Numba is installed) turned off."""
+    from minigluon.ops import _numba
+    monkeypatch.setattr(_numba, 'enabled', False)
+    GOLD.check_outputs_and_gradients(case, atol=1e-5, grad_atol=1e-4)
