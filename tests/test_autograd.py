@@ -421,3 +421,21 @@ def test_function_gradient_of_the_wrong_shape_is_an_error():
     with pytest.raises(MXNetError, match=r'Transposed.backward returned a gradient of shape '
                                          r'\(4, 3\) for input 0, whose shape is \(3, 4\)'):
         y.backward()
+
+
+def test_stop_gradient_over_batch_dot_of_a_stopped_array():
+    """The dynamic-routing loop of Gluon CapsNet ports (sxhxliang/CapsNet_Mxnet): the routing
+    logits ``b = stop_gradient(b + batch_dot(stop_gradient(u), v(u)))`` weight ``u`` in the
+    output. MXNet 1.9.1 dies in this backward pass (segmentation fault, with or without
+    MKL-DNN; the smallest case is ``stop_gradient(batch_dot(stop_gradient(u), u * 2) + 1)``);
+    here the stopped branch gets no gradient and ``u`` gets ``b``."""
+    u0 = nd.array(np.arange(12.0).reshape(3, 4, 1) / 10)
+    u0.attach_grad()
+    with autograd.record():
+        u = u0 * 1
+        p = nd.batch_dot(nd.stop_gradient(u), u * 2, transpose_a=True)      # (3, 1, 1)
+        b = nd.stop_gradient(p + 1)
+        y = (b * u).sum()
+    y.backward()
+    want = np.broadcast_to(2 * (u0.asnumpy() ** 2).sum(axis=1, keepdims=True) + 1, (3, 4, 1))
+    np.testing.assert_allclose(u0.grad.asnumpy(), want, rtol=1e-6)

@@ -5,7 +5,8 @@
 MXNet's ``mx.contrib.nd.ctc_loss``; ``contrib.nn`` holds the extra Gluon blocks, ``contrib.cnn`` the
 deformable convolutions, ``contrib.rnn`` the extra recurrent cells, ``contrib.data`` the ``IntervalSampler``, ``contrib.estimator`` the
 ``Estimator`` training loop and its event handlers, ``contrib.text`` token vocabularies and
-embeddings read from local files, ``contrib.amp`` automatic mixed precision.
+embeddings read from local files, ``contrib.amp`` automatic mixed precision, ``contrib.io`` the ``DataLoaderIter`` (a Gluon
+``DataLoader`` as an ``mx.io`` data iterator).
 """
 import sys as _sys
 
@@ -15,13 +16,14 @@ from minigluon.contrib import amp  # noqa: F401
 from minigluon.contrib import cnn  # noqa: F401
 from minigluon.contrib import data  # noqa: F401
 from minigluon.contrib import estimator  # noqa: F401
+from minigluon.contrib import io  # noqa: F401
 from minigluon.contrib import nn  # noqa: F401
 from minigluon.contrib import rnn  # noqa: F401
 from minigluon.contrib import text
 
 nd = ndarray
 sym = symbol
-__all__ = ['ndarray', 'nd', 'symbol', 'sym', 'amp', 'cnn', 'data', 'estimator', 'nn', 'rnn', 'text']
+__all__ = ['ndarray', 'nd', 'symbol', 'sym', 'amp', 'cnn', 'data', 'estimator', 'io', 'nn', 'rnn', 'text']
 
 for _name, _module in [('ndarray', ndarray), ('nd', ndarray), ('symbol', symbol), ('sym', symbol)]:
     _sys.modules.setdefault('%s.%s' % (__name__, _name), _module)

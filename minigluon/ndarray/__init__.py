@@ -209,6 +209,10 @@ from minigluon.ndarray import image  # noqa: E402,F401  (nd.image.to_tensor and 
 
 _sys.modules.setdefault('minigluon.nd.image', image)         # ``import minigluon.nd.image``
 
+from minigluon.ndarray import _internal  # noqa: E402,F401  (nd._internal._plus is nd._plus)
+
+_sys.modules.setdefault('minigluon.nd._internal', _internal)  # ``import minigluon.nd._internal``
+
 from minigluon.ndarray import op  # noqa: E402,F401  (nd.op.Convolution is nd.Convolution; last)
 from minigluon.ndarray.op import CachedOp  # noqa: E402,F401
 

@@ -57,18 +57,24 @@ class MultiBoxPrior(Op):
         h, w = data.shape[2:]
         if h == 0 or w == 0:
             return xp.zeros((1, 0, 4), dtype=np.float32)
-        step_y = self.steps[0] if self.steps[0] > 0 else 1.0 / h
-        step_x = self.steps[1] if self.steps[1] > 0 else 1.0 / w
-        root = np.sqrt(np.array(self.ratios, dtype=np.float64))
+        # float32 throughout, in the order of MXNet's CPU kernel (multibox_prior.cc), so that the
+        # anchors are MXNet's to the last bit: ties between anchors (equal IoUs with a box) then
+        # break the same way in MultiBoxTarget.
+        f32 = np.float32
+        step_y = f32(self.steps[0]) if self.steps[0] > 0 else f32(1) / f32(h)
+        step_x = f32(self.steps[1]) if self.steps[1] > 0 else f32(1) / f32(w)
+        sizes = np.array(self.sizes, dtype=f32)
+        root = np.sqrt(np.array(self.ratios, dtype=f32))
         # (size, sqrt(ratio)) of each box of a cell, in MXNet's order
-        pairs = [(s, root[0]) for s in self.sizes] + [(self.sizes[0], q) for q in root[1:]]
-        half_w = np.array([s * h / w * q / 2 for s, q in pairs])
-        half_h = np.array([s / q / 2 for s, q in pairs])
-        cy = (np.arange(h) + self.offsets[0]) * step_y
-        cx = (np.arange(w) + self.offsets[1]) * step_x
+        size = np.concatenate([sizes, np.full(len(root) - 1, sizes[0], dtype=f32)])
+        ratio = np.concatenate([np.full(len(sizes), root[0], dtype=f32), root[1:]])
+        half_w = size * f32(h) / f32(w) * ratio / f32(2)
+        half_h = size / ratio / f32(2)
+        cy = (np.arange(h, dtype=f32) + f32(self.offsets[0])) * step_y
+        cx = (np.arange(w, dtype=f32) + f32(self.offsets[1])) * step_x
         cy, cx = cy[:, None, None], cx[None, :, None]          # (H, 1, 1), (1, W, 1)
         boxes = np.stack(np.broadcast_arrays(cx - half_w, cy - half_h, cx + half_w, cy + half_h),
-                         axis=-1).astype(np.float32)           # (H, W, boxes per cell, 4)
+                         axis=-1)                              # (H, W, boxes per cell, 4)
         if self.clip:
             boxes = np.clip(boxes, 0.0, 1.0)
         return xp.asarray(boxes.reshape(1, -1, 4))

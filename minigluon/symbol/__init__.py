@@ -95,6 +95,7 @@ def refresh():
     contrib.refresh()
     linalg.refresh()
     image.refresh()
+    _internal.refresh()
 
 
 from minigluon.symbol import contrib  # noqa: E402,F401
@@ -112,6 +113,10 @@ _sys.modules.setdefault('minigluon.sym.image', image)        # ``import minigluo
 from minigluon.symbol import random  # noqa: E402,F401  (sym.random.uniform: F.random when hybridized)
 
 _sys.modules.setdefault('minigluon.sym.random', random)      # ``import minigluon.sym.random``
+
+from minigluon.symbol import _internal  # noqa: E402,F401  (sym._internal._plus is sym._plus)
+
+_sys.modules.setdefault('minigluon.sym._internal', _internal)  # ``import minigluon.sym._internal``
 
 from minigluon.symbol import op  # noqa: E402,F401  (sym.op.Convolution is sym.Convolution; last)
 
