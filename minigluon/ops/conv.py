@@ -118,9 +118,6 @@ class _ConvBase(Op):
                 raise ValueError('%s: %s=%s must have %d entries like kernel=%s'
                                  % (self.name, key, val, nsp, self.kernel))
             setattr(self, '_' + key, tuple(val))
-        if min(self.kernel) < 1 or min(self._stride) < 1 or min(self._dilate) < 1:
-            raise ValueError('%s: kernel, stride and dilate must be positive, got %s, %s, %s'
-                             % (self.name, self.kernel, self._stride, self._dilate))
         if hasattr(self, 'adj') and not all(0 <= a < st for a, st in zip(self._adj, self._stride)):
             raise ValueError('%s: adj (output_padding) %s must be below stride %s in each '
                              'dimension (MXNet 1.9.1 refuses it too)'
@@ -204,9 +201,9 @@ class _ConvBase(Op):
 
 
 def _conv_attrs(workspace, no_bias, deconv=False):
-    extra = {'adj': Attr('shape', ()), 'target_shape': Attr('shape', ())} if deconv else {}
-    return {'kernel': Attr('shape'), 'stride': Attr('shape', ()), 'dilate': Attr('shape', ()),
-            'pad': Attr('shape', ()), **extra, 'num_filter': Attr('int'), 'num_group': Attr('int', 1),
+    extra = {'adj': Attr('shape', (), minimum=0), 'target_shape': Attr('shape', ())} if deconv else {}
+    return {'kernel': Attr('shape', minimum=1), 'stride': Attr('shape', (), minimum=1),
+            'dilate': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0), **extra, 'num_filter': Attr('int'), 'num_group': Attr('int', 1),
             'workspace': Attr('int', workspace), 'no_bias': Attr('bool', no_bias),
             'cudnn_tune': Attr('str', None, choices=['fastest', 'limited_workspace', 'off']),
             'cudnn_off': Attr('bool', False), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}

@@ -348,7 +348,9 @@ class GroupNorm(_StatNorm):
     Outputs ``(out, mean, std)``, the last two ``(N, num_groups)``, visible with ``output_mean_var``."""
 
     name = 'GroupNorm'
-    attrs = {'num_groups': Attr('int', 1), 'eps': Attr('float', 1e-5), 'output_mean_var': Attr('bool', False)}
+    # num_groups=0: MXNet 1.9.1 dies of a division by zero (SIGFPE)
+    attrs = {'num_groups': Attr('int', 1, minimum=1), 'eps': Attr('float', 1e-5),
+             'output_mean_var': Attr('bool', False)}
 
     def forward(self, xp, data, gamma, beta):
         require_float(self, data)

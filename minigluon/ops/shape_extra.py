@@ -87,7 +87,7 @@ class Pad(Op):
     name = 'Pad'
     aliases = ('pad',)
     attrs = {'mode': Attr('str', choices=('constant', 'edge', 'reflect')),
-             'pad_width': Attr('shape'), 'constant_value': Attr('float', 0.0)}
+             'pad_width': Attr('shape', minimum=0), 'constant_value': Attr('float', 0.0)}
 
     def forward(self, xp, data):
         pw = self.pad_width
