@@ -104,13 +104,13 @@ def full(shape, val, ctx=None, dtype=None, out=None):
     return res
 
 
-def zeros_like(data, **kwargs):
+def zeros_like(data=None, **kwargs):
     """Zeros with ``data``'s shape, dtype and context: MXNet's ``zeros_like`` operator, so under
     ``autograd.record()`` it is recorded and ``data`` receives a zero gradient, as in MXNet."""
     return call_op('zeros_like', data, **kwargs)
 
 
-def ones_like(data, **kwargs):
+def ones_like(data=None, **kwargs):
     """Ones with ``data``'s shape, dtype and context (MXNet's ``ones_like`` operator; recorded)."""
     return call_op('ones_like', data, **kwargs)
 

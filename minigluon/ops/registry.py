@@ -384,12 +384,21 @@ def bind_call(cls, args, kwargs, is_input):
     for key, value in zip(free_attrs, args):
         attrs[key] = value
     if declared is None:
-        pos_inputs = [x for x in pos_inputs if x is not None]
+        if any(x is None for x in pos_inputs):
+            # MXNet 1.9.1 refuses it too; dropping the None would concatenate (add, stack...) the
+            # other inputs without a word
+            raise TypeError('%s: input %d is None; each input must be an array'
+                            % (cls.name, [x is None for x in pos_inputs].index(True)))
         if 'num_args' in cls.attrs:
             attrs.setdefault('num_args', len(pos_inputs))
         op = cls(**attrs)
         return op, pos_inputs
-    op = cls(**attrs)
+    try:
+        op = cls(**attrs)
+    except (TypeError, ValueError):
+        if not_an_array:     # nd.slice(1.5, begin=..., end=...): the number is no attribute
+            raise not_an_array from None
+        raise
     order = op.list_arguments()
     if order != list(declared):
         # As MXNet's generated functions: drop None inputs and fill the inputs these attributes
