@@ -239,12 +239,15 @@ def mutations(cls, inputs, attrs):
             add('%s=1.5' % k, inputs, given(1.5), True)
         if kind == 'int':
             add('%s negative' % k, inputs, given(-3), k in SIZES)
-            if k in SIZES:
-                add('%s=0' % k, inputs, given(0), k != 'num_layers' and k != 'sections')
+            if k in SIZES:     # size 0 is valid where the result is merely empty
+                add('%s=0' % k, inputs, given(0), k not in ('num_layers', 'sections', 'depth',
+                                                            'repeats'))
         if kind == 'shape' and k not in AXES:
             base = attrs.get(k, spec.default)
             n = len(base) if isinstance(base, tuple) and base else 2
             add('%s negative' % k, inputs, given((-2,) * n), k in SIZES or k == 'pad')
+            if k in SIZES:
+                add('%s with a 0' % k, inputs, given((0,) + (1,) * (n - 1)), True)
         if k in AXES and kind in ('int', 'shape'):
             big = 10 if kind == 'int' else (10,)
             add('%s out of range' % k, inputs, given(big), True)

@@ -1,0 +1,169 @@
+"""Bad input found by ``tools/sweep_bad_input.py`` (a sweep of every operator with one-thing
+changes of a valid call): each call here gave a silent result, a NumPy/Python error from deep
+inside (``StopIteration``, ``ZeroDivisionError``, ``AxisError``, ``AttributeError``...) or an error
+naming neither the operator nor the argument. MXNet 1.9.1 refuses each of the refused calls
+(checked under the oracle; ``GroupNorm(num_groups=0)`` kills its process with SIGFPE); now each is
+an ``MXNetError`` naming the operator and the argument.
+"""
+import numpy as np
+import pytest
+
+from minigluon import nd
+from minigluon.base import MXNetError
+from minigluon.ops.attr import Attr
+
+
+def _refused(call, kind, match):
+    with pytest.raises(kind, match=match) as info:
+        call()
+    assert isinstance(info.value, MXNetError)
+
+
+# -- a None among the inputs of a variadic operator was dropped: concat(None, x) gave x ----------
+
+@pytest.mark.parametrize('call', [
+    lambda x: nd.concat(None, x, dim=1), lambda x: nd.Concat(x, None),
+    lambda x: nd.add_n(x, None), lambda x: nd.stack(None, x),
+    lambda x: nd.khatri_rao(x, None),
+    lambda x: nd.UpSampling(None, x, scale=2, sample_type='nearest'),
+])
+def test_a_none_input_of_a_variadic_operator_is_refused(call):
+    _refused(lambda: call(nd.ones((2, 3, 4, 5))), TypeError, r'input \d is None')
+
+
+def test_variadic_operators_still_take_their_arrays():
+    x = nd.ones((2, 3))
+    assert nd.concat(x, x, dim=1).shape == (2, 6)
+    assert nd.add_n(x, x, x).asnumpy().tolist() == [[3.0] * 3] * 2
+
+
+# -- window attributes: one declared minimum (Attr(minimum=...)) for every operator --------------
+
+CONV = (nd.ones((2, 3, 4, 5)), nd.ones((2, 3, 2, 2)), nd.ones(2))
+DECONV = (nd.ones((2, 3, 4, 5)), nd.ones((3, 2, 2, 2)))
+
+
+@pytest.mark.parametrize('call,attr,minimum', [
+    # Deconvolution with a negative pad computed a (2, 2, 1, 1) result
+    (lambda: nd.Deconvolution(*DECONV, kernel=(2, 2), num_filter=2, no_bias=True, pad=(-2, -2)), 'pad', 0),
+    (lambda: nd.Deconvolution(*DECONV, kernel=(2, 2), num_filter=2, no_bias=True, stride=(2, 2),
+                              adj=(-1, 0)), 'adj', 0),
+    # NumPy's "index can't contain negative values"
+    (lambda: nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, pad=(-1, -1)), 'pad', 0),
+    (lambda: nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, stride=(0, 1)), 'stride', 1),
+    (lambda: nd.Convolution(*CONV, kernel=(0, 2), num_filter=2), 'kernel', 1),
+    # a bare StopIteration, a ZeroDivisionError and NumPy's message
+    (lambda: nd.Pooling(CONV[0], kernel=(-2, -2)), 'kernel', 1),
+    (lambda: nd.Pooling(CONV[0], kernel=(2, 2), stride=(0, 1)), 'stride', 1),
+    (lambda: nd.Pooling(CONV[0], kernel=(2, 2), pad=(-1, 0)), 'pad', 0),
+    (lambda: nd.im2col(CONV[0], kernel=(2, 2), dilate=(1, 0)), 'dilate', 1),
+    (lambda: nd.col2im(nd.ones((2, 12, 1)), output_size=(2, 2), kernel=(2, 2), pad=(-1, 0)), 'pad', 0),
+    # NumPy's "index can't contain negative values" (MXNet 1.9.1 crops with a negative width)
+    (lambda: nd.Pad(CONV[0], mode='constant', pad_width=(0, 0, 0, 0, -1, 1, 1, 1)), 'pad_width', 0),
+])
+def test_window_attributes_below_their_minimum(call, attr, minimum):
+    _refused(call, ValueError, r"attribute '%s' must be >= %d in each entry" % (attr, minimum))
+
+
+def test_window_attributes_at_their_minimum_still_work():
+    x = CONV[0]
+    assert nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, stride=(1, 1), pad=(0, 0)).shape == (2, 2, 3, 4)
+    assert nd.Pooling(x, kernel=(1, 1), stride=(1, 1), pad=(0, 0)).shape == (2, 3, 4, 5)
+    assert nd.Pooling(x, global_pool=True, pool_type='avg').shape == (2, 3, 1, 1)
+    assert nd.Pad(x, mode='constant', pad_width=(0,) * 8).shape == (2, 3, 4, 5)
+
+
+def test_group_norm_needs_a_group():
+    # a ZeroDivisionError from the forward; MXNet 1.9.1 dies of SIGFPE
+    _refused(lambda: nd.GroupNorm(nd.ones((2, 3, 4)), nd.ones(1), nd.ones(1), num_groups=0),
+             ValueError, "attribute 'num_groups' must be >= 1, got 0")
+
+
+@pytest.mark.parametrize('call', [
+    lambda: nd.random.uniform(shape=(-2, 2)), lambda: nd.random_normal(shape=(2, -1)),
+    lambda: nd.sample_poisson(nd.ones(2), shape=(-2,)), lambda: nd.random_negative_binomial(shape=-3),
+    lambda: nd._zeros(shape=(-2,)), lambda: nd._full(shape=(2, -2), value=1),
+])
+def test_a_negative_sampler_or_fill_shape(call):
+    # was NumPy's "negative dimensions are not allowed", naming no argument
+    _refused(call, ValueError, "attribute 'shape' must be >= 0 in each entry")
+
+
+def test_attr_minimum_parses_and_prints_as_before():
+    spec = Attr('shape', (), minimum=1)
+    spec.name = 'stride'
+    assert spec.parse('(1, 2)', 'Op') == (1, 2)
+    assert spec.to_str(spec.parse(3, 'Op')) == '3'
+    assert spec.parse((), 'Op') == ()            # empty: the operator's own default applies
+    with pytest.raises(ValueError, match="Op: attribute 'stride' must be >= 1 in each entry, got"):
+        spec.parse('(1, 0)', 'Op')
+    count = Attr('int', 1, minimum=1)
+    count.name = 'num_groups'
+    with pytest.raises(ValueError, match="attribute 'num_groups' must be >= 1, got -1"):
+        count.parse(-1, 'Op')
+
+
+# -- one operator each ------------------------------------------------------------------------------
+
+def test_dropout_checks_its_axes_when_predicting_too():
+    # out-of-range axes passed unnoticed outside training (MXNet's shape rule refuses them)
+    x = nd.ones((2, 3))
+    for axes in [(10,), (-10,)]:
+        _refused(lambda: nd.Dropout(x, axes=axes), ValueError, 'Dropout: axes=-?10 is out of range')
+    assert nd.Dropout(x, axes=(1,)).shape == (2, 3)
+
+
+def test_swapaxes_of_a_0d_array():
+    # NumPy's AxisError ("axis1: axis 0 is out of bounds"), not an MXNetError
+    _refused(lambda: nd.SwapAxis(nd.ones(())), ValueError, 'SwapAxis: a 0-d array has no axes')
+    assert nd.swapaxes(nd.ones((2, 3)), 0, 1).shape == (3, 2)
+
+
+@pytest.mark.parametrize('dtype', ['int32', 'bool'])
+def test_rnn_needs_floating_data(dtype):
+    # int32 computed (MXNet: "only support floating point types"); bool failed in a NumPy ufunc
+    _refused(lambda: nd.RNN(nd.ones((2, 3, 4), dtype=dtype), nd.ones((16,), dtype=dtype),
+                            nd.ones((1, 3, 2), dtype=dtype), state_size=2, num_layers=1,
+                            mode='rnn_relu'), TypeError, 'RNN: data must be a floating-point array')
+
+
+@pytest.mark.parametrize('name', ['random_negative_binomial_like',
+                                  'random_generalized_negative_binomial_like'])
+def test_negative_binomial_like_of_a_0d_array(name):
+    # AttributeError: 'int' object has no attribute 'astype'
+    out = getattr(nd, name)(nd.ones(()))
+    assert out.shape == () and out.dtype == np.float32
+
+
+def test_a_number_as_the_data_of_slice_names_the_input():
+    # the number was taken for the attribute 'step': "'float' object is not iterable"
+    _refused(lambda: nd.slice(1.5, begin=(0,), end=(1,)), TypeError,
+             "slice: input 'data' must be an array")
+
+
+@pytest.mark.parametrize('fn', [nd.zeros_like, nd.ones_like])
+def test_zeros_like_without_data(fn):
+    # Python's "missing 1 required positional argument", not an MXNetError
+    _refused(fn, TypeError, "input 'data' is missing")
+
+
+def test_slice_axis_requires_end():
+    # it sliced to the end; MXNet: "Required parameter end of int or None is not presented"
+    _refused(lambda: nd.slice_axis(nd.ones((2, 3)), axis=1, begin=1), TypeError,
+             "slice_axis: required attribute 'end' is missing")
+    assert nd.slice_axis(nd.ones((2, 3)), axis=1, begin=1, end=None).shape == (2, 2)
+
+
+@pytest.mark.parametrize('call', [
+    lambda x: nd.max(x), lambda x: nd.min(x, axis=0), lambda x: nd.argmax(x, axis=0),
+    lambda x: nd.argmin(x), lambda x: nd.argmax_channel(nd.zeros((3, 0))),
+])
+def test_extremes_over_an_empty_axis(call):
+    # NumPy's "zero-size array to reduction operation maximum which has no identity"
+    _refused(lambda: call(nd.zeros((0, 3))), ValueError, 'over an empty axis')
+
+
+def test_extremes_over_non_empty_axes_of_a_size_0_array():
+    x = nd.zeros((0, 3))
+    assert nd.max(x, axis=1).shape == (0,)
+    assert nd.argmin(x, axis=1).shape == (0,)
