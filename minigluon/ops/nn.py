@@ -354,6 +354,7 @@ class SoftmaxActivation(Op):
     attrs = {'mode': Attr('str', 'instance', choices=['channel', 'instance'])}
 
     def forward(self, xp, data):
+        require_float(self, data)       # int32 gave all zeros (MXNet 1.9.1 refuses it)
         least = 3 if self.mode == 'channel' else 2
         if data.ndim < least:
             raise shape_error(self, 'data must have at least %d dimensions with mode=%r'

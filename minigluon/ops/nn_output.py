@@ -191,6 +191,7 @@ class _Regression(Op):
     attrs = {'grad_scale': Attr('float', 1.0)}
 
     def forward(self, xp, data, label):
+        require_float(self, data)       # an integer sigmoid or gradient truncates (MXNet refuses)
         if label.size != data.size:
             raise shape_error(self, 'label must have as many elements as data', data, label)
         self.out = self.transform(xp, _f32(data))

@@ -167,3 +167,29 @@ def test_extremes_over_non_empty_axes_of_a_size_0_array():
     x = nd.zeros((0, 3))
     assert nd.max(x, axis=1).shape == (0,)
     assert nd.argmin(x, axis=1).shape == (0,)
+
+
+# -- integer data where the result is fractional: it was truncated without a word ------------------
+
+_INT = nd.array(np.arange(6).reshape(2, 3), dtype='int32')
+
+
+@pytest.mark.parametrize('name,call', [
+    ('SoftmaxActivation', lambda x: nd.SoftmaxActivation(x)),             # all zeros
+    ('LogisticRegressionOutput', lambda x: nd.LogisticRegressionOutput(x, x)),   # all zeros
+    ('LinearRegressionOutput', lambda x: nd.LinearRegressionOutput(x, x)),
+    ('MAERegressionOutput', lambda x: nd.MAERegressionOutput(x, x)),
+    ('hard_sigmoid', lambda x: nd.hard_sigmoid(x)),                       # 0.2 * x + 0.5 truncated
+    ('_linalg_gemm2', lambda x: nd.linalg.gemm2(x, x, transpose_b=True, alpha=0.5)),
+    ('_linalg_gemm', lambda x: nd.linalg.gemm(x, x, nd.zeros((2, 2), dtype='int32'), transpose_b=True)),
+    ('_contrib_box_decode', lambda x: nd.contrib.box_decode(nd.ones((1, 2, 4), dtype=x.dtype),
+                                                            nd.ones((1, 2, 4), dtype=x.dtype))),
+    ('_contrib_box_encode', lambda x: nd.contrib.box_encode(
+        nd.ones((1, 2)), nd.zeros((1, 2)), nd.ones((1, 2, 4), dtype=x.dtype),
+        nd.ones((1, 1, 4)), nd.zeros(4), nd.ones(4))),
+])
+def test_float_only_operators_refuse_integer_data(name, call):
+    # MXNet 1.9.1: "This operation only support floating point types, not int32"
+    _refused(lambda: call(_INT), TypeError, '%s: .* must be a floating-point array' % name)
+    floats = call(_INT.astype('float32'))
+    assert (floats[0] if isinstance(floats, list) else floats).dtype == np.float32
