@@ -132,9 +132,9 @@ def draw_permutation(xp, n):
 # mxnet.random functions
 
 
-def _call(name, *args, **kwargs):
+def _call(op_name, /, *args, **kwargs):
     from minigluon.ndarray.ndarray import call_op   # local: ndarray needs the ops, ops need us
-    return call_op(name, *args, **kwargs)
+    return call_op(op_name, *args, **kwargs)
 
 
 def _is_nd(x):
@@ -153,8 +153,11 @@ def _nd_params(fn, **params):
     return kinds == {True}
 
 
-def _common(shape, dtype, ctx, out):
-    kw = {}
+def _common(shape, dtype, ctx, out, kwargs):
+    """The operator attributes of a sampling call, and its context. ``kwargs`` (the function's
+    ``**kwargs``) go to the operator, as in MXNet 1.9.1: ``name=`` is taken, an unknown keyword
+    raises there instead of being dropped."""
+    kw = dict(kwargs)
     if shape is not None:
         kw['shape'] = shape
     if dtype is not None:
@@ -188,13 +191,13 @@ def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
     out : NDArray, optional
         Write the result here.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('uniform', {'low': low, 'high': high}, kw, ctx)
 
 
 def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from ``N(loc, scale**2)``; arguments as in :func:`uniform`."""
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('normal', {'loc': loc, 'scale': scale}, kw, ctx)
 
 
@@ -211,7 +214,7 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     ValueError
         If ``high <= low``.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _call('_random_randint', low=low, high=high, ctx=str(ctx) if ctx else '',
                  **_out_shape(kw))
 
@@ -239,7 +242,7 @@ def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """
     if not _is_nd(scale) and not scale > 0:
         raise ValueError('random.exponential: scale (%r) must be positive' % (scale,))
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('exponential', {'lam': 1.0 / scale}, kw, ctx)
 
 
@@ -250,7 +253,7 @@ def gamma(alpha=1, beta=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
     ``_sample_gamma`` operator). Other arguments as in :func:`uniform`. Raises ValueError unless
     both are positive, TypeError when only one is an NDArray.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('gamma', {'alpha': alpha, 'beta': beta}, kw, ctx)
 
 
@@ -260,7 +263,7 @@ def poisson(lam=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     An NDArray ``lam`` gives ``lam.shape + shape`` samples (``_sample_poisson``). Other
     arguments as in :func:`uniform`. Raises ValueError when ``lam < 0``.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('poisson', {'lam': lam}, kw, ctx)
 
 
@@ -273,7 +276,7 @@ def negative_binomial(k=1, p=1, shape=None, dtype=None, ctx=None, out=None, **kw
     ``k`` may be fractional). Other arguments as in :func:`uniform`. Raises ValueError unless
     ``k >= 0`` and ``0 < p <= 1``, TypeError when only one is an NDArray.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('negative_binomial', {'k': k, 'p': p}, kw, ctx)
 
 
@@ -287,7 +290,7 @@ def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, ctx=Non
     (``_sample_generalized_negative_binomial``). Other arguments as in :func:`uniform`. Raises
     ValueError for a negative ``mu`` or ``alpha``, TypeError when only one is an NDArray.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('generalized_negative_binomial', {'mu': mu, 'alpha': alpha}, kw, ctx)
 
 
@@ -302,7 +305,7 @@ def multinomial(data, shape=None, get_prob=False, out=None, dtype='int32', **kwa
     Returns an NDArray of shape ``data.shape[:-1] + shape`` (and, with ``get_prob=True``, a second
     NDArray of the samples' log-probabilities).
     """
-    kw = {'get_prob': get_prob, 'dtype': dtype}
+    kw = dict(kwargs, get_prob=get_prob, dtype=dtype)     # kwargs: see _common
     if shape is not None:
         kw['shape'] = shape
     if out is not None:

@@ -108,6 +108,21 @@ KNOWN = {
     'scatter_nd': ([(2,), (2, 2)], {'shape': (2, 3)}),
     'slice_axis': ([(2, 3, 4, 5)], {'axis': 1, 'begin': 0, 'end': 2}),
 }
+# The Python functions of the namespaces that take arrays or numbers (not generated from the
+# registry), each called with the few generic changes of PY_CASES.
+PY_FUNCS = ['nd.%s' % n for n in (
+    'add subtract multiply divide true_divide modulo power maximum minimum equal not_equal '
+    'greater greater_equal lesser lesser_equal logical_and logical_or logical_xor moveaxis '
+    'split_v2 histogram concatenate onehot_encode ones_like zeros_like array empty zeros ones '
+    'full arange linspace eye from_numpy').split()] + ['nd.random.%s' % n for n in (
+        'uniform normal randn randint exponential gamma poisson negative_binomial '
+        'generalized_negative_binomial multinomial shuffle uniform_like normal_like').split()] + [
+    'nd.contrib.%s' % n for n in 'isfinite isinf isnan rand_zipfian'.split()]
+PY_CASES = [('no arguments', [], {}, False), ('None', [None], {}, False),
+            ('a list', [[0.5, 0.5]], {}, False), ('a string', ['abc'], {}, False),
+            ('None, None', [None, None], {}, False),
+            ('mismatched arrays', [('A', (2, 3), 'float32'), ('A', (4, 5), 'float32')], {}, False),
+            ('unknown keyword', [('A', (2, 3), 'float32')], {'foo_bar': 1}, True)]
 SKIP = {'_cond', '_foreach', '_while_loop', 'Custom'}     # subgraph operators, Custom's op_type
 
 
@@ -335,6 +350,23 @@ def classify(e, op_name, arg_names, pkg_dir):
     return ('clean', '') if names_it else ('bad', 'message names neither operator nor argument')
 
 
+def classify_py(e, fn_name, pkg_dir):
+    """:func:`classify` for a Python function of the namespaces, which may raise Python's own
+    ``TypeError`` for a call that does not fit its signature (as MXNet's functions do), or a
+    plain ``TypeError`` / ``ValueError`` naming it or the operator it calls."""
+    from minigluon.base import MXNetError
+    tb, last = e.__traceback__, None
+    while tb is not None:
+        last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+    text = str(e)
+    named = fn_name in text or ': ' in text.split('(')[0]
+    if not isinstance(e, (MXNetError, TypeError, ValueError)):
+        return 'bad', 'not an MXNetError, TypeError or ValueError'
+    if not (last == '<string>' or os.path.abspath(last).startswith(pkg_dir)):
+        return ('named', 'internal error re-worded') if named else ('bad', 'internal error')
+    return ('clean', '') if named else ('bad', 'message names neither function nor operator')
+
+
 def worker(args):
     import warnings
     warnings.simplefilter('ignore')
@@ -350,27 +382,36 @@ def worker(args):
         log.write(json.dumps(rec) + '\n')
         log.flush()
     for i, name in enumerate(names[args.start_op:], args.start_op):
-        cls = ops.OPS[name]
-        path = call_path(cls.name, cls.aliases)
-        base = None
         emit(op=name, idx=-2, start=True)
-        for inputs, attrs in baselines(cls):
-            try:
-                status, _ = run_code(env, case_code(path, inputs, attrs), args.timeout)
-            except Hang:
-                status = 'hang'
-            if status == 'ok':
-                base = (inputs, attrs)
-                break
-        if base is None:
-            emit(op=name, idx=-1, result='no baseline')
-            continue
-        emit(op=name, idx=-1, result='baseline', code=case_code(path, *base))
-        arg_names = list(cls.attrs) + list(cls.arguments or ['data'])
-        for j, (label, inputs, attrs, must) in enumerate(mutations(cls, *base)):
+        if name.startswith('py:'):      # a Python function of the namespaces: no baseline
+            path = name[3:]
+            base_code = case_code(path, [('A', (2, 3), 'float32')] * 2, {})
+            cases = [(label, case_code(path, inputs, attrs), must)
+                     for label, inputs, attrs, must in PY_CASES]
+            op_label, arg_names = path.rsplit('.', 1)[-1], []
+        else:
+            cls = ops.OPS[name]
+            path = call_path(cls.name, cls.aliases)
+            base = None
+            for inputs, attrs in baselines(cls):
+                try:
+                    status, _ = run_code(env, case_code(path, inputs, attrs), args.timeout)
+                except Hang:
+                    status = 'hang'
+                if status == 'ok':
+                    base = (inputs, attrs)
+                    break
+            if base is None:
+                emit(op=name, idx=-1, result='no baseline')
+                continue
+            base_code = case_code(path, *base)
+            cases = [(label, case_code(path, inputs, attrs), must)
+                     for label, inputs, attrs, must in mutations(cls, *base)]
+            op_label, arg_names = cls.name, list(cls.attrs) + list(cls.arguments or ['data'])
+        emit(op=name, idx=-1, result='baseline', code=base_code)
+        for j, (label, code, must) in enumerate(cases):
             if i == args.start_op and j < args.skip:
                 continue
-            code = case_code(path, inputs, attrs)
             emit(op=name, idx=j, start=True)
             try:
                 status, err = run_code(env, code, args.timeout)
@@ -381,7 +422,8 @@ def worker(args):
                 result, why = ('silent', '') if must else ('ok', '')
                 emit(op=name, idx=j, label=label, code=code, result=result, why=why)
             else:
-                result, why = classify(err, cls.name, arg_names, pkg_dir)
+                result, why = (classify_py(err, op_label, pkg_dir) if name.startswith('py:')
+                               else classify(err, op_label, arg_names, pkg_dir))
                 emit(op=name, idx=j, label=label, code=code, result=result, why=why,
                      error='%s: %s' % (type(err).__name__, str(err).splitlines()[0][:200]
                                        if str(err) else ''),
@@ -410,6 +452,7 @@ def op_names(only):
             continue
         seen.add(cls)
         names.append(cls.name)
+    names += ['py:' + p for p in PY_FUNCS]
     if only:
         names = [n for n in names if n in only.split(',')]
     return names

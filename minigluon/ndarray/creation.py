@@ -13,6 +13,7 @@ from minigluon.context import current_context
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
 from minigluon.ops.elemwise import scalar_as
 from minigluon.ops.init_ops import range_values
+from minigluon.ops.registry import get_op
 
 DEFAULT_DTYPE = np.float32
 
@@ -115,25 +116,34 @@ def ones_like(data=None, **kwargs):
     return call_op('ones_like', data, **kwargs)
 
 
+def _numbers(op_name, fn_name, **values):
+    """``values`` parsed by the attributes of the operator ``op_name`` (``_arange`` for
+    ``nd.arange``...), so that a None, list or string where a number belongs is refused naming the
+    argument, as the operator (and MXNet 1.9.1) refuses it."""
+    specs = get_op(op_name).attrs
+    return {k: specs[k].parse(v, fn_name) for k, v in values.items()}
+
+
 @raises_mxnet_errors
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dtype=None):
     """Evenly spaced values in ``[start, stop)``; each repeated ``repeat`` times (MXNet; the values
     of the ``_arange`` operator behind ``sym.arange``)."""
-    return _place(range_values(np, 'arange', dict(start=start, stop=stop, step=step, repeat=repeat,
-                                                  dtype=dtype)), ctx)
+    attrs = _numbers('_arange', 'arange', start=start, stop=stop, step=step, repeat=repeat)
+    return _place(range_values(np, 'arange', dict(attrs, dtype=dtype)), ctx)
 
 
 @raises_mxnet_errors
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=None):
     """``num`` evenly spaced values from ``start`` to ``stop`` (MXNet; as ``_linspace``)."""
-    return _place(range_values(np, 'linspace', dict(start=start, stop=stop, num=num,
-                                                    endpoint=endpoint, dtype=dtype)), ctx)
+    attrs = _numbers('_linspace', 'linspace', start=start, stop=stop, num=num)
+    return _place(range_values(np, 'linspace', dict(attrs, endpoint=endpoint, dtype=dtype)), ctx)
 
 
 @raises_mxnet_errors
 def eye(N, M=0, k=0, ctx=None, dtype=None):
     """An ``N x M`` matrix with ones on diagonal ``k`` (MXNet; as ``_eye``)."""
-    return _place(range_values(np, 'eye', dict(N=N, M=M, k=k, dtype=dtype)), ctx)
+    return _place(range_values(np, 'eye', dict(_numbers('_eye', 'eye', N=N, M=M, k=k),
+                                               dtype=dtype)), ctx)
 
 
 def from_numpy(ndarray, zero_copy=True):

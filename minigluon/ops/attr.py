@@ -63,8 +63,8 @@ class Attr:
         try:
             value = self._convert(value)
         except (TypeError, ValueError) as err:
-            raise ValueError("%s: attribute '%s' expects %s, got %r (%s)"
-                             % (op_name, self.name, self.kind, value, err)) from None
+            raise ValueError("%s: attribute '%s' expects %s, got %s (%s)"
+                             % (op_name, self.name, self.kind, _shown(value), err)) from None
         if self.choices is not None and value not in self.choices:
             raise ValueError("%s: attribute '%s' must be one of %s, got %r"
                              % (op_name, self.name, list(self.choices), value))
@@ -142,6 +142,14 @@ class Attr:
         if self.kind in ('shape', 'floats'):
             return str(tuple(value))
         return str(value)
+
+
+def _shown(value):
+    """``repr(value)`` for an error message, or its type (and shape) when that is long (an array)."""
+    text = repr(value)
+    if len(text) <= 80 and '\n' not in text:
+        return text
+    return '%s %s' % (type(value).__name__, tuple(getattr(value, 'shape', ())) or '')
 
 
 def _float(value):

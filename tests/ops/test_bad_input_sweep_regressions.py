@@ -193,3 +193,54 @@ def test_float_only_operators_refuse_integer_data(name, call):
     _refused(lambda: call(_INT), TypeError, '%s: .* must be a floating-point array' % name)
     floats = call(_INT.astype('float32'))
     assert (floats[0] if isinstance(floats, list) else floats).dtype == np.float32
+
+
+# -- the Python functions of nd, nd.random and nd.contrib -------------------------------------------
+
+@pytest.mark.parametrize('call', [
+    lambda: nd.random.uniform(foo_bar=1), lambda: nd.random.normal(0, 1, shape=2, foo_bar=1),
+    lambda: nd.random.exponential(nd.ones(2), foo_bar=1), lambda: nd.random.poisson(foo_bar=1),
+    lambda: nd.random.multinomial(nd.ones((2, 3)) / 3, foo_bar=1),
+    lambda: nd.random.randint(0, 5, foo_bar=1), lambda: nd.random.randn(2, foo_bar=1),
+])
+def test_sampling_functions_refuse_unknown_keywords(call):
+    # they were dropped without a word; MXNet 1.9.1: "Cannot find argument 'foo_bar'"
+    _refused(call, TypeError, "unexpected attribute 'foo_bar'")
+
+
+def test_sampling_functions_take_a_name():
+    assert nd.random.uniform(shape=2, name='u').shape == (2,)
+    assert nd.random.normal(nd.zeros(2), nd.ones(2), shape=3, name='n').shape == (2, 3)
+
+
+@pytest.mark.parametrize('call,match', [
+    # Python's "unsupported operand type(s) for -: 'NoneType' and 'int'" and the like
+    (lambda: nd.arange(None), "arange: attribute 'start' must not be None"),
+    (lambda: nd.arange('abc'), "arange: attribute 'start' expects number, got 'abc'"),
+    (lambda: nd.arange(0, [1, 2]), "arange: attribute 'stop' expects number"),
+    (lambda: nd.eye([2, 2]), "eye: attribute 'N' expects int"),
+    (lambda: nd.eye(2.5), "eye: attribute 'N' expects int, got 2.5"),
+    (lambda: nd.linspace(0, 1, None), "linspace: attribute 'num' must not be None"),
+    (lambda: nd.eye(nd.ones((2, 3))), r"eye: attribute 'N' expects int, got NDArray \(2, 3\)"),
+])
+def test_range_functions_name_a_bad_argument(call, match):
+    _refused(call, ValueError, match)
+
+
+def test_range_functions_still_take_numbers_and_their_text():
+    assert nd.arange(1, 3, 0.5).asnumpy().tolist() == [1.0, 1.5, 2.0, 2.5]
+    assert nd.arange(np.int64(3)).asnumpy().tolist() == [0.0, 1.0, 2.0]
+    assert nd.arange('2').asnumpy().tolist() == [0.0, 1.0]       # MXNet's string form
+    assert nd.eye(2, 3, 1).asnumpy().tolist() == [[0, 1, 0], [0, 0, 1]]
+
+
+@pytest.mark.parametrize('fn', ['isinf', 'isnan', 'isfinite'])
+def test_contrib_is_functions_need_an_ndarray(fn):
+    # AttributeError: 'list' object has no attribute 'abs' (so in MXNet 1.9.1 too)
+    _refused(lambda: getattr(nd.contrib, fn)([1.0]), TypeError, 'contrib.%s: data must be an NDArray' % fn)
+
+
+def test_histogram_needs_an_ndarray():
+    # AttributeError: 'NoneType' object has no attribute 'size'
+    with pytest.raises(TypeError, match='histogram: a must be an NDArray, got list'):
+        nd.histogram([1.0, 2.0], 2)
