@@ -244,3 +244,26 @@ def test_histogram_needs_an_ndarray():
     # AttributeError: 'NoneType' object has no attribute 'size'
     with pytest.raises(TypeError, match='histogram: a must be an NDArray, got list'):
         nd.histogram([1.0, 2.0], 2)
+
+
+# -- NumPy's own exception subclasses, re-worded by invoke like its plain ValueErrors ----------------
+
+def test_numpy_error_subclasses_name_the_operator():
+    from minigluon.ndarray.helpers import _name_the_operator
+    from minigluon.ops import get_op
+    op = get_op('SwapAxis')()
+    raw = np.ones((2, 3), dtype=np.float32)
+    axis = _name_the_operator(op, np.exceptions.AxisError(5, 2), [raw])
+    assert type(axis).__name__ == 'MXNetValueError'
+    assert str(axis).startswith('SwapAxis: axis 5 is out of bounds') and 'data(2, 3) float32' in str(axis)
+
+    class Mine(ValueError):      # a custom operator's own class is kept as it is
+        pass
+    mine = Mine('x')
+    assert _name_the_operator(op, mine, [raw]) is mine
+
+
+def test_syevd_of_nan_matrices():
+    # numpy.linalg.LinAlgError "Eigenvalues did not converge", not an MXNetError; MXNet 1.9.1 fails too
+    _refused(lambda: nd.linalg.syevd(nd.array(np.full((3, 3), np.nan))), ValueError,
+             '_linalg_syevd: the eigendecomposition of A failed')
