@@ -12,6 +12,7 @@ The user-facing samplers (:func:`uniform`, :func:`normal`, :func:`randint`, :fun
 parameters, ``_sample_uniform`` for NDArray parameters...), so they also exist as ``nd.<op>``
 and in symbolic graphs.
 """
+import numbers
 import threading
 
 import numpy as np
@@ -144,7 +145,12 @@ def _is_nd(x):
 
 def _nd_params(fn, **params):
     """True when every distribution parameter is an NDArray, False when none is; mixing raises
-    TypeError, as MXNet 1.9.1 does."""
+    TypeError, as MXNet 1.9.1 does, and so does a parameter that is neither a number (or its
+    text) nor an NDArray (None, a list: MXNet fails inside with Python's message)."""
+    for name, v in params.items():
+        if not (_is_nd(v) or isinstance(v, (numbers.Real, str))):
+            raise TypeError('random.%s: %s must be a number or an NDArray, got %s'
+                            % (fn, name, type(v).__name__))
     kinds = {_is_nd(v) for v in params.values()}
     if len(kinds) > 1:
         raise TypeError('random.%s: %s must all be numbers or all be NDArrays, got %s'
@@ -240,6 +246,9 @@ def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     ValueError
         Unless ``scale > 0`` (every element of an NDArray).
     """
+    if not (_is_nd(scale) or isinstance(scale, numbers.Real)):     # (1 / scale below)
+        raise TypeError('random.exponential: scale must be a number or an NDArray, got %s'
+                        % type(scale).__name__)
     if not _is_nd(scale) and not scale > 0:
         raise ValueError('random.exponential: scale (%r) must be positive' % (scale,))
     kw, ctx = _common(shape, dtype, ctx, out, kwargs)

@@ -148,6 +148,8 @@ def eye(N, M=0, k=0, ctx=None, dtype=None):
 
 def from_numpy(ndarray, zero_copy=True):
     """Wrap a NumPy array (shares memory when ``zero_copy``)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError('from_numpy: ndarray must be a NumPy array, got %s' % type(ndarray).__name__)
     return NDArray(ndarray if zero_copy else ndarray.copy(), current_context().__class__('cpu', 0))
 
 

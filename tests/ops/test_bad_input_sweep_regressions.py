@@ -267,3 +267,17 @@ def test_syevd_of_nan_matrices():
     # numpy.linalg.LinAlgError "Eigenvalues did not converge", not an MXNetError; MXNet 1.9.1 fails too
     _refused(lambda: nd.linalg.syevd(nd.array(np.full((3, 3), np.nan))), ValueError,
              '_linalg_syevd: the eigendecomposition of A failed')
+
+
+@pytest.mark.parametrize('call,match', [
+    # Python's "'>' not supported between instances of 'NoneType' and 'int'" and the like
+    (lambda: nd.random.exponential(None), 'random.exponential: scale must be a number or an NDArray, got NoneType'),
+    (lambda: nd.random.exponential('abc'), 'random.exponential: scale must be a number'),
+    (lambda: nd.random.uniform([0], 1), 'random.uniform: low must be a number or an NDArray, got list'),
+    (lambda: nd.random.normal(None), 'random.normal: loc must be a number'),
+    # AttributeError: 'NoneType' object has no attribute 'copy'
+    (lambda: nd.from_numpy(None), 'from_numpy: ndarray must be a NumPy array, got NoneType'),
+])
+def test_python_functions_name_a_parameter_of_the_wrong_kind(call, match):
+    with pytest.raises(TypeError, match=match):
+        call()
