@@ -329,6 +329,15 @@ def run_code(env, code, timeout):
         signal.alarm(0)
 
 
+# Python's and NumPy's own wording, which says nothing about the operator's arguments: an error
+# that carries it (raised inside minigluon, e.g. ``shape[1]`` of a 0-d array) is ``bad`` too.
+# (Attribute parsing quotes Python's reason after its own text: those are not counted.)
+INTERNAL = ('tuple index out of range', 'list index out of range', 'has no attribute',
+            'not subscriptable', 'unsupported operand', 'not supported between instances',
+            'cannot reshape array', "'NoneType'", 'has no len()',
+            'object is not iterable', 'division by zero', 'modulo by zero')
+
+
 def classify(e, op_name, arg_names, pkg_dir):
     """``clean``, ``named`` or ``bad`` for an exception of a case, and why."""
     from minigluon.base import MXNetError
@@ -347,6 +356,8 @@ def classify(e, op_name, arg_names, pkg_dir):
         return ('named', 'internal error re-worded') if names_it else ('bad', 'internal error')
     if not ours:
         return 'bad', 'raised outside minigluon'
+    if "attribute '" not in text and any(p in text for p in INTERNAL):
+        return 'bad', "Python's or NumPy's message from inside minigluon"
     return ('clean', '') if names_it else ('bad', 'message names neither operator nor argument')
 
 

@@ -164,6 +164,9 @@ class _ConvBase(Op):
             raise shape_error(self, self._rank_message(data.shape), data, weight, bias)
         n, c = data.shape[:2]
         g, f = self.num_group, self.num_filter
+        if weight.ndim != data.ndim:      # (_channel_message reads the weight's channel axes)
+            raise shape_error(self, 'weight must have shape %s' % (self._weight_shape(c),),
+                              data, weight, bias)
         if c % g or weight.shape != self._weight_shape(c):
             raise shape_error(self, self._channel_message(c, weight) or 'weight must have shape %s'
                               % (self._weight_shape(c),), data, weight, bias)

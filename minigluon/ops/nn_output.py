@@ -51,6 +51,8 @@ class SoftmaxOutput(Op):
 
     def forward(self, xp, data, label):
         require_float(self, data)
+        if data.ndim == 0:
+            raise shape_error(self, 'data must have at least 1 dimension', data, label)
         self.shape, self.dtype = data.shape, data.dtype
         z = _f32(data)
         if self.multi_output:

@@ -362,7 +362,8 @@ class GroupNorm(_StatNorm):
             raise shape_error(self, 'gamma and beta must have shape (num_groups,) = (%d,)' % g,
                               data, gamma, beta)
         n = data.shape[0]
-        x = _f32(data).reshape(n, g, -1)
+        # the group size spelled out: reshape cannot infer a -1 beside an empty batch (n = 0)
+        x = _f32(data).reshape(n, g, int(np.prod(data.shape[1:])) // g)
         xhat, mean, _, inv_std = _normalize(xp, x, 2, self.eps)
         out = self._finish(xp, data, xhat, inv_std, gamma, beta, (1, g, 1))
         return (out.reshape(data.shape).astype(data.dtype, copy=False),
@@ -370,7 +371,7 @@ class GroupNorm(_StatNorm):
 
     def backward(self, xp, grad, *unused):
         n, g = grad.shape[0], self.num_groups
-        return self._backward(xp, grad, 2, (n, g, -1), (0, 2))
+        return self._backward(xp, grad, 2, (n, g, int(np.prod(grad.shape[1:])) // g), (0, 2))
 
     def infer_shape(self, in_shapes):
         d = tuple(in_shapes[0])

@@ -278,11 +278,12 @@ def unbroadcast(xp, grad, shape):
 
 
 def normalize_axis(axis, ndim, op_name, arg='axis'):
-    """Map a possibly negative axis into ``[0, ndim)``; raise ValueError naming the operator."""
-    if not -ndim <= axis < max(ndim, 1):
+    """Map a possibly negative axis into ``[0, ndim)``; raise ValueError naming the operator (a
+    0-d array has no axis)."""
+    if not -ndim <= axis < ndim:
         raise ValueError('%s: %s=%d is out of range for an input of %d dimensions'
                          % (op_name, arg, axis, ndim))
-    return axis % max(ndim, 1)
+    return axis % ndim
 
 
 def require_float(op, array, arg='data'):

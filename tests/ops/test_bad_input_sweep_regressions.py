@@ -8,7 +8,7 @@ an ``MXNetError`` naming the operator and the argument.
 import numpy as np
 import pytest
 
-from minigluon import nd
+from minigluon import autograd, nd
 from minigluon.base import MXNetError
 from minigluon.ops.attr import Attr
 
@@ -281,3 +281,36 @@ def test_syevd_of_nan_matrices():
 def test_python_functions_name_a_parameter_of_the_wrong_kind(call, match):
     with pytest.raises(TypeError, match=match):
         call()
+
+
+# -- Python's "tuple index out of range" (and the like) from inside an operator ---------------------
+
+@pytest.mark.parametrize('call,kind,match', [
+    (lambda: nd.Convolution(*CONV[:1], nd.ones(()), CONV[2], kernel=(2, 2), num_filter=2), ValueError,
+     r'Convolution: weight must have shape \(2, 3, 2, 2\)'),
+    (lambda: nd.Deconvolution(DECONV[0], nd.ones(()), kernel=(2, 2), num_filter=2), ValueError,
+     r'Deconvolution: weight must have shape \(3, 2, 2, 2\)'),
+    (lambda: nd.SequenceLast(nd.ones(3)), ValueError, 'SequenceLast: data must have at least 2 dimensions'),
+    (lambda: nd.SequenceMask(nd.ones(())), ValueError, 'SequenceMask: data must have at least 2 dimensions'),
+    (lambda: nd.SequenceReverse(nd.ones(3)), ValueError, 'SequenceReverse: data must have at least 2'),
+    # NumPy's "index 0 is out of bounds for axis 0 with size 0"
+    (lambda: nd.SequenceLast(nd.ones((0, 2, 3))), ValueError, 'SequenceLast: a sequence of 0 steps'),
+    (lambda: nd.SoftmaxOutput(nd.ones(()), nd.ones(())), ValueError, 'SoftmaxOutput: data must have at least 1'),
+    (lambda: nd.batch_take(nd.ones(()), nd.ones(2)), ValueError, 'batch_take: a must have at least 1'),
+    # normalize_axis no longer takes axis 0 of a 0-d array (take indexed its missing axis)
+    (lambda: nd.take(nd.ones(()), nd.ones(2)), ValueError, 'take: axis=0 is out of range for an input of 0'),
+])
+def test_inputs_of_too_few_dimensions(call, kind, match):
+    _refused(call, kind, match)
+
+
+def test_group_norm_of_an_empty_batch():
+    # "cannot reshape array of size 0 into shape (0,1,newaxis)"
+    x, gamma, beta = nd.zeros((0, 3, 4)), nd.ones(3), nd.zeros(3)
+    for a in (x, gamma, beta):
+        a.attach_grad()
+    with autograd.record():
+        y = nd.GroupNorm(x, gamma, beta, num_groups=3)
+    y.backward()
+    assert y.shape == x.grad.shape == (0, 3, 4)
+    assert gamma.grad.asnumpy().tolist() == [0.0, 0.0, 0.0]     # a sum over no samples
