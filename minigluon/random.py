@@ -147,11 +147,13 @@ def _nd_params(fn, **params):
     """True when every distribution parameter is an NDArray, False when none is; mixing raises
     TypeError, as MXNet 1.9.1 does, and so does a parameter that is neither a number (or its
     text) nor an NDArray (None, a list: MXNet fails inside with Python's message)."""
+    kinds = set()
     for name, v in params.items():
-        if not (_is_nd(v) or isinstance(v, (numbers.Real, str))):
+        is_nd = _is_nd(v)
+        if not (is_nd or type(v) in (int, float) or isinstance(v, (numbers.Real, str))):
             raise TypeError('random.%s: %s must be a number or an NDArray, got %s'
                             % (fn, name, type(v).__name__))
-    kinds = {_is_nd(v) for v in params.values()}
+        kinds.add(is_nd)
     if len(kinds) > 1:
         raise TypeError('random.%s: %s must all be numbers or all be NDArrays, got %s'
                         % (fn, ', '.join(params),

@@ -121,7 +121,9 @@ def _numbers(op_name, fn_name, **values):
     ``nd.arange``...), so that a None, list or string where a number belongs is refused naming the
     argument, as the operator (and MXNet 1.9.1) refuses it."""
     specs = get_op(op_name).attrs
-    return {k: specs[k].parse(v, fn_name) for k, v in values.items()}
+    # a plain int, or a float where a float belongs, is kept as it is (the common call, no parsing)
+    return {k: v if type(v) is int or (type(v) is float and specs[k].kind != 'int')
+            else specs[k].parse(v, fn_name) for k, v in values.items()}
 
 
 @raises_mxnet_errors
