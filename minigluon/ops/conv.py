@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from minigluon.base import MXNetError, ShapeConflictError
+from minigluon.base import MXNetError, NotSupportedError, ShapeConflictError
 from minigluon.ops import _conv_per_image, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.registry import Attr, Op, check_given_shapes, register, shape_error
@@ -126,7 +126,7 @@ class _ConvBase(Op):
             raise ValueError('%s: num_filter (%d) must be a positive multiple of num_group (%d)'
                              % (self.name, self.num_filter, self.num_group))
         if self.layout not in (None, 'NCW', 'NCHW', 'NCDHW'):
-            raise NotImplementedError('%s: layout %r is not supported by minigluon; use the '
+            raise NotSupportedError('%s: layout %r is not supported by minigluon; use the '
                                       'channel-first layout %s' % (self.name, self.layout,
                                                                    ['NCW', 'NCHW', 'NCDHW'][nsp - 1]))
 
@@ -384,6 +384,10 @@ class Deconvolution(_ConvBase):
             if total < 0:
                 raise ValueError('Deconvolution: target_shape %s is larger than the largest output '
                                  'this kernel and stride can produce' % (self.target_shape,))
+            if total % 2 >= st:     # the odd pixel is an output padding (adj) below the stride
+                raise ValueError('Deconvolution: target_shape %s needs an output padding (adj) of '
+                                 '1, which must be below the stride %s (MXNet 1.9.1 refuses it too)'
+                                 % (self.target_shape, self._stride))
             pads.append((total + 1) // 2)
             adjs.append(total % 2)
         return tuple(pads), tuple(adjs)

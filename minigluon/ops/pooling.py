@@ -119,7 +119,7 @@ class Pooling(Op):
              'global_pool': Attr('bool', False), 'cudnn_off': Attr('bool', False),
              'pooling_convention': Attr('str', 'valid', choices=['full', 'same', 'valid']),
              'stride': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0),
-             'p_value': Attr('int', None),
+             'p_value': Attr('int', None, minimum=1),
              'count_include_pad': Attr('bool', None), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}
     uses_workspace = True    # static_alloc graphs lend a dict of reused buffers (ops/_workspace.py)
     needs_grad_hint = True   # recorded eager calls say whether data wants a gradient (keep_argmax)

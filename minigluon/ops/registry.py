@@ -286,6 +286,15 @@ def normalize_axis(axis, ndim, op_name, arg='axis'):
     return axis % ndim
 
 
+def normalize_axes(axes, ndim, op_name, arg='axis'):
+    """:func:`normalize_axis` of each axis in ``axes``, as a tuple in the given order; raise
+    ValueError naming the operator when one repeats (MXNet 1.9.1 refuses ``axis=(1, 1)``)."""
+    norm = tuple(normalize_axis(a, ndim, op_name, arg) for a in axes)
+    if len(set(norm)) != len(norm):
+        raise ValueError('%s: %s=%s contains a repeated axis' % (op_name, arg, tuple(axes)))
+    return norm
+
+
 def require_float(op, array, arg='data'):
     """Raise a TypeError naming ``op`` unless ``array`` is float16, float32 or float64.
 

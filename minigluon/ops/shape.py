@@ -10,7 +10,7 @@ import numpy as np
 
 from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops.elemwise import promote
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
+from minigluon.ops.registry import Attr, Op, normalize_axes, normalize_axis, register, shape_error
 
 
 def infer_reshape(op, in_shape, spec, reverse=False):
@@ -241,7 +241,7 @@ class Squeeze(_ShapeOnly):
         if self.axis is None:
             shape = [n for n in data.shape if n != 1]
         else:
-            axes = {normalize_axis(a, data.ndim, self.name) for a in self.axis}
+            axes = normalize_axes(self.axis, data.ndim, self.name)
             bad = [a for a in axes if data.shape[a] != 1]
             if bad:
                 raise shape_error(self, 'cannot squeeze axis %s of length != 1' % bad, data)

@@ -8,7 +8,7 @@ rank (a superset).
 """
 import numpy as np
 
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error, unbroadcast
+from minigluon.ops.registry import Attr, Op, normalize_axes, normalize_axis, register, shape_error, unbroadcast
 
 
 @register
@@ -149,8 +149,7 @@ class BroadcastAxis(_BroadcastBase):
             raise shape_error(self, 'axis %s and size %s differ in length' % (self.axis, self.size),
                               data)
         target = list(data.shape)
-        for a, s in zip(self.axis, self.size):
-            a = normalize_axis(a, data.ndim, self.name)
+        for a, s in zip(normalize_axes(self.axis, data.ndim, self.name), self.size):
             if data.shape[a] != 1:
                 raise shape_error(self, 'axis %d has length %d, not 1' % (a, data.shape[a]), data)
             target[a] = s

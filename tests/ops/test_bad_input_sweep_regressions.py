@@ -314,3 +314,34 @@ def test_group_norm_of_an_empty_batch():
     y.backward()
     assert y.shape == x.grad.shape == (0, 3, 4)
     assert gamma.grad.asnumpy().tolist() == [0.0, 0.0, 0.0]     # a sum over no samples
+
+
+# -- found by hand around the most-used operators (MXNet 1.9.1 refuses each) -------------------------
+
+@pytest.mark.parametrize('call,match', [
+    # the repeated axis collapsed: broadcast_axis gave (2, 4), squeeze (2,)
+    (lambda: nd.broadcast_axis(nd.ones((2, 1)), axis=(1, 1), size=(3, 4)),
+     r'broadcast_axis: axis=\(1, 1\) contains a repeated axis'),
+    (lambda: nd.squeeze(nd.ones((2, 1)), axis=(1, -1)), r'squeeze: axis=\(1, -1\) contains a repeated axis'),
+    # Lp pooling with p = 0 computed (MXNet: "p value of 0 is not supported yet")
+    (lambda: nd.Pooling(nd.ones((1, 1, 2, 2)), kernel=(2, 2), pool_type='lp', p_value=0),
+     "Pooling: attribute 'p_value' must be >= 1, got 0"),
+    # a target shape that needs adj=1 with stride 1 gave a (2, 2, 1, 1) result
+    (lambda: nd.Deconvolution(*DECONV, kernel=(2, 2), num_filter=2, no_bias=True, target_shape=(1, 1)),
+     r'Deconvolution: target_shape \(1, 1\) needs an output padding \(adj\) of 1, which must be below'),
+])
+def test_more_arguments_mxnet_refuses(call, match):
+    _refused(call, ValueError, match)
+
+
+def test_target_shapes_within_the_stride_still_work():
+    assert nd.Deconvolution(*DECONV, kernel=(2, 2), num_filter=2, no_bias=True, stride=(2, 2),
+                            target_shape=(8, 10)).shape == (2, 2, 8, 10)
+    assert nd.squeeze(nd.ones((2, 1, 1)), axis=(1, 2)).shape == (2,)
+
+
+def test_an_unsupported_layout_is_an_mxnet_error():
+    # a plain NotImplementedError; now NotSupportedError, which is both
+    with pytest.raises(NotImplementedError, match="layout 'NHWC' is not supported") as info:
+        nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, layout='NHWC')
+    assert isinstance(info.value, MXNetError)
