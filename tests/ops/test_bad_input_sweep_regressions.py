@@ -345,3 +345,12 @@ def test_an_unsupported_layout_is_an_mxnet_error():
     with pytest.raises(NotImplementedError, match="layout 'NHWC' is not supported") as info:
         nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, layout='NHWC')
     assert isinstance(info.value, MXNetError)
+
+
+def test_symbolic_shape_rules_reading_a_missing_dimension_say_so():
+    # "GroupNorm 'groupnorm0' (data=(), ...): tuple index out of range"
+    import minigluon as mx
+    net = mx.sym.GroupNorm(mx.sym.var('d'), mx.sym.var('g'), mx.sym.var('b'))
+    with pytest.raises(MXNetError, match=r"\(data=\(\), .*\): an input has fewer dimensions than "
+                                         r"GroupNorm reads \(tuple index out of range\)"):
+        net.infer_shape(d=(), g=(1,), b=(1,))
