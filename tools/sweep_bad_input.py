@@ -3,35 +3,44 @@ bad arguments derived from its declared inputs and attributes, and each outcome 
 
 Not part of the test suite. Usage, from the repository root::
 
-    python3 tools/sweep_bad_input.py [--ops Convolution,Pooling] [--out sweep.json]
+    python3 tools/sweep_bad_input.py [--ops Convolution,py:nd.arange] [--out /tmp/sweep]
                                      [--timeout 10] [--oracle /opt/mxvenv/bin/python]
 
 For each operator class of the registry (one call path each: its public name, else
 ``nd.contrib.X`` / ``nd.linalg.X`` / ``nd.image.X``, else ``I._name``, where ``I`` is
 ``nd._internal`` in MXNet and ``nd`` here) the sweep first looks for a *baseline*: a valid call,
 trying a few data shapes with the other inputs' shapes from the operator's own shape rule and the
-required attributes filled from a table (:data:`FILL`). It then changes one thing at a time
-(:func:`mutations`): an input missing, ``None``, a Python list, a NumPy array or a number; an
-unknown keyword; a required attribute left out; data of another rank, zero-size, int32 or bool;
-a second input of a mismatched shape; each attribute given a string, a fraction, a negative value,
-``None``, an unknown enum value, an axis out of range. Each outcome is one of
+required attributes filled from a table (:data:`FILL`; :data:`KNOWN` for operators whose inputs
+it cannot guess). It then changes one thing at a time (:func:`mutations`): an input missing or
+``None``; the first input a Python list, a NumPy array or a number; an unknown keyword; a required
+attribute left out; each input of rank 0, 1 or one more, size 0, of a mismatched shape, or holding
+99, -5 or NaN; all inputs int32 or bool; each attribute given a string, a fraction, ``None``,
+NaN, a negative value or a 0 entry (sizes), an unknown enum value, an axis out of range, a kernel
+larger than the data. The Python functions of the namespaces (:data:`PY_FUNCS`: ``nd.add``,
+``nd.arange``, ``nd.random.uniform``...) get the few generic changes of :data:`PY_CASES`. Each
+outcome is one of
 
 * ``ok``: the call worked where the input may be valid (a broadcast, an int dtype...);
-* ``clean``: an ``MXNetError`` raised by minigluon's own code (innermost frame in ``minigluon/``);
+* ``clean``: an ``MXNetError`` raised by minigluon's own code (innermost frame in ``minigluon/``)
+  whose message names the operator or the argument, in minigluon's words;
 * ``named``: NumPy's error from deep inside, re-worded by ``invoke`` to name the operator and its
   inputs (an ``MXNetError``, but its text is NumPy's: "operands could not be broadcast...");
-* ``bad``: any other exception (an ``AxisError``, ``KeyError``, ``ZeroDivisionError``, a numba
-  typing error, a message not naming the operator, or not an ``MXNetError``);
+* ``bad``: any other exception (an ``AxisError``, ``ZeroDivisionError``, a numba typing error,
+  not an ``MXNetError``, a message naming neither operator nor argument, or Python's own wording
+  from inside minigluon, :data:`INTERNAL`: "tuple index out of range"...);
 * ``silent``: the call worked although the input is invalid (a negative kernel, an axis out of
   range, a list where an array is expected...);
 * ``hang`` / ``crash``: no answer within ``--timeout`` seconds, or the worker process died.
 
 Calls run in a worker process (``--worker``) that the parent restarts after a crash or a hang,
-at the next case. The report prints a table per class and every ``bad`` / ``silent`` / ``hang`` /
-``crash`` case with its code, then the ``named`` ones (self-contained: ``A(shape, dtype)`` is an NDArray of values in
-(0.1, 1), ``L`` a nested list and ``N`` a NumPy array of that shape). ``--oracle PYTHON`` runs
-those cases, the ``named`` and the ``ok`` ones again under MXNet 1.9.1, tags each with what
-MXNet does (raises or computes) and lists the calls that work here and that MXNet refuses.
+at the next case; every result goes to ``OUT.json``. The report prints a table per class, then
+every ``bad`` / ``silent`` / ``hang`` / ``crash`` case and every ``named`` one with its code,
+self-contained: ``A(shape, dtype, value)`` is an NDArray of values in (0.1, 1) (or of ``value``;
+``'spd'``: positive definite matrices), ``L`` a nested list and ``N`` a NumPy array of that shape.
+``--oracle PYTHON`` runs those cases, the ``ok`` ones and each operator's baseline again under
+MXNet 1.9.1, tags each case with what MXNet does (raises, computes or crashes) and lists the calls
+that work here and that MXNet refuses (where MXNet computes the baseline; 0-d, size-0 and bool
+arrays, which minigluon supports by design, counted apart).
 """
 import argparse
 import collections
