@@ -49,7 +49,7 @@ _sys.modules[__name__ + '.img'] = image
 _sys.modules[__name__ + '.viz'] = visualization
 _sys.modules[__name__ + '.kv'] = kvstore
 
-# Parts of MXNet 1.9.1 that minigluon leaves out (README, "Out of scope"): asking for one says so
+# Parts of MXNet 1.9.1 that minigluon leaves out (docs/PORTING.md, "Out of scope"): asking for one says so
 # instead of a bare "module 'minigluon' has no attribute" (hasattr() stays False).
 _OUT_OF_SCOPE = {
     'mod': 'the Module API (mx.mod)', 'module': 'the Module API (mx.module)',

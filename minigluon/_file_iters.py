@@ -451,6 +451,40 @@ class CSVIter(_StreamIter):
         return self._values[positions], self._labels[positions]
 
 
+def _record_offsets(owner, path_imgrec, path_imgidx, num_parts, part_index):
+    """Open a ``.rec`` file (with its ``.idx`` when ``path_imgidx``) and find the byte offsets
+    of the records of part ``part_index`` of ``num_parts``, split as MXNet's C++ record
+    iterators split a file: by record count with an index, else by bytes (see
+    :class:`ImageRecordIter`). Returns ``(reader, offsets, number of records before the part)``;
+    MXNetValueError when the part holds no record."""
+    from minigluon.recordio import MXIndexedRecordIO, MXRecordIO
+    path_imgrec = _path(owner, 'path_imgrec', path_imgrec)
+    if path_imgidx:
+        path_imgidx = _path(owner, 'path_imgidx', path_imgidx)
+        rec = MXIndexedRecordIO(path_imgidx, path_imgrec, 'r')
+        offsets = sorted(set(rec.idx.values()))
+        step = -(-len(offsets) // num_parts)
+        first = step * part_index
+        offsets = offsets[first:step * (part_index + 1)]
+    else:
+        rec = MXRecordIO(path_imgrec, 'r')
+        offsets = []
+        while True:
+            at = rec._pos
+            if rec.read() is None:
+                break
+            offsets.append(at)
+        size = os.path.getsize(path_imgrec)
+        step = -(-size // num_parts)
+        step = -(-step // 4) * 4
+        first = sum(o < step * part_index for o in offsets)
+        offsets = [o for o in offsets if step * part_index <= o < step * (part_index + 1)]
+    if not offsets:
+        raise MXNetValueError('%s: %s holds no records%s' % (
+            owner, path_imgrec, '' if num_parts == 1 else ' in part %d of %d' % (part_index, num_parts)))
+    return rec, offsets, first
+
+
 # ImageRecordIter's augmentation arguments that minigluon does not implement, with the value
 # that turns each off (MXNet's default).
 _UNSUPPORTED_AUG = {
@@ -550,7 +584,6 @@ class ImageRecordIter(_StreamIter):
                  part_index=0, data_name='data', label_name='softmax_label', dtype=None,
                  seed_aug=None, **kwargs):
         super().__init__()
-        from minigluon.recordio import MXIndexedRecordIO, MXRecordIO
         owner = self._owner
         for key, value in kwargs.items():
             if key in _UNSUPPORTED_AUG:
@@ -586,30 +619,8 @@ class ImageRecordIter(_StreamIter):
         self._rng = np.random.RandomState(check_int(seed, 'ImageRecordIter: seed'))
         self._aug_rng = random.Random(check_int(seed if seed_aug is None else seed_aug,
                                                 'ImageRecordIter: seed_aug'))
-        path_imgrec = _path(owner, 'path_imgrec', path_imgrec)
-        if path_imgidx:
-            path_imgidx = _path(owner, 'path_imgidx', path_imgidx)
-            self._rec = MXIndexedRecordIO(path_imgidx, path_imgrec, 'r')
-            offsets = sorted(set(self._rec.idx.values()))
-            step = -(-len(offsets) // num_parts)
-            first = step * part_index
-            offsets = offsets[first:step * (part_index + 1)]
-        else:
-            self._rec = MXRecordIO(path_imgrec, 'r')
-            offsets = []
-            while True:
-                at = self._rec._pos
-                if self._rec.read() is None:
-                    break
-                offsets.append(at)
-            size = os.path.getsize(path_imgrec)
-            step = -(-size // num_parts)
-            step = -(-step // 4) * 4
-            first = sum(o < step * part_index for o in offsets)
-            offsets = [o for o in offsets if step * part_index <= o < step * (part_index + 1)]
-        if not offsets:
-            raise MXNetValueError('ImageRecordIter: %s holds no records%s' % (
-                path_imgrec, '' if num_parts == 1 else ' in part %d of %d' % (part_index, num_parts)))
+        self._rec, offsets, first = _record_offsets(owner, path_imgrec, path_imgidx, num_parts,
+                                                    part_index)
         self._offsets, self._first = offsets, first
         self.round_batch = bool(round_batch)
         label_shape = (batch_size,) if self.label_width == 1 else (batch_size, self.label_width)

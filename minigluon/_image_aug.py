@@ -346,13 +346,14 @@ def CreateAugmenter(data_shape, resize=0, rand_crop=False, rand_resize=False, ra
 _IMAGENET_MEAN, _IMAGENET_STD = [123.68, 116.28, 103.53], [58.395, 57.12, 57.375]
 
 
-def _normalize_stat(name, value, imagenet):
-    """CreateAugmenter's ``mean`` / ``std`` argument: True gives the ImageNet values
-    ``imagenet`` as an NDArray; None and arrays of 1 or 3 values are kept; else MXNetValueError."""
+def _normalize_stat(name, value, imagenet, owner='CreateAugmenter'):
+    """CreateAugmenter's (``owner``'s) ``mean`` / ``std`` argument: True gives the ImageNet
+    values ``imagenet`` as an NDArray; None and arrays of 1 or 3 values are kept; else
+    MXNetValueError."""
     if value is True:
         return nd.array(imagenet)
     if value is None or (isinstance(value, (np.ndarray, nd.NDArray))
                          and value.ndim >= 1 and value.shape[0] in (1, 3)):
         return value
-    raise MXNetValueError('CreateAugmenter: %s must be True, None or an array of 1 or 3 '
-                          'values, got %r' % (name, value))
+    raise MXNetValueError('%s: %s must be True, None or an array of 1 or 3 values, got %r'
+                          % (owner, name, value))

@@ -271,7 +271,7 @@ class ImageIter(DataIter):
             data, label, count = self._carry
         else:
             data = np.zeros(self.provide_data[0].shape, np.float32)
-            label = np.zeros(self.provide_label[0].shape, np.float64)
+            label = self._blank_label()
             count = self._fill(data, label, 0)
         pad = self.batch_size - count
         if pad:
@@ -294,6 +294,11 @@ class ImageIter(DataIter):
                          [nd.array(label.astype(self.dtype), dtype=self.dtype)], pad=pad)
 
     __next__ = next
+
+    def _blank_label(self):
+        """The label array a new batch starts from: zeros of ``provide_label[0].shape``
+        (float64 until the batch is returned in ``dtype``)."""
+        return np.zeros(self.provide_label[0].shape, np.float64)
 
     def check_data_shape(self, data_shape):
         """Refuse a ``data_shape`` that is not ``(3, height, width)``."""

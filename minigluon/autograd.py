@@ -215,7 +215,7 @@ def mark_variables(variables, gradients, grad_reqs='write'):
     caller, so it stays a plain array (MXNet's ``.grad`` is a copy of the handle, without the
     node). When two variables share one buffer with ``'write'``, the one whose gradient is
     written last wins: minigluon writes them in the order the backward pass reaches them (from
-    the last recorded operation back), MXNet in an order its backward graph sets (README's
+    the last recorded operation back), MXNet in an order its backward graph sets (docs/PORTING.md's
     differences).
 
     Raises

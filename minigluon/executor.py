@@ -58,14 +58,21 @@ class _GraphGrad:
     from an input that wants a gradient), ``metas[i]`` the ``(shape, dtype)`` of its outputs.
     Gradients of outputs that received none are zeros (eager semantics), and a step none of whose
     outputs received a gradient is skipped, as autograd skips such a node.
+
+    ``in_metas`` (the inputs' ``(shape, dtype)``), when given, makes every input that wants a
+    gradient get one: zeros when no step sends it any (an unused output's branch, a path through
+    BlockGrad). MXNet 1.9.1's CachedOp node runs its whole backward graph, so such parameters
+    get fresh zero gradients and ``Trainer.step`` does not call them stale; a graph MXNet
+    inlines (at most ``inline_limit`` operators, without ``static_alloc``) is recorded operator
+    by operator and leaves them untouched, and is made without ``in_metas``.
     """
 
     name = 'CachedOp'
     takes_missing_grads = True     # autograd passes None (not zeros) for outputs without gradient
 
-    def __init__(self, plan, ops, metas, live, out_slots, num_inputs):
+    def __init__(self, plan, ops, metas, live, out_slots, num_inputs, in_metas=None):
         self.plan, self.ops, self.metas, self.live = plan, ops, metas, live
-        self.out_slots, self.num_inputs = out_slots, num_inputs
+        self.out_slots, self.num_inputs, self.in_metas = out_slots, num_inputs, in_metas
 
     def backward(self, xp, *head_grads):
         grads = {}
@@ -93,8 +100,21 @@ class _GraphGrad:
                 if g is not None and s in live:
                     prev = grads.get(s)
                     grads[s] = g if prev is None else prev + g
-        return [grads.get(s) for s in range(self.num_inputs)]
+        gins = [grads.get(s) for s in range(self.num_inputs)]
+        if self.in_metas is not None:
+            gins = [xp.zeros(shape, dtype=dtype) if g is None and s in live else g
+                    for s, (g, (shape, dtype)) in enumerate(zip(gins, self.in_metas))]
+        return gins
 
+
+
+def _at_node(step, err):
+    """``err`` re-worded to start with the graph node that raised it, ``node 'dense0_fwd': ...``;
+    the node's name is kept as ``err.graph_node`` so that a hybridized block can also name the
+    child block the node belongs to (:func:`minigluon.block.hybrid._in_block`)."""
+    named = type(err)("node '%s': %s" % (step.name, err))
+    named.graph_node = step.name
+    return named
 
 class CachedOp:
     """An execution plan for ``symbol``, callable on NDArrays.
@@ -173,6 +193,10 @@ class CachedOp:
         # static_alloc: operators that declare ``uses_workspace`` get a dict per step (and thread),
         # kept across calls, in which they keep large buffers for reuse (see ops/_rnn_kernels.py)
         self._static_alloc = bool(dict(self.flags).get('static_alloc', False))
+        # MXNet runs a graph of at most inline_limit operators (without static_alloc) operator
+        # by operator, recording each: see _GraphGrad
+        self._inlined = (not self._static_alloc and
+                         len(plan) <= int(dict(self.flags).get('inline_limit', 2)))
         self._workspaces = {}
 
     def __reduce__(self):
@@ -275,7 +299,7 @@ class CachedOp:
             except MXNetError:
                 raise
             except (ValueError, TypeError) as err:
-                raise type(err)("node '%s': %s" % (step.name, err)) from err
+                raise _at_node(step, err) from err
             self._report(step, op, inputs, res)
             if step.multi:
                 for s, r in zip(step.outs, res):
@@ -353,7 +377,8 @@ class CachedOp:
         outs = []
         node = None
         if live is not None and any(s in live for s in self.out_slots):
-            grad_op = _GraphGrad(plan, ops, metas, live, self.out_slots, self.num_inputs)
+            grad_op = _GraphGrad(plan, ops, metas, live, self.out_slots, self.num_inputs,
+                                 None if self._inlined else [(r.shape, r.dtype) for r in raws])
             node = autograd.Node(grad_op, args, [(slots[s].shape, slots[s].dtype)
                                                  for s in self.out_slots], xp)
             for a in args:           # plain inputs join the graph (see autograd.Node)
@@ -381,8 +406,8 @@ class CachedOp:
                 # no array inputs (_zeros...): the op's ``ctx`` attribute, else the call's context
                 octx = _parse_ctx(getattr(op, 'ctx', None)) or ctx
                 if octx != ctx:
-                    raise MXNetError("node '%s': creates an array on %s inside a graph running on %s"
-                                     % (step.name, octx, ctx))
+                    raise _at_node(step, MXNetError('creates an array on %s inside a graph running on %s'
+                                                    % (octx, ctx)))
                 with ctx.device():
                     return op.forward(ctx.xp)
             except (ValueError, IndexError, TypeError) as err:
@@ -391,12 +416,12 @@ class CachedOp:
                     raise
                 raise named.with_traceback(err.__traceback__) from None
         except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
-            raise type(err)("node '%s': %s" % (step.name, err)).with_traceback(
+            raise _at_node(step, err).with_traceback(
                 err.__traceback__) from err.__cause__    # keeps a custom op's own error
         except MXNetError:
             raise
         except (ValueError, TypeError) as err:
-            raise type(err)("node '%s': %s" % (step.name, err)) from err
+            raise _at_node(step, err) from err
 
     def __repr__(self):
         return 'CachedOp(%d inputs, %d operator nodes, %d outputs)' % (

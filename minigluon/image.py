@@ -11,13 +11,15 @@ the kernels of ``nd.image.resize`` (OpenCV's weights). The random functions draw
 (``random_rotate`` draws from ``numpy.random``, as MXNet's). The augmenter classes
 (``CreateAugmenter``...) are in :mod:`minigluon._image_aug` and exported here, ``ImageIter`` (batches
 of augmented images from ``.rec`` files or image lists) in :mod:`minigluon._image_iter`. The
-detection augmenters (``mx.image.det``) are not provided.
+detection augmenters and ``ImageDetIter`` are in :mod:`minigluon._image_det`, here as ``det``
+(and ``detection``) with their names exported, as MXNet's ``mx.image.det``.
 
 Interpolation codes (``interp``), OpenCV's: 0 nearest, 1 bilinear, 2 bicubic, 3 area,
 4 Lanczos-4; 9 picks by the sizes (bicubic when both sides grow, area when both shrink, else
 bilinear); 10 draws one of 0-4 with ``random.randint(0, 4)``.
 """
 import random
+import sys as _sys
 
 import numpy as np
 
@@ -451,3 +453,15 @@ __all__ += ['Augmenter', 'SequentialAug', 'RandomOrderAug', 'ResizeAug', 'ForceR
 from minigluon._image_iter import ImageIter  # noqa: E402
 
 __all__ += ['ImageIter']
+
+from minigluon import _image_det as det  # noqa: E402
+from minigluon._image_det import (  # noqa: E402
+    DetAugmenter, DetBorrowAug, DetRandomSelectAug, DetHorizontalFlipAug, DetRandomCropAug,
+    DetRandomPadAug, CreateMultiRandCropAugmenter, CreateDetAugmenter, ImageDetIter)
+
+detection = det
+# ``import mxnet.image.det`` / ``from mxnet.image.detection import ...`` work as in MXNet
+_sys.modules[__name__ + '.det'] = _sys.modules[__name__ + '.detection'] = det
+__all__ += ['DetAugmenter', 'DetBorrowAug', 'DetRandomSelectAug', 'DetHorizontalFlipAug',
+            'DetRandomCropAug', 'DetRandomPadAug', 'CreateMultiRandCropAugmenter',
+            'CreateDetAugmenter', 'ImageDetIter']

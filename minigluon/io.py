@@ -2,7 +2,8 @@
 arrays) and the MXDataIter type (for ``isinstance`` checks only), as in MXNet 1.x's Module-era
 data API (``python/mxnet/io/io.py``); the wrapping iterators ResizeIter and PrefetchingIter live
 in :mod:`minigluon._io_wrappers`, the file iterators MNISTIter, CSVIter and ImageRecordIter (C++
-in MXNet) in :mod:`minigluon._file_iters`; all are importable from here."""
+in MXNet) in :mod:`minigluon._file_iters` and ImageDetRecordIter in
+:mod:`minigluon._det_record_iter`; all are importable from here."""
 from collections import namedtuple
 
 import numpy as np
@@ -304,10 +305,12 @@ class MXDataIter(DataIter):
         if type(self) is MXDataIter:
             raise NotImplementedError(
                 'MXDataIter(handle=%r): minigluon has no native (C++) data iterators to wrap; read '
-                'the data with NDArrayIter, MNISTIter, CSVIter, ImageRecordIter, or gluon.data '
+                'the data with NDArrayIter, MNISTIter, CSVIter, ImageRecordIter, '
+                'ImageDetRecordIter, or gluon.data '
                 'datasets and DataLoader' % (handle,))
         super().__init__()
 
 
 from minigluon._io_wrappers import PrefetchingIter, ResizeIter  # noqa: E402,F401  (need DataIter)
 from minigluon._file_iters import CSVIter, ImageRecordIter, MNISTIter  # noqa: E402,F401  (need DataIter)
+from minigluon._det_record_iter import ImageDetRecordIter  # noqa: E402,F401  (need DataIter)

@@ -66,7 +66,8 @@ def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_ca
     aux_params : dict of str to NDArray
         Auxiliary states (BatchNorm's running statistics), stored under ``aux:<name>``.
     remove_amp_cast : bool, default True
-        Accepted for MXNet compatibility; minigluon graphs hold no ``amp_cast`` nodes.
+        Write the graph without the ``amp_cast`` / ``amp_multicast`` nodes that feed other
+        nodes (see :meth:`Symbol.tojson`; ``contrib.amp`` adds them).
 
     Notes
     -----

@@ -1,6 +1,6 @@
 """``Parameter``, ``Constant`` and ``DeferredInitializationError`` (Gluon's learnable arrays).
 
-Semantics follow ``mxnet.gluon.parameter`` (MXNet 1.9.1; see MXNET_SPEC.md section 3). A Parameter
+Semantics follow ``mxnet.gluon.parameter`` (MXNet 1.9.1; see docs/MXNET_SPEC.md section 3). A Parameter
 holds one copy of its data per context plus gradient buffers; the data arrays are autograd
 variables (``autograd.mark_variables``), so ``backward`` writes into the buffers. A Parameter whose
 shape is not fully known (a ``0`` dimension) can defer its initialization until the first forward

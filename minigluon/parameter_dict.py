@@ -1,6 +1,6 @@
 """``ParameterDict``: an ordered map from full parameter names to Parameters, with a name prefix.
 
-Semantics follow ``mxnet.gluon.ParameterDict`` (MXNet 1.9.1; MXNET_SPEC.md section 3.4). Blocks own
+Semantics follow ``mxnet.gluon.ParameterDict`` (MXNet 1.9.1; docs/MXNET_SPEC.md section 3.4). Blocks own
 one each (``block.params``); ``block.collect_params()`` builds one over a whole tree. Files are read
 and written with :mod:`minigluon.serialization` (MXNet's ``.params`` format).
 """

@@ -93,6 +93,9 @@ class Trainer:
     the marks, and gives the store each Parameter's current value before updating it.
     """
 
+    # set by contrib.amp.init_trainer: a LossScaler whose overflow check may skip a step
+    _amp_loss_scaler = None
+
     def __init__(self, params, optimizer, optimizer_params=None, kvstore='device',
                  compression_params=None, update_on_kvstore=None):
         if hasattr(params, 'keys') and hasattr(params, '__getitem__'):
@@ -313,6 +316,8 @@ class Trainer:
         self._optimizer.rescale_grad = self._scale / batch_size
 
     def _update(self, ignore_stale_grad=False):
+        if self._amp_loss_scaler is not None and self._amp_loss_scaler.has_overflow(self._params):
+            return      # AMP's dynamic loss scaling: skip the step on inf/NaN (contrib.amp)
         # every gradient is checked before any weight changes: a step that raises changes nothing
         # (MXNet 1.9.1 checks as it goes, so the parameters before the stale one lose their
         # "fresh" marks, and a retry with ignore_stale_grad=True skips their updates)

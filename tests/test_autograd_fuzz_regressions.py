@@ -124,7 +124,7 @@ def test_mark_variables_refuses_a_buffer_of_another_dtype_or_shape():
 
 
 def test_two_variables_sharing_one_write_buffer():
-    """README's difference: with one buffer for two variables and 'write', MXNet 1.9.1 keeps the
+    """docs/PORTING.md's difference: with one buffer for two variables and 'write', MXNet 1.9.1 keeps the
     gradient its backward graph writes last (here y's, 3); minigluon writes the variables in the
     order its backward pass reaches them, from the last recorded operation back: y (read by the
     later ``y * 3``) first, then x, so the buffer holds x's gradient 2 x. With 'add' both add up

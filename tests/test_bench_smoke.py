@@ -41,3 +41,10 @@ def test_bench_ops_runs():
     text = _run('bench/bench_ops.py', '--quick', '--repeats', '1')
     for case in ('add (4,4)', 'dot 1024x1024', 'Convolution', 'LSTM'):
         assert case in text
+
+
+def test_bench_deformable_runs():
+    text = _run('bench/bench_deformable.py', '--quick', '--repeats', '1')
+    for row in ('minigluon, fwd ', 'minigluon, fwd+bwd'):
+        line = next(line for line in text.splitlines() if line.startswith(row))
+        assert len(re.findall(r'\d+\.\d+', line)) == 5      # three operators, two ratios

@@ -6,7 +6,7 @@ never imported here.
 * Each program of ``programs.json`` runs in the fuzzer's modes (eager, recorded with backward,
   hybridized, hybridized with backward, exported and re-imported: ``fuzz_control_flow.run_case``)
   and must give MXNet's values, gradients, output structure and exported JSON. Where MXNet's
-  hybridized run fails or is wrong (README's "deliberately differs" rows on control flow),
+  hybridized run fails or is wrong (docs/PORTING.md's "deliberately differs" rows on control flow),
   minigluon's hybridized results must be MXNet's eager ones.
 * The graphs MXNet exported (``<name>-symbol.json`` / ``-0000.params``) load with
   ``SymbolBlock.imports`` and give MXNet's outputs and (eager) gradients.

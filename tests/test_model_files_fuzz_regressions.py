@@ -6,7 +6,7 @@ For each network: minigluon builds, runs and saves it with the fuzzer's ``make_f
 MXNet's outputs, MXNet's graph (node by node) and MXNet's bytes for ``export``,
 ``save_parameters`` and ``save_checkpoint``; MXNet's export imported with
 ``SymbolBlock.imports``, its ``save_parameters`` file and its export's parameters loaded into a
-fresh network (the latter fails in MXNet 1.9.1 unless the prefix is empty: README) and its
+fresh network (the latter fails in MXNet 1.9.1 unless the prefix is empty: docs/PORTING.md) and its
 checkpoint read with ``load_checkpoint`` give MXNet's outputs.
 """
 import importlib.util

@@ -1,4 +1,4 @@
-"""Parameter, Constant and ParameterDict (MXNET_SPEC.md section 3)."""
+"""Parameter, Constant and ParameterDict (docs/MXNET_SPEC.md section 3)."""
 import numpy as np
 import pytest
 

@@ -19,6 +19,17 @@ def test_tour_snippet_runs_and_reloads(tmp_path):
     assert os.listdir(tmp_path) == []      # the snippet writes into a temporary folder only
 
 
+def test_ctc_snippet_fits_the_labels_and_decodes_them(tmp_path):
+    code = re.search(r'### CTC, the centrepiece\n.*?```python\n(.*?)```', README, re.S).group(1)
+    out = subprocess.run([sys.executable, '-c', code], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert out.returncode == 0, out.stderr
+    losses = [float(v) for v in re.search(r'CTC loss per sequence: \[(.*?)\]', out.stdout).group(1).split()]
+    assert len(losses) == 2 and max(losses) < 1.0     # -log p(label) after fitting: p above 1/e
+    assert 'greedy: [[0, 1, 1, 3], [2, 2]]' in out.stdout          # the labels without their padding
+    assert 'beam search: [[0, 1, 1, 3], [2, 2]]' in out.stdout
+
+
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     blocks = re.findall(r'```bash\n(.*?)\n```', README, re.S)
     example, tests = blocks[0].strip(), blocks[1].strip()

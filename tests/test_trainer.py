@@ -361,7 +361,7 @@ def test_no_first_step_sync_without_a_kvstore():
 def test_step_inside_the_record_scope_updates_as_outside():
     """MXNet 1.9.1 raises when ``trainer.step`` runs inside ``autograd.record()`` (the update
     writes into a weight of the graph); the update is not recorded here, so it runs and gives the
-    same weights as a step after the scope (README, "deliberately differs")."""
+    same weights as a step after the scope (docs/PORTING.md, "deliberately differs")."""
     def weights(inside):
         net = nn.Dense(2, in_units=3)
         net.initialize(init.One())

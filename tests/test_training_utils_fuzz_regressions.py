@@ -58,7 +58,7 @@ def _adagrad_steps(clip):
 @pytest.mark.parametrize('name', ['adagrad', 'adadelta', 'adamax', 'nadam', 'dcasgd', 'groupadagrad'])
 def test_negative_clip_gradient_means_no_clipping(name):
     """MXNet 1.9.1's Python-clipping optimizers clip to the reversed interval [1, -1] for
-    ``clip_gradient=-1`` (every gradient becomes +-1); minigluon does not clip (README table)."""
+    ``clip_gradient=-1`` (every gradient becomes +-1); minigluon does not clip (docs/PORTING.md table)."""
     def run(clip):
         opt = mx.optimizer.create(name, clip_gradient=clip)
         upd = mx.optimizer.get_updater(opt)

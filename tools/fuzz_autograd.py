@@ -31,7 +31,7 @@ type and message are not compared, only printed), then for every name bound at t
 (NDArrays, lists of them, flags): ``val:<name>`` (value; dtype and shape compared too) and
 ``grad:<name>`` (its ``.grad``; ``gradnone:<name>`` when it has none). The report (stdout) gives
 the numbers of programs, compared and equal, then each difference with the program and the first
-statement whose outcome differs. Differences that README's "deliberately differs" table already
+statement whose outcome differs. Differences that docs/PORTING.md's "deliberately differs" table already
 lists are counted under ``KNOWN`` and not printed one by one.
 
 Batches, crash/hang resume, tolerances, the report and the command line (also ``--mx-python``,
@@ -73,7 +73,7 @@ class Two(autograd.Function):
         return da * 2 + db
 '''
 
-# Differences README's table lists ("Where minigluon deliberately differs"): the first statement
+# Differences docs/PORTING.md's table lists ("Where minigluon deliberately differs"): the first statement
 # whose outcome differs matches the pattern and MXNet raised there while minigluon did not.
 KNOWN = [
     (r'^\w+ \+= |^\w+ -= |^\w+ \*= ', 'rec-iadd', '`loss += l` while recording: MXNet raises, '
@@ -91,9 +91,14 @@ KNOWN_ANYWHERE = [
 KNOWN_MX_ERRORS = [('Incompatible attr in node', 'mixed-dtype'),
                    ('This layer requires uniform type', 'mixed-dtype')]
 # MXNet checks a write into an array of the recorded graph after doing it: the statement raises
-# but the array has changed. minigluon raises before writing (README's table). A program whose
+# but the array has changed. minigluon raises before writing (docs/PORTING.md's table). A program whose
 # only differences are values after such a statement is counted under this tag.
 WRITE_THEN_RAISE = 'Assigning to NDArrays that are already in a computational graph'
+# The same check for a write into part of an array (``x[1:] = y`` while recording): MXNet writes,
+# then raises, and the array written stays in the graph, so that a later whole-array write into
+# anything computed from it raises in MXNet (a write minigluon allows). Differences after such a
+# statement are counted under the same tag.
+PARTIAL_WRITE_THEN_RAISE = 'Inplace operations (+=, -=, x[:]=, etc) are not supported when recording'
 
 class Prog:
     """Builds one program; tracks the names bound so far with their shapes and dtypes."""
@@ -405,11 +410,24 @@ def run_case(mx, c, inputs=None):
 
 def _function_on_add_variable(text):
     """Whether program ``text`` applies a custom Function (``Sq``, ``Mul``, ``Two``) to a
-    variable with ``grad_req='add'``: README's difference (MXNet 1.9.1 does not add the
+    variable with ``grad_req='add'``: docs/PORTING.md's difference (MXNet 1.9.1 does not add the
     gradient that reaches the variable through the Function; minigluon adds it)."""
     adds = set(re.findall(r"(\w+)\.attach_grad\(grad_req='add'\)", text))
     adds |= set(re.findall(r"mark_variables\(\[(\w+)\], \[\w+\], 'add'\)", text))
     return any(re.search(r'\b(?:Sq|Mul|Two)\(\)\([^)]*\b%s\b' % re.escape(v), text) for v in adds)
+
+
+def _repeated_head_through_alias(text):
+    """Whether program ``text`` passes one array twice among ``backward``'s heads under two
+    names: ``t = x.as_in_context(mx.cpu())`` is ``x`` itself in both frameworks (the array is
+    already there), so ``backward([t, x], ...)`` is docs/PORTING.md's repeated-head difference."""
+    alias = dict(re.findall(r"^(\w+) = (\w+)\.as_in_context\(mx\.cpu\(\)\)$", text, re.M))
+
+    def root(name):
+        while name in alias:
+            name = alias[name]
+        return name
+    return any(root(a) == root(b) for a, b in re.findall(r'backward\(\[(\w+), (\w+)\]', text))
 
 
 def classify(case, bad, m):
@@ -422,6 +440,8 @@ def classify(case, bad, m):
     for pat, tag, _ in KNOWN_ANYWHERE:
         if re.search(pat, text):
             return tag
+    if _repeated_head_through_alias(text):
+        return 'repeated-head'
     if not first and any(e and WRITE_THEN_RAISE in e for e in mx_errors):
         return 'mx-writes-then-raises'
     if first and 'MXNet raised' in first[0]:
@@ -432,6 +452,8 @@ def classify(case, bad, m):
         for pat, tag, _ in KNOWN:
             if re.search(pat, case['lines'][i]):
                 return tag
+        if any(e and (WRITE_THEN_RAISE in e or PARTIAL_WRITE_THEN_RAISE in e) for e in mx_errors[:i]):
+            return 'mx-writes-then-raises'
     if _function_on_add_variable(text):
         return 'function-add'
     return None

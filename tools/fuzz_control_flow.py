@@ -41,7 +41,7 @@ Each program is up to five cases, one per mode (group ``<kind>.<mode>``, kind ``
   the other's files (``--crossload`` children): MXNet runs minigluon's export and minigluon
   MXNet's, and both must give MXNet's outputs (``cross<j>``).
 
-Known differences are counted under their tag and not printed one by one (README's "deliberately
+Known differences are counted under their tag and not printed one by one (docs/PORTING.md's "deliberately
 differs" rows on control flow):
 
 * MXNet's hybridized runs (``MX_HYBRID_FAULTS``), tagged only when minigluon's hybridized
@@ -774,7 +774,7 @@ KNOWN = [
     # later (IndexError, TypeError...) or runs; minigluon's docstring: a ValueError
     (EAGER, ('error-class', 'ours-error'), None, r'structured like init_states',
      'eager-structure'),
-    # README: Reshape to another size gives garbage or aborts in MXNet, a ValueError here
+    # docs/PORTING.md: Reshape to another size gives garbage or aborts in MXNet, a ValueError here
     (None, ('error-class', 'ours-error'), None, r'Reshape: cannot reshape', 'reshape-size'),
     # a loop variable or state that changes shape (MXNet's docs forbid it): MXNet's graph
     # operators run on (a single step works), minigluon's raise
@@ -805,7 +805,7 @@ def known_factory(casedir):
         if any(0 in sh for sh in c['shapes'][:c['n_x']]) and (
                 kind == 'mx-error-ours-ok' or kind == 'error-class' and
                 'inferring shapes failed' in text):
-            return 'zero-size'      # README: MXNet cannot handle size-0 arrays
+            return 'zero-size'      # docs/PORTING.md: MXNet cannot handle size-0 arrays
         if c['mode'] not in ('hyb', 'hybgrad', 'export') or 'error' in o:
             return None
         eager = by_pid.get((c['pid'], 'grad' if c['mode'] == 'hybgrad' else 'eager'))

@@ -34,7 +34,7 @@ with its own ``nd.load`` (``res/<backend>/<key>.files.npz``) and the four loads 
 
 The report (stdout) gives the numbers of programs, equal and different, then each difference with
 the program, the first statement whose outcome differs marked ``>>`` and both errors. Differences
-that README's "deliberately differs" table lists are counted under ``KNOWN`` and not printed one
+that docs/PORTING.md's "deliberately differs" table lists are counted under ``KNOWN`` and not printed one
 by one. Batches, crash/hang resume, tolerances, the report and the command line (also
 ``--mx-python``, ``--compare-only``) are ``tools/_fuzz.py``'s. What it found is
 pinned by ``tools/gen_gluon_blocks_fuzz_fixtures.py`` (MXNet-made outcomes) and
@@ -145,7 +145,7 @@ def HOOK(tag):
     return pre, post
 '''
 
-# Differences README's "deliberately differs" table lists: the first statement whose outcome
+# Differences docs/PORTING.md's "deliberately differs" table lists: the first statement whose outcome
 # differs matches the pattern (MXNet raised there, minigluon did not).
 KNOWN = [
     (r'SUMMARY\(', 'summary', '`summary`: MXNet prints a bogus row under deferred init, counts '
@@ -790,14 +790,14 @@ FORWARD = re.compile(r'\bnet\(|\b[bn]\d+\(x|SUMMARY\(')
 
 def _after_failed_call(case, m, o, i):
     """Whether statement ``i`` comes after a forward call that raised under both frameworks:
-    README's "a failed first call leaves the deferred parameters pending" (MXNet keeps the
+    docs/PORTING.md's "a failed first call leaves the deferred parameters pending" (MXNet keeps the
     layers that ran before the failure initialised), so later outcomes may differ."""
     return any(FORWARD.search(case['lines'][j]) and m['raised'][j] and o['raised'][j]
                for j in range(min(i, len(m['raised']))))
 
 
 def _after_failed_load(case, m, o, i):
-    """Whether statement ``i`` comes after a load that raised under both frameworks: README's
+    """Whether statement ``i`` comes after a load that raised under both frameworks: docs/PORTING.md's
     "a failed load can leave a network half-loaded" (MXNet loaded the parameters before the one
     that failed), so later outcomes may differ."""
     return any(re.search(r'\.load(_parameters)?\(', case['lines'][j]) and m['raised'][j]
@@ -806,7 +806,7 @@ def _after_failed_load(case, m, o, i):
 
 def _changed_under_hybridized(case, i):
     """Whether before statement ``i`` a child was added to a block after some ``hybridize()``:
-    README's "replacing a grandchild of a hybridized block ... the cached graphs of every ancestor
+    docs/PORTING.md's "replacing a grandchild of a hybridized block ... the cached graphs of every ancestor
     are dropped", so minigluon rebuilds (and warns about what the new graph leaves unused) where
     MXNet runs its old graph."""
     lines = case['lines'][:i]

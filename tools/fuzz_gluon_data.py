@@ -33,7 +33,7 @@ HybridSequential), image (``mx.image.imresize``, ``center_crop``, ``fixed_crop``
 ``color_normalize``, ``resize_short``, ``copyMakeBorder``). Differences found and fixed are pinned
 by ``tools/gen_gluon_data_fuzz_fixtures.py`` and ``tests/data/test_gluon_data_fuzz_regressions.py``.
 
-Differences that remain, all deliberate (README, "Where minigluon deliberately differs", or the
+Differences that remain, all deliberate (docs/PORTING.md, "Where minigluon deliberately differs", or the
 docstrings): MXNet's ``KeyError`` for str/dict/ragged samples in the default batchify (a
 ``TypeError``/``ValueError`` here); stacking 0-d or mixed-dtype NDArrays, Normalize with other
 than 1 or 3 channels, float16 and int resizes, which MXNet refuses or crashes on; a lambda

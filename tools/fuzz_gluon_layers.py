@@ -25,7 +25,7 @@ The batching, crash/hang resume, the report and the command line (also ``--mx-py
 the RNN op with relu, BatchNorm's running mean). ``--no-mkldnn`` tells the MKL-DNN kernels' faults
 from the reference kernels'. A difference where MXNet is right is fixed in minigluon with MXNet's
 numbers added to a golden fixture (``tools/gen_nn_fixtures.py``, ``gen_rnn_fixtures.py``...); one
-where MXNet is wrong is a row of the README's "deliberately differs" table with a test in
+where MXNet is wrong is a row of the docs/PORTING.md's "deliberately differs" table with a test in
 ``tests/ops/test_deliberate_differences.py``.
 """
 import os

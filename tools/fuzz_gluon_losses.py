@@ -28,7 +28,7 @@ call or backward) is ``error`` plus ``mro`` (the class names of the exception's 
 
 Comparison (the report, stdout): values with ``_tol`` by the dtype; output dtypes and shapes
 exactly; when both fail, MXNet's class must be among minigluon's (``MXNetError`` included: every
-minigluon error class of an operator derives from it). A case that differs where README's table
+minigluon error class of an operator derives from it). A case that differs where docs/PORTING.md's table
 of deliberate differences (or a loss's docstring) says so carries a ``known`` tag set by the
 generator and is counted under ``known:<tag>`` instead of printed.
 
@@ -36,7 +36,7 @@ First runs (seeds 1 to 6, 10,300 cases): every value, gradient, dtype and shape 
 differences found were error classes (a wrong-size label was a plain ``ValueError``, not an
 ``MXNetError``; ``SDMLLoss``'s shape check not an ``AssertionError``; a non-number ``weight`` not an
 ``AssertionError``), now fixed, and float16 ``KLDivLoss`` labels below 2**-16 (MXNet's ``log``
-gradient overflows to inf; kept, README). Float32 ``SDMLLoss`` / ``log_softmax`` over a length-1
+gradient overflows to inf; kept, docs/PORTING.md). Float32 ``SDMLLoss`` / ``log_softmax`` over a length-1
 axis differ by ~1e-5 from MXNet's rounding, hence the float32 ``atol`` scaled by magnitude.
 
 The batching, crash/hang resume, the report and the command line (also ``--mx-python``,
@@ -318,14 +318,14 @@ def g_kldiv(n):
         lshape = shp
         known = None
         r = R.rand()
-        if r < 0.08:          # a label that broadcasts (Symbol * does not: README's first row)
+        if r < 0.08:          # a label that broadcasts (Symbol * does not: docs/PORTING.md's first row)
             lshape = (1,) + shp[1:]
             known = lambda hyb: 'sym-broadcast' if hyb else None  # noqa: E731
         elif r < 0.14:
             lshape = (int(np.prod(shp)),)
         label = label[:lshape[0]].reshape(lshape).astype(label_dtype(dt))
         if label.dtype == np.float16 and ((label > 0) & (label < 2.0 ** -16)).any():
-            # README: MXNet's float16 log gradient multiplies by 1/x in float16, inf here
+            # docs/PORTING.md: MXNet's float16 log gradient multiplies by 1/x in float16, inf here
             known = 'f16-log-grad-tiny'
         sw = sample_weight(shp, b, dt)
         ins = [pred, label] + ([sw] if sw is not None else [])
@@ -376,7 +376,7 @@ def g_poisson(n):
         known = mixed([x.dtype for x in ins])
         record = True
         if full:
-            # README: MXNet's compute_full fails when recorded or hybridized and is NaN for a
+            # docs/PORTING.md: MXNet's compute_full fails when recorded or hybridized and is NaN for a
             # zero target; eager cases run unrecorded so that the values still get compared.
             record = False
             known = lambda hyb, z=bool((target == 0).any()), k=known: (  # noqa: E731
@@ -409,10 +409,10 @@ def g_cosine(n):
         if r < 0.5:
             ins.append(R.uniform(0, 2, pick((rows, 1), (rows,), (1,), (rows + 1, 1))).astype(dt))
             call += ', x3'
-        # README: MXNet's norm gradient is NaN at zero, ours 0
+        # docs/PORTING.md: MXNet's norm gradient is NaN at zero, ours 0
         known = 'cosine-dtype' if dt != 'float32' else mixed([x.dtype for x in ins]) or (
             'norm-grad-at-zero' if zero else None)
-        if known is None and label.size != rows:   # Symbol * does not broadcast (README)
+        if known is None and label.size != rows:   # Symbol * does not broadcast (docs/PORTING.md)
             known = lambda hyb: 'sym-broadcast' if hyb else None  # noqa: E731
         add('cosine', 'loss = gluon.loss.CosineEmbeddingLoss(%s)' % args(**kw), call + ')', ins,
             wrt=(0, 1), known=known)
@@ -504,8 +504,8 @@ def check(c, m, o):
     return _fuzz.check_case(m, o, scaled_tol, error_class=True)
 
 
-# MXNet's error when one operator gets two dtypes (README: minigluon promotes), and when a Symbol
-# operator gets two shapes that NDArray's would broadcast (README's first row: minigluon broadcasts
+# MXNet's error when one operator gets two dtypes (docs/PORTING.md: minigluon promotes), and when a Symbol
+# operator gets two shapes that NDArray's would broadcast (docs/PORTING.md's first row: minigluon broadcasts
 # in both modes).
 MIXED_DTYPE = re.compile(r'Incompatible attr in node.*expected u?(float|int)|requires uniform type')
 SYM_SHAPES = re.compile(r'Incompatible attr in node.*expected \[')

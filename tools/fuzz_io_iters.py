@@ -28,7 +28,7 @@ or none, ``batch_size``, ``round_batch``, ``dtype``), bad (bad arguments of all 
 
 The report (``tools/_fuzz.py``) gives per group the cases, compared, equal, known and rejected by
 MXNet, then every other difference. Known differences (counted, not printed; each documented in
-README's "Where minigluon deliberately differs", the File iterators paragraph or the
+docs/PORTING.md's "Where minigluon deliberately differs", the File iterators paragraph or the
 docstrings): ``clear-error`` -- bad arguments (unknown ``last_batch_handle``, lengths that
 differ, batch sizes that are not positive ints, data that is not an array, ResizeIter sizes
 that are not ints >= 0, rename lists that do not fit, a batch read before ``iter_next``) that

@@ -50,7 +50,7 @@ float16 Dense/convolution/RNN (``mx-float16-cpu``) and non-float32 ``InstanceNor
 (``mx-instancenorm-float32-only``), MXNet's float64 ``LeakyReLU`` family at float32 precision
 (``mx-leakyrelu-float64-in-float32``), MXNet failing to give shapes to a child whose result no
 output uses (``mx-child-off-the-graph``) and MXNet's ``load_parameters`` of an export file
-failing (``mx-load-parameters-of-export``): README's table and the operators' docstrings.
+failing (``mx-load-parameters-of-export``): docs/PORTING.md's table and the operators' docstrings.
 
 First runs (seeds 1 to 9, about 3,400 networks and 700 ``nd.save`` files): JSON, ``.params``,
 ``save_parameters`` and checkpoint bytes all identical, every load in both directions with the
@@ -822,7 +822,7 @@ def check(c, casedir):
             continue
         # a load that failed for one importer only (the files are the same bytes, so both
         # failing is both frameworks failing on their own files too); but MXNet's
-        # load_parameters of an export file fails for any prefix (README), so ours failing
+        # load_parameters of an export file fails for any prefix (docs/PORTING.md), so ours failing
         # there counts unless the file holds no parameter at all
         other = failed(og if res is mx_ else mx_)
         bad += ['%s: %s' % (who, e) for e, what in failed(res).items()
@@ -858,7 +858,7 @@ def check(c, casedir):
     return ('diff', '; '.join(bad)) if bad else (None, None)
 
 
-# Documented differences (README's table of deliberate differences, or an operator's
+# Documented differences (docs/PORTING.md's table of deliberate differences, or an operator's
 # docstring): (tag, what MXNet's error says, what the network's code holds). A case is tagged
 # when MXNet alone raised that error, or (an empty error pattern) when every difference is in
 # values of float64 outputs.
@@ -866,7 +866,7 @@ KNOWN = [
     ('mx-float16-cpu', r'float16 fully connected|FP16 gemm on cpu', r"cast\('float16'\)"),
     ('mx-instancenorm-float32-only', r'Unsupported data type', r'InstanceNorm'),
     # a child called in hybrid_forward whose result no output uses: not in the graph, so MXNet
-    # cannot give its parameters a shape (README: "a HybridBlock holding a child its
+    # cannot give its parameters a shape (docs/PORTING.md: "a HybridBlock holding a child its
     # hybrid_forward never calls...")
     ('mx-child-off-the-graph', r'Deferred initialization failed because shape cannot be',
      r'class Net'),
@@ -880,7 +880,7 @@ KNOWN_ITEMS = [
      r"(LeakyReLU|SELU|GELU|PReLU)\(.*\n(.*\n)*net\.cast\('float64'\)"),
     # MXNet's load_parameters of an export file (arg:/aux: keys, full names) fails unless the
     # network's prefix is empty (also with a shape error, where a full name with the prefix
-    # added again is another parameter's), and on a file without parameters: README,
+    # added again is another parameter's), and on a file without parameters: docs/PORTING.md,
     # "load_parameters of an exported (arg:/aux:) file fails"
     ('mx-load-parameters-of-export',
      r"^mx-reads-ours: le: (AssertionError: (Parameter '.*' (is missing in file|loaded from "

@@ -38,7 +38,7 @@ NDArray dtypes and shapes), ``out<i>`` (its arrays), ``src`` (``x`` afterwards),
 failure is ``error`` and ``mro``.
 
 Comparison (the report, stdout): everything exactly but float values (``_fuzz.TOLERANCES``);
-when both fail, MXNet's error class must be among minigluon's. Differences that README's table of
+when both fail, MXNet's error class must be among minigluon's. Differences that docs/PORTING.md's table of
 deliberate differences (or a docstring) lists carry a ``known`` tag (``known_tag``) and are counted
 instead of printed.
 
@@ -131,7 +131,7 @@ def key_source(shp):
     """A random key for an array of shape ``shp``: ``(source, kinds)``, kinds the set of part
     kinds (``int``, ``slice``, ``None``, ``...``, ``list``, ``np``, ``nd``, ``bool``)."""
     nd_ = len(shp)
-    if nd_ and chance(0.04):                  # a boolean mask (README: minigluon reads a mask)
+    if nd_ and chance(0.04):                  # a boolean mask (docs/PORTING.md: minigluon reads a mask)
         m = R.rand(shp[0]) < 0.5
         return 'np.array(%r)' % m.tolist(), {'bool'}
     n_idx = min(nd_, ri(1, max(nd_, 1)))
@@ -522,7 +522,7 @@ NEGATIVE_ADVANCED = re.compile(r'(\[|, )-\d')
 # check in another order
 TWO_FAULTS = re.compile(r'too many indices|could not be broadcast together with remapped|'
                         r'is out of bounds for axis')
-# an overlapping write of x into itself: MXNet copies element by element, smearing (README)
+# an overlapping write of x into itself: MXNet copies element by element, smearing (docs/PORTING.md)
 SELF_OVERLAP = re.compile(r'^x\[(::-1|1:|:-1)\] = x\[?')
 
 
@@ -556,12 +556,12 @@ def known_tag(c, m, o, kind):
     kinds = set(c.get('kinds', ()))
     code = c['code']
     if 'bool' in kinds:
-        return 'bool-mask'       # README: a boolean NumPy mask selects, MXNet reads 1/0 indices
+        return 'bool-mask'       # docs/PORTING.md: a boolean NumPy mask selects, MXNet reads 1/0 indices
     merr, oerr = str(m.get('error', '')), str(o.get('error', ''))
     if merr.startswith('CRASH'):
         return 'mx-crash'        # MXNet aborts, segfaults or hangs; minigluon answers
     if MIXED_DTYPE.search(merr):
-        return 'mixed-dtype'     # README: one operator, two dtypes: MXNet raises, minigluon promotes
+        return 'mixed-dtype'     # docs/PORTING.md: one operator, two dtypes: MXNet raises, minigluon promotes
     if any(_empty(s) for s in c['shapes']):
         # MXNet refuses zero-size and 0-d arrays, gets their shapes wrong (pad, T) and skips the
         # bounds check of an index into a zero-size axis, where minigluon raises IndexError
@@ -570,7 +570,7 @@ def known_tag(c, m, o, kind):
         return 'zero-size'       # an empty selection (x[3:1]): MXNet raises, minigluon is empty
     if kind == 'diff' and NEGATIVE_ADVANCED.search(code) and kinds & {'list', 'np', 'nd'}:
         # MXNet drops negative advanced indices when writing (x[[-1]] = v writes nothing) and in
-        # the gradient of x[idx] (README); reading x[[-1]] works there
+        # the gradient of x[idx] (docs/PORTING.md); reading x[[-1]] works there
         return 'mx-negative-advanced'
     if kind == 'ours-error' and 'is out of bounds' in oerr and c['group'] == 'setitem':
         return 'mx-setitem-no-bounds-check'   # x[[5]] = v on 3 rows: MXNet writes somewhere
@@ -596,7 +596,7 @@ def known_tag(c, m, o, kind):
     if kind == 'mx-error-ours-ok' and 'Too many reduction axes' in merr:
         return 'mx-tile-rank'    # MXNet's tile fails past 5 internal axes
     if re.match(r'out = x\.norm\(', code) and c['dtypes'][0][0] in 'iu':
-        return 'int-norm'        # README: MXNet's integer norm is the largest absolute value
+        return 'int-norm'        # docs/PORTING.md: MXNet's integer norm is the largest absolute value
     return None
 
 

@@ -58,7 +58,7 @@ The batching, crash/hang resume, the report and the command line (also ``--mx-py
 ``--compare-only``) are ``tools/_fuzz.py``'s. A difference where MXNet is right is fixed in
 minigluon and pinned by ``tools/gen_rnn_fuzz_fixtures.py`` (``tests/fixtures/rnn_fuzz/``,
 ``tests/rnn/test_rnn_fuzz_regressions.py``); one where MXNet is wrong carries a ``known`` tag
-(README's table of deliberate differences or the docstring saying so).
+(docs/PORTING.md's table of deliberate differences or the docstring saying so).
 """
 import os
 import re
@@ -665,10 +665,10 @@ def known_tag(c, m, o, kind):
     # RecurrentCell.unroll's docstring: a length of 0 keeps the begin states (MXNet crashes)
     if c.get('zero_length'):
         return 'valid-length-zero'
-    # README: MXNet's cells cast to float64 make float32 zero begin states (unroll fails)
+    # docs/PORTING.md: MXNet's cells cast to float64 make float32 zero begin states (unroll fails)
     if "cast('float64')" in c['build'] and MIXED_DTYPE.search(err):
         return 'f64-cell-states'
-    # README: MXNet's CPU RNN op cannot train an LSTM with projection_size
+    # docs/PORTING.md: MXNet's CPU RNN op cannot train an LSTM with projection_size
     if 'No training support for LSTM with projection' in err:
         return 'lstmp-cpu-train'
     # ModifierCell.begin_state's docstring: MXNet's makes Symbols by default
@@ -691,18 +691,18 @@ def known_tag(c, m, o, kind):
     if kind == 'mx-error-ours-ok' and (re.match(r'ValueError: \s*\[\d+\]\w+$', err)
                                        or 'does not match the cached version' in err):
         return 'extra-states'
-    # README (a repeated head): a hybridized stack ending in DropoutCell(0.0) returns one graph
+    # docs/PORTING.md (a repeated head): a hybridized stack ending in DropoutCell(0.0) returns one graph
     # entry twice, as the output and as the last cell's state; MXNet's backward keeps one of the
     # two head gradients (its eager run and minigluon's two modes agree)
     if kind == 'diff' and c['hybridize'] and 'DropoutCell(0.0' in c['build'] \
             and all(k.startswith(('grad', 'pgrad:')) for k in m if check_key(c, k, m, o)):
         return 'hyb-repeated-output'
-    # README: MXNet's float64 RNN layers apply their dropout under autograd.record even
+    # docs/PORTING.md: MXNet's float64 RNN layers apply their dropout under autograd.record even
     # outside training mode (float32 ones do not)
     if c['group'].startswith('layer') and "dtype='float64'" in c['build'] \
             and 'dropout=' in c['build'] and not c['train']:
         return 'f64-layer-dropout'
-    # README: MXNet's float64 RNN layers back-propagate wrong gradients into every layer but
+    # docs/PORTING.md: MXNet's float64 RNN layers back-propagate wrong gradients into every layer but
     # the last (float32 and minigluon agree with numerical differentiation)
     if kind == 'diff' and c['group'].startswith('layer') and "dtype='float64'" in c['build'] \
             and all(k.startswith(('grad', 'pgrad:')) for k in m if check_key(c, k, m, o)):

@@ -54,7 +54,7 @@ OP_NAMES = ['fc', 'fc1', 'conv', 'bn', 'act', 'out', 'data']
 SHAPES = [(2, 3), (4, 3), (2, 3, 4, 4), (0, 3), (2, 0), (3,), (1, 3, 5, 5)]
 DTYPES = ['float32', 'float16', 'float64', 'int32', 'np.float32', 'np.int64', 'uint8']
 
-# Differences README's table lists ("Where minigluon deliberately differs"), by MXNet's error
+# Differences docs/PORTING.md's table lists ("Where minigluon deliberately differs"), by MXNet's error
 # at the first statement whose outcome differs (MXNet raised, minigluon ran): (text, tag, why).
 KNOWN = [
     ('_S_construct null not valid', 'positional-infer',
@@ -236,7 +236,7 @@ def s_arith(p):
 
 
 def s_compose(p):
-    """Compose an operator's symbol (composing a variable is README's deliberate difference)."""
+    """Compose an operator's symbol (composing a variable is docs/PORTING.md's deliberate difference)."""
     a = _fuzz.pick(*p.ops) if p.ops else None
     if a is None:
         return s_op(p)

@@ -38,9 +38,9 @@ the fixture generator and the regression tests) is the one way to run a configur
 
 Comparison (the report, stdout): weights, states and the learning rate with ``TOL`` by dtype (the
 absolute part scaled by the array's largest magnitude), ``num_update`` exactly. Differences that
-README's table of deliberate differences explains carry a ``known:<tag>`` (see ``known_tag``).
+docs/PORTING.md's table of deliberate differences explains carry a ``known:<tag>`` (see ``known_tag``).
 
-Known tags (``known_tag``): MXNet faults README lists (``kvstore-set-data``,
+Known tags (``known_tag``): MXNet faults docs/PORTING.md lists (``kvstore-set-data``,
 ``kvstore-stale-gradients``, ``stale-step-clears-marks``, ``load-states-other-optimizer``,
 ``batchnorm-stats-in-forward``) and ones this fuzzer found, kept in minigluon with a docstring
 note: ``update-on-kvstore-without-store`` (MXNet's ``update_on_kvstore=True`` without a store
@@ -499,7 +499,7 @@ def ops_raised(r):
 
 
 def known_tag(c, m, o, kind):
-    """The tag of a difference README's table of deliberate differences explains (or one this
+    """The tag of a difference docs/PORTING.md's table of deliberate differences explains (or one this
     fuzzer's report proposes for it), or None. Tags that each explain a part of the differences
     (operations that raised on one side, results left out) are joined by ``+``."""
     cfg = c['cfg']
@@ -525,12 +525,12 @@ def known_tag(c, m, o, kind):
             any(a == 'UserWarning' and b == '' for a, b in zip(mr, orr))):
         return 'shared-parameter-listed-twice'
     on_store = has_store(cfg) and cfg['update_on_kvstore'] is not False
-    # README: set_data after a step of a Trainer whose KVStore updates the weights: MXNet drops
+    # docs/PORTING.md: set_data after a step of a Trainer whose KVStore updates the weights: MXNet drops
     # the store, and with it the optimizer states, then fails at the next step with a store
     # instance ("duplicate init"); a named store starts again with fresh states
     if on_store and any(op['op'] == 'set_data' for op in ops):
         return 'kvstore-set-data'
-    # README: with update_on_kvstore MXNet applies stale gradients (a step with a block unused,
+    # docs/PORTING.md: with update_on_kvstore MXNet applies stale gradients (a step with a block unused,
     # or without backward: it updates before it checks, or never finds them stale)
     if on_store and any(op['op'] == 'step' and (
             not op['backward'] or len(op['use']) < len(cfg['blocks'])) for op in ops):
@@ -542,7 +542,7 @@ def known_tag(c, m, o, kind):
     if cfg['optimizer'] == 'adadelta' and cfg['accum'] and \
             any(op['accum'] == 1 for op in steps[:-1]):
         return 'adadelta-scales-gradient'
-    # README: a step that raises for a stale gradient has already cleared, under MXNet, the
+    # docs/PORTING.md: a step that raises for a stale gradient has already cleared, under MXNet, the
     # "fresh" marks of the parameters checked before it, so a later step with
     # ignore_stale_grad=True skips them, and one without finds them stale; minigluon's raising
     # step changes nothing
@@ -557,7 +557,7 @@ def known_tag(c, m, o, kind):
     if cfg['optimizer'] == 'signum' and not cfg['params']['momentum'] and \
             cfg['params']['wd_lh']:
         return 'signum-wd-lh-without-momentum'
-    # README: MXNet's CPU BatchNorm updates its running statistics in backward, so a frozen one
+    # docs/PORTING.md: MXNet's CPU BatchNorm updates its running statistics in backward, so a frozen one
     # (grad_req='null', no gradient through it) keeps them; minigluon updates them in forward
     # parts: operations that raise on our side alone, results that follow from them
     tags, explained, skip = [], set(), ()
@@ -577,7 +577,7 @@ def known_tag(c, m, o, kind):
     if bad_bs:
         tags.append('batch-size-not-positive')
         explained.update(bad_bs)
-    # README: load_states of another optimizer's file: MXNet switches to that optimizer (its
+    # docs/PORTING.md: load_states of another optimizer's file: MXNet switches to that optimizer (its
     # learning rate, counts and states follow), minigluon raises ValueError
     last = len(ops) - 1
     if ops and ops[-1]['op'] == 'load_other' and orr[last] == 'ValueError' and mr[last] == '':

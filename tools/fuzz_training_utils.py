@@ -35,7 +35,7 @@ random). Strings compare exactly. Groups:
   ``__init__`` attribute of an ``InitDesc`` (random initializers only where the routing makes the
   result deterministic: biases, gamma, beta, moving statistics), and ``dumps()``.
 
-Known differences, each a row of the README's table of MXNet 1.9.1 faults or a documented
+Known differences, each a row of the docs/PORTING.md's table of MXNet 1.9.1 faults or a documented
 choice, that the generator avoids or that remain in the report: a negative ``clip_gradient`` of
 an optimizer MXNet clips in Python (``PY_CLIP``: MXNet clips to the reversed interval, minigluon
 does not clip); MXNet's optimizers whose states are float32 fail on float64 weights (AdaGrad,

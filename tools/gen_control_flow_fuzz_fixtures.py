@@ -114,7 +114,7 @@ PROGRAMS = {
         'shapes': [(2, 3), (2, 3)], 'params': {'w': (3, 3)},
         'modes': ['eager', 'grad', 'hyb', 'export']},
     # -- where minigluon's hybridized run is right and MXNet's is not: MXNet's eager results are
-    #    the reference (README's "deliberately differs" rows on control flow) ---------------
+    #    the reference (docs/PORTING.md's "deliberately differs" rows on control flow) ---------------
     # a hybridized float64 cond fails in MXNet ("Incompatible attr in node ..._identity0":
     # the predicate computed outside goes through an identity node typed float32)
     'cond_float64': {

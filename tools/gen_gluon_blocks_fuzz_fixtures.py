@@ -7,7 +7,7 @@ Each program is a list of statements run one by one in one namespace holding ``m
 ``gluon``, ``nn``, ``autograd``, ``np`` and ``FILEDIR`` (an empty folder for the files a program
 saves); ``check`` names the values a test compares besides ``raised`` (0/1 per statement): an
 NDArray is compared as an array, anything else as its ``repr`` (a str, a list of keys...);
-``differs`` lists the statements where MXNet raises and minigluon deliberately runs (README's
+``differs`` lists the statements where MXNet raises and minigluon deliberately runs (docs/PORTING.md's
 table of deliberate differences); with ``'warnings': True`` the number of ``UserWarning``s of
 each statement is compared too.
 
@@ -47,7 +47,7 @@ PROGRAMS = {
                   "net.hybridize(active=True, static_alloc=False, static_shape=False)",
                   "y5 = net(x)"],
         'check': ['y4', 'y5']},
-    # README "deliberately differs": MXNet raises at the statements listed in 'differs', where
+    # docs/PORTING.md "deliberately differs": MXNet raises at the statements listed in 'differs', where
     # minigluon runs. A child that hybrid_forward never calls: MXNet cannot infer its deferred
     # shapes, so the parent's first call fails, eager or hybridized; the child stays pending here.
     'unused_child_deferred_init': {
@@ -101,7 +101,7 @@ PROGRAMS = {
         'check': ['children']},
     # A child added to a grandchild of a hybridized block is not in its graph: once the block
     # is hybridized again (MXNet rebuilds its graph then; minigluon already at the first call,
-    # README "deliberately differs") the rebuilt graph warns that it leaves the new parameters
+    # docs/PORTING.md "deliberately differs") the rebuilt graph warns that it leaves the new parameters
     # unused.
     'grandchild_added_under_hybridized': {
         'lines': ["net = nn.HybridSequential(prefix='net_')",
@@ -117,7 +117,7 @@ PROGRAMS = {
                   "keys = list(net.collect_params().keys())"],
         'check': ['y1', 'y2', 'keys'], 'warnings': True},
     # Gradients of a float64 Dense whose weight is frozen: the bias still gets its gradient
-    # (MXNet's float64 kernel; its float32 one leaves it at zero, README "deliberately
+    # (MXNet's float64 kernel; its float32 one leaves it at zero, docs/PORTING.md "deliberately
     # differs"); the input gradient is weight.sum(0) per row.
     'frozen_weight_bias_grad_float64': {
         'lines': ["d = nn.Dense(3, in_units=3, prefix='d_', dtype='float64')",
@@ -133,7 +133,7 @@ PROGRAMS = {
         'check': ['bgrad', 'xgrad']},
     # Saving a network holding one child under two names writes both; a rebuilt network without
     # the alias refuses the file unless ignore_extra (what it holds after the refusal differs:
-    # README "a failed load can leave a network half-loaded").
+    # docs/PORTING.md "a failed load can leave a network half-loaded").
     'load_of_an_aliased_child': {
         'lines': ["net = nn.Sequential(prefix='net_')",
                   "ln = nn.LayerNorm(in_channels=3, prefix='ln_'); net.add(ln)",

@@ -43,7 +43,7 @@ CASES = {}
 
 
 def case(name, code, call, inputs, record=True, hybridize=False, wrt=(0,), differs=()):
-    """``differs``: results where MXNet is wrong (README's table); the test checks them
+    """``differs``: results where MXNet is wrong (docs/PORTING.md's table); the test checks them
     against NumPy instead, and against MXNet where MXNet's are finite."""
     CASES[name] = {'code': code, 'call': call, 'inputs': inputs, 'record': record,
                    'hybridize': hybridize, 'wrt': list(wrt), 'differs': list(differs)}
@@ -115,7 +115,7 @@ p = rng('poisson_eps').uniform(0.05, 3, (2, 3)).astype(np.float32)
 t = np.array([[0, 1, 2], [3, 0, 5]], np.float32)
 case('poisson_eps', 'loss = gluon.loss.PoissonNLLLoss(from_logits=False)',
      'out = loss(x0, x1, None, 0.1)', [p, t], wrt=(0, 1))
-# README's table: MXNet's float16 log gradient multiplies by the float16 reciprocal, infinite
+# docs/PORTING.md's table: MXNet's float16 log gradient multiplies by the float16 reciprocal, infinite
 # for a label below 2**-16 (7.45e-6, 1.79e-7 here); minigluon's is the true derivative.
 q = np.array([[0.0, 7.451e-06, 0.99999], [0.3, 0.7, 1.788e-07]], np.float16)
 case('kldiv_f16_tiny_label', 'loss = gluon.loss.KLDivLoss()', 'out = loss(x0, x1)',

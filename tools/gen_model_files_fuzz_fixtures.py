@@ -58,7 +58,7 @@ CASES = {
     # A HybridSequential inside a HybridSequential: the full name of the inner one's BatchNorm
     # parameters ('hybridsequential0_hybridsequential0_batchnorm0_gamma') is also the name of the
     # deeper one's with the network's prefix stripped; load_parameters of the export file (which
-    # minigluon reads, MXNet 1.9.1 not: README) put the values in the wrong parameters.
+    # minigluon reads, MXNet 1.9.1 not: docs/PORTING.md) put the values in the wrong parameters.
     'nested_sequential_names': {
         'code': '\n'.join([
             'net = nn.HybridSequential()',

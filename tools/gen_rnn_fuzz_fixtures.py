@@ -44,7 +44,7 @@ CASES = {}
 
 def case(name, build, call, inputs, wrt=(0,), hybridize=False, train=True, grad=True,
          differs=None, cfg=None):
-    """``differs``: MXNet is wrong there (a docstring and README say so); the test checks the
+    """``differs``: MXNet is wrong there (a docstring and docs/PORTING.md say so); the test checks the
     case otherwise (see its ``differs`` kinds). ``cfg`` (default: the name) seeds the parameter
     values and the heads: cases compared with each other share it."""
     CASES[name] = {'build': build, 'call': call, 'inputs': inputs, 'wrt': list(wrt),
@@ -115,7 +115,7 @@ st = normal('extra_lstmp', (2, 2), (2, 3), (2, 2))
 case('step_extra_state_LSTMPCell', 'net = contrib.rnn.LSTMPCell(3, 2, input_size=2)',
      'out = net(x0[0], [x1, x2, x3])', [x] + st, wrt=range(3))
 
-# -- MXNet wrong (docstrings, README) --------------------------------------------------------------
+# -- MXNet wrong (docstrings, docs/PORTING.md) --------------------------------------------------------------
 # BidirectionalCell, layout NTC, valid_length, merge_outputs=None: MXNet swaps the reverse
 # outputs' batch and time axes (batch 3 = length 3 here); its merge_outputs=True is right.
 xb = normal('bidir', (3, 3, 2))[0]

@@ -23,7 +23,7 @@ def write(name, text):
 
 
 def dense_export():
-    """MXNET_SPEC 5.1: Dense(3, relu, in_units=2) + Activation('sigmoid'), export epoch 7."""
+    """docs/MXNET_SPEC.md 5.1: Dense(3, relu, in_units=2) + Activation('sigmoid'), export epoch 7."""
     with mx.name.NameManager():
         net = gluon.nn.HybridSequential()
         with net.name_scope():

@@ -1,6 +1,6 @@
 """Parameter files of a Block: ``save_parameters``/``load_parameters`` and the deprecated ``*_params``.
 
-Two naming systems meet here (MXNET_SPEC.md section 9): structural keys (``body.0.weight``) written
+Two naming systems meet here (docs/MXNET_SPEC.md section 9): structural keys (``body.0.weight``) written
 by ``save_parameters``, and prefixed names (``dense0_weight``, ``arg:mlp0_dense0_weight``) written by
 ``save_params`` and ``export``. Loads are all-or-nothing: the file is read and every entry checked
 before any Parameter changes.

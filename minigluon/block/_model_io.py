@@ -18,7 +18,7 @@ the saved graph's variable names resolve) and renames the Parameters to match (M
 again, names inputs that no longer exist), restores the saved children keys, installs saved graphs
 (the block becomes hybridized and runs without re-tracing ``hybrid_forward``), then loads the
 parameters. Behaviour and file layout follow ``mxnet.gluon.Block.save``/``load`` in MXNet 1.9.1
-(MXNET_SPEC.md section 1.1); unlike MXNet, malformed or mismatching files raise
+(docs/MXNET_SPEC.md section 1.1); unlike MXNet, malformed or mismatching files raise
 :class:`~minigluon.base.MXNetFormatError` naming the file and the entry, and nothing is changed
 unless the whole load succeeds.
 """

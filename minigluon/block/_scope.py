@@ -1,4 +1,4 @@
-"""The naming scope of ``Block.name_scope()`` (MXNet 1.9.1's automatic prefixes, MXNET_SPEC.md section 2.1)."""
+"""The naming scope of ``Block.name_scope()`` (MXNet 1.9.1's automatic prefixes, docs/MXNET_SPEC.md section 2.1)."""
 import threading
 import weakref
 

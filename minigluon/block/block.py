@@ -2,7 +2,7 @@
 
 ``HookHandle`` lives in :mod:`minigluon.block.hooks`, the naming scope in :mod:`minigluon.block._scope`.
 
-Semantics follow ``mxnet.gluon.Block`` (MXNet 1.9.1; MXNET_SPEC.md sections 1.1, 2 and 9). A Block
+Semantics follow ``mxnet.gluon.Block`` (MXNet 1.9.1; docs/MXNET_SPEC.md sections 1.1, 2 and 9). A Block
 owns Parameters (``self.params``, and attributes holding Parameters) and child Blocks (attributes
 holding Blocks), names them with automatic prefixes (``dense0_``, ``mlp0_dense1_``), runs hooks
 around ``forward``, and saves/loads its parameters with structural keys (``body.0.weight``).
@@ -326,7 +326,7 @@ class Block:
             child.register_op_hook(callback, monitor_all)
 
     def summary(self, *inputs):
-        """Print a table of each layer's output shape and parameter count (see MXNET_SPEC section 6)."""
+        """Print a table of each layer's output shape and parameter count (see docs/MXNET_SPEC.md section 6)."""
         from minigluon.block.summary import summary
         summary(self, *inputs)
 

@@ -1,6 +1,6 @@
 """``HybridBlock``: a Block whose ``hybrid_forward(F, ...)`` runs eagerly or as a cached graph.
 
-Semantics follow ``mxnet.gluon.HybridBlock`` (MXNet 1.9.1; MXNET_SPEC.md sections 1.2 and 9).
+Semantics follow ``mxnet.gluon.HybridBlock`` (MXNet 1.9.1; docs/MXNET_SPEC.md sections 1.2 and 9).
 Eagerly, ``F`` is :mod:`minigluon.ndarray` and parameters arrive as keyword arguments named by their
 attribute. After ``hybridize()``, the first call traces ``hybrid_forward`` with ``F =
 minigluon.symbol`` on variables (``data`` or ``data0, data1...``) once per argument structure; later
@@ -15,7 +15,7 @@ import numpy as np
 
 from minigluon import ndarray
 from minigluon.block._graph import flatten, regroup, same_structure
-from minigluon.base import MXNetIndexError, MXNetTypeError, MXNetValueError
+from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.block.block import Block, _parents_of, _remember_pending
 from minigluon.ndarray import NDArray
 from minigluon.parameter import DeferredInitializationError
@@ -258,7 +258,7 @@ class HybridBlock(Block):
         are left as they are, so their deferred initialisation waits for a call that uses them.
         MXNet 1.9.1 raises a ``KeyError`` naming such a parameter here, which makes the first call
         of the block fail ("Deferred initialization failed because shape cannot be inferred.
-        'dense0_weight'"), eager or hybridized (README, "deliberately differs").
+        'dense0_weight'"), eager or hybridized (docs/PORTING.md, "deliberately differs").
         """
         self._infer_attrs('infer_shape', 'shape', *args)
 
@@ -283,8 +283,10 @@ class HybridBlock(Block):
                              .format(err)) from err
         except Exception as err:     # noqa: BLE001 - any refusal is reported as a ValueError
             if not isinstance(err, ValueError):
+                node = getattr(err, 'graph_node', None)
                 err = MXNetValueError(str(err)).with_traceback(err.__traceback__)
-            raise _in_block(self, err) from err.__cause__
+                err.graph_node = node
+            raise _in_graph_block(self, err) from err.__cause__
 
     def _build_cache(self, *args):
         data_vars, out = self._get_graph(*args)
@@ -355,7 +357,12 @@ class HybridBlock(Block):
                 if not is_arg:
                     p._finish_deferred_init()
             cargs = [given[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
-        out = self._cached_op(*cargs)
+        try:
+            out = self._cached_op(*cargs)
+        except (ValueError, TypeError, IndexError, MXNetError) as err:
+            if getattr(err, 'graph_node', None) is None:
+                raise
+            raise _in_graph_block(self, err) from err.__cause__
         if isinstance(out, NDArray):
             out = [out]
         return regroup(list(out), self._out_format)
@@ -467,6 +474,23 @@ class HybridBlock(Block):
 
 class _NotInferred(ValueError):
     """Shape (or dtype) inference left the shape of some graph input unknown."""
+
+
+def _in_graph_block(block, err):
+    """``err``, raised by the node ``err.graph_node`` of ``block``'s graph (running it, or
+    inferring its shapes), named with the innermost block whose prefix the node's name carries:
+    ``net0_dense1 (Dense): node 'net0_dense1_fwd': ...`` names the layer that failed, as the
+    eager call's error does; a node of ``block``'s own ``hybrid_forward`` (``net0__plus0``), or
+    one without a name, gets ``block``'s name (:func:`_in_block`)."""
+    owner, longest = block, len(block.prefix)
+    stack = list(block._children.values())
+    node = getattr(err, 'graph_node', None) or ''
+    while stack:
+        child = stack.pop()
+        stack.extend(child._children.values())
+        if len(child.prefix) > longest and node.startswith(child.prefix):
+            owner, longest = child, len(child.prefix)
+    return _in_block(owner, err)
 
 
 def _in_block(block, err):

@@ -1,6 +1,6 @@
 """``Block.summary``: a table of each layer's output shape and parameter count.
 
-Follows MXNet 1.9.1's ``Block.summary`` text exactly (MXNET_SPEC.md section 6), with three fixes:
+Follows MXNet 1.9.1's ``Block.summary`` text exactly (docs/MXNET_SPEC.md section 6), with three fixes:
 hooks that fire during symbolic shape inference (deferred initialization) add no bogus
 ``<Symbol ...>`` row, the user's own hooks stay in place, and the totals are computed from the
 rows, each shared Parameter being counted as shared after its first row.

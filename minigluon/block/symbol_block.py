@@ -1,6 +1,6 @@
 """``SymbolBlock``: a HybridBlock made from a symbol graph, e.g. a model exported by MXNet.
 
-Semantics follow ``mxnet.gluon.SymbolBlock`` (MXNet 1.9.1; MXNET_SPEC.md section 1.3): every graph
+Semantics follow ``mxnet.gluon.SymbolBlock`` (MXNet 1.9.1; docs/MXNET_SPEC.md section 1.3): every graph
 variable that is not an input becomes a Parameter named exactly as the variable (``prefix`` is
 ``''``), auxiliary states get ``grad_req='null'``; shapes stay unknown (deferred) until a file is
 loaded or the first forward call infers them. :meth:`SymbolBlock.imports` loads the

@@ -2,15 +2,17 @@
 
 ``contrib.nd`` / ``contrib.ndarray`` and ``contrib.sym`` / ``contrib.symbol`` are the
 ``_contrib_`` operators without their prefix (the modules ``nd.contrib`` and ``sym.contrib``), as
-MXNet's ``mx.contrib.nd.ctc_loss``; ``contrib.nn`` holds the extra Gluon blocks, ``contrib.rnn``
-the extra recurrent cells, ``contrib.data`` the ``IntervalSampler``, ``contrib.estimator`` the
+MXNet's ``mx.contrib.nd.ctc_loss``; ``contrib.nn`` holds the extra Gluon blocks, ``contrib.cnn`` the
+deformable convolutions, ``contrib.rnn`` the extra recurrent cells, ``contrib.data`` the ``IntervalSampler``, ``contrib.estimator`` the
 ``Estimator`` training loop and its event handlers, ``contrib.text`` token vocabularies and
-embeddings read from local files.
+embeddings read from local files, ``contrib.amp`` automatic mixed precision.
 """
 import sys as _sys
 
 from minigluon.ndarray import contrib as ndarray
 from minigluon.symbol import contrib as symbol
+from minigluon.contrib import amp  # noqa: F401
+from minigluon.contrib import cnn  # noqa: F401
 from minigluon.contrib import data  # noqa: F401
 from minigluon.contrib import estimator  # noqa: F401
 from minigluon.contrib import nn  # noqa: F401
@@ -19,12 +21,12 @@ from minigluon.contrib import text
 
 nd = ndarray
 sym = symbol
-__all__ = ['ndarray', 'nd', 'symbol', 'sym', 'data', 'estimator', 'nn', 'rnn', 'text']
+__all__ = ['ndarray', 'nd', 'symbol', 'sym', 'amp', 'cnn', 'data', 'estimator', 'nn', 'rnn', 'text']
 
 for _name, _module in [('ndarray', ndarray), ('nd', ndarray), ('symbol', symbol), ('sym', symbol)]:
     _sys.modules.setdefault('%s.%s' % (__name__, _name), _module)
 # ``from minigluon.gluon.contrib.rnn import X`` finds these modules, not fresh copies of them
-for _name, _module in [('nn', nn), ('rnn', rnn), ('data', data), ('data.sampler', data.sampler),
+for _name, _module in [('cnn', cnn), ('nn', nn), ('rnn', rnn), ('data', data), ('data.sampler', data.sampler),
                        ('estimator', estimator), ('estimator.estimator', estimator.estimator),
                        ('estimator.event_handler', estimator.event_handler),
                        ('estimator.batch_processor', estimator.batch_processor)]:

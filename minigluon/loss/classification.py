@@ -138,11 +138,24 @@ class SoftmaxCrossEntropyLoss(Loss):
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         if self._sparse_label:
-            loss = -F.pick(pred, label, axis=self._axis, keepdims=True)
+            try:
+                loss = -F.pick(pred, label, axis=self._axis, keepdims=True)
+            except ValueError as err:
+                raise _hint_dense_label(err, pred, label) from err.__cause__
         else:
             label = _reshape_like(F, label, pred)
             loss = -F.sum(pred * label, axis=self._axis, keepdims=True)
         return self._mean(F, _apply_weighting(F, loss, self._weight, sample_weight))
+
+
+def _hint_dense_label(err, pred, label):
+    """``err`` (``pick`` refused ``label`` as class indices) with a hint when ``label`` has
+    ``pred``'s shape: one-hot or probability labels need ``sparse_label=False``."""
+    if getattr(label, 'shape', None) is None or tuple(label.shape) != tuple(pred.shape):
+        return err
+    hinted = type(err)('%s; label has the shape of pred: for one-hot or probability labels, '
+                       'construct the loss with sparse_label=False' % err)
+    return hinted.with_traceback(err.__traceback__)
 
 
 SoftmaxCELoss = SoftmaxCrossEntropyLoss

@@ -99,10 +99,15 @@ class CTCLoss(Loss):
         """Rephrase the operator's error (``data``, ``data_lengths``, (T, N, C) axes) in this block's
         argument names and ``layout``, so the user reads about the arrays they passed."""
         t_axis, n_axis = self._layout.find('T'), self._layout.find('N')
+        label_n_axis = self._label_layout.find('N')
         for op_term, block_term in (('data_lengths', 'pred_lengths'),
+                                    ('data has', 'pred has'),
                                     ('data.shape[0]', 'pred.shape[%d], the time axis' % t_axis),
                                     ('data.shape[1]', 'pred.shape[%d], the batch axis' % n_axis),
-                                    ('data.shape[2]', 'pred.shape[2]')):
+                                    ('data.shape[2]', 'pred.shape[2]'),
+                                    ('rows (label.shape[0])',
+                                     'sequences (label.shape[%d], the batch axis of label_layout %r)'
+                                     % (label_n_axis, self._label_layout))):
             message = message.replace(op_term, block_term)
         return message
 

@@ -209,4 +209,9 @@ from minigluon.ndarray import image  # noqa: E402,F401  (nd.image.to_tensor and 
 
 _sys.modules.setdefault('minigluon.nd.image', image)         # ``import minigluon.nd.image``
 
+from minigluon.ndarray import op  # noqa: E402,F401  (nd.op.Convolution is nd.Convolution; last)
+from minigluon.ndarray.op import CachedOp  # noqa: E402,F401
+
+_sys.modules.setdefault('minigluon.nd.op', op)               # ``import minigluon.nd.op``
+
 ndarray = _sys.modules[__name__]

@@ -15,7 +15,9 @@ too) come from :mod:`minigluon.control_flow.eager`.
 ``adamw_update`` / ``mp_adamw_update`` (over the ``_adamw_update`` / ``_mp_adamw_update``
 operators, taking ``rescale_grad`` as a number or an NDArray) and ``rand_zipfian`` (a composition
 of ``random.uniform``, ``exp`` and ``log``) are Python functions, as in MXNet 1.9.1; their
-``sym.contrib`` twins are in :mod:`minigluon.symbol.contrib`.
+``sym.contrib`` twins are in :mod:`minigluon.symbol.contrib`. So are ``multi_adamw_update``,
+``multi_mp_adamw_update``, ``multi_lamb_update`` and ``multi_mp_lamb_update`` (lists of tensors
+over the fused operators of :mod:`minigluon.ops.multi_tensor`; ``nd.contrib`` only, as in MXNet).
 """
 import math
 import numbers
@@ -214,3 +216,64 @@ def rand_zipfian(true_classes, num_sampled, range_max, ctx=None):
     return _zipfian(true_classes.as_in_context(ctx), num_sampled, range_max,
                    lambda high, shape: random.uniform(0, high, shape=shape, dtype='float64', ctx=ctx),
                    'rand_zipfian')
+
+
+# -- multi-tensor AdamW and LAMB (Python functions over operators, as in MXNet 1.9.1) -------------
+
+_multi_adamw_op = _nd_function('_multi_adamw_update', 'multi_adamw_update')
+_multi_mp_adamw_op = _nd_function('_multi_mp_adamw_update', 'multi_mp_adamw_update')
+_multi_lamb_op = _nd_function('_multi_lamb_update', 'multi_lamb_update')
+_multi_mp_lamb_op = _nd_function('_multi_mp_lamb_update', 'multi_mp_lamb_update')
+
+
+def _interleave(*lists):
+    """``[a0, b0, c0, a1, b1, c1, ...]`` from the lists ``a, b, c`` (one group per tensor)."""
+    return [x for group in zip(*lists) for x in group]
+
+
+def multi_adamw_update(weights, grads, mean, var, rescale_grad, lrs, wds, etas, out=None,
+                       name=None, size=0, **kwargs):
+    """AdamW over lists of tensors (MXNet 1.9.1 ``nd.contrib.multi_adamw_update``, operator
+    ``_multi_adamw_update``; see :mod:`minigluon.ops.multi_tensor`): ``lrs``, ``wds`` and ``etas``
+    hold one number per tensor, ``rescale_grad`` is a number or a one-element NDArray (0, NaN or
+    inf skips every update). ``mean`` and ``var`` are updated in place; returns the new weights
+    (``out=weights`` writes them back). ``size`` is the number of tensors (default: all)."""
+    size = size or len(weights)
+    inputs = _interleave(weights, grads, mean, var) + [_rescale_array(rescale_grad, weights[0])]
+    return _multi_adamw_op(*inputs, out=out, num_weights=size, lrs=lrs, wds=wds, etas=etas,
+                           name=name, **kwargs)
+
+
+def multi_mp_adamw_update(weights, grads, mean, var, weights32, rescale_grad, lrs, wds, etas,
+                          out=None, name=None, size=0, **kwargs):
+    """Multi-precision :func:`multi_adamw_update` (MXNet 1.9.1
+    ``nd.contrib.multi_mp_adamw_update``): the float32 masters ``weights32`` (updated in place)
+    take the step; returns them cast to the weights' dtype."""
+    size = size or len(weights)
+    inputs = (_interleave(weights, grads, mean, var, weights32)
+              + [_rescale_array(rescale_grad, weights[0])])
+    return _multi_mp_adamw_op(*inputs, out=out, num_weights=size, lrs=lrs, wds=wds, etas=etas,
+                              name=name, **kwargs)
+
+
+def multi_lamb_update(weights, grads, mean, var, step_count, lrs, wds, out=None, num_tensors=0,
+                      **kwargs):
+    """LAMB over lists of tensors (MXNet 1.9.1 ``nd.contrib.multi_lamb_update``, operator
+    ``_multi_lamb_update``; see :mod:`minigluon.ops.multi_tensor`): ``step_count``, ``lrs`` and
+    ``wds`` hold one value per tensor. ``mean`` and ``var`` are updated in place; returns the new
+    weights (``out=weights`` writes them back)."""
+    num_tensors = num_tensors or len(weights)
+    return _multi_lamb_op(*_interleave(weights, grads, mean, var), out=out,
+                          num_tensors=num_tensors, step_count=step_count, learning_rates=lrs,
+                          wds=wds, **kwargs)
+
+
+def multi_mp_lamb_update(weights, grads, mean, var, weights32, step_count, lrs, wds, out=None,
+                         num_tensors=0, **kwargs):
+    """Multi-precision :func:`multi_lamb_update` (MXNet 1.9.1 ``nd.contrib.multi_mp_lamb_update``):
+    the float32 masters ``weights32`` (updated in place) take the step; returns them cast to the
+    weights' dtype."""
+    num_tensors = num_tensors or len(weights)
+    return _multi_mp_lamb_op(*_interleave(weights, grads, mean, var, weights32), out=out,
+                             num_tensors=num_tensors, step_count=step_count, learning_rates=lrs,
+                             wds=wds, **kwargs)

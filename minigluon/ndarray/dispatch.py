@@ -227,11 +227,28 @@ def _call_class(cls, name, args, kwargs):
         op.view = True
     if out is not None:
         from minigluon.ndarray.inplace import check_write
-        check_write(out, '%s(..., out=...)' % name)     # before the operator is recorded
-    if out is not None and hasattr(op, 'out_is_weight'):
-        op.out_is_weight = out is inputs[0]      # nag_mom_update's result depends on it (MXNet)
+        for o in (out if isinstance(out, (list, tuple)) else (out,)):
+            check_write(o, '%s(..., out=...)' % name)     # before the operator is recorded
+        if hasattr(op, 'out_is_weight'):
+            op.out_is_weight = out is inputs[0]      # nag_mom_update's result depends on it (MXNet)
+        if hasattr(op, 'prior_output'):
+            op.prior_output = out._data      # all_finite(init_output=False) starts from it (MXNet)
     res = invoke(op, inputs)
     if out is not None:
+        return _write_out(name, out, res)
+    return res
+
+
+def _write_out(name, out, res):
+    """Copy the result(s) ``res`` into ``out`` (an NDArray, or a list of them for an operator
+    with several outputs, as MXNet's ``out=[w0, w1]``) and return ``out``."""
+    if not isinstance(out, (list, tuple)):
         out[:] = res
         return out
-    return res
+    res = res if isinstance(res, list) else [res]
+    if len(out) != len(res):
+        raise ValueError('%s: out= holds %d arrays, the operator has %d outputs'
+                         % (name, len(out), len(res)))
+    for o, r in zip(out, res):
+        o[:] = r
+    return list(out)

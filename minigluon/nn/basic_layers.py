@@ -3,7 +3,7 @@ Lambda, HybridLambda (and Sequential/HybridSequential, re-exported from ``minigl
 
 Constructor arguments, parameter names (``weight``, ``bias``, ``gamma``, ``beta``,
 ``running_mean``, ``running_var``), initializers and reprs follow ``mxnet.gluon.nn.basic_layers``
-(MXNet 1.9.1; MXNET_SPEC.md sections 2.2, 3.1, 8.1, 8.2). An input size left at 0 is inferred at the
+(MXNet 1.9.1; docs/MXNET_SPEC.md sections 2.2, 3.1, 8.1, 8.2). An input size left at 0 is inferred at the
 first forward pass (deferred initialization).
 """
 import functools

@@ -1,16 +1,18 @@
-"""Three operators legacy scripts use: ``Crop`` (the pre-Gluon spatial crop), ``khatri_rao``
-and ``_histogram`` (behind ``nd.histogram`` / ``sym.histogram``, see
-:mod:`minigluon.ndarray.histogram`).
+"""Operators legacy scripts use: ``Crop`` (the pre-Gluon spatial crop), ``khatri_rao``,
+``_histogram`` (behind ``nd.histogram`` / ``sym.histogram``, see
+:mod:`minigluon.ndarray.histogram`) and ``IdentityAttachKLSparseReg`` (the sparse autoencoder
+regulariser of the pre-Gluon examples).
 
 Names, inputs, attributes and defaults follow MXNet 1.9.1 (``src/operator/crop*``,
-``src/operator/contrib/krprod*``, ``src/operator/tensor/histogram*``).
+``src/operator/contrib/krprod*``, ``src/operator/tensor/histogram*``,
+``src/operator/identity_attach_KL_sparse_reg*``).
 """
 import numbers
 
 import numpy as np
 
 from minigluon.ops.ctc_kernel import to_host
-from minigluon.ops.registry import Attr, Op, register, shape_error
+from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
 
 
 @register
@@ -209,3 +211,61 @@ class Histogram(Op):
     def infer_type(self, in_types):
         data = in_types[0]
         return list(in_types), [np.dtype(np.int64), data]
+
+
+@register
+class IdentityAttachKLSparseReg(Op):
+    """Identity forward; the backward adds the gradient of a KL sparseness penalty on the mean
+    activation of each unit (MXNet 1.9.1 ``IdentityAttachKLSparseReg``, meant to follow a
+    sigmoid; Hinton, "A Practical Guide to Training Restricted Boltzmann Machines", section 11).
+
+    Inputs ``data (N, C)`` (float) and the auxiliary state ``moving_avg (C,)`` (the running mean
+    activation; ``sym`` creates ``<name>_moving_avg`` initialised to zeros). The output is
+    ``data``. The backward first updates ``moving_avg`` in place,
+    ``moving_avg = momentum * moving_avg + (1 - momentum) * mean(data, axis=0)``, then returns
+    ``grad + penalty * (-sparseness_target / moving_avg + (1 - sparseness_target) /
+    (1 - moving_avg))`` (per column, the same for every row), as MXNet does. A moving average
+    of exactly 0 or 1 gives inf, as in MXNet. MXNet's ``nd.IdentityAttachKLSparseReg`` cannot be
+    called (its generated function takes one array, the operator wants two); here it takes
+    ``(data, moving_avg)``.
+
+    Raises
+    ------
+    ValueError
+        ``data`` is not 2-D, ``moving_avg`` is not ``(C,)``, or ``sparseness_target`` or
+        ``momentum`` is outside [0, 1].
+    TypeError
+        ``data`` is not floating-point.
+    """
+
+    name = 'IdentityAttachKLSparseReg'
+    arguments = ('data', 'moving_avg')
+    attrs = {'sparseness_target': Attr('float', 0.1), 'penalty': Attr('float', 0.001),
+             'momentum': Attr('float', 0.9)}
+    mutate_inputs = (1,)
+
+    def check_attrs(self):
+        for key in ('sparseness_target', 'momentum'):
+            if not 0 <= getattr(self, key) <= 1:
+                raise ValueError('IdentityAttachKLSparseReg: %s must be in [0, 1], got %g'
+                                 % (key, getattr(self, key)))
+
+    def forward(self, xp, data, moving_avg):
+        require_float(self, data)
+        if data.ndim != 2 or moving_avg.shape != data.shape[1:]:
+            raise shape_error(self, 'data must be 2-D (N, C) and moving_avg (C,)', data, moving_avg)
+        self.data, self.moving_avg = data, moving_avg
+        return data.copy()
+
+    def backward(self, xp, grad, *unused):
+        m = self.momentum
+        self.moving_avg[...] = m * self.moving_avg + (1 - m) * self.data.mean(axis=0)
+        t, avg = self.sparseness_target, self.moving_avg
+        penalty = self.penalty * (-t / avg + (1 - t) / (1 - avg))
+        return (grad + penalty).astype(grad.dtype, copy=False), None
+
+    def infer_shape(self, in_shapes):
+        data = in_shapes[0]
+        if data is None or len(data) != 2:
+            return super().infer_shape(in_shapes)
+        return [tuple(data), (data[1],)], [tuple(data)]

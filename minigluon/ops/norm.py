@@ -83,11 +83,14 @@ class BatchNorm(Op):
              'min_calib_range': Attr('float', None), 'max_calib_range': Attr('float', None)}
     num_outputs = 3
     mutate_inputs = (3, 4)
+    # True: the third output is the variance (batch or moving) instead of 1 / sqrt(var + eps)
+    # (SyncBatchNorm and BatchNorm_v1 in MXNet 1.9.1)
+    var_output = False
 
     def check_attrs(self):
         self.num_visible_outputs = 3 if self.output_mean_var else 1
         if self.eps <= 0:
-            raise ValueError('BatchNorm: eps must be positive, got %g' % self.eps)
+            raise ValueError('%s: eps must be positive, got %g' % (self.name, self.eps))
 
     def forward(self, xp, data, gamma, beta, moving_mean, moving_var):
         require_float(self, data)
@@ -135,8 +138,9 @@ class BatchNorm(Op):
         self.xhat, self.inv_std, self.g, self.axes, self.dtype = xhat, inv_std, g, axes, data.dtype
         self.pdtype = gamma.dtype
         out = xhat * g + _f32(beta).reshape(bshape)
+        spread = self.var if self.var_output else inv_std
         return (out.astype(data.dtype, copy=False), mean.reshape(c).astype(data.dtype),
-                inv_std.reshape(c).astype(data.dtype))
+                spread.reshape(c).astype(data.dtype))
 
     def backward(self, xp, grad, *unused):
         gy = _f32(grad)
@@ -225,6 +229,7 @@ class SyncBatchNorm(BatchNorm):
              'use_global_stats': Attr('bool', False), 'output_mean_var': Attr('bool', False),
              'ndev': Attr('int', 1), 'key': Attr('str')}
     axis = 1
+    var_output = True
 
     def check_attrs(self):
         super().check_attrs()
@@ -233,13 +238,6 @@ class SyncBatchNorm(BatchNorm):
 
     def list_outputs(self):
         return ['output', 'mean', 'var']
-
-    def forward(self, xp, *inputs):
-        out, mean, _ = super().forward(xp, *inputs)
-        return out, mean, self.var.astype(out.dtype)
-
-    def backward(self, xp, grad, *unused):
-        return super().backward(xp, grad)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Names, inputs, attributes and results follow MXNet 1.9.1's CPU operators
 them. Both have gradients with respect to ``data`` (none with respect to ``rois``, as in MXNet).
 
 ``rois`` is ``(R, 5)``: rows ``(batch_index, x1, y1, x2, y2)`` in image coordinates, which
-``spatial_scale`` maps onto the feature map. A row with a negative batch index is padding: its
+``spatial_scale`` (in ``(0, 1]``, read as a float32 as MXNet's, also for float64 regions) maps
+onto the feature map. A row with a negative batch index is padding: its
 output and gradient are 0 (MXNet 1.9.1 reads outside its arrays for such a row, and its ROIAlign
 then spoils another region's output). A batch index past the batch raises ValueError (MXNet
 reads outside the array).
@@ -23,8 +24,9 @@ def _check_pooled(op):
     if len(op.pooled_size) != 2 or min(op.pooled_size) < 1:
         raise ValueError('%s: pooled_size must be two positive integers (height, width), got %s'
                          % (op.name, tuple(op.pooled_size)))
-    if not op.spatial_scale > 0:
-        raise ValueError('%s: spatial_scale must be positive, got %s' % (op.name, op.spatial_scale))
+    if not 0 < op.spatial_scale <= 1:
+        raise ValueError('%s: spatial_scale must be in (0, 1] (MXNet 1.9.1 bounds it by 1), got %s'
+                         % (op.name, op.spatial_scale))
 
 
 def _check_inputs(op, data, rois):
@@ -85,7 +87,8 @@ class ROIPooling(Op):
         n, c, h, w = data.shape
         ph_n, pw_n = self.pooled_size
         work = np.promote_types(rois.dtype, np.float32)
-        corner = _round_half_away(boxes[:, 1:].astype(work) * work.type(self.spatial_scale))
+        scale = work.type(np.float32(self.spatial_scale))               # a C float, as MXNet's
+        corner = _round_half_away(boxes[:, 1:].astype(work) * scale)
         out = xp.zeros((len(boxes), c, ph_n, pw_n), dtype=data.dtype)
         argmax = xp.full((len(boxes), c, ph_n, pw_n), -1, dtype=np.int64)
         for r, b in enumerate(index):
@@ -204,8 +207,9 @@ class ROIAlign(Op):
         ph_n, pw_n = self.pooled_size
         dt = boxes.dtype.type
         offset = dt(0.5) if self.aligned else dt(0)
-        start = boxes[:, 1:3] * dt(self.spatial_scale) - offset        # (R, 2): x, y
-        size = boxes[:, 3:5] * dt(self.spatial_scale) - offset - start
+        scale = dt(np.float32(self.spatial_scale))                      # a C float, as MXNet's
+        start = boxes[:, 1:3] * scale - offset                          # (R, 2): x, y
+        size = boxes[:, 3:5] * scale - offset - start
         if not self.aligned:
             size = np.maximum(size, dt(1))
         bins = size / np.array([pw_n, ph_n], dtype=boxes.dtype)

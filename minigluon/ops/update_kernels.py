@@ -190,6 +190,16 @@ def lamb_phase2(w, r, r1, r2, lr, lower_bound, upper_bound):
     w -= lr * r
 
 
+def group_adagrad(xp, w, g, history, lr, rescale, clip, epsilon):
+    """Group AdaGrad (MXNet 1.9.1 ``_contrib_group_adagrad_update`` and
+    ``optimizer.contrib.GroupAdaGrad``): one rate per row of the 2-D weight ``w``;
+    ``g = clip(rescale*grad)``, ``history += mean(g*g, axis=1)`` (``history`` is ``(rows, 1)``),
+    ``w -= lr*g/sqrt(history + epsilon)``."""
+    g = clipped_grad(xp, g, rescale, clip)
+    history += (g * g).mean(axis=1, keepdims=True)
+    w -= lr * g / xp.sqrt(history + epsilon)
+
+
 def rmsprop(xp, w, g, n, lr, wd, gamma1, epsilon, rescale, clip, clip_weights,
             gbar=None, delta=None, gamma2=None):
     """RMSProp (``rmsprop_update``) or, given ``gbar`` and ``delta``, Graves' centered variant

@@ -65,7 +65,7 @@ class Optimizer:
     #: to ``[-0, 0]``. Each class states which, so old scripts keep their numbers. A negative
     #: ``clip_gradient`` means no clipping everywhere: MXNet's Python-clipping optimizers clip to
     #: the reversed interval ``[abs(c), -abs(c)]`` (every gradient becomes ``+-abs(c)``), a fault
-    #: minigluon does not copy (README, "deliberately differs").
+    #: minigluon does not copy (docs/PORTING.md, "deliberately differs").
     clip_zero_is_off = False
 
     #: How many weights MXNet 1.9.1 updates in one call when a Trainer's step hands the

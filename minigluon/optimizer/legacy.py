@@ -13,6 +13,7 @@ import math
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored_calling_back
 from minigluon.ndarray import NDArray
+from minigluon.ops import update_kernels
 from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
 from minigluon.optimizer.sgd import SGD
 from minigluon.random import draw_normal
@@ -81,10 +82,8 @@ class GroupAdaGrad(Optimizer):
         if wd:
             raise ValueError('GroupAdaGrad: weight decay is not supported (wd * wd_mult = %g for '
                              'parameter %s); set wd=0' % (wd, self.idx2name.get(index, index)))
-        g = self._grad(xp, g)
-        history = _raw(state)
-        history += (g * g).mean(axis=1, keepdims=True)
-        w -= lr * g / xp.sqrt(history + self.float_stable_eps)
+        update_kernels.group_adagrad(xp, w, g, _raw(state), lr, self.rescale_grad, self._clip(),
+                                     self.float_stable_eps)
 
 
 _WARMUPS = ('linear', 'power2', 'sqrt', 'lars')

@@ -113,5 +113,8 @@ from minigluon.symbol import random  # noqa: E402,F401  (sym.random.uniform: F.r
 
 _sys.modules.setdefault('minigluon.sym.random', random)      # ``import minigluon.sym.random``
 
+from minigluon.symbol import op  # noqa: E402,F401  (sym.op.Convolution is sym.Convolution; last)
+
+_sys.modules.setdefault('minigluon.sym.op', op)              # ``import minigluon.sym.op``
 
 symbol = _sys.modules[__name__]

@@ -139,7 +139,9 @@ def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
                 where = "%s '%s' (%s): %s" % (node.op, node.name, _describe(node, ins), text)
                 if isinstance(err, (ShapeConflictError, TypeConflictError)) or \
                         all(complete(v) for v in ins):
-                    raise MXNetError(where) from None
+                    refused = MXNetError(where)
+                    refused.graph_node = node.name     # lets a hybridized block name its layer
+                    raise refused from None
                 failures[node.name] = where
                 continue
             failures.pop(node.name, None)

@@ -6,10 +6,16 @@ one item per line indented by two spaces per level, ``", "`` before the line bre
 numbers (and of ``[node, index, version]`` entries) on one line unless they hold more than 10
 items, string maps on one line when they have a single key. Node attributes are sorted.
 
-Reader: accepts what MXNet accepts (MXNET_SPEC.md section 5): attributes under ``attrs``, ``attr``
-or ``param``; two-element input entries; missing ``node_row_ptr`` or ``attrs``; hidden keys
-written plainly (``ctx_group``) or as ``__ctx_group__``; files older than 0.9 whose operators lack
-their weight or auxiliary variables (created as ``<node>_<input>``). Anything malformed raises
+Reader: accepts what MXNet accepts (docs/MXNET_SPEC.md section 5) and upgrades old files as MXNet
+1.9.1 does: attributes under ``attrs``, ``attr`` or ``param``; two-element input entries;
+missing ``node_row_ptr`` or ``attrs`` (a file without ``mxnet_version`` counts as 0.8.0); in
+files older than 1.9.1, hidden keys written plainly (``ctx_group``) and ``<input>_<hidden key>``
+on an operator (``weight_lr_mult``: ``__lr_mult__`` on that input variable); files older than
+0.9 whose operators lack their weight or auxiliary variables (created as ``<node>_<input>``);
+below 0.9.4, the initialiser an operator gives its variables (BatchNorm's statistics) added
+where a variable has none; below 0.9.5, ``argmax`` / ``argmin`` ``axis=-1`` meaning "flatten".
+Legacy operator names (``BatchNorm_v1``, ``Softmax``...) are registered operators or aliases.
+``control_deps`` lists are ignored (MXNet 1.9.1 keeps and re-writes them). Anything malformed raises
 :class:`~minigluon.base.MXNetFormatError` naming the node, never an IndexError or RecursionError.
 """
 import json
@@ -18,7 +24,7 @@ import os
 from minigluon.base import MXNetError, MXNetFormatError, read_file
 from minigluon.ops.registry import get_op
 from minigluon.symbol.op_names import HIDDEN_KEYS, INPUT_VAR_INIT, accepts_any_attr, MXNET_VERSION, json_op_name, json_row_count
-from minigluon.symbol.symbol import Symbol, _hidden_key, _Node, new_op_node
+from minigluon.symbol.symbol import _COPIED_KEYS, Symbol, _hidden_key, _Node, new_op_node
 
 __all__ = ['tojson', 'save', 'load', 'load_json']
 
@@ -245,17 +251,52 @@ def _string_attrs(nj, where):
     return merged
 
 
-def _split_hidden(attrs):
-    """Separate operator parameters from hidden (``__key__``) attributes."""
+def _split_hidden(attrs, version):
+    """Separate operator parameters from hidden (``__key__``) attributes.
+
+    Files older than MXNet 1.9.1 may spell a hidden key plainly (``ctx_group``, ``lr_mult``...):
+    it becomes ``__key__``, as MXNet's loader upgrades it. In a 1.9.1 file a plain key stays
+    what it is, a parameter (which most operators refuse) or a variable's plain attribute, as in
+    MXNet. ``profiler_scope`` keeps its name at every version (MXNet 1.9.1)."""
     params, hidden = {}, {}
     for k, v in attrs.items():
         if k.startswith('__') and k.endswith('__') and len(k) > 4:
             hidden[k] = v
-        elif k in HIDDEN_KEYS:
-            hidden[_hidden_key(k)] = v          # profiler_scope keeps its name (MXNet 1.9.1)
+        elif k == 'profiler_scope' or (k in HIDDEN_KEYS and version < MXNET_VERSION):
+            hidden[_hidden_key(k)] = v
         else:
             params[k] = v
     return params, hidden
+
+
+def _input_hidden_keys(params, cls, version):
+    """Pop the ``<input>_<hidden key>`` parameters (``weight_lr_mult``) of a file older than
+    MXNet 1.9.1, which mean ``__<hidden key>__`` on that input variable; returns
+    ``{key: (input, '__hidden key__', value)}``."""
+    found = {}
+    if version >= MXNET_VERSION:
+        return found
+    for k in list(params):
+        for hidden in _COPIED_KEYS:
+            if k not in cls.attrs and k.endswith('_' + hidden) and len(k) > len(hidden) + 1:
+                found[k] = (k[:-len(hidden) - 1], '__%s__' % hidden, params.pop(k))
+                break
+    return found
+
+
+def _give_input_hidden_keys(node, found, expected, entries, where):
+    """Put what :func:`_input_hidden_keys` found on the named input variables. A key naming no
+    input variable stays a plain attribute of an operator without parameters and is refused by
+    the others, as MXNet 1.9.1 does ("Cannot find argument"). Where the file left that input
+    out (before 0.9) the variable made for it gets the key (MXNet 1.9.1 crashes there)."""
+    for k, (arg, key, value) in found.items():
+        if arg in expected and entries[expected.index(arg)][0].is_variable:
+            entries[expected.index(arg)][0].attrs[key] = value
+        elif accepts_any_attr(node.cls):
+            node.attrs[k] = value
+        else:
+            _fail('%s: %s has no attribute %r, and %r is not one of its input variables %s',
+                  where, node.op, k, arg, expected)
 
 
 def _op_node(nj, name, attrs, entries, built, where, version):
@@ -264,11 +305,8 @@ def _op_node(nj, name, attrs, entries, built, where, version):
         cls = get_op(op_name)
     except MXNetError as err:
         _fail('%s: %s', where, err)
-    params, hidden = _split_hidden(attrs)
-    legacy_var_attrs = {}
-    for k in list(params):
-        if k not in cls.attrs and k.endswith(('_lr_mult', '_wd_mult')):
-            legacy_var_attrs[k[:-8]] = ('__%s__' % k[-7:], params.pop(k))
+    params, hidden = _split_hidden(attrs, version)
+    input_keys = _input_hidden_keys(params, cls, version)
     if accepts_any_attr(cls):     # a plain key such an operator carries ({'k': 'v'})
         for k in [k for k in params if k not in cls.attrs]:
             hidden[k] = params.pop(k)
@@ -282,21 +320,24 @@ def _op_node(nj, name, attrs, entries, built, where, version):
     node = new_op_node(op, json_op_name(op_name, cls), name, hidden, [])
     node.attrs = dict(params, **hidden)    # keep the file's own strings
     expected = node.arg_names
+    init_attrs = INPUT_VAR_INIT.get(node.op, {})
     if len(entries) < len(expected) and version < 900:
         # Pre-0.9 files omit weight and aux variables; MXNet creates them with the node's
-        # attributes (and BatchNorm's __init__ for its statistics).
-        init_attrs = INPUT_VAR_INIT.get(node.op, {})
+        # attributes (BatchNorm's statistics get their __init__ just below).
         for i in range(len(entries), len(expected)):
             var = _Node('%s_%s' % (name, expected[i]), node.attrs)
-            if i in init_attrs:
-                var.attrs['__init__'] = init_attrs[i]
             entries.append((var, 0, 0))
     if len(entries) != len(expected):
         _fail('%s: %s expects %d inputs %s, the file gives %d', where, op_name, len(expected),
               expected, len(entries))
-    for arg, (key, value) in legacy_var_attrs.items():
-        if arg in expected and entries[expected.index(arg)][0].is_variable:
-            entries[expected.index(arg)][0].attrs[key] = value
+    if version < 904:
+        # Before 0.9.4 variables were stored without the initialiser their operator gives them
+        # (BatchNorm's statistics, PReLU's slope): MXNet adds it on load where none is given.
+        for i, init in init_attrs.items():
+            src = entries[i][0] if i < len(entries) else None
+            if src is not None and src.is_variable and '__init__' not in src.attrs:
+                src.attrs['__init__'] = init
+    _give_input_hidden_keys(node, input_keys, expected, entries, where)
     node.inputs = entries
     return node
 
@@ -382,7 +423,7 @@ def _build_graph(data, version, prefix):
         if op_name == 'null':
             if entries:
                 _fail('%s: a variable cannot have inputs', where)
-            params, hidden = _split_hidden(attrs)
+            params, hidden = _split_hidden(attrs, version)
             built.append(_Node(name, dict(params, **hidden)))
         else:
             built.append(_op_node(nj, name, attrs, entries, built, where, version))

@@ -79,6 +79,8 @@ STYPE_TO_FLAG = {'default': 0, 'row_sparse': 1, 'csr': 2}
 # by position, so also the second image of a two-input nearest UpSampling).
 INPUT_VAR_INIT = {
     'BatchNorm': {3: '["zero", {}]', 4: '["one", {}]'},
+    'BatchNorm_v1': {3: '["zero", {}]', 4: '["one", {}]'},
+    'IdentityAttachKLSparseReg': {1: '["zero", {}]'},
     '_contrib_SyncBatchNorm': {3: '["zero", {}]', 4: '["one", {}]'},
     '_contrib_BatchNormWithReLU': {3: '["zero", {}]', 4: '["one", {}]'},
     'LeakyReLU': {1: '["Constant", {"value": 0.25}]'},

@@ -222,7 +222,7 @@ class Symbol:
         order, or by variable name (``net(data=x)``); ``name=`` renames the copy's output node
         (``net(data=x, name='g').name == 'g'``, as in MXNet). MXNet 1.9.1 accepts positional
         symbols only for a lone operator node ("General composition only support kwargs");
-        here they work for any graph (README's table)."""
+        here they work for any graph (docs/PORTING.md's table)."""
         name = kwargs.pop('name', None)
         return self._composed(kwargs, args, name)
 
@@ -289,14 +289,24 @@ class Symbol:
         return infer_type(self, args, kwargs, partial=True)
 
     def tojson(self, remove_amp_cast=True):
-        """The graph as MXNet's ``-symbol.json`` text (byte-compatible with MXNet 1.9.1)."""
+        """The graph as MXNet's ``-symbol.json`` text (byte-compatible with MXNet 1.9.1); with
+        ``remove_amp_cast`` (the default, as MXNet) without the ``amp_cast`` / ``amp_multicast``
+        nodes of :func:`minigluon.contrib.amp.convert_symbol`."""
         from minigluon.symbol.json_io import tojson
-        return tojson(self)
+        return tojson(self._without_amp_casts() if remove_amp_cast else self)
 
     def save(self, fname, remove_amp_cast=True):
         """Write :meth:`tojson` to ``fname`` atomically (write to a temporary file, then rename)."""
         from minigluon.symbol.json_io import save
-        save(self, fname)
+        save(self._without_amp_casts() if remove_amp_cast else self, fname)
+
+    def _without_amp_casts(self):
+        """This graph without AMP's cast nodes (itself when it has none: the common case)."""
+        for node in self._nodes():
+            if node.op in ('amp_cast', 'amp_multicast'):
+                from minigluon.contrib.amp.convert import strip_amp_casts
+                return strip_amp_casts(self)
+        return self
 
     def debug_str(self):
         """A readable listing of the graph in nnvm's ``PrintGraphIR`` format (MXNet 1.9.1

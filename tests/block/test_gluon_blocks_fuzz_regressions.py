@@ -36,7 +36,7 @@ def test_program_matches_mxnet(name, tmp_path, fresh_names):
     prog = PROGRAMS[name]
     raised, warned, env = _replay(prog['lines'], tmp_path)
     want = EXPECTED[name + '/raised'].copy()
-    for i in prog.get('differs', []):      # README "deliberately differs": MXNet raises there
+    for i in prog.get('differs', []):      # docs/PORTING.md "deliberately differs": MXNet raises there
         assert want[i] == 1, 'MXNet raised at statement %d' % i
         want[i] = 0
     np.testing.assert_array_equal(raised, want, err_msg='which statements raise (%s)' % name)
@@ -102,7 +102,7 @@ def test_load_parameters_of_an_empty_file(tmp_path):
 
 
 def test_batchnorm_with_the_wrong_channel_count_names_the_shape():
-    # README "deliberately differs": MXNet 1.9.1 runs, reading past its (2,) parameters
+    # docs/PORTING.md "deliberately differs": MXNet 1.9.1 runs, reading past its (2,) parameters
     bn = gluon.nn.BatchNorm(in_channels=2)
     bn.initialize()
     x = nd.ones((2, 3))
@@ -118,7 +118,7 @@ def test_batchnorm_with_the_wrong_channel_count_names_the_shape():
 
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 def test_frozen_weight_still_gives_the_bias_its_gradient(dtype):
-    # README "deliberately differs": MXNet 1.9.1's float32 kernel leaves the bias gradient at 0.
+    # docs/PORTING.md "deliberately differs": MXNet 1.9.1's float32 kernel leaves the bias gradient at 0.
     # y = sum(x W^T + b) over a batch of 2: dy/db = 2 for every unit.
     d = gluon.nn.Dense(3, in_units=3, dtype=dtype)
     d.initialize(mx.init.Constant(0.3))
@@ -131,7 +131,7 @@ def test_frozen_weight_still_gives_the_bias_its_gradient(dtype):
 
 
 def test_grandchild_added_under_a_hybridized_block_rebuilds_its_graph():
-    # README "deliberately differs": the ancestors' cached graphs are dropped at once, so the
+    # docs/PORTING.md "deliberately differs": the ancestors' cached graphs are dropped at once, so the
     # next call rebuilds and warns that the new parameters go unused (MXNet still runs its old
     # graph until the block is hybridized again, and then warns alike: the fixture program
     # grandchild_added_under_hybridized)

@@ -162,10 +162,43 @@ def test_deferred_init_conflict_is_a_value_error_named_with_the_block(fresh_name
         net.add(Dense(3), Dense(2, in_units=5))     # the second gets 3 features, not 5
     net.initialize()
     net.hybridize()
-    with pytest.raises(ValueError, match=r"^seq \(HybridSequential\): FullyConnected 'seq_dense1_fwd' "
+    # the error names the layer whose node refused, as the eager call's error does
+    with pytest.raises(ValueError, match=r"^seq_dense1 \(Dense\): FullyConnected 'seq_dense1_fwd' "
                                          r".*input weight has shape \(2, 5\), expected \(2, 3\)") as info:
         net(nd.ones((2, 4)))
     assert isinstance(info.value, MXNetError)
+
+
+class _AddsItsInputs(HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.inner = HybridSequential()
+            with self.inner.name_scope():
+                self.inner.add(Dense(3), Dense(2))
+
+    def hybrid_forward(self, F, x, y):
+        return self.inner(x) + y
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_a_running_graph_names_the_innermost_layer_that_failed(fresh_names, hybridize):
+    # the shapes are known (a first call ran): a second call with other shapes fails while the
+    # cached graph runs; the error names the nested Dense, eagerly and hybridized alike
+    net = _AddsItsInputs(prefix='net_')
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    net(nd.ones((2, 5)), nd.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"^net_hybridsequential0_dense0 \(Dense\): .*FullyConnected: data "
+                                         r"has 6 features per sample") as info:
+        net(nd.ones((2, 6)), nd.ones((2, 2)))
+    assert isinstance(info.value, MXNetError)
+    assert 'net_hybridsequential0_dense0_fwd' in str(info.value) or not hybridize
+    # a node of the block's own hybrid_forward is named with the block itself
+    with pytest.raises(ValueError, match=r"^net \(_AddsItsInputs\): .*elemwise_add: operands could not be "
+                                         r"broadcast together"):
+        net(nd.ones((2, 5)), nd.ones((2, 3)))
 
 
 class TwoIn(HybridBlock):
@@ -359,3 +392,69 @@ def test_a_failed_trace_of_a_new_argument_structure_keeps_the_graph_in_use(tmp_p
     net.export(str(tmp_path / 'b'))
     assert (tmp_path / 'b-symbol.json').exists()
     assert net(nd.ones((2,)), nd.full((1,), 2.)).asnumpy().tolist() == [3, 3]
+
+
+class _TwoHeads(HybridBlock):
+    """``a`` and ``b`` read the same ``relu(x)``; ``shared=False`` reads ``x`` itself (2 operators)."""
+
+    def __init__(self, shared=True, **kwargs):
+        super().__init__(**kwargs)
+        self._shared = shared
+        with self.name_scope():
+            self.a = Dense(2, in_units=3)
+            self.b = Dense(2, in_units=3)
+
+    def hybrid_forward(self, F, x):
+        h = F.relu(x) if self._shared else x
+        return self.a(h), self.b(h)
+
+
+@pytest.mark.parametrize('shared,static_alloc,written', [(True, False, True), (False, True, True),
+                                                         (False, False, False)])
+def test_unused_output_branch_gets_fresh_zero_gradients_unless_inlined(fresh_names, shared,
+                                                                       static_alloc, written):
+    # MXNet 1.9.1 (measured): a CachedOp node's backward writes a gradient for every input that
+    # wants one, zeros off the used outputs' paths, so Trainer.step does not call them stale; a
+    # graph of at most inline_limit=2 operators without static_alloc is recorded operator by
+    # operator and leaves them untouched.
+    from minigluon.gluon import Trainer
+    net = _TwoHeads(shared)
+    net.initialize()
+    net.hybridize(static_alloc=static_alloc)
+    net.b.weight.grad()[:] = 5
+    trainer = Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    with autograd.record():
+        a, _ = net(nd.ones((1, 3)))
+        loss = a.sum()
+    loss.backward()
+    np.testing.assert_array_equal(net.b.weight.grad().asnumpy(), 0 if written else 5)
+    if written:
+        trainer.step(1)
+        np.testing.assert_array_equal(net.b.bias.data().asnumpy(), 0)
+    else:
+        with pytest.raises(UserWarning, match='stale'):
+            trainer.step(1)
+
+
+def test_unused_graph_input_gets_zero_gradient_with_add_req_unchanged(fresh_names):
+    class Pair(HybridBlock):
+        def hybrid_forward(self, F, x, y):
+            return x * 2, y * 3 + 1
+
+    x, y = nd.ones((1, 3)), nd.ones((1, 3))
+    x.attach_grad()
+    y.attach_grad(grad_req='add')
+    y.grad[:] = 7
+    net = Pair()
+    net.hybridize()
+    with autograd.record():
+        p, _ = net(x, y)
+        p.sum().backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), 2)
+    np.testing.assert_array_equal(y.grad.asnumpy(), 7)
+    y.attach_grad()
+    y.grad[:] = 7
+    with autograd.record():
+        p, _ = net(x, y)
+        p.sum().backward()
+    np.testing.assert_array_equal(y.grad.asnumpy(), 0)

@@ -25,7 +25,7 @@ DENSE_VARIANTS = ['dense-symbol.json', 'legacy_param.json', 'legacy_attr.json', 
 
 
 def _array_bytes(version, arr):
-    """One array in the given ``.params`` layout (MXNET_SPEC section 4.1), written by hand."""
+    """One array in the given ``.params`` layout (docs/MXNET_SPEC.md section 4.1), written by hand."""
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     ctx_type = struct.pack('<iii', 1, 0, 0)                  # cpu(0), float32
     if version == 0:                                         # u32 ndim, u32 dims, no magic

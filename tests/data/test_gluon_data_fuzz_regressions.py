@@ -3,7 +3,7 @@ MXNet-made results from ``tools/gen_gluon_data_fuzz_fixtures.py`` (``tests/fixtu
 
 Each fixture case is a snippet that sets ``out`` (a flat list of arrays and numbers); MXNet's
 result is its values or the class of the error it raised. Most cases must give MXNet's result;
-the last group are MXNet faults minigluon does not copy (README, "Where minigluon deliberately
+the last group are MXNet faults minigluon does not copy (docs/PORTING.md, "Where minigluon deliberately
 differs"), checked against hand-computed values.
 """
 import json

@@ -535,7 +535,7 @@ print(mx.gluon.nn.BatchNorm(axis=2), mx.gluon.nn.LayerNorm(), mx.gluon.nn.Instan
 
 
 # ---------------------------------------------------------------- fit_api (Estimator)
-# float images: uint8 resizes round differently from MXNet's OpenCV (see the README)
+# float images: uint8 resizes round differently from MXNet's OpenCV (see the docs/PORTING.md)
 images, labels = fake_images(24, 9)
 fashion_mnist_train = gluon.data.ArrayDataset(nd.array(images, dtype='float32'), labels)
 images, labels = fake_images(8, 10)
@@ -760,7 +760,7 @@ for o in apply(example_image, transforms.RandomContrast(0.5)):
     print('RandomContrast an affine map with slope in [0.5, 1.5]:',
           bool(np.ptp(slope) < 1e-3 and 0.5 - 1e-6 <= slope.mean() <= 1.5 + 1e-6))
 # (MXNet 1.9.1's saturation blends with 0.114 x blue instead of the luma, so a grey image does
-# not stay put there; see the README)
+# not stay put there; see the docs/PORTING.md)
 outs = apply(example_image, transforms.RandomSaturation(0.5))
 print('RandomSaturation', [(o.shape, o.dtype) for o in outs][0])
 gray = nd.array(np.repeat(img[:, :, :1], 3, axis=2))

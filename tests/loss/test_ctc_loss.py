@@ -57,6 +57,16 @@ def test_bad_inputs():
         loss(nd.array(PRED_B), nd.array([[0, 3], [1, -1]]))
 
 
+@pytest.mark.parametrize('label_layout, label_shape, axis', [('NT', (3, 4), 0), ('TN', (4, 3), 1)])
+def test_batch_size_error_names_the_axes_of_the_arrays_given(label_layout, label_shape, axis):
+    # the operator sees the label transposed to (N, T); the error speaks of the label as given
+    loss = CTCLoss(label_layout=label_layout)
+    with pytest.raises(ValueError, match=r'pred has 2 sequences \(pred.shape\[0\], the batch axis\) but '
+                                         r'label has 3 sequences \(label.shape\[%d\], the batch axis '
+                                         r"of label_layout '%s'\)" % (axis, label_layout)):
+        loss(nd.ones((2, 5, 4)), nd.ones(label_shape))
+
+
 def test_mxnet_golden_fixture_block():
     cases = np.load(FIXTURES)
     for name in ('case_a', 'case_b', 'case_b_sample_weight', 'random0', 'random1', 'random2', 'random3'):

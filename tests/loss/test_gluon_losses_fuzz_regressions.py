@@ -60,7 +60,7 @@ def test_error_class_as_mxnet(name):
 
 
 def test_weight_not_number_refused_at_construction():
-    """minigluon refuses it earlier than MXNet 1.9.1 (README's table of deliberate differences)."""
+    """minigluon refuses it earlier than MXNet 1.9.1 (docs/PORTING.md's table of deliberate differences)."""
     with pytest.raises(AssertionError, match='weight must be a number'):
         mx.gluon.loss.L1Loss(weight='2')
     with pytest.raises(TypeError, match='weight must be a number'):
@@ -94,7 +94,7 @@ def test_values_as_mxnet(name):
 
 @pytest.mark.filterwarnings('ignore::RuntimeWarning')     # log(0) of the zero label: NaN in both
 def test_kldiv_float16_tiny_label_gradient_is_finite():
-    """README's table: MXNet's float16 ``log`` gradient multiplies by ``1/x`` rounded to float16,
+    """docs/PORTING.md's table: MXNet's float16 ``log`` gradient multiplies by ``1/x`` rounded to float16,
     so a label below 2**-16 gets an infinite gradient; minigluon's is the true derivative
     ``head * (log(q) - p + 1)`` (the 1e-12 of ``log(q + 1e-12)`` is 0 in float16), up to the
     coarse rounding of float16 subnormals (1.79e-7 holds 2 significant bits)."""

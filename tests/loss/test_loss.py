@@ -154,6 +154,17 @@ def test_loss_errors():
         gloss.L2Loss()(nd.array(X), nd.array([1., 2., 3.]))
 
 
+def test_one_hot_labels_with_sparse_label_hint_at_sparse_label_false():
+    one_hot = np.eye(X.shape[1])[[0, 2, 1, 0]]
+    with pytest.raises(ValueError, match='pick: .*for one-hot or probability labels, construct the loss '
+                                         'with sparse_label=False'):
+        gloss.SoftmaxCrossEntropyLoss()(nd.array(X), nd.array(one_hot))
+    # another wrong shape gets pick's error alone
+    with pytest.raises(ValueError, match='pick: ') as info:
+        gloss.SoftmaxCrossEntropyLoss()(nd.array(X), nd.ones((4, 2)))
+    assert 'sparse_label' not in str(info.value)
+
+
 @pytest.mark.parametrize('sample_weight', [0.5, [1., 2., 3., 4.], np.ones((4, 1))])
 def test_sample_weight_that_is_not_an_ndarray_is_named(sample_weight):
     # loss(pred, label, 0.5): MXNet 1.9.1 fails inside broadcast_mul ("rhs must have NDArray type")

@@ -93,6 +93,9 @@ for _name in ('abs', 'sign', 'relu', 'cbrt', 'ceil', 'floor', 'round', 'rint', '
     case(_name, [AWAY(2, 3)])
 case('clip', [AWAY(3, 4)], a_min=-0.3, a_max=0.3)
 case('Cast', [U(-1, 1, 2, 3)], dtype='float64', flags={'no_half'})
+# AMP's casts: float64 data passes through amp_cast / amp_multicast unchanged (MXNet's type rule)
+case('amp_cast', [U(-1, 1, 2, 3)], dtype='float16', flags={'no_half'})
+case('amp_multicast', [U(-1, 1, 2, 3), U(-1, 1, 3)], num_outputs=2, flags={'no_half'})
 case('BlockGrad', [U(-1, 1, 2, 3)], flags={'no_numeric'})
 case('add_n', [U(-1, 1, 2, 3), U(-1, 1, 2, 3), U(-1, 1, 2, 3)])
 
@@ -314,6 +317,27 @@ case('BilinearSampler', [U(-1, 1, 2, 2, 4, 5), U(-1.2, 1.2, 2, 2, 3, 3)])
 case('SpatialTransformer', [U(-1, 1, 2, 2, 5, 4), U(-0.8, 0.8, 2, 6)], target_shape=(3, 3),
      transform_type='affine', sampler_type='bilinear')
 case('Crop', [U(-1, 1, 2, 2, 5, 6)], num_args=1, h_w=(3, 2), offset=(1, 3))
+# contrib fft / ifft / count_sketch (ops/fft.py), IdentityAttachKLSparseReg (legacy_extra.py; its
+# backward adds a penalty: not the forward's derivative)
+case('_contrib_fft', [U(-1, 1, 3, 4)])
+case('_contrib_ifft', [U(-1, 1, 1, 2, 2, 6)], compute_size=2)
+case('_contrib_count_sketch', [U(-1, 1, 2, 4), CONST([[2, 0, 2, 1]]), CONST([[1, -1, -1, 1]])],
+     out_dim=3)
+case('IdentityAttachKLSparseReg', [U(0.1, 0.9, 3, 4), AUX(U(0.2, 0.8, 4))], flags={'no_numeric'})
+case('_contrib_hawkesll', [U(0.5, 2, 3, 2), U(0.1, 0.8, 2), U(0.5, 3, 2), U(0, 1, 3, 2),
+                          CONST(np.linspace(0.1, 1.5, 15).reshape(3, 5)), INTS(0, 2, 3, 5),
+                          CONST([5, 2.5, 0]), CONST([5.0, 5.5, 4.0])])     # ops/hawkes.py
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], kernel_size=3,   # correlation.py
+     max_displacement=1, pad_size=1)
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], max_displacement=2, stride1=2,
+     stride2=2, pad_size=2, is_multiply=False)
+# the pre-Gluon Convolution_v1 and Pooling_v1 (ops/legacy_v1.py)
+case('Convolution_v1', [U(-1, 1, 1, 2, 5, 5), U(-1, 1, 3, 2, 3, 2), U(-1, 1, 3)], kernel=(3, 2),
+     num_filter=3, stride=(2, 1), pad=(1, 1))
+case('Pooling_v1', [DISTINCT(1, 2, 5, 5)], kernel=(3, 3), stride=(2, 2), pad=(1, 1),
+     pooling_convention='full')
+case('Pooling_v1', [U(-1, 1, 1, 2, 6, 6)], kernel=(3, 3), stride=(2, 2), pool_type='avg',
+     pooling_convention='full')
 case('Crop', [U(-1, 1, 2, 2, 5, 6), U(-1, 1, 1, 1, 2, 4)], center_crop=True)
 case('khatri_rao', [U(-1, 1, 2, 3), U(-1, 1, 3, 3)])
 case('khatri_rao', [U(-1, 1, 2, 2), U(-1, 1, 1, 2), U(-1, 1, 3, 2)])
@@ -326,6 +350,8 @@ case('BatchNorm', [U(-1, 1, 3, 4, 2)] + _BN[1:], axis=-1, fix_gamma=False, flags
 if '_contrib_BatchNormWithReLU' in OPS:     # contrib fused layer (gluon.contrib.nn.BatchNormReLU)
     case('_contrib_BatchNormWithReLU', _BN, fix_gamma=False, flags={'train'})
 case('_contrib_SyncBatchNorm', _BN, fix_gamma=False, key='bn', flags={'train'})   # gluon.contrib.nn
+case('BatchNorm_v1', _BN, fix_gamma=False, flags={'train'})    # legacy_v1.py
+case('BatchNorm_v1', _BN, fix_gamma=False, use_global_stats=True)
 case('LayerNorm', [U(-1, 1, 3, 4), U(0.5, 1.5, 4), U(-1, 1, 4)])
 case('InstanceNorm', [U(-1, 1, 2, 3, 4), U(0.5, 1.5, 3), U(-1, 1, 3)])
 case('GroupNorm', [U(-1, 1, 2, 4, 3), U(0.5, 1.5, 2), U(-1, 1, 2)], num_groups=2)
@@ -402,8 +428,56 @@ case('ROIPooling', [DISTINCT(2, 3, 5, 8), _ROIS], pooled_size=(3, 2), spatial_sc
 case('_contrib_ROIAlign', [U(-1, 1, 2, 2, 6, 7), _ROIS], pooled_size=(2, 3), spatial_scale=1.0)
 case('_contrib_ROIAlign', [U(-1, 1, 2, 3, 5, 8), _ROIS], pooled_size=(3, 2), spatial_scale=0.7,
      sample_ratio=2, aligned=True)
-case('_contrib_ROIAlign', [U(-1, 1, 2, 8, 5, 6), _ROIS], pooled_size=(2, 2), spatial_scale=0.8,
+# spatial_scale 0.75, not 0.8: MXNet reads it as a float32, so with 0.8 the region (-2, 3) to
+# (3, 9) has bins of 2.0000000298 in float64 (3 samples) and 2.0 in float32 (2 samples)
+case('_contrib_ROIAlign', [U(-1, 1, 2, 8, 5, 6), _ROIS], pooled_size=(2, 2), spatial_scale=0.75,
      position_sensitive=True)
+
+# deformable convolutions: offsets within +-2.5 pixels move many taps past the border (pad 1);
+# a uniform offset lands on a pixel boundary with probability 0, where the reading has a kink
+case('_contrib_DeformableConvolution', [U(-1, 1, 2, 4, 5, 6), U(-2.5, 2.5, 2, 36, 5, 6),
+                                        U(-1, 1, 4, 2, 3, 3), U(-1, 1, 4)],
+     kernel=(3, 3), pad=(1, 1), num_filter=4, num_group=2, num_deformable_group=2)
+case('_contrib_DeformableConvolution', [U(-1, 1, 1, 2, 5, 5), U(-3, 3, 1, 4, 3, 2),
+                                        U(-1, 1, 2, 2, 1, 2)],
+     kernel=(1, 2), stride=(2, 2), dilate=(1, 2), num_filter=2, no_bias=True)
+case('_contrib_ModulatedDeformableConvolution', [U(-1, 1, 2, 4, 5, 6), U(-2.5, 2.5, 2, 36, 5, 6),
+                                                 U(0, 2, 2, 18, 5, 6), U(-1, 1, 4, 2, 3, 3),
+                                                 U(-1, 1, 4)],
+     kernel=(3, 3), pad=(1, 1), num_filter=4, num_group=2, num_deformable_group=2)
+case('_contrib_ModulatedDeformableConvolution', [U(-1, 1, 1, 2, 5, 5), U(-3, 3, 1, 4, 3, 2),
+                                                 U(0, 2, 1, 2, 3, 2), U(-1, 1, 2, 2, 1, 2)],
+     kernel=(1, 2), stride=(2, 2), dilate=(1, 2), num_filter=2, no_bias=True)
+
+case('Correlation', [U(-1, 1, 2, 3, 6, 7), U(-1, 1, 2, 3, 6, 7)], kernel_size=3,
+     max_displacement=2, stride1=2, stride2=2, pad_size=2)
+case('Correlation', [U(-1, 1, 1, 2, 5, 6), U(-1, 1, 1, 2, 5, 6)], max_displacement=1, pad_size=1,
+     is_multiply=False)    # random inputs: |a - b| away from its kink at a == b
+
+_PS_ROIS = CONST([[0, 0.4, 0.6, 10.2, 8.4], [1, 2.5, 1.0, 6.0, 5.5], [0, -2.0, 3.0, 3.0, 9.0],
+                  [1, 3.0, 3.0, 3.0, 3.0]])
+case('_contrib_PSROIPooling', [U(-1, 1, 2, 8, 6, 7), _PS_ROIS], spatial_scale=0.7, output_dim=2,
+     pooled_size=3, group_size=2)
+case('_contrib_DeformablePSROIPooling', [U(-1, 1, 2, 18, 6, 7), _PS_ROIS, U(-1, 1, 4, 4, 2, 2)],
+     spatial_scale=0.7, output_dim=2, group_size=3, pooled_size=3, part_size=2, trans_std=0.3,
+     sample_per_part=2)
+case('_contrib_DeformablePSROIPooling', [U(-1, 1, 2, 8, 6, 7), _PS_ROIS], spatial_scale=0.5,
+     output_dim=2, group_size=2, pooled_size=2, no_trans=True, sample_per_part=3)
+
+case('_contrib_RROIAlign', [U(-1, 1, 2, 3, 7, 8),
+                            CONST([[0, 4.0, 3.0, 6.0, 4.0, 20.0], [1, 3.5, 4.2, 5.0, 3.0, -60.0],
+                                   [1, 7.0, 6.0, 9.0, 5.0, 135.0]])],
+     pooled_size=(2, 3), spatial_scale=0.9, sampling_ratio=2)
+# region proposals: MXNet's backward gives zeros (not the derivative of the boxes); box order
+# would change under float16 rounding of the scores
+_RPN = [U(0.05, 0.95, 1, 6, 3, 4), U(-0.3, 0.3, 1, 12, 3, 4), CONST([[48.0, 64.0, 1.0]])]
+case('_contrib_Proposal', _RPN, flags={'no_numeric', 'no_half'}, rpn_pre_nms_top_n=20,
+     rpn_post_nms_top_n=6, scales=(2.0, 4.0, 8.0), ratios=(1.0,), rpn_min_size=2,
+     output_score=True)
+case('_contrib_MultiProposal', [U(0.05, 0.95, 2, 6, 3, 4), U(-0.3, 0.3, 2, 12, 3, 4),
+                                CONST([[48.0, 64.0, 1.0], [40.0, 50.0, 0.5]])],
+     flags={'no_numeric', 'no_half'}, rpn_pre_nms_top_n=20, rpn_post_nms_top_n=6,
+     scales=(2.0, 4.0, 8.0), ratios=(1.0,), rpn_min_size=2)
 
 # -- Custom: a Python operator registered with mx.operator (inputs a, b; a*sinh-shaped output) ----
 

@@ -86,7 +86,7 @@ def test_gradient_rows_sum_to_zero_and_head_gradient_scales():
 
 
 # ---------------------------------------------------------------------------------------------------
-# MXNet golden numbers (MXNET_SPEC section 7.7 and fixtures made by tools/gen_ctc_fixtures.py)
+# MXNet golden numbers (docs/MXNET_SPEC.md section 7.7 and fixtures made by tools/gen_ctc_fixtures.py)
 
 def test_mxnet_reference_case_a():
     pred = np.array([[[0.1, 0.6, 0.3], [0.5, -0.2, 0.0], [1.0, 0.2, -1.0]]], dtype=np.float32)

@@ -1,4 +1,4 @@
-"""Rows of the README's table "Where minigluon deliberately differs" added after a breaker
+"""Rows of the docs/PORTING.md's table "Where minigluon deliberately differs" added after a breaker
 session compared minigluon with MXNet 1.9.1: each behaviour is checked here (the other rows have
 their tests beside the operators)."""
 import numpy as np

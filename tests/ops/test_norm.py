@@ -61,7 +61,7 @@ def test_batchnorm_forward_and_gradient(shape, axis, fix_gamma, train):
 
 
 def test_batchnorm_spec_example_running_stats():
-    """MXNET_SPEC §8.1: x=[1,2,3,6] -> running mean 0.3, var 1.25 after one training step."""
+    """docs/MXNET_SPEC.md §8.1: x=[1,2,3,6] -> running mean 0.3, var 1.25 after one training step."""
     x = nd.array([1., 2., 3., 6.]).reshape((4, 1))
     mm, mv = nd.zeros(1), nd.ones(1)
     with autograd.record():

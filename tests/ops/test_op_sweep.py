@@ -1,7 +1,7 @@
 """A sweep over every differentiable registered operator (cases in ``op_cases.py``).
 
 For each case: the float64 numerical gradient check; eager (``nd.<op>``) against a ``sym.<op>``
-graph run by :class:`minigluon.executor.CachedOp` (outputs and gradients, as DESIGN.md asks per
+graph run by :class:`minigluon.executor.CachedOp` (outputs and gradients, as docs/DESIGN.md asks per
 operator); float16 and float64 forward against float64 with the input dtype kept. A coverage test
 makes a newly registered differentiable operator fail here until it gets a case.
 """

@@ -129,7 +129,7 @@ def test_modifier_begin_state_is_ndarray():
 
 
 def test_bidirectional_ntc_merge_none_as_merge_true():
-    """README: MXNet 1.9.1's NTC unroll with a valid_length and ``merge_outputs=None`` swaps the
+    """docs/PORTING.md: MXNet 1.9.1's NTC unroll with a valid_length and ``merge_outputs=None`` swaps the
     batch and time axes of the reverse outputs; minigluon's equals MXNet's ``merge_outputs=True``
     (its right answer), and MXNet's own None result differs from it in the reverse column."""
     name = 'bidir_ntc_merge_none'
@@ -160,7 +160,7 @@ def test_mxnet_float64_lower_layer_fault():
 
 @pytest.mark.parametrize('mode', ['RNN', 'LSTM', 'GRU'])
 def test_float64_two_layers_gradients(mode):
-    """README: MXNet 1.9.1's float64 layers of two layers and more get the gradients of the
+    """docs/PORTING.md: MXNet 1.9.1's float64 layers of two layers and more get the gradients of the
     lower layers wrong (all of them when the input takes no gradient, as here). minigluon's
     float64 results equal MXNet's float32 ones (within float32 rounding) and numerical
     differentiation of minigluon's own float64 forward."""

@@ -174,7 +174,8 @@ def test_partial_inference_warns_nothing_for_log_of_zeros():
 def test_operators_marked_same_shape_keep_their_input_shape():
     # ``same_shape`` lets shape inference complete input 0 from output 0: only true if it holds
     needed = {'clip': dict(a_min=0, a_max=1), 'Cast': dict(dtype='float32'),
-              'Activation': dict(act_type='relu'), 'LRN': dict(nsize=3)}
+              'Activation': dict(act_type='relu'), 'LRN': dict(nsize=3),
+              'amp_cast': dict(dtype='float16')}
     marked = {cls for cls in OPS.values() if cls.same_shape}
     assert len(marked) > 50
     x = np.linspace(0.1, 0.9, 24, dtype=np.float32).reshape(2, 3, 4)

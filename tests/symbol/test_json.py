@@ -39,7 +39,7 @@ def param_var(name, shape, init=None):
 
 
 def test_dense_export_graph_is_byte_identical():
-    """MXNET_SPEC 5.1, as HybridSequential(Dense(3, relu), Activation(sigmoid)).export writes it."""
+    """docs/MXNET_SPEC.md 5.1, as HybridSequential(Dense(3, relu), Activation(sigmoid)).export writes it."""
     need('FullyConnected', 'Activation')
     data = sym.var('data')
     w = param_var('hybridsequential0_dense0_weight', (3, 2))
@@ -54,7 +54,7 @@ def test_dense_export_graph_is_byte_identical():
 
 
 def test_convbn_export_graph_is_byte_identical():
-    """MXNET_SPEC 5.2 plus relu, max pooling (a hidden workspace row in MXNet) and Dense."""
+    """docs/MXNET_SPEC.md 5.2 plus relu, max pooling (a hidden workspace row in MXNet) and Dense."""
     need('Convolution', 'BatchNorm', 'Activation', 'Pooling', 'Flatten', 'FullyConnected')
     p = 'hybridsequential0_'
     x = sym.var('data')

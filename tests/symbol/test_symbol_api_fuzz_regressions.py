@@ -2,7 +2,7 @@
 
 The expected values were made by MXNet 1.9.1 (tools/gen_symbol_api_fuzz_fixtures.py ->
 tests/fixtures/symbol_api_fuzz/expected.json); the last tests pin where minigluon deliberately
-differs (README's table), with hand-computed values.
+differs (docs/PORTING.md's table), with hand-computed values.
 """
 import json
 import os
