@@ -354,3 +354,22 @@ def test_symbolic_shape_rules_reading_a_missing_dimension_say_so():
     with pytest.raises(MXNetError, match=r"\(data=\(\), .*\): an input has fewer dimensions than "
                                          r"GroupNorm reads \(tuple index out of range\)"):
         net.infer_shape(d=(), g=(1,), b=(1,))
+
+
+@pytest.mark.parametrize('call,attr,minimum', [
+    # a bare StopIteration and a ZeroDivisionError (the Pooling window code they share)
+    (lambda: nd.Pooling_v1(CONV[0], kernel=(-2, -2)), 'kernel', 1),
+    (lambda: nd.Pooling_v1(CONV[0], kernel=(2, 2), stride=(0, 1)), 'stride', 1),
+    # a ZeroDivisionError in the output-size rule
+    (lambda: nd.contrib.DeformableConvolution(CONV[0], nd.ones((2, 8, 3, 4)), CONV[1], CONV[2],
+                                              kernel=(2, 2), num_filter=2, stride=(0, 1)), 'stride', 1),
+])
+def test_window_attributes_of_the_older_and_deformable_operators(call, attr, minimum):
+    _refused(call, ValueError, r"attribute '%s' must be >= %d in each entry" % (attr, minimum))
+
+
+def test_deformable_convolution_weight_of_another_rank():
+    # "tuple index out of range"
+    _refused(lambda: nd.contrib.DeformableConvolution(CONV[0], nd.ones((2, 8, 3, 4)), nd.ones(3),
+                                                      CONV[2], kernel=(2, 2), num_filter=2),
+             ValueError, r'_contrib_DeformableConvolution: weight must have shape \(2, 3, 2, 2\)')
