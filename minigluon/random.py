@@ -12,6 +12,7 @@ The user-facing samplers (:func:`uniform`, :func:`normal`, :func:`randint`, :fun
 parameters, ``_sample_uniform`` for NDArray parameters...), so they also exist as ``nd.<op>``
 and in symbolic graphs.
 """
+import numbers
 import threading
 
 import numpy as np
@@ -132,9 +133,9 @@ def draw_permutation(xp, n):
 # mxnet.random functions
 
 
-def _call(name, *args, **kwargs):
+def _call(op_name, /, *args, **kwargs):
     from minigluon.ndarray.ndarray import call_op   # local: ndarray needs the ops, ops need us
-    return call_op(name, *args, **kwargs)
+    return call_op(op_name, *args, **kwargs)
 
 
 def _is_nd(x):
@@ -144,8 +145,15 @@ def _is_nd(x):
 
 def _nd_params(fn, **params):
     """True when every distribution parameter is an NDArray, False when none is; mixing raises
-    TypeError, as MXNet 1.9.1 does."""
-    kinds = {_is_nd(v) for v in params.values()}
+    TypeError, as MXNet 1.9.1 does, and so does a parameter that is neither a number (or its
+    text) nor an NDArray (None, a list: MXNet fails inside with Python's message)."""
+    kinds = set()
+    for name, v in params.items():
+        is_nd = _is_nd(v)
+        if not (is_nd or type(v) in (int, float) or isinstance(v, (numbers.Real, str))):
+            raise TypeError('random.%s: %s must be a number or an NDArray, got %s'
+                            % (fn, name, type(v).__name__))
+        kinds.add(is_nd)
     if len(kinds) > 1:
         raise TypeError('random.%s: %s must all be numbers or all be NDArrays, got %s'
                         % (fn, ', '.join(params),
@@ -153,8 +161,11 @@ def _nd_params(fn, **params):
     return kinds == {True}
 
 
-def _common(shape, dtype, ctx, out):
-    kw = {}
+def _common(shape, dtype, ctx, out, kwargs):
+    """The operator attributes of a sampling call, and its context. ``kwargs`` (the function's
+    ``**kwargs``) go to the operator, as in MXNet 1.9.1: ``name=`` is taken, an unknown keyword
+    raises there instead of being dropped."""
+    kw = dict(kwargs)
     if shape is not None:
         kw['shape'] = shape
     if dtype is not None:
@@ -188,13 +199,13 @@ def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
     out : NDArray, optional
         Write the result here.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('uniform', {'low': low, 'high': high}, kw, ctx)
 
 
 def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from ``N(loc, scale**2)``; arguments as in :func:`uniform`."""
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('normal', {'loc': loc, 'scale': scale}, kw, ctx)
 
 
@@ -211,7 +222,7 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     ValueError
         If ``high <= low``.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _call('_random_randint', low=low, high=high, ctx=str(ctx) if ctx else '',
                  **_out_shape(kw))
 
@@ -237,9 +248,12 @@ def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     ValueError
         Unless ``scale > 0`` (every element of an NDArray).
     """
+    if not (_is_nd(scale) or isinstance(scale, numbers.Real)):     # (1 / scale below)
+        raise TypeError('random.exponential: scale must be a number or an NDArray, got %s'
+                        % type(scale).__name__)
     if not _is_nd(scale) and not scale > 0:
         raise ValueError('random.exponential: scale (%r) must be positive' % (scale,))
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('exponential', {'lam': 1.0 / scale}, kw, ctx)
 
 
@@ -250,7 +264,7 @@ def gamma(alpha=1, beta=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
     ``_sample_gamma`` operator). Other arguments as in :func:`uniform`. Raises ValueError unless
     both are positive, TypeError when only one is an NDArray.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('gamma', {'alpha': alpha, 'beta': beta}, kw, ctx)
 
 
@@ -260,7 +274,7 @@ def poisson(lam=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     An NDArray ``lam`` gives ``lam.shape + shape`` samples (``_sample_poisson``). Other
     arguments as in :func:`uniform`. Raises ValueError when ``lam < 0``.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('poisson', {'lam': lam}, kw, ctx)
 
 
@@ -273,7 +287,7 @@ def negative_binomial(k=1, p=1, shape=None, dtype=None, ctx=None, out=None, **kw
     ``k`` may be fractional). Other arguments as in :func:`uniform`. Raises ValueError unless
     ``k >= 0`` and ``0 < p <= 1``, TypeError when only one is an NDArray.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('negative_binomial', {'k': k, 'p': p}, kw, ctx)
 
 
@@ -287,7 +301,7 @@ def generalized_negative_binomial(mu=1, alpha=1, shape=None, dtype=None, ctx=Non
     (``_sample_generalized_negative_binomial``). Other arguments as in :func:`uniform`. Raises
     ValueError for a negative ``mu`` or ``alpha``, TypeError when only one is an NDArray.
     """
-    kw, ctx = _common(shape, dtype, ctx, out)
+    kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _draw('generalized_negative_binomial', {'mu': mu, 'alpha': alpha}, kw, ctx)
 
 
@@ -302,7 +316,7 @@ def multinomial(data, shape=None, get_prob=False, out=None, dtype='int32', **kwa
     Returns an NDArray of shape ``data.shape[:-1] + shape`` (and, with ``get_prob=True``, a second
     NDArray of the samples' log-probabilities).
     """
-    kw = {'get_prob': get_prob, 'dtype': dtype}
+    kw = dict(kwargs, get_prob=get_prob, dtype=dtype)     # kwargs: see _common
     if shape is not None:
         kw['shape'] = shape
     if out is not None:

@@ -24,6 +24,7 @@ import numbers
 
 import numpy as np
 
+from minigluon.base import MXNetTypeError
 from minigluon.context import current_context
 from minigluon.control_flow.eager import cond, foreach, while_loop  # noqa: F401
 from minigluon.ndarray._prefixed import fill as _fill
@@ -40,20 +41,31 @@ def refresh():
 refresh()
 
 
+def _check_nd(data, fn):
+    """A TypeError naming ``contrib.<fn>`` unless ``data`` is an NDArray (MXNet 1.9.1 fails with
+    an AttributeError deep inside: "'list' object has no attribute 'abs'")."""
+    from minigluon.ndarray import NDArray
+    if not isinstance(data, NDArray):
+        raise MXNetTypeError('contrib.%s: data must be an NDArray, got %s' % (fn, type(data).__name__))
+
+
 def isinf(data):
     """1 where ``data`` is +inf or -inf, else 0 (float array of ``data``'s shape and dtype;
     MXNet 1.9.1 ``nd.contrib.isinf``: ``abs(data) == inf``)."""
+    _check_nd(data, 'isinf')
     return data.abs() == np.inf
 
 
 def isnan(data):
     """1 where ``data`` is NaN, else 0 (``data != data``; MXNet 1.9.1 ``nd.contrib.isnan``)."""
+    _check_nd(data, 'isnan')
     return data != data  # noqa: PLR0124 -- NaN is the one value unequal to itself
 
 
 def isfinite(data):
     """1 where ``data`` is neither infinite nor NaN, else 0 (MXNet 1.9.1 ``nd.contrib.isfinite``)."""
     from minigluon.ndarray import logical_and
+    _check_nd(data, 'isfinite')
     return logical_and(data.abs() != np.inf, data == data)  # noqa: PLR0124
 
 

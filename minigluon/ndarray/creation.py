@@ -13,6 +13,7 @@ from minigluon.context import current_context
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
 from minigluon.ops.elemwise import scalar_as
 from minigluon.ops.init_ops import range_values
+from minigluon.ops.registry import get_op
 
 DEFAULT_DTYPE = np.float32
 
@@ -104,40 +105,53 @@ def full(shape, val, ctx=None, dtype=None, out=None):
     return res
 
 
-def zeros_like(data, **kwargs):
+def zeros_like(data=None, **kwargs):
     """Zeros with ``data``'s shape, dtype and context: MXNet's ``zeros_like`` operator, so under
     ``autograd.record()`` it is recorded and ``data`` receives a zero gradient, as in MXNet."""
     return call_op('zeros_like', data, **kwargs)
 
 
-def ones_like(data, **kwargs):
+def ones_like(data=None, **kwargs):
     """Ones with ``data``'s shape, dtype and context (MXNet's ``ones_like`` operator; recorded)."""
     return call_op('ones_like', data, **kwargs)
+
+
+def _numbers(op_name, fn_name, **values):
+    """``values`` parsed by the attributes of the operator ``op_name`` (``_arange`` for
+    ``nd.arange``...), so that a None, list or string where a number belongs is refused naming the
+    argument, as the operator (and MXNet 1.9.1) refuses it."""
+    specs = get_op(op_name).attrs
+    # a plain int, or a float where a float belongs, is kept as it is (the common call, no parsing)
+    return {k: v if type(v) is int or (type(v) is float and specs[k].kind != 'int')
+            else specs[k].parse(v, fn_name) for k, v in values.items()}
 
 
 @raises_mxnet_errors
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dtype=None):
     """Evenly spaced values in ``[start, stop)``; each repeated ``repeat`` times (MXNet; the values
     of the ``_arange`` operator behind ``sym.arange``)."""
-    return _place(range_values(np, 'arange', dict(start=start, stop=stop, step=step, repeat=repeat,
-                                                  dtype=dtype)), ctx)
+    attrs = _numbers('_arange', 'arange', start=start, stop=stop, step=step, repeat=repeat)
+    return _place(range_values(np, 'arange', dict(attrs, dtype=dtype)), ctx)
 
 
 @raises_mxnet_errors
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=None):
     """``num`` evenly spaced values from ``start`` to ``stop`` (MXNet; as ``_linspace``)."""
-    return _place(range_values(np, 'linspace', dict(start=start, stop=stop, num=num,
-                                                    endpoint=endpoint, dtype=dtype)), ctx)
+    attrs = _numbers('_linspace', 'linspace', start=start, stop=stop, num=num)
+    return _place(range_values(np, 'linspace', dict(attrs, endpoint=endpoint, dtype=dtype)), ctx)
 
 
 @raises_mxnet_errors
 def eye(N, M=0, k=0, ctx=None, dtype=None):
     """An ``N x M`` matrix with ones on diagonal ``k`` (MXNet; as ``_eye``)."""
-    return _place(range_values(np, 'eye', dict(N=N, M=M, k=k, dtype=dtype)), ctx)
+    return _place(range_values(np, 'eye', dict(_numbers('_eye', 'eye', N=N, M=M, k=k),
+                                               dtype=dtype)), ctx)
 
 
 def from_numpy(ndarray, zero_copy=True):
     """Wrap a NumPy array (shares memory when ``zero_copy``)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError('from_numpy: ndarray must be a NumPy array, got %s' % type(ndarray).__name__)
     return NDArray(ndarray if zero_copy else ndarray.copy(), current_context().__class__('cpu', 0))
 
 

@@ -9,7 +9,7 @@ They live here so that :mod:`minigluon.ndarray.ndarray` stays short; that module
 so ``from minigluon.ndarray.ndarray import _move`` keeps working.
 """
 from minigluon import backend
-from minigluon.base import as_mxnet_error
+from minigluon.base import MXNetError, as_mxnet_error
 from minigluon.context import Context
 
 
@@ -45,13 +45,18 @@ def _name_the_operator(op, err, raws):
     NumPy's own errors (``operands could not be broadcast together``, ``zero-size array to
     reduction operation``) otherwise reach the user without saying which operator failed.
     """
-    if type(err) not in (ValueError, IndexError, TypeError):
-        return err
+    kind = type(err)
+    if kind not in (ValueError, IndexError, TypeError):
+        # NumPy's (and CuPy's) own subclasses (AxisError, LinAlgError, UFuncTypeError) as the
+        # class they extend; other subclasses (MXNetError, a custom operator's) are kept
+        if isinstance(err, MXNetError) or not kind.__module__.startswith(('numpy', 'cupy')):
+            return err
+        kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(err, k))
     message = str(err)
     if op.name and (message.startswith(op.name) or op.name + ':' in message):
-        return as_mxnet_error(err)
+        return as_mxnet_error(err if type(err) is kind else kind(message))
     names = op.list_arguments() if op.arguments is not None or hasattr(op, 'num_args') else []
     names = list(names) + ['arg%d' % i for i in range(len(names), len(raws))]
     desc = ', '.join('%s%s %s' % (n, tuple(a.shape), a.dtype) for n, a in zip(names, raws)
                      if hasattr(a, 'shape'))
-    return as_mxnet_error(type(err)('%s: %s (inputs: %s)' % (op.name, message, desc or 'none')))
+    return as_mxnet_error(kind('%s: %s (inputs: %s)' % (op.name, message, desc or 'none')))

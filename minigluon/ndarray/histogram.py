@@ -42,6 +42,9 @@ def make_histogram(namespace, array_type, symbolic=False):
         ``nd`` also takes the edges as a list or tuple of numbers (MXNet raises). Raises
         ValueError naming ``bins`` or ``range`` for any other form.
         """
+        if not isinstance(a, array_type):
+            raise TypeError('histogram: a must be %s, got %s'
+                            % ('a Symbol' if symbolic else 'an NDArray', type(a).__name__))
         if isinstance(bins, array_type):
             return op(a, bins, **kwargs)
         if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):

@@ -31,15 +31,21 @@ class Attr:
         Allowed values of a ``'str'`` attribute.
     optional : bool
         ``None`` is allowed (MXNet's ``dmlc::optional``).
+    minimum : int, optional
+        The smallest value of an ``'int'`` attribute, or of each entry of a ``'shape'`` one
+        (``kernel``, ``stride``: 1; ``pad``: 0); a value below is refused when parsed, naming the
+        attribute, as MXNet's parameter checks do (``kernel=(-2, -2)`` would otherwise fail deep
+        inside the kernel, or compute).
     """
 
-    __slots__ = ('kind', 'default', 'choices', 'optional', 'name')
+    __slots__ = ('kind', 'default', 'choices', 'optional', 'minimum', 'name')
 
-    def __init__(self, kind, default=_REQUIRED, choices=None, optional=False):
+    def __init__(self, kind, default=_REQUIRED, choices=None, optional=False, minimum=None):
         self.kind = kind
         self.default = default
         self.choices = tuple(choices) if choices is not None else None
         self.optional = optional or default is None
+        self.minimum = minimum
         self.name = None
 
     @property
@@ -57,11 +63,16 @@ class Attr:
         try:
             value = self._convert(value)
         except (TypeError, ValueError) as err:
-            raise ValueError("%s: attribute '%s' expects %s, got %r (%s)"
-                             % (op_name, self.name, self.kind, value, err)) from None
+            raise ValueError("%s: attribute '%s' expects %s, got %s (%s)"
+                             % (op_name, self.name, self.kind, _shown(value), err)) from None
         if self.choices is not None and value not in self.choices:
             raise ValueError("%s: attribute '%s' must be one of %s, got %r"
                              % (op_name, self.name, list(self.choices), value))
+        if self.minimum is not None and min(value if self.kind == 'shape' else (value,),
+                                            default=self.minimum) < self.minimum:
+            raise ValueError("%s: attribute '%s' must be >= %d%s, got %r"
+                             % (op_name, self.name, self.minimum,
+                                ' in each entry' if self.kind == 'shape' else '', value))
         return value
 
     def _convert(self, value):
@@ -131,6 +142,14 @@ class Attr:
         if self.kind in ('shape', 'floats'):
             return str(tuple(value))
         return str(value)
+
+
+def _shown(value):
+    """``repr(value)`` for an error message, or its type (and shape) when that is long (an array)."""
+    text = repr(value)
+    if len(text) <= 80 and '\n' not in text:
+        return text
+    return '%s %s' % (type(value).__name__, tuple(getattr(value, 'shape', ())) or '')
 
 
 def _float(value):

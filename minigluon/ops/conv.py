@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from minigluon.base import MXNetError, ShapeConflictError
+from minigluon.base import MXNetError, NotSupportedError, ShapeConflictError
 from minigluon.ops import _conv_per_image, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.registry import Attr, Op, check_given_shapes, register, shape_error
@@ -118,9 +118,6 @@ class _ConvBase(Op):
                 raise ValueError('%s: %s=%s must have %d entries like kernel=%s'
                                  % (self.name, key, val, nsp, self.kernel))
             setattr(self, '_' + key, tuple(val))
-        if min(self.kernel) < 1 or min(self._stride) < 1 or min(self._dilate) < 1:
-            raise ValueError('%s: kernel, stride and dilate must be positive, got %s, %s, %s'
-                             % (self.name, self.kernel, self._stride, self._dilate))
         if hasattr(self, 'adj') and not all(0 <= a < st for a, st in zip(self._adj, self._stride)):
             raise ValueError('%s: adj (output_padding) %s must be below stride %s in each '
                              'dimension (MXNet 1.9.1 refuses it too)'
@@ -129,7 +126,7 @@ class _ConvBase(Op):
             raise ValueError('%s: num_filter (%d) must be a positive multiple of num_group (%d)'
                              % (self.name, self.num_filter, self.num_group))
         if self.layout not in (None, 'NCW', 'NCHW', 'NCDHW'):
-            raise NotImplementedError('%s: layout %r is not supported by minigluon; use the '
+            raise NotSupportedError('%s: layout %r is not supported by minigluon; use the '
                                       'channel-first layout %s' % (self.name, self.layout,
                                                                    ['NCW', 'NCHW', 'NCDHW'][nsp - 1]))
 
@@ -167,6 +164,9 @@ class _ConvBase(Op):
             raise shape_error(self, self._rank_message(data.shape), data, weight, bias)
         n, c = data.shape[:2]
         g, f = self.num_group, self.num_filter
+        if weight.ndim != data.ndim:      # (_channel_message reads the weight's channel axes)
+            raise shape_error(self, 'weight must have shape %s' % (self._weight_shape(c),),
+                              data, weight, bias)
         if c % g or weight.shape != self._weight_shape(c):
             raise shape_error(self, self._channel_message(c, weight) or 'weight must have shape %s'
                               % (self._weight_shape(c),), data, weight, bias)
@@ -204,9 +204,9 @@ class _ConvBase(Op):
 
 
 def _conv_attrs(workspace, no_bias, deconv=False):
-    extra = {'adj': Attr('shape', ()), 'target_shape': Attr('shape', ())} if deconv else {}
-    return {'kernel': Attr('shape'), 'stride': Attr('shape', ()), 'dilate': Attr('shape', ()),
-            'pad': Attr('shape', ()), **extra, 'num_filter': Attr('int'), 'num_group': Attr('int', 1),
+    extra = {'adj': Attr('shape', (), minimum=0), 'target_shape': Attr('shape', ())} if deconv else {}
+    return {'kernel': Attr('shape', minimum=1), 'stride': Attr('shape', (), minimum=1),
+            'dilate': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0), **extra, 'num_filter': Attr('int'), 'num_group': Attr('int', 1),
             'workspace': Attr('int', workspace), 'no_bias': Attr('bool', no_bias),
             'cudnn_tune': Attr('str', None, choices=['fastest', 'limited_workspace', 'off']),
             'cudnn_off': Attr('bool', False), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}
@@ -384,6 +384,10 @@ class Deconvolution(_ConvBase):
             if total < 0:
                 raise ValueError('Deconvolution: target_shape %s is larger than the largest output '
                                  'this kernel and stride can produce' % (self.target_shape,))
+            if total % 2 >= st:     # the odd pixel is an output padding (adj) below the stride
+                raise ValueError('Deconvolution: target_shape %s needs an output padding (adj) of '
+                                 '1, which must be below the stride %s (MXNet 1.9.1 refuses it too)'
+                                 % (self.target_shape, self._stride))
             pads.append((total + 1) // 2)
             adjs.append(total % 2)
         return tuple(pads), tuple(adjs)

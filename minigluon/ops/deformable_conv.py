@@ -196,6 +196,8 @@ class _DeformableBase(_ConvBase):
         if data.ndim != 4:
             raise shape_error(self, self._rank_message(data.shape), *arrays)
         c, f = data.shape[1], self.num_filter
+        if weight.ndim != 4:      # (_channel_message reads the weight's channel axes)
+            raise shape_error(self, 'weight must have shape %s' % (self._weight_shape(c),), *arrays)
         if c % self.num_group or weight.shape != self._weight_shape(c):
             raise shape_error(self, self._channel_message(c, weight) or 'weight must have shape %s'
                               % (self._weight_shape(c),), *arrays)
@@ -432,8 +434,9 @@ class _ArraySampler:
 
 def _attrs(modulated):
     extra = {'im2col_step': Attr('int', 64)} if modulated else {}
-    return {'kernel': Attr('shape'), 'stride': Attr('shape', ()), 'dilate': Attr('shape', ()),
-            'pad': Attr('shape', ()), 'num_filter': Attr('int'), 'num_group': Attr('int', 1),
+    return {'kernel': Attr('shape', minimum=1), 'stride': Attr('shape', (), minimum=1),
+            'dilate': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0),
+            'num_filter': Attr('int'), 'num_group': Attr('int', 1),
             'num_deformable_group': Attr('int', 1), 'workspace': Attr('int', 1024),
             'no_bias': Attr('bool', False), **extra,
             'layout': Attr('str', None, choices=['NCW', 'NCHW', 'NCDHW'])}

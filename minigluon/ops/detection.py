@@ -161,6 +161,7 @@ class BoxEncode(Op):
     differentiable = False
 
     def forward(self, xp, samples, matches, anchors, refs, means, stds):
+        require_float(self, anchors, 'anchors')     # integer targets truncate (MXNet refuses)
         args = (samples, matches, anchors, refs, means, stds)
         b_n = samples.shape
         if len(b_n) != 2 or matches.shape != b_n or anchors.shape != b_n + (4,) or \
@@ -229,6 +230,7 @@ class BoxDecode(Op):
              'format': Attr('str', 'center', choices=['center', 'corner'])}
 
     def forward(self, xp, data, anchors):
+        require_float(self, data)       # integer boxes truncate (MXNet 1.9.1 refuses them)
         if data.ndim != 3 or data.shape[2] != 4 or anchors.ndim != 3 or \
                 anchors.shape[0] not in (1, data.shape[0]) or anchors.shape[1:] != data.shape[1:]:
             raise shape_error(self, 'expected data (B, N, 4) and anchors (1, N, 4) or (B, N, 4)',

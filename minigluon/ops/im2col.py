@@ -19,8 +19,8 @@ from minigluon.ops.registry import Attr, Op, register, shape_error
 
 def _geometry_attrs(with_output_size):
     extra = {'output_size': Attr('shape')} if with_output_size else {}
-    return {**extra, 'kernel': Attr('shape'), 'stride': Attr('shape', ()),
-            'dilate': Attr('shape', ()), 'pad': Attr('shape', ())}
+    return {**extra, 'kernel': Attr('shape', minimum=1), 'stride': Attr('shape', (), minimum=1),
+            'dilate': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0)}
 
 
 class _SlidingBlocks(Op):
@@ -37,10 +37,6 @@ class _SlidingBlocks(Op):
                 raise ValueError('%s: %s=%s must have %d entries like kernel=%s'
                                  % (self.name, key, val, nsp, self.kernel))
             setattr(self, '_' + key, val)
-        if min(self.kernel) < 1 or min(self._stride) < 1 or min(self._dilate) < 1 or min(self._pad) < 0:
-            raise ValueError('%s: kernel, stride and dilate must be positive and pad >= 0, got '
-                             'kernel=%s, stride=%s, dilate=%s, pad=%s' % (
-                                 self.name, self.kernel, self._stride, self._dilate, self._pad))
 
     def _blocks(self, spatial, *arrays):
         """The number of block positions per spatial axis for an image of sizes ``spatial``."""

@@ -68,6 +68,8 @@ class BatchTake(Op):
     arguments = ('a', 'indices')
 
     def forward(self, xp, a, indices):
+        if a.ndim == 0:
+            raise shape_error(self, 'a must have at least 1 dimension', a, indices)
         m = a.shape[-1]
         flat = a.reshape(-1, m)
         if indices.size != flat.shape[0]:

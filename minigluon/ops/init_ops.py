@@ -21,7 +21,7 @@ class _Fill(Op):
 
     arguments = ()
     differentiable = False
-    attrs = dict({'shape': Attr('shape', ())}, **_CTX_DTYPE)
+    attrs = dict({'shape': Attr('shape', (), minimum=0)}, **_CTX_DTYPE)
 
     def _fill(self, xp, value):
         return xp.full(tuple(self.shape or ()), value, dtype=np.dtype(self.dtype))

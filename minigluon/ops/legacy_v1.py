@@ -109,10 +109,11 @@ class PoolingV1(Pooling):
     """
 
     name = 'Pooling_v1'
-    attrs = {'kernel': Attr('shape', ()), 'pool_type': Attr('str', 'max', choices=['avg', 'max', 'sum']),
+    attrs = {'kernel': Attr('shape', (), minimum=1),
+             'pool_type': Attr('str', 'max', choices=['avg', 'max', 'sum']),
              'global_pool': Attr('bool', False),
              'pooling_convention': Attr('str', 'valid', choices=['full', 'valid']),
-             'stride': Attr('shape', ()), 'pad': Attr('shape', ())}
+             'stride': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0)}
     # the attributes of Pooling this operator does not have, at the values that mean "none"
     layout = None
     p_value = None

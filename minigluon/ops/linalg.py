@@ -11,7 +11,7 @@ Semantics follow MXNet 1.9.1 (``src/operator/tensor/dot.cc``, ``src/operator/ten
 """
 import math
 
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
+from minigluon.ops.registry import Attr, Op, normalize_axis, register, require_float, shape_error
 
 _STYPES = ('None', 'csr', 'default', 'row_sparse')
 
@@ -103,6 +103,7 @@ class LinalgGemm2(Op):
              'alpha': Attr('float', 1.0), 'axis': Attr('int', -2)}
 
     def forward(self, xp, A, B):
+        require_float(self, A, 'A')     # as every linalg operator (MXNet 1.9.1 refuses integers)
         if A.ndim < 2 or A.ndim != B.ndim:
             raise shape_error(self, 'A and B must have the same number (>= 2) of dimensions', A, B)
         self.ax = normalize_axis(self.axis, A.ndim, self.name)

@@ -371,7 +371,8 @@ class LinalgSyevd(LinalgOp):
 
     def forward(self, xp, A):
         a = work(self, xp, A)
-        lam, v = xp.linalg.eigh((a + T(a)) / 2)
+        lam, v = _lapack(self, xp.linalg.eigh, 'the eigendecomposition of A failed (NaN or '
+                         'inf in A? MXNet 1.9.1 fails too)', (a + T(a)) / 2)
         U = T(v)
         big = xp.take_along_axis(U, xp.abs(U).argmax(axis=-1)[..., None], axis=-1)
         self.U, self.lam = U * xp.where(big < 0, -1.0, 1.0).astype(U.dtype), lam

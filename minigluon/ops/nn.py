@@ -354,6 +354,7 @@ class SoftmaxActivation(Op):
     attrs = {'mode': Attr('str', 'instance', choices=['channel', 'instance'])}
 
     def forward(self, xp, data):
+        require_float(self, data)       # int32 gave all zeros (MXNet 1.9.1 refuses it)
         least = 3 if self.mode == 'channel' else 2
         if data.ndim < least:
             raise shape_error(self, 'data must have at least %d dimensions with mode=%r'
@@ -393,12 +394,12 @@ class Dropout(Op):
 
     def forward(self, xp, data):
         require_float(self, data)
+        shape = list(data.shape)
+        for a in self.axes:      # checked when predicting too, as MXNet 1.9.1's shape rule does
+            shape[normalize_axis(a, data.ndim, self.name, 'axes')] = 1
         if not (self.mode == 'always' or autograd.is_training()) or self.p == 0:
             self.mask = None
             return data, xp.broadcast_to(xp.ones((), dtype=data.dtype), data.shape)
-        shape = list(data.shape)
-        for a in self.axes:
-            shape[normalize_axis(a, data.ndim, self.name, 'axes')] = 1
         if self.p >= 1:
             mask = xp.zeros(shape, dtype=data.dtype)
         else:

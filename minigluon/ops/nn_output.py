@@ -51,6 +51,8 @@ class SoftmaxOutput(Op):
 
     def forward(self, xp, data, label):
         require_float(self, data)
+        if data.ndim == 0:
+            raise shape_error(self, 'data must have at least 1 dimension', data, label)
         self.shape, self.dtype = data.shape, data.dtype
         z = _f32(data)
         if self.multi_output:
@@ -191,6 +193,7 @@ class _Regression(Op):
     attrs = {'grad_scale': Attr('float', 1.0)}
 
     def forward(self, xp, data, label):
+        require_float(self, data)       # an integer sigmoid or gradient truncates (MXNet refuses)
         if label.size != data.size:
             raise shape_error(self, 'label must have as many elements as data', data, label)
         self.out = self.transform(xp, _f32(data))

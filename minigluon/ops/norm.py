@@ -346,7 +346,9 @@ class GroupNorm(_StatNorm):
     Outputs ``(out, mean, std)``, the last two ``(N, num_groups)``, visible with ``output_mean_var``."""
 
     name = 'GroupNorm'
-    attrs = {'num_groups': Attr('int', 1), 'eps': Attr('float', 1e-5), 'output_mean_var': Attr('bool', False)}
+    # num_groups=0: MXNet 1.9.1 dies of a division by zero (SIGFPE)
+    attrs = {'num_groups': Attr('int', 1, minimum=1), 'eps': Attr('float', 1e-5),
+             'output_mean_var': Attr('bool', False)}
 
     def forward(self, xp, data, gamma, beta):
         require_float(self, data)
@@ -358,7 +360,8 @@ class GroupNorm(_StatNorm):
             raise shape_error(self, 'gamma and beta must have shape (num_groups,) = (%d,)' % g,
                               data, gamma, beta)
         n = data.shape[0]
-        x = _f32(data).reshape(n, g, -1)
+        # the group size spelled out: reshape cannot infer a -1 beside an empty batch (n = 0)
+        x = _f32(data).reshape(n, g, int(np.prod(data.shape[1:])) // g)
         xhat, mean, _, inv_std = _normalize(xp, x, 2, self.eps)
         out = self._finish(xp, data, xhat, inv_std, gamma, beta, (1, g, 1))
         return (out.reshape(data.shape).astype(data.dtype, copy=False),
@@ -366,7 +369,7 @@ class GroupNorm(_StatNorm):
 
     def backward(self, xp, grad, *unused):
         n, g = grad.shape[0], self.num_groups
-        return self._backward(xp, grad, 2, (n, g, -1), (0, 2))
+        return self._backward(xp, grad, 2, (n, g, int(np.prod(grad.shape[1:])) // g), (0, 2))
 
     def infer_shape(self, in_shapes):
         d = tuple(in_shapes[0])

@@ -114,11 +114,12 @@ class Pooling(Op):
     """
 
     name = 'Pooling'
-    attrs = {'kernel': Attr('shape', ()),
+    attrs = {'kernel': Attr('shape', (), minimum=1),
              'pool_type': Attr('str', 'max', choices=['avg', 'lp', 'max', 'sum']),
              'global_pool': Attr('bool', False), 'cudnn_off': Attr('bool', False),
              'pooling_convention': Attr('str', 'valid', choices=['full', 'same', 'valid']),
-             'stride': Attr('shape', ()), 'pad': Attr('shape', ()), 'p_value': Attr('int', None),
+             'stride': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0),
+             'p_value': Attr('int', None, minimum=1),
              'count_include_pad': Attr('bool', None), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}
     uses_workspace = True    # static_alloc graphs lend a dict of reused buffers (ops/_workspace.py)
     needs_grad_hint = True   # recorded eager calls say whether data wants a gradient (keep_argmax)

@@ -14,13 +14,17 @@ mixture MXNet's sampler uses), from the per-context generator of :mod:`minigluon
 MXNet does not check ``k`` and ``p`` (``p=0`` gives garbage counts there); here ``k < 0`` or ``p``
 outside ``(0, 1]`` raise ValueError, as do a negative ``mu`` or ``alpha`` (which MXNet refuses too).
 """
+import numpy as np
+
 from minigluon.ops.random_ops import _FLOATS, _LikeSampler, _ScalarSampler
 from minigluon import random as _rnd
 from minigluon.ops.registry import Attr, register
 
 
 def _gamma_poisson(gen, shape_param, scale, shape):
-    return gen.poisson(gen.gamma(shape_param, scale, size=shape)).astype('float64')
+    counts = gen.poisson(gen.gamma(shape_param, scale, size=shape))
+    # shape () (a ``_like`` of a 0-d array) gives a Python int, not an array
+    return counts.astype('float64') if hasattr(counts, 'astype') else np.float64(counts)
 
 
 @register
@@ -34,7 +38,7 @@ class RandomNegativeBinomial(_ScalarSampler):
 
     name = '_random_negative_binomial'
     aliases = ('random_negative_binomial',)
-    attrs = {'k': Attr('int', 1), 'p': Attr('float', 1.0), 'shape': Attr('shape', None),
+    attrs = {'k': Attr('int', 1), 'p': Attr('float', 1.0), 'shape': Attr('shape', None, minimum=0),
              'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def check_attrs(self):
@@ -59,7 +63,7 @@ class RandomGeneralizedNegativeBinomial(_ScalarSampler):
 
     name = '_random_generalized_negative_binomial'
     aliases = ('random_generalized_negative_binomial',)
-    attrs = {'mu': Attr('float', 1.0), 'alpha': Attr('float', 1.0), 'shape': Attr('shape', None),
+    attrs = {'mu': Attr('float', 1.0), 'alpha': Attr('float', 1.0), 'shape': Attr('shape', None, minimum=0),
              'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def check_attrs(self):

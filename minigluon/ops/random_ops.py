@@ -49,7 +49,7 @@ class RandomUniform(_Sampler):
 
     name = '_random_uniform'
     aliases = ('uniform', 'random_uniform')
-    attrs = {'low': Attr('float', 0.0), 'high': Attr('float', 1.0), 'shape': Attr('shape', None),
+    attrs = {'low': Attr('float', 0.0), 'high': Attr('float', 1.0), 'shape': Attr('shape', None, minimum=0),
              'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def check_attrs(self):
@@ -70,7 +70,7 @@ class RandomNormal(_Sampler):
 
     name = '_random_normal'
     aliases = ('normal', 'random_normal')
-    attrs = {'loc': Attr('float', 0.0), 'scale': Attr('float', 1.0), 'shape': Attr('shape', None),
+    attrs = {'loc': Attr('float', 0.0), 'scale': Attr('float', 1.0), 'shape': Attr('shape', None, minimum=0),
              'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def check_attrs(self):
@@ -87,7 +87,7 @@ class RandomRandint(_Sampler):
 
     name = '_random_randint'
     aliases = ('random_randint',)
-    attrs = {'low': Attr('int'), 'high': Attr('int'), 'shape': Attr('shape', None),
+    attrs = {'low': Attr('int'), 'high': Attr('int'), 'shape': Attr('shape', None, minimum=0),
              'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=('None', 'int32', 'int64'))}
 
     def check_attrs(self):
@@ -118,7 +118,7 @@ class RandomExponential(_ScalarSampler):
 
     name = '_random_exponential'
     aliases = ('random_exponential',)
-    attrs = {'lam': Attr('float', 1.0), 'shape': Attr('shape', None), 'ctx': Attr('str', ''),
+    attrs = {'lam': Attr('float', 1.0), 'shape': Attr('shape', None, minimum=0), 'ctx': Attr('str', ''),
              'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def check_attrs(self):
@@ -140,7 +140,7 @@ class RandomGamma(_ScalarSampler):
 
     name = '_random_gamma'
     aliases = ('random_gamma',)
-    attrs = {'alpha': Attr('float', 1.0), 'beta': Attr('float', 1.0), 'shape': Attr('shape', None),
+    attrs = {'alpha': Attr('float', 1.0), 'beta': Attr('float', 1.0), 'shape': Attr('shape', None, minimum=0),
              'ctx': Attr('str', ''), 'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def check_attrs(self):
@@ -162,7 +162,7 @@ class RandomPoisson(_ScalarSampler):
 
     name = '_random_poisson'
     aliases = ('random_poisson',)
-    attrs = {'lam': Attr('float', 1.0), 'shape': Attr('shape', None), 'ctx': Attr('str', ''),
+    attrs = {'lam': Attr('float', 1.0), 'shape': Attr('shape', None, minimum=0), 'ctx': Attr('str', ''),
              'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def check_attrs(self):
@@ -293,7 +293,7 @@ class SampleUniform(_ParamSampler):
     name = '_sample_uniform'
     aliases = ('sample_uniform',)
     arguments = ('low', 'high')
-    attrs = {'shape': Attr('shape', ()), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+    attrs = {'shape': Attr('shape', (), minimum=0), 'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def forward(self, xp, low, high):
         if low.shape != high.shape:
@@ -310,7 +310,7 @@ class SampleNormal(_ParamSampler):
     name = '_sample_normal'
     aliases = ('sample_normal',)
     arguments = ('mu', 'sigma')
-    attrs = {'shape': Attr('shape', ()), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+    attrs = {'shape': Attr('shape', (), minimum=0), 'dtype': Attr('str', 'None', choices=_FLOATS)}
 
     def forward(self, xp, mu, sigma):
         if mu.shape != sigma.shape:
@@ -337,7 +337,7 @@ class SampleMultinomial(_ParamSampler):
     aliases = ('sample_multinomial',)
     arguments = ('data',)
     differentiable = True
-    attrs = {'shape': Attr('shape', ()), 'get_prob': Attr('bool', False),
+    attrs = {'shape': Attr('shape', (), minimum=0), 'get_prob': Attr('bool', False),
              'dtype': Attr('str', 'int32', choices=('float16', 'float32', 'float64', 'int32', 'uint8'))}
 
     def check_attrs(self):

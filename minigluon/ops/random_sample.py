@@ -25,7 +25,7 @@ class _ArraySampler(_ParamSampler):
     """Base: ``domain`` maps each parameter to (test, wording); ``_draw(gen, shape, *params)``
     gets the parameters as float64 arrays broadcastable to the output ``shape``."""
 
-    attrs = {'shape': Attr('shape', ()), 'dtype': Attr('str', 'None', choices=_FLOATS)}
+    attrs = {'shape': Attr('shape', (), minimum=0), 'dtype': Attr('str', 'None', choices=_FLOATS)}
     domain = {}
 
     def forward(self, xp, *params):

@@ -13,7 +13,7 @@ Semantics follow MXNet 1.9.1 legacy NDArray (``src/operator/tensor/broadcast_red
 """
 import numpy as np
 
-from minigluon.ops.registry import Attr, Op, register
+from minigluon.ops.registry import Attr, Op, register, shape_error
 
 
 def reduce_axes(op, ndim, axis, exclude=False):
@@ -124,9 +124,27 @@ Mean = _reduction('mean', _mean, _mean_grad, (),
                   'Mean over ``axis``. Its gradient is added as is to a gradient being '
                   "accumulated (``grad_req='add'``, an array that a hybridized loop body reads "
                   'at every step); MXNet 1.9.1 divides the sum already there by the count too.')
-Max = _reduction('max', lambda self, xp, x, axes: x.max(axis=axes), _extreme_grad, ('max_axis',),
+def _not_empty(op, x, axes):
+    """Raise a ValueError naming ``op`` when one of ``axes`` of ``x`` has size 0: a maximum
+    or minimum (or its index) over no elements has no value (MXNet 1.9.1 refuses size-0 arrays)."""
+    if x.size == 0 and any(x.shape[a] == 0 for a in axes):
+        raise shape_error(op, 'no %s over an empty axis (axis %s has size 0)'
+                          % (op.name, [a for a in axes if x.shape[a] == 0][0]), x)
+
+
+def _max(self, xp, x, axes):
+    _not_empty(self, x, axes)
+    return x.max(axis=axes)
+
+
+def _min(self, xp, x, axes):
+    _not_empty(self, x, axes)
+    return x.min(axis=axes)
+
+
+Max = _reduction('max', _max, _extreme_grad, ('max_axis',),
                  'Maximum over ``axis``; ties all receive the gradient.')
-Min = _reduction('min', lambda self, xp, x, axes: x.min(axis=axes), _extreme_grad, ('min_axis',),
+Min = _reduction('min', _min, _extreme_grad, ('min_axis',),
                  'Minimum over ``axis``; ties all receive the gradient.')
 Prod = _reduction('prod', lambda self, xp, x, axes: x.prod(axis=axes),
                   lambda self, xp, g: g * _exclusive_prod(xp, self.x, self.axes), (),
@@ -184,6 +202,8 @@ class _ArgReduce(Op):
     differentiable = False
 
     def forward(self, xp, data):
+        _not_empty(self, data, range(data.ndim) if self.axis is None
+                   else reduce_axes(self, data.ndim, self.axis))
         if self.axis is None:
             idx = self.pick(xp, data.reshape(-1), 0)
             out = xp.asarray(idx).reshape((1,) * data.ndim if self.keepdims else (1,))
@@ -234,5 +254,6 @@ class ArgMaxChannel(Op):
 
     def forward(self, xp, data):
         dtype = np.float32 if data.dtype.kind == 'b' else data.dtype
+        _not_empty(self, data, (1 if data.ndim > 1 else 0,) if data.ndim else ())
         out = xp.argmax(data, axis=1 if data.ndim > 1 else 0).astype(dtype)
         return out.reshape((1,)) if out.ndim == 0 else out    # a 1-d input: (1,), never 0-d

@@ -278,11 +278,21 @@ def unbroadcast(xp, grad, shape):
 
 
 def normalize_axis(axis, ndim, op_name, arg='axis'):
-    """Map a possibly negative axis into ``[0, ndim)``; raise ValueError naming the operator."""
-    if not -ndim <= axis < max(ndim, 1):
+    """Map a possibly negative axis into ``[0, ndim)``; raise ValueError naming the operator (a
+    0-d array has no axis)."""
+    if not -ndim <= axis < ndim:
         raise ValueError('%s: %s=%d is out of range for an input of %d dimensions'
                          % (op_name, arg, axis, ndim))
-    return axis % max(ndim, 1)
+    return axis % ndim
+
+
+def normalize_axes(axes, ndim, op_name, arg='axis'):
+    """:func:`normalize_axis` of each axis in ``axes``, as a tuple in the given order; raise
+    ValueError naming the operator when one repeats (MXNet 1.9.1 refuses ``axis=(1, 1)``)."""
+    norm = tuple(normalize_axis(a, ndim, op_name, arg) for a in axes)
+    if len(set(norm)) != len(norm):
+        raise ValueError('%s: %s=%s contains a repeated axis' % (op_name, arg, tuple(axes)))
+    return norm
 
 
 def require_float(op, array, arg='data'):
@@ -384,12 +394,21 @@ def bind_call(cls, args, kwargs, is_input):
     for key, value in zip(free_attrs, args):
         attrs[key] = value
     if declared is None:
-        pos_inputs = [x for x in pos_inputs if x is not None]
+        if any(x is None for x in pos_inputs):
+            # MXNet 1.9.1 refuses it too; dropping the None would concatenate (add, stack...) the
+            # other inputs without a word
+            raise TypeError('%s: input %d is None; each input must be an array'
+                            % (cls.name, [x is None for x in pos_inputs].index(True)))
         if 'num_args' in cls.attrs:
             attrs.setdefault('num_args', len(pos_inputs))
         op = cls(**attrs)
         return op, pos_inputs
-    op = cls(**attrs)
+    try:
+        op = cls(**attrs)
+    except (TypeError, ValueError):
+        if not_an_array:     # nd.slice(1.5, begin=..., end=...): the number is no attribute
+            raise not_an_array from None
+        raise
     order = op.list_arguments()
     if order != list(declared):
         # As MXNet's generated functions: drop None inputs and fill the inputs these attributes

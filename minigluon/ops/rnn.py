@@ -25,7 +25,7 @@ from minigluon.base import ShapeConflictError
 from minigluon.ops import _parallel
 from minigluon.ops._rnn_kernels import (  # noqa: F401  (GATES, rnn_param_size: public helpers)
     GATES, dir_backward, dir_forward, rnn_param_size, split_params)
-from minigluon.ops.registry import Attr, Op, check_given_shapes, register, shape_error
+from minigluon.ops.registry import Attr, Op, check_given_shapes, register, require_float, shape_error
 
 
 @register
@@ -187,6 +187,7 @@ class RNN(Op):
         return 'input %r must have shape %s' % (name, want)
 
     def forward(self, xp, data, parameters, state, *rest):
+        require_float(self, data)        # as MXNet 1.9.1 (bool data failed inside a kernel)
         self._check_inputs((data, parameters, state) + rest)
         rest = list(rest)
         state_cell = rest.pop(0) if self.mode == 'lstm' else None

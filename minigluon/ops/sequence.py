@@ -26,6 +26,9 @@ class _Sequence(Op):
 
     def _lengths(self, xp, data, seq_len):
         """Time-major view of ``data`` (T, N, ...) and the int lengths (N,)."""
+        if data.ndim < 2:     # (a tuple index error inside, as in MXNet 1.9.1's shape rule)
+            raise shape_error(self, 'data must have at least 2 dimensions, (T, N, ...) with axis=0 '
+                              'or (N, T, ...) with axis=1', data)
         tm = self._back(data)
         t, n = tm.shape[0], tm.shape[1]
         if seq_len is None:
@@ -75,6 +78,8 @@ class SequenceLast(_Sequence):
 
     def forward(self, xp, data, seq_len=None):
         tm, lengths = self._lengths(xp, data, seq_len)
+        if tm.shape[0] == 0 and tm.shape[1]:
+            raise shape_error(self, 'a sequence of 0 steps has no last element', data)
         self.tm_shape, self.last = tm.shape, xp.maximum(lengths - 1, 0)
         self.cols = xp.arange(tm.shape[1])
         return tm[self.last, self.cols]

@@ -10,7 +10,7 @@ import numpy as np
 
 from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops.elemwise import promote
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error
+from minigluon.ops.registry import Attr, Op, normalize_axes, normalize_axis, register, shape_error
 
 
 def infer_reshape(op, in_shape, spec, reverse=False):
@@ -206,6 +206,8 @@ class SwapAxis(Op):
     attrs = {'dim1': Attr('int', 0), 'dim2': Attr('int', 0)}
 
     def forward(self, xp, data):
+        if data.ndim == 0:
+            raise shape_error(self, 'a 0-d array has no axes to swap', data)
         self.d1 = normalize_axis(self.dim1, data.ndim, self.name, 'dim1')
         self.d2 = normalize_axis(self.dim2, data.ndim, self.name, 'dim2')
         return xp.ascontiguousarray(xp.swapaxes(data, self.d1, self.d2))
@@ -239,7 +241,7 @@ class Squeeze(_ShapeOnly):
         if self.axis is None:
             shape = [n for n in data.shape if n != 1]
         else:
-            axes = {normalize_axis(a, data.ndim, self.name) for a in self.axis}
+            axes = normalize_axes(self.axis, data.ndim, self.name)
             bad = [a for a in axes if data.shape[a] != 1]
             if bad:
                 raise shape_error(self, 'cannot squeeze axis %s of length != 1' % bad, data)
@@ -434,7 +436,8 @@ class SliceAxis(_Slicing):
     values count from the end). Raises ``ValueError`` unless ``0 <= begin < end <= size``."""
 
     name = 'slice_axis'
-    attrs = {'axis': Attr('int'), 'begin': Attr('int'), 'end': Attr('int', None)}
+    # ``end`` is required (None allowed), as in MXNet 1.9.1
+    attrs = {'axis': Attr('int'), 'begin': Attr('int'), 'end': Attr('int', optional=True)}
 
     def make_key(self, data):
         axis = normalize_axis(self.axis, data.ndim, self.name)

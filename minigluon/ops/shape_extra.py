@@ -8,7 +8,7 @@ rank (a superset).
 """
 import numpy as np
 
-from minigluon.ops.registry import Attr, Op, normalize_axis, register, shape_error, unbroadcast
+from minigluon.ops.registry import Attr, Op, normalize_axes, normalize_axis, register, shape_error, unbroadcast
 
 
 @register
@@ -87,7 +87,7 @@ class Pad(Op):
     name = 'Pad'
     aliases = ('pad',)
     attrs = {'mode': Attr('str', choices=('constant', 'edge', 'reflect')),
-             'pad_width': Attr('shape'), 'constant_value': Attr('float', 0.0)}
+             'pad_width': Attr('shape', minimum=0), 'constant_value': Attr('float', 0.0)}
 
     def forward(self, xp, data):
         pw = self.pad_width
@@ -149,8 +149,7 @@ class BroadcastAxis(_BroadcastBase):
             raise shape_error(self, 'axis %s and size %s differ in length' % (self.axis, self.size),
                               data)
         target = list(data.shape)
-        for a, s in zip(self.axis, self.size):
-            a = normalize_axis(a, data.ndim, self.name)
+        for a, s in zip(normalize_axes(self.axis, data.ndim, self.name), self.size):
             if data.shape[a] != 1:
                 raise shape_error(self, 'axis %d has length %d, not 1' % (a, data.shape[a]), data)
             target[a] = s

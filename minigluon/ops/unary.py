@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from minigluon.ops import _special
-from minigluon.ops.registry import OPS, Attr, Op, register, shape_error
+from minigluon.ops.registry import OPS, Attr, Op, register, require_float, shape_error
 
 
 class _Unary(Op):
@@ -177,6 +177,7 @@ class HardSigmoid(Op):
     attrs = {'alpha': Attr('float', 0.2), 'beta': Attr('float', 0.5)}
 
     def forward(self, xp, data):
+        require_float(self, data)       # an integer result truncates (MXNet 1.9.1 refuses it)
         self.y = xp.clip(self.alpha * data + self.beta, 0, 1).astype(data.dtype, copy=False)
         return self.y
 

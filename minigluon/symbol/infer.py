@@ -132,7 +132,11 @@ def _sweep(symbol, seed, op_rule, merge, complete, dtypes=None):
             try:
                 new_ins, new_outs = op_rule(op, list(ins))
             except Exception as err:   # noqa: BLE001 - an operator may fail until inputs are known
-                where = "%s '%s' (%s): %s" % (node.op, node.name, _describe(node, ins), err)
+                text = str(err)
+                if type(err) is IndexError and 'index out of range' in text:
+                    # a rule read a dimension that an input of too low a rank lacks
+                    text = 'an input has fewer dimensions than %s reads (%s)' % (node.op, text)
+                where = "%s '%s' (%s): %s" % (node.op, node.name, _describe(node, ins), text)
                 if isinstance(err, (ShapeConflictError, TypeConflictError)) or \
                         all(complete(v) for v in ins):
                     refused = MXNetError(where)
