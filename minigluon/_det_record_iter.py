@@ -225,15 +225,6 @@ class ImageDetRecordIter(_StreamIter):
             else np.array([header.label], np.float32)
         return raw, header, payload
 
-    def _epoch_order(self):
-        order = np.arange(self._num)
-        if self.shuffle:
-            self._rng.shuffle(order)
-        return order
-
-    def _global_index(self, positions):
-        return np.asarray(positions) + self._first
-
     def _fetch(self, positions):
         data = np.empty((len(positions),) + self.data_shape, np.float32)
         labels = np.full((len(positions), self._row_width), self.label_pad_value, np.float32)

@@ -89,12 +89,20 @@ class _StreamIter(MXDataIter):
         """``[DataDesc(label_name, (batch_size,) or (batch_size, label_width...))]``."""
         return [self._label_desc]
 
+    #: the first sample of the part this iterator reads (``num_parts`` / ``part_index``), and
+    #: whether each epoch shuffles the order with ``self._rng``; subclasses set them
+    _first = 0
+    shuffle = False
+
     def _epoch_order(self):
-        return np.arange(self._num)
+        order = np.arange(self._num)
+        if self.shuffle:
+            self._rng.shuffle(order)
+        return order
 
     def _global_index(self, positions):
         """What ``getindex()`` reports for the samples at ``positions`` of the part read."""
-        return positions
+        return np.asarray(positions) + self._first
 
     def reset(self):
         """Start the next epoch (see the module docstring for where it starts)."""
@@ -290,9 +298,6 @@ class MNISTIter(_StreamIter):
         data = self._images[rows].astype(np.float32) / np.float32(256)
         data = data.reshape((len(rows), -1) if self._flat else (len(rows), 1) + data.shape[1:])
         return data.astype(self._out_dtype), self._labels[rows].astype(self._out_dtype)
-
-    def _global_index(self, positions):
-        return np.asarray(positions) + self._first
 
 
 _CSV_DTYPES = dict(_FLOAT_DTYPES, int32=np.int32, int64=np.int64)
@@ -627,15 +632,6 @@ class ImageRecordIter(_StreamIter):
         self._start(len(offsets), batch_size, 'round' if self.round_batch else 'zeros',
                     DataDesc(data_name, (batch_size,) + data_shape, np.float32),
                     DataDesc(label_name, label_shape, np.float32))
-
-    def _epoch_order(self):
-        order = np.arange(self._num)
-        if self.shuffle:
-            self._rng.shuffle(order)
-        return order
-
-    def _global_index(self, positions):
-        return np.asarray(positions) + self._first
 
     def _fetch(self, positions):
         data = np.empty((len(positions),) + self.data_shape, np.float32)
