@@ -23,9 +23,10 @@ from minigluon.image import (_get_interp_method, center_crop, color_normalize, i
 _LUMA = (0.299, 0.587, 0.114)
 
 
-class Augmenter:
-    """Base class: keeps the constructor arguments for :meth:`dumps` (NDArrays and NumPy arrays
-    stored as lists). Subclasses implement ``__call__(src) -> image``."""
+class _KeepsArguments:
+    """Keeps the constructor arguments for :meth:`dumps` (NDArrays and NumPy arrays stored as
+    lists): the base of the image augmenters and of the detection augmenters
+    (``minigluon._image_det.DetAugmenter``), which MXNet keeps apart."""
 
     def __init__(self, **kwargs):
         self._kwargs = {}
@@ -37,6 +38,11 @@ class Augmenter:
     def dumps(self):
         """``str``: JSON ``[class name in lower case, {argument: value}]``."""
         return json.dumps([type(self).__name__.lower(), self._kwargs])
+
+
+class Augmenter(_KeepsArguments):
+    """Base class of the image augmenters: keeps the constructor arguments for :meth:`dumps`.
+    Subclasses implement ``__call__(src) -> image``."""
 
     def __call__(self, src):
         raise NotImplementedError('%s must implement __call__' % type(self).__name__)

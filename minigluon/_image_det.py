@@ -25,7 +25,7 @@ import numpy as np
 from minigluon import ndarray as nd
 from minigluon.base import MXNetTypeError, MXNetValueError, NotSupportedError, numeric_types
 from minigluon._image_aug import (Augmenter, CastAug, ColorJitterAug, ColorNormalizeAug,
-                                  ForceResizeAug, HueJitterAug, LightingAug, RandomGrayAug,
+                                  ForceResizeAug, _KeepsArguments, HueJitterAug, LightingAug, RandomGrayAug,
                                   ResizeAug, _IMAGENET_MEAN, _IMAGENET_STD, _normalize_stat)
 from minigluon._image_iter import ImageIter
 from minigluon.image import copyMakeBorder, fixed_crop
@@ -36,22 +36,10 @@ __all__ = ['DetAugmenter', 'DetBorrowAug', 'DetRandomSelectAug', 'DetHorizontalF
            'CreateDetAugmenter', 'ImageDetIter']
 
 
-class DetAugmenter:
+class DetAugmenter(_KeepsArguments):
     """Base class of the detection augmenters: keeps the constructor arguments for
-    :meth:`dumps` (NDArrays and NumPy arrays stored as lists). Subclasses implement
-    ``__call__(src, label) -> (src, label)``."""
-
-    def __init__(self, **kwargs):
-        self._kwargs = {}
-        for key, value in kwargs.items():
-            if isinstance(value, nd.NDArray):
-                value = value.asnumpy()
-            self._kwargs[key] = value.tolist() if isinstance(value, np.ndarray) else value
-
-    def dumps(self):
-        """``str``: JSON ``[class name in lower case, {argument: value}]``."""
-        import json
-        return json.dumps([type(self).__name__.lower(), self._kwargs])
+    :meth:`dumps` (NDArrays and NumPy arrays stored as lists). Not an image ``Augmenter``, as in
+    MXNet 1.9.1. Subclasses implement ``__call__(src, label) -> (src, label)``."""
 
     def __call__(self, src, label):
         raise NotImplementedError('%s must implement __call__(src, label)' % type(self).__name__)
@@ -140,6 +128,18 @@ def _pair(value, what, owner):
 def _box_areas(boxes):
     """Areas of ``(n, 4)`` corner boxes ``(xmin, ymin, xmax, ymax)``, 0 for inverted boxes."""
     return np.maximum(0, boxes[:, 3] - boxes[:, 1]) * np.maximum(0, boxes[:, 2] - boxes[:, 0])
+
+
+def _window_attempts(aug, min_area, max_area):
+    """The draws of a random crop or pad window: up to ``aug.max_attempts`` times an aspect
+    ratio (width / height) from ``aug.aspect_ratio_range`` (Python's ``random``, in MXNet 1.9.1's
+    order), yielding ``(ratio, h, max_h)``: the heights (pixels, rounded) of the windows of that
+    ratio with areas ``min_area`` and ``max_area``. Ratios <= 0 are skipped."""
+    for _ in range(aug.max_attempts):
+        ratio = random.uniform(*aug.aspect_ratio_range)
+        if ratio <= 0:
+            continue
+        yield ratio, int(round(sqrt(min_area / ratio))), int(round(sqrt(max_area / ratio)))
 
 
 class DetRandomCropAug(DetAugmenter):
@@ -234,12 +234,7 @@ class DetRandomCropAug(DetAugmenter):
             return ()
         min_area = self.area_range[0] * height * width
         max_area = self.area_range[1] * height * width
-        for _ in range(self.max_attempts):
-            ratio = random.uniform(*self.aspect_ratio_range)
-            if ratio <= 0:
-                continue
-            h = int(round(sqrt(min_area / ratio)))
-            max_h = int(round(sqrt(max_area / ratio)))
+        for ratio, h, max_h in _window_attempts(self, min_area, max_area):
             if round(max_h * ratio) > width:
                 max_h = int((width + 0.4999999) / ratio)     # round(max_h * ratio) <= width
             max_h = min(max_h, height)
@@ -326,12 +321,7 @@ class DetRandomPadAug(DetAugmenter):
             return ()
         min_area = self.area_range[0] * height * width
         max_area = self.area_range[1] * height * width
-        for _ in range(self.max_attempts):
-            ratio = random.uniform(*self.aspect_ratio_range)
-            if ratio <= 0:
-                continue
-            h = int(round(sqrt(min_area / ratio)))
-            max_h = int(round(sqrt(max_area / ratio)))
+        for ratio, h, max_h in _window_attempts(self, min_area, max_area):
             if round(h * ratio) < width:
                 h = int((width + 0.499999) / ratio)
             h = max(h, height)
