@@ -1,0 +1,52 @@
+"""Regression cases for what ``tools/fuzz_amp_multi_tensor.py`` found, with MXNet 1.9.1's
+results; run in the MXNet venv, never by the test suite::
+
+    /opt/mxvenv/bin/python tools/gen_amp_multi_tensor_fuzz_fixtures.py
+
+The differences found, now fixed in minigluon:
+
+* ``amp_cast`` to an integer dtype: from float32 MXNet's CPU kernel (MKL-DNN) rounds ties to even
+  and saturates to the target's range (minigluon wrapped: 300.7 as uint8 gave 45, MXNet 255);
+  from float16 it truncates toward zero and wraps, as a C cast (minigluon rounded: 0.8 gave 1,
+  MXNet 0) (``cast_*``).
+
+Output: ``tests/fixtures/amp_multi_tensor_fuzz/cases.json`` (name -> ``code``, the snippet run on
+NDArrays ``x[i]`` made from the inputs, which leaves its NDArray results in the list ``res``) and
+``values.npz`` (``<name>/in<i>``, ``<name>/out<j>``).
+"""
+import os
+import sys
+
+import numpy as np
+
+import mxnet as mx
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _fuzz  # noqa: E402
+
+OUT = os.path.join(_fuzz.ROOT, 'tests', 'fixtures', 'amp_multi_tensor_fuzz')
+
+# ties, negatives (below 0 for uint8), values past int8 and uint8, and past int32 for float32
+VALUES = [0.5, 1.5, 2.5, -0.5, -1.5, 0.8, 2.7, -1.46, -2.7, 127.5, 300.7, -300.7]
+
+
+def cases():
+    out = {}
+    for dt in ('float32', 'float16'):
+        v = VALUES + ([3e9, -3e9] if dt == 'float32' else [65504.0, -65504.0])
+        for to in ('int32', 'uint8', 'int8'):
+            out['cast_%s_%s' % (dt, to)] = {
+                'code': 'res = [nd.amp_cast(x[0], dtype=%r)]' % to,
+                'inputs': [np.array(v, dt)]}
+    return out
+
+
+def run(name, case):
+    x = [mx.nd.array(a, dtype=a.dtype) for a in case['inputs']]
+    env = {'mx': mx, 'nd': mx.nd, 'x': x}
+    exec(case['code'], env)
+    return {'out%d' % i: r.asnumpy() for i, r in enumerate(env['res'])}
+
+
+if __name__ == '__main__':
+    _fuzz.record_fixtures(OUT, cases(), run, mx.__version__)
