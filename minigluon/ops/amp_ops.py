@@ -187,7 +187,10 @@ class AllFinite(_FiniteCheck):
 class MultiAllFinite(_FiniteCheck):
     """``multi_all_finite(*arrays, num_arrays=1, init_output=True)``: float32 ``[1.]`` when every
     value of all ``num_arrays`` inputs is finite, else ``[0.]`` (MXNet 1.9.1
-    ``multi_all_finite``; as there, ``num_arrays`` must be given and match the inputs)."""
+    ``multi_all_finite``; as there, ``num_arrays`` must be given and match the inputs). The
+    arrays may have different dtypes: MXNet 1.9.1's CPU kernel takes the first array's dtype
+    for all and fails otherwise ("data type do not match"), so its loss scaler fails on a
+    model with float16 and float32 parameters; here that works."""
 
     name = 'multi_all_finite'
     arguments = None

@@ -23,6 +23,11 @@ multi-precision forms take float16 weights; a float32 weight is updated directly
 ``out=[weight_0, weight_1, ...]`` to write the weights back, as MXNet's optimizers do. Without
 ``out`` the weights are left as they are and new arrays are returned: MXNet 1.9.1 fails there
 ("shape must have a valid ndim").
+
+The tensors of one update may have different dtypes (a float32 and a float16 weight; in the
+multi-precision forms, a float16 weight beside a float32 one): each is updated in its own dtype.
+MXNet 1.9.1's kernels take one dtype for the whole call and fail otherwise ("data type do not
+match"); its optimizers never mix them (they group the weights by dtype), nor do minigluon's.
 """
 import numpy as np
 
@@ -100,7 +105,9 @@ class MultiSumSq(_CountedInputs):
 class ResetArrays(_CountedInputs):
     """``reset_arrays(*arrays, num_arrays)``: sets every array to 0 in place; no output (MXNet
     1.9.1 returns an empty list). For NDArrays only: a Symbol of it has no outputs, so it adds
-    nothing to a graph (MXNet 1.9.1's ``sym.reset_arrays`` crashes the process)."""
+    nothing to a graph (MXNet 1.9.1's ``sym.reset_arrays`` crashes the process). Arrays of any
+    dtype, integers too (MXNet 1.9.1 refuses integer arrays: "only support floating point
+    types")."""
 
     name = 'reset_arrays'
     attrs = {'num_arrays': Attr('int')}
