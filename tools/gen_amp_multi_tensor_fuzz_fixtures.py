@@ -8,7 +8,11 @@ The differences found, now fixed in minigluon:
 * ``amp_cast`` to an integer dtype: from float32 MXNet's CPU kernel (MKL-DNN) rounds ties to even
   and saturates to the target's range (minigluon wrapped: 300.7 as uint8 gave 45, MXNet 255);
   from float16 it truncates toward zero and wraps, as a C cast (minigluon rounded: 0.8 gave 1,
-  MXNet 0) (``cast_*``).
+  MXNet 0) (``cast_*``);
+* ``nd.contrib.multi_[mp_]adamw_update``: MXNet's multi-tensor kernel writes the moments as
+  ``mean = beta1*(mean - g) + g`` and ``var = beta2*(var - g*g) + g*g`` (``_adamw_update``:
+  ``beta1*mean + (1-beta1)*g``...): NaN moments after an infinite gradient (minigluon had inf),
+  and other roundings of large gradients (``adamw_*``).
 
 Output: ``tests/fixtures/amp_multi_tensor_fuzz/cases.json`` (name -> ``code``, the snippet run on
 NDArrays ``x[i]`` made from the inputs, which leaves its NDArray results in the list ``res``) and
@@ -38,6 +42,19 @@ def cases():
             out['cast_%s_%s' % (dt, to)] = {
                 'code': 'res = [nd.amp_cast(x[0], dtype=%r)]' % to,
                 'inputs': [np.array(v, dt)]}
+    grads = np.array([np.inf, -np.inf, 1e20, 1e19, 3e18, -0.7, 0.25, np.nan], 'float32')
+    for mp in (False, True):
+        fn = 'multi_mp_adamw_update' if mp else 'multi_adamw_update'
+        w16 = '[x[4]], ' if mp else ''
+        out['adamw_%s' % fn] = {
+            'code': ('nd.contrib.%s([x[0]], [x[1]], [x[2]], [x[3]], %sx[%d], lrs=[0.1], '
+                     'wds=[0.01], etas=[0.9], beta1=0.8, out=[x[0]])\n'
+                     'res = x[:4]' % (fn, w16, 5 if mp else 4)),
+            'inputs': [np.linspace(-1, 1, 8).astype('float16' if mp else 'float32'),
+                       grads.astype('float16' if mp else 'float32'),
+                       np.full(8, 0.1, 'float32'), np.full(8, 0.2, 'float32')]
+            + ([np.linspace(-1, 1, 8).astype('float32')] if mp else [])
+            + [np.array([1.0], 'float32')]}
     return out
 
 

@@ -357,7 +357,9 @@ for _pre in (False, True):
 
 class _MultiAdamW(_MultiUpdate):
     """``_multi_adamw_update`` / ``_multi_mp_adamw_update``: ``_adamw_update``'s step (``K.adamw``)
-    per tensor with its ``lrs[i]``, ``wds[i]`` and ``etas[i]``; the last input ``rescale_grad`` is a
+    per tensor with its ``lrs[i]``, ``wds[i]`` and ``etas[i]``, the moments rounded as MXNet 1.9.1's
+    multi-tensor kernel rounds them (``multi=True``: NaN moments after an infinite gradient where
+    ``_adamw_update`` leaves infinities); the last input ``rescale_grad`` is a
     one-element array, and when it holds 0, NaN or inf no tensor is updated and the results are the
     weights unchanged (as ``_adamw_update``)."""
 
@@ -380,7 +382,8 @@ class _MultiAdamW(_MultiUpdate):
 
     def step(self, xp, i, w, g, mean, var):
         K.adamw(xp, w, g.astype(w.dtype, copy=False), mean, var, self.lrs[i], self.etas[i],
-                self.wds[i], self.beta1, self.beta2, self.epsilon, self._scale, self._clip())
+                self.wds[i], self.beta1, self.beta2, self.epsilon, self._scale, self._clip(),
+                multi=True)
 
 
 register(type('_multi_adamw_update', (_MultiAdamW,), {

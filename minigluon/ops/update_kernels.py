@@ -129,21 +129,31 @@ def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
     w -= dt(lr) * mean / (xp.sqrt(var) + dt(epsilon))
 
 
-def adamw(xp, w, g, mean, var, lr, eta, wd, beta1, beta2, epsilon, rescale, clip):
+def adamw(xp, w, g, mean, var, lr, eta, wd, beta1, beta2, epsilon, rescale, clip, multi=False):
     """AdamW with decoupled weight decay (Loshchilov & Hutter 2017; MXNet 1.9.1
     ``_adamw_update``, ``src/operator/contrib/adamw-inl.h``): ``g = clip(rescale*grad)``,
     ``mean = beta1*mean + (1-beta1)*g``, ``var = beta2*var + (1-beta2)*g*g``, then
     ``w -= eta*(lr*mean/(sqrt(var) + epsilon) + wd*w)``, in the weight's dtype with float32
     scalars (``1 - beta`` taken in float32), in MXNet's order. No bias correction: the caller
     folds it into ``lr``. ``grad`` is left alone (MXNet's kernel writes the rescaled, clipped
-    gradient back into it). The multi-precision update runs this on the float32 master copy."""
+    gradient back into it). The multi-precision update runs this on the float32 master copy.
+
+    ``multi``: the moments as MXNet 1.9.1's multi-tensor kernel (``_multi_adamw_update``) writes
+    them, ``mean = beta1*(mean - g) + g`` and ``var = beta2*(var - g*g) + g*g``: equal in exact
+    arithmetic but rounded otherwise, and NaN where ``g`` (or ``g*g``) is infinite."""
     dt = param_type(w)
     one = np.float32(1)
     g = dt(rescale) * g
     if clip is not None:
         g = xp.clip(g, -dt(clip), dt(clip))
-    mean[...] = dt(beta1) * mean + dt(one - np.float32(beta1)) * g
-    var[...] = dt(beta2) * var + dt(one - np.float32(beta2)) * (g * g)
+    if multi:
+        with np.errstate(invalid='ignore', over='ignore'):
+            g2 = g * g
+            mean[...] = dt(beta1) * (mean - g) + g
+            var[...] = dt(beta2) * (var - g2) + g2
+    else:
+        mean[...] = dt(beta1) * mean + dt(one - np.float32(beta1)) * g
+        var[...] = dt(beta2) * var + dt(one - np.float32(beta2)) * (g * g)
     w -= dt(eta) * (dt(lr) * mean / (xp.sqrt(var) + dt(epsilon)) + dt(wd) * w)
 
 
