@@ -12,7 +12,14 @@ The differences found, now fixed in minigluon:
 * ``nd.contrib.multi_[mp_]adamw_update``: MXNet's multi-tensor kernel writes the moments as
   ``mean = beta1*(mean - g) + g`` and ``var = beta2*(var - g*g) + g*g`` (``_adamw_update``:
   ``beta1*mean + (1-beta1)*g``...): NaN moments after an infinite gradient (minigluon had inf),
-  and other roundings of large gradients (``adamw_*``).
+  and other roundings of large gradients (``adamw_*``);
+* ``[preloaded_]multi_sgd_update``: MXNet's kernel is its momentum kernel with a zero momentum, so
+  an unclipped step is ``(lr*rescale_grad)*grad`` (minigluon took ``lr*(rescale_grad*grad)``:
+  one float32 element in seven an ulp off, also in ``Trainer`` steps of plain SGD, which call
+  it), and the ``preloaded_`` forms take ``lr*wd`` in float32, float64 weights too
+  (``sgd_*``).
+
+Every result is compared bit for bit.
 
 Output: ``tests/fixtures/amp_multi_tensor_fuzz/cases.json`` (name -> ``code``, the snippet run on
 NDArrays ``x[i]`` made from the inputs, which leaves its NDArray results in the list ``res``) and
@@ -55,6 +62,35 @@ def cases():
                        np.full(8, 0.1, 'float32'), np.full(8, 0.2, 'float32')]
             + ([np.linspace(-1, 1, 8).astype('float32')] if mp else [])
             + [np.array([1.0], 'float32')]}
+    rng = np.random.RandomState(7)
+    w, g = rng.uniform(-1, 1, (2, 300)), rng.uniform(-1, 1, (2, 300))
+    for dt in ('float32', 'float64'):
+        for kw in ('rescale_grad=1/3.', 'rescale_grad=1.5, clip_gradient=0.9'):
+            out['sgd_multi_%s_%s' % (dt, 'clip' if 'clip' in kw else 'rescale')] = {
+                'code': ('nd.multi_sgd_update(x[0], x[1], x[2], x[3], num_weights=2, '
+                         'lrs=[0.357, 0.1], wds=[0.072, 0.0], %s, out=[x[0], x[2]])\n'
+                         'res = [x[0], x[2]]' % kw),
+                'inputs': [w[0].astype(dt), g[0].astype(dt), w[1].astype(dt), g[1].astype(dt)]}
+            out['sgd_preloaded_%s_%s' % (dt, 'clip' if 'clip' in kw else 'rescale')] = {
+                'code': ('nd.preloaded_multi_sgd_update(x[0], x[1], x[2], x[3], x[4], x[5], '
+                         'num_weights=2, %s, out=[x[0], x[2]])\nres = [x[0], x[2]]' % kw),
+                'inputs': [w[0].astype(dt), g[0].astype(dt), w[1].astype(dt), g[1].astype(dt),
+                           np.array([0.357, 0.1], 'float32'), np.array([0.072, 0.3], 'float32')]}
+    out['sgd_trainer'] = {
+        'code': ('ps = [mx.gluon.Parameter("p%d" % i, shape=(300,)) for i in range(2)]\n'
+                 'for p, v in zip(ps, x[:2]):\n'
+                 '    p.initialize()\n'
+                 '    p.set_data(v)\n'
+                 'tr = mx.gluon.Trainer(ps, "sgd", {"learning_rate": 0.1, "wd": 0.01})\n'
+                 'for s in range(3):\n'
+                 '    with mx.autograd.record():\n'
+                 '        loss = (ps[0].data() * x[2][s]).sum() + (ps[1].data() * x[3][s]).sum()\n'
+                 '    loss.backward()\n'
+                 '    tr.step(3)\n'
+                 'res = [p.data() for p in ps]'),
+        'inputs': [w[0].astype('float32'), w[1].astype('float32'),
+                   rng.uniform(-1, 1, (3, 300)).astype('float32'),
+                   rng.uniform(-1, 1, (3, 300)).astype('float32')]}
     return out
 
 

@@ -288,12 +288,14 @@ class _SGDStep:
     def step(self, xp, i, w, g, mom=None):
         lr, wd = self.rates(i)
         K.sgd(xp, w, g, mom, lr, wd, getattr(self, 'momentum', 0.0), self.rescale_grad,
-              self._clip(), multi=True)
+              self._clip(), multi=True, lr_wd_float32=isinstance(self, _Preloaded))
 
 
 class _Preloaded(_SGDStep):
     """The preloaded forms: the rates are the float32 arrays ``lrs`` and ``wds`` (shape
-    ``(num_weights,)``) after the tensors, read once before any update."""
+    ``(num_weights,)``) after the tensors, read once before any update; ``lr*wd`` is taken in
+    float32 (MXNet 1.9.1's kernel multiplies the two floats it read), whatever the weights'
+    dtype."""
 
     tail = ('lrs', 'wds')
     per_tensor = ()

@@ -34,30 +34,33 @@ def clipped_grad(xp, grad, rescale, clip, weight=None, wd=0.0, wd_before_clip=Fa
     return g
 
 
-def sgd(xp, w, g, mom, lr, wd, momentum, rescale, clip, multi=False):
+def sgd(xp, w, g, mom, lr, wd, momentum, rescale, clip, multi=False, lr_wd_float32=False):
     """SGD (``sgd_update``; with a momentum array ``mom``, ``sgd_mom_update``).
 
     Without momentum ``w = (1 - lr*wd)*w - lr*g`` with ``g = clip(rescale*grad)``, as
-    ``sgd_update``; with ``multi=True`` ``w -= lr*g + (lr*wd)*w``, the rounding of
-    ``multi_sgd_update``, which MXNet 1.9.1's SGD optimizer calls for plain updates (both
-    measured bit for bit against MXNet). With momentum
-    ``mom = momentum*mom - (lr*wd)*w - step; w += mom``, where the step is
-    ``lr*clip(rescale*grad)`` when clipping and ``(lr*rescale)*grad`` when not (MXNet's order).
+    ``sgd_update``. With momentum ``mom = momentum*mom - (lr*wd)*w - step; w += mom``, where the
+    step is ``lr*clip(rescale*grad)`` when clipping and ``(lr*rescale)*grad`` when not (MXNet's
+    order). ``multi=True``: the rounding of MXNet 1.9.1's multi-tensor kernels
+    (``multi_sgd_update``, which its SGD optimizer calls for plain updates), the momentum form
+    with a zero momentum: ``w -= step + (lr*wd)*w``. ``lr_wd_float32``: ``lr*wd`` taken in
+    float32 whatever the weight's dtype, as the ``preloaded_`` kernels, which read the rates from
+    float32 arrays. (Measured bit for bit against MXNet, float32 and float64.)
     """
     dt = param_type(w)
+    lr_wd = dt(np.float32(lr) * np.float32(wd)) if lr_wd_float32 else dt(lr) * dt(wd)
     lr, wd = dt(lr), dt(wd)
-    if mom is None:
-        if multi:
-            w -= lr * clipped_grad(xp, g, rescale, clip) + (lr * wd) * w
-        else:
-            w[...] = (dt(1) - lr * wd) * w - lr * clipped_grad(xp, g, rescale, clip)
+    if mom is None and not multi:
+        w[...] = (dt(1) - lr * wd) * w - lr * clipped_grad(xp, g, rescale, clip)
         return
     if clip is not None:
         step = lr * clipped_grad(xp, g, rescale, clip)
     else:
         step = (lr * dt(rescale)) * g
+    if mom is None:
+        w -= step + lr_wd * w
+        return
     mom *= dt(momentum)
-    mom -= (lr * wd) * w
+    mom -= lr_wd * w
     mom -= step
     w += mom
 
