@@ -32,7 +32,8 @@ faults or limits, each in the operator's docstring): ``update-without-out`` (the
 updates fail without ``out=``), ``mixed-dtypes`` (MXNet's multi-tensor kernels take one dtype
 per call; minigluon updates each tensor in its own), ``reset-integers`` (``reset_arrays``
 refuses integer arrays), ``mkldnn-cast`` (MXNet's CPU casts refuse float64, float32 to int64 and
-the float16 backward: "unknown type for MKLDNN"), ``uninitialised-output`` (``all_finite`` with
+the float16 backward: "unknown type for MKLDNN"), ``mkldnn-cast-heap`` (MXNet's process dies
+with "malloc(): unaligned tcache chunk detected" some cases after those), ``uninitialised-output`` (``all_finite`` with
 ``init_output=False`` and no ``out=`` returns uninitialised memory), ``lars-without-aggregation``
 (LARS fails every step under ``MXNET_OPTIMIZER_AGGREGATION_SIZE=0``).
 
@@ -48,7 +49,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _fuzz  # noqa: E402
 from _fuzz import R, add_case, chance, pick, rf, ri  # noqa: E402
 
-TOL = {'float16': (2e-3, 2e-3), 'float32': (2e-5, 2e-6), 'float64': (1e-7, 1e-9)}
+TOL = {'float16': (1e-3, 1e-3), 'float32': (1e-6, 1e-7), 'float64': (1e-12, 1e-14)}
+# the training loops: the backward passes (dot, softrelu) round differently in the last bits
+TOL_LOOP = {'float32': (2e-5, 2e-6), 'float64': (1e-12, 1e-14)}
 
 
 def shape():
@@ -60,7 +63,7 @@ def arr(shp, dt, lo=-1.0, hi=1.0):
 
 
 def grad(shp, dt, bad=0.15):
-    g = arr(shp, dt, -2, 2)
+    g = arr(shp, dt, -2, 2) * (pick(1e3, 1e18) if chance(0.1) else 1)
     if chance(bad):
         g.flat[ri(0, g.size - 1)] = pick(np.inf, -np.inf, np.nan)
     return g
@@ -396,6 +399,8 @@ def known(c, m, o, kind):
             return 'reset-integers'
         if 'unknown type for MKLDNN' in err:
             return 'mkldnn-cast'
+        if c['group'] == 'cast' and err.startswith('CRASH'):
+            return 'mkldnn-cast-heap'       # "malloc(): unaligned tcache chunk" after those
         if c['group'] == 'loop' and c['op'] == 'lars' and 'negative value -1' in err:
             return 'lars-without-aggregation'
     if kind == 'diff' and c['op'] in ('all', 'multi') and 'init_output=False' in c['code']:
@@ -406,7 +411,7 @@ def known(c, m, o, kind):
 def main():
     _fuzz.main(__doc__, __file__, generate, _fuzz.child(run_case, quiet=True),
                lambda casedir: _fuzz.compare_cases(casedir, lambda c, m, o: _fuzz.check_case(
-                   m, o, TOL), known), n=40, timeout=300)
+                   m, o, TOL_LOOP if c['group'] == 'loop' else TOL), known), n=40, timeout=300)
 
 
 if __name__ == '__main__':
