@@ -65,6 +65,17 @@ class _GraphGrad:
     get fresh zero gradients and ``Trainer.step`` does not call them stale; a graph MXNet
     inlines (at most ``inline_limit`` operators, without ``static_alloc``) is recorded operator
     by operator and leaves them untouched, and is made without ``in_metas``.
+
+    Where MXNet 1.9.1's hybridized backward is wrong (measured), every input gets its true
+    gradient here: MXNet never writes the gradient of an input that ``+`` adds straight into an
+    output (``x*b + c``: ``c`` keeps its old gradient, which ``Trainer.step`` applies again);
+    with ``grad_req='add'`` an inlined graph reads that input's accumulated gradient as the
+    head gradient of the other addend; the parameters of the branch ``contrib.cond`` did not
+    take keep their old gradients (and are not called stale); the parameters a hybridized
+    ``contrib.while_loop`` body reads get wrong gradients (uninitialised memory when
+    ``max_iterations`` exceeds the steps run); and a ``BlockGrad`` path with ``grad_req``
+    ``'null'`` beside ``'add'``, or ``contrib.foreach`` with ``static_alloc`` and
+    ``grad_req='add'``, fails in the backward pass.
     """
 
     name = 'CachedOp'
