@@ -250,8 +250,9 @@ class CachedOp:
 
         Raises
         ------
-        ValueError
-            If the number of arrays differs from the number of graph inputs.
+        MXNetValueError
+            If the number of arrays differs from the number of graph inputs (an ``MXNetError``,
+            as MXNet 1.9.1's).
         TypeError
             If an argument is not an NDArray.
         MXNetError
@@ -259,8 +260,8 @@ class CachedOp:
             operator fails; the message names the node.
         """
         if len(args) != self.num_inputs:
-            raise ValueError('CachedOp: expected %d inputs %s, got %d'
-                             % (self.num_inputs, self.input_names, len(args)))
+            raise MXNetValueError('CachedOp: expected %d inputs %s, got %d'
+                                  % (self.num_inputs, self.input_names, len(args)))
         for name, a in zip(self.input_names, args):
             if not isinstance(a, NDArray):
                 raise TypeError("CachedOp: input '%s' must be an NDArray, got %s"

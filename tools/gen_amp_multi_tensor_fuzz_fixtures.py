@@ -19,6 +19,9 @@ The differences found, now fixed in minigluon:
   it), and the ``preloaded_`` forms take ``lr*wd`` in float32, float64 weights too
   (``sgd_*``).
 
+Found by the probes of ``nd.CachedOp``: a call with too few or too many arrays is an
+``MXNetError`` as MXNet's (minigluon raised a plain ``ValueError``) (``cachedop_*``).
+
 Every result is compared bit for bit.
 
 Output: ``tests/fixtures/amp_multi_tensor_fuzz/cases.json`` (name -> ``code``, the snippet run on
@@ -91,6 +94,11 @@ def cases():
         'inputs': [w[0].astype('float32'), w[1].astype('float32'),
                    rng.uniform(-1, 1, (3, 300)).astype('float32'),
                    rng.uniform(-1, 1, (3, 300)).astype('float32')]}
+    for n in (1, 3):
+        out['cachedop_%d_arrays' % n] = {
+            'code': ('c = nd.CachedOp(mx.sym.relu(mx.sym.var("a") + mx.sym.var("b")))\n'
+                     'res = [c(*x)]'),
+            'inputs': [np.ones(2, 'float32')] * n}
     return out
 
 
