@@ -425,8 +425,8 @@ class _MultiLamb(_MultiUpdate):
                                   self.rescale_grad, self._clip())
         # MXNet takes the weight's norm from the weight as given (float16 for the mp form, not
         # the float32 master), through multi_sum_sq's rounding
-        r1 = float(np.sqrt(np.float32(_sum_sq(xp, self._weight))))
-        r2 = float(np.sqrt(np.float32(_sum_sq(xp, direction))))
+        r1 = float(np.sqrt(np.float32(to_numpy(_sum_sq(xp, self._weight)))))
+        r2 = float(np.sqrt(np.float32(to_numpy(_sum_sq(xp, direction)))))
         K.lamb_phase2(w, direction, r1, r2, self.learning_rates[i], self.lower_bound,
                       self.upper_bound)
 
