@@ -22,7 +22,8 @@ which leaves its results in ``res``):
 * ``cast``: ``amp_cast`` / ``amp_multicast`` (``cast_narrow``) with their gradients;
 * ``loop``: a short AMP training loop as GluonNLP's (``amp.init()``, ``amp.init_trainer``,
   ``scale_loss``, sometimes ``unscale`` + ``clip_global_norm``, batches that overflow with inf or
-  NaN) of an optimizer drawn among sgd / sgd with momentum / adam / lamb / lars, compared by the
+  NaN) of an optimizer drawn among sgd / sgd with momentum / adam / lamb / lars / nag / rmsprop
+  (sometimes ``MXNET_OPTIMIZER_AGGREGATION_SIZE``, ``kvstore`` and ``update_on_kvstore``), compared by the
   weights, the loss scale and the skipped steps after every step. The model has no
   FullyConnected (MXNet 1.9.1 cannot run float16 GEMMs on a CPU): ``dot`` of float32, as
   tests/legacy/p58. ``loop`` cases run last (``amp.init()`` changes the operators of the process).
@@ -35,7 +36,9 @@ refuses integer arrays), ``mkldnn-cast`` (MXNet's CPU casts refuse float64, floa
 the float16 backward: "unknown type for MKLDNN"), ``mkldnn-cast-heap`` (MXNet's process dies
 with "malloc(): unaligned tcache chunk detected" some cases after those), ``uninitialised-output`` (``all_finite`` with
 ``init_output=False`` and no ``out=`` returns uninitialised memory), ``lars-without-aggregation``
-(LARS fails every step under ``MXNET_OPTIMIZER_AGGREGATION_SIZE=0``).
+(LARS fails every step under ``MXNET_OPTIMIZER_AGGREGATION_SIZE=0``),
+``update-on-kvstore-without-store`` (``update_on_kvstore=True`` on one device, where MXNet
+makes no store: every step fails; tools/fuzz_trainer.py's tag).
 
 The batching, crash/hang resume, the report and the command line are ``tools/_fuzz.py``'s.
 """
@@ -300,7 +303,7 @@ if %(hyb)r:
     net.hybridize()
 if %(agg)r:
     os.environ['MXNET_OPTIMIZER_AGGREGATION_SIZE'] = %(agg)r
-trainer = gluon.Trainer(net.collect_params(), %(opt)r, %(okw)r)
+trainer = gluon.Trainer(net.collect_params(), %(opt)r, %(okw)r, **%(tkw)r)
 os.environ.pop('MXNET_OPTIMIZER_AGGREGATION_SIZE', None)
 amp.init_trainer(trainer)
 trainer._amp_loss_scaler._scale_seq_len = %(seq)d
@@ -337,9 +340,14 @@ def g_loop(count):
         if chance(0.3):
             okw['clip_gradient'] = rf(0.1, 2)
         agg = pick(None, '0', '1', '4') if opt in ('sgd', 'lamb', 'lars') else None
+        tkw = {}
+        if chance(0.4):
+            tkw['kvstore'] = pick('device', 'local', None)
+        if chance(0.3):
+            tkw['update_on_kvstore'] = pick(False, True, None)
         params = dict(hyb=chance(0.5), opt=opt, okw=okw, seq=ri(1, 4), steps=steps,
                       unscale=sorted({ri(0, steps - 1) for _ in range(ri(0, 2))}),
-                      clip=rf(0.1, 5), batch=batch, agg=agg)
+                      clip=rf(0.1, 5), batch=batch, agg=agg, tkw=tkw)
         ins = [arr((4, 3), 'float32', -0.5, 0.5), arr((3,), 'float32', -0.1, 0.1), xs,
                R.randn(steps, batch).astype('float32')]
         add_case('loop', LOOP % params, ins, op=opt)
@@ -403,6 +411,8 @@ def known(c, m, o, kind):
             return 'mkldnn-cast-heap'       # "malloc(): unaligned tcache chunk" after those
         if c['group'] == 'loop' and c['op'] == 'lars' and 'negative value -1' in err:
             return 'lars-without-aggregation'
+        if c['group'] == 'loop' and "no attribute 'is_capable'" in err:
+            return 'update-on-kvstore-without-store'
     if kind == 'diff' and c['op'] in ('all', 'multi') and 'init_output=False' in c['code']:
         return 'uninitialised-output'
     return None
