@@ -19,26 +19,38 @@ which leaves its results in ``res``):
 * ``lamb``: ``nd.contrib.multi_[mp_]lamb_update`` with ``step_count``, bounds, bias correction;
 * ``finite``: ``all_finite`` / ``multi_all_finite`` (``init_output``, inf/NaN/float16 overflow),
   ``multi_sum_sq`` (float16 and float32), ``multi_lars`` and ``reset_arrays``;
-* ``cast``: ``amp_cast`` / ``amp_multicast`` (``cast_narrow``) with their gradients;
+* ``cast``: ``amp_cast`` / ``amp_multicast`` (``cast_narrow``), to integers too (ties,
+  overflow), with their gradients for float32 inputs;
 * ``loop``: a short AMP training loop as GluonNLP's (``amp.init()``, ``amp.init_trainer``,
   ``scale_loss``, sometimes ``unscale`` + ``clip_global_norm``, batches that overflow with inf or
   NaN) of an optimizer drawn among sgd / sgd with momentum / adam / lamb / lars / nag / rmsprop
-  (sometimes ``MXNET_OPTIMIZER_AGGREGATION_SIZE``, ``kvstore`` and ``update_on_kvstore``), compared by the
-  weights, the loss scale and the skipped steps after every step. The model has no
+  (sometimes ``MXNET_OPTIMIZER_AGGREGATION_SIZE``, ``kvstore`` and ``update_on_kvstore``),
+  compared by the weights, the loss scale and ``trainer._scale`` after every step. The model has no
   FullyConnected (MXNet 1.9.1 cannot run float16 GEMMs on a CPU): ``dot`` of float32, as
   tests/legacy/p58. ``loop`` cases run last (``amp.init()`` changes the operators of the process).
 
-Comparison: ``_fuzz.check_case`` with ``TOL``; result dtypes compared. Known tags (MXNet
-faults or limits, each in the operator's docstring): ``update-without-out`` (the multi-tensor
-updates fail without ``out=``), ``mixed-dtypes`` (MXNet's multi-tensor kernels take one dtype
-per call; minigluon updates each tensor in its own), ``reset-integers`` (``reset_arrays``
-refuses integer arrays), ``mkldnn-cast`` (MXNet's CPU casts refuse float64, float32 to int64 and
-the float16 backward: "unknown type for MKLDNN"), ``mkldnn-cast-heap`` (MXNet's process dies
-with "malloc(): unaligned tcache chunk detected" some cases after those), ``uninitialised-output`` (``all_finite`` with
-``init_output=False`` and no ``out=`` returns uninitialised memory), ``lars-without-aggregation``
-(LARS fails every step under ``MXNET_OPTIMIZER_AGGREGATION_SIZE=0``),
-``update-on-kvstore-without-store`` (``update_on_kvstore=True`` on one device, where MXNet
-makes no store: every step fails; tools/fuzz_trainer.py's tag).
+Comparison: ``_fuzz.check_case`` with ``TOL``; result dtypes compared. Known tags (MXNet faults or
+limits, each in the operator's docstring): ``update-without-out`` (the multi-tensor updates fail
+without ``out=``), ``mixed-dtypes`` (MXNet's multi-tensor kernels take one dtype per call;
+minigluon updates each tensor in its own), ``reset-integers`` (``reset_arrays`` refuses integer
+arrays), ``mkldnn-cast`` (MXNet's CPU casts refuse float64, float32 to int64 and the float16
+backward: "unknown type for MKLDNN"), ``mkldnn-cast-heap`` (MXNet's process dies with "malloc():
+unaligned tcache chunk detected" some cases after those), ``uninitialised-output`` (``all_finite``
+with ``init_output=False`` and no ``out=`` returns uninitialised memory),
+``lars-without-aggregation`` (LARS fails every step under ``MXNET_OPTIMIZER_AGGREGATION_SIZE=0``),
+``update-on-kvstore-without-store`` (``update_on_kvstore=True`` on one device, where MXNet makes no
+store: every step fails; tools/fuzz_trainer.py's tag), ``float-attribute-parse`` (float64 results a
+float32 ulp of an attribute apart: MXNet's attribute parser reads ``"1.876"`` as ``float32(1) +
+float32(0.876)``, 1.8759999, where minigluon rounds to the nearest float32, 1.876; left, see the
+report of the first runs below).
+
+First runs (seeds 1 to 7, 3,504 cases; the last two runs, 1,850 cases: 1,381 equal, 469 known, 0
+other): the differences fixed are pinned by ``tools/gen_amp_multi_tensor_fuzz_fixtures.py``
+(``tests/ops/test_amp_multi_tensor_fuzz_regressions.py``): ``amp_cast`` to integers (float32
+saturates, float16 truncates and wraps), the multi-AdamW moments' rounding and NaN after an
+infinite gradient, the multi-SGD step ``(lr*rescale_grad)*grad`` and the preloaded forms' float32
+``lr*wd``. Left: MXNet's attribute parsing (``float-attribute-parse``), which touches every
+operator's float attributes whose integer part is not 0.
 
 The batching, crash/hang resume, the report and the command line are ``tools/_fuzz.py``'s.
 """
@@ -399,7 +411,8 @@ def run_case(mx, c, inputs):
 def known(c, m, o, kind):
     err = str(m.get('error', ''))
     if kind == 'mx-error-ours-ok':
-        if 'out=' not in c['code'] and ('valid ndim' in err or 'type_flag=-1' in err):
+        if 'out=' not in c['code'] and ('valid ndim' in err or 'type_flag=-1' in err or
+                                        'Shape is unknown' in err):
             return 'update-without-out'
         if 'data type do not match' in err or 'Incompatible attr' in err:
             return 'mixed-dtypes'
@@ -415,7 +428,22 @@ def known(c, m, o, kind):
             return 'update-on-kvstore-without-store'
     if kind == 'diff' and c['op'] in ('all', 'multi') and 'init_output=False' in c['code']:
         return 'uninitialised-output'
+    if kind == 'diff' and _float64_ulps_of_float32(m, o):
+        return 'float-attribute-parse'
     return None
+
+
+def _float64_ulps_of_float32(m, o):
+    """Whether every difference is in float64 arrays and below float32's precision: MXNet's
+    attribute parser reads ``"1.876"`` as ``float32(1) + float32(0.876)`` (1.8759999, not the
+    nearest float32 1.876), which float64 updates show."""
+    for k in m:
+        if k in o and m[k].dtype.kind == 'f' and not _fuzz.close(o[k], m[k], TOL):
+            scale = float(np.nanmax(np.abs(m[k]), initial=0))
+            if m[k].dtype != np.float64 or not np.allclose(o[k], m[k], rtol=0, atol=5e-7 * scale,
+                                                           equal_nan=True):
+                return False
+    return True
 
 
 def main():
