@@ -74,8 +74,8 @@ class _GraphGrad:
     take keep their old gradients (and are not called stale); the parameters a hybridized
     ``contrib.while_loop`` body reads get wrong gradients (uninitialised memory when
     ``max_iterations`` exceeds the steps run); and a ``BlockGrad`` path with ``grad_req``
-    ``'null'`` beside ``'add'``, or ``contrib.foreach`` with ``static_alloc`` and
-    ``grad_req='add'``, fails in the backward pass.
+    ``'null'`` beside ``'add'``, or a ``contrib.foreach`` body that carries a new state ``s``
+    and outputs ``s * 1``, fails in the backward pass.
     """
 
     name = 'CachedOp'
