@@ -65,6 +65,17 @@ class _GraphGrad:
     get fresh zero gradients and ``Trainer.step`` does not call them stale; a graph MXNet
     inlines (at most ``inline_limit`` operators, without ``static_alloc``) is recorded operator
     by operator and leaves them untouched, and is made without ``in_metas``.
+
+    Where MXNet 1.9.1's hybridized backward is wrong (measured), every input gets its true
+    gradient here: MXNet never writes the gradient of an input that ``+`` adds straight into an
+    output (``x*b + c``: ``c`` keeps its old gradient, which ``Trainer.step`` applies again);
+    with ``grad_req='add'`` an inlined graph reads that input's accumulated gradient as the
+    head gradient of the other addend; the parameters of the branch ``contrib.cond`` did not
+    take keep their old gradients (and are not called stale); the parameters a hybridized
+    ``contrib.while_loop`` body reads get wrong gradients (uninitialised memory when
+    ``max_iterations`` exceeds the steps run); and a ``BlockGrad`` path with ``grad_req``
+    ``'null'`` beside ``'add'``, or a ``contrib.foreach`` body that carries a new state ``s``
+    and outputs ``s * 1``, fails in the backward pass.
     """
 
     name = 'CachedOp'
@@ -239,8 +250,9 @@ class CachedOp:
 
         Raises
         ------
-        ValueError
-            If the number of arrays differs from the number of graph inputs.
+        MXNetValueError
+            If the number of arrays differs from the number of graph inputs (an ``MXNetError``,
+            as MXNet 1.9.1's).
         TypeError
             If an argument is not an NDArray.
         MXNetError
@@ -248,8 +260,8 @@ class CachedOp:
             operator fails; the message names the node.
         """
         if len(args) != self.num_inputs:
-            raise ValueError('CachedOp: expected %d inputs %s, got %d'
-                             % (self.num_inputs, self.input_names, len(args)))
+            raise MXNetValueError('CachedOp: expected %d inputs %s, got %d'
+                                  % (self.num_inputs, self.input_names, len(args)))
         for name, a in zip(self.input_names, args):
             if not isinstance(a, NDArray):
                 raise TypeError("CachedOp: input '%s' must be an NDArray, got %s"

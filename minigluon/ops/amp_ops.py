@@ -20,11 +20,28 @@ def _amp_cast_type(in_dtype, target):
     return np.dtype(target) if np.dtype(in_dtype) in _LOW_OR_SINGLE else np.dtype(in_dtype)
 
 
+def _float32_to_int(xp, data, target):
+    """A float32 array cast to the integer dtype ``target`` as MXNet 1.9.1's CPU kernel for
+    float32 (an MKL-DNN reorder) does: rounded to the nearest integer, ties to even, and
+    saturated to the target's range (300.7 -> 255 as uint8, -1.5 -> 0); the upper end is the
+    largest float32 in range (2147483520 for int32). NaN gives 0 here (MXNet: 0 for uint8,
+    2147483520 for int32)."""
+    info = np.iinfo(target)
+    hi = np.float32(info.max)
+    if float(hi) > info.max:
+        hi = np.nextafter(hi, np.float32(0))
+    out = xp.clip(xp.rint(data), np.float32(info.min), hi)
+    return xp.where(xp.isnan(out), np.float32(0), out).astype(target)
+
+
 @register
 class AMPCast(Op):
     """``amp_cast(data, dtype)``: ``data`` cast to ``dtype`` when it is float16 or float32; any
-    other dtype is returned unchanged (a copy). Shape unchanged. A cast to an integer dtype rounds
-    to the nearest integer (ties to even), as MXNet 1.9.1 does on the CPU. The gradient is the output's
+    other dtype is returned unchanged (a copy). Shape unchanged. A cast to an integer dtype follows
+    MXNet 1.9.1's CPU kernels: from float32 it rounds to the nearest integer (ties to even) and
+    saturates to the target's range; from float16 it truncates toward zero and wraps, as a C cast.
+    (MXNet's MKL-DNN kernel refuses float32 to int64, and float64 inputs altogether; here
+    float32 goes to int64 as to int32, and float64 passes through.) The gradient is the output's
     gradient cast back to the input's dtype. MXNet 1.9.1 also lists ``bfloat16``, which NumPy has
     no dtype for: it raises here."""
 
@@ -41,10 +58,13 @@ class AMPCast(Op):
     def forward(self, xp, data):
         self.in_dtype = data.dtype
         target = _amp_cast_type(data.dtype, self.dtype)
-        if target.kind in 'iu' and data.dtype.kind == 'f':
-            # MXNet 1.9.1's CPU kernel (an MKL-DNN reorder) rounds to the nearest integer, ties
-            # to even, where ``cast`` / ``astype`` truncate
-            data = xp.rint(data)
+        if target.kind in 'iu' and data.dtype == np.float32:
+            return _float32_to_int(xp, data, target)
+        if target.kind in 'iu' and data.dtype == np.float16:
+            # MXNet 1.9.1's CPU kernel for float16 is a plain C cast: toward zero, then wrapped
+            # to the target's width (300.7 -> 44 as uint8)
+            with np.errstate(invalid='ignore'):
+                return data.astype(np.int32 if target.itemsize < 4 else target).astype(target)
         return data.astype(target)
 
     def backward(self, xp, grad):
@@ -167,7 +187,10 @@ class AllFinite(_FiniteCheck):
 class MultiAllFinite(_FiniteCheck):
     """``multi_all_finite(*arrays, num_arrays=1, init_output=True)``: float32 ``[1.]`` when every
     value of all ``num_arrays`` inputs is finite, else ``[0.]`` (MXNet 1.9.1
-    ``multi_all_finite``; as there, ``num_arrays`` must be given and match the inputs)."""
+    ``multi_all_finite``; as there, ``num_arrays`` must be given and match the inputs). The
+    arrays may have different dtypes: MXNet 1.9.1's CPU kernel takes the first array's dtype
+    for all and fails otherwise ("data type do not match"), so its loss scaler fails on a
+    model with float16 and float32 parameters; here that works."""
 
     name = 'multi_all_finite'
     arguments = None

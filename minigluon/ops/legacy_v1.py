@@ -64,7 +64,9 @@ class ConvolutionV1(Convolution):
     ``workspace=1024``), for 2-D and 3-D kernels; ``layout`` takes ``NCHW`` / ``NCDHW`` (MXNet
     also lists ``NHWC`` / ``NDHWC`` but refuses them when it runs). MXNet 1.9.1's CPU build runs
     2-D float32 and float64 only ("Volume convolution is not implemented" for 3-D, "FP16 gemm on
-    cpu not implemented"); those work here.
+    cpu not implemented"); those work here. MXNet 1.9.1's data gradient ignores ``dilate`` (the
+    inputs a dilated kernel skips get gradients, measured against numerical differences); here
+    it is ``Convolution``'s, exact.
 
     Raises
     ------

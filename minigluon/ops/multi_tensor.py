@@ -23,6 +23,11 @@ multi-precision forms take float16 weights; a float32 weight is updated directly
 ``out=[weight_0, weight_1, ...]`` to write the weights back, as MXNet's optimizers do. Without
 ``out`` the weights are left as they are and new arrays are returned: MXNet 1.9.1 fails there
 ("shape must have a valid ndim").
+
+The tensors of one update may have different dtypes (a float32 and a float16 weight; in the
+multi-precision forms, a float16 weight beside a float32 one): each is updated in its own dtype.
+MXNet 1.9.1's kernels take one dtype for the whole call and fail otherwise ("data type do not
+match"); its optimizers never mix them (they group the weights by dtype), nor do minigluon's.
 """
 import numpy as np
 
@@ -100,7 +105,9 @@ class MultiSumSq(_CountedInputs):
 class ResetArrays(_CountedInputs):
     """``reset_arrays(*arrays, num_arrays)``: sets every array to 0 in place; no output (MXNet
     1.9.1 returns an empty list). For NDArrays only: a Symbol of it has no outputs, so it adds
-    nothing to a graph (MXNet 1.9.1's ``sym.reset_arrays`` crashes the process)."""
+    nothing to a graph (MXNet 1.9.1's ``sym.reset_arrays`` crashes the process). Arrays of any
+    dtype, integers too (MXNet 1.9.1 refuses integer arrays: "only support floating point
+    types")."""
 
     name = 'reset_arrays'
     attrs = {'num_arrays': Attr('int')}
@@ -281,12 +288,14 @@ class _SGDStep:
     def step(self, xp, i, w, g, mom=None):
         lr, wd = self.rates(i)
         K.sgd(xp, w, g, mom, lr, wd, getattr(self, 'momentum', 0.0), self.rescale_grad,
-              self._clip(), multi=True)
+              self._clip(), multi=True, lr_wd_float32=isinstance(self, _Preloaded))
 
 
 class _Preloaded(_SGDStep):
     """The preloaded forms: the rates are the float32 arrays ``lrs`` and ``wds`` (shape
-    ``(num_weights,)``) after the tensors, read once before any update."""
+    ``(num_weights,)``) after the tensors, read once before any update; ``lr*wd`` is taken in
+    float32 (MXNet 1.9.1's kernel multiplies the two floats it read), whatever the weights'
+    dtype."""
 
     tail = ('lrs', 'wds')
     per_tensor = ()
@@ -350,7 +359,9 @@ for _pre in (False, True):
 
 class _MultiAdamW(_MultiUpdate):
     """``_multi_adamw_update`` / ``_multi_mp_adamw_update``: ``_adamw_update``'s step (``K.adamw``)
-    per tensor with its ``lrs[i]``, ``wds[i]`` and ``etas[i]``; the last input ``rescale_grad`` is a
+    per tensor with its ``lrs[i]``, ``wds[i]`` and ``etas[i]``, the moments rounded as MXNet 1.9.1's
+    multi-tensor kernel rounds them (``multi=True``: NaN moments after an infinite gradient where
+    ``_adamw_update`` leaves infinities); the last input ``rescale_grad`` is a
     one-element array, and when it holds 0, NaN or inf no tensor is updated and the results are the
     weights unchanged (as ``_adamw_update``)."""
 
@@ -373,7 +384,8 @@ class _MultiAdamW(_MultiUpdate):
 
     def step(self, xp, i, w, g, mean, var):
         K.adamw(xp, w, g.astype(w.dtype, copy=False), mean, var, self.lrs[i], self.etas[i],
-                self.wds[i], self.beta1, self.beta2, self.epsilon, self._scale, self._clip())
+                self.wds[i], self.beta1, self.beta2, self.epsilon, self._scale, self._clip(),
+                multi=True)
 
 
 register(type('_multi_adamw_update', (_MultiAdamW,), {
@@ -413,8 +425,8 @@ class _MultiLamb(_MultiUpdate):
                                   self.rescale_grad, self._clip())
         # MXNet takes the weight's norm from the weight as given (float16 for the mp form, not
         # the float32 master), through multi_sum_sq's rounding
-        r1 = float(np.sqrt(np.float32(_sum_sq(xp, self._weight).item())))     # .item(): the host
-        r2 = float(np.sqrt(np.float32(_sum_sq(xp, direction).item())))        # number, any device
+        r1 = float(np.sqrt(np.float32(to_numpy(_sum_sq(xp, self._weight)))))
+        r2 = float(np.sqrt(np.float32(to_numpy(_sum_sq(xp, direction)))))
         K.lamb_phase2(w, direction, r1, r2, self.learning_rates[i], self.lower_bound,
                       self.upper_bound)
 

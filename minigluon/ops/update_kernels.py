@@ -34,30 +34,33 @@ def clipped_grad(xp, grad, rescale, clip, weight=None, wd=0.0, wd_before_clip=Fa
     return g
 
 
-def sgd(xp, w, g, mom, lr, wd, momentum, rescale, clip, multi=False):
+def sgd(xp, w, g, mom, lr, wd, momentum, rescale, clip, multi=False, lr_wd_float32=False):
     """SGD (``sgd_update``; with a momentum array ``mom``, ``sgd_mom_update``).
 
     Without momentum ``w = (1 - lr*wd)*w - lr*g`` with ``g = clip(rescale*grad)``, as
-    ``sgd_update``; with ``multi=True`` ``w -= lr*g + (lr*wd)*w``, the rounding of
-    ``multi_sgd_update``, which MXNet 1.9.1's SGD optimizer calls for plain updates (both
-    measured bit for bit against MXNet). With momentum
-    ``mom = momentum*mom - (lr*wd)*w - step; w += mom``, where the step is
-    ``lr*clip(rescale*grad)`` when clipping and ``(lr*rescale)*grad`` when not (MXNet's order).
+    ``sgd_update``. With momentum ``mom = momentum*mom - (lr*wd)*w - step; w += mom``, where the
+    step is ``lr*clip(rescale*grad)`` when clipping and ``(lr*rescale)*grad`` when not (MXNet's
+    order). ``multi=True``: the rounding of MXNet 1.9.1's multi-tensor kernels
+    (``multi_sgd_update``, which its SGD optimizer calls for plain updates), the momentum form
+    with a zero momentum: ``w -= step + (lr*wd)*w``. ``lr_wd_float32``: ``lr*wd`` taken in
+    float32 whatever the weight's dtype, as the ``preloaded_`` kernels, which read the rates from
+    float32 arrays. (Measured bit for bit against MXNet, float32 and float64.)
     """
     dt = param_type(w)
+    lr_wd = dt(np.float32(lr) * np.float32(wd)) if lr_wd_float32 else dt(lr) * dt(wd)
     lr, wd = dt(lr), dt(wd)
-    if mom is None:
-        if multi:
-            w -= lr * clipped_grad(xp, g, rescale, clip) + (lr * wd) * w
-        else:
-            w[...] = (dt(1) - lr * wd) * w - lr * clipped_grad(xp, g, rescale, clip)
+    if mom is None and not multi:
+        w[...] = (dt(1) - lr * wd) * w - lr * clipped_grad(xp, g, rescale, clip)
         return
     if clip is not None:
         step = lr * clipped_grad(xp, g, rescale, clip)
     else:
         step = (lr * dt(rescale)) * g
+    if mom is None:
+        w -= step + lr_wd * w
+        return
     mom *= dt(momentum)
-    mom -= (lr * wd) * w
+    mom -= lr_wd * w
     mom -= step
     w += mom
 
@@ -129,21 +132,31 @@ def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
     w -= dt(lr) * mean / (xp.sqrt(var) + dt(epsilon))
 
 
-def adamw(xp, w, g, mean, var, lr, eta, wd, beta1, beta2, epsilon, rescale, clip):
+def adamw(xp, w, g, mean, var, lr, eta, wd, beta1, beta2, epsilon, rescale, clip, multi=False):
     """AdamW with decoupled weight decay (Loshchilov & Hutter 2017; MXNet 1.9.1
     ``_adamw_update``, ``src/operator/contrib/adamw-inl.h``): ``g = clip(rescale*grad)``,
     ``mean = beta1*mean + (1-beta1)*g``, ``var = beta2*var + (1-beta2)*g*g``, then
     ``w -= eta*(lr*mean/(sqrt(var) + epsilon) + wd*w)``, in the weight's dtype with float32
     scalars (``1 - beta`` taken in float32), in MXNet's order. No bias correction: the caller
     folds it into ``lr``. ``grad`` is left alone (MXNet's kernel writes the rescaled, clipped
-    gradient back into it). The multi-precision update runs this on the float32 master copy."""
+    gradient back into it). The multi-precision update runs this on the float32 master copy.
+
+    ``multi``: the moments as MXNet 1.9.1's multi-tensor kernel (``_multi_adamw_update``) writes
+    them, ``mean = beta1*(mean - g) + g`` and ``var = beta2*(var - g*g) + g*g``: equal in exact
+    arithmetic but rounded otherwise, and NaN where ``g`` (or ``g*g``) is infinite."""
     dt = param_type(w)
     one = np.float32(1)
     g = dt(rescale) * g
     if clip is not None:
         g = xp.clip(g, -dt(clip), dt(clip))
-    mean[...] = dt(beta1) * mean + dt(one - np.float32(beta1)) * g
-    var[...] = dt(beta2) * var + dt(one - np.float32(beta2)) * (g * g)
+    if multi:
+        with np.errstate(invalid='ignore', over='ignore'):
+            g2 = g * g
+            mean[...] = dt(beta1) * (mean - g) + g
+            var[...] = dt(beta2) * (var - g2) + g2
+    else:
+        mean[...] = dt(beta1) * mean + dt(one - np.float32(beta1)) * g
+        var[...] = dt(beta2) * var + dt(one - np.float32(beta2)) * (g * g)
     w -= dt(eta) * (dt(lr) * mean / (xp.sqrt(var) + dt(epsilon)) + dt(wd) * w)
 
 

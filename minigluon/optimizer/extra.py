@@ -219,6 +219,9 @@ class LARS(Optimizer):
     ``momentum*lr/lr_previous`` (Goyal et al. 2017), the rates of this and the previous update.
     By default only names ending in ``_weight`` get weight decay. With ``multi_precision`` the state
     of a float16 weight is ``(momentum or None, float32 master copy)``, in that order, as in MXNet.
+    ``MXNET_OPTIMIZER_AGGREGATION_SIZE=0`` updates weight by weight; MXNet 1.9.1's LARS then fails
+    at every step ("Shape dim size cannot be a negative value -1": its single-weight path still
+    calls ``preloaded_multi_sgd_update``).
     """
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off

@@ -16,7 +16,10 @@ below 0.9.4, the initialiser an operator gives its variables (BatchNorm's statis
 where a variable has none; below 0.9.5, ``argmax`` / ``argmin`` ``axis=-1`` meaning "flatten".
 Legacy operator names (``BatchNorm_v1``, ``Softmax``...) are registered operators or aliases.
 ``control_deps`` lists are ignored (MXNet 1.9.1 keeps and re-writes them). Anything malformed raises
-:class:`~minigluon.base.MXNetFormatError` naming the node, never an IndexError or RecursionError.
+:class:`~minigluon.base.MXNetFormatError` naming the node, never an IndexError or RecursionError;
+so does a file of 0.9 or later whose operator lacks inputs (a FullyConnected without its
+weight, a BatchNorm without its statistics), which MXNet 1.9.1 loads into a graph that fails
+at shape inference.
 """
 import json
 import os

@@ -124,6 +124,15 @@ def test_convolution_v1_is_convolution_and_refuses_1d():
         sym.Convolution_v1(sym.var('x'), kernel=(2, 2), num_filter=1, layout='NCW')
 
 
+def test_convolution_v1_data_gradient_with_dilation():
+    # MXNet 1.9.1's Convolution_v1 ignores dilate in its data gradient (measured: with
+    # dilate=(1, 2) the columns the kernel skips get gradients); the numerical gradient decides
+    x, w = RNG.randn(1, 2, 2, 6), RNG.randn(2, 2, 1, 3)
+    args = dict(kernel=(1, 3), num_filter=2, stride=(1, 2), pad=(0, 1), dilate=(1, 2),
+                no_bias=True)
+    check_gradient(lambda *a: nd.Convolution_v1(*a, **args), [x, w], rtol=1e-4, atol=1e-6)
+
+
 def test_v1_operators_in_a_hybridized_graph():
     data = sym.var('data')
     net = sym.Pooling_v1(sym.Convolution_v1(sym.BatchNorm_v1(data, name='bn'), kernel=(3, 3),
