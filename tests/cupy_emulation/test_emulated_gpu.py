@@ -41,7 +41,8 @@ def _run(args, timeout=240):
 
 def _pytest(args):
     code, out = _run(['-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider'] + args)
-    assert code == 0, out[-6000:]
+    failed = [line for line in out.splitlines() if line.startswith(('FAILED', 'ERROR'))]
+    assert code == 0, '\n'.join(failed) + '\n...\n' + out[-6000:]   # the names, then the tail
     passed = re.search(r'(\d+) passed', out)
     skips = [line for line in out.splitlines() if line.startswith('SKIPPED')]
     return int(passed.group(1)) if passed else 0, skips, out

@@ -39,35 +39,42 @@ def test_variadic_operators_still_take_their_arrays():
 
 # -- window attributes: one declared minimum (Attr(minimum=...)) for every operator --------------
 
-CONV = (nd.ones((2, 3, 4, 5)), nd.ones((2, 3, 2, 2)), nd.ones(2))
-DECONV = (nd.ones((2, 3, 4, 5)), nd.ones((3, 2, 2, 2)))
+def CONV():
+    """Convolution's data, weight and bias, made at call time on the current context (the
+    CuPy stand-in's run makes gpu(0) the default)."""
+    return nd.ones((2, 3, 4, 5)), nd.ones((2, 3, 2, 2)), nd.ones(2)
+
+
+def DECONV():
+    """Deconvolution's data and weight, made at call time on the current context."""
+    return nd.ones((2, 3, 4, 5)), nd.ones((3, 2, 2, 2))
 
 
 @pytest.mark.parametrize('call,attr,minimum', [
     # Deconvolution with a negative pad computed a (2, 2, 1, 1) result
-    (lambda: nd.Deconvolution(*DECONV, kernel=(2, 2), num_filter=2, no_bias=True, pad=(-2, -2)), 'pad', 0),
-    (lambda: nd.Deconvolution(*DECONV, kernel=(2, 2), num_filter=2, no_bias=True, stride=(2, 2),
+    (lambda: nd.Deconvolution(*DECONV(), kernel=(2, 2), num_filter=2, no_bias=True, pad=(-2, -2)), 'pad', 0),
+    (lambda: nd.Deconvolution(*DECONV(), kernel=(2, 2), num_filter=2, no_bias=True, stride=(2, 2),
                               adj=(-1, 0)), 'adj', 0),
     # NumPy's "index can't contain negative values"
-    (lambda: nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, pad=(-1, -1)), 'pad', 0),
-    (lambda: nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, stride=(0, 1)), 'stride', 1),
-    (lambda: nd.Convolution(*CONV, kernel=(0, 2), num_filter=2), 'kernel', 1),
+    (lambda: nd.Convolution(*CONV(), kernel=(2, 2), num_filter=2, pad=(-1, -1)), 'pad', 0),
+    (lambda: nd.Convolution(*CONV(), kernel=(2, 2), num_filter=2, stride=(0, 1)), 'stride', 1),
+    (lambda: nd.Convolution(*CONV(), kernel=(0, 2), num_filter=2), 'kernel', 1),
     # a bare StopIteration, a ZeroDivisionError and NumPy's message
-    (lambda: nd.Pooling(CONV[0], kernel=(-2, -2)), 'kernel', 1),
-    (lambda: nd.Pooling(CONV[0], kernel=(2, 2), stride=(0, 1)), 'stride', 1),
-    (lambda: nd.Pooling(CONV[0], kernel=(2, 2), pad=(-1, 0)), 'pad', 0),
-    (lambda: nd.im2col(CONV[0], kernel=(2, 2), dilate=(1, 0)), 'dilate', 1),
+    (lambda: nd.Pooling(CONV()[0], kernel=(-2, -2)), 'kernel', 1),
+    (lambda: nd.Pooling(CONV()[0], kernel=(2, 2), stride=(0, 1)), 'stride', 1),
+    (lambda: nd.Pooling(CONV()[0], kernel=(2, 2), pad=(-1, 0)), 'pad', 0),
+    (lambda: nd.im2col(CONV()[0], kernel=(2, 2), dilate=(1, 0)), 'dilate', 1),
     (lambda: nd.col2im(nd.ones((2, 12, 1)), output_size=(2, 2), kernel=(2, 2), pad=(-1, 0)), 'pad', 0),
     # NumPy's "index can't contain negative values" (MXNet 1.9.1 crops with a negative width)
-    (lambda: nd.Pad(CONV[0], mode='constant', pad_width=(0, 0, 0, 0, -1, 1, 1, 1)), 'pad_width', 0),
+    (lambda: nd.Pad(CONV()[0], mode='constant', pad_width=(0, 0, 0, 0, -1, 1, 1, 1)), 'pad_width', 0),
 ])
 def test_window_attributes_below_their_minimum(call, attr, minimum):
     _refused(call, ValueError, r"attribute '%s' must be >= %d in each entry" % (attr, minimum))
 
 
 def test_window_attributes_at_their_minimum_still_work():
-    x = CONV[0]
-    assert nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, stride=(1, 1), pad=(0, 0)).shape == (2, 2, 3, 4)
+    x = CONV()[0]
+    assert nd.Convolution(*CONV(), kernel=(2, 2), num_filter=2, stride=(1, 1), pad=(0, 0)).shape == (2, 2, 3, 4)
     assert nd.Pooling(x, kernel=(1, 1), stride=(1, 1), pad=(0, 0)).shape == (2, 3, 4, 5)
     assert nd.Pooling(x, global_pool=True, pool_type='avg').shape == (2, 3, 1, 1)
     assert nd.Pad(x, mode='constant', pad_width=(0,) * 8).shape == (2, 3, 4, 5)
@@ -171,7 +178,9 @@ def test_extremes_over_non_empty_axes_of_a_size_0_array():
 
 # -- integer data where the result is fractional: it was truncated without a word ------------------
 
-_INT = nd.array(np.arange(6).reshape(2, 3), dtype='int32')
+def _INT():
+    """An int32 (2, 3) array, made at call time on the current context."""
+    return nd.array(np.arange(6).reshape(2, 3), dtype='int32')
 
 
 @pytest.mark.parametrize('name,call', [
@@ -190,8 +199,8 @@ _INT = nd.array(np.arange(6).reshape(2, 3), dtype='int32')
 ])
 def test_float_only_operators_refuse_integer_data(name, call):
     # MXNet 1.9.1: "This operation only support floating point types, not int32"
-    _refused(lambda: call(_INT), TypeError, '%s: .* must be a floating-point array' % name)
-    floats = call(_INT.astype('float32'))
+    _refused(lambda: call(_INT()), TypeError, '%s: .* must be a floating-point array' % name)
+    floats = call(_INT().astype('float32'))
     assert (floats[0] if isinstance(floats, list) else floats).dtype == np.float32
 
 
@@ -286,9 +295,9 @@ def test_python_functions_name_a_parameter_of_the_wrong_kind(call, match):
 # -- Python's "tuple index out of range" (and the like) from inside an operator ---------------------
 
 @pytest.mark.parametrize('call,kind,match', [
-    (lambda: nd.Convolution(*CONV[:1], nd.ones(()), CONV[2], kernel=(2, 2), num_filter=2), ValueError,
+    (lambda: nd.Convolution(*CONV()[:1], nd.ones(()), CONV()[2], kernel=(2, 2), num_filter=2), ValueError,
      r'Convolution: weight must have shape \(2, 3, 2, 2\)'),
-    (lambda: nd.Deconvolution(DECONV[0], nd.ones(()), kernel=(2, 2), num_filter=2), ValueError,
+    (lambda: nd.Deconvolution(DECONV()[0], nd.ones(()), kernel=(2, 2), num_filter=2), ValueError,
      r'Deconvolution: weight must have shape \(3, 2, 2, 2\)'),
     (lambda: nd.SequenceLast(nd.ones(3)), ValueError, 'SequenceLast: data must have at least 2 dimensions'),
     (lambda: nd.SequenceMask(nd.ones(())), ValueError, 'SequenceMask: data must have at least 2 dimensions'),
@@ -327,7 +336,7 @@ def test_group_norm_of_an_empty_batch():
     (lambda: nd.Pooling(nd.ones((1, 1, 2, 2)), kernel=(2, 2), pool_type='lp', p_value=0),
      "Pooling: attribute 'p_value' must be >= 1, got 0"),
     # a target shape that needs adj=1 with stride 1 gave a (2, 2, 1, 1) result
-    (lambda: nd.Deconvolution(*DECONV, kernel=(2, 2), num_filter=2, no_bias=True, target_shape=(1, 1)),
+    (lambda: nd.Deconvolution(*DECONV(), kernel=(2, 2), num_filter=2, no_bias=True, target_shape=(1, 1)),
      r'Deconvolution: target_shape \(1, 1\) needs an output padding \(adj\) of 1, which must be below'),
 ])
 def test_more_arguments_mxnet_refuses(call, match):
@@ -335,7 +344,7 @@ def test_more_arguments_mxnet_refuses(call, match):
 
 
 def test_target_shapes_within_the_stride_still_work():
-    assert nd.Deconvolution(*DECONV, kernel=(2, 2), num_filter=2, no_bias=True, stride=(2, 2),
+    assert nd.Deconvolution(*DECONV(), kernel=(2, 2), num_filter=2, no_bias=True, stride=(2, 2),
                             target_shape=(8, 10)).shape == (2, 2, 8, 10)
     assert nd.squeeze(nd.ones((2, 1, 1)), axis=(1, 2)).shape == (2,)
 
@@ -343,7 +352,7 @@ def test_target_shapes_within_the_stride_still_work():
 def test_an_unsupported_layout_is_an_mxnet_error():
     # a plain NotImplementedError; now NotSupportedError, which is both
     with pytest.raises(NotImplementedError, match="layout 'NHWC' is not supported") as info:
-        nd.Convolution(*CONV, kernel=(2, 2), num_filter=2, layout='NHWC')
+        nd.Convolution(*CONV(), kernel=(2, 2), num_filter=2, layout='NHWC')
     assert isinstance(info.value, MXNetError)
 
 
@@ -358,10 +367,10 @@ def test_symbolic_shape_rules_reading_a_missing_dimension_say_so():
 
 @pytest.mark.parametrize('call,attr,minimum', [
     # a bare StopIteration and a ZeroDivisionError (the Pooling window code they share)
-    (lambda: nd.Pooling_v1(CONV[0], kernel=(-2, -2)), 'kernel', 1),
-    (lambda: nd.Pooling_v1(CONV[0], kernel=(2, 2), stride=(0, 1)), 'stride', 1),
+    (lambda: nd.Pooling_v1(CONV()[0], kernel=(-2, -2)), 'kernel', 1),
+    (lambda: nd.Pooling_v1(CONV()[0], kernel=(2, 2), stride=(0, 1)), 'stride', 1),
     # a ZeroDivisionError in the output-size rule
-    (lambda: nd.contrib.DeformableConvolution(CONV[0], nd.ones((2, 8, 3, 4)), CONV[1], CONV[2],
+    (lambda: nd.contrib.DeformableConvolution(CONV()[0], nd.ones((2, 8, 3, 4)), CONV()[1], CONV()[2],
                                               kernel=(2, 2), num_filter=2, stride=(0, 1)), 'stride', 1),
 ])
 def test_window_attributes_of_the_older_and_deformable_operators(call, attr, minimum):
@@ -370,6 +379,6 @@ def test_window_attributes_of_the_older_and_deformable_operators(call, attr, min
 
 def test_deformable_convolution_weight_of_another_rank():
     # "tuple index out of range"
-    _refused(lambda: nd.contrib.DeformableConvolution(CONV[0], nd.ones((2, 8, 3, 4)), nd.ones(3),
-                                                      CONV[2], kernel=(2, 2), num_filter=2),
+    _refused(lambda: nd.contrib.DeformableConvolution(CONV()[0], nd.ones((2, 8, 3, 4)), nd.ones(3),
+                                                      CONV()[2], kernel=(2, 2), num_filter=2),
              ValueError, r'_contrib_DeformableConvolution: weight must have shape \(2, 3, 2, 2\)')
