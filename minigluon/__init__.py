@@ -60,9 +60,5 @@ _OUT_OF_SCOPE = {
 }
 
 
-def __getattr__(name):
-    if name in _OUT_OF_SCOPE:
-        raise AttributeError("module 'minigluon' has no attribute %r: %s is out of scope in "
-                             "minigluon (README, 'Porting MXNet 1.x Gluon code'); write the model "
-                             "with gluon Blocks and gluon.Trainer instead" % (name, _OUT_OF_SCOPE[name]))
-    raise AttributeError("module 'minigluon' has no attribute %r" % (name,))
+__getattr__ = base.out_of_scope_getattr(
+    'minigluon', _OUT_OF_SCOPE, 'write the model with gluon Blocks and gluon.Trainer instead')

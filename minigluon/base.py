@@ -230,3 +230,18 @@ def brief_list(names, limit=7):
     if len(names) > limit:
         names = names[:3] + ['...'] + names[-3:]
     return ', '.join(names)
+
+
+def out_of_scope_getattr(module, parts, advice):
+    """A module-level ``__getattr__`` for the module named ``module``: asking it for a name of
+    ``parts`` (name -> what that part of MXNet 1.9.1 is) raises an ``AttributeError`` that says
+    the part is out of scope in minigluon, where the scope is written down (docs/PORTING.md, "Out
+    of scope"), and ``advice``; any other name raises Python's usual ``AttributeError``, so
+    ``hasattr`` stays False either way."""
+    def __getattr__(name):
+        if name in parts:
+            raise AttributeError("module %r has no attribute %r: %s is out of scope in minigluon "
+                                 "(docs/PORTING.md, 'Out of scope'); %s"
+                                 % (module, name, parts[name], advice))
+        raise AttributeError('module %r has no attribute %r' % (module, name))
+    return __getattr__

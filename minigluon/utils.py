@@ -4,6 +4,7 @@ replace_file, HookHandle.
 Semantics follow ``mxnet.gluon.utils`` (MXNet 1.9.1). ``download`` is not provided (minigluon never
 reaches the network).
 """
+from minigluon import base as _base
 import hashlib
 import math
 import operator
@@ -170,3 +171,10 @@ def shape_is_known(shape):
             raise ValueError('shape_is_known: shape dimensions cannot be negative, got %r'
                              % (tuple(dims),))
     return bool(dims)
+
+
+# downloading is out of scope: asking for it says so (hasattr() stays False)
+__getattr__ = _base.out_of_scope_getattr('minigluon.utils', {
+    'download': 'downloading (gluon.utils.download)'},
+    "copy the file into place: datasets, pretrained models and embeddings are read from MXNet's "
+    'data folder (mx.base.data_dir(), $MXNET_HOME or ~/.mxnet)')

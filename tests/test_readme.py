@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = open(os.path.join(ROOT, 'README.md')).read()
 
@@ -92,3 +94,29 @@ def test_out_of_scope_paragraph(tmp_path, monkeypatch):
     with pytest.raises(NotImplementedError):
         autograd.grad(y, [x], create_graph=True)
     assert not hasattr(nd.ones(1), 'handle') and not hasattr(mx, 'mod')
+
+
+@pytest.mark.parametrize('path,part', [
+    ('mod', 'the Module API'), ('np', 'NumPy mode'), ('nd.sparse', 'sparse storage'),
+    ('sym.sparse', 'sparse storage'), ('nd.npx', 'NumPy mode'),
+    ('contrib.quantization', 'quantization'), ('contrib.onnx', 'ONNX'),
+    ('gluon.utils.download', 'downloading')])
+def test_out_of_scope_parts_say_so_and_where_the_scope_is_written(path, part):
+    # README: "These raise an error that says so"; the list is docs/PORTING.md's "Out of scope"
+    import minigluon as mx
+    *parents, name = path.split('.')
+    owner = mx
+    for p in parents:
+        owner = getattr(owner, p)
+    with pytest.raises(AttributeError, match=r"has no attribute '%s': %s.* is out of scope in "
+                                             r"minigluon \(docs/PORTING.md, 'Out of scope'\); "
+                       % (name, part)):
+        getattr(owner, name)
+    assert not hasattr(owner, name)
+    assert "Out of scope" in open(os.path.join(ROOT, 'docs', 'PORTING.md')).read()
+
+
+def test_a_misspelt_name_is_a_plain_attribute_error():
+    import minigluon as mx
+    with pytest.raises(AttributeError, match=r"^module 'minigluon.ndarray' has no attribute 'Convolutoin'$"):
+        mx.nd.Convolutoin

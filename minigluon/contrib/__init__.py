@@ -8,6 +8,7 @@ deformable convolutions, ``contrib.rnn`` the extra recurrent cells, ``contrib.da
 embeddings read from local files, ``contrib.amp`` automatic mixed precision, ``contrib.io`` the ``DataLoaderIter`` (a Gluon
 ``DataLoader`` as an ``mx.io`` data iterator).
 """
+from minigluon import base as _base
 import sys as _sys
 
 from minigluon.ndarray import contrib as ndarray
@@ -33,3 +34,10 @@ for _name, _module in [('cnn', cnn), ('nn', nn), ('rnn', rnn), ('data', data), (
                        ('estimator.event_handler', estimator.event_handler),
                        ('estimator.batch_processor', estimator.batch_processor)]:
     _sys.modules.setdefault('minigluon.gluon.contrib.%s' % _name, _module)
+
+# parts of mx.contrib that are out of scope: asking for them says so (hasattr() stays False)
+__getattr__ = _base.out_of_scope_getattr('minigluon.contrib', {
+    'quantization': 'quantization (contrib.quantization)', 'quant': 'quantization (contrib.quant)',
+    'onnx': 'ONNX import and export (contrib.onnx)',
+    'tensorboard': 'the TensorBoard logging callback (contrib.tensorboard)'},
+    'export the model with HybridBlock.export (MXNet-format files) instead')

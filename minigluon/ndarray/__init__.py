@@ -3,6 +3,7 @@
 Operator functions are generated from the registry (as MXNet generates ``mx.nd`` from its C++
 registry): ``nd.FullyConnected(x, w, b, num_hidden=3)``, ``nd.relu(x)``, ``nd.CTCLoss(...)``.
 """
+from minigluon import base as _base
 import sys as _sys
 
 from minigluon import ops as _ops
@@ -219,3 +220,9 @@ from minigluon.ndarray.op import CachedOp  # noqa: E402,F401
 _sys.modules.setdefault('minigluon.nd.op', op)               # ``import minigluon.nd.op``
 
 ndarray = _sys.modules[__name__]
+
+# nd.sparse and NumPy mode are out of scope: asking for them says so (hasattr() stays False)
+__getattr__ = _base.out_of_scope_getattr('minigluon.ndarray', {
+    'sparse': 'sparse storage (nd.sparse; sparse .params files load as dense arrays)',
+    'np': 'NumPy mode (nd.np)', 'numpy': 'NumPy mode (nd.numpy)', 'npx': 'NumPy mode (nd.npx)',
+    'numpy_extension': 'NumPy mode (nd.numpy_extension)'}, 'use dense NDArrays and the nd operators')

@@ -4,6 +4,7 @@ Operator functions are generated from the registry, as MXNet generates ``mx.sym`
 registry: ``sym.FullyConnected(data, num_hidden=3, name='fc1')`` creates the variables
 ``fc1_weight`` and ``fc1_bias`` for the inputs not given.
 """
+from minigluon import base as _base
 import sys as _sys
 
 from minigluon import ops as _ops
@@ -123,3 +124,9 @@ from minigluon.symbol import op  # noqa: E402,F401  (sym.op.Convolution is sym.C
 _sys.modules.setdefault('minigluon.sym.op', op)              # ``import minigluon.sym.op``
 
 symbol = _sys.modules[__name__]
+
+# sym.sparse and NumPy mode are out of scope: asking for them says so (hasattr() stays False)
+__getattr__ = _base.out_of_scope_getattr('minigluon.symbol', {
+    'sparse': 'sparse storage (sym.sparse)', 'np': 'NumPy mode (sym.np)',
+    'numpy': 'NumPy mode (sym.numpy)', 'npx': 'NumPy mode (sym.npx)',
+    'numpy_extension': 'NumPy mode (sym.numpy_extension)'}, 'use the dense sym operators')
