@@ -90,20 +90,20 @@ class ImageIter(DataIter):
         from minigluon.image import CreateAugmenter
         from minigluon.recordio import MXIndexedRecordIO, MXRecordIO
         if not (path_imgrec or path_imglist or isinstance(imglist, list)):
-            raise MXNetValueError('ImageIter: give path_imgrec, path_imglist or imglist (a list)')
+            raise MXNetValueError('%s: give path_imgrec, path_imglist or imglist (a list)' % self._who)
         if dtype not in _LABEL_DTYPES:
-            raise MXNetValueError('ImageIter: dtype must be one of %s, got %r'
-                                  % (', '.join(_LABEL_DTYPES), dtype))
+            raise MXNetValueError('%s: dtype must be one of %s, got %r'
+                                  % (self._who, ', '.join(_LABEL_DTYPES), dtype))
         if last_batch_handle not in ('pad', 'discard', 'roll_over'):
-            raise MXNetValueError("ImageIter: last_batch_handle must be 'pad', 'discard' or "
-                                  "'roll_over', got %r" % (last_batch_handle,))
-        batch_size = check_int(batch_size, 'ImageIter: batch_size', 1)
-        label_width = check_int(label_width, 'ImageIter: label_width', 1)
-        num_parts = check_int(num_parts, 'ImageIter: num_parts', 1)
-        part_index = check_int(part_index, 'ImageIter: part_index', 0)
+            raise MXNetValueError("%s: last_batch_handle must be 'pad', 'discard' or "
+                                  "'roll_over', got %r" % (self._who, last_batch_handle))
+        batch_size = check_int(batch_size, self._who + ': batch_size', 1)
+        label_width = check_int(label_width, self._who + ': label_width', 1)
+        num_parts = check_int(num_parts, self._who + ': num_parts', 1)
+        part_index = check_int(part_index, self._who + ': part_index', 0)
         if part_index >= num_parts:
-            raise MXNetValueError('ImageIter: part_index (%d) must be below num_parts (%d)'
-                                  % (part_index, num_parts))
+            raise MXNetValueError('%s: part_index (%d) must be below num_parts (%d)'
+                                  % (self._who, part_index, num_parts))
         self.check_data_shape(data_shape)
         data_shape = tuple(data_shape)
         self.dtype = dtype
@@ -130,8 +130,8 @@ class ImageIter(DataIter):
             self.seq = keys
         elif self.shuffle or num_parts > 1 or path_imgidx:
             if self.imgidx is None:
-                raise MXNetValueError('ImageIter: shuffle and num_parts need path_imgidx with '
-                                      'path_imgrec')
+                raise MXNetValueError('%s: shuffle and num_parts need path_imgidx with '
+                                      'path_imgrec' % self._who)
             self.seq = self.imgidx
         else:
             self.seq = None
@@ -257,8 +257,8 @@ class ImageIter(DataIter):
                 try:
                     label[i] = np.asarray(value, dtype=np.float64).reshape(label.shape[1:])
                 except ValueError:
-                    raise MXNetValueError('ImageIter: a label of %d value(s) does not fit '
-                                          'label_width=%d' % (np.size(value), self.label_width)) from None
+                    raise MXNetValueError('%s: a label of %d value(s) does not fit label_width=%d'
+                                          % (self._who, np.size(value), self.label_width)) from None
                 i += 1
         except StopIteration:
             if i == 0:
@@ -300,21 +300,27 @@ class ImageIter(DataIter):
         (float64 until the batch is returned in ``dtype``)."""
         return np.zeros(self.provide_label[0].shape, np.float64)
 
+    @property
+    def _who(self):
+        """The class name this iterator's errors start with (``ImageDetIter`` for the
+        detection iterator built on this one)."""
+        return type(self).__name__
+
     def check_data_shape(self, data_shape):
         """Refuse a ``data_shape`` that is not ``(3, height, width)``."""
         try:
             dims = tuple(data_shape)
         except TypeError:
-            raise MXNetTypeError('ImageIter: data_shape must be (3, height, width), got %r'
-                                 % (data_shape,)) from None
+            raise MXNetTypeError('%s: data_shape must be (3, height, width), got %r'
+                                 % (self._who, data_shape)) from None
         if len(dims) != 3:
-            raise MXNetValueError('ImageIter: data_shape must have 3 values (channels, height, '
-                                  'width), got %r' % (data_shape,))
+            raise MXNetValueError('%s: data_shape must have 3 values (channels, height, '
+                                  'width), got %r' % (self._who, data_shape))
         if dims[0] != 3:
-            raise MXNetValueError('ImageIter: only 3-channel images are supported, data_shape '
-                                  'is %r' % (data_shape,))
+            raise MXNetValueError('%s: only 3-channel images are supported, data_shape '
+                                  'is %r' % (self._who, data_shape))
         for d in dims[1:]:
-            check_int(d, 'ImageIter: data_shape height/width', 1)
+            check_int(d, self._who + ': data_shape height/width', 1)
 
     def check_valid_image(self, data):
         """Raise RuntimeError for an empty image (such images are skipped)."""
@@ -331,7 +337,7 @@ class ImageIter(DataIter):
             key = getattr(self, '_key', None)
             where = ('file %r' % self.imglist[key][1] if self.imglist is not None
                      and key in self.imglist else 'index %r' % (key,))
-            raise MXNetFormatError('ImageIter: broken image, %s: %s' % (where, err)) from None
+            raise MXNetFormatError('%s: broken image, %s: %s' % (self._who, where, err)) from None
 
     def read_image(self, fname):
         """The bytes of the image file ``fname`` (under ``path_root`` when given)."""

@@ -427,3 +427,11 @@ def test_det_record_iter_argument_errors(tmp_path):
         mx.io.ImageDetRecordIter(path_imgrec=short, batch_size=1, data_shape=(3, 8, 8)).next()
     assert isinstance(mx.io.ImageDetRecordIter(path_imgrec=rec, batch_size=1, data_shape=(3, 8, 8)),
                       mx.io.MXDataIter)
+
+
+def test_errors_of_the_shared_iterator_code_name_imagedetiter():
+    # ImageDetIter is built on ImageIter: its argument errors name the class the user called
+    with pytest.raises(MXNetValueError, match=r'^ImageDetIter: data_shape must have 3 values'):
+        mx.image.ImageDetIter(2, (32, 32), imglist=[[[2, 5, 0, 0, .5, .5, 1], 'a.png']])
+    with pytest.raises(MXNetValueError, match=r'^ImageIter: data_shape must have 3 values'):
+        mx.image.ImageIter(2, (32, 32), imglist=[[1, 'a.png']])
