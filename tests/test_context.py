@@ -130,7 +130,7 @@ def test_cpu_contexts_mix_as_in_mxnet():
     the result is on the first input's context, each gradient on its array's context."""
     import minigluon as mx
     from minigluon import autograd, nd
-    a, b = nd.ones((2,), ctx=mx.cpu(1)), nd.ones((2,))
+    a, b = nd.ones((2,), ctx=mx.cpu(1)), nd.ones((2,), ctx=mx.cpu(0))
     assert (a + b).context == mx.cpu(1) and (b + a).context == mx.cpu(0)
     assert nd.concat(b, a, dim=0).context == mx.cpu(0)
     a.attach_grad()

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import minigluon as mx
-from minigluon import autograd, gluon, nd, sym
+from minigluon import autograd, current_context, gluon, nd, sym
 from minigluon.name import NameManager
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tools'))
@@ -85,7 +85,8 @@ def _grads_of_import(name, tmp_path):
     names = [n for n in sym.load(prefix + '-symbol.json').list_inputs() if n.startswith('data')]
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        net = gluon.SymbolBlock.imports(prefix + '-symbol.json', names, prefix + '-0000.params')
+        net = gluon.SymbolBlock.imports(prefix + '-symbol.json', names, prefix + '-0000.params',
+                                        ctx=current_context())
     arrays = [nd.array(xs[0 if n == 'data' else int(n[4:])]) for n in names]
     for a in arrays:
         a.attach_grad()

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from minigluon import autograd, gluon, nd, sym
+from minigluon import autograd, current_context, gluon, nd, sym
 from minigluon.base import MXNetFormatError
 from minigluon.executor import CachedOp
 from minigluon.name import NameManager
@@ -138,7 +138,7 @@ def _run(net, x, h, wo):
 def _mxnet_net(cls=Net):
     net = cls(prefix='net_')
     net.initialize()
-    net.load_parameters(NET_PARAMS)
+    net.load_parameters(NET_PARAMS, ctx=current_context())
     return net
 
 
@@ -175,7 +175,7 @@ def test_export_matches_mxnet_json_and_round_trips(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         back = gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data0', 'data1'],
-                                         prefix + '-0000.params')
+                                         prefix + '-0000.params', ctx=current_context())
     o2, s2 = back(nd.array(NET['x']), nd.array(NET['h']))
     assert_almost_equal(o2.asnumpy(), outs.asnumpy())
     assert_almost_equal(s2.asnumpy(), state.asnumpy())
@@ -196,7 +196,7 @@ def test_mxnet_json_loads_byte_identical_and_infers_shapes():
 def test_mxnet_model_imports_gives_mxnet_numbers(hybridize):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        net = gluon.SymbolBlock.imports(NET_JSON, ['data0', 'data1'], NET_PARAMS)
+        net = gluon.SymbolBlock.imports(NET_JSON, ['data0', 'data1'], NET_PARAMS, ctx=current_context())
     if hybridize:
         net.hybridize()
     got = _run(net, NET['x'], NET['h'], NET['wo'])
@@ -392,7 +392,7 @@ def _norm_sub(text):
 def _loaded(cls, name):
     net = cls(prefix='net_')
     net.initialize()
-    net.load_parameters(os.path.join(FIX, name + '-0000.params'))
+    net.load_parameters(os.path.join(FIX, name + '-0000.params'), ctx=current_context())
     return net
 
 
@@ -456,7 +456,7 @@ def test_cond_mxnet_model_imports_gives_mxnet_numbers(hybridize):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         net = gluon.SymbolBlock.imports(os.path.join(FIX, 'cond_net-symbol.json'), ['data0', 'data1'],
-                                        os.path.join(FIX, 'cond_net-0000.params'))
+                                        os.path.join(FIX, 'cond_net-0000.params'), ctx=current_context())
     if hybridize:
         net.hybridize()
     for tag in ('then', 'else'):
@@ -494,7 +494,8 @@ def test_while_loop_export_matches_mxnet_and_imports(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         back = gluon.SymbolBlock.imports(os.path.join(FIX, 'while_net-symbol.json'),
-                                         ['data0', 'data1'], os.path.join(FIX, 'while_net-0000.params'))
+                                         ['data0', 'data1'], os.path.join(FIX, 'while_net-0000.params'),
+                                         ctx=current_context())
     got = _run_while(back)
     for g, key in zip([got[0][:3]] + got[1:5], WHILE_KEYS):
         assert_almost_equal(g, WHILE[key], **TOL)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minigluon as mx
-from minigluon import autograd, nd
+from minigluon import autograd, current_context, nd
 from minigluon.base import MXNetError
 
 import _custom_ops
@@ -187,7 +187,7 @@ def test_export_writes_what_mxnet_writes(netdata, tmp_path):
 
 def test_mxnet_export_imports_and_predicts(netdata):
     block = mx.gluon.SymbolBlock.imports(os.path.join(FIX, 'net-symbol.json'), ['data0', 'data1'],
-                                         os.path.join(FIX, 'net-0000.params'))
+                                         os.path.join(FIX, 'net-0000.params'), ctx=current_context())
     close(block(nd.array(netdata['x']), nd.array(netdata['label'])), netdata['prob_imported'])
 
 

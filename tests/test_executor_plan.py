@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minigluon import autograd, nd
+from minigluon import autograd, current_context, nd
 from minigluon import symbol as sym
 from minigluon.executor import CachedOp, _GraphGrad, _MaxPoolRelu, _ReluInPlace
 
@@ -212,7 +212,10 @@ def test_static_alloc_workspace_is_reused_only_when_free():
     got = _run(op, values)
     ws = next(iter(op._workspaces.values()))
     kept = {k: id(v) for d in ws.values() for k, v in d.items()}
-    assert {'hs', 'cs', 'gates', 'K', 'dgx'} <= set(kept)
+    # 'K' (the LSTM's derivative factors) is the array form's buffer; the GPU's one-launch loop
+    # forms those factors inside the kernel
+    on_cpu = current_context().device_type == 'cpu'
+    assert {'hs', 'cs', 'gates', 'dgx'} | ({'K'} if on_cpu else set()) <= set(kept)
     # two recorded calls before any backward: the second must not write into the first's buffers
     args = [nd.array(v, dtype=v.dtype) for v in values]
     second = [nd.array(v, dtype=v.dtype) for v in _lstm_values(np.random.RandomState(9))]

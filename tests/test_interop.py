@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import minigluon
-from minigluon import nd, serialization
+from minigluon import current_context, nd, serialization
 from minigluon import symbol as sym
 from minigluon.block import SymbolBlock
 
@@ -91,7 +91,7 @@ def test_mxnet_export_imports_with_mxnet_outputs(name, tmp_path):
     n = _write_seeded_params(sym.load(sym_file), shapes, params_file)
     assert n == rec['n_params']
 
-    net = SymbolBlock.imports(sym_file, rec['input_names'], params_file)
+    net = SymbolBlock.imports(sym_file, rec['input_names'], params_file, ctx=current_context())
     got = _outputs(net(*[nd.array(a) for a in inputs]))
     expected = [np.array(o['values'], np.float32).reshape(o['shape']) for o in rec['outputs']]
     assert [g.shape for g in got] == [e.shape for e in expected]
@@ -111,7 +111,7 @@ def test_imported_ocr_net_trains_one_step(tmp_path):
     params_file = str(tmp_path / 'ocr-0000.params')
     _write_seeded_params(sym.load(sym_file), dict(zip(rec['input_names'], [a.shape for a in inputs])),
                          params_file)
-    net = SymbolBlock.imports(sym_file, rec['input_names'], params_file)
+    net = SymbolBlock.imports(sym_file, rec['input_names'], params_file, ctx=current_context())
     with minigluon.autograd.record():
         _, loss = net(*[nd.array(a) for a in inputs])
     loss.backward()

@@ -337,7 +337,7 @@ def test_trainer_kvstore_save_load_states_continue(tmp_path):
                                kvstore=mx.kv.create('local'))
             tr.load_states(fname)
             net = net2
-        X = nd.array(np.random.RandomState(5).randn(8, 4))
+        X = nd.array(np.random.RandomState(5).randn(8, 4), ctx=net.weight.list_ctx()[0])
         with autograd.record():
             loss = (net(X) ** 2).sum()
         loss.backward()

@@ -30,7 +30,7 @@ def _symbol_block(sym, arg_params, aux_params):
     net = gluon.SymbolBlock(sym, mx.sym.var('data'))
     params = net.collect_params()
     for name, value in list(arg_params.items()) + list(aux_params.items()):
-        params[name]._load_init(value, mx.cpu())
+        params[name]._load_init(value, mx.current_context())
     return net
 
 

@@ -92,7 +92,8 @@ def test_fixed_gamma_is_kept_by_graph_inference_only(record, tmp_path):
     expected = np.float32([1, 1, 1] if record else [0.5, 0.2, 0.3])
     assert (net.gamma.data().asnumpy() == expected).all()
     prefix = os.path.join(FIX, 'bn_fixed_gamma', 'net')
-    block = mg.gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], prefix + '-0000.params')
+    block = mg.gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], prefix + '-0000.params',
+                                         ctx=mg.current_context())
     gamma = [p for k, p in block.collect_params().items() if k.endswith('batchnorm0_gamma')][0]
     stored = gamma.data().asnumpy().copy()
     assert not (stored == 1).all()

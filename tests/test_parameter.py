@@ -4,7 +4,7 @@ import pytest
 
 from minigluon import autograd, nd
 from minigluon import initializer as init
-from minigluon.context import cpu
+from minigluon.context import cpu, current_context
 from minigluon.parameter import (Constant, DeferredInitializationError, Parameter, ParameterDict,
                                  ParameterMismatchError)
 from minigluon.test_utils import assert_almost_equal
@@ -117,7 +117,7 @@ def test_deferred_set_data_takes_a_numpy_array_in_the_parameters_dtype():
     out = dense(nd.ones((2, 4)))
     assert dense.weight.data().dtype == np.float32
     assert_almost_equal(out, np.ones((2, 4)) @ weight.T, rtol=1e-6)
-    assert_almost_equal(dense.weight.data(ctx=cpu(0)), weight.astype(np.float32))
+    assert_almost_equal(dense.weight.data(ctx=current_context()), weight.astype(np.float32))
 
 
 def test_grad_req_and_backward():

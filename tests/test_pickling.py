@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 import minigluon as mx
-from minigluon import autograd, gluon, initializer, nd, sym
+from minigluon import autograd, current_context, gluon, initializer, nd, sym
 from minigluon.base import MXNetFormatError
 from minigluon.data import ArrayDataset, DataLoader, SequentialSampler, SimpleDataset
 from minigluon.data.vision import transforms as T
@@ -495,12 +495,12 @@ def test_unpickled_block_saves_and_exports(tmp_path):
     twin = _roundtrip(net)
     twin.save_parameters(str(tmp_path / 'twin.params'))
     fresh = _mlp()
-    fresh.load_parameters(str(tmp_path / 'twin.params'))
+    fresh.load_parameters(str(tmp_path / 'twin.params'), ctx=current_context())
     np.testing.assert_array_equal(fresh(x).asnumpy(), net(x).asnumpy())
     twin(x)
     twin.export(str(tmp_path / 'twin'))
     loaded = gluon.SymbolBlock.imports(str(tmp_path / 'twin-symbol.json'), ['data'],
-                                       str(tmp_path / 'twin-0000.params'))
+                                       str(tmp_path / 'twin-0000.params'), ctx=current_context())
     np.testing.assert_allclose(loaded(x).asnumpy(), net(x).asnumpy(), rtol=1e-6)
 
 
@@ -511,7 +511,7 @@ def test_symbol_block_from_export_pickles(tmp_path):
     net(x)
     net.export(str(tmp_path / 'mlp'))
     block = gluon.SymbolBlock.imports(str(tmp_path / 'mlp-symbol.json'), ['data'],
-                                      str(tmp_path / 'mlp-0000.params'))
+                                      str(tmp_path / 'mlp-0000.params'), ctx=current_context())
     fresh = _roundtrip(block)                      # before its first call
     want = block(x).asnumpy()
     for twin in (fresh, _roundtrip(block), copy.deepcopy(block)):   # and after

@@ -60,11 +60,12 @@ def test_mxnet_export_and_parameters_give_mxnets_outputs(name):
     xs, want = _expected(name)
     names = ['data'] if len(xs) == 1 else ['data%d' % i for i in range(len(xs))]
     prefix = os.path.join(FIX, name)
-    block = mg.gluon.SymbolBlock.imports(prefix + '-symbol.json', names, prefix + '-0000.params')
+    block = mg.gluon.SymbolBlock.imports(prefix + '-symbol.json', names, prefix + '-0000.params',
+                                         ctx=mg.current_context())
     for got, exp in zip(_outs(block(*[mg.nd.array(x) for x in xs])), want):
         np.testing.assert_allclose(got, exp, rtol=1e-5, atol=1e-6)
     net, _ = gen.build(mg, name)
-    net.load_parameters(prefix + '.params')
+    net.load_parameters(prefix + '.params', ctx=mg.current_context())
     net.hybridize()
     got = _outs(net(*[mg.nd.array(x) for x in xs]))
     assert len(got) == len(want)

@@ -199,7 +199,7 @@ def test_hybridized_deferred_net_on_two_contexts_trains_like_one(tmp_path):
         return net
 
     rng = np.random.RandomState(0)
-    x, y = nd.array(rng.randn(8, 3)), nd.array(rng.randint(0, 2, 8))
+    x, y = nd.array(rng.randn(8, 3), ctx=cpu(0)), nd.array(rng.randint(0, 2, 8), ctx=cpu(0))
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     ctxs = [cpu(0), cpu(1)]
     multi, single = make(ctxs), make(cpu(0))

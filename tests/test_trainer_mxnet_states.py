@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import pytest
 
-from minigluon import autograd, cpu, gluon, nd, serialization
+from minigluon import autograd, cpu, current_context, gluon, nd, serialization
 from minigluon.base import MXNetFormatError
 from minigluon.lr_scheduler import FactorScheduler, MultiFactorScheduler
 from minigluon.test_utils import assert_almost_equal
@@ -132,7 +132,7 @@ def _two_layers(prefixes):
     net = gluon.nn.HybridSequential(prefix='')
     for prefix in prefixes:
         net.add(gluon.nn.Dense(2, in_units=2, prefix=prefix))
-    net.load_parameters(_path('name_order.params'))
+    net.load_parameters(_path('name_order.params'), ctx=current_context())
     return net
 
 

@@ -664,7 +664,7 @@ def import_run(mx, prefix, xs, tag):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         back = mx.gluon.SymbolBlock.imports(prefix + '-symbol.json', names,
-                                            prefix + '-0000.params')
+                                            prefix + '-0000.params', ctx=mx.current_context())
     used = [mx.nd.array(xs[i], dtype=xs[i].dtype) for i in which]
     outs = back(*used)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]

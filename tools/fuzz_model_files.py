@@ -681,7 +681,7 @@ def crossload_case(mx, c, inputs, folder, own):
 
     def imports():
         block = mx.gluon.SymbolBlock.imports(prefix + '-symbol.json', names,
-                                             prefix + '-%04d.params' % epoch)
+                                             prefix + '-%04d.params' % epoch, ctx=mx.current_context())
         out = forward(mx, block, xs)
         # the imported block saved again: its export and save_parameters
         block.export(os.path.join(own, 're'), 1)
@@ -704,7 +704,7 @@ def crossload_case(mx, c, inputs, folder, own):
 
     def load_params():
         net = build(mx, c['code'])
-        net.load_parameters(os.path.join(folder, 'sp.params'))
+        net.load_parameters(os.path.join(folder, 'sp.params'), ctx=mx.current_context())
         net.hybridize()
         return forward(mx, net, xs)
     attempt('lp', load_params)
@@ -715,7 +715,8 @@ def crossload_case(mx, c, inputs, folder, own):
         res['rtjson'] = read(os.path.join(own, 'rt-symbol.json'), text=True)
         res['rtparams'] = read(os.path.join(own, 'rt-0003.params'))
         return forward(mx, mx.gluon.SymbolBlock.imports(
-            os.path.join(own, 'rt-symbol.json'), names, os.path.join(own, 'rt-0003.params')), xs)
+            os.path.join(own, 'rt-symbol.json'), names, os.path.join(own, 'rt-0003.params'),
+            ctx=mx.current_context()), xs)
     attempt('ck', checkpoint)
     if errors:
         res['errors'] = np.array('\n'.join(errors))

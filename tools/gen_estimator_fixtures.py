@@ -56,7 +56,9 @@ def _make(mx, **trainer_kw):
     net = _net(mx)
     est_mod = mx.gluon.contrib.estimator
     trainer = mx.gluon.Trainer(net.collect_params(), 'sgd', dict({'learning_rate': 0.2}, **trainer_kw))
-    est = est_mod.Estimator(net, mx.gluon.loss.SoftmaxCrossEntropyLoss(), trainer=trainer)
+    # the net's own context: without one, the Estimator takes gpu(0) wherever a GPU is present
+    est = est_mod.Estimator(net, mx.gluon.loss.SoftmaxCrossEntropyLoss(), trainer=trainer,
+                            context=mx.current_context())
     lines = []
 
     class Capture(__import__('logging').Handler):

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from minigluon import autograd, backend, gluon, nd
+from minigluon import autograd, backend, current_context, gluon, nd
 from minigluon.base import MXNetError, MXNetFormatError
 from minigluon.name import NameManager
 from minigluon.parameter import ParameterMismatchError
@@ -117,7 +117,7 @@ def test_save_writes_mxnet_bytes(kind, tmp_path):
 def test_load_mxnet_files_without_retracing(kind):
     net = shifted(kind)
     assert names(net)[-1].endswith('1')
-    net.load(os.path.join(FIX, 'mx_' + kind))
+    net.load(os.path.join(FIX, 'mx_' + kind), ctx=current_context())
     assert names(net) == MG_IN_MX[kind]['names_after_load']     # MXNet's names after its own load
     traces = TRACES[0]
     outs = run(kind, net)
@@ -144,10 +144,10 @@ def test_mxnet_loads_minigluon_save(kind, tmp_path):
 def test_round_trip_gradients_match_eager(tmp_path):
     _, prefix = saved_model('pair', tmp_path)
     loaded = shifted('pair')
-    loaded.load(prefix)
+    loaded.load(prefix, ctx=current_context())
     assert loaded.net._active and loaded.net._cached_graph
     eager = shifted('pair')
-    eager.load_parameters(prefix + '-model.params')              # same values, not hybridized
+    eager.load_parameters(prefix + '-model.params', ctx=current_context())   # same values, eager
     grads = []
     for net in (loaded, eager):
         x = nd.array(IO['x'])
@@ -166,7 +166,7 @@ def test_retrace_after_load(tmp_path):
     # which clears the restored graph) finds them; MXNet 1.9.1 fails here with 'Unknown input'.
     net, prefix = saved_model('pair', tmp_path)
     loaded = shifted('pair')
-    loaded.load(prefix)
+    loaded.load(prefix, ctx=current_context())
     assert loaded.net.fc.weight.name == 'outer0_pair0_dense0_weight'
     assert list(loaded.collect_params().keys()) == list(net.collect_params().keys())
     loaded.hybridize()
@@ -182,7 +182,7 @@ def test_not_hybridized_round_trip(tmp_path):
     top = record['hybridsequential0']
     assert top['hybridized'] is False and 'symbol' not in top and 'in_format' not in top
     loaded = shifted('seq')
-    loaded.load(prefix)
+    loaded.load(prefix, ctx=current_context())
     assert not loaded._active and not loaded._cached_graph
     assert_almost_equal(run('seq', loaded)[0].asnumpy(), run('seq', net)[0].asnumpy())
 
@@ -208,13 +208,13 @@ def test_shared_child_registered_twice(tmp_path):
     with NameManager():
         Twice()
         other = Twice()
-    other.load(str(tmp_path / 'twice'))
+    other.load(str(tmp_path / 'twice'), ctx=current_context())
     assert list(other._children.keys()) == ['a', 'b']
     assert_almost_equal(other(x).asnumpy(), expected)
     # MXNet 1.9.1's own load loses child 'a' here and then fails on the 'a.weight' key.
     other.export(str(tmp_path / 'twice'))
     imported = gluon.SymbolBlock.imports(str(tmp_path / 'twice-symbol.json'), ['data'],
-                                         str(tmp_path / 'twice-0000.params'))
+                                         str(tmp_path / 'twice-0000.params'), ctx=current_context())
     assert_almost_equal(imported(x).asnumpy(), expected)
 
 
@@ -330,7 +330,8 @@ def _symbol_block(folder, with_params=True):
         net, _ = saved_model('seq', folder)
     net.export(str(folder / 'exp'))
     params = str(folder / 'exp-0000.params') if with_params else None
-    return gluon.SymbolBlock.imports(str(folder / 'exp-symbol.json'), ['data'], params), net
+    return gluon.SymbolBlock.imports(str(folder / 'exp-symbol.json'), ['data'], params,
+                                    ctx=current_context()), net
 
 
 def test_symbol_block_round_trip(tmp_path):
@@ -338,7 +339,7 @@ def test_symbol_block_round_trip(tmp_path):
     sb, net = _symbol_block(tmp_path)
     sb.save(str(tmp_path / 'sb'))
     other, _ = _symbol_block(tmp_path, with_params=False)
-    other.load(str(tmp_path / 'sb'))
+    other.load(str(tmp_path / 'sb'), ctx=current_context())
     assert list(other.params.keys()) == list(sb.params.keys())
     assert_almost_equal(run('seq', other)[0].asnumpy(), run('seq', net)[0].asnumpy())
 
@@ -349,7 +350,7 @@ def test_symbol_block_save_parameters_round_trip(tmp_path):
     sb.save_parameters(str(tmp_path / 'sb.params'))
     assert sorted(nd.load(str(tmp_path / 'sb.params'))) == ['0_bias', '0_weight', '1_bias', '1_weight']
     other, _ = _symbol_block(tmp_path, with_params=False)
-    other.load_parameters(str(tmp_path / 'sb.params'))
+    other.load_parameters(str(tmp_path / 'sb.params'), ctx=current_context())
     assert_almost_equal(run('seq', other)[0].asnumpy(), run('seq', net)[0].asnumpy())
 
 

@@ -16,7 +16,7 @@ def test_model_on_gpu_matches_cpu(tmp_path, fresh_names):
     net = Model()
     net.initialize(ctx=cpu())
     x = np.random.RandomState(0).randn(4, 2).astype('float32')
-    ref = net(nd.array(x)).asnumpy()
+    ref = net(nd.array(x, ctx=cpu())).asnumpy()
     net.reset_ctx(gpu(0))
     assert net.fc1.weight.list_ctx() == [gpu(0)]
     for hybrid in (False, True):

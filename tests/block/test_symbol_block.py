@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from minigluon import autograd, nd
+from minigluon import autograd, current_context, nd
 from minigluon import symbol as sym
 from minigluon.block import HybridBlock, HybridSequential, SymbolBlock
 from minigluon.ops import OPS
@@ -26,12 +26,14 @@ def need(*ops):
 
 def load_convbn():
     need(*CONVBN_OPS)
-    return SymbolBlock.imports(fix('convbn-symbol.json'), 'data', fix('convbn-0000.params'))
+    return SymbolBlock.imports(fix('convbn-symbol.json'), 'data', fix('convbn-0000.params'),
+                               ctx=current_context())
 
 
 def test_imports_dense_export_gives_mxnet_output():
     need('FullyConnected', 'Activation')
-    net = SymbolBlock.imports(fix('dense-symbol.json'), ['data'], fix('dense-0007.params'))
+    net = SymbolBlock.imports(fix('dense-symbol.json'), ['data'], fix('dense-0007.params'),
+                              ctx=current_context())
     io = np.load(fix('dense_io.npz'))
     assert_almost_equal(net(nd.array(io['x'])), io['y'], rtol=1e-5, atol=1e-6)
     params = net.collect_params()
@@ -89,7 +91,8 @@ def test_imported_block_trains_saves_and_exports_again(tmp_path):
     keys = sorted(serialization.load(str(tmp_path / 'net.params')))
     assert keys == sorted(n[len('hybridsequential0_'):] for n in net.collect_params().keys())
     again = SymbolBlock.imports(fix('convbn-symbol.json'), 'data')
-    again.collect_params().load(str(tmp_path / 'net.params'), restore_prefix='hybridsequential0_')
+    again.collect_params().load(str(tmp_path / 'net.params'), ctx=x.context,
+                                restore_prefix='hybridsequential0_')
     with autograd.predict_mode():
         assert_almost_equal(again(x), expected, rtol=1e-6, atol=1e-6)
     # hybridize + export writes the same graph MXNet wrote, and re-imports
@@ -98,7 +101,7 @@ def test_imported_block_trains_saves_and_exports_again(tmp_path):
     sym_file, param_file = net.export(str(tmp_path / 'convbn'), epoch=3)
     with open(sym_file) as f, open(fix('convbn-symbol.json')) as g:
         assert f.read() == g.read()
-    back = SymbolBlock.imports(sym_file, 'data', param_file)
+    back = SymbolBlock.imports(sym_file, 'data', param_file, ctx=x.context)
     with autograd.predict_mode():
         assert_almost_equal(back(x), expected, rtol=1e-6, atol=1e-6)
 

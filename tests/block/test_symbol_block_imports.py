@@ -9,7 +9,7 @@ import struct
 import numpy as np
 import pytest
 
-from minigluon import autograd, nd, serialization
+from minigluon import autograd, current_context, nd, serialization
 from minigluon.base import MXNetError
 from minigluon.block import SymbolBlock
 from minigluon.test_utils import assert_almost_equal
@@ -54,7 +54,7 @@ def test_legacy_json_and_params_versions_give_mxnet_output(tmp_path, json_name, 
     arrays = {k: v.asnumpy() for k, v in serialization.load(os.path.join(SYM, 'dense-0007.params')).items()}
     params = str(tmp_path / ('v%d.params' % version))
     _params_file(params, version, arrays)
-    net = SymbolBlock.imports(os.path.join(SYM, json_name), 'data', params)
+    net = SymbolBlock.imports(os.path.join(SYM, json_name), 'data', params, ctx=current_context())
     io_ = np.load(os.path.join(SYM, 'dense_io.npz'))
     assert_almost_equal(net(nd.array(io_['x'])), io_['y'], rtol=1e-5, atol=1e-6)
 
@@ -78,7 +78,7 @@ def _summary(net, x):
 
 def test_imported_block_summary_matches_mxnet_before_and_after_training(tmp_path):
     net = SymbolBlock.imports(os.path.join(SYM, 'convbn-symbol.json'), 'data',
-                              os.path.join(SYM, 'convbn-0000.params'))
+                              os.path.join(SYM, 'convbn-0000.params'), ctx=current_context())
     x = nd.array(np.load(os.path.join(SYM, 'convbn_io.npz'))['x'])
     assert _summary(net, x) == MXNET['symbolblock_summary']
     from minigluon.trainer import Trainer
@@ -93,7 +93,7 @@ def test_imported_block_summary_matches_mxnet_before_and_after_training(tmp_path
     net.hybridize()
     net(x)
     sym_file, params_file = net.export(str(tmp_path / 'again'))
-    back = SymbolBlock.imports(sym_file, 'data', params_file)
+    back = SymbolBlock.imports(sym_file, 'data', params_file, ctx=current_context())
     assert _summary(back, x) == MXNET['symbolblock_summary']
     assert_almost_equal(back(x), net(x))
 
@@ -113,8 +113,9 @@ def test_an_input_name_the_graph_lacks_names_the_real_inputs(tmp_path):
         gluon.SymbolBlock.imports(prefix + '-symbol.json', ['input'], prefix + '-0000.params')
     # an input the graph does not read is fine when nothing is left without a value
     block = gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data', 'unused'],
-                                      prefix + '-0000.params')
+                                      prefix + '-0000.params', ctx=current_context())
     with pytest.warns(UserWarning, match='not used by any computation'):
         assert block(nd.ones((2, 4)), nd.ones((1,))).shape == (2, 3)
-    block = gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], prefix + '-0000.params')
+    block = gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], prefix + '-0000.params',
+                                      ctx=current_context())
     assert block(nd.ones((2, 4))).shape == (2, 3)

@@ -366,7 +366,9 @@ def array(obj, dtype=None, copy=True, order='K', ndmin=0, **kwargs):
 def ascontiguousarray(a, dtype=None):
     if type(a) is not ndarray:
         _reject_numpy(a, 'cupy.ascontiguousarray')
-    return ndarray._of(_np.ascontiguousarray(a._a, dtype=dtype))
+    if a.ndim and a._a.flags.c_contiguous and (dtype is None or _np.dtype(dtype) == a.dtype):
+        return a        # CuPy returns the array itself (a view stays a view of its owner)
+    return ndarray._of(_np.ascontiguousarray(a._a, dtype=dtype), (a,))
 
 
 def asnumpy(a, stream=None, order='C', out=None):

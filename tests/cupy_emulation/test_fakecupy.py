@@ -63,6 +63,9 @@ def test_views_keep_their_owner_and_out_returns_the_same_array():
     after = sys.getrefcount(owner)       # the view holds its owner, as in CuPy (workspace reuse)
     assert after == before + 1
     assert view.base is owner
+    row = owner[1]              # ascontiguousarray of a contiguous array is that array, as in CuPy
+    assert fc.ascontiguousarray(row) is row and row.base is owner
+    assert fc.ascontiguousarray(owner[:, 1]).base is None          # a copy
     out = fc.empty((4, 3))
     assert fc.multiply(owner, 2, out=out) is out and fc.dot(owner, fc.ones((3, 3)), out=out) is out
 

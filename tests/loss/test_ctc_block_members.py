@@ -153,7 +153,7 @@ def test_network_ending_in_ctcloss_exports_and_imports_with_gradients(tmp_path):
     want = net(x, label)
     net.export(str(tmp_path / 'ocr'), epoch=3)
     imported = SymbolBlock.imports(str(tmp_path / 'ocr-symbol.json'), ['data0', 'data1'],
-                                   str(tmp_path / 'ocr-0003.params'))
+                                   str(tmp_path / 'ocr-0003.params'), ctx=x.context)
     got = imported(x, label)
     assert_almost_equal(got, want, rtol=1e-6)
     grads = []

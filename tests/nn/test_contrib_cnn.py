@@ -94,7 +94,7 @@ def test_exported_symbol_matches_mxnet(entry, tmp_path):
             n['attrs']['__shape__'] = '(%s)' % shape[1:-1]
     assert nodes == want
     back = mx.gluon.SymbolBlock.imports(str(tmp_path / 'net-symbol.json'), ['data'],
-                                        str(tmp_path / 'net-0000.params'))
+                                        str(tmp_path / 'net-0000.params'), ctx=x.context)
     assert_almost_equal(back(x), block(x), rtol=1e-6, atol=1e-6)
 
 

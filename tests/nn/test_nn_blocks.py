@@ -193,5 +193,5 @@ def test_batchnormrelu_exports_mxnet_op_and_imports_back(tmp_path):
     assert node['attrs'] == {'axis': '1', 'eps': '1e-05', 'fix_gamma': 'False', 'momentum': '0.9',
                              'use_global_stats': 'False'}
     assert graph['node_row_ptr'][-1] - graph['node_row_ptr'][-2] == 4
-    back = SymbolBlock.imports(sym_file, 'data', params_file)
+    back = SymbolBlock.imports(sym_file, 'data', params_file, ctx=x.context)
     assert_almost_equal(back(x), y)

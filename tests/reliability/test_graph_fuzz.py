@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from minigluon import autograd, gluon, nd
+from minigluon import autograd, current_context, gluon, nd
 from minigluon import symbol as sym
 from minigluon.executor import CachedOp
 from minigluon.test_utils import assert_almost_equal, check_gradient
@@ -181,7 +181,7 @@ def test_eager_hybridized_and_static_alloc_agree(case):
     with tempfile.TemporaryDirectory() as tmp:
         sym_file, params_file = net.export(os.path.join(tmp, 'net'))
         names = ['data'] if len(shapes) == 1 else ['data%d' % i for i in range(len(shapes))]
-        imported = gluon.SymbolBlock.imports(sym_file, names, params_file)
+        imported = gluon.SymbolBlock.imports(sym_file, names, params_file, ctx=current_context())
         got = [o.asnumpy() for o in _as_list(imported(*xs))]
     _close(got, expected, dtype, 'imported')
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from minigluon import autograd, gluon, nd, rnn
+from minigluon import autograd, current_context, gluon, nd, rnn
 from minigluon.block import HybridBlock
 from minigluon.contrib import rnn as crnn
 from minigluon.name import NameManager
@@ -52,7 +52,7 @@ def test_cell_matches_mxnet(name):
     want = np.load(os.path.join(FIX, name + '.npz'))
     cell = _build(name)
     _check_meta(cell, META[name])
-    cell.load_parameters(os.path.join(FIX, name + '.params'))
+    cell.load_parameters(os.path.join(FIX, name + '.params'), ctx=current_context())
     x = nd.array(want['x'])
     begin = [nd.array(want['begin%d' % i]) for i in range(len(cell.state_info()))]
     for a in [x] + begin:
@@ -80,7 +80,7 @@ def test_cell_matches_mxnet(name):
 def test_hybridized_steps_equal_eager_unroll(name):
     want = np.load(os.path.join(FIX, name + '.npz'))
     cell = _build(name)
-    cell.load_parameters(os.path.join(FIX, name + '.params'))
+    cell.load_parameters(os.path.join(FIX, name + '.params'), ctx=current_context())
     cell.hybridize()
     states = [nd.array(want['begin%d' % i]) for i in range(len(cell.state_info()))]
     for t in range(T):
@@ -121,7 +121,7 @@ def test_export_and_imports_both_ways(tmp_path):
     inputs = [nd.array(want[k]) for k in ('x', 'h0', 'c0')]
     theirs = gluon.SymbolBlock.imports(os.path.join(FIX, 'lstmp_net-symbol.json'),
                                        ['data0', 'data1', 'data2'],
-                                       os.path.join(FIX, 'lstmp_net-0000.params'))
+                                       os.path.join(FIX, 'lstmp_net-0000.params'), ctx=current_context())
     for got, key in zip(theirs(*inputs), ('out', 'c')):
         assert_almost_equal(got, want[key], rtol=1e-5, atol=1e-6)
     with NameManager():
@@ -140,7 +140,8 @@ def test_export_and_imports_both_ways(tmp_path):
     # the same graph, node for node and attribute for attribute (the split's squeeze_axis=1 is
     # written '1', as given, like MXNet)
     assert mine == want_graph
-    ours = gluon.SymbolBlock.imports(sym_file, ['data0', 'data1', 'data2'], params_file)
+    ours = gluon.SymbolBlock.imports(sym_file, ['data0', 'data1', 'data2'], params_file,
+                                     ctx=current_context())
     for got, key in zip(ours(*inputs), ('out', 'c')):
         assert_almost_equal(got, want[key], rtol=1e-5, atol=1e-6)
 

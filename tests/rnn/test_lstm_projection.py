@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from minigluon import autograd, gluon, nd
+from minigluon import autograd, current_context, gluon, nd
 from minigluon.gluon import rnn
 from minigluon.test_utils import assert_almost_equal
 
@@ -29,7 +29,8 @@ def test_lstmp_layer_matches_mxnet(name, hybrid, tmp_path):
     layer = _layer(name)
     params = layer.collect_params()
     assert list(params.keys()) == list(want['param_names'])
-    layer.load_parameters(os.path.join(FIX, name + '.params'))    # deferred shapes filled by the file
+    # the deferred shapes are filled by the file
+    layer.load_parameters(os.path.join(FIX, name + '.params'), ctx=current_context())
     assert [list(p.shape) for p in params.values()] == json.loads(str(want['param_shapes']))
     if hybrid:
         layer.hybridize()
@@ -50,12 +51,12 @@ def test_lstmp_export_and_mxnet_export_import(name, tmp_path):
     inputs = [nd.array(want[k]) for k in ('x', 'h0', 'c0')]
     imported = gluon.SymbolBlock.imports(os.path.join(FIX, name + '-symbol.json'),
                                          ['data0', 'data1', 'data2'],
-                                         os.path.join(FIX, name + '-0000.params'))
+                                         os.path.join(FIX, name + '-0000.params'), ctx=current_context())
     outs = imported(*inputs)
     for got, key in zip(outs, ('out', 'hy', 'cy')):
         assert_almost_equal(got, want[key], rtol=1e-5, atol=1e-6)
     layer = _layer(name)
-    layer.load_parameters(os.path.join(FIX, name + '.params'))
+    layer.load_parameters(os.path.join(FIX, name + '.params'), ctx=current_context())
     layer.hybridize()
     layer(inputs[0], inputs[1:])
     sym_file, _ = layer.export(str(tmp_path / name))

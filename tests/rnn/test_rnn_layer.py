@@ -42,8 +42,8 @@ def test_saved_keys_names_and_repr_match_mxnet(tmp_path):
     path = str(tmp_path / 'gru.params')
     gru.save_parameters(path)
     other = rnn.GRU(3, num_layers=2, input_size=2)
-    other.load_parameters(path)
     x = nd.array(np.random.randn(4, 2, 2))
+    other.load_parameters(path, ctx=x.context)
     assert_almost_equal(other(x), gru(x))
 
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from minigluon import gluon, nd, sym
+from minigluon import current_context, gluon, nd, sym
 from minigluon.base import MXNetError
 from minigluon.test_utils import assert_almost_equal
 
@@ -35,7 +35,7 @@ def test_old_model_file_resaves_as_mxnet(name):
 @pytest.mark.parametrize('name', sorted(MODELS))
 def test_old_model_file_runs_in_a_symbolblock(name):
     net = gluon.SymbolBlock.imports(path('old_%s.json' % name), MODELS[name],
-                                    path('old_%s-0000.params' % name))
+                                    path('old_%s-0000.params' % name), ctx=current_context())
     io = np.load(path('old_%s_io.npz' % name))
     outs = net(*[nd.array(io['in_' + n]) for n in MODELS[name]])
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
