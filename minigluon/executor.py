@@ -118,14 +118,14 @@ class _GraphGrad:
         return gins
 
 
-
 def _at_node(step, err):
     """``err`` re-worded to start with the graph node that raised it, ``node 'dense0_fwd': ...``;
     the node's name is kept as ``err.graph_node`` so that a hybridized block can also name the
-    child block the node belongs to (:func:`minigluon.block.hybrid._in_block`)."""
+    child block the node belongs to (:func:`minigluon.block.hybrid._in_graph_block`)."""
     named = type(err)("node '%s': %s" % (step.name, err))
     named.graph_node = step.name
     return named
+
 
 class CachedOp:
     """An execution plan for ``symbol``, callable on NDArrays.

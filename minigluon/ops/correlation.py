@@ -13,13 +13,8 @@ the output positions. The backward runs the same passes in reverse.
 import numpy as np
 
 from minigluon.base import MXNetError
-from minigluon.ops.registry import Attr, Op, check_given_shapes, register, require_float, \
-    shape_error
-
-
-def _work_dtype(dtype):
-    """float16 inputs are computed in float32 and rounded once at the end."""
-    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
+from minigluon.ops.registry import Attr, Op, check_given_shapes, compute_dtype, register, \
+    require_float, shape_error
 
 
 @register
@@ -107,7 +102,7 @@ class Correlation(Op):
                               'of the same shape', data1, data2)
         n, c, h, w = data1.shape
         out_sp = self._out_spatial(h, w, data1, data2)
-        work = _work_dtype(np.result_type(data1.dtype, data2.dtype))
+        work = compute_dtype(np.result_type(data1.dtype, data2.dtype))
         pad = [(0, 0), (0, 0)] + [(self.pad_size, self.pad_size)] * 2
         a = xp.pad(data1.astype(work, copy=False), pad)
         b = xp.pad(data2.astype(work, copy=False), pad)

@@ -54,13 +54,8 @@ from minigluon.base import MXNetError
 from minigluon.ops import _numba, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.conv import _ConvBase
-from minigluon.ops.registry import Attr, ShapeConflictError, check_given_shapes, register, \
-    require_float, shape_error
-
-
-def _work_dtype(dtype):
-    """float16 inputs are computed in float32 and rounded once at the end."""
-    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
+from minigluon.ops.registry import Attr, ShapeConflictError, check_given_shapes, compute_dtype, \
+    register, require_float, shape_error
 
 
 def _scatter_sum(xp, index, values, size):
@@ -261,7 +256,7 @@ class _DeformableBase(_ConvBase):
         out_sp = self._check_all(data, offset, mask, weight, bias)
         n, c = data.shape[:2]
         g, f, k = self.num_group, self.num_filter, self._taps()
-        work = _work_dtype(np.result_type(data.dtype, offset.dtype, weight.dtype))
+        work = compute_dtype(np.result_type(data.dtype, offset.dtype, weight.dtype))
         l_out = int(out_sp[0] * out_sp[1])
         image, off = (xp.ascontiguousarray(a, dtype=work) for a in (data, offset))
         m = xp.ascontiguousarray(mask, dtype=work) if self.modulated else None

@@ -19,13 +19,8 @@ import numpy as np
 
 from minigluon.base import MXNetError
 from minigluon.ops.deformable_conv import _scatter_sum
-from minigluon.ops.registry import Attr, Op, register, shape_error
+from minigluon.ops.registry import Attr, Op, compute_dtype, register, shape_error
 from minigluon.ops.roi import _check_inputs, _round_half_away
-
-
-def _work_dtype(dtype):
-    """float16 inputs are computed in float32 and rounded once at the end."""
-    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
 
 
 class _PSBase(Op):
@@ -214,7 +209,7 @@ class DeformablePSROIPooling(_PSBase):
     def forward(self, xp, data, rois, trans=None):
         boxes, index = self._check(data, rois, *([] if trans is None else [trans]))
         classes = self._classes(data, rois, trans)
-        work = _work_dtype(data.dtype)
+        work = compute_dtype(data.dtype)
         pts = self._points(xp, boxes.astype(work), index, trans, classes, data.shape, work)
         image = data.astype(work, copy=False).reshape(-1)
         vals = sum(wt * image[ix] for ix, wt in zip(pts['index'], pts['weight']))

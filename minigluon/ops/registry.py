@@ -306,6 +306,13 @@ def require_float(op, array, arg='data'):
                         "%s; convert it first, e.g. x.astype('float32')" % (op.name, arg, array.dtype))
 
 
+def compute_dtype(dtype):
+    """The dtype a kernel computes in for inputs of ``dtype``: float16 is computed in float32 and
+    rounded once at the end (the sampling and pooling operators; NumPy has no float16 BLAS),
+    every other dtype in itself."""
+    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
+
+
 def require_float_type(op, dtype, arg='data'):
     """The type-rule form of :func:`require_float`: raise :class:`TypeConflictError` naming
     ``op`` unless the known dtype ``dtype`` is floating, for operators whose MXNet 1.9.1 type

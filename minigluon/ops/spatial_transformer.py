@@ -11,12 +11,7 @@ float32 only (BilinearSampler also on float16 and float64); here all three float
 import numpy as np
 
 from minigluon.backend import scatter_add
-from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
-
-
-def _work_dtype(dtype):
-    """The dtype to compute in: float16 data is computed in float32 and rounded once at the end."""
-    return np.dtype(np.float32) if dtype == np.float16 else dtype
+from minigluon.ops.registry import Attr, Op, compute_dtype, register, require_float, shape_error
 
 
 def _axis_coords(xp, size, dtype):
@@ -73,7 +68,7 @@ class GridGenerator(Op):
 
     def forward(self, xp, data):
         require_float(self, data)
-        dt = _work_dtype(data.dtype)
+        dt = compute_dtype(data.dtype)
         if self.transform_type == 'affine':
             if data.ndim != 2 or data.shape[1] != 6:
                 raise shape_error(self, "transform_type='affine' needs data of shape (N, 6): "
@@ -95,7 +90,7 @@ class GridGenerator(Op):
         return out.astype(data.dtype, copy=False)
 
     def backward(self, xp, grad):
-        dt = _work_dtype(grad.dtype)
+        dt = compute_dtype(grad.dtype)
         g = grad.astype(dt, copy=False)
         if self.transform_type == 'affine':
             gtheta = g.reshape(g.shape[0], 2, -1) @ self.target.T      # (N, 2, 3)
@@ -159,7 +154,7 @@ class BilinearSampler(Op):
         if grid.dtype != data.dtype:
             raise TypeError('BilinearSampler: data and grid must have the same dtype, got %s and %s'
                             % (data.dtype, grid.dtype))
-        dt = _work_dtype(data.dtype)
+        dt = compute_dtype(data.dtype)
         self.data = data.astype(dt, copy=False)
         self.grid_shape, self.out_dtype = grid.shape, data.dtype
         self.geom = _corners(xp, self.data, grid.astype(dt, copy=False))
