@@ -1,4 +1,5 @@
-"""``mx.util``: the few helpers legacy code checks. minigluon has only MXNet's legacy (non-``np``) mode."""
+"""``mx.util``: the few helpers legacy code checks (NumPy-mode flags, GPU count and memory, the
+environment, ``set_module``), as MXNet 1.9.1's. minigluon has only MXNet's legacy (non-``np``) mode."""
 
 
 def is_np_array():
