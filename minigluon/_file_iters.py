@@ -1,5 +1,7 @@
 """The file iterators that MXNet 1.9.1 implements in C++ (``mx.io.MNISTIter``, ``mx.io.CSVIter``,
-``mx.io.ImageRecordIter``), in pure Python; exported by :mod:`minigluon.io`.
+``mx.io.ImageRecordIter`` and its deprecated names ``ImageRecordUInt8Iter``,
+``ImageRecordInt8Iter``, ``ImageRecordIter_v1``, ``ImageRecordUInt8Iter_v1``), in pure Python;
+exported by :mod:`minigluon.io`.
 
 They behave as MXNet's ``MXDataIter`` wrappers do: ``next()`` returns a :class:`DataBatch` whose
 ``data`` and ``label`` are one-element lists, while ``getdata()`` / ``getlabel()`` return the
@@ -490,6 +492,8 @@ def _record_offsets(owner, path_imgrec, path_imgidx, num_parts, part_index):
     return rec, offsets, first
 
 
+# ImageRecordIter's output dtypes (MXNet 1.9.1 fails with "unknown dtype" for the others)
+_REC_DTYPES = {None: np.float32, 'float32': np.float32, 'uint8': np.uint8, 'int8': np.int8}
 # ImageRecordIter's augmentation arguments that minigluon does not implement, with the value
 # that turns each off (MXNet's default).
 _UNSUPPORTED_AUG = {
@@ -551,7 +555,13 @@ class ImageRecordIter(_StreamIter):
         range, rounded up to 4 bytes), with it by record count (``ceil(N / num_parts)`` records
         a part).
     data_name, label_name : str, default 'data', 'softmax_label'
-    dtype : None or 'float32'
+    dtype : None, 'float32', 'uint8' or 'int8'
+        Of the data (labels stay float32). ``'uint8'``: the pixels after resizing, cropping and
+        mirroring, without ``mean_*`` / ``std_*`` / ``scale`` (MXNet ignores them there);
+        ``'int8'``: ``pixel - mean``, each mean rounded to an integer first (halves away from
+        zero: ``mean_r=0.5`` subtracts 1), saturated to ``[-128, 127]``, without ``std_*`` /
+        ``scale`` (as MXNet 1.9.1). Other dtypes raise,
+        as MXNet's "unknown dtype".
     preprocess_threads, prefetch_buffer, ctx, verbose, ...
         Accepted and ignored (decoding runs in the calling thread).
 
@@ -564,7 +574,7 @@ class ImageRecordIter(_StreamIter):
 
     Batches
     -------
-    data : float32 ``(batch, channels, height, width)``; label : float32 ``(batch,)`` or
+    data : ``(batch, channels, height, width)`` of ``dtype``; label : float32 ``(batch,)`` or
     ``(batch, label_width)``. ``getindex()`` gives the record numbers (MXNet 1.9.1: zeros).
 
     Raises
@@ -581,6 +591,8 @@ class ImageRecordIter(_StreamIter):
     """
 
     _owner = 'ImageRecordIter'
+    _fixed_dtype = None      # the subclasses of MXNet's deprecated names fix the output dtype
+    _mirrors = True          # False: mirror / rand_mirror are ignored (ImageRecordUInt8Iter_v1)
 
     def __init__(self, path_imgrec=None, data_shape=None, batch_size=None, path_imgidx='',
                  label_width=1, shuffle=False, seed=0, rand_crop=False, rand_mirror=False,
@@ -593,48 +605,49 @@ class ImageRecordIter(_StreamIter):
         for key, value in kwargs.items():
             if key in _UNSUPPORTED_AUG:
                 if value != _UNSUPPORTED_AUG[key]:
-                    raise NotSupportedError('ImageRecordIter: %s=%r is not supported by minigluon '
+                    raise NotSupportedError('%s: %s=%r is not supported by minigluon '
                                             '(only resize, crops, mirrors and mean/std/scale are); '
                                             'use mx.image.ImageIter with augmenters'
-                                            % (key, value))
+                                            % (owner, key, value))
             elif key not in _IGNORED:
-                raise MXNetTypeError('ImageRecordIter got an unexpected argument %r' % key)
+                raise MXNetTypeError('%s got an unexpected argument %r' % (owner, key))
         if path_imgrec is None or path_imgrec == '':
-            raise MXNetValueError('ImageRecordIter: path_imgrec is required')
+            raise MXNetValueError('%s: path_imgrec is required' % owner)
         if data_shape is None or batch_size is None:
-            raise MXNetValueError('ImageRecordIter: data_shape and batch_size are required')
+            raise MXNetValueError('%s: data_shape and batch_size are required' % owner)
         data_shape = _shape(owner, 'data_shape', data_shape)
         if len(data_shape) != 3 or data_shape[0] not in (1, 3):
-            raise MXNetValueError('ImageRecordIter: data_shape must be (channels, height, width) '
-                                  'with 1 or 3 channels, got %r' % (data_shape,))
-        batch_size = check_int(batch_size, 'ImageRecordIter: batch_size', 1)
-        self.label_width = check_int(label_width, 'ImageRecordIter: label_width', 1)
+            raise MXNetValueError('%s: data_shape must be (channels, height, width) '
+                                  'with 1 or 3 channels, got %r' % (owner, data_shape))
+        batch_size = check_int(batch_size, owner + ': batch_size', 1)
+        self.label_width = check_int(label_width, owner + ': label_width', 1)
         num_parts, part_index = _parts(owner, num_parts, part_index)
-        _dtype(owner, dtype, {None: np.float32, 'float32': np.float32})
-        self.resize = check_int(resize, 'ImageRecordIter: resize')
-        self.inter_method = check_int(inter_method, 'ImageRecordIter: inter_method', 0)
+        self._out_dtype = np.dtype(self._fixed_dtype or _dtype(owner, dtype, _REC_DTYPES))
+        self.resize = check_int(resize, owner + ': resize')
+        self.inter_method = check_int(inter_method, owner + ': inter_method', 0)
         self.data_shape = data_shape
-        self.rand_crop, self.rand_mirror, self.mirror = bool(rand_crop), bool(rand_mirror), bool(mirror)
+        self.rand_crop = bool(rand_crop)
+        self.rand_mirror, self.mirror = bool(rand_mirror) and self._mirrors, bool(mirror) and self._mirrors
         channels = data_shape[0]
         means = (mean_r, mean_g, mean_b)[:channels]
         stds = (std_r, std_g, std_b)[:channels]
         self._mean = np.array(means, np.float32).reshape(channels, 1, 1)
         self._mult = (np.float32(scale) / np.array(stds, np.float32)).reshape(channels, 1, 1)
         self.shuffle = bool(shuffle)
-        self._rng = np.random.RandomState(check_int(seed, 'ImageRecordIter: seed'))
+        self._rng = np.random.RandomState(check_int(seed, owner + ': seed'))
         self._aug_rng = random.Random(check_int(seed if seed_aug is None else seed_aug,
-                                                'ImageRecordIter: seed_aug'))
+                                                owner + ': seed_aug'))
         self._rec, offsets, first = _record_offsets(owner, path_imgrec, path_imgidx, num_parts,
                                                     part_index)
         self._offsets, self._first = offsets, first
         self.round_batch = bool(round_batch)
         label_shape = (batch_size,) if self.label_width == 1 else (batch_size, self.label_width)
         self._start(len(offsets), batch_size, 'round' if self.round_batch else 'zeros',
-                    DataDesc(data_name, (batch_size,) + data_shape, np.float32),
+                    DataDesc(data_name, (batch_size,) + data_shape, self._out_dtype.type),
                     DataDesc(label_name, label_shape, np.float32))
 
     def _fetch(self, positions):
-        data = np.empty((len(positions),) + self.data_shape, np.float32)
+        data = np.empty((len(positions),) + self.data_shape, self._out_dtype)
         labels = np.empty((len(positions), self.label_width), np.float32)
         for row, pos in enumerate(positions):
             data[row], labels[row] = self._load(int(pos))
@@ -649,15 +662,15 @@ class ImageRecordIter(_StreamIter):
         header, payload = unpack(record)
         width = header.flag if header.flag > 0 else 1
         if width != self.label_width:
-            raise MXNetFormatError('ImageRecordIter: record %d of %s has %d label value%s but '
-                                   'label_width is %d' % (pos, self._rec.uri, width, 's' * (width > 1),
-                                                          self.label_width))
+            raise MXNetFormatError('%s: record %d of %s has %d label value%s but label_width is '
+                                   '%d' % (self._owner, pos, self._rec.uri, width, 's' * (width > 1),
+                                           self.label_width))
         label = header.label if header.flag > 0 else [header.label]
         try:
             img = imdecode(payload, flag=1 if self.data_shape[0] == 3 else 0)
         except MXNetFormatError as err:
-            raise MXNetFormatError('ImageRecordIter: record %d (id %d) of %s is not a decodable '
-                                   'image: %s' % (pos, header.id, self._rec.uri, err)) from None
+            raise MXNetFormatError('%s: record %d (id %d) of %s is not a decodable image: %s'
+                                   % (self._owner, pos, header.id, self._rec.uri, err)) from None
         return self._augment(img), label
 
     def _augment(self, img):
@@ -680,4 +693,47 @@ class ImageRecordIter(_StreamIter):
         if self.mirror or (self.rand_mirror and self._aug_rng.random() < 0.5):
             pixels = pixels[:, ::-1]
         chw = pixels.transpose(2, 0, 1).astype(np.float32)
+        if self._out_dtype == np.uint8:
+            return chw
+        if self._out_dtype == np.int8:     # MXNet rounds the means half away from zero first
+            whole_mean = np.sign(self._mean) * np.floor(np.abs(self._mean) + np.float32(0.5))
+            return np.clip(chw - whole_mean, -128, 127)
         return (chw - self._mean) * self._mult
+
+
+class ImageRecordUInt8Iter(ImageRecordIter):
+    """:class:`ImageRecordIter` with ``uint8`` data, whatever ``dtype`` says (MXNet 1.9.1's
+    deprecated ``mx.io.ImageRecordUInt8Iter``, i.e. ``ImageRecordIter(dtype='uint8')``): the
+    pixels after resizing, cropping and mirroring; ``mean_*`` / ``std_*`` / ``scale`` are
+    accepted and ignored, as in MXNet. Labels stay float32."""
+
+    _owner = 'ImageRecordUInt8Iter'
+    _fixed_dtype = 'uint8'
+
+
+class ImageRecordInt8Iter(ImageRecordIter):
+    """:class:`ImageRecordIter` with ``int8`` data, whatever ``dtype`` says (MXNet 1.9.1's
+    deprecated ``mx.io.ImageRecordInt8Iter``, i.e. ``ImageRecordIter(dtype='int8')``):
+    ``pixel - mean_*``, each mean rounded to an integer first (halves away from zero), saturated
+    to ``[-128, 127]`` (a pixel above 127 with no mean gives 127); ``std_*`` / ``scale`` are
+    accepted and ignored, as in MXNet. Labels stay float32."""
+
+    _owner = 'ImageRecordInt8Iter'
+    _fixed_dtype = 'int8'
+
+
+class ImageRecordIter_v1(ImageRecordIter):  # noqa: N801 -- MXNet's name
+    """MXNet 1.9.1's deprecated first image record iterator: the same batches as
+    :class:`ImageRecordIter` for the arguments minigluon implements."""
+
+    _owner = 'ImageRecordIter_v1'
+
+
+class ImageRecordUInt8Iter_v1(ImageRecordIter):  # noqa: N801 -- MXNet's name
+    """MXNet 1.9.1's deprecated ``ImageRecordUInt8Iter_v1``: :class:`ImageRecordUInt8Iter`
+    except that ``mirror`` / ``rand_mirror`` are ignored too (MXNet's first iterator mirrors in
+    its normalisation step, which the uint8 variant skips)."""
+
+    _owner = 'ImageRecordUInt8Iter_v1'
+    _fixed_dtype = 'uint8'
+    _mirrors = False

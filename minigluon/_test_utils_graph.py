@@ -17,7 +17,7 @@ from minigluon.base import ValueAssertionError
 from minigluon.executor import CachedOp
 from minigluon.ndarray import NDArray, array
 from minigluon.symbol import Symbol
-from minigluon.test_utils import _np, assert_almost_equal, check_gradient, default_context
+from minigluon.test_utils import _np, assert_almost_equal, check_gradient, default_context, get_tols
 
 
 def _symbol_inputs(symbol, location, aux_states, caller='check_numeric_gradient'):
@@ -363,3 +363,252 @@ def check_gluon_hybridize_consistency(net_builder, data_l, numpy_func=None, test
     if numpy_func is not None:
         want = numpy_func(*[x.asnumpy() if isinstance(x, NDArray) else np.asarray(x) for x in data_l])
         assert_almost_equal(saved_out, want, rtol=rtol, atol=atol, names=('output', 'numpy_func'))
+
+
+class _BoundSymbol:
+    """A Symbol with arrays for every input, as one MXNet ``simple_bind`` executor held them:
+    ``arg_dict`` / ``aux_dict`` by name (shapes from ``shapes``, the rest inferred; dtypes from
+    ``type_dict``, the rest float32), ``grad_dict`` after :meth:`backward`."""
+
+    def __init__(self, sym, ctx, shapes, type_dict, grad_req, caller):
+        self.sym, self.ctx, self.grad_req = sym, ctx, grad_req
+        try:
+            arg_shapes, _, aux_shapes = sym.infer_shape(**shapes)
+            # as simple_bind: float32 unless type_dict says otherwise (the rest follow from it)
+            given = {n: np.dtype(t) for n, t in type_dict.items()} or {
+                n: np.dtype(np.float32) for n in sym.list_arguments()}
+            arg_types, _, aux_types = sym.infer_type(**given)
+        except Exception as err:
+            raise ValueError('%s: cannot infer the input shapes/dtypes from %s, %s: %s'
+                             % (caller, shapes, type_dict, err)) from None
+        args, auxs = sym.list_arguments(), sym.list_auxiliary_states()
+        self.arg_dict = {n: array(np.zeros(s), ctx=ctx, dtype=t)
+                         for n, s, t in zip(args, arg_shapes, arg_types)}
+        self.aux_dict = {n: array(np.zeros(s), ctx=ctx, dtype=t)
+                         for n, s, t in zip(auxs, aux_shapes, aux_types)}
+        self.grad_dict = {}
+        self.outputs = []
+        self._op = CachedOp(sym)
+
+    def _reqs(self):
+        req = self.grad_req
+        return {n: (req.get(n, 'null') if isinstance(req, dict) else req) for n in self.arg_dict}
+
+    def forward(self, is_train=False, record=False):
+        inputs = [self.arg_dict[n] if n in self.arg_dict else self.aux_dict[n]
+                  for n in self.sym.list_inputs()]
+        if record:
+            for name, req in self._reqs().items():
+                if req != 'null':
+                    self.arg_dict[name].attach_grad(req)
+            with autograd.record(train_mode=is_train):
+                self.outputs = list(self._op(*inputs))
+        else:
+            with _mode(is_train):
+                self.outputs = list(self._op(*inputs))
+        return self.outputs
+
+    def backward(self, out_grads):
+        autograd.backward(self.outputs, out_grads)
+        self.grad_dict = {n: self.arg_dict[n].grad for n, req in self._reqs().items() if req != 'null'}
+
+
+def _bind_all(syms, ctx_list, grad_req, caller):
+    executors = []
+    for sym, spec in zip(syms, ctx_list):
+        spec = dict(spec)
+        ctx = spec.pop('ctx', None) or default_context()
+        type_dict = spec.pop('type_dict', {}) or {}
+        executors.append(_BoundSymbol(sym, ctx, spec, type_dict, grad_req, caller))
+    return executors
+
+
+def _smaller_dtype(dt1, dt2):
+    """The less precise (fewer bytes) of two dtypes; ``dt1`` when ``dt2`` is None."""
+    return dt1 if dt2 is None or np.dtype(dt1).itemsize < np.dtype(dt2).itemsize else dt2
+
+
+def check_consistency(sym, ctx_list, scale=1.0, grad_req='write', arg_params=None, aux_params=None,
+                      rtol=None, atol=None, raise_on_err=True, ground_truth=None, equal_nan=False,
+                      use_uniform=False, rand_type=np.float64):
+    """Run a Symbol under several contexts and dtypes and compare outputs and gradients (MXNet
+    1.9.1 ``test_utils.check_consistency``).
+
+    Parameters
+    ----------
+    sym : Symbol or list of Symbols
+        One per entry of ``ctx_list`` (or one for all); they must have the same arguments and
+        outputs.
+    ctx_list : list of dict
+        At least two entries ``{'ctx': mx.cpu(0), 'data': (2, 3), 'type_dict': {'data':
+        np.float32}}``: the context, input shapes by name (the others are inferred) and input
+        dtypes by name (the others inferred, float32 when nothing says).
+    scale : float
+        Standard deviation (normal) or 0.92 x half-width (``use_uniform``) of the random
+        inputs, drawn with NumPy's global generator in argument-name order, cast to
+        ``rand_type``; ``arg_params`` gives some or all values, ``aux_params`` the auxiliary
+        states' (else 0).
+    grad_req : 'write', 'add', 'null' or dict by argument name
+        ``'null'`` compares outputs only.
+    rtol, atol : float, dict or None
+        As :func:`~minigluon.test_utils.assert_almost_equal` (None: the dtypes' defaults).
+    raise_on_err : bool, default True
+        False prints mismatches and goes on.
+    ground_truth : dict of name to array, optional
+        The expected outputs (and, with gradients, argument gradients) by name; by default the
+        run whose first output has the most precise dtype is the reference.
+
+    Returns
+    -------
+    dict
+        The reference outputs (and gradients) by name.
+
+    The forward pass runs in prediction mode; then, unless ``grad_req`` is ``'null'``, a
+    training-mode pass back-propagates the first run's outputs (cast to the least precise
+    output dtype) as head gradients through every run. Contexts here are ``cpu`` (and ``gpu``
+    with CuPy).
+
+    Raises
+    ------
+    AssertionError
+        On a mismatch (with ``raise_on_err``).
+    ValueError
+        (also an AssertionError, as MXNet asserts) for fewer than two contexts, or Symbols whose
+        arguments or outputs differ.
+    KeyError
+        When ``ground_truth`` lacks an output or gradient name.
+    """
+    if len(ctx_list) < 2:
+        raise ValueAssertionError('check_consistency: ctx_list needs at least two entries, got %d'
+                                  % len(ctx_list))
+    syms = [sym] * len(ctx_list) if isinstance(sym, Symbol) else list(sym)
+    if len(syms) != len(ctx_list):
+        raise ValueAssertionError('check_consistency: %d symbols for %d contexts' % (len(syms), len(ctx_list)))
+    for s in syms:
+        _check_symbol(s, 'check_consistency')
+    output_names, arg_names = syms[0].list_outputs(), syms[0].list_arguments()
+    for s in syms[1:]:
+        if s.list_arguments() != arg_names or s.list_outputs() != output_names:
+            raise ValueAssertionError('check_consistency: the symbols differ in arguments or outputs: '
+                                      '%s %s vs %s %s' % (arg_names, output_names, s.list_arguments(),
+                                                          s.list_outputs()))
+    exes = _bind_all(syms, ctx_list, grad_req, 'check_consistency')
+    arg_params = dict(arg_params or {})
+    aux_params = dict(aux_params or {})
+    for name in sorted(exes[0].arg_dict):
+        if name not in arg_params:
+            shape = exes[0].arg_dict[name].shape
+            values = (np.random.uniform(-0.92 * scale, 0.92 * scale, size=shape) if use_uniform
+                      else np.random.normal(size=shape, scale=scale))
+            arg_params[name] = values.astype(rand_type)
+    for exe in exes:
+        for name, arr in exe.arg_dict.items():
+            arr[:] = _np(arg_params[name]).astype(arr.dtype)
+        for name, arr in exe.aux_dict.items():
+            arr[:] = _np(aux_params.get(name, 0)).astype(arr.dtype)
+        exe.forward(is_train=False)
+    dtypes = [np.dtype(exe.outputs[0].dtype) for exe in exes]
+    gt_idx = int(np.argmax([d.itemsize for d in dtypes]))
+    gt = ground_truth
+    if gt is None:
+        gt = dict(zip(output_names, exes[gt_idx].outputs))
+
+    def compare(what, i, name, arr, rt, at):
+        if name not in gt:
+            raise KeyError('check_consistency: ground_truth has no %r' % name)
+        try:
+            assert_almost_equal(arr, gt[name], rtol=rt, atol=at, equal_nan=equal_nan,
+                                names=('%s %s of run %d' % (what, name, i), 'run %d' % gt_idx))
+        except AssertionError as err:
+            if raise_on_err:
+                raise
+            print('%s error: run %d vs run %d at %s: %s' % (what, i, gt_idx, name, err))
+
+    for i, exe in enumerate(exes):
+        if i != gt_idx:
+            for name, arr in zip(output_names, exe.outputs):
+                compare('Predict', i, name, arr, rtol, atol)
+    if grad_req == 'null':
+        return gt
+    for exe in exes:
+        exe.forward(is_train=True, record=True)
+    least = [o.dtype for o in exes[0].outputs]
+    for exe in exes:
+        least = [_smaller_dtype(o.dtype, d) for o, d in zip(exe.outputs, least)]
+    heads = [o.asnumpy().astype(d) for o, d in zip(exes[0].outputs, least)]
+    for exe in exes:
+        exe.backward([array(h, ctx=exe.ctx, dtype=o.dtype) for h, o in zip(heads, exe.outputs)])
+    if ground_truth is None:
+        gt.update(zip(output_names, exes[gt_idx].outputs))
+        gt.update(exes[gt_idx].grad_dict)
+    for i, exe in enumerate(exes):
+        if i == gt_idx:
+            continue
+        named = list(zip(output_names, exe.outputs)) + sorted(exe.grad_dict.items())
+        for name, arr in named:
+            if name not in gt:
+                raise KeyError('check_consistency: ground_truth has no %r' % name)
+            rt, at, ref = rtol, atol, _np(gt[name])
+            # a float32 gradient (BatchNorm's gamma...) of a float16 run gets float16 tolerances
+            mine, theirs = _smaller_dtype(arr.dtype, dtypes[i]), _smaller_dtype(ref.dtype, dtypes[gt_idx])
+            if mine != arr.dtype or theirs != ref.dtype:
+                rt, at = get_tols(_np(arr).astype(mine), ref.astype(theirs), rtol, atol)
+            compare('Train', i, name, arr, rt, at)
+    return gt
+
+
+def check_speed(sym, location=None, ctx=None, N=20, grad_req=None, typ='whole', **kwargs):
+    """Seconds per run of ``sym``: forward and backward (``typ='whole'``) or forward only
+    (``typ='forward'``), averaged over ``N`` runs after one warm-up run (MXNet 1.9.1
+    ``test_utils.check_speed``).
+
+    Parameters
+    ----------
+    sym : Symbol
+    location : dict of str to numpy.ndarray, optional
+        Input values by name; by default standard-normal values of the shapes in ``kwargs``.
+    ctx : Context, optional
+        Default :func:`~minigluon.test_utils.default_context`.
+    grad_req : str or dict, default 'write'
+    **kwargs
+        Input shapes by name when ``location`` is not given.
+
+    Raises
+    ------
+    ValueError
+        For another ``typ``; TypeError when ``location`` is not a dict (also an
+        AssertionError, as MXNet asserts).
+    """
+    import time
+    from minigluon.base import TypeAssertionError
+    from minigluon.ndarray import waitall
+    _check_symbol(sym, 'check_speed')
+    if typ not in ('whole', 'forward'):
+        raise ValueError('check_speed: typ can only be "whole" or "forward", got %r' % (typ,))
+    ctx = ctx or default_context()
+    grad_req = grad_req or 'write'
+    if location is None:
+        exe = _BoundSymbol(sym, ctx, kwargs, {}, grad_req, 'check_speed')
+        location = {k: np.random.normal(size=arr.shape, scale=1.0) for k, arr in exe.arg_dict.items()}
+    else:
+        if not isinstance(location, dict):
+            raise TypeAssertionError('check_speed: location must be a dict, got %s' % type(location).__name__)
+        exe = _BoundSymbol(sym, ctx, {k: np.shape(v) for k, v in location.items()}, {}, grad_req,
+                           'check_speed')
+    for name, value in location.items():
+        exe.arg_dict[name][:] = np.asarray(value).astype(exe.arg_dict[name].dtype)
+
+    def run():
+        if typ == 'whole':
+            exe.forward(is_train=True, record=True)
+            exe.backward(exe.outputs)
+        else:
+            exe.forward(is_train=False)
+
+    run()
+    waitall()
+    tic = time.time()
+    for _ in range(N):
+        run()
+    waitall()
+    return (time.time() - tic) / N

@@ -410,4 +410,4 @@ class LSTMBias(Initializer):
 
 # The composite initializers build on the classes above, so they are imported last (the package
 # ``__init__`` imports this module first); re-exported so ``mx.init.Load``/``Mixed`` keep working.
-from minigluon.initializer_composite import Load, Mixed, _apply  # noqa: E402,F401 (re-exported)
+from minigluon.initializer_composite import FusedRNN, Load, Mixed, _apply  # noqa: E402,F401 (re-exported)

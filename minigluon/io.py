@@ -1,7 +1,8 @@
 """``mx.io``: DataDesc, DataBatch, the DataIter protocol, NDArrayIter (batches over in-memory
 arrays) and the MXDataIter type (for ``isinstance`` checks only), as in MXNet 1.x's Module-era
 data API (``python/mxnet/io/io.py``); the wrapping iterators ResizeIter and PrefetchingIter live
-in :mod:`minigluon._io_wrappers`, the file iterators MNISTIter, CSVIter and ImageRecordIter (C++
+in :mod:`minigluon._io_wrappers`, the file iterators MNISTIter, CSVIter and ImageRecordIter (with its
+deprecated uint8 / int8 / ``_v1`` names; C++
 in MXNet) in :mod:`minigluon._file_iters` and ImageDetRecordIter in
 :mod:`minigluon._det_record_iter`; all are importable from here."""
 from collections import namedtuple
@@ -312,5 +313,7 @@ class MXDataIter(DataIter):
 
 
 from minigluon._io_wrappers import PrefetchingIter, ResizeIter  # noqa: E402,F401  (need DataIter)
-from minigluon._file_iters import CSVIter, ImageRecordIter, MNISTIter  # noqa: E402,F401  (need DataIter)
+from minigluon._file_iters import (  # noqa: E402,F401  (need DataIter)
+    CSVIter, ImageRecordInt8Iter, ImageRecordIter, ImageRecordIter_v1, ImageRecordUInt8Iter,
+    ImageRecordUInt8Iter_v1, MNISTIter)
 from minigluon._det_record_iter import ImageDetRecordIter  # noqa: E402,F401  (need DataIter)

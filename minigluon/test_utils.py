@@ -5,12 +5,13 @@ random projection of ``fn``'s output with central differences along random direc
 (HIPS autograd's ``check_grads`` and Chainer's ``check_backward`` use the same scheme).
 
 The helpers that run Symbols and Gluon blocks (``simple_forward``, ``numeric_grad``,
-``same_symbol_structure``, ``check_gluon_hybridize_consistency``) live in
-:mod:`minigluon._test_utils_graph` and are importable from here. MXNet's helpers that need several
-devices or downloads are not provided.
+``same_symbol_structure``, ``check_gluon_hybridize_consistency``, ``check_consistency``,
+``check_speed``) live in :mod:`minigluon._test_utils_graph` and are importable from here.
+MXNet's helpers that download, build sparse arrays or need ``mx.np`` are not provided.
 """
 import contextlib
 import functools
+import numbers
 import os
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from minigluon import autograd
 from minigluon.base import ValueAssertionError
 from minigluon.context import Context, current_context
+from minigluon.io import DataIter
 from minigluon.ndarray import NDArray, array
 
 _default_ctx = [None]
@@ -49,6 +51,26 @@ def _np(a):
 # MXNet 1.9.1's default tolerances per dtype (``test_utils.default_rtols`` / ``default_atols``)
 _DEFAULT_RTOLS = {np.dtype(np.float16): 1e-2, np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-5}
 _DEFAULT_ATOLS = {np.dtype(np.float16): 1e-1, np.dtype(np.float32): 1e-3, np.dtype(np.float64): 1e-20}
+
+
+def default_dtype():
+    """The dtype of test data, float32 (MXNet 1.9.1 ``test_utils.default_dtype``)."""
+    return np.float32
+
+
+def default_rtols():
+    """MXNet 1.9.1's default relative tolerances, ``{numpy.dtype: rtol}`` (floats; integers and
+    bool 0), as ``test_utils.default_rtols``."""
+    return {**_DEFAULT_RTOLS, **{np.dtype(d): 0 for d in _EXACT_DTYPES}}
+
+
+def default_atols():
+    """MXNet 1.9.1's default absolute tolerances, ``{numpy.dtype: atol}``, as
+    ``test_utils.default_atols``."""
+    return {**_DEFAULT_ATOLS, **{np.dtype(d): 0 for d in _EXACT_DTYPES}}
+
+
+_EXACT_DTYPES = (np.bool_, np.int8, np.uint8, np.int32, np.uint32, np.int64, np.uint64)
 
 
 def _default_tol(table, dtype, name):
@@ -84,6 +106,56 @@ def _tolerance(tol, dtypes, table, name):
     given = {np.dtype(k): v for k, v in (tol or {}).items()}
     return max(given[np.dtype(d)] if np.dtype(d) in given else _default_tol(table, d, name)
                for d in dtypes)
+
+
+def effective_dtype(dat):
+    """The dtype whose tolerance suits results computed into ``dat`` (MXNet 1.9.1
+    ``test_utils.effective_dtype``): ``dat.dtype``, except float16 for float32 data on a GPU
+    whose float32 matrix products run in TF32 (compute capability 8.0 or more). CuPy uses TF32
+    only when ``CUPY_TF32=1`` (and ``NVIDIA_TF32_OVERRIDE`` is not ``'0'``), so minigluon's GPU
+    float32 results usually keep float32's tolerance."""
+    dtype = np.dtype(dat.dtype)
+    ctx = getattr(dat, 'ctx', None)
+    if dtype == np.float32 and ctx is not None and getattr(ctx, 'device_type', None) == 'gpu' \
+            and os.environ.get('CUPY_TF32') == '1' and os.environ.get('NVIDIA_TF32_OVERRIDE') != '0':
+        from minigluon.util import get_cuda_compute_capability
+        try:
+            if get_cuda_compute_capability(ctx) >= 80:
+                return np.dtype(np.float16)
+        except (ValueError, RuntimeError):
+            pass
+    return dtype
+
+
+def get_tolerance(dat, tol, default_tol):
+    """The tolerance for comparing ``dat`` (MXNet 1.9.1 ``test_utils.get_tolerance``): ``tol``
+    when it is a number, else ``tol[dtype]`` when the dict ``tol`` has ``dat``'s
+    :func:`effective_dtype`, else ``default_tol[dtype]`` (e.g. :func:`default_rtols`). Raises
+    KeyError naming the dtype when neither has it."""
+    if isinstance(tol, numbers.Number):
+        return tol
+    dtype = effective_dtype(dat)
+    tol = {} if tol is None else {np.dtype(k): v for k, v in tol.items()}
+    if dtype in tol:
+        return tol[dtype]
+    if dtype not in default_tol:
+        raise KeyError('get_tolerance: no tolerance for dtype %s in %s' % (dtype, sorted(map(str, default_tol))))
+    return default_tol[dtype]
+
+
+def get_tols(x, y, rtol, atol):
+    """``(rtol, atol)`` for comparing ``x`` with ``y`` (arrays, NDArrays or numbers): each given
+    number as is, else the larger of the two arrays' :func:`get_tolerance` (MXNet 1.9.1
+    ``test_utils.get_tols``; float32 with float64 gives ``(1e-4, 1e-3)``)."""
+    x, y = (np.array(v) if isinstance(v, numbers.Number) else v for v in (x, y))
+    return (max(get_tolerance(x, rtol, default_rtols()), get_tolerance(y, rtol, default_rtols())),
+            max(get_tolerance(x, atol, default_atols()), get_tolerance(y, atol, default_atols())))
+
+
+def get_etol(etol=None):
+    """``etol``, or 0 when it is None: the share of elements allowed to differ in
+    :func:`assert_almost_equal_with_err` (MXNet 1.9.1 ``test_utils.get_etol``)."""
+    return 0 if etol is None else etol
 
 
 def assert_almost_equal(a, b, rtol=None, atol=None, names=('a', 'b'), equal_nan=False,
@@ -368,7 +440,269 @@ def check_gradient(fn, inputs, wrt=None, eps=1e-6, rtol=1e-5, atol=1e-7, directi
     return analytic
 
 
+def assert_almost_equal_with_err(a, b, rtol=None, atol=None, etol=None, names=('a', 'b'),
+                                 equal_nan=False, mismatches=(10, 10)):
+    """Assert that at most a share ``etol`` of the elements of ``a`` and ``b`` differ by more
+    than ``atol + rtol * |b|`` (MXNet 1.9.1 ``test_utils.assert_almost_equal_with_err``).
+
+    With ``etol`` None or 0 this is :func:`assert_almost_equal`. ``rtol`` / ``atol`` as there
+    (None: the dtypes' defaults, :func:`get_tols`); ``mismatches`` is accepted (MXNet prints that
+    many mismatching elements). Raises AssertionError naming the share and the worst element;
+    shapes must be equal or one side a single value, as in :func:`assert_almost_equal`.
+    """
+    etol = get_etol(etol)
+    if etol <= 0:
+        assert_almost_equal(a, b, rtol=rtol, atol=atol, names=names, equal_nan=equal_nan)
+        return
+    rtol, atol = get_tols(a, b, rtol, atol)
+    a, b = _np(a), _np(b)
+    if a.shape != b.shape and a.size != 1 and b.size != 1:
+        raise ValueAssertionError('shape mismatch: %s %s vs %s %s'
+                                  % (names[0], a.shape, names[1], b.shape))
+    close = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    share = 1 - np.count_nonzero(close) / max(close.size, 1)
+    if share > etol:
+        try:
+            assert_almost_equal(a, b, rtol=rtol, atol=atol, names=names, equal_nan=equal_nan)
+        except AssertionError as err:
+            raise AssertionError('%.4g of the elements differ, more than etol=%g: %s'
+                                 % (share, etol, err)) from None
+
+
+def compare_ndarray_tuple(t1, t2, rtol=None, atol=None):
+    """Compare two (nested) tuples of arrays element by element with
+    :func:`assert_almost_equal` (MXNet 1.9.1 ``test_utils.compare_ndarray_tuple``, used on
+    optimizer states). Nothing is compared when either side is None.
+
+    Raises AssertionError on a difference, and ValueError (also an AssertionError) when two
+    tuples differ in length (MXNet compares the common part only)."""
+    if t1 is None or t2 is None:
+        return
+    if isinstance(t1, (tuple, list)):
+        if not isinstance(t2, (tuple, list)) or len(t1) != len(t2):
+            raise ValueAssertionError('compare_ndarray_tuple: %s of %d vs %s' % (
+                type(t1).__name__, len(t1), type(t2).__name__ if not isinstance(t2, (tuple, list))
+                else '%s of %d' % (type(t2).__name__, len(t2))))
+        for s1, s2 in zip(t1, t2):
+            compare_ndarray_tuple(s1, s2, rtol, atol)
+    else:
+        assert_almost_equal(t1, t2, rtol=rtol, atol=atol)
+
+
+def compare_optimizer(opt1, opt2, shape, dtype, w_stype='default', g_stype='default',
+                      rtol=1e-4, atol=1e-5, compare_states=True, ntensors=1):
+    """Run one update of optimizers ``opt1`` and ``opt2`` from the same random weight and
+    gradient and compare weights (and states, with ``compare_states``), as MXNet 1.9.1
+    ``test_utils.compare_optimizer``.
+
+    Parameters
+    ----------
+    opt1, opt2 : Optimizer
+    shape : tuple, or list of tuples
+        One weight's shape; a list of ``ntensors`` shapes updates them as one group through
+        ``opt2``'s :class:`~minigluon.optimizer.Updater` (the aggregated, multi-tensor path)
+        against one at a time through ``opt1``.
+    dtype : numpy dtype
+    w_stype, g_stype : 'default'
+        Sparse storage is out of scope (NotImplementedError).
+
+    Raises
+    ------
+    AssertionError
+        When weights or states differ beyond ``rtol`` / ``atol``.
+    """
+    from minigluon import random as mg_random
+    from minigluon.optimizer import Updater
+    if w_stype != 'default' or g_stype != 'default':
+        raise NotImplementedError('compare_optimizer: only dense weights and gradients exist in '
+                                  'minigluon (w_stype=%r, g_stype=%r)' % (w_stype, g_stype))
+    ctx = default_context()
+
+    def draw(s):
+        return mg_random.uniform(shape=s, ctx=ctx, dtype=dtype)
+
+    if not isinstance(shape, list):
+        if ntensors != 1:
+            raise ValueAssertionError('compare_optimizer: ntensors=%d needs a list of shapes' % ntensors)
+        w2, g2 = draw(shape), draw(shape)
+        w1, g1 = w2.copy(), g2.copy()
+        state1 = opt1.create_state_multi_precision(0, w1)
+        state2 = opt2.create_state_multi_precision(0, w2)
+        if compare_states:
+            compare_ndarray_tuple(state1, state2)
+        opt1.update_multi_precision(0, w1, g1, state1)
+        opt2.update_multi_precision(0, w2, g2, state2)
+        if compare_states:
+            compare_ndarray_tuple(state1, state2, rtol=rtol, atol=atol)
+        assert_almost_equal(w1, w2, rtol=rtol, atol=atol)
+        return
+    if len(shape) != ntensors:
+        raise ValueAssertionError('compare_optimizer: %d shapes for ntensors=%d' % (len(shape), ntensors))
+    w1 = [draw(s) for s in shape]
+    g1 = [draw(s) for s in shape]
+    w2, g2 = [w.copy() for w in w1], [g.copy() for g in g1]
+    updater = Updater(opt2)
+    updater(list(range(ntensors)), g2, w2)
+    for i in range(ntensors):
+        state1 = opt1.create_state_multi_precision(i, w1[i])
+        opt1.update_multi_precision(i, w1[i], g1[i], state1)
+        if compare_states:
+            compare_ndarray_tuple(state1, updater.states[i], rtol, atol)
+        compare_ndarray_tuple(w1[i], w2[i], rtol, atol)
+
+
+def create_vector(size, dtype=np.int64):
+    """``nd.arange(0, size)`` of ``dtype`` (MXNet 1.9.1 ``test_utils.create_vector``, made for
+    its large-tensor tests)."""
+    from minigluon import ndarray as nd
+    return nd.arange(0, size, dtype=dtype)
+
+
+def create_2d_tensor(rows, columns, dtype=np.int64):
+    """A ``(rows, columns)`` NDArray of ``dtype`` whose row ``i`` holds ``i`` everywhere (MXNet
+    1.9.1 ``test_utils.create_2d_tensor``)."""
+    from minigluon import ndarray as nd
+    column = nd.arange(0, rows, dtype=dtype).reshape(rows, 1)
+    return nd.broadcast_to(column, shape=(rows, columns))
+
+
+def collapse_sum_like(a, shape):
+    """Sum the NumPy array ``a`` over the axes that ``shape`` lacks or holds as 1, giving an
+    array of ``shape`` (the gradient of broadcasting ``shape`` to ``a.shape``; MXNet 1.9.1
+    ``test_utils.collapse_sum_like``). An empty ``a`` or ``shape`` gives zeros.
+
+    Raises ValueError (also an AssertionError, as MXNet asserts) when ``shape`` does not
+    broadcast to ``a.shape``."""
+    a = np.asarray(a)
+    shape = tuple(shape)
+    lead = a.ndim - len(shape)
+    if lead < 0 or any(s not in (1, d) for s, d in zip(shape, a.shape[lead:])):
+        raise ValueAssertionError('collapse_sum_like: shape %s does not broadcast to %s'
+                                  % (shape, a.shape))
+    if int(np.prod(shape)) == 0 or a.size == 0:
+        return np.zeros(shape, dtype=a.dtype)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s != a.shape[lead + i])
+    return np.sum(a, axis=axes).reshape(shape)
+
+
+def gen_buckets_probs_with_ppf(ppf, nbuckets):
+    """``nbuckets`` buckets of equal probability for :func:`chi_square_check`, from the
+    quantile function ``ppf``: ``([(ppf(i / n), ppf((i + 1) / n)) ...], [1 / n] * n)`` (MXNet
+    1.9.1 ``test_utils.gen_buckets_probs_with_ppf``). Raises ValueError (also an
+    AssertionError) unless ``nbuckets`` > 0."""
+    if nbuckets <= 0:
+        raise ValueAssertionError('gen_buckets_probs_with_ppf: nbuckets must be > 0, got %r' % (nbuckets,))
+    probs = [1.0 / nbuckets for _ in range(nbuckets)]
+    buckets = [(ppf(i / float(nbuckets)), ppf((i + 1) / float(nbuckets))) for i in range(nbuckets)]
+    return buckets, probs
+
+
+def chi_square_check(generator, buckets, probs, nsamples=1000000):
+    """Pearson's chi-square test of ``generator(nsamples)``'s samples against ``probs`` (MXNet
+    1.9.1 ``test_utils.chi_square_check``).
+
+    Parameters
+    ----------
+    generator : callable
+        ``generator(n)`` returns ``n`` samples.
+    buckets : list
+        Of ``(low, high)`` ranges, ascending and disjoint, for a continuous distribution (a
+        sample lands in the range whose ``[low, high)`` holds it; outside all of them it is not
+        counted); else of the discrete values.
+    probs : list of float
+        Probability of each bucket.
+
+    Returns
+    -------
+    (p, observed, expected)
+        The p-value (with ``len(buckets) - 1`` degrees of freedom), the counts per bucket, and
+        ``int32(nsamples * float32(probs))`` expected counts, as MXNet.
+
+    Raises
+    ------
+    MissingDependencyError
+        Without SciPy (an ImportError, as MXNet's).
+    ValueError
+        (also an AssertionError) when ``buckets`` is not a list, its length differs from
+        ``probs``', or the ranges are not ascending and disjoint.
+    """
+    try:
+        from scipy import stats
+    except ImportError:
+        from minigluon.base import MissingDependencyError
+        raise MissingDependencyError('chi_square_check needs SciPy (pip install scipy)') from None
+    if not isinstance(buckets, list) or len(probs) != len(buckets):
+        raise ValueAssertionError('chi_square_check: buckets must be a list as long as probs')
+    samples = np.asarray(generator(nsamples))
+    expected = (nsamples * np.array(probs, dtype=np.float32)).astype(np.int32)
+    if isinstance(buckets[0], (list, tuple)):
+        edges = np.array(buckets, dtype=np.float32).reshape(-1)
+        if np.any(np.diff(edges) < 0):
+            raise ValueAssertionError('chi_square_check: the bucket ranges must be ascending and '
+                                      'disjoint, got %s' % (buckets,))
+        ids = np.searchsorted(edges, samples, side='right')
+        observed = np.array([np.count_nonzero(ids == 2 * i + 1) for i in range(len(buckets))])
+    else:
+        observed = np.array([np.count_nonzero(samples == v) for v in buckets])
+    statistic = float(np.sum((observed - expected) ** 2 / expected.astype(np.float64)))
+    p = float(stats.chi2.sf(statistic, len(buckets) - 1))
+    return p, observed, expected
+
+
+def is_op_runnable():
+    """True: every minigluon operator runs on every context (MXNet 1.9.1's
+    ``test_utils.is_op_runnable`` is False only for its TVM-generated operators on old GPUs)."""
+    return True
+
+
+def get_im2rec_path(home_env='MXNET_HOME'):
+    """The path of MXNet's ``tools/im2rec.py`` (MXNet 1.9.1 ``test_utils.get_im2rec_path``):
+    under the folder that environment variable ``home_env`` names, as ``tools/im2rec.py`` or
+    ``../../tools/im2rec.py``. minigluon ships no im2rec script (write ``.rec`` files with
+    ``mx.recordio.MXIndexedRecordIO`` and ``recordio.pack_img``), so without that variable
+    pointing at an MXNet source tree this raises.
+
+    Raises
+    ------
+    OSError
+        When no ``im2rec.py`` is found (MXNet raises ``IOError``, the same class).
+    """
+    root = os.environ.get(home_env)
+    for candidate in ([os.path.join(root, 'tools', 'im2rec.py'),
+                       os.path.join(root, '..', '..', 'tools', 'im2rec.py')] if root else []):
+        if os.path.isfile(candidate):
+            return candidate
+    raise OSError('Could not find path to tools/im2rec.py: minigluon has no im2rec script; set '
+                  '%s to an MXNet source tree, or write .rec files with mx.recordio '
+                  '(MXIndexedRecordIO, pack_img)' % home_env)
+
+
+class DummyIter(DataIter):
+    """An iterator that returns the first batch of ``real_iter`` forever (MXNet 1.9.1
+    ``test_utils.DummyIter``, for speed tests): ``next()`` never raises StopIteration, so loop
+    over it with a count. ``provide_data``, ``provide_label`` and ``batch_size`` are
+    ``real_iter``'s."""
+
+    def __init__(self, real_iter):
+        super().__init__()
+        self.real_iter = real_iter
+        self.provide_data = real_iter.provide_data
+        self.provide_label = real_iter.provide_label
+        self.batch_size = real_iter.batch_size
+        self.the_batch = next(real_iter)
+
+    def __iter__(self):
+        return self
+
+    def next(self):
+        """The first batch of the real iterator, every time."""
+        return self.the_batch
+
+    __next__ = next
+
+
 # Helpers that run Symbols and blocks (they need this module's comparisons)
 from minigluon._test_utils_graph import (  # noqa: E402,F401
-    check_gluon_hybridize_consistency, check_numeric_gradient, check_symbolic_backward,
-    check_symbolic_forward, numeric_grad, same_symbol_structure, simple_forward)
+    check_consistency, check_gluon_hybridize_consistency, check_numeric_gradient, check_speed,
+    check_symbolic_backward, check_symbolic_forward, numeric_grad, same_symbol_structure,
+    simple_forward)

@@ -6,7 +6,7 @@ MXNet's ``mx.contrib.nd.ctc_loss``; ``contrib.nn`` holds the extra Gluon blocks,
 deformable convolutions, ``contrib.rnn`` the extra recurrent cells, ``contrib.data`` the ``IntervalSampler``, ``contrib.estimator`` the
 ``Estimator`` training loop and its event handlers, ``contrib.text`` token vocabularies and
 embeddings read from local files, ``contrib.amp`` automatic mixed precision, ``contrib.io`` the ``DataLoaderIter`` (a Gluon
-``DataLoader`` as an ``mx.io`` data iterator).
+``DataLoader`` as an ``mx.io`` data iterator), ``contrib.autograd`` the autograd API of MXNet before 1.0.
 """
 from minigluon import base as _base
 import sys as _sys
@@ -14,6 +14,7 @@ import sys as _sys
 from minigluon.ndarray import contrib as ndarray
 from minigluon.symbol import contrib as symbol
 from minigluon.contrib import amp  # noqa: F401
+from minigluon.contrib import autograd  # noqa: F401
 from minigluon.contrib import cnn  # noqa: F401
 from minigluon.contrib import data  # noqa: F401
 from minigluon.contrib import estimator  # noqa: F401
@@ -24,7 +25,7 @@ from minigluon.contrib import text
 
 nd = ndarray
 sym = symbol
-__all__ = ['ndarray', 'nd', 'symbol', 'sym', 'amp', 'cnn', 'data', 'estimator', 'io', 'nn', 'rnn', 'text']
+__all__ = ['ndarray', 'nd', 'symbol', 'sym', 'amp', 'autograd', 'cnn', 'data', 'estimator', 'io', 'nn', 'rnn', 'text']
 
 for _name, _module in [('ndarray', ndarray), ('nd', ndarray), ('symbol', symbol), ('sym', symbol)]:
     _sys.modules.setdefault('%s.%s' % (__name__, _name), _module)
