@@ -49,6 +49,7 @@ from minigluon.ndarray.ndarray import NDArray, _name_the_operator, _parse_ctx, i
 __all__ = ['CachedOp']
 
 _state = autograd._state
+_accumulate = autograd._accumulate
 
 
 class _GraphGrad:
@@ -86,12 +87,11 @@ class _GraphGrad:
         self.out_slots, self.num_inputs, self.in_metas = out_slots, num_inputs, in_metas
 
     def backward(self, xp, *head_grads):
-        grads = {}
+        grads = {}          # slot -> gradient, summed where a slot feeds several steps
         live = self.live
         for s, g in zip(self.out_slots, head_grads):
             if g is not None and s in live:
-                prev = grads.get(s)
-                grads[s] = g if prev is None else prev + g
+                _accumulate(grads, s, g)
         for i in range(len(self.plan) - 1, -1, -1):
             op = self.ops[i]
             if op is None:
@@ -109,8 +109,7 @@ class _GraphGrad:
                 gins = (gins,)
             for s, g in zip(step.ins, gins):
                 if g is not None and s in live:
-                    prev = grads.get(s)
-                    grads[s] = g if prev is None else prev + g
+                    _accumulate(grads, s, g)
         gins = [grads.get(s) for s in range(self.num_inputs)]
         if self.in_metas is not None:
             gins = [xp.zeros(shape, dtype=dtype) if g is None and s in live else g
@@ -393,9 +392,7 @@ class CachedOp:
                                  None if self._inlined else [(r.shape, r.dtype) for r in raws])
             node = autograd.Node(grad_op, args, [(slots[s].shape, slots[s].dtype)
                                                  for s in self.out_slots], xp)
-            for a in args:           # plain inputs join the graph (see autograd.Node)
-                if a._entry is None and not a._joined:
-                    a._joined = True
+            autograd._join_inputs(args)
         for k, s in enumerate(self.out_slots):
             if s < self.num_inputs:
                 outs.append(args[s])         # an input passed straight through
@@ -410,7 +407,13 @@ class CachedOp:
 
     @staticmethod
     def _forward(step, op, raws, xp, ctx):
-        """``op.forward`` with the errors of :func:`~minigluon.ndarray.invoke`, naming the node."""
+        """``op.forward`` with the errors of :func:`~minigluon.ndarray.invoke`, naming the node.
+
+        Two layers: the inner ``try`` re-words a plain ``ValueError``/``IndexError``/``TypeError``
+        to name the operator and its inputs, as :func:`~minigluon.ndarray.invoke` does; the
+        outer one puts the graph node's name in front (:func:`_at_node`), also of a
+        ``ValueError``/``TypeError`` subclass the inner one kept (a custom operator's). Other
+        ``MXNetError`` kinds pass unchanged."""
         try:
             try:
                 if step.ins:
