@@ -44,7 +44,8 @@ from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetVal
 from minigluon.context import current_context
 from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
 from minigluon.ndarray.dispatch import _own, _zero_path
-from minigluon.ndarray.ndarray import NDArray, _name_the_operator, _parse_ctx, invoke
+from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
+from minigluon.ndarray.ndarray import NDArray, invoke
 
 __all__ = ['CachedOp']
 
