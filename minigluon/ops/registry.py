@@ -93,7 +93,10 @@ class Op:
 
     @classmethod
     def _fast(cls, values, given):
-        """Build an instance from already-parsed attributes (the hybridized executor's hot path)."""
+        """Build an instance from already-parsed attributes, skipping :meth:`__init__`'s parsing
+        and checks: ``values`` becomes the instance's fields, ``given`` what export writes. For
+        the hot paths whose attributes are known to be valid: the graph executor's steps (state
+        parsed once per graph) and the Python operators of ``NDArray`` (``x + 1``)."""
         self = cls.__new__(cls)
         self.__dict__.update(values)
         self.given = given
@@ -114,6 +117,7 @@ class Op:
 
     @property
     def n_visible(self):
+        """How many outputs a call returns (``num_visible_outputs``, else ``num_outputs``)."""
         return self.num_outputs if self.num_visible_outputs is None else self.num_visible_outputs
 
     def list_outputs(self):
@@ -308,8 +312,9 @@ def require_float(op, array, arg='data'):
 
 def compute_dtype(dtype):
     """The dtype a kernel computes in for inputs of ``dtype``: float16 is computed in float32 and
-    rounded once at the end (the sampling and pooling operators; NumPy has no float16 BLAS),
-    every other dtype in itself."""
+    rounded once at the end (NumPy has no float16 BLAS, and float16 sums lose digits), every
+    other dtype in itself. Used by Correlation, the deformable convolutions, (Deformable)
+    PSROIPooling, GridGenerator and BilinearSampler."""
     return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
 
 
