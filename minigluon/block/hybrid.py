@@ -305,8 +305,8 @@ class HybridBlock(Block):
         if unused_params:
             warnings.warn('Parameter %s is not used by any computation. Is this intended?'
                           % ', '.join(unused_params), stacklevel=4)
-        # Planned once: for each graph input, either a position among the non-None call arguments
-        # or the Parameter whose data goes there.
+        # Planned once: for each graph input, ``(True, position among the non-None call
+        # arguments)`` or ``(False, the Parameter whose data goes there)`` (see _graph_inputs).
         self._cached_op_args = [(True, data_index[name]) if name in data_index else (False, params[name])
                                 for name in input_names]
         from minigluon.executor import CachedOp
@@ -350,13 +350,13 @@ class HybridBlock(Block):
         given = [a for a in flat_args if a is not None]
         ctx = given[0].context
         try:
-            cargs = [given[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
+            cargs = self._graph_inputs(given, ctx)
         except DeferredInitializationError:
             self._deferred_infer_shape(*args)
-            for is_arg, p in self._cached_op_args:
+            for is_arg, param in self._cached_op_args:
                 if not is_arg:
-                    p._finish_deferred_init()
-            cargs = [given[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
+                    param._finish_deferred_init()
+            cargs = self._graph_inputs(given, ctx)
         try:
             out = self._cached_op(*cargs)
         except (ValueError, TypeError, IndexError, MXNetError) as err:
@@ -366,6 +366,11 @@ class HybridBlock(Block):
         if isinstance(out, NDArray):
             out = [out]
         return regroup(list(out), self._out_format)
+
+    def _graph_inputs(self, given, ctx):
+        """The cached graph's inputs, in its order: the call's non-None arguments ``given`` and
+        the Parameters' data on ``ctx`` (raises DeferredInitializationError while pending)."""
+        return [given[src] if is_arg else src.data(ctx) for is_arg, src in self._cached_op_args]
 
     # -- calls --------------------------------------------------------------------------------------
     def forward(self, x, *args):
@@ -377,17 +382,18 @@ class HybridBlock(Block):
             When NDArrays and Symbols are mixed, when there is neither, when a hybridized call has
             inputs on several contexts, or when deferred shapes cannot be inferred.
         """
-        has_sym, has_nd, ctxs, ctx = _input_kinds([x] + list(args))
+        inputs = [x] + list(args)
+        has_sym, has_nd, ctxs, ctx = _input_kinds(inputs)
         if has_sym and has_nd:
             raise _in_block(self, ValueError(
                 'the inputs mix NDArrays and Symbols (got %s); pass NDArrays to compute, or '
-                'Symbols to build a graph' % _type_names([x] + list(args))))
+                'Symbols to build a graph' % _type_names(inputs)))
         if not has_sym and not has_nd:
+            hint = ('; convert NumPy arrays with mx.nd.array(...)'
+                    if any(isinstance(a, np.ndarray) for a in inputs) else '')
             raise _in_block(self, ValueError(
                 'the inputs need an NDArray (to compute) or a Symbol (to build a graph), got %s%s'
-                % (_type_names([x] + list(args)),
-                   '; convert NumPy arrays with mx.nd.array(...)' if any(isinstance(a, np.ndarray) for a in
-                                                               [x] + list(args)) else '')))
+                % (_type_names(inputs), hint)))
         if has_nd:
             if self._active:
                 if len(ctxs) > 1:
