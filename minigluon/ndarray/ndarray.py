@@ -378,7 +378,9 @@ class NDArray:
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
-        # Python operators skip argument binding: the operator and its one attribute are known.
+        # Python operators skip argument binding and attribute parsing (Op._fast): the operator
+        # is known, and so are its attributes: ``scalar``, and ``is_int`` at its default (True;
+        # the maths never reads it), of which only ``scalar`` counts as given.
         if isinstance(other, (int, float, bool, np.number)):
             other = python_scalar(other)
             return invoke(get_op(scalar_name)._fast({'scalar': other, 'is_int': True}, {'scalar': other}),
