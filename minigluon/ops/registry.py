@@ -42,7 +42,20 @@ PROBE_SIZES = (12, 24, 1)
 
 
 class Op:
-    """Base of every operator; see the module docstring for what a subclass declares."""
+    """Base of every operator; see the module docstring for what a subclass declares.
+
+    Besides its attributes, the machinery that runs an operator may set on an instance:
+
+    * ``needs_input_grad`` (one bool per input): set by autograd before ``backward`` (and before
+      ``forward`` where ``needs_grad_hint`` asks for it) and by the graph executor, so that a
+      backward can skip the gradients nobody reads;
+    * ``graph_inference``: see below; ``static_workspace`` (a dict of buffers kept across calls),
+      for operators declaring ``uses_workspace``, in a ``static_alloc`` graph;
+      ``keep_argmax`` / ``strided_output_ok``: plan flags of max Pooling / Convolution
+      (:mod:`minigluon.executor`);
+    * ``_infer_outputs`` / ``_infer_dtypes``: what the graph's shape and type sweep already knows
+      (:mod:`minigluon.symbol.infer`, read by :meth:`infer_shape` and :meth:`infer_type`).
+    """
 
     name = None
     aliases = ()
