@@ -204,6 +204,10 @@ class HybridBlock(Block):
 
     # -- graph --------------------------------------------------------------------------------------
     def _get_graph(self, *args):
+        """The traced graph ``(data variables, Group of the outputs)``, traced at the first call:
+        ``hybrid_forward`` runs with ``F = minigluon.symbol`` on a variable per non-None argument
+        (``data``, or ``data0, data1...``) and each Parameter's :meth:`~Parameter.var`; the
+        structure codes of the arguments and outputs are kept (:mod:`minigluon.block._graph`)."""
         if not self._cached_graph:
             symbol = _symbol_module()
             flat_args, self._in_format = flatten(args, 'input')
@@ -237,6 +241,8 @@ class HybridBlock(Block):
         return None
 
     def _infer_attrs(self, infer_fn, attr, *args):
+        """Run the graph's ``infer_fn`` (``'infer_shape'`` / ``'infer_type'``) on the arguments'
+        ``attr`` (``'shape'`` / ``'dtype'``) and set what it finds on the Parameters."""
         inputs, out = self._get_graph(*args)
         flat_args, _ = flatten(args, 'input')
         given = [a for a in flat_args if a is not None]
@@ -289,6 +295,9 @@ class HybridBlock(Block):
             raise _in_graph_block(self, err) from err.__cause__
 
     def _build_cache(self, *args):
+        """Make the :class:`~minigluon.executor.CachedOp` of the traced graph and the plan that
+        fills its inputs from a call (``_cached_op_args``); warn, as MXNet, about arguments and
+        Parameters the graph does not use."""
         data_vars, out = self._get_graph(*args)
         data_index = {v.name: i for i, v in enumerate(data_vars)}
         params = self.collect_params()
@@ -340,6 +349,9 @@ class HybridBlock(Block):
                 self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
     def _call_cached_op(self, *args):
+        """A hybridized call: the graph for this argument structure (traced if new, see
+        :meth:`_switch_graph`), pending Parameters initialised from the call's shapes, then the
+        CachedOp, whose flat outputs are regrouped as ``hybrid_forward`` returned them."""
         if self._cached_op is None:
             self._build_cache(*args)
         flat_args, fmt = flatten(args, 'input')
