@@ -339,6 +339,10 @@ class CachedOp:
 
     @fp_errors_ignored      # the graph's kernels, as invoke runs eager ones (see _fp_errors)
     def _call_planned(self, args):
+        """Run ``_exec_plan`` on the raw arrays of ``args``. The steps: check the contexts;
+        while recording, find the slots on a gradient path (:meth:`_live`); run each step's
+        operator (keeping the instances a backward needs); wrap the outputs as NDArrays and,
+        if one is on a gradient path, record the whole call as one node (:class:`_GraphGrad`)."""
         ctx = args[0]._ctx if args else current_context()
         raws = []
         for a in args:
@@ -353,7 +357,7 @@ class CachedOp:
             wants = tuple(autograd.needs_grad(a) for a in args)
             if any(wants):
                 live, needs = self._live(wants)
-        plan = self._exec_plan
+        plan = self._exec_plan          # run the steps: slots hold the raw arrays
         ops = [None] * len(plan) if live is not None else None
         metas = [None] * len(plan) if live is not None else None
         slots = raws + [None] * (self.num_slots - self.num_inputs)
@@ -386,7 +390,7 @@ class CachedOp:
                     ops[i], metas[i] = op, ((res.shape, res.dtype),)
             for s in step.free:
                 slots[s] = None
-        outs = []
+        outs = []                       # the outputs, and the call's autograd node
         node = None
         if live is not None and any(s in live for s in self.out_slots):
             grad_op = _GraphGrad(plan, ops, metas, live, self.out_slots, self.num_inputs,
