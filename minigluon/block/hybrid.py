@@ -92,8 +92,6 @@ class HybridBlock(Block):
         self._flags = []
         self._callback = None
         self._monitor_all = False
-        self._backend = None
-        self._backend_opts = {}
 
     def __setattr__(self, name, value):
         super().__setattr__(name, value)
@@ -149,8 +147,11 @@ class HybridBlock(Block):
                   inline_limit=2, forward_bulk_size=None, backward_bulk_size=None, **kwargs):
         """Turn graph caching on (or off with ``active=False``) for this block and its descendants.
 
-        ``static_alloc``, ``static_shape``, ``inline_limit`` and the bulk sizes are stored for
-        compatibility (minigluon's executor has no memory planner).
+        ``static_alloc``, ``static_shape``, ``inline_limit`` and the bulk sizes are passed to
+        the :class:`~minigluon.executor.CachedOp` as MXNet's flags (``static_alloc`` lets some
+        operators keep their buffers across calls; there is no memory planner). ``backend`` and
+        its options (``**kwargs``) are accepted and ignored: MXNet's subgraph backends are out of
+        scope (:meth:`optimize_for` raises).
 
         Hooks: the hooks of the block that is called still run around every call (hybridized or
         not). Hooks of its descendants run only while the graph is traced (first call per argument
@@ -162,8 +163,6 @@ class HybridBlock(Block):
         ``static_shape=True`` needs ``static_alloc=True``: otherwise the first call raises
         ``MXNetValueError``, as MXNet's CachedOp does (the flags also reach the children).
         """
-        self._backend = backend
-        self._backend_opts = kwargs if backend is not None else {}
         self._active = active
         self._flags = [('static_alloc', static_alloc), ('static_shape', static_shape),
                        ('inline_limit', inline_limit)]
