@@ -608,8 +608,9 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     Raises
     ------
     MXNetError
-        When a variable has no ``attach_grad`` or has ``grad_req='null'``, or is unreachable from the heads (no recorded
-        operation leads from it to them; MXNet 1.9.1 raises too, rather than returning zeros).
+        When a variable has no ``attach_grad`` or has ``grad_req='null'``, or is unreachable
+        from the heads (no recorded operation leads from it to them; MXNet 1.9.1 raises too,
+        rather than returning zeros).
     """
     from minigluon.ndarray.ndarray import NDArray
     if create_graph:

@@ -17,9 +17,10 @@ output; max pooling and its relu as one pass) are made in :mod:`minigluon.execut
 symbol, hence ``export``, is never changed.
 
 With ``static_alloc`` (``hybridize(static_alloc=True)``), operators that declare
-``uses_workspace`` (the fused ``RNN``, Convolution, Pooling) receive a per-step dict kept across calls, in which they
-keep their large buffers and reuse them once nothing else references them (checked with the
-reference count, so a graph still waiting for its backward never shares memory with a new call).
+``uses_workspace`` (the fused ``RNN``, Convolution, Pooling) receive a per-step dict kept across
+calls, in which they keep their large buffers and reuse them once nothing else references them
+(checked with the reference count, so a graph still waiting for its backward never shares memory
+with a new call).
 
 Before a recorded step runs, its operator gets ``op.needs_input_grad`` (one bool per input: is it
 on a gradient path?), so its backward can skip gradients nobody reads (autograd sets the same flag
@@ -42,7 +43,7 @@ from minigluon import autograd, backend
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.context import current_context
-from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
+from minigluon.executor_plan import _Step, _free_lists, _optimise
 from minigluon.ndarray.dispatch import _own, _zero_path
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, invoke
