@@ -383,6 +383,7 @@ def bind_call(cls, args, kwargs, is_input):
     """
     declared = cls.arguments
     args = list(args)
+    # 1. the leading positional inputs, and keyword arguments sorted into inputs and attributes
     pos_inputs = []
     limit = len(args) if declared is None else len(declared)
     while args and len(pos_inputs) < limit and (args[0] is None or is_input(args[0])):
@@ -394,7 +395,7 @@ def bind_call(cls, args, kwargs, is_input):
             named[key] = value
         else:
             attrs[key] = value
-    # A number or list where an input is expected (nd.relu([1, 2]), nd.broadcast_mul(x, 0.5),
+    # 2. a number or list where an input is expected (nd.relu([1, 2]), nd.broadcast_mul(x, 0.5),
     # nd.dot(x, 2)) is taken as an attribute below and fails further on; name the input instead.
     slot = declared[len(pos_inputs)] if declared and len(pos_inputs) < len(declared) else None
     if slot in named or not (args and isinstance(args[0], (Number, list, np.ndarray))):
@@ -403,6 +404,7 @@ def bind_call(cls, args, kwargs, is_input):
                              "got %s" % (cls.name, slot, type(args[0]).__name__)) if slot else None
     if not_an_array and not pos_inputs and isinstance(args[0], (list, np.ndarray)):
         raise not_an_array
+    # 3. the remaining positional arguments are attributes, in declaration order
     free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if args and declared is not None and is_input(args[0]):
         # more arrays than the operator has inputs: say so, not "extra attribute <array repr>"
@@ -418,6 +420,7 @@ def bind_call(cls, args, kwargs, is_input):
                         % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):]))
     for key, value in zip(free_attrs, args):
         attrs[key] = value
+    # 4. the operator: variadic ones take the positional inputs as they are
     if declared is None:
         if any(x is None for x in pos_inputs):
             # MXNet 1.9.1 refuses it too; dropping the None would concatenate (add, stack...) the
@@ -434,6 +437,7 @@ def bind_call(cls, args, kwargs, is_input):
         if not_an_array:     # nd.slice(1.5, begin=..., end=...): the number is no attribute
             raise not_an_array from None
         raise
+    # 5. the inputs in op.list_arguments() order (which may depend on the attributes)
     order = op.list_arguments()
     if order != list(declared):
         # As MXNet's generated functions: drop None inputs and fill the inputs these attributes
