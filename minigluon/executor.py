@@ -5,6 +5,9 @@ the topological order of the operator nodes, each node's operator class and pars
 state (an instance is rebuilt with :meth:`Op._fast`, skipping attribute parsing), the slot each
 input is read from, the slots its outputs go to, and which slots are dead after each step (so
 intermediate arrays are freed as early as possible). A call is then a plain loop over raw arrays.
+Terms: a *node* of the Symbol graph becomes a *step* of the plan; a *slot* is an index into the
+call's list of raw arrays (the inputs first, then every step's outputs); the autograd *node* of a
+recorded call (:class:`minigluon.autograd.Node`) is another thing.
 
 As MXNet's ``CachedOp``, a recorded call is **one** node on the autograd tape (see
 :class:`_GraphGrad`): its backward walks the plan in reverse, only through the steps that lie
