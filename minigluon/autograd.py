@@ -172,7 +172,8 @@ def _join_inputs(inputs):
 def _drop_join(arr):
     """Take ``arr`` itself out of the graph: no longer joined, and a ``grad_req='null'``
     variable becomes a plain array again (``.grad`` None), as in MXNet. Returns what
-    ``arr._joined`` was (a tuple: weak references to the arrays it was computed from)."""
+    ``arr._joined`` was: False, True, or a tuple of weak references to the arrays it was
+    computed from (see :func:`_unjoin`)."""
     joined = arr._joined
     arr._joined = False
     if arr._grad_req == 'null':
