@@ -13,6 +13,24 @@ After ``backward`` without ``retain_graph`` the nodes release their saved arrays
 that is used again under :func:`record` is a constant there (no gradient flows back through it), as
 in MXNet 1.9.1, which forgets the graph of every array it back-propagated through. Legacy training
 loops rely on this: a recurrent state carried from one batch to the next needs no ``detach``.
+
+Terms used here and in :mod:`minigluon.ndarray.dispatch`: the **tape** (or the recorded
+**graph**; both words name the same thing) is the set of :class:`Node` objects reachable from
+arrays' ``_entry`` links; a node is **freed** (``op`` set to None) by a ``backward`` without
+``retain_graph``. The autograd state an ``NDArray`` carries:
+
+- ``_entry``: ``(node, output index)`` for the output of a recorded operator, else None;
+- ``_grad`` / ``_grad_req``: the gradient buffer and ``'write'``/``'add'``/``'null'`` of a
+  *variable* (``attach_grad``, :func:`mark_variables`); ``_fresh_grad``: ``backward`` wrote
+  ``_grad`` since ``Trainer.step`` last looked;
+- ``_joined``: the array is *in the graph* without being a recorded output (see :class:`Node`);
+- ``_zero_src``: the recorded arrays an output of a non-differentiable operator hangs off, to
+  which ``backward`` from it sends zeros (:func:`minigluon.ndarray.dispatch._zero_path`);
+- ``_before_attach``: what earlier nodes saw before ``attach_grad`` (:func:`_keep_history`).
+
+Reading order: :func:`record`, :class:`Node`, then :func:`backward` and the steps of
+:func:`_run_backward` (seed the heads, collect the reachable nodes, run their ``backward`` in
+reverse execution order, write the variables' ``.grad``).
 """
 import itertools
 import threading
@@ -105,8 +123,9 @@ class Node:
     ``op`` is the operator instance (holding what its backward needs), ``inputs`` the input
     NDArrays (a list or tuple, never mutated), ``out_meta`` the ``(shape, dtype)`` pair of every
     output, given by the caller (used to build zero gradients for outputs that received none).
-    ``op`` and ``inputs`` are set to ``None`` when freed, and ``freed_seq`` then says when. Creating nodes is on the path of every
-    recorded operator call, so the constructor only stores its arguments.
+    ``op`` and ``inputs`` are set to ``None`` when freed, and ``freed_seq`` then says when.
+    Creating nodes is on the path of every recorded operator call, so the constructor only
+    stores its arguments.
 
     The inputs that are no operator output (plain arrays and variables) **join the graph** when
     the node is recorded: whoever records it sets their ``_joined`` flag, and :meth:`release`
@@ -130,19 +149,43 @@ class Node:
         self.xp = xp
 
     def release(self):
-        # its plain inputs, as it recorded them (not a variable attached to the array since: see
-        # _keep_history), leave the graph (MXNet frees their nodes)
+        """Free the node (``backward`` without ``retain_graph``): its inputs, as it recorded them
+        (not a variable attached to the array since: see :func:`_keep_history`), leave the graph,
+        as MXNet frees their nodes."""
         for x in _inputs(self):
             if x is not None:
-                joined = x._joined
-                x._joined = False
-                if x._grad_req == 'null':
-                    x._grad = None  # a grad_req='null' variable too: a plain array again
-                if joined.__class__ is tuple:
-                    _unjoin(joined)
+                _leave_graph(x)
         self.op = None
         self.inputs = None
         self.freed_seq = next(_seq)    # nodes recorded later take this node's outputs as constants
+
+
+def _join_inputs(inputs):
+    """The inputs of a node just recorded that are no operator output (plain arrays and
+    variables) join the graph (see :class:`Node`). Every place that records a node calls this:
+    :func:`minigluon.ndarray.dispatch.invoke`, :class:`Function`, the graph executor."""
+    for x in inputs:
+        if x._entry is None and not x._joined:
+            x._joined = True
+
+
+def _drop_join(arr):
+    """Take ``arr`` itself out of the graph: no longer joined, and a ``grad_req='null'``
+    variable becomes a plain array again (``.grad`` None), as in MXNet. Returns what
+    ``arr._joined`` was: False, True, or a tuple of weak references to the arrays it was
+    computed from (see :func:`_unjoin`)."""
+    joined = arr._joined
+    arr._joined = False
+    if arr._grad_req == 'null':
+        arr._grad = None
+    return joined
+
+
+def _leave_graph(arr):
+    """``arr`` leaves the graph, and so do the plain arrays it was computed from (:func:`_unjoin`)."""
+    joined = _drop_join(arr)
+    if joined.__class__ is tuple:
+        _unjoin(joined)
 
 
 def _unjoin(sources):
@@ -165,10 +208,7 @@ def _unjoin(sources):
             a = ref()
             if a is None or not a._joined:
                 continue
-            joined = a._joined
-            a._joined = False
-            if a._grad_req == 'null':
-                a._grad = None
+            joined = _drop_join(a)
             if joined.__class__ is tuple:
                 stack.append(joined)
 
@@ -319,14 +359,43 @@ def _live(arr):
     return arr._entry is not None and arr._entry[0].op is not None
 
 
+def _wants_grad(arr):
+    # a variable whose .grad backward writes (a grad_req='null' one is in the graph but wants none)
+    return arr._grad is not None and arr._grad_req != 'null'
+
+
 def _accumulate(store, key, value):
     prev = store.get(key)
     store[key] = value if prev is None else prev + value
 
 
+class _Gradients:
+    """The raw gradient arrays one backward pass collects, summed where they meet (fan-out)."""
+
+    __slots__ = ('nodes', 'leaves', 'arrays')
+
+    def __init__(self):
+        self.nodes = {}     # (node, output index) -> gradient of that output
+        self.leaves = {}    # id(array) -> gradient of an array without a node (a variable)
+        self.arrays = {}    # id(array) -> that array
+
+    def to_node(self, entry, g):
+        _accumulate(self.nodes, entry, g)
+
+    def to_leaf(self, arr, g):
+        _accumulate(self.leaves, id(arr), g)
+        self.arrays[id(arr)] = arr
+
+
 @fp_errors_ignored        # inf/nan gradients without NumPy's RuntimeWarnings, as in MXNet
 def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
-    """Back-propagate from ``heads``; write into variable grads, or return grads of ``variables``."""
+    """Back-propagate from ``heads``; write into variable grads, or return grads of ``variables``.
+
+    The steps: :func:`_seed_heads` (each head's gradient goes to its node or variable),
+    :func:`_reachable_nodes` (which nodes lie behind the heads, in reverse execution order), the
+    checks that something wants a gradient, :func:`_propagate` (each node's ``backward``), then
+    :func:`_write_grads` (into ``.grad`` by ``grad_req``), or the list :func:`grad` returns.
+    """
     from minigluon.ndarray.ndarray import NDArray  # local: ndarray imports this module
 
     if isinstance(heads, NDArray):
@@ -339,11 +408,50 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
     if len(head_grads) != len(heads):
         raise ValueError('backward: got %d heads but %d head_grads' % (len(heads), len(head_grads)))
 
-    node_grads = {}     # (node, output index) -> raw gradient array
-    leaf_grads = {}     # id(variable) -> raw gradient array
-    leaves = {}         # id(variable) -> variable
+    grads = _Gradients()
+    roots, passive = _seed_heads(heads, head_grads, grads)
+    order, reached, wanted = _reachable_nodes(roots, grads.arrays)
+    if variables is None and not wanted:
+        raise MXNetError('backward: no array that requires a gradient leads to the heads (they '
+                         'were computed only from arrays without attach_grad, or with '
+                         "grad_req='null'); MXNet 1.9.1 raises too")
+    if variables is not None:
+        for i, v in enumerate(variables):
+            if id(v) not in reached:    # checked before anything runs or is freed, as MXNet
+                raise MXNetError('autograd.grad: variables[%d] is unreachable from the heads (no '
+                                 'recorded operation leads from it to them), so it has no gradient'
+                                 % i)
+    _propagate(order, grads, retain_graph, train_mode)
+    if not retain_graph:
+        for head in passive:          # leave the graph, as the inputs of released nodes do
+            _leave_graph(head)
+
+    if variables is not None:
+        out = []
+        for v in variables:
+            g = grads.leaves.get(id(v))
+            out.append(NDArray(g if g is not None else v._xp.zeros(v.shape, dtype=v.dtype)))
+        return out
+    _write_grads(grads)
+    return None
+
+
+def _seed_heads(heads, head_grads, grads):
+    """Put each head's gradient (ones when not given) where ``backward`` starts from it: on its
+    node, on itself (a variable), or as zeros on the recorded arrays an output of operators
+    without a gradient hangs off (``_zero_src``). Returns ``(roots, passive)``: the heads'
+    nodes, and the heads that are in the graph but send nothing (a ``'null'`` variable, a
+    joined array; they leave the graph with it).
+
+    Raises
+    ------
+    ValueError
+        When a head gradient's shape differs from its head's.
+    MXNetError
+        When a head was not recorded, or its graph was freed.
+    """
     roots = []
-    passive = []        # heads in the graph that want no gradient: freed with it (as MXNet)
+    passive = []
     for i, (head, hg) in enumerate(zip(heads, head_grads)):
         xp = head._xp
         if hg is not None and tuple(hg.shape) != tuple(head.shape):
@@ -355,34 +463,45 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             if node.op is None:
                 raise MXNetError('backward: the graph of this array was freed by an earlier backward; '
                                  'call backward(retain_graph=True) the first time to go through it twice')
-            _accumulate(node_grads, (node, idx), g)
+            grads.to_node((node, idx), g)
             roots.append(node)
         elif head._grad is not None:
             if head._grad_req != 'null':     # (a 'null' variable sends nothing, as in MXNet)
-                _accumulate(leaf_grads, id(head), g)
-                leaves[id(head)] = head
+                grads.to_leaf(head, g)
             else:
                 passive.append(head)
         elif head._zero_src is not None:     # made by operators without a gradient: zeros go down
             for src in head._zero_src:
                 zero = src._xp.zeros(src.shape, dtype=src.dtype)
                 if src._entry is not None:
-                    _accumulate(node_grads, src._entry, zero)
+                    grads.to_node(src._entry, zero)
                     roots.append(src._entry[0])
                 else:
-                    _accumulate(leaf_grads, id(src), zero)
-                    leaves[id(src)] = src
+                    grads.to_leaf(src, zero)
         elif head._joined:           # (a joined array among the heads sends nothing, as in MXNet)
             passive.append(head)
         else:
             raise MXNetError('backward: cannot differentiate an array that was not computed inside '
                              'autograd.record() from arrays with attach_grad() (or whose graph an '
                              'earlier backward freed: pass retain_graph=True to go through it twice)')
+    return roots, passive
 
-    # Collect the reachable nodes iteratively, then visit them in reverse execution order.
+
+def _reachable_nodes(roots, leaves):
+    """Walk the graph back from the nodes ``roots`` with an explicit stack (no recursion).
+
+    Returns ``(order, reached, wanted)``: the reachable nodes from the last recorded to the
+    first; the ids of the arrays without a node that the walk reaches (``leaves``, the heads'
+    own variables, included); and whether one of those wants a gradient.
+
+    Raises
+    ------
+    MXNetError
+        When part of the graph was freed by an earlier ``backward``.
+    """
     seen = {}
-    reached = set(leaves)     # ids of the arrays without a node that the graph reads
-    wanted = bool(leaves)     # whether one of them wants a gradient
+    reached = set(leaves)
+    wanted = bool(leaves)
     stack = list(roots)
     while stack:
         node = stack.pop()
@@ -401,27 +520,24 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                     stack.append(src)
                     continue        # else freed before this node was recorded: a constant here
             reached.add(id(inp))
-            if inp._grad is not None and inp._grad_req != 'null':
+            if _wants_grad(inp):
                 wanted = True
             if inp._zero_src is not None:     # (x > 0) * y reaches x, with a zero gradient
                 reached.update(id(a) for a in inp._zero_src)
                 wanted = True
-    if variables is None and not wanted:
-        raise MXNetError('backward: no array that requires a gradient leads to the heads (they '
-                         'were computed only from arrays without attach_grad, or with '
-                         "grad_req='null'); MXNet 1.9.1 raises too")
-    if variables is not None:
-        for i, v in enumerate(variables):
-            if id(v) not in reached:    # checked before anything runs or is freed, as MXNet
-                raise MXNetError('autograd.grad: variables[%d] is unreachable from the heads (no '
-                                 'recorded operation leads from it to them), so it has no gradient'
-                                 % i)
     order = sorted(seen.values(), key=lambda n: n.seq, reverse=True)
+    return order, reached, wanted
 
+
+def _propagate(order, grads, retain_graph, train_mode):
+    """Run the backward of each node of ``order`` (reverse execution order), in ``train_mode``:
+    a node's output gradients are complete when it runs, since every node that read its outputs
+    was recorded later. Input gradients go on to the input's node or to the variable; without
+    ``retain_graph`` each node is freed once it ran."""
     prev_train = set_training(train_mode)
     try:
         for node in order:
-            gouts = [node_grads.pop((node, i), None) for i in range(len(node.out_meta))]
+            gouts = [grads.nodes.pop((node, i), None) for i in range(len(node.out_meta))]
             if all(g is None for g in gouts):
                 continue
             if not getattr(node.op, 'takes_missing_grads', False):    # a CachedOp makes its own
@@ -430,8 +546,8 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             op = node.op
             inputs = _inputs(node)
             # which inputs want a gradient (operators may skip the others: see Op docs / executor)
-            op.needs_input_grad = tuple(inp is not None and (_live(inp) or (
-                inp._grad is not None and inp._grad_req != 'null')) for inp in inputs)
+            op.needs_input_grad = tuple(inp is not None and (_live(inp) or _wants_grad(inp))
+                                        for inp in inputs)
             gins = op.backward(node.xp, *gouts)
             if not isinstance(gins, (tuple, list)):
                 gins = (gins,)
@@ -439,31 +555,20 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
                 if g is None or inp is None:
                     continue
                 if _live(inp):
-                    _accumulate(node_grads, inp._entry, g)
-                elif inp._grad is not None and inp._grad_req != 'null':
-                    _accumulate(leaf_grads, id(inp), g)
-                    leaves[id(inp)] = inp
+                    grads.to_node(inp._entry, g)
+                elif _wants_grad(inp):
+                    grads.to_leaf(inp, g)
             if not retain_graph:
                 node.release()
     finally:
         set_training(prev_train)
-    if not retain_graph:
-        for head in passive:          # leave the graph, as the inputs of released nodes do
-            joined = head._joined
-            head._joined = False
-            if head._grad_req == 'null':
-                head._grad = None
-            if joined.__class__ is tuple:
-                _unjoin(joined)
 
-    if variables is not None:
-        out = []
-        for v in variables:
-            g = leaf_grads.get(id(v))
-            out.append(NDArray(g if g is not None else v._xp.zeros(v.shape, dtype=v.dtype)))
-        return out
-    for key, g in leaf_grads.items():
-        var = leaves[key]
+
+def _write_grads(grads):
+    """Write (``grad_req='write'``) or add (``'add'``) each variable's gradient into its ``.grad``
+    buffer, in the buffer's shape and dtype, and mark it fresh for ``Trainer.step``."""
+    for key, g in grads.leaves.items():
+        var = grads.arrays[key]
         buf = var._grad
         g = g.reshape(buf.shape).astype(buf.dtype, copy=False)
         if var._grad_req == 'add':
@@ -471,7 +576,6 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
         else:
             buf._data[...] = g
         var._fresh_grad = True
-    return None
 
 
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
@@ -505,8 +609,9 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     Raises
     ------
     MXNetError
-        When a variable has no ``attach_grad`` or has ``grad_req='null'``, or is unreachable from the heads (no recorded
-        operation leads from it to them; MXNet 1.9.1 raises too, rather than returning zeros).
+        When a variable has no ``attach_grad`` or has ``grad_req='null'``, or is unreachable
+        from the heads (no recorded operation leads from it to them; MXNet 1.9.1 raises too,
+        rather than returning zeros).
     """
     from minigluon.ndarray.ndarray import NDArray
     if create_graph:
@@ -608,9 +713,7 @@ class Function:
         if is_recording() and any(isinstance(x, NDArray) and needs_grad(x) for x in inputs):
             node = Node(_FunctionOp(self, [getattr(x, 'shape', ()) for x in inputs]), list(inputs),
                         [(o._data.shape, o._data.dtype) for o in outs], outs[0]._xp)
-            for x in inputs:         # plain inputs join the graph (see Node)
-                if x._entry is None and not x._joined:
-                    x._joined = True
+            _join_inputs(inputs)
             fresh = []
             for i, o in enumerate(outs):
                 o = NDArray(o._data, ctx=o.context)

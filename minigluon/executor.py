@@ -5,6 +5,9 @@ the topological order of the operator nodes, each node's operator class and pars
 state (an instance is rebuilt with :meth:`Op._fast`, skipping attribute parsing), the slot each
 input is read from, the slots its outputs go to, and which slots are dead after each step (so
 intermediate arrays are freed as early as possible). A call is then a plain loop over raw arrays.
+Terms: a *node* of the Symbol graph becomes a *step* of the plan; a *slot* is an index into the
+call's list of raw arrays (the inputs first, then every step's outputs); the autograd *node* of a
+recorded call (:class:`minigluon.autograd.Node`) is another thing.
 
 As MXNet's ``CachedOp``, a recorded call is **one** node on the autograd tape (see
 :class:`_GraphGrad`): its backward walks the plan in reverse, only through the steps that lie
@@ -17,9 +20,10 @@ output; max pooling and its relu as one pass) are made in :mod:`minigluon.execut
 symbol, hence ``export``, is never changed.
 
 With ``static_alloc`` (``hybridize(static_alloc=True)``), operators that declare
-``uses_workspace`` (the fused ``RNN``, Convolution, Pooling) receive a per-step dict kept across calls, in which they
-keep their large buffers and reuse them once nothing else references them (checked with the
-reference count, so a graph still waiting for its backward never shares memory with a new call).
+``uses_workspace`` (the fused ``RNN``, Convolution, Pooling) receive a per-step dict kept across
+calls, in which they keep their large buffers and reuse them once nothing else references them
+(checked with the reference count, so a graph still waiting for its backward never shares memory
+with a new call).
 
 Before a recorded step runs, its operator gets ``op.needs_input_grad`` (one bool per input: is it
 on a gradient path?), so its backward can skip gradients nobody reads (autograd sets the same flag
@@ -42,13 +46,15 @@ from minigluon import autograd, backend
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.context import current_context
-from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace, _Step, _free_lists, _optimise  # noqa: F401 (tests)
+from minigluon.executor_plan import _Step, _free_lists, _optimise
 from minigluon.ndarray.dispatch import _own, _zero_path
-from minigluon.ndarray.ndarray import NDArray, _name_the_operator, _parse_ctx, invoke
+from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
+from minigluon.ndarray.ndarray import NDArray, invoke
 
 __all__ = ['CachedOp']
 
 _state = autograd._state
+_accumulate = autograd._accumulate
 
 
 class _GraphGrad:
@@ -86,12 +92,11 @@ class _GraphGrad:
         self.out_slots, self.num_inputs, self.in_metas = out_slots, num_inputs, in_metas
 
     def backward(self, xp, *head_grads):
-        grads = {}
+        grads = {}          # slot -> gradient, summed where a slot feeds several steps
         live = self.live
         for s, g in zip(self.out_slots, head_grads):
             if g is not None and s in live:
-                prev = grads.get(s)
-                grads[s] = g if prev is None else prev + g
+                _accumulate(grads, s, g)
         for i in range(len(self.plan) - 1, -1, -1):
             op = self.ops[i]
             if op is None:
@@ -109,8 +114,7 @@ class _GraphGrad:
                 gins = (gins,)
             for s, g in zip(step.ins, gins):
                 if g is not None and s in live:
-                    prev = grads.get(s)
-                    grads[s] = g if prev is None else prev + g
+                    _accumulate(grads, s, g)
         gins = [grads.get(s) for s in range(self.num_inputs)]
         if self.in_metas is not None:
             gins = [xp.zeros(shape, dtype=dtype) if g is None and s in live else g
@@ -339,6 +343,10 @@ class CachedOp:
 
     @fp_errors_ignored      # the graph's kernels, as invoke runs eager ones (see _fp_errors)
     def _call_planned(self, args):
+        """Run ``_exec_plan`` on the raw arrays of ``args``. The steps: check the contexts;
+        while recording, find the slots on a gradient path (:meth:`_live`); run each step's
+        operator (keeping the instances a backward needs); wrap the outputs as NDArrays and,
+        if one is on a gradient path, record the whole call as one node (:class:`_GraphGrad`)."""
         ctx = args[0]._ctx if args else current_context()
         raws = []
         for a in args:
@@ -353,7 +361,7 @@ class CachedOp:
             wants = tuple(autograd.needs_grad(a) for a in args)
             if any(wants):
                 live, needs = self._live(wants)
-        plan = self._exec_plan
+        plan = self._exec_plan          # run the steps: slots hold the raw arrays
         ops = [None] * len(plan) if live is not None else None
         metas = [None] * len(plan) if live is not None else None
         slots = raws + [None] * (self.num_slots - self.num_inputs)
@@ -386,16 +394,14 @@ class CachedOp:
                     ops[i], metas[i] = op, ((res.shape, res.dtype),)
             for s in step.free:
                 slots[s] = None
-        outs = []
+        outs = []                       # the outputs, and the call's autograd node
         node = None
         if live is not None and any(s in live for s in self.out_slots):
             grad_op = _GraphGrad(plan, ops, metas, live, self.out_slots, self.num_inputs,
                                  None if self._inlined else [(r.shape, r.dtype) for r in raws])
             node = autograd.Node(grad_op, args, [(slots[s].shape, slots[s].dtype)
                                                  for s in self.out_slots], xp)
-            for a in args:           # plain inputs join the graph (see autograd.Node)
-                if a._entry is None and not a._joined:
-                    a._joined = True
+            autograd._join_inputs(args)
         for k, s in enumerate(self.out_slots):
             if s < self.num_inputs:
                 outs.append(args[s])         # an input passed straight through
@@ -410,7 +416,13 @@ class CachedOp:
 
     @staticmethod
     def _forward(step, op, raws, xp, ctx):
-        """``op.forward`` with the errors of :func:`~minigluon.ndarray.invoke`, naming the node."""
+        """``op.forward`` with the errors of :func:`~minigluon.ndarray.invoke`, naming the node.
+
+        Two layers: the inner ``try`` re-words a plain ``ValueError``/``IndexError``/``TypeError``
+        to name the operator and its inputs, as :func:`~minigluon.ndarray.invoke` does; the
+        outer one puts the graph node's name in front (:func:`_at_node`), also of a
+        ``ValueError``/``TypeError`` subclass the inner one kept (a custom operator's). Other
+        ``MXNetError`` kinds pass unchanged."""
         try:
             try:
                 if step.ins:

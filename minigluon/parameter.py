@@ -21,7 +21,7 @@ import numpy as np
 from minigluon import autograd, initializer
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetError, NotSupportedError, ValueAssertionError
-from minigluon.context import Context, cpu, current_context
+from minigluon.context import Context, current_context
 from minigluon.ndarray import NDArray, array, zeros
 
 
@@ -91,12 +91,15 @@ class Parameter(_ParameterAccess):
     def __init__(self, name, grad_req='write', shape=None, dtype=np.float32, lr_mult=1.0, wd_mult=1.0,
                  init=None, allow_deferred_init=False, differentiable=True, stype='default',
                  grad_stype='default'):
-        self._var = None
-        self._data = None
-        self._grad = None
+        self._var = None            # the cached symbol variable (see var())
+        self._data = None           # one NDArray per context (autograd variables), once initialized
+        self._grad = None           # their gradient buffers (None with grad_req='null')
         self._ctx_list = None
-        self._ctx_map = None
-        self._trainer = None
+        self._ctx_map = None        # context -> index into _data
+        self._trainer = None        # MXNet's field; minigluon's Trainer never sets it, but code
+        #                             written for MXNet copies it (tests/legacy/p47)
+        # a pending initialization: (init, ctx list, default_init, data given by set_data or None),
+        # run by _finish_deferred_init once the shape is known; () when none is pending
         self._deferred_init = ()
         self._differentiable = differentiable
         self._allow_deferred_init = allow_deferred_init
@@ -249,12 +252,14 @@ class Parameter(_ParameterAccess):
         _values.finish_deferred_init(self)
 
     def _init_impl(self, data, ctx_list):
+        """Hold a copy of the NDArray ``data`` on each context of ``ctx_list``, with gradients."""
         self._ctx_list = list(ctx_list)
         self._ctx_map = {c: i for i, c in enumerate(self._ctx_list)}
         self._data = [data.copyto(c) for c in self._ctx_list]
         self._init_grad()
 
     def _init_grad(self):
+        """Make zero gradient buffers and mark the data arrays as autograd variables."""
         if self.grad_req == 'null':
             self._grad = None
             return

@@ -17,6 +17,9 @@ class _ParameterAccess:
     """The data and gradient accessors of :class:`~minigluon.parameter.Parameter` (a base class)."""
 
     def _check_and_get(self, arr_list, ctx):
+        """The copy of ``arr_list`` (``_data`` or ``_grad``) on ``ctx``; all of them when ``ctx``
+        is the type ``list`` (a sentinel, as MXNet's); the only one, else the current context's,
+        when ``ctx`` is None. Raises, with MXNet's messages, when there is none yet."""
         if arr_list is not None:
             if ctx is list:
                 return arr_list
@@ -59,17 +62,19 @@ class _ParameterAccess:
 
     def grad(self, ctx=None):
         """The gradient buffer on ``ctx``; RuntimeError when ``grad_req='null'``."""
-        if self._data is not None and self._grad is None:
-            raise RuntimeError("Cannot get gradient array for Parameter '%s' because grad_req='null'"
-                               % self.name)
+        self._check_has_grad()
         return self._check_and_get(self._grad, ctx)
 
     def list_grad(self):
         """All gradient buffers; RuntimeError when ``grad_req='null'``."""
+        self._check_has_grad()
+        return self._check_and_get(self._grad, list)
+
+    def _check_has_grad(self):
+        """Raise RuntimeError for an initialized parameter without gradients (``grad_req='null'``)."""
         if self._data is not None and self._grad is None:
             raise RuntimeError("Cannot get gradient array for Parameter '%s' because grad_req='null'"
                                % self.name)
-        return self._check_and_get(self._grad, list)
 
     def list_ctx(self):
         """Contexts this parameter lives on (or will, when initialization is deferred)."""

@@ -5,7 +5,8 @@ A kvstore given by name (``'device'``, ``'local'``...) is created for several co
 uses them (see :class:`Trainer`): the store sums the gradient copies and either runs the
 optimizer itself or, with ``update_on_kvstore=False``, writes the sum back to every copy for each
 context's updater. Difference from MXNet, on purpose: :meth:`save_states` writes MXNet's
-``.params`` binary format (no pickle), atomically; see :meth:`save_states` for the layout.
+``.params`` binary format (no pickle), atomically; see :meth:`save_states` for the layout
+(written and parsed by :mod:`minigluon._states_file`).
 MXNet cannot read that file, but :meth:`load_states` reads both it and the pickle MXNet 1.9.1's
 ``save_states`` writes, the latter through a whitelisting unpickler that runs nothing from the
 file (:mod:`minigluon._mxnet_states`).
@@ -250,10 +251,15 @@ class Trainer:
         self._kv_initialized = True
 
     def _prepare(self):
+        """What every step needs first: the store resolved, and the Parameters it waits for
+        (deferred ones initialised since) broadcast to it."""
         self._init_kvstore()
         self._init_params()
 
     def _init_params(self):
+        """Broadcast each Parameter not yet in the store (``_params_to_init``) from its first
+        context to the store and to its other copies; a Parameter whose deferred initialization
+        has not run yet waits for a later step."""
         if self._kvstore is None:
             return
         waiting = []
@@ -504,6 +510,3 @@ class Trainer:
         for (updater, _), states in zip(self._state_targets(), new_states):
             updater.states = states
             updater.states_synced = {k: True for k in updater.states}
-
-
-# -- the states file (Trainer.save_states, KVStore.save_optimizer_states) -------------------------

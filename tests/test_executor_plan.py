@@ -5,7 +5,8 @@ import pytest
 
 from minigluon import autograd, current_context, nd
 from minigluon import symbol as sym
-from minigluon.executor import CachedOp, _GraphGrad, _MaxPoolRelu, _ReluInPlace
+from minigluon.executor import CachedOp, _GraphGrad
+from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace
 
 
 def _conv_relu_pool(pad=(0, 0)):

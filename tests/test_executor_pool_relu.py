@@ -8,7 +8,8 @@ import pytest
 
 from minigluon import autograd, nd
 from minigluon import symbol as sym
-from minigluon.executor import CachedOp, _MaxPoolRelu, _ReluInPlace
+from minigluon.executor import CachedOp
+from minigluon.executor_plan import _MaxPoolRelu, _ReluInPlace
 from minigluon.ops import _numba, _parallel
 from test_executor_pool_argmax import _hybrid   # output and input gradient of a CachedOp call
 

@@ -1,10 +1,12 @@
-"""Blocks: ``Block``, ``HybridBlock``, ``SymbolBlock``, ``Sequential``, ``HybridSequential``, hooks."""
+"""Blocks: ``Block``, ``HybridBlock``, ``SymbolBlock``, ``Sequential``, ``HybridSequential``, hooks.
+
+Read :mod:`~minigluon.block.block` (naming, children, parameters, hooks), then
+:mod:`~minigluon.block.hybrid` (``hybrid_forward``, ``hybridize``, the cached graph). Helpers:
+``_scope`` (the ``name_scope`` prefixes), ``_graph`` (the structure codes of a hybridized call's
+nested arguments), ``_io`` (``save_parameters`` / ``load_parameters``), ``_model_io``
+(``save`` / ``load``), ``symbol_block`` (``SymbolBlock``: a graph loaded from files), ``summary``.
+"""
 from minigluon.block.block import Block, HookHandle  # noqa: F401
 from minigluon.block.hybrid import HybridBlock  # noqa: F401
 from minigluon.block.sequential import HybridSequential, Sequential  # noqa: F401
-
-try:  # SymbolBlock is written separately (symbol engineer)
-    from minigluon.block.symbol_block import SymbolBlock  # noqa: F401
-except ModuleNotFoundError as _err:  # pragma: no cover - until it lands
-    if _err.name != 'minigluon.block.symbol_block':
-        raise
+from minigluon.block.symbol_block import SymbolBlock  # noqa: F401

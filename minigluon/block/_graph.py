@@ -1,5 +1,9 @@
 """Argument-structure codes of hybridized blocks (MXNet's ``_flatten``/``_regroup``, spec section 9).
 
+Not the graph itself (a Symbol, traced by ``HybridBlock._get_graph``): the code of how a call's
+nested arguments and outputs map to the graph's flat inputs and outputs. The simpler codes of
+control flow and ``summary`` (no ``None``, no multi-output Symbols) are in :mod:`minigluon._nest`.
+
 A nested argument list is flattened to its leaves plus a code: an NDArray is ``0``, ``None`` is
 ``-1``, a Symbol with ``n > 1`` outputs is ``n`` (one Symbol with 1 output is ``0``), and a list or
 tuple is the list of its items' codes. A cached graph is reused only for an equal code (trailing

@@ -93,7 +93,7 @@ class Block:
         if hasattr(self, name):
             existing = getattr(self, name)
             if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
-                raise TypeError('Changing attribute type for {name} from {type1} to {type2}'
+                raise TypeError('Changing attribute type for {name} from {type1} to {type2} '
                                 'is not allowed.'.format(name=name, type1=type(existing),
                                                          type2=type(value)))
         if isinstance(value, Block):
@@ -108,6 +108,8 @@ class Block:
         super().__setattr__(name, value)
 
     def _check_container_with_block(self):
+        """Warn about Blocks held in a list, tuple or dict attribute without being registered as
+        children: their parameters would be missing from ``collect_params`` (as MXNet warns)."""
         children = set(id(c) for c in self._children.values())
 
         def unregistered(data):
@@ -129,6 +131,7 @@ class Block:
                                   .format(name=self.__class__.__name__ + '.' + key), stacklevel=3)
 
     def _alias(self):
+        """The hint of automatic prefixes: ``Dense`` blocks are named ``dense0_``, ``dense1_``..."""
         return self.__class__.__name__.lower()
 
     @property
@@ -171,6 +174,9 @@ class Block:
         return ret
 
     def _collect_params_with_prefix(self, prefix=''):
+        """``{structural name: Parameter}``, the names ``save_parameters`` writes: attribute
+        names joined by dots from this block down (``body.0.weight``), not the prefixed names of
+        ``collect_params`` (``hybridsequential0_dense0_weight``)."""
         if prefix:
             prefix += '.'
         ret = {prefix + key: val for key, val in self._reg_params.items()}

@@ -92,8 +92,6 @@ class HybridBlock(Block):
         self._flags = []
         self._callback = None
         self._monitor_all = False
-        self._backend = None
-        self._backend_opts = {}
 
     def __setattr__(self, name, value):
         super().__setattr__(name, value)
@@ -149,8 +147,11 @@ class HybridBlock(Block):
                   inline_limit=2, forward_bulk_size=None, backward_bulk_size=None, **kwargs):
         """Turn graph caching on (or off with ``active=False``) for this block and its descendants.
 
-        ``static_alloc``, ``static_shape``, ``inline_limit`` and the bulk sizes are stored for
-        compatibility (minigluon's executor has no memory planner).
+        ``static_alloc``, ``static_shape``, ``inline_limit`` and the bulk sizes are passed to
+        the :class:`~minigluon.executor.CachedOp` as MXNet's flags (``static_alloc`` lets some
+        operators keep their buffers across calls; there is no memory planner). ``backend`` and
+        its options (``**kwargs``) are accepted and ignored: MXNet's subgraph backends are out of
+        scope (:meth:`optimize_for` raises).
 
         Hooks: the hooks of the block that is called still run around every call (hybridized or
         not). Hooks of its descendants run only while the graph is traced (first call per argument
@@ -162,8 +163,6 @@ class HybridBlock(Block):
         ``static_shape=True`` needs ``static_alloc=True``: otherwise the first call raises
         ``MXNetValueError``, as MXNet's CachedOp does (the flags also reach the children).
         """
-        self._backend = backend
-        self._backend_opts = kwargs if backend is not None else {}
         self._active = active
         self._flags = [('static_alloc', static_alloc), ('static_shape', static_shape),
                        ('inline_limit', inline_limit)]
@@ -204,6 +203,10 @@ class HybridBlock(Block):
 
     # -- graph --------------------------------------------------------------------------------------
     def _get_graph(self, *args):
+        """The traced graph ``(data variables, Group of the outputs)``, traced at the first call:
+        ``hybrid_forward`` runs with ``F = minigluon.symbol`` on a variable per non-None argument
+        (``data``, or ``data0, data1...``) and each Parameter's :meth:`~Parameter.var`; the
+        structure codes of the arguments and outputs are kept (:mod:`minigluon.block._graph`)."""
         if not self._cached_graph:
             symbol = _symbol_module()
             flat_args, self._in_format = flatten(args, 'input')
@@ -237,6 +240,8 @@ class HybridBlock(Block):
         return None
 
     def _infer_attrs(self, infer_fn, attr, *args):
+        """Run the graph's ``infer_fn`` (``'infer_shape'`` / ``'infer_type'``) on the arguments'
+        ``attr`` (``'shape'`` / ``'dtype'``) and set what it finds on the Parameters."""
         inputs, out = self._get_graph(*args)
         flat_args, _ = flatten(args, 'input')
         given = [a for a in flat_args if a is not None]
@@ -289,6 +294,9 @@ class HybridBlock(Block):
             raise _in_graph_block(self, err) from err.__cause__
 
     def _build_cache(self, *args):
+        """Make the :class:`~minigluon.executor.CachedOp` of the traced graph and the plan that
+        fills its inputs from a call (``_cached_op_args``); warn, as MXNet, about arguments and
+        Parameters the graph does not use."""
         data_vars, out = self._get_graph(*args)
         data_index = {v.name: i for i, v in enumerate(data_vars)}
         params = self.collect_params()
@@ -305,8 +313,8 @@ class HybridBlock(Block):
         if unused_params:
             warnings.warn('Parameter %s is not used by any computation. Is this intended?'
                           % ', '.join(unused_params), stacklevel=4)
-        # Planned once: for each graph input, either a position among the non-None call arguments
-        # or the Parameter whose data goes there.
+        # Planned once: for each graph input, ``(True, position among the non-None call
+        # arguments)`` or ``(False, the Parameter whose data goes there)`` (see _graph_inputs).
         self._cached_op_args = [(True, data_index[name]) if name in data_index else (False, params[name])
                                 for name in input_names]
         from minigluon.executor import CachedOp
@@ -340,6 +348,9 @@ class HybridBlock(Block):
                 self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
     def _call_cached_op(self, *args):
+        """A hybridized call: the graph for this argument structure (traced if new, see
+        :meth:`_switch_graph`), pending Parameters initialised from the call's shapes, then the
+        CachedOp, whose flat outputs are regrouped as ``hybrid_forward`` returned them."""
         if self._cached_op is None:
             self._build_cache(*args)
         flat_args, fmt = flatten(args, 'input')
@@ -350,13 +361,13 @@ class HybridBlock(Block):
         given = [a for a in flat_args if a is not None]
         ctx = given[0].context
         try:
-            cargs = [given[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
+            cargs = self._graph_inputs(given, ctx)
         except DeferredInitializationError:
             self._deferred_infer_shape(*args)
-            for is_arg, p in self._cached_op_args:
+            for is_arg, param in self._cached_op_args:
                 if not is_arg:
-                    p._finish_deferred_init()
-            cargs = [given[i] if is_arg else i.data(ctx) for is_arg, i in self._cached_op_args]
+                    param._finish_deferred_init()
+            cargs = self._graph_inputs(given, ctx)
         try:
             out = self._cached_op(*cargs)
         except (ValueError, TypeError, IndexError, MXNetError) as err:
@@ -366,6 +377,11 @@ class HybridBlock(Block):
         if isinstance(out, NDArray):
             out = [out]
         return regroup(list(out), self._out_format)
+
+    def _graph_inputs(self, given, ctx):
+        """The cached graph's inputs, in its order: the call's non-None arguments ``given`` and
+        the Parameters' data on ``ctx`` (raises DeferredInitializationError while pending)."""
+        return [given[src] if is_arg else src.data(ctx) for is_arg, src in self._cached_op_args]
 
     # -- calls --------------------------------------------------------------------------------------
     def forward(self, x, *args):
@@ -377,17 +393,18 @@ class HybridBlock(Block):
             When NDArrays and Symbols are mixed, when there is neither, when a hybridized call has
             inputs on several contexts, or when deferred shapes cannot be inferred.
         """
-        has_sym, has_nd, ctxs, ctx = _input_kinds([x] + list(args))
+        inputs = [x] + list(args)
+        has_sym, has_nd, ctxs, ctx = _input_kinds(inputs)
         if has_sym and has_nd:
             raise _in_block(self, ValueError(
                 'the inputs mix NDArrays and Symbols (got %s); pass NDArrays to compute, or '
-                'Symbols to build a graph' % _type_names([x] + list(args))))
+                'Symbols to build a graph' % _type_names(inputs)))
         if not has_sym and not has_nd:
+            hint = ('; convert NumPy arrays with mx.nd.array(...)'
+                    if any(isinstance(a, np.ndarray) for a in inputs) else '')
             raise _in_block(self, ValueError(
                 'the inputs need an NDArray (to compute) or a Symbol (to build a graph), got %s%s'
-                % (_type_names([x] + list(args)),
-                   '; convert NumPy arrays with mx.nd.array(...)' if any(isinstance(a, np.ndarray) for a in
-                                                               [x] + list(args)) else '')))
+                % (_type_names(inputs), hint)))
         if has_nd:
             if self._active:
                 if len(ctxs) > 1:

@@ -1,4 +1,10 @@
-"""``CTCLoss``: the Gluon block over the ``CTCLoss`` operator (``mxnet.gluon.loss.CTCLoss``, 1.9.1)."""
+"""``CTCLoss``: the Gluon block over the ``CTCLoss`` operator (``mxnet.gluon.loss.CTCLoss``, 1.9.1).
+
+The block only moves axes to the operator's layout (``(T, N, C)`` activations, ``(N, L)`` labels),
+picks ``blank_label='last'``, applies the weights, and words errors in its own argument names;
+the operator and its input checks are :mod:`minigluon.ops.ctc`, the recursions
+:mod:`minigluon.ops.ctc_kernel`.
+"""
 from minigluon import ndarray
 from minigluon.base import MXNetValueError
 from minigluon.loss.loss import Loss, _apply_weighting
@@ -66,7 +72,8 @@ class CTCLoss(Loss):
         ``layout``) instead of the operator's (``data_lengths``, ``data.shape[0]``)."""
         if not (self._active and isinstance(pred, ndarray.NDArray)):
             return super().forward(pred, label, *args)
-        self._check_arrays(pred, label, args[2] if len(args) > 2 else None)
+        sample_weight = args[2] if len(args) > 2 else None     # args: pred_lengths, label_lengths, ...
+        self._check_arrays(pred, label, sample_weight)
         try:
             return super().forward(pred, label, *args)
         except ValueError as err:
@@ -112,6 +119,7 @@ class CTCLoss(Loss):
         return message
 
     def _check_arrays(self, pred, label, sample_weight):
+        """The checks the operator cannot word in this block's terms: ranks, ``sample_weight``'s shape."""
         if pred.ndim != 3:
             raise MXNetValueError('CTCLoss: pred must be 3-D (%s), got shape %s' % (self._layout, pred.shape))
         if label.ndim != 2:

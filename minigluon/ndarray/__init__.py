@@ -2,6 +2,8 @@
 
 Operator functions are generated from the registry (as MXNet generates ``mx.nd`` from its C++
 registry): ``nd.FullyConnected(x, w, b, num_hidden=3)``, ``nd.relu(x)``, ``nd.CTCLoss(...)``.
+The path of an eager call: :func:`_make_function`'s function builds the operator instance and
+hands it to :func:`~minigluon.ndarray.dispatch.invoke`, which runs and records it.
 """
 from minigluon import base as _base
 import sys as _sys
@@ -49,6 +51,12 @@ def _prototype(cls, kwargs):
 
 
 def _make_function(op_name):
+    """The function ``nd.<op_name>``: a call with every declared input given positionally as an
+    NDArray and only attributes as keywords builds the operator from a cached prototype
+    (:func:`_prototype`, the same instance :meth:`Op._fast` would make) and runs it with
+    :func:`~minigluon.ndarray.dispatch.invoke`; any other call goes through
+    :func:`~minigluon.ndarray.dispatch.call_op`, which binds the arguments (``bind_call``)
+    and reports bad ones."""
     cls = _ops.OPS[op_name]
     declared = cls.arguments
     fast = (declared is not None and cls.__init__ is _ops.registry.Op.__init__
@@ -97,6 +105,8 @@ def _plain_prototype(cls, box):
 
 
 def _populate(namespace):
+    """Put an ``nd.<name>`` function for every registered operator name and alias into
+    ``namespace`` (this module's globals), keeping names already defined there."""
     for _name in list(_ops.OPS):
         if _name not in namespace and not _name.startswith('_getitem'):
             namespace[_name] = _make_function(_name)

@@ -4,8 +4,8 @@
 the inputs' NumPy or CuPy data, wraps the results as NDArrays and, while autograd records, puts a
 :class:`~minigluon.autograd.Node` on the tape. Eager calls (``nd.<op>``) and NDArray methods come
 through here; a hybridized graph runs its operators' ``forward`` itself from a plan
-(:mod:`minigluon.executor`), recording one node for the whole graph. :func:`call_op` binds an operator by name to
-positional and keyword arguments first (``call_op('Reshape', x, shape=(2, -1))``).
+(:mod:`minigluon.executor`), recording one node for the whole graph. :func:`call_op` binds an
+operator by name to positional and keyword arguments first (``call_op('Reshape', x, shape=(2, -1))``).
 
 This is separate from :mod:`minigluon.ndarray.ndarray` so that the ``NDArray`` class and the
 operator-calling machinery can each be read in one sitting. It needs the ``NDArray`` class (to wrap
@@ -27,6 +27,7 @@ from minigluon.ops.registry import bind_call, get_op
 
 _Node = autograd.Node
 _on_tape = autograd.on_tape
+_join_inputs = autograd._join_inputs
 
 
 def _is_nd(x):
@@ -38,17 +39,24 @@ def invoke(op, inputs):
 
     Every eager call and NDArray method runs its operator here (a hybridized graph runs its
     operators itself, in :meth:`minigluon.executor.CachedOp._call_planned`, except node by node
-    under an operator hook, which comes through here). Returns one NDArray or a list (multi-output operators show
-    only their ``num_visible_outputs``). ``inputs`` (a list or tuple of NDArrays) is kept on the
-    autograd tape as given, without a copy: callers pass a fresh sequence and never mutate it.
+    under an operator hook, which comes through here). Returns one NDArray or a list
+    (multi-output operators show only their ``num_visible_outputs``). ``inputs`` (a list or
+    tuple of NDArrays) is kept on the autograd tape as given, without a copy: callers pass a
+    fresh sequence and never mutate it.
+
+    The steps: check the contexts and collect the raw arrays; run ``op.forward`` on them (errors
+    re-worded to name the operator); make sure no result aliases an input unless the operator
+    is a view (:func:`_own`); wrap the results as NDArrays; while recording, put a node on the
+    tape (:func:`_record`) or send the outputs down the zero path (:func:`_zero_path`). The
+    first branch below is the common one-NumPy-output case, written out for speed.
 
     Raises
     ------
     MXNetError
-        When the inputs live on different devices (CPU contexts mix, as in MXNet 1.9.1: host memory
-        is one memory; the result is on the first input's context); an operator's ``ValueError``, ``TypeError``
-        or ``IndexError`` is re-raised as ``MXNetValueError`` etc., which are both (see
-        :func:`~minigluon.ndarray.helpers._name_the_operator`).
+        When the inputs live on different devices (CPU contexts mix, as in MXNet 1.9.1: host
+        memory is one memory; the result is on the first input's context); an operator's
+        ``ValueError``, ``TypeError`` or ``IndexError`` is re-raised as ``MXNetValueError`` etc.,
+        which are both (see :func:`~minigluon.ndarray.helpers._name_the_operator`).
     """
     # This function is the per-operator overhead of the whole framework: keep it lean.
     ctx = None
@@ -93,21 +101,13 @@ def invoke(op, inputs):
                         res = res.copy()
                     break
         out = NDArray(res, ctx)
-        if recording:
-            if not op.differentiable:
-                _zero_path(inputs, (out,))
+        if recording:                    # as _record, for one output
+            if op.differentiable and _reaches_graph(inputs):
+                out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
+                _join_inputs(inputs)
             else:
-                for x in inputs:         # recorded if an input is on a recorded path or a variable
-                    # (a grad_req='null' variable too, as MXNet: its node sends it nothing)
-                    if (x._entry is not None and _on_tape(x)) or x._grad is not None:
-                        out._entry = (_Node(op, inputs, ((res.shape, res.dtype),), xp), 0)
-                        for y in inputs:     # plain inputs join the graph (see autograd.Node)
-                            if y._entry is None and not y._joined:
-                                y._joined = True
-                        break
-                else:
-                    _zero_path(inputs, (out,))
-        n = op.num_visible_outputs
+                _zero_path(inputs, (out,))
+        n = op.num_visible_outputs       # (op.n_visible, without the property call)
         one = (n == 1) or (n is None and op.num_outputs == 1)    # one visible output: no list
         return out if one else [out][:op.n_visible]
     outs = list(res) if isinstance(res, (tuple, list)) else [res]
@@ -133,19 +133,25 @@ def _own(res, raws):
     return res
 
 
+def _reaches_graph(inputs):
+    """True if an input is on a recorded path or is a variable (``grad_req='null'`` included:
+    MXNet 1.9.1 records an operator applied to one, whose node then sends it nothing)."""
+    for x in inputs:
+        if (x._entry is not None and _on_tape(x)) or x._grad is not None:
+            return True
+    return False
+
+
 def _record(op, inputs, outs, wrapped, xp):
-    """Put ``op`` on the tape if any input is on a recorded path or a variable (``grad_req``
-    ``'null'`` included, as MXNet 1.9.1 records it)."""
-    if op.differentiable:
-        for x in inputs:
-            if (x._entry is not None and _on_tape(x)) or x._grad is not None:
-                node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
-                for i, w in enumerate(wrapped):
-                    w._entry = (node, i)
-                for y in inputs:         # plain inputs join the graph (see autograd.Node)
-                    if y._entry is None and not y._joined:
-                        y._joined = True
-                return
+    """Put ``op`` on the tape, pointing the NDArrays ``wrapped`` (of the raw outputs ``outs``)
+    at its node, if it is differentiable and :func:`_reaches_graph`; else the outputs take
+    the zero path (:func:`_zero_path`)."""
+    if op.differentiable and _reaches_graph(inputs):
+        node = _Node(op, inputs, [(o.shape, o.dtype) for o in outs], xp)
+        for i, w in enumerate(wrapped):
+            w._entry = (node, i)
+        _join_inputs(inputs)
+        return
     _zero_path(inputs, wrapped)
 
 

@@ -5,8 +5,8 @@
 - :func:`_name_the_operator`: an operator's error re-worded to name the operator and its inputs,
   and typed as an ``MXNetError`` too (as MXNet reports every operator failure).
 
-They live here so that :mod:`minigluon.ndarray.ndarray` stays short; that module re-exports them,
-so ``from minigluon.ndarray.ndarray import _move`` keeps working.
+They live here so that :mod:`minigluon.ndarray.ndarray` stays short; that module re-exports
+``_move``, so ``from minigluon.ndarray.ndarray import _move`` keeps working.
 """
 from minigluon import backend
 from minigluon.base import MXNetError, as_mxnet_error

@@ -19,8 +19,8 @@ What lives where:
   ``_name_the_operator`` (error wording);
 - :mod:`minigluon.ndarray.creation`: ``array``, ``zeros``, ... and DLPack import (``from_dlpack``).
 
-Names from the helper, dispatch, indexing and in-place modules are re-exported here, so imports
-such as ``from minigluon.ndarray.ndarray import invoke, _move`` keep working.
+``invoke``, ``call_op`` and ``_move`` are also importable from here
+(``from minigluon.ndarray.ndarray import invoke, _move``).
 """
 import warnings
 
@@ -30,7 +30,7 @@ from minigluon import autograd, backend
 from minigluon._fp_errors import IGNORE as _FP_IGNORE, enter as _fp_enter, leave as _fp_leave
 from minigluon.base import MXNetError, MXNetValueError
 from minigluon.context import Context, context_of
-from minigluon.ndarray.helpers import _move, _name_the_operator, _parse_ctx  # noqa: F401 (re-exported)
+from minigluon.ndarray.helpers import _move
 from minigluon.ops.registry import get_op
 from minigluon.ops.attr import python_scalar
 
@@ -41,7 +41,8 @@ class NDArray:
     """An array on a :class:`~minigluon.context.Context`.
 
     Create one with :func:`minigluon.nd.array`, ``zeros``, ``ones``... rather than directly.
-    ``_data`` holds the NumPy or CuPy array.
+    ``_data`` holds the NumPy or CuPy array, ``_ctx`` its Context; the other slots are the
+    array's autograd state, listed in the docstring of :mod:`minigluon.autograd`.
     """
 
     __slots__ = ('_data', '_ctx', '_entry', '_grad', '_grad_req', '_fresh_grad', '_zero_src',
@@ -377,7 +378,9 @@ class NDArray:
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def _binary(self, other, op_name, scalar_name, reverse=False):
-        # Python operators skip argument binding: the operator and its one attribute are known.
+        # Python operators skip argument binding and attribute parsing (Op._fast): the operator
+        # is known, and so are its attributes: ``scalar``, and ``is_int`` at its default (True;
+        # the maths never reads it), of which only ``scalar`` counts as given.
         if isinstance(other, (int, float, bool, np.number)):
             other = python_scalar(other)
             return invoke(get_op(scalar_name)._fast({'scalar': other, 'is_int': True}, {'scalar': other}),
@@ -487,8 +490,7 @@ class NDArray:
 # Operator dispatch, indexing and the in-place write rules need the NDArray class, so they are
 # imported last (the package ``__init__`` always imports this module first). The methods above
 # look these names up when called.
-from minigluon.ndarray.dispatch import _is_nd, _record, call_op, invoke  # noqa: E402,F401 (re-exported)
-from minigluon.ndarray.indexing import (  # noqa: E402,F401 (re-exported)
-    _GetItem, _has_int_array, _index_key, _index_part, setitem)
-from minigluon.ndarray.inplace import (  # noqa: E402,F401 (_check_inplace re-exported)
-    check_write, check_write as _check_inplace, inplace_arith, record_into, recorded_setitem)
+from minigluon.ndarray.dispatch import call_op, invoke  # noqa: E402 (re-exported)
+from minigluon.ndarray.indexing import _GetItem, _index_key, setitem  # noqa: E402
+from minigluon.ndarray.inplace import (  # noqa: E402
+    check_write, inplace_arith, record_into, recorded_setitem)

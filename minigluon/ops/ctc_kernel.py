@@ -134,6 +134,20 @@ class _Problem:
     d_final = functools.cached_property(lambda self: self.xp.asarray(self.final))
 
 
+def _beta_restarts(prob, T):
+    """Where each sample's beta recursion starts: its last usable frame ``frames - 1``, or -1 for
+    a sample whose beta starts at the batch's last frame ``T - 1`` like the recursion itself (it
+    uses every frame) or that has no recursion (no frames, a dummy). Returns ``(restart_at,
+    by_frame)``: the (N,) int64 array, and a dict frame -> list of the samples restarting there
+    (beta is set to the final states at that frame while the recursion walks back over it)."""
+    restart_at = np.where((prob.frames > 0) & (prob.frames < T) & ~prob.dummy,
+                          prob.frames - 1, -1).astype(np.int64)
+    by_frame = {}
+    for b in np.nonzero(restart_at >= 0)[0]:
+        by_frame.setdefault(int(restart_at[b]), []).append(int(b))
+    return restart_at, by_frame
+
+
 def _emissions(xp, lp_label, lp_blank, prob, out, log_space):
     """Fill ``out`` (T, N, S) with per-state emissions (probabilities, or log-probabilities)."""
     if log_space:
@@ -159,7 +173,9 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
     and two states are flat slices: the zero columns keep samples apart, and every array call is
     a single contiguous loop. Alpha and beta are renormalised to sum 1 every ``every`` frames
     (emissions are at most 1, so in between they can only shrink; an underflow shows up as p = 0 or
-    as an alpha/beta disagreement and sends the sample to the log-space path).
+    as an alpha/beta disagreement and sends the sample to the log-space path). ``every`` trades
+    the array calls of a renormalisation (a matmul and a division) against how far the sums may
+    shrink in between; 4 was set with ``bench/bench_ctc.py``.
 
     Returns ``(log_z, log_c, log_d)``: per frame and sample, log sum_s alpha*beta and the log
     normalisers of alpha and beta (0 on frames not renormalised); ``log_z`` is NaN for samples
@@ -168,12 +184,12 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
     recursions per sample in one compiled call).
     """
     T, N, W = E.shape
+    restart_at, restart = _beta_restarts(prob, T)
     compiled = _numba.kernels('_ctc_numba_kernels') if xp is np else None
     if compiled is not None:     # NumPy with Numba: both recursions in one compiled call
         c, d = np.ones((T, N)), np.ones((T, N))
-        restart_at = np.where((prob.frames > 0) & (prob.frames < T) & ~prob.dummy, prob.frames - 1, -1)
         compiled.alpha_beta_scaled(E, A, prob.d_skip, prob.d_back_skip, prob.d_final,
-                                   restart_at.astype(np.int64), every, c, d)
+                                   restart_at, every, c, d)
         return _logs(xp, A, c, d, prob)
     A[1:, 0, :2] = 0.0     # reused buffer (stale NaN); the other zero columns are rewritten below
     xp.nan_to_num(E, copy=False, nan=0.0)    # a NaN input must not leak into other samples
@@ -202,10 +218,6 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
             xp.matmul(frame, ones, out=c[t])
             c[t][c[t] == 0] = 1.0            # an underflowed sample stays 0 (and is redone)
             frame /= c[t][:, None]
-    restart = {}
-    for b in range(N):
-        if 0 < prob.frames[b] < T and not prob.dummy[b]:
-            restart.setdefault(int(prob.frames[b]) - 1, []).append(b)
     beta = init.reshape(M).copy()
     beta2 = beta.reshape(N, W)
     w = xp.zeros(M + 2)
@@ -228,13 +240,14 @@ def _alpha_beta_scaled(xp, E, A, prob, every=4):
 
 
 def _logs(xp, A, c, d, prob, tiny=2.0 ** -960):
-    """``(log_z, log_c, log_d)`` of :func:`_alpha_beta_scaled`, with ``log_z`` NaN for every frame of
-    a sample that must be redone in log space: one whose alpha or beta sums came near the
-    subnormal range between renormalisations (``c`` or ``d`` below ``tiny``: float64 subnormals
-    start at 2**-1022, and ``tiny`` = 2**-960 flags sums that got within 2**62 of them, where the
-    next products may already have lost digits), or whose alpha*beta did at a frame it uses. A product of a few emissions, each above exp(-700), can get there; the rounded
-    subnormals then agree with themselves, so the alpha/beta check of :func:`_scaled_pass` would
-    not see the lost precision (losses off by up to 0.4 were found)."""
+    """``(log_z, log_c, log_d)`` of :func:`_alpha_beta_scaled`, with ``log_z`` NaN for every
+    frame of a sample that must be redone in log space: one whose alpha or beta sums came near
+    the subnormal range between renormalisations (``c`` or ``d`` below ``tiny``: float64
+    subnormals start at 2**-1022, and ``tiny`` = 2**-960 flags sums that got within 2**62 of
+    them, where the next products may already have lost digits), or whose alpha*beta did at a
+    frame it uses. A product of a few emissions, each above exp(-700), can get there; the
+    rounded subnormals then agree with themselves, so the alpha/beta check of
+    :func:`_scaled_pass` would not see the lost precision (losses off by up to 0.4 were found)."""
     T = A.shape[0]
     with np.errstate(divide='ignore', invalid='ignore'):
         log_z, log_c, log_d = xp.log(A.sum(2)), xp.log(c), xp.log(d)
@@ -262,13 +275,14 @@ def _alpha_beta_log(xp, E, prob):
         p = xp.concatenate([neg, a], axis=1)
         a = _lse3(xp, p[:, 2:], p[:, 1:-1], xp.where(skip_ok, p[:, :-2], _NEG)) + E[t]
         G[t] = a
+    restart = _beta_restarts(prob, T)[1]
     beta = init.copy()
     G[T - 1] += beta
     for t in range(T - 2, -1, -1):
         w = xp.concatenate([beta + E[t + 1], neg], axis=1)
         beta = _lse3(xp, w[:, :S], w[:, 1:S + 1], xp.where(back_ok, w[:, 2:], _NEG))
-        rows = [b for b in range(N) if prob.frames[b] - 1 == t and not prob.dummy[b]]
-        if rows:
+        rows = restart.get(t)
+        if rows is not None:
             beta[rows] = init[rows]
         G[t] += beta
     return G
@@ -285,7 +299,9 @@ def _grad_from_gamma(xp, gamma, offset, softmax, prob, blank):
     ``gamma`` is (T, N, W) with state ``s`` in column ``offset + s`` (other columns zero). The
     occupancy of each class is a matmul with a per-sample (W, C) one-hot map of states to classes,
     done in chunks of frames on the CPU: each BLAS call stays small enough to run single-threaded,
-    which avoids OpenBLAS thread contention on busy machines.
+    which avoids OpenBLAS thread contention on busy machines. A chunk of ``step`` frames makes
+    each sample's product about ``step * W * C`` <= 150,000 multiply-adds (the bound set with
+    ``bench/bench_ctc.py``); on a GPU the whole time axis goes in one call.
     """
     T, n, W = gamma.shape
     C = softmax.shape[2]
@@ -313,7 +329,9 @@ def _scaled_pass(xp, lp_label, lp_blank, prob):
     last, cols = xp.asarray(np.maximum(frames - 1, 0)), xp.arange(N)
     log_cum_c = xp.cumsum(log_c, 0)
     log_p = log_cum_c[last, cols] + log_z[last, cols]
-    # alpha and beta must agree on p(l|x) at every frame; if not, mass was flushed to zero.
+    # alpha and beta must agree on p(l|x) at every frame; if not, mass was flushed to zero. The
+    # tolerance, 1e-9 relative to T + |log p|, is far above float64 rounding summed over T frames
+    # (about 1e-16 per operation) and far below any loss of mass that would change the result.
     rev = xp.concatenate([xp.cumsum(log_d[::-1], 0)[::-1], xp.zeros((1, N))], 0)
     total = log_z + log_cum_c + rev[:-1] - rev[xp.asarray(np.minimum(frames, T)), cols][None, :]
     in_range = xp.asarray(t_idx < frames[None, :])

@@ -42,7 +42,20 @@ PROBE_SIZES = (12, 24, 1)
 
 
 class Op:
-    """Base of every operator; see the module docstring for what a subclass declares."""
+    """Base of every operator; see the module docstring for what a subclass declares.
+
+    Besides its attributes, the machinery that runs an operator may set on an instance:
+
+    * ``needs_input_grad`` (one bool per input): set by autograd before ``backward`` (and before
+      ``forward`` where ``needs_grad_hint`` asks for it) and by the graph executor, so that a
+      backward can skip the gradients nobody reads;
+    * ``graph_inference``: see below; ``static_workspace`` (a dict of buffers kept across calls),
+      for operators declaring ``uses_workspace``, in a ``static_alloc`` graph;
+      ``keep_argmax`` / ``strided_output_ok``: plan flags of max Pooling / Convolution
+      (:mod:`minigluon.executor`);
+    * ``_infer_outputs`` / ``_infer_dtypes``: what the graph's shape and type sweep already knows
+      (:mod:`minigluon.symbol.infer`, read by :meth:`infer_shape` and :meth:`infer_type`).
+    """
 
     name = None
     aliases = ()
@@ -93,7 +106,10 @@ class Op:
 
     @classmethod
     def _fast(cls, values, given):
-        """Build an instance from already-parsed attributes (the hybridized executor's hot path)."""
+        """Build an instance from already-parsed attributes, skipping :meth:`__init__`'s parsing
+        and checks: ``values`` becomes the instance's fields, ``given`` what export writes. For
+        the hot paths whose attributes are known to be valid: the graph executor's steps (state
+        parsed once per graph) and the Python operators of ``NDArray`` (``x + 1``)."""
         self = cls.__new__(cls)
         self.__dict__.update(values)
         self.given = given
@@ -114,6 +130,7 @@ class Op:
 
     @property
     def n_visible(self):
+        """How many outputs a call returns (``num_visible_outputs``, else ``num_outputs``)."""
         return self.num_outputs if self.num_visible_outputs is None else self.num_visible_outputs
 
     def list_outputs(self):
@@ -308,8 +325,9 @@ def require_float(op, array, arg='data'):
 
 def compute_dtype(dtype):
     """The dtype a kernel computes in for inputs of ``dtype``: float16 is computed in float32 and
-    rounded once at the end (the sampling and pooling operators; NumPy has no float16 BLAS),
-    every other dtype in itself."""
+    rounded once at the end (NumPy has no float16 BLAS, and float16 sums lose digits), every
+    other dtype in itself. Used by Correlation, the deformable convolutions, (Deformable)
+    PSROIPooling, GridGenerator and BilinearSampler."""
     return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
 
 
@@ -365,6 +383,7 @@ def bind_call(cls, args, kwargs, is_input):
     """
     declared = cls.arguments
     args = list(args)
+    # 1. the leading positional inputs, and keyword arguments sorted into inputs and attributes
     pos_inputs = []
     limit = len(args) if declared is None else len(declared)
     while args and len(pos_inputs) < limit and (args[0] is None or is_input(args[0])):
@@ -376,7 +395,7 @@ def bind_call(cls, args, kwargs, is_input):
             named[key] = value
         else:
             attrs[key] = value
-    # A number or list where an input is expected (nd.relu([1, 2]), nd.broadcast_mul(x, 0.5),
+    # 2. a number or list where an input is expected (nd.relu([1, 2]), nd.broadcast_mul(x, 0.5),
     # nd.dot(x, 2)) is taken as an attribute below and fails further on; name the input instead.
     slot = declared[len(pos_inputs)] if declared and len(pos_inputs) < len(declared) else None
     if slot in named or not (args and isinstance(args[0], (Number, list, np.ndarray))):
@@ -385,6 +404,7 @@ def bind_call(cls, args, kwargs, is_input):
                              "got %s" % (cls.name, slot, type(args[0]).__name__)) if slot else None
     if not_an_array and not pos_inputs and isinstance(args[0], (list, np.ndarray)):
         raise not_an_array
+    # 3. the remaining positional arguments are attributes, in declaration order
     free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if args and declared is not None and is_input(args[0]):
         # more arrays than the operator has inputs: say so, not "extra attribute <array repr>"
@@ -400,6 +420,7 @@ def bind_call(cls, args, kwargs, is_input):
                         % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):]))
     for key, value in zip(free_attrs, args):
         attrs[key] = value
+    # 4. the operator: variadic ones take the positional inputs as they are
     if declared is None:
         if any(x is None for x in pos_inputs):
             # MXNet 1.9.1 refuses it too; dropping the None would concatenate (add, stack...) the
@@ -416,6 +437,7 @@ def bind_call(cls, args, kwargs, is_input):
         if not_an_array:     # nd.slice(1.5, begin=..., end=...): the number is no attribute
             raise not_an_array from None
         raise
+    # 5. the inputs in op.list_arguments() order (which may depend on the attributes)
     order = op.list_arguments()
     if order != list(declared):
         # As MXNet's generated functions: drop None inputs and fill the inputs these attributes

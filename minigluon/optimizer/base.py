@@ -1,7 +1,15 @@
 """The optimizer machinery: the ``Optimizer`` base (learning rate and weight decay per parameter,
 gradient rescaling and clipping, multi-precision weights, the name registry behind ``create``) and
 the ``Updater`` that a Trainer uses to keep per-parameter states. The update rules live in the
-sibling modules ``sgd`` and ``adaptive``; :mod:`minigluon.optimizer` re-exports everything.
+sibling modules ``sgd``, ``adaptive``, ``extra`` and ``legacy`` (the NumPy/CuPy kernels they call
+in :mod:`minigluon.ops.update_kernels`); :mod:`minigluon.optimizer` re-exports everything.
+
+How a Trainer step reaches an update rule: ``Trainer.step`` calls the :class:`Updater` of each
+context with the lists of that context's indices, gradients and weights; the Updater creates a
+weight's state on first use (:meth:`Optimizer.create_state_multi_precision`) and calls
+:meth:`Optimizer.update_multi_precision`, which calls :meth:`Optimizer.update`: it counts the
+update, takes the learning rate and weight decay for the index (:meth:`Optimizer._get_lr`,
+``_get_wd``) and hands the raw arrays to the subclass's ``_step``.
 """
 import functools
 import os
@@ -55,6 +63,9 @@ class Optimizer:
         Keep a float32 master copy of float16 weights and update that.
     param_dict : dict of int to Parameter, optional
         Per-parameter ``lr_mult``/``wd_mult`` (what a Trainer passes); takes precedence.
+    sym : optional
+        Accepted for MXNet's signature and ignored (MXNet reads multipliers from a Symbol's
+        attributes, of the Module API, which is out of scope).
     """
 
     opt_registry = {}
@@ -132,6 +143,8 @@ class Optimizer:
     # -- learning rate and multipliers ---------------------------------------------------------
     @property
     def learning_rate(self):
+        """The current rate: the scheduler's for ``num_update`` (the user's scheduler runs under
+        the caller's floating-point error settings, see :mod:`minigluon._fp_errors`), else ``lr``."""
         if self.lr_scheduler is not None:
             return call_as_caller(self.lr_scheduler, self.num_update)
         return self.lr
@@ -191,6 +204,8 @@ class Optimizer:
             self.num_update = max(count, self.num_update)
 
     def _mult(self, index, table, attr):
+        """The multiplier ``attr`` of weight ``index``: its Parameter's (``param_dict``), else
+        ``table`` by index, else ``table`` by name (``idx2name``), else 1."""
         if index in self.param_dict:
             return getattr(self.param_dict[index], attr)
         if index in table:
@@ -200,10 +215,8 @@ class Optimizer:
         return 1.0
 
     def _get_lr(self, index):
-        # the user's scheduler: under the caller's floating-point error settings (see _fp_errors)
-        lr = (call_as_caller(self.lr_scheduler, self.num_update) if self.lr_scheduler is not None
-              else self.lr)
-        return lr * self._mult(index, self.lr_mult, 'lr_mult')
+        """The learning rate of weight ``index``: :attr:`learning_rate` times its ``lr_mult``."""
+        return self.learning_rate * self._mult(index, self.lr_mult, 'lr_mult')
 
     def _get_wd(self, index):
         return self.wd * self._mult(index, self.wd_mult, 'wd_mult')
