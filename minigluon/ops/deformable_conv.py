@@ -50,6 +50,7 @@ The two versions read points near the border differently, as in MXNet:
 """
 import numpy as np
 
+from minigluon.backend import scatter_add
 from minigluon.base import MXNetError
 from minigluon.ops import _numba, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
@@ -60,13 +61,12 @@ from minigluon.ops.registry import Attr, ShapeConflictError, check_given_shapes,
 
 def _scatter_sum(xp, index, values, size):
     """``out[index] += values`` (repeats accumulate) into zeros of ``size``: ``bincount`` on NumPy
-    (much faster than ``np.add.at``), ``cupyx.scatter_add`` on CuPy."""
+    (much faster than ``np.add.at``), :func:`minigluon.backend.scatter_add` on CuPy."""
     if xp is np:
         return np.bincount(index, weights=values, minlength=size).astype(values.dtype, copy=False)
-    import cupyx       # pragma: no cover - GPU only
-    out = xp.zeros(size, dtype=values.dtype)
-    cupyx.scatter_add(out, index, values)
-    return out
+    out = xp.zeros(size, dtype=values.dtype)       # pragma: no cover - GPU only
+    scatter_add(xp, out, index, values)             # pragma: no cover - GPU only
+    return out                                      # pragma: no cover - GPU only
 
 
 class _Sampling:
