@@ -100,7 +100,9 @@ def test_out_of_scope_paragraph(tmp_path, monkeypatch):
     ('mod', 'the Module API'), ('np', 'NumPy mode'), ('nd.sparse', 'sparse storage'),
     ('sym.sparse', 'sparse storage'), ('nd.npx', 'NumPy mode'),
     ('contrib.quantization', 'quantization'), ('contrib.onnx', 'ONNX'),
-    ('gluon.utils.download', 'downloading')])
+    ('gluon.utils.download', 'downloading'), ('test_utils.get_mnist', 'downloading'),
+    ('test_utils.download_model', 'downloading'), ('test_utils.check_consistency', 'executor binding'),
+    ('test_utils.rand_sparse_ndarray', 'sparse storage')])
 def test_out_of_scope_parts_say_so_and_where_the_scope_is_written(path, part):
     # README: "These raise an error that says so"; the list is docs/PORTING.md's "Out of scope"
     import minigluon as mx
@@ -116,7 +118,25 @@ def test_out_of_scope_parts_say_so_and_where_the_scope_is_written(path, part):
     assert "Out of scope" in open(os.path.join(ROOT, 'docs', 'PORTING.md')).read()
 
 
+@pytest.mark.parametrize('name,part', [
+    ('bind', 'the Module API'), ('simple_bind', 'the Module API'),
+    ('optimize_for', 'backend partitioning'), ('get_backend_symbol', 'backend partitioning')])
+def test_out_of_scope_symbol_methods_say_so(name, part):
+    # README: "Out of scope: the Module API (mx.mod, bind) ... These raise an error that says so"
+    import minigluon as mx
+    s = mx.sym.var('a') * 2
+    with pytest.raises(AttributeError, match=r"^'Symbol' object has no attribute '%s': %s.* is out "
+                                             r"of scope in minigluon \(docs/PORTING.md, 'Out of "
+                                             r"scope'\); " % (name, part)):
+        getattr(s, name)
+    assert not hasattr(s, name)
+    with pytest.raises(AttributeError, match=r"^'Symbol' object has no attribute 'bnd'$"):
+        s.bnd
+
+
 def test_a_misspelt_name_is_a_plain_attribute_error():
     import minigluon as mx
     with pytest.raises(AttributeError, match=r"^module 'minigluon.ndarray' has no attribute 'Convolutoin'$"):
         mx.nd.Convolutoin
+    with pytest.raises(AttributeError, match=r"^module 'minigluon.test_utils' has no attribute 'get_mnst'$"):
+        mx.test_utils.get_mnst
