@@ -332,25 +332,30 @@ def test_hooks_before_and_after_hybridize(fresh_names):
 
 
 def test_hybridized_faster_than_eager(fresh_names):
-    net = HybridSequential()
-    with net.name_scope():
-        for _ in range(12):
-            net.add(Dense(8, in_units=8, activation='relu'))
-    net.initialize()
+    def twelve_dense():
+        net = HybridSequential()
+        with net.name_scope():
+            for _ in range(12):
+                net.add(Dense(8, in_units=8, activation='relu'))
+        net.initialize()
+        return net
     x = nd.ones((4, 8))
+    eager, hybrid = twelve_dense(), twelve_dense()
+    hybrid.hybridize()
+    hybrid(x)
 
-    def best_time():
-        best = float('inf')
-        for _ in range(5):
-            t = time.perf_counter()
-            for _ in range(20):
-                net(x)
-            best = min(best, time.perf_counter() - t)
-        return best
-    eager = best_time()
-    net.hybridize()
-    net(x)
-    assert best_time() < eager
+    def seconds(net):
+        t = time.perf_counter()
+        for _ in range(20):
+            net(x)
+        return time.perf_counter() - t
+    # The two are timed in turns, so a burst of load from other processes (a shared machine)
+    # slows both rather than one; the best of several turns each. (About 3x apart on 2 idle cores.)
+    best_eager = best_hybrid = float('inf')
+    for _ in range(7):
+        best_eager = min(best_eager, seconds(eager))
+        best_hybrid = min(best_hybrid, seconds(hybrid))
+    assert best_hybrid < best_eager
 
 
 def test_cast_clears_cache_and_runs(fresh_names):
