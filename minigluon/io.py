@@ -314,3 +314,14 @@ class MXDataIter(DataIter):
 from minigluon._io_wrappers import PrefetchingIter, ResizeIter  # noqa: E402,F401  (need DataIter)
 from minigluon._file_iters import CSVIter, ImageRecordIter, MNISTIter  # noqa: E402,F401  (need DataIter)
 from minigluon._det_record_iter import ImageDetRecordIter  # noqa: E402,F401  (need DataIter)
+
+
+# MXNet 1.9.1's other C++ file iterators are out of scope: asking for one says so (hasattr() stays False)
+from minigluon import base as _base  # noqa: E402
+__getattr__ = _base.out_of_scope_getattr('minigluon.io', {
+    name: "the C++ file iterator mx.io.%s (minigluon's are MNISTIter, CSVIter, ImageRecordIter and "
+          'ImageDetRecordIter, in Python)' % name
+    for name in ('LibSVMIter', 'ImageRecordUInt8Iter', 'ImageRecordUInt8Iter_v1', 'ImageRecordInt8Iter',
+                 'ImageRecordIter_v1')},
+    'read the records with gluon.data.RecordFileDataset or gluon.data.vision.ImageRecordDataset '
+    '(mx.recordio underneath), or use mx.io.ImageRecordIter')
