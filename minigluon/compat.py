@@ -2,9 +2,14 @@
 
 After :func:`install_mxnet_alias`, ``import mxnet as mx`` and ``from mxnet.gluon import nn`` resolve to
 minigluon's modules. It is opt-in because it shadows a real MXNet installation in this process.
+
+A script that cannot be edited runs under the alias with ``python -m minigluon.compat script.py
+[arguments]`` (:func:`run_script`), as ``python script.py [arguments]`` would run it.
 """
 import importlib
+import os
 import pkgutil
+import runpy
 import sys
 
 
@@ -29,3 +34,30 @@ def install_mxnet_alias(name='mxnet'):
         if key.startswith('minigluon.'):
             sys.modules[name + key[len('minigluon'):]] = mod
     return minigluon
+
+
+def run_script(argv):
+    """Run ``argv[0]``, a Python file, as ``__main__`` with ``mxnet`` aliased to minigluon.
+
+    ``argv`` is the command line ``python script.py a b`` would give the script: ``sys.argv``
+    becomes ``argv`` and the script's folder comes first on ``sys.path``, as when Python runs a
+    file, so the script's own modules import. Returns the script's globals.
+    """
+    usage = ('usage: python -m minigluon.compat SCRIPT.py [ARGUMENTS...]\n'
+             'Run a script written for MXNet 1.x with `import mxnet` resolving to minigluon.')
+    if argv and argv[0] in ('-h', '--help'):
+        print(usage)
+        raise SystemExit(0)
+    if not argv:
+        raise SystemExit(usage)
+    path = argv[0]
+    if not os.path.isfile(path):
+        raise SystemExit('python -m minigluon.compat: %r is not a file' % (path,))
+    install_mxnet_alias()
+    sys.argv = list(argv)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    return runpy.run_path(path, run_name='__main__')
+
+
+if __name__ == '__main__':
+    run_script(sys.argv[1:])

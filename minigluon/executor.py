@@ -450,3 +450,10 @@ class CachedOp:
     def __repr__(self):
         return 'CachedOp(%d inputs, %d operator nodes, %d outputs)' % (
             self.num_inputs, len(self._plan), len(self.out_slots))
+
+
+# MXNet's Executor (Symbol.bind) is out of scope: asking for it says so (hasattr() stays False)
+from minigluon import base as _base  # noqa: E402
+__getattr__ = _base.out_of_scope_getattr('minigluon.executor', {
+    'Executor': 'the Module API (mx.executor.Executor, made by Symbol.bind)'},
+    'run a Symbol with sym.eval(ctx=mx.cpu(), **arrays) or wrap it in gluon.SymbolBlock(outputs, inputs)')

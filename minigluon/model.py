@@ -181,3 +181,12 @@ def load_checkpoint(prefix, epoch):
     symbol = load_symbol('%s-symbol.json' % prefix)
     arg_params, aux_params = load_params(prefix, epoch)
     return symbol, arg_params, aux_params
+
+
+# The Module era's model classes are out of scope: asking for one says so (hasattr() stays False)
+from minigluon import base as _base  # noqa: E402
+__getattr__ = _base.out_of_scope_getattr('minigluon.model', {
+    'FeedForward': 'the Module API (mx.model.FeedForward)',
+    'DataParallelExecutorManager': 'the Module API (mx.model.DataParallelExecutorManager)'},
+    'write the model with gluon Blocks and gluon.Trainer; load_checkpoint files load into a '
+    'gluon.SymbolBlock')

@@ -60,3 +60,36 @@ def test_install_mxnet_alias_refuses_to_shadow_a_real_mxnet():
     ''')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ['refused', 'True'], out.stderr
+
+
+def test_python_m_minigluon_compat_runs_an_unedited_script(tmp_path):
+    # README: install_mxnet_alias is "for scripts you cannot edit"; `python -m minigluon.compat
+    # script.py args` runs one as `python script.py args` would: __main__, its argv, its folder
+    # on sys.path (a sibling module imports), `import mxnet` resolving to minigluon.
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    (tmp_path / 'sibling.py').write_text('SCALE = 3\n')
+    (tmp_path / 'old_script.py').write_text(textwrap.dedent('''
+        import sys
+        import mxnet as mx
+        from mxnet.gluon import nn
+        from sibling import SCALE
+        if __name__ == '__main__':
+            print(mx.__name__, nn.Dense.__module__.split('.')[0], sys.argv[1:],
+                  (mx.nd.ones(2) * SCALE).asnumpy().tolist())
+            raise SystemExit(int(sys.argv[1]))
+    '''))
+    env = dict(os.environ, PYTHONPATH=root)
+    run = [sys.executable, '-m', 'minigluon.compat']
+    work = tmp_path / 'elsewhere'
+    work.mkdir()
+    out = subprocess.run(run + [str(tmp_path / 'old_script.py'), '3', '--flag'], cwd=work, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 3, out.stderr          # the script's own exit status
+    assert out.stdout.split() == ['minigluon', 'minigluon', "['3',", "'--flag']", '[3.0,', '3.0]']
+    out = subprocess.run(run + ['--help'], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith('usage: python -m minigluon.compat SCRIPT.py')
+    out = subprocess.run(run, cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and 'usage:' in out.stderr
+    out = subprocess.run(run + ['missing.py'], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "'missing.py' is not a file" in out.stderr

@@ -100,7 +100,13 @@ def test_out_of_scope_paragraph(tmp_path, monkeypatch):
     ('mod', 'the Module API'), ('np', 'NumPy mode'), ('nd.sparse', 'sparse storage'),
     ('sym.sparse', 'sparse storage'), ('nd.npx', 'NumPy mode'),
     ('contrib.quantization', 'quantization'), ('contrib.onnx', 'ONNX'),
-    ('gluon.utils.download', 'downloading')])
+    ('gluon.utils.download', 'downloading'), ('test_utils.get_mnist', 'downloading'),
+    ('test_utils.download_model', 'downloading'),
+    ('test_utils.rand_sparse_ndarray', 'sparse storage'), ('model.FeedForward', 'the Module API'),
+    ('executor.Executor', 'the Module API'), ('io.LibSVMIter', 'the C++ file iterator'),
+    ('gluon.contrib.data.WikiText2', 'downloading'),
+    ('gluon.contrib.data.text', 'downloading'), ('rnn.FusedRNNCell', 'the pre-Gluon symbolic mx.rnn API'),
+    ('rnn.BucketSentenceIter', 'the pre-Gluon symbolic mx.rnn API')])
 def test_out_of_scope_parts_say_so_and_where_the_scope_is_written(path, part):
     # README: "These raise an error that says so"; the list is docs/PORTING.md's "Out of scope"
     import minigluon as mx
@@ -110,13 +116,50 @@ def test_out_of_scope_parts_say_so_and_where_the_scope_is_written(path, part):
         owner = getattr(owner, p)
     with pytest.raises(AttributeError, match=r"has no attribute '%s': %s.* is out of scope in "
                                              r"minigluon \(docs/PORTING.md, 'Out of scope'\); "
-                       % (name, part)):
+                       % (name, re.escape(part))):
         getattr(owner, name)
     assert not hasattr(owner, name)
     assert "Out of scope" in open(os.path.join(ROOT, 'docs', 'PORTING.md')).read()
+
+
+@pytest.mark.parametrize('name,part', [
+    ('bind', 'the Module API'), ('simple_bind', 'the Module API'),
+    ('optimize_for', 'backend partitioning'), ('get_backend_symbol', 'backend partitioning')])
+def test_out_of_scope_symbol_methods_say_so(name, part):
+    # README: "Out of scope: the Module API (mx.mod, bind) ... These raise an error that says so"
+    import minigluon as mx
+    s = mx.sym.var('a') * 2
+    with pytest.raises(AttributeError, match=r"^'Symbol' object has no attribute '%s': %s.* is out "
+                                             r"of scope in minigluon \(docs/PORTING.md, 'Out of "
+                                             r"scope'\); " % (name, part)):
+        getattr(s, name)
+    assert not hasattr(s, name)
+    with pytest.raises(AttributeError, match=r"^'Symbol' object has no attribute 'bnd'$"):
+        s.bnd
+
+
+def test_out_of_scope_attributes_of_objects_say_so():
+    # docs/PORTING.md "Out of scope": C handles (NDArray.handle), Updater.get_states / set_states
+    import minigluon as mx
+    updater = mx.optimizer.get_updater(mx.optimizer.SGD())
+    for owner, name, part in [(mx.nd.ones(1), 'handle', 'C handles'),
+                              (updater, 'get_states', 'Updater.get_states and set_states'),
+                              (updater, 'set_states', 'Updater.get_states and set_states')]:
+        with pytest.raises(AttributeError, match=r"^'%s' object has no attribute '%s': %s.* are out of "
+                                                 r"scope in minigluon \(docs/PORTING.md, 'Out of "
+                                                 r"scope'\); " % (type(owner).__name__, name, part)):
+            getattr(owner, name)
+        assert not hasattr(owner, name)
+    with pytest.raises(AttributeError, match=r"^'Updater' object has no attribute 'get_state'$"):
+        updater.get_state
 
 
 def test_a_misspelt_name_is_a_plain_attribute_error():
     import minigluon as mx
     with pytest.raises(AttributeError, match=r"^module 'minigluon.ndarray' has no attribute 'Convolutoin'$"):
         mx.nd.Convolutoin
+    with pytest.raises(AttributeError, match=r"^module 'minigluon.test_utils' has no attribute 'get_mnst'$"):
+        mx.test_utils.get_mnst
+    for owner, name in [(mx.io, 'LibSVMIte'), (mx.rnn, 'FusedRNNCel'), (mx.model, 'FeedForwad')]:
+        with pytest.raises(AttributeError, match=r"^module '%s' has no attribute '%s'$" % (owner.__name__, name)):
+            getattr(owner, name)

@@ -31,6 +31,30 @@ _PARENTS = weakref.WeakKeyDictionary()
 _calls = threading.local()
 
 
+def _keyword_inputs_message(block, kwargs):
+    """The error for ``block(x, name=value)``: Blocks take their inputs by position only."""
+    import inspect
+    from minigluon.block.hybrid import HybridBlock
+    names = ', '.join(repr(k) for k in kwargs)
+    cls = type(block)
+    # a HybridBlock's own hybrid_forward says the inputs (CTCLoss's forward takes *args)
+    own_hybrid = getattr(cls, 'hybrid_forward', HybridBlock.hybrid_forward) is not HybridBlock.hybrid_forward
+    method, skip = ('hybrid_forward', 2) if own_hybrid else ('forward', 1)
+    order = ''
+    try:
+        params = list(inspect.signature(getattr(cls, method)).parameters.values())[skip:]
+        held = getattr(block, '_reg_params', {})     # Parameters reach hybrid_forward by name
+        shown = [str(p) for p in params if p.kind != p.VAR_KEYWORD and p.name not in held]
+        order = ': pass them in the order of %s(%s%s), None for an optional one left out' % (
+            method, 'F, ' if method == 'hybrid_forward' else '', ', '.join(shown))
+    except (TypeError, ValueError):
+        pass
+    return ('%s (%s) got the keyword input%s %s, but a Block takes its inputs by position only '
+            '(Block.__call__(*args), as in MXNet 1.x)%s'
+            % (getattr(block, 'name', cls.__name__), cls.__name__, 's' if len(kwargs) > 1 else '',
+               names, order))
+
+
 def _remember_pending(params):
     """Note the state of the still-pending ``params`` before a call infers their shapes."""
     if getattr(_calls, 'depth', 0) > 0:
@@ -293,13 +317,18 @@ class Block:
         if clear is not None:       # a cached graph holds the Parameters it was built with
             clear()
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         """Run forward pre-hooks, ``forward(*args)``, then forward hooks; return the output.
+
+        Inputs are positional only, as in MXNet 1.9.1 (``Block.__call__(self, *args)``): a keyword
+        input raises a ``TypeError`` that lists the order in which to pass them.
 
         If the outermost call raises, the Parameters whose deferred initialization it completed
         go back to pending (shape unknown), so a call with corrected inputs infers them afresh
         (MXNet 1.9.1 keeps the shapes inferred from the failed input).
         """
+        if kwargs:
+            raise TypeError(_keyword_inputs_message(self, kwargs))
         depth = getattr(_calls, 'depth', 0)
         if depth == 0:
             _calls.pending = []

@@ -37,6 +37,13 @@ from minigluon.ops.attr import python_scalar
 _autograd_state = autograd._state     # the per-thread recording flag, read once per operator call
 
 
+# NDArray attributes of MXNet 1.9.1 that are out of scope (docs/PORTING.md, "Out of scope"):
+# asking for one says so (hasattr() stays False)
+_OUT_OF_SCOPE = {'handle': ": C handles (NDArray.handle) are out of scope in minigluon (docs/PORTING.md, "
+                           "'Out of scope'); an NDArray holds a NumPy or CuPy array (asnumpy() copies "
+                           "it out)"}
+
+
 class NDArray:
     """An array on a :class:`~minigluon.context.Context`.
 
@@ -479,7 +486,8 @@ class NDArray:
         try:
             cls = get_op(name)
         except MXNetError:
-            raise AttributeError("'NDArray' object has no attribute %r" % name) from None
+            raise AttributeError("'NDArray' object has no attribute %r%s"
+                                 % (name, _OUT_OF_SCOPE.get(name, ''))) from None
 
         def method(*args, **kwargs):
             return call_op(cls.name, self, *args, **kwargs)

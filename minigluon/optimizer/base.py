@@ -309,6 +309,15 @@ class Updater:
         self.states = {}
         self.states_synced = {}
 
+    def __getattr__(self, name):
+        # MXNet's get_states / set_states pickle the states: out of scope, and asking says so
+        if name in ('get_states', 'set_states'):
+            raise AttributeError("'Updater' object has no attribute %r: Updater.get_states and "
+                                 "set_states (pickled states) are out of scope in minigluon "
+                                 "(docs/PORTING.md, 'Out of scope'); use Trainer.save_states and "
+                                 "load_states, which also read MXNet's states files" % name)
+        raise AttributeError("'Updater' object has no attribute %r" % name)
+
     def __call__(self, index, grad, weight):
         """Update ``weight`` from ``grad``; with lists (the weights of one context, in index
         order, as a Trainer's step passes them), each in turn, or, for an optimizer with

@@ -424,7 +424,7 @@ class Symbol:
         # Fluent methods: x.reshape((0, -1)), x.sum(axis=1) build the operator of that name.
         if name.startswith('_') or resolve_op(name) is None:
             raise AttributeError("'Symbol' object has no attribute %r%s"
-                                 % (name, _NDARRAY_ONLY.get(name, '')))
+                                 % (name, _NDARRAY_ONLY.get(name, '') or _OUT_OF_SCOPE.get(name, '')))
 
         def method(*args, **kwargs):
             return _create(name, (self,) + args, kwargs)
@@ -444,6 +444,16 @@ _NO_SHAPE = (': a Symbol has no shape %s; use F.shape_array(x) or shape-free ope
 _NO_VALUES = ': a Symbol holds no values %s; compute with F.<operator> calls, or %s' % (_TRACED, _EAGER)
 _NDARRAY_ONLY = {'shape': _NO_SHAPE, 'ndim': _NO_SHAPE, 'size': _NO_SHAPE,
                  'asnumpy': _NO_VALUES, 'asscalar': _NO_VALUES}
+
+# MXNet 1.9.1 Symbol methods of parts that are out of scope (docs/PORTING.md, "Out of scope"):
+# asking for them says so, and what to use instead (hasattr() stays False).
+_NO_EXECUTORS = (": the Module API (Symbol.bind, simple_bind) is out of scope in minigluon "
+                 "(docs/PORTING.md, 'Out of scope'); run a Symbol with sym.eval(ctx=mx.cpu(), **arrays) "
+                 "or wrap it in gluon.SymbolBlock(outputs, inputs)")
+_NO_PARTITIONING = (": backend partitioning (Symbol.optimize_for) is out of scope in minigluon "
+                    "(docs/PORTING.md, 'Out of scope'); a hybridized block runs its graph as traced")
+_OUT_OF_SCOPE = {'bind': _NO_EXECUTORS, 'simple_bind': _NO_EXECUTORS,
+                 'optimize_for': _NO_PARTITIONING, 'get_backend_symbol': _NO_PARTITIONING}
 
 
 # Operator nodes are built in creation.py, which needs Symbol: import it last.

@@ -220,3 +220,40 @@ def test_plain_block_forward(fresh_names):
     assert_almost_equal(s(nd.array([2.0])), np.array([2.0]))
     with pytest.raises(NotImplementedError):
         Block()(nd.ones(1))
+
+
+def test_keyword_inputs_raise_a_type_error_that_gives_the_order():
+    # MXNet 1.9.1's Block.__call__(self, *args) takes positional inputs only, and Python's own
+    # message ("unexpected keyword argument") says neither that nor in which order to pass them;
+    # CTCLoss's optional pred_lengths / label_lengths / sample_weight invite keywords.
+    from minigluon import gluon
+    from minigluon.gluon import nn, rnn
+    pred, label = nd.random.normal(shape=(2, 6, 4)), nd.array([[0, 1], [2, -1]])
+    ctc = gluon.loss.CTCLoss()
+    hooks = []
+    ctc.register_forward_pre_hook(lambda block, args: hooks.append(args))
+    with pytest.raises(TypeError, match=r"^ctcloss\d+ \(CTCLoss\) got the keyword input 'label_lengths', but "
+                       r"a Block takes its inputs by position only \(Block.__call__\(\*args\), as in "
+                       r"MXNet 1.x\): pass them in the order of hybrid_forward\(F, pred, label, "
+                       r"pred_lengths=None, label_lengths=None, sample_weight=None\), None for an "
+                       r"optional one left out$"):
+        ctc(pred, label, label_lengths=nd.array([2, 1]))
+    assert hooks == []                  # refused before any hook ran
+    by_position = ctc(pred, label, None, nd.array([2, 1])).asnumpy()
+    assert np.array_equal(by_position, ctc(pred, label).asnumpy())   # -1 padding says the same lengths
+    dense = nn.Dense(2)
+    dense.initialize()
+    with pytest.raises(TypeError, match=r"inputs 'x', 'y', but .* hybrid_forward\(F, x\),"):
+        dense(x=nd.ones((1, 3)), y=1)    # its Parameters (weight, bias) are not inputs
+    assert dense.weight._deferred_init  # still pending: nothing ran
+    lstm = rnn.LSTM(3)
+    lstm.initialize()
+    with pytest.raises(TypeError, match=r"\(LSTM\) got the keyword input 'valid_length'"):
+        lstm(nd.ones((4, 2, 3)), None, valid_length=nd.ones(2))
+
+    class Eager(Block):
+        def forward(self, x, scale=2):
+            return x * scale
+    with pytest.raises(TypeError, match=r"order of forward\(x, scale=2\),"):
+        Eager()(nd.ones(2), scale=3)
+    assert Eager()(nd.ones(2), 3).asnumpy().tolist() == [3.0, 3.0]
