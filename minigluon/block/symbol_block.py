@@ -204,7 +204,7 @@ class SymbolBlock(HybridBlock):
                 return self._call_cached_op(x, *args)
         syms, out = self._cached_graph
         ret = out._composed({k.name: v for k, v in zip(syms, flat)}, [])
-        return regroup(list(ret), self._out_format)[0]
+        return regroup(list(ret), self._out_format)
 
     def _cache_cleared(self):
         cleared = super()._cache_cleared()

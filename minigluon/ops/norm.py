@@ -27,6 +27,16 @@ def _narrow(xp, x, dtype):
     return x.astype(dtype, copy=False)
 
 
+def _momentum_weights(momentum, dtype):
+    """``(momentum, 1 - momentum)`` as MXNet 1.9.1's BatchNorm forms them: the attribute is a float32
+    and ``1 - momentum`` is taken in the accumulation type ``dtype`` (float32 for float16 and
+    float32 data, float64 for float64). With 0.9 the weights are 0.9f and 0.100000024, so one
+    update of zero statistics by a batch mean of 5.5 gives 0.55000013, as MXNet prints."""
+    kind = np.dtype(dtype).type
+    m = kind(np.float32(momentum))
+    return m, kind(1) - m
+
+
 def _normalize(xp, x, axes, eps):
     """``(xhat, mean, var, inv_std)``, statistics over ``axes`` (kept as size-1 dimensions)."""
     mean = x.mean(axis=axes, keepdims=True)
@@ -115,10 +125,10 @@ class BatchNorm(Op):
         elif self.batch:
             xhat, mean, var, inv_std = _normalize(xp, x, axes, self.eps)
             self.var = var.reshape(c)
-            m = self.momentum
-            moving_mean[...] = _narrow(xp, _f32(moving_mean) * m + mean.reshape(c) * (1 - m),
+            m, rest = _momentum_weights(self.momentum, x.dtype)
+            moving_mean[...] = _narrow(xp, _f32(moving_mean) * m + mean.reshape(c) * rest,
                                        moving_mean.dtype)
-            moving_var[...] = _narrow(xp, _f32(moving_var) * m + var.reshape(c) * (1 - m), moving_var.dtype)
+            moving_var[...] = _narrow(xp, _f32(moving_var) * m + var.reshape(c) * rest, moving_var.dtype)
         else:
             mean = _f32(moving_mean).reshape(bshape)
             self.var = _f32(moving_var)

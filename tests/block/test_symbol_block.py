@@ -166,6 +166,28 @@ def test_symbol_input_composes_a_copy_and_nests_in_hybrid_parents():
     assert_almost_equal(seq(x), inner(x), rtol=1e-6)
 
 
+def test_symbol_call_of_a_multi_output_block_gives_every_output():
+    # MXNet 1.9.1 returns a list of one Symbol per output for a Symbol input, as for NDArrays
+    # (GluonFR's FR_Base exported and imported: (embedding, logits)); only the first came back
+    need('FullyConnected')
+    data = sym.var('data')
+    fa = sym.FullyConnected(data, num_hidden=2, name='fa')
+    fb = sym.FullyConnected(data, num_hidden=3, name='fb')
+    for outputs in ([fa, fb], sym.Group([fa, fb])):
+        net = SymbolBlock(outputs, data)
+        net.initialize()
+        composed = net(sym.var('x'))
+        assert isinstance(composed, list)
+        assert [s.list_outputs() for s in composed] == [['fa_output'], ['fb_output']]
+        assert composed[1].list_arguments() == ['x', 'fb_weight', 'fb_bias']
+        assert [o.shape for o in net(nd.ones((1, 4)))] == [(1, 2), (1, 3)]
+    nested = SymbolBlock([fa, [fb, fa * 2]], data)
+    composed = nested(sym.var('x'))
+    assert composed[0].list_outputs() == ['fa_output'] and len(composed[1]) == 2
+    single = SymbolBlock(fa, data)(sym.var('x'))
+    assert single.list_outputs() == ['fa_output']
+
+
 def test_constructor_errors():
     data = sym.var('data')
     with pytest.raises(ValueError, match='must be variables'):

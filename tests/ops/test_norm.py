@@ -46,8 +46,10 @@ def test_batchnorm_forward_and_gradient(shape, axis, fix_gamma, train):
                            nd.array(beta, dtype='float64'), *aux, axis=axis, fix_gamma=fix_gamma)
     assert_almost_equal(out, ref, rtol=1e-10, atol=1e-10)
     if train:
-        assert_almost_equal(aux[0], 0.9 * mm + 0.1 * mean, rtol=1e-12, atol=1e-12)
-        assert_almost_equal(aux[1], 0.9 * mv + 0.1 * var, rtol=1e-12, atol=1e-12)
+        # momentum is a float32 attribute in MXNet: 0.9 is 0.89999998 and 1 - it 0.10000002
+        m = float(np.float32(0.9))
+        assert_almost_equal(aux[0], m * mm + (1 - m) * mean, rtol=1e-12, atol=1e-12)
+        assert_almost_equal(aux[1], m * mv + (1 - m) * var, rtol=1e-12, atol=1e-12)
     else:
         assert_almost_equal(aux[0], mm, rtol=0, atol=0)
 
