@@ -100,6 +100,36 @@ def test_function_gradient_reaches_a_variable_with_grad_req_add(req):
     assert x.grad.asnumpy().tolist() == [3.0, 3.0, 3.0]
 
 
+
+@pytest.mark.parametrize('copy', [lambda v: v.astype('float64'), lambda v: v.astype('float32'),
+                                  lambda v: v.copy(), lambda v: v.copy().sum()],
+                         ids=['astype-float64', 'astype-same', 'copy', 'copy-sum'])
+@pytest.mark.parametrize('mark', ['attach_grad', 'mark_variables'])
+def test_a_gradient_through_astype_or_copy_is_added_with_grad_req_add(copy, mark):
+    """Seed 3's p788 of tools/fuzz_autograd.py, reduced: three ``backward(retain_graph=True)``
+    of ``v.astype(...)`` (or ``v.copy()``) add three head gradients into a ``grad_req='add'``
+    variable. MXNet 1.9.1 leaves 1 (its ``_copyto`` backward writes instead of adding when it
+    is the gradient's only way to the variable; the fuzzer counts it as ``copy-add``); minigluon
+    adds, as for ``nd.Cast`` or ``x * 1``, which MXNet adds too. Expected by hand: d(sum
+    copy(v))/dv = 1 per backward, so 3."""
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        v = x * x
+        if mark == 'attach_grad':
+            v.attach_grad(grad_req='add')
+            grad = lambda: v.grad    # noqa: E731
+        else:
+            buf = nd.zeros(2)
+            autograd.mark_variables([v], [buf], 'add')
+            grad = lambda: buf    # noqa: E731
+        y = copy(v)
+    for _ in range(3):
+        y.backward(retain_graph=True)
+    assert grad().asnumpy().tolist() == [3.0, 3.0]
+    assert x.grad.asnumpy().tolist() == [0.0, 0.0]     # the variable v stops the way back to x
+
+
 def test_a_refused_write_changes_nothing():
     """MXNet 1.9.1 raises after writing (the variable holds 5 afterwards); here the write is
     refused before it happens."""

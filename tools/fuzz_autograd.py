@@ -408,13 +408,31 @@ def run_case(mx, c, inputs=None):
 
 # -- comparison --------------------------------------------------------------------------------------
 
+def _add_variables(text):
+    """The names that program ``text`` makes variables with ``grad_req='add'``."""
+    adds = set(re.findall(r"(\w+)\.attach_grad\(grad_req='add'\)", text))
+    return adds | set(re.findall(r"mark_variables\(\[(\w+)\], \[\w+\], 'add'\)", text))
+
+
 def _function_on_add_variable(text):
     """Whether program ``text`` applies a custom Function (``Sq``, ``Mul``, ``Two``) to a
     variable with ``grad_req='add'``: docs/PORTING.md's difference (MXNet 1.9.1 does not add the
     gradient that reaches the variable through the Function; minigluon adds it)."""
-    adds = set(re.findall(r"(\w+)\.attach_grad\(grad_req='add'\)", text))
-    adds |= set(re.findall(r"mark_variables\(\[(\w+)\], \[\w+\], 'add'\)", text))
-    return any(re.search(r'\b(?:Sq|Mul|Two)\(\)\([^)]*\b%s\b' % re.escape(v), text) for v in adds)
+    return any(re.search(r'\b(?:Sq|Mul|Two)\(\)\([^)]*\b%s\b' % re.escape(v), text)
+               for v in _add_variables(text))
+
+
+def _copy_of_add_variable(text):
+    """Whether program ``text`` copies a variable with ``grad_req='add'`` by ``astype`` or
+    ``copy`` (``t = v.astype('float64')``, ``t = v.copy()``). MXNet 1.9.1 runs both as its
+    ``_copyto`` operator, whose backward writes the gradient into the variable instead of adding
+    it when that is the gradient's only way there: three ``backward(retain_graph=True)`` of
+    ``x.astype('float64')`` or of ``x.copy().sum()`` leave ``x.grad`` at 1, not 3 (``nd.Cast``,
+    ``nd.identity``, ``x * 1``, and ``x.astype(..) + x.astype(..)``, whose two gradients are
+    summed first, give 3). minigluon adds, as ``grad_req='add'`` says (measured on MXNet 1.9.1;
+    seed 3's p788: ``t4 = t2.astype('float64')`` of a ``mark_variables(.., 'add')`` array)."""
+    return any(re.search(r'= %s\.(?:astype\(|copy\(\))' % re.escape(v), text)
+               for v in _add_variables(text))
 
 
 def _repeated_head_through_alias(text):
@@ -456,6 +474,8 @@ def classify(case, bad, m):
             return 'mx-writes-then-raises'
     if _function_on_add_variable(text):
         return 'function-add'
+    if _copy_of_add_variable(text):
+        return 'copy-add'
     return None
 
 
