@@ -349,12 +349,11 @@ class Parameter(_ParameterAccess):
     def var(self):
         """The symbol variable of this parameter (cached), carrying shape, dtype, lr/wd mult and init.
 
-        The attributes are those of the first call (``cast`` drops the cache). MXNet 1.9.1 also
-        makes it while an eager first call infers deferred shapes, so there ``__shape__`` can stay
-        ``(3, 0)`` after that call; here an eager call does not make it (a difference of cache
-        timing only: the graphs and files built from it are the same). ``__shape__`` is written
-        as MXNet writes it (:meth:`_shape_as_given`: ``'[4, 0, 3, 3]'`` for a shape given as a
-        list).
+        The attributes are those of the first call (``cast`` drops the cache). As in MXNet 1.9.1,
+        an eager first call that infers deferred shapes makes it before inferring
+        (``HybridBlock._deferred_infer_shape``), so ``__shape__`` stays ``'(3, 0)'`` in a later
+        export; it is written as MXNet writes it (:meth:`_shape_as_given`: ``'[4, 0, 3, 3]'``
+        for a shape given as a list).
         """
         if self._var is None:
             from minigluon import symbol
