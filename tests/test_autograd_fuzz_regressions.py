@@ -130,6 +130,21 @@ def test_a_gradient_through_astype_or_copy_is_added_with_grad_req_add(copy, mark
     assert x.grad.asnumpy().tolist() == [0.0, 0.0]     # the variable v stops the way back to x
 
 
+def test_a_gradient_added_before_an_astype_path_is_kept():
+    """Seed 5's p725, reduced: a gradient already in a ``grad_req='add'`` variable, then one
+    through ``(x.astype('int32') * 2).astype('float32')``. MXNet 1.9.1 overwrites the first (its
+    ``_copyto`` backward writes: [-2, 0, -2]); minigluon adds. Expected by hand: the int32 path
+    carries the head gradient cast to int32 (-1.29 -> -1, -0.87 -> 0), times 2, so
+    [0.58, 0.8, -1.55] + [-2, 0, -2]."""
+    x = nd.array([-0.94, -1.35, -1.24])
+    x.attach_grad(grad_req='add')
+    with autograd.record():
+        x.backward(nd.array([0.58, 0.8, -1.55]))
+        y = (x.astype('int32') * 2).astype('float32')
+    y.backward(nd.array([-1.69, -0.87, -1.29]))
+    np.testing.assert_allclose(x.grad.asnumpy(), [0.58 - 2, 0.8, -1.55 - 2], rtol=1e-6)
+
+
 def test_a_refused_write_changes_nothing():
     """MXNet 1.9.1 raises after writing (the variable holds 5 afterwards); here the write is
     refused before it happens."""

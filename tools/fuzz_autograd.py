@@ -423,15 +423,17 @@ def _function_on_add_variable(text):
 
 
 def _copy_of_add_variable(text):
-    """Whether program ``text`` copies a variable with ``grad_req='add'`` by ``astype`` or
-    ``copy`` (``t = v.astype('float64')``, ``t = v.copy()``). MXNet 1.9.1 runs both as its
-    ``_copyto`` operator, whose backward writes the gradient into the variable instead of adding
-    it when that is the gradient's only way there: three ``backward(retain_graph=True)`` of
-    ``x.astype('float64')`` or of ``x.copy().sum()`` leave ``x.grad`` at 1, not 3 (``nd.Cast``,
-    ``nd.identity``, ``x * 1``, and ``x.astype(..) + x.astype(..)``, whose two gradients are
-    summed first, give 3). minigluon adds, as ``grad_req='add'`` says (measured on MXNet 1.9.1;
-    seed 3's p788: ``t4 = t2.astype('float64')`` of a ``mark_variables(.., 'add')`` array)."""
-    return any(re.search(r'= %s\.(?:astype\(|copy\(\))' % re.escape(v), text)
+    """Whether program ``text`` copies a variable with ``grad_req='add'`` by ``astype``, ``copy``
+    or ``copyto`` (``t = v.astype('float64')``, ``(v.astype('int32') * 2)``, ``v.copyto(t)``).
+    MXNet 1.9.1 runs them as its ``_copyto`` operator, whose backward writes the gradient into
+    the variable instead of adding it when that is the gradient's only way there: three
+    ``backward(retain_graph=True)`` of ``x.astype('float64')`` or of ``x.copy().sum()`` leave
+    ``x.grad`` at 1, not 3 (``nd.Cast``, ``nd.identity``, ``x * 1``, ``(x * 2).astype(..)``, and
+    ``x.astype(..) + x.astype(..)``, whose two gradients are summed first, give 3), and a
+    gradient added before is lost. minigluon adds, as ``grad_req='add'`` says (measured on MXNet
+    1.9.1; seed 3's p788: ``t4 = t2.astype('float64')`` of a ``mark_variables(.., 'add')``
+    array; seed 5's p725: ``(x1.astype('int32') * 2)`` after ``x1.backward(..)``)."""
+    return any(re.search(r'\b%s\.(?:astype|copy|copyto)\(' % re.escape(v), text)
                for v in _add_variables(text))
 
 
