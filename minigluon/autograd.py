@@ -364,6 +364,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
             else:
                 passive.append(head)
         elif head._zero_src is not None:     # made by operators without a gradient: zeros go down
+            passive.append(head)             # (and it leaves the graph with it)
             for src in head._zero_src:
                 zero = src._xp.zeros(src.shape, dtype=src.dtype)
                 if src._entry is not None:
@@ -451,6 +452,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
         for head in passive:          # leave the graph, as the inputs of released nodes do
             joined = head._joined
             head._joined = False
+            head._zero_src = None     # (x == y).min() too: MXNet frees its node, writes are allowed
             if head._grad_req == 'null':
                 head._grad = None
             if joined.__class__ is tuple:

@@ -182,3 +182,37 @@ def test_two_variables_sharing_one_write_buffer():
             z = (x * x + y * 3).sum()
         z.backward()
         assert g.asnumpy().tolist() == want
+
+
+@pytest.mark.parametrize('free', ['grad', 'backward'])
+def test_an_output_of_operators_without_gradient_leaves_the_graph_with_it(free):
+    """Seed 5's p317 of tools/fuzz_autograd.py, reduced: ``t = (x == x).min()`` is in the recorded
+    graph (MXNet records comparisons too), so ``t *= 2`` while recording raises; once a backward
+    or ``autograd.grad`` from ``t`` freed the graph, MXNet 1.9.1 allows the write, and a second
+    backward raises (the graph is gone). minigluon kept ``t`` in the graph for good."""
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        t = (x == x).min()
+        with pytest.raises(MXNetError, match='cannot write in-place'):
+            t *= 2
+        if free == 'grad':
+            assert autograd.grad([t], [x])[0].asnumpy().tolist() == [0.0, 0.0]
+        else:
+            t.backward()
+        t *= 2
+    assert t.asnumpy().tolist() == [2.0]
+    with pytest.raises(MXNetError, match='freed'):
+        t.backward()
+
+
+def test_grad_of_one_variable_twice():
+    """Seed 2's p648, reduced: ``autograd.grad(heads, [x, x])``. MXNet 1.9.1 fails inside its
+    graph executor ('Check failed: nodeEntry.node'); minigluon gives the gradient once per
+    entry (the fuzzer counts it as ``repeated-variable``). d(3 x)/dx = 3."""
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 3
+    gx, gx2 = autograd.grad([y], [x, x])
+    assert gx.asnumpy().tolist() == gx2.asnumpy().tolist() == [3.0, 3.0]

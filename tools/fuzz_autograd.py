@@ -437,17 +437,34 @@ def _copy_of_add_variable(text):
                for v in _add_variables(text))
 
 
-def _repeated_head_through_alias(text):
-    """Whether program ``text`` passes one array twice among ``backward``'s heads under two
-    names: ``t = x.as_in_context(mx.cpu())`` is ``x`` itself in both frameworks (the array is
-    already there), so ``backward([t, x], ...)`` is docs/PORTING.md's repeated-head difference."""
+def _aliases(text):
+    """``root(name)``: the array a name of program ``text`` is. ``t = x.as_in_context(mx.cpu())``
+    is ``x`` itself in both frameworks (the array is already there)."""
     alias = dict(re.findall(r"^(\w+) = (\w+)\.as_in_context\(mx\.cpu\(\)\)$", text, re.M))
 
     def root(name):
         while name in alias:
             name = alias[name]
         return name
+    return root
+
+
+def _repeated_head_through_alias(text):
+    """Whether program ``text`` passes one array twice among ``backward``'s heads under two
+    names (``backward([t, x], ...)`` with ``t`` an alias of ``x``): docs/PORTING.md's
+    repeated-head difference."""
+    root = _aliases(text)
     return any(root(a) == root(b) for a, b in re.findall(r'backward\(\[(\w+), (\w+)\]', text))
+
+
+def _repeated_variable(line, text):
+    """Whether statement ``line`` of program ``text`` is ``autograd.grad(heads, [a, b])`` with
+    ``a`` and ``b`` one array (the same name or an alias). MXNet 1.9.1 fails inside its graph
+    executor ('Check failed: nodeEntry.node'); minigluon returns the gradient once per entry,
+    as ``grad([y], [x])`` twice would (seed 2's p648)."""
+    root = _aliases(text)
+    return any(root(a) == root(b)
+               for a, b in re.findall(r'autograd\.grad\(\[[^\]]*\], \[(\w+), (\w+)\]', line))
 
 
 def classify(case, bad, m):
@@ -462,13 +479,18 @@ def classify(case, bad, m):
             return tag
     if _repeated_head_through_alias(text):
         return 'repeated-head'
-    if not first and any(e and WRITE_THEN_RAISE in e for e in mx_errors):
+    if not first and any(e and (WRITE_THEN_RAISE in e or PARTIAL_WRITE_THEN_RAISE in e)
+                         for e in mx_errors):
+        # both raised there, but MXNet had written (``nd.elemwise_add(t, u, out=t)`` of a
+        # recorded ``t``: seed 4's p122), so only values after it differ
         return 'mx-writes-then-raises'
     if first and 'MXNet raised' in first[0]:
         i = int(first[0].split()[1].rstrip(':'))
         for msg, tag in KNOWN_MX_ERRORS:
             if msg in (mx_errors[i] or ''):
                 return tag
+        if 'nodeEntry.node' in (mx_errors[i] or '') and _repeated_variable(case['lines'][i], text):
+            return 'repeated-variable'
         for pat, tag, _ in KNOWN:
             if re.search(pat, case['lines'][i]):
                 return tag
