@@ -216,3 +216,23 @@ def test_grad_of_one_variable_twice():
         y = x * 3
     gx, gx2 = autograd.grad([y], [x, x])
     assert gx.asnumpy().tolist() == gx2.asnumpy().tolist() == [3.0, 3.0]
+
+
+def test_marking_an_array_whose_graph_was_freed():
+    """Seed 5's p166, reduced: ``t2 = x * 1; t3 = x * t2``, ``t2.backward()`` frees t2's graph,
+    then ``mark_variables([t2], [buf], 'add')`` and a backward from ``t3``. MXNet 1.9.1 fails
+    inside ('The any container is empty'); minigluon back-propagates into t2 as the new variable
+    (the fuzzer counts it as ``mx-freed-then-marked``). Expected by hand: d(x * t2)/dt2 = x and
+    d(x * t2)/dx = t2 (written: x has grad_req 'write'); a second head t2 adds its ones."""
+    for heads, want in ((1, [2.0, 3.0]), (2, [3.0, 4.0])):
+        x = nd.array([2.0, 3.0])
+        x.attach_grad()
+        with autograd.record():
+            t2 = x * 1
+            t3 = x * t2
+            t2.backward()
+            buf = nd.zeros(2)
+            autograd.mark_variables([t2], [buf], 'add')
+            autograd.backward([t3, t2][:heads])
+        assert buf.asnumpy().tolist() == want
+        assert x.grad.asnumpy().tolist() == [2.0, 3.0]
