@@ -424,6 +424,7 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
     _propagate(order, grads, retain_graph, train_mode)
     if not retain_graph:
         for head in passive:          # leave the graph, as the inputs of released nodes do
+            head._zero_src = None     # (x == y).min() too: MXNet frees its node, writes are allowed
             _leave_graph(head)
 
     if variables is not None:
@@ -471,6 +472,7 @@ def _seed_heads(heads, head_grads, grads):
             else:
                 passive.append(head)
         elif head._zero_src is not None:     # made by operators without a gradient: zeros go down
+            passive.append(head)             # (and it leaves the graph with it)
             for src in head._zero_src:
                 zero = src._xp.zeros(src.shape, dtype=src.dtype)
                 if src._entry is not None:

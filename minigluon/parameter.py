@@ -107,6 +107,7 @@ class Parameter(_ParameterAccess):
         if isinstance(shape, int):
             shape = (shape,)
         self._shape = tuple(shape) if shape is not None else None
+        self._list_shape = self._shape if isinstance(shape, list) else None
         self.name = name
         self._dtype = dtype
         self.lr_mult = lr_mult
@@ -142,7 +143,17 @@ class Parameter(_ParameterAccess):
 
     def __repr__(self):
         return 'Parameter {name} (shape={shape}, dtype={dtype})'.format(
-            name=self.name, shape=self.shape, dtype=self.dtype)
+            name=self.name, shape=self._shape_as_given(), dtype=self.dtype)
+
+    def _shape_as_given(self):
+        """The shape as MXNet 1.9.1 holds it, for the texts made from it (``repr``, the
+        variable's ``__shape__``): MXNet keeps the object the parameter was given, so a list
+        (``[4, 0, 3, 3]``, the deformable convolutions' weight) while the shape is still that one,
+        and a tuple otherwise and once the shape was inferred, loaded or merged. ``shape`` itself
+        is always a tuple here."""
+        if self._shape is not None and self._shape == getattr(self, '_list_shape', None):
+            return list(self._shape)
+        return self._shape
 
     # -- properties -------------------------------------------------------------------------------
     @property
@@ -181,9 +192,11 @@ class Parameter(_ParameterAccess):
     def shape(self, new_shape):
         if isinstance(new_shape, int):
             new_shape = (new_shape,)
+        given_list = isinstance(new_shape, list)
         new_shape = tuple(new_shape)
         if self._shape is None:
             self._shape = new_shape
+            self._list_shape = new_shape if given_list else None
             return
         if len(self._shape) != len(new_shape) or not all(
                 old in (0, -1) or old == new for old, new in zip(self._shape, new_shape)):
@@ -191,6 +204,7 @@ class Parameter(_ParameterAccess):
                 "Parameter '%s': expected shape %s is incompatible with given shape %s"
                 % (self.name, new_shape, self._shape))
         self._shape = new_shape
+        self._list_shape = new_shape if given_list else None
 
     @property
     def stype(self):
@@ -340,14 +354,15 @@ class Parameter(_ParameterAccess):
     def var(self):
         """The symbol variable of this parameter (cached), carrying shape, dtype, lr/wd mult and init.
 
-        The attributes are those of the first call (``cast`` drops the cache). MXNet 1.9.1 also
-        makes it while an eager first call infers deferred shapes, so there ``__shape__`` can stay
-        ``(3, 0)`` after that call; here an eager call does not make it (a difference of cache
-        timing only: the graphs and files built from it are the same).
+        The attributes are those of the first call (``cast`` drops the cache). As in MXNet 1.9.1,
+        an eager first call that infers deferred shapes makes it before inferring
+        (``HybridBlock._deferred_infer_shape``), so ``__shape__`` stays ``'(3, 0)'`` in a later
+        export; it is written as MXNet writes it (:meth:`_shape_as_given`: ``'[4, 0, 3, 3]'``
+        for a shape given as a list).
         """
         if self._var is None:
             from minigluon import symbol
-            self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype, lr_mult=self.lr_mult,
+            self._var = symbol.var(self.name, shape=self._shape_as_given(), dtype=self.dtype, lr_mult=self.lr_mult,
                                    wd_mult=self.wd_mult, init=self.init, stype=self._stype)
         return self._var
 

@@ -17,6 +17,7 @@ import threading
 
 import numpy as np
 
+from minigluon.base import MXNetValueError
 from minigluon.context import Context
 
 _DEFAULT_SEED = 0
@@ -210,8 +211,26 @@ def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
 
 
 def randn(*shape, **kwargs):
-    """Standard normal samples of the given shape: ``randn(2, 3)``."""
+    """Standard normal samples of the given shape: ``randn(2, 3)`` (``loc``, ``scale`` and the
+    other keywords of :func:`normal`).
+
+    Raises
+    ------
+    MXNetValueError
+        When a dimension is not an int (``randn(2.5)``, ``randn(x)`` for an NDArray ``x``), before
+        any keyword is looked at: MXNet 1.9.1 checks the shape first ('Invalid Parameter format
+        for shape').
+    """
+    for d in shape:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise MXNetValueError('randn: each dimension of shape must be an int, got %s'
+                             % _shown_dim(d))
     return normal(kwargs.pop('loc', 0), kwargs.pop('scale', 1), shape or None, **kwargs)
+
+
+def _shown_dim(d):
+    """A dimension for an error message: its repr, or its type for an array."""
+    return type(d).__name__ if hasattr(d, 'shape') else repr(d)
 
 
 def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):

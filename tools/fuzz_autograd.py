@@ -89,7 +89,12 @@ KNOWN_ANYWHERE = [
 # The MXNet error of the first statement whose outcome differs: mixing dtypes in one operator
 # (MXNet raises, minigluon promotes).
 KNOWN_MX_ERRORS = [('Incompatible attr in node', 'mixed-dtype'),
-                   ('This layer requires uniform type', 'mixed-dtype')]
+                   ('This layer requires uniform type', 'mixed-dtype'),
+                   # MXNet fails inside ("The any container is empty requested=...AGInfo") when
+                   # a backward goes through an array whose graph an earlier backward freed and
+                   # that mark_variables then made a variable (seed 5's p166); minigluon
+                   # back-propagates into it as the new variable
+                   ('The any container is empty', 'mx-freed-then-marked')]
 # MXNet checks a write into an array of the recorded graph after doing it: the statement raises
 # but the array has changed. minigluon raises before writing (docs/PORTING.md's table). A program whose
 # only differences are values after such a statement is counted under this tag.
@@ -408,26 +413,63 @@ def run_case(mx, c, inputs=None):
 
 # -- comparison --------------------------------------------------------------------------------------
 
+def _add_variables(text):
+    """The names that program ``text`` makes variables with ``grad_req='add'``."""
+    adds = set(re.findall(r"(\w+)\.attach_grad\(grad_req='add'\)", text))
+    return adds | set(re.findall(r"mark_variables\(\[(\w+)\], \[\w+\], 'add'\)", text))
+
+
 def _function_on_add_variable(text):
     """Whether program ``text`` applies a custom Function (``Sq``, ``Mul``, ``Two``) to a
     variable with ``grad_req='add'``: docs/PORTING.md's difference (MXNet 1.9.1 does not add the
     gradient that reaches the variable through the Function; minigluon adds it)."""
-    adds = set(re.findall(r"(\w+)\.attach_grad\(grad_req='add'\)", text))
-    adds |= set(re.findall(r"mark_variables\(\[(\w+)\], \[\w+\], 'add'\)", text))
-    return any(re.search(r'\b(?:Sq|Mul|Two)\(\)\([^)]*\b%s\b' % re.escape(v), text) for v in adds)
+    return any(re.search(r'\b(?:Sq|Mul|Two)\(\)\([^)]*\b%s\b' % re.escape(v), text)
+               for v in _add_variables(text))
 
 
-def _repeated_head_through_alias(text):
-    """Whether program ``text`` passes one array twice among ``backward``'s heads under two
-    names: ``t = x.as_in_context(mx.cpu())`` is ``x`` itself in both frameworks (the array is
-    already there), so ``backward([t, x], ...)`` is docs/PORTING.md's repeated-head difference."""
+def _copy_of_add_variable(text):
+    """Whether program ``text`` copies a variable with ``grad_req='add'`` by ``astype``, ``copy``
+    or ``copyto`` (``t = v.astype('float64')``, ``(v.astype('int32') * 2)``, ``v.copyto(t)``).
+    MXNet 1.9.1 runs them as its ``_copyto`` operator, whose backward writes the gradient into
+    the variable instead of adding it when that is the gradient's only way there: three
+    ``backward(retain_graph=True)`` of ``x.astype('float64')`` or of ``x.copy().sum()`` leave
+    ``x.grad`` at 1, not 3 (``nd.Cast``, ``nd.identity``, ``x * 1``, ``(x * 2).astype(..)``, and
+    ``x.astype(..) + x.astype(..)``, whose two gradients are summed first, give 3), and a
+    gradient added before is lost. minigluon adds, as ``grad_req='add'`` says (measured on MXNet
+    1.9.1; seed 3's p788: ``t4 = t2.astype('float64')`` of a ``mark_variables(.., 'add')``
+    array; seed 5's p725: ``(x1.astype('int32') * 2)`` after ``x1.backward(..)``)."""
+    return any(re.search(r'\b%s\.(?:astype|copy|copyto)\(' % re.escape(v), text)
+               for v in _add_variables(text))
+
+
+def _aliases(text):
+    """``root(name)``: the array a name of program ``text`` is. ``t = x.as_in_context(mx.cpu())``
+    is ``x`` itself in both frameworks (the array is already there)."""
     alias = dict(re.findall(r"^(\w+) = (\w+)\.as_in_context\(mx\.cpu\(\)\)$", text, re.M))
 
     def root(name):
         while name in alias:
             name = alias[name]
         return name
+    return root
+
+
+def _repeated_head_through_alias(text):
+    """Whether program ``text`` passes one array twice among ``backward``'s heads under two
+    names (``backward([t, x], ...)`` with ``t`` an alias of ``x``): docs/PORTING.md's
+    repeated-head difference."""
+    root = _aliases(text)
     return any(root(a) == root(b) for a, b in re.findall(r'backward\(\[(\w+), (\w+)\]', text))
+
+
+def _repeated_variable(line, text):
+    """Whether statement ``line`` of program ``text`` is ``autograd.grad(heads, [a, b])`` with
+    ``a`` and ``b`` one array (the same name or an alias). MXNet 1.9.1 fails inside its graph
+    executor ('Check failed: nodeEntry.node'); minigluon returns the gradient once per entry,
+    as ``grad([y], [x])`` twice would (seed 2's p648)."""
+    root = _aliases(text)
+    return any(root(a) == root(b)
+               for a, b in re.findall(r'autograd\.grad\(\[[^\]]*\], \[(\w+), (\w+)\]', line))
 
 
 def classify(case, bad, m):
@@ -442,13 +484,18 @@ def classify(case, bad, m):
             return tag
     if _repeated_head_through_alias(text):
         return 'repeated-head'
-    if not first and any(e and WRITE_THEN_RAISE in e for e in mx_errors):
+    if not first and any(e and (WRITE_THEN_RAISE in e or PARTIAL_WRITE_THEN_RAISE in e)
+                         for e in mx_errors):
+        # both raised there, but MXNet had written (``nd.elemwise_add(t, u, out=t)`` of a
+        # recorded ``t``: seed 4's p122), so only values after it differ
         return 'mx-writes-then-raises'
     if first and 'MXNet raised' in first[0]:
         i = int(first[0].split()[1].rstrip(':'))
         for msg, tag in KNOWN_MX_ERRORS:
             if msg in (mx_errors[i] or ''):
                 return tag
+        if 'nodeEntry.node' in (mx_errors[i] or '') and _repeated_variable(case['lines'][i], text):
+            return 'repeated-variable'
         for pat, tag, _ in KNOWN:
             if re.search(pat, case['lines'][i]):
                 return tag
@@ -456,6 +503,8 @@ def classify(case, bad, m):
             return 'mx-writes-then-raises'
     if _function_on_add_variable(text):
         return 'function-add'
+    if _copy_of_add_variable(text):
+        return 'copy-add'
     return None
 
 

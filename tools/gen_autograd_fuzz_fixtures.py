@@ -283,6 +283,23 @@ PROGRAMS = {
                   "p = nd.array([1.0, 2.0])",
                   "with autograd.record():\n    u, w = Two()(p)\n    u[:] = 5"],
         'check': ['raised', 'val:x0']},
+    # An output of operators without a gradient ((x == x).min(), recorded by MXNet) leaves the
+    # graph with it when a backward or autograd.grad from it frees the graph: an in-place write
+    # is then allowed (minigluon kept raising: fuzz seed 5's p317) and a second backward raises.
+    'comparison_head_freed': {
+        'lines': ["x = nd.array([[-1.0, 1.99, 1.96], [0.47, 0.4, 0.31]]); x.attach_grad()",
+                  "s1 = autograd.record(); s1.__enter__()",
+                  "t = (nd.Dropout(x, p=0.5) == x).min()",
+                  "u = (x > 0).sum()",
+                  "t *= 2",
+                  "g = autograd.grad([t], [x])",
+                  "t *= 2",
+                  "u.backward()",
+                  "u[:] = 7",
+                  "s1.__exit__(None, None, None)",
+                  "t.backward()",
+                  "u.backward()"],
+        'check': ['raised', 'val:t', 'val:u', 'val:g[0]', 'grad:x']},
 }
 
 

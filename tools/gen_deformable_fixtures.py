@@ -8,8 +8,8 @@ Run in the MXNet venv (never imported by minigluon or its tests):
 Writes tests/fixtures/deformable/cases.json and values.npz (the operator calls, through
 ``_golden.Recorder``: inputs, outputs, head gradients, every input's gradient and the exported JSON
 node) and blocks.json / blocks.npz (the ``gluon.contrib.cnn`` blocks: parameter names, shapes and
-default initial values, outputs and parameter gradients for given parameter values, the repr and
-the nodes of the exported symbol).
+default initial values, outputs and parameter gradients for given parameter values, the repr of
+the block and, before the first call, of its parameters, and the nodes of the exported symbol).
 """
 import json
 import os
@@ -76,11 +76,13 @@ def block_record(name, kwargs, x_shape):
     cls = getattr(mx.gluon.contrib.cnn, name)
     mx.random.seed(0)
     block = cls(**kwargs)
+    params_repr = repr(block.collect_params())         # before the shapes are inferred
     block.initialize()
     x = mx.nd.array(U(-1, 1, *x_shape))
     block(x)                                           # finishes deferred initialisation
     params = block.collect_params()
     entry = {'name': name, 'kwargs': kwargs, 'x_shape': list(x_shape), 'repr': repr(block),
+             'params_repr': params_repr,
              'params': {k: list(p.shape) for k, p in params.items()},
              'default_init': {k: ('zeros' if not p.data().asnumpy().any() else 'nonzero')
                               for k, p in params.items()}}

@@ -281,6 +281,13 @@ class HybridBlock(Block):
         ``MXNetValueError`` where it was another kind), as MXNet 1.9.1 raises ``ValueError`` here.
         """
         _remember_pending(self.collect_params().values())
+        if type(self).infer_shape is not HybridBlock.infer_shape:
+            # MXNet 1.9.1 infers by tracing the graph, which makes (and caches) every parameter's
+            # variable with the shape it has before inference, so a later export writes
+            # '__shape__': '(20, 0)'. The generic infer_shape traces too; a block that sets the
+            # shapes itself (the RNN layers and cells) gets its variables made here.
+            for param in self.collect_params().values():
+                param.var()
         try:
             self.infer_shape(*args)
         except _NotInferred as err:

@@ -120,7 +120,13 @@ from minigluon.ndarray.dispatch import Custom  # noqa: E402,F811 (inputs by name
 from minigluon.ndarray.binary import make_binary_functions as _make_binary  # noqa: E402
 
 globals().update({k: v for k, v in _make_binary(NDArray, globals()).items() if k != 'hypot'})
-true_divide = divide  # noqa: F821 -- defined just above
+
+
+def true_divide(lhs, rhs):
+    """``divide(lhs, rhs)`` under its own name, as MXNet 1.9.1 defines it (so a call that does not
+    fit, ``true_divide(x)``, is reported as ``true_divide() missing ... 'rhs'``)."""
+    return divide(lhs, rhs)  # noqa: F821 -- defined just above
+
 
 # split_v2 and moveaxis: MXNet's Python functions over the _split_v2 and transpose operators
 from minigluon.ndarray.layout_funcs import make_layout_functions as _make_layout  # noqa: E402

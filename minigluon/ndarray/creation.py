@@ -9,7 +9,7 @@ import numpy as np
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import raises_mxnet_errors
-from minigluon.context import current_context
+from minigluon.context import Context, current_context
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
 from minigluon.ops.elemwise import scalar_as
 from minigluon.ops.init_ops import range_values
@@ -18,14 +18,26 @@ from minigluon.ops.registry import get_op
 DEFAULT_DTYPE = np.float32
 
 
-def _place(host, ctx):
-    ctx = ctx or current_context()
+def _context(fn_name, ctx):
+    """``ctx``, or the current context for None. Anything else raises TypeError naming
+    ``fn_name`` (MXNet 1.9.1 fails on it too, with an AttributeError ``'NDArray' object has no
+    attribute 'device_typeid'`` or an MXNetError ``Invalid context string``)."""
+    if ctx is None:
+        return current_context()
+    if not isinstance(ctx, Context):
+        raise TypeError('%s: ctx must be a Context (mx.cpu(), mx.gpu(0)...) or None, got %s'
+                        % (fn_name, type(ctx).__name__))
+    return ctx
+
+
+def _place(fn_name, host, ctx):
+    ctx = _context(fn_name, ctx)
     return NDArray(_move(host, ctx), ctx)
 
 
 def _make(fn_name, shape, ctx, dtype, **kw):
-    ctx = ctx or current_context()
-    xp = ctx.xp
+    """``xp.<fn_name>(shape, dtype, **kw)`` on ``ctx``; the shape is checked first, as MXNet
+    1.9.1 checks it before the context."""
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     given = shape
@@ -37,6 +49,8 @@ def _make(fn_name, shape, ctx, dtype, **kw):
                             for d in shape):
         raise ValueError('%s: shape must be a non-negative int or a tuple of them, got %r'
                          % (fn_name, given))
+    ctx = _context(fn_name, ctx)
+    xp = ctx.xp
     dtype = np.dtype(dtype or DEFAULT_DTYPE)
     if ctx.is_gpu:
         with xp.cuda.Device(ctx.device_id):
@@ -57,6 +71,9 @@ def array(source_array, ctx=None, dtype=None):
     ValueError
         For a nested list that is not rectangular (rows of different lengths) or holds what is
         not a number (the class MXNet's NumPy conversion raises; the message names the argument).
+    TypeError
+        For a ``ctx`` that is not a Context (or None); ``zeros``, ``ones``, ``empty``, ``full``,
+        ``arange``, ``linspace`` and ``eye`` check theirs in the same way.
     """
     if isinstance(source_array, NDArray):
         dtype = dtype or source_array.dtype
@@ -72,7 +89,7 @@ def array(source_array, ctx=None, dtype=None):
             raise ValueError('nd.array: source_array must be a number, an array or a rectangular '
                              'nested list of numbers (all rows of one level the same length); '
                              'NumPy could not convert it: %s' % err) from None
-    return _place(np.array(host, dtype=dtype), ctx)
+    return _place('array', np.array(host, dtype=dtype), ctx)
 
 
 @raises_mxnet_errors
@@ -131,21 +148,22 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dt
     """Evenly spaced values in ``[start, stop)``; each repeated ``repeat`` times (MXNet; the values
     of the ``_arange`` operator behind ``sym.arange``)."""
     attrs = _numbers('_arange', 'arange', start=start, stop=stop, step=step, repeat=repeat)
-    return _place(range_values(np, 'arange', dict(attrs, dtype=dtype)), ctx)
+    return _place('arange', range_values(np, 'arange', dict(attrs, dtype=dtype)), ctx)
 
 
 @raises_mxnet_errors
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=None):
     """``num`` evenly spaced values from ``start`` to ``stop`` (MXNet; as ``_linspace``)."""
     attrs = _numbers('_linspace', 'linspace', start=start, stop=stop, num=num)
-    return _place(range_values(np, 'linspace', dict(attrs, endpoint=endpoint, dtype=dtype)), ctx)
+    return _place('linspace', range_values(np, 'linspace', dict(attrs, endpoint=endpoint,
+                                                                dtype=dtype)), ctx)
 
 
 @raises_mxnet_errors
 def eye(N, M=0, k=0, ctx=None, dtype=None):
     """An ``N x M`` matrix with ones on diagonal ``k`` (MXNet; as ``_eye``)."""
-    return _place(range_values(np, 'eye', dict(_numbers('_eye', 'eye', N=N, M=M, k=k),
-                                               dtype=dtype)), ctx)
+    return _place('eye', range_values(np, 'eye', dict(_numbers('_eye', 'eye', N=N, M=M, k=k),
+                                                      dtype=dtype)), ctx)
 
 
 def from_numpy(ndarray, zero_copy=True):

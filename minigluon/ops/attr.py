@@ -112,7 +112,7 @@ class Attr:
         if kind == 'shape':
             if isinstance(value, (int, np.integer)):
                 return ScalarShape((int(value),))
-            return tuple(int(v) for v in value)
+            return tuple(_shape_entry(v) for v in value)
         if kind == 'floats':
             if isinstance(value, (int, float, np.number)):
                 return GivenFloats((_float(value),), _number_text(value))
@@ -142,6 +142,15 @@ class Attr:
         if self.kind in ('shape', 'floats'):
             return str(tuple(value))
         return str(value)
+
+
+def _shape_entry(v):
+    """One entry of a ``'shape'`` attribute as an int. A float entry is refused, a whole one
+    too (``(2.0, 3)``), as MXNet 1.9.1 refuses it ('Invalid Parameter format for shape'), instead
+    of being truncated (``(2.5,)`` would silently be ``(2,)``)."""
+    if isinstance(v, (float, np.floating)):
+        raise ValueError('entry %r is not an integer' % (v,))
+    return int(v)
 
 
 def _shown(value):

@@ -26,7 +26,9 @@ work around it (the log-softmax, the gradient) is spread over the whole device:
 Samples the host already knows to be impossible (no alignment fits their frames) and samples
 whose label turns out to have probability 0 (every alignment passes an activation of ``-inf``)
 get the loss ``+inf`` (0 with ``zero_infinity``) and a zero gradient, as do frames past a sample's
-length, inside the kernels: nothing is read back to the host.
+length, inside the kernels: nothing is read back to the host. A sample whose loss is NaN (a NaN
+activation in one of its frames) gets NaN in the whole gradient of its frames, as on the CPU
+(:mod:`minigluon.ops.ctc_kernel`); the other samples are not touched.
 
 Everything a kernel needs about the labels travels in one int32 array (:func:`problem_table`):
 on a GPU, each copy from host memory waits for the work already queued, so one copy is cheaper
@@ -221,6 +223,10 @@ DEVICE void grad_frame(int t, int n, const REAL* x, const double* lse, const int
     REAL* g = grad + ((long)t * N + n) * C;
     if (t >= Tn || row[2] || ll[n] < IMPOSSIBLE) {
         PARFOR(c, C) g[c] = (REAL)0;
+        return;
+    }
+    if (ll[n] != ll[n]) {     /* a NaN activation in a used frame: the loss is NaN, so is every */
+        PARFOR(c, C) g[c] = (REAL)ll[n];     /* class of every used frame, as on the CPU */
         return;
     }
     double* a = alpha + ((long)n * T + t) * S;

@@ -47,13 +47,11 @@ def check(case, loss, xs, n_weights=0):
     grad, want = xs[0].grad.asnumpy(), VALUES[name + '_grad']
     nan = np.isnan(VALUES[name + '_loss'])
     if nan.any():
-        # A NaN sample (operator layout (T, N, C)): MXNet leaves the gradient of the classes off
-        # its label path finite and the rest NaN. minigluon's GPU kernel gives the same; its CPU
-        # path makes all of it NaN. The other samples are compared below.
-        if xs[0].context.device_type == 'cpu':
-            assert np.isnan(grad[:, nan]).all()
-        else:
-            np.testing.assert_allclose(grad[:, nan], want[:, nan], rtol=1e-5, atol=1e-5, equal_nan=True)
+        # A NaN sample (operator layout (T, N, C)): MXNet 1.9.1 leaves some of its gradient finite
+        # (the softmax, where its occupancy sums are structurally empty) and the rest NaN.
+        # minigluon makes all of it NaN, on the CPU and the GPU alike: the loss is NaN. The
+        # other samples are compared below.
+        assert np.isnan(want[:, nan]).any() and np.isnan(grad[:, nan]).all()
         grad, want = grad[:, ~nan], want[:, ~nan]
     np.testing.assert_allclose(grad, want, rtol=1e-5, atol=1e-5)
     for x in xs[1:len(xs) - n_weights]:

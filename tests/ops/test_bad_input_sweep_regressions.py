@@ -10,6 +10,7 @@ import pytest
 
 from minigluon import autograd, nd
 from minigluon.base import MXNetError
+from minigluon.context import current_context
 from minigluon.ops.attr import Attr
 
 
@@ -382,3 +383,102 @@ def test_deformable_convolution_weight_of_another_rank():
     _refused(lambda: nd.contrib.DeformableConvolution(CONV()[0], nd.ones((2, 8, 3, 4)), nd.ones(3),
                                                       CONV()[2], kernel=(2, 2), num_filter=2),
              ValueError, r'_contrib_DeformableConvolution: weight must have shape \(2, 3, 2, 2\)')
+
+
+# -- the sweep's last 10 "bad" and 3 "silent" cases -------------------------------------------------
+
+def test_true_divide_is_a_function_of_its_own_name():
+    # it was `divide` itself, so a call that did not fit said "divide() missing ... 'rhs'";
+    # MXNet 1.9.1 defines true_divide(lhs, rhs) over divide
+    with pytest.raises(TypeError, match=r"true_divide\(\) missing 1 required positional argument: 'rhs'"):
+        nd.true_divide(nd.ones(2))
+    with pytest.raises(TypeError, match=r"true_divide\(\) got an unexpected keyword argument 'foo_bar'"):
+        nd.true_divide(nd.ones(2), 2, foo_bar=1)
+    assert nd.true_divide(nd.array([3.0, 5.0]), 2).asnumpy().tolist() == [1.5, 2.5]
+    assert nd.true_divide(3, nd.array([2.0])).asnumpy().tolist() == [1.5]
+
+
+@pytest.mark.parametrize('name,call', [
+    # "The truth value of an NDArray with multiple elements is ambiguous" (from `ctx or ...`);
+    # MXNet 1.9.1: AttributeError 'NDArray' object has no attribute 'device_typeid', or
+    # MXNetError "Invalid context string"
+    ('array', lambda c: nd.array([1.0, 2.0], c)),
+    ('zeros', lambda c: nd.zeros((2, 3), c)),
+    ('ones', lambda c: nd.ones((2, 3), c)),
+    ('empty', lambda c: nd.empty((2, 3), c)),
+    ('full', lambda c: nd.full((2, 3), 1.0, c)),
+    ('arange', lambda c: nd.arange(3, ctx=c)),
+    ('linspace', lambda c: nd.linspace(0, 1, 3, ctx=c)),
+    ('eye', lambda c: nd.eye(2, ctx=c)),
+])
+@pytest.mark.parametrize('ctx', [nd.ones((4, 5)), 5, 'cpu'], ids=['NDArray', 'int', 'str'])
+def test_creation_functions_name_a_ctx_that_is_not_a_context(name, call, ctx):
+    _refused(lambda: call(ctx), TypeError,
+             r'%s: ctx must be a Context .* or None, got %s' % (name, type(ctx).__name__))
+
+
+def test_creation_functions_check_the_shape_before_the_context():
+    # nd.zeros(x, y) with NDArrays: MXNet 1.9.1 reports the shape ("Invalid Parameter format for
+    # shape"); the context is still taken as it was
+    for fn in (nd.zeros, nd.ones, nd.empty):
+        _refused(lambda: fn(nd.ones((2, 3)), nd.ones((4, 5))), ValueError,
+                 '%s: shape must be a non-negative int or a tuple of them' % fn.__name__)
+        assert fn((2, 3), current_context()).shape == (2, 3)
+        assert fn(2, None).shape == (2,)
+
+
+@pytest.mark.parametrize('call,shown', [
+    # randn(x, foo_bar=1) complained of foo_bar naming the operator _random_normal; randn(2.5)
+    # drew 2 samples. MXNet 1.9.1 refuses the shape first: "Invalid Parameter format for shape"
+    (lambda: nd.random.randn(nd.ones((2, 3)), foo_bar=1), 'NDArray'),
+    (lambda: nd.random.randn(nd.ones((2, 3))), 'NDArray'),
+    (lambda: nd.random.randn(2.5), '2.5'),
+    (lambda: nd.random.randn(2, 3.0), '3.0'),
+    (lambda: nd.random.randn(True), 'True'),
+])
+def test_randn_refuses_a_dimension_that_is_not_an_int(call, shown):
+    _refused(call, ValueError, r'randn: each dimension of shape must be an int, got %s' % shown)
+
+
+def test_randn_still_takes_ints():
+    assert nd.random.randn(2, np.int64(3)).shape == (2, 3)
+    assert nd.random.randn(4, loc=1.0, scale=0.5).shape == (4,)
+
+
+@pytest.mark.parametrize('call,op,given', [
+    # a float entry of a shape attribute was truncated: (2.5,) gave 2 samples, Reshape to
+    # (3.5, 2) gave (3, 2); MXNet 1.9.1: "Invalid Parameter format for shape", also for 2.0
+    (lambda: nd.random.normal(shape=(2.5,)), '_random_normal', r'\(2.5,\)'),
+    (lambda: nd.random.uniform(shape=(2, 2.0)), '_random_uniform', r'\(2, 2.0\)'),
+    (lambda: nd.reshape(nd.ones((2, 3)), shape=(3.5, 2)), 'Reshape', r'\(3.5, 2\)'),
+    (lambda: nd.reshape(nd.ones((2, 3)), shape='(3.0, 2)'), 'Reshape', r'\(3.0, 2\)'),
+    (lambda: nd.Pooling(nd.ones((1, 1, 4, 4)), kernel=(2.0, 2)), 'Pooling', r'\(2.0, 2\)'),
+])
+def test_a_shape_attribute_refuses_float_entries(call, op, given):
+    _refused(call, ValueError, r"%s: attribute '\w+' expects shape, got %s \(entry [\d.]+ is not "
+                               r"an integer\)" % (op, given))
+
+
+def test_a_shape_attribute_still_takes_ints_and_their_text():
+    assert nd.reshape(nd.ones((2, 3)), shape=(np.int64(3), 2)).shape == (3, 2)
+    assert nd.reshape(nd.ones((2, 3)), shape='(3, -1)').shape == (3, 2)
+    assert nd.random.normal(shape=np.int32(3)).shape == (3,)
+
+
+def test_nearest_upsampling_ignores_num_filter():
+    # not a silent wrong result (the sweep now knows): num_filter sizes the bilinear kernel only;
+    # MXNet 1.9.1 computes nearest upsampling with num_filter=-3 or 0 too, the same values
+    x = nd.array(np.arange(12, dtype=np.float32).reshape(1, 1, 3, 4))
+    want = np.repeat(np.repeat(x.asnumpy(), 2, axis=2), 2, axis=3)
+    for num_filter in (-3, 0, 1):
+        out = nd.UpSampling(x, scale=2, sample_type='nearest', num_filter=num_filter)
+        assert out.asnumpy().tolist() == want.tolist()
+
+
+def test_tile_with_a_zero_rep_is_empty_as_numpy():
+    # not a silent wrong result (the sweep now knows): a size-0 array, as np.tile gives, since
+    # minigluon supports size-0 arrays by design; MXNet 1.9.1 refuses (a 0 is an unknown
+    # dimension in its shapes: "Operator tile inferring shapes failed")
+    x = nd.ones((2, 3))
+    for reps in ((0,), (2, 0), (0, 1, 1)):
+        assert nd.tile(x, reps=reps).shape == np.tile(x.asnumpy(), reps).shape
