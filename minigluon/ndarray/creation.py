@@ -10,6 +10,7 @@ from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import raises_mxnet_errors
 from minigluon.context import Context, current_context
+from minigluon.ndarray.helpers import _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
 from minigluon.ops.elemwise import scalar_as
 from minigluon.ops.init_ops import range_values
@@ -19,14 +20,21 @@ DEFAULT_DTYPE = np.float32
 
 
 def _context(fn_name, ctx):
-    """``ctx``, or the current context for None. Anything else raises TypeError naming
-    ``fn_name`` (MXNet 1.9.1 fails on it too, with an AttributeError ``'NDArray' object has no
-    attribute 'device_typeid'`` or an MXNetError ``Invalid context string``)."""
+    """``ctx``, the current context for None, or the Context a string such as ``'cpu(0)'`` or
+    ``'gpu(1)'`` names (MXNet 1.9.1's ``zeros``, ``ones``, ``arange``, ``linspace`` and ``eye``
+    take that string form; its ``array``, ``empty`` and ``full`` fail on it, and here all take
+    it). Anything else raises TypeError naming ``fn_name`` (MXNet 1.9.1 fails too, with an
+    AttributeError ``'int' object has no attribute 'device_typeid'`` or an MXNetError)."""
     if ctx is None:
         return current_context()
+    if isinstance(ctx, str):
+        try:
+            return _parse_ctx(ctx) or current_context()
+        except ValueError as err:
+            raise ValueError('%s: %s' % (fn_name, err)) from None
     if not isinstance(ctx, Context):
-        raise TypeError('%s: ctx must be a Context (mx.cpu(), mx.gpu(0)...) or None, got %s'
-                        % (fn_name, type(ctx).__name__))
+        raise TypeError("%s: ctx must be a Context (mx.cpu(), mx.gpu(0)...), a string such as "
+                        "'cpu(0)', or None, got %s" % (fn_name, type(ctx).__name__))
     return ctx
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from minigluon import autograd, nd
 from minigluon.base import MXNetError
-from minigluon.context import current_context
+from minigluon.context import Context, current_context
 from minigluon.ops.attr import Attr
 
 
@@ -398,10 +398,7 @@ def test_true_divide_is_a_function_of_its_own_name():
     assert nd.true_divide(3, nd.array([2.0])).asnumpy().tolist() == [1.5]
 
 
-@pytest.mark.parametrize('name,call', [
-    # "The truth value of an NDArray with multiple elements is ambiguous" (from `ctx or ...`);
-    # MXNet 1.9.1: AttributeError 'NDArray' object has no attribute 'device_typeid', or
-    # MXNetError "Invalid context string"
+_CREATION_CALLS = [
     ('array', lambda c: nd.array([1.0, 2.0], c)),
     ('zeros', lambda c: nd.zeros((2, 3), c)),
     ('ones', lambda c: nd.ones((2, 3), c)),
@@ -410,11 +407,27 @@ def test_true_divide_is_a_function_of_its_own_name():
     ('arange', lambda c: nd.arange(3, ctx=c)),
     ('linspace', lambda c: nd.linspace(0, 1, 3, ctx=c)),
     ('eye', lambda c: nd.eye(2, ctx=c)),
-])
-@pytest.mark.parametrize('ctx', [nd.ones((4, 5)), 5, 'cpu'], ids=['NDArray', 'int', 'str'])
+]
+
+
+@pytest.mark.parametrize('name,call', _CREATION_CALLS)
+@pytest.mark.parametrize('ctx', [nd.ones((4, 5)), 5, 1.5], ids=['NDArray', 'int', 'float'])
 def test_creation_functions_name_a_ctx_that_is_not_a_context(name, call, ctx):
+    # "The truth value of an NDArray with multiple elements is ambiguous" (from `ctx or ...`);
+    # MXNet 1.9.1: AttributeError 'NDArray' object has no attribute 'device_typeid', or
+    # MXNetError "Invalid context string"
     _refused(lambda: call(ctx), TypeError,
              r'%s: ctx must be a Context .* or None, got %s' % (name, type(ctx).__name__))
+
+
+@pytest.mark.parametrize('name,call', _CREATION_CALLS)
+def test_creation_functions_take_mxnet_context_strings(name, call):
+    # MXNet 1.9.1's zeros/ones/arange/linspace/eye pass ctx on as an attribute string, so
+    # nd.zeros(shape, 'cpu(0)') works there (its array/empty/full fail on a string; all take it here)
+    for text in ('cpu(0)', 'cpu(1)', 'cpu'):
+        out = call(text)
+        assert out.context == Context('cpu', int(text[4:-1] or 0))
+    _refused(lambda: call('tpu(0)'), ValueError, r"%s: ctx must look like 'cpu\(0\)'" % name)
 
 
 def test_creation_functions_check_the_shape_before_the_context():
