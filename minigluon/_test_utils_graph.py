@@ -381,6 +381,10 @@ class _BoundSymbol:
         except Exception as err:
             raise ValueError('%s: cannot infer the input shapes/dtypes from %s, %s: %s'
                              % (caller, shapes, type_dict, err)) from None
+        if arg_shapes is None:      # infer_shape's answer when the shapes given are too few
+            raise ValueError('%s: the shapes %s do not determine the shapes of all of %s; give the '
+                             'input shapes by name (e.g. data=(2, 3))'
+                             % (caller, shapes, sym.list_arguments()))
         args, auxs = sym.list_arguments(), sym.list_auxiliary_states()
         self.arg_dict = {n: array(np.zeros(s), ctx=ctx, dtype=t)
                          for n, s, t in zip(args, arg_shapes, arg_types)}

@@ -273,3 +273,13 @@ def test_check_speed():
     assert INFO['check_speed_bad_typ'] == 'ValueError'
     with pytest.raises(ValueError, match='whole'):
         tu.check_speed(fc, x=(2, 3), typ='both')
+
+
+def test_check_consistency_and_check_speed_name_missing_shapes():
+    # without the input's shape, infer_shape answers None: a clear error, not "'NoneType' object
+    # is not iterable" from inside the helper (MXNet 1.9.1: its simple_bind error)
+    fc = mx.sym.FullyConnected(mx.sym.var('x'), num_hidden=4, name='fc')
+    with pytest.raises(ValueError, match=r"check_consistency: the shapes \{\} do not determine"):
+        tu.check_consistency(fc, [{'ctx': mx.cpu(0)}] * 2)
+    with pytest.raises(ValueError, match='check_speed: the shapes'):
+        tu.check_speed(fc, N=1)
