@@ -238,3 +238,9 @@ def test_contrib_autograd_errors_are_mxnets_assertions():
         cag.backward([z], [z, z])
     with pytest.raises(AssertionError, match='NDArrays'):
         cag.grad_and_loss(lambda a, b: a * b)(np.ones(2), x)
+
+
+def test_contrib_grad_and_loss_names_an_output_that_is_not_an_ndarray():
+    # every output is back-propagated, so a plain number among them is refused by name
+    with pytest.raises(TypeError, match=r'heads\[1\] must be an NDArray, got int'):
+        cag.grad_and_loss(lambda a: (a * 2, 3))(nd.array([1., 2.]))
