@@ -32,10 +32,14 @@ class Load:
         Fills a parameter whose name is not among the loaded ones. It fills the array whatever
         the name's suffix, as :class:`Mixed` does (MXNet 1.9.1 lets it dispatch on the suffix, so
         ``One()`` there writes zeros into ``'fc_bias'``), unless the InitDesc carries the
-        parameter's own ``'__init__'``, which wins.
+        parameter's own ``'__init__'``, which wins (and then no ``default_init`` is needed).
     verbose : bool, default False
         Print ``Initialized NAME by loading`` / ``by default`` for each array (MXNet logs the
         same lines at INFO level).
+
+    Given to Gluon's ``initialize`` (which MXNet 1.9.1 refuses), it is asked about every
+    Parameter, those with their own init too: a bias or BatchNorm's running statistics found in
+    the arrays are loaded.
 
     Raises
     ------
@@ -73,10 +77,11 @@ class Load:
             if self.verbose:
                 print('Initialized %s by loading' % name)
         else:
-            if self.default_init is None:
+            own_init = isinstance(name, InitDesc) and name.attrs.get('__init__')
+            if self.default_init is None and not own_init:
                 raise ValueAssertionError('Load: cannot initialize %s, it is not in the loaded params '
                                           'and no default_init was given' % name)
-            _apply(self.default_init, name, arr)
+            _apply(self.default_init or Initializer(), name, arr)
             if self.verbose:
                 print('Initialized %s by default' % name)
 
