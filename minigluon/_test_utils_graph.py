@@ -413,8 +413,11 @@ class _BoundSymbol:
         return self.outputs
 
     def backward(self, out_grads):
-        autograd.backward(self.outputs, out_grads)
-        self.grad_dict = {n: self.arg_dict[n].grad for n, req in self._reqs().items() if req != 'null'}
+        if any(req != 'null' for req in self._reqs().values()):   # else nothing to compute (MXNet's
+            autograd.backward(self.outputs, out_grads)           # executor does nothing either)
+        # None for an argument whose grad_req is 'null', as an MXNet executor's grad_dict
+        self.grad_dict = {n: None if req == 'null' else self.arg_dict[n].grad
+                          for n, req in self._reqs().items()}
 
 
 def _bind_all(syms, ctx_list, grad_req, caller):
@@ -550,6 +553,8 @@ def check_consistency(sym, ctx_list, scale=1.0, grad_req='write', arg_params=Non
             continue
         named = list(zip(output_names, exe.outputs)) + sorted(exe.grad_dict.items())
         for name, arr in named:
+            if arr is None:     # grad_req 'null': no gradient in any run
+                continue
             if name not in gt:
                 raise KeyError('check_consistency: ground_truth has no %r' % name)
             rt, at, ref = rtol, atol, _np(gt[name])
