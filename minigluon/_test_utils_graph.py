@@ -381,6 +381,10 @@ class _BoundSymbol:
         except Exception as err:
             raise ValueError('%s: cannot infer the input shapes/dtypes from %s, %s: %s'
                              % (caller, shapes, type_dict, err)) from None
+        if arg_shapes is None:      # infer_shape's answer when the shapes given are too few
+            raise ValueError('%s: the shapes %s do not determine the shapes of all of %s; give the '
+                             'input shapes by name (e.g. data=(2, 3))'
+                             % (caller, shapes, sym.list_arguments()))
         args, auxs = sym.list_arguments(), sym.list_auxiliary_states()
         self.arg_dict = {n: array(np.zeros(s), ctx=ctx, dtype=t)
                          for n, s, t in zip(args, arg_shapes, arg_types)}
@@ -409,8 +413,11 @@ class _BoundSymbol:
         return self.outputs
 
     def backward(self, out_grads):
-        autograd.backward(self.outputs, out_grads)
-        self.grad_dict = {n: self.arg_dict[n].grad for n, req in self._reqs().items() if req != 'null'}
+        if any(req != 'null' for req in self._reqs().values()):   # else nothing to compute (MXNet's
+            autograd.backward(self.outputs, out_grads)           # executor does nothing either)
+        # None for an argument whose grad_req is 'null', as an MXNet executor's grad_dict
+        self.grad_dict = {n: None if req == 'null' else self.arg_dict[n].grad
+                          for n, req in self._reqs().items()}
 
 
 def _bind_all(syms, ctx_list, grad_req, caller):
@@ -546,6 +553,8 @@ def check_consistency(sym, ctx_list, scale=1.0, grad_req='write', arg_params=Non
             continue
         named = list(zip(output_names, exe.outputs)) + sorted(exe.grad_dict.items())
         for name, arr in named:
+            if arr is None:     # grad_req 'null': no gradient in any run
+                continue
             if name not in gt:
                 raise KeyError('check_consistency: ground_truth has no %r' % name)
             rt, at, ref = rtol, atol, _np(gt[name])

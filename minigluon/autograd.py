@@ -407,6 +407,12 @@ def _run_backward(heads, head_grads, retain_graph, train_mode, variables=None):
         head_grads = [head_grads]
     if len(head_grads) != len(heads):
         raise ValueError('backward: got %d heads but %d head_grads' % (len(heads), len(head_grads)))
+    for i, (head, hg) in enumerate(zip(heads, head_grads)):
+        if not isinstance(head, NDArray):
+            raise TypeError('backward: heads[%d] must be an NDArray, got %s' % (i, type(head).__name__))
+        if hg is not None and not isinstance(hg, NDArray):
+            raise TypeError('backward: head_grads[%d] must be an NDArray or None, got %s'
+                            % (i, type(hg).__name__))
 
     grads = _Gradients()
     roots, passive = _seed_heads(heads, head_grads, grads)

@@ -28,14 +28,18 @@ class Load:
         A file written by ``nd.save`` / ``save_parameters`` / ``save_checkpoint`` holding named
         arrays, or such a dict. ``arg:`` / ``aux:`` key prefixes (checkpoint files) are
         stripped, as in MXNet.
-    default_init : Initializer or callable, optional
-        Fills a parameter whose name is not among the loaded ones. It fills the array whatever
+    default_init : Initializer, str or callable, optional
+        A registered name (``'zeros'``) is built with ``create``. Fills a parameter whose name is not among the loaded ones. It fills the array whatever
         the name's suffix, as :class:`Mixed` does (MXNet 1.9.1 lets it dispatch on the suffix, so
         ``One()`` there writes zeros into ``'fc_bias'``), unless the InitDesc carries the
-        parameter's own ``'__init__'``, which wins.
+        parameter's own ``'__init__'``, which wins (and then no ``default_init`` is needed).
     verbose : bool, default False
         Print ``Initialized NAME by loading`` / ``by default`` for each array (MXNet logs the
         same lines at INFO level).
+
+    Given to Gluon's ``initialize`` (which MXNet 1.9.1 refuses), it is asked about every
+    Parameter, those with their own init too: a bias or BatchNorm's running statistics found in
+    the arrays are loaded.
 
     Raises
     ------
@@ -45,7 +49,8 @@ class Load:
         :class:`~minigluon.base.ValueAssertionError`).
     TypeError
         When ``param`` (or the file) holds a list of arrays rather than named ones (also an
-        ``AssertionError``).
+        ``AssertionError``); for a ``default_init`` that is neither an Initializer, a name nor a
+        callable.
     """
 
     def __init__(self, param, default_init=None, verbose=False):
@@ -60,7 +65,8 @@ class Load:
             if name.startswith(('arg:', 'aux:')):
                 name = name[4:]
             self.param[name] = arr
-        self.default_init = default_init
+        self.default_init = None if default_init is None else _as_initializer(default_init,
+                                                                              'Load: default_init')
         self.verbose = verbose
 
     def __call__(self, name, arr):
@@ -73,12 +79,24 @@ class Load:
             if self.verbose:
                 print('Initialized %s by loading' % name)
         else:
-            if self.default_init is None:
+            own_init = isinstance(name, InitDesc) and name.attrs.get('__init__')
+            if self.default_init is None and not own_init:
                 raise ValueAssertionError('Load: cannot initialize %s, it is not in the loaded params '
                                           'and no default_init was given' % name)
-            _apply(self.default_init, name, arr)
+            _apply(self.default_init or Initializer(), name, arr)
             if self.verbose:
                 print('Initialized %s by default' % name)
+
+
+def _as_initializer(value, what):
+    """``value`` as a callable initializer: a registered name or JSON form (``'zeros'``) is
+    built with :func:`~minigluon.initializer.create`; anything else must be callable."""
+    if isinstance(value, str):
+        return create(value)
+    if not callable(value):
+        raise TypeError('%s must be an Initializer, a registered name or a callable init(name, '
+                        'arr), got %s' % (what, type(value).__name__))
+    return value
 
 
 def _apply(initializer, name, arr):
@@ -100,18 +118,22 @@ class Mixed:
     ``initialize`` rejects ``Mixed`` and ``Load`` ("initializer must be of string type") and whose
     direct call lets the chosen initializer dispatch on the suffix (``One()`` chosen for
     ``'fc_bias'`` writes zeros there); here ``One()`` writes ones, as the pattern asked.
+    ``initializers`` may name registered initializers (``'zeros'``; MXNet fails on the call).
 
     Raises
     ------
     ValueError
         When no pattern matches (add ``'.*'`` as the last pattern for a default).
+    TypeError
+        For an initializer that is neither an Initializer, a name nor a callable.
     """
 
     def __init__(self, patterns, initializers):
         if len(patterns) != len(initializers):
             raise ValueError('Mixed: got %d patterns but %d initializers'
                              % (len(patterns), len(initializers)))
-        self.map = list(zip([re.compile(p) for p in patterns], initializers))
+        self.map = [(re.compile(p), _as_initializer(init, 'Mixed: initializers[%d]' % i))
+                    for i, (p, init) in enumerate(zip(patterns, initializers))]
 
     def __call__(self, name, arr):
         for prog, init in self.map:

@@ -41,6 +41,12 @@ def finish_deferred_init(param):
             if isinstance(init, (str, initializer.Initializer)):
                 if isinstance(default_init, (str, initializer.Initializer)):
                     dispatcher = initializer.create(default_init)
+                elif isinstance(default_init, initializer.Load):
+                    # asked about every Parameter, those with their own init too, as MXNet's
+                    # initializers are: it loads the Parameter when the name is among its arrays
+                    # (a bias, BatchNorm's running statistics), else the own init in
+                    # desc_name's '__init__' wins
+                    dispatcher = default_init
                 else:
                     dispatcher = initializer.Initializer()
                 dispatcher(desc_name, data)

@@ -439,3 +439,19 @@ def test_stop_gradient_over_batch_dot_of_a_stopped_array():
     y.backward()
     want = np.broadcast_to(2 * (u0.asnumpy() ** 2).sum(axis=1, keepdims=True) + 1, (3, 4, 1))
     np.testing.assert_allclose(u0.grad.asnumpy(), want, rtol=1e-6)
+
+
+def test_backward_names_a_head_or_head_gradient_that_is_not_an_ndarray():
+    # a number or list among the heads (a loss function returning (loss, 3), as old
+    # contrib.autograd code may) raised AttributeError "'int' object has no attribute '_xp'"
+    # from inside the tape (MXNet 1.9.1: "... no attribute 'handle'")
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+    with pytest.raises(TypeError, match=r'heads\[1\] must be an NDArray, got int'):
+        autograd.backward([y, 3])
+    with pytest.raises(TypeError, match=r'head_grads\[0\] must be an NDArray or None, got ndarray'):
+        autograd.backward([y], [np.ones(2)])
+    autograd.backward([y], [None])        # the checks freed nothing
+    assert x.grad.asnumpy().tolist() == [2.0, 2.0]

@@ -151,3 +151,16 @@ def test_mixed_and_load_keep_an_explicit_init_attribute():
     init.Mixed(['.*'], [init.One()])(desc, a)
     init.Load({}, default_init=init.One())(desc, b)
     assert (a.asnumpy() == 3).all() and (b.asnumpy() == 3).all()
+
+
+def test_mixed_and_load_take_initializer_names_and_refuse_what_is_not_callable():
+    # a name ('zeros') failed only when called, with "'str' object is not callable" (as in MXNet
+    # 1.9.1); it is built with create, as FusedRNN's init is
+    a, b = nd.ones((2,)), nd.ones((2,))
+    init.Mixed(['.*'], ['zeros'])('w', a)
+    init.Load({}, default_init='zeros')('w', b)
+    assert a.asnumpy().tolist() == [0.0, 0.0] and b.asnumpy().tolist() == [0.0, 0.0]
+    with pytest.raises(TypeError, match=r'Mixed: initializers\[1\] must be an Initializer'):
+        init.Mixed(['a.*', '.*'], [init.One(), 3])
+    with pytest.raises(TypeError, match='Load: default_init must be an Initializer'):
+        init.Load({}, default_init=3)

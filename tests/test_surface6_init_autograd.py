@@ -238,3 +238,37 @@ def test_contrib_autograd_errors_are_mxnets_assertions():
         cag.backward([z], [z, z])
     with pytest.raises(AssertionError, match='NDArrays'):
         cag.grad_and_loss(lambda a, b: a * b)(np.ones(2), x)
+
+
+def test_contrib_grad_and_loss_names_an_output_that_is_not_an_ndarray():
+    # every output is back-propagated, so a plain number among them is refused by name
+    with pytest.raises(TypeError, match=r'heads\[1\] must be an NDArray, got int'):
+        cag.grad_and_loss(lambda a: (a * 2, 3))(nd.array([1., 2.]))
+
+
+def test_load_through_initialize_loads_parameters_that_have_their_own_init():
+    # Dense's bias and BatchNorm's running statistics carry their own init ('zeros', 'ones'):
+    # Gluon's initialize skipped Load for them, so a fine-tuning start kept zero biases and the
+    # loaded running mean was lost without a word. Absent ones keep their own init (gamma 1,
+    # not default_init's 0), as for any global initializer.
+    from minigluon.gluon import nn
+    net = nn.HybridSequential(prefix='')
+    net.add(nn.Dense(2, in_units=3, prefix='fc_'), nn.BatchNorm(in_channels=2, prefix='bn_'))
+    saved = {'arg:fc_weight': nd.ones((2, 3)), 'arg:fc_bias': nd.array([5., 6.]),
+             'aux:bn_running_mean': nd.array([3., 4.])}
+    net.initialize(init.Load(saved, default_init=init.Zero()))
+    got = {k: p.data().asnumpy().tolist() for k, p in net.collect_params().items()}
+    assert got == {'fc_weight': [[1.0] * 3] * 2, 'fc_bias': [5.0, 6.0], 'bn_gamma': [1.0, 1.0],
+                   'bn_beta': [0.0, 0.0], 'bn_running_mean': [3.0, 4.0], 'bn_running_var': [1.0, 1.0]}
+    # deferred shapes too (in_units inferred at the first call)
+    late = nn.Dense(2, prefix='fc_')
+    late.initialize(init.Load(saved))
+    late(nd.ones((1, 3)))
+    assert late.bias.data().asnumpy().tolist() == [5.0, 6.0]
+    # without a default_init, a Parameter absent from the arrays that has its own init gets it
+    # (Dense's bias); one without (the weight) is the error it always was
+    bare = nn.Dense(2, in_units=3, prefix='other_')
+    bare.bias.initialize(init=None, default_init=init.Load({}))
+    assert bare.bias.data().asnumpy().tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match='cannot initialize other_weight'):
+        bare.weight.initialize(init=None, default_init=init.Load({}))

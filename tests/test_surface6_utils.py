@@ -273,3 +273,26 @@ def test_check_speed():
     assert INFO['check_speed_bad_typ'] == 'ValueError'
     with pytest.raises(ValueError, match='whole'):
         tu.check_speed(fc, x=(2, 3), typ='both')
+
+
+def test_check_consistency_and_check_speed_name_missing_shapes():
+    # without the input's shape, infer_shape answers None: a clear error, not "'NoneType' object
+    # is not iterable" from inside the helper (MXNet 1.9.1: its simple_bind error)
+    fc = mx.sym.FullyConnected(mx.sym.var('x'), num_hidden=4, name='fc')
+    with pytest.raises(ValueError, match=r"check_consistency: the shapes \{\} do not determine"):
+        tu.check_consistency(fc, [{'ctx': mx.cpu(0)}] * 2)
+    with pytest.raises(ValueError, match='check_speed: the shapes'):
+        tu.check_speed(fc, N=1)
+
+
+def test_check_speed_and_check_consistency_with_no_gradient_wanted():
+    # grad_req 'null' everywhere: the backward step computes nothing, as MXNet 1.9.1's executor
+    # (it raised MXNetError "cannot differentiate ..." from autograd)
+    fc = mx.sym.FullyConnected(mx.sym.var('x'), num_hidden=4, name='fc')
+    assert tu.check_speed(fc, N=1, x=(2, 3), grad_req='null') > 0
+    nothing = {'x': 'null', 'fc_weight': 'null', 'fc_bias': 'null'}
+    gt = tu.check_consistency(fc, [{'x': (2, 3)}] * 2, grad_req=nothing)
+    # as MXNet's: the outputs, and None for each argument of grad_req 'null'
+    assert sorted(gt) == ['fc_bias', 'fc_output', 'fc_weight', 'x'] and gt['x'] is None
+    some = tu.check_consistency(fc, [{'x': (2, 3)}] * 2, grad_req=dict(nothing, fc_weight='write'))
+    assert some['fc_weight'].shape == (4, 3) and some['fc_bias'] is None
