@@ -9,6 +9,7 @@ take an executor in MXNet (``numeric_grad``) take the Symbol it would have been 
 """
 import contextlib
 import json
+import warnings
 
 import numpy as np
 
@@ -373,7 +374,9 @@ class _BoundSymbol:
     def __init__(self, sym, ctx, shapes, type_dict, grad_req, caller):
         self.sym, self.ctx, self.grad_req = sym, ctx, grad_req
         try:
-            arg_shapes, _, aux_shapes = sym.infer_shape(**shapes)
+            with warnings.catch_warnings():     # too few shapes: the ValueError below says so
+                warnings.simplefilter('ignore', UserWarning)
+                arg_shapes, _, aux_shapes = sym.infer_shape(**shapes)
             # as simple_bind: float32 unless type_dict says otherwise (the rest follow from it)
             given = {n: np.dtype(t) for n, t in type_dict.items()} or {
                 n: np.dtype(np.float32) for n in sym.list_arguments()}
