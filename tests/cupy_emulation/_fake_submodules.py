@@ -48,6 +48,12 @@ class Device:
         self._check()
         _local.device = self.id
 
+    @property
+    def compute_capability(self):
+        """CuPy's string form, ``'70'`` for ``sm_70`` (the emulated device claims 7.0)."""
+        self._check()
+        return '70'
+
     def synchronize(self):
         self._check()
 
