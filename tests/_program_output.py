@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NUMBER = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
@@ -81,40 +82,47 @@ class _ForkServer:
 
     def __init__(self, env):
         self.env = env
-        self.proc = subprocess.Popen([sys.executable, '-c', _SERVER, '1'], cwd=ROOT,
-                                     env=dict(env, PYTHONPATH=ROOT),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
         self.tmp = tempfile.mkdtemp(prefix='minigluon-programs-')
+        self.log = open(os.path.join(self.tmp, 'server.log'), 'w+')
+        self.proc = subprocess.Popen([sys.executable, '-c', _SERVER, '1'], cwd=ROOT,
+                                     env=dict(env, PYTHONPATH=ROOT), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.log)
+        self.pending = b''              # read from the server, not yet a whole line
 
     def _line(self, deadline):
-        """The next line from the server, or None once ``deadline`` (time.monotonic) passes."""
-        import time
-        while True:
+        """The next line the server writes, or None once ``deadline`` (``time.monotonic()``)
+        has passed. Read with os.read: a buffered reader could hold the next line while select
+        waits for more."""
+        while b'\n' not in self.pending:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
                 return None
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError('the fork server exited:\n' + self.proc.stderr.read()[-3000:])
-            return line
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                self.log.seek(0)
+                raise RuntimeError('the fork server exited:\n' + self.log.read()[-3000:])
+            self.pending += chunk
+        line, self.pending = self.pending.split(b'\n', 1)
+        return line.decode()
 
     def run(self, program, cwd, env, pythonpath, timeout=TIMEOUT):
         """``(returncode, stdout, stderr)`` of ``program`` run in a child of the server, with the
         environment ``env``."""
-        import time
         paths = [os.path.join(self.tmp, name) for name in ('stdout', 'stderr')]
         for path in paths:
             open(path, 'w').close()
-        self.proc.stdin.write(json.dumps(dict(program=program, cwd=str(cwd), env=env,
-                                              pythonpath=pythonpath, stdout=paths[0],
-                                              stderr=paths[1])) + '\n')
+        request = dict(program=program, cwd=str(cwd), env=env, pythonpath=pythonpath,
+                       stdout=paths[0], stderr=paths[1])
+        self.proc.stdin.write(json.dumps(request).encode() + b'\n')
         self.proc.stdin.flush()
         deadline = time.monotonic() + timeout
         pid = int(self._line(time.monotonic() + 60))
         status = self._line(deadline)
         if status is None:                         # as subprocess.run(..., timeout=) raises
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:             # it ended just now
+                pass
             self._line(time.monotonic() + 60)
             raise subprocess.TimeoutExpired(program, timeout)
         outputs = []
@@ -134,8 +142,8 @@ class _ForkServer:
                 self.proc.kill()
                 self.proc.wait()
         self.proc.stdout.close()
-        self.proc.stderr.close()
-        for name in ('stdout', 'stderr'):
+        self.log.close()
+        for name in ('stdout', 'stderr', 'server.log'):
             try:
                 os.remove(os.path.join(self.tmp, name))
             except OSError:
