@@ -4,16 +4,29 @@ NumPy has none of them. SciPy's versions are used when SciPy is installed; other
 ``math`` module's ``erf``/``gamma``/``lgamma`` are applied element-wise, ``erfinv`` is found by Newton
 steps on ``erf`` and ``digamma`` by the recurrence ``psi(x) = psi(x + 1) - 1/x`` followed by its
 asymptotic series. CuPy arrays are computed on the host and copied back (slow but exact; these
-functions are rare in models).
+functions are rare in models). SciPy is imported at the first call, not with minigluon: ``import
+scipy.special`` takes about half of ``import minigluon``'s time, and most programs never call these.
 """
 import math
 
 import numpy as np
 
-try:  # optional accelerator for the CPU path
-    from scipy import special as _sp
-except Exception:  # pragma: no cover - depends on the environment
-    _sp = None
+_UNSET = object()
+#: ``scipy.special`` once imported, None without SciPy (:func:`_scipy`; set to None to test the
+#: fallbacks).
+_sp = _UNSET
+
+
+def _scipy():
+    """``scipy.special`` (imported at the first call), or None where SciPy is not installed."""
+    global _sp
+    if _sp is _UNSET:
+        try:  # optional accelerator for the CPU path
+            from scipy import special
+        except Exception:  # pragma: no cover - depends on the environment
+            special = None
+        _sp = special
+    return _sp
 
 
 def _host(fn):
@@ -43,14 +56,24 @@ def _gamma(x):
         return math.nan if x <= 0 and x == math.floor(x) else math.inf
 
 
-_erf_np = _sp.erf if _sp is not None else _vectorize(math.erf)
-_gamma_np = _sp.gamma if _sp is not None else _vectorize(_gamma)
-_gammaln_np = _sp.gammaln if _sp is not None else _vectorize(_lgamma)
+def _with_scipy(name, fallback):
+    """``fn(x)``: ``scipy.special.<name>(x)`` where SciPy is installed, else ``fallback(x)``."""
+    def fn(x):
+        sp = _scipy()
+        return getattr(sp, name)(x) if sp is not None else fallback(x)
+    fn.__name__ = name
+    return fn
+
+
+_erf_np = _with_scipy('erf', _vectorize(math.erf))
+_gamma_np = _with_scipy('gamma', _vectorize(_gamma))
+_gammaln_np = _with_scipy('gammaln', _vectorize(_lgamma))
 
 
 def _erfinv_np(y):
-    if _sp is not None:
-        return _sp.erfinv(y)
+    sp = _scipy()
+    if sp is not None:
+        return sp.erfinv(y)
     y = np.asarray(y, dtype=np.float64)
     # Initial guess from Winitzki's approximation, then Newton steps on erf(x) - y.
     a = 0.147
@@ -66,8 +89,9 @@ def _erfinv_np(y):
 
 
 def _digamma_np(x):
-    if _sp is not None:
-        return _sp.digamma(x)
+    sp = _scipy()
+    if sp is not None:
+        return sp.digamma(x)
     x = np.asarray(x, dtype=np.float64).copy()
     result = np.zeros_like(x)
     # Reflection for negative arguments: psi(1 - x) - psi(x) = pi * cot(pi * x).
