@@ -79,8 +79,14 @@ class Parameter(_ParameterAccess):
     allow_deferred_init : bool, default False
     differentiable : bool, default True
         ``False`` forces ``grad_req='null'`` (e.g. BatchNorm running statistics).
-    stype, grad_stype : {'default'}
+    stype : {'default'}
         Only dense storage is supported; ``'row_sparse'``/``'csr'`` raise NotSupportedError.
+    grad_stype : {'default', 'row_sparse'}
+        ``'row_sparse'`` (GluonNLP's sampled-softmax and fastText blocks ask for it) is accepted
+        and gives a dense gradient, as ``nn.Embedding(sparse_grad=True)`` does: the values are
+        MXNet's, but optimizers then update every row, where MXNet's lazy updates leave the rows a
+        batch did not touch alone (this differs with weight decay or momentum). ``'csr'`` raises
+        NotSupportedError.
 
     Raises
     ------
@@ -118,11 +124,11 @@ class Parameter(_ParameterAccess):
             if value not in ('default', 'row_sparse', 'csr'):
                 raise ValueError("Parameter '%s': %s must be 'default', 'row_sparse' or 'csr', got %r"
                                  % (name, arg, value))
-            if value != 'default':
+            if value != 'default' and (arg, value) != ('grad_stype', 'row_sparse'):
                 raise NotSupportedError("Parameter '%s': sparse storage (%s=%r) is not supported by "
                                         "minigluon" % (name, arg, value))
         self._stype = stype
-        self._grad_stype = grad_stype
+        self._grad_stype = 'default'     # a row-sparse gradient is kept dense (see grad_stype above)
 
     def __getstate__(self):
         """Everything but the cached symbol variable (:meth:`var` makes it again)."""

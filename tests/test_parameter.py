@@ -274,3 +274,24 @@ def test_parameter_dict_load_is_all_or_nothing():
         pd.load_dict({'n_a': nd.ones((2,)), 'n_b': nd.ones((3,)), 'n_c': nd.ones(1)})
     pd.load_dict({'n_a': nd.ones((2,)), 'n_c': nd.ones(1)}, allow_missing=True, ignore_extra=True)
     assert (pd['n_a'].data().asnumpy() == 1).all()
+
+
+def test_row_sparse_grad_stype_gives_a_dense_gradient():
+    # GluonNLP's ISDense/NCEDense (sparse_grad=True, their default) declare their weight with
+    # grad_stype='row_sparse'; the gradient is kept dense, as for nn.Embedding(sparse_grad=True).
+    from minigluon.base import NotSupportedError
+    params = ParameterDict('isdense0_')
+    w = params.get('weight', shape=(4, 2), grad_stype='row_sparse')
+    w.initialize(init='ones')
+    assert w._grad_stype == 'default'
+    with autograd.record():
+        out = nd.Embedding(nd.array([1, 3, 3]), w.data(), input_dim=4, output_dim=2, sparse_grad=True)
+    out.backward()
+    # rows 0 and 2 were not looked up; row 3 was looked up twice
+    assert w.grad().asnumpy().tolist() == [[0, 0], [1, 1], [0, 0], [2, 2]]
+    with pytest.raises(NotSupportedError, match="grad_stype='csr'"):
+        Parameter('w', shape=(2,), grad_stype='csr')
+    with pytest.raises(NotSupportedError, match="stype='row_sparse'"):
+        Parameter('w', shape=(2,), stype='row_sparse')
+    with pytest.raises(ValueError, match='grad_stype must be'):
+        Parameter('w', shape=(2,), grad_stype='dense')
