@@ -54,7 +54,7 @@ from minigluon.backend import scatter_add
 from minigluon.base import MXNetError
 from minigluon.ops import _numba, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
-from minigluon.ops.conv import _ConvBase
+from minigluon.ops.conv import Convolution, _ConvBase
 from minigluon.ops.registry import Attr, ShapeConflictError, check_given_shapes, compute_dtype, \
     register, require_float, shape_error
 
@@ -146,15 +146,10 @@ class _DeformableBase(_ConvBase):
         args = ['data', 'offset'] + (['mask'] if self.modulated else []) + ['weight']
         return args if self.no_bias else args + ['bias']
 
-    def _weight_shape(self, channels):
-        return (self.num_filter, channels // self.num_group) + tuple(self.kernel)
-
-    def _in_channels(self, weight_shape):
-        return weight_shape[1] * self.num_group
-
-    def _out_spatial(self, sp):
-        return [(s + 2 * p - d * (k - 1) - 1) // st + 1 for s, p, d, k, st
-                in zip(sp, self._pad, self._dilate, self.kernel, self._stride)]
+    # the weight's shape and the output's spatial size are Convolution's
+    _weight_shape = Convolution._weight_shape
+    _in_channels = Convolution._in_channels
+    _out_spatial = Convolution._out_spatial
 
     def _taps(self):
         return int(self.kernel[0] * self.kernel[1])

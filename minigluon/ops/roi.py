@@ -29,13 +29,17 @@ def _check_pooled(op):
                          % (op.name, op.spatial_scale))
 
 
-def _check_inputs(op, data, rois):
+def _check_inputs(op, data, rois, row='(batch_index, x1, y1, x2, y2)'):
+    """Check float ``data`` ``(N, C, H, W)`` and float ``rois`` ``(R, len(row))`` (its rows
+    described by ``row``, starting with the batch index); return the regions on the host and
+    their batch indices."""
     require_float(op, data)
     require_float(op, rois, 'rois')
     if data.ndim != 4:
         raise shape_error(op, 'data must be 4-d (batch, channel, height, width)', data, rois)
-    if rois.ndim != 2 or rois.shape[1] != 5:
-        raise shape_error(op, 'rois must be (num_rois, 5): rows of (batch_index, x1, y1, x2, y2)',
+    width = row.count(',') + 1
+    if rois.ndim != 2 or rois.shape[1] != width:
+        raise shape_error(op, 'rois must be (num_rois, %d): rows of %s' % (width, row),
                           data, rois)
     boxes = to_host(rois)
     index = boxes[:, 0].astype(np.int64)           # truncated, as MXNet casts it

@@ -9,9 +9,9 @@ it (``tools/gen_vision_contrib_fixtures.py``); it is ``nd.contrib.RROIAlign`` /
 import numpy as np
 
 from minigluon.base import MXNetError
-from minigluon.ops.ctc_kernel import to_host
 from minigluon.ops.deformable_conv import _scatter_sum
-from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
+from minigluon.ops.registry import Attr, Op, register
+from minigluon.ops.roi import _check_inputs, _check_pooled
 
 
 @register
@@ -44,27 +44,11 @@ class RROIAlign(Op):
              'sampling_ratio': Attr('int', -1)}
 
     def check_attrs(self):
-        if len(self.pooled_size) != 2 or min(self.pooled_size) < 1:
-            raise ValueError('RROIAlign: pooled_size must be two positive integers (height, '
-                             'width), got %s' % (tuple(self.pooled_size),))
-        if not 0 < self.spatial_scale <= 1:
-            raise ValueError('RROIAlign: spatial_scale must be in (0, 1] (MXNet 1.9.1 bounds it '
-                             'by 1), got %s' % self.spatial_scale)
+        _check_pooled(self)
 
     def _check(self, data, rois):
-        require_float(self, data)
-        require_float(self, rois, 'rois')
-        if data.ndim != 4:
-            raise shape_error(self, 'data must be 4-d (batch, channel, height, width)', data, rois)
-        if rois.ndim != 2 or rois.shape[1] != 6:
-            raise shape_error(self, 'rois must be (num_rois, 6): rows of (batch_index, centre_x, '
-                              'centre_y, width, height, angle in degrees)', data, rois)
-        boxes = to_host(rois)
-        index = boxes[:, 0].astype(np.int64)            # truncated, as MXNet casts it
-        if (index >= data.shape[0]).any():
-            raise shape_error(self, 'rois batch index %d is past the batch of %d images'
-                              % (index.max(), data.shape[0]), data, rois)
-        return boxes, index
+        return _check_inputs(self, data, rois, '(batch_index, centre_x, centre_y, width, height, '
+                                               'angle in degrees)')
 
     def _points(self, box, h, w, dt):
         """One region's sample points: the four corners' flat positions ``(4, PH * PW, G)`` and
