@@ -17,6 +17,7 @@ import operator
 import os
 import platform
 import stat
+import sys as _sys
 
 import numpy as _np
 
@@ -232,16 +233,52 @@ def brief_list(names, limit=7):
     return ', '.join(names)
 
 
+def _out_of_scope_message(what, name, part, advice):
+    return ("%s %r: %s is out of scope in minigluon (docs/PORTING.md, 'Out of scope'); %s"
+            % (what, name, part, advice))
+
+
 def out_of_scope_getattr(module, parts, advice):
     """A module-level ``__getattr__`` for the module named ``module``: asking it for a name of
     ``parts`` (name -> what that part of MXNet 1.9.1 is) raises an ``AttributeError`` that says
     the part is out of scope in minigluon, where the scope is written down (docs/PORTING.md, "Out
     of scope"), and ``advice``; any other name raises Python's usual ``AttributeError``, so
-    ``hasattr`` stays False either way."""
+    ``hasattr`` stays False either way.
+
+    The parts are also registered with :class:`_OutOfScopeImports`, so that importing one as a
+    submodule (``from mxnet import np``, ``import mxnet.contrib.onnx``) raises the same message
+    instead of Python's bare "cannot import name"."""
+    _OutOfScopeImports.parts.setdefault(module, {}).update((name, (part, advice))
+                                                          for name, part in parts.items())
+
     def __getattr__(name):
         if name in parts:
-            raise AttributeError("module %r has no attribute %r: %s is out of scope in minigluon "
-                                 "(docs/PORTING.md, 'Out of scope'); %s"
-                                 % (module, name, parts[name], advice))
+            raise AttributeError(_out_of_scope_message('module %r has no attribute' % module, name,
+                                                       parts[name], advice))
         raise AttributeError('module %r has no attribute %r' % (module, name))
     return __getattr__
+
+
+class _OutOfScopeImports:
+    """The last finder on ``sys.meta_path``: a submodule import that no file satisfies, of a name
+    an ``out_of_scope_getattr`` table lists, raises ``ModuleNotFoundError`` with the out-of-scope
+    message (also under ``import mxnet`` aliases, ``minigluon.compat``: the parent is looked up by
+    its module object). Other names are left to Python's usual "No module named" error.
+
+    The error's ``name`` stays unset: Python's ``from package import name`` swallows a
+    ``ModuleNotFoundError`` for exactly that submodule and then reports a bare "cannot import name".
+    """
+    parts = {}      # module __name__ -> {name: (what it is, advice)}
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        parent, _, name = fullname.rpartition('.')
+        table = cls.parts.get(getattr(_sys.modules.get(parent), '__name__', None), {})
+        if name in table:
+            part, advice = table[name]
+            raise ModuleNotFoundError(_out_of_scope_message('No module named', fullname, part, advice))
+        return None
+
+
+if _OutOfScopeImports not in _sys.meta_path:
+    _sys.meta_path.append(_OutOfScopeImports)

@@ -1,8 +1,8 @@
 """``gluon.utils``: split_data, split_and_load, clip_global_norm, check_sha1, shape_is_known,
-replace_file, HookHandle.
+replace_file, download, HookHandle.
 
-Semantics follow ``mxnet.gluon.utils`` (MXNet 1.9.1). ``download`` is not provided (minigluon never
-reaches the network).
+Semantics follow ``mxnet.gluon.utils`` (MXNet 1.9.1). ``download`` never reaches the network: it
+returns a file that is already in place, as MXNet's does, and otherwise says where to copy it.
 """
 from minigluon import base as _base
 import hashlib
@@ -18,7 +18,7 @@ from minigluon.block.hooks import HookHandle  # noqa: F401  (MXNet also exports 
 from minigluon.ndarray import NDArray, array
 
 __all__ = ['split_data', 'split_and_load', 'clip_global_norm', 'check_sha1', 'shape_is_known',
-           'replace_file', 'HookHandle']
+           'replace_file', 'download', 'HookHandle']
 
 
 def split_data(data, num_slice, batch_axis=0, even_split=True):
@@ -173,8 +173,49 @@ def shape_is_known(shape):
     return bool(dims)
 
 
-# downloading is out of scope: asking for it says so (hasattr() stays False)
-__getattr__ = _base.out_of_scope_getattr('minigluon.utils', {
-    'download': 'downloading (gluon.utils.download)'},
-    "copy the file into place: datasets, pretrained models and embeddings are read from MXNet's "
-    'data folder (mx.base.data_dir(), $MXNET_HOME or ~/.mxnet)')
+def download(url, path=None, overwrite=False, sha1_hash=None, retries=5, verify_ssl=True):
+    """The local file that MXNet 1.9.1's ``gluon.utils.download(url, ...)`` would return, without
+    reaching the network (downloading is out of scope in minigluon, docs/PORTING.md).
+
+    The file name follows MXNet: ``path`` when it names a file, ``path/<last part of url>`` when it
+    is a folder, ``<last part of url>`` in the working folder when ``path`` is None (``~`` in
+    ``path`` is expanded). When that file exists, ``overwrite`` is False and ``sha1_hash`` is None
+    or the file's SHA-1 hex digest, MXNet downloads nothing and returns its name: so does this.
+    ``retries`` and ``verify_ssl`` are checked as MXNet does and otherwise unused.
+
+    Returns
+    -------
+    str
+        The file name.
+
+    Raises
+    ------
+    MXNetFileNotFoundError
+        (a ``FileNotFoundError`` and a ``RuntimeError``, as MXNet's failed downloads) when MXNet
+        would download: the file is missing, its SHA-1 differs, or ``overwrite`` is True. The
+        message names the URL and the path to copy it to.
+    MXNetValueError
+        If ``url`` ends in '/' and ``path`` is None (no file name), or ``retries`` < 0.
+    """
+    if not isinstance(url, str):
+        raise _base.MXNetTypeError('download: url must be a str, got %s' % type(url).__name__)
+    if path is None:
+        fname = url.split('/')[-1]
+        if not fname:
+            raise _base.MXNetValueError('download: cannot make a file name from url %r (it ends in '
+                                        "'/'); pass path=" % (url,))
+    else:
+        path = os.path.expanduser(path)
+        fname = os.path.join(path, url.split('/')[-1]) if os.path.isdir(path) else path
+    _base.check_int(retries, 'download: retries', minimum=0)
+    if overwrite:
+        reason = 'overwrite=True asks for a fresh copy'
+    elif not os.path.exists(fname):
+        reason = 'the file is missing'
+    elif sha1_hash and not check_sha1(fname, sha1_hash):
+        reason = 'its SHA-1 is not %s' % sha1_hash
+    else:
+        return fname
+    raise _base.MXNetFileNotFoundError(
+        "download: %s (%r) and minigluon never downloads (docs/PORTING.md, 'Out of scope'): copy %s "
+        'there yourself' % (reason, fname, url))

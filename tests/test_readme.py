@@ -1,6 +1,7 @@
 """The README's code must run as written, and its two commands must be what CI runs."""
 import os
 import re
+import textwrap
 import subprocess
 import sys
 
@@ -100,7 +101,7 @@ def test_out_of_scope_paragraph(tmp_path, monkeypatch):
     ('mod', 'the Module API'), ('np', 'NumPy mode'), ('nd.sparse', 'sparse storage'),
     ('sym.sparse', 'sparse storage'), ('nd.npx', 'NumPy mode'),
     ('contrib.quantization', 'quantization'), ('contrib.onnx', 'ONNX'),
-    ('gluon.utils.download', 'downloading'), ('test_utils.get_mnist', 'downloading'),
+    ('test_utils.get_mnist', 'downloading'),
     ('test_utils.download_model', 'downloading'),
     ('test_utils.rand_sparse_ndarray', 'sparse storage'), ('model.FeedForward', 'the Module API'),
     ('executor.Executor', 'the Module API'), ('io.LibSVMIter', 'the C++ file iterator'),
@@ -120,6 +121,55 @@ def test_out_of_scope_parts_say_so_and_where_the_scope_is_written(path, part):
         getattr(owner, name)
     assert not hasattr(owner, name)
     assert "Out of scope" in open(os.path.join(ROOT, 'docs', 'PORTING.md')).read()
+
+
+_OUT_OF_SCOPE_IMPORTS = [
+    ('from {pkg} import np, npx', 'np', 'NumPy mode'), ('import {pkg}.mod', 'mod', 'the Module API'),
+    ('from {pkg}.contrib import onnx as onnx_mxnet', 'contrib.onnx', 'ONNX'),
+    ('import {pkg}.contrib.onnx', 'contrib.onnx', 'ONNX'),
+    ('from {pkg}.ndarray import sparse', 'ndarray.sparse', 'sparse storage'),
+    ('from {pkg}.contrib import quantization', 'contrib.quantization', 'quantization')]
+
+
+def _out_of_scope_import_pattern(pkg, module, part):
+    return (r"^No module named '%s\.%s': %s.* is out of scope in minigluon \(docs/PORTING.md, 'Out "
+            r"of scope'\); " % (pkg, re.escape(module), re.escape(part)))
+
+
+@pytest.mark.parametrize('statement,module,part', _OUT_OF_SCOPE_IMPORTS)
+def test_importing_an_out_of_scope_part_says_so(statement, module, part):
+    # Python's import statements turn a module __getattr__'s message into a bare "cannot import
+    # name"; the out-of-scope finder (base._OutOfScopeImports) keeps it
+    with pytest.raises(ModuleNotFoundError, match=_out_of_scope_import_pattern('minigluon', module, part)):
+        exec(statement.format(pkg='minigluon'), {})
+    # an unknown name keeps Python's own error; a real submodule still imports
+    with pytest.raises(ImportError, match=r"^cannot import name 'nosuch' from 'minigluon'"):
+        exec('from minigluon import nosuch', {})
+    exec('from minigluon.contrib import autograd', {})
+
+
+def test_importing_an_out_of_scope_part_under_the_mxnet_alias_says_so():
+    # the same statements in an unedited MXNet script (minigluon.compat's alias, its own process)
+    import subprocess
+    import sys
+    code = textwrap.dedent('''
+        import minigluon.compat
+        minigluon.compat.install_mxnet_alias()
+        for statement in %r:
+            try:
+                exec(statement, {})
+                print('imported')
+            except ModuleNotFoundError as err:
+                print(err)
+    ''') % ([statement.format(pkg='mxnet') for statement, _, _ in _OUT_OF_SCOPE_IMPORTS],)
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == len(_OUT_OF_SCOPE_IMPORTS)
+    for line, (statement, module, part) in zip(lines, _OUT_OF_SCOPE_IMPORTS):
+        # 'from mxnet... import x' reports the package by its own name, minigluon...
+        pkg = 'minigluon' if statement.startswith('from ') else 'mxnet'
+        assert re.match(_out_of_scope_import_pattern(pkg, module, part), line), (statement, line)
 
 
 @pytest.mark.parametrize('name,part', [

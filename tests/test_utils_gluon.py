@@ -81,3 +81,27 @@ def test_gluon_utils_exports_hook_handle_as_mxnet_does():
     net = gluon.nn.Dense(2)
     handle = net.register_forward_hook(lambda block, inputs, output: None)
     assert isinstance(handle, gluon.utils.HookHandle)
+
+
+def test_download_returns_a_file_in_place_as_mxnet_and_never_reaches_the_network(tmp_path, monkeypatch):
+    # MXNet 1.9.1's gluon.utils.download skips the download when the file exists (and matches
+    # sha1_hash when one is given); file name: path, path/<url basename>, or <url basename>
+    url = 'https://example.invalid/data/train.rec'
+    (tmp_path / 'train.rec').write_bytes(b'records')
+    digest = hashlib.sha1(b'records').hexdigest()
+    assert utils.download(url, path=str(tmp_path)) == str(tmp_path / 'train.rec')
+    assert utils.download(url, path=str(tmp_path / 'train.rec'), sha1_hash=digest) == str(tmp_path / 'train.rec')
+    monkeypatch.chdir(tmp_path)
+    assert gluon.utils.download(url) == 'train.rec'
+    for kwargs, reason in [({'sha1_hash': '0' * 40}, 'its SHA-1 is not 0000'),
+                           ({'overwrite': True}, 'overwrite=True'),
+                           ({'path': str(tmp_path / 'other.rec')}, 'the file is missing')]:
+        with pytest.raises(FileNotFoundError, match=r"^download: %s.*minigluon never downloads.*copy "
+                                                    r"https://example.invalid/data/train.rec there" % reason) as err:
+            utils.download(url, **kwargs)
+        assert isinstance(err.value, RuntimeError)      # MXNet's failed download is a RuntimeError
+    assert not (tmp_path / 'other.rec').exists()
+    with pytest.raises(ValueError, match=r"download: cannot make a file name from url"):
+        utils.download('https://example.invalid/data/')
+    with pytest.raises(ValueError, match=r"download: retries must be >= 0"):
+        utils.download(url, retries=-1)
