@@ -702,6 +702,24 @@ class DummyIter(DataIter):
     __next__ = next
 
 
+def download(url, fname=None, dirname=None, overwrite=False, retries=5):
+    """The local file MXNet 1.9.1's ``test_utils.download`` would return, without the network.
+
+    The name is ``fname`` (default: the last part of ``url``), inside ``dirname`` when given.
+    MXNet skips the download when that file exists and ``overwrite`` is False; then this returns
+    the name. Otherwise it raises ``MXNetFileNotFoundError`` (a ``FileNotFoundError`` and a
+    ``RuntimeError``) naming the URL and the path to copy it to; ``MXNetValueError`` if
+    ``retries`` < 0. Unlike MXNet it creates no folder.
+    """
+    from minigluon import base, utils
+    base.check_int(retries, 'download: retries', minimum=0)
+    if fname is None:
+        fname = url.split('/')[-1]
+    if dirname is not None:
+        fname = os.path.join(dirname, fname)
+    return utils._file_in_place('download', url, fname, overwrite)
+
+
 # Helpers that run Symbols and blocks (they need this module's comparisons)
 from minigluon._test_utils_graph import (  # noqa: E402,F401
     check_consistency, check_gluon_hybridize_consistency, check_numeric_gradient, check_speed,
@@ -714,7 +732,7 @@ from minigluon._test_utils_graph import (  # noqa: E402,F401
 _DOWNLOADS = ("copy the files into MXNet's data folder ($MXNET_HOME, by default ~/.mxnet): "
               'gluon.data.vision.MNIST() and CIFAR10() read them from its datasets/ folder')
 _OUT_OF_SCOPE = {}      # name -> (what it is, what to do instead)
-for _name in ('download', 'download_model', 'get_mnist', 'get_mnist_pkl', 'get_mnist_ubyte',
+for _name in ('download_model', 'get_mnist', 'get_mnist_pkl', 'get_mnist_ubyte',
               'get_mnist_iterator', 'get_cifar10', 'get_zip_data', 'get_bz2_data'):
     _OUT_OF_SCOPE[_name] = ('downloading (mx.test_utils.%s)' % _name, _DOWNLOADS)
 for _name in ('rand_sparse_ndarray', 'create_sparse_array', 'create_sparse_array_zd'):

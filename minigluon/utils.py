@@ -208,6 +208,14 @@ def download(url, path=None, overwrite=False, sha1_hash=None, retries=5, verify_
         path = os.path.expanduser(path)
         fname = os.path.join(path, url.split('/')[-1]) if os.path.isdir(path) else path
     _base.check_int(retries, 'download: retries', minimum=0)
+    return _file_in_place('download', url, fname, overwrite, sha1_hash)
+
+
+def _file_in_place(what, url, fname, overwrite=False, sha1_hash=None):
+    """``fname`` when MXNet's download functions would not download ``url`` there (the file exists,
+    ``overwrite`` is False, ``sha1_hash`` is None or the file's SHA-1), else
+    :class:`~minigluon.base.MXNetFileNotFoundError` saying why and where to copy ``url``: the
+    rule of ``gluon.utils.download`` and ``test_utils.download`` without the network."""
     if overwrite:
         reason = 'overwrite=True asks for a fresh copy'
     elif not os.path.exists(fname):
@@ -217,5 +225,5 @@ def download(url, path=None, overwrite=False, sha1_hash=None, retries=5, verify_
     else:
         return fname
     raise _base.MXNetFileNotFoundError(
-        "download: %s (%r) and minigluon never downloads (docs/PORTING.md, 'Out of scope'): copy %s "
-        'there yourself' % (reason, fname, url))
+        "%s: %s (%r) and minigluon never downloads (docs/PORTING.md, 'Out of scope'): copy %s "
+        'there yourself' % (what, reason, fname, url))

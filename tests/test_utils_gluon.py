@@ -105,3 +105,17 @@ def test_download_returns_a_file_in_place_as_mxnet_and_never_reaches_the_network
         utils.download('https://example.invalid/data/')
     with pytest.raises(ValueError, match=r"download: retries must be >= 0"):
         utils.download(url, retries=-1)
+
+
+def test_test_utils_download_returns_a_file_in_place_as_mxnet(tmp_path):
+    # MXNet 1.9.1's test_utils.download: name fname (default: url's last part) inside dirname;
+    # an existing file is returned unless overwrite=True
+    url = 'https://example.invalid/models/net-symbol.json'
+    (tmp_path / 'net-symbol.json').write_text('{}')
+    assert mx.test_utils.download(url, dirname=str(tmp_path)) == str(tmp_path / 'net-symbol.json')
+    assert mx.test_utils.download(url, fname='net-symbol.json', dirname=str(tmp_path)) == \
+        str(tmp_path / 'net-symbol.json')
+    for kwargs in [{'dirname': str(tmp_path), 'overwrite': True}, {'dirname': str(tmp_path / 'none')}]:
+        with pytest.raises(FileNotFoundError, match=r"^download: .*copy %s there" % url):
+            mx.test_utils.download(url, **kwargs)
+    assert not (tmp_path / 'none').exists()
