@@ -1,29 +1,58 @@
 """``CachedOp``: run a symbol graph on NDArrays from a plan made once (the engine behind ``hybridize``).
 
-Everything that does not depend on the input values is worked out when the ``CachedOp`` is made:
-the topological order of the operator nodes, each node's operator class and parsed attribute
-state (an instance is rebuilt with :meth:`Op._fast`, skipping attribute parsing), the slot each
-input is read from, the slots its outputs go to, and which slots are dead after each step (so
-intermediate arrays are freed as early as possible). A call is then a plain loop over raw arrays.
-Terms: a *node* of the Symbol graph becomes a *step* of the plan; a *slot* is an index into the
-call's list of raw arrays (the inputs first, then every step's outputs); the autograd *node* of a
-recorded call (:class:`minigluon.autograd.Node`) is another thing.
+Semantics follow MXNet 1.9.1's ``CachedOp`` (``src/imperative/cached_op.cc``; its flags are the
+``CachedOpConfig`` of ``cached_op.h``) as Gluon uses it: ``HybridBlock`` makes one per traced
+graph, with the flags given to ``hybridize``.
 
-As MXNet's ``CachedOp``, a recorded call is **one** node on the autograd tape (see
-:class:`_GraphGrad`): its backward walks the plan in reverse, only through the steps that lie
-between an input that wants a gradient and an output, and accumulates gradients in a list indexed
-by slot. Operators, gradients, summation order and auxiliary-state updates (BatchNorm's running
+Terms
+-----
+symbol, graph node
+    The graph is a :class:`~minigluon.symbol.Symbol`; its nodes (``Symbol._nodes()``, in
+    topological order) are variables (the graph inputs: data and Parameters) and operator nodes
+    (an operator class, its parsed attributes, its input entries).
+plan step, slot
+    Each operator node becomes a *step* of the plan (:class:`minigluon.executor_plan._Step`); a
+    *slot* is an index into the call's list of raw arrays: the graph inputs first (in
+    ``symbol.list_inputs()`` order), then every step's visible outputs. The autograd *node* of
+    a recorded call (:class:`minigluon.autograd.Node`) is another thing.
+workspace
+    With ``static_alloc``, a dict per plan step and thread, kept from call to call, in which an
+    operator keeps its large buffers (:mod:`minigluon.ops._workspace`).
+flags
+    MXNet's CachedOp flags, ``(name, value)`` pairs as ``hybridize(...)`` passes them:
+    ``static_alloc`` (MXNet: allocate the graph's memory statically, once; here: lend
+    workspaces, let max Pooling keep its winners, and never inline); ``static_shape`` (MXNet:
+    optimise for input shapes that stay the same between calls; here only checked: it needs
+    ``static_alloc``, as in MXNet); ``inline_limit`` (default 2; MXNet: a graph of at most this
+    many operators, without ``static_alloc``, is recorded operator by operator instead of as
+    one node; :class:`_GraphGrad` says what that changes here); ``forward_bulk_size`` /
+    ``backward_bulk_size`` (MXNet: how many operators run as one engine segment; kept, no
+    effect).
+
+When the ``CachedOp`` is made, everything that does not depend on the input values is worked out
+(:meth:`CachedOp.__init__`): the topological order of the operator nodes, each node's operator
+class and parsed attribute state (an instance is rebuilt with :meth:`Op._fast`, skipping
+attribute parsing), the slot each input is read from, the slots its outputs go to, and which slots
+are dead after each step (so intermediate arrays are freed as early as possible). The plan and its
+rewrites (relu moved after max pooling; relu in place over a fresh output; max pooling and its
+relu as one pass) are made in :mod:`minigluon.executor_plan`; the symbol, hence ``export``, is
+never changed.
+
+A call (:meth:`CachedOp.__call__` -> :meth:`CachedOp._call_planned`) is then a plain loop over raw
+arrays: unwrap the inputs; while recording, find the slots on a gradient path
+(:meth:`CachedOp._live`, cached per pattern of inputs wanting a gradient); run each step's
+``forward``; wrap the outputs as NDArrays. As MXNet's ``CachedOp``, a recorded call is **one**
+node on the autograd tape (:class:`_GraphGrad`): its backward, which ``loss.backward()`` reaches
+like any other node's, walks the plan in reverse, only through the steps that lie between an
+input that wants a gradient and an output, and accumulates gradients in a dict keyed by slot.
+Operators, gradients, summation order and auxiliary-state updates (BatchNorm's running
 statistics, written in place by the operator) are those of eager mode, so results are the same.
 
-The execution plan and its rewrites (relu moved after max pooling; relu in place over a fresh
-output; max pooling and its relu as one pass) are made in :mod:`minigluon.executor_plan`; the
-symbol, hence ``export``, is never changed.
-
 With ``static_alloc`` (``hybridize(static_alloc=True)``), operators that declare
-``uses_workspace`` (the fused ``RNN``, Convolution, Pooling) receive a per-step dict kept across
-calls, in which they keep their large buffers and reuse them once nothing else references them
-(checked with the reference count, so a graph still waiting for its backward never shares memory
-with a new call).
+``uses_workspace`` (the fused ``RNN``, Convolution, DeformableConvolution, Pooling) receive a
+per-step dict kept across calls, in which they keep their large buffers and reuse them once
+nothing else references them (checked with the reference count, so a graph still waiting for its
+backward never shares memory with a new call).
 
 Before a recorded step runs, its operator gets ``op.needs_input_grad`` (one bool per input: is it
 on a gradient path?), so its backward can skip gradients nobody reads (autograd sets the same flag
@@ -36,7 +65,7 @@ bit for bit; eager calls never keep it, and the symbol is unchanged).
 
 With an op hook installed (:meth:`CachedOp.set_monitor_callback`) the graph runs node by node
 through :func:`minigluon.ndarray.invoke`, unrewritten, so the hook sees every node's true inputs and
-outputs. Semantics follow MXNet 1.9.1's ``CachedOp`` as used by Gluon.
+outputs (and autograd records each node, as in eager mode).
 """
 import threading
 
@@ -46,7 +75,7 @@ from minigluon import autograd, backend
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
 from minigluon.context import current_context
-from minigluon.executor_plan import _Step, _free_lists, _optimise
+from minigluon.executor_plan import _optimise, make_plan, set_free_lists
 from minigluon.ndarray.dispatch import _own, _zero_path
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, invoke
@@ -60,17 +89,25 @@ _accumulate = autograd._accumulate
 class _GraphGrad:
     """The autograd operator of one recorded call: backward runs the plan's steps in reverse.
 
-    ``ops[i]`` is the operator instance that ran step ``i`` (None when the step is not on a path
-    from an input that wants a gradient), ``metas[i]`` the ``(shape, dtype)`` of its outputs.
-    Gradients of outputs that received none are zeros (eager semantics), and a step none of whose
-    outputs received a gradient is skipped, as autograd skips such a node.
+    Made by :meth:`CachedOp._call_planned` and put on the tape as the ``op`` of one
+    :class:`minigluon.autograd.Node` whose inputs are the call's NDArrays (the graph inputs) and
+    whose outputs are the graph outputs. Autograd's backward calls :meth:`backward` as any
+    operator's, with ``None`` for the outputs that received no gradient (``takes_missing_grads``).
+
+    ``plan`` is the execution plan the call ran; ``ops[i]`` the operator instance that ran step
+    ``i`` (None when the step is not on a path from an input that wants a gradient), ``metas[i]``
+    the ``(shape, dtype)`` of its outputs; ``live`` the slots on such a path; ``out_slots`` the
+    slots of the graph outputs; ``num_inputs`` the number of graph inputs (slots ``0 ..
+    num_inputs-1``). Gradients of outputs that received none are zeros (eager semantics), and a
+    step none of whose outputs received a gradient is skipped, as autograd skips such a node.
 
     ``in_metas`` (the inputs' ``(shape, dtype)``), when given, makes every input that wants a
     gradient get one: zeros when no step sends it any (an unused output's branch, a path through
     BlockGrad). MXNet 1.9.1's CachedOp node runs its whole backward graph, so such parameters
-    get fresh zero gradients and ``Trainer.step`` does not call them stale; a graph MXNet
-    inlines (at most ``inline_limit`` operators, without ``static_alloc``) is recorded operator
-    by operator and leaves them untouched, and is made without ``in_metas``.
+    get fresh zero gradients and ``Trainer.step`` does not call them stale. A graph MXNet
+    inlines (at most ``inline_limit`` operators, without ``static_alloc``) is recorded there
+    operator by operator, which leaves those gradients untouched; here it is still one node, made
+    without ``in_metas`` so that they stay untouched too.
 
     Where MXNet 1.9.1's hybridized backward is wrong (measured), every input gets its true
     gradient here: MXNet never writes the gradient of an input that ``+`` adds straight into an
@@ -92,6 +129,9 @@ class _GraphGrad:
         self.out_slots, self.num_inputs, self.in_metas = out_slots, num_inputs, in_metas
 
     def backward(self, xp, *head_grads):
+        """The gradients of the graph inputs, a list in input order, from ``head_grads`` (one
+        per graph output, None where none arrived). An input that no step sends a gradient
+        gets None, or zeros where ``in_metas`` was given and it is on a gradient path."""
         grads = {}          # slot -> gradient, summed where a slot feeds several steps
         live = self.live
         for s, g in zip(self.out_slots, head_grads):
@@ -131,6 +171,26 @@ def _at_node(step, err):
     return named
 
 
+def _check_flags(flags):
+    """Refuse ``static_shape`` without ``static_alloc``, as MXNet 1.9.1's CachedOp does (a flag is
+    on when its value reads ``true`` or ``1``: MXNet's flags are strings)."""
+    flag = {k: str(v).lower() in ('true', '1') for k, v in flags}
+    if flag.get('static_shape') and not flag.get('static_alloc'):
+        raise MXNetValueError('CachedOp: static_alloc must be True when static_shape is True '
+                              '(hybridize(static_alloc=True, static_shape=True))')
+
+
+def _unique_input_names(nodes):
+    """The names of the graph's variables, in ``nodes`` order; they must be unique, since a call
+    gives one array per name."""
+    names = [n.name for n in nodes if n.is_variable]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise MXNetError('CachedOp: the graph has several inputs named %s; input names must '
+                         'be unique' % dup)
+    return names
+
+
 class CachedOp:
     """An execution plan for ``symbol``, callable on NDArrays.
 
@@ -158,61 +218,32 @@ class CachedOp:
     def __init__(self, symbol, flags=()):
         self.symbol = symbol
         self.flags = tuple(flags)
-        flag = {k: str(v).lower() in ('true', '1') for k, v in self.flags}
-        if flag.get('static_shape') and not flag.get('static_alloc'):
-            raise MXNetValueError('CachedOp: static_alloc must be True when static_shape is True '
-                                  '(hybridize(static_alloc=True, static_shape=True))')
+        _check_flags(self.flags)
         nodes = symbol._nodes()
-        self.input_names = [n.name for n in nodes if n.is_variable]
-        if len(set(self.input_names)) != len(self.input_names):
-            dup = sorted({n for n in self.input_names if self.input_names.count(n) > 1})
-            raise MXNetError('CachedOp: the graph has several inputs named %s; input names must '
-                             'be unique' % dup)
-        slot_of = {}
-        for node in nodes:
-            if node.is_variable:
-                slot_of[(id(node), 0)] = len(slot_of)
-        self.num_inputs = len(slot_of)
-        plan = []
-        for node in nodes:
-            if node.is_variable:
-                continue
-            for src, idx, _ in node.inputs:
-                if not src.is_variable and idx >= src.num_visible:
-                    raise MXNetError("CachedOp: node '%s' reads hidden output %d of '%s' (%s), "
-                                     'which is not supported' % (node.name, idx, src.name, src.op))
-            ins = tuple(slot_of[(id(src), idx)] for src, idx, _ in node.inputs)
-            outs = []
-            for i in range(node.num_visible):
-                slot_of[(id(node), i)] = len(slot_of)
-                outs.append(slot_of[(id(node), i)])
-            plan.append(_Step(node.cls, node.state, node.name, node.num_visible > 1, ins, tuple(outs)))
-        for node, idx in symbol._outputs:
-            if not node.is_variable and idx >= node.num_visible:
-                raise MXNetError("CachedOp: output %d of '%s' (%s) is hidden and cannot be a graph "
-                                 'output' % (idx, node.name, node.op))
+        self.input_names = _unique_input_names(nodes)
+        plan, slot_of = make_plan(nodes, symbol._outputs)
+        self.num_inputs = len(self.input_names)
         self.out_slots = [slot_of[(id(n), i)] for n, i in symbol._outputs]
         self.num_slots = len(slot_of)
         # A slot can be dropped after its last reader, unless it is an input or a graph output.
         keep = set(self.out_slots) | set(range(self.num_inputs))
-        for step, free in zip(plan, _free_lists(plan, keep)):
-            step.free = free
+        set_free_lists(plan, keep)
+        self._plan = plan                          # node by node, as the symbol says
+        self._exec_plan = _optimise(plan, keep)    # what a call runs (module docstring)
+        self._live_cache = {}       # inputs wanting a gradient (tuple of bool) -> _live's answer
         # Fill nodes (``_zeros``...) whose shape has a 0: sized per call by shape inference
         self._open_fills = {slot_of[(id(n), 0)]: n for n in nodes
                             if not n.is_variable and not n.inputs and 0 in (n.state.get('shape') or ())}
-        self._fill_cache = {}
-        self._plan = plan                          # node by node, as the symbol says
-        self._exec_plan = _optimise(plan, keep)    # what a call runs (module docstring)
-        self._live_cache = {}
-        self._monitor = None
+        self._fill_cache = {}       # the inputs' shapes -> _fill_shapes's answer
+        self._monitor = None        # (callback, monitor_all) while an op hook is set
         # static_alloc: operators that declare ``uses_workspace`` get a dict per step (and thread),
-        # kept across calls, in which they keep large buffers for reuse (see ops/_rnn_kernels.py)
+        # kept across calls, in which they keep large buffers for reuse (see ops/_workspace.py)
         self._static_alloc = bool(dict(self.flags).get('static_alloc', False))
-        # MXNet runs a graph of at most inline_limit operators (without static_alloc) operator
-        # by operator, recording each: see _GraphGrad
+        self._workspaces = {}       # (thread id, index of the step in _exec_plan) -> workspace
+        # MXNet records a graph of at most inline_limit operators (without static_alloc) operator
+        # by operator ("inlined"); here it stays one node, made as _GraphGrad says
         self._inlined = (not self._static_alloc and
                          len(plan) <= int(dict(self.flags).get('inline_limit', 2)))
-        self._workspaces = {}
 
     def __reduce__(self):
         """Pickle (and copy) as the graph and the flags: the Symbol goes as its JSON and the plan is
@@ -236,6 +267,7 @@ class CachedOp:
         self._monitor = None if callback is None else (callback, bool(monitor_all))
 
     def _report(self, step, op, inputs, res):
+        """Hand one node's inputs (with ``monitor_all``) and outputs to the op hook."""
         callback, monitor_all = self._monitor
         if monitor_all:
             for arg, arr in zip(op.list_arguments(), inputs):
@@ -289,9 +321,7 @@ class CachedOp:
             dtypes = {(id(n), 0): np.dtype(a.dtype) for n, a in zip(
                 [n for n in self.symbol._nodes() if n.is_variable], args)}
             try:
-                vals = infer._sweep(self.symbol, lambda node: given.get(node.name),
-                                    lambda op, ins: op.infer_shape(ins), infer._merge, infer._known,
-                                    dtypes)[0]
+                vals = infer.sweep_shapes(self.symbol, lambda node: given.get(node.name), dtypes)[0]
             except MXNetError:
                 vals = {}
             found = {slot: vals[(id(node), 0)] for slot, node in self._open_fills.items()
@@ -301,6 +331,9 @@ class CachedOp:
 
     # -- node by node through invoke (op hooks) ------------------------------------------------------
     def _call_node_by_node(self, args):
+        """Run ``_plan`` (node by node, unrewritten) through :func:`invoke`, as eager calls run:
+        each node is recorded on its own while recording, and the op hook sees each node's
+        inputs and outputs (:meth:`_report`). Slots hold NDArrays here, not raw arrays."""
         slots = list(args) + [None] * (self.num_slots - self.num_inputs)
         fills = self._fill_shapes(args)
         inference = not autograd.is_recording()
@@ -343,18 +376,12 @@ class CachedOp:
 
     @fp_errors_ignored      # the graph's kernels, as invoke runs eager ones (see _fp_errors)
     def _call_planned(self, args):
-        """Run ``_exec_plan`` on the raw arrays of ``args``. The steps: check the contexts;
-        while recording, find the slots on a gradient path (:meth:`_live`); run each step's
-        operator (keeping the instances a backward needs); wrap the outputs as NDArrays and,
-        if one is on a gradient path, record the whole call as one node (:class:`_GraphGrad`)."""
-        ctx = args[0]._ctx if args else current_context()
-        raws = []
-        for a in args:
-            if a._ctx is not ctx and a._ctx != ctx and (ctx.is_gpu or a._ctx.is_gpu):
-                raise MXNetError('CachedOp: inputs are on different contexts (%s and %s); move them '
-                                 'with as_in_context()' % (ctx, a._ctx))
-            raws.append(a._data)
-        xp = ctx.xp if backend.cupy is None or not raws else backend.get_array_module(*raws)
+        """Run ``_exec_plan`` on the raw arrays of ``args``. The steps: unwrap the inputs
+        (:meth:`_raw_inputs`); while recording, find the slots on a gradient path
+        (:meth:`_live`); run each step's operator (keeping the instances a backward needs);
+        if an output is on a gradient path, record the whole call as one autograd node
+        (:class:`_GraphGrad`); wrap the outputs as NDArrays (:meth:`_wrap_outputs`)."""
+        raws, ctx, xp = self._raw_inputs(args)
         record = getattr(_state, 'recording', False)
         live = needs = None
         if record:
@@ -362,8 +389,8 @@ class CachedOp:
             if any(wants):
                 live, needs = self._live(wants)
         plan = self._exec_plan          # run the steps: slots hold the raw arrays
-        ops = [None] * len(plan) if live is not None else None
-        metas = [None] * len(plan) if live is not None else None
+        ops = [None] * len(plan) if live is not None else None      # what the backward runs
+        metas = [None] * len(plan) if live is not None else None    # (shape, dtype) of outputs
         slots = raws + [None] * (self.num_slots - self.num_inputs)
         tid = threading.get_ident() if self._static_alloc else None
         fills = self._fill_shapes(args)
@@ -394,14 +421,42 @@ class CachedOp:
                     ops[i], metas[i] = op, ((res.shape, res.dtype),)
             for s in step.free:
                 slots[s] = None
-        outs = []                       # the outputs, and the call's autograd node
-        node = None
+        node = None                     # the call's autograd node
         if live is not None and any(s in live for s in self.out_slots):
             grad_op = _GraphGrad(plan, ops, metas, live, self.out_slots, self.num_inputs,
                                  None if self._inlined else [(r.shape, r.dtype) for r in raws])
             node = autograd.Node(grad_op, args, [(slots[s].shape, slots[s].dtype)
                                                  for s in self.out_slots], xp)
             autograd._join_inputs(args)
+        return self._wrap_outputs(args, raws, slots, ctx, node, live, record)
+
+    def _raw_inputs(self, args):
+        """``(raws, ctx, xp)``: the NumPy/CuPy arrays of the NDArrays ``args``, the context of
+        the first (the current context when there are none) and the array module to run on.
+
+        Raises
+        ------
+        MXNetError
+            When the inputs are on different devices (CPU contexts mix, as in eager calls).
+        """
+        ctx = args[0]._ctx if args else current_context()
+        raws = []
+        for a in args:
+            if a._ctx is not ctx and a._ctx != ctx and (ctx.is_gpu or a._ctx.is_gpu):
+                raise MXNetError('CachedOp: inputs are on different contexts (%s and %s); move '
+                                 'them with as_in_context()' % (ctx, a._ctx))
+            raws.append(a._data)
+        xp = ctx.xp if backend.cupy is None or not raws else backend.get_array_module(*raws)
+        return raws, ctx, xp
+
+    def _wrap_outputs(self, args, raws, slots, ctx, node, live, record):
+        """The call's outputs as NDArrays on ``ctx``, one per graph output: a graph input passed
+        straight through is returned as it is; any other output is a new array (a copy where it
+        is a view of an input, as MXNet copies), pointing at output ``k`` of the autograd
+        ``node`` when it is on a gradient path (slot in ``live``), else, while recording, sent
+        down the zero path (:func:`~minigluon.ndarray.dispatch._zero_path`: its backward sends
+        zeros, as for an argmax)."""
+        outs = []
         for k, s in enumerate(self.out_slots):
             if s < self.num_inputs:
                 outs.append(args[s])         # an input passed straight through

@@ -1,7 +1,17 @@
-"""The execution plan of a :class:`minigluon.executor.CachedOp`: its steps and three rewrites.
+"""The execution plan of a :class:`minigluon.executor.CachedOp`: its steps, and three rewrites.
 
-A plan is a list of :class:`_Step` (an operator class, its parsed attributes, the slots it reads
-and writes, the slots freed after it). :func:`_optimise` returns a copy with these rewrites:
+Terms (the executor's module docstring has the whole picture):
+
+* a **plan** is a list of :class:`_Step`, one per operator node of the Symbol graph, in the
+  graph's topological order (variables make no step: they are the call's inputs);
+* a **slot** is an index into the list of raw arrays a call fills: slots ``0 .. num_inputs-1``
+  hold the graph inputs (in ``Symbol.list_inputs()`` order), then each step's visible outputs
+  take the next slots in plan order;
+* a step's **free list** names the slots it reads for the last time (graph inputs and outputs
+  excepted), so a call drops those arrays as soon as the step ran.
+
+:func:`make_plan` builds the plan node by node from the Symbol (what ``CachedOp._plan`` holds);
+:func:`_optimise` returns a copy with these rewrites (``CachedOp._exec_plan``, what a call runs):
 
 * ``Activation(relu) -> Pooling(max)`` runs as ``Pooling(max) -> relu``: ``max`` and ``relu``
   commute exactly (``max_i relu(x_i) = relu(max_i x_i)``), the gradient reaches the same first
@@ -12,24 +22,38 @@ and writes, the slots freed after it). :func:`_optimise` returns a copy with the
   for bit; where windows overlap (stride below kernel, global pooling included) a gradient
   element that is zero or NaN may carry the other sign bit, as eager masks the gradient summed
   over the windows and the plan masks each window's share before the sum.
-* a relu whose input is the fresh output of a Convolution, FullyConnected or max Pooling that
-  nothing else reads runs in place on that array (no new output array, which on CPU also means no
-  new pages to fault in), and its backward masks the gradient with ``output > 0``.
+* a relu whose input is the fresh single output of a Convolution, FullyConnected or Pooling (of
+  any pool type) that nothing else reads runs in place on that array (:class:`_ReluInPlace`: no
+  new output array, which on CPU also means no new pages to fault in), and its backward masks
+  the gradient with ``output > 0``.
 * a max Pooling followed by such an in-place relu becomes one step (:class:`_MaxPoolRelu`): the
   pass that finds each window's winner also applies the relu and marks the windows it zeroes, so
   in captcha's model (Conv -> relu -> max pool, twice) neither relu nor its backward makes a pass
   of its own (the hybridized training step with two CPU workers ~44 -> ~41 ms).
 
 It also marks a Convolution read only by a Pooling (``layout_free``: it may return a strided view)
-and max Poolings that may keep their winning positions (``argmax_ok``), and computes the free lists.
+and max Poolings that may keep their winning positions (``argmax_ok``), and computes the free
+lists again. The Symbol, hence ``export``, is never changed.
 """
 import numpy as np
 
+from minigluon.base import MXNetError
 from minigluon.ops.pooling import Pooling, _window_reduce
 from minigluon.ops.registry import Op
 
 
 class _Step:
+    """One step of a plan: the operator node to run, where it reads and writes.
+
+    ``cls`` is the operator class and ``state`` its parsed attributes (the node's ``state``: what
+    ``cls._fast(state, given)`` turns into a fresh instance for each call, without parsing);
+    ``given`` the attributes the graph set (``state['given']``); ``name`` the node's name (for
+    errors and op hooks). ``ins`` is a tuple of the slots it reads, one per operator input,
+    ``outs`` the slots of its visible outputs, ``multi`` whether it has several visible outputs
+    (``forward`` then returns a tuple), ``free`` the slots read for the last time here.
+    ``layout_free`` and ``argmax_ok`` are the plan flags of the module docstring.
+    """
+
     __slots__ = ('cls', 'state', 'given', 'ins', 'outs', 'free', 'multi', 'name', 'layout_free',
                  'argmax_ok')
 
@@ -133,6 +157,46 @@ def _windows_touch_data(state):
     return all(p < k for k, p in zip(kernel, pad))
 
 
+def make_plan(nodes, outputs):
+    """The plan of a graph, node by node: ``(plan, slot_of)``.
+
+    ``nodes`` are the graph's nodes in topological order (``Symbol._nodes()``), ``outputs`` its
+    output entries ``(node, index)`` (``Symbol._outputs``). ``slot_of`` maps each entry
+    ``(id(node), output index)`` to its slot: the variables first, in ``nodes`` order (so the
+    graph inputs are slots ``0 .. num_inputs-1``), then the visible outputs of each step.
+    The steps' free lists are left empty (the caller knows which slots to keep).
+
+    Raises
+    ------
+    MXNetError
+        When a node, or the graph, reads a hidden output of an operator (BatchNorm's saved
+        mean): a call returns only the visible outputs, as :func:`~minigluon.ndarray.invoke`.
+    """
+    slot_of = {}
+    for node in nodes:
+        if node.is_variable:
+            slot_of[(id(node), 0)] = len(slot_of)
+    plan = []
+    for node in nodes:
+        if node.is_variable:
+            continue
+        for src, idx, _ in node.inputs:
+            if not src.is_variable and idx >= src.num_visible:
+                raise MXNetError("CachedOp: node '%s' reads hidden output %d of '%s' (%s), "
+                                 'which is not supported' % (node.name, idx, src.name, src.op))
+        ins = tuple(slot_of[(id(src), idx)] for src, idx, _ in node.inputs)
+        outs = []
+        for i in range(node.num_visible):
+            slot_of[(id(node), i)] = len(slot_of)
+            outs.append(slot_of[(id(node), i)])
+        plan.append(_Step(node.cls, node.state, node.name, node.num_visible > 1, ins, tuple(outs)))
+    for node, idx in outputs:
+        if not node.is_variable and idx >= node.num_visible:
+            raise MXNetError("CachedOp: output %d of '%s' (%s) is hidden and cannot be a graph "
+                             'output' % (idx, node.name, node.op))
+    return plan, slot_of
+
+
 def _free_lists(plan, keep):
     """Per step, the slots read for the last time there (except ``keep``)."""
     last_use = {}
@@ -146,23 +210,43 @@ def _free_lists(plan, keep):
     return [tuple(f) for f in frees]
 
 
-def _optimise(plan, keep):
-    """The execution plan with the rewrites of the module docstring; ``plan`` is not changed."""
-    plan = [_Step(s.cls, s.state, s.name, s.multi, s.ins, s.outs) for s in plan]
-    readers = {}
+def set_free_lists(plan, keep):
+    """Give each step of ``plan`` its free list; ``keep``: the slots never freed (the graph's
+    inputs and outputs)."""
+    for step, free in zip(plan, _free_lists(plan, keep)):
+        step.free = free
 
-    def index_readers():
-        readers.clear()
-        for i, step in enumerate(plan):
-            for s in step.ins:
-                readers.setdefault(s, []).append(i)
-    index_readers()
+
+def _only_reader_finder(plan, keep):
+    """A function ``only_reader(slot)``: the index of the one step of ``plan`` that reads
+    ``slot``, or None when several steps or none read it, or it is kept (a graph output)."""
+    readers = {}
+    for i, step in enumerate(plan):
+        for s in step.ins:
+            readers.setdefault(s, []).append(i)
 
     def only_reader(slot):
         r = readers.get(slot, ())
         return r[0] if len(r) == 1 and slot not in keep else None
+    return only_reader
 
-    for i, step in enumerate(plan):              # relu -> max pool  ==>  max pool -> relu
+
+def _optimise(plan, keep):
+    """The execution plan with the rewrites of the module docstring; ``plan`` is not changed."""
+    plan = [_Step(s.cls, s.state, s.name, s.multi, s.ins, s.outs) for s in plan]
+    # (the first rewrite keeps every slot's readers where they were, so both share one index)
+    only_reader = _only_reader_finder(plan, keep)
+    _move_relus_after_max_pools(plan, only_reader)
+    plan = _relus_in_place(plan, only_reader)
+    _mark_plan_flags(plan, _only_reader_finder(plan, keep))     # steps were removed: indices moved
+    set_free_lists(plan, keep)
+    return plan
+
+
+def _move_relus_after_max_pools(plan, only_reader):
+    """``relu -> max pool`` becomes ``max pool -> relu`` in place (same steps, same slots read
+    and written by the steps at each position: ``only_reader`` stays true)."""
+    for i, step in enumerate(plan):
         j = only_reader(step.outs[0]) if _is_relu(step) else None
         if (j is not None and _is_max_pool(plan[j]) and len(plan[j].ins) == 1
                 and _windows_touch_data(plan[j].state)):
@@ -170,8 +254,14 @@ def _optimise(plan, keep):
             (src,), (mid,), (dst,) = step.ins, step.outs, pool.outs
             plan[i] = _Step(pool.cls, pool.state, pool.name, False, (src,), (mid,))
             plan[j] = _Step(step.cls, step.state, step.name, False, (mid,), (dst,))
+
+
+def _relus_in_place(plan, only_reader):
+    """The plan with each relu over a fresh array read by nothing else made a
+    :class:`_ReluInPlace`, and a max pool followed by such a relu made one :class:`_MaxPoolRelu`
+    step (the relu's step removed)."""
     producer = {s: step for step in plan for s in step.outs}
-    for i, step in enumerate(plan):              # relu over a fresh array read by nothing else
+    for i, step in enumerate(plan):
         if _is_relu(step):
             src = step.ins[0]
             prod = producer.get(src)
@@ -182,15 +272,16 @@ def _optimise(plan, keep):
                     j = plan.index(prod)
                     plan[j] = _Step(_MaxPoolRelu, prod.state, prod.name, False, prod.ins, step.outs)
                     plan[i] = None
-    plan[:] = [step for step in plan if step is not None]
-    index_readers()                              # steps were removed: indices moved
-    for step in plan:        # Convolution read only by Pooling: any layout; max Pooling: may keep argmax
+    return [step for step in plan if step is not None]
+
+
+def _mark_plan_flags(plan, only_reader):
+    """Set ``layout_free`` on each Convolution read only by a Pooling (it may return any strided
+    view) and ``argmax_ok`` on each max Pooling (it may keep its winners for the backward)."""
+    for step in plan:
         if step.cls.name == 'Convolution' and not step.multi:
             j = only_reader(step.outs[0])
             if j is not None and plan[j].cls.name == 'Pooling':
                 step.layout_free = True
         if _is_max_pool(step) and len(step.ins) == 1:
             step.argmax_ok = True
-    for step, free in zip(plan, _free_lists(plan, keep)):
-        step.free = free
-    return plan

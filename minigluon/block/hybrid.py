@@ -1,13 +1,50 @@
 """``HybridBlock``: a Block whose ``hybrid_forward(F, ...)`` runs eagerly or as a cached graph.
 
-Semantics follow ``mxnet.gluon.HybridBlock`` (MXNet 1.9.1; docs/MXNET_SPEC.md sections 1.2 and 9).
-Eagerly, ``F`` is :mod:`minigluon.ndarray` and parameters arrive as keyword arguments named by their
-attribute. After ``hybridize()``, the first call traces ``hybrid_forward`` with ``F =
-minigluon.symbol`` on variables (``data`` or ``data0, data1...``) once per argument structure; later
-calls run that graph through :class:`minigluon.executor.CachedOp`, which executes a plan made once
-(the same operators, values and gradients as eager calls) and records each call as one node on the
-autograd tape, as MXNet's CachedOp does. ``export`` writes the graph and its parameters in MXNet's
-formats.
+Semantics follow ``mxnet.gluon.HybridBlock`` (MXNet 1.9.1, ``python/mxnet/gluon/block.py``;
+docs/MXNET_SPEC.md sections 1.2 and 9). Eagerly, ``F`` is :mod:`minigluon.ndarray` and parameters
+arrive as keyword arguments named by their attribute. ``export`` writes the cached graph and its
+parameters in MXNet's formats.
+
+Terms
+-----
+symbol, graph node
+    A :class:`minigluon.symbol.Symbol` is a list of outputs of a graph of nodes: variables
+    (named inputs: ``data``, ``data0, data1...``, or a Parameter's name, from
+    :meth:`Parameter.var`) and operator nodes, one per ``F.<op>`` call made with ``F =
+    minigluon.symbol``.
+trace
+    Calling ``hybrid_forward`` once with ``F = minigluon.symbol``, on variables, so that it builds
+    the graph of what it computes (:meth:`HybridBlock._get_graph`). Children called on Symbols
+    add their nodes to it (:meth:`HybridBlock.forward`'s Symbol branch).
+argument structure
+    The code of how a call's nested arguments map to the graph's flat inputs
+    (:mod:`minigluon.block._graph`). A graph is traced per argument structure (and per
+    :meth:`HybridBlock._graph_variant`), not per shape: calls with other shapes reuse it.
+cached graph, CachedOp
+    ``_cached_graph`` is ``(data variables, Group of the outputs)``; ``_cached_op`` is the
+    :class:`minigluon.executor.CachedOp` that runs it from an execution plan made once;
+    ``_cached_op_args`` says where each graph input comes from (a call argument or a Parameter).
+
+A hybridized call, in the order it runs
+---------------------------------------
+``net.hybridize(...)`` (:meth:`HybridBlock.hybridize`) only sets ``_active`` and the CachedOp
+flags on the block and its descendants and drops their cached graphs: nothing is traced yet.
+``net(x)`` is ``Block.__call__`` -> :meth:`HybridBlock.forward`, which finds NDArrays on an active
+block and calls :meth:`HybridBlock._call_cached_op`:
+
+1. at the first call, :meth:`_build_cache`: :meth:`_get_graph` traces ``hybrid_forward``, then
+   the inputs are checked, ``_cached_op_args`` planned and the ``CachedOp`` made (its
+   constructor makes the execution plan, :mod:`minigluon.executor_plan`);
+2. a call of another argument structure or graph variant switches graphs
+   (:meth:`_switch_graph`, which traces a new one on first use);
+3. :meth:`_graph_inputs` gathers the graph's arrays: the call's and each Parameter's data. At
+   the first call a Parameter still waiting for its shape raises DeferredInitializationError;
+   :meth:`_init_pending_params` infers the shapes over the graph and initialises them;
+4. ``CachedOp.__call__`` runs the plan on the raw arrays and, while recording, puts one node on
+   the autograd tape; its outputs are regrouped as ``hybrid_forward`` returned them.
+
+Later calls only check the structure and do steps 3 and 4. ``loss.backward()`` reaches the
+CachedOp's node as any other (:class:`minigluon.executor._GraphGrad`).
 """
 import warnings
 
@@ -38,6 +75,12 @@ def _symbol_type():
     return _SYMBOL_TYPE[0]
 
 
+# What makes up one traced graph of a HybridBlock: the attributes :meth:`HybridBlock._switch_graph`
+# sets aside, per argument structure and graph variant, when a call needs another graph.
+_GRAPH_ENTRY_FIELDS = ('_cached_graph', '_cached_op', '_cached_op_args', '_in_format',
+                       '_out_format', '_traced_variant')
+
+
 def _input_kinds(args):
     """``(has_symbol, has_ndarray, contexts, first_ctx)`` over nested lists of ``args``."""
     sym_type = _symbol_type()
@@ -56,6 +99,31 @@ def _input_kinds(args):
         elif sym_type and isinstance(a, sym_type):
             has_sym = True
     return has_sym, has_nd, ctxs, first
+
+
+def _data_variables(symbol, flat_args, args):
+    """The graph's data variables for a call's flattened arguments ``flat_args``: ``(inputs,
+    data_vars)``, where ``inputs`` holds a variable per non-None argument (``data`` when there is
+    one, else ``data0, data1...``) and None for each None, and ``data_vars`` the variables alone.
+
+    Raises
+    ------
+    ValueError
+        When every argument is None (``args``, the call's arguments, are named in the message).
+    """
+    real = sum(a is not None for a in flat_args)
+    if real == 0:
+        raise ValueError('All args are None and we do not support such a case. Received '
+                         'args={}'.format(args))
+    inputs, data_vars = [], []
+    for a in flat_args:
+        if a is None:
+            inputs.append(None)
+            continue
+        v = symbol.var('data%d' % len(data_vars) if real > 1 else 'data')
+        inputs.append(v)
+        data_vars.append(v)
+    return inputs, data_vars
 
 
 def _type_names(args):
@@ -118,6 +186,12 @@ class HybridBlock(Block):
         is made again by the next hybridized call)."""
         return {'_cached_graph': (), '_cached_op': None, '_cached_op_args': None}
 
+    def _drop_cached_graphs(self, state):
+        """Remove from ``state`` (this block's ``__dict__``, or a copy of it) the cached graph,
+        its executor and the graphs kept for other argument structures (``_other_graphs``)."""
+        state.update(self._cache_cleared())
+        state.pop('_other_graphs', None)
+
     def _clear_cached_op(self):
         """Drop this block's cached graph and those of all HybridBlocks it is nested in (their
         graphs were traced through it). MXNet 1.9.1 clears only the block itself, so replacing a
@@ -128,8 +202,7 @@ class HybridBlock(Block):
             if id(block) in seen or not isinstance(block, HybridBlock):
                 continue
             seen.add(id(block))
-            block.__dict__.update(block._cache_cleared())
-            block.__dict__.pop('_other_graphs', None)
+            block._drop_cached_graphs(block.__dict__)
             pending.extend(_parents_of(block))
 
     def __getstate__(self):
@@ -139,19 +212,29 @@ class HybridBlock(Block):
         1.9.1 keeps the traced graph but cannot pickle a block that ran hybridized (its CachedOp
         is a C handle: 'ctypes objects containing pointers cannot be pickled')."""
         state = dict(self.__dict__)
-        state.update(self._cache_cleared())
-        state.pop('_other_graphs', None)
+        self._drop_cached_graphs(state)
         return state
 
     def hybridize(self, active=True, backend=None, clear=True, static_alloc=False, static_shape=False,
                   inline_limit=2, forward_bulk_size=None, backward_bulk_size=None, **kwargs):
         """Turn graph caching on (or off with ``active=False``) for this block and its descendants.
 
+        Nothing is traced here: the next call traces ``hybrid_forward`` and makes the
+        :class:`~minigluon.executor.CachedOp` (see the module docstring). ``clear`` (the
+        default) drops the graph cached so far. The descendants always drop theirs, and with it
+        the graphs of the blocks they are nested in, so ``clear=False`` keeps a graph only on a
+        block without HybridBlock children (in MXNet 1.9.1 a block clears only its own graph).
+
         ``static_alloc``, ``static_shape``, ``inline_limit`` and the bulk sizes are passed to
-        the :class:`~minigluon.executor.CachedOp` as MXNet's flags (``static_alloc`` lets some
-        operators keep their buffers across calls; there is no memory planner). ``backend`` and
-        its options (``**kwargs``) are accepted and ignored: MXNet's subgraph backends are out of
-        scope (:meth:`optimize_for` raises).
+        the CachedOp as MXNet's CachedOp flags (more in :mod:`minigluon.executor`).
+        ``static_alloc=True`` lends the operators that declare ``uses_workspace`` a workspace of
+        buffers kept across calls (there is no memory planner) and lets a recorded max Pooling
+        keep its winners for the backward. A graph of at most ``inline_limit`` operators without
+        ``static_alloc`` (one MXNet inlines) leaves the gradients of the inputs its backward does
+        not reach untouched, where other graphs give them zeros. ``static_shape`` has no effect
+        beyond its check (below), nor have the bulk sizes. ``backend`` and its options
+        (``**kwargs``) are accepted and ignored: MXNet's subgraph backends are out of scope
+        (:meth:`optimize_for` raises).
 
         Hooks: the hooks of the block that is called still run around every call (hybridized or
         not). Hooks of its descendants run only while the graph is traced (first call per argument
@@ -210,27 +293,20 @@ class HybridBlock(Block):
         if not self._cached_graph:
             symbol = _symbol_module()
             flat_args, self._in_format = flatten(args, 'input')
-            real = sum(a is not None for a in flat_args)
-            if real == 0:
-                raise ValueError('All args are None and we do not support such a case. Received '
-                                 'args={}'.format(args))
-            inputs, data_vars, cnt = [], [], 0
-            for a in flat_args:
-                if a is None:
-                    inputs.append(None)
-                    continue
-                v = symbol.var('data%d' % cnt if real > 1 else 'data')
-                cnt += 1
-                inputs.append(v)
-                data_vars.append(v)
-            grouped = regroup(inputs, self._in_format)
-            params = {name: p.var() for name, p in self._reg_params.items()}
-            with self.name_scope():
-                out = self._named_hybrid_forward(symbol, *grouped, **params)
+            inputs, data_vars = _data_variables(symbol, flat_args, args)
+            out = self._trace_hybrid_forward(symbol, *regroup(inputs, self._in_format))
             flat_out, self._out_format = flatten(out, 'output')
             self._cached_graph = data_vars, symbol.Group(flat_out)
             self._traced_variant = self._graph_variant()
         return self._cached_graph
+
+    def _trace_hybrid_forward(self, symbol, *inputs):
+        """``hybrid_forward(F=symbol, *inputs, **params)`` on Symbol ``inputs``, each Parameter
+        passed as its variable (:meth:`Parameter.var`), inside this block's name scope (so that
+        its nodes and children are named ``<prefix>...``): the Symbol(s) it returns."""
+        params = {name: p.var() for name, p in self._reg_params.items()}
+        with self.name_scope():
+            return self._named_hybrid_forward(symbol, *inputs, **params)
 
     def _graph_variant(self):
         """What, besides the structure of the call's arguments, decides the graph a trace writes
@@ -300,10 +376,21 @@ class HybridBlock(Block):
                 err.graph_node = node
             raise _in_graph_block(self, err) from err.__cause__
 
+    def _init_pending_params(self, args, params):
+        """What a first call does when a Parameter raised DeferredInitializationError: infer
+        the unknown shapes from the call's ``args`` (:meth:`_deferred_infer_shape`), then finish
+        the deferred initialisation of ``params`` (an iterable of Parameters, read after the
+        inference)."""
+        self._deferred_infer_shape(*args)
+        for param in params:
+            param._finish_deferred_init()
+
     def _build_cache(self, *args):
-        """Make the :class:`~minigluon.executor.CachedOp` of the traced graph and the plan that
-        fills its inputs from a call (``_cached_op_args``); warn, as MXNet, about arguments and
-        Parameters the graph does not use."""
+        """Step 1 of a hybridized call (module docstring): trace the graph (:meth:`_get_graph`),
+        check that every graph input is a data variable or one of this block's Parameters,
+        warn, as MXNet, about arguments and Parameters the graph does not use, note where each
+        graph input comes from (``_cached_op_args``) and make the
+        :class:`~minigluon.executor.CachedOp` with this block's flags (which builds the plan)."""
         data_vars, out = self._get_graph(*args)
         data_index = {v.name: i for i, v in enumerate(data_vars)}
         params = self.collect_params()
@@ -335,29 +422,37 @@ class HybridBlock(Block):
         and without ``sample_weight`` then runs two graphs. MXNet 1.9.1 raises 'The argument
         structure of HybridBlock does not match' instead. ``export`` writes the graph of the
         latest call."""
-        others = self.__dict__.setdefault('_other_graphs', {})
-        current = (self._in_format, getattr(self, '_traced_variant', None))
-        others[repr(current)] = (self._cached_graph, self._cached_op, self._cached_op_args,
-                                 self._in_format, self._out_format, current[1])
+        others = self.__dict__.setdefault('_other_graphs', {})   # repr((format, variant)) -> entry
+        current = self._graph_entry()
+        current_key = repr((self._in_format, getattr(self, '_traced_variant', None)))
+        others[current_key] = current
         entry = others.pop(repr((fmt, variant)), None)
         if entry is None:
             self._cached_graph, self._cached_op, self._cached_op_args = (), None, None
             try:
                 self._build_cache(*args)
             except BaseException:       # a failed trace leaves the graph in use as it was
-                (self._cached_graph, self._cached_op, self._cached_op_args, self._in_format,
-                 self._out_format, self._traced_variant) = others.pop(repr(current))
+                self._use_graph_entry(others.pop(current_key))
                 raise
         else:
-            (self._cached_graph, self._cached_op, self._cached_op_args, self._in_format,
-             self._out_format, self._traced_variant) = entry
+            self._use_graph_entry(entry)
             if self._cached_op is not None:    # the op hook as it is now (set or removed since)
                 self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
 
+    def _graph_entry(self):
+        """The graph in use, as a tuple of the values of :data:`_GRAPH_ENTRY_FIELDS`."""
+        return tuple(getattr(self, name, None) for name in _GRAPH_ENTRY_FIELDS)
+
+    def _use_graph_entry(self, entry):
+        """Make ``entry`` (from :meth:`_graph_entry`) the graph in use."""
+        for name, value in zip(_GRAPH_ENTRY_FIELDS, entry):
+            setattr(self, name, value)
+
     def _call_cached_op(self, *args):
-        """A hybridized call: the graph for this argument structure (traced if new, see
+        """A hybridized call (steps 1 to 4 of the module docstring): the graph for this
+        argument structure (traced at the first call, see :meth:`_build_cache` and
         :meth:`_switch_graph`), pending Parameters initialised from the call's shapes, then the
-        CachedOp, whose flat outputs are regrouped as ``hybrid_forward`` returned them."""
+        CachedOp, whose list of outputs is regrouped as ``hybrid_forward`` returned them."""
         if self._cached_op is None:
             self._build_cache(*args)
         flat_args, fmt = flatten(args, 'input')
@@ -368,22 +463,17 @@ class HybridBlock(Block):
         given = [a for a in flat_args if a is not None]
         ctx = given[0].context
         try:
-            cargs = self._graph_inputs(given, ctx)
+            inputs = self._graph_inputs(given, ctx)
         except DeferredInitializationError:
-            self._deferred_infer_shape(*args)
-            for is_arg, param in self._cached_op_args:
-                if not is_arg:
-                    param._finish_deferred_init()
-            cargs = self._graph_inputs(given, ctx)
+            self._init_pending_params(args, [p for is_arg, p in self._cached_op_args if not is_arg])
+            inputs = self._graph_inputs(given, ctx)
         try:
-            out = self._cached_op(*cargs)
+            outs = self._cached_op(*inputs)
         except (ValueError, TypeError, IndexError, MXNetError) as err:
             if getattr(err, 'graph_node', None) is None:
                 raise
             raise _in_graph_block(self, err) from err.__cause__
-        if isinstance(out, NDArray):
-            out = [out]
-        return regroup(list(out), self._out_format)
+        return regroup(outs, self._out_format)
 
     def _graph_inputs(self, given, ctx):
         """The cached graph's inputs, in its order: the call's non-None arguments ``given`` and
@@ -424,15 +514,10 @@ class HybridBlock(Block):
                 try:
                     params = {k: v.data(ctx) for k, v in self._reg_params.items()}
                 except DeferredInitializationError:
-                    self._deferred_infer_shape(x, *args)
-                    for _, p in self.params.items():
-                        p._finish_deferred_init()
+                    self._init_pending_params((x,) + args, self.params.values())
                     params = {k: v.data(ctx) for k, v in self._reg_params.items()}
                 return self._named_hybrid_forward(ndarray, x, *args, **params)
-        symbol = _symbol_module()
-        params = {k: v.var() for k, v in self._reg_params.items()}
-        with self.name_scope():
-            return self._named_hybrid_forward(symbol, x, *args, **params)
+        return self._trace_hybrid_forward(_symbol_module(), x, *args)
 
     def _named_hybrid_forward(self, F, *args, **params):
         """``hybrid_forward(F, *args, **params)``, eager or traced, whose operator errors name this
@@ -448,6 +533,14 @@ class HybridBlock(Block):
 
     def export(self, path, epoch=0, remove_amp_cast=True):
         """Write ``path-symbol.json`` and ``path-%04d.params`` (keys ``arg:<name>``/``aux:<name>``).
+
+        The JSON is the cached graph of the latest call (:meth:`Symbol.tojson`, MXNet's
+        ``-symbol.json`` layout, :mod:`minigluon.symbol.json_io`), without AMP's cast nodes when
+        ``remove_amp_cast``; the parameters file holds each graph input that is a Parameter,
+        ``aux:`` for those an operator updates (BatchNorm's running statistics), as the mean of
+        its copies on the CPU (MXNet's ``.params`` format, :mod:`minigluon.serialization`).
+        Parameters the graph does not read are left out, with a warning. Both payloads are
+        built before either file is replaced (each atomically).
 
         Returns
         -------
@@ -468,16 +561,17 @@ class HybridBlock(Block):
         params_filename = '%s-%04d.params' % (path, epoch)
         # Build both payloads first, so a failure here leaves both files as they were.
         sym_text = sym.tojson(remove_amp_cast=remove_amp_cast).encode('utf-8')
+        graph_inputs = sym.list_inputs()
         aux_names = set(sym.list_auxiliary_states())
         params = self.collect_params()
         arg_dict = {}
-        for name in sym.list_inputs():
+        for name in graph_inputs:
             if name in params._params:
                 kind = 'aux' if name in aux_names else 'arg'
                 arg_dict['%s:%s' % (kind, name)] = params[name]._reduce()
-        graph_inputs = set(sym.list_inputs())
+        in_graph = set(graph_inputs)
         for name in params.keys():
-            if name not in graph_inputs:
+            if name not in in_graph:
                 warnings.warn('Parameter "{name}" is not found in the graph. '.format(name=name),
                               stacklevel=2)
         params_blob = serialization.dumps(arg_dict)

@@ -1,15 +1,18 @@
 """Buffers kept across calls of a hybridized graph (``hybridize(static_alloc=True)``).
 
-A ``CachedOp`` made with ``static_alloc`` gives every operator that declares ``uses_workspace``
-a dict of its own (one per graph step and thread), kept from one call to the next, as
-``op.static_workspace`` (not ``workspace``: that is an MXNet attribute of
-Convolution). An operator asks :func:`buffer` for its large arrays under fixed keys; the
-array kept under a key from an earlier call is handed out again only when *nothing else*
-references it any more (its reference count shows only the dict), so a graph still waiting for
-its backward, a saved output, an array the user kept or a view of any of them never shares memory
-with a new call. On CPU this avoids allocating, and page-faulting in, the same large buffers on
-every training step, which is what MXNet's ``static_alloc`` is for. Without a workspace (eager
-calls, or no ``static_alloc``), :func:`buffer` is ``xp.empty``/``xp.zeros``.
+A **workspace** is a plain dict ``{key: array}``. A ``CachedOp`` made with ``static_alloc`` gives
+every operator that declares ``uses_workspace`` one of its own (one per plan step and thread,
+held in ``CachedOp._workspaces`` for as long as the CachedOp lives), kept from one call to the
+next, as ``op.static_workspace`` (not ``workspace``: that is an MXNet attribute of
+Convolution). An operator asks :func:`buffer` for its large arrays under fixed keys (``'cols'``,
+``'gout'``...); the array kept under a key from an earlier call is handed out again only when
+*nothing else* references it any more (its reference count shows only the dict), so a graph
+still waiting for its backward, a saved output, an array the user kept or a view of any of them
+never shares memory with a new call. On CPU this avoids allocating, and page-faulting in, the
+same large buffers on every training step, which is what MXNet's ``static_alloc`` ("statically
+allocate memory to improve speed", MXNet 1.9.1's ``CachedOpConfig``) is for; minigluon has no
+memory planner beyond this. Without a workspace (eager calls, or no ``static_alloc``),
+:func:`buffer` is ``xp.empty``/``xp.zeros``.
 """
 import sys
 

@@ -145,7 +145,16 @@ def _split_call(cls, fn_name, args, kwargs):
 def _create(fn_name, args, kwargs, hint=None, cls=None):
     """Build the operator node for ``minigluon.symbol.<fn_name>(*args, **kwargs)``; automatic
     node names start with ``hint`` (default: ``fn_name`` in lower case). ``cls``: the operator
-    class, when not the one registered as ``fn_name``."""
+    class, when not the one registered as ``fn_name``.
+
+    This is what each ``F.<op>(...)`` call of a traced ``hybrid_forward`` runs. The steps:
+    split the call (:func:`_split_call`); take the node's name; check the attributes from
+    ``attr=`` / :class:`~minigluon.attribute.AttrScope` (:func:`_check_scope_attrs`); build the
+    operator instance, which validates its attributes; put the input Symbols in the operator's
+    input order (:func:`_inputs_in_order`); make the node (:func:`new_op_node`) and its input
+    entries, with a variable for each input not given (:func:`_input_entries`). Returns a
+    Symbol of the node's visible outputs.
+    """
     cls = cls or resolve_op(fn_name)
     if cls is None:
         raise MXNetError('unknown operator %r' % fn_name)
@@ -156,20 +165,43 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     # As MXNet 1.9.1, the automatic name is taken before the attributes are checked: a call
     # that they fail still uses up its number (the next node is reshape1, not reshape0).
     name = NameManager.current.get(name, (hint or fn_name).lower())
+    _check_scope_attrs(cls, fn_name, scope_attrs)
+    extra = dict({_hidden_key(k): v for k, v in scope_attrs.items()}, **extra)
+    if cls.arguments is None and 'num_args' in cls.attrs:
+        attrs.setdefault('num_args', len(pos))
+    op = cls(**attrs)
+    inputs = _inputs_in_order(cls, op, fn_name, pos, named)
+    node = new_op_node(op, json_op_name(fn_name, cls), name, extra, [])
+    node.inputs = _input_entries(node, inputs, fn_name)
+    update_versions(node)
+    return Symbol([(node, i) for i in range(node.num_visible)])
+
+
+def _check_scope_attrs(cls, fn_name, scope_attrs):
+    """Refuse an attribute from ``attr=`` or the AttrScope that an operator node cannot carry.
+
+    An operator with parameters keeps only hidden attributes: MXNet rejects any other key at
+    creation ("Cannot find argument"), and a file holding one would not load again. Operators
+    without parameters and the regression outputs keep any key (op_names.accepts_any_attr).
+    """
     for key in scope_attrs:
-        # An operator with parameters keeps only hidden attributes: MXNet rejects any other key
-        # at creation ("Cannot find argument"), and a file holding one would not load again.
-        # Operators without parameters and the regression outputs keep any key
-        # (op_names.accepts_any_attr).
         if not accepts_any_attr(cls) and key not in HIDDEN_KEYS and \
                 not (key.startswith('__') and key.endswith('__')):
             raise ValueError('%s: attribute %r from attr=/AttrScope is not an argument of this operator; '
                              'only hidden attributes (%s, or __name__ keys) can be attached to operator '
                              'nodes' % (fn_name, key, ', '.join(HIDDEN_KEYS)))
-    extra = dict({_hidden_key(k): v for k, v in scope_attrs.items()}, **extra)
-    if cls.arguments is None and 'num_args' in cls.attrs:
-        attrs.setdefault('num_args', len(pos))
-    op = cls(**attrs)
+
+
+def _inputs_in_order(cls, op, fn_name, pos, named):
+    """The input Symbols of the call, one per ``op.list_arguments()`` (None where not given),
+    from the positional inputs ``pos`` and the inputs given by name ``named``.
+
+    Raises
+    ------
+    TypeError
+        When an input is given twice, too many are given, or one is given that these attributes
+        do not use.
+    """
     given = {}
     if cls.arguments is not None:
         order = op.list_arguments()
@@ -197,12 +229,20 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     if leftover:
         raise TypeError('%s: input(s) %s given but not used with these attributes (inputs: %s)'
                         % (fn_name, leftover, op.list_arguments()))
-    node = new_op_node(op, json_op_name(fn_name, cls), name, extra, [])
+    return inputs
+
+
+def _input_entries(node, inputs, fn_name):
+    """The input entries ``(source node, output index, version 0)`` of the operator ``node``
+    for ``inputs`` (one Symbol or None per input): an input not given becomes a new variable
+    ``<node name>_<input name>`` carrying the node's attributes (``fc1_weight``), and a
+    variable the operator gives an initialiser (BatchNorm's statistics) gets it as ``__init__``
+    unless it has one."""
     init_attrs = INPUT_VAR_INIT.get(node.op, {})
     entries = []
     for i, (arg, value) in enumerate(zip(node.arg_names, inputs)):
         if value is None:
-            value = Symbol([(_Node('%s_%s' % (name, arg), node.attrs), 0)])
+            value = Symbol([(_Node('%s_%s' % (node.name, arg), node.attrs), 0)])
         elif len(value._outputs) != 1:
             raise TypeError('%s: input %r is a group of %d outputs; pass a single output'
                             % (fn_name, arg, len(value._outputs)))
@@ -210,9 +250,7 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
         if i in init_attrs and src.is_variable and '__init__' not in src.attrs:
             src.attrs['__init__'] = init_attrs[i]
         entries.append((src, idx, 0))
-    node.inputs = entries
-    update_versions(node)
-    return Symbol([(node, i) for i in range(node.num_visible)])
+    return entries
 
 
 def make_function(fn_name, hint=None):

@@ -227,11 +227,18 @@ def infer_shape(symbol, args, kwargs, partial):
         attr = _attr_shape(node)
         return attr if attr is not None else _merge(None, shape, "input '%s'" % node.name)
 
-    def rule(op, ins):
-        return op.infer_shape(ins)
+    return _result(symbol, sweep_shapes(symbol, seed, dtypes), _known, partial, (), 'shape')
 
-    vals = _sweep(symbol, seed, rule, _merge, _known, dtypes)
-    return _result(symbol, vals, _known, partial, (), 'shape')
+
+def _shape_rule(op, ins):
+    return op.infer_shape(ins)
+
+
+def sweep_shapes(symbol, seed, dtypes=None):
+    """:func:`_sweep` for shapes: ``seed(variable node)`` gives a variable's known shape (or
+    None); ``dtypes`` maps entries ``(id(node), index)`` to dtypes the operators' shape rules may
+    read. Used by :func:`infer_shape` and by ``CachedOp`` to size fill nodes per call."""
+    return _sweep(symbol, seed, _shape_rule, _merge, _known, dtypes)
 
 
 def infer_type(symbol, args, kwargs, partial):

@@ -121,25 +121,7 @@ def _write_graph(w, symbol, top):
     w.begin('[', True)
     for node in nodes:
         w.item()
-        w.begin('{', True)
-        w.key('op')
-        w.value(node.op if node.op is not None else 'null')
-        w.key('name')
-        w.value(node.name)
-        if node.attrs:
-            w.key('attrs')
-            w.string_map(node.attrs)
-        w.key('inputs')
-        w.entries([(index[id(src)], idx, version) for src, idx, version in node.inputs])
-        subgraphs = node.state.get('subgraphs') if node.state else None
-        if subgraphs:
-            w.key('subgraphs')
-            w.begin('[', True)
-            for sub in subgraphs:
-                w.item()
-                _write_graph(w, sub, top=False)
-            w.end(']')
-        w.end('}')
+        _write_node(w, node, index)
     w.end(']')
     w.key('arg_nodes')
     w.int_list([i for i, n in enumerate(nodes) if n.is_variable])
@@ -162,6 +144,31 @@ def _write_graph(w, symbol, top):
         w.value(MXNET_VERSION)
         w.end(']')
         w.end('}')
+    w.end('}')
+
+
+def _write_node(w, node, index):
+    """One node object: ``op`` (``"null"`` for a variable), ``name``, its string ``attrs`` (when
+    it has any), ``inputs`` as ``[node number, output index, version]`` entries (``index`` maps
+    ``id(node)`` to its number in the graph) and a control-flow node's ``subgraphs``."""
+    w.begin('{', True)
+    w.key('op')
+    w.value(node.op if node.op is not None else 'null')
+    w.key('name')
+    w.value(node.name)
+    if node.attrs:
+        w.key('attrs')
+        w.string_map(node.attrs)
+    w.key('inputs')
+    w.entries([(index[id(src)], idx, version) for src, idx, version in node.inputs])
+    subgraphs = node.state.get('subgraphs') if node.state else None
+    if subgraphs:
+        w.key('subgraphs')
+        w.begin('[', True)
+        for sub in subgraphs:
+            w.item()
+            _write_graph(w, sub, top=False)
+        w.end(']')
     w.end('}')
 
 

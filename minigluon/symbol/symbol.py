@@ -58,6 +58,8 @@ class Symbol:
 
     # -- graph walks ---------------------------------------------------------------------------------
     def _nodes(self):
+        """Every node the outputs depend on, inputs before their readers (:func:`topo_order`);
+        computed once, and again only where the outputs change (:meth:`_compose`, unpickling)."""
         if self._topo is None:
             self._topo = topo_order(self._outputs)
         return self._topo
