@@ -171,11 +171,15 @@ def _at_node(step, err):
     return named
 
 
+def _flag_on(flags, name):
+    """Whether the boolean flag ``name`` of ``flags`` (``(name, value)`` pairs) is on: its value
+    reads ``true`` or ``1`` (``True``, ``'True'``, ``'1'``...; MXNet's flags are strings)."""
+    return str(dict(flags).get(name, False)).lower() in ('true', '1')
+
+
 def _check_flags(flags):
-    """Refuse ``static_shape`` without ``static_alloc``, as MXNet 1.9.1's CachedOp does (a flag is
-    on when its value reads ``true`` or ``1``: MXNet's flags are strings)."""
-    flag = {k: str(v).lower() in ('true', '1') for k, v in flags}
-    if flag.get('static_shape') and not flag.get('static_alloc'):
+    """Refuse ``static_shape`` without ``static_alloc``, as MXNet 1.9.1's CachedOp does."""
+    if _flag_on(flags, 'static_shape') and not _flag_on(flags, 'static_alloc'):
         raise MXNetValueError('CachedOp: static_alloc must be True when static_shape is True '
                               '(hybridize(static_alloc=True, static_shape=True))')
 
@@ -238,7 +242,7 @@ class CachedOp:
         self._monitor = None        # (callback, monitor_all) while an op hook is set
         # static_alloc: operators that declare ``uses_workspace`` get a dict per step (and thread),
         # kept across calls, in which they keep large buffers for reuse (see ops/_workspace.py)
-        self._static_alloc = bool(dict(self.flags).get('static_alloc', False))
+        self._static_alloc = _flag_on(self.flags, 'static_alloc')
         self._workspaces = {}       # (thread id, index of the step in _exec_plan) -> workspace
         # MXNet records a graph of at most inline_limit operators (without static_alloc) operator
         # by operator ("inlined"); here it stays one node, made as _GraphGrad says

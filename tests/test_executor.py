@@ -143,3 +143,20 @@ def test_cached_graph_on_gpu_matches_cpu():
     assert all(g.context == context.gpu(0) for g in gpu)
     for c, g in zip(cpu, gpu):
         assert_almost_equal(g.asnumpy(), c.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('value,on', [(True, True), ('True', True), ('true', True), ('1', True),
+                                      (False, False), ('False', False), ('false', False), ('0', False)])
+def test_boolean_flags_read_as_mxnet_strings_alike(value, on):
+    # MXNet's CachedOp flags are strings ('True'/'false'/'1'...): static_alloc and the
+    # static_shape check read them the same way (static_alloc='false' used to turn it on)
+    graph = sym.relu(sym.var('x') * 2)
+    op = CachedOp(graph, [('static_alloc', value)])
+    assert op._static_alloc is on
+    assert op._inlined is (not on)          # a 2-operator graph is inlined without static_alloc
+    np.testing.assert_array_equal(op(nd.array([-1., 2.]))[0].asnumpy(), [0., 4.])
+    if on:
+        CachedOp(graph, [('static_alloc', value), ('static_shape', 'true')])
+    else:
+        with pytest.raises(ValueError, match='static_alloc must be True when static_shape is True'):
+            CachedOp(graph, [('static_alloc', value), ('static_shape', 'true')])

@@ -221,9 +221,8 @@ class HybridBlock(Block):
 
         Nothing is traced here: the next call traces ``hybrid_forward`` and makes the
         :class:`~minigluon.executor.CachedOp` (see the module docstring). ``clear`` (the
-        default) drops the graph cached so far. The descendants always drop theirs, and with it
-        the graphs of the blocks they are nested in, so ``clear=False`` keeps a graph only on a
-        block without HybridBlock children (in MXNet 1.9.1 a block clears only its own graph).
+        default) drops the graph cached so far; ``clear=False`` keeps it (with the flags it was
+        made with, as in MXNet 1.9.1) while the descendants drop theirs.
 
         ``static_alloc``, ``static_shape``, ``inline_limit`` and the bulk sizes are passed to
         the CachedOp as MXNet's CachedOp flags (more in :mod:`minigluon.executor`).
@@ -255,6 +254,9 @@ class HybridBlock(Block):
             self._flags.append(('backward_bulk_size', backward_bulk_size))
         if clear:
             self._clear_cached_op()
+        else:       # the children's clearing below reaches this block's graph: keep it
+            keys = list(self._cache_cleared()) + ['_other_graphs']
+            kept = {k: self.__dict__[k] for k in keys if k in self.__dict__}
         if active and (self._forward_hooks or self._forward_pre_hooks):
             warnings.warn('"{block}" is being hybridized while still having forward hook/pre-hook. '
                           'If "{block}" is a child of HybridBlock, the hooks will not take effect.'
@@ -262,6 +264,8 @@ class HybridBlock(Block):
         super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape,
                           inline_limit=inline_limit, forward_bulk_size=forward_bulk_size,
                           backward_bulk_size=backward_bulk_size)
+        if not clear:
+            self.__dict__.update(kept)
 
     def cast(self, dtype):
         self._clear_cached_op()

@@ -541,3 +541,29 @@ def test_hybridized_while_loop_parameter_gradient(fresh_names):
     x = nd.array([3.0, 1.25, -2.0])
     grads = _grads_after_backward(_ThreeParams('while'), lambda outs: outs.sum(), x)
     np.testing.assert_allclose(grads['a'], 2.75 * x.asnumpy(), rtol=1e-6)
+
+
+def test_hybridize_clear_false_keeps_the_traced_graph_of_a_block_with_children():
+    # MXNet 1.9.1: hybridize(clear=False) keeps the block's CachedOp (and its flags) while the
+    # children, hybridized with clear=True, drop theirs; here the children's clearing used to
+    # climb back and drop the parent's graph too
+    traced = []
+
+    class Scaled(HybridBlock):
+        def hybrid_forward(self, F, x):
+            traced.append(self.name)
+            return x * 2
+
+    net = HybridSequential()
+    net.add(Scaled(), Dense(2, in_units=3))
+    net.initialize()
+    net.hybridize()
+    x = nd.ones((1, 3))
+    first = net(x).asnumpy()
+    assert len(traced) == 1
+    net.hybridize(static_alloc=True, clear=False)
+    np.testing.assert_array_equal(net(x).asnumpy(), first)
+    assert len(traced) == 1                     # no new trace
+    net.hybridize(static_alloc=True)            # clear=True: traced again
+    np.testing.assert_array_equal(net(x).asnumpy(), first)
+    assert len(traced) == 2
