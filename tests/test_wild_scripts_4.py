@@ -4,6 +4,10 @@
 * ``zeros_like`` / ``ones_like`` take a ``dtype`` attribute and ignore it, as MXNet 1.9.1 does
   (GluonCV's CenterNetDecoder writes ``F.zeros_like(x, dtype='int64')``; minigluon refused the
   attribute, so the decoder could not be built, eager or hybridized).
+* An ``nd`` function given a Symbol (an ``mx.nd.clip`` left in a ``hybrid_forward``, as in an early
+  GluonCV monodepth2 SSIM, once hybridized) or a ``sym`` function given an NDArray raises an error
+  naming the input, a ``TypeError`` that is also the ``AssertionError`` MXNet 1.9.1 raises; it was
+  "too many positional arguments" or an attribute-parsing error.
 * Behaviours checked against MXNet and pinned: the NDArray idioms of an early GluonCV
   region-proposal step (columns of a ``broadcast_to`` result updated with ``+=``, strided column
   slices read and assigned, rows picked by a NumPy index array, ``box_nms`` with positional
@@ -243,3 +247,39 @@ def test_danet_gamma_times_feature_map_hybridizes():
         grads.append((y.asnumpy(), block.gamma.grad().asnumpy(), block.query.weight.grad().asnumpy()))
     for eager, hybrid in zip(*grads):
         np.testing.assert_allclose(hybrid, eager, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('call,match', [
+    (lambda s, x: nd.clip(s, 0, 1), "clip: input 'data' must be an NDArray, got a Symbol"),
+    (lambda s, x: nd.relu(data=s), "relu: input 'data' must be an NDArray, got a Symbol"),
+    (lambda s, x: nd.batch_dot(x, s), "batch_dot: input 'rhs' must be an NDArray, got a Symbol"),
+    (lambda s, x: nd.concat(x, s, dim=0), "Concat: input 1 must be an NDArray, got a Symbol"),
+    (lambda s, x: nd.FullyConnected(x, s, num_hidden=2, no_bias=True),
+     "FullyConnected: input 'weight' must be an NDArray"),
+    (lambda s, x: mx.sym.relu(x), "relu: input 'data' must be a Symbol, got an NDArray"),
+    (lambda s, x: mx.sym.clip(x, 0, 1), "clip: input 'data' must be a Symbol, got an NDArray"),
+    (lambda s, x: mx.sym.concat(s, x, dim=0), "Concat: input 1 must be a Symbol, got an NDArray"),
+    (lambda s, x: mx.sym.relu(data=x), "relu: input 'data' must be a Symbol, got an NDArray"),
+])
+def test_array_of_the_other_mode_is_named(call, match):
+    # MXNet 1.9.1: AssertionError "Argument data must have NDArray type, but got <Symbol a>" (and
+    # "... must be Symbol instances" the other way round)
+    with pytest.raises(AssertionError, match=match) as info:
+        call(mx.sym.var('a'), nd.ones((2, 2)))
+    assert isinstance(info.value, TypeError)
+
+
+class NdClipInside(gluon.HybridBlock):
+    """An mx.nd call left in hybrid_forward (an early GluonCV monodepth2 SSIM ends in mx.nd.clip)."""
+
+    def hybrid_forward(self, F, x, y):
+        return nd.clip((1 - F.broadcast_mul(x, y)) / 2, 0, 1)
+
+
+def test_nd_call_inside_hybrid_forward_fails_when_hybridized_naming_the_input():
+    block = NdClipInside()
+    x = nd.array([[0.5, -1.0]])
+    np.testing.assert_allclose(block(x, x).asnumpy(), [[0.375, 0.0]])
+    block.hybridize()
+    with pytest.raises(AssertionError, match="clip: input 'data' must be an NDArray, got a Symbol"):
+        block(x, x)
