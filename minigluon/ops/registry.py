@@ -24,7 +24,7 @@ from numbers import Number
 
 import numpy as np
 
-from minigluon.base import MXNetError, ShapeConflictError, TypeConflictError
+from minigluon.base import MXNetError, ShapeConflictError, TypeAssertionError, TypeConflictError
 from minigluon.ops.attr import _REQUIRED, Attr, ScalarShape, WholeFloat  # noqa: F401 (re-exported)
 
 OPS = {}          # every registered name and alias -> Op subclass
@@ -372,6 +372,26 @@ def call_signature(cls, trailing):
         return None
 
 
+def _wrong_mode_array(cls, slot, value, is_input):
+    """The error for an array of the other mode (a Symbol given to an ``nd`` function, an NDArray
+    to a ``sym`` one), or None. MXNet 1.9.1 refuses both with an ``AssertionError`` ("Argument data
+    must have NDArray type, but got <Symbol a>"): the usual cause is an ``mx.nd`` call left inside a
+    ``hybrid_forward`` that is being hybridized (GluonCV's monodepth2 SSIM calls ``mx.nd.clip``)."""
+    if value is None or is_input(value):
+        return None
+    from minigluon.ndarray.ndarray import NDArray
+    from minigluon.symbol.symbol import Symbol
+    if isinstance(value, Symbol):
+        got, wanted, space = 'a Symbol', 'an NDArray', 'nd'
+    elif isinstance(value, NDArray):
+        got, wanted, space = 'an NDArray', 'a Symbol', 'sym'
+    else:
+        return None
+    return TypeAssertionError("%s: input %s must be %s, got %s (an mx.%s function called on %s; "
+                              "inside hybrid_forward call the F. function of that name instead)"
+                              % (cls.name, slot, wanted, got, space, got))
+
+
 def bind_call(cls, args, kwargs, is_input):
     """Split a Python call ``op(*args, **kwargs)`` into an operator instance and its inputs.
 
@@ -388,6 +408,12 @@ def bind_call(cls, args, kwargs, is_input):
     limit = len(args) if declared is None else len(declared)
     while args and len(pos_inputs) < limit and (args[0] is None or is_input(args[0])):
         pos_inputs.append(args.pop(0))
+    if args:
+        slot = ("'%s'" % declared[len(pos_inputs)] if declared and len(pos_inputs) < len(declared)
+                else '%d' % len(pos_inputs))
+        wrong = _wrong_mode_array(cls, slot, args[0], is_input)
+        if wrong is not None:
+            raise wrong
     attrs = {}
     named = {}
     for key, value in kwargs.items():
@@ -460,6 +486,9 @@ def bind_call(cls, args, kwargs, is_input):
             raise TypeError('%s: input %r is missing (inputs for these attributes: %s)'
                             % (cls.name, key, op.list_arguments()))
         if not is_input(value):
+            wrong = _wrong_mode_array(cls, repr(key), value, is_input)
+            if wrong is not None:
+                raise wrong
             raise TypeError('%s: input %r must be an array, got %s'
                             % (cls.name, key, type(value).__name__))
         inputs.append(value)

@@ -233,9 +233,16 @@ class Cast(Op):
 
 
 class _Like(Op):
-    """An array of the input's shape and dtype filled with a constant; zero gradient."""
+    """An array of the input's shape and dtype filled with a constant; zero gradient.
+
+    ``dtype`` is accepted and ignored, as MXNet 1.9.1 ignores it (these operators have no
+    parameters there, and MXNet drops unknown attributes of such operators): the result keeps
+    ``data``'s dtype, and export writes the attribute as given. GluonCV's ``CenterNetDecoder``
+    calls ``F.zeros_like(x, dtype='int64')`` on an int64 ``x``.
+    """
 
     same_shape = True
+    attrs = {'dtype': Attr('any', None)}
 
     def forward(self, xp, data):
         self.x = data

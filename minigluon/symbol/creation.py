@@ -11,7 +11,7 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
-from minigluon.ops.registry import call_signature
+from minigluon.ops.registry import _wrong_mode_array, call_signature
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, accepts_any_attr, INPUT_VAR_INIT, STYPE_TO_FLAG,
                                        json_op_name)
 from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
@@ -104,6 +104,10 @@ def Group(symbols):
     return Symbol([o for s in symbols for o in s._outputs])
 
 
+def _is_symbol(value):
+    return isinstance(value, Symbol)
+
+
 def _split_call(cls, fn_name, args, kwargs):
     """Separate a call into positional/named inputs, operator attributes and hidden attributes."""
     declared = cls.arguments
@@ -112,6 +116,9 @@ def _split_call(cls, fn_name, args, kwargs):
         # A variadic operator (Concat, add_n) takes only its inputs positionally, as MXNet 1.9.1
         # (which asserts "Positional arguments must be Symbol instances")
         for i, value in enumerate(args):
+            wrong = _wrong_mode_array(cls, '%d' % i, value, _is_symbol)
+            if wrong is not None:
+                raise wrong
             if not isinstance(value, Symbol):
                 raise TypeError('%s: positional argument %d must be a Symbol (an input), got %r; '
                                 'give attributes by keyword' % (fn_name, i, value))
@@ -119,6 +126,12 @@ def _split_call(cls, fn_name, args, kwargs):
     limit = len(args) if declared is None else len(declared)
     while args and len(pos) < limit and (args[0] is None or isinstance(args[0], Symbol)):
         pos.append(args.pop(0))
+    if args and declared is not None and len(pos) < len(declared):
+        # an NDArray where an input goes (MXNet 1.9.1 asserts "Argument data must be Symbol
+        # instances"), not "too many positional arguments"
+        wrong = _wrong_mode_array(cls, repr(declared[len(pos)]), args[0], _is_symbol)
+        if wrong is not None:
+            raise wrong
     named, attrs, extra = {}, {}, {}
     for key, value in kwargs.items():
         if isinstance(value, Symbol):
@@ -129,6 +142,9 @@ def _split_call(cls, fn_name, args, kwargs):
         elif key in HIDDEN_KEYS or (key.startswith('__') and key.endswith('__')):
             extra[_hidden_key(key)] = str(value)
         elif declared is not None and key in declared and key not in cls.attrs:
+            wrong = _wrong_mode_array(cls, repr(key), value, _is_symbol)
+            if wrong is not None:
+                raise wrong
             if value is not None:
                 raise TypeError('%s: input %r must be a Symbol, got %s'
                                 % (fn_name, key, type(value).__name__))
