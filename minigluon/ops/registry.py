@@ -408,7 +408,7 @@ def bind_call(cls, args, kwargs, is_input):
     limit = len(args) if declared is None else len(declared)
     while args and len(pos_inputs) < limit and (args[0] is None or is_input(args[0])):
         pos_inputs.append(args.pop(0))
-    if args:
+    if args and not isinstance(args[0], (Number, str, tuple, list)):   # (attributes: skip the check)
         slot = ("'%s'" % declared[len(pos_inputs)] if declared and len(pos_inputs) < len(declared)
                 else '%d' % len(pos_inputs))
         wrong = _wrong_mode_array(cls, slot, args[0], is_input)
