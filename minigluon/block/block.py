@@ -30,6 +30,28 @@ _PARENTS = weakref.WeakKeyDictionary()
 # deferred initialization the outermost call started; restored if that call raises.
 _calls = threading.local()
 
+# Model methods of other frameworks (PyTorch's nn.Module) that MXNet 1.9.1's Block does not have:
+# asking for one says what Gluon does instead (hasattr() stays False; no new API).
+_MODE_HINT = ("a Block has no training flag of its own: inside autograd.record() layers run in "
+              "training mode (Dropout drops, BatchNorm uses batch statistics), outside it in "
+              "predict mode; autograd.train_mode() / autograd.predict_mode() choose explicitly")
+_OTHER_FRAMEWORKS = {
+    'train': _MODE_HINT,
+    'eval': _MODE_HINT,
+    'parameters': "use collect_params(), a ParameterDict of name -> Parameter (its values() are "
+                  "the Parameters, p.data() and p.grad() their arrays)",
+    'named_parameters': "use collect_params().items()",
+    'state_dict': "use save_parameters(file) / load_parameters(file), or collect_params() for "
+                  "the Parameters by name",
+    'load_state_dict': "use load_parameters(file), or set values with "
+                       "collect_params()[name].set_data(array)",
+    'to': "use reset_ctx(ctx) to move the parameters, and x.as_in_context(ctx) for the data",
+    'cuda': "use reset_ctx(mx.gpu(0)) to move the parameters, and x.as_in_context(mx.gpu(0)) "
+            "for the data",
+    'double': "use cast('float64')",
+    'half': "use cast('float16')",
+}
+
 
 def _keyword_inputs_message(block, kwargs):
     """The error for ``block(x, name=value)``: Blocks take their inputs by position only."""
@@ -106,6 +128,16 @@ class Block:
         self.__dict__.update(state)
         for child in self._children.values():
             _PARENTS.setdefault(child, weakref.WeakSet()).add(self)
+
+    def __getattr__(self, name):
+        """Only reached when normal lookup fails: say what Gluon does for another framework's
+        method name (``net.eval()``), else the usual AttributeError."""
+        if not name.startswith('_') and any(name in k.__dict__ for k in type(self).__mro__):
+            # a property of the class raised AttributeError: run it again to show its own error
+            return object.__getattribute__(self, name)
+        hint = _OTHER_FRAMEWORKS.get(name)
+        raise AttributeError("'%s' object has no attribute %r%s"
+                             % (type(self).__name__, name, ': ' + hint if hint else ''))
 
     def __repr__(self):
         modstr = '\n'.join('  ({key}): {block}'.format(key=key, block=_indent(repr(block), 2))
@@ -221,6 +253,9 @@ class Block:
     def register_forward_pre_hook(self, hook):
         """Call ``hook(block, inputs)`` before each ``forward``; ``inputs`` is the positional-args tuple.
 
+        Inside a hybridized block it runs only while the graph is traced, with Symbols (see
+        :meth:`register_forward_hook`).
+
         Returns
         -------
         HookHandle
@@ -231,6 +266,12 @@ class Block:
 
     def register_forward_hook(self, hook):
         """Call ``hook(block, inputs, output)`` after each ``forward``.
+
+        On a hybridized block the hook sees every call's NDArrays. On a block *inside* a
+        hybridized one it runs only while the outer block traces its graph (its first call, or a
+        call with a new input structure) and sees Symbols, which have no ``.shape``; the later
+        calls run the cached graph and skip it (as in MXNet 1.9.1). Hook the outer block, or
+        leave it unhybridized while you inspect.
 
         Returns
         -------
