@@ -41,6 +41,37 @@ def _astype_like(x, dtype):
     return NDArray(raw, x.context) if isinstance(x, NDArray) else raw
 
 
+def _accepted_arguments(klass):
+    """The keyword arguments ``klass(...)`` takes: those of each ``__init__`` up the class
+    hierarchy, as far as each passes ``**kwargs`` on; ``None`` if that cannot be read."""
+    import inspect
+    names = set()
+    for k in klass.__mro__:
+        if '__init__' not in k.__dict__ or k is object:
+            continue
+        try:
+            params = inspect.signature(k.__dict__['__init__']).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        names.update(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return names - {'self'}
+    return None
+
+
+def _check_arguments(name, klass, kwargs):
+    """Refuse an argument the optimizer does not take with a TypeError that names it and lists
+    the accepted ones (Python's own message names only ``Optimizer.__init__``); ``lr`` gets
+    MXNet's name for it, ``learning_rate``."""
+    accepted = _accepted_arguments(klass)
+    unknown = sorted(set(kwargs) - accepted) if accepted is not None else []
+    if unknown:
+        hint = (" (the learning rate is 'learning_rate' in MXNet, e.g. {'learning_rate': 0.1})"
+                if 'lr' in unknown else '')
+        raise TypeError('optimizer %r got unknown argument(s) %s%s; it takes: %s'
+                        % (name, unknown, hint, ', '.join(sorted(accepted))))
+
+
 class Optimizer:
     """Base class of optimizers (``mxnet.optimizer.Optimizer``).
 
@@ -138,7 +169,9 @@ class Optimizer:
         if not isinstance(name, str) or name.lower() not in Optimizer.opt_registry:
             raise ValueError('Cannot find optimizer %r; registered optimizers: %s'
                              % (name, ', '.join(sorted(Optimizer.opt_registry))))
-        return Optimizer.opt_registry[name.lower()](**kwargs)
+        klass = Optimizer.opt_registry[name.lower()]
+        _check_arguments(name, klass, kwargs)
+        return klass(**kwargs)
 
     # -- learning rate and multipliers ---------------------------------------------------------
     @property

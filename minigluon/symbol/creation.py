@@ -11,7 +11,7 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
-from minigluon.ops.registry import call_signature
+from minigluon.ops.registry import call_signature, input_flags_hint, list_of_inputs_error
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, accepts_any_attr, INPUT_VAR_INIT, STYPE_TO_FLAG,
                                        json_op_name)
 from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
@@ -113,6 +113,9 @@ def _split_call(cls, fn_name, args, kwargs):
         # (which asserts "Positional arguments must be Symbol instances")
         for i, value in enumerate(args):
             if not isinstance(value, Symbol):
+                unpack = list_of_inputs_error(fn_name, value, lambda x: isinstance(x, Symbol))
+                if unpack:
+                    raise unpack
                 raise TypeError('%s: positional argument %d must be a Symbol (an input), got %r; '
                                 'give attributes by keyword' % (fn_name, i, value))
     pos = []
@@ -170,7 +173,7 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     if cls.arguments is None and 'num_args' in cls.attrs:
         attrs.setdefault('num_args', len(pos))
     op = cls(**attrs)
-    inputs = _inputs_in_order(cls, op, fn_name, pos, named)
+    inputs = _inputs_in_order(cls, op, fn_name, pos, named, attrs)
     node = new_op_node(op, json_op_name(fn_name, cls), name, extra, [])
     node.inputs = _input_entries(node, inputs, fn_name)
     update_versions(node)
@@ -192,9 +195,10 @@ def _check_scope_attrs(cls, fn_name, scope_attrs):
                              'nodes' % (fn_name, key, ', '.join(HIDDEN_KEYS)))
 
 
-def _inputs_in_order(cls, op, fn_name, pos, named):
+def _inputs_in_order(cls, op, fn_name, pos, named, attrs):
     """The input Symbols of the call, one per ``op.list_arguments()`` (None where not given),
-    from the positional inputs ``pos`` and the inputs given by name ``named``.
+    from the positional inputs ``pos`` and the inputs given by name ``named`` (``attrs``, the
+    call's attributes, name the flags that would take more inputs in the error).
 
     Raises
     ------
@@ -211,7 +215,8 @@ def _inputs_in_order(cls, op, fn_name, pos, named):
             pos = [p for p in pos if p is not None]
             if len(pos) > len(order):
                 raise TypeError('%s: %d positional inputs given, but with these attributes it '
-                                'takes %s' % (fn_name, len(pos), order))
+                                'takes %s%s' % (fn_name, len(pos), order,
+                                                input_flags_hint(cls, attrs, len(order))))
         else:
             order = list(cls.arguments)
         given = dict(zip(order, pos))
