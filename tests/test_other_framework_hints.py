@@ -250,3 +250,23 @@ def test_no_flag_named_when_none_would_help():
 def _re(text):
     import re
     return re.escape(text)
+
+
+# -- Sequential(*layers) --------------------------------------------------------------------------
+@pytest.mark.parametrize('cls', [nn.Sequential, nn.HybridSequential])
+def test_blocks_given_to_a_constructor_say_to_add_them(cls):
+    # MXNet 1.9.1: "'Sequential' object has no attribute '_children'"
+    with pytest.raises(TypeError, match=r'got a Block as an argument: .* net.add\(block1, '):
+        cls(nn.Dense(2), nn.Dense(3))
+    net = cls()
+    net.add(nn.Dense(2), nn.Dense(3))                 # the advice
+    assert len(net) == 2
+
+
+def test_prefix_and_params_of_the_wrong_type_are_named():
+    with pytest.raises(TypeError, match='prefix must be a string or None, got int'):
+        nn.Dense(2, prefix=3)
+    with pytest.raises(TypeError, match='params must be a ParameterDict .* got dict'):
+        nn.Dense(2, params={})
+    shared = nn.Dense(2, in_units=3)
+    assert nn.Dense(2, in_units=3, params=shared.collect_params()).weight is shared.weight

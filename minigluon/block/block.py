@@ -53,6 +53,23 @@ _OTHER_FRAMEWORKS = {
 }
 
 
+def _check_init_arguments(cls_name, prefix, params):
+    """Refuse a ``prefix`` that is no string and ``params`` that are no ParameterDict, as
+    ``nn.Sequential(nn.Dense(2), nn.Dense(3))`` passes (MXNet 1.9.1 fails later with
+    "'Sequential' object has no attribute '_children'")."""
+    if any(isinstance(v, Block) for v in (prefix, params)):
+        raise TypeError('%s(prefix=None, params=None) got a Block as an argument: child blocks are '
+                        'not constructor arguments; add them with net.add(block1, block2, ...) '
+                        '(Sequential, HybridSequential) or assign them as attributes in __init__'
+                        % cls_name)
+    if prefix is not None and not isinstance(prefix, str):
+        raise TypeError('%s: prefix must be a string or None, got %s'
+                        % (cls_name, type(prefix).__name__))
+    if params is not None and not isinstance(params, ParameterDict):
+        raise TypeError('%s: params must be a ParameterDict (another block\'s collect_params() or '
+                        'params) or None, got %s' % (cls_name, type(params).__name__))
+
+
 def _keyword_inputs_message(block, kwargs):
     """The error for ``block(x, name=value)``: Blocks take their inputs by position only."""
     import inspect
@@ -112,6 +129,7 @@ class Block:
     """
 
     def __init__(self, prefix=None, params=None):
+        _check_init_arguments(type(self).__name__, prefix, params)
         self._empty_prefix = prefix == ''
         self._prefix, self._params = _BlockScope.create(prefix, params, self._alias())
         self._name = self._prefix[:-1] if self._prefix.endswith('_') else self._prefix
