@@ -147,6 +147,17 @@ class Parameter(_ParameterAccess):
         if self._data is not None and self._grad is not None:
             autograd.mark_variables(self._data, self._grad, self._grad_req)
 
+    def __getattr__(self, name):
+        """Only reached when normal lookup fails: ``p.requires_grad`` (another library's flag)
+        says what Gluon uses, ``grad_req``; other names give the usual AttributeError."""
+        if not name.startswith('_') and any(name in k.__dict__ for k in type(self).__mro__):
+            # a property of the class raised AttributeError: run it again to show its own error
+            return object.__getattribute__(self, name)
+        hint = (": set p.grad_req = 'null' to freeze the parameter ('write' trains it), e.g. "
+                "net.collect_params('.*dense0.*').setattr('grad_req', 'null')"
+                if name in ('requires_grad', 'requires_grad_') else '')
+        raise AttributeError("'%s' object has no attribute %r%s" % (type(self).__name__, name, hint))
+
     def __repr__(self):
         return 'Parameter {name} (shape={shape}, dtype={dtype})'.format(
             name=self.name, shape=self._shape_as_given(), dtype=self.dtype)

@@ -270,3 +270,28 @@ def test_prefix_and_params_of_the_wrong_type_are_named():
         nn.Dense(2, params={})
     shared = nn.Dense(2, in_units=3)
     assert nn.Dense(2, in_units=3, params=shared.collect_params()).weight is shared.weight
+
+
+# -- Parameter.requires_grad ----------------------------------------------------------------------
+def test_parameter_requires_grad_names_grad_req():
+    net = nn.HybridSequential(prefix='net_')
+    with net.name_scope():
+        net.add(nn.Dense(2, in_units=3), nn.Dense(1, in_units=2))
+    net.initialize()
+    p = net[0].weight
+    assert not hasattr(p, 'requires_grad')
+    with pytest.raises(AttributeError, match=r"no attribute 'requires_grad': set p.grad_req = "
+                                             r"'null' to freeze"):
+        p.requires_grad
+    with pytest.raises(AttributeError, match=r"^'Parameter' object has no attribute 'foo_bar'$"):
+        p.foo_bar
+    # the advice: the frozen layer keeps its weight through a training step
+    net.collect_params('.*dense0.*').setattr('grad_req', 'null')
+    before = net[0].weight.data().copy()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 1.0})
+    with autograd.record():
+        loss = net(nd.ones((4, 3))).sum()
+    loss.backward()
+    trainer.step(4)
+    assert (net[0].weight.data() == before).min().asscalar() == 1
+    assert copy.deepcopy(p).name == p.name and pickle.loads(pickle.dumps(p)).name == p.name
