@@ -68,8 +68,8 @@ def test_ndarray_unknown_attribute_keeps_the_plain_message():
     ('named_parameters', r'collect_params\(\).items\(\)'),
     ('state_dict', r'save_parameters\(file\)'),
     ('load_state_dict', r'load_parameters\(file\)'),
-    ('to', r'reset_ctx\(ctx\)'),
-    ('cuda', r'reset_ctx\(mx.gpu\(0\)\)'),
+    ('to', r'collect_params\(\).reset_ctx\(ctx\)'),
+    ('cuda', r'collect_params\(\).reset_ctx\(mx.gpu\(0\)\)'),
     ('double', r"cast\('float64'\)"),
     ('half', r"cast\('float16'\)"),
 ])
@@ -95,7 +95,7 @@ def test_block_advice_works():
     assert sorted(dense.collect_params().keys()) == [dense.bias.name, dense.weight.name]
     dense.cast('float64')
     assert dense.weight.data().dtype == np.float64
-    dense.reset_ctx(mx.cpu())
+    dense.collect_params().reset_ctx(mx.cpu())
 
 
 def test_block_unknown_attribute_keeps_the_plain_message():

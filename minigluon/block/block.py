@@ -45,9 +45,10 @@ _OTHER_FRAMEWORKS = {
                   "the Parameters by name",
     'load_state_dict': "use load_parameters(file), or set values with "
                        "collect_params()[name].set_data(array)",
-    'to': "use reset_ctx(ctx) to move the parameters, and x.as_in_context(ctx) for the data",
-    'cuda': "use reset_ctx(mx.gpu(0)) to move the parameters, and x.as_in_context(mx.gpu(0)) "
-            "for the data",
+    'to': "use collect_params().reset_ctx(ctx) to move the parameters (or initialize(ctx=...)), "
+          "and x.as_in_context(ctx) for the data",
+    'cuda': "use collect_params().reset_ctx(mx.gpu(0)) to move the parameters, and "
+            "x.as_in_context(mx.gpu(0)) for the data",
     'double': "use cast('float64')",
     'half': "use cast('float16')",
 }
