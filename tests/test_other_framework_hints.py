@@ -295,3 +295,18 @@ def test_parameter_requires_grad_names_grad_req():
     trainer.step(4)
     assert (net[0].weight.data() == before).min().asscalar() == 1
     assert copy.deepcopy(p).name == p.name and pickle.loads(pickle.dumps(p)).name == p.name
+
+
+# -- a tuple attribute given as several integers --------------------------------------------------
+def test_axes_given_as_separate_integers_ask_for_one_tuple():
+    x = nd.ones((2, 3))
+    # MXNet 1.9.1: "object of type 'int' has no len()"
+    with pytest.raises(TypeError, match=r"axes is one tuple: transpose\(\.\.\., \(1, 0\)\)$"):
+        x.transpose(1, 0)
+    with pytest.raises(TypeError, match=r"reps is one tuple: tile\(\.\.\., \(2, 3\)\)$"):
+        nd.tile(x, 2, 3)
+    with pytest.raises(TypeError, match=r"axes is one tuple: transpose\(\.\.\., \(1, 0\)\)$"):
+        sym.transpose(sym.var('x'), 1, 0)
+    assert x.transpose((1, 0)).shape == (3, 2) and nd.tile(x, (2, 3)).shape == (4, 9)
+    with pytest.raises(TypeError, match=r'too many positional arguments \(1 extra: \[0\]\)$'):
+        x.sum(1, False, False, 0)          # not a tuple attribute first: no tuple advice

@@ -398,6 +398,16 @@ def input_flags_hint(cls, attrs, n_inputs):
     return ('; the further inputs are taken only with %s' % ' or '.join(flags)) if flags else ''
 
 
+def tuple_attribute_hint(cls, fn_name, free_attrs, args):
+    """For ``x.transpose(1, 0)``: when the first attribute left to fill positionally is a tuple
+    (``axes``, ``reps``) and the extra positional arguments are all integers, say that they
+    form one tuple (``''`` otherwise)."""
+    if free_attrs and cls.attrs[free_attrs[0]].kind == 'shape' and all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        return '; %s is one tuple: %s(..., %r)' % (free_attrs[0], fn_name, tuple(args))
+    return ''
+
+
 def bind_call(cls, args, kwargs, is_input):
     """Split a Python call ``op(*args, **kwargs)`` into an operator instance and its inputs.
 
@@ -444,8 +454,9 @@ def bind_call(cls, args, kwargs, is_input):
     if len(args) > len(free_attrs):
         if not_an_array:
             raise not_an_array
-        raise TypeError('%s: too many positional arguments (%d extra: %r)'
-                        % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):]))
+        raise TypeError('%s: too many positional arguments (%d extra: %r)%s'
+                        % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):],
+                           tuple_attribute_hint(cls, cls.name, free_attrs, args)))
     for key, value in zip(free_attrs, args):
         attrs[key] = value
     # 4. the operator: variadic ones take the positional inputs as they are

@@ -11,7 +11,8 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
-from minigluon.ops.registry import call_signature, input_flags_hint, list_of_inputs_error
+from minigluon.ops.registry import (call_signature, input_flags_hint, list_of_inputs_error,
+                                     tuple_attribute_hint)
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, accepts_any_attr, INPUT_VAR_INIT, STYPE_TO_FLAG,
                                        json_op_name)
 from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
@@ -139,8 +140,9 @@ def _split_call(cls, fn_name, args, kwargs):
             attrs[key] = value
     free = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if len(args) > len(free):
-        raise TypeError('%s: too many positional arguments (%d extra: %r)'
-                        % (fn_name, len(args) - len(free), args[len(free):]))
+        raise TypeError('%s: too many positional arguments (%d extra: %r)%s'
+                        % (fn_name, len(args) - len(free), args[len(free):],
+                           tuple_attribute_hint(cls, fn_name, free, args)))
     attrs.update(zip(free, args))
     return pos, named, attrs, extra
 
