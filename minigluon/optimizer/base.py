@@ -13,6 +13,7 @@ update, takes the learning rate and weight decay for the index (:meth:`Optimizer
 """
 import functools
 import os
+import re
 import warnings
 
 import numpy as np
@@ -59,17 +60,21 @@ def _accepted_arguments(klass):
     return None
 
 
-def _check_arguments(name, klass, kwargs):
-    """Refuse an argument the optimizer does not take with a TypeError that names it and lists
-    the accepted ones (Python's own message names only ``Optimizer.__init__``); ``lr`` gets
-    MXNet's name for it, ``learning_rate``."""
+def _explain_unknown_argument(name, klass, kwargs, err):
+    """When ``klass(**kwargs)`` failed with Python's "unexpected keyword argument 'x'" for one of
+    ``kwargs``, raise a TypeError that names the optimizer and lists the arguments it takes
+    (Python's message names only ``Optimizer.__init__``); ``lr`` gets MXNet's name for it,
+    ``learning_rate``. Any other TypeError is left to the caller to re-raise."""
+    found = re.search(r"unexpected keyword argument '(\w+)'", str(err))
+    if found is None or found.group(1) not in kwargs:
+        return
+    unknown = found.group(1)
+    hint = (" (the learning rate is 'learning_rate' in MXNet, e.g. {'learning_rate': 0.1})"
+            if unknown == 'lr' else '')
     accepted = _accepted_arguments(klass)
-    unknown = sorted(set(kwargs) - accepted) if accepted is not None else []
-    if unknown:
-        hint = (" (the learning rate is 'learning_rate' in MXNet, e.g. {'learning_rate': 0.1})"
-                if 'lr' in unknown else '')
-        raise TypeError('optimizer %r got unknown argument(s) %s%s; it takes: %s'
-                        % (name, unknown, hint, ', '.join(sorted(accepted))))
+    listing = '; it takes: %s' % ', '.join(sorted(accepted)) if accepted else ''
+    raise TypeError('optimizer %r got an unknown argument %r%s%s'
+                    % (name, unknown, hint, listing)) from err
 
 
 class Optimizer:
@@ -170,8 +175,11 @@ class Optimizer:
             raise ValueError('Cannot find optimizer %r; registered optimizers: %s'
                              % (name, ', '.join(sorted(Optimizer.opt_registry))))
         klass = Optimizer.opt_registry[name.lower()]
-        _check_arguments(name, klass, kwargs)
-        return klass(**kwargs)
+        try:
+            return klass(**kwargs)
+        except TypeError as err:
+            _explain_unknown_argument(name, klass, kwargs, err)
+            raise
 
     # -- learning rate and multipliers ---------------------------------------------------------
     @property
