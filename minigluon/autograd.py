@@ -734,3 +734,22 @@ class Function:
             from minigluon.ndarray.dispatch import _zero_path
             _zero_path(inputs, outs)
         return outs[0] if single else tuple(outs)
+
+
+# Context managers of other frameworks (PyTorch's torch.no_grad...) that MXNet 1.9.1's autograd
+# does not have: asking for one says what to use (hasattr() stays False; no new API).
+_OTHER_FRAMEWORKS = {
+    'no_grad': "nothing is recorded outside autograd.record(), so just compute there; inside "
+               "record(), autograd.pause() stops recording (predict mode unless "
+               "pause(train_mode=True))",
+    'enable_grad': "use autograd.record() (and x.attach_grad() on the arrays to differentiate)",
+    'inference_mode': "compute outside autograd.record() (predict mode, nothing recorded), or "
+                      "use autograd.predict_mode()",
+    'set_grad_enabled': "use autograd.record() / autograd.pause(), or set_recording(flag)",
+}
+
+
+def __getattr__(name):
+    hint = _OTHER_FRAMEWORKS.get(name)
+    raise AttributeError("module %r has no attribute %r%s"
+                         % (__name__, name, ': ' + hint if hint else ''))

@@ -259,6 +259,33 @@ def out_of_scope_getattr(module, parts, advice):
     return __getattr__
 
 
+class OtherFrameworkName:
+    """A class attribute standing for a name that other libraries give their models and that
+    MXNet 1.9.1's class lacks (PyTorch's ``net.eval()``, ``p.requires_grad``): reading it raises
+    the ``AttributeError`` MXNet would, with ``hint`` (what Gluon does instead) in its message, so
+    ``hasattr`` stays False and no new API appears.
+
+    A non-data descriptor: an instance attribute of that name (``self.train = True`` in a
+    subclass) is found first, and a subclass may define the name, as if the class had none. A
+    descriptor, not a ``__getattr__``: a class with ``__getattr__`` makes every attribute
+    access of its instances slower, hits included. :meth:`install` puts a table of them on a class.
+    """
+
+    def __init__(self, name, hint):
+        self.name, self.hint = name, hint
+
+    def __get__(self, obj, owner=None):
+        what = ("type object %r" % owner.__name__ if obj is None
+                else "'%s' object" % type(obj).__name__)
+        raise AttributeError('%s has no attribute %r: %s' % (what, self.name, self.hint))
+
+    @classmethod
+    def install(cls, owner, hints):
+        """Set ``owner.<name>`` to a descriptor for each ``name -> hint`` of ``hints``."""
+        for name, hint in hints.items():
+            setattr(owner, name, cls(name, hint))
+
+
 class _OutOfScopeImports:
     """The last finder on ``sys.meta_path``: a submodule import that no file satisfies, of a name
     an ``out_of_scope_getattr`` table lists, raises ``ModuleNotFoundError`` with the out-of-scope

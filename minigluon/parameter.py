@@ -20,7 +20,7 @@ import numpy as np
 
 from minigluon import autograd, initializer
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.base import MXNetError, NotSupportedError, ValueAssertionError
+from minigluon.base import MXNetError, NotSupportedError, OtherFrameworkName, ValueAssertionError
 from minigluon.context import Context, current_context
 from minigluon.ndarray import NDArray, array, zeros
 
@@ -437,6 +437,12 @@ class Constant(Parameter):
             warnings.warn('Constant parameter "{}" does not support grad_req other than "null", and '
                           'new value "{}" is ignored.'.format(self.name, req), stacklevel=2)
         self._grad_req = 'null'
+
+
+# Another library's flag that MXNet 1.9.1's Parameter lacks: asking for it names Gluon's way
+_REQUIRES_GRAD = ("set p.grad_req = 'null' to freeze the parameter ('write' trains it), e.g. "
+                  "net.collect_params('.*dense0.*').setattr('grad_req', 'null')")
+OtherFrameworkName.install(Parameter, {'requires_grad': _REQUIRES_GRAD, 'requires_grad_': _REQUIRES_GRAD})
 
 
 def __getattr__(name):

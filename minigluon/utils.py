@@ -76,6 +76,17 @@ def clip_global_norm(arrays, max_norm, check_isfinite=True):
 
     ``scale = min(1, max_norm / (total_norm + 1e-8))``; not recorded by autograd.
 
+    To clip a network's gradients, call it between ``backward()`` and ``trainer.step()``::
+
+        grads = [p.grad() for p in net.collect_params().values() if p.grad_req != 'null']
+        gluon.utils.clip_global_norm(grads, max_norm)
+
+    (parameters with ``grad_req='null'``, such as BatchNorm's running statistics, have no
+    gradient). Those are the gradients of the loss *summed* over the batch (``loss.backward()``
+    of a per-sample loss; ``trainer.step(batch_size)`` divides by the batch size afterwards),
+    so to bound the gradient of the batch's mean loss pass ``max_norm * batch_size``, as
+    MXNet's word language model example does.
+
     Returns
     -------
     numpy scalar or NDArray

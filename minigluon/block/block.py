@@ -14,6 +14,7 @@ import weakref
 from collections import OrderedDict
 
 from minigluon import initializer
+from minigluon.base import OtherFrameworkName
 from minigluon.block import _io, _model_io
 from minigluon.block._scope import _BlockScope
 from minigluon.block.hooks import HookHandle
@@ -29,6 +30,47 @@ _PARENTS = weakref.WeakKeyDictionary()
 # Per thread: how deep in Block.__call__ we are, and the Parameters (with their state before) whose
 # deferred initialization the outermost call started; restored if that call raises.
 _calls = threading.local()
+
+# Model methods of other frameworks (PyTorch's nn.Module) that MXNet 1.9.1's Block does not have:
+# asking for one says what Gluon does instead (hasattr() stays False; no new API; set on Block
+# below the class, base.OtherFrameworkName).
+_MODE_HINT = ("a Block has no training flag of its own: inside autograd.record() layers run in "
+              "training mode (Dropout drops, BatchNorm uses batch statistics), outside it in "
+              "predict mode; autograd.train_mode() / autograd.predict_mode() choose explicitly")
+_OTHER_FRAMEWORKS = {
+    'train': _MODE_HINT,
+    'eval': _MODE_HINT,
+    'parameters': "use collect_params(), a ParameterDict of name -> Parameter (its values() are "
+                  "the Parameters, p.data() and p.grad() their arrays)",
+    'named_parameters': "use collect_params().items()",
+    'state_dict': "use save_parameters(file) / load_parameters(file), or collect_params() for "
+                  "the Parameters by name",
+    'load_state_dict': "use load_parameters(file), or set values with "
+                       "collect_params()[name].set_data(array)",
+    'to': "use collect_params().reset_ctx(ctx) to move the parameters (or initialize(ctx=...)), "
+          "and x.as_in_context(ctx) for the data",
+    'cuda': "use collect_params().reset_ctx(mx.gpu(0)) to move the parameters, and "
+            "x.as_in_context(mx.gpu(0)) for the data",
+    'double': "use cast('float64')",
+    'half': "use cast('float16')",
+}
+
+
+def _check_init_arguments(cls_name, prefix, params):
+    """Refuse a ``prefix`` that is no string and ``params`` that are no ParameterDict, as
+    ``nn.Sequential(nn.Dense(2), nn.Dense(3))`` passes (MXNet 1.9.1 fails later with
+    "'Sequential' object has no attribute '_children'")."""
+    if any(isinstance(v, Block) for v in (prefix, params)):
+        raise TypeError('%s(prefix=None, params=None) got a Block as an argument: child blocks are '
+                        'not constructor arguments; add them with net.add(block1, block2, ...) '
+                        '(Sequential, HybridSequential) or assign them as attributes in __init__'
+                        % cls_name)
+    if prefix is not None and not isinstance(prefix, str):
+        raise TypeError('%s: prefix must be a string or None, got %s'
+                        % (cls_name, type(prefix).__name__))
+    if params is not None and not isinstance(params, ParameterDict):
+        raise TypeError('%s: params must be a ParameterDict (another block\'s collect_params() or '
+                        'params) or None, got %s' % (cls_name, type(params).__name__))
 
 
 def _keyword_inputs_message(block, kwargs):
@@ -90,6 +132,7 @@ class Block:
     """
 
     def __init__(self, prefix=None, params=None):
+        _check_init_arguments(type(self).__name__, prefix, params)
         self._empty_prefix = prefix == ''
         self._prefix, self._params = _BlockScope.create(prefix, params, self._alias())
         self._name = self._prefix[:-1] if self._prefix.endswith('_') else self._prefix
@@ -221,6 +264,9 @@ class Block:
     def register_forward_pre_hook(self, hook):
         """Call ``hook(block, inputs)`` before each ``forward``; ``inputs`` is the positional-args tuple.
 
+        Inside a hybridized block it runs only while the graph is traced, with Symbols (see
+        :meth:`register_forward_hook`).
+
         Returns
         -------
         HookHandle
@@ -231,6 +277,12 @@ class Block:
 
     def register_forward_hook(self, hook):
         """Call ``hook(block, inputs, output)`` after each ``forward``.
+
+        On a hybridized block the hook sees every call's NDArrays. On a block *inside* a
+        hybridized one it runs only while the outer block traces its graph (its first call, or a
+        call with a new input structure) and sees Symbols, which have no ``.shape``; the later
+        calls run the cached graph and skip it (as in MXNet 1.9.1). Hook the outer block, or
+        leave it unhybridized while you inspect.
 
         Returns
         -------
@@ -445,4 +497,5 @@ class Block:
         self.load_parameters(filename, ctx, allow_missing, ignore_extra)
 
 
+OtherFrameworkName.install(Block, _OTHER_FRAMEWORKS)
 _DEFAULT_INIT = initializer.Uniform()

@@ -544,7 +544,10 @@ class HybridBlock(Block):
         ``aux:`` for those an operator updates (BatchNorm's running statistics), as the mean of
         its copies on the CPU (MXNet's ``.params`` format, :mod:`minigluon.serialization`).
         Parameters the graph does not read are left out, with a warning. Both payloads are
-        built before either file is replaced (each atomically).
+        built before either file is replaced (each atomically). The graph's data inputs are
+        named ``data`` for a block called with one array and ``data0``, ``data1``... for more, in
+        call order (as MXNet 1.9.1 names them): the ``input_names`` of
+        :meth:`SymbolBlock.imports`.
 
         Returns
         -------

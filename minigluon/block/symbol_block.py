@@ -143,7 +143,8 @@ class SymbolBlock(HybridBlock):
         symbol_file : str
             Path of the ``-symbol.json`` file.
         input_names : str or list of str
-            Names of the graph variables that are data inputs (``'data'``).
+            Names of the graph variables that are data inputs: ``'data'``, or ``['data0', 'data1']``
+            for a block exported after calls with two arrays (see :meth:`HybridBlock.export`).
         param_file : str, optional
             ``.params`` file (keys ``arg:<name>`` / ``aux:<name>``, or bare names); the saved
             dtypes are kept.

@@ -114,6 +114,9 @@ class SoftmaxCrossEntropyLoss(Loss):
         Broadcast against the per-position loss, which keeps ``axis`` with length 1: weight the
         samples of a ``(N, C)`` prediction with ``(N, 1)``. A ``(N,)`` weight broadcasts to
         ``(N, N)`` and every sample ends up scaled by the *mean* weight (as in MXNet 1.9.1).
+        Likewise mask the steps of a ``(N, T, C)`` prediction with ``(N, T, 1)``: a ``(N, T)``
+        mask does not broadcast (a ``ValueError``), or, when ``N == T``, broadcasts to
+        ``(N, T, T)`` and mixes the samples' masks.
 
     Outputs
     -------

@@ -33,8 +33,11 @@ def _context(fn_name, ctx):
         except ValueError as err:
             raise ValueError('%s: %s' % (fn_name, err)) from None
     if not isinstance(ctx, Context):
+        # nd.zeros(2, 3) puts the 3 in ctx: the shape is one tuple in MXNet (not *sizes)
+        shape_hint = ('; a shape is one argument, a tuple: (2, 3), not 2, 3'
+                      if isinstance(ctx, (int, np.integer)) else '')
         raise TypeError("%s: ctx must be a Context (mx.cpu(), mx.gpu(0)...), a string such as "
-                        "'cpu(0)', or None, got %s" % (fn_name, type(ctx).__name__))
+                        "'cpu(0)', or None, got %s%s" % (fn_name, type(ctx).__name__, shape_hint))
     return ctx
 
 

@@ -43,6 +43,27 @@ _OUT_OF_SCOPE = {'handle': ": C handles (NDArray.handle) are out of scope in min
                            "'Out of scope'); an NDArray holds a NumPy or CuPy array (asnumpy() copies "
                            "it out)"}
 
+# Names other array libraries (PyTorch, NumPy) use that MXNet 1.9.1's NDArray does not have:
+# asking for one names MXNet's way (hasattr() stays False; no new API)
+_OTHER_FRAMEWORKS = {
+    'item': ": use asscalar() for a one-element array (or float(x))",
+    'numpy': ": use asnumpy(), which copies the data into a NumPy array",
+    'tolist': ": use asnumpy().tolist()",
+    'view': ": use reshape(shape), which shares the data when it can",
+    'unsqueeze': ": use expand_dims(axis)",
+    'requires_grad': ": call attach_grad() to take gradients into x.grad",
+    'requires_grad_': ": call attach_grad() to take gradients into x.grad",
+    'to': ": use as_in_context(ctx) to move it, astype(dtype) to convert it",
+    'cuda': ": use as_in_context(mx.gpu(0))",
+    'cpu': ": use as_in_context(mx.cpu())",
+    'float': ": use astype('float32')",
+    'double': ": use astype('float64')",
+    'long': ": use astype('int64')",
+    'int': ": use astype('int32')",
+    'numel': ": use the size property (x.size)",
+    'dim': ": use the ndim property (x.ndim)",
+}
+
 
 class NDArray:
     """An array on a :class:`~minigluon.context.Context`.
@@ -486,8 +507,8 @@ class NDArray:
         try:
             cls = get_op(name)
         except MXNetError:
-            raise AttributeError("'NDArray' object has no attribute %r%s"
-                                 % (name, _OUT_OF_SCOPE.get(name, ''))) from None
+            hint = _OUT_OF_SCOPE.get(name) or _OTHER_FRAMEWORKS.get(name, '')
+            raise AttributeError("'NDArray' object has no attribute %r%s" % (name, hint)) from None
 
         def method(*args, **kwargs):
             return call_op(cls.name, self, *args, **kwargs)

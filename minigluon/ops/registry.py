@@ -392,6 +392,42 @@ def _wrong_mode_array(cls, slot, value, is_input):
                               % (cls.name, slot, wanted, got, space, got))
 
 
+def list_of_inputs_error(fn_name, value, is_input):
+    """The TypeError for ``concat([a, b], dim=0)`` (or ``None`` when ``value`` is no such list):
+    a variadic operator (``concat``, ``stack``, ``add_n``) takes its arrays as separate
+    positional arguments in MXNet 1.9.1, where other libraries take one list."""
+    if isinstance(value, (list, tuple)) and value and all(is_input(x) for x in value):
+        return TypeError('%s takes its inputs as separate positional arguments, not one %s: '
+                         'unpack it, %s(*arrays, ...)' % (fn_name, type(value).__name__, fn_name))
+    return None
+
+
+def input_flags_hint(cls, attrs, n_inputs):
+    """Name the flags that would make ``cls`` take more than ``n_inputs`` inputs, for the error of
+    ``softmax(x, length)`` without ``use_length=True`` (or ``''`` when there are none)."""
+    flags = []
+    for key in cls.attrs:
+        if attrs.get(key, False) is not False:
+            continue
+        try:
+            more = len(cls(**dict(attrs, **{key: True})).list_arguments()) > n_inputs
+        except Exception:         # not a flag, or True is no valid value for it
+            more = False
+        if more:
+            flags.append('%s=True' % key)
+    return ('; the further inputs are taken only with %s' % ' or '.join(flags)) if flags else ''
+
+
+def tuple_attribute_hint(cls, fn_name, free_attrs, args):
+    """For ``x.transpose(1, 0)``: when the first attribute left to fill positionally is a tuple
+    (``axes``, ``reps``) and the extra positional arguments are all integers, say that they
+    form one tuple (``''`` otherwise)."""
+    if free_attrs and cls.attrs[free_attrs[0]].kind == 'shape' and all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        return '; %s is one tuple: %s(..., %r)' % (free_attrs[0], fn_name, tuple(args))
+    return ''
+
+
 def bind_call(cls, args, kwargs, is_input):
     """Split a Python call ``op(*args, **kwargs)`` into an operator instance and its inputs.
 
@@ -431,6 +467,8 @@ def bind_call(cls, args, kwargs, is_input):
     if not_an_array and not pos_inputs and isinstance(args[0], (list, np.ndarray)):
         raise not_an_array
     # 3. the remaining positional arguments are attributes, in declaration order
+    if declared is None and args and list_of_inputs_error(cls.name, args[0], is_input):
+        raise list_of_inputs_error(cls.name, args[0], is_input)
     free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if args and declared is not None and is_input(args[0]):
         # more arrays than the operator has inputs: say so, not "extra attribute <array repr>"
@@ -442,8 +480,9 @@ def bind_call(cls, args, kwargs, is_input):
     if len(args) > len(free_attrs):
         if not_an_array:
             raise not_an_array
-        raise TypeError('%s: too many positional arguments (%d extra: %r)'
-                        % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):]))
+        raise TypeError('%s: too many positional arguments (%d extra: %r)%s'
+                        % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):],
+                           tuple_attribute_hint(cls, cls.name, free_attrs, args)))
     for key, value in zip(free_attrs, args):
         attrs[key] = value
     # 4. the operator: variadic ones take the positional inputs as they are
@@ -470,8 +509,9 @@ def bind_call(cls, args, kwargs, is_input):
         # take, in order (``RNN(x, p, h, seq_len, mode='gru', use_sequence_length=True)``).
         pos_inputs = [x for x in pos_inputs if x is not None]
         if len(pos_inputs) > len(order):
-            raise TypeError('%s: %d positional inputs given, but with these attributes it takes %s'
-                            % (cls.name, len(pos_inputs), order))
+            raise TypeError('%s: %d positional inputs given, but with these attributes it takes %s%s'
+                            % (cls.name, len(pos_inputs), order,
+                               input_flags_hint(cls, attrs, len(order))))
     by_name = dict(zip(order if order != list(declared) else declared, pos_inputs))
     for key, value in named.items():
         if key in by_name and by_name[key] is not None:

@@ -13,6 +13,7 @@ update, takes the learning rate and weight decay for the index (:meth:`Optimizer
 """
 import functools
 import os
+import re
 import warnings
 
 import numpy as np
@@ -39,6 +40,41 @@ def _zeros_like(weight, dtype=None):
 def _astype_like(x, dtype):
     raw = _raw(x).astype(dtype)
     return NDArray(raw, x.context) if isinstance(x, NDArray) else raw
+
+
+def _accepted_arguments(klass):
+    """The keyword arguments ``klass(...)`` takes: those of each ``__init__`` up the class
+    hierarchy, as far as each passes ``**kwargs`` on; ``None`` if that cannot be read."""
+    import inspect
+    names = set()
+    for k in klass.__mro__:
+        if '__init__' not in k.__dict__ or k is object:
+            continue
+        try:
+            params = inspect.signature(k.__dict__['__init__']).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        names.update(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return names - {'self'}
+    return None
+
+
+def _explain_unknown_argument(name, klass, kwargs, err):
+    """When ``klass(**kwargs)`` failed with Python's "unexpected keyword argument 'x'" for one of
+    ``kwargs``, raise a TypeError that names the optimizer and lists the arguments it takes
+    (Python's message names only ``Optimizer.__init__``); ``lr`` gets MXNet's name for it,
+    ``learning_rate``. Any other TypeError is left to the caller to re-raise."""
+    found = re.search(r"unexpected keyword argument '(\w+)'", str(err))
+    if found is None or found.group(1) not in kwargs:
+        return
+    unknown = found.group(1)
+    hint = (" (the learning rate is 'learning_rate' in MXNet, e.g. {'learning_rate': 0.1})"
+            if unknown == 'lr' else '')
+    accepted = _accepted_arguments(klass)
+    listing = '; it takes: %s' % ', '.join(sorted(accepted)) if accepted else ''
+    raise TypeError('optimizer %r got an unknown argument %r%s%s'
+                    % (name, unknown, hint, listing)) from err
 
 
 class Optimizer:
@@ -138,7 +174,12 @@ class Optimizer:
         if not isinstance(name, str) or name.lower() not in Optimizer.opt_registry:
             raise ValueError('Cannot find optimizer %r; registered optimizers: %s'
                              % (name, ', '.join(sorted(Optimizer.opt_registry))))
-        return Optimizer.opt_registry[name.lower()](**kwargs)
+        klass = Optimizer.opt_registry[name.lower()]
+        try:
+            return klass(**kwargs)
+        except TypeError as err:
+            _explain_unknown_argument(name, klass, kwargs, err)
+            raise
 
     # -- learning rate and multipliers ---------------------------------------------------------
     @property

@@ -11,7 +11,8 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
-from minigluon.ops.registry import _wrong_mode_array, call_signature
+from minigluon.ops.registry import (_wrong_mode_array, call_signature, input_flags_hint,
+                                    list_of_inputs_error, tuple_attribute_hint)
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, accepts_any_attr, INPUT_VAR_INIT, STYPE_TO_FLAG,
                                        json_op_name)
 from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
@@ -120,6 +121,9 @@ def _split_call(cls, fn_name, args, kwargs):
             if wrong is not None:
                 raise wrong
             if not isinstance(value, Symbol):
+                unpack = list_of_inputs_error(fn_name, value, lambda x: isinstance(x, Symbol))
+                if unpack:
+                    raise unpack
                 raise TypeError('%s: positional argument %d must be a Symbol (an input), got %r; '
                                 'give attributes by keyword' % (fn_name, i, value))
     pos = []
@@ -152,8 +156,9 @@ def _split_call(cls, fn_name, args, kwargs):
             attrs[key] = value
     free = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if len(args) > len(free):
-        raise TypeError('%s: too many positional arguments (%d extra: %r)'
-                        % (fn_name, len(args) - len(free), args[len(free):]))
+        raise TypeError('%s: too many positional arguments (%d extra: %r)%s'
+                        % (fn_name, len(args) - len(free), args[len(free):],
+                           tuple_attribute_hint(cls, fn_name, free, args)))
     attrs.update(zip(free, args))
     return pos, named, attrs, extra
 
@@ -186,7 +191,7 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     if cls.arguments is None and 'num_args' in cls.attrs:
         attrs.setdefault('num_args', len(pos))
     op = cls(**attrs)
-    inputs = _inputs_in_order(cls, op, fn_name, pos, named)
+    inputs = _inputs_in_order(cls, op, fn_name, pos, named, attrs)
     node = new_op_node(op, json_op_name(fn_name, cls), name, extra, [])
     node.inputs = _input_entries(node, inputs, fn_name)
     update_versions(node)
@@ -208,9 +213,10 @@ def _check_scope_attrs(cls, fn_name, scope_attrs):
                              'nodes' % (fn_name, key, ', '.join(HIDDEN_KEYS)))
 
 
-def _inputs_in_order(cls, op, fn_name, pos, named):
+def _inputs_in_order(cls, op, fn_name, pos, named, attrs):
     """The input Symbols of the call, one per ``op.list_arguments()`` (None where not given),
-    from the positional inputs ``pos`` and the inputs given by name ``named``.
+    from the positional inputs ``pos`` and the inputs given by name ``named`` (``attrs``, the
+    call's attributes, name the flags that would take more inputs in the error).
 
     Raises
     ------
@@ -227,7 +233,8 @@ def _inputs_in_order(cls, op, fn_name, pos, named):
             pos = [p for p in pos if p is not None]
             if len(pos) > len(order):
                 raise TypeError('%s: %d positional inputs given, but with these attributes it '
-                                'takes %s' % (fn_name, len(pos), order))
+                                'takes %s%s' % (fn_name, len(pos), order,
+                                                input_flags_hint(cls, attrs, len(order))))
         else:
             order = list(cls.arguments)
         given = dict(zip(order, pos))

@@ -1,0 +1,357 @@
+"""Errors that a user coming from PyTorch (or NumPy) meets, named with MXNet 1.9.1's way.
+
+Each habit below fails in MXNet 1.9.1 too (checked against it: ``NDArray`` has no ``item`` /
+``numpy`` / ``tolist``, a Block no ``train`` / ``eval``, ``nd.concat([a, b])`` asserts,
+``nd.zeros(2, 3)`` fails with "Invalid context string 3", ``{'lr': 0.1}`` is an unexpected keyword
+argument, ``softmax(x, length)`` without ``use_length`` expects 1 input). minigluon fails the
+same way (same exception type, ``hasattr`` stays False, no new API) with a message that says
+what to write instead; these tests pin the advice and that the advice works.
+"""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, gluon, nd, sym
+from minigluon.gluon import nn
+
+
+# -- NDArray attributes ---------------------------------------------------------------------------
+# (name another library uses, what the message must advise, a call of that advice that must work)
+NDARRAY_HINTS = [
+    ('item', 'asscalar()', lambda a: a[0].asscalar()),
+    ('numpy', 'asnumpy()', lambda a: a.asnumpy()),
+    ('tolist', 'asnumpy().tolist()', lambda a: a.asnumpy().tolist()),
+    ('view', 'reshape(shape)', lambda a: a.reshape((2, 1))),
+    ('unsqueeze', 'expand_dims(axis)', lambda a: a.expand_dims(0)),
+    ('requires_grad', 'attach_grad()', lambda a: a.attach_grad()),
+    ('requires_grad_', 'attach_grad()', lambda a: a.attach_grad()),
+    ('to', 'as_in_context(ctx)', lambda a: a.as_in_context(mx.cpu())),
+    ('cuda', 'as_in_context(mx.gpu(0))', None),
+    ('cpu', 'as_in_context(mx.cpu())', lambda a: a.as_in_context(mx.cpu())),
+    ('float', "astype('float32')", lambda a: a.astype('float32')),
+    ('double', "astype('float64')", lambda a: a.astype('float64')),
+    ('long', "astype('int64')", lambda a: a.astype('int64')),
+    ('int', "astype('int32')", lambda a: a.astype('int32')),
+    ('numel', 'x.size', lambda a: a.size),
+    ('dim', 'x.ndim', lambda a: a.ndim),
+]
+
+
+@pytest.mark.parametrize('name, advice, works', NDARRAY_HINTS, ids=[h[0] for h in NDARRAY_HINTS])
+def test_ndarray_names_of_other_libraries_say_what_to_use(name, advice, works):
+    a = nd.array([1.5, 2.0])
+    assert not hasattr(a, name)
+    with pytest.raises(AttributeError, match="no attribute '%s': .*%s" % (name, _re(advice))):
+        getattr(a, name)
+    if works is not None:
+        works(a)
+
+
+def test_ndarray_hints_cover_every_listed_name():
+    from minigluon.ndarray.ndarray import _OTHER_FRAMEWORKS
+    assert set(_OTHER_FRAMEWORKS) == {h[0] for h in NDARRAY_HINTS}
+
+
+def test_ndarray_unknown_attribute_keeps_the_plain_message():
+    with pytest.raises(AttributeError, match=r"^'NDArray' object has no attribute 'foo_bar'$"):
+        nd.ones(2).foo_bar
+
+
+# -- Block methods --------------------------------------------------------------------------------
+@pytest.mark.parametrize('name, advice', [
+    ('train', r'inside autograd.record\(\) layers run in training mode'),
+    ('eval', r'outside it in predict mode'),
+    ('parameters', r'collect_params\(\)'),
+    ('named_parameters', r'collect_params\(\).items\(\)'),
+    ('state_dict', r'save_parameters\(file\)'),
+    ('load_state_dict', r'load_parameters\(file\)'),
+    ('to', r'collect_params\(\).reset_ctx\(ctx\)'),
+    ('cuda', r'collect_params\(\).reset_ctx\(mx.gpu\(0\)\)'),
+    ('double', r"cast\('float64'\)"),
+    ('half', r"cast\('float16'\)"),
+])
+def test_block_methods_of_other_libraries_say_what_to_use(name, advice):
+    net = nn.Dense(2)
+    assert not hasattr(net, name)
+    with pytest.raises(AttributeError, match=r"^'Dense' object has no attribute '%s': .*%s"
+                       % (name, advice)):
+        getattr(net, name)
+
+
+def test_block_advice_works():
+    """What the messages advise runs: training mode inside record() drops, predict mode not."""
+    net = nn.Dropout(0.5)
+    x = nd.ones((4, 100))
+    assert (net(x) == x).min().asscalar() == 1                    # predict mode: identity
+    with autograd.record():
+        assert (net(x) == 0).sum().asscalar() > 0                 # training mode: drops
+    with autograd.record(), autograd.predict_mode():
+        assert (net(x) == x).min().asscalar() == 1
+    dense = nn.Dense(2, in_units=3)
+    dense.initialize()
+    assert sorted(dense.collect_params().keys()) == [dense.bias.name, dense.weight.name]
+    dense.cast('float64')
+    assert dense.weight.data().dtype == np.float64
+    dense.collect_params().reset_ctx(mx.cpu())
+
+
+def test_block_unknown_attribute_keeps_the_plain_message():
+    with pytest.raises(AttributeError, match=r"^'Dense' object has no attribute 'foo_bar'$"):
+        nn.Dense(2).foo_bar
+
+
+def test_block_subclass_may_use_the_names_and_properties_show_their_own_error():
+    class Net(nn.Block):
+        def __init__(self):
+            super().__init__()
+            self.to = 'kept'                # an instance attribute named like a hint
+
+        def eval(self):                     # a method named like a hint
+            return 'own eval'
+
+        @property
+        def broken(self):
+            return self.missing_inside_property
+
+    net = Net()
+    assert net.to == 'kept' and net.eval() == 'own eval'
+    # the AttributeError raised inside the property names what is missing there
+    with pytest.raises(AttributeError, match='missing_inside_property'):
+        net.broken
+
+
+def test_block_copies_and_pickles_with_the_hints():
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    for other in (copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+        assert (other.weight.data() == net.weight.data()).min().asscalar() == 1
+        assert not hasattr(other, 'eval')
+
+
+# -- autograd -------------------------------------------------------------------------------------
+@pytest.mark.parametrize('name, advice', [
+    ('no_grad', r'autograd.pause\(\)'),
+    ('enable_grad', r'autograd.record\(\)'),
+    ('inference_mode', r'autograd.predict_mode\(\)'),
+    ('set_grad_enabled', r'set_recording\(flag\)'),
+])
+def test_autograd_context_managers_of_other_libraries_say_what_to_use(name, advice):
+    assert not hasattr(autograd, name)
+    with pytest.raises(AttributeError, match="no attribute '%s': .*%s" % (name, advice)):
+        getattr(autograd, name)
+    with pytest.raises(AttributeError, match=r"no attribute 'foo_bar'$"):
+        autograd.foo_bar
+
+
+def test_autograd_pause_records_nothing():
+    x = nd.ones(3)
+    x.attach_grad()
+    with autograd.record():
+        with autograd.pause():
+            y = x * 2
+    assert not autograd.is_recording()
+    with pytest.raises(mx.base.MXNetError, match='cannot differentiate'):
+        y.backward()
+
+
+# -- variadic operators given one list ------------------------------------------------------------
+@pytest.mark.parametrize('call', [
+    lambda a: nd.concat([a, a], dim=0),
+    lambda a: nd.stack((a, a), axis=0),
+    lambda a: nd.add_n([a, a]),
+    lambda a: sym.concat([sym.var('a'), sym.var('b')], dim=0),
+    lambda a: sym.stack([sym.var('a'), sym.var('b')]),
+])
+def test_a_list_of_inputs_asks_to_unpack_it(call):
+    # MXNet 1.9.1: "Positional arguments must have NDArray type, but got [...]"
+    with pytest.raises(TypeError, match=r'takes its inputs as separate positional arguments, '
+                                        r'not one (list|tuple): unpack it'):
+        call(nd.ones(2))
+
+
+def test_unpacked_inputs_work():
+    a = nd.array([1, 2])
+    assert nd.concat(*[a, a], dim=0).asnumpy().tolist() == [1, 2, 1, 2]
+
+
+# -- creation functions given sizes ---------------------------------------------------------------
+@pytest.mark.parametrize('fn', [nd.zeros, nd.ones, nd.empty])
+def test_sizes_instead_of_a_shape_tuple_say_so(fn):
+    # MXNet 1.9.1: "Invalid context string 3"
+    with pytest.raises(TypeError, match=r'ctx must be a Context .* got int; a shape is one '
+                                        r'argument, a tuple: \(2, 3\), not 2, 3'):
+        fn(2, 3)
+    assert fn((2, 3)).shape == (2, 3)
+
+
+def test_a_context_of_another_type_has_no_shape_advice():
+    with pytest.raises(TypeError, match=r'got float$'):
+        nd.zeros((2, 3), 1.5)
+
+
+# -- optimizer arguments --------------------------------------------------------------------------
+def _params():
+    net = nn.Dense(2, in_units=2)
+    net.initialize()
+    return net.collect_params()
+
+
+def test_lr_names_learning_rate():
+    # MXNet 1.9.1: "__init__() got an unexpected keyword argument 'lr'"
+    with pytest.raises(TypeError, match=r"optimizer 'sgd' got an unknown argument 'lr' "
+                                        r"\(the learning rate is 'learning_rate'"):
+        gluon.Trainer(_params(), 'sgd', {'lr': 0.1})
+    with pytest.raises(TypeError, match=r"unknown argument 'lr'"):
+        mx.optimizer.create('adam', lr=0.1)
+
+
+def test_a_misspelt_argument_lists_the_accepted_ones():
+    with pytest.raises(TypeError, match=r"unknown argument 'momentun'; it takes: .*"
+                                        r"learning_rate, .*momentum, "):
+        gluon.Trainer(_params(), 'sgd', {'momentun': 0.9})
+
+
+def test_an_optimizer_reading_its_own_keys_from_kwargs_still_gets_them():
+    @mx.optimizer.register
+    class KwargsReadingSGD(mx.optimizer.SGD):
+        def __init__(self, **kwargs):
+            self.extra = kwargs.pop('extra')
+            super().__init__(**kwargs)
+
+    try:
+        assert mx.optimizer.create('kwargsreadingsgd', extra=3, learning_rate=0.5).extra == 3
+        # the optimizer's own errors pass through unchanged
+        with pytest.raises(KeyError):
+            mx.optimizer.create('kwargsreadingsgd', learning_rate=0.5)
+    finally:
+        del mx.optimizer.Optimizer.opt_registry['kwargsreadingsgd']
+
+
+@pytest.mark.parametrize('name', sorted(mx.optimizer.Optimizer.opt_registry))
+def test_every_optimizer_still_takes_its_arguments(name):
+    """The accepted names come from the __init__ chain: each registered optimizer accepts them
+    all (only a few values are given, the names checked are the whole chain's)."""
+    from minigluon.optimizer.base import _accepted_arguments
+    klass = mx.optimizer.Optimizer.opt_registry[name]
+    accepted = _accepted_arguments(klass)
+    assert accepted is not None and {'learning_rate', 'wd', 'clip_gradient'} <= accepted
+    opt = mx.optimizer.create(name, learning_rate=0.5, wd=0.0, rescale_grad=1.0)
+    assert opt.learning_rate == 0.5
+
+
+# -- an input that needs its flag -----------------------------------------------------------------
+def test_softmax_length_without_use_length_names_the_flag():
+    data, length = nd.ones((2, 3)), nd.array([1, 2], dtype='int32')
+    # MXNet 1.9.1: "Operator softmax expects 1 inputs, but got 2 instead"
+    with pytest.raises(TypeError, match=r"softmax: 2 positional inputs given, .* only with "
+                                        r"use_length=True$"):
+        nd.softmax(data, length)
+    with pytest.raises(TypeError, match=r'only with use_sequence_length=True$'):
+        nd.SequenceMask(data, length)
+    with pytest.raises(TypeError, match=r'only with use_length=True$'):
+        sym.softmax(sym.var('d'), sym.var('l'))
+    # the advice: the masked positions get probability 0
+    assert nd.softmax(data, length, use_length=True).asnumpy().tolist() == [
+        [1, 0, 0], [0.5, 0.5, 0]]
+
+
+def test_no_flag_named_when_none_would_help():
+    with pytest.raises(TypeError, match=r"takes \['data', 'weight'\]$"):
+        nd.FullyConnected(nd.ones((2, 3)), nd.ones((4, 3)), nd.ones(4), num_hidden=4, no_bias=True)
+
+
+def _re(text):
+    import re
+    return re.escape(text)
+
+
+# -- Sequential(*layers) --------------------------------------------------------------------------
+@pytest.mark.parametrize('cls', [nn.Sequential, nn.HybridSequential])
+def test_blocks_given_to_a_constructor_say_to_add_them(cls):
+    # MXNet 1.9.1: "'Sequential' object has no attribute '_children'"
+    with pytest.raises(TypeError, match=r'got a Block as an argument: .* net.add\(block1, '):
+        cls(nn.Dense(2), nn.Dense(3))
+    net = cls()
+    net.add(nn.Dense(2), nn.Dense(3))                 # the advice
+    assert len(net) == 2
+
+
+def test_prefix_and_params_of_the_wrong_type_are_named():
+    with pytest.raises(TypeError, match='prefix must be a string or None, got int'):
+        nn.Dense(2, prefix=3)
+    with pytest.raises(TypeError, match='params must be a ParameterDict .* got dict'):
+        nn.Dense(2, params={})
+    shared = nn.Dense(2, in_units=3)
+    assert nn.Dense(2, in_units=3, params=shared.collect_params()).weight is shared.weight
+
+
+# -- Parameter.requires_grad ----------------------------------------------------------------------
+def test_parameter_requires_grad_names_grad_req():
+    net = nn.HybridSequential(prefix='net_')
+    with net.name_scope():
+        net.add(nn.Dense(2, in_units=3), nn.Dense(1, in_units=2))
+    net.initialize()
+    p = net[0].weight
+    assert not hasattr(p, 'requires_grad')
+    with pytest.raises(AttributeError, match=r"no attribute 'requires_grad': set p.grad_req = "
+                                             r"'null' to freeze"):
+        p.requires_grad
+    with pytest.raises(AttributeError, match=r"^'Parameter' object has no attribute 'foo_bar'$"):
+        p.foo_bar
+    # the advice: the frozen layer keeps its weight through a training step
+    net.collect_params('.*dense0.*').setattr('grad_req', 'null')
+    before = net[0].weight.data().copy()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 1.0})
+    with autograd.record():
+        loss = net(nd.ones((4, 3))).sum()
+    loss.backward()
+    trainer.step(4)
+    assert (net[0].weight.data() == before).min().asscalar() == 1
+    assert copy.deepcopy(p).name == p.name and pickle.loads(pickle.dumps(p)).name == p.name
+
+
+# -- a tuple attribute given as several integers --------------------------------------------------
+def test_axes_given_as_separate_integers_ask_for_one_tuple():
+    x = nd.ones((2, 3))
+    # MXNet 1.9.1: "object of type 'int' has no len()"
+    with pytest.raises(TypeError, match=r"axes is one tuple: transpose\(\.\.\., \(1, 0\)\)$"):
+        x.transpose(1, 0)
+    with pytest.raises(TypeError, match=r"reps is one tuple: tile\(\.\.\., \(2, 3\)\)$"):
+        nd.tile(x, 2, 3)
+    with pytest.raises(TypeError, match=r"axes is one tuple: transpose\(\.\.\., \(1, 0\)\)$"):
+        sym.transpose(sym.var('x'), 1, 0)
+    assert x.transpose((1, 0)).shape == (3, 2) and nd.tile(x, (2, 3)).shape == (4, 9)
+    with pytest.raises(TypeError, match=r'too many positional arguments \(1 extra: \[0\]\)$'):
+        x.sum(1, False, False, 0)          # not a tuple attribute first: no tuple advice
+
+
+def test_other_framework_names_leave_room_for_a_block_of_ones_own():
+    # the hints are non-data descriptors (base.OtherFrameworkName): an instance attribute or a
+    # subclass method of that name wins, as if Block had none; help() still renders the class
+    import pydoc
+    from minigluon.gluon import nn as gnn
+
+    class Net(gnn.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.train = True
+            with self.name_scope():
+                self.to = gnn.Dense(2, in_units=2)
+
+        def eval(self):
+            return 'own eval'
+
+        def hybrid_forward(self, F, x):
+            return self.to(x)
+
+    net = Net()
+    assert net.train is True and net.eval() == 'own eval'
+    assert list(net._children) == ['to'] and 'dense' in net.to.name
+    with pytest.raises(AttributeError, match="'Dense' object has no attribute 'eval': a Block has no training flag"):
+        gnn.Dense(2).eval()
+    with pytest.raises(AttributeError, match="type object 'Dense' has no attribute 'train'"):
+        gnn.Dense.train
+    assert 'class Dense' in pydoc.render_doc(gnn.Dense)
