@@ -18,3 +18,28 @@ def test_norm_out_dtype_none_means_the_input_dtype():
     node = mx.sym.norm(mx.sym.var('x'), out_dtype=None)
     attrs = [n for n in json.loads(node.tojson())['nodes'] if n['op'] == 'norm'][0]['attrs']
     assert attrs['out_dtype'] == 'None'       # as MXNet writes an unset optional
+
+
+def test_test_utils_take_mxnet_positional_arguments():
+    # MXNet 1.9.1: rand_ndarray(shape, stype, density, dtype, modifier_func, shuffle_csr_indices,
+    # distribution, ctx), rand_shape_nd(num_dim, dim, allow_zero_size), almost_equal(a, b, rtol,
+    # atol, equal_nan, use_broadcast); minigluon took ctx fifth and lacked the others (TypeError)
+    from minigluon import test_utils
+    arr = test_utils.rand_ndarray((2, 3), 'default', None, 'float64', None, False, None, mx.cpu(1))
+    assert arr.shape == (2, 3) and arr.dtype == np.float64 and arr.context == mx.cpu(1)
+    np.random.seed(0)
+    shapes = {test_utils.rand_shape_nd(3, 1, True) for _ in range(40)}
+    assert any(0 in s for s in shapes) and all(len(s) == 3 and max(s) <= 1 for s in shapes)
+    assert all(min(test_utils.rand_shape_nd(3, 2, False)) >= 1 for _ in range(20))
+    assert test_utils.almost_equal(np.ones(2), np.ones(2), None, None, False, True)
+
+
+def test_check_numeric_gradient_takes_none_tolerances_and_mxnet_positional_order():
+    # MXNet 1.9.1: check_numeric_gradient(sym, location, aux_states, numeric_eps, rtol, atol,
+    # grad_nodes, use_forward_train, ctx, grad_stype_dict, dtype), None tolerances picking defaults;
+    # minigluon failed on None ("NoneType * float") and had dtype where grad_stype_dict is
+    from minigluon.test_utils import check_numeric_gradient
+    s = mx.sym.sin(mx.sym.var('x'))
+    loc = [np.array([0.3, -1.2])]
+    grads = check_numeric_gradient(s, loc, None, None, None, None, None, True, None, None, np.float64)
+    assert list(grads) == ['x'] and grads['x'].shape == (2,)
