@@ -43,3 +43,18 @@ def test_check_numeric_gradient_takes_none_tolerances_and_mxnet_positional_order
     loc = [np.array([0.3, -1.2])]
     grads = check_numeric_gradient(s, loc, None, None, None, None, None, True, None, None, np.float64)
     assert list(grads) == ['x'] and grads['x'].shape == (2,)
+
+
+def test_symbol_functions_accept_out_none_so_hybridized_blocks_match_eager():
+    # MXNet 1.9.1's Symbol functions take out=None; minigluon's raised "unexpected attribute 'out'",
+    # so a hybrid_forward passing out=None through ran eagerly but failed hybridized
+    class Net(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.Activation(x, act_type='relu', out=None) + F.relu(x, out=None)
+
+    net = Net()
+    x = nd.array([-1.0, 2.0])
+    eager = net(x).asnumpy()
+    net.hybridize()
+    assert np.array_equal(net(x).asnumpy(), eager) and eager.tolist() == [0.0, 4.0]
+    assert mx.sym.Activation(mx.sym.var('x'), act_type='relu', out=None).list_arguments() == ['x']

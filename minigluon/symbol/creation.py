@@ -150,6 +150,10 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     if cls is None:
         raise MXNetError('unknown operator %r' % fn_name)
     kwargs = dict(kwargs)
+    if 'out' in kwargs and kwargs['out'] is None:
+        # MXNet's generated Symbol functions take (and ignore) out=None, so F.relu(x, out=None)
+        # in a hybrid_forward works hybridized as it does eagerly; an out= Symbol stays an error
+        del kwargs['out']
     name = kwargs.pop('name', None)
     scope_attrs = AttrScope.current.get(kwargs.pop('attr', None))
     pos, named, attrs, extra = _split_call(cls, fn_name, args, kwargs)
