@@ -58,3 +58,52 @@ def test_symbol_functions_accept_out_none_so_hybridized_blocks_match_eager():
     net.hybridize()
     assert np.array_equal(net(x).asnumpy(), eager) and eager.tolist() == [0.0, 4.0]
     assert mx.sym.Activation(mx.sym.var('x'), act_type='relu', out=None).list_arguments() == ['x']
+
+
+class _Square(mx.autograd.Function):
+    def forward(self, a):
+        self.save_for_backward(a)
+        return a * a
+
+    def backward(self, grad):
+        a, = self.saved_tensors
+        return 2 * a * grad
+
+
+def test_function_instance_is_used_once():
+    # breaker17: a reused instance overwrote saved_tensors, so the first call's backward read the
+    # second call's input: d(b^2)/db at b=3 came out 20 (2 * 10) instead of 6, silently.
+    # MXNet 1.9.1 asserts "Each Function instance can only be called once" at the second call.
+    import pytest
+    from minigluon import autograd
+    b, c = nd.array([3.0]), nd.array([10.0])
+    b.attach_grad()
+    c.attach_grad()
+    f = _Square()
+    with autograd.record():
+        y = f(b)
+        with pytest.raises(AssertionError, match='only be called once'):
+            f(c)
+        z = y + _Square()(c)
+    z.backward()
+    assert b.grad.asnumpy().tolist() == [6.0] and c.grad.asnumpy().tolist() == [20.0]
+
+
+def test_function_backward_returning_numpy_names_the_function():
+    # was "'numpy.ndarray' object has no attribute '_data'" from inside the tape
+    import pytest
+    from minigluon import autograd
+
+    class Twice(autograd.Function):
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad):
+            return grad.asnumpy() * 2
+
+    a = nd.array([1.0, 2.0])
+    a.attach_grad()
+    with autograd.record():
+        y = Twice()(a)
+    with pytest.raises(mx.base.MXNetError, match='Twice.backward must return NDArrays.*ndarray for input 0'):
+        y.backward()
