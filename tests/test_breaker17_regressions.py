@@ -107,3 +107,43 @@ def test_function_backward_returning_numpy_names_the_function():
         y = Twice()(a)
     with pytest.raises(mx.base.MXNetError, match='Twice.backward must return NDArrays.*ndarray for input 0'):
         y.backward()
+
+
+def _fixture():
+    import os
+    path = os.path.join(os.path.dirname(__file__), 'fixtures', 'breaker17', 'breaker17.json')
+    with open(path) as f:
+        return json.load(f)
+
+
+def _data_grad(fn, data, head=None):
+    from minigluon import autograd
+    x = nd.array(data)
+    x.attach_grad()
+    with autograd.record():
+        y = fn(x)
+    y.backward(None if head is None else nd.array(head))
+    return x.grad.asnumpy()
+
+
+def test_mae_regression_output_gradient_at_a_tie_is_minus_one():
+    # MXNet 1.9.1's backward is (out - label > 0 ? 1 : -1): where out equals label it is -1,
+    # minigluon's sign() gave 0 (tools/gen_breaker17_fixtures.py)
+    for case in _fixture()['mae']:
+        got = _data_grad(lambda x: nd.MAERegressionOutput(x, nd.array(case['label']),
+                                                          grad_scale=case['grad_scale']), case['data'])
+        np.testing.assert_allclose(got, case['grad'], rtol=0, atol=0)
+
+
+def test_softmax_output_out_grad_multiplies_by_the_head_gradient():
+    # MXNet 1.9.1 ignores the head gradient with out_grad=True and multiplies by the softmax
+    # output (its numbers are the same for both heads: pinned as the fault); minigluon multiplies
+    # (softmax - onehot) by the head gradient, as MXNet documents
+    for case in _fixture()['softmax_out_grad']:
+        x = np.array(case['data'])
+        p = np.exp(x) / np.exp(x).sum(1, keepdims=True)
+        onehot = np.eye(3)[case['label']]
+        got = _data_grad(lambda v: nd.SoftmaxOutput(v, nd.array(case['label']), out_grad=True),
+                         case['data'], case['head'])
+        np.testing.assert_allclose(got, (p - onehot) * np.array(case['head']), rtol=1e-6)
+        np.testing.assert_allclose(case['mxnet_grad'], (p - onehot) * p, rtol=1e-6)
