@@ -147,3 +147,13 @@ def test_softmax_output_out_grad_multiplies_by_the_head_gradient():
                          case['data'], case['head'])
         np.testing.assert_allclose(got, (p - onehot) * np.array(case['head']), rtol=1e-6)
         np.testing.assert_allclose(case['mxnet_grad'], (p - onehot) * p, rtol=1e-6)
+
+
+def test_full_takes_a_one_element_array_as_its_value():
+    # MXNet 1.9.1's nd.full takes float(val), so a one-element NDArray (a reduced loss, a mean)
+    # fills the array; minigluon raised "val must be a number"
+    import pytest
+    assert nd.full((2,), nd.array([3.5])).asnumpy().tolist() == [3.5, 3.5]
+    assert nd.full((2, 1), np.array([[2.7]]), dtype='int32').asnumpy().ravel().tolist() == [2, 2]
+    with pytest.raises(TypeError, match='one-element array, got an array of shape \\(2,\\)'):
+        nd.full((2,), nd.array([1.0, 2.0]))
