@@ -157,3 +157,24 @@ def test_full_takes_a_one_element_array_as_its_value():
     assert nd.full((2, 1), np.array([[2.7]]), dtype='int32').asnumpy().ravel().tolist() == [2, 2]
     with pytest.raises(TypeError, match='one-element array, got an array of shape \\(2,\\)'):
         nd.full((2,), nd.array([1.0, 2.0]))
+
+
+def test_layers_sized_with_numpy_integers():
+    # breaker17: under NumPy 2 a NumPy integer in a Parameter's shape printed as np.int64(3), so
+    # nn.Dense(np.int64(3)) failed at its first call ("__shape__ '(np.int64(3), 0)' is not a
+    # shape"); MXNet 1.9.1 builds the layer (sizes computed with NumPy are common in scripts)
+    from minigluon.gluon import nn
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(np.int32(4), (np.int64(3), 3), strides=np.int64(2), padding=np.int32(1)),
+            nn.Dense(np.int64(3)))
+    net.initialize()
+    assert net(nd.ones((1, 1, 5, 5))).shape == (1, 3)
+    net.hybridize()
+    assert net(nd.ones((1, 1, 5, 5))).shape == (1, 3)
+    shapes = [p.shape for p in net.collect_params().values()]
+    assert shapes == [(4, 1, 3, 3), (4,), (3, 36), (3,)]
+    assert all(type(d) is int for s in shapes for d in s)
+    p = mx.gluon.Parameter('w', shape=np.int64(2))
+    assert p.shape == (2,) and repr(p).startswith('Parameter w (shape=(2,), dtype=')
+    p.shape = (np.int64(2),)
+    assert type(p.shape[0]) is int
