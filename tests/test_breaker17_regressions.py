@@ -178,3 +178,31 @@ def test_layers_sized_with_numpy_integers():
     assert p.shape == (2,) and repr(p).startswith('Parameter w (shape=(2,), dtype=')
     p.shape = (np.int64(2),)
     assert type(p.shape[0]) is int
+
+
+def test_symbol_attributes_with_numpy_integers_print_as_mxnet_writes_them():
+    # under NumPy 2, str((np.int64(2), 3)) is "(np.int64(2), 3)": sym.var(shape=...) made a
+    # variable whose __shape__ could not be read back (infer_shape failed) and slice(begin=...)
+    # wrote "(np.int64(0), None)" into -symbol.json, which MXNet cannot parse; MXNet writes "(2, 3)"
+    x = mx.sym.var('x', shape=(np.int64(2), np.int64(3)))
+    assert x.list_attr()['__shape__'] == '(2, 3)'
+    assert x.infer_shape()[1] == [(2, 3)]
+    s = mx.sym.slice(x, begin=(np.int64(0), None), end=(np.int64(1), None))
+    attrs = [n for n in json.loads(s.tojson())['nodes'] if n['op'] == 'slice'][0]['attrs']
+    assert attrs == {'begin': '(0, None)', 'end': '(1, None)'}
+    assert s.infer_shape()[1] == [(1, 3)]
+    out = nd.slice(nd.arange(6).reshape((2, 3)), begin=(np.int64(1), None), end=(np.int64(2), None))
+    assert out.asnumpy().tolist() == [[3.0, 4.0, 5.0]]
+
+
+def test_shape_attributes_given_as_lists_print_back_as_lists():
+    # MXNet 1.9.1 writes an attribute as given: transpose(axes=[1, 0]) is "[1, 0]" in -symbol.json
+    # (minigluon wrote "(1, 0)"); a file read back keeps the brackets
+    x = mx.sym.var('x')
+    s = mx.sym.Pooling(mx.sym.transpose(x, axes=[0, 1, 3, 2]), kernel=[2, 2], pool_type='max',
+                       stride=(1, 1))
+    nodes = [n for n in json.loads(s.tojson())['nodes'] if n['op'] != 'null']
+    assert nodes[0]['attrs'] == {'axes': '[0, 1, 3, 2]'}
+    assert nodes[1]['attrs'] == {'kernel': '[2, 2]', 'pool_type': 'max', 'stride': '(1, 1)'}
+    assert mx.sym.load_json(s.tojson()).tojson() == s.tojson()
+    assert s.infer_shape(x=(1, 1, 3, 4))[1] == [(1, 1, 3, 2)]

@@ -57,7 +57,10 @@ def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, ini
         raise TypeError('var: name must be a str, got %s' % type(name).__name__)
     attrs = dict(AttrScope.current.get(attr))
     if shape is not None:
-        attrs['__shape__'] = str(shape)
+        # NumPy integers as Python ints: "(2, 3)", not NumPy 2's "(np.int64(2), np.int64(3))"
+        # (a list stays a list: MXNet writes "[4, 0, 3, 3]" for one)
+        attrs['__shape__'] = str(type(shape)(int(d) if isinstance(d, np.integer) else d for d in shape)
+                                 if isinstance(shape, (tuple, list)) else shape)
     if lr_mult is not None:
         attrs['__lr_mult__'] = str(lr_mult)
     if wd_mult is not None:
