@@ -206,3 +206,32 @@ def test_shape_attributes_given_as_lists_print_back_as_lists():
     assert nodes[1]['attrs'] == {'kernel': '[2, 2]', 'pool_type': 'max', 'stride': '(1, 1)'}
     assert mx.sym.load_json(s.tojson()).tojson() == s.tojson()
     assert s.infer_shape(x=(1, 1, 3, 4))[1] == [(1, 1, 3, 2)]
+
+
+def test_custom_op_attributes_with_numpy_integers_reach_the_property_as_mxnet_text():
+    # a property gets its attributes as strings; a tuple of NumPy integers arrived as
+    # "(np.int64(1), np.int64(2))" under NumPy 2, which its eval() could not read back
+    import ast
+    from minigluon import operator
+
+    class Reshape(operator.CustomOp):
+        def forward(self, is_train, req, in_data, out_data, aux):
+            self.assign(out_data[0], req[0], in_data[0].reshape(out_data[0].shape))
+
+        def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+            self.assign(in_grad[0], req[0], out_grad[0].reshape(in_data[0].shape))
+
+    @operator.register('breaker17_reshape')
+    class ReshapeProp(operator.CustomOpProp):
+        def __init__(self, shape):
+            super().__init__(need_top_grad=True)
+            self.shape = tuple(ast.literal_eval(shape))
+
+        def infer_shape(self, in_shape):
+            return in_shape, [self.shape], []
+
+        def create_operator(self, ctx, shapes, dtypes):
+            return Reshape()
+
+    out = nd.Custom(nd.arange(6), op_type='breaker17_reshape', shape=(np.int64(2), np.int64(3)))
+    assert out.shape == (2, 3)
