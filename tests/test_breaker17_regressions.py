@@ -235,3 +235,17 @@ def test_custom_op_attributes_with_numpy_integers_reach_the_property_as_mxnet_te
 
     out = nd.Custom(nd.arange(6), op_type='breaker17_reshape', shape=(np.int64(2), np.int64(3)))
     assert out.shape == (2, 3)
+
+
+def test_numpy_integer_sizes_in_transforms_dataloader_and_lbsgd():
+    # MXNet 1.9.1 takes sizes computed with NumPy; minigluon's int checks refused np.int64:
+    # Resize((np.int64(2), np.int64(3))), CenterCrop(np.int64(2)), DataLoader(num_workers=
+    # np.int64(0)), LBSGD(batch_scale=np.int64(2))
+    from minigluon.gluon.data import ArrayDataset, DataLoader
+    from minigluon.gluon.data.vision import transforms
+    img = nd.array(np.arange(48).reshape(4, 4, 3), dtype='uint8')
+    assert transforms.Resize((np.int64(2), np.int64(3)))(img).shape == (3, 2, 3)
+    assert transforms.CenterCrop(np.int64(2))(img).shape == (2, 2, 3)
+    loader = DataLoader(ArrayDataset(np.arange(6)), batch_size=np.int64(2), num_workers=np.int64(0))
+    assert len(list(loader)) == 3
+    assert mx.optimizer.LBSGD(batch_scale=np.int64(2)).batch_scale == 2
