@@ -249,3 +249,40 @@ def test_numpy_integer_sizes_in_transforms_dataloader_and_lbsgd():
     loader = DataLoader(ArrayDataset(np.arange(6)), batch_size=np.int64(2), num_workers=np.int64(0))
     assert len(list(loader)) == 3
     assert mx.optimizer.LBSGD(batch_scale=np.int64(2)).batch_scale == 2
+
+
+def test_save_states_with_numpy_hyperparameters_round_trips(tmp_path):
+    # breaker17: save_states failed ("Object of type float32 is not JSON serializable") for
+    # {'learning_rate': np.float32(0.1)}, and a scheduler whose base_lr had become a NumPy float
+    # (FactorScheduler(factor=np.float32(0.5)): 0.1 * factor) was silently not saved, so a resumed
+    # run went back to the initial rate; MXNet 1.9.1 pickles both
+    from minigluon import autograd, gluon
+
+    def make(net):
+        sched = mx.lr_scheduler.FactorScheduler(step=2, factor=np.float32(0.5))
+        return gluon.Trainer(net.collect_params(), 'sgd', {
+            'learning_rate': np.float32(0.1), 'momentum': np.float32(0.9), 'wd': np.float64(1e-4),
+            'lr_scheduler': sched})
+
+    def step(net, trainer):
+        with autograd.record():
+            loss = (net(nd.array([[1.0, 2.0]])) ** 2).sum()
+        loss.backward()
+        trainer.step(1)
+
+    net = gluon.nn.Dense(2, in_units=2)
+    net.initialize(mx.init.One())
+    trainer = make(net)
+    for _ in range(3):
+        step(net, trainer)
+    fname = str(tmp_path / 'np.states')
+    trainer.save_states(fname)
+    net.save_parameters(str(tmp_path / 'np.params'))
+    step(net, trainer)                                   # the uninterrupted run
+    resumed = gluon.nn.Dense(2, in_units=2)
+    resumed.load_parameters(str(tmp_path / 'np.params'))
+    trainer2 = make(resumed)
+    trainer2.load_states(fname)
+    assert abs(trainer2.learning_rate - trainer.learning_rate) < 1e-9     # 0.1 * 0.5 after 3 updates
+    step(resumed, trainer2)
+    np.testing.assert_allclose(resumed.weight.data().asnumpy(), net.weight.data().asnumpy(), rtol=1e-6)
