@@ -259,10 +259,10 @@ def test_save_states_with_numpy_hyperparameters_round_trips(tmp_path):
     from minigluon import autograd, gluon
 
     def make(net):
-        sched = mx.lr_scheduler.FactorScheduler(step=2, factor=np.float32(0.5))
+        sched = mx.lr_scheduler.FactorScheduler(step=2, factor=np.float32(0.5),
+                                                base_lr=np.float32(0.1))   # the optimizer's lr
         return gluon.Trainer(net.collect_params(), 'sgd', {
-            'learning_rate': np.float32(0.1), 'momentum': np.float32(0.9), 'wd': np.float64(1e-4),
-            'lr_scheduler': sched})
+            'momentum': np.float32(0.9), 'wd': np.float64(1e-4), 'lr_scheduler': sched})
 
     def step(net, trainer):
         with autograd.record():
@@ -286,3 +286,9 @@ def test_save_states_with_numpy_hyperparameters_round_trips(tmp_path):
     assert abs(trainer2.learning_rate - trainer.learning_rate) < 1e-9     # 0.1 * 0.5 after 3 updates
     step(resumed, trainer2)
     np.testing.assert_allclose(resumed.weight.data().asnumpy(), net.weight.data().asnumpy(), rtol=1e-6)
+    plain = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': np.float32(0.25)})
+    step(net, plain)
+    plain.save_states(fname)                             # failed: float32 not JSON serializable
+    plain2 = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 1.0})
+    plain2.load_states(fname)
+    assert plain2.learning_rate == 0.25
