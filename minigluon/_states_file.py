@@ -52,8 +52,8 @@ def write_states(fname, optimizer, states, dump_optimizer=True):
             meta['lr_scheduler'] = _scheduler_state(o.lr_scheduler)
     if key_names is not None:
         meta['key_names'] = key_names
-    arrays[META_KEY] = array(np.frombuffer(json.dumps(meta).encode('utf-8'), dtype=np.uint8),
-                              dtype=np.uint8)
+    arrays[META_KEY] = array(np.frombuffer(json.dumps(meta, default=_numpy_scalar).encode('utf-8'),
+                                           dtype=np.uint8), dtype=np.uint8)
     serialization.save(fname, arrays)
 
 
@@ -162,13 +162,22 @@ def _check_mxnet_states_fit(params, optimizer, settings, states, fname):
                    _mxnet_states.show_layout(expected)))
 
 
+def _numpy_scalar(value):
+    """``json.dumps``'s ``default``: a NumPy number (a learning rate or a scheduler's ``base_lr``
+    given as ``np.float32``) as the Python number it holds; anything else is a TypeError."""
+    if isinstance(value, (np.bool_, np.integer, np.floating)):
+        return value.item()
+    raise TypeError('Object of type %s is not JSON serializable' % type(value).__name__)
+
+
 def _scheduler_state(scheduler):
-    """The scheduler's class name and its attributes that JSON can hold (numbers, strings and
-    lists of them: base_lr, count, cur_step_ind...), which is all the built-in schedulers keep."""
+    """The scheduler's class name and its attributes that JSON can hold (numbers, NumPy numbers
+    too, strings and lists of them: base_lr, count, cur_step_ind...), which is all the built-in
+    schedulers keep."""
     def plain(v):
         if isinstance(v, (list, tuple)):
             return all(plain(x) for x in v)
-        return v is None or isinstance(v, (bool, int, float, str))
+        return v is None or isinstance(v, (bool, int, float, str, np.bool_, np.integer, np.floating))
     return {'class': type(scheduler).__name__,
             'state': {k: v for k, v in vars(scheduler).items() if plain(v)}}
 

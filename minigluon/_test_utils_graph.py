@@ -52,8 +52,8 @@ def _symbol_inputs(symbol, location, aux_states, caller='check_numeric_gradient'
 
 
 def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=1e-6, rtol=1e-5, atol=1e-7,
-                           grad_nodes=None, use_forward_train=True, ctx=None, dtype=np.float64,
-                           **kwargs):
+                           grad_nodes=None, use_forward_train=True, ctx=None, grad_stype_dict=None,
+                           dtype=np.float64, **kwargs):
     """Check analytic gradients against central differences (MXNet ``check_numeric_gradient``).
 
     Parameters
@@ -67,12 +67,16 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=1e-6, rto
     aux_states : dict or list of arrays, optional
         Values of the Symbol's auxiliary states (``sym.list_auxiliary_states()``), never
         differentiated.
-    numeric_eps, rtol, atol : float
-        Step and tolerances of the comparison (made in float64, see :func:`check_gradient`).
+    numeric_eps, rtol, atol : float or None
+        Step and tolerances of the comparison (made in float64, see :func:`check_gradient`);
+        None takes the default shown in the signature (MXNet 1.9.1's None picks one by dtype).
     grad_nodes : list of str, optional
         Arguments to differentiate (default: every floating argument of the Symbol).
     use_forward_train : bool, default True
         Run the Symbol in training mode (BatchNorm batch statistics, Dropout).
+    ctx, grad_stype_dict, dtype
+        Accepted in MXNet 1.9.1's positional order and unused: the check runs in float64 on the
+        default context, and every gradient is dense.
 
     Returns
     -------
@@ -86,6 +90,9 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=1e-6, rto
     AssertionError
         If a directional derivative disagrees.
     """
+    numeric_eps = 1e-6 if numeric_eps is None else numeric_eps
+    rtol = 1e-5 if rtol is None else rtol
+    atol = 1e-7 if atol is None else atol
     if not isinstance(sym, Symbol):
         if isinstance(location, dict):
             location = list(location.values())

@@ -36,7 +36,7 @@ import itertools
 import threading
 
 from minigluon._fp_errors import fp_errors_ignored, with_numpy_defaults
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, RuntimeAssertionError
 
 _state = threading.local()
 _seq = itertools.count()
@@ -670,6 +670,9 @@ class _FunctionOp:
             raise MXNetError('%s.backward returned %d gradients for %d inputs'
                              % (name, len(gins), self.n_in))
         for i, (g, shape) in enumerate(zip(gins, self.in_shapes)):
+            if g is not None and not isinstance(g, NDArray):
+                raise MXNetError('%s.backward must return NDArrays (or None for no gradient), got '
+                                 '%s for input %d' % (name, type(g).__name__, i))
             if g is not None and tuple(g.shape) != shape:     # (MXNet fails the backward too)
                 raise MXNetError('%s.backward returned a gradient of shape %s for input %d, '
                                  'whose shape is %s' % (name, tuple(g.shape), i, shape))
@@ -683,7 +686,8 @@ class Function:
     taking and returning NDArrays; call :meth:`save_for_backward` in ``forward`` to keep arrays for
     ``backward`` (available as ``self.saved_tensors``). An input with ``grad_req='add'`` gets the
     gradient added, as with any operator (MXNet 1.9.1 leaves it at zero when the Function is
-    applied to the variable itself). Use a fresh instance per call, as in MXNet::
+    applied to the variable itself). Use a fresh instance per call, as in MXNet (a second call
+    raises :class:`~minigluon.base.RuntimeAssertionError`)::
 
         class Sigmoid(autograd.Function):
             def forward(self, x):
@@ -696,6 +700,7 @@ class Function:
     """
 
     def __init__(self):
+        self._used = False
         self.saved_tensors = ()
 
     def save_for_backward(self, *args):
@@ -709,6 +714,12 @@ class Function:
 
     def __call__(self, *inputs):
         from minigluon.ndarray.ndarray import NDArray
+        if getattr(self, '_used', False):
+            # as MXNet 1.9.1: a second call would overwrite saved_tensors, so the first call's
+            # backward would read the second call's arrays (silently wrong gradients)
+            raise RuntimeAssertionError('Each Function instance can only be called once. Please '
+                                        'create another instance (%s)' % type(self).__name__)
+        self._used = True
         for i, x in enumerate(inputs):
             if not isinstance(x, NDArray):     # (MXNet fails with an AttributeError on .handle)
                 raise TypeError('%s: input %d must be an NDArray, got %s; pass other values to '

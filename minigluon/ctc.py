@@ -19,7 +19,11 @@ def _prepare(pred, pred_lengths, layout, blank):
     """Return log-probabilities (N, T, C) as float64, usable frames (N,) and the blank index."""
     if hasattr(pred, 'asnumpy'):
         pred = pred.asnumpy()
-    x = np.asarray(pred, dtype=np.float64)
+    try:
+        x = np.asarray(pred, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError('pred must be a rectangular array of numbers (%s); NumPy could not convert it: %s'
+                         % (layout, err)) from None
     if x.ndim != 3:
         raise ValueError('pred must be 3-D (%s), got shape %s' % (layout, x.shape))
     if layout == 'TNC':
@@ -46,9 +50,27 @@ def _prepare(pred, pred_lengths, layout, blank):
                 or (lengths > T).any():
             raise ValueError('pred_lengths must hold %d integers in [0, %d], got %r' % (N, T, pred_lengths))
         frames = lengths.astype(np.int64)
-    m = x.max(-1, keepdims=True)
-    logp = x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+    _check_scores(x, frames)
+    with np.errstate(invalid='ignore', divide='ignore'):    # frames past pred_lengths may hold anything
+        m = x.max(-1, keepdims=True)
+        logp = x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
     return logp, frames, int(blank)
+
+
+def _check_scores(x, frames):
+    """Raise ``ValueError`` if a used frame of ``x`` (N, T, C) holds NaN or ``+inf``, or only ``-inf``.
+
+    ``-inf`` is a valid log-probability (probability 0), so some classes of a frame may be ``-inf``;
+    NaN, ``+inf`` or a frame where every class is impossible has no distribution to decode (the
+    log-softmax would be NaN and the arg-max of a NaN row silently picks class 0). Frames past a
+    sample's ``pred_lengths`` are padding and are not read.
+    """
+    used = np.arange(x.shape[1])[None, :] < frames[:, None]                 # (N, T)
+    bad = (np.isnan(x) | (x == np.inf)).any(-1) | (x == -np.inf).all(-1)   # (N, T)
+    if x.shape[2] and (bad & used).any():
+        n, t = np.argwhere(bad & used)[0]
+        raise ValueError('pred must hold finite scores (or -inf for an impossible class) in every used '
+                         'frame; sample %d, frame %d (in NTC order) is %s' % (n, t, x[n, t].tolist()))
 
 
 def greedy_decode(pred, pred_lengths=None, layout='NTC', blank='last'):
@@ -72,7 +94,8 @@ def greedy_decode(pred, pred_lengths=None, layout='NTC', blank='last'):
     Raises
     ------
     ValueError
-        For a pred that is not 3-D, an unknown layout or blank, or bad pred_lengths.
+        For a pred that is not a 3-D array of numbers or that holds NaN, ``+inf`` or a frame of
+        only ``-inf`` within ``pred_lengths``, an unknown layout or blank, or bad pred_lengths.
     """
     logp, frames, blank = _prepare(pred, pred_lengths, layout, blank)
     best = logp.argmax(-1)
@@ -161,9 +184,15 @@ def beam_search_decode(pred, beam_width=10, pred_lengths=None, layout='NTC', bla
     Raises
     ------
     ValueError
-        For bad pred, layout, blank or pred_lengths, or beam_width / top_paths below 1.
+        For bad pred (see :func:`greedy_decode`), layout, blank or pred_lengths, or beam_width /
+        top_paths below 1.
+    TypeError
+        For a beam_width or top_paths that is not an integer.
     """
-    if int(beam_width) < 1 or int(top_paths) < 1:
+    for name, value in (('beam_width', beam_width), ('top_paths', top_paths)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError('%s must be an integer, got %r' % (name, value))
+    if beam_width < 1 or top_paths < 1:
         raise ValueError('beam_width and top_paths must be at least 1, got %r and %r' % (beam_width, top_paths))
     if top_paths > beam_width:
         raise ValueError('top_paths (%d) cannot exceed beam_width (%d)' % (top_paths, beam_width))

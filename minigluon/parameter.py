@@ -52,6 +52,15 @@ def _as_ctx_list(ctx):
     return ctx
 
 
+def _as_shape(shape):
+    """A shape (int or sequence of ints, NumPy integers too) as a tuple of Python ints, so that
+    its text (``repr``, a variable's ``__shape__``) is ``(3, 0)`` and not ``(np.int64(3), 0)``:
+    layers sized with NumPy arithmetic (``nn.Dense(np.int64(3))``) work as in MXNet 1.9.1."""
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) if isinstance(d, np.integer) else d for d in shape)
+
+
 def _shape_known(shape):
     # Legacy (non-np) shape semantics: an empty shape or a 0 dimension means "unknown".
     return shape is not None and len(shape) > 0 and all(d > 0 for d in shape)
@@ -110,9 +119,7 @@ class Parameter(_ParameterAccess):
         self._differentiable = differentiable
         self._allow_deferred_init = allow_deferred_init
         self._grad_req = None
-        if isinstance(shape, int):
-            shape = (shape,)
-        self._shape = tuple(shape) if shape is not None else None
+        self._shape = _as_shape(shape) if shape is not None else None
         self._list_shape = self._shape if isinstance(shape, list) else None
         self.name = name
         self._dtype = dtype
@@ -196,10 +203,8 @@ class Parameter(_ParameterAccess):
 
     @shape.setter
     def shape(self, new_shape):
-        if isinstance(new_shape, int):
-            new_shape = (new_shape,)
         given_list = isinstance(new_shape, list)
-        new_shape = tuple(new_shape)
+        new_shape = _as_shape(new_shape)
         if self._shape is None:
             self._shape = new_shape
             self._list_shape = new_shape if given_list else None

@@ -343,26 +343,52 @@ def multinomial(data, shape=None, get_prob=False, out=None, dtype='int32', **kwa
     return _call('_sample_multinomial', data, **kw)
 
 
-def _like(dist, params):
-    op = '_random_%s_like' % dist
+# The parameters of each ``<dist>_like`` sampler in MXNet 1.9.1's positional order (its generated
+# ``nd.random.normal_like(data, loc, scale, out, name)``), with their defaults for the docstrings.
+_LIKE_PARAMS = {'uniform': (('low', 0), ('high', 1)), 'normal': (('loc', 0), ('scale', 1)),
+                'exponential': (('lam', 1),), 'gamma': (('alpha', 1), ('beta', 1)),
+                'poisson': (('lam', 1),), 'negative_binomial': (('k', 1), ('p', 1)),
+                'generalized_negative_binomial': (('mu', 1), ('alpha', 1))}
 
-    def fn(data=None, out=None, **kwargs):
-        if out is not None:
-            kwargs['out'] = out
+
+def bind_positional(fname, names, args, kwargs):
+    """Move the positional ``args`` into ``kwargs`` under ``names``, in order, as MXNet's
+    generated functions bind them (``normal_like(x, 5, 0.1)`` is ``loc=5, scale=0.1``); a ``None``
+    stays unset. Raises TypeError for too many positional arguments or one also given by keyword."""
+    if len(args) > len(names):
+        raise TypeError('%s takes at most %d positional arguments after data (%s), got %d'
+                        % (fname, len(names), ', '.join(names), len(args)))
+    for key, value in zip(names, args):
+        if key in kwargs:
+            raise TypeError('%s got multiple values for argument %r' % (fname, key))
+        if value is not None:
+            kwargs[key] = value
+    return kwargs
+
+
+def _like(dist):
+    op, params = '_random_%s_like' % dist, _LIKE_PARAMS[dist]
+    names = tuple(key for key, _ in params) + ('out', 'name')
+
+    def fn(data=None, *args, **kwargs):
+        kwargs = bind_positional('%s_like' % dist, names, args, kwargs)
+        if kwargs.get('out', 0) is None:
+            del kwargs['out']
         return _call(op, data, **kwargs)
     fn.__name__ = '%s_like' % dist
     fn.__doc__ = ('Samples of the %s distribution in the shape and dtype of ``data`` (the ``%s`` '
-                  'operator; attributes %s; MXNet 1.9.1 ``nd.random.%s_like``).\n\nRaises\n'
-                  '------\nValueError\n    For parameters outside the distribution\'s domain.\n'
-                  % (dist, op, params, dist))
+                  'operator; MXNet 1.9.1 ``nd.random.%s_like(data, %s, out=None, name=None)``, '
+                  'positional arguments in that order).\n\nRaises\n------\nValueError\n    For '
+                  'parameters outside the distribution\'s domain.\nTypeError\n    For too many '
+                  'positional arguments.\n'
+                  % (dist, op, dist, ', '.join('%s=%s' % kv for kv in params)))
     return fn
 
 
-uniform_like = _like('uniform', '``low=0``, ``high=1``')
-normal_like = _like('normal', '``loc=0``, ``scale=1``')
-exponential_like = _like('exponential', '``lam=1`` (the rate)')
-gamma_like = _like('gamma', '``alpha=1``, ``beta=1``')
-poisson_like = _like('poisson', '``lam=1``')
-negative_binomial_like = _like('negative_binomial', '``k=1``, ``p=1``')
-generalized_negative_binomial_like = _like('generalized_negative_binomial',
-                                           '``mu=1``, ``alpha=1``')
+uniform_like = _like('uniform')
+normal_like = _like('normal')
+exponential_like = _like('exponential')
+gamma_like = _like('gamma')
+poisson_like = _like('poisson')
+negative_binomial_like = _like('negative_binomial')
+generalized_negative_binomial_like = _like('generalized_negative_binomial')

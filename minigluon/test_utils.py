@@ -232,8 +232,9 @@ def assert_almost_equal_ignore_nan(a, b, rtol=None, atol=None, names=('a', 'b'))
     assert_almost_equal(a, b, rtol, atol, names)
 
 
-def almost_equal(a, b, rtol=None, atol=None, equal_nan=False):
-    """True when :func:`assert_almost_equal` would pass (same tolerances)."""
+def almost_equal(a, b, rtol=None, atol=None, equal_nan=False, use_broadcast=True):
+    """True when :func:`assert_almost_equal` would pass (same tolerances; ``use_broadcast`` is
+    accepted and, as there, unused: MXNet 1.9.1's positional order)."""
     try:
         assert_almost_equal(a, b, rtol, atol, equal_nan=equal_nan)
         return True
@@ -246,9 +247,11 @@ def same(a, b):
     return np.array_equal(_np(a), _np(b))
 
 
-def rand_shape_nd(num_dim, dim=10):
-    """A random shape of ``num_dim`` dimensions, each in ``[1, dim]`` (plain Python ints)."""
-    return tuple(int(d) for d in np.random.randint(1, dim + 1, size=num_dim))
+def rand_shape_nd(num_dim, dim=10, allow_zero_size=False):
+    """A random shape of ``num_dim`` dimensions, each in ``[1, dim]`` (``[0, dim]`` with
+    ``allow_zero_size``, as MXNet 1.9.1), as plain Python ints."""
+    low = 0 if allow_zero_size else 1
+    return tuple(int(d) for d in np.random.randint(low, dim + 1, size=num_dim))
 
 
 def rand_shape_2d(dim0=10, dim1=10, allow_zero_size=False):
@@ -373,10 +376,13 @@ def retry(n):
     return decorate
 
 
-def rand_ndarray(shape, stype='default', density=None, dtype=None, ctx=None):
+def rand_ndarray(shape, stype='default', density=None, dtype=None, modifier_func=None,
+                 shuffle_csr_indices=False, distribution=None, ctx=None):
     """An NDArray of ``shape`` drawn uniformly from ``[-1, 1)`` on ``ctx`` (default context).
 
     Only dense storage exists in minigluon: another ``stype`` raises NotImplementedError.
+    ``modifier_func``, ``shuffle_csr_indices`` and ``distribution`` shape sparse arrays only and
+    are unused, as MXNet 1.9.1 does for dense ones; they keep ``ctx`` in its positional place.
     """
     if stype != 'default':
         raise NotImplementedError('rand_ndarray: only dense storage is supported')

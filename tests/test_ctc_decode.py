@@ -97,3 +97,47 @@ def test_decoder_errors(kw, match):
         beam_search_decode(np.zeros((2, 4, 3)), **kw)
     with pytest.raises(ValueError, match='3-D'):
         greedy_decode(np.zeros((4, 3)))
+
+
+@pytest.mark.parametrize('bad', [np.nan, np.inf])
+@pytest.mark.parametrize('decode', [greedy_decode, beam_search_decode])
+def test_decoders_refuse_nan_and_inf_in_used_frames(decode, bad):
+    # breaker17: a NaN or +inf score made the frame's log-softmax NaN and its arg-max class 0, so
+    # [0, 0, 0] scores with +inf on the blank of frame 1 (best path 0, blank, 0: [0, 0]) decoded as [0]
+    x = np.zeros((1, 3, 3))
+    x[0, 1, 2] = bad
+    with pytest.raises(ValueError, match='pred must hold finite scores.*sample 0, frame 1'):
+        decode(x)
+    # a frame where every class is impossible has no distribution either
+    y = np.zeros((1, 3, 3))
+    y[0, 1] = -np.inf
+    with pytest.raises(ValueError, match='frame 1'):
+        decode(y)
+
+
+@pytest.mark.parametrize('decode', [greedy_decode, beam_search_decode])
+def test_decoders_ignore_padding_frames_and_accept_some_neg_inf(decode, recwarn):
+    # frames past pred_lengths are padding: NaN / -inf there is neither an error nor a warning
+    x = np.log(np.array([[[0.5, 0.2, 0.3]] * 3] * 2))
+    x[0, 2] = np.nan
+    x[1, 1:] = -np.inf
+    x[1, 0, 1] = -np.inf                   # -inf for one class of a used frame: probability 0
+    seqs = decode(x, pred_lengths=[2, 1])
+    seqs = seqs[0] if decode is beam_search_decode else seqs
+    assert seqs == [[0], [0]]
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize('kw,err,match', [
+    ({'beam_width': '3'}, TypeError, 'beam_width must be an integer'),
+    ({'beam_width': 2.5}, TypeError, 'beam_width must be an integer'),
+    ({'top_paths': None}, TypeError, 'top_paths must be an integer'),
+])
+def test_beam_width_and_top_paths_must_be_integers(kw, err, match):
+    with pytest.raises(err, match=match):
+        beam_search_decode(np.zeros((1, 2, 3)), **kw)
+
+
+def test_ragged_pred_names_the_argument():
+    with pytest.raises(ValueError, match='pred must be a rectangular array'):
+        greedy_decode([[[1.0, 2.0], [3.0]]])

@@ -258,6 +258,8 @@ class DataLoader:
             raise ValueError('batch_size, shuffle, sampler and last_batch must not be specified if '
                              'batch_sampler is specified.')
         self._batch_sampler = batch_sampler
+        if isinstance(num_workers, np.integer):
+            num_workers = int(num_workers)      # as MXNet 1.9.1 takes it
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError('num_workers must be a non-negative int, got %r' % (num_workers,))
         self._num_workers = num_workers

@@ -1,10 +1,11 @@
-"""Typed operator attributes: :class:`Attr` and the two value types that print back as given.
+"""Typed operator attributes: :class:`Attr` and the value types that print back as given.
 
 Every operator declares its attributes as ``attrs = {'num_hidden': Attr('int'), ...}``. An
 :class:`Attr` parses a Python value or MXNet's string form (``"(3, 3)"``, ``"True"``, ``"None"``)
 into its kind, checks it, and prints a parsed value back in the form MXNet 1.9.1 writes to
-``-symbol.json`` (:meth:`Attr.to_str`); :class:`WholeFloat` and :class:`ScalarShape` remember that
-a value was given as an int so that it prints back unchanged.
+``-symbol.json`` (:meth:`Attr.to_str`); :class:`WholeFloat`, :class:`ScalarShape` and
+:class:`ListShape` remember that a value was given as an int or a list so that it prints back
+unchanged.
 
 This is separate from :mod:`minigluon.ops.registry` (which re-exports these names, so
 ``from minigluon.ops.registry import Attr`` keeps working) because attribute parsing reads well on
@@ -112,6 +113,8 @@ class Attr:
         if kind == 'shape':
             if isinstance(value, (int, np.integer)):
                 return ScalarShape((int(value),))
+            if isinstance(value, list):
+                return ListShape(_shape_entry(v) for v in value)
             return tuple(_shape_entry(v) for v in value)
         if kind == 'floats':
             if isinstance(value, (int, float, np.number)):
@@ -125,7 +128,11 @@ class Attr:
             if value is None:
                 return None
             return np.dtype(value).name
-        return value
+        if isinstance(value, (tuple, list)):
+            # NumPy scalars as Python numbers, so the text is "(0, None)" as in MXNet, not
+            # "(np.int64(0), None)" (NumPy 2's repr), which no JSON reader parses back
+            return type(value)(python_scalar(v) for v in value)
+        return python_scalar(value)
 
     def to_str(self, value):
         """MXNet's string form of a parsed value, as it appears in ``-symbol.json``."""
@@ -137,6 +144,8 @@ class Attr:
             return 'True' if value else 'False'
         if isinstance(value, ScalarShape):
             return str(value[0])
+        if isinstance(value, ListShape):
+            return str(list(value))
         if isinstance(value, GivenFloats):
             return value.text
         if self.kind in ('shape', 'floats'):
@@ -226,6 +235,13 @@ class GivenFloats(tuple):
 
     def __getnewargs__(self):
         return (tuple(self), self.text)
+
+
+class ListShape(tuple):
+    """A shape that was given as a list (``axes=[0, 2, 1]``).
+
+    It behaves as the tuple but prints back as ``"[0, 2, 1]"``, as MXNet writes it in JSON.
+    """
 
 
 class ScalarShape(tuple):

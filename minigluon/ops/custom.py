@@ -43,6 +43,7 @@ import numpy as np
 
 from minigluon._fp_errors import with_numpy_defaults
 from minigluon.base import MXNetError, MXNetIndexError, MXNetTypeError, MXNetValueError
+from minigluon.ops.attr import python_scalar
 from minigluon.ops.registry import Op, register
 
 PROPS = {}      # op_type -> CustomOpProp subclass (filled by minigluon.operator.register)
@@ -95,8 +96,14 @@ def _user_call(op_type, what, fn, *args, **kwargs):
 
 
 def _attr_string(value):
-    """An attribute value as the string MXNet passes to the description (``str``)."""
-    return value if isinstance(value, str) else str(value)
+    """An attribute value as the string MXNet passes to the description (``str``). NumPy scalars
+    in a tuple or list print as Python numbers, ``"(2, 3)"`` as under MXNet's NumPy, not NumPy 2's
+    ``"(np.int64(2), np.int64(3))"``, which a property's ``eval`` / ``int`` cannot read."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (tuple, list)):
+        value = type(value)(python_scalar(v) for v in value)
+    return str(value)
 
 
 @register

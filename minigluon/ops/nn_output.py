@@ -35,6 +35,9 @@ class SoftmaxOutput(Op):
     number of spatial positions with ``multi_output``, as MXNet does), 'batch' (number of labels),
     'valid' (number of labels different from ``ignore_label``).
 
+    With ``out_grad`` the gradient is multiplied by the head gradient, as MXNet documents; MXNet
+    1.9.1 itself ignores the head gradient and multiplies by the softmax output instead.
+
     A ``label`` of the shape of ``data`` holds probabilities (soft targets): the gradient is then
     ``(softmax - label) * grad_scale``, without normalisation, ignored labels or smoothing, as
     in MXNet 1.9.1.
@@ -228,10 +231,11 @@ class LogisticRegressionOutput(_Regression):
 
 @register
 class MAERegressionOutput(_Regression):
-    """Identity forward, gradient ``sign(out - label)`` (MXNet ``MAERegressionOutput``)."""
+    """Identity forward, gradient ``1 if out - label > 0 else -1`` (MXNet ``MAERegressionOutput``,
+    whose ``minus_sign`` gives -1, not 0, where the output equals the label)."""
     name = 'MAERegressionOutput'
     transform = staticmethod(lambda xp, x: x)
-    residual = staticmethod(lambda xp, r: xp.sign(r))
+    residual = staticmethod(lambda xp, r: xp.where(r > 0, 1.0, -1.0).astype(r.dtype, copy=False))
 
 
 @register

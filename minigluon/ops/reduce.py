@@ -165,8 +165,10 @@ class Norm(Op):
 
     name = 'norm'
     attrs = {'ord': Attr('int', 2), 'axis': Attr('shape', None),
+             # optional, as MXNet's dmlc::optional<int>: out_dtype=None (x.norm(2, 1, None, True))
+             # means the input's dtype, as 'None' does
              'out_dtype': Attr('str', 'None', choices=('None', 'float16', 'float32', 'float64',
-                                                       'int32', 'int64', 'int8')),
+                                                       'int32', 'int64', 'int8'), optional=True),
              'keepdims': Attr('bool', False)}
 
     def check_attrs(self):
@@ -182,7 +184,7 @@ class Norm(Op):
             work = data if data.dtype.kind == 'f' else data.astype(np.float64)
             out = xp.sqrt((work * work).sum(axis=self.axes, keepdims=True))
         self.out_kept = out
-        dtype = data.dtype if self.out_dtype == 'None' else np.dtype(self.out_dtype)
+        dtype = data.dtype if self.out_dtype in (None, 'None') else np.dtype(self.out_dtype)
         out = _finish_shape(out.reshape([n for i, n in enumerate(out.shape) if i not in self.axes]),
                             data.shape, self.axes, self.keepdims)
         return out.astype(dtype, copy=False)

@@ -9,6 +9,7 @@ gradient. LBSGD and GroupAdaGrad are checked against trajectories recorded from 
 (``mx.random.seed``), so its draws differ from MXNet's and its tests are statistical.
 """
 import math
+import numbers
 
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored_calling_back
@@ -124,6 +125,8 @@ class LBSGD(Optimizer):
         if warmup_strategy not in _WARMUPS:
             raise ValueError('LBSGD: warmup_strategy must be one of %s, got %r'
                              % (', '.join(_WARMUPS), warmup_strategy))
+        if isinstance(batch_scale, numbers.Integral) and not isinstance(batch_scale, bool):
+            batch_scale = int(batch_scale)      # a NumPy integer too, as MXNet 1.9.1 takes it
         if isinstance(batch_scale, bool) or not isinstance(batch_scale, int) or batch_scale < 1:
             raise ValueError('LBSGD: batch_scale must be a positive integer, got %r' % (batch_scale,))
         self.momentum = momentum

@@ -58,7 +58,10 @@ def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None, ini
         raise TypeError('var: name must be a str, got %s' % type(name).__name__)
     attrs = dict(AttrScope.current.get(attr))
     if shape is not None:
-        attrs['__shape__'] = str(shape)
+        # NumPy integers as Python ints: "(2, 3)", not NumPy 2's "(np.int64(2), np.int64(3))"
+        # (a list stays a list: MXNet writes "[4, 0, 3, 3]" for one)
+        attrs['__shape__'] = str(type(shape)(int(d) if isinstance(d, np.integer) else d for d in shape)
+                                 if isinstance(shape, (tuple, list)) else shape)
     if lr_mult is not None:
         attrs['__lr_mult__'] = str(lr_mult)
     if wd_mult is not None:
@@ -180,6 +183,10 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     if cls is None:
         raise MXNetError('unknown operator %r' % fn_name)
     kwargs = dict(kwargs)
+    if 'out' in kwargs and kwargs['out'] is None:
+        # MXNet's generated Symbol functions take (and ignore) out=None, so F.relu(x, out=None)
+        # in a hybrid_forward works hybridized as it does eagerly; an out= Symbol stays an error
+        del kwargs['out']
     name = kwargs.pop('name', None)
     scope_attrs = AttrScope.current.get(kwargs.pop('attr', None))
     pos, named, attrs, extra = _split_call(cls, fn_name, args, kwargs)

@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from minigluon.random import _LIKE_PARAMS, bind_positional
 from minigluon.symbol.creation import make_function as _make_function
 from minigluon.symbol.symbol import Symbol
 
@@ -160,8 +161,11 @@ def shuffle(data, **kwargs):
 
 def _like(dist):
     full, short = '_random_%s_like' % dist, '%s_like' % dist
+    # MXNet 1.9.1's order: sym.random.normal_like(data, loc, scale, name, attr, out)
+    names = tuple(key for key, _ in _LIKE_PARAMS[dist]) + ('name', 'attr', 'out')
 
-    def fn(data=None, **kwargs):
+    def fn(data=None, *args, **kwargs):
+        kwargs = bind_positional(short, names, args, kwargs)
         return _op(full, short)(data, **kwargs)
     fn.__name__ = short
     fn.__doc__ = ('Samples of the %s distribution in the shape and dtype of ``data``: a ``%s`` '

@@ -245,7 +245,9 @@ def test_make_loss_and_regression_outputs():
         y, g = _head_grad(lambda a: nd.MakeLoss(a, grad_scale=3, normalization=norm, valid_thresh=0.6), x)
         assert_almost_equal(y, x)
         assert_almost_equal(g, np.full_like(x, scale))
-    cases = [('LinearRegressionOutput', x, x - label), ('MAERegressionOutput', x, np.sign(x - label)),
+    # MAE: MXNet's minus_sign, -1 where out equals label (x[1, 0] = label[1, 0] = 1)
+    cases = [('LinearRegressionOutput', x, x - label),
+             ('MAERegressionOutput', x, np.where(x - label > 0, 1., -1.)),
              ('LogisticRegressionOutput', _sigmoid(x), _sigmoid(x) - label)]
     for name, fwd, resid in cases:
         y, g = _head_grad(lambda a: getattr(nd, name)(a, nd.array(label, dtype='float64'), grad_scale=2), x)

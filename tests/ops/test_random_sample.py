@@ -174,3 +174,40 @@ def test_hybridized_block_samples_with_symbol_parameters():
     s = sym.random.poisson(sym.var('lam'), shape=(4,))
     assert s.infer_shape(lam=(2, 3))[1] == [(2, 3, 4)]
     assert s.infer_type(lam=np.float64)[1] == [np.float32]
+
+
+LIKE_PARAMS = [('uniform', (10.0, 11.0)), ('normal', (5.0, 0.1)), ('exponential', (100.0,)),
+               ('gamma', (50.0, 2.0)), ('poisson', (50.0,)), ('negative_binomial', (50, 0.5)),
+               ('generalized_negative_binomial', (50.0, 0.1))]
+
+
+@pytest.mark.parametrize('dist,values', LIKE_PARAMS)
+def test_like_samplers_bind_positional_parameters_in_mxnet_order(dist, values):
+    # breaker17: MXNet 1.9.1's nd.random.normal_like(data, loc, scale, out, name) takes its
+    # parameters by position; minigluon's took none (TypeError), and exponential_like(x, 100.)
+    # bound 100. to out ("'float' object does not support item assignment")
+    names = {'uniform': ('low', 'high'), 'normal': ('loc', 'scale'), 'exponential': ('lam',),
+             'gamma': ('alpha', 'beta'), 'poisson': ('lam',), 'negative_binomial': ('k', 'p'),
+             'generalized_negative_binomial': ('mu', 'alpha')}[dist]
+    data = nd.zeros((50,))
+    fn = getattr(nd.random, dist + '_like')
+    mx.random.seed(3)
+    by_position = fn(data, *values).asnumpy()
+    mx.random.seed(3)
+    by_keyword = fn(data, **dict(zip(names, values))).asnumpy()
+    assert np.array_equal(by_position, by_keyword)
+    sym_fn = getattr(mx.sym.random, dist + '_like')
+    node = sym_fn(mx.sym.var('d'), *values)
+    assert node.attr_dict()[node.name] == {k: str(v) for k, v in zip(names, values)}
+    mx.random.seed(3)
+    assert np.array_equal(node.eval(d=data)[0].asnumpy(), by_keyword)
+
+
+def test_like_samplers_positional_errors():
+    with pytest.raises(TypeError, match='at most 4 positional'):
+        nd.random.normal_like(nd.zeros((2,)), 0.0, 1.0, None, None, 5)
+    with pytest.raises(TypeError, match="multiple values for argument 'loc'"):
+        nd.random.normal_like(nd.zeros((2,)), 0.0, loc=1.0)
+    out = nd.zeros((3,))
+    assert nd.random.uniform_like(nd.zeros((3,)), 2.0, 3.0, out) is out
+    assert (out.asnumpy() >= 2).all()

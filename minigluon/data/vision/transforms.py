@@ -217,6 +217,7 @@ class Resize(HybridBlock):
 
     def __init__(self, size, keep_ratio=False, interpolation=1):
         super().__init__()
+        size = _ints(size)
         if isinstance(size, int):
             size = (size,)
         size = tuple(size)
@@ -261,8 +262,19 @@ class CropResize(HybridBlock):
         return 'CropResize(x=%d, y=%d, width=%d, height=%d, size=%s)' % (self._box + (self._size,))
 
 
+def _ints(size):
+    """NumPy integers in ``size`` (an int or a sequence) as Python ints, so sizes computed with
+    NumPy (``Resize((np.int64(2), 3))``) pass the checks as in MXNet 1.9.1."""
+    if isinstance(size, np.integer):
+        return int(size)
+    if isinstance(size, (tuple, list)):
+        return type(size)(int(s) if isinstance(s, np.integer) else s for s in size)
+    return size
+
+
 def _size_pair(size, name):
     """``size`` as ``(width, height)``: an int means a square."""
+    size = _ints(size)
     if isinstance(size, int):
         size = (size, size)
     size = tuple(size) if isinstance(size, (tuple, list)) else size
