@@ -39,7 +39,9 @@ Python loop over time for alpha and one for beta:
   when alpha and beta disagree about ``p(l|x)`` at some frame (:func:`_precision_lost`: a sign
   that probability mass was flushed to zero).
 
-Reading order: :func:`ctc_loss_and_grad` (the entry point) -> :func:`_softmax_parts` ->
+The file is laid out bottom-up in sections (the batch on the host, the fast path, the exact path,
+the gradient, the driver), so the entry point comes last. Reading order, as a call runs:
+:func:`ctc_loss_and_grad` -> :func:`_softmax_parts` ->
 :class:`_Problem` (the label layout and the transition masks) -> :func:`_solve_with_array_calls`
 -> :func:`_state_log_probs` -> :func:`_scaled_pass` (:func:`_emissions`,
 :func:`_alpha_beta_scaled` with :func:`_alpha_scaled_array_calls` and
@@ -100,6 +102,9 @@ def _buffers(xp, shape):
         _workspace.entry = cached
     return cached[1], cached[2]
 
+
+# ---------------------------------------------------------------------------------------------------
+# The batch on the host: labels, lengths, transition masks
 
 class _Problem:
     """Host-side description of a batch: label layout, lengths and transition masks (NumPy).
@@ -181,6 +186,9 @@ def _beta_restarts(problem, T):
         by_frame.setdefault(int(restart_at[b]), []).append(int(b))
     return restart_at, by_frame
 
+
+# ---------------------------------------------------------------------------------------------------
+# The fast path: rescaled recursions in probability space (Graves et al. 2006, section 4.1)
 
 def _emissions(xp, log_y_label, log_y_blank, problem, out, log_space):
     """Fill ``out`` (T, N, S) float64 with each state's emission: ``y`` of the state's class
@@ -327,6 +335,60 @@ def _log_totals(xp, alpha_beta, alpha_norm, beta_norm, problem, tiny=2.0 ** -960
     return log_z, log_alpha_norm, log_beta_norm
 
 
+def _precision_lost(xp, log_p, log_z, log_cum_alpha_norm, log_beta_norm, log_y_label, log_y_blank,
+                    problem):
+    """The samples the scaled pass may have got wrong, as an (N,) bool host array: ``log_p`` not
+    finite; alpha and beta disagreeing about ``p(l|x)`` at some frame (``sum_s alpha_t(s)
+    beta_t(s)`` is ``p(l|x)`` at every frame ``t``: a disagreement means mass was flushed to
+    zero); or an emission that underflows (a log-probability below ``_UNDERFLOW``) in a frame
+    the sample uses. ``log_z`` (T, N) is NaN for samples :func:`_log_totals` flagged, which
+    fails the agreement test."""
+    T, N = log_z.shape
+    frames = problem.frames
+    cols = xp.arange(N)
+    # The tolerance, 1e-9 relative to T + |log p|, is far above float64 rounding summed over T
+    # frames (about 1e-16 per operation) and far below any loss of mass that would change the
+    # result. log_beta_norm summed from frame t to the sample's end (rev[t] - rev[frames]):
+    rev = xp.concatenate([xp.cumsum(log_beta_norm[::-1], 0)[::-1], xp.zeros((1, N))], 0)
+    total = (log_z + log_cum_alpha_norm + rev[:-1]
+             - rev[xp.asarray(np.minimum(frames, T)), cols][None, :])
+    in_range = xp.asarray(np.arange(T)[:, None] < frames[None, :])
+    err = xp.where(in_range, xp.abs(total - log_p), 0.0).max(0)
+    bad = ~xp.isfinite(log_p) | ~(err <= 1e-9 * (T + xp.abs(log_p)))
+    under = (_reduce_last(xp, (log_y_label < _UNDERFLOW) & xp.asarray(problem.lab_valid), 'any')
+             | (log_y_blank < _UNDERFLOW))
+    bad |= (under & in_range).any(0)
+    return to_host(bad)
+
+
+def _scaled_pass(xp, log_y_label, log_y_blank, problem):
+    """The fast path over the whole batch: emissions, the rescaled recursions, ``log p(l|x)``.
+
+    ``log_y_label`` (T, N, L) and ``log_y_blank`` (T, N) are float64 log-probabilities (see
+    :func:`_state_log_probs`). ``log p(l|x)`` is the sum of alpha's log normalisers up to a
+    sample's last frame plus the log of its final states' scaled alpha there (Graves et al. 2006,
+    section 4.1: ``ln p = sum_t ln C_t``, the last frame's sum left unnormalised). Returns
+    ``(log_p (N,), gamma (T, N, 2+S), redo (N,) bool on the host)``: gamma the state posteriors,
+    normalised per frame, in the work buffer's layout (state ``s`` in column ``2 + s``); ``redo``
+    the samples to recompute in log space (:func:`_precision_lost`).
+    """
+    T, N, S = log_y_blank.shape + (problem.S,)
+    alpha, emissions = _buffers(xp, (T, N, S + 2))
+    _emissions(xp, log_y_label, log_y_blank, problem, emissions[:, :, 2:], log_space=False)
+    alpha[0] = 0.0
+    log_z, log_alpha_norm, log_beta_norm = _alpha_beta_scaled(xp, emissions, alpha, problem)
+    last, cols = xp.asarray(np.maximum(problem.frames - 1, 0)), xp.arange(N)
+    log_cum_alpha_norm = xp.cumsum(log_alpha_norm, 0)
+    log_p = log_cum_alpha_norm[last, cols] + log_z[last, cols]
+    redo = _precision_lost(xp, log_p, log_z, log_cum_alpha_norm, log_beta_norm, log_y_label,
+                           log_y_blank, problem)
+    alpha /= xp.exp(log_z)[..., None]
+    return log_p, alpha, redo
+
+
+# ---------------------------------------------------------------------------------------------------
+# The exact path: the recursions in log space (Graves 2012, section 7.3.1)
+
 def _lse3(xp, a, b, c):
     """``log(exp(a) + exp(b) + exp(c))`` elementwise, shifted by the largest so nothing overflows."""
     m = xp.maximum(xp.maximum(a, b), c)
@@ -371,6 +433,23 @@ def _logsumexp_last(xp, g):
     return (m + xp.log(xp.exp(g - m).sum(-1, keepdims=True)))[..., 0]
 
 
+def _solve_log_space(xp, log_y_label, log_y_blank, softmax, problem, blank):
+    """Exact log-space CTC for a (sub-)batch; returns (log p(l|x) (N,), gradient (T, N, C))."""
+    T = log_y_blank.shape[0]
+    log_emissions = _emissions(xp, log_y_label, log_y_blank, problem,
+                               xp.empty((T, problem.N, problem.S)), log_space=True)
+    log_gamma = _alpha_beta_log(xp, log_emissions, problem)
+    last = np.maximum(problem.frames - 1, 0)
+    log_p = _logsumexp_last(xp, log_gamma[xp.asarray(last), xp.arange(problem.N)])
+    log_gamma -= log_gamma.max(-1, keepdims=True)
+    gamma = xp.exp(log_gamma)
+    gamma /= gamma.sum(-1, keepdims=True)
+    return log_p, _grad_from_gamma(xp, gamma, 0, softmax, problem, blank)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The gradient with respect to the activations (Graves et al. 2006, eq. 16)
+
 def _grad_from_gamma(xp, gamma, offset, softmax, problem, blank):
     """``softmax - occupancy`` (Graves et al. 2006, eq. 16) from state posteriors normalised per
     frame: the gradient of ``-log p(l|x)`` with respect to the unnormalised activations.
@@ -399,69 +478,19 @@ def _grad_from_gamma(xp, gamma, offset, softmax, problem, blank):
     return softmax - occ.transpose(1, 0, 2).astype(softmax.dtype)
 
 
-def _scaled_pass(xp, log_y_label, log_y_blank, problem):
-    """The fast path over the whole batch: emissions, the rescaled recursions, ``log p(l|x)``.
+# ---------------------------------------------------------------------------------------------------
+# The batch, from activations to loss and gradient
 
-    ``log_y_label`` (T, N, L) and ``log_y_blank`` (T, N) are float64 log-probabilities (see
-    :func:`_state_log_probs`). ``log p(l|x)`` is the sum of alpha's log normalisers up to a
-    sample's last frame plus the log of its final states' scaled alpha there (Graves et al. 2006,
-    section 4.1: ``ln p = sum_t ln C_t``, the last frame's sum left unnormalised). Returns
-    ``(log_p (N,), gamma (T, N, 2+S), redo (N,) bool on the host)``: gamma the state posteriors,
-    normalised per frame, in the work buffer's layout (state ``s`` in column ``2 + s``); ``redo``
-    the samples to recompute in log space (:func:`_precision_lost`).
-    """
-    T, N, S = log_y_blank.shape + (problem.S,)
-    alpha, emissions = _buffers(xp, (T, N, S + 2))
-    _emissions(xp, log_y_label, log_y_blank, problem, emissions[:, :, 2:], log_space=False)
-    alpha[0] = 0.0
-    log_z, log_alpha_norm, log_beta_norm = _alpha_beta_scaled(xp, emissions, alpha, problem)
-    last, cols = xp.asarray(np.maximum(problem.frames - 1, 0)), xp.arange(N)
-    log_cum_alpha_norm = xp.cumsum(log_alpha_norm, 0)
-    log_p = log_cum_alpha_norm[last, cols] + log_z[last, cols]
-    redo = _precision_lost(xp, log_p, log_z, log_cum_alpha_norm, log_beta_norm, log_y_label,
-                           log_y_blank, problem)
-    alpha /= xp.exp(log_z)[..., None]
-    return log_p, alpha, redo
-
-
-def _precision_lost(xp, log_p, log_z, log_cum_alpha_norm, log_beta_norm, log_y_label, log_y_blank,
-                    problem):
-    """The samples the scaled pass may have got wrong, as an (N,) bool host array: ``log_p`` not
-    finite; alpha and beta disagreeing about ``p(l|x)`` at some frame (``sum_s alpha_t(s)
-    beta_t(s)`` is ``p(l|x)`` at every frame ``t``: a disagreement means mass was flushed to
-    zero); or an emission that underflows (a log-probability below ``_UNDERFLOW``) in a frame
-    the sample uses. ``log_z`` (T, N) is NaN for samples :func:`_log_totals` flagged, which
-    fails the agreement test."""
-    T, N = log_z.shape
-    frames = problem.frames
-    cols = xp.arange(N)
-    # The tolerance, 1e-9 relative to T + |log p|, is far above float64 rounding summed over T
-    # frames (about 1e-16 per operation) and far below any loss of mass that would change the
-    # result. log_beta_norm summed from frame t to the sample's end (rev[t] - rev[frames]):
-    rev = xp.concatenate([xp.cumsum(log_beta_norm[::-1], 0)[::-1], xp.zeros((1, N))], 0)
-    total = (log_z + log_cum_alpha_norm + rev[:-1]
-             - rev[xp.asarray(np.minimum(frames, T)), cols][None, :])
-    in_range = xp.asarray(np.arange(T)[:, None] < frames[None, :])
-    err = xp.where(in_range, xp.abs(total - log_p), 0.0).max(0)
-    bad = ~xp.isfinite(log_p) | ~(err <= 1e-9 * (T + xp.abs(log_p)))
-    under = (_reduce_last(xp, (log_y_label < _UNDERFLOW) & xp.asarray(problem.lab_valid), 'any')
-             | (log_y_blank < _UNDERFLOW))
-    bad |= (under & in_range).any(0)
-    return to_host(bad)
-
-
-def _solve_log_space(xp, log_y_label, log_y_blank, softmax, problem, blank):
-    """Exact log-space CTC for a (sub-)batch; returns (log p(l|x) (N,), gradient (T, N, C))."""
-    T = log_y_blank.shape[0]
-    log_emissions = _emissions(xp, log_y_label, log_y_blank, problem,
-                               xp.empty((T, problem.N, problem.S)), log_space=True)
-    log_gamma = _alpha_beta_log(xp, log_emissions, problem)
-    last = np.maximum(problem.frames - 1, 0)
-    log_p = _logsumexp_last(xp, log_gamma[xp.asarray(last), xp.arange(problem.N)])
-    log_gamma -= log_gamma.max(-1, keepdims=True)
-    gamma = xp.exp(log_gamma)
-    gamma /= gamma.sum(-1, keepdims=True)
-    return log_p, _grad_from_gamma(xp, gamma, 0, softmax, problem, blank)
+def _softmax_parts(xp, x):
+    """``(frame_max (T, N, 1), log_norm (T, N, 1) float64, softmax (T, N, C))`` of activations
+    ``x`` (T, N, C): the largest activation of each frame, the log of ``sum_c exp(x - frame_max)``
+    and the softmax ``y`` (Graves et al. 2006, eq. 1's ``y^t_k``) in ``x``'s dtype."""
+    frame_max = _reduce_last(xp, x, 'max')[..., None]
+    softmax = xp.exp(x - frame_max)
+    total = softmax.sum(2, keepdims=True)
+    log_norm = xp.log(total.astype(np.float64))
+    softmax /= total
+    return frame_max, log_norm, softmax
 
 
 def _state_log_probs(xp, x, frame_max, log_norm, problem, blank):
@@ -509,18 +538,6 @@ def _solve_with_array_calls(xp, x, softmax, frame_max, log_norm, labels, label_l
         log_p[d_rows] = log_p_sub
         grad[:, d_rows] = grad_sub
     return log_p, grad
-
-
-def _softmax_parts(xp, x):
-    """``(frame_max (T, N, 1), log_norm (T, N, 1) float64, softmax (T, N, C))`` of activations
-    ``x`` (T, N, C): the largest activation of each frame, the log of ``sum_c exp(x - frame_max)``
-    and the softmax ``y`` (Graves et al. 2006, eq. 1's ``y^t_k``) in ``x``'s dtype."""
-    frame_max = _reduce_last(xp, x, 'max')[..., None]
-    softmax = xp.exp(x - frame_max)
-    total = softmax.sum(2, keepdims=True)
-    log_norm = xp.log(total.astype(np.float64))
-    softmax /= total
-    return frame_max, log_norm, softmax
 
 
 def _zero_impossible_and_padding(loss, grad, log_p, problem, zero_infinity):
