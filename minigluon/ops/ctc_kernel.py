@@ -200,15 +200,15 @@ def _emissions(xp, log_y_label, log_y_blank, problem, out, log_space):
     if log_space:
         out[..., 0::2] = log_y_blank[..., None]
         out[..., 1::2] = log_y_label
-        free = xp.where(problem.d_mask > 0, 0.0, _NEG)
+        past_end = xp.where(problem.d_mask > 0, 0.0, _NEG)
         out[...] = xp.where(problem.d_mask > 0, out, _NEG)
-    else:      # label slots past a row's end hold _NEG (exp -> 0), which keeps alpha and beta inside
+    else:   # label slots past a row's end hold _NEG (exp -> 0): alpha and beta stay on its states
         xp.exp(log_y_blank, out=out[..., 0])
         out[..., 2::2] = out[..., :1]
         xp.exp(log_y_label, out=out[..., 1::2])
-        free = problem.d_mask
+        past_end = problem.d_mask
     for b in np.nonzero(problem.free_from < out.shape[0])[0]:
-        out[problem.free_from[b]:, b] = free[b]
+        out[problem.free_from[b]:, b] = past_end[b]
     return out
 
 
@@ -251,7 +251,7 @@ def _alpha_beta_scaled(xp, emissions, alpha, problem, every=4):
 
 def _alpha_scaled_array_calls(xp, emissions, alpha, problem, alpha_norm, every):
     """Alpha, forwards in time, with array calls over the whole batch (layout of
-    :func:`_alpha_beta_scaled`; ``alpha[0]`` zero on entry). Graves et al. 2006, eqs. 6-8:
+    :func:`_alpha_beta_scaled`; ``alpha[0]`` zero on entry). Graves et al. 2006, section 4.1:
     ``alpha_t(s) = (alpha_{t-1}(s) + alpha_{t-1}(s-1) + skip(s) alpha_{t-1}(s-2)) y_t(s)``,
     starting in the first blank or the first label. Writes the normalisers into ``alpha_norm``
     (T, N) (rows not renormalised stay 1)."""
@@ -484,7 +484,7 @@ def _grad_from_gamma(xp, gamma, offset, softmax, problem, blank):
 def _softmax_parts(xp, x):
     """``(frame_max (T, N, 1), log_norm (T, N, 1) float64, softmax (T, N, C))`` of activations
     ``x`` (T, N, C): the largest activation of each frame, the log of ``sum_c exp(x - frame_max)``
-    and the softmax ``y`` (Graves et al. 2006, eq. 1's ``y^t_k``) in ``x``'s dtype."""
+    and the softmax ``y`` (the paper's ``y^t_k``, Graves et al. 2006, section 3) in ``x``'s dtype."""
     frame_max = _reduce_last(xp, x, 'max')[..., None]
     softmax = xp.exp(x - frame_max)
     total = softmax.sum(2, keepdims=True)
