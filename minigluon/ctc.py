@@ -1,10 +1,16 @@
 """CTC decoding: best-path (greedy) and prefix beam search.
 
 Both take the network's per-frame scores for ``C`` classes, one of which is the blank, and return
-label sequences with repeats merged and blanks removed (Graves et al. 2006). Scores may be
-unnormalised activations, log-probabilities or probabilities' logarithms: a log-softmax over the
-class axis is applied first, which leaves log-probabilities unchanged. The blank convention matches
-``gluon.loss.CTCLoss``: by default the blank is the last class.
+label sequences: a path (one class per frame) is read as a labelling by merging repeats, then
+removing blanks (Graves et al. 2006, section 2, the map ``B``). Scores may be unnormalised
+activations or log-probabilities: a log-softmax over the class axis is applied first, which leaves
+log-probabilities unchanged. The blank convention matches ``gluon.loss.CTCLoss``: by default the
+blank is the last class.
+
+* :func:`greedy_decode`, best-path decoding (Graves et al. 2006, section 3.2): ``B`` of the most
+  likely path. Fast, but not always the most likely labelling, which sums over all its paths.
+* :func:`beam_search_decode`, prefix beam search (Hannun et al. 2014): keeps the ``beam_width``
+  most likely label prefixes, each scored by all the paths that produce it (:func:`_beam_one`).
 
 These are host-side utilities (NumPy); NDArray input on any context is copied to the host.
 """
@@ -16,7 +22,23 @@ __all__ = ['greedy_decode', 'beam_search_decode']
 
 
 def _prepare(pred, pred_lengths, layout, blank):
-    """Return log-probabilities (N, T, C) as float64, usable frames (N,) and the blank index."""
+    """Return log-probabilities (N, T, C) float64, usable frames (N,) int64 and the blank index."""
+    x = _as_ntc(pred, layout)
+    N, T, C = x.shape
+    if C < 1:
+        raise ValueError('pred must have at least one class (the blank) on its class axis, got shape %s'
+                         % (np.shape(pred),))
+    blank = _blank_index(blank, C)
+    frames = _usable_frames(pred_lengths, N, T)
+    _check_scores(x, frames)
+    with np.errstate(invalid='ignore', divide='ignore'):    # frames past pred_lengths may hold anything
+        m = x.max(-1, keepdims=True)
+        logp = x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+    return logp, frames, blank
+
+
+def _as_ntc(pred, layout):
+    """``pred`` (NDArray or array-like, 3-D in ``layout``) as a float64 NumPy array (N, T, C)."""
     if hasattr(pred, 'asnumpy'):
         pred = pred.asnumpy()
     try:
@@ -30,31 +52,31 @@ def _prepare(pred, pred_lengths, layout, blank):
         x = x.transpose(1, 0, 2)
     elif layout != 'NTC':
         raise ValueError("layout must be 'NTC' or 'TNC', got %r" % (layout,))
-    N, T, C = x.shape
-    if C < 1:
-        raise ValueError('pred must have at least one class (the blank) on its class axis, got shape %s'
-                         % (np.shape(pred),))
+    return x
+
+
+def _blank_index(blank, C):
+    """The blank's class index: ``'last'`` is ``C-1``, ``'first'`` 0, an int in ``[0, C-1]`` itself."""
     if blank == 'last':
-        blank = C - 1
-    elif blank == 'first':
-        blank = 0
-    elif not (isinstance(blank, (int, np.integer)) and 0 <= blank < C):
+        return C - 1
+    if blank == 'first':
+        return 0
+    if isinstance(blank, bool) or not (isinstance(blank, (int, np.integer)) and 0 <= blank < C):
         raise ValueError("blank must be 'first', 'last' or a class index in [0, %d], got %r" % (C - 1, blank))
+    return int(blank)
+
+
+def _usable_frames(pred_lengths, N, T):
+    """``pred_lengths`` (None: all ``T`` frames) as an (N,) int64 array of integers in [0, T]."""
     if pred_lengths is None:
-        frames = np.full(N, T, dtype=np.int64)
-    else:
-        if hasattr(pred_lengths, 'asnumpy'):
-            pred_lengths = pred_lengths.asnumpy()
-        lengths = np.asarray(pred_lengths, dtype=np.float64).reshape(-1)
-        if lengths.shape != (N,) or (lengths != np.round(lengths)).any() or (lengths < 0).any() \
-                or (lengths > T).any():
-            raise ValueError('pred_lengths must hold %d integers in [0, %d], got %r' % (N, T, pred_lengths))
-        frames = lengths.astype(np.int64)
-    _check_scores(x, frames)
-    with np.errstate(invalid='ignore', divide='ignore'):    # frames past pred_lengths may hold anything
-        m = x.max(-1, keepdims=True)
-        logp = x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
-    return logp, frames, int(blank)
+        return np.full(N, T, dtype=np.int64)
+    if hasattr(pred_lengths, 'asnumpy'):
+        pred_lengths = pred_lengths.asnumpy()
+    lengths = np.asarray(pred_lengths, dtype=np.float64).reshape(-1)
+    if lengths.shape != (N,) or (lengths != np.round(lengths)).any() or (lengths < 0).any() \
+            or (lengths > T).any():
+        raise ValueError('pred_lengths must hold %d integers in [0, %d], got %r' % (N, T, pred_lengths))
+    return lengths.astype(np.int64)
 
 
 def _check_scores(x, frames):
@@ -109,6 +131,7 @@ def greedy_decode(pred, pred_lengths=None, layout='NTC', blank='last'):
 
 
 def _logadd(a, b):
+    """``log(exp(a) + exp(b))`` for Python floats, exact when either is ``-inf`` (probability 0)."""
     if a == -math.inf:
         return b
     if b == -math.inf:
@@ -118,7 +141,13 @@ def _logadd(a, b):
 
 
 def _beam_one(logp, blank, beam_width, prune):
-    """Prefix beam search for one sample; returns [(prefix, log p)] best first."""
+    """Prefix beam search for one sample's log-probabilities ``logp`` (T, C); returns
+    ``[(prefix as a list of classes, log p(prefix))]``, best first.
+
+    Each beam maps a prefix (a tuple of classes) to two log-probabilities: of the alignments of
+    the frames so far that produce it and end in a blank, and of those that end in its last
+    label. The split decides what a repeated class means: after a blank it starts a new label,
+    after the same label it merges into it."""
     neg = -math.inf
     beams = {(): (0.0, neg)}        # prefix -> (log p ending in blank, log p ending in a label)
     T, C = logp.shape
@@ -127,27 +156,26 @@ def _beam_one(logp, blank, beam_width, prune):
         classes = range(C)
         if prune is not None:     # the best class always stays, so every beam keeps a successor
             classes = [k for k in range(C) if row[k] >= prune] or [int(np.argmax(row))]
-        nxt = {}
-        for prefix, (pb, pnb) in beams.items():
-            total = _logadd(pb, pnb)
+        next_beams = {}
+        for prefix, (p_blank_end, p_label_end) in beams.items():
+            p_prefix = _logadd(p_blank_end, p_label_end)
             for k in classes:
                 p = row[k]
-                if k == blank:
-                    b0, n0 = nxt.get(prefix, (neg, neg))
-                    nxt[prefix] = (_logadd(b0, total + p), n0)
+                if k == blank:                       # a blank: the prefix stays, now blank-ended
+                    b0, n0 = next_beams.get(prefix, (neg, neg))
+                    next_beams[prefix] = (_logadd(b0, p_prefix + p), n0)
                     continue
-                ext = prefix + (k,)
-                b1, n1 = nxt.get(ext, (neg, neg))
+                extended = prefix + (k,)
+                b1, n1 = next_beams.get(extended, (neg, neg))
                 if prefix and prefix[-1] == k:       # a repeat needs a blank in between ...
-                    nxt[ext] = (b1, _logadd(n1, pb + p))
-                    b0, n0 = nxt.get(prefix, (neg, neg))
-                    nxt[prefix] = (b0, _logadd(n0, pnb + p))   # ... else it merges into the prefix
+                    next_beams[extended] = (b1, _logadd(n1, p_blank_end + p))
+                    b0, n0 = next_beams.get(prefix, (neg, neg))
+                    next_beams[prefix] = (b0, _logadd(n0, p_label_end + p))   # ... else it merges
                 else:
-                    nxt[ext] = (b1, _logadd(n1, total + p))
-        ranked = sorted(nxt.items(), key=lambda kv: -_logadd(*kv[1]))
+                    next_beams[extended] = (b1, _logadd(n1, p_prefix + p))
+        ranked = sorted(next_beams.items(), key=lambda kv: -_logadd(*kv[1]))
         beams = dict(ranked[:beam_width])
-    final = sorted(((list(p), _logadd(*v)) for p, v in beams.items()), key=lambda pv: -pv[1])
-    return final
+    return sorted(((list(p), _logadd(*v)) for p, v in beams.items()), key=lambda pv: -pv[1])
 
 
 def beam_search_decode(pred, beam_width=10, pred_lengths=None, layout='NTC', blank='last', top_paths=1,

@@ -89,7 +89,8 @@ def test_beam_search_width_one_close_to_greedy_and_lengths():
 
 
 @pytest.mark.parametrize('kw,match', [
-    ({'layout': 'NCT'}, 'layout'), ({'blank': 7}, 'blank'), ({'pred_lengths': [9, 1]}, 'pred_lengths'),
+    ({'layout': 'NCT'}, 'layout'), ({'blank': 7}, 'blank'), ({'blank': True}, 'blank'),
+    ({'pred_lengths': [9, 1]}, 'pred_lengths'),
     ({'beam_width': 0}, 'beam_width'), ({'top_paths': 5, 'beam_width': 2}, 'top_paths'),
 ])
 def test_decoder_errors(kw, match):

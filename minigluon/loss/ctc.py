@@ -2,8 +2,9 @@
 
 The block only moves axes to the operator's layout (``(T, N, C)`` activations, ``(N, L)`` labels),
 picks ``blank_label='last'``, applies the weights, and words errors in its own argument names;
-the operator and its input checks are :mod:`minigluon.ops.ctc`, the recursions
-:mod:`minigluon.ops.ctc_kernel`.
+the operator and its input checks are :mod:`minigluon.ops.ctc`, the recursions and the gradient
+:mod:`minigluon.ops.ctc_kernel` (its docstring defines the terms and gives a reading order), the
+decoders :mod:`minigluon.ctc`. ``docs/DESIGN.md`` ("CTC, the centrepiece") is the reading guide.
 """
 from minigluon import ndarray
 from minigluon.base import MXNetValueError
@@ -82,12 +83,16 @@ class CTCLoss(Loss):
             raise type(err)(self._in_block_terms(str(err))).with_traceback(err.__traceback__) from None
 
     def hybrid_forward(self, F, pred, label, pred_lengths=None, label_lengths=None, sample_weight=None):
+        """Move ``pred`` to (T, N, C) and ``label`` to (N, L), call the ``CTCLoss`` operator with
+        ``blank_label='last'`` (:class:`minigluon.ops.ctc.CTCLoss`), weight the (N,) loss."""
         if F is ndarray:
             self._check_arrays(pred, label, sample_weight)
         if self._layout == 'NTC':
             pred = F.swapaxes(pred, dim1=0, dim2=1)
         if self._batch_axis == 1:
             label = F.swapaxes(label, dim1=0, dim2=1)
+        # zero_infinity is not an MXNet attribute: passed only when set, so an exported graph
+        # without it stays readable by MXNet
         extra = {'zero_infinity': True} if self._zero_infinity else {}
         try:
             loss = F.CTCLoss(pred, label, pred_lengths, label_lengths,

@@ -4,8 +4,10 @@ The loss of one sample is ``-log p(l | x)``, summed over every alignment of the 
 frames of ``x`` (Graves et al., "Connectionist Temporal Classification", ICML 2006). Its gradient
 with respect to the unnormalised activations is ``softmax(x) - occupancy`` (Graves 2006, eq. 16).
 As in MXNet and warp-ctc, the forward pass computes the gradient too and saves it; backward only
-scales it by the incoming gradient. The computation lives in :mod:`minigluon.ops.ctc_kernel`; this
-module validates inputs and declares the operator.
+scales it by the incoming gradient. The computation lives in :mod:`minigluon.ops.ctc_kernel` (whose
+docstring defines the terms); this module validates inputs (:func:`check_ctc_inputs`: shapes, the
+label lengths read from the padding or given, the label classes) and declares the operator
+(:class:`CTCLoss`, whose ``forward`` calls :func:`~minigluon.ops.ctc_kernel.ctc_loss_and_grad`).
 
 A sample with no alignment at all (it needs ``L + repeats`` frames: adjacent equal labels need a
 blank between them), or whose every alignment passes through an activation of ``-inf`` (a masked
@@ -21,6 +23,8 @@ from minigluon.ops.registry import Attr, Op, register
 # Input validation (on the host, before any computation)
 
 def _as_lengths(op, arr, name, n, upper, upper_desc):
+    """``arr`` (``data_lengths`` or ``label_lengths``, any numeric dtype) as an (n,) int64 host
+    array, after checking its shape and that every entry is an integer in ``[0, upper]``."""
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError('%s: %s must have shape (batch_size,) = (%d,), got %s'
                          % (op.name, name, n, arr.shape))
@@ -33,14 +37,9 @@ def _as_lengths(op, arr, name, n, upper, upper_desc):
     return vals.astype(np.int64)
 
 
-def check_ctc_inputs(op, data, label, data_lengths=None, label_lengths=None):
-    """Validate CTC inputs; return host arrays ``(labels, label_len, frames, blank)``.
-
-    Raises
-    ------
-    ValueError
-        Naming the argument, the offending position and the expected form.
-    """
+def _check_shapes(op, data, label):
+    """Ranks, data's dtype, the alphabet size and the batch sizes of ``data`` (T, N, C) and
+    ``label`` (N, L)."""
     if data.ndim != 3:
         raise ValueError('%s: data must be 3-D (sequence_length, batch_size, alphabet_size), got shape %s'
                          % (op.name, tuple(data.shape)))
@@ -56,6 +55,43 @@ def check_ctc_inputs(op, data, label, data_lengths=None, label_lengths=None):
     if label.shape[0] != N:
         raise ValueError('%s: batch sizes disagree: data has %d sequences (data.shape[1]) but label has %d '
                          'rows (label.shape[0])' % (op.name, N, label.shape[0]))
+
+
+def _check_label_classes(op, label, lab, used, alphabet_size, lengths_given):
+    """Every used label entry (``used`` (N, L) bool) must be an integer class other than the
+    blank: ``0 .. C-2`` with ``blank_label='last'`` (blank ``C-1``, padding -1), ``1 .. C-1``
+    with ``'first'`` (blank 0, padding 0). ``lab`` is ``label`` as float64."""
+    C = alphabet_size
+    last = op.blank_label == 'last'
+    low, high = (0, C - 2) if last else (1, C - 1)
+    wrong = used & (~np.isfinite(lab) | (lab != np.round(lab)) | (lab < low) | (lab > high))
+    if wrong.any():
+        b, j = np.argwhere(wrong)[0]
+        raise ValueError(
+            "%s: label[%d, %d] = %r is not a valid class: with blank_label='%s' and alphabet_size %d "
+            "(data.shape[2]) labels must be integers in [%d, %d], the blank is %d and rows are padded "
+            "with %d%s" % (op.name, b, j, label[b, j].item(), op.blank_label, C, low, high,
+                           C - 1 if last else 0, -1 if last else 0,
+                           ' (label_lengths is given, so padding inside a row is not allowed)'
+                           if lengths_given else ''))
+
+
+def check_ctc_inputs(op, data, label, data_lengths=None, label_lengths=None):
+    """Validate CTC inputs; return host arrays ``(labels, label_len, frames, blank)``.
+
+    ``data`` (T, N, C), ``label`` (N, L) a host array of any numeric dtype, the lengths (N,) host
+    arrays or None; ``op`` supplies ``name`` and ``blank_label``. Without ``label_lengths`` a row
+    ends at its first padding value (-1 with ``blank_label='last'``, 0 with ``'first'``: what
+    MXNet 1.9.1's code does). Returns ``labels`` (N, L) int64 (0 past each length),
+    ``label_len`` and ``frames`` (N,) int64, and the blank's class index (``C-1`` or 0).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, the offending position and the expected form.
+    """
+    _check_shapes(op, data, label)
+    T, N, C = data.shape
     lab = label.astype(np.float64)
     L = lab.shape[1]
     last = op.blank_label == 'last'
@@ -67,18 +103,8 @@ def check_ctc_inputs(op, data, label, data_lengths=None, label_lengths=None):
         label_len = is_pad.argmax(1)
     frames = (_as_lengths(op, data_lengths, 'data_lengths', N, T, 'data.shape[0]')
               if data_lengths is not None else np.full(N, T, dtype=np.int64))
-    low, high = (0, C - 2) if last else (1, C - 1)
     used = np.arange(L)[None, :] < label_len[:, None]
-    wrong = used & (~np.isfinite(lab) | (lab != np.round(lab)) | (lab < low) | (lab > high))
-    if wrong.any():
-        b, j = np.argwhere(wrong)[0]
-        raise ValueError(
-            "%s: label[%d, %d] = %r is not a valid class: with blank_label='%s' and alphabet_size %d "
-            "(data.shape[2]) labels must be integers in [%d, %d], the blank is %d and rows are padded "
-            "with %d%s" % (op.name, b, j, label[b, j].item(), op.blank_label, C, low, high,
-                           C - 1 if last else 0, pad,
-                           ' (label_lengths is given, so padding inside a row is not allowed)'
-                           if label_lengths is not None else ''))
+    _check_label_classes(op, label, lab, used, C, label_lengths is not None)
     labels = np.where(used, lab, 0).astype(np.int64)
     return labels, label_len, frames, (C - 1 if last else 0)
 
@@ -164,10 +190,13 @@ class CTCLoss(Op):
         return ['output0', 'output1']       # MXNet declares no names: ``ctc_output0`` in symbols
 
     def forward(self, xp, data, label, *lengths):
+        """Loss (N,) and the hidden gradient (T, N, C), both in ``data``'s dtype; the gradient is
+        kept for :meth:`backward`."""
         lengths = list(lengths)
-        dlen = to_host(lengths.pop(0)) if self.use_data_lengths else None
-        llen = to_host(lengths.pop(0)) if self.use_label_lengths else None
-        labels, label_len, frames, blank = check_ctc_inputs(self, data, to_host(label), dlen, llen)
+        data_lengths = to_host(lengths.pop(0)) if self.use_data_lengths else None
+        label_lengths = to_host(lengths.pop(0)) if self.use_label_lengths else None
+        labels, label_len, frames, blank = check_ctc_inputs(self, data, to_host(label), data_lengths,
+                                                            label_lengths)
         loss, grad = ctc_loss_and_grad(xp, data, labels, label_len, frames, blank,
                                        zero_infinity=self.zero_infinity)
         self.grad = grad
@@ -175,6 +204,8 @@ class CTCLoss(Op):
         return loss.astype(data.dtype, copy=False), grad.astype(data.dtype, copy=False)
 
     def backward(self, xp, grad_loss, grad_hidden):
+        """The saved gradient scaled per sample by ``grad_loss`` (N,); no gradient for the
+        labels and lengths, none at all when autograd needs none for ``data``."""
         need = getattr(self, 'needs_input_grad', None)     # set by autograd / CachedOp
         if need is not None and not need[0]:
             return (None,) * self.n_inputs

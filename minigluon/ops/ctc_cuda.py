@@ -319,20 +319,20 @@ def _threads(count, most):
     return n
 
 
-def problem_table(prob):
+def problem_table(problem):
     """The int32 table (N, 3 + 3L) the kernels read, one row per sample: usable frames, label
     length, 1 if the sample is impossible (no alignment fits), then the label (L entries, those
     past the length unused), each label position's link to the next position of the same class
     (-1: none) and a head flag (1 at the first position of each class).
 
-    ``prob`` is a :class:`minigluon.ops.ctc_kernel._Problem`. A sample that is computed as a
+    ``problem`` is a :class:`minigluon.ops.ctc_kernel._Problem`. A sample that is computed as a
     dummy (impossible, or without frames) has label length 0 in the table.
     """
-    N, L = prob.N, prob.L
-    valid = prob.lab_valid                                 # (N, L): real label positions
+    N, L = problem.N, problem.L
+    valid = problem.lab_valid                                 # (N, L): real label positions
     length = valid.sum(1)
     big = np.iinfo(np.int64).max
-    key = np.where(valid, prob.lab, big)
+    key = np.where(valid, problem.lab, big)
     order = np.argsort(key, axis=1, kind='stable')          # positions grouped by class, in order
     ordered = np.take_along_axis(key, order, axis=1)
     rows = np.arange(N)[:, None]
@@ -344,13 +344,13 @@ def problem_table(prob):
         first = np.ones((N, L), dtype=bool)
         first[:, 1:] = ~same
         head[rows, order] = first & (ordered != big)
-    table = np.concatenate([np.asarray(prob.frames).reshape(N, 1), length.reshape(N, 1),
-                            (~prob.feasible).reshape(N, 1), np.where(valid, prob.lab, 0), link, head],
+    table = np.concatenate([np.asarray(problem.frames).reshape(N, 1), length.reshape(N, 1),
+                            (~problem.feasible).reshape(N, 1), np.where(valid, problem.lab, 0), link, head],
                            axis=1)
     return np.ascontiguousarray(table, dtype=np.int32)
 
 
-def ctc_cuda(cupy, x, prob, zero_infinity=False):
+def ctc_cuda(cupy, x, problem, zero_infinity=False):
     """Loss ``(N,)`` float64 and gradient ``(T, N, C)`` (``x``'s dtype) of the CTC loss for the
     unnormalised activations ``x`` (T, N, C), float32 or float64, as CuPy arrays.
 
@@ -360,12 +360,12 @@ def ctc_cuda(cupy, x, prob, zero_infinity=False):
     GPU refuses a grid of 0 blocks; the caller handles empty batches).
     """
     T, N, C = x.shape
-    L, S = prob.L, prob.S
+    L, S = problem.L, problem.S
     x = cupy.ascontiguousarray(x)
     name = '_' + ('float' if x.dtype == np.float32 else 'double')
     source = kernel_source(x.dtype)
     i32 = np.int32
-    table = cupy.asarray(problem_table(prob))               # the one copy from the host
+    table = cupy.asarray(problem_table(problem))               # the one copy from the host
     lse = cupy.empty((T, N, 2), dtype=cupy.float64)
     raw_kernel(cupy, source, 'ctc_lse' + name)(
         (T * N,), (_threads(C, MAX_THREADS),), (x, i32(T * N), i32(C), lse))
@@ -375,10 +375,10 @@ def ctc_cuda(cupy, x, prob, zero_infinity=False):
     loss = cupy.empty(N, dtype=cupy.float64)
     raw_kernel(cupy, source, 'ctc_alpha_beta' + name)(
         (N,), (2 * _threads(S, 512),),
-        (x, lse, table, i32(T), i32(N), i32(C), i32(L), i32(prob.blank), i32(bool(zero_infinity)),
+        (x, lse, table, i32(T), i32(N), i32(C), i32(L), i32(problem.blank), i32(bool(zero_infinity)),
          alpha, beta, ll, loss))
     grad = cupy.empty((T, N, C), dtype=x.dtype)
     raw_kernel(cupy, source, 'ctc_grad' + name)(
         (T * N,), (_threads(max(S, C), MAX_THREADS),),
-        (x, lse, table, i32(T), i32(N), i32(C), i32(L), i32(prob.blank), alpha, beta, ll, grad))
+        (x, lse, table, i32(T), i32(N), i32(C), i32(L), i32(problem.blank), alpha, beta, ll, grad))
     return loss, grad
