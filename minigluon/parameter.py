@@ -48,7 +48,11 @@ def _as_ctx_list(ctx):
     except TypeError:           # not iterable
         ctx = None
     if not ctx or not all(isinstance(c, Context) for c in ctx):
-        raise ValueError('ctx must be a Context or a non-empty list of Contexts, got %r' % (given,))
+        hint = ''
+        if callable(given):     # CapsNet_Mxnet passes the function: ctx=mx.cpu (MXNet: TypeError)
+            hint = '; %s is a function, call it: %s()' % ((getattr(given, '__name__', 'it'),) * 2)
+        raise ValueError('ctx must be a Context or a non-empty list of Contexts, got %r%s'
+                         % (given, hint))
     return ctx
 
 

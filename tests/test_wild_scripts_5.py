@@ -133,3 +133,20 @@ def test_learning_rate_schedule_idioms():
             step=[2, 5], factor=0.1, base_lr=0.3, warmup_steps=1, warmup_begin_lr=0.05,
             warmup_mode='constant')}))
     np.testing.assert_allclose(got, want['multifactor_warmup'], rtol=1e-12)
+
+
+@pytest.mark.parametrize('init', ['parameter', 'block', 'reset_ctx'])
+def test_ctx_given_the_cpu_function_says_to_call_it(init):
+    # CapsNet_Mxnet's DigitCaps defaults context=cpu (the function) and calls
+    # W.initialize(ctx=self.context); MXNet 1.9.1: TypeError "'function' object is not iterable"
+    def call():
+        if init == 'parameter':
+            gluon.Parameter('w', shape=(2,)).initialize(ctx=mx.cpu)
+        elif init == 'block':
+            gluon.nn.Dense(2).initialize(ctx=mx.cpu)
+        else:
+            net = gluon.nn.Dense(2, in_units=2)
+            net.initialize()
+            net.collect_params().reset_ctx(mx.cpu)
+    with pytest.raises(ValueError, match=r'got <function cpu .*>; cpu is a function, call it: cpu\(\)$'):
+        call()
