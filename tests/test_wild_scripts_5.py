@@ -6,9 +6,12 @@
   not be loaded), ``_format_sequence`` / ``_get_begin_state`` / ``_mask_sequence_variable_length``
   of ``mxnet.gluon.rnn.rnn_cell`` (a child-sum Tree-GRU cell, gluon-ts's zoneout cell, GluonNLP's
   Fold), ``mxnet.gluon.utils._indent`` and ``mxnet.gluon.tensor_types``.
+* ``ctx=mx.cpu`` (the function, as CapsNet_Mxnet's DigitCaps) is refused with a hint to call it.
 * Behaviours checked against MXNet and pinned: a BidirectionalCell unrolled with ``valid_length``
-  and default or given begin states (GluonNLP's GNMTEncoder), and the learning rates a Trainer
-  reports for the scheduler idioms of the trial.
+  and default or given begin states (GluonNLP's GNMTEncoder), the learning rates a Trainer reports
+  for the scheduler idioms of the trial, and a HybridBlock whose ``forward`` passes a throwaway
+  input and stashed state to ``HybridBlock.forward`` (a message-passing GGNN), hybridized with
+  MXNet's unused-input warning.
 """
 import json
 import os
@@ -150,3 +153,44 @@ def test_ctx_given_the_cpu_function_says_to_call_it(init):
             net.collect_params().reset_ctx(mx.cpu)
     with pytest.raises(ValueError, match=r'got <function cpu .*>; cpu is a function, call it: cpu\(\)$'):
         call()
+
+
+class _StashingBlock(gluon.HybridBlock):
+    """A message-passing mixin's pattern (Open-Vocabulary-Learning-on-Source-Code's MPNN): forward
+    stashes the graph object, passes a throwaway array and the unpacked arrays to
+    HybridBlock.forward, and hybrid_forward reads the rest from the stash."""
+
+    def __init__(self):
+        super().__init__()
+        with self.name_scope():
+            self.msg = gluon.nn.Dense(3, in_units=3)
+
+    def hybrid_forward(self, F, x, feats, adj):
+        h = feats
+        for _ in range(self.graph['iters']):
+            h = F.tanh(F.dot(adj, self.msg(h)))
+        return h
+
+    def forward(self, graph):
+        self.graph = graph
+        return super().forward(nd.zeros((1,)), graph['feats'], graph['adj'])
+
+
+def test_forward_override_passing_a_throwaway_input_to_hybrid_forward():
+    rs = np.random.RandomState(15)
+    graph = {'iters': 2, 'feats': nd.array(rs.uniform(-1, 1, size=(4, 3))),
+             'adj': nd.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]])}
+    net = _StashingBlock()
+    net.initialize(mx.init.Constant(0.3))
+    eager = net(graph)
+    # by hand: the weight is all 0.3 and the bias keeps its own 'zeros' initializer, so every Dense
+    # output entry of a row is 0.3 * sum(row); a round applies tanh(adj @ that), the same in each column
+    row_sum = graph['feats'].asnumpy().sum(axis=1)
+    first = np.tanh(graph['adj'].asnumpy() @ (0.3 * row_sum))
+    second = np.tanh(graph['adj'].asnumpy() @ (0.3 * 3 * first))
+    np.testing.assert_allclose(eager.asnumpy(), np.repeat(second[:, None], 3, axis=1), rtol=1e-5)
+    net.hybridize()
+    # MXNet 1.9.1 warns about the unused throwaway input when it builds the graph
+    with pytest.warns(UserWarning, match='The 0-th input to HybridBlock is not used'):
+        hybrid = net(graph)
+    np.testing.assert_allclose(hybrid.asnumpy(), eager.asnumpy(), rtol=1e-6)
