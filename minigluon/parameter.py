@@ -461,3 +461,10 @@ def __getattr__(name):
 # The value machinery needs this module's errors and helpers, so it is imported last; the methods
 # above look ``_values`` up when called.
 from minigluon import parameter_values as _values  # noqa: E402
+
+# MXNet 1.9.1's ``mxnet.gluon.parameter.tensor_types`` (also ``mxnet.gluon.tensor_types``), which
+# third-party helpers import to tell arrays from other arguments. Imported last: minigluon.symbol
+# reaches this module through the blocks.
+from minigluon.symbol import Symbol as _Symbol  # noqa: E402
+
+tensor_types = (_Symbol, NDArray)

@@ -5,7 +5,8 @@
   ``mxnet.base._as_list`` (GluonNLP's GNMT encoder/decoder: the import failed, so the module could
   not be loaded), ``_format_sequence`` / ``_get_begin_state`` / ``_mask_sequence_variable_length``
   of ``mxnet.gluon.rnn.rnn_cell`` (a child-sum Tree-GRU cell, gluon-ts's zoneout cell, GluonNLP's
-  Fold), ``mxnet.gluon.utils._indent`` and ``mxnet.gluon.tensor_types``.
+  Fold), ``_flatten`` / ``_regroup`` of ``mxnet.gluon.block`` (gluon-ts's mx/util.py),
+  ``mxnet.gluon.utils._indent`` and ``tensor_types`` in ``mxnet.gluon`` and ``mxnet.gluon.parameter``.
 * ``ctx=mx.cpu`` (the function, as CapsNet_Mxnet's DigitCaps) is refused with a hint to call it.
 * Behaviours checked against MXNet and pinned: a BidirectionalCell unrolled with ``valid_length``
   and default or given begin states (GluonNLP's GNMTEncoder), the learning rates a Trainer reports
@@ -51,10 +52,18 @@ def test_mxnet_private_names_reached_through_the_alias():
     import mxnet.gluon.rnn.rnn_cell as rnn_cell
     from mxnet.base import _as_list as alias_as_list
     from mxnet.gluon import tensor_types
+    from mxnet.gluon.block import _flatten, _regroup
+    from mxnet.gluon.parameter import tensor_types as parameter_tensor_types
     from mxnet.gluon.utils import _indent
     assert alias_as_list is _as_list
     assert rnn_cell._format_sequence is _format_sequence
-    assert tensor_types == (mx.sym.Symbol, nd.NDArray)
+    assert tensor_types == (mx.sym.Symbol, nd.NDArray) and parameter_tensor_types is tensor_types
+    # MXNet 1.9.1's structure codes: an array is 0, None -1, a list the list of its items' codes
+    a, b = nd.ones(1), nd.zeros(2)
+    flat, fmt = _flatten([a, [b, None]], 'input')
+    assert fmt == [0, [0, -1]] and flat[0] is a and flat[1] is b and flat[2] is None
+    rebuilt = _regroup(flat, fmt)
+    assert rebuilt[0] is a and rebuilt[1][0] is b and rebuilt[1][1] is None
     assert isinstance(nd.ones(1), tensor_types) and isinstance(mx.sym.var('a'), tensor_types)
     # MXNet 1.9.1: the lines after the first are indented; a single line is left alone
     assert _indent('a\nb\nc', 2) == 'a\n  b\n  c'

@@ -11,12 +11,7 @@ from minigluon.block import Block, HybridBlock, SymbolBlock  # noqa: F401
 from minigluon.parameter import Constant, DeferredInitializationError, Parameter, ParameterDict  # noqa: F401
 from minigluon.trainer import Trainer  # noqa: F401
 from minigluon.gluon import model_zoo  # noqa: F401
-from minigluon.ndarray import NDArray as _NDArray
-from minigluon.symbol import Symbol as _Symbol
-
-# MXNet 1.9.1's ``mxnet.gluon.tensor_types``: the classes a hybrid_forward input can be (gluon-ts's
-# zoneout cell tests ``isinstance(x, tensor_types)``).
-tensor_types = (_Symbol, _NDArray)
+from minigluon.parameter import tensor_types  # noqa: F401  (MXNet's; gluon-ts's zoneout cell uses it)
 
 for _name, _module in [('nn', nn), ('rnn', rnn), ('loss', loss), ('data', data), ('utils', utils),
                        ('contrib', contrib), ('block', block), ('parameter', parameter),
