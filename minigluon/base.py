@@ -4,6 +4,8 @@
 MXNet raises ``MXNetError`` (a ``RuntimeError``) for most failures; minigluon keeps that name as the
 root of its own errors so that ``except mx.base.MXNetError`` in legacy code still works.
 
+``_as_list`` is MXNet's private helper of the same name, which third-party code imports.
+
 ``integer_types``, ``numeric_types`` and ``string_types`` are the type tuples of MXNet 1.9.1's
 ``mxnet.base`` that legacy code passes to ``isinstance``; they hold the same types (Python 3, where
 MXNet's ``long`` and ``basestring`` are ``int`` and ``str``).
@@ -205,6 +207,12 @@ def read_file(fname):
     :func:`open_regular`, whose docstring lists the errors."""
     with open_regular(fname) as f:
         return f.read()
+
+
+def _as_list(obj):
+    """``obj`` itself when it is a list or tuple, else ``[obj]`` (MXNet 1.9.1's private
+    ``mxnet.base._as_list``, imported by GluonNLP's sequence-to-sequence code)."""
+    return obj if isinstance(obj, (list, tuple)) else [obj]
 
 
 def check_int(value, what, minimum=None):

@@ -48,7 +48,11 @@ def _as_ctx_list(ctx):
     except TypeError:           # not iterable
         ctx = None
     if not ctx or not all(isinstance(c, Context) for c in ctx):
-        raise ValueError('ctx must be a Context or a non-empty list of Contexts, got %r' % (given,))
+        hint = ''
+        if callable(given):     # CapsNet_Mxnet passes the function: ctx=mx.cpu (MXNet: TypeError)
+            hint = '; %s is a function, call it: %s()' % ((getattr(given, '__name__', 'it'),) * 2)
+        raise ValueError('ctx must be a Context or a non-empty list of Contexts, got %r%s'
+                         % (given, hint))
     return ctx
 
 
@@ -462,3 +466,10 @@ def __getattr__(name):
 # The value machinery needs this module's errors and helpers, so it is imported last; the methods
 # above look ``_values`` up when called.
 from minigluon import parameter_values as _values  # noqa: E402
+
+# MXNet 1.9.1's ``mxnet.gluon.parameter.tensor_types`` (also ``mxnet.gluon.tensor_types``), which
+# third-party helpers import to tell arrays from other arguments. Imported last: minigluon.symbol
+# reaches this module through the blocks.
+from minigluon.symbol import Symbol as _Symbol  # noqa: E402
+
+tensor_types = (_Symbol, NDArray)

@@ -15,6 +15,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon.block.hooks import HookHandle  # noqa: F401  (MXNet also exports it from gluon.utils)
+from minigluon.block.block import _indent  # noqa: F401  (MXNet's private helper; GluonNLP imports it)
 from minigluon.ndarray import NDArray, array
 
 __all__ = ['split_data', 'split_and_load', 'clip_global_norm', 'check_sha1', 'shape_is_known',

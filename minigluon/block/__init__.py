@@ -10,3 +10,5 @@ from minigluon.block.block import Block, HookHandle  # noqa: F401
 from minigluon.block.hybrid import HybridBlock  # noqa: F401
 from minigluon.block.sequential import HybridSequential, Sequential  # noqa: F401
 from minigluon.block.symbol_block import SymbolBlock  # noqa: F401
+# MXNet 1.9.1's private names in mxnet.gluon.block, imported by gluon-ts's mx/util.py
+from minigluon.block._graph import flatten as _flatten, regroup as _regroup  # noqa: F401

@@ -11,6 +11,7 @@ from minigluon.block import Block, HybridBlock, SymbolBlock  # noqa: F401
 from minigluon.parameter import Constant, DeferredInitializationError, Parameter, ParameterDict  # noqa: F401
 from minigluon.trainer import Trainer  # noqa: F401
 from minigluon.gluon import model_zoo  # noqa: F401
+from minigluon.parameter import tensor_types  # noqa: F401  (MXNet's; gluon-ts's zoneout cell uses it)
 
 for _name, _module in [('nn', nn), ('rnn', rnn), ('loss', loss), ('data', data), ('utils', utils),
                        ('contrib', contrib), ('block', block), ('parameter', parameter),

@@ -17,6 +17,12 @@ from minigluon.block import Block, HybridBlock
 from minigluon.ndarray import NDArray
 from minigluon.rnn import _sequence as seq
 
+# MXNet 1.9.1's private helpers of this module under their names there: user cells (a child-sum
+# Tree-LSTM, gluon-ts's zoneout cell, GluonNLP's GNMT and Fold) import them to write their own unroll.
+_format_sequence = seq.format_sequence
+_get_begin_state = seq.get_begin_state
+_mask_sequence_variable_length = seq.mask_variable_length
+
 
 def _cells_state_info(cells, batch_size):
     return sum([c.state_info(batch_size) for c in cells], [])
