@@ -166,3 +166,27 @@ def test_reshape_to_empty_shape_gives_0d_and_no_shape_is_a_clear_error():
         nd.array([1.0, 2.0]).reshape(())
     with pytest.raises(TypeError, match='give the new shape'):
         x.reshape()
+
+
+def test_slice_assign_methods_write_in_place_as_mxnet():
+    # MXNet 1.9.1's NDArray.slice_assign / slice_assign_scalar docstring example: ones((2, 2, 2)),
+    # region (0, 0, None):(1, 1, None) -> [[[0, 0], [1, 1]], [[1, 1], [1, 1]]]; both return self
+    x = nd.ones((2, 2, 2))
+    assert x.slice_assign(nd.zeros((1, 1, 2)), (0, 0, None), (1, 1, None), (None, None, None)) is x
+    np.testing.assert_array_equal(x.asnumpy(), [[[0, 0], [1, 1]], [[1, 1], [1, 1]]])
+    x = nd.ones((2, 2, 2))
+    assert x.slice_assign_scalar(0, (0, 0, None), (1, 1, None), (None, None, None)) is x
+    np.testing.assert_array_equal(x.asnumpy(), [[[0, 0], [1, 1]], [[1, 1], [1, 1]]])
+    # steps, as nd.slice reads them: columns 4, 2, 0 of rows 1 and 2
+    x = nd.zeros((4, 5))
+    x.slice_assign(nd.array([[1, 2, 3], [4, 5, 6]]), (1, None), (3, None), (1, -2))
+    want = np.zeros((4, 5))
+    want[1:3, ::-2] = [[1, 2, 3], [4, 5, 6]]
+    np.testing.assert_array_equal(x.asnumpy(), want)
+    with pytest.raises(ValueError, match=r'_slice_assign: rhs must have the shape \(2, 3\)'):
+        x.slice_assign(nd.ones((2, 2)), (1, None), (3, None), (1, -2))
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+        with pytest.raises(mg.base.MXNetError, match="cannot write in-place"):
+            y.slice_assign_scalar(1, (0,), (1,), (None,))

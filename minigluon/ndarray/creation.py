@@ -77,14 +77,19 @@ def array(source_array, ctx=None, dtype=None):
     dtype defaults to the source's dtype when it is an NDArray, else float32 — also for a NumPy
     float64 or int64 array, as in MXNet 1.9.1 (``mx.nd.array(np.zeros(2)).dtype`` is float32).
 
+    A list or scalar is converted straight to ``dtype``, as MXNet 1.9.1 does, so what NumPy
+    refuses to convert (NaN or infinity into an integer dtype, a string, a number out of the
+    integer dtype's range) is an error rather than a silent INT_MIN; a NumPy array is cast
+    (NumPy's casting rules, as in MXNet).
+
     Raises
     ------
-    ValueError
-        For a nested list that is not rectangular (rows of different lengths) or holds what is
-        not a number (the class MXNet's NumPy conversion raises; the message names the argument).
     TypeError
-        For a ``ctx`` that is not a Context (or None); ``zeros``, ``ones``, ``empty``, ``full``,
-        ``arange``, ``linspace`` and ``eye`` check theirs in the same way.
+        For a nested list that is not rectangular (rows of different lengths) or holds what
+        cannot be converted to ``dtype``, as MXNet 1.9.1 ("source_array must be array like
+        object"; the message here also gives NumPy's reason); for a ``ctx`` that is not a
+        Context (or None): ``zeros``, ``ones``, ``empty``, ``full``, ``arange``, ``linspace``
+        and ``eye`` check theirs in the same way.
     """
     if isinstance(source_array, NDArray):
         dtype = dtype or source_array.dtype
@@ -95,11 +100,12 @@ def array(source_array, ctx=None, dtype=None):
     else:
         dtype = dtype or DEFAULT_DTYPE
         try:
-            host = np.asarray(source_array)
-        except (ValueError, TypeError) as err:
-            raise ValueError('nd.array: source_array must be a number, an array or a rectangular '
-                             'nested list of numbers (all rows of one level the same length); '
-                             'NumPy could not convert it: %s' % err) from None
+            host = np.array(source_array, dtype=dtype)
+        except (ValueError, TypeError, OverflowError) as err:
+            raise TypeError('nd.array: source_array must be a number, an array or a rectangular '
+                            'nested list of numbers (all rows of one level the same length) that '
+                            'fit dtype %s; NumPy could not convert it: %s'
+                            % (getattr(dtype, '__name__', dtype), err)) from None
     return _place('array', np.array(host, dtype=dtype), ctx)
 
 

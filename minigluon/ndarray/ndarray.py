@@ -372,6 +372,20 @@ class NDArray:
         """``nd.reshape_like(self, rhs, lhs_begin=..., lhs_end=..., rhs_begin=..., rhs_end=...)``."""
         return call_op('reshape_like', self, *args, **kwargs)
 
+    def slice_assign(self, rhs, begin, end, step):
+        """Write the NDArray ``rhs`` into the region ``self[begin:end:step]`` (tuples of ints or
+        None, one entry per leading axis, as :func:`nd.slice`) in place and return ``self``, as
+        MXNet 1.9.1's ``NDArray.slice_assign`` (``_slice_assign`` with ``out=self``). ``rhs`` must
+        have the region's shape. An in-place write: refused inside ``autograd.record()`` for an
+        array the recorded graph holds, as MXNet refuses it."""
+        return call_op('_slice_assign', self, rhs, begin=begin, end=end, step=step, out=self)
+
+    def slice_assign_scalar(self, value, begin, end, step):
+        """Set the region ``self[begin:end:step]`` to the number ``value`` in place and return
+        ``self``, as MXNet 1.9.1's ``NDArray.slice_assign_scalar``; see :meth:`slice_assign`."""
+        return call_op('_slice_assign_scalar', self, scalar=value, begin=begin, end=end, step=step,
+                       out=self)
+
     def __getitem__(self, key):
         """Basic and advanced indexing, recorded for autograd.
 

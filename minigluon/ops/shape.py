@@ -431,6 +431,61 @@ class Slice(_Slicing):
 
 
 @register
+class SliceAssign(Slice):
+    """``lhs`` with the region ``lhs[begin:end:step]`` (as :class:`Slice` reads it) replaced by
+    ``rhs``, as a new array; ``NDArray.slice_assign`` writes it back into ``lhs`` with ``out=``
+    (MXNet 1.9.1's ``_slice_assign``). ``rhs`` must have the region's shape (ValueError
+    otherwise, as MXNet refuses it) and is cast to ``lhs``'s dtype. Gradients: ``lhs`` gets the
+    head gradient with the region zeroed, ``rhs`` the region of it.
+    """
+
+    name = '_slice_assign'
+    aliases = ('_crop_assign',)
+    arguments = ('lhs', 'rhs')
+
+    def forward(self, xp, lhs, rhs):
+        self.key = self.make_key(lhs)
+        out = lhs.copy()
+        if out[self.key].shape != rhs.shape:
+            raise shape_error(self, 'rhs must have the shape %s of the region begin=%s, end=%s, '
+                              'step=%s' % (out[self.key].shape, self.begin, self.end, self.step),
+                              lhs, rhs)
+        out[self.key] = rhs
+        return out
+
+    def backward(self, xp, grad):
+        g = grad.copy()
+        g[self.key] = 0
+        return g, xp.ascontiguousarray(grad[self.key])
+
+    infer_shape = Op.infer_shape       # the output has lhs's shape (Slice's rule is for its region)
+
+
+@register
+class SliceAssignScalar(Slice):
+    """``data`` with the region ``data[begin:end:step]`` set to ``scalar``, as a new array;
+    ``NDArray.slice_assign_scalar`` writes it back with ``out=`` (MXNet 1.9.1's
+    ``_slice_assign_scalar``). The gradient is the head gradient with the region zeroed."""
+
+    name = '_slice_assign_scalar'
+    aliases = ('_crop_assign_scalar',)
+    attrs = {'scalar': Attr('float', 0.0), **Slice.attrs}
+
+    def forward(self, xp, data):
+        self.key = self.make_key(data)
+        out = data.copy()
+        out[self.key] = self.scalar
+        return out
+
+    def backward(self, xp, grad):
+        g = grad.copy()
+        g[self.key] = 0
+        return (g,)
+
+    infer_shape = Op.infer_shape
+
+
+@register
 class SliceAxis(_Slicing):
     """``data`` sliced to ``[begin, end)`` along ``axis`` (``end=None``: to the end; negative
     values count from the end). Raises ``ValueError`` unless ``0 <= begin < end <= size``."""
