@@ -269,10 +269,15 @@ class OtherFrameworkName:
     subclass) is found first, and a subclass may define the name, as if the class had none. A
     descriptor, not a ``__getattr__``: a class with ``__getattr__`` makes every attribute
     access of its instances slower, hits included. :meth:`install` puts a table of them on a class.
+
+    ``help()`` and ``dir()`` still list the name (it is in the class), so each one's ``__doc__``
+    says that it is not there and gives the hint: ``help(nn.Dense)`` shows it under the name.
     """
 
     def __init__(self, name, hint):
         self.name, self.hint = name, hint
+        self.__doc__ = ('Not in MXNet 1.9.1 or minigluon (another library\'s name; reading it '
+                        'raises AttributeError): %s' % hint)
 
     def __get__(self, obj, owner=None):
         what = ("type object %r" % owner.__name__ if obj is None

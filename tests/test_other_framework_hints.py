@@ -9,6 +9,7 @@ what to write instead; these tests pin the advice and that the advice works.
 """
 import copy
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -355,3 +356,16 @@ def test_other_framework_names_leave_room_for_a_block_of_ones_own():
     with pytest.raises(AttributeError, match="type object 'Dense' has no attribute 'train'"):
         gnn.Dense.train
     assert 'class Dense' in pydoc.render_doc(gnn.Dense)
+
+
+def test_help_says_the_other_framework_names_are_not_there():
+    # help() lists every name of the class, the hints' too (pydoc shows a non-data descriptor as
+    # an inherited method): each must say under its name that it is not there, not stand bare
+    # as if Block had an eval() to call
+    import pydoc
+    text = pydoc.render_doc(nn.Dense, renderer=pydoc.plaintext)
+    assert re.search(r"\|  eval\n \|      Not in MXNet 1.9.1 or minigluon \(another library's name; "
+                     r"reading it raises AttributeError\): a Block has no training flag", text)
+    text = pydoc.render_doc(gluon.Parameter, renderer=pydoc.plaintext)
+    assert re.search(r"\|  requires_grad\n \|      Not in MXNet 1.9.1 or minigluon .*: set "
+                     r"p.grad_req = 'null'", text)
