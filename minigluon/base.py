@@ -291,6 +291,19 @@ class OtherFrameworkName:
             setattr(owner, name, cls(name, hint))
 
 
+class OtherFrameworkFlag(OtherFrameworkName):
+    """An :class:`OtherFrameworkName` for a flag that another library's users *set*
+    (``p.requires_grad = False`` freezes a PyTorch parameter): setting it raises the
+    ``AttributeError`` with the hint too, where MXNet 1.9.1 would keep an attribute nothing
+    reads, so the parameter silently went on training. A data descriptor, so a subclass cannot
+    shadow it with an instance attribute (it may still define the name itself).
+    """
+
+    def __set__(self, obj, value):
+        raise AttributeError("'%s' object has no attribute %r to set: %s"
+                             % (type(obj).__name__, self.name, self.hint))
+
+
 class _OutOfScopeImports:
     """The last finder on ``sys.meta_path``: a submodule import that no file satisfies, of a name
     an ``out_of_scope_getattr`` table lists, raises ``ModuleNotFoundError`` with the out-of-scope

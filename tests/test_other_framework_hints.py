@@ -314,6 +314,21 @@ def test_parameter_requires_grad_names_grad_req():
     assert copy.deepcopy(p).name == p.name and pickle.loads(pickle.dumps(p)).name == p.name
 
 
+def test_setting_requires_grad_names_grad_req_instead_of_training_on():
+    # PyTorch freezes with p.requires_grad = False; MXNet 1.9.1 keeps the attribute, nothing
+    # reads it and the layer goes on training: refused with the advice (docs/PORTING.md)
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    match = r"^'Parameter' object has no attribute 'requires_grad' to set: set p.grad_req = 'null'"
+    with pytest.raises(AttributeError, match=match):
+        net.weight.requires_grad = False
+    with pytest.raises(AttributeError, match=match):
+        net.collect_params().setattr('requires_grad', False)
+    assert not hasattr(net.weight, 'requires_grad') and net.weight.grad_req == 'write'
+    net.collect_params().setattr('grad_req', 'null')          # the advice still works
+    assert net.weight.grad_req == 'null'
+
+
 # -- a tuple attribute given as several integers --------------------------------------------------
 def test_axes_given_as_separate_integers_ask_for_one_tuple():
     x = nd.ones((2, 3))
