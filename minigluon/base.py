@@ -277,10 +277,15 @@ class OtherFrameworkName:
     subclass) is found first, and a subclass may define the name, as if the class had none. A
     descriptor, not a ``__getattr__``: a class with ``__getattr__`` makes every attribute
     access of its instances slower, hits included. :meth:`install` puts a table of them on a class.
+
+    ``help()`` and ``dir()`` still list the name (it is in the class), so each one's ``__doc__``
+    says that it is not there and gives the hint: ``help(nn.Dense)`` shows it under the name.
     """
 
     def __init__(self, name, hint):
         self.name, self.hint = name, hint
+        self.__doc__ = ('Not in MXNet 1.9.1 or minigluon (another library\'s name; reading it '
+                        'raises AttributeError): %s' % hint)
 
     def __get__(self, obj, owner=None):
         what = ("type object %r" % owner.__name__ if obj is None
@@ -292,6 +297,19 @@ class OtherFrameworkName:
         """Set ``owner.<name>`` to a descriptor for each ``name -> hint`` of ``hints``."""
         for name, hint in hints.items():
             setattr(owner, name, cls(name, hint))
+
+
+class OtherFrameworkFlag(OtherFrameworkName):
+    """An :class:`OtherFrameworkName` for a flag that another library's users *set*
+    (``p.requires_grad = False`` freezes a PyTorch parameter): setting it raises the
+    ``AttributeError`` with the hint too, where MXNet 1.9.1 would keep an attribute nothing
+    reads, so the parameter silently went on training. A data descriptor, so a subclass cannot
+    shadow it with an instance attribute (it may still define the name itself).
+    """
+
+    def __set__(self, obj, value):
+        raise AttributeError("'%s' object has no attribute %r to set: %s"
+                             % (type(obj).__name__, self.name, self.hint))
 
 
 class _OutOfScopeImports:

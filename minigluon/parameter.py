@@ -20,7 +20,8 @@ import numpy as np
 
 from minigluon import autograd, initializer
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.base import MXNetError, NotSupportedError, OtherFrameworkName, ValueAssertionError
+from minigluon.base import (MXNetError, NotSupportedError, OtherFrameworkFlag, OtherFrameworkName,
+                            ValueAssertionError)
 from minigluon.context import Context, current_context
 from minigluon.ndarray import NDArray, array, zeros
 
@@ -448,10 +449,12 @@ class Constant(Parameter):
         self._grad_req = 'null'
 
 
-# Another library's flag that MXNet 1.9.1's Parameter lacks: asking for it names Gluon's way
+# Another library's flag that MXNet 1.9.1's Parameter lacks: reading or setting it names Gluon's
+# way (setting it is how that library freezes a parameter; MXNet keeps the attribute and trains on)
 _REQUIRES_GRAD = ("set p.grad_req = 'null' to freeze the parameter ('write' trains it), e.g. "
                   "net.collect_params('.*dense0.*').setattr('grad_req', 'null')")
-OtherFrameworkName.install(Parameter, {'requires_grad': _REQUIRES_GRAD, 'requires_grad_': _REQUIRES_GRAD})
+OtherFrameworkFlag.install(Parameter, {'requires_grad': _REQUIRES_GRAD})
+OtherFrameworkName.install(Parameter, {'requires_grad_': _REQUIRES_GRAD})
 
 
 def __getattr__(name):

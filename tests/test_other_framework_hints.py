@@ -9,6 +9,7 @@ what to write instead; these tests pin the advice and that the advice works.
 """
 import copy
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -313,6 +314,21 @@ def test_parameter_requires_grad_names_grad_req():
     assert copy.deepcopy(p).name == p.name and pickle.loads(pickle.dumps(p)).name == p.name
 
 
+def test_setting_requires_grad_names_grad_req_instead_of_training_on():
+    # PyTorch freezes with p.requires_grad = False; MXNet 1.9.1 keeps the attribute, nothing
+    # reads it and the layer goes on training: refused with the advice (docs/PORTING.md)
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    match = r"^'Parameter' object has no attribute 'requires_grad' to set: set p.grad_req = 'null'"
+    with pytest.raises(AttributeError, match=match):
+        net.weight.requires_grad = False
+    with pytest.raises(AttributeError, match=match):
+        net.collect_params().setattr('requires_grad', False)
+    assert not hasattr(net.weight, 'requires_grad') and net.weight.grad_req == 'write'
+    net.collect_params().setattr('grad_req', 'null')          # the advice still works
+    assert net.weight.grad_req == 'null'
+
+
 # -- a tuple attribute given as several integers --------------------------------------------------
 def test_axes_given_as_separate_integers_ask_for_one_tuple():
     x = nd.ones((2, 3))
@@ -355,3 +371,16 @@ def test_other_framework_names_leave_room_for_a_block_of_ones_own():
     with pytest.raises(AttributeError, match="type object 'Dense' has no attribute 'train'"):
         gnn.Dense.train
     assert 'class Dense' in pydoc.render_doc(gnn.Dense)
+
+
+def test_help_says_the_other_framework_names_are_not_there():
+    # help() lists every name of the class, the hints' too (pydoc shows a non-data descriptor as
+    # an inherited method): each must say under its name that it is not there, not stand bare
+    # as if Block had an eval() to call
+    import pydoc
+    text = pydoc.render_doc(nn.Dense, renderer=pydoc.plaintext)
+    assert re.search(r"\|  eval\n \|      Not in MXNet 1.9.1 or minigluon \(another library's name; "
+                     r"reading it raises AttributeError\): a Block has no training flag", text)
+    text = pydoc.render_doc(gluon.Parameter, renderer=pydoc.plaintext)
+    assert re.search(r"\|  requires_grad\n \|      Not in MXNet 1.9.1 or minigluon .*: set "
+                     r"p.grad_req = 'null'", text)

@@ -115,8 +115,21 @@ def mx_hidden_outputs(cls_name, state):
     return 0
 
 
+# Names under which minigluon's nd/sym offer an operator that MXNet 1.9.1's registry does not
+# have (its operator is ``_random_normal_like``, ``_contrib_box_iou``...): a node made through
+# one is written under the operator's own name, since MXNet cannot load a file naming them
+# ("Operator random_normal_like is not registered").
+NOT_MXNET_NAMES = frozenset([
+    'MultiBoxPrior', 'box_iou', 'linalg_syevd', 'maximum', 'minimum', 'pow',
+    'random_exponential_like', 'random_gamma_like', 'random_generalized_negative_binomial_like',
+    'random_negative_binomial_like', 'random_normal_like', 'random_poisson_like',
+    'random_uniform_like'])
+
+
 def json_op_name(called, cls):
     """The operator name MXNet writes to JSON for a call through the name ``called``."""
+    if called in NOT_MXNET_NAMES:
+        return cls.name
     target = MX_ALIASES.get(called, called)
     from minigluon.ops.registry import OPS
     if OPS.get(target) is cls:
