@@ -714,11 +714,11 @@ def download(url, fname=None, dirname=None, overwrite=False, retries=5):
     The name is ``fname`` (default: the last part of ``url``), inside ``dirname`` when given.
     MXNet skips the download when that file exists and ``overwrite`` is False; then this returns
     the name. Otherwise it raises ``MXNetFileNotFoundError`` (a ``FileNotFoundError`` and a
-    ``RuntimeError``) naming the URL and the path to copy it to; ``MXNetValueError`` if
-    ``retries`` < 0. Unlike MXNet it creates no folder.
+    ``RuntimeError``) naming the URL and the path to copy it to; ``ValueAssertionError`` (MXNet's
+    ``AssertionError``) if ``retries`` < 0. Unlike MXNet it creates no folder.
     """
-    from minigluon import base, utils
-    base.check_int(retries, 'download: retries', minimum=0)
+    from minigluon import utils
+    utils._check_retries(retries)
     if fname is None:
         fname = url.split('/')[-1]
     if dirname is not None:

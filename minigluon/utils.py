@@ -206,21 +206,29 @@ def download(url, path=None, overwrite=False, sha1_hash=None, retries=5, verify_
         (a ``FileNotFoundError`` and a ``RuntimeError``, as MXNet's failed downloads) when MXNet
         would download: the file is missing, its SHA-1 differs, or ``overwrite`` is True. The
         message names the URL and the path to copy it to.
-    MXNetValueError
-        If ``url`` ends in '/' and ``path`` is None (no file name), or ``retries`` < 0.
+    ValueAssertionError
+        (a ``ValueError`` and MXNet's ``AssertionError``) if ``url`` ends in '/' and ``path`` is
+        None (no file name), or ``retries`` < 0.
     """
     if not isinstance(url, str):
         raise _base.MXNetTypeError('download: url must be a str, got %s' % type(url).__name__)
     if path is None:
         fname = url.split('/')[-1]
         if not fname:
-            raise _base.MXNetValueError('download: cannot make a file name from url %r (it ends in '
+            raise _base.ValueAssertionError('download: cannot make a file name from url %r (it ends in '
                                         "'/'); pass path=" % (url,))
     else:
         path = os.path.expanduser(path)
         fname = os.path.join(path, url.split('/')[-1]) if os.path.isdir(path) else path
-    _base.check_int(retries, 'download: retries', minimum=0)
+    _check_retries(retries)
     return _file_in_place('download', url, fname, overwrite, sha1_hash)
+
+
+def _check_retries(retries):
+    """MXNet's download functions assert ``retries >= 0``: an int, else ``MXNetTypeError``; below 0
+    a ``ValueAssertionError`` (a ``ValueError`` and MXNet's ``AssertionError``)."""
+    if _base.check_int(retries, 'download: retries') < 0:
+        raise _base.ValueAssertionError('download: retries must be >= 0, got %d' % retries)
 
 
 def _file_in_place(what, url, fname, overwrite=False, sha1_hash=None):
