@@ -150,7 +150,7 @@ def test_images_decode_as_opencv_does():
 
 
 def test_pack_img_round_trips(tmp_path):
-    from PIL import Image
+    Image = pytest.importorskip('PIL.Image')
     rs = np.random.RandomState(0)
     bgr = rs.randint(0, 256, (6, 9, 3)).astype(np.uint8)
     header = rio.IRHeader(0, [1, 2], 5, 0)

@@ -214,8 +214,9 @@ class _WritableMemory:
     """Exposes a read-only array's memory as writable, through ``__array_interface__``, and keeps
     the array (hence the DLPack producer's memory) alive as the new array's base.
 
-    NumPy before 2.0 marks every array that ``np.from_dlpack`` makes read-only (DLPack had no
-    read-only flag then) and refuses to clear the mark; MXNet's ``nd.from_dlpack`` gives an
+    NumPy before 2.2 marks every array that ``np.from_dlpack`` makes read-only (1.26 and 2.0 read
+    only unversioned capsules, which have no read-only flag; 2.1 reads versioned ones but still
+    marks them read-only) and refuses to clear the mark; MXNet's ``nd.from_dlpack`` gives an
     NDArray that writes through to the producer's memory, so minigluon re-exposes it."""
 
     def __init__(self, array):
@@ -225,11 +226,11 @@ class _WritableMemory:
         self.__array_interface__ = interface
 
 
-_NUMPY_MARKS_DLPACK_READ_ONLY = np.lib.NumpyVersion(np.__version__) < '2.0.0'
+_NUMPY_MARKS_DLPACK_READ_ONLY = np.lib.NumpyVersion(np.__version__) < '2.2.0'
 
 
 def _numpy_from_dlpack(obj):
-    """``np.from_dlpack(obj)``, writable on NumPy 1.26 as on NumPy 2 (:class:`_WritableMemory`)."""
+    """``np.from_dlpack(obj)``, writable on NumPy 1.26 to 2.1 as on NumPy 2.2+ (:class:`_WritableMemory`)."""
     array = np.from_dlpack(obj)
     if _NUMPY_MARKS_DLPACK_READ_ONLY and not array.flags.writeable:
         array = np.asarray(_WritableMemory(array))
@@ -241,7 +242,7 @@ def from_dlpack(dlpack):
 
     Accepts what :func:`to_dlpack_for_read` returns (a capsule, consumed once) as well as any
     array that implements the protocol (NumPy, CuPy, PyTorch...). The NDArray is writable and
-    writes reach the producer's memory, as in MXNet, with NumPy 1.26 as with NumPy 2.
+    writes reach the producer's memory, as in MXNet, with NumPy 1.26 to 2.1 as with NumPy 2.2+.
 
     Raises
     ------

@@ -41,8 +41,10 @@ def _host(fn):
 
 
 def _vectorize(scalar_fn):
+    """``scalar_fn`` applied element-wise: float64 array in, float64 array of the same shape out
+    (a 0-d one too: ``np.frompyfunc`` gives a bare Python float for a 0-d input)."""
     ufunc = np.frompyfunc(scalar_fn, 1, 1)
-    return lambda x: ufunc(x.astype(np.float64)).astype(np.float64)
+    return lambda x: np.asarray(ufunc(x.astype(np.float64)), dtype=np.float64)
 
 
 def _lgamma(x):

@@ -338,7 +338,7 @@ def test_draw_next_draws_boxes_in_bgr():
 def _write_rec(path, labels, size=(8, 8)):
     """A .rec file of grey PNG images with the given raw labels."""
     import io as _io
-    from PIL import Image
+    Image = pytest.importorskip('PIL.Image')
     buf = _io.BytesIO()
     Image.fromarray(np.full(size + (3,), 100, np.uint8)).save(buf, format='PNG')
     writer = mx.recordio.MXRecordIO(str(path), 'w')

@@ -63,6 +63,12 @@ def test_special_fallbacks_without_scipy(monkeypatch):
     y = np.array([-0.999, -0.5, 0.0, 0.3, 0.99999])
     assert_almost_equal(_erf(_special._erfinv_np(y)), y, rtol=1e-12, atol=1e-12)
     assert np.isinf(_special._erfinv_np(np.array([1.0]))[0])
+    # a 0-d input (the Dirichlet density takes gammaln of its 0-d total) gives a 0-d array
+    for fn, ref in [(_special.erf, math.erf), (_special.gamma, math.gamma),
+                    (_special.gammaln, math.lgamma)]:
+        for dtype in ('float32', 'float64'):
+            out = fn(np, np.array(2.5, dtype=dtype))
+            assert out.shape == () and out.dtype == dtype and out == np.array(ref(2.5), dtype)
 
 
 @pytest.mark.parametrize('name', ['floor', 'ceil', 'round', 'rint', 'fix', 'trunc', 'sign'])

@@ -286,7 +286,7 @@ def test_image_datasets_check_flag_at_construction(tmp_path, flag):
 def test_lst_file_with_byte_order_mark_and_nul_path(tmp_path):
     # the BOM made line 1's index "\ufeff0" not an integer; a NUL failed at read time without
     # naming the .lst file
-    from PIL import Image
+    Image = pytest.importorskip('PIL.Image')
     Image.new('RGB', (2, 3)).save(str(tmp_path / 'a.png'))
     (tmp_path / 'x.lst').write_bytes('\ufeff0\t1.5\ta.png\n'.encode('utf-8'))
     data = mx.gluon.data.vision.ImageListDataset(str(tmp_path), 'x.lst')
@@ -329,7 +329,7 @@ def test_random_size_crop_bad_area(area):
 def test_pixel_bomb_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
     # pins the limit the decoders rely on: Pillow's MAX_IMAGE_PIXELS (an image of more than twice
     # as many pixels is refused from its header), for imdecode, unpack_img and the datasets
-    from PIL import Image
+    Image = pytest.importorskip('PIL.Image')
     Image.new('L', (40, 30)).save(str(tmp_path / 'big.png'))
     buf = (tmp_path / 'big.png').read_bytes()
     monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', 500)          # 1200 pixels > 2 x 500
