@@ -10,6 +10,7 @@ import sys as _sys
 
 from minigluon import ops as _ops
 from minigluon.base import raises_mxnet_errors
+from minigluon.ops.binding import call_signature as _call_signature
 from minigluon.ndarray.ndarray import NDArray, call_op, invoke  # noqa: F401
 from minigluon.ndarray.creation import (  # noqa: F401
     DEFAULT_DTYPE, arange, array, concatenate, empty, eye, from_dlpack, from_numpy, full, linspace, ones, ones_like,
@@ -93,7 +94,7 @@ def _make_function(op_name):
         return call_op(op_name, *args, **kwargs)
     fn.__name__ = op_name
     fn.__doc__ = cls.__doc__
-    fn.__signature__ = _ops.registry.call_signature(cls, ('out', 'name'))
+    fn.__signature__ = _call_signature(cls, ('out', 'name'))
     return fn
 
 

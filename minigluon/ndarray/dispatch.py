@@ -23,7 +23,8 @@ from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
-from minigluon.ops.registry import bind_call, get_op
+from minigluon.ops.binding import bind_call
+from minigluon.ops.registry import get_op
 
 _Node = autograd.Node
 _on_tape = autograd.on_tape
