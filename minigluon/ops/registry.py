@@ -1,6 +1,22 @@
 """The operator registry: one class per operator, feeding ``nd``, ``sym``, the graph executor and JSON.
 
-An operator is a subclass of :class:`Op` that declares
+Terms used across :mod:`minigluon.ops`, :mod:`minigluon.ndarray.dispatch` and
+:mod:`minigluon.symbol`:
+
+* an **operator class** is a subclass of :class:`Op` registered with :func:`register` under
+  MXNet's operator name (``Convolution``, ``relu``). It is defined once and serves every mode;
+* an **operator instance** (``op``) is made for one call, eager or in a graph: its attributes
+  are instance fields (``op.num_filter``), and ``forward`` may keep on it what ``backward``
+  needs (``self.cols``). An autograd ``Node`` holds the instance it ran;
+* an **attribute** is a typed setting of the operator (:class:`~minigluon.ops.attr.Attr`):
+  ``kernel``, ``num_filter``. ``op.given`` holds the attributes the caller set, parsed; those
+  are what ``-symbol.json`` writes, as MXNet writes only the given ones;
+* an **input** (MXNet: *argument*) is an array the operator computes on, named by
+  ``op.list_arguments()`` (``data, weight, bias``); an **output** is an array it returns;
+* a **node** is an operator instance with its inputs, either on the autograd tape
+  (:class:`minigluon.autograd.Node`) or in a Symbol graph (:mod:`minigluon.symbol.graph`).
+
+A subclass declares:
 
 * ``name`` (MXNet's operator name, as written in ``-symbol.json``) and ``aliases``;
 * ``arguments``: the names of its array inputs, in MXNet's order (override :meth:`Op.list_arguments`
@@ -11,12 +27,15 @@ An operator is a subclass of :class:`Op` that declares
 * ``num_outputs`` / ``num_visible_outputs`` and ``mutate_inputs`` (auxiliary states such as
   BatchNorm's running mean, which appear as ``aux:`` in exported files);
 * ``forward(xp, *inputs)`` returning an array or a tuple of arrays, and right below it
-  ``backward(xp, *grad_outputs)`` returning one gradient (or ``None``) per input;
+  ``backward(xp, *grad_outputs)`` returning one gradient (or ``None``) per input; ``xp`` is
+  ``numpy`` or ``cupy``, the inputs and outputs raw arrays of that module (never NDArrays);
 * optionally ``infer_shape`` and ``infer_type`` for symbolic shape inference (deferred
-  initialisation, ``Symbol.infer_shape``).
+  initialisation, ``Symbol.infer_shape``); the defaults run ``forward`` on zeros.
 
-An instance is made per call: attributes become instance fields (``self.num_hidden``) and
-``forward`` may stash what ``backward`` needs on ``self``. ``xp`` is ``numpy`` or ``cupy``.
+Semantics, names, attributes and defaults are MXNet 1.9.1's (its ``NNVM_REGISTER_OP`` entries
+and their parameter structs); each operator's docstring names its source. How a call reaches an
+instance: :mod:`minigluon.ops.binding` (``bind_call``), ``_make_function`` in
+:mod:`minigluon.ndarray` (``nd.<name>``) and :mod:`minigluon.symbol.creation` (``sym.<name>``).
 """
 import difflib
 
@@ -42,11 +61,22 @@ PROBE_SIZES = (12, 24, 1)
 class Op:
     """Base of every operator; see the module docstring for what a subclass declares.
 
+    ``Op(**attributes)`` parses each attribute with its :class:`Attr` (a Python value or MXNet's
+    string form), sets every attribute (given or default) as an instance field, keeps the parsed
+    given ones in ``given`` and runs :meth:`check_attrs`; TypeError for an unknown or missing
+    attribute, ValueError for a bad value. :meth:`_fast` makes an instance from already-parsed
+    values without any of this (the graph executor, ``x + 1``, the cached prototypes of
+    ``nd.<name>``).
+
     Besides its attributes, the machinery that runs an operator may set on an instance:
 
-    * ``needs_input_grad`` (one bool per input): set by autograd before ``backward`` (and before
-      ``forward`` where ``needs_grad_hint`` asks for it) and by the graph executor, so that a
-      backward can skip the gradients nobody reads;
+    * ``needs_input_grad`` (one bool per input, True where someone reads that input's
+      gradient): set by autograd before ``backward`` (and before ``forward`` where
+      ``needs_grad_hint`` asks for it) and by the graph executor, so that a backward can skip
+      (return ``None`` for) the gradients nobody reads; absent means all are needed;
+    * ``view`` (see the class attribute): set True on the instance by
+      ``call_op(..., _view=True)`` for an NDArray method whose result may be a view
+      (``x.reshape``);
     * ``graph_inference``: see below; ``static_workspace`` (a dict of buffers kept across calls),
       for operators declaring ``uses_workspace``, in a ``static_alloc`` graph;
       ``keep_argmax`` / ``strided_output_ok``: plan flags of max Pooling / Convolution
@@ -62,7 +92,9 @@ class Op:
     num_outputs = 1
     num_visible_outputs = None     # None: all outputs are visible
     mutate_inputs = ()             # indices of auxiliary-state inputs written by forward
-    differentiable = True          # False: never recorded (argmax, comparisons, ...)
+    # False: no gradient, so no tape node; the outputs take invoke's zero path (argmax,
+    # comparisons: a backward through them sends zeros, as in MXNet 1.9.1)
+    differentiable = True
     # True: a recorded eager call sets ``op.needs_input_grad`` before the forward too (a CachedOp
     # does so when it records), for operators whose forward can prepare the backward's work
     # (max Pooling)
@@ -81,6 +113,7 @@ class Op:
     view = False
 
     def __init__(self, **kwargs):
+        """Parse and check the attributes ``kwargs`` (see the class docstring)."""
         cls = type(self)
         given = {}
         for key, value in kwargs.items():
@@ -145,9 +178,15 @@ class Op:
 
     # -- maths --------------------------------------------------------------------------------------
     def forward(self, xp, *inputs):
+        """The outputs for raw ``inputs`` (arrays of the module ``xp``, ordered as
+        :meth:`list_arguments`): one array, or a tuple of ``num_outputs`` arrays. It may keep
+        on ``self`` what :meth:`backward` needs."""
         raise NotImplementedError('%s.forward' % type(self).__name__)
 
     def backward(self, xp, *grad_outputs):
+        """The gradients of the inputs given one gradient per output (each the shape and dtype
+        of that output; zeros for an output nobody used), after :meth:`forward` on this same
+        instance: a tuple of one array (or ``None``: no gradient) per input."""
         raise MXNetError('operator %s has no gradient' % self.name)
 
     # -- shape and dtype rules ----------------------------------------------------------------------
