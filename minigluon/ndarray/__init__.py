@@ -127,7 +127,7 @@ def _populate(namespace):
     """Put an ``nd.<name>`` function for every registered operator name and alias into
     ``namespace`` (this module's globals), keeping names already defined there."""
     for _name in list(_ops.OPS):
-        if _name not in namespace and not _name.startswith('_getitem'):
+        if _name not in namespace:
             namespace[_name] = _make_function(_name)
 
 
