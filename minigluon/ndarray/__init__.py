@@ -1,15 +1,19 @@
 """The ``nd`` namespace: NDArray, creation functions, file I/O and one function per registered operator.
 
 Operator functions are generated from the registry (as MXNet generates ``mx.nd`` from its C++
-registry): ``nd.FullyConnected(x, w, b, num_hidden=3)``, ``nd.relu(x)``, ``nd.CTCLoss(...)``.
-The path of an eager call: :func:`_make_function`'s function builds the operator instance and
-hands it to :func:`~minigluon.ndarray.dispatch.invoke`, which runs and records it.
+registry): ``nd.FullyConnected(x, w, b, num_hidden=3)``, ``nd.relu(x)``, ``nd.CTCLoss(...)``, one
+per registered name and alias (:func:`_populate`). The path of an eager call: the function made by
+:func:`_make_function` builds the operator instance (from a cached prototype, or through
+:func:`~minigluon.ndarray.dispatch.call_op` and ``bind_call``) and hands it to
+:func:`~minigluon.ndarray.dispatch.invoke`, which runs and records it. docs/DESIGN.md, "Following
+one operator call", walks through it.
 """
 from minigluon import base as _base
 import sys as _sys
 
 from minigluon import ops as _ops
 from minigluon.base import raises_mxnet_errors
+from minigluon.ops.binding import call_signature as _call_signature
 from minigluon.ndarray.ndarray import NDArray, call_op, invoke  # noqa: F401
 from minigluon.ndarray.creation import (  # noqa: F401
     DEFAULT_DTYPE, arange, array, concatenate, empty, eye, from_dlpack, from_numpy, full, linspace, ones, ones_like,
@@ -21,11 +25,15 @@ _CACHE_LIMIT = 64      # prototypes kept per operator (distinct attribute sets)
 
 
 def _prototype(cls, kwargs):
-    """Attribute dict of ``cls(**kwargs)``, parsed and checked once and then cached per operator and
-    attribute set: an eager call then only copies it into a fresh instance (operators keep the state
-    their backward needs on the instance, so every call needs its own). ``None`` when this call
-    cannot take the fast path (unhashable or invalid attributes, inputs that depend on attributes,
-    mutable attribute values); the caller then goes through ``bind_call``, which reports errors."""
+    """The *prototype* of ``cls(**kwargs)``: the instance's field dict (``vars(op)``: every
+    attribute value, parsed and checked, and ``given``), made once and then cached per operator
+    class (``cls._proto_cache``, at most ``_CACHE_LIMIT`` attribute sets) and per attribute set
+    (keyed by each value with its type, so ``1`` and ``True`` differ). An eager call then only
+    copies it into a fresh instance (operators keep the state their backward needs on the
+    instance, so every call needs its own); the copy is shallow, which is why the field values
+    must be immutable. ``None`` when this call cannot take the fast path (unhashable or invalid
+    attributes, inputs that depend on attributes, mutable attribute values); the caller then
+    goes through ``bind_call``, which reports errors."""
     try:
         key = tuple([(k, type(v), v) for k, v in kwargs.items()]) if kwargs else ()
         cache = cls.__dict__.get('_proto_cache')
@@ -51,12 +59,23 @@ def _prototype(cls, kwargs):
 
 
 def _make_function(op_name):
-    """The function ``nd.<op_name>``: a call with every declared input given positionally as an
-    NDArray and only attributes as keywords builds the operator from a cached prototype
-    (:func:`_prototype`, the same instance :meth:`Op._fast` would make) and runs it with
-    :func:`~minigluon.ndarray.dispatch.invoke`; any other call goes through
-    :func:`~minigluon.ndarray.dispatch.call_op`, which binds the arguments (``bind_call``)
-    and reports bad ones."""
+    """The function ``nd.<op_name>`` for the operator class registered as ``op_name``.
+
+    Fast path: a call with every declared input given positionally as an NDArray and only
+    attributes as keywords (``nd.relu(x)``, ``nd.Convolution(x, w, b, kernel=(3, 3),
+    num_filter=8)``) builds the operator from a cached prototype (:func:`_prototype`; the
+    instance :meth:`Op._fast` would make) and runs it with
+    :func:`~minigluon.ndarray.dispatch.invoke`. Any other call (inputs by keyword, a
+    positional attribute, ``out=``, a variadic operator or one whose inputs depend on its
+    attributes, an operator with its own ``__init__`` or a ``ctx`` attribute) goes through
+    :func:`~minigluon.ndarray.dispatch.call_op`, which binds the arguments
+    (:func:`~minigluon.ops.binding.bind_call`) and reports bad ones. Both give the same
+    instance and result. The function carries the operator's docstring and a signature
+    (``call_signature``) for ``help()``.
+
+    ``fn`` is the per-call overhead of every eager operator: it is kept to one function call
+    (:func:`invoke`) once the prototype is cached; keep helpers out of it.
+    """
     cls = _ops.OPS[op_name]
     declared = cls.arguments
     fast = (declared is not None and cls.__init__ is _ops.registry.Op.__init__
@@ -93,7 +112,7 @@ def _make_function(op_name):
         return call_op(op_name, *args, **kwargs)
     fn.__name__ = op_name
     fn.__doc__ = cls.__doc__
-    fn.__signature__ = _ops.registry.call_signature(cls, ('out', 'name'))
+    fn.__signature__ = _call_signature(cls, ('out', 'name'))
     return fn
 
 
@@ -108,7 +127,7 @@ def _populate(namespace):
     """Put an ``nd.<name>`` function for every registered operator name and alias into
     ``namespace`` (this module's globals), keeping names already defined there."""
     for _name in list(_ops.OPS):
-        if _name not in namespace and not _name.startswith('_getitem'):
+        if _name not in namespace:
             namespace[_name] = _make_function(_name)
 
 

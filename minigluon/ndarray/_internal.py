@@ -12,7 +12,7 @@ is nd._plus``); :func:`internal_functions` picks them, and ``sym._internal`` use
 from minigluon.ops import OPS as _OPS
 
 # prefixes of the operator families MXNet keeps out of ``_internal``
-_OWN_NAMESPACE = ('_contrib_', '_linalg_', '_image_', '_np', '_getitem')
+_OWN_NAMESPACE = ('_contrib_', '_linalg_', '_image_', '_np')
 
 
 def internal_functions(namespace, names):

@@ -23,7 +23,8 @@ from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
-from minigluon.ops.registry import bind_call, get_op
+from minigluon.ops.binding import bind_call
+from minigluon.ops.registry import get_op
 
 _Node = autograd.Node
 _on_tape = autograd.on_tape
@@ -31,6 +32,7 @@ _join_inputs = autograd._join_inputs
 
 
 def _is_nd(x):
+    """True for an NDArray: the ``is_input`` test of :func:`~minigluon.ops.binding.bind_call`."""
     return isinstance(x, NDArray)
 
 
@@ -39,16 +41,33 @@ def invoke(op, inputs):
 
     Every eager call and NDArray method runs its operator here (a hybridized graph runs its
     operators itself, in :meth:`minigluon.executor.CachedOp._call_planned`, except node by node
-    under an operator hook, which comes through here). Returns one NDArray or a list
-    (multi-output operators show only their ``num_visible_outputs``). ``inputs`` (a list or
-    tuple of NDArrays) is kept on the autograd tape as given, without a copy: callers pass a
-    fresh sequence and never mutate it.
+    under an operator hook, which comes through here).
 
-    The steps: check the contexts and collect the raw arrays; run ``op.forward`` on them (errors
-    re-worded to name the operator); make sure no result aliases an input unless the operator
-    is a view (:func:`_own`); wrap the results as NDArrays; while recording, put a node on the
-    tape (:func:`_record`) or send the outputs down the zero path (:func:`_zero_path`). The
-    first branch below is the common one-NumPy-output case, written out for speed.
+    Parameters
+    ----------
+    op : Op
+        A fresh operator instance with its attributes set (:mod:`minigluon.ops.registry`), used
+        for this call only: its ``forward`` may keep what its ``backward`` needs, and the tape
+        keeps it.
+    inputs : list or tuple of NDArray
+        Ordered as ``op.list_arguments()``; kept on the autograd tape as given, without a copy:
+        callers pass a fresh sequence and never mutate it.
+
+    Returns
+    -------
+    NDArray or list of NDArray
+        One NDArray, or a list for an operator with several visible outputs
+        (``num_visible_outputs`` of its ``num_outputs``). Each is a new array unless ``op.view``
+        (:func:`_own`), on the first input's context.
+
+    The steps: check the contexts and collect the raw (NumPy or CuPy) arrays; run
+    ``op.forward(xp, *raws)`` on them, ``xp`` the arrays' module (errors re-worded to name the
+    operator); make sure no result aliases an input unless the operator is a view (:func:`_own`);
+    wrap the results as NDArrays; while recording, put a node on the tape (:func:`_record`: a
+    :class:`~minigluon.autograd.Node` holding ``op``, ``inputs`` and the outputs' shapes and
+    dtypes, which each output's ``_entry`` points at) or send the outputs down the zero path
+    (:func:`_zero_path`). The first branch below is the common one-NumPy-output case, with
+    :func:`_record` written out for speed; the general case follows it.
 
     Raises
     ------
@@ -232,7 +251,10 @@ def Custom(*data, **kwargs):
 
 
 def _call_class(cls, name, args, kwargs):
-    """:func:`call_op` for the operator class ``cls`` (called ``name`` in messages)."""
+    """:func:`call_op` for the operator class ``cls`` (called ``name`` in messages): take off
+    the keywords that are no operator's (``out``, ``name``, ``attr``, the internal ``_view``),
+    bind the rest (:func:`~minigluon.ops.binding.bind_call`), set the flags some operators
+    read from ``out=``, run the instance (:func:`invoke`) and copy the result into ``out``."""
     out = kwargs.pop('out', None)
     view = kwargs.pop('_view', False)     # internal: the result may be a view (x.reshape)
     kwargs.pop('name', None)

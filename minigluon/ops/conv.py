@@ -99,13 +99,20 @@ def _empty_batch_grads(xp, op, grad):
 
 
 def _pad(xp, x, before, after, value=0):
+    """``x`` ``(N, C, *S)`` padded with ``value`` by ``before[i]`` / ``after[i]`` on spatial axis
+    ``i`` (``x`` itself when there is nothing to pad)."""
     if not any(before) and not any(after):
         return x
     return xp.pad(x, [(0, 0), (0, 0)] + list(zip(before, after)), mode='constant', constant_values=value)
 
 
 class _ConvBase(Op):
-    """Attribute handling shared by Convolution and Deconvolution."""
+    """What Convolution and Deconvolution share: the attribute checks (:meth:`check_attrs`
+    fills ``_stride``, ``_dilate``, ``_pad`` (and ``_adj``) with one entry per spatial axis), the
+    inputs (``bias`` only without ``no_bias``), the shape checks with their messages, and the
+    shape rule that gives the weight and bias their shapes from the data (deferred
+    initialisation). A subclass gives ``_weight_shape(channels)``, ``_in_channels(weight_shape)``
+    and ``_out_spatial(input spatial sizes)``."""
 
     def check_attrs(self):
         nsp = len(self.kernel)
@@ -204,9 +211,14 @@ class _ConvBase(Op):
 
 
 def _conv_attrs(workspace, no_bias, deconv=False):
+    """The attributes of Convolution (or, with ``deconv``, Deconvolution, which adds ``adj`` and
+    ``target_shape``) in MXNet 1.9.1's order, with the defaults that differ between the two
+    (``workspace``, ``no_bias``). ``workspace``, ``cudnn_tune`` and ``cudnn_off`` are accepted
+    and written to JSON as in MXNet; they change nothing here."""
     extra = {'adj': Attr('shape', (), minimum=0), 'target_shape': Attr('shape', ())} if deconv else {}
     return {'kernel': Attr('shape', minimum=1), 'stride': Attr('shape', (), minimum=1),
-            'dilate': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0), **extra, 'num_filter': Attr('int'), 'num_group': Attr('int', 1),
+            'dilate': Attr('shape', (), minimum=1), 'pad': Attr('shape', (), minimum=0), **extra,
+            'num_filter': Attr('int'), 'num_group': Attr('int', 1),
             'workspace': Attr('int', workspace), 'no_bias': Attr('bool', no_bias),
             'cudnn_tune': Attr('str', None, choices=['fastest', 'limited_workspace', 'off']),
             'cudnn_off': Attr('bool', False), 'layout': Attr('str', None, choices=_LAYOUTS[1:])}

@@ -1,9 +1,18 @@
-"""Element-wise arithmetic: binary (``elemwise_*``, ``broadcast_*``), scalar (``_plus_scalar``...)
-and the basic unary maths.
+"""Element-wise arithmetic of two operands: binary (``elemwise_*``, ``broadcast_*``, the
+comparisons) and scalar (``_plus_scalar``...). One-operand maths (``relu``, ``exp``) is in
+:mod:`minigluon.ops.unary`.
 
-MXNet distinguishes ``elemwise_add`` (same shapes) from ``broadcast_add``; minigluon's ``elemwise_*``
-also broadcast, so ``a + b`` means the same eagerly and hybridized (MXNet's Symbol ``+`` refuses
-to broadcast). Exported graphs keep MXNet's op names.
+Each family is one base class (:class:`_Binary`, :class:`_Scalar`) holding ``forward``,
+``backward`` and the shape and type rules, and a factory (:func:`_binary`, :func:`_scalar`)
+that makes and registers one subclass per MXNet operator from its maths and gradient.
+
+MXNet distinguishes ``elemwise_add`` (same shapes) from ``broadcast_add``; minigluon registers
+them as one class (the second an alias), so ``elemwise_*`` also broadcast and ``a + b`` means the
+same eagerly and hybridized (MXNet's Symbol ``+`` refuses to broadcast). Exported graphs write MXNet's
+operator name for the function that made the node (:func:`minigluon.symbol.op_names.json_op_name`). Semantics: MXNet
+1.9.1 ``src/operator/tensor/elemwise_binary_broadcast_op_*.cc`` and
+``elemwise_binary_scalar_op_*.cc``, with the dtype rules documented at :func:`promote` and
+:func:`scalar_as`.
 """
 import math
 
@@ -28,6 +37,15 @@ def promote(a, b):
 
 
 class _Binary(Op):
+    """``out = compute(xp, lhs, rhs)`` with NumPy broadcasting; the subclasses (one per MXNet
+    operator and its aliases) are made by :func:`_binary` from a ``compute`` function and a
+    ``grads(self, xp, g, lhs, rhs)`` function returning ``(d lhs, d rhs)`` at full (broadcast)
+    shape, which :meth:`backward` sums back to each operand's shape (:func:`unbroadcast`).
+
+    Inputs ``lhs``, ``rhs`` of any shapes that broadcast; the output has the broadcast shape
+    and the :func:`promote` dtype (int64 for two bool arrays).
+    """
+
     arguments = ('lhs', 'rhs')
 
     def forward(self, xp, lhs, rhs):
@@ -105,6 +123,8 @@ class _Binary(Op):
 
 
 def _binary(name, aliases, compute, grads):
+    """Make and register the :class:`_Binary` operator class ``name`` (MXNet's operator name)
+    with ``aliases``, computing ``compute(xp, lhs, rhs)`` with gradients ``grads``."""
     cls = type(name, (_Binary,), {'name': name, 'aliases': tuple(aliases),
                                   'compute': staticmethod(compute), 'grads': grads})
     return register(cls)
@@ -157,7 +177,10 @@ ElemwiseAdd = _binary('elemwise_add', ['broadcast_add', 'broadcast_plus', '_add'
 ElemwiseSub = _binary('elemwise_sub', ['broadcast_sub', 'broadcast_minus', '_sub', '_minus', '_Minus'],
                       lambda xp, a, b: a - b, _g_sub)
 ElemwiseMul = _binary('elemwise_mul', ['broadcast_mul', '_mul', '_Mul'], lambda xp, a, b: a * b, _g_mul)
+
+
 def _div(xp, a, b):
+    """``a / b``; integer operands divide as MXNet's kernels do (see below)."""
     if a.dtype.kind in 'iu' and b.dtype.kind in 'iu':
         # Integer division as MXNet's C++ kernels do it: truncated toward zero, integer result.
         # A zero divisor gives 0, as MXNet's ``%`` does (MXNet 1.9.1's ``/`` kills the process
@@ -264,6 +287,14 @@ def scalar_as(scalar, dtype):
 
 
 class _Scalar(Op):
+    """``out = compute(xp, data, scalar)`` for one array and one number (``x + 2`` is
+    ``_plus_scalar(x, scalar=2)``); the subclasses are made by :func:`_scalar`, with
+    ``grad_fn(self, xp, g, data, scalar)`` the gradient of ``data`` (None: no gradient).
+
+    The output has ``data``'s shape and dtype (int64 for a bool ``data``); an integer ``data``
+    meets the scalar converted to its dtype (:func:`scalar_as`), as in MXNet 1.9.1.
+    """
+
     arguments = ('data',)
     same_shape = True
     attrs = {'scalar': Attr('number', 1.0), 'is_int': Attr('bool', True)}
@@ -290,6 +321,7 @@ class _Scalar(Op):
 
 
 def _scalar(name, aliases, compute, grad_fn, differentiable=True, doc=None):
+    """Make and register the :class:`_Scalar` operator class ``name`` with ``aliases``."""
     cls = type(name, (_Scalar,), {'name': name, 'aliases': tuple(aliases),
                                   'compute': staticmethod(compute), 'grad_fn': grad_fn,
                                   'differentiable': differentiable, '__doc__': doc})

@@ -1,6 +1,22 @@
 """The operator registry: one class per operator, feeding ``nd``, ``sym``, the graph executor and JSON.
 
-An operator is a subclass of :class:`Op` that declares
+Terms used across :mod:`minigluon.ops`, :mod:`minigluon.ndarray.dispatch` and
+:mod:`minigluon.symbol`:
+
+* an **operator class** is a subclass of :class:`Op` registered with :func:`register` under
+  MXNet's operator name (``Convolution``, ``relu``). It is defined once and serves every mode;
+* an **operator instance** (``op``) is made for one call, eager or in a graph: its attributes
+  are instance fields (``op.num_filter``), and ``forward`` may keep on it what ``backward``
+  needs (``self.cols``). An autograd ``Node`` holds the instance it ran;
+* an **attribute** is a typed setting of the operator (:class:`~minigluon.ops.attr.Attr`):
+  ``kernel``, ``num_filter``. ``op.given`` holds the attributes the caller set, parsed; those
+  are what ``-symbol.json`` writes, as MXNet writes only the given ones;
+* an **input** (MXNet: *argument*) is an array the operator computes on, named by
+  ``op.list_arguments()`` (``data, weight, bias``); an **output** is an array it returns;
+* a **node** is an operator instance with its inputs, either on the autograd tape
+  (:class:`minigluon.autograd.Node`) or in a Symbol graph (:mod:`minigluon.symbol.graph`).
+
+A subclass declares:
 
 * ``name`` (MXNet's operator name, as written in ``-symbol.json``) and ``aliases``;
 * ``arguments``: the names of its array inputs, in MXNet's order (override :meth:`Op.list_arguments`
@@ -11,21 +27,22 @@ An operator is a subclass of :class:`Op` that declares
 * ``num_outputs`` / ``num_visible_outputs`` and ``mutate_inputs`` (auxiliary states such as
   BatchNorm's running mean, which appear as ``aux:`` in exported files);
 * ``forward(xp, *inputs)`` returning an array or a tuple of arrays, and right below it
-  ``backward(xp, *grad_outputs)`` returning one gradient (or ``None``) per input;
+  ``backward(xp, *grad_outputs)`` returning one gradient (or ``None``) per input; ``xp`` is
+  ``numpy`` or ``cupy``, the inputs and outputs raw arrays of that module (never NDArrays);
 * optionally ``infer_shape`` and ``infer_type`` for symbolic shape inference (deferred
-  initialisation, ``Symbol.infer_shape``).
+  initialisation, ``Symbol.infer_shape``); the defaults run ``forward`` on zeros.
 
-An instance is made per call: attributes become instance fields (``self.num_hidden``) and
-``forward`` may stash what ``backward`` needs on ``self``. ``xp`` is ``numpy`` or ``cupy``.
+Semantics, names, attributes and defaults are MXNet 1.9.1's (its ``NNVM_REGISTER_OP`` entries
+and their parameter structs); each operator's docstring names its source. How a call reaches an
+instance: :mod:`minigluon.ops.binding` (``bind_call``), ``_make_function`` in
+:mod:`minigluon.ndarray` (``nd.<name>``) and :mod:`minigluon.symbol.creation` (``sym.<name>``).
 """
 import difflib
-import inspect
-from numbers import Number
 
 import numpy as np
 
-from minigluon.base import MXNetError, ShapeConflictError, TypeAssertionError, TypeConflictError
-from minigluon.ops.attr import _REQUIRED, Attr, ScalarShape, WholeFloat  # noqa: F401 (re-exported)
+from minigluon.base import MXNetError, ShapeConflictError, TypeConflictError
+from minigluon.ops.attr import Attr, WholeFloat  # noqa: F401 (Attr re-exported for operator files)
 
 OPS = {}          # every registered name and alias -> Op subclass
 
@@ -44,11 +61,22 @@ PROBE_SIZES = (12, 24, 1)
 class Op:
     """Base of every operator; see the module docstring for what a subclass declares.
 
+    ``Op(**attributes)`` parses each attribute with its :class:`Attr` (a Python value or MXNet's
+    string form), sets every attribute (given or default) as an instance field, keeps the parsed
+    given ones in ``given`` and runs :meth:`check_attrs`; TypeError for an unknown or missing
+    attribute, ValueError for a bad value. :meth:`_fast` makes an instance from already-parsed
+    values without any of this (the graph executor, ``x + 1``, the cached prototypes of
+    ``nd.<name>``).
+
     Besides its attributes, the machinery that runs an operator may set on an instance:
 
-    * ``needs_input_grad`` (one bool per input): set by autograd before ``backward`` (and before
-      ``forward`` where ``needs_grad_hint`` asks for it) and by the graph executor, so that a
-      backward can skip the gradients nobody reads;
+    * ``needs_input_grad`` (one bool per input, True where someone reads that input's
+      gradient): set by autograd before ``backward`` (and before ``forward`` where
+      ``needs_grad_hint`` asks for it) and by the graph executor, so that a backward can skip
+      (return ``None`` for) the gradients nobody reads; absent means all are needed;
+    * ``view`` (see the class attribute): set True on the instance by
+      ``call_op(..., _view=True)`` for an NDArray method whose result may be a view
+      (``x.reshape``);
     * ``graph_inference``: see below; ``static_workspace`` (a dict of buffers kept across calls),
       for operators declaring ``uses_workspace``, in a ``static_alloc`` graph;
       ``keep_argmax`` / ``strided_output_ok``: plan flags of max Pooling / Convolution
@@ -64,7 +92,9 @@ class Op:
     num_outputs = 1
     num_visible_outputs = None     # None: all outputs are visible
     mutate_inputs = ()             # indices of auxiliary-state inputs written by forward
-    differentiable = True          # False: never recorded (argmax, comparisons, ...)
+    # False: no gradient, so no tape node; the outputs take invoke's zero path (argmax,
+    # comparisons: a backward through them sends zeros, as in MXNet 1.9.1)
+    differentiable = True
     # True: a recorded eager call sets ``op.needs_input_grad`` before the forward too (a CachedOp
     # does so when it records), for operators whose forward can prepare the backward's work
     # (max Pooling)
@@ -83,6 +113,7 @@ class Op:
     view = False
 
     def __init__(self, **kwargs):
+        """Parse and check the attributes ``kwargs`` (see the class docstring)."""
         cls = type(self)
         given = {}
         for key, value in kwargs.items():
@@ -147,9 +178,15 @@ class Op:
 
     # -- maths --------------------------------------------------------------------------------------
     def forward(self, xp, *inputs):
+        """The outputs for raw ``inputs`` (arrays of the module ``xp``, ordered as
+        :meth:`list_arguments`): one array, or a tuple of ``num_outputs`` arrays. It may keep
+        on ``self`` what :meth:`backward` needs."""
         raise NotImplementedError('%s.forward' % type(self).__name__)
 
     def backward(self, xp, *grad_outputs):
+        """The gradients of the inputs given one gradient per output (each the shape and dtype
+        of that output; zeros for an output nobody used), after :meth:`forward` on this same
+        instance: a tuple of one array (or ``None``: no gradient) per input."""
         raise MXNetError('operator %s has no gradient' % self.name)
 
     # -- shape and dtype rules ----------------------------------------------------------------------
@@ -345,195 +382,3 @@ def shape_error(op, message, *arrays):
     desc = ', '.join('%s%s %s' % (name, tuple(a.shape), a.dtype)
                      for name, a in zip(op.list_arguments(), arrays) if a is not None)
     return ValueError('%s: %s (inputs: %s)' % (op.name, message, desc))
-
-
-def call_signature(cls, trailing):
-    """The :class:`inspect.Signature` shown for a generated ``nd.<op>`` / ``sym.<op>`` function
-    (``help()``, IDEs): the inputs (default None; ``*data`` for a variable count), then the
-    attributes with their defaults (shown keyword-only, the documented way to pass them; a
-    required one has no default; :func:`bind_call` also takes them positionally after the
-    inputs, as MXNet does), then the keyword-only ``trailing`` names (``out``, ``name``...)
-    defaulting to None. None when a name is not a valid parameter name."""
-    P = inspect.Parameter
-    params = []
-    if cls.arguments is None:
-        params.append(P('data', P.VAR_POSITIONAL))
-    else:
-        params += [P(a, P.POSITIONAL_OR_KEYWORD, default=None) for a in cls.arguments]
-    inputs = set(cls.arguments or ())
-    try:
-        for key, attr in cls.attrs.items():
-            if key not in inputs and not (cls.arguments is None and key == 'num_args'):
-                default = P.empty if attr.default is _REQUIRED else attr.default
-                params.append(P(key, P.KEYWORD_ONLY, default=default))
-        params += [P(t, P.KEYWORD_ONLY, default=None) for t in trailing if t not in cls.attrs]
-        return inspect.Signature(params)
-    except ValueError:
-        return None
-
-
-def _wrong_mode_array(cls, slot, value, is_input):
-    """The error for an array of the other mode (a Symbol given to an ``nd`` function, an NDArray
-    to a ``sym`` one), or None. MXNet 1.9.1 refuses both with an ``AssertionError`` ("Argument data
-    must have NDArray type, but got <Symbol a>"): the usual cause is an ``mx.nd`` call left inside a
-    ``hybrid_forward`` that is being hybridized (GluonCV's monodepth2 SSIM calls ``mx.nd.clip``)."""
-    if value is None or is_input(value):
-        return None
-    from minigluon.ndarray.ndarray import NDArray
-    from minigluon.symbol.symbol import Symbol
-    if isinstance(value, Symbol):
-        got, wanted, space = 'a Symbol', 'an NDArray', 'nd'
-    elif isinstance(value, NDArray):
-        got, wanted, space = 'an NDArray', 'a Symbol', 'sym'
-    else:
-        return None
-    return TypeAssertionError("%s: input %s must be %s, got %s (an mx.%s function called on %s; "
-                              "inside hybrid_forward call the F. function of that name instead)"
-                              % (cls.name, slot, wanted, got, space, got))
-
-
-def list_of_inputs_error(fn_name, value, is_input):
-    """The TypeError for ``concat([a, b], dim=0)`` (or ``None`` when ``value`` is no such list):
-    a variadic operator (``concat``, ``stack``, ``add_n``) takes its arrays as separate
-    positional arguments in MXNet 1.9.1, where other libraries take one list."""
-    if isinstance(value, (list, tuple)) and value and all(is_input(x) for x in value):
-        return TypeError('%s takes its inputs as separate positional arguments, not one %s: '
-                         'unpack it, %s(*arrays, ...)' % (fn_name, type(value).__name__, fn_name))
-    return None
-
-
-def input_flags_hint(cls, attrs, n_inputs):
-    """Name the flags that would make ``cls`` take more than ``n_inputs`` inputs, for the error of
-    ``softmax(x, length)`` without ``use_length=True`` (or ``''`` when there are none)."""
-    flags = []
-    for key in cls.attrs:
-        if attrs.get(key, False) is not False:
-            continue
-        try:
-            more = len(cls(**dict(attrs, **{key: True})).list_arguments()) > n_inputs
-        except Exception:         # not a flag, or True is no valid value for it
-            more = False
-        if more:
-            flags.append('%s=True' % key)
-    return ('; the further inputs are taken only with %s' % ' or '.join(flags)) if flags else ''
-
-
-def tuple_attribute_hint(cls, fn_name, free_attrs, args):
-    """For ``x.transpose(1, 0)``: when the first attribute left to fill positionally is a tuple
-    (``axes``, ``reps``) and the extra positional arguments are all integers, say that they
-    form one tuple (``''`` otherwise)."""
-    if free_attrs and cls.attrs[free_attrs[0]].kind == 'shape' and all(
-            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
-        return '; %s is one tuple: %s(..., %r)' % (free_attrs[0], fn_name, tuple(args))
-    return ''
-
-
-def bind_call(cls, args, kwargs, is_input):
-    """Split a Python call ``op(*args, **kwargs)`` into an operator instance and its inputs.
-
-    Leading positional arguments that are inputs (``is_input``) or ``None`` fill the declared
-    ``arguments`` in order; the remaining positional arguments are attributes in declaration order
-    (MXNet's generated functions accept ``nd.transpose(x, (1, 0))``). Keyword arguments are inputs if
-    they name an input, else attributes. Returns ``(op, inputs)`` with ``inputs`` ordered as
-    ``op.list_arguments()``.
-    """
-    declared = cls.arguments
-    args = list(args)
-    # 1. the leading positional inputs, and keyword arguments sorted into inputs and attributes
-    pos_inputs = []
-    limit = len(args) if declared is None else len(declared)
-    while args and len(pos_inputs) < limit and (args[0] is None or is_input(args[0])):
-        pos_inputs.append(args.pop(0))
-    if args and not isinstance(args[0], (Number, str, tuple, list)):   # (attributes: skip the check)
-        slot = ("'%s'" % declared[len(pos_inputs)] if declared and len(pos_inputs) < len(declared)
-                else '%d' % len(pos_inputs))
-        wrong = _wrong_mode_array(cls, slot, args[0], is_input)
-        if wrong is not None:
-            raise wrong
-    attrs = {}
-    named = {}
-    for key, value in kwargs.items():
-        if declared is not None and key in declared and key not in cls.attrs:
-            named[key] = value
-        else:
-            attrs[key] = value
-    # 2. a number or list where an input is expected (nd.relu([1, 2]), nd.broadcast_mul(x, 0.5),
-    # nd.dot(x, 2)) is taken as an attribute below and fails further on; name the input instead.
-    slot = declared[len(pos_inputs)] if declared and len(pos_inputs) < len(declared) else None
-    if slot in named or not (args and isinstance(args[0], (Number, list, np.ndarray))):
-        slot = None
-    not_an_array = TypeError("%s: input '%s' must be an array of this framework (e.g. nd.array(...)), "
-                             "got %s" % (cls.name, slot, type(args[0]).__name__)) if slot else None
-    if not_an_array and not pos_inputs and isinstance(args[0], (list, np.ndarray)):
-        raise not_an_array
-    # 3. the remaining positional arguments are attributes, in declaration order
-    if declared is None and args and list_of_inputs_error(cls.name, args[0], is_input):
-        raise list_of_inputs_error(cls.name, args[0], is_input)
-    free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
-    if args and declared is not None and is_input(args[0]):
-        # more arrays than the operator has inputs: say so, not "extra attribute <array repr>"
-        extra = 1
-        while extra < len(args) and (args[extra] is None or is_input(args[extra])):
-            extra += 1
-        raise TypeError('%s: takes %d input(s) %s, got %d arrays'
-                        % (cls.name, len(declared), list(declared), len(pos_inputs) + extra))
-    if len(args) > len(free_attrs):
-        if not_an_array:
-            raise not_an_array
-        raise TypeError('%s: too many positional arguments (%d extra: %r)%s'
-                        % (cls.name, len(args) - len(free_attrs), args[len(free_attrs):],
-                           tuple_attribute_hint(cls, cls.name, free_attrs, args)))
-    for key, value in zip(free_attrs, args):
-        attrs[key] = value
-    # 4. the operator: variadic ones take the positional inputs as they are
-    if declared is None:
-        if any(x is None for x in pos_inputs):
-            # MXNet 1.9.1 refuses it too; dropping the None would concatenate (add, stack...) the
-            # other inputs without a word
-            raise TypeError('%s: input %d is None; each input must be an array'
-                            % (cls.name, [x is None for x in pos_inputs].index(True)))
-        if 'num_args' in cls.attrs:
-            attrs.setdefault('num_args', len(pos_inputs))
-        op = cls(**attrs)
-        return op, pos_inputs
-    try:
-        op = cls(**attrs)
-    except (TypeError, ValueError):
-        if not_an_array:     # nd.slice(1.5, begin=..., end=...): the number is no attribute
-            raise not_an_array from None
-        raise
-    # 5. the inputs in op.list_arguments() order (which may depend on the attributes)
-    order = op.list_arguments()
-    if order != list(declared):
-        # As MXNet's generated functions: drop None inputs and fill the inputs these attributes
-        # take, in order (``RNN(x, p, h, seq_len, mode='gru', use_sequence_length=True)``).
-        pos_inputs = [x for x in pos_inputs if x is not None]
-        if len(pos_inputs) > len(order):
-            raise TypeError('%s: %d positional inputs given, but with these attributes it takes %s%s'
-                            % (cls.name, len(pos_inputs), order,
-                               input_flags_hint(cls, attrs, len(order))))
-    by_name = dict(zip(order if order != list(declared) else declared, pos_inputs))
-    for key, value in named.items():
-        if key in by_name and by_name[key] is not None:
-            raise TypeError('%s: input %r given twice' % (cls.name, key))
-        by_name[key] = value
-    inputs = []
-    for key in op.list_arguments():
-        value = by_name.pop(key, None)
-        if value is None:
-            if not_an_array and key == slot:
-                raise not_an_array
-            raise TypeError('%s: input %r is missing (inputs for these attributes: %s)'
-                            % (cls.name, key, op.list_arguments()))
-        if not is_input(value):
-            wrong = _wrong_mode_array(cls, repr(key), value, is_input)
-            if wrong is not None:
-                raise wrong
-            raise TypeError('%s: input %r must be an array, got %s'
-                            % (cls.name, key, type(value).__name__))
-        inputs.append(value)
-    extra = [k for k, v in by_name.items() if v is not None]
-    if extra:
-        raise TypeError('%s: input(s) %s given but not used with these attributes (inputs: %s)'
-                        % (cls.name, extra, op.list_arguments()))
-    return op, inputs

@@ -15,9 +15,12 @@ from minigluon.symbol.op_names import MX_ALIASES as _MX_ALIASES
 
 
 def _populate(namespace):
+    """Put a ``sym.<name>`` function (:func:`~minigluon.symbol.creation.make_function`) for every
+    registered operator name and alias, and for MXNet's other names of them (``MX_ALIASES``),
+    into ``namespace`` (this module's globals), keeping names already defined there."""
     names = list(_ops.OPS) + [a for a, target in _MX_ALIASES.items() if target in _ops.OPS]
     for name in names:
-        if name not in namespace and not name.startswith('_getitem'):
+        if name not in namespace:
             namespace[name] = _make_function(name)
 
 

@@ -11,8 +11,9 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
-from minigluon.ops.registry import (_wrong_mode_array, call_signature, input_flags_hint,
-                                    list_of_inputs_error, tuple_attribute_hint)
+from minigluon.ops.binding import (call_signature, input_given_twice_error, list_of_inputs_error,
+                                   too_many_inputs_error, too_many_positional_error,
+                                   unused_inputs_error, wrong_mode_error)
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, accepts_any_attr, INPUT_VAR_INIT, STYPE_TO_FLAG,
                                        json_op_name)
 from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
@@ -113,22 +114,18 @@ def _is_symbol(value):
 
 
 def _split_call(cls, fn_name, args, kwargs):
-    """Separate a call into positional/named inputs, operator attributes and hidden attributes."""
+    """Separate the call ``sym.<fn_name>(*args, **kwargs)`` of the operator class ``cls``.
+
+    Returns ``(pos, named, attrs, extra)``: the leading positional input Symbols (``None`` for
+    an input left out), the input Symbols given by keyword, the operator attributes (the
+    remaining positional values in declaration order, and the other keywords) and the hidden
+    attributes (``ctx_group``, ``__key__``: text the node carries, no operator attribute).
+    The rules and errors are those of :func:`minigluon.ops.binding.bind_call`.
+    """
     declared = cls.arguments
     args = list(args)
     if declared is None:
-        # A variadic operator (Concat, add_n) takes only its inputs positionally, as MXNet 1.9.1
-        # (which asserts "Positional arguments must be Symbol instances")
-        for i, value in enumerate(args):
-            wrong = _wrong_mode_array(cls, '%d' % i, value, _is_symbol)
-            if wrong is not None:
-                raise wrong
-            if not isinstance(value, Symbol):
-                unpack = list_of_inputs_error(fn_name, value, lambda x: isinstance(x, Symbol))
-                if unpack:
-                    raise unpack
-                raise TypeError('%s: positional argument %d must be a Symbol (an input), got %r; '
-                                'give attributes by keyword' % (fn_name, i, value))
+        _check_variadic_positionals(cls, fn_name, args)
     pos = []
     limit = len(args) if declared is None else len(declared)
     while args and len(pos) < limit and (args[0] is None or isinstance(args[0], Symbol)):
@@ -136,7 +133,7 @@ def _split_call(cls, fn_name, args, kwargs):
     if args and declared is not None and len(pos) < len(declared):
         # an NDArray where an input goes (MXNet 1.9.1 asserts "Argument data must be Symbol
         # instances"), not "too many positional arguments"
-        wrong = _wrong_mode_array(cls, repr(declared[len(pos)]), args[0], _is_symbol)
+        wrong = wrong_mode_error(cls, repr(declared[len(pos)]), args[0], _is_symbol)
         if wrong is not None:
             raise wrong
     named, attrs, extra = {}, {}, {}
@@ -149,7 +146,7 @@ def _split_call(cls, fn_name, args, kwargs):
         elif key in HIDDEN_KEYS or (key.startswith('__') and key.endswith('__')):
             extra[_hidden_key(key)] = str(value)
         elif declared is not None and key in declared and key not in cls.attrs:
-            wrong = _wrong_mode_array(cls, repr(key), value, _is_symbol)
+            wrong = wrong_mode_error(cls, repr(key), value, _is_symbol)
             if wrong is not None:
                 raise wrong
             if value is not None:
@@ -159,11 +156,25 @@ def _split_call(cls, fn_name, args, kwargs):
             attrs[key] = value
     free = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if len(args) > len(free):
-        raise TypeError('%s: too many positional arguments (%d extra: %r)%s'
-                        % (fn_name, len(args) - len(free), args[len(free):],
-                           tuple_attribute_hint(cls, fn_name, free, args)))
+        raise too_many_positional_error(cls, fn_name, free, args)
     attrs.update(zip(free, args))
     return pos, named, attrs, extra
+
+
+def _check_variadic_positionals(cls, fn_name, args):
+    """A variadic operator (Concat, add_n) takes only its inputs positionally, as MXNet 1.9.1
+    (which asserts "Positional arguments must be Symbol instances"): raise a TypeError naming
+    the first positional argument that is no Symbol."""
+    for i, value in enumerate(args):
+        wrong = wrong_mode_error(cls, '%d' % i, value, _is_symbol)
+        if wrong is not None:
+            raise wrong
+        if not isinstance(value, Symbol):
+            unpack = list_of_inputs_error(fn_name, value, _is_symbol)
+            if unpack:
+                raise unpack
+            raise TypeError('%s: positional argument %d must be a Symbol (an input), got %r; '
+                            'give attributes by keyword' % (fn_name, i, value))
 
 
 def _create(fn_name, args, kwargs, hint=None, cls=None):
@@ -239,15 +250,13 @@ def _inputs_in_order(cls, op, fn_name, pos, named, attrs):
             # select, None dropped (``RNN(x, p, h, seq_len, use_sequence_length=True)``).
             pos = [p for p in pos if p is not None]
             if len(pos) > len(order):
-                raise TypeError('%s: %d positional inputs given, but with these attributes it '
-                                'takes %s%s' % (fn_name, len(pos), order,
-                                                input_flags_hint(cls, attrs, len(order))))
+                raise too_many_inputs_error(cls, fn_name, len(pos), order, attrs)
         else:
             order = list(cls.arguments)
         given = dict(zip(order, pos))
     for key, value in named.items():
         if given.get(key) is not None:
-            raise TypeError('%s: input %r given twice' % (fn_name, key))
+            raise input_given_twice_error(fn_name, key)
         given[key] = value
     if cls.arguments is None:
         # Inputs these attributes call for but the call leaves out become variables named
@@ -257,8 +266,7 @@ def _inputs_in_order(cls, op, fn_name, pos, named, attrs):
         inputs = [given.pop(a, None) for a in op.list_arguments()]
     leftover = [k for k, v in given.items() if v is not None]
     if leftover:
-        raise TypeError('%s: input(s) %s given but not used with these attributes (inputs: %s)'
-                        % (fn_name, leftover, op.list_arguments()))
+        raise unused_inputs_error(fn_name, leftover, op)
     return inputs
 
 
