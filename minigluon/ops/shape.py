@@ -6,6 +6,8 @@ Names, aliases, attributes and defaults follow MXNet 1.9.1 (``src/operator/tenso
 ``broadcast_reduce_op_value.cc``, ``src/operator/pad.cc``, ``slice_channel.cc``, ``concat.cc``).
 Inputs that only lend their shape (``shape_like``, ``broadcast_like``'s ``rhs``) get a zero gradient.
 """
+import math
+
 import numpy as np
 
 from minigluon.base import MXNetError, ShapeConflictError
@@ -71,16 +73,16 @@ def infer_reshape(op, in_shape, spec, reverse=False):
             raise ValueError('%s: invalid code %d in shape %s (allowed: positive, 0, -1, -2, -3, -4)'
                              % (op.name, code, tuple(op.shape)))
         i += 1
-    total = int(np.prod(in_shape))
+    total = int(math.prod(in_shape))      # (math.prod: np.prod costs ~3 us on a short tuple)
     if infer_at is not None:
-        rest = int(np.prod(out))
+        rest = int(math.prod(out))
         if rest == 0 or total % rest:
             raise ValueError('%s: cannot infer -1 in shape %s for an input of shape %s'
                              % (op.name, tuple(op.shape), tuple(in_shape)))
         out[infer_at] = total // rest
     if reverse:
         out = out[::-1]
-    if int(np.prod(out)) != total:
+    if int(math.prod(out)) != total:
         raise ValueError('%s: cannot reshape an input of shape %s (size %d) into shape %s (from %s)'
                          % (op.name, tuple(in_shape), total, tuple(out), tuple(op.shape)))
     return tuple(out)
