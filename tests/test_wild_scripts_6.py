@@ -280,3 +280,34 @@ def test_block_attributes_before_init_and_stashed_graph_value(hybrid):
     _close(out, [2 * (-0.2 - 0.04)])
     assert type(net.mu).__name__ == ('Symbol' if hybrid else 'NDArray')
     assert net.soft_zero == 1e-10 and 'soft_zero' not in net._children
+
+
+def test_block_with_abcmeta_and_its_own_to_method():
+    import abc
+
+    class Policy(gluon.Block, metaclass=abc.ABCMeta):     # a PPO policy module's base class
+        @abc.abstractmethod
+        def forward(self, x):
+            pass
+
+    class Linear(Policy):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.ce_loss = gluon.loss.SoftmaxCrossEntropyLoss()
+            with self.name_scope():
+                self.fc = nn.Dense(2, in_units=2)
+
+        def forward(self, x):
+            return self.fc(x)
+
+        def to(self, ctx):              # a captcha LSTM's PyTorch habit: initialize, return self
+            self.initialize(mx.init.One(), ctx)
+            return self
+
+    with pytest.raises(TypeError, match='abstract'):
+        Policy()
+    net = Linear().to(mx.cpu())
+    assert list(net._children) == ['ce_loss', 'fc']
+    _close(net(nd.array([[1.0, 2.0]])), [[3.0, 3.0]])     # weight ones, bias keeps its 'zeros': 1 + 2
+    with pytest.raises(AttributeError):
+        nn.Dense(2).to(mx.cpu())        # Block itself has no to() (as MXNet; the hint says so)
