@@ -37,10 +37,11 @@ def set_default_context(ctx):
 
 
 def list_gpus():
-    """The ids of the GPUs minigluon can use, ``[0, 1, ...]`` (``[]`` without CuPy or a device),
-    as MXNet's ``test_utils.list_gpus``; tests skip GPU cases with ``if not list_gpus()``."""
+    """The ids of the GPUs minigluon can use, as a ``range`` (``range(0, 0)`` without CuPy or a device),
+    as MXNet 1.9.1's ``test_utils.list_gpus`` returns (its docstring says a list; scripts print it or
+    compare it); tests skip GPU cases with ``if not list_gpus()``."""
     from minigluon.context import num_gpus
-    return list(range(num_gpus()))
+    return range(num_gpus())
 
 
 def _np(a):

@@ -194,8 +194,13 @@ class _ConvBase(Op):
             data = (outs[0][0],) + tuple(data[1:])
         want = [tuple(data), self._weight_shape(data[1])] + ([] if self.no_bias else [(self.num_filter,)])
         check_given_shapes(self, in_shapes, want)
-        out = (data[0], self.num_filter) + self._partial_spatial(tuple(data[2:]))
-        return want, [out]
+        spatial = self._partial_spatial(tuple(data[2:]))
+        if any(s and o < 1 for s, o in zip(data[2:], spatial)):
+            # refused here as the forward refuses it (MXNet: "kernel size exceed input"); left as a 0
+            # it read "could not infer the shape" in a deferred initialization
+            raise ShapeConflictError('%s: the padded input %s is smaller than the dilated kernel %s '
+                                     '(data %s)' % (self.name, tuple(data[2:]), self.kernel, tuple(data)))
+        return want, [(data[0], self.num_filter) + spatial]
 
     def _partial_spatial(self, sp):
         """The output's spatial sizes for input sizes ``sp`` in which 0 means unknown: an unknown
