@@ -9,9 +9,11 @@ cross-entropy loss and an SGD Trainer, runs one eager training step and then, af
 first call. A ``*`` marks the functions the walk-throughs name (quoted in docs/DESIGN.md's
 sections "Following one operator call", "Following one training step" and "Following one
 hybridized training step"): read those lines beside the guide. Run it from the root of the
-repository::
+repository with the Python that has minigluon installed (README's commands make ``.venv``), or
+with the clone on the path::
 
-    python3 examples/trace_one_step.py
+    .venv/bin/python examples/trace_one_step.py
+    PYTHONPATH=. python3 examples/trace_one_step.py
 
 How: :func:`sys.setprofile` makes Python call a function of ours at every function call; we keep
 the calls whose code lives in the ``minigluon`` package, skip the frames of comprehensions and
