@@ -11,7 +11,7 @@ CALL_FILES = ('minigluon/ops/registry.py', 'minigluon/ops/attr.py', 'minigluon/o
               'minigluon/ndarray/ndarray.py', 'minigluon/ndarray/helpers.py',
               'minigluon/autograd.py', 'minigluon/symbol/__init__.py',
               'minigluon/symbol/creation.py', 'minigluon/symbol/graph.py',
-              'minigluon/symbol/infer.py', 'minigluon/executor.py')
+              'minigluon/symbol/infer.py', 'minigluon/executor.py', 'minigluon/nn/basic_layers.py')
 TITLE = 'Following one operator call'
 
 

@@ -66,7 +66,8 @@ def _make_function(op_name):
     num_filter=8)``) builds the operator from a cached prototype (:func:`_prototype`; the
     instance :meth:`Op._fast` would make) and runs it with
     :func:`~minigluon.ndarray.dispatch.invoke`. Any other call (inputs by keyword, a
-    positional attribute, ``out=``, a variadic operator or one whose inputs depend on its
+    positional attribute, ``out=`` or ``name=``, which Gluon layers pass (``Dense`` calls
+    ``F.FullyConnected(..., name='fwd')``), a variadic operator or one whose inputs depend on its
     attributes, an operator with its own ``__init__`` or a ``ctx`` attribute) goes through
     :func:`~minigluon.ndarray.dispatch.call_op`, which binds the arguments
     (:func:`~minigluon.ops.binding.bind_call`) and reports bad ones. Both give the same

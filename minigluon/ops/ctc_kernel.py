@@ -41,8 +41,9 @@ Python loop over time for alpha and one for beta:
 
 The file is laid out bottom-up in sections (the batch on the host, the fast path, the exact path,
 the gradient, the driver), so the entry point comes last. Reading order, as a call runs:
-:func:`ctc_loss_and_grad` -> :func:`_softmax_parts` ->
-:class:`_Problem` (the label layout and the transition masks) -> :func:`_solve_with_array_calls`
+:func:`ctc_loss_and_grad` -> :class:`_Problem` (the label layout and the transition masks; on
+a GPU :func:`minigluon.ops.ctc_cuda.ctc_cuda` takes over here) -> :func:`_softmax_parts` ->
+:func:`_solve_with_array_calls`
 -> :func:`_state_log_probs` -> :func:`_scaled_pass` (:func:`_emissions`,
 :func:`_alpha_beta_scaled` with :func:`_alpha_scaled_array_calls` and
 :func:`_beta_scaled_array_calls`, or the Numba kernel :mod:`minigluon.ops._ctc_numba_kernels`;
