@@ -62,12 +62,12 @@ def _make_function(op_name):
     """The function ``nd.<op_name>`` for the operator class registered as ``op_name``.
 
     Fast path: a call with every declared input given positionally as an NDArray and only
-    attributes as keywords (``nd.relu(x)``, ``nd.Convolution(x, w, b, kernel=(3, 3),
-    num_filter=8)``) builds the operator from a cached prototype (:func:`_prototype`; the
-    instance :meth:`Op._fast` would make) and runs it with
+    attributes (and ``name=``, which means nothing eagerly; Gluon layers pass it: ``Dense`` calls
+    ``F.FullyConnected(..., name='fwd')``) as keywords (``nd.relu(x)``, ``nd.Convolution(x, w,
+    b, kernel=(3, 3), num_filter=8)``) builds the operator from a cached prototype
+    (:func:`_prototype`; the instance :meth:`Op._fast` would make) and runs it with
     :func:`~minigluon.ndarray.dispatch.invoke`. Any other call (inputs by keyword, a
-    positional attribute, ``out=`` or ``name=``, which Gluon layers pass (``Dense`` calls
-    ``F.FullyConnected(..., name='fwd')``), a variadic operator or one whose inputs depend on its
+    positional attribute, ``out=``, a variadic operator or one whose inputs depend on its
     attributes, an operator with its own ``__init__`` or a ``ctx`` attribute) goes through
     :func:`~minigluon.ndarray.dispatch.call_op`, which binds the arguments
     (:func:`~minigluon.ops.binding.bind_call`) and reports bad ones. Both give the same
@@ -95,6 +95,10 @@ def _make_function(op_name):
                 if type(a) is not NDArray:
                     break
             else:
+                if kwargs:
+                    # a node name (Gluon layers call F.FullyConnected(..., name='fwd')) means
+                    # nothing eagerly: it must not send every layer call down the slow path
+                    kwargs.pop('name', None)
                 if not kwargs:
                     proto = plain[0] if plain else _plain_prototype(cls, plain)
                 else:

@@ -21,7 +21,7 @@ STEP = 'trainer.step(batch_size)'
 GUIDE_ORDER = {
     (EAGER, FORWARD): [
         'Block.__call__', 'HybridBlock.forward', '_ParameterAccess.data', 'Dense.hybrid_forward',
-        '_make_function.<locals>.fn', 'call_op', '_call_class', 'bind_call', 'invoke',
+        '_make_function.<locals>.fn', 'invoke',
         'FullyConnected.forward', 'Node.__init__'],
     (EAGER, BACKWARD): [
         'NDArray.backward', 'backward', '_run_backward', '_seed_heads', '_reachable_nodes',
