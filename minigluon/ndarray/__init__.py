@@ -12,6 +12,7 @@ from minigluon import base as _base
 import sys as _sys
 
 from minigluon import ops as _ops
+from minigluon.ops import attr as _attr
 from minigluon.base import raises_mxnet_errors
 from minigluon.ops.binding import call_signature as _call_signature
 from minigluon.ndarray.ndarray import NDArray, call_op, invoke  # noqa: F401
@@ -20,7 +21,11 @@ from minigluon.ndarray.creation import (  # noqa: F401
     to_dlpack_for_read, to_dlpack_for_write, waitall, zeros, zeros_like)
 
 
-_IMMUTABLE = (type(None), bool, int, float, str, tuple, frozenset)
+# the types a parsed attribute value may have for its prototype to be shared between calls (an
+# exact type test: a subclass could be mutable); the ops.attr types are tuples and numbers
+# that remember how the value was given
+_IMMUTABLE = (type(None), bool, int, float, str, tuple, frozenset, _attr.IntBool, _attr.WholeFloat,
+              _attr.GivenFloats, _attr.ListShape, _attr.ScalarShape)
 _CACHE_LIMIT = 64      # prototypes kept per operator (distinct attribute sets)
 
 
