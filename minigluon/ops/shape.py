@@ -460,7 +460,15 @@ class SliceAssign(Slice):
         g[self.key] = 0
         return g, xp.ascontiguousarray(grad[self.key])
 
-    infer_shape = Op.infer_shape       # the output has lhs's shape (Slice's rule is for its region)
+    def infer_shape(self, in_shapes):
+        """The default rule (the output has lhs's shape; Slice's rule is for its region), after
+        giving an unknown ``rhs`` the region's shape where ``lhs``'s is known, as MXNet infers it
+        (``sym.var('r')`` as ``rhs``)."""
+        lhs, rhs = in_shapes
+        if rhs is None and lhs is not None and 0 not in lhs:
+            region = np.broadcast_to(np.empty((), np.int8), tuple(lhs))    # (no memory of lhs's size)
+            in_shapes = [lhs, region[self.make_key(region)].shape]
+        return Op.infer_shape(self, in_shapes)
 
 
 @register
