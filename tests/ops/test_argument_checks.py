@@ -132,3 +132,15 @@ def test_numbers_that_fill_attributes_positionally_still_do():
     assert nd.clip(x, 0, 0.5).asnumpy().max() == 0.5
     assert nd.topk(x, 1, 2).shape == (2, 2)
     assert nd.log_softmax(x, 1).shape == (2, 3)
+
+
+def test_out_must_be_an_ndarray():
+    # MXNet 1.9.1 fails on out.handle (AttributeError); minigluon wrote into a NumPy array given
+    # as out= and returned it, and out=[1] failed with "'int' object does not support item
+    # assignment", naming nothing
+    x = nd.ones((2, 3))
+    for out in [np.zeros((2, 3)), [1], [nd.zeros((2, 3)), np.zeros((2, 3))]]:
+        with pytest.raises(TypeError, match='relu: out must be an NDArray .*, got (ndarray|int)'):
+            nd.relu(x, out=out)
+    o = nd.zeros((2, 3))
+    assert nd.relu(x, out=o) is o
