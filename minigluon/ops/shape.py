@@ -261,6 +261,13 @@ def _same_dtype(arrays):
     return [a if a.dtype == dt else a.astype(dt) for a in arrays]
 
 
+def _check_num_args(op, arrays):
+    """Refuse a ``num_args`` other than the number of ``arrays`` given (``nd.concat(x, y,
+    num_args=3)``), as MXNet 1.9.1 does ("expects 3 inputs, but got 2"); ``add_n`` checks it too."""
+    if len(arrays) != op.num_args:
+        raise ValueError('%s: num_args=%d but %d arrays were given' % (op.name, op.num_args, len(arrays)))
+
+
 @register
 class Concat(Op):
     """Join arrays along ``dim``; every other dimension must agree."""
@@ -273,6 +280,7 @@ class Concat(Op):
     def forward(self, xp, *arrays):
         if not arrays:
             raise ValueError('Concat: needs at least one input')
+        _check_num_args(self, arrays)
         ndim = arrays[0].ndim
         axis = normalize_axis(self.dim, ndim, self.name, 'dim')
         for a in arrays:
@@ -322,6 +330,7 @@ class Stack(Op):
     attrs = {'axis': Attr('int', 0), 'num_args': Attr('int')}
 
     def forward(self, xp, *arrays):
+        _check_num_args(self, arrays)
         if not arrays or any(a.shape != arrays[0].shape for a in arrays):
             raise shape_error(self, 'all inputs must have the same shape', *arrays)
         self.ax = normalize_axis(self.axis, arrays[0].ndim + 1, self.name)

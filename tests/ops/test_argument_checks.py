@@ -144,3 +144,14 @@ def test_out_must_be_an_ndarray():
             nd.relu(x, out=out)
     o = nd.zeros((2, 3))
     assert nd.relu(x, out=o) is o
+
+
+@pytest.mark.parametrize('op', ['concat', 'stack', 'add_n'])
+def test_num_args_other_than_the_arrays_given(op):
+    # MXNet 1.9.1: "Operator Concat expects 1 inputs, but got 2 instead"; concat and stack
+    # ignored num_args here (add_n already refused it)
+    x = nd.ones((2, 3))
+    for num_args in (1, 3):
+        with pytest.raises(ValueError, match='num_args=%d but 2 arrays were given' % num_args):
+            getattr(nd, op)(x, x, num_args=num_args)
+    assert getattr(nd, op)(x, x, num_args=2).size == (6 if op == 'add_n' else 12)   # 2 x (2, 3)
