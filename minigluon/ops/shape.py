@@ -404,7 +404,8 @@ class Slice(_Slicing):
 
     name = 'slice'
     aliases = ('crop',)
-    attrs = {'begin': Attr('any'), 'end': Attr('any'), 'step': Attr('any', ())}
+    # step=None is the default steps, as MXNet 1.9.1 takes it (and writes "step": "None" to JSON)
+    attrs = {'begin': Attr('any'), 'end': Attr('any'), 'step': Attr('any', (), optional=True)}
 
     def check_attrs(self):
         def ints(v, what):
@@ -415,7 +416,7 @@ class Slice(_Slicing):
                 raise ValueError('slice: %s must be a tuple of ints or None, got %r'
                                  % (what, v)) from None
         self.begin, self.end = ints(self.begin, 'begin'), ints(self.end, 'end')
-        self.step = ints(self.step, 'step')
+        self.step = () if self.step is None else ints(self.step, 'step')
         if len(self.begin) != len(self.end) or (self.step and len(self.step) != len(self.begin)):
             raise ValueError('slice: begin %s, end %s and step %s must have the same length'
                              % (self.begin, self.end, self.step))
