@@ -37,7 +37,7 @@ def pil_image():
     """``PIL.Image``, or :class:`MissingDependencyError` saying how to install Pillow."""
     try:
         from PIL import Image
-    except ImportError:
+    except ModuleNotFoundError:     # (an installed but broken Pillow raises its own ImportError)
         raise MissingDependencyError(
             'minigluon reads and writes image files (mx.image, mx.recordio.pack_img / unpack_img, '
             'the image datasets) with Pillow, which is not installed: pip install pillow') from None

@@ -311,6 +311,11 @@ class OtherFrameworkFlag(OtherFrameworkName):
         raise AttributeError("'%s' object has no attribute %r to set: %s"
                              % (type(obj).__name__, self.name, self.hint))
 
+    def __delete__(self, obj):
+        # (without it, del p.requires_grad said only "__delete__")
+        raise AttributeError("'%s' object has no attribute %r: %s"
+                             % (type(obj).__name__, self.name, self.hint))
+
 
 class _OutOfScopeImports:
     """The last finder on ``sys.meta_path``: a submodule import that no file satisfies, of a name

@@ -636,7 +636,7 @@ def chi_square_check(generator, buckets, probs, nsamples=1000000):
     """
     try:
         from scipy import stats
-    except ImportError:
+    except ModuleNotFoundError:     # (an installed but broken SciPy raises its own ImportError)
         from minigluon.base import MissingDependencyError
         raise MissingDependencyError('chi_square_check needs SciPy (pip install scipy)') from None
     if not isinstance(buckets, list) or len(probs) != len(buckets):

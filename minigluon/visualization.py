@@ -281,7 +281,7 @@ def plot_network(symbol, title='plot', save_format='pdf', shape=None, dtype=None
     """
     try:
         from graphviz import Digraph
-    except ImportError:
+    except ModuleNotFoundError:     # (an installed but broken graphviz raises its own ImportError)
         raise MissingDependencyError('mx.viz.plot_network draws with the graphviz package, which '
                                      'is not installed: pip install graphviz') from None
     graph = _Graph(symbol, shape, dtype)

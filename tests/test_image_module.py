@@ -108,8 +108,8 @@ def test_pillow_missing_message(monkeypatch):
     real_import = builtins.__import__
 
     def blocked(name, *args, **kwargs):
-        if name == 'PIL' or name.startswith('PIL.'):
-            raise ImportError('No module named %r' % name)
+        if name == 'PIL' or name.startswith('PIL.'):      # (as Python says a module is missing)
+            raise ModuleNotFoundError('No module named %r' % name, name=name)
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, '__import__', blocked)

@@ -190,3 +190,32 @@ def test_slice_assign_methods_write_in_place_as_mxnet():
         y = x * 2
         with pytest.raises(mg.base.MXNetError, match="cannot write in-place"):
             y.slice_assign_scalar(1, (0,), (1,), (None,))
+
+
+def test_slice_assign_symbol_infers_the_shape_of_rhs():
+    # as MXNet 1.9.1's shape rule: rhs takes the region's shape, rows 1:3 and columns ::-2 of a
+    # (4, 5) lhs -> (2, 3) (it said "cannot infer the shape of input(s) ['rhs']")
+    out = mg.sym._internal._slice_assign(mg.sym.var('x'), mg.sym.var('r'), begin=(1, None),
+                                         end=(3, None), step=(1, -2))
+    args, outs, _ = out.infer_shape(x=(4, 5))
+    assert dict(zip(out.list_arguments(), args)) == {'x': (4, 5), 'r': (2, 3)}
+    assert outs == [(4, 5)]
+    y = out.eval(x=nd.zeros((4, 5)), r=nd.array([[1, 2, 3], [4, 5, 6]]))[0]
+    want = np.zeros((4, 5))
+    want[1:3, ::-2] = [[1, 2, 3], [4, 5, 6]]
+    np.testing.assert_array_equal(y.asnumpy(), want)
+
+
+def test_slice_assign_scalar_converts_the_scalar_as_mxnet():
+    # as MXNet 1.9.1 converts a scalar into an integer dtype (C++ DType(scalar), as x[:] = value
+    # does here): 300 as uint8 is 300 - 256 = 44, -2.7 as int32 truncates to -2, NaN as int32 is
+    # x86's "integer indefinite" -2**31. NumPy 2 raised a bare OverflowError for 300 and minigluon
+    # a ValueError for NaN.
+    for dtype, value, want in [('uint8', 300, 44), ('int32', -2.7, -2),
+                               ('int32', float('nan'), -2 ** 31)]:
+        x = nd.zeros((2, 2), dtype=dtype)
+        x.slice_assign_scalar(value, (0,), (1,), (None,))
+        assert x.asnumpy().tolist() == [[want, want], [0, 0]]
+        y = nd.zeros((2, 2), dtype=dtype)
+        y[0] = value
+        assert y.asnumpy().tolist() == x.asnumpy().tolist()

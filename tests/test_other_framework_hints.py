@@ -327,6 +327,10 @@ def test_setting_requires_grad_names_grad_req_instead_of_training_on():
     assert not hasattr(net.weight, 'requires_grad') and net.weight.grad_req == 'write'
     net.collect_params().setattr('grad_req', 'null')          # the advice still works
     assert net.weight.grad_req == 'null'
+    # deleting it is as in MXNet 1.9.1 (no such attribute), with the advice; it said "__delete__"
+    with pytest.raises(AttributeError, match=r"^'Parameter' object has no attribute 'requires_grad': "
+                                             r"set p.grad_req = 'null'"):
+        del net.weight.requires_grad
 
 
 # -- a tuple attribute given as several integers --------------------------------------------------

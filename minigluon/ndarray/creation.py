@@ -78,9 +78,11 @@ def array(source_array, ctx=None, dtype=None):
     float64 or int64 array, as in MXNet 1.9.1 (``mx.nd.array(np.zeros(2)).dtype`` is float32).
 
     A list or scalar is converted straight to ``dtype``, as MXNet 1.9.1 does, so what NumPy
-    refuses to convert (NaN or infinity into an integer dtype, a string, a number out of the
-    integer dtype's range) is an error rather than a silent INT_MIN; a NumPy array is cast
-    (NumPy's casting rules, as in MXNet).
+    refuses to convert (NaN or infinity into an integer dtype, a string that is no number) is an
+    error rather than a silent INT_MIN; a NumPy array is cast (NumPy's casting rules, as in
+    MXNet). A number out of an integer dtype's range (``[-1]`` or ``[300.0]`` as uint8) is
+    NumPy's to decide: NumPy 2 refuses it (TypeError here), NumPy 1.26 wraps it around (255,
+    44) as the NumPy 1.x that MXNet 1.9.1 runs on does.
 
     Raises
     ------

@@ -265,6 +265,9 @@ def _call_class(cls, name, args, kwargs):
     if out is not None:
         from minigluon.ndarray.inplace import check_write
         for o in (out if isinstance(out, (list, tuple)) else (out,)):
+            if not isinstance(o, NDArray):      # (a NumPy array was written into and returned)
+                raise TypeError('%s: out must be an NDArray (or a list of them for several '
+                                'outputs), got %s' % (name, type(o).__name__))
             check_write(o, '%s(..., out=...)' % name)     # before the operator is recorded
         if hasattr(op, 'out_is_weight'):
             op.out_is_weight = out is inputs[0]      # nag_mom_update's result depends on it (MXNet)

@@ -198,8 +198,8 @@ class _ConvBase(Op):
         if any(s and o < 1 for s, o in zip(data[2:], spatial)):
             # refused here as the forward refuses it (MXNet: "kernel size exceed input"); left as a 0
             # it read "could not infer the shape" in a deferred initialization
-            raise ShapeConflictError('%s: the padded input %s is smaller than the dilated kernel %s '
-                                     '(data %s)' % (self.name, tuple(data[2:]), self.kernel, tuple(data)))
+            raise ShapeConflictError('%s: %s (data %s)' % (self.name, self._empty_output_message(
+                tuple(data[2:])), tuple(data)))
         return want, [(data[0], self.num_filter) + spatial]
 
     def _partial_spatial(self, sp):
@@ -254,12 +254,18 @@ class Convolution(_ConvBase):
         return [(s + 2 * p - d * (k - 1) - 1) // st + 1 for s, p, d, k, st
                 in zip(sp, self._pad, self._dilate, self.kernel, self._stride)]
 
+    def _empty_output_message(self, sp):
+        """Why input spatial sizes ``sp`` give an empty output (0 in ``sp``: unknown)."""
+        return ('the padded input %s is smaller than the dilated kernel %s (input %s, pad %s, '
+                'dilate %s)' % (tuple(s + 2 * p if s else 0 for s, p in zip(sp, self._pad)),
+                                tuple(d * (k - 1) + 1 for d, k in zip(self._dilate, self.kernel)),
+                                tuple(sp), self._pad, self._dilate))
+
     def forward(self, xp, data, weight, bias=None):
         n, c, g, f = self._check_data(data, weight, bias)
         out_sp = self._out_spatial(data.shape[2:])
         if min(out_sp) < 1:
-            raise shape_error(self, 'the padded input is smaller than the dilated kernel %s'
-                              % (self.kernel,), data, weight, bias)
+            raise shape_error(self, self._empty_output_message(data.shape[2:]), data, weight, bias)
         if n == 0:
             return _empty_batch_output(xp, self, data, weight, out_sp)
         self.dshape, self.wshape, self.out_sp = data.shape, weight.shape, out_sp
@@ -409,6 +415,10 @@ class Deconvolution(_ConvBase):
             adjs.append(total % 2)
         return tuple(pads), tuple(adjs)
 
+    def _empty_output_message(self, sp):
+        """Why input spatial sizes ``sp`` give an empty output: the padding trims it all."""
+        return 'pad %s leaves an empty output' % (self._pads(sp)[0],)
+
     def _out_spatial(self, sp):
         pad, adj = self._pads(sp)
         return [st * (s - 1) + d * (k - 1) + 1 - 2 * p + a for s, p, a, d, k, st
@@ -420,7 +430,7 @@ class Deconvolution(_ConvBase):
         pad, _ = self._pads(in_sp)
         out_sp = self._out_spatial(in_sp)
         if min(out_sp) < 1:
-            raise shape_error(self, 'pad %s leaves an empty output' % (pad,), data, weight, bias)
+            raise shape_error(self, self._empty_output_message(in_sp), data, weight, bias)
         if n == 0:
             return _empty_batch_output(xp, self, data, weight, out_sp)
         full = [st * (s - 1) + d * (k - 1) + 1 for s, d, k, st in zip(in_sp, self._dilate, self.kernel, self._stride)]

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from minigluon.base import MXNetError, ShapeConflictError
-from minigluon.ops.elemwise import promote
+from minigluon.ops.elemwise import promote, scalar_as
 from minigluon.ops.registry import Attr, Op, normalize_axes, normalize_axis, register, shape_error
 
 
@@ -261,6 +261,13 @@ def _same_dtype(arrays):
     return [a if a.dtype == dt else a.astype(dt) for a in arrays]
 
 
+def _check_num_args(op, arrays):
+    """Refuse a ``num_args`` other than the number of ``arrays`` given (``nd.concat(x, y,
+    num_args=3)``), as MXNet 1.9.1 does ("expects 3 inputs, but got 2"); ``add_n`` checks it too."""
+    if len(arrays) != op.num_args:
+        raise ValueError('%s: num_args=%d but %d arrays were given' % (op.name, op.num_args, len(arrays)))
+
+
 @register
 class Concat(Op):
     """Join arrays along ``dim``; every other dimension must agree."""
@@ -273,6 +280,7 @@ class Concat(Op):
     def forward(self, xp, *arrays):
         if not arrays:
             raise ValueError('Concat: needs at least one input')
+        _check_num_args(self, arrays)
         ndim = arrays[0].ndim
         axis = normalize_axis(self.dim, ndim, self.name, 'dim')
         for a in arrays:
@@ -322,6 +330,7 @@ class Stack(Op):
     attrs = {'axis': Attr('int', 0), 'num_args': Attr('int')}
 
     def forward(self, xp, *arrays):
+        _check_num_args(self, arrays)
         if not arrays or any(a.shape != arrays[0].shape for a in arrays):
             raise shape_error(self, 'all inputs must have the same shape', *arrays)
         self.ax = normalize_axis(self.axis, arrays[0].ndim + 1, self.name)
@@ -395,7 +404,8 @@ class Slice(_Slicing):
 
     name = 'slice'
     aliases = ('crop',)
-    attrs = {'begin': Attr('any'), 'end': Attr('any'), 'step': Attr('any', ())}
+    # step=None is the default steps, as MXNet 1.9.1 takes it (and writes "step": "None" to JSON)
+    attrs = {'begin': Attr('any'), 'end': Attr('any'), 'step': Attr('any', (), optional=True)}
 
     def check_attrs(self):
         def ints(v, what):
@@ -406,7 +416,7 @@ class Slice(_Slicing):
                 raise ValueError('slice: %s must be a tuple of ints or None, got %r'
                                  % (what, v)) from None
         self.begin, self.end = ints(self.begin, 'begin'), ints(self.end, 'end')
-        self.step = ints(self.step, 'step')
+        self.step = () if self.step is None else ints(self.step, 'step')
         if len(self.begin) != len(self.end) or (self.step and len(self.step) != len(self.begin)):
             raise ValueError('slice: begin %s, end %s and step %s must have the same length'
                              % (self.begin, self.end, self.step))
@@ -460,7 +470,15 @@ class SliceAssign(Slice):
         g[self.key] = 0
         return g, xp.ascontiguousarray(grad[self.key])
 
-    infer_shape = Op.infer_shape       # the output has lhs's shape (Slice's rule is for its region)
+    def infer_shape(self, in_shapes):
+        """The default rule (the output has lhs's shape; Slice's rule is for its region), after
+        giving an unknown ``rhs`` the region's shape where ``lhs``'s is known, as MXNet infers it
+        (``sym.var('r')`` as ``rhs``)."""
+        lhs, rhs = in_shapes
+        if rhs is None and lhs is not None and 0 not in lhs:
+            region = np.broadcast_to(np.empty((), np.int8), tuple(lhs))    # (no memory of lhs's size)
+            in_shapes = [lhs, region[self.make_key(region)].shape]
+        return Op.infer_shape(self, in_shapes)
 
 
 @register
@@ -476,7 +494,7 @@ class SliceAssignScalar(Slice):
     def forward(self, xp, data):
         self.key = self.make_key(data)
         out = data.copy()
-        out[self.key] = self.scalar
+        out[self.key] = scalar_as(self.scalar, out.dtype)      # (as MXNet casts it: 300 as uint8 is 44)
         return out
 
     def backward(self, xp, grad):

@@ -132,3 +132,26 @@ def test_numbers_that_fill_attributes_positionally_still_do():
     assert nd.clip(x, 0, 0.5).asnumpy().max() == 0.5
     assert nd.topk(x, 1, 2).shape == (2, 2)
     assert nd.log_softmax(x, 1).shape == (2, 3)
+
+
+def test_out_must_be_an_ndarray():
+    # MXNet 1.9.1 fails on out.handle (AttributeError); minigluon wrote into a NumPy array given
+    # as out= and returned it, and out=[1] failed with "'int' object does not support item
+    # assignment", naming nothing
+    x = nd.ones((2, 3))
+    for out in [np.zeros((2, 3)), [1], [nd.zeros((2, 3)), np.zeros((2, 3))]]:
+        with pytest.raises(TypeError, match='relu: out must be an NDArray .*, got (ndarray|int)'):
+            nd.relu(x, out=out)
+    o = nd.zeros((2, 3))
+    assert nd.relu(x, out=o) is o
+
+
+@pytest.mark.parametrize('op', ['concat', 'stack', 'add_n'])
+def test_num_args_other_than_the_arrays_given(op):
+    # MXNet 1.9.1: "Operator Concat expects 1 inputs, but got 2 instead"; concat and stack
+    # ignored num_args here (add_n already refused it)
+    x = nd.ones((2, 3))
+    for num_args in (1, 3):
+        with pytest.raises(ValueError, match='num_args=%d but 2 arrays were given' % num_args):
+            getattr(nd, op)(x, x, num_args=num_args)
+    assert getattr(nd, op)(x, x, num_args=2).size == (6 if op == 'add_n' else 12)   # 2 x (2, 3)

@@ -109,6 +109,29 @@ def test_convolution_errors_name_the_problem():
         nd.Convolution(nd.ones((1, 4, 2, 2)), nd.ones((2, 4, 3, 3)), nd.ones(2), kernel=(3, 3), num_filter=2)
 
 
+def test_empty_output_message_of_each_operator_in_forward_and_shape_rule():
+    from minigluon import sym
+    from minigluon.base import MXNetError
+    # dilate 2 makes the 3x3 kernel span 2 * (3 - 1) + 1 = 5 > 4 rows: the message gives the
+    # sizes it compares (it gave the bare kernel (3, 3), "(4, 4) is smaller than (3, 3)")
+    conv = sym.Convolution(sym.var('data'), kernel=(3, 3), dilate=(2, 2), num_filter=2)
+    want = (r'padded input \(4, 4\) is smaller than the dilated kernel \(5, 5\) \(input \(4, 4\), '
+            r'pad \(0, 0\), dilate \(2, 2\)\)')
+    with pytest.raises(ValueError, match=want):
+        nd.Convolution(nd.ones((1, 1, 4, 4)), nd.ones((2, 1, 3, 3)), nd.ones(2), kernel=(3, 3),
+                       dilate=(2, 2), num_filter=2)
+    with pytest.raises(MXNetError, match=want):
+        conv.infer_shape(data=(1, 1, 4, 4))
+    # a transposed convolution's output (1 - 1) + 3 - 2 * 2 = -1 is empty because of its pad, as
+    # its forward says; the shape rule (shared with Convolution) spoke of a kernel too large
+    deconv = sym.Deconvolution(sym.var('data'), kernel=(3, 3), pad=(2, 2), num_filter=4)
+    with pytest.raises(ValueError, match=r'Deconvolution: pad \(2, 2\) leaves an empty output'):
+        nd.Deconvolution(nd.ones((1, 2, 1, 1)), nd.ones((2, 4, 3, 3)), kernel=(3, 3), pad=(2, 2),
+                         num_filter=4)
+    with pytest.raises(MXNetError, match=r'Deconvolution: pad \(2, 2\) leaves an empty output'):
+        deconv.infer_shape(data=(1, 2, 1, 1))
+
+
 def test_data_with_other_channels_than_the_weight_names_both():
     # the weight of a layer built for in_channels=1 gets data with 3 channels: the data is to
     # blame, not the weight (1-D, 2-D, 3-D, with groups, and the transposed convolution)

@@ -288,3 +288,24 @@ def test_every_operator_name_is_written_as_one_mxnet_can_load():
     assert nodes[1]['op'] == '_random_normal_like'
     assert sym.random_normal_like(x, 5, 0.1, name='r').tojson() == \
         sym.random.normal_like(x, 5, 0.1, name='r').tojson()
+
+
+def test_slice_with_step_none_loads_as_mxnet_writes_it():
+    # MXNet 1.9.1 takes step=None as the default steps and writes it to JSON as "step": "None"
+    # (sym.slice(x, begin=(1, 1), end=(3, 4), step=None).tojson()); minigluon refused both the
+    # call and the file ("attribute 'step' must not be None")
+    text = json.dumps({'nodes': [{'op': 'null', 'name': 'x', 'inputs': []},
+                                 {'op': 'slice', 'name': 'slice0',
+                                  'attrs': {'begin': '(1, 1)', 'end': '(3, 4)', 'step': 'None'},
+                                  'inputs': [[0, 0, 0]]}],
+                       'arg_nodes': [0], 'node_row_ptr': [0, 1, 2], 'heads': [[1, 0, 0]],
+                       'attrs': {'mxnet_version': ['int', 10901]}})
+    loaded = sym.load_json(text)
+    assert loaded.infer_shape(x=(4, 5))[1] == [(2, 3)]        # rows 1:3, columns 1:4
+    made = sym.slice(sym.var('x'), begin=(1, 1), end=(3, 4), step=None)
+    assert json.loads(made.tojson())['nodes'][1]['attrs']['step'] == 'None'
+    x = nd.array(np.arange(20).reshape(4, 5))
+    np.testing.assert_array_equal(nd.slice(x, begin=(1, 1), end=(3, 4), step=None).asnumpy(),
+                                  x.asnumpy()[1:3, 1:4])
+    x.slice_assign_scalar(0, (1,), (3,), None)
+    assert x.asnumpy()[1:3].sum() == 0 and x.asnumpy()[0].sum() == 10     # 0 + 1 + 2 + 3 + 4
