@@ -379,3 +379,29 @@ def test_backward_of_a_list_of_head_losses():
     assert sorted(params) == sorted(FIX['multitask'])
     for name, value in FIX['multitask'].items():
         _close(params[name].grad(), value)
+
+
+@pytest.mark.parametrize('hybrid', [None, {'static_alloc': True, 'static_shape': True}])
+def test_running_stats_read_right_after_a_static_step(hybrid):
+    # MXNet's read straight after trainer.step of a static_alloc/static_shape network can return the
+    # value from before the step (seen in an ImageNet trainer's ResNeXt); the fixture reads after waitall
+    want = FIX['static_running_stats']
+    net = nn.HybridSequential(prefix='bnnet_')
+    with net.name_scope():
+        net.add(nn.Conv2D(3, 3, use_bias=False), nn.BatchNorm(), nn.Activation('relu'), nn.Dense(2))
+    net.initialize()
+    net(nd.zeros((1, 2, 5, 5)))
+    _set_params(net, 12)
+    net[1].running_mean.set_data(nd.zeros((3,)))
+    net[1].running_var.set_data(nd.ones((3,)))
+    if hybrid is not None:
+        net.hybridize(**hybrid)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    x = nd.array(np.random.RandomState(13).uniform(-1, 1, (4, 2, 5, 5)))
+    for mean in want['means']:
+        with autograd.record():
+            loss = net(x).sum()
+        loss.backward()
+        trainer.step(4)
+        _close(net[1].running_mean.data(), mean)
+    _close(net[1].running_var.data(), want['var'])

@@ -27,6 +27,9 @@ Writes tests/fixtures/wild7/wild7.json, read by tests/test_wild_scripts_7.py:
 * ``pad_batchify``: a detection loader's label padding batchify, with Dataset.shard / filter,
   FilterSampler and a rollover BatchSampler.
 * ``multitask``: ``autograd.backward([l1, l2])`` over two heads of one network: the gradients.
+* ``static_running_stats``: BatchNorm running statistics after each step of a network hybridized
+  with static_alloc / static_shape (read after ``nd.waitall()``: MXNet's read right after the step
+  can return the value from before it).
 """
 import glob
 import json
@@ -388,6 +391,37 @@ def multitask():
     return {k: _list(v.grad()) for k, v in sorted(net._collect_params_with_prefix().items())}
 
 
+def _bn_net():
+    net = nn.HybridSequential(prefix='bnnet_')
+    with net.name_scope():
+        net.add(nn.Conv2D(3, 3, use_bias=False), nn.BatchNorm(), nn.Activation('relu'), nn.Dense(2))
+    net.initialize()
+    net(nd.zeros((1, 2, 5, 5)))
+    _set_params(net, 12)
+    net[1].running_mean.set_data(nd.zeros((3,)))
+    net[1].running_var.set_data(nd.ones((3,)))
+    return net
+
+
+def static_running_stats():
+    """Running statistics after each of three SGD steps of a network hybridized with static_alloc and
+    static_shape. MXNet's own read right after trainer.step can return the value from before the step
+    (the read does not wait for the backward pass that writes it on CPU): waitall first."""
+    net = _bn_net()
+    net.hybridize(static_alloc=True, static_shape=True)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    x = nd.array(np.random.RandomState(13).uniform(-1, 1, (4, 2, 5, 5)))
+    means = []
+    for _ in range(3):
+        with autograd.record():
+            loss = net(x).sum()
+        loss.backward()
+        trainer.step(4)
+        nd.waitall()
+        means.append(_list(net[1].running_mean.data()))
+    return {'means': means, 'var': _list(net[1].running_var.data())}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp()
@@ -397,7 +431,8 @@ def main():
                'tied_lm': tied_lm(), 'lr_sequential': lr_sequential(),
                'empty_prefix_names': empty_prefix_names(), 'seg_ce': seg_ce(),
                'export_preprocess': export_preprocess(tmp), 'metrics': metrics(),
-               'pad_batchify': pad_batchify(), 'multitask': multitask()}
+               'pad_batchify': pad_batchify(), 'multitask': multitask(),
+               'static_running_stats': static_running_stats()}
     finally:
         shutil.rmtree(tmp)
     with open(os.path.join(OUT, 'wild7.json'), 'w') as f:
