@@ -405,3 +405,26 @@ def test_running_stats_read_right_after_a_static_step(hybrid):
         trainer.step(4)
         _close(net[1].running_mean.data(), mean)
     _close(net[1].running_var.data(), want['var'])
+
+
+@pytest.mark.parametrize('hybrid', [False, True])
+def test_freezing_batchnorm_through_its_kwargs(hybrid):
+    # GluonCV's freeze_bn sets BatchNorm._kwargs['use_global_stats'] before the first call; as on
+    # MXNet 1.9.1 the layer then normalizes with the running statistics and leaves them alone
+    conv = nn.Conv2D(3, 1, in_channels=2)
+    bn = nn.BatchNorm(in_channels=3)
+    net = nn.HybridSequential()
+    net.add(conv, bn)
+    net.initialize()
+    bn._kwargs['use_global_stats'] = True
+    if hybrid:
+        net.hybridize()
+    x = nd.array(np.random.RandomState(14).uniform(-1, 1, (4, 2, 3, 3)))
+    with autograd.record():
+        y = net(x)
+        z = conv(x)
+    y.backward()
+    # running mean 0 and variance 1, gamma 1, beta 0: y = z / sqrt(1 + eps)
+    _close(y, z.asnumpy() / np.sqrt(1 + 1e-5), 1e-6)
+    _close(bn.running_mean.data(), np.zeros(3), 0)
+    _close(bn.running_var.data(), np.ones(3), 0)
