@@ -280,8 +280,12 @@ def _comparison(monitor, mode, who):
         warnings.warn("%s: mode %r is unknown, using 'auto'" % (who, mode), RuntimeWarning)
         mode = 'auto'
     if mode == 'auto':
-        name = monitor.get()[0].lower()
-        mode = 'max' if ('acc' in name or 'f1' in name) else 'min'
+        name = monitor.get()[0]
+        mode = 'max' if ('acc' in name.lower() or 'f1' in name.lower()) else 'min'
+        # MXNet 1.9.1 warns here too, so that a choice made from the name is never silent
+        warnings.warn("%s: mode='auto' will %s %s; pass mode='max' or mode='min' to choose "
+                      "(and silence this warning)"
+                      % (who, 'maximise' if mode == 'max' else 'minimise', name), UserWarning)
     return mode == 'max'
 
 
