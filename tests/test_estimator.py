@@ -253,9 +253,12 @@ def test_resume_refuses_a_finished_run_and_missing_states(tmp_path):
 
 def test_early_stopping_modes_and_baseline():
     metric = mx.metric.Loss('validation loss')
-    assert not est_mod.EarlyStoppingHandler(metric).greater       # auto: a loss is minimised
-    assert est_mod.EarlyStoppingHandler(mx.metric.Accuracy()).greater
-    with pytest.warns(RuntimeWarning, match="mode 'up' is unknown"):
+    with pytest.warns(UserWarning, match="mode='auto' will minimise validation loss"):
+        assert not est_mod.EarlyStoppingHandler(metric).greater       # auto: a loss is minimised
+    with pytest.warns(UserWarning, match="mode='auto' will maximise accuracy"):
+        assert est_mod.EarlyStoppingHandler(mx.metric.Accuracy()).greater
+    with pytest.warns(RuntimeWarning, match="mode 'up' is unknown"), \
+            pytest.warns(UserWarning, match="mode='auto' will minimise validation loss"):
         assert not est_mod.EarlyStoppingHandler(metric, mode='up').greater
     def run(handler, values):
         handler.train_begin(None)
