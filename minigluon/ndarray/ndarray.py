@@ -28,11 +28,15 @@ import numpy as np
 
 from minigluon import autograd, backend
 from minigluon._fp_errors import IGNORE as _FP_IGNORE, enter as _fp_enter, leave as _fp_leave
-from minigluon.base import MXNetError, MXNetValueError
+from minigluon.base import MXNetError, MXNetValueError, OtherFrameworkName
 from minigluon.context import Context, context_of
 from minigluon.ndarray.helpers import _move
 from minigluon.ops.registry import get_op
 from minigluon.ops.attr import python_scalar
+
+# operator name -> its ``nd.<name>`` function (with the eager fast path), filled by
+# minigluon/ndarray/__init__.py when it makes them; the methods below call through it
+_OP_FUNCTIONS = {}
 
 _autograd_state = autograd._state     # the per-thread recording flag, read once per operator call
 
@@ -127,7 +131,7 @@ class NDArray:
     def T(self):
         if self.ndim < 2:
             return self
-        return call_op('transpose', self)
+        return _OP_FUNCTIONS['transpose'](self)
 
     def __len__(self):
         # a 0-d array has no length: TypeError, as NumPy (MXNet 1.9.1: IndexError from its shape)
@@ -185,11 +189,11 @@ class NDArray:
         """Cast to ``dtype`` (recorded: gradients flow back through the cast)."""
         if not copy and np.dtype(dtype) == self._data.dtype:
             return self
-        return call_op('Cast', self, dtype=np.dtype(dtype).name)
+        return _OP_FUNCTIONS['Cast'](self, dtype=np.dtype(dtype).name)
 
     def copy(self):
         """A copy on the same context (recorded: gradients flow back, as MXNet's ``_copy``)."""
-        return call_op('_copy', self)
+        return _OP_FUNCTIONS['_copy'](self)
 
     def copyto(self, other):
         """Copy into another NDArray (same shape) or onto a context, returning the copy.
@@ -370,7 +374,7 @@ class NDArray:
 
     def reshape_like(self, *args, **kwargs):
         """``nd.reshape_like(self, rhs, lhs_begin=..., lhs_end=..., rhs_begin=..., rhs_end=...)``."""
-        return call_op('reshape_like', self, *args, **kwargs)
+        return _OP_FUNCTIONS['reshape_like'](self, *args, **kwargs)
 
     def slice_assign(self, rhs, begin, end, step):
         """Write the NDArray ``rhs`` into the region ``self[begin:end:step]`` (tuples of ints or
@@ -471,13 +475,13 @@ class NDArray:
         return self._binary(o, 'broadcast_power', '_rpower_scalar', reverse=True)
 
     def __neg__(self):
-        return call_op('negative', self)
+        return _OP_FUNCTIONS['negative'](self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return call_op('abs', self)
+        return _OP_FUNCTIONS['abs'](self)
 
     def __eq__(self, o):
         return self._binary(o, 'broadcast_equal', '_equal_scalar')
@@ -514,20 +518,13 @@ class NDArray:
         return inplace_arith(self, o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
                              lambda a, b: a % b)
 
-    def __getattr__(self, name):
-        # Fluent methods: x.sum(axis=1), x.exp(), x.transpose(axes=...) call the operator of that name.
-        if name.startswith('_'):
-            raise AttributeError(name)
-        try:
-            cls = get_op(name)
-        except MXNetError:
-            hint = _OUT_OF_SCOPE.get(name) or _OTHER_FRAMEWORKS.get(name, '')
-            raise AttributeError("'NDArray' object has no attribute %r%s" % (name, hint)) from None
 
-        def method(*args, **kwargs):
-            return call_op(cls.name, self, *args, **kwargs)
-        method.__name__ = name
-        return method
+# Names NDArray lacks that say what to use instead when asked for (hasattr() stays False): the
+# out-of-scope C handle and other libraries' names. Descriptors, not a ``__getattr__``: a class with
+# ``__getattr__`` makes every attribute read of its instances slower (the operator methods, x.sum()
+# and the like, are set on the class by minigluon/ndarray/__init__.py instead).
+OtherFrameworkName.install(NDArray, {name: text[2:] for name, text in
+                                     list(_OUT_OF_SCOPE.items()) + list(_OTHER_FRAMEWORKS.items())})
 
 
 # Operator dispatch, indexing and the in-place write rules need the NDArray class, so they are
