@@ -1,0 +1,174 @@
+"""Golden values for the patterns met in the eighth trial of public MXNet 1.x Gluon sources
+(run in the MXNet 1.9.1 venv):
+
+    /opt/mxvenv/bin/python tools/gen_wild8_fixtures.py
+
+Writes tests/fixtures/wild8/wild8.json, read by tests/test_wild_scripts_8.py:
+
+* ``foreach_1d``: ``contrib.foreach`` over a 1-D array (MXNet's control-flow tutorial): each step
+  sees shape ``(1,)``, so step outputs stack to ``(T, 1)``, eager and hybridized; a scan with a
+  state, its outputs, final state and the data's gradient.
+* ``ctc_last``: a CRNN trainer's own loss calling ``F.contrib.CTCLoss(..., blank_label='last')``
+  on NTC predictions with and without lengths (padding -1): losses and gradients.
+* ``internals_block``: a checkpoint (``arg:`` / ``aux:`` keys) loaded by
+  ``SymbolBlock(Group([two get_internals() outputs]), data)`` and
+  ``collect_params().load``: parameter names and both outputs.
+* ``att_decoder``: an OCR attention decoder step (an Embedding, a (B, 1, 1) energy broadcast
+  against a (B, S, 1) mask by NDArray ``*``, ``SliceChannel`` of the LSTM state): outputs and
+  states of one eager step.
+"""
+import json
+import os
+import warnings
+
+warnings.filterwarnings('ignore')
+import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
+from mxnet import autograd, gluon, nd  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'fixtures', 'wild8')
+
+
+def _list(a):
+    return a.asnumpy().tolist()
+
+
+def _set_params(block, seed):
+    """Every parameter from RandomState(seed), in sorted-name order (kept in step with the test)."""
+    rs = np.random.RandomState(seed)
+    for name in sorted(block.collect_params().keys()):
+        p = block.collect_params()[name]
+        p.set_data(nd.array(rs.uniform(-0.5, 0.5, p.shape)))
+
+
+class _Scan(gluon.HybridBlock):
+    def hybrid_forward(self, F, x):
+        return F.contrib.foreach(lambda d, s: (d * s, d * s + 1), x, F.ones((1,)))
+
+
+class _Plus1(gluon.HybridBlock):
+    def hybrid_forward(self, F, x):
+        return F.contrib.foreach(lambda d, _: (d + 1, []), x, [])[0]
+
+
+def foreach_1d():
+    res = {}
+    for hyb in (False, True):
+        plus = _Plus1()
+        scan = _Scan()
+        if hyb:
+            plus.hybridize()
+            scan.hybridize()
+        x = nd.arange(1, 5)
+        x.attach_grad()
+        with autograd.record():
+            out, state = scan(x)
+            loss = (out * nd.arange(1, 5).reshape((4, 1))).sum() + 3 * state.sum()
+        loss.backward()
+        res['hybrid' if hyb else 'eager'] = {
+            'plus1': _list(plus(nd.arange(5))), 'out': _list(out), 'state': _list(state),
+            'grad': _list(x.grad)}
+    return res
+
+
+def ctc_last():
+    rs = np.random.RandomState(0)
+    pred = nd.array(rs.normal(size=(3, 8, 5)))
+    label = nd.array([[0, 1, 1, -1], [2, 3, -1, -1], [3, 0, 2, 1]])
+    res = {'pred': _list(pred), 'label': _list(label), 'pred_len': [8, 6, 7], 'label_len': [3, 2, 4]}
+    for key, lengths in (('plain', ()), ('lengths', (nd.array([8, 6, 7]), nd.array([3, 2, 4])))):
+        x = pred.copy()
+        x.attach_grad()
+        with autograd.record():
+            loss = nd.contrib.CTCLoss(nd.swapaxes(x, 0, 1), label, *lengths,
+                                      use_data_lengths=bool(lengths), use_label_lengths=bool(lengths),
+                                      blank_label='last') * 0.5
+        loss.backward()
+        res[key] = {'loss': _list(loss), 'grad': _list(x.grad)}
+    return res
+
+
+def internals_graph():
+    d = mx.sym.var('data')
+    r = mx.sym.Activation(mx.sym.BatchNorm(mx.sym.Convolution(d, num_filter=4, kernel=(3, 3), pad=(1, 1),
+                                                             name='conv0'), name='bn0'),
+                          act_type='relu', name='relu0')
+    policy = mx.sym.Flatten(mx.sym.Convolution(r, num_filter=2, kernel=(1, 1), name='conv1'), name='flatten0')
+    value = mx.sym.Activation(mx.sym.FullyConnected(r, num_hidden=1, name='value_fc0'), act_type='tanh',
+                              name='value_tanh0')
+    return mx.sym.Group([mx.sym.SoftmaxOutput(policy, name='policy'),
+                         mx.sym.LinearRegressionOutput(value, name='value')])
+
+
+def internals_block(tmp):
+    full = internals_graph()
+    rs = np.random.RandomState(0)
+    arg_shapes, _, aux_shapes = full.infer_shape(data=(2, 3, 5, 5))
+    saved = {'arg:' + n: nd.array(rs.uniform(-0.5, 0.5, s)) for n, s in zip(full.list_arguments(), arg_shapes)
+             if n not in ('data', 'policy_label', 'value_label')}
+    saved.update({'aux:' + n: nd.array(rs.uniform(0.5, 1.5, s))
+                  for n, s in zip(full.list_auxiliary_states(), aux_shapes)})
+    path = os.path.join(tmp, 'ck-0001.params')
+    nd.save(path, saved)
+    internals = full.get_internals()
+    net = gluon.SymbolBlock(mx.sym.Group([internals['value_tanh0_output'], internals['flatten0_output']]),
+                            mx.sym.var('data', dtype='float32'))
+    net.collect_params().load(path, mx.cpu())
+    x = nd.array(rs.normal(size=(2, 3, 5, 5)))
+    value, policy = net(x)
+    return {'params': {k: _list(v) for k, v in saved.items()}, 'x': _list(x),
+            'names': sorted(net.collect_params().keys()), 'value': _list(value), 'policy': _list(policy)}
+
+
+class _Decoder(nn.HybridBlock):
+    """One attention-decoder step as the OCR source writes it (sizes shrunk)."""
+
+    def __init__(self, **kwargs):
+        super(_Decoder, self).__init__(**kwargs)
+        with self.name_scope():
+            self.inp = nn.Dense(6, activation='tanh', flatten=False)
+            self.score = nn.Dense(1, flatten=False)
+            self.embedding = nn.Embedding(7, 4)
+            self.lstm = gluon.rnn.LSTM(5, 2, layout='NTC')
+            self.fc = nn.Dense(7, flatten=False)
+
+    def hybrid_forward(self, F, en_out, en_mask, h, c, cur):
+        last = F.transpose(F.SliceChannel(h, num_outputs=2, axis=0, squeeze_axis=False)[1], axes=(1, 0, 2))
+        emb = self.embedding(cur)
+        energy = self.score(F.tanh(self.inp(F.concat(last, emb, dim=2))))
+        energy = energy * en_mask + (1.0 - en_mask) * (-10000.0)
+        ctx = F.batch_dot(F.softmax(energy, axis=1).transpose(axes=(0, 2, 1)), en_out)
+        lstm_in = F.concat(emb, ctx, dim=2)
+        out, (h, c) = self.lstm(lstm_in, [h, c])
+        return self.fc(F.concat(lstm_in, out, dim=2)), h, c
+
+
+def att_decoder():
+    rs = np.random.RandomState(0)
+    en_out = nd.array(rs.normal(size=(2, 6, 8)))
+    mask = nd.array([[1] * 6, [1] * 4 + [0] * 2]).reshape((2, 6, 1))
+    h, c = nd.array(rs.normal(size=(2, 2, 5))), nd.array(rs.normal(size=(2, 2, 5)))
+    dec = _Decoder(prefix='dec_')
+    dec.initialize()
+    cur = nd.array([[6], [2]])
+    dec(en_out, mask, h, c, cur)
+    _set_params(dec, 3)
+    out, h2, c2 = dec(en_out, mask, h, c, cur)
+    return {'en_out': _list(en_out), 'mask': _list(mask), 'h': _list(h), 'c': _list(c),
+            'names': sorted(dec.collect_params().keys()),
+            'out': _list(out), 'h2': _list(h2), 'c2': _list(c2)}
+
+
+def main():
+    import tempfile
+    os.makedirs(OUT, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        fix = {'foreach_1d': foreach_1d(), 'ctc_last': ctc_last(), 'internals_block': internals_block(tmp),
+               'att_decoder': att_decoder()}
+    with open(os.path.join(OUT, 'wild8.json'), 'w') as f:
+        json.dump(fix, f)
+
+
+if __name__ == '__main__':
+    main()
