@@ -148,3 +148,66 @@ def test_attention_decoder_step_eager_and_hybridized():
         _close(out, want['out'])
         _close(h2, want['h2'])
         _close(c2, want['c2'])
+
+
+class _Zoneout(gluon.rnn.ModifierCell):
+    """Keeps the previous output where a dropout mask of the output is zero (one mask for all
+    steps until reset), and every state where the new state's own mask is zero."""
+
+    def __init__(self, base_cell, p):
+        super(_Zoneout, self).__init__(base_cell)
+        self.p = p
+        self.mask = None
+        self.prev = None
+
+    def reset(self):
+        super(_Zoneout, self).reset()
+        self.mask = self.prev = None
+
+    def hybrid_forward(self, F, inputs, states):
+        out, new_states = self.base_cell(inputs, states)
+        if self.mask is None:
+            self.mask = F.Dropout(F.ones_like(out), p=self.p)
+        prev = F.zeros_like(out) if self.prev is None else self.prev
+        out = F.where(self.mask, out, prev)
+        new_states = [F.where(F.Dropout(F.ones_like(n), p=self.p), n, o) for n, o in zip(new_states, states)]
+        self.prev = out
+        return out, new_states
+
+
+def _zoneout_net(p):
+    net = gluon.rnn.HybridSequentialRNNCell(prefix='seq_')
+    with net.name_scope():
+        net.add(_Zoneout(gluon.rnn.ResidualCell(gluon.rnn.LSTMCell(4, input_size=4)), p))
+        net.add(_Zoneout(gluon.rnn.LSTMCell(3, input_size=4), p))
+    net.initialize()
+    _set_params(net, 5)
+    return net
+
+
+def test_modifier_cells_of_ones_own_in_a_hybrid_sequential_cell():
+    want = FIX['zoneout_stack']
+    x = nd.array(want['x'])
+    net = _zoneout_net(0.5)
+    assert sorted(net.collect_params().keys()) == want['names']
+    out, states = net.unroll(5, x, layout='NTC', merge_outputs=True)
+    for got, exp in zip([out] + list(states), want['predict']):
+        _close(got, exp)
+    net = _zoneout_net(0.0)
+    with autograd.record():
+        out, states = net.unroll(5, x, layout='NTC', merge_outputs=True)
+        loss = out.sum() + sum(s.sum() for s in states)
+    loss.backward()
+    for (_, p), exp in zip(sorted(net.collect_params().items()), want['grads']):
+        _close(p.grad(), exp, tol=1e-4)
+    for hyb in (False, True):
+        if hyb:
+            net.hybridize()
+        net.reset()
+        states = net.begin_state(batch_size=2, func=nd.ones)
+        outs = []
+        for t in range(5):
+            out, states = net(x[:, t, :], states)
+            outs.append(out)
+        for got, exp in zip([nd.stack(*outs, axis=1)] + list(states), want['stepped']):
+            _close(got, exp)

@@ -16,6 +16,10 @@ Writes tests/fixtures/wild8/wild8.json, read by tests/test_wild_scripts_8.py:
 * ``att_decoder``: an OCR attention decoder step (an Embedding, a (B, 1, 1) energy broadcast
   against a (B, S, 1) mask by NDArray ``*``, ``SliceChannel`` of the LSTM state): outputs and
   states of one eager step.
+* ``zoneout_stack``: gluon-ts-style ``ModifierCell`` subclasses (a zoneout over a ResidualCell over
+  an LSTMCell, then one over an LSTMCell) in a HybridSequentialRNNCell: ``unroll`` outside training
+  (dropout masks of ones), gradients of a recorded unroll, and steps from
+  ``begin_state(func=nd.ones)``.
 """
 import json
 import os
@@ -160,12 +164,69 @@ def att_decoder():
             'out': _list(out), 'h2': _list(h2), 'c2': _list(c2)}
 
 
+class _Zoneout(gluon.rnn.ModifierCell):
+    """Keeps the previous output where a dropout mask of the output is zero (one mask for all
+    steps until reset), and every state where the new state's own mask is zero."""
+
+    def __init__(self, base_cell, p):
+        super(_Zoneout, self).__init__(base_cell)
+        self.p = p
+        self.mask = None
+        self.prev = None
+
+    def reset(self):
+        super(_Zoneout, self).reset()
+        self.mask = self.prev = None
+
+    def hybrid_forward(self, F, inputs, states):
+        out, new_states = self.base_cell(inputs, states)
+        if self.mask is None:
+            self.mask = F.Dropout(F.ones_like(out), p=self.p)
+        prev = F.zeros_like(out) if self.prev is None else self.prev
+        out = F.where(self.mask, out, prev)
+        new_states = [F.where(F.Dropout(F.ones_like(n), p=self.p), n, o) for n, o in zip(new_states, states)]
+        self.prev = out
+        return out, new_states
+
+
+def _zoneout_net(p):
+    net = gluon.rnn.HybridSequentialRNNCell(prefix='seq_')
+    with net.name_scope():
+        net.add(_Zoneout(gluon.rnn.ResidualCell(gluon.rnn.LSTMCell(4, input_size=4)), p))
+        net.add(_Zoneout(gluon.rnn.LSTMCell(3, input_size=4), p))
+    net.initialize()
+    _set_params(net, 5)
+    return net
+
+
+def zoneout_stack():
+    x = nd.array(np.random.RandomState(0).normal(size=(2, 5, 4)))
+    net = _zoneout_net(0.5)
+    out, states = net.unroll(5, x, layout='NTC', merge_outputs=True)
+    res = {'x': _list(x), 'names': sorted(net.collect_params().keys()),
+           'predict': [_list(out)] + [_list(s) for s in states]}
+    net = _zoneout_net(0.0)
+    with autograd.record():
+        out, states = net.unroll(5, x, layout='NTC', merge_outputs=True)
+        loss = out.sum() + sum(s.sum() for s in states)
+    loss.backward()
+    res['grads'] = [_list(p.grad()) for _, p in sorted(net.collect_params().items())]
+    net.reset()
+    states = net.begin_state(batch_size=2, func=nd.ones)
+    outs = []
+    for t in range(5):
+        out, states = net(x[:, t, :], states)
+        outs.append(out)
+    res['stepped'] = [_list(nd.stack(*outs, axis=1))] + [_list(s) for s in states]
+    return res
+
+
 def main():
     import tempfile
     os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fix = {'foreach_1d': foreach_1d(), 'ctc_last': ctc_last(), 'internals_block': internals_block(tmp),
-               'att_decoder': att_decoder()}
+               'att_decoder': att_decoder(), 'zoneout_stack': zoneout_stack()}
     with open(os.path.join(OUT, 'wild8.json'), 'w') as f:
         json.dump(fix, f)
 
