@@ -9,10 +9,13 @@
   ``SymbolBlock`` over two ``get_internals()`` outputs loading an ``arg:``/``aux:`` checkpoint through
   ``collect_params().load``; an OCR attention-decoder step whose (B, 1, 1) energy broadcasts
   against a (B, S, 1) mask (hybridized, minigluon gives the eager numbers: MXNet's graph ``*``
-  does not broadcast, a PORTING row).
+  does not broadcast, a PORTING row); zoneout ``ModifierCell`` subclasses stepped from
+  ``begin_state(func=nd.ones)``; a seeded ``mx.image.ImageIter`` over a ``.lst`` with a fine-tuning
+  script's augmenter chain (its ``provide_data`` are ``DataDesc``, tuples equal to MXNet's plain ones).
 """
 import json
 import os
+import random
 
 import numpy as np
 
@@ -211,3 +214,27 @@ def test_modifier_cells_of_ones_own_in_a_hybrid_sequential_cell():
             outs.append(out)
         for got, exp in zip([nd.stack(*outs, axis=1)] + list(states), want['stepped']):
             _close(got, exp)
+
+
+def test_seeded_image_iter_over_a_list_file(tmp_path):
+    from PIL import Image
+    want = FIX['seeded_image_iter']
+    with open(str(tmp_path / 'train.lst'), 'w') as f:
+        for i, img in enumerate(want['images']):
+            Image.fromarray(np.array(img, dtype=np.uint8)).save(str(tmp_path / ('im%d.png' % i)))
+            f.write('%d\t%d\tim%d.png\n' % (i, i % 3, i))
+    random.seed(7)
+    it = mx.image.ImageIter(3, (3, 6, 6), path_root=str(tmp_path), path_imglist=str(tmp_path / 'train.lst'),
+                            aug_list=[mx.image.SequentialAug([
+                                mx.image.CastAug(typ='float32'), mx.image.ForceResizeAug([7, 7]),
+                                mx.image.RandomCropAug((6, 6)), mx.image.HorizontalFlipAug(0.5),
+                                mx.image.ColorJitterAug(0.1, 0.1, 0.1)])])
+    assert it.provide_data == [('data', (3, 3, 6, 6))] and it.provide_label == [('softmax_label', (3,))]
+    got = []
+    for _ in range(2):
+        got += list(it)
+        it.reset()
+    assert [b.pad for b in got] == [b['pad'] for b in want['batches']]
+    for batch, exp in zip(got, want['batches']):
+        _close(batch.data[0], exp['data'], tol=1e-3)     # resize and jitter in float32: ~5e-5 apart
+        _close(batch.label[0], exp['label'])

@@ -20,6 +20,9 @@ Writes tests/fixtures/wild8/wild8.json, read by tests/test_wild_scripts_8.py:
   an LSTMCell, then one over an LSTMCell) in a HybridSequentialRNNCell: ``unroll`` outside training
   (dropout masks of ones), gradients of a recorded unroll, and steps from
   ``begin_state(func=nd.ones)``.
+* ``seeded_image_iter``: an ``mx.image.ImageIter`` over a ``.lst`` of small PNG files with a fine-tuning
+  script's SequentialAug (CastAug, ForceResizeAug, RandomCropAug, HorizontalFlipAug, ColorJitterAug),
+  Python's ``random`` seeded: ``provide_data`` / ``provide_label`` and every batch of two epochs.
 """
 import json
 import os
@@ -221,12 +224,36 @@ def zoneout_stack():
     return res
 
 
+def seeded_image_iter(tmp):
+    import random
+    from PIL import Image
+    rs = np.random.RandomState(0)
+    images = [rs.randint(0, 256, size=(8 + i, 9, 3)).astype('uint8') for i in range(4)]
+    with open(os.path.join(tmp, 'train.lst'), 'w') as f:
+        for i, img in enumerate(images):
+            Image.fromarray(img).save(os.path.join(tmp, 'im%d.png' % i))
+            f.write('%d\t%d\tim%d.png\n' % (i, i % 3, i))
+    random.seed(7)
+    it = mx.image.ImageIter(3, (3, 6, 6), path_root=tmp, path_imglist=os.path.join(tmp, 'train.lst'),
+                            aug_list=[mx.image.SequentialAug([
+                                mx.image.CastAug(typ='float32'), mx.image.ForceResizeAug([7, 7]),
+                                mx.image.RandomCropAug((6, 6)), mx.image.HorizontalFlipAug(0.5),
+                                mx.image.ColorJitterAug(0.1, 0.1, 0.1)])])
+    batches = []
+    for _ in range(2):
+        batches += [{'data': _list(b.data[0]), 'label': _list(b.label[0]), 'pad': b.pad} for b in it]
+        it.reset()
+    return {'images': [img.tolist() for img in images], 'provide_data': it.provide_data,
+            'provide_label': it.provide_label, 'batches': batches}
+
+
 def main():
     import tempfile
     os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fix = {'foreach_1d': foreach_1d(), 'ctc_last': ctc_last(), 'internals_block': internals_block(tmp),
-               'att_decoder': att_decoder(), 'zoneout_stack': zoneout_stack()}
+               'att_decoder': att_decoder(), 'zoneout_stack': zoneout_stack(),
+               'seeded_image_iter': seeded_image_iter(tmp)}
     with open(os.path.join(OUT, 'wild8.json'), 'w') as f:
         json.dump(fix, f)
 
