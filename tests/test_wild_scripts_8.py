@@ -12,6 +12,8 @@
   does not broadcast, a PORTING row); zoneout ``ModifierCell`` subclasses stepped from
   ``begin_state(func=nd.ones)``; a seeded ``mx.image.ImageIter`` over a ``.lst`` with a fine-tuning
   script's augmenter chain (its ``provide_data`` are ``DataDesc``, tuples equal to MXNet's plain ones).
+* A predictive-maintenance trainer's ``set_data`` on the weights of ``HybridLambda`` transpose + two
+  ``Conv1D`` after an inference call (MXNet's oneDNN build fails there: ``to.IsDefaultData()``).
 """
 import json
 import os
@@ -238,3 +240,18 @@ def test_seeded_image_iter_over_a_list_file(tmp_path):
     for batch, exp in zip(got, want['batches']):
         _close(batch.data[0], exp['data'], tol=1e-3)     # resize and jitter in float32: ~5e-5 apart
         _close(batch.label[0], exp['label'])
+
+
+def test_set_data_after_an_inference_call_through_conv1d():
+    net = nn.HybridSequential()
+    net.add(nn.HybridLambda(lambda F, x: x.transpose((0, 2, 1))),
+            nn.Conv1D(8, 3, padding=1), nn.Conv1D(8, 3, padding=1))
+    net.initialize(mx.init.Normal())
+    x = nd.ones((2, 7, 4))
+    net(x)
+    for p in net.collect_params().values():
+        p.set_data(nd.ones(p.shape))
+    # all ones: the first conv gives 4*3+1 = 13 inside and 4*2+1 = 9 at both ends of the 7 steps;
+    # the second sums 8 channels of three neighbours plus 1: 8*(9+13)+1, 8*(9+13+13)+1, then 8*39+1
+    row = [177, 281, 313, 313, 313, 281, 177]
+    _close(net(x), np.tile(row, (2, 8, 1)))
