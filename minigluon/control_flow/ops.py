@@ -145,13 +145,14 @@ class ForEach(SubgraphOp):
         num_iters = lengths.pop()
         record = self.recording()
         self._steps = [] if record else None
+        self._data_shapes = [a.shape for a in data]
         placement = self._placement()
         step_outs = []
         for t in range(num_iters):
             step_in = [None] * self.num_inputs
             for kind, i, loc in placement:
                 if loc is not None:
-                    step_in[loc] = (data[i][t] if kind == 'data' else
+                    step_in[loc] = (_step_slice(data[i], t) if kind == 'data' else
                                     states[i] if kind == 'state' else remain[i])
             sub, res = run_body(runner, step_in, record)
             if record:
@@ -188,9 +189,8 @@ class ForEach(SubgraphOp):
                     continue
                 elif kind == 'data':
                     if data_grads[i] is None:
-                        first = gins[loc]
-                        data_grads[i] = xp.zeros((num_iters,) + first.shape, dtype=first.dtype)
-                    data_grads[i][t] = gins[loc]
+                        data_grads[i] = xp.zeros(self._data_shapes[i], dtype=gins[loc].dtype)
+                    data_grads[i][t] = gins[loc].reshape(self._data_shapes[i][1:])
                 else:
                     remain_grads[i] = gins[loc] if remain_grads[i] is None else remain_grads[i] + gins[loc]
         return data_grads + carried + remain_grads
@@ -212,7 +212,7 @@ class ForEach(SubgraphOp):
                 lengths.add(shape[0])
             if loc is None or shape is None or 0 in shape:
                 continue
-            known[names[loc]] = tuple(shape[1:]) if kind == 'data' else tuple(shape)
+            known[names[loc]] = (tuple(shape[1:]) or (1,)) if kind == 'data' else tuple(shape)
         arg_shapes, out_shapes, aux_shapes = sub.infer_shape_partial(**known)
         found = dict(zip(sub.list_arguments(), arg_shapes))
         found.update(zip(sub.list_auxiliary_states(), aux_shapes))
@@ -231,7 +231,8 @@ class ForEach(SubgraphOp):
             if shape is None:
                 continue
             if kind == 'data':
-                new_in[pos] = None if length is None else (length,) + shape
+                step = () if in_shapes[pos] is not None and len(in_shapes[pos]) == 1 else shape
+                new_in[pos] = None if length is None else (length,) + step
             else:
                 new_in[pos] = shape
         outs = []
@@ -258,3 +259,9 @@ class ForEach(SubgraphOp):
                 new_in[pos] = got_in[loc]
         return new_in, out_types
 
+
+def _step_slice(array, t):
+    """Step ``t`` of a data array: ``array[t]``, where a 1-D array gives shape ``(1,)`` (MXNet 1.9.1
+    has no 0-d arrays outside numpy mode: its loop body sees ``(1,)``, so outputs stack to
+    ``(T, 1)`` as the eager ``foreach`` does)."""
+    return array[t] if array.ndim > 1 else array[t:t + 1]
