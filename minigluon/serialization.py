@@ -83,23 +83,31 @@ def atomic_write(path, mode='wb'):
     subclass that is also an ``MXNetError``, as MXNet's savers raise. The file keeps the
     permissions of the file it replaces, or gets those a plain ``open(path, 'w')`` would give
     (``0o666`` less the umask), not the private ``0o600`` of a temporary file.
+
+    As ``open(path, 'w')`` (and MXNet's savers), a symbolic link is written through: the file it
+    points to is replaced (the temporary file is made in that file's folder) and the link stays;
+    and an existing file this process may not write (``chmod a-w``) raises ``PermissionError``
+    instead of being replaced by a rename, which only needs the folder to be writable.
     """
     path = _check_fname(path, 'atomic_write')
     if os.path.isdir(path):      # said up front: os.replace would name the temporary file
         raise as_mxnet_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path))
-    folder = os.path.dirname(os.path.abspath(path))
+    target = os.path.realpath(path)   # a link (even a dangling one) is written through, not replaced
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        raise as_mxnet_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES), path))
+    folder = os.path.dirname(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', suffix='.tmp', dir=folder)
     except OSError as err:    # name the target, not the temporary file that could not be made
         raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s)'
                                        % (err.strerror, folder), path)) from None
     try:
-        os.chmod(tmp, _file_mode(path))   # mkstemp makes 0600; give the mode open() would
+        os.chmod(tmp, _file_mode(target))   # mkstemp makes 0600; give the mode open() would
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)             # (onto a directory: IsADirectoryError)
+        os.replace(tmp, target)           # (onto a directory: IsADirectoryError)
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
