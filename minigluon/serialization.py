@@ -30,6 +30,7 @@ import errno
 import os
 import struct
 import tempfile
+import threading
 
 import numpy as np
 
@@ -48,14 +49,30 @@ DTYPE_TO_FLAG = {np.dtype(v): k for k, v in TYPE_FLAGS.items()}
 _BFLOAT16 = 12
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask():
+    """The process umask. Linux shows it in ``/proc/self/status``; reading it there changes
+    nothing, while ``os.umask`` can only be read by setting it: elsewhere it is set to 0 and back
+    under a lock, so that two threads saving at once cannot leave it at 0 for the process."""
+    with contextlib.suppress(OSError, ValueError):
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0)
+        os.umask(mask)
+    return mask
+
+
 def _file_mode(path):
     """The permission bits of an existing ``path``, else 0666 minus the process umask."""
     try:
         return os.stat(path).st_mode & 0o7777
     except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+        return 0o666 & ~_umask()
 
 
 def _check_fname(fname, func):

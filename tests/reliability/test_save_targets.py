@@ -2,6 +2,7 @@
 (the file it points to gets the new bytes, the link stays), as ``open(path, 'w')`` and MXNet
 1.9.1's savers do, and a file the process may not write is refused, not replaced by a rename."""
 import os
+import threading
 
 import pytest
 
@@ -52,3 +53,30 @@ def test_a_write_protected_file_is_refused_not_replaced(tmp_path, monkeypatch):
     with pytest.raises(PermissionError, match="Permission denied: '%s'" % path):
         nd.save(str(path), [nd.zeros((5,))])
     assert path.read_bytes() == before and os.listdir(tmp_path) == ['keep.params']
+
+
+def test_a_save_while_another_thread_saves_keeps_the_umask_and_the_modes(tmp_path, monkeypatch):
+    # os.umask can only be read by setting it: a save preempted between setting it to 0 and
+    # back gave a save in another thread a 0o666 file, and could leave the process at umask 0
+    old = os.umask(0o022)
+    try:
+        real, interrupted = os.umask, []
+
+        def umask_then_the_other_thread_saves(mask):
+            prev = real(mask)
+            if mask == 0 and not interrupted:
+                interrupted.append(True)
+                other = threading.Thread(target=nd.save, args=(str(tmp_path / 'b.params'), [nd.ones((1,))]))
+                other.start()
+                other.join(5)
+            return prev
+        monkeypatch.setattr(serialization.os, 'umask', umask_then_the_other_thread_saves)
+        nd.save(str(tmp_path / 'a.params'), [nd.ones((1,))])
+        monkeypatch.undo()
+        if not interrupted:            # the umask was read without setting it: nothing to interrupt
+            nd.save(str(tmp_path / 'b.params'), [nd.ones((1,))])
+        assert os.umask(0o022) == 0o022
+        for name in ('a.params', 'b.params'):
+            assert os.stat(str(tmp_path / name)).st_mode & 0o777 == 0o644, name
+    finally:
+        os.umask(old)
