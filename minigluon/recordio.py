@@ -255,6 +255,9 @@ class MXRecordIO:
             For a reader, a closed file, or a payload of 2**29 bytes or more.
         MXNetError
             In a process other than the one that opened the file (as MXNet 1.9.1).
+        OSError
+            When the file cannot be written (a full disk): the part of the record already
+            written is cut off again, so the file and the records written later stay readable.
         """
         with self._locked():
             self._write(buf)
@@ -266,8 +269,15 @@ class MXRecordIO:
             raise MXNetValueError('RecordIO records must be below 2**29 bytes, got %d' % len(data))
         blob = _frame(data)
         view = memoryview(blob)
-        while view:
-            view = view[self._file.write(view):]
+        try:
+            while view:
+                view = view[self._file.write(view):]
+        except BaseException:
+            # a write that fails part-way (a full disk) must not leave half a record: every
+            # record written after it would be unreadable, and the .idx offsets wrong
+            self._file.seek(self._pos)
+            self._file.truncate()
+            raise
         self._pos += len(blob)
 
     def read(self):
