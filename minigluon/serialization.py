@@ -133,6 +133,20 @@ def atomic_write(path, mode='wb'):
         raise
 
 
+def atomic_write_files(blobs):
+    """Save several files as one: ``blobs`` maps each path to its bytes (a ``-symbol.json`` and
+    its ``.params``). Every file is written and fsynced beside its target before any is renamed
+    (with :func:`atomic_write`), so a failure while writing (a full disk) leaves all of them as
+    they were, not a new graph beside the previous parameters."""
+    with contextlib.ExitStack() as stack:
+        for path, blob in blobs.items():
+            f = stack.enter_context(atomic_write(path))
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+    # (each file is renamed as the stack unwinds, once every file is on the disk)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Writing
 

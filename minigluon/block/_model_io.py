@@ -74,17 +74,15 @@ def model_record(block):
 
 def save(block, prefix):
     """Write ``<prefix>-model.json`` and ``<prefix>-model.params``; both payloads are built first and
-    each file is replaced atomically, so a failure leaves existing files as they were."""
+    both files are written before either is replaced, so a failure leaves existing files as they were."""
     if not isinstance(prefix, (str, os.PathLike)):
         raise TypeError('save: prefix must be a str or path, got %s' % type(prefix).__name__)
     prefix = os.fspath(prefix)
     json_text = json.dumps(model_record(block)).encode('utf-8')
     params = block._collect_params_with_prefix()
     params_blob = serialization.dumps(OrderedDict((k, p._reduce()) for k, p in params.items()))
-    with serialization.atomic_write(prefix + '-model.json') as f:
-        f.write(json_text)
-    with serialization.atomic_write(prefix + '-model.params') as f:
-        f.write(params_blob)
+    serialization.atomic_write_files({prefix + '-model.json': json_text,
+                                      prefix + '-model.params': params_blob})
 
 
 # ---------------------------------------------------------------------------------------------------
