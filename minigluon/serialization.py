@@ -28,13 +28,14 @@ target, so an interrupted save leaves the previous file intact.
 import contextlib
 import errno
 import os
+import stat
 import struct
 import tempfile
 import threading
 
 import numpy as np
 
-from minigluon.base import MXNetFormatError, as_mxnet_error, read_file
+from minigluon.base import MXNetFormatError, MXNetValueError, as_mxnet_error, read_file, special_file_kind
 
 LIST_MAGIC = 0x112
 V0_MAX_NDIM = 32          # a V0 header's first word is ndim; larger values mean "not a V0 file"
@@ -104,14 +105,22 @@ def atomic_write(path, mode='wb'):
     As ``open(path, 'w')`` (and MXNet's savers), a symbolic link is written through: the file it
     points to is replaced (the temporary file is made in that file's folder) and the link stays;
     and an existing file this process may not write (``chmod a-w``) raises ``PermissionError``
-    instead of being replaced by a rename, which only needs the folder to be writable.
+    instead of being replaced by a rename, which only needs the folder to be writable. A FIFO,
+    socket or device (``/dev/null``) raises ``MXNetValueError``: the rename would replace it
+    with a regular file (MXNet writes into it).
     """
     path = _check_fname(path, 'atomic_write')
     if os.path.isdir(path):      # said up front: os.replace would name the temporary file
         raise as_mxnet_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path))
     target = os.path.realpath(path)   # a link (even a dangling one) is written through, not replaced
-    if os.path.exists(target) and not os.access(target, os.W_OK):
-        raise as_mxnet_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES), path))
+    if os.path.exists(target):
+        st_mode = os.stat(target).st_mode
+        if not stat.S_ISREG(st_mode):    # the rename would put a regular file in its place
+            raise MXNetValueError('%r is %s, not a regular file: minigluon saves only to regular '
+                                  'files (written beside and renamed over the target, which '
+                                  'would replace it)' % (path, special_file_kind(st_mode)))
+        if not os.access(target, os.W_OK):
+            raise as_mxnet_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES), path))
     folder = os.path.dirname(target)
     try:
         fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', suffix='.tmp', dir=folder)

@@ -2,6 +2,7 @@
 (the file it points to gets the new bytes, the link stays), as ``open(path, 'w')`` and MXNet
 1.9.1's savers do, and a file the process may not write is refused, not replaced by a rename."""
 import os
+import stat
 import threading
 
 import pytest
@@ -80,3 +81,19 @@ def test_a_save_while_another_thread_saves_keeps_the_umask_and_the_modes(tmp_pat
             assert os.stat(str(tmp_path / name)).st_mode & 0o777 == 0o644, name
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize('through_link', [False, True])
+def test_a_fifo_is_refused_not_replaced_by_a_regular_file(tmp_path, through_link):
+    # (the rename used to put a regular file in its place: saving to /dev/null as root would
+    # have replaced the system's /dev/null)
+    fifo = tmp_path / 'pipe'
+    os.mkfifo(str(fifo))
+    target = fifo
+    if through_link:
+        target = tmp_path / 'link'
+        target.symlink_to(fifo)
+    with pytest.raises(ValueError, match="'%s' is a FIFO, not a regular file" % target):
+        nd.save(str(target), [nd.ones((1,))])
+    assert stat.S_ISFIFO(os.lstat(str(fifo)).st_mode)
+    assert sorted(os.listdir(tmp_path)) == sorted(['pipe'] + (['link'] if through_link else []))
