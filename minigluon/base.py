@@ -170,6 +170,18 @@ def raises_mxnet_errors(fn):
     return wrapper
 
 
+def special_file_kind(mode):
+    """What a file that is not a regular file or a directory is, from its ``st_mode``: 'a FIFO',
+    'a socket', 'a device' or 'a special file' (for error messages)."""
+    if stat.S_ISFIFO(mode):
+        return 'a FIFO'
+    if stat.S_ISSOCK(mode):
+        return 'a socket'
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return 'a device'
+    return 'a special file'
+
+
 def open_regular(fname):
     """``fname`` opened for binary reading (a file object); only a regular file is opened.
 
@@ -190,10 +202,8 @@ def open_regular(fname):
         if stat.S_ISDIR(mode):
             raise MXNetIsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), fname)
         if not stat.S_ISREG(mode):
-            kind = ('a FIFO' if stat.S_ISFIFO(mode) else 'a socket' if stat.S_ISSOCK(mode)
-                    else 'a device' if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else 'a special file')
             raise MXNetValueError('%r is %s, not a regular file: minigluon reads data only from '
-                                  'regular files' % (os.fsdecode(fname), kind))
+                                  'regular files' % (os.fsdecode(fname), special_file_kind(mode)))
         if hasattr(os, 'set_blocking'):
             os.set_blocking(fd, True)
         return os.fdopen(fd, 'rb')

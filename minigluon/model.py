@@ -72,8 +72,9 @@ def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_ca
     Notes
     -----
     Both payloads are built before either file is touched, so bad input (an unsupported dtype...)
-    changes no file; each file is then replaced atomically (a temporary file renamed over the
-    target), never left half-written.
+    changes no file; both files are then written to temporary files beside them, and only once
+    both are on the disk is each renamed over its target: a failure (a full disk) leaves the
+    previous pair, never a new graph beside old parameters or a half-written file.
     Arrays are stored from the host whatever their context, as MXNet copies them to ``cpu()``.
 
     Raises
@@ -91,14 +92,12 @@ def save_checkpoint(prefix, epoch, symbol, arg_params, aux_params, remove_amp_ca
                         % type(symbol).__name__)
     save_dict = {'arg:%s' % k: v for k, v in arg_params.items()}
     save_dict.update({'aux:%s' % k: v for k, v in aux_params.items()})
-    params_blob = serialization.dumps(save_dict)
-    if symbol is not None:
-        sym_text = symbol.tojson(remove_amp_cast=remove_amp_cast).encode('utf-8')
-        with serialization.atomic_write('%s-symbol.json' % prefix) as f:
-            f.write(sym_text)
     param_name = _params_name(prefix, epoch)
-    with serialization.atomic_write(param_name) as f:
-        f.write(params_blob)
+    blobs = {}
+    if symbol is not None:
+        blobs['%s-symbol.json' % prefix] = symbol.tojson(remove_amp_cast=remove_amp_cast).encode('utf-8')
+    blobs[param_name] = serialization.dumps(save_dict)
+    serialization.atomic_write_files(blobs)
     logging.info('Saved checkpoint to "%s"', param_name)     # MXNet's message
 
 

@@ -85,6 +85,25 @@ def _frame(data):
     return b''.join(parts)
 
 
+def _write_all(f, data, start):
+    """Write ``data`` to the unbuffered file ``f`` (positioned at ``start``), looping over
+    partial writes. A write that fails part-way (a full disk) is cut off again at ``start``:
+    half a record would make every record written after it unreadable."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[f.write(view):]
+    except BaseException:
+        _cut_back(f, start)
+        raise
+
+
+def _cut_back(f, start):
+    """Truncate ``f`` at ``start`` and put its position there."""
+    f.seek(start)
+    f.truncate()
+
+
 class MXRecordIO:
     """Sequential reader or writer of a RecordIO file (MXNet 1.9.1 ``mx.recordio.MXRecordIO``).
 
@@ -255,6 +274,9 @@ class MXRecordIO:
             For a reader, a closed file, or a payload of 2**29 bytes or more.
         MXNetError
             In a process other than the one that opened the file (as MXNet 1.9.1).
+        OSError
+            When the file cannot be written (a full disk): the part of the record already
+            written is cut off again, so the file and the records written later stay readable.
         """
         with self._locked():
             self._write(buf)
@@ -265,9 +287,7 @@ class MXRecordIO:
         if len(data) >= _MAX_RECORD:
             raise MXNetValueError('RecordIO records must be below 2**29 bytes, got %d' % len(data))
         blob = _frame(data)
-        view = memoryview(blob)
-        while view:
-            view = view[self._file.write(view):]
+        _write_all(self._file, blob, self._pos)
         self._pos += len(blob)
 
     def read(self):
@@ -491,6 +511,11 @@ class MXIndexedRecordIO(MXRecordIO):
                                   'line break' % (text,))
         offset = self._pos
         self._write(buf)
-        self.fidx.write(('%s\t%d\n' % (text, offset)).encode('utf-8'))
+        try:
+            _write_all(self.fidx, ('%s\t%d\n' % (text, offset)).encode('utf-8'), self.fidx.tell())
+        except BaseException:     # no record without its index line either
+            _cut_back(self._file, offset)
+            self._pos = offset
+            raise
         self.idx[key] = offset
         self.keys.append(key)

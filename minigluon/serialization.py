@@ -28,12 +28,14 @@ target, so an interrupted save leaves the previous file intact.
 import contextlib
 import errno
 import os
+import stat
 import struct
 import tempfile
+import threading
 
 import numpy as np
 
-from minigluon.base import MXNetFormatError, as_mxnet_error, read_file
+from minigluon.base import MXNetFormatError, MXNetValueError, as_mxnet_error, read_file, special_file_kind
 
 LIST_MAGIC = 0x112
 V0_MAX_NDIM = 32          # a V0 header's first word is ndim; larger values mean "not a V0 file"
@@ -48,14 +50,30 @@ DTYPE_TO_FLAG = {np.dtype(v): k for k, v in TYPE_FLAGS.items()}
 _BFLOAT16 = 12
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask():
+    """The process umask. Linux shows it in ``/proc/self/status``; reading it there changes
+    nothing, while ``os.umask`` can only be read by setting it: elsewhere it is set to 0 and back
+    under a lock, so that two threads saving at once cannot leave it at 0 for the process."""
+    with contextlib.suppress(OSError, ValueError):
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0)
+        os.umask(mask)
+    return mask
+
+
 def _file_mode(path):
     """The permission bits of an existing ``path``, else 0666 minus the process umask."""
     try:
         return os.stat(path).st_mode & 0o7777
     except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+        return 0o666 & ~_umask()
 
 
 def _check_fname(fname, func):
@@ -83,29 +101,59 @@ def atomic_write(path, mode='wb'):
     subclass that is also an ``MXNetError``, as MXNet's savers raise. The file keeps the
     permissions of the file it replaces, or gets those a plain ``open(path, 'w')`` would give
     (``0o666`` less the umask), not the private ``0o600`` of a temporary file.
+
+    As ``open(path, 'w')`` (and MXNet's savers), a symbolic link is written through: the file it
+    points to is replaced (the temporary file is made in that file's folder) and the link stays;
+    and an existing file this process may not write (``chmod a-w``) raises ``PermissionError``
+    instead of being replaced by a rename, which only needs the folder to be writable. A FIFO,
+    socket or device (``/dev/null``) raises ``MXNetValueError``: the rename would replace it
+    with a regular file (MXNet writes into it).
     """
     path = _check_fname(path, 'atomic_write')
     if os.path.isdir(path):      # said up front: os.replace would name the temporary file
         raise as_mxnet_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path))
-    folder = os.path.dirname(os.path.abspath(path))
+    target = os.path.realpath(path)   # a link (even a dangling one) is written through, not replaced
+    if os.path.exists(target):
+        st_mode = os.stat(target).st_mode
+        if not stat.S_ISREG(st_mode):    # the rename would put a regular file in its place
+            raise MXNetValueError('%r is %s, not a regular file: minigluon saves only to regular '
+                                  'files (written beside and renamed over the target, which '
+                                  'would replace it)' % (path, special_file_kind(st_mode)))
+        if not os.access(target, os.W_OK):
+            raise as_mxnet_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES), path))
+    folder = os.path.dirname(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', suffix='.tmp', dir=folder)
     except OSError as err:    # name the target, not the temporary file that could not be made
         raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s)'
                                        % (err.strerror, folder), path)) from None
     try:
-        os.chmod(tmp, _file_mode(path))   # mkstemp makes 0600; give the mode open() would
+        os.chmod(tmp, _file_mode(target))   # mkstemp makes 0600; give the mode open() would
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)             # (onto a directory: IsADirectoryError)
+        os.replace(tmp, target)           # (onto a directory: IsADirectoryError)
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(err, OSError):      # a file that cannot be written: an MXNetError too
             raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
         raise
+
+
+def atomic_write_files(blobs):
+    """Save several files as one: ``blobs`` maps each path to its bytes (a ``-symbol.json`` and
+    its ``.params``). Every file is written and fsynced beside its target before any is renamed
+    (with :func:`atomic_write`), so a failure while writing (a full disk) leaves all of them as
+    they were, not a new graph beside the previous parameters."""
+    with contextlib.ExitStack() as stack:
+        for path, blob in blobs.items():
+            f = stack.enter_context(atomic_write(path))
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+    # (each file is renamed as the stack unwinds, once every file is on the disk)
 
 
 # ---------------------------------------------------------------------------------------------------

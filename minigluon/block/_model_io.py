@@ -74,17 +74,15 @@ def model_record(block):
 
 def save(block, prefix):
     """Write ``<prefix>-model.json`` and ``<prefix>-model.params``; both payloads are built first and
-    each file is replaced atomically, so a failure leaves existing files as they were."""
+    both files are written before either is replaced, so a failure leaves existing files as they were."""
     if not isinstance(prefix, (str, os.PathLike)):
         raise TypeError('save: prefix must be a str or path, got %s' % type(prefix).__name__)
     prefix = os.fspath(prefix)
     json_text = json.dumps(model_record(block)).encode('utf-8')
     params = block._collect_params_with_prefix()
     params_blob = serialization.dumps(OrderedDict((k, p._reduce()) for k, p in params.items()))
-    with serialization.atomic_write(prefix + '-model.json') as f:
-        f.write(json_text)
-    with serialization.atomic_write(prefix + '-model.params') as f:
-        f.write(params_blob)
+    serialization.atomic_write_files({prefix + '-model.json': json_text,
+                                      prefix + '-model.params': params_blob})
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -232,24 +230,41 @@ def _check_graph_inputs(plans, fname):
 
 
 def _snapshot(plans, param_names):
+    from minigluon.block.block import _parents_of      # (block.py imports this module)
     snaps = [(param, {'name': param.name, '_var': param._var}) for param, _ in param_names]
     for plan in plans:
         blk = plan['block']
         snap = {'_name': blk._name, 'params': OrderedDict(blk.params._params),
                 'children': OrderedDict(blk._children)}
         if _is_hybrid(blk):
-            for attr in ('_cached_graph', '_cached_op', '_cached_op_args', '_in_format',
-                         '_out_format', '_active'):
+            for attr in ('_in_format', '_out_format', '_active'):
                 snap[attr] = getattr(blk, attr)
         snaps.append((blk, snap))
+    # the cached graphs _clear_cached_op drops: of each block and of the hybridized blocks it is
+    # nested in (the block loaded may be a child of a hybridized network), other argument
+    # structures' graphs included
+    pending, seen = [plan['block'] for plan in plans], set()
+    while pending:
+        blk = pending.pop()
+        if id(blk) in seen:
+            continue
+        seen.add(id(blk))
+        if _is_hybrid(blk):
+            keys = list(blk._cache_cleared()) + ['_other_graphs']
+            snaps.append((blk, {'caches': {k: blk.__dict__[k] for k in keys if k in blk.__dict__}}))
+        pending.extend(_parents_of(blk))
     return snaps
 
 
 def _restore(snaps):
     for blk, snap in snaps:
-        if 'params' not in snap:                      # a Parameter's name
+        if 'params' not in snap and 'caches' not in snap:       # a Parameter's name
             for attr, value in snap.items():
                 setattr(blk, attr, value)
+            continue
+        if 'caches' in snap:
+            blk.__dict__.pop('_other_graphs', None)
+            blk.__dict__.update(snap['caches'])
             continue
         blk._params._params.clear()
         blk._params._params.update(snap.pop('params'))

@@ -544,7 +544,9 @@ class HybridBlock(Block):
         ``aux:`` for those an operator updates (BatchNorm's running statistics), as the mean of
         its copies on the CPU (MXNet's ``.params`` format, :mod:`minigluon.serialization`).
         Parameters the graph does not read are left out, with a warning. Both payloads are
-        built before either file is replaced (each atomically). The graph's data inputs are
+        built, and both files written beside their targets, before either is replaced
+        (:func:`minigluon.serialization.atomic_write_files`): a full disk leaves the previous
+        pair, not a new graph beside old parameters. The graph's data inputs are
         named ``data`` for a block called with one array and ``data0``, ``data1``... for more, in
         call order (as MXNet 1.9.1 names them): the ``input_names`` of
         :meth:`SymbolBlock.imports`.
@@ -582,10 +584,7 @@ class HybridBlock(Block):
                 warnings.warn('Parameter "{name}" is not found in the graph. '.format(name=name),
                               stacklevel=2)
         params_blob = serialization.dumps(arg_dict)
-        with serialization.atomic_write(sym_filename) as f:
-            f.write(sym_text)
-        with serialization.atomic_write(params_filename) as f:
-            f.write(params_blob)
+        serialization.atomic_write_files({sym_filename: sym_text, params_filename: params_blob})
         return sym_filename, params_filename
 
     def optimize_for(self, x, *args, backend=None, **kwargs):

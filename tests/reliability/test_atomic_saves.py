@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from minigluon import autograd, gluon, nd, serialization
+from minigluon import model as mx_model
 from minigluon import symbol as sym
 from minigluon.parameter import Parameter
 
@@ -119,3 +120,56 @@ def test_keyboard_interrupt_during_save_cleans_up(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         nd.save(str(target), [nd.zeros((5,))])
     assert target.read_bytes() == before and os.listdir(tmp_path) == ['x.params']
+
+
+def _reshaped_net(units):
+    net = gluon.nn.HybridSequential(prefix='m_')
+    with net.name_scope():
+        net.add(gluon.nn.Dense(units, in_units=2))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((1, 2)))
+    return net
+
+
+PAIR_SAVERS = {
+    'export': lambda net, d: net.export(os.path.join(d, 'm')),
+    'Block.save': lambda net, d: net.save(os.path.join(d, 'm')),
+    'save_checkpoint': lambda net, d: mx_model.save_checkpoint(
+        os.path.join(d, 'm'), 0, net._cached_graph[1],
+        {k: p.data() for k, p in net.collect_params().items()}, {}),
+}
+
+
+@pytest.mark.parametrize('saver', sorted(PAIR_SAVERS))
+@pytest.mark.parametrize('where', ['second fsync', 'second write'])
+def test_a_graph_and_its_parameters_are_saved_as_a_pair(tmp_path, monkeypatch, saver, where):
+    # a full disk on the second file used to leave the new graph beside the previous parameters
+    folder = str(tmp_path)
+    PAIR_SAVERS[saver](_reshaped_net(3), folder)
+    before = _files(folder)
+    assert len(before) == 2
+    if where == 'second fsync':
+        real, calls = os.fsync, []
+
+        def fsync(fd):
+            calls.append(fd)
+            if len(calls) == 2:
+                raise OSError(28, 'No space left on device (injected)')
+            return real(fd)
+        monkeypatch.setattr(serialization.os, 'fsync', fsync)
+    else:
+        real_open, opened = os.fdopen, []
+
+        def fdopen(fd, *args, **kwargs):
+            f = real_open(fd, *args, **kwargs)
+            opened.append(f)
+            if len(opened) == 2:
+                def full(data):
+                    raise OSError(28, 'No space left on device (injected)')
+                f.write = full
+            return f
+        monkeypatch.setattr(serialization.os, 'fdopen', fdopen)
+    with pytest.raises(OSError, match='injected'):
+        PAIR_SAVERS[saver](_reshaped_net(5), folder)
+    assert _files(folder) == before

@@ -54,3 +54,44 @@ def test_corrupt_checkpoint_leaves_net_and_trainer_untouched(tmp_path, ext, dama
             np.testing.assert_array_equal(a[key], b[key])
     assert after[2] == before[2]
     assert est2.max_epoch == 4         # not shortened by a resume that did not happen
+
+
+def _fail_second_states_save(monkeypatch):
+    """Trainer.save_states raises (a full disk) from its second call on."""
+    real, calls = mx.gluon.Trainer.save_states, []
+
+    def flaky(self, fname):
+        calls.append(fname)
+        if len(calls) >= 2:
+            raise OSError('No space left on device (injected)')
+        return real(self, fname)
+    monkeypatch.setattr(mx.gluon.Trainer, 'save_states', flaky)
+
+
+def test_a_failed_states_save_leaves_no_unpaired_params_file(tmp_path, monkeypatch):
+    net, est, train = _setup()
+    _fail_second_states_save(monkeypatch)
+    with pytest.raises(OSError, match='injected'):
+        est.fit(train, epochs=2, event_handlers=est_mod.CheckpointHandler(str(tmp_path), 'm'))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['m-epoch0batch2.params',
+                                                          'm-epoch0batch2.states']
+    monkeypatch.undo()
+    net2, est2, _ = _setup()           # and the complete checkpoint resumes
+    est2.fit(train, epochs=2, event_handlers=est_mod.CheckpointHandler(
+        str(tmp_path), 'm', resume_from_checkpoint=True))
+    assert est2.trainer.optimizer.num_update == 4
+
+
+def test_a_failed_best_save_keeps_the_previous_best_pair(tmp_path, monkeypatch):
+    net, est, train = _setup()
+    est.fit(train, epochs=1)
+    handler = est_mod.CheckpointHandler(str(tmp_path), 'm')
+    _fail_second_states_save(monkeypatch)
+    handler._save(est, 'm-best')       # what an improved epoch does
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert sorted(before) == ['m-best.params', 'm-best.states']
+    for p in net.collect_params().values():
+        p.set_data(p.data() + 1)
+    with pytest.raises(OSError, match='injected'):
+        handler._save(est, 'm-best')   # the next improvement meets a full disk
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

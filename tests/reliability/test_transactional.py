@@ -243,3 +243,37 @@ def test_serialization_roundtrip_of_states_still_works(tmp_path):
     other.load_states(path)
     assert other._optimizer.num_update == trainer._optimizer.num_update
     assert serialization.load(path).keys() == nd.load(path).keys()
+
+
+def _caches(block):
+    return {k: block.__dict__.get(k) for k in ('_cached_graph', '_cached_op', '_cached_op_args',
+                                               '_other_graphs')}
+
+
+def test_failed_block_load_keeps_the_cached_graphs_of_the_block_and_its_parents(tmp_path):
+    def build():
+        outer, inner = gluon.nn.HybridSequential(), gluon.nn.HybridSequential()
+        inner.add(gluon.nn.Dense(3, in_units=2), gluon.nn.Dense(3, in_units=3))
+        outer.add(inner, gluon.nn.Dense(2, in_units=3))
+        outer.initialize()
+        outer.hybridize()
+        outer(nd.ones((1, 2)))
+        inner(nd.ones((1, 2)))                 # (a graph of the block itself too)
+        return outer, inner
+    _, saved = build()
+    prefix = str(tmp_path / 'inner')
+    saved.save(prefix)
+    data = nd.load(prefix + '-model.params')
+    data[sorted(data)[-1]] = nd.ones((9,))
+    nd.save(prefix + '-model.params', data)
+    outer, inner = build()
+    before = {'outer': _caches(outer), 'inner': _caches(inner)}
+    assert before['outer']['_cached_op'] is not None and before['inner']['_cached_op'] is not None
+    y = outer(nd.ones((1, 2))).asnumpy()
+    with pytest.raises(ValueError, match='inner-model.params'):
+        inner.load(prefix)
+    after = {'outer': _caches(outer), 'inner': _caches(inner)}
+    for name in before:
+        for key in before[name]:
+            assert after[name][key] is before[name][key], (name, key)
+    np.testing.assert_array_equal(outer(nd.ones((1, 2))).asnumpy(), y)

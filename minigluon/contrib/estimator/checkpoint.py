@@ -1,5 +1,6 @@
 """``CheckpointHandler``: periodic (and best-so-far) saves of the parameters and trainer states
 during ``Estimator.fit``, and resuming from the latest one."""
+import contextlib
 import errno
 import math
 import os
@@ -9,6 +10,7 @@ import tempfile
 from minigluon.base import (MXNetFileNotFoundError, MXNetNotADirectoryError, MXNetValueError,
                             as_mxnet_error, check_int)
 from minigluon.metric import EvalMetric
+from minigluon.utils import replace_file
 from minigluon.contrib.estimator.event_handler import (BatchEnd, EpochEnd, TrainBegin, _comparison,
                                                        _monitor_value)
 
@@ -132,9 +134,22 @@ class CheckpointHandler(TrainBegin, BatchEnd, EpochEnd):
                                       self.monitor.get()[0], self.best)
 
     def _save(self, estimator, prefix):
+        """Write ``prefix.params`` and ``prefix.states`` as a pair: both are saved under
+        ``.part`` names first and renamed only once both are complete, so a failure (a full disk)
+        leaves neither a new ``.params`` without its ``.states`` (a resume would stop at it) nor,
+        for ``-best``, a new ``.params`` beside the previous ``.states``."""
         base = os.path.join(self.model_dir, prefix)
-        estimator.net.save_parameters(base + '.params')
-        estimator.trainer.save_states(base + '.states')
+        parts = {base + '.params.part': base + '.params', base + '.states.part': base + '.states'}
+        try:
+            params_part, states_part = parts
+            estimator.net.save_parameters(params_part)
+            estimator.trainer.save_states(states_part)
+            replace_file(states_part, parts[states_part])   # .states first: a resume starts
+            replace_file(params_part, parts[params_part])   # from the .params it finds
+        finally:
+            for part in parts:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(part)
 
     def _save_symbol(self, estimator):
         symbol_file = os.path.join(self.model_dir, self.model_prefix + '-symbol.json')

@@ -1,0 +1,63 @@
+"""A RecordIO write that fails part-way (a full disk) leaves no half record behind: the records
+written before and after it read back, sequentially and through the .idx offsets."""
+import errno
+
+import pytest
+
+from minigluon import recordio
+
+
+class _FullAfter:
+    """A file whose next write stores ``n`` bytes and then runs out of space."""
+
+    def __init__(self, real, n):
+        self.real, self.n, self.calls = real, n, 0
+
+    def write(self, view):
+        self.calls += 1
+        if self.calls == 1:
+            return self.real.write(view[:self.n])
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+@pytest.mark.parametrize('stored', [0, 3, 7, 20])
+def test_a_record_that_fails_part_way_is_cut_off_again(tmp_path, stored):
+    idx, rec = str(tmp_path / 'a.idx'), str(tmp_path / 'a.rec')
+    writer = recordio.MXIndexedRecordIO(idx, rec, 'w')
+    writer.write_idx(0, b'first' * 10)
+    real = writer._file
+    writer._file = _FullAfter(real, stored)
+    with pytest.raises(OSError, match='No space left'):
+        writer.write_idx(1, b'second' * 10)
+    writer._file = real
+    writer.write_idx(2, b'third' * 10)
+    writer.close()
+    reader = recordio.MXIndexedRecordIO(idx, rec, 'r')
+    assert reader.keys == [0, 2]
+    assert [reader.read_idx(k) for k in reader.keys] == [b'first' * 10, b'third' * 10]
+    reader.close()
+    plain = recordio.MXRecordIO(rec, 'r')
+    assert [plain.read(), plain.read(), plain.read()] == [b'first' * 10, b'third' * 10, None]
+
+
+@pytest.mark.parametrize('stored', [0, 2])
+def test_a_record_whose_index_line_fails_is_cut_off_too(tmp_path, stored):
+    idx, rec = str(tmp_path / 'a.idx'), str(tmp_path / 'a.rec')
+    writer = recordio.MXIndexedRecordIO(idx, rec, 'w')
+    writer.write_idx(0, b'first' * 10)
+    real = writer.fidx
+    writer.fidx = _FullAfter(real, stored)
+    with pytest.raises(OSError, match='No space left'):
+        writer.write_idx(1, b'second' * 10)
+    writer.fidx = real
+    writer.write_idx(2, b'third' * 10)
+    writer.close()
+    reader = recordio.MXIndexedRecordIO(idx, rec, 'r')
+    assert reader.keys == [0, 2]
+    assert [reader.read_idx(k) for k in reader.keys] == [b'first' * 10, b'third' * 10]
+    reader.close()
+    plain = recordio.MXRecordIO(rec, 'r')
+    assert [plain.read(), plain.read(), plain.read()] == [b'first' * 10, b'third' * 10, None]
