@@ -234,9 +234,9 @@ class _CountBudget:
             if isinstance(value, int) and value > 0:
                 self.left -= value
                 if self.left < 0:
-                    _fail('%s: %s=%d brings the inputs and outputs the nodes declare past %d, '
-                          'the most a file of %d characters may declare', where, key, value,
-                          self.total, self.file_size)
+                    _fail('%s: %s=%d brings the inputs and outputs the nodes declare to %d, past '
+                          '%d, the most a file of %d characters may declare', where, key, value,
+                          self.total - self.left, self.total, self.file_size)
 
 
 def _version(data):
