@@ -13,13 +13,17 @@ mutates one file of an exported (symbol, params) pair and runs ``SymbolBlock.imp
 * ``loaded``: the loader returned a well-formed result;
 * anything else (another exception type, or a result of the wrong kind): a bug, printed in full.
 
-The slowest case is reported too: no input may make a loader hang.
+The slowest case is reported too: no input may make a loader hang. Each case runs under
+:func:`memory_cap` (2 GiB more address space than the process uses, on Linux), so no case can take
+the machine's memory: a loader that tries is reported as a bug (its MemoryError).
 """
 import argparse
 import collections
+import contextlib
 import json
 import os
 import random
+import resource
 import shutil
 import struct
 import sys
@@ -150,6 +154,37 @@ def mutate(rng, blob, kind):
     return bytes(blob)
 
 
+# How much more address space a case may take (Linux). Shape inference on a mutated graph runs
+# operators on zeros of the declared sizes (README, "what loading does not protect against"): a
+# variable declared (65536, 65536) makes 16 GiB arrays, which Linux grants lazily and which fill
+# once written, so without a cap one case can take all the machine's memory. Under the cap such
+# an allocation raises MemoryError at once: shape inference reports it as an MXNetError (a clean
+# error), and anywhere else in a loader it is a bug the fuzzer reports.
+MEMORY_MARGIN = 2 << 30
+
+
+@contextlib.contextmanager
+def memory_cap(margin=MEMORY_MARGIN):
+    """Limit the process's address space to what it uses now plus ``margin`` bytes while the
+    block runs (``RLIMIT_AS``, restored after); no limit where ``/proc/self/statm`` is missing."""
+    try:
+        with open('/proc/self/statm') as f:
+            used = int(f.read().split()[0]) * os.sysconf('SC_PAGE_SIZE')
+    except OSError:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = used + margin
+    for limit in (soft, hard):
+        if limit != resource.RLIM_INFINITY:
+            cap = min(cap, limit)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def _exercise_symbol(s):
     s.tojson()
     args = s.list_arguments()
@@ -168,17 +203,19 @@ def _exercise_symbol(s):
 
 
 def load_one(kind, blob):
-    """Load ``blob``; return 'loaded' or 'clean error'; let anything else propagate."""
+    """Load ``blob`` under :func:`memory_cap`; return 'loaded' or 'clean error'; let anything
+    else propagate."""
     try:
-        if kind == 'params':
-            out = serialization.loads(blob, source='fuzz.params')
-            if not isinstance(out, (list, dict)):
-                raise AssertionError('loads returned %s' % type(out).__name__)
-            if isinstance(out, dict):
-                assert all(isinstance(k, str) for k in out)
-        else:
-            s = sym.load_json(blob)
-            _exercise_symbol(s)
+        with memory_cap():
+            if kind == 'params':
+                out = serialization.loads(blob, source='fuzz.params')
+                if not isinstance(out, (list, dict)):
+                    raise AssertionError('loads returned %s' % type(out).__name__)
+                if isinstance(out, dict):
+                    assert all(isinstance(k, str) for k in out)
+            else:
+                s = sym.load_json(blob)
+                _exercise_symbol(s)
         return 'loaded'
     except MXNetError as err:
         if not str(err):
@@ -187,7 +224,8 @@ def load_one(kind, blob):
 
 
 def import_pair(sym_blob, params_blob, folder):
-    """``SymbolBlock.imports`` on the two blobs written to ``folder``: 'loaded' or 'clean error'."""
+    """``SymbolBlock.imports`` on the two blobs written to ``folder``, under :func:`memory_cap`:
+    'loaded' or 'clean error'."""
     from minigluon import gluon
     sym_file, params_file = os.path.join(folder, 'f-symbol.json'), os.path.join(folder, 'f.params')
     with open(sym_file, 'wb') as f:
@@ -195,13 +233,13 @@ def import_pair(sym_blob, params_blob, folder):
     with open(params_file, 'wb') as f:
         f.write(params_blob)
     try:
-        with warnings.catch_warnings():
+        with memory_cap(), warnings.catch_warnings():
             warnings.simplefilter('ignore')
             block = gluon.SymbolBlock.imports(sym_file, ['data'], params_file,
                                               allow_missing=True, ignore_extra=True)
-        for p in block.collect_params().values():
-            if p._data is not None:
-                p.data()
+            for p in block.collect_params().values():
+                if p._data is not None:
+                    p.data()
         return 'loaded'
     except MXNetError as err:
         if not str(err):

@@ -58,6 +58,9 @@ def finish_deferred_init(param):
 def check_load(param, data, ctx=None, cast_dtype=False, dtype_source='current', source=None):
     """Raise (changing nothing) if ``data`` cannot be loaded into the Parameter ``param``."""
     where = " from file '%s'" % source if source else ' from saved params'
+    if data is None:     # a legacy "none" array (serialization.loads): nothing to load
+        raise ParameterMismatchError("Failed loading Parameter '%s'%s: the saved value is an empty "
+                                     "(\"none\") array" % (param.name, where))
     if dtype_source not in ('current', 'saved'):
         raise ValueError("dtype_source must be 'current' or 'saved', got %r" % (dtype_source,))
     if param.shape:

@@ -203,6 +203,42 @@ def _fail(msg, *args):
     raise MXNetFormatError('load_json: ' + (msg % args if args else msg))
 
 
+# Attributes that set how many inputs or outputs an operator node has (Concat's num_args,
+# SliceChannel's num_outputs, multi_sgd_update's num_weights...): building the node makes a name
+# and a slot per unit, so SliceChannel(num_outputs=2147483647) in a 100-byte file would make a
+# list of 2**31 names (tens of GB, minutes). A file may declare, over all its nodes (subgraphs
+# included), at most as many as it has characters, or COUNT_BUDGET_MIN for a smaller file.
+COUNT_ATTRS = ('num_args', 'num_outputs', 'num_arrays', 'num_weights', 'num_tensors',
+               'num_out_data', 'sections')
+COUNT_BUDGET_MIN = 65536
+
+
+class _CountBudget:
+    """What is left of a file's budget of :data:`COUNT_ATTRS` units (see there)."""
+
+    def __init__(self, file_size):
+        self.file_size = file_size
+        self.total = max(COUNT_BUDGET_MIN, file_size)
+        self.left = self.total
+
+    def spend(self, cls, params, where):
+        """Charge a node's count attributes (still strings) before its operator is built; an
+        attribute that does not parse is left to the operator to refuse."""
+        for key in COUNT_ATTRS:
+            if key not in params or key not in cls.attrs:
+                continue
+            try:
+                value = cls.attrs[key].parse(params[key], cls.name)
+            except (TypeError, ValueError, MXNetError):
+                continue
+            if isinstance(value, int) and value > 0:
+                self.left -= value
+                if self.left < 0:
+                    _fail('%s: %s=%d brings the inputs and outputs the nodes declare to %d, past '
+                          '%d, the most a file of %d characters may declare', where, key, value,
+                          self.total - self.left, self.total, self.file_size)
+
+
 def _version(data):
     attrs = data.get('attrs')
     if attrs is None:
@@ -309,7 +345,7 @@ def _give_input_hidden_keys(node, found, expected, entries, where):
                   where, node.op, k, arg, expected)
 
 
-def _op_node(nj, name, attrs, entries, built, where, version):
+def _op_node(nj, name, attrs, entries, built, where, version, budget):
     op_name = nj['op']
     try:
         cls = get_op(op_name)
@@ -322,11 +358,12 @@ def _op_node(nj, name, attrs, entries, built, where, version):
             hidden[k] = params.pop(k)
     if version < 905 and op_name in ('argmax', 'argmin') and params.get('axis') == '-1':
         params.pop('axis')            # before 0.9.5, axis=-1 meant "flatten"
+    budget.spend(cls, params, where)
     try:
         op = cls(**params)
     except (TypeError, ValueError, MXNetError) as err:
         _fail('%s: %s', where, err)
-    _attach_subgraphs(op, nj.get('subgraphs'), where, version)
+    _attach_subgraphs(op, nj.get('subgraphs'), where, version, budget)
     node = new_op_node(op, json_op_name(op_name, cls), name, hidden, [])
     node.attrs = dict(params, **hidden)    # keep the file's own strings
     expected = node.arg_names
@@ -352,7 +389,7 @@ def _op_node(nj, name, attrs, entries, built, where, version):
     return node
 
 
-def _attach_subgraphs(op, raw, where, version):
+def _attach_subgraphs(op, raw, where, version, budget):
     """Read a control-flow node's ``subgraphs`` (nested graph objects) into ``op.set_subgraphs``."""
     takes = hasattr(op, 'set_subgraphs')
     if raw is None or raw == []:
@@ -363,7 +400,7 @@ def _attach_subgraphs(op, raw, where, version):
         _fail('%s: operator %s takes no subgraphs', where, op.name)
     if not isinstance(raw, list) or not all(isinstance(g, dict) for g in raw):
         _fail("%s: 'subgraphs' must be a list of graph objects", where)
-    subs = [_build_graph(graph, version, '%s, subgraph %d: ' % (where, k))
+    subs = [_build_graph(graph, version, '%s, subgraph %d: ' % (where, k), budget)
             for k, graph in enumerate(raw)]
     try:
         op.set_subgraphs(subs)
@@ -404,11 +441,12 @@ def load_json(json_str):
         _fail('not valid JSON (%s)', err)
     if not isinstance(data, dict):
         _fail("expected an object with a 'nodes' list")
-    return _build_graph(data, _version(data), '')
+    return _build_graph(data, _version(data), '', _CountBudget(len(json_str)))
 
 
-def _build_graph(data, version, prefix):
-    """The Symbol of one graph object (the file's, or a node's subgraph: ``prefix`` says which)."""
+def _build_graph(data, version, prefix, budget):
+    """The Symbol of one graph object (the file's, or a node's subgraph: ``prefix`` says which);
+    ``budget`` is the file's :class:`_CountBudget`."""
     if not isinstance(data.get('nodes'), list):
         _fail("%sexpected an object with a 'nodes' list", prefix)
     if not isinstance(data.get('heads'), list) or not data['heads']:
@@ -436,6 +474,6 @@ def _build_graph(data, version, prefix):
             params, hidden = _split_hidden(attrs, version)
             built.append(_Node(name, dict(params, **hidden)))
         else:
-            built.append(_op_node(nj, name, attrs, entries, built, where, version))
+            built.append(_op_node(nj, name, attrs, entries, built, where, version, budget))
     heads = [_entry(e, built, prefix + 'heads', 'head')[:2] for e in data['heads']]
     return Symbol(heads)

@@ -5,14 +5,17 @@ JSON tokens, structural graph edits); every case must load correctly or raise an
 import importlib.util
 import json
 import os
+import resource
 import struct
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from minigluon import serialization
 from minigluon import symbol as sym
 from minigluon.base import MXNetError, MXNetFormatError
+from minigluon.symbol import json_io
 
 _PATH = os.path.join(os.path.dirname(__file__), '..', '..', 'bench', 'fuzz_loaders.py')
 _spec = importlib.util.spec_from_file_location('fuzz_loaders', _PATH)
@@ -92,3 +95,64 @@ def test_csr_array_with_impossible_empty_shape():
             + struct.pack('<Q', 0))
     with pytest.raises(MXNetFormatError):
         serialization.loads(blob, source='csr.params')
+
+
+def _counted(*nodes):
+    """A graph of a variable 'x' and one node per (op, attrs) on it, named r0, r1..., each a head."""
+    out = [{'op': 'null', 'name': 'x', 'inputs': []}]
+    for k, (op, attrs) in enumerate(nodes):
+        out.append({'op': op, 'name': 'r%d' % k, 'attrs': attrs, 'inputs': [[0, 0, 0]]})
+    return json.dumps({'nodes': out, 'heads': [[k, 0, 0] for k in range(1, len(out))]})
+
+
+@pytest.mark.parametrize('op, key, value', [('SliceChannel', 'num_outputs', 2 ** 31 - 1),
+                                            ('Concat', 'num_args', 2 ** 32),
+                                            ('multi_sgd_update', 'num_weights', 2 ** 31 - 1),
+                                            ('multi_sum_sq', 'num_arrays', 99999999999)])
+def test_symbol_file_declaring_billions_of_inputs_or_outputs(op, key, value):
+    # Once a list of one name per output: 2**31 names took minutes and all of memory (a fuzz
+    # run of the whole suite was killed at 22 GB). The cap turns a regression into a MemoryError.
+    with fuzz.memory_cap(), pytest.raises(MXNetFormatError, match=r"node 1 \('r0'\): %s=%d"
+                                          % (key, value)):
+        sym.load_json(_counted((op, {key: str(value)})))
+
+
+def test_count_budget_is_for_the_whole_file():
+    split = ('SliceChannel', {'num_outputs': '30000'})
+    internals = sym.load_json(_counted(split, split)).get_internals()
+    assert len(internals.list_outputs()) == 1 + 2 * 30000
+    with pytest.raises(MXNetFormatError, match=r"node 3 \('r2'\).*past 65536"):
+        sym.load_json(_counted(split, split, split))
+    padded = json.loads(_counted(split, split, split))
+    padded['attrs'] = {'padding': ' ' * 90000}     # a file of over 90,000 characters may declare more
+    assert len(sym.load_json(json.dumps(padded)).get_internals().list_outputs()) == 1 + 3 * 30000
+
+
+@pytest.mark.skipif(not os.path.exists('/proc/self/statm'), reason='the cap needs /proc (Linux)')
+def test_memory_cap_refuses_huge_allocations_and_is_lifted_after():
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with fuzz.memory_cap():
+        with pytest.raises(MemoryError):
+            np.empty(8 << 30, dtype=np.uint8)      # granted lazily without the cap
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+@pytest.mark.skipif(not os.path.exists('/proc/self/statm'), reason='the cap needs /proc (Linux)')
+def test_every_fuzz_case_runs_under_the_memory_cap(monkeypatch, tmp_path):
+    # Shape inference allocates arrays of the sizes a graph declares (README: what loading does
+    # not protect against), so a mutated file can ask for 16 GiB: every case must be capped.
+    limits = []
+    real_load_json = json_io.load_json
+
+    def spy(text):
+        limits.append(resource.getrlimit(resource.RLIMIT_AS)[0])
+        return real_load_json(text)
+    monkeypatch.setattr(json_io, 'load_json', spy)
+    monkeypatch.setattr(sym, 'load_json', spy)
+    outside = resource.getrlimit(resource.RLIMIT_AS)[0]
+    assert fuzz.load_one('json', _graph('(2, 3)').encode()) == 'loaded'
+    sym_blob, params_blob = PAIRS[0]
+    assert fuzz.import_pair(sym_blob, params_blob, str(tmp_path)) == 'loaded'
+    assert len(limits) == 2
+    assert all(limit != resource.RLIM_INFINITY and (outside == resource.RLIM_INFINITY
+                                                     or limit < outside) for limit in limits)

@@ -86,3 +86,19 @@ def test_every_params_entry_point_names_the_file(corrupt, tmp_path):
             call()
         assert 'corrupt.params' in str(info.value), what
         assert isinstance(info.value, ValueError), what
+
+
+@pytest.mark.parametrize('shape', [(2,), None])
+def test_none_array_saved_for_a_parameter_is_a_clean_error(tmp_path, shape):
+    # Found by bench/fuzz_loaders.py (seed 5, case 3559): SymbolBlock.imports raised AttributeError
+    # ('NoneType' object has no attribute 'shape') on a file whose array for a parameter was "none".
+    blob = (struct.pack('<QQQ', 0x112, 0, 1) + struct.pack('<Iii', 0xF993FAC9, 0, 0)
+            + struct.pack('<QQ', 1, 6) + b'weight')
+    assert serialization.loads(blob) == {'weight': None}
+    path = tmp_path / 'none.params'
+    path.write_bytes(blob)
+    params = gluon.ParameterDict()
+    param = params.get('weight', shape=shape)
+    with pytest.raises(gluon.parameter.ParameterMismatchError, match=r"'weight'.*\"none\""):
+        params.load(str(path))
+    assert param._data is None
