@@ -23,15 +23,10 @@ import pytest
 import minigluon as mx
 from minigluon import autograd, gluon, image, nd
 from minigluon.gluon import nn
+from _wild import close, FIXTURES, load_fixture
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'wild6')
-with open(os.path.join(HERE, 'wild6.json')) as _f:
-    FIX = json.load(_f)
-
-
-def _close(got, want, tol=1e-5):
-    got = got.asnumpy() if hasattr(got, 'asnumpy') else np.asarray(got)
-    np.testing.assert_allclose(got, np.array(want), rtol=tol, atol=tol)
+HERE = os.path.join(FIXTURES, 'wild6')
+FIX = load_fixture('wild6')
 
 
 def _dense(units, in_units, weight, bias):
@@ -71,8 +66,8 @@ def test_onehot_written_through_a_row_view():
     act[0][2] = 1
     grid = nd.zeros((2, 3))
     grid[1][0] = 5
-    _close(act, FIX['onehot_view']['act'])
-    _close(grid, FIX['onehot_view']['grid'])
+    close(act, FIX['onehot_view']['act'])
+    close(grid, FIX['onehot_view']['grid'])
 
 
 def test_actor_critic_two_backward_inside_record():
@@ -92,12 +87,12 @@ def test_actor_critic_two_backward_inside_record():
         actor_loss.backward(retain_graph=True)
         critic_loss = gluon.loss.L1Loss()(value, 0.7 + 0.9 * next_value)
         critic_loss.backward(retain_graph=True)
-    _close(actor_loss, want['actor_loss'])
-    _close(critic_loss, want['critic_loss'])
-    _close(actor.weight.grad(), want['actor_w_grad'])
+    close(actor_loss, want['actor_loss'])
+    close(critic_loss, want['critic_loss'])
+    close(actor.weight.grad(), want['actor_w_grad'])
     # grad_req 'write': the critic keeps the second backward's gradient only
-    _close(critic.weight.grad(), want['critic_w_grad'])
-    _close(critic.bias.grad(), want['critic_b_grad'])
+    close(critic.weight.grad(), want['critic_w_grad'])
+    close(critic.bias.grad(), want['critic_b_grad'])
 
 
 def test_dqn_target_with_numpy_max_of_an_ndarray():
@@ -108,7 +103,7 @@ def test_dqn_target_with_numpy_max_of_an_ndarray():
         best = np.max(net(nd.reshape(states[i], [1, 2])), 1)
         assert type(best).__name__ == FIX['dqn_target']['max_type']
         target[i] = target[i] + 0.9 * best
-    _close(target, FIX['dqn_target']['target'])
+    close(target, FIX['dqn_target']['target'])
 
 
 class _PixelShuffle(gluon.HybridBlock):
@@ -127,16 +122,16 @@ class _PixelShuffle(gluon.HybridBlock):
 def test_pixel_shuffle_by_reshape_codes_and_its_export(tmp_path):
     x = nd.arange(48).reshape((1, 8, 2, 3))
     block = _PixelShuffle(2)
-    _close(block(x), FIX['pixel_shuffle']['out'])
+    close(block(x), FIX['pixel_shuffle']['out'])
     block.hybridize()
-    _close(block(x), FIX['pixel_shuffle']['out'])
+    close(block(x), FIX['pixel_shuffle']['out'])
     block.export(str(tmp_path / 'shuffle'))
     graph = json.loads((tmp_path / 'shuffle-symbol.json').read_text())
     attrs = [[n['op'], n['attrs'].get('shape', n['attrs'].get('axes'))]
              for n in graph['nodes'] if n['op'] != 'null']
     assert attrs == FIX['pixel_shuffle']['attrs']
     loaded = gluon.SymbolBlock.imports(str(tmp_path / 'shuffle-symbol.json'), ['data'])
-    _close(loaded(x), FIX['pixel_shuffle']['out'])
+    close(loaded(x), FIX['pixel_shuffle']['out'])
 
 
 class _CondInstanceNorm(gluon.HybridBlock):
@@ -181,10 +176,10 @@ def test_conditional_instance_norm(batch_size, hybrid):
         loss = (y * nd.array(head)).sum()
     loss.backward()
     want = FIX['cond_instance_norm']['b%d_%s' % (batch_size, hybrid)]
-    _close(y, want['y'])
-    _close(data.grad, want['x_grad'], 1e-4)
-    _close(block.gamma.grad(), want['gamma_grad'], 1e-4)
-    _close(block.beta.grad(), want['beta_grad'], 1e-4)
+    close(y, want['y'])
+    close(data.grad, want['x_grad'], 1e-4)
+    close(block.gamma.grad(), want['gamma_grad'], 1e-4)
+    close(block.beta.grad(), want['beta_grad'], 1e-4)
 
 
 @pytest.mark.parametrize('axis', [-1, 1])
@@ -198,8 +193,8 @@ def test_distillation_loss_with_temperatures(axis):
         log_p_t = nd.log_softmax(teacher, axis, temperature=2.5)
         loss = (p_t * (log_p_t - log_p_s)).sum(axis=axis, keepdims=True).mean(axis=0, exclude=True)
     loss.backward()
-    _close(loss, FIX['soft_logits']['axis%d' % axis]['loss'])
-    _close(student.grad, FIX['soft_logits']['axis%d' % axis]['grad'])
+    close(loss, FIX['soft_logits']['axis%d' % axis]['loss'])
+    close(student.grad, FIX['soft_logits']['axis%d' % axis]['grad'])
 
 
 def test_ctc_loss_one_step_with_a_zero_label():
@@ -208,8 +203,8 @@ def test_ctc_loss_one_step_with_a_zero_label():
     with autograd.record():
         loss = gluon.loss.CTCLoss(layout='NTC', label_layout='NT')(pred, nd.array([[3], [0], [4], [1]]))
     loss.backward()
-    _close(loss, FIX['ctc_one_step']['loss'])
-    _close(pred.grad, FIX['ctc_one_step']['grad'])
+    close(loss, FIX['ctc_one_step']['loss'])
+    close(pred.grad, FIX['ctc_one_step']['grad'])
     # blank last: 0 is a class; one step, one label: the loss is -log softmax(row)[0]
     row = np.linspace(-1, 1, 24).reshape(4, 6)[1]
     assert loss.asnumpy()[1] == pytest.approx(-(row[0] - np.log(np.exp(row).sum())), rel=1e-5)
@@ -220,10 +215,10 @@ def test_nd_array_of_a_range_and_of_a_matrix():
     want = FIX['array_sources']
     r = nd.array(range(5))
     assert r.dtype.__name__ == want['range']['dtype']
-    _close(r, want['range']['value'])
+    close(r, want['range']['value'])
     m = nd.array(np.asmatrix([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), dtype=np.float64)
     assert m.dtype.__name__ == want['matrix']['dtype'] and list(m.shape) == want['matrix']['shape']
-    _close(m, want['matrix']['value'])
+    close(m, want['matrix']['value'])
 
 
 def test_image_folder_with_imresize_and_create_augmenter():
@@ -242,12 +237,12 @@ def test_image_folder_with_imresize_and_create_augmenter():
     assert ds.synsets == want['synsets']
     assert [[os.path.relpath(f, root), y] for f, y in ds.items] == want['items']
     assert raw[0][0].dtype.__name__ == want['raw0_dtype']
-    _close(raw[0][0], want['raw0'], 0)
-    _close(image.imresize(raw[0][0].astype('float32') / 255, 5, 4), want['resized0'])
+    close(raw[0][0], want['raw0'], 0)
+    close(image.imresize(raw[0][0].astype('float32') / 255, 5, 4), want['resized0'])
     assert [type(a).__name__ for a in image.CreateAugmenter(
         data_shape=(3, 4, 5), mean=mean, std=std)] == want['augmenters']
     first, label = ds[0]
-    _close(first, want['first'])
+    close(first, want['first'])
     assert type(label).__name__ == want['label_type'] and float(label) == want['label']
 
 
@@ -277,7 +272,7 @@ def test_block_attributes_before_init_and_stashed_graph_value(hybrid):
     x = nd.array([[1.0, 0.0, -1.0]])
     out = net(x)
     # rows of W: mu = (-0.2, -0.2), lv = (-0.2, -0.2) for x = (1, 0, -1); bias 0
-    _close(out, [2 * (-0.2 - 0.04)])
+    close(out, [2 * (-0.2 - 0.04)])
     assert type(net.mu).__name__ == ('Symbol' if hybrid else 'NDArray')
     assert net.soft_zero == 1e-10 and 'soft_zero' not in net._children
 
@@ -308,6 +303,6 @@ def test_block_with_abcmeta_and_its_own_to_method():
         Policy()
     net = Linear().to(mx.cpu())
     assert list(net._children) == ['ce_loss', 'fc']
-    _close(net(nd.array([[1.0, 2.0]])), [[3.0, 3.0]])     # weight ones, bias keeps its 'zeros': 1 + 2
+    close(net(nd.array([[1.0, 2.0]])), [[3.0, 3.0]])     # weight ones, bias keeps its 'zeros': 1 + 2
     with pytest.raises(AttributeError):
         nn.Dense(2).to(mx.cpu())        # Block itself has no to() (as MXNet; the hint says so)

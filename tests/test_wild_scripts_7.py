@@ -25,23 +25,10 @@ import minigluon as mx
 from minigluon import autograd, gluon, nd
 from minigluon.gluon import nn, rnn
 from minigluon.gluon.contrib import estimator
+from _wild import close, FIXTURES, load_fixture, set_params
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'wild7')
-with open(os.path.join(HERE, 'wild7.json')) as _f:
-    FIX = json.load(_f)
-
-
-def _close(got, want, tol=1e-5):
-    got = got.asnumpy() if hasattr(got, 'asnumpy') else np.asarray(got)
-    np.testing.assert_allclose(got, np.array(want), rtol=tol, atol=tol)
-
-
-def _set_params(block, seed):
-    """Every parameter from RandomState(seed), in sorted-name order (as the fixture script)."""
-    rs = np.random.RandomState(seed)
-    for name in sorted(block.collect_params().keys()):
-        p = block.collect_params()[name]
-        p.set_data(nd.array(rs.uniform(-0.5, 0.5, p.shape)))
+HERE = os.path.join(FIXTURES, 'wild7')
+FIX = load_fixture('wild7')
 
 
 def _first_digit_acc(label, pred):
@@ -77,7 +64,7 @@ def test_fit_loop_checkpoints_on_a_function_metric(tmp_path):
     net.add(nn.Dense(12, flatten=False), nn.Dense(5, flatten=False))
     net.initialize()
     net(nd.zeros((2, 3, 4)))
-    _set_params(net, 3)
+    set_params(net, 3)
     rs = np.random.RandomState(4)
     data = gluon.data.ArrayDataset(rs.uniform(0, 1, (8, 3, 4)).astype('float32'),
                                    rs.randint(0, 4, (8, 2)).astype('float32'))
@@ -92,7 +79,7 @@ def test_fit_loop_checkpoints_on_a_function_metric(tmp_path):
     est.fit(train_data=loader, val_data=loader, epochs=2, event_handlers=[handler])
     assert sorted(os.listdir(tmp_path)) == want['files']
     assert [m.name for m in est.train_metrics + est.val_metrics] == want['metric_names']
-    _close(net[1].weight.data(), want['weight'])
+    close(net[1].weight.data(), want['weight'])
 
 
 class _TiedLM(gluon.Block):
@@ -117,7 +104,7 @@ def test_tied_word_lm_with_detached_states_and_global_norm_clipping():
     model = _TiedLM(6, 4, prefix='lm_')
     model.initialize()
     model(nd.zeros((2, 2)), model.rnn.begin_state(batch_size=2))
-    _set_params(model, 0)
+    set_params(model, 0)
     assert sorted(model.collect_params().keys()) == want['names']   # the decoder owns no parameter
     assert model.decoder.weight is model.encoder.weight
     trainer = gluon.Trainer(model.collect_params(), 'sgd', {'learning_rate': 1.0})
@@ -136,10 +123,10 @@ def test_tied_word_lm_with_detached_states_and_global_norm_clipping():
         norms.append(float(gluon.utils.clip_global_norm(grads, 0.5)))
         trainer.step(2)
         losses.append(float(L.sum().asscalar()))
-    _close(losses, want['losses'])
-    _close(norms, want['norms'])
+    close(losses, want['losses'])
+    close(norms, want['norms'])
     for name, value in want['weights'].items():
-        _close(model.collect_params()[name].data(), value)
+        close(model.collect_params()[name].data(), value)
 
 
 class _Ramp(mx.lr_scheduler.LRScheduler):
@@ -184,8 +171,8 @@ def test_composed_schedule_counts_updates_from_one():
         rates.append(trainer.learning_rate)
     # the first step sees num_update 1, halfway up the 3-update warm-up: 0.1 + (0 - 0.1) * (1 - 1/2)
     assert rates[0] == pytest.approx(0.05)
-    _close(rates, FIX['lr_sequential']['rates'], 1e-12)
-    _close(net.weight.data(), FIX['lr_sequential']['weight'])
+    close(rates, FIX['lr_sequential']['rates'], 1e-12)
+    close(net.weight.data(), FIX['lr_sequential']['weight'])
 
 
 class _Unit(nn.HybridBlock):
@@ -243,14 +230,14 @@ def test_segmentation_cross_entropy_through_softmax_output():
     with autograd.record():
         aux = _SegCE(aux_weight=0.4)(p1, p2, label)
     aux.backward()
-    _close(aux, want['aux'])
-    _close(p1.grad, want['aux_g1'])
-    _close(p2.grad, want['aux_g2'])
+    close(aux, want['aux'])
+    close(p1.grad, want['aux_g1'])
+    close(p2.grad, want['aux_g2'])
     with autograd.record():
         plain = _SegCE(size_average=False)(p1, label)
     plain.backward()
-    _close(plain, want['plain'])
-    _close(p1.grad, want['plain_g1'])
+    close(plain, want['plain'])
+    close(p1.grad, want['plain_g1'])
     crit = _SegCE()
     crit.hybridize()
     with pytest.raises(AttributeError, match='dtype') as err:
@@ -279,11 +266,11 @@ def test_export_with_constant_preprocessing(tmp_path):
         head.add(nn.Conv2D(2, 1), nn.GlobalAvgPool2D(), nn.Dense(2))
     head.initialize()
     head(nd.zeros((1, 3, 2, 2)))
-    _set_params(head, 6)
+    set_params(head, 6)
     wrapper.add(pre, head)
     wrapper.hybridize()
     y = wrapper(nd.array(np.random.RandomState(7).uniform(0, 40, (2, 2, 2, 3))))
-    _close(y, want['out'])
+    close(y, want['out'])
     path = str(tmp_path / 'exp')
     wrapper.export(path)
     with open(path + '-symbol.json') as f:
@@ -317,7 +304,7 @@ def test_glue_style_metrics():
     got = {'mcc': mcc.get()[1], 'f1acc': f1acc.get()[1], 'f1m': f1m.get()[1], 'pmic': pmic.get()[1],
            'pmac': pmac.get()[1], 'ppl': ppl.get()[1]}
     for key, value in got.items():
-        _close(value, want[key], 1e-6)
+        close(value, want[key], 1e-6)
     assert list(acc.get()) == want['acc']
     assert repr(mx.metric.Accuracy(name='digits').get()) == want['empty']
 
@@ -343,7 +330,7 @@ def test_detection_label_padding_and_dataset_views():
     assert len(batches) == len(want['batches'])
     for batch, expect in zip(batches, want['batches']):
         for part, value in zip(batch, expect):
-            _close(part, value, 1e-7)
+            close(part, value, 1e-7)
     assert [len(x[1]) for x in ds.shard(3, 1)] == want['shard']
     assert [len(x[1]) for x in ds.filter(lambda item: len(item[1]) >= 2)] == want['filter']
     keep = gluon.data.FilterSampler(lambda item: len(item[1]) != 1, ds)
@@ -368,7 +355,7 @@ def test_backward_of_a_list_of_head_losses():
     net = _TwoHeads()
     net.initialize()
     net(nd.zeros((1, 3)))
-    _set_params(net, 10)
+    set_params(net, 10)
     net.hybridize()
     rs = np.random.RandomState(11)
     x, digits, odd = nd.array(rs.normal(0, 1, (4, 3))), nd.array([0, 3, 1, 2]), nd.array([[0], [1], [1], [0]])
@@ -380,7 +367,7 @@ def test_backward_of_a_list_of_head_losses():
     params = net._collect_params_with_prefix()
     assert sorted(params) == sorted(FIX['multitask'])
     for name, value in FIX['multitask'].items():
-        _close(params[name].grad(), value)
+        close(params[name].grad(), value)
 
 
 @pytest.mark.parametrize('hybrid', [None, {'static_alloc': True, 'static_shape': True}])
@@ -393,7 +380,7 @@ def test_running_stats_read_right_after_a_static_step(hybrid):
         net.add(nn.Conv2D(3, 3, use_bias=False), nn.BatchNorm(), nn.Activation('relu'), nn.Dense(2))
     net.initialize()
     net(nd.zeros((1, 2, 5, 5)))
-    _set_params(net, 12)
+    set_params(net, 12)
     net[1].running_mean.set_data(nd.zeros((3,)))
     net[1].running_var.set_data(nd.ones((3,)))
     if hybrid is not None:
@@ -405,8 +392,8 @@ def test_running_stats_read_right_after_a_static_step(hybrid):
             loss = net(x).sum()
         loss.backward()
         trainer.step(4)
-        _close(net[1].running_mean.data(), mean)
-    _close(net[1].running_var.data(), want['var'])
+        close(net[1].running_mean.data(), mean)
+    close(net[1].running_var.data(), want['var'])
 
 
 @pytest.mark.parametrize('hybrid', [False, True])
@@ -427,6 +414,6 @@ def test_freezing_batchnorm_through_its_kwargs(hybrid):
         z = conv(x)
     y.backward()
     # running mean 0 and variance 1, gamma 1, beta 0: y = z / sqrt(1 + eps)
-    _close(y, z.asnumpy() / np.sqrt(1 + 1e-5), 1e-6)
-    _close(bn.running_mean.data(), np.zeros(3), 0)
-    _close(bn.running_var.data(), np.ones(3), 0)
+    close(y, z.asnumpy() / np.sqrt(1 + 1e-5), 1e-6)
+    close(bn.running_mean.data(), np.zeros(3), 0)
+    close(bn.running_var.data(), np.ones(3), 0)

@@ -15,7 +15,6 @@
 * A predictive-maintenance trainer's ``set_data`` on the weights of ``HybridLambda`` transpose + two
   ``Conv1D`` after an inference call (MXNet's oneDNN build fails there: ``to.IsDefaultData()``).
 """
-import json
 import os
 import random
 
@@ -24,23 +23,10 @@ import numpy as np
 import minigluon as mx
 from minigluon import autograd, gluon, nd
 from minigluon.gluon import nn
+from _wild import close, FIXTURES, load_fixture, set_params
 
-HERE = os.path.join(os.path.dirname(__file__), 'fixtures', 'wild8')
-with open(os.path.join(HERE, 'wild8.json')) as _f:
-    FIX = json.load(_f)
-
-
-def _close(got, want, tol=1e-5):
-    got = got.asnumpy() if hasattr(got, 'asnumpy') else np.asarray(got)
-    np.testing.assert_allclose(got, np.array(want), rtol=tol, atol=tol)
-
-
-def _set_params(block, seed):
-    """Every parameter from RandomState(seed), in sorted-name order (as the fixture script)."""
-    rs = np.random.RandomState(seed)
-    for name in sorted(block.collect_params().keys()):
-        p = block.collect_params()[name]
-        p.set_data(nd.array(rs.uniform(-0.5, 0.5, p.shape)))
+HERE = os.path.join(FIXTURES, 'wild8')
+FIX = load_fixture('wild8')
 
 
 class _Scan(gluon.HybridBlock):
@@ -62,7 +48,7 @@ def test_foreach_over_a_1d_array_steps_on_shape_1():
             scan.hybridize()
         got = plus(nd.arange(5))
         assert got.shape == (5, 1)
-        _close(got, want['plus1'])
+        close(got, want['plus1'])
         x = nd.arange(1, 5)
         x.attach_grad()
         with autograd.record():
@@ -70,9 +56,9 @@ def test_foreach_over_a_1d_array_steps_on_shape_1():
             loss = (out * nd.arange(1, 5).reshape((4, 1))).sum() + 3 * state.sum()
         loss.backward()
         assert out.shape == (4, 1) and x.grad.shape == (4,)
-        _close(out, want['out'])
-        _close(state, want['state'])
-        _close(x.grad, want['grad'])
+        close(out, want['out'])
+        close(state, want['state'])
+        close(x.grad, want['grad'])
     s = mx.sym.contrib.foreach(lambda d, _: (d + 1, []), mx.sym.var('x'), [])[0]
     assert s.infer_shape(x=(5,))[1] == [(5, 1)]
 
@@ -87,8 +73,8 @@ def test_ctc_blank_last_in_a_loss_of_ones_own():
             loss = nd.contrib.CTCLoss(nd.swapaxes(x, 0, 1), label, *lengths, use_data_lengths=bool(lengths),
                                       use_label_lengths=bool(lengths), blank_label='last') * 0.5
         loss.backward()
-        _close(loss, want[key]['loss'])
-        _close(x.grad, want[key]['grad'])
+        close(loss, want[key]['loss'])
+        close(x.grad, want[key]['grad'])
 
 
 def test_symbolblock_on_internals_loads_a_checkpoint(tmp_path):
@@ -113,8 +99,8 @@ def test_symbolblock_on_internals_loads_a_checkpoint(tmp_path):
         if hyb:
             net.hybridize()
         value, policy = net(nd.array(want['x']))
-        _close(value, want['value'])
-        _close(policy, want['policy'])
+        close(value, want['value'])
+        close(policy, want['policy'])
 
 
 class _Decoder(nn.HybridBlock):
@@ -144,15 +130,15 @@ def test_attention_decoder_step_eager_and_hybridized():
     dec = _Decoder(prefix='dec_')
     dec.initialize()
     dec(*args)
-    _set_params(dec, 3)
+    set_params(dec, 3)
     assert sorted(dec.collect_params().keys()) == want['names']
     for hyb in (False, True):
         if hyb:
             dec.hybridize()
         out, h2, c2 = dec(*args)
-        _close(out, want['out'])
-        _close(h2, want['h2'])
-        _close(c2, want['c2'])
+        close(out, want['out'])
+        close(h2, want['h2'])
+        close(c2, want['c2'])
 
 
 class _Zoneout(gluon.rnn.ModifierCell):
@@ -186,7 +172,7 @@ def _zoneout_net(p):
         net.add(_Zoneout(gluon.rnn.ResidualCell(gluon.rnn.LSTMCell(4, input_size=4)), p))
         net.add(_Zoneout(gluon.rnn.LSTMCell(3, input_size=4), p))
     net.initialize()
-    _set_params(net, 5)
+    set_params(net, 5)
     return net
 
 
@@ -197,14 +183,14 @@ def test_modifier_cells_of_ones_own_in_a_hybrid_sequential_cell():
     assert sorted(net.collect_params().keys()) == want['names']
     out, states = net.unroll(5, x, layout='NTC', merge_outputs=True)
     for got, exp in zip([out] + list(states), want['predict']):
-        _close(got, exp)
+        close(got, exp)
     net = _zoneout_net(0.0)
     with autograd.record():
         out, states = net.unroll(5, x, layout='NTC', merge_outputs=True)
         loss = out.sum() + sum(s.sum() for s in states)
     loss.backward()
     for (_, p), exp in zip(sorted(net.collect_params().items()), want['grads']):
-        _close(p.grad(), exp, tol=1e-4)
+        close(p.grad(), exp, tol=1e-4)
     for hyb in (False, True):
         if hyb:
             net.hybridize()
@@ -215,7 +201,7 @@ def test_modifier_cells_of_ones_own_in_a_hybrid_sequential_cell():
             out, states = net(x[:, t, :], states)
             outs.append(out)
         for got, exp in zip([nd.stack(*outs, axis=1)] + list(states), want['stepped']):
-            _close(got, exp)
+            close(got, exp)
 
 
 def test_seeded_image_iter_over_a_list_file(tmp_path):
@@ -238,8 +224,8 @@ def test_seeded_image_iter_over_a_list_file(tmp_path):
         it.reset()
     assert [b.pad for b in got] == [b['pad'] for b in want['batches']]
     for batch, exp in zip(got, want['batches']):
-        _close(batch.data[0], exp['data'], tol=1e-3)     # resize and jitter in float32: ~5e-5 apart
-        _close(batch.label[0], exp['label'])
+        close(batch.data[0], exp['data'], tol=1e-3)     # resize and jitter in float32: ~5e-5 apart
+        close(batch.label[0], exp['label'])
 
 
 def test_set_data_after_an_inference_call_through_conv1d():
@@ -254,4 +240,4 @@ def test_set_data_after_an_inference_call_through_conv1d():
     # all ones: the first conv gives 4*3+1 = 13 inside and 4*2+1 = 9 at both ends of the 7 steps;
     # the second sums 8 channels of three neighbours plus 1: 8*(9+13)+1, 8*(9+13+13)+1, then 8*39+1
     row = [177, 281, 313, 313, 313, 281, 177]
-    _close(net(x), np.tile(row, (2, 8, 1)))
+    close(net(x), np.tile(row, (2, 8, 1)))
