@@ -10,8 +10,6 @@
   minigluon gives MXNet's eager gradient both eagerly and hybridized; MXNet 1.9.1's hybridized
   graph gives a quarter of it (a deliberate difference, docs/PORTING.md).
 """
-import json
-import os
 
 import numpy as np
 import pytest
@@ -19,9 +17,9 @@ import pytest
 import minigluon as mx
 from minigluon import autograd, nd
 from minigluon.gluon import nn
+from _wild import load_fixture
 
-with open(os.path.join(os.path.dirname(__file__), 'fixtures', 'wild2', 'wild2.json')) as _f:
-    FIX = json.load(_f)
+FIX = load_fixture('wild2')
 
 
 def _case_id(case):

@@ -18,16 +18,15 @@
   cannot: ``*`` does not broadcast between Symbols, a documented difference).
 """
 import json
-import os
 
 import numpy as np
 import pytest
 
 import minigluon as mx
 from minigluon import autograd, gluon, nd
+from _wild import load_fixture
 
-with open(os.path.join(os.path.dirname(__file__), 'fixtures', 'wild4', 'wild4.json')) as _f:
-    FIX = json.load(_f)
+FIX = load_fixture('wild4')
 
 
 @pytest.mark.parametrize('case', FIX['like_dtype'],

@@ -14,8 +14,6 @@
   input and stashed state to ``HybridBlock.forward`` (a message-passing GGNN), hybridized with
   MXNet's unused-input warning.
 """
-import json
-import os
 
 import numpy as np
 import pytest
@@ -26,9 +24,9 @@ from minigluon.base import _as_list
 from minigluon.gluon import rnn
 from minigluon.gluon.rnn.rnn_cell import (_format_sequence, _get_begin_state,
                                           _mask_sequence_variable_length)
+from _wild import load_fixture
 
-with open(os.path.join(os.path.dirname(__file__), 'fixtures', 'wild5', 'wild5.json')) as _f:
-    FIX = json.load(_f)
+FIX = load_fixture('wild5')
 
 
 def _set_lstm(cell, seed):

@@ -43,29 +43,29 @@ _autograd_state = autograd._state     # the per-thread recording flag, read once
 
 # NDArray attributes of MXNet 1.9.1 that are out of scope (docs/PORTING.md, "Out of scope"):
 # asking for one says so (hasattr() stays False)
-_OUT_OF_SCOPE = {'handle': ": C handles (NDArray.handle) are out of scope in minigluon (docs/PORTING.md, "
+_OUT_OF_SCOPE = {'handle': "C handles (NDArray.handle) are out of scope in minigluon (docs/PORTING.md, "
                            "'Out of scope'); an NDArray holds a NumPy or CuPy array (asnumpy() copies "
                            "it out)"}
 
 # Names other array libraries (PyTorch, NumPy) use that MXNet 1.9.1's NDArray does not have:
 # asking for one names MXNet's way (hasattr() stays False; no new API)
 _OTHER_FRAMEWORKS = {
-    'item': ": use asscalar() for a one-element array (or float(x))",
-    'numpy': ": use asnumpy(), which copies the data into a NumPy array",
-    'tolist': ": use asnumpy().tolist()",
-    'view': ": use reshape(shape), which shares the data when it can",
-    'unsqueeze': ": use expand_dims(axis)",
-    'requires_grad': ": call attach_grad() to take gradients into x.grad",
-    'requires_grad_': ": call attach_grad() to take gradients into x.grad",
-    'to': ": use as_in_context(ctx) to move it, astype(dtype) to convert it",
-    'cuda': ": use as_in_context(mx.gpu(0))",
-    'cpu': ": use as_in_context(mx.cpu())",
-    'float': ": use astype('float32')",
-    'double': ": use astype('float64')",
-    'long': ": use astype('int64')",
-    'int': ": use astype('int32')",
-    'numel': ": use the size property (x.size)",
-    'dim': ": use the ndim property (x.ndim)",
+    'item': "use asscalar() for a one-element array (or float(x))",
+    'numpy': "use asnumpy(), which copies the data into a NumPy array",
+    'tolist': "use asnumpy().tolist()",
+    'view': "use reshape(shape), which shares the data when it can",
+    'unsqueeze': "use expand_dims(axis)",
+    'requires_grad': "call attach_grad() to take gradients into x.grad",
+    'requires_grad_': "call attach_grad() to take gradients into x.grad",
+    'to': "use as_in_context(ctx) to move it, astype(dtype) to convert it",
+    'cuda': "use as_in_context(mx.gpu(0))",
+    'cpu': "use as_in_context(mx.cpu())",
+    'float': "use astype('float32')",
+    'double': "use astype('float64')",
+    'long': "use astype('int64')",
+    'int': "use astype('int32')",
+    'numel': "use the size property (x.size)",
+    'dim': "use the ndim property (x.ndim)",
 }
 
 
@@ -523,8 +523,7 @@ class NDArray:
 # out-of-scope C handle and other libraries' names. Descriptors, not a ``__getattr__``: a class with
 # ``__getattr__`` makes every attribute read of its instances slower (the operator methods, x.sum()
 # and the like, are set on the class by minigluon/ndarray/__init__.py instead).
-OtherFrameworkName.install(NDArray, {name: text[2:] for name, text in
-                                     list(_OUT_OF_SCOPE.items()) + list(_OTHER_FRAMEWORKS.items())})
+OtherFrameworkName.install(NDArray, {**_OUT_OF_SCOPE, **_OTHER_FRAMEWORKS})
 
 
 # Operator dispatch, indexing and the in-place write rules need the NDArray class, so they are
