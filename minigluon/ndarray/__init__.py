@@ -12,56 +12,14 @@ from minigluon import base as _base
 import sys as _sys
 
 from minigluon import ops as _ops
-from minigluon.ops import attr as _attr
 from minigluon.base import raises_mxnet_errors
 from minigluon.ops.binding import call_signature as _call_signature
 from minigluon.ndarray.ndarray import NDArray, call_op, invoke  # noqa: F401
 from minigluon.ndarray.ndarray import _OP_FUNCTIONS
+from minigluon.ndarray.dispatch import prototype as _prototype
 from minigluon.ndarray.creation import (  # noqa: F401
     DEFAULT_DTYPE, arange, array, concatenate, empty, eye, from_dlpack, from_numpy, full, linspace, ones, ones_like,
     to_dlpack_for_read, to_dlpack_for_write, waitall, zeros, zeros_like)
-
-
-# the types a parsed attribute value may have for its prototype to be shared between calls (an
-# exact type test: a subclass could be mutable); the ops.attr types are tuples and numbers
-# that remember how the value was given
-_IMMUTABLE = (type(None), bool, int, float, str, tuple, frozenset, _attr.IntBool, _attr.WholeFloat,
-              _attr.GivenFloats, _attr.ListShape, _attr.ScalarShape)
-_CACHE_LIMIT = 64      # prototypes kept per operator (distinct attribute sets)
-
-
-def _prototype(cls, kwargs):
-    """The *prototype* of ``cls(**kwargs)``: the instance's field dict (``vars(op)``: every
-    attribute value, parsed and checked, and ``given``), made once and then cached per operator
-    class (``cls._proto_cache``, at most ``_CACHE_LIMIT`` attribute sets) and per attribute set
-    (keyed by each value with its type, so ``1`` and ``True`` differ). An eager call then only
-    copies it into a fresh instance (operators keep the state their backward needs on the
-    instance, so every call needs its own); the copy is shallow, which is why the field values
-    must be immutable. ``None`` when this call cannot take the fast path (unhashable or invalid
-    attributes, inputs that depend on attributes, mutable attribute values); the caller then
-    goes through ``bind_call``, which reports errors."""
-    try:
-        key = tuple([(k, type(v), v) for k, v in kwargs.items()]) if kwargs else ()
-        cache = cls.__dict__.get('_proto_cache')
-        if cache is None:
-            cache = {}
-            cls._proto_cache = cache
-        proto = cache.get(key, False)
-    except TypeError:              # an unhashable attribute value (a list): no caching
-        return None
-    if proto is not False:
-        return proto
-    proto = None
-    try:
-        op = cls(**kwargs)
-    except Exception:              # noqa: BLE001 -- the slow path raises the proper error
-        op = None
-    if (op is not None and op.list_arguments() == list(cls.arguments)
-            and all(type(v) in _IMMUTABLE for k, v in vars(op).items() if k != 'given')):
-        proto = dict(vars(op))
-    if len(cache) < _CACHE_LIMIT:
-        cache[key] = proto
-    return proto
 
 
 def _make_function(op_name):
@@ -72,12 +30,13 @@ def _make_function(op_name):
     ``F.FullyConnected(..., name='fwd')``) as keywords (``nd.relu(x)``, ``nd.Convolution(x, w,
     b, kernel=(3, 3), num_filter=8)``) builds the operator from a cached prototype
     (:func:`_prototype`; the instance :meth:`Op._fast` would make) and runs it with
-    :func:`~minigluon.ndarray.dispatch.invoke`. Any other call (inputs by keyword, a
-    positional attribute, ``out=``, a variadic operator or one whose inputs depend on its
-    attributes, an operator with its own ``__init__`` or a ``ctx`` attribute) goes through
-    :func:`~minigluon.ndarray.dispatch.call_op`, which binds the arguments
-    (:func:`~minigluon.ops.binding.bind_call`) and reports bad ones. Both give the same
-    instance and result. The function carries the operator's docstring and a signature
+    :func:`~minigluon.ndarray.dispatch.invoke`. Any other call goes through
+    :func:`~minigluon.ndarray.dispatch.call_op`, which binds the arguments from a prototype too
+    where it can (:func:`~minigluon.ndarray.dispatch.fast_bind`: positional attributes,
+    ``x.clip(0, 1)``; fewer inputs than declared, ``nd.softmax(x)``; ``out=``) and else with
+    :func:`~minigluon.ops.binding.bind_call` (inputs by keyword, a variadic operator, an
+    operator with its own ``__init__`` or a ``ctx`` attribute), which reports bad arguments.
+    All give the same instance and result. The function carries the operator's docstring and a signature
     (``call_signature``) for ``help()``.
 
     ``fn`` is the per-call overhead of every eager operator: it is kept to one function call

@@ -23,8 +23,9 @@ from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
+from minigluon.ops import attr as _attr
 from minigluon.ops.binding import bind_call
-from minigluon.ops.registry import get_op
+from minigluon.ops.registry import Op, get_op
 
 _Node = autograd.Node
 _on_tape = autograd.on_tape
@@ -235,6 +236,115 @@ def _zero_path(inputs, outs):
             o._joined = refs
 
 
+# ---------------------------------------------------------------------------------------------------
+# Binding without bind_call: operator instances copied from cached prototypes
+
+# the types a parsed attribute value may have for its prototype to be shared between calls (an
+# exact type test: a subclass could be mutable); the ops.attr types are tuples and numbers
+# that remember how the value was given
+_IMMUTABLE = (type(None), bool, int, float, str, tuple, frozenset, _attr.IntBool, _attr.WholeFloat,
+              _attr.GivenFloats, _attr.ListShape, _attr.ScalarShape)
+_CACHE_LIMIT = 64      # prototypes kept per operator (distinct attribute sets)
+# the types of positional attribute values fast_bind takes (x.clip(0, 1), nd.transpose(x, (1, 0)));
+# any other value (a list, None, an array) leaves the call to bind_call
+_POSITIONAL_ATTR = (bool, int, float, str, tuple, np.generic)
+
+
+def prototype(cls, kwargs, n_inputs=None):
+    """The *prototype* of ``cls(**kwargs)``: the instance's field dict (``vars(op)``: every
+    attribute value, parsed and checked, and ``given``), made once and then cached per operator
+    class (``cls._proto_cache``, at most ``_CACHE_LIMIT`` attribute sets) and per attribute set
+    (keyed by each value with its type, so ``1`` and ``True`` differ). An eager call then only
+    copies it into a fresh instance (operators keep the state their backward needs on the
+    instance, so every call needs its own); the copy is shallow, which is why the field values
+    must be immutable.
+
+    The instance must take the declared inputs (``cls.arguments``), or, with ``n_inputs``, the
+    first ``n_inputs`` of them (``softmax`` without ``use_length`` takes ``data`` alone,
+    ``FullyConnected`` with ``no_bias=True`` no ``bias``); a variadic operator (``concat``),
+    ``n_inputs`` inputs. ``None`` when the call cannot take the
+    fast path (unhashable or invalid attributes, other inputs, mutable attribute values); the
+    caller then goes through ``bind_call``, which reports errors."""
+    try:
+        key = tuple([(k, type(v), v) for k, v in kwargs.items()]) if kwargs else ()
+        declared = cls.arguments
+        if n_inputs is not None and (declared is None or n_inputs != len(declared)):
+            key = (n_inputs,) + key          # (the other keys hold only (name, type, value))
+        cache = cls.__dict__.get('_proto_cache')
+        if cache is None:
+            cache = {}
+            cls._proto_cache = cache
+        proto = cache.get(key, False)
+    except TypeError:              # an unhashable attribute value (a list): no caching
+        return None
+    if proto is not False:
+        return proto
+    proto = None
+    try:
+        op = cls(**kwargs)
+    except Exception:              # noqa: BLE001 -- the slow path raises the proper error
+        op = None
+    takes = False                  # op takes the inputs the caller gives
+    if op is not None:
+        inputs = op.list_arguments()
+        takes = (len(inputs) == n_inputs if declared is None
+                 else inputs == list(declared if n_inputs is None else declared[:n_inputs]))
+    if (takes
+            and all(type(v) in _IMMUTABLE for k, v in vars(op).items() if k != 'given')):
+        proto = dict(vars(op))
+    if len(cache) < _CACHE_LIMIT:
+        cache[key] = proto
+    return proto
+
+
+def fast_bind(cls, args, kwargs):
+    """``bind_call(cls, args, kwargs, ...)`` for the calls it binds without a question, from a
+    cached :func:`prototype`: leading positional NDArrays that are the operator's first inputs,
+    then attribute values positionally (numbers, strings, tuples: ``x.clip(0, 1)``,
+    ``x.expand_dims(0)``) and by keyword; for a variadic operator (``nd.concat(x, y, dim=1)``),
+    all the leading NDArrays, ``num_args`` counting them unless given. The operator's own
+    ``__init__``, a ``ctx`` attribute, inputs by keyword or ``None``, lists, or anything
+    ``bind_call`` would refuse give ``None``: the caller then binds with ``bind_call``, which gives the same
+    instance and inputs, or the error. ``nd.<op>``'s function has its own inline copy of the
+    commonest case (all declared inputs, attributes by keyword; :func:`minigluon.ndarray._make_function`).
+
+    Returns ``(op, inputs)`` or ``None``."""
+    declared = cls.arguments
+    if cls.__init__ is not Op.__init__ or hasattr(cls, 'ctx'):
+        return None
+    n = 0
+    for a in args:
+        if type(a) is not NDArray:
+            break
+        n += 1
+    if n == 0 or (declared is not None and n > len(declared)):
+        return None
+    for key in kwargs:
+        if key not in cls.attrs:
+            return None
+    count = declared is None and 'num_args' in cls.attrs and 'num_args' not in kwargs
+    if n < len(args) or count:
+        kwargs = dict(kwargs)
+    if n < len(args):
+        extra = args[n:]
+        for value in extra:
+            if not isinstance(value, _POSITIONAL_ATTR):
+                return None
+        free = [key for key in cls.attrs
+                if key not in kwargs and not (declared is None and key == 'num_args')]
+        if len(extra) > len(free):
+            return None
+        kwargs.update(zip(free, extra))
+    if count:
+        kwargs['num_args'] = n
+    proto = prototype(cls, kwargs, n)
+    if proto is None:
+        return None
+    op = cls.__new__(cls)
+    op.__dict__.update(proto)
+    return op, args[:n]
+
+
 @raises_mxnet_errors       # a bad argument is an MXNetError too, as in MXNet
 def call_op(name, /, *args, **kwargs):
     """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
@@ -253,13 +363,13 @@ def Custom(*data, **kwargs):
 def _call_class(cls, name, args, kwargs):
     """:func:`call_op` for the operator class ``cls`` (called ``name`` in messages): take off
     the keywords that are no operator's (``out``, ``name``, ``attr``, the internal ``_view``),
-    bind the rest (:func:`~minigluon.ops.binding.bind_call`), set the flags some operators
+    bind the rest (:func:`fast_bind`, else :func:`~minigluon.ops.binding.bind_call`), set the flags some operators
     read from ``out=``, run the instance (:func:`invoke`) and copy the result into ``out``."""
     out = kwargs.pop('out', None)
     view = kwargs.pop('_view', False)     # internal: the result may be a view (x.reshape)
     kwargs.pop('name', None)
     kwargs.pop('attr', None)
-    op, inputs = bind_call(cls, args, kwargs, _is_nd)
+    op, inputs = fast_bind(cls, args, kwargs) or bind_call(cls, args, kwargs, _is_nd)
     if view:
         op.view = True
     if out is not None:
