@@ -40,6 +40,11 @@ TAKEN = [
     ('concat', (X, Y), {'num_args': 2, 'dim': 0}),
     ('stack', (X, Y), {'axis': 2}),
     ('add_n', (X, Y, Z), {}),
+    ('CTCLoss', (X.reshape(2, 1, 3), Y[:, :1], None, None), {'blank_label': 'last'}),
+    ('CTCLoss', (X.reshape(2, 1, 3), Y[:, :1], None), {}),
+    ('FullyConnected', (X, nd.ones((4, 3)), None, 4, True), {}),
+    ('softmax', (X, None, 0), {}),
+    ('FullyConnected', (X, nd.ones((4, 3)), None), {'num_hidden': 4, 'no_bias': True}),
 ]
 
 # calls it must decline, leaving bind_call to bind them or to raise its error
@@ -47,12 +52,15 @@ DECLINED = [
     ('clip', (), {'data': X, 'a_min': 0, 'a_max': 1}),          # input by keyword
     ('clip', (X, [0], 1), {}),                                   # a list attribute
     ('transpose', (X, 1, 0), {}),                                # too many positional values
-    ('FullyConnected', (X, nd.ones((4, 3)), None), {'num_hidden': 4, 'no_bias': True}),
     ('FullyConnected', (X, nd.ones((4, 3))), {'num_hidden': 4}),  # bias missing
     ('softmax', (X, Y), {}),                                     # length without use_length
     ('relu', (X, Y), {}),                                        # surplus array
     ('concat', (X, Y), {'num_args': 3}),                         # num_args against the count
     ('clip', (X, 0, 1), {'out': X}),                             # not an attribute
+    ('relu', (X, None), {}),                                     # None beyond the inputs
+    ('FullyConnected', (X, None, Y), {'num_hidden': 4}),         # None between arrays
+    ('add_n', (X, None), {}),                                    # None among variadic inputs
+    ('CTCLoss', (X.reshape(2, 1, 3), Y[:, :1], None, None), {'use_data_lengths': True}),
 ]
 
 

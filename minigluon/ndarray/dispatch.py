@@ -300,10 +300,11 @@ def prototype(cls, kwargs, n_inputs=None):
 def fast_bind(cls, args, kwargs):
     """``bind_call(cls, args, kwargs, ...)`` for the calls it binds without a question, from a
     cached :func:`prototype`: leading positional NDArrays that are the operator's first inputs,
+    then ``None`` for inputs these attributes do not take (``nd.CTCLoss(x, y, None, None)``),
     then attribute values positionally (numbers, strings, tuples: ``x.clip(0, 1)``,
     ``x.expand_dims(0)``) and by keyword; for a variadic operator (``nd.concat(x, y, dim=1)``),
     all the leading NDArrays, ``num_args`` counting them unless given. The operator's own
-    ``__init__``, a ``ctx`` attribute, inputs by keyword or ``None``, lists, or anything
+    ``__init__``, a ``ctx`` attribute, inputs by keyword or an input ``None`` before an array, lists, or anything
     ``bind_call`` would refuse give ``None``: the caller then binds with ``bind_call``, which gives the same
     instance and inputs, or the error. ``nd.<op>``'s function has its own inline copy of the
     commonest case (all declared inputs, attributes by keyword; :func:`minigluon.ndarray._make_function`).
@@ -319,14 +320,18 @@ def fast_bind(cls, args, kwargs):
         n += 1
     if n == 0 or (declared is not None and n > len(declared)):
         return None
+    given = n        # inputs given positionally, trailing Nones included: CTCLoss(x, y, None, None)
+    if declared is not None:
+        while given < len(args) and given < len(declared) and args[given] is None:
+            given += 1
     for key in kwargs:
         if key not in cls.attrs:
             return None
     count = declared is None and 'num_args' in cls.attrs and 'num_args' not in kwargs
-    if n < len(args) or count:
+    if given < len(args) or count:
         kwargs = dict(kwargs)
-    if n < len(args):
-        extra = args[n:]
+    if given < len(args):
+        extra = args[given:]
         for value in extra:
             if not isinstance(value, _POSITIONAL_ATTR):
                 return None
