@@ -328,6 +328,7 @@ def _snapshot(param):
 
 
 def _restore(param, snap):
+    """Put back what :func:`_snapshot` took: the attributes, and each buffer's values in place."""
     attrs, arrays = snap
     vars(param).clear()
     vars(param).update(attrs)
