@@ -110,23 +110,8 @@ def atomic_write(path, mode='wb'):
     with a regular file (MXNet writes into it).
     """
     path = _check_fname(path, 'atomic_write')
-    if os.path.isdir(path):      # said up front: os.replace would name the temporary file
-        raise as_mxnet_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path))
-    target = os.path.realpath(path)   # a link (even a dangling one) is written through, not replaced
-    if os.path.exists(target):
-        st_mode = os.stat(target).st_mode
-        if not stat.S_ISREG(st_mode):    # the rename would put a regular file in its place
-            raise MXNetValueError('%r is %s, not a regular file: minigluon saves only to regular '
-                                  'files (written beside and renamed over the target, which '
-                                  'would replace it)' % (path, special_file_kind(st_mode)))
-        if not os.access(target, os.W_OK):
-            raise as_mxnet_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES), path))
-    folder = os.path.dirname(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', suffix='.tmp', dir=folder)
-    except OSError as err:    # name the target, not the temporary file that could not be made
-        raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s)'
-                                       % (err.strerror, folder), path)) from None
+    target = _replaceable_target(path)
+    fd, tmp = _temp_file_beside(target, path)
     try:
         os.chmod(tmp, _file_mode(target))   # mkstemp makes 0600; give the mode open() would
         with os.fdopen(fd, mode) as f:
@@ -140,6 +125,43 @@ def atomic_write(path, mode='wb'):
         if isinstance(err, OSError):      # a file that cannot be written: an MXNetError too
             raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
         raise
+
+
+def _replaceable_target(path):
+    """The file ``path`` names, links followed (a link, even a dangling one, is written through,
+    not replaced), once it is known that a new regular file may take its place there.
+
+    Raises
+    ------
+    IsADirectoryError, PermissionError
+        For a directory, or an existing file this process may not write (also MXNetErrors).
+    MXNetValueError
+        For a FIFO, socket or device.
+    """
+    if os.path.isdir(path):      # said up front: os.replace would name the temporary file
+        raise as_mxnet_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path))
+    target = os.path.realpath(path)
+    if os.path.exists(target):
+        st_mode = os.stat(target).st_mode
+        if not stat.S_ISREG(st_mode):    # the rename would put a regular file in its place
+            raise MXNetValueError('%r is %s, not a regular file: minigluon saves only to regular '
+                                  'files (written beside and renamed over the target, which '
+                                  'would replace it)' % (path, special_file_kind(st_mode)))
+        if not os.access(target, os.W_OK):
+            raise as_mxnet_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES), path))
+    return target
+
+
+def _temp_file_beside(target, path):
+    """``(fd, name)`` of a new temporary file ``.<target name>.<random>.tmp`` in ``target``'s
+    folder, so that renaming it over ``target`` stays within one file system (and is atomic).
+    An ``OSError`` names ``path`` (the name the caller gave), not the temporary file."""
+    folder = os.path.dirname(target)
+    try:
+        return tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', suffix='.tmp', dir=folder)
+    except OSError as err:
+        raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s)'
+                                       % (err.strerror, folder), path)) from None
 
 
 def atomic_write_files(blobs):
