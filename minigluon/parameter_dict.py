@@ -23,6 +23,17 @@ def missing_parameter_error(name, where, loaded_names):
         % (name, where, brief_list(loaded_names)))
 
 
+def extra_parameter_error(name, where, choices):
+    """The error for an entry ``name`` of ``where`` (``"file 'x.params'"`` or ``'param_dict'``)
+    that a load matched to no Parameter, listing the Parameter names ``choices`` (MXNet's
+    wording); ``ParameterDict.load_dict`` and ``Block.load_parameters`` of a prefixed-name file
+    raise it unless ``ignore_extra``."""
+    return ParameterMismatchError(
+        "Parameter '%s' loaded from %s is not present in ParameterDict, choices are: %s. Set "
+        "ignore_extra to True to ignore. Please make sure source and target networks have the "
+        "same prefix." % (name, where, brief_list(choices)))
+
+
 class ParameterDict:
     """Parameters by full name (``prefix + name``), optionally sharing another dict's entries.
 
@@ -282,11 +293,7 @@ class ParameterDict:
         for name, value in arg_dict.items():
             if name not in self._params:
                 if not ignore_extra:
-                    raise ParameterMismatchError(
-                        "Parameter '%s' loaded from %s is not present in ParameterDict, choices are: "
-                        "%s. Set ignore_extra to True to ignore. Please make sure source and target "
-                        "networks have the same prefix." % (name[len(restore_prefix):], where,
-                                                            brief_list(self.keys())))
+                    raise extra_parameter_error(name[len(restore_prefix):], where, self.keys())
                 continue
             pairs.append((self._params[name], value))
         load_pairs(pairs, ctx, cast_dtype, dtype_source, filename)
@@ -321,6 +328,7 @@ def _snapshot(param):
 
 
 def _restore(param, snap):
+    """Put back what :func:`_snapshot` took: the attributes, and each buffer's values in place."""
     attrs, arrays = snap
     vars(param).clear()
     vars(param).update(attrs)

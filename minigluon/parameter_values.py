@@ -56,7 +56,21 @@ def finish_deferred_init(param):
 
 
 def check_load(param, data, ctx=None, cast_dtype=False, dtype_source='current', source=None):
-    """Raise (changing nothing) if ``data`` cannot be loaded into the Parameter ``param``."""
+    """Raise (changing nothing) if ``data`` cannot be loaded into the Parameter ``param``.
+
+    The checks, in order: ``data`` is an array (not a legacy "none" array); ``dtype_source`` is
+    ``'current'`` or ``'saved'``; the saved shape fits the Parameter's (same rank, each known
+    dimension equal; ``0``/``-1`` is unknown); the dtypes agree unless ``cast_dtype``; a given
+    ``ctx`` is the one the Parameter is (or will be) initialized on. ``source`` is the file
+    name the messages give.
+
+    Raises
+    ------
+    ParameterMismatchError
+        On any mismatch, naming the Parameter, the file, expected and saved.
+    ValueError
+        For another ``dtype_source``.
+    """
     where = " from file '%s'" % source if source else ' from saved params'
     if data is None:     # a legacy "none" array (serialization.loads): nothing to load
         raise ParameterMismatchError("Failed loading Parameter '%s'%s: the saved value is an empty "
@@ -95,7 +109,7 @@ def load_init(param, data, ctx, cast_dtype=False, dtype_source='current', source
     ParameterMismatchError
         On a shape, dtype or context mismatch (nothing is changed).
     """
-    param._check_load(data, ctx, cast_dtype, dtype_source, source)
+    param._check_load(data, ctx, cast_dtype, dtype_source, source)   # (again: model.py calls this alone)
     if param.shape:
         param._shape = tuple(s if s not in (0, -1) else d for s, d in zip(param.shape, data.shape))
     else:

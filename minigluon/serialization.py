@@ -110,23 +110,8 @@ def atomic_write(path, mode='wb'):
     with a regular file (MXNet writes into it).
     """
     path = _check_fname(path, 'atomic_write')
-    if os.path.isdir(path):      # said up front: os.replace would name the temporary file
-        raise as_mxnet_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path))
-    target = os.path.realpath(path)   # a link (even a dangling one) is written through, not replaced
-    if os.path.exists(target):
-        st_mode = os.stat(target).st_mode
-        if not stat.S_ISREG(st_mode):    # the rename would put a regular file in its place
-            raise MXNetValueError('%r is %s, not a regular file: minigluon saves only to regular '
-                                  'files (written beside and renamed over the target, which '
-                                  'would replace it)' % (path, special_file_kind(st_mode)))
-        if not os.access(target, os.W_OK):
-            raise as_mxnet_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES), path))
-    folder = os.path.dirname(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', suffix='.tmp', dir=folder)
-    except OSError as err:    # name the target, not the temporary file that could not be made
-        raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s)'
-                                       % (err.strerror, folder), path)) from None
+    target = _replaceable_target(path)
+    fd, tmp = _temp_file_beside(target, path)
     try:
         os.chmod(tmp, _file_mode(target))   # mkstemp makes 0600; give the mode open() would
         with os.fdopen(fd, mode) as f:
@@ -140,6 +125,43 @@ def atomic_write(path, mode='wb'):
         if isinstance(err, OSError):      # a file that cannot be written: an MXNetError too
             raise as_mxnet_error(err).with_traceback(err.__traceback__) from None
         raise
+
+
+def _replaceable_target(path):
+    """The file ``path`` names, links followed (a link, even a dangling one, is written through,
+    not replaced), once it is known that a new regular file may take its place there.
+
+    Raises
+    ------
+    IsADirectoryError, PermissionError
+        For a directory, or an existing file this process may not write (also MXNetErrors).
+    MXNetValueError
+        For a FIFO, socket or device.
+    """
+    if os.path.isdir(path):      # said up front: os.replace would name the temporary file
+        raise as_mxnet_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path))
+    target = os.path.realpath(path)
+    if os.path.exists(target):
+        st_mode = os.stat(target).st_mode
+        if not stat.S_ISREG(st_mode):    # the rename would put a regular file in its place
+            raise MXNetValueError('%r is %s, not a regular file: minigluon saves only to regular '
+                                  'files (written beside and renamed over the target, which '
+                                  'would replace it)' % (path, special_file_kind(st_mode)))
+        if not os.access(target, os.W_OK):
+            raise as_mxnet_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES), path))
+    return target
+
+
+def _temp_file_beside(target, path):
+    """``(fd, name)`` of a new temporary file ``.<target name>.<random>.tmp`` in ``target``'s
+    folder, so that renaming it over ``target`` stays within one file system (and is atomic).
+    An ``OSError`` names ``path`` (the name the caller gave), not the temporary file."""
+    folder = os.path.dirname(target)
+    try:
+        return tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', suffix='.tmp', dir=folder)
+    except OSError as err:
+        raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s)'
+                                       % (err.strerror, folder), path)) from None
 
 
 def atomic_write_files(blobs):
@@ -185,9 +207,32 @@ def dumps_array(arr, np_shape=False):
 def dumps(data):
     """Serialise an NDArray, a list of NDArrays or a dict ``str -> NDArray`` to ``.params`` bytes.
 
+    In the order of ``file`` in the layout above (MXNet 1.9.1 ``NDArray::Save`` of a list,
+    ``src/ndarray/ndarray.cc``): the header (magic ``0x112``, a reserved 0, the array count),
+    each array (:func:`dumps_array`), then the name count and each name, length first.
+
     A file holding a 0-d array is written all in V3 (NumPy-shape) layout, as MXNet 1.9.1 writes
     it under ``mx.util.np_shape(True)``: MXNet refuses to load a file that mixes V3 and V2
     arrays in either mode, and its legacy V2 form of a 0-d array does not load at all.
+    """
+    names, arrays = _names_and_arrays(data)
+    np_shape = any(a.ndim == 0 for a in arrays)
+    parts = [struct.pack('<QQQ', LIST_MAGIC, 0, len(arrays))]
+    parts.extend(dumps_array(a.asnumpy(), np_shape) for a in arrays)
+    parts.append(struct.pack('<Q', len(names)))
+    for n in names:
+        raw = n.encode('utf-8')
+        parts.append(struct.pack('<Q', len(raw)) + raw)
+    return b''.join(parts)
+
+
+def _names_and_arrays(data):
+    """``(names, arrays)`` of what :func:`save` was given: ``[]`` names for one NDArray or a list.
+
+    Raises
+    ------
+    TypeError
+        For another container, a non-str key or an item that is no NDArray (nothing is written).
     """
     from minigluon.ndarray import NDArray
     if isinstance(data, NDArray):
@@ -202,19 +247,11 @@ def dumps(data):
     else:
         raise TypeError('save: data must be an NDArray, a list of NDArrays or a dict of str to NDArray, '
                         'got %s' % type(data).__name__)
-    parts = [struct.pack('<QQQ', LIST_MAGIC, 0, len(arrays))]
     for i, a in enumerate(arrays):
         if not isinstance(a, NDArray):
             raise TypeError('save: item %r is %s, expected an NDArray'
                             % (names[i] if names else i, type(a).__name__))
-    np_shape = any(a.ndim == 0 for a in arrays)
-    for a in arrays:
-        parts.append(dumps_array(a.asnumpy(), np_shape))
-    parts.append(struct.pack('<Q', len(names)))
-    for n in names:
-        raw = n.encode('utf-8')
-        parts.append(struct.pack('<Q', len(raw)) + raw)
-    return b''.join(parts)
+    return names, arrays
 
 
 def save(fname, data):
@@ -253,14 +290,17 @@ class _Reader:
         self.v2_scalars = False        # read those as 0-d arrays with data, not as "none"
 
     def fail(self, message, pos=None):
+        """Raise MXNetFormatError naming the file, ``message`` and the offset (default: here)."""
         raise MXNetFormatError('%s: %s (at byte offset %d)'
                                % (self.source, message, self.pos if pos is None else pos))
 
     @property
     def left(self):
+        """The number of bytes not read yet."""
         return len(self.buf) - self.pos
 
     def take(self, n, what):
+        """The next ``n`` bytes (a memoryview); ``what`` names them if fewer remain."""
         if n < 0 or n > self.left:
             self.fail('truncated: %s needs %d bytes but only %d remain' % (what, n, self.left))
         out = self.buf[self.pos:self.pos + n]
@@ -268,10 +308,13 @@ class _Reader:
         return out
 
     def unpack(self, fmt, what):
+        """The next values of the ``struct`` format ``fmt`` (e.g. ``'<Q'``: one u64), as a tuple."""
         size = struct.calcsize(fmt)
         return struct.unpack(fmt, self.take(size, what))
 
     def shape(self, what, dim_fmt='q', ndim=None):
+        """A ``shape`` of the layout: i32 ndim (unless ``ndim`` was read already, as in V0) then
+        ndim dims of ``dim_fmt`` (``'q'``: i64; ``'I'``: V0's u32), as a tuple of ints."""
         start = self.pos
         if ndim is None:
             ndim, = self.unpack('<i', what + ' ndim')
@@ -284,6 +327,8 @@ class _Reader:
         return tuple(int(d) for d in dims)
 
     def data(self, shape, dtype, what):
+        """The next array of ``shape`` and ``dtype`` (C order, little-endian) as a NumPy array;
+        the byte count is checked against the bytes left before anything is allocated."""
         dtype = np.dtype(dtype)
         count = 0 if 0 in shape else 1     # (3, 0) holds nothing, whatever comes before the 0
         for d in shape if count else ():
@@ -302,6 +347,7 @@ class _Reader:
 
 
 def _type_flag(reader, what):
+    """The NumPy dtype of the next i32 type flag (:data:`TYPE_FLAGS`)."""
     start = reader.pos
     flag, = reader.unpack('<i', what + ' type flag')
     if flag == _BFLOAT16:
@@ -313,31 +359,45 @@ def _type_flag(reader, what):
 
 
 def _read_array(r, index):
+    """The ``index``-th ``array`` of the layout, from its u32 magic on: a NumPy array, or None for
+    a legacy "none" array (MXNet 1.9.1 ``NDArray::Load``, ``src/ndarray/ndarray.cc``)."""
     what = 'array %d' % index
     start = r.pos
     magic, = r.unpack('<I', what + ' header')
     if magic in (MAGIC_V2, MAGIC_V3):
-        stype, = r.unpack('<i', what + ' storage type')
-        if stype not in (0, 1, 2) or (magic == MAGIC_V3 and stype != 0):
-            r.fail('%s has unknown storage type %d' % (what, stype), start + 4)
-        sshape = r.shape(what + ' storage shape') if stype else None
-        shape = r.shape(what + ' shape')
-        if not shape and magic == MAGIC_V2:
-            r.v2_ndim0 = True
-            if not r.v2_scalars:
-                return None                  # legacy "none" array: nothing follows
-        r.unpack('<ii', what + ' context')
-        dtype = _type_flag(r, what)
-        if stype == 0:
-            return r.data(shape, dtype, what + ' data')
-        n_aux = 1 if stype == 1 else 2
-        aux = []
-        for k in range(n_aux):
-            atype = _type_flag(r, '%s aux %d' % (what, k))
-            aux.append((atype, r.shape('%s aux %d shape' % (what, k))))
-        values = r.data(sshape, dtype, what + ' values')
-        aux_data = [r.data(s, t, '%s aux %d data' % (what, k)) for k, (t, s) in enumerate(aux)]
-        return _densify(r, what, stype, shape, values, aux_data, start)
+        return _read_v2_array(r, magic, what, start)
+    return _read_v1_or_v0_array(r, magic, what, start)
+
+
+def _read_v2_array(r, magic, what, start):
+    """The rest of a V2 or V3 array after its magic: storage type, shapes, context, type flag,
+    data (a sparse array's values and aux arrays, made dense)."""
+    stype, = r.unpack('<i', what + ' storage type')
+    if stype not in (0, 1, 2) or (magic == MAGIC_V3 and stype != 0):
+        r.fail('%s has unknown storage type %d' % (what, stype), start + 4)
+    sshape = r.shape(what + ' storage shape') if stype else None
+    shape = r.shape(what + ' shape')
+    if not shape and magic == MAGIC_V2:
+        r.v2_ndim0 = True
+        if not r.v2_scalars:
+            return None                  # legacy "none" array: nothing follows
+    r.unpack('<ii', what + ' context')
+    dtype = _type_flag(r, what)
+    if stype == 0:
+        return r.data(shape, dtype, what + ' data')
+    n_aux = 1 if stype == 1 else 2       # row_sparse: row indices; csr: indptr and column indices
+    aux = []
+    for k in range(n_aux):
+        atype = _type_flag(r, '%s aux %d' % (what, k))
+        aux.append((atype, r.shape('%s aux %d shape' % (what, k))))
+    values = r.data(sshape, dtype, what + ' values')
+    aux_data = [r.data(s, t, '%s aux %d data' % (what, k)) for k, (t, s) in enumerate(aux)]
+    return _densify(r, what, stype, shape, values, aux_data, start)
+
+
+def _read_v1_or_v0_array(r, magic, what, start):
+    """The rest of an array written before V2: after the V1 magic, or after a first u32 that is
+    V0's ndim; an array of no dimensions is a "none" array (None)."""
     if magic == MAGIC_V1:
         shape = r.shape(what + ' shape')
     elif magic <= V0_MAX_NDIM:
@@ -406,6 +466,8 @@ def loads(buf, source='<buffer>'):
 
 
 def _parse_file(r):
+    """A whole ``file`` of the layout: header, arrays, names; no byte may be left over.
+    Returns the list of arrays, or a dict ``name -> array`` when the file has names."""
     magic, _reserved = r.unpack('<QQ', 'file header')
     if magic != LIST_MAGIC:
         r.fail('not an MXNet NDArray file: header magic 0x%X, expected 0x%X' % (magic, LIST_MAGIC), 0)
@@ -413,6 +475,20 @@ def _parse_file(r):
     if count > r.left // 4:           # every array takes at least 4 bytes
         r.fail('array count %d is impossible for the %d bytes that remain' % (count, r.left))
     arrays = [_read_array(r, i) for i in range(count)]
+    names = _read_names(r, count)
+    if r.left:
+        r.fail('%d unexpected bytes after the last name' % r.left)
+    if not names:
+        return arrays
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        r.fail('duplicate names %s' % dup, 0)
+    return dict(zip(names, arrays))
+
+
+def _read_names(r, count):
+    """The names after the ``count`` arrays: a u64 name count (0 or ``count``), then each name
+    as a u64 byte length and that many UTF-8 bytes."""
     n_names, = r.unpack('<Q', 'name count')
     if n_names not in (0, count):
         r.fail('the file holds %d arrays but %d names; expected 0 or %d names' % (count, n_names, count))
@@ -425,14 +501,7 @@ def _parse_file(r):
             names.append(bytes(raw).decode('utf-8'))
         except UnicodeDecodeError:
             r.fail('name %d is not valid UTF-8' % i, start)
-    if r.left:
-        r.fail('%d unexpected bytes after the last name' % r.left)
-    if not names:
-        return arrays
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        r.fail('duplicate names %s' % dup, 0)
-    return dict(zip(names, arrays))
+    return names
 
 
 def loads_array(buf, source='<buffer>'):
@@ -456,6 +525,7 @@ def _parse_one(r):
 
 
 def _wrap(arrays, ctx):
+    """The parsed NumPy arrays (a list or a dict) as NDArrays on ``ctx``; None stays None."""
     from minigluon.ndarray import array as nd_array
 
     def one(a):

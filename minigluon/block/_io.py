@@ -3,40 +3,86 @@
 Two naming systems meet here (docs/MXNET_SPEC.md section 9): structural keys (``body.0.weight``) written
 by ``save_parameters``, and prefixed names (``dense0_weight``, ``arg:mlp0_dense0_weight``) written by
 ``save_params`` and ``export``. Loads are all-or-nothing: the file is read and every entry checked
-before any Parameter changes.
+before any Parameter changes (:func:`minigluon.parameter_dict.load_pairs`).
+
+Semantics follow MXNet 1.9.1 ``python/mxnet/gluon/block.py`` (``Block.save_parameters``,
+``Block.load_parameters``, ``Block.save_params``); the file format is :mod:`minigluon.serialization`.
+docs/DESIGN.md, "Following a save and a load", walks through these functions in call order.
 """
 from collections import OrderedDict
 
 from minigluon import serialization
 from minigluon.base import brief_list
 from minigluon.parameter import ParameterMismatchError
-from minigluon.parameter_dict import _named_arrays, load_pairs, missing_parameter_error
+from minigluon.parameter_dict import (_named_arrays, extra_parameter_error, load_pairs,
+                                      missing_parameter_error)
 
 
 def save_parameters(block, filename, deduplicate=False):
+    """Write ``block``'s Parameters to ``filename`` under their structural names.
+
+    Each entry is ``structural name -> Parameter._reduce()`` (the mean of the Parameter's
+    per-context copies, on the CPU), in ``_collect_params_with_prefix`` order (own Parameters,
+    then each child's), written by :func:`minigluon.serialization.save`: MXNet's ``.params``
+    layout, to a temporary file renamed over ``filename``.
+
+    Raises
+    ------
+    RuntimeError
+        When a Parameter has no data yet (not initialized, or its shape still waits for data).
+    """
     params = block._collect_params_with_prefix()
     if deduplicate:
-        # A Parameter reachable under several keys keeps the last one (MXNet's observed behaviour),
-        # at the position of its first occurrence.
-        last_key = {}
-        for key, param in params.items():
-            last_key[param] = key
-        params = OrderedDict((key, param) for param, key in last_key.items())
+        params = _last_key_per_parameter(params)
     arg_dict = OrderedDict((key, param._reduce()) for key, param in params.items())
     serialization.save(filename, arg_dict)
 
 
+def _last_key_per_parameter(params):
+    """``params`` (structural name -> Parameter) with each Parameter once: under the last of its
+    names (MXNet's observed behaviour), at the position of its first."""
+    last_key = {}
+    for key, param in params.items():
+        last_key[param] = key
+    return OrderedDict((key, param) for param, key in last_key.items())
+
+
 def load_parameters(block, filename, ctx=None, allow_missing=False, ignore_extra=False,
                     cast_dtype=False, dtype_source='current'):
+    """Load ``filename`` into ``block``'s Parameters (``Block.load_parameters``).
+
+    The steps: read and parse the whole file (:func:`minigluon.serialization.load`, then
+    :func:`_named_arrays`); tell a structural-name file from a prefixed-name one
+    (:func:`_is_prefixed_file`); pair each entry with its Parameter, raising on a missing or extra
+    name unless ``allow_missing`` / ``ignore_extra`` (:func:`_pairs_by_structural_name` or
+    :func:`_pairs_by_prefixed_name`); then :func:`load_pairs` checks every pair's shape, dtype and
+    context before it assigns any, so a failed load changes nothing.
+    """
     loaded = _named_arrays(serialization.load(filename), filename)
     params = block._collect_params_with_prefix()
     if not loaded and not params:
         return
-    # No '.' in any key: a prefixed-name file, unless every key is a structural key of this block
-    # (a SymbolBlock's own save_parameters file: '0_weight'; MXNet cannot load it back).
-    if not any('.' in key for key in loaded) and not set(loaded) <= set(params):
-        _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source)
-        return
+    if _is_prefixed_file(loaded, params):
+        pairs = _pairs_by_prefixed_name(block, loaded, filename, allow_missing, ignore_extra)
+    else:
+        pairs = _pairs_by_structural_name(params, loaded, filename, allow_missing, ignore_extra)
+    load_pairs(pairs, ctx, cast_dtype, dtype_source, filename)
+
+
+def _is_prefixed_file(loaded, params):
+    """Whether the file's names are prefixed names (``dense0_weight``, ``arg:dense0_weight``):
+    no name holds a ``'.'``, unless every name is a structural name of this block (a
+    SymbolBlock's own ``save_parameters`` file: ``0_weight``, which MXNet cannot load back)."""
+    return not any('.' in key for key in loaded) and not set(loaded) <= set(params)
+
+
+def _pairs_by_structural_name(params, loaded, filename, allow_missing, ignore_extra):
+    """``[(Parameter, NDArray)]`` for a ``save_parameters`` file, matched by structural name.
+
+    A Parameter reachable under several names (shared between children) is present when any of
+    them is in the file. Missing Parameters are checked first, then extra names (MXNet's order
+    and wording).
+    """
     if not allow_missing:
         aliases = {}
         for key, param in params.items():
@@ -57,18 +103,19 @@ def load_parameters(block, filename, ctx=None, allow_missing=False, ignore_extra
                     % (key, filename, brief_list(params.keys())))
             continue
         pairs.append((params[key], value))
-    load_pairs(pairs, ctx, cast_dtype, dtype_source, filename)
+    return pairs
 
 
-def _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source):
-    """Load a file keyed by full or prefix-stripped names (``save_params``, ``export``).
+def _pairs_by_prefixed_name(block, loaded, filename, allow_missing, ignore_extra):
+    """``[(Parameter, NDArray)]`` for a file keyed by full or prefix-stripped names (``save_params``,
+    ``export``).
 
     When every key (less an ``arg:``/``aux:`` tag) is the full name of one of the block's
     parameters, keys are full names (``export``, ``nd.save`` of ``collect_params()``); otherwise
     a key is first read as a name with the block's prefix stripped (``save_params``). Deciding
     per file matters where a full name is also another parameter's stripped name (a
     ``HybridSequential`` child of a ``HybridSequential``: ``hybridsequential0_hybridsequential0_x``
-    is both)."""
+    is both). Extra names are checked first, then missing Parameters."""
     by_name = block.collect_params()
     prefix = block.prefix
     names = [key[4:] if key.startswith(('arg:', 'aux:')) else key for key in loaded]
@@ -80,10 +127,7 @@ def _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, ca
             name = prefix + name
         elif name not in by_name._params:
             if not ignore_extra:
-                raise ParameterMismatchError(
-                    "Parameter '%s' loaded from file '%s' is not present in ParameterDict, choices "
-                    "are: %s. Set ignore_extra to True to ignore. Please make sure source and target "
-                    "networks have the same prefix." % (key, filename, brief_list(by_name.keys())))
+                raise extra_parameter_error(key, "file '%s'" % filename, by_name.keys())
             continue
         covered.add(name)
         pairs.append((by_name[name], value))
@@ -91,7 +135,7 @@ def _load_prefixed(block, loaded, filename, ctx, allow_missing, ignore_extra, ca
         for name in by_name.keys():
             if name not in covered:
                 raise missing_parameter_error(name, "file '%s'" % filename, loaded.keys())
-    load_pairs(pairs, ctx, cast_dtype, dtype_source, filename)
+    return pairs
 
 
 def save_params(block, filename):

@@ -28,29 +28,23 @@ class _BlockScope:
 
     @staticmethod
     def create(prefix, params, hint):
-        """Return ``(prefix, params)`` for a new Block, per MXNet's naming rules (spec section 2.1)."""
+        """``(prefix, params)`` of a new Block: its full prefix and its own ParameterDict.
+
+        ``hint`` is the block's ``_alias()`` (``'dense'``); ``prefix`` and ``params`` are the
+        constructor's. Outside any ``name_scope`` see :func:`_top_level_names`, inside one
+        :func:`_names_in_scope` (MXNet 1.9.1 ``_BlockScope.create``, ``python/mxnet/gluon/block.py``;
+        docs/MXNET_SPEC.md section 2.1).
+        """
         current = getattr(_BlockScope._current, 'value', None)
         if current is None:
-            if prefix is None:
-                from minigluon.name import NameManager
-                prefix = NameManager.current.get(None, hint) + '_'
-            if params is None:
-                params = ParameterDict(prefix)
-            else:
-                params = ParameterDict(params.prefix, params)
-            return prefix, params
-        parent = current._block()
-        if prefix is None:
-            count = current._counter.get(hint, 0)
-            prefix = '%s%d_' % (hint, count)
-            current._counter[hint] = count + 1
-        if params is None:
-            params = ParameterDict(parent.params.prefix + prefix, parent.params._shared)
-        else:
-            params = ParameterDict(params.prefix, params)
-        return parent.prefix + prefix, params
+            return _top_level_names(prefix, params, hint)
+        return _names_in_scope(current, prefix, params, hint)
 
     def __enter__(self):
+        """Make this the current block scope (children made now are named by
+        :func:`_names_in_scope`) and enter a :class:`minigluon.name.Prefix` of the block's prefix,
+        so graph nodes traced without a name get it too (``mlp0_fullyconnected0``). A block made
+        with ``prefix=''`` opens no scope: its children are named in the enclosing one."""
         block = self._block()
         if block._empty_prefix:
             return self
@@ -62,8 +56,41 @@ class _BlockScope:
         return self
 
     def __exit__(self, ptype, value, trace):
+        """Restore the enclosing block scope and name manager."""
         if self._block()._empty_prefix:
             return
         self._name_scope.__exit__(ptype, value, trace)
         self._name_scope = None
         _BlockScope._current.value = self._old_scope
+
+
+def _top_level_names(prefix, params, hint):
+    """A Block made outside any ``name_scope``: ``prefix``, else the process-wide name manager's
+    next ``hint`` name plus ``'_'`` (``dense0_``, ``dense1_``...: :class:`minigluon.name.NameManager`).
+    Its ParameterDict has that prefix, or, given ``params`` (sharing), ``params``' prefix and
+    entries, so the shared Parameters keep their names."""
+    if prefix is None:
+        from minigluon.name import NameManager
+        prefix = NameManager.current.get(None, hint) + '_'
+    if params is None:
+        params = ParameterDict(prefix)
+    else:
+        params = ParameterDict(params.prefix, params)
+    return prefix, params
+
+
+def _names_in_scope(scope, prefix, params, hint):
+    """A Block made inside ``scope`` (the parent's ``name_scope()``): the parent's prefix plus
+    ``prefix``, else plus ``hint`` and the parent's own count of that hint (``mlp0_dense1_``).
+    Its ParameterDict prefixes names the same way and looks Parameters up in the parent's shared
+    dict first; given ``params``, it takes ``params``' prefix and entries instead."""
+    parent = scope._block()
+    if prefix is None:
+        count = scope._counter.get(hint, 0)
+        prefix = '%s%d_' % (hint, count)
+        scope._counter[hint] = count + 1
+    if params is None:
+        params = ParameterDict(parent.params.prefix + prefix, parent.params._shared)
+    else:
+        params = ParameterDict(params.prefix, params)
+    return parent.prefix + prefix, params

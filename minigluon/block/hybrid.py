@@ -570,20 +570,7 @@ class HybridBlock(Block):
         params_filename = '%s-%04d.params' % (path, epoch)
         # Build both payloads first, so a failure here leaves both files as they were.
         sym_text = sym.tojson(remove_amp_cast=remove_amp_cast).encode('utf-8')
-        graph_inputs = sym.list_inputs()
-        aux_names = set(sym.list_auxiliary_states())
-        params = self.collect_params()
-        arg_dict = {}
-        for name in graph_inputs:
-            if name in params._params:
-                kind = 'aux' if name in aux_names else 'arg'
-                arg_dict['%s:%s' % (kind, name)] = params[name]._reduce()
-        in_graph = set(graph_inputs)
-        for name in params.keys():
-            if name not in in_graph:
-                warnings.warn('Parameter "{name}" is not found in the graph. '.format(name=name),
-                              stacklevel=2)
-        params_blob = serialization.dumps(arg_dict)
+        params_blob = serialization.dumps(_exported_arrays(sym, self.collect_params()))
         serialization.atomic_write_files({sym_filename: sym_text, params_filename: params_blob})
         return sym_filename, params_filename
 
@@ -594,6 +581,28 @@ class HybridBlock(Block):
         from minigluon.base import NotSupportedError
         raise NotSupportedError('optimize_for: subgraph backends (%r) are not supported by minigluon'
                                 % backend)
+
+
+def _exported_arrays(sym, params):
+    """What ``export`` writes to its ``.params`` file: ``{'arg:<name>' or 'aux:<name>': NDArray}``
+    for each input of the graph ``sym`` that is one of the Parameters ``params`` (a
+    ParameterDict of full names), in the graph's input order; ``aux:`` for the auxiliary states
+    (inputs an operator updates: BatchNorm's running statistics), the value being the mean of
+    the Parameter's copies, on the CPU (``Parameter._reduce``). Warns for each Parameter the
+    graph does not read (MXNet 1.9.1 ``HybridBlock.export``, ``python/mxnet/gluon/block.py``)."""
+    graph_inputs = sym.list_inputs()
+    aux_names = set(sym.list_auxiliary_states())
+    arg_dict = {}
+    for name in graph_inputs:
+        if name in params._params:
+            kind = 'aux' if name in aux_names else 'arg'
+            arg_dict['%s:%s' % (kind, name)] = params[name]._reduce()
+    in_graph = set(graph_inputs)
+    for name in params.keys():
+        if name not in in_graph:
+            warnings.warn('Parameter "{name}" is not found in the graph. '.format(name=name),
+                          stacklevel=3)     # (the caller of export)
+    return arg_dict
 
 
 class _NotInferred(ValueError):

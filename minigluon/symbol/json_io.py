@@ -346,6 +346,17 @@ def _give_input_hidden_keys(node, found, expected, entries, where):
 
 
 def _op_node(nj, name, attrs, entries, built, where, version, budget):
+    """The graph node of the operator object ``nj`` (``op`` is not ``"null"``).
+
+    ``attrs`` are its string attributes (:func:`_string_attrs`), ``entries`` its checked input
+    entries (:func:`_entry`), ``version`` the file's (:func:`_version`). The steps: find the
+    operator class; split the attributes into its parameters and hidden ``__key__`` ones,
+    upgrading the spellings of older files; charge the count attributes to ``budget``; build
+    the operator instance (which parses and checks each attribute string, as eager calls do)
+    and the node, keeping the file's own strings; then the inputs, with the variables and
+    initialisers files before MXNet 0.9 / 0.9.4 left out (:func:`_add_pre09_variables`,
+    :func:`_add_pre094_initialisers`).
+    """
     op_name = nj['op']
     try:
         cls = get_op(op_name)
@@ -367,26 +378,35 @@ def _op_node(nj, name, attrs, entries, built, where, version, budget):
     node = new_op_node(op, json_op_name(op_name, cls), name, hidden, [])
     node.attrs = dict(params, **hidden)    # keep the file's own strings
     expected = node.arg_names
-    init_attrs = INPUT_VAR_INIT.get(node.op, {})
     if len(entries) < len(expected) and version < 900:
-        # Pre-0.9 files omit weight and aux variables; MXNet creates them with the node's
-        # attributes (BatchNorm's statistics get their __init__ just below).
-        for i in range(len(entries), len(expected)):
-            var = _Node('%s_%s' % (name, expected[i]), node.attrs)
-            entries.append((var, 0, 0))
+        _add_pre09_variables(node, entries, expected)
     if len(entries) != len(expected):
         _fail('%s: %s expects %d inputs %s, the file gives %d', where, op_name, len(expected),
               expected, len(entries))
     if version < 904:
-        # Before 0.9.4 variables were stored without the initialiser their operator gives them
-        # (BatchNorm's statistics, PReLU's slope): MXNet adds it on load where none is given.
-        for i, init in init_attrs.items():
-            src = entries[i][0] if i < len(entries) else None
-            if src is not None and src.is_variable and '__init__' not in src.attrs:
-                src.attrs['__init__'] = init
+        _add_pre094_initialisers(node, entries)
     _give_input_hidden_keys(node, input_keys, expected, entries, where)
     node.inputs = entries
     return node
+
+
+def _add_pre09_variables(node, entries, expected):
+    """Append to ``entries`` a variable ``<node name>_<input>`` for each input in ``expected``
+    past those given: files before MXNet 0.9 omit weight and aux variables, which MXNet creates
+    with the node's attributes (BatchNorm's statistics get their ``__init__`` afterwards)."""
+    for i in range(len(entries), len(expected)):
+        var = _Node('%s_%s' % (node.name, expected[i]), node.attrs)
+        entries.append((var, 0, 0))
+
+
+def _add_pre094_initialisers(node, entries):
+    """Give the input variables the initialiser their operator gives them (BatchNorm's
+    statistics, PReLU's slope: ``INPUT_VAR_INIT``) where they have none: files before MXNet
+    0.9.4 stored variables without it, and MXNet adds it on load."""
+    for i, init in INPUT_VAR_INIT.get(node.op, {}).items():
+        src = entries[i][0] if i < len(entries) else None
+        if src is not None and src.is_variable and '__init__' not in src.attrs:
+            src.attrs['__init__'] = init
 
 
 def _attach_subgraphs(op, raw, where, version, budget):
