@@ -932,8 +932,7 @@ def nonlocal_block():
     """GluonCV's non-local block in 3-D (video) and 2-D, with a max pool shared by two
     sequentials and a zero-gamma BatchNorm: the output of a fresh block (its input, as the zero
     gamma makes it), then with set parameters the output, gradients and running variance after
-    one recorded pass, eager and hybridized. (MXNet 1.9.1 cannot read the 3-D input gradient: its
-    error is recorded in its place.)"""
+    one recorded pass, eager and hybridized."""
     res = {}
     for dim, shape in ((3, (2, 8, 2, 4, 4)), (2, (2, 8, 4, 6))):
         res['dim%d' % dim] = {}
@@ -952,12 +951,8 @@ def nonlocal_block():
                 z = blk(x)
                 loss = (z * rnd(83, *z.shape)).sum()
             loss.backward()
-            try:
-                xgrad = L(x.grad)
-            except Exception as e:     # MXNet 1.9.1, 3-D: "Check failed: !is_view"
-                xgrad = 'unreadable: ' + str(e).strip().splitlines()[-1]
             res['dim%d' % dim]['hybrid' if hyb else 'eager'] = {
-                'first_is_x': float(np.abs(first.asnumpy() - x.asnumpy()).max()), 'z': L(z), 'xgrad': xgrad,
+                'first_is_x': float(np.abs(first.asnumpy() - x.asnumpy()).max()), 'z': L(z), 'xgrad': L(x.grad),
                 'phi_grad': L(blk.phi.weight.grad()), 'names': [n.split('_', 1)[1] for n in
                                                                  sorted(blk.collect_params().keys())],
                 'running_var': L(blk.bn.running_var.data())}
@@ -1113,5 +1108,337 @@ def angular_margin():
     return res
 
 
+# ---------------------------------------------------------------- 11 gluon-ts Gaussian process
+# awslabs/gluonts src/gluonts/mx/model/gp_forecaster/gaussian_process.py, mx/kernels/_rbf_kernel.py,
+# mx/linalg_util.py
+def softplus(F, x):
+    return F.Activation(x, act_type='softrelu')
+
+
+def batch_diagonal(F, matrix, n, float_type=np.float32):
+    return F.linalg.gemm2(F.broadcast_mul(F.eye(n, dtype=float_type), matrix),
+                          F.ones_like(F.slice_axis(matrix, axis=2, begin=0, end=1)))
+
+
+def lower_triangular_ones(F, d, offset=0):
+    mask = F.zeros_like(F.eye(d))
+    for k in range(offset, d):
+        mask = mask + F.eye(d, d, -k)
+    return mask
+
+
+def jitter_cholesky_eig(F, matrix, n, float_type=np.float64, diag_weight=1e-6):
+    diag = batch_diagonal(F, matrix, n, float_type)
+    diag_mean = diag.mean(axis=1).expand_dims(axis=2)
+    U, lam = F.linalg.syevd(matrix)
+    jitter = F.broadcast_mul(diag_mean, F.ones_like(diag)) * diag_weight
+    return F.linalg.potrf(F.linalg.gemm2(
+        U, F.linalg.gemm2(F.broadcast_mul(F.eye(n, dtype=float_type), F.maximum(jitter, lam.expand_dims(axis=2))), U),
+        transpose_a=True))
+
+
+def jitter_cholesky(F, matrix, n, float_type=np.float64, max_iter=10, neg_tol=-1e-8, diag_weight=1e-6,
+                    increase=10):
+    """The iterative jitter: potrf, and on failure (an exception) again with a growing diagonal."""
+    num_iter = 0
+    diag = batch_diagonal(F, matrix, n, float_type)
+    diag_mean = diag.mean(axis=1).expand_dims(axis=2)
+    jitter = F.zeros_like(diag)
+    if F.sum(diag <= neg_tol) > 0:
+        raise mx.base.MXNetError('Matrix is not positive definite: negative diagonal elements')
+    while num_iter <= max_iter:
+        try:
+            L_chol = F.linalg.potrf(F.broadcast_add(matrix, F.broadcast_mul(F.eye(n, dtype=float_type), jitter)))
+            assert F.abs(L_chol.nansum() - L_chol.sum()) <= 1e-1
+            return L_chol, num_iter
+        except Exception:
+            if num_iter == 0:
+                jitter = F.broadcast_mul(diag_mean, F.ones_like(jitter)) * diag_weight
+            else:
+                jitter = jitter * increase
+        finally:
+            num_iter += 1
+    raise mx.base.MXNetError('Matrix is not positive definite after %d jitters' % max_iter)
+
+
+class RBF(object):
+    def __init__(self, amplitude, length_scale, F):
+        self.F, self.amplitude, self.length_scale = F, amplitude, length_scale
+
+    def kernel_matrix(self, x1, x2):
+        F = self.F
+        x1_sq = F.sum(F.square(x1), axis=2, keepdims=True)
+        x2_sq = F.swapaxes(F.sum(F.square(x2), axis=2, keepdims=True), 1, 2)
+        sq = F.broadcast_add(F.broadcast_add(-2 * F.linalg.gemm2(x1, x2, transpose_b=True), x1_sq), x2_sq)
+        sq = F.maximum(sq, 0.0)
+        return F.broadcast_mul(self.amplitude, F.exp(F.broadcast_div(-sq, 2 * self.length_scale ** 2)))
+
+
+class GaussProcess(object):
+    def __init__(self, sigma, kernel, prediction_length, context_length, F, float_type=np.float64,
+                 jitter_method='iter'):
+        self.sigma, self.kernel, self.F = sigma, kernel, F
+        self.prediction_length, self.context_length = prediction_length, context_length
+        self.float_type, self.jitter_method = float_type, jitter_method
+
+    def _cholesky(self, K, n):
+        F = self.F
+        K = F.broadcast_plus(K, F.broadcast_mul(self.sigma ** 2, F.eye(n, dtype=self.float_type)))
+        if self.jitter_method == 'eig':
+            return jitter_cholesky_eig(F, K, n, self.float_type)
+        if self.jitter_method == 'iter' and F is mx.nd:
+            return jitter_cholesky(F, K, n, self.float_type)[0]
+        return F.linalg.potrf(K)
+
+    def neg_log_prob(self, x_train, y_train):
+        F = self.F
+        L_chol = self._cholesky(self.kernel.kernel_matrix(x_train, x_train), self.context_length)
+        sol = F.linalg.trsm(L_chol, y_train.expand_dims(axis=-1))
+        return 0.5 * F.sum(F.square(sol), axis=(1, 2)) + F.linalg.sumlogdiag(L_chol) \
+            + 0.5 * self.context_length * math.log(2 * math.pi)
+
+    def exact_inference(self, x_train, y_train, x_test):
+        F = self.F
+        l_train = self._cholesky(self.kernel.kernel_matrix(x_train, x_train), self.context_length)
+        solve = F.linalg.trsm(l_train, self.kernel.kernel_matrix(x_train, x_test))
+        mean = F.linalg.gemm2(solve, F.linalg.trsm(l_train, y_train.expand_dims(axis=-1)),
+                              transpose_a=True).squeeze(axis=-1)
+        cov = self.kernel.kernel_matrix(x_test, x_test) - F.linalg.gemm2(solve, solve, transpose_a=True)
+        std = F.broadcast_add(batch_diagonal(F, cov, self.prediction_length, self.float_type), self.sigma ** 2)
+        return mean, F.sqrt(std).squeeze(axis=-1)
+
+
+class GPNet(HybridBlock):
+    def __init__(self, context_length, prediction_length, jitter_method='iter', **kwargs):
+        super().__init__(**kwargs)
+        self.context_length, self.prediction_length = context_length, prediction_length
+        self.jitter_method = jitter_method
+        with self.name_scope():
+            self.proj = nn.Dense(3, in_units=1, flatten=False)
+
+    def hybrid_forward(self, F, past_target, past_feat, future_feat):
+        hyper = softplus(F, self.proj(F.mean(past_feat, axis=1, keepdims=True)))
+        amp, ls, sigma = [F.cast(h, dtype='float64') for h in F.split(hyper, num_outputs=3, axis=2)]
+        gp = GaussProcess(sigma, RBF(amp, ls, F), self.prediction_length, self.context_length, F,
+                          jitter_method=self.jitter_method)
+        x_train, x_test = F.cast(past_feat, dtype='float64'), F.cast(future_feat, dtype='float64')
+        y_train = F.cast(past_target, dtype='float64')
+        nll = gp.neg_log_prob(x_train, y_train)
+        mean, std = gp.exact_inference(x_train, y_train, x_test)
+        return nll, mean, std
+
+
+def gaussian_process():
+    """gluon-ts's GP forecaster pieces in float64: an RBF kernel matrix from hyper-parameters a
+    Dense projects (softplus, ``split``, ``cast``), the negative log-likelihood and exact inference
+    (``linalg.potrf`` / ``trsm`` / ``gemm2`` / ``sumlogdiag``, ``eye`` of dtype float64), eager
+    (the iterative jitter, as ``F is mx.nd``) and hybridized (plain potrf; and the eigenvalue
+    jitter), with the Dense weight's gradient; then both jitters on a singular kernel matrix
+    (repeated inputs, no noise): the iterative one catches potrf's failure and retries."""
+    res = {}
+    t = np.arange(6, dtype='float32')
+    past_feat = nd.array(np.stack([t[:4], t[:4] * 0.5]).reshape(2, 4, 1) / 3.0)
+    fut_feat = nd.array(np.stack([t[4:], t[4:] * 0.5]).reshape(2, 2, 1) / 3.0)
+    past_target = nd.array(np.sin(np.stack([t[:4], t[:4] * 0.7])))
+    for method, hyb in (('iter', False), ('iter', True), ('eig', True)):
+        net = GPNet(4, 2, method, prefix='gp_')
+        net.initialize()
+        set_params(net, 111)
+        if hyb:
+            net.hybridize()
+        with autograd.record():
+            nll, mean, std = net(past_target, past_feat, fut_feat)
+            loss = nll.sum() + mean.sum() + std.sum()
+        loss.backward()
+        res['%s_%s' % (method, 'hybrid' if hyb else 'eager')] = {
+            'nll': L(nll), 'mean': L(mean), 'std': L(std), 'dtype': str(np.dtype(nll.dtype)),
+            'wgrad': L(net.proj.weight.grad())}
+    x = nd.array(np.array([0., 1., 1., 2.]).reshape(1, 4, 1), dtype='float64')
+    K = RBF(nd.ones((1, 1, 1), dtype='float64'), nd.ones((1, 1, 1), dtype='float64'), nd).kernel_matrix(x, x)
+    L_iter, tries = jitter_cholesky(nd, K, 4)
+    res['singular'] = {'iter_L': L(L_iter), 'tries': tries, 'eig_LLt': L(nd.linalg.gemm2(
+        jitter_cholesky_eig(nd, K, 4), jitter_cholesky_eig(nd, K, 4), transpose_b=True)),
+        'tril_ones': L(lower_triangular_ones(nd, 3, 1))}
+    return res
+
+
+# ---------------------------------------------------------------- 12 gluon-ts piecewise-linear quantile output
+# awslabs/gluonts src/gluonts/mx/distribution/piecewise_linear.py
+def excl_cumsum(F, x):
+    """Exclusive cumulative sum over the last axis through a lower-triangular product."""
+    col = x.expand_dims(axis=-1)
+    ones = F.linalg_gemm2(F.ones_like(col), F.ones_like(col), transpose_b=True)
+    return (F.linalg_trmm(ones, col) - col).squeeze(axis=-1)
+
+
+class PiecewiseLin(object):
+    def __init__(self, gamma, slopes, knot_spacings, F):
+        self.F, self.gamma = F, gamma
+        b = F.slice_axis(slopes, axis=-1, begin=1, end=None) - F.slice_axis(slopes, axis=-1, begin=0, end=-1)
+        self.b = F.concat(F.slice_axis(slopes, axis=-1, begin=0, end=1), b, dim=-1)
+        self.knot_positions = excl_cumsum(F, knot_spacings)
+
+    def quantile_internal(self, x, axis=None):
+        F = self.F
+        if axis is not None:
+            gamma = self.gamma.expand_dims(axis=axis if axis == 0 else -1)
+            knots, b = self.knot_positions.expand_dims(axis=axis), self.b.expand_dims(axis=axis)
+        else:
+            gamma, knots, b = self.gamma, self.knot_positions, self.b
+        x_minus_knots = F.broadcast_minus(x.expand_dims(axis=-1), knots)
+        return F.broadcast_add(gamma, F.sum(F.broadcast_mul(b, F.relu(x_minus_knots)), axis=-1))
+
+    def cdf(self, x):
+        F = self.F
+        at_knots = self.quantile_internal(self.knot_positions, axis=-2)
+        mask = F.broadcast_lesser(at_knots, x.expand_dims(axis=-1))
+        slope_l0 = F.sum(self.b * mask, axis=-1, keepdims=False)
+        slope_nz = F.where(slope_l0 == F.zeros_like(slope_l0), F.ones_like(x), slope_l0)
+        a_tilde = F.where(slope_l0 == F.zeros_like(slope_l0), F.zeros_like(x),
+                          (x - self.gamma + F.sum(self.b * self.knot_positions * mask, axis=-1, keepdims=False))
+                          / slope_nz)
+        return F.broadcast_minimum(F.ones_like(a_tilde), a_tilde)
+
+    def crps(self, x):
+        F = self.F
+        a_tilde = self.cdf(x)
+        max_a = F.broadcast_maximum(a_tilde.expand_dims(axis=-1), self.knot_positions)
+        knots_cubed = F.broadcast_power(self.knot_positions, F.ones(1) * 3.0)
+        coeff = (1.0 - knots_cubed) / 3.0 - self.knot_positions - F.square(max_a) + 2 * max_a * self.knot_positions
+        return (2 * a_tilde - 1) * x + (1 - 2 * a_tilde) * self.gamma + F.sum(self.b * coeff, axis=-1, keepdims=False)
+
+
+class PLOutput(HybridBlock):
+    def __init__(self, num_pieces, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.gamma = nn.Dense(1, flatten=False)
+            self.slopes = nn.Dense(num_pieces, flatten=False)
+            self.spacings = nn.Dense(num_pieces, flatten=False)
+
+    def hybrid_forward(self, F, feat, target, levels):
+        gamma = self.gamma(feat).squeeze(axis=-1)
+        slopes = F.Activation(data=self.slopes(feat), act_type='softrelu') + 1e-4
+        spacings = F.softmax(self.spacings(feat))
+        distr = PiecewiseLin(gamma, slopes, spacings, F)
+        return distr.crps(target), distr.cdf(target), distr.quantile_internal(levels, axis=0)
+
+
+def piecewise_linear():
+    """gluon-ts's piecewise-linear quantile distribution behind Dense projections (softrelu
+    slopes, softmax knot spacings, an exclusive cumsum through ``linalg_trmm``): CRPS, CDF and
+    quantiles at given levels, eager and hybridized, and three Adam steps on the mean CRPS."""
+    res = {}
+    feat, target = rnd(121, 3, 5, 4), rnd(122, 3, 5) * 2
+    levels = nd.array(np.array([0.1, 0.5, 0.9]).reshape(3, 1, 1) * np.ones((3, 3, 5)))
+    for hyb in (False, True):
+        out = PLOutput(4, prefix='pl_')
+        out.initialize()
+        out(feat, target, levels)
+        set_params(out, 123)
+        if hyb:
+            out.hybridize()
+        trainer = gluon.Trainer(out.collect_params(), 'adam', {'learning_rate': 0.05})
+        losses = []
+        for _ in range(3):
+            with autograd.record():
+                crps, cdf, q = out(feat, target, levels)
+                loss = crps.mean()
+            loss.backward()
+            trainer.step(1)
+            losses.append(float(loss.asscalar()))
+        res['hybrid' if hyb else 'eager'] = {'crps': L(crps), 'cdf': L(cdf), 'q': L(q), 'losses': losses}
+    return res
+
+
+# ---------------------------------------------------------------- 13 GluonCV SlowFast pathways
+# dmlc/gluon-cv gluoncv/model_zoo/action_recognition/slowfast.py
+class TinySlowFast(HybridBlock):
+    def __init__(self, nclass=3, fast_frames=8, slow_frames=2, alpha=4, beta_inv=4, width=8, num_segments=2,
+                 **kwargs):
+        super(TinySlowFast, self).__init__(**kwargs)
+        self.fast_frames, self.slow_frames, self.num_segments = fast_frames, slow_frames, num_segments
+        fast_w = width // beta_inv
+        self.feat_dim = width * 2 + fast_w * 2
+        with self.name_scope():
+            fast = nn.HybridSequential(prefix='fast_')
+            with fast.name_scope():
+                self.fast_conv1 = nn.Conv3D(in_channels=3, channels=fast_w, kernel_size=(5, 3, 3),
+                                            padding=(2, 1, 1), use_bias=False)
+                self.fast_bn1 = nn.BatchNorm(in_channels=fast_w)
+                self.fast_relu = nn.Activation('relu')
+                self.fast_maxpool = nn.MaxPool3D(pool_size=(1, 3, 3), strides=(1, 2, 2), padding=(0, 1, 1))
+                self.fast_res = nn.Conv3D(in_channels=fast_w, channels=fast_w * 2, kernel_size=(3, 1, 1),
+                                          padding=(1, 0, 0))
+            self.lateral_p1 = nn.HybridSequential(prefix='lateral_p1_')
+            with self.lateral_p1.name_scope():
+                self.lateral_p1.add(nn.Conv3D(in_channels=fast_w, channels=fast_w * 2, kernel_size=(5, 1, 1),
+                                              strides=(alpha, 1, 1), padding=(2, 0, 0), use_bias=False))
+                self.lateral_p1.add(nn.BatchNorm(in_channels=fast_w * 2))
+                self.lateral_p1.add(nn.Activation('relu'))
+            slow = nn.HybridSequential(prefix='slow_')
+            with slow.name_scope():
+                self.slow_conv1 = nn.Conv3D(in_channels=3, channels=width, kernel_size=(1, 3, 3), padding=(0, 1, 1),
+                                            use_bias=False)
+                self.slow_bn1 = nn.BatchNorm(in_channels=width)
+                self.slow_relu = nn.Activation('relu')
+                self.slow_maxpool = nn.MaxPool3D(pool_size=(1, 3, 3), strides=(1, 2, 2), padding=(0, 1, 1))
+                self.slow_res = nn.Conv3D(in_channels=width + fast_w * 2, channels=width * 2, kernel_size=1)
+            self.avg = nn.GlobalAvgPool3D()
+            self.fc = nn.Dense(in_units=self.feat_dim, units=nclass, weight_initializer=init.Normal(sigma=0.01))
+            self.initialize(init.MSRAPrelu())
+
+    def hybrid_forward(self, F, x):
+        fast_in = F.slice(x, begin=(None, None, 0, None, None), end=(None, None, self.fast_frames, None, None))
+        slow_in = F.slice(x, begin=(None, None, self.fast_frames, None, None),
+                          end=(None, None, self.fast_frames + self.slow_frames, None, None))
+        fast, lateral = self.fast_path(F, fast_in)
+        slow = self.slow_path(F, slow_in, lateral)
+        x = F.concat(slow, fast, dim=1)
+        x = F.mean(F.reshape(x, shape=(-1, self.num_segments, self.feat_dim)), axis=1)
+        return self.fc(x)
+
+    def slow_path(self, F, x, lateral):
+        pool1 = self.slow_maxpool(self.slow_relu(self.slow_bn1(self.slow_conv1(x))))
+        res = self.slow_res(F.concat(pool1, lateral[0], dim=1))
+        return F.squeeze(self.avg(res), axis=(2, 3, 4))
+
+    def fast_path(self, F, x):
+        pool1 = self.fast_maxpool(self.fast_relu(self.fast_bn1(self.fast_conv1(x))))
+        lateral = [self.lateral_p1(pool1)]
+        res = self.fast_res(pool1)
+        return F.squeeze(self.avg(res), axis=(2, 3, 4)), lateral
+
+
+def slowfast():
+    """A small SlowFast network (frames of one clip split by ``F.slice`` with ``None`` bounds, a
+    lateral Conv3D with a temporal stride joining the fast pathway to the slow one, ``squeeze``
+    over a tuple of axes, segment averaging through ``reshape``; blocks made in the name scope of
+    throwaway ``slow_`` / ``fast_`` sequentials, ``initialize`` called in ``__init__``): parameter
+    names, then with set parameters two SGD steps on softmax cross-entropy, eager and hybridized:
+    losses, logits and the lateral conv's gradient."""
+    res = {}
+    x = rnd(131, 4, 3, 10, 6, 6)
+    label = nd.array([0, 2])
+    for hyb in (False, True):
+        net = TinySlowFast(prefix='slowfast_')
+        names = sorted(net.collect_params().keys())
+        set_params(net, 132)
+        if hyb:
+            net.hybridize()
+        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+        ce = gluon.loss.SoftmaxCrossEntropyLoss()
+        losses = []
+        for _ in range(2):
+            with autograd.record():
+                logits = net(x)
+                loss = ce(logits, label)
+            loss.backward()
+            trainer.step(2)
+            losses.append(L(loss))
+        res['hybrid' if hyb else 'eager'] = {'names': names, 'losses': losses, 'logits': L(logits),
+                                             'lateral_grad': L(net.lateral_p1[0].weight.grad())}
+    return res
+
 PROGRAMS = ['resnest_splat', 'resnest_dropblock', 'hrnet_module', 'nbeats', 'tft', 'kalman', 'txl_attention',
-            'nonlocal_block', 'quantile', 'angular_margin']
+            'nonlocal_block', 'quantile', 'angular_margin', 'gaussian_process', 'piecewise_linear', 'slowfast']

@@ -21,16 +21,21 @@ file with its import line switched to MXNet).
   ``linalg_gemm2``, ``where`` on a per-sample flag) and its gradients; Transformer-XL's relative
   attention (``reshape_like`` shift, ``reverse=True`` reshapes, ``broadcast_like`` with axes);
   GluonCV's non-local block; gluon-ts's QuantileLoss; a combined angular-margin head.
-* GluonCV's non-local block in 3-D: MXNet 1.9.1 cannot read the input's gradient ("Check failed:
-  !is_view"), gives the ``phi`` conv a zero gradient and leaves the BatchNorm running variance as
-  it was; minigluon's gradients agree with central differences and its running variance with the
-  update rule.
+* MXNet 1.9.1's oneDNN build fails in the backward pass of GluonCV's 3-D non-local block and of a
+  small SlowFast network ("Check failed: !is_view": the input's or the first Conv3D's gradient
+  cannot be read, and the error poisons what follows); the fixture is made with MXNet's own CPU
+  kernels (``MXNET_MKLDNN_ENABLED=0``), which agree with minigluon.
+* Also pinned: gluon-ts's GP forecaster in float64 (the iterative jitter catching ``potrf``'s
+  failure on a singular kernel matrix and retrying, ``syevd``, ``eye(d, d, -k)``), its
+  piecewise-linear quantile output (CRPS through ``linalg_trmm`` cumsums, ``broadcast_power``) and
+  GluonCV's SlowFast pathways (``slice`` with ``None`` bounds, temporally strided lateral Conv3D,
+  blocks named through the scopes of throwaway sequentials).
 """
 import numpy as np
 import pytest
 
 import minigluon as mx
-from minigluon import autograd, nd
+from minigluon import nd
 from minigluon.base import MXNetError
 from _wild import close, load_fixture
 import _wild9_programs as P
@@ -120,56 +125,24 @@ def test_angular_margin_heads():
     same(P.angular_margin(), FIX['angular_margin'], tol=2e-4)
 
 
-def _central_difference(loss_of, param, index, eps=1e-2):
-    base = param.data().copy()
-    values = []
-    for step in (eps, -eps):
-        moved = base.copy()
-        moved[index] += step
-        param.set_data(moved)
-        values.append(loss_of())
-    param.set_data(base)
-    return (values[0] - values[1]) / (2 * eps)
-
-
 def test_nonlocal_block_in_2d_and_3d():
-    got, want = P.nonlocal_block(), FIX['nonlocal_block']
-    same(got['dim2'], want['dim2'])
-    for mode in ('eager', 'hybrid'):
-        g, w = got['dim3'][mode], want['dim3'][mode]
-        assert g['first_is_x'] == 0 and g['names'] == w['names']
-        close(g['z'], w['z'])
-        assert w['xgrad'].startswith('unreadable') and '!is_view' in w['xgrad']
-        assert np.abs(w['phi_grad']).max() == 0                 # MXNet's phi gradient: lost
-    # minigluon's 3-D gradients against central differences, its running variance against the
-    # update rule 0.9 * old + 0.1 * (biased batch variance of the BatchNorm's input)
-    blk = P.NonLocalBlock(8, dim=3)
-    blk.initialize()
-    P.set_params(blk, 82)
-    old_var = blk.bn.running_var.data().asnumpy()
-    x, w = P.rnd(81, 2, 8, 2, 4, 4), P.rnd(83, 2, 8, 2, 4, 4)
-    seen = []
-    blk.W.register_forward_hook(lambda block, inputs, output: seen.append(output.asnumpy()))
-    x.attach_grad()
-    with autograd.record():
-        loss = (blk(x) * w).sum()
-    loss.backward()
-    close(blk.bn.running_var.data(), 0.9 * old_var + 0.1 * seen[0].var(axis=(0, 2, 3, 4)))
-    close(blk.phi.weight.grad(), got['dim3']['eager']['phi_grad'])
-    close(x.grad, got['dim3']['eager']['xgrad'])
+    got = P.nonlocal_block()
+    same(got, FIX['nonlocal_block'])
+    assert got['dim3']['eager']['first_is_x'] == 0       # a zero-gamma BatchNorm: the block is the identity
 
-    def loss_of():
-        with autograd.record():        # BatchNorm on batch statistics, as in the recorded pass
-            return float((blk(x) * w).sum().asscalar())
-    for index in ((0, 0, 0, 0, 0), (3, 7, 0, 0, 0)):
-        numeric = _central_difference(loss_of, blk.phi.weight, index)
-        assert abs(numeric - blk.phi.weight.grad()[index].asscalar()) < 2e-2 * max(1, abs(numeric))
-    xv = x.copy()
-    for index in ((0, 0, 0, 0, 0), (1, 5, 1, 2, 3)):
-        def loss_at(step):
-            moved = xv.copy()
-            moved[index] += step
-            with autograd.record():
-                return float((blk(moved) * w).sum().asscalar())
-        numeric = (loss_at(1e-2) - loss_at(-1e-2)) / 2e-2
-        assert abs(numeric - x.grad[index].asscalar()) < 2e-2 * max(1, abs(numeric))
+
+def test_gaussian_process_jitter_and_inference():
+    got, want = P.gaussian_process(), FIX['gaussian_process']
+    same(got, want, tol=1e-5)
+    assert got['iter_eager']['dtype'] == 'float64'
+    assert got['singular']['tries'] == 1                   # potrf raised once, then the jitter made it
+
+
+def test_piecewise_linear_crps():
+    same(P.piecewise_linear(), FIX['piecewise_linear'])
+
+
+def test_slowfast_pathways():
+    got = P.slowfast()
+    same(got, FIX['slowfast'])
+    assert 'slowfast_slow_conv0_weight' in got['eager']['names']

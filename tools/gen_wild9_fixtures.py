@@ -18,12 +18,22 @@ tests/test_wild_scripts_9.py. The programs and their sources:
 * ``nonlocal_block``: GluonCV's non-local block (gluoncv/model_zoo/action_recognition/non_local.py).
 * ``quantile``: gluon-ts's QuantileLoss and projection (src/gluonts/mx/block/quantile_output.py).
 * ``angular_margin``: a Gluon combined angular-margin (SphereFace/ArcFace/CosFace) head.
+* ``gaussian_process``: gluon-ts's GP forecaster pieces (src/gluonts/mx/model/gp_forecaster/
+  gaussian_process.py, mx/kernels/_rbf_kernel.py, mx/linalg_util.py).
+* ``piecewise_linear``: gluon-ts's piecewise-linear quantile output
+  (src/gluonts/mx/distribution/piecewise_linear.py).
+* ``slowfast``: GluonCV's SlowFast pathways (gluoncv/model_zoo/action_recognition/slowfast.py).
 """
 import json
 import os
 import types
 import warnings
 
+# MXNet's own CPU kernels, not oneDNN's: the oneDNN build of MXNet 1.9.1 fails in the backward pass
+# of the 3-D non-local block and of the SlowFast network ("Check failed: !is_view", ndarray.cc:649;
+# the input's or the first Conv3D's gradient cannot be read, and the error poisons what follows).
+# Set before MXNet is imported.
+os.environ['MXNET_MKLDNN_ENABLED'] = '0'
 warnings.filterwarnings('ignore')
 
 HERE = os.path.dirname(os.path.abspath(__file__))
