@@ -1440,5 +1440,111 @@ def slowfast():
                                              'lateral_grad': L(net.lateral_p1[0].weight.grad())}
     return res
 
+
+# ---------------------------------------------------------------- 14 GluonCV SiamRPN depthwise cross-correlation
+# dmlc/gluon-cv gluoncv/model_zoo/siamrpn/siam_rpn.py, siam_net.py
+class DWXCorr(HybridBlock):
+    def __init__(self, in_channels, hidden, out_channels, kernel_size=3):
+        super(DWXCorr, self).__init__()
+        self.conv_kernel = nn.HybridSequential(prefix='')
+        self.conv_search = nn.HybridSequential(prefix='')
+        self.head = nn.HybridSequential(prefix='')
+        self.conv_kernel.add(nn.Conv2D(hidden, kernel_size=kernel_size, use_bias=False), nn.BatchNorm(),
+                             nn.Activation('relu'))
+        self.conv_search.add(nn.Conv2D(hidden, kernel_size=kernel_size, use_bias=False), nn.BatchNorm(),
+                             nn.Activation('relu'))
+        self.head.add(nn.Conv2D(hidden, kernel_size=1, use_bias=False), nn.BatchNorm(), nn.Activation('relu'),
+                      nn.Conv2D(out_channels, kernel_size=1))
+
+    def hybrid_forward(self, F, kernel, search):
+        kernel = self.conv_kernel(kernel)
+        search = self.conv_search(search)
+        batch, channel, w, h = kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3]
+        search = search.reshape(1, batch * channel, search.shape[2], search.shape[3])
+        kernel = kernel.reshape(batch * channel, 1, kernel.shape[2], kernel.shape[3])
+        out = F.Convolution(data=search, weight=kernel, kernel=[h, w], no_bias=True, num_filter=channel,
+                            num_group=batch * channel)
+        out = out.reshape(batch, channel, out.shape[2], out.shape[3])
+        return self.head(out)
+
+
+class DWRPN(HybridBlock):
+    def __init__(self, anchor_num=2, in_channels=4, out_channels=4):
+        super(DWRPN, self).__init__()
+        self.cls = DWXCorr(in_channels, out_channels, 2 * anchor_num)
+        self.loc = DWXCorr(in_channels, out_channels, 4 * anchor_num)
+
+    def forward(self, z_f, x_f):
+        cls = self.cls(z_f, x_f)
+        loc = self.loc(z_f, x_f)
+        cls = self.cls(z_f, x_f)
+        return cls, loc
+
+
+class SiamTracker(HybridBlock):
+    def __init__(self):
+        super(SiamTracker, self).__init__()
+        self.backbone = nn.HybridSequential()
+        self.backbone.add(nn.Conv2D(4, 3, in_channels=3), nn.BatchNorm(in_channels=4), nn.Activation('relu'))
+        self.rpn_head = DWRPN()
+        self.zbranch = None
+
+    def template(self, zinput):
+        self.zbranch = self.backbone(zinput)
+
+    def track(self, xinput):
+        cls, loc = self.rpn_head(self.zbranch, self.backbone(xinput))
+        return {'cls': cls, 'loc': loc}
+
+
+def siamrpn():
+    """GluonCV's SiamRPN head: a depthwise cross-correlation that uses the template features as the
+    weight of ``F.Convolution`` (``num_group`` = batch * channels, ``kernel`` from ``.shape``,
+    ``NDArray.reshape`` with separate ints), in sequentials with ``prefix=''``, behind an RPN whose
+    ``forward`` calls its cls branch twice; the tracker caches the template branch on the block.
+    Eager (``.shape`` needs NDArrays): parameter count, cls / loc of a tracked frame outside
+    training and, recorded, the gradients of the search image and of a head weight; the error two
+    templates at once give (``num_filter`` below ``num_group``); and the error class of the
+    hybridized correlation."""
+    res = {}
+    net = SiamTracker()
+    net.initialize()
+    z, x = rnd(141, 1, 3, 7, 7), rnd(142, 1, 3, 11, 11)      # one target, as the tracker runs
+    net.template(z)
+    net.track(x)
+    set_params(net, 143)
+    for p in net.collect_params('.*running_var').values():      # variances must be positive
+        p.set_data(p.data().abs() + 0.5)
+    net.template(z)
+    out = net.track(x)
+    res['n_params'] = len(list(net.collect_params().keys()))
+    res['cls'], res['loc'] = L(out['cls']), L(out['loc'])
+    x.attach_grad()
+    with autograd.record():
+        net.template(z)
+        out = net.track(x)
+        loss = (out['cls'] * out['cls']).sum() + out['loc'].sum()
+    loss.backward()
+    res['train_cls'] = L(out['cls'])
+    res['xgrad'] = L(x.grad)
+    res['head_grad'] = L(net.rpn_head.loc.head[3].weight.grad())
+    try:        # two templates: num_filter = channels is then below num_group = 2 * channels
+        net.template(rnd(141, 2, 3, 7, 7))
+        net.track(rnd(142, 2, 3, 11, 11))
+        res['batch2_error'] = None
+    except mx.base.MXNetError:
+        res['batch2_error'] = 'MXNetError'
+    corr = DWXCorr(4, 4, 4)
+    corr.initialize()
+    corr(rnd(144, 1, 4, 5, 5), rnd(145, 1, 4, 7, 7))
+    corr.hybridize()
+    try:
+        corr(rnd(144, 1, 4, 5, 5), rnd(145, 1, 4, 7, 7))
+        res['hybrid_error'] = None
+    except Exception as e:
+        res['hybrid_error'] = type(e).__name__
+    return res
+
 PROGRAMS = ['resnest_splat', 'resnest_dropblock', 'hrnet_module', 'nbeats', 'tft', 'kalman', 'txl_attention',
-            'nonlocal_block', 'quantile', 'angular_margin', 'gaussian_process', 'piecewise_linear', 'slowfast']
+            'nonlocal_block', 'quantile', 'angular_margin', 'gaussian_process', 'piecewise_linear', 'slowfast',
+            'siamrpn']

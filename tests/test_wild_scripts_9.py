@@ -29,7 +29,9 @@ file with its import line switched to MXNet).
   failure on a singular kernel matrix and retrying, ``syevd``, ``eye(d, d, -k)``), its
   piecewise-linear quantile output (CRPS through ``linalg_trmm`` cumsums, ``broadcast_power``) and
   GluonCV's SlowFast pathways (``slice`` with ``None`` bounds, temporally strided lateral Conv3D,
-  blocks named through the scopes of throwaway sequentials).
+  blocks named through the scopes of throwaway sequentials) and SiamRPN head (template features
+  as the weight of a grouped ``F.Convolution``, an RPN ``forward`` override, the template cached
+  on the block).
 """
 import numpy as np
 import pytest
@@ -146,3 +148,9 @@ def test_slowfast_pathways():
     got = P.slowfast()
     same(got, FIX['slowfast'])
     assert 'slowfast_slow_conv0_weight' in got['eager']['names']
+
+
+def test_siamrpn_depthwise_cross_correlation():
+    got = P.siamrpn()
+    same(got, FIX['siamrpn'])
+    assert got['hybrid_error'] == 'AttributeError'        # .shape of a Symbol, as in MXNet

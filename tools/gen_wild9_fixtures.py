@@ -23,6 +23,8 @@ tests/test_wild_scripts_9.py. The programs and their sources:
 * ``piecewise_linear``: gluon-ts's piecewise-linear quantile output
   (src/gluonts/mx/distribution/piecewise_linear.py).
 * ``slowfast``: GluonCV's SlowFast pathways (gluoncv/model_zoo/action_recognition/slowfast.py).
+* ``siamrpn``: GluonCV's SiamRPN depthwise cross-correlation head
+  (gluoncv/model_zoo/siamrpn/siam_rpn.py, siam_net.py).
 """
 import json
 import os
