@@ -89,6 +89,22 @@ def _zeros_in_layout_of(xp, ws, key, a, dtype, zero=True):
     return buf.transpose(np.argsort(order).tolist())
 
 
+# Why a pad of per-side entries is refused unless they are all equal.
+_PAD_PER_SIDE = (" (or twice as many, all equal: the same padding on every side); MXNet 1.9.1 "
+                 "reads only the first len(kernel) entries of a longer pad, so a (before, after) pad "
+                 "that differs by side is not what it pads there: pad each axis evenly, or pad the "
+                 "data first with F.pad")
+
+
+def _is_same_on_every_side(pad, kernel):
+    """Whether ``pad`` gives every side of every spatial axis the same padding in MXNet's
+    per-side form, ``2 * len(kernel)`` equal entries (ResNeSt's DropBlock writes
+    ``pad=(p, p, p, p)`` for a 2-D max pool). MXNet 1.9.1 reads the first ``len(kernel)`` entries
+    of a longer pad; for such a pad that is the same padding, so it is taken as ``pad[:len(kernel)]``.
+    """
+    return len(pad) == 2 * len(kernel) and len(set(pad)) == 1
+
+
 @register
 class Pooling(Op):
     """Max, average, sum or Lp pooling over 1, 2 or 3 spatial dimensions (MXNet ``Pooling``).
@@ -96,7 +112,10 @@ class Pooling(Op):
     ``data (N, C, *S)`` -> ``(N, C, *O)``, or with a channel-last ``layout`` (NWC, NHWC, NDHWC,
     as MXNet 1.9.1's CPU op) ``(N, *S, C)`` -> ``(N, *O, C)``; a given ``layout`` must match the
     rank of ``data`` (MXNetError otherwise). ``stride`` defaults to 1 and ``pad`` to 0 per
-    dimension; ``global_pool`` pools each whole feature map. Output size per dimension:
+    dimension (``pad`` may also give all ``2 * len(kernel)`` sides the same padding,
+    ``(p, p, p, p)`` for a 2-D kernel, as MXNet accepts; a longer pad that differs by side is
+    refused: MXNet 1.9.1 reads its first entries as the per-axis padding, which pads other axes
+    than the code means); ``global_pool`` pools each whole feature map. Output size per dimension:
     ``pooling_convention='valid'``: ``(S + 2p - k) // s + 1``; ``'full'`` (Caffe): ``ceil((S + 2p -
     k) / s) + 1``; ``'same'``: ``ceil(S / s)`` with TensorFlow-style padding (MXNet 1.9.1's own
     'same' is broken outside 1-D, so this one is minigluon's). Max pooling ignores padding; average
@@ -129,11 +148,13 @@ class Pooling(Op):
         if not self.global_pool and not 1 <= len(self.kernel) <= 3:
             raise ValueError('Pooling: kernel must have 1, 2 or 3 entries unless global_pool=True, '
                              'got %s' % (self.kernel,))
+        if self.pad and not self.global_pool and _is_same_on_every_side(self.pad, self.kernel):
+            self.pad = self.pad[:len(self.kernel)]
         for key in ('stride', 'pad'):
             val = getattr(self, key)
             if val and not self.global_pool and len(val) != len(self.kernel):
-                raise ValueError('Pooling: %s=%s must have as many entries as kernel=%s'
-                                 % (key, val, self.kernel))
+                raise ValueError('Pooling: %s=%s must have as many entries as kernel=%s%s'
+                                 % (key, val, self.kernel, _PAD_PER_SIDE if key == 'pad' else ''))
 
     def infer_shape(self, in_shapes):
         """With every spatial size known, the default rule (a pass on zeros, which also checks

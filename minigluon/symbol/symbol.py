@@ -13,6 +13,8 @@ Node naming follows MXNet: ``name=`` if given, else the current :class:`~miniglu
 gives ``<function name lower-cased><counter>`` (``fullyconnected0``, ``_plus0``, ``_mulscalar0``);
 inputs not given become variables ``<node name>_<input name>`` (``fc1_weight``).
 """
+import numbers
+
 import numpy as np
 
 from minigluon.ops.attr import python_scalar
@@ -421,6 +423,19 @@ class Symbol:
 
     def astype(self, dtype):
         return _create('Cast', (self,), {'dtype': np.dtype(dtype).name})
+
+    def reshape(self, *args, **kwargs):
+        """The ``Reshape`` of this Symbol: ``x.reshape((0, -1))``, ``x.reshape(shape=(0, -1),
+        reverse=True)``, or the shape as separate ints, ``x.reshape(0, 2, -1)``, as
+        ``NDArray.reshape`` takes it (ResNeSt's radix softmax writes that in a
+        ``hybrid_forward``). MXNet 1.9.1 passes separate ints on to the operator's ``shape,
+        reverse, target_shape, keep_highest`` and fails once hybridized ("Invalid Parameter format
+        for keep_highest"); minigluon reads them as the shape, so the block runs the same eagerly
+        and hybridized. Other positional arguments (``x.reshape((0, -1), True)``) keep MXNet's
+        meaning."""
+        if args and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
+            args = (tuple(args),)
+        return _create('reshape', (self,) + args, kwargs)
 
     def __getattr__(self, name):
         # Fluent methods: x.reshape((0, -1)), x.sum(axis=1) build the operator of that name.
