@@ -16,6 +16,7 @@ import pytest
 
 import minigluon as mx
 from minigluon import autograd, gluon, nd, sym
+from minigluon.metric import base as metric_base
 from minigluon.ndarray.ndarray import _OP_FUNCTIONS
 from minigluon.ops import OPS, Attr, Op, register
 from minigluon.test_utils import assert_almost_equal, check_gradient
@@ -158,6 +159,7 @@ def test_register_refuses_what_it_cannot_use():
 def results():
     """The program's results under minigluon; its registrations are undone afterwards, so that
     tests sweeping the registries (every optimizer, every metric) do not meet them."""
+    from minigluon import initializer, metric
     from minigluon.ops.custom import PROPS
     try:
         with warnings.catch_warnings():
@@ -165,9 +167,9 @@ def results():
             yield _extending_program.run(mx)
     finally:
         mx.optimizer.Optimizer.opt_registry.pop('momentumsignsgd', None)
-        mx.init._REGISTRY.pop('linspaceinit', None)
+        initializer._REGISTRY.pop('linspaceinit', None)
         for name in ('top1errorext', 'top1err_ext'):
-            mx.metric._REGISTRY.pop(name, None)
+            metric._REGISTRY.pop(name, None)
         PROPS.pop('hard_swish_ext', None)
 
 
@@ -226,7 +228,7 @@ def test_metric_alias_registers_only_the_aliases_and_register_checks_the_class()
         with pytest.warns(UserWarning, match='overriding existing metric'):
             mx.metric.alias('only_alias_ext')(type('OtherExt', (mx.metric.EvalMetric,), {}))
     finally:
-        mx.metric._REGISTRY.pop('only_alias_ext', None)
+        metric_base._REGISTRY.pop('only_alias_ext', None)
 
 
 # ---------------------------------------------------------------------------------------------------
