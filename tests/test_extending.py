@@ -122,6 +122,11 @@ def test_registered_operator_hybridizes_exports_and_imports(scaled_softsign):
     back = gluon.SymbolBlock.imports(os.path.join(folder, 'net-symbol.json'), ['data'],
                                      os.path.join(folder, 'net-0000.params'))
     assert np.array_equal(back(x).asnumpy(), eager)
+    # a process that has not registered the operator is told how to load the graph
+    _forget_operator(('scaled_softsign_ext', '_contrib_scaled_softsign_ext'))
+    with pytest.raises(mx.base.MXNetFormatError,
+                       match=r"unknown operator 'scaled_softsign_ext'.*module that registers it"):
+        gluon.SymbolBlock.imports(os.path.join(folder, 'net-symbol.json'), ['data'])
 
 
 def test_register_refuses_what_it_cannot_use():
