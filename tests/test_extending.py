@@ -86,6 +86,21 @@ def test_operator_registered_after_import_reaches_nd_sym_and_methods(scaled_soft
         ('null', None), ('scaled_softsign_ext', {'alpha': '0.5'})]
 
 
+def test_registry_docstring_example_runs_as_written():
+    import textwrap
+    from minigluon.ops import registry
+    doc = registry.__doc__
+    start = doc.index('from minigluon.ops import Attr, Op, register')
+    code = textwrap.dedent('    ' + doc[start:doc.index('\n\nAfter the decorator runs')])
+    try:
+        exec(compile(code, 'ops/registry.py docstring', 'exec'), {})
+        x = np.array([-2., 0., 3.], dtype=np.float32)
+        assert_almost_equal(nd.scaled_softsign(nd.array(x), alpha=2).asnumpy(), _softsign(x, 2.0))
+        assert 'scaled_softsign' in json.loads(sym.scaled_softsign(sym.var('d')).tojson())['nodes'][1]['op']
+    finally:
+        _forget_operator(('scaled_softsign',))
+
+
 def test_registered_operator_gradient_matches_central_differences(scaled_softsign):
     rng = np.random.RandomState(3)
     check_gradient(lambda x: nd.scaled_softsign_ext(x, alpha=1.7), [rng.uniform(-4, 4, (3, 5))])

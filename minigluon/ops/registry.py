@@ -53,8 +53,12 @@ After the decorator runs, ``nd.scaled_softsign(x, alpha=2)``, ``x.scaled_softsig
 ``sym.scaled_softsign`` and ``F.scaled_softsign`` in a ``hybrid_forward`` exist; autograd,
 ``hybridize``, ``export`` and ``SymbolBlock.imports`` use the class (a process that imports an
 exported graph must register it first, as with MXNet's custom operators). The dtype rule
-defaults to the element-wise one (:meth:`Op.infer_type`) and the shape rule to a forward pass
-on zeros (:meth:`Op.infer_shape`); override them where those do not fit. Nothing checks what
+defaults to the element-wise one (:meth:`Op.infer_type`: an integer result from float inputs
+needs its own) and the shape rule to a forward pass on zeros (:meth:`Op.infer_shape`). An
+operator with a weight input that a block creates with an unknown shape (``shape=(0,)``,
+``allow_deferred_init=True``) overrides ``infer_shape(in_shapes)`` to complete that input from
+the data, returning ``([data_shape, weight_shape], [output_shape])`` (``FullyConnected`` in
+:mod:`minigluon.ops.nn`). An operator without a gradient sets ``differentiable = False``. Nothing checks what
 ``backward`` returns on the hot path: compare it with central differences through
 :func:`minigluon.test_utils.check_gradient`. MXNet 1.9.1 has no such Python registry (its
 operators are C++); its way, ``mx.operator.CustomOp``, runs here too (:mod:`minigluon.operator`).
