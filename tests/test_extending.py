@@ -101,6 +101,24 @@ def test_registry_docstring_example_runs_as_written():
         _forget_operator(('scaled_softsign',))
 
 
+def test_loss_docstring_example_runs_as_written():
+    import textwrap
+    from minigluon.gluon.loss import _apply_weighting, _reshape_like
+    doc = gluon.loss.Loss.__doc__
+    start = doc.index('class LogCoshLoss')
+    code = textwrap.dedent('        ' + doc[start:doc.index('\n\n', start)])
+    space = {'gluon': gluon, '_apply_weighting': _apply_weighting, '_reshape_like': _reshape_like}
+    exec(compile(code, 'Loss docstring', 'exec'), space)
+    loss = space['LogCoshLoss'](weight=2.0)
+    pred, label = np.array([[0.5, -1.], [2., 0.]]), np.array([[0., 0.], [1., 1.]])
+    want = 2.0 * np.log(np.cosh(pred - label)).mean(axis=1) * np.array([1., 0.5])
+    for hybrid in (False, True):
+        if hybrid:
+            loss.hybridize()
+        got = loss(nd.array(pred), nd.array(label), nd.array([[1.], [0.5]]))
+        assert_almost_equal(got.asnumpy(), want, rtol=1e-5, atol=1e-6)
+
+
 def test_registered_operator_gradient_matches_central_differences(scaled_softsign):
     rng = np.random.RandomState(3)
     check_gradient(lambda x: nd.scaled_softsign_ext(x, alpha=1.7), [rng.uniform(-4, 4, (3, 5))])
