@@ -106,7 +106,7 @@ def test_loss_docstring_example_runs_as_written():
     from minigluon.gluon.loss import _apply_weighting, _reshape_like
     doc = gluon.loss.Loss.__doc__
     start = doc.index('class LogCoshLoss')
-    code = textwrap.dedent('        ' + doc[start:doc.index('\n\n', start)])
+    code = textwrap.dedent('        ' + doc[start:doc.index('Raises', start)])
     space = {'gluon': gluon, '_apply_weighting': _apply_weighting, '_reshape_like': _reshape_like}
     exec(compile(code, 'Loss docstring', 'exec'), space)
     loss = space['LogCoshLoss'](weight=2.0)
