@@ -76,6 +76,7 @@ def test_operator_registered_after_import_reaches_nd_sym_and_methods(scaled_soft
     assert_almost_equal(nd.scaled_softsign_ext(nd.array(x), alpha=2).asnumpy(), want)
     assert_almost_equal(nd.array(x).scaled_softsign_ext(alpha=2).asnumpy(), want)
     assert nd.op.scaled_softsign_ext is nd.scaled_softsign_ext
+    assert 'scaled_softsign_ext' in mx.operator.get_all_registered_operators()
     assert_almost_equal(nd.contrib.scaled_softsign_ext(nd.array(x), alpha=2).asnumpy(), want)
     node = sym.scaled_softsign_ext(sym.var('data'), alpha=0.5, name='ss')
     assert sym.op.scaled_softsign_ext is sym.scaled_softsign_ext
