@@ -327,8 +327,9 @@ def register(cls):
     names = (cls.name,) + tuple(cls.aliases)
     for n in names:
         if n in OPS and OPS[n] is not cls:
-            raise ValueError('operator name %r is registered twice (%s and %s); pick another name'
-                             % (n, OPS[n].__name__, cls.__name__))
+            raise ValueError('operator name %r is registered twice (%s and %s); pick another name '
+                             '(a class defined again, as by running a notebook cell twice, needs '
+                             'a new name or a fresh process)' % (n, OPS[n].__name__, cls.__name__))
     for n in names:
         OPS[n] = cls
     for hook in REGISTRATION_HOOKS:
