@@ -99,6 +99,13 @@ class EvalMetric:
     name : str
     output_names, label_names : list of str, optional
         Keys used by :meth:`update_dict`.
+
+    Writing one, as in MXNet 1.9.1: subclass it, pass ``name`` (and any settings, which
+    :meth:`get_config` reports) to ``super().__init__``, and override ``update(labels, preds)``
+    (lists of NDArrays) to add to both the local and the global statistics: ``sum_metric`` /
+    ``num_inst`` and ``global_sum_metric`` / ``global_num_inst``. Decorate the class with ``@mx.metric.register`` (and ``@mx.metric.alias``
+    for short names) for ``mx.metric.create('<lowercase class name>')``. A plain function
+    ``feval(label, pred) -> value`` (NumPy arrays) needs no class: :class:`CustomMetric`.
     """
 
     def __init__(self, name, output_names=None, label_names=None, **kwargs):
