@@ -36,6 +36,7 @@ def write_states(fname, optimizer, states, dump_optimizer=True):
     else:
         number = {k: k for k in keys}
     for key, state in states.items():
+        _check_state_kind(state, key)
         structure[str(number[key])] = _flatten_state(state, 'state:%d' % number[key], arrays)
     o = optimizer
     if not dump_optimizer:
@@ -260,6 +261,23 @@ def _state_leaves(state):
     if isinstance(state, tuple):
         return [leaf for s in state for leaf in _state_leaves(s)]
     return [state]
+
+
+def _check_state_kind(state, key):
+    """Raise a TypeError naming the parameter index ``key`` unless ``state`` (what the
+    optimizer's ``create_state`` made) is None, an array or nested lists/tuples of those: what
+    this file can hold without pickle (MXNet 1.9.1 pickles any Python object)."""
+    if state is None or hasattr(state, 'dtype') and hasattr(state, 'shape'):
+        return
+    if isinstance(state, (list, tuple)):
+        for s in state:
+            _check_state_kind(s, key)
+        return
+    raise TypeError('save_states: the optimizer state of parameter %r holds a value of type %s; '
+                    'minigluon saves states made of None, NDArrays (or NumPy arrays) and lists or '
+                    'tuples of them (no pickle): have create_state return those (nd.array([x]) '
+                    'for a number) and keep other values on the optimizer'
+                    % (key, type(state).__name__))
 
 
 def _flatten_state(state, key, arrays):

@@ -687,7 +687,10 @@ class Function:
     ``backward`` (available as ``self.saved_tensors``). An input with ``grad_req='add'`` gets the
     gradient added, as with any operator (MXNet 1.9.1 leaves it at zero when the Function is
     applied to the variable itself). Use a fresh instance per call, as in MXNet (a second call
-    raises :class:`~minigluon.base.RuntimeAssertionError`)::
+    raises :class:`~minigluon.base.RuntimeAssertionError`). A Function computes on NDArrays, so it
+    runs eagerly only: a hybridized block cannot trace it (a ``TypeError`` says so), and an
+    operation that must hybridize or export is written as ``mx.operator.CustomOp`` (or as a
+    registered operator, :mod:`minigluon.ops.registry`)::
 
         class Sigmoid(autograd.Function):
             def forward(self, x):
@@ -722,9 +725,7 @@ class Function:
         self._used = True
         for i, x in enumerate(inputs):
             if not isinstance(x, NDArray):     # (MXNet fails with an AttributeError on .handle)
-                raise TypeError('%s: input %d must be an NDArray, got %s; pass other values to '
-                                'the constructor (self.k = k in __init__) instead'
-                                % (type(self).__name__, i, type(x).__name__))
+                raise TypeError(_function_input_error(self, i, x))
         with pause(train_mode=is_training()):
             outputs = self.forward(*inputs)
         single = isinstance(outputs, NDArray)
@@ -745,6 +746,19 @@ class Function:
             from minigluon.ndarray.dispatch import _zero_path
             _zero_path(inputs, outs)
         return outs[0] if single else tuple(outs)
+
+
+def _function_input_error(function, i, x):
+    """The message for input ``i`` of a :class:`Function` call that is not an NDArray: a Symbol
+    means a hybridized block traced it, where a Function cannot run (it computes on NDArrays)."""
+    if type(x).__name__ == 'Symbol':
+        return ('%s: input %d is a Symbol: an autograd.Function runs on NDArrays only, so it '
+                'cannot be traced by a hybridized block (hybrid_forward with F = sym) or '
+                'exported; call the block without hybridize(), or write the operation as a '
+                'custom operator (mx.operator.CustomOp with F.Custom), which hybridizes and '
+                'exports' % (type(function).__name__, i))
+    return ('%s: input %d must be an NDArray, got %s; pass other values to the constructor '
+            '(self.k = k in __init__) instead' % (type(function).__name__, i, type(x).__name__))
 
 
 # Context managers of other frameworks (PyTorch's torch.no_grad...) that MXNet 1.9.1's autograd

@@ -116,7 +116,22 @@ class Initializer:
     """Base class of initializers; subclasses override ``_init_weight(name, arr)``.
 
     ``kwargs`` given to the constructor are what :meth:`dumps` writes into an exported graph.
+
+    Writing one, as in MXNet 1.9.1: subclass it, pass the constructor's arguments on
+    (``super().__init__(scale=scale)``, so that :meth:`dumps` and ``repr`` show them), fill
+    ``arr`` in place in ``_init_weight(name, arr)`` (``arr[:] = ...``; ``name`` is the
+    parameter's :class:`InitDesc`, a ``str``), and decorate the class with ``@mx.init.register``:
+    ``net.initialize('<lowercase class name>')`` then finds it. The name decides which method
+    runs (``*weight`` -> ``_init_weight``, ``*bias`` -> ``_init_bias``...), but a parameter whose
+    layer sets its own initializer (``Dense``'s ``bias_initializer='zeros'``) uses that one.
     """
+
+    # Class-level defaults, so that a subclass whose __init__ does not call super().__init__()
+    # still works (MXNet 1.9.1 fails there with "AttributeError: ... no attribute '_verbose'");
+    # instances replace them, nothing changes them in place.
+    _kwargs = {}
+    _verbose = False
+    _print_func = None
 
     def __init__(self, **kwargs):
         self._kwargs = kwargs

@@ -192,6 +192,7 @@ def register(reg_name):
 
 
 def get_all_registered_operators():
-    """The names of all built-in operators (as ``mx.nd`` / ``mx.sym`` functions and in
-    ``-symbol.json`` files), sorted."""
+    """The names of all registered operators (as ``mx.nd`` / ``mx.sym`` functions and in
+    ``-symbol.json`` files), sorted: minigluon's and those a user registered with
+    :func:`minigluon.ops.register` (a ``CustomOp`` runs under the one name ``Custom``)."""
     return sorted(_OPS)

@@ -198,12 +198,19 @@ class DataLoader:
     shuffle : bool, default False
         Random order each epoch (exclusive with ``sampler``).
     sampler : Sampler, optional
-        Order of sample indices.
+        Order of sample indices: any iterable of ints with a ``__len__`` (a subclass of
+        :class:`~minigluon.data.sampler.Sampler` defining ``__iter__`` and ``__len__``), wrapped
+        in a ``BatchSampler`` of ``batch_size`` and ``last_batch``.
     last_batch : {'keep', 'discard', 'rollover'}, default 'keep'
     batch_sampler : iterable of lists of indices, optional
         Exclusive with ``batch_size``, ``shuffle``, ``sampler`` and ``last_batch``.
     batchify_fn : callable, optional
-        Defaults to :func:`default_batchify_fn`.
+        ``batchify_fn(samples)`` gets the list of one batch's samples (each what
+        ``dataset[i]`` returns) and returns the batch: NDArrays, or any structure of them
+        (tuples, lists, dicts), which is what iterating yields. Defaults to
+        :func:`default_batchify_fn` (stacks arrays and numbers, batch axis first; a tuple
+        sample gives a list of stacked fields). With ``num_workers > 0`` it runs in the
+        workers.
     num_workers : int, default 0
         Worker processes (or threads, see ``thread_pool``); 0 loads in the calling thread.
     pin_memory, pin_device_id

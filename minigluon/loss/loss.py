@@ -108,7 +108,19 @@ class Loss(HybridBlock):
         Passed to :class:`~minigluon.block.HybridBlock` (name prefix, shared ParameterDict).
 
     Subclasses implement ``hybrid_forward(F, pred, label, ...)``; calling the base raises
-    ``NotImplementedError``. Semantics: MXNet 1.9.1 ``mxnet.gluon.loss.Loss``.
+    ``NotImplementedError``. Semantics: MXNet 1.9.1 ``mxnet.gluon.loss.Loss``. A loss of your
+    own is written as MXNet's are, with the helpers they use (``from minigluon.gluon.loss
+    import _apply_weighting, _reshape_like``, MXNet's names)::
+
+        class LogCoshLoss(gluon.loss.Loss):
+            def __init__(self, weight=None, batch_axis=0, **kwargs):
+                super().__init__(weight, batch_axis, **kwargs)
+
+            def hybrid_forward(self, F, pred, label, sample_weight=None):
+                label = _reshape_like(F, label, pred)
+                loss = F.log(F.cosh(pred - label))
+                loss = _apply_weighting(F, loss, self._weight, sample_weight)
+                return F.mean(loss, axis=self._batch_axis, exclude=True)   # shape (N,)
 
     Raises
     ------

@@ -13,7 +13,8 @@ metrics), :mod:`~minigluon.metric.classification`, :mod:`~minigluon.metric.regre
 :mod:`~minigluon.metric.probability`. Importing this package registers every metric by name.
 """
 from minigluon.metric.base import (  # noqa: F401
-    Caffe, CompositeEvalMetric, CustomMetric, EvalMetric, Loss, Torch, _REGISTRY, check_label_shapes, create, np, register)
+    Caffe, CompositeEvalMetric, CustomMetric, EvalMetric, Loss, Torch, _REGISTRY, alias, check_label_shapes, create, np,
+    register)
 from minigluon.metric.classification import F1, MCC, PCC, Accuracy, TopKAccuracy  # noqa: F401
 from minigluon.metric.probability import CrossEntropy, NegativeLogLikelihood, Perplexity  # noqa: F401
 from minigluon.metric.regression import MAE, MSE, RMSE, PearsonCorrelation  # noqa: F401
@@ -21,4 +22,4 @@ from minigluon.metric.regression import MAE, MSE, RMSE, PearsonCorrelation  # no
 __all__ = ['EvalMetric', 'CompositeEvalMetric', 'Accuracy', 'TopKAccuracy', 'F1', 'MCC', 'MAE', 'MSE',
            'RMSE', 'CrossEntropy', 'NegativeLogLikelihood', 'Perplexity', 'PearsonCorrelation', 'PCC', 'Loss',
            'Torch', 'Caffe', 'CustomMetric',
-           'create', 'register', 'check_label_shapes', 'np']
+           'create', 'register', 'alias', 'check_label_shapes', 'np']

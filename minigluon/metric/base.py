@@ -3,22 +3,63 @@ label/prediction checks, and the metrics built from other pieces (CompositeEvalM
 CustomMetric, ``np``). The concrete metrics live in the sibling modules ``classification``,
 ``regression`` and ``probability``; :mod:`minigluon.metric` re-exports everything.
 """
+import warnings
+
 import numpy
 
 from minigluon._fp_errors import fp_errors_ignored
+from minigluon.base import TypeAssertionError
 from minigluon.ndarray import NDArray
 
 _REGISTRY = {}
 
 
 def register(klass, *aliases):
-    """Register a metric class under its lowercase name and ``aliases`` for :func:`create`."""
-    for name in (klass.__name__.lower(),) + aliases:
-        _REGISTRY[name] = klass
+    """Class decorator: register an :class:`EvalMetric` subclass for :func:`create` under its
+    lowercase class name and the lowercase ``aliases``.
+
+    As MXNet 1.9.1's ``mx.metric.register``, a name registered before to another class is
+    taken over with a ``UserWarning``.
+
+    Raises
+    ------
+    TypeError
+        ``klass`` is not an :class:`EvalMetric` subclass (a ``TypeAssertionError``, also an
+        ``AssertionError``, which MXNet raises).
+    """
+    if not (isinstance(klass, type) and issubclass(klass, EvalMetric)):
+        raise TypeAssertionError('metric.register: expected a subclass of EvalMetric, got %r'
+                                 % (klass,))
+    for name in (klass.__name__,) + aliases:
+        _add_name(name.lower(), klass)
     return klass
 
 
+def alias(*aliases):
+    """Class decorator registering an :class:`EvalMetric` subclass under the extra names
+    ``aliases`` (lowercase) only, as MXNet 1.9.1's ``mx.metric.alias``; used with
+    :func:`register` for the class name: ``@mx.metric.register`` over ``@mx.metric.alias('e1')``."""
+    def reg(klass):
+        if not (isinstance(klass, type) and issubclass(klass, EvalMetric)):
+            raise TypeAssertionError('metric.alias: expected a subclass of EvalMetric, got %r'
+                                     % (klass,))
+        for name in aliases:
+            _add_name(name.lower(), klass)
+        return klass
+    return reg
+
+
+def _add_name(name, klass):
+    if _REGISTRY.get(name, klass) is not klass:
+        old = _REGISTRY[name]
+        warnings.warn('New metric %s.%s registered with name %s is overriding existing metric '
+                      '%s.%s' % (klass.__module__, klass.__name__, name, old.__module__,
+                                 old.__name__), UserWarning, stacklevel=3)
+    _REGISTRY[name] = klass
+
+
 def _alias(*aliases):
+    """minigluon's own shorthand: :func:`register` under the class name and ``aliases``."""
     return lambda klass: register(klass, *aliases)
 
 
@@ -58,6 +99,13 @@ class EvalMetric:
     name : str
     output_names, label_names : list of str, optional
         Keys used by :meth:`update_dict`.
+
+    Writing one, as in MXNet 1.9.1: subclass it, pass ``name`` (and any settings, which
+    :meth:`get_config` reports) to ``super().__init__``, and override ``update(labels, preds)``
+    (lists of NDArrays) to add to both the local and the global statistics: ``sum_metric`` /
+    ``num_inst`` and ``global_sum_metric`` / ``global_num_inst``. Decorate the class with ``@mx.metric.register`` (and ``@mx.metric.alias``
+    for short names) for ``mx.metric.create('<lowercase class name>')``. A plain function
+    ``feval(label, pred) -> value`` (NumPy arrays) needs no class: :class:`CustomMetric`.
     """
 
     def __init__(self, name, output_names=None, label_names=None, **kwargs):
@@ -106,16 +154,21 @@ class EvalMetric:
         self.sum_metric = 0.0
 
     def get(self):
-        """``(name, value)`` of the local statistics; value is NaN before any update."""
+        """``(name, value)`` of the local statistics; value is NaN before any update.
+
+        A NumPy scalar sum (a subclass's ``update`` adding ``x.sum().asscalar()``, a float32) is
+        divided as a Python number, giving MXNet 1.9.1's float64 value (there, on NumPy < 1.24,
+        ``0.0 + np.float32(x)`` is already a float64)."""
         if self.num_inst == 0:
             return (self.name, float('nan'))
-        return (self.name, self.sum_metric / self.num_inst)
+        return (self.name, _python_number(self.sum_metric) / self.num_inst)
 
     def get_global(self):
-        """``(name, value)`` of the statistics since the last :meth:`reset`."""
+        """``(name, value)`` of the statistics since the last :meth:`reset` (divided as in
+        :meth:`get`)."""
         if self.global_num_inst == 0:
             return (self.name, float('nan'))
-        return (self.name, self.global_sum_metric / self.global_num_inst)
+        return (self.name, _python_number(self.global_sum_metric) / self.global_num_inst)
 
     def get_name_value(self):
         """A list of ``(name, value)`` pairs."""
@@ -248,9 +301,17 @@ class CustomMetric(EvalMetric):
         for label, pred in zip(labels, preds):
             res = self._feval(_np(label), _np(pred))
             if isinstance(res, tuple):
-                self._add(res[0], res[1])
+                self._add(_python_number(res[0]), res[1])
             else:
-                self._add(res, 1)
+                self._add(_python_number(res), 1)
+
+
+def _python_number(value):
+    """A NumPy scalar as a Python number (a float32 one as the float64 of the same value), other
+    values unchanged: ``feval`` results are summed in float64, as MXNet 1.9.1 sums them on the
+    NumPy < 1.24 it requires (``0.0 + np.float32(x)`` is a float64 there). NumPy 2 would keep a
+    float32 sum, whose rounding grows with the number of updates."""
+    return value.item() if isinstance(value, numpy.generic) else value
 
 
 def np(numpy_feval, name=None, allow_extra_outputs=False):   # noqa: F811 (MXNet's name: metric.np)

@@ -102,6 +102,8 @@ def _populate(namespace):
     ``__getattr__``: a class with ``__getattr__`` makes every attribute read of its instances
     slower (31 against 9 ns, ~0.3 us per eager operator)."""
     for name in list(_ops.OPS):
+        if name in _OP_FUNCTIONS:      # made by an earlier pass (refresh)
+            continue
         fn = _OP_FUNCTIONS[name] = _make_function(name)
         if name not in namespace:
             namespace[name] = fn
@@ -242,6 +244,20 @@ from minigluon.ndarray.op import CachedOp  # noqa: E402,F401
 _sys.modules.setdefault('minigluon.nd.op', op)               # ``import minigluon.nd.op``
 
 ndarray = _sys.modules[__name__]
+
+
+def refresh():
+    """Add the functions of operators registered after this module was imported: ``nd.<name>``,
+    the NDArray method and the ``contrib``, ``linalg``, ``image``, ``_internal`` and ``op``
+    entries. :func:`minigluon.ops.register` calls it (through ``REGISTRATION_HOOKS``) for every
+    registration made after ``import minigluon``."""
+    _populate(globals())
+    contrib.refresh()
+    linalg.refresh()
+    image.refresh()
+    _internal.refresh()
+    op._fill()
+
 
 # nd.sparse and NumPy mode are out of scope: asking for them says so (hasattr() stays False)
 __getattr__ = _base.out_of_scope_getattr('minigluon.ndarray', {

@@ -32,6 +32,37 @@ A subclass declares:
 * optionally ``infer_shape`` and ``infer_type`` for symbolic shape inference (deferred
   initialisation, ``Symbol.infer_shape``); the defaults run ``forward`` on zeros.
 
+Writing an operator outside the package (a user's module) takes the same three steps as inside::
+
+    from minigluon.ops import Attr, Op, register
+
+    @register
+    class ScaledSoftsign(Op):               # alpha * x / (1 + |x|)
+        name = 'scaled_softsign'            # what nd.<name>, sym.<name> and -symbol.json use
+        same_shape = True                   # shape rule: the output has the input's shape
+        attrs = {'alpha': Attr('float', 1.0)}
+
+        def forward(self, xp, data):        # xp: numpy or cupy; data: a raw array
+            self.x = data                   # kept for backward, on this call's instance
+            return (self.alpha * data / (1 + xp.abs(data))).astype(data.dtype, copy=False)
+
+        def backward(self, xp, grad):       # one gradient per input, as a tuple
+            return (grad * self.alpha / (1 + xp.abs(self.x)) ** 2,)
+
+After the decorator runs, ``nd.scaled_softsign(x, alpha=2)``, ``x.scaled_softsign()``,
+``sym.scaled_softsign`` and ``F.scaled_softsign`` in a ``hybrid_forward`` exist; autograd,
+``hybridize``, ``export`` and ``SymbolBlock.imports`` use the class (a process that imports an
+exported graph must register it first, as with MXNet's custom operators). The dtype rule
+defaults to the element-wise one (:meth:`Op.infer_type`: an integer result from float inputs
+needs its own) and the shape rule to a forward pass on zeros (:meth:`Op.infer_shape`). An
+operator with a weight input that a block creates with an unknown shape (``shape=(0,)``,
+``allow_deferred_init=True``) overrides ``infer_shape(in_shapes)`` to complete that input from
+the data, returning ``([data_shape, weight_shape], [output_shape])`` (``FullyConnected`` in
+:mod:`minigluon.ops.nn`). An operator without a gradient sets ``differentiable = False``. Nothing checks what
+``backward`` returns on the hot path: compare it with central differences through
+:func:`minigluon.test_utils.check_gradient`. MXNet 1.9.1 has no such Python registry (its
+operators are C++); its way, ``mx.operator.CustomOp``, runs here too (:mod:`minigluon.operator`).
+
 Semantics, names, attributes and defaults are MXNet 1.9.1's (its ``NNVM_REGISTER_OP`` entries
 and their parameter structs); each operator's docstring names its source. How a call reaches an
 instance: :mod:`minigluon.ops.binding` (``bind_call``), ``_make_function`` in
@@ -267,17 +298,50 @@ class Op:
 
 
 def register(cls):
-    """Class decorator: register an :class:`Op` subclass under its name and aliases."""
+    """Class decorator: register an :class:`Op` subclass under its name and aliases.
+
+    Works the same for minigluon's operators and for a user's, in a module of their own (see
+    "Writing an operator" in this module's docstring): once ``minigluon`` is imported, each
+    registration also adds ``nd.<name>``, ``sym.<name>`` (so ``F.<name>`` in ``hybrid_forward``),
+    the NDArray method and the ``contrib`` / ``linalg`` / ``image`` / ``_internal`` / ``op``
+    entries for every name and alias (the functions in :data:`REGISTRATION_HOOKS`).
+
+    Raises
+    ------
+    TypeError
+        ``cls`` is not an :class:`Op` subclass, has no ``name``, or an ``attrs`` value is not an
+        :class:`Attr`.
+    ValueError
+        A name or alias is already registered to another class.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Op)):
+        raise TypeError('register: expected a subclass of minigluon.ops.Op, got %r' % (cls,))
     if not cls.name:
-        raise TypeError('operator class %s has no name' % cls.__name__)
+        raise TypeError('operator class %s has no name: set name = \'<MXNet operator name>\' '
+                        'in the class body' % cls.__name__)
     for key, spec in cls.attrs.items():
+        if not isinstance(spec, Attr):
+            raise TypeError("%s: attrs[%r] must be an Attr (e.g. Attr('float', %r)), got %r"
+                            % (cls.name, key, spec, spec))
         spec.name = key
-    for n in (cls.name,) + tuple(cls.aliases):
+    names = (cls.name,) + tuple(cls.aliases)
+    for n in names:
         if n in OPS and OPS[n] is not cls:
-            raise ValueError('operator name %r is registered twice (%s and %s)'
-                             % (n, OPS[n].__name__, cls.__name__))
+            raise ValueError('operator name %r is registered twice (%s and %s); pick another name '
+                             '(a class defined again, as by running a notebook cell twice, needs '
+                             'a new name or a fresh process)' % (n, OPS[n].__name__, cls.__name__))
+    for n in names:
         OPS[n] = cls
+    for hook in REGISTRATION_HOOKS:
+        hook()
     return cls
+
+
+# Functions run after each registration; ``minigluon/__init__.py`` adds ``nd.refresh`` and
+# ``sym.refresh`` once the package is imported, so an operator registered later (a user's) gets its
+# ``nd`` and ``sym`` functions at once. (The package's own operators are registered before the
+# namespaces exist, which then make all their functions in one pass.)
+REGISTRATION_HOOKS = []
 
 
 def get_op(name):

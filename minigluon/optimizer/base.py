@@ -102,6 +102,21 @@ class Optimizer:
     sym : optional
         Accepted for MXNet's signature and ignored (MXNet reads multipliers from a Symbol's
         attributes, of the Module API, which is out of scope).
+
+    Writing an optimizer, as in MXNet 1.9.1: subclass it, take your hyper-parameters in
+    ``__init__`` and pass the rest on (``super().__init__(**kwargs)``), decorate the class with
+    ``@mx.optimizer.register`` (then ``gluon.Trainer(params, '<lowercase class name>', {...})``
+    finds it), and override
+
+    * ``create_state(index, weight)``: the per-weight state, None, an NDArray or a tuple of
+      NDArrays (``Trainer.save_states`` writes those, nested tuples included);
+    * ``update(index, weight, grad, state)``: write the new values into ``weight`` (and
+      ``state``) in place, on NDArrays (``weight[:] = ...``); call ``self._update_count(index)``
+      first, take the rates from ``self._get_lr(index)`` and ``self._get_wd(index)``, and
+      multiply ``grad`` by ``self.rescale_grad`` (the Trainer sets it to ``1 / batch_size``).
+
+    minigluon's own optimizers override ``_step(xp, index, w, g, state, lr, wd)`` instead, which
+    the base ``update`` calls after those three steps, on raw NumPy/CuPy arrays.
     """
 
     opt_registry = {}
@@ -302,7 +317,11 @@ class Optimizer:
         self._step(backend.get_array_module(w), index, w, _raw(grad), state, lr, wd)
 
     def _step(self, xp, index, w, g, state, lr, wd):
-        raise NotImplementedError('%s must implement _step' % type(self).__name__)
+        raise NotImplementedError(
+            '%s must override update(index, weight, grad, state) (MXNet\'s way, on NDArrays) or '
+            '_step(xp, index, w, g, state, lr, wd) (on raw arrays, after the base update has '
+            'counted the update and taken lr and wd); see the Optimizer docstring'
+            % type(self).__name__)
 
     def _update_op_name(self):
         """The name ``mx.profiler`` gives one weight's update: MXNet 1.9.1's update operator

@@ -94,12 +94,15 @@ def _filled_range(op_name, name, dtype, attrs):
 
 
 def refresh():
-    """Add functions for operators registered after this module was imported."""
+    """Add functions for operators registered after this module was imported (here and in
+    ``contrib``, ``linalg``, ``image``, ``_internal`` and ``op``); :func:`minigluon.ops.register`
+    calls it for every registration made after ``import minigluon``."""
     _populate(globals())
     contrib.refresh()
     linalg.refresh()
     image.refresh()
     _internal.refresh()
+    op._fill()
 
 
 from minigluon.symbol import contrib  # noqa: E402,F401

@@ -361,7 +361,8 @@ def _op_node(nj, name, attrs, entries, built, where, version, budget):
     try:
         cls = get_op(op_name)
     except MXNetError as err:
-        _fail('%s: %s', where, err)
+        _fail('%s: %s (an operator of your own loads once the module that registers it, with '
+              'minigluon.ops.register, is imported)', where, err)
     params, hidden = _split_hidden(attrs, version)
     input_keys = _input_hidden_keys(params, cls, version)
     if accepts_any_attr(cls):     # a plain key such an operator carries ({'k': 'v'})
