@@ -56,7 +56,8 @@ WHOLE_LOOP_MAX = 1 << 20
 
 def _numba_has_blas():
     """Whether Numba can call BLAS from compiled code: its ``np.dot`` uses SciPy's BLAS
-    (``scipy.linalg.cython_blas``), so SciPy must be installed."""
+    (``scipy.linalg.cython_blas``), so SciPy must be installed. The first time it is, SciPy's
+    own BLAS library is given one thread (:func:`_one_thread_for_scipy_blas`)."""
     if not _blas:
         try:
             from numba.np.linalg import ensure_blas
@@ -64,8 +65,42 @@ def _numba_has_blas():
             found = True
         except (ImportError, OSError):      # no SciPy, or one whose BLAS library fails to load
             found = False
+        if found:
+            _one_thread_for_scipy_blas()
         _blas[:] = [found]
     return _blas[0]
+
+
+def _one_thread_for_scipy_blas():
+    """Set the BLAS library that SciPy bundles (the one Numba's ``np.dot`` calls in the compiled
+    loops) to one thread, through ``threadpoolctl`` (the ``fast`` extra installs it; without it
+    nothing changes). Returns the number of libraries changed.
+
+    Why: each step's recurrent product is small (32x64 by 64x256 for the benchmark's LSTM), and a
+    multi-threaded OpenBLAS hands every one to its threads, which then spin, waiting for the next;
+    beside NumPy's OpenBLAS, whose threads do the same, they fight for the cores. On the 2-core
+    development machine with two BLAS threads (OpenBLAS's default there) a hybridized ctc step of
+    ``bench/bench_train.py`` took 506 and 664 ms with SciPy's library threaded and 59 and 66 ms
+    with it on one thread (other work running, load 3.6-4.2; NumPy's library kept its two
+    threads in both). Only a library inside SciPy's own directories (``scipy.libs``,
+    ``scipy/.dylibs``) is changed: NumPy's, and a system BLAS that SciPy shares with NumPy, keep
+    their threads (set ``OPENBLAS_NUM_THREADS=1`` before NumPy loads for those, as
+    ``examples/captcha_ocr.py`` does)."""
+    try:
+        import scipy
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return 0
+    import os
+    base = os.path.realpath(os.path.dirname(scipy.__file__))
+    own = (base + os.sep, base + '.libs' + os.sep)
+    changed = 0
+    for lib in ThreadpoolController().lib_controllers:
+        path = os.path.realpath(lib.filepath or '')
+        if lib.user_api == 'blas' and path.startswith(own) and lib.num_threads != 1:
+            lib.set_num_threads(1)
+            changed += 1
+    return changed
 
 
 def kernels():

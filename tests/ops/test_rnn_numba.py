@@ -329,3 +329,35 @@ def test_saturated_forget_gate_with_a_huge_cell_state_gives_no_nan(compiled, mon
     for g, w in zip(got, want):
         assert np.isfinite(g).all()
         np.testing.assert_array_equal(g, w)
+
+
+def test_scipy_blas_gets_one_thread_and_numpy_keeps_its_own():
+    """The compiled loops' recurrent products go through SciPy's BLAS, one small product per
+    step; its library is set to one thread when they are first used, NumPy's is left alone
+    (``_rnn_numba._one_thread_for_scipy_blas``)."""
+    pytest.importorskip('threadpoolctl')
+    pytest.importorskip('scipy')
+    code = '\n'.join([
+        'import json, numpy, scipy.linalg.cython_blas',
+        'from threadpoolctl import threadpool_info',
+        'def counts():',
+        '    return {("scipy" if "scipy.libs" in i["filepath"] or "/scipy/" in i["filepath"]',
+        '             else "other"): i["num_threads"] for i in threadpool_info()',
+        '            if i["user_api"] == "blas"}',
+        'before = counts()',
+        'import minigluon as mx',
+        'from minigluon.gluon import rnn',
+        'layer = rnn.LSTM(8, bidirectional=True)',
+        'layer.initialize()',
+        'layer(mx.nd.ones((4, 2, 3))).wait_to_read()',
+        'print(json.dumps([before, counts()]))'])
+    env = dict(os.environ, OPENBLAS_NUM_THREADS='2', MINIGLUON_NUMBA='1')
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    import json
+    before, after = json.loads(out.strip().splitlines()[-1])
+    if 'scipy' not in before or before['scipy'] < 2:
+        pytest.skip('SciPy brings no BLAS library of its own with threads here: %r' % before)
+    assert after['scipy'] == 1
+    if 'other' in before:
+        assert after['other'] == before['other']
