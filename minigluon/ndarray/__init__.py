@@ -251,12 +251,7 @@ def refresh():
     the NDArray method and the ``contrib``, ``linalg``, ``image``, ``_internal`` and ``op``
     entries. :func:`minigluon.ops.register` calls it (through ``REGISTRATION_HOOKS``) for every
     registration made after ``import minigluon``."""
-    _populate(globals())
-    contrib.refresh()
-    linalg.refresh()
-    image.refresh()
-    _internal.refresh()
-    op._fill()
+    _ops.registry.refresh_namespace(ndarray)
 
 
 # nd.sparse and NumPy mode are out of scope: asking for them says so (hasattr() stays False)

@@ -344,6 +344,17 @@ def register(cls):
 REGISTRATION_HOOKS = []
 
 
+def refresh_namespace(module):
+    """Add to an operator namespace (the module ``minigluon.ndarray`` or ``minigluon.symbol``)
+    the functions of operators registered since it was made: its own ``<name>`` functions (its
+    ``_populate``), those of its ``contrib``, ``linalg``, ``image`` and ``_internal`` submodules
+    (each one's ``refresh``) and of its ``op`` module. ``nd.refresh`` and ``sym.refresh`` call it."""
+    module._populate(vars(module))
+    for sub in ('contrib', 'linalg', 'image', '_internal'):
+        getattr(module, sub).refresh()
+    module.op._fill()
+
+
 def get_op(name):
     """Look up an operator class by MXNet name or alias; the error names the closest matches."""
     try:

@@ -97,12 +97,7 @@ def refresh():
     """Add functions for operators registered after this module was imported (here and in
     ``contrib``, ``linalg``, ``image``, ``_internal`` and ``op``); :func:`minigluon.ops.register`
     calls it for every registration made after ``import minigluon``."""
-    _populate(globals())
-    contrib.refresh()
-    linalg.refresh()
-    image.refresh()
-    _internal.refresh()
-    op._fill()
+    _ops.registry.refresh_namespace(_sys.modules[__name__])
 
 
 from minigluon.symbol import contrib  # noqa: E402,F401
