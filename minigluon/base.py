@@ -335,6 +335,10 @@ class _OutOfScopeImports:
 
     The error's ``name`` stays unset: Python's ``from package import name`` swallows a
     ``ModuleNotFoundError`` for exactly that submodule and then reports a bare "cannot import name".
+
+    Only an import raises: a question that merely looks for the module
+    (``importlib.util.find_spec('mxnet.np')``, as code testing for a feature asks it) gets
+    ``None``, the answer for a module that is not there.
     """
     parts = {}      # module __name__ -> {name: (what it is, advice)}
 
@@ -342,10 +346,23 @@ class _OutOfScopeImports:
     def find_spec(cls, fullname, path=None, target=None):
         parent, _, name = fullname.rpartition('.')
         table = cls.parts.get(getattr(_sys.modules.get(parent), '__name__', None), {})
-        if name in table:
+        if name in table and cls._importing():
             part, advice = table[name]
             raise ModuleNotFoundError(_out_of_scope_message('No module named', fullname, part, advice))
         return None
+
+    @staticmethod
+    def _importing():
+        """Whether the finder was asked by an import (the import system's
+        ``_find_and_load_unlocked`` a few frames up), not by ``importlib.util.find_spec``."""
+        frame = _sys._getframe(2)
+        for _ in range(4):
+            if frame is None:
+                return False
+            if frame.f_code.co_name == '_find_and_load_unlocked':
+                return True
+            frame = frame.f_back
+        return False
 
 
 if _OutOfScopeImports not in _sys.meta_path:

@@ -148,6 +148,14 @@ def test_importing_an_out_of_scope_part_says_so(statement, module, part):
     exec('from minigluon.contrib import autograd', {})
 
 
+@pytest.mark.parametrize('statement,module,part', _OUT_OF_SCOPE_IMPORTS)
+def test_looking_for_an_out_of_scope_part_finds_nothing(statement, module, part):
+    # code testing for a feature asks importlib.util.find_spec: the answer for a module that is
+    # not there is None, not the import's error
+    import importlib.util
+    assert importlib.util.find_spec('minigluon.' + module) is None
+
+
 def test_importing_an_out_of_scope_part_under_the_mxnet_alias_says_so():
     # the same statements in an unedited MXNet script (minigluon.compat's alias, its own process)
     import subprocess
