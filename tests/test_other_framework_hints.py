@@ -429,3 +429,38 @@ def test_help_says_the_other_framework_names_are_not_there():
     text = pydoc.render_doc(gluon.Parameter, renderer=pydoc.plaintext)
     assert re.search(r"\|  requires_grad\n \|      Not in MXNet 1.9.1 or minigluon .*: set "
                      r"p.grad_req = 'null'", text)
+
+
+# -- the README's table ---------------------------------------------------------------------------
+def test_every_pytorch_name_in_the_readme_table_exists_or_names_mxnets_way():
+    """The README's "Coming from PyTorch" table says that asking for a PyTorch name raises the
+    AttributeError with the replacement: each ``x.<name>``, ``model.<name>``, ``p.<name>``,
+    ``optimizer.<name>`` and ``torch.<name>`` its left column writes either exists in Gluon too
+    (``optimizer.step`` is ``trainer.step``) or raises an AttributeError carrying a hint."""
+    import os
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'README.md')
+    with open(readme, encoding='utf-8') as f:
+        section = f.read().split('### Coming from PyTorch')[1].split('\n### ')[0]
+    left = ' '.join(line.split('|')[1] for line in section.splitlines()
+                    if line.startswith('| ') and not line.startswith('| PyTorch'))
+    names = sorted(set(re.findall(r'\b(x|model|p|optimizer|torch)\.(\w+)', left)))
+    assert ('x', 'item') in names and len(names) >= 15          # the table was found and read
+    net = nn.Dense(1, in_units=2)
+    net.initialize()
+    receivers = {'x': [nd.ones(2)], 'model': [net], 'p': [net.weight],
+                 'optimizer': [gluon.Trainer(net.collect_params(), 'sgd')],
+                 'torch': [nd, autograd]}
+    for receiver, name in names:
+        if (receiver, name) == ('torch', 'tensor'):
+            continue                    # its row is about dtypes: nd.array, float32 by default
+        objects = receivers[receiver]
+        if any(hasattr(o, name) for o in objects):
+            continue
+        messages = []
+        for o in objects:
+            try:
+                getattr(o, name)
+            except AttributeError as err:
+                messages.append(str(err))
+        assert any(re.search(r"no attribute '%s'( to set)?: \S" % name, m) for m in messages), \
+            (receiver, name, messages)
