@@ -12,7 +12,8 @@ This script reads the bytes itself, with :mod:`struct`, to show them: one line p
 
 It shows the dense arrays of the V2 and V3 layouts, which minigluon and MXNet 1.x write; for the
 older layouts and sparse arrays it stops and says so (``minigluon.serialization.load`` reads
-them all, and checks every count and length, which this script does not).
+them all, and checks every count and length, which this script does not). A file that does not
+start with the NDArray list's magic (a ``-symbol.json``) or ends inside a field stops it too.
 """
 import argparse
 import os
@@ -26,6 +27,7 @@ import minigluon as mx
 from minigluon.gluon import nn
 from minigluon.serialization import TYPE_FLAGS
 
+LIST_MAGIC = 0x112
 LAYOUTS = {0xF993FAC9: 'V2', 0xF993FACA: 'V3, NumPy shapes (a 0-d array is a scalar)'}
 STORAGE = {0: 'dense', 1: 'row_sparse', 2: 'csr'}
 DEVICES = {1: 'cpu', 2: 'gpu', 3: 'cpu_pinned'}
@@ -38,12 +40,19 @@ class FieldPrinter:
         self.buf = buf
         self.pos = 0
 
+    def need(self, size, field):
+        """Stop with EOFError where ``field`` (``size`` bytes) runs past the end of the file."""
+        if self.pos + size > len(self.buf):
+            raise EOFError('the file ends at byte %d, inside the field %r (%d bytes from offset %d): '
+                           'truncated?' % (len(self.buf), field, size, self.pos))
+
     def row(self, size, field, value):
         print('%7d | %5d | %-38s | %s' % (self.pos, size, field, value))
         self.pos += size
 
     def ints(self, fmt, field, show=str):
         """Read the integers of the struct format ``fmt`` (``'<2q'``: two i64) as a tuple."""
+        self.need(struct.calcsize(fmt), field)
         values = struct.unpack_from(fmt, self.buf, self.pos)
         self.row(struct.calcsize(fmt), field, show(values))
         return values
@@ -53,6 +62,7 @@ class FieldPrinter:
         return self.ints(fmt, field, lambda values: show(values[0]))[0]
 
     def raw(self, size, field, show):
+        self.need(size, field)
         data = self.buf[self.pos:self.pos + size]
         self.row(size, field, show(data))
         return data
@@ -61,6 +71,10 @@ class FieldPrinter:
 def show_file(buf):
     """Print the file ``buf`` (bytes): header, each array, the names."""
     f = FieldPrinter(buf)
+    if len(buf) < 8 or struct.unpack_from('<Q', buf)[0] != LIST_MAGIC:
+        sys.exit('not a .params file: it does not start with the u64 0x112 of MXNet\'s NDArray '
+                 'list (the first bytes are %r; a -symbol.json is the graph, its .params '
+                 'file holds the arrays)' % bytes(buf[:8]))
     print('%7s | %5s | %-38s | %s' % ('offset', 'size', 'field', 'value'))
     f.int('<Q', 'header magic (u64)', hex)
     f.int('<Q', 'reserved (u64)')
@@ -115,8 +129,15 @@ def main(argv=None):
     parser.add_argument('--save-to', help='where to save the tiny net (default: a temporary folder)')
     args = parser.parse_args(argv)
     if args.file:
-        with open(args.file, 'rb') as fh:
-            show_file(fh.read())
+        try:
+            with open(args.file, 'rb') as fh:
+                buf = fh.read()
+        except OSError as err:
+            sys.exit('cannot read %s: %s' % (args.file, err.strerror or err))
+        try:
+            show_file(buf)
+        except EOFError as err:
+            sys.exit(str(err))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.save_to or os.path.join(tmp, 'tiny.params')

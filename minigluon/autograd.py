@@ -754,9 +754,11 @@ def _function_input_error(function, i, x):
     if type(x).__name__ == 'Symbol':
         return ('%s: input %d is a Symbol: an autograd.Function runs on NDArrays only, so it '
                 'cannot be traced by a hybridized block (hybrid_forward with F = sym) or '
-                'exported; call the block without hybridize(), or write the operation as a '
-                'custom operator (mx.operator.CustomOp with F.Custom), which hybridizes and '
-                'exports' % (type(function).__name__, i))
+                'exported; call the block without hybridize(), or write the operation as an '
+                'operator, which hybridizes and exports: a class registered with '
+                'minigluon.ops.register (then F.<its name>; the recipe is in '
+                'minigluon/ops/registry.py), or MXNet\'s mx.operator.CustomOp with F.Custom'
+                % (type(function).__name__, i))
     return ('%s: input %d must be an NDArray, got %s; pass other values to the constructor '
             '(self.k = k in __init__) instead' % (type(function).__name__, i, type(x).__name__))
 

@@ -256,12 +256,13 @@ def _out_of_scope_message(what, name, part, advice):
             % (what, name, part, advice))
 
 
-def out_of_scope_getattr(module, parts, advice):
+def out_of_scope_getattr(module, parts, advice, other_frameworks=None):
     """A module-level ``__getattr__`` for the module named ``module``: asking it for a name of
     ``parts`` (name -> what that part of MXNet 1.9.1 is) raises an ``AttributeError`` that says
     the part is out of scope in minigluon, where the scope is written down (docs/PORTING.md, "Out
-    of scope"), and ``advice``; any other name raises Python's usual ``AttributeError``, so
-    ``hasattr`` stays False either way.
+    of scope"), and ``advice``; a name of ``other_frameworks`` (another library's name -> what to
+    use instead, as :class:`OtherFrameworkName` gives for classes) raises it with that hint; any
+    other name raises Python's usual ``AttributeError``, so ``hasattr`` stays False either way.
 
     The parts are also registered with :class:`_OutOfScopeImports`, so that importing one as a
     submodule (``from mxnet import np``, ``import mxnet.contrib.onnx``) raises the same message
@@ -269,10 +270,14 @@ def out_of_scope_getattr(module, parts, advice):
     _OutOfScopeImports.parts.setdefault(module, {}).update((name, (part, advice))
                                                           for name, part in parts.items())
 
+    hints = other_frameworks or {}
+
     def __getattr__(name):
         if name in parts:
             raise AttributeError(_out_of_scope_message('module %r has no attribute' % module, name,
                                                        parts[name], advice))
+        if name in hints:
+            raise AttributeError('module %r has no attribute %r: %s' % (module, name, hints[name]))
         raise AttributeError('module %r has no attribute %r' % (module, name))
     return __getattr__
 

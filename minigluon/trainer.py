@@ -21,7 +21,7 @@ from minigluon import _states_file as states_file
 from minigluon import kvstore as kvs
 from minigluon import optimizer as opt
 from minigluon import serialization
-from minigluon.base import ValueAssertionError, read_file
+from minigluon.base import OtherFrameworkName, ValueAssertionError, read_file
 from minigluon.parameter import Parameter
 
 __all__ = ['Trainer']
@@ -510,3 +510,10 @@ class Trainer:
         for (updater, _), states in zip(self._state_targets(), new_states):
             updater.states = states
             updater.states_synced = {k: True for k in updater.states}
+
+
+# PyTorch's optimizer.zero_grad(), which MXNet 1.9.1's Trainer lacks: asking for it says why Gluon
+# needs none (hasattr() stays False; no new API)
+OtherFrameworkName.install(Trainer, {
+    'zero_grad': "not needed: backward() overwrites the gradients (grad_req='write', the default); "
+                 "with grad_req='add', which accumulates, call net.collect_params().zero_grad()"})

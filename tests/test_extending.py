@@ -190,6 +190,33 @@ def test_register_refuses_what_it_cannot_use():
     assert not hasattr(nd, 'clash_ext')
 
 
+def test_registered_operator_without_backward_names_the_two_ways():
+    class Doubler(Op):                       # forward only, as a first draft would be
+        name = 'doubler_ext'
+        same_shape = True
+
+        def forward(self, xp, data):
+            return data * 2
+
+    register(Doubler)
+    try:
+        x = nd.ones(2)
+        assert nd.doubler_ext(x).asnumpy().tolist() == [2, 2]        # forward alone works
+        x.attach_grad()
+        with autograd.record():
+            y = nd.doubler_ext(x)
+        with pytest.raises(mx.base.MXNetError,
+                           match=r'operator doubler_ext has no gradient; its class Doubler defines '
+                                 r'no backward\(self, xp, \*grad_outputs\) .* or set '
+                                 r'differentiable = False'):
+            y.backward()
+        # minigluon's own operators keep the short message (no class to edit)
+        with pytest.raises(mx.base.MXNetError, match=r'has no gradient$'):
+            Op.backward(OPS['relu'](), np, np.ones(2))
+    finally:
+        _forget_operator(('doubler_ext',))
+
+
 # ---------------------------------------------------------------------------------------------------
 # MXNet 1.9.1's extension points, against MXNet's numbers
 
@@ -288,7 +315,8 @@ def test_function_in_hybridized_block_points_to_custom_op():
     net = Net()
     assert net(nd.ones((2,))).asnumpy().tolist() == [2., 2.]
     net.hybridize()
-    with pytest.raises(TypeError, match=r'input 0 is a Symbol.*CustomOp'):
+    with pytest.raises(TypeError, match=r'input 0 is a Symbol.*registered with '
+                                        r'minigluon.ops.register .*CustomOp'):
         net(nd.ones((2,)))
 
 

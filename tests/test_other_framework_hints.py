@@ -27,6 +27,8 @@ NDARRAY_HINTS = [
     ('tolist', 'asnumpy().tolist()', lambda a: a.asnumpy().tolist()),
     ('view', 'reshape(shape)', lambda a: a.reshape((2, 1))),
     ('unsqueeze', 'expand_dims(axis)', lambda a: a.expand_dims(0)),
+    ('permute', 'x.transpose((1, 0))', lambda a: a.reshape((2, 1)).transpose((1, 0))),
+    ('clone', 'copy()', lambda a: a.copy()),
     ('requires_grad', 'attach_grad()', lambda a: a.attach_grad()),
     ('requires_grad_', 'attach_grad()', lambda a: a.attach_grad()),
     ('to', 'as_in_context(ctx)', lambda a: a.as_in_context(mx.cpu())),
@@ -156,6 +158,45 @@ def test_autograd_pause_records_nothing():
     assert not autograd.is_recording()
     with pytest.raises(mx.base.MXNetError, match='cannot differentiate'):
         y.backward()
+
+
+# -- module functions and Trainer methods --------------------------------------------------------
+@pytest.mark.parametrize('module, name, advice', [
+    (nd, 'cat', r'nd.concat\(a, b, dim=1\)'),
+    (nd, 'permute', r'nd.transpose\(x, axes=\(1, 0\)\)'),
+    (sym, 'cat', r'F.concat\(a, b, dim=1\)'),
+    (sym, 'permute', r'F.transpose\(x, axes=\(1, 0\)\)'),
+])
+def test_module_functions_of_other_libraries_say_what_to_use(module, name, advice):
+    # MXNet 1.9.1 has no nd.cat / nd.permute either (plain AttributeError)
+    assert not hasattr(module, name)
+    with pytest.raises(AttributeError, match="no attribute '%s': .*%s" % (name, advice)):
+        getattr(module, name)
+    with pytest.raises(AttributeError, match=r"no attribute 'foo_bar'$"):
+        module.foo_bar
+    a = nd.array([[1, 2]])
+    assert nd.concat(a, a, dim=1).shape == (1, 4) and nd.transpose(a, axes=(1, 0)).shape == (2, 1)
+
+
+def test_trainer_zero_grad_says_it_is_not_needed_and_the_advice_works():
+    net = nn.Dense(1, in_units=2)
+    net.initialize()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    assert not hasattr(trainer, 'zero_grad')        # MXNet 1.9.1's Trainer has none
+    with pytest.raises(AttributeError, match=r"^'Trainer' object has no attribute 'zero_grad': "
+                                             r"not needed: backward\(\) overwrites"):
+        trainer.zero_grad()
+    # the advice: 'write' overwrites; with 'add', collect_params().zero_grad() resets
+    x = nd.array([[1.0, 2.0]])
+    for req, expected in (('write', [1, 2]), ('add', [2, 4])):
+        net.collect_params().setattr('grad_req', req)
+        for _ in range(2):
+            with autograd.record():
+                out = net(x)
+            out.backward()
+        assert net.weight.grad().asnumpy().tolist() == [expected]   # d(w.x)/dw = x, once or twice
+    net.collect_params().zero_grad()
+    assert net.weight.grad().asnumpy().tolist() == [[0, 0]]
 
 
 # -- variadic operators given one list ------------------------------------------------------------
@@ -388,3 +429,38 @@ def test_help_says_the_other_framework_names_are_not_there():
     text = pydoc.render_doc(gluon.Parameter, renderer=pydoc.plaintext)
     assert re.search(r"\|  requires_grad\n \|      Not in MXNet 1.9.1 or minigluon .*: set "
                      r"p.grad_req = 'null'", text)
+
+
+# -- the README's table ---------------------------------------------------------------------------
+def test_every_pytorch_name_in_the_readme_table_exists_or_names_mxnets_way():
+    """The README's "Coming from PyTorch" table says that asking for a PyTorch name raises the
+    AttributeError with the replacement: each ``x.<name>``, ``model.<name>``, ``p.<name>``,
+    ``optimizer.<name>`` and ``torch.<name>`` its left column writes either exists in Gluon too
+    (``optimizer.step`` is ``trainer.step``) or raises an AttributeError carrying a hint."""
+    import os
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'README.md')
+    with open(readme, encoding='utf-8') as f:
+        section = f.read().split('### Coming from PyTorch')[1].split('\n### ')[0]
+    left = ' '.join(line.split('|')[1] for line in section.splitlines()
+                    if line.startswith('| ') and not line.startswith('| PyTorch'))
+    names = sorted(set(re.findall(r'\b(x|model|p|optimizer|torch)\.(\w+)', left)))
+    assert ('x', 'item') in names and len(names) >= 15          # the table was found and read
+    net = nn.Dense(1, in_units=2)
+    net.initialize()
+    receivers = {'x': [nd.ones(2)], 'model': [net], 'p': [net.weight],
+                 'optimizer': [gluon.Trainer(net.collect_params(), 'sgd')],
+                 'torch': [nd, autograd]}
+    for receiver, name in names:
+        if (receiver, name) == ('torch', 'tensor'):
+            continue                    # its row is about dtypes: nd.array, float32 by default
+        objects = receivers[receiver]
+        if any(hasattr(o, name) for o in objects):
+            continue
+        messages = []
+        for o in objects:
+            try:
+                getattr(o, name)
+            except AttributeError as err:
+                messages.append(str(err))
+        assert any(re.search(r"no attribute '%s'( to set)?: \S" % name, m) for m in messages), \
+            (receiver, name, messages)

@@ -258,4 +258,7 @@ def refresh():
 __getattr__ = _base.out_of_scope_getattr('minigluon.ndarray', {
     'sparse': 'sparse storage (nd.sparse; sparse .params files load as dense arrays)',
     'np': 'NumPy mode (nd.np)', 'numpy': 'NumPy mode (nd.numpy)', 'npx': 'NumPy mode (nd.npx)',
-    'numpy_extension': 'NumPy mode (nd.numpy_extension)'}, 'use dense NDArrays and the nd operators')
+    'numpy_extension': 'NumPy mode (nd.numpy_extension)'}, 'use dense NDArrays and the nd operators',
+    # functions other libraries (PyTorch) name differently: asking for one names MXNet's
+    other_frameworks={'cat': 'use nd.concat(a, b, dim=1), the arrays unpacked (F.concat in hybrid_forward)',
+                      'permute': 'use nd.transpose(x, axes=(1, 0)), the axes one tuple'})

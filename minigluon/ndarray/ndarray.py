@@ -55,6 +55,8 @@ _OTHER_FRAMEWORKS = {
     'tolist': "use asnumpy().tolist()",
     'view': "use reshape(shape), which shares the data when it can",
     'unsqueeze': "use expand_dims(axis)",
+    'permute': "use transpose(axes), the axes one tuple: x.transpose((1, 0))",
+    'clone': "use copy()",
     'requires_grad': "call attach_grad() to take gradients into x.grad",
     'requires_grad_': "call attach_grad() to take gradients into x.grad",
     'to': "use as_in_context(ctx) to move it, astype(dtype) to convert it",

@@ -218,7 +218,12 @@ class Op:
         """The gradients of the inputs given one gradient per output (each the shape and dtype
         of that output; zeros for an output nobody used), after :meth:`forward` on this same
         instance: a tuple of one array (or ``None``: no gradient) per input."""
-        raise MXNetError('operator %s has no gradient' % self.name)
+        hint = ''
+        if not type(self).__module__.startswith('minigluon.'):    # a user's operator: the recipe
+            hint = ('; its class %s defines no backward(self, xp, *grad_outputs) returning one '
+                    'gradient per input, or set differentiable = False for an operator through '
+                    'which no gradient flows' % type(self).__name__)
+        raise MXNetError('operator %s has no gradient%s' % (self.name, hint))
 
     # -- shape and dtype rules ----------------------------------------------------------------------
     def infer_shape(self, in_shapes):

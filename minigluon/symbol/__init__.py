@@ -130,4 +130,7 @@ symbol = _sys.modules[__name__]
 __getattr__ = _base.out_of_scope_getattr('minigluon.symbol', {
     'sparse': 'sparse storage (sym.sparse)', 'np': 'NumPy mode (sym.np)',
     'numpy': 'NumPy mode (sym.numpy)', 'npx': 'NumPy mode (sym.npx)',
-    'numpy_extension': 'NumPy mode (sym.numpy_extension)'}, 'use the dense sym operators')
+    'numpy_extension': 'NumPy mode (sym.numpy_extension)'}, 'use the dense sym operators',
+    # functions other libraries (PyTorch) name differently, as in hybrid_forward's F: named as in nd
+    other_frameworks={'cat': 'use F.concat(a, b, dim=1), the inputs unpacked',
+                      'permute': 'use F.transpose(x, axes=(1, 0)), the axes one tuple'})

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import minigluon as mx
 
@@ -98,3 +99,46 @@ def test_other_dtypes_and_a_scalar_are_printed_field_by_field(tmp_path, capsys):
     out = capsys.readouterr().out
     check_printed_fields(out, path)
     assert 'V3' in out and '2 float16' in out and '4 int32' in out and '3.25' in out
+
+
+def _load_example():
+    spec = importlib.util.spec_from_file_location('inspect_params_file', EXAMPLE)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    return example
+
+
+def test_a_file_that_is_no_params_file_is_named_not_shown(tmp_path, capsys):
+    # a -symbol.json given by mistake: stopped at the header, before any row is printed (it said
+    # "array 0: not a V2/V3 array; minigluon.serialization.load reads it", which it does not)
+    net = mx.gluon.nn.Dense(2, in_units=3)
+    net.initialize()
+    net.hybridize()
+    net(mx.nd.ones((1, 3)))
+    net.export(str(tmp_path / 'd'))
+    with pytest.raises(SystemExit, match=r"not a \.params file: it does not start with the u64 "
+                                         r"0x112 .*first bytes are b'\{"):
+        _load_example().main([str(tmp_path / 'd-symbol.json')])
+    assert not ROW.search(capsys.readouterr().out)
+    _load_example().main([str(tmp_path / 'd-0000.params')])          # its .params file shows
+    check_printed_fields(capsys.readouterr().out, str(tmp_path / 'd-0000.params'))
+
+
+@pytest.mark.parametrize('keep, field', [(20, 'array count (u64)'),
+                                         (70, 'data (6 x float32, C order)')])
+def test_a_truncated_file_says_where_it_ends(tmp_path, keep, field):
+    path = str(tmp_path / 'full.params')
+    mx.nd.save(path, [mx.nd.ones((2, 3))])   # header 24, magic..type flag 40: data at 64
+    with open(path, 'rb') as f:
+        buf = f.read()
+    cut = str(tmp_path / 'cut.params')
+    with open(cut, 'wb') as f:
+        f.write(buf[:keep])
+    with pytest.raises(SystemExit, match=r"the file ends at byte %d, inside the field %s"
+                                         % (keep, re.escape(repr(field)))):
+        _load_example().main([cut])
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(SystemExit, match=r'cannot read .*nothing\.params: No such file'):
+        _load_example().main([str(tmp_path / 'nothing.params')])
