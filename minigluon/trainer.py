@@ -217,9 +217,16 @@ class Trainer:
 
     # -- kvstore --------------------------------------------------------------------------------
     def _init_kvstore(self):
-        """Resolve the store and ``update_on_kvstore`` once (at the first step, as MXNet)."""
+        """Resolve the store and ``update_on_kvstore`` once (at the first step, as MXNet).
+
+        Every Parameter's array must exist by then: one whose deferred initialization has not
+        run (no forward pass yet) raises ``DeferredInitializationError``, one never initialized
+        the error of ``Parameter.data``, as MXNet 1.9.1 reads every array here to set up the
+        store (before any stale-gradient check)."""
         if self._kv_initialized:
             return
+        for param in self._params:
+            param.list_data()
         kv = self._kvstore_params['kvstore']
         named = isinstance(kv, str)
         if named and len(self._contexts) > 1:

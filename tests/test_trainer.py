@@ -376,3 +376,22 @@ def test_step_inside_the_record_scope_updates_as_outside():
     inside = weights(True)
     np.testing.assert_array_equal(inside, weights(False))
     np.testing.assert_allclose(inside, np.full((2, 3), 0.9), rtol=1e-6)   # 1 - 0.1 * 4 / 4
+
+
+def test_step_before_the_first_forward_names_the_deferred_parameter():
+    # as MXNet 1.9.1, whose first step reads every Parameter's array to set up the store: the
+    # deferred weight is reported (not the stale-gradient error of the bias, which comes first
+    # in the Trainer's sorted order); after a forward and backward pass the step runs
+    from minigluon.parameter import DeferredInitializationError
+    net = nn.Dense(3)
+    net.initialize()
+    trainer = Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    with pytest.raises(DeferredInitializationError, match='dense.*_weight'):
+        trainer.step(1)
+    x = nd.ones((2, 4))
+    with autograd.record():
+        loss = net(x).sum()
+    loss.backward()
+    before = net.weight.data().asnumpy().copy()
+    trainer.step(1)
+    assert not np.allclose(net.weight.data().asnumpy(), before)
