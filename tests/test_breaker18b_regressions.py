@@ -61,3 +61,73 @@ def test_prototype_keys_tell_equal_tuples_of_other_entry_types_apart():
     assert dispatch.prototype(cls, {'scalar': -0.0})['scalar'] == 0.0
     assert np.signbit(dispatch.prototype(cls, {'scalar': -0.0})['scalar'])
     assert not np.signbit(dispatch.prototype(cls, {'scalar': 0.0})['scalar'])
+
+
+# --- MXNet 1.9.1's numbers (tools/gen_breaker18b_fixtures.py) ----------------------------------
+
+def _mxnet():
+    import json
+    import os
+    path = os.path.join(os.path.dirname(__file__), 'fixtures', 'breaker18b', 'mxnet.json')
+    with open(path) as f:
+        return json.load(f)
+
+
+def _program():
+    import os
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    import _breaker18b_program
+    return _breaker18b_program
+
+
+# --- 3. metrics ------------------------------------------------------------------------------------
+
+def test_metric_subclass_sums_numpy_scalars_in_float64_and_falls_back_to_local_stats():
+    """A subclass adding float32 ``asscalar()`` values to ``sum_metric``: MXNet 1.9.1 sums them in
+    float64 (minigluon summed in float32 on NumPy 2, ~1e-7 off after 300 updates), and its
+    ``get_global()`` is ``get()`` without ``has_global_stats=True`` (minigluon gave NaN)."""
+    want = _mxnet()['metric_subclass']
+    got = _program().metric_subclass(mx)
+    assert got['get'] == want['get']
+    assert got['get_global'] == want['get_global'] == want['get']
+    assert got['global_name_value'] == want['global_name_value']
+    assert got['sum_type'] == want['sum_type']
+    assert type(got['get']) is float
+
+
+def test_builtin_metrics_keep_global_statistics_apart_from_local_ones():
+    """The built-in metrics are made with ``has_global_stats=True`` (as in MXNet 1.9.1): after
+    ``reset_local()`` the global value is that of a fresh metric given every update, the local
+    one that of the last update only."""
+    makers = (mx.metric.Accuracy, mx.metric.MAE, mx.metric.CrossEntropy, mx.metric.Loss,
+              mx.metric.Torch, mx.metric.NegativeLogLikelihood, mx.metric.F1,
+              lambda: mx.metric.Perplexity(None),
+              lambda: mx.metric.CustomMetric(lambda label, pred: float(pred[0, 0])))
+    label = nd.array([1, 0])
+    batches = [nd.array([[0.25, 0.75], [0.5, 0.5]]), nd.array([[1.0, 1.0], [0.125, 0.875]])]
+    for make in makers:
+        metric, whole, last = make(), make(), make()
+        for i, pred in enumerate(batches):
+            if i:
+                metric.reset_local()
+            metric.update([label], [pred])
+            whole.update([label], [pred])
+        last.update([label], [batches[-1]])
+        name = type(metric).__name__
+        assert metric._has_global_stats, name
+        assert metric.get_global() == whole.get(), name
+        assert metric.get() == last.get(), name
+        assert whole.get() != last.get(), name       # the check can tell them apart
+
+
+# --- 4. Symbol.reshape --------------------------------------------------------------------------
+
+def test_symbol_reshape_with_one_int_writes_mxnets_json_attribute():
+    """``x.reshape(-1)`` in a hybrid_forward wrote ``"shape": "(-1,)"`` once separate ints became
+    a tuple; MXNet 1.9.1 (and minigluon before) writes ``"-1"``. Every form MXNet accepts writes
+    MXNet's attributes."""
+    assert _program().reshape_json(mx) == _mxnet()['reshape_json']
+    x = mx.sym.var('x')
+    assert x.reshape(0, 2, -1).infer_shape(x=(2, 3, 4))[1] == [(2, 2, 6)]
+    assert x.reshape(-1).infer_shape(x=(2, 3, 4))[1] == [(24,)]
