@@ -131,3 +131,95 @@ def test_symbol_reshape_with_one_int_writes_mxnets_json_attribute():
     x = mx.sym.var('x')
     assert x.reshape(0, 2, -1).infer_shape(x=(2, 3, 4))[1] == [(2, 2, 6)]
     assert x.reshape(-1).infer_shape(x=(2, 3, 4))[1] == [(24,)]
+
+
+# --- 2. operators registered from user code ---------------------------------------------------
+
+def _namespaces():
+    """Snapshot of what a registration may change: the registry and every namespace it fills."""
+    from minigluon.ndarray.ndarray import _OP_FUNCTIONS
+    spaces = (mx.ops.OPS, _OP_FUNCTIONS, vars(nd), vars(mx.sym), vars(nd.contrib),
+              vars(mx.sym.contrib), vars(nd._internal), vars(mx.sym._internal), vars(nd.op),
+              vars(mx.sym.op), vars(nd.NDArray))
+    return [dict(space) for space in spaces]
+
+
+def _unchanged(before):
+    after = _namespaces()
+    return all(a.keys() == b.keys() and all(a[k] is b[k] for k in a)
+               for a, b in zip(before, after))
+
+
+def _op_class(name, aliases=(), attrs=None):
+    def forward(self, xp, data):
+        return data * self.alpha
+    return type('Op_%s' % abs(hash(str(name))), (mx.ops.Op,),
+                {'name': name, 'aliases': aliases, 'same_shape': True, 'forward': forward,
+                 'attrs': {'alpha': mx.ops.Attr('float', 2.0)} if attrs is None else attrs})
+
+
+def _forget(names):
+    from minigluon.ndarray.ndarray import _OP_FUNCTIONS
+    for name in names:
+        mx.ops.OPS.pop(name, None)
+        _OP_FUNCTIONS.pop(name, None)
+        for module in (nd, mx.sym, nd.op, mx.sym.op, nd._internal, mx.sym._internal):
+            module.__dict__.pop(name, None)
+        if name in vars(nd.NDArray):
+            delattr(nd.NDArray, name)
+
+
+@pytest.mark.parametrize('name', [123, ('a', 'b'), b'bytes_name'])
+def test_register_refuses_a_name_that_is_not_a_string_and_leaves_everything_as_it_was(name):
+    """A non-string name was put into the registry before nd.refresh failed on it ("__name__
+    must be set to a string object"), and every later registration failed the same way."""
+    before = _namespaces()
+    with pytest.raises(TypeError, match='name must be a string'):
+        mx.ops.register(_op_class(name))
+    assert _unchanged(before)
+    try:
+        mx.ops.register(_op_class('breaker18b_after_bad_name'))
+        assert nd.breaker18b_after_bad_name(nd.ones(2)).asnumpy().tolist() == [2.0, 2.0]
+    finally:
+        _forget(['breaker18b_after_bad_name'])
+
+
+def test_register_refuses_aliases_given_as_one_string():
+    """``aliases = 'myop_alias'`` registered each letter as an operator name (nd.m, nd.y...)."""
+    before = _namespaces()
+    with pytest.raises(TypeError, match='aliases must be a tuple'):
+        mx.ops.register(_op_class('breaker18b_alias_str', aliases='xq'))
+    assert _unchanged(before)
+    assert 'x' not in mx.ops.OPS and 'q' not in mx.ops.OPS
+
+
+@pytest.mark.parametrize('name, where', [('zeros', 'nd.zeros'), ('add', 'nd.add'),
+                                         ('load', 'nd.load'), ('refresh', 'nd.refresh'),
+                                         ('var', 'sym.var'), ('Group', 'sym.Group'),
+                                         ('_contrib_isinf', 'nd.contrib.isinf'),
+                                         ('_contrib_foreach', 'nd.contrib.foreach')])
+def test_register_refuses_a_name_the_namespaces_use_for_something_else(name, where):
+    """An operator named ``zeros`` was registered, but ``nd.zeros`` / ``sym.zeros`` (so
+    ``F.zeros`` in a hybrid_forward) stayed minigluon's own functions: the operator was
+    reachable by name in JSON only. The registration is refused, naming the clash."""
+    before = _namespaces()
+    with pytest.raises(ValueError, match="%r is taken: %s" % (name, where.replace('.', r'\.'))):
+        mx.ops.register(_op_class(name))
+    assert _unchanged(before)
+
+
+def test_register_gives_a_shared_attr_object_its_own_copy():
+    """One Attr object under two keys (``attrs = {'gamma': Other.attrs['beta']}``) was renamed
+    for the second operator, so the first one's errors named the other key."""
+    first = _op_class('breaker18b_first', attrs={'beta': mx.ops.Attr('float', 1.0)})
+    try:
+        mx.ops.register(first)
+        second = _op_class('breaker18b_second', attrs={'gamma': first.attrs['beta']})
+        mx.ops.register(second)
+        assert first.attrs['beta'].name == 'beta' and second.attrs['gamma'].name == 'gamma'
+        with pytest.raises(ValueError, match="'beta'"):
+            first(beta='not a number')
+        with pytest.raises(ValueError, match="'gamma'"):
+            second(gamma='not a number')
+    finally:
+        _forget(['breaker18b_first', 'breaker18b_second'])
