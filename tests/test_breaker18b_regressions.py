@@ -223,3 +223,24 @@ def test_register_gives_a_shared_attr_object_its_own_copy():
             second(gamma='not a number')
     finally:
         _forget(['breaker18b_first', 'breaker18b_second'])
+
+
+# --- 5. save / load ------------------------------------------------------------------------------
+
+def test_bad_dtype_source_is_the_assertion_error_mxnet_raises_and_changes_nothing(tmp_path):
+    """MXNet 1.9.1 asserts ``dtype_source in ['current', 'saved']`` (AssertionError); minigluon
+    raised a plain ValueError, which ``except AssertionError`` code did not catch."""
+    net = mx.gluon.nn.Dense(2, in_units=3)
+    net.initialize()
+    path = str(tmp_path / 'dense.params')
+    net.save_parameters(path)
+    before = net.weight.data().asnumpy().copy()
+    net.weight.set_data(nd.ones((2, 3)))
+    for cast in (True, False):
+        with pytest.raises(AssertionError, match='dtype_source'):
+            net.load_parameters(path, cast_dtype=cast, dtype_source='bogus')
+        with pytest.raises(ValueError):
+            net.load_parameters(path, cast_dtype=cast, dtype_source='Saved')
+        assert net.weight.data().asnumpy().tolist() == [[1.0] * 3] * 2
+    net.load_parameters(path, cast_dtype=True, dtype_source='saved')
+    assert np.array_equal(net.weight.data().asnumpy(), before)
