@@ -244,3 +244,41 @@ def test_bad_dtype_source_is_the_assertion_error_mxnet_raises_and_changes_nothin
         assert net.weight.data().asnumpy().tolist() == [[1.0] * 3] * 2
     net.load_parameters(path, cast_dtype=True, dtype_source='saved')
     assert np.array_equal(net.weight.data().asnumpy(), before)
+
+
+# --- 1b. a variadic operator takes its attributes by keyword, eagerly as hybridized ---------------
+
+class _Calls(mx.gluon.HybridBlock):
+    def __init__(self, fn, **kwargs):
+        super().__init__(**kwargs)
+        self.fn = fn
+
+    def hybrid_forward(self, F, x):
+        return self.fn(F, x)
+
+
+@pytest.mark.parametrize('fn', [lambda F, x: F.concat(x, x, 1), lambda F, x: F.stack(x, x, 1),
+                                lambda F, x: F.add_n(x, x, 2)])
+def test_variadic_operator_refuses_a_positional_attribute_eagerly_as_hybridized(fn):
+    """``F.concat(x, x, 1)`` ran eagerly (1 taken as dim) but failed once hybridized; MXNet 1.9.1
+    asserts in both modes ("Positional arguments must have NDArray type, but got 1"). Both modes
+    now raise the same TypeAssertionError (a TypeError and an AssertionError)."""
+    x = nd.ones((2, 3))
+    block = _Calls(fn)
+    with pytest.raises(AssertionError, match='positional argument 2 must be an NDArray'):
+        block(x)
+    block.hybridize()
+    with pytest.raises(AssertionError, match='positional argument 2 must be a Symbol'):
+        block(x)
+
+
+def test_variadic_operator_with_keyword_attributes_agrees_eagerly_and_hybridized():
+    x = nd.array(np.arange(6).reshape(2, 3))
+    block = _Calls(lambda F, x: F.concat(x, x * 2, dim=1) * F.stack(x, x, axis=1).reshape((0, -1)))
+    eager = block(x).asnumpy()
+    block.hybridize()
+    assert np.array_equal(block(x).asnumpy(), eager)
+    # by hand: [x, 2x] side by side times [x, x] (each row of x twice)
+    a = x.asnumpy()
+    want = np.concatenate([a * a, 2 * a * a], 1)
+    assert np.array_equal(eager, want)

@@ -322,7 +322,8 @@ def fast_bind(cls, args, kwargs):
     then ``None`` for inputs these attributes do not take (``nd.CTCLoss(x, y, None, None)``),
     then attribute values positionally (numbers, strings, tuples: ``x.clip(0, 1)``,
     ``x.expand_dims(0)``) and by keyword; for a variadic operator (``nd.concat(x, y, dim=1)``),
-    all the leading NDArrays, ``num_args`` counting them unless given. The operator's own
+    all the leading NDArrays, ``num_args`` counting them unless given, and attributes by keyword
+    only (MXNet 1.9.1 and ``sym`` refuse ``concat(x, y, 1)``). The operator's own
     ``__init__``, a ``ctx`` attribute, inputs by keyword or an input ``None`` before an array, lists, or anything
     ``bind_call`` would refuse give ``None``: the caller then binds with ``bind_call``, which gives the same
     instance and inputs, or the error. ``nd.<op>``'s function has its own inline copy of the
@@ -350,6 +351,8 @@ def fast_bind(cls, args, kwargs):
     if given < len(args) or count:
         kwargs = dict(kwargs)
     if given < len(args):
+        if declared is None:       # concat(a, b, 1): refused by bind_call, as in MXNet
+            return None
         extra = args[given:]
         for value in extra:
             if not isinstance(value, _POSITIONAL_ATTR):
