@@ -282,3 +282,13 @@ def test_variadic_operator_with_keyword_attributes_agrees_eagerly_and_hybridized
     a = x.asnumpy()
     want = np.concatenate([a * a, 2 * a * a], 1)
     assert np.array_equal(eager, want)
+
+
+@pytest.mark.parametrize('metric', ['nosuchmetric', 3, 2.5])
+def test_metric_create_refuses_with_the_assertion_error_mxnet_raises(metric):
+    """MXNet 1.9.1's ``metric.create`` asserts the name is registered (and is a string):
+    AssertionError; minigluon raised a plain ValueError (still one)."""
+    with pytest.raises(AssertionError):
+        mx.metric.create(metric)
+    with pytest.raises(ValueError):
+        mx.metric.create(metric)

@@ -8,7 +8,7 @@ import warnings
 import numpy
 
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.base import TypeAssertionError
+from minigluon.base import TypeAssertionError, ValueAssertionError
 from minigluon.ndarray import NDArray
 
 _REGISTRY = {}
@@ -341,7 +341,8 @@ def create(metric, *args, **kwargs):
     Raises
     ------
     ValueError
-        For an unknown name or an unsupported type.
+        For an unknown name or an unsupported type (a ``ValueAssertionError``: MXNet 1.9.1
+        asserts both).
     """
     if callable(metric) and not isinstance(metric, EvalMetric) and not isinstance(metric, type):
         return CustomMetric(metric, *args, **kwargs)
@@ -354,8 +355,8 @@ def create(metric, *args, **kwargs):
         return composite
     if isinstance(metric, str):
         if metric.lower() not in _REGISTRY:
-            raise ValueError('Metric %r is not registered; known metrics: %s'
-                             % (metric, ', '.join(sorted(_REGISTRY))))
+            raise ValueAssertionError('Metric %r is not registered; known metrics: %s'
+                                      % (metric, ', '.join(sorted(_REGISTRY))))
         return _REGISTRY[metric.lower()](*args, **kwargs)
-    raise ValueError('metric must be an EvalMetric, a name, a callable or a list, got %s'
-                     % type(metric).__name__)
+    raise ValueAssertionError('metric must be an EvalMetric, a name, a callable or a list, got %s'
+                              % type(metric).__name__)
