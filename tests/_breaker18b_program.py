@@ -40,5 +40,31 @@ def reshape_json(mx):
     return {key: json.loads(s.tojson())['nodes'][-1]['attrs'] for key, s in forms.items()}
 
 
+def gluon_pooling_pad(mx, folder):
+    """Gluon pooling layers given a ``padding`` of ``2 * n`` equal entries (``(1, 1, 1, 1)`` for
+    a 2-D pool), which MXNet 1.9.1's layers pass on to ``Pooling``: the output, the layer's
+    repr and the exported ``Pooling`` node's attributes."""
+    import os
+    nn = mx.gluon.nn
+    x = np.random.RandomState(0).randn(1, 2, 5, 5).astype('float32')
+    cases = {'max2d': (nn.MaxPool2D(3, 1, (1, 1, 1, 1)), x),
+             'avg2d': (nn.AvgPool2D(3, 2, (1, 1, 1, 1), count_include_pad=False), x),
+             'max1d': (nn.MaxPool1D(3, 1, (1, 1)), x.reshape(1, 2, 25)),
+             'avg3d': (nn.AvgPool3D(3, 1, (1,) * 6), np.tile(x.reshape(1, 2, 5, 5, 1), 3))}
+    out = {}
+    for key, (block, data) in cases.items():
+        block.hybridize()
+        y = block(mx.nd.array(data))
+        prefix = os.path.join(folder, key)
+        block.export(prefix)
+        with open(prefix + '-symbol.json') as f:
+            node = [n for n in json.load(f)['nodes'] if n['op'] == 'Pooling'][0]
+        out[key] = {'shape': list(y.shape), 'values': y.asnumpy().ravel().tolist(),
+                    'repr': repr(block), 'attrs': node['attrs']}
+    return out
+
+
 def run(mx):
-    return {'metric_subclass': metric_subclass(mx), 'reshape_json': reshape_json(mx)}
+    import tempfile
+    return {'metric_subclass': metric_subclass(mx), 'reshape_json': reshape_json(mx),
+            'gluon_pooling_pad': gluon_pooling_pad(mx, tempfile.mkdtemp())}

@@ -292,3 +292,26 @@ def test_metric_create_refuses_with_the_assertion_error_mxnet_raises(metric):
         mx.metric.create(metric)
     with pytest.raises(ValueError):
         mx.metric.create(metric)
+
+
+# --- 4b. Gluon pooling layers with a pad of 2 * n equal entries ----------------------------------
+
+def test_gluon_pooling_layers_take_the_per_side_pad_the_operator_takes(tmp_path):
+    """``MaxPool2D(3, 1, (1, 1, 1, 1))`` runs in MXNet 1.9.1 (its layers pass ``padding`` on to
+    ``Pooling``, which takes 2 * n equal entries); minigluon's layers refused it at construction
+    ("padding must be a number or a list of 2 ints") though its operator now takes it. Output,
+    repr and exported attributes as MXNet's."""
+    want = _mxnet()['gluon_pooling_pad']
+    got = _program().gluon_pooling_pad(mx, str(tmp_path))
+    for key, case in want.items():
+        assert got[key]['shape'] == case['shape'], key
+        np.testing.assert_allclose(got[key]['values'], case['values'], rtol=1e-6, atol=1e-6)
+        assert got[key]['repr'] == case['repr'], key
+        assert got[key]['attrs'] == case['attrs'], key
+
+
+def test_gluon_pooling_layer_still_refuses_a_pad_that_differs_by_side():
+    with pytest.raises(ValueError, match='padding'):
+        mx.gluon.nn.MaxPool2D(3, 1, (0, 1, 0, 1))
+    with pytest.raises(ValueError, match='padding'):
+        mx.gluon.nn.MaxPool2D(3, 1, (1, 1, 1))
