@@ -259,7 +259,7 @@ def refresh():
     op._fill()
 
 
-def taken_name(name):
+def _taken_name(name):
     """``'nd.<name>'`` (or ``'nd.contrib.<short>'``...) when ``nd`` already holds something else
     under the not yet registered operator name ``name``, else None: :func:`minigluon.ops.register`
     refuses such a name (through ``NAME_CHECKS``), whose ``nd.<name>`` would not be the operator."""

@@ -375,7 +375,7 @@ def _check_registrable(cls):
 REGISTRATION_HOOKS = []
 # Functions asked, before a registration, about each new name: one returns where the name is
 # already used for something else (``'nd.zeros'``), which refuses it; ``minigluon/__init__.py``
-# adds ``nd.taken_name`` and ``sym.taken_name`` beside the hooks above.
+# adds ``nd._taken_name`` and ``sym._taken_name`` beside the hooks above.
 NAME_CHECKS = []
 
 

@@ -105,7 +105,7 @@ def refresh():
     op._fill()
 
 
-def taken_name(name):
+def _taken_name(name):
     """``'sym.<name>'`` (or ``'sym.contrib.<short>'``...) when ``sym`` already holds something
     else under the not yet registered operator name ``name`` (``sym.var``, ``sym.load``), else
     None; :func:`minigluon.ops.register` refuses such a name (``F.<name>`` would not be the
