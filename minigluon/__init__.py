@@ -52,6 +52,7 @@ _sys.modules[__name__ + '.kv'] = kvstore
 # From here on an operator registered with minigluon.ops.register (a user's, in a module of their
 # own) gets its nd.<name> and sym.<name> functions at once (ops/registry.py, "Writing an operator").
 ops.registry.REGISTRATION_HOOKS[:] = [ndarray.refresh, symbol.refresh]
+ops.registry.NAME_CHECKS[:] = [ndarray._taken_name, symbol._taken_name]
 
 # Parts of MXNet 1.9.1 that minigluon leaves out (docs/PORTING.md, "Out of scope"): asking for one says so
 # instead of a bare "module 'minigluon' has no attribute" (hasattr() stays False).

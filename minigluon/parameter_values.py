@@ -13,6 +13,7 @@ the class itself lives in :mod:`minigluon.parameter`.
 import numpy as np
 
 from minigluon import autograd, initializer
+from minigluon.base import ValueAssertionError
 from minigluon.context import cpu
 from minigluon.ndarray import NDArray, zeros
 from minigluon.parameter import ParameterMismatchError, _as_ctx_list, _shape_known
@@ -69,14 +70,18 @@ def check_load(param, data, ctx=None, cast_dtype=False, dtype_source='current', 
     ParameterMismatchError
         On any mismatch, naming the Parameter, the file, expected and saved.
     ValueError
-        For another ``dtype_source``.
+        For another ``dtype_source`` (a ``ValueAssertionError``, also the ``AssertionError``
+        MXNet 1.9.1 raises).
     """
     where = " from file '%s'" % source if source else ' from saved params'
     if data is None:     # a legacy "none" array (serialization.loads): nothing to load
         raise ParameterMismatchError("Failed loading Parameter '%s'%s: the saved value is an empty "
                                      "(\"none\") array" % (param.name, where))
     if dtype_source not in ('current', 'saved'):
-        raise ValueError("dtype_source must be 'current' or 'saved', got %r" % (dtype_source,))
+        # MXNet 1.9.1 asserts it (AssertionError), and only with cast_dtype=True; a misspelt value
+        # is refused here whatever cast_dtype is
+        raise ValueAssertionError("dtype_source must be 'current' or 'saved', got %r"
+                                  % (dtype_source,))
     if param.shape:
         if len(param.shape) != len(data.shape) or not all(
                 s in (0, -1, d) for s, d in zip(param.shape, data.shape)):

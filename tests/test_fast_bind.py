@@ -36,7 +36,7 @@ TAKEN = [
     ('FullyConnected', (X, nd.ones((4, 3))), {'num_hidden': 4, 'no_bias': True}),
     ('Cast', (X, 'float64'), {}),
     ('concat', (X, Y), {'dim': 1}),
-    ('concat', (X, Y, Z, 0), {}),
+    ('concat', (X, Y, Z), {'dim': 0}),
     ('concat', (X, Y), {'num_args': 2, 'dim': 0}),
     ('stack', (X, Y), {'axis': 2}),
     ('add_n', (X, Y, Z), {}),
@@ -60,6 +60,7 @@ DECLINED = [
     ('relu', (X, None), {}),                                     # None beyond the inputs
     ('FullyConnected', (X, None, Y), {'num_hidden': 4}),         # None between arrays
     ('add_n', (X, None), {}),                                    # None among variadic inputs
+    ('concat', (X, Y, 0), {}),                                   # variadic: attributes by keyword
     ('CTCLoss', (X.reshape(2, 1, 3), Y[:, :1], None, None), {'use_data_lengths': True}),
 ]
 
@@ -91,6 +92,7 @@ def test_declined_calls(name, args, kwargs):
     lambda: nd.FullyConnected(X, nd.ones((4, 3)), num_hidden=4),
     lambda: nd.softmax(X, Y),
     lambda: nd.relu(X, Y),
+    lambda: nd.concat(X, Y, 0),
 ])
 def test_declined_calls_still_raise_bind_call_errors(call):
     with pytest.raises(TypeError):
@@ -127,8 +129,8 @@ def test_results_follow_changing_attributes():
     assert x.expand_dims(0).shape == (1, 1, 4)
     assert x.expand_dims(2).shape == (1, 4, 1)
     a, b = nd.ones((2, 1)), nd.zeros((2, 1))
-    assert nd.concat(a, b, 1).asnumpy().tolist() == [[1, 0], [1, 0]]
-    assert nd.concat(a, b, a, 0).shape == (6, 1)
+    assert nd.concat(a, b, dim=1).asnumpy().tolist() == [[1, 0], [1, 0]]
+    assert nd.concat(a, b, a, dim=0).shape == (6, 1)
     assert nd.concat(a, b, dim=0).asnumpy().ravel().tolist() == [1, 1, 0, 0]
 
 
@@ -146,7 +148,7 @@ def test_gradients_through_fast_bound_calls():
     x = nd.array([[-2.0, 0.5], [0.25, 3.0]])
     x.attach_grad()
     with mx.autograd.record():
-        y = (x.clip(0, 1) * 3).sum() + nd.concat(x, x, 0).sum()
+        y = (x.clip(0, 1) * 3).sum() + nd.concat(x, x, dim=0).sum()
     y.backward()
     # clip passes the gradient inside [0, 1] only; concat sends 1 from each copy
     assert x.grad.asnumpy().tolist() == [[2.0, 5.0], [5.0, 2.0]]

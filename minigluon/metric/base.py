@@ -8,10 +8,12 @@ import warnings
 import numpy
 
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.base import TypeAssertionError
+from minigluon.base import TypeAssertionError, ValueAssertionError
 from minigluon.ndarray import NDArray
 
 _REGISTRY = {}
+# where the sums start: a float64 zero, so NumPy scalars add up in float64 (EvalMetric.get)
+_ZERO = numpy.float64(0.0)
 
 
 def register(klass, *aliases):
@@ -103,8 +105,10 @@ class EvalMetric:
     Writing one, as in MXNet 1.9.1: subclass it, pass ``name`` (and any settings, which
     :meth:`get_config` reports) to ``super().__init__``, and override ``update(labels, preds)``
     (lists of NDArrays) to add to both the local and the global statistics: ``sum_metric`` /
-    ``num_inst`` and ``global_sum_metric`` / ``global_num_inst``. Decorate the class with ``@mx.metric.register`` (and ``@mx.metric.alias``
-    for short names) for ``mx.metric.create('<lowercase class name>')``. A plain function
+    ``num_inst`` and ``global_sum_metric`` / ``global_num_inst``, passing
+    ``has_global_stats=True`` to ``super().__init__`` (without it, :meth:`get_global` gives the
+    local statistics, as in MXNet). Decorate the class with ``@mx.metric.register`` (and
+    ``@mx.metric.alias`` for short names) for ``mx.metric.create('<lowercase class name>')``. A plain function
     ``feval(label, pred) -> value`` (NumPy arrays) needs no class: :class:`CustomMetric`.
     """
 
@@ -144,28 +148,33 @@ class EvalMetric:
     def reset(self):
         """Clear local and global statistics."""
         self.num_inst = 0
-        self.sum_metric = 0.0
+        self.sum_metric = _ZERO
         self.global_num_inst = 0
-        self.global_sum_metric = 0.0
+        self.global_sum_metric = _ZERO
 
     def reset_local(self):
         """Clear the local statistics only."""
         self.num_inst = 0
-        self.sum_metric = 0.0
+        self.sum_metric = _ZERO
 
     def get(self):
         """``(name, value)`` of the local statistics; value is NaN before any update.
 
-        A NumPy scalar sum (a subclass's ``update`` adding ``x.sum().asscalar()``, a float32) is
-        divided as a Python number, giving MXNet 1.9.1's float64 value (there, on NumPy < 1.24,
-        ``0.0 + np.float32(x)`` is already a float64)."""
+        The sums start at a float64 zero (:meth:`reset`), so that a subclass's ``update`` adding
+        NumPy scalars (``x.sum().asscalar()``, a float32) sums them in float64, as MXNet 1.9.1
+        does on NumPy < 1.24 (``0.0 + np.float32(x)`` is a float64 there; on NumPy 2 it stays a
+        float32); the value is a Python float."""
         if self.num_inst == 0:
             return (self.name, float('nan'))
         return (self.name, _python_number(self.sum_metric) / self.num_inst)
 
     def get_global(self):
         """``(name, value)`` of the statistics since the last :meth:`reset` (divided as in
-        :meth:`get`)."""
+        :meth:`get`). A metric made without ``has_global_stats=True`` (a subclass whose
+        ``update`` keeps only ``sum_metric`` / ``num_inst``) gives :meth:`get`'s value, as in
+        MXNet 1.9.1; minigluon's metrics keep global statistics."""
+        if not self._has_global_stats:
+            return self.get()
         if self.global_num_inst == 0:
             return (self.name, float('nan'))
         return (self.name, _python_number(self.global_sum_metric) / self.global_num_inst)
@@ -178,6 +187,7 @@ class EvalMetric:
         return list(zip(name, value))
 
     def get_global_name_value(self):
+        """A list of ``(name, value)`` pairs of :meth:`get_global`."""
         name, value = self.get_global()
         if not isinstance(name, list):
             name, value = [name], [value]
@@ -190,7 +200,8 @@ class CompositeEvalMetric(EvalMetric):
 
     def __init__(self, metrics=None, name='composite', output_names=None, label_names=None):
         self.metrics = [create(m) for m in (metrics or [])]
-        super().__init__(name, output_names=output_names, label_names=label_names)
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
 
     def add(self, metric):
         """Add a metric (instance, name or callable)."""
@@ -245,7 +256,8 @@ class Loss(EvalMetric):
     """Mean of loss values: the sum of every prediction array over its number of elements."""
 
     def __init__(self, name='loss', output_names=None, label_names=None):
-        super().__init__(name, output_names=output_names, label_names=label_names)
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
 
     @fp_errors_ignored   # inf + -inf is nan silently: MXNet sums with its nd.sum operator
     def update(self, _, preds):
@@ -282,7 +294,7 @@ class CustomMetric(EvalMetric):
             if '<' in name:
                 name = 'custom(%s)' % name
         super().__init__(name, feval=feval, allow_extra_outputs=allow_extra_outputs,
-                         output_names=output_names, label_names=label_names)
+                         output_names=output_names, label_names=label_names, has_global_stats=True)
         self._feval, self._allow_extra_outputs = feval, allow_extra_outputs
 
     def update(self, labels, preds):
@@ -329,7 +341,8 @@ def create(metric, *args, **kwargs):
     Raises
     ------
     ValueError
-        For an unknown name or an unsupported type.
+        For an unknown name or an unsupported type (a ``ValueAssertionError``: MXNet 1.9.1
+        asserts both).
     """
     if callable(metric) and not isinstance(metric, EvalMetric) and not isinstance(metric, type):
         return CustomMetric(metric, *args, **kwargs)
@@ -342,8 +355,8 @@ def create(metric, *args, **kwargs):
         return composite
     if isinstance(metric, str):
         if metric.lower() not in _REGISTRY:
-            raise ValueError('Metric %r is not registered; known metrics: %s'
-                             % (metric, ', '.join(sorted(_REGISTRY))))
+            raise ValueAssertionError('Metric %r is not registered; known metrics: %s'
+                                      % (metric, ', '.join(sorted(_REGISTRY))))
         return _REGISTRY[metric.lower()](*args, **kwargs)
-    raise ValueError('metric must be an EvalMetric, a name, a callable or a list, got %s'
-                     % type(metric).__name__)
+    raise ValueAssertionError('metric must be an EvalMetric, a name, a callable or a list, got %s'
+                              % type(metric).__name__)

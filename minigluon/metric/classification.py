@@ -15,7 +15,8 @@ class Accuracy(EvalMetric):
     ``axis`` first; both are then compared as int32."""
 
     def __init__(self, axis=1, name='accuracy', output_names=None, label_names=None):
-        super().__init__(name, axis=axis, output_names=output_names, label_names=label_names)
+        super().__init__(name, axis=axis, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
         self.axis = axis
 
     def update(self, labels, preds):
@@ -47,7 +48,8 @@ class TopKAccuracy(EvalMetric):
     def __init__(self, top_k=1, name='top_k_accuracy', output_names=None, label_names=None):
         if top_k <= 1:
             raise ValueError('Please use Accuracy if top_k is no more than 1 (got top_k=%r)' % (top_k,))
-        super().__init__(name, top_k=top_k, output_names=output_names, label_names=label_names)
+        super().__init__(name, top_k=top_k, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
         self.top_k = top_k
         self.name += '_%d' % top_k
 
@@ -110,7 +112,8 @@ class _BinaryMetric(EvalMetric):
             raise ValueError("average must be 'macro' or 'micro', got %r" % (average,))
         self.average = average
         self.stats = _BinaryStats()
-        super().__init__(name, output_names=output_names, label_names=label_names, average=average)
+        super().__init__(name, output_names=output_names, label_names=label_names, average=average,
+                         has_global_stats=True)
 
     def update(self, labels, preds):
         labels, preds = check_label_shapes(labels, preds, True)

@@ -11,7 +11,8 @@ class CrossEntropy(EvalMetric):
     """Mean of ``-log(p[label] + eps)`` over samples; predictions are probabilities ``(N, C)``."""
 
     def __init__(self, eps=1e-12, name='cross-entropy', output_names=None, label_names=None):
-        super().__init__(name, eps=eps, output_names=output_names, label_names=label_names)
+        super().__init__(name, eps=eps, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
         self.eps = eps
 
     def update(self, labels, preds):
@@ -41,7 +42,8 @@ class Perplexity(EvalMetric):
     """
 
     def __init__(self, ignore_label, axis=-1, name='perplexity', output_names=None, label_names=None):
-        super().__init__(name, ignore_label=ignore_label, output_names=output_names, label_names=label_names)
+        super().__init__(name, ignore_label=ignore_label, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
         self.ignore_label, self.axis = ignore_label, axis
 
     def update(self, labels, preds):

@@ -25,7 +25,8 @@ class MAE(_Regression):
     """Mean absolute error, averaged per ``update`` batch."""
 
     def __init__(self, name='mae', output_names=None, label_names=None):
-        super().__init__(name, output_names=output_names, label_names=label_names)
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
 
     @staticmethod
     def _batch_value(diff):
@@ -37,7 +38,8 @@ class MSE(_Regression):
     """Mean squared error, averaged per ``update`` batch."""
 
     def __init__(self, name='mse', output_names=None, label_names=None):
-        super().__init__(name, output_names=output_names, label_names=label_names)
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
 
     @staticmethod
     def _batch_value(diff):
@@ -49,7 +51,8 @@ class RMSE(_Regression):
     """Root mean squared error of each batch, averaged over batches."""
 
     def __init__(self, name='rmse', output_names=None, label_names=None):
-        super().__init__(name, output_names=output_names, label_names=label_names)
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
 
     @staticmethod
     def _batch_value(diff):
@@ -66,7 +69,8 @@ class PearsonCorrelation(EvalMetric):
         if average not in ('macro', 'micro'):
             raise ValueError("average must be 'macro' or 'micro', got %r" % (average,))
         self.average = average
-        super().__init__(name, output_names=output_names, label_names=label_names, average=average)
+        super().__init__(name, output_names=output_names, label_names=label_names, average=average,
+                         has_global_stats=True)
 
     def reset(self):
         super().reset()

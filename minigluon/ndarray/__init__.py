@@ -254,6 +254,16 @@ def refresh():
     _ops.registry.refresh_namespace(ndarray)
 
 
+def _taken_name(name):
+    """``'nd.<name>'`` (or ``'nd.contrib.<short>'``...) when ``nd`` already holds something else
+    under the not yet registered operator name ``name``, else None: :func:`minigluon.ops.register`
+    refuses such a name (through ``NAME_CHECKS``), whose ``nd.<name>`` would not be the operator."""
+    from minigluon.ndarray._prefixed import taken
+    return taken(name, (('nd', globals(), ''), ('nd.contrib', vars(contrib), contrib._PREFIX),
+                        ('nd.linalg', vars(linalg), linalg._PREFIX),
+                        ('nd.image', vars(image), image._PREFIX)))
+
+
 # nd.sparse and NumPy mode are out of scope: asking for them says so (hasattr() stays False)
 __getattr__ = _base.out_of_scope_getattr('minigluon.ndarray', {
     'sparse': 'sparse storage (nd.sparse; sparse .params files load as dense arrays)',

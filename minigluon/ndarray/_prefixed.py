@@ -30,3 +30,15 @@ def fill(namespace, prefix, make=nd_function):
     for short, full in prefixed_names(prefix).items():
         if short not in namespace:
             namespace[short] = make(full, short)
+
+
+def taken(name, spaces):
+    """Where the operator name ``name`` would get no function because a namespace already holds
+    something under it (:func:`fill` and ``_populate`` keep what is there): the first
+    ``'<label>.<short name>'`` among ``spaces``, ``(label, namespace dict, prefix)`` triples
+    (prefix ``''`` for the top-level namespace), or None. ``name`` is not registered yet, so what
+    the namespace holds is no function of this operator (``nd.zeros``, ``nd.contrib.isinf``)."""
+    for label, namespace, prefix in spaces:
+        if name.startswith(prefix) and name[len(prefix):] in namespace:
+            return '%s.%s' % (label, name[len(prefix):])
+    return None

@@ -248,13 +248,16 @@ _CACHE_LIMIT = 64      # prototypes kept per operator (distinct attribute sets)
 # the types of positional attribute values fast_bind takes (x.clip(0, 1), nd.transpose(x, (1, 0)));
 # any other value (a list, None, an array) leaves the call to bind_call
 _POSITIONAL_ATTR = (bool, int, float, str, tuple, np.generic)
+# float types whose zero keys a prototype by its sign too (0.0 == -0.0 as dict keys)
+_FLOATS = frozenset((float, np.float16, np.float32, np.float64))
 
 
 def prototype(cls, kwargs, n_inputs=None):
     """The *prototype* of ``cls(**kwargs)``: the instance's field dict (``vars(op)``: every
     attribute value, parsed and checked, and ``given``), made once and then cached per operator
     class (``cls._proto_cache``, at most ``_CACHE_LIMIT`` attribute sets) and per attribute set
-    (keyed by each value with its type, so ``1`` and ``True`` differ). An eager call then only
+    (keyed by each value with its type, so ``1`` and ``True`` differ; a tuple with its entries'
+    types, so ``(1, 0)`` and ``(1.0, 0)`` differ; a float zero with its sign). An eager call then only
     copies it into a fresh instance (operators keep the state their backward needs on the
     instance, so every call needs its own); the copy is shallow, which is why the field values
     must be immutable.
@@ -266,10 +269,26 @@ def prototype(cls, kwargs, n_inputs=None):
     fast path (unhashable or invalid attributes, other inputs, mutable attribute values); the
     caller then goes through ``bind_call``, which reports errors."""
     try:
-        key = tuple([(k, type(v), v) for k, v in kwargs.items()]) if kwargs else ()
+        key = ()
+        if kwargs:
+            key = []
+            for k, v in kwargs.items():
+                t = type(v)
+                if t is tuple:
+                    # equal tuples are one key, though (1.0, 0) or (True, False) is no valid
+                    # shape where (1, 0) is: key the entries' types too, and the printed form
+                    # for floats or nested tuples ((0.0,) == (-0.0,))
+                    types = tuple(map(type, v))
+                    nested = t in types or not _FLOATS.isdisjoint(types)
+                    key.append((k, t, v, types, repr(v) if nested else None))
+                elif t in _FLOATS and not v:
+                    key.append((k, t, v, repr(v)))   # 0.0 == -0.0: x * -0.0 keeps signs apart
+                else:
+                    key.append((k, t, v))
+            key = tuple(key)
         declared = cls.arguments
         if n_inputs is not None and (declared is None or n_inputs != len(declared)):
-            key = (n_inputs,) + key          # (the other keys hold only (name, type, value))
+            key = (n_inputs,) + key          # (the other entries are tuples, never ints)
         cache = cls.__dict__.get('_proto_cache')
         if cache is None:
             cache = {}
@@ -303,7 +322,8 @@ def fast_bind(cls, args, kwargs):
     then ``None`` for inputs these attributes do not take (``nd.CTCLoss(x, y, None, None)``),
     then attribute values positionally (numbers, strings, tuples: ``x.clip(0, 1)``,
     ``x.expand_dims(0)``) and by keyword; for a variadic operator (``nd.concat(x, y, dim=1)``),
-    all the leading NDArrays, ``num_args`` counting them unless given. The operator's own
+    all the leading NDArrays, ``num_args`` counting them unless given, and attributes by keyword
+    only (MXNet 1.9.1 and ``sym`` refuse ``concat(x, y, 1)``). The operator's own
     ``__init__``, a ``ctx`` attribute, inputs by keyword or an input ``None`` before an array, lists, or anything
     ``bind_call`` would refuse give ``None``: the caller then binds with ``bind_call``, which gives the same
     instance and inputs, or the error. ``nd.<op>``'s function has its own inline copy of the
@@ -331,6 +351,8 @@ def fast_bind(cls, args, kwargs):
     if given < len(args) or count:
         kwargs = dict(kwargs)
     if given < len(args):
+        if declared is None:       # concat(a, b, 1): refused by bind_call, as in MXNet
+            return None
         extra = args[given:]
         for value in extra:
             if not isinstance(value, _POSITIONAL_ATTR):

@@ -29,6 +29,19 @@ def _tuple(value, n, name):
     return tuple(int(v) for v in value)
 
 
+def _pool_padding(padding, n):
+    """A pooling layer's ``padding``: as :func:`_tuple`, or ``2 * n`` equal ints, the same
+    padding on every side, which MXNet 1.9.1's layers pass on and its ``Pooling`` operator takes
+    (``MaxPool2D(3, 1, (1, 1, 1, 1))``); kept as given, so that ``repr`` and an exported graph
+    show MXNet's value. Longer pads that differ by side are refused here as by the operator."""
+    if not isinstance(padding, Integral):
+        value = tuple(padding)
+        if (len(value) == 2 * n and len(set(value)) == 1
+                and all(isinstance(v, Integral) for v in value)):
+            return tuple(int(v) for v in value)
+    return _tuple(padding, n, 'padding')
+
+
 def _check_layout(layout, n, cls):
     if layout not in _LAYOUTS[n]:
         raise ValueError("%s: only supports %s layout for now, got %r"
@@ -164,7 +177,7 @@ class _Pooling(HybridBlock):
         if strides is None:
             strides = pool_size
         self._kwargs = {'kernel': pool_size, 'stride': _tuple(strides, n, 'strides'),
-                        'pad': _tuple(padding, n, 'padding'), 'global_pool': global_pool,
+                        'pad': _pool_padding(padding, n), 'global_pool': global_pool,
                         'pool_type': pool_type, 'layout': layout,
                         'pooling_convention': 'full' if ceil_mode else 'valid'}
         if count_include_pad is not None:

@@ -91,6 +91,17 @@ def list_of_inputs_error(fn_name, value, is_input):
     return None
 
 
+def variadic_positional_error(fn_name, index, value, kind):
+    """The error for the value ``value`` at positional place ``index`` of a call of a variadic
+    operator (``concat(a, b, 1)``), which takes only its input arrays (``kind``: ``'an NDArray'``
+    or ``'a Symbol'``) positionally. MXNet 1.9.1 asserts it in both modes ("Positional arguments
+    must have NDArray type"), so a ``TypeAssertionError``; taking the number as ``dim`` eagerly
+    only would make a block that runs eagerly fail once hybridized."""
+    return TypeAssertionError('%s: positional argument %d must be %s (an input), got %r; give '
+                              'attributes by keyword (%s(..., dim=1))'
+                              % (fn_name, index, kind, value, fn_name))
+
+
 def too_many_positional_error(cls, fn_name, free_attrs, args):
     """The TypeError for more positional values than there are attributes left to fill
     (``free_attrs``, in declaration order); for ``x.transpose(1, 0)`` it says that the integers
@@ -212,8 +223,9 @@ def bind_call(cls, args, kwargs, is_input):
     if not_an_array and not pos_inputs and isinstance(args[0], (list, np.ndarray)):
         raise not_an_array
     # 3. the remaining positional arguments are attributes, in declaration order
-    if declared is None and args and list_of_inputs_error(cls.name, args[0], is_input):
-        raise list_of_inputs_error(cls.name, args[0], is_input)
+    if declared is None and args:
+        raise (list_of_inputs_error(cls.name, args[0], is_input)
+               or variadic_positional_error(cls.name, len(pos_inputs), args[0], 'an NDArray'))
     free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if args and declared is not None and is_input(args[0]):
         raise _surplus_arrays_error(cls, pos_inputs, args, is_input)

@@ -68,6 +68,7 @@ and their parameter structs); each operator's docstring names its source. How a 
 instance: :mod:`minigluon.ops.binding` (``bind_call``), ``_make_function`` in
 :mod:`minigluon.ndarray` (``nd.<name>``) and :mod:`minigluon.symbol.creation` (``sym.<name>``).
 """
+import copy
 import difflib
 
 import numpy as np
@@ -314,21 +315,14 @@ def register(cls):
     Raises
     ------
     TypeError
-        ``cls`` is not an :class:`Op` subclass, has no ``name``, or an ``attrs`` value is not an
-        :class:`Attr`.
+        ``cls`` is not an :class:`Op` subclass, its ``name`` is not a non-empty string, its
+        ``aliases`` or ``arguments`` not a tuple of strings, or an ``attrs`` value not an
+        :class:`Attr` (:func:`_check_registrable`); nothing is registered then.
     ValueError
-        A name or alias is already registered to another class.
+        A name or alias is already registered to another class, or is already something else in
+        the ``nd`` / ``sym`` namespaces (``nd.zeros``, ``sym.var``: :data:`NAME_CHECKS`).
     """
-    if not (isinstance(cls, type) and issubclass(cls, Op)):
-        raise TypeError('register: expected a subclass of minigluon.ops.Op, got %r' % (cls,))
-    if not cls.name:
-        raise TypeError('operator class %s has no name: set name = \'<MXNet operator name>\' '
-                        'in the class body' % cls.__name__)
-    for key, spec in cls.attrs.items():
-        if not isinstance(spec, Attr):
-            raise TypeError("%s: attrs[%r] must be an Attr (e.g. Attr('float', %r)), got %r"
-                            % (cls.name, key, spec, spec))
-        spec.name = key
+    _check_registrable(cls)
     names = (cls.name,) + tuple(cls.aliases)
     for n in names:
         if n in OPS and OPS[n] is not cls:
@@ -336,10 +330,47 @@ def register(cls):
                              '(a class defined again, as by running a notebook cell twice, needs '
                              'a new name or a fresh process)' % (n, OPS[n].__name__, cls.__name__))
     for n in names:
+        where = None if n in OPS else next(filter(None, (check(n) for check in NAME_CHECKS)), None)
+        if where:
+            raise ValueError('operator name %r is taken: %s is already something else in minigluon, '
+                             'so it would not call this operator; pick another name' % (n, where))
+    for key, spec in cls.attrs.items():
+        if spec.name not in (None, key):     # one Attr object under two names: give this one its own
+            spec = cls.attrs[key] = copy.copy(spec)
+        spec.name = key
+    for n in names:
         OPS[n] = cls
     for hook in REGISTRATION_HOOKS:
         hook()
     return cls
+
+
+def _check_registrable(cls):
+    """Raise a TypeError unless ``cls`` can be registered: an :class:`Op` subclass whose ``name``
+    is a non-empty string, ``aliases`` a tuple of them (a bare string would register each of its
+    letters), ``arguments`` None or a tuple of strings, and ``attrs`` a dict of :class:`Attr`.
+    Checked before anything is registered, so that a refused class leaves the registry and the
+    ``nd`` / ``sym`` namespaces as they were."""
+    if not (isinstance(cls, type) and issubclass(cls, Op)):
+        raise TypeError('register: expected a subclass of minigluon.ops.Op, got %r' % (cls,))
+    if not cls.name:
+        raise TypeError('operator class %s has no name: set name = \'<MXNet operator name>\' '
+                        'in the class body' % cls.__name__)
+    if not isinstance(cls.name, str):
+        raise TypeError('operator class %s: name must be a string, got %r' % (cls.__name__, cls.name))
+    for field in ('aliases', 'arguments'):
+        value = getattr(cls, field)
+        if field == 'arguments' and value is None:
+            continue
+        if not isinstance(value, (tuple, list)) or not all(isinstance(v, str) and v for v in value):
+            raise TypeError("%s: %s must be a tuple of names, e.g. ('%s',), got %r"
+                            % (cls.name, field, value if isinstance(value, str) else 'data', value))
+    if not isinstance(cls.attrs, dict):
+        raise TypeError('%s: attrs must be a dict of Attr, got %r' % (cls.name, cls.attrs))
+    for key, spec in cls.attrs.items():
+        if not isinstance(spec, Attr):
+            raise TypeError("%s: attrs[%r] must be an Attr (e.g. Attr('float', %r)), got %r"
+                            % (cls.name, key, spec, spec))
 
 
 # Functions run after each registration; ``minigluon/__init__.py`` adds ``nd.refresh`` and
@@ -347,6 +378,10 @@ def register(cls):
 # ``nd`` and ``sym`` functions at once. (The package's own operators are registered before the
 # namespaces exist, which then make all their functions in one pass.)
 REGISTRATION_HOOKS = []
+# Functions asked, before a registration, about each new name: one returns where the name is
+# already used for something else (``'nd.zeros'``), which refuses it; ``minigluon/__init__.py``
+# adds ``nd._taken_name`` and ``sym._taken_name`` beside the hooks above.
+NAME_CHECKS = []
 
 
 def refresh_namespace(module):

@@ -100,6 +100,18 @@ def refresh():
     _ops.registry.refresh_namespace(_sys.modules[__name__])
 
 
+def _taken_name(name):
+    """``'sym.<name>'`` (or ``'sym.contrib.<short>'``...) when ``sym`` already holds something
+    else under the not yet registered operator name ``name`` (``sym.var``, ``sym.load``), else
+    None; :func:`minigluon.ops.register` refuses such a name (``F.<name>`` would not be the
+    operator)."""
+    from minigluon.ndarray._prefixed import taken
+    from minigluon.ndarray import contrib as ndc, image as ndi, linalg as ndl
+    return taken(name, (('sym', globals(), ''), ('sym.contrib', vars(contrib), ndc._PREFIX),
+                        ('sym.linalg', vars(linalg), ndl._PREFIX),
+                        ('sym.image', vars(image), ndi._PREFIX)))
+
+
 from minigluon.symbol import contrib  # noqa: E402,F401
 
 _sys.modules.setdefault('minigluon.sym.contrib', contrib)    # ``import minigluon.sym.contrib``

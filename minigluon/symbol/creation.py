@@ -13,7 +13,8 @@ from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
 from minigluon.ops.binding import (call_signature, input_given_twice_error, list_of_inputs_error,
                                    too_many_inputs_error, too_many_positional_error,
-                                   unused_inputs_error, wrong_mode_error)
+                                   unused_inputs_error, variadic_positional_error,
+                                   wrong_mode_error)
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, accepts_any_attr, INPUT_VAR_INIT, STYPE_TO_FLAG,
                                        json_op_name)
 from minigluon.symbol.symbol import (Symbol, _hidden_key, _Node, new_op_node, resolve_op,
@@ -173,8 +174,7 @@ def _check_variadic_positionals(cls, fn_name, args):
             unpack = list_of_inputs_error(fn_name, value, _is_symbol)
             if unpack:
                 raise unpack
-            raise TypeError('%s: positional argument %d must be a Symbol (an input), got %r; '
-                            'give attributes by keyword' % (fn_name, i, value))
+            raise variadic_positional_error(fn_name, i, value, 'a Symbol')
 
 
 def _create(fn_name, args, kwargs, hint=None, cls=None):

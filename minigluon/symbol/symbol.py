@@ -432,8 +432,10 @@ class Symbol:
         reverse, target_shape, keep_highest`` and fails once hybridized ("Invalid Parameter format
         for keep_highest"); minigluon reads them as the shape, so the block runs the same eagerly
         and hybridized. Other positional arguments (``x.reshape((0, -1), True)``) keep MXNet's
-        meaning."""
-        if args and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
+        meaning. One int stays the ``shape`` value as given (``x.reshape(-1)`` writes ``"shape":
+        "-1"``, as MXNet does)."""
+        if len(args) > 1 and all(isinstance(a, numbers.Integral) and not isinstance(a, bool)
+                                 for a in args):
             args = (tuple(args),)
         return _create('reshape', (self,) + args, kwargs)
 
