@@ -1,0 +1,907 @@
+"""The programs of the tenth trial of public MXNet 1.x Gluon sources (tests/test_wild_scripts_10.py),
+each rewritten in our own words from the source named above it, keeping its calls, shapes and
+idioms. Each program function returns its outputs, gradients and losses as nested dicts of lists.
+
+The test runs this file as it is, on minigluon; tools/gen_wild10_fixtures.py runs the same text
+with the one line ``import minigluon as mx`` switched to ``import mxnet as mx`` (MXNet 1.9.1) and
+records what the functions return in tests/fixtures/wild10/wild10.json.
+"""
+import functools
+import math
+import operator
+import os
+import re
+import tempfile
+
+import numpy as np
+
+import minigluon as mx
+
+autograd, gluon, nd, init = mx.autograd, mx.gluon, mx.nd, mx.init
+nn = gluon.nn
+HybridBlock = gluon.HybridBlock
+
+
+def L(a):
+    """An NDArray as nested lists."""
+    return a.asnumpy().tolist()
+
+
+def _natural(name):
+    return [int(p) if p.isdigit() else p for p in re.split(r'(\d+)', name)]
+
+
+def set_params(block, seed):
+    """Every parameter of ``block`` from ``RandomState(seed)`` uniform in [-0.5, 0.5), names sorted
+    with their numbers as numbers: tests/_wild.py's ``set_params``, with this framework's ``nd``."""
+    rs = np.random.RandomState(seed)
+    for name in sorted(block.collect_params().keys(), key=_natural):
+        p = block.collect_params()[name]
+        p.set_data(nd.array(rs.uniform(-0.5, 0.5, p.shape)))
+
+
+def rnd(seed, *shape):
+    """Seeded data uniform in [-1, 1)."""
+    return nd.array(np.random.RandomState(seed).uniform(-1, 1, shape))
+
+
+def err(e):
+    """An exception as 'Type: first line' (at most 200 characters)."""
+    return '%s: %s' % (type(e).__name__, (str(e).splitlines() or [''])[0][:200])
+
+
+# ---------------------------------------------------------------- 1 Sockeye 2 beam search
+# awslabs/sockeye sockeye/beam_search.py (2.x, MXNet Gluon): UpdateScores, LengthPenalty,
+# BrevityPenalty, CandidateScorer, SortNormalizeAndUpdateFinished, TopK, SortStates, BeamSearch;
+# the model behind it is a toy decoder of our own.
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+STEP_STATE, DECODER_STATE = 'step', 'decoder'
+
+
+class UpdateScores(HybridBlock):
+    def hybrid_forward(self, F, target_dists, finished, inactive, scores_accumulated, lengths, max_lengths,
+                       pad_dist, eos_dist):
+        scores = F.broadcast_add(target_dists, scores_accumulated)
+        pad_dist = F.concat(scores_accumulated, pad_dist)
+        scores = F.where(F.broadcast_logical_or(finished, inactive), pad_dist, scores)
+        lengths = lengths + (1 - finished)
+        below_max_length = lengths < max_lengths
+        scores = F.where(F.broadcast_logical_or(below_max_length, finished), scores, eos_dist + scores)
+        return scores, lengths
+
+
+class LengthPenalty(HybridBlock):
+    def __init__(self, alpha=1.0, beta=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha, self.beta = alpha, beta
+        self.denominator = (self.beta + 1.) ** self.alpha
+
+    def forward(self, lengths):
+        if isinstance(lengths, mx.nd.NDArray) or isinstance(lengths, mx.sym.Symbol):
+            return super().forward(lengths)
+        return self.hybrid_forward(None, lengths)
+
+    def hybrid_forward(self, F, lengths):
+        if self.alpha == 0.0:
+            return 1.0 if F is None else F.ones_like(lengths)
+        numerator = self.beta + lengths if self.beta != 0.0 else lengths
+        numerator = numerator ** self.alpha if self.alpha != 1.0 else numerator
+        return numerator / self.denominator
+
+
+class BrevityPenalty(HybridBlock):
+    def __init__(self, weight=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.weight = weight
+
+    def forward(self, hyp_lengths, reference_lengths):
+        if isinstance(hyp_lengths, mx.nd.NDArray) or isinstance(hyp_lengths, mx.sym.Symbol):
+            return super().forward(hyp_lengths, reference_lengths)
+        return self.hybrid_forward(None, hyp_lengths, reference_lengths)
+
+    def hybrid_forward(self, F, hyp_lengths, reference_lengths):
+        if self.weight == 0.0:
+            return 0.0 if F is None else F.zeros_like(hyp_lengths - reference_lengths)
+        if F is None:
+            log_bp = min(0.0, 1.0 - reference_lengths / hyp_lengths)
+        else:
+            log_bp = F.minimum(F.zeros_like(hyp_lengths), 1.0 - reference_lengths / hyp_lengths)
+        return self.weight * log_bp
+
+
+class CandidateScorer(HybridBlock):
+    def __init__(self, length_penalty_alpha=1.0, length_penalty_beta=0.0, brevity_penalty_weight=0.0, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self._lp = LengthPenalty(alpha=length_penalty_alpha, beta=length_penalty_beta)
+            self._bp = None
+            if brevity_penalty_weight > 0.0:
+                self._bp = BrevityPenalty(weight=brevity_penalty_weight)
+
+    def forward(self, scores, lengths, reference_lengths):
+        if isinstance(scores, mx.nd.NDArray) or isinstance(scores, mx.sym.Symbol):
+            return super().forward(scores, lengths, reference_lengths)
+        return self.hybrid_forward(None, scores, lengths, reference_lengths)
+
+    def hybrid_forward(self, F, scores, lengths, reference_lengths):
+        lp = self._lp(lengths)
+        if self._bp is not None:
+            bp = self._bp(lengths, reference_lengths)
+        elif F is None:
+            bp = 0.0
+        else:
+            bp = F.zeros_like(reference_lengths) if reference_lengths is not None else 0.0
+        return scores / lp - bp
+
+    def unnormalize(self, scores, lengths, reference_lengths):
+        bp = 0.0 if self._bp is None else self._bp(lengths, reference_lengths)
+        return (scores + bp) * self._lp(lengths)
+
+
+class SortNormalizeAndUpdateFinished(HybridBlock):
+    def __init__(self, dtype, pad_id, eos_id, scorer, **kwargs):
+        super().__init__(**kwargs)
+        self.dtype, self.pad_id, self.eos_id, self._scorer = dtype, pad_id, eos_id, scorer
+
+    def hybrid_forward(self, F, best_hyp_indices, best_word_indices, finished, scores_accumulated, lengths,
+                       reference_lengths):
+        finished = F.take(finished, best_hyp_indices)
+        lengths = F.take(lengths, best_hyp_indices)
+        reference_lengths = F.take(reference_lengths, best_hyp_indices)
+        all_finished = F.broadcast_logical_or(best_word_indices == self.pad_id, best_word_indices == self.eos_id)
+        newly_finished = F.broadcast_logical_xor(all_finished, finished)
+        scores_accumulated = F.where(newly_finished,
+                                     self._scorer(scores_accumulated, F.cast(F.expand_dims(lengths, axis=1), self.dtype),
+                                                  reference_lengths),
+                                     scores_accumulated)
+        finished = F.broadcast_logical_or(best_word_indices == self.pad_id, best_word_indices == self.eos_id)
+        return finished, scores_accumulated, lengths, reference_lengths
+
+
+class TopK(HybridBlock):
+    def __init__(self, k, **kwargs):
+        super().__init__(**kwargs)
+        self.k = k
+
+    def forward(self, scores, offset):
+        vocab_size = scores.shape[1]
+        batch_size = int(offset.shape[-1] / self.k)
+        batchwise_scores = scores.reshape(shape=(batch_size, self.k * vocab_size))
+        indices, values = super().forward(batchwise_scores)
+        best_hyp_indices, best_word_indices = mx.nd.unravel_index(indices, shape=(batch_size * self.k, vocab_size))
+        if batch_size > 1:
+            best_hyp_indices += offset
+        return best_hyp_indices, best_word_indices, values
+
+    def hybrid_forward(self, F, scores):
+        values, indices = F.topk(scores, axis=1, k=self.k, ret_typ='both', is_ascend=True)
+        return F.reshape(F.cast(indices, 'int32'), shape=(-1,)), F.reshape(values, shape=(-1, 1))
+
+
+class SortStates(HybridBlock):
+    def __init__(self, state_structure, prefix):
+        HybridBlock.__init__(self, prefix=prefix)
+        self.flat_structure = functools.reduce(operator.add, state_structure)
+
+    def hybrid_forward(self, F, best_hyp_indices, *states):
+        sorted_states = []
+        for state, state_format in zip(states, self.flat_structure):
+            sorted_states.append(F.take(state, best_hyp_indices))
+        return sorted_states
+
+
+class ToyTranslator(gluon.Block):
+    """A one-state recurrent decoder over an embedding (ours): the 'model' beam search drives."""
+
+    def __init__(self, vocab, hidden, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.embed = nn.Embedding(vocab, hidden)
+            self.out = nn.Dense(vocab, flatten=False, in_units=hidden)
+
+    def state_structure(self):
+        return [DECODER_STATE]
+
+    def encode_and_initialize(self, source, source_length, beam_size):
+        h = self.embed(source).mean(axis=1)
+        est = nd.cast(source_length, 'float32').reshape((-1, 1)) * 1.5
+        return [h], est.repeat(repeats=beam_size, axis=0)
+
+    def decode_step(self, step_input, states):
+        h = nd.tanh(self.embed(step_input) + states[0])
+        logits = self.out(h)
+        return -logits.log_softmax(axis=-1), [h]
+
+
+class BeamSearch(gluon.Block):
+    def __init__(self, beam_size, dtype, bos_id, eos_id, output_vocab_size, scorer, model):
+        super().__init__(prefix='beam_search_')
+        self.beam_size, self.dtype, self.bos_id, self.eos_id = beam_size, dtype, bos_id, eos_id
+        self.output_vocab_size, self._model = output_vocab_size, model
+        with self.name_scope():
+            self._sort_states = SortStates(state_structure=[model.state_structure()], prefix='sort_states_')
+            self._update_scores = UpdateScores(prefix='update_scores_')
+            self._scorer = scorer
+            self._sort_norm_and_update_finished = SortNormalizeAndUpdateFinished(
+                prefix='sort_norm_and_update_finished_', dtype=self.dtype, pad_id=PAD_ID, eos_id=eos_id, scorer=scorer)
+            self._top = TopK(self.beam_size)
+
+    def forward(self, source, source_length, max_output_lengths):
+        batch_size = source.shape[0]
+        max_iterations = max_output_lengths.max().asscalar()
+        best_word_indices = mx.nd.full((batch_size * self.beam_size,), val=self.bos_id, dtype='int32')
+        offset = mx.nd.repeat(mx.nd.arange(0, batch_size * self.beam_size, self.beam_size, dtype='int32'),
+                              self.beam_size)
+        batch_indices = mx.nd.arange(0, batch_size * self.beam_size, self.beam_size, dtype='int32')
+        first_step_mask = mx.nd.full((batch_size * self.beam_size, 1), val=np.inf, dtype=self.dtype)
+        first_step_mask[batch_indices] = 1.0
+        pad_dist = mx.nd.full((batch_size * self.beam_size, self.output_vocab_size - 1), val=np.inf, dtype=self.dtype)
+        eos_dist = mx.nd.full((batch_size * self.beam_size, self.output_vocab_size), val=np.inf, dtype=self.dtype)
+        eos_dist[:, EOS_ID] = 0
+        best_hyp_indices_list, best_word_indices_list = [], []
+        lengths = mx.nd.zeros((batch_size * self.beam_size,), dtype='int32')
+        finished = mx.nd.zeros((batch_size * self.beam_size,), dtype='int32')
+        max_output_lengths = mx.nd.repeat(max_output_lengths, self.beam_size)
+        scores_accumulated = mx.nd.zeros((batch_size * self.beam_size, 1), dtype=self.dtype)
+        model_states, estimated_reference_lengths = self._model.encode_and_initialize(source, source_length,
+                                                                                      self.beam_size)
+        model_states = [s.repeat(repeats=self.beam_size, axis=0) for s in model_states]
+        inactive = mx.nd.zeros((batch_size * self.beam_size), dtype='int32')
+        t = 1
+        for t in range(1, max_iterations + 1):
+            target_dists, model_states = self._model.decode_step(best_word_indices, model_states)
+            scores, lengths = self._update_scores(target_dists, finished, inactive, scores_accumulated, lengths,
+                                                  max_output_lengths, pad_dist, eos_dist)
+            if t == 1:
+                scores *= first_step_mask
+            best_hyp_indices, best_word_indices, scores_accumulated = self._top(scores, offset)
+            finished, scores_accumulated, lengths, estimated_reference_lengths = self._sort_norm_and_update_finished(
+                best_hyp_indices, best_word_indices, finished, scores_accumulated, lengths,
+                estimated_reference_lengths)
+            best_hyp_indices_list.append(best_hyp_indices)
+            best_word_indices_list.append(best_word_indices)
+            if finished.sum().asscalar() == batch_size * self.beam_size:
+                break
+            model_states = self._sort_states(best_hyp_indices, *model_states)
+        folded = scores_accumulated.reshape((batch_size, self.beam_size * scores_accumulated.shape[-1]))
+        indices = mx.nd.cast(mx.nd.argsort(folded.astype('float32'), axis=1), dtype='int32').reshape((-1,))
+        best_hyp_indices, _ = mx.nd.unravel_index(indices, scores_accumulated.shape) + offset
+        scores_accumulated = scores_accumulated.take(best_hyp_indices)
+        best_hyp_indices_list.append(best_hyp_indices)
+        lengths = lengths.take(best_hyp_indices)
+        all_best_hyp_indices = mx.nd.stack(*best_hyp_indices_list, axis=1)
+        all_best_word_indices = mx.nd.stack(*best_word_indices_list, axis=1)
+        return (all_best_hyp_indices.asnumpy(), all_best_word_indices.asnumpy(), scores_accumulated.asnumpy(),
+                lengths.asnumpy().astype('int32'), estimated_reference_lengths.asnumpy(), t)
+
+
+def sockeye_beam():
+    """Beam search (beam 3, two sentences) over a toy decoder, eager and with the search's
+    HybridBlocks hybridized: the chosen hypotheses and words per step, the normalized scores and
+    lengths; the scorer called on Python floats (its ``forward`` bypasses the graph) and on arrays;
+    a TopK step on its own (``unravel_index`` unpacked and offset in place)."""
+    res = {}
+    model = ToyTranslator(9, 6, prefix='toy_')
+    model.initialize()
+    set_params(model, 31)
+    source = nd.array([[4, 5, 6, 7], [8, 5, 4, 0]], dtype='int32')
+    source_length = nd.array([4, 3], dtype='int32')
+    for hyb in (False, True):
+        scorer = CandidateScorer(1.0, 0.5, 0.2)
+        bs = BeamSearch(3, 'float32', BOS_ID, EOS_ID, 9, scorer, model)
+        if hyb:
+            bs.hybridize()
+        hyps, words, scores, lengths, ref, steps = bs(source, source_length, nd.array([4, 6], dtype='int32'))
+        res['hybrid' if hyb else 'eager'] = {
+            'hyps': hyps.tolist(), 'words': words.tolist(), 'scores': scores.tolist(),
+            'lengths': lengths.tolist(), 'ref': ref.tolist(), 'steps': int(steps),
+            'words_dtype': str(words.dtype), 'hyps_dtype': str(hyps.dtype)}
+    scorer = CandidateScorer(1.0, 0.5, 0.2)
+    res['scalar_score'] = scorer(1.5, 3, 4)
+    res['scalar_unnormalize'] = scorer.unnormalize(res['scalar_score'], 3, 4)
+    arr = scorer(nd.array([[1.5], [2.0]]), nd.array([[3.0], [5.0]]), nd.array([[4.0], [4.0]]))
+    res['array_score'] = L(arr)
+    res['lp_zero'] = LengthPenalty(alpha=0.0)(3)
+    top = TopK(2)
+    top.hybridize()
+    h, w, v = top(rnd(32, 4, 5), nd.array([0, 0, 2, 2], dtype='int32'))
+    res['topk'] = {'hyps': L(h), 'words': L(w), 'values': L(v), 'dtype': str(h.dtype)}
+    return res
+
+
+# ---------------------------------------------------------------- 2 Sockeye 1.x layers
+# awslabs/sockeye sockeye/layers.py (1.18 era): LayerNormalization and LHUC reading their
+# parameters from ``**params``, split_heads / combine_heads / broadcast_to_heads by reshape codes,
+# DotAttentionCell, MultiHeadSelfAttention (with a decoder cache), MultiHeadAttention,
+# WeightNormalization and OutputLayer over Symbol variables, LengthRatio's masked average.
+LHUC_NAME = 'lhuc'
+
+
+class LayerNormalization(nn.HybridBlock):
+    def __init__(self, prefix='layernorm', scale=None, shift=None, scale_init=1.0, shift_init=0.0, eps=1e-06):
+        super().__init__(prefix=prefix)
+        self.eps = eps
+        self.scale = scale
+        if self.scale is None:
+            with self.name_scope():
+                self.scale = self.params.get('_gamma', init=mx.init.Constant(value=scale_init),
+                                             allow_deferred_init=True)
+        self.shift = shift
+        if self.shift is None:
+            with self.name_scope():
+                self.shift = self.params.get('_beta', init=mx.init.Constant(value=shift_init),
+                                             allow_deferred_init=True)
+
+    def hybrid_forward(self, F, data, **params):
+        scale = self.scale if isinstance(self.scale, mx.sym.Symbol) else params['scale']
+        shift = self.shift if isinstance(self.shift, mx.sym.Symbol) else params['shift']
+        return F.LayerNorm(data=data, gamma=scale, beta=shift, axis=-1, eps=self.eps, output_mean_var=False)
+
+
+class LHUC(HybridBlock):
+    def __init__(self, num_hidden, weight=None, prefix=''):
+        super().__init__(prefix=prefix)
+        self.num_hidden, self.weight = num_hidden, weight
+        if self.weight is None:
+            with self.name_scope():
+                self.lhuc = self.params.get(LHUC_NAME, shape=(num_hidden,), init=mx.init.Uniform(0.1))
+
+    def hybrid_forward(self, F, inputs, **params):
+        weight = self.weight if isinstance(self.weight, mx.sym.Symbol) else params[LHUC_NAME]
+        weight_vector = 2 * F.Activation(data=weight, act_type='sigmoid')
+        return F.broadcast_mul(weight_vector, inputs)
+
+
+class WeightNormalization:
+    def __init__(self, weight, num_hidden, ndim=2, prefix=''):
+        self.prefix, self.weight, self.num_hidden = prefix, weight, num_hidden
+        self.scale = mx.sym.Variable('%swn_scale' % prefix, shape=tuple([num_hidden] + [1] * (ndim - 1)),
+                                     init=mx.init.Constant(value=1.0))
+
+    def __call__(self, weight=None, scale=None):
+        if weight is None and scale is None:
+            return mx.sym.broadcast_mul(lhs=mx.sym.L2Normalization(self.weight, mode='instance'),
+                                        rhs=self.scale, name='%swn_scale' % self.prefix)
+        assert isinstance(weight, mx.nd.NDArray)
+        assert isinstance(scale, mx.nd.NDArray)
+        return mx.nd.broadcast_mul(lhs=mx.nd.L2Normalization(weight, mode='instance'), rhs=scale)
+
+
+class OutputLayer:
+    def __init__(self, hidden_size, vocab_size, weight, weight_normalization, prefix='target_output_',
+                 name='logits'):
+        self.vocab_size, self.prefix, self.name = vocab_size, prefix, name
+        self.w = mx.sym.Variable('%sweight' % self.prefix, shape=(vocab_size, hidden_size), dtype='float32') \
+            if weight is None else weight
+        self.weight_normalization = weight_normalization
+        if weight_normalization:
+            self.weight_norm = WeightNormalization(self.w, num_hidden=vocab_size, ndim=2, prefix=self.prefix)
+            self.w = self.weight_norm()
+        self.b = mx.sym.Variable('%sbias' % self.prefix)
+
+    def __call__(self, hidden, weight=None, bias=None):
+        if isinstance(hidden, mx.sym.Symbol):
+            return mx.sym.FullyConnected(data=hidden, num_hidden=self.vocab_size, weight=self.w, bias=self.b,
+                                         flatten=False, name=self.name)
+        return mx.nd.FullyConnected(data=hidden, num_hidden=bias.shape[0], weight=weight, bias=bias, flatten=False)
+
+
+class LengthRatio:
+    def __init__(self, hidden_size, num_layers, prefix='length_ratio_'):
+        self.prefix, self.num_layers, self.hidden_size = prefix, num_layers, hidden_size
+        self.layers = [nn.Dense(units=hidden_size, activation='tanh', flatten=False, prefix=prefix + 'dense%d_' % l)
+                       for l in range(num_layers - 1)]
+        self.layers.append(nn.Dense(units=1, activation='softrelu', flatten=False,
+                                    prefix=prefix + 'dense%d_' % (num_layers - 1)))
+
+    def __call__(self, source_encoded, source_encoded_length):
+        data = LengthRatio.average_sources(source_encoded, source_encoded_length)
+        for layer in self.layers:
+            data = layer(data)
+        return data
+
+    @staticmethod
+    def average_sources(source_encoded, source_encoded_length):
+        source_masked = mx.sym.SequenceMask(data=source_encoded, axis=1, sequence_length=source_encoded_length,
+                                            use_sequence_length=True, value=0.)
+        return mx.sym.broadcast_div(mx.sym.sum(source_masked, axis=1, keepdims=False),
+                                    mx.sym.reshape(source_encoded_length, shape=(-1, 1)))
+
+
+def split_heads(F, x, depth_per_head, heads):
+    x = F.reshape(x, shape=(0, -1, heads, depth_per_head))
+    x = F.transpose(x, axes=(0, 2, 1, 3))
+    return F.reshape(x, shape=(-3, -1, depth_per_head))
+
+
+def combine_heads(F, x, depth_per_head, heads):
+    x = F.reshape(x, shape=(-4, -1, heads, 0, depth_per_head))
+    x = F.transpose(x, axes=(0, 2, 1, 3))
+    return F.reshape(x, shape=(-1, 0, depth_per_head * heads))
+
+
+def broadcast_to_heads(F, x, num_heads, ndim, fold_heads=True):
+    dims = [0] * (ndim - 1)
+    x = F.expand_dims(x, axis=1)
+    x = F.broadcast_to(x, shape=[0, num_heads] + dims)
+    return F.reshape(x, shape=[-3] + dims) if fold_heads else x
+
+
+class DotAttentionCell(HybridBlock):
+    def __init__(self, dropout=0.0, prefix=''):
+        super().__init__(prefix=prefix)
+        self.dropout = dropout
+
+    def hybrid_forward(self, F, queries, keys, values, lengths=None, bias=None):
+        logits = F.batch_dot(lhs=queries, rhs=keys, transpose_b=True)
+        if lengths is not None:
+            logits = F.transpose(logits, axes=(2, 0, 1))
+            logits = F.SequenceMask(logits, use_sequence_length=True, sequence_length=lengths, value=-99999999.)
+            logits = F.transpose(data=logits, axes=(1, 2, 0))
+        if bias is not None:
+            logits = F.broadcast_add(logits, bias)
+        probs = F.softmax(logits, axis=-1)
+        probs = F.Dropout(probs, p=self.dropout) if self.dropout > 0.0 else probs
+        return F.batch_dot(lhs=probs, rhs=values)
+
+
+class MultiHeadAttentionBase(HybridBlock):
+    def __init__(self, prefix, depth_att=512, heads=8, depth_out=512, dropout=0.0):
+        super().__init__(prefix=prefix)
+        self.depth, self.heads, self.depth_out = depth_att, heads, depth_out
+        self.depth_per_head = self.depth // self.heads
+        with self.name_scope():
+            self.dot_att = DotAttentionCell(dropout=dropout, prefix='dot_att')
+            self.ff_out = nn.Dense(units=depth_out, flatten=False, use_bias=False, prefix='h2o_')
+
+    def _attend(self, F, queries, keys, values, lengths=None, bias=None):
+        queries = queries * (self.depth_per_head ** -0.5)
+        queries = split_heads(F, queries, self.depth_per_head, self.heads)
+        keys = split_heads(F, keys, self.depth_per_head, self.heads)
+        values = split_heads(F, values, self.depth_per_head, self.heads)
+        lengths = broadcast_to_heads(F, lengths, self.heads, ndim=1, fold_heads=True) if lengths is not None else lengths
+        contexts = self.dot_att(queries, keys, values, lengths, bias)
+        contexts = combine_heads(F, contexts, self.depth_per_head, self.heads)
+        return self.ff_out(contexts)
+
+
+class MultiHeadSelfAttention(MultiHeadAttentionBase):
+    def __init__(self, prefix, depth_att=512, heads=8, depth_out=512, dropout=0.0):
+        super().__init__(prefix, depth_att, heads, depth_out, dropout)
+        with self.name_scope():
+            self.ff_in = nn.Dense(units=depth_att * 3, flatten=False, use_bias=False, prefix='i2h_')
+
+    def hybrid_forward(self, F, inputs, input_lengths=None, bias=None, cache=None):
+        combined = self.ff_in(inputs)
+        queries, keys, values = F.split(combined, num_outputs=3, axis=2)
+        if cache is not None:
+            keys = cache['k'] = keys if cache['k'] is None else F.concat(cache['k'], keys, dim=1)
+            values = cache['v'] = values if cache['v'] is None else F.concat(cache['v'], values, dim=1)
+        return self._attend(F, queries, keys, values, lengths=input_lengths, bias=bias)
+
+
+class MultiHeadAttention(MultiHeadAttentionBase):
+    def __init__(self, prefix, depth_att=512, heads=8, depth_out=512, dropout=0.0):
+        super().__init__(prefix, depth_att, heads, depth_out, dropout)
+        with self.name_scope():
+            self.ff_q = nn.Dense(units=depth_att, flatten=False, use_bias=False, prefix='q2h_')
+            self.ff_k = nn.Dense(units=depth_att, flatten=False, use_bias=False, prefix='k2h_')
+            self.ff_v = nn.Dense(units=depth_att, flatten=False, use_bias=False, prefix='v2h_')
+
+    def hybrid_forward(self, F, queries, memory, memory_lengths=None, bias=None):
+        return self._attend(F, self.ff_q(queries), self.ff_k(memory), self.ff_v(memory), bias=bias,
+                            lengths=memory_lengths)
+
+
+def sockeye_layers():
+    """The attention layers eager and hybridized (lengths masking; a causal bias; self-attention
+    stepped with a key/value cache), LayerNormalization and LHUC (parameters passed as
+    ``**params`` under their attribute names), and the Symbol-level OutputLayer with weight
+    normalization and LengthRatio wrapped in SymbolBlocks, checked against their NDArray twins."""
+    res = {}
+    x = rnd(41, 2, 4, 8)
+    mem = rnd(42, 2, 5, 8)
+    lengths = nd.array([3, 4])
+    mem_lengths = nd.array([5, 2])
+    causal = nd.array(np.triu(np.full((4, 4), -99999999.), k=1)).expand_dims(0)
+    for hyb in (False, True):
+        selfatt = MultiHeadSelfAttention('att_self_', depth_att=8, heads=2, depth_out=8)
+        encatt = MultiHeadAttention('att_enc_', depth_att=8, heads=2, depth_out=6)
+        ln = LayerNormalization(prefix='ln_')
+        lhuc = LHUC(6, prefix='lhuc_')
+        blocks = (selfatt, encatt, ln, lhuc)
+        for b in blocks:
+            b.initialize()
+        # settle deferred shapes eagerly, then give every parameter its value
+        selfatt(x, lengths)
+        ln(encatt(x, mem, mem_lengths))
+        for i, b in enumerate(blocks):
+            set_params(b, 43 + i)
+            if hyb:
+                b.hybridize()
+        x.attach_grad()
+        r = {}
+        with autograd.record():
+            a = selfatt(x, lengths)
+            try:      # the cached graph was built for (inputs, lengths): None there, a bias added
+                c = selfatt(x, None, causal)
+            except ValueError as e:
+                r['structure_error'] = err(e)
+                c = a
+            e = encatt(a, mem, mem_lengths)
+            y = lhuc(ln(e))
+            loss = (y * rnd(47, *y.shape)).sum() + (c * rnd(48, *c.shape)).sum()
+        loss.backward()
+        r.update({'a': L(a), 'c': L(c), 'y': L(y), 'xgrad': L(x.grad),
+             'ff_in_grad': L(selfatt.ff_in.weight.grad()), 'ln_names': sorted(ln.collect_params().keys()),
+             'lhuc_grad': L(lhuc.lhuc.grad()), 'scale_grad': L(ln.scale.grad())})
+        res['hybrid' if hyb else 'eager'] = r
+        if not hyb:
+            eager_selfatt = selfatt
+    # a decoder stepping self-attention one position at a time with a cache: a dict input is
+    # refused once hybridized
+    try:
+        selfatt(x[:, 0:1], None, None, {'k': None, 'v': None})
+    except ValueError as e:
+        res['hybrid_cache_error'] = err(e)
+    cache = {'k': None, 'v': None}
+    steps = []
+    for t in range(3):
+        steps.append(L(eager_selfatt(x[:, t:t + 1], None, None, cache)))
+    res['cached_steps'] = steps
+    res['cache_shape'] = list(cache['k'].shape)
+    # the Symbol-level output layer with weight normalization
+    hidden = mx.sym.Variable('hidden')
+    out = OutputLayer(8, 5, None, True, prefix='out_')
+    logits = out(hidden)
+    res['out_args'] = logits.list_arguments()
+    blk = gluon.SymbolBlock(logits, [hidden])
+    blk.initialize()
+    h = rnd(49, 2, 3, 8)
+    blk(h)
+    set_params(blk, 50)
+    prm = blk.collect_params()
+    hh = h.copy()
+    hh.attach_grad()
+    with autograd.record():
+        z = blk(hh)
+        zl = (z * rnd(51, *z.shape)).sum()
+    zl.backward()
+    wn = out.weight_norm(weight=prm['out_weight'].data(), scale=prm['out_wn_scale'].data())
+    res['logits'] = L(z)
+    res['logits_nd'] = L(out(h, weight=wn, bias=prm['out_bias'].data()))
+    res['wn_scale_grad'] = L(prm['out_wn_scale'].grad())
+    res['wn_scale_shape'] = list(prm['out_wn_scale'].shape)
+    # LengthRatio over a masked average of the encoded source
+    enc = mx.sym.Variable('enc')
+    enc_len = mx.sym.Variable('enc_len')
+    ratio = LengthRatio(8, 2)(enc, enc_len)
+    rblk = gluon.SymbolBlock(ratio, [enc, enc_len])
+    rblk.initialize()
+    src = rnd(52, 2, 5, 8)
+    rblk(src, nd.array([5, 2]))
+    set_params(rblk, 53)
+    res['ratio'] = L(rblk(src, nd.array([5, 2])))
+    res['ratio_names'] = sorted(rblk.collect_params().keys())
+    return res
+
+
+# ---------------------------------------------------------------- 3 GluonNLP ELMo character encoder
+# dmlc/gluon-nlp src/gluonnlp/initializer/initializer.py (HighwayBias), model/highway.py,
+# model/convolutional_encoder.py, model/elmo.py (ELMoCharacterEncoder), model/lstmpcellwithclip.py.
+@mx.init.register
+class HighwayBias(mx.init.Initializer):
+    def __init__(self, nonlinear_transform_bias=0.0, transform_gate_bias=-2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.nonlinear_transform_bias = nonlinear_transform_bias
+        self.transform_gate_bias = transform_gate_bias
+
+    def _init_weight(self, name, arr):
+        arr[:int(arr.shape[0] / 2)] = self.nonlinear_transform_bias
+        arr[int(arr.shape[0] / 2):] = self.transform_gate_bias
+
+
+class Highway(HybridBlock):
+    def __init__(self, input_size, num_layers, activation='relu',
+                 highway_bias=HighwayBias(nonlinear_transform_bias=0.0, transform_gate_bias=-2.0), **kwargs):
+        super().__init__(**kwargs)
+        self._input_size, self._num_layers = input_size, num_layers
+        with self.name_scope():
+            self.hnet = nn.HybridSequential()
+            with self.hnet.name_scope():
+                for _ in range(self._num_layers):
+                    self.hnet.add(nn.Dense(units=self._input_size * 2, in_units=self._input_size,
+                                           bias_initializer=highway_bias, use_bias=True, flatten=False))
+            self._activation = nn.Activation(activation)
+
+    def hybrid_forward(self, F, inputs, **kwargs):
+        current_input = inputs
+        for layer in self.hnet:
+            projected_input = layer(current_input)
+            linear_transform = current_input
+            nonlinear_transform, transform_gate = projected_input.split(num_outputs=2, axis=-1)
+            nonlinear_transform = self._activation(nonlinear_transform)
+            transform_gate = transform_gate.sigmoid()
+            current_input = (1 - transform_gate) * linear_transform + transform_gate * nonlinear_transform
+        return current_input
+
+
+class ConvolutionalEncoder(HybridBlock):
+    def __init__(self, embed_size=15, num_filters=(25, 50, 75, 100, 125, 150), ngram_filter_sizes=(1, 2, 3, 4, 5, 6),
+                 conv_layer_activation='tanh', num_highway=1, highway_layer_activation='relu',
+                 highway_bias=HighwayBias(nonlinear_transform_bias=0.0, transform_gate_bias=-2.0),
+                 output_size=None, **kwargs):
+        super().__init__(**kwargs)
+        self._embed_size, self._num_filters = embed_size, num_filters
+        self._ngram_filter_sizes, self._num_highway, self._output_size = ngram_filter_sizes, num_highway, output_size
+        with self.name_scope():
+            self._convs = gluon.contrib.nn.HybridConcurrent()
+            maxpool_output_size = 0
+            with self._convs.name_scope():
+                for num_filter, ngram_size in zip(self._num_filters, self._ngram_filter_sizes):
+                    seq = nn.HybridSequential()
+                    seq.add(nn.Conv1D(in_channels=self._embed_size, channels=num_filter, kernel_size=ngram_size,
+                                      use_bias=True))
+                    seq.add(gluon.nn.HybridLambda(lambda F, x: F.max(x, axis=2)))
+                    if conv_layer_activation is not None:
+                        seq.add(nn.Activation(conv_layer_activation))
+                    self._convs.add(seq)
+                    maxpool_output_size += num_filter
+            if self._num_highway:
+                self._highways = Highway(maxpool_output_size, self._num_highway, activation=highway_layer_activation,
+                                         highway_bias=highway_bias)
+            else:
+                self._highways = None
+            if self._output_size:
+                self._projection = nn.Dense(in_units=maxpool_output_size, units=self._output_size, use_bias=True)
+            else:
+                self._projection = None
+                self._output_size = maxpool_output_size
+
+    def hybrid_forward(self, F, inputs, mask=None):
+        if mask is not None:
+            inputs = F.broadcast_mul(inputs, mask.expand_dims(-1))
+        inputs = F.transpose(inputs, axes=(1, 2, 0))
+        output = self._convs(inputs)
+        if self._highways:
+            output = self._highways(output)
+        if self._projection:
+            output = self._projection(output)
+        return output
+
+
+class ELMoCharacterEncoder(HybridBlock):
+    def __init__(self, output_size, filters, char_embed_size, num_highway, conv_layer_activation,
+                 max_chars_per_token, char_vocab_size, **kwargs):
+        super().__init__(**kwargs)
+        self._output_size, self._char_embed_size, self._filters = output_size, char_embed_size, filters
+        ngram_filter_sizes = [width for width, _ in filters]
+        num_filters = [num for _, num in filters]
+        self._max_chars_per_token = max_chars_per_token
+        with self.name_scope():
+            self._char_embedding = gluon.nn.Embedding(char_vocab_size, self._char_embed_size)
+            self._convolutions = ConvolutionalEncoder(
+                embed_size=self._char_embed_size, num_filters=tuple(num_filters),
+                ngram_filter_sizes=tuple(ngram_filter_sizes), conv_layer_activation=conv_layer_activation,
+                num_highway=num_highway,
+                highway_bias=HighwayBias(nonlinear_transform_bias=0.0, transform_gate_bias=1.0),
+                output_size=self._output_size)
+
+    def hybrid_forward(self, F, inputs):
+        character_embedding = self._char_embedding(inputs.reshape((-1, self._max_chars_per_token)))
+        character_embedding = F.transpose(character_embedding, axes=(1, 0, 2))
+        token_embedding = self._convolutions(character_embedding)
+        out_shape_ref = inputs.slice_axis(axis=-1, begin=0, end=1)
+        out_shape_ref = out_shape_ref.broadcast_axes(axis=(2,), size=(self._output_size))
+        return token_embedding.reshape_like(out_shape_ref)
+
+
+class LSTMPCellWithClip(gluon.contrib.rnn.LSTMPCell):
+    def __init__(self, hidden_size, projection_size, i2h_weight_initializer=None, h2h_weight_initializer=None,
+                 h2r_weight_initializer=None, i2h_bias_initializer='zeros', h2h_bias_initializer='zeros',
+                 input_size=0, cell_clip=None, projection_clip=None, prefix=None, params=None):
+        super().__init__(hidden_size, projection_size, i2h_weight_initializer, h2h_weight_initializer,
+                         h2r_weight_initializer, i2h_bias_initializer, h2h_bias_initializer, input_size,
+                         prefix=prefix, params=params)
+        self._cell_clip, self._projection_clip = cell_clip, projection_clip
+
+    def hybrid_forward(self, F, inputs, states, i2h_weight, h2h_weight, h2r_weight, i2h_bias, h2h_bias):
+        prefix = 't%d_' % self._counter
+        i2h = F.FullyConnected(data=inputs, weight=i2h_weight, bias=i2h_bias, num_hidden=self._hidden_size * 4,
+                               name=prefix + 'i2h')
+        h2h = F.FullyConnected(data=states[0], weight=h2h_weight, bias=h2h_bias, num_hidden=self._hidden_size * 4,
+                               name=prefix + 'h2h')
+        gates = i2h + h2h
+        slice_gates = F.SliceChannel(gates, num_outputs=4, name=prefix + 'slice')
+        in_gate = F.Activation(slice_gates[0], act_type='sigmoid', name=prefix + 'i')
+        forget_gate = F.Activation(slice_gates[1], act_type='sigmoid', name=prefix + 'f')
+        in_transform = F.Activation(slice_gates[2], act_type='tanh', name=prefix + 'c')
+        out_gate = F.Activation(slice_gates[3], act_type='sigmoid', name=prefix + 'o')
+        next_c = F._internal._plus(forget_gate * states[1], in_gate * in_transform, name=prefix + 'state')
+        if self._cell_clip is not None:
+            next_c = next_c.clip(-self._cell_clip, self._cell_clip)
+        hidden = F._internal._mul(out_gate, F.Activation(next_c, act_type='tanh'), name=prefix + 'hidden')
+        next_r = F.FullyConnected(data=hidden, num_hidden=self._projection_size, weight=h2r_weight, no_bias=True,
+                                  name=prefix + 'out')
+        if self._projection_clip is not None:
+            next_r = next_r.clip(-self._projection_clip, self._projection_clip)
+        return next_r, [next_r, next_c]
+
+
+def elmo_char():
+    """The ELMo character encoder (a registered HighwayBias initializer given as a Dense
+    bias_initializer, convolutions in a HybridConcurrent of HybridLambda max-pools, the highway
+    gate, ``broadcast_axes`` with an int size and ``reshape_like``) eager and hybridized and
+    exported; then an LSTMP cell with clipping, unrolled over its output."""
+    res = {}
+    chars = nd.array(np.random.RandomState(61).randint(0, 12, (2, 3, 7)))
+    for hyb in (False, True):
+        enc = ELMoCharacterEncoder(5, [[1, 4], [2, 3], [3, 5]], 6, 1, 'relu', 7, 12, prefix='elmo_')
+        enc.initialize()
+        out = {'highway_bias_init': L(enc._convolutions._highways.hnet[0].bias.data()),
+               'names': sorted(enc.collect_params().keys())}
+        enc(chars)
+        set_params(enc, 62)
+        if hyb:
+            enc.hybridize()
+        with autograd.record():
+            y = enc(chars)
+            loss = (y * rnd(63, *y.shape)).sum()
+        loss.backward()
+        out.update({'y': L(y), 'embed_grad': L(enc._char_embedding.weight.grad()),
+                    'proj_grad': L(enc._convolutions._projection.weight.grad())})
+        if hyb:
+            path = os.path.join(tempfile.mkdtemp(), 'elmo')
+            enc.export(path)
+            blk = gluon.SymbolBlock.imports(path + '-symbol.json', ['data'], path + '-0000.params')
+            out['imported'] = L(blk(chars))
+        res['hybrid' if hyb else 'eager'] = out
+    # the masked form of the encoder on its own (TNC input, a (T, N) mask)
+    conv = ConvolutionalEncoder(embed_size=4, num_filters=(3, 2), ngram_filter_sizes=(1, 2), num_highway=2,
+                                output_size=None, prefix='conv_')
+    conv.initialize()
+    set_params(conv, 64)
+    tnc = rnd(65, 5, 2, 4)
+    mask = nd.array([[1, 1], [1, 1], [1, 0], [1, 0], [0, 0]])
+    res['masked'] = L(conv(tnc, mask))
+    conv.hybridize()
+    res['masked_hybrid'] = L(conv(tnc, mask))
+    # the LSTMP cell with clipping
+    cell = LSTMPCellWithClip(6, 3, input_size=5, cell_clip=0.3, projection_clip=0.2, prefix='lstmp_')
+    cell.initialize()
+    set_params(cell, 66)
+    seq = rnd(67, 2, 4, 5)
+    seq.attach_grad()
+    with autograd.record():
+        outs, states = cell.unroll(4, seq, begin_state=cell.begin_state(batch_size=2), layout='NTC',
+                                   merge_outputs=True)
+        loss = (outs * rnd(68, *outs.shape)).sum() + states[1].sum()
+    loss.backward()
+    res['lstmp'] = {'outs': L(outs), 'c': L(states[1]), 'grad': L(seq.grad), 'counter': cell._counter,
+                    'names': sorted(cell.collect_params().keys())}
+    return res
+
+
+# ---------------------------------------------------------------- 4 GluonNLP sampled softmax / NCE
+# dmlc/gluon-nlp src/gluonnlp/model/sampled_block.py: _SampledDenseHelper, _SampledDense, NCEDense,
+# ISDense (dense gradients: sparse storage is out of minigluon's scope), the candidates' expected
+# counts from nd.contrib.rand_zipfian, and a test-time Dense sharing the decoder's parameters.
+class _SampledDenseHelper(HybridBlock):
+    def __init__(self, num_classes, num_sampled, in_unit, remove_accidental_hits, sparse_label, prefix=None,
+                 params=None):
+        super().__init__(prefix=prefix, params=params)
+        self._num_classes, self._num_sampled, self._in_unit = num_classes, num_sampled, in_unit
+        self._remove_accidental_hits, self._sparse_label = remove_accidental_hits, sparse_label
+
+    def hybrid_forward(self, F, x, sampled_values, label, w_all, b_all):
+        sampled_candidates, expected_count_sampled, expected_count_true = sampled_values
+        w_sampled = w_all.slice(begin=(0, 0), end=(self._num_sampled, None))
+        w_true = w_all.slice(begin=(self._num_sampled, 0), end=(None, None))
+        b_sampled = b_all.slice(begin=(0,), end=(self._num_sampled,))
+        b_true = b_all.slice(begin=(self._num_sampled,), end=(None,))
+        x = x.reshape((-1, self._in_unit))
+        pred_true = (w_true * x).sum(axis=1) + b_true
+        b_sampled = F.reshape(b_sampled, (-1,))
+        pred_sampled = F.FullyConnected(x, weight=w_sampled, bias=b_sampled, num_hidden=self._num_sampled)
+        if self._remove_accidental_hits:
+            label_vec = F.reshape(label, (-1, 1))
+            sample_vec = F.reshape(sampled_candidates, (1, -1))
+            mask = F.broadcast_equal(label_vec, sample_vec) * -1e37
+            pred_sampled = pred_sampled + mask
+        expected_count_sampled = F.reshape(expected_count_sampled, shape=(1, self._num_sampled))
+        expected_count_true = expected_count_true.reshape((-1,))
+        pred_true = pred_true - F.log(expected_count_true)
+        pred_true = pred_true.reshape((-1, 1))
+        pred_sampled = F.broadcast_sub(pred_sampled, F.log(expected_count_sampled))
+        pred = F.concat(pred_true, pred_sampled, dim=1)
+        if self._sparse_label:
+            new_label = F.zeros_like(label)
+        else:
+            label_vec = F.reshape(label, (-1, 1))
+            new_label_sampled = F.zeros_like(pred_sampled)
+            new_label_true = F.ones_like(label_vec)
+            new_label = F.Concat(new_label_sampled, new_label_true, dim=1)
+        return pred, new_label
+
+
+class _SampledDense(HybridBlock):
+    def __init__(self, num_classes, num_sampled, in_unit, remove_accidental_hits, sparse_label, dtype='float32',
+                 weight_initializer=None, bias_initializer='zeros', sparse_grad=True, prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        with self.name_scope():
+            grad_stype = 'row_sparse' if sparse_grad else 'default'
+            self.weight = self.params.get('weight', shape=(num_classes, in_unit), init=weight_initializer,
+                                          dtype=dtype, grad_stype=grad_stype)
+            self.bias = self.params.get('bias', shape=(num_classes,), init=bias_initializer, dtype=dtype)
+        self._dense = _SampledDenseHelper(num_classes, num_sampled, in_unit, remove_accidental_hits, sparse_label)
+        self._num_classes, self._num_sampled, self._in_unit = num_classes, num_sampled, in_unit
+        self._sparse_grad = sparse_grad
+
+    def hybrid_forward(self, F, x, sampled_values, label, weight, bias):
+        sampled_candidates, _, _ = sampled_values
+        label = F.reshape(label, shape=(-1,))
+        ids = F.concat(sampled_candidates, label, dim=0)
+        w_all = F.Embedding(data=ids, weight=weight, input_dim=self._num_classes, output_dim=self._in_unit,
+                            sparse_grad=self._sparse_grad)
+        b_all = F.take(bias, indices=ids)
+        return self._dense(x, sampled_values, label, w_all, b_all)
+
+
+class NCEDense(_SampledDense):
+    def __init__(self, num_classes, num_sampled, in_unit, remove_accidental_hits=False, dtype='float32',
+                 weight_initializer=None, bias_initializer='zeros', sparse_grad=True, prefix=None, params=None):
+        super().__init__(num_classes, num_sampled, in_unit, remove_accidental_hits, False, dtype=dtype,
+                         weight_initializer=weight_initializer, bias_initializer=bias_initializer,
+                         sparse_grad=sparse_grad, prefix=prefix, params=params)
+
+
+class ISDense(_SampledDense):
+    def __init__(self, num_classes, num_sampled, in_unit, remove_accidental_hits=True, dtype='float32',
+                 weight_initializer=None, bias_initializer='zeros', sparse_grad=True, prefix=None, params=None):
+        super().__init__(num_classes, num_sampled, in_unit, remove_accidental_hits, True, dtype=dtype,
+                         weight_initializer=weight_initializer, bias_initializer=bias_initializer,
+                         sparse_grad=sparse_grad, prefix=prefix, params=params)
+
+
+def sampled_softmax():
+    """ISDense (sampled softmax, accidental hits masked) and NCEDense under their losses, eager and
+    hybridized, one SGD step each; the expected counts ``rand_zipfian`` gives the true classes
+    (its draws are each framework's own, so fixed candidates stand in for them); a test-time
+    Dense built with ``params=decoder.params`` scoring the full vocabulary."""
+    res = {}
+    num_classes, num_sampled, in_unit = 10, 4, 5
+    label = nd.array([[2], [7], [3]])
+    cands, exp_true, exp_sampled = nd.contrib.rand_zipfian(label.reshape((-1,)), num_sampled, num_classes)
+    res['zipf'] = {'expected_true': L(exp_true), 'sampled_shape': list(cands.shape),
+                   'sampled_dtype': str(cands.dtype), 'expected_sampled_shape': list(exp_sampled.shape),
+                   'expected_dtype': str(exp_true.dtype)}
+    exp_true = exp_true.astype('float32')
+    cands = nd.array([3, 0, 5, 9])
+    range_max = float(num_classes)
+    exp_sampled = nd.log((cands + 2.0) / (cands + 1.0)) / math.log(range_max + 1) * num_sampled
+    sampled_values = (cands, exp_sampled, exp_true)
+    x = rnd(71, 3, in_unit)
+    for kind, Cls, Loss in (('is', ISDense, gluon.loss.SoftmaxCrossEntropyLoss),
+                            ('nce', NCEDense, gluon.loss.SigmoidBinaryCrossEntropyLoss)):
+        for hyb in (False, True):
+            dec = Cls(num_classes, num_sampled, in_unit, sparse_grad=False, prefix='decoder_')
+            dec.initialize()
+            set_params(dec, 72)
+            if hyb:
+                dec.hybridize()
+            trainer = gluon.Trainer(dec.collect_params(), 'sgd', {'learning_rate': 0.5})
+            xx = x.copy()
+            xx.attach_grad()
+            with autograd.record():
+                pred, new_label = dec(xx, sampled_values, label)
+                loss = Loss()(pred, new_label)
+            loss.backward()
+            grad = L(dec.weight.grad())
+            trainer.step(3)
+            test = nn.Dense(num_classes, in_units=in_unit, params=dec.params)
+            r = {'pred': L(pred), 'new_label': L(new_label), 'loss': L(loss), 'xgrad': L(xx.grad),
+                 'wgrad': grad, 'bias_after': L(dec.bias.data()), 'test_names': sorted(test.collect_params().keys()),
+                 'full_scores': L(test(x))}
+            res['%s_%s' % (kind, 'hybrid' if hyb else 'eager')] = r
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax']

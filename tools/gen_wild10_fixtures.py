@@ -1,0 +1,65 @@
+"""Golden values for the tenth trial of public MXNet 1.x Gluon sources (run in the MXNet 1.9.1 venv):
+
+    /opt/mxvenv/bin/python tools/gen_wild10_fixtures.py
+
+Runs tests/_wild10_programs.py with its line ``import minigluon as mx`` switched to ``import mxnet as
+mx`` (nothing else changes) and writes what each program function returns (floats rounded to 7
+significant digits, float32's precision) to tests/fixtures/wild10/wild10.json, read by
+tests/test_wild_scripts_9.py. The programs and their sources:
+
+* ``sockeye_beam``: Sockeye 2's beam search (awslabs/sockeye sockeye/beam_search.py, MXNet era).
+"""
+import json
+import os
+import sys
+import types
+import warnings
+
+# MXNet's own CPU kernels, not oneDNN's: the oneDNN build of MXNet 1.9.1 fails in the backward pass
+# of the 3-D non-local block and of the SlowFast network ("Check failed: !is_view", ndarray.cc:649;
+# the input's or the first Conv3D's gradient cannot be read, and the error poisons what follows).
+# Set before MXNet is imported.
+os.environ['MXNET_MKLDNN_ENABLED'] = '0'
+warnings.filterwarnings('ignore')
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(HERE, '..', 'tests', '_wild10_programs.py')
+OUT = os.path.join(HERE, '..', 'tests', 'fixtures', 'wild10')
+IMPORT = '\nimport minigluon as mx\n'
+
+
+def load_programs():
+    """tests/_wild10_programs.py as a module running on MXNet: its import line switched, nothing else."""
+    with open(SRC) as f:
+        text = f.read()
+    assert text.count(IMPORT) == 1, 'the programs import minigluon on one line of its own'
+    module = types.ModuleType('wild10_programs_on_mxnet')
+    module.__file__ = SRC
+    exec(compile(text.replace(IMPORT, '\nimport mxnet as mx\n'), SRC, 'exec'), module.__dict__)
+    return module
+
+
+def _rounded(value):
+    """``value`` with every float rounded to 7 significant digits (float32 carries about 7)."""
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    if isinstance(value, float):
+        return float('%.7g' % value)
+    return value
+
+
+def main(names=None):
+    programs = load_programs()
+    fixture = {name: _rounded(getattr(programs, name)()) for name in names or programs.PROGRAMS}
+    if names:       # a trial run of some programs: print, write nothing
+        print(json.dumps(fixture, sort_keys=True))
+        return
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, 'wild10.json'), 'w') as f:
+        json.dump(fixture, f, sort_keys=True)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
