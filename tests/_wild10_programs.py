@@ -904,4 +904,399 @@ def sampled_softmax():
                  'full_scores': L(test(x))}
             res['%s_%s' % (kind, 'hybrid' if hyb else 'eager')] = r
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax']
+
+
+# ---------------------------------------------------------------- 5 AutoGluon tabular EmbedNet
+# awslabs/autogluon autogluon/utils/tabular/ml/models/tabular_nn/embednet.py (MXNet era):
+# NumericBlock, EmbedBlock, FeedforwardBlock, WideAndDeepBlock, EmbedNet rebuilt from its
+# architecture description, with its y_range constraints.
+class NumericBlock(HybridBlock):
+    def __init__(self, params, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.body = gluon.nn.Dense(params['numeric_embed_dim'], activation=params['activation'])
+
+    def hybrid_forward(self, F, x):
+        return self.body(x)
+
+
+class EmbedBlock(HybridBlock):
+    def __init__(self, embed_dim, num_categories, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.body = gluon.nn.Embedding(input_dim=num_categories, output_dim=embed_dim,
+                                           weight_initializer=mx.init.Orthogonal(scale=0.1, rand_type='uniform'))
+
+    def hybrid_forward(self, F, x):
+        return self.body(x)
+
+
+class FeedforwardBlock(HybridBlock):
+    def __init__(self, params, num_net_outputs, **kwargs):
+        super().__init__(**kwargs)
+        layers = params['layers']
+        with self.name_scope():
+            self.body = gluon.nn.HybridSequential()
+            if params['use_batchnorm']:
+                self.body.add(gluon.nn.BatchNorm())
+            if params['dropout_prob'] > 0:
+                self.body.add(gluon.nn.Dropout(params['dropout_prob']))
+            for i in range(len(layers)):
+                layer_width = layers[i]
+                if layer_width < 1 or int(layer_width) != layer_width:
+                    raise ValueError('layers must be ints >= 1')
+                self.body.add(gluon.nn.Dense(layer_width, activation=params['activation']))
+                if params['use_batchnorm']:
+                    self.body.add(gluon.nn.BatchNorm())
+                if params['dropout_prob'] > 0:
+                    self.body.add(gluon.nn.Dropout(params['dropout_prob']))
+            self.body.add(gluon.nn.Dense(num_net_outputs, activation=None))
+
+    def hybrid_forward(self, F, x):
+        return self.body(x)
+
+
+class WideAndDeepBlock(HybridBlock):
+    def __init__(self, params, num_net_outputs, **kwargs):
+        super().__init__(**kwargs)
+        self.deep = FeedforwardBlock(params, num_net_outputs, **kwargs)
+        with self.name_scope():
+            self.wide = gluon.nn.Dense(num_net_outputs, activation=None)
+
+    def hybrid_forward(self, F, x):
+        return self.deep(x) + self.wide(x)
+
+
+class EmbedNet(gluon.Block):
+    def __init__(self, architecture_desc, ctx=None, **kwargs):
+        super().__init__(**kwargs)
+        self.architecture_desc = architecture_desc
+        self.has_vector_features = architecture_desc['has_vector_features']
+        self.has_embed_features = architecture_desc['has_embed_features']
+        self.from_logits = architecture_desc['from_logits']
+        num_net_outputs = architecture_desc['num_net_outputs']
+        params = architecture_desc['params']
+        if self.has_embed_features:
+            num_categs_per_feature = architecture_desc['num_categs_per_feature']
+            embed_dims = architecture_desc['embed_dims']
+        if self.has_vector_features:
+            self.numeric_block = NumericBlock(params)
+        if self.has_embed_features:
+            self.embed_blocks = gluon.nn.HybridSequential()
+            for i in range(len(num_categs_per_feature)):
+                self.embed_blocks.add(EmbedBlock(embed_dims[i], num_categs_per_feature[i]))
+        if params['network_type'] == 'feedforward':
+            self.output_block = FeedforwardBlock(params, num_net_outputs)
+        elif params['network_type'] == 'widedeep':
+            self.output_block = WideAndDeepBlock(params, num_net_outputs)
+        else:
+            raise ValueError('unknown network_type specified: %s' % params['network_type'])
+        y_range = params['y_range']
+        self.y_constraint = None
+        if y_range is not None:
+            if y_range[0] == -np.inf and y_range[1] == np.inf:
+                self.y_constraint = None
+            elif y_range[0] >= 0 and y_range[1] == np.inf:
+                self.y_constraint = 'nonnegative'
+            elif y_range[0] == -np.inf and y_range[1] <= 0:
+                self.y_constraint = 'nonpositive'
+            else:
+                self.y_constraint = 'bounded'
+            self.y_lower = nd.array(params['y_range'][0]).reshape(1,)
+            self.y_upper = nd.array(params['y_range'][1]).reshape(1,)
+            if ctx is not None:
+                self.y_lower = self.y_lower.as_in_context(ctx)
+                self.y_upper = self.y_upper.as_in_context(ctx)
+            self.y_span = self.y_upper - self.y_lower
+
+    def forward(self, data_batch):
+        if self.has_vector_features:
+            input_activations = self.numeric_block(data_batch['vector'])
+        if self.has_embed_features:
+            embed_data = data_batch['embed']
+            embed_activations = self.embed_blocks[0](embed_data[0])
+            for i in range(1, len(self.embed_blocks)):
+                embed_activations = nd.concat(embed_activations, self.embed_blocks[i](embed_data[i]), dim=2)
+            embed_activations = embed_activations.flatten()
+            if not self.has_vector_features:
+                input_activations = embed_activations
+            else:
+                input_activations = nd.concat(embed_activations, input_activations)
+        unscaled_pred = self.output_block(input_activations)
+        if self.y_constraint is None:
+            return unscaled_pred
+        if self.y_constraint == 'nonnegative':
+            return self.y_lower + nd.abs(unscaled_pred)
+        if self.y_constraint == 'nonpositive':
+            return self.y_upper - nd.abs(unscaled_pred)
+        return nd.sigmoid(unscaled_pred) * self.y_span + self.y_lower
+
+
+def embednet():
+    """EmbedNet for regression under each y_range constraint (widedeep and feedforward), trained
+    three Adam steps with an L1 loss on a batch of numeric and two categorical features, the
+    output blocks hybridized; the constraint bounds from ``nd.array(scalar).reshape(1,)``."""
+    res = {}
+    vector = rnd(81, 6, 5)
+    embed = [nd.array(np.random.RandomState(82).randint(0, 4, (6, 1))),
+             nd.array(np.random.RandomState(83).randint(0, 3, (6, 1)))]
+    y = nd.array(np.random.RandomState(84).uniform(0, 3, (6, 1)))
+    for key, net_type, y_range in (('nonneg', 'widedeep', (0, np.inf)), ('bounded', 'feedforward', (-1.0, 4.0)),
+                                   ('nonpos', 'widedeep', (-np.inf, 0)), ('free', 'feedforward', None)):
+        params = {'numeric_embed_dim': 6, 'activation': 'relu', 'layers': [8, 4], 'use_batchnorm': True,
+                  'dropout_prob': 0.0, 'network_type': net_type, 'y_range': y_range}
+        desc = {'has_vector_features': True, 'has_embed_features': True, 'has_language_features': False,
+                'from_logits': False, 'num_net_outputs': 1, 'params': params, 'num_categs_per_feature': [4, 3],
+                'embed_dims': [3, 2]}
+        net = EmbedNet(architecture_desc=desc)
+        net.initialize()
+        batch = {'vector': vector, 'embed': embed}
+        with autograd.record():
+            net(batch)
+        set_params(net, 85)
+        net.output_block.hybridize()
+        trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.05, 'wd': 1e-4,
+                                                               'clip_gradient': 1.0})
+        losses = []
+        for _ in range(3):
+            with autograd.record():
+                loss = gluon.loss.L1Loss()(net(batch), y)
+            loss.backward()
+            trainer.step(6)
+            losses.append(float(loss.mean().asscalar()))
+        r = {'losses': losses, 'pred': L(net(batch)), 'names': sorted(net.collect_params().keys()),
+             'constraint': str(net.y_constraint)}
+        if y_range is not None:
+            r['bounds'] = [L(net.y_lower), L(net.y_upper), L(net.y_span), str(net.y_lower.dtype)]
+        res[key] = r
+    return res
+
+
+# ---------------------------------------------------------------- 6 GluonCV Faster R-CNN targets
+# dmlc/gluon-cv gluoncv/model_zoo/rcnn/rcnn_target.py (RCNNTargetSampler, RCNNTargetGenerator),
+# gluoncv/nn/coder.py (NormalizedBoxCenterEncoder, NormalizedPerClassBoxCenterEncoder,
+# NormalizedBoxCenterDecoder, MultiClassEncoder), gluoncv/nn/bbox.py (BBoxCornerToCenter).
+class BBoxCornerToCenter(HybridBlock):
+    def __init__(self, axis=-1, split=False):
+        super().__init__()
+        self._split, self._axis = split, axis
+
+    def hybrid_forward(self, F, x):
+        xmin, ymin, xmax, ymax = F.split(x, axis=self._axis, num_outputs=4)
+        width = xmax - xmin
+        height = ymax - ymin
+        x = xmin + width / 2
+        y = ymin + height / 2
+        if not self._split:
+            return F.concat(x, y, width, height, dim=self._axis)
+        return x, y, width, height
+
+
+class RCNNTargetSampler(HybridBlock):
+    def __init__(self, num_image, num_proposal, num_sample, pos_iou_thresh, pos_ratio, max_num_gt):
+        super().__init__()
+        self._num_image, self._num_proposal, self._num_sample = num_image, num_proposal, num_sample
+        self._max_pos = int(round(num_sample * pos_ratio))
+        self._pos_iou_thresh, self._max_num_gt = pos_iou_thresh, max_num_gt
+
+    def hybrid_forward(self, F, rois, scores, gt_boxes):
+        with autograd.pause():
+            new_rois, new_samples, new_matches = [], [], []
+            for i in range(self._num_image):
+                roi = F.squeeze(F.slice_axis(rois, axis=0, begin=i, end=i + 1), axis=0)
+                score = F.squeeze(F.slice_axis(scores, axis=0, begin=i, end=i + 1), axis=0)
+                gt_box = F.squeeze(F.slice_axis(gt_boxes, axis=0, begin=i, end=i + 1), axis=0)
+                gt_score = F.ones_like(F.sum(gt_box, axis=-1, keepdims=True))
+                all_roi = F.concat(roi, gt_box, dim=0)
+                all_score = F.concat(score, gt_score, dim=0).squeeze(axis=-1)
+                ious = F.contrib.box_iou(all_roi, gt_box, format='corner')
+                ious_max = ious.max(axis=-1)
+                ious_argmax = ious.argmax(axis=-1)
+                mask = F.ones_like(ious_max) * 2
+                mask = F.where(all_score < 0, F.zeros_like(mask), mask)
+                pos_mask = ious_max >= self._pos_iou_thresh
+                mask = F.where(pos_mask, F.ones_like(mask) * 3, mask)
+                rand = F.random.uniform(0, 1, shape=(self._num_proposal + self._max_num_gt,))
+                rand = F.slice_like(rand, ious_argmax)
+                index = F.argsort(rand)
+                mask = F.take(mask, index)
+                ious_argmax = F.take(ious_argmax, index)
+                order = F.argsort(mask, is_ascend=False)
+                topk = F.slice_axis(order, axis=0, begin=0, end=self._max_pos)
+                topk_indices = F.take(index, topk)
+                topk_samples = F.take(mask, topk)
+                topk_matches = F.take(ious_argmax, topk)
+                topk_samples = F.where(topk_samples == 3, F.ones_like(topk_samples), topk_samples)
+                topk_samples = F.where(topk_samples == 2, F.ones_like(topk_samples) * -1, topk_samples)
+                index = F.slice_axis(index, axis=0, begin=self._max_pos, end=None)
+                mask = F.slice_axis(mask, axis=0, begin=self._max_pos, end=None)
+                ious_argmax = F.slice_axis(ious_argmax, axis=0, begin=self._max_pos, end=None)
+                mask = F.where(mask == 2, F.ones_like(mask) * 4, mask)
+                order = F.argsort(mask, is_ascend=False)
+                num_neg = self._num_sample - self._max_pos
+                bottomk = F.slice_axis(order, axis=0, begin=0, end=num_neg)
+                bottomk_indices = F.take(index, bottomk)
+                bottomk_samples = F.take(mask, bottomk)
+                bottomk_matches = F.take(ious_argmax, bottomk)
+                bottomk_samples = F.where(bottomk_samples == 3, F.ones_like(bottomk_samples), bottomk_samples)
+                bottomk_samples = F.where(bottomk_samples == 4, F.ones_like(bottomk_samples) * -1, bottomk_samples)
+                indices = F.concat(topk_indices, bottomk_indices, dim=0)
+                samples = F.concat(topk_samples, bottomk_samples, dim=0)
+                matches = F.concat(topk_matches, bottomk_matches, dim=0)
+                new_rois.append(all_roi.take(indices))
+                new_samples.append(samples)
+                new_matches.append(matches)
+            new_rois = F.stack(*new_rois, axis=0)
+            new_samples = F.stack(*new_samples, axis=0)
+            new_matches = F.stack(*new_matches, axis=0)
+        return new_rois, new_samples, new_matches
+
+
+class NormalizedBoxCenterEncoder(gluon.Block):
+    def __init__(self, stds=(0.1, 0.1, 0.2, 0.2), means=(0., 0., 0., 0.)):
+        super().__init__()
+        self._stds, self._means = stds, means
+        with self.name_scope():
+            self.corner_to_center = BBoxCornerToCenter(split=True)
+
+    def forward(self, samples, matches, anchors, refs):
+        F = nd
+        ref_boxes = F.repeat(refs.reshape((0, 1, -1, 4)), axis=1, repeats=matches.shape[1])
+        ref_boxes = F.split(ref_boxes, axis=-1, num_outputs=4, squeeze_axis=True)
+        ref_boxes = F.concat(*[F.pick(ref_boxes[i], matches, axis=2).reshape((0, -1, 1)) for i in range(4)], dim=2)
+        g = self.corner_to_center(ref_boxes)
+        a = self.corner_to_center(anchors)
+        t0 = ((g[0] - a[0]) / a[2] - self._means[0]) / self._stds[0]
+        t1 = ((g[1] - a[1]) / a[3] - self._means[1]) / self._stds[1]
+        t2 = (F.log(g[2] / a[2]) - self._means[2]) / self._stds[2]
+        t3 = (F.log(g[3] / a[3]) - self._means[3]) / self._stds[3]
+        codecs = F.concat(t0, t1, t2, t3, dim=2)
+        temp = F.tile(samples.reshape((0, -1, 1)), reps=(1, 1, 4)) > 0.5
+        targets = F.where(temp, codecs, F.zeros_like(codecs))
+        masks = F.where(temp, F.ones_like(temp), F.zeros_like(temp))
+        return targets, masks
+
+
+class NormalizedPerClassBoxCenterEncoder(gluon.Block):
+    def __init__(self, num_class, stds=(0.1, 0.1, 0.2, 0.2), means=(0., 0., 0., 0.)):
+        super().__init__()
+        self._num_class = num_class
+        with self.name_scope():
+            self.class_agnostic_encoder = NormalizedBoxCenterEncoder(stds=stds, means=means)
+
+    def forward(self, samples, matches, anchors, labels, refs):
+        F = nd
+        targets, masks = self.class_agnostic_encoder(samples, matches, anchors, refs)
+        ref_labels = F.repeat(labels.reshape((0, 1, -1)), axis=1, repeats=matches.shape[1])
+        ref_labels = F.pick(ref_labels, matches, axis=2).reshape((0, -1, 1))
+        out_targets, out_masks = [], []
+        for cid in range(self._num_class):
+            same_cid = ref_labels == cid
+            out_targets.append(targets)
+            out_masks.append(masks * same_cid.repeat(axis=-1, repeats=4))
+        return F.stack(*out_targets, axis=0), F.stack(*out_masks, axis=0)
+
+
+class NormalizedBoxCenterDecoder(HybridBlock):
+    def __init__(self, stds=(0.1, 0.1, 0.2, 0.2), means=(0., 0., 0., 0.), convert_anchor=False, clip=None):
+        super().__init__()
+        self._stds, self._means, self._clip = stds, means, clip
+        self.corner_to_center = BBoxCornerToCenter(split=True) if convert_anchor else None
+
+    def hybrid_forward(self, F, x, anchors):
+        if self.corner_to_center is not None:
+            a = self.corner_to_center(anchors)
+        else:
+            a = anchors.split(axis=-1, num_outputs=4)
+        p = F.split(x, axis=-1, num_outputs=4)
+        ox = F.broadcast_add(F.broadcast_mul(p[0] * self._stds[0] + self._means[0], a[2]), a[0])
+        oy = F.broadcast_add(F.broadcast_mul(p[1] * self._stds[1] + self._means[1], a[3]), a[1])
+        tw = F.exp(p[2] * self._stds[2] + self._means[2])
+        th = F.exp(p[3] * self._stds[3] + self._means[3])
+        if self._clip:
+            tw = F.minimum(tw, self._clip)
+            th = F.minimum(th, self._clip)
+        ow = F.broadcast_mul(tw, a[2]) / 2
+        oh = F.broadcast_mul(th, a[3]) / 2
+        return F.concat(ox - ow, oy - oh, ox + ow, oy + oh, dim=-1)
+
+
+class MultiClassEncoder(HybridBlock):
+    def __init__(self, ignore_label=-1):
+        super().__init__()
+        self._ignore_label = ignore_label
+
+    def hybrid_forward(self, F, samples, matches, refs):
+        refs = F.repeat(refs.reshape((0, 1, -1)), axis=1, repeats=matches.shape[1])
+        target_ids = F.pick(refs, matches, axis=2) + 1
+        targets = F.where(samples > 0.5, target_ids, nd.ones_like(target_ids) * self._ignore_label)
+        targets = F.where(samples < -0.5, nd.zeros_like(targets), targets)
+        return targets
+
+
+class RCNNTargetGenerator(gluon.Block):
+    def __init__(self, num_class, means=(0., 0., 0., 0.), stds=(.1, .1, .2, .2)):
+        super().__init__()
+        self._cls_encoder = MultiClassEncoder()
+        self._box_encoder = NormalizedPerClassBoxCenterEncoder(num_class=num_class, means=means, stds=stds)
+
+    def forward(self, roi, samples, matches, gt_label, gt_box):
+        with autograd.pause():
+            cls_target = self._cls_encoder(samples, matches, gt_label)
+            box_target, box_mask = self._box_encoder(samples, matches, roi, gt_label, gt_box)
+            box_target = box_target.transpose((1, 2, 0, 3))
+            box_mask = box_mask.transpose((1, 2, 0, 3))
+        return cls_target, box_target, box_mask
+
+
+def rcnn_targets():
+    """The R-CNN sampler on two images with exactly ``max_pos`` positives (ground truths
+    included), eager and hybridized inside ``autograd.record``: its first ``max_pos`` rows are
+    then those positives in a random order (recorded sorted); the rows after them come from the
+    shuffled remainder and may repeat a row (GluonCV's sampler takes them from ``index[max_pos:]``,
+    not from what the first pick left), so only their shapes and value sets are recorded. The
+    target generator and the decoder run on fixed samples and matches: decoding the positive
+    targets gives back their ground-truth boxes."""
+    res = {}
+    rois = nd.array([[[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 4, 4], [5, 5, 15, 15],
+                      [22, 22, 34, 34]],
+                     [[2, 2, 8, 8], [0, 0, 9, 9], [10, 0, 20, 10], [11, 1, 21, 11], [30, 30, 40, 40],
+                      [0, 10, 5, 20]]])
+    scores = nd.array([[[0.9], [0.8], [0.7], [-1], [0.5], [0.4]],
+                       [[0.9], [0.8], [0.7], [0.6], [0.5], [-1]]])
+    gt_boxes = nd.array([[[0, 0, 10, 10], [20, 20, 32, 32]], [[1, 1, 9, 9], [10, 0, 20, 10]]])
+    gt_label = nd.array([[0, 2], [1, 0]])
+    for hyb in (False, True):
+        sampler = RCNNTargetSampler(num_image=2, num_proposal=6, num_sample=8, pos_iou_thresh=0.5, pos_ratio=0.75,
+                                    max_num_gt=3)
+        if hyb:
+            sampler.hybridize()
+        with autograd.record():
+            new_rois, samples, matches = sampler(rois, scores, gt_boxes)
+        r = {'shapes': [list(new_rois.shape), list(samples.shape), list(matches.shape)]}
+        top, bottom_values = [], []
+        for i in range(2):
+            rows = list(zip(new_rois[i].asnumpy().tolist(), samples[i].asnumpy().tolist(),
+                            matches[i].asnumpy().tolist()))
+            top.append(sorted(rows[:6]))
+            bottom_values.append(set(v for _, v, _ in rows[6:]) <= {-1.0, 0.0, 1.0})
+        r['top'] = top
+        r['bottom_in_range'] = bottom_values
+        res['hybrid' if hyb else 'eager'] = r
+    # the generator on fixed proposals, samples (+1 / -1 / 0) and matches
+    props = nd.array([[[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 4, 4], [5, 5, 15, 15]],
+                      [[2, 2, 8, 8], [0, 0, 9, 9], [10, 0, 20, 10], [11, 1, 21, 11], [30, 30, 40, 40]]])
+    fixed_samples = nd.array([[1, 1, 1, 0, -1], [1, 1, 1, -1, -1]])
+    fixed_matches = nd.array([[0, 0, 1, 0, 0], [0, 0, 1, 1, 0]])
+    gen = RCNNTargetGenerator(3)
+    cls_t, box_t, box_m = gen(props, fixed_samples, fixed_matches, gt_label, gt_boxes)
+    res['cls_target'], res['box_target'], res['box_mask'] = L(cls_t), L(box_t), L(box_m)
+    for hyb in (False, True):
+        dec = NormalizedBoxCenterDecoder(convert_anchor=True)
+        if hyb:
+            dec.hybridize()
+        res['decoded_hybrid' if hyb else 'decoded'] = L(dec(box_t[:, :, 0, :], props))
+    return res
+
+
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets']
