@@ -1299,4 +1299,146 @@ def rcnn_targets():
     return res
 
 
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets']
+
+
+# ---------------------------------------------------------------- 7 d2l (MXNet, d2lzh) modern CNNs
+# d2l-ai/d2l-zh (MXNet edition) chapter_convolutional-modern: nin.md (nin_block), googlenet.md
+# (Inception), densenet.md (conv_block, DenseBlock, transition_block), batch-norm.md (batch_norm
+# from scratch and its BatchNorm Block).
+def nin_block(num_channels, kernel_size, strides, padding):
+    blk = nn.Sequential()
+    blk.add(nn.Conv2D(num_channels, kernel_size, strides, padding, activation='relu'),
+            nn.Conv2D(num_channels, kernel_size=1, activation='relu'),
+            nn.Conv2D(num_channels, kernel_size=1, activation='relu'))
+    return blk
+
+
+class Inception(nn.Block):
+    def __init__(self, c1, c2, c3, c4, **kwargs):
+        super(Inception, self).__init__(**kwargs)
+        self.p1_1 = nn.Conv2D(c1, kernel_size=1, activation='relu')
+        self.p2_1 = nn.Conv2D(c2[0], kernel_size=1, activation='relu')
+        self.p2_2 = nn.Conv2D(c2[1], kernel_size=3, padding=1, activation='relu')
+        self.p3_1 = nn.Conv2D(c3[0], kernel_size=1, activation='relu')
+        self.p3_2 = nn.Conv2D(c3[1], kernel_size=5, padding=2, activation='relu')
+        self.p4_1 = nn.MaxPool2D(pool_size=3, strides=1, padding=1)
+        self.p4_2 = nn.Conv2D(c4, kernel_size=1, activation='relu')
+
+    def forward(self, x):
+        p1 = self.p1_1(x)
+        p2 = self.p2_2(self.p2_1(x))
+        p3 = self.p3_2(self.p3_1(x))
+        p4 = self.p4_2(self.p4_1(x))
+        return nd.concat(p1, p2, p3, p4, dim=1)
+
+
+def conv_block(num_channels):
+    blk = nn.Sequential()
+    blk.add(nn.BatchNorm(), nn.Activation('relu'), nn.Conv2D(num_channels, kernel_size=3, padding=1))
+    return blk
+
+
+class DenseBlock(nn.Block):
+    def __init__(self, num_convs, num_channels, **kwargs):
+        super(DenseBlock, self).__init__(**kwargs)
+        self.net = nn.Sequential()
+        for _ in range(num_convs):
+            self.net.add(conv_block(num_channels))
+
+    def forward(self, X):
+        for blk in self.net:
+            Y = blk(X)
+            X = nd.concat(X, Y, dim=1)
+        return X
+
+
+def transition_block(num_channels):
+    blk = nn.Sequential()
+    blk.add(nn.BatchNorm(), nn.Activation('relu'), nn.Conv2D(num_channels, kernel_size=1),
+            nn.AvgPool2D(pool_size=2, strides=2))
+    return blk
+
+
+def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):
+    if not autograd.is_training():
+        X_hat = (X - moving_mean) / nd.sqrt(moving_var + eps)
+    else:
+        assert len(X.shape) in (2, 4)
+        if len(X.shape) == 2:
+            mean = X.mean(axis=0)
+            var = ((X - mean) ** 2).mean(axis=0)
+        else:
+            mean = X.mean(axis=(0, 2, 3), keepdims=True)
+            var = ((X - mean) ** 2).mean(axis=(0, 2, 3), keepdims=True)
+        X_hat = (X - mean) / nd.sqrt(var + eps)
+        moving_mean = momentum * moving_mean + (1.0 - momentum) * mean
+        moving_var = momentum * moving_var + (1.0 - momentum) * var
+    Y = gamma * X_hat + beta
+    return Y, moving_mean, moving_var
+
+
+class BatchNorm(nn.Block):
+    def __init__(self, num_features, num_dims, **kwargs):
+        super(BatchNorm, self).__init__(**kwargs)
+        shape = (1, num_features) if num_dims == 2 else (1, num_features, 1, 1)
+        self.gamma = self.params.get('gamma', shape=shape, init=init.One())
+        self.beta = self.params.get('beta', shape=shape, init=init.Zero())
+        self.moving_mean = nd.zeros(shape)
+        self.moving_var = nd.zeros(shape)
+
+    def forward(self, X):
+        if self.moving_mean.context != X.context:
+            self.moving_mean = self.moving_mean.copyto(X.context)
+            self.moving_var = self.moving_var.copyto(X.context)
+        Y, self.moving_mean, self.moving_var = batch_norm(X, self.gamma.data(), self.beta.data(), self.moving_mean,
+                                                          self.moving_var, eps=1e-5, momentum=0.9)
+        return Y
+
+
+def d2l_cnns():
+    """NiN, an Inception block and a DenseNet stage (d2l's nn.Block classes over nd.concat) and
+    LeNet with the from-scratch batch norm: outputs, per-layer output shapes as the book prints
+    them, two SGD steps each, the hand-made moving statistics. Dropout's rate is 0 (its masks come
+    from each framework's own generator)."""
+    res = {}
+    x = rnd(91, 2, 1, 12, 12)
+    y = nd.array([1, 3])
+    nin = nn.Sequential()
+    nin.add(nin_block(4, kernel_size=3, strides=1, padding=1), nn.MaxPool2D(pool_size=3, strides=2),
+            nin_block(5, kernel_size=3, strides=1, padding=1), nn.Dropout(0.0), nin_block(4, 3, 1, 1),
+            nn.GlobalAvgPool2D(), nn.Flatten())
+    dense = nn.Sequential()
+    dense.add(nn.Conv2D(4, kernel_size=3, padding=1), nn.BatchNorm(), nn.Activation('relu'), DenseBlock(2, 3),
+              transition_block(5), nn.BatchNorm(), nn.Activation('relu'), nn.GlobalAvgPool2D(), nn.Dense(4))
+    goog = nn.Sequential()
+    goog.add(nn.Conv2D(3, kernel_size=3, padding=1, activation='relu'), Inception(2, (2, 3), (1, 2), 2),
+             nn.GlobalAvgPool2D(), nn.Dense(4))
+    lenet = nn.Sequential()
+    lenet.add(nn.Conv2D(3, kernel_size=5), BatchNorm(3, num_dims=4), nn.Activation('sigmoid'),
+              nn.MaxPool2D(pool_size=2, strides=2), nn.Dense(6), BatchNorm(6, num_dims=2), nn.Activation('sigmoid'),
+              nn.Dense(4))
+    for key, net in (('nin', nin), ('densenet', dense), ('googlenet', goog), ('lenet_bn', lenet)):
+        net.initialize(init=init.Xavier())
+        net(x)          # in predict mode: the moving statistics stay as they are
+        set_params(net, 92)
+        shapes = []
+        X = x
+        for layer in net:
+            X = layer(X)
+            shapes.append([layer.name.rstrip('0123456789'), list(X.shape)])
+        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.3})
+        losses = []
+        for _ in range(2):
+            with autograd.record():
+                loss = gluon.loss.SoftmaxCrossEntropyLoss()(net(x), y)
+            loss.backward()
+            trainer.step(2)
+            losses.append(L(loss))
+        r = {'shapes': shapes, 'losses': losses, 'eval': L(net(x))}
+        if key == 'lenet_bn':
+            r['moving_mean'] = L(net[1].moving_mean)
+            r['moving_var'] = L(net[5].moving_var)
+            r['gamma'] = L(net[1].gamma.data())
+        res[key] = r
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns']
