@@ -1441,4 +1441,208 @@ def d2l_cnns():
             r['gamma'] = L(net[1].gamma.data())
         res[key] = r
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns']
+
+
+# ---------------------------------------------------------------- 8 GluonCV MobileNetV3
+# dmlc/gluon-cv gluoncv/model_zoo/mobilenetv3.py (make_divisible, Activation, _SE, _Unit, _ResUnit,
+# _MobileNetV3) and gluoncv/nn/block.py (ReLU6, HardSigmoid, HardSwish); a small configuration.
+class ReLU6(HybridBlock):
+    def hybrid_forward(self, F, x):
+        return F.clip(x, 0, 6, name='relu6')
+
+
+class HardSigmoid(HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.act = ReLU6()
+
+    def hybrid_forward(self, F, x):
+        return self.act(x + 3.) / 6.
+
+
+class HardSwish(HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.act = HardSigmoid()
+
+    def hybrid_forward(self, F, x):
+        return x * self.act(x)
+
+
+def make_divisible(x, divisible_by=8):
+    return int(np.ceil(x * 1. / divisible_by) * divisible_by)
+
+
+class MV3Activation(HybridBlock):
+    def __init__(self, act_func, **kwargs):
+        super().__init__(**kwargs)
+        if act_func == 'relu':
+            self.act = nn.Activation('relu')
+        elif act_func == 'relu6':
+            self.act = ReLU6()
+        elif act_func == 'hard_sigmoid':
+            self.act = HardSigmoid()
+        elif act_func == 'swish':
+            self.act = nn.Swish()
+        elif act_func == 'hard_swish':
+            self.act = HardSwish()
+        elif act_func == 'leaky':
+            self.act = nn.LeakyReLU(alpha=0.375)
+        else:
+            raise NotImplementedError
+
+    def hybrid_forward(self, F, x):
+        return self.act(x)
+
+
+class _SE(HybridBlock):
+    def __init__(self, num_out, ratio=4, act_func=('relu', 'hard_sigmoid'), use_bn=False, prefix='', **kwargs):
+        super().__init__(**kwargs)
+        self.use_bn = use_bn
+        num_mid = make_divisible(num_out // ratio)
+        self.pool = nn.GlobalAvgPool2D()
+        self.conv1 = nn.Conv2D(channels=num_mid, kernel_size=1, use_bias=True, prefix=('%s_fc1_' % prefix))
+        self.act1 = MV3Activation(act_func[0])
+        self.conv2 = nn.Conv2D(channels=num_out, kernel_size=1, use_bias=True, prefix=('%s_fc2_' % prefix))
+        self.act2 = MV3Activation(act_func[1])
+
+    def hybrid_forward(self, F, x):
+        out = self.act2(self.conv2(self.act1(self.conv1(self.pool(x)))))
+        return F.broadcast_mul(x, out)
+
+
+class _Unit(HybridBlock):
+    def __init__(self, num_out, kernel_size=1, strides=1, pad=0, num_groups=1, use_act=True, act_type='relu',
+                 prefix='', norm_layer=nn.BatchNorm, **kwargs):
+        super().__init__(**kwargs)
+        self.use_act = use_act
+        self.conv = nn.Conv2D(channels=num_out, kernel_size=kernel_size, strides=strides, padding=pad,
+                              groups=num_groups, use_bias=False, prefix='%s-conv2d_' % prefix)
+        self.bn = norm_layer(prefix='%s-batchnorm_' % prefix)
+        if use_act is True:
+            self.act = MV3Activation(act_type)
+
+    def hybrid_forward(self, F, x):
+        out = self.bn(self.conv(x))
+        if self.use_act:
+            out = self.act(out)
+        return out
+
+
+class _ResUnit(HybridBlock):
+    def __init__(self, num_in, num_mid, num_out, kernel_size, act_type='relu', use_se=False, strides=1, prefix='',
+                 norm_layer=nn.BatchNorm, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.use_se = use_se
+            self.first_conv = (num_out != num_mid)
+            self.use_short_cut_conv = True
+            if self.first_conv:
+                self.expand = _Unit(num_mid, kernel_size=1, strides=1, pad=0, act_type=act_type,
+                                    prefix='%s-exp' % prefix, norm_layer=norm_layer)
+            self.conv1 = _Unit(num_mid, kernel_size=kernel_size, strides=strides, pad=self._get_pad(kernel_size),
+                               act_type=act_type, num_groups=num_mid, prefix='%s-depthwise' % prefix,
+                               norm_layer=norm_layer)
+            if use_se:
+                self.se = _SE(num_mid, prefix='%s-se' % prefix)
+            self.conv2 = _Unit(num_out, kernel_size=1, strides=1, pad=0, act_type=act_type, use_act=False,
+                               prefix='%s-linear' % prefix, norm_layer=norm_layer)
+            if num_in != num_out or strides != 1:
+                self.use_short_cut_conv = False
+
+    def hybrid_forward(self, F, x):
+        out = self.expand(x) if self.first_conv else x
+        out = self.conv1(out)
+        if self.use_se:
+            out = self.se(out)
+        out = self.conv2(out)
+        return x + out if self.use_short_cut_conv else out
+
+    def _get_pad(self, kernel_size):
+        return {1: 0, 3: 1, 5: 2, 7: 3}[kernel_size]
+
+
+class _MobileNetV3(HybridBlock):
+    def __init__(self, cfg, cls_ch_squeeze, cls_ch_expand, multiplier=1., classes=1000, norm_kwargs=None,
+                 last_gamma=False, final_drop=0., use_global_stats=False, name_prefix='', norm_layer=nn.BatchNorm):
+        super().__init__(prefix=name_prefix)
+        norm_kwargs = norm_kwargs if norm_kwargs is not None else {}
+        if use_global_stats:
+            norm_kwargs['use_global_stats'] = True
+        k = multiplier
+        self.last_gamma, self.norm_kwargs, self.inplanes = last_gamma, norm_kwargs, 16
+        with self.name_scope():
+            self.features = nn.HybridSequential(prefix='')
+            self.features.add(nn.Conv2D(channels=make_divisible(k * self.inplanes), kernel_size=3, padding=1,
+                                        strides=2, use_bias=False, prefix='first-3x3-conv-conv2d_'))
+            self.features.add(norm_layer(prefix='first-3x3-conv-batchnorm_'))
+            self.features.add(HardSwish())
+            for i, layer_cfg in enumerate(cfg):
+                self.features.add(self._make_layer(kernel_size=layer_cfg[0], exp_ch=make_divisible(k * layer_cfg[1]),
+                                                   out_channel=make_divisible(k * layer_cfg[2]), use_se=layer_cfg[3],
+                                                   act_func=layer_cfg[4], stride=layer_cfg[5], prefix='seq-%d' % i))
+            self.features.add(nn.Conv2D(channels=make_divisible(k * cls_ch_squeeze), kernel_size=1, padding=0,
+                                        strides=1, use_bias=False, prefix='last-1x1-conv1-conv2d_'))
+            self.features.add(norm_layer(prefix='last-1x1-conv1-batchnorm_',
+                                         **({} if norm_kwargs is None else norm_kwargs)))
+            self.features.add(HardSwish())
+            self.features.add(nn.GlobalAvgPool2D())
+            self.features.add(nn.Conv2D(channels=cls_ch_expand, kernel_size=1, padding=0, strides=1, use_bias=False,
+                                        prefix='last-1x1-conv2-conv2d_'))
+            self.features.add(HardSwish())
+            if final_drop > 0:
+                self.features.add(nn.Dropout(final_drop))
+            self.output = nn.HybridSequential(prefix='output_')
+            with self.output.name_scope():
+                self.output.add(nn.Conv2D(in_channels=cls_ch_expand, channels=classes, kernel_size=1, prefix='fc_'),
+                                nn.Flatten())
+
+    def _make_layer(self, kernel_size, exp_ch, out_channel, use_se, act_func, stride=1, prefix=''):
+        layer = _ResUnit(self.inplanes, exp_ch, out_channel, kernel_size, act_func, strides=stride, use_se=use_se,
+                         prefix=prefix)
+        self.inplanes = out_channel
+        return layer
+
+    def hybrid_forward(self, F, x):
+        return self.output(self.features(x))
+
+
+def mobilenetv3():
+    """A three-unit MobileNetV3 (hard swish / hard sigmoid through a shared ReLU6 clip, squeeze-and-
+    excitation, depthwise units, a residual unit) eager and hybridized: the parameter names its
+    prefixes give (sub-blocks made outside their parent's name scope), the output and gradients in
+    training, two SGD steps, the export read back by SymbolBlock.imports; the activations alone."""
+    res = {}
+    cfg = [[3, 16, 16, True, 'relu', 2], [3, 24, 16, False, 'hard_swish', 1], [5, 32, 24, True, 'hard_swish', 2]]
+    x = rnd(101, 2, 3, 16, 16)
+    y = nd.array([0, 4])
+    for hyb in (False, True):
+        net = _MobileNetV3(cfg, 32, 40, classes=5, final_drop=0.0, name_prefix='mobilenetv3_')
+        net.initialize()
+        net(x)
+        set_params(net, 102)
+        if hyb:
+            net.hybridize()
+        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1, 'momentum': 0.9})
+        losses = []
+        for step in range(2):
+            with autograd.record():
+                out = net(x)
+                loss = gluon.loss.SoftmaxCrossEntropyLoss()(out, y)
+            loss.backward()
+            if step == 0:
+                grads = {'first': L(net.features[0].weight.grad()),
+                         'se_fc1': L(net.features[3].se.conv1.weight.grad())}
+            trainer.step(2)
+            losses.append(L(loss))
+        r = {'names': list(net.collect_params().keys()), 'losses': losses, 'grads': grads, 'eval': L(net(x))}
+        if hyb:
+            path = os.path.join(tempfile.mkdtemp(), 'mnv3')
+            net.export(path)
+            blk = gluon.SymbolBlock.imports(path + '-symbol.json', ['data'], path + '-0000.params')
+            r['imported'] = L(blk(x))
+        res['hybrid' if hyb else 'eager'] = r
+    z = nd.array([-4, -3, -1, 0, 1, 2.5, 3, 4, 7])
+    res['acts'] = {k: L(MV3Activation(k)(z)) for k in ('relu6', 'hard_sigmoid', 'hard_swish', 'leaky', 'swish')}
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3']
