@@ -1645,4 +1645,264 @@ def mobilenetv3():
     z = nd.array([-4, -3, -1, 0, 1, 2.5, 3, 4, 7])
     res['acts'] = {k: L(MV3Activation(k)(z)) for k in ('relu6', 'hard_sigmoid', 'hard_swish', 'leaky', 'swish')}
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3']
+
+
+# ---------------------------------------------------------------- 9 GluonNLP beam search samplers
+# dmlc/gluon-nlp src/gluonnlp/model/sequence_sampler.py: BeamSearchScorer (``__call__`` overridden),
+# _expand_to_beam_size, _choose_states, the nested-structure helpers, _BeamSearchStepUpdate,
+# BeamSearchSampler (a Python loop) and HybridBeamSearchSampler (contrib.while_loop + contrib.cond);
+# the step decoder is a GRU of our own.
+LARGE_NEGATIVE_FLOAT = -1e18
+
+
+class BeamSearchScorer(HybridBlock):
+    def __init__(self, alpha=1.0, K=5.0, from_logits=True, **kwargs):
+        super().__init__(**kwargs)
+        self._alpha, self._K, self._from_logits = alpha, K, from_logits
+
+    def __call__(self, outputs, scores, step):
+        return super().__call__(outputs, scores, step)
+
+    def hybrid_forward(self, F, outputs, scores, step):
+        if not self._from_logits:
+            outputs = outputs.log_softmax()
+        prev_lp = (self._K + step - 1) ** self._alpha / (self._K + 1) ** self._alpha
+        prev_lp = prev_lp * (step != 1) + (step == 1)
+        scores = F.broadcast_mul(scores, prev_lp)
+        lp = (self._K + step) ** self._alpha / (self._K + 1) ** self._alpha
+        candidate_scores = F.broadcast_add(outputs, F.expand_dims(scores, axis=-1))
+        return F.broadcast_div(candidate_scores, lp)
+
+
+def _extract_and_flatten_nested_structure(data, flattened=None):
+    if flattened is None:
+        flattened = []
+        structure = _extract_and_flatten_nested_structure(data, flattened)
+        return structure, flattened
+    if isinstance(data, list):
+        return list(_extract_and_flatten_nested_structure(x, flattened) for x in data)
+    if isinstance(data, tuple):
+        return tuple(_extract_and_flatten_nested_structure(x, flattened) for x in data)
+    if isinstance(data, (mx.sym.Symbol, mx.nd.NDArray)):
+        flattened.append(data)
+        return len(flattened) - 1
+    raise NotImplementedError
+
+
+def _reconstruct_flattened_structure(structure, flattened):
+    if isinstance(structure, list):
+        return list(_reconstruct_flattened_structure(x, flattened) for x in structure)
+    if isinstance(structure, tuple):
+        return tuple(_reconstruct_flattened_structure(x, flattened) for x in structure)
+    if isinstance(structure, int):
+        return flattened[structure]
+    raise NotImplementedError
+
+
+def _expand_to_beam_size(data, beam_size, batch_size, state_info=None):
+    if isinstance(data, list):
+        return [_expand_to_beam_size(d, beam_size, batch_size) for d in data]
+    if isinstance(data, mx.nd.NDArray):
+        new_shape = list(data.shape)
+        new_shape[0] = batch_size * beam_size
+        return data.expand_dims(1).broadcast_axes(axis=1, size=beam_size).reshape(tuple(new_shape))
+    if isinstance(data, mx.sym.Symbol):
+        return data.expand_dims(1).broadcast_axes(axis=1, size=beam_size).reshape((-3, -2))
+    raise NotImplementedError
+
+
+def _choose_states(F, states, state_info, indices):
+    if isinstance(states, list):
+        return [_choose_states(F, d, None, indices) for d in states]
+    return F.take(states, indices, axis=0)
+
+
+class _BeamSearchStepUpdate(HybridBlock):
+    def __init__(self, beam_size, eos_id, scorer, state_info, single_step=False, prefix=None, params=None):
+        super().__init__(prefix, params)
+        self._beam_size, self._eos_id, self._scorer = beam_size, eos_id, scorer
+        self._state_info, self._single_step = state_info, single_step
+
+    def hybrid_forward(self, F, samples, valid_length, outputs, scores, step, beam_alive_mask, states, vocab_size,
+                       batch_shift):
+        beam_size = self._beam_size
+        beam_alive_mask_bcast = F.expand_dims(beam_alive_mask, axis=2).astype(np.float32)
+        candidate_scores = self._scorer(outputs.reshape(shape=(-4, -1, beam_size, 0)), scores, step)
+        candidate_scores = F.broadcast_mul(beam_alive_mask_bcast, candidate_scores) + \
+            F.broadcast_mul(1 - beam_alive_mask_bcast, F.ones_like(candidate_scores) * LARGE_NEGATIVE_FLOAT)
+        finished_scores = F.where(beam_alive_mask, F.ones_like(scores) * LARGE_NEGATIVE_FLOAT, scores)
+        candidate_scores = F.concat(candidate_scores.reshape(shape=(0, -1)), finished_scores, dim=1)
+        new_scores, indices = F.topk(candidate_scores, axis=1, k=beam_size, ret_typ='both')
+        indices = indices.astype(np.int32)
+        use_prev = F.broadcast_greater_equal(indices, beam_size * vocab_size)
+        chosen_word_ids = F.broadcast_mod(indices, vocab_size)
+        beam_ids = F.where(use_prev, F.broadcast_minus(indices, beam_size * vocab_size),
+                           F.floor(F.broadcast_div(indices, vocab_size)))
+        batch_beam_indices = F.broadcast_add(beam_ids, F.expand_dims(batch_shift, axis=1))
+        chosen_word_ids = F.where(use_prev, -F.ones_like(indices), chosen_word_ids)
+        selected_samples = F.take(samples.reshape(shape=(-3, 0)), batch_beam_indices.reshape(shape=(-1,)))
+        new_samples = F.concat(selected_samples, chosen_word_ids.reshape(shape=(-1, 1)), dim=1) \
+            .reshape(shape=(-4, -1, beam_size, 0))
+        if self._single_step:
+            new_samples = new_samples.slice_axis(axis=2, begin=1, end=None)
+        new_valid_length = F.take(valid_length.reshape(shape=(-1,)),
+                                  batch_beam_indices.reshape(shape=(-1,))).reshape((-1, beam_size)) + 1 - use_prev
+        new_states = _choose_states(F, states, self._state_info, batch_beam_indices.reshape((-1,)))
+        beam_alive_mask = F.take(beam_alive_mask.reshape(shape=(-1,)), batch_beam_indices.reshape(shape=(-1,))) \
+            .reshape(shape=(-1, beam_size)) * (chosen_word_ids != self._eos_id)
+        return new_samples, new_valid_length, new_scores, chosen_word_ids, beam_alive_mask, new_states
+
+
+class BeamSearchSampler:
+    def __init__(self, beam_size, decoder, eos_id, scorer=BeamSearchScorer(alpha=1.0, K=5), max_length=100):
+        self._beam_size, self._decoder, self._eos_id = beam_size, decoder, eos_id
+        self._max_length, self._scorer = max_length, scorer
+        self._updater = _BeamSearchStepUpdate(beam_size=beam_size, eos_id=eos_id, scorer=scorer, state_info=None)
+        self._updater.hybridize()
+
+    def __call__(self, inputs, states):
+        batch_size, beam_size, ctx = inputs.shape[0], self._beam_size, inputs.context
+        states = _expand_to_beam_size(states, beam_size=beam_size, batch_size=batch_size)
+        step_input = _expand_to_beam_size(inputs, beam_size=beam_size, batch_size=batch_size).astype(np.int32)
+        beam_alive_mask = mx.nd.ones(shape=(batch_size, beam_size), ctx=ctx, dtype=np.int32)
+        valid_length = mx.nd.ones(shape=(batch_size, beam_size), ctx=ctx, dtype=np.int32)
+        scores = mx.nd.zeros(shape=(batch_size, beam_size), ctx=ctx)
+        if beam_size > 1:
+            scores[:, 1:beam_size] = LARGE_NEGATIVE_FLOAT
+        samples = step_input.reshape((batch_size, beam_size, 1))
+        for i in range(self._max_length):
+            log_probs, new_states = self._decoder(step_input, states)
+            vocab_size_nd = mx.nd.array([log_probs.shape[1]], ctx=ctx, dtype=np.int32)
+            batch_shift_nd = mx.nd.arange(0, batch_size * beam_size, beam_size, ctx=ctx, dtype=np.int32)
+            step_nd = mx.nd.array([i + 1], ctx=ctx)
+            samples, valid_length, scores, chosen_word_ids, beam_alive_mask, states = self._updater(
+                samples, valid_length, log_probs, scores, step_nd, beam_alive_mask, new_states, vocab_size_nd,
+                batch_shift_nd)
+            step_input = mx.nd.relu(chosen_word_ids).reshape((-1,))
+            if mx.nd.sum(beam_alive_mask).asscalar() == 0:
+                return samples, scores, valid_length
+        final_word = mx.nd.where(beam_alive_mask,
+                                 mx.nd.full(shape=(batch_size, beam_size), val=self._eos_id, ctx=ctx, dtype=np.int32),
+                                 mx.nd.full(shape=(batch_size, beam_size), val=-1, ctx=ctx, dtype=np.int32))
+        samples = mx.nd.concat(samples, final_word.reshape((0, 0, 1)), dim=2)
+        valid_length += beam_alive_mask
+        return samples, scores, valid_length
+
+
+class HybridBeamSearchSampler(HybridBlock):
+    def __init__(self, batch_size, beam_size, decoder, eos_id, scorer=BeamSearchScorer(alpha=1.0, K=5),
+                 max_length=100, vocab_size=None, prefix=None, params=None):
+        super().__init__(prefix, params)
+        self._batch_size, self._beam_size, self._decoder, self._eos_id = batch_size, beam_size, decoder, eos_id
+        self._max_length, self._scorer = max_length, scorer
+        self._state_info_func = getattr(decoder, 'state_info', lambda _=None: None)
+        self._updater = _BeamSearchStepUpdate(beam_size=beam_size, eos_id=eos_id, scorer=scorer, single_step=True,
+                                              state_info=self._state_info_func())
+        self._updater.hybridize()
+        self._vocab_size = vocab_size or getattr(decoder, '_vocab_size', None)
+
+    def hybrid_forward(self, F, inputs, states):
+        batch_size, beam_size, vocab_size = self._batch_size, self._beam_size, self._vocab_size
+        step_input = _expand_to_beam_size(inputs, beam_size=beam_size, batch_size=batch_size).astype(np.int32)
+        states = _expand_to_beam_size(states, beam_size=beam_size, batch_size=batch_size)
+        state_structure, states = _extract_and_flatten_nested_structure(states)
+        if beam_size == 1:
+            init_scores = F.zeros(shape=(batch_size, 1))
+        else:
+            init_scores = F.concat(F.zeros(shape=(batch_size, 1)),
+                                   F.full(shape=(batch_size, beam_size - 1), val=LARGE_NEGATIVE_FLOAT), dim=1)
+        vocab_size = F.full(shape=(1,), val=vocab_size, dtype=np.int32)
+        batch_shift = F.arange(0, batch_size * beam_size, beam_size, dtype=np.int32)
+
+        def _loop_cond(_i, _samples, _indices, _step_input, _valid_length, _scores, beam_alive_mask, *_states):
+            return F.sum(beam_alive_mask) > 0
+
+        def _loop_func(i, samples, indices, step_input, valid_length, scores, beam_alive_mask, *states):
+            outputs, new_states = self._decoder(step_input, _reconstruct_flattened_structure(state_structure, states))
+            step = i + 1
+            new_samples, new_valid_length, new_scores, chosen_word_ids, new_beam_alive_mask, new_new_states = \
+                self._updater(samples, valid_length, outputs, scores, step.astype(np.float32), beam_alive_mask,
+                              _extract_and_flatten_nested_structure(new_states)[-1], vocab_size, batch_shift)
+            new_step_input = F.relu(chosen_word_ids).reshape((-1,))
+            new_indices = F.concat(indices.slice_axis(axis=0, begin=1, end=None),
+                                   indices.slice_axis(axis=0, begin=0, end=1), dim=0)
+            return [], (step, new_samples, new_indices, new_step_input, new_valid_length, new_scores,
+                        new_beam_alive_mask) + tuple(new_new_states)
+
+        _, pad_samples, indices, _, new_valid_length, new_scores, new_beam_alive_mask = F.contrib.while_loop(
+            cond=_loop_cond, func=_loop_func, max_iterations=self._max_length,
+            loop_vars=(F.zeros(shape=(1,), dtype=np.int32),
+                       F.zeros(shape=(batch_size, beam_size, self._max_length), dtype=np.int32),
+                       F.arange(start=0, stop=self._max_length, dtype=np.int32),
+                       step_input,
+                       F.ones(shape=(batch_size, beam_size), dtype=np.int32),
+                       init_scores,
+                       F.ones(shape=(batch_size, beam_size), dtype=np.int32)) + tuple(states))[1][:7]
+        samples = pad_samples.take(indices, axis=2)
+
+        def _then_func():
+            new_samples = F.concat(step_input.reshape((batch_size, beam_size, 1)), samples,
+                                   F.full(shape=(batch_size, beam_size, 1), val=-1, dtype=np.int32), dim=2,
+                                   name='concat3')
+            return new_samples, new_valid_length
+
+        def _else_func():
+            final_word = F.where(new_beam_alive_mask,
+                                 F.full(shape=(batch_size, beam_size), val=self._eos_id, dtype=np.int32),
+                                 F.full(shape=(batch_size, beam_size), val=-1, dtype=np.int32))
+            new_samples = F.concat(step_input.reshape((batch_size, beam_size, 1)), samples,
+                                   final_word.reshape((0, 0, 1)), dim=2)
+            return new_samples, new_valid_length + new_beam_alive_mask
+
+        new_samples, new_new_valid_length = F.contrib.cond(F.sum(new_beam_alive_mask) == 0, _then_func, _else_func)
+        return new_samples, new_scores, new_new_valid_length
+
+
+class GRUStepDecoder(HybridBlock):
+    """One decoding step (ours): embedding -> GRU cell -> log-softmax over the vocabulary."""
+
+    def __init__(self, vocab_size, hidden, **kwargs):
+        super().__init__(**kwargs)
+        self._vocab_size = vocab_size
+        with self.name_scope():
+            self.embed = nn.Embedding(vocab_size, hidden)
+            self.cell = gluon.rnn.GRUCell(hidden, input_size=hidden)
+            self.proj = nn.Dense(vocab_size, in_units=hidden, flatten=False)
+
+    def hybrid_forward(self, F, step_input, states):
+        out, new_states = self.cell(self.embed(step_input), states)
+        return F.log_softmax(self.proj(out)), new_states
+
+
+def gluonnlp_beam():
+    """GluonNLP's beam search over a GRU step decoder (vocabulary 7, EOS 2, beam 3, batch 2):
+    the eager sampler (a Python loop around the hybridized step update) with maximum lengths 3
+    and 8, and HybridBeamSearchSampler (``contrib.while_loop`` with ``max_iterations`` and a
+    ``contrib.cond`` on whether every beam ended) eager and hybridized; the scorer alone."""
+    res = {}
+    dec = GRUStepDecoder(7, 5, prefix='dec_')
+    dec.initialize()
+    set_params(dec, 111)
+    inputs = nd.array([1, 4])
+    h0 = [rnd(112, 2, 5)]
+    for max_length in (3, 8):
+        sampler = BeamSearchSampler(3, dec, eos_id=2, scorer=BeamSearchScorer(alpha=1.0, K=5),
+                                    max_length=max_length)
+        samples, scores, valid_length = sampler(inputs, h0)
+        res['loop_%d' % max_length] = {'samples': L(samples), 'scores': L(scores), 'valid_length': L(valid_length),
+                                       'dtypes': [str(samples.dtype), str(valid_length.dtype)]}
+        for hyb in (False, True):
+            hsampler = HybridBeamSearchSampler(2, 3, dec, eos_id=2, scorer=BeamSearchScorer(alpha=1.0, K=5),
+                                               max_length=max_length)
+            if hyb:
+                hsampler.hybridize()
+            try:
+                samples, scores, valid_length = hsampler(inputs, h0)
+                r = {'samples': L(samples), 'scores': L(scores), 'valid_length': L(valid_length)}
+            except Exception as e:
+                r = {'error': err(e)}
+            res['while_%d_%s' % (max_length, 'hybrid' if hyb else 'eager')] = r
+    scorer = BeamSearchScorer(alpha=0.7, K=3.0, from_logits=False)
+    res['scorer'] = [L(scorer(rnd(113, 2, 3, 4), rnd(114, 2, 3), nd.array([s]))) for s in (1, 3)]
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam']
