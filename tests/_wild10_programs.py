@@ -1064,7 +1064,9 @@ def embednet():
             loss.backward()
             trainer.step(6)
             losses.append(float(loss.mean().asscalar()))
-        r = {'losses': losses, 'pred': L(net(batch)), 'names': sorted(net.collect_params().keys()),
+        # the blocks are made outside any name scope: their names carry the process's counters
+        names = sorted(re.sub(r'\d+_', '#_', n) for n in net.collect_params().keys())
+        r = {'losses': losses, 'pred': L(net(batch)), 'names': names,
              'constraint': str(net.y_constraint)}
         if y_range is not None:
             r['bounds'] = [L(net.y_lower), L(net.y_upper), L(net.y_span), str(net.y_lower.dtype)]
@@ -1905,4 +1907,144 @@ def gluonnlp_beam():
     scorer = BeamSearchScorer(alpha=0.7, K=3.0, from_logits=False)
     res['scorer'] = [L(scorer(rnd(113, 2, 3, 4), rnd(114, 2, 3), nd.array([s]))) for s in (1, 3)]
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam']
+
+
+# ---------------------------------------------------------------- 10 GluonNLP ELMo biLM
+# dmlc/gluon-nlp src/gluonnlp/model/bilm_encoder.py (BiLMEncoder: cells as contrib.foreach bodies,
+# SequenceReverse by the mask's lengths), model/utils.py (_get_rnn_cell, the 'lstmpc' branch) and
+# model/elmo.py (ELMoBiLM), over section 3's character encoder and LSTMP cell.
+def _get_rnn_cell(mode, num_layers, input_size, hidden_size, dropout, weight_dropout, var_drop_in, var_drop_state,
+                  var_drop_out, skip_connection, proj_size=None, cell_clip=None, proj_clip=None):
+    assert mode == 'lstmpc'
+    rnn_cell = gluon.rnn.HybridSequentialRNNCell()
+    with rnn_cell.name_scope():
+        for i in range(num_layers):
+            cell = LSTMPCellWithClip(hidden_size, proj_size, cell_clip=cell_clip, projection_clip=proj_clip,
+                                     input_size=input_size)
+            if skip_connection:
+                cell = gluon.rnn.ResidualCell(cell)
+            rnn_cell.add(cell)
+            if i != num_layers - 1 and dropout != 0:
+                rnn_cell.add(gluon.rnn.DropoutCell(dropout))
+    return rnn_cell
+
+
+class BiLMEncoder(HybridBlock):
+    def __init__(self, mode, num_layers, input_size, hidden_size, dropout=0.0, skip_connection=True, proj_size=None,
+                 cell_clip=None, proj_clip=None, **kwargs):
+        super().__init__(**kwargs)
+        self._mode, self._num_layers, self._input_size, self._hidden_size = mode, num_layers, input_size, hidden_size
+        self._dropout, self._skip_connection, self._proj_size = dropout, skip_connection, proj_size
+        self._cell_clip, self._proj_clip = cell_clip, proj_clip
+        with self.name_scope():
+            for direction in ('forward_layers', 'backward_layers'):
+                lstm_input_size = self._input_size
+                layers = gluon.rnn.HybridSequentialRNNCell()
+                setattr(self, direction, layers)
+                with layers.name_scope():
+                    for layer_index in range(self._num_layers):
+                        layers.add(_get_rnn_cell(mode=self._mode, num_layers=1, input_size=lstm_input_size,
+                                                 hidden_size=self._hidden_size,
+                                                 dropout=0 if layer_index == num_layers - 1 else self._dropout,
+                                                 weight_dropout=0, var_drop_in=0, var_drop_state=0, var_drop_out=0,
+                                                 skip_connection=False if layer_index == 0 else self._skip_connection,
+                                                 proj_size=self._proj_size, cell_clip=self._cell_clip,
+                                                 proj_clip=self._proj_clip))
+                        lstm_input_size = self._proj_size if self._proj_size else self._hidden_size
+
+    def begin_state(self, func, **kwargs):
+        return [self.forward_layers[0][0].begin_state(func=func, **kwargs) for _ in range(self._num_layers)], \
+               [self.backward_layers[0][0].begin_state(func=func, **kwargs) for _ in range(self._num_layers)]
+
+    def hybrid_forward(self, F, inputs, states=None, mask=None):
+        states_forward, states_backward = states
+        if mask is not None:
+            sequence_length = mask.sum(axis=1)
+        outputs_forward, outputs_backward = [], []
+        for layer_index in range(self._num_layers):
+            layer_inputs = inputs if layer_index == 0 else outputs_forward[layer_index - 1]
+            output, states_forward[layer_index] = F.contrib.foreach(self.forward_layers[layer_index], layer_inputs,
+                                                                    states_forward[layer_index])
+            outputs_forward.append(output)
+            layer_inputs = inputs if layer_index == 0 else outputs_backward[layer_index - 1]
+            if mask is not None:
+                layer_inputs = F.SequenceReverse(layer_inputs, sequence_length=sequence_length,
+                                                 use_sequence_length=True, axis=0)
+            else:
+                layer_inputs = F.SequenceReverse(layer_inputs, axis=0)
+            output, states_backward[layer_index] = F.contrib.foreach(self.backward_layers[layer_index], layer_inputs,
+                                                                     states_backward[layer_index])
+            if mask is not None:
+                backward_out = F.SequenceReverse(output, sequence_length=sequence_length, use_sequence_length=True,
+                                                 axis=0)
+            else:
+                backward_out = F.SequenceReverse(output, axis=0)
+            outputs_backward.append(backward_out)
+        out = F.concat(*[F.stack(*outputs_forward, axis=0), F.stack(*outputs_backward, axis=0)], dim=-1)
+        return out, [states_forward, states_backward]
+
+
+class ELMoBiLM(HybridBlock):
+    def __init__(self, rnn_type, output_size, filters, char_embed_size, char_vocab_size, num_highway,
+                 conv_layer_activation, max_chars_per_token, input_size, hidden_size, proj_size, num_layers, cell_clip,
+                 proj_clip, skip_connection=True, **kwargs):
+        super().__init__(**kwargs)
+        self._num_layers = num_layers
+        with self.name_scope():
+            self._elmo_char_encoder = ELMoCharacterEncoder(output_size, filters, char_embed_size, num_highway,
+                                                           conv_layer_activation, max_chars_per_token, char_vocab_size)
+            self._elmo_lstm = BiLMEncoder(mode=rnn_type, input_size=input_size, hidden_size=hidden_size,
+                                          proj_size=proj_size, num_layers=num_layers, cell_clip=cell_clip,
+                                          proj_clip=proj_clip)
+
+    def begin_state(self, func, **kwargs):
+        return self._elmo_lstm.begin_state(func, **kwargs)
+
+    def hybrid_forward(self, F, inputs, states=None, mask=None):
+        type_representation = self._elmo_char_encoder(inputs)
+        type_representation = type_representation.transpose(axes=(1, 0, 2))
+        lstm_outputs, states = self._elmo_lstm(type_representation, states, mask)
+        lstm_outputs = lstm_outputs.transpose(axes=(0, 2, 1, 3))
+        type_representation = type_representation.transpose(axes=(1, 0, 2))
+        output = F.concat(*[type_representation, type_representation], dim=-1)
+        if mask is not None:
+            output = output * mask.expand_dims(axis=-1)
+        output = [output]
+        output.extend([layer_activations.squeeze(axis=0)
+                       for layer_activations in F.split(lstm_outputs, self._num_layers, axis=0)])
+        return output, states
+
+
+def elmo_bilm():
+    """ELMo's bidirectional LM (character encoder, two LSTMP layers each way run by
+    ``contrib.foreach`` with the cells as bodies, the second behind a ResidualCell, the backward
+    direction through SequenceReverse by the mask's lengths) eager and hybridized: the three
+    layers' activations, the final states, gradients of the character embedding."""
+    res = {}
+    chars = nd.array(np.random.RandomState(121).randint(0, 12, (2, 4, 6)))
+    mask = nd.array([[1, 1, 1, 1], [1, 1, 0, 0]])
+    for hyb in (False, True):
+        lm = ELMoBiLM('lstmpc', 4, [[1, 3], [2, 3]], 5, 12, 1, 'relu', 6, input_size=4, hidden_size=6, proj_size=4,
+                      num_layers=2, cell_clip=3, proj_clip=3, prefix='elmo_')
+        lm.initialize()
+        states = lm.begin_state(nd.zeros, batch_size=2)
+        lm(chars, states, mask)
+        set_params(lm, 122)
+        if hyb:
+            lm.hybridize()
+        states = lm.begin_state(nd.zeros, batch_size=2)
+        try:        # ``output * mask.expand_dims(axis=-1)``: a broadcasting ``*`` between Symbols
+            with autograd.record():
+                outputs, new_states = lm(chars, states, mask)
+                loss = sum((o * rnd(123 + i, *o.shape)).sum() for i, o in enumerate(outputs))
+        except Exception as e:
+            res['hybrid_error'] = err(e)
+            continue
+        loss.backward()
+        res['hybrid' if hyb else 'eager'] = {
+            'outputs': [L(o) for o in outputs],
+            'states': [[[L(s) for s in layer] for layer in direction] for direction in new_states],
+            'embed_grad': L(lm._elmo_char_encoder._char_embedding.weight.grad()),
+            'n_params': len(lm.collect_params().keys())}
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm']

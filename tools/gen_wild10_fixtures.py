@@ -5,9 +5,23 @@
 Runs tests/_wild10_programs.py with its line ``import minigluon as mx`` switched to ``import mxnet as
 mx`` (nothing else changes) and writes what each program function returns (floats rounded to 7
 significant digits, float32's precision) to tests/fixtures/wild10/wild10.json, read by
-tests/test_wild_scripts_9.py. The programs and their sources:
+tests/test_wild_scripts_10.py. With program names as arguments it prints what those return and
+writes nothing. The programs and their sources:
 
 * ``sockeye_beam``: Sockeye 2's beam search (awslabs/sockeye sockeye/beam_search.py, MXNet era).
+* ``sockeye_layers``: Sockeye 1.x layers (sockeye/layers.py: layer norm, LHUC, multi-head
+  attention, weight-normalized output layer, length ratio).
+* ``elmo_char``: GluonNLP's ELMo character encoder, highway, HighwayBias and LSTMP cell with clip
+  (src/gluonnlp/model/elmo.py, convolutional_encoder.py, highway.py, lstmpcellwithclip.py,
+  initializer/initializer.py).
+* ``sampled_softmax``: GluonNLP's sampled softmax / NCE blocks (src/gluonnlp/model/sampled_block.py).
+* ``embednet``: AutoGluon's tabular EmbedNet (autogluon/utils/tabular/ml/models/tabular_nn/embednet.py).
+* ``rcnn_targets``: GluonCV's R-CNN target sampler and box coders (gluoncv/model_zoo/rcnn/
+  rcnn_target.py, gluoncv/nn/coder.py, gluoncv/nn/bbox.py).
+* ``d2l_cnns``: d2l's (MXNet) NiN, GoogLeNet Inception, DenseNet and batch norm from scratch.
+* ``mobilenetv3``: GluonCV's MobileNetV3 (gluoncv/model_zoo/mobilenetv3.py, gluoncv/nn/block.py).
+* ``gluonnlp_beam``: GluonNLP's beam search samplers (src/gluonnlp/model/sequence_sampler.py).
+* ``elmo_bilm``: GluonNLP's ELMo biLM (src/gluonnlp/model/bilm_encoder.py, elmo.py, utils.py).
 """
 import json
 import os
@@ -15,10 +29,9 @@ import sys
 import types
 import warnings
 
-# MXNet's own CPU kernels, not oneDNN's: the oneDNN build of MXNet 1.9.1 fails in the backward pass
-# of the 3-D non-local block and of the SlowFast network ("Check failed: !is_view", ndarray.cc:649;
-# the input's or the first Conv3D's gradient cannot be read, and the error poisons what follows).
-# Set before MXNet is imported.
+# MXNet's own CPU kernels, not oneDNN's (as tools/gen_wild9_fixtures.py): the programs set parameter
+# values after a first call in predict mode, which MXNet 1.9.1's oneDNN build refuses for a used
+# convolution weight. Set before MXNet is imported.
 os.environ['MXNET_MKLDNN_ENABLED'] = '0'
 warnings.filterwarnings('ignore')
 
