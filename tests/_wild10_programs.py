@@ -2047,4 +2047,185 @@ def elmo_bilm():
             'embed_grad': L(lm._elmo_char_encoder._char_embedding.weight.grad()),
             'n_params': len(lm.collect_params().keys())}
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm']
+
+
+# ---------------------------------------------------------------- 11 Sockeye 1.x losses
+# awslabs/sockeye sockeye/loss.py (1.x, and a fork's attention-monotonicity loss on the same
+# file): CrossEntropyLoss as SoftmaxOutput with use_ignore / normalization / smooth_alpha /
+# grad_scale, CrossEntropyMetric (an EvalMetric), MonotoneAttention over Symbols. Sockeye binds
+# these graphs in a Module (out of minigluon's scope): here a SymbolBlock runs them.
+class LossConfig:
+    def __init__(self, normalization_type, vocab_size, label_smoothing=0.0):
+        self.normalization_type, self.vocab_size, self.label_smoothing = normalization_type, vocab_size, label_smoothing
+
+
+class SockeyeCrossEntropyLoss:
+    def __init__(self, loss_config, ignore_label=0, name='softmax'):
+        self.loss_config, self.ignore_label, self.name = loss_config, ignore_label, name
+
+    def get_loss(self, logits, labels, grad_scale=1.0):
+        if self.loss_config.normalization_type == 'valid':
+            normalization = 'valid'
+        elif self.loss_config.normalization_type == 'batch':
+            normalization = 'null'
+        else:
+            raise ValueError('Unknown loss normalization type: %s' % self.loss_config.normalization_type)
+        return mx.sym.SoftmaxOutput(data=logits, label=labels, grad_scale=grad_scale, ignore_label=self.ignore_label,
+                                    use_ignore=True, normalization=normalization,
+                                    smooth_alpha=self.loss_config.label_smoothing, name=self.name)
+
+
+class CrossEntropyMetric(mx.metric.EvalMetric):
+    def __init__(self, loss_config, name='perplexity', output_names=None, label_names=None):
+        super().__init__(name, output_names=output_names, label_names=label_names)
+        self.loss_config = loss_config
+
+    @staticmethod
+    def cross_entropy(logprob, label):
+        return -mx.nd.pick(logprob, label)
+
+    @staticmethod
+    def cross_entropy_smoothed(logprob, label, alpha, num_classes):
+        ce = CrossEntropyMetric.cross_entropy(logprob, label)
+        per_class_gain = alpha / (num_classes - 1)
+        ce *= 1 - alpha - per_class_gain
+        ce -= mx.nd.sum(logprob * per_class_gain, axis=-1, keepdims=False)
+        return ce
+
+    def update(self, labels, preds):
+        for label, pred in zip(labels, preds):
+            batch_size = label.shape[0]
+            label = label.as_in_context(pred.context).reshape((label.size,))
+            logprob = mx.nd.log(mx.nd.maximum(1e-10, pred))
+            if self.loss_config.label_smoothing > 0.0:
+                ce = self.cross_entropy_smoothed(logprob, label, alpha=self.loss_config.label_smoothing,
+                                                 num_classes=self.loss_config.vocab_size)
+            else:
+                ce = self.cross_entropy(logprob, label)
+            valid = (label != 0).astype(dtype=pred.dtype)
+            ce *= valid
+            ce = mx.nd.sum(ce)
+            if self.loss_config.normalization_type == 'valid':
+                num_valid = mx.nd.sum(valid)
+                ce /= num_valid
+                self.num_inst += 1
+            elif self.loss_config.normalization_type == 'batch':
+                self.num_inst += batch_size
+            self.sum_metric += ce.asscalar()
+
+
+class MonotoneAttention:
+    def __init__(self, loss_config):
+        self.loss_config = loss_config
+
+    def get_loss(self, attention_scores_list, num_attention_heads, target_words, source_words, source_length,
+                 target_length, grad_scale=0.5, margin=0.0, return_position_diffs=False):
+        total_loss = mx.sym.zeros_like(target_length)
+        total_avg_position_increase = mx.sym.zeros_like(target_length)
+        start, end = 0, len(attention_scores_list)
+        for layer in range(start, end):
+            loss, layer_position_increase = self.monotonicity_score_per_layer(
+                attention_scores_list[layer], num_attention_heads, target_words, source_words, source_length,
+                target_length, margin, return_position_diffs)
+            total_loss = mx.sym.broadcast_add(total_loss, loss)
+            total_avg_position_increase = mx.sym.broadcast_add(total_avg_position_increase, layer_position_increase)
+        num_layers = mx.sym.ones_like(total_loss) * (end - start)
+        avg_loss = mx.sym.broadcast_div(total_loss, num_layers, name='_mono_loss_broad_div3')
+        if return_position_diffs:
+            avg_position_increase = mx.sym.broadcast_div(total_avg_position_increase, num_layers,
+                                                         name='_mono_loss_broaddiv_avg_pos_increase')
+            return mx.sym.MakeLoss(avg_loss, grad_scale=grad_scale), avg_position_increase
+        return mx.sym.MakeLoss(avg_loss, grad_scale=grad_scale)
+
+    def monotonicity_score_per_layer(self, attention_scores, num_attention_heads, target_words, source_words,
+                                     source_length, target_length, margin, return_position_diffs):
+        start, end = 0, 1
+        if num_attention_heads > 1:
+            attention_scores = attention_scores.reshape(shape=(-4, -1, num_attention_heads, -2),
+                                                        name='_mono_loss_reshape1')
+            end = num_attention_heads
+        source_positions = mx.sym.contrib.arange_like(data=source_words, start=1, axis=1,
+                                                      name='_mono_loss_arange_like1')
+        layer_loss = mx.sym.zeros_like(target_length)
+        layer_avg_position_increase = mx.sym.zeros_like(target_length)
+        for i in range(start, end):
+            if num_attention_heads > 1:
+                sliced_attention_scores = mx.sym.slice_axis(attention_scores, axis=1, begin=i, end=(i + 1)).squeeze()
+            else:
+                sliced_attention_scores = attention_scores
+            positions = mx.sym.broadcast_mul(mx.sym.ones_like(sliced_attention_scores), source_positions,
+                                             name='_mono_loss_broad_mul1')
+            positionally_weighted_attention = mx.sym.broadcast_mul(sliced_attention_scores, positions,
+                                                                   name='_mono_loss_broad_mul3')
+            avg = mx.sym.sum(positionally_weighted_attention, axis=2, name='_mono_loss_broad_sum1')
+            mask = (target_words != 0)
+            valid_t = mask.reshape_like(avg)
+            avg = mx.sym.broadcast_mul(avg, valid_t, name='_mono_loss_broad_mul4')
+            shifted_avg = mx.sym.slice_axis(avg, axis=-1, begin=1, end=None, name='_mono_loss_broad_slice1')
+            padding = mx.sym.slice_axis(mx.sym.zeros_like(shifted_avg), axis=-1, begin=0, end=1,
+                                        name='_mono_loss_broad_slice2')
+            shifted_avg = mx.sym.concat(shifted_avg, padding, dim=-1, name='_mono_loss_broad_concat1')
+            shifted_mask = (shifted_avg != 0)
+            s_t_length_ratio = mx.sym.broadcast_div(source_length, target_length)
+            scaled_margin = (margin * s_t_length_ratio).expand_dims(axis=1)
+            trg_len_ones = mx.sym.ones_like(shifted_avg).slice_axis(axis=0, begin=0, end=1)
+            scaled_margin = mx.sym.broadcast_mul(scaled_margin, trg_len_ones, name='_mono_loss_broad_mul5')
+            shifted_avg = shifted_avg - scaled_margin
+            adjacent_pos_difference = avg - shifted_avg
+            adjacent_pos_difference = adjacent_pos_difference * shifted_mask
+            if return_position_diffs:
+                increased = mx.sym.sum(adjacent_pos_difference < 0, axis=1)
+                avg_position_increase = mx.sym.broadcast_div(increased, target_length, name='_broadcast_div_increased')
+                layer_avg_position_increase = mx.sym.broadcast_add(layer_avg_position_increase, avg_position_increase)
+            adjacent_pos_difference = mx.sym.broadcast_maximum(lhs=mx.sym.zeros_like(adjacent_pos_difference),
+                                                               rhs=adjacent_pos_difference, name='_mono_loss_broad_max')
+            head_loss = mx.sym.sum(adjacent_pos_difference, axis=1, name='_mono_loss_broad_sum2')
+            target_length = target_length + 1e-8
+            head_loss = mx.sym.broadcast_div(head_loss, target_length, name='_mono_loss_broad_div')
+            layer_loss = mx.sym.broadcast_add(layer_loss, head_loss, name='_mono_loss_broad_add')
+        heads = mx.sym.ones_like(layer_loss) * (end - start)
+        layer_loss = mx.sym.broadcast_div(layer_loss, heads, name='_mono_loss_broad_div2')
+        layer_avg_position_increase = mx.sym.broadcast_div(layer_avg_position_increase, heads)
+        return layer_loss, layer_avg_position_increase
+
+
+def sockeye_loss():
+    """Sockeye's cross-entropy as SoftmaxOutput (padding ignored, 'valid' and 'null' normalization,
+    label smoothing, grad_scale) run through a SymbolBlock: the softmax and the logits' gradient;
+    the CrossEntropyMetric over those softmax outputs; the attention-monotonicity loss (two
+    layers, two heads, MakeLoss with grad_scale) and its gradient, with the position diffs."""
+    res = {}
+    logits_v, labels_v = mx.sym.Variable('logits'), mx.sym.Variable('labels')
+    logits = rnd(131, 6, 5)
+    labels = nd.array([1, 3, 0, 4, 0, 2])
+    for norm in ('valid', 'batch'):
+        for alpha in (0.0, 0.1):
+            cfg = LossConfig(norm, 5, alpha)
+            out = SockeyeCrossEntropyLoss(cfg).get_loss(logits_v, labels_v, grad_scale=0.5)
+            blk = gluon.SymbolBlock(out, [logits_v, labels_v])
+            x = logits.copy()
+            x.attach_grad()
+            with autograd.record():
+                probs = blk(x, labels)
+            probs.backward()
+            metric = CrossEntropyMetric(cfg)
+            metric.update([labels.reshape((2, 3))], [probs])
+            metric.update([labels[:3]], [probs[:3]])
+            res['%s_%g' % (norm, alpha)] = {'probs': L(probs), 'grad': L(x.grad), 'metric': list(metric.get())}
+    names = ['att0', 'att1', 'target_words', 'source_words', 'source_length', 'target_length']
+    variables = [mx.sym.Variable(n) for n in names]
+    loss, pos = MonotoneAttention(LossConfig('valid', 5)).get_loss(
+        variables[:2], 2, variables[2], variables[3], variables[4], variables[5], grad_scale=0.5, margin=0.1,
+        return_position_diffs=True)
+    blk = gluon.SymbolBlock(mx.sym.Group([loss, pos]), variables)
+    att = [nd.softmax(rnd(132 + i, 4, 3, 5) * 3) for i in range(2)]
+    for a in att:
+        a.attach_grad()
+    target_words = nd.array([[5, 6, 7], [8, 9, 0]])
+    source_words = nd.array(np.random.RandomState(134).randint(1, 9, (2, 5, 1)))
+    with autograd.record():
+        mono, increase = blk(att[0], att[1], target_words, source_words, nd.array([5, 4]), nd.array([3, 2]))
+    mono.backward()
+    res['monotone'] = {'loss': L(mono), 'increase': L(increase), 'grads': [L(a.grad) for a in att]}
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss']
