@@ -2228,4 +2228,211 @@ def sockeye_loss():
     mono.backward()
     res['monotone'] = {'loss': L(mono), 'increase': L(increase), 'grads': [L(a.grad) for a in att]}
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss']
+
+
+# ---------------------------------------------------------------- 12 GluonNLP BERT fine-tuning step
+# dmlc/gluon-nlp src/gluonnlp/optimizer/bert_adam.py (BERTAdam: adamw_update / multi_adamw_update,
+# rescale_grad turned into an NDArray, aggregated updates), optimizer/lamb.py (LAMB written with nd
+# ops, in place on the gradient), utils/parameter.py (clip_grad_global_norm) and the fine-tuning
+# loop of scripts/bert/finetune_classifier.py (wd_mult 0 on LayerNorm and bias, warm-up by
+# set_learning_rate, gradient accumulation with grad_req 'add', allreduce_grads + update).
+@mx.optimizer.register
+class BERTAdam(mx.optimizer.Optimizer):
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-6, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.aggregate_num = max(1, min(50, int(os.getenv('MXNET_OPTIMIZER_AGGREGATION_SIZE', '4'))))
+
+    def create_state_multi_precision(self, index, weight):
+        return self.create_state(index, weight)
+
+    def create_state(self, _, weight):
+        return (mx.nd.zeros(weight.shape, weight.context, dtype=weight.dtype),
+                mx.nd.zeros(weight.shape, weight.context, dtype=weight.dtype))
+
+    def update(self, index, weight, grad, state):
+        self._update_impl(index, weight, grad, state)
+
+    def update_multi_precision(self, index, weight, grad, state):
+        self._update_impl(index, weight, grad, state)
+
+    def _update_impl(self, indices, weight, grad, state):
+        adamw_update, multi_adamw_update = mx.nd.contrib.adamw_update, mx.nd.contrib.multi_adamw_update
+        aggregate = self.aggregate_num > 1
+        if not isinstance(indices, (tuple, list)):
+            indices, weight, grad, state = [indices], [weight], [grad], [state]
+        for w_i, g_i in zip(weight, grad):
+            assert isinstance(w_i, mx.nd.NDArray)
+            assert isinstance(g_i, mx.nd.NDArray)
+            aggregate = aggregate and w_i.stype == 'default' and g_i.stype == 'default'
+        self._update_count(indices)
+        lrs = self._get_lrs(indices)
+        wds = self._get_wds(indices)
+        if not isinstance(self.rescale_grad, mx.nd.NDArray):
+            self.rescale_grad = mx.nd.full(shape=(1,), val=self.rescale_grad, ctx=weight[0].context)
+        else:
+            self.rescale_grad = self.rescale_grad.as_in_context(weight[0].context)
+        kwargs = {'beta1': self.beta1, 'beta2': self.beta2, 'epsilon': self.epsilon, 'rescale_grad': self.rescale_grad}
+        if self.clip_gradient:
+            kwargs['clip_gradient'] = self.clip_gradient
+        if aggregate:
+            current_index = 0
+            while current_index < len(indices):
+                sidx, eidx = current_index, min(current_index + self.aggregate_num, len(indices))
+                mean, var = list(zip(*state[sidx:eidx]))
+                multi_adamw_update(weight[sidx:eidx], grad[sidx:eidx], mean, var, out=weight[sidx:eidx],
+                                   size=len(weight[sidx:eidx]), lrs=list(np.ones(len(weight[sidx:eidx]))),
+                                   wds=wds[sidx:eidx], etas=lrs[sidx:eidx], **kwargs)
+                current_index += self.aggregate_num
+        else:
+            for w_i, g_i, s_i, lr, wd in zip(weight, grad, state, lrs, wds):
+                mean, var = s_i
+                adamw_update(w_i, g_i, mean, var, out=w_i, lr=1, wd=wd, eta=lr, **kwargs)
+
+
+@mx.optimizer.register
+class LAMB(mx.optimizer.Optimizer):
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-6, lower_bound=1e-3, upper_bound=10.0,
+                 bias_correction=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.lower_bound, self.upper_bound, self.bias_correction = lower_bound, upper_bound, bias_correction
+
+    def create_state(self, index, weight):
+        return (mx.nd.zeros(weight.shape, weight.context, dtype=weight.dtype, stype=weight.stype),
+                mx.nd.zeros(weight.shape, weight.context, dtype=weight.dtype, stype=weight.stype))
+
+    def update(self, index, weight, grad, state):
+        assert isinstance(weight, mx.nd.NDArray)
+        assert isinstance(grad, mx.nd.NDArray)
+        self._update_count(index)
+        lr = self._get_lr(index)
+        wd = self._get_wd(index)
+        t = self._index_update_count[index]
+        grad *= self.rescale_grad
+        if self.clip_gradient is not None:
+            grad = mx.nd.clip(grad, -self.clip_gradient, self.clip_gradient)
+        mean, var = state
+        mean *= self.beta1
+        mean += (1. - self.beta1) * grad
+        var *= self.beta2
+        var += (1. - self.beta2) * mx.nd.square(grad)
+        r1 = weight.norm()
+        if not self.bias_correction:
+            r1 = mx.nd.minimum(mx.nd.maximum(r1, self.lower_bound), self.upper_bound)
+            g = mean / (mx.nd.sqrt(var) + self.epsilon) + wd * weight
+        else:
+            mean_hat = mean / (1. - mx.nd.power(self.beta1, t))
+            var_hat = var / (1. - mx.nd.power(self.beta2, t))
+            var_hat += self.epsilon
+            var_hat[:] = mx.nd.sqrt(var_hat)
+            mean_hat /= var_hat
+            mean_hat += wd * weight
+            g = mean_hat
+        r2 = g.norm()
+        ratio = r1 / r2
+        nan_or_one = ratio / ratio
+        r = mx.nd.where(nan_or_one, mx.nd.ones_like(ratio), ratio)
+        lr *= r
+        g *= lr
+        weight[:] -= g
+
+
+def clip_grad_global_norm(parameters, max_norm, check_isfinite=True):
+    def _norm(array):
+        if array.stype == 'default':
+            x = array.reshape((-1))
+            return mx.nd.dot(x, x)
+        return array.norm().square()
+    arrays = []
+    i = 0
+    for p in parameters:
+        if p.grad_req != 'null':
+            grad_list = p.list_grad()
+            arrays.append(grad_list[i % len(grad_list)])
+            i += 1
+    ctx, dtype = arrays[0].context, arrays[0].dtype
+    total_norm = mx.nd.add_n(*[_norm(arr).as_in_context(ctx) for arr in arrays])
+    total_norm = mx.nd.sqrt(total_norm)
+    if check_isfinite:
+        total_norm = total_norm.asscalar()
+    scale = max_norm / (total_norm + 1e-8)
+    if check_isfinite:
+        scale = mx.nd.array([scale], dtype=dtype, ctx=ctx)
+    scale = mx.nd.min(mx.nd.concat(scale, mx.nd.ones((1,), dtype=dtype, ctx=ctx), dim=0))
+    for p in parameters:
+        if p.grad_req != 'null':
+            for arr in p.list_grad():
+                arr *= scale.as_in_context(arr.context)
+    return total_norm
+
+
+class TinyClassifier(HybridBlock):
+    """A BERT-shaped toy (ours): embedding, a Dense + LayerNorm encoder, the first token's pooler,
+    a classifier."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.embed = nn.Embedding(11, 6)
+            self.enc = nn.Dense(6, flatten=False, activation='tanh')
+            self.ln = nn.LayerNorm(epsilon=1e-12)
+            self.pooler = nn.Dense(6, activation='tanh')
+            self.classifier = nn.Dense(3)
+
+    def hybrid_forward(self, F, tokens):
+        h = self.ln(self.enc(self.embed(tokens)))
+        return self.classifier(self.pooler(F.slice_axis(h, axis=1, begin=0, end=1).reshape((0, -1))))
+
+
+def bert_finetune():
+    """Four fine-tuning steps of a toy classifier for each optimizer (BERTAdam with aggregated
+    and one-by-one updates, LAMB with and without bias correction): gradient accumulation over
+    two micro-batches, the global-norm clip, a linear warm-up set by hand, no weight decay on
+    LayerNorm / bias; the losses, the clipped norms and the final weights."""
+    res = {}
+    tokens = nd.array(np.random.RandomState(141).randint(0, 11, (4, 5)))
+    labels = nd.array([0, 2, 1, 2])
+    for key, opt, args, env in (('bertadam', 'bertadam', {'epsilon': 1e-6, 'wd': 0.01}, '4'),
+                                ('bertadam_single', 'bertadam', {'epsilon': 1e-6, 'wd': 0.01}, '1'),
+                                ('lamb', 'lamb', {'wd': 0.01}, None),
+                                ('lamb_bc', 'lamb', {'wd': 0.01, 'bias_correction': True}, None)):
+        if env is not None:
+            os.environ['MXNET_OPTIMIZER_AGGREGATION_SIZE'] = env
+        net = TinyClassifier(prefix='tiny_')
+        net.initialize()
+        net(tokens)
+        set_params(net, 142)
+        net.hybridize()
+        for _, v in net.collect_params('.*beta|.*gamma|.*bias').items():
+            v.wd_mult = 0.0
+        params = [p for p in net.collect_params().values() if p.grad_req != 'null']
+        args = dict(args, learning_rate=0.05)
+        trainer = gluon.Trainer(net.collect_params(), opt, args)
+        accumulate = 2
+        for p in params:
+            p.grad_req = 'add'
+        loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        losses, norms, lrs = [], [], []
+        step_num = 0
+        for batch_id in range(8):
+            if batch_id % accumulate == 0:
+                step_num += 1
+                new_lr = 0.05 * min(step_num / 3.0, 1.0)
+                trainer.set_learning_rate(new_lr)
+                lrs.append(trainer.learning_rate)
+            part = slice(2 * (batch_id % 2), 2 * (batch_id % 2) + 2)
+            with autograd.record():
+                ls = loss_fn(net(tokens[part]), labels[part]).mean()
+            ls.backward()
+            losses.append(float(ls.asscalar()))
+            if (batch_id + 1) % accumulate == 0:
+                trainer.allreduce_grads()
+                norms.append(float(clip_grad_global_norm(params, 1)))
+                trainer.update(accumulate)
+                net.collect_params().zero_grad()
+        res[key] = {'losses': losses, 'norms': norms, 'lrs': lrs, 'weight': L(net.classifier.weight.data()),
+                    'ln_gamma': L(net.ln.gamma.data()), 'embed': L(net.embed.weight.data())}
+    os.environ.pop('MXNET_OPTIMIZER_AGGREGATION_SIZE', None)
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune']

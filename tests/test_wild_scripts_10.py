@@ -28,7 +28,19 @@ file with its import line switched to MXNet).
 * ``HybridBeamSearchSampler`` hybridized: MXNet 1.9.1 fails type inference in its
   ``contrib.cond`` ("expected int32, got float32": a hybridized ``cond`` whose outputs are int32
   does not run at all); minigluon gives the eager sampler's numbers.
-* Also pinned: AutoGluon's tabular EmbedNet (y_range bounds from ``nd.array(scalar).reshape(1,)``,
+* GluonNLP's BERTAdam (a registered Optimizer setting ``aggregate_num``) calls ``_get_lrs`` /
+  ``_get_wds``, MXNet's list forms of ``_get_lr`` / ``_get_wd``, which minigluon lacked; and MXNet
+  1.9.1's Updater hands such an optimizer up to ``aggregate_num`` weights per call (tuples of
+  indices, weights, gradients, a list of states), which it updates in one
+  ``multi_adamw_update``; minigluon called it weight by weight. Now as MXNet, for an optimizer
+  whose ``update_multi_precision`` is the user's, or whose ``update`` is the user's over the base
+  Optimizer. A user's ``update`` over SGD stays called weight by weight: MXNet 1.9.1's grouped
+  SGD update skips it (a deliberate difference).
+* Also pinned: Sockeye 1.x's SoftmaxOutput loss (``use_ignore``, ``smooth_alpha``, 'valid' / 'null'
+  normalization, ``grad_scale``) through a SymbolBlock, its CrossEntropyMetric and an
+  attention-monotonicity MakeLoss; GluonNLP's LAMB written with nd ops (``grad *= rescale_grad``
+  in place, ``where`` on a NaN-or-one ratio) and its fine-tuning loop (``grad_req='add'``
+  accumulation, ``allreduce_grads`` + ``clip_grad_global_norm`` + ``update``); AutoGluon's tabular EmbedNet (y_range bounds from ``nd.array(scalar).reshape(1,)``,
   blocks made outside name scopes, a HybridSequential indexed in a plain Block's ``forward``),
   GluonCV's Faster R-CNN sampler / box coders (``nd.ones_like`` inside ``hybrid_forward``) and
   MobileNetV3 units (names from prefixes given outside the parent's scope), d2l's NiN /
@@ -40,7 +52,14 @@ import pytest
 import minigluon as mx
 from minigluon import nd
 from _wild import close, load_fixture
-import _wild10_programs as P
+
+# GluonNLP's LAMB registers itself as 'lamb' over the built-in one (MXNet warns and does the same):
+# the built-in is put back for the rest of the session, the bert test swaps GluonNLP's in
+REGISTRY = mx.optimizer.Optimizer.opt_registry
+BUILTIN_LAMB = REGISTRY['lamb']
+with pytest.warns(UserWarning, match='overriding'):
+    import _wild10_programs as P
+REGISTRY['lamb'] = BUILTIN_LAMB
 
 FIX = load_fixture('wild10')
 
@@ -169,3 +188,62 @@ def test_elmo_bilm():
     assert 'elmo__mul0' in want['hybrid_error']       # MXNet: a graph '*' does not broadcast
     same(got['eager'], want['eager'])
     same(got['hybrid'], want['eager'])
+
+
+def test_sockeye_losses():
+    same(P.sockeye_loss(), FIX['sockeye_loss'])
+
+
+def test_bert_finetune_optimizers(monkeypatch):
+    monkeypatch.setitem(REGISTRY, 'lamb', P.LAMB)
+    got = P.bert_finetune()
+    same(got, FIX['bert_finetune'])
+    # grouped (four weights a call) and weight-by-weight updates agree
+    same(got['bertadam'], got['bertadam_single'])
+
+
+class _Recorder(mx.optimizer.Optimizer):
+    """An optimizer written for MXNet's grouped updates: records what each update receives."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.aggregate_num = 2
+        self.calls = []
+
+    def update(self, index, weight, grad, state):
+        self.calls.append((type(index).__name__, list(index), type(weight).__name__, type(state).__name__,
+                           self._get_lrs(index), self._get_wds(index)))
+
+
+class _CountingSGD(mx.optimizer.SGD):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = []
+
+    def update(self, index, weight, grad, state):
+        self.calls.append(index)
+        super().update(index, weight, grad, state)
+
+
+def _one_step(opt):
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(2, in_units=2), mx.gluon.nn.Dense(1, in_units=2))
+    net.initialize()
+    trainer = mx.gluon.Trainer(net.collect_params(), opt)
+    with mx.autograd.record():
+        loss = net(nd.ones((1, 2))).sum()
+    loss.backward()
+    trainer.step(1)
+    return opt.calls
+
+
+def test_user_optimizer_with_aggregate_num_gets_groups():
+    # as MXNet 1.9.1's Updater: up to aggregate_num weights a call, tuples and a list of states
+    calls = _one_step(_Recorder(learning_rate=0.5, wd=0.25))
+    assert [c[:4] for c in calls] == [('tuple', [0, 1], 'tuple', 'list'), ('tuple', [2, 3], 'tuple', 'list')]
+    assert calls[0][4:] == ([0.5, 0.5], [0.25, 0.25])
+
+
+def test_user_update_over_sgd_is_called_per_weight():
+    # MXNet 1.9.1's grouped SGD update never calls this override (a deliberate difference)
+    assert _one_step(_CountingSGD(learning_rate=0.1)) == [0, 1, 2, 3]
