@@ -2435,4 +2435,177 @@ def bert_finetune():
                     'ln_gamma': L(net.ln.gamma.data()), 'embed': L(net.embed.weight.data())}
     os.environ.pop('MXNET_OPTIMIZER_AGGREGATION_SIZE', None)
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune']
+
+
+# ---------------------------------------------------------------- 13 GluonNLP data pipeline
+# dmlc/gluon-nlp src/gluonnlp/data/batchify/batchify.py (Stack, Pad, Tuple, List into
+# 'cpu_shared' memory), data/batchify/language_model.py (CorpusBatchify, CorpusBPTTBatchify) and
+# data/utils.py (slice_sequence, _slice_pad_length); the vocabulary is a small class of ours.
+def _pad_arrs_to_max_length(arrs, pad_axis, pad_val, use_shared_mem, dtype):
+    if isinstance(arrs[0], mx.nd.NDArray):
+        dtype = arrs[0].dtype if dtype is None else dtype
+        arrs = [arr.asnumpy() for arr in arrs]
+    elif not isinstance(arrs[0], np.ndarray):
+        arrs = [np.asarray(ele) for ele in arrs]
+    else:
+        dtype = arrs[0].dtype if dtype is None else dtype
+    original_length = [ele.shape[pad_axis] for ele in arrs]
+    max_size = max(original_length)
+    ret_shape = list(arrs[0].shape)
+    ret_shape[pad_axis] = max_size
+    ret_shape = (len(arrs),) + tuple(ret_shape)
+    ret = np.full(shape=ret_shape, fill_value=pad_val, dtype=dtype)
+    for i, arr in enumerate(arrs):
+        if arr.shape[pad_axis] == max_size:
+            ret[i] = arr
+        else:
+            slices = [slice(None) for _ in range(arr.ndim)]
+            slices[pad_axis] = slice(0, arr.shape[pad_axis])
+            if slices[pad_axis].start != slices[pad_axis].stop:
+                slices = [slice(i, i + 1)] + slices
+                ret[tuple(slices)] = arr
+    ctx = mx.Context('cpu_shared', 0) if use_shared_mem else mx.cpu()
+    ret = mx.nd.array(ret, ctx=ctx, dtype=dtype)
+    original_length = mx.nd.array(original_length, ctx=ctx, dtype=np.int32)
+    return ret, original_length
+
+
+def _stack_arrs(arrs, use_shared_mem, dtype):
+    if isinstance(arrs[0], mx.nd.NDArray):
+        dtype = arrs[0].dtype if dtype is None else dtype
+        if use_shared_mem:
+            out = mx.nd.empty((len(arrs),) + arrs[0].shape, dtype=dtype, ctx=mx.Context('cpu_shared', 0))
+            return mx.nd.stack(*arrs, out=out)
+        return mx.nd.stack(*arrs)
+    out = np.asarray(arrs)
+    dtype = out.dtype if dtype is None else dtype
+    if use_shared_mem:
+        return mx.nd.array(out, ctx=mx.Context('cpu_shared', 0), dtype=dtype)
+    return mx.nd.array(out, dtype=dtype)
+
+
+class Stack:
+    def __init__(self, dtype=None):
+        self._dtype = dtype
+
+    def __call__(self, data):
+        return _stack_arrs(data, True, self._dtype)
+
+
+class Pad:
+    def __init__(self, axis=0, pad_val=None, ret_length=False, dtype=None):
+        self._axis, self._pad_val, self._ret_length, self._dtype = axis, 0 if pad_val is None else pad_val, \
+            ret_length, dtype
+
+    def __call__(self, data):
+        if isinstance(data[0], (mx.nd.NDArray, np.ndarray, list)):
+            padded_arr, original_length = _pad_arrs_to_max_length(data, self._axis, self._pad_val, True, self._dtype)
+            return (padded_arr, original_length) if self._ret_length else padded_arr
+        raise NotImplementedError
+
+
+class Tuple:
+    def __init__(self, fn, *args):
+        self._fn = fn if isinstance(fn, (list, tuple)) else (fn,) + args
+
+    def __call__(self, data):
+        return tuple(ele_fn([ele[i] for ele in data]) for i, ele_fn in enumerate(self._fn))
+
+
+class List:
+    def __call__(self, data):
+        return list(data)
+
+
+def _slice_pad_length(num_items, length, overlap=0):
+    step = length - overlap
+    residual = (num_items - length) % step
+    return step - residual if residual else 0
+
+
+def slice_sequence(sequence, length, pad_last=False, pad_val='<pad>', overlap=0):
+    if pad_last:
+        sequence = sequence + [pad_val] * _slice_pad_length(len(sequence), length, overlap)
+    num_samples = (len(sequence) - length) // (length - overlap) + 1
+    return [sequence[i * (length - overlap): ((i + 1) * length - i * overlap)] for i in range(num_samples)]
+
+
+class TinyVocab:
+    """Token -> index, a list of tokens -> a list of indices (gluonnlp.Vocab's ``__getitem__``)."""
+
+    def __init__(self, tokens, padding_token='<pad>'):
+        self.padding_token = padding_token
+        self._idx = {t: i for i, t in enumerate([padding_token] + tokens)}
+
+    def __getitem__(self, tokens):
+        if isinstance(tokens, (list, tuple)):
+            return [self._idx[t] for t in tokens]
+        return self._idx[tokens]
+
+
+class CorpusBatchify:
+    def __init__(self, vocab, batch_size):
+        self._vocab, self._batch_size = vocab, batch_size
+
+    def __call__(self, data):
+        sample_len = len(data) // self._batch_size
+        return gluon.data.SimpleDataset(
+            mx.nd.array(self._vocab[data[:sample_len * self._batch_size]]).reshape(self._batch_size, -1).T)
+
+
+def _split_data_label(x):
+    return x[:-1, :], x[1:, :]
+
+
+class CorpusBPTTBatchify:
+    def __init__(self, vocab, seq_len, batch_size, last_batch='keep'):
+        self._vocab, self._seq_len, self._batch_size, self._last_batch = vocab, seq_len, batch_size, last_batch
+
+    def __call__(self, corpus):
+        if self._last_batch == 'keep':
+            coded = self._vocab[list(corpus)]
+            sample_len = math.ceil(float(len(coded)) / self._batch_size)
+            padding_size = _slice_pad_length(sample_len, self._seq_len + 1, 1) * self._batch_size + \
+                sample_len * self._batch_size - len(coded)
+            coded.extend([self._vocab[self._vocab.padding_token]] * int(padding_size))
+        else:
+            sample_len = len(corpus) // self._batch_size
+            coded = self._vocab[corpus[:sample_len * self._batch_size]]
+        data = mx.nd.array(coded).reshape((self._batch_size, -1)).T
+        batches = slice_sequence(data, self._seq_len + 1, overlap=1)
+        return gluon.data.SimpleDataset(batches).transform(_split_data_label, lazy=False)
+
+
+def gluonnlp_data():
+    """GluonNLP's batchify functions behind a DataLoader (lists, NumPy arrays and NDArrays padded
+    and stacked into 'cpu_shared' memory, strings passed through; with worker processes too) and
+    its corpus batchifiers (``.T`` of a reshaped NDArray, NDArray rows sliced by a Python list
+    comprehension, ``SimpleDataset.transform(lazy=False)``)."""
+    res = {}
+    samples = [([3, 1, 4, 1], 0, 'pi'), ([2, 7], 1, 'e'), ([1, 4, 1], 0, 'root two'), ([1, 7, 3, 2, 0], 1, 'tau'),
+               ([6], 0, 'six')]
+    fn = Tuple(Pad(pad_val=-1, ret_length=True), Stack(dtype='float32'), List())
+    for workers in (0, 2):
+        loader = gluon.data.DataLoader(gluon.data.SimpleDataset(samples), batch_size=2, batchify_fn=fn,
+                                       num_workers=workers)
+        batches = []
+        for (tokens, lengths), labels, texts in loader:
+            batches.append([L(tokens), L(lengths), L(labels), texts, str(tokens.dtype), str(lengths.dtype),
+                            str(labels.dtype)])
+        res['loader_%d' % workers] = batches
+    arrs = [np.arange(6).reshape(2, 3), np.arange(4).reshape(2, 2) + 10]
+    padded, length = Pad(axis=1, pad_val=0, ret_length=True)(arrs)
+    res['pad_numpy'] = [L(padded), L(length), str(padded.dtype), str(padded.context)]
+    nds = [nd.array([1.5, 2.5]), nd.array([3.5])]
+    padded = Pad(pad_val=0)(nds)
+    stacked = Stack()([nd.array([1, 2]), nd.array([3, 4])])
+    res['pad_nd'] = [L(padded), str(padded.dtype), L(stacked), str(stacked.context)]
+    words = 'the cat sat on the mat and the dog sat on the log too'.split()
+    vocab = TinyVocab(sorted(set(words)))
+    corpus = CorpusBatchify(vocab, 3)(words)
+    res['corpus'] = [L(corpus[i]) for i in range(len(corpus))]
+    for last in ('keep', 'discard'):
+        bptt = CorpusBPTTBatchify(vocab, 2, 3, last_batch=last)(words)
+        res['bptt_' + last] = [[L(d), L(t)] for d, t in bptt]
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data']

@@ -48,6 +48,7 @@ def load_programs():
     assert text.count(IMPORT) == 1, 'the programs import minigluon on one line of its own'
     module = types.ModuleType('wild10_programs_on_mxnet')
     module.__file__ = SRC
+    sys.modules[module.__name__] = module     # so that worker processes can unpickle its classes
     exec(compile(text.replace(IMPORT, '\nimport mxnet as mx\n'), SRC, 'exec'), module.__dict__)
     return module
 
