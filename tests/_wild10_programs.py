@@ -2608,4 +2608,184 @@ def gluonnlp_data():
         bptt = CorpusBPTTBatchify(vocab, 2, 3, last_batch=last)(words)
         res['bptt_' + last] = [[L(d), L(t)] for d, t in bptt]
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data']
+
+
+# ---------------------------------------------------------------- 14 Sockeye 1.x convolutional encoders
+# awslabs/sockeye sockeye/convolution.py (ConvolutionBlock: a Convolution-GLU over Symbol variables,
+# 'left' / 'centered' padding, weight normalization, the single-position step as FullyConnected)
+# and sockeye/encoder.py (ConvolutionalEncoder; ConvolutionalEmbeddingEncoder: sym.pad with an
+# 8-entry pad_width, (w, num_embed) kernels, strided max pooling, a highway, ceil + BlockGrad).
+class ConvolutionConfig:
+    def __init__(self, kernel_width, num_hidden, act_type='glu', weight_normalization=False):
+        self.kernel_width, self.num_hidden = kernel_width, num_hidden
+        self.act_type, self.weight_normalization = act_type, weight_normalization
+
+
+class ConvolutionBlock:
+    def __init__(self, config, pad_type, prefix):
+        self.prefix, self.pad_type, self.config = prefix, pad_type, config
+        self.conv_weight = mx.sym.Variable('%sconv_weight' % prefix, shape=(
+            self._pre_activation_num_hidden(), self.config.num_hidden, self.config.kernel_width))
+        if self.config.weight_normalization:
+            self.weight_norm = WeightNormalization(self.conv_weight, self._pre_activation_num_hidden(), ndim=3,
+                                                   prefix='%sconv_' % prefix)
+            self.conv_weight = self.weight_norm()
+        else:
+            self.weight_norm = None
+        self.conv_bias = mx.sym.Variable('%sconv_bias' % prefix)
+
+    def _pre_activation_num_hidden(self):
+        return 2 * self.config.num_hidden if self.config.act_type == 'glu' else self.config.num_hidden
+
+    def __call__(self, data, data_length, seq_len):
+        if self.pad_type == 'left':
+            padding = (self.config.kernel_width - 1,)
+        elif self.pad_type == 'centered':
+            padding = (int((self.config.kernel_width - 1) / 2),)
+        else:
+            raise ValueError('Unknown pad type %s' % self.pad_type)
+        num_hidden = self._pre_activation_num_hidden()
+        data = mx.sym.SequenceMask(data=data, axis=1, sequence_length=data_length, use_sequence_length=True, value=0)
+        data = mx.sym.transpose(data, axes=(0, 2, 1))
+        data_conv = mx.sym.Convolution(data=data, weight=self.conv_weight, bias=self.conv_bias, pad=padding,
+                                       kernel=(self.config.kernel_width,), num_filter=num_hidden, layout='NCW')
+        if self.pad_type == 'left':
+            data_conv = mx.sym.slice_axis(data=data_conv, axis=2, begin=0, end=seq_len)
+        return self._post_convolution(data_conv)
+
+    def step(self, data):
+        num_hidden = self._pre_activation_num_hidden()
+        data = mx.sym.swapaxes(data, dim1=1, dim2=2)
+        data = mx.sym.reshape(data, shape=(0, -3))
+        weight = mx.sym.reshape(self.conv_weight, shape=(0, -3))
+        data_conv = mx.sym.FullyConnected(data=data, weight=weight, bias=self.conv_bias, num_hidden=num_hidden)
+        data_conv = mx.sym.expand_dims(data_conv, axis=2)
+        return self._post_convolution(data_conv)
+
+    def _post_convolution(self, data_conv):
+        if self.config.act_type == 'glu':
+            gate_a, gate_b = mx.sym.split(data_conv, num_outputs=2, axis=1)
+            block_output = mx.sym.broadcast_mul(gate_a, mx.sym.Activation(data=gate_b, act_type='sigmoid'))
+        else:
+            block_output = mx.sym.Activation(data_conv, act_type=self.config.act_type)
+        return mx.sym.swapaxes(block_output, dim1=1, dim2=2)
+
+
+class SockeyeConvolutionalEncoder:
+    def __init__(self, cnn_config, num_layers, prefix='encoder_cnn_'):
+        self.cnn_config = cnn_config
+        self.i2h_weight = mx.sym.Variable('%si2h_weight' % prefix)
+        self.layers = [ConvolutionBlock(cnn_config, pad_type='centered', prefix='%s%d_' % (prefix, i))
+                       for i in range(num_layers)]
+
+    def encode(self, data, data_length, seq_len):
+        data = mx.sym.FullyConnected(data=data, num_hidden=self.cnn_config.num_hidden, no_bias=True, flatten=False,
+                                     weight=self.i2h_weight)
+        for layer in self.layers:
+            data = data + layer(data, data_length, seq_len)
+        return data, data_length, seq_len
+
+
+class ConvolutionalEmbeddingEncoder:
+    def __init__(self, num_embed, output_dim, max_filter_width, num_filters, pool_stride, num_highway_layers,
+                 prefix='encoder_char_'):
+        self.num_embed, self.output_dim, self.max_filter_width = num_embed, output_dim, max_filter_width
+        self.num_filters, self.pool_stride, self.num_highway_layers = num_filters[:], pool_stride, num_highway_layers
+        self.prefix = prefix
+        self.conv_weight = {w: mx.sym.Variable('%s%s%d%s' % (prefix, 'conv_', w, '_weight'))
+                            for w in range(1, max_filter_width + 1)}
+        self.conv_bias = {w: mx.sym.Variable('%s%s%d%s' % (prefix, 'conv_', w, '_bias'))
+                          for w in range(1, max_filter_width + 1)}
+        self.project_weight = mx.sym.Variable(prefix + 'project_weight')
+        self.project_bias = mx.sym.Variable(prefix + 'project_bias')
+        self.gate_weight = [mx.sym.Variable('%s%s%d%s' % (prefix, 'gate_', i, '_weight')) for i in range(num_highway_layers)]
+        self.gate_bias = [mx.sym.Variable('%s%s%d%s' % (prefix, 'gate_', i, '_bias')) for i in range(num_highway_layers)]
+        self.transform_weight = [mx.sym.Variable('%s%s%d%s' % (prefix, 'transform_', i, '_weight'))
+                                 for i in range(num_highway_layers)]
+        self.transform_bias = [mx.sym.Variable('%s%s%d%s' % (prefix, 'transform_', i, '_bias'))
+                               for i in range(num_highway_layers)]
+
+    def encode(self, data, data_length, seq_len):
+        total_num_filters = sum(self.num_filters)
+        encoded_seq_len = int(math.ceil(seq_len / self.pool_stride))
+        data = mx.sym.Reshape(data=data, shape=(-1, 1, seq_len, self.num_embed))
+        conv_outputs = []
+        for filter_width, num_filter in enumerate(self.num_filters, 1):
+            pad_before = math.ceil((filter_width - 1) / 2)
+            pad_after = math.floor((filter_width - 1) / 2)
+            padded = mx.sym.pad(data=data, mode='constant', constant_value=0,
+                                pad_width=(0, 0, 0, 0, pad_before, pad_after, 0, 0))
+            conv = mx.sym.Convolution(data=padded, kernel=(filter_width, self.num_embed), num_filter=num_filter,
+                                      weight=self.conv_weight[filter_width], bias=self.conv_bias[filter_width])
+            conv_outputs.append(mx.sym.Activation(data=conv, act_type='relu'))
+        conv_concat = mx.sym.concat(*conv_outputs, dim=1)
+        uncovered = seq_len % self.pool_stride
+        if uncovered > 0:
+            pad_after = self.pool_stride - uncovered
+            conv_concat = mx.sym.pad(data=conv_concat, mode='constant', constant_value=0,
+                                     pad_width=(0, 0, 0, 0, 0, pad_after, 0, 0))
+        pool = mx.sym.Pooling(data=conv_concat, pool_type='max', kernel=(self.pool_stride, 1),
+                              stride=(self.pool_stride, 1))
+        pool = mx.sym.reshape(data=pool, shape=(-1, total_num_filters, encoded_seq_len))
+        pool = mx.sym.swapaxes(data=pool, dim1=1, dim2=2)
+        seg_embedding = mx.sym.Reshape(data=pool, shape=(-3, total_num_filters))
+        if self.output_dim != total_num_filters:
+            seg_embedding = mx.sym.FullyConnected(data=seg_embedding, num_hidden=self.output_dim,
+                                                  weight=self.project_weight, bias=self.project_bias)
+            seg_embedding = mx.sym.Activation(data=seg_embedding, act_type='relu')
+        for i in range(self.num_highway_layers):
+            gate = mx.sym.FullyConnected(data=seg_embedding, num_hidden=self.output_dim, weight=self.gate_weight[i],
+                                         bias=self.gate_bias[i])
+            gate = mx.sym.Activation(data=gate, act_type='sigmoid')
+            transform = mx.sym.FullyConnected(data=seg_embedding, num_hidden=self.output_dim,
+                                              weight=self.transform_weight[i], bias=self.transform_bias[i])
+            transform = mx.sym.Activation(data=transform, act_type='relu')
+            seg_embedding = gate * transform + (1 - gate) * seg_embedding
+        seg_embedding = mx.sym.Reshape(data=seg_embedding, shape=(-1, encoded_seq_len, self.output_dim))
+        encoded_data_length = mx.sym.BlockGrad(mx.sym.ceil(data_length / self.pool_stride))
+        return seg_embedding, encoded_data_length, encoded_seq_len
+
+
+def _run_symbol(outputs, inputs, arrays, seed, head_seed):
+    """``outputs`` (a Symbol or a list) over the Variables ``inputs`` in a SymbolBlock, parameters
+    set from ``seed``; the outputs and, after a backward pass from the first output weighted by
+    data from ``head_seed``, the gradient of every parameter, by name."""
+    out = mx.sym.Group(outputs) if isinstance(outputs, list) else outputs
+    blk = gluon.SymbolBlock(out, inputs)
+    blk.initialize()
+    blk(*arrays)
+    set_params(blk, seed)
+    with autograd.record():
+        res = blk(*arrays)
+        res = res if isinstance(res, (list, tuple)) else [res]
+        loss = (res[0] * rnd(head_seed, *res[0].shape)).sum()
+    loss.backward()
+    grads = {name: L(p.grad()) for name, p in sorted(blk.collect_params().items())}
+    return [L(r) for r in res], grads
+
+
+def sockeye_conv():
+    """Sockeye's convolutional encoder (two centered Convolution-GLU blocks, residual) and a
+    left-padded block with weight normalization whose one-position ``step`` (FullyConnected over
+    the reshaped window) reproduces the full convolution's last position; the character-level
+    convolutional embedding encoder (padding, strided max pool, highway, ceil'd lengths)."""
+    res = {}
+    data, length = mx.sym.Variable('data'), mx.sym.Variable('data_length')
+    x = rnd(151, 2, 5, 4)
+    lengths = nd.array([5, 3])
+    enc = SockeyeConvolutionalEncoder(ConvolutionConfig(3, 4), 2)
+    out, _, _ = enc.encode(data, length, 5)
+    res['cnn_encoder'] = _run_symbol(out, [data, length], [x, lengths], 152, 153)
+    block = ConvolutionBlock(ConvolutionConfig(3, 4, weight_normalization=True), 'left', 'dec_0_')
+    full = block(data, length, 5)
+    window = mx.sym.Variable('window')
+    step = block.step(window)
+    res['left_block'] = _run_symbol([full, step], [data, length, window],
+                                    [x, nd.array([5, 5]), x[:, 2:5, :]], 154, 155)
+    char = ConvolutionalEmbeddingEncoder(3, 6, 3, [2, 2, 3], 3, 2)
+    chars = rnd(156, 2, 7, 3)
+    seg, enc_len, enc_seq_len = char.encode(data, length, 7)
+    res['char_encoder'] = _run_symbol([seg, enc_len], [data, length], [chars, nd.array([7, 4])], 157, 158)
+    res['char_encoded_seq_len'] = enc_seq_len
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv']

@@ -247,3 +247,18 @@ def test_user_optimizer_with_aggregate_num_gets_groups():
 def test_user_update_over_sgd_is_called_per_weight():
     # MXNet 1.9.1's grouped SGD update never calls this override (a deliberate difference)
     assert _one_step(_CountingSGD(learning_rate=0.1)) == [0, 1, 2, 3]
+
+
+def test_gluonnlp_batchify_and_corpus():
+    got = P.gluonnlp_data()
+    same(got, FIX['gluonnlp_data'])
+    assert got['loader_2'] == got['loader_0']            # worker processes give the same batches
+    assert got['pad_numpy'][3] == 'cpu_shared(0)'
+
+
+def test_sockeye_convolutional_encoders():
+    got = P.sockeye_conv()
+    same(got, FIX['sockeye_conv'])
+    full, step = got['left_block'][0]
+    # the one-window step gives the causal convolution's output at the window's last position
+    close(np.array(step)[:, 0], np.array(full)[:, 4])
