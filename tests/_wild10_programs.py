@@ -2788,4 +2788,209 @@ def sockeye_conv():
     res['char_encoder'] = _run_symbol([seg, enc_len], [data, length], [chars, nd.array([7, 4])], 157, 158)
     res['char_encoded_seq_len'] = enc_seq_len
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv']
+
+
+# ---------------------------------------------------------------- 15 GluonCV data-parallel threads
+# dmlc/gluon-cv gluoncv/utils/parallel.py: DataParallelModel / DataParallelCriterion (the network's
+# parameters reset onto a context list, inputs split with split_and_load(even_split=False), one
+# thread per context recording under the caller's autograd state), as the segmentation training
+# script drives them; the network is a small fully convolutional one of ours.
+import threading  # noqa: E402  (kept beside the code that uses it, as in the source)
+
+
+class DataParallelModel:
+    def __init__(self, module, ctx_list=None, sync=False):
+        module.collect_params().reset_ctx(ctx=ctx_list)
+        self.ctx_list, self.module, self.sync = ctx_list, module, sync
+
+    def __call__(self, *inputs, **kwargs):
+        if not self.ctx_list:
+            return self.module(*inputs, **kwargs)
+        inputs, kwargs = split_load_kwargs(inputs, kwargs, self.ctx_list)
+        assert len(inputs) == len(self.ctx_list)
+        if len(self.ctx_list) == 1:
+            return tuple([tuple_map(self.module(*inputs[0], **kwargs[0]))])
+        return parallel_apply(self.module, inputs, kwargs, self.sync)
+
+
+class DataParallelCriterion:
+    def __init__(self, module, ctx_list=None, sync=False):
+        self.module, self.ctx_list, self.sync = module, ctx_list, sync
+
+    def __call__(self, inputs, *targets, **kwargs):
+        if not self.ctx_list:
+            return self.module(inputs, *targets, **kwargs)
+        targets, kwargs = split_load_kwargs(targets, kwargs, self.ctx_list)
+        assert len(targets) == len(self.ctx_list)
+        if len(self.ctx_list) == 1:
+            return tuple_map(self.module(*(inputs[0] + targets[0]), **kwargs[0]))
+        assert len(inputs) == len(self.ctx_list)
+        return criterion_parallel_apply(self.module, inputs, targets, kwargs, self.sync)
+
+
+def split_load_kwargs(inputs, kwargs, ctx_list, batch_axis=0):
+    def split_map(obj):
+        if isinstance(obj, mx.nd.NDArray):
+            return gluon.utils.split_and_load(obj, ctx_list, batch_axis, even_split=False)
+        if isinstance(obj, tuple) and len(obj) > 0:
+            return list(zip(*map(split_map, obj)))
+        if isinstance(obj, list) and len(obj) > 0:
+            return list(map(list, zip(*map(split_map, obj))))
+        if isinstance(obj, dict) and len(obj) > 0:
+            return list(map(type(obj), zip(*map(split_map, obj.items()))))
+        return [obj for _ in ctx_list]
+    inputs = split_map(inputs) if inputs else []
+    kwargs = split_map(kwargs) if kwargs else []
+    if len(inputs) < len(kwargs):
+        inputs.extend([() for _ in range(len(kwargs) - len(inputs))])
+    elif len(kwargs) < len(inputs):
+        kwargs.extend([{} for _ in range(len(inputs) - len(kwargs))])
+    return tuple(inputs), tuple(kwargs)
+
+
+def tuple_map(obj):
+    if isinstance(obj, mx.nd.NDArray) or isinstance(obj, str):
+        return (obj,)
+    if isinstance(obj, list) and len(obj) > 0:
+        return tuple(obj)
+    return obj
+
+
+def parallel_apply(module, inputs, kwargs_tup=None, sync=False):
+    kwargs_tup = kwargs_tup if kwargs_tup is not None else ({},) * len(inputs)
+    lock = threading.Lock()
+    results = {}
+
+    def _worker(i, module, input, kwargs, results, is_recording, is_training, lock):
+        try:
+            if is_recording:
+                with autograd.record(is_training):
+                    output = tuple_map(module(*input, **kwargs))
+                    for out in output:
+                        out.wait_to_read()
+            else:
+                output = tuple_map(module(*input, **kwargs))
+                for out in output:
+                    out.wait_to_read()
+            with lock:
+                results[i] = output
+        except Exception as e:
+            with lock:
+                results[i] = e
+
+    is_training, is_recording = autograd.is_training(), autograd.is_recording()
+    threads = [threading.Thread(target=_worker, args=(i, module, input, kwargs, results, is_recording, is_training,
+                                                      lock))
+               for i, (input, kwargs) in enumerate(zip(inputs, kwargs_tup))]
+    if sync:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        outputs = []
+        for i in range(len(inputs)):
+            if isinstance(results[i], Exception):
+                raise results[i]
+            outputs.append(results[i])
+        return tuple(outputs)
+    return tuple(tuple_map(module(*input, **kwargs)) for (input, kwargs) in zip(inputs, kwargs_tup))
+
+
+def criterion_parallel_apply(module, inputs, targets, kwargs_tup=None, sync=False):
+    kwargs_tup = kwargs_tup if kwargs_tup else ({},) * len(inputs)
+    lock = threading.Lock()
+    results = {}
+
+    def _worker(i, module, input, target, kwargs, results, is_recording, is_training, lock):
+        try:
+            if is_recording:
+                with autograd.record(is_training):
+                    output = module(*(input + target), **kwargs)
+                    output.wait_to_read()
+            else:
+                output = module(*(input + target), **kwargs)
+                output.wait_to_read()
+            with lock:
+                results[i] = output
+        except Exception as e:
+            with lock:
+                results[i] = e
+
+    is_training, is_recording = bool(autograd.is_training()), autograd.is_recording()
+    threads = [threading.Thread(target=_worker, args=(i, module, input, target, kwargs, results, is_recording,
+                                                      is_training, lock))
+               for i, (input, target, kwargs) in enumerate(zip(inputs, targets, kwargs_tup))]
+    if sync:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        outputs = []
+        for i in range(len(inputs)):
+            if isinstance(results[i], Exception):
+                raise results[i]
+            outputs.append(results[i])
+        return tuple(outputs)
+    return tuple(module(*(input + target), **kwargs) for (input, target, kwargs) in zip(inputs, targets, kwargs_tup))
+
+
+class TinySegNet(HybridBlock):
+    """Two convolutions with a BatchNorm between, an auxiliary head (ours)."""
+
+    def __init__(self, classes, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.conv1 = nn.Conv2D(4, 3, padding=1, in_channels=2)
+            self.bn = nn.BatchNorm(in_channels=4)
+            self.head = nn.Conv2D(classes, 1, in_channels=4)
+            self.aux = nn.Conv2D(classes, 1, in_channels=4)
+
+    def hybrid_forward(self, F, x):
+        h = F.relu(self.bn(self.conv1(x)))
+        return self.head(h), self.aux(h)
+
+
+class MixSoftmaxCrossEntropyLoss(gluon.loss.SoftmaxCrossEntropyLoss):
+    """GluonCV's segmentation loss with an auxiliary weight (gluoncv/loss.py), simplified."""
+
+    def __init__(self, aux_weight=0.2, **kwargs):
+        super().__init__(axis=1, **kwargs)
+        self.aux_weight = aux_weight
+
+    def hybrid_forward(self, F, pred1, pred2, label, **kwargs):
+        loss1 = super().hybrid_forward(F, pred1, label, **kwargs)
+        loss2 = super().hybrid_forward(F, pred2, label, **kwargs)
+        return loss1 + self.aux_weight * loss2
+
+
+def gluoncv_parallel():
+    """Three training steps of a small segmentation network over two CPU contexts with GluonCV's
+    threaded DataParallelModel / DataParallelCriterion (sync and not, hybridized), a batch of
+    5 split 3 + 2: the per-context losses, the weights after each step on both contexts, the
+    BatchNorm running means each context keeps."""
+    res = {}
+    ctx = [mx.cpu(0), mx.cpu(1)]
+    x = rnd(161, 5, 2, 4, 4)
+    label = nd.array(np.random.RandomState(162).randint(0, 3, (5, 4, 4)))
+    for sync in (True, False):
+        net = TinySegNet(3, prefix='seg_')
+        net.initialize()
+        set_params(net, 163)
+        net.hybridize()
+        model = DataParallelModel(net, ctx, sync=sync)
+        criterion = DataParallelCriterion(MixSoftmaxCrossEntropyLoss(aux_weight=0.4), ctx, sync=sync)
+        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.2, 'momentum': 0.9, 'wd': 1e-4})
+        steps = []
+        for _ in range(3):
+            with autograd.record(True):
+                outputs = model(x)
+                losses = criterion(outputs, label)
+                autograd.backward(losses)
+            trainer.step(5)
+            steps.append({'losses': [L(l) for l in losses], 'shapes': [list(o[0].shape) for o in outputs],
+                          'conv1': [L(net.conv1.weight.data(c)) for c in ctx]})
+        res['sync' if sync else 'serial'] = {
+            'steps': steps, 'running_mean': [L(net.bn.running_mean.data(c)) for c in ctx],
+            'contexts': [str(c) for c in net.conv1.weight.list_ctx()]}
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel']

@@ -262,3 +262,9 @@ def test_sockeye_convolutional_encoders():
     full, step = got['left_block'][0]
     # the one-window step gives the causal convolution's output at the window's last position
     close(np.array(step)[:, 0], np.array(full)[:, 4])
+
+
+def test_gluoncv_threaded_data_parallel():
+    got = P.gluoncv_parallel()
+    same(got, FIX['gluoncv_parallel'])
+    assert got['sync'] == got['serial']            # the threads give what one thread does
