@@ -268,3 +268,9 @@ def test_gluoncv_threaded_data_parallel():
     got = P.gluoncv_parallel()
     same(got, FIX['gluoncv_parallel'])
     assert got['sync'] == got['serial']            # the threads give what one thread does
+
+
+def test_mxnet_unit_test_imports():
+    # the import line of MXNet's own unit tests, copied into other projects' test files
+    from minigluon.base import py_str, MXNetError, _as_list    # noqa: F401
+    assert py_str(b'caf\xc3\xa9') == 'caf\u00e9'
