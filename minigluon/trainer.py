@@ -125,7 +125,14 @@ class Trainer:
         self._kv_initialized = False
         self._kvstore = None
         self._update_on_kvstore = None
-        self._params_to_init = []
+        # as MXNet 1.9.1: every Parameter waits for the store's first broadcast (_init_params),
+        # also when a subclass resolves the store in its own _init_kvstore; _distributed and the
+        # row_sparse flags (always False: sparse storage is out of scope) are the attributes such
+        # subclasses (written over MXNet's gluon/trainer.py) read
+        self._params_to_init = list(self._params)
+        self._distributed = None
+        self._contains_sparse_weight = False
+        self._contains_sparse_grad = False
         self._reduced_fresh = set()      # see _allreduce_grads
         self._init_optimizer(optimizer, optimizer_params)
         # The optimizer's own rescale_grad (given by name or set on an instance) is the scale
@@ -248,6 +255,7 @@ class Trainer:
             self._kvstore = kv
             self._update_on_kvstore = update
             self._params_to_init = list(self._params)
+        self._distributed = False
         self._kv_initialized = True
 
     def _prepare(self):

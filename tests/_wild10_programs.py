@@ -2993,4 +2993,184 @@ def gluoncv_parallel():
             'steps': steps, 'running_mean': [L(net.bn.running_mean.data(c)) for c in ctx],
             'contexts': [str(c) for c in net.conv1.weight.list_ctx()]}
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel']
+
+
+# ---------------------------------------------------------------- 16 a local-SGD Trainer subclass
+# A local-SGD Trainer for GluonNLP's Transformer (a public fork's local_sgd trainer, written over
+# MXNet 1.x's gluon/trainer.py internals): it overrides _init_kvstore with mxnet.model's
+# _create_kvstore, rescales gradients by hand, skips the all-reduce between synchronisations, and
+# averages parameters and optimizer states through kvstore push / pull every few steps.
+class LocalSGDTrainer(mx.gluon.Trainer):
+    def __init__(self, params, optimizer, optimizer_params=None, kvstore='device', local_sgd_interval=1,
+                 local_sgd_regularization=0, local_sgd_regularization_interval=0):
+        super().__init__(params, optimizer, optimizer_params=optimizer_params, kvstore=kvstore,
+                         update_on_kvstore=False)
+        self._local_sgd_interval = 1 if local_sgd_interval is None or local_sgd_interval <= 1 else local_sgd_interval
+        self._local_sgd_counter = 0
+        self._local_sgd_regularization = local_sgd_regularization
+        self._local_sgd_regularization_interval = local_sgd_regularization_interval
+        self._local_sgd_regularization_counter = 0
+        self._is_states_initialized = False
+
+    def _init_kvstore(self):
+        config = self._kvstore_params
+        if self._contains_sparse_weight:
+            kvstore, update_on_kvstore = mx.model._create_sparse_kvstore(config['kvstore'])
+            self._distributed = 'dist' in kvstore.type
+        elif self._contains_sparse_grad:
+            arg_arrays = {param.name: param.data(self._contexts[0]) for param in self._params}
+            kvstore, _ = mx.model._create_kvstore(config['kvstore'], len(self._contexts), arg_arrays)
+            self._distributed = 'dist' in kvstore.type if kvstore else False
+            update_on_kvstore = self._distributed
+        else:
+            arg_arrays = {param.name: param.data(self._contexts[0]) for param in self._params}
+            if self._local_sgd_interval > 1:
+                state_arrays = {param.name + '_state': param.data(self._contexts[0]) for param in self._params}
+                arg_arrays.update(state_arrays)
+            kvstore, update_on_kvstore = mx.model._create_kvstore(config['kvstore'], len(self._contexts), arg_arrays)
+            self._distributed = 'dist' in kvstore.type if kvstore else False
+            if self._distributed and 'async' in kvstore.type:
+                update_on_kvstore = True
+            if config['update_on_kvstore'] is not None:
+                update_on_kvstore = config['update_on_kvstore']
+        if kvstore:
+            if self._compression_params:
+                kvstore.set_gradient_compression(self._compression_params)
+            if update_on_kvstore:
+                kvstore.set_optimizer(self._optimizer)
+            self._kvstore = kvstore
+            self._update_on_kvstore = update_on_kvstore
+        else:
+            self._kvstore = None
+            self._update_on_kvstore = None
+        self._kv_initialized = True
+
+    def init_states(self):
+        assert self._kv_initialized, 'Cannot initialize states in KVStore when KVStore is not initialized.'
+        if self._kvstore and self._is_states_initialized == False:  # noqa: E712  (as in the source)
+            for i, param in enumerate(self._params):
+                if param.grad_req != 'null':
+                    if isinstance(self._updaters[0].states[i], (tuple, list)):
+                        for j in range(len(self._updaters[0].states[i])):
+                            self._kvstore.init(i + len(self._params) * (j + 1), self._updaters[0].states[i][j])
+                    else:
+                        self._kvstore.init(i + len(self._params), self._updaters[0].states[i])
+            self._is_states_initialized = True
+
+    def step(self, batch_sizes, ignore_stale_grad=False):
+        for i, param in enumerate(self._params):
+            if param.grad_req != 'null':
+                for j in range(len(batch_sizes)):
+                    param.list_grad()[j] /= batch_sizes[j]
+        if not self._kv_initialized:
+            self._init_kvstore()
+        if self._params_to_init:
+            self._init_params()
+        if self._local_sgd_interval == 1:
+            self._allreduce_grads()
+        if self._local_sgd_interval > 1 and self._local_sgd_counter == 0 and self._local_sgd_regularization > 0:
+            self._local_sgd_regularization_params = []
+            for i, param in enumerate(self._params):
+                if param.grad_req != 'null' and param._stype == 'default':
+                    self._local_sgd_regularization_params.append(
+                        [self._local_sgd_regularization * x.copy() for x in param.list_data()])
+                else:
+                    self._local_sgd_regularization_params.append([])
+        self._update(ignore_stale_grad)
+        if self._local_sgd_interval > 1 and self._local_sgd_regularization > 0:
+            mixing_weight = (1 - self._local_sgd_regularization)
+            self._local_sgd_regularization_counter += 1
+            if self._local_sgd_regularization_interval == 0 or \
+                    self._local_sgd_regularization_interval == self._local_sgd_regularization_counter:
+                self._local_sgd_regularization_counter = 0
+                for i, param in enumerate(self._params):
+                    if param.grad_req != 'null' and param._stype == 'default':
+                        for j, data in enumerate(param.list_data()):
+                            data *= mixing_weight
+                            data += self._local_sgd_regularization_params[i][j]
+        if self._local_sgd_interval > 1:
+            self._local_sgd_counter += 1
+            if self._local_sgd_counter == self._local_sgd_interval:
+                self._local_sgd_counter = 0
+                self._allreduce_params()
+                if self._is_states_initialized:
+                    self._allreduce_states()
+                return True
+            return False
+        return True
+
+    def _allreduce_params(self):
+        if self._kvstore:
+            for i, param in enumerate(self._params):
+                if param.grad_req != 'null':
+                    self._kvstore.push(i, param.list_data(), priority=-i)
+                    if param._stype == 'default':
+                        self._kvstore.pull(i, param.list_data(), priority=-i)
+                        num_workers = self._kvstore.num_workers * len(param.list_data())
+                        for data in param.list_data():
+                            data /= num_workers
+                    else:
+                        raise ValueError('Cannot pull row_sparse parameters for local SGD')
+
+    def _allreduce_states(self):
+        if self._kvstore:
+            for i, param in reversed(list(enumerate(self._params))):
+                if param.grad_req != 'null':
+                    if isinstance(self._updaters[0].states[i], (tuple, list)):
+                        for j in range(len(self._updaters[0].states[i])):
+                            state_arrays = [updater.states[i][j] for updater in self._updaters]
+                            idx = i + len(self._params) * (j + 1)
+                            self._kvstore.push(idx, state_arrays, priority=i - len(self._params) * 2)
+                            if param._stype == 'default':
+                                self._kvstore.pull(idx, state_arrays, priority=i - len(self._params) * 2)
+                                num_workers = float(self._kvstore.num_workers * len(state_arrays))
+                                for state in state_arrays:
+                                    state /= num_workers
+                    else:
+                        state_arrays = [updater.states[i] for updater in self._updaters]
+                        idx = i + len(self._params)
+                        self._kvstore.push(idx, state_arrays, priority=i - len(self._params) * 2)
+                        if param._stype == 'default':
+                            self._kvstore.pull(idx, state_arrays, priority=i - len(self._params) * 2)
+                            num_workers = self._kvstore.num_workers * len(state_arrays)
+                            for state in state_arrays:
+                                state /= num_workers
+
+
+def local_sgd():
+    """Six steps of a small regression network on two CPU contexts, each fed its own half of the
+    batch, with the local-SGD trainer (Adam, parameters and Adam's moments averaged every third
+    step, a 0.1 pull towards the last synchronised weights): whether each step synchronised, and
+    both contexts' weights and moments after each; the plain interval-1 trainer alongside."""
+    res = {}
+    ctx = [mx.cpu(0), mx.cpu(1)]
+    x = rnd(171, 6, 3)
+    y = rnd(172, 6, 1)
+    for key, interval, reg in (('local', 3, 0.1), ('sync', 1, 0.0)):
+        net = nn.HybridSequential(prefix='lsgd_')
+        with net.name_scope():
+            net.add(nn.Dense(4, activation='tanh', in_units=3), nn.Dense(1, in_units=4))
+        net.initialize(ctx=ctx)
+        set_params(net, 173)
+        trainer = LocalSGDTrainer(net.collect_params(), 'adam', {'learning_rate': 0.05}, local_sgd_interval=interval,
+                                  local_sgd_regularization=reg)
+        steps = []
+        for step in range(6):
+            xs = gluon.utils.split_and_load(x, ctx)
+            ys = gluon.utils.split_and_load(y, ctx)
+            with autograd.record():
+                losses = [gluon.loss.L2Loss()(net(a), b) for a, b in zip(xs, ys)]
+            autograd.backward(losses)
+            synced = trainer.step([3, 3])
+            if step == 0 and interval > 1:
+                trainer.init_states()
+            first = net[0].weight
+            steps.append({'synced': bool(synced), 'w': [L(first.data(c)) for c in ctx],
+                          'loss': [float(l.sum().asscalar()) for l in losses]})
+        r = {'steps': steps, 'kv_type': trainer._kvstore.type if trainer._kvstore else None,
+             'update_on_kvstore': trainer._update_on_kvstore, 'distributed': trainer._distributed}
+        if interval > 1:
+            r['moments'] = [[L(m) for m in updater.states[0]] for updater in trainer._updaters]
+        res[key] = r
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd']

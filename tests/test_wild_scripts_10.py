@@ -36,6 +36,16 @@ file with its import line switched to MXNet).
   whose ``update_multi_precision`` is the user's, or whose ``update`` is the user's over the base
   Optimizer. A user's ``update`` over SGD stays called weight by weight: MXNet 1.9.1's grouped
   SGD update skips it (a deliberate difference).
+* A local-SGD Trainer subclass written over MXNet's ``gluon/trainer.py`` internals (its own
+  ``_init_kvstore`` calling ``mxnet.model._create_kvstore``, reading ``_contains_sparse_weight``
+  / ``_contains_sparse_grad`` / ``_distributed``, averaging parameters and Adam's moments through
+  kvstore ``init`` / ``push`` / ``pull`` with priorities and ``num_workers``) failed: minigluon's
+  Trainer lacked those attributes and ``mx.model`` the helper. Now as MXNet 1.9.1
+  (``_create_sparse_kvstore`` raises NotSupportedError: sparse storage is out of scope), and
+  every Parameter waits for the store's first broadcast from the start, as in MXNet, also when
+  a subclass resolves the store itself.
+* ``mxnet.base.py_str`` exists: the import line of MXNet's unit tests (``from mxnet.base import
+  py_str, MXNetError, _as_list``), copied into other projects' tests, failed.
 * Also pinned: Sockeye 1.x's SoftmaxOutput loss (``use_ignore``, ``smooth_alpha``, 'valid' / 'null'
   normalization, ``grad_scale``) through a SymbolBlock, its CrossEntropyMetric and an
   attention-monotonicity MakeLoss; GluonNLP's LAMB written with nd ops (``grad *= rescale_grad``
@@ -272,5 +282,35 @@ def test_gluoncv_threaded_data_parallel():
 
 def test_mxnet_unit_test_imports():
     # the import line of MXNet's own unit tests, copied into other projects' test files
-    from minigluon.base import py_str, MXNetError, _as_list    # noqa: F401
+    from minigluon.base import py_str, MXNetError, _as_list
     assert py_str(b'caf\xc3\xa9') == 'caf\u00e9'
+    assert issubclass(MXNetError, RuntimeError) and _as_list(3) == [3]
+
+
+def test_local_sgd_trainer_subclass():
+    got = P.local_sgd()
+    same(got, FIX['local_sgd'])
+    assert [s['synced'] for s in got['local']['steps']] == [False, False, True] * 2
+    # after a synchronisation both contexts hold the same weights
+    w0, w1 = got['local']['steps'][2]['w']
+    close(w0, w1)
+
+
+def test_create_kvstore_helpers():
+    params = {'w': nd.zeros((2, 2))}
+    kv, update = mx.model._create_kvstore('device', 2, params)
+    assert (kv.type, update) == ('device', True)
+    assert mx.model._create_kvstore('device', 1, params) == (None, False)     # one device: no store
+    assert mx.model._create_kvstore(None, 2, params) == (None, False)
+    store = mx.kv.create('local')
+    assert mx.model._create_kvstore(store, 1, params)[0] is store
+    with pytest.raises(TypeError, match='kvstore'):
+        mx.model._create_kvstore(3, 2, params)
+    with pytest.raises(mx.base.NotSupportedError, match='row_sparse'):
+        mx.model._create_sparse_kvstore('device')
+    net = mx.gluon.nn.Dense(1, in_units=2)
+    net.initialize()
+    trainer = mx.gluon.Trainer(net.collect_params(), 'sgd')
+    assert (trainer._contains_sparse_weight, trainer._contains_sparse_grad, trainer._distributed) == \
+        (False, False, None)
+    assert trainer._params_to_init == trainer._params and len(trainer._params) == 2
