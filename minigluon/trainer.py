@@ -22,6 +22,7 @@ from minigluon import kvstore as kvs
 from minigluon import optimizer as opt
 from minigluon import serialization
 from minigluon.base import ValueAssertionError, read_file
+from minigluon.ndarray import NDArray
 from minigluon.parameter import Parameter
 
 __all__ = ['Trainer']
@@ -320,7 +321,20 @@ class Trainer:
         """``rescale_grad = scale / batch_size``. A batch size that is not a number (a str, None)
         is a ``TypeError``, as in MXNet 1.9.1; one that is not positive a ``ValueError`` naming
         it (MXNet 1.9.1 fails with ZeroDivisionError on 0 and takes a negative one, which turns
-        every update around)."""
+        every update around).
+
+        A one-element NDArray (GluonNLP's FP16Trainer passes the clipping ratio times the batch
+        size and the loss scale) is not checked, as in MXNet 1.9.1: an optimizer written for
+        MXNet gets ``rescale_grad`` as that NDArray (GluonNLP's BERTAdam hands it to
+        ``adamw_update``, which skips the update when it is not finite); minigluon's own
+        optimizers get its value as a float (MXNet 1.9.1's fail: "Some trailing characters could
+        not be parsed")."""
+        if isinstance(batch_size, NDArray) and batch_size.size == 1:
+            rescale = self._scale / batch_size
+            user = self._optimizer._user_method('update') or \
+                self._optimizer._user_method('update_multi_precision')
+            self._optimizer.rescale_grad = rescale if user else float(rescale.asscalar())
+            return
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Real):
             raise TypeError('Trainer.%s: batch_size must be a positive number (the gradients are '
                             'divided by it), got %r' % (method, batch_size))

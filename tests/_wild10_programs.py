@@ -2978,6 +2978,10 @@ def gluoncv_parallel():
         set_params(net, 163)
         net.hybridize()
         model = DataParallelModel(net, ctx, sync=sync)
+        # one first call in this thread: MXNet 1.9.1 can fail when two threads make a hybridized
+        # block's first call at once (its name scope is shared: "'NoneType' object has no
+        # attribute '__exit__'"), now and then
+        net(x)
         criterion = DataParallelCriterion(MixSoftmaxCrossEntropyLoss(aux_weight=0.4), ctx, sync=sync)
         trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.2, 'momentum': 0.9, 'wd': 1e-4})
         steps = []
@@ -3173,4 +3177,162 @@ def local_sgd():
             r['moments'] = [[L(m) for m in updater.states[0]] for updater in trainer._updaters]
         res[key] = r
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd']
+
+
+# ---------------------------------------------------------------- 17 GluonNLP's FP16Trainer
+# dmlc/gluon-nlp scripts/bert/fp16_utils.py: grad_global_norm (per-context norm groups, isfinite,
+# a choice by take), FP16Trainer (loss scaled in record, allreduce_grads, update with an NDArray
+# step size: the gradients' clipping ratio times the batch size and the loss scale), the static
+# and dynamic loss scalers (overflow found by summing isnan / isinf into an NDArray and comparing
+# it with 0). Over section 12's BERTAdam and toy classifier.
+def grad_global_norm(parameters, max_norm):
+    arrays = []
+    idx = 0
+    for p in parameters:
+        if p.grad_req != 'null':
+            p_grads = p.list_grad()
+            arrays.append(p_grads[idx % len(p_grads)])
+            idx += 1
+
+    def _norm(array):
+        x = array.reshape((-1,)).astype('float32', copy=False)
+        return nd.dot(x, x)
+    norm_arrays = [_norm(arr) for arr in arrays]
+
+    def group_by_ctx(arr_list):
+        groups = {}
+        for arr in arr_list:
+            groups.setdefault(arr.context, []).append(arr)
+        return groups
+    norm_groups = group_by_ctx(norm_arrays)
+    ctx, dtype = arrays[0].context, 'float32'
+    norms = [nd.add_n(*g).as_in_context(ctx) for g in norm_groups.values()]
+    total_norm = nd.add_n(*norms).sqrt()
+    scale = total_norm / max_norm
+    is_finite = nd.contrib.isfinite(scale)
+    scale_or_one = nd.maximum(nd.ones((1,), dtype=dtype, ctx=ctx), scale)
+    choices = nd.concat(scale, scale_or_one, dim=0)
+    chosen_scale = choices.take(is_finite)
+    return total_norm, chosen_scale, is_finite
+
+
+class LossScaler:
+    def has_overflow(self, params):
+        is_not_finite = 0
+        for param in params:
+            if param.grad_req != 'null':
+                grad = param.list_grad()[0]
+                is_not_finite += mx.nd.contrib.isnan(grad).sum()
+                is_not_finite += mx.nd.contrib.isinf(grad).sum()
+        return not is_not_finite == 0
+
+
+class StaticLossScaler(LossScaler):
+    def __init__(self, init_scale=1):
+        self.loss_scale = init_scale
+
+    def update_scale(self, overflow):
+        pass
+
+
+class DynamicLossScaler(LossScaler):
+    def __init__(self, init_scale=2. ** 15, scale_factor=2., scale_window=2000, tolerance=0.01):
+        self.loss_scale, self.scale_factor, self.scale_window, self.tolerance = init_scale, scale_factor, \
+            scale_window, tolerance
+        self._num_steps, self._last_overflow_iter, self._last_rescale_iter = 0, -1, -1
+        self._overflows_since_rescale = 0
+
+    def update_scale(self, overflow):
+        iter_since_rescale = self._num_steps - self._last_rescale_iter
+        if overflow:
+            self._last_overflow_iter = self._num_steps
+            self._overflows_since_rescale += 1
+            percentage = self._overflows_since_rescale / float(iter_since_rescale)
+            if percentage >= self.tolerance:
+                self.loss_scale /= self.scale_factor
+                self._last_rescale_iter = self._num_steps
+                self._overflows_since_rescale = 0
+        elif (self._num_steps - self._last_overflow_iter) % self.scale_window == 0:
+            self.loss_scale *= self.scale_factor
+            self._last_rescale_iter = self._num_steps
+        self._num_steps += 1
+
+
+class FP16Trainer:
+    def __init__(self, trainer, dynamic_loss_scale=True, loss_scaler_params=None):
+        if trainer._kvstore_params['update_on_kvstore'] is not False and trainer._kvstore:
+            raise NotImplementedError('Only gluon.Trainer created with update_on_kvstore=False is supported.')
+        self.fp32_trainer = trainer
+        loss_scaler_params = loss_scaler_params if loss_scaler_params else {}
+        self._scaler = DynamicLossScaler(**loss_scaler_params) if dynamic_loss_scale \
+            else StaticLossScaler(**loss_scaler_params)
+        self._support_nan_check = trainer._optimizer.__class__.__name__ == 'BERTAdam'
+
+    def backward(self, loss):
+        with mx.autograd.record():
+            if isinstance(loss, (tuple, list)):
+                ls = [l * self._scaler.loss_scale for l in loss]
+            else:
+                ls = loss * self._scaler.loss_scale
+        mx.autograd.backward(ls)
+
+    def step(self, batch_size, max_norm=None):
+        self.fp32_trainer.allreduce_grads()
+        step_size = batch_size * self._scaler.loss_scale
+        if max_norm:
+            norm, ratio, is_finite = grad_global_norm(self.fp32_trainer._params, max_norm * self._scaler.loss_scale)
+            step_size = ratio * step_size
+            if self._support_nan_check:
+                self.fp32_trainer.update(step_size)
+                overflow = is_finite.asscalar() < 1
+            else:
+                overflow = not np.isfinite(norm.asscalar())
+                if not overflow:
+                    self.fp32_trainer.update(step_size)
+        else:
+            if self._support_nan_check:
+                self.fp32_trainer.update(step_size)
+                overflow = self._scaler.has_overflow(self.fp32_trainer._params)
+            else:
+                overflow = self._scaler.has_overflow(self.fp32_trainer._params)
+                if not overflow:
+                    self.fp32_trainer.update(step_size)
+        self._scaler.update_scale(overflow)
+
+
+def fp16_trainer():
+    """GluonNLP's FP16Trainer over BERTAdam and over Adam (float32 weights): five steps with the
+    global-norm clip (an NDArray step size reaches ``Trainer.update``) and without, the dynamic
+    loss scale doubling every second step, the third step's loss infinite (an overflow: the scale
+    halves); the losses, the loss scales, the classifier weights; ``grad_global_norm`` alone."""
+    res = {}
+    tokens = nd.array(np.random.RandomState(181).randint(0, 11, (4, 5)))
+    labels = nd.array([0, 2, 1, 2])
+    for opt in ('bertadam', 'adam'):
+        for max_norm in (1.0, None):
+            net = TinyClassifier(prefix='fp16_')
+            net.initialize()
+            net(tokens)
+            set_params(net, 182)
+            trainer = gluon.Trainer(net.collect_params(), opt, {'learning_rate': 0.01}, update_on_kvstore=False)
+            fp16 = FP16Trainer(trainer, dynamic_loss_scale=True,
+                               loss_scaler_params={'init_scale': 2. ** 10, 'scale_window': 2})
+            losses, scales = [], []
+            r = res['%s_%s' % (opt, 'clip' if max_norm else 'noclip')] = {}
+            try:      # with the clip, Adam gets an NDArray rescale_grad
+                for step in range(5):
+                    with autograd.record():     # the third step's loss overflows
+                        ls = gluon.loss.SoftmaxCrossEntropyLoss()(net(tokens), labels).mean() * \
+                            (float('inf') if step == 2 else 1.0)
+                    fp16.backward(ls)
+                    fp16.step(1, max_norm)
+                    losses.append(float(ls.asscalar()))
+                    scales.append(fp16._scaler.loss_scale)
+            except Exception as e:
+                r['error'] = err(e)
+            r.update({'losses': losses, 'scales': scales, 'w': L(net.classifier.weight.data())})
+            if opt == 'bertadam' and max_norm:
+                norm, ratio, finite = grad_global_norm(trainer._params, 0.01)
+                res['norm'] = [L(norm), L(ratio), L(finite)]
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd', 'fp16_trainer']

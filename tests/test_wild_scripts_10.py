@@ -44,6 +44,16 @@ file with its import line switched to MXNet).
   (``_create_sparse_kvstore`` raises NotSupportedError: sparse storage is out of scope), and
   every Parameter waits for the store's first broadcast from the start, as in MXNet, also when
   a subclass resolves the store itself.
+* GluonNLP's FP16Trainer hands ``Trainer.update`` an NDArray step size (the clipping ratio times
+  the batch size and the loss scale); minigluon refused it (TypeError). As in MXNet 1.9.1 an
+  optimizer written for MXNet (BERTAdam) now gets ``rescale_grad`` as that NDArray and passes it
+  to ``adamw_update``, which skips the update when it is not finite (an overflowed step);
+  minigluon's own optimizers take its value as a float, where MXNet 1.9.1's built-in Adam fails
+  ("Some trailing characters could not be parsed": a deliberate difference).
+* MXNet 1.9.1 can fail now and then when two threads make a hybridized block's first call at
+  once (GluonCV's DataParallelModel with sync=True: "'NoneType' object has no attribute
+  '__exit__'", a race on the block's name scope); the program makes one first call before the
+  threads, and minigluon's concurrent first calls are pinned on their own.
 * ``mxnet.base.py_str`` exists: the import line of MXNet's unit tests (``from mxnet.base import
   py_str, MXNetError, _as_list``), copied into other projects' tests, failed.
 * Also pinned: Sockeye 1.x's SoftmaxOutput loss (``use_ignore``, ``smooth_alpha``, 'valid' / 'null'
@@ -314,3 +324,50 @@ def test_create_kvstore_helpers():
     assert (trainer._contains_sparse_weight, trainer._contains_sparse_grad, trainer._distributed) == \
         (False, False, None)
     assert trainer._params_to_init == trainer._params and len(trainer._params) == 2
+
+
+def test_fp16_trainer_with_an_ndarray_step_size(monkeypatch):
+    got, want = P.fp16_trainer(), FIX['fp16_trainer']
+    assert 'could not be parsed' in want['adam_clip']['error']    # MXNet's Adam and an NDArray step
+    same({k: v for k, v in got.items() if k != 'adam_clip'}, {k: v for k, v in want.items() if k != 'adam_clip'})
+    assert 'error' not in got['adam_clip']
+    # here Adam takes the step size's value: the same as passing it as a float
+    update = mx.gluon.Trainer.update
+    monkeypatch.setattr(mx.gluon.Trainer, 'update', lambda self, batch_size, ignore_stale_grad=False: update(
+        self, float(batch_size.asscalar()) if isinstance(batch_size, nd.NDArray) else batch_size,
+        ignore_stale_grad))
+    same(got['adam_clip'], P.fp16_trainer()['adam_clip'], tol=1e-6)
+
+
+def test_hybridized_first_call_from_two_threads():
+    import threading
+    xs = [nd.array(np.random.RandomState(5).uniform(-1, 1, (2, 2, 5, 5)), ctx=mx.cpu(0)),
+          nd.array(np.random.RandomState(6).uniform(-1, 1, (3, 2, 5, 5)), ctx=mx.cpu(1))]
+
+    def build():
+        net = mx.gluon.nn.HybridSequential()
+        net.add(mx.gluon.nn.Conv2D(3, 3, in_channels=2), mx.gluon.nn.BatchNorm(in_channels=3), mx.gluon.nn.Dense(2))
+        net.initialize(mx.init.Xavier(rnd_type='gaussian'), ctx=[mx.cpu(0), mx.cpu(1)])
+        return net
+
+    mx.random.seed(7)
+    eager = build()
+    with mx.autograd.record():
+        want = [eager(x).asnumpy() for x in xs]
+    for _ in range(5):
+        mx.random.seed(7)
+        net = build()
+        net.hybridize()
+        out, barrier = {}, threading.Barrier(2)
+
+        def work(i):
+            barrier.wait()
+            with mx.autograd.record():
+                out[i] = net(xs[i])
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for i in range(2):
+            close(out[i], want[i])

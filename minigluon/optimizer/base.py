@@ -290,6 +290,11 @@ class Optimizer:
         """The weight decays of the weights ``indices`` (a list), as MXNet 1.9.1's ``_get_wds``."""
         return [self._get_wd(index) for index in indices]
 
+    def _user_method(self, name):
+        """Whether method ``name`` (``'update'``, ``'update_multi_precision'``) comes from user
+        code (an optimizer written for MXNet) rather than from minigluon."""
+        return not getattr(getattr(type(self), name), '__module__', 'minigluon').startswith('minigluon.')
+
     def _takes_groups(self):
         """Whether the :class:`Updater` hands this optimizer a group of weights in one call
         (tuples, as MXNet 1.9.1 does when ``aggregate_num`` > 0): when the user wrote its
@@ -297,13 +302,10 @@ class Optimizer:
         minigluon update rule in between, so the user's class set ``aggregate_num``). A user's
         ``update`` over SGD / LARS / LAMB is called weight by weight: MXNet 1.9.1 bypasses it in
         grouped updates, a fault minigluon does not copy."""
-        def own(klass, name):
-            return name in vars(klass) and not klass.__module__.startswith('minigluon.')
-        mro = [k for k in type(self).__mro__ if issubclass(k, Optimizer) and k is not Optimizer]
-        if any(own(k, 'update_multi_precision') for k in mro):
+        if self._user_method('update_multi_precision'):
             return True
-        return any(own(k, 'update') for k in mro) and \
-            all(not k.__module__.startswith('minigluon.') for k in mro)
+        mro = [k for k in type(self).__mro__ if issubclass(k, Optimizer) and k is not Optimizer]
+        return self._user_method('update') and all(not k.__module__.startswith('minigluon.') for k in mro)
 
     def _clips(self):
         """Whether gradients are clipped: ``clip_gradient`` set, not negative, and not a 0 that
@@ -369,7 +371,7 @@ class Optimizer:
         # optimizer in Python) runs under the caller's floating-point error settings, as in
         # MXNet; minigluon's own updates ignore the errors (see _fp_errors)
         update = self.update
-        if not getattr(type(self).update, '__module__', 'minigluon').startswith('minigluon.'):
+        if self._user_method('update'):
             update = functools.partial(call_as_caller, update)
         if self.multi_precision and _raw(weight).dtype == np.float16:
             master, inner = state
