@@ -3335,4 +3335,128 @@ def fp16_trainer():
                 norm, ratio, finite = grad_global_norm(trainer._params, 0.01)
                 res['norm'] = [L(norm), L(ratio), L(finite)]
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd', 'fp16_trainer']
+
+
+# ---------------------------------------------------------------- 18 gluon-ts's MXNet trainer loop
+# awslabs/gluon-ts (MXNet era) src/gluonts/trainer/_base.py as a fork's MlflowTrainer rewrites it:
+# MetricAttentiveScheduler (an mx.lr_scheduler.LRScheduler subclass stepped by the epoch loss),
+# Adam built with learning_rate and lr_scheduler, HybridContext (support/util.py), mx.metric.Loss
+# updated with preds only, the best epoch's parameters saved and loaded back when the rate drops;
+# the network (ours) returns its loss, as gluon-ts training networks do.
+class MetricAttentiveScheduler(mx.lr_scheduler.LRScheduler):
+    def __init__(self, objective, patience, base_lr=0.01, decay_factor=0.5, min_lr=0.0):
+        assert base_lr > 0 and base_lr > min_lr and 0 < decay_factor < 1 and patience >= 0
+        assert objective in ['min', 'max']
+        super(MetricAttentiveScheduler, self).__init__(base_lr=base_lr)
+        self.decay_factor, self.patience, self.objective, self.min_lr = decay_factor, patience, objective, min_lr
+        self.best_metric = np.inf if objective == 'min' else -np.inf
+        self.prev_change, self.epoch_no, self.curr_lr = 0, 0, None
+
+    def __call__(self, num_update):
+        if self.curr_lr is None:
+            self.curr_lr = self.base_lr
+        return self.curr_lr
+
+    def step(self, metric_value):
+        if self.curr_lr is None:
+            self.curr_lr = self.base_lr
+        metric_improved = (self.objective == 'min' and metric_value < self.best_metric) or \
+            (self.objective == 'max' and metric_value > self.best_metric)
+        if metric_improved:
+            self.best_metric = metric_value
+            self.prev_change = self.epoch_no
+        if self.epoch_no - self.prev_change >= self.patience or not np.isfinite(metric_value):
+            if self.curr_lr == self.min_lr:
+                return False
+            self.curr_lr = max(self.min_lr, self.decay_factor * self.curr_lr)
+            self.prev_change = self.epoch_no
+        self.epoch_no += 1
+        return True
+
+
+class HybridContext:
+    def __init__(self, net, hybridize, data_batch=None, **kwargs):
+        self.net, self.required_mode = net, hybridize
+        self.original_mode = getattr(net, '_active', False)
+        self.data_batch, self.kwargs = data_batch, kwargs
+
+    def __enter__(self):
+        self.net.hybridize(active=self.required_mode, **self.kwargs)
+        if self.data_batch is not None:
+            self.net(*self.data_batch)
+
+    def __exit__(self, *args):
+        self.net.hybridize(active=self.original_mode, **self.kwargs)
+
+
+def loss_value(loss):
+    return loss.get_name_value()[0][1]
+
+
+class ToyForecastTrainingNetwork(HybridBlock):
+    """Past targets -> a Dense forecast; returns the mean squared error per series (ours)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.proj = nn.Dense(3, in_units=6)
+
+    def hybrid_forward(self, F, past_target, future_target):
+        return F.mean(F.square(self.proj(past_target) - future_target), axis=1), F.zeros_like(future_target)
+
+
+def gluonts_trainer():
+    """gluon-ts's training loop (hybridized with static_alloc through HybridContext) for eight
+    epochs of four batches with a validation loop; the learning rate the scheduler sets (halved
+    after a patience of 1), the epoch losses, the best epoch, the weights loaded back."""
+    res = {}
+    rs = np.random.RandomState(191)
+    batches = [{'past_target': nd.array(rs.uniform(-1, 1, (4, 6))), 'future_target': nd.array(rs.uniform(-1, 1, (4, 3)))}
+               for _ in range(6)]
+    train_iter, validation_iter = batches[:4], batches[4:]
+    net = ToyForecastTrainingNetwork(prefix='forecast_')
+    net.initialize(ctx=mx.cpu(), init=mx.init.Xavier())
+    set_params(net, 192)
+    tmp = tempfile.mkdtemp()
+    epochs_log = []
+    with HybridContext(net=net, hybridize=True, static_alloc=True, static_shape=True):
+        best = {'params_path': os.path.join(tmp, 'init.params'), 'epoch_no': -1, 'metric_value': np.inf}
+        lr_scheduler = MetricAttentiveScheduler(objective='min', patience=1, decay_factor=0.5, min_lr=5e-5)
+        optimizer = mx.optimizer.Adam(learning_rate=0.05, lr_scheduler=lr_scheduler, wd=1e-8, clip_gradient=10.0)
+        trainer = mx.gluon.Trainer(net.collect_params(), optimizer=optimizer, kvstore='device')
+
+        def loop(epoch_no, batch_iter, is_training=True):
+            epoch_loss = mx.metric.Loss()
+            for batch_no, data_entry in enumerate(batch_iter, start=1):
+                inputs = [data_entry[k] for k in ['past_target', 'future_target']]
+                with mx.autograd.record():
+                    output = net(*inputs)
+                    loss = output[0] if isinstance(output, (list, tuple)) else output
+                if is_training:
+                    loss.backward()
+                    trainer.step(4)
+                epoch_loss.update(None, preds=loss)
+            return epoch_loss
+
+        for epoch_no in range(8):
+            curr_lr = trainer.learning_rate
+            loop(epoch_no, train_iter)
+            epoch_loss = loop(epoch_no, validation_iter, is_training=False)
+            should_continue = lr_scheduler.step(loss_value(epoch_loss))
+            epochs_log.append([curr_lr, loss_value(epoch_loss), should_continue])
+            if not should_continue:
+                break
+            if loss_value(epoch_loss) < best['metric_value']:
+                best = {'params_path': os.path.join(tmp, '%04d.params' % epoch_no), 'epoch_no': epoch_no,
+                        'metric_value': loss_value(epoch_loss)}
+                net.save_parameters(best['params_path'])
+            if not trainer.learning_rate == curr_lr:
+                net.load_parameters(best['params_path'], mx.cpu())
+        net.load_parameters(best['params_path'], mx.cpu())
+    res['epochs'] = epochs_log
+    res['best'] = [best['epoch_no'], best['metric_value']]
+    res['weight'] = L(net.proj.weight.data())
+    res['active_after'] = bool(net._active)
+    res['num_params'] = int(sum(np.prod(net.collect_params()[p].shape) for p in net.collect_params()))
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd', 'fp16_trainer', 'gluonts_trainer']

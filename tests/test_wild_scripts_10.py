@@ -371,3 +371,13 @@ def test_hybridized_first_call_from_two_threads():
             t.join()
         for i in range(2):
             close(out[i], want[i])
+
+
+def test_gluonts_trainer_loop():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)     # the lr_scheduler's base_lr overwritten, as MXNet warns
+        got = P.gluonts_trainer()
+    same(got, FIX['gluonts_trainer'])
+    assert [e[0] for e in got['epochs']][:3] == [0.05, 0.05, 0.025]   # halved after a patience of one epoch
+    assert got['active_after'] is False                                # HybridContext restored the mode
