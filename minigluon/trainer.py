@@ -127,10 +127,12 @@ class Trainer:
         self._kvstore = None
         self._update_on_kvstore = None
         # as MXNet 1.9.1: every Parameter waits for the store's first broadcast (_init_params),
-        # also when a subclass resolves the store in its own _init_kvstore; _distributed and the
-        # row_sparse flags (always False: sparse storage is out of scope) are the attributes such
-        # subclasses (written over MXNet's gluon/trainer.py) read
+        # also when a subclass resolves the store in its own _init_kvstore; _param2idx (name ->
+        # store key), _distributed and the row_sparse flags (always False: sparse storage is out
+        # of scope) are the attributes such subclasses (written over MXNet's gluon/trainer.py)
+        # and scripts (DGL's examples pull weights by _param2idx) read
         self._params_to_init = list(self._params)
+        self._param2idx = {param.name: i for i, param in enumerate(self._params)}
         self._distributed = None
         self._contains_sparse_weight = False
         self._contains_sparse_grad = False
@@ -316,6 +318,12 @@ class Trainer:
         self._refuse_on_kvstore('update')
         self._set_rescale(batch_size, 'update')
         self._update(ignore_stale_grad)
+
+    def _check_and_rescale_grad(self, scale):
+        """Set the optimizer's ``rescale_grad`` to ``scale`` (MXNet 1.9.1's private step helper,
+        which Trainer subclasses overriding ``step`` call with ``self._scale / batch_size``; its
+        check for a distributed store does not apply here)."""
+        self._optimizer.rescale_grad = scale
 
     def _set_rescale(self, batch_size, method):
         """``rescale_grad = scale / batch_size``. A batch size that is not a number (a str, None)

@@ -3459,4 +3459,163 @@ def gluonts_trainer():
     res['active_after'] = bool(net._active)
     res['num_params'] = int(sum(np.prod(net.collect_params()[p].shape) for p in net.collect_params()))
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd', 'fp16_trainer', 'gluonts_trainer']
+
+
+# ---------------------------------------------------------------- 19 DGL's MXNet GCN examples
+# dmlc/dgl examples/mxnet/sampling (gcn_cv_sc.py): NodeUpdate / GCNSampling (control-variate
+# histories, a skip concat) / GCNInfer built twice with prefix='GCN' (the same parameter names),
+# a Trainer over a KVStore instance, and the inference model's weights pulled from the store by
+# trainer._param2idx after each epoch. DGL's NodeFlow message passing (copy_src + sum) is a dense
+# adjacency product here: a small graph class of ours stands in for it.
+class NodeBatch:
+    def __init__(self, data):
+        self.data = data
+
+
+class TinyFlow:
+    """The whole graph as every layer of a NodeFlow: ``block_compute`` sums the neighbours' 'h'
+    (A @ h) and applies the layer to the node batch."""
+
+    def __init__(self, adj, data, n_layers):
+        self.adj = adj
+        self.layers = [NodeBatch(dict(data)) for _ in range(n_layers + 1)]
+
+    def block_compute(self, i, layer):
+        agg = nd.dot(self.adj, self.layers[i].data['h'])
+        node = NodeBatch(dict(self.layers[i + 1].data, h=agg))
+        self.layers[i + 1].data.update(layer(node))
+
+
+class NodeUpdate(gluon.Block):
+    def __init__(self, layer_id, in_feats, out_feats, dropout, activation=None, test=False, concat=False):
+        super(NodeUpdate, self).__init__()
+        self.layer_id, self.dropout, self.test, self.concat = layer_id, dropout, test, concat
+        with self.name_scope():
+            self.dense = gluon.nn.Dense(out_feats, in_units=in_feats)
+            self.activation = activation
+
+    def forward(self, node):
+        h = node.data['h']
+        norm = node.data['norm']
+        if self.test:
+            h = h * norm
+        else:
+            agg_history = node.data['agg_h_{}'.format(self.layer_id - 1)]
+            subg_norm = node.data['subg_norm']
+            h = h * subg_norm + agg_history * norm
+            if self.dropout:
+                h = mx.nd.Dropout(h, p=self.dropout)
+        h = self.dense(h)
+        if self.concat:
+            h = mx.nd.concat(h, self.activation(h))
+        elif self.activation:
+            h = self.activation(h)
+        return {'activation': h}
+
+
+class GCNSampling(gluon.Block):
+    def __init__(self, in_feats, n_hidden, n_classes, n_layers, activation, dropout, **kwargs):
+        super(GCNSampling, self).__init__(**kwargs)
+        self.dropout, self.n_layers = dropout, n_layers
+        with self.name_scope():
+            self.layers = gluon.nn.Sequential()
+            self.dense = gluon.nn.Dense(n_hidden, in_units=in_feats)
+            self.activation = activation
+            for i in range(1, n_layers):
+                self.layers.add(NodeUpdate(i, n_hidden, n_hidden, dropout, activation, concat=(i == self.n_layers - 1)))
+            self.layers.add(NodeUpdate(n_layers, 2 * n_hidden, n_classes, dropout))
+
+    def forward(self, nf):
+        h = nf.layers[0].data['preprocess']
+        h = self.dense(h)
+        h = mx.nd.concat(h, self.activation(h)) if 0 == self.n_layers - 1 else self.activation(h)
+        for i, layer in enumerate(self.layers):
+            new_history = h.copy().detach()
+            history_str = 'h_{}'.format(i)
+            history = nf.layers[i].data[history_str]
+            h = h - history
+            nf.layers[i].data['h'] = h
+            nf.block_compute(i, layer)
+            h = nf.layers[i + 1].data.pop('activation')
+            if i < len(nf.layers) - 2:
+                nf.layers[i].data[history_str] = new_history
+        return h
+
+
+class GCNInfer(gluon.Block):
+    def __init__(self, in_feats, n_hidden, n_classes, n_layers, activation, **kwargs):
+        super(GCNInfer, self).__init__(**kwargs)
+        self.n_layers = n_layers
+        with self.name_scope():
+            self.layers = gluon.nn.Sequential()
+            self.dense = gluon.nn.Dense(n_hidden, in_units=in_feats)
+            self.activation = activation
+            for i in range(1, n_layers):
+                self.layers.add(NodeUpdate(i, n_hidden, n_hidden, 0, activation, True, concat=(i == self.n_layers - 1)))
+            self.layers.add(NodeUpdate(n_layers, 2 * n_hidden, n_classes, 0, None, True))
+
+    def forward(self, nf):
+        h = nf.layers[0].data['preprocess']
+        h = self.dense(h)
+        h = mx.nd.concat(h, self.activation(h)) if 0 == self.n_layers - 1 else self.activation(h)
+        for i, layer in enumerate(self.layers):
+            nf.layers[i].data['h'] = h
+            nf.block_compute(i, layer)
+            h = nf.layers[i + 1].data.pop('activation')
+        return h
+
+
+def dgl_gcn():
+    """The control-variate GCN trained four epochs with Adam through a 'local' KVStore instance
+    (the store runs the optimizer), the inference model refreshed from the store by
+    ``_param2idx`` each epoch: the losses, the inference logits and accuracy, the names the two
+    models share."""
+    res = {}
+    rs = np.random.RandomState(201)
+    n, in_feats, n_hidden, n_classes, n_layers = 8, 4, 3, 2, 2
+    adj_np = (rs.uniform(0, 1, (n, n)) > 0.6).astype('float32')
+    np.fill_diagonal(adj_np, 1)
+    adj = nd.array(adj_np)
+    features = nd.array(rs.uniform(-1, 1, (n, in_feats)))
+    labels = nd.array(rs.randint(0, n_classes, n))
+    norm = mx.nd.expand_dims(1. / adj.sum(axis=1), 1)
+    subg_norm = norm * 0.5
+    preprocess = nd.dot(adj, features) * norm
+    data = {'preprocess': preprocess, 'norm': norm, 'subg_norm': subg_norm}
+    for i in range(n_layers):
+        width = 2 * n_hidden if i == n_layers - 1 else n_hidden
+        data['h_{}'.format(i)] = mx.nd.zeros((n, width))
+        data['agg_h_{}'.format(i)] = mx.nd.zeros((n, width))
+    model = GCNSampling(in_feats, n_hidden, n_classes, n_layers, mx.nd.relu, 0.0, prefix='GCN')
+    model.initialize()
+    set_params(model, 202)
+    infer_model = GCNInfer(in_feats, n_hidden, n_classes, n_layers, mx.nd.relu, prefix='GCN')
+    infer_model.initialize()
+    trainer = gluon.Trainer(model.collect_params(), 'adam', {'learning_rate': 0.05, 'wd': 5e-4},
+                            kvstore=mx.kv.create('local'))
+    loss_fcn = gluon.loss.SoftmaxCELoss()
+    losses, accs, logits = [], [], []
+    for epoch in range(4):
+        nf = TinyFlow(adj, data, n_layers)
+        with mx.autograd.record():
+            pred = model(nf)
+            loss = loss_fcn(pred, labels)
+            loss = loss.sum() / n
+        loss.backward()
+        trainer.step(batch_size=1)
+        data.update({k: v for k, v in nf.layers[0].data.items() if k.startswith('h_')})
+        losses.append(float(loss.asscalar()))
+        infer_params = infer_model.collect_params()
+        for key in infer_params:
+            idx = trainer._param2idx[key]
+            trainer._kvstore.pull(idx, out=infer_params[key].data())
+        test_nf = TinyFlow(adj, {'preprocess': preprocess, 'norm': norm}, n_layers)
+        pred = infer_model(test_nf)
+        accs.append(float((pred.argmax(axis=1) == labels).sum().asscalar()) / n)
+        logits.append(L(pred))
+    res['losses'], res['accs'], res['logits'] = losses, accs, logits
+    res['names'] = sorted(infer_model.collect_params().keys())
+    res['same_names'] = sorted(model.collect_params().keys()) == res['names']
+    res['update_on_kvstore'] = bool(trainer._update_on_kvstore)
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd', 'fp16_trainer', 'gluonts_trainer', 'dgl_gcn']

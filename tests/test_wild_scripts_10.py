@@ -54,6 +54,10 @@ file with its import line switched to MXNet).
   once (GluonCV's DataParallelModel with sync=True: "'NoneType' object has no attribute
   '__exit__'", a race on the block's name scope); the program makes one first call before the
   threads, and minigluon's concurrent first calls are pinned on their own.
+* DGL's MXNet GCN examples pull the inference model's weights from the Trainer's KVStore by
+  ``trainer._param2idx[name]``, and many Trainer subclasses' ``step`` calls
+  ``self._check_and_rescale_grad(self._scale / batch_size)``: minigluon's Trainer had neither;
+  both are there now, as in MXNet 1.9.1.
 * ``mxnet.base.py_str`` exists: the import line of MXNet's unit tests (``from mxnet.base import
   py_str, MXNetError, _as_list``), copied into other projects' tests, failed.
 * Also pinned: Sockeye 1.x's SoftmaxOutput loss (``use_ignore``, ``smooth_alpha``, 'valid' / 'null'
@@ -381,3 +385,19 @@ def test_gluonts_trainer_loop():
     same(got, FIX['gluonts_trainer'])
     assert [e[0] for e in got['epochs']][:3] == [0.05, 0.05, 0.025]   # halved after a patience of one epoch
     assert got['active_after'] is False                                # HybridContext restored the mode
+
+
+def test_dgl_gcn_pulls_inference_weights_by_param2idx():
+    got = P.dgl_gcn()
+    same(got, FIX['dgl_gcn'])
+    assert got['same_names'] and got['update_on_kvstore']
+
+
+def test_trainer_step_helpers_of_subclasses():
+    # Trainer subclasses overriding step call these as MXNet 1.9.1's step does
+    net = mx.gluon.nn.Dense(1, in_units=2, prefix='d_')
+    net.initialize()
+    trainer = mx.gluon.Trainer(net.collect_params(), 'sgd')
+    assert trainer._param2idx == {'d_bias': 0, 'd_weight': 1}      # sorted names, as the indices
+    trainer._check_and_rescale_grad(trainer._scale / 8)
+    assert trainer._optimizer.rescale_grad == 0.125
