@@ -22,6 +22,20 @@ writes nothing. The programs and their sources:
 * ``mobilenetv3``: GluonCV's MobileNetV3 (gluoncv/model_zoo/mobilenetv3.py, gluoncv/nn/block.py).
 * ``gluonnlp_beam``: GluonNLP's beam search samplers (src/gluonnlp/model/sequence_sampler.py).
 * ``elmo_bilm``: GluonNLP's ELMo biLM (src/gluonnlp/model/bilm_encoder.py, elmo.py, utils.py).
+* ``sockeye_loss``: Sockeye 1.x's losses (sockeye/loss.py: SoftmaxOutput cross-entropy,
+  CrossEntropyMetric, a fork's attention-monotonicity loss).
+* ``bert_finetune``: GluonNLP's BERTAdam and LAMB (src/gluonnlp/optimizer/bert_adam.py, lamb.py),
+  clip_grad_global_norm (utils/parameter.py) and the loop of scripts/bert/finetune_classifier.py.
+* ``gluonnlp_data``: GluonNLP's batchify functions and corpus batchifiers
+  (src/gluonnlp/data/batchify/batchify.py, language_model.py, data/utils.py).
+* ``sockeye_conv``: Sockeye 1.x's convolutional encoders (sockeye/convolution.py, encoder.py).
+* ``gluoncv_parallel``: GluonCV's threaded data parallelism (gluoncv/utils/parallel.py).
+* ``local_sgd``: a local-SGD Trainer subclass for GluonNLP's Transformer (a public fork's
+  local_sgd trainer over MXNet's gluon/trainer.py).
+* ``fp16_trainer``: GluonNLP's FP16Trainer and loss scalers (scripts/bert/fp16_utils.py).
+* ``gluonts_trainer``: gluon-ts's MXNet training loop (src/gluonts/trainer/_base.py as a fork's
+  MlflowTrainer rewrites it, support/util.py's HybridContext).
+* ``dgl_gcn``: DGL's MXNet control-variate GCN example (examples/mxnet/sampling/gcn_cv_sc.py).
 """
 import json
 import os
