@@ -3618,4 +3618,165 @@ def dgl_gcn():
     res['same_names'] = sorted(model.collect_params().keys()) == res['names']
     res['update_on_kvstore'] = bool(trainer._update_on_kvstore)
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd', 'fp16_trainer', 'gluonts_trainer', 'dgl_gcn']
+
+
+# ---------------------------------------------------------------- 20 GluonCV YOLOv3 targets
+# dmlc/gluon-cv gluoncv/model_zoo/yolo/yolo_target.py (YOLOV3PrefetchTargetGenerator: targets
+# written element by element into NDArrays, one_hot prefilled with -1, per-layer slices;
+# YOLOV3DynamicTargetGeneratorSimple; YOLOV3TargetMerger, a HybridBlock over *args) and
+# gluoncv/nn/bbox.py (BBoxCenterToCorner; BBoxCornerToCenter is section 6's).
+class BBoxCenterToCorner(HybridBlock):
+    def __init__(self, axis=-1, split=False):
+        super().__init__()
+        self._split, self._axis = split, axis
+
+    def hybrid_forward(self, F, x):
+        x, y, w, h = F.split(x, axis=self._axis, num_outputs=4)
+        hw, hh = w / 2, h / 2
+        xmin, ymin, xmax, ymax = x - hw, y - hh, x + hw, y + hh
+        if not self._split:
+            return F.concat(xmin, ymin, xmax, ymax, dim=self._axis)
+        return xmin, ymin, xmax, ymax
+
+
+class YOLOV3PrefetchTargetGenerator(gluon.Block):
+    def __init__(self, num_class, **kwargs):
+        super().__init__(**kwargs)
+        self._num_class = num_class
+        self.bbox2center = BBoxCornerToCenter(axis=-1, split=True)
+        self.bbox2corner = BBoxCenterToCorner(axis=-1, split=False)
+
+    def forward(self, img, xs, anchors, offsets, gt_boxes, gt_ids):
+        all_anchors = nd.concat(*[a.reshape(-1, 2) for a in anchors], dim=0)
+        all_offsets = nd.concat(*[o.reshape(-1, 2) for o in offsets], dim=0)
+        num_anchors = np.cumsum([a.size // 2 for a in anchors])
+        num_offsets = np.cumsum([o.size // 2 for o in offsets])
+        _offsets = [0] + num_offsets.tolist()
+        orig_height, orig_width = img.shape[2], img.shape[3]
+        with autograd.pause():
+            shape_like = all_anchors.reshape((1, -1, 2)) * all_offsets.reshape((-1, 1, 2)).expand_dims(0).repeat(
+                repeats=gt_ids.shape[0], axis=0)
+            center_targets = nd.zeros_like(shape_like)
+            scale_targets = nd.zeros_like(center_targets)
+            weights = nd.zeros_like(center_targets)
+            objectness = nd.zeros_like(weights.split(axis=-1, num_outputs=2)[0])
+            class_targets = nd.one_hot(objectness.squeeze(axis=-1), depth=self._num_class)
+            class_targets[:] = -1
+            gtx, gty, gtw, gth = self.bbox2center(gt_boxes)
+            shift_gt_boxes = nd.concat(gtx * 0, gty * 0, gtw, gth, dim=-1)
+            anchor_boxes = nd.concat(0 * all_anchors, all_anchors, dim=-1)
+            shift_anchor_boxes = self.bbox2corner(anchor_boxes)
+            ious = nd.contrib.box_iou(shift_anchor_boxes, shift_gt_boxes).transpose((1, 0, 2))
+            matches = ious.argmax(axis=1).asnumpy()
+            valid_gts = (gt_boxes >= 0).asnumpy().prod(axis=-1)
+            np_gtx, np_gty, np_gtw, np_gth = [x.asnumpy() for x in [gtx, gty, gtw, gth]]
+            np_anchors = all_anchors.asnumpy()
+            np_gt_ids = gt_ids.asnumpy()
+            for b in range(matches.shape[0]):
+                for m in range(matches.shape[1]):
+                    if valid_gts[b, m] < 1:
+                        break
+                    match = int(matches[b, m])
+                    nlayer = np.nonzero(num_anchors > match)[0][0]
+                    height, width = xs[nlayer].shape[2], xs[nlayer].shape[3]
+                    gtx, gty, gtw, gth = np_gtx[b, m, 0], np_gty[b, m, 0], np_gtw[b, m, 0], np_gth[b, m, 0]
+                    loc_x = int(gtx / orig_width * width)
+                    loc_y = int(gty / orig_height * height)
+                    index = _offsets[nlayer] + loc_y * width + loc_x
+                    center_targets[b, index, match, 0] = gtx / orig_width * width - loc_x
+                    center_targets[b, index, match, 1] = gty / orig_height * height - loc_y
+                    scale_targets[b, index, match, 0] = np.log(gtw / np_anchors[match, 0])
+                    scale_targets[b, index, match, 1] = np.log(gth / np_anchors[match, 1])
+                    weights[b, index, match, :] = 2.0 - gtw * gth / orig_width / orig_height
+                    objectness[b, index, match, 0] = 1
+                    class_targets[b, index, match, :] = 0
+                    class_targets[b, index, match, int(np_gt_ids[b, m, 0])] = 1
+            objectness = self._slice(objectness, num_anchors, num_offsets)
+            center_targets = self._slice(center_targets, num_anchors, num_offsets)
+            scale_targets = self._slice(scale_targets, num_anchors, num_offsets)
+            weights = self._slice(weights, num_anchors, num_offsets)
+            class_targets = self._slice(class_targets, num_anchors, num_offsets)
+        return objectness, center_targets, scale_targets, weights, class_targets
+
+    def _slice(self, x, num_anchors, num_offsets):
+        anchors = [0] + num_anchors.tolist()
+        offsets = [0] + num_offsets.tolist()
+        ret = []
+        for i in range(len(num_anchors)):
+            y = x[:, offsets[i]:offsets[i + 1], anchors[i]:anchors[i + 1], :]
+            ret.append(y.reshape((0, -3, -1)))
+        return nd.concat(*ret, dim=1)
+
+
+class YOLOV3DynamicTargetGeneratorSimple(gluon.Block):
+    def __init__(self, num_class, ignore_iou_thresh, **kwargs):
+        super().__init__(**kwargs)
+        self._num_class, self._ignore_iou_thresh = num_class, ignore_iou_thresh
+
+    def forward(self, img, xs, anchors, offsets, box_preds, gt_boxes, gt_ids):
+        with autograd.pause():
+            if isinstance(box_preds, (list, tuple)):
+                box_preds = nd.concat(*box_preds, dim=1)
+            box_preds = box_preds.reshape((0, -1, 4))
+            objness_t = nd.zeros_like(box_preds.slice_axis(axis=-1, begin=0, end=1))
+            center_t = nd.zeros_like(box_preds.slice_axis(axis=-1, begin=0, end=2))
+            scale_t = nd.zeros_like(box_preds.slice_axis(axis=-1, begin=0, end=2))
+            weight_t = nd.zeros_like(box_preds.slice_axis(axis=-1, begin=0, end=2))
+            class_t = nd.ones_like(objness_t.tile(reps=(self._num_class))) * -1
+            for b in range(box_preds.shape[0]):
+                ious = nd.contrib.box_iou(box_preds[b], gt_boxes[b])
+                ious_max = ious.max(axis=-1)
+                ignored = (ious_max > self._ignore_iou_thresh) * -1
+                objness_t[b, :, 0] = ignored
+        return objness_t, center_t, scale_t, weight_t, class_t
+
+
+class YOLOV3TargetMerger(HybridBlock):
+    def __init__(self, num_class, **kwargs):
+        super().__init__(**kwargs)
+        self._num_class = num_class
+
+    def hybrid_forward(self, F, *args):
+        with autograd.pause():
+            obj, centers, scales, weights, clas = zip(args[:5], args[5:])
+            mask = obj[1] > 0
+            objectness = F.where(mask, obj[1], obj[0])
+            mask2 = mask.tile(reps=(2,))
+            center_targets = F.where(mask2, centers[1], centers[0])
+            scale_targets = F.where(mask2, scales[1], scales[0])
+            weights = F.where(mask2, weights[1], weights[0])
+            mask3 = mask.tile(reps=(self._num_class,))
+            class_targets = F.where(mask3, clas[1], clas[0])
+            class_mask = mask.tile(reps=(self._num_class,)) * (class_targets >= 0)
+            return objectness, center_targets, scale_targets, weights, class_targets, class_mask
+
+
+def yolo_targets():
+    """The YOLOv3 targets for two images (two feature maps, 4x4 and 2x2, two anchors each, a
+    padded ground-truth row), the dynamic ignore targets from predicted boxes, and their merge
+    (eager and hybridized, the block taking its ten inputs as ``*args``)."""
+    res = {}
+    img = nd.zeros((2, 3, 16, 16))
+    xs = [nd.zeros((2, 6, 4, 4)), nd.zeros((2, 6, 2, 2))]
+    anchors = [nd.array([[2, 3], [4, 5]]).reshape((1, 1, 2, 2)), nd.array([[8, 9], [12, 10]]).reshape((1, 1, 2, 2))]
+
+    def grid(n):
+        gx, gy = np.meshgrid(np.arange(n), np.arange(n))
+        return nd.array(np.stack([gx, gy], axis=-1)).reshape((1, 1, n, n, 2))
+    offsets = [grid(4), grid(2)]
+    gt_boxes = nd.array([[[1, 1, 4, 5], [6, 2, 15, 11], [-1, -1, -1, -1]],
+                         [[0, 8, 3, 11], [4, 4, 12, 14], [9, 1, 14, 4]]])
+    gt_ids = nd.array([[[1], [0], [-1]], [[2], [1], [0]]])
+    prefetch = YOLOV3PrefetchTargetGenerator(3)(img, xs, anchors, offsets, gt_boxes, gt_ids)
+    res['prefetch'] = [L(t) for t in prefetch]
+    box_preds = nd.array(np.sort(np.random.RandomState(211).uniform(0, 16, (2, 40, 2, 2)), axis=2)
+                         .transpose(0, 1, 3, 2).reshape(2, 40, 4))
+    dynamic = YOLOV3DynamicTargetGeneratorSimple(3, 0.3)(img, xs, anchors, offsets, box_preds, gt_boxes, gt_ids)
+    res['dynamic'] = [L(t) for t in dynamic]
+    for hyb in (False, True):
+        merger = YOLOV3TargetMerger(3)
+        if hyb:
+            merger.hybridize()
+        res['merged_hybrid' if hyb else 'merged'] = [L(t) for t in merger(*(dynamic + prefetch))]
+    return res
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd', 'fp16_trainer', 'gluonts_trainer', 'dgl_gcn', 'yolo_targets']

@@ -68,7 +68,13 @@ file with its import line switched to MXNet).
   blocks made outside name scopes, a HybridSequential indexed in a plain Block's ``forward``),
   GluonCV's Faster R-CNN sampler / box coders (``nd.ones_like`` inside ``hybrid_forward``) and
   MobileNetV3 units (names from prefixes given outside the parent's scope), d2l's NiN /
-  Inception / DenseNet blocks and batch norm from scratch.
+  Inception / DenseNet blocks and batch norm from scratch; Sockeye 1.x's convolutional encoders
+  (Convolution-GLU over Symbol variables, an 8-entry ``sym.pad``, strided max pooling); GluonNLP's
+  batchify functions into 'cpu_shared' memory (DataLoader workers too) and corpus batchifiers;
+  GluonCV's threaded DataParallelModel / DataParallelCriterion over two contexts; gluon-ts's
+  trainer loop (an LRScheduler subclass stepped by the epoch loss, HybridContext,
+  ``mx.metric.Loss``, the best epoch reloaded); GluonCV's YOLOv3 target generators (element-wise
+  NDArray writes, ``tile(reps=int)``, a HybridBlock over ``*args``).
 """
 import numpy as np
 import pytest
@@ -401,3 +407,10 @@ def test_trainer_step_helpers_of_subclasses():
     assert trainer._param2idx == {'d_bias': 0, 'd_weight': 1}      # sorted names, as the indices
     trainer._check_and_rescale_grad(trainer._scale / 8)
     assert trainer._optimizer.rescale_grad == 0.125
+
+
+def test_yolo_v3_targets():
+    got = P.yolo_targets()
+    same(got, FIX['yolo_targets'])
+    assert np.array(got['prefetch'][0]).sum() == 5          # one objectness 1 per valid ground truth
+    assert got['merged_hybrid'] == got['merged']

@@ -36,6 +36,8 @@ writes nothing. The programs and their sources:
 * ``gluonts_trainer``: gluon-ts's MXNet training loop (src/gluonts/trainer/_base.py as a fork's
   MlflowTrainer rewrites it, support/util.py's HybridContext).
 * ``dgl_gcn``: DGL's MXNet control-variate GCN example (examples/mxnet/sampling/gcn_cv_sc.py).
+* ``yolo_targets``: GluonCV's YOLOv3 target generators and merger
+  (gluoncv/model_zoo/yolo/yolo_target.py, gluoncv/nn/bbox.py).
 """
 import json
 import os
