@@ -46,8 +46,10 @@ def rnd(seed, *shape):
 
 
 def err(e):
-    """An exception as 'Type: first line' (at most 200 characters)."""
-    return '%s: %s' % (type(e).__name__, (str(e).splitlines() or [''])[0][:200])
+    """An exception as 'Type: first line' (at most 200 characters, MXNet's '[hh:mm:ss] '
+    timestamps left out)."""
+    line = re.sub(r'\[\d\d:\d\d:\d\d\] ', '', (str(e).splitlines() or [''])[0])
+    return '%s: %s' % (type(e).__name__, line[:200])
 
 
 # ---------------------------------------------------------------- 1 Sockeye 2 beam search
@@ -151,7 +153,8 @@ class SortNormalizeAndUpdateFinished(HybridBlock):
         all_finished = F.broadcast_logical_or(best_word_indices == self.pad_id, best_word_indices == self.eos_id)
         newly_finished = F.broadcast_logical_xor(all_finished, finished)
         scores_accumulated = F.where(newly_finished,
-                                     self._scorer(scores_accumulated, F.cast(F.expand_dims(lengths, axis=1), self.dtype),
+                                     self._scorer(scores_accumulated,
+                                                  F.cast(F.expand_dims(lengths, axis=1), self.dtype),
                                                   reference_lengths),
                                      scores_accumulated)
         finished = F.broadcast_logical_or(best_word_indices == self.pad_id, best_word_indices == self.eos_id)
@@ -459,7 +462,8 @@ class MultiHeadAttentionBase(HybridBlock):
         queries = split_heads(F, queries, self.depth_per_head, self.heads)
         keys = split_heads(F, keys, self.depth_per_head, self.heads)
         values = split_heads(F, values, self.depth_per_head, self.heads)
-        lengths = broadcast_to_heads(F, lengths, self.heads, ndim=1, fold_heads=True) if lengths is not None else lengths
+        if lengths is not None:
+            lengths = broadcast_to_heads(F, lengths, self.heads, ndim=1, fold_heads=True)
         contexts = self.dot_att(queries, keys, values, lengths, bias)
         contexts = combine_heads(F, contexts, self.depth_per_head, self.heads)
         return self.ff_out(contexts)
@@ -2698,8 +2702,10 @@ class ConvolutionalEmbeddingEncoder:
                           for w in range(1, max_filter_width + 1)}
         self.project_weight = mx.sym.Variable(prefix + 'project_weight')
         self.project_bias = mx.sym.Variable(prefix + 'project_bias')
-        self.gate_weight = [mx.sym.Variable('%s%s%d%s' % (prefix, 'gate_', i, '_weight')) for i in range(num_highway_layers)]
-        self.gate_bias = [mx.sym.Variable('%s%s%d%s' % (prefix, 'gate_', i, '_bias')) for i in range(num_highway_layers)]
+        self.gate_weight = [mx.sym.Variable('%s%s%d%s' % (prefix, 'gate_', i, '_weight'))
+                            for i in range(num_highway_layers)]
+        self.gate_bias = [mx.sym.Variable('%s%s%d%s' % (prefix, 'gate_', i, '_bias'))
+                          for i in range(num_highway_layers)]
         self.transform_weight = [mx.sym.Variable('%s%s%d%s' % (prefix, 'transform_', i, '_weight'))
                                  for i in range(num_highway_layers)]
         self.transform_bias = [mx.sym.Variable('%s%s%d%s' % (prefix, 'transform_', i, '_bias'))
@@ -3411,8 +3417,8 @@ def gluonts_trainer():
     after a patience of 1), the epoch losses, the best epoch, the weights loaded back."""
     res = {}
     rs = np.random.RandomState(191)
-    batches = [{'past_target': nd.array(rs.uniform(-1, 1, (4, 6))), 'future_target': nd.array(rs.uniform(-1, 1, (4, 3)))}
-               for _ in range(6)]
+    batches = [{'past_target': nd.array(rs.uniform(-1, 1, (4, 6))),
+                'future_target': nd.array(rs.uniform(-1, 1, (4, 3)))} for _ in range(6)]
     train_iter, validation_iter = batches[:4], batches[4:]
     net = ToyForecastTrainingNetwork(prefix='forecast_')
     net.initialize(ctx=mx.cpu(), init=mx.init.Xavier())
@@ -3779,4 +3785,7 @@ def yolo_targets():
             merger.hybridize()
         res['merged_hybrid' if hyb else 'merged'] = [L(t) for t in merger(*(dynamic + prefetch))]
     return res
-PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet', 'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm', 'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel', 'local_sgd', 'fp16_trainer', 'gluonts_trainer', 'dgl_gcn', 'yolo_targets']
+PROGRAMS = ['sockeye_beam', 'sockeye_layers', 'elmo_char', 'sampled_softmax', 'embednet',
+            'rcnn_targets', 'd2l_cnns', 'mobilenetv3', 'gluonnlp_beam', 'elmo_bilm',
+            'sockeye_loss', 'bert_finetune', 'gluonnlp_data', 'sockeye_conv', 'gluoncv_parallel',
+            'local_sgd', 'fp16_trainer', 'gluonts_trainer', 'dgl_gcn', 'yolo_targets']

@@ -64,7 +64,8 @@ file with its import line switched to MXNet).
   normalization, ``grad_scale``) through a SymbolBlock, its CrossEntropyMetric and an
   attention-monotonicity MakeLoss; GluonNLP's LAMB written with nd ops (``grad *= rescale_grad``
   in place, ``where`` on a NaN-or-one ratio) and its fine-tuning loop (``grad_req='add'``
-  accumulation, ``allreduce_grads`` + ``clip_grad_global_norm`` + ``update``); AutoGluon's tabular EmbedNet (y_range bounds from ``nd.array(scalar).reshape(1,)``,
+  accumulation, ``allreduce_grads`` + ``clip_grad_global_norm`` + ``update``); AutoGluon's
+  tabular EmbedNet (y_range bounds from ``nd.array(scalar).reshape(1,)``,
   blocks made outside name scopes, a HybridSequential indexed in a plain Block's ``forward``),
   GluonCV's Faster R-CNN sampler / box coders (``nd.ones_like`` inside ``hybrid_forward``) and
   MobileNetV3 units (names from prefixes given outside the parent's scope), d2l's NiN /

@@ -8,8 +8,8 @@ How a Trainer step reaches an update rule: ``Trainer.step`` calls the :class:`Up
 context with the lists of that context's indices, gradients and weights; the Updater creates a
 weight's state on first use (:meth:`Optimizer.create_state_multi_precision`) and calls
 :meth:`Optimizer.update_multi_precision` (with a group of weights for an optimizer written for
-MXNet's grouped updates, see ``Optimizer._takes_groups``), which calls :meth:`Optimizer.update`: it counts the
-update, takes the learning rate and weight decay for the index (:meth:`Optimizer._get_lr`,
+MXNet's grouped updates, see ``Optimizer._takes_groups``), which calls :meth:`Optimizer.update`:
+it counts the update, takes the learning rate and weight decay for the index (:meth:`Optimizer._get_lr`,
 ``_get_wd``) and hands the raw arrays to the subclass's ``_step``.
 """
 import functools
@@ -439,12 +439,13 @@ class Updater:
         by_dtype = {}
         for item in items:
             by_dtype.setdefault(np.dtype(item[2].dtype), []).append(item)
+        takes_groups = opt._takes_groups()
         for group_items in by_dtype.values():
             for start in range(0, len(group_items), opt.aggregate_num):
                 group = group_items[start:start + opt.aggregate_num]
                 if isinstance(group[0][2], NDArray):
                     opt._set_current_context(group[0][2].context.device_id)
-                if opt._takes_groups():
+                if takes_groups:
                     self._update_group(group)
                     continue
                 opt._begin_group([i for i, _, _ in group])
