@@ -4,7 +4,9 @@
 MXNet raises ``MXNetError`` (a ``RuntimeError``) for most failures; minigluon keeps that name as the
 root of its own errors so that ``except mx.base.MXNetError`` in legacy code still works.
 
-``_as_list`` is MXNet's private helper of the same name, which third-party code imports.
+``_as_list`` is MXNet's private helper of the same name, which third-party code imports; ``py_str``
+is MXNet's bytes-to-str helper, which MXNet's unit tests import (and copies of them in other
+projects: ``from mxnet.base import py_str, MXNetError, _as_list``).
 
 ``integer_types``, ``numeric_types`` and ``string_types`` are the type tuples of MXNet 1.9.1's
 ``mxnet.base`` that legacy code passes to ``isinstance``; they hold the same types (Python 3, where
@@ -223,6 +225,11 @@ def _as_list(obj):
     """``obj`` itself when it is a list or tuple, else ``[obj]`` (MXNet 1.9.1's private
     ``mxnet.base._as_list``, imported by GluonNLP's sequence-to-sequence code)."""
     return obj if isinstance(obj, (list, tuple)) else [obj]
+
+
+def py_str(x):
+    """``x`` (bytes) decoded as UTF-8: MXNet 1.9.1's ``mxnet.base.py_str``."""
+    return x.decode('utf-8')
 
 
 def check_int(value, what, minimum=None):

@@ -15,6 +15,10 @@ The files are in the formats of :meth:`Symbol.save` and :func:`minigluon.ndarray
 byte for byte), each written atomically; ``FeedForward`` and the rest of the Module-era API are
 not provided. :data:`BatchEndParam` is the record MXNet's ``fit`` loops hand to the batch-end
 callbacks of :mod:`minigluon.callback`; Gluon training loops build it themselves.
+
+``_create_kvstore`` / ``_create_sparse_kvstore`` are MXNet's private helpers that pick a kvstore
+for a number of devices; Trainer subclasses written over MXNet's ``gluon/trainer.py`` internals
+call them from their own ``_init_kvstore`` (a local-SGD trainer for GluonNLP, for one).
 """
 import logging
 from collections import namedtuple
@@ -189,3 +193,37 @@ __getattr__ = _base.out_of_scope_getattr('minigluon.model', {
     'DataParallelExecutorManager': 'the Module API (mx.model.DataParallelExecutorManager)'},
     'write the model with gluon Blocks and gluon.Trainer; load_checkpoint files load into a '
     'gluon.SymbolBlock')
+
+
+def _create_kvstore(kvstore, num_device, arg_params):
+    """``(kvstore or None, update_on_kvstore)`` for ``num_device`` devices, as MXNet 1.9.1's
+    ``mxnet.model._create_kvstore``: a KVStore is used as given; a name creates a store (none
+    for a single device); ``update_on_kvstore`` comes from ``MXNET_UPDATE_ON_KVSTORE`` (default
+    1), False without a store, for a store that cannot run an optimizer, and for ``'local'``
+    when a parameter of ``arg_params`` (dict of name to NDArray) has over 16 Mi elements.
+    A distributed name raises :class:`~minigluon.base.NotSupportedError` (``kvstore.create``)."""
+    from minigluon import kvstore as kvs
+    update_on_kvstore = kvs._update_on_kvstore_default()
+    if kvstore is None:
+        kv = None
+    elif isinstance(kvstore, kvs.KVStoreBase):
+        kv = kvstore
+    elif isinstance(kvstore, str):
+        if num_device == 1 and 'dist' not in kvstore:
+            kv = None
+        else:
+            kv = kvs.create(kvstore)
+            if kvstore == 'local' and max(p.size for p in arg_params.values()) > 16 * 1024 ** 2:
+                update_on_kvstore = False
+    else:
+        raise TypeError('kvstore must be KVStore, str or None, got %s' % type(kvstore).__name__)
+    if kv is None:
+        return None, False
+    return kv, update_on_kvstore and kv.is_capable(kvs.KVStoreBase.OPTIMIZER)
+
+
+def _create_sparse_kvstore(kvstore):
+    """MXNet 1.9.1's helper for row_sparse weights: sparse storage is out of scope in minigluon
+    (docs/PORTING.md), so this raises :class:`~minigluon.base.NotSupportedError`."""
+    raise _base.NotSupportedError('_create_sparse_kvstore: row_sparse weights are out of scope in '
+                                  'minigluon (docs/PORTING.md, "Out of scope"); got kvstore %r' % (kvstore,))

@@ -282,19 +282,26 @@ class Parameter(_ParameterAccess):
         _values.finish_deferred_init(self)
 
     def _init_impl(self, data, ctx_list):
-        """Hold a copy of the NDArray ``data`` on each context of ``ctx_list``, with gradients."""
-        self._ctx_list = list(ctx_list)
-        self._ctx_map = {c: i for i, c in enumerate(self._ctx_list)}
-        self._data = [data.copyto(c) for c in self._ctx_list]
-        self._init_grad()
+        """Hold a copy of the NDArray ``data`` on each context of ``ctx_list``, with gradients.
+        The copies are published (``_data``) last, once marked for autograd: another thread
+        reading the Parameter meanwhile (the first calls of GluonCV's DataParallelModel) finds
+        it whole or not yet initialised, never half."""
+        ctx_list = list(ctx_list)
+        copies = [data.copyto(c) for c in ctx_list]
+        self._ctx_map = {c: i for i, c in enumerate(ctx_list)}
+        self._ctx_list = ctx_list
+        self._init_grad(copies)
+        self._data = copies
 
-    def _init_grad(self):
-        """Make zero gradient buffers and mark the data arrays as autograd variables."""
+    def _init_grad(self, data=None):
+        """Make zero gradient buffers and mark the data arrays (``data``, default ``_data``) as
+        autograd variables."""
+        data = self._data if data is None else data
         if self.grad_req == 'null':
             self._grad = None
             return
-        self._grad = [zeros(d.shape, ctx=d.context, dtype=d.dtype) for d in self._data]
-        autograd.mark_variables(self._data, self._grad, self.grad_req)
+        self._grad = [zeros(d.shape, ctx=d.context, dtype=d.dtype) for d in data]
+        autograd.mark_variables(data, self._grad, self.grad_req)
 
     def _reduce(self):
         """The mean of all copies, on cpu (what gets saved); see :mod:`minigluon.parameter_values`."""

@@ -10,6 +10,8 @@ Semantics follow ``mxnet.gluon.parameter`` (MXNet 1.9.1). The ``Parameter`` meth
 ``_finish_deferred_init``, ``_check_load``, ``_load_init`` and ``_reduce`` call these functions;
 the class itself lives in :mod:`minigluon.parameter`.
 """
+import threading
+
 import numpy as np
 
 from minigluon import autograd, initializer
@@ -18,9 +20,17 @@ from minigluon.context import cpu
 from minigluon.ndarray import NDArray, zeros
 from minigluon.parameter import ParameterMismatchError, _as_ctx_list, _shape_known
 
+#: Serialises deferred initializations (see :func:`finish_deferred_init`); reentrant, as an
+#: initializer may touch other Parameters.
+_DEFERRED_INIT_LOCK = threading.RLock()
+
 
 def finish_deferred_init(param):
     """Run ``param``'s recorded initialization now that its shape is known (no-op if none pending).
+
+    One thread at a time (:data:`_DEFERRED_INIT_LOCK`), and the pending record is cleared only
+    once the data is in place: threads making the first calls of a block together (GluonCV's
+    DataParallelModel) initialise each Parameter once, and none reads it half-initialised.
 
     Raises
     ------
@@ -29,12 +39,18 @@ def finish_deferred_init(param):
     """
     if not param._deferred_init:
         return
+    with _DEFERRED_INIT_LOCK:
+        if param._deferred_init:        # not done by another thread meanwhile
+            _run_deferred_init(param)
+
+
+def _run_deferred_init(param):
+    """The body of :func:`finish_deferred_init`, its lock held."""
     init, ctx, default_init, data = param._deferred_init
     if not _shape_known(param.shape):
         raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s. "
                          "Please specify in_units, in_channels, etc for `Block`s."
                          % (param.name, param.shape))
-    param._deferred_init = ()
     with autograd.pause():
         if data is None:
             data = zeros(param.shape, dtype=param.dtype, ctx=cpu())
@@ -54,6 +70,7 @@ def finish_deferred_init(param):
             else:   # Mixed, Load or a plain callable
                 init(initializer.InitDesc(param.name), data)
         param._init_impl(data, ctx)
+    param._deferred_init = ()
 
 
 def check_load(param, data, ctx=None, cast_dtype=False, dtype_source='current', source=None):

@@ -22,6 +22,7 @@ from minigluon import kvstore as kvs
 from minigluon import optimizer as opt
 from minigluon import serialization
 from minigluon.base import OtherFrameworkName, ValueAssertionError, read_file
+from minigluon.ndarray import NDArray
 from minigluon.parameter import Parameter
 
 __all__ = ['Trainer']
@@ -125,7 +126,16 @@ class Trainer:
         self._kv_initialized = False
         self._kvstore = None
         self._update_on_kvstore = None
-        self._params_to_init = []
+        # as MXNet 1.9.1: every Parameter waits for the store's first broadcast (_init_params),
+        # also when a subclass resolves the store in its own _init_kvstore; _param2idx (name ->
+        # store key), _distributed and the row_sparse flags (always False: sparse storage is out
+        # of scope) are the attributes such subclasses (written over MXNet's gluon/trainer.py)
+        # and scripts (DGL's examples pull weights by _param2idx) read
+        self._params_to_init = list(self._params)
+        self._param2idx = {param.name: i for i, param in enumerate(self._params)}
+        self._distributed = None
+        self._contains_sparse_weight = False
+        self._contains_sparse_grad = False
         self._reduced_fresh = set()      # see _allreduce_grads
         self._init_optimizer(optimizer, optimizer_params)
         # The optimizer's own rescale_grad (given by name or set on an instance) is the scale
@@ -255,6 +265,7 @@ class Trainer:
             self._kvstore = kv
             self._update_on_kvstore = update
             self._params_to_init = list(self._params)
+        self._distributed = False
         self._kv_initialized = True
 
     def _prepare(self):
@@ -315,11 +326,30 @@ class Trainer:
         self._set_rescale(batch_size, 'update')
         self._update(ignore_stale_grad)
 
+    def _check_and_rescale_grad(self, scale):
+        """Set the optimizer's ``rescale_grad`` to ``scale`` (MXNet 1.9.1's private step helper,
+        which Trainer subclasses overriding ``step`` call with ``self._scale / batch_size``; its
+        check for a distributed store does not apply here)."""
+        self._optimizer.rescale_grad = scale
+
     def _set_rescale(self, batch_size, method):
         """``rescale_grad = scale / batch_size``. A batch size that is not a number (a str, None)
         is a ``TypeError``, as in MXNet 1.9.1; one that is not positive a ``ValueError`` naming
         it (MXNet 1.9.1 fails with ZeroDivisionError on 0 and takes a negative one, which turns
-        every update around)."""
+        every update around).
+
+        A one-element NDArray (GluonNLP's FP16Trainer passes the clipping ratio times the batch
+        size and the loss scale) is not checked, as in MXNet 1.9.1: an optimizer written for
+        MXNet gets ``rescale_grad`` as that NDArray (GluonNLP's BERTAdam hands it to
+        ``adamw_update``, which skips the update when it is not finite); minigluon's own
+        optimizers get its value as a float (MXNet 1.9.1's fail: "Some trailing characters could
+        not be parsed")."""
+        if isinstance(batch_size, NDArray) and batch_size.size == 1:
+            rescale = self._scale / batch_size
+            user = self._optimizer._user_method('update') or \
+                self._optimizer._user_method('update_multi_precision')
+            self._optimizer.rescale_grad = rescale if user else float(rescale.asscalar())
+            return
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Real):
             raise TypeError('Trainer.%s: batch_size must be a positive number (the gradients are '
                             'divided by it), got %r' % (method, batch_size))

@@ -7,8 +7,9 @@ in :mod:`minigluon.ops.update_kernels`); :mod:`minigluon.optimizer` re-exports e
 How a Trainer step reaches an update rule: ``Trainer.step`` calls the :class:`Updater` of each
 context with the lists of that context's indices, gradients and weights; the Updater creates a
 weight's state on first use (:meth:`Optimizer.create_state_multi_precision`) and calls
-:meth:`Optimizer.update_multi_precision`, which calls :meth:`Optimizer.update`: it counts the
-update, takes the learning rate and weight decay for the index (:meth:`Optimizer._get_lr`,
+:meth:`Optimizer.update_multi_precision` (with a group of weights for an optimizer written for
+MXNet's grouped updates, see ``Optimizer._takes_groups``), which calls :meth:`Optimizer.update`:
+it counts the update, takes the learning rate and weight decay for the index (:meth:`Optimizer._get_lr`,
 ``_get_wd``) and hands the raw arrays to the subclass's ``_step``.
 """
 import functools
@@ -114,6 +115,9 @@ class Optimizer:
       ``state``) in place, on NDArrays (``weight[:] = ...``); call ``self._update_count(index)``
       first, take the rates from ``self._get_lr(index)`` and ``self._get_wd(index)``, and
       multiply ``grad`` by ``self.rescale_grad`` (the Trainer sets it to ``1 / batch_size``).
+      An optimizer that sets ``self.aggregate_num`` > 0 gets, as in MXNet, up to that many
+      weights per call: ``index``, ``weight`` and ``grad`` tuples and ``state`` a list (take the
+      rates from ``self._get_lrs(indices)`` / ``self._get_wds(indices)``).
 
     minigluon's own optimizers override ``_step(xp, index, w, g, state, lr, wd)`` instead, which
     the base ``update`` calls after those three steps, on raw NumPy/CuPy arrays.
@@ -277,6 +281,32 @@ class Optimizer:
     def _get_wd(self, index):
         return self.wd * self._mult(index, self.wd_mult, 'wd_mult')
 
+    def _get_lrs(self, indices):
+        """The learning rates of the weights ``indices`` (a list), as MXNet 1.9.1's ``_get_lrs``:
+        what an optimizer written for MXNet's grouped updates calls (GluonNLP's BERTAdam)."""
+        return [self._get_lr(index) for index in indices]
+
+    def _get_wds(self, indices):
+        """The weight decays of the weights ``indices`` (a list), as MXNet 1.9.1's ``_get_wds``."""
+        return [self._get_wd(index) for index in indices]
+
+    def _user_method(self, name):
+        """Whether method ``name`` (``'update'``, ``'update_multi_precision'``) comes from user
+        code (an optimizer written for MXNet) rather than from minigluon."""
+        return not getattr(getattr(type(self), name), '__module__', 'minigluon').startswith('minigluon.')
+
+    def _takes_groups(self):
+        """Whether the :class:`Updater` hands this optimizer a group of weights in one call
+        (tuples, as MXNet 1.9.1 does when ``aggregate_num`` > 0): when the user wrote its
+        ``update_multi_precision``, or its ``update`` on top of the base Optimizer alone (no
+        minigluon update rule in between, so the user's class set ``aggregate_num``). A user's
+        ``update`` over SGD / LARS / LAMB is called weight by weight: MXNet 1.9.1 bypasses it in
+        grouped updates, a fault minigluon does not copy."""
+        if self._user_method('update_multi_precision'):
+            return True
+        mro = [k for k in type(self).__mro__ if issubclass(k, Optimizer) and k is not Optimizer]
+        return self._user_method('update') and all(not k.__module__.startswith('minigluon.') for k in mro)
+
     def _clips(self):
         """Whether gradients are clipped: ``clip_gradient`` set, not negative, and not a 0 that
         means "off" for this optimizer (:attr:`clip_zero_is_off`)."""
@@ -332,13 +362,16 @@ class Optimizer:
     def update_multi_precision(self, index, weight, grad, state):
         """As :meth:`update`; with ``multi_precision`` a float16 weight is updated through its
         float32 master copy, then rounded back."""
+        if isinstance(index, (list, tuple)):     # a group from the Updater (see _update_list)
+            call_as_caller(self.update, index, weight, grad, state)
+            return
         if self.multi_precision:
             check_state_layout(self, index, _raw(weight), state, _raw(weight).dtype == np.float16)
         # an update written by the user (a subclass's own ``update``, MXNet's way to write an
         # optimizer in Python) runs under the caller's floating-point error settings, as in
         # MXNet; minigluon's own updates ignore the errors (see _fp_errors)
         update = self.update
-        if not getattr(type(self).update, '__module__', 'minigluon').startswith('minigluon.'):
+        if self._user_method('update'):
             update = functools.partial(call_as_caller, update)
         if self.multi_precision and _raw(weight).dtype == np.float16:
             master, inner = state
@@ -406,15 +439,31 @@ class Updater:
         by_dtype = {}
         for item in items:
             by_dtype.setdefault(np.dtype(item[2].dtype), []).append(item)
+        takes_groups = opt._takes_groups()
         for group_items in by_dtype.values():
             for start in range(0, len(group_items), opt.aggregate_num):
                 group = group_items[start:start + opt.aggregate_num]
                 if isinstance(group[0][2], NDArray):
                     opt._set_current_context(group[0][2].context.device_id)
+                if takes_groups:
+                    self._update_group(group)
+                    continue
                 opt._begin_group([i for i, _, _ in group])
                 for item in group:
                     self(*item)
                 opt._end_group()
+
+    def _update_group(self, group):
+        """Hand an optimizer written for MXNet one group of ``(index, grad, weight)`` as MXNet
+        1.9.1's Updater does when ``aggregate_num`` > 0: ``update_multi_precision(indices,
+        weights, grads, states)`` with tuples of indices, weights and gradients and a list of
+        states (GluonNLP's BERTAdam updates them in one ``multi_adamw_update``)."""
+        for index, _, weight in group:
+            if index not in self.states:
+                self.states[index] = self.optimizer.create_state_multi_precision(index, weight)
+                self.states_synced[index] = True
+        indices, grads, weights = zip(*group)
+        self.optimizer.update_multi_precision(indices, weights, grads, [self.states[i] for i in indices])
 
 
 def aggregation_size(default):
