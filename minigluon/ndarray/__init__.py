@@ -11,6 +11,8 @@ one operator call", walks through it.
 from minigluon import base as _base
 import sys as _sys
 
+import numpy as _np
+
 from minigluon import ops as _ops
 from minigluon.ops import attr as _attr
 from minigluon.base import raises_mxnet_errors
@@ -28,20 +30,26 @@ from minigluon.ndarray.creation import (  # noqa: F401
 _IMMUTABLE = (type(None), bool, int, float, str, tuple, frozenset, _attr.IntBool, _attr.WholeFloat,
               _attr.GivenFloats, _attr.ListShape, _attr.ScalarShape)
 _CACHE_LIMIT = 64      # prototypes kept per operator (distinct attribute sets)
+# the attribute value types keyed by their text in a prototype's cache key: values of these types
+# can be equal while meaning different things (-0.0 == 0.0; (1.0, 0) == (True, 0) == (1, 0), of
+# which a shape attribute refuses the first two)
+_KEYED_BY_TEXT = frozenset({float, tuple, _np.float16, _np.float32, _np.float64})
 
 
 def _prototype(cls, kwargs):
     """The *prototype* of ``cls(**kwargs)``: the instance's field dict (``vars(op)``: every
     attribute value, parsed and checked, and ``given``), made once and then cached per operator
     class (``cls._proto_cache``, at most ``_CACHE_LIMIT`` attribute sets) and per attribute set
-    (keyed by each value with its type, so ``1`` and ``True`` differ). An eager call then only
+    (keyed by each value with its type, so ``1`` and ``True`` differ; floats and tuples by their
+    text, so ``-0.0`` is not ``0.0`` and ``(1.0, 0)`` not ``(1, 0)``). An eager call then only
     copies it into a fresh instance (operators keep the state their backward needs on the
     instance, so every call needs its own); the copy is shallow, which is why the field values
     must be immutable. ``None`` when this call cannot take the fast path (unhashable or invalid
     attributes, inputs that depend on attributes, mutable attribute values); the caller then
     goes through ``bind_call``, which reports errors."""
     try:
-        key = tuple([(k, type(v), v) for k, v in kwargs.items()]) if kwargs else ()
+        key = tuple([(k, type(v), repr(v) if type(v) in _KEYED_BY_TEXT else v)
+                     for k, v in kwargs.items()]) if kwargs else ()
         cache = cls.__dict__.get('_proto_cache')
         if cache is None:
             cache = {}
