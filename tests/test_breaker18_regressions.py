@@ -88,6 +88,7 @@ def test_expand_dims_squeeze_flatten_inplace_are_views():
     s[:] = 3
     assert z.asnumpy().ravel().tolist() == [3.0, 3.0]
     assert nd.ones((1, 1)).squeeze(inplace=True).shape == (1,)   # one axis is left
+    assert nd.ones((1, 2, 1)).squeeze(np.int64(-1), inplace=True).shape == (1, 2)
     f = nd.ones((2, 3, 4)).flatten(True)                 # inplace, positionally, as MXNet
     assert f.shape == (2, 12)
     for call in (lambda: x.expand_dims(5, inplace=True), lambda: z.squeeze(1, inplace=True),

@@ -13,6 +13,8 @@ arguments the operator lacks, and scripts use them:
 :func:`install` puts them on the class (``minigluon/ndarray/__init__.py`` calls it once the
 operator methods are made, replacing those of the same names).
 """
+import numpy as np
+
 from minigluon.base import ValueAssertionError
 from minigluon.ndarray.ndarray import _OP_FUNCTIONS
 
@@ -58,7 +60,7 @@ def squeeze(self, axis=None, inplace=False):
     if not inplace:
         return _OP_FUNCTIONS['squeeze'](self, axis=axis)
     shape = list(self.shape)
-    axes = [axis] if isinstance(axis, int) else list(axis or ())
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis or ())
     if len(set(axes)) != len(axes):
         raise ValueAssertionError('squeeze: axis %r repeats an axis' % (axis,))
     for a in axes:
