@@ -323,20 +323,43 @@ class OtherFrameworkName:
 
 class OtherFrameworkFlag(OtherFrameworkName):
     """An :class:`OtherFrameworkName` for a flag that another library's users *set*
-    (``p.requires_grad = False`` freezes a PyTorch parameter): setting it raises the
-    ``AttributeError`` with the hint too, where MXNet 1.9.1 would keep an attribute nothing
-    reads, so the parameter silently went on training. A data descriptor, so a subclass cannot
-    shadow it with an instance attribute (it may still define the name itself).
+    (``p.requires_grad = False`` freezes a PyTorch parameter): setting it on an instance of
+    minigluon's own classes raises the ``AttributeError`` with the hint too, where MXNet 1.9.1
+    would keep an attribute nothing reads, so the parameter silently went on training. A data
+    descriptor (a plain one would let the assignment through).
+
+    An instance of a user's subclass (a class defined outside minigluon) keeps the attribute,
+    as in MXNet 1.9.1: such a class may use the name for its own purpose
+    (``self.requires_grad = True`` in its ``__init__``), and it is read back. A subclass may
+    also define the name itself.
     """
 
+    def __get__(self, obj, owner=None):
+        state = getattr(obj, '__dict__', None)
+        if state is not None and self.name in state:     # set by a user's subclass (__set__)
+            return state[self.name]
+        return super().__get__(obj, owner)
+
     def __set__(self, obj, value):
+        if _users_class(type(obj)):
+            obj.__dict__[self.name] = value
+            return
         raise AttributeError("'%s' object has no attribute %r to set: %s"
                              % (type(obj).__name__, self.name, self.hint))
 
     def __delete__(self, obj):
+        if _users_class(type(obj)) and self.name in obj.__dict__:
+            del obj.__dict__[self.name]
+            return
         # (without it, del p.requires_grad said only "__delete__")
         raise AttributeError("'%s' object has no attribute %r: %s"
                              % (type(obj).__name__, self.name, self.hint))
+
+
+def _users_class(cls):
+    """True for a class defined outside minigluon (a user's subclass)."""
+    return cls.__module__.partition('.')[0] != 'minigluon'
+
 
 
 class _OutOfScopeImports:

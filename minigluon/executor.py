@@ -171,14 +171,45 @@ def _at_node(step, err):
     return named
 
 
+# MXNet 1.9.1's CachedOp flags (CachedOpConfig) by kind; another name is refused, as there
+_BOOL_FLAGS = ('static_alloc', 'static_shape', 'is_dynamic')
+_INT_FLAGS = ('inline_limit', 'forward_bulk_size', 'backward_bulk_size')
+_LIST_FLAGS = ('data_indices', 'param_indices')
+
+
 def _flag_on(flags, name):
     """Whether the boolean flag ``name`` of ``flags`` (``(name, value)`` pairs) is on: its value
-    reads ``true`` or ``1`` (``True``, ``'True'``, ``'1'``...; MXNet's flags are strings)."""
+    reads ``true`` or ``1`` (``True``, ``'True'``, ``'1'``...; MXNet's flags are strings).
+    :func:`_check_flags` has refused other values."""
     return str(dict(flags).get(name, False)).lower() in ('true', '1')
 
 
+def _check_flag(name, value):
+    """Refuse a flag MXNet 1.9.1's CachedOp does not have, or a value it does not read as the
+    flag's kind: a boolean reads as ``true``/``false``/``1``/``0`` in any case (``'yes'``,
+    ``2``, ``None`` are refused: here they silently meant off), a count as an integer, at
+    least 0 for the bulk sizes (MXNet 1.9.1 crashes on -1 with 'vector::reserve')."""
+    text = str(value).lower()
+    if name in _BOOL_FLAGS:
+        ok = text in ('true', 'false', '1', '0')
+        expected = 'a boolean (True/False, 1/0)'
+    elif name in _INT_FLAGS:
+        ok = text.lstrip('-').isdigit() and (name == 'inline_limit' or not text.startswith('-'))
+        expected = 'an integer' if name == 'inline_limit' else 'an integer >= 0'
+    elif name in _LIST_FLAGS:
+        return
+    else:
+        raise MXNetValueError('CachedOp: unknown flag %r (MXNet 1.9.1\'s flags: %s)'
+                              % (name, ', '.join(_BOOL_FLAGS + _INT_FLAGS + _LIST_FLAGS)))
+    if not ok:
+        raise MXNetValueError('CachedOp: flag %s expects %s, got %r' % (name, expected, value))
+
+
 def _check_flags(flags):
-    """Refuse ``static_shape`` without ``static_alloc``, as MXNet 1.9.1's CachedOp does."""
+    """Refuse unknown flags and values of the wrong kind (:func:`_check_flag`), and
+    ``static_shape`` without ``static_alloc``, as MXNet 1.9.1's CachedOp does."""
+    for name, value in flags:
+        _check_flag(name, value)
     if _flag_on(flags, 'static_shape') and not _flag_on(flags, 'static_alloc'):
         raise MXNetValueError('CachedOp: static_alloc must be True when static_shape is True '
                               '(hybridize(static_alloc=True, static_shape=True))')

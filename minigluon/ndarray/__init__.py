@@ -121,6 +121,9 @@ def _method(fn):
 
 
 _populate(globals())
+from minigluon.ndarray import fluent as _fluent  # noqa: E402
+
+_fluent.install(NDArray)      # flatten, expand_dims, squeeze, broadcast_to: MXNet's own signatures
 from minigluon.ndarray.dispatch import Custom  # noqa: E402,F811 (inputs by name: ops.custom)
 
 # add, subtract, ..., maximum, power, greater: arrays or numbers on either side (MXNet's Python

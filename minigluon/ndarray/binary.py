@@ -11,6 +11,8 @@ the order matters (``power(2, x)`` is ``_rpower_scalar``, ``greater(0.5, x)`` is
 import numbers
 import operator
 
+import numpy as np
+
 __all__ = ['make_binary_functions']
 
 # name: (array op for NDArrays, array op for Symbols, scalar op, reflected scalar op or None when
@@ -72,7 +74,7 @@ def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops, names=
     def apply(lhs, rhs):
         left, right = isinstance(lhs, tensor_type), isinstance(rhs, tensor_type)
         for arg, value, ok in ((names[0], lhs, left), (names[1], rhs, right)):
-            if not ok and not isinstance(value, numbers.Number):
+            if not ok and not isinstance(value, (numbers.Number, np.bool_)):   # (np.bool_: no Number)
                 raise TypeError('%s: %s must be a %s or a number, got %s'
                                 % (name, arg, tensor_type.__name__, type(value).__name__))
         if left and right:

@@ -248,16 +248,18 @@ _CACHE_LIMIT = 64      # prototypes kept per operator (distinct attribute sets)
 # the types of positional attribute values fast_bind takes (x.clip(0, 1), nd.transpose(x, (1, 0)));
 # any other value (a list, None, an array) leaves the call to bind_call
 _POSITIONAL_ATTR = (bool, int, float, str, tuple, np.generic)
-# float types whose zero keys a prototype by its sign too (0.0 == -0.0 as dict keys)
-_FLOATS = frozenset((float, np.float16, np.float32, np.float64))
+# the attribute value types keyed by their text in a prototype's cache key: values of these types
+# can be equal while meaning different things (-0.0 == 0.0; (1.0, 0) == (True, 0) == (1, 0), of
+# which a shape attribute refuses the first two)
+_KEYED_BY_TEXT = frozenset({float, tuple, np.float16, np.float32, np.float64})
 
 
 def prototype(cls, kwargs, n_inputs=None):
     """The *prototype* of ``cls(**kwargs)``: the instance's field dict (``vars(op)``: every
     attribute value, parsed and checked, and ``given``), made once and then cached per operator
     class (``cls._proto_cache``, at most ``_CACHE_LIMIT`` attribute sets) and per attribute set
-    (keyed by each value with its type, so ``1`` and ``True`` differ; a tuple with its entries'
-    types, so ``(1, 0)`` and ``(1.0, 0)`` differ; a float zero with its sign). An eager call then only
+    (keyed by each value with its type, so ``1`` and ``True`` differ; floats and tuples by their
+    text, so ``-0.0`` is not ``0.0`` and ``(1.0, 0)`` not ``(1, 0)``). An eager call then only
     copies it into a fresh instance (operators keep the state their backward needs on the
     instance, so every call needs its own); the copy is shallow, which is why the field values
     must be immutable.
@@ -269,23 +271,8 @@ def prototype(cls, kwargs, n_inputs=None):
     fast path (unhashable or invalid attributes, other inputs, mutable attribute values); the
     caller then goes through ``bind_call``, which reports errors."""
     try:
-        key = ()
-        if kwargs:
-            key = []
-            for k, v in kwargs.items():
-                t = type(v)
-                if t is tuple:
-                    # equal tuples are one key, though (1.0, 0) or (True, False) is no valid
-                    # shape where (1, 0) is: key the entries' types too, and the printed form
-                    # for floats or nested tuples ((0.0,) == (-0.0,))
-                    types = tuple(map(type, v))
-                    nested = t in types or not _FLOATS.isdisjoint(types)
-                    key.append((k, t, v, types, repr(v) if nested else None))
-                elif t in _FLOATS and not v:
-                    key.append((k, t, v, repr(v)))   # 0.0 == -0.0: x * -0.0 keeps signs apart
-                else:
-                    key.append((k, t, v))
-            key = tuple(key)
+        key = tuple([(k, type(v), repr(v) if type(v) in _KEYED_BY_TEXT else v)
+                     for k, v in kwargs.items()]) if kwargs else ()
         declared = cls.arguments
         if n_inputs is not None and (declared is None or n_inputs != len(declared)):
             key = (n_inputs,) + key          # (the other entries are tuples, never ints)

@@ -28,7 +28,7 @@ import numpy as np
 
 from minigluon import autograd, backend
 from minigluon._fp_errors import IGNORE as _FP_IGNORE, enter as _fp_enter, leave as _fp_leave
-from minigluon.base import MXNetError, MXNetValueError, OtherFrameworkName
+from minigluon.base import MXNetError, MXNetValueError, OtherFrameworkName, TypeAssertionError
 from minigluon.context import Context, context_of
 from minigluon.ndarray.helpers import _move
 from minigluon.ops.registry import get_op
@@ -188,10 +188,11 @@ class NDArray:
         return self.asnumpy().reshape(-1)[0]
 
     def astype(self, dtype, copy=True):
-        """Cast to ``dtype`` (recorded: gradients flow back through the cast)."""
+        """Cast to ``dtype`` (recorded: gradients flow back through the cast). ``dtype=None``
+        is float32, as in MXNet 1.9.1 (its default dtype; NumPy's ``np.dtype(None)`` is float64)."""
         if not copy and np.dtype(dtype) == self._data.dtype:
             return self
-        return _OP_FUNCTIONS['Cast'](self, dtype=np.dtype(dtype).name)
+        return _OP_FUNCTIONS['Cast'](self, dtype='float32' if dtype is None else np.dtype(dtype).name)
 
     def copy(self):
         """A copy on the same context (recorded: gradients flow back, as MXNet's ``_copy``)."""
@@ -362,17 +363,23 @@ class NDArray:
 
         Raises
         ------
-        TypeError
-            If no shape is given (positionally or as ``shape=``).
+        TypeAssertionError
+            If no shape is given (positionally or as ``shape=``; MXNet 1.9.1 asserts), or one is
+            given both ways (MXNet 1.9.1 ignores ``shape=`` then).
         """
+        if shape and 'shape' in kwargs:
+            raise TypeAssertionError('reshape: the shape is given both positionally, %r, and as '
+                                     'shape=%r; give it once'
+                                     % (shape[0] if len(shape) == 1 else shape, kwargs['shape']))
         if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
             shape = shape[0]
         elif not shape:
-            if 'shape' not in kwargs:
-                raise TypeError('reshape: give the new shape, e.g. x.reshape((2, -1)) or '
-                                'x.reshape(shape=(2, -1))')
+            if kwargs.get('shape') is None:
+                raise TypeAssertionError('reshape: give the new shape, e.g. x.reshape((2, -1)) or '
+                                         'x.reshape(shape=(2, -1))')
             shape = kwargs.pop('shape')
-        return call_op('Reshape', self, shape=tuple(shape), _view=True, **kwargs)
+        shape = _shape_ints(shape)
+        return call_op('Reshape', self, shape=shape, _view=True, **kwargs)
 
     def reshape_like(self, *args, **kwargs):
         """``nd.reshape_like(self, rhs, lhs_begin=..., lhs_end=..., rhs_begin=..., rhs_end=...)``."""
@@ -429,7 +436,7 @@ class NDArray:
         # Python operators skip argument binding and attribute parsing (Op._fast): the operator
         # is known, and so are its attributes: ``scalar``, and ``is_int`` at its default (True;
         # the maths never reads it), of which only ``scalar`` counts as given.
-        if isinstance(other, (int, float, bool, np.number)):
+        if isinstance(other, (int, float, bool, np.number, np.bool_)):   # (MXNet: any np.generic)
             other = python_scalar(other)
             return invoke(get_op(scalar_name)._fast({'scalar': other, 'is_int': True}, {'scalar': other}),
                           [self])
@@ -519,6 +526,19 @@ class NDArray:
         # In place, as MXNet's NDArray.__imod__ (its ``**=`` rebinds instead, and so does ours).
         return inplace_arith(self, o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
                              lambda a, b: a % b)
+
+
+def _shape_ints(shape):
+    """The shape argument of :meth:`NDArray.reshape` as a tuple of Python ints (one int for a
+    single one). Entries are read as MXNet 1.9.1's method reads them, as C integers: a NumPy
+    integer or a bool counts (True is 1), a float or None is a TypeError, named here."""
+    import operator
+    if not isinstance(shape, (list, tuple)):
+        shape = (shape,)
+    try:
+        return tuple(operator.index(d) for d in shape)
+    except TypeError:
+        raise TypeError('reshape: the shape must be integers, got %r' % (tuple(shape),)) from None
 
 
 # Names NDArray lacks that say what to use instead when asked for (hasattr() stays False): the

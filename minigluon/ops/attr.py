@@ -79,13 +79,10 @@ class Attr:
     def _convert(self, value):
         kind = self.kind
         if kind == 'int':
-            if isinstance(value, (bool, np.bool_)):
-                return int(value)
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError('not an integer')
-            return int(value)
+            return _int(value)
         if kind == 'float':
-            if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            _refuse_bool(value)
+            if isinstance(value, (int, np.integer)):
                 return WholeFloat(value)      # p=1 is written back as "1", as MXNet keeps it
             return _float(value)
         if kind == 'number':   # keeps an int an int, so it prints as MXNet does ("2", "0.5")
@@ -102,6 +99,8 @@ class Attr:
                     return False
                 raise ValueError('not a bool')
             if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+                if value not in (0, 1):    # as MXNet 1.9.1 ('expect boolean but value=2')
+                    raise ValueError('an integer bool must be 0 or 1')
                 return IntBool(bool(value))    # squeeze_axis=1 is written back as "1"
             return bool(value)
         if kind == 'str':
@@ -111,8 +110,10 @@ class Attr:
         if kind in ('shape', 'floats') and isinstance(value, (str, bytes, dict, set)):
             raise ValueError('not a tuple')       # never iterate the characters of a string
         if kind == 'shape':
-            if isinstance(value, (int, np.integer)):
-                return ScalarShape((int(value),))
+            if isinstance(value, np.ndarray) and value.ndim == 0:
+                value = value[()]                 # np.array(1): the number (MXNet reads '1')
+            if isinstance(value, (int, np.integer, bool, np.bool_)):
+                return ScalarShape((_shape_entry(value),))
             if isinstance(value, list):
                 return ListShape(_shape_entry(v) for v in value)
             return tuple(_shape_entry(v) for v in value)
@@ -156,10 +157,28 @@ class Attr:
 def _shape_entry(v):
     """One entry of a ``'shape'`` attribute as an int. A float entry is refused, a whole one
     too (``(2.0, 3)``), as MXNet 1.9.1 refuses it ('Invalid Parameter format for shape'), instead
-    of being truncated (``(2.5,)`` would silently be ``(2,)``)."""
+    of being truncated (``(2.5,)`` would silently be ``(2,)``); so is a bool (``axis=True``:
+    MXNet 1.9.1 refuses it, here it summed over axis 1)."""
     if isinstance(v, (float, np.floating)):
         raise ValueError('entry %r is not an integer' % (v,))
+    _refuse_bool(v)
     return int(v)
+
+
+def _int(value):
+    """The value of an ``'int'`` attribute: an integer, or a string of one. A float is refused,
+    a whole one too (``depth=3.0``), and so is a bool (``k=True``), as MXNet 1.9.1 refuses both
+    ("Invalid Parameter format for depth expect int but value='3.0'")."""
+    if isinstance(value, (float, np.floating)):
+        raise ValueError('a float is not an integer')
+    _refuse_bool(value)
+    return int(value)
+
+
+def _refuse_bool(value):
+    """Raise ValueError for a bool given as a number (MXNet 1.9.1 reads 'True' as no number)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError('a bool is not a number')
 
 
 def _shown(value):

@@ -142,11 +142,15 @@ OPS['logical_not'].differentiable = False      # a 0/1 mask, as the comparisons
 
 @register
 class Clip(Op):
-    """Clip ``data`` to ``[a_min, a_max]``.
+    """Clip ``data`` to ``[a_min, a_max]`` by MXNet 1.9.1's rule: ``x > a_max ? a_max : (x <
+    a_min ? a_min : x)``.
 
-    The gradient passes where ``a_min <= x <= a_max`` (bounds included) and is zero outside, as in
-    MXNet. ``a_min > a_max`` is not refused, as in MXNet 1.9.1: values above ``a_max`` become
-    ``a_max``, the others below ``a_min`` become ``a_min`` (and the gradient is zero everywhere).
+    The gradient passes where neither comparison holds (bounds included) and is zero outside, as
+    in MXNet. What the rule means at the edges, as in MXNet: ``a_min > a_max`` is not refused
+    (values above ``a_max`` become ``a_max``, the others below ``a_min`` become ``a_min``, and
+    the gradient is zero but at NaN); a NaN bound clips nothing on its side; a NaN input stays
+    NaN and passes its gradient; ``-0.0`` is not below ``a_min=0.0`` and stays ``-0.0``.
+    (``np.clip`` gives NaN everywhere for a NaN bound.)
     """
 
     name = 'clip'
@@ -157,15 +161,12 @@ class Clip(Op):
         self.x = data
         # MXNet keeps the bounds as C++ floats: -0.1 clips float64 data at -0.10000000149...
         lo, hi = self.bounds = float(np.float32(self.a_min)), float(np.float32(self.a_max))
-        if lo > hi:      # MXNet's rule: x > a_max ? a_max : (x < a_min ? a_min : x)
-            out = xp.where(data > hi, hi, xp.where(data < lo, lo, data))
-        else:
-            out = xp.clip(data, lo, hi)
+        out = xp.where(data > hi, hi, xp.where(data < lo, lo, data))
         return out.astype(data.dtype, copy=False)
 
     def backward(self, xp, grad):
         lo, hi = self.bounds
-        return (grad * ((self.x >= lo) & (self.x <= hi)),)
+        return (grad * ~((self.x < lo) | (self.x > hi)),)
 
 
 @register

@@ -358,7 +358,7 @@ class Symbol:
     def _binary(self, other, sym_fn, scalar_fn, reflected_scalar_fn=None, swap=False):
         if isinstance(other, Symbol):
             return _create(sym_fn, (other, self) if swap else (self, other), {})
-        if isinstance(other, (int, float, bool, np.number)):
+        if isinstance(other, (int, float, bool, np.number, np.bool_)):
             scalar = python_scalar(other)
             return _create(reflected_scalar_fn if swap else scalar_fn, (self,), {'scalar': scalar})
         raise TypeError('type %s not supported with a Symbol' % type(other).__name__)
