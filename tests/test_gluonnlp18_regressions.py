@@ -166,3 +166,39 @@ def test_compat_submodule_of_an_aliased_package_is_the_same_module():
                          timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == 'ok'
+
+
+# -- optimizer list forms of _get_lr / _get_wd -------------------------------------------------------
+
+class _ListSGD(mx.optimizer.Optimizer):
+    """Written as optimizers outside MXNet are (GluonNLP's BERTAdam): update() takes an index or
+    lists of them and calls MXNet's list helpers _update_count, _get_lrs and _get_wds."""
+
+    def update(self, index, weight, grad, state):
+        indices, weights, grads = ((index, weight, grad) if isinstance(index, (list, tuple))
+                                   else ([index], [weight], [grad]))
+        self._update_count(indices)
+        for w, g, lr, wd in zip(weights, grads, self._get_lrs(indices), self._get_wds(indices)):
+            w[:] = w - lr * (g + wd * w)
+
+
+def test_optimizer_get_lrs_and_get_wds_lists():
+    opt = mx.optimizer.SGD(learning_rate=0.5, wd=0.1, param_idx2name={0: 'a_weight', 1: 'b_bias'})
+    opt.set_lr_mult({'a_weight': 2.0})
+    opt.set_wd_mult({'b_bias': 0.0})
+    assert opt._get_lrs([0, 1]) == [1.0, 0.5]       # 0.5 * lr_mult
+    assert opt._get_wds([0, 1]) == [0.1, 0.0]       # 0.1 * wd_mult
+    assert opt._get_lrs([]) == []
+
+
+def test_trainer_steps_an_optimizer_using_the_list_helpers():
+    net = mx.gluon.nn.Dense(1, in_units=2, use_bias=False)
+    net.initialize(mx.init.Constant(1.0))
+    trainer = mx.gluon.Trainer(net.collect_params(), _ListSGD(learning_rate=0.1, wd=0.5))
+    x = mx.nd.array([[1.0, 2.0]])
+    with mx.autograd.record():
+        y = net(x).sum()
+    y.backward()
+    trainer.step(1)
+    # grad of y = w . x is x = (1, 2); w <- w - 0.1 * (x + 0.5 * w) = 1 - 0.1 * (1.5, 2.5)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), [[0.85, 0.75]], rtol=1e-6)

@@ -209,6 +209,122 @@ def bucket_sampler(mx, nlp, rng):
     return dict(net=None, inputs=[], call=call)
 
 
+def bert_classifier(mx, nlp, rng):
+    enc = nlp.model.BERTEncoder(num_layers=1, units=32, hidden_size=64, num_heads=2,
+                                max_length=16, dropout=0.0)
+    bert = nlp.model.BERTModel(enc, vocab_size=30, token_type_vocab_size=2, units=32, embed_size=32,
+                               use_pooler=True, use_decoder=False, use_classifier=False)
+    net = nlp.model.BERTClassifier(bert, num_classes=3, dropout=0.0)
+    inputs = [_ints(rng, 30, (2, 6)), _ints(rng, 2, (2, 6)), np.array([6, 3], 'float32')]
+    return dict(net=net, inputs=inputs, call=lambda n, x: n(*x))
+
+
+def roberta(mx, nlp, rng):
+    enc = nlp.model.BERTEncoder(num_layers=1, units=32, hidden_size=64, num_heads=2,
+                                max_length=16, dropout=0.0, layer_norm_eps=1e-5)
+    net = nlp.model.RoBERTaModel(enc, vocab_size=30, units=32, embed_size=32, use_decoder=True)
+    inputs = [_ints(rng, 30, (2, 6)), np.array([6, 3], 'float32'), _ints(rng, 6, (2, 2))]
+    return dict(net=net, inputs=inputs, call=lambda n, x: n(*x))
+
+
+def transformer_encoder(mx, nlp, rng):
+    net = nlp.model.transformer.TransformerEncoder(num_layers=2, units=16, hidden_size=32,
+                                                   num_heads=2, max_length=10, dropout=0.0)
+    return dict(net=net, inputs=[rng.randn(2, 5, 16).astype('float32'), np.array([5, 3], 'float32')],
+                call=lambda n, x: n(x[0], None, x[1]))
+
+
+def elmo_bilm(mx, nlp, rng):
+    net = nlp.model.ELMoBiLM(rnn_type='lstmpc', output_size=8, filters=[[1, 4], [2, 4]],
+                             char_embed_size=4, char_vocab_size=262, num_highway=1,
+                             conv_layer_activation='relu', max_chars_per_token=5, input_size=8,
+                             hidden_size=12, proj_size=8, num_layers=2, cell_clip=3, proj_clip=3)
+    chars = _ints(rng, 262, (2, 4, 5))
+
+    def states(n):
+        return n.begin_state(mx.nd.zeros, batch_size=2)
+
+    def flat_inputs(n, x):
+        return [x[0]] + _flat(states(n), mx)
+    # no mask: ELMoBiLM multiplies by mask.expand_dims(-1) with `*`, which broadcasts on NDArrays
+    # but not on Symbols, so MXNet 1.9.1 fails hybridized with a mask (Incompatible attr in _mul)
+    return dict(net=net, inputs=[chars], call=lambda n, x: n(x[0], states(n)),
+                flat_inputs=flat_inputs)
+
+
+def awd_weight_drop(mx, nlp, rng):
+    """AWD-LSTM with weight drop: outside autograd.record() (predict mode) no dropout applies."""
+    net = nlp.model.AWDRNN(mode='lstm', vocab_size=25, embed_size=16, hidden_size=16, num_layers=2,
+                           tie_weights=True, dropout=0.2, weight_drop=0.5, drop_h=0.2, drop_i=0.2,
+                           drop_e=0.1)
+
+    def call(n, x):
+        return n(x[0], n.begin_state(batch_size=3, func=mx.nd.zeros))
+
+    def flat_inputs(n, x):
+        return [x[0]] + _flat(n.begin_state(batch_size=3, func=mx.nd.zeros), mx)
+    return dict(net=net, inputs=[_ints(rng, 25, (5, 3))], call=call, flat_inputs=flat_inputs,
+                grads=False)
+
+
+def highway_bertadam(mx, nlp, rng):
+    comp = highway(mx, nlp, rng)
+    comp['optimizer'] = ('bertadam', {'learning_rate': 0.01, 'wd': 0.01})
+    return comp
+
+
+def activation_regularizers(mx, nlp, rng):
+    class Both(mx.gluon.HybridBlock):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.ar = nlp.loss.ActivationRegularizationLoss(alpha=2.0)
+            self.tar = nlp.loss.TemporalActivationRegularizationLoss(beta=1.5)
+
+        def hybrid_forward(self, F, x):
+            return self.ar(x) + self.tar(x)
+    return dict(net=Both(), inputs=[rng.randn(4, 3, 5).astype('float32')],
+                call=lambda n, x: n(x[0]), input_grads=[0],
+                hybrid=False)   # MXNet 1.9.1 cannot: TAR slices state[1:], a Group of no symbols
+
+
+def metrics(mx, nlp, rng):
+    acc = nlp.metric.MaskedAccuracy()
+    nll = nlp.metric.LengthNormalizedLoss()
+    label, pred = _ints(rng, 4, (6,)), rng.randn(6, 4).astype('float32')
+    mask = np.array([1, 1, 0, 1, 0, 1], 'float32')
+
+    def call(_, __):
+        acc.update([mx.nd.array(label)], [mx.nd.array(pred)], [mx.nd.array(mask)])
+        nll.update([mx.nd.array([3.0, 4.0]), mx.nd.array([2.0, 5.0])], [mx.nd.array([1.5, 2.5])])
+        return [mx.nd.array([acc.get()[1], nll.get()[1]])]
+    return dict(net=None, inputs=[], call=call)
+
+
+def bptt_batchify(mx, nlp, rng):
+    vocab = _vocab(nlp)
+    corpus = ['w%d' % i for i in rng.randint(0, 20, size=23)]   # a flat token list
+
+    def call(_, __):
+        out = []
+        for data, target in nlp.data.batchify.CorpusBPTTBatchify(vocab, seq_len=4, batch_size=3)(
+                corpus):
+            out += [data, target]
+        return out
+    return dict(net=None, inputs=[], call=call)
+
+
+def bert_transform(mx, nlp, rng):
+    words = ['the', 'cat', 'sat', '##s', 'on', 'mat', '.']
+    vocab = nlp.vocab.BERTVocab(nlp.data.count_tokens(words))
+    transform = nlp.data.BERTSentenceTransform(nlp.data.BERTTokenizer(vocab, lower=True),
+                                               max_seq_length=12, pair=True)
+
+    def call(_, __):
+        ids, length, types = transform(('The cats sat.', 'On the mat!'))
+        return [mx.nd.array(ids), mx.nd.array(np.array(length)), mx.nd.array(types)]
+    return dict(net=None, inputs=[], call=call)
+
+
 COMPONENTS = {
     'bert': bert, 'transformer_nmt': transformer,
     'awd_lstm': _lm('AWDRNN', 'lstm'), 'standard_gru': _lm('StandardRNN', 'gru'),
@@ -218,6 +334,11 @@ COMPONENTS = {
     'is_dense': _sampled_dense('ISDense'), 'nce_dense': _sampled_dense('NCEDense'),
     'masked_softmax_ce': masked_ce, 'label_smoothing': label_smoothing,
     'batchify': batchify, 'fixed_bucket_sampler': bucket_sampler,
+    'bert_classifier': bert_classifier, 'roberta': roberta,
+    'transformer_encoder': transformer_encoder, 'elmo_bilm': elmo_bilm,
+    'awd_weight_drop': awd_weight_drop, 'highway_bertadam': highway_bertadam,
+    'activation_regularizers': activation_regularizers, 'metrics': metrics,
+    'bptt_batchify': bptt_batchify, 'bert_transform': bert_transform,
 }
 
 
@@ -265,7 +386,8 @@ def _values(net):
 def _trainer_steps(comp, net, mx):
     # SGD with momentum: Adam would turn gradients that are zero up to rounding (a key bias under
     # softmax) into full-size steps of arbitrary sign, on either framework
-    trainer = mx.gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1, 'momentum': 0.9})
+    optimizer, kwargs = comp.get('optimizer', ('sgd', {'learning_rate': 0.1, 'momentum': 0.9}))
+    trainer = mx.gluon.Trainer(net.collect_params(), optimizer, kwargs)
     for _ in range(2):
         _loss_grads(comp, net, mx)
         trainer.step(1, ignore_stale_grad=True)

@@ -277,6 +277,15 @@ class Optimizer:
     def _get_wd(self, index):
         return self.wd * self._mult(index, self.wd_mult, 'wd_mult')
 
+    def _get_lrs(self, indices):
+        """``[_get_lr(i) for i in indices]``: MXNet 1.9.1's list form, which optimizers written
+        outside MXNet call (GluonNLP 0.10's BERTAdam)."""
+        return [self._get_lr(i) for i in indices]
+
+    def _get_wds(self, indices):
+        """``[_get_wd(i) for i in indices]``, MXNet 1.9.1's list form (see :meth:`_get_lrs`)."""
+        return [self._get_wd(i) for i in indices]
+
     def _clips(self):
         """Whether gradients are clipped: ``clip_gradient`` set, not negative, and not a 0 that
         means "off" for this optimizer (:attr:`clip_zero_is_off`)."""
