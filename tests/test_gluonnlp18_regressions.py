@@ -202,3 +202,28 @@ def test_trainer_steps_an_optimizer_using_the_list_helpers():
     trainer.step(1)
     # grad of y = w . x is x = (1, 2); w <- w - 0.1 * (x + 0.5 * w) = 1 - 0.1 * (1.5, 2.5)
     np.testing.assert_allclose(net.weight.data().asnumpy(), [[0.85, 0.75]], rtol=1e-6)
+
+
+# -- Symbol slices selecting no output ------------------------------------------------------------
+
+def test_symbol_slice_of_no_output_raises_as_mxnet():
+    # MXNet 1.9.1: Symbol[slice] is Group of the selected outputs, and Group([]) is a TypeError.
+    # GluonNLP's TemporalActivationRegularizationLoss does state[1:] - state[:-1]: hybridized, both
+    # frameworks refuse it at the slice (minigluon built an empty group that failed later)
+    x = mx.sym.var('x')
+    with pytest.raises(TypeError, match=r'selects none of the 1 output'):
+        x[1:]
+    plus = x + 1
+    pair = mx.sym.Group([x, plus])
+    assert pair[1:].list_outputs() == plus.list_outputs()
+    assert x[0:].name == 'x'
+
+    class TemporalDiff(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, state):
+            return state[1:] - state[:-1]
+    net = TemporalDiff()
+    eager = net(mx.nd.array([1.0, 4.0, 9.0]))       # NDArray slicing: differences of entries
+    np.testing.assert_array_equal(eager.asnumpy(), [3.0, 5.0])
+    net.hybridize()
+    with pytest.raises(TypeError, match='selects none'):
+        net(mx.nd.array([1.0, 4.0, 9.0]))

@@ -325,6 +325,120 @@ def bert_transform(mx, nlp, rng):
     return dict(net=None, inputs=[], call=call)
 
 
+def nmt_hybridized(mx, nlp, rng):
+    """NMTModel is a Block; hybridize() reaches its HybridBlock children (not exportable)."""
+    comp = transformer(mx, nlp, rng)
+    comp.update(hybrid=True, export=False)
+    return comp
+
+
+def beam_search_hybridized(mx, nlp, rng):
+    comp = beam_search(mx, nlp, rng)
+    comp.update(hybrid=True, export=False)
+    return comp
+
+
+class _StepDecoder:
+    """Our small one-step decoder for HybridBeamSearchSampler: embed, GRU cell, log-softmax."""
+
+    @staticmethod
+    def build(mx, vocab_size=12, hidden=8):
+        class Decoder(mx.gluon.HybridBlock):
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                self._vocab_size = vocab_size
+                with self.name_scope():
+                    self.embed = mx.gluon.nn.Embedding(vocab_size, hidden)
+                    self.cell = mx.gluon.rnn.GRUCell(hidden, input_size=hidden)
+                    self.out = mx.gluon.nn.Dense(vocab_size, in_units=hidden, flatten=False)
+
+            def state_info(self, batch_size=None):
+                return self.cell.state_info(batch_size)
+
+            def hybrid_forward(self, F, step_input, states):
+                h, new_states = self.cell(self.embed(step_input), states)
+                return F.log_softmax(self.out(h)), new_states
+        return Decoder()
+
+
+def hybrid_beam_search(mx, nlp, rng):
+    class Net(mx.gluon.HybridBlock):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            with self.name_scope():
+                self.decoder = _StepDecoder.build(mx)
+                self.sampler = nlp.model.HybridBeamSearchSampler(
+                    batch_size=2, beam_size=3, decoder=self.decoder, eos_id=1,
+                    scorer=nlp.model.BeamSearchScorer(alpha=1.0, K=5), max_length=5)
+
+        def hybrid_forward(self, F, inputs, state):
+            return self.sampler(inputs, [state])
+    return dict(net=Net(), inputs=[np.array([2, 3], 'float32'), rng.randn(2, 8).astype('float32')],
+                call=lambda n, x: n(*x), grads=False, hybrid=False)
+
+
+def big_rnn(mx, nlp, rng):
+    net = nlp.model.BigRNN(vocab_size=30, embed_size=8, hidden_size=16, num_layers=2,
+                           projection_size=8)
+    return dict(net=net, inputs=[_ints(rng, 30, (4, 2))], hybrid=False,
+                call=lambda n, x: n(x[0], n.begin_state(batch_size=2, func=mx.nd.zeros)))
+
+
+def standard_lm_get_model(mx, nlp, rng):
+    """The model zoo path: get_model with pretrained=False and our own vocabulary."""
+    net, _ = nlp.model.get_model('standard_lstm_lm_200', vocab=_vocab(nlp), pretrained=False,
+                                 dropout=0.0)
+
+    def flat_inputs(n, x):
+        return [x[0]] + _flat(n.begin_state(batch_size=2, func=mx.nd.zeros), mx)
+    return dict(net=net, inputs=[_ints(rng, 20, (3, 2))], flat_inputs=flat_inputs,
+                call=lambda n, x: n(x[0], n.begin_state(batch_size=2, func=mx.nd.zeros)))
+
+
+def token_embedding(mx, nlp, rng):
+    path = os.path.join(os.environ.get('CHECK_GLUONNLP_WORK', '/tmp'), 'emb.txt')
+    with open(path, 'w') as f:
+        for w in ('the', 'cat', 'sat'):
+            f.write(w + ' ' + ' '.join('%.3f' % v for v in rng.randn(4)) + '\n')
+
+    def call(_, __):
+        emb = nlp.embedding.TokenEmbedding.from_file(path)
+        vocab = nlp.Vocab(nlp.data.count_tokens(['the', 'cat', 'dog', 'the']))
+        vocab.set_embedding(emb)
+        return [vocab.embedding.idx_to_vec, emb[['cat', 'nope']], vocab.embedding['dog']]
+    return dict(net=None, inputs=[], call=call)
+
+
+def clip_global_norm(mx, nlp, rng):
+    comp = highway(mx, nlp, rng)
+
+    def call(n, x):
+        with mx.autograd.record():
+            loss = (n(x[0]) ** 2).sum()
+        loss.backward()
+        norm = nlp.utils.clip_grad_global_norm(n.collect_params().values(), 0.5)
+        norm = norm if isinstance(norm, mx.nd.NDArray) else mx.nd.array([norm])
+        return [norm] + [p.grad() for p in n.collect_params().values()]
+    comp.update(call=call, grads=False, hybrid=False)
+    return comp
+
+
+def sharded_loader(mx, nlp, rng):
+    """ShardedDataLoader with two worker processes over FixedBucketSampler's sharded batches."""
+    lengths = [int(v) for v in rng.randint(2, 9, size=16)]
+    dataset = mx.gluon.data.SimpleDataset([(rng.randn(n).astype('float32'), np.float32(n))
+                                           for n in lengths])
+    b = nlp.data.batchify
+    sampler = nlp.data.FixedBucketSampler(lengths, batch_size=3, num_buckets=2, shuffle=False,
+                                          num_shards=2)
+
+    def call(_, __):
+        loader = nlp.data.ShardedDataLoader(dataset, batch_sampler=sampler, num_workers=2,
+                                            batchify_fn=b.Tuple(b.Pad(pad_val=0), b.Stack()))
+        return [a for shards in loader for a in _flat(shards, mx)]
+    return dict(net=None, inputs=[], call=call)
+
+
 COMPONENTS = {
     'bert': bert, 'transformer_nmt': transformer,
     'awd_lstm': _lm('AWDRNN', 'lstm'), 'standard_gru': _lm('StandardRNN', 'gru'),
@@ -339,6 +453,10 @@ COMPONENTS = {
     'awd_weight_drop': awd_weight_drop, 'highway_bertadam': highway_bertadam,
     'activation_regularizers': activation_regularizers, 'metrics': metrics,
     'bptt_batchify': bptt_batchify, 'bert_transform': bert_transform,
+    'nmt_hybridized': nmt_hybridized, 'beam_search_hybridized': beam_search_hybridized,
+    'hybrid_beam_search': hybrid_beam_search, 'big_rnn': big_rnn,
+    'standard_lm_get_model': standard_lm_get_model, 'token_embedding': token_embedding,
+    'clip_global_norm': clip_global_norm, 'sharded_loader': sharded_loader,
 }
 
 
@@ -405,6 +523,7 @@ def _imports_outputs(comp, net, mx, prefix):
 
 
 def record_mxnet(work, names):
+    os.environ['CHECK_GLUONNLP_WORK'] = work
     import mxnet as mx
     import gluonnlp as nlp
     for name in names:
@@ -430,7 +549,8 @@ def record_mxnet(work, names):
                 if comp.get('hybrid', True):
                     net.hybridize()
                     rec.update({'hybrid/%d' % i: o for i, o in enumerate(_outputs(comp, net, mx))})
-                    net.export(os.path.join(d, 'mx'))
+                    if comp.get('export', True):
+                        net.export(os.path.join(d, 'mx'))
                 if comp.get('grads', True) and _values(net):
                     rec.update({'step/' + k: v for k, v in _trainer_steps(comp, net, mx).items()})
             print('%-22s recorded %d arrays' % (name, len(rec)))
@@ -467,6 +587,7 @@ def _compare(got, ref, prefix):
 
 
 def compare_minigluon(work, names):
+    os.environ['CHECK_GLUONNLP_WORK'] = work
     import mxnet as mx   # minigluon, through minigluon.compat
     import gluonnlp as nlp
     table = {}
@@ -502,6 +623,7 @@ def compare_minigluon(work, names):
                 net.hybridize()
                 got = {'%d' % i: o for i, o in enumerate(_outputs(comp, net, mx))}
                 row['hybrid'] = _compare(got, ref, 'hybrid/')
+            if comp.get('hybrid', True) and comp.get('export', True):
                 step = 'export'
                 prefix = os.path.join(d, 'mg')
                 net.export(prefix)
@@ -541,7 +663,8 @@ def main():
     ap.add_argument('--side', choices=['mxnet', 'minigluon'])
     ap.add_argument('--work', default='/tmp/check_gluonnlp')
     ap.add_argument('--mxnet-python', help='a Python with MXNet 1.9.1 (driver mode)')
-    ap.add_argument('--gluonnlp-path', help='folder holding the gluonnlp package (driver mode)')
+    ap.add_argument('--gluonnlp-path', help='folder(s) holding the gluonnlp package and packaging, '
+                    'joined by os.pathsep (driver mode)')
     ap.add_argument('--only', nargs='*', default=sorted(COMPONENTS), help='component names')
     args = ap.parse_args()
     if args.side == 'mxnet':
