@@ -14,6 +14,16 @@ the exported symbol files. The minigluon side (``--side minigluon``, run under
 ``minigluon.compat`` so that ``import mxnet`` is minigluon) builds the same component, loads that
 .params file and checks each record; it also imports MXNet's exported files with
 ``SymbolBlock.imports``. One line per component and check; the table at the end counts them.
+
+Checks: build (GluonNLP's constructor runs), load (MXNet's .params file loads), eager / hybrid
+(outputs), grads (gradients of sum_i sum(out_i * w_i), w_i fixed), export (minigluon's own export,
+imported back), mx_export (MXNet's exported files, imported by minigluon), trainer (parameters after
+two Trainer steps). Floats compare within rtol 1e-4 and atol 1e-5 times the largest entry.
+
+Where MXNet 1.9.1 itself fails, the component leaves that check out (see the comments): ELMoBiLM
+hybridized with a mask, the temporal activation regularizer hybridized, HybridBeamSearchSampler
+hybridized (minigluon's hybridized outputs are compared with MXNet's eager ones instead), and
+float16 (MXNet's CPU FullyConnected has none).
 """
 import argparse
 import os
@@ -374,7 +384,11 @@ def hybrid_beam_search(mx, nlp, rng):
         def hybrid_forward(self, F, inputs, state):
             return self.sampler(inputs, [state])
     return dict(net=Net(), inputs=[np.array([2, 3], 'float32'), rng.randn(2, 8).astype('float32')],
-                call=lambda n, x: n(*x), grads=False, hybrid=False)
+                call=lambda n, x: n(*x), grads=False, hybrid=False,
+                # MXNet 1.9.1 fails hybridized (Incompatible attr in the _cond node's identity:
+                # expected int32, got float32); minigluon's hybridized outputs are checked
+                # against MXNet's eager ones
+                hybrid_vs_eager=True)
 
 
 def big_rnn(mx, nlp, rng):
@@ -438,7 +452,6 @@ def sharded_loader(mx, nlp, rng):
         return [a for shards in loader for a in _flat(shards, mx)]
     return dict(net=None, inputs=[], call=call)
 
-
 COMPONENTS = {
     'bert': bert, 'transformer_nmt': transformer,
     'awd_lstm': _lm('AWDRNN', 'lstm'), 'standard_gru': _lm('StandardRNN', 'gru'),
@@ -473,15 +486,20 @@ def _flat(out, mx):
     return []
 
 
+def _nd_inputs(comp, mx):
+    """The component's inputs as NDArrays (float32: MXNet's CPU FullyConnected has no float16)."""
+    return [mx.nd.array(a) for a in comp['inputs']]
+
+
 def _outputs(comp, net, mx):
-    nd_in = [mx.nd.array(a) for a in comp['inputs']]
+    nd_in = _nd_inputs(comp, mx)
     return [o.asnumpy() for o in _flat(comp['call'](net, nd_in), mx)]
 
 
 def _loss_grads(comp, net, mx):
     """Gradients of sum_i sum(out_i * w_i), w_i fixed (seeded by position), by structural name."""
     from mxnet import autograd
-    nd_in = [mx.nd.array(a) for a in comp['inputs']]
+    nd_in = _nd_inputs(comp, mx)
     for i in comp.get('input_grads', ()):
         nd_in[i].attach_grad()
     with autograd.record():
@@ -515,7 +533,7 @@ def _trainer_steps(comp, net, mx):
 def _imports_outputs(comp, net, mx, prefix):
     """Outputs of ``SymbolBlock.imports`` of the files ``prefix``-symbol.json / -0000.params on
     the component's inputs (flattened as HybridBlock.export names them: data, or data0, data1...)."""
-    nd_in = [mx.nd.array(a) for a in comp['inputs']]
+    nd_in = _nd_inputs(comp, mx)
     nd_in = comp.get('flat_inputs', lambda n, x: x)(net, nd_in)
     names = ['data%d' % i for i in range(len(nd_in))] if len(nd_in) > 1 else ['data']
     blk = mx.gluon.SymbolBlock.imports(prefix + '-symbol.json', names, prefix + '-0000.params')
@@ -539,10 +557,11 @@ def record_mxnet(work, names):
                 rec['in/%d' % i] = a
             if net is not None:
                 net.initialize(mx.init.Normal(0.2))
+                _outputs(comp, net, mx)          # shapes known (deferred initialisation done)
+                net.save_parameters(os.path.join(d, 'net.params'))
             outs = _outputs(comp, net, mx)
             rec.update({'eager/%d' % i: o for i, o in enumerate(outs)})
             if net is not None:
-                net.save_parameters(os.path.join(d, 'net.params'))
                 if comp.get('grads', True):
                     input_grads = _loss_grads(comp, net, mx)
                     rec.update({'grad/' + k: g for k, g in _grads(net, input_grads).items()})
@@ -561,22 +580,22 @@ def record_mxnet(work, names):
         np.savez(os.path.join(d, 'ref.npz'), **rec)
 
 
-def _close(a, b):
+def _close(a, b, tol=(RTOL, ATOL)):
     """Equal within float32 rounding: the absolute tolerance scales with the array's largest
     entry, as a gradient summed over many terms (entries ~60) cancels to near 0 differently in
     each framework's summation order."""
     a, b = np.asarray(a, 'float64'), np.asarray(b, 'float64')
     scale = max(1.0, float(np.abs(b).max())) if b.size else 1.0
-    return a.shape == b.shape and np.allclose(a, b, RTOL, ATOL * scale)
+    return a.shape == b.shape and np.allclose(a, b, tol[0], tol[1] * scale)
 
 
-def _compare(got, ref, prefix):
+def _compare(got, ref, prefix, tol=(RTOL, ATOL)):
     keys = sorted(k for k in ref if k.startswith(prefix))
     want = {k[len(prefix):]: ref[k] for k in keys}
     if set(got) != set(want):
         return 'names differ: only minigluon %s, only MXNet %s' % (
             sorted(set(got) - set(want))[:4], sorted(set(want) - set(got))[:4])
-    bad = [k for k in sorted(want) if not _close(got[k], want[k])]
+    bad = [k for k in sorted(want) if not _close(got[k], want[k], tol)]
     if bad:
         k = bad[0]
         diff = (np.abs(np.asarray(got[k], 'float64') - want[k]).max()
@@ -605,37 +624,43 @@ def compare_minigluon(work, names):
             comp = COMPONENTS[name](mx, nlp, np.random.RandomState(0))
             net = comp['net']
             row['build'] = None
+            tol = comp.get('tol', (RTOL, ATOL))
             if net is not None:
                 step = 'load'
                 net.load_parameters(os.path.join(d, 'net.params'))
                 row['load'] = None
             step = 'eager'
             row['eager'] = _compare({'%d' % i: o for i, o in enumerate(_outputs(comp, net, mx))},
-                                    ref, 'eager/')
+                                    ref, 'eager/', tol)
             if net is None:
                 continue
             if comp.get('grads', True):
                 step = 'grads'
                 input_grads = _loss_grads(comp, net, mx)
-                row['grads'] = _compare(_grads(net, input_grads), ref, 'grad/')
+                row['grads'] = _compare(_grads(net, input_grads), ref, 'grad/', tol)
             if comp.get('hybrid', True):
                 step = 'hybrid'
                 net.hybridize()
                 got = {'%d' % i: o for i, o in enumerate(_outputs(comp, net, mx))}
-                row['hybrid'] = _compare(got, ref, 'hybrid/')
+                row['hybrid'] = _compare(got, ref, 'hybrid/', tol)
             if comp.get('hybrid', True) and comp.get('export', True):
                 step = 'export'
                 prefix = os.path.join(d, 'mg')
                 net.export(prefix)
                 got = {'%d' % i: o for i, o in enumerate(_imports_outputs(comp, net, mx, prefix))}
-                row['export'] = _compare(got, ref, 'hybrid/')
+                row['export'] = _compare(got, ref, 'hybrid/', tol)
                 step = 'mx_export'
                 got = {'%d' % i: o for i, o in enumerate(
                     _imports_outputs(comp, net, mx, os.path.join(d, 'mx')))}
-                row['mx_export'] = _compare(got, ref, 'hybrid/')
+                row['mx_export'] = _compare(got, ref, 'hybrid/', tol)
+            if comp.get('hybrid_vs_eager'):
+                step = 'hybrid'
+                net.hybridize()
+                got = {'%d' % i: o for i, o in enumerate(_outputs(comp, net, mx))}
+                row['hybrid'] = _compare(got, ref, 'eager/', tol)
             if comp.get('grads', True) and _values(net):
                 step = 'trainer'
-                row['trainer'] = _compare(_trainer_steps(comp, net, mx), ref, 'step/')
+                row['trainer'] = _compare(_trainer_steps(comp, net, mx), ref, 'step/', tol)
         except Exception as e:
             row[step] = 'ERROR %s: %s' % (type(e).__name__, str(e).splitlines()[0][:300])
             if os.environ.get('CHECK_GLUONNLP_TRACE'):
