@@ -452,6 +452,36 @@ def sharded_loader(mx, nlp, rng):
         return [a for shards in loader for a in _flat(shards, mx)]
     return dict(net=None, inputs=[], call=call)
 
+def bert_finetune_loop(mx, nlp, rng):
+    """GluonNLP's finetune_classifier.py training idiom: no weight decay on LayerNorm and biases,
+    gradient accumulation (grad_req 'add') over two batches, allreduce_grads, clip_grad_global_norm,
+    trainer.update, zero_grad; with BERTAdam."""
+    comp = bert_classifier(mx, nlp, rng)
+
+    def train(n, x):
+        n.collect_params('.*beta|.*gamma|.*bias').setattr('wd_mult', 0.0)
+        params = [p for p in n.collect_params().values() if p.grad_req != 'null']
+        trainer = mx.gluon.Trainer(n.collect_params(), 'bertadam',
+                                   {'learning_rate': 0.01, 'epsilon': 1e-6, 'wd': 0.01})
+        for p in params:
+            p.grad_req = 'add'
+        loss_fn = mx.gluon.loss.SoftmaxCELoss()
+        label = mx.nd.array([2, 0])
+        for _ in range(2):
+            for _ in range(2):                     # accumulate two batches
+                with mx.autograd.record():
+                    loss = loss_fn(n(*x), label).mean()
+                loss.backward()
+            trainer.allreduce_grads()
+            nlp.utils.clip_grad_global_norm(params, 1.0)
+            trainer.update(2)
+            for p in params:
+                p.zero_grad()
+        return _values(n)
+    comp.update(train=train)
+    return comp
+
+
 COMPONENTS = {
     'bert': bert, 'transformer_nmt': transformer,
     'awd_lstm': _lm('AWDRNN', 'lstm'), 'standard_gru': _lm('StandardRNN', 'gru'),
@@ -470,6 +500,7 @@ COMPONENTS = {
     'hybrid_beam_search': hybrid_beam_search, 'big_rnn': big_rnn,
     'standard_lm_get_model': standard_lm_get_model, 'token_embedding': token_embedding,
     'clip_global_norm': clip_global_norm, 'sharded_loader': sharded_loader,
+    'bert_finetune_loop': bert_finetune_loop,
 }
 
 
@@ -520,6 +551,8 @@ def _values(net):
 
 
 def _trainer_steps(comp, net, mx):
+    if 'train' in comp:
+        return comp['train'](net, _nd_inputs(comp, mx))
     # SGD with momentum: Adam would turn gradients that are zero up to rounding (a key bias under
     # softmax) into full-size steps of arbitrary sign, on either framework
     optimizer, kwargs = comp.get('optimizer', ('sgd', {'learning_rate': 0.1, 'momentum': 0.9}))

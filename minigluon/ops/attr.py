@@ -105,11 +105,11 @@ class Attr:
                 return IntBool(bool(value))    # squeeze_axis=1 is written back as "1"
             return bool(value)
         if kind == 'str':
-            if isinstance(value, (type, np.dtype)):
-                # dtype=np.int32 (a NumPy type, not a name): MXNet 1.9.1's operator wrappers pass
-                # every dtype argument through np.dtype(...).name, so it arrives as 'int32'
-                return np.dtype(value).name
             if not isinstance(value, str):
+                if isinstance(value, (type, np.dtype)):
+                    # dtype=np.int32 (a NumPy type, not a name): MXNet 1.9.1's operator wrappers
+                    # pass every dtype argument through np.dtype(...).name, so it is 'int32'
+                    return np.dtype(value).name
                 value = str(value)
             return value
         if kind in ('shape', 'floats') and isinstance(value, (str, bytes, dict, set)):
