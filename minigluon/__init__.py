@@ -38,6 +38,7 @@ from minigluon import operator  # noqa: F401
 from minigluon import kvstore  # noqa: F401
 from minigluon import kvstore as kv  # noqa: F401  (MXNet's alias)
 from minigluon import callback  # noqa: F401
+from minigluon import registry  # noqa: F401
 from minigluon import visualization as viz  # noqa: F401  (MXNet's alias)
 
 # MXNet spells the samplers both mx.random.uniform and mx.nd.random.uniform.

@@ -29,11 +29,36 @@ def install_mxnet_alias(name='mxnet'):
             importlib.import_module(info.name)
         except ImportError:   # optional pieces (e.g. GPU-only) stay unaliased
             continue
+    _alias_submodules()
     # Every module now loaded, files and the aliases minigluon registers (minigluon.gluon.nn, .nd ...)
     for key, mod in list(sys.modules.items()):
         if key.startswith('minigluon.'):
             sys.modules[name + key[len('minigluon'):]] = mod
     return minigluon
+
+
+def _alias_submodules():
+    """Give the submodules of every aliased package their name under the alias too.
+
+    ``minigluon.gluon.data`` is ``minigluon.data`` under a second name; without an entry for
+    ``minigluon.gluon.data.dataset``, ``from mxnet.gluon.data.dataset import SimpleDataset`` would
+    load ``dataset.py`` a second time, and its classes would not be those of ``mxnet.gluon.data``
+    (GluonNLP 0.10's dataset registry then refuses its own datasets). Repeats until no name is
+    added, so aliases of aliases are covered."""
+    added = True
+    while added:
+        added = False
+        modules = list(sys.modules.items())
+        for key, mod in modules:
+            real = getattr(mod, '__name__', key)
+            if not key.startswith('minigluon.') or real == key or not hasattr(mod, '__path__'):
+                continue
+            for sub_key, sub in modules:
+                if sub_key.startswith(real + '.'):
+                    alias = key + sub_key[len(real):]
+                    if alias not in sys.modules:
+                        sys.modules[alias] = sub
+                        added = True
 
 
 def run_script(argv):

@@ -224,6 +224,21 @@ def download(url, path=None, overwrite=False, sha1_hash=None, retries=5, verify_
     return _file_in_place('download', url, fname, overwrite, sha1_hash)
 
 
+def _get_repo_url():
+    """The base URL of MXNet's dataset and model repository, ending in '/': ``$MXNET_GLUON_REPO``
+    when set, else MXNet 1.9.1's default S3 bucket. Private in MXNet's ``gluon.utils`` too;
+    GluonNLP 0.10 imports it to name the files it would download."""
+    repo = os.environ.get('MXNET_GLUON_REPO',
+                          'https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/')
+    return repo if repo.endswith('/') else repo + '/'
+
+
+def _get_repo_file_url(namespace, filename):
+    """``<repo>/<namespace>/<filename>``: the URL MXNet 1.9.1 downloads a hosted file from
+    (see :func:`_get_repo_url`). Private in MXNet's ``gluon.utils``; GluonNLP 0.10 imports it."""
+    return '%s%s/%s' % (_get_repo_url(), namespace, filename)
+
+
 def _check_retries(retries):
     """MXNet's download functions assert ``retries >= 0``: an int, else ``MXNetTypeError``; below 0
     a ``ValueAssertionError`` (a ``ValueError`` and MXNet's ``AssertionError``)."""

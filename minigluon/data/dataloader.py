@@ -15,6 +15,7 @@ import itertools
 import multiprocessing
 from collections import deque
 from multiprocessing.pool import ThreadPool
+from multiprocessing import reduction as _reduction
 
 import numpy as np
 
@@ -27,8 +28,23 @@ from minigluon.ndarray import NDArray, array
 __all__ = ['DataLoader', 'default_batchify_fn', 'default_mp_batchify_fn']
 
 
+# MXNet 1.9.1's dataloader module exports the pickler its workers use; GluonNLP 0.10 imports it.
+ForkingPickler = _reduction.ForkingPickler
+
+
 def _identity(batch):
     return batch
+
+
+def _as_in_context(data, ctx):
+    """``data`` with every NDArray moved to ``ctx``: an NDArray is copied by ``as_in_context``, a
+    list or tuple becomes a list of its converted items, anything else is returned as is (MXNet
+    1.9.1's private helper of the same name; GluonNLP 0.10 imports it)."""
+    if isinstance(data, NDArray):
+        return data.as_in_context(ctx)
+    if isinstance(data, (list, tuple)):
+        return [_as_in_context(d, ctx) for d in data]
+    return data
 
 
 def default_batchify_fn(data):

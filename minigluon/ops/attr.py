@@ -105,6 +105,10 @@ class Attr:
             return bool(value)
         if kind == 'str':
             if not isinstance(value, str):
+                if isinstance(value, (type, np.dtype)):
+                    # dtype=np.int32 (a NumPy type, not a name): MXNet 1.9.1's operator wrappers
+                    # pass every dtype argument through np.dtype(...).name, so it is 'int32'
+                    return np.dtype(value).name
                 value = str(value)
             return value
         if kind in ('shape', 'floats') and isinstance(value, (str, bytes, dict, set)):

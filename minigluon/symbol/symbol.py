@@ -169,7 +169,14 @@ class Symbol:
     def __getitem__(self, index):
         """One output by position or name (``sym['fc1_output']``), or a group for a slice."""
         if isinstance(index, slice):
-            return Symbol(self._outputs[index])
+            outputs = self._outputs[index]
+            if not outputs:
+                # MXNet 1.9.1 groups the selected outputs and refuses a group of none (TypeError);
+                # a one-output symbol sliced [1:] (GluonNLP's TAR loss, hybridized) lands here
+                raise TypeError('Symbol[%s:%s:%s] selects none of the %d output(s) of %s'
+                                % (index.start, index.stop, index.step, len(self._outputs),
+                                   self.name or 'this group'))
+            return Symbol(outputs)
         if isinstance(index, str):
             names = self.list_outputs()
             hits = [i for i, n in enumerate(names) if n == index]

@@ -59,6 +59,18 @@ _CASTABLE = (_FLOAT16, _FLOAT32)
 _state = {'initialized': False, 'scaler_taken': False, 'scaler': None, 'target': None}
 _originals = []      # (namespace, name, function) replaced by init(), for _restore()
 
+# MXNet 1.9.1 keeps this state in module globals that libraries read (GluonNLP 0.10's attention
+# cells test ``amp._amp_initialized`` to pick a float16-safe mask value): read-only views of _state.
+_MXNET_GLOBALS = {'_amp_initialized': 'initialized', '_amp_loss_scale_initialized': 'scaler_taken',
+                  '_loss_scaler': 'scaler'}
+
+
+def __getattr__(name):
+    """``amp._amp_initialized`` and MXNet's other state globals (see _MXNET_GLOBALS)."""
+    if name in _MXNET_GLOBALS:
+        return _state[_MXNET_GLOBALS[name]]
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+
 
 # -- the operator lists ------------------------------------------------------------------------------
 

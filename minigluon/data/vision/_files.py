@@ -20,6 +20,7 @@ import numpy as np
 
 from minigluon.base import MXNetFormatError, MXNetTypeError, as_mxnet_error, open_regular, read_file
 from minigluon.serialization import _file_mode
+from minigluon.utils import _get_repo_file_url
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -43,9 +44,7 @@ def check_transform(owner, transform):
 
 def repo_url(namespace, fname):
     """Where MXNet 1.9.1 downloads ``fname`` from (``$MXNET_GLUON_REPO`` honoured)."""
-    base = os.environ.get('MXNET_GLUON_REPO',
-                          'https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/')
-    return '%s%sgluon/dataset/%s/%s' % (base, '' if base.endswith('/') else '/', namespace, fname)
+    return _get_repo_file_url('gluon/dataset/' + namespace, fname)
 
 
 def _sha1(path):
