@@ -6,7 +6,7 @@ import pytest
 
 import minigluon as mx
 from minigluon import autograd, nd
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, MXNetValueError
 
 
 # -- the eager prototype cache: equal keys that mean different values -----------------------------
@@ -203,3 +203,29 @@ def test_parameter_subclass_may_set_its_own_requires_grad():
     plain = mx.gluon.Parameter('w', shape=(2,))
     with pytest.raises(AttributeError, match='grad_req'):
         plain.requires_grad = False           # minigluon's own class still refuses it
+
+
+@pytest.mark.parametrize('call', [
+    lambda x: nd.sum(x, axis=0, out=nd.zeros((2,), dtype='int32')),
+    lambda x: nd.relu(x, out=nd.zeros((2, 2), dtype='float64')),
+    lambda x: nd.elemwise_add(x, x, out=nd.zeros((2, 2), dtype='float16')),
+    lambda x: nd.dot(x, x, out=nd.zeros((2, 2), dtype='float64')),
+    lambda x: nd.relu(x, out=nd.zeros((4,))),
+    lambda x: x.sum(axis=0, out=nd.zeros((2,), dtype='int32')),
+])
+def test_out_of_another_dtype_or_shape_is_refused_naming_out(call):
+    # MXNet 1.9.1 refuses these (its type or shape inference fails); writing would cast or
+    # broadcast the result silently, and out= must be left as it was
+    x = nd.array([[1.5, 2.5], [3.5, 4.5]])
+    with pytest.raises(MXNetValueError, match='out='):
+        call(x)
+
+
+def test_out_of_the_result_dtype_still_works():
+    x = nd.array([[1.5, 2.5], [3.5, 4.5]])
+    o = nd.zeros((2,), dtype='float32')
+    assert nd.sum(x, axis=0, out=o) is o
+    assert o.asnumpy().tolist() == [5.0, 7.0]
+    c = nd.zeros((2, 2), dtype='int32')      # Cast's result is int32: out= of that dtype is fine
+    nd.Cast(x, dtype='int32', out=c)
+    assert c.asnumpy().tolist() == [[1, 2], [3, 4]]

@@ -19,7 +19,7 @@ import numpy as np
 
 from minigluon import autograd, backend
 from minigluon._fp_errors import IGNORE as _FP_IGNORE, enter as _fp_enter, leave as _fp_leave
-from minigluon.base import MXNetError, raises_mxnet_errors
+from minigluon.base import MXNetError, MXNetValueError, raises_mxnet_errors
 from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
@@ -405,14 +405,32 @@ def _call_class(cls, name, args, kwargs):
 
 def _write_out(name, out, res):
     """Copy the result(s) ``res`` into ``out`` (an NDArray, or a list of them for an operator
-    with several outputs, as MXNet's ``out=[w0, w1]``) and return ``out``."""
+    with several outputs, as MXNet's ``out=[w0, w1]``) and return ``out``.
+
+    Raises
+    ------
+    MXNetValueError
+        When an ``out`` array's shape or dtype is not the result's: MXNet 1.9.1 refuses both
+        (its shape and type inference fail); writing would broadcast or cast silently."""
     if not isinstance(out, (list, tuple)):
+        _check_out(name, out, res, '')
         out[:] = res
         return out
     res = res if isinstance(res, list) else [res]
     if len(out) != len(res):
         raise ValueError('%s: out= holds %d arrays, the operator has %d outputs'
                          % (name, len(out), len(res)))
-    for o, r in zip(out, res):
+    for i, (o, r) in enumerate(zip(out, res)):
+        _check_out(name, o, r, '[%d]' % i)
         o[:] = r
     return list(out)
+
+
+def _check_out(name, out, res, which):
+    """Refuse an ``out`` array (``out=`` entry ``which``) of another shape or dtype than the
+    result ``res`` (see :func:`_write_out`)."""
+    if out.shape != res.shape or out.dtype != res.dtype:
+        raise MXNetValueError('%s: out=%s has shape %s and dtype %s, the result has shape %s and '
+                              'dtype %s; give an array of the result\'s shape and dtype (or cast '
+                              'afterwards with .astype)' % (name, which, out.shape, np.dtype(out.dtype).name,
+                                                            res.shape, np.dtype(res.dtype).name))
