@@ -39,10 +39,8 @@ writes nothing. The programs and their sources:
 * ``yolo_targets``: GluonCV's YOLOv3 target generators and merger
   (gluoncv/model_zoo/yolo/yolo_target.py, gluoncv/nn/bbox.py).
 """
-import json
 import os
 import sys
-import types
 import warnings
 
 # MXNet's own CPU kernels, not oneDNN's (as tools/gen_wild9_fixtures.py): the programs set parameter
@@ -52,43 +50,14 @@ os.environ['MXNET_MKLDNN_ENABLED'] = '0'
 warnings.filterwarnings('ignore')
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.join(HERE, '..', 'tests', '_wild10_programs.py')
-OUT = os.path.join(HERE, '..', 'tests', 'fixtures', 'wild10')
-IMPORT = '\nimport minigluon as mx\n'
+sys.path.insert(0, HERE)
+from _programs_on_mxnet import record  # noqa: E402
 
 
-def load_programs():
-    """tests/_wild10_programs.py as a module running on MXNet: its import line switched, nothing else."""
-    with open(SRC) as f:
-        text = f.read()
-    assert text.count(IMPORT) == 1, 'the programs import minigluon on one line of its own'
-    module = types.ModuleType('wild10_programs_on_mxnet')
-    module.__file__ = SRC
-    sys.modules[module.__name__] = module     # so that worker processes can unpickle its classes
-    exec(compile(text.replace(IMPORT, '\nimport mxnet as mx\n'), SRC, 'exec'), module.__dict__)
-    return module
-
-
-def _rounded(value):
-    """``value`` with every float rounded to 7 significant digits (float32 carries about 7)."""
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    if isinstance(value, float):
-        return float('%.7g' % value)
-    return value
-
-
-def main(names=None):
-    programs = load_programs()
-    fixture = {name: _rounded(getattr(programs, name)()) for name in names or programs.PROGRAMS}
-    if names:       # a trial run of some programs: print, write nothing
-        print(json.dumps(fixture, sort_keys=True))
-        return
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, 'wild10.json'), 'w') as f:
-        json.dump(fixture, f, sort_keys=True)
+def main(names=()):
+    tests = os.path.join(HERE, '..', 'tests')
+    record(os.path.join(tests, '_wild10_programs.py'), 'wild10_programs_on_mxnet',
+           os.path.join(tests, 'fixtures', 'wild10', 'wild10.json'), names)
 
 
 if __name__ == '__main__':

@@ -26,9 +26,8 @@ tests/test_wild_scripts_9.py. The programs and their sources:
 * ``siamrpn``: GluonCV's SiamRPN depthwise cross-correlation head
   (gluoncv/model_zoo/siamrpn/siam_rpn.py, siam_net.py).
 """
-import json
 import os
-import types
+import sys
 import warnings
 
 # MXNet's own CPU kernels, not oneDNN's: the oneDNN build of MXNet 1.9.1 fails in the backward pass
@@ -39,40 +38,15 @@ os.environ['MXNET_MKLDNN_ENABLED'] = '0'
 warnings.filterwarnings('ignore')
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.join(HERE, '..', 'tests', '_wild9_programs.py')
-OUT = os.path.join(HERE, '..', 'tests', 'fixtures', 'wild9')
-IMPORT = '\nimport minigluon as mx\n'
+sys.path.insert(0, HERE)
+from _programs_on_mxnet import record  # noqa: E402
 
 
-def load_programs():
-    """tests/_wild9_programs.py as a module running on MXNet: its import line switched, nothing else."""
-    with open(SRC) as f:
-        text = f.read()
-    assert text.count(IMPORT) == 1, 'the programs import minigluon on one line of its own'
-    module = types.ModuleType('wild9_programs_on_mxnet')
-    module.__file__ = SRC
-    exec(compile(text.replace(IMPORT, '\nimport mxnet as mx\n'), SRC, 'exec'), module.__dict__)
-    return module
-
-
-def _rounded(value):
-    """``value`` with every float rounded to 7 significant digits (float32 carries about 7)."""
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    if isinstance(value, float):
-        return float('%.7g' % value)
-    return value
-
-
-def main():
-    programs = load_programs()
-    fixture = {name: _rounded(getattr(programs, name)()) for name in programs.PROGRAMS}
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, 'wild9.json'), 'w') as f:
-        json.dump(fixture, f, sort_keys=True)
+def main(names=()):
+    tests = os.path.join(HERE, '..', 'tests')
+    record(os.path.join(tests, '_wild9_programs.py'), 'wild9_programs_on_mxnet',
+           os.path.join(tests, 'fixtures', 'wild9', 'wild9.json'), names)
 
 
 if __name__ == '__main__':
-    main()
+    main(sys.argv[1:])

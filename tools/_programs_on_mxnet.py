@@ -1,0 +1,54 @@
+"""Running a file of test programs on MXNet 1.9.1 with its import line switched: the shared part of
+the generators whose programs are written once, for both frameworks (tools/gen_wild9_fixtures.py,
+tools/gen_wild10_fixtures.py). The program file (``tests/_wild9_programs.py``...) starts with the
+line ``import minigluon as mx``; the test suite runs it as it is, a generator runs the same text
+with that one line reading ``import mxnet as mx`` and records what its programs return.
+
+Run only in the MXNet venv, by the generator scripts (which import it from this folder and set
+MXNet's environment variables before calling it).
+"""
+import json
+import os
+import sys
+import types
+
+IMPORT = '\nimport minigluon as mx\n'
+
+
+def load_programs(src, module_name):
+    """The program file ``src`` as a module named ``module_name`` running on MXNet: its import
+    line switched, nothing else. The module is put in ``sys.modules`` so that DataLoader worker
+    processes can unpickle the classes it defines."""
+    with open(src) as f:
+        text = f.read()
+    assert text.count(IMPORT) == 1, 'the programs import minigluon on one line of its own'
+    module = types.ModuleType(module_name)
+    module.__file__ = src
+    sys.modules[module.__name__] = module
+    exec(compile(text.replace(IMPORT, '\nimport mxnet as mx\n'), src, 'exec'), module.__dict__)
+    return module
+
+
+def rounded(value):
+    """``value`` with every float rounded to 7 significant digits (float32 carries about 7)."""
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v) for v in value]
+    if isinstance(value, float):
+        return float('%.7g' % value)
+    return value
+
+
+def record(src, module_name, out_file, names=()):
+    """Run the programs of ``src`` listed in its ``PROGRAMS`` (or only ``names``) on MXNet and
+    write what they return, rounded, as JSON to ``out_file``; with ``names``, print it instead
+    and write nothing (a trial run)."""
+    programs = load_programs(src, module_name)
+    fixture = {name: rounded(getattr(programs, name)()) for name in names or programs.PROGRAMS}
+    if names:
+        print(json.dumps(fixture, sort_keys=True))
+        return
+    os.makedirs(os.path.dirname(out_file), exist_ok=True)
+    with open(out_file, 'w') as f:
+        json.dump(fixture, f, sort_keys=True)
