@@ -160,3 +160,25 @@ def test_prototype_cache_distinguishes_input_counts():
     short = prototype(cls, {}, 1)
     assert full is not None and short is not None
     assert prototype(cls, {}, 2) is None        # without use_length, softmax takes data alone
+
+
+@pytest.mark.parametrize('space', ['nd', 'sym'])
+@pytest.mark.parametrize('name,args,kwargs', [
+    ('sum', (1,), {'axis': 0}),
+    ('clip', (0,), {'a_min': 1}),
+    ('transpose', ((1, 0),), {'axes': (0, 1)}),
+])
+def test_an_attribute_given_positionally_and_by_keyword_is_refused(space, name, args, kwargs):
+    # as MXNet 1.9.1's generated functions (Python's "got multiple values for argument"): the
+    # positional values fill the attributes in declaration order from the first, so the 0 of
+    # clip(x, 0, a_min=1) is a_min; minigluon gave it to the next free attribute, a_max
+    ns, data = (nd, X) if space == 'nd' else (mx.sym, mx.sym.var('x'))
+    with pytest.raises(TypeError, match='given twice'):
+        getattr(ns, name)(data, *args, **kwargs)
+
+
+def test_positional_then_keyword_for_a_later_attribute_binds_in_order():
+    x = nd.array([[1.0, 2.0], [3.0, 4.0]])
+    assert nd.sum(x, 1, keepdims=True).asnumpy().tolist() == [[3.0], [7.0]]
+    assert nd.clip(x, 2, a_max=3).asnumpy().tolist() == [[2.0, 2.0], [3.0, 3.0]]
+    assert x.sum(0, True).shape == (1, 2)

@@ -344,11 +344,13 @@ def fast_bind(cls, args, kwargs):
         for value in extra:
             if not isinstance(value, _POSITIONAL_ATTR):
                 return None
-        free = [key for key in cls.attrs
-                if key not in kwargs and not (declared is None and key == 'num_args')]
-        if len(extra) > len(free):
+        order = list(cls.attrs)        # (declared: no variadic num_args to leave out)
+        if len(extra) > len(order):
             return None
-        kwargs.update(zip(free, extra))
+        for key, value in zip(order, extra):
+            if key in kwargs:          # given twice: bind_call raises
+                return None
+            kwargs[key] = value
     if count:
         kwargs['num_args'] = n
     proto = prototype(cls, kwargs, n)

@@ -102,9 +102,27 @@ def variadic_positional_error(fn_name, index, value, kind):
                               % (fn_name, index, kind, value, fn_name))
 
 
+def positional_attribute_names(cls, variadic):
+    """The attributes that positional values fill, in declaration order: all of them (but a
+    variadic operator's ``num_args``, which counts the inputs). MXNet 1.9.1's generated
+    functions are Python functions with the attributes as parameters in this order, so the
+    first value is the first attribute whether or not a later keyword names another one, and a
+    keyword naming a filled one is an error (:func:`attribute_given_twice_error`)."""
+    return [k for k in cls.attrs if not (variadic and k == 'num_args')]
+
+
+def attribute_given_twice_error(fn_name, key, positional, keyword):
+    """The TypeError for an attribute given both positionally and by keyword: Python's "got
+    multiple values for argument", which MXNet 1.9.1's generated functions raise
+    (``nd.clip(x, 0, a_min=1)``: the 0 is ``a_min``)."""
+    return TypeError('%s: attribute %r given twice, positionally (%r) and by keyword (%r)'
+                     % (fn_name, key, positional, keyword))
+
+
 def too_many_positional_error(cls, fn_name, free_attrs, args):
     """The TypeError for more positional values than there are attributes left to fill
-    (``free_attrs``, in declaration order); for ``x.transpose(1, 0)`` it says that the integers
+    (``free_attrs``, in declaration order: :func:`positional_attribute_names`); for
+    ``x.transpose(1, 0)`` it says that the integers
     form one tuple."""
     return TypeError('%s: too many positional arguments (%d extra: %r)%s'
                      % (fn_name, len(args) - len(free_attrs), args[len(free_attrs):],
@@ -226,12 +244,14 @@ def bind_call(cls, args, kwargs, is_input):
     if declared is None and args:
         raise (list_of_inputs_error(cls.name, args[0], is_input)
                or variadic_positional_error(cls.name, len(pos_inputs), args[0], 'an NDArray'))
-    free_attrs = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
     if args and declared is not None and is_input(args[0]):
         raise _surplus_arrays_error(cls, pos_inputs, args, is_input)
-    if len(args) > len(free_attrs):
-        raise not_an_array or too_many_positional_error(cls, cls.name, free_attrs, args)
-    for key, value in zip(free_attrs, args):
+    order = positional_attribute_names(cls, declared is None)
+    if len(args) > len(order):
+        raise not_an_array or too_many_positional_error(cls, cls.name, order, args)
+    for key, value in zip(order, args):
+        if key in attrs:       # (a number where an input belongs is the likelier mistake)
+            raise not_an_array or attribute_given_twice_error(cls.name, key, value, attrs[key])
         attrs[key] = value
     # 4. the operator: variadic ones take the positional inputs as they are
     if declared is None:

@@ -11,7 +11,9 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
-from minigluon.ops.binding import (call_signature, input_given_twice_error, list_of_inputs_error,
+from minigluon.ops.binding import (attribute_given_twice_error, call_signature,
+                                   input_given_twice_error, list_of_inputs_error,
+                                   positional_attribute_names,
                                    too_many_inputs_error, too_many_positional_error,
                                    unused_inputs_error, variadic_positional_error,
                                    wrong_mode_error)
@@ -155,10 +157,13 @@ def _split_call(cls, fn_name, args, kwargs):
                                 % (fn_name, key, type(value).__name__))
         else:
             attrs[key] = value
-    free = [k for k in cls.attrs if k not in attrs and not (declared is None and k == 'num_args')]
-    if len(args) > len(free):
-        raise too_many_positional_error(cls, fn_name, free, args)
-    attrs.update(zip(free, args))
+    order = positional_attribute_names(cls, declared is None)
+    if len(args) > len(order):
+        raise too_many_positional_error(cls, fn_name, order, args)
+    for key, value in zip(order, args):
+        if key in attrs:
+            raise attribute_given_twice_error(fn_name, key, value, attrs[key])
+        attrs[key] = value
     return pos, named, attrs, extra
 
 
