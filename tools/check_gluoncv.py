@@ -53,12 +53,50 @@ MODELS = {
     'center_net_resnet18_v1b_voc': ((1, 3, 128, 128), {'pretrained_base': False}, False),
     'fcn_resnet50_voc': ((1, 3, 64, 64), {'pretrained_base': False}, False),
     'simple_pose_resnet18_v1b': ((1, 3, 64, 48), {}, False),
+    # second round: more families
+    'resnet18_v2': ((2, 3, 64, 64), {}, True),
+    'resnet50_v1d': ((1, 3, 64, 64), {}, False),
+    'resnet50_v1b_gn': ((1, 3, 64, 64), {}, True),
+    'resnest14': ((1, 3, 64, 64), {}, True),
+    'shufflenet_v1': ((1, 3, 224, 224), {}, False),
+    'shufflenet_v2': ((1, 3, 224, 224), {}, False),
+    'alexnet': ((1, 3, 224, 224), {}, False),
+    'googlenet': ((1, 3, 224, 224), {}, False),
+    'xception': ((1, 3, 299, 299), {}, False),
+    'mobilenet0.25': ((2, 3, 64, 64), {}, True),
+    'mobilenetv3_large': ((1, 3, 64, 64), {}, False),
+    'hrnet_w18_small_v1_c': ((1, 3, 64, 64), {}, False),
+    'nasnet_4_1056': ((1, 3, 224, 224), {}, False),
+    'residualattentionnet56': ((1, 3, 224, 224), {}, False),
+    'cifar_residualattentionnet56': ((1, 3, 32, 32), {}, False),
+    'cifar_resnext29_32x4d': ((1, 3, 32, 32), {}, False),
+    'dla34': ((1, 3, 64, 64), {}, False),
+    'yolo3_mobilenet1.0_voc': ((1, 3, 128, 128), {'pretrained_base': False}, False),
+    'ssd_300_vgg16_atrous_voc': ((1, 3, 300, 300), {'pretrained_base': False}, False),
+    'ssd_512_resnet50_v1_voc': ((1, 3, 128, 128), {'pretrained_base': False}, False),
+    'mask_rcnn_resnet18_v1b_coco': ((1, 3, 256, 256), {'pretrained_base': False}, False),
+    'faster_rcnn_fpn_resnet50_v1b_coco': ((1, 3, 128, 128), {'pretrained_base': False}, False),
+    'center_net_resnet18_v1b_dcnv2_voc': ((1, 3, 128, 128), {'pretrained_base': False}, False),
+    'center_net_mobilenetv3_small_duc_voc': ((1, 3, 128, 128), {'pretrained_base': False}, False),
+    'center_net_dla34_voc': ((1, 3, 128, 128), {'pretrained_base': False}, False),
+    'psp_resnet50_ade': ((1, 3, 64, 64), {'pretrained_base': False, 'base_size': 64, 'crop_size': 64}, False),
+    'deeplab_resnet50_ade': ((1, 3, 64, 64), {'pretrained_base': False, 'base_size': 64, 'crop_size': 64}, False),
+    'danet_resnet50_citys': ((1, 3, 64, 64), {'pretrained_base': False}, False),
+    'icnet_resnet50_citys': ((1, 3, 64, 64), {'pretrained_base': False, 'base_size': 64, 'crop_size': 64}, False),
+    'fastscnn_citys': ((1, 3, 64, 64), {'pretrained_base': False, 'base_size': 64, 'crop_size': 64}, False),
+    'mobile_pose_mobilenetv3_small': ((1, 3, 64, 48), {'pretrained_base': False}, False),
+    'simple_pose_resnet50_v1d': ((1, 3, 64, 48), {'pretrained_base': False}, False),
+    'i3d_resnet50_v1_kinetics400': ((1, 3, 8, 64, 64), {'pretrained_base': False}, False),
+    'r2plus1d_resnet18_kinetics400': ((1, 3, 8, 64, 64), {}, False),
+    'slowfast_4x16_resnet50_kinetics400': ((1, 3, 36, 64, 64), {'pretrained_base': False}, False),
+    'monodepth2_resnet18_kitti_mono_640x192': ((1, 3, 64, 96), {'pretrained_base': False}, False),
 }
 
 #: models initialized with Normal(0.05) instead of Xavier: MXNet 1.9.1 refuses Xavier on SSD's 1-D
-#: BatchNorm gamma (it has no initializer of its own there); under Xavier CenterNet's heatmap
+#: BatchNorm gamma and FPN's biases (it has no initializer of its own there); under Xavier CenterNet's heatmap
 #: saturates to scores of exactly 1.0, whose top-k order is MXNet's unspecified tie order
-NORMAL_INIT = {'ssd_512_mobilenet1.0_voc', 'center_net_resnet18_v1b_voc'}
+NORMAL_INIT = {'ssd_512_mobilenet1.0_voc', 'ssd_512_resnet50_v1_voc', 'faster_rcnn_fpn_resnet50_v1b_coco',
+               'center_net_resnet18_v1b_voc'}
 
 RTOL = 1e-3        # float32 sums in another order: relative to the largest magnitude of the output
 RTOL64 = 1e-6      # the float64 gradients and Trainer steps (2x2 BatchNorm batches amplify rounding)
@@ -140,7 +178,12 @@ def _trainer_steps(net, x, steps=2):
             loss = _loss(net(x.astype('float64')))
         loss.backward()
         trainer.step(x.shape[0])
-    return {k: p.data().asnumpy() for k, p in net._collect_params_with_prefix().items()}
+    # trainable parameters only: MXNet 1.9.1's CPU BatchNorm updates its running statistics in the
+    # backward pass, which it skips for a BatchNorm with nothing to differentiate (ResNet V2's
+    # BatchNorm(scale=False, center=False) on the data), so there they stay at their initial values;
+    # minigluon updates them in the forward pass, as MXNet on GPUs (docs/PORTING.md)
+    return {k: p.data().asnumpy() for k, p in net._collect_params_with_prefix().items()
+            if p.grad_req != 'null'}
 
 
 def record(folder, names):
@@ -197,15 +240,17 @@ def _close(got, want, rtol=RTOL):
 
 
 def _close_detections(got, want, rtol=RTOL):
-    """Like :func:`_close`, for detection outputs ``(ids, scores, boxes)`` of shapes (B, N, k):
+    """Like :func:`_close`, for detection outputs ``(ids, scores, boxes[, masks])`` of shapes (B, N, ...):
     the rows of the two may come in another order where scores tie within float32 rounding
     (random weights give YOLOv3 scores 3e-8 apart). 'ok' if each of ``got``'s rows matches a
     distinct row of ``want``."""
     plain = _close(got, want, rtol)
-    if plain == 'ok' or len(got) != len(want) or any(g.shape != w.shape or g.ndim != 3 for g, w in zip(got, want)):
+    if plain == 'ok' or len(got) != len(want) or any(
+            g.shape != w.shape or g.ndim < 3 or g.shape[:2] != got[0].shape[:2] for g, w in zip(got, want)):
         return plain
-    rows_g = np.concatenate([g.reshape(-1, g.shape[-1]) for g in got], axis=1).astype('float64')
-    rows_w = np.concatenate([w.reshape(-1, w.shape[-1]) for w in want], axis=1).astype('float64')
+    rows = got[0].shape[0] * got[0].shape[1]
+    rows_g = np.concatenate([g.reshape(rows, -1) for g in got], axis=1).astype('float64')
+    rows_w = np.concatenate([w.reshape(rows, -1) for w in want], axis=1).astype('float64')
     scale = max(float(np.abs(rows_w).max()), 1e-6)
     free = np.ones(len(rows_w), bool)
     for row in rows_g:
@@ -285,7 +330,7 @@ def compare(folder, names):
 
             def steps():
                 got = _trainer_steps(_net64(name, params), x)
-                keys = sorted(k[5:] for k in ref.files if k.startswith('step:'))
+                keys = sorted(got)
                 return _close([got[k] for k in keys], [ref['step:' + k] for k in keys], RTOL64)
 
             _step(row, 'grads', grads)
