@@ -56,3 +56,47 @@ def test_dataloader_private_iterator_under_the_alias():
         print(_MultiWorkerIter.__name__, DataLoader.__name__)
     ''')
     assert got == ['_MultiWorkerIter', 'DataLoader']
+
+
+def _greedy_nms_reference(boxes, classes, thresh, strict):
+    """The greedy suppression written plainly: one box at a time against each later live box."""
+    def area(b):
+        w, h = b[2] - b[0], b[3] - b[1]
+        return w * h if (w > 0 and h > 0) else 0.0
+    alive = [True] * len(boxes)
+    for i in range(len(boxes)):
+        if not alive[i]:
+            continue
+        for j in range(i + 1, len(boxes)):
+            if not alive[j] or (classes is not None and classes[j] != classes[i]):
+                continue
+            iw = min(boxes[i][2], boxes[j][2]) - max(boxes[i][0], boxes[j][0])
+            ih = min(boxes[i][3], boxes[j][3]) - max(boxes[i][1], boxes[j][1])
+            inter = iw * ih if (iw > 0 and ih > 0) else 0.0
+            union = area(boxes[i]) + area(boxes[j]) - inter
+            iou = inter / union if union > 0 else 0.0
+            if (iou > thresh) if strict else (iou >= thresh):
+                alive[j] = False
+    return [i for i, a in enumerate(alive) if a]
+
+
+@pytest.mark.parametrize('strict', [True, False])
+@pytest.mark.parametrize('with_classes', [True, False])
+def test_blocked_greedy_nms_keeps_the_boxes_of_the_plain_loop(strict, with_classes):
+    # box_nms walked one kept box at a time with several NumPy calls each: 4.6 s of a 7 s forward
+    # pass of GluonCV's faster_rcnn_fpn_resnet50_v1b_coco (thousands of kept boxes). It now takes
+    # the IoU rows of 256 boxes at once; the kept boxes must be the plain loop's, across blocks,
+    # with exact duplicates (IoU exactly 1.0), degenerate boxes and classes.
+    import numpy as np
+    from minigluon.ops.detection_nms import _greedy_nms
+    rng = np.random.RandomState(7)
+    xy = rng.uniform(0, 50, size=(600, 2))
+    wh = rng.uniform(-2, 20, size=(600, 2))           # some negative: zero-area boxes
+    boxes = np.concatenate([xy, xy + wh], axis=1).astype('float32')
+    boxes[300:320] = boxes[10:30]                      # exact duplicates across the block edge
+    classes = rng.randint(0, 3, size=600).astype('float32') if with_classes else None
+    got = _greedy_nms(boxes, classes, 0.5, strict).tolist()
+    want = _greedy_nms_reference(boxes.astype('float64').tolist(),
+                                 None if classes is None else classes.tolist(), 0.5, strict)
+    assert got == want
+    assert 0 < len(got) < 600

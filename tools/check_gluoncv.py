@@ -252,9 +252,10 @@ def _close_detections(got, want, rtol=RTOL):
     rows_g = np.concatenate([g.reshape(rows, -1) for g in got], axis=1).astype('float64')
     rows_w = np.concatenate([w.reshape(rows, -1) for w in want], axis=1).astype('float64')
     scale = max(float(np.abs(rows_w).max()), 1e-6)
-    free = np.ones(len(rows_w), bool)
-    for row in rows_g:
-        err = np.abs(rows_w - row).max(axis=1) / scale
+    moved = np.flatnonzero(np.abs(rows_g - rows_w).max(axis=1) / scale > rtol)
+    free = np.ones(len(moved), bool)          # match the rows that differ in place among themselves
+    for row in rows_g[moved]:
+        err = np.abs(rows_w[moved] - row).max(axis=1) / scale
         err[~free] = np.inf
         j = int(np.argmin(err))
         if err[j] > rtol:
