@@ -20,7 +20,7 @@ Not part of the test suite (it needs GluonCV and MXNet). Two runs, the same file
 
    builds the same models, loads MXNet's files (``load_parameters`` and ``SymbolBlock.imports``),
    repeats every step and prints one row per model: builds / loads / eager / hybrid / imports /
-   grads / trainer, each ``ok``, ``DIFF <max relative error>`` or the error, then the counts.
+   heads (CenterNet's raw outputs) / grads / trainer, each ``ok``, ``DIFF <max relative error>`` or the error, then the counts.
 """
 import json
 import os
@@ -137,6 +137,25 @@ def _net64(name, params):
     return net
 
 
+def _heads(name, params, x):
+    """CenterNet's raw heads (heatmap, sizes, offsets: its training-mode outputs), else [].
+
+    A fresh model with the parameters of file ``params``, not hybridized (a hybridized model keeps
+    the branch of its first call): training mode updates BatchNorm's running statistics in
+    minigluon's forward pass, in MXNet 1.9.1's CPU backward pass (docs/PORTING.md).
+
+    With random weights CenterNet's scores tie (all 1.0, or all sigmoid(bias)), and the top-k of tied
+    scores is MXNet 1.9.1's unspecified order (docs/PORTING.md: minigluon's sort is stable), so its
+    decoded boxes cannot be compared; the heads they come from can.
+    """
+    if not name.startswith('center_net'):
+        return []
+    net = _build(name)[0]
+    net.load_parameters(params)
+    with autograd.train_mode():
+        return _outputs(net(x))
+
+
 def _no_dropout(block):
     if isinstance(block, gluon.nn.Dropout):
         block._rate = 0
@@ -201,12 +220,14 @@ def record(folder, names):
             x = mx.nd.array(np.random.uniform(-1, 1, size=shape).astype('float32'))
             eager = _outputs(net(x))
             net.save_parameters(os.path.join(sub, 'net.params'))
+            heads = _heads(name, os.path.join(sub, 'net.params'), x)
             net.hybridize()
             hybrid = _outputs(net(x))
             net.export(os.path.join(sub, 'net'))
             results = {'x': x.asnumpy()}
             results.update({'eager%d' % i: a for i, a in enumerate(eager)})
             results.update({'hybrid%d' % i: a for i, a in enumerate(hybrid)})
+            results.update({'heads%d' % i: a for i, a in enumerate(heads)})
             if train:
                 params = os.path.join(sub, 'net.params')
                 results.update({'grad:' + k: v for k, v in _grads(_net64(name, params), x).items()})
@@ -309,6 +330,9 @@ def compare(folder, names):
             return _close_detections(_outputs(net(x)), hybrid_ref)
 
         _step(row, 'hybrid', hybrid)
+        heads_ref = [ref['heads%d' % i] for i in range(len([k for k in ref.files if k.startswith('heads')]))]
+        if heads_ref:
+            _step(row, 'heads', lambda: _close(_heads(name, os.path.join(sub, 'net.params'), x), heads_ref))
 
         def imports():
             import warnings
@@ -339,7 +363,7 @@ def compare(folder, names):
         print(name, {k: v for k, v in row.items() if k != 'tracebacks'}, flush=True)
     with open(os.path.join(folder, 'minigluon_results.json'), 'w') as f:
         json.dump(rows, f, indent=1)
-    cols = ['builds', 'loads', 'eager', 'hybrid', 'imports', 'grads', 'trainer']
+    cols = ['builds', 'loads', 'eager', 'hybrid', 'imports', 'heads', 'grads', 'trainer']
     print('\n| model | ' + ' | '.join(cols) + ' |\n|' + '---|' * (len(cols) + 1))
     for name, row in rows.items():
         print('| %s | %s |' % (name, ' | '.join(row.get(c, '-') for c in cols)))
