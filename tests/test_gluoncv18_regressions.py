@@ -100,3 +100,21 @@ def test_blocked_greedy_nms_keeps_the_boxes_of_the_plain_loop(strict, with_class
                                  None if classes is None else classes.tolist(), 0.5, strict)
     assert got == want
     assert 0 < len(got) < 600
+
+
+def test_image_image_submodule_as_mxnet_lays_it_out():
+    # MXNet's mxnet.image is a package: mxnet/image/image.py holds imresize and the private
+    # _get_interp_method, which GluonCV's resize_short_within / imresize import from
+    # mxnet.image.image ("No module named 'mxnet.image.image'; 'mxnet.image' is not a package").
+    import minigluon as mx
+    from minigluon.image.image import _get_interp_method, imresize
+    assert imresize is mx.image.imresize and mx.image.image.imresize is imresize
+    # MXNet 1.9.1's docstring: interp 9 is area (3) to shrink, bicubic (2) to enlarge;
+    # sizes are (old h, old w, new h, new w)
+    assert _get_interp_method(9, (10, 10, 5, 5)) == 3 and _get_interp_method(9, (5, 5, 10, 10)) == 2
+    got = _run_under_alias('''
+        from mxnet.image.image import _get_interp_method
+        import mxnet
+        print(_get_interp_method(9, (10, 10, 5, 5)), mxnet.image.image.imresize is mxnet.image.imresize)
+    ''')
+    assert got == ['3', 'True']
