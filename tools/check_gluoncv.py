@@ -20,7 +20,11 @@ Not part of the test suite (it needs GluonCV and MXNet). Two runs, the same file
 
    builds the same models, loads MXNet's files (``load_parameters`` and ``SymbolBlock.imports``),
    repeats every step and prints one row per model: builds / loads / eager / hybrid / imports /
-   heads (CenterNet's raw outputs) / grads / trainer, each ``ok``, ``DIFF <max relative error>`` or the error, then the counts.
+   heads (CenterNet's raw outputs) / grads / trainer, each ``ok``, ``DIFF <max relative error>``
+   or the error, then the counts (and writes them to ``DIR/minigluon_results.json``).
+
+The two runs take several minutes each for all models on two CPU cores and write about 11 GB
+(each model's parameters twice, its float64 gradients and steps); name fewer models for less.
 """
 import json
 import os
