@@ -12,9 +12,17 @@ import pkgutil
 import runpy
 import sys
 
+#: The MXNet release whose API, semantics and file formats minigluon follows (docs/MXNET_SPEC.md).
+MXNET_VERSION = '1.9.1'
+
 
 def install_mxnet_alias(name='mxnet'):
     """Register ``minigluon`` and all its submodules in ``sys.modules`` under ``name`` (default 'mxnet').
+
+    Under the alias ``mxnet.__version__`` is :data:`MXNET_VERSION` ('1.9.1'), the release minigluon
+    follows: unchanged libraries gate their import on it (GluonCV 0.10.5 requires
+    ``1.4.0 <= mxnet.__version__ < 2.0.0``). Without the alias ``minigluon.__version__`` is minigluon's
+    own version; ``importlib.metadata.version('minigluon')`` gives that one in either case.
 
     Returns the minigluon package. Raises ImportError if a different ``mxnet`` is already imported.
     """
@@ -24,6 +32,7 @@ def install_mxnet_alias(name='mxnet'):
         raise ImportError('install_mxnet_alias: a module named %r is already imported (%r); call this '
                           'before anything imports MXNet' % (name, getattr(existing, '__file__', existing)))
     sys.modules[name] = minigluon
+    minigluon.__version__ = MXNET_VERSION
     for info in pkgutil.walk_packages(minigluon.__path__, 'minigluon.'):
         try:
             importlib.import_module(info.name)

@@ -462,6 +462,10 @@ from minigluon._image_det import (  # noqa: E402
 detection = det
 # ``import mxnet.image.det`` / ``from mxnet.image.detection import ...`` work as in MXNet
 _sys.modules[__name__ + '.det'] = _sys.modules[__name__ + '.detection'] = det
+# MXNet's ``mxnet.image`` is a package whose ``image`` submodule holds the functions above:
+# ``from mxnet.image.image import _get_interp_method`` (GluonCV 0.10.5's resize helpers) finds them
+image = _sys.modules[__name__]
+_sys.modules[__name__ + '.image'] = image
 __all__ += ['DetAugmenter', 'DetBorrowAug', 'DetRandomSelectAug', 'DetHorizontalFlipAug',
             'DetRandomCropAug', 'DetRandomPadAug', 'CreateMultiRandCropAugmenter',
             'CreateDetAugmenter', 'ImageDetIter']

@@ -32,6 +32,21 @@ __all__ = ['DataLoader', 'default_batchify_fn', 'default_mp_batchify_fn']
 ForkingPickler = _reduction.ForkingPickler
 
 
+class _MultiWorkerIter:
+    """Stand-in for MXNet 1.9.1's private ``gluon.data.dataloader._MultiWorkerIter``.
+
+    Libraries written against MXNet import that class at module level to subclass it (GluonCV
+    0.10.5's ``gluoncv.data.dataloader``), so the name exists here and such imports succeed.
+    minigluon's :class:`DataLoader` schedules its workers differently and has no such iterator:
+    building one raises NotImplementedError (use :class:`DataLoader` with ``num_workers``).
+    """
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(
+            "_MultiWorkerIter: MXNet's private multi-worker iterator is not part of minigluon; "
+            "iterate a gluon.data.DataLoader(dataset, batch_size, num_workers=N) instead")
+
+
 def _identity(batch):
     return batch
 

@@ -199,8 +199,9 @@ class ROIAlign(Op):
         out = xp.zeros((len(boxes), c, ph_n, pw_n), dtype=work)
         for b in np.unique(index[index >= 0]):
             sel = np.flatnonzero(index == b)
-            rows = xp.einsum('rph,chw->rcpw', xp.asarray(my[sel]), x[int(b)])
-            out[xp.asarray(sel)] = xp.einsum('rcpw,rqw->rcpq', rows, xp.asarray(mx[sel]))
+            # matrix products (BLAS), (R, 1, PH, H) @ (C, H, W) and then @ (R, 1, W, PW)
+            rows = xp.matmul(xp.asarray(my[sel])[:, None], x[int(b)])
+            out[xp.asarray(sel)] = xp.matmul(rows, xp.asarray(mx[sel]).transpose(0, 2, 1)[:, None])
         if self.position_sensitive:
             out = self._diagonal(xp, out)
         return out.astype(data.dtype, copy=False)
@@ -276,7 +277,7 @@ class ROIAlign(Op):
         gx = xp.zeros((n, c, h, w), dtype=work)
         for b in np.unique(self._index[self._index >= 0]):
             sel = np.flatnonzero(self._index == b)
-            rows = xp.einsum('rcpq,rqw->rcpw', g[xp.asarray(sel)], xp.asarray(self._mx[sel]))
+            rows = xp.matmul(g[xp.asarray(sel)], xp.asarray(self._mx[sel])[:, None])
             gx[int(b)] = xp.einsum('rph,rcpw->chw', xp.asarray(self._my[sel]), rows)
         return gx.astype(grad.dtype, copy=False), None
 
