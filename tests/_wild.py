@@ -3,11 +3,11 @@ the fixture their generator (tools/gen_wild*_fixtures.py) recorded, a tolerance 
 parameter values both sides set."""
 import json
 import os
-import re
 
 import numpy as np
 
 from minigluon import nd
+from _wild_common import program_helpers
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -25,18 +25,5 @@ def close(got, want, tol=1e-5):
     np.testing.assert_allclose(got, np.array(want), rtol=tol, atol=tol)
 
 
-def _natural(name):
-    """Sort key of a parameter name that compares its numbers as numbers (``dense9`` before
-    ``dense10``)."""
-    return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name)]
-
-
-def set_params(block, seed):
-    """Every parameter of ``block`` from ``RandomState(seed)`` uniform in [-0.5, 0.5), in sorted-name
-    order, as the fixture scripts set MXNet's in a fresh process. Names are sorted with their
-    numbers as numbers: the name counters of a test process depend on the tests run before, and
-    plain string order would put ``dense10`` before ``dense9``."""
-    rs = np.random.RandomState(seed)
-    for name in sorted(block.collect_params().keys(), key=_natural):
-        p = block.collect_params()[name]
-        p.set_data(nd.array(rs.uniform(-0.5, 0.5, p.shape)))
+# the same seeded values the wild programs set on both frameworks (tests/_wild_common.py)
+set_params = program_helpers(nd)[1]

@@ -8,40 +8,20 @@ records what the functions return in tests/fixtures/wild9/wild9.json.
 """
 import math
 import os
-import re
 import tempfile
 from functools import partial
 
 import numpy as np
 
 import minigluon as mx
+from _wild_common import program_helpers
 
 autograd, gluon, nd, init = mx.autograd, mx.gluon, mx.nd, mx.init
 nn = gluon.nn
 HybridBlock = gluon.HybridBlock
 
 
-def L(a):
-    """An NDArray as nested lists."""
-    return a.asnumpy().tolist()
-
-
-def _natural(name):
-    return [int(p) if p.isdigit() else p for p in re.split(r'(\d+)', name)]
-
-
-def set_params(block, seed):
-    """Every parameter of ``block`` from ``RandomState(seed)`` uniform in [-0.5, 0.5), names sorted
-    with their numbers as numbers: tests/_wild.py's ``set_params``, with this framework's ``nd``."""
-    rs = np.random.RandomState(seed)
-    for name in sorted(block.collect_params().keys(), key=_natural):
-        p = block.collect_params()[name]
-        p.set_data(nd.array(rs.uniform(-0.5, 0.5, p.shape)))
-
-
-def rnd(seed, *shape):
-    """Seeded data uniform in [-1, 1)."""
-    return nd.array(np.random.RandomState(seed).uniform(-1, 1, shape))
+L, set_params, rnd = program_helpers(nd)     # tests/_wild_common.py, shared with _wild.py
 
 
 # ---------------------------------------------------------------- 1 ResNeSt split attention

@@ -25,6 +25,9 @@ def load_programs(src, module_name):
     module = types.ModuleType(module_name)
     module.__file__ = src
     sys.modules[module.__name__] = module
+    folder = os.path.dirname(os.path.abspath(src))     # its helpers (tests/_wild_common.py)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     exec(compile(text.replace(IMPORT, '\nimport mxnet as mx\n'), src, 'exec'), module.__dict__)
     return module
 

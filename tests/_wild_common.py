@@ -1,0 +1,36 @@
+"""The helpers the wild-source programs share, written once for both frameworks: they take the
+framework's ``nd`` module, so that ``tests/_wild9_programs.py`` and ``_wild10_programs.py`` (run as
+they are on minigluon, and by ``tools/_programs_on_mxnet.py`` with ``import mxnet as mx`` on MXNet
+1.9.1) and ``tests/_wild.py`` use the same seeded values. Imports NumPy only."""
+import re
+
+import numpy as np
+
+
+def natural(name):
+    """Sort key of a parameter name that compares its numbers as numbers (``dense9`` before
+    ``dense10``): the name counters of a test process depend on the tests run before it, and
+    plain string order would put ``dense10`` before ``dense9``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name)]
+
+
+def program_helpers(nd):
+    """``(L, set_params, rnd)`` for the framework whose ``nd`` module is given:
+
+    * ``L(a)``: an NDArray as nested lists;
+    * ``set_params(block, seed)``: every parameter of ``block`` from ``RandomState(seed)``
+      uniform in [-0.5, 0.5), names in :func:`natural` order, as the fixture scripts set MXNet's;
+    * ``rnd(seed, *shape)``: seeded data uniform in [-1, 1), float32."""
+    def L(a):
+        return a.asnumpy().tolist()
+
+    def set_params(block, seed):
+        rs = np.random.RandomState(seed)
+        params = block.collect_params()
+        for name in sorted(params.keys(), key=natural):
+            params[name].set_data(nd.array(rs.uniform(-0.5, 0.5, params[name].shape)))
+
+    def rnd(seed, *shape):
+        return nd.array(np.random.RandomState(seed).uniform(-1, 1, shape))
+
+    return L, set_params, rnd
