@@ -233,8 +233,8 @@ def test_out_of_the_result_dtype_still_works():
 
 def test_float16_sum_is_the_correctly_rounded_sum():
     # MXNet 1.9.1 sums float16 on the CPU in float16 with Kahan compensation, 1-2 float16 steps
-    # off the correctly rounded sum for 76 of these 200 arrays (a PORTING row); minigluon
-    # accumulates in float32 and rounds once, which gives the float64 sum rounded to float16
+    # off the correctly rounded sum for 76 of these 200 arrays (a PORTING row); minigluon's
+    # (NumPy's float16 summation) gives the float64 sum rounded to float16 for every one
     rs = np.random.RandomState(0)
     for n in rs.randint(2, 300, size=200):
         d = rs.uniform(-10, 10, (n,)).astype(np.float16)
