@@ -1,8 +1,13 @@
-"""Running a file of test programs on MXNet 1.9.1 with its import line switched: the shared part of
-the generators whose programs are written once, for both frameworks (tools/gen_wild9_fixtures.py,
-tools/gen_wild10_fixtures.py). The program file (``tests/_wild9_programs.py``...) starts with the
-line ``import minigluon as mx``; the test suite runs it as it is, a generator runs the same text
-with that one line reading ``import mxnet as mx`` and records what its programs return.
+"""Running test programs written once for both frameworks on MXNet 1.9.1: the shared part of their
+fixture generators. Two forms:
+
+* a program file that starts with the line ``import minigluon as mx`` (``tests/_wild9_programs.py``,
+  ``_wild10_programs.py``): the test suite runs it as it is, :func:`record` runs the same text
+  with that one line reading ``import mxnet as mx`` and records what its programs return
+  (tools/gen_wild9_fixtures.py, gen_wild10_fixtures.py);
+* a program module whose ``run(mx)`` takes the framework (``tests/_extending_program.py``,
+  ``_breaker18b_program.py``): :func:`record_run` calls it with MXNet
+  (tools/gen_extending_fixtures.py, gen_breaker18b_fixtures.py).
 
 Run only in the MXNet venv, by the generator scripts (which import it from this folder and set
 MXNet's environment variables before calling it).
@@ -55,3 +60,19 @@ def record(src, module_name, out_file, names=()):
     os.makedirs(os.path.dirname(out_file), exist_ok=True)
     with open(out_file, 'w') as f:
         json.dump(fixture, f, sort_keys=True)
+
+
+def record_run(module_name, out_file):
+    """Import ``tests/<module_name>.py``, call its ``run(mx)`` with MXNet and write the result as
+    JSON to ``out_file`` (indented, keys sorted, NumPy numbers as floats, a final newline)."""
+    import importlib
+    import mxnet as mx
+    tests = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests')
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    result = importlib.import_module(module_name).run(mx)
+    os.makedirs(os.path.dirname(out_file), exist_ok=True)
+    with open(out_file, 'w') as f:
+        json.dump(result, f, indent=1, sort_keys=True, default=float)
+        f.write('\n')
+    print('wrote', out_file)

@@ -6,26 +6,17 @@ local statistics only, ``Symbol.reshape``'s JSON attributes...), recorded for
 
 Output: ``tests/fixtures/breaker18b/mxnet.json``.
 """
-import json
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
-
-import mxnet as mx  # noqa: E402
-
-import _breaker18b_program  # noqa: E402
+sys.path.insert(0, HERE)
+from _programs_on_mxnet import record_run  # noqa: E402
 
 
 def main():
-    out = os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker18b')
-    os.makedirs(out, exist_ok=True)
-    result = _breaker18b_program.run(mx)
-    with open(os.path.join(out, 'mxnet.json'), 'w') as f:
-        json.dump(result, f, indent=1, sort_keys=True, default=float)
-        f.write('\n')
-    print('wrote', os.path.join(out, 'mxnet.json'))
+    record_run('_breaker18b_program',
+               os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker18b', 'mxnet.json'))
 
 
 if __name__ == '__main__':

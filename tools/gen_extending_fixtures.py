@@ -8,26 +8,17 @@ recorded for ``tests/test_extending.py``; run in the MXNet venv, never by the te
 
 Output: ``tests/fixtures/extending/mxnet.json``.
 """
-import json
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
-
-import mxnet as mx  # noqa: E402
-
-import _extending_program  # noqa: E402
+sys.path.insert(0, HERE)
+from _programs_on_mxnet import record_run  # noqa: E402
 
 
 def main():
-    out = os.path.join(HERE, '..', 'tests', 'fixtures', 'extending')
-    os.makedirs(out, exist_ok=True)
-    result = _extending_program.run(mx)
-    with open(os.path.join(out, 'mxnet.json'), 'w') as f:
-        json.dump(result, f, indent=1, sort_keys=True, default=float)
-        f.write('\n')
-    print('wrote', os.path.join(out, 'mxnet.json'))
+    record_run('_extending_program',
+               os.path.join(HERE, '..', 'tests', 'fixtures', 'extending', 'mxnet.json'))
 
 
 if __name__ == '__main__':
