@@ -7,6 +7,7 @@ import json
 import os
 import resource
 import struct
+import warnings
 
 import numpy as np
 import pytest
@@ -126,6 +127,62 @@ def test_count_budget_is_for_the_whole_file():
     padded = json.loads(_counted(split, split, split))
     padded['attrs'] = {'padding': ' ' * 90000}     # a file of over 90,000 characters may declare more
     assert len(sym.load_json(json.dumps(padded)).get_internals().list_outputs()) == 1 + 3 * 30000
+
+
+
+def _parsable(spec, op_name, candidates):
+    """The first of ``candidates`` (attribute strings) that ``spec`` parses, or None."""
+    for text in candidates:
+        try:
+            spec.parse(text, op_name)
+            return text
+        except Exception:
+            pass
+    return None
+
+
+def _built_with(cls, key, n):
+    """An instance of operator ``cls`` with ``key=n`` and each required attribute given the first
+    filler it parses (plain scalars, or else tuples of ``n`` entries, as the multi-tensor updates'
+    ``lrs`` need); None where neither way builds one (operators needing subgraphs)."""
+    scalars = ['1', '0.5', 'float32', '(1,)', '(1, 1)']
+    for fillers in (scalars, [str((0.5,) * n), str(tuple(range(1, n + 1)))] + scalars):
+        attrs = {k: _parsable(s, cls.name, fillers) for k, s in cls.attrs.items()
+                 if s.required and k != key}
+        attrs[key] = str(n)
+        try:
+            return cls(**attrs)
+        except Exception:
+            pass
+    return None
+
+
+def test_count_attributes_are_those_that_set_a_nodes_inputs_or_outputs():
+    # COUNT_ATTRS is written by hand; derive it: an integer attribute is a count when building the
+    # operator with it at 2 and at 5 changes how many inputs or outputs the node has.
+    from minigluon.ops import OPS
+    derived = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')       # attributes some operators warn about (make_loss)
+        for cls in set(OPS.values()):
+            for key, spec in cls.attrs.items():
+                if _parsable(spec, cls.name, ['2']) is None or spec.parse('5', cls.name) != 5:
+                    continue
+                small, large = _built_with(cls, key, 2), _built_with(cls, key, 5)
+                if small is None or large is None:
+                    continue
+                if ((len(small.list_arguments()), small.num_outputs)
+                        != (len(large.list_arguments()), large.num_outputs)):
+                    derived.setdefault(key, set()).add(cls.name)
+    assert {'Concat', 'add_n', 'stack'} <= derived['num_args']     # the derivation works at all
+    assert {'SliceChannel'} <= derived['num_outputs']
+    assert set(derived) == set(json_io.COUNT_ATTRS), derived
+    # The control-flow operators need subgraphs to be built: their counts are num_args and
+    # num_outputs; num_out_data says how many of the num_outputs are stacked step outputs (the
+    # operator refuses more than num_outputs), so it adds no input or output of its own.
+    for name in ('_cond', '_foreach', '_while_loop'):
+        counts = {key for key in OPS[name].attrs if key.startswith('num_')}
+        assert counts - {'num_out_data'} <= set(json_io.COUNT_ATTRS), (name, counts)
 
 
 @pytest.mark.skipif(not os.path.exists('/proc/self/statm'), reason='the cap needs /proc (Linux)')
