@@ -37,23 +37,26 @@ def load_programs(src, module_name):
     return module
 
 
-def rounded(value):
-    """``value`` with every float rounded to 7 significant digits (float32 carries about 7)."""
+def rounded(value, digits=7):
+    """``value`` with every float rounded to ``digits`` significant digits (float32 carries about
+    7); ``digits=None`` keeps every float as it is (JSON writes a float so that it reads back
+    bit for bit)."""
     if isinstance(value, dict):
-        return {k: rounded(v) for k, v in value.items()}
+        return {k: rounded(v, digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [rounded(v) for v in value]
-    if isinstance(value, float):
-        return float('%.7g' % value)
+        return [rounded(v, digits) for v in value]
+    if isinstance(value, float) and digits is not None:
+        return float('%.*g' % (digits, value))
     return value
 
 
-def record(src, module_name, out_file, names=()):
+def record(src, module_name, out_file, names=(), digits=7):
     """Run the programs of ``src`` listed in its ``PROGRAMS`` (or only ``names``) on MXNet and
-    write what they return, rounded, as JSON to ``out_file``; with ``names``, print it instead
-    and write nothing (a trial run)."""
+    write what they return, floats rounded to ``digits`` significant digits (None: not rounded,
+    for checks bit for bit), as JSON to ``out_file``; with ``names``, print it instead and write
+    nothing (a trial run)."""
     programs = load_programs(src, module_name)
-    fixture = {name: rounded(getattr(programs, name)()) for name in names or programs.PROGRAMS}
+    fixture = {name: rounded(getattr(programs, name)(), digits) for name in names or programs.PROGRAMS}
     if names:
         print(json.dumps(fixture, sort_keys=True))
         return
