@@ -14,6 +14,13 @@ def natural(name):
     return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name)]
 
 
+def error_line(e):
+    """An exception as 'Type: first line' (at most 200 characters, MXNet's '[hh:mm:ss] '
+    timestamps left out): what a program records of an error, the same from run to run."""
+    line = re.sub(r'\[\d\d:\d\d:\d\d\] ', '', (str(e).splitlines() or [''])[0])
+    return '%s: %s' % (type(e).__name__, line[:200])
+
+
 def program_helpers(nd):
     """``(L, set_params, rnd)`` for the framework whose ``nd`` module is given:
 
