@@ -18,7 +18,7 @@ from _wild_common import error_line, program_helpers
 autograd, gluon, nd = mx.autograd, mx.gluon, mx.nd
 nn = gluon.nn
 
-L, set_params, rnd = program_helpers(nd)     # tests/_wild_common.py, shared with _wild.py
+L, set_params = program_helpers(nd)[:2]     # tests/_wild_common.py, shared with _wild.py
 
 
 # ---------------------------------------------------------------- 1 foreach over a 1-D array
