@@ -1,7 +1,7 @@
 """The helpers the wild-source programs share, written once for both frameworks: they take the
-framework's ``nd`` module, so that ``tests/_wild9_programs.py`` and ``_wild10_programs.py`` (run as
-they are on minigluon, and by ``tools/_programs_on_mxnet.py`` with ``import mxnet as mx`` on MXNet
-1.9.1) and ``tests/_wild.py`` use the same seeded values. Imports NumPy only."""
+framework's ``nd`` module, so that the ``tests/_wild*_programs.py`` files (run as they are on
+minigluon, and by ``tools/_programs_on_mxnet.py`` with ``import mxnet as mx`` on MXNet 1.9.1) and
+``tests/_wild.py`` use the same seeded values. Imports NumPy only."""
 import re
 
 import numpy as np

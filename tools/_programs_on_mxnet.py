@@ -1,10 +1,10 @@
 """Running test programs written once for both frameworks on MXNet 1.9.1: the shared part of their
 fixture generators. Two forms:
 
-* a program file that starts with the line ``import minigluon as mx`` (``tests/_wild9_programs.py``,
-  ``_wild10_programs.py``): the test suite runs it as it is, :func:`record` runs the same text
-  with that one line reading ``import mxnet as mx`` and records what its programs return
-  (tools/gen_wild9_fixtures.py, gen_wild10_fixtures.py);
+* a program file that starts with the line ``import minigluon as mx`` (``tests/_wild2_programs.py``
+  and the other ``tests/_wild*_programs.py``): the test suite runs it as it is, :func:`record` runs
+  the same text with that one line reading ``import mxnet as mx`` and records what its programs
+  return (tools/gen_wild2_fixtures.py and the other gen_wild*_fixtures.py);
 * a program module whose ``run(mx)`` takes the framework (``tests/_extending_program.py``,
   ``_breaker18b_program.py``): :func:`record_run` calls it with MXNet
   (tools/gen_extending_fixtures.py, gen_breaker18b_fixtures.py).
