@@ -16,7 +16,7 @@ import tempfile
 import numpy as np
 
 import minigluon as mx
-from _wild_common import program_helpers
+from _wild_common import error_line as err, program_helpers
 
 autograd, gluon, nd, init = mx.autograd, mx.gluon, mx.nd, mx.init
 nn = gluon.nn
@@ -24,13 +24,6 @@ HybridBlock = gluon.HybridBlock
 
 
 L, set_params, rnd = program_helpers(nd)     # tests/_wild_common.py, shared with _wild.py
-
-
-def err(e):
-    """An exception as 'Type: first line' (at most 200 characters, MXNet's '[hh:mm:ss] '
-    timestamps left out)."""
-    line = re.sub(r'\[\d\d:\d\d:\d\d\] ', '', (str(e).splitlines() or [''])[0])
-    return '%s: %s' % (type(e).__name__, line[:200])
 
 
 # ---------------------------------------------------------------- 1 Sockeye 2 beam search

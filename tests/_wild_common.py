@@ -1,7 +1,7 @@
 """The helpers the wild-source programs share, written once for both frameworks: they take the
-framework's ``nd`` module, so that ``tests/_wild9_programs.py`` and ``_wild10_programs.py`` (run as
-they are on minigluon, and by ``tools/_programs_on_mxnet.py`` with ``import mxnet as mx`` on MXNet
-1.9.1) and ``tests/_wild.py`` use the same seeded values. Imports NumPy only."""
+framework's ``nd`` module, so that the ``tests/_wild*_programs.py`` files (run as they are on
+minigluon, and by ``tools/_programs_on_mxnet.py`` with ``import mxnet as mx`` on MXNet 1.9.1) and
+``tests/_wild.py`` use the same seeded values. Imports NumPy only."""
 import re
 
 import numpy as np
@@ -12,6 +12,13 @@ def natural(name):
     ``dense10``): the name counters of a test process depend on the tests run before it, and
     plain string order would put ``dense10`` before ``dense9``."""
     return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name)]
+
+
+def error_line(e):
+    """An exception as 'Type: first line' (at most 200 characters, MXNet's '[hh:mm:ss] '
+    timestamps left out): what a program records of an error, the same from run to run."""
+    line = re.sub(r'\[\d\d:\d\d:\d\d\] ', '', (str(e).splitlines() or [''])[0])
+    return '%s: %s' % (type(e).__name__, line[:200])
 
 
 def program_helpers(nd):

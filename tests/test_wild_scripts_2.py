@@ -1,5 +1,6 @@
 """Patterns met running a second set of public MXNet 1.x Gluon scripts unchanged, against MXNet
-1.9.1 (fixture: tools/gen_wild2_fixtures.py).
+1.9.1 (the programs: tests/_wild2_programs.py; fixture: tools/gen_wild2_fixtures.py, which runs the
+same file with its import line switched to MXNet).
 
 * BatchNorm's running statistics round as MXNet's: ``momentum`` is a float32 attribute and
   ``1 - momentum`` is formed in the accumulation type (MXNet's normalization tutorial prints
@@ -14,69 +15,43 @@
 import numpy as np
 import pytest
 
-import minigluon as mx
-from minigluon import autograd, nd
-from minigluon.gluon import nn
 from _wild import load_fixture
+import _wild2_programs as P
 
 FIX = load_fixture('wild2')
 
 
-def _case_id(case):
-    return '%s-%s-%s' % ('x'.join(map(str, case['shape'])), case['momentum'], case['dtype'])
+@pytest.fixture(scope='module')
+def bn_running():
+    """What the BatchNorm program gives on minigluon, run once for all its cases."""
+    return P.bn_running()
 
 
-@pytest.mark.parametrize('case', FIX['bn_running'], ids=_case_id)
-def test_batchnorm_running_statistics_round_as_mxnet(case):
-    dtype = case['dtype']
-    net = nn.BatchNorm(momentum=case['momentum'])
-    net.initialize()
-    net.cast(dtype)
-    x = nd.array(np.arange(int(np.prod(case['shape']))).reshape(case['shape']), dtype=dtype)
-    for want_mean, want_var in case['steps']:
-        with autograd.record():
-            out = net(x)
-        out.backward()
-        mean, var = net.running_mean.data().asnumpy(), net.running_var.data().asnumpy()
-        assert mean.dtype == np.dtype(case['running_dtype'])
-        np.testing.assert_array_equal(mean, np.array(want_mean, dtype=mean.dtype))
-        np.testing.assert_array_equal(var, np.array(want_var, dtype=var.dtype))
+@pytest.mark.parametrize('case', sorted(FIX['bn_running']))
+def test_batchnorm_running_statistics_round_as_mxnet(case, bn_running):
+    got, want = bn_running[case], FIX['bn_running'][case]
+    assert got['running_dtype'] == want['running_dtype']
+    dtype = np.dtype(want['running_dtype'])
+    assert len(got['steps']) == len(want['steps']) == 3
+    for (mean, var), (want_mean, want_var) in zip(got['steps'], want['steps']):
+        # the values as the running statistics' dtype holds them, bit for bit
+        np.testing.assert_array_equal(np.array(mean, dtype), np.array(want_mean, dtype))
+        np.testing.assert_array_equal(np.array(var, dtype), np.array(want_var, dtype))
 
 
-class SELayer(nn.HybridBlock):
-    """GluonFR's squeeze-and-excitation block, as in the generator."""
-
-    def __init__(self, channel, in_channel, reduction=4, **kwargs):
-        super().__init__(**kwargs)
-        with self.name_scope():
-            self.avg_pool = nn.GlobalAvgPool2D()
-            self.fc = nn.HybridSequential()
-            with self.fc.name_scope():
-                self.fc.add(nn.Conv2D(channel // reduction, kernel_size=1, in_channels=in_channel))
-                self.fc.add(nn.PReLU())
-                self.fc.add(nn.Conv2D(channel, kernel_size=1, in_channels=channel // reduction))
-                self.fc.add(nn.Activation('sigmoid'))
-
-    def hybrid_forward(self, F, x):
-        return F.broadcast_mul(x, self.fc(self.avg_pool(x)))
+@pytest.fixture(scope='module')
+def prelu_se():
+    """What the PReLU program gives on minigluon, eager and hybridized."""
+    return P.prelu_se()
 
 
-@pytest.mark.parametrize('hybrid', [False, True])
-def test_prelu_alpha_gradient_under_an_se_block_is_the_eager_one(hybrid):
-    fix = FIX['prelu_se']
-    net = nn.HybridSequential()
-    net.add(nn.Conv2D(16, 3, padding=1), nn.BatchNorm(), nn.PReLU(), SELayer(16, 16))
-    net.initialize(mx.init.Constant(0.05))
-    if hybrid:
-        net.hybridize()
-    with autograd.record():
-        y = net(nd.array(fix['x']))
-    y.backward(nd.array(fix['head']))
+@pytest.mark.parametrize('mode', ['eager', 'hybrid'])
+def test_prelu_alpha_gradient_under_an_se_block_is_the_eager_one(mode, prelu_se):
+    got, fix = prelu_se[mode], FIX['prelu_se']
     want = fix['eager']
-    np.testing.assert_allclose(net[2].alpha.grad().asscalar(), want['alpha_grad'], rtol=1e-5)
-    np.testing.assert_allclose(net[3].fc[1].alpha.grad().asscalar(), want['inner_alpha_grad'], rtol=1e-4)
-    np.testing.assert_allclose(net[0].weight.grad().abs().sum().asscalar(), want['conv_grad_abs_sum'],
-                               rtol=1e-5)
+    np.testing.assert_allclose(got['alpha_grad'], want['alpha_grad'], rtol=1e-5)
+    np.testing.assert_allclose(got['inner_alpha_grad'], want['inner_alpha_grad'], rtol=1e-4)
+    np.testing.assert_allclose(got['conv_grad_abs_sum'], want['conv_grad_abs_sum'], rtol=1e-5)
     # MXNet's hybridized graph: a quarter of its own eager alpha gradients, the data gradient intact
     mx_hybrid = fix['hybrid']
     assert abs(mx_hybrid['alpha_grad'] * 4 - want['alpha_grad']) < 1e-5

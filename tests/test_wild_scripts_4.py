@@ -1,5 +1,6 @@
 """Patterns met running a fourth set of public MXNet 1.x Gluon sources unchanged, against MXNet
-1.9.1 (fixture: tools/gen_wild4_fixtures.py).
+1.9.1 (the programs: tests/_wild4_programs.py; fixture: tools/gen_wild4_fixtures.py, which runs
+the same file with its import line switched to MXNet).
 
 * ``zeros_like`` / ``ones_like`` take a ``dtype`` attribute and ignore it, as MXNet 1.9.1 does
   (GluonCV's CenterNetDecoder writes ``F.zeros_like(x, dtype='int64')``; minigluon refused the
@@ -17,173 +18,78 @@
   GluonCV's DANet attention with a ``(1,)`` gamma multiplying a feature map, hybridized (MXNet 1.9.1
   cannot: ``*`` does not broadcast between Symbols, a documented difference).
 """
-import json
-
 import numpy as np
 import pytest
 
 import minigluon as mx
 from minigluon import autograd, gluon, nd
 from _wild import load_fixture
+import _wild4_programs as P
 
 FIX = load_fixture('wild4')
 
 
-@pytest.mark.parametrize('case', FIX['like_dtype'],
-                         ids=lambda c: '%s-%s-%s' % (c['op'], c['in_dtype'], c['dtype']))
-def test_like_operators_accept_and_ignore_dtype(case):
-    x = nd.array([[1.5, -2.0, 3.0]], dtype=case['in_dtype'])
-    y = getattr(nd, case['op'])(x, dtype=case['dtype'])
-    assert np.dtype(y.dtype).name == case['out_dtype']
-    np.testing.assert_array_equal(y.asnumpy(), np.array(case['values'], dtype=case['out_dtype']))
-    s = getattr(mx.sym, case['op'])(mx.sym.var('a'), dtype=case['dtype'])
-    assert json.loads(s.tojson())['nodes'][1].get('attrs', {}) == case['node_attrs']
-    assert np.dtype(s.infer_type(a=case['in_dtype'])[1][0]).name == case['sym_out_dtype']
+@pytest.fixture(scope='module')
+def like_dtype():
+    """What the ``*_like`` program gives on minigluon, for all its cases."""
+    return P.like_dtype()
 
 
-class TopkDecode(gluon.HybridBlock):
-    """A CenterNet-style heat-map decoder (as in tools/gen_wild4_fixtures.py)."""
-
-    def __init__(self, k, **kwargs):
-        super().__init__(**kwargs)
-        self._k = k
-
-    def hybrid_forward(self, F, heat, offset):
-        _, _, h, w = heat.shape_array().split(num_outputs=4, axis=0)
-        scores, idx = heat.reshape((0, -1)).topk(k=self._k, ret_typ='both')
-        idx = F.cast(idx, 'int64')
-        cls = F.cast(F.broadcast_div(idx, h * w), 'float32')
-        pos = F.broadcast_mod(idx, h * w)
-        ys, xs = F.broadcast_div(pos, w), F.broadcast_mod(pos, w)
-        flat = offset.transpose((0, 2, 3, 1)).reshape((0, -1, 2))
-        rows = F.cast(F.arange(256).slice_like(flat, axes=(0)).expand_dims(-1).tile(reps=(1, self._k)),
-                      'int64')
-        zero = F.zeros_like(rows, dtype='int64')
-        dx = F.gather_nd(flat, F.concat(rows, pos, zero, dim=0).reshape((3, -1))).reshape((-1, self._k))
-        return cls, scores, F.cast(xs, 'float32') + dx, F.cast(ys, 'float32')
+@pytest.mark.parametrize('case', sorted(FIX['like_dtype']))
+def test_like_operators_accept_and_ignore_dtype(case, like_dtype):
+    got, want = like_dtype[case], FIX['like_dtype'][case]
+    assert got['out_dtype'] == want['out_dtype']
+    np.testing.assert_array_equal(np.array(got['values'], dtype=got['out_dtype']),
+                                  np.array(want['values'], dtype=want['out_dtype']))
+    assert got['node_attrs'] == want['node_attrs']
+    assert got['sym_out_dtype'] == want['sym_out_dtype']
 
 
-@pytest.mark.parametrize('hybrid', [False, True])
-def test_centernet_style_decoder_runs_as_in_mxnet(hybrid):
-    fix = FIX['topk_decode']
-    block = TopkDecode(6)
-    if hybrid:
-        block.hybridize()
-    res = block(nd.array(fix['heat']), nd.array(fix['offset']))
-    assert [np.dtype(r.dtype).name for r in res] == fix['dtypes']
-    for got, want in zip(res, fix['hybrid' if hybrid else 'eager']):
-        np.testing.assert_allclose(got.asnumpy(), np.array(want), rtol=1e-6, atol=1e-6)
+@pytest.fixture(scope='module')
+def topk_decode():
+    """What the decoder program gives on minigluon, eager and hybridized."""
+    return P.topk_decode()
+
+
+@pytest.mark.parametrize('mode', ['eager', 'hybrid'])
+def test_centernet_style_decoder_runs_as_in_mxnet(mode, topk_decode):
+    got, want = topk_decode[mode], FIX['topk_decode'][mode]
+    assert got['dtypes'] == want['dtypes']
+    assert len(got['values']) == len(want['values']) == 4
+    for value, want_value in zip(got['values'], want['values']):
+        np.testing.assert_allclose(value, want_value, rtol=1e-6, atol=1e-6)
 
 
 def test_region_proposal_column_idioms_as_mxnet():
-    fix = FIX['box_columns']
-    grid = nd.array(fix['base']).reshape((1, -1, 1, 1)).broadcast_to((1, 8, 2, 3))
-    for i in range(2):
-        grid[:, i * 4] += nd.arange(3).reshape((1, 3)).broadcast_to((2, 3))
-        grid[:, i * 4 + 3] += nd.arange(2).reshape((2, 1)).broadcast_to((2, 3))
-    np.testing.assert_allclose(grid.asnumpy(), fix['grid'], rtol=1e-6)
-    deltas = nd.array(fix['deltas'])
-    boxes = nd.zeros(deltas.shape)
-    boxes[:, 0::4] = deltas[:, 0::4] * 2 + 1
-    boxes[:, 2::4] = nd.exp(deltas[:, 2::4]) - deltas[:, 1::4]
-    boxes[:, 1] = nd.maximum(boxes[:, 1], nd.zeros(5) + 0.25)
-    np.testing.assert_allclose(boxes.asnumpy(), fix['boxes'], rtol=1e-6)
-    keep = np.where(boxes.asnumpy()[:, 0] > 0.5)[0]
-    assert keep.tolist() == fix['keep']
-    np.testing.assert_allclose(boxes[keep, :].asnumpy(), fix['picked'], rtol=1e-6)
-    cand = nd.array(fix['cand'])
-    for valid, want in fix['nms'].items():
-        got = nd.contrib.box_nms(cand, 0.5, float(valid), coord_start=1, score_index=0, id_index=-1,
-                                 force_suppress=True)
-        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)
-
-
-class GibbsOp(mx.operator.CustomOp):
-    """Threshold Gibbs step with two auxiliary states (as in tools/gen_wild4_fixtures.py)."""
-
-    def forward(self, is_train, req, in_data, out_data, aux):
-        v, vb, hb, w = in_data
-        h_prob = nd.sigmoid(nd.dot(v, w) + hb)
-        h = aux[1] if is_train else (h_prob > 0.5)
-        v_prob = nd.sigmoid(nd.dot(h, w, transpose_b=True) + vb)
-        if is_train:
-            aux[0][:] = v_prob > 0.5
-            aux[1][:] = nd.sigmoid(nd.dot(aux[0], w) + hb) > 0.5
-        self.assign(out_data[0], req[0], v_prob)
-        self.assign(out_data[1], req[1], h_prob)
-
-    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
-        v, h_prob = in_data[0], out_data[1]
-        self.assign(in_grad[1], req[1], (aux[0] - v).mean(axis=0))
-        self.assign(in_grad[2], req[2], (aux[1] - h_prob).mean(axis=0))
-        self.assign(in_grad[3], req[3], (nd.dot(aux[0], aux[1], transpose_a=True)
-                                         - nd.dot(v, h_prob, transpose_a=True)) / v.shape[0])
-
-
-@mx.operator.register('wild4_gibbs')
-class GibbsProp(mx.operator.CustomOpProp):
-    def __init__(self, num_hidden):
-        super().__init__(need_top_grad=False)
-        self.num_hidden = int(num_hidden)
-
-    def list_arguments(self):
-        return ['data', 'vbias', 'hbias', 'weight']
-
-    def list_outputs(self):
-        return ['v_prob', 'h_prob']
-
-    def list_auxiliary_states(self):
-        return ['aux_v', 'aux_h']
-
-    def infer_shape(self, in_shape):
-        n, d = in_shape[0]
-        k = self.num_hidden
-        return [(n, d), (d,), (k,), (d, k)], [(n, d), (n, k)], [(n, d), (n, k)]
-
-    def create_operator(self, ctx, shapes, dtypes):
-        return GibbsOp()
-
-
-class GibbsBlock(gluon.HybridBlock):
-    def __init__(self, num_hidden, **kwargs):
-        super().__init__(**kwargs)
-        self.num_hidden = num_hidden
-        with self.name_scope():
-            self.vbias = self.params.get('vbias', shape=(0,), allow_deferred_init=True)
-            self.hbias = self.params.get('hbias', shape=(0,), allow_deferred_init=True)
-            self.weight = self.params.get('weight', shape=(0, 0), allow_deferred_init=True)
-            self.aux_v = self.params.get('aux_v', shape=(0, 0), allow_deferred_init=True)
-            self.aux_h = self.params.get('aux_h', shape=(0, 0), allow_deferred_init=True)
-
-    def hybrid_forward(self, F, data, vbias, hbias, weight, aux_v, aux_h):
-        return F.Custom(data, vbias, hbias, weight, aux_v, aux_h, num_hidden=self.num_hidden,
-                        op_type='wild4_gibbs')
+    got, want = P.box_columns(), FIX['box_columns']
+    for key in ('grid', 'boxes', 'picked'):
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-6, err_msg=key)
+    assert got['keep'] == want['keep']
+    assert sorted(got['nms']) == sorted(want['nms'])
+    for valid in want['nms']:
+        np.testing.assert_allclose(got['nms'][valid], want['nms'][valid], rtol=1e-6, err_msg=valid)
 
 
 def test_custom_op_with_aux_states_behind_deferred_parameters_trains_as_mxnet():
-    fix = FIX['gibbs_op']
-    data = nd.array(fix['data'])
-    block = GibbsBlock(3, prefix='gibbs_')
-    block.initialize(mx.init.Uniform(1.0))
-    block(data)
-    for name, p in block.collect_params().items():
-        p.set_data(nd.array(fix['init'][name]))
-    block.hybridize()
-    trainable = block.collect_params('^(?!.*_aux_.*).*$')
-    assert sorted(trainable.keys()) == fix['trainable']
-    trainer = gluon.Trainer(trainable, 'sgd', {'learning_rate': 0.5, 'momentum': 0.3})
-    for want in fix['steps']:
-        with autograd.record():
-            out = block(data)
-        out[0].backward()
-        trainer.step(4)
-        for got, w in zip(out, want['out']):
-            np.testing.assert_allclose(got.asnumpy(), w, rtol=1e-5, atol=1e-6)
-        for name, p in block.collect_params().items():
-            np.testing.assert_allclose(p.data().asnumpy(), want['params'][name], rtol=1e-5, atol=1e-6)
-    # a block built on the selected dictionary shares those parameters (the example's showcase RBM)
-    twin = GibbsBlock(3, params=trainable)
-    assert sorted(twin.collect_params().keys()) == ['gibbs_aux_h', 'gibbs_aux_v'] + fix['trainable']
+    got, want = P.gibbs_op(), FIX['gibbs_op']
+    assert got['trainable'] == want['trainable']
+    assert len(got['steps']) == len(want['steps']) == 3
+    for step, want_step in zip(got['steps'], want['steps']):
+        for out, want_out in zip(step['out'], want_step['out']):
+            np.testing.assert_allclose(out, want_out, rtol=1e-5, atol=1e-6)
+        assert sorted(step['params']) == sorted(want_step['params'])
+        for name in want_step['params']:
+            np.testing.assert_allclose(step['params'][name], want_step['params'][name], rtol=1e-5,
+                                       atol=1e-6, err_msg=name)
+
+
+def test_block_built_on_a_selected_parameter_dict_shares_it():
+    # the RBM example's showcase: a block built on the selected dictionary shares those parameters
+    block = P.GibbsBlock(3, prefix='gibbs_')
+    trainable = block.collect_params(P.TRAINABLE)
+    assert sorted(trainable.keys()) == FIX['gibbs_op']['trainable']
+    twin = P.GibbsBlock(3, params=trainable)
+    assert sorted(twin.collect_params().keys()) == ['gibbs_aux_h', 'gibbs_aux_v'] + FIX['gibbs_op']['trainable']
     assert twin.weight is block.weight
 
 

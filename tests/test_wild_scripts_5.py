@@ -1,5 +1,6 @@
 """Patterns met running a fifth set of public MXNet 1.x Gluon sources unchanged, against MXNet 1.9.1
-(fixture: tools/gen_wild5_fixtures.py).
+(the programs: tests/_wild5_programs.py; fixture: tools/gen_wild5_fixtures.py, which runs the
+same file with its import line switched to MXNet).
 
 * MXNet's private helpers that third-party code imports exist under their MXNet names:
   ``mxnet.base._as_list`` (GluonNLP's GNMT encoder/decoder: the import failed, so the module could
@@ -19,29 +20,24 @@ import numpy as np
 import pytest
 
 import minigluon as mx
-from minigluon import autograd, gluon, nd
+from minigluon import gluon, nd
 from minigluon.base import _as_list
-from minigluon.gluon import rnn
-from minigluon.gluon.rnn.rnn_cell import (_format_sequence, _get_begin_state,
-                                          _mask_sequence_variable_length)
+from minigluon.gluon.rnn.rnn_cell import _format_sequence
 from _wild import load_fixture
+import _wild5_programs as P
 
 FIX = load_fixture('wild5')
 
 
-def _set_lstm(cell, seed):
-    """Seeded uniform weights by sorted parameter name (as tools/gen_wild5_fixtures.py)."""
-    rs = np.random.RandomState(seed)
-    for name, p in sorted(cell.collect_params().items()):
-        p.set_data(nd.array(rs.uniform(-0.5, 0.5, size=p.shape)))
+@pytest.fixture(scope='module')
+def as_list():
+    """What the ``_as_list`` program gives on minigluon, for all its inputs."""
+    return P.as_list()
 
 
-@pytest.mark.parametrize('case', FIX['as_list'], ids=lambda c: c['given'])
-def test_as_list_as_mxnet(case):
-    value = eval(case['given'])     # one of (1, 2), [3], 4, None: literals written by the fixture
-    result = _as_list(value)
-    assert repr(result) == case['result']
-    assert (result is value) == case['same']
+@pytest.mark.parametrize('given', sorted(FIX['as_list']))
+def test_as_list_as_mxnet(given, as_list):
+    assert as_list[given] == FIX['as_list'][given]
 
 
 def test_mxnet_private_names_reached_through_the_alias():
@@ -69,80 +65,48 @@ def test_mxnet_private_names_reached_through_the_alias():
 
 
 def test_custom_unroll_with_the_private_rnn_helpers():
-    fix = FIX['custom_unroll']
-    cell = rnn.LSTMCell(3, input_size=2, prefix='lstm_')
-    cell.initialize()
-    _set_lstm(cell, 0)
-    x = nd.array(np.linspace(-1, 1, 16).reshape(2, 4, 2))
-    steps, axis, F, batch_size = _format_sequence(4, x, 'NTC', False)
-    assert (axis, batch_size, len(steps)) == (fix['axis'], fix['batch_size'], fix['num_steps'])
-    states = _get_begin_state(cell, F, None, steps, batch_size)
-    outs = []
-    for step in steps:
-        out, states = cell(step, states)
-        outs.append(out)
-    merged = _mask_sequence_variable_length(F, outs, 4, nd.array([4, 2]), axis, True)
-    np.testing.assert_allclose(merged.asnumpy(), fix['outputs'], rtol=1e-5, atol=1e-6)
-    for got, want in zip(states, fix['states']):
-        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-6)
+    got, want = P.custom_unroll(), FIX['custom_unroll']
+    assert [got[k] for k in ('axis', 'batch_size', 'num_steps')] == \
+        [want[k] for k in ('axis', 'batch_size', 'num_steps')]
+    np.testing.assert_allclose(got['outputs'], want['outputs'], rtol=1e-5, atol=1e-6)
+    assert len(got['states']) == len(want['states']) == 2
+    for state, want_state in zip(got['states'], want['states']):
+        np.testing.assert_allclose(state, want_state, rtol=1e-5, atol=1e-6)
     with pytest.raises(AssertionError, match='length=3'):
-        _format_sequence(3, x, 'NTC', False)
+        _format_sequence(3, nd.zeros((2, 4, 2)), 'NTC', False)
+
+
+@pytest.fixture(scope='module')
+def bidir_valid_length():
+    """What the BidirectionalCell program gives on minigluon, for both begin states."""
+    return P.bidir_valid_length()
 
 
 @pytest.mark.parametrize('begin', ['zeros', 'given'])
-def test_bidirectional_unroll_with_valid_length(begin):
-    fix = FIX['bidir_valid_length'][begin]
-    cell = rnn.BidirectionalCell(rnn.LSTMCell(2, input_size=2, prefix='l_'),
-                                 rnn.LSTMCell(2, input_size=2, prefix='r_'))
-    cell.initialize()
-    _set_lstm(cell, 1)
-    x = nd.array(np.linspace(-1, 1, 12).reshape(2, 3, 2))
-    x.attach_grad()
-    states0 = None if begin == 'zeros' else [nd.ones((2, 2)) * 0.1 * (j + 1) for j in range(4)]
-    with autograd.record():
-        out, states = cell.unroll(3, x, begin_state=states0, layout='NTC', merge_outputs=True,
-                                  valid_length=nd.array([3, 1]))
-        loss = (out ** 2).sum() + sum((s ** 2).sum() for s in states)
-    loss.backward()
-    np.testing.assert_allclose(out.asnumpy(), fix['outputs'], rtol=1e-5, atol=1e-6)
-    for got, want in zip(states, fix['states']):
-        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(x.grad.asnumpy(), fix['dx'], rtol=1e-4, atol=1e-6)
-
-
-def _lrs(make_trainer, steps=8):
-    net = gluon.nn.Dense(2, in_units=3)
-    net.initialize(mx.init.Constant(0.5))
-    trainer = make_trainer(net)
-    x = nd.array([[1., 2., 3.], [-1., 0.5, 2.]])
-    lrs = []
-    for _ in range(steps):
-        with autograd.record():
-            loss = (net(x) ** 2).sum()
-        loss.backward()
-        trainer.step(2)
-        lrs.append(float(trainer.learning_rate))
-    return lrs
+def test_bidirectional_unroll_with_valid_length(begin, bidir_valid_length):
+    got, want = bidir_valid_length[begin], FIX['bidir_valid_length'][begin]
+    np.testing.assert_allclose(got['outputs'], want['outputs'], rtol=1e-5, atol=1e-6)
+    assert len(got['states']) == len(want['states']) == 4
+    for state, want_state in zip(got['states'], want['states']):
+        np.testing.assert_allclose(state, want_state, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got['dx'], want['dx'], rtol=1e-4, atol=1e-6)
 
 
 def test_learning_rate_schedule_idioms():
-    sched = mx.lr_scheduler
+    with pytest.warns(UserWarning, match='overwritten'):     # the positional cosine's, below
+        got = P.lr_schedules()
     want = FIX['lr_schedules']
-    with pytest.warns(UserWarning, match='overwritten'):
-        # a DGL example: CosineScheduler(max_update, base_lr, final_lr, warmup_steps,
-        # warmup_begin_lr) positionally, beside another 'learning_rate' (the cosine keeps its own)
-        got = _lrs(lambda n: gluon.Trainer(n.collect_params(), 'adam', {
-            'learning_rate': 0.01, 'lr_scheduler': sched.CosineScheduler(6, 0.1, 0, 0, 0.002)}))
-    np.testing.assert_allclose(got, want['positional_cosine'], rtol=1e-12)
-    got = _lrs(lambda n: gluon.Trainer(n.collect_params(), optimizer=mx.optimizer.SGD(
-        learning_rate=0.1, momentum=0.9, wd=0.0005, lr_scheduler=sched.CosineScheduler(
-            base_lr=0.1, final_lr=0.001, max_update=6, warmup_steps=3))))
-    np.testing.assert_allclose(got, want['optimizer_object'], rtol=1e-12)
-    got = _lrs(lambda n: gluon.Trainer(n.collect_params(), 'nag', {
-        'learning_rate': 0.3, 'momentum': 0.5, 'lr_scheduler': sched.MultiFactorScheduler(
-            step=[2, 5], factor=0.1, base_lr=0.3, warmup_steps=1, warmup_begin_lr=0.05,
-            warmup_mode='constant')}))
-    np.testing.assert_allclose(got, want['multifactor_warmup'], rtol=1e-12)
+    assert sorted(got) == sorted(want)
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-12, err_msg=name)
+
+
+def test_scheduler_beside_another_learning_rate_warns():
+    # MXNet 1.9.1 prints this UserWarning instead of issuing it; minigluon warns
+    net = gluon.nn.Dense(2, in_units=3)
+    net.initialize()
+    with pytest.warns(UserWarning, match='learning rate from ``lr_scheduler`` has been overwritten'):
+        P.positional_cosine(net.collect_params())
 
 
 @pytest.mark.parametrize('init', ['parameter', 'block', 'reset_ctx'])

@@ -1,10 +1,10 @@
 """Running test programs written once for both frameworks on MXNet 1.9.1: the shared part of their
 fixture generators. Two forms:
 
-* a program file that starts with the line ``import minigluon as mx`` (``tests/_wild9_programs.py``,
-  ``_wild10_programs.py``): the test suite runs it as it is, :func:`record` runs the same text
-  with that one line reading ``import mxnet as mx`` and records what its programs return
-  (tools/gen_wild9_fixtures.py, gen_wild10_fixtures.py);
+* a program file that starts with the line ``import minigluon as mx`` (``tests/_wild2_programs.py``
+  and the other ``tests/_wild*_programs.py``): the test suite runs it as it is, :func:`record` runs
+  the same text with that one line reading ``import mxnet as mx`` and records what its programs
+  return (tools/gen_wild2_fixtures.py and the other gen_wild*_fixtures.py);
 * a program module whose ``run(mx)`` takes the framework (``tests/_extending_program.py``,
   ``_breaker18b_program.py``): :func:`record_run` calls it with MXNet
   (tools/gen_extending_fixtures.py, gen_breaker18b_fixtures.py).
@@ -37,23 +37,26 @@ def load_programs(src, module_name):
     return module
 
 
-def rounded(value):
-    """``value`` with every float rounded to 7 significant digits (float32 carries about 7)."""
+def rounded(value, digits=7):
+    """``value`` with every float rounded to ``digits`` significant digits (float32 carries about
+    7); ``digits=None`` keeps every float as it is (JSON writes a float so that it reads back
+    bit for bit)."""
     if isinstance(value, dict):
-        return {k: rounded(v) for k, v in value.items()}
+        return {k: rounded(v, digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [rounded(v) for v in value]
-    if isinstance(value, float):
-        return float('%.7g' % value)
+        return [rounded(v, digits) for v in value]
+    if isinstance(value, float) and digits is not None:
+        return float('%.*g' % (digits, value))
     return value
 
 
-def record(src, module_name, out_file, names=()):
+def record(src, module_name, out_file, names=(), digits=7):
     """Run the programs of ``src`` listed in its ``PROGRAMS`` (or only ``names``) on MXNet and
-    write what they return, rounded, as JSON to ``out_file``; with ``names``, print it instead
-    and write nothing (a trial run)."""
+    write what they return, floats rounded to ``digits`` significant digits (None: not rounded,
+    for checks bit for bit), as JSON to ``out_file``; with ``names``, print it instead and write
+    nothing (a trial run)."""
     programs = load_programs(src, module_name)
-    fixture = {name: rounded(getattr(programs, name)()) for name in names or programs.PROGRAMS}
+    fixture = {name: rounded(getattr(programs, name)(), digits) for name in names or programs.PROGRAMS}
     if names:
         print(json.dumps(fixture, sort_keys=True))
         return
