@@ -1645,5 +1645,188 @@ def gluonts_blocks():
     return out
 
 
+
+# ---------------------------------------------------------------- 12 pix2pix
+# A public Gluon pix2pix models file (UnetSkipUnit nesting a block built outside its name scope,
+# blocks made in one name scope and added to a HybridSequential in another, BatchNorm(momentum=.1,
+# in_channels=...), Conv2DTranspose, the PatchGAN Discriminator) and the Straight Dope's pix2pix
+# chapter (param_init by parameter name with initialize + set_data per Parameter, ImagePool.query
+# inside record(), SigmoidBinaryCrossEntropyLoss + lambda * L1Loss, Adam with beta1=0.5).
+class UnetSkipUnit(HybridBlock):
+    def __init__(self, inner_channels, outer_channels, inner_block=None, innermost=False, outermost=False,
+                 use_dropout=False, use_bias=False):
+        super(UnetSkipUnit, self).__init__()
+        with self.name_scope():
+            self.outermost = outermost
+            en_conv = nn.Conv2D(channels=inner_channels, kernel_size=4, strides=2, padding=1,
+                                in_channels=outer_channels, use_bias=use_bias)
+            en_relu = nn.LeakyReLU(alpha=.2)
+            en_norm = nn.BatchNorm(momentum=.1, in_channels=inner_channels)
+            de_relu = nn.Activation(activation='relu')
+            de_norm = nn.BatchNorm(momentum=.1, in_channels=outer_channels)
+            if innermost:
+                de_conv = nn.Conv2DTranspose(channels=outer_channels, kernel_size=4, strides=2, padding=1,
+                                             in_channels=inner_channels, use_bias=use_bias)
+                model = [en_relu, en_conv] + [de_relu, de_conv, de_norm]
+            elif outermost:
+                de_conv = nn.Conv2DTranspose(channels=outer_channels, kernel_size=4, strides=2, padding=1,
+                                             in_channels=inner_channels * 2)
+                model = [en_conv] + [inner_block] + [de_relu, de_conv, nn.Activation(activation='tanh')]
+            else:
+                de_conv = nn.Conv2DTranspose(channels=outer_channels, kernel_size=4, strides=2, padding=1,
+                                             in_channels=inner_channels * 2, use_bias=use_bias)
+                model = [en_relu, en_conv, en_norm] + [inner_block] + [de_relu, de_conv, de_norm]
+            if use_dropout:
+                model += [nn.Dropout(rate=.5)]
+            self.model = nn.HybridSequential()
+            with self.model.name_scope():
+                for block in model:
+                    self.model.add(block)
+
+    def hybrid_forward(self, F, x):
+        if self.outermost:
+            return self.model(x)
+        return F.concat(self.model(x), x, dim=1)
+
+
+class UnetGenerator(HybridBlock):
+    def __init__(self, in_channels, num_downs, ngf=64, use_dropout=True):
+        super(UnetGenerator, self).__init__()
+        unet = UnetSkipUnit(ngf * 8, ngf * 8, innermost=True)
+        for _ in range(num_downs - 5):
+            unet = UnetSkipUnit(ngf * 8, ngf * 8, unet, use_dropout=use_dropout)
+        unet = UnetSkipUnit(ngf * 8, ngf * 4, unet)
+        unet = UnetSkipUnit(ngf * 4, ngf * 2, unet)
+        unet = UnetSkipUnit(ngf * 2, ngf * 1, unet)
+        unet = UnetSkipUnit(ngf, in_channels, unet, outermost=True)
+        with self.name_scope():
+            self.model = unet
+
+    def hybrid_forward(self, F, x):
+        return self.model(x)
+
+
+class PatchDiscriminator(HybridBlock):
+    def __init__(self, in_channels, ndf=64, n_layers=1, use_sigmoid=False, use_bias=False):
+        super(PatchDiscriminator, self).__init__()
+        with self.name_scope():
+            self.model = nn.HybridSequential()
+            kernel_size = 4
+            padding = int(np.ceil((kernel_size - 1) / 2))
+            self.model.add(nn.Conv2D(channels=ndf, kernel_size=kernel_size, strides=2, padding=padding,
+                                     in_channels=in_channels))
+            self.model.add(nn.LeakyReLU(alpha=.2))
+            nf_mult = 1
+            for n in range(1, n_layers):
+                nf_mult_prev = nf_mult
+                nf_mult = min(2 ** n, 8)
+                self.model.add(nn.Conv2D(channels=ndf * nf_mult, kernel_size=kernel_size, strides=2,
+                                         padding=padding, in_channels=ndf * nf_mult_prev, use_bias=use_bias))
+                self.model.add(nn.BatchNorm(momentum=.1, in_channels=ndf * nf_mult))
+                self.model.add(nn.LeakyReLU(alpha=.2))
+            nf_mult_prev = nf_mult
+            nf_mult = min(2 ** n_layers, 8)
+            self.model.add(nn.Conv2D(channels=ndf * nf_mult, kernel_size=kernel_size, strides=1, padding=padding,
+                                     in_channels=ndf * nf_mult_prev, use_bias=use_bias))
+            self.model.add(nn.BatchNorm(momentum=.1, in_channels=ndf * nf_mult))
+            self.model.add(nn.LeakyReLU(alpha=.2))
+            self.model.add(nn.Conv2D(channels=1, kernel_size=kernel_size, strides=1, padding=padding,
+                                     in_channels=ndf * nf_mult))
+            if use_sigmoid:
+                self.model.add(nn.Activation(activation='sigmoid'))
+
+    def hybrid_forward(self, F, x):
+        return self.model(x)
+
+
+def param_init(param, ctx):
+    if param.name.find('conv') != -1:
+        if param.name.find('weight') != -1:
+            param.initialize(init=mx.init.Normal(0.02), ctx=ctx)
+        else:
+            param.initialize(init=mx.init.Zero(), ctx=ctx)
+    elif param.name.find('batchnorm') != -1:
+        param.initialize(init=mx.init.Zero(), ctx=ctx)
+        if param.name.find('gamma') != -1:
+            param.set_data(nd.random_normal(1, 0.02, param.data().shape))
+
+
+class ImagePool():
+    def __init__(self, pool_size):
+        self.pool_size = pool_size
+        if self.pool_size > 0:
+            self.num_imgs = 0
+            self.images = []
+
+    def query(self, images):
+        if self.pool_size == 0:
+            return images
+        ret_imgs = []
+        for i in range(images.shape[0]):
+            image = nd.expand_dims(images[i], axis=0)
+            if self.num_imgs < self.pool_size:
+                self.num_imgs = self.num_imgs + 1
+                self.images.append(image)
+                ret_imgs.append(image)
+            else:                       # (a random swap once the pool is full: not reached here)
+                ret_imgs.append(image)
+        return nd.concat(*ret_imgs, dim=0)
+
+
+def pix2pix():
+    """Two pix2pix iterations, eager and hybridized: the discriminator and generator losses, the
+    generator's output, parameter norms, the pool's content and the parameter names' shape."""
+    ctx = mx.cpu()
+    rs = np.random.RandomState(101)
+    real_in = nd.array(rs.uniform(-1, 1, (2, 3, 32, 32)))
+    real_out = nd.array(rs.uniform(-1, 1, (2, 3, 32, 32)))
+    out = {}
+    for mode in ('eager', 'hybrid'):
+        netG = UnetGenerator(in_channels=3, num_downs=5, ngf=2, use_dropout=False)
+        netD = PatchDiscriminator(in_channels=6, ndf=2, n_layers=2)
+        for net, seed in ((netG, 102), (netD, 103)):
+            for param in net.collect_params().values():
+                param_init(param, ctx)
+            set_params(net, seed)
+            if mode == 'hybrid':
+                net.hybridize()
+        trainerG = gluon.Trainer(netG.collect_params(), 'adam', {'learning_rate': 0.01, 'beta1': 0.5})
+        trainerD = gluon.Trainer(netD.collect_params(), 'adam', {'learning_rate': 0.01, 'beta1': 0.5})
+        GAN_loss = gluon.loss.SigmoidBinaryCrossEntropyLoss()
+        L1_loss = gluon.loss.L1Loss()
+        image_pool = ImagePool(50)
+        lambda1 = 100
+        res = {'names': [len(netG.collect_params().keys()), len(netD.collect_params().keys())]}
+        for it in range(2):
+            with autograd.record():
+                fake_out = netG(real_in)
+                fake_concat = image_pool.query(nd.concat(real_in, fake_out, dim=1))
+                output = netD(fake_concat)
+                fake_label = nd.zeros(output.shape, ctx=ctx)
+                errD_fake = GAN_loss(output, fake_label)
+                real_concat = nd.concat(real_in, real_out, dim=1)
+                output = netD(real_concat)
+                real_label = nd.ones(output.shape, ctx=ctx)
+                errD_real = GAN_loss(output, real_label)
+                errD = (errD_real + errD_fake) * 0.5
+                errD.backward()
+            trainerD.step(real_in.shape[0])
+            with autograd.record():
+                fake_out = netG(real_in)
+                fake_concat = nd.concat(real_in, fake_out, dim=1)
+                output = netD(fake_concat)
+                real_label = nd.ones(output.shape, ctx=ctx)
+                errG = GAN_loss(output, real_label) + L1_loss(real_out, fake_out) * lambda1
+                errG.backward()
+            trainerG.step(real_in.shape[0])
+            res['it%d' % it] = {'errD': L(errD), 'errG': L(errG), 'out_shape': list(output.shape)}
+        res['fake'] = L(fake_out[0, 0, :2, :4])
+        res['G'] = norms(netG)
+        res['D'] = norms(netD)
+        res['pool'] = [image_pool.num_imgs, float(sum(img.sum().asscalar() for img in image_pool.images))]
+        out[mode] = res
+    return out
+
+
 PROGRAMS = ['lipnet', 'urban_sounds', 'speech_ctc', 'insightface', 'wgan_gp', 'cyclegan', 'lstnet',
-            'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks']
+            'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks', 'pix2pix']

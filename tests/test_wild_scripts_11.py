@@ -95,7 +95,7 @@ def without(d, *keys):
 
 
 @pytest.mark.parametrize('name', ['lipnet', 'urban_sounds', 'speech_ctc', 'cyclegan', 'lstnet', 'gluonts_lstnet',
-                                  'gluonts_sndense', 'gluonts_blocks'])
+                                  'gluonts_sndense', 'gluonts_blocks', 'pix2pix'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 
@@ -181,3 +181,23 @@ def test_cyclegan_failures():
     got = FIX['cyclegan']
     assert got['eager']['cycle_error_is_value_error'] and got['sigmoid_error']
     assert got['eager']['fake_shape'] == [1, 3, 33, 33]
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_embedding_refuses_an_index_gradient(hybridize):
+    # gluon-ts's FeatureAssembler with attach_grad on its categorical input: MXNet 1.9.1 raises
+    # "Embedding layer doesn't support calculate data gradient"; minigluon returned zeros
+    emb = mx.gluon.nn.Embedding(3, 2)
+    emb.initialize()
+    if hybridize:
+        emb.hybridize()
+    idx = nd.array([0, 2, 2])
+    with autograd.record():
+        y = emb(idx)
+    y.backward()                          # no gradient asked for the indices: the weight's only
+    assert emb.weight.grad().asnumpy().tolist() == [[1, 1], [0, 0], [2, 2]]
+    idx.attach_grad()
+    with autograd.record():
+        y = emb(idx)
+    with pytest.raises(MXNetError, match='Embedding: the indices'):
+        y.backward()

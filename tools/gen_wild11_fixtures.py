@@ -24,6 +24,8 @@ writes nothing. The programs and their sources:
 * ``capsnet``: a public Gluon CapsNet's capsule layers (CapsLayers.py).
 * ``gluonts_blocks``: gluon-ts's convolutions, feature embedders and regularization losses
   (src/gluonts/mx/block/cnn.py, feature.py, regularization.py).
+* ``pix2pix``: a public Gluon pix2pix models file (UnetSkipUnit, UnetGenerator, PatchGAN) and the
+  Straight Dope's pix2pix chapter (param_init, ImagePool, the training step).
 """
 import json
 import os
