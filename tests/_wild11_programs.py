@@ -7,6 +7,7 @@ The test runs this file as it is, on minigluon; tools/gen_wild11_fixtures.py run
 with the one line ``import minigluon as mx`` switched to ``import mxnet as mx`` (MXNet 1.9.1) and
 records what the functions return in tests/fixtures/wild11/wild11.json.
 """
+import math
 import os
 import re
 import tempfile
@@ -1828,5 +1829,385 @@ def pix2pix():
     return out
 
 
+
+# ---------------------------------------------------------------- 13 gluon-ts low-rank Gaussian
+# awslabs/gluonts src/gluonts/mx/distribution/lowrank_multivariate_gaussian.py (capacitance matrix
+# by linalg_gemm2 / potrf, sumlogdiag, trsm, ``F.eye``, ``dim`` as an array from
+# ``ones_like(mu).sum(axis=-1).max()``, ``squeeze()``, the domain map's ``reshape((-2, dim, rank,
+# -4), reverse=1)``) and distribution_output.py (ArgProj: Dense layers prefixed
+# ``f"{prefix}_distr_{name}_"`` registered by register_child, a HybridLambda over a bound method);
+# the training block around them is ours (GPVAR's loss, -log_prob).
+def getF(var):
+    if isinstance(var, mx.nd.NDArray):
+        return mx.nd
+    return mx.sym
+
+
+def capacitance_tril(F, rank, W, D):
+    Wt_D_inv_t = F.broadcast_div(W, D.expand_dims(axis=-1))
+    K = F.linalg_gemm2(Wt_D_inv_t, W, transpose_a=True)
+    Id = F.broadcast_mul(F.ones_like(K), F.eye(rank))
+    return F.linalg.potrf(K + Id)
+
+
+def log_det(F, batch_D, batch_capacitance_tril):
+    log_D = batch_D.log().sum(axis=-1)
+    log_C = 2 * F.linalg.sumlogdiag(batch_capacitance_tril)
+    return log_C + log_D
+
+
+def mahalanobis_distance(F, W, D, capacitance_tril, x):
+    xx = x.expand_dims(axis=-1)
+    Wt_Dinv_x = F.linalg_gemm2(F.broadcast_div(W, D.expand_dims(axis=-1)), xx, transpose_a=True)
+    maholanobis_D_inv = F.broadcast_div(x.square(), D).sum(axis=-1)
+    L_inv_Wt_Dinv_x = F.linalg_trsm(capacitance_tril, Wt_Dinv_x).squeeze(axis=-1)
+    maholanobis_L = L_inv_Wt_Dinv_x.square().sum(axis=-1).squeeze()
+    return F.broadcast_minus(maholanobis_D_inv, maholanobis_L)
+
+
+def lowrank_log_likelihood(rank, mu, D, W, x):
+    F = getF(mu)
+    dim = F.ones_like(mu).sum(axis=-1).max()
+    dim_factor = dim * math.log(2 * math.pi)
+    if W is not None:
+        batch_capacitance_tril = capacitance_tril(F=F, rank=rank, W=W, D=D)
+        log_det_factor = log_det(F=F, batch_D=D, batch_capacitance_tril=batch_capacitance_tril)
+        mahalanobis_factor = mahalanobis_distance(F=F, W=W, D=D, capacitance_tril=batch_capacitance_tril, x=x - mu)
+    else:
+        log_det_factor = D.log().sum(axis=-1)
+        x_centered = x - mu
+        mahalanobis_factor = F.broadcast_div(x_centered.square(), D).sum(axis=-1)
+    return -0.5 * (F.broadcast_add(dim_factor, log_det_factor) + mahalanobis_factor)
+
+
+class LowrankMultivariateGaussian(object):
+    def __init__(self, dim, rank, mu, D, W=None):
+        self.dim = dim
+        self.rank = rank
+        self.mu = mu
+        self.D = D
+        self.W = W
+        self.Cov = None
+
+    @property
+    def F(self):
+        return getF(self.mu)
+
+    def log_prob(self, x):
+        return lowrank_log_likelihood(rank=self.rank, mu=self.mu, D=self.D, W=self.W, x=x)
+
+    @property
+    def variance(self):
+        F = self.F
+        if self.Cov is not None:
+            return self.Cov
+        D_matrix = self.D.expand_dims(-1) * F.eye(self.dim)
+        if self.W is not None:
+            W_matrix = F.linalg_gemm2(self.W, self.W, transpose_b=True)
+            self.Cov = D_matrix + W_matrix
+        else:
+            self.Cov = D_matrix
+        return self.Cov
+
+
+class ArgProj(gluon.HybridBlock):
+    def __init__(self, args_dim, domain_map, dtype=np.float32, prefix=None, **kwargs):
+        super().__init__(**kwargs)
+        self.args_dim = args_dim
+        self.dtype = dtype
+        self.proj = [gluon.nn.Dense(dim, flatten=False, dtype=self.dtype, prefix=f"{prefix}_distr_{name}_")
+                     for name, dim in args_dim.items()]
+        for dense in self.proj:
+            self.register_child(dense)
+        self.domain_map = domain_map
+
+    def hybrid_forward(self, F, x, **kwargs):
+        params_unbounded = [proj(x) for proj in self.proj]
+        return self.domain_map(*params_unbounded)
+
+
+def inv_softplus(y):
+    if y < 20.0:
+        return np.log(np.exp(y) - 1)
+    return y
+
+
+class LowrankMultivariateGaussianOutput(object):
+    def __init__(self, dim, rank, sigma_init=1.0, sigma_minimum=1e-3):
+        self.distr_cls = LowrankMultivariateGaussian
+        self.dim = dim
+        self.rank = rank
+        if rank == 0:
+            self.args_dim = {"mu": dim, "D": dim}
+        else:
+            self.args_dim = {"mu": dim, "D": dim, "W": dim * rank}
+        self.mu_bias = 0.0
+        self.sigma_init = sigma_init
+        self.sigma_minimum = sigma_minimum
+
+    def get_args_proj(self, prefix=None):
+        return ArgProj(args_dim=self.args_dim, domain_map=gluon.nn.HybridLambda(self.domain_map), prefix=prefix)
+
+    def distribution(self, distr_args, loc=None, scale=None, **kwargs):
+        return LowrankMultivariateGaussian(self.dim, self.rank, *distr_args)
+
+    def domain_map(self, F, mu_vector, D_vector, W_vector=None):
+        d_bias = inv_softplus(self.sigma_init ** 2) if self.sigma_init > 0.0 else 0.0
+        D_diag = F.Activation(D_vector + d_bias, act_type="softrelu") + self.sigma_minimum ** 2
+        if self.rank == 0:
+            return mu_vector + self.mu_bias, D_diag
+        W_matrix = W_vector.reshape((-2, self.dim, self.rank, -4), reverse=1)
+        return mu_vector + self.mu_bias, D_diag, W_matrix
+
+
+class _GPVARLoss(HybridBlock):
+    """Ours: features -> distribution arguments -> negative log-likelihood of the targets."""
+
+    def __init__(self, distr_output, **kwargs):
+        super().__init__(**kwargs)
+        self.distr_output = distr_output
+        with self.name_scope():
+            self.proj = distr_output.get_args_proj()
+
+    def hybrid_forward(self, F, features, target):
+        distr = self.distr_output.distribution(self.proj(features))
+        return -distr.log_prob(target)
+
+
+def gluonts_lowrank():
+    """Ranks 2 and 0, eager and hybridized: the negative log-likelihood, the covariance, the
+    gradients of the projection and of the features; parameter names."""
+    rs = np.random.RandomState(111)
+    features = nd.array(rs.uniform(-1, 1, (2, 3, 5)))
+    target = nd.array(rs.normal(0, 1, (2, 3, 4)))
+    out = {}
+    for rank in (2, 0):
+        for mode in ('eager', 'hybrid'):
+            block = _GPVARLoss(LowrankMultivariateGaussianOutput(dim=4, rank=rank, sigma_init=0.5))
+            block.initialize()
+            build(block, 112 + rank, features, target)
+            if mode == 'hybrid':
+                block.hybridize()
+            features.attach_grad()
+            with autograd.record():
+                nll = block(features, target)
+            nll.backward()
+            cov = block.distr_output.distribution(block.proj(features)).variance    # (eager only: a
+            # Symbol's '*' does not broadcast its (..., 4, 1) by (4, 4) on MXNet)
+            out['rank%d_%s' % (rank, mode)] = {
+                'nll': L(nll), 'cov': L(cov[0, 0]), 'xgrad': L(features.grad[0]), 'norms': norms(block),
+                'params': sorted(re.sub(r'^[a-z]+\d+_', '', k) for k in block.collect_params().keys())}
+    return out
+
+
+
+# ---------------------------------------------------------------- 14 GluonNLP GPT-2
+# dmlc/gluon-nlp scripts/text_generation/model/gpt.py (GPT2SelfAttentionLayer's causal mask from
+# contrib.arange_like and broadcast_lesser_equal / broadcast_like, past keys and values as states,
+# Reshape's -4 and reverse=True; GPT2FFNLayer; GPT2Model with logits tied to the embedding by
+# ``params=self._embed.params``, int32 positions, ``self._final_ln`` set in the loop); GELU and
+# DotProductAttentionCell as gluonnlp/model/block.py and attention_cell.py write them.
+class GELU(HybridBlock):
+    def __init__(self, approximate=False, prefix=None, params=None):
+        super(GELU, self).__init__(prefix=prefix, params=params)
+        self._approximate = approximate
+
+    def hybrid_forward(self, F, x):
+        if self._approximate:
+            return 0.5 * x * (1 + F.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * (x ** 3))))
+        return F.LeakyReLU(x, act_type='gelu')
+
+
+def _masked_softmax(F, att_score, mask):
+    if mask is not None:
+        att_score = F.where(mask, att_score, -1e18 * F.ones_like(att_score))
+        return F.softmax(att_score, axis=-1) * mask
+    return F.softmax(att_score, axis=-1)
+
+
+class DotProductAttentionCell(HybridBlock):
+    def __init__(self, scaled=True, dropout=0.0, prefix=None, params=None):
+        super(DotProductAttentionCell, self).__init__(prefix=prefix, params=params)
+        self._scaled = scaled
+        self._dropout_layer = nn.Dropout(dropout)
+
+    def _compute_weight(self, F, query, key, mask=None):
+        if self._scaled:
+            query = F.contrib.div_sqrt_dim(query)
+        att_score = F.batch_dot(query, key, transpose_b=True)
+        return self._dropout_layer(_masked_softmax(F, att_score, mask))
+
+    def hybrid_forward(self, F, query, key, value=None, mask=None):
+        if value is None:
+            value = key
+        att_weights = self._compute_weight(F, query, key, mask)
+        return F.batch_dot(att_weights, value), att_weights
+
+
+class GPT2SelfAttentionLayer(HybridBlock):
+    def __init__(self, units, num_heads, dropout=0.0, weight_initializer=mx.init.Normal(0.02),
+                 bias_initializer='zeros', prefix=None, params=None):
+        super(GPT2SelfAttentionLayer, self).__init__(prefix=prefix, params=params)
+        self._units = units
+        self._num_heads = num_heads
+        with self.name_scope():
+            self._multi_head_qkv_proj = nn.Dense(units=units * 3, flatten=False, use_bias=True,
+                                                 weight_initializer=weight_initializer,
+                                                 bias_initializer=bias_initializer, prefix='qkv_proj_')
+            self._base_attn_cell = DotProductAttentionCell(scaled=True, dropout=dropout, prefix='attn_')
+            self._dropout_layer = nn.Dropout(dropout)
+            self._out_proj = nn.Dense(units=units, flatten=False, use_bias=True, weight_initializer=weight_initializer,
+                                      bias_initializer=bias_initializer, prefix='out_proj_')
+
+    def hybrid_forward(self, F, data, states=None):
+        if states is not None:
+            prev_key, prev_value = states
+            prev_len_range = F.contrib.arange_like(prev_key, axis=2)
+            data_len_range = F.contrib.arange_like(data, axis=1)
+            prev_len = F.broadcast_add(F.slice_axis(prev_len_range, axis=0, begin=-1, end=None), F.ones((1, )))
+            data_pos = F.broadcast_add(F.contrib.arange_like(data, axis=1), prev_len)
+            all_pos = F.contrib.arange_like(F.concat(prev_len_range, data_len_range, dim=0))
+        else:
+            prev_key, prev_value = None, None
+            data_pos = F.contrib.arange_like(data, axis=1)
+            all_pos = data_pos
+        mask = F.broadcast_lesser_equal(all_pos.reshape((1, -1)), data_pos.reshape((-1, 1)))
+        mask = F.broadcast_like(F.expand_dims(mask, axis=0), data, lhs_axes=(0, ), rhs_axes=(0, ))
+        mask = F.concat(*[mask] * self._num_heads, dim=0)
+        qkv = self._multi_head_qkv_proj(data)
+        qkv = F.swapaxes(qkv, 1, 2)
+        query, key, value = F.split(qkv, num_outputs=3, axis=1)
+        query = query.reshape(shape=(0, -4, self._num_heads, -1, 0)).reshape(shape=(-1, 0, 0), reverse=True)
+        key = key.reshape(shape=(0, -4, self._num_heads, -1, 0)).reshape(shape=(-1, 0, 0), reverse=True)
+        value = value.reshape(shape=(0, -4, self._num_heads, -1, 0)).reshape(shape=(-1, 0, 0), reverse=True)
+        query = F.swapaxes(query, 1, 2)
+        key = F.swapaxes(key, 1, 2)
+        value = F.swapaxes(value, 1, 2)
+        if prev_key is not None:
+            key = F.concat(prev_key.reshape((-1, 0, 0), reverse=True), key, dim=1)
+        if prev_value is not None:
+            value = F.concat(prev_value.reshape((-1, 0, 0), reverse=True), value, dim=1)
+        out, _ = self._base_attn_cell(query, key, value, mask)
+        out = F.transpose(out.reshape((-1, self._num_heads, 0, 0), reverse=True), axes=(0, 2, 1, 3)).reshape((0, 0, -1))
+        out = self._out_proj(out)
+        return out, [key.reshape((-1, self._num_heads, 0, 0), reverse=True),
+                     value.reshape((-1, self._num_heads, 0, 0), reverse=True)]
+
+
+class GPT2FFNLayer(HybridBlock):
+    def __init__(self, units, hidden_size, weight_initializer=mx.init.Normal(0.02), bias_initializer='zeros',
+                 prefix=None, params=None):
+        super(GPT2FFNLayer, self).__init__(prefix=prefix, params=params)
+        self._units = units
+        self._hidden_size = hidden_size
+        with self.name_scope():
+            self._hidden_map = nn.Dense(flatten=False, units=hidden_size, weight_initializer=weight_initializer,
+                                        bias_initializer=bias_initializer)
+            self._out_map = nn.Dense(flatten=False, units=units, weight_initializer=weight_initializer,
+                                     bias_initializer=bias_initializer)
+            self._act = GELU(approximate=True)
+
+    def hybrid_forward(self, F, data):
+        return self._out_map(self._act(self._hidden_map(data)))
+
+
+class GPT2Model(HybridBlock):
+    def __init__(self, units, vocab_size, max_length, num_layers, num_heads, dropout=0.0, prefix=None, params=None):
+        super(GPT2Model, self).__init__(prefix=prefix, params=params)
+        self._units = units
+        self._max_length = max_length
+        self._num_layers = num_layers
+        self._num_heads = num_heads
+        with self.name_scope():
+            self._pos_embed = nn.Embedding(input_dim=max_length, output_dim=units,
+                                           weight_initializer=mx.init.Normal(0.01), prefix='pos_embed_')
+            self._embed = nn.Embedding(input_dim=vocab_size, output_dim=units, prefix='embed_',
+                                       weight_initializer=mx.init.Normal(0.02))
+            self._logits_proj = nn.Dense(units=vocab_size, in_units=units, use_bias=False, flatten=False,
+                                         params=self._embed.params)
+            self._self_attention_layers = nn.HybridSequential()
+            self._ffn_layers = nn.HybridSequential()
+            self._attn_ln = nn.HybridSequential()
+            self._ffn_ln = nn.HybridSequential()
+            for i in range(num_layers):
+                self._self_attention_layers.add(GPT2SelfAttentionLayer(
+                    units=units, num_heads=num_heads, dropout=dropout, prefix='self_attn{}_'.format(i)))
+                self._ffn_layers.add(GPT2FFNLayer(units=units, hidden_size=units * 4, prefix='ffn{}_'.format(i)))
+                self._attn_ln.add(nn.LayerNorm(prefix='attn_ln{}_'.format(i)))
+                self._ffn_ln.add(nn.LayerNorm(prefix='ffn_ln{}_'.format(i)))
+                self._final_ln = nn.LayerNorm(prefix='final_ln{}_'.format(i))
+
+    def hybrid_forward(self, F, data, states=None):
+        new_states = []
+        if states is not None:
+            prev_len_range = F.contrib.arange_like(states[0], axis=2).astype('int32')
+            prev_len = F.broadcast_add(F.slice_axis(prev_len_range, axis=0, begin=-1, end=None),
+                                       F.ones((1, ), dtype='int32'))
+            data_pos = F.broadcast_add(F.contrib.arange_like(data, axis=1).astype('int32'), prev_len)
+        else:
+            data_pos = F.contrib.arange_like(data, axis=1).astype('int32')
+        if F is mx.nd:
+            length = data.shape[1] + (states[0].shape[2] if states is not None else 0)
+            assert length <= self._max_length
+        data_pos = F.broadcast_like(F.expand_dims(data_pos, axis=0), data.astype('int32'),
+                                    lhs_axes=(0, ), rhs_axes=(0, ))
+        out = self._embed(data) + self._pos_embed(data_pos)
+        for i in range(self._num_layers):
+            attn_layer = self._self_attention_layers[i]
+            ffn_layer = self._ffn_layers[i]
+            attn_ln = self._attn_ln[i]
+            ffn_ln = self._ffn_ln[i]
+            layer_states = None if states is None else states[2 * i:(2 * i + 2)]
+            h, new_layer_states = attn_layer(attn_ln(out), layer_states)
+            out = out + h
+            h = ffn_layer(ffn_ln(out))
+            out = out + h
+            new_states.extend(new_layer_states)
+        out = self._final_ln(out)
+        logits = self._logits_proj(out)
+        return logits, new_states
+
+
+def gpt2():
+    """A tiny GPT-2: the LM loss on a prompt and its gradients (the tied embedding's), then greedy
+    decoding one token at a time from the past keys and values, which must agree with running the
+    whole sequence; eager, and hybridized (one model per argument structure)."""
+    rs = np.random.RandomState(121)
+    tokens = nd.array(rs.randint(0, 11, (2, 4)))
+    out = {}
+    for mode in ('eager', 'hybrid'):
+        net = GPT2Model(units=8, vocab_size=11, max_length=12, num_layers=2, num_heads=2, prefix='gpt2_')
+        net.initialize()
+        build(net, 122, tokens)
+        if mode == 'hybrid':
+            net.hybridize()
+        loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        with autograd.record():
+            logits, states = net(tokens[:, :-1])
+            loss = loss_fn(logits, tokens[:, 1:])
+        loss.backward()
+        res = {'loss': L(loss), 'norms': norms(net), 'state_shapes': [list(st.shape) for st in states],
+               'tied': net._logits_proj.weight is net._embed.weight,
+               'params': sorted(net.collect_params().keys())}
+        step_net = net
+        if mode == 'hybrid':            # a second hybridized model for the states structure
+            step_net = GPT2Model(units=8, vocab_size=11, max_length=12, num_layers=2, num_heads=2, prefix='gpt2_',
+                                 params=net.collect_params())
+            step_net.hybridize()
+        seq = tokens[:, :2]
+        logits, states = net(seq)
+        generated = []
+        for _ in range(3):
+            nxt = logits[:, -1:].argmax(axis=-1)
+            generated.append(L(nxt))
+            seq = nd.concat(seq, nxt, dim=1)
+            logits, states = step_net(nxt, states)
+        res['generated'] = generated
+        res['last_logits'] = L(logits[:, -1])
+        res['full_logits'] = L(net(seq)[0][:, -1])
+        out[mode] = res
+    return out
+
+
 PROGRAMS = ['lipnet', 'urban_sounds', 'speech_ctc', 'insightface', 'wgan_gp', 'cyclegan', 'lstnet',
-            'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks', 'pix2pix']
+            'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2']

@@ -26,6 +26,10 @@ writes nothing. The programs and their sources:
   (src/gluonts/mx/block/cnn.py, feature.py, regularization.py).
 * ``pix2pix``: a public Gluon pix2pix models file (UnetSkipUnit, UnetGenerator, PatchGAN) and the
   Straight Dope's pix2pix chapter (param_init, ImagePool, the training step).
+* ``gluonts_lowrank``: gluon-ts's low-rank multivariate Gaussian and its output projection
+  (src/gluonts/mx/distribution/lowrank_multivariate_gaussian.py, distribution_output.py).
+* ``gpt2``: GluonNLP's GPT-2 (scripts/text_generation/model/gpt.py; GELU and
+  DotProductAttentionCell from src/gluonnlp/model/block.py, attention_cell.py).
 """
 import json
 import os
