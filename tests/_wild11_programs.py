@@ -2209,5 +2209,245 @@ def gpt2():
     return out
 
 
+
+# ---------------------------------------------------------------- 15 gluon-ts mixtures
+# awslabs/gluonts src/gluonts/mx/distribution/mixture.py (MixtureDistribution: shape checks on
+# NDArrays only, log-sum-exp over F.stack-ed component log-likelihoods, mean / stddev through
+# ``broadcast_mul(..., axis=-1)``; MixtureArgs: a HybridLambda("softmax") and component ArgProjs
+# registered by register_child), gaussian.py, neg_binomial.py (gammaln / log1p; its scaled
+# ``distribution`` passes NegativeBinomial a third argument), distribution.py (softplus, getF)
+# and distribution_output.py (Output.eps); the training block around them is ours.
+def softplus(F, x):
+    return F.Activation(x, act_type="softrelu")
+
+
+class _Output(object):
+    _dtype = np.float32
+
+    @classmethod
+    def eps(cls):
+        return np.finfo(cls._dtype).eps
+
+    def get_args_proj(self, prefix=None):
+        return ArgProj(args_dim=self.args_dim, domain_map=gluon.nn.HybridLambda(self.domain_map), prefix=prefix)
+
+    def distribution(self, distr_args, loc=None, scale=None):
+        return self.distr_cls(*distr_args)
+
+
+class Gaussian(object):
+    def __init__(self, mu, sigma):
+        self.mu = mu
+        self.sigma = sigma
+
+    @property
+    def F(self):
+        return getF(self.mu)
+
+    @property
+    def batch_shape(self):
+        return self.mu.shape
+
+    def log_prob(self, x):
+        F = self.F
+        mu, sigma = self.mu, self.sigma
+        return -1.0 * (F.log(sigma) + 0.5 * math.log(2 * math.pi) + 0.5 * F.square((x - mu) / sigma))
+
+    @property
+    def mean(self):
+        return self.mu
+
+    @property
+    def stddev(self):
+        return self.sigma
+
+
+class GaussianOutput(_Output):
+    args_dim = {"mu": 1, "sigma": 1}
+    distr_cls = Gaussian
+
+    @classmethod
+    def domain_map(cls, F, mu, sigma):
+        sigma = softplus(F, sigma)
+        return mu.squeeze(axis=-1), sigma.squeeze(axis=-1)
+
+
+class NegativeBinomial(object):
+    def __init__(self, mu, alpha):
+        self.mu = mu
+        self.alpha = alpha
+
+    @property
+    def F(self):
+        return getF(self.mu)
+
+    @property
+    def batch_shape(self):
+        return self.mu.shape
+
+    def log_prob(self, x):
+        alphaInv = 1.0 / self.alpha
+        alpha_times_mu = self.alpha * self.mu
+        F = self.F
+        return (x * F.log(alpha_times_mu / (1.0 + alpha_times_mu)) - alphaInv * F.log1p(alpha_times_mu)
+                + F.gammaln(x + alphaInv) - F.gammaln(x + 1.0) - F.gammaln(alphaInv))
+
+    @property
+    def mean(self):
+        return self.mu
+
+    @property
+    def stddev(self):
+        return self.F.sqrt(self.mu * (1.0 + self.mu * self.alpha))
+
+
+class NegativeBinomialOutput(_Output):
+    args_dim = {"mu": 1, "alpha": 1}
+    distr_cls = NegativeBinomial
+
+    @classmethod
+    def domain_map(cls, F, mu, alpha):
+        mu = F.maximum(softplus(F, mu), cls.eps())
+        alpha = F.maximum(softplus(F, alpha), cls.eps())
+        return mu.squeeze(axis=-1), alpha.squeeze(axis=-1)
+
+    def distribution(self, distr_args, loc=None, scale=None):
+        mu, alpha = distr_args
+        if scale is None:
+            return NegativeBinomial(mu, alpha)
+        F = getF(mu)
+        mu = F.broadcast_mul(mu, scale)
+        return NegativeBinomial(mu, alpha, F)
+
+
+class MixtureDistribution(object):
+    def __init__(self, mixture_probs, components, F=None):
+        self.mixture_probs = mixture_probs
+        self.components = components
+        if not isinstance(mixture_probs, mx.sym.Symbol):
+            assert np.all([d.batch_shape == self.batch_shape for d in components[1:]]), \
+                "All component distributions must have the same batch_shape."
+            expected_shape = self.batch_shape + (len(components),)
+            assert len(expected_shape) == len(mixture_probs.shape)
+            for expected_dim, given_dim in zip(expected_shape, mixture_probs.shape):
+                assert (expected_dim == given_dim) or given_dim == 1
+
+    @property
+    def F(self):
+        return getF(self.mixture_probs)
+
+    @property
+    def batch_shape(self):
+        return self.components[0].batch_shape
+
+    def log_prob(self, x):
+        F = self.F
+        log_mix_weights = F.log(self.mixture_probs)
+        component_log_likelihood = F.stack(*[c.log_prob(x) for c in self.components], axis=-1)
+        summands = log_mix_weights + component_log_likelihood
+        max_val = F.max_axis(summands, axis=-1, keepdims=True)
+        sum_exp = F.sum(F.exp(F.broadcast_minus(summands, max_val)), axis=-1, keepdims=True)
+        log_sum_exp = F.log(sum_exp) + max_val
+        return log_sum_exp.squeeze(axis=-1)
+
+    @property
+    def mean(self):
+        F = self.F
+        mean_values = F.stack(*[c.mean for c in self.components], axis=-1)
+        return F.sum(F.broadcast_mul(mean_values, self.mixture_probs, axis=-1), axis=-1)
+
+    @property
+    def stddev(self):
+        F = self.F
+        sq_mean_values = F.square(F.stack(*[c.mean for c in self.components], axis=-1))
+        sq_std_values = F.square(F.stack(*[c.stddev for c in self.components], axis=-1))
+        return F.sqrt(F.sum(F.broadcast_mul(sq_mean_values + sq_std_values, self.mixture_probs, axis=-1), axis=-1)
+                      - F.square(self.mean))
+
+
+class MixtureArgs(gluon.HybridBlock):
+    def __init__(self, distr_outputs, prefix=None):
+        super().__init__()
+        self.num_components = len(distr_outputs)
+        self.component_projections = []
+        with self.name_scope():
+            self.proj_mixture_probs = gluon.nn.HybridSequential()
+            self.proj_mixture_probs.add(gluon.nn.Dense(self.num_components, prefix=f"{prefix}_pi_", flatten=False))
+            self.proj_mixture_probs.add(gluon.nn.HybridLambda("softmax"))
+            for k, do in enumerate(distr_outputs):
+                self.component_projections.append(do.get_args_proj(prefix=str(k)))
+                self.register_child(self.component_projections[-1])
+
+    def hybrid_forward(self, F, x):
+        mixture_probs = self.proj_mixture_probs(x)
+        component_args = [c_proj(x) for c_proj in self.component_projections]
+        return tuple([mixture_probs] + component_args)
+
+
+class MixtureDistributionOutput(object):
+    def __init__(self, distr_outputs):
+        self.num_components = len(distr_outputs)
+        self.distr_outputs = distr_outputs
+
+    def get_args_proj(self, prefix=None):
+        return MixtureArgs(self.distr_outputs, prefix=prefix)
+
+    def distribution(self, distr_args, loc=None, scale=None, **kwargs):
+        mixture_probs = distr_args[0]
+        component_args = distr_args[1:]
+        return MixtureDistribution(mixture_probs=mixture_probs,
+                                   components=[do.distribution(args, loc=loc, scale=scale)
+                                               for do, args in zip(self.distr_outputs, component_args)])
+
+
+class _MixtureLoss(HybridBlock):
+    """Ours: features -> mixture arguments -> negative log-likelihood."""
+
+    def __init__(self, distr_output, **kwargs):
+        super().__init__(**kwargs)
+        self.distr_output = distr_output
+        with self.name_scope():
+            self.proj = distr_output.get_args_proj()
+
+    def hybrid_forward(self, F, features, target):
+        return -self.distr_output.distribution(self.proj(features)).log_prob(target)
+
+
+def gluonts_mixture():
+    """A Gaussian / negative-binomial mixture, eager and hybridized: the negative log-likelihood
+    and gradients; eagerly its mean and standard deviation (``broadcast_mul`` given ``axis``),
+    the parameter names, and the scaled negative binomial's TypeError."""
+    rs = np.random.RandomState(131)
+    features = nd.array(rs.uniform(-1, 1, (2, 3, 4)))
+    target = nd.array(rs.randint(0, 5, (2, 3)))
+    out = {}
+    for mode in ('eager', 'hybrid'):
+        output = MixtureDistributionOutput([GaussianOutput(), NegativeBinomialOutput()])
+        block = _MixtureLoss(output)
+        block.initialize()
+        build(block, 132, features, target)
+        if mode == 'hybrid':
+            block.hybridize()
+        features.attach_grad()
+        with autograd.record():
+            nll = block(features, target)
+        nll.backward()
+        res = {'nll': L(nll), 'xgrad': L(features.grad[0]), 'norms': norms(block),
+               'params': sorted(re.sub(r'^[a-z_]+\d+_', '', k) for k in block.collect_params().keys())}
+        distr = output.distribution(block.proj(features))
+        for name in ('mean', 'stddev'):
+            try:
+                res[name] = L(getattr(distr, name))
+            except Exception as e:          # noqa: BLE001 - the failure is the result
+                res[name] = err(e)
+        out[mode] = res
+    try:
+        NegativeBinomialOutput().distribution([nd.ones((2,)), nd.ones((2,))], scale=nd.ones((2,)))
+    except TypeError as e:
+        out['scaled_error'] = 'positional argument' in str(e)
+    return out
+
+
 PROGRAMS = ['lipnet', 'urban_sounds', 'speech_ctc', 'insightface', 'wgan_gp', 'cyclegan', 'lstnet',
-            'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2']
+            'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2',
+            'gluonts_mixture']

@@ -51,6 +51,12 @@ same file with its import line switched to MXNet).
   A second GPT-2 built with ``params=`` of the first asks ``ParameterDict.get`` for its
   embeddings with a new ``Normal(0.01)``: minigluon compared initializers by identity and
   refused it; they now compare by class and arguments, as MXNet 1.9.1's ``Initializer.__eq__``.
+* gluon-ts's mixture distributions (a Gaussian / negative-binomial mixture: log-sum-exp over
+  stacked component log-likelihoods, ``gammaln``, ``log1p``; MixtureArgs with a
+  ``HybridLambda("softmax")``): its ``mean`` and ``stddev`` call ``F.broadcast_mul(a, b,
+  axis=-1)``, which MXNet 1.9.1 runs (an operator without parameters ignores unknown
+  attributes) and minigluon refused; now as MXNet, for every operator without attributes
+  (operators with attributes still refuse unknown ones, as MXNet's "Cannot find argument").
 * gluon-ts's FeatureAssembler with ``attach_grad`` on its categorical input: MXNet raises
   ("Embedding layer doesn't support calculate data gradient"), minigluon returned zeros; it now
   raises MXNetError too. MXNet's CPU BatchNorm updates running statistics in the backward pass
@@ -111,7 +117,8 @@ def without(d, *keys):
 
 
 @pytest.mark.parametrize('name', ['lipnet', 'urban_sounds', 'speech_ctc', 'cyclegan', 'lstnet', 'gluonts_lstnet',
-                                  'gluonts_sndense', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2'])
+                                  'gluonts_sndense', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2',
+                                  'gluonts_mixture'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 
@@ -236,3 +243,16 @@ def test_initializers_compare_by_class_and_arguments():
     with pytest.raises(AssertionError, match="attribute 'init'"):        # (MXNet's assert)
         mx.gluon.nn.Embedding(3, 2, weight_initializer=mx.init.Normal(0.5), prefix='e_',
                               params=first.collect_params())
+
+
+def test_operators_without_attributes_ignore_unknown_ones():
+    # gluon-ts's MixtureDistribution.mean: F.broadcast_mul(values, probs, axis=-1); MXNet 1.9.1's
+    # operators without a parameter parser ignore the attribute, those with one refuse it
+    a, b = nd.array([[1., 2.], [3., 4.]]), nd.array([[10., 100.]])
+    assert nd.broadcast_mul(a, b, axis=-1).asnumpy().tolist() == [[10., 200.], [30., 400.]]
+    assert nd.exp(nd.zeros(2), axis=1).asnumpy().tolist() == [1., 1.]
+    out = mx.sym.broadcast_mul(mx.sym.var('a'), mx.sym.var('b'), axis=-1).eval(a=a, b=b)[0]
+    assert out.asnumpy().tolist() == [[10., 200.], [30., 400.]]
+    with pytest.raises(TypeError, match="unexpected attribute 'foo'"):
+        nd.sum(a, foo=1)                    # MXNet: "Cannot find argument 'foo'"
+    assert FIX['gluonts_mixture']['scaled_error']       # NegativeBinomial(mu, alpha, F): both

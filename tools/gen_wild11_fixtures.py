@@ -30,6 +30,8 @@ writes nothing. The programs and their sources:
   (src/gluonts/mx/distribution/lowrank_multivariate_gaussian.py, distribution_output.py).
 * ``gpt2``: GluonNLP's GPT-2 (scripts/text_generation/model/gpt.py; GELU and
   DotProductAttentionCell from src/gluonnlp/model/block.py, attention_cell.py).
+* ``gluonts_mixture``: gluon-ts's mixture, Gaussian and negative-binomial distributions
+  (src/gluonts/mx/distribution/mixture.py, gaussian.py, neg_binomial.py, distribution.py).
 """
 import json
 import os
