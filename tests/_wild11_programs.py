@@ -2448,6 +2448,161 @@ def gluonts_mixture():
     return out
 
 
+
+# ---------------------------------------------------------------- 16 DQN trainers
+# Two public Gluon DQNs. A CartPole one (Dense nets initialized through collect_params(), the
+# target updated by set_data from keys indexed as a list: a TypeError on Python 3, in both; the
+# batch from a NumPy replay memory, ``nd.max_axis``, ``nd.pick`` with a (32, 1) index, L2Loss of
+# transposed rows, a Trainer made at each step; ``argmax(...)[0].astype(int).asnumpy()[0]``),
+# and an Atari one (q_network.py: the target "updated" by ParameterDict.update, which only adds
+# the policy's Parameters to a dictionary and leaves the target network alone; frames from uint8
+# NumPy / 255, ``nd.choose_element_0index``, a clipped absolute TD loss). Sizes shrunk, the
+# replay sample and the frames seeded.
+N_STATES, N_ACTIONS = 4, 2
+
+
+def CartPoleNet():
+    net = gluon.nn.Sequential()
+    with net.name_scope():
+        net.add(gluon.nn.Dense(10, in_units=N_STATES, activation="relu"))
+        net.add(gluon.nn.Dense(N_ACTIONS, in_units=10))
+    net.collect_params().initialize(mx.init.Xavier(magnitude=2.24), ctx=mx.cpu())
+    return net
+
+
+class CartPoleDQN(object):
+    def __init__(self, memory):
+        self.eval_net, self.target_net = CartPoleNet(), CartPoleNet()
+        set_params(self.eval_net, 141)
+        set_params(self.target_net, 142)
+        self.learn_step_counter = 0
+        self.memory = memory
+        self.loss = gluon.loss.L2Loss()
+        self.total_loss = 0
+
+    def choose_action(self, observation):
+        observation = nd.array(observation).reshape((1, 4))
+        action_value = self.eval_net(observation)
+        return nd.argmax(action_value, axis=1)[0].astype(int).asnumpy()[0]
+
+    def replace_target(self):
+        for i in range(len(self.target_net)):
+            target_param_keys = self.target_net[i].collect_params().keys()
+            eval_param_keys = self.eval_net[i].collect_params().keys()
+            for j in range(len(target_param_keys)):
+                self.target_net[i].collect_params()[target_param_keys[j]].set_data(
+                    self.eval_net[i].collect_params()[eval_param_keys[j]].data(mx.cpu()))
+
+    def learn(self, sample_index):
+        self.learn_step_counter += 1
+        b_memory = self.memory[sample_index, :]
+        b_s = nd.array(b_memory[:, :N_STATES])
+        b_a = nd.array(b_memory[:, N_STATES:N_STATES + 1])
+        b_r = nd.array(b_memory[:, N_STATES + 1])
+        b_s_ = nd.array(b_memory[:, -N_STATES:])
+        q_next = self.target_net(b_s_)
+        q_target = b_r + 0.9 * nd.max_axis(q_next, axis=1)
+        eval_trainer = gluon.Trainer(self.eval_net.collect_params(), 'sgd', {'learning_rate': 0.01})
+        data = b_s.as_in_context(mx.cpu())
+        label = q_target.as_in_context(mx.cpu())
+        with autograd.record():
+            q_eval = self.eval_net(data)
+            q_eval = nd.pick(q_eval, b_a, 1)
+            loss = self.loss(nd.transpose(q_eval), nd.transpose(label))
+        loss.backward()
+        eval_trainer.step(32)
+        self.total_loss = nd.sum(loss).asscalar()
+        return q_eval.shape
+
+
+class QLearning(object):
+    def __init__(self, ctx, discount=0.99):
+        self.ctx = ctx
+        self.discount = discount
+        self.policy_net = self.get_net(5)
+        self.target_net = self.get_net(5)
+        self.update_target_net()
+        self.trainer = gluon.Trainer(self.policy_net.collect_params(), 'adam',
+                                     {'learning_rate': 0.05, 'wd': 0})
+
+    def update_target_net(self):
+        p_params = self.policy_net.collect_params()
+        t_params = self.target_net.collect_params()
+        t_params.update(p_params)
+        return t_params
+
+    def train_policy_net(self, imgs, actions, rs, terminals):
+        batch_size = actions.shape[0]
+        states = imgs[:, :-1, :, :, :]
+        next_states = imgs[:, 1:, :, :, :]
+        s = states.shape
+        states = states.reshape((s[0], -1, s[3], s[4]))
+        next_states = next_states.reshape((s[0], -1, s[3], s[4]))
+        st = nd.array(states, ctx=self.ctx, dtype=np.float32) / 255.0
+        at = nd.array(actions[:, 0], ctx=self.ctx)
+        rt = nd.array(rs[:, 0], ctx=self.ctx)
+        tt = nd.array(terminals[:, 0], ctx=self.ctx)
+        st1 = nd.array(next_states, ctx=self.ctx, dtype=np.float32) / 255.0
+        next_qs = self.target_net(st1)
+        next_q_out = nd.max(next_qs, axis=1)
+        target = rt + next_q_out * (1.0 - tt) * self.discount
+        with autograd.record():
+            current_qs = self.policy_net(st)
+            current_q = nd.choose_element_0index(current_qs, at)
+            loss = nd.clip(target - current_q, -100, 100)
+            total_loss = nd.sum(nd.abs(loss))
+        total_loss.backward()
+        self.trainer.step(batch_size)
+        return total_loss.asnumpy()
+
+    def get_net(self, action_num):
+        net = nn.Sequential()
+        with net.name_scope():
+            net.add(nn.Conv2D(channels=4, kernel_size=8, strides=4, padding=4, activation='relu'),
+                    nn.Conv2D(channels=4, kernel_size=4, strides=2, padding=2, activation='relu'),
+                    nn.Conv2D(channels=4, kernel_size=3, strides=1, padding=1, activation='relu'),
+                    nn.Flatten(),
+                    nn.Dense(8, activation="relu"),
+                    nn.Dense(action_num))
+        net.initialize(init.Xavier(), ctx=self.ctx)
+        return net
+
+
+def dqn():
+    """The CartPole DQN's action, target replacement (a TypeError) and two learning steps; the
+    Atari one's ParameterDict.update (the target keeps its own parameters) and two steps."""
+    rs = np.random.RandomState(141)
+    memory = np.hstack([rs.uniform(-1, 1, (40, N_STATES)), rs.randint(0, N_ACTIONS, (40, 1)),
+                        rs.uniform(-1, 1, (40, 1)), rs.uniform(-1, 1, (40, N_STATES))])
+    agent = CartPoleDQN(memory)
+    out = {'action': int(agent.choose_action(memory[0, :N_STATES])),
+           'action_type': type(agent.choose_action(memory[1, :N_STATES])).__name__}
+    try:
+        agent.replace_target()
+    except TypeError as e:
+        out['replace_error'] = 'not subscriptable' in str(e)
+    for step in range(2):
+        out['q_shape'] = list(agent.learn(rs.choice(40, 32)))
+        out['loss%d' % step] = float(agent.total_loss)
+    out['eval'] = [L(p.data()) for p in agent.eval_net.collect_params().values()]
+
+    q = QLearning(mx.cpu())
+    frames = rs.randint(0, 256, (2, 3, 1, 16, 16)).astype('uint8')
+    q.policy_net(nd.zeros((2, 2, 16, 16)))
+    q.target_net(nd.zeros((2, 2, 16, 16)))
+    set_params(q.policy_net, 143)
+    set_params(q.target_net, 144)
+    t_params = q.update_target_net()
+    out['update'] = [len(list(t_params.keys())), len(list(q.target_net.collect_params().keys()))]
+    actions = np.array([[1], [4]])
+    rewards = np.array([[0.5], [-1.0]])
+    terminals = np.array([[False], [True]])
+    for step in range(2):
+        out['atari_loss%d' % step] = q.train_policy_net(frames, actions, rewards, terminals).tolist()
+    out['atari_norms'] = [norms(q.policy_net), norms(q.target_net)['value']]
+    return out
+
+
 PROGRAMS = ['lipnet', 'urban_sounds', 'speech_ctc', 'insightface', 'wgan_gp', 'cyclegan', 'lstnet',
             'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2',
-            'gluonts_mixture']
+            'gluonts_mixture', 'dqn']

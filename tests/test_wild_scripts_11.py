@@ -57,6 +57,10 @@ same file with its import line switched to MXNet).
   axis=-1)``, which MXNet 1.9.1 runs (an operator without parameters ignores unknown
   attributes) and minigluon refused; now as MXNet, for every operator without attributes
   (operators with attributes still refuse unknown ones, as MXNet's "Cannot find argument").
+* Two Gluon DQNs: a target "updated" by ``ParameterDict.update`` (the policy's Parameters join a
+  dictionary, the target network keeps its own), target keys indexed as a list (a TypeError on
+  Python 3 in both), ``nd.choose_element_0index``, ``nd.pick`` with a (32, 1) index, uint8 frames
+  / 255, a Trainer made at each step: MXNet's numbers.
 * gluon-ts's FeatureAssembler with ``attach_grad`` on its categorical input: MXNet raises
   ("Embedding layer doesn't support calculate data gradient"), minigluon returned zeros; it now
   raises MXNetError too. MXNet's CPU BatchNorm updates running statistics in the backward pass
@@ -118,7 +122,7 @@ def without(d, *keys):
 
 @pytest.mark.parametrize('name', ['lipnet', 'urban_sounds', 'speech_ctc', 'cyclegan', 'lstnet', 'gluonts_lstnet',
                                   'gluonts_sndense', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2',
-                                  'gluonts_mixture'])
+                                  'gluonts_mixture', 'dqn'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 
@@ -256,3 +260,8 @@ def test_operators_without_attributes_ignore_unknown_ones():
     with pytest.raises(TypeError, match="unexpected attribute 'foo'"):
         nd.sum(a, foo=1)                    # MXNet: "Cannot find argument 'foo'"
     assert FIX['gluonts_mixture']['scaled_error']       # NegativeBinomial(mu, alpha, F): both
+
+
+def test_dqn_target_updates():
+    got = FIX['dqn']
+    assert got['replace_error'] and got['update'] == [20, 10] and got['action_type'] == 'int64'

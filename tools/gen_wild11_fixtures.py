@@ -32,6 +32,7 @@ writes nothing. The programs and their sources:
   DotProductAttentionCell from src/gluonnlp/model/block.py, attention_cell.py).
 * ``gluonts_mixture``: gluon-ts's mixture, Gaussian and negative-binomial distributions
   (src/gluonts/mx/distribution/mixture.py, gaussian.py, neg_binomial.py, distribution.py).
+* ``dqn``: two public Gluon DQNs (a CartPole DQN script, an Atari q_network.py).
 """
 import json
 import os
