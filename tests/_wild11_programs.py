@@ -2603,6 +2603,257 @@ def dqn():
     return out
 
 
+
+# ---------------------------------------------------------------- 17 gluon-ts WaveNet
+# awslabs/gluonts src/gluonts/model/wavenet/_network.py: LookupValues (a params.get_constant passed
+# to hybrid_forward, F.take), conv1d with Uniform initializers, CausalDilatedResidue returning a
+# dummy F.zeros(shape=(1,)), WaveNet (FeatureEmbedder of feature.py, Python's sum of the skip
+# outputs, ELU), WaveNetTraining (int32 targets, SoftmaxCrossEntropyLoss with a (N, T, 1) weight)
+# and WaveNetSampler (convolution queues, F.concat(..., num_args=2), greedy at temperature 0).
+class LookupValues(gluon.HybridBlock):
+    def __init__(self, values, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.bin_values = self.params.get_constant("bin_values", values)
+
+    def hybrid_forward(self, F, indices, bin_values):
+        return F.take(bin_values, indices)
+
+
+def conv1d(channels, kernel_size, in_channels, use_bias=True, **kwargs):
+    n = in_channels
+    kernel_size = kernel_size if isinstance(kernel_size, list) else [kernel_size]
+    for k in kernel_size:
+        n *= k
+    stdv = 1.0 / math.sqrt(n)
+    winit = mx.initializer.Uniform(stdv)
+    binit = mx.initializer.Uniform(stdv) if use_bias else "zeros"
+    return nn.Conv1D(channels=channels, kernel_size=kernel_size, in_channels=in_channels, use_bias=use_bias,
+                     weight_initializer=winit, bias_initializer=binit, **kwargs)
+
+
+class CausalDilatedResidue(nn.HybridBlock):
+    def __init__(self, n_residue, n_skip, dilation, return_dense_out, kernel_size, **kwargs):
+        super().__init__(**kwargs)
+        self.n_residue = n_residue
+        self.n_skip = n_skip
+        self.dilation = dilation
+        self.kernel_size = kernel_size
+        self.return_dense_out = return_dense_out
+        with self.name_scope():
+            self.conv_sigmoid = conv1d(in_channels=n_residue, channels=n_residue, kernel_size=kernel_size,
+                                       dilation=dilation, activation="sigmoid")
+            self.conv_tanh = conv1d(in_channels=n_residue, channels=n_residue, kernel_size=kernel_size,
+                                    dilation=dilation, activation="tanh")
+            self.skip = conv1d(in_channels=n_residue, channels=n_skip, kernel_size=1)
+            self.residue = (conv1d(in_channels=n_residue, channels=n_residue, kernel_size=1)
+                            if self.return_dense_out else None)
+
+    def hybrid_forward(self, F, x):
+        u = self.conv_sigmoid(x) * self.conv_tanh(x)
+        s = self.skip(u)
+        if not self.return_dense_out:
+            return s, F.zeros(shape=(1,))
+        output = self.residue(u)
+        output = output + F.slice_axis(x, begin=(self.kernel_size - 1) * self.dilation, end=None, axis=-1)
+        return s, output
+
+
+class WaveNet(nn.HybridBlock):
+    def __init__(self, bin_values, n_residue, n_skip, dilation_depth, n_stacks, act_type, cardinality,
+                 embedding_dimension, pred_length, **kwargs):
+        super().__init__(**kwargs)
+        self.dilation_depth = dilation_depth
+        self.pred_length = pred_length
+        self.mu = len(bin_values)
+        self.dilations = WaveNet._get_dilations(dilation_depth=dilation_depth, n_stacks=n_stacks)
+        self.receptive_field = WaveNet.get_receptive_field(dilation_depth=dilation_depth, n_stacks=n_stacks)
+        self.trim_lengths = [sum(self.dilations) - sum(self.dilations[: i + 1]) for i, _ in enumerate(self.dilations)]
+        with self.name_scope():
+            self.feature_embedder = FeatureEmbedder(cardinalities=cardinality,
+                                                    embedding_dims=[embedding_dimension for _ in cardinality])
+            self.target_embed = nn.Embedding(input_dim=self.mu, output_dim=n_residue)
+            self.residuals = nn.HybridSequential()
+            for i, d in enumerate(self.dilations):
+                is_not_last = i + 1 < len(self.dilations)
+                self.residuals.add(CausalDilatedResidue(n_residue=n_residue, n_skip=n_skip, dilation=d,
+                                                        return_dense_out=is_not_last, kernel_size=2))
+            std = 1.0 / math.sqrt(n_residue)
+            self.conv_project = nn.Conv1D(channels=n_residue, kernel_size=1, use_bias=True,
+                                          weight_initializer=mx.init.Uniform(std), bias_initializer="zero")
+            self.conv1 = conv1d(in_channels=n_skip, channels=n_skip, kernel_size=1)
+            self.conv2 = conv1d(in_channels=n_skip, channels=self.mu, kernel_size=1)
+            self.output_act = nn.ELU() if act_type == "elu" else nn.Activation(activation=act_type)
+            self.cross_entropy_loss = gluon.loss.SoftmaxCrossEntropyLoss()
+
+    @staticmethod
+    def _get_dilations(dilation_depth, n_stacks):
+        return [2 ** i for i in range(dilation_depth)] * n_stacks
+
+    @staticmethod
+    def get_receptive_field(dilation_depth, n_stacks):
+        dilations = WaveNet._get_dilations(dilation_depth=dilation_depth, n_stacks=n_stacks)
+        return sum(dilations) + 1
+
+    def is_last_layer(self, i):
+        return i + 1 == len(self.dilations)
+
+    def get_full_features(self, F, feat_static_cat, past_observed_values, past_time_feat, future_time_feat,
+                          future_observed_values, scale):
+        embedded_cat = self.feature_embedder(feat_static_cat)
+        static_feat = F.concat(embedded_cat, F.log(scale + 1.0), dim=1)
+        repeated_static_feat = F.repeat(F.expand_dims(static_feat, axis=-1),
+                                        repeats=self.pred_length + self.receptive_field, axis=-1)
+        if future_observed_values is None:
+            future_observed_values = F.slice_axis(future_time_feat, begin=0, end=1, axis=1).squeeze(axis=1).ones_like()
+        full_observed = F.expand_dims(F.concat(past_observed_values, future_observed_values, dim=-1), axis=1)
+        full_time_features = F.concat(past_time_feat, future_time_feat, dim=-1)
+        return F.concat(full_time_features, full_observed, repeated_static_feat, dim=1)
+
+    def target_feature_embedding(self, F, target, features):
+        o = self.target_embed(target).swapaxes(1, 2)
+        o = F.concat(o, features, dim=1)
+        return self.conv_project(o)
+
+    def base_net(self, F, inputs, one_step_prediction=False, queues=None):
+        skip_outs = []
+        queues_next = []
+        o = inputs
+        for i, d in enumerate(self.dilations):
+            skip, o = self.residuals[i](o)
+            if one_step_prediction:
+                skip_trim = skip
+                if not self.is_last_layer(i):
+                    q = queues[i]
+                    o = F.concat(q, o, num_args=2, dim=-1)
+                    queues_next.append(F.slice_axis(o, begin=1, end=None, axis=-1))
+            else:
+                skip_trim = F.slice_axis(skip, begin=self.trim_lengths[i], end=None, axis=-1)
+            skip_outs.append(skip_trim)
+        y = sum(skip_outs)
+        y = self.output_act(y)
+        y = self.conv1(y)
+        y = self.output_act(y)
+        y = self.conv2(y)
+        return y.swapaxes(1, 2), queues_next
+
+
+class WaveNetTraining(WaveNet):
+    def hybrid_forward(self, F, feat_static_cat, past_target, past_observed_values, past_time_feat, future_time_feat,
+                       future_target, future_observed_values, scale):
+        full_target = F.concat(past_target, future_target, dim=-1).astype("int32")
+        full_features = self.get_full_features(F, feat_static_cat=feat_static_cat,
+                                               past_observed_values=past_observed_values,
+                                               past_time_feat=past_time_feat, future_time_feat=future_time_feat,
+                                               future_observed_values=future_observed_values, scale=scale)
+        embedding = self.target_feature_embedding(F, F.slice_axis(full_target, begin=0, end=-1, axis=-1),
+                                                  F.slice_axis(full_features, begin=1, end=None, axis=-1))
+        unnormalized_output, _ = self.base_net(F, embedding)
+        label = F.slice_axis(full_target, begin=self.receptive_field, end=None, axis=-1)
+        full_observed = F.expand_dims(F.concat(past_observed_values, future_observed_values, dim=-1), axis=1)
+        loss_weight = F.slice_axis(full_observed, begin=self.receptive_field, end=None, axis=-1)
+        loss_weight = F.expand_dims(loss_weight, axis=2)
+        return self.cross_entropy_loss(unnormalized_output, label, loss_weight)
+
+
+class WaveNetSampler(WaveNet):
+    def __init__(self, bin_values, num_samples, temperature=1.0, **kwargs):
+        super().__init__(bin_values=bin_values, **kwargs)
+        self.num_samples = num_samples
+        self.temperature = temperature
+        with self.name_scope():
+            self.post_transform = LookupValues(mx.nd.array(bin_values))
+
+    def get_initial_conv_queues(self, F, past_target, features):
+        o = self.target_feature_embedding(F, past_target, features)
+        queues = []
+        for i, d in enumerate(self.dilations):
+            sz = 1 if d == 2 ** (self.dilation_depth - 1) else d * 2
+            _, o = self.residuals[i](o)
+            if not self.is_last_layer(i):
+                o_chunk = F.slice_axis(o, begin=-sz - 1, end=-1, axis=-1)
+            else:
+                o_chunk = o
+            queues.append(o_chunk)
+        return queues
+
+    def hybrid_forward(self, F, feat_static_cat, past_target, past_observed_values, past_time_feat, future_time_feat,
+                       scale):
+        def blow_up(u):
+            return F.repeat(u, repeats=self.num_samples, axis=0)
+
+        past_target = past_target.astype("int32")
+        full_features = self.get_full_features(F, feat_static_cat=feat_static_cat,
+                                               past_observed_values=past_observed_values,
+                                               past_time_feat=past_time_feat, future_time_feat=future_time_feat,
+                                               future_observed_values=None, scale=scale)
+        features_end_ix = -self.pred_length + 1 if self.pred_length > 1 else None
+        queues = self.get_initial_conv_queues(
+            F, past_target=F.slice_axis(past_target, begin=-self.receptive_field, end=None, axis=-1),
+            features=F.slice_axis(full_features, begin=-self.pred_length - self.receptive_field + 1,
+                                  end=features_end_ix, axis=-1))
+        queues = [blow_up(queue) for queue in queues]
+        res = F.slice_axis(past_target, begin=-2, end=None, axis=-1)
+        res = blow_up(res)
+        for n in range(self.pred_length):
+            current_target = F.slice_axis(res, begin=-2, end=None, axis=-1)
+            current_features = F.slice_axis(full_features, begin=self.receptive_field + n - 1,
+                                            end=self.receptive_field + n + 1, axis=-1)
+            embedding = self.target_feature_embedding(F, target=current_target, features=blow_up(current_features))
+            unnormalized_outputs, queues = self.base_net(F, embedding, one_step_prediction=True, queues=queues)
+            if self.temperature > 0:
+                probs = F.softmax(unnormalized_outputs / self.temperature, axis=-1)
+                y = F.sample_multinomial(probs)
+            else:
+                y = F.argmax(unnormalized_outputs, axis=-1)
+            y = y.astype("int32")
+            res = F.concat(res, y, num_args=2, dim=-1)
+        samples = F.slice_axis(res, begin=-self.pred_length, end=None, axis=-1)
+        samples = samples.reshape(shape=(-1, self.num_samples, self.pred_length))
+        samples = self.post_transform(samples)
+        return F.broadcast_mul(scale.expand_dims(axis=1), samples)
+
+
+def gluonts_wavenet():
+    """The training loss and gradients, and greedy samples from a sampler sharing the trained
+    parameters; eager and hybridized."""
+    rs = np.random.RandomState(151)
+    n, rf, pred, bins = 2, 8, 3, 6          # dilation depth 3, one stack: a receptive field of 8
+    bin_values = list(np.linspace(-1, 1, bins))
+    feat_static_cat = nd.array([[1], [0]])
+    past_target = nd.array(rs.randint(0, bins, (n, rf)))
+    past_observed = nd.array((rs.uniform(0, 1, (n, rf)) > 0.2).astype('float32'))
+    past_time_feat = nd.array(rs.uniform(-1, 1, (n, 2, rf)))
+    future_time_feat = nd.array(rs.uniform(-1, 1, (n, 2, pred)))
+    future_target = nd.array(rs.randint(0, bins, (n, pred)))
+    future_observed = nd.array([[1, 1, 0], [1, 0, 1]])
+    scale = nd.array([[1.5], [0.5]])
+    kwargs = dict(n_residue=4, n_skip=3, dilation_depth=3, n_stacks=1, act_type='elu', cardinality=[2],
+                  embedding_dimension=2, pred_length=pred)
+    train_inputs = (feat_static_cat, past_target, past_observed, past_time_feat, future_time_feat, future_target,
+                    future_observed, scale)
+    out = {}
+    for mode in ('eager', 'hybrid'):
+        train_net = WaveNetTraining(bin_values=bin_values, prefix='wavenet_', **kwargs)
+        train_net.initialize()
+        build(train_net, 152, *train_inputs)
+        for param in train_net.collect_params().values():      # weights in [-2, 2): outputs that vary
+            param.set_data(param.data() * 4)
+        sampler = WaveNetSampler(bin_values=bin_values, num_samples=2, temperature=0.0, prefix='wavenet_',
+                                 params=train_net.collect_params(), **kwargs)
+        sampler.post_transform.initialize()     # its constant: the one Parameter not shared
+        if mode == 'hybrid':
+            train_net.hybridize()
+            sampler.hybridize()
+        with autograd.record():
+            loss = train_net(*train_inputs)
+        loss.backward()
+        samples = sampler(feat_static_cat, past_target, past_observed, past_time_feat, future_time_feat, scale)
+        out[mode] = {'loss': L(loss), 'norms': norms(train_net), 'samples': L(samples),
+                     'receptive_field': train_net.receptive_field, 'trim': train_net.trim_lengths}
+    return out
+
+
 PROGRAMS = ['lipnet', 'urban_sounds', 'speech_ctc', 'insightface', 'wgan_gp', 'cyclegan', 'lstnet',
             'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2',
-            'gluonts_mixture', 'dqn']
+            'gluonts_mixture', 'dqn', 'gluonts_wavenet']

@@ -57,6 +57,11 @@ same file with its import line switched to MXNet).
   axis=-1)``, which MXNet 1.9.1 runs (an operator without parameters ignores unknown
   attributes) and minigluon refused; now as MXNet, for every operator without attributes
   (operators with attributes still refuse unknown ones, as MXNet's "Cannot find argument").
+* gluon-ts's WaveNet (a ``get_constant`` bin table passed to hybrid_forward, dilated residual
+  units returning a dummy ``F.zeros(shape=(1,))``, a weighted SoftmaxCrossEntropyLoss over int32
+  targets, a greedy sampler sharing the trained parameters with convolution queues): MXNet's
+  numbers, eager and hybridized. (Its (N, 1, 1, T) loss weight broadcasts against the (N, T, 1)
+  picked losses, so every row's loss is the batch's average, in both frameworks.)
 * Two Gluon DQNs: a target "updated" by ``ParameterDict.update`` (the policy's Parameters join a
   dictionary, the target network keeps its own), target keys indexed as a list (a TypeError on
   Python 3 in both), ``nd.choose_element_0index``, ``nd.pick`` with a (32, 1) index, uint8 frames
@@ -122,7 +127,7 @@ def without(d, *keys):
 
 @pytest.mark.parametrize('name', ['lipnet', 'urban_sounds', 'speech_ctc', 'cyclegan', 'lstnet', 'gluonts_lstnet',
                                   'gluonts_sndense', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2',
-                                  'gluonts_mixture', 'dqn'])
+                                  'gluonts_mixture', 'dqn', 'gluonts_wavenet'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 
@@ -265,3 +270,8 @@ def test_operators_without_attributes_ignore_unknown_ones():
 def test_dqn_target_updates():
     got = FIX['dqn']
     assert got['replace_error'] and got['update'] == [20, 10] and got['action_type'] == 'int64'
+
+
+def test_wavenet_loss_weight_broadcasts_over_the_batch():
+    got = FIX['gluonts_wavenet']['eager']
+    assert got['loss'][0] == got['loss'][1] and len(set(map(tuple, got['samples'][0]))) == 1

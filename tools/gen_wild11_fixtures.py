@@ -33,6 +33,7 @@ writes nothing. The programs and their sources:
 * ``gluonts_mixture``: gluon-ts's mixture, Gaussian and negative-binomial distributions
   (src/gluonts/mx/distribution/mixture.py, gaussian.py, neg_binomial.py, distribution.py).
 * ``dqn``: two public Gluon DQNs (a CartPole DQN script, an Atari q_network.py).
+* ``gluonts_wavenet``: gluon-ts's WaveNet (src/gluonts/model/wavenet/_network.py).
 """
 import json
 import os
