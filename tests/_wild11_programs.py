@@ -2854,6 +2854,52 @@ def gluonts_wavenet():
     return out
 
 
+
+# ---------------------------------------------------------------- 18 a pairwise ranking loss
+# tswsxk/longling longling/framework/ML/MXnet/mx_gluon/gluon_sym/nn_sym.py: a Loss over
+# (pos, neg) scores with batch_axis=-1, add_n of a negative, ``F.add`` of a Python margin (an
+# NDArray function without a Symbol twin), relu and MakeLoss; driven by a scoring Dense of ours.
+class PairwiseLoss(gluon.loss.Loss):
+    def __init__(self, weight=None, batch_axis=-1, margin=0, **kwargs):
+        super(PairwiseLoss, self).__init__(weight, batch_axis)
+        self.margin = margin
+
+    def hybrid_forward(self, F, pos, neg, *args, **kwargs):
+        loss = F.add_n(F.negative(pos), neg)
+        loss = F.add(loss, self.margin)
+        sym = F.relu(loss)
+        loss = F.MakeLoss(sym)
+        return loss
+
+
+def pairwise_loss():
+    """An SGD step of a scorer under the pairwise hinge (MakeLoss's gradient of ones), eager;
+    hybridized, ``F.add`` fails in both (``sym`` has no ``add``)."""
+    rs = np.random.RandomState(161)
+    items_pos = nd.array(rs.uniform(-1, 1, (5, 3)))
+    items_neg = nd.array(rs.uniform(-1, 1, (5, 3)))
+    scorer = nn.Dense(1, flatten=True)
+    scorer.initialize()
+    build(scorer, 162, items_pos)
+    trainer = gluon.Trainer(scorer.collect_params(), 'sgd', {'learning_rate': 0.5})
+    loss_fn = PairwiseLoss(margin=0.3)
+    out = {}
+    for step in range(2):
+        with autograd.record():
+            loss = loss_fn(scorer(items_pos).reshape((-1,)), scorer(items_neg).reshape((-1,)))
+        loss.backward()
+        trainer.step(5)
+        out['loss%d' % step] = L(loss)
+    out['scorer'] = [L(p.data()) for p in scorer.collect_params().values()]
+    hybrid = PairwiseLoss(margin=0.3)
+    hybrid.hybridize()
+    try:
+        hybrid(nd.ones(2), nd.zeros(2))
+    except AttributeError as e:
+        out['hybrid_error'] = "has no attribute 'add'" in str(e)
+    return out
+
+
 PROGRAMS = ['lipnet', 'urban_sounds', 'speech_ctc', 'insightface', 'wgan_gp', 'cyclegan', 'lstnet',
             'gluonts_lstnet', 'gluonts_sndense', 'capsnet', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2',
-            'gluonts_mixture', 'dqn', 'gluonts_wavenet']
+            'gluonts_mixture', 'dqn', 'gluonts_wavenet', 'pairwise_loss']

@@ -62,6 +62,9 @@ same file with its import line switched to MXNet).
   targets, a greedy sampler sharing the trained parameters with convolution queues): MXNet's
   numbers, eager and hybridized. (Its (N, 1, 1, T) loss weight broadcasts against the (N, T, 1)
   picked losses, so every row's loss is the batch's average, in both frameworks.)
+* A pairwise ranking Loss (longling): ``add_n`` of a negative, ``F.add`` of a Python margin,
+  MakeLoss: MXNet's numbers eagerly; hybridized, ``F.add`` fails in both (``sym`` has no
+  ``add``).
 * Two Gluon DQNs: a target "updated" by ``ParameterDict.update`` (the policy's Parameters join a
   dictionary, the target network keeps its own), target keys indexed as a list (a TypeError on
   Python 3 in both), ``nd.choose_element_0index``, ``nd.pick`` with a (32, 1) index, uint8 frames
@@ -127,7 +130,7 @@ def without(d, *keys):
 
 @pytest.mark.parametrize('name', ['lipnet', 'urban_sounds', 'speech_ctc', 'cyclegan', 'lstnet', 'gluonts_lstnet',
                                   'gluonts_sndense', 'gluonts_blocks', 'pix2pix', 'gluonts_lowrank', 'gpt2',
-                                  'gluonts_mixture', 'dqn', 'gluonts_wavenet'])
+                                  'gluonts_mixture', 'dqn', 'gluonts_wavenet', 'pairwise_loss'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 

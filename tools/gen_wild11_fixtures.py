@@ -34,6 +34,8 @@ writes nothing. The programs and their sources:
   (src/gluonts/mx/distribution/mixture.py, gaussian.py, neg_binomial.py, distribution.py).
 * ``dqn``: two public Gluon DQNs (a CartPole DQN script, an Atari q_network.py).
 * ``gluonts_wavenet``: gluon-ts's WaveNet (src/gluonts/model/wavenet/_network.py).
+* ``pairwise_loss``: a pairwise ranking Loss (tswsxk/longling
+  longling/framework/ML/MXnet/mx_gluon/gluon_sym/nn_sym.py).
 """
 import json
 import os
