@@ -25,8 +25,10 @@ def _normalizer(mode, label, valid, spatial=1):
 
 def _check_class_label(dshape, lshape, per_position):
     """Refuse a class label of 2-D data whose shape is not ``(N,)``, as MXNet 1.9.1's shape rule
-    does (other ranks keep minigluon's element-count check)."""
-    if len(dshape) == 2 and not per_position and tuple(lshape) != tuple(dshape[:1]):
+    does (other ranks keep minigluon's element-count check; shapes with unknown dimensions, 0 or
+    None in a partial shape inference, are left to the later, complete pass)."""
+    if len(dshape) == 2 and not per_position and all(dshape) and all(lshape) \
+            and tuple(lshape) != tuple(dshape[:1]):
         raise ShapeConflictError('SoftmaxOutput: Shape inconsistent, Provided = %s, inferred shape=%s'
                                  % (list(lshape), list(dshape[:1])))
 
