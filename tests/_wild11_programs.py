@@ -1213,7 +1213,29 @@ def gluonts_lstnet():
         out[mode] = {'loss': L(loss), 'norms': norms(train_net),
                      'pred': L(pred_net(past_target, past_observed)),
                      'scaled': [L(t) for t in MeanScaler(axis=2, keepdims=True)(past_target, past_observed)]}
+        if mode == 'hybrid':                # gluon-ts's predictor serialization (mx/util.py)
+            model_dir = tempfile.mkdtemp()
+            export_symb_block(pred_net, model_dir, 'prediction_net')
+            imported = import_symb_block(2, model_dir, 'prediction_net')
+            out[mode]['imported'] = L(imported(past_target, past_observed))
     return out
+
+
+def export_symb_block(hb, model_dir, model_name, epoch=0):
+    """gluon-ts src/gluonts/mx/util.py's export_symb_block (without its JSON post-processing)."""
+    hb.export(path=os.path.join(model_dir, model_name), epoch=epoch)
+
+
+def import_symb_block(num_inputs, model_dir, model_name, epoch=0):
+    """gluon-ts src/gluonts/mx/util.py's import_symb_block."""
+    if num_inputs == 1:
+        input_names = ["data"]
+    else:
+        input_names = [f"data{i}" for i in range(num_inputs)]
+    return mx.gluon.SymbolBlock.imports(symbol_file=os.path.join(model_dir, f"{model_name}-symbol.json"),
+                                        input_names=input_names,
+                                        param_file=os.path.join(model_dir, f"{model_name}-{epoch:04}.params"),
+                                        ctx=mx.current_context())
 
 
 # ---------------------------------------------------------------- 9 gluon-ts SNDense

@@ -35,7 +35,8 @@ same file with its import line switched to MXNet).
 * LSTNet in Gluon (safrooze/LSTNet-Gluon: negative slices and positional reshapes, the skip GRU)
   and gluon-ts's (ZoneoutCell(GRUCell) unrolled from ``begin_state(func=F.zeros,
   batch_size=0)`` in a graph, ``with ctx:``, MeanScaler, L1Loss with a sample weight, a predictor
-  sharing the trainer's parameters), gluon-ts's SNDense (nd operators in hybrid_forward,
+  sharing the trainer's parameters, exported and re-imported by gluon-ts's
+  ``import_symb_block`` with inputs ``data0`` / ``data1``), gluon-ts's SNDense (nd operators in hybrid_forward,
   parameters under their attribute names, ``set_data`` under ``pause``, ``if sigma == 0.0`` on an
   NDArray), its WaveNet convolutions, feature embedders (name-mangled children registered by
   ``register_child``) and AR / TAR losses over ``*states``; a Gluon CapsNet's routing (Reshape -4

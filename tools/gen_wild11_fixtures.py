@@ -19,7 +19,7 @@ writes nothing. The programs and their sources:
 * ``cyclegan``: a public "CycleGAN, implemented in Gluon" models file.
 * ``lstnet``: LSTNet in Gluon (safrooze/LSTNet-Gluon model.py, train.py).
 * ``gluonts_lstnet``: gluon-ts's LSTNet (src/gluonts/model/lstnet/_network.py,
-  src/gluonts/mx/block/scaler.py).
+  src/gluonts/mx/block/scaler.py; export / import_symb_block of src/gluonts/mx/util.py).
 * ``gluonts_sndense``: gluon-ts's SNDense (src/gluonts/mx/block/sndense.py).
 * ``capsnet``: a public Gluon CapsNet's capsule layers (CapsLayers.py).
 * ``gluonts_blocks``: gluon-ts's convolutions, feature embedders and regularization losses
