@@ -36,9 +36,9 @@ same file with its import line switched to MXNet).
   and gluon-ts's (ZoneoutCell(GRUCell) unrolled from ``begin_state(func=F.zeros,
   batch_size=0)`` in a graph, ``with ctx:``, MeanScaler, L1Loss with a sample weight, a predictor
   sharing the trainer's parameters, exported and re-imported by gluon-ts's
-  ``import_symb_block`` with inputs ``data0`` / ``data1``), gluon-ts's SNDense (nd operators in hybrid_forward,
-  parameters under their attribute names, ``set_data`` under ``pause``, ``if sigma == 0.0`` on an
-  NDArray), its WaveNet convolutions, feature embedders (name-mangled children registered by
+  ``import_symb_block`` with inputs ``data0`` / ``data1``), gluon-ts's SNDense (nd operators in
+  hybrid_forward, parameters under their attribute names, ``set_data`` under ``pause``, ``if
+  sigma == 0.0`` on an NDArray), its WaveNet convolutions, feature embedders (name-mangled children registered by
   ``register_child``) and AR / TAR losses over ``*states``; a Gluon CapsNet's routing (Reshape -4
   codes, 5-D ``linalg_gemm2``, ``stop_gradient``): MXNet's numbers, eager and hybridized. Its
   Mask multiplies (2, 3, 5) capsules by a (2, 3, 1) mask with ``elemwise_mul``, which MXNet
