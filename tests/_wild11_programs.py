@@ -1520,7 +1520,8 @@ class FeatureEmbedder(nn.HybridBlock):
             return embedding
 
         with self.name_scope():
-            self.__embedders = [create_embedding(i, c, d) for i, (c, d) in enumerate(zip(cardinalities, embedding_dims))]
+            self.__embedders = [create_embedding(i, c, d)
+                                for i, (c, d) in enumerate(zip(cardinalities, embedding_dims))]
 
     def hybrid_forward(self, F, features):
         if self.__num_features > 1:
