@@ -611,8 +611,16 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False, train_mode=True):
     """Return the list of gradients of ``heads`` with respect to ``variables`` (an NDArray or a list).
 
-    The variables' own ``.grad`` buffers are not touched. ``create_graph=True`` (higher-order
-    gradients) is not supported and raises NotImplementedError.
+    The variables' own ``.grad`` buffers are not touched. ``retain_graph`` defaults to
+    ``create_graph``, as in MXNet 1.9.1.
+
+    ``create_graph=True`` asks for gradients that are themselves differentiable. minigluon has
+    no higher-order gradients: the gradients are computed, and while recording they are put on
+    the tape as the outputs of an operation whose own backward raises :class:`MXNetError`
+    (see :class:`_FirstOrderOnly`), as MXNet 1.9.1 raises when a backward reaches an operator
+    without a second-order gradient (a convolution's, a Dense layer's activation). Code that
+    only reads them, or cuts them from the graph (``attach_grad``, ``detach``), runs as on
+    MXNet: a Gluon WGAN-GP trainer's gradient penalty does.
 
     Raises
     ------
@@ -622,9 +630,6 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         rather than returning zeros).
     """
     from minigluon.ndarray.ndarray import NDArray
-    if create_graph:
-        raise NotImplementedError('autograd.grad: create_graph=True (higher-order gradients) is not '
-                                  'supported by minigluon')
     if isinstance(variables, NDArray):     # MXNet returns a list even for one variable
         variables = [variables]
     variables = list(variables)
@@ -634,8 +639,38 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         if v._grad_req == 'null':
             raise MXNetError("autograd.grad: variables[%d] has grad_req='null', so it requires no "
                              "gradient (MXNet 1.9.1 raises too); attach_grad() it with 'write'" % i)
+    if retain_graph is None:
+        retain_graph = create_graph
     # Route variable gradients into the returned list instead of their buffers.
-    return _run_backward(heads, head_grads, bool(retain_graph), train_mode, variables=variables)
+    grads = _run_backward(heads, head_grads, bool(retain_graph), train_mode, variables=variables)
+    if create_graph and is_recording():
+        _record_first_order_only(grads, variables)
+    return grads
+
+
+class _FirstOrderOnly:
+    """The tape operation of the gradients that ``grad(create_graph=True)`` returns, reading the
+    variables they were taken for: its backward raises, since minigluon computes no gradient of
+    a gradient (higher-order gradients are out of scope, docs/PORTING.md)."""
+
+    name = '_backward_grad'
+
+    def backward(self, xp, *grad_outputs):
+        raise MXNetError('autograd: a backward reached gradients computed by autograd.grad('
+                         'create_graph=True), which minigluon cannot differentiate (no '
+                         'higher-order gradients); MXNet 1.9.1 raises the same way for operators '
+                         'without a second-order gradient, such as Convolution. Use the '
+                         'gradients as values (detach() them), or leave them out of the loss')
+
+
+def _record_first_order_only(grads, variables):
+    """Put ``grads`` (NDArrays returned by :func:`grad`) on the tape as the outputs of a
+    :class:`_FirstOrderOnly` operation of ``variables``."""
+    node = Node(_FirstOrderOnly(), list(variables), [(g.shape, g.dtype) for g in grads],
+                variables[0]._xp)
+    _join_inputs(variables)
+    for i, g in enumerate(grads):
+        g._entry = (node, i)
 
 
 def get_symbol(x):

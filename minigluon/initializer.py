@@ -159,6 +159,15 @@ class Initializer:
         return '%s(%s)' % (type(self).__name__,
                            ', '.join('%s=%r' % kv for kv in self._kwargs.items()))
 
+    def __eq__(self, other):
+        """Initializers of the same class built with the same arguments are equal, as in MXNet
+        1.9.1: a block that shares another's parameters (``params=``) and builds its own
+        ``Normal(0.02)`` asks ``ParameterDict.get`` for a Parameter whose stored initializer is
+        another, equal ``Normal(0.02)`` (GluonNLP's GPT-2). As in MXNet, they are unhashable."""
+        if not isinstance(other, Initializer):
+            return NotImplemented
+        return type(self) is type(other) and self._kwargs == other._kwargs
+
     def __call__(self, desc, arr):
         """Fill the NDArray ``arr`` for the parameter described by ``desc`` (an InitDesc or name)."""
         if not isinstance(desc, InitDesc):

@@ -140,8 +140,16 @@ def test_autograd_grad_returns_without_touching_buffers():
         y = x * x
     single = autograd.grad(y, x)          # a list of one, as MXNet returns
     assert isinstance(single, list) and single[0].asnumpy().tolist() == [2., 4.]
-    with pytest.raises(NotImplementedError, match='create_graph'):
-        autograd.grad(y, [x], create_graph=True)
+    # create_graph=True: the first-order gradient (retain_graph defaults to create_graph, as in
+    # MXNet), on the tape as an operation whose backward raises (no higher-order gradients)
+    with autograd.record():
+        y = x * x
+        gx, = autograd.grad(y, [x], create_graph=True)
+        again, = autograd.grad(y, [x])          # the graph was retained
+        penalty = (gx * gx).sum()
+    assert gx.asnumpy().tolist() == [2., 4.] and again.asnumpy().tolist() == [2., 4.]
+    with pytest.raises(MXNetError, match='create_graph'):
+        penalty.backward()
 
 
 def test_mark_variables():

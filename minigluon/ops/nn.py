@@ -424,7 +424,8 @@ class Embedding(Op):
     """Look up rows of ``weight`` ``(input_dim, output_dim)`` by the indices in ``data`` (any shape,
     float or int); output ``data.shape + (output_dim,)``. Indices are cast to int and clipped to
     ``[0, input_dim - 1]`` as MXNet does. The gradient reaches ``weight`` only (dense, even with
-    ``sparse_grad=True``)."""
+    ``sparse_grad=True``); a backward asked for the indices' gradient raises MXNetError, as in
+    MXNet 1.9.1."""
 
     name = 'Embedding'
     arguments = ('data', 'weight')
@@ -440,6 +441,12 @@ class Embedding(Op):
         return weight[self.idx]
 
     def backward(self, xp, grad):
+        need = getattr(self, 'needs_input_grad', None)     # set by autograd / CachedOp / executor
+        if need and need[0]:
+            raise MXNetError("Embedding: the indices (data) have no gradient, but one was asked "
+                             "for (attach_grad on them, or grad_req='write' for them in a bound "
+                             "graph); MXNet 1.9.1 raises too (\"Embedding layer doesn't support "
+                             "calculate data gradient\"). Leave the indices without a gradient")
         gw = xp.zeros(self.wshape, dtype=self.wdtype)
         backend.scatter_add(xp, gw, self.idx.reshape(-1), grad.reshape(-1, self.output_dim))
         return None, gw

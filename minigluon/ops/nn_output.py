@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from minigluon.base import MXNetError
+from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops.nn import _f32, _log_softmax, _sigmoid, _softmax
 from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
 
@@ -21,6 +21,16 @@ def _normalizer(mode, label, valid, spatial=1):
     if mode == 'valid':
         return max(float(valid), 1.0)
     return float(spatial)
+
+
+def _check_class_label(dshape, lshape, per_position):
+    """Refuse a class label of 2-D data whose shape is not ``(N,)``, as MXNet 1.9.1's shape rule
+    does (other ranks keep minigluon's element-count check; shapes with unknown dimensions, 0 or
+    None in a partial shape inference, are left to the later, complete pass)."""
+    if len(dshape) == 2 and not per_position and all(dshape) and all(lshape) \
+            and tuple(lshape) != tuple(dshape[:1]):
+        raise ShapeConflictError('SoftmaxOutput: Shape inconsistent, Provided = %s, inferred shape=%s'
+                                 % (list(lshape), list(dshape[:1])))
 
 
 @register
@@ -41,6 +51,10 @@ class SoftmaxOutput(Op):
     A ``label`` of the shape of ``data`` holds probabilities (soft targets): the gradient is then
     ``(softmax - label) * grad_scale``, without normalisation, ignored labels or smoothing, as
     in MXNet 1.9.1.
+
+    For 2-D ``data`` (N, C) the class label must have shape ``(N,)``: a ``(N, 1)`` column is
+    refused with MXNet 1.9.1's "Shape inconsistent" error (:class:`ShapeConflictError`), as
+    insightface's age task meets it.
     """
 
     name = 'SoftmaxOutput'
@@ -66,6 +80,8 @@ class SoftmaxOutput(Op):
             z = z.reshape(data.shape[0], int(np.prod(data.shape[1:])))    # (an empty batch too)
             self.axis, want = 1, data.shape[:1]
         self.soft = label.shape == data.shape       # probabilities (see the class docstring)
+        if not self.soft:
+            _check_class_label(data.shape, label.shape, self.multi_output or self.preserve_shape)
         if self.soft:
             self.label = _f32(label).reshape(z.shape)
         elif label.size != int(np.prod(want)):
@@ -108,6 +124,8 @@ class SoftmaxOutput(Op):
         given = in_shapes[1]
         if given is not None and len(given) == len(d):
             label = tuple(d)        # probabilities of the shape of data (see the docstring)
+        elif given is not None:
+            _check_class_label(d, given, self.multi_output or self.preserve_shape)
         return [tuple(d), label], [tuple(d)]
 
 
