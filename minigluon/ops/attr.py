@@ -86,8 +86,7 @@ class Attr:
                 return WholeFloat(value)      # p=1 is written back as "1", as MXNet keeps it
             return _float(value)
         if kind == 'number':   # keeps an int an int, so it prints as MXNet does ("2", "0.5")
-            if isinstance(value, (bool, np.bool_)):
-                return int(value)
+            _refuse_bool(value)    # clip(x, False, True), arange(True): MXNet 1.9.1 refuses them
             if isinstance(value, (int, np.integer)):
                 return int(value)
             return _float(value)
