@@ -148,15 +148,17 @@ def full(shape, val, ctx=None, dtype=None, out=None):
     return res
 
 
-def zeros_like(data=None, **kwargs):
+def zeros_like(data=None, out=None, name=None, **kwargs):
     """Zeros with ``data``'s shape, dtype and context: MXNet's ``zeros_like`` operator, so under
-    ``autograd.record()`` it is recorded and ``data`` receives a zero gradient, as in MXNet."""
-    return call_op('zeros_like', data, **kwargs)
+    ``autograd.record()`` it is recorded and ``data`` receives a zero gradient, as in MXNet.
+    ``out`` and ``name`` may be given positionally, as MXNet 1.9.1's ``zeros_like(x, out)``."""
+    return call_op('zeros_like', data, out=out, name=name, **kwargs)
 
 
-def ones_like(data=None, **kwargs):
-    """Ones with ``data``'s shape, dtype and context (MXNet's ``ones_like`` operator; recorded)."""
-    return call_op('ones_like', data, **kwargs)
+def ones_like(data=None, out=None, name=None, **kwargs):
+    """Ones with ``data``'s shape, dtype and context (MXNet's ``ones_like`` operator; recorded);
+    ``out`` and ``name`` may be given positionally, as in MXNet 1.9.1."""
+    return call_op('ones_like', data, out=out, name=name, **kwargs)
 
 
 def _numbers(op_name, fn_name, **values):

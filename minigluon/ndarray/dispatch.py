@@ -24,7 +24,7 @@ from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
 from minigluon.ops import attr as _attr
-from minigluon.ops.binding import bind_call
+from minigluon.ops.binding import bind_call, trailing_out_and_name
 from minigluon.ops.registry import Op, get_op
 
 _Node = autograd.Node
@@ -363,8 +363,13 @@ def fast_bind(cls, args, kwargs):
 
 @raises_mxnet_errors       # a bad argument is an MXNetError too, as in MXNet
 def call_op(name, /, *args, **kwargs):
-    """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
-    return _call_class(get_op(name), name, args, kwargs)
+    """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``.
+    As MXNet 1.9.1's ``nd`` functions, ``out`` and then ``name`` may follow the attributes
+    positionally (``nd.sum(x, 1, False, False, out)``)."""
+    cls = get_op(name)
+    if cls.arguments is not None and len(args) > len(cls.attrs):    # (a cheap test first)
+        args, kwargs = trailing_out_and_name(cls, name, args, kwargs, _is_nd)
+    return _call_class(cls, name, args, kwargs)
 
 
 @raises_mxnet_errors
@@ -385,6 +390,8 @@ def _call_class(cls, name, args, kwargs):
     view = kwargs.pop('_view', False)     # internal: the result may be a view (x.reshape)
     kwargs.pop('name', None)
     kwargs.pop('attr', None)
+    if out is not None and hasattr(cls, 'attrs_from_out'):
+        kwargs = attrs_from_out(cls, kwargs, out)
     op, inputs = fast_bind(cls, args, kwargs) or bind_call(cls, args, kwargs, _is_nd)
     if view:
         op.view = True
@@ -403,6 +410,26 @@ def _call_class(cls, name, args, kwargs):
     if out is not None:
         return _write_out(name, out, res)
     return res
+
+
+def attrs_from_out(cls, kwargs, out):
+    """``kwargs`` with the attributes named by ``cls.attrs_from_out`` (``dtype``, ``shape``) taken
+    from the array ``out`` where the call leaves them at their "infer" default (None): MXNet
+    1.9.1's samplers infer them from their output, so ``nd.random.normal(0, 1, shape=(2, 3),
+    out=float64_array)`` draws float64 samples. A dtype the operator does not take is left to
+    the out= check (an error, as in MXNet)."""
+    if not isinstance(out, NDArray):
+        return kwargs
+    kwargs = dict(kwargs)
+    for key in cls.attrs_from_out:
+        attr = cls.attrs.get(key)
+        if kwargs.get(key) is not None or attr is None or attr.default not in (None, 'None'):
+            continue
+        if key == 'shape':
+            kwargs[key] = out.shape
+        elif attr.choices is None or np.dtype(out.dtype).name in attr.choices:
+            kwargs[key] = np.dtype(out.dtype).name
+    return kwargs
 
 
 def _write_out(name, out, res):
@@ -425,7 +452,7 @@ def _write_out(name, out, res):
     for i, (o, r) in enumerate(zip(out, res)):
         _check_out(name, o, r, '[%d]' % i)
         o[:] = r
-    return list(out)
+    return out                    # the list or tuple given, as MXNet returns it
 
 
 def _check_out(name, out, res, which):
