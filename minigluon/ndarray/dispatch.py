@@ -383,13 +383,17 @@ def Custom(*data, **kwargs):
 
 def _call_class(cls, name, args, kwargs):
     """:func:`call_op` for the operator class ``cls`` (called ``name`` in messages): take off
-    the keywords that are no operator's (``out``, ``name``, ``attr``, the internal ``_view``),
+    the keywords that are no operator's (``out``, ``name``, the internal ``_view``, and ``attr``
+    where the operator has no attributes),
     bind the rest (:func:`fast_bind`, else :func:`~minigluon.ops.binding.bind_call`), set the flags some operators
     read from ``out=``, run the instance (:func:`invoke`) and copy the result into ``out``."""
     out = kwargs.pop('out', None)
     view = kwargs.pop('_view', False)     # internal: the result may be a view (x.reshape)
     kwargs.pop('name', None)
-    kwargs.pop('attr', None)
+    if not cls.attrs:
+        # MXNet 1.9.1 ignores attr= (and any keyword) for an operator without attributes and
+        # refuses it, as an unknown attribute, for the others ('Cannot find argument attr')
+        kwargs.pop('attr', None)
     if out is not None and hasattr(cls, 'attrs_from_out'):
         kwargs = attrs_from_out(cls, kwargs, out)
     op, inputs = fast_bind(cls, args, kwargs) or bind_call(cls, args, kwargs, _is_nd)

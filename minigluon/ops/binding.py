@@ -179,7 +179,7 @@ def trailing_out_and_name(cls, fn_name, args, kwargs, is_input):
     """Take ``out`` and ``name`` given positionally after every attribute off ``args``:
     ``x.sum(1, False, False, o)``. MXNet 1.9.1's generated ``nd`` functions have the parameters
     ``(inputs..., attributes..., out=None, name=None)``, so a value past the last attribute is
-    ``out`` (an NDArray, or a list or tuple of them) and the next one ``name``.
+    ``out`` (an NDArray, a list or tuple of them, or None) and the next one ``name``.
 
     Returns ``args`` without them, and ``kwargs`` with ``out`` (and ``name``) added; both
     unchanged when there is no such value (or it is no array, or the name no string:
@@ -196,7 +196,7 @@ def trailing_out_and_name(cls, fn_name, args, kwargs, is_input):
     first = n + len(positional_attribute_names(cls, False))
     rest = args[first:]
     if not rest or len(rest) > 2 or not (
-            is_input(rest[0]) or (isinstance(rest[0], (list, tuple)) and rest[0]
+            rest[0] is None or is_input(rest[0]) or (isinstance(rest[0], (list, tuple)) and rest[0]
                                   and all(is_input(o) for o in rest[0]))) or (
             len(rest) == 2 and not isinstance(rest[1], (str, type(None)))):
         return args, kwargs
