@@ -24,7 +24,7 @@ from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
 from minigluon.ops import attr as _attr
-from minigluon.ops.binding import bind_call, trailing_out_and_name
+from minigluon.ops.binding import bind_call, trailing_keywords
 from minigluon.ops.registry import Op, get_op
 
 _Node = autograd.Node
@@ -368,8 +368,18 @@ def call_op(name, /, *args, **kwargs):
     positionally (``nd.sum(x, 1, False, False, out)``)."""
     cls = get_op(name)
     if cls.arguments is not None and len(args) > len(cls.attrs):    # (a cheap test first)
-        args, kwargs = trailing_out_and_name(cls, name, args, kwargs, _is_nd)
+        args, kwargs = trailing_keywords(cls, name, args, kwargs, _is_nd, _ND_TRAILING)
     return _call_class(cls, name, args, kwargs)
+
+
+def _is_out_value(value):
+    """An ``out=`` value: None, an NDArray, or a non-empty list or tuple of them."""
+    return value is None or isinstance(value, NDArray) or (
+        isinstance(value, (list, tuple)) and value and all(isinstance(o, NDArray) for o in value))
+
+
+# the keyword parameters of MXNet's nd functions after the attributes (ops.binding.trailing_keywords)
+_ND_TRAILING = (('out', _is_out_value), ('name', lambda value: value is None or isinstance(value, str)))
 
 
 @raises_mxnet_errors

@@ -78,6 +78,8 @@ class Attr:
 
     def _convert(self, value):
         kind = self.kind
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]      # np.array(1) is the number 1: MXNet writes str(value), '1'
         if kind == 'int':
             return _int(value)
         if kind == 'float':
@@ -113,8 +115,6 @@ class Attr:
         if kind in ('shape', 'floats') and isinstance(value, (str, bytes, dict, set)):
             raise ValueError('not a tuple')       # never iterate the characters of a string
         if kind == 'shape':
-            if isinstance(value, np.ndarray) and value.ndim == 0:
-                value = value[()]                 # np.array(1): the number (MXNet reads '1')
             if isinstance(value, (int, np.integer, bool, np.bool_)):
                 return ScalarShape((_shape_entry(value),))
             if isinstance(value, list):

@@ -175,33 +175,34 @@ def unused_inputs_error(fn_name, unused, op):
                      % (fn_name, unused, op.list_arguments()))
 
 
-def trailing_out_and_name(cls, fn_name, args, kwargs, is_input):
-    """Take ``out`` and ``name`` given positionally after every attribute off ``args``:
-    ``x.sum(1, False, False, o)``. MXNet 1.9.1's generated ``nd`` functions have the parameters
-    ``(inputs..., attributes..., out=None, name=None)``, so a value past the last attribute is
-    ``out`` (an NDArray, a list or tuple of them, or None) and the next one ``name``.
+def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
+    """Take the keyword parameters that follow the attributes positionally off ``args``.
 
-    Returns ``args`` without them, and ``kwargs`` with ``out`` (and ``name``) added; both
-    unchanged when there is no such value (or it is no array, or the name no string:
-    :func:`bind_call` then reports too many positional arguments). So ``nd.relu(x, y)`` writes
-    into ``y``, as in MXNet. Not for variadic operators, which take ``(*data,
-    **kwargs)`` in MXNet.
+    MXNet 1.9.1's generated functions are ``nd.<op>(inputs..., attributes..., out=None,
+    name=None)`` and ``sym.<op>(inputs..., attributes..., name=None, attr=None, out=None)``, so
+    a value past the last attribute fills the first of those, the next one the second
+    (``x.sum(1, False, False, o)``; ``nd.relu(x, y)`` writes into ``y``; ``sym.sum(s, 1, False,
+    False, 'nm')`` names the node). ``trailing`` lists them as ``(keyword, accepts)`` pairs,
+    ``accepts(value)`` true for a value that keyword takes. Not for variadic operators, which
+    take ``(*data, **kwargs)`` in MXNet.
 
-    Raises TypeError when ``out`` (or ``name``) is also given by keyword, as Python does for
-    MXNet's functions ("got multiple values for argument 'out'")."""
+    Returns ``args`` without those values and ``kwargs`` with them added; both unchanged when
+    there is no such value, or one that its keyword does not take (the binding then reports
+    too many positional arguments).
+
+    Raises TypeError when one of them is also given by keyword, as Python does for MXNet's
+    functions ("got multiple values for argument 'out'")."""
     declared = cls.arguments
     n = 0
     while n < len(args) and n < len(declared) and (args[n] is None or is_input(args[n])):
         n += 1
     first = n + len(positional_attribute_names(cls, False))
     rest = args[first:]
-    if not rest or len(rest) > 2 or not (
-            rest[0] is None or is_input(rest[0]) or (isinstance(rest[0], (list, tuple)) and rest[0]
-                                  and all(is_input(o) for o in rest[0]))) or (
-            len(rest) == 2 and not isinstance(rest[1], (str, type(None)))):
+    if not rest or len(rest) > len(trailing) or not all(
+            accepts(value) for (_, accepts), value in zip(trailing, rest)):
         return args, kwargs
     kwargs = dict(kwargs)
-    for key, value in zip(('out', 'name'), rest):
+    for (key, _), value in zip(trailing, rest):
         if kwargs.get(key) is not None:
             raise TypeError("%s() got multiple values for argument '%s'" % (fn_name, key))
         kwargs[key] = value
