@@ -367,7 +367,8 @@ def call_op(name, /, *args, **kwargs):
     As MXNet 1.9.1's ``nd`` functions, ``out`` and then ``name`` may follow the attributes
     positionally (``nd.sum(x, 1, False, False, out)``)."""
     cls = get_op(name)
-    if cls.arguments is not None and len(args) > len(cls.attrs):    # (a cheap test first)
+    declared = cls.arguments
+    if declared is not None and len(args) > len(declared) + len(cls.attrs):   # (cheap test first)
         args, kwargs = trailing_keywords(cls, name, args, kwargs, _is_nd, _ND_TRAILING)
     return _call_class(cls, name, args, kwargs)
 
