@@ -145,6 +145,8 @@ def keywords(mx):
         'relu_attr': lambda: mx.nd.relu(x, attr={'a': 'b'}),
         'zeros_like_attr': lambda: mx.nd.zeros_like(x, attr=None),
         'elemwise_add_attr': lambda: mx.nd.elemwise_add(x, x, attr=None),
+        'make_loss_attr': lambda: mx.nd.make_loss(x, attr={'a': 'b'}),
+        'linear_regression_output_attr': lambda: mx.nd.LinearRegressionOutput(x, x, attr=None),
         'zeros_attr': lambda: mx.nd.zeros((2,), attr=None),
         'ones_foo': lambda: mx.nd.ones((2,), foo=1),
         'zeros_name': lambda: mx.nd.zeros((2,), name='z'),

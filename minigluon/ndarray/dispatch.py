@@ -395,16 +395,18 @@ def Custom(*data, **kwargs):
 def _call_class(cls, name, args, kwargs):
     """:func:`call_op` for the operator class ``cls`` (called ``name`` in messages): take off
     the keywords that are no operator's (``out``, ``name``, the internal ``_view``, and ``attr``
-    where the operator has no attributes),
+    where MXNet's operator has no parameters),
     bind the rest (:func:`fast_bind`, else :func:`~minigluon.ops.binding.bind_call`), set the flags some operators
     read from ``out=``, run the instance (:func:`invoke`) and copy the result into ``out``."""
     out = kwargs.pop('out', None)
     view = kwargs.pop('_view', False)     # internal: the result may be a view (x.reshape)
     kwargs.pop('name', None)
-    if not cls.attrs:
-        # MXNet 1.9.1 ignores attr= (and any keyword) for an operator without attributes and
-        # refuses it, as an unknown attribute, for the others ('Cannot find argument attr')
-        kwargs.pop('attr', None)
+    if 'attr' in kwargs:
+        # MXNet 1.9.1 ignores attr= for an operator without parameters and refuses it, as an
+        # unknown attribute, for the others ('Cannot find argument attr'): the rule of sym's attr=
+        from minigluon.symbol.op_names import accepts_any_attr
+        if accepts_any_attr(cls):
+            del kwargs['attr']
     if out is not None and hasattr(cls, 'attrs_from_out'):
         kwargs = attrs_from_out(cls, kwargs, out)
     op, inputs = fast_bind(cls, args, kwargs) or bind_call(cls, args, kwargs, _is_nd)
