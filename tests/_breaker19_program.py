@@ -97,6 +97,12 @@ def positional_out(mx):
     out['zeros_like'] = [mx.nd.zeros_like(x, o) is o, o.asnumpy().tolist()]
     out['out_twice'] = _raised(lambda: mx.nd.sum(x, 1, False, False, o, out=o))
     out['too_many'] = _raised(lambda: mx.nd.sum(x, 1, False, False, None, 'nm', 3))
+    o = mx.nd.zeros((2,), dtype='float64')
+    r = mx.nd.random_uniform(0, 1, (2,), 'cpu', 'float64', o)
+    out['random_uniform'] = [r is o, np.dtype(o.dtype).name, bool((o.asnumpy() > 0).all())]
+    o = mx.nd.zeros((2,))
+    r = mx.nd.sample_uniform(mx.nd.zeros((2,)), mx.nd.ones((2,)), (), 'float32', o)
+    out['sample_uniform'] = [r is o, bool((o.asnumpy() > 0).all())]
     a, b = mx.nd.zeros((2, 3, 2)), mx.nd.zeros((2, 3, 2))
     pair = (a, b)
     out['split_tuple_out_is_returned'] = mx.nd.split(x, 2, 2, out=pair) is pair

@@ -24,7 +24,7 @@ from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
 from minigluon.ops import attr as _attr
-from minigluon.ops.binding import bind_call, trailing_keywords
+from minigluon.ops.binding import bind_call, positional_attribute_names, trailing_keywords
 from minigluon.ops.registry import Op, get_op
 
 _Node = autograd.Node
@@ -368,7 +368,8 @@ def call_op(name, /, *args, **kwargs):
     positionally (``nd.sum(x, 1, False, False, out)``)."""
     cls = get_op(name)
     declared = cls.arguments
-    if declared is not None and len(args) > len(declared) + len(cls.attrs):   # (cheap test first)
+    # (a cheap test first: at least one input, when it has any, and every attribute given)
+    if declared is not None and len(args) > bool(declared) + len(cls.attrs):
         args, kwargs = trailing_keywords(cls, name, args, kwargs, _is_nd, _ND_TRAILING)
     return _call_class(cls, name, args, kwargs)
 
@@ -408,7 +409,7 @@ def _call_class(cls, name, args, kwargs):
         if accepts_any_attr(cls):
             del kwargs['attr']
     if out is not None and hasattr(cls, 'attrs_from_out'):
-        kwargs = attrs_from_out(cls, kwargs, out)
+        kwargs = attrs_from_out(cls, args, kwargs, out)
     op, inputs = fast_bind(cls, args, kwargs) or bind_call(cls, args, kwargs, _is_nd)
     if view:
         op.view = True
@@ -429,18 +430,23 @@ def _call_class(cls, name, args, kwargs):
     return res
 
 
-def attrs_from_out(cls, kwargs, out):
+def attrs_from_out(cls, args, kwargs, out):
     """``kwargs`` with the attributes named by ``cls.attrs_from_out`` (``dtype``, ``shape``) taken
-    from the array ``out`` where the call leaves them at their "infer" default (None): MXNet
-    1.9.1's samplers infer them from their output, so ``nd.random.normal(0, 1, shape=(2, 3),
-    out=float64_array)`` draws float64 samples. A dtype the operator does not take is left to
-    the out= check (an error, as in MXNet)."""
+    from the array ``out`` where the call (``args``, ``kwargs``) leaves them at their "infer"
+    default (None): MXNet 1.9.1's samplers infer them from their output, so
+    ``nd.random.normal(0, 1, shape=(2, 3), out=float64_array)`` draws float64 samples. A dtype
+    the operator does not take is left to the out= check (an error, as in MXNet)."""
     if not isinstance(out, NDArray):
         return kwargs
+    n = 0                                    # the leading inputs; then positional attributes
+    while n < len(args) and n < len(cls.arguments) and (args[n] is None or _is_nd(args[n])):
+        n += 1
+    given = set(positional_attribute_names(cls, False)[:len(args) - n])
     kwargs = dict(kwargs)
     for key in cls.attrs_from_out:
         attr = cls.attrs.get(key)
-        if kwargs.get(key) is not None or attr is None or attr.default not in (None, 'None'):
+        if (kwargs.get(key) is not None or key in given or attr is None
+                or attr.default not in (None, 'None')):
             continue
         if key == 'shape':
             kwargs[key] = out.shape
