@@ -211,8 +211,26 @@ def symbol_calls(mx):
     return {k: _raised(lambda fn=fn: nodes(fn())) for k, fn in calls.items()}
 
 
+def dtype_none(mx):
+    """``dtype=None`` given to an operator function: MXNet 1.9.1 passes it through
+    ``np.dtype(None).name``, float64 (the results' dtypes, and the JSON of ``sym.cast``)."""
+    x = mx.nd.array(np.linspace(-2, 2, 6, dtype='float32').reshape(2, 3))
+    calls = {
+        'cast': lambda: mx.nd.cast(x, dtype=None),
+        'one_hot': lambda: mx.nd.one_hot(mx.nd.array([0, 1]), 3, dtype=None),
+        'argsort': lambda: mx.nd.argsort(x, dtype=None),
+        'topk': lambda: mx.nd.topk(x, k=2, dtype=None),
+        'softmax': lambda: mx.nd.softmax(x, dtype=None),
+        'random_uniform': lambda: mx.nd.random_uniform(shape=(2,), dtype=None),
+    }
+    out = {k: _raised(lambda fn=fn: np.dtype(fn().dtype).name) for k, fn in calls.items()}
+    node = json.loads(mx.sym.cast(mx.sym.var('a'), dtype=None).tojson())['nodes'][-1]
+    out['sym_cast'] = node['attrs']
+    return out
+
+
 def run(mx):
     return {'box_nms': box_nms(mx), 'roi_spatial_scale_zero': roi_spatial_scale_zero(mx),
             'positional_out': positional_out(mx), 'sampler_out': sampler_out(mx),
             'keywords': keywords(mx), 'bool_numbers': bool_numbers(mx),
-            'symbol_calls': symbol_calls(mx)}
+            'symbol_calls': symbol_calls(mx), 'dtype_none': dtype_none(mx)}

@@ -162,6 +162,15 @@ def test_symbol_functions_take_name_and_attr_positionally():
     assert got['leaky_0d'][-1][2]['slope'] == '1'      # np.array(1): '1', not '1.0'
 
 
+def test_dtype_none_is_float64_as_numpy_makes_it_in_mxnet():
+    """MXNet 1.9.1's operator functions pass a given dtype through ``np.dtype(dtype).name``, so
+    ``dtype=None`` is float64 (``nd.cast(x, dtype=None)`` was refused here, ``softmax(x,
+    dtype=None)`` kept float32)."""
+    got, want = _section('dtype_none')
+    _same(got, want)
+    assert got['cast'] == 'float64' and got['sym_cast'] == {'dtype': 'float64'}
+
+
 # --- 5. float16 norm ---------------------------------------------------------------------------
 
 def test_float16_l2_norm_does_not_overflow_and_is_correctly_rounded():
