@@ -177,13 +177,6 @@ def _common(shape, dtype, ctx, out, kwargs):
     return kw, ctx
 
 
-def _out_shape(kw):
-    """Number parameters with ``out`` and no ``shape``: draw ``out``'s shape."""
-    if 'out' in kw:
-        kw.setdefault('shape', kw['out'].shape)
-    return kw
-
-
 def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from ``U[low, high)``.
 
@@ -243,7 +236,7 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """
     kw, ctx = _common(shape, dtype, ctx, out, kwargs)
     return _call('_random_randint', low=low, high=high, ctx=str(ctx) if ctx else '',
-                 **_out_shape(kw))
+                 **kw)
 
 
 def _draw(fname, params, kw, ctx):
@@ -252,7 +245,7 @@ def _draw(fname, params, kw, ctx):
     as attributes."""
     if _nd_params(fname, **params):
         return _call('_sample_' + fname, *params.values(), **kw)
-    return _call('_random_' + fname, ctx=str(ctx) if ctx else '', **dict(params, **_out_shape(kw)))
+    return _call('_random_' + fname, ctx=str(ctx) if ctx else '', **dict(params, **kw))
 
 
 def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):

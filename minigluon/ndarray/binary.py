@@ -70,7 +70,8 @@ def _named(apply, names):
     return fn
 
 
-def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops, names=('lhs', 'rhs')):
+def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops, names=('lhs', 'rhs'),
+          symbolic=False):
     def apply(lhs, rhs):
         left, right = isinstance(lhs, tensor_type), isinstance(rhs, tensor_type)
         for arg, value, ok in ((names[0], lhs, left), (names[1], rhs, right)):
@@ -79,6 +80,10 @@ def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops, names=
                                 % (name, arg, tensor_type.__name__, type(value).__name__))
         if left and right:
             return ops[array_op](lhs, rhs)
+        if not symbolic and (left or right):
+            # MXNet's NDArray functions pass float(number) on (True is 1.0); its Symbol ones
+            # pass the number as it is, and a bool is then refused as a scalar attribute
+            lhs, rhs = _bool_as_float(lhs), _bool_as_float(rhs)
         if left:
             return ops[scalar_op](lhs, scalar=rhs)
         if right:
@@ -93,6 +98,11 @@ def _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, ops, names=
         % (name, names[0], names[1], tensor_type.__name__, name, array_op, scalar_op,
            '' if rscalar_op is None else ' (``%s`` with the number on the left)' % rscalar_op))
     return fn
+
+
+def _bool_as_float(value):
+    """A Python or NumPy bool as ``float(value)``; anything else unchanged."""
+    return float(value) if isinstance(value, (bool, np.bool_)) else value
 
 
 # The Symbol functions call MXNet's legacy operator names, as MXNet does, so that the nodes get
@@ -114,5 +124,5 @@ def make_binary_functions(tensor_type, namespace, symbolic=False):
         if all(op in namespace for op in (array_op, scalar_op, rscalar_op or scalar_op)):
             names = (_SYMBOL_ARG_NAMES if symbolic else {}).get(name) or _ARG_NAMES.get(name)
             out[name] = _make(name, tensor_type, array_op, scalar_op, rscalar_op, py_fn, namespace,
-                              names or ('lhs', 'rhs'))
+                              names or ('lhs', 'rhs'), symbolic)
     return out

@@ -8,7 +8,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.base import raises_mxnet_errors
+from minigluon.base import NotSupportedError, raises_mxnet_errors
 from minigluon.context import Context, current_context
 from minigluon.ndarray.helpers import _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
@@ -112,13 +112,35 @@ def array(source_array, ctx=None, dtype=None):
 
 
 @raises_mxnet_errors
-def zeros(shape, ctx=None, dtype=None, **kwargs):
-    return _make('zeros', shape, ctx, dtype)
+def zeros(shape, ctx=None, dtype=None, stype=None, **kwargs):
+    """An array of zeros; ``out=`` and ``name=`` as for :func:`ones`, ``stype`` dense only
+    (``None`` or ``'default'``: sparse storage is out of scope)."""
+    if stype not in (None, 'default'):
+        raise NotSupportedError("zeros: stype=%r: only dense arrays ('default') exist in "
+                                "minigluon (sparse storage is out of scope)" % (stype,))
+    return _filled('zeros', shape, ctx, dtype, kwargs)
 
 
 @raises_mxnet_errors
 def ones(shape, ctx=None, dtype=None, **kwargs):
-    return _make('ones', shape, ctx, dtype)
+    """An array of ones. As MXNet 1.9.1's, which passes its keywords to its operator: ``out=``
+    is written (it must have the result's shape and dtype) and returned, ``name=`` is ignored,
+    any other keyword is refused (MXNetTypeError; MXNet: 'Cannot find argument')."""
+    return _filled('ones', shape, ctx, dtype, kwargs)
+
+
+def _filled(kind, shape, ctx, dtype, kwargs):
+    """:func:`zeros` or :func:`ones` (``kind``) with their keywords ``kwargs``."""
+    from minigluon.ndarray.dispatch import _write_out
+    out = kwargs.pop('out', None)
+    kwargs.pop('name', None)
+    # MXNet's hidden attributes (__layout__, which the RNN cells' begin_state passes) are no error
+    unknown = sorted(k for k in kwargs if not (k.startswith('__') and k.endswith('__')))
+    if unknown:
+        raise TypeError('%s: unexpected keyword(s) %s; it takes shape, ctx, dtype, out and name'
+                        % (kind, ', '.join(unknown)))
+    res = _make(kind, shape, ctx, dtype)
+    return res if out is None else _write_out(kind, out, res)
 
 
 @raises_mxnet_errors
@@ -148,15 +170,18 @@ def full(shape, val, ctx=None, dtype=None, out=None):
     return res
 
 
-def zeros_like(data=None, **kwargs):
+def zeros_like(data=None, out=None, name=None, attr=None, **kwargs):
     """Zeros with ``data``'s shape, dtype and context: MXNet's ``zeros_like`` operator, so under
-    ``autograd.record()`` it is recorded and ``data`` receives a zero gradient, as in MXNet."""
-    return call_op('zeros_like', data, **kwargs)
+    ``autograd.record()`` it is recorded and ``data`` receives a zero gradient, as in MXNet.
+    ``out`` and ``name`` may be given positionally, as MXNet 1.9.1's ``zeros_like(x, out)``;
+    ``attr`` is ignored, as MXNet's operator (without attributes there) ignores it."""
+    return call_op('zeros_like', data, out=out, name=name, **kwargs)
 
 
-def ones_like(data=None, **kwargs):
-    """Ones with ``data``'s shape, dtype and context (MXNet's ``ones_like`` operator; recorded)."""
-    return call_op('ones_like', data, **kwargs)
+def ones_like(data=None, out=None, name=None, attr=None, **kwargs):
+    """Ones with ``data``'s shape, dtype and context (MXNet's ``ones_like`` operator; recorded);
+    ``out`` and ``name`` may be given positionally and ``attr`` is ignored, as in MXNet 1.9.1."""
+    return call_op('ones_like', data, out=out, name=name, **kwargs)
 
 
 def _numbers(op_name, fn_name, **values):

@@ -24,7 +24,7 @@ from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
 from minigluon.ops import attr as _attr
-from minigluon.ops.binding import bind_call
+from minigluon.ops.binding import bind_call, positional_attribute_names, trailing_keywords
 from minigluon.ops.registry import Op, get_op
 
 _Node = autograd.Node
@@ -363,8 +363,25 @@ def fast_bind(cls, args, kwargs):
 
 @raises_mxnet_errors       # a bad argument is an MXNetError too, as in MXNet
 def call_op(name, /, *args, **kwargs):
-    """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``."""
-    return _call_class(get_op(name), name, args, kwargs)
+    """Call a registered operator by name with NDArray inputs: ``call_op('Reshape', x, shape=(2, -1))``.
+    As MXNet 1.9.1's ``nd`` functions, ``out`` and then ``name`` may follow the attributes
+    positionally (``nd.sum(x, 1, False, False, out)``)."""
+    cls = get_op(name)
+    declared = cls.arguments
+    # (a cheap test first: at least one input, when it has any, and every attribute given)
+    if declared is not None and len(args) > bool(declared) + len(cls.attrs):
+        args, kwargs = trailing_keywords(cls, name, args, kwargs, _is_nd, _ND_TRAILING)
+    return _call_class(cls, name, args, kwargs)
+
+
+def _is_out_value(value):
+    """An ``out=`` value: None, an NDArray, or a non-empty list or tuple of them."""
+    return value is None or isinstance(value, NDArray) or (
+        isinstance(value, (list, tuple)) and value and all(isinstance(o, NDArray) for o in value))
+
+
+# the keyword parameters of MXNet's nd functions after the attributes (ops.binding.trailing_keywords)
+_ND_TRAILING = (('out', _is_out_value), ('name', lambda value: value is None or isinstance(value, str)))
 
 
 @raises_mxnet_errors
@@ -378,13 +395,21 @@ def Custom(*data, **kwargs):
 
 def _call_class(cls, name, args, kwargs):
     """:func:`call_op` for the operator class ``cls`` (called ``name`` in messages): take off
-    the keywords that are no operator's (``out``, ``name``, ``attr``, the internal ``_view``),
+    the keywords that are no operator's (``out``, ``name``, the internal ``_view``, and ``attr``
+    where MXNet's operator has no parameters),
     bind the rest (:func:`fast_bind`, else :func:`~minigluon.ops.binding.bind_call`), set the flags some operators
     read from ``out=``, run the instance (:func:`invoke`) and copy the result into ``out``."""
     out = kwargs.pop('out', None)
     view = kwargs.pop('_view', False)     # internal: the result may be a view (x.reshape)
     kwargs.pop('name', None)
-    kwargs.pop('attr', None)
+    if 'attr' in kwargs:
+        # MXNet 1.9.1 ignores attr= for an operator without parameters and refuses it, as an
+        # unknown attribute, for the others ('Cannot find argument attr'): the rule of sym's attr=
+        from minigluon.symbol.op_names import accepts_any_attr
+        if accepts_any_attr(cls):
+            del kwargs['attr']
+    if out is not None and hasattr(cls, 'attrs_from_out'):
+        kwargs = attrs_from_out(cls, args, kwargs, out)
     op, inputs = fast_bind(cls, args, kwargs) or bind_call(cls, args, kwargs, _is_nd)
     if view:
         op.view = True
@@ -403,6 +428,31 @@ def _call_class(cls, name, args, kwargs):
     if out is not None:
         return _write_out(name, out, res)
     return res
+
+
+def attrs_from_out(cls, args, kwargs, out):
+    """``kwargs`` with the attributes named by ``cls.attrs_from_out`` (``dtype``, ``shape``) taken
+    from the array ``out`` where the call (``args``, ``kwargs``) leaves them at their "infer"
+    default (None): MXNet 1.9.1's samplers infer them from their output, so
+    ``nd.random.normal(0, 1, shape=(2, 3), out=float64_array)`` draws float64 samples. A dtype
+    the operator does not take is left to the out= check (an error, as in MXNet)."""
+    if not isinstance(out, NDArray):
+        return kwargs
+    n = 0                                    # the leading inputs; then positional attributes
+    while n < len(args) and n < len(cls.arguments) and (args[n] is None or _is_nd(args[n])):
+        n += 1
+    given = set(positional_attribute_names(cls, False)[:len(args) - n])
+    kwargs = dict(kwargs)
+    for key in cls.attrs_from_out:
+        attr = cls.attrs.get(key)
+        if (kwargs.get(key) is not None or key in given or attr is None
+                or attr.default not in (None, 'None')):
+            continue
+        if key == 'shape':
+            kwargs[key] = out.shape
+        elif attr.choices is None or np.dtype(out.dtype).name in attr.choices:
+            kwargs[key] = np.dtype(out.dtype).name
+    return kwargs
 
 
 def _write_out(name, out, res):
@@ -425,7 +475,7 @@ def _write_out(name, out, res):
     for i, (o, r) in enumerate(zip(out, res)):
         _check_out(name, o, r, '[%d]' % i)
         o[:] = r
-    return list(out)
+    return out                    # the list or tuple given, as MXNet returns it
 
 
 def _check_out(name, out, res, which):

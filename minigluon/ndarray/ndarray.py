@@ -366,7 +366,15 @@ class NDArray:
         TypeAssertionError
             If no shape is given (positionally or as ``shape=``; MXNet 1.9.1 asserts), or one is
             given both ways (MXNet 1.9.1 ignores ``shape=`` then).
+        TypeError
+            For a keyword other than ``shape`` and ``reverse`` (``out=``, ``name=``), as MXNet
+            1.9.1's method refuses them.
         """
+        unknown = [k for k in kwargs if k not in ('shape', 'reverse')]
+        if unknown:
+            raise TypeError('reshape: unknown keyword(s) %s; NDArray.reshape takes shape and '
+                            'reverse (nd.reshape(x, ...) takes the operator\'s other arguments)'
+                            % ', '.join(unknown))
         if shape and 'shape' in kwargs:
             raise TypeAssertionError('reshape: the shape is given both positionally, %r, and as '
                                      'shape=%r; give it once'

@@ -57,6 +57,10 @@ class Attr:
         """Convert a Python value or MXNet string to this attribute's type; raise ValueError if bad."""
         if isinstance(value, str) and self.kind not in ('str', 'dtype'):
             value = _parse_literal(value)
+        if value is None and self.name == 'dtype' and self.kind != 'any':
+            # MXNet 1.9.1's operator functions pass any dtype given through np.dtype(...).name,
+            # and np.dtype(None) is float64: nd.cast(x, dtype=None) is a float64 cast there
+            value = 'float64'
         if value is None or (isinstance(value, str) and value == 'None' and self.kind != 'str'):
             if self.optional:
                 return None
@@ -78,6 +82,8 @@ class Attr:
 
     def _convert(self, value):
         kind = self.kind
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]      # np.array(1) is the number 1: MXNet writes str(value), '1'
         if kind == 'int':
             return _int(value)
         if kind == 'float':
@@ -86,8 +92,7 @@ class Attr:
                 return WholeFloat(value)      # p=1 is written back as "1", as MXNet keeps it
             return _float(value)
         if kind == 'number':   # keeps an int an int, so it prints as MXNet does ("2", "0.5")
-            if isinstance(value, (bool, np.bool_)):
-                return int(value)
+            _refuse_bool(value)    # clip(x, False, True), arange(True): MXNet 1.9.1 refuses them
             if isinstance(value, (int, np.integer)):
                 return int(value)
             return _float(value)
@@ -114,8 +119,6 @@ class Attr:
         if kind in ('shape', 'floats') and isinstance(value, (str, bytes, dict, set)):
             raise ValueError('not a tuple')       # never iterate the characters of a string
         if kind == 'shape':
-            if isinstance(value, np.ndarray) and value.ndim == 0:
-                value = value[()]                 # np.array(1): the number (MXNet reads '1')
             if isinstance(value, (int, np.integer, bool, np.bool_)):
                 return ScalarShape((_shape_entry(value),))
             if isinstance(value, list):

@@ -175,6 +175,40 @@ def unused_inputs_error(fn_name, unused, op):
                      % (fn_name, unused, op.list_arguments()))
 
 
+def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
+    """Take the keyword parameters that follow the attributes positionally off ``args``.
+
+    MXNet 1.9.1's generated functions are ``nd.<op>(inputs..., attributes..., out=None,
+    name=None)`` and ``sym.<op>(inputs..., attributes..., name=None, attr=None, out=None)``, so
+    a value past the last attribute fills the first of those, the next one the second
+    (``x.sum(1, False, False, o)``; ``nd.relu(x, y)`` writes into ``y``; ``sym.sum(s, 1, False,
+    False, 'nm')`` names the node). ``trailing`` lists them as ``(keyword, accepts)`` pairs,
+    ``accepts(value)`` true for a value that keyword takes. Not for variadic operators, which
+    take ``(*data, **kwargs)`` in MXNet.
+
+    Returns ``args`` without those values and ``kwargs`` with them added; both unchanged when
+    there is no such value, or one that its keyword does not take (the binding then reports
+    too many positional arguments).
+
+    Raises TypeError when one of them is also given by keyword, as Python does for MXNet's
+    functions ("got multiple values for argument 'out'")."""
+    declared = cls.arguments
+    n = 0
+    while n < len(args) and n < len(declared) and (args[n] is None or is_input(args[n])):
+        n += 1
+    first = n + len(positional_attribute_names(cls, False))
+    rest = args[first:]
+    if not rest or len(rest) > len(trailing) or not all(
+            accepts(value) for (_, accepts), value in zip(trailing, rest)):
+        return args, kwargs
+    kwargs = dict(kwargs)
+    for (key, _), value in zip(trailing, rest):
+        if kwargs.get(key) is not None:
+            raise TypeError("%s() got multiple values for argument '%s'" % (fn_name, key))
+        kwargs[key] = value
+    return args[:first], kwargs
+
+
 # ---------------------------------------------------------------------------------------------------
 # nd: bind_call
 

@@ -50,32 +50,77 @@ def _iou_rows(rows, others, row_areas, other_areas):
 _NMS_BLOCK = 256      # boxes whose IoU rows are computed at once: a (256, N) array per step
 
 
-def _greedy_nms(boxes, classes, thresh, strict):
-    """Indices into ``boxes`` (already in decreasing score order) that survive greedy
-    suppression: a box is dropped when its IoU with an earlier kept box of the same class
-    (``classes`` None: any class) is above ``thresh`` (``strict``) or at least ``thresh``.
+def _greedy_keep(n, hits_of_block):
+    """Indices of the boxes ``0 .. n-1`` (in decreasing score order) that survive greedy
+    suppression, where ``hits_of_block(start, stop)`` is the ``(stop - start, n)`` boolean array
+    of "box i suppresses box j if i is kept" for the boxes ``i`` of one block.
 
-    The IoU rows of a block of boxes against all boxes are computed at once; the Python loop then
-    only walks the block, each kept box striking the later boxes it suppresses (one vector step
-    per kept box instead of several, as GluonCV's R-CNN and FPN heads keep thousands of boxes).
+    The rows of a block of boxes are computed at once; the Python loop then only walks the
+    block, each kept box striking the later boxes it suppresses (one vector step per kept box,
+    as GluonCV's R-CNN and FPN heads keep thousands of boxes).
     """
-    n = len(boxes)
     alive = np.ones(n, dtype=bool)
-    areas = _areas(boxes)
     for start in range(0, n, _NMS_BLOCK):
         stop = min(start + _NMS_BLOCK, n)
         if not alive[start:stop].any():
             continue
-        iou = _iou_rows(boxes[start:stop], boxes, areas[start:stop], areas)
-        hits = iou > thresh if strict else iou >= thresh
-        if classes is not None:
-            hits &= classes[start:stop, None] == classes[None, :]
+        hits = hits_of_block(start, stop)
         for i in range(start, stop):
             if alive[i]:
                 hit = hits[i - start]
                 hit[:i + 1] = False            # only later boxes are suppressed
                 alive &= ~hit
     return np.flatnonzero(alive)
+
+
+def _greedy_nms(boxes, classes, thresh, strict):
+    """Indices into corner ``boxes`` (already in decreasing score order) that survive greedy
+    suppression: a box is dropped when its IoU with an earlier kept box of the same class
+    (``classes`` None: any class) is above ``thresh`` (``strict``) or at least ``thresh``."""
+    areas = _areas(boxes)
+
+    def hits_of_block(start, stop):
+        iou = _iou_rows(boxes[start:stop], boxes, areas[start:stop], areas)
+        hits = iou > thresh if strict else iou >= thresh
+        if classes is not None:
+            hits &= classes[start:stop, None] == classes[None, :]
+        return hits
+    return _greedy_keep(len(boxes), hits_of_block)
+
+
+def _mxnet_areas(boxes, fmt):
+    """Areas of ``(N, 4)`` boxes in format ``fmt``, in their own dtype, as MXNet 1.9.1's box_nms
+    computes them: ``width * height`` (``width`` is ``xmax - xmin``, or the box's own width in
+    the center format), 0 when the width or height is negative (a NaN stays NaN)."""
+    w, h = (boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) if fmt == 'corner' \
+        else (boxes[:, 2], boxes[:, 3])
+    return np.where((w < 0) | (h < 0), boxes.dtype.type(0), w * h)
+
+
+def _mxnet_overlap(ref, pos, axis, fmt):
+    """``(R, M)`` overlap along ``axis`` (0: x, 1: y) of the kept boxes ``ref`` ``(R, 4)`` with
+    the later boxes ``pos`` ``(M, 4)``, in their dtype, as MXNet 1.9.1 computes it: its
+    comparisons pick the other box's edge when one is NaN, so they are written out here
+    (``np.maximum`` would give NaN); a negative or NaN overlap is 0."""
+    a1, a2 = ref[:, None, axis], ref[:, None, axis + 2]
+    b1, b2 = pos[None, :, axis], pos[None, :, axis + 2]
+    if fmt == 'corner':
+        left, right = np.where(a1 > b1, a1, b1), np.where(a2 < b2, a2, b2)
+    else:
+        al, ar = a1 - a2 / 2, a1 + a2 / 2
+        bl, br = b1 - b2 / 2, b1 + b2 / 2
+        left, right = np.where(bl > al, bl, al), np.where(br < ar, br, ar)
+    w = right - left
+    return np.where(w > 0, w, w.dtype.type(0))
+
+
+def _class_ids(ids):
+    """Class ids as MXNet 1.9.1 compares them, cast to a C ``int``: truncated toward zero
+    (0.5 and 0.7 are both class 0); NaN and values outside the int range become ``INT_MIN``,
+    as an x86 CPU converts them."""
+    with np.errstate(invalid='ignore'):
+        inside = np.abs(ids) < 2.0 ** 31
+    return np.where(inside, np.trunc(np.where(inside, ids, 0)), -2.0 ** 31).astype(np.int64)
 
 
 @register
@@ -95,6 +140,16 @@ class BoxNMS(Op):
     unless ``force_suppress`` or ``id_index < 0``. The output has ``data``'s shape and dtype:
     the kept rows first, whole, in decreasing score order, with the coordinates rewritten in
     ``out_format``; every other row is all ``-1``.
+
+    As in MXNet 1.9.1: class ids are compared as C ints (truncated: 0.5 and 0.7 are one class,
+    NaN is ``INT_MIN``); ``valid_thresh`` and ``overlap_thresh`` are float32 values; IoU is
+    computed in the data's dtype (float16 rounding after each step) with the center format's
+    own width and height as the area, and an empty union gives a NaN IoU that suppresses
+    nothing (``overlap_thresh < 0`` drops all boxes but such ones).
+
+    Deliberate difference: a kept box whose first coordinate is negative is converted to
+    ``out_format`` like any other; MXNet 1.9.1 skips the conversion of such rows (its test for
+    the ``-1`` padding rows), so its output mixes the two formats.
 
     Gradient (as MXNet's): each kept output row's gradient goes, unchanged and whole, to the
     input row it came from (whatever the formats); dropped rows get 0. A hidden second output
@@ -157,21 +212,21 @@ class BoxNMS(Op):
         out = np.full_like(rows, -1)
         index = np.full(rows.shape[:2], -1, dtype=np.int64)
         cs = self.coord_start
-        work = np.promote_types(data.dtype, np.float32)    # IoU as MXNet computes it
+        # MXNet's thresholds are C floats; it compares scores with valid_thresh in the data's
+        # type (float16 included) and IoU with overlap_thresh as a float (float64 for float64)
+        valid_thresh = data.dtype.type(np.float32(self.valid_thresh))
+        overlap_thresh = np.promote_types(data.dtype, np.float32).type(
+            np.float32(self.overlap_thresh))
         for b, batch in enumerate(rows):
             scores = batch[:, self.score_index]
-            valid = scores > self.valid_thresh
+            valid = scores > valid_thresh
             if self.id_index >= 0 and self.background_id >= 0:
                 valid &= batch[:, self.id_index] != self.background_id
             cand = np.flatnonzero(valid)
             cand = cand[np.argsort(-scores[cand], kind='stable')]
             if self.topk > 0:
                 cand = cand[:self.topk]
-            boxes = _corners(batch[cand, cs:cs + 4].astype(work), self.in_format)
-            classes = None
-            if self.id_index >= 0 and not self.force_suppress:
-                classes = batch[cand, self.id_index]
-            kept = cand[_greedy_nms(boxes, classes, self.overlap_thresh, strict=True)]
+            kept = cand[self._suppress(batch[cand], overlap_thresh)]
             out[b, :len(kept)] = batch[kept]
             if self.in_format != self.out_format:
                 conv = _corners(batch[kept, cs:cs + 4], 'center') if self.out_format == 'corner' \
@@ -181,6 +236,31 @@ class BoxNMS(Op):
         self._index, self._shape = index, data.shape
         return (xp.asarray(out.reshape(data.shape)),
                 xp.asarray(index.reshape(data.shape[:-1]).astype(data.dtype)))
+
+    def _suppress(self, cand, thresh):
+        """Indices into the candidate rows ``cand`` ``(M, K)`` (in decreasing score order) kept
+        by greedy suppression. Overlaps, areas and IoU are computed in the data's dtype with
+        MXNet 1.9.1's formulas (float16 rounding after each step, as its half type does; the
+        center format's own width and height as the area), so boxes at the threshold fall as
+        in MXNet; a box is dropped when its IoU with a kept box is above ``thresh`` (an empty
+        union gives NaN, which drops nothing)."""
+        boxes = cand[:, self.coord_start:self.coord_start + 4]
+        areas = _mxnet_areas(boxes, self.in_format)
+        classes = None
+        if self.id_index >= 0 and not self.force_suppress:
+            classes = _class_ids(cand[:, self.id_index])
+
+        def hits_of_block(start, stop):
+            ref = boxes[start:stop]
+            with np.errstate(invalid='ignore', divide='ignore', over='ignore'):
+                inter = (_mxnet_overlap(ref, boxes, 0, self.in_format)
+                         * _mxnet_overlap(ref, boxes, 1, self.in_format))
+                iou = inter / (areas[start:stop, None] + areas[None, :] - inter)
+            hits = iou.astype(type(thresh), copy=False) > thresh
+            if classes is not None:
+                hits &= classes[start:stop, None] == classes[None, :]
+            return hits
+        return _greedy_keep(len(cand), hits_of_block)
 
     def backward(self, xp, grad, grad_index=None):
         g = grad.reshape(self._index.shape + grad.shape[-1:])

@@ -7,7 +7,7 @@ Names, inputs, attributes and results follow MXNet 1.9.1's CPU operators
 (``tools/gen_vision_contrib_fixtures.py``). Both are ``nd.contrib.<name>`` / ``sym.contrib.<name>``.
 
 ``rois`` is ``(R, 5)``: rows ``(batch_index, x1, y1, x2, y2)`` in image coordinates, rounded to
-integers (halves away from zero) and scaled by ``spatial_scale`` (in ``(0, 1]``, read as a
+integers (halves away from zero) and scaled by ``spatial_scale`` (in ``[0, 1]``, read as a
 float32 as MXNet's, also for float64 inputs). The output ``(R, output_dim,
 P, P)`` (``P = pooled_size``) reads, for output channel ``c`` at bin ``(i, j)``, the input channel
 ``(c * G + gi) * G + gj`` with ``G = group_size`` and ``(gi, gj) = (i * G // P, j * G // P)``, so
@@ -20,7 +20,7 @@ import numpy as np
 from minigluon.base import MXNetError
 from minigluon.ops.deformable_conv import _scatter_sum
 from minigluon.ops.registry import Attr, Op, compute_dtype, register, shape_error
-from minigluon.ops.roi import _check_inputs, _round_half_away
+from minigluon.ops.roi import _check_inputs, _check_spatial_scale, _round_half_away
 
 
 class _PSBase(Op):
@@ -34,9 +34,7 @@ class _PSBase(Op):
             raise ValueError('%s: pooled_size and output_dim must be positive and group_size not '
                              'negative, got %d, %d, %d' % (self.name, self.pooled_size,
                                                           self.output_dim, self.group_size))
-        if not 0 < self.spatial_scale <= 1:
-            raise ValueError('%s: spatial_scale must be in (0, 1] (MXNet 1.9.1 bounds it by 1), '
-                             'got %s' % (self.name, self.spatial_scale))
+        _check_spatial_scale(self)
 
     def _check(self, data, rois, *extra):
         boxes, index = _check_inputs(self, data, rois)

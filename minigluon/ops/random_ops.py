@@ -23,10 +23,13 @@ def _float_dtype(dtype):
 
 
 class _Sampler(Op):
-    """Base of the zero-input samplers: no gradient, output on the ``ctx`` attribute's device."""
+    """Base of the zero-input samplers: no gradient, output on the ``ctx`` attribute's device.
+    Called with ``out=`` and no ``dtype`` or ``shape``, they draw ``out``'s (MXNet 1.9.1 infers
+    them from its output array; :func:`minigluon.ndarray.dispatch.attrs_from_out`)."""
 
     arguments = ()
     differentiable = False
+    attrs_from_out = ('dtype', 'shape')
 
     def _shape(self):
         return tuple(self.shape) if self.shape else (1,)   # MXNet's default shape is (1,)
@@ -271,10 +274,12 @@ class RandomPoissonLike(_LikeSampler):
 class _ParamSampler(Op):
     """Base of ``_sample_*``: one draw block of ``shape`` per element of the parameter arrays.
 
-    Output shape is ``params.shape + shape``.
+    Output shape is ``params.shape + shape``; called with ``out=`` and no ``dtype``, the
+    samples have ``out``'s dtype, as MXNet 1.9.1 infers it.
     """
 
     differentiable = False
+    attrs_from_out = ('dtype',)
 
     def _out_shape(self, param):
         return tuple(param.shape) + tuple(self.shape or ())

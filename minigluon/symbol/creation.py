@@ -14,7 +14,7 @@ from minigluon.name import NameManager
 from minigluon.ops.binding import (attribute_given_twice_error, call_signature,
                                    input_given_twice_error, list_of_inputs_error,
                                    positional_attribute_names,
-                                   too_many_inputs_error, too_many_positional_error,
+                                   too_many_inputs_error, too_many_positional_error, trailing_keywords,
                                    unused_inputs_error, variadic_positional_error,
                                    wrong_mode_error)
 from minigluon.symbol.op_names import (DTYPE_TO_FLAG, HIDDEN_KEYS, accepts_any_attr, INPUT_VAR_INIT, STYPE_TO_FLAG,
@@ -198,6 +198,8 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     cls = cls or resolve_op(fn_name)
     if cls is None:
         raise MXNetError('unknown operator %r' % fn_name)
+    if cls.arguments is not None and len(args) > bool(cls.arguments) + len(cls.attrs):
+        args, kwargs = trailing_keywords(cls, fn_name, args, kwargs, _is_symbol, _SYM_TRAILING)
     kwargs = dict(kwargs)
     if 'out' in kwargs and kwargs['out'] is None:
         # MXNet's generated Symbol functions take (and ignore) out=None, so F.relu(x, out=None)
@@ -219,6 +221,13 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     node.inputs = _input_entries(node, inputs, fn_name)
     update_versions(node)
     return Symbol([(node, i) for i in range(node.num_visible)])
+
+
+# the keyword parameters of MXNet's sym functions after the attributes, which may be given
+# positionally (sym.sum(s, 1, False, False, 'nm')): ops.binding.trailing_keywords
+_SYM_TRAILING = (('name', lambda value: value is None or isinstance(value, str)),
+                 ('attr', lambda value: value is None or isinstance(value, dict)),
+                 ('out', lambda value: value is None))
 
 
 def _check_scope_attrs(cls, fn_name, scope_attrs):

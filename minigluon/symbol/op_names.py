@@ -154,13 +154,17 @@ def json_row_count(node):
 
 # Operators with parameters that still take any attribute key (their MXNet 1.9.1 parameter
 # parser allows unknown keys); see :func:`accepts_any_attr`.
-ANY_ATTR_OPS = ('LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput')
+ANY_ATTR_OPS = ('LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput',
+                # no parameters in MXNet 1.9.1; minigluon gives them attributes of its own
+                # (make_loss: MakeLoss's; zeros_like / ones_like: dtype)
+                'make_loss', 'zeros_like', 'ones_like')
 
 
 def accepts_any_attr(cls):
     """Whether an operator node of class ``cls`` may carry a plain attribute key (``{'k': 'v'}``
     from ``attr=`` or ``AttrScope``, not one of its parameters) as in MXNet 1.9.1: operators
-    without parameters (``relu``, ``elemwise_add``, ``Flatten``...) and the regression outputs.
+    without parameters (``relu``, ``elemwise_add``, ``Flatten``; ``make_loss``, ``zeros_like``
+    and ``ones_like``, which have attributes only in minigluon) and the regression outputs.
     The others reject such a key ("Cannot find argument"). ``Custom`` declares no attributes
     but every key it is given is a parameter (``op_type`` and its CustomOpProp's own)."""
     return (not cls.attrs and cls.name != 'Custom') or cls.name in ANY_ATTR_OPS
