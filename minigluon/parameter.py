@@ -21,7 +21,7 @@ import numpy as np
 from minigluon import autograd, initializer
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import (MXNetError, NotSupportedError, OtherFrameworkFlag, OtherFrameworkName,
-                            ValueAssertionError)
+                            TypeAssertionError, ValueAssertionError)
 from minigluon.context import Context, current_context
 from minigluon.ndarray import NDArray, array, zeros
 
@@ -69,6 +69,16 @@ def _as_shape(shape):
 def _shape_known(shape):
     # Legacy (non-np) shape semantics: an empty shape or a 0 dimension means "unknown".
     return shape is not None and len(shape) > 0 and all(d > 0 for d in shape)
+
+
+def _check_not_a_class(init, name):
+    """Raise TypeAssertionError when ``init`` is an Initializer class (``mx.init.Xavier``), which
+    would otherwise be called as ``Xavier(desc, array)`` at the first forward and fail there."""
+    if isinstance(init, type) and issubclass(init, initializer.Initializer):
+        raise TypeAssertionError(
+            "Parameter '%s': the initializer must be an instance or a name, got the class %s; "
+            "write mx.init.%s() (with its arguments) or '%s'"
+            % (name, init.__name__, init.__name__, init.__name__.lower()))
 
 
 # The data accessors raise DeferredInitializationError, defined above: import them only now.
@@ -254,7 +264,13 @@ class Parameter(_ParameterAccess):
         ------
         ValueError
             When the shape is unknown and deferred initialization is not allowed.
+        TypeAssertionError
+            When ``init`` (or ``self.init``, or ``default_init``) is an Initializer class rather
+            than an instance (``mx.init.Xavier`` for ``mx.init.Xavier()``; MXNet 1.9.1 asserts
+            "initializer must be of string type").
         """
+        for given in (init, self.init, default_init):
+            _check_not_a_class(given, self.name)
         if default_init is None:
             default_init = initializer.Uniform()
         if self._data is not None and not force_reinit:
