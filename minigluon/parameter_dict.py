@@ -4,6 +4,7 @@ Semantics follow ``mxnet.gluon.ParameterDict`` (MXNet 1.9.1; docs/MXNET_SPEC.md 
 one each (``block.params``); ``block.collect_params()`` builds one over a whole tree. Files are read
 and written with :mod:`minigluon.serialization` (MXNet's ``.params`` format).
 """
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -208,7 +209,16 @@ class ParameterDict:
         return seen
 
     def setattr(self, name, value):
-        """Set attribute ``name`` (e.g. ``'grad_req'``, ``'lr_mult'``) on every Parameter."""
+        """Set attribute ``name`` (e.g. ``'grad_req'``, ``'lr_mult'``) on every Parameter.
+
+        On an empty dict it warns (a ``UserWarning``; MXNet 1.9.1 is silent): the usual cause is a
+        ``collect_params(select)`` pattern that matched nothing, as one written with attribute
+        names (``'.*encoder.*'``) where the names are prefixes (``'model0_dense0_weight'``)."""
+        if not self._params:
+            warnings.warn('ParameterDict.setattr(%r, ...) changes nothing: the dict is empty. A '
+                          'collect_params(select) pattern matches full Parameter names such as '
+                          "'dense0_weight' (print net.collect_params().keys()), not attribute names"
+                          % (name,), stacklevel=2)
         for param in self.values():
             setattr(param, name, value)
 
