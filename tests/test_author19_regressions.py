@@ -1,0 +1,175 @@
+"""Mistakes a newcomer to Gluon makes, found by writing five models from scratch (a Transformer
+classifier, a ResNet, a VAE, a GRU seq2seq with attention, a GAN): each now fails (or warns) at
+the call that has the mistake, with a message naming the argument and the fix.
+
+Where MXNet 1.9.1 defines the behaviour it failed too, later or with an unrelated message (noted
+per test); a warning is minigluon's addition where MXNet is silent.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, gluon, nd
+from minigluon.base import TypeAssertionError
+from minigluon.gluon import nn, rnn
+
+
+class _Wrapper(gluon.HybridBlock):
+    """A block with no Parameters of its own: all of them belong to its child ``body``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.body = nn.Dense(2, in_units=3)
+
+    def hybrid_forward(self, F, x):
+        return self.body(x)
+
+
+def test_trainer_without_parameters_names_collect_params():
+    # MXNet 1.9.1 fails here too, with "TypeError: 'NoneType' object is not iterable"; minigluon
+    # used to build a Trainer whose step() silently updated nothing.
+    net = _Wrapper()
+    net.initialize()
+    assert not list(net.params.keys()) and len(list(net.collect_params().keys())) == 2
+    for empty in (net.params, net.collect_params('.*encoder.*'), []):
+        with pytest.raises(ValueError, match=r'holds no Parameters.*net\.collect_params\(\)'):
+            gluon.Trainer(empty, 'sgd', {'learning_rate': 0.1})
+    gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})      # the fix works
+
+
+def test_clip_global_norm_refuses_parameters_and_changes_nothing():
+    # MXNet 1.9.1: "AttributeError: 'Parameter' object has no attribute 'context'".
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    with autograd.record():
+        loss = (net(nd.ones((4, 3))) * 10).sum()
+    loss.backward()
+    params = list(net.collect_params().values())
+    before = [p.grad().asnumpy().copy() for p in params]
+    with pytest.raises(TypeError, match=r'p\.grad\(\).*got Parameter'):
+        gluon.utils.clip_global_norm(params, 1.0)
+    with pytest.raises(TypeError, match='got Parameter'):      # a Parameter after an NDArray
+        gluon.utils.clip_global_norm([params[0].grad(), params[1]], 1.0)
+    for p, b in zip(params, before):
+        np.testing.assert_array_equal(p.grad().asnumpy(), b)
+    # the documented form clips: the joint norm becomes max_norm
+    grads = [p.grad() for p in params]
+    norm = gluon.utils.clip_global_norm(grads, 1.0)
+    expected = np.sqrt(sum((b.astype(np.float64) ** 2).sum() for b in before))
+    assert abs(float(norm) - expected) < 1e-4 * expected
+    after = np.sqrt(sum((g.asnumpy().astype(np.float64) ** 2).sum() for g in grads))
+    assert abs(after - 1.0) < 1e-5
+
+
+@pytest.mark.parametrize('how', ['block', 'layer_argument', 'parameter'])
+def test_initializer_class_instead_of_instance_fails_at_initialize(how):
+    # MXNet 1.9.1 asserts "initializer must be of string type" (Block.initialize) or fails at the
+    # first forward (a layer's weight_initializer); minigluon used to call Xavier(desc, array) at
+    # the first forward: "Xavier: rnd_type must be 'uniform' or 'gaussian', got 'dense0_weight'".
+    if how == 'block':
+        net = nn.Dense(2)
+        call = lambda: net.initialize(mx.init.Xavier)          # noqa: E731
+    elif how == 'layer_argument':
+        net = nn.Dense(2, weight_initializer=mx.init.Xavier)
+        call = net.initialize
+    else:
+        net = nn.Dense(2, in_units=3)
+        call = lambda: net.weight.initialize(init=mx.init.Xavier)   # noqa: E731
+    with pytest.raises(TypeAssertionError, match=r"class Xavier; write mx\.init\.Xavier\(\).*'xavier'"):
+        call()
+    assert net.weight._data is None and not net.weight._deferred_init   # nothing half-done
+    try:
+        call()
+    except AssertionError:           # MXNet's class, for code written against it
+        pass
+    if how == 'layer_argument':                                          # the fix works
+        net = nn.Dense(2, weight_initializer=mx.init.Xavier())
+    net.initialize(mx.init.Xavier(), force_reinit=True)
+    assert net(nd.ones((1, 3))).shape == (1, 2)
+
+
+def _hybridized_pair():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(3, in_units=2), nn.Dense(2))
+    net.initialize()
+    net.hybridize()
+    return net
+
+
+def test_hook_on_a_block_inside_a_hybridized_one_warns():
+    # MXNet 1.9.1 warns only when a block that has hooks is hybridized; a hook added after
+    # hybridize() stays silent there (the cached graph never calls the child).
+    net = _hybridized_pair()
+    x = nd.ones((1, 2))
+    net(x)
+    seen = []
+    with pytest.warns(UserWarning, match=r'"%s" is inside the hybridized block "%s"'
+                      % (net[0].name, net.name)):
+        net[0].register_forward_hook(lambda blk, inputs, out: seen.append(blk.name))
+    with pytest.warns(UserWarning, match='inside the hybridized block'):
+        net[1].register_forward_pre_hook(lambda blk, inputs: seen.append(blk.name))
+    net(x)
+    assert seen == []           # what the warning says: cached calls skip the children's hooks
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        net.register_forward_hook(lambda blk, inputs, out: seen.append(blk.name))   # top block
+        unhybridized = nn.HybridSequential()
+        unhybridized.add(nn.Dense(3))
+        unhybridized[0].register_forward_hook(lambda blk, inputs, out: None)
+    net(x)
+    assert seen == [net.name]
+    net.hybridize(active=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        net[0].register_forward_hook(lambda blk, inputs, out: seen.append(blk.name))
+    net(x)
+    assert net[0].name in seen
+
+
+class _StateInside(gluon.HybridBlock):
+    """A recurrent step whose begin state is made inside hybrid_forward."""
+
+    def __init__(self, func_from_F, **kwargs):
+        super().__init__(**kwargs)
+        self.func_from_F = func_from_F
+        with self.name_scope():
+            self.cell = rnn.GRUCell(4, input_size=3)
+
+    def hybrid_forward(self, F, x):
+        if self.func_from_F:
+            state = self.cell.begin_state(batch_size=0, func=F.zeros)
+        else:
+            state = self.cell.begin_state(batch_size=0)     # NDArrays, also when tracing
+        out, _ = self.cell(x, state)
+        return out
+
+
+def test_ndarray_state_inside_a_traced_graph_says_how_to_make_it():
+    # MXNet 1.9.1 fails too ("Operator _zeros inferring shapes failed", shape (0, 4)).
+    x = nd.ones((2, 3))
+    bad = _StateInside(False)
+    bad.initialize()
+    bad.hybridize()
+    with pytest.raises(ValueError, match=r'got Symbol, list of NDArray\).*begin_state\(batch_size=0, '
+                                         r'func=F\.zeros\) when F is mx\.sym'):
+        bad(x)
+    good = _StateInside(True)
+    good.initialize()
+    good.hybridize()
+    assert good(x).shape == (2, 4)
+
+
+def test_setattr_on_an_empty_selection_warns():
+    # MXNet 1.9.1 is silent: freezing or wd_mult=0 by a pattern that matches nothing (attribute
+    # names where Parameter names are prefixes) quietly does nothing.
+    net = _Wrapper()
+    with pytest.warns(UserWarning, match=r"setattr\('grad_req', \.\.\.\) changes nothing.*dense0_weight"):
+        net.collect_params('.*body.*').setattr('grad_req', 'null')
+    assert all(p.grad_req == 'write' for p in net.collect_params().values())
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        net.collect_params('.*bias').setattr('wd_mult', 0)
+    assert net.body.bias.wd_mult == 0 and net.body.weight.wd_mult == 1
