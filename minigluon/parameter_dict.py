@@ -28,11 +28,17 @@ def extra_parameter_error(name, where, choices):
     """The error for an entry ``name`` of ``where`` (``"file 'x.params'"`` or ``'param_dict'``)
     that a load matched to no Parameter, listing the Parameter names ``choices`` (MXNet's
     wording); ``ParameterDict.load_dict`` and ``Block.load_parameters`` of a prefixed-name file
-    raise it unless ``ignore_extra``."""
+    raise it unless ``ignore_extra``. A name with ``export``'s ``arg:`` / ``aux:`` tag adds how
+    to load an exported model."""
+    hint = ''
+    if name.startswith(('arg:', 'aux:')):
+        hint = (" Its names carry 'arg:' / 'aux:', as HybridBlock.export writes them: load the "
+                "exported model with gluon.SymbolBlock.imports(symbol_file, input_names, "
+                "param_file), or this file into a network whose prefix is the exported one's.")
     return ParameterMismatchError(
         "Parameter '%s' loaded from %s is not present in ParameterDict, choices are: %s. Set "
         "ignore_extra to True to ignore. Please make sure source and target networks have the "
-        "same prefix." % (name, where, brief_list(choices)))
+        "same prefix.%s" % (name, where, brief_list(choices), hint))
 
 
 class ParameterDict:
