@@ -173,3 +173,21 @@ def test_setattr_on_an_empty_selection_warns():
         warnings.simplefilter('error')
         net.collect_params('.*bias').setattr('wd_mult', 0)
     assert net.body.bias.wd_mult == 0 and net.body.weight.wd_mult == 1
+
+
+def test_load_parameters_of_an_export_file_says_how_to_load_it(tmp_path):
+    # MXNet 1.9.1 fails on both loads below (AssertionError, listing doubled prefixes such as
+    # 'two1_two0_dense0_weight'); minigluon loads the file into a network of the exported prefix.
+    def two(**kwargs):
+        net = _Wrapper(**kwargs)
+        net.initialize()
+        net.hybridize()
+        net(nd.ones((1, 3)))
+        return net
+    net = two(prefix='model_')
+    net.export(str(tmp_path / 'm'))
+    with pytest.raises(ValueError, match=r"'arg:model_dense0_weight'.*SymbolBlock\.imports"):
+        two(prefix='other_').load_parameters(str(tmp_path / 'm-0000.params'))
+    same = two(prefix='model_')
+    same.load_parameters(str(tmp_path / 'm-0000.params'))
+    np.testing.assert_array_equal(same.body.weight.data().asnumpy(), net.body.weight.data().asnumpy())
