@@ -226,9 +226,11 @@ class Parameter(_ParameterAccess):
             return
         if len(self._shape) != len(new_shape) or not all(
                 old in (0, -1) or old == new for old, new in zip(self._shape, new_shape)):
+            # MXNet 1.9.1 asserts "Expected shape <new> is incompatible with given shape <old>",
+            # the two shapes named the other way round
             raise ParameterMismatchError(
-                "Parameter '%s': expected shape %s is incompatible with given shape %s"
-                % (self.name, new_shape, self._shape))
+                "Parameter '%s' has shape %s; the given shape %s is incompatible with it (only "
+                "its unknown 0 dimensions can be filled in)" % (self.name, self._shape, new_shape))
         self._shape = new_shape
         self._list_shape = new_shape if given_list else None
 
