@@ -191,3 +191,30 @@ def test_load_parameters_of_an_export_file_says_how_to_load_it(tmp_path):
     same = two(prefix='model_')
     same.load_parameters(str(tmp_path / 'm-0000.params'))
     np.testing.assert_array_equal(same.body.weight.data().asnumpy(), net.body.weight.data().asnumpy())
+
+
+def test_set_data_of_the_wrong_shape_names_each_shape_rightly():
+    # MXNet 1.9.1 asserts "Expected shape (2, 2) is incompatible with given shape (1, 1)" for a
+    # (1, 1) Parameter given (2, 2) data: the two shapes the other way round.
+    net = nn.Dense(1, in_units=1)
+    net.initialize()
+    with pytest.raises(AssertionError, match=r"'%s' has shape \(1, 1\); the given shape \(2, 2\) "
+                       r"is incompatible" % net.weight.name):
+        net.weight.set_data(nd.ones((2, 2)))
+    assert net.weight.shape == (1, 1)
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_activation_names_the_layer_for_gelu_and_swish(hybridize):
+    # MXNet 1.9.1's Activation takes relu, sigmoid, tanh, softrelu and softsign only, and fails at
+    # the first forward; GELU, Swish, ELU... are layers of their own.
+    for name, layer in (('gelu', r'nn\.GELU\(\)'), ('swish', r'nn\.Swish\(\)'), ('elu', r'nn\.ELU\(\)')):
+        net = nn.Dense(2, activation=name, in_units=3)
+        net.initialize()
+        if hybridize:
+            net.hybridize()
+        with pytest.raises(ValueError, match=r"got '%s'; '%s' is a layer of its own: %s" % (name, name, layer)):
+            net(nd.ones((1, 3)))
+    other = nn.Activation('foo')
+    with pytest.raises(ValueError, match=r"got 'foo'$"):
+        other(nd.ones((1, 3)))
