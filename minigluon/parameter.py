@@ -287,7 +287,11 @@ class Parameter(_ParameterAccess):
             if self._allow_deferred_init:
                 self._deferred_init = (init, ctx, default_init, None)
                 return
-            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s."
+            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s. "
+                             "Give every dimension, or create it with allow_deferred_init=True "
+                             "(params.get(..., allow_deferred_init=True)) so that its 0 "
+                             "dimensions are inferred at the first forward (a HybridBlock's "
+                             "hybrid_forward argument) or set (param.shape = ...) before it is used"
                              % (self.name, self.shape))
         self._deferred_init = (init, ctx, default_init, None)
         self._finish_deferred_init()
