@@ -237,3 +237,19 @@ def test_sigmoid_is_mxnets_formula_float16_through_float32(op):
     np.testing.assert_allclose(y32, exact, rtol=1e-6, atol=1e-38)
     np.testing.assert_array_equal(y16, exact.astype(np.float32).astype(np.float16))
     assert y16[2] == np.float16(6.139278411865234e-06)
+
+
+def test_unknown_shape_without_deferred_init_says_how_to_defer():
+    # MXNet 1.9.1: "Cannot initialize Parameter 'p0_w' because it has invalid shape: (3, 0)."
+    class Own(gluon.HybridBlock):
+        def __init__(self, defer, **kwargs):
+            super().__init__(**kwargs)
+            self.w = self.params.get('w', shape=(3, 0), allow_deferred_init=defer)
+
+        def hybrid_forward(self, F, x, w):
+            return F.FullyConnected(x, w, no_bias=True, num_hidden=3)
+    with pytest.raises(ValueError, match=r"invalid shape: \(3, 0\)\. .*allow_deferred_init=True"):
+        Own(False).initialize()
+    deferred = Own(True)                  # the fix: the 0 is inferred from x at the first call
+    deferred.initialize()
+    assert deferred(nd.ones((2, 4))).shape == (2, 3) and deferred.w.shape == (3, 4)
