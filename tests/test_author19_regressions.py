@@ -253,3 +253,16 @@ def test_unknown_shape_without_deferred_init_says_how_to_defer():
     deferred = Own(True)                  # the fix: the 0 is inferred from x at the first call
     deferred.initialize()
     assert deferred(nd.ones((2, 4))).shape == (2, 3) and deferred.w.shape == (3, 4)
+
+
+def test_saving_into_a_missing_folder_says_to_create_it(tmp_path):
+    # MXNet 1.9.1: "No such file or directory" from its C++ writer; the error now also says how.
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    folder = tmp_path / 'runs' / 'exp1'
+    with pytest.raises(FileNotFoundError, match=r"create it first: os\.makedirs\(.*exp1', exist_ok=True\)"):
+        net.save_parameters(str(folder / 'net.params'))
+    assert not (tmp_path / 'runs').exists()
+    folder.mkdir(parents=True)
+    net.save_parameters(str(folder / 'net.params'))      # the fix works
+    assert (folder / 'net.params').is_file()
