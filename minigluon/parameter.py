@@ -21,7 +21,7 @@ import numpy as np
 from minigluon import autograd, initializer
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import (MXNetError, NotSupportedError, OtherFrameworkFlag, OtherFrameworkName,
-                            ValueAssertionError)
+                            TypeAssertionError, ValueAssertionError)
 from minigluon.context import Context, current_context
 from minigluon.ndarray import NDArray, array, zeros
 
@@ -69,6 +69,16 @@ def _as_shape(shape):
 def _shape_known(shape):
     # Legacy (non-np) shape semantics: an empty shape or a 0 dimension means "unknown".
     return shape is not None and len(shape) > 0 and all(d > 0 for d in shape)
+
+
+def _check_not_a_class(init, name):
+    """Raise TypeAssertionError when ``init`` is an Initializer class (``mx.init.Xavier``), which
+    would otherwise be called as ``Xavier(desc, array)`` at the first forward and fail there."""
+    if isinstance(init, type) and issubclass(init, initializer.Initializer):
+        raise TypeAssertionError(
+            "Parameter '%s': the initializer must be an instance or a name, got the class %s; "
+            "write mx.init.%s() (with its arguments) or '%s'"
+            % (name, init.__name__, init.__name__, init.__name__.lower()))
 
 
 # The data accessors raise DeferredInitializationError, defined above: import them only now.
@@ -216,9 +226,11 @@ class Parameter(_ParameterAccess):
             return
         if len(self._shape) != len(new_shape) or not all(
                 old in (0, -1) or old == new for old, new in zip(self._shape, new_shape)):
+            # MXNet 1.9.1 asserts "Expected shape <new> is incompatible with given shape <old>",
+            # the two shapes named the other way round
             raise ParameterMismatchError(
-                "Parameter '%s': expected shape %s is incompatible with given shape %s"
-                % (self.name, new_shape, self._shape))
+                "Parameter '%s' has shape %s; the given shape %s is incompatible with it (only "
+                "its unknown 0 dimensions can be filled in)" % (self.name, self._shape, new_shape))
         self._shape = new_shape
         self._list_shape = new_shape if given_list else None
 
@@ -254,7 +266,13 @@ class Parameter(_ParameterAccess):
         ------
         ValueError
             When the shape is unknown and deferred initialization is not allowed.
+        TypeAssertionError
+            When ``init`` (or ``self.init``, or ``default_init``) is an Initializer class rather
+            than an instance (``mx.init.Xavier`` for ``mx.init.Xavier()``; MXNet 1.9.1 asserts
+            "initializer must be of string type").
         """
+        for given in (init, self.init, default_init):
+            _check_not_a_class(given, self.name)
         if default_init is None:
             default_init = initializer.Uniform()
         if self._data is not None and not force_reinit:
@@ -269,7 +287,11 @@ class Parameter(_ParameterAccess):
             if self._allow_deferred_init:
                 self._deferred_init = (init, ctx, default_init, None)
                 return
-            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s."
+            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: %s. "
+                             "Give every dimension, or create it with allow_deferred_init=True "
+                             "(params.get(..., allow_deferred_init=True)) so that its 0 "
+                             "dimensions are inferred at the first forward (a HybridBlock's "
+                             "hybrid_forward argument) or set (param.shape = ...) before it is used"
                              % (self.name, self.shape))
         self._deferred_init = (init, ctx, default_init, None)
         self._finish_deferred_init()

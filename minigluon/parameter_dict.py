@@ -4,6 +4,7 @@ Semantics follow ``mxnet.gluon.ParameterDict`` (MXNet 1.9.1; docs/MXNET_SPEC.md 
 one each (``block.params``); ``block.collect_params()`` builds one over a whole tree. Files are read
 and written with :mod:`minigluon.serialization` (MXNet's ``.params`` format).
 """
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -27,11 +28,17 @@ def extra_parameter_error(name, where, choices):
     """The error for an entry ``name`` of ``where`` (``"file 'x.params'"`` or ``'param_dict'``)
     that a load matched to no Parameter, listing the Parameter names ``choices`` (MXNet's
     wording); ``ParameterDict.load_dict`` and ``Block.load_parameters`` of a prefixed-name file
-    raise it unless ``ignore_extra``."""
+    raise it unless ``ignore_extra``. A name with ``export``'s ``arg:`` / ``aux:`` tag adds how
+    to load an exported model."""
+    hint = ''
+    if name.startswith(('arg:', 'aux:')):
+        hint = (" Its names carry 'arg:' / 'aux:', as HybridBlock.export writes them: load the "
+                "exported model with gluon.SymbolBlock.imports(symbol_file, input_names, "
+                "param_file), or this file into a network whose prefix is the exported one's.")
     return ParameterMismatchError(
         "Parameter '%s' loaded from %s is not present in ParameterDict, choices are: %s. Set "
         "ignore_extra to True to ignore. Please make sure source and target networks have the "
-        "same prefix." % (name, where, brief_list(choices)))
+        "same prefix.%s" % (name, where, brief_list(choices), hint))
 
 
 class ParameterDict:
@@ -208,7 +215,16 @@ class ParameterDict:
         return seen
 
     def setattr(self, name, value):
-        """Set attribute ``name`` (e.g. ``'grad_req'``, ``'lr_mult'``) on every Parameter."""
+        """Set attribute ``name`` (e.g. ``'grad_req'``, ``'lr_mult'``) on every Parameter.
+
+        On an empty dict it warns (a ``UserWarning``; MXNet 1.9.1 is silent): the usual cause is a
+        ``collect_params(select)`` pattern that matched nothing, as one written with attribute
+        names (``'.*encoder.*'``) where the names are prefixes (``'model0_dense0_weight'``)."""
+        if not self._params:
+            warnings.warn('ParameterDict.setattr(%r, ...) changes nothing: the dict is empty. A '
+                          'collect_params(select) pattern matches full Parameter names such as '
+                          "'dense0_weight' (print net.collect_params().keys()), not attribute names"
+                          % (name,), stacklevel=2)
         for param in self.values():
             setattr(param, name, value)
 

@@ -160,8 +160,10 @@ def _temp_file_beside(target, path):
     try:
         return tempfile.mkstemp(prefix='.' + os.path.basename(target) + '.', suffix='.tmp', dir=folder)
     except OSError as err:
-        raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s)'
-                                       % (err.strerror, folder), path)) from None
+        hint = ('; create it first: os.makedirs(%r, exist_ok=True)' % folder
+                if err.errno == errno.ENOENT else '')
+        raise as_mxnet_error(type(err)(err.errno, '%s (cannot write into %s%s)'
+                                       % (err.strerror, folder, hint), path)) from None
 
 
 def atomic_write_files(blobs):

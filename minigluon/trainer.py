@@ -73,8 +73,10 @@ class Trainer:
     Raises
     ------
     ValueError
-        When ``params`` is not a list/dict of Parameters, or ``optimizer_params`` is given with an
-        Optimizer instance.
+        When ``params`` is not a list/dict of Parameters, holds none (MXNet 1.9.1 fails with
+        ``TypeError: 'NoneType' object is not iterable``; the usual cause is ``net.params``, which
+        lacks the children's Parameters, or a ``collect_params`` pattern that matched nothing), or
+        ``optimizer_params`` is given with an Optimizer instance.
     RuntimeError
         When a Parameter was never initialized.
     AssertionError
@@ -114,6 +116,12 @@ class Trainer:
                 continue
             seen.add(id(param))
             self._params.append(param)
+        if not self._params:
+            raise ValueError(
+                'Trainer: the first argument holds no Parameters, so step() would update nothing. '
+                'Pass net.collect_params() (net.params holds only the block\'s own Parameters, '
+                'not its children\'s); a collect_params(select) pattern matches full names such '
+                'as \'dense0_weight\', not attribute names')
         optimizer_params = dict(optimizer_params) if optimizer_params else {}
         self._contexts = self._check_contexts()
         if kvstore is not None and not isinstance(kvstore, (str, kvs.KVStoreBase)):

@@ -100,9 +100,17 @@ def clip_global_norm(arrays, max_norm, check_isfinite=True):
     ------
     ValueError
         For an empty list.
+    TypeError
+        When an item is not an NDArray, such as a ``Parameter`` (pass ``p.grad()``, as above;
+        MXNet 1.9.1 fails with ``AttributeError: 'Parameter' object has no attribute 'context'``).
     """
     if not arrays:
         raise ValueError('clip_global_norm: arrays must be a non-empty list of NDArrays')
+    for arr in arrays:
+        if not isinstance(arr, NDArray):
+            raise TypeError('clip_global_norm: arrays must be NDArrays (the gradients: '
+                            '[p.grad() for p in net.collect_params().values() '
+                            "if p.grad_req != 'null']), got %s" % type(arr).__name__)
     ctx = arrays[0].context
     total = 0.0
     for arr in arrays:

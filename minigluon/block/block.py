@@ -108,6 +108,33 @@ def _parents_of(block):
     return list(_PARENTS.get(block, ()))
 
 
+def _hybridized_ancestor(block):
+    """The first hybridized (``_active``) HybridBlock among ``block``'s ancestors, or None."""
+    seen, todo = set(), _parents_of(block)
+    while todo:
+        parent = todo.pop()
+        if id(parent) in seen:
+            continue
+        seen.add(id(parent))
+        if getattr(parent, '_active', False):
+            return parent
+        todo.extend(_parents_of(parent))
+    return None
+
+
+def _warn_hook_inside_hybridized(block):
+    """Warn when a hook is registered on a block inside a hybridized one: the outer block's cached
+    graph never calls the inner block, so the hook would stay silent after the first (tracing)
+    call. MXNet 1.9.1 warns only when a block that already has hooks is hybridized."""
+    outer = _hybridized_ancestor(block)
+    if outer is not None:
+        warnings.warn('"%s" is inside the hybridized block "%s": a hook registered on it does not '
+                      'run when "%s" runs its cached graph (only while it traces the graph, with '
+                      'Symbols); hook "%s" instead, or call %s.hybridize(active=False) while you '
+                      'inspect' % (block.name, outer.name, outer.name, outer.name, outer.name),
+                      stacklevel=3)
+
+
 def _indent(text, num_spaces):
     lines = text.split('\n')
     if len(lines) == 1:
@@ -271,6 +298,7 @@ class Block:
         -------
         HookHandle
         """
+        _warn_hook_inside_hybridized(self)
         handle = HookHandle()
         handle.attach(self._forward_pre_hooks, hook)
         return handle
@@ -282,12 +310,15 @@ class Block:
         hybridized one it runs only while the outer block traces its graph (its first call, or a
         call with a new input structure) and sees Symbols, which have no ``.shape``; the later
         calls run the cached graph and skip it (as in MXNet 1.9.1). Hook the outer block, or
-        leave it unhybridized while you inspect.
+        leave it unhybridized while you inspect. Registering a hook on a block whose ancestor is
+        already hybridized warns (a ``UserWarning`` naming that ancestor); MXNet 1.9.1 warns only
+        at ``hybridize()``, so a hook added afterwards stayed silent there.
 
         Returns
         -------
         HookHandle
         """
+        _warn_hook_inside_hybridized(self)
         handle = HookHandle()
         handle.attach(self._forward_hooks, hook)
         return handle

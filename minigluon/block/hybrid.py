@@ -127,13 +127,22 @@ def _data_variables(symbol, flat_args, args):
 
 
 def _type_names(args):
-    """The types of a call's arguments, for an error message: ``numpy.ndarray, int``."""
+    """The types of a call's arguments, for an error message: ``numpy.ndarray, int``; a list or
+    tuple is named with its items' types: ``Symbol, list of NDArray``."""
     names = []
     for a in args:
-        kind = type(a)
-        short = kind.__module__ == 'builtins' or kind.__name__ in ('NDArray', 'Symbol')
-        names.append(kind.__name__ if short else '%s.%s' % (kind.__module__, kind.__name__))
+        name = _type_name(a)
+        if isinstance(a, (list, tuple)) and a:
+            name += ' of ' + '/'.join(sorted({_type_name(item) for item in a}))
+        names.append(name)
     return ', '.join(names)
+
+
+def _type_name(value):
+    """``NDArray``, ``Symbol``, a builtin's name, else ``module.Class``."""
+    kind = type(value)
+    short = kind.__module__ == 'builtins' or kind.__name__ in ('NDArray', 'Symbol')
+    return kind.__name__ if short else '%s.%s' % (kind.__module__, kind.__name__)
 
 
 class HybridBlock(Block):
@@ -499,7 +508,12 @@ class HybridBlock(Block):
         if has_sym and has_nd:
             raise _in_block(self, ValueError(
                 'the inputs mix NDArrays and Symbols (got %s); pass NDArrays to compute, or '
-                'Symbols to build a graph' % _type_names(inputs)))
+                'Symbols to build a graph. While a graph is traced (hybridize), an NDArray made '
+                'inside hybrid_forward (nd.zeros(...), a cell\'s begin_state() without '
+                'func=F.zeros) cannot join it: make it with F (F.zeros; '
+                'begin_state(batch_size=0, func=F.zeros) when F is mx.sym, 0 being inferred), or '
+                'pass it in as an input'
+                % _type_names(inputs)))
         if not has_sym and not has_nd:
             hint = ('; convert NumPy arrays with mx.nd.array(...)'
                     if any(isinstance(a, np.ndarray) for a in inputs) else '')

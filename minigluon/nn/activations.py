@@ -53,7 +53,9 @@ class Activation(HybridBlock):
     TypeError
         ``activation`` is not a str (at construction); ``x`` is not floating point.
     ValueError
-        ``activation`` is not one of the names above (at the first forward call).
+        ``activation`` is not one of the names above (at the first forward call, as MXNet 1.9.1;
+        for ``'gelu'``, ``'swish'``, ``'elu'``... it names the layer that computes it,
+        ``nn.GELU()``...).
     """
 
     def __init__(self, activation, **kwargs):
@@ -66,10 +68,23 @@ class Activation(HybridBlock):
         return self._act_type
 
     def hybrid_forward(self, F, x):
-        return F.Activation(x, act_type=self._act_type, name='fwd')
+        try:
+            return F.Activation(x, act_type=self._act_type, name='fwd')
+        except ValueError as err:
+            layer = _LAYERS_OF_THEIR_OWN.get(self._act_type.lower())
+            if layer is None:
+                raise
+            raise type(err)('%s; %r is a layer of its own: nn.%s' % (err, self._act_type, layer)) from None
 
     def __repr__(self):
         return '%s(%s)' % (type(self).__name__, self._act_type)
+
+
+# activation names (as other libraries spell them) that Activation refuses but a layer computes
+_LAYERS_OF_THEIR_OWN = {'gelu': 'GELU()', 'swish': 'Swish()', 'silu': 'Swish()', 'elu': 'ELU()',
+                        'selu': 'SELU()', 'leaky_relu': 'LeakyReLU(alpha)',
+                        'leakyrelu': 'LeakyReLU(alpha)', 'leaky': 'LeakyReLU(alpha)',
+                        'prelu': 'PReLU()'}
 
 
 class LeakyReLU(HybridBlock):

@@ -59,6 +59,24 @@ class RecurrentCell(Block):
     def begin_state(self, batch_size=0, func=ndarray.zeros, **kwargs):
         """Initial states: ``func(name=..., shape=..., **kwargs)`` for each entry of ``state_info``.
 
+        Parameters
+        ----------
+        batch_size : int
+            The batch size the states are made for: ``[(batch_size, hidden_size)]`` for an
+            ``RNNCell`` or ``GRUCell``, two such arrays (``h``, ``c``) for an ``LSTMCell``.
+            ``0`` leaves it to be inferred, which only a graph can do (a Symbol made with
+            ``func=F.zeros`` while hybridized): NDArrays need the real batch size.
+        func : callable, default ``nd.zeros``
+            Makes each state. Inside ``hybrid_forward`` pass ``F.zeros``, so that the states are
+            Symbols while the block is traced (``nd.zeros`` there makes NDArrays, which cannot
+            join the graph); or make the states outside and pass them in as inputs.
+        **kwargs
+            Passed to ``func`` (``ctx``, ``dtype``...).
+
+        Returns
+        -------
+        list of NDArray or Symbol, in the order of ``state_info``
+
         Raises
         ------
         RuntimeAssertionError
