@@ -13,14 +13,16 @@ images (on NumPy at most 8 chunks, fixed by the batch size, which CPU worker thr
 :mod:`minigluon.ops._parallel`); its backward does two more matmuls per chunk and a *col2im*
 that loops over kernel positions (9 for a 3x3 kernel), never over pixels (:func:`col2im`). On a
 GPU every convolution takes that batch path, in one chunk (a loop over images would cost kernel
-launches per image). Deconvolution is the same pair of passes in the other order.
+launches per image). Deconvolution is the same pair of passes in the other order. A depthwise
+convolution (one input channel per group, MobileNet's 3x3 layers), CPU or GPU, makes no matrix
+product at all: :mod:`minigluon.ops._conv_depthwise` sums its kernel positions directly.
 """
 import itertools
 
 import numpy as np
 
 from minigluon.base import MXNetError, NotSupportedError, ShapeConflictError
-from minigluon.ops import _conv_per_image, _parallel
+from minigluon.ops import _conv_depthwise, _conv_per_image, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.registry import Attr, Op, check_given_shapes, register, shape_error
 
@@ -272,6 +274,11 @@ class Convolution(_ConvBase):
         ws = workspace_of(self)
         # On the CPU one GEMM per image (inner size C/G * K) beats the batch's im2col; on a GPU the
         # per-image loop would cost several kernel launches per image, so the batch path runs there.
+        self.depthwise = _conv_depthwise.applies(c, g)
+        if self.depthwise:              # one input channel per group: no matrix product to make
+            self.data, self.weight = data, weight
+            return _conv_depthwise.forward(xp, data, weight, bias, self.kernel, self._stride,
+                                           self._dilate, self._pad, out_sp)
         if c // g >= 16 and xp is np:
             self.data, self.weight = data, weight
             return _conv_per_image.forward(xp, data, weight, bias, g, self.kernel, self._stride,
@@ -337,6 +344,11 @@ class Convolution(_ConvBase):
         need_x, need_w = need is None or need[0], need is None or need[1]
         if self.data is not None:
             gb = None if self.no_bias else grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+            if self.depthwise:
+                gx, gw = _conv_depthwise.backward(xp, grad, self.data, self.weight, self.kernel,
+                                                  self._stride, self._dilate, self._pad,
+                                                  need_x=need_x, need_w=need_w)
+                return (gx, gw) if self.no_bias else (gx, gw, gb)
             gx, gw = _conv_per_image.backward(xp, grad, self.data, self.weight, g, self.kernel,
                                               self._stride, self._dilate, self._pad, need_x=need_x,
                                               need_w=need_w, ws=workspace_of(self))

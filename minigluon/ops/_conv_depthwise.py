@@ -1,0 +1,168 @@
+"""Depthwise convolution (``num_group`` equal to the input's channels, as MobileNet's 3x3 layers):
+each output channel reads a single input channel, so there is no matrix product to make.
+
+The general paths of :mod:`minigluon.ops.conv` would run one GEMM per group, and a depthwise
+layer has as many groups as channels: a (1, 9) by (9, N * P) product per channel (576 of them in
+MobileNet's last blocks), each too small for BLAS, plus a whole im2col matrix. Here the output is
+built directly, one pass per kernel position::
+
+    y[n, c * M + j, o] = sum_k  w[c * M + j, 0, k] * x_padded[n, c, o * stride + k * dilate]
+
+(``M = num_filter / C`` filters per input channel, the *depth multiplier*). The backward pass
+takes the same positions the other way: the data gradient adds ``w[., k] * dY`` into the same
+strided slices, the weight gradient of position ``k`` is the sum over images and output positions
+of ``dY * x_padded[slice k]``.
+
+Two forms of the same sums:
+
+* NumPy (any number of spatial axes, any dtype, and CuPy, where it is a handful of element-wise
+  kernels instead of one GEMM launch per channel): one broadcast multiply-add per kernel position;
+* compiled, for 2-D float32/float64 NumPy arrays when Numba is installed
+  (:mod:`minigluon.ops._conv_depthwise_numba_kernels`): row by row, every kernel position while
+  the row sits in the cache, no padded copy. MobileNet's 3x3 depthwise layers on one core:
+  8-28x PyTorch's time with the GEMM-per-group path, see bench/bench_conv.py for the figures now.
+
+Images are independent: with CPU worker threads they are shared out in chunks
+(:func:`minigluon.ops._parallel.image_chunks`); the weight gradient is summed per chunk, then over
+the chunks in order, so its value does not depend on the number of workers.
+"""
+import itertools
+
+import numpy as np
+
+from minigluon.ops import _numba, _parallel
+
+
+def applies(channels, groups):
+    """Whether a convolution of ``channels`` inputs in ``groups`` groups is depthwise (one input
+    channel per group, more than one group)."""
+    return groups > 1 and channels == groups
+
+
+def _compiled(stride, *arrays):
+    """The compiled kernels when they cover this call (2-D, stride 1, NumPy float32/float64
+    arrays of one dtype in native byte order), else None."""
+    first = arrays[0]
+    if (first.ndim == 4 and tuple(stride) == (1, 1) and all(isinstance(a, np.ndarray) and a.dtype == first.dtype for a in arrays)
+            and first.dtype.char in 'fd' and first.dtype.isnative):
+        return _numba.kernels('_conv_depthwise_numba_kernels')
+    return None
+
+
+def _slices(kernel, stride, dilate, out_sp):
+    """Per kernel position (row-major, the order of the weight's trailing axes), the slices of the padded input read by every output
+    position: ``x_padded[(..., *slices)]`` has the output's spatial shape."""
+    for k in itertools.product(*[range(n) for n in kernel]):
+        yield tuple(slice(ki * d, ki * d + st * (o - 1) + 1, st)
+                       for ki, d, st, o in zip(k, dilate, stride, out_sp))
+
+
+def _padded_planes(x, pad):
+    """``x (N, C, H, W)`` zero-padded, as ``(N, C, (H + 2 * pad[0]) * (W + 2 * pad[1]))``."""
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h + 2 * pad[0], w + 2 * pad[1]), x.dtype)
+    out[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w] = x
+    return out.reshape(n, c, -1)
+
+
+def _pad(xp, x, pad):
+    if not any(pad):
+        return x
+    return xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad], mode='constant')
+
+
+def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp):
+    """Depthwise convolution of ``data (N, C, *S)`` with ``weight (C * M, 1, *kernel)`` (and
+    ``bias (C * M,)`` or None): the output ``(N, C * M, *out_sp)`` in the dtype of
+    ``data`` and ``weight`` combined."""
+    n, c = data.shape[:2]
+    f = weight.shape[0]
+    dtype = xp.result_type(data.dtype, weight.dtype)
+    compiled = _compiled(stride, data, weight)
+    if compiled is not None:
+        w = np.ascontiguousarray(weight.reshape((f,) + tuple(kernel)))
+        xpad = _padded_planes(data, pad)                          # (N, C, Hp * Wp)
+        wp = data.shape[3] + 2 * pad[1]
+        wide = np.empty((n, f, out_sp[0] * wp), dtype)            # rows of Wp, OW of them used
+        chunks = _parallel.image_chunks(n)
+
+        def work(worker, which):
+            for j in which:
+                lo, hi = chunks[j]
+                compiled.forward_wide(xpad[lo:hi], w, wide[lo:hi], wp, *dilate)
+        _parallel.share(xp, chunks, work)
+        out = np.ascontiguousarray(wide.reshape((n, f, out_sp[0], wp))[..., :out_sp[1]])
+    else:
+        xpad = _pad(xp, data, pad).astype(_acc_dtype(dtype), copy=False)
+        m = f // c
+        acc = xp.zeros((n, c, m) + tuple(out_sp), xpad.dtype)
+        w = weight.reshape((c, m, -1)).astype(xpad.dtype, copy=False)
+        bcast = (None, slice(None), slice(None)) + (None,) * len(out_sp)    # (1, C, M, 1...)
+        for i, sl in enumerate(_slices(kernel, stride, dilate, out_sp)):
+            acc += w[:, :, i][bcast] * xpad[(slice(None), slice(None), None) + sl]
+        out = acc.reshape((n, f) + tuple(out_sp)).astype(dtype, copy=False)
+    if bias is not None:
+        out += bias.reshape((f,) + (1,) * len(out_sp))
+    return out
+
+
+def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, need_w=True):
+    """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, C * M, *out_sp)``; None
+    for one that is not needed."""
+    n, c = data.shape[:2]
+    f = weight.shape[0]
+    out_sp = tuple(grad.shape[2:])
+    compiled = _compiled(stride, grad, data, weight)
+    if compiled is not None:
+        w = np.ascontiguousarray(weight.reshape((f,) + tuple(kernel)))
+        hp, wp = (s + 2 * p for s, p in zip(data.shape[2:], pad))
+        gy = np.zeros((n, f, out_sp[0], wp), grad.dtype)          # scratch columns zero
+        gy[..., :out_sp[1]] = grad
+        gy = gy.reshape(n, f, -1)
+        xpad = _padded_planes(data, pad) if need_w else None
+        gxpad = np.empty((n, c, hp * wp), grad.dtype) if need_x else None
+        chunks = _parallel.image_chunks(n)
+        parts = np.zeros((len(chunks), f) + tuple(kernel), np.float64) if need_w else None
+
+        def work(worker, which):
+            for j in which:
+                lo, hi = chunks[j]
+                if need_x:
+                    compiled.grad_data_wide(gy[lo:hi], w, gxpad[lo:hi], wp, *dilate)
+                if need_w:
+                    compiled.grad_weight_wide(gy[lo:hi], xpad[lo:hi], parts[j], wp, *dilate)
+        _parallel.share(xp, chunks, work)
+        gx = gw = None
+        if need_x:
+            gx = np.ascontiguousarray(gxpad.reshape(n, c, hp, wp)[:, :, pad[0]:hp - pad[0],
+                                                                    pad[1]:wp - pad[1]])
+        if need_w:
+            gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape)
+        return gx, gw
+    m = f // c
+    acc = _acc_dtype(grad.dtype)
+    gy = grad.reshape((n, c, m) + out_sp).astype(acc, copy=False)
+    w = weight.reshape((c, m, -1)).astype(acc, copy=False)
+    xpad = _pad(xp, data, pad).astype(acc, copy=False) if need_w else None
+    gxpad = xp.zeros(data.shape[:2] + tuple(s + 2 * p for s, p in zip(data.shape[2:], pad)),
+                     acc) if need_x else None
+    gw = xp.empty((c, m, w.shape[2]), acc) if need_w else None
+    bcast = (None, slice(None), slice(None)) + (None,) * len(out_sp)       # (1, C, M, 1...)
+    axes = (0,) + tuple(range(3, 3 + len(out_sp)))                         # images and positions
+    for i, sl in enumerate(_slices(kernel, stride, dilate, out_sp)):
+        if need_x:
+            gxpad[(slice(None), slice(None)) + sl] += (gy * w[:, :, i][bcast]).sum(axis=2)
+        if need_w:
+            gw[:, :, i] = (gy * xpad[(slice(None), slice(None), None) + sl]).sum(axis=axes)
+    gx = None
+    if need_x:
+        gx = xp.ascontiguousarray(gxpad[(slice(None), slice(None)) + tuple(
+            slice(p, p + s) for p, s in zip(pad, data.shape[2:]))], dtype=grad.dtype)
+    return gx, None if gw is None else gw.reshape(weight.shape).astype(grad.dtype, copy=False)
+
+
+def _acc_dtype(dtype):
+    """The dtype the NumPy form computes in: float32 for float16 (nine or more float16 roundings
+    per output, and a weight gradient summed over whole batches, would lose too much), else
+    ``dtype`` itself."""
+    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
