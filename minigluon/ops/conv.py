@@ -69,6 +69,34 @@ def _channels_first(xp, v, groups, ws=None, key=None):
     return xp.ascontiguousarray(vt).reshape(groups, -1, v.shape[0] * int(np.prod(v.shape[2 + nsp:])))
 
 
+def _fill_columns(xp, by_image, xpad, lo, hi, kernel, stride, dilate, out_sp):
+    """Copy the windows of images ``lo .. hi - 1`` of ``xpad`` ``(N, C, *S)`` into their slice of
+    the im2col matrix seen as ``by_image`` ``(C, *kernel, N, *O)``.
+
+    With stride 1, one copy from the window view (:func:`windows`). With a larger stride that view
+    reads every ``stride``-th element, a slow gather; instead the images are first split into
+    their *phases* (``x[..., q::stride]`` for each residue ``q`` that a kernel position needs, one
+    contiguous copy each), in which every kernel position reads a unit-stride box: a ResNet stem
+    (7x7, stride 2) fills its columns in ~0.7x the time."""
+    nsp = len(kernel)
+    lead = (slice(None), slice(None))
+    x = xpad[lo:hi]
+    if max(stride) == 1:
+        order = (1,) + tuple(range(2, 2 + nsp)) + (0,) + tuple(range(2 + nsp, 2 + 2 * nsp))
+        by_image[(slice(None),) * (1 + nsp) + (slice(lo, hi),)] = windows(
+            xp, x, kernel, stride, dilate, out_sp).transpose(order)
+        return
+    phases = {}
+    for k in itertools.product(*[range(n) for n in kernel]):
+        offset = [ki * d for ki, d in zip(k, dilate)]
+        phase = tuple(o % st for o, st in zip(offset, stride))
+        if phase not in phases:          # (C, images, *S / stride): the rows by_image receives
+            phases[phase] = xp.ascontiguousarray(x[lead + tuple(
+                slice(q, None, st) for q, st in zip(phase, stride))].swapaxes(0, 1))
+        box = tuple(slice(o // st, o // st + n) for o, st, n in zip(offset, stride, out_sp))
+        by_image[(slice(None),) + k + (slice(lo, hi),)] = phases[phase][lead + box]
+
+
 def _gemm(xp, a, b, trans_a=False, trans_b=False, out=None):
     """Per-group 2-D matrix products ``a[g] @ b[g]`` (NumPy's stacked matmul is far slower than
     one BLAS call per group), written into ``out`` when given."""
@@ -293,13 +321,7 @@ class Convolution(_ConvBase):
             xpad = _pad(xp, data, self._pad, self._pad)
         self.pshape = xpad.shape
         w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
-        cols, y = self._batch_forward(xp, xpad, w, n, out_sp, ws)
-        if getattr(self, 'strided_output_ok', False):
-            # a graph plan whose only reader (Pooling) takes any layout: keep the channel-first
-            # memory of the GEMM output, (N, F, *O) as a transposed view (no layout copy)
-            out = xp.moveaxis(y.reshape((f, n) + tuple(out_sp)), 0, 1)
-        else:
-            out = _batch_first(xp, y, n, out_sp)
+        cols, out = self._batch_forward(xp, xpad, w, n, out_sp, ws)
         self.cols, self.w = cols, w
         if bias is not None:
             out += bias.reshape((1, f) + (1,) * len(out_sp))
@@ -312,28 +334,43 @@ class Convolution(_ConvBase):
         return _parallel.image_chunks(n) if xp is np else ([(0, n)] if n else [])
 
     def _batch_forward(self, xp, xpad, w, n, out_sp, ws):
-        """The batch path's im2col matrix ``(G, C/G * K, N * P)`` and GEMM output ``(G, F/G,
-        N * P)``, built chunk by chunk of images (:meth:`_chunks`): column block ``lo * P ..
-        hi * P`` of both belongs to images ``lo .. hi - 1``."""
-        c, g, nsp = xpad.shape[1], self.num_group, len(out_sp)
+        """The batch path's im2col matrix ``(G, C/G * K, N * P)``, built chunk by chunk of images
+        (:meth:`_chunks`; column block ``lo * P .. hi * P`` belongs to images ``lo .. hi - 1``),
+        and the output ``(N, F, *O)``. On NumPy one GEMM per image and group writes straight into
+        the output (BLAS reads the image's column block in place: no layout copy). On CuPy one
+        GEMM per group for the whole batch writes ``(G, F/G, N * P)``, turned batch-first by a
+        copy, or, when a graph plan says the only reader takes any layout
+        (``strided_output_ok``), seen as ``(N, F, *O)`` through a transposed view."""
+        c, g = xpad.shape[1], self.num_group
+        fg = w.shape[1]
         p = int(np.prod(out_sp))
         dtype = xp.result_type(w.dtype, xpad.dtype)
         cols = buffer(xp, ws, 'cols', (g, c // g * int(np.prod(self.kernel)), n * p), xpad.dtype)
         # the same memory as (C, *kernel, N, *O): one image range is a slice of the N axis
         by_image = cols.reshape((c,) + tuple(self.kernel) + (n,) + tuple(out_sp))
-        y = buffer(xp, ws, 'y', (g, w.shape[1], n * p), dtype)
-        order = (1,) + tuple(range(2, 2 + nsp)) + (0,) + tuple(range(2 + nsp, 2 + 2 * nsp))
+        if xp is np:
+            out = buffer(xp, ws, 'y', (n, g, fg, p), dtype)
+        else:
+            y = buffer(xp, ws, 'y', (g, fg, n * p), dtype)
         chunks = self._chunks(xp, n)
 
         def work(worker, which):
             for j in which:
                 lo, hi = chunks[j]
-                win = windows(xp, xpad[lo:hi], self.kernel, self._stride, self._dilate, out_sp)
-                by_image[(slice(None),) * (1 + nsp) + (slice(lo, hi),)] = win.transpose(order)
+                _fill_columns(xp, by_image, xpad, lo, hi, self.kernel, self._stride, self._dilate,
+                              out_sp)
                 for gi in range(g):
-                    xp.matmul(w[gi], cols[gi][:, lo * p:hi * p], out=y[gi][:, lo * p:hi * p])
+                    if xp is np:
+                        for i in range(lo, hi):
+                            xp.matmul(w[gi], cols[gi][:, i * p:(i + 1) * p], out=out[i, gi])
+                    else:
+                        xp.matmul(w[gi], cols[gi][:, lo * p:hi * p], out=y[gi][:, lo * p:hi * p])
         _parallel.share(xp, chunks, work)
-        return cols, y
+        if xp is np:
+            return cols, out.reshape((n, g * fg) + tuple(out_sp))
+        if getattr(self, 'strided_output_ok', False):
+            return cols, xp.moveaxis(y.reshape((g * fg, n) + tuple(out_sp)), 0, 1)
+        return cols, _batch_first(xp, y, n, out_sp)
 
     def backward(self, xp, grad):
         n, g = grad.shape[0], self.num_group
