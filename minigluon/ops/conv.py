@@ -8,9 +8,11 @@ builds the im2col matrix of one image at a time into a reused buffer and does on
 (:mod:`minigluon.ops._conv_per_image`). For thinner inputs (an RGB or grey first layer, where the
 per-image products are too small) a strided *window view* of the padded input, shape
 ``(N, C, *kernel, *out)``, is built with ``as_strided`` without copying (:func:`windows`) and
-copied into the batch's im2col matrix, then multiplied with one GEMM per group, chunk by chunk of
-images (on NumPy at most 8 chunks, fixed by the batch size, which CPU worker threads may share:
-:mod:`minigluon.ops._parallel`); its backward does two more matmuls per chunk and a *col2im*
+copied into the batch's im2col matrix (with a stride, from the input's phases:
+:func:`_fill_columns`), chunk by chunk of images (on NumPy at most 8 chunks, fixed by the batch
+size, which CPU worker threads may share: :mod:`minigluon.ops._parallel`), then multiplied with
+one GEMM per image and group that writes the output in place (on CuPy one GEMM per group for the
+whole batch, then a layout copy); its backward does two more matmuls per chunk and a *col2im*
 that loops over kernel positions (9 for a 3x3 kernel), never over pixels (:func:`col2im`). On a
 GPU every convolution takes that batch path, in one chunk (a loop over images would cost kernel
 launches per image). Deconvolution is the same pair of passes in the other order. A depthwise
