@@ -9,6 +9,7 @@ import numpy as np
 
 from minigluon import autograd
 from minigluon.base import MXNetError
+from minigluon.ops import _numba
 from minigluon.ops.registry import (Attr, Op, normalize_axis, register, require_float, require_float_type,
                                      shape_error)
 
@@ -25,6 +26,27 @@ def _narrow(xp, x, dtype):
         big = np.finfo(dtype).max
         x = xp.clip(x, -big, big)
     return x.astype(dtype, copy=False)
+
+
+def _affine(xp, x, axis, mean, scale, beta):
+    """``(x - mean) * scale + beta`` with per-channel ``mean``, ``scale`` and ``beta`` shaped to
+    broadcast along ``axis`` of ``x``, as one new array: one compiled pass for contiguous float32
+    or float64 NumPy data (:mod:`minigluon.ops._norm_numba_kernels`, the same values bit for bit),
+    else three NumPy passes (subtract, then multiply and add in place)."""
+    kernels = None
+    if (isinstance(x, np.ndarray) and x.dtype.char in 'fd' and x.dtype.isnative
+            and x.flags.c_contiguous and mean.dtype == scale.dtype == beta.dtype == x.dtype):
+        kernels = _numba.kernels('_norm_numba_kernels')
+    if kernels is None:
+        out = x - mean
+        out *= scale
+        out += beta
+        return out
+    out = np.empty_like(x)
+    shape3 = (int(np.prod(x.shape[:axis])), x.shape[axis], int(np.prod(x.shape[axis + 1:])))
+    kernels.affine_per_channel(x.reshape(shape3), mean.ravel(), scale.ravel(), beta.ravel(),
+                               out.reshape(shape3))
+    return out
 
 
 def _momentum_weights(momentum, dtype):
@@ -156,12 +178,11 @@ class BatchNorm(Op):
             g = _f32(gamma).reshape(bshape)
         self.xhat, self.inv_std, self.g, self.axes, self.dtype = xhat, inv_std, g, axes, data.dtype
         self.x, self.mean, self.pdtype = x, mean, gamma.dtype
-        if xhat is None:        # moving statistics: one new array, (x - mean) * (g * inv_std)
-            out = x - mean
-            out *= g * inv_std
+        if xhat is None:        # moving statistics: one new array
+            out = _affine(xp, x, ax, mean, g * inv_std, _f32(beta).reshape(bshape))
         else:
             out = xhat * g
-        out += _f32(beta).reshape(bshape)
+            out += _f32(beta).reshape(bshape)
         spread = self.var if self.var_output else inv_std
         return (out.astype(data.dtype, copy=False), mean.reshape(c).astype(data.dtype),
                 spread.reshape(c).astype(data.dtype))
