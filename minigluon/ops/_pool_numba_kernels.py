@@ -1,4 +1,5 @@
-"""Numba kernels for 2x2, stride-2 max pooling that keeps each window's winner (optional).
+"""Numba kernels for max pooling that keeps each window's winner (optional): written out for 2x2
+windows with stride 2, and general ones for any other 2-D window (end of the module).
 
 :mod:`minigluon.ops._pool_argmax` finds the winners with one NumPy pass per kernel position over
 strided views of the input (four passes of four calls each for a 2x2 window) and scatters the
@@ -17,7 +18,7 @@ Results are those of the NumPy passes bit for bit, ties and NaNs included:
   NaN at the losing positions exactly as the NumPy product with a boolean mask does.
 
 :mod:`minigluon.ops._pool_argmax` imports this module only when Numba is installed and the call
-fits (NumPy arrays, float32 or float64, 2-D windows of 2x2 with stride 2, any memory order).
+fits (NumPy arrays, float32 or float64, 2-D windows, any memory order).
 """
 import numpy as np
 
