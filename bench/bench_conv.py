@@ -8,7 +8,7 @@ gradient of ones; bias, gamma and beta get none):
   256 -> 64 at 56x56, a 3x3 stride-2 128 -> 128 at 56x56, a 1x1 1024 -> 256 at 14x14; batch 1
   and 8;
 * MobileNet: depthwise 3x3 (``num_group`` = channels) 32 @ 112x112, 144 @ 28x28, 576 @ 7x7,
-  batch 8;
+  and a stride-2 one, 96 @ 112x112 (MobileNetV2's first down-sampling block), batch 8;
 * DeepLab: dilated 3x3 512 -> 512 at 28x28, dilate 2 and 4 (pad = dilate), batch 1;
 * CenterNet / FCN up-sampling: Deconvolution 4x4 stride 2 pad 1 256 -> 256, 32x32 -> 64x64,
   batch 1;
@@ -64,6 +64,7 @@ def rows():
                 conv_row('1x1 1024->256 @14', n, 1024, (14, 14), 256, 1)]
     for c, s in ((32, 112), (144, 28), (576, 7)):
         out.append(conv_row('depthwise 3x3 %d @%d' % (c, s), 8, c, (s, s), c, 3, 1, 1, groups=c))
+    out.append(conv_row('depthwise 3x3 s2 96 @112', 8, 96, (112, 112), 96, 3, 2, 1, groups=96))
     for d in (2, 4):
         out.append(conv_row('dilate %d 3x3 512->512 @28' % d, 1, 512, (28, 28), 512, 3, 1, d, d))
     out.append(conv_row('deconv 4x4 s2 256->256 @32', 1, 256, (32, 32), 256, 4, 2, 1, deconv=True))

@@ -53,6 +53,6 @@ def test_bench_deformable_runs():
 def test_bench_conv_runs():
     text = _run('bench/bench_conv.py', '--quick', '--repeats', '1', '--rows', '@')
     lines = [line for line in text.splitlines() if re.search(r'\sN=\d+\s', line)]
-    assert len(lines) == 20                           # every row of the table
+    assert len(lines) == 21                           # every row of the table
     for line in lines:                                # forward: two times and a ratio at least
         assert len(re.findall(r'\d+\.\d+', line)) >= 3, line

@@ -39,14 +39,76 @@ def applies(channels, groups):
     return groups > 1 and channels == groups
 
 
-def _compiled(stride, *arrays):
-    """The compiled kernels when they cover this call (2-D, stride 1, NumPy float32/float64
-    arrays of one dtype in native byte order), else None."""
+def _compiled(*arrays):
+    """The compiled kernels when they cover this call (2-D NumPy float32/float64 arrays of one
+    dtype in native byte order), else None."""
     first = arrays[0]
-    if (first.ndim == 4 and tuple(stride) == (1, 1) and all(isinstance(a, np.ndarray) and a.dtype == first.dtype for a in arrays)
+    if (first.ndim == 4 and all(isinstance(a, np.ndarray) and a.dtype == first.dtype for a in arrays)
             and first.dtype.char in 'fd' and first.dtype.isnative):
         return _numba.kernels('_conv_depthwise_numba_kernels')
     return None
+
+
+class _Phases:
+    """The phase planes the compiled kernels read (see
+    :mod:`minigluon.ops._conv_depthwise_numba_kernels`) for data of ``shape (N, C, H, W)``: the
+    zero-padded image ``xpad`` as ``xpad[p0::sh, p1::sw]`` for each phase ``(p0, p1)`` that a
+    kernel position reads (one, the padded image, with stride 1), each ``(hq, wq)``, and per
+    kernel position (row-major) its plane (``phase_of``) and flat offset in it (``shift_of``);
+    ``length`` is the span of flat wide-output positions that hold outputs."""
+
+    def __init__(self, shape, kernel, stride, dilate, pad, out_sp):
+        self.padded = tuple(s + 2 * p for s, p in zip(shape[2:], pad))
+        self.shape, self.stride, self.pad = tuple(shape), tuple(stride), tuple(pad)
+        self.hq, self.wq = (-(-s // st) for s, st in zip(self.padded, stride))
+        self.phases, phase_of, shift_of = [], [], []
+        for k in itertools.product(*[range(n) for n in kernel]):
+            offset = [ki * d for ki, d in zip(k, dilate)]
+            phase = tuple(o % st for o, st in zip(offset, stride))
+            if phase not in self.phases:
+                self.phases.append(phase)
+            phase_of.append(self.phases.index(phase))
+            shift_of.append(offset[0] // stride[0] * self.wq + offset[1] // stride[1])
+        self.phase_of, self.shift_of = np.array(phase_of), np.array(shift_of)
+        self.length = (out_sp[0] - 1) * self.wq + out_sp[1]
+
+    def _views(self, planes):
+        """Per phase, the view of ``planes (N, C, P, hq * wq)`` that holds the padded image's
+        elements of that phase."""
+        n, c = planes.shape[:2]
+        grid = planes.reshape(n, c, len(self.phases), self.hq, self.wq)
+        for i, (p0, p1) in enumerate(self.phases):
+            rows = -(-(self.padded[0] - p0) // self.stride[0])
+            cols = -(-(self.padded[1] - p1) // self.stride[1])
+            yield (p0, p1), grid[:, :, i, :rows, :cols]
+
+    def split(self, x):
+        """``x (N, C, H, W)`` as its zero-padded phase planes ``(N, C, P, hq * wq)``."""
+        n, c = x.shape[:2]
+        (h, w), (ph, pw), (sh, sw) = x.shape[2:], self.pad, self.stride
+        xpad = x
+        if ph or pw:
+            xpad = np.zeros((n, c) + self.padded, x.dtype)
+            xpad[:, :, ph:ph + h, pw:pw + w] = x
+        if len(self.phases) == 1 and self.stride == (1, 1):
+            return np.ascontiguousarray(xpad).reshape(n, c, 1, -1)     # (a copy only unpadded)
+        planes = np.zeros((n, c, len(self.phases), self.hq * self.wq), x.dtype)
+        for (p0, p1), view in self._views(planes):
+            view[...] = xpad[:, :, p0::sh, p1::sw]
+        return planes
+
+    def merge(self, planes):
+        """The adjoint's gradient: phase planes ``(N, C, P, hq * wq)`` put back together and
+        cropped to ``(N, C, H, W)`` (elements in no phase plane, never read, get zero)."""
+        n, c = planes.shape[:2]
+        (h, w), (ph, pw), (sh, sw) = self.shape[2:], self.pad, self.stride
+        if len(self.phases) == 1 and self.stride == (1, 1):
+            full = planes.reshape((n, c) + self.padded)
+        else:
+            full = np.zeros((n, c) + self.padded, planes.dtype)
+            for (p0, p1), view in self._views(planes):
+                full[:, :, p0::sh, p1::sw] = view
+        return np.ascontiguousarray(full[:, :, ph:ph + h, pw:pw + w])
 
 
 def _slices(kernel, stride, dilate, out_sp):
@@ -55,14 +117,6 @@ def _slices(kernel, stride, dilate, out_sp):
     for k in itertools.product(*[range(n) for n in kernel]):
         yield tuple(slice(ki * d, ki * d + st * (o - 1) + 1, st)
                        for ki, d, st, o in zip(k, dilate, stride, out_sp))
-
-
-def _padded_planes(x, pad):
-    """``x (N, C, H, W)`` zero-padded, as ``(N, C, (H + 2 * pad[0]) * (W + 2 * pad[1]))``."""
-    n, c, h, w = x.shape
-    out = np.zeros((n, c, h + 2 * pad[0], w + 2 * pad[1]), x.dtype)
-    out[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w] = x
-    return out.reshape(n, c, -1)
 
 
 def _pad(xp, x, pad):
@@ -78,20 +132,21 @@ def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp):
     n, c = data.shape[:2]
     f = weight.shape[0]
     dtype = xp.result_type(data.dtype, weight.dtype)
-    compiled = _compiled(stride, data, weight)
+    compiled = _compiled(data, weight)
     if compiled is not None:
-        w = np.ascontiguousarray(weight.reshape((f,) + tuple(kernel)))
-        xpad = _padded_planes(data, pad)                          # (N, C, Hp * Wp)
-        wp = data.shape[3] + 2 * pad[1]
-        wide = np.empty((n, f, out_sp[0] * wp), dtype)            # rows of Wp, OW of them used
+        w = np.ascontiguousarray(weight.reshape(f, -1))
+        geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
+        xph = geo.split(data)
+        wide = np.empty((n, f, out_sp[0] * geo.wq), dtype)        # rows of Wq, OW of them used
         chunks = _parallel.image_chunks(n)
 
         def work(worker, which):
             for j in which:
                 lo, hi = chunks[j]
-                compiled.forward_wide(xpad[lo:hi], w, wide[lo:hi], wp, *dilate)
+                compiled.forward_wide(xph[lo:hi], w, wide[lo:hi], geo.phase_of, geo.shift_of,
+                                      geo.length)
         _parallel.share(xp, chunks, work)
-        out = np.ascontiguousarray(wide.reshape((n, f, out_sp[0], wp))[..., :out_sp[1]])
+        out = np.ascontiguousarray(wide.reshape((n, f, out_sp[0], geo.wq))[..., :out_sp[1]])
     else:
         xpad = _pad(xp, data, pad).astype(_acc_dtype(dtype), copy=False)
         m = f // c
@@ -112,32 +167,30 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
     n, c = data.shape[:2]
     f = weight.shape[0]
     out_sp = tuple(grad.shape[2:])
-    compiled = _compiled(stride, grad, data, weight)
+    compiled = _compiled(grad, data, weight)
     if compiled is not None:
-        w = np.ascontiguousarray(weight.reshape((f,) + tuple(kernel)))
-        hp, wp = (s + 2 * p for s, p in zip(data.shape[2:], pad))
-        gy = np.zeros((n, f, out_sp[0], wp), grad.dtype)          # scratch columns zero
+        w = np.ascontiguousarray(weight.reshape(f, -1))
+        geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
+        gy = np.zeros((n, f, out_sp[0], geo.wq), grad.dtype)      # scratch columns zero
         gy[..., :out_sp[1]] = grad
         gy = gy.reshape(n, f, -1)
-        xpad = _padded_planes(data, pad) if need_w else None
-        gxpad = np.empty((n, c, hp * wp), grad.dtype) if need_x else None
+        xph = geo.split(data) if need_w else None
+        gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
         chunks = _parallel.image_chunks(n)
-        parts = np.zeros((len(chunks), f) + tuple(kernel), np.float64) if need_w else None
+        parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
 
         def work(worker, which):
             for j in which:
                 lo, hi = chunks[j]
                 if need_x:
-                    compiled.grad_data_wide(gy[lo:hi], w, gxpad[lo:hi], wp, *dilate)
+                    compiled.grad_data_wide(gy[lo:hi], w, gxph[lo:hi], geo.phase_of, geo.shift_of,
+                                            geo.length)
                 if need_w:
-                    compiled.grad_weight_wide(gy[lo:hi], xpad[lo:hi], parts[j], wp, *dilate)
+                    compiled.grad_weight_wide(gy[lo:hi], xph[lo:hi], parts[j], geo.phase_of,
+                                              geo.shift_of, geo.length)
         _parallel.share(xp, chunks, work)
-        gx = gw = None
-        if need_x:
-            gx = np.ascontiguousarray(gxpad.reshape(n, c, hp, wp)[:, :, pad[0]:hp - pad[0],
-                                                                    pad[1]:wp - pad[1]])
-        if need_w:
-            gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape)
+        gx = geo.merge(gxph) if need_x else None
+        gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
         return gx, gw
     m = f // c
     acc = _acc_dtype(grad.dtype)
