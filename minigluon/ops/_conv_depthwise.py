@@ -127,10 +127,11 @@ def _pad(xp, x, pad):
     return xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad], mode='constant')
 
 
-def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp):
+def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=None):
     """Depthwise convolution of ``data (N, C, *S)`` with ``weight (C * M, 1, *kernel)`` (and
     ``bias (C * M,)`` or None): the output ``(N, C * M, *out_sp)`` in the dtype of
-    ``data`` and ``weight`` combined."""
+    ``data`` and ``weight`` combined. ``keep``: a dict in which the compiled form leaves the
+    input's phase planes for :func:`backward` (which would otherwise make them again)."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     dtype = xp.result_type(data.dtype, weight.dtype)
@@ -139,6 +140,8 @@ def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp):
         w = np.ascontiguousarray(weight.reshape(f, -1))
         geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
         xph = geo.split(data)
+        if keep is not None:
+            keep['phases'] = xph
         wide = np.empty((n, f, out_sp[0] * geo.wq), dtype)        # rows of Wq, OW of them used
         chunks = _parallel.image_chunks(n)
 
@@ -163,9 +166,10 @@ def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp):
     return out
 
 
-def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, need_w=True):
+def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, need_w=True,
+             kept=None):
     """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, C * M, *out_sp)``; None
-    for one that is not needed."""
+    for one that is not needed. ``kept``: the dict given to the forward as ``keep``, or None."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     out_sp = tuple(grad.shape[2:])
@@ -173,10 +177,14 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
     if compiled is not None:
         w = np.ascontiguousarray(weight.reshape(f, -1))
         geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
-        gy = np.zeros((n, f, out_sp[0], geo.wq), grad.dtype)      # scratch columns zero
+        gy = np.empty((n, f, out_sp[0], geo.wq), grad.dtype)
         gy[..., :out_sp[1]] = grad
+        gy[..., out_sp[1]:] = 0                                    # scratch columns zero
         gy = gy.reshape(n, f, -1)
-        xph = geo.split(data) if need_w else None
+        xph = None
+        if need_w:
+            xph = kept.get('phases') if kept else None
+            xph = geo.split(data) if xph is None else xph
         gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
         chunks = _parallel.image_chunks(n)
         parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
