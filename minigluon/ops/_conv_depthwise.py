@@ -72,53 +72,48 @@ class _Phases:
             phase_of.append(self.phases.index(phase))
             shift_of.append(offset[0] // stride[0] * self.wq + offset[1] // stride[1])
         self.phase_of, self.shift_of = np.array(phase_of), np.array(shift_of)
+        self.phase_rows, self.phase_cols = (np.array(axis) for axis in zip(*self.phases))
         self.length = (out_sp[0] - 1) * self.wq + out_sp[1]
 
-    def _views(self, planes):
-        """Per phase, the view of ``planes (N, C, P, hq * wq)`` that holds the padded image's
-        elements of that phase."""
-        n, c = planes.shape[:2]
-        grid = planes.reshape(n, c, len(self.phases), self.hq, self.wq)
-        for i, (p0, p1) in enumerate(self.phases):
-            rows = -(-(self.padded[0] - p0) // self.stride[0])
-            cols = -(-(self.padded[1] - p1) // self.stride[1])
-            yield (p0, p1), grid[:, :, i, :rows, :cols]
+    def _args(self):
+        return (self.phase_rows, self.phase_cols) + self.stride + self.pad + (self.wq,)
 
-    def split(self, x):
-        """``x (N, C, H, W)`` as its zero-padded phase planes ``(N, C, P, hq * wq)``."""
-        n, c = x.shape[:2]
-        (h, w), (ph, pw), (sh, sw) = x.shape[2:], self.pad, self.stride
-        xpad = x
-        if ph or pw:
-            xpad = np.zeros((n, c) + self.padded, x.dtype)
-            xpad[:, :, ph:ph + h, pw:pw + w] = x
-        if len(self.phases) == 1 and self.stride == (1, 1):
-            return np.ascontiguousarray(xpad).reshape(n, c, 1, -1)     # (a copy only unpadded)
-        planes = np.zeros((n, c, len(self.phases), self.hq * self.wq), x.dtype)
-        for (p0, p1), view in self._views(planes):
-            view[...] = xpad[:, :, p0::sh, p1::sw]
+    def split(self, kernels, x):
+        """``x (N, C, H, W)`` as its zero-padded phase planes ``(N, C, P, hq * wq)``: with stride
+        1 the padded image (a NumPy copy into zeros); otherwise one compiled pass
+        (:func:`~minigluon.ops._conv_depthwise_numba_kernels.split_phases`, whose per-row
+        copies cost more than NumPy's single copy on the small planes of stride 1)."""
+        n, c, h, w = x.shape
+        planes = np.empty((n, c, len(self.phases), self.hq * self.wq), x.dtype)
+        if self.stride == (1, 1):
+            (ph, pw), padded = self.pad, planes.reshape((n, c) + self.padded)
+            if ph or pw:
+                padded.fill(0)
+            padded[:, :, ph:ph + h, pw:pw + w] = x
+        else:
+            kernels.split_phases(x, planes, *self._args())
         return planes
 
-    def merge(self, planes):
-        """The adjoint's gradient: phase planes ``(N, C, P, hq * wq)`` put back together and
-        cropped to ``(N, C, H, W)`` (elements in no phase plane, never read, get zero)."""
-        n, c = planes.shape[:2]
-        (h, w), (ph, pw), (sh, sw) = self.shape[2:], self.pad, self.stride
-        if len(self.phases) == 1 and self.stride == (1, 1):
-            full = planes.reshape((n, c) + self.padded)
-        else:
-            full = np.zeros((n, c) + self.padded, planes.dtype)
-            for (p0, p1), view in self._views(planes):
-                full[:, :, p0::sh, p1::sw] = view
-        return np.ascontiguousarray(full[:, :, ph:ph + h, pw:pw + w])
+    def merge(self, kernels, planes):
+        """The gradient of :meth:`split`'s input from the gradient of its phase planes (each
+        image element sits in one plane; those of a phase no kernel position reads get 0)."""
+        n, c, h, w = self.shape
+        if self.stride == (1, 1):
+            (ph, pw), padded = self.pad, planes.reshape((n, c) + self.padded)
+            return np.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])
+        full = len(self.phases) == self.stride[0] * self.stride[1]
+        gx = (np.empty if full else np.zeros)(self.shape, planes.dtype)
+        kernels.merge_phases(planes, gx, *self._args())
+        return gx
 
 
 def _slices(kernel, stride, dilate, out_sp):
-    """Per kernel position (row-major, the order of the weight's trailing axes), the slices of the padded input read by every output
-    position: ``x_padded[(..., *slices)]`` has the output's spatial shape."""
+    """Per kernel position (row-major, the order of the weight's trailing axes), the slices of
+    the padded input read by every output position: ``x_padded[(..., *slices)]`` has the
+    output's spatial shape."""
     for k in itertools.product(*[range(n) for n in kernel]):
         yield tuple(slice(ki * d, ki * d + st * (o - 1) + 1, st)
-                       for ki, d, st, o in zip(k, dilate, stride, out_sp))
+                    for ki, d, st, o in zip(k, dilate, stride, out_sp))
 
 
 def _pad(xp, x, pad):
@@ -139,7 +134,7 @@ def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=No
     if compiled is not None:
         w = np.ascontiguousarray(weight.reshape(f, -1))
         geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
-        xph = geo.split(data)
+        xph = geo.split(compiled, data)
         if keep is not None:
             keep['phases'] = xph
         wide = np.empty((n, f, out_sp[0] * geo.wq), dtype)        # rows of Wq, OW of them used
@@ -184,7 +179,7 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
         xph = None
         if need_w:
             xph = kept.get('phases') if kept else None
-            xph = geo.split(data) if xph is None else xph
+            xph = geo.split(compiled, data) if xph is None else xph
         gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
         chunks = _parallel.image_chunks(n)
         parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
@@ -199,7 +194,7 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
                     compiled.grad_weight_wide(gy[lo:hi], xph[lo:hi], parts[j], geo.phase_of,
                                               geo.shift_of, geo.length)
         _parallel.share(xp, chunks, work)
-        gx = geo.merge(gxph) if need_x else None
+        gx = geo.merge(compiled, gxph) if need_x else None
         gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
         return gx, gw
     m = f // c

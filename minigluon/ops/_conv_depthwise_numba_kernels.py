@@ -120,3 +120,59 @@ def grad_weight_wide(gy, xph, gw, phase_of, shift_of, L):
                     for i in range(size):
                         t += float(g[i]) * src[i]
                     gw[f, q] += t
+
+
+@_jit
+def _columns_inside(p1, sw, pw, W, wq):
+    """The phase-plane columns ``j`` in ``[lo, hi)`` whose image column ``p1 + sw * j - pw``
+    lies inside the image (``0 .. W - 1``)."""
+    lo = max(0, (pw - p1 + sw - 1) // sw)
+    hi = min(wq, (W - 1 + pw - p1) // sw + 1)
+    return lo, max(lo, hi)
+
+
+@_jit
+def split_phases(x, planes, phase_rows, phase_cols, sh, sw, ph, pw, wq):
+    """``planes (N, C, P, hq * wq)`` (overwritten) = the phase planes of ``x (N, C, H, W)``
+    zero-padded by ``(ph, pw)``: element ``(i, j)`` of phase ``k`` is the padded image's
+    ``(phase_rows[k] + sh * i, phase_cols[k] + sw * j)``, zero outside the image."""
+    N, C, H, W = x.shape
+    P, hq = planes.shape[2], planes.shape[3] // wq
+    for n in range(N):
+        for c in range(C):
+            for k in range(P):
+                p0, p1 = phase_rows[k], phase_cols[k]
+                lo, hi = _columns_inside(p1, sw, pw, W, wq)
+                for i in range(hq):
+                    row = planes[n, c, k, i * wq:(i + 1) * wq]
+                    y = p0 + sh * i - ph
+                    if y < 0 or y >= H:
+                        row[:] = 0
+                        continue
+                    row[:lo] = 0
+                    row[hi:] = 0
+                    if hi > lo:
+                        first = p1 + sw * lo - pw
+                        row[lo:hi] = x[n, c, y, first:first + sw * (hi - lo - 1) + 1:sw]
+
+
+@_jit
+def merge_phases(planes, gx, phase_rows, phase_cols, sh, sw, ph, pw, wq):
+    """The inverse of :func:`split_phases` on the image: ``gx (N, C, H, W)`` receives every
+    element that a phase plane holds (the caller zeroes ``gx`` first when some phase is missing,
+    its elements never read)."""
+    N, C, H, W = gx.shape
+    P, hq = planes.shape[2], planes.shape[3] // wq
+    for n in range(N):
+        for c in range(C):
+            for k in range(P):
+                p0, p1 = phase_rows[k], phase_cols[k]
+                lo, hi = _columns_inside(p1, sw, pw, W, wq)
+                for i in range(hq):
+                    y = p0 + sh * i - ph
+                    if y < 0 or y >= H:
+                        continue
+                    if hi > lo:
+                        first = p1 + sw * lo - pw
+                        gx[n, c, y, first:first + sw * (hi - lo - 1) + 1:sw] = planes[
+                            n, c, k, i * wq + lo:i * wq + hi]
