@@ -18,6 +18,9 @@ is made, and never overwritten. The backward pass is the transpose of the same s
     dcols = W.T @ dY_n                 (C * K, P)      one GEMM per image
     dX_n[box_k] += dcols[k][box_k]     per kernel position (col2im, the adjoint of the copies)
 
+A pointwise convolution (1x1 kernel, stride 1, no padding) skips the copies: the image itself is
+its column matrix and the data gradient's GEMM writes the image's gradient directly.
+
 Used by ``Convolution`` (ops/conv.py) when the inner size ``C / num_group`` is at least 16; the
 maths is the definition of MXNet's ``Convolution`` (cross-correlation with stride, dilation, zero
 padding and groups), nothing more. ``xp`` is NumPy or CuPy.
