@@ -117,6 +117,8 @@ def _slices(kernel, stride, dilate, out_sp):
 
 
 def _pad(xp, x, pad):
+    """``x (N, C, *S)`` zero-padded by ``pad[i]`` on both sides of spatial axis ``i`` (conv._pad's
+    symmetric case; conv imports this module, so it cannot be imported from there)."""
     if not any(pad):
         return x
     return xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad], mode='constant')
