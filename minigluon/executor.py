@@ -56,8 +56,9 @@ backward never shares memory with a new call).
 
 Before a recorded step runs, its operator gets ``op.needs_input_grad`` (one bool per input: is it
 on a gradient path?), so its backward can skip gradients nobody reads (autograd sets the same flag
-in eager mode). A Convolution whose only reader is a Pooling gets ``op.strided_output_ok`` and
-returns its output in the layout its GEMM wrote (channel-first memory, an ``(N, C, ...)`` view).
+in eager mode). A Convolution whose only reader is a Pooling gets ``op.strided_output_ok`` and,
+on CuPy, returns its output in the layout its batch GEMM wrote (channel-first memory, an
+``(N, C, ...)`` view; on NumPy its per-image GEMMs write the batch-first output anyway).
 With ``static_alloc``, a recorded max Pooling whose input wants a gradient gets ``op.keep_argmax``:
 its forward writes each window's winning kernel position into a workspace buffer that lives until
 the backward, which then scatters the gradient without recomputing the maxima (same gradient,

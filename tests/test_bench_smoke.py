@@ -48,3 +48,11 @@ def test_bench_deformable_runs():
     for row in ('minigluon, fwd ', 'minigluon, fwd+bwd'):
         line = next(line for line in text.splitlines() if line.startswith(row))
         assert len(re.findall(r'\d+\.\d+', line)) == 5      # three operators, two ratios
+
+
+def test_bench_conv_runs():
+    text = _run('bench/bench_conv.py', '--quick', '--repeats', '1', '--rows', '@')
+    lines = [line for line in text.splitlines() if re.search(r'\sN=\d+\s', line)]
+    assert len(lines) == 21                           # every row of the table
+    for line in lines:                                # forward: two times and a ratio at least
+        assert len(re.findall(r'\d+\.\d+', line)) >= 3, line

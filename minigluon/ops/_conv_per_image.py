@@ -18,6 +18,9 @@ is made, and never overwritten. The backward pass is the transpose of the same s
     dcols = W.T @ dY_n                 (C * K, P)      one GEMM per image
     dX_n[box_k] += dcols[k][box_k]     per kernel position (col2im, the adjoint of the copies)
 
+A pointwise convolution (1x1 kernel, stride 1, no padding) skips the copies: the image itself is
+its column matrix and the data gradient's GEMM writes the image's gradient directly.
+
 Used by ``Convolution`` (ops/conv.py) when the inner size ``C / num_group`` is at least 16; the
 maths is the definition of MXNet's ``Convolution`` (cross-correlation with stride, dilation, zero
 padding and groups), nothing more. ``xp`` is NumPy or CuPy.
@@ -88,8 +91,11 @@ class _Columns:
         self.shifted = max(stride) == 1 and self.tail == in_sp[1:]
         self.blocks = _blocks(self.c, kernel, out_sp, data.dtype.itemsize)
         rows = self.blocks[0][1] - self.blocks[0][0]
+        self.size = self.c * self.k * rows * self.row      # elements of the largest block
+        # a 1x1 kernel with stride 1 and no padding: the columns are the image itself
+        self.identity = _is_identity(kernel, stride, pad)
         # zeros: entries that read padding stay zero; a block of other geometry re-zeroes it
-        self.flat = xp.zeros(self.c * self.k * rows * self.row, dtype=data.dtype)
+        self.flat = None if self.identity else xp.zeros(self.size, dtype=data.dtype)
         self.filled_for = None
         self._plans = {}
 
@@ -143,7 +149,11 @@ class _Columns:
     def fill(self, image, block):
         """Gather the window elements of ``image (C, *S)`` for output rows ``block``; returns the
         buffer as ``(C * K, rows * prod(out_sp[1:]))``. 2-D with stride 1 on NumPy float arrays,
-        with Numba installed: one compiled pass (:mod:`minigluon.ops._conv_numba_kernels`)."""
+        with Numba installed: one compiled pass (:mod:`minigluon.ops._conv_numba_kernels`). A 1x1
+        kernel with stride 1 and no padding copies nothing: the image's rows are the columns (a
+        view of ``image``, which must then not be written while the columns are in use)."""
+        if self.identity:
+            return image[:, block[0]:block[1]].reshape(self.c, -1)
         cols = self._view(self.flat, block)
         compiled = self._compiled(image, cols)
         if compiled is not None:
@@ -199,6 +209,12 @@ class _Columns:
             for k, mv in enumerate(plan):
                 if mv is not None:
                     target[lead + mv[1]] += dcols[(slice(None), k) + mv[0]]
+
+
+def _is_identity(kernel, stride, pad):
+    """Whether im2col is the identity: a 1x1 kernel, stride 1, no padding (a pointwise
+    convolution, as ResNet's bottleneck 1x1 layers), where dilation changes nothing."""
+    return max(kernel) == 1 and max(stride) == 1 and not any(pad)
 
 
 def _shape_of(todo):
@@ -267,20 +283,27 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
     ck = cg * k
     # per chunk, transposed: cols @ dY.T is the faster GEMM
     gw_parts = xp.zeros((max(len(chunks), 1), groups, ck, fg), dtype=grad.dtype) if need_w else None
-    gx = buffer(xp, ws, 'gx', data.shape, grad.dtype, zero=True) if need_x else None
+    # a 1x1 pointwise convolution writes each image's gradient whole (no col2im adds): no zeros
+    identity = _is_identity(kernel, stride, pad)
+    gx = buffer(xp, ws, 'gx', data.shape, grad.dtype, zero=not identity) if need_x else None
 
     def work(worker, which):
         columns = _columns(xp, ws, data, kernel, stride, dilate, pad, tuple(grad.shape[2:]), worker)
         part = xp.empty((ck, fg), dtype=grad.dtype)
-        dflat = buffer(xp, ws, 'dflat' if worker == 0 else 'dflat%d' % worker,
-                       columns.flat.shape, grad.dtype)
+        dflat = None
+        if need_x and not identity:
+            dflat = buffer(xp, ws, 'dflat' if worker == 0 else 'dflat%d' % worker,
+                           (columns.size,), grad.dtype)
         for j in which:
             for i in range(*chunks[j]):
                 for block in columns.blocks:
                     gy = grad[i, :, block[0]:block[1]].reshape(f, -1)
                     cols = columns.fill(data[i], block) if need_w else None
                     size = c * k * gy.shape[1]            # the column block's size
-                    dcols = dflat[:size].reshape(c * k, -1) if need_x else None
+                    dcols = None
+                    if need_x:            # (pointwise: the image's gradient rows themselves)
+                        dcols = (gx[i, :, block[0]:block[1]].reshape(c, -1) if identity
+                                 else dflat[:size].reshape(c * k, -1))
                     for g in range(groups):
                         fs, cs = slice(g * fg, (g + 1) * fg), slice(g * ck, (g + 1) * ck)
                         if need_w:
@@ -288,7 +311,7 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
                             gw_parts[j, g] += part
                         if need_x:
                             _matmul(xp, wm[g].T, gy[fs], dcols[cs])
-                    if need_x:
+                    if need_x and not identity:
                         columns.scatter_add(gx[i], dflat, block)
     _parallel.share(xp, chunks, work)
     gw = _parallel.sum_in_order(gw_parts).transpose(0, 2, 1).reshape(weight.shape) if need_w else None

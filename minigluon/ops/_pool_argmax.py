@@ -9,10 +9,12 @@ backward's gradient bit for bit (the same products ``g * hit``, in the same orde
 Under static_alloc the kept positions live in the operator's workspace
 (:mod:`minigluon.ops._workspace`) and are handed out again only once the graph holding them is gone.
 
-With Numba installed, 2x2 windows with stride 2 (``MaxPool2D``'s default) on NumPy float32/64
-arrays run as two compiled kernels instead, with the same results bit for bit
-(:mod:`minigluon.ops._pool_numba_kernels`; captcha's first pool forward ~5 -> ~1 ms, backward
-~3.5 -> ~1.5 ms); with several CPU workers, each takes a range of the images. On a GPU the same
+With Numba installed, 2-D windows on NumPy float32/64 arrays run as two compiled kernels
+instead, with the same results bit for bit (:mod:`minigluon.ops._pool_numba_kernels`): 2x2 windows
+with stride 2 (``MaxPool2D``'s default) by kernels written for them (captcha's first pool forward
+~5 -> ~1 ms, backward ~3.5 -> ~1.5 ms), other windows by general ones (ResNet's 3x3 stride-2
+pool of a (8, 64, 112, 112) batch, forward + backward, x PyTorch 1.6 -> see bench/bench_conv.py);
+with several CPU workers, each takes a range of the images. On a GPU the same
 windows run as two CUDA kernels (:mod:`minigluon.ops._pool_cuda`), also bit for bit.
 
 Measured and not adopted: for 2x2 windows with stride 2, finding the winner of each horizontal
@@ -38,12 +40,16 @@ def window_slices(kernel, stride, out_sp):
                                                  for kp, st, o in zip(k, stride, out_sp))
 
 
-def _compiled_2x2(xp, kernel, stride, dtype):
+def _compiled(xp, kernel, dtype):
     """The compiled kernels when they cover this call (see the module docstring), else None."""
-    if (xp is np and tuple(kernel) == (2, 2) and tuple(stride) == (2, 2)
+    if (xp is np and len(kernel) == 2
             and np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64))):
         return _numba.kernels('_pool_numba_kernels')
     return None
+
+
+def _is_2x2(kernel, stride):
+    return tuple(kernel) == (2, 2) and tuple(stride) == (2, 2)
 
 
 def _by_images(kernel, *arrays, flags=()):
@@ -81,10 +87,14 @@ def winning_positions(xp, xpad, kernel, stride, out_sp, dtype, ws, relu=False):
         pos = buffer(xp, ws, 'argpos', shape, postype)
         _pool_cuda.argmax_pool_2x2(xp, xpad, best, pos, relu)
         return pos, best
-    compiled = _compiled_2x2(xp, kernel, stride, xpad.dtype)
+    compiled = _compiled(xp, kernel, xpad.dtype)
     if compiled is not None:
         pos = buffer(xp, ws, 'argpos', shape, postype)
-        _by_images(compiled.argmax_pool_2x2, xpad, best, pos, flags=(bool(relu),))
+        if _is_2x2(kernel, stride):
+            _by_images(compiled.argmax_pool_2x2, xpad, best, pos, flags=(bool(relu),))
+        else:
+            _by_images(compiled.argmax_pool_2d, xpad, best, pos,
+                       flags=tuple(kernel) + tuple(stride) + (bool(relu),))
         return pos, best
     best[...] = xpad[slices[0]]
     pos = buffer(xp, ws, 'argpos', shape, postype, zero=True)
@@ -120,9 +130,13 @@ def scatter_positions(xp, pos, kernel, stride, out_sp, g, gpad, disjoint, ws):
             and _pool_cuda.planes(gpad) is not None):         # a GPU: one launch
         _pool_cuda.scatter_2x2(xp, g, pos, gpad)
         return
-    compiled = _compiled_2x2(xp, kernel, stride, g.dtype)
-    if compiled is not None and gpad.dtype == g.dtype:     # (2x2, stride 2: always disjoint)
-        _by_images(compiled.scatter_2x2, g, pos, gpad)
+    compiled = _compiled(xp, kernel, g.dtype)
+    if compiled is not None and gpad.dtype == g.dtype:
+        if _is_2x2(kernel, stride):                         # (always disjoint)
+            _by_images(compiled.scatter_2x2, g, pos, gpad)
+        else:
+            _by_images(compiled.scatter_2d, g, pos, gpad,
+                       flags=tuple(kernel) + tuple(stride) + (bool(disjoint),))
         return
     hit = buffer(xp, ws, 'hit', g.shape, np.dtype(bool))
     for p, sl in enumerate(window_slices(kernel, stride, out_sp)):

@@ -1,4 +1,5 @@
-"""Numba kernels for 2x2, stride-2 max pooling that keeps each window's winner (optional).
+"""Numba kernels for max pooling that keeps each window's winner (optional): written out for 2x2
+windows with stride 2, and general ones for any other 2-D window (end of the module).
 
 :mod:`minigluon.ops._pool_argmax` finds the winners with one NumPy pass per kernel position over
 strided views of the input (four passes of four calls each for a 2x2 window) and scatters the
@@ -17,8 +18,10 @@ Results are those of the NumPy passes bit for bit, ties and NaNs included:
   NaN at the losing positions exactly as the NumPy product with a boolean mask does.
 
 :mod:`minigluon.ops._pool_argmax` imports this module only when Numba is installed and the call
-fits (NumPy arrays, float32 or float64, 2-D windows of 2x2 with stride 2, any memory order).
+fits (NumPy arrays, float32 or float64, 2-D windows, any memory order).
 """
+import numpy as np
+
 from minigluon.ops._numba import njit
 
 _jit = njit(error_model='numpy', nogil=True)     # nogil: CPU workers run it on parts at once
@@ -27,12 +30,11 @@ _jit = njit(error_model='numpy', nogil=True)     # nogil: CPU workers run it on 
 @_jit
 def _take(m, p, nan_at, v, q):
     """One more element ``v`` at kernel position ``q``: the new ``(max, winner, first NaN)``."""
-    if v > m:
-        p = q
-    if v != v and nan_at < 0:
-        nan_at = q
-    if not (m > v or m != m):      # numpy.maximum(m, v): v on ties and when v is NaN
-        m = v
+    # (bitwise & and |, not the short-circuit and/or: selects instead of branches, which random
+    # data would mispredict)
+    p = q if v > m else p
+    nan_at = q if (v != v) & (nan_at < 0) else nan_at
+    m = m if (m > v) | (m != m) else v     # numpy.maximum(m, v): v on ties and when v is NaN
     return m, p, nan_at
 
 
@@ -79,3 +81,83 @@ def scatter_2x2(g, pos, gpad):
                     gpad[n, c, 2 * i, 2 * j + 1] = gv * (p == 1)
                     gpad[n, c, 2 * i + 1, 2 * j] = gv * (p == 2)
                     gpad[n, c, 2 * i + 1, 2 * j + 1] = gv * (p == 3)
+
+
+# ---- any other 2-D window ------------------------------------------------------------------------
+# The same two kernels for any 2-D kernel and stride (ResNet's 3x3 stride-2 pool...): the winner
+# of each window is taken element by element in row-major kernel order with _take; the scatter
+# adds, where windows overlap, each element's terms in the order of the NumPy passes.
+
+@_jit
+def _positions(kh, kw):
+    """``(row_of, col_of)``: kernel position ``q`` (row-major) is ``(row_of[q], col_of[q])`` (the
+    divisions by ``kw`` made once, outside the loops)."""
+    row_of, col_of = np.empty(kh * kw, np.int64), np.empty(kh * kw, np.int64)
+    for q in range(kh * kw):
+        row_of[q], col_of[q] = q // kw, q % kw
+    return row_of, col_of
+
+
+@_jit
+def argmax_pool_2d(x, best, pos, kh, kw, sh, sw, relu):
+    """:func:`argmax_pool_2x2` for a ``(kh, kw)`` window with stride ``(sh, sw)``: positions
+    ``0 .. kh * kw - 1``, and ``kh * kw`` for the windows a fused relu zeroes."""
+    N, C, OH, OW = best.shape
+    row_of, col_of = _positions(kh, kw)
+    for n in range(N):
+        for c in range(C):
+            plane = x[n, c]
+            for i in range(OH):
+                for j in range(OW):
+                    y0, x0 = i * sh, j * sw
+                    m = plane[y0, x0]
+                    p, nan_at = 0, (0 if m != m else -1)
+                    for q in range(1, kh * kw):
+                        m, p, nan_at = _take(m, p, nan_at, plane[y0 + row_of[q], x0 + col_of[q]], q)
+                    if nan_at >= 0:
+                        p = nan_at
+                    best[n, c, i, j] = m
+                    if relu and not m > 0:
+                        p = kh * kw
+                        if m == m:
+                            best[n, c, i, j] = 0
+                    pos[n, c, i, j] = p
+
+
+@_jit
+def scatter_2d(g, pos, gpad, kh, kw, sh, sw, disjoint):
+    """The backward of :func:`argmax_pool_2d`: each window's element at kernel position ``q``
+    gets ``g * (q won)``, written when the windows are ``disjoint`` (stride >= kernel), else
+    added into ``gpad`` (zeros where no window reaches)."""
+    N, C, OH, OW = g.shape
+    row_of, col_of = _positions(kh, kw)
+    for n in range(N):
+        for c in range(C):
+            if disjoint:
+                for i in range(OH):
+                    for j in range(OW):
+                        gv, p = g[n, c, i, j], pos[n, c, i, j]
+                        q = 0
+                        for a in range(kh):
+                            for b in range(kw):
+                                gpad[n, c, i * sh + a, j * sw + b] = gv * (p == q)
+                                q += 1
+                continue
+            # Overlapping windows: the NumPy passes add, per kernel position q in order, g * (q
+            # won) into every window's element at q. A term g * 0 (a +-0.0) leaves a sum that
+            # starts at +0.0 unchanged, so only the winners' g need adding, unless g is not
+            # finite (inf * 0 is NaN): then every term is added. Going through the windows in
+            # reverse order visits the windows that share an element in increasing q, the order
+            # of the NumPy passes: the same sums bit for bit.
+            for i in range(OH - 1, -1, -1):
+                for j in range(OW - 1, -1, -1):
+                    gv, p = g[n, c, i, j], pos[n, c, i, j]
+                    if gv - gv == 0:                     # finite
+                        if p < kh * kw:                  # (kh * kw: no winner, a fused relu)
+                            gpad[n, c, i * sh + row_of[p], j * sw + col_of[p]] += gv
+                        continue
+                    q = 0
+                    for a in range(kh):
+                        for b in range(kw):
+                            gpad[n, c, i * sh + a, j * sw + b] += gv * (p == q)
+                            q += 1

@@ -9,6 +9,7 @@ import numpy as np
 
 from minigluon import autograd
 from minigluon.base import MXNetError
+from minigluon.ops import _numba
 from minigluon.ops.registry import (Attr, Op, normalize_axis, register, require_float, require_float_type,
                                      shape_error)
 
@@ -27,6 +28,27 @@ def _narrow(xp, x, dtype):
     return x.astype(dtype, copy=False)
 
 
+def _affine(xp, x, axis, mean, scale, beta):
+    """``(x - mean) * scale + beta`` with per-channel ``mean``, ``scale`` and ``beta`` shaped to
+    broadcast along ``axis`` of ``x``, as one new array: one compiled pass for contiguous float32
+    or float64 NumPy data (:mod:`minigluon.ops._norm_numba_kernels`, the same values bit for bit),
+    else three NumPy passes (subtract, then multiply and add in place)."""
+    kernels = None
+    if (isinstance(x, np.ndarray) and x.dtype.char in 'fd' and x.dtype.isnative
+            and x.flags.c_contiguous and mean.dtype == scale.dtype == beta.dtype == x.dtype):
+        kernels = _numba.kernels('_norm_numba_kernels')
+    if kernels is None:
+        out = x - mean
+        out *= scale
+        out += beta
+        return out
+    out = np.empty_like(x)
+    shape3 = (int(np.prod(x.shape[:axis])), x.shape[axis], int(np.prod(x.shape[axis + 1:])))
+    kernels.affine_per_channel(x.reshape(shape3), mean.ravel(), scale.ravel(), beta.ravel(),
+                               out.reshape(shape3))
+    return out
+
+
 def _momentum_weights(momentum, dtype):
     """``(momentum, 1 - momentum)`` as MXNet 1.9.1's BatchNorm forms them: the attribute is a float32
     and ``1 - momentum`` is taken in the accumulation type ``dtype`` (float32 for float16 and
@@ -38,19 +60,28 @@ def _momentum_weights(momentum, dtype):
 
 
 def _normalize(xp, x, axes, eps):
-    """``(xhat, mean, var, inv_std)``, statistics over ``axes`` (kept as size-1 dimensions)."""
+    """``(xhat, mean, var, inv_std)``, statistics over ``axes`` (kept as size-1 dimensions).
+    Two new arrays of ``x``'s size (the centred values, scaled in place into ``xhat``, and their
+    squares): each large new array costs page faults on top of its pass over memory."""
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
     var = (centred * centred).mean(axis=axes, keepdims=True)
     inv_std = 1.0 / xp.sqrt(var + eps)
-    return centred * inv_std, mean, var, inv_std
+    centred *= inv_std
+    return centred, mean, var, inv_std
 
 
 def _normalize_backward(g_xhat, xhat, inv_std, axes):
-    """Gradient through ``xhat = (x - mean) * inv_std`` with batch statistics over ``axes``."""
+    """Gradient through ``xhat = (x - mean) * inv_std`` with batch statistics over ``axes``:
+    ``(g_xhat - mean(g_xhat) - xhat * mean(g_xhat * xhat)) * inv_std``, in one new array after
+    the product's."""
     m1 = g_xhat.mean(axis=axes, keepdims=True)
     m2 = (g_xhat * xhat).mean(axis=axes, keepdims=True)
-    return (g_xhat - m1 - xhat * m2) * inv_std
+    gx = xhat * m2
+    gx -= g_xhat
+    gx += m1
+    gx *= -inv_std
+    return gx
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -134,7 +165,7 @@ class BatchNorm(Op):
             self.var = _f32(moving_var)
             # a negative or zero stored variance gives NaN/inf, as in MXNet
             inv_std = 1.0 / xp.sqrt(self.var.reshape(bshape) + self.eps)
-            xhat = (x - mean) * inv_std
+            xhat = None         # (x - mean) * inv_std, made by backward if gamma's gradient is read
         if self.fix_gamma:
             # MXNet writes the 1 it uses into the stored gamma (seen with its synchronous
             # NaiveEngine; its threaded engine makes the write a race), so the parameter reads,
@@ -146,21 +177,39 @@ class BatchNorm(Op):
         else:
             g = _f32(gamma).reshape(bshape)
         self.xhat, self.inv_std, self.g, self.axes, self.dtype = xhat, inv_std, g, axes, data.dtype
-        self.pdtype = gamma.dtype
-        out = xhat * g + _f32(beta).reshape(bshape)
+        self.x, self.mean, self.pdtype = x, mean, gamma.dtype
+        if xhat is None:        # moving statistics: one new array
+            out = _affine(xp, x, ax, mean, g * inv_std, _f32(beta).reshape(bshape))
+        else:
+            out = xhat * g
+            out += _f32(beta).reshape(bshape)
         spread = self.var if self.var_output else inv_std
         return (out.astype(data.dtype, copy=False), mean.reshape(c).astype(data.dtype),
                 spread.reshape(c).astype(data.dtype))
 
     def backward(self, xp, grad, *unused):
+        """Batch statistics: with ``s = gamma * inv_std`` and ``M`` elements per channel,
+        ``gx = s * (gy - sum(gy) / M - xhat * sum(gy * xhat) / M)``, where ``sum(gy)`` and
+        ``sum(gy * xhat)`` are also beta's and gamma's gradients (two new arrays of the data's
+        size in all). Moving statistics: ``gx = s * gy``."""
         gy = _f32(grad)
-        g_xhat = gy * self.g
-        if self.batch and gy.size:
-            gx = _normalize_backward(g_xhat, self.xhat, self.inv_std, self.axes)
-        else:
-            gx = g_xhat * self.inv_std       # (an empty batch: an empty gradient)
+        scale = self.g * self.inv_std
         gbeta = gy.sum(axis=self.axes)
-        ggamma = xp.zeros_like(gbeta) if self.fix_gamma else (gy * self.xhat).sum(axis=self.axes)
+        batch = self.batch and gy.size
+        xhat, dot = self.xhat, None
+        if batch or not self.fix_gamma:
+            if xhat is None:
+                xhat = (self.x - self.mean) * self.inv_std
+            dot = (gy * xhat).sum(axis=self.axes)
+        ggamma = xp.zeros_like(gbeta) if self.fix_gamma else dot
+        if batch:
+            per_channel = gy.size // gbeta.size
+            gx = xhat * (dot.reshape(scale.shape) / per_channel)
+            gx -= gy
+            gx += gbeta.reshape(scale.shape) / per_channel
+            gx *= -scale
+        else:
+            gx = gy * scale         # (an empty batch: an empty gradient)
         return (gx.astype(self.dtype, copy=False), ggamma.astype(self.pdtype),
                 gbeta.astype(self.pdtype), None, None)
 

@@ -272,3 +272,21 @@ def test_layers_on_gpu_match_cpu():
         results.append((y.asnumpy(), xd.grad.asnumpy()))
     for a, b in zip(*results):
         assert_almost_equal(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize('kernel,stride,dilate', [((7, 7), (2, 2), (1, 1)), ((3, 2), (3, 2), (2, 3)),
+                                                   ((2,), (4,), (3,)), ((2, 1, 3), (2, 3, 1), (1, 1, 2))])
+def test_batch_columns_by_phase_are_the_window_copy(kernel, stride, dilate):
+    """The batch path's strided im2col, filled from the input's phases (conv._fill_columns), holds
+    exactly what the strided window view holds, for every image range."""
+    from minigluon.ops.conv import _fill_columns, windows
+    rng = np.random.RandomState(4)
+    x = rng.randn(5, 3, *[13, 11, 9][:len(kernel)])
+    out_sp = [(s - d * (k - 1) - 1) // st + 1 for s, k, st, d in zip(x.shape[2:], kernel, stride, dilate)]
+    cols = np.full((3,) + kernel + (5,) + tuple(out_sp), np.nan)
+    for lo, hi in ((0, 2), (2, 5)):
+        _fill_columns(np, cols, x, lo, hi, kernel, stride, dilate, out_sp)
+    nsp = len(kernel)
+    want = windows(np, x, kernel, stride, dilate, out_sp).transpose(
+        (1,) + tuple(range(2, 2 + nsp)) + (0,) + tuple(range(2 + nsp, 2 + 2 * nsp)))
+    np.testing.assert_array_equal(cols, want)

@@ -16,6 +16,9 @@ CASES = [  # data shape, kernel, stride, pad, dilate, groups, filters
     ((1, 16, 4, 5, 3), (3, 3, 3), (1, 1, 1), (0, 1, 1), (1, 1, 1), 1, 2),  # 3-D, first axis shrinks
     ((2, 16, 7, 6), (3, 3), (2, 1), (1, 0), (1, 2), 1, 3),        # strided boxes
     ((1, 16, 4, 4), (3, 3), (1, 1), (3, 2), (1, 1), 1, 2),        # pad larger than the kernel
+    ((2, 32, 5, 6), (1, 1), (1, 1), (0, 0), (1, 1), 2, 4),        # pointwise: the image is the columns
+    ((2, 16, 7), (1,), (1,), (0,), (3,), 1, 3),                   # pointwise 1-D, dilation ignored
+    ((1, 16, 6, 5), (1, 1), (2, 2), (0, 0), (1, 1), 1, 3),        # strided 1x1: a real copy
 ]
 
 

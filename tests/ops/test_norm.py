@@ -148,3 +148,31 @@ def test_l2normalization(mode, axes):
     out = nd.L2Normalization(nd.array(x, dtype='float64'), mode=mode)
     assert_almost_equal(out, x / np.sqrt((x * x).sum(axes, keepdims=True) + 1e-10), rtol=1e-10, atol=1e-12)
     check_gradient(lambda a: nd.L2Normalization(a, mode=mode), [x])
+
+
+@pytest.mark.parametrize('shape,axis', [((3, 5, 7, 2), 1), ((4, 6), 1), ((2, 3, 5), -1), ((5, 3), 0),
+                                        ((6,), 0), ((0, 4, 3), 1)])
+@pytest.mark.parametrize('dtype', ['float16', 'float32', 'float64'])
+def test_batchnorm_inference_compiled_affine_is_the_numpy_form(monkeypatch, shape, axis, dtype):
+    """BatchNorm with moving statistics: the compiled per-channel pass (norm._affine with Numba)
+    gives the NumPy form's values bit for bit, and both the direct formula's within rounding."""
+    from minigluon.ops import _numba
+    rng = np.random.RandomState(5)
+    x = (rng.randn(*shape) * 3 + 1).astype(dtype)
+    c = shape[axis]
+    pdtype = 'float32' if dtype == 'float16' else dtype
+    gamma, beta, mm, mv = [a.astype(pdtype) for a in _bn_inputs(c, rng)]
+    outs = []
+    for enabled in (True, False):
+        monkeypatch.setattr(_numba, 'enabled', enabled)
+        params = [nd.array(a, dtype=pdtype) for a in (gamma, beta, mm, mv)]
+        outs.append(nd.BatchNorm(nd.array(x, dtype=dtype), *params, axis=axis, fix_gamma=False,
+                                 eps=1e-3).asnumpy())
+    assert outs[0].dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    bshape = [1] * len(shape)
+    bshape[axis % len(shape)] = c
+    ref = ((x.astype(np.float64) - mm.reshape(bshape)) / np.sqrt(mv.astype(np.float64).reshape(bshape) + 1e-3)
+           * gamma.reshape(bshape) + beta.reshape(bshape))
+    tol = {'float16': 1e-2, 'float32': 1e-5, 'float64': 1e-12}[dtype]
+    assert_almost_equal(outs[0], ref, rtol=tol, atol=tol)

@@ -58,9 +58,33 @@ def _bits(a, any_zero=False):
 ])
 @pytest.mark.parametrize('channel_first', [False, True])
 def test_compiled_equals_numpy_bit_for_bit(monkeypatch, dtype, shape, pool, channel_first):
+    _compare_bit_for_bit(monkeypatch, dtype, shape, dict(kernel=(2, 2), stride=(2, 2), **pool),
+                         channel_first)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shape,pool', [
+    ((2, 3, 11, 12), dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1))),     # ResNet's: overlapping
+    ((2, 2, 7, 9), dict(kernel=(3, 2), stride=(1, 2))),                   # overlapping rows only
+    ((1, 3, 10, 11), dict(kernel=(2, 3), stride=(3, 3), pooling_convention='full')),  # gaps
+    ((2, 2, 5, 5), dict(kernel=(1, 1), stride=(1, 1))),
+])
+@pytest.mark.parametrize('channel_first', [False, True])
+def test_compiled_other_windows_equal_numpy_bit_for_bit(monkeypatch, dtype, shape, pool, channel_first):
+    """The general 2-D kernels (argmax_pool_2d, scatter_2d), overlapping windows included: the
+    gradient of an element that wins several windows is summed in the NumPy passes' order."""
+    calls = []
+    kernels = _numba.kernels('_pool_numba_kernels')
+    for name in ('argmax_pool_2d', 'scatter_2d'):
+        orig = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _f=orig, _n=name: (calls.append(_n), _f(*a))[1])
+    _compare_bit_for_bit(monkeypatch, dtype, shape, pool, channel_first)
+    assert set(calls) == {'argmax_pool_2d', 'scatter_2d'}
+
+
+def _compare_bit_for_bit(monkeypatch, dtype, shape, kw, channel_first):
     rng = np.random.default_rng(sum(shape))
     x = _nasty(rng, shape, dtype)
-    kw = dict(kernel=(2, 2), stride=(2, 2), **pool)
     monkeypatch.setattr(_numba, 'enabled', False)
     out_shape = nd.Pooling(nd.array(x, dtype=dtype), pool_type='max', **kw).shape
     g = rng.standard_normal(out_shape).astype(dtype)
@@ -138,7 +162,7 @@ def test_switch_and_missing_numba(monkeypatch):
     np.testing.assert_array_equal(y, x.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(2, 2, 4)
                                   .max(-1)[None, None])
     assert gx.sum() == 4
-    assert _pool_argmax._compiled_2x2(np, (2, 2), (2, 2), np.float32) is None
+    assert _pool_argmax._compiled(np, (2, 2), np.float32) is None
 
 
 class _BrokenNumbaFinder:
@@ -160,3 +184,29 @@ def test_numba_import_raising_oserror_falls_back(monkeypatch):
     x = np.random.default_rng(0).standard_normal((1, 1, 4, 4)).astype(np.float32)
     y, gx = _pool_grads(x, np.ones((1, 1, 2, 2), np.float32), False, kernel=(2, 2), stride=(2, 2))
     assert y.shape == (1, 1, 2, 2) and gx.sum() == 4
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('kernel,stride', [((3, 3), (2, 2)), ((2, 3), (3, 3))])
+def test_compiled_other_windows_with_fused_relu(monkeypatch, dtype, kernel, stride):
+    """winning_positions(relu=True) (a relu fused after the pool by the hybridized plan) and its
+    scatter: the general kernels give the NumPy passes' maxima, positions and gradient."""
+    rng = np.random.default_rng(7)
+    x = _nasty(rng, (2, 3, 9, 11), dtype)
+    out_sp = [(s - k) // st + 1 for s, k, st in zip(x.shape[2:], kernel, stride)]
+    g = rng.standard_normal((2, 3) + tuple(out_sp)).astype(dtype)
+    g.flat[::5] = np.inf
+    disjoint = all(st >= k for st, k in zip(stride, kernel))
+    results = []
+    for enabled in (False, True):
+        monkeypatch.setattr(_numba, 'enabled', enabled)
+        pos, best = _pool_argmax.winning_positions(np, x, kernel, stride, out_sp, x.dtype, None, relu=True)
+        gpad = np.zeros_like(x)
+        with np.errstate(invalid='ignore'):
+            _pool_argmax.scatter_positions(np, pos, kernel, stride, out_sp, g, gpad, disjoint, None)
+        results.append((best.copy(), pos.copy(), gpad))
+    (b0, p0, g0), (b1, p1, g1) = results
+    np.testing.assert_array_equal(_bits(b1, any_zero=True), _bits(b0, any_zero=True))
+    np.testing.assert_array_equal(p1, p0)
+    assert (p0 == kernel[0] * kernel[1]).any()          # some windows zeroed by the relu
+    np.testing.assert_array_equal(_bits(g1), _bits(g0))
