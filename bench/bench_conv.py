@@ -190,14 +190,20 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true', help='every row smaller (a smoke test)')
     parser.add_argument('--rows', default='', help='only the rows whose name contains this')
     args = parser.parse_args(argv)
-    import torch
-    torch.set_num_threads(THREADS)
+    try:
+        import torch
+    except ImportError:         # the PyTorch columns are optional (bench/README.md says how to add them)
+        torch = None
     from minigluon.ops import _parallel
     if args.workers:
         _parallel.set_workers(args.workers)
-    print('torch %s, %d threads; NumPy BLAS %s threads; %d minigluon CPU workers; float32 NCHW'
-          % (torch.__version__, torch.get_num_threads(), os.environ.get('OPENBLAS_NUM_THREADS'),
-             _parallel.workers()))
+    if torch is None:
+        framework = 'PyTorch not installed: its columns are empty'
+    else:
+        torch.set_num_threads(THREADS)
+        framework = 'torch %s, %d threads' % (torch.__version__, torch.get_num_threads())
+    print('%s; NumPy BLAS %s threads; %d minigluon CPU workers; float32 NCHW'
+          % (framework, os.environ.get('OPENBLAS_NUM_THREADS'), _parallel.workers()))
     head = '%-32s %5s %10s %10s %7s %10s %10s %7s' % ('row', 'batch', 'mg fwd', 'pt fwd', 'ratio',
                                                        'mg f+b', 'pt f+b', 'ratio')
     print(head + '\n' + '-' * len(head) + '   (milliseconds; ratio = minigluon / PyTorch)')
@@ -206,7 +212,8 @@ def main(argv=None):
             continue
         if args.quick:
             row = shrink(row)
-        mg, pt = minigluon_calls(row), torch_calls(row, torch)
+        mg = minigluon_calls(row)
+        pt = torch_calls(row, torch) if torch is not None else (None, None)
         fns = [f for f in mg + pt if f is not None]
         repeats = max(1, args.repeats // 2) if row.get('slow') else args.repeats
         times = iter(interleaved_medians(fns, repeats, warmup=1))

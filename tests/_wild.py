@@ -1,6 +1,7 @@
 """Helpers shared by the tests of public sources run against MXNet 1.9.1 (tests/test_wild_scripts_*.py):
-the fixture their generator (tools/gen_wild*_fixtures.py) recorded, a tolerance comparison, and the
-parameter values both sides set."""
+the fixture their generator (tools/gen_wild*_fixtures.py) recorded, tolerance comparisons of single
+arrays (:func:`close`) and of whole program results (:func:`same`), and the parameter values both
+sides set."""
 import json
 import os
 
@@ -23,6 +24,44 @@ def close(got, want, tol=1e-5):
     relative)."""
     got = got.asnumpy() if hasattr(got, 'asnumpy') else np.asarray(got)
     np.testing.assert_allclose(got, np.array(want), rtol=tol, atol=tol)
+
+
+def _numeric(value):
+    """Whether ``value`` converts to a float array (not ragged, no strings or None inside)."""
+    try:
+        np.array(value, dtype=float)
+        return True
+    except (ValueError, TypeError):
+        return False
+
+
+def same(got, want, tol=1e-4, path='', key_tols=None):
+    """``got`` (what a program returned here) equals ``want`` (what it returned on MXNet): dicts
+    with the same keys, compared key by key; strings, flags and None exactly; numbers and numeric
+    lists within ``tol`` (or ``key_tols[key]`` for the values under a dict key of that name);
+    ragged or mixed lists item by item. ``path`` names the place in messages."""
+    key_tols = key_tols or {}
+    if isinstance(want, dict):
+        assert isinstance(got, dict), path
+        assert sorted(got) == sorted(want), path
+        for key in want:
+            same(got[key], want[key], key_tols.get(key, tol), path + '/' + key, key_tols)
+    elif want is None or isinstance(want, (str, bool)):
+        assert got == want, path
+    elif isinstance(want, list) and not _numeric(want):
+        assert isinstance(got, (list, tuple)) and len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want)):
+            same(g, w, tol, '%s[%d]' % (path, i), key_tols)
+    else:
+        try:
+            close(got, want, tol)
+        except AssertionError as e:
+            raise AssertionError('%s: %s' % (path, e)) from None
+
+
+def without(d, *keys):
+    """``d`` without ``keys``."""
+    return {k: v for k, v in d.items() if k not in keys}
 
 
 # the same seeded values the wild programs set on both frameworks (tests/_wild_common.py)

@@ -54,5 +54,11 @@ def test_bench_conv_runs():
     text = _run('bench/bench_conv.py', '--quick', '--repeats', '1', '--rows', '@')
     lines = [line for line in text.splitlines() if re.search(r'\sN=\d+\s', line)]
     assert len(lines) == 21                           # every row of the table
-    for line in lines:                                # forward: two times and a ratio at least
-        assert len(re.findall(r'\d+\.\d+', line)) >= 3, line
+    try:
+        import torch  # noqa: F401  (the PyTorch columns are filled only where it is installed)
+        numbers = 3                                   # forward: two times and a ratio at least
+    except ImportError:
+        numbers = 1                                   # minigluon's forward time at least
+    for line in lines:
+        assert re.search(r'N=\d+\s+\d+\.\d+', line), line     # minigluon's forward, always
+        assert len(re.findall(r'\d+\.\d+', line)) >= numbers, line

@@ -82,7 +82,7 @@ import pytest
 
 import minigluon as mx
 from minigluon import nd
-from _wild import close, load_fixture
+from _wild import close, load_fixture, same, without
 
 # GluonNLP's LAMB registers itself as 'lamb' over the built-in one (MXNet warns and does the same):
 # the built-in is put back for the rest of the session, the bert test swaps GluonNLP's in
@@ -93,38 +93,6 @@ with pytest.warns(UserWarning, match='overriding'):
 REGISTRY['lamb'] = BUILTIN_LAMB
 
 FIX = load_fixture('wild10')
-
-
-def same(got, want, tol=1e-4, path=''):
-    """``got`` (what a program returned here) equals ``want`` (what it returned on MXNet): dicts
-    key by key, strings, flags and None exactly, numbers within ``tol``, ragged lists item by item."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict), path
-        for key in want:
-            same(got[key], want[key], tol, path + '/' + key)
-    elif want is None or isinstance(want, (str, bool)):
-        assert got == want, path
-    elif isinstance(want, list):
-        assert isinstance(got, (list, tuple)) and len(got) == len(want), path
-        try:
-            np.array(want, dtype=float)
-        except (ValueError, TypeError):         # ragged or holding strings: item by item
-            for i, (g, w) in enumerate(zip(got, want)):
-                same(g, w, tol, '%s[%d]' % (path, i))
-            return
-        try:
-            close(got, want, tol)
-        except AssertionError as e:
-            raise AssertionError('%s: %s' % (path, e)) from None
-    else:
-        try:
-            close(got, want, tol)
-        except AssertionError as e:
-            raise AssertionError('%s: %s' % (path, e)) from None
-
-
-def without(d, *keys):
-    return {k: v for k, v in d.items() if k not in keys}
 
 
 def test_sockeye_beam_search():

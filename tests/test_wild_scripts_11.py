@@ -76,6 +76,7 @@ same file with its import line switched to MXNet).
   (insightface's age head, which no loss reaches, keeps them): minigluon in the forward pass (a
   deliberate difference).
 """
+import functools
 import re
 
 import numpy as np
@@ -84,7 +85,8 @@ import pytest
 import minigluon as mx
 from minigluon import autograd, nd
 from minigluon.base import MXNetError, ShapeConflictError
-from _wild import close, load_fixture
+import _wild
+from _wild import close, load_fixture, without
 import _wild11_programs as P
 
 FIX = load_fixture('wild11')
@@ -93,40 +95,7 @@ FIX = load_fixture('wild11')
 # convolution's bias ahead of a normalization) gets steps of about +-lr from rounding noise, in
 # either framework, so those norms agree to about 1e-3 only.
 NORM_TOL = 5e-3
-
-
-def same(got, want, tol=1e-4, path=''):
-    """``got`` (what a program returned here) equals ``want`` (what it returned on MXNet): dicts
-    key by key, strings, flags and None exactly, numbers within ``tol`` (``NORM_TOL`` under a
-    'norms' key), ragged lists item by item."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict), path
-        assert sorted(got) == sorted(want), path
-        for key in want:
-            same(got[key], want[key], NORM_TOL if key == 'norms' else tol, path + '/' + key)
-    elif want is None or isinstance(want, (str, bool)):
-        assert got == want, path
-    elif isinstance(want, list) and not _numeric(want):
-        assert isinstance(got, (list, tuple)) and len(got) == len(want), path
-        for i, (g, w) in enumerate(zip(got, want)):
-            same(g, w, tol, '%s[%d]' % (path, i))
-    else:
-        try:
-            close(got, want, tol)
-        except AssertionError as e:
-            raise AssertionError('%s: %s' % (path, e)) from None
-
-
-def _numeric(value):
-    try:
-        np.array(value, dtype=float)
-        return True
-    except (ValueError, TypeError):
-        return False
-
-
-def without(d, *keys):
-    return {k: v for k, v in d.items() if k not in keys}
+same = functools.partial(_wild.same, key_tols={'norms': NORM_TOL})
 
 
 @pytest.mark.parametrize('name', ['lipnet', 'urban_sounds', 'speech_ctc', 'cyclegan', 'lstnet', 'gluonts_lstnet',

@@ -33,37 +33,15 @@ file with its import line switched to MXNet).
   as the weight of a grouped ``F.Convolution``, an RPN ``forward`` override, the template cached
   on the block).
 """
-import numpy as np
 import pytest
 
 import minigluon as mx
 from minigluon import nd
 from minigluon.base import MXNetError
-from _wild import close, load_fixture
+from _wild import close, load_fixture, same
 import _wild9_programs as P
 
 FIX = load_fixture('wild9')
-
-
-def same(got, want, tol=1e-4, path=''):
-    """``got`` (what a program returned here) equals ``want`` (what it returned on MXNet): dicts
-    key by key, strings and flags exactly, numbers within ``tol``."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict), path
-        for key in want:
-            same(got[key], want[key], tol, path + '/' + key)
-    elif isinstance(want, (str, bool)) or (isinstance(want, list) and want and isinstance(want[0], str)):
-        assert got == want, path
-    elif isinstance(want, list) and want and isinstance(want[0], list) and \
-            len({np.shape(w) for w in want}) > 1:
-        assert len(got) == len(want), path
-        for i, (g, w) in enumerate(zip(got, want)):
-            same(g, w, tol, '%s[%d]' % (path, i))
-    else:
-        try:
-            close(got, want, tol)
-        except AssertionError as err:
-            raise AssertionError('%s: %s' % (path, err)) from None
 
 
 def test_symbol_reshape_takes_the_shape_as_separate_ints():
