@@ -544,6 +544,11 @@ class HybridBlock(Block):
             return self.hybrid_forward(F, *args, **params)
         except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
             raise _in_block(self, err) from err.__cause__
+        except TypeError as err:
+            hint = _signature_hint(self, args, params)
+            if hint is None:        # raised inside hybrid_forward: not about the call itself
+                raise
+            raise TypeError('%s (%s): %s (%s)' % (self.name, type(self).__name__, hint, err)) from err
 
     def hybrid_forward(self, F, x, *args, **kwargs):
         """Compute the output with ``F.<op>`` (``F`` is the nd or the sym module); override this."""
@@ -638,6 +643,29 @@ def _in_graph_block(block, err):
         if len(child.prefix) > longest and node.startswith(child.prefix):
             owner, longest = child, len(child.prefix)
     return _in_block(owner, err)
+
+
+def _signature_hint(block, args, params):
+    """What ``block.hybrid_forward`` should look like when it cannot take the call
+    ``hybrid_forward(F, *args, **params)`` (a PyTorch-style ``hybrid_forward(self, x)`` without
+    ``F``, a Parameter left out); None when the call binds, so that the TypeError came from inside."""
+    import inspect
+    try:
+        signature = inspect.signature(block.hybrid_forward)
+        signature.bind(None, *args, **params)
+    except TypeError:
+        pass
+    except ValueError:      # no signature to read (a builtin): nothing to say
+        return None
+    else:
+        return None
+    inputs = ['x'] if len(args) == 1 else ['x%d' % i for i in range(len(args))]
+    own = '(self%s%s' % (', ' if str(signature) != '()' else '', str(signature)[1:])
+    return ('hybrid_forward%s cannot take the call hybrid_forward(%s): F (mx.nd, or mx.sym when '
+            "hybridized) comes first, then the inputs the block is called with, then the block's "
+            'own Parameters by name, so for this call it reads hybrid_forward(%s)' % (
+                own, ', '.join(['F'] + inputs + ['%s=...' % name for name in params]),
+                ', '.join(['self', 'F'] + inputs + list(params))))
 
 
 def _in_block(block, err):

@@ -1,0 +1,123 @@
+"""Mistakes of a first Gluon model (a PyTorch user's, written from the README), each an error
+that says what to write: MXNet 1.9.1 raises the same exception types with Python's bare text
+('takes 2 positional arguments but 3 were given', "object has no attribute '_children'")."""
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, gluon, nd
+from minigluon.gluon import nn
+
+
+class _NoF(gluon.HybridBlock):
+    """hybrid_forward written as PyTorch's forward: no F."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.dense = nn.Dense(2)
+
+    def hybrid_forward(self, x):
+        return self.dense(x)
+
+
+class _Scaled(gluon.HybridBlock):
+    """A Parameter of its own, which hybrid_forward must take by name; this one forgot it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.scale = self.params.get('scale', shape=(1,), init=mx.init.One())
+
+    def hybrid_forward(self, F, x):
+        return x * 2
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_hybrid_forward_without_F_says_where_F_goes(hybridize):
+    net = _NoF(prefix='nof_')
+    net.initialize()
+    if hybridize:
+        net.hybridize()                  # the first call traces: the same call, with F = mx.sym
+    with pytest.raises(TypeError, match=r"^nof \(_NoF\): hybrid_forward\(self, x\) cannot take the "
+                                        r"call hybrid_forward\(F, x\): F \(mx.nd, or mx.sym when "
+                                        r"hybridized\) comes first, .* so for this call it reads "
+                                        r"hybrid_forward\(self, F, x\) \(.*takes 2 positional "
+                                        r"arguments but 3 were given\)$") as info:
+        net(nd.ones((1, 3)))
+    assert isinstance(info.value.__cause__, TypeError)        # Python's own message, chained
+
+
+def test_the_signature_the_hint_gives_works():
+    class Fixed(_NoF):
+        def hybrid_forward(self, F, x):
+            return self.dense(x)
+
+    net = Fixed()
+    net.initialize()
+    assert net(nd.ones((1, 3))).shape == (1, 2)
+
+
+def test_the_hint_lists_the_blocks_own_parameters_and_the_inputs_of_the_call():
+    # called with two inputs, and a Parameter hybrid_forward does not take
+    net = _Scaled(prefix='s_')
+    net.initialize()
+    with pytest.raises(TypeError, match=r"call hybrid_forward\(F, x0, x1, scale=...\): .* so for "
+                                        r"this call it reads hybrid_forward\(self, F, x0, x1, "
+                                        r"scale\) \("):
+        net(nd.ones((1,)), nd.ones((1,)))
+
+    class Fixed(_Scaled):
+        def hybrid_forward(self, F, x, scale):
+            return F.broadcast_mul(x, scale)
+
+    ok = Fixed()
+    ok.initialize()
+    assert ok(nd.array([3.0])).asnumpy().tolist() == [3.0]
+
+
+def test_a_type_error_inside_hybrid_forward_is_left_as_it_is():
+    class Inside(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return len(5)                 # the user's own bug, the call itself binds
+
+    with pytest.raises(TypeError, match=r"^object of type 'int' has no len\(\)$"):
+        Inside()(nd.ones(1))
+
+
+class _NoSuper(gluon.Block):
+    def __init__(self, scope_first):
+        if scope_first:
+            with self.name_scope():
+                self.dense = nn.Dense(2)
+        self.dense = nn.Dense(2)
+
+
+@pytest.mark.parametrize('scope_first, missing', [(False, '_children'), (True, '_scope')])
+def test_a_block_without_super_init_says_to_call_it(scope_first, missing):
+    with pytest.raises(AttributeError, match=r"^'_NoSuper' object has no attribute '%s': "
+                                             r"_NoSuper.__init__ must call "
+                                             r"super\(\).__init__\(\*\*kwargs\) before" % missing):
+        _NoSuper(scope_first)
+
+
+def test_a_parameter_assigned_without_super_init_says_so_and_plain_attributes_are_fine():
+    class Plain(gluon.Block):
+        def __init__(self):
+            self.units = 3                # no Block or Parameter: nothing needs Block.__init__
+            self.weight = gluon.Parameter('weight', shape=(2,))
+
+    with pytest.raises(AttributeError, match=r"no attribute '_children': Plain.__init__ must call"):
+        Plain()
+
+
+def test_forgetting_initialize_names_the_call():
+    net = nn.Dense(3)
+    with pytest.raises(RuntimeError, match=r"has not been initialized\. .*; a network must be "
+                                           r"initialized before its first call: net.initialize\(\), "
+                                           r"e.g. net.initialize\(mx.init.Xavier\(\)\)$"):
+        net(nd.ones((2, 4)))
+    net.initialize(mx.init.Xavier())                             # the advice
+    with autograd.record():
+        out = net(nd.ones((2, 4)))
+    assert out.shape == (2, 3) and np.isfinite(out.asnumpy()).all()
