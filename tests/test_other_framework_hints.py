@@ -627,3 +627,22 @@ def test_a_variadic_operator_says_what_its_inputs_are():
                                         r"are \['axis', 'num_args'\] and its inputs any number of "
                                         r"arrays, given separately$"):
         nd.stack(nd.ones(2), nd.ones(2), foo=1)
+
+
+# -- DataLoader(drop_last=True) -------------------------------------------------------------------
+def test_dataloader_keywords_of_pytorch_name_gluons_and_the_advice_works():
+    data = gluon.data.ArrayDataset(np.arange(10, dtype='float32'))
+    # MXNet 1.9.1: "__init__() got an unexpected keyword argument 'drop_last'"
+    with pytest.raises(TypeError, match=r"^DataLoader.__init__\(\) got an unexpected keyword "
+                                        r"argument 'drop_last': use last_batch='discard'"):
+        gluon.data.DataLoader(data, batch_size=4, drop_last=True)
+    with pytest.raises(TypeError, match=r"argument 'collate_fn': use batchify_fn"):
+        gluon.data.DataLoader(data, batch_size=4, collate_fn=list)
+    with pytest.raises(TypeError, match=r"^DataLoader.__init__\(\) got an unexpected keyword "
+                                        r"argument 'persistent_workers'$"):
+        gluon.data.DataLoader(data, batch_size=4, persistent_workers=True)
+    sizes = [len(b) for b in gluon.data.DataLoader(data, batch_size=4, last_batch='discard')]
+    assert sizes == [4, 4]
+    assert [len(b) for b in gluon.data.DataLoader(data, batch_size=4)] == [4, 4, 2]
+    batches = list(gluon.data.DataLoader(data, batch_size=4, batchify_fn=lambda s: len(s)))
+    assert batches == [4, 4, 2]
