@@ -121,3 +121,42 @@ def test_forgetting_initialize_names_the_call():
     with autograd.record():
         out = net(nd.ones((2, 4)))
     assert out.shape == (2, 3) and np.isfinite(out.asnumpy()).all()
+
+
+def test_export_of_a_block_that_overrides_forward_says_why_there_is_no_graph(tmp_path):
+    # PyTorch's habit: forward() in a HybridBlock. hybridize() and a call run fine (eagerly), and
+    # MXNet 1.9.1's export then asks to "first call block.hybridize()", which was done
+    class Forward(gluon.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            with self.name_scope():
+                self.dense = nn.Dense(2)
+
+        def forward(self, x):
+            return self.dense(x)
+
+    net = Forward()
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((1, 3)))
+    with pytest.raises(RuntimeError, match=r"^Please first call block.hybridize\(\) .* Forward "
+                                           r"overrides forward\(\), .* hybridize\(\) has nothing to "
+                                           r"trace there. Write the computation as "
+                                           r"hybrid_forward\(self, F, x\)"):
+        net.export(str(tmp_path / 'net'))
+
+    class Hybrid(Forward):                  # the advice: exports
+        forward = gluon.HybridBlock.forward
+
+        def hybrid_forward(self, F, x):
+            return self.dense(x)
+
+    net = Hybrid()
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((1, 3)))
+    net.export(str(tmp_path / 'net'))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['net-0000.params', 'net-symbol.json']
+    # a block that was never called keeps the plain message
+    with pytest.raises(RuntimeError, match=r"before calling export\.$"):
+        nn.Dense(2).export(str(tmp_path / 'other'))

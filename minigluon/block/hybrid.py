@@ -581,8 +581,14 @@ class HybridBlock(Block):
             When the block was not hybridized and called at least once.
         """
         if not self._cached_graph:
-            raise RuntimeError('Please first call block.hybridize() and then run forward with this '
-                               'block at least once before calling export.')
+            message = ('Please first call block.hybridize() and then run forward with this block at '
+                       'least once before calling export.')
+            if type(self).forward is not HybridBlock.forward:
+                message += (' %s overrides forward(), which runs in place of HybridBlock.forward: '
+                            'hybridize() has nothing to trace there. Write the computation as '
+                            'hybrid_forward(self, F, x), with F.<op> for the operators'
+                            % type(self).__name__)
+            raise RuntimeError(message)
         from minigluon import serialization
         sym = self._cached_graph[1]
         sym_filename = '%s-symbol.json' % path
