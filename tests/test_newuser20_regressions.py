@@ -160,3 +160,52 @@ def test_export_of_a_block_that_overrides_forward_says_why_there_is_no_graph(tmp
     # a block that was never called keeps the plain message
     with pytest.raises(RuntimeError, match=r"before calling export\.$"):
         nn.Dense(2).export(str(tmp_path / 'other'))
+
+
+# -- help(nn.Conv2D) -------------------------------------------------------------------------------
+# It showed one line, "Arguments as MXNet: channels, kernel_size, ...", under the signature
+# (channels, kernel_size, strides=(1, 1), padding=(0, 0), *args, **kwargs).
+_CONVS = ['Conv1D', 'Conv2D', 'Conv3D', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose']
+
+
+@pytest.mark.parametrize('name', _CONVS)
+def test_convolution_help_shows_the_signature_and_its_shape_rule_holds(name):
+    import inspect
+    import math
+    import re
+    cls = getattr(nn, name)
+    transposed, n = name.endswith('Transpose'), int(name[4])
+    signature = inspect.signature(cls)
+    expected = ['channels', 'kernel_size', 'strides', 'padding'] + (
+        ['output_padding'] if transposed else []) + [
+        'dilation', 'groups', 'layout', 'activation', 'use_bias', 'weight_initializer',
+        'bias_initializer', 'in_channels', 'kwargs']                   # MXNet 1.9.1's order
+    assert list(signature.parameters) == expected
+    assert signature.parameters['in_channels'].default == 0
+    doc = cls.__doc__
+    assert "PyTorch's ``Conv%s%dd(in, out, k)`` is\n    ``%s(out, k)`` here" % (
+        'Transpose' if transposed else '', n, name) in doc
+    rule = re.search(r"each\nspatial size ``x`` becoming ``(.*?)``;", doc).group(1)
+    rng = np.random.RandomState(n + 3 * transposed)
+    for _ in range(4):
+        k, s, p, d = (int(v) for v in rng.randint(1, 4, 4))
+        p -= 1
+        size = int(rng.randint(k * d + 2, 12))
+        extra = {'output_padding': int(rng.randint(0, s))} if transposed else {}
+        layer = cls(5, k, s, p, *([extra['output_padding']] if transposed else []), d, in_channels=2)
+        layer.initialize()
+        out = layer(nd.ones((1, 2) + (size,) * n))
+        want = eval(rule, {'floor': math.floor}, dict(x=size, strides=s, padding=p, dilation=d,
+                                                       kernel_size=k, **extra))
+        assert out.shape == (1, 5) + (want,) * n, (k, s, p, d, size, extra)
+        wshape = re.search(r"``weight`` ``\((.*?)\)``", doc).group(1).split(', ')
+        assert layer.weight.shape[:2] == ((2, 5) if wshape[0] == 'in_channels' else (5, 2))
+
+
+def test_convolution_arguments_by_position_follow_the_signature():
+    by_position = nn.Conv2D(4, 3, 2, 1, 1, 2, 'NCHW', 'relu', False, None, 'zeros', 6)
+    by_name = nn.Conv2D(channels=4, kernel_size=3, strides=2, padding=1, dilation=1, groups=2,
+                        layout='NCHW', activation='relu', use_bias=False, in_channels=6)
+    assert repr(by_position) == repr(by_name) == (      # in_channels / groups -> channels
+        'Conv2D(3 -> 4, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), groups=2, bias=False, '
+        'Activation(relu))')
