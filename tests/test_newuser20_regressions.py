@@ -209,3 +209,29 @@ def test_convolution_arguments_by_position_follow_the_signature():
     assert repr(by_position) == repr(by_name) == (      # in_channels / groups -> channels
         'Conv2D(3 -> 4, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), groups=2, bias=False, '
         'Activation(relu))')
+
+
+@pytest.mark.parametrize('name', ['MaxPool1D', 'MaxPool2D', 'MaxPool3D', 'AvgPool1D', 'AvgPool2D',
+                                  'AvgPool3D'])
+def test_pooling_help_gives_the_parameters_and_its_shape_rule_holds(name):
+    # it was one line, "Max pooling over 2-D inputs (layout NCHW by default): pool_size, ..."
+    import math
+    import re
+    cls = getattr(nn, name)
+    n = int(name[-2])
+    doc = cls.__doc__
+    assert doc.splitlines()[2:4] == ['Parameters', '----------']
+    assert "None (the default) means ``pool_size``" in doc
+    rule = re.search(r"each spatial size ``x``\nbecoming ``(.*?)``", doc).group(1)
+    rng = np.random.RandomState(n)
+    for ceil_mode in (False, True):
+        for _ in range(4):
+            k, s = (int(v) for v in rng.randint(1, 4, 2))
+            p = int(rng.randint(0, (k + 1) // 2))            # MXNet: padding below the window
+            size = int(rng.randint(k + 1, 12))
+            layer = cls(k, s, p, ceil_mode=ceil_mode)
+            out = layer(nd.ones((1, 2) + (size,) * n))
+            rounding = math.ceil if ceil_mode else math.floor
+            want = eval(rule, {'floor': rounding}, dict(x=size, strides=s, padding=p, pool_size=k))
+            assert out.shape == (1, 2) + (want,) * n, (k, s, p, size, ceil_mode)
+    assert cls(3).__repr__() == cls(3, 3).__repr__()                 # strides=None: pool_size

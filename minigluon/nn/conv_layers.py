@@ -301,11 +301,40 @@ def _pool_class(n, pool_type):
     __init__.__signature__ = signature
 
     name = '%sPool%dD' % ('Max' if pool_type == 'max' else 'Avg', n)
-    doc = ('%s pooling over %d-D inputs (layout %s by default): %s (strides default to '
-           'pool_size), as MXNet 1.9.1 ``gluon.nn.%s``.'
-           % (pool_type.capitalize(), n, _LAYOUTS[n][0], ', '.join(list(signature.parameters)[1:-1]),
-              name))
-    return type(name, (_Pooling,), {'__init__': __init__, '__doc__': doc, '__module__': __name__})
+    return type(name, (_Pooling,), {'__init__': __init__, '__doc__': _pool_doc(n, pool_type, name),
+                                    '__module__': __name__})
+
+
+def _pool_doc(n, pool_type, name):
+    """The docstring of MaxPoolND / AvgPoolND."""
+    axes = {1: ['W'], 2: ['H', 'W'], 3: ['D', 'H', 'W']}[n]
+    size = 'int or tuple of %d ints' % n if n > 1 else 'int'
+    first, last = _LAYOUTS[n]
+    what = 'maximum' if pool_type == 'max' else 'mean'
+    avg = ('count_include_pad : bool, default True\n'
+           "    Whether the padding's zeros count in each window's divisor (as in PyTorch's\n"
+           '    default too).\n') if pool_type == 'avg' else ''
+    return (
+        '%d-D %s pooling layer (MXNet 1.9.1 ``gluon.nn.%s``): the %s of each window, per channel.\n\n'
+        'Parameters\n----------\n'
+        'pool_size : %s, default %s\n'
+        '    The window size.\n'
+        'strides : %s, optional\n'
+        '    The step between windows; None (the default) means ``pool_size``, as PyTorch\'s\n'
+        '    ``stride=None``.\n'
+        'padding : %s, default 0\n'
+        '    Added on both sides of each spatial axis (%s).\n'
+        'layout : {%r, %r}, default %r\n'
+        'ceil_mode : bool, default False\n'
+        '    Round the output size up instead of down (MXNet\'s ``pooling_convention=\'full\'``).\n'
+        '%s\n'
+        'Shapes (layout %s): input ``(N, C, %s)``; output ``(N, C, %s)``, each spatial size ``x``\n'
+        'becoming ``floor((x + 2 * padding - pool_size) / strides) + 1`` (``ceil`` with '
+        '``ceil_mode``).\n'
+        % (n, 'max' if pool_type == 'max' else 'average', name, what, size,
+           2 if n == 1 else (2,) * n, size, size,
+           'padding that never wins a maximum' if pool_type == 'max' else 'zeros', first, last,
+           first, avg, first, ', '.join(axes), ', '.join(a + "'" for a in axes)))
 
 
 def _global_pool_class(n, pool_type):
