@@ -570,6 +570,9 @@ def test_the_losses_the_hints_name_compute_what_they_say():
     smooth_l1 = np.where(d < beta, 0.5 * d ** 2 / beta, d - 0.5 * beta).mean(1)
     np.testing.assert_allclose(gluon.loss.HuberLoss(rho=beta)(nd.array(pred), nd.array(label))
                                .asnumpy(), smooth_l1, rtol=1e-5)
+    huber = np.where(d < beta, 0.5 * d ** 2, beta * (d - 0.5 * beta)).mean(1)     # PyTorch's, delta
+    np.testing.assert_allclose(gluon.loss.HuberLoss(rho=beta)(nd.array(pred), nd.array(label))
+                               .asnumpy(), huber / beta, rtol=1e-5)
     target = rng.randint(0, 2, (3, 5))
     bce = -(target * np.log(1 / (1 + np.exp(-pred))) +
             (1 - target) * np.log(1 - 1 / (1 + np.exp(-pred)))).mean(1)

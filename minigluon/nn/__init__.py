@@ -48,7 +48,8 @@ _OTHER_FRAMEWORKS = {
     'LSTM': _RNN % 'LSTM', 'GRU': _RNN % 'GRU', 'RNN': _RNN % 'RNN',
     'Upsample': "call F.UpSampling(x, scale=2, sample_type='nearest') in hybrid_forward",
     'L1Loss': 'use gluon.loss.L1Loss()', 'KLDivLoss': 'use gluon.loss.KLDivLoss()',
-    'HuberLoss': 'use gluon.loss.HuberLoss(rho=delta) (equal for delta=1)',
+    'HuberLoss': ("use gluon.loss.HuberLoss(rho=delta), which is PyTorch's HuberLoss(delta) "
+                  'divided by delta (its SmoothL1Loss(beta=delta))'),
     'CTCLoss': ("use gluon.loss.CTCLoss(): the blank is the last class (PyTorch's is 0) and the "
                 "scores' layout 'NTC' unless layout='TNC'"),
 }
