@@ -369,6 +369,8 @@ def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     t0 = time.time()
+    print(f"drawing {args.train_size} training and {args.test_size} held-out captchas "
+          f"({args.workers} processes)...", flush=True)
     train_x, train_y = make_captchas(args.train_size, args.seed, args.workers)
     test_x, test_y = make_captchas(args.test_size, HELD_OUT_SEED, args.workers)
     print(f"generated {args.train_size} training and {args.test_size} held-out captchas "
