@@ -25,7 +25,7 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'f
                    'other_frameworks')
 
 CANDIDATES = {
-    'gluon.nn': ['Linear', 'Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose2d',
+    'gluon.nn': ['Module', 'Parameter', 'functional', 'Linear', 'Conv1d', 'Conv2d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose2d',
                  'ConvTranspose3d', 'MaxPool1d', 'MaxPool2d', 'MaxPool3d', 'AvgPool1d',
                  'AvgPool2d', 'AvgPool3d', 'AdaptiveAvgPool2d', 'BatchNorm1d', 'BatchNorm2d',
                  'BatchNorm3d', 'ReLU', 'Sigmoid', 'Tanh', 'Softmax', 'Softplus', 'Softsign',

@@ -24,6 +24,14 @@ _RNN = ("use gluon.rnn.%s(hidden_size, num_layers=1): its layout is 'TNC' (time 
 # PyTorch's torch.nn names that MXNet 1.9.1's gluon.nn lacks (checked against it:
 # tests/fixtures/other_frameworks): asking for one names Gluon's way, as for nd.cat and net.eval
 _OTHER_FRAMEWORKS = {
+    'Module': ('use gluon.HybridBlock, its computation in hybrid_forward(self, F, x) (F: mx.nd, or '
+               'mx.sym when hybridized), or gluon.Block with forward(self, x), which runs '
+               'eagerly only (hybridize() reaches its HybridBlock children) and has no export; '
+               '__init__ calls super().__init__(**kwargs) first'),
+    'Parameter': ("use self.params.get('name', shape=...) in a block's name_scope() (or "
+                  'gluon.Parameter); hybrid_forward receives it by name'),
+    'functional': ('use F in hybrid_forward (mx.nd eagerly, mx.sym when hybridized): F.relu(x), '
+                   'F.softmax(x, axis=-1); or mx.nd outside a block'),
     'Linear': ('use nn.Dense(units): the output size only, the input size is found at the first '
                'call (or in_units=); Dense flattens every axis after the first unless '
                'flatten=False'),
