@@ -235,3 +235,24 @@ def test_pooling_help_gives_the_parameters_and_its_shape_rule_holds(name):
             want = eval(rule, {'floor': rounding}, dict(x=size, strides=s, padding=p, pool_size=k))
             assert out.shape == (1, 2) + (want,) * n, (k, s, p, size, ceil_mode)
     assert cls(3).__repr__() == cls(3, 3).__repr__()                 # strides=None: pool_size
+
+
+def test_the_package_docstring_points_a_reader_at_guides_that_exist():
+    # help(minigluon) is where a student starts; what it names must be there
+    import os
+    import re
+    import minigluon
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    doc = minigluon.__doc__
+    paths = re.findall(r'``((?:docs|examples)/[\w/]+\.(?:md|py))``', doc)
+    assert sorted(paths) == ['docs/DESIGN.md', 'examples/trace_one_step.py']
+    assert all(os.path.exists(os.path.join(root, p)) for p in paths)
+    readme = open(os.path.join(root, 'README.md')).read()
+    assert '## Reading the code' in readme and '"Reading the code"' in doc
+    design = open(os.path.join(root, 'docs', 'DESIGN.md')).read()
+    for title in ('Following one operator call', 'Following one training step',
+                  'Following one hybridized training step', 'Following a name',
+                  'Following a save and a load'):
+        assert '## ' + title in design
+    for module in re.findall(r':mod:`([\w.]+)`', doc):
+        assert __import__(module, fromlist=['_']).__doc__
