@@ -107,7 +107,7 @@ def test_a_parameter_assigned_without_super_init_says_so_and_plain_attributes_ar
             self.units = 3                # no Block or Parameter: nothing needs Block.__init__
             self.weight = gluon.Parameter('weight', shape=(2,))
 
-    with pytest.raises(AttributeError, match=r"no attribute '_children': Plain.__init__ must call"):
+    with pytest.raises(AttributeError, match=r"no attribute '_reg_params': Plain.__init__ must call"):
         Plain()
 
 

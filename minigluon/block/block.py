@@ -200,11 +200,13 @@ class Block:
                 raise TypeError('Changing attribute type for {name} from {type1} to {type2} '
                                 'is not allowed.'.format(name=name, type1=type(existing),
                                                          type2=type(value)))
-        if isinstance(value, (Block, Parameter)) and '_children' not in self.__dict__:
-            raise _no_block_init_error(self, '_children')
         if isinstance(value, Block):
+            if '_children' not in self.__dict__:
+                raise _no_block_init_error(self, '_children')
             self.register_child(value, name)
         elif isinstance(value, Parameter):
+            if '_reg_params' not in self.__dict__:
+                raise _no_block_init_error(self, '_reg_params')
             if name in self._reg_params:
                 raise ParameterMismatchError(
                     "Overriding Parameter attribute %s is not allowed. If you want to share "
