@@ -649,3 +649,38 @@ def test_dataloader_keywords_of_pytorch_name_gluons_and_the_advice_works():
     assert [len(b) for b in gluon.data.DataLoader(data, batch_size=4)] == [4, 4, 2]
     batches = list(gluon.data.DataLoader(data, batch_size=4, batchify_fn=lambda s: len(s)))
     assert batches == [4, 4, 2]
+
+
+# -- from ... import <PyTorch name> ----------------------------------------------------------------
+@pytest.mark.parametrize('statement, name, module, advice', [
+    ('from minigluon.gluon.nn import Dense, Linear', 'Linear', 'minigluon.nn', 'use nn.Dense'),
+    ('from minigluon.gluon.nn import Conv2d', 'Conv2d', 'minigluon.nn', 'use nn.Conv2D'),
+    ('from minigluon.gluon.loss import CrossEntropyLoss', 'CrossEntropyLoss', 'minigluon.loss',
+     'use gluon.loss.SoftmaxCrossEntropyLoss'),
+    ('from minigluon.nd import cat', 'cat', 'minigluon.ndarray', 'use nd.concat'),
+])
+def test_importing_a_pytorch_name_keeps_the_hint(statement, name, module, advice):
+    # Python turns the module __getattr__'s AttributeError into a bare "cannot import name"; the
+    # import system then asks for a submodule of that name, where the hint is given instead
+    with pytest.raises(ImportError, match=r"^cannot import name '%s' from '%s': %s" % (
+            name, re.escape(module), re.escape(advice))):
+        exec(statement, {})
+    with pytest.raises(ImportError, match=r"^cannot import name 'Lineer' from 'minigluon.nn' \("):
+        exec('from minigluon.gluon.nn import Lineer', {})
+    import importlib.util
+    assert importlib.util.find_spec('minigluon.nn.Linear') is None      # a question, not an import
+
+
+def test_importing_a_pytorch_name_under_the_mxnet_alias_keeps_the_hint():
+    import subprocess
+    import sys
+    code = ('import minigluon.compat\n'
+            'minigluon.compat.install_mxnet_alias()\n'
+            'try:\n'
+            '    from mxnet.gluon.nn import Linear\n'
+            'except ImportError as err:\n'
+            '    print(err)\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    # Python names the package by its own name there, minigluon.nn (as for the out-of-scope parts)
+    assert out.stdout.startswith("cannot import name 'Linear' from 'minigluon.nn': use nn.Dense")
