@@ -373,7 +373,7 @@ class _OutOfScopeImports:
     ``ModuleNotFoundError`` for exactly that submodule and then reports a bare "cannot import name".
     The same statement for a name another library uses (``from mxnet.gluon.nn import Linear``; an
     ``other_frameworks`` table) asks this finder for that submodule too, after the module's
-    ``__getattr__`` refused it: it raises Python's ``ImportError`` with the hint.
+    ``__getattr__`` refused it: it raises Python's "cannot import name" with the hint.
 
     Only an import raises: a question that merely looks for the module
     (``importlib.util.find_spec('mxnet.np')``, as code testing for a feature asks it) gets
@@ -391,7 +391,9 @@ class _OutOfScopeImports:
             raise ModuleNotFoundError(_out_of_scope_message('No module named', fullname, part, advice))
         hint = cls.hints.get(getattr(_sys.modules.get(parent), '__name__', None), {}).get(name)
         if hint is not None and cls._importing():
-            raise ImportError('cannot import name %r from %r: %s' % (name, parent, hint))
+            # a ModuleNotFoundError (an ImportError), as the submodule import being answered
+            # would raise: code catching either still does
+            raise ModuleNotFoundError('cannot import name %r from %r: %s' % (name, parent, hint))
         return None
 
     @staticmethod
