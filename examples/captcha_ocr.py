@@ -20,6 +20,7 @@ smoke run of well under a minute. The model and training code are plain Gluon:
 ``tools/prototype_captcha_mxnet.py`` runs this same file on MXNet 1.9.1.
 """
 import argparse
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -313,6 +314,9 @@ def reload_check(net, out_dir, images, ref_preds, ref_scores, ctx, hidden):
 
 
 # --------------------------------------------------------------------------- main
+# The packages the example needs beyond minigluon (module -> package; the "examples" extra), checked
+# before any work: captcha is first imported in the worker processes, matplotlib after training
+NEEDS = {"captcha": "captcha", "PIL": "pillow", "tqdm": "tqdm", "matplotlib": "matplotlib"}
 QUICK = {"epochs": 2, "train_size": 1024, "test_size": 200}      # --quick, unless set explicitly
 DEFAULTS = {"epochs": 8, "train_size": 12000, "test_size": 1000}
 
@@ -347,6 +351,11 @@ def parse_args(argv=None):
             p.error(f"--{name.replace('_', '-')} must be a positive integer")
     if args.train_size < args.batch_size:
         p.error("--train-size must be at least --batch-size")
+    missing = [package for module, package in NEEDS.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        p.error(f"this Python ({sys.executable}) lacks {', '.join(missing)}, which the example "
+                f"needs: the README's first command installs them into .venv (pip install -e "
+                f"\".[examples]\") and runs the example with .venv/bin/python")
     if args.ctx == "gpu":
         try:
             mx.gpu(0).xp      # fails early, with the fix, when CuPy or a device is missing
@@ -360,6 +369,8 @@ def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     t0 = time.time()
+    print(f"drawing {args.train_size} training and {args.test_size} held-out captchas "
+          f"({args.workers} processes)...", flush=True)
     train_x, train_y = make_captchas(args.train_size, args.seed, args.workers)
     test_x, test_y = make_captchas(args.test_size, HELD_OUT_SEED, args.workers)
     print(f"generated {args.train_size} training and {args.test_size} held-out captchas "

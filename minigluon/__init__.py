@@ -2,6 +2,13 @@
 
 ``import minigluon as mx`` gives the layout of MXNet 1.x: ``mx.nd``, ``mx.sym``, ``mx.autograd``,
 ``mx.gluon``, ``mx.init``, ``mx.optimizer``, ``mx.metric``... (see the README's porting guide).
+
+How it works, for a reader of the code: the README's "Reading the code" gives a reading order
+(one operator, running it eagerly, backpropagation, graphs, Gluon, CTC, files); ``docs/DESIGN.md``
+follows one operator call, one training step (eager, then hybridized), a name and a save through
+the functions they run; ``examples/trace_one_step.py`` prints those functions for a tiny network,
+and the docstrings of :mod:`minigluon.autograd` and :mod:`minigluon.block.hybrid` explain the tape
+and the cached graph behind ``hybridize``.
 """
 import sys as _sys
 

@@ -278,6 +278,7 @@ def out_of_scope_getattr(module, parts, advice, other_frameworks=None):
                                                           for name, part in parts.items())
 
     hints = other_frameworks or {}
+    _OutOfScopeImports.hints.setdefault(module, {}).update(hints)
 
     def __getattr__(name):
         if name in parts:
@@ -370,12 +371,16 @@ class _OutOfScopeImports:
 
     The error's ``name`` stays unset: Python's ``from package import name`` swallows a
     ``ModuleNotFoundError`` for exactly that submodule and then reports a bare "cannot import name".
+    The same statement for a name another library uses (``from mxnet.gluon.nn import Linear``; an
+    ``other_frameworks`` table) asks this finder for that submodule too, after the module's
+    ``__getattr__`` refused it: it raises Python's "cannot import name" with the hint.
 
     Only an import raises: a question that merely looks for the module
     (``importlib.util.find_spec('mxnet.np')``, as code testing for a feature asks it) gets
     ``None``, the answer for a module that is not there.
     """
     parts = {}      # module __name__ -> {name: (what it is, advice)}
+    hints = {}      # module __name__ -> {another library's name: what to use instead}
 
     @classmethod
     def find_spec(cls, fullname, path=None, target=None):
@@ -384,6 +389,11 @@ class _OutOfScopeImports:
         if name in table and cls._importing():
             part, advice = table[name]
             raise ModuleNotFoundError(_out_of_scope_message('No module named', fullname, part, advice))
+        hint = cls.hints.get(getattr(_sys.modules.get(parent), '__name__', None), {}).get(name)
+        if hint is not None and cls._importing():
+            # a ModuleNotFoundError (an ImportError), as the submodule import being answered
+            # would raise: code catching either still does
+            raise ModuleNotFoundError('cannot import name %r from %r: %s' % (name, parent, hint))
         return None
 
     @staticmethod

@@ -42,7 +42,8 @@ class _ParameterAccess:
         raise RuntimeError("Parameter '%s' has not been initialized. Note that you should initialize "
                            "parameters and create Trainer with Block.collect_params() instead of "
                            "Block.params because the later does not include Parameters of nested "
-                           "child Blocks" % self.name)
+                           "child Blocks; a network must be initialized before its first call: "
+                           "net.initialize(), e.g. net.initialize(mx.init.Xavier())" % self.name)
 
     def data(self, ctx=None):
         """This parameter's array on ``ctx`` (the only copy when ``ctx`` is None and there is one).

@@ -223,8 +223,9 @@ class ParameterDict:
         if not self._params:
             warnings.warn('ParameterDict.setattr(%r, ...) changes nothing: the dict is empty. A '
                           'collect_params(select) pattern matches full Parameter names such as '
-                          "'dense0_weight' (print net.collect_params().keys()), not attribute names"
-                          % (name,), stacklevel=2)
+                          "'dense0_weight' (print net.collect_params().keys()), not attribute "
+                          "names; for the Parameters of a child block held as net.fc1, call "
+                          "net.fc1.collect_params()" % (name,), stacklevel=2)
         for param in self.values():
             setattr(param, name, value)
 

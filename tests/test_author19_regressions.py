@@ -175,6 +175,18 @@ def test_setattr_on_an_empty_selection_warns():
     assert net.body.bias.wd_mult == 0 and net.body.weight.wd_mult == 1
 
 
+def test_setattr_on_an_empty_selection_names_a_childs_collect_params_and_it_works():
+    # what a PyTorch user means by a pattern of attribute names: the child's own Parameters
+    net = nn.HybridSequential()
+    with net.name_scope():
+        net.fc1, net.fc2 = nn.Dense(2, in_units=3), nn.Dense(2, in_units=2)
+    with pytest.warns(UserWarning, match=r"not attribute names; for the Parameters of a child "
+                                         r"block held as net.fc1, call net.fc1.collect_params\(\)$"):
+        net.collect_params('.*fc1.*').setattr('grad_req', 'null')
+    net.fc1.collect_params().setattr('grad_req', 'null')
+    assert [p.grad_req for p in net.collect_params().values()] == ['null', 'null', 'write', 'write']
+
+
 def test_load_parameters_of_an_export_file_says_how_to_load_it(tmp_path):
     # MXNet 1.9.1 fails on both loads below (AssertionError, listing doubled prefixes such as
     # 'two1_two0_dense0_weight'); minigluon loads the file into a network of the exported prefix.

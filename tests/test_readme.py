@@ -33,6 +33,32 @@ def test_ctc_snippet_fits_the_labels_and_decodes_them(tmp_path):
     assert 'beam search: [[0, 1, 1, 3], [2, 2]]' in out.stdout
 
 
+def test_porting_snippet_imports_the_mxnet_names(tmp_path):
+    code = re.search(r'## Porting MXNet 1.x Gluon code\n.*?```python\n(.*?)```', README, re.S).group(1)
+    check = code + textwrap.dedent('''
+        print(mx.nd is nd, nn.Dense is gluon.nn.Dense, rnn.LSTM is gluon.rnn.LSTM,
+              autograd.record is mx.autograd.record)
+    ''')
+    out = subprocess.run([sys.executable, '-c', check], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ['True'] * 4
+
+
+def test_every_code_block_of_the_readme_is_run_by_a_test():
+    # the tests above find each block by the heading it follows; a block added elsewhere (or a
+    # heading renamed) must come with its test
+    python = re.findall(r'```python\n', README)
+    tested = [r'## A tour, the Gluon way\n\n```python\n', r'### CTC, the centrepiece\n.*?```python\n',
+              r'## Porting MXNet 1.x Gluon code\n.*?```python\n']
+    assert len(python) == len(tested), 'a README python block without a test that runs it'
+    starts = sorted(re.search(t, README, re.S).end() for t in tested)
+    assert starts == [m.end() for m in re.finditer(r'```python\n', README)]
+    assert len(re.findall(r'```bash\n', README)) == 2             # the two commands, below
+    assert '```' not in open(os.path.join(ROOT, 'docs', 'PORTING.md')).read(), \
+        'docs/PORTING.md has a code block now: add a test that runs it'
+
+
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     blocks = re.findall(r'```bash\n(.*?)\n```', README, re.S)
     example, tests = blocks[0].strip(), blocks[1].strip()

@@ -143,6 +143,16 @@ def _indent(text, num_spaces):
     return first + '\n' + '\n'.join(' ' * num_spaces + line for line in lines)
 
 
+def _no_block_init_error(block, missing):
+    """The AttributeError for a Block whose subclass ``__init__`` never ran ``Block.__init__``
+    (attribute ``missing`` absent; MXNet 1.9.1 says no more than that), with the fix."""
+    cls = type(block).__name__
+    return AttributeError("'%s' object has no attribute '%s': %s.__init__ must call "
+                          'super().__init__(**kwargs) before it uses name_scope() or assigns a '
+                          'Block or Parameter (Block.__init__ sets up the children, Parameters '
+                          'and prefix)' % (cls, missing, cls))
+
+
 class Block:
     """Base class of all layers and models.
 
@@ -191,8 +201,12 @@ class Block:
                                 'is not allowed.'.format(name=name, type1=type(existing),
                                                          type2=type(value)))
         if isinstance(value, Block):
+            if '_children' not in self.__dict__:
+                raise _no_block_init_error(self, '_children')
             self.register_child(value, name)
         elif isinstance(value, Parameter):
+            if '_reg_params' not in self.__dict__:
+                raise _no_block_init_error(self, '_reg_params')
             if name in self._reg_params:
                 raise ParameterMismatchError(
                     "Overriding Parameter attribute %s is not allowed. If you want to share "
@@ -240,7 +254,10 @@ class Block:
 
     def name_scope(self):
         """Context manager in which new Blocks (and unnamed symbol ops) get this block's prefix."""
-        return self._scope
+        try:
+            return self._scope
+        except AttributeError:
+            raise _no_block_init_error(self, '_scope') from None
 
     @property
     def params(self):

@@ -544,6 +544,11 @@ class HybridBlock(Block):
             return self.hybrid_forward(F, *args, **params)
         except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
             raise _in_block(self, err) from err.__cause__
+        except TypeError as err:
+            hint = _signature_hint(self, args, params)
+            if hint is None:        # raised inside hybrid_forward: not about the call itself
+                raise
+            raise TypeError('%s (%s): %s (%s)' % (self.name, type(self).__name__, hint, err)) from err
 
     def hybrid_forward(self, F, x, *args, **kwargs):
         """Compute the output with ``F.<op>`` (``F`` is the nd or the sym module); override this."""
@@ -576,8 +581,14 @@ class HybridBlock(Block):
             When the block was not hybridized and called at least once.
         """
         if not self._cached_graph:
-            raise RuntimeError('Please first call block.hybridize() and then run forward with this '
-                               'block at least once before calling export.')
+            message = ('Please first call block.hybridize() and then run forward with this block at '
+                       'least once before calling export.')
+            if type(self).forward is not HybridBlock.forward:
+                message += (' %s overrides forward(), which runs in place of HybridBlock.forward: '
+                            'hybridize() has nothing to trace there. Write the computation as '
+                            'hybrid_forward(self, F, x), with F.<op> for the operators'
+                            % type(self).__name__)
+            raise RuntimeError(message)
         from minigluon import serialization
         sym = self._cached_graph[1]
         sym_filename = '%s-symbol.json' % path
@@ -638,6 +649,29 @@ def _in_graph_block(block, err):
         if len(child.prefix) > longest and node.startswith(child.prefix):
             owner, longest = child, len(child.prefix)
     return _in_block(owner, err)
+
+
+def _signature_hint(block, args, params):
+    """What ``block.hybrid_forward`` should look like when it cannot take the call
+    ``hybrid_forward(F, *args, **params)`` (a PyTorch-style ``hybrid_forward(self, x)`` without
+    ``F``, a Parameter left out); None when the call binds, so that the TypeError came from inside."""
+    import inspect
+    try:
+        signature = inspect.signature(block.hybrid_forward)
+        signature.bind(None, *args, **params)
+    except TypeError:
+        pass
+    except ValueError:      # no signature to read (a builtin): nothing to say
+        return None
+    else:
+        return None
+    inputs = ['x'] if len(args) == 1 else ['x%d' % i for i in range(len(args))]
+    own = '(self%s%s' % (', ' if str(signature) != '()' else '', str(signature)[1:])
+    return ('hybrid_forward%s cannot take the call hybrid_forward(%s): F (mx.nd, or mx.sym when '
+            "hybridized) comes first, then the inputs the block is called with, then the block's "
+            'own Parameters by name, so for this call it reads hybrid_forward(%s)' % (
+                own, ', '.join(['F'] + inputs + ['%s=...' % name for name in params]),
+                ', '.join(['self', 'F'] + inputs + list(params))))
 
 
 def _in_block(block, err):

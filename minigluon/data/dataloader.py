@@ -217,6 +217,24 @@ def _shut_down(pool, pending, timeout, stuck):
     pool.join()
 
 
+# PyTorch's DataLoader arguments -> what Gluon's takes instead (MXNet 1.9.1's DataLoader has no
+# **kwargs: these raise the same TypeError, with the hint)
+_OTHER_FRAMEWORKS = {
+    'drop_last': "use last_batch='discard' to drop the last incomplete batch ('keep', the default, "
+                 "keeps it; 'rollover' carries its samples into the next epoch)",
+    'collate_fn': "use batchify_fn, which gets the list of one batch's samples",
+}
+
+
+def _unknown_argument_error(unknown):
+    """The TypeError for keyword arguments ``unknown`` (a dict) that DataLoader does not take."""
+    name = next(iter(unknown))
+    message = 'DataLoader.__init__() got an unexpected keyword argument %r' % name
+    if name in _OTHER_FRAMEWORKS:
+        message += ': ' + _OTHER_FRAMEWORKS[name]
+    return TypeError(message)
+
+
 class DataLoader:
     """Iterate over a dataset in mini-batches.
 
@@ -273,12 +291,17 @@ class DataLoader:
     ValueAssertionError
         For a ``timeout`` that is not positive (a ``ValueError`` and the ``AssertionError``
         MXNet 1.9.1 raises).
+    TypeError
+        For a keyword argument not listed here, as in MXNet 1.9.1; PyTorch's ``drop_last`` and
+        ``collate_fn`` name Gluon's ``last_batch`` and ``batchify_fn``.
     """
 
     def __init__(self, dataset, batch_size=None, shuffle=False, sampler=None, last_batch=None,
                  batch_sampler=None, batchify_fn=None, num_workers=0, pin_memory=False,
                  pin_device_id=0, prefetch=None, thread_pool=False, timeout=120,
-                 auto_reload=False):
+                 auto_reload=False, **unknown):
+        if unknown:
+            raise _unknown_argument_error(unknown)
         if not timeout > 0:
             raise ValueAssertionError('DataLoader: timeout must be positive, given %r' % (timeout,))
         self._dataset = dataset

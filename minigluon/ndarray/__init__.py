@@ -274,4 +274,9 @@ __getattr__ = _base.out_of_scope_getattr('minigluon.ndarray', {
     'numpy_extension': 'NumPy mode (nd.numpy_extension)'}, 'use dense NDArrays and the nd operators',
     # functions other libraries (PyTorch) name differently: asking for one names MXNet's
     other_frameworks={'cat': 'use nd.concat(a, b, dim=1), the arrays unpacked (F.concat in hybrid_forward)',
-                      'permute': 'use nd.transpose(x, axes=(1, 0)), the axes one tuple'})
+                      'permute': 'use nd.transpose(x, axes=(1, 0)), the axes one tuple',
+                      'matmul': 'use nd.dot(a, b) for matrices, nd.batch_dot(a, b) for batches '
+                                'of them (3-D)',
+                      'tensor': "use nd.array(values), float32 unless dtype= says otherwise",
+                      'randn': 'use nd.random.normal(shape=(2, 3))',
+                      'rand': 'use nd.random.uniform(shape=(2, 3))'})

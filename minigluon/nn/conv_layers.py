@@ -122,6 +122,78 @@ class _Conv(HybridBlock):
                         mapping='{0} -> {1}'.format(shape[1] if shape[1] else None, shape[0]), **kw)
 
 
+def _conv_signature(n, transposed):
+    """MXNet 1.9.1's constructor signature of ConvND / ConvNDTranspose (what ``help()`` shows;
+    ``__init__`` itself takes ``*args, **kwargs`` and sorts them in this order)."""
+    ones, zeros = (1 if n == 1 else (1,) * n), (0 if n == 1 else (0,) * n)
+    names = [('channels', inspect.Parameter.empty), ('kernel_size', inspect.Parameter.empty),
+             ('strides', ones), ('padding', zeros)]
+    names += [('output_padding', zeros)] if transposed else []
+    names += [('dilation', ones), ('groups', 1), ('layout', _LAYOUTS[n][0]), ('activation', None),
+              ('use_bias', True), ('weight_initializer', None), ('bias_initializer', 'zeros'),
+              ('in_channels', 0)]
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter('self', kind)] +
+                             [inspect.Parameter(k, kind, default=d) for k, d in names] +
+                             [inspect.Parameter('kwargs', inspect.Parameter.VAR_KEYWORD)])
+
+
+def _conv_doc(n, transposed, name):
+    """The docstring of ConvND / ConvNDTranspose."""
+    axes = {1: ['W'], 2: ['H', 'W'], 3: ['D', 'H', 'W']}[n]
+    size = 'int or tuple of %d ints' % n if n > 1 else 'int'
+    first, last = _LAYOUTS[n]
+    if transposed:
+        what = ('Transposed %d-D convolution layer (MXNet 1.9.1 ``gluon.nn.%s``): the gradient of '
+                'a convolution\nwith respect to its data, ``activation(deconvolution(data, weight) '
+                '+ bias)``; it up-samples\nwith ``strides`` > 1.' % (n, name))
+        out = ('(x - 1) * strides - 2 * padding + dilation * (kernel_size - 1) + output_padding '
+               '+ 1')
+        weight = '(in_channels, channels / groups, %s)' % ', '.join(['k'] * n)
+        extra = ('output_padding : %s, default 0\n'
+                 '    Added to one side of each output spatial size (several input sizes give '
+                 'the same\n    output size without it).\n' % size)
+    else:
+        what = ('%d-D convolution layer (MXNet 1.9.1 ``gluon.nn.%s``): '
+                '``activation(convolution(data, weight)\n+ bias)``, a cross-correlation as in '
+                'every framework.' % (n, name))
+        out = 'floor((x + 2 * padding - dilation * (kernel_size - 1) - 1) / strides) + 1'
+        weight = '(channels, in_channels / groups, %s)' % ', '.join(['k'] * n)
+        extra = ''
+    return (
+        what + '\n\n'
+        'Parameters\n----------\n'
+        'channels : int\n'
+        '    The number of output channels (filters). The input channels are found at the first\n'
+        '    call (or given as ``in_channels``): PyTorch\'s ``%s(in, out, k)`` is\n'
+        '    ``%s(out, k)`` here.\n'
+        'kernel_size : %s\n'
+        'strides : %s, default 1\n'
+        'padding : %s, default 0\n'
+        '    Zeros added on both sides of each spatial axis.\n'
+        '%s'
+        'dilation : %s, default 1\n'
+        'groups : int, default 1\n'
+        '    Channel groups convolved separately; ``channels`` and ``in_channels`` must be\n'
+        '    multiples of it (``groups`` = ``in_channels``: a depthwise convolution).\n'
+        'layout : {%r, %r}, default %r\n'
+        '    Where the channel axis is: %s (batch, channels, spatial axes) or %s.\n'
+        'activation : str, optional\n'
+        '    Applied to the output, as ``nn.Activation(activation)`` (``\'relu\'``...).\n'
+        'use_bias : bool, default True\n'
+        'weight_initializer, bias_initializer : Initializer or str, optional\n'
+        '    The weight\'s default is the initializer given to ``initialize()``; the bias\'s\n'
+        '    ``\'zeros\'``.\n'
+        'in_channels : int, default 0\n'
+        '    The input channels; 0 finds them at the first call.\n\n'
+        'Shapes (layout %s): input ``(N, in_channels, %s)``; output ``(N, channels, %s)``, each\n'
+        'spatial size ``x`` becoming ``%s``;\n'
+        '``weight`` ``%s`` (``k``: the kernel sizes); ``bias`` ``(channels,)``.\n'
+        % ('ConvTranspose%dd' % n if transposed else 'Conv%dd' % n, name, size, size, size, extra,
+           size, first, last, first, first, last, first, ', '.join(axes),
+           ', '.join(a + "'" for a in axes), out, weight))
+
+
 def _conv_class(n, transposed):
     """Build ConvND / ConvNDTranspose with MXNet's signature for n spatial dimensions."""
     default_layout = _LAYOUTS[n][0]
@@ -154,12 +226,9 @@ def _conv_class(n, transposed):
             conv_kw.update(op_name='Deconvolution', adj=self.outpad)
         _Conv.__init__(self, channels, kernel_size, strides, padding, **conv_kw, **opts)
 
+    __init__.__signature__ = _conv_signature(n, transposed)
     name = 'Conv%dD%s' % (n, 'Transpose' if transposed else '')
-    doc = ('%s layer over %s inputs (layout %s by default); see :class:`_Conv` for shapes. Arguments '
-           'as MXNet: channels, kernel_size, strides, padding, %sdilation, groups, layout, activation, '
-           'use_bias, weight_initializer, bias_initializer, in_channels.'
-           % ('Transposed convolution' if transposed else 'Convolution', '%d-D' % n, default_layout,
-              'output_padding, ' if transposed else ''))
+    doc = _conv_doc(n, transposed, name)
     return type(name, (_Conv,), {'__init__': __init__, '__doc__': doc, '__module__': __name__})
 
 
@@ -232,11 +301,40 @@ def _pool_class(n, pool_type):
     __init__.__signature__ = signature
 
     name = '%sPool%dD' % ('Max' if pool_type == 'max' else 'Avg', n)
-    doc = ('%s pooling over %d-D inputs (layout %s by default): %s (strides default to '
-           'pool_size), as MXNet 1.9.1 ``gluon.nn.%s``.'
-           % (pool_type.capitalize(), n, _LAYOUTS[n][0], ', '.join(list(signature.parameters)[1:-1]),
-              name))
-    return type(name, (_Pooling,), {'__init__': __init__, '__doc__': doc, '__module__': __name__})
+    return type(name, (_Pooling,), {'__init__': __init__, '__doc__': _pool_doc(n, pool_type, name),
+                                    '__module__': __name__})
+
+
+def _pool_doc(n, pool_type, name):
+    """The docstring of MaxPoolND / AvgPoolND."""
+    axes = {1: ['W'], 2: ['H', 'W'], 3: ['D', 'H', 'W']}[n]
+    size = 'int or tuple of %d ints' % n if n > 1 else 'int'
+    first, last = _LAYOUTS[n]
+    what = 'maximum' if pool_type == 'max' else 'mean'
+    avg = ('count_include_pad : bool, default True\n'
+           "    Whether the padding's zeros count in each window's divisor (as in PyTorch's\n"
+           '    default too).\n') if pool_type == 'avg' else ''
+    return (
+        '%d-D %s pooling layer (MXNet 1.9.1 ``gluon.nn.%s``): the %s of each window, per channel.\n\n'
+        'Parameters\n----------\n'
+        'pool_size : %s, default %s\n'
+        '    The window size.\n'
+        'strides : %s, optional\n'
+        '    The step between windows; None (the default) means ``pool_size``, as PyTorch\'s\n'
+        '    ``stride=None``.\n'
+        'padding : %s, default 0\n'
+        '    Added on both sides of each spatial axis (%s).\n'
+        'layout : {%r, %r}, default %r\n'
+        'ceil_mode : bool, default False\n'
+        '    Round the output size up instead of down (MXNet\'s ``pooling_convention=\'full\'``).\n'
+        '%s\n'
+        'Shapes (layout %s): input ``(N, C, %s)``; output ``(N, C, %s)``, each spatial size ``x``\n'
+        'becoming ``floor((x + 2 * padding - pool_size) / strides) + 1`` (``ceil`` with '
+        '``ceil_mode``).\n'
+        % (n, 'max' if pool_type == 'max' else 'average', name, what, size,
+           2 if n == 1 else (2,) * n, size, size,
+           'padding that never wins a maximum' if pool_type == 'max' else 'zeros', first, last,
+           first, avg, first, ', '.join(axes), ', '.join(a + "'" for a in axes)))
 
 
 def _global_pool_class(n, pool_type):

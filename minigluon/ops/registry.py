@@ -86,6 +86,26 @@ OPS = {}          # every registered name and alias -> Op subclass
 PROBE_SIZES = (12, 24, 1)
 
 
+# A keyword and the name other operators (or other libraries: PyTorch's reductions and softmax)
+# give the same setting: ``dim`` is ``axis`` in MXNet 1.9.1's reductions, but ``dim`` in its
+# ``concat``; MXNet refuses the other name too (tests/fixtures/other_frameworks)
+_SAME_SETTING = {'dim': 'axis', 'axis': 'dim', 'keepdim': 'keepdims'}
+
+
+def _unexpected_attribute_message(cls, key):
+    """The error for an attribute ``key`` that operator class ``cls`` does not declare: its
+    attributes and inputs, and its own name for the setting ``key`` names elsewhere (``dim`` ->
+    ``axis``)."""
+    inputs = ('any number of arrays, given separately' if cls.arguments is None
+              else tuple(cls.arguments))
+    message = '%s got an unexpected attribute %r; its attributes are %s and its inputs %s' % (
+        cls.name, key, sorted(cls.attrs), inputs)
+    instead = _SAME_SETTING.get(key)
+    if instead in cls.attrs:
+        message += ' (%s calls it %s: write %s=...)' % (cls.name, instead, instead)
+    return message
+
+
 # ---------------------------------------------------------------------------------------------------
 # The operator base class
 
@@ -156,8 +176,7 @@ class Op:
                     # operators without a parameter parser do (gluon-ts's mixtures call
                     # F.broadcast_mul(a, b, axis=-1)); one with attributes refuses unknown names
                     continue
-                raise TypeError("%s got an unexpected attribute %r; its attributes are %s and its "
-                                "inputs %s" % (cls.name, key, sorted(cls.attrs), cls.arguments))
+                raise TypeError(_unexpected_attribute_message(cls, key))
             given[key] = spec.parse(value, cls.name)
         for key, spec in cls.attrs.items():
             if key in given:

@@ -145,4 +145,6 @@ __getattr__ = _base.out_of_scope_getattr('minigluon.symbol', {
     'numpy_extension': 'NumPy mode (sym.numpy_extension)'}, 'use the dense sym operators',
     # functions other libraries (PyTorch) name differently, as in hybrid_forward's F: named as in nd
     other_frameworks={'cat': 'use F.concat(a, b, dim=1), the inputs unpacked',
-                      'permute': 'use F.transpose(x, axes=(1, 0)), the axes one tuple'})
+                      'permute': 'use F.transpose(x, axes=(1, 0)), the axes one tuple',
+                      'matmul': 'use F.dot(a, b) for matrices, F.batch_dot(a, b) for batches '
+                                'of them (3-D)'})

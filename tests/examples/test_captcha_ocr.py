@@ -127,6 +127,9 @@ def test_quick_run_learns_and_reloads(tmp_path):
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "reload check: OK" in proc.stdout
+    # a line before the silent seconds of drawing, then its time
+    assert proc.stdout.startswith("drawing 1024 training and 200 held-out captchas (2 processes)...\n"
+                                  "generated 1024 training and 200 held-out captchas in ")
     with open(tmp_path / "results.json") as f:
         result = json.load(f)
     losses = result["losses"]
