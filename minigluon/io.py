@@ -199,6 +199,8 @@ class NDArrayIter(DataIter):
         self.shuffle = shuffle
         self.last_batch_handle = last_batch_handle
         self._carry = np.zeros(0, dtype=np.int64)
+        self._shuffled = np.arange(self.num_data)
+        self._perm = np.arange(self.num_data)
         self.reset()
 
     @property
@@ -213,9 +215,16 @@ class NDArrayIter(DataIter):
 
     def reset(self):
         """Start a new epoch (reshuffling if ``shuffle``). With ``'roll_over'`` the samples left
-        over from the last epoch open the new one (see :meth:`getpad`)."""
-        order = np.random.permutation(self.num_data) if self.shuffle else np.arange(self.num_data)
-        self._order = np.concatenate([self._carry, order])
+        over from the last epoch open the new one (see :meth:`getpad`).
+
+        Each shuffle draws as MXNet 1.9.1's, so that a script seeding ``np.random`` gets MXNet's
+        batches: ``np.random.shuffle`` of an index array kept from epoch to epoch (the constructor
+        shuffles it once more), that index array applied to the samples in the order the last
+        shuffle left them."""
+        if self.shuffle:
+            np.random.shuffle(self._shuffled)
+            self._perm = self._perm[self._shuffled]
+        self._order = np.concatenate([self._carry, self._perm])
         self._pad_first = len(self._carry)
         self._carry = np.zeros(0, dtype=np.int64)
         self._cursor = 0
