@@ -41,3 +41,34 @@ def program_helpers(nd):
         return nd.array(np.random.RandomState(seed).uniform(-1, 1, shape))
 
     return L, set_params, rnd
+
+
+def training_helpers(mx):
+    """``(norms, build)`` for the framework module ``mx`` (minigluon or MXNet):
+
+    * ``norms(block)``: the L2 norm of each parameter's value and gradient (``grad_req`` not
+      'null'), in :func:`natural` order of the names, as ``{'value': [...], 'grad': [...]}``: a
+      short summary of a large network's state;
+    * ``build(net, seed, *inputs)``: shape the deferred parameters of ``net`` by one call on
+      ``inputs`` in training mode, then set them all from ``RandomState(seed)`` as
+      ``set_params`` does (training mode: MXNet 1.9.1's oneDNN build reorders a convolution
+      weight used in predict mode and then refuses ``set_data`` on it)."""
+    nd = mx.nd
+    set_params = program_helpers(nd)[1]
+
+    def norms(block):
+        params = block.collect_params()
+        out = {'value': [], 'grad': []}
+        for name in sorted(params.keys(), key=natural):
+            p = params[name]
+            out['value'].append(float(nd.norm(p.data()).asscalar()))
+            if p.grad_req != 'null':
+                out['grad'].append(float(nd.norm(p.grad()).asscalar()))
+        return out
+
+    def build(net, seed, *inputs):
+        with mx.autograd.train_mode():
+            net(*inputs)
+        set_params(net, seed)
+
+    return norms, build

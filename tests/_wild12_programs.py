@@ -1,0 +1,2198 @@
+"""The programs of the twelfth trial of public MXNet 1.x Gluon sources (tests/test_wild_scripts_12.py),
+each rewritten in our own words from the source named above it, keeping its calls, shapes and
+idioms (channel counts and sizes shrunk, random draws replaced by seeded NumPy data). Each program
+function returns its outputs, gradients and losses as nested dicts of lists.
+
+The test runs this file as it is, on minigluon; tools/gen_wild12_fixtures.py runs the same text
+with the one line ``import minigluon as mx`` switched to ``import mxnet as mx`` (MXNet 1.9.1) and
+records what the functions return in tests/fixtures/wild12/wild12.json.
+"""
+import collections
+import math
+import os
+import re
+import tempfile
+
+import numpy as np
+
+import minigluon as mx
+from _wild_common import error_line as err, natural, program_helpers, training_helpers
+
+autograd, gluon, nd, init = mx.autograd, mx.gluon, mx.nd, mx.init
+nn, rnn = gluon.nn, gluon.rnn
+HybridBlock, Block = gluon.HybridBlock, gluon.Block
+
+L, set_params, rnd = program_helpers(nd)     # tests/_wild_common.py, shared with _wild.py
+norms, build = training_helpers(mx)
+
+
+def _try(fn):
+    """``fn()``, or ``{'error': 'Type: first line'}`` when it raises."""
+    try:
+        return fn()
+    except Exception as e:      # noqa: BLE001 -- what each framework raises is recorded and compared
+        return {'error': err(e)}
+
+
+# ---------------------------------------------------------------- 1 embedding learning
+# apache/mxnet example/gluon/embedding_learning/model.py (L2Normalization, get_distance,
+# DistanceWeightedSampling drawing negatives with np.random.choice from NDArray weights, MarginNet
+# over a model-zoo base network's features, MarginLoss taking the class betas as a Parameter and indexing its
+# data by a list) and train.py (a second Trainer over [beta], losses backward in a loop).
+class L2Normalization(HybridBlock):
+    def __init__(self, mode, **kwargs):
+        self._mode = mode
+        super(L2Normalization, self).__init__(**kwargs)
+
+    def hybrid_forward(self, F, x):
+        return F.L2Normalization(x, mode=self._mode, name='l2_norm')
+
+
+def get_distance(F, x):
+    n = x.shape[0]
+    square = F.sum(x ** 2.0, axis=1, keepdims=True)
+    distance_square = square + square.transpose() - (2.0 * F.dot(x, x.transpose()))
+    return F.sqrt(distance_square + F.array(np.identity(n)))
+
+
+class DistanceWeightedSampling(HybridBlock):
+    def __init__(self, batch_k, cutoff=0.5, nonzero_loss_cutoff=1.4, **kwargs):
+        self.batch_k = batch_k
+        self.cutoff = cutoff
+        self.nonzero_loss_cutoff = nonzero_loss_cutoff
+        super(DistanceWeightedSampling, self).__init__(**kwargs)
+
+    def hybrid_forward(self, F, x):
+        k = self.batch_k
+        n, d = x.shape
+        distance = F.maximum(get_distance(F, x), self.cutoff)
+        log_weights = ((2.0 - float(d)) * F.log(distance)
+                       - (float(d - 3) / 2) * F.log(1.0 - 0.25 * (distance ** 2.0)))
+        weights = F.exp(log_weights - F.max(log_weights))
+        mask = np.ones(weights.shape)
+        for i in range(0, n, k):
+            mask[i:i + k, i:i + k] = 0
+        weights = weights * F.array(mask) * (distance < self.nonzero_loss_cutoff)
+        weights = weights / F.sum(weights, axis=1, keepdims=True)
+        a_indices, p_indices, n_indices = [], [], []
+        np_weights = weights.asnumpy()
+        for i in range(n):
+            block_idx = i // k
+            try:
+                n_indices += np.random.choice(n, k - 1, p=np_weights[i]).tolist()
+            except ValueError:
+                n_indices += np.random.choice(n, k - 1).tolist()
+            for j in range(block_idx * k, (block_idx + 1) * k):
+                if j != i:
+                    a_indices.append(i)
+                    p_indices.append(j)
+        return a_indices, x[a_indices], x[p_indices], x[n_indices], x
+
+
+class MarginNet(Block):
+    def __init__(self, base_net, emb_dim, batch_k, **kwargs):
+        super(MarginNet, self).__init__(**kwargs)
+        with self.name_scope():
+            self.base_net = base_net
+            self.dense = nn.Dense(emb_dim)
+            self.normalize = L2Normalization(mode='instance')
+            self.sampled = DistanceWeightedSampling(batch_k=batch_k)
+
+    def forward(self, x):
+        z = self.base_net(x)
+        z = self.dense(z)
+        z = self.normalize(z)
+        return self.sampled(z)
+
+
+class MarginLoss(gluon.loss.Loss):
+    def __init__(self, margin=0.2, nu=0.0, weight=None, batch_axis=0, **kwargs):
+        super(MarginLoss, self).__init__(weight, batch_axis, **kwargs)
+        self._margin = margin
+        self._nu = nu
+
+    def hybrid_forward(self, F, anchors, positives, negatives, beta_in, a_indices=None):
+        if a_indices is not None:
+            beta = beta_in.data()[a_indices]
+            beta_reg_loss = F.sum(beta) * self._nu
+        else:
+            beta = beta_in
+            beta_reg_loss = 0.0
+        d_ap = F.sqrt(F.sum(F.square(positives - anchors), axis=1) + 1e-8)
+        d_an = F.sqrt(F.sum(F.square(negatives - anchors), axis=1) + 1e-8)
+        pos_loss = F.maximum(d_ap - beta + self._margin, 0.0)
+        neg_loss = F.maximum(beta - d_an + self._margin, 0.0)
+        pair_cnt = float(F.sum((pos_loss > 0.0) + (neg_loss > 0.0)).asscalar())
+        loss = (F.sum(pos_loss + neg_loss) + beta_reg_loss) / pair_cnt
+        return gluon.loss._apply_weighting(F, loss, self._weight, None)
+
+
+def embedding_learning():
+    """Two steps of margin-based embedding learning: a model-zoo MobileNet's features as the base
+    net, distance-weighted negatives (np.random seeded), class betas trained by their own SGD
+    Trainer; then the constant-beta form of the loss."""
+    batch_k, classes = 2, 3
+    base = gluon.model_zoo.vision.get_model('mobilenet0.25', pretrained=False).features
+    net = MarginNet(base, emb_dim=4, batch_k=batch_k)
+    net.initialize(mx.init.Xavier(magnitude=2))
+    rs = np.random.RandomState(21)
+    x = nd.array(rs.uniform(0, 1, (batch_k * classes, 3, 32, 32)))
+    y = nd.array(np.repeat(np.arange(classes), batch_k))
+    np.random.seed(22)
+    build(net, 23, x)
+    beta = gluon.Parameter('beta', shape=(classes,))
+    beta.initialize(mx.init.Constant(1.2))
+    # train.py's --optimizer sgd (with its momentum 0.9): the default Adam's first steps are the
+    # signs of the gradients, and those of a few BatchNorm parameters are rounding noise
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 1e-4, 'wd': 1e-4, 'momentum': 0.9})
+    trainer_beta = gluon.Trainer([beta], 'sgd', {'learning_rate': 0.1, 'momentum': 0.9})
+    loss = MarginLoss(margin=0.2, nu=0.1)
+    out = {}
+    np.random.seed(24)
+    for step in range(2):
+        Ls = []
+        with autograd.record():
+            a_indices, anchors, positives, negatives, _ = net(x)
+            Ls.append(loss(anchors, positives, negatives, beta, y[a_indices]))
+            for l in Ls:
+                l.backward()
+        trainer.step(x.shape[0])
+        trainer_beta.step(x.shape[0])
+        out['loss%d' % step] = L(Ls[0])
+        out['a_indices%d' % step] = a_indices
+        out['anchors%d' % step] = L(anchors)
+        if step == 0:
+            out['grad0'] = norms(net)['grad']
+    out['beta'] = L(beta.data())
+    out['beta_grad'] = L(beta.grad())
+    out['values'] = norms(net)['value']
+    with autograd.predict_mode():
+        _, anchors, positives, negatives, emb = net(x)
+    out['constant_beta'] = L(loss(anchors, positives, negatives, 1.2, None))
+    out['emb'] = L(emb)
+    out['distance'] = L(get_distance(nd, emb))
+    return out
+
+
+# ---------------------------------------------------------------- 2 BiLSTM-CRF
+# apache/mxnet example/gluon/lstm_crf/lstm_crf.py: a transition matrix from params.get read by
+# ``self.transitions.data()[i, j]``, log-sum-exp over Python loops of one-element NDArrays, a
+# bidirectional LSTM fed its hidden state, Viterbi decoding with ``vvars[0, i] = 0`` and
+# ``nd.argmax``, SGD with weight decay (the begin states are seeded arrays, not nd.random.normal).
+START_TAG, STOP_TAG = '<START>', '<STOP>'
+
+
+def to_scalar(x):
+    return int(x.asscalar())
+
+
+def argmax(vec):
+    return to_scalar(nd.argmax(vec, axis=1))
+
+
+def log_sum_exp(vec):
+    max_score = nd.max(vec).asscalar()
+    return nd.log(nd.sum(nd.exp(vec - max_score))) + max_score
+
+
+class BiLSTM_CRF(Block):
+    def __init__(self, vocab_size, tag2idx, embedding_dim, hidden_dim):
+        super(BiLSTM_CRF, self).__init__()
+        with self.name_scope():
+            self.embedding_dim = embedding_dim
+            self.hidden_dim = hidden_dim
+            self.vocab_size = vocab_size
+            self.tag2idx = tag2idx
+            self.tagset_size = len(tag2idx)
+            self.word_embeds = nn.Embedding(vocab_size, embedding_dim)
+            self.lstm = rnn.LSTM(hidden_dim // 2, num_layers=1, bidirectional=True)
+            self.hidden2tag = nn.Dense(self.tagset_size)
+            self.transitions = self.params.get("crf_transition_matrix",
+                                               shape=(self.tagset_size, self.tagset_size))
+            self._hidden_draws = 0
+            self.hidden = self.init_hidden()
+
+    def init_hidden(self):
+        rs = np.random.RandomState(100 + self._hidden_draws)
+        self._hidden_draws += 1
+        return [nd.array(rs.normal(size=(2, 1, self.hidden_dim // 2))),
+                nd.array(rs.normal(size=(2, 1, self.hidden_dim // 2)))]
+
+    def _forward_alg(self, feats):
+        alphas = [[-10000.] * self.tagset_size]
+        alphas[0][self.tag2idx[START_TAG]] = 0.
+        alphas = nd.array(alphas)
+        for feat in feats:
+            alphas_t = []
+            for next_tag in range(self.tagset_size):
+                emit_score = feat[next_tag].reshape((1, -1))
+                trans_score = self.transitions.data()[next_tag].reshape((1, -1))
+                next_tag_var = alphas + trans_score + emit_score
+                alphas_t.append(log_sum_exp(next_tag_var))
+            alphas = nd.concat(*alphas_t, dim=0).reshape((1, -1))
+        terminal_var = alphas + self.transitions.data()[self.tag2idx[STOP_TAG]]
+        return log_sum_exp(terminal_var)
+
+    def _get_lstm_features(self, sentence):
+        self.hidden = self.init_hidden()
+        length = sentence.shape[0]
+        embeds = self.word_embeds(sentence).reshape((length, 1, -1))
+        lstm_out, self.hidden = self.lstm(embeds, self.hidden)
+        lstm_out = lstm_out.reshape((length, self.hidden_dim))
+        lstm_feats = self.hidden2tag(lstm_out)
+        return nd.split(lstm_feats, num_outputs=length, axis=0, squeeze_axis=True)
+
+    def _score_sentence(self, feats, tags):
+        score = nd.array([0])
+        tags = nd.concat(nd.array([self.tag2idx[START_TAG]]), *tags, dim=0)
+        for i, feat in enumerate(feats):
+            score = score + \
+                self.transitions.data()[to_scalar(tags[i + 1]), to_scalar(tags[i])] + feat[to_scalar(tags[i + 1])]
+        score = score + self.transitions.data()[self.tag2idx[STOP_TAG], to_scalar(tags[int(tags.shape[0] - 1)])]
+        return score
+
+    def _viterbi_decode(self, feats):
+        backpointers = []
+        vvars = nd.full((1, self.tagset_size), -10000.)
+        vvars[0, self.tag2idx[START_TAG]] = 0
+        for feat in feats:
+            bptrs_t, viterbivars_t = [], []
+            for next_tag in range(self.tagset_size):
+                next_tag_var = vvars + self.transitions.data()[next_tag]
+                best_tag_id = argmax(next_tag_var)
+                bptrs_t.append(best_tag_id)
+                viterbivars_t.append(next_tag_var[0, best_tag_id])
+            vvars = (nd.concat(*viterbivars_t, dim=0) + feat).reshape((1, -1))
+            backpointers.append(bptrs_t)
+        terminal_var = vvars + self.transitions.data()[self.tag2idx[STOP_TAG]]
+        best_tag_id = argmax(terminal_var)
+        path_score = terminal_var[0, best_tag_id]
+        best_path = [best_tag_id]
+        for bptrs_t in reversed(backpointers):
+            best_tag_id = bptrs_t[best_tag_id]
+            best_path.append(best_tag_id)
+        start = best_path.pop()
+        assert start == self.tag2idx[START_TAG]
+        best_path.reverse()
+        return path_score, best_path
+
+    def neg_log_likelihood(self, sentence, tags):
+        feats = self._get_lstm_features(sentence)
+        forward_score = self._forward_alg(feats)
+        gold_score = self._score_sentence(feats, tags)
+        return forward_score - gold_score
+
+    def forward(self, sentence):
+        lstm_feats = self._get_lstm_features(sentence)
+        score, tag_seq = self._viterbi_decode(lstm_feats)
+        return score, tag_seq
+
+
+def lstm_crf():
+    """Viterbi paths and scores before and after three SGD epochs over two tagged sentences."""
+    training_data = [("the wall street journal reported today that apple made money".split(),
+                      "B I I I O O O B O O".split()),
+                     ("georgia tech is a university in georgia".split(), "B I O O O O B".split())]
+    word2idx = {}
+    for sentence, tags in training_data:
+        for word in sentence:
+            if word not in word2idx:
+                word2idx[word] = len(word2idx)
+    tag2idx = {"B": 0, "I": 1, "O": 2, START_TAG: 3, STOP_TAG: 4}
+    model = BiLSTM_CRF(len(word2idx), tag2idx, 5, 4)
+    model.initialize(mx.init.Xavier(magnitude=2.24), ctx=mx.cpu())
+    precheck_sent = nd.array([word2idx[w] for w in training_data[0][0]])
+    model(precheck_sent)
+    set_params(model, 31)
+    optimizer = gluon.Trainer(model.collect_params(), 'sgd', {'learning_rate': 0.01, 'wd': 1e-4})
+    score, path = model(precheck_sent)
+    out = {'before': [L(score), path], 'nll': []}
+    for epoch in range(3):
+        for i, (sentence, tags) in enumerate(training_data):
+            neg_log_likelihood_acc = 0.
+            with autograd.record():
+                sentence_in = nd.array([word2idx[w] for w in sentence])
+                targets = nd.array([tag2idx[t] for t in tags])
+                neg_log_likelihood = model.neg_log_likelihood(sentence_in, targets)
+                neg_log_likelihood.backward()
+            optimizer.step(1)
+            neg_log_likelihood_acc += neg_log_likelihood.mean()
+            out['nll'].append(float(neg_log_likelihood_acc.asscalar()))
+    score, path = model(precheck_sent)
+    out['after'] = [L(score), path]
+    out['transitions'] = L(model.transitions.data())
+    out['norms'] = norms(model)
+    return out
+
+
+# ---------------------------------------------------------------- 3 child-sum Tree-LSTM
+# apache/mxnet example/gluon/tree_lstm/tree_lstm.py (ChildSumLSTMCell: Blocks whose forward takes
+# the ``F`` module as an argument, ``with inputs.context as ctx``, ``data(ctx)`` of params.get
+# Parameters, F.split / F.SliceChannel / F.add_n / F._internal._plus / _mul; Similarity with
+# ``F.add(lvec, -rvec)``) and main.py (metric.create(['pearsonr', 'mse']), to_target / to_score,
+# KLDivLoss, an AdaGrad Trainer with weight decay stepped every batch_size samples).
+class Tree(object):
+    def __init__(self, idx):
+        self.idx = idx
+        self.children = []
+
+    def add_child(self, c):
+        self.children.append(c)
+
+
+class ChildSumLSTMCell(Block):
+    def __init__(self, hidden_size, i2h_weight_initializer=None, hs2h_weight_initializer=None,
+                 hc2h_weight_initializer=None, i2h_bias_initializer='zeros', hs2h_bias_initializer='zeros',
+                 hc2h_bias_initializer='zeros', input_size=0, prefix=None, params=None):
+        super(ChildSumLSTMCell, self).__init__(prefix=prefix, params=params)
+        with self.name_scope():
+            self._hidden_size = hidden_size
+            self._input_size = input_size
+            self.i2h_weight = self.params.get('i2h_weight', shape=(4 * hidden_size, input_size),
+                                              init=i2h_weight_initializer)
+            self.hs2h_weight = self.params.get('hs2h_weight', shape=(3 * hidden_size, hidden_size),
+                                               init=hs2h_weight_initializer)
+            self.hc2h_weight = self.params.get('hc2h_weight', shape=(hidden_size, hidden_size),
+                                               init=hc2h_weight_initializer)
+            self.i2h_bias = self.params.get('i2h_bias', shape=(4 * hidden_size,), init=i2h_bias_initializer)
+            self.hs2h_bias = self.params.get('hs2h_bias', shape=(3 * hidden_size,), init=hs2h_bias_initializer)
+            self.hc2h_bias = self.params.get('hc2h_bias', shape=(hidden_size,), init=hc2h_bias_initializer)
+
+    def _alias(self):
+        return 'childsum_lstm'
+
+    def forward(self, F, inputs, tree):
+        children_outputs = [self.forward(F, inputs, child) for child in tree.children]
+        if children_outputs:
+            _, children_states = zip(*children_outputs)
+        else:
+            children_states = None
+        with inputs.context as ctx:
+            return self.node_forward(F, F.expand_dims(inputs[tree.idx], axis=0), children_states,
+                                     self.i2h_weight.data(ctx), self.hs2h_weight.data(ctx),
+                                     self.hc2h_weight.data(ctx), self.i2h_bias.data(ctx),
+                                     self.hs2h_bias.data(ctx), self.hc2h_bias.data(ctx))
+
+    def node_forward(self, F, inputs, children_states, i2h_weight, hs2h_weight, hc2h_weight,
+                     i2h_bias, hs2h_bias, hc2h_bias):
+        name = '{0}{1}_'.format(self.prefix, self._alias)
+        i2h = F.FullyConnected(data=inputs, weight=i2h_weight, bias=i2h_bias,
+                               num_hidden=self._hidden_size * 4, name='%si2h' % name)
+        i2h_slices = F.split(i2h, num_outputs=4, name='%siuo_slice' % name)
+        i2h_iuo = F.concat(*[i2h_slices[i] for i in [0, 2, 3]], dim=1)
+        if children_states:
+            hs = F.add_n(*[state[0] for state in children_states], name='%shs' % name)
+            hc = F.concat(*[F.expand_dims(state[0], axis=1) for state in children_states], dim=1, name='%shc')
+            cs = F.concat(*[F.expand_dims(state[1], axis=1) for state in children_states], dim=1, name='%scs')
+            f_act = i2h_slices[1] + hc2h_bias + F.dot(hc, hc2h_weight)
+            forget_gates = F.Activation(f_act, act_type='sigmoid', name='%sf' % name)
+        else:
+            hs = F.zeros_like(i2h_slices[0])
+        hs2h_iuo = F.FullyConnected(data=hs, weight=hs2h_weight, bias=hs2h_bias,
+                                    num_hidden=self._hidden_size * 3, name='%shs2h' % name)
+        i2h_iuo = i2h_iuo + hs2h_iuo
+        iuo_act_slices = F.SliceChannel(i2h_iuo, num_outputs=3, name='%sslice' % name)
+        i_act, u_act, o_act = iuo_act_slices[0], iuo_act_slices[1], iuo_act_slices[2]
+        in_gate = F.Activation(i_act, act_type='sigmoid', name='%si' % name)
+        in_transform = F.Activation(u_act, act_type='tanh', name='%sc' % name)
+        out_gate = F.Activation(o_act, act_type='sigmoid', name='%so' % name)
+        next_c = in_gate * in_transform
+        if children_states:
+            next_c = F._internal._plus(F.sum(forget_gates * cs, axis=1), next_c, name='%sstate' % name)
+        next_h = F._internal._mul(out_gate, F.Activation(next_c, act_type='tanh'), name='%sout' % name)
+        return next_h, [next_h, next_c]
+
+
+class Similarity(nn.Block):
+    def __init__(self, sim_hidden_size, rnn_hidden_size, num_classes):
+        super(Similarity, self).__init__()
+        with self.name_scope():
+            self.wh = nn.Dense(sim_hidden_size, in_units=2 * rnn_hidden_size, prefix='sim_embed_')
+            self.wp = nn.Dense(num_classes, in_units=sim_hidden_size, prefix='sim_out_')
+
+    def forward(self, F, lvec, rvec):
+        mult_dist = F.broadcast_mul(lvec, rvec)
+        abs_dist = F.abs(F.add(lvec, -rvec))
+        vec_dist = F.concat(*[mult_dist, abs_dist], dim=1)
+        return F.log_softmax(self.wp(F.sigmoid(self.wh(vec_dist))))
+
+
+class SimilarityTreeLSTM(nn.Block):
+    def __init__(self, sim_hidden_size, rnn_hidden_size, embed_in_size, embed_dim, num_classes):
+        super(SimilarityTreeLSTM, self).__init__()
+        with self.name_scope():
+            self.embed = nn.Embedding(embed_in_size, embed_dim, prefix='word_embed_')
+            self.childsumtreelstm = ChildSumLSTMCell(rnn_hidden_size, input_size=embed_dim)
+            self.similarity = Similarity(sim_hidden_size, rnn_hidden_size, num_classes)
+
+    def forward(self, F, l_inputs, r_inputs, l_tree, r_tree):
+        l_inputs = self.embed(l_inputs)
+        r_inputs = self.embed(r_inputs)
+        lstate = self.childsumtreelstm(F, l_inputs, l_tree)[1][1]
+        rstate = self.childsumtreelstm(F, r_inputs, r_tree)[1][1]
+        return self.similarity(F, lstate, rstate)
+
+
+def _tree(parents):
+    """A dependency tree from a parent list (1-based, 0 for the root), as the example's reader."""
+    nodes = [Tree(i) for i in range(len(parents))]
+    root = None
+    for i, p in enumerate(parents):
+        if p == 0:
+            root = nodes[i]
+        else:
+            nodes[p - 1].add_child(nodes[i])
+    return root
+
+
+def tree_lstm():
+    """Two epochs of the similarity model over four sentence pairs (AdaGrad steps every two
+    pairs), the pearsonr / mse metrics of the scores, a checkpoint of the ParameterDict."""
+    num_classes = 5
+    net = SimilarityTreeLSTM(4, 5, 12, 3, num_classes)
+    net.collect_params().initialize(mx.init.Xavier(magnitude=2.24), ctx=mx.cpu())
+    set_params(net, 41)
+    net.embed.weight.set_data(nd.array(np.random.RandomState(42).uniform(-1, 1, (12, 3))))
+    rs = np.random.RandomState(43)
+    pairs = []
+    for parents_l, parents_r, score in [([2, 0, 2], [0, 1], 3.4), ([0, 1, 1, 3], [2, 0, 2], 1.0),
+                                        ([3, 3, 0], [0, 1, 2], 4.6), ([0, 1], [0, 1, 1], 2.0)]:
+        pairs.append((_tree(parents_l), nd.array(rs.randint(0, 12, len(parents_l))),
+                      _tree(parents_r), nd.array(rs.randint(0, 12, len(parents_r))), score))
+    labels_all = [p[4] for p in pairs]
+    metric = mx.metric.create(['pearsonr', 'mse'])
+
+    def to_target(x):
+        target = np.zeros((1, num_classes))
+        ceil, floor = int(math.ceil(x)), int(math.floor(x))
+        if ceil == floor:
+            target[0][floor - 1] = 1
+        else:
+            target[0][floor - 1] = ceil - x
+            target[0][ceil - 1] = x - floor
+        return mx.nd.array(target)
+
+    def to_score(x):
+        levels = mx.nd.arange(1, 6, ctx=x.context)
+        return [mx.nd.sum(levels * mx.nd.exp(x), axis=1).reshape((-1, 1))]
+
+    batch_size = 2
+    trainer = gluon.Trainer(net.collect_params(), 'adagrad', {'learning_rate': 0.05, 'wd': 1e-4})
+    Loss = gluon.loss.KLDivLoss()
+    out = {'metrics': [], 'losses': []}
+    for epoch in range(2):
+        preds = []
+        labels = [mx.nd.array(labels_all).reshape((-1, 1))]
+        for j, (l_tree, l_sent, r_tree, r_sent, label) in enumerate(pairs):
+            with autograd.record():
+                z = net(mx.nd, l_sent, r_sent, l_tree, r_tree)
+                loss = Loss(z, to_target(label).as_in_context(mx.cpu()))
+                loss.backward()
+                preds.append(z)
+            out['losses'].append(L(loss))
+            if (j + 1) % batch_size == 0:
+                trainer.step(batch_size)
+        preds = to_score(mx.nd.concat(*preds, dim=0))
+        metric.update(preds, labels)
+        names, values = metric.get()
+        metric.reset()
+        out['metrics'].append([names, [float(v) for v in values]])
+    out['scores'] = L(preds[0])
+    out['norms'] = norms(net)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'childsum_tree_lstm_0.params')
+        net.collect_params().save(path)
+        out['saved_keys'] = sorted(k.replace(net.prefix, '', 1) for k in nd.load(path))
+    return out
+
+
+
+# ---------------------------------------------------------------- 4 MSG-Net style transfer
+# apache/mxnet example/gluon/style_transfer/net.py (an InstanceNorm HybridBlock over params.get
+# gamma / beta with grad_req 'null', ReflectancePadding overriding forward with nd.pad 'reflect',
+# ConvLayer, UpsampleConvLayer through nd.UpSampling 'nearest', pre-activation Bottleneck /
+# UpBottleneck Blocks whose children are made without a name scope, gram_matrix by batch_dot,
+# Inspiration with SwapAxis / broadcast_to / reshape((0, 0, -1)), Net.set_target) and main.py's
+# training step (content and style L2 losses over a VGG's features, grams broadcast over the
+# batch, Adam). Channels shrunk (64 -> 8, ngf 4, one residual block), a two-stage VGG.
+ndF = mx.ndarray      # the example imports mxnet.ndarray as F at module level
+
+
+class StyleInstanceNorm(HybridBlock):
+    def __init__(self, axis=1, momentum=0.9, epsilon=1e-5, center=True, scale=False,
+                 beta_initializer='zeros', gamma_initializer='ones', in_channels=0, **kwargs):
+        super(StyleInstanceNorm, self).__init__(**kwargs)
+        self._kwargs = {'eps': epsilon}
+        if in_channels != 0:
+            self.in_channels = in_channels
+        self.gamma = self.params.get('gamma', grad_req='write' if scale else 'null', shape=(in_channels,),
+                                     init=gamma_initializer, allow_deferred_init=True)
+        self.beta = self.params.get('beta', grad_req='write' if center else 'null', shape=(in_channels,),
+                                    init=beta_initializer, allow_deferred_init=True)
+
+    def hybrid_forward(self, F, x, gamma, beta):
+        return F.InstanceNorm(x, gamma, beta, name='fwd', **self._kwargs)
+
+
+class ReflectancePadding(HybridBlock):
+    def __init__(self, pad_width=None, **kwargs):
+        super(ReflectancePadding, self).__init__(**kwargs)
+        self.pad_width = pad_width
+
+    def forward(self, x):
+        return ndF.pad(x, mode='reflect', pad_width=self.pad_width)
+
+
+class ConvLayer(Block):
+    def __init__(self, in_channels, out_channels, kernel_size, stride):
+        super(ConvLayer, self).__init__()
+        padding = int(np.floor(kernel_size / 2))
+        self.pad = ReflectancePadding(pad_width=(0, 0, 0, 0, padding, padding, padding, padding))
+        self.conv2d = nn.Conv2D(in_channels=in_channels, channels=out_channels, kernel_size=kernel_size,
+                                strides=(stride, stride), padding=0)
+
+    def forward(self, x):
+        return self.conv2d(self.pad(x))
+
+
+class UpsampleConvLayer(Block):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, upsample=None):
+        super(UpsampleConvLayer, self).__init__()
+        self.upsample = upsample
+        self.reflection_padding = int(np.floor(kernel_size / 2))
+        self.conv2d = nn.Conv2D(in_channels=in_channels, channels=out_channels, kernel_size=kernel_size,
+                                strides=(stride, stride), padding=self.reflection_padding)
+
+    def forward(self, x):
+        if self.upsample:
+            x = ndF.UpSampling(x, scale=self.upsample, sample_type='nearest')
+        return self.conv2d(x)
+
+
+class Bottleneck(Block):
+    def __init__(self, inplanes, planes, stride=1, downsample=None, norm_layer=StyleInstanceNorm):
+        super(Bottleneck, self).__init__()
+        self.expansion = 4
+        self.downsample = downsample
+        if self.downsample is not None:
+            self.residual_layer = nn.Conv2D(in_channels=inplanes, channels=planes * self.expansion,
+                                            kernel_size=1, strides=(stride, stride))
+        self.conv_block = nn.Sequential()
+        with self.conv_block.name_scope():
+            self.conv_block.add(norm_layer(in_channels=inplanes))
+            self.conv_block.add(nn.Activation('relu'))
+            self.conv_block.add(nn.Conv2D(in_channels=inplanes, channels=planes, kernel_size=1))
+            self.conv_block.add(norm_layer(in_channels=planes))
+            self.conv_block.add(nn.Activation('relu'))
+            self.conv_block.add(ConvLayer(planes, planes, kernel_size=3, stride=stride))
+            self.conv_block.add(norm_layer(in_channels=planes))
+            self.conv_block.add(nn.Activation('relu'))
+            self.conv_block.add(nn.Conv2D(in_channels=planes, channels=planes * self.expansion, kernel_size=1))
+
+    def forward(self, x):
+        residual = self.residual_layer(x) if self.downsample is not None else x
+        return residual + self.conv_block(x)
+
+
+class UpBottleneck(Block):
+    def __init__(self, inplanes, planes, stride=2, norm_layer=StyleInstanceNorm):
+        super(UpBottleneck, self).__init__()
+        self.expansion = 4
+        self.residual_layer = UpsampleConvLayer(inplanes, planes * self.expansion, kernel_size=1, stride=1,
+                                                upsample=stride)
+        self.conv_block = nn.Sequential()
+        with self.conv_block.name_scope():
+            self.conv_block.add(norm_layer(in_channels=inplanes))
+            self.conv_block.add(nn.Activation('relu'))
+            self.conv_block.add(nn.Conv2D(in_channels=inplanes, channels=planes, kernel_size=1))
+            self.conv_block.add(norm_layer(in_channels=planes))
+            self.conv_block.add(nn.Activation('relu'))
+            self.conv_block.add(UpsampleConvLayer(planes, planes, kernel_size=3, stride=1, upsample=stride))
+            self.conv_block.add(norm_layer(in_channels=planes))
+            self.conv_block.add(nn.Activation('relu'))
+            self.conv_block.add(nn.Conv2D(in_channels=planes, channels=planes * self.expansion, kernel_size=1))
+
+    def forward(self, x):
+        return self.residual_layer(x) + self.conv_block(x)
+
+
+def gram_matrix(y):
+    (b, ch, h, w) = y.shape
+    features = y.reshape((b, ch, w * h))
+    return ndF.batch_dot(features, features, transpose_b=True) / (ch * h * w)
+
+
+class GramMatrix(Block):
+    def forward(self, x):
+        return gram_matrix(x)
+
+
+class Inspiration(Block):
+    def __init__(self, C, B=1):
+        super(Inspiration, self).__init__()
+        self.C = C
+        self.weight = self.params.get('weight', shape=(1, C, C), init=mx.initializer.Uniform(),
+                                      allow_deferred_init=True)
+        self.gram = ndF.random.uniform(shape=(B, C, C))
+
+    def set_target(self, target):
+        self.gram = target
+
+    def forward(self, X):
+        self.P = ndF.batch_dot(ndF.broadcast_to(self.weight.data(), shape=(self.gram.shape)), self.gram)
+        return ndF.batch_dot(ndF.SwapAxis(self.P, 1, 2).broadcast_to((X.shape[0], self.C, self.C)),
+                             X.reshape((0, 0, X.shape[2] * X.shape[3]))).reshape(X.shape)
+
+
+class StyleNet(Block):
+    def __init__(self, input_nc=3, output_nc=3, ngf=4, norm_layer=StyleInstanceNorm, n_blocks=1):
+        super(StyleNet, self).__init__()
+        self.gram = GramMatrix()
+        block, upblock, expansion = Bottleneck, UpBottleneck, 4
+        with self.name_scope():
+            self.model1 = nn.Sequential()
+            self.ins = Inspiration(ngf * expansion)
+            self.model = nn.Sequential()
+            self.model1.add(ConvLayer(input_nc, 8, kernel_size=7, stride=1))
+            self.model1.add(norm_layer(in_channels=8))
+            self.model1.add(nn.Activation('relu'))
+            self.model1.add(block(8, 4, 2, 1, norm_layer))
+            self.model1.add(block(4 * expansion, ngf, 2, 1, norm_layer))
+            self.model.add(self.model1)
+            self.model.add(self.ins)
+            for i in range(n_blocks):
+                self.model.add(block(ngf * expansion, ngf, 1, None, norm_layer))
+            self.model.add(upblock(ngf * expansion, 2, 2, norm_layer))
+            self.model.add(upblock(2 * expansion, 1, 2, norm_layer))
+            self.model.add(norm_layer(in_channels=1 * expansion))
+            self.model.add(nn.Activation('relu'))
+            self.model.add(ConvLayer(1 * expansion, output_nc, kernel_size=7, stride=1))
+
+    def set_target(self, Xs):
+        F = self.model1(Xs)
+        G = self.gram(F)
+        self.ins.set_target(G)
+
+    def forward(self, input):
+        return self.model(input)
+
+
+class TinyVgg(Block):
+    def __init__(self):
+        super(TinyVgg, self).__init__()
+        self.conv1_1 = nn.Conv2D(in_channels=3, channels=4, kernel_size=3, strides=1, padding=1)
+        self.conv1_2 = nn.Conv2D(in_channels=4, channels=4, kernel_size=3, strides=1, padding=1)
+        self.conv2_1 = nn.Conv2D(in_channels=4, channels=6, kernel_size=3, strides=1, padding=1)
+        self.conv2_2 = nn.Conv2D(in_channels=6, channels=6, kernel_size=3, strides=1, padding=1)
+
+    def forward(self, X):
+        h = ndF.Activation(self.conv1_1(X), act_type='relu')
+        h = ndF.Activation(self.conv1_2(h), act_type='relu')
+        relu1_2 = h
+        h = ndF.Pooling(h, pool_type='max', kernel=(2, 2), stride=(2, 2))
+        h = ndF.Activation(self.conv2_1(h), act_type='relu')
+        h = ndF.Activation(self.conv2_2(h), act_type='relu')
+        return [relu1_2, h]
+
+
+def subtract_imagenet_mean_preprocess_batch(batch):
+    """The example's utils: RGB -> BGR and the ImageNet mean taken off, on an NDArray batch."""
+    batch = ndF.swapaxes(batch, 0, 1)
+    (r, g, b) = ndF.split(batch, num_outputs=3, axis=0)
+    r = r - 123.680
+    g = g - 116.779
+    b = b - 103.939
+    batch = ndF.concat(b, g, r, dim=0)
+    return ndF.swapaxes(batch, 0, 1)
+
+
+def style_transfer():
+    """Two Adam steps of MSG-Net on content / style losses, the stylized output and the
+    Inspiration layer's gradient."""
+    batch_size, content_weight, style_weight = 2, 1.0, 5.0
+    style_model = StyleNet(ngf=4)
+    style_model.initialize(init=mx.initializer.MSRAPrelu())
+    set_params(style_model, 51)
+    vgg = TinyVgg()
+    vgg.initialize()
+    set_params(vgg, 52)
+    trainer = gluon.Trainer(style_model.collect_params(), 'adam', {'learning_rate': 1e-3})
+    mse_loss = gluon.loss.L2Loss()
+    rs = np.random.RandomState(53)
+    style_image = nd.array(rs.uniform(0, 255, (1, 3, 16, 16)))
+    x = nd.array(rs.uniform(0, 255, (batch_size, 3, 16, 16)))
+    style_model.set_target(style_image)
+    features_style = vgg(subtract_imagenet_mean_preprocess_batch(style_image))
+    gram_style = [gram_matrix(y) for y in features_style]
+    out = {'gram_style': [L(g[0, :2]) for g in gram_style], 'losses': []}
+    for step in range(2):
+        with autograd.record():
+            y = style_model(x)
+            xc = subtract_imagenet_mean_preprocess_batch(x.copy())
+            y = subtract_imagenet_mean_preprocess_batch(y)
+            features_y = vgg(y)
+            features_xc = vgg(xc)
+            f_xc_c = mx.nd.array(features_xc[1].asnumpy())
+            content_loss = 2 * content_weight * mse_loss(features_y[1], f_xc_c)
+            style_loss = 0.
+            for m in range(len(features_y)):
+                gram_y = gram_matrix(features_y[m])
+                _, C, _ = gram_style[m].shape
+                gram_s = mx.nd.expand_dims(gram_style[m], 0).broadcast_to((batch_size, 1, C, C))
+                style_loss = style_loss + 2 * style_weight * mse_loss(gram_y, gram_s[:, 0, :, :])
+            total_loss = content_loss + style_loss
+            total_loss.backward()
+        trainer.step(batch_size)
+        out['losses'].append([L(content_loss), L(style_loss)])
+        if step == 0:
+            out['ins_grad0'] = L(style_model.ins.weight.grad()[0, :3])
+            out['grad0'] = norms(style_model)['grad']
+    out['norms'] = norms(style_model)
+    out['styled'] = L(style_model(x)[:, :, :3, :3])
+    return out
+
+
+# ---------------------------------------------------------------- 5 super-resolution
+# apache/mxnet example/gluon/super_resolution.py (1.x): a Block whose forward calls F.Activation
+# on each Conv2D, _rearrange's pixel shuffle by reshape codes (-4, -3) and a 6-axis transpose,
+# Orthogonal initialization with conv4's ``collect_params().initialize(..., force_reinit=True)``,
+# mx.metric.MSE and its PSNR, split_and_load; example/gluon/data.py's ImagePairIter (an
+# mx.io.DataIter of DataBatches, CenterCropAug + ResizeAug of a YCbCr luma plane).
+def _rearrange(raw, F, upscale_factor):
+    splitted = F.reshape(raw, shape=(0, -4, -1, upscale_factor ** 2, 0, 0))
+    unflatten = F.reshape(splitted, shape=(0, 0, -4, upscale_factor, upscale_factor, 0, 0))
+    swapped = F.transpose(unflatten, axes=(0, 1, 4, 2, 5, 3))
+    return F.reshape(swapped, shape=(0, 0, -3, -3))
+
+
+class SuperResolutionNet(gluon.Block):
+    def __init__(self, upscale_factor):
+        super(SuperResolutionNet, self).__init__()
+        with self.name_scope():
+            self.conv1 = nn.Conv2D(8, (5, 5), strides=(1, 1), padding=(2, 2))
+            self.conv2 = nn.Conv2D(8, (3, 3), strides=(1, 1), padding=(1, 1))
+            self.conv3 = nn.Conv2D(4, (3, 3), strides=(1, 1), padding=(1, 1))
+            self.conv4 = nn.Conv2D(upscale_factor ** 2, (3, 3), strides=(1, 1), padding=(1, 1))
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x):
+        x = nd.Activation(self.conv1(x), act_type='relu')
+        x = nd.Activation(self.conv2(x), act_type='relu')
+        x = nd.Activation(self.conv3(x), act_type='relu')
+        return _rearrange(self.conv4(x), nd, self.upscale_factor)
+
+
+class ImagePairIter(mx.io.DataIter):
+    """Pairs of (downscaled input, target) luma planes from in-memory RGB images."""
+
+    def __init__(self, images, data_shape, label_shape, batch_size=2, input_aug=None, target_aug=None):
+        super(ImagePairIter, self).__init__(batch_size)
+        self.data_shape = (1,) + data_shape
+        self.label_shape = (1,) + label_shape
+        self.images = images
+        self.input_aug = input_aug
+        self.target_aug = target_aug
+        self.provide_data = [('data', (batch_size,) + self.data_shape)]
+        self.provide_label = [('label', (batch_size,) + self.label_shape)]
+        self.count = 0
+
+    def reset(self):
+        self.count = 0
+
+    def next(self):
+        from_idx = self.count * self.batch_size
+        to_idx = from_idx + self.batch_size
+        if to_idx > len(self.images):
+            raise StopIteration
+        data, label = [], []
+        for img in self.images[from_idx:to_idx]:
+            # YCbCr's Y of an RGB uint8 image, as PIL computes it
+            y = (0.299 * img[:, :, 0] + 0.587 * img[:, :, 1] + 0.114 * img[:, :, 2]).round().astype('uint8')
+            y = nd.array(y[:, :, None], dtype='uint8')
+            data_img, label_img = y, y
+            for aug in self.input_aug:
+                data_img = aug(data_img)
+            for aug in self.target_aug:
+                label_img = aug(label_img)
+            data.append(nd.transpose(data_img.astype('float32') / 255, axes=(2, 0, 1)).expand_dims(axis=0))
+            label.append(nd.transpose(label_img.astype('float32') / 255, axes=(2, 0, 1)).expand_dims(axis=0))
+        self.count += 1
+        return mx.io.DataBatch(data=[nd.concat(*data, dim=0)], label=[nd.concat(*label, dim=0)],
+                               provide_data=self.provide_data, provide_label=self.provide_label)
+
+
+def super_resolution():
+    """Two epochs of Adam on L2Loss over an ImagePairIter (CenterCropAug, bicubic ResizeAug), the
+    MSE metric and its PSNR per epoch, the resolved output."""
+    upscale_factor, batch_size = 3, 2
+    rs = np.random.RandomState(61)
+    images = [rs.randint(0, 256, (20, 22, 3)).astype('uint8') for _ in range(4)]
+    crop_size = 18
+    crop_size -= crop_size % upscale_factor
+    input_crop_size = crop_size // upscale_factor
+    input_transform = [mx.image.CenterCropAug((crop_size, crop_size)), mx.image.ResizeAug(input_crop_size)]
+    target_transform = [mx.image.CenterCropAug((crop_size, crop_size))]
+    train_data = ImagePairIter(images, (input_crop_size, input_crop_size), (crop_size, crop_size), batch_size,
+                               input_transform, target_transform)
+    ctx = [mx.cpu()]
+    net = SuperResolutionNet(upscale_factor)
+    net.initialize(mx.init.Orthogonal(), ctx=ctx)
+    first = next(iter(train_data))
+    train_data.reset()
+    out = {'provide_data': [list(d) if isinstance(d, tuple) else [d.name, list(d.shape)]
+                            for d in train_data.provide_data],
+           'input0': L(first.data[0][0, 0]), 'label0': L(first.label[0][0, 0, :4])}
+    net(first.data[0])
+    net.conv4.collect_params().initialize(mx.init.Orthogonal(scale=1), force_reinit=True, ctx=ctx)
+    set_params(net, 62)
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01})
+    loss = gluon.loss.L2Loss()
+    metric = mx.metric.MSE()
+    out['epochs'] = []
+    for i in range(2):
+        train_data.reset()
+        for batch in train_data:
+            data = gluon.utils.split_and_load(batch.data[0], ctx_list=ctx, batch_axis=0)
+            label = gluon.utils.split_and_load(batch.label[0], ctx_list=ctx, batch_axis=0)
+            outputs = []
+            with autograd.record():
+                for x, y in zip(data, label):
+                    z = net(x)
+                    Lo = loss(z, y)
+                    Lo.backward()
+                    outputs.append(z)
+            trainer.step(batch.data[0].shape[0])
+            metric.update(label, outputs)
+        name, acc = metric.get()
+        metric.reset()
+        out['epochs'].append([name, acc, 10 * math.log10(1 / acc)])
+    out['norms'] = norms(net)
+    out['resolved'] = L(net(first.data[0])[0, 0, :3])
+    return out
+
+
+# ---------------------------------------------------------------- 6 toy SSD
+# apache/mxnet example/gluon/ssd/toy_ssd.py: a Block of HybridSequential stages, MultiBoxPrior /
+# MultiBoxTarget / MultiBoxDetection imported from mxnet.contrib.ndarray, predictions flattened
+# through transpose + flatten and concatenated, SoftmaxCrossEntropyLoss over the transposed class
+# predictions, SmoothL1Loss of masked offsets, mx.metric.Accuracy and MAE over lists, inference
+# by SoftmaxActivation(mode='channel'). Channels and image shrunk (1 x 32 x 32, three classes).
+from_contrib = mx.contrib.ndarray
+
+
+class ToySSD(gluon.Block):
+    def __init__(self, num_class, **kwargs):
+        super(ToySSD, self).__init__(**kwargs)
+        self.sizes = [[.37, .447], [.54, .619], [.71, .79], [.88, .961]]
+        self.ratios = [[1, 2, .5], [1, 2, .5], [1, 2, .5], [1, 2, .5]]
+        num_anchors = [len(x) + len(y) - 1 for x, y in zip(self.sizes, self.ratios)]
+        self.num_anchors = num_anchors
+        self.num_class = num_class
+        with self.name_scope():
+            self.body = nn.HybridSequential()
+            self.body.add(self._make_basic_block(4))
+            self.body.add(self._make_basic_block(4))
+            self.body.add(self._make_basic_block(8))
+            self.cls1 = nn.Conv2D(num_anchors[0] * (num_class + 1), 3, padding=1)
+            self.loc1 = nn.Conv2D(num_anchors[0] * 4, 3, padding=1)
+            self.blk1 = self._make_basic_block(8)
+            self.cls2 = nn.Conv2D(num_anchors[1] * (num_class + 1), 3, padding=1)
+            self.loc2 = nn.Conv2D(num_anchors[1] * 4, 3, padding=1)
+            self.blk2 = self._make_basic_block(8)
+            self.cls3 = nn.Conv2D(num_anchors[2] * (num_class + 1), 3, padding=1)
+            self.loc3 = nn.Conv2D(num_anchors[2] * 4, 3, padding=1)
+            self.cls4 = nn.Conv2D(num_anchors[3] * (num_class + 1), 3, padding=1)
+            self.loc4 = nn.Conv2D(num_anchors[3] * 4, 3, padding=1)
+
+    def _make_basic_block(self, num_filter):
+        out = nn.HybridSequential()
+        out.add(nn.Conv2D(num_filter, 3, strides=1, padding=1))
+        out.add(nn.BatchNorm(in_channels=num_filter))
+        out.add(nn.Activation('relu'))
+        out.add(nn.Conv2D(num_filter, 3, strides=1, padding=1))
+        out.add(nn.BatchNorm(in_channels=num_filter))
+        out.add(nn.Activation('relu'))
+        out.add(nn.MaxPool2D())
+        return out
+
+    def forward(self, x):
+        anchors, loc_preds, cls_preds = [], [], []
+        x = self.body(x)
+        for i, (cls, loc) in enumerate([(self.cls1, self.loc1), (self.cls2, self.loc2), (self.cls3, self.loc3),
+                                        (self.cls4, self.loc4)]):
+            if i == 3:
+                x = nd.Pooling(x, global_pool=True, pool_type='max', kernel=(2, 2))
+            anchors.append(from_contrib.MultiBoxPrior(x, sizes=self.sizes[i], ratios=self.ratios[i]))
+            loc_preds.append(nd.flatten(nd.transpose(loc(x), axes=(0, 2, 3, 1))))
+            cls_preds.append(nd.flatten(nd.transpose(cls(x), axes=(0, 2, 3, 1))))
+            if i == 0:
+                x = self.blk1(x)
+            elif i == 1:
+                x = self.blk2(x)
+        anchors = nd.reshape(nd.concat(*anchors, dim=1), shape=(0, -1, 4))
+        loc_preds = nd.concat(*loc_preds, dim=1)
+        cls_preds = nd.reshape(nd.concat(*cls_preds, dim=1), (0, -1, self.num_class + 1))
+        cls_preds = nd.transpose(cls_preds, axes=(0, 2, 1))
+        return [anchors, cls_preds, loc_preds]
+
+
+def toy_ssd():
+    """Two SGD steps with MultiBoxTarget targets, the Accuracy / MAE metrics, detections."""
+    num_class = 3
+    net = ToySSD(num_class)
+    net.collect_params().initialize(mx.init.Xavier(magnitude=2.34), ctx=[mx.cpu()])
+    rs = np.random.RandomState(71)
+    data = nd.array(rs.uniform(0, 1, (2, 1, 32, 32)))
+    label = nd.array([[[0, 0.1, 0.1, 0.5, 0.6], [2, 0.4, 0.3, 0.9, 0.8]],
+                      [[1, 0.2, 0.5, 0.7, 0.9], [-1, -1, -1, -1, -1]]])
+    build(net, 72, data)
+    for p in net.collect_params('.*running_var').values():      # seeded values include negatives
+        p.set_data(nd.abs(p.data()) + 0.5)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.001})
+    cls_metric, loc_metric = mx.metric.Accuracy(), mx.metric.MAE()
+    # the example's gluon.loss.SmoothL1Loss is in neither MXNet 1.9.1 nor minigluon: HuberLoss is
+    # the same loss (rho=1)
+    out = {'smooth_l1': 'SmoothL1Loss' in _try(lambda: gluon.loss.SmoothL1Loss())['error'], 'steps': []}
+    cls_loss, loc_loss = gluon.loss.SoftmaxCrossEntropyLoss(), gluon.loss.HuberLoss()
+    for step in range(2):
+        ctx = [mx.cpu()]
+        data_l = gluon.utils.split_and_load(data, ctx_list=ctx, batch_axis=0)
+        label_l = gluon.utils.split_and_load(label, ctx_list=ctx, batch_axis=0)
+        cls_pred_outputs, cls_target_outputs, loc_pred_outputs, loc_target_outputs, Ls = [], [], [], [], []
+        with autograd.record():
+            for x, y in zip(data_l, label_l):
+                anchors, cls_preds, loc_preds = net(x)
+                z = from_contrib.MultiBoxTarget(*[anchors, y, cls_preds])
+                loc_target, loc_mask, cls_target = z[0], z[1], z[2]
+                loss1 = cls_loss(nd.transpose(cls_preds, (0, 2, 1)), cls_target)
+                loss2 = loc_loss(loc_preds * loc_mask, loc_target)
+                Ls.append(loss1 + loss2)
+                cls_pred_outputs.append(cls_preds)
+                cls_target_outputs.append(cls_target)
+                loc_pred_outputs.append(loc_preds * loc_mask)
+                loc_target_outputs.append(loc_target)
+            for Lo in Ls:
+                Lo.backward()
+        trainer.step(data.shape[0])
+        cls_metric.update(cls_target_outputs, cls_pred_outputs)
+        loc_metric.update(loc_target_outputs, loc_pred_outputs)
+        out['steps'].append([L(Ls[0]), list(cls_metric.get()), list(loc_metric.get())])
+    out['anchors'] = [list(anchors.shape), L(anchors[0, :5])]
+    out['cls_target'] = L(cls_target)
+    out['loc_target_sum'] = float(loc_target.sum().asscalar())
+    out['norms'] = norms(net)
+    anchors, cls_preds, loc_preds = net(data)
+    cls_probs = nd.SoftmaxActivation(cls_preds, mode='channel')
+    dets = from_contrib.MultiBoxDetection(*[cls_probs, loc_preds, anchors], force_suppress=True)
+    out['cls_probs'] = L(cls_probs[:, :, :3])
+    out['dets'] = L(dets[:, :4])
+    return out
+
+
+# ---------------------------------------------------------------- 7 SNAIL
+# apache/mxnet example/gluon/snail/models.py (CasualConv1d cutting ``out[:, :, :-dilation]``,
+# DenseBlock, TCBlock with swapaxes, AttentionBlock with a NumPy causal mask through np.triu /
+# np.place and nd.linalg_gemm2 / elemwise_mul, CnnEmbedding, SNAIL writing zero labels into
+# ``labels[last_idxs]`` under ``with x.context``) and trainer.py's step (the last position's
+# logits, SoftmaxCrossEntropyLoss, Adam). Widths shrunk (64 -> 4, filters 128 -> 4).
+class CasualConv1d(nn.Block):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, dilation=1, groups=1, bias=True,
+                 **kwargs):
+        super(CasualConv1d, self).__init__(**kwargs)
+        self.dilation = dilation
+        self.padding = dilation * (kernel_size - 1)
+        with self.name_scope():
+            self.casual_conv = nn.Conv1D(in_channels=in_channels, channels=out_channels, kernel_size=kernel_size,
+                                         strides=stride, padding=self.padding, dilation=dilation, groups=groups,
+                                         use_bias=bias)
+
+    def forward(self, x):
+        out = self.casual_conv(x)
+        return out[:, :, :-self.dilation]
+
+
+class SnailDenseBlock(nn.Block):
+    def __init__(self, in_channels, filters, dilation=1, kernel_size=2, **kwargs):
+        super(SnailDenseBlock, self).__init__(**kwargs)
+        with self.name_scope():
+            self.casual_conv1 = CasualConv1d(in_channels, filters, kernel_size, dilation=dilation)
+            self.casual_conv2 = CasualConv1d(in_channels, filters, kernel_size, dilation=dilation)
+
+    def forward(self, x):
+        tanh = nd.tanh(self.casual_conv1(x))
+        sigmoid = nd.sigmoid(self.casual_conv1(x))
+        return nd.concat(x, tanh * sigmoid, dim=1)
+
+
+class TCBlock(nn.Block):
+    def __init__(self, in_channels, seq_len, filters, **kwargs):
+        super(TCBlock, self).__init__(**kwargs)
+        layer_count = int(math.ceil(math.log(seq_len)))
+        with self.name_scope():
+            self.blocks = nn.Sequential()
+            for i in range(layer_count):
+                self.blocks.add(SnailDenseBlock(in_channels + i * filters, filters, dilation=2 ** (i + 1)))
+
+    def forward(self, x):
+        x = x.swapaxes(1, 2)
+        out = self.blocks(x)
+        return out.swapaxes(1, 2)
+
+
+class AttentionBlock(nn.Block):
+    def __init__(self, k_size, v_size, **kwargs):
+        super(AttentionBlock, self).__init__(**kwargs)
+        self.sqrt_k = math.sqrt(k_size)
+        with self.name_scope():
+            self.key_layer = nn.Dense(k_size, flatten=False)
+            self.query_layer = nn.Dense(k_size, flatten=False)
+            self.value_layer = nn.Dense(v_size, flatten=False)
+
+    def forward(self, x):
+        with x.context:
+            keys = self.key_layer(x)
+            queries = self.query_layer(x)
+            values = self.value_layer(x)
+            logits = nd.linalg_gemm2(queries, keys.swapaxes(2, 1))
+            mask = np.full(shape=(logits.shape[1], logits.shape[2]), fill_value=1).astype('float')
+            mask = np.triu(mask, 1)
+            mask = np.expand_dims(mask, 0)
+            mask = np.repeat(mask, logits.shape[0], 0)
+            np.place(mask, mask == 1, 0.0)
+            np.place(mask, mask == 0, 1.0)
+            mask = nd.array(mask)
+            logits = nd.elemwise_mul(logits, mask)
+            probs = nd.softmax(logits / self.sqrt_k, axis=2)
+            read = nd.linalg_gemm2(probs, values)
+            return nd.concat(x, read, dim=2)
+
+
+class CnnEmbedding(nn.Block):
+    def __init__(self, **kwargs):
+        super(CnnEmbedding, self).__init__(**kwargs)
+        with self.name_scope():
+            self.cnn1 = nn.Conv2D(4, 3, padding=1, activation='relu')
+            self.bn1 = nn.BatchNorm()
+            self.max1 = nn.MaxPool2D(2, 2)
+            self.cnn2 = nn.Conv2D(4, 3, padding=1, activation='relu')
+            self.bn2 = nn.BatchNorm()
+            self.max2 = nn.MaxPool2D(2, 2)
+            self.cnn3 = nn.Conv2D(4, 3, padding=1, activation='relu')
+            self.bn3 = nn.BatchNorm()
+            self.max3 = nn.MaxPool2D(2, 2)
+            self.cnn4 = nn.Conv2D(4, 3, padding=1, activation='relu')
+            self.bn4 = nn.BatchNorm()
+            self.max4 = nn.MaxPool2D(2)
+
+    def forward(self, x):
+        out = self.max1(self.bn1(self.cnn1(x)))
+        out = self.max2(self.bn2(self.cnn2(out)))
+        out = self.max3(self.bn3(self.cnn3(out)))
+        out = self.max4(self.bn4(self.cnn4(out)))
+        return out.reshape(out.shape[0], -1)
+
+
+class SNAIL(nn.Block):
+    def __init__(self, N, K, input_dims, ctx, **kwargs):
+        super(SNAIL, self).__init__(**kwargs)
+        self.N, self.K = N, K
+        self.num_filters = int(math.ceil(math.log(N * K + 1)))
+        self.ctx = ctx
+        self.num_channels = input_dims + N
+        with self.name_scope():
+            self.cnn_emb = CnnEmbedding()
+            self.attn1 = AttentionBlock(4, 3)
+            attn1_out_shape = self.num_channels + 3
+            self.tc1 = TCBlock(attn1_out_shape, N * K + 1, 4)
+            tc1_out_shape = attn1_out_shape + self.num_filters * 4
+            self.attn2 = AttentionBlock(4, 3)
+            attn2_out_shape = tc1_out_shape + 3
+            self.tc2 = TCBlock(attn2_out_shape, N * K + 1, 4)
+            self.attn3 = AttentionBlock(4, 3)
+            self.fc = nn.Dense(N, flatten=False)
+
+    def forward(self, x, labels):
+        with x.context:
+            batch_size = int(labels.shape[0] / (self.N * self.K + 1))
+            last_idxs = [(i + 1) * (self.N * self.K + 1) - 1 for i in range(batch_size)]
+            labels[last_idxs] = nd.zeros(shape=(batch_size, labels.shape[1]))
+            x = self.cnn_emb(x)
+            x = nd.concat(x, labels, dim=1)
+            x = x.reshape((batch_size, self.N * self.K + 1, -1))
+            x = self.attn1(x)
+            x = self.tc1(x)
+            x = self.attn2(x)
+            x = self.tc2(x)
+            x = self.attn3(x)
+            x = self.fc(x)
+        return x
+
+
+def snail():
+    """Two Adam steps of a 2-way 2-shot SNAIL on two episodes, the last positions' logits."""
+    N, K, episodes = 2, 2, 2
+    ctx = mx.cpu()
+    model = SNAIL(N, K, 4, ctx)
+    model.initialize(ctx=ctx)
+    rs = np.random.RandomState(81)
+    x = nd.array(rs.uniform(0, 1, (episodes * (N * K + 1), 1, 16, 16)))
+    classes = np.array([0, 1, 1, 0, 1, 1, 0, 0, 1, 0])
+    one_hot = nd.one_hot(nd.array(classes), N)
+    build(model, 82, x, one_hot.copy())
+    trainer = gluon.Trainer(model.collect_params(), 'adam', {'learning_rate': 1e-3})
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    last_targets = nd.array(classes[N * K::N * K + 1])
+    out = {'losses': []}
+    for step in range(3):
+        labels = one_hot.copy()
+        with autograd.record():
+            model_output = model(x, labels)
+            last_model = model_output[:, -1, :]
+            loss = loss_fn(last_model, last_targets)
+        loss.backward()
+        # DenseBlock calls casual_conv1 twice: casual_conv2's parameters never get a gradient, and
+        # the first step says so and updates nothing; the next ones skip them
+        if step == 0:
+            try:
+                trainer.step(episodes)
+            except UserWarning as e:
+                out['stale'] = 'has not been updated by backward' in str(e)
+        else:
+            trainer.step(episodes, ignore_stale_grad=True)
+        out['losses'].append(L(loss))
+    out['labels_after'] = L(labels)
+    out['logits'] = L(model_output)
+    out['acc'] = float((last_model.argmax(axis=1) == last_targets).mean().asscalar())
+    out['norms'] = norms(model)
+    return out
+
+
+
+# ---------------------------------------------------------------- 8 learning-rate manipulation
+# apache/mxnet example/gluon/learning_rate_manipulation.py: a Trainer made before
+# ``net.initialize(Xavier, force_reinit=True)`` re-initializes the (still deferred) Dense,
+# batches from a shuffling mx.io.NDArrayIter (np.random seeded), ``trainer.set_learning_rate``
+# from ``trainer.learning_rate`` after the second epoch. 200 samples instead of 10000.
+def learning_rate_manipulation():
+    np.random.seed(91)
+    X = np.random.randn(200, 2)
+    Y = 2 * X[:, 0] - 3.4 * X[:, 1] + 4.2 + .01 * np.random.normal(size=200)
+    net = gluon.nn.Sequential()
+    net.add(gluon.nn.Dense(1))
+    net.initialize()
+    loss = gluon.loss.L2Loss()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', optimizer_params={'learning_rate': 0.1})
+    net.initialize(mx.init.Xavier(magnitude=2.24), force_reinit=True)
+    train_data = mx.io.NDArrayIter(X, Y, batch_size=30, shuffle=True)
+    out = {'provide': [[d.name, list(d.shape)] for d in train_data.provide_data + train_data.provide_label],
+           'epochs': []}
+    seeded = False
+    for epoch in range(4):
+        train_data.reset()
+        for i, batch in enumerate(train_data):
+            data = batch.data[0]
+            label = batch.label[0].reshape((-1, 1))
+            if not seeded:
+                build(net, 92, data)
+                seeded = True
+            with autograd.record():
+                output = net(data)
+                mse = loss(output, label)
+            mse.backward()
+            trainer.step(data.shape[0])
+        if epoch > 1:
+            trainer.set_learning_rate(trainer.learning_rate * 0.9)
+        out['epochs'].append([epoch, trainer.learning_rate, i, batch.pad, float(mse.mean().asscalar())])
+    out['last_batch'] = [L(data[:3]), L(label[:3])]
+    out['params'] = {name.replace(net.prefix, ''): L(p.data()) for name, p in net.collect_params().items()}
+    return out
+
+
+# ---------------------------------------------------------------- 9 house prices (k-fold)
+# apache/mxnet example/gluon/house_prices/kaggle_k_fold_cross_validation.py: get_net / get_rmse_log
+# (nd.clip to [1, inf), log, L2Loss summed and turned into a NumPy sqrt), train over a shuffling
+# DataLoader of an ArrayDataset with Adam and weight decay, ``net.initialize(force_reinit=True)``
+# on a fresh net, k-fold slicing and nd.concat of the folds. Seeded features instead of Kaggle's.
+def get_rmse_log(net, X_train, y_train):
+    num_train = X_train.shape[0]
+    square_loss = gluon.loss.L2Loss()
+    clipped_preds = nd.clip(net(X_train), 1, float('inf'))
+    return np.sqrt(2 * nd.sum(square_loss(nd.log(clipped_preds), nd.log(y_train))).asscalar() / num_train)
+
+
+def get_net(seed):
+    net = gluon.nn.Sequential()
+    with net.name_scope():
+        net.add(gluon.nn.Dense(1))
+    net.initialize()
+    net(nd.zeros((1, 5)))
+    set_params(net, seed)
+    return net
+
+
+def house_train(net, X_train, y_train, X_test, y_test, epochs, verbose_epoch, learning_rate, weight_decay,
+                batch_size):
+    train_loss, test_loss = [], []
+    dataset_train = gluon.data.ArrayDataset(X_train, y_train)
+    data_iter_train = gluon.data.DataLoader(dataset_train, batch_size, shuffle=True)
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': learning_rate, 'wd': weight_decay})
+    square_loss = gluon.loss.L2Loss()
+    for epoch in range(epochs):
+        for data, label in data_iter_train:
+            with autograd.record():
+                output = net(data)
+                loss = square_loss(output, label)
+            loss.backward()
+            trainer.step(batch_size)
+        cur_train_loss = get_rmse_log(net, X_train, y_train)
+        train_loss.append(float(cur_train_loss))
+        if X_test is not None:
+            test_loss.append(float(get_rmse_log(net, X_test, y_test)))
+    return train_loss, test_loss
+
+
+def house_prices():
+    """3-fold cross-validation of a linear model on log-RMSE, then a final fit and predictions."""
+    rs = np.random.RandomState(101)
+    X_train = nd.array(rs.normal(0, 1, (30, 5)))
+    y_train = nd.array(np.exp(rs.normal(2.5, 0.3, (30, 1))))
+    np.random.seed(102)
+    k, epochs, learning_rate, weight_decay, batch_size = 3, 3, 0.5, 0.1, 8
+    fold_size = X_train.shape[0] // k
+    folds = []
+    train_loss_sum, test_loss_sum = 0.0, 0.0
+    for test_i in range(k):
+        X_val_test = X_train[test_i * fold_size: (test_i + 1) * fold_size, :]
+        y_val_test = y_train[test_i * fold_size: (test_i + 1) * fold_size]
+        val_train_defined = False
+        for i in range(k):
+            if i != test_i:
+                X_cur_fold = X_train[i * fold_size: (i + 1) * fold_size, :]
+                y_cur_fold = y_train[i * fold_size: (i + 1) * fold_size]
+                if not val_train_defined:
+                    X_val_train, y_val_train = X_cur_fold, y_cur_fold
+                    val_train_defined = True
+                else:
+                    X_val_train = nd.concat(X_val_train, X_cur_fold, dim=0)
+                    y_val_train = nd.concat(y_val_train, y_cur_fold, dim=0)
+        net = get_net(103 + test_i)
+        train_loss, test_loss = house_train(net, X_val_train, y_val_train, X_val_test, y_val_test, epochs, 2,
+                                            learning_rate, weight_decay, batch_size)
+        train_loss_sum += train_loss[-1]
+        test_loss_sum += test_loss[-1]
+        folds.append([train_loss, test_loss])
+    net = get_net(110)
+    net.initialize(force_reinit=True)
+    net(nd.zeros((1, 5)))
+    set_params(net, 111)
+    house_train(net, X_train, y_train, None, None, epochs, 2, learning_rate, weight_decay, batch_size)
+    preds = net(X_train[:4]).asnumpy()
+    return {'folds': folds, 'means': [train_loss_sum / k, test_loss_sum / k], 'preds': preds.tolist()}
+
+
+# ---------------------------------------------------------------- 10 d2l attention + transformer
+# d2l-ai/d2l-en (MXNet NDArray edition, 0.x) chapter_attention-mechanisms: masked_softmax by
+# nd.SequenceMask (``valid_len.repeat``), DotProductAttention / MLPAttention Blocks,
+# transformer.md's MultiHeadAttention (transpose_qkv / transpose_output by reshape and transpose),
+# PositionWiseFFN, AddNorm, PositionalEncoding (a NumPy table sliced and as_in_context-ed),
+# EncoderBlock / TransformerEncoder; chapter_recurrent-modern's MaskedSoftmaxCELoss (a
+# SoftmaxCELoss subclass overriding forward with SequenceMask weights) and d2l.grad_clipping
+# through ``p.data().grad`` written in place.
+def masked_softmax(X, valid_len):
+    if valid_len is None:
+        return nd.softmax(X)
+    shape = X.shape
+    if valid_len.ndim == 1:
+        valid_len = valid_len.repeat(shape[1], axis=0)
+    else:
+        valid_len = valid_len.reshape(-1)
+    X = nd.SequenceMask(X.reshape((-1, shape[-1])), valid_len, True, axis=1, value=-1e6)
+    return X.softmax().reshape(shape)
+
+
+class DotProductAttention(nn.Block):
+    def __init__(self, dropout, **kwargs):
+        super(DotProductAttention, self).__init__(**kwargs)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, query, key, value, valid_len=None):
+        d = query.shape[-1]
+        scores = nd.batch_dot(query, key, transpose_b=True) / math.sqrt(d)
+        attention_weights = self.dropout(masked_softmax(scores, valid_len))
+        return nd.batch_dot(attention_weights, value)
+
+
+class MLPAttention(nn.Block):
+    def __init__(self, units, dropout, **kwargs):
+        super(MLPAttention, self).__init__(**kwargs)
+        self.W_k = nn.Dense(units, activation='tanh', use_bias=False, flatten=False)
+        self.W_q = nn.Dense(units, activation='tanh', use_bias=False, flatten=False)
+        self.v = nn.Dense(1, use_bias=False, flatten=False)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, query, key, value, valid_len):
+        query, key = self.W_k(query), self.W_q(key)
+        features = query.expand_dims(axis=2) + key.expand_dims(axis=1)
+        scores = self.v(features).squeeze(axis=-1)
+        attention_weights = self.dropout(masked_softmax(scores, valid_len))
+        return nd.batch_dot(attention_weights, value)
+
+
+def transpose_qkv(X, num_heads):
+    X = X.reshape((X.shape[0], X.shape[1], num_heads, -1))
+    X = X.transpose((0, 2, 1, 3))
+    return X.reshape((-1, X.shape[2], X.shape[3]))
+
+
+def transpose_output(X, num_heads):
+    X = X.reshape((-1, num_heads, X.shape[1], X.shape[2]))
+    X = X.transpose((0, 2, 1, 3))
+    return X.reshape((X.shape[0], X.shape[1], -1))
+
+
+class MultiHeadAttention(nn.Block):
+    def __init__(self, units, num_heads, dropout, **kwargs):
+        super(MultiHeadAttention, self).__init__(**kwargs)
+        self.num_heads = num_heads
+        self.attention = DotProductAttention(dropout)
+        self.W_q = nn.Dense(units, use_bias=False, flatten=False)
+        self.W_k = nn.Dense(units, use_bias=False, flatten=False)
+        self.W_v = nn.Dense(units, use_bias=False, flatten=False)
+        self.W_o = nn.Dense(units, use_bias=False, flatten=False)
+
+    def forward(self, query, key, value, valid_len):
+        query = transpose_qkv(self.W_q(query), self.num_heads)
+        key = transpose_qkv(self.W_k(key), self.num_heads)
+        value = transpose_qkv(self.W_v(value), self.num_heads)
+        if valid_len is not None:
+            if valid_len.ndim == 1:
+                valid_len = valid_len.tile(self.num_heads)
+            else:
+                valid_len = valid_len.tile((self.num_heads, 1))
+        output = self.attention(query, key, value, valid_len)
+        return self.W_o(transpose_output(output, self.num_heads))
+
+
+class PositionWiseFFN(nn.Block):
+    def __init__(self, ffn_num_hiddens, pw_num_outputs, **kwargs):
+        super(PositionWiseFFN, self).__init__(**kwargs)
+        self.dense1 = nn.Dense(ffn_num_hiddens, flatten=False, activation='relu')
+        self.dense2 = nn.Dense(pw_num_outputs, flatten=False)
+
+    def forward(self, X):
+        return self.dense2(self.dense1(X))
+
+
+class AddNorm(nn.Block):
+    def __init__(self, dropout, **kwargs):
+        super(AddNorm, self).__init__(**kwargs)
+        self.dropout = nn.Dropout(dropout)
+        self.ln = nn.LayerNorm()
+
+    def forward(self, X, Y):
+        return self.ln(self.dropout(Y) + X)
+
+
+class PositionalEncoding(nn.Block):
+    def __init__(self, num_hiddens, dropout, max_len=1000):
+        super(PositionalEncoding, self).__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.P = np.zeros((1, max_len, num_hiddens))
+        X = np.arange(0, max_len).reshape(-1, 1) / np.power(10000, np.arange(0, num_hiddens, 2) / num_hiddens)
+        self.P[:, :, 0::2] = np.sin(X)
+        self.P[:, :, 1::2] = np.cos(X)
+        self.P = nd.array(self.P)
+
+    def forward(self, X):
+        X = X + self.P[:, :X.shape[1], :].as_in_context(X.context)
+        return self.dropout(X)
+
+
+class EncoderBlock(nn.Block):
+    def __init__(self, num_hiddens, ffn_num_hiddens, num_heads, dropout, **kwargs):
+        super(EncoderBlock, self).__init__(**kwargs)
+        self.attention = MultiHeadAttention(num_hiddens, num_heads, dropout)
+        self.addnorm1 = AddNorm(dropout)
+        self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens)
+        self.addnorm2 = AddNorm(dropout)
+
+    def forward(self, X, valid_len):
+        Y = self.addnorm1(X, self.attention(X, X, X, valid_len))
+        return self.addnorm2(Y, self.ffn(Y))
+
+
+class TransformerEncoder(nn.Block):
+    def __init__(self, vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_layers, dropout, **kwargs):
+        super(TransformerEncoder, self).__init__(**kwargs)
+        self.num_hiddens = num_hiddens
+        self.embedding = nn.Embedding(vocab_size, num_hiddens)
+        self.pos_encoding = PositionalEncoding(num_hiddens, dropout)
+        self.blks = nn.Sequential()
+        for _ in range(num_layers):
+            self.blks.add(EncoderBlock(num_hiddens, ffn_num_hiddens, num_heads, dropout))
+
+    def forward(self, X, valid_len, *args):
+        X = self.pos_encoding(self.embedding(X) * math.sqrt(self.num_hiddens))
+        for blk in self.blks:
+            X = blk(X, valid_len)
+        return X
+
+
+class MaskedSoftmaxCELoss(gluon.loss.SoftmaxCELoss):
+    def forward(self, pred, label, valid_len):
+        weights = nd.ones_like(label).expand_dims(axis=-1)
+        weights = nd.SequenceMask(weights, valid_len, True, axis=1)
+        return super(MaskedSoftmaxCELoss, self).forward(pred, label, weights)
+
+
+def grad_clipping(model, theta):
+    if isinstance(model, gluon.Block):
+        params = [p.data() for p in model.collect_params().values()]
+    else:
+        params = model.params
+    norm = math.sqrt(sum((p.grad ** 2).sum().asscalar() for p in params))
+    if norm > theta:
+        for param in params:
+            param.grad[:] *= theta / norm
+    return norm
+
+
+class TaggerHead(nn.Block):
+    """A token tagger over the encoder (ours): the encoder's states through a Dense."""
+
+    def __init__(self, encoder, vocab_size, **kwargs):
+        super(TaggerHead, self).__init__(**kwargs)
+        self.encoder = encoder
+        self.dense = nn.Dense(vocab_size, flatten=False)
+
+    def forward(self, X, valid_len):
+        return self.dense(self.encoder(X, valid_len))
+
+
+def d2l_transformer():
+    """The attention chapter's examples (masked_softmax, both attention Blocks), then two Adam
+    steps of a one-layer transformer tagger under MaskedSoftmaxCELoss with gradient clipping."""
+    out = {}
+    X = nd.array(np.random.RandomState(121).uniform(size=(2, 2, 4)))
+    out['masked_1d'] = L(masked_softmax(X, nd.array([2, 3])))
+    out['masked_2d'] = L(masked_softmax(X, nd.array([[1, 3], [2, 4]])))
+    keys = nd.ones((2, 10, 2))
+    values = nd.arange(40).reshape((1, 10, 4)).repeat(2, axis=0)
+    dot = DotProductAttention(dropout=0.5)
+    dot.initialize()
+    out['dot'] = L(dot(nd.ones((2, 1, 2)), keys, values, nd.array([2, 6])))
+    mlp = MLPAttention(units=8, dropout=0.1)
+    mlp.initialize()
+    mlp(nd.ones((2, 1, 2)), keys, values, nd.array([2, 6]))
+    set_params(mlp, 122)
+    out['mlp'] = L(mlp(nd.ones((2, 1, 2)), keys, values, nd.array([2, 6])))
+    encoder = TransformerEncoder(12, 8, 16, 2, 1, 0.0)
+    model = TaggerHead(encoder, 12)
+    model.initialize(init.Xavier())
+    rs = np.random.RandomState(123)
+    tokens = nd.array(rs.randint(0, 12, (3, 5)))
+    labels = nd.array(rs.randint(0, 12, (3, 5)))
+    valid_len = nd.array([5, 3, 2])
+    model(tokens, valid_len)
+    set_params(model, 124)
+    trainer = gluon.Trainer(model.collect_params(), 'adam', {'learning_rate': 0.005})
+    loss = MaskedSoftmaxCELoss()
+    out['steps'] = []
+    for step in range(2):
+        with autograd.record():
+            Y_hat = model(tokens, valid_len)
+            l = loss(Y_hat, labels, valid_len).sum()
+        l.backward()
+        norm = grad_clipping(model, 1)
+        num_tokens = float(valid_len.sum().asscalar())
+        trainer.step(num_tokens)
+        out['steps'].append([float(l.asscalar()), norm])
+    out['enc'] = L(encoder(tokens, valid_len)[:, :2])
+    out['norms'] = norms(model)
+    return out
+
+
+# ---------------------------------------------------------------- 11 d2l word2vec
+# d2l-ai/d2l-zh (MXNet edition) chapter_natural-language-processing/word2vec-gluon.md: batchify
+# padding (center, context, negatives) triples into NDArrays, a DataLoader over an ArrayDataset
+# of ragged Python lists with that batchify_fn, skip_gram's batch_dot of two Embeddings in an
+# nn.Sequential, SigmoidBinaryCrossEntropyLoss with a mask as sample weight rescaled by
+# ``mask.shape[1] / mask.sum(axis=1)``, get_similar_tokens by cosine and nd.topk. The corpus is
+# seeded windows and negatives instead of PTB's.
+def batchify(data):
+    max_len = max(len(c) + len(n) for _, c, n in data)
+    centers, contexts_negatives, masks, labels = [], [], [], []
+    for center, context, negative in data:
+        cur_len = len(context) + len(negative)
+        centers += [center]
+        contexts_negatives += [context + negative + [0] * (max_len - cur_len)]
+        masks += [[1] * cur_len + [0] * (max_len - cur_len)]
+        labels += [[1] * len(context) + [0] * (max_len - len(context))]
+    return (nd.array(centers).reshape((-1, 1)), nd.array(contexts_negatives), nd.array(masks), nd.array(labels))
+
+
+def skip_gram(center, contexts_and_negatives, embed_v, embed_u):
+    v = embed_v(center)
+    u = embed_u(contexts_and_negatives)
+    return nd.batch_dot(v, u.swapaxes(1, 2))
+
+
+def word2vec():
+    rs = np.random.RandomState(131)
+    vocab_size, embed_size, K = 15, 6, 2
+    all_centers = [int(c) for c in rs.randint(1, vocab_size, 12)]
+    all_contexts = [[int(w) for w in rs.randint(1, vocab_size, rs.randint(1, 4))] for _ in all_centers]
+    all_negatives = [[int(w) for w in rs.randint(1, vocab_size, len(c) * K)] for c in all_contexts]
+    out = {'batchify': [L(a) for a in batchify([(1, [2, 2], [3, 3, 3, 3]), (1, [2, 2, 2], [3, 3])])]}
+    dataset = gluon.data.ArrayDataset(all_centers, all_contexts, all_negatives)
+    np.random.seed(132)
+    data_iter = gluon.data.DataLoader(dataset, 5, shuffle=True, batchify_fn=batchify)
+    net = nn.Sequential()
+    net.add(nn.Embedding(input_dim=vocab_size, output_dim=embed_size),
+            nn.Embedding(input_dim=vocab_size, output_dim=embed_size))
+    loss = gluon.loss.SigmoidBinaryCrossEntropyLoss()
+    net.initialize(force_reinit=True)
+    set_params(net, 133)
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.05})
+    out['epochs'] = []
+    for epoch in range(2):
+        l_sum, n = 0.0, 0
+        for batch in data_iter:
+            center, context_negative, mask, label = [data.as_in_context(mx.cpu()) for data in batch]
+            with autograd.record():
+                pred = skip_gram(center, context_negative, net[0], net[1])
+                l = (loss(pred.reshape(label.shape), label, mask) * mask.shape[1] / mask.sum(axis=1))
+            l.backward()
+            trainer.step(center.shape[0])
+            l_sum += float(l.sum().asscalar())
+            n += l.size
+        out['epochs'].append(l_sum / n)
+    W = net[0].weight.data()
+    x = W[3]
+    cos = nd.dot(W, x) / (nd.sum(W * W, axis=1) * nd.sum(x * x) + 1e-9).sqrt()
+    topk = nd.topk(cos, k=4, ret_typ='indices').asnumpy().astype('int32')
+    out['similar'] = [int(i) for i in topk[1:]]
+    out['cos'] = L(cos)
+    return out
+
+
+# ---------------------------------------------------------------- 12 d2l FCN
+# d2l-ai/d2l-zh (MXNet edition) chapter_computer-vision/fcn.md: a model-zoo resnet18_v2 whose
+# ``features[:-2]`` (a sliced HybridSequential) is copied layer by layer into a new
+# HybridSequential, a 1x1 Conv2D and a Conv2DTranspose initialized by init.Constant of a bilinear
+# kernel, ``net[-2].initialize(init=init.Xavier())``, SoftmaxCrossEntropyLoss(axis=1), SGD with
+# weight decay; the chapter's check of the bilinear upsampling. 64 x 64 inputs, 3 classes.
+def bilinear_kernel(in_channels, out_channels, kernel_size):
+    factor = (kernel_size + 1) // 2
+    if kernel_size % 2 == 1:
+        center = factor - 1
+    else:
+        center = factor - 0.5
+    og = np.ogrid[:kernel_size, :kernel_size]
+    filt = (1 - abs(og[0] - center) / factor) * (1 - abs(og[1] - center) / factor)
+    weight = np.zeros((in_channels, out_channels, kernel_size, kernel_size), dtype='float32')
+    weight[range(in_channels), range(out_channels), :, :] = filt
+    return nd.array(weight)
+
+
+def d2l_fcn():
+    out = {}
+    conv_trans = nn.Conv2DTranspose(3, kernel_size=4, padding=1, strides=2)
+    conv_trans.initialize(init.Constant(bilinear_kernel(3, 3, 4)))
+    img = nd.array(np.random.RandomState(141).uniform(0, 1, (1, 3, 5, 6)))
+    Y = conv_trans(img)
+    out['upsampled'] = [list(Y.shape), L(Y[0, 0, :3, :4])]
+    pretrained_net = gluon.model_zoo.vision.resnet18_v2(pretrained=False)
+    out['tail'] = [type(b).__name__ for b in pretrained_net.features[-4:]]
+    net = nn.HybridSequential()
+    for layer in pretrained_net.features[:-2]:
+        net.add(layer)
+    num_classes = 3
+    net.add(nn.Conv2D(num_classes, kernel_size=1),
+            nn.Conv2DTranspose(num_classes, kernel_size=64, padding=16, strides=32))
+    pretrained_net.initialize()
+    net[-1].initialize(init.Constant(bilinear_kernel(num_classes, num_classes, 64)))
+    net[-2].initialize(init=init.Xavier())
+    rs = np.random.RandomState(142)
+    X = nd.array(rs.uniform(0, 1, (2, 3, 64, 64)))
+    labels = nd.array(rs.randint(0, num_classes, (2, 64, 64)))
+    out['shape'] = list(net(X).shape)
+    w_before = net[-1].weight.data().copy()
+    params = net.collect_params()
+    rs_p = np.random.RandomState(143)
+    for name in sorted(params.keys(), key=natural):
+        if name.startswith(net[-1].prefix):
+            continue          # the bilinear kernel stays
+        shape = params[name].shape
+        value = rs_p.uniform(-0.5, 0.5, shape)
+        if name.endswith('running_var'):
+            value = np.abs(value) + 0.5
+        params[name].set_data(nd.array(value))
+    data_bn_mean = net[0].running_mean.data().copy()
+    loss = gluon.loss.SoftmaxCrossEntropyLoss(axis=1)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.01, 'wd': 1e-3})
+    out['steps'] = []
+    for step in range(2):
+        with autograd.record():
+            l = loss(net(X), labels)
+        l.backward()
+        trainer.step(X.shape[0])
+        out['steps'].append(L(l))
+        if step == 0:
+            out['grad0'] = norms(net)['grad']
+    out['kernel_moved'] = float((net[-1].weight.data() - w_before).abs().sum().asscalar())
+    # the input's BatchNorm (no gradient reaches it): MXNet's CPU BatchNorm updates its running
+    # statistics in the backward pass, which does not run there; minigluon's in the forward pass
+    out['data_bn_moved'] = bool((net[0].running_mean.data() != data_bn_mean).sum().asscalar() > 0)
+    pred = net(X).argmax(axis=1)
+    out['pred'] = L(pred[:, ::16, ::16])
+    out['norms'] = norms(net)
+    return out
+
+
+
+# ---------------------------------------------------------------- 13 GluonCV SSD targets and loss
+# dmlc/gluon-cv gluoncv/model_zoo/ssd/target.py (SSDTargetGenerator: box_iou transposed,
+# CompositeMatcher, OHEMSampler, the class and box encoders), gluoncv/nn/matcher.py
+# (CompositeMatcher over a HybridSequential, BipartiteMatcher with share_max, MaximumMatcher),
+# gluoncv/nn/sampler.py (OHEMSampler: argsort of masked scores, NumPy assignment of the hardest
+# negatives, nd.array(y, ctx=x.context)), gluoncv/loss.py (SSDMultiBoxLoss: argsort of argsort
+# ranks, pick, _reshape_like, lists over devices) and the coders of gluoncv/nn/coder.py and
+# bbox.py, rewritten shorter. Anchors from MultiBoxPrior, cls / box predictions from a Conv2D head.
+class BBoxCornerToCenter(HybridBlock):
+    def __init__(self, axis=-1, split=False):
+        super(BBoxCornerToCenter, self).__init__()
+        self._split, self._axis = split, axis
+
+    def hybrid_forward(self, F, x):
+        xmin, ymin, xmax, ymax = F.split(x, axis=self._axis, num_outputs=4)
+        width, height = xmax - xmin, ymax - ymin
+        x, y = xmin + width / 2, ymin + height / 2
+        if not self._split:
+            return F.concat(x, y, width, height, dim=self._axis)
+        return x, y, width, height
+
+
+class BBoxCenterToCorner(HybridBlock):
+    def __init__(self, axis=-1, split=False):
+        super(BBoxCenterToCorner, self).__init__()
+        self._split, self._axis = split, axis
+
+    def hybrid_forward(self, F, x):
+        x, y, w, h = F.split(x, axis=self._axis, num_outputs=4)
+        hw, hh = w / 2, h / 2
+        xmin, ymin, xmax, ymax = x - hw, y - hh, x + hw, y + hh
+        if not self._split:
+            return F.concat(xmin, ymin, xmax, ymax, dim=self._axis)
+        return xmin, ymin, xmax, ymax
+
+
+class CompositeMatcher(HybridBlock):
+    def __init__(self, matchers):
+        super(CompositeMatcher, self).__init__()
+        assert len(matchers) > 0, "At least one matcher required."
+        for matcher in matchers:
+            assert isinstance(matcher, (gluon.Block, gluon.HybridBlock))
+        self._matchers = nn.HybridSequential()
+        for m in matchers:
+            self._matchers.add(m)
+
+    def hybrid_forward(self, F, x):
+        matches = [matcher(x) for matcher in self._matchers]
+        result = matches[0]
+        for match in matches[1:]:
+            result = F.where(result > -0.5, result, match)
+        return result
+
+
+class BipartiteMatcher(HybridBlock):
+    def __init__(self, threshold=1e-12, is_ascend=False, eps=1e-12, share_max=True):
+        super(BipartiteMatcher, self).__init__()
+        self._threshold, self._is_ascend, self._eps, self._share_max = threshold, is_ascend, eps, share_max
+
+    def hybrid_forward(self, F, x):
+        match = F.contrib.bipartite_matching(x, threshold=self._threshold, is_ascend=self._is_ascend)
+        if self._share_max is False:
+            return match[0]
+        arg_, max_min_ = F.argmax, F.max
+        comp_ = lambda a, b: a + self._eps > b        # noqa: E731 -- as the source writes it
+        rargmax = arg_(x, axis=-1)
+        rm = max_min_(x, axis=-1)
+        rargmax = F.where(comp_(rm, self._threshold), rargmax, F.ones_like(rargmax) * -1)
+        return F.where(comp_(F.pick(x, match[0], axis=-1), rm), match[0], rargmax)
+
+
+class MaximumMatcher(HybridBlock):
+    def __init__(self, threshold):
+        super(MaximumMatcher, self).__init__()
+        self._threshold = threshold
+
+    def hybrid_forward(self, F, x):
+        argmax = F.argmax(x, axis=-1)
+        return F.where(F.pick(x, argmax, axis=-1) >= self._threshold, argmax, F.ones_like(argmax) * -1)
+
+
+class OHEMSampler(gluon.Block):
+    def __init__(self, ratio, min_samples=0, thresh=0.5):
+        super(OHEMSampler, self).__init__()
+        assert ratio > 0, "OHEMSampler ratio must > 0, {} given".format(ratio)
+        self._ratio, self._min_samples, self._thresh = ratio, min_samples, thresh
+
+    def forward(self, x, logits, ious):
+        F = nd
+        num_positive = F.sum(x > -1, axis=1)
+        num_negative = self._ratio * num_positive
+        num_total = x.shape[1]
+        num_negative = F.minimum(F.maximum(self._min_samples, num_negative), num_total - num_positive)
+        positive = logits.slice_axis(axis=2, begin=1, end=None)
+        background = logits.slice_axis(axis=2, begin=0, end=1).reshape((0, -1))
+        maxval = positive.max(axis=2)
+        esum = F.exp(logits - maxval.reshape((0, 0, 1))).sum(axis=2)
+        score = -F.log(F.exp(background - maxval) / esum)
+        mask = F.ones_like(score) * -1
+        score = F.where(x < 0, score, mask)
+        if len(ious.shape) == 3:
+            ious = F.max(ious, axis=2)
+        score = F.where(ious < self._thresh, score, mask)
+        argmaxs = F.argsort(score, axis=1, is_ascend=False)
+        y = np.zeros(x.shape)
+        y[np.where(x.asnumpy() >= 0)] = 1
+        argmaxs = argmaxs.asnumpy()
+        for i, num_neg in zip(range(x.shape[0]), num_negative.asnumpy().astype(np.int32)):
+            indices = argmaxs[i, :num_neg]
+            y[i, indices.astype(np.int32)] = -1
+        return F.array(y, ctx=x.context)
+
+
+class MultiClassEncoder(HybridBlock):
+    def __init__(self, ignore_label=-1):
+        super(MultiClassEncoder, self).__init__()
+        self._ignore_label = ignore_label
+
+    def hybrid_forward(self, F, samples, matches, refs):
+        refs = F.broadcast_like(F.reshape(refs, (0, 1, -1)), matches, lhs_axes=1, rhs_axes=1)
+        target_ids = F.pick(refs, matches, axis=2) + 1
+        targets = F.where(samples > 0.5, target_ids, F.ones_like(target_ids) * self._ignore_label)
+        return F.where(samples < -0.5, F.zeros_like(targets), targets)
+
+
+class NormalizedBoxCenterEncoder(gluon.Block):
+    def __init__(self, stds=(0.1, 0.1, 0.2, 0.2), means=(0., 0., 0., 0.)):
+        super(NormalizedBoxCenterEncoder, self).__init__()
+        self._stds, self._means = stds, means
+        with self.name_scope():
+            self.corner_to_center = BBoxCornerToCenter(split=True)
+
+    def forward(self, samples, matches, anchors, refs):
+        F = nd
+        ref_boxes = F.repeat(refs.reshape((0, 1, -1, 4)), axis=1, repeats=matches.shape[1])
+        ref_boxes = F.split(ref_boxes, axis=-1, num_outputs=4, squeeze_axis=True)
+        ref_boxes = F.concat(*[F.pick(ref_boxes[i], matches, axis=2).reshape((0, -1, 1)) for i in range(4)], dim=2)
+        g = self.corner_to_center(ref_boxes)
+        a = self.corner_to_center(anchors)
+        t0 = ((g[0] - a[0]) / a[2] - self._means[0]) / self._stds[0]
+        t1 = ((g[1] - a[1]) / a[3] - self._means[1]) / self._stds[1]
+        t2 = (F.log(g[2] / a[2]) - self._means[2]) / self._stds[2]
+        t3 = (F.log(g[3] / a[3]) - self._means[3]) / self._stds[3]
+        codecs = F.concat(t0, t1, t2, t3, dim=2)
+        temp = F.tile(samples.reshape((0, -1, 1)), reps=(1, 1, 4)) > 0.5
+        targets = F.where(temp, codecs, F.zeros_like(codecs))
+        masks = F.where(temp, F.ones_like(temp), F.zeros_like(temp))
+        return targets, masks
+
+
+class SSDTargetGenerator(gluon.Block):
+    def __init__(self, iou_thresh=0.5, neg_thresh=0.5, negative_mining_ratio=3, stds=(0.1, 0.1, 0.2, 0.2),
+                 **kwargs):
+        super(SSDTargetGenerator, self).__init__(**kwargs)
+        self._matcher = CompositeMatcher([BipartiteMatcher(share_max=False), MaximumMatcher(iou_thresh)])
+        self._sampler = OHEMSampler(negative_mining_ratio, thresh=neg_thresh)
+        self._cls_encoder = MultiClassEncoder()
+        self._box_encoder = NormalizedBoxCenterEncoder(stds=stds)
+        self._center_to_corner = BBoxCenterToCorner(split=False)
+
+    def forward(self, anchors, cls_preds, gt_boxes, gt_ids):
+        anchors = self._center_to_corner(anchors.reshape((-1, 4)))
+        ious = nd.transpose(nd.contrib.box_iou(anchors, gt_boxes), (1, 0, 2))
+        matches = self._matcher(ious)
+        samples = self._sampler(matches, cls_preds, ious)
+        cls_targets = self._cls_encoder(samples, matches, gt_ids)
+        box_targets, box_masks = self._box_encoder(samples, matches, anchors, gt_boxes)
+        return cls_targets, box_targets, box_masks
+
+
+def _as_list(arr):
+    if not isinstance(arr, (list, tuple)):
+        return [arr]
+    return arr
+
+
+class SSDMultiBoxLoss(gluon.Block):
+    def __init__(self, negative_mining_ratio=3, rho=1.0, lambd=1.0, **kwargs):
+        super(SSDMultiBoxLoss, self).__init__(**kwargs)
+        self._negative_mining_ratio = max(0, negative_mining_ratio)
+        self._rho, self._lambd = rho, lambd
+
+    def forward(self, cls_pred, box_pred, cls_target, box_target):
+        cls_pred, box_pred, cls_target, box_target = [_as_list(x) for x in
+                                                      (cls_pred, box_pred, cls_target, box_target)]
+        num_pos = []
+        for cp, bp, ct, bt in zip(*[cls_pred, box_pred, cls_target, box_target]):
+            num_pos.append((ct > 0).sum())
+        num_pos_all = sum([p.asscalar() for p in num_pos])
+        if num_pos_all < 1:
+            return nd.zeros((1,)), nd.zeros((1,)), nd.zeros((1,))
+        cls_losses, box_losses, sum_losses = [], [], []
+        for cp, bp, ct, bt in zip(*[cls_pred, box_pred, cls_target, box_target]):
+            pred = nd.log_softmax(cp, axis=-1)
+            pos = ct > 0
+            cls_loss = -nd.pick(pred, ct, axis=-1, keepdims=False)
+            rank = (cls_loss * (pos - 1)).argsort(axis=1).argsort(axis=1)
+            hard_negative = rank < (pos.sum(axis=1) * self._negative_mining_ratio).expand_dims(-1)
+            cls_loss = nd.where((pos + hard_negative) > 0, cls_loss, nd.zeros_like(cls_loss))
+            cls_losses.append(nd.sum(cls_loss, axis=0, exclude=True) / num_pos_all)
+            bp = gluon.loss._reshape_like(nd, bp, bt)
+            box_loss = nd.abs(bp - bt)
+            box_loss = nd.where(box_loss > self._rho, box_loss - 0.5 * self._rho,
+                                (0.5 / self._rho) * nd.square(box_loss))
+            box_loss = box_loss * pos.expand_dims(axis=-1)
+            box_losses.append(nd.sum(box_loss, axis=0, exclude=True) / num_pos_all)
+            sum_losses.append(cls_losses[-1] + self._lambd * box_losses[-1])
+        return sum_losses, cls_losses, box_losses
+
+
+def gluoncv_ssd_targets():
+    """Targets for anchors of a 4 x 4 and a 2 x 2 map, eager and with the matcher hybridized; the
+    multibox loss and its gradient through a Conv2D head, over a list of two 'devices'."""
+    num_class = 2
+    rs = np.random.RandomState(151)
+    feat1 = nd.array(rs.uniform(-1, 1, (2, 3, 4, 4)))
+    feat2 = nd.array(rs.uniform(-1, 1, (2, 3, 2, 2)))
+    anchors = nd.concat(nd.contrib.MultiBoxPrior(feat1, sizes=[.3, .45], ratios=[1, 2, .5]),
+                        nd.contrib.MultiBoxPrior(feat2, sizes=[.6, .8], ratios=[1, 2, .5]), dim=1)
+    anchors = BBoxCornerToCenter(split=False)(anchors)        # SSDAnchorGenerator's (x, y, w, h)
+    n_anchor = anchors.shape[1]
+    gt_boxes = nd.array([[[0.1, 0.1, 0.45, 0.5], [0.5, 0.4, 0.95, 0.9], [-1, -1, -1, -1]],
+                         [[0.2, 0.3, 0.7, 0.8], [0.05, 0.6, 0.3, 0.95], [0.6, 0.05, 0.9, 0.35]]])
+    gt_ids = nd.array([[[0], [1], [-1]], [[1], [0], [0]]])
+    head = nn.Conv2D(4 * (num_class + 1 + 4), 3, padding=1)
+    head.initialize()
+    head(feat1)
+    set_params(head, 152)
+
+    def predict(feat):
+        raw = head(feat)                                     # (B, 4 anchors * 7, 4, 4)
+        raw = nd.transpose(raw, (0, 2, 3, 1)).reshape((0, -1, num_class + 1 + 4))
+        cls = nd.concat(raw.slice_axis(axis=-1, begin=0, end=num_class + 1),
+                        nd.zeros((raw.shape[0], n_anchor - raw.shape[1], num_class + 1)), dim=1)
+        box = nd.concat(raw.slice_axis(axis=-1, begin=num_class + 1, end=None),
+                        nd.zeros((raw.shape[0], n_anchor - raw.shape[1], 4)), dim=1)
+        return cls, box
+    out = {'n_anchor': n_anchor}
+    with autograd.pause():
+        cls_preds, _ = predict(feat1)
+    for mode in ('eager', 'hybrid'):
+        target = SSDTargetGenerator(negative_mining_ratio=3)
+        if mode == 'hybrid':
+            target._matcher.hybridize()
+            target._cls_encoder.hybridize()
+        cls_t, box_t, box_m = target(anchors, cls_preds, gt_boxes, gt_ids)
+        out[mode] = {'cls': L(cls_t), 'box': L(box_t.sum(axis=2)), 'mask': float(box_m.sum().asscalar())}
+    ious = nd.transpose(nd.contrib.box_iou(BBoxCenterToCorner()(anchors.reshape((-1, 4))), gt_boxes), (1, 0, 2))
+    out['bipartite_shared'] = L(BipartiteMatcher(share_max=True)(ious))
+    out['maximum'] = L(MaximumMatcher(0.3)(ious))
+    loss_fn = SSDMultiBoxLoss()
+    with autograd.record():
+        cls_pred, box_pred = predict(feat1)
+        halves = [(cls_pred[:1], box_pred[:1], cls_t[:1], box_t[:1]),
+                  (cls_pred[1:], box_pred[1:], cls_t[1:], box_t[1:])]
+        sum_losses, cls_losses, box_losses = loss_fn(*[list(z) for z in zip(*halves)])
+    autograd.backward(sum_losses)
+    out['losses'] = [[L(a) for a in sum_losses], [L(a) for a in cls_losses], [L(a) for a in box_losses]]
+    out['head_grad'] = norms(head)['grad']
+    return out
+
+
+
+# ---------------------------------------------------------------- 14 GluonNLP weight drop
+# dmlc/gluon-nlp src/gluonnlp/model/parameter.py (WeightDropParameter: a Parameter subclass made
+# from another's private fields, _deferred_init / _shape / _var / _data / _grad / _ctx_list /
+# _ctx_map / _trainer, whose data() applies nd.Dropout) and model/utils.py (apply_weight_drop
+# rewriting ParameterDict._params, Block._reg_params and the block's attribute, found through
+# _find_params over _children; _get_rnn_cell / _get_rnn_layer). The dropout draws differ between
+# frameworks, so what is compared is what does not depend on them.
+class WeightDropParameter(gluon.Parameter):
+    def __init__(self, parameter, rate=0.0, mode='training', axes=()):
+        p = parameter
+        self._deferred_init = p._deferred_init
+        super(WeightDropParameter, self).__init__(
+            name=p.name, grad_req=p.grad_req, shape=p._shape, dtype=p.dtype, lr_mult=p.lr_mult,
+            wd_mult=p.wd_mult, init=p.init, allow_deferred_init=p._allow_deferred_init,
+            differentiable=p._differentiable)
+        self._rate = rate
+        self._mode = mode
+        self._axes = axes
+        self._var = p._var
+        self._data = p._data
+        self._grad = p._grad
+        self._ctx_list = p._ctx_list
+        self._ctx_map = p._ctx_map
+        self._trainer = p._trainer
+
+    def data(self, ctx=None):
+        d = self._check_and_get(self._data, ctx)
+        if self._rate:
+            d = nd.Dropout(d, self._rate, self._mode, self._axes)
+        return d
+
+    def __repr__(self):
+        s = 'WeightDropParameter {name} (shape={shape}, dtype={dtype}, rate={rate}, mode={mode})'
+        return s.format(name=self.name, shape=self.shape, dtype=self.dtype, rate=self._rate, mode=self._mode)
+
+
+def apply_weight_drop(block, local_param_regex, rate, axes=(), weight_dropout_mode='training'):
+    if not rate:
+        return
+    existing_params = _find_params(block, local_param_regex)
+    for (local_param_name, param), (ref_params_list, ref_reg_params_list) in existing_params.items():
+        dropped_param = WeightDropParameter(param, rate, weight_dropout_mode, axes)
+        for ref_params in ref_params_list:
+            ref_params[param.name] = dropped_param
+        for ref_reg_params in ref_reg_params_list:
+            ref_reg_params[local_param_name] = dropped_param
+            if hasattr(block, local_param_name):
+                local_attr = getattr(block, local_param_name)
+                if local_attr == param:
+                    local_attr = dropped_param
+                elif isinstance(local_attr, (list, tuple)):
+                    if isinstance(local_attr, tuple):
+                        local_attr = list(local_attr)
+                    for i, v in enumerate(local_attr):
+                        if v == param:
+                            local_attr[i] = dropped_param
+                else:
+                    continue
+                if local_attr:
+                    super(Block, block).__setattr__(local_param_name, local_attr)
+
+
+def _find_params(block, local_param_regex):
+    results = collections.defaultdict(lambda: ([], []))
+    pattern = re.compile(local_param_regex)
+    local_param_names = ((local_param_name, p) for local_param_name, p in block._reg_params.items()
+                         if pattern.match(local_param_name))
+    for local_param_name, p in local_param_names:
+        ref_params_list, ref_reg_params_list = results[(local_param_name, p)]
+        ref_reg_params_list.append(block._reg_params)
+        params = block._params
+        while params:
+            if p.name in params._params:
+                ref_params_list.append(params._params)
+            if params._shared:
+                params = params._shared
+            else:
+                break
+    if block._children:
+        if isinstance(block._children, list):
+            children = block._children
+        elif isinstance(block._children, dict):
+            children = block._children.values()
+        for c in children:
+            for (child_p_name, child_p), (child_pd_list, child_rd_list) in _find_params(c, local_param_regex).items():
+                pd_list, rd_list = results[(child_p_name, child_p)]
+                pd_list.extend(child_pd_list)
+                rd_list.extend(child_rd_list)
+    return results
+
+
+def gluonnlp_weight_drop():
+    """Weight drop on a fused LSTM layer's h2h weights and on the LSTMCells of a
+    HybridSequentialRNNCell: the Parameters swapped in, predict-mode outputs (no dropout) equal to
+    the plain network's, a training step's parameter gradients' structure, repr."""
+    rs = np.random.RandomState(161)
+    x = nd.array(rs.uniform(-1, 1, (3, 2, 4)))          # TNC
+    out = {}
+    layer = rnn.LSTM(5, 1, dropout=0.0, input_size=4)
+    layer.initialize()
+    layer(x)
+    set_params(layer, 162)
+    plain = layer(x)
+    apply_weight_drop(layer, '.*h2h_weight', rate=0.4)
+    params = layer.collect_params()
+    out['layer_types'] = [type(params[k]).__name__ for k in sorted(params.keys())]
+    out['layer_repr'] = repr(params[layer.prefix + 'l0_h2h_weight']).replace(layer.prefix, '')
+    out['layer_same_in_predict'] = L(layer(x) - plain)
+    with autograd.record():
+        y = layer(x)
+    y.backward()
+    grads = [params[k].grad() for k in sorted(params.keys())]
+    out['layer_grad_shapes'] = [list(g.shape) for g in grads]
+    out['layer_train_dropped'] = bool((y - plain).abs().sum().asscalar() > 0)
+    cell = rnn.HybridSequentialRNNCell()
+    with cell.name_scope():
+        for i in range(2):
+            cell.add(rnn.LSTMCell(5, input_size=4 if i == 0 else 5))
+        apply_weight_drop(cell, 'h2h_weight', rate=0.3)
+    cell.initialize()
+    set_params(cell, 163)
+    cparams = cell.collect_params()
+    out['cell_types'] = [type(cparams[k]).__name__ for k in sorted(cparams.keys())]
+    out['cell_attr'] = [type(c.h2h_weight).__name__ for c in cell._children.values()]
+    outputs, states = cell.unroll(3, x, layout='TNC', merge_outputs=True)
+    out['cell_predict'] = L(outputs)
+    trainer = gluon.Trainer(cparams, 'sgd', {'learning_rate': 0.1})
+    with autograd.record():
+        outputs, states = cell.unroll(3, x, layout='TNC', merge_outputs=True)
+    outputs.backward()
+    trainer.step(2)
+    out['cell_grad_shapes'] = [list(cparams[k].grad().shape) for k in sorted(cparams.keys())]
+    out['cell_updated'] = L(cparams[cell.prefix + 'lstm0_i2h_bias'].data()[:4])
+    return out
+
+
+# ---------------------------------------------------------------- 15 DCGAN
+# apache/mxnet example/gluon/dc_gan/dcgan.py (1.x): generator and discriminator Sequentials in
+# name scopes (Conv2DTranspose, BatchNorm, LeakyReLU), Normal(0.02) initialization, Adam with
+# beta1, SoftmaxCrossEntropyLoss over 2 logits with ones / zeros labels, ``fake.detach()`` for the
+# discriminator step, mx.metric.Accuracy updated with lists; the older example/gluon/dcgan.py's
+# mx.metric.CustomMetric(facc) over sigmoid outputs. Seeded noise instead of nd.random.normal.
+def facc(label, pred):
+    pred = pred.ravel()
+    label = label.ravel()
+    return ((pred > 0.5) == label).mean()
+
+
+def dcgan():
+    nz, ngf, ndf, nc, batch_size = 3, 4, 4, 1, 4
+    ctx = mx.cpu()
+    netG = nn.Sequential()
+    with netG.name_scope():
+        netG.add(nn.Conv2DTranspose(ngf * 2, 4, 1, 0, use_bias=False))
+        netG.add(nn.BatchNorm())
+        netG.add(nn.Activation('relu'))
+        netG.add(nn.Conv2DTranspose(ngf, 4, 2, 1, use_bias=False))
+        netG.add(nn.BatchNorm())
+        netG.add(nn.Activation('relu'))
+        netG.add(nn.Conv2DTranspose(nc, 4, 2, 1, use_bias=False))
+        netG.add(nn.Activation('tanh'))
+    netD = nn.Sequential()
+    with netD.name_scope():
+        netD.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=False))
+        netD.add(nn.LeakyReLU(0.2))
+        netD.add(nn.Conv2D(ndf * 2, 4, 2, 1, use_bias=False))
+        netD.add(nn.BatchNorm())
+        netD.add(nn.LeakyReLU(0.2))
+        netD.add(nn.Conv2D(2, 4, 1, 0, use_bias=False))
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    netG.initialize(mx.init.Normal(0.02), ctx=ctx)
+    netD.initialize(mx.init.Normal(0.02), ctx=ctx)
+    rs = np.random.RandomState(171)
+    data = nd.array(rs.uniform(-1, 1, (batch_size, nc, 16, 16)))
+    build(netG, 172, nd.array(rs.normal(0, 1, (batch_size, nz, 1, 1))))
+    build(netD, 173, data)
+    trainerG = gluon.Trainer(netG.collect_params(), 'adam', {'learning_rate': 0.0002, 'beta1': 0.5})
+    trainerD = gluon.Trainer(netD.collect_params(), 'adam', {'learning_rate': 0.0002, 'beta1': 0.5})
+    real_label = mx.nd.ones((batch_size,), ctx=ctx)
+    fake_label = mx.nd.zeros((batch_size,), ctx=ctx)
+    metric = mx.metric.Accuracy()
+    custom = mx.metric.CustomMetric(facc)
+    out = {'steps': []}
+    for i in range(2):
+        noise = nd.array(rs.normal(0, 1, (batch_size, nz, 1, 1)), ctx=ctx)
+        with autograd.record():
+            output = netD(data)
+            output = output.reshape((batch_size, 2))
+            errD_real = loss(output, real_label)
+            metric.update([real_label, ], [output, ])
+            custom.update([real_label], [output.softmax()[:, 1]])
+            fake = netG(noise)
+            output = netD(fake.detach())
+            output = output.reshape((batch_size, 2))
+            errD_fake = loss(output, fake_label)
+            errD = errD_real + errD_fake
+            errD.backward()
+            metric.update([fake_label, ], [output, ])
+            custom.update([fake_label], [output.softmax()[:, 1]])
+        trainerD.step(batch_size)
+        with autograd.record():
+            output = netD(fake)
+            output = output.reshape((-1, 2))
+            errG = loss(output, real_label)
+            errG.backward()
+        trainerG.step(batch_size)
+        out['steps'].append([L(errD), L(errG), list(metric.get()), list(custom.get())])
+    out['custom_name'] = custom.name
+    out['normsG'] = norms(netG)
+    out['normsD'] = norms(netD)
+    out['fake'] = L(fake[0, 0, :3, :3])
+    return out
+
+
+# ---------------------------------------------------------------- 16 Gluon image classification
+# apache/mxnet example/gluon/image_classification.py: models.get_model(name, ctx=, pretrained=,
+# classes=, thumbnail=) from the model zoo, hybridized, a Trainer over the 'device' KVStore,
+# split_and_load and losses backward after all forwards, mx.metric.Accuracy, ``net.save_params``
+# (deprecated, kept by MXNet 1.9.1), and the symbolic mode's ``net(mx.sym.var('data'))`` +
+# SoftmaxOutput (the Module it then fits is out of minigluon's scope). A (4, 3, 32, 32) dummy
+# batch from an NDArrayIter instead of CIFAR-10, 4 classes.
+def image_classification():
+    context = [mx.cpu()]
+    kwargs = {'ctx': context, 'pretrained': False, 'classes': 4, 'thumbnail': True}
+    net = gluon.model_zoo.vision.get_model('resnet18_v1', **kwargs)
+    rs = np.random.RandomState(181)
+    X = rs.uniform(-1, 1, (8, 3, 32, 32))
+    y = rs.randint(0, 4, 8)
+    train_data = mx.io.NDArrayIter(X, y, batch_size=4, shuffle=False)
+    net.hybridize()
+    net.initialize(mx.init.Xavier(magnitude=2.24), ctx=context, force_reinit=True)
+    with autograd.train_mode():
+        net(nd.array(X[:4]))
+    params = net.collect_params()
+    rs_p = np.random.RandomState(182)
+    for name in sorted(params.keys(), key=natural):
+        value = rs_p.uniform(-0.5, 0.5, params[name].shape)
+        if name.endswith('running_var'):
+            value = np.abs(value) + 0.5
+        params[name].set_data(nd.array(value))
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.05, 'wd': 1e-4}, kvstore='device')
+    metric = mx.metric.Accuracy()
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    out = {'batches': []}
+    train_data.reset()
+    metric.reset()
+    for i, batch in enumerate(train_data):
+        data = gluon.utils.split_and_load(batch.data[0], ctx_list=context, batch_axis=0)
+        label = gluon.utils.split_and_load(batch.label[0], ctx_list=context, batch_axis=0)
+        outputs, Ls = [], []
+        with autograd.record():
+            for x, yy in zip(data, label):
+                z = net(x)
+                Lo = loss(z, yy)
+                Ls.append(Lo)
+                outputs.append(z)
+            for Lo in Ls:
+                Lo.backward()
+        trainer.step(batch.data[0].shape[0])
+        metric.update(label, outputs)
+        out['batches'].append([L(Ls[0]), list(metric.get())])
+        if i == 0:
+            out['grad0'] = norms(net)['grad']
+    out['values'] = norms(net)['value']
+    with tempfile.TemporaryDirectory() as tmp:
+        fname = os.path.join(tmp, 'image-classifier-resnet18_v1-1.params')
+        net.save_params(fname)
+        net2 = gluon.model_zoo.vision.get_model('resnet18_v1', **kwargs)
+        net2.load_params(fname, ctx=context)
+        out['reloaded'] = L(net2(nd.array(X[:2])) - net(nd.array(X[:2])))
+    data = mx.sym.var('data')
+    sym_out = net(data)
+    softmax = mx.sym.SoftmaxOutput(sym_out, name='softmax')
+    args = softmax.list_arguments()
+    out['sym'] = [len(args), args[0], args[-1], softmax.list_outputs(),
+                  [list(s) for s in softmax.infer_shape(data=(2, 3, 32, 32))[1]]]
+    return out
+
+
+PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
+            'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
+            'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification']
