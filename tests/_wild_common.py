@@ -15,9 +15,12 @@ def natural(name):
 
 
 def error_line(e):
-    """An exception as 'Type: first line' (at most 200 characters, MXNet's '[hh:mm:ss] '
-    timestamps left out): what a program records of an error, the same from run to run."""
-    line = re.sub(r'\[\d\d:\d\d:\d\d\] ', '', (str(e).splitlines() or [''])[0])
+    """An exception as 'Type: line' (at most 200 characters, MXNet's '[hh:mm:ss] ' timestamps left
+    out): the first line of its message, or the last one of MXNet's 'Traceback ...' messages,
+    what a program records of an error, the same from run to run."""
+    lines = str(e).splitlines() or ['']
+    line = lines[-1] if lines[0].startswith('Traceback') else lines[0]
+    line = re.sub(r'\[\d\d:\d\d:\d\d\] ', '', line)
     return '%s: %s' % (type(e).__name__, line[:200])
 
 
