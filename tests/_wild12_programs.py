@@ -10,6 +10,7 @@ records what the functions return in tests/fixtures/wild12/wild12.json.
 import collections
 import math
 import os
+import random
 import re
 import tempfile
 
@@ -2192,6 +2193,383 @@ def image_classification():
     return out
 
 
+
+# ---------------------------------------------------------------- 17 GluonCV image transforms
+# dmlc/gluon-cv gluoncv/data/transforms/image.py (imresize, resize_long and resize_short_within
+# through mxnet.image.image._get_interp_method, random_expand drawing from Python's random,
+# random_flip from np.random.choice, resize_contain, ten_crop, random_pca_lighting), bbox.py's
+# resize / flip / translate, presets/ssd.py (load_test's resize_short, SSDDefaultValTransform:
+# imresize, to_tensor, normalize). One seeded 23 x 31 RGB image.
+def g_imresize(src, w, h, interp=1):
+    return mx.image.imresize(src, w, h, interp)
+
+
+def resize_long(src, size, interp=2):
+    get_interp = mx.image.image._get_interp_method     # the source imports it from there
+    h, w, _ = src.shape
+    if h > w:
+        new_h, new_w = size, size * w // h
+    else:
+        new_h, new_w = size * h // w, size
+    return g_imresize(src, new_w, new_h, interp=get_interp(interp, (h, w, new_h, new_w)))
+
+
+def resize_short_within(src, short, max_size, interp=2):
+    get_interp = mx.image.image._get_interp_method     # the source imports it from there
+    h, w, _ = src.shape
+    im_size_min, im_size_max = (h, w) if w > h else (w, h)
+    scale = float(short) / float(im_size_min)
+    if np.round(scale * im_size_max) > max_size:
+        scale = float(max_size) / float(im_size_max)
+    new_w, new_h = int(np.round(w * scale)), int(np.round(h * scale))
+    return g_imresize(src, new_w, new_h, interp=get_interp(interp, (h, w, new_h, new_w)))
+
+
+def random_pca_lighting(src, alphastd, eigval=None, eigvec=None):
+    if alphastd <= 0:
+        return src
+    if eigval is None:
+        eigval = np.array([55.46, 4.794, 1.148])
+    if eigvec is None:
+        eigvec = np.array([[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203]])
+    alpha = np.random.normal(0, alphastd, size=(3,))
+    rgb = np.dot(eigvec * alpha, eigval)
+    src += nd.array(rgb, ctx=src.context)
+    return src
+
+
+def random_expand(src, max_ratio=4, fill=0, keep_ratio=True):
+    if max_ratio <= 1:
+        return src, (0, 0, src.shape[1], src.shape[0])
+    h, w, c = src.shape
+    ratio_x = random.uniform(1, max_ratio)
+    ratio_y = ratio_x if keep_ratio else random.uniform(1, max_ratio)
+    oh, ow = int(h * ratio_y), int(w * ratio_x)
+    off_y = random.randint(0, oh - h)
+    off_x = random.randint(0, ow - w)
+    if isinstance(fill, (int, float)):
+        dst = nd.full(shape=(oh, ow, c), val=fill, dtype=src.dtype)
+    else:
+        fill = nd.array(fill, dtype=src.dtype, ctx=src.context)
+        if not c == fill.size:
+            raise ValueError("Channel and fill size mismatch, {} vs {}".format(c, fill.size))
+        dst = nd.tile(fill.reshape((1, c)), reps=(oh * ow, 1)).reshape((oh, ow, c))
+    dst[off_y:off_y + h, off_x:off_x + w, :] = src
+    return dst, (off_x, off_y, ow, oh)
+
+
+def random_flip(src, px=0, py=0, copy=False):
+    flip_y = np.random.choice([False, True], p=[1 - py, py])
+    flip_x = np.random.choice([False, True], p=[1 - px, px])
+    if flip_y:
+        src = nd.flip(src, axis=0)
+    if flip_x:
+        src = nd.flip(src, axis=1)
+    if copy:
+        src = src.copy()
+    return src, (flip_x, flip_y)
+
+
+def resize_contain(src, size, fill=0):
+    h, w, c = src.shape
+    ow, oh = size
+    scale_h = oh / h
+    scale_w = oh / w
+    scale = min(min(scale_h, scale_w), 1)
+    scaled_x, scaled_y = int(w * scale), int(h * scale)
+    if scale < 1:
+        src = mx.image.imresize(src, scaled_x, scaled_y)
+    off_y = (oh - scaled_y) // 2 if scaled_y < oh else 0
+    off_x = (ow - scaled_x) // 2 if scaled_x < ow else 0
+    if isinstance(fill, (int, float)):
+        dst = nd.full(shape=(oh, ow, c), val=fill, dtype=src.dtype)
+    else:
+        fill = nd.array(fill, ctx=src.context)
+        dst = nd.repeat(fill, repeats=oh * ow).reshape((oh, ow, c))
+    dst[off_y:off_y + scaled_y, off_x:off_x + scaled_x, :] = src
+    return dst, (off_x, off_y, scaled_x, scaled_y)
+
+
+def ten_crop(src, size):
+    h, w, _ = src.shape
+    ow, oh = size
+    if h < oh or w < ow:
+        raise ValueError("Cannot crop area {} from image with size ({}, {})".format(str(size), h, w))
+    center = src[(h - oh) // 2:(h + oh) // 2, (w - ow) // 2:(w + ow) // 2, :]
+    tl = src[0:oh, 0:ow, :]
+    bl = src[h - oh:h, 0:ow, :]
+    tr = src[0:oh, w - ow:w, :]
+    br = src[h - oh:h, w - ow:w, :]
+    crops = nd.stack(*[center, tl, bl, tr, br], axis=0)
+    return nd.concat(*[crops, nd.flip(crops, axis=2)], dim=0)
+
+
+def bbox_resize(bbox, in_size, out_size):
+    bbox = bbox.copy()
+    x_scale = out_size[0] / in_size[0]
+    y_scale = out_size[1] / in_size[1]
+    bbox[:, 1] = y_scale * bbox[:, 1]
+    bbox[:, 3] = y_scale * bbox[:, 3]
+    bbox[:, 0] = x_scale * bbox[:, 0]
+    bbox[:, 2] = x_scale * bbox[:, 2]
+    return bbox
+
+
+class SSDDefaultValTransform(object):
+    def __init__(self, width, height, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+        self._width, self._height, self._mean, self._std = width, height, mean, std
+
+    def __call__(self, src, label):
+        h, w, _ = src.shape
+        img = g_imresize(src, self._width, self._height)
+        bbox = bbox_resize(label, in_size=(w, h), out_size=(self._width, self._height))
+        img = mx.nd.image.to_tensor(img)
+        img = mx.nd.image.normalize(img, mean=self._mean, std=self._std)
+        return img, bbox.astype(img.dtype)
+
+
+def gluoncv_image_transforms():
+    rs = np.random.RandomState(191)
+    img = nd.array(rs.randint(0, 256, (23, 31, 3)), dtype='uint8')
+    out = {}
+    for interp in range(5):
+        out['shrink%d' % interp] = L(g_imresize(img, 13, 9, interp=interp)[:, :, 0])
+        out['enlarge%d' % interp] = L(g_imresize(img, 40, 30, interp=interp)[::4, ::5, 1])
+    out['long'] = [list(resize_long(img, 16).shape), L(resize_long(img, 16)[:4, :4, 2])]
+    within = resize_short_within(img, 15, 18)
+    out['short_within'] = [list(within.shape), L(within[:3, :, 0])]
+    short = mx.image.resize_short(img, 12)
+    out['resize_short'] = [list(short.shape), L(short[:, :5, 1])]
+    out['center_crop'] = L(mx.image.center_crop(img, (8, 6))[0][:, :, 0])
+    out['fixed_crop'] = L(mx.image.fixed_crop(img, 3, 4, 10, 7, size=(5, 4))[:, :, 2])
+    random.seed(192)
+    expanded, expand = random_expand(img, max_ratio=2, fill=[0.485 * 255, 0.456 * 255, 0.406 * 255])
+    out['expand'] = [list(expand), list(expanded.shape), L(expanded[::5, ::5, 0])]
+    expanded2, expand2 = random_expand(img, max_ratio=1.5, fill=7, keep_ratio=False)
+    out['expand2'] = [list(expand2), L(expanded2.sum(axis=2)[::6, ::6])]
+    np.random.seed(193)
+    flips = []
+    for _ in range(4):
+        flipped, f = random_flip(img, px=0.5, py=0.5)
+        flips.append([bool(f[0]), bool(f[1]), L(flipped[0, :3, 0])])
+    out['flips'] = flips
+    contained, region = resize_contain(img, (20, 16), fill=[1, 2, 3])
+    out['contain'] = [list(region), L(contained[:, ::4, 0])]
+    out['ten_crop'] = L(ten_crop(img, (6, 5))[:, 2, 2, 0])
+    np.random.seed(194)
+    lit = random_pca_lighting(img.astype('float32'), 0.1)
+    out['pca'] = L(lit[:2, :3, :])
+    label = np.array([[2., 3., 20., 15., 1.], [10., 1., 30., 22., 0.]])
+    tensor, bbox = SSDDefaultValTransform(16, 12)(img, label)
+    out['val_transform'] = [list(tensor.shape), L(tensor[:, :2, :3]), bbox.tolist()]
+    return out
+
+
+
+# ---------------------------------------------------------------- 18 GluonCV ImageNet training
+# dmlc/gluon-cv scripts/classification/imagenet/train_imagenet.py: label smoothing by one_hot with
+# on / off values, mixup (np.random.beta, X[::-1], mixed one-hot labels, RMSE of
+# SoftmaxActivation outputs), SoftmaxCrossEntropyLoss(sparse_label=False), ``net.cast('float16')``
+# with ``multi_precision``, ``wd_mult = 0`` on '.*beta|.*gamma|.*bias' (no_wd), NAG with an
+# lr_scheduler, Accuracy / TopKAccuracy(5), ``trainer.save_states`` and a resumed Trainer's
+# ``load_states``; gluoncv/utils/lr_scheduler.py's LRScheduler / LRSequential (an
+# mx.lr_scheduler.LRScheduler subclass called with the update count), written shorter.
+class GcvLRScheduler(mx.lr_scheduler.LRScheduler):
+    def __init__(self, mode, base_lr=0.1, target_lr=0, niters=0, nepochs=0, iters_per_epoch=0, offset=0,
+                 power=2, step_iter=None, step_epoch=None, step_factor=0.1):
+        super(GcvLRScheduler, self).__init__()
+        assert mode in ['constant', 'step', 'linear', 'poly', 'cosine']
+        self.mode, self.base_lr, self.target_lr = mode, base_lr, target_lr
+        if self.mode == 'constant':
+            self.target_lr = self.base_lr
+        self.niters = niters
+        self.step = step_iter
+        epoch_iters = nepochs * iters_per_epoch
+        if epoch_iters > 0:
+            self.niters = epoch_iters
+            if step_epoch is not None:
+                self.step = [s * iters_per_epoch for s in step_epoch]
+        self.offset, self.power, self.step_factor = offset, power, step_factor
+
+    def __call__(self, num_update):
+        self.update(num_update)
+        return self.learning_rate
+
+    def update(self, num_update):
+        N = self.niters - 1
+        T = num_update - self.offset
+        T = min(max(0, T), N)
+        if self.mode == 'constant':
+            factor = 0
+        elif self.mode == 'linear':
+            factor = 1 - T / N
+        elif self.mode == 'poly':
+            factor = pow(1 - T / N, self.power)
+        elif self.mode == 'cosine':
+            factor = (1 + math.cos(math.pi * T / N)) / 2
+        else:
+            count = sum([1 for s in self.step if s <= T]) if self.step is not None else 0
+            factor = pow(self.step_factor, count)
+        self.learning_rate = self.target_lr + (self.base_lr - self.target_lr) * factor
+
+
+class LRSequential(mx.lr_scheduler.LRScheduler):
+    def __init__(self, schedulers):
+        super(LRSequential, self).__init__()
+        assert len(schedulers) > 0
+        self.update_sep = []
+        self.count = 0
+        self.learning_rate = 0
+        self.schedulers = []
+        for lr in schedulers:
+            self.add(lr)
+
+    def add(self, scheduler):
+        assert isinstance(scheduler, GcvLRScheduler)
+        scheduler.offset = self.count
+        self.count += scheduler.niters
+        self.update_sep.append(self.count)
+        self.schedulers.append(scheduler)
+
+    def __call__(self, num_update):
+        self.update(num_update)
+        return self.learning_rate
+
+    def update(self, num_update):
+        num_update = min(num_update, self.count - 1)
+        ind = len(self.schedulers) - 1
+        for i, sep in enumerate(self.update_sep):
+            if sep > num_update:
+                ind = i
+                break
+        lr = self.schedulers[ind]
+        lr.update(num_update)
+        self.learning_rate = lr.learning_rate
+
+
+def smooth(label, classes, eta=0.1):
+    if isinstance(label, nd.NDArray):
+        label = [label]
+    smoothed = []
+    for l in label:
+        smoothed.append(l.one_hot(classes, on_value=1 - eta + eta / classes, off_value=eta / classes))
+    return smoothed
+
+
+def mixup_transform(label, classes, lam=1, eta=0.0):
+    if isinstance(label, nd.NDArray):
+        label = [label]
+    res = []
+    for l in label:
+        y1 = l.one_hot(classes, on_value=1 - eta + eta / classes, off_value=eta / classes)
+        y2 = l[::-1].one_hot(classes, on_value=1 - eta + eta / classes, off_value=eta / classes)
+        res.append(lam * y1 + (1 - lam) * y2)
+    return res
+
+
+def _imagenet_net(dtype, classes):
+    net = gluon.model_zoo.vision.get_model('mobilenetv2_0.25', classes=classes)
+    net.initialize(mx.init.MSRAPrelu())
+    with autograd.train_mode():
+        net(nd.zeros((4, 3, 64, 64)))
+    params = net.collect_params()
+    rs = np.random.RandomState(201)
+    for name in sorted(params.keys(), key=natural):
+        # values at an initializer's scale: with uniform(-0.5, 0.5) weights this deep network's
+        # float32 forward pass is too ill-conditioned to compare (float32 against float64: 2e-4)
+        shape = params[name].shape
+        u = rs.uniform(-0.5, 0.5, shape)
+        if name.endswith('weight'):
+            value = u * 2 * math.sqrt(3.0 / np.prod(shape[1:]))
+        elif name.endswith('gamma') or name.endswith('running_var'):
+            value = 1 + 0.4 * np.abs(u)
+        else:
+            value = 0.2 * u
+        params[name].set_data(nd.array(value))
+    net.cast(dtype)
+    for k, v in net.collect_params('.*beta|.*gamma|.*bias').items():
+        v.wd_mult = 0.0
+    return net
+
+
+def _imagenet_run(dtype, mixup, resume_at=None):
+    classes, batch_size, iters_per_epoch, num_epochs = 5, 4, 2, 3
+    net = _imagenet_net(dtype, classes)
+    lr_scheduler = LRSequential([
+        GcvLRScheduler('linear', base_lr=0, target_lr=0.01, nepochs=1, iters_per_epoch=iters_per_epoch),
+        GcvLRScheduler('cosine', base_lr=0.01, target_lr=0, nepochs=num_epochs - 1,
+                       iters_per_epoch=iters_per_epoch, step_epoch=[], step_factor=0.1, power=2)])
+    optimizer_params = {'wd': 1e-4, 'momentum': 0.9, 'lr_scheduler': lr_scheduler}
+    if dtype != 'float32':
+        optimizer_params['multi_precision'] = True
+    trainer = gluon.Trainer(net.collect_params(), 'nag', optimizer_params)
+    L_fn = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False)
+    train_metric = mx.metric.RMSE() if mixup else mx.metric.Accuracy()
+    acc_top5 = mx.metric.TopKAccuracy(5)
+    rs = np.random.RandomState(202)
+    X = nd.array(rs.uniform(-1, 1, (iters_per_epoch * batch_size, 3, 64, 64)))
+    Y = nd.array(rs.randint(0, classes, iters_per_epoch * batch_size))
+    np.random.seed(203)
+    out = {'lrs': [], 'losses': [], 'metric': []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for epoch in range(num_epochs):
+            if resume_at is not None and epoch == resume_at:
+                fname = os.path.join(tmp, 'imagenet-mobilenetv2-%d.states' % (epoch - 1))
+                trainer.save_states(fname)
+                lr_scheduler2 = LRSequential([
+                    GcvLRScheduler('linear', base_lr=0, target_lr=0.01, nepochs=1, iters_per_epoch=iters_per_epoch),
+                    GcvLRScheduler('cosine', base_lr=0.01, target_lr=0, nepochs=num_epochs - 1,
+                                   iters_per_epoch=iters_per_epoch)])
+                optimizer_params['lr_scheduler'] = lr_scheduler2
+                trainer = gluon.Trainer(net.collect_params(), 'nag', optimizer_params)
+                trainer.load_states(fname)
+                out['resumed_num_update'] = trainer._optimizer.num_update
+            train_metric.reset()
+            for i in range(iters_per_epoch):
+                data = [X[i * batch_size:(i + 1) * batch_size]]
+                label = [Y[i * batch_size:(i + 1) * batch_size]]
+                if mixup:
+                    lam = np.random.beta(0.2, 0.2)
+                    if epoch >= num_epochs - 1:
+                        lam = 1
+                    data = [lam * x + (1 - lam) * x[::-1] for x in data]
+                    label = mixup_transform(label, classes, lam, 0.1)
+                else:
+                    hard_label = label
+                    label = smooth(label, classes)
+                with autograd.record():
+                    outputs = [net(x.astype(dtype, copy=False)) for x in data]
+                    loss = [L_fn(yhat, y.astype(dtype, copy=False)) for yhat, y in zip(outputs, label)]
+                for l in loss:
+                    l.backward()
+                if epoch == i == 0:
+                    out['grad0'] = norms(net)['grad']
+                trainer.step(batch_size)
+                if epoch == i == 0:
+                    out['values0'] = norms(net)['value']
+                out['lrs'].append(trainer.learning_rate)
+                out['losses'].append(L(loss[0].astype('float32')))
+                if mixup:
+                    output_softmax = [nd.SoftmaxActivation(o.astype('float32', copy=False)) for o in outputs]
+                    train_metric.update(label, output_softmax)
+                else:
+                    train_metric.update(hard_label, outputs)
+                    acc_top5.update(hard_label, outputs)
+            out['metric'].append(list(train_metric.get()))
+    out['top5'] = list(acc_top5.get())
+    out['values'] = norms(net)['value']
+    out['dtypes'] = sorted(set(str(np.dtype(p.dtype)) for p in net.collect_params().values()))
+    return out
+
+
+def gluoncv_imagenet():
+    """float32 label smoothing, uninterrupted and resumed from saved Trainer states after the
+    first epoch; float16 with mixup and multi_precision."""
+    return {'smooth': _imagenet_run('float32', False), 'resumed': _imagenet_run('float32', False, resume_at=1),
+            'fp16_mixup': _try(lambda: _imagenet_run('float16', True))}
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
-            'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification']
+            'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
+            'gluoncv_image_transforms', 'gluoncv_imagenet']
