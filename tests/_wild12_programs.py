@@ -2569,7 +2569,297 @@ def gluoncv_imagenet():
             'fp16_mixup': _try(lambda: _imagenet_run('float16', True))}
 
 
+
+# ---------------------------------------------------------------- 19 GluonCV quota sampler
+# dmlc/gluon-cv gluoncv/nn/sampler.py: QuotaSampler (a Block rebalancing positives / negatives by
+# np.random.choice), QuotaSamplerOp / QuotaSamplerProp (the same as a CustomOp registered with
+# mx.operator.register, its attributes arriving as strings -- ``bool('False')`` is True --,
+# ``need_top_grad=False``, zero input gradients through ``self.assign``, infer_type), called by
+# F.Custom from a HybridBlock, eager and hybridized; SplitSampler (a gluon.data.Sampler shuffling
+# one partition with Python's random) driving a DataLoader.
+class QuotaSampler(gluon.Block):
+    def __init__(self, num_sample, pos_thresh, neg_thresh_high, neg_thresh_low=-np.inf, pos_ratio=0.5,
+                 neg_ratio=None, fill_negative=True):
+        super(QuotaSampler, self).__init__()
+        self._fill_negative = fill_negative
+        self._num_sample = num_sample
+        if neg_ratio is None:
+            self._neg_ratio = 1. - pos_ratio
+        self._pos_ratio = pos_ratio
+        assert (self._neg_ratio + self._pos_ratio) <= 1.0
+        self._pos_thresh = min(1., max(0., pos_thresh))
+        self._neg_thresh_high = min(1., max(0., neg_thresh_high))
+        self._neg_thresh_low = neg_thresh_low
+
+    def forward(self, matches, ious):
+        F = mx.nd
+        max_pos = int(round(self._pos_ratio * self._num_sample))
+        max_neg = int(self._neg_ratio * self._num_sample)
+        results = []
+        for i in range(matches.shape[0]):
+            result = F.zeros_like(matches[0])
+            ious_max = ious.max(axis=-1)[i]
+            result = F.where(matches[i] >= 0, F.ones_like(result), result)
+            result = F.where(ious_max >= self._pos_thresh, F.ones_like(result), result)
+            neg_mask = ious_max < self._neg_thresh_high
+            neg_mask = neg_mask * (ious_max >= self._neg_thresh_low)
+            result = F.where(neg_mask, F.ones_like(result) * -1, result)
+            result = result.asnumpy()
+            num_pos = int((result > 0).sum())
+            if num_pos > max_pos:
+                disable_indices = np.random.choice(np.where(result > 0)[0], size=(num_pos - max_pos), replace=False)
+                result[disable_indices] = 0
+            num_neg = int((result < 0).sum())
+            if self._fill_negative:
+                max_neg = max(self._num_sample - min(num_pos, max_pos), max_neg)
+            if num_neg > max_neg:
+                disable_indices = np.random.choice(np.where(result < 0)[0], size=(num_neg - max_neg), replace=False)
+                result[disable_indices] = 0
+            results.append(mx.nd.array(result))
+        return mx.nd.stack(*results, axis=0)
+
+
+class QuotaSamplerOp(mx.operator.CustomOp):
+    def __init__(self, num_sample, pos_thresh, neg_thresh_high=0.5, neg_thresh_low=-np.inf, pos_ratio=0.5,
+                 neg_ratio=None, fill_negative=True):
+        super(QuotaSamplerOp, self).__init__()
+        self._num_sample = num_sample
+        self._fill_negative = fill_negative
+        if neg_ratio is None:
+            self._neg_ratio = 1. - pos_ratio
+        self._pos_ratio = pos_ratio
+        assert (self._neg_ratio + self._pos_ratio) <= 1.0
+        self._pos_thresh = min(1., max(0., pos_thresh))
+        self._neg_thresh_high = min(1., max(0., neg_thresh_high))
+        self._neg_thresh_low = neg_thresh_low
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        matches, ious = in_data[0], in_data[1]
+        F = mx.nd
+        max_pos = int(round(self._pos_ratio * self._num_sample))
+        max_neg = int(self._neg_ratio * self._num_sample)
+        for i in range(matches.shape[0]):
+            result = F.zeros_like(matches[i])
+            ious_max = ious.max(axis=-1)[i]
+            neg_mask = ious_max < self._neg_thresh_high
+            neg_mask = neg_mask * (ious_max >= self._neg_thresh_low)
+            result = F.where(neg_mask, F.ones_like(result) * -1, result)
+            result = F.where(matches[i] >= 0, F.ones_like(result), result)
+            result = F.where(ious_max >= self._pos_thresh, F.ones_like(result), result)
+            result = result.asnumpy()
+            num_pos = int((result > 0).sum())
+            if num_pos > max_pos:
+                disable_indices = np.random.choice(np.where(result > 0)[0], size=(num_pos - max_pos), replace=False)
+                result[disable_indices] = 0
+            num_neg = int((result < 0).sum())
+            if self._fill_negative:
+                max_neg = max(self._num_sample - min(num_pos, max_pos), max_neg)
+            if num_neg > max_neg:
+                disable_indices = np.random.choice(np.where(result < 0)[0], size=(num_neg - max_neg), replace=False)
+                result[disable_indices] = 0
+            self.assign(out_data[0][i], req[0], mx.nd.array(result))
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        self.assign(in_grad[0], req[0], 0)
+        self.assign(in_grad[1], req[1], 0)
+
+
+@mx.operator.register('wild12_quota_sampler')
+class QuotaSamplerProp(mx.operator.CustomOpProp):
+    def __init__(self, num_sample, pos_thresh, neg_thresh_high=0.5, neg_thresh_low=0., pos_ratio=0.5,
+                 neg_ratio=None, fill_negative=True):
+        super(QuotaSamplerProp, self).__init__(need_top_grad=False)
+        self.num_sample = int(num_sample)
+        self.pos_thresh = float(pos_thresh)
+        self.neg_thresh_high = float(neg_thresh_high)
+        self.neg_thresh_low = float(neg_thresh_low)
+        self.pos_ratio = float(pos_ratio)
+        self.neg_ratio = None if neg_ratio is None else float(neg_ratio)
+        self.fill_negative = bool(fill_negative)
+
+    def list_arguments(self):
+        return ['matches', 'ious']
+
+    def list_outputs(self):
+        return ['output']
+
+    def infer_shape(self, in_shape):
+        return in_shape, [in_shape[0]], []
+
+    def infer_type(self, in_type):
+        return [in_type[0], in_type[0]], [in_type[0]], []
+
+    def create_operator(self, ctx, in_shapes, in_dtypes):
+        return QuotaSamplerOp(self.num_sample, self.pos_thresh, self.neg_thresh_high, self.neg_thresh_low,
+                              self.pos_ratio, self.neg_ratio, self.fill_negative)
+
+
+class HybridQuotaSampler(HybridBlock):
+    """The sampler as an operator of the graph (the form GluonCV's hybridized RPN targets use)."""
+
+    def __init__(self, num_sample, pos_thresh, neg_thresh_high, fill_negative, **kwargs):
+        super(HybridQuotaSampler, self).__init__(**kwargs)
+        self._kwargs = dict(num_sample=num_sample, pos_thresh=pos_thresh, neg_thresh_high=neg_thresh_high,
+                            fill_negative=fill_negative)
+
+    def hybrid_forward(self, F, matches, ious):
+        return F.Custom(matches, ious, op_type='wild12_quota_sampler', **self._kwargs)
+
+
+class SplitSampler(gluon.data.Sampler):
+    def __init__(self, length, num_parts=1, part_index=0):
+        part_len = length // num_parts
+        self._start = part_len * part_index
+        self._end = self._start + part_len
+        if part_index == num_parts - 1:
+            self._end = length
+
+    def __iter__(self):
+        indices = list(range(self._start, self._end))
+        random.shuffle(indices)
+        return iter(indices)
+
+    def __len__(self):
+        return self._end - self._start
+
+
+def gluoncv_quota_sampler():
+    rs = np.random.RandomState(211)
+    ious = nd.array(rs.uniform(0, 1, (2, 12, 3)) ** 2)
+    matches = nd.array(np.where(rs.uniform(0, 1, (2, 12)) > 0.6, rs.randint(0, 3, (2, 12)), -1))
+    out = {}
+    np.random.seed(212)
+    out['block'] = L(QuotaSampler(6, 0.6, 0.3)(matches, ious))
+    np.random.seed(212)
+    out['block_no_fill'] = L(QuotaSampler(6, 0.6, 0.3, fill_negative=False)(matches, ious))
+    for mode in ('eager', 'hybrid'):
+        sampler = HybridQuotaSampler(6, 0.6, 0.3, fill_negative=False)
+        if mode == 'hybrid':
+            sampler.hybridize()
+        np.random.seed(212)
+        ious.attach_grad()
+        with autograd.record():
+            y = sampler(matches, ious)
+        y.backward()
+        out[mode] = [L(y), L(ious.grad.sum(axis=2)), str(y.dtype)]
+    np.random.seed(212)
+    out['nd_custom'] = L(nd.Custom(matches, ious, op_type='wild12_quota_sampler', num_sample=4, pos_thresh=0.5,
+                                   neg_thresh_high=0.2, pos_ratio=0.25))
+    random.seed(213)
+    dataset = gluon.data.ArrayDataset(nd.arange(10).reshape((10, 1)), nd.arange(10) * 2)
+    loader = gluon.data.DataLoader(dataset, batch_size=2, sampler=SplitSampler(len(dataset), 3, 2))
+    out['split'] = [[L(x).__str__(), L(yb)] for x, yb in loader]
+    out['split_len'] = [len(SplitSampler(10, 3, i)) for i in range(3)]
+    return out
+
+
+
+# ---------------------------------------------------------------- 20 GluonNLP BERT self-attention
+# dmlc/gluon-nlp src/gluonnlp/model/bert.py (0.9-0.10): DotProductSelfAttentionCell (three
+# params.get projections concatenated into one FullyConnected, contrib.interleaved_matmul_selfatt_qk
+# / _valatt, softmax with ``length=`` and ``use_length=True`` over valid lengths broadcast by
+# broadcast_axis and reshaped with reverse=True, a Dropout layer) and its
+# ``_collect_params_with_prefix`` override, which renames what save_parameters writes
+# ('proj_query.weight'...). The encoder around it (proj Dense, residual, LayerNorm) is shrunk.
+class DotProductSelfAttentionCell(HybridBlock):
+    def __init__(self, units, num_heads, dropout=0.0, use_bias=True, weight_initializer=None,
+                 bias_initializer='zeros', prefix=None, params=None):
+        super(DotProductSelfAttentionCell, self).__init__(prefix=prefix, params=params)
+        self._num_heads = num_heads
+        self._use_bias = use_bias
+        self._dropout = dropout
+        self.units = units
+        with self.name_scope():
+            if self._use_bias:
+                self.query_bias = self.params.get('query_bias', shape=(self.units,), init=bias_initializer)
+                self.key_bias = self.params.get('key_bias', shape=(self.units,), init=bias_initializer)
+                self.value_bias = self.params.get('value_bias', shape=(self.units,), init=bias_initializer)
+            weight_shape = (self.units, self.units)
+            self.query_weight = self.params.get('query_weight', shape=weight_shape, init=weight_initializer,
+                                                allow_deferred_init=True)
+            self.key_weight = self.params.get('key_weight', shape=weight_shape, init=weight_initializer,
+                                              allow_deferred_init=True)
+            self.value_weight = self.params.get('value_weight', shape=weight_shape, init=weight_initializer,
+                                                allow_deferred_init=True)
+            self.dropout_layer = nn.Dropout(self._dropout)
+
+    def _collect_params_with_prefix(self, prefix=''):
+        if prefix:
+            prefix += '.'
+        ret = {prefix + 'proj_' + k.replace('_', '.'): v for k, v in self._reg_params.items()}
+        for name, child in self._children.items():
+            ret.update(child._collect_params_with_prefix(prefix + name))
+        return ret
+
+    def hybrid_forward(self, F, qkv, valid_len, query_bias, key_bias, value_bias, query_weight, key_weight,
+                       value_weight):
+        in_bias = F.concat(query_bias, key_bias, value_bias, dim=0)
+        in_weight = F.concat(query_weight, key_weight, value_weight, dim=0)
+        qkv_proj = F.FullyConnected(data=qkv, weight=in_weight, bias=in_bias, num_hidden=self.units * 3,
+                                    no_bias=False, flatten=False)
+        att_score = F.contrib.interleaved_matmul_selfatt_qk(qkv_proj, heads=self._num_heads)
+        if valid_len is not None:
+            valid_len = F.broadcast_axis(F.expand_dims(valid_len, axis=1), axis=1, size=self._num_heads)
+            valid_len = valid_len.reshape(shape=(-1, 0), reverse=True)
+            att_weights = F.softmax(att_score, length=valid_len, use_length=True, axis=-1)
+        else:
+            att_weights = F.softmax(att_score, axis=-1)
+        att_weights = self.dropout_layer(att_weights)
+        context_vec = F.contrib.interleaved_matmul_selfatt_valatt(qkv_proj, att_weights, heads=self._num_heads)
+        att_weights = att_weights.reshape(shape=(-1, self._num_heads, 0, 0), reverse=True)
+        return context_vec, att_weights
+
+
+class BERTEncoderCellLite(HybridBlock):
+    """The attention cell, its output projection, a residual and LayerNorm (ours, after bert.py)."""
+
+    def __init__(self, units, num_heads, **kwargs):
+        super(BERTEncoderCellLite, self).__init__(**kwargs)
+        with self.name_scope():
+            self.attention_cell = DotProductSelfAttentionCell(units, num_heads, prefix='attention_')
+            self.proj = nn.Dense(units, flatten=False, prefix='proj_')
+            self.layer_norm = nn.LayerNorm(in_channels=units, epsilon=1e-12)
+
+    def hybrid_forward(self, F, inputs, valid_len):
+        outputs, attention_weights = self.attention_cell(inputs, valid_len)
+        outputs = self.proj(outputs)
+        outputs = self.layer_norm(outputs + inputs)
+        return outputs, attention_weights
+
+
+def gluonnlp_bert_selfatt():
+    rs = np.random.RandomState(221)
+    x = nd.array(rs.uniform(-1, 1, (5, 2, 8)))               # (length, batch, units)
+    valid = nd.array([[5, 5, 5, 5, 5], [3, 3, 3, 3, 3]], dtype='int32')     # (the lengths must be integers)
+    out = {}
+    for mode in ('eager', 'hybrid'):
+        cell = BERTEncoderCellLite(8, 2, prefix='encoder_')
+        cell.initialize()
+        cell(x, valid)
+        set_params(cell, 222)
+        if mode == 'hybrid':
+            cell.hybridize()
+        x.attach_grad()
+        with autograd.record():
+            y, att = cell(x, valid)
+            (y * y).sum().backward()
+        out[mode] = {'y': L(y[:, :, :3]), 'att': L(att[:, :, :2]), 'x_grad': L(x.grad[:, :, :3]),
+                     'norms': norms(cell)}
+        if mode == 'eager':
+            no_len, _ = cell.attention_cell(x, None)
+            out['no_valid_len'] = L(no_len[:2])
+    with tempfile.TemporaryDirectory() as tmp:
+        fname = os.path.join(tmp, 'bert_cell.params')
+        cell.save_parameters(fname)
+        out['saved_keys'] = sorted(nd.load(fname).keys())
+        other = BERTEncoderCellLite(8, 2, prefix='encoder_')
+        other.load_parameters(fname)
+        out['reloaded'] = L(other(x, valid)[0] - cell(x, valid)[0])
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
-            'gluoncv_image_transforms', 'gluoncv_imagenet']
+            'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
+            'gluonnlp_bert_selfatt']

@@ -90,7 +90,8 @@ def without(d, *keys):
 
 @pytest.mark.parametrize('name', ['lstm_crf', 'tree_lstm', 'super_resolution', 'toy_ssd', 'snail',
                                   'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec',
-                                  'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'image_classification'])
+                                  'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'image_classification',
+                                  'gluoncv_image_transforms', 'gluoncv_quota_sampler', 'gluonnlp_bert_selfatt'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 
