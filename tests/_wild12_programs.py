@@ -2858,8 +2858,61 @@ def gluonnlp_bert_selfatt():
     return out
 
 
+
+# ---------------------------------------------------------------- 21 print_summary of networks
+# mx.viz.print_summary as scripts call it: a public MXNet CIFAR script's symbolic network
+# (Convolution / BatchNorm / Activation, a global average Pooling, flatten, SoftmaxOutput; shape
+# {'data': (batch, 3, 28, 28)}) and a public Gluon MTCNN's ``net.hybridize(); sym = net(x);
+# mx.viz.print_summary(sym[0], {'data': (1, 3, 12, 12)}, line_length=100)`` over a PNet (Conv2D,
+# PReLU, MaxPool2D with ceil_mode, two 1x1 heads). The printed text is what is compared.
+class PNet(HybridBlock):
+    def __init__(self, **kwargs):
+        super(PNet, self).__init__(**kwargs)
+        with self.name_scope():
+            self.body = nn.HybridSequential()
+            self.body.add(nn.Conv2D(10, 3), nn.PReLU(), nn.MaxPool2D(2, 2, ceil_mode=True),
+                          nn.Conv2D(16, 3), nn.PReLU(), nn.Conv2D(32, 3), nn.PReLU())
+            self.cls = nn.Conv2D(2, 1)
+            self.bbox = nn.Conv2D(4, 1)
+
+    def hybrid_forward(self, F, x):
+        x = self.body(x)
+        return F.softmax(self.cls(x), axis=1), self.bbox(x)
+
+
+def _printed(fn):
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        fn()
+    return buf.getvalue().splitlines()
+
+
+def viz_summary():
+    batch_size = 8
+    net = mx.symbol.Variable('data')
+    net = mx.symbol.Convolution(net, num_filter=8, kernel=(3, 3), pad=(1, 1), name='conv1')
+    net = mx.symbol.BatchNorm(net, name='bn1')
+    net = mx.symbol.Activation(net, act_type='relu', name='relu1')
+    net = mx.symbol.Convolution(net, num_filter=10, kernel=(1, 1), pad=(0, 0), stride=(1, 1), name='conv2')
+    net = mx.symbol.Pooling(net, global_pool=True, pool_type="avg", name="pooling", kernel=(1, 1))
+    net = mx.symbol.flatten(net, name="flatten")
+    net = mx.symbol.SoftmaxOutput(data=net, name="softmax")
+    shape = {"data": (batch_size, 3, 28, 28)}
+    out = {'symbolic': _printed(lambda: mx.viz.print_summary(symbol=net, shape=shape))}
+    pnet = PNet(prefix='pnet0_')
+    pnet.initialize()
+    pnet.hybridize()
+    x = mx.sym.var('data')
+    sym = pnet(x)
+    out['mtcnn'] = _printed(lambda: mx.viz.print_summary(sym[0], {'data': (1, 3, 12, 12)}, line_length=100))
+    out['no_shape'] = _printed(lambda: mx.viz.print_summary(sym[1]))
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
             'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
-            'gluonnlp_bert_selfatt']
+            'gluonnlp_bert_selfatt', 'viz_summary']

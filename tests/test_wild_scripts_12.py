@@ -187,3 +187,24 @@ def test_gluoncv_imagenet():
     assert got['fp16_mixup']['dtypes'] == ['float16', 'float32']     # BatchNorm's stay float32
     assert np.isfinite(got['fp16_mixup']['losses']).all()
     assert [m[0] for m in got['fp16_mixup']['metric']] == ['rmse'] * 3
+
+
+def test_viz_summary():
+    # mx.viz.print_summary differs from MXNet 1.9.1 where MXNet is wrong (minigluon/visualization.py,
+    # docs/PORTING.md): it lists every input (the label too), counts the parameters a layer reads
+    # (PReLU's alpha: MXNet counts 0) and shows '?' for counts it cannot know without shapes
+    # (MXNet prints a convolution's bias alone); every other line is MXNet's
+    got, want = P.viz_summary(), FIX['viz_summary']
+    label_rows = [i for i, line in enumerate(got['symbolic']) if 'softmax_label' in line]
+    assert len(label_rows) == 2         # its own row and the second 'Previous Layer' of softmax
+    kept = [line for i, line in enumerate(got['symbolic'])
+            if i not in label_rows and i - 1 not in label_rows[:1]]
+    assert kept == want['symbolic']
+    differ = [i for i, (g, w) in enumerate(zip(got['mtcnn'], want['mtcnn'])) if g != w]
+    assert len(got['mtcnn']) == len(want['mtcnn'])
+    assert [got['mtcnn'][i].split()[0] for i in differ] == ['pnet0_prelu0_fwd(LeakyReLU)', 'pnet0_prelu1_fwd(LeakyReLU)',
+                                                           'pnet0_prelu2_fwd(LeakyReLU)', 'Total']
+    assert [got['mtcnn'][i].split()[2] for i in differ[:3]] == ['1'] * 3      # alpha has shape (1,)
+    assert [want['mtcnn'][i].split()[2] for i in differ[:3]] == ['0'] * 3
+    assert got['mtcnn'][differ[3]] == 'Total params: 6445' and want['mtcnn'][differ[3]] == 'Total params: 6442'
+    assert got['no_shape'][-2] == 'Total params: 65 + ?' and want['no_shape'][-2] == 'Total params: 62'
