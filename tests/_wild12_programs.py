@@ -2911,8 +2911,243 @@ def viz_summary():
     return out
 
 
+
+# ---------------------------------------------------------------- 22 GluonCV YOLOv3 inference
+# dmlc/gluon-cv gluoncv/model_zoo/yolo/yolo3.py: YOLOOutputV3 (anchors and grid offsets as
+# params.get_constant, slice_like to the feature map, per-class detections by tile / transpose /
+# arange.reshape((0, 1, 1, 1, 1))), YOLODetectionBlockV3 (HybridSequential(prefix='')), YOLOV3
+# (stages sliced from a base network's features, upsampling by repeat, transitions indexed,
+# box_nms with id_index / topk / post_nms slicing; in train mode outside record() the raw
+# predictions with lists of anchors and offsets), reset_class reusing weights by slices and
+# set_data; darknet.py's _conv2d. A small base network; eager, hybridized and exported.
+def _conv2d(channel, kernel, padding, stride, norm_layer=nn.BatchNorm, norm_kwargs=None):
+    cell = nn.HybridSequential(prefix='')
+    cell.add(nn.Conv2D(channel, kernel_size=kernel, strides=stride, padding=padding, use_bias=False))
+    cell.add(norm_layer(epsilon=1e-5, momentum=0.9, **({} if norm_kwargs is None else norm_kwargs)))
+    cell.add(nn.LeakyReLU(0.1))
+    return cell
+
+
+def _upsample(x, stride=2):
+    return x.repeat(axis=-1, repeats=stride).repeat(axis=-2, repeats=stride)
+
+
+class YOLOOutputV3(HybridBlock):
+    def __init__(self, index, num_class, anchors, stride, alloc_size=(16, 16), **kwargs):
+        super(YOLOOutputV3, self).__init__(**kwargs)
+        anchors = np.array(anchors).astype('float32')
+        self._classes = num_class
+        self._num_pred = 1 + 4 + num_class
+        self._num_anchors = anchors.size // 2
+        self._stride = stride
+        with self.name_scope():
+            all_pred = self._num_pred * self._num_anchors
+            self.prediction = nn.Conv2D(all_pred, kernel_size=1, padding=0, strides=1)
+            anchors = anchors.reshape(1, 1, -1, 2)
+            self.anchors = self.params.get_constant('anchor_%d' % (index), anchors)
+            grid_x, grid_y = np.meshgrid(np.arange(alloc_size[1]), np.arange(alloc_size[0]))
+            offsets = np.concatenate((grid_x[:, :, np.newaxis], grid_y[:, :, np.newaxis]), axis=-1)
+            offsets = np.expand_dims(np.expand_dims(offsets, axis=0), axis=0)
+            self.offsets = self.params.get_constant('offset_%d' % (index), offsets)
+
+    def reset_class(self, classes, reuse_weights=None):
+        self._clear_cached_op()
+        old_classes = self._classes
+        old_pred = self.prediction
+        old_num_pred = self._num_pred
+        ctx = list(old_pred.params.values())[0].list_ctx()
+        self._classes = len(classes)
+        self._num_pred = 1 + 4 + len(classes)
+        all_pred = self._num_pred * self._num_anchors
+        in_channels = list(old_pred.params.values())[0].shape[1]
+        self.prediction = nn.Conv2D(all_pred, kernel_size=1, padding=0, strides=1, in_channels=in_channels,
+                                    prefix=old_pred.prefix)
+        self.prediction.initialize(ctx=ctx)
+        if reuse_weights:
+            new_pred = self.prediction
+            for old_params, new_params in zip(old_pred.params.values(), new_pred.params.values()):
+                old_data = old_params.data()
+                new_data = new_params.data()
+                for k, v in reuse_weights.items():
+                    if k >= self._classes or v >= old_classes:
+                        continue
+                    for i in range(self._num_anchors):
+                        off_new = i * self._num_pred
+                        off_old = i * old_num_pred
+                        new_data[1 + 4 + k + off_new] = old_data[1 + 4 + v + off_old]
+                        new_data[off_new: 1 + 4 + off_new] = old_data[off_old: 1 + 4 + off_old]
+                new_params.set_data(new_data)
+
+    def hybrid_forward(self, F, x, anchors, offsets):
+        pred = self.prediction(x).reshape((0, self._num_anchors * self._num_pred, -1))
+        pred = pred.transpose(axes=(0, 2, 1)).reshape((0, -1, self._num_anchors, self._num_pred))
+        raw_box_centers = pred.slice_axis(axis=-1, begin=0, end=2)
+        raw_box_scales = pred.slice_axis(axis=-1, begin=2, end=4)
+        objness = pred.slice_axis(axis=-1, begin=4, end=5)
+        class_pred = pred.slice_axis(axis=-1, begin=5, end=None)
+        offsets = F.slice_like(offsets, x * 0, axes=(2, 3))
+        offsets = offsets.reshape((1, -1, 1, 2))
+        box_centers = F.broadcast_add(F.sigmoid(raw_box_centers), offsets) * self._stride
+        box_scales = F.broadcast_mul(F.exp(raw_box_scales), anchors)
+        confidence = F.sigmoid(objness)
+        class_score = F.broadcast_mul(F.sigmoid(class_pred), confidence)
+        wh = box_scales / 2.0
+        bbox = F.concat(box_centers - wh, box_centers + wh, dim=-1)
+        if autograd.is_training():
+            return (bbox.reshape((0, -1, 4)), raw_box_centers, raw_box_scales, objness, class_pred, anchors,
+                    offsets)
+        bboxes = F.tile(bbox, reps=(self._classes, 1, 1, 1, 1))
+        scores = F.transpose(class_score, axes=(3, 0, 1, 2)).expand_dims(axis=-1)
+        ids = F.broadcast_add(scores * 0, F.arange(0, self._classes).reshape((0, 1, 1, 1, 1)))
+        detections = F.concat(ids, scores, bboxes, dim=-1)
+        return F.reshape(detections.transpose(axes=(1, 0, 2, 3, 4)), (0, -1, 6))
+
+
+class YOLODetectionBlockV3(HybridBlock):
+    def __init__(self, channel, norm_layer=nn.BatchNorm, norm_kwargs=None, **kwargs):
+        super(YOLODetectionBlockV3, self).__init__(**kwargs)
+        assert channel % 2 == 0, "channel {} cannot be divided by 2".format(channel)
+        with self.name_scope():
+            self.body = nn.HybridSequential(prefix='')
+            for _ in range(2):
+                self.body.add(_conv2d(channel, 1, 0, 1, norm_layer=norm_layer, norm_kwargs=norm_kwargs))
+                self.body.add(_conv2d(channel * 2, 3, 1, 1, norm_layer=norm_layer, norm_kwargs=norm_kwargs))
+            self.body.add(_conv2d(channel, 1, 0, 1, norm_layer=norm_layer, norm_kwargs=norm_kwargs))
+            self.tip = _conv2d(channel * 2, 3, 1, 1, norm_layer=norm_layer, norm_kwargs=norm_kwargs)
+
+    def hybrid_forward(self, F, x):
+        route = self.body(x)
+        tip = self.tip(route)
+        return route, tip
+
+
+class YOLOV3Lite(HybridBlock):
+    """YOLOV3 without its training losses (the target merger and YOLOV3Loss)."""
+
+    def __init__(self, stages, channels, anchors, strides, classes, alloc_size=(16, 16), nms_thresh=0.45,
+                 nms_topk=40, post_nms=10, **kwargs):
+        super(YOLOV3Lite, self).__init__(**kwargs)
+        self._classes = classes
+        self.nms_thresh, self.nms_topk, self.post_nms = nms_thresh, nms_topk, post_nms
+        with self.name_scope():
+            self.stages = nn.HybridSequential()
+            self.transitions = nn.HybridSequential()
+            self.yolo_blocks = nn.HybridSequential()
+            self.yolo_outputs = nn.HybridSequential()
+            for i, stage, channel, anchor, stride in zip(range(len(stages)), stages, channels, anchors[::-1],
+                                                         strides[::-1]):
+                self.stages.add(stage)
+                self.yolo_blocks.add(YOLODetectionBlockV3(channel))
+                self.yolo_outputs.add(YOLOOutputV3(i, len(classes), anchor, stride, alloc_size=alloc_size))
+                if i > 0:
+                    self.transitions.add(_conv2d(channel, 1, 0, 1))
+
+    def hybrid_forward(self, F, x, *args):
+        all_detections, all_anchors, all_offsets, all_objectness = [], [], [], []
+        routes = []
+        for stage, block, output in zip(self.stages, self.yolo_blocks, self.yolo_outputs):
+            x = stage(x)
+            routes.append(x)
+        for i, block, output in zip(range(len(routes)), self.yolo_blocks, self.yolo_outputs):
+            x, tip = block(x)
+            if autograd.is_training():
+                dets, box_centers, box_scales, objness, class_pred, anchors, offsets = output(tip)
+                all_objectness.append(objness.reshape((0, -3, -1)))
+                all_anchors.append(anchors)
+                all_offsets.append(offsets)
+            else:
+                dets = output(tip)
+            all_detections.append(dets)
+            if i >= len(routes) - 1:
+                break
+            x = self.transitions[i](x)
+            upsample = _upsample(x, stride=2)
+            route_now = routes[::-1][i + 1]
+            x = F.concat(F.slice_like(upsample, route_now * 0, axes=(2, 3)), route_now, dim=1)
+        if autograd.is_training():
+            return (F.concat(*all_detections, dim=1), all_anchors, all_offsets,
+                    F.concat(*all_objectness, dim=1))
+        result = F.concat(*all_detections, dim=1)
+        if self.nms_thresh > 0 and self.nms_thresh < 1:
+            result = F.contrib.box_nms(result, overlap_thresh=self.nms_thresh, valid_thresh=0.01,
+                                       topk=self.nms_topk, id_index=0, score_index=1, coord_start=2,
+                                       force_suppress=False)
+            if self.post_nms > 0:
+                result = result.slice_axis(axis=1, begin=0, end=self.post_nms)
+        ids = result.slice_axis(axis=-1, begin=0, end=1)
+        scores = result.slice_axis(axis=-1, begin=1, end=2)
+        bboxes = result.slice_axis(axis=-1, begin=2, end=None)
+        return ids, scores, bboxes
+
+
+def _yolo_net():
+    base = nn.HybridSequential()
+    with base.name_scope():
+        base.add(_conv2d(4, 3, 1, 2), _conv2d(8, 3, 1, 2), _conv2d(8, 3, 1, 2), _conv2d(8, 3, 1, 2))
+    stages = [base[:3], base[3:]]
+    anchors = [[6, 8, 10, 12], [14, 20, 24, 18]]
+    net = YOLOV3Lite(stages, [8, 4], anchors, [8, 16], classes=['cat', 'dog', 'bird'], prefix='yolov3_')
+    net.initialize()
+    with autograd.train_mode():
+        net(nd.zeros((1, 3, 32, 32)))
+    params = net.collect_params()
+    rs = np.random.RandomState(231)
+    for name in sorted(params.keys(), key=natural):
+        if params[name].grad_req == 'null' and ('anchor' in name or 'offset' in name):
+            continue          # the constants
+        value = rs.uniform(-0.5, 0.5, params[name].shape)
+        if name.endswith('running_var'):
+            value = np.abs(value) + 0.5
+        params[name].set_data(nd.array(value))
+    return net
+
+
+def gluoncv_yolo3():
+    x = nd.array(np.random.RandomState(232).uniform(0, 1, (2, 3, 32, 32)))
+    out = {}
+    for mode in ('eager', 'hybrid'):
+        net = _yolo_net()
+        if mode == 'hybrid':
+            net.hybridize()
+        ids, scores, bboxes = net(x)
+        out[mode] = {'ids': L(ids[:, :5, 0]), 'scores': L(scores[:, :5, 0]), 'bboxes': L(bboxes[:, :3])}
+        # a network first called in train mode outside record() (GluonCV's target generator in the
+        # DataLoader transform does this to read anchors and offsets), hybridized: lists among the
+        # outputs of the cached graph
+        trained = _yolo_net()
+        if mode == 'hybrid':
+            trained.hybridize()
+        bn = trained.collect_params('.*running_mean')
+        before = [p.data().copy() for p in bn.values()]
+        with autograd.train_mode():
+            dets, anchors, offsets, objness = trained(x)
+        out[mode]['train'] = [list(dets.shape), [L(a) for a in anchors], [list(o.shape) for o in offsets],
+                              L(objness[:, :4, 0])]
+        out[mode]['bn_moved'] = bool(sum(float((p.data() != b).sum().asscalar())
+                                         for p, b in zip(bn.values(), before)) > 0)
+    constants = sorted(k.replace(net.prefix, '') for k, p in net.collect_params().items()
+                       if p.grad_req == 'null' and 'running' not in k)
+    out['constants'] = constants
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = os.path.join(tmp, 'yolo3')
+        net.export(prefix, epoch=0)
+        sb = gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], prefix + '-0000.params')
+        imported = sb(x)
+        out['imported'] = [L(imported[1][:, :5, 0]), len(imported)]
+    for output in net.yolo_outputs:
+        output.reset_class(['dog', 'cat'], reuse_weights={0: 1, 1: 0})
+    net._classes = ['dog', 'cat']
+    net._clear_cached_op()
+    ids, scores, bboxes = net(x)
+    out['reset'] = [L(ids[:, :5, 0]), L(scores[:, :5, 0])]
+    with autograd.train_mode():
+        res = net(x)
+    out['cached'] = len(res)      # hybridized: the graph cached by a predict-mode call answers again
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
             'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
-            'gluonnlp_bert_selfatt', 'viz_summary']
+            'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3']
