@@ -3146,8 +3146,71 @@ def gluoncv_yolo3():
     return out
 
 
+
+# ---------------------------------------------------------------- 23 d2l optimizers through Gluon
+# d2l-ai/d2l-zh (MXNet edition) chapter_optimization: train_gluon_ch7 (a Dense(1) initialized by
+# Normal(0.01), L2Loss, a shuffling DataLoader over an ArrayDataset, a Trainer made from an
+# optimizer name and its hyper-parameters, the loss evaluated every 20 samples) run with the
+# chapter's settings (sgd / momentum, adagrad, rmsprop gamma1, adadelta rho, adam), then the same
+# loop over the other optimizers MXNet 1.9.1 registers. Seeded features instead of the airfoil data.
+def train_gluon_ch7(trainer_name, trainer_hyperparams, features, labels, batch_size=10, num_epochs=2):
+    net = nn.Sequential()
+    net.add(nn.Dense(1))
+    net.initialize(init.Normal(sigma=0.01))
+    net(features[:1])
+    set_params(net, 241)
+    loss = gluon.loss.L2Loss()
+
+    def eval_loss():
+        return float(loss(net(features), labels).mean().asscalar())
+
+    ls = [eval_loss()]
+    np.random.seed(242)
+    data_iter = gluon.data.DataLoader(gluon.data.ArrayDataset(features, labels), batch_size, shuffle=True)
+    trainer = gluon.Trainer(net.collect_params(), trainer_name, trainer_hyperparams)
+    for _ in range(num_epochs):
+        for batch_i, (X, y) in enumerate(data_iter):
+            with autograd.record():
+                l = loss(net(X), y)
+            l.backward()
+            trainer.step(batch_size)
+            if (batch_i + 1) * batch_size % 20 == 0:
+                ls.append(eval_loss())
+    return {'ls': ls, 'params': [L(p.data()) for p in net.collect_params().values()]}
+
+
+def d2l_optimizers():
+    rs = np.random.RandomState(243)
+    features = nd.array(rs.normal(0, 1, (60, 5)))
+    labels = nd.dot(features, nd.array([[0.5], [-1.0], [2.0], [0.3], [-0.7]])) + 0.1
+    labels = labels.reshape((-1,)) + nd.array(rs.normal(0, 0.05, 60))
+    runs = [('sgd', {'learning_rate': 0.05}), ('sgd', {'learning_rate': 0.004, 'momentum': 0.9}),
+            ('adagrad', {'learning_rate': 0.1}), ('rmsprop', {'learning_rate': 0.01, 'gamma1': 0.9}),
+            ('adadelta', {'rho': 0.9999}), ('adam', {'learning_rate': 0.01}),
+            # the others, with weight decay and clipping where they take them
+            ('rmsprop', {'learning_rate': 0.01, 'centered': True, 'wd': 0.01, 'clip_weights': 0.9}),
+            ('adamax', {'learning_rate': 0.02, 'wd': 0.01}), ('nadam', {'learning_rate': 0.02, 'schedule_decay': 0.01}),
+            ('ftrl', {'learning_rate': 0.1, 'lamda1': 0.01, 'beta': 1}), ('ftml', {'learning_rate': 0.02, 'wd': 0.01}),
+            ('signum', {'learning_rate': 0.01, 'momentum': 0.9, 'wd_lh': 0.01}),
+            ('nag', {'learning_rate': 0.01, 'momentum': 0.9, 'wd': 0.001}),
+            ('dcasgd', {'learning_rate': 0.01, 'momentum': 0.9, 'lamda': 0.04}),
+            ('lamb', {'learning_rate': 0.01, 'wd': 0.01}), ('lars', {'learning_rate': 0.1, 'momentum': 0.9, 'eta': 0.01}),
+            ('lbsgd', {'learning_rate': 0.02, 'momentum': 0.9, 'warmup_strategy': 'linear', 'warmup_epochs': 1,
+                       'batch_scale': 2, 'updates_per_epoch': 6}),
+            ('sgd', {'learning_rate': 0.05, 'clip_gradient': 0.5, 'wd': 0.01, 'rescale_grad': 0.5}),
+            ('adagrad', {'learning_rate': 0.1, 'eps': 1e-6, 'wd': 0.01}),
+            ('adam', {'learning_rate': 0.01, 'lazy_update': False, 'beta2': 0.9}),
+            ('lbsgd', {'learning_rate': 0.02, 'momentum': 0.9, 'warmup_strategy': 'power2', 'warmup_epochs': 1,
+                       'batch_scale': 1, 'updates_per_epoch': 6}),
+            ('dcasgd', {'learning_rate': 0.01, 'lamda': 0.04, 'wd': 0.01})]
+    out = {}
+    for j, (name, hyper) in enumerate(runs):
+        out['%02d_%s' % (j, name)] = _try(lambda: train_gluon_ch7(name, hyper, features, labels))
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
             'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
-            'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3']
+            'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3', 'd2l_optimizers']
