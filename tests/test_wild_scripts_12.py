@@ -28,18 +28,36 @@ tools/gen_wild12_fixtures.py, which runs the same file with its import line swit
   ragged lists; FCN's ``resnet18_v2().features[:-2]`` and a bilinear ``init.Constant``
   Conv2DTranspose: MXNet's numbers.
 * GluonCV's SSD targets (CompositeMatcher of bipartite / maximum matchers, hybridized too,
-  OHEMSampler, box_iou) and SSDMultiBoxLoss over lists; GluonNLP's WeightDropParameter built from
-  another Parameter's private fields and swapped in by apply_weight_drop through ``_reg_params``,
-  ``ParameterDict._params`` and ``_children``: MXNet's results.
-* Known differences met again: a BatchNorm no gradient reaches (FCN's input BatchNorm) keeps its
-  running statistics in MXNet's CPU build (updated in the backward pass) and not in minigluon
-  (updated in the forward pass); DCGAN's discriminator, run forward three times per step, updates
-  them in forward order in minigluon and in backward order in MXNet.
+  OHEMSampler, box_iou) and SSDMultiBoxLoss over lists, its image transforms (imresize with every
+  interpolation, resize_long / resize_short_within through ``_get_interp_method``, random_expand
+  and random_flip from seeded Python / NumPy draws, ten_crop, the SSD validation transform), its
+  ImageNet training idioms (LRSequential of its own LRScheduler, label smoothing by one_hot, NAG,
+  ``wd_mult = 0``, save_states / load_states giving the uninterrupted run), the quota sampler as
+  a Block and as a CustomOp (string attributes, ``need_top_grad=False``) in a hybridized block,
+  SplitSampler, YOLOv3 inference (get_constant anchors, slice_like, box_nms with class ids,
+  export / imports, reset_class by slices); GluonNLP's WeightDropParameter built from another
+  Parameter's private fields and swapped in by apply_weight_drop through ``_reg_params``,
+  ``ParameterDict._params`` and ``_children``, and BERT's interleaved self-attention cell with its
+  ``_collect_params_with_prefix`` override (the names save_parameters writes); d2l's
+  train_gluon_ch7 over every registered optimizer; the fit API tutorial (a LossRecordHandler
+  reading the estimator's Loss metric, CheckpointHandler with save_best and a resumed fit, a
+  custom BatchProcessor, evaluate): MXNet's results.
+* ``mx.viz.print_summary`` as scripts call it: MXNet's lines but for its documented
+  corrections (the label row, PReLU's alpha counted, '?' for counts unknown without shapes).
+* Known differences met again (docs/PORTING.md): a BatchNorm no gradient reaches (FCN's input
+  BatchNorm), or run forward in train mode without a backward pass (YOLOv3's target generator),
+  keeps its running statistics in MXNet's CPU build (updated in the backward pass) and not in
+  minigluon (updated in the forward pass); DCGAN's discriminator, run forward three times per
+  step, updates them in forward order in minigluon and in backward order in MXNet. MXNet 1.9.1
+  cannot train float16 on a CPU ("FP16 gemm on cpu not implemented"); its DCASGD fails with a
+  momentum; its LBSGD with ``batch_scale > 1`` counts the newest gradient twice.
 * Numerics: Adam's first steps are the signs of the gradients, and a gradient that is zero in
   exact arithmetic (a bias ahead of a normalization) is rounding noise, so parameter norms after
   Adam agree to about 1e-3 ('norms', ``NORM_TOL``). In the deep networks (FCN's ResNet-18 stages 3
-  and 4, the image classifier) MXNet 1.9.1's float32 convolution weight gradients are ~1e-3 away
-  from float64 while minigluon's are within ~1e-6 (checked by casting the network to float64).
+  and 4, the image classifier, GluonCV's MobileNetV2) MXNet 1.9.1's float32 gradients are 1e-3 to
+  5e-3 away from float64 while minigluon's are within ~4e-5 (checked by casting the network to
+  float64), so these programs compare the first step closely and the training that follows
+  loosely or not at all.
 """
 import numpy as np
 import pytest
@@ -91,7 +109,8 @@ def without(d, *keys):
 @pytest.mark.parametrize('name', ['lstm_crf', 'tree_lstm', 'super_resolution', 'toy_ssd', 'snail',
                                   'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec',
                                   'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'image_classification',
-                                  'gluoncv_image_transforms', 'gluoncv_quota_sampler', 'gluonnlp_bert_selfatt'])
+                                  'gluoncv_image_transforms', 'gluoncv_quota_sampler', 'gluonnlp_bert_selfatt',
+                                  'fit_api'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 
