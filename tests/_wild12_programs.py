@@ -3209,8 +3209,113 @@ def d2l_optimizers():
     return out
 
 
+
+# ---------------------------------------------------------------- 24 the Gluon fit API
+# apache/mxnet docs/python_docs/python/tutorials/packages/gluon/training/fit_api_tutorial.md:
+# Estimator(net, loss, train_metrics, trainer, context) and fit(train_data, epochs), a
+# LossRecordHandler(TrainBegin, TrainEnd, EpochEnd) reading the mx.metric.Loss the estimator adds
+# to estimator.train_metrics, CheckpointHandler(model_dir, model_prefix, monitor, save_best) and a
+# resumed fit (resume_from_checkpoint=True); example/gluon/estimator_example's val_data and
+# evaluate, and a custom BatchProcessor (estimator/batch_processor.py's fit_batch overridden).
+# A small convolutional net and seeded 1 x 8 x 8 images instead of resnet18 on Fashion-MNIST.
+class LossRecordHandler(mx.gluon.contrib.estimator.TrainBegin, mx.gluon.contrib.estimator.TrainEnd,
+                        mx.gluon.contrib.estimator.EpochEnd):
+    def __init__(self):
+        super(LossRecordHandler, self).__init__()
+        self.loss_history = {}
+        self.events = []
+
+    def train_begin(self, estimator, *args, **kwargs):
+        self.events.append('Training begin')
+
+    def train_end(self, estimator, *args, **kwargs):
+        self.events.append('Training ended')
+
+    def epoch_end(self, estimator, *args, **kwargs):
+        for metric in estimator.train_metrics:
+            if isinstance(metric, mx.metric.Loss):
+                loss_name, loss_val = metric.get()
+                self.loss_history.setdefault(loss_name, []).append(loss_val)
+
+
+class ClippingBatchProcessor(mx.gluon.contrib.estimator.BatchProcessor):
+    """fit_batch as the default one, with the gradients clipped before the update (ours)."""
+
+    def fit_batch(self, estimator, train_batch, batch_axis=0):
+        data, label = self._get_data_and_label(train_batch, estimator.context, batch_axis)
+        with autograd.record():
+            pred = [estimator.net(x) for x in data]
+            loss = [estimator.loss(y_hat, y) for y_hat, y in zip(pred, label)]
+        for l in loss:
+            l.backward()
+        grads = [p.grad() for p in estimator.net.collect_params().values() if p.grad_req != 'null']
+        gluon.utils.clip_global_norm(grads, 1.0)
+        return data, label, pred, loss
+
+
+def _fit_net():
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(4, 3, activation='relu'), nn.MaxPool2D(), nn.Flatten(), nn.Dense(3))
+    net.initialize(init=mx.init.Xavier())
+    net(nd.zeros((1, 1, 8, 8)))
+    set_params(net, 251)
+    return net
+
+
+def fit_api():
+    est_mod = mx.gluon.contrib.estimator
+    rs = np.random.RandomState(252)
+    X = nd.array(rs.uniform(0, 1, (12, 1, 8, 8)))
+    Y = nd.array(rs.randint(0, 3, 12))
+    train_data = gluon.data.DataLoader(gluon.data.ArrayDataset(X, Y), batch_size=4)
+    val_data = gluon.data.DataLoader(gluon.data.ArrayDataset(X[:8], Y[:8]), batch_size=4)
+    ctx = mx.cpu()
+    out = {}
+    net = _fit_net()
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.04})
+    train_acc = mx.metric.Accuracy()
+    est = est_mod.Estimator(net=net, loss=loss_fn, train_metrics=train_acc, trainer=trainer, context=ctx)
+    loss_record = LossRecordHandler()
+    est.fit(train_data=train_data, epochs=2, event_handlers=[loss_record])
+    out['history'] = loss_record.loss_history
+    out['events'] = loss_record.events
+    out['train_metrics'] = [list(m.get()) for m in est.train_metrics]
+    out['params'] = norms(net)['value']
+    with tempfile.TemporaryDirectory() as tmp:
+        net = _fit_net()
+        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.04})
+        train_acc = mx.metric.Accuracy()
+        est = est_mod.Estimator(net=net, loss=loss_fn, train_metrics=train_acc, trainer=trainer, context=ctx)
+        checkpoint_handler = est_mod.CheckpointHandler(model_dir=tmp, model_prefix='my_model', monitor=train_acc,
+                                                       save_best=True)
+        est.fit(train_data=train_data, epochs=2, event_handlers=[checkpoint_handler])
+        out['files'] = sorted(os.listdir(tmp))
+        net = _fit_net()
+        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.04})
+        est = est_mod.Estimator(net=net, loss=loss_fn, train_metrics=mx.metric.Accuracy(), trainer=trainer,
+                                context=ctx)
+        resume = est_mod.CheckpointHandler(model_dir=tmp, model_prefix='my_model', monitor=train_acc,
+                                           save_best=True, resume_from_checkpoint=True)
+        est.fit(train_data=train_data, epochs=3, event_handlers=[resume])
+        out['resumed_files'] = sorted(os.listdir(tmp))
+        out['resumed'] = [resume.current_epoch, resume.current_batch, trainer.optimizer.num_update]
+        out['resumed_params'] = norms(net)['value']
+    net = _fit_net()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.5})
+    est = est_mod.Estimator(net=net, loss=loss_fn, train_metrics=mx.metric.Accuracy(), trainer=trainer,
+                            context=ctx, val_metrics=mx.metric.Accuracy(),
+                            batch_processor=ClippingBatchProcessor())
+    est.fit(train_data=train_data, val_data=val_data, epochs=2)
+    out['clipped'] = norms(net)['value']
+    out['val_metrics'] = [list(m.get()) for m in est.val_metrics]
+    est.evaluate(val_data=val_data)
+    out['evaluated'] = [list(m.get()) for m in est.val_metrics]
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
             'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
-            'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3', 'd2l_optimizers']
+            'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3', 'd2l_optimizers', 'fit_api']
