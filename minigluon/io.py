@@ -150,6 +150,8 @@ class NDArrayIter(DataIter):
         float32, NDArrays keep their dtype (MXNet 1.9.1).
     batch_size : int
     shuffle : bool
+        Shuffle at construction and at each :meth:`reset`, drawing from ``np.random`` as MXNet
+        1.9.1 does, so a script that seeds ``np.random`` gets MXNet's batches.
     last_batch_handle : {'pad', 'discard', 'roll_over'}
         'pad' fills the last batch from the start and reports ``pad``; 'discard' drops it;
         'roll_over' carries the remainder into the next epoch, whose first batch reports the
