@@ -3,6 +3,8 @@ framework's ``nd`` module, so that the ``tests/_wild*_programs.py`` files (run a
 minigluon, and by ``tools/_programs_on_mxnet.py`` with ``import mxnet as mx`` on MXNet 1.9.1) and
 ``tests/_wild.py`` use the same seeded values. Imports NumPy only."""
 import re
+import struct
+import zlib
 
 import numpy as np
 
@@ -22,6 +24,25 @@ def error_line(e):
     line = lines[-1] if lines[0].startswith('Traceback') else lines[0]
     line = re.sub(r'\[\d\d:\d\d:\d\d\] ', '', line)
     return '%s: %s' % (type(e).__name__, line[:200])
+
+
+def png_bytes(pixels):
+    """A minimal 8-bit RGB PNG (zlib + struct) of the uint8 ``pixels`` (H, W, 3), so that both
+    frameworks decode the same pixels with no imaging library."""
+    h, w, _ = pixels.shape
+    raw = b''.join(b'\x00' + pixels[i].astype(np.uint8).tobytes() for i in range(h))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack('>I', len(data)) + body + struct.pack('>I', zlib.crc32(body) & 0xffffffff)
+    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0))
+            + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+
+
+def write_png(path, pixels):
+    """:func:`png_bytes` of ``pixels`` written to ``path``."""
+    with open(path, 'wb') as f:
+        f.write(png_bytes(pixels))
 
 
 def program_helpers(nd):
