@@ -9,6 +9,7 @@ records what the functions return in tests/fixtures/wild12/wild12.json.
 """
 import collections
 import math
+import numbers
 import os
 import random
 import re
@@ -17,7 +18,7 @@ import tempfile
 import numpy as np
 
 import minigluon as mx
-from _wild_common import error_line as err, natural, program_helpers, training_helpers
+from _wild_common import error_line as err, natural, png_bytes, program_helpers, training_helpers
 
 autograd, gluon, nd, init = mx.autograd, mx.gluon, mx.nd, mx.init
 nn, rnn = gluon.nn, gluon.rnn
@@ -3315,8 +3316,176 @@ def fit_api():
     return out
 
 
+
+# ---------------------------------------------------------------- 25 insightface's record files
+# deepinsight/insightface recognition data tools (face2rec2.py: IRHeader records packed with
+# mx.recordio.pack, a header record 0 whose label holds the identity range, per-identity
+# records of image ranges, MXIndexedRecordIO.write_idx) and its FaceImageIter (an mx.io.DataIter:
+# read_idx(0) and header.flag, id2range, next_sample's unpack and label[0] of array labels,
+# mx.image.imdecode, mirror by nd.flip, mean subtraction times 0.0078125, ``data[i][:] = ...``
+# into nd.empty batches, DataBatch with pad). Seeded PNG images instead of aligned faces.
+class FaceImageIter(mx.io.DataIter):
+    def __init__(self, batch_size, data_shape, path_imgrec=None, shuffle=False, rand_mirror=False,
+                 mean=None, data_name='data', label_name='softmax_label'):
+        super(FaceImageIter, self).__init__()
+        path_imgidx = path_imgrec[0:-4] + ".idx"
+        self.imgrec = mx.recordio.MXIndexedRecordIO(path_imgidx, path_imgrec, 'r')
+        s = self.imgrec.read_idx(0)
+        header, _ = mx.recordio.unpack(s)
+        if header.flag > 0:
+            self.header0 = (int(header.label[0]), int(header.label[1]))
+            self.imgidx = list(range(1, int(header.label[0])))
+            self.id2range = {}
+            self.seq_identity = range(int(header.label[0]), int(header.label[1]))
+            for identity in self.seq_identity:
+                s = self.imgrec.read_idx(identity)
+                header, _ = mx.recordio.unpack(s)
+                a, b = int(header.label[0]), int(header.label[1])
+                self.id2range[identity] = (a, b)
+        else:
+            self.imgidx = list(self.imgrec.keys)
+        self.seq = self.imgidx
+        self.mean = mean
+        self.nd_mean = None
+        if self.mean:
+            self.mean = np.array(self.mean, dtype=np.float32).reshape(1, 1, 3)
+            self.nd_mean = mx.nd.array(self.mean).reshape((1, 1, 3))
+        self.check_data_shape(data_shape)
+        self.provide_data = [(data_name, (batch_size,) + data_shape)]
+        self.batch_size = batch_size
+        self.data_shape = data_shape
+        self.shuffle = shuffle
+        self.image_size = '%d,%d' % (data_shape[1], data_shape[2])
+        self.rand_mirror = rand_mirror
+        self.provide_label = [(label_name, (batch_size,))]
+        self.cur = 0
+        self.nbatch = 0
+        self.is_init = False
+
+    def reset(self):
+        self.cur = 0
+        if self.shuffle:
+            random.shuffle(self.seq)
+
+    def num_samples(self):
+        return len(self.seq)
+
+    def next_sample(self):
+        if self.cur >= len(self.seq):
+            raise StopIteration
+        idx = self.seq[self.cur]
+        self.cur += 1
+        s = self.imgrec.read_idx(idx)
+        header, img = mx.recordio.unpack(s)
+        label = header.label
+        if not isinstance(label, numbers.Number):
+            label = label[0]
+        return label, img, None, None
+
+    def next(self):
+        if not self.is_init:
+            self.reset()
+            self.is_init = True
+        self.nbatch += 1
+        batch_size = self.batch_size
+        c, h, w = self.data_shape
+        batch_data = nd.empty((batch_size, c, h, w))
+        batch_label = nd.empty(self.provide_label[0][1])
+        i = 0
+        try:
+            while i < batch_size:
+                label, s, bbox, landmark = self.next_sample()
+                _data = self.imdecode(s)
+                if _data.shape[0] != self.data_shape[1]:
+                    _data = mx.image.resize_short(_data, self.data_shape[1])
+                if self.rand_mirror:
+                    _rd = random.randint(0, 1)
+                    if _rd == 1:
+                        _data = mx.ndarray.flip(data=_data, axis=1)
+                if self.nd_mean is not None:
+                    _data = _data.astype('float32', copy=False)
+                    _data -= self.nd_mean
+                    _data *= 0.0078125
+                data = [_data]
+                for datum in data:
+                    assert i < batch_size, 'Batch size must be multiples of augmenter output length'
+                    batch_data[i][:] = self.postprocess_data(datum)
+                    batch_label[i][:] = label
+                    i += 1
+        except StopIteration:
+            if i < batch_size:
+                raise StopIteration
+        return mx.io.DataBatch([batch_data], [batch_label], batch_size - i)
+
+    def check_data_shape(self, data_shape):
+        if not len(data_shape) == 3:
+            raise ValueError('data_shape should have length 3, with dimensions CxHxW')
+        if not data_shape[0] == 3:
+            raise ValueError('This iterator expects inputs to have 3 channels.')
+
+    def imdecode(self, s):
+        return mx.image.imdecode(s)
+
+    def postprocess_data(self, datum):
+        return nd.transpose(datum, axes=(2, 0, 1))
+
+
+def insightface_rec():
+    rs = np.random.RandomState(261)
+    identities = [[0, 0], [1, 1, 1], [2]]         # images per identity, as face2rec2's lists
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        rec_path, idx_path = os.path.join(tmp, 'train.rec'), os.path.join(tmp, 'train.idx')
+        writer = mx.recordio.MXIndexedRecordIO(idx_path, rec_path, 'w')
+        n_images = sum(len(x) for x in identities)
+        idx = 1
+        ranges = []
+        for ident, images in enumerate(identities):
+            start = idx
+            for _ in images:
+                header = mx.recordio.IRHeader(0, float(ident), idx, 0)
+                writer.write_idx(idx, mx.recordio.pack(header, png_bytes(rs.randint(0, 256, (12, 12, 3)))))
+                idx += 1
+            ranges.append((start, idx))
+        id_start = idx
+        for a, b in ranges:
+            header = mx.recordio.IRHeader(0, [a, b], 0, 0)
+            writer.write_idx(idx, mx.recordio.pack(header, b''))
+            idx += 1
+        writer.write_idx(0, mx.recordio.pack(mx.recordio.IRHeader(0, [id_start, idx], 0, 0), b''))
+        writer.close()
+        reader = mx.recordio.MXIndexedRecordIO(idx_path, rec_path, 'r')
+        header0, payload0 = mx.recordio.unpack(reader.read_idx(0))
+        out['header0'] = [header0.flag, L(nd.array(header0.label)), header0.id, header0.id2, len(payload0)]
+        h3, img3 = mx.recordio.unpack(reader.read_idx(3))
+        out['header3'] = [h3.flag, float(h3.label), h3.id, h3.id2]
+        out['keys'] = sorted(reader.keys)
+        reader.close()
+        random.seed(262)
+        it = FaceImageIter(2, (3, 10, 10), path_imgrec=rec_path, shuffle=True, rand_mirror=True,
+                           mean=[127.5, 127.5, 127.5])
+        out['id2range'] = sorted([k, list(v)] for k, v in it.id2range.items())
+        out['header0_range'] = list(it.header0)
+        out['provide'] = [[d[0], list(d[1])] for d in it.provide_data + it.provide_label]
+        batches = []
+        for epoch in range(2):
+            it.reset()
+            while True:
+                try:
+                    batch = it.next()
+                except StopIteration:
+                    break
+                batches.append([L(batch.label[0]), batch.pad, float(batch.data[0].sum().asscalar()),
+                                L(batch.data[0][0, 0, 0, :4])])
+        out['batches'] = batches
+        out['num_samples'] = it.num_samples()
+    out['n_images'] = n_images
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
             'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
-            'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3', 'd2l_optimizers', 'fit_api']
+            'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3', 'd2l_optimizers', 'fit_api',
+            'insightface_rec']
