@@ -3483,9 +3483,50 @@ def insightface_rec():
     return out
 
 
+
+# ---------------------------------------------------------------- 26 printed networks
+# The networks above printed as their scripts print them (``print(net)``, ``print(model)``):
+# embedding_learning/model.py's L2Normalization and DistanceWeightedSampling define __repr__ by
+# ``'{name}({_mode})'.format(name=..., **self.__dict__)``; the others use Block.__repr__ of their
+# layers (the toy SSD, DCGAN's generator, the Tree-LSTM, the YOLOv3 output, a model-zoo ResNet).
+class ReprL2Normalization(L2Normalization):
+    def __repr__(self):
+        s = '{name}({_mode})'
+        return s.format(name=self.__class__.__name__, **self.__dict__)
+
+
+class ReprDistanceWeightedSampling(DistanceWeightedSampling):
+    def __repr__(self):
+        s = '{name}({batch_k})'
+        return s.format(name=self.__class__.__name__, **self.__dict__)
+
+
+def printed_networks():
+    out = {'l2': _try(lambda: repr(ReprL2Normalization(mode='instance'))),
+           'dws': _try(lambda: repr(ReprDistanceWeightedSampling(batch_k=5)))}
+    ssd = ToySSD(3)
+    out['toy_ssd'] = repr(ssd).splitlines()
+    tree = SimilarityTreeLSTM(4, 5, 12, 3, 5)
+    out['tree_lstm'] = repr(tree).splitlines()
+    yolo = YOLOOutputV3(0, 3, [6, 8, 10, 12], 8)
+    out['yolo_output'] = repr(yolo).splitlines()
+    resnet = gluon.model_zoo.vision.get_model('resnet18_v1', classes=4, thumbnail=True)
+    out['resnet_head'] = repr(resnet).splitlines()[:12]
+    gen = nn.Sequential()
+    with gen.name_scope():
+        gen.add(nn.Conv2DTranspose(8, 4, 1, 0, use_bias=False), nn.BatchNorm(), nn.Activation('relu'),
+                nn.LeakyReLU(0.2), nn.Dropout(0.5), nn.Dense(3, in_units=4), nn.Embedding(5, 2),
+                nn.LayerNorm(), nn.InstanceNorm(), nn.GlobalAvgPool2D(), nn.MaxPool2D(3, 2, 1),
+                nn.Conv1D(2, 3, dilation=2, groups=1), nn.PReLU(), nn.ELU(), nn.SELU(), nn.Swish(),
+                rnn.LSTM(4, 2, bidirectional=True, input_size=3), rnn.GRUCell(3), nn.Flatten(),
+                nn.HybridLambda('tanh'), nn.Lambda(lambda x: x))
+    out['layers'] = repr(gen).splitlines()
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
             'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
             'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3', 'd2l_optimizers', 'fit_api',
-            'insightface_rec']
+            'insightface_rec', 'printed_networks']
