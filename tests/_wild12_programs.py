@@ -3524,9 +3524,47 @@ def printed_networks():
     return out
 
 
+
+# ---------------------------------------------------------------- 27 GluonCV classification presets
+# dmlc/gluon-cv gluoncv/data/transforms/presets/imagenet.py (transform_eval: Compose of
+# Resize(resize_short, keep_ratio=True), CenterCrop, ToTensor, Normalize, each image
+# expand_dims(0)-ed) and the validation transforms of scripts/classification/imagenet/
+# train_imagenet.py and cifar's (Resize with an interpolation, CropResize); a Compose of
+# HybridBlocks hybridized. Seeded uint8 images of odd sizes.
+def transform_eval(imgs, resize_short=16, crop_size=12, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+    transforms = gluon.data.vision.transforms
+    if isinstance(imgs, nd.NDArray):
+        imgs = [imgs]
+    for im in imgs:
+        assert isinstance(im, nd.NDArray), "Expect NDArray, got {}".format(type(im))
+    transform_fn = transforms.Compose([transforms.Resize(resize_short, keep_ratio=True),
+                                       transforms.CenterCrop(crop_size), transforms.ToTensor(),
+                                       transforms.Normalize(mean, std)])
+    res = [transform_fn(img).expand_dims(0) for img in imgs]
+    if len(res) == 1:
+        return res[0]
+    return res
+
+
+def gluoncv_presets():
+    transforms = gluon.data.vision.transforms
+    rs = np.random.RandomState(271)
+    imgs = [nd.array(rs.randint(0, 256, shape), dtype='uint8') for shape in ((19, 27, 3), (30, 14, 3))]
+    out = {'eval': [L(t[0, :, :2, :3]) for t in transform_eval(imgs)]}
+    for interp in (0, 1, 2, 3, 4):
+        resized = transforms.Resize((9, 7), interpolation=interp)(imgs[0])
+        out['resize%d' % interp] = L(resized[:, :, 0])
+    out['crop_resize'] = L(transforms.CropResize(2, 3, 10, 8, size=(6, 5), interpolation=1)(imgs[1])[:, :, 1])
+    hybrid = transforms.Compose([transforms.ToTensor(), transforms.Normalize(0.5, 0.25)])
+    hybrid.hybridize()
+    out['hybrid'] = L(hybrid(imgs[1])[:, :2, :2])
+    out['cast'] = str(transforms.Cast('float16')(imgs[0]).dtype)
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
             'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
             'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3', 'd2l_optimizers', 'fit_api',
-            'insightface_rec', 'printed_networks']
+            'insightface_rec', 'printed_networks', 'gluoncv_presets']

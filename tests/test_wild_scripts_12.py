@@ -110,7 +110,7 @@ def without(d, *keys):
                                   'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec',
                                   'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'image_classification',
                                   'gluoncv_image_transforms', 'gluoncv_quota_sampler', 'gluonnlp_bert_selfatt',
-                                  'fit_api', 'insightface_rec', 'printed_networks'])
+                                  'fit_api', 'insightface_rec', 'printed_networks', 'gluoncv_presets'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 
