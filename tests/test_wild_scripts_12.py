@@ -41,7 +41,10 @@ tools/gen_wild12_fixtures.py, which runs the same file with its import line swit
   ``_collect_params_with_prefix`` override (the names save_parameters writes); d2l's
   train_gluon_ch7 over every registered optimizer; the fit API tutorial (a LossRecordHandler
   reading the estimator's Loss metric, CheckpointHandler with save_best and a resumed fit, a
-  custom BatchProcessor, evaluate): MXNet's results.
+  custom BatchProcessor, evaluate); insightface's record files (IRHeader / pack /
+  MXIndexedRecordIO with identity ranges) read by its FaceImageIter; GluonCV's classification
+  eval transforms; the reprs these networks print (custom ``__repr__`` through
+  ``**self.__dict__`` too): MXNet's results.
 * ``mx.viz.print_summary`` as scripts call it: MXNet's lines but for its documented
   corrections (the label row, PReLU's alpha counted, '?' for counts unknown without shapes).
 * Known differences met again (docs/PORTING.md): a BatchNorm no gradient reaches (FCN's input
