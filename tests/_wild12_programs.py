@@ -3562,9 +3562,109 @@ def gluoncv_presets():
     return out
 
 
+
+# ---------------------------------------------------------------- 28 Lorenz time-series CNN
+# apache/mxnet example/gluon/ts_forecasting_cnn: data_generation.py (a Lorenz trajectory),
+# data_iterator_builder.py (windows written element by element, ``X3[i, j, :] = data[i:i + rf, j]``
+# from a NumPy array and ``y[i, j] = ...``; a shuffling DataLoader with last_batch='discard'),
+# net_builder.py (Lorenz: a Block of dilated Conv1D / residual / skip Sequentials iterated with
+# zip, Python's sum of sliced skips, Xavier(rnd_type='gaussian', factor_type='in')), model_train.py
+# (Adam with wd, L1Loss, ``step(..., ignore_stale_grad=True)``, an ``nd.zeros(1, ctx)`` loss
+# accumulator, save_parameters of the best epoch) and model_predict.py's load_parameters.
+def lorenz_series(n, dt=0.01, s=10, r=28, b=2.667):
+    xs, ys, zs = np.empty(n + 1), np.empty(n + 1), np.empty(n + 1)
+    xs[0], ys[0], zs[0] = (0., 1., 1.05)
+    for i in range(n):
+        x_dot, y_dot, z_dot = s * (ys[i] - xs[i]), r * xs[i] - ys[i] - xs[i] * zs[i], xs[i] * ys[i] - b * zs[i]
+        xs[i + 1] = xs[i] + (x_dot * dt)
+        ys[i + 1] = ys[i] + (y_dot * dt)
+        zs[i + 1] = zs[i] + (z_dot * dt)
+    return np.stack([xs, ys, zs], axis=1) / 20.0
+
+
+class Lorenz(gluon.nn.Block):
+    def __init__(self, in_channels, L, k, M):
+        super(Lorenz, self).__init__()
+        self.L = L
+        self.dilations = [2 ** i for i in range(L)]
+        self.from_input = gluon.nn.Conv1D(in_channels=in_channels, kernel_size=1, channels=M)
+        self.conv = gluon.nn.Sequential()
+        self.residual = gluon.nn.Sequential()
+        self.skips = gluon.nn.Sequential()
+        for d in self.dilations:
+            self.conv.add(gluon.nn.Conv1D(in_channels=M, kernel_size=k, channels=M, dilation=d, activation='relu'))
+            self.residual.add(gluon.nn.Conv1D(in_channels=M, kernel_size=1, channels=M, dilation=d))
+            self.skips.add(gluon.nn.Conv1D(in_channels=M, kernel_size=1, channels=M, dilation=d))
+        self.conv_post1 = gluon.nn.Conv1D(in_channels=M, kernel_size=1, channels=1)
+        self.conv_post2 = gluon.nn.Flatten()
+
+    def forward(self, x):
+        output = self.from_input(x)
+        skip_connections = []
+        for s, res, skip in zip(self.conv, self.residual, self.skips):
+            output, skips = self.residue_forward(output, s, res, skip)
+            skip_connections.append(skips)
+        output = sum([s[:, :, -output.shape[2]:] for s in skip_connections])
+        return self.conv_post2(self.conv_post1(output))
+
+    def residue_forward(self, x, conv, residual, skips):
+        output = conv(x)
+        output = residual(output)
+        skips = skips(output)
+        output = output + x[:, :, -output.shape[2]:]
+        return output, skips
+
+
+def ts_forecasting_cnn():
+    dilation_depth, batch_size, trajectory = 4, 8, 0
+    receptive_field = dilation_depth ** 2
+    data = lorenz_series(60)
+    ctx = mx.cpu()
+    T = data.shape[0]
+    X3 = nd.zeros((T - receptive_field, data.shape[1], receptive_field), ctx=ctx)
+    y = nd.zeros((T - receptive_field, data.shape[1]), ctx=ctx)
+    for i in range(T - receptive_field):
+        for j in range(data.shape[1]):
+            X3[i, j, :] = data[i:i + receptive_field, j]
+            y[i, j] = data[i + receptive_field, j]
+    np.random.seed(281)
+    train_iter = gluon.data.DataLoader(gluon.data.ArrayDataset(X3, y[:, trajectory]), batch_size, shuffle=True,
+                                       last_batch='discard')
+    net = Lorenz(L=dilation_depth, in_channels=3, k=2, M=4)
+    net.collect_params().initialize(mx.init.Xavier(magnitude=2, rnd_type='gaussian', factor_type='in'), ctx=ctx)
+    set_params(net, 282)
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01, 'wd': 0.001})
+    loss = gluon.loss.L1Loss()
+    out = {'windows': [list(X3.shape), L(X3[3, :, :4]), L(y[3])], 'losses': []}
+    best_loss = float('inf')
+    with tempfile.TemporaryDirectory() as tmp:
+        for epoch in range(3):
+            total_epoch_loss, nb = mx.nd.zeros(1, ctx), 0
+            for x, yb in train_iter:
+                x = x.reshape((batch_size, 3, -1)).as_in_context(ctx)
+                yb = yb.as_in_context(ctx)
+                with autograd.record():
+                    y_hat = net(x)
+                    l = loss(y_hat, yb)
+                l.backward()
+                trainer.step(batch_size, ignore_stale_grad=True)
+                total_epoch_loss += l.sum()
+                nb += x.shape[0]
+            current_loss = total_epoch_loss.asscalar() / nb
+            out['losses'].append([float(current_loss), nb, list(y_hat.shape)])
+            if current_loss < best_loss:
+                best_loss = current_loss
+                net.save_parameters(os.path.join(tmp, 'best_perf_model'))
+        pred_net = Lorenz(L=dilation_depth, in_channels=3, k=2, M=4)
+        pred_net.load_parameters(os.path.join(tmp, 'best_perf_model'), ctx=ctx)
+        out['predict'] = L(pred_net(X3[:4]))
+    out['norms'] = norms(net)
+    return out
+
+
 PROGRAMS = ['embedding_learning', 'lstm_crf', 'tree_lstm', 'style_transfer', 'super_resolution', 'toy_ssd',
             'snail', 'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec', 'd2l_fcn',
             'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'dcgan', 'image_classification',
             'gluoncv_image_transforms', 'gluoncv_imagenet', 'gluoncv_quota_sampler',
             'gluonnlp_bert_selfatt', 'viz_summary', 'gluoncv_yolo3', 'd2l_optimizers', 'fit_api',
-            'insightface_rec', 'printed_networks', 'gluoncv_presets']
+            'insightface_rec', 'printed_networks', 'gluoncv_presets', 'ts_forecasting_cnn']

@@ -13,7 +13,8 @@ tools/gen_wild12_fixtures.py, which runs the same file with its import line swit
   Orthogonal with ``force_reinit``, a DataIter of DataBatches with CenterCropAug + bicubic
   ResizeAug, MSE and PSNR), the toy SSD (MultiBoxPrior / Target / Detection from
   ``mx.contrib.ndarray``, Accuracy and MAE over lists), SNAIL (``labels[list] = ...``, causal
-  masks, linalg_gemm2), the k-fold house-prices script, DCGAN (``detach``, CustomMetric) and the
+  masks, linalg_gemm2), the Lorenz time-series CNN (windows written element by element from NumPy,
+  Python's sum of sliced skips, ``ignore_stale_grad``), the k-fold house-prices script, DCGAN (``detach``, CustomMetric) and the
   image-classification script (model-zoo ``get_model(classes=, thumbnail=)``, hybridized,
   'device' KVStore, ``save_params`` / ``load_params``, the network called on a Symbol):
   MXNet's numbers.
@@ -113,7 +114,8 @@ def without(d, *keys):
                                   'learning_rate_manipulation', 'house_prices', 'd2l_transformer', 'word2vec',
                                   'gluoncv_ssd_targets', 'gluonnlp_weight_drop', 'image_classification',
                                   'gluoncv_image_transforms', 'gluoncv_quota_sampler', 'gluonnlp_bert_selfatt',
-                                  'fit_api', 'insightface_rec', 'printed_networks', 'gluoncv_presets'])
+                                  'fit_api', 'insightface_rec', 'printed_networks', 'gluoncv_presets',
+                                  'ts_forecasting_cnn'])
 def test_program_gives_mxnet_numbers(name):
     same(getattr(P, name)(), FIX[name], path=name)
 
