@@ -150,6 +150,8 @@ class NDArrayIter(DataIter):
         float32, NDArrays keep their dtype (MXNet 1.9.1).
     batch_size : int
     shuffle : bool
+        Shuffle at construction and at each :meth:`reset`, drawing from ``np.random`` as MXNet
+        1.9.1 does, so a script that seeds ``np.random`` gets MXNet's batches.
     last_batch_handle : {'pad', 'discard', 'roll_over'}
         'pad' fills the last batch from the start and reports ``pad``; 'discard' drops it;
         'roll_over' carries the remainder into the next epoch, whose first batch reports the
@@ -199,6 +201,8 @@ class NDArrayIter(DataIter):
         self.shuffle = shuffle
         self.last_batch_handle = last_batch_handle
         self._carry = np.zeros(0, dtype=np.int64)
+        self._shuffled = np.arange(self.num_data)
+        self._perm = np.arange(self.num_data)
         self.reset()
 
     @property
@@ -213,9 +217,16 @@ class NDArrayIter(DataIter):
 
     def reset(self):
         """Start a new epoch (reshuffling if ``shuffle``). With ``'roll_over'`` the samples left
-        over from the last epoch open the new one (see :meth:`getpad`)."""
-        order = np.random.permutation(self.num_data) if self.shuffle else np.arange(self.num_data)
-        self._order = np.concatenate([self._carry, order])
+        over from the last epoch open the new one (see :meth:`getpad`).
+
+        Each shuffle draws as MXNet 1.9.1's, so that a script seeding ``np.random`` gets MXNet's
+        batches: ``np.random.shuffle`` of an index array kept from epoch to epoch (the constructor
+        shuffles it once more), that index array applied to the samples in the order the last
+        shuffle left them."""
+        if self.shuffle:
+            np.random.shuffle(self._shuffled)
+            self._perm = self._perm[self._shuffled]
+        self._order = np.concatenate([self._carry, self._perm])
         self._pad_first = len(self._carry)
         self._carry = np.zeros(0, dtype=np.int64)
         self._cursor = 0

@@ -15,7 +15,7 @@ import tempfile
 import numpy as np
 
 import minigluon as mx
-from _wild_common import program_helpers
+from _wild_common import error_line as err, natural, program_helpers, training_helpers
 
 autograd, gluon, nd, init = mx.autograd, mx.gluon, mx.nd, mx.init
 nn, rnn = gluon.nn, gluon.rnn
@@ -23,41 +23,7 @@ HybridBlock, Block = gluon.HybridBlock, gluon.Block
 
 
 L, set_params, rnd = program_helpers(nd)     # tests/_wild_common.py, shared with _wild.py
-
-
-def err(e):
-    """An exception as 'Type: first line' (at most 200 characters, MXNet's '[hh:mm:ss] '
-    timestamps left out; of MXNet's 'Traceback ...' messages, the last line)."""
-    lines = str(e).splitlines() or ['']
-    line = re.sub(r'\[\d\d:\d\d:\d\d\] ', '', lines[-1] if lines[0].startswith('Traceback') else lines[0])
-    return '%s: %s' % (type(e).__name__, line[:200])
-
-
-def norms(block):
-    """The L2 norm of each parameter's value and gradient, in the order of the block's parameter
-    names (a short summary of a large network's state)."""
-    params = block.collect_params()
-    out = {'value': [], 'grad': []}
-    for name in sorted(params.keys(), key=_natural):
-        p = params[name]
-        out['value'].append(float(nd.norm(p.data()).asscalar()))
-        if p.grad_req != 'null':
-            out['grad'].append(float(nd.norm(p.grad()).asscalar()))
-    return out
-
-
-def build(net, seed, *inputs):
-    """Shape the deferred parameters of ``net`` by one call on ``inputs`` in training mode, then
-    set every parameter from ``RandomState(seed)`` (:func:`set_params`). The call runs in training
-    mode because MXNet 1.9.1's oneDNN build reorders a convolution weight used in predict mode
-    and then refuses ``set_data`` on it."""
-    with autograd.train_mode():
-        net(*inputs)
-    set_params(net, seed)
-
-
-def _natural(name):
-    return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name)]
+norms, build = training_helpers(mx)
 
 
 # ---------------------------------------------------------------- 1 LipNet
@@ -718,7 +684,7 @@ def insightface():
     out['ga'] = {'shapes': [list(t.shape) for t in z], 'f': L(z[0]), 'losses': [L(l) for l in Ls],
                  'norms': norms(ga), 'mae': mae.get(), 'param_count': len(list(ga.collect_params().keys())),
                  'age_error': age_error,
-                 'age_running_stats': [i for i, n in enumerate(sorted(ga.collect_params().keys(), key=_natural))
+                 'age_running_stats': [i for i, n in enumerate(sorted(ga.collect_params().keys(), key=natural))
                                        if '_age_' in n and 'running_' in n]}
     return out
 

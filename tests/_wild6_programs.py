@@ -8,14 +8,12 @@ records what the functions return in tests/fixtures/wild6/wild6.json.
 """
 import json
 import os
-import struct
 import tempfile
-import zlib
 
 import numpy as np
 
 import minigluon as mx
-from _wild_common import program_helpers
+from _wild_common import program_helpers, write_png
 
 autograd, gluon, image, nd = mx.autograd, mx.gluon, mx.image, mx.nd
 nn = gluon.nn
@@ -224,20 +222,6 @@ def array_sources():
 
 # ---------------------------------------------------------------- 9 ImageFolderDataset and augmenters
 # a dog-breed feature-extraction script: ImageFolderDataset(flag=1), imresize, CreateAugmenter
-def write_png(path, pixels):
-    """A minimal 8-bit RGB PNG writer (zlib + struct), so that both frameworks decode the same
-    pixels with no imaging library."""
-    h, w, _ = pixels.shape
-    raw = b''.join(b'\x00' + pixels[i].astype(np.uint8).tobytes() for i in range(h))
-
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack('>I', len(data)) + body + struct.pack('>I', zlib.crc32(body) & 0xffffffff)
-    with open(path, 'wb') as f:
-        f.write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0))
-                + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
-
-
 IMAGE_SIZES = {'husky/h0.png': (7, 9), 'husky/h1.png': (8, 6), 'akita/a0.png': (9, 7)}
 
 
