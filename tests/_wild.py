@@ -38,14 +38,15 @@ def _numeric(value):
 def same(got, want, tol=1e-4, path='', key_tols=None):
     """``got`` (what a program returned here) equals ``want`` (what it returned on MXNet): dicts
     with the same keys, compared key by key; strings, flags and None exactly; numbers and numeric
-    lists within ``tol`` (or ``key_tols[key]`` for the values under a dict key of that name);
+    lists within ``tol`` (within the looser of ``tol`` and ``key_tols[key]`` for the values under a
+    dict key of that name);
     ragged or mixed lists item by item. ``path`` names the place in messages."""
     key_tols = key_tols or {}
     if isinstance(want, dict):
         assert isinstance(got, dict), path
         assert sorted(got) == sorted(want), path
         for key in want:
-            same(got[key], want[key], key_tols.get(key, tol), path + '/' + key, key_tols)
+            same(got[key], want[key], max(tol, key_tols.get(key, tol)), path + '/' + key, key_tols)
     elif want is None or isinstance(want, (str, bool)):
         assert got == want, path
     elif isinstance(want, list) and not _numeric(want):
