@@ -206,6 +206,9 @@ POOL_CASES = {
     'max_3d_2_s2': dict(shape=(1, 1, 5, 4, 4), kernel=(2, 2, 2), stride=(2, 2, 2), ties=True),
     'max_tiny_image_full_p1': dict(shape=(1, 2, 2, 2), kernel=(3, 3), stride=(2, 2),
                                    pad=(1, 1), pooling_convention='full'),
+    'max_2x2_s3_gaps': dict(shape=(1, 2, 8, 7), kernel=(2, 2), stride=(3, 3), ties=True),
+    'max_3x2_s34_p1': dict(shape=(1, 1, 9, 11), kernel=(3, 2), stride=(3, 4), pad=(1, 1)),
+    'max_1x1_s2': dict(shape=(1, 2, 5, 5), kernel=(1, 1), stride=(2, 2)),
     'avg_3x3_s2_p1_full': dict(shape=(1, 1, 6, 6), kernel=(3, 3), stride=(2, 2), pad=(1, 1),
                                pool_type='avg', pooling_convention='full'),
 }
@@ -261,6 +264,47 @@ def _pool_net(mx, mode, relu_first, seed):
         y.backward(_arr(mx, y.shape, seed + 5 + step))
         out.append(_lists([y, x.grad, net.conv.weight.grad()]))
     return out
+
+
+def _conv_net(mx, mode, seed):
+    """Depthwise 3x3/2 -> pointwise 1x1 -> 3x3/2 -> BatchNorm -> relu (the depthwise, per-image
+    and batch paths in one graph), parameters set from ``seed``, run ``mode`` as
+    :func:`_pool_net`: the output and the gradients of the data and of every parameter, and
+    the running statistics, over two training steps (the second with another batch size)."""
+    nn = mx.gluon.nn
+    net = nn.HybridSequential(prefix='cn_')
+    with net.name_scope():
+        net.add(nn.Conv2D(32, 3, strides=2, padding=1, groups=16, in_channels=16),
+                nn.Conv2D(16, 1, in_channels=32, use_bias=False),
+                nn.Conv2D(4, 3, strides=2, in_channels=16),
+                nn.BatchNorm(in_channels=4), nn.Activation('relu'))
+    net.initialize()
+    params = net.collect_params()
+    for i, name in enumerate(sorted(params)):
+        p = params[name]
+        value = _arr(mx, p.shape, seed + i) * 0.5
+        p.set_data(value.abs() + 0.5 if name.endswith(('gamma', 'var')) else value)
+    if mode != 'eager':
+        static = mode == 'static_alloc'
+        net.hybridize(static_alloc=static, static_shape=static)
+    out = []
+    for step, n in enumerate((2, 3)):
+        x = _arr(mx, (n, 16, 11, 10), seed + 50 + step)
+        x.attach_grad()
+        with mx.autograd.record():
+            y = net(x)
+        y.backward(_arr(mx, y.shape, seed + 60 + step))
+        out.append(_projected(_lists([y, x.grad] + [params[k].grad() for k in sorted(params)
+                                                    if params[k].grad_req != 'null']
+                                     + [params[k].data() for k in sorted(params)
+                                        if k.endswith(('running_mean', 'running_var'))])))
+    return out
+
+
+def conv_graphs(mx):
+    """The convolution paths in one eager network (the tests run minigluon's hybridized and
+    static_alloc graphs against it too)."""
+    return {'eager': _raised(lambda: _conv_net(mx, 'eager', 3))}
 
 
 def pool_graphs(mx):
@@ -675,7 +719,8 @@ def optional_slots(mx):
 
 def run(mx):
     return {'convolution': convolution(mx), 'large': large(mx), 'pooling': pooling(mx),
-            'pool_graphs': pool_graphs(mx), 'batchnorm': batchnorm(mx),
+            'pool_graphs': pool_graphs(mx), 'conv_graphs': conv_graphs(mx),
+            'batchnorm': batchnorm(mx),
             'batchnorm_layers': batchnorm_layers(mx), 'sigmoid': sigmoid(mx),
             'new_messages': new_messages(mx), 'last_session': last_session(mx),
             'optional_slots': optional_slots(mx)}
