@@ -341,7 +341,7 @@ def test_box_nms_drops_boxes_of_the_default_background_id():
 
 # where minigluon is deliberately more lenient than MXNet 1.9.1 (see the tests below)
 _LENIENT = {'reshape_0d', 'tile_0d', 'pool_kernel_0d', 'transpose_0d', 'sum_axis_0d_tuple',
-            'normal_scale0', 'random_normal_scale0', 'flip_lr_hwc_two_channels'}
+            'normal_scale0', 'random_normal_scale0'}
 
 
 def test_optional_slots_and_attributes_match_mxnet():
@@ -349,7 +349,7 @@ def test_optional_slots_and_attributes_match_mxnet():
     axis), ``log_softmax(x, 0)`` (no length input in MXNet) is axis 0, FullyConnected's bias
     and SequenceMask's length refuse numbers, ``softmax(x, None)``; np.int64 inside a tuple;
     normal with a negative scale refused, sample_normal with sigma 0; the flips of HWC images
-    (1 or 3 channels, uint8, 4-D and 2-D refused)."""
+    (1 or 3 channels, uint8; 2 channels, 4-D and 2-D refused)."""
     got, want = _json(program.optional_slots(mx)), _mxnet()['optional_slots']
     for key in want:
         if key not in _LENIENT:
@@ -403,14 +403,21 @@ def test_normal_with_scale_zero_gives_loc():
     assert got['normal_negative_scale'] == want['normal_negative_scale'] == 'error'
 
 
-def test_flip_takes_any_channel_count():
-    """Deliberate difference: the flips take an (H, W, C) image of any C (MXNet 1.9.1 checks
-    for 1 or 3 channels, an artefact of its image kernels); 4-D and 2-D data are refused by
-    both."""
+@pytest.mark.parametrize('flip', ['flip_left_right', 'flip_top_bottom', 'random_flip_left_right',
+                                  'random_flip_top_bottom'])
+def test_flips_refuse_a_channels_first_tensor(flip):
+    """The flips take an (H, W, C) image with 1 or 3 channels, as MXNet 1.9.1 checks: a (C, H, W)
+    tensor (to_tensor's output) was flipped along its H axis by flip_left_right (the top-bottom
+    flip, silently); the error names nd.flip and the axis for either layout. A 1- or 3-channel
+    image still flips."""
     assert _mxnet()['optional_slots']['flip_lr_hwc_two_channels'] == 'error'
-    img = np.arange(2 * 3 * 4 * 3, dtype=np.float32).reshape(2, 3, 4, 3)
-    got = _json(program.optional_slots(mx))
-    _same(got['flip_lr_hwc_two_channels'], img[0, :, ::-1, :2].tolist())
-    with warnings.catch_warnings():
-        warnings.simplefilter('error')
-        assert nd.image.flip_top_bottom(nd.array(img[0, :, :, :2])).shape == (3, 4, 2)
+    fn = getattr(nd.image, flip)
+    axis = 0 if 'top_bottom' in flip else 1
+    with pytest.raises(ValueError, match=r'1 or 3 channels.*shape \(3, 8, 8\).*nd\.flip\(x, '
+                       r'axis=%d\).*nd\.flip\(x, axis=%d\)' % (axis + 1, axis)):
+        fn(nd.ones((3, 8, 8)))
+    with pytest.raises(ValueError, match='1 or 3 channels'):
+        fn(nd.ones((8, 8, 4)))
+    img = np.arange(2 * 3 * 1, dtype=np.float32).reshape(2, 3, 1)
+    out = fn(nd.array(img)).asnumpy()
+    assert out.tolist() in (np.flip(img, axis).tolist(), img.tolist())
