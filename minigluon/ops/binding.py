@@ -14,9 +14,9 @@ The rules are those of MXNet 1.9.1's generated functions (``python/mxnet/ndarray
 and ``symbol/register.py``): leading positional arrays fill the declared inputs in order, further
 positional values fill the attributes in declaration order (``nd.transpose(x, (1, 0))``) once
 every input slot of MXNet's signature is passed (``nd.softmax(x, 0)`` gives ``length`` a number,
-refused: :func:`input_slots`), and a keyword names an input or an attribute. Where the inputs depend on the attributes
-(``no_bias=True`` drops ``bias``; ``use_sequence_length=True`` adds one), the positional inputs
-fill the inputs of those attributes, ``None`` dropped.
+refused: :func:`input_slots`), and a keyword names an input or an attribute. Where the inputs
+depend on the attributes (``no_bias=True`` drops ``bias``; ``use_sequence_length=True`` adds
+one), the positional inputs fill the inputs of those attributes, ``None`` dropped.
 
 :func:`bind_call` does this for ``nd`` (:func:`minigluon.ndarray.dispatch.call_op`); ``sym``
 splits its calls itself (:func:`minigluon.symbol.creation._split_call`: a Symbol input may be
