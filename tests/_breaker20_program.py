@@ -712,6 +712,10 @@ def optional_slots(mx):
         'flip_tb_nhwc': lambda: mx.nd.image.flip_top_bottom(img),
         'flip_lr_2d': lambda: mx.nd.image.flip_left_right(img[0, :, :, 0]),
         'flip_lr_uint8': lambda: mx.nd.image.flip_left_right(img[1].astype('uint8')),
+        'dot_stype_none_then_out': lambda: mx.nd.dot(x, x.T, False, False, None,
+                                                     mx.nd.zeros((3, 3))),
+        'batch_dot_stype_none': lambda: mx.nd.batch_dot(x.reshape((1, 3, 4)),
+                                                        x.reshape((1, 4, 3)), forward_stype=None),
     }
     return {k: _raised(lambda fn=fn: np.float64(fn().asnumpy()).tolist())
             for k, fn in calls.items()}

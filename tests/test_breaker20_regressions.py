@@ -349,7 +349,9 @@ def test_optional_slots_and_attributes_match_mxnet():
     axis), ``log_softmax(x, 0)`` (no length input in MXNet) is axis 0, FullyConnected's bias
     and SequenceMask's length refuse numbers, ``softmax(x, None)``; np.int64 inside a tuple;
     normal with a negative scale refused, sample_normal with sigma 0; the flips of HWC images
-    (1 or 3 channels, uint8; 2 channels, 4-D and 2-D refused)."""
+    (1 or 3 channels, uint8; 2 channels, 4-D and 2-D refused); dot / batch_dot with
+    ``forward_stype=None`` (MXNet's default; minigluon refused None), then ``out``
+    positionally."""
     got, want = _json(program.optional_slots(mx)), _mxnet()['optional_slots']
     for key in want:
         if key not in _LENIENT:
