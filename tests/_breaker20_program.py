@@ -631,6 +631,16 @@ def last_session(mx):
     }
     out['ignored_keywords'] = {k: _raised(lambda fn=fn: fn().asnumpy().tolist())
                                for k, fn in calls.items()}
+    s, t = mx.sym.var('s'), mx.sym.var('t')
+    sym_calls = {
+        'relu_axis': lambda: mx.sym.relu(s, axis=1),
+        'broadcast_mul_axis': lambda: mx.sym.broadcast_mul(s, t, axis=-1),
+        'elemwise_add_foo_attr': lambda: mx.sym.elemwise_add(s, t, foo=1.5, attr={'k': 'v'}),
+        'sigmoid_values': lambda: mx.sym.sigmoid(s, a=None, b=(1, 2), c=True, d=[1, 2]),
+    }
+    out['sym_ignored_keywords'] = {
+        k: _raised(lambda fn=fn: json.loads(fn().tojson())['nodes'][-1].get('attrs', {}))
+        for k, fn in sym_calls.items()}
     b = mx.nd.zeros((2, 2))
     r = mx.nd.relu(a, b)
     out['relu_out'] = [r is b, b.asnumpy().tolist()]

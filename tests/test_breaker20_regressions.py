@@ -316,7 +316,8 @@ def test_initialize_none_takes_the_default_initializer():
 
 def test_last_sessions_changes_match_mxnet():
     """autograd.grad(create_graph=True) and with one variable, Initializer equality, keywords
-    ignored by attribute-less operators, nd.relu / nd.sigmoid writing into a second array,
+    ignored by attribute-less operators (and kept as text on their sym nodes, as MXNet keeps
+    them: minigluon's JSON dropped them), nd.relu / nd.sigmoid writing into a second array,
     dtype=None, and box_nms with topk, background_id, force_suppress, coord_start,
     valid_thresh."""
     _same(_json(program.last_session(mx)), _mxnet()['last_session'])

@@ -217,6 +217,10 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     extra = dict({_hidden_key(k): v for k, v in scope_attrs.items()}, **extra)
     if cls.arguments is None and 'num_args' in cls.attrs:
         attrs.setdefault('num_args', len(pos))
+    if attrs and not cls.attrs and cls.name != 'Custom':
+        # an operator without parameters ignores keyword attributes (Op.__init__); MXNet 1.9.1
+        # keeps them on the node as text (sym.broadcast_mul(a, b, axis=-1) writes axis '-1')
+        extra = dict(extra, **{key: str(value) for key, value in attrs.items()})
     op = cls(**attrs)
     inputs = _inputs_in_order(cls, op, fn_name, pos, named, attrs)
     node = new_op_node(op, json_op_name(fn_name, cls), name, extra, [])
