@@ -28,8 +28,8 @@ TAKEN = [
     ('Reshape', (X,), {'shape': (3, 2), 'reverse': True}),
     ('Reshape', (X, (6,)), {}),
     ('softmax', (X,), {}),
-    ('softmax', (X, 0), {}),
     ('softmax', (X,), {'axis': 0, 'temperature': 2.0}),
+    ('log_softmax', (X, 0), {}),                 # (MXNet's log_softmax has no length input)
     ('sum', (X, 1, True), {}),
     ('sum', (X, np.int64(1)), {}),
     ('one_hot', (X, 3), {}),
@@ -54,6 +54,7 @@ DECLINED = [
     ('transpose', (X, 1, 0), {}),                                # too many positional values
     ('FullyConnected', (X, nd.ones((4, 3))), {'num_hidden': 4}),  # bias missing
     ('softmax', (X, Y), {}),                                     # length without use_length
+    ('softmax', (X, 0), {}),                                     # a number in the length slot
     ('relu', (X, Y), {}),                                        # surplus array
     ('concat', (X, Y), {'num_args': 3}),                         # num_args against the count
     ('clip', (X, 0, 1), {'out': X}),                             # not an attribute

@@ -24,7 +24,8 @@ from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
 from minigluon.ops import attr as _attr
-from minigluon.ops.binding import bind_call, positional_attribute_names, trailing_keywords
+from minigluon.ops.binding import (bind_call, input_slots, positional_attribute_names,
+                                    trailing_keywords)
 from minigluon.ops.registry import Op, get_op
 
 _Node = autograd.Node
@@ -338,7 +339,8 @@ def fast_bind(cls, args, kwargs):
     if given < len(args) or count:
         kwargs = dict(kwargs)
     if given < len(args):
-        if declared is None:       # concat(a, b, 1): refused by bind_call, as in MXNet
+        if declared is None or given < input_slots(cls):
+            # concat(a, b, 1), softmax(x, 0) (an input slot): refused by bind_call, as in MXNet
             return None
         extra = args[given:]
         for value in extra:

@@ -12,10 +12,11 @@ generated from the one operator class (:mod:`minigluon.ops.registry`); this modu
 
 The rules are those of MXNet 1.9.1's generated functions (``python/mxnet/ndarray/register.py``
 and ``symbol/register.py``): leading positional arrays fill the declared inputs in order, further
-positional values fill the attributes in declaration order (``nd.transpose(x, (1, 0))``), and a
-keyword names an input or an attribute. Where the inputs depend on the attributes
-(``no_bias=True`` drops ``bias``; ``use_sequence_length=True`` adds one), the positional inputs
-fill the inputs of those attributes, ``None`` dropped.
+positional values fill the attributes in declaration order (``nd.transpose(x, (1, 0))``) once
+every input slot of MXNet's signature is passed (``nd.softmax(x, 0)`` gives ``length`` a number,
+refused: :func:`input_slots`), and a keyword names an input or an attribute. Where the inputs
+depend on the attributes (``no_bias=True`` drops ``bias``; ``use_sequence_length=True`` adds
+one), the positional inputs fill the inputs of those attributes, ``None`` dropped.
 
 :func:`bind_call` does this for ``nd`` (:func:`minigluon.ndarray.dispatch.call_op`); ``sym``
 splits its calls itself (:func:`minigluon.symbol.creation._split_call`: a Symbol input may be
@@ -100,6 +101,30 @@ def variadic_positional_error(fn_name, index, value, kind):
     return TypeAssertionError('%s: positional argument %d must be %s (an input), got %r; give '
                               'attributes by keyword (%s(..., dim=1))'
                               % (fn_name, index, kind, value, fn_name))
+
+
+def input_slots(cls):
+    """How many leading positional places of a call of ``cls`` (which declares its inputs)
+    are input slots: MXNet 1.9.1's generated functions list every input before the attributes,
+    so a value there that is no array fills the input (and is refused), not the first attribute
+    (``nd.softmax(x, 0)``: ``length=0``). :attr:`Op.positional_inputs`, or all the inputs."""
+    slots = cls.positional_inputs
+    return len(cls.arguments) if slots is None else slots
+
+
+def not_an_array_error(cls, slot, value, kind='an array of this framework (e.g. nd.array(...))',
+                       positional=False):
+    """The TypeError for ``value``, no array, given where the input ``slot`` goes.
+    ``positional``: given positionally in an input slot before the attributes (``nd.softmax(x,
+    0)``), where a number, text or tuple was probably meant as an attribute: the message says to
+    name it, and the error is a TypeAssertionError, as MXNet 1.9.1 asserts ("Argument length
+    must have NDArray type")."""
+    hint = ''
+    if positional and isinstance(value, (Number, str, tuple)) and cls.attrs:
+        hint = ('; every input (%s) comes before the attributes: give attributes by keyword, '
+                'e.g. %s=%r' % (', '.join(cls.arguments), next(iter(cls.attrs)), value))
+    return (TypeAssertionError if positional else TypeError)(
+        "%s: input '%s' must be %s, got %s%s" % (cls.name, slot, kind, type(value).__name__, hint))
 
 
 def positional_attribute_names(cls, variadic):
@@ -270,10 +295,13 @@ def bind_call(cls, args, kwargs, is_input):
     slot = declared[len(pos_inputs)] if declared and len(pos_inputs) < len(declared) else None
     if slot in named or not (args and isinstance(args[0], (Number, list, np.ndarray))):
         slot = None
-    not_an_array = TypeError("%s: input '%s' must be an array of this framework (e.g. nd.array(...)), "
-                             "got %s" % (cls.name, slot, type(args[0]).__name__)) if slot else None
+    not_an_array = not_an_array_error(cls, slot, args[0]) if slot else None
     if not_an_array and not pos_inputs and isinstance(args[0], (list, np.ndarray)):
         raise not_an_array
+    if args and pos_inputs and declared is not None and len(pos_inputs) < input_slots(cls):
+        # a later input slot in MXNet's signature (nd.softmax(x, 0): length=0), not an attribute
+        # (a number first is the data: not_an_array below)
+        raise not_an_array_error(cls, declared[len(pos_inputs)], args[0], positional=True)
     # 3. the remaining positional arguments are attributes, in declaration order
     if declared is None and args:
         raise (list_of_inputs_error(cls.name, args[0], is_input)

@@ -133,8 +133,9 @@ class BoxNMS(Op):
     ``(xmin, ymin, xmax, ymax)`` or ``'center'`` ``(x, y, width, height)``) and, with
     ``id_index >= 0``, its class id.
 
-    Per batch element: boxes with score ``<= valid_thresh`` (and, with ``id_index >= 0``, of class
-    ``background_id``) are dropped; the rest are sorted by decreasing score (ties keep their input
+    Per batch element: boxes with score ``<= valid_thresh`` (and, with ``id_index >= 0``, those
+    whose id equals ``background_id``, the default ``-1`` included, compared as numbers: ``-1.5``
+    is not ``-1``) are dropped; the rest are sorted by decreasing score (ties keep their input
     order) and cut to the first ``topk`` (``topk < 0``: all); walking down that list, each kept
     box drops every later box whose IoU with it exceeds ``overlap_thresh``, of the same class
     unless ``force_suppress`` or ``id_index < 0``. The output has ``data``'s shape and dtype:
@@ -220,7 +221,7 @@ class BoxNMS(Op):
         for b, batch in enumerate(rows):
             scores = batch[:, self.score_index]
             valid = scores > valid_thresh
-            if self.id_index >= 0 and self.background_id >= 0:
+            if self.id_index >= 0:         # the default -1 too; the id as it is, not truncated
                 valid &= batch[:, self.id_index] != self.background_id
             cand = np.flatnonzero(valid)
             cand = cand[np.argsort(-scores[cand], kind='stable')]

@@ -33,6 +33,19 @@ def check_image(op, data, batch=True, layout='HWC'):
                           % (want, form, data.ndim), data)
 
 
+def check_flip_image(op, data):
+    """The flips' check (MXNet 1.9.1's): one ``(H, W, C)`` image with 1 or 3 channels on its
+    last axis. A ``(C, H, W)`` tensor (``to_tensor``'s output) would otherwise be flipped along
+    the wrong axis without a word; the message names ``nd.flip`` for such layouts."""
+    check_image(op, data, batch=False)
+    if data.shape[-1] not in (1, 3):
+        axis = 0 if 'top_bottom' in op.name else 1
+        raise shape_error(op, 'data must be an (H, W, C) image with 1 or 3 channels on its last '
+                          'axis, got shape %s; flip a (C, H, W) tensor (after to_tensor) with '
+                          'nd.flip(x, axis=%d), an (H, W, C) image of other channel counts with '
+                          'nd.flip(x, axis=%d)' % (tuple(data.shape), axis + 1, axis), data)
+
+
 def cast_back(xp, values, dtype):
     """Store float ``values`` in ``dtype`` as MXNet's image operators do: integer types truncate
     toward zero, floats keep the values. Values outside an integer type's range (MXNet's C casts
@@ -127,12 +140,13 @@ class Normalize(Op):
 
 
 class _Flip(Op):
-    """Base of the flips: a single ``(H, W, C)`` image, any dtype (MXNet 1.9.1 rejects batches)."""
+    """Base of the flips: a single ``(H, W, C)`` image with 1 or 3 channels, any dtype (MXNet
+    1.9.1 rejects batches and other channel counts: :func:`check_flip_image`)."""
 
     axis = None
 
     def forward(self, xp, data):
-        check_image(self, data, batch=False)
+        check_flip_image(self, data)
         return xp.ascontiguousarray(xp.flip(data, axis=self.axis))
 
     def backward(self, xp, grad):
@@ -142,7 +156,8 @@ class _Flip(Op):
 @register
 class FlipLeftRight(_Flip):
     """Mirror a ``(H, W, C)`` image left-right (reverse its width axis); the gradient is flipped
-    back. Raises ValueError for other ranks. (MXNet 1.9.1 ``_image_flip_left_right``.)"""
+    back. Raises ValueError for other ranks and channel counts than 1 or 3. (MXNet 1.9.1
+    ``_image_flip_left_right``.)"""
 
     name = '_image_flip_left_right'
     axis = 1
@@ -151,7 +166,8 @@ class FlipLeftRight(_Flip):
 @register
 class FlipTopBottom(_Flip):
     """Flip a ``(H, W, C)`` image upside down (reverse its height axis); the gradient is flipped
-    back. Raises ValueError for other ranks. (MXNet 1.9.1 ``_image_flip_top_bottom``.)"""
+    back. Raises ValueError for other ranks and channel counts than 1 or 3. (MXNet 1.9.1
+    ``_image_flip_top_bottom``.)"""
 
     name = '_image_flip_top_bottom'
     axis = 0

@@ -33,7 +33,7 @@ unchanged, flips included.)
 import numpy as np
 
 from minigluon import random as _random
-from minigluon.ops.image import check_image, cast_back, lighting
+from minigluon.ops.image import cast_back, check_flip_image, check_image, lighting
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 LUMA = (0.299, 0.587, 0.114)
@@ -138,7 +138,7 @@ class _RandomFlip(Op):
     axis = None
 
     def forward(self, xp, data):
-        check_image(self, data, batch=False)
+        check_flip_image(self, data)
         self.flipped = bool(_random.draw_uniform(np, (1,))[0] < 0.5)
         return xp.ascontiguousarray(xp.flip(data, axis=self.axis)) if self.flipped else data.copy()
 
@@ -152,7 +152,8 @@ class _RandomFlip(Op):
 @register
 class RandomFlipLeftRight(_RandomFlip):
     """Mirror a ``(H, W, C)`` image left-right with probability 0.5 (MXNet 1.9.1
-    ``_image_random_flip_left_right``). Raises ValueError for other ranks."""
+    ``_image_random_flip_left_right``). Raises ValueError for other ranks and channel counts
+    than 1 or 3."""
 
     name = '_image_random_flip_left_right'
     axis = 1
@@ -161,7 +162,8 @@ class RandomFlipLeftRight(_RandomFlip):
 @register
 class RandomFlipTopBottom(_RandomFlip):
     """Flip a ``(H, W, C)`` image upside down with probability 0.5 (MXNet 1.9.1
-    ``_image_random_flip_top_bottom``). Raises ValueError for other ranks."""
+    ``_image_random_flip_top_bottom``). Raises ValueError for other ranks and channel counts
+    than 1 or 3."""
 
     name = '_image_random_flip_top_bottom'
     axis = 0

@@ -240,6 +240,7 @@ class IdentityAttachKLSparseReg(Op):
 
     name = 'IdentityAttachKLSparseReg'
     arguments = ('data', 'moving_avg')
+    positional_inputs = 1       # MXNet 1.9.1's signature: (data, sparseness_target, ...)
     attrs = {'sparseness_target': Attr('float', 0.1), 'penalty': Attr('float', 0.001),
              'momentum': Attr('float', 0.9)}
     mutate_inputs = (1,)

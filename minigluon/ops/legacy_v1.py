@@ -42,6 +42,7 @@ class BatchNormV1(BatchNorm):
     """
 
     name = 'BatchNorm_v1'
+    positional_inputs = 3       # MXNet 1.9.1's signature: (data, gamma, beta, eps, ...)
     attrs = {'eps': Attr('float', 1e-3), 'momentum': Attr('float', 0.9), 'fix_gamma': Attr('bool', True),
              'use_global_stats': Attr('bool', False), 'output_mean_var': Attr('bool', False)}
     axis = 1

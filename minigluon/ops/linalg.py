@@ -26,7 +26,7 @@ class Dot(Op):
     name = 'dot'
     arguments = ('lhs', 'rhs')
     attrs = {'transpose_a': Attr('bool', False), 'transpose_b': Attr('bool', False),
-             'forward_stype': Attr('str', 'None', choices=_STYPES)}
+             'forward_stype': Attr('str', 'None', choices=_STYPES, optional=True)}
 
     def forward(self, xp, lhs, rhs):
         if lhs.ndim == 0 or rhs.ndim == 0:
@@ -74,7 +74,7 @@ class BatchDot(Op):
     name = 'batch_dot'
     arguments = ('lhs', 'rhs')
     attrs = {'transpose_a': Attr('bool', False), 'transpose_b': Attr('bool', False),
-             'forward_stype': Attr('str', 'None', choices=_STYPES)}
+             'forward_stype': Attr('str', 'None', choices=_STYPES, optional=True)}
 
     def forward(self, xp, lhs, rhs):
         if lhs.ndim < 3 or lhs.ndim != rhs.ndim or lhs.shape[:-2] != rhs.shape[:-2]:

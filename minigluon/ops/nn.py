@@ -131,9 +131,22 @@ def _sigmoid(xp, x):
     return 1 / (1 + xp.exp(-x))
 
 
-_ACT = {  # act_type -> (forward f(x), derivative d(x, y))
+def _sigmoid_grad(xp, g, y):
+    """sigmoid's backward from its output ``y`` (of the data's dtype) as MXNet 1.9.1 computes it
+    (mshadow_op::sigmoid_grad, then the product with the head gradient): ``g * (y * (1 - y))``,
+    the derivative rounded to the dtype before the product; for float16 each of the two steps
+    computed in float32 and rounded once (NumPy's float16 ``(1 - y)`` would round first: the
+    gradient at -8 came out one float16 step below MXNet's)."""
+    if y.dtype == xp.float16:
+        y32 = y.astype(xp.float32)
+        d = (y32 * (1 - y32)).astype(xp.float16)
+        return (g.astype(xp.float32) * d).astype(xp.float16)
+    return g * (y * (1 - y))
+
+
+_ACT = {  # act_type -> (forward f(x), derivative d(x, y)); sigmoid's backward: _sigmoid_grad
     'relu': (lambda xp, x: xp.maximum(x, 0), lambda xp, x, y: (x > 0).astype(x.dtype)),
-    'sigmoid': (_sigmoid, lambda xp, x, y: y * (1 - y)),
+    'sigmoid': (_sigmoid, None),
     'tanh': (lambda xp, x: xp.tanh(x), lambda xp, x, y: 1 - y * y),
     'softrelu': (lambda xp, x: xp.logaddexp(0, x), lambda xp, x, y: _sigmoid(xp, x)),
     'softsign': (lambda xp, x: x / (1 + xp.abs(x)), lambda xp, x, y: 1 / (1 + xp.abs(x)) ** 2),
@@ -156,9 +169,14 @@ class Activation(Op):
         require_float(self, data)
         self.x = _f32(data)
         self.y = _ACT[self.act_type][0](xp, self.x)
-        return self.y.astype(data.dtype, copy=False)
+        out = self.y.astype(data.dtype, copy=False)
+        if self.act_type == 'sigmoid':
+            self.y = out        # its backward reads the output, as MXNet's
+        return out
 
     def backward(self, xp, grad):
+        if self.act_type == 'sigmoid':
+            return (_sigmoid_grad(xp, grad, self.y),)
         d = _ACT[self.act_type][1](xp, self.x, self.y)
         return ((_f32(grad) * d).astype(grad.dtype, copy=False),)
 
@@ -340,6 +358,7 @@ class LogSoftmax(_SoftmaxBase):
     """``log(softmax(x / T))`` along ``axis``, computed stably (MXNet ``log_softmax``)."""
     name = 'log_softmax'
     kind = 'log_softmax'
+    positional_inputs = 1       # MXNet 1.9.1's has no length input: (x, 0) is axis 0
 
 
 @register
@@ -347,6 +366,7 @@ class Softmin(_SoftmaxBase):
     """``softmax(-x / T)`` along ``axis`` (MXNet ``softmin``)."""
     name = 'softmin'
     kind = 'softmin'
+    positional_inputs = 1       # MXNet 1.9.1's has no length input: (x, 0) is axis 0
 
 
 @register

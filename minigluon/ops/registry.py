@@ -140,6 +140,12 @@ class Op:
     name = None
     aliases = ()
     arguments = ('data',)
+    # How many leading positional places of the ``nd`` / ``sym`` function are input slots, as in
+    # MXNet 1.9.1's generated functions (``softmax(data, length, axis, ...)``: a number second is
+    # the ``length`` input, refused; :func:`minigluon.ops.binding.input_slots`); None: all of
+    # ``arguments``. Smaller for the operators whose MXNet signature lists fewer inputs
+    # (``log_softmax(x, 0)``: 0 is the axis there, minigluon's ``length`` by keyword only).
+    positional_inputs = None
     attrs = {}
     num_outputs = 1
     num_visible_outputs = None     # None: all outputs are visible

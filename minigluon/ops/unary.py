@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from minigluon.ops import _special
-from minigluon.ops.nn import _sigmoid
+from minigluon.ops.nn import _sigmoid, _sigmoid_grad
 from minigluon.ops.registry import OPS, Attr, Op, register, require_float, shape_error
 
 
@@ -104,7 +104,7 @@ _TABLE = [
     # from the output, as MXNet's _backward_relu: an input written over after the call (outside
     # record) leaves the gradient alone
     ('relu', lambda xp, x: xp.maximum(x, 0), lambda xp, g, x, y: g * (y > 0), ()),
-    ('sigmoid', _sigmoid, lambda xp, g, x, y: g * y * (1 - y), ()),
+    ('sigmoid', _sigmoid, lambda xp, g, x, y: _sigmoid_grad(xp, g, y), ()),
     ('softsign', lambda xp, x: x / (1 + xp.abs(x)),
      lambda xp, g, x, y: g / ((1 + xp.abs(x)) ** 2), ()),
     ('erf', _special.erf, lambda xp, g, x, y: g * _TWO_OVER_SQRT_PI * xp.exp(-x * x), ()),

@@ -12,8 +12,8 @@ from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
 from minigluon.ops.binding import (attribute_given_twice_error, call_signature,
-                                   input_given_twice_error, list_of_inputs_error,
-                                   positional_attribute_names,
+                                   input_given_twice_error, input_slots, list_of_inputs_error,
+                                   not_an_array_error, positional_attribute_names,
                                    too_many_inputs_error, too_many_positional_error, trailing_keywords,
                                    unused_inputs_error, variadic_positional_error,
                                    wrong_mode_error)
@@ -139,6 +139,8 @@ def _split_call(cls, fn_name, args, kwargs):
         wrong = wrong_mode_error(cls, repr(declared[len(pos)]), args[0], _is_symbol)
         if wrong is not None:
             raise wrong
+        if pos and len(pos) < input_slots(cls):   # sym.softmax(s, 0): length=0, MXNet asserts
+            raise not_an_array_error(cls, declared[len(pos)], args[0], 'a Symbol', positional=True)
     named, attrs, extra = {}, {}, {}
     for key, value in kwargs.items():
         if isinstance(value, Symbol):
@@ -215,6 +217,10 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     extra = dict({_hidden_key(k): v for k, v in scope_attrs.items()}, **extra)
     if cls.arguments is None and 'num_args' in cls.attrs:
         attrs.setdefault('num_args', len(pos))
+    if attrs and not cls.attrs and cls.name != 'Custom':
+        # an operator without parameters ignores keyword attributes (Op.__init__); MXNet 1.9.1
+        # keeps them on the node as text (sym.broadcast_mul(a, b, axis=-1) writes axis '-1')
+        extra = dict(extra, **{key: str(value) for key, value in attrs.items()})
     op = cls(**attrs)
     inputs = _inputs_in_order(cls, op, fn_name, pos, named, attrs)
     node = new_op_node(op, json_op_name(fn_name, cls), name, extra, [])

@@ -406,7 +406,8 @@ class RandomResizedCrop(Block):
 class _RandomFlip(HybridBlock):
     """Flip an ``(H, W, C)`` image along one axis with probability 0.5, drawing from
     :mod:`minigluon.random` (so ``mx.random.seed`` makes it reproducible). Like MXNet 1.9.1's
-    ``image.random_flip_*`` operators, only single 3-D images are accepted (ValueError otherwise)."""
+    ``image.random_flip_*`` operators, only single 3-D images with 1 or 3 channels on the last
+    axis are accepted (ValueError otherwise: apply the flip before ``ToTensor``)."""
 
     _op = None
 
@@ -419,13 +420,15 @@ class _RandomFlip(HybridBlock):
 
 class RandomFlipLeftRight(_RandomFlip):
     """Mirror an ``(H, W, C)`` image left-right (its width axis) with probability 0.5
-    (``nd.image.random_flip_left_right``). Raises ValueError for an input that is not 3-D."""
+    (``nd.image.random_flip_left_right``). Raises ValueError for an input that is not 3-D with
+    1 or 3 channels."""
 
     _op = 'random_flip_left_right'
 
 
 class RandomFlipTopBottom(_RandomFlip):
     """Flip an ``(H, W, C)`` image upside down (its height axis) with probability 0.5
-    (``nd.image.random_flip_top_bottom``). Raises ValueError for an input that is not 3-D."""
+    (``nd.image.random_flip_top_bottom``). Raises ValueError for an input that is not 3-D with
+    1 or 3 channels."""
 
     _op = 'random_flip_top_bottom'
