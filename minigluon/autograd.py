@@ -35,6 +35,7 @@ reverse execution order, write the variables' ``.grad``).
 import itertools
 import threading
 
+from minigluon import base as _base
 from minigluon._fp_errors import fp_errors_ignored, with_numpy_defaults
 from minigluon.base import MXNetError, RuntimeAssertionError
 
@@ -811,7 +812,4 @@ _OTHER_FRAMEWORKS = {
 }
 
 
-def __getattr__(name):
-    hint = _OTHER_FRAMEWORKS.get(name)
-    raise AttributeError("module %r has no attribute %r%s"
-                         % (__name__, name, ': ' + hint if hint else ''))
+__getattr__ = _base.out_of_scope_getattr(__name__, other_frameworks=_OTHER_FRAMEWORKS)
