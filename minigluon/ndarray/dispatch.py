@@ -24,7 +24,8 @@ from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
 from minigluon.ops import attr as _attr
-from minigluon.ops.binding import bind_call, positional_attribute_names, trailing_keywords
+from minigluon.ops.binding import (bind_call, leading_inputs, positional_attribute_names,
+                                    trailing_keywords)
 from minigluon.ops.registry import Op, get_op
 
 _Node = autograd.Node
@@ -438,9 +439,7 @@ def attrs_from_out(cls, args, kwargs, out):
     the operator does not take is left to the out= check (an error, as in MXNet)."""
     if not isinstance(out, NDArray):
         return kwargs
-    n = 0                                    # the leading inputs; then positional attributes
-    while n < len(args) and n < len(cls.arguments) and (args[n] is None or _is_nd(args[n])):
-        n += 1
+    n = leading_inputs(cls, args, _is_nd)                # then the positional attributes
     given = set(positional_attribute_names(cls, False)[:len(args) - n])
     kwargs = dict(kwargs)
     for key in cls.attrs_from_out:

@@ -175,6 +175,16 @@ def unused_inputs_error(fn_name, unused, op):
                      % (fn_name, unused, op.list_arguments()))
 
 
+def leading_inputs(cls, args, is_input):
+    """How many of the positional ``args`` of a call of ``cls`` (not variadic) are its leading
+    inputs: values ``is_input`` accepts, or None (an input left out), at most one per declared
+    input; the attributes' values follow them."""
+    n = 0
+    while n < len(args) and n < len(cls.arguments) and (args[n] is None or is_input(args[n])):
+        n += 1
+    return n
+
+
 def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
     """Take the keyword parameters that follow the attributes positionally off ``args``.
 
@@ -192,11 +202,7 @@ def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
 
     Raises TypeError when one of them is also given by keyword, as Python does for MXNet's
     functions ("got multiple values for argument 'out'")."""
-    declared = cls.arguments
-    n = 0
-    while n < len(args) and n < len(declared) and (args[n] is None or is_input(args[n])):
-        n += 1
-    first = n + len(positional_attribute_names(cls, False))
+    first = leading_inputs(cls, args, is_input) + len(positional_attribute_names(cls, False))
     rest = args[first:]
     if not rest or len(rest) > len(trailing) or not all(
             accepts(value) for (_, accepts), value in zip(trailing, rest)):
