@@ -302,13 +302,13 @@ class Convolution(_ConvBase):
             return _empty_batch_output(xp, self, data, weight, out_sp)
         self.dshape, self.wshape, self.out_sp = data.shape, weight.shape, out_sp
         ws = workspace_of(self)
-        # On the CPU one GEMM per image (inner size C/G * K) beats the batch's im2col; on a GPU the
-        # per-image loop would cost several kernel launches per image, so the batch path runs there.
         self.depthwise = _conv_depthwise.applies(c, g)
         if self.depthwise:              # one input channel per group: no matrix product to make
             self.data, self.weight, self.kept = data, weight, {}
             return _conv_depthwise.forward(xp, data, weight, bias, self.kernel, self._stride,
                                            self._dilate, self._pad, out_sp, keep=self.kept)
+        # On the CPU one GEMM per image (inner size C/G * K) beats the batch's im2col; on a GPU the
+        # per-image loop would cost several kernel launches per image, so the batch path runs there.
         if c // g >= 16 and xp is np:
             self.data, self.weight = data, weight
             return _conv_per_image.forward(xp, data, weight, bias, g, self.kernel, self._stride,
