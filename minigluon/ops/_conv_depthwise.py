@@ -28,11 +28,10 @@ Images are independent: with CPU worker threads they are shared out in chunks
 (:func:`minigluon.ops._parallel.image_chunks`); the weight gradient is summed per chunk, then over
 the chunks in order, so its value does not depend on the number of workers.
 """
-import itertools
-
 import numpy as np
 
 from minigluon.ops import _numba, _parallel
+from minigluon.ops._window_geometry import pad_spatial, phase_positions, window_slices
 
 
 def applies(channels, groups):
@@ -64,13 +63,11 @@ class _Phases:
         self.shape, self.stride, self.pad = tuple(shape), tuple(stride), tuple(pad)
         self.hq, self.wq = (-(-s // st) for s, st in zip(self.padded, stride))
         self.phases, phase_of, shift_of = [], [], []
-        for k in itertools.product(*[range(n) for n in kernel]):
-            offset = [ki * d for ki, d in zip(k, dilate)]
-            phase = tuple(o % st for o, st in zip(offset, stride))
+        for _, phase, start in phase_positions(kernel, stride, dilate):
             if phase not in self.phases:
                 self.phases.append(phase)
             phase_of.append(self.phases.index(phase))
-            shift_of.append(offset[0] // stride[0] * self.wq + offset[1] // stride[1])
+            shift_of.append(start[0] * self.wq + start[1])
         self.phase_of, self.shift_of = np.array(phase_of), np.array(shift_of)
         self.phase_rows, self.phase_cols = (np.array(axis) for axis in zip(*self.phases))
         self.length = (out_sp[0] - 1) * self.wq + out_sp[1]
@@ -107,23 +104,6 @@ class _Phases:
         return gx
 
 
-def _slices(kernel, stride, dilate, out_sp):
-    """Per kernel position (row-major, the order of the weight's trailing axes), the slices of
-    the padded input read by every output position: ``x_padded[(..., *slices)]`` has the
-    output's spatial shape."""
-    for k in itertools.product(*[range(n) for n in kernel]):
-        yield tuple(slice(ki * d, ki * d + st * (o - 1) + 1, st)
-                    for ki, d, st, o in zip(k, dilate, stride, out_sp))
-
-
-def _pad(xp, x, pad):
-    """``x (N, C, *S)`` zero-padded by ``pad[i]`` on both sides of spatial axis ``i`` (conv._pad's
-    symmetric case; conv imports this module, so it cannot be imported from there)."""
-    if not any(pad):
-        return x
-    return xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad], mode='constant')
-
-
 def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=None):
     """Depthwise convolution of ``data (N, C, *S)`` with ``weight (C * M, 1, *kernel)`` (and
     ``bias (C * M,)`` or None): the output ``(N, C * M, *out_sp)`` in the dtype of
@@ -150,12 +130,12 @@ def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=No
         _parallel.share(xp, chunks, work)
         out = np.ascontiguousarray(wide.reshape((n, f, out_sp[0], geo.wq))[..., :out_sp[1]])
     else:
-        xpad = _pad(xp, data, pad).astype(_acc_dtype(dtype), copy=False)
+        xpad = pad_spatial(xp, data, pad, pad).astype(_acc_dtype(dtype), copy=False)
         m = f // c
         acc = xp.zeros((n, c, m) + tuple(out_sp), xpad.dtype)
         w = weight.reshape((c, m, -1)).astype(xpad.dtype, copy=False)
         bcast = (None, slice(None), slice(None)) + (None,) * len(out_sp)    # (1, C, M, 1...)
-        for i, sl in enumerate(_slices(kernel, stride, dilate, out_sp)):
+        for i, sl in enumerate(window_slices(kernel, stride, dilate, out_sp)):
             acc += w[:, :, i][bcast] * xpad[(slice(None), slice(None), None) + sl]
         out = acc.reshape((n, f) + tuple(out_sp)).astype(dtype, copy=False)
     if bias is not None:
@@ -203,13 +183,13 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
     acc = _acc_dtype(grad.dtype)
     gy = grad.reshape((n, c, m) + out_sp).astype(acc, copy=False)
     w = weight.reshape((c, m, -1)).astype(acc, copy=False)
-    xpad = _pad(xp, data, pad).astype(acc, copy=False) if need_w else None
+    xpad = pad_spatial(xp, data, pad, pad).astype(acc, copy=False) if need_w else None
     gxpad = xp.zeros(data.shape[:2] + tuple(s + 2 * p for s, p in zip(data.shape[2:], pad)),
                      acc) if need_x else None
     gw = xp.empty((c, m, w.shape[2]), acc) if need_w else None
     bcast = (None, slice(None), slice(None)) + (None,) * len(out_sp)       # (1, C, M, 1...)
     axes = (0,) + tuple(range(3, 3 + len(out_sp)))                         # images and positions
-    for i, sl in enumerate(_slices(kernel, stride, dilate, out_sp)):
+    for i, sl in enumerate(window_slices(kernel, stride, dilate, out_sp)):
         if need_x:
             gxpad[(slice(None), slice(None)) + sl] += (gy * w[:, :, i][bcast]).sum(axis=2)
         if need_w:

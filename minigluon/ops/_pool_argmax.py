@@ -24,20 +24,21 @@ Bit-identical, but the captcha training step moved by -4% eager and +-1% hybridi
 A/B, 15-25 pairs of steps): not worth a second code path.
 """
 import functools
-import itertools
 
 import numpy as np
 
 from minigluon.ops import _numba, _parallel, _pool_cuda
+from minigluon.ops import _window_geometry as _geometry
 from minigluon.ops._workspace import buffer
 
 
 def window_slices(kernel, stride, out_sp):
-    """Per kernel position (row-major order), the slices ``(:, :, k0::s0, k1::s1...)`` that pick
-    the window elements at that position for every output position."""
-    for k in itertools.product(*[range(n) for n in kernel]):
-        yield (slice(None), slice(None)) + tuple(slice(kp, kp + st * (o - 1) + 1, st)
-                                                 for kp, st, o in zip(k, stride, out_sp))
+    """Per kernel position (row-major order), the slices ``(:, :, k0::s0, k1::s1...)`` of an
+    ``(N, C, *S)`` input that pick the window elements at that position for every output
+    position (pooling has no dilation)."""
+    lead = (slice(None), slice(None))
+    for sl in _geometry.window_slices(kernel, stride, (1,) * len(kernel), out_sp):
+        yield lead + sl
 
 
 def _compiled(xp, kernel, dtype):
