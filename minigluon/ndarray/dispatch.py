@@ -368,10 +368,7 @@ def call_op(name, /, *args, **kwargs):
     As MXNet 1.9.1's ``nd`` functions, ``out`` and then ``name`` may follow the attributes
     positionally (``nd.sum(x, 1, False, False, out)``)."""
     cls = get_op(name)
-    declared = cls.arguments
-    # (a cheap test first: at least one input, when it has any, and every attribute given)
-    if declared is not None and len(args) > bool(declared) + len(cls.attrs):
-        args, kwargs = trailing_keywords(cls, name, args, kwargs, _is_nd, _ND_TRAILING)
+    args, kwargs = trailing_keywords(cls, name, args, kwargs, _is_nd, _ND_TRAILING)
     return _call_class(cls, name, args, kwargs)
 
 

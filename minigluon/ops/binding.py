@@ -193,8 +193,8 @@ def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
     a value past the last attribute fills the first of those, the next one the second
     (``x.sum(1, False, False, o)``; ``nd.relu(x, y)`` writes into ``y``; ``sym.sum(s, 1, False,
     False, 'nm')`` names the node). ``trailing`` lists them as ``(keyword, accepts)`` pairs,
-    ``accepts(value)`` true for a value that keyword takes. Not for variadic operators, which
-    take ``(*data, **kwargs)`` in MXNet.
+    ``accepts(value)`` true for a value that keyword takes. A variadic operator's call is
+    returned unchanged: MXNet's functions for them take ``(*data, **kwargs)``.
 
     Returns ``args`` without those values and ``kwargs`` with them added; both unchanged when
     there is no such value, or one that its keyword does not take (the binding then reports
@@ -202,6 +202,10 @@ def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
 
     Raises TypeError when one of them is also given by keyword, as Python does for MXNet's
     functions ("got multiple values for argument 'out'")."""
+    # (a cheap test first, as most calls have no such value: are there more values than one
+    # input, when the operator has any, and every attribute?)
+    if cls.arguments is None or len(args) <= bool(cls.arguments) + len(cls.attrs):
+        return args, kwargs
     first = leading_inputs(cls, args, is_input) + len(positional_attribute_names(cls, False))
     rest = args[first:]
     if not rest or len(rest) > len(trailing) or not all(
