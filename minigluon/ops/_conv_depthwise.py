@@ -21,8 +21,9 @@ Two forms of the same sums:
   (:mod:`minigluon.ops._conv_depthwise_numba_kernels`): the padded image split into its phase
   planes (:class:`_Phases`; with stride 1 just the padded image), in which every kernel position
   reads one contiguous run per image plane, multiplied and added in L1-sized blocks. MobileNet's
-  3x3 depthwise layers on one core (bench/bench_conv.py, x PyTorch, forward + backward): 8.9,
-  12.3 and 28 with the GEMM-per-group path, 1.7-3.0 now; the stride-2 layer 0.8.
+  3x3 depthwise layers on one core, forward + backward, as measured with bench/bench_conv.py in
+  multiples of PyTorch's time: 8.9, 12.3 and 28 with the GEMM-per-group path, 1.7-3.0 with this
+  one; the stride-2 layer 0.8.
 
 Images are independent: with CPU worker threads they are shared out in chunks
 (:func:`minigluon.ops._parallel.image_chunks`); the weight gradient is summed per chunk, then over
