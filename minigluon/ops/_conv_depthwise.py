@@ -25,6 +25,11 @@ Two forms of the same sums:
   multiples of PyTorch's time: 8.9, 12.3 and 28 with the GEMM-per-group path, 1.7-3.0 with this
   one; the stride-2 layer 0.8.
 
+The compiled rows also run over a few scratch columns, where the output gradient is zero; the
+products there change no sum unless the weight or the input holds an inf or NaN (0 * inf is NaN),
+so :func:`backward` makes the data gradient again in the NumPy form when the weight is not
+finite, and the weight gradient when it comes out non-finite.
+
 Images are independent: with CPU worker threads they are shared out in chunks
 (:func:`minigluon.ops._parallel.image_chunks`); the weight gradient is summed per chunk, then over
 the chunks in order, so its value does not depend on the number of workers.
@@ -148,38 +153,68 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
              kept=None):
     """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, C * M, *out_sp)``; None
     for one that is not needed. ``kept``: the dict given to the forward as ``keep``, or None."""
+    compiled = _compiled(grad, data, weight)
+    if compiled is None:
+        return _backward_numpy(xp, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w)
+    gx, gw = _backward_compiled(compiled, grad, data, weight, kernel, stride, dilate, pad, need_x,
+                                need_w, kept)
+    # The compiled rows also run over their scratch columns, where the gradient is 0: terms
+    # 0 * w in the data gradient and 0 * x in the weight gradient, which change no sum unless w
+    # or x holds an inf or NaN there (0 * inf is NaN). A non-finite weight, or a non-finite
+    # weight gradient, is then the sign: that gradient (a rare case) is made again by the NumPy
+    # form, whose products are those of the real output positions only. (Both checks read
+    # F * K values.)
+    redo_x = need_x and not np.isfinite(weight).all()
+    redo_w = need_w and not np.isfinite(gw).all()
+    if redo_x or redo_w:
+        again_x, again_w = _backward_numpy(xp, grad, data, weight, kernel, stride, dilate, pad,
+                                           redo_x, redo_w)
+        gx = again_x if redo_x else gx
+        gw = again_w if redo_w else gw
+    return gx, gw
+
+
+def _backward_compiled(compiled, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w,
+                       kept):
+    """:func:`backward` by the compiled kernels (``compiled``) over the phase planes."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     out_sp = tuple(grad.shape[2:])
-    compiled = _compiled(grad, data, weight)
-    if compiled is not None:
-        w = np.ascontiguousarray(weight.reshape(f, -1))
-        geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
-        gy = np.empty((n, f, out_sp[0], geo.wq), grad.dtype)
-        gy[..., :out_sp[1]] = grad
-        gy[..., out_sp[1]:] = 0                                    # scratch columns zero
-        gy = gy.reshape(n, f, -1)
-        xph = None
-        if need_w:
-            xph = kept.get('phases') if kept else None
-            xph = geo.split(compiled, data) if xph is None else xph
-        gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
-        chunks = _parallel.image_chunks(n)
-        parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
+    w = np.ascontiguousarray(weight.reshape(f, -1))
+    geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
+    gy = np.empty((n, f, out_sp[0], geo.wq), grad.dtype)
+    gy[..., :out_sp[1]] = grad
+    gy[..., out_sp[1]:] = 0                                    # scratch columns zero
+    gy = gy.reshape(n, f, -1)
+    xph = None
+    if need_w:
+        xph = kept.get('phases') if kept else None
+        xph = geo.split(compiled, data) if xph is None else xph
+    gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
+    chunks = _parallel.image_chunks(n)
+    parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
 
-        def work(worker, which):
-            for j in which:
-                lo, hi = chunks[j]
-                if need_x:
-                    compiled.grad_data_wide(gy[lo:hi], w, gxph[lo:hi], geo.phase_of, geo.shift_of,
-                                            geo.length)
-                if need_w:
-                    compiled.grad_weight_wide(gy[lo:hi], xph[lo:hi], parts[j], geo.phase_of,
-                                              geo.shift_of, geo.length)
-        _parallel.share(xp, chunks, work)
-        gx = geo.merge(compiled, gxph) if need_x else None
-        gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
-        return gx, gw
+    def work(worker, which):
+        for j in which:
+            lo, hi = chunks[j]
+            if need_x:
+                compiled.grad_data_wide(gy[lo:hi], w, gxph[lo:hi], geo.phase_of, geo.shift_of,
+                                        geo.length)
+            if need_w:
+                compiled.grad_weight_wide(gy[lo:hi], xph[lo:hi], parts[j], geo.phase_of,
+                                          geo.shift_of, geo.length)
+    _parallel.share(np, chunks, work)
+    gx = geo.merge(compiled, gxph) if need_x else None
+    gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
+    return gx, gw
+
+
+def _backward_numpy(xp, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w):
+    """:func:`backward` in NumPy (or CuPy) operations: one broadcast product per kernel
+    position."""
+    n, c = data.shape[:2]
+    f = weight.shape[0]
+    out_sp = tuple(grad.shape[2:])
     m = f // c
     acc = _acc_dtype(grad.dtype)
     gy = grad.reshape((n, c, m) + out_sp).astype(acc, copy=False)
