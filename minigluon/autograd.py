@@ -637,8 +637,9 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         variables = [variables]
     variables = list(variables)
     if not variables:
-        raise ValueAssertionError('autograd.grad: variables cannot be an empty list (MXNet 1.9.1 '
-                                  'asserts it too); list the arrays to take the gradients with respect to')
+        raise ValueAssertionError('autograd.grad: variables cannot be an empty list (MXNet '
+                                  '1.9.1 asserts it too); list the arrays to take the gradients '
+                                  'with respect to')
     for i, v in enumerate(variables):
         if v._grad is None:
             raise MXNetError('autograd.grad: every variable needs attach_grad() before recording')
