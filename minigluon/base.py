@@ -388,11 +388,13 @@ class _OutOfScopeImports:
     @classmethod
     def find_spec(cls, fullname, path=None, target=None):
         parent, _, name = fullname.rpartition('.')
-        table = cls.parts.get(getattr(_sys.modules.get(parent), '__name__', None), {})
+        # the parent's own name: the same tables under an alias (mxnet.gluon.nn is minigluon.nn)
+        module = getattr(_sys.modules.get(parent), '__name__', None)
+        table = cls.parts.get(module, {})
         if name in table and cls._importing():
             part, advice = table[name]
             raise ModuleNotFoundError(_out_of_scope_message('No module named', fullname, part, advice))
-        hint = cls.hints.get(getattr(_sys.modules.get(parent), '__name__', None), {}).get(name)
+        hint = cls.hints.get(module, {}).get(name)
         if hint is not None and cls._importing():
             # a ModuleNotFoundError (an ImportError), as the submodule import being answered
             # would raise: code catching either still does
