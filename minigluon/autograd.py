@@ -35,8 +35,9 @@ reverse execution order, write the variables' ``.grad``).
 import itertools
 import threading
 
+from minigluon import base as _base
 from minigluon._fp_errors import fp_errors_ignored, with_numpy_defaults
-from minigluon.base import MXNetError, RuntimeAssertionError
+from minigluon.base import MXNetError, RuntimeAssertionError, ValueAssertionError
 
 _state = threading.local()
 _seq = itertools.count()
@@ -624,6 +625,8 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
 
     Raises
     ------
+    ValueAssertionError
+        When ``variables`` is empty (an ``AssertionError`` in MXNet 1.9.1).
     MXNetError
         When a variable has no ``attach_grad`` or has ``grad_req='null'``, or is unreachable
         from the heads (no recorded operation leads from it to them; MXNet 1.9.1 raises too,
@@ -633,6 +636,10 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     if isinstance(variables, NDArray):     # MXNet returns a list even for one variable
         variables = [variables]
     variables = list(variables)
+    if not variables:
+        raise ValueAssertionError('autograd.grad: variables cannot be an empty list (MXNet '
+                                  '1.9.1 asserts it too); list the arrays to take the gradients '
+                                  'with respect to')
     for i, v in enumerate(variables):
         if v._grad is None:
             raise MXNetError('autograd.grad: every variable needs attach_grad() before recording')
@@ -811,7 +818,4 @@ _OTHER_FRAMEWORKS = {
 }
 
 
-def __getattr__(name):
-    hint = _OTHER_FRAMEWORKS.get(name)
-    raise AttributeError("module %r has no attribute %r%s"
-                         % (__name__, name, ': ' + hint if hint else ''))
+__getattr__ = _base.out_of_scope_getattr(__name__, other_frameworks=_OTHER_FRAMEWORKS)

@@ -263,17 +263,20 @@ def _out_of_scope_message(what, name, part, advice):
             % (what, name, part, advice))
 
 
-def out_of_scope_getattr(module, parts, advice, other_frameworks=None):
+def out_of_scope_getattr(module, parts=None, advice='', other_frameworks=None):
     """A module-level ``__getattr__`` for the module named ``module``: asking it for a name of
     ``parts`` (name -> what that part of MXNet 1.9.1 is) raises an ``AttributeError`` that says
     the part is out of scope in minigluon, where the scope is written down (docs/PORTING.md, "Out
     of scope"), and ``advice``; a name of ``other_frameworks`` (another library's name -> what to
     use instead, as :class:`OtherFrameworkName` gives for classes) raises it with that hint; any
     other name raises Python's usual ``AttributeError``, so ``hasattr`` stays False either way.
+    This is the one way a module gives such hints (``nd``, ``sym``, ``gluon.nn``, ``gluon.loss``,
+    ``autograd``: ``out_of_scope_getattr(__name__, other_frameworks={...})``).
 
     The parts are also registered with :class:`_OutOfScopeImports`, so that importing one as a
     submodule (``from mxnet import np``, ``import mxnet.contrib.onnx``) raises the same message
     instead of Python's bare "cannot import name"."""
+    parts = parts or {}
     _OutOfScopeImports.parts.setdefault(module, {}).update((name, (part, advice))
                                                           for name, part in parts.items())
 
@@ -385,11 +388,13 @@ class _OutOfScopeImports:
     @classmethod
     def find_spec(cls, fullname, path=None, target=None):
         parent, _, name = fullname.rpartition('.')
-        table = cls.parts.get(getattr(_sys.modules.get(parent), '__name__', None), {})
+        # the parent's own name: the same tables under an alias (mxnet.gluon.nn is minigluon.nn)
+        module = getattr(_sys.modules.get(parent), '__name__', None)
+        table = cls.parts.get(module, {})
         if name in table and cls._importing():
             part, advice = table[name]
             raise ModuleNotFoundError(_out_of_scope_message('No module named', fullname, part, advice))
-        hint = cls.hints.get(getattr(_sys.modules.get(parent), '__name__', None), {}).get(name)
+        hint = cls.hints.get(module, {}).get(name)
         if hint is not None and cls._importing():
             # a ModuleNotFoundError (an ImportError), as the submodule import being answered
             # would raise: code catching either still does

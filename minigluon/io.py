@@ -220,9 +220,10 @@ class NDArrayIter(DataIter):
         over from the last epoch open the new one (see :meth:`getpad`).
 
         Each shuffle draws as MXNet 1.9.1's, so that a script seeding ``np.random`` gets MXNet's
-        batches: ``np.random.shuffle`` of an index array kept from epoch to epoch (the constructor
-        shuffles it once more), that index array applied to the samples in the order the last
-        shuffle left them."""
+        batches: ``np.random.shuffle`` of an index array kept from epoch to epoch, that index
+        array then applied to the samples in the order the previous shuffle left them. The
+        constructor calls ``reset()``, so a loop that resets before each epoch starts on the
+        second shuffle, as on MXNet."""
         if self.shuffle:
             np.random.shuffle(self._shuffled)
             self._perm = self._perm[self._shuffled]

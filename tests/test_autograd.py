@@ -152,6 +152,19 @@ def test_autograd_grad_returns_without_touching_buffers():
         penalty.backward()
 
 
+@pytest.mark.parametrize('create_graph', [False, True])
+def test_grad_of_no_variables_is_refused_as_in_mxnet(create_graph):
+    """MXNet 1.9.1 asserts "variables cannot be an empty list." (reviewer20: minigluon returned
+    [], and with create_graph=True while recording failed with an IndexError)."""
+    x = nd.array([1., 2.])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+        with pytest.raises(AssertionError, match='variables cannot be an empty list'):
+            autograd.grad(y, [], create_graph=create_graph)
+    assert autograd.grad(y, [x])[0].asnumpy().tolist() == [2., 4.]     # the graph is intact
+
+
 def test_mark_variables():
     x = nd.array([1., 2.])
     g = nd.zeros((2,))

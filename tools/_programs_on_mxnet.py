@@ -9,11 +9,17 @@ fixture generators. Two forms:
   ``_breaker18b_program.py``): :func:`record_run` calls it with MXNet
   (tools/gen_extending_fixtures.py, gen_breaker18b_fixtures.py).
 
+Some programs of one file need MXNet's oneDNN kernels and the others its own CPU kernels (a
+choice MXNet makes once, when it is imported): :func:`choose_kernels` and
+:func:`record_in_two_passes` run those in a second process (tools/gen_wild11_fixtures.py,
+gen_wild12_fixtures.py).
+
 Run only in the MXNet venv, by the generator scripts (which import it from this folder and set
 MXNet's environment variables before calling it).
 """
 import json
 import os
+import subprocess
 import sys
 import types
 
@@ -79,3 +85,41 @@ def record_run(module_name, out_file):
         json.dump(result, f, indent=1, sort_keys=True, default=float)
         f.write('\n')
     print('wrote', out_file)
+
+
+def choose_kernels():
+    """Set ``MXNET_MKLDNN_ENABLED`` for this process before MXNet is imported: oneDNN's kernels
+    when the generator was started with ``--onednn`` (the second pass of
+    :func:`record_in_two_passes`; the flag is taken off ``sys.argv``), else MXNet's own."""
+    onednn = '--onednn' in sys.argv
+    if onednn:
+        sys.argv.remove('--onednn')
+    os.environ['MXNET_MKLDNN_ENABLED'] = '1' if onednn else '0'
+
+
+def _second_pass(script, names):
+    """What the programs ``names`` return when the generator ``script`` runs them in a process
+    with oneDNN on (it prints them as its last line)."""
+    proc = subprocess.run([sys.executable, os.path.abspath(script), '--onednn'] + list(names),
+                          stdout=subprocess.PIPE, check=True, universal_newlines=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def record_in_two_passes(script, src, module_name, out_file, onednn, names=()):
+    """:func:`record` for a generator ``script`` that called :func:`choose_kernels`: the programs
+    of ``src`` listed in ``onednn`` run in a second process with oneDNN's kernels, the others in
+    this one with MXNet's own. With ``names``, print what those return and write nothing (in
+    the second process, only that is done)."""
+    if os.environ['MXNET_MKLDNN_ENABLED'] == '1':
+        record(src, module_name, None, names)
+        return
+    programs = load_programs(src, module_name)
+    todo = list(names or programs.PROGRAMS)
+    fixture = _second_pass(script, [n for n in todo if n in onednn]) if set(todo) & set(onednn) else {}
+    fixture.update((n, rounded(getattr(programs, n)())) for n in todo if n not in onednn)
+    if names:
+        print(json.dumps(fixture, sort_keys=True))
+        return
+    os.makedirs(os.path.dirname(out_file), exist_ok=True)
+    with open(out_file, 'w') as f:
+        json.dump(fixture, f, sort_keys=True)

@@ -37,11 +37,13 @@ writes nothing. The programs and their sources:
 * ``pairwise_loss``: a pairwise ranking Loss (tswsxk/longling
   longling/framework/ML/MXnet/mx_gluon/gluon_sym/nn_sym.py).
 """
-import json
 import os
-import subprocess
 import sys
 import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from _programs_on_mxnet import choose_kernels, record_in_two_passes  # noqa: E402
 
 # Two passes (as tools/gen_wild9_fixtures.py for the first): MXNet's own CPU kernels, not oneDNN's,
 # because the programs set parameter values after a first call, which MXNet 1.9.1's oneDNN build
@@ -49,43 +51,16 @@ import warnings
 # but the programs in ONEDNN train fused RNN layers (rnn.GRU), whose training forward MXNet 1.9.1
 # fails without oneDNN ("out_data.size() == num_outputs (2 vs. 1)"): those run in a second process
 # with oneDNN on, their programs shaping parameters in training mode first (``build``).
-# The variable is read when MXNet is imported.
 ONEDNN = ('lipnet', 'lstnet')
-if '--onednn' in sys.argv:
-    sys.argv.remove('--onednn')
-    os.environ['MXNET_MKLDNN_ENABLED'] = '1'         # (the first pass's process set '0')
-else:
-    os.environ['MXNET_MKLDNN_ENABLED'] = '0'
+choose_kernels()          # before MXNet is imported (by the programs)
 warnings.filterwarnings('ignore')
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from _programs_on_mxnet import record, load_programs, rounded  # noqa: E402
-
 TESTS = os.path.join(HERE, '..', 'tests')
-SRC = os.path.join(TESTS, '_wild11_programs.py')
-
-
-def onednn_results(names):
-    """What the programs ``names`` return when run by this script in a process with oneDNN on."""
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), '--onednn'] + list(names),
-                          stdout=subprocess.PIPE, check=True, universal_newlines=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main(names=()):
-    if names:
-        record(SRC, 'wild11_programs_on_mxnet', None, names)
-        return
-    programs = load_programs(SRC, 'wild11_programs_on_mxnet')
-    fixture = onednn_results([n for n in programs.PROGRAMS if n in ONEDNN])
-    for name in programs.PROGRAMS:
-        if name not in ONEDNN:
-            fixture[name] = rounded(getattr(programs, name)())
-    out_file = os.path.join(TESTS, 'fixtures', 'wild11', 'wild11.json')
-    os.makedirs(os.path.dirname(out_file), exist_ok=True)
-    with open(out_file, 'w') as f:
-        json.dump(fixture, f, sort_keys=True)
+    record_in_two_passes(__file__, os.path.join(TESTS, '_wild11_programs.py'), 'wild11_programs_on_mxnet',
+                         os.path.join(TESTS, 'fixtures', 'wild11', 'wild11.json'), ONEDNN, names)
 
 
 if __name__ == '__main__':

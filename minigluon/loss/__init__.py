@@ -27,5 +27,4 @@ _OTHER_FRAMEWORKS = {
     'SmoothL1Loss': 'use gluon.loss.HuberLoss(rho=beta)',
 }
 
-__getattr__ = _base.out_of_scope_getattr('minigluon.loss', {}, '',
-                                         other_frameworks=_OTHER_FRAMEWORKS)
+__getattr__ = _base.out_of_scope_getattr(__name__, other_frameworks=_OTHER_FRAMEWORKS)

@@ -24,7 +24,7 @@ from minigluon.context import current_context
 from minigluon.ndarray.helpers import _name_the_operator, _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _autograd_state
 from minigluon.ops import attr as _attr
-from minigluon.ops.binding import (bind_call, input_slots, positional_attribute_names,
+from minigluon.ops.binding import (bind_call, input_slots, leading_inputs, positional_attribute_names,
                                     trailing_keywords)
 from minigluon.ops.registry import Op, get_op
 
@@ -369,10 +369,7 @@ def call_op(name, /, *args, **kwargs):
     As MXNet 1.9.1's ``nd`` functions, ``out`` and then ``name`` may follow the attributes
     positionally (``nd.sum(x, 1, False, False, out)``)."""
     cls = get_op(name)
-    declared = cls.arguments
-    # (a cheap test first: at least one input, when it has any, and every attribute given)
-    if declared is not None and len(args) > bool(declared) + len(cls.attrs):
-        args, kwargs = trailing_keywords(cls, name, args, kwargs, _is_nd, _ND_TRAILING)
+    args, kwargs = trailing_keywords(cls, name, args, kwargs, _is_nd, _ND_TRAILING)
     return _call_class(cls, name, args, kwargs)
 
 
@@ -440,9 +437,7 @@ def attrs_from_out(cls, args, kwargs, out):
     the operator does not take is left to the out= check (an error, as in MXNet)."""
     if not isinstance(out, NDArray):
         return kwargs
-    n = 0                                    # the leading inputs; then positional attributes
-    while n < len(args) and n < len(cls.arguments) and (args[n] is None or _is_nd(args[n])):
-        n += 1
+    n = leading_inputs(cls, args, _is_nd)                # then the positional attributes
     given = set(positional_attribute_names(cls, False)[:len(args) - n])
     kwargs = dict(kwargs)
     for key in cls.attrs_from_out:

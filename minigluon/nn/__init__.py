@@ -64,5 +64,4 @@ _OTHER_FRAMEWORKS = {
 _OTHER_FRAMEWORKS.update((name, hint + ' (losses live in gluon.loss)') for name, hint in
                          _LOSSES.items())
 
-__getattr__ = _base.out_of_scope_getattr('minigluon.nn', {}, '',
-                                         other_frameworks=_OTHER_FRAMEWORKS)
+__getattr__ = _base.out_of_scope_getattr(__name__, other_frameworks=_OTHER_FRAMEWORKS)

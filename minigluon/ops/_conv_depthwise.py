@@ -21,18 +21,23 @@ Two forms of the same sums:
   (:mod:`minigluon.ops._conv_depthwise_numba_kernels`): the padded image split into its phase
   planes (:class:`_Phases`; with stride 1 just the padded image), in which every kernel position
   reads one contiguous run per image plane, multiplied and added in L1-sized blocks. MobileNet's
-  3x3 depthwise layers on one core (bench/bench_conv.py, x PyTorch, forward + backward): 8.9,
-  12.3 and 28 with the GEMM-per-group path, 1.7-3.0 now; the stride-2 layer 0.8.
+  3x3 depthwise layers on one core, forward + backward, as measured with bench/bench_conv.py in
+  multiples of PyTorch's time: 8.9, 12.3 and 28 with the GEMM-per-group path, 1.7-3.0 with this
+  one; the stride-2 layer 0.8.
+
+The compiled rows also run over a few scratch columns, where the output gradient is zero; the
+products there change no sum unless the weight or the input holds an inf or NaN (0 * inf is NaN),
+so :func:`backward` makes the data gradient again in the NumPy form when the weight is not
+finite, and the weight gradient when it comes out non-finite.
 
 Images are independent: with CPU worker threads they are shared out in chunks
 (:func:`minigluon.ops._parallel.image_chunks`); the weight gradient is summed per chunk, then over
 the chunks in order, so its value does not depend on the number of workers.
 """
-import itertools
-
 import numpy as np
 
 from minigluon.ops import _numba, _parallel
+from minigluon.ops._window_geometry import pad_spatial, phase_positions, window_slices
 
 
 def applies(channels, groups):
@@ -64,13 +69,11 @@ class _Phases:
         self.shape, self.stride, self.pad = tuple(shape), tuple(stride), tuple(pad)
         self.hq, self.wq = (-(-s // st) for s, st in zip(self.padded, stride))
         self.phases, phase_of, shift_of = [], [], []
-        for k in itertools.product(*[range(n) for n in kernel]):
-            offset = [ki * d for ki, d in zip(k, dilate)]
-            phase = tuple(o % st for o, st in zip(offset, stride))
+        for _, phase, start in phase_positions(kernel, stride, dilate):
             if phase not in self.phases:
                 self.phases.append(phase)
             phase_of.append(self.phases.index(phase))
-            shift_of.append(offset[0] // stride[0] * self.wq + offset[1] // stride[1])
+            shift_of.append(start[0] * self.wq + start[1])
         self.phase_of, self.shift_of = np.array(phase_of), np.array(shift_of)
         self.phase_rows, self.phase_cols = (np.array(axis) for axis in zip(*self.phases))
         self.length = (out_sp[0] - 1) * self.wq + out_sp[1]
@@ -107,23 +110,6 @@ class _Phases:
         return gx
 
 
-def _slices(kernel, stride, dilate, out_sp):
-    """Per kernel position (row-major, the order of the weight's trailing axes), the slices of
-    the padded input read by every output position: ``x_padded[(..., *slices)]`` has the
-    output's spatial shape."""
-    for k in itertools.product(*[range(n) for n in kernel]):
-        yield tuple(slice(ki * d, ki * d + st * (o - 1) + 1, st)
-                    for ki, d, st, o in zip(k, dilate, stride, out_sp))
-
-
-def _pad(xp, x, pad):
-    """``x (N, C, *S)`` zero-padded by ``pad[i]`` on both sides of spatial axis ``i`` (conv._pad's
-    symmetric case; conv imports this module, so it cannot be imported from there)."""
-    if not any(pad):
-        return x
-    return xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad], mode='constant')
-
-
 def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=None):
     """Depthwise convolution of ``data (N, C, *S)`` with ``weight (C * M, 1, *kernel)`` (and
     ``bias (C * M,)`` or None): the output ``(N, C * M, *out_sp)`` in the dtype of
@@ -150,12 +136,12 @@ def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=No
         _parallel.share(xp, chunks, work)
         out = np.ascontiguousarray(wide.reshape((n, f, out_sp[0], geo.wq))[..., :out_sp[1]])
     else:
-        xpad = _pad(xp, data, pad).astype(_acc_dtype(dtype), copy=False)
+        xpad = pad_spatial(xp, data, pad, pad).astype(_acc_dtype(dtype), copy=False)
         m = f // c
         acc = xp.zeros((n, c, m) + tuple(out_sp), xpad.dtype)
         w = weight.reshape((c, m, -1)).astype(xpad.dtype, copy=False)
         bcast = (None, slice(None), slice(None)) + (None,) * len(out_sp)    # (1, C, M, 1...)
-        for i, sl in enumerate(_slices(kernel, stride, dilate, out_sp)):
+        for i, sl in enumerate(window_slices(kernel, stride, dilate, out_sp)):
             acc += w[:, :, i][bcast] * xpad[(slice(None), slice(None), None) + sl]
         out = acc.reshape((n, f) + tuple(out_sp)).astype(dtype, copy=False)
     if bias is not None:
@@ -167,49 +153,79 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
              kept=None):
     """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, C * M, *out_sp)``; None
     for one that is not needed. ``kept``: the dict given to the forward as ``keep``, or None."""
+    compiled = _compiled(grad, data, weight)
+    if compiled is None:
+        return _backward_numpy(xp, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w)
+    gx, gw = _backward_compiled(compiled, grad, data, weight, kernel, stride, dilate, pad, need_x,
+                                need_w, kept)
+    # The compiled rows also run over their scratch columns, where the gradient is 0: terms
+    # 0 * w in the data gradient and 0 * x in the weight gradient, which change no sum unless w
+    # or x holds an inf or NaN there (0 * inf is NaN). A non-finite weight, or a non-finite
+    # weight gradient, is then the sign: that gradient (a rare case) is made again by the NumPy
+    # form, whose products are those of the real output positions only. (Both checks read
+    # F * K values.)
+    redo_x = need_x and not np.isfinite(weight).all()
+    redo_w = need_w and not np.isfinite(gw).all()
+    if redo_x or redo_w:
+        again_x, again_w = _backward_numpy(xp, grad, data, weight, kernel, stride, dilate, pad,
+                                           redo_x, redo_w)
+        gx = again_x if redo_x else gx
+        gw = again_w if redo_w else gw
+    return gx, gw
+
+
+def _backward_compiled(compiled, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w,
+                       kept):
+    """:func:`backward` by the compiled kernels (``compiled``) over the phase planes."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     out_sp = tuple(grad.shape[2:])
-    compiled = _compiled(grad, data, weight)
-    if compiled is not None:
-        w = np.ascontiguousarray(weight.reshape(f, -1))
-        geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
-        gy = np.empty((n, f, out_sp[0], geo.wq), grad.dtype)
-        gy[..., :out_sp[1]] = grad
-        gy[..., out_sp[1]:] = 0                                    # scratch columns zero
-        gy = gy.reshape(n, f, -1)
-        xph = None
-        if need_w:
-            xph = kept.get('phases') if kept else None
-            xph = geo.split(compiled, data) if xph is None else xph
-        gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
-        chunks = _parallel.image_chunks(n)
-        parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
+    w = np.ascontiguousarray(weight.reshape(f, -1))
+    geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
+    gy = np.empty((n, f, out_sp[0], geo.wq), grad.dtype)
+    gy[..., :out_sp[1]] = grad
+    gy[..., out_sp[1]:] = 0                                    # scratch columns zero
+    gy = gy.reshape(n, f, -1)
+    xph = None
+    if need_w:
+        xph = kept.get('phases') if kept else None
+        xph = geo.split(compiled, data) if xph is None else xph
+    gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
+    chunks = _parallel.image_chunks(n)
+    parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
 
-        def work(worker, which):
-            for j in which:
-                lo, hi = chunks[j]
-                if need_x:
-                    compiled.grad_data_wide(gy[lo:hi], w, gxph[lo:hi], geo.phase_of, geo.shift_of,
-                                            geo.length)
-                if need_w:
-                    compiled.grad_weight_wide(gy[lo:hi], xph[lo:hi], parts[j], geo.phase_of,
-                                              geo.shift_of, geo.length)
-        _parallel.share(xp, chunks, work)
-        gx = geo.merge(compiled, gxph) if need_x else None
-        gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
-        return gx, gw
+    def work(worker, which):
+        for j in which:
+            lo, hi = chunks[j]
+            if need_x:
+                compiled.grad_data_wide(gy[lo:hi], w, gxph[lo:hi], geo.phase_of, geo.shift_of,
+                                        geo.length)
+            if need_w:
+                compiled.grad_weight_wide(gy[lo:hi], xph[lo:hi], parts[j], geo.phase_of,
+                                          geo.shift_of, geo.length)
+    _parallel.share(np, chunks, work)
+    gx = geo.merge(compiled, gxph) if need_x else None
+    gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
+    return gx, gw
+
+
+def _backward_numpy(xp, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w):
+    """:func:`backward` in NumPy (or CuPy) operations: one broadcast product per kernel
+    position."""
+    n, c = data.shape[:2]
+    f = weight.shape[0]
+    out_sp = tuple(grad.shape[2:])
     m = f // c
     acc = _acc_dtype(grad.dtype)
     gy = grad.reshape((n, c, m) + out_sp).astype(acc, copy=False)
     w = weight.reshape((c, m, -1)).astype(acc, copy=False)
-    xpad = _pad(xp, data, pad).astype(acc, copy=False) if need_w else None
+    xpad = pad_spatial(xp, data, pad, pad).astype(acc, copy=False) if need_w else None
     gxpad = xp.zeros(data.shape[:2] + tuple(s + 2 * p for s, p in zip(data.shape[2:], pad)),
                      acc) if need_x else None
     gw = xp.empty((c, m, w.shape[2]), acc) if need_w else None
     bcast = (None, slice(None), slice(None)) + (None,) * len(out_sp)       # (1, C, M, 1...)
     axes = (0,) + tuple(range(3, 3 + len(out_sp)))                         # images and positions
-    for i, sl in enumerate(_slices(kernel, stride, dilate, out_sp)):
+    for i, sl in enumerate(window_slices(kernel, stride, dilate, out_sp)):
         if need_x:
             gxpad[(slice(None), slice(None)) + sl] += (gy * w[:, :, i][bcast]).sum(axis=2)
         if need_w:

@@ -30,6 +30,7 @@ import itertools
 import numpy as np
 
 from minigluon.ops import _numba, _parallel
+from minigluon.ops._window_geometry import kernel_positions
 from minigluon.ops._workspace import buffer
 
 BLOCK_BYTES = 16 << 20    # column buffer budget: larger images are processed in blocks of output rows
@@ -112,7 +113,7 @@ class _Columns:
             strides = [int(np.prod(in_sp[a + 1:], dtype=np.int64)) for a in range(len(in_sp))]
             total = in_sp[0] * self.row
             plan = []
-            for k, mv in zip(itertools.product(*[range(n) for n in kernel]), todo):
+            for k, mv in zip(kernel_positions(kernel), todo):
                 if mv is None:
                     plan.append(None)
                     continue

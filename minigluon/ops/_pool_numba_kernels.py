@@ -128,7 +128,8 @@ def argmax_pool_2d(x, best, pos, kh, kw, sh, sw, relu):
 def scatter_2d(g, pos, gpad, kh, kw, sh, sw, disjoint):
     """The backward of :func:`argmax_pool_2d`: each window's element at kernel position ``q``
     gets ``g * (q won)``, written when the windows are ``disjoint`` (stride >= kernel), else
-    added into ``gpad`` (zeros where no window reaches)."""
+    added. ``gpad`` must arrive zero wherever no window writes: everywhere for overlapping
+    windows, between the windows for disjoint ones with a stride above the kernel."""
     N, C, OH, OW = g.shape
     row_of, col_of = _positions(kh, kw)
     for n in range(N):

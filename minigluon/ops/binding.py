@@ -200,6 +200,16 @@ def unused_inputs_error(fn_name, unused, op):
                      % (fn_name, unused, op.list_arguments()))
 
 
+def leading_inputs(cls, args, is_input):
+    """How many of the positional ``args`` of a call of ``cls`` (not variadic) are its leading
+    inputs: values ``is_input`` accepts, or None (an input left out), at most one per declared
+    input; the attributes' values follow them."""
+    n = 0
+    while n < len(args) and n < len(cls.arguments) and (args[n] is None or is_input(args[n])):
+        n += 1
+    return n
+
+
 def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
     """Take the keyword parameters that follow the attributes positionally off ``args``.
 
@@ -208,8 +218,8 @@ def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
     a value past the last attribute fills the first of those, the next one the second
     (``x.sum(1, False, False, o)``; ``nd.relu(x, y)`` writes into ``y``; ``sym.sum(s, 1, False,
     False, 'nm')`` names the node). ``trailing`` lists them as ``(keyword, accepts)`` pairs,
-    ``accepts(value)`` true for a value that keyword takes. Not for variadic operators, which
-    take ``(*data, **kwargs)`` in MXNet.
+    ``accepts(value)`` true for a value that keyword takes. A variadic operator's call is
+    returned unchanged: MXNet's functions for them take ``(*data, **kwargs)``.
 
     Returns ``args`` without those values and ``kwargs`` with them added; both unchanged when
     there is no such value, or one that its keyword does not take (the binding then reports
@@ -217,11 +227,11 @@ def trailing_keywords(cls, fn_name, args, kwargs, is_input, trailing):
 
     Raises TypeError when one of them is also given by keyword, as Python does for MXNet's
     functions ("got multiple values for argument 'out'")."""
-    declared = cls.arguments
-    n = 0
-    while n < len(args) and n < len(declared) and (args[n] is None or is_input(args[n])):
-        n += 1
-    first = n + len(positional_attribute_names(cls, False))
+    # (a cheap test first, as most calls have no such value: are there more values than one
+    # input, when the operator has any, and every attribute?)
+    if cls.arguments is None or len(args) <= bool(cls.arguments) + len(cls.attrs):
+        return args, kwargs
+    first = leading_inputs(cls, args, is_input) + len(positional_attribute_names(cls, False))
     rest = args[first:]
     if not rest or len(rest) > len(trailing) or not all(
             accepts(value) for (_, accepts), value in zip(trailing, rest)):

@@ -19,12 +19,13 @@ launches per image). Deconvolution is the same pair of passes in the other order
 convolution (one input channel per group, MobileNet's 3x3 layers), CPU or GPU, makes no matrix
 product at all: :mod:`minigluon.ops._conv_depthwise` sums its kernel positions directly.
 """
-import itertools
 
 import numpy as np
 
 from minigluon.base import MXNetError, NotSupportedError, ShapeConflictError
 from minigluon.ops import _conv_depthwise, _conv_per_image, _parallel
+from minigluon.ops._window_geometry import (kernel_positions, pad_spatial, phase_positions,
+                                            window_slices)
 from minigluon.ops._workspace import buffer, workspace_of
 from minigluon.ops.registry import Attr, Op, check_given_shapes, register, shape_error
 
@@ -50,9 +51,7 @@ def col2im(xp, cols, shape, kernel, stride, dilate, out_sp):
     a channel-first buffer (contiguous reads) and transposed once at the end."""
     out = xp.zeros((shape[1], shape[0]) + tuple(shape[2:]), dtype=cols.dtype)
     lead = (slice(None), slice(None))
-    for k in itertools.product(*[range(n) for n in kernel]):
-        sl = tuple(slice(k[i] * dilate[i], k[i] * dilate[i] + stride[i] * (out_sp[i] - 1) + 1, stride[i])
-                   for i in range(len(kernel)))
+    for k, sl in zip(kernel_positions(kernel), window_slices(kernel, stride, dilate, out_sp)):
         out[lead + sl] += cols[(slice(None),) + k]
     return xp.ascontiguousarray(out.swapaxes(0, 1))
 
@@ -89,13 +88,11 @@ def _fill_columns(xp, by_image, xpad, lo, hi, kernel, stride, dilate, out_sp):
             xp, x, kernel, stride, dilate, out_sp).transpose(order)
         return
     phases = {}
-    for k in itertools.product(*[range(n) for n in kernel]):
-        offset = [ki * d for ki, d in zip(k, dilate)]
-        phase = tuple(o % st for o, st in zip(offset, stride))
+    for k, phase, start in phase_positions(kernel, stride, dilate):
         if phase not in phases:          # (C, images, *S / stride): the rows by_image receives
             phases[phase] = xp.ascontiguousarray(x[lead + tuple(
                 slice(q, None, st) for q, st in zip(phase, stride))].swapaxes(0, 1))
-        box = tuple(slice(o // st, o // st + n) for o, st, n in zip(offset, stride, out_sp))
+        box = tuple(slice(b, b + n) for b, n in zip(start, out_sp))
         by_image[(slice(None),) + k + (slice(lo, hi),)] = phases[phase][lead + box]
 
 
@@ -128,14 +125,6 @@ def _empty_batch_grads(xp, op, grad):
     """Zero gradients of data, weight (and bias) after :func:`_empty_batch_output`."""
     gx, gw = xp.zeros(op.dshape, grad.dtype), xp.zeros(op.wshape, grad.dtype)
     return (gx, gw) if op.no_bias else (gx, gw, xp.zeros(op.num_filter, grad.dtype))
-
-
-def _pad(xp, x, before, after, value=0):
-    """``x`` ``(N, C, *S)`` padded with ``value`` by ``before[i]`` / ``after[i]`` on spatial axis
-    ``i`` (``x`` itself when there is nothing to pad)."""
-    if not any(before) and not any(after):
-        return x
-    return xp.pad(x, [(0, 0), (0, 0)] + list(zip(before, after)), mode='constant', constant_values=value)
 
 
 class _ConvBase(Op):
@@ -302,13 +291,13 @@ class Convolution(_ConvBase):
             return _empty_batch_output(xp, self, data, weight, out_sp)
         self.dshape, self.wshape, self.out_sp = data.shape, weight.shape, out_sp
         ws = workspace_of(self)
-        # On the CPU one GEMM per image (inner size C/G * K) beats the batch's im2col; on a GPU the
-        # per-image loop would cost several kernel launches per image, so the batch path runs there.
         self.depthwise = _conv_depthwise.applies(c, g)
         if self.depthwise:              # one input channel per group: no matrix product to make
             self.data, self.weight, self.kept = data, weight, {}
             return _conv_depthwise.forward(xp, data, weight, bias, self.kernel, self._stride,
                                            self._dilate, self._pad, out_sp, keep=self.kept)
+        # On the CPU one GEMM per image (inner size C/G * K) beats the batch's im2col; on a GPU the
+        # per-image loop would cost several kernel launches per image, so the batch path runs there.
         if c // g >= 16 and xp is np:
             self.data, self.weight = data, weight
             return _conv_per_image.forward(xp, data, weight, bias, g, self.kernel, self._stride,
@@ -320,7 +309,7 @@ class Convolution(_ConvBase):
             xpad[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in
                                                     zip(self._pad, data.shape[2:]))] = data
         else:
-            xpad = _pad(xp, data, self._pad, self._pad)
+            xpad = pad_spatial(xp, data, self._pad, self._pad)
         self.pshape = xpad.shape
         w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
         cols, out = self._batch_forward(xp, xpad, w, n, out_sp, ws)

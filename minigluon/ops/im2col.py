@@ -13,7 +13,8 @@ in row-major order: row ``c * prod(kernel) + k``.
 """
 import numpy as np
 
-from minigluon.ops.conv import _pad, col2im as _col2im_add, windows
+from minigluon.ops._window_geometry import pad_spatial
+from minigluon.ops.conv import col2im as _col2im_add, windows
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
 
@@ -50,7 +51,7 @@ class _SlidingBlocks(Op):
 
     def _unfold(self, xp, image, out_sp):
         """``(N, C, *S)`` -> ``(N, C * prod(kernel), prod(out_sp))`` (a copy)."""
-        xpad = _pad(xp, image, self._pad, self._pad)
+        xpad = pad_spatial(xp, image, self._pad, self._pad)
         win = windows(xp, xpad, self.kernel, self._stride, self._dilate, out_sp)
         n, c = image.shape[:2]
         return xp.ascontiguousarray(win).reshape(n, c * int(np.prod(self.kernel)),

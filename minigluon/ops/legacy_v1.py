@@ -12,7 +12,8 @@ Names, inputs, attributes, defaults and results follow MXNet 1.9.1 (``src/operat
 import numpy as np
 
 from minigluon.ops._pool_argmax import window_slices
-from minigluon.ops.conv import Convolution, _conv_attrs, _pad
+from minigluon.ops._window_geometry import pad_spatial
+from minigluon.ops.conv import Convolution, _conv_attrs
 from minigluon.ops.norm import BatchNorm
 from minigluon.ops.pooling import Pooling, _window_reduce
 from minigluon.ops.registry import Attr, register, shape_error
@@ -151,7 +152,7 @@ class PoolingV1(Pooling):
         x = data.astype(np.float32) if data.dtype == np.float16 and self.pool_type == 'avg' else data
         # zeros for ``pad``; past them ('full' windows) a value no window reduction picks up
         beyond = xp.finfo(x.dtype).min if self.pool_type == 'max' else 0
-        self.xpad = _pad(xp, _pad(xp, x, before, before), (0,) * len(k),
+        self.xpad = pad_spatial(xp, pad_spatial(xp, x, before, before), (0,) * len(k),
                          tuple(a - b for a, b in zip(after, before)), beyond)
         if self.pool_type == 'max':
             best = _window_reduce(xp, self.xpad, k, s, out, xp.maximum)

@@ -10,7 +10,8 @@ import numpy as np
 from minigluon.ops._pool_argmax import scatter_positions, winning_positions
 from minigluon.ops._pool_argmax import window_slices as _window_slices
 from minigluon.ops._workspace import buffer, workspace_of
-from minigluon.ops.conv import _LAYOUTS, _pad, windows
+from minigluon.ops._window_geometry import pad_spatial
+from minigluon.ops.conv import _LAYOUTS, windows
 from minigluon.base import MXNetError, ShapeConflictError
 from minigluon.ops.registry import Attr, Op, register, shape_error
 
@@ -245,7 +246,7 @@ class Pooling(Op):
             raise shape_error(self, 'kernel %s is larger than the padded input' % (k,), given)
         self.geom, self.dshape = (k, s, before, after, out), data.shape
         if self.pool_type == 'max':
-            self.xpad = _pad(xp, data, before, after, xp.finfo(data.dtype).min)
+            self.xpad = pad_spatial(xp, data, before, after, xp.finfo(data.dtype).min)
             ws = workspace_of(self)
             if self._keeps_argmax(ws):     # (see minigluon.ops._pool_argmax)
                 self.argpos, best = winning_positions(xp, self.xpad, k, s, out, data.dtype, ws,
@@ -256,7 +257,7 @@ class Pooling(Op):
         x = data.astype(np.float32) if data.dtype == np.float16 else data
         if self.pool_type == 'lp':
             self.xin, x = x, x ** (self.p_value or 2)
-        self.xpad = _pad(xp, x, before, after)
+        self.xpad = pad_spatial(xp, x, before, after)
         total = _window_reduce(xp, self.xpad, k, s, out, xp.add)
         if self.pool_type == 'avg':
             self.count = self._count(xp, data.shape[2:], x.dtype)
@@ -284,10 +285,10 @@ class Pooling(Op):
         ones = xp.ones((1, 1) + tuple(sp), dtype=dtype)
         if self.count_include_pad is None or self.count_include_pad:
             # The padding counts, but not the extra border that 'full' windows run into.
-            ones = _pad(xp, ones, before, before, 1)
-            ones = _pad(xp, ones, (0,) * len(sp), tuple(a - b for a, b in zip(after, before)))
+            ones = pad_spatial(xp, ones, before, before, 1)
+            ones = pad_spatial(xp, ones, (0,) * len(sp), tuple(a - b for a, b in zip(after, before)))
         else:
-            ones = _pad(xp, ones, before, after)
+            ones = pad_spatial(xp, ones, before, after)
         cnt = windows(xp, ones, k, s, (1,) * len(sp), out).sum(axis=tuple(range(2, 2 + len(sp))))
         return xp.maximum(cnt, 1)
 

@@ -200,8 +200,7 @@ def _create(fn_name, args, kwargs, hint=None, cls=None):
     cls = cls or resolve_op(fn_name)
     if cls is None:
         raise MXNetError('unknown operator %r' % fn_name)
-    if cls.arguments is not None and len(args) > bool(cls.arguments) + len(cls.attrs):
-        args, kwargs = trailing_keywords(cls, fn_name, args, kwargs, _is_symbol, _SYM_TRAILING)
+    args, kwargs = trailing_keywords(cls, fn_name, args, kwargs, _is_symbol, _SYM_TRAILING)
     kwargs = dict(kwargs)
     if 'out' in kwargs and kwargs['out'] is None:
         # MXNet's generated Symbol functions take (and ignore) out=None, so F.relu(x, out=None)

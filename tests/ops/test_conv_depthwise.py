@@ -119,3 +119,28 @@ def test_only_one_channel_per_group_takes_it():
     assert _conv_depthwise.applies(32, 32)
     assert not _conv_depthwise.applies(32, 16)      # two channels per group: the general paths
     assert not _conv_depthwise.applies(1, 1)        # one channel, one group: an ordinary conv
+
+
+@pytest.mark.parametrize('bad', [np.inf, np.nan])
+def test_a_non_finite_value_reaches_only_the_gradients_whose_products_hold_it(form, bad):
+    """An inf or NaN in the input (the weight) makes NaN or inf only the weight (data) gradient
+    entries that are sums of products with it, as MXNet's gradients: the compiled kernels, whose
+    rows also run over scratch columns (multiplied by a zero gradient), must not spread
+    0 * inf = NaN to the others (reviewer20: the weight gradient of kernel column 0 was NaN for an
+    inf in the image's last column, which that column reads for no output)."""
+    rng = np.random.RandomState(4)
+    x, w, gy = rng.randn(2, 3, 6, 6), rng.randn(3, 1, 3, 3), rng.randn(2, 3, 4, 4)
+    x[:, 1, 2, 5] = bad          # the last column (no padding): kernel column 0 never reads it
+    w[2, 0, 1, 1] = bad          # the centre: it never reads the image's border
+    want_x, want_w = np.zeros_like(x), np.zeros_like(w)
+    with np.errstate(invalid='ignore'):
+        gx, gw = _conv_depthwise.backward(np, gy, x, w, (3, 3), (1, 1), (1, 1), (0, 0))
+        for a in range(3):       # each entry: the sum of the products that hold it
+            for b in range(3):
+                window = x[:, :, a:a + 4, b:b + 4]
+                want_w[:, 0, a, b] = (gy * window).sum(axis=(0, 2, 3))
+                want_x[:, :, a:a + 4, b:b + 4] += gy * w[None, :, 0, a, b, None, None]
+    assert np.isfinite(want_w[1, 0, :, 0]).all() and not np.isfinite(want_w[1]).all()
+    assert np.isfinite(want_x[:, 2, 0]).all() and not np.isfinite(want_x[:, 2]).all()
+    np.testing.assert_allclose(gw, want_w, rtol=1e-12, atol=1e-12)      # (NaN where NaN)
+    np.testing.assert_allclose(gx, want_x, rtol=1e-12, atol=1e-12)
