@@ -295,7 +295,7 @@ def plot_predictions(images, preds, truths, path, rows=4, cols=6):
     plt.close(fig)
 
 
-def reload_check(net, out_dir, images, ref_preds, ref_scores, ctx, hidden):
+def reload_check(out_dir, images, ref_preds, ref_scores, ctx, hidden):
     """Reload the saved parameters and the export; compare their predictions."""
     fresh = CaptchaNet(hidden=hidden)
     fresh.load_parameters(os.path.join(out_dir, "captcha_ocr.params"), ctx=ctx)
@@ -403,7 +403,7 @@ def main(argv=None):
         net.hybridize(static_alloc=True, static_shape=True)
         net(mx.nd.array(test_x[:1], ctx=ctx))
     net.export(os.path.join(args.out, "captcha_ocr"), epoch=0)
-    reload_ok = reload_check(net, args.out, test_x, preds, scores, ctx, args.hidden)
+    reload_ok = reload_check(args.out, test_x, preds, scores, ctx, args.hidden)
     print("reload check: " + ("OK" if reload_ok else "FAILED"))
     result = {"losses": losses, "accuracy": accuracy, "cer": cer, "reload_ok": reload_ok,
               "train_seconds": train_s, "total_seconds": time.time() - t0}
