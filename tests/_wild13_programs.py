@@ -1126,6 +1126,345 @@ def metric_losses():
     return out
 
 
+
+# ---------------------------------------------------------------- 15 SRGAN
+# A public Gluon SRGAN (its generator: a Conv2D(9x9) + PReLU head, residual blocks of Conv2D +
+# BatchNorm + PReLU with a skip add, a Conv2D + BatchNorm trunk joined to the head, upsampling by
+# Conv2D to 4x channels then ``F.depth_to_space(x, 2)`` and PReLU, a tanh Conv2D out; its
+# discriminator of strided Conv2D + BatchNorm + LeakyReLU(0.2) ending in Dense(1); the content loss
+# on a VGG's ``features[:n]`` Sequential slice; SigmoidBinaryCrossEntropyLoss for the adversarial
+# terms, the generator's loss weighted 1e-3; two Adam Trainers; hybridized as the script runs it,
+# and eagerly). Residual blocks 16 -> 1, widths
+# 64 -> 4, a model-zoo vgg11 with thumbnail-sized inputs for the features; space_to_depth checked
+# as depth_to_space's inverse; the gradient of a PReLU's alpha between two convolutions checked
+# against a central difference.
+class SRResidual(HybridBlock):
+    def __init__(self, channels, **kwargs):
+        super(SRResidual, self).__init__(**kwargs)
+        with self.name_scope():
+            self.body = nn.HybridSequential()
+            self.body.add(nn.Conv2D(channels, 3, padding=1), nn.BatchNorm(), nn.PReLU(),
+                          nn.Conv2D(channels, 3, padding=1), nn.BatchNorm())
+
+    def hybrid_forward(self, F, x):
+        return x + self.body(x)
+
+
+class SRGenerator(HybridBlock):
+    def __init__(self, channels=4, **kwargs):
+        super(SRGenerator, self).__init__(**kwargs)
+        with self.name_scope():
+            self.head = nn.HybridSequential()
+            self.head.add(nn.Conv2D(channels, 9, padding=4), nn.PReLU())
+            self.res = nn.HybridSequential()
+            self.res.add(SRResidual(channels))
+            self.trunk = nn.HybridSequential()
+            self.trunk.add(nn.Conv2D(channels, 3, padding=1), nn.BatchNorm())
+            self.up_conv = nn.Conv2D(channels * 4, 3, padding=1)
+            self.up_act = nn.PReLU()
+            self.tail = nn.Conv2D(3, 9, padding=4, activation='tanh')
+
+    def hybrid_forward(self, F, x):
+        h = self.head(x)
+        y = self.trunk(self.res(h)) + h
+        y = self.up_act(F.depth_to_space(self.up_conv(y), 2))
+        return self.tail(y)
+
+
+def srgan_train(hybrid):
+    lr_img = rnd(1441, 2, 3, 4, 4)
+    hr_img = rnd(1442, 2, 3, 8, 8)
+    gen = SRGenerator()
+    gen.initialize(init.Normal(0.02))
+    build(gen, 1443, lr_img)
+    disc = nn.HybridSequential()
+    disc.add(nn.Conv2D(4, 3, padding=1), nn.LeakyReLU(0.2), nn.Conv2D(4, 3, strides=2, padding=1), nn.BatchNorm(),
+             nn.LeakyReLU(0.2), nn.Dense(1))
+    disc.initialize(init.Normal(0.02))
+    build(disc, 1444, hr_img)
+    vgg = gluon.model_zoo.vision.vgg11(pretrained=False)
+    vgg.initialize()
+    build(vgg, 1445, nd.zeros((1, 3, 32, 32)))
+    feat = vgg.features[:4]
+    if hybrid:
+        gen.hybridize()
+        disc.hybridize()
+    bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()
+    mse = gluon.loss.L2Loss()
+    g_tr = gluon.Trainer(gen.collect_params(), 'adam', {'learning_rate': 1e-3, 'beta1': 0.9})
+    d_tr = gluon.Trainer(disc.collect_params(), 'adam', {'learning_rate': 1e-3, 'beta1': 0.9})
+    ones, zeros = nd.ones((2, 1)), nd.zeros((2, 1))
+    losses = []
+    for _ in range(2):
+        with autograd.record():
+            fake = gen(lr_img)
+            d_loss = bce(disc(hr_img), ones) + bce(disc(fake.detach()), zeros)
+        d_loss.backward()
+        d_tr.step(2)
+        with autograd.record():
+            fake = gen(lr_img)
+            content = mse(feat(fake), feat(hr_img))
+            g_loss = mse(fake, hr_img) + 0.006 * content + 1e-3 * bce(disc(fake), ones)
+        g_loss.backward()
+        g_tr.step(2)
+        losses.append([L(d_loss), L(g_loss), L(content)])
+    return {'losses': losses, 'gen': norms(gen), 'sr': L(gen(lr_img)[0, 0, :3, :3]), 'feat_len': len(feat),
+            'feat_type': type(feat).__name__}
+
+
+def srgan():
+    x = nd.arange(48).reshape((1, 12, 2, 2))
+    d2s = nd.depth_to_space(x, 2)
+    return {'hybrid': srgan_train(True), 'eager': srgan_train(False), 'd2s': L(d2s),
+            's2d_roundtrip': L(nd.space_to_depth(d2s, 2) - x), 'prelu_check': prelu_alpha_check()}
+
+
+class ConvPReLU(HybridBlock):
+    def __init__(self, **kwargs):
+        super(ConvPReLU, self).__init__(**kwargs)
+        with self.name_scope():
+            self.conv0 = nn.Conv2D(3, 3, padding=1)
+            self.act = nn.PReLU()
+            self.conv1 = nn.Conv2D(3, 3, padding=1)
+
+    def hybrid_forward(self, F, x):
+        return self.conv1(self.act(self.conv0(x)))
+
+
+def prelu_alpha_check():
+    """The gradient of a PReLU's alpha between two convolutions (SRGAN's head and upsampler),
+    eager and hybridized, beside the central difference of the loss it differentiates."""
+    x, w = rnd(1446, 2, 3, 4, 4), rnd(1447, 2, 3, 4, 4)
+    out = {}
+    for alpha in (0.25, -0.2):
+        for mode in ('eager', 'hybrid'):
+            net = ConvPReLU()
+            net.initialize()
+            net(x)
+            set_params(net, 1448)
+            net.act.alpha.set_data(nd.array([alpha]))
+            if mode == 'hybrid':
+                net.hybridize()
+            with autograd.record():
+                l = (net(x) * w).sum()
+            l.backward()
+            analytic = float(net.act.alpha.grad().asscalar())
+
+            def f(a):
+                net.act.alpha.set_data(nd.array([a]))
+                return float((net(x) * w).sum().asnumpy().astype('float64')[0])
+            numeric = (f(alpha + 1e-2) - f(alpha - 1e-2)) / 2e-2
+            out['%s_%g' % (mode, alpha)] = [analytic, numeric]
+    return out
+
+
+# ---------------------------------------------------------------- 16 CutMix / mixup batches
+# A public Gluon CutMix training step (a beta-distributed lambda from np.random, a box from
+# ``np.random.randint`` around a random centre clipped with np.clip, the batch's patch replaced by
+# slice assignment ``data[:, :, bby1:bby2, bbx1:bbx2] = data[index, :, bby1:bby2, bbx1:bbx2]``
+# with an NDArray index from np.random.permutation, lambda recomputed from the box area, labels
+# mixed as one-hot NDArrays), next to GluonCV's mixup ``X = lam * X + (1 - lam) * X[::-1]``;
+# SoftmaxCrossEntropyLoss(sparse_label=False), a small CNN, SGD with momentum.
+def cutmix_mixup():
+    np.random.seed(1452)          # a seed whose boxes are not empty (see 'empty_box')
+    data = rnd(1452, 4, 3, 8, 8)
+    label = nd.array([0, 1, 2, 1])
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(4, 3, padding=1, activation='relu'), nn.GlobalAvgPool2D(), nn.Dense(3))
+    net.initialize()
+    build(net, 1453, data)
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1, 'momentum': 0.9})
+    out = {'cut': [], 'mix': []}
+    for step in range(2):
+        lam = np.random.beta(1.0, 1.0)
+        index = np.random.permutation(data.shape[0])
+        H, W = data.shape[2], data.shape[3]
+        cut_rat = np.sqrt(1. - lam)
+        cut_w, cut_h = int(W * cut_rat), int(H * cut_rat)
+        cx, cy = np.random.randint(W), np.random.randint(H)
+        bbx1, bby1 = np.clip(cx - cut_w // 2, 0, W), np.clip(cy - cut_h // 2, 0, H)
+        bbx2, bby2 = np.clip(cx + cut_w // 2, 0, W), np.clip(cy + cut_h // 2, 0, H)
+        x = data.copy()
+        x[:, :, bby1:bby2, bbx1:bbx2] = x[nd.array(index), :, bby1:bby2, bbx1:bbx2]
+        lam = 1 - ((bbx2 - bbx1) * (bby2 - bby1) / (W * H))
+        one_hot = nd.one_hot(label, 3)
+        y = lam * one_hot + (1 - lam) * one_hot[nd.array(index)]
+        with autograd.record():
+            l = loss_fn(net(x), y)
+        l.backward()
+        trainer.step(4)
+        out['cut'].append([float(lam), [int(v) for v in (bbx1, bby1, bbx2, bby2)], L(l), L(x[0, 0])])
+        lam = np.random.beta(0.2, 0.2)
+        x = lam * data + (1 - lam) * data[::-1]
+        y = lam * nd.one_hot(label, 3) + (1 - lam) * nd.one_hot(label[::-1], 3)
+        with autograd.record():
+            l = loss_fn(net(x), y)
+        l.backward()
+        trainer.step(4)
+        out['mix'].append([float(lam), L(l)])
+    out['norms'] = norms(net)
+    # a box empty along one axis (lambda drawn near 1, or clipped at the border), as the
+    # script's indexing meets it
+    out['empty_box'] = _try(lambda: list(data[nd.array([1, 0, 3, 2]), :, 4:4, 1:5].shape))
+    out['empty_box_basic'] = _try(lambda: list(data[:, :, 4:4, 1:5].shape))
+    return out
+
+
+# ---------------------------------------------------------------- 17 ESIM
+# dmlc/gluon-nlp scripts/natural_language_inference/esim.py (ESIMModel: an Embedding and Dropout, a
+# bidirectional LSTM encoder in NTC layout, soft alignment by ``F.batch_dot(p, h, transpose_b=True)``
+# and softmax on both sides, the enhancement ``F.concat(p, p_hat, p - p_hat, p * p_hat, dim=-1)``
+# through a Dense projection, a second bidirectional LSTM, max and mean pooling over time
+# concatenated, a tanh Dense classifier) with SoftmaxCrossEntropyLoss and Adam. Widths shrunk,
+# dropout 0.
+class ESIM(HybridBlock):
+    def __init__(self, vocab_size, num_classes, word_embed_size, hidden_size, dense_size, dropout=0., **kwargs):
+        super(ESIM, self).__init__(**kwargs)
+        with self.name_scope():
+            self.word_emb = nn.Embedding(vocab_size, word_embed_size)
+            self.embedding_dropout = nn.Dropout(dropout, axes=1)
+            self.lstm_encoder1 = gluon.rnn.LSTM(hidden_size, layout='NTC', bidirectional=True)
+            self.ff_proj = nn.Dense(hidden_size, in_units=hidden_size * 2 * 4, flatten=False, activation='relu')
+            self.lstm_encoder2 = gluon.rnn.LSTM(hidden_size, layout='NTC', bidirectional=True)
+            self.classifier = nn.HybridSequential()
+            self.classifier.add(nn.Dropout(dropout), nn.Dense(units=hidden_size, activation='tanh'),
+                                nn.Dropout(dropout), nn.Dense(units=num_classes))
+
+    def _soft_attention_align(self, F, x1, x2):
+        attention = F.batch_dot(x1, x2, transpose_b=True)
+        x1_align = F.batch_dot(attention.softmax(), x2)
+        x2_align = F.batch_dot(attention.transpose([0, 2, 1]).softmax(), x1)
+        return x1_align, x2_align
+
+    def _submul(self, F, x1, x2):
+        return F.concat(x1 - x2, x1 * x2, dim=-1)
+
+    def _pool(self, F, x):
+        return F.concat(F.mean(x, axis=1), F.max(x, axis=1), dim=-1)
+
+    def hybrid_forward(self, F, x1, x2):
+        x1_embed = self.embedding_dropout(self.word_emb(x1))
+        x2_embed = self.embedding_dropout(self.word_emb(x2))
+        x1_lstm_encode = self.lstm_encoder1(x1_embed)
+        x2_lstm_encode = self.lstm_encoder1(x2_embed)
+        x1_algin, x2_algin = self._soft_attention_align(F, x1_lstm_encode, x2_lstm_encode)
+        x1_combined = F.concat(x1_lstm_encode, x1_algin, self._submul(F, x1_lstm_encode, x1_algin), dim=-1)
+        x2_combined = F.concat(x2_lstm_encode, x2_algin, self._submul(F, x2_lstm_encode, x2_algin), dim=-1)
+        x1_compose = self.lstm_encoder2(self.ff_proj(x1_combined))
+        x2_compose = self.lstm_encoder2(self.ff_proj(x2_combined))
+        x = F.concat(self._pool(F, x1_compose), self._pool(F, x2_compose), dim=-1)
+        return self.classifier(x)
+
+
+def esim():
+    rs = np.random.RandomState(1461)
+    p = nd.array(rs.randint(0, 11, (3, 5)))
+    h = nd.array(rs.randint(0, 11, (3, 4)))
+    y = nd.array(rs.randint(0, 3, 3))
+    out = {}
+    for mode in ('eager', 'hybrid'):
+        net = ESIM(11, 3, 4, 3, 5)
+        net.initialize(init.Xavier())
+        net(p, h)
+        set_params(net, 1462)
+        if mode == 'hybrid':
+            net.hybridize()
+        trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01, 'clip_gradient': 5})
+        loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        losses = []
+        for _ in range(2):
+            with autograd.record():
+                l = loss_fn(net(p, h), y)
+            l.backward()
+            trainer.step(3)
+            losses.append(L(l))
+        out[mode] = {'losses': losses, 'norms': norms(net), 'logits': L(net(p, h))}
+    return out
+
+
+# ---------------------------------------------------------------- 18 RealNVP coupling flow
+# A public Gluon normalizing-flow (RealNVP) implementation: affine coupling HybridBlocks with a
+# checkerboard-free alternating mask held by ``params.get_constant``, a shared Dense trunk
+# producing scale and shift by ``F.split(h, num_outputs=2, axis=-1)``, ``F.tanh`` on the scale,
+# ``y = x * mask + (1 - mask) * (x * F.exp(s) + t)``, the log-determinant ``F.sum((1 - mask) * s,
+# axis=-1)``, the inverse pass, a standard-normal prior's log-likelihood, the negative mean
+# log-likelihood minimised by Adam. Layers and widths shrunk.
+class Coupling(HybridBlock):
+    def __init__(self, dim, hidden, parity, **kwargs):
+        super(Coupling, self).__init__(**kwargs)
+        mask = np.array([(i + parity) % 2 for i in range(dim)], dtype='float32').reshape((1, dim))
+        with self.name_scope():
+            self.mask = self.params.get_constant('mask', mask)
+            self.net = nn.HybridSequential()
+            self.net.add(nn.Dense(hidden, activation='relu'), nn.Dense(2 * dim))
+
+    def hybrid_forward(self, F, x, mask):
+        h = self.net(F.broadcast_mul(x, mask))
+        s, t = F.split(h, num_outputs=2, axis=-1)
+        s = F.tanh(s)
+        inv = 1 - mask
+        y = F.broadcast_mul(x, mask) + F.broadcast_mul(inv, x * F.exp(s) + t)
+        logdet = F.sum(F.broadcast_mul(inv, s), axis=-1)
+        return y, logdet
+
+    def inverse(self, y):
+        mask = self.mask.data()
+        h = self.net(y * mask)
+        s, t = nd.split(h, num_outputs=2, axis=-1)
+        s = nd.tanh(s)
+        return y * mask + (1 - mask) * ((y - t) * nd.exp(-s))
+
+
+class RealNVP(HybridBlock):
+    def __init__(self, dim, hidden, n_layers, **kwargs):
+        super(RealNVP, self).__init__(**kwargs)
+        with self.name_scope():
+            self.layers = nn.HybridSequential()
+            for i in range(n_layers):
+                self.layers.add(Coupling(dim, hidden, i % 2))
+
+    def hybrid_forward(self, F, x):
+        total = F.zeros_like(F.sum(x, axis=-1))
+        for layer in self.layers:
+            x, logdet = layer(x)
+            total = total + logdet
+        log_prior = -0.5 * F.sum(x ** 2, axis=-1) - 0.5 * x.shape[-1] * np.log(2 * np.pi) \
+            if F is nd else -0.5 * F.sum(x ** 2, axis=-1) - 0.5 * 4 * np.log(2 * np.pi)
+        return x, log_prior + total
+
+
+def realnvp():
+    x = nd.array(np.random.RandomState(1471).normal(0, 1, (6, 4)) * [1, 2, 0.5, 1] + [0, 1, 0, -1])
+    flow = RealNVP(4, 5, 3)
+    flow.initialize(init.Xavier())
+    flow(x)
+    set_params(flow, 1472)
+    names = sorted(flow.collect_params().keys())
+    trainer = gluon.Trainer(flow.collect_params(), 'adam', {'learning_rate': 0.01})
+    out = {'nll': []}
+    for mode in ('eager', 'hybrid'):
+        if mode == 'hybrid':
+            flow.hybridize()
+        for _ in range(2):
+            with autograd.record():
+                z, ll = flow(x)
+                loss = -ll.mean()
+            loss.backward()
+            trainer.step(1)
+            out['nll'].append(float(loss.asscalar()))
+    z, _ = flow(x)
+    back = z
+    for layer in reversed(list(flow.layers)):
+        back = layer.inverse(back)
+    out['roundtrip'] = float(nd.abs(back - x).max().asscalar())
+    out['z'] = L(z)
+    out['norms'] = norms(flow)
+    out['const'] = [n.split('_', 1)[-1] for n in names if 'mask' in n]
+    out['grad_reqs'] = [flow.collect_params()[n].grad_req for n in names]
+    return out
+
+
 PROGRAMS = ['unet_crop', 'center_loss', 'focal_distillation', 'dgl_gat', 'vae', 'd2l_recsys', 'ppo', 'ddpg',
             'data_samplers', 'schedules_metrics', 'contrib_layers', 'estimator_handlers', 'text_cnn',
-            'metric_losses']
+            'metric_losses', 'srgan', 'cutmix_mixup', 'esim', 'realnvp']
