@@ -1465,6 +1465,199 @@ def realnvp():
     return out
 
 
+
+# ---------------------------------------------------------------- 19 WaveNet vocoder
+# seujung/WaveNet-gluon (models.py: a one-hot input Block by ``F.one_hot``, residual blocks of
+# dilated Conv1D filter / gate convolutions ``F.tanh(f) * F.sigmoid(g)``, a 1x1 residual conv
+# added to the input cut to the output length by slicing ``x[:, :, -length:]``, skip outputs
+# summed, relu + 1x1 convolutions to mu-law logits; utils.py: mu-law encoding by np.sign /
+# np.log1p and np.digitize, decoding; train.py: SoftmaxCrossEntropyLoss over the logits
+# transposed to (N, T, C) against the next samples, Adam, gradient clipping by
+# clip_global_norm; the last block's residual convolution feeds nothing, so the step ignores
+# stale gradients; the unused-parameter refusal of a plain step is recorded first). Channels 32 -> 4, quantization 256 -> 16, a sine wave for the audio.
+def encode_mu_law(x, mu=16):
+    mu = mu - 1
+    fx = np.sign(x) * np.log(1 + mu * np.abs(x)) / np.log(1 + mu)
+    return np.floor((fx + 1) / 2 * mu + 0.5).astype(np.int64)
+
+
+def decode_mu_law(y, mu=16):
+    mu = mu - 1
+    fx = (y - 0.5) / mu * 2 - 1
+    return np.sign(fx) / mu * ((1 + mu) ** np.abs(fx) - 1)
+
+
+class OneHot(Block):
+    def __init__(self, depth):
+        super(OneHot, self).__init__()
+        self.depth = depth
+
+    def forward(self, x):
+        return nd.one_hot(x, self.depth)
+
+
+class WaveResidual(Block):
+    def __init__(self, dilation, res_channels=4, skip_channels=4):
+        super(WaveResidual, self).__init__()
+        with self.name_scope():
+            self.filter_conv = nn.Conv1D(res_channels, 2, dilation=dilation, in_channels=res_channels)
+            self.gate_conv = nn.Conv1D(res_channels, 2, dilation=dilation, in_channels=res_channels)
+            self.res_conv = nn.Conv1D(res_channels, 1, in_channels=res_channels)
+            self.skip_conv = nn.Conv1D(skip_channels, 1, in_channels=res_channels)
+
+    def forward(self, x):
+        out = nd.tanh(self.filter_conv(x)) * nd.sigmoid(self.gate_conv(x))
+        skip = self.skip_conv(out)
+        res = self.res_conv(out) + x[:, :, -out.shape[2]:]
+        return res, skip
+
+
+class WaveNet(Block):
+    def __init__(self, mu=16, n_residue=4, n_skip=4, dilation_depth=3, n_repeat=1):
+        super(WaveNet, self).__init__()
+        self.dilations = [2 ** i for i in range(dilation_depth)] * n_repeat
+        with self.name_scope():
+            self.one_hot = OneHot(mu)
+            self.from_input = nn.Conv1D(n_residue, 1, in_channels=mu)
+            self.blocks = nn.Sequential()
+            for d in self.dilations:
+                self.blocks.add(WaveResidual(d, n_residue, n_skip))
+            self.conv_post_1 = nn.Conv1D(n_skip, 1, in_channels=n_skip)
+            self.conv_post_2 = nn.Conv1D(mu, 1, in_channels=n_skip)
+
+    def forward(self, x):
+        output = self.from_input(nd.transpose(self.one_hot(x), axes=(0, 2, 1)))
+        skip_connections = []
+        for block in self.blocks:
+            output, skip = block(output)
+            skip_connections.append(skip)
+        length = skip_connections[-1].shape[2]
+        output = sum([s[:, :, -length:] for s in skip_connections])
+        output = self.conv_post_2(nd.relu(self.conv_post_1(nd.relu(output))))
+        return output
+
+
+def wavenet_vocoder():
+    t = np.arange(40)
+    audio = 0.8 * np.sin(t / 3.0) * np.cos(t / 11.0)
+    q = encode_mu_law(audio)
+    net = WaveNet()
+    net.initialize(init.Xavier())
+    x = nd.array(q[None, :-1])
+    net(x)
+    set_params(net, 1481)
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01})
+
+    def plain_step():
+        with autograd.record():
+            l = net(x).sum()
+        l.backward()
+        trainer.step(1)
+    refused = _try(plain_step)
+    set_params(net, 1481)
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01})
+    losses = []
+    for _ in range(3):
+        with autograd.record():
+            logits = net(x)
+            target = nd.array(q[None, -logits.shape[2]:])
+            l = loss_fn(nd.transpose(logits, axes=(0, 2, 1)), target)
+        l.backward()
+        grads = [p.grad() for p in net.collect_params().values()]
+        norm = gluon.utils.clip_global_norm(grads, 1.0)
+        trainer.step(1, ignore_stale_grad=True)      # the last block's residual output is unused
+        losses.append([L(l), float(norm)])
+    pred = net(x).argmax(axis=1).asnumpy().astype(np.int64)[0]
+    return {'q': q.tolist(), 'decoded': decode_mu_law(q.astype(np.float64)).tolist(), 'losses': losses,
+            'pred': pred.tolist(), 'norms': norms(net), 'receptive': len(q) - 1 - net(x).shape[2],
+            'refused': refused}
+
+
+# ---------------------------------------------------------------- 20 BiDAF attention flow
+# dmlc/gluon-nlp scripts/question_answering (0.x, the BiDAF model): a LinearSimilarity over the
+# combination 'x,y,x*y' (a params.get weight and bias, the context and query tiled against each
+# other by expand_dims + broadcast, concatenated, reshaped for a dot), masked_softmax (``F.softmax(
+# vector * mask)`` then re-masked and renormalised with an epsilon), the context-to-query
+# attention by batch_dot, query-to-context by the row max's masked softmax, and the merged
+# ``[c, c2q, c * c2q, c * q2c]`` fed to a bidirectional LSTM modelling layer and span start / end
+# Dense scores; SoftmaxCrossEntropyLoss on both, Adam. Widths shrunk, no highway or char CNN.
+class LinearSimilarity(HybridBlock):
+    def __init__(self, dim, **kwargs):
+        super(LinearSimilarity, self).__init__(**kwargs)
+        with self.name_scope():
+            self.weight = self.params.get('weight', shape=(3 * dim, 1), init=init.Uniform(0.1))
+            self.bias = self.params.get('bias', shape=(1,), init=init.Zero())
+
+    def hybrid_forward(self, F, c, q, weight, bias):
+        T, J = 5, 3
+        c_t = F.broadcast_to(F.expand_dims(c, axis=2), shape=(0, 0, J, 0))
+        q_t = F.broadcast_to(F.expand_dims(q, axis=1), shape=(0, T, 0, 0))
+        combined = F.concat(c_t, q_t, c_t * q_t, dim=-1)
+        sim = F.dot(combined, weight).reshape((0, 0, 0))
+        return F.broadcast_add(sim, bias)
+
+
+def masked_softmax(F, vector, mask, epsilon=1e-13):
+    result = F.softmax(vector * mask, axis=-1)
+    result = result * mask
+    return F.broadcast_div(result, F.sum(result, axis=-1, keepdims=True) + epsilon)
+
+
+class BiDAF(Block):
+    def __init__(self, vocab, dim, **kwargs):
+        super(BiDAF, self).__init__(**kwargs)
+        with self.name_scope():
+            self.embed = nn.Embedding(vocab, dim)
+            self.encoder = gluon.rnn.LSTM(dim // 2, layout='NTC', bidirectional=True)
+            self.similarity = LinearSimilarity(dim)
+            self.modeling = gluon.rnn.LSTM(dim // 2, layout='NTC', bidirectional=True)
+            self.start = nn.Dense(1, flatten=False)
+            self.end = nn.Dense(1, flatten=False)
+
+    def forward(self, context, query, c_mask, q_mask):
+        c = self.encoder(self.embed(context))
+        q = self.encoder(self.embed(query))
+        sim = self.similarity(c, q)                                   # (N, T, J)
+        qm = nd.broadcast_like(q_mask.expand_dims(1), sim)
+        c2q_att = masked_softmax(nd, sim, qm)
+        c2q = nd.batch_dot(c2q_att, q)
+        q2c_att = masked_softmax(nd, nd.max(sim, axis=-1), c_mask)    # (N, T)
+        q2c = nd.batch_dot(q2c_att.expand_dims(1), c)                 # (N, 1, D)
+        q2c = nd.broadcast_like(q2c, c)
+        g = nd.concat(c, c2q, c * c2q, c * q2c, dim=-1)
+        m = self.modeling(g)
+        start = self.start(m).reshape((0, -1)) + (c_mask - 1) * 1e30
+        end = self.end(m).reshape((0, -1)) + (c_mask - 1) * 1e30
+        return start, end
+
+
+def bidaf():
+    rs = np.random.RandomState(1491)
+    context = nd.array(rs.randint(1, 12, (2, 5)))
+    query = nd.array(rs.randint(1, 12, (2, 3)))
+    c_mask = nd.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
+    q_mask = nd.array([[1, 1, 1], [1, 1, 0]])
+    span = (nd.array([1, 0]), nd.array([3, 2]))
+    net = BiDAF(12, 4)
+    net.initialize(init.Xavier())
+    net(context, query, c_mask, q_mask)
+    set_params(net, 1492)
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01})
+    losses = []
+    for _ in range(2):
+        with autograd.record():
+            start, end = net(context, query, c_mask, q_mask)
+            l = loss_fn(start, span[0]) + loss_fn(end, span[1])
+        l.backward()
+        trainer.step(2)
+        losses.append(L(l))
+    start, end = net(context, query, c_mask, q_mask)
+    return {'losses': losses, 'start': L(nd.softmax(start)), 'end_arg': L(end.argmax(axis=1)),
+            'norms': norms(net)}
+
+
 PROGRAMS = ['unet_crop', 'center_loss', 'focal_distillation', 'dgl_gat', 'vae', 'd2l_recsys', 'ppo', 'ddpg',
             'data_samplers', 'schedules_metrics', 'contrib_layers', 'estimator_handlers', 'text_cnn',
-            'metric_losses', 'srgan', 'cutmix_mixup', 'esim', 'realnvp']
+            'metric_losses', 'srgan', 'cutmix_mixup', 'esim', 'realnvp', 'wavenet_vocoder', 'bidaf']

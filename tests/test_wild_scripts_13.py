@@ -33,6 +33,9 @@ tools/gen_wild13_fixtures.py, which runs the same file with its import line swit
   first step and the eager run whole.
 * MXNet 1.9.1 cannot slice an empty range (``x[:, :, 4:4]``, a CutMix box of zero height): it
   fails where minigluon returns a zero-size array, as NumPy does.
+* Numerics: a gradient zero in exact arithmetic is rounding noise (BiDAF's span-score Dense
+  biases: a softmax over positions of a score shifted by one shared bias), so Adam moves those
+  biases by noise-signed steps; they are left out of the comparison of values.
 * Differences kept (docs/PORTING.md): a BatchNorm run forward in training mode with no gradient
   reaching it (SRGAN's generator before ``detach``) moves its running statistics in minigluon
   only; an unknown ``last_batch`` is refused when the BatchSampler
@@ -59,7 +62,7 @@ EXPECTED_WARNINGS = {
 
 @pytest.mark.parametrize('name', ['unet_crop', 'center_loss', 'focal_distillation', 'dgl_gat', 'vae', 'd2l_recsys',
                                   'ppo', 'ddpg', 'schedules_metrics', 'contrib_layers', 'estimator_handlers',
-                                  'text_cnn', 'esim', 'realnvp'])
+                                  'text_cnn', 'esim', 'realnvp', 'wavenet_vocoder'])
 def test_program_gives_mxnet_numbers(name):
     expected = EXPECTED_WARNINGS.get(name)
     if expected is None:
@@ -141,3 +144,15 @@ def test_cutmix_mixup():
     assert got['empty_box'] == got['empty_box_basic'] == list(np.zeros((4, 3, 8, 8))[:, :, 4:4, 1:5].shape)
     assert want['empty_box']['error'].startswith('MXNetError') and 'Invalid range' in want['empty_box']['error']
     assert want['empty_box_basic']['error'].startswith('MXNetError')
+
+
+def test_bidaf():
+    got, want = P.bidaf(), FIX['bidaf']
+    same(without(got, 'norms'), without(want, 'norms'), path='bidaf')
+    same(got['norms']['grad'], want['norms']['grad'], path='bidaf/grad')
+    # values 0 and 2: the start / end Dense biases, whose gradients are rounding noise in both
+    # (~1e-7 beside ~0.05): Adam's steps on them follow the noise's signs
+    assert max(got['norms']['grad'][0], got['norms']['grad'][2], want['norms']['grad'][0],
+               want['norms']['grad'][2]) < 1e-5
+    keep = [i for i in range(len(want['norms']['value'])) if i not in (0, 2)]
+    _wild.close(np.array(got['norms']['value'])[keep], np.array(want['norms']['value'])[keep], 1e-4)

@@ -19,9 +19,9 @@ from _programs_on_mxnet import choose_kernels, record_in_two_passes  # noqa: E40
 
 # Two passes, as tools/gen_wild12_fixtures.py: MXNet's own CPU kernels (the programs set parameter
 # values after a first call, which MXNet 1.9.1's oneDNN build refuses for a used convolution
-# weight), but ESIM's fused LSTM layers run with oneDNN on (without it MXNet 1.9.1 fails an LSTM's
-# inference forward: "in_data.size() == num_inputs (4 vs. 3)").
-ONEDNN = ('esim',)
+# weight), but the fused LSTM layers of ESIM and BiDAF run with oneDNN on (without it MXNet 1.9.1
+# fails an LSTM's inference forward: "in_data.size() == num_inputs (4 vs. 3)").
+ONEDNN = ('esim', 'bidaf')
 choose_kernels()          # before MXNet is imported (by the programs)
 warnings.filterwarnings('ignore')
 
