@@ -1474,7 +1474,8 @@ def realnvp():
 # np.log1p and np.digitize, decoding; train.py: SoftmaxCrossEntropyLoss over the logits
 # transposed to (N, T, C) against the next samples, Adam, gradient clipping by
 # clip_global_norm; the last block's residual convolution feeds nothing, so the step ignores
-# stale gradients; the unused-parameter refusal of a plain step is recorded first). Channels 32 -> 4, quantization 256 -> 16, a sine wave for the audio.
+# stale gradients; the unused-parameter refusal of a plain step is recorded first). Channels
+# 32 -> 4, quantization 256 -> 16, a sine wave for the audio.
 def encode_mu_law(x, mu=16):
     mu = mu - 1
     fx = np.sign(x) * np.log(1 + mu * np.abs(x)) / np.log(1 + mu)
