@@ -27,8 +27,8 @@ tools/gen_wild13_fixtures.py, which runs the same file with its import line swit
   and ``metric.create([...])``; Estimator fits stopped by epochs, by batches, by a BatchEnd
   handler returning True and by EarlyStoppingHandler: MXNet's numbers and event orders.
 * MXNet 1.9.1 wrong: a hybridized PReLU whose input is an intermediate result (a convolution's
-  output, as in SRGAN's generator) gets its alpha's gradient multiplied by alpha (its backward
-  reads the output written over the input); eager MXNet and minigluon give the gradient of the
+  output, as in SRGAN's generator) gets its alpha's gradient multiplied by alpha (as if its
+  backward read the output where the input was); eager MXNet and minigluon give the gradient of the
   loss (checked against a central difference). The SRGAN program compares the hybridized run's
   first step and the eager run whole.
 * MXNet 1.9.1 cannot slice an empty range (``x[:, :, 4:4]``, a CutMix box of zero height): it
@@ -36,13 +36,13 @@ tools/gen_wild13_fixtures.py, which runs the same file with its import line swit
 * Numerics: a gradient zero in exact arithmetic is rounding noise (BiDAF's span-score Dense
   biases: a softmax over positions of a score shifted by one shared bias), so Adam moves those
   biases by noise-signed steps; they are left out of the comparison of values.
-* Differences kept (docs/PORTING.md): a BatchNorm run forward in training mode with no gradient
-  reaching it (SRGAN's generator before ``detach``) moves its running statistics in minigluon
-  only; an unknown ``last_batch`` is refused when the BatchSampler
-  is made (MXNet 1.9.1 refuses it on the first iteration); ``len()`` of an IntervalSampler
-  without rollover counts what it yields; PoissonNLLLoss(compute_full=True)
-  fails inside autograd.record in MXNet 1.9.1 (it multiplies a recorded array in place), while
-  minigluon computes the loss and its gradient.
+* Differences kept: a BatchNorm run forward in training mode with no gradient reaching it
+  (SRGAN's generator before ``detach``) moves its running statistics in minigluon only, and
+  ``len()`` of an IntervalSampler without rollover counts what it yields (both in
+  docs/PORTING.md); an unknown ``last_batch`` is refused when the BatchSampler is made (MXNet
+  1.9.1 refuses it on the first iteration); PoissonNLLLoss(compute_full=True) fails inside
+  autograd.record in MXNet 1.9.1 (it multiplies a recorded array in place), while minigluon
+  computes the loss and its gradient.
 """
 import numpy as np
 import pytest
