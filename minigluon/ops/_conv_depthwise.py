@@ -18,11 +18,13 @@ Two forms of the same sums:
 * NumPy (any number of spatial axes, any dtype, and CuPy, where it is a handful of element-wise
   kernels instead of one GEMM launch per channel): one broadcast multiply-add per kernel position;
 * compiled, for 2-D float32/float64 NumPy arrays when Numba is installed
-  (:mod:`minigluon.ops._conv_depthwise_numba_kernels`): the padded image split into its phase
-  planes (:class:`_Phases`; with stride 1 just the padded image), in which every kernel position
-  reads one contiguous run per image plane, multiplied and added in L1-sized blocks. MobileNet's
-  3x3 depthwise layers on one core (bench/bench_conv.py, x PyTorch, forward + backward): 8.9,
-  12.3 and 28 with the GEMM-per-group path, 1.7-3.0 now; the stride-2 layer 0.8.
+  (:mod:`minigluon.ops._conv_depthwise_numba_kernels`): one image plane at a time, copied into a
+  scratch array of its zero-padded phase planes (:class:`_Phases`; with stride 1 just the padded
+  plane), in which every kernel position reads one contiguous run, multiplied and added in
+  L1-sized blocks; the output plane written once, with its bias. MobileNet's 3x3 depthwise
+  layers on one core (x PyTorch, forward + backward, in-process A/B of the raw operator): 8.9,
+  12.3 and 28 with the GEMM-per-group path; 0.74 (32 @ 112), 1.14 (144 @ 28), 2.0 (576 @ 7) now;
+  the stride-2 layer 0.45.
 
 Images are independent: with CPU worker threads they are shared out in chunks
 (:func:`minigluon.ops._parallel.image_chunks`); the weight gradient is summed per chunk, then over
@@ -56,10 +58,9 @@ class _Phases:
     :mod:`minigluon.ops._conv_depthwise_numba_kernels`) for data of ``shape (N, C, H, W)``: the
     zero-padded image ``xpad`` as ``xpad[p0::sh, p1::sw]`` for each phase ``(p0, p1)`` that a
     kernel position reads (one, the padded image, with stride 1), each ``(hq, wq)``, and per
-    kernel position (row-major) its plane (``phase_of``) and flat offset in it (``shift_of``);
-    ``length`` is the span of flat wide-output positions that hold outputs."""
+    kernel position (row-major) its plane (``phase_of``) and flat offset in it (``shift_of``)."""
 
-    def __init__(self, shape, kernel, stride, dilate, pad, out_sp):
+    def __init__(self, shape, kernel, stride, dilate, pad):
         self.padded = tuple(s + 2 * p for s, p in zip(shape[2:], pad))
         self.shape, self.stride, self.pad = tuple(shape), tuple(stride), tuple(pad)
         self.hq, self.wq = (-(-s // st) for s, st in zip(self.padded, stride))
@@ -73,38 +74,12 @@ class _Phases:
             shift_of.append(offset[0] // stride[0] * self.wq + offset[1] // stride[1])
         self.phase_of, self.shift_of = np.array(phase_of), np.array(shift_of)
         self.phase_rows, self.phase_cols = (np.array(axis) for axis in zip(*self.phases))
-        self.length = (out_sp[0] - 1) * self.wq + out_sp[1]
 
-    def _args(self):
-        return (self.phase_rows, self.phase_cols) + self.stride + self.pad + (self.wq,)
-
-    def split(self, kernels, x):
-        """``x (N, C, H, W)`` as its zero-padded phase planes ``(N, C, P, hq * wq)``: with stride
-        1 the padded image (a NumPy copy into zeros); otherwise one compiled pass
-        (:func:`~minigluon.ops._conv_depthwise_numba_kernels.split_phases`, whose per-row
-        copies cost more than NumPy's single copy on the small planes of stride 1)."""
-        n, c, h, w = x.shape
-        planes = np.empty((n, c, len(self.phases), self.hq * self.wq), x.dtype)
-        if self.stride == (1, 1):
-            (ph, pw), padded = self.pad, planes.reshape((n, c) + self.padded)
-            if ph or pw:
-                padded.fill(0)
-            padded[:, :, ph:ph + h, pw:pw + w] = x
-        else:
-            kernels.split_phases(x, planes, *self._args())
-        return planes
-
-    def merge(self, kernels, planes):
-        """The gradient of :meth:`split`'s input from the gradient of its phase planes (each
-        image element sits in one plane; those of a phase no kernel position reads get 0)."""
-        n, c, h, w = self.shape
-        if self.stride == (1, 1):
-            (ph, pw), padded = self.pad, planes.reshape((n, c) + self.padded)
-            return np.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])
-        full = len(self.phases) == self.stride[0] * self.stride[1]
-        gx = (np.empty if full else np.zeros)(self.shape, planes.dtype)
-        kernels.merge_phases(planes, gx, *self._args())
-        return gx
+    def args(self):
+        """The geometry arguments of the compiled kernels, in their order: ``phase_rows,
+        phase_cols, sh, sw, ph, pw, wq, phase_of, shift_of``."""
+        return ((self.phase_rows, self.phase_cols) + self.stride + self.pad
+                + (self.wq, self.phase_of, self.shift_of))
 
 
 def _slices(kernel, stride, dilate, out_sp):
@@ -124,31 +99,31 @@ def _pad(xp, x, pad):
     return xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad], mode='constant')
 
 
-def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=None):
+def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp):
     """Depthwise convolution of ``data (N, C, *S)`` with ``weight (C * M, 1, *kernel)`` (and
     ``bias (C * M,)`` or None): the output ``(N, C * M, *out_sp)`` in the dtype of
-    ``data`` and ``weight`` combined. ``keep``: a dict in which the compiled form leaves the
-    input's phase planes for :func:`backward` (which would otherwise make them again)."""
+    ``data`` and ``weight`` combined."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     dtype = xp.result_type(data.dtype, weight.dtype)
     compiled = _compiled(data, weight)
     if compiled is not None:
         w = np.ascontiguousarray(weight.reshape(f, -1))
-        geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
-        xph = geo.split(compiled, data)
-        if keep is not None:
-            keep['phases'] = xph
-        wide = np.empty((n, f, out_sp[0] * geo.wq), dtype)        # rows of Wq, OW of them used
+        geo = _Phases(data.shape, kernel, stride, dilate, pad)
+        x = np.ascontiguousarray(data)
+        # the bias added in the kernel when it has the data's dtype (else by NumPy, below)
+        inside = isinstance(bias, np.ndarray) and bias.dtype == dtype
+        b = np.ascontiguousarray(bias) if inside else w[0]       # (w[0]: unread)
+        out = np.empty((n, f) + tuple(out_sp), dtype)
         chunks = _parallel.image_chunks(n)
 
         def work(worker, which):
             for j in which:
                 lo, hi = chunks[j]
-                compiled.forward_wide(xph[lo:hi], w, wide[lo:hi], geo.phase_of, geo.shift_of,
-                                      geo.length)
+                compiled.forward(x[lo:hi], w, b, inside, out[lo:hi], *geo.args())
         _parallel.share(xp, chunks, work)
-        out = np.ascontiguousarray(wide.reshape((n, f, out_sp[0], geo.wq))[..., :out_sp[1]])
+        if inside:
+            bias = None
     else:
         xpad = _pad(xp, data, pad).astype(_acc_dtype(dtype), copy=False)
         m = f // c
@@ -163,42 +138,29 @@ def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=No
     return out
 
 
-def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, need_w=True,
-             kept=None):
+def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, need_w=True):
     """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, C * M, *out_sp)``; None
-    for one that is not needed. ``kept``: the dict given to the forward as ``keep``, or None."""
+    for one that is not needed."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     out_sp = tuple(grad.shape[2:])
     compiled = _compiled(grad, data, weight)
     if compiled is not None:
         w = np.ascontiguousarray(weight.reshape(f, -1))
-        geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
-        gy = np.empty((n, f, out_sp[0], geo.wq), grad.dtype)
-        gy[..., :out_sp[1]] = grad
-        gy[..., out_sp[1]:] = 0                                    # scratch columns zero
-        gy = gy.reshape(n, f, -1)
-        xph = None
-        if need_w:
-            xph = kept.get('phases') if kept else None
-            xph = geo.split(compiled, data) if xph is None else xph
-        gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
+        geo = _Phases(data.shape, kernel, stride, dilate, pad)
+        gy, x = np.ascontiguousarray(grad), np.ascontiguousarray(data)
+        gx = np.empty(data.shape, grad.dtype) if need_x else np.empty((1, 1, 1, 1), grad.dtype)
         chunks = _parallel.image_chunks(n)
-        parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
+        parts = np.zeros((len(chunks), f, w.shape[1]), np.float64)
 
         def work(worker, which):
             for j in which:
                 lo, hi = chunks[j]
-                if need_x:
-                    compiled.grad_data_wide(gy[lo:hi], w, gxph[lo:hi], geo.phase_of, geo.shift_of,
-                                            geo.length)
-                if need_w:
-                    compiled.grad_weight_wide(gy[lo:hi], xph[lo:hi], parts[j], geo.phase_of,
-                                              geo.shift_of, geo.length)
+                compiled.backward(gy[lo:hi], x[lo:hi], w, gx[lo:hi] if need_x else gx, parts[j],
+                                  need_x, need_w, *geo.args())
         _parallel.share(xp, chunks, work)
-        gx = geo.merge(compiled, gxph) if need_x else None
         gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
-        return gx, gw
+        return (gx if need_x else None), gw
     m = f // c
     acc = _acc_dtype(grad.dtype)
     gy = grad.reshape((n, c, m) + out_sp).astype(acc, copy=False)

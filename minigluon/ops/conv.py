@@ -306,9 +306,9 @@ class Convolution(_ConvBase):
         # per-image loop would cost several kernel launches per image, so the batch path runs there.
         self.depthwise = _conv_depthwise.applies(c, g)
         if self.depthwise:              # one input channel per group: no matrix product to make
-            self.data, self.weight, self.kept = data, weight, {}
+            self.data, self.weight = data, weight
             return _conv_depthwise.forward(xp, data, weight, bias, self.kernel, self._stride,
-                                           self._dilate, self._pad, out_sp, keep=self.kept)
+                                           self._dilate, self._pad, out_sp)
         if c // g >= 16 and xp is np:
             self.data, self.weight = data, weight
             return _conv_per_image.forward(xp, data, weight, bias, g, self.kernel, self._stride,
@@ -386,7 +386,7 @@ class Convolution(_ConvBase):
             if self.depthwise:
                 gx, gw = _conv_depthwise.backward(xp, grad, self.data, self.weight, self.kernel,
                                                   self._stride, self._dilate, self._pad,
-                                                  need_x=need_x, need_w=need_w, kept=self.kept)
+                                                  need_x=need_x, need_w=need_w)
                 return (gx, gw) if self.no_bias else (gx, gw, gb)
             gx, gw = _conv_per_image.backward(xp, grad, self.data, self.weight, g, self.kernel,
                                               self._stride, self._dilate, self._pad, need_x=need_x,
