@@ -73,13 +73,26 @@ class _Phases:
             phase_of.append(self.phases.index(phase))
             shift_of.append(offset[0] // stride[0] * self.wq + offset[1] // stride[1])
         self.phase_of, self.shift_of = np.array(phase_of), np.array(shift_of)
-        self.phase_rows, self.phase_cols = (np.array(axis) for axis in zip(*self.phases))
+        self.spans = np.array([_inside(p0, stride[0], pad[0], shape[2], self.hq)
+                               + _inside(p1, stride[1], pad[1], shape[3], self.wq)
+                               for p0, p1 in self.phases], np.int64).reshape(-1, 6)
 
     def args(self):
-        """The geometry arguments of the compiled kernels, in their order: ``phase_rows,
-        phase_cols, sh, sw, ph, pw, wq, phase_of, shift_of``."""
-        return ((self.phase_rows, self.phase_cols) + self.stride + self.pad
-                + (self.wq, self.phase_of, self.shift_of))
+        """The geometry arguments of the compiled kernels, in their order: ``spans, sh, sw, hq,
+        wq, phase_of, shift_of``. Row ``k`` of ``spans (P, 6)`` says which elements of phase
+        ``k`` lie inside the image: its rows ``ilo .. ihi - 1`` (from image row ``y0``, ``sh``
+        apart) and columns ``lo .. hi - 1`` (from image column ``x0``, ``sw`` apart), as
+        ``(ilo, ihi, y0, lo, hi, x0)``."""
+        return (self.spans,) + self.stride + (self.hq, self.wq, self.phase_of, self.shift_of)
+
+
+def _inside(p, st, pad, size, count):
+    """``(lo, hi, first)``: the indices ``j`` in ``lo .. hi - 1`` of phase ``p`` (``count`` of
+    them) whose image index ``p + st * j - pad`` lies in ``0 .. size - 1``, and the image index
+    of ``lo``."""
+    lo = max(0, -(-(pad - p) // st))
+    hi = max(lo, min(count, (size - 1 + pad - p) // st + 1))
+    return lo, hi, p + st * lo - pad
 
 
 def _slices(kernel, stride, dilate, out_sp):
