@@ -73,6 +73,9 @@ class _Phases:
             phase_of.append(self.phases.index(phase))
             shift_of.append(offset[0] // stride[0] * self.wq + offset[1] // stride[1])
         self.phase_of, self.shift_of = np.array(phase_of), np.array(shift_of)
+        # the positions grouped by phase (ascending within each), phase k's from phase_bounds[k]
+        self.by_phase = np.argsort(self.phase_of, kind='stable')
+        self.phase_bounds = np.searchsorted(self.phase_of[self.by_phase], np.arange(len(self.phases) + 1))
         self.spans = np.array([_inside(p0, stride[0], pad[0], shape[2], self.hq)
                                + _inside(p1, stride[1], pad[1], shape[3], self.wq)
                                for p0, p1 in self.phases], np.int64).reshape(-1, 6)
@@ -162,18 +165,23 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
         w = np.ascontiguousarray(weight.reshape(f, -1))
         geo = _Phases(data.shape, kernel, stride, dilate, pad)
         gy, x = np.ascontiguousarray(grad), np.ascontiguousarray(data)
-        gx = np.empty(data.shape, grad.dtype) if need_x else np.empty((1, 1, 1, 1), grad.dtype)
+        gx = np.empty(data.shape, grad.dtype) if need_x else None
         chunks = _parallel.image_chunks(n)
         parts = np.zeros((len(chunks), f, w.shape[1]), np.float64)
+        spans, sh, sw, hq, wq, phase_of, shift_of = geo.args()
 
         def work(worker, which):
             for j in which:
                 lo, hi = chunks[j]
-                compiled.backward(gy[lo:hi], x[lo:hi], w, gx[lo:hi] if need_x else gx, parts[j],
-                                  need_x, need_w, *geo.args())
+                if need_x:
+                    compiled.grad_data(gy[lo:hi], w, gx[lo:hi], spans, sh, sw, hq, wq, shift_of,
+                                       geo.by_phase, geo.phase_bounds)
+                if need_w:
+                    compiled.grad_weight(gy[lo:hi], x[lo:hi], parts[j], spans, sh, sw, hq, wq,
+                                         phase_of, shift_of)
         _parallel.share(xp, chunks, work)
         gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
-        return (gx if need_x else None), gw
+        return gx, gw
     m = f // c
     acc = _acc_dtype(grad.dtype)
     gy = grad.reshape((n, c, m) + out_sp).astype(acc, copy=False)

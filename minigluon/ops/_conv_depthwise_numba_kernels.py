@@ -13,8 +13,10 @@ dw % sw)``: with the output stored with the same row length ``Wq`` ("wide": colu
 1`` are scratch), a contiguous run of ``L = (OH - 1) * Wq + OW`` elements of one phase plane,
 shifted by ``shift_of[q]`` (``phase_of[q]`` says which plane). With stride 1 there is one phase,
 the padded image itself. The wide output plane is then copied into ``y (N, F, OH, OW)`` with the
-bias added (the backward copies the head gradient into a wide plane whose scratch columns stay
-zero, and merges the phases of the data gradient back into the image).
+bias added. The backward copies the head gradient into a wide plane whose scratch columns stay
+zero; the data gradient gathers it into phase planes (the forward's sums the other way, see
+:func:`grad_data`) merged back into the image; the weight gradient is a kernel of its own
+(:func:`grad_weight`, the only one allowed to reorder its additions).
 
 One pass over the data and one over the output per call, instead of whole padded, wide and
 cropped arrays in memory (x PyTorch on one core, in-process A/B, (8, 32, 112, 112) float32, 3x3:
@@ -25,11 +27,12 @@ and copy without vector instructions (5-10x slower).
 Shapes: ``w (F, K)`` the weight with ``F = C * M`` (filter ``f`` reads input channel ``f // M``)
 and its K kernel positions in row-major order. The sums run over blocks of BLOCK elements of the
 wide plane, every kernel position per block, so that the block of the output (and of the input,
-a few rows longer) stays in the L1 cache; the forward and the weight gradient take three kernel
-positions per pass over a block (one load and store of the output, or one load of the gradient,
-for three positions). The forward sums each output over the kernel positions in row-major order,
-starting from zero, then adds the bias, as the NumPy form does; the weight gradient is
-accumulated in float64.
+a few rows longer) stays in the L1 cache; every kernel takes three positions per pass over a
+block (one load and store of the output, or one load of the gradient, for three positions). The
+forward sums each output over the kernel positions in row-major order, starting from zero, then
+adds the bias, as the NumPy form does; so does the data gradient for each element of the padded
+image (with a depth multiplier above 1, filter by filter); the weight gradient is accumulated in
+float64.
 """
 import numpy as np
 
@@ -148,83 +151,117 @@ def forward(x, w, b, has_bias, y, spans, sh, sw, hq, wq, phase_of, shift_of):
                             out[ox] = row[ox]
 
 
-@njit(error_model='numpy', boundscheck=False, nogil=True, fastmath={'reassoc'})
-def _dot(g, s, size):
-    """``sum(g[i] * s[i])`` in float64 of exact products, summed in vector lanes (``reassoc``:
-    only the order of the additions may change)."""
-    t = 0.0
-    for i in range(size):
-        t += float(g[i]) * s[i]
-    return t
-
-
-@njit(error_model='numpy', boundscheck=False, nogil=True, fastmath={'reassoc'})
-def _dot3(g, s0, s1, s2, size):
-    """:func:`_dot` of ``g`` with three runs at once (``g`` read once for three)."""
-    t0 = t1 = t2 = 0.0
-    for i in range(size):
-        gi = float(g[i])
-        t0 += gi * s0[i]
-        t1 += gi * s1[i]
-        t2 += gi * s2[i]
-    return t0, t1, t2
+@_inlined
+def _wide_gradient(gy, n, f, gys, at, wq):
+    """Plane ``gy[n, f] (OH, OW)`` into ``gys`` from index ``at`` on, rows ``wq`` apart (the
+    elements between them are left as they are: zero)."""
+    OH, OW = gy.shape[2], gy.shape[3]
+    for oy in range(OH):
+        src = gy[n, f, oy]
+        row = gys[at + oy * wq:at + oy * wq + OW]
+        for ox in range(OW):
+            row[ox] = src[ox]
 
 
 @_jit
-def backward(gy, x, w, gx, gw, need_x, need_w, spans, sh, sw, hq, wq, phase_of, shift_of):
-    """The adjoint of :func:`forward` (without its bias) applied to ``gy (N, F, OH, OW)``:
-    ``gx (N, C, H, W)`` overwritten with the data gradient when ``need_x``, ``gw (F, K)`` float64
-    ``+=`` the weight gradient when ``need_w`` (per filter and position, per block, a dot product
-    of the gradient and the input run)."""
-    N, C, H, W = x.shape
+def grad_data(gy, w, gx, spans, sh, sw, hq, wq, shift_of, by_phase, phase_bounds):
+    """``gx (N, C, H, W)`` (overwritten) = the adjoint of :func:`forward` (without its bias)
+    applied to ``gy (N, F, OH, OW)``: each element of each phase plane gathers, for the kernel
+    positions of its phase (``by_phase[phase_bounds[k]:phase_bounds[k + 1]]``, ascending), the
+    wide gradient shifted back by the position's offset, three positions per pass as the
+    forward (a scatter per position took three times the loads and stores). The wide gradient
+    sits ``S = max(shift_of)`` elements into a zeroed scratch, so that every shifted run lies in
+    it; the zeros it reads before, between and after the outputs add ``w * 0``, which changes no
+    sum (every sum starts from +0, so none is -0)."""
+    N, C, H, W = gx.shape
     F, K = w.shape
     OH, OW = gy.shape[2], gy.shape[3]
     m = F // C
     P = spans.shape[0]
-    L = (OH - 1) * wq + OW
+    plane = hq * wq
+    S = 0
+    for q in range(K):
+        S = max(S, shift_of[q])
     full = P == sh * sw
+    gxs = np.empty((P, plane), gy.dtype)
+    gys = np.zeros(S + plane, gy.dtype)
+    for n in range(N):
+        for c in range(C):
+            gxs[:] = 0
+            for f in range(c * m, (c + 1) * m):
+                _wide_gradient(gy, n, f, gys, S, wq)
+                for k in range(P):
+                    for start in range(0, plane, BLOCK):
+                        size = min(BLOCK, plane - start)
+                        dst = gxs[k, start:start + size]
+                        j = phase_bounds[k]
+                        while j + 3 <= phase_bounds[k + 1]:
+                            q0, q1, q2 = by_phase[j], by_phase[j + 1], by_phase[j + 2]
+                            a0 = S - shift_of[q0] + start
+                            a1 = S - shift_of[q1] + start
+                            a2 = S - shift_of[q2] + start
+                            g0 = gys[a0:a0 + size]
+                            g1 = gys[a1:a1 + size]
+                            g2 = gys[a2:a2 + size]
+                            w0, w1, w2 = w[f, q0], w[f, q1], w[f, q2]
+                            for i in range(size):
+                                dst[i] = ((dst[i] + w0 * g0[i]) + w1 * g1[i]) + w2 * g2[i]
+                            j += 3
+                        for j in range(j, phase_bounds[k + 1]):
+                            a0 = S - shift_of[by_phase[j]] + start
+                            g0 = gys[a0:a0 + size]
+                            wv = w[f, by_phase[j]]
+                            for i in range(size):
+                                dst[i] += wv * g0[i]
+            if not full:
+                gx[n, c] = 0
+            _merge(gxs, gx, n, c, spans, sh, sw, wq)
+
+
+@njit(error_model='numpy', boundscheck=False, nogil=True, fastmath={'reassoc'})
+def grad_weight(gy, x, gw, spans, sh, sw, hq, wq, phase_of, shift_of):
+    """``gw (F, K)`` float64 ``+=`` the weight gradient of :func:`forward` for ``gy (N, F, OH,
+    OW)``: per filter, position and block of the wide gradient a dot product in float64 of exact
+    products with the input run, summed in vector lanes (``reassoc``: only the order of the
+    additions may change; nothing else in this kernel adds)."""
+    N, C = x.shape[:2]
+    F, K = gw.shape
+    OH, OW = gy.shape[2], gy.shape[3]
+    m = F // C
+    P = spans.shape[0]
+    L = (OH - 1) * wq + OW
     xs = np.zeros((P, hq * wq), x.dtype)
-    gxs = np.empty((P, hq * wq), gy.dtype)
     gys = np.zeros(L, gy.dtype)            # its scratch columns stay zero
     for n in range(N):
         for c in range(C):
-            if need_w:
-                _split(x, n, c, xs, spans, sh, sw, wq)
-            if need_x:
-                gxs[:] = 0
+            _split(x, n, c, xs, spans, sh, sw, wq)
             for f in range(c * m, (c + 1) * m):
-                for oy in range(OH):
-                    src = gy[n, f, oy]
-                    row = gys[oy * wq:oy * wq + OW]
-                    for ox in range(OW):
-                        row[ox] = src[ox]
+                _wide_gradient(gy, n, f, gys, 0, wq)
                 for start in range(0, L, BLOCK):
                     size = min(BLOCK, L - start)
                     g = gys[start:start + size]
-                    if need_x:
-                        for q in range(K):
-                            a0 = start + shift_of[q]
-                            dst = gxs[phase_of[q], a0:a0 + size]
-                            wv = w[f, q]
-                            for i in range(size):
-                                dst[i] += wv * g[i]
-                    if need_w:
-                        q = 0
-                        while q + 3 <= K:
-                            a0 = start + shift_of[q]
-                            a1 = start + shift_of[q + 1]
-                            a2 = start + shift_of[q + 2]
-                            t0, t1, t2 = _dot3(g, xs[phase_of[q], a0:a0 + size],
-                                               xs[phase_of[q + 1], a1:a1 + size],
-                                               xs[phase_of[q + 2], a2:a2 + size], size)
-                            gw[f, q] += t0
-                            gw[f, q + 1] += t1
-                            gw[f, q + 2] += t2
-                            q += 3
-                        for q in range(q, K):
-                            a0 = start + shift_of[q]
-                            gw[f, q] += _dot(g, xs[phase_of[q], a0:a0 + size], size)
-            if need_x:
-                if not full:
-                    gx[n, c] = 0
-                _merge(gxs, gx, n, c, spans, sh, sw, wq)
+                    q = 0
+                    while q + 3 <= K:         # three positions per pass: g read once for three
+                        a0 = start + shift_of[q]
+                        a1 = start + shift_of[q + 1]
+                        a2 = start + shift_of[q + 2]
+                        s0 = xs[phase_of[q], a0:a0 + size]
+                        s1 = xs[phase_of[q + 1], a1:a1 + size]
+                        s2 = xs[phase_of[q + 2], a2:a2 + size]
+                        t0 = t1 = t2 = 0.0
+                        for i in range(size):
+                            gi = float(g[i])
+                            t0 += gi * s0[i]
+                            t1 += gi * s1[i]
+                            t2 += gi * s2[i]
+                        gw[f, q] += t0
+                        gw[f, q + 1] += t1
+                        gw[f, q + 2] += t2
+                        q += 3
+                    for q in range(q, K):
+                        a0 = start + shift_of[q]
+                        s0 = xs[phase_of[q], a0:a0 + size]
+                        t0 = 0.0
+                        for i in range(size):
+                            t0 += float(g[i]) * s0[i]
+                        gw[f, q] += t0

@@ -381,8 +381,9 @@ class Convolution(_ConvBase):
         # inputs nobody reads the gradient of (e.g. the image) are skipped: None
         need = getattr(self, 'needs_input_grad', None)
         need_x, need_w = need is None or need[0], need is None or need[1]
+        need_b = not self.no_bias and (need is None or need[2])     # (a bias nobody trains: None)
         if self.data is not None:
-            gb = None if self.no_bias else grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+            gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim))) if need_b else None
             if self.depthwise:
                 gx, gw = _conv_depthwise.backward(xp, grad, self.data, self.weight, self.kernel,
                                                   self._stride, self._dilate, self._pad,
@@ -395,7 +396,7 @@ class Convolution(_ConvBase):
         gout = _channels_first(xp, grad.reshape(grad.shape[:2] + (1,) * len(self.out_sp) + grad.shape[2:]),
                                g, workspace_of(self), 'gout')
         # summed over the channel-first matrix: the same order whatever the layout of ``grad``
-        gb = None if self.no_bias else gout.reshape(self.num_filter, -1).sum(axis=1)
+        gb = gout.reshape(self.num_filter, -1).sum(axis=1) if need_b else None
         chunks = self._chunks(xp, n)
         p = int(np.prod(self.out_sp))
         ck = self.cols.shape[1]
