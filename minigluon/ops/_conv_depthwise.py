@@ -22,9 +22,9 @@ Two forms of the same sums:
   scratch array of its zero-padded phase planes (:class:`_Phases`; with stride 1 just the padded
   plane), in which every kernel position reads one contiguous run, multiplied and added in
   L1-sized blocks; the output plane written once, with its bias. MobileNet's 3x3 depthwise
-  layers on one core (x PyTorch, forward + backward, in-process A/B of the raw operator): 8.9,
-  12.3 and 28 with the GEMM-per-group path; 0.74 (32 @ 112), 1.14 (144 @ 28), 2.0 (576 @ 7) now;
-  the stride-2 layer 0.45.
+  layers on one core (bench/bench_conv.py, x PyTorch, forward + backward): 8.9, 12.3 and 28 with
+  the GEMM-per-group path; 0.7-0.8 (32 @ 112), 1.0-1.1 (144 @ 28), 1.9-2.0 (576 @ 7: the cost of
+  each 7 x 7 plane's short loops) now; the stride-2 layer 0.45.
 
 Images are independent: with CPU worker threads they are shared out in chunks
 (:func:`minigluon.ops._parallel.image_chunks`); the weight gradient is summed per chunk, then over
