@@ -18,17 +18,19 @@ Two forms of the same sums:
 * NumPy (any number of spatial axes, any dtype, and CuPy, where it is a handful of element-wise
   kernels instead of one GEMM launch per channel): one broadcast multiply-add per kernel position;
 * compiled, for 2-D float32/float64 NumPy arrays when Numba is installed
-  (:mod:`minigluon.ops._conv_depthwise_numba_kernels`): the padded image split into its phase
-  planes (:class:`_Phases`; with stride 1 just the padded image), in which every kernel position
-  reads one contiguous run per image plane, multiplied and added in L1-sized blocks. MobileNet's
-  3x3 depthwise layers on one core, forward + backward, as measured with bench/bench_conv.py in
-  multiples of PyTorch's time: 8.9, 12.3 and 28 with the GEMM-per-group path, 1.7-3.0 with this
-  one; the stride-2 layer 0.8.
+  (:mod:`minigluon.ops._conv_depthwise_numba_kernels`): one image plane at a time, copied into a
+  scratch array of its zero-padded phase planes (:class:`_Phases`; with stride 1 just the padded
+  plane), in which every kernel position reads one contiguous run, multiplied and added in
+  L1-sized blocks; the output plane written once, with its bias. MobileNet's 3x3 depthwise
+  layers on one core (bench/bench_conv.py, x PyTorch, forward + backward): 8.9, 12.3 and 28 with
+  the GEMM-per-group path; 0.7-0.8 (32 @ 112), 1.0-1.1 (144 @ 28), 1.9-2.0 (576 @ 7: the cost of
+  each 7 x 7 plane's short loops) now; the stride-2 layer 0.45.
 
-The compiled rows also run over a few scratch columns, where the output gradient is zero; the
-products there change no sum unless the weight or the input holds an inf or NaN (0 * inf is NaN),
-so :func:`backward` makes the data gradient again in the NumPy form when the weight is not
-finite, and the weight gradient when it comes out non-finite.
+The compiled loops also multiply at a few positions that hold no output (the zero padding of the
+phase planes), where the output gradient is zero; the products there change no sum unless the
+weight or the input holds an inf or NaN (0 * inf is NaN), so :func:`backward` makes the data
+gradient again in the NumPy form when the weight is not finite, and the weight gradient when it
+comes out non-finite.
 
 Images are independent: with CPU worker threads they are shared out in chunks
 (:func:`minigluon.ops._parallel.image_chunks`); the weight gradient is summed per chunk, then over
@@ -61,10 +63,9 @@ class _Phases:
     :mod:`minigluon.ops._conv_depthwise_numba_kernels`) for data of ``shape (N, C, H, W)``: the
     zero-padded image ``xpad`` as ``xpad[p0::sh, p1::sw]`` for each phase ``(p0, p1)`` that a
     kernel position reads (one, the padded image, with stride 1), each ``(hq, wq)``, and per
-    kernel position (row-major) its plane (``phase_of``) and flat offset in it (``shift_of``);
-    ``length`` is the span of flat wide-output positions that hold outputs."""
+    kernel position (row-major) its plane (``phase_of``) and flat offset in it (``shift_of``)."""
 
-    def __init__(self, shape, kernel, stride, dilate, pad, out_sp):
+    def __init__(self, shape, kernel, stride, dilate, pad):
         self.padded = tuple(s + 2 * p for s, p in zip(shape[2:], pad))
         self.shape, self.stride, self.pad = tuple(shape), tuple(stride), tuple(pad)
         self.hq, self.wq = (-(-s // st) for s, st in zip(self.padded, stride))
@@ -75,66 +76,56 @@ class _Phases:
             phase_of.append(self.phases.index(phase))
             shift_of.append(start[0] * self.wq + start[1])
         self.phase_of, self.shift_of = np.array(phase_of), np.array(shift_of)
-        self.phase_rows, self.phase_cols = (np.array(axis) for axis in zip(*self.phases))
-        self.length = (out_sp[0] - 1) * self.wq + out_sp[1]
+        # the positions grouped by phase (ascending within each), phase k's from phase_bounds[k]
+        self.by_phase = np.argsort(self.phase_of, kind='stable')
+        self.phase_bounds = np.searchsorted(self.phase_of[self.by_phase], np.arange(len(self.phases) + 1))
+        self.spans = np.array([_inside(p0, stride[0], pad[0], shape[2], self.hq)
+                               + _inside(p1, stride[1], pad[1], shape[3], self.wq)
+                               for p0, p1 in self.phases], np.int64).reshape(-1, 6)
 
-    def _args(self):
-        return (self.phase_rows, self.phase_cols) + self.stride + self.pad + (self.wq,)
-
-    def split(self, kernels, x):
-        """``x (N, C, H, W)`` as its zero-padded phase planes ``(N, C, P, hq * wq)``: with stride
-        1 the padded image (a NumPy copy into zeros); otherwise one compiled pass
-        (:func:`~minigluon.ops._conv_depthwise_numba_kernels.split_phases`, whose per-row
-        copies cost more than NumPy's single copy on the small planes of stride 1)."""
-        n, c, h, w = x.shape
-        planes = np.empty((n, c, len(self.phases), self.hq * self.wq), x.dtype)
-        if self.stride == (1, 1):
-            (ph, pw), padded = self.pad, planes.reshape((n, c) + self.padded)
-            if ph or pw:
-                padded.fill(0)
-            padded[:, :, ph:ph + h, pw:pw + w] = x
-        else:
-            kernels.split_phases(x, planes, *self._args())
-        return planes
-
-    def merge(self, kernels, planes):
-        """The gradient of :meth:`split`'s input from the gradient of its phase planes (each
-        image element sits in one plane; those of a phase no kernel position reads get 0)."""
-        n, c, h, w = self.shape
-        if self.stride == (1, 1):
-            (ph, pw), padded = self.pad, planes.reshape((n, c) + self.padded)
-            return np.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])
-        full = len(self.phases) == self.stride[0] * self.stride[1]
-        gx = (np.empty if full else np.zeros)(self.shape, planes.dtype)
-        kernels.merge_phases(planes, gx, *self._args())
-        return gx
+    def args(self):
+        """The geometry arguments of the compiled kernels, in their order: ``spans, sh, sw, hq,
+        wq, phase_of, shift_of``. Row ``k`` of ``spans (P, 6)`` says which elements of phase
+        ``k`` lie inside the image: its rows ``ilo .. ihi - 1`` (from image row ``y0``, ``sh``
+        apart) and columns ``lo .. hi - 1`` (from image column ``x0``, ``sw`` apart), as
+        ``(ilo, ihi, y0, lo, hi, x0)``."""
+        return (self.spans,) + self.stride + (self.hq, self.wq, self.phase_of, self.shift_of)
 
 
-def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=None):
+def _inside(p, st, pad, size, count):
+    """``(lo, hi, first)``: the indices ``j`` in ``lo .. hi - 1`` of phase ``p`` (``count`` of
+    them) whose image index ``p + st * j - pad`` lies in ``0 .. size - 1``, and the image index
+    of ``lo``."""
+    lo = max(0, -(-(pad - p) // st))
+    hi = max(lo, min(count, (size - 1 + pad - p) // st + 1))
+    return lo, hi, p + st * lo - pad
+
+
+def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp):
     """Depthwise convolution of ``data (N, C, *S)`` with ``weight (C * M, 1, *kernel)`` (and
     ``bias (C * M,)`` or None): the output ``(N, C * M, *out_sp)`` in the dtype of
-    ``data`` and ``weight`` combined. ``keep``: a dict in which the compiled form leaves the
-    input's phase planes for :func:`backward` (which would otherwise make them again)."""
+    ``data`` and ``weight`` combined."""
     n, c = data.shape[:2]
     f = weight.shape[0]
     dtype = xp.result_type(data.dtype, weight.dtype)
     compiled = _compiled(data, weight)
     if compiled is not None:
         w = np.ascontiguousarray(weight.reshape(f, -1))
-        geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
-        xph = geo.split(compiled, data)
-        if keep is not None:
-            keep['phases'] = xph
-        wide = np.empty((n, f, out_sp[0] * geo.wq), dtype)        # rows of Wq, OW of them used
+        geo = _Phases(data.shape, kernel, stride, dilate, pad)
+        x = np.ascontiguousarray(data)
+        # the bias added in the kernel when it has the data's dtype (else by NumPy, below)
+        inside = isinstance(bias, np.ndarray) and bias.dtype == dtype
+        b = np.ascontiguousarray(bias) if inside else w[0]       # (w[0]: unread)
+        out = np.empty((n, f) + tuple(out_sp), dtype)
         chunks = _parallel.image_chunks(n)
 
         def work(worker, which):
             for j in which:
                 lo, hi = chunks[j]
-                compiled.forward_wide(xph[lo:hi], w, wide[lo:hi], geo.phase_of, geo.shift_of,
-                                      geo.length)
+                compiled.forward(x[lo:hi], w, b, inside, out[lo:hi], *geo.args())
         _parallel.share(xp, chunks, work)
-        out = np.ascontiguousarray(wide.reshape((n, f, out_sp[0], geo.wq))[..., :out_sp[1]])
+        if inside:
+            bias = None
     else:
         xpad = pad_spatial(xp, data, pad, pad).astype(_acc_dtype(dtype), copy=False)
         m = f // c
@@ -149,21 +140,20 @@ def forward(xp, data, weight, bias, kernel, stride, dilate, pad, out_sp, keep=No
     return out
 
 
-def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, need_w=True,
-             kept=None):
+def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, need_w=True):
     """Gradients ``(d data, d weight)`` of :func:`forward` for ``grad (N, C * M, *out_sp)``; None
-    for one that is not needed. ``kept``: the dict given to the forward as ``keep``, or None."""
+    for one that is not needed."""
     compiled = _compiled(grad, data, weight)
     if compiled is None:
         return _backward_numpy(xp, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w)
     gx, gw = _backward_compiled(compiled, grad, data, weight, kernel, stride, dilate, pad, need_x,
-                                need_w, kept)
-    # The compiled rows also run over their scratch columns, where the gradient is 0: terms
-    # 0 * w in the data gradient and 0 * x in the weight gradient, which change no sum unless w
-    # or x holds an inf or NaN there (0 * inf is NaN). A non-finite weight, or a non-finite
-    # weight gradient, is then the sign: that gradient (a rare case) is made again by the NumPy
-    # form, whose products are those of the real output positions only. (Both checks read
-    # F * K values.)
+                                need_w)
+    # The compiled loops also multiply at positions that hold no output (the phase planes' zero
+    # padding, the gradient's zeros there): terms 0 * w in the data gradient and 0 * x in the
+    # weight gradient, which change no sum unless w or x holds an inf or NaN (0 * inf is NaN). A
+    # non-finite weight, or a non-finite weight gradient, is then the sign: that gradient (a rare
+    # case) is made again by the NumPy form, whose products are those of the real output
+    # positions only. (Both checks read F * K values.)
     redo_x = need_x and not np.isfinite(weight).all()
     redo_w = need_w and not np.isfinite(gw).all()
     if redo_x or redo_w:
@@ -174,37 +164,28 @@ def backward(xp, grad, data, weight, kernel, stride, dilate, pad, need_x=True, n
     return gx, gw
 
 
-def _backward_compiled(compiled, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w,
-                       kept):
-    """:func:`backward` by the compiled kernels (``compiled``) over the phase planes."""
+def _backward_compiled(compiled, grad, data, weight, kernel, stride, dilate, pad, need_x, need_w):
+    """:func:`backward` by the compiled kernels (``compiled``), plane by plane."""
     n, c = data.shape[:2]
     f = weight.shape[0]
-    out_sp = tuple(grad.shape[2:])
     w = np.ascontiguousarray(weight.reshape(f, -1))
-    geo = _Phases(data.shape, kernel, stride, dilate, pad, out_sp)
-    gy = np.empty((n, f, out_sp[0], geo.wq), grad.dtype)
-    gy[..., :out_sp[1]] = grad
-    gy[..., out_sp[1]:] = 0                                    # scratch columns zero
-    gy = gy.reshape(n, f, -1)
-    xph = None
-    if need_w:
-        xph = kept.get('phases') if kept else None
-        xph = geo.split(compiled, data) if xph is None else xph
-    gxph = np.empty((n, c, len(geo.phases), geo.hq * geo.wq), grad.dtype) if need_x else None
+    geo = _Phases(data.shape, kernel, stride, dilate, pad)
+    gy, x = np.ascontiguousarray(grad), np.ascontiguousarray(data)
+    gx = np.empty(data.shape, grad.dtype) if need_x else None
     chunks = _parallel.image_chunks(n)
-    parts = np.zeros((len(chunks), f, w.shape[1]), np.float64) if need_w else None
+    parts = np.zeros((len(chunks), f, w.shape[1]), np.float64)
+    spans, sh, sw, hq, wq, phase_of, shift_of = geo.args()
 
     def work(worker, which):
         for j in which:
             lo, hi = chunks[j]
             if need_x:
-                compiled.grad_data_wide(gy[lo:hi], w, gxph[lo:hi], geo.phase_of, geo.shift_of,
-                                        geo.length)
+                compiled.grad_data(gy[lo:hi], w, gx[lo:hi], spans, sh, sw, hq, wq, shift_of,
+                                   geo.by_phase, geo.phase_bounds)
             if need_w:
-                compiled.grad_weight_wide(gy[lo:hi], xph[lo:hi], parts[j], geo.phase_of,
-                                          geo.shift_of, geo.length)
+                compiled.grad_weight(gy[lo:hi], x[lo:hi], parts[j], spans, sh, sw, hq, wq,
+                                     phase_of, shift_of)
     _parallel.share(np, chunks, work)
-    gx = geo.merge(compiled, gxph) if need_x else None
     gw = _parallel.sum_in_order(parts).astype(grad.dtype).reshape(weight.shape) if need_w else None
     return gx, gw
 

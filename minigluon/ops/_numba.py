@@ -5,7 +5,7 @@ A few CPU hot spots have a compiled form besides their NumPy form, used when Num
 2-D max pooling (:mod:`minigluon.ops._pool_argmax`), CTC's scaled alpha/beta recursions
 (:mod:`minigluon.ops.ctc_kernel`), the per-image convolution's im2col copy and its adjoint,
 col2im (:mod:`minigluon.ops._conv_per_image`), the depthwise convolution
-(:mod:`minigluon.ops._conv_depthwise`), BatchNorm with moving statistics
+(:mod:`minigluon.ops._conv_depthwise`), BatchNorm with moving statistics and in training
 (:mod:`minigluon.ops.norm`), the sampling of deformable convolutions
 (:mod:`minigluon.ops.deformable_conv`), and Adam's update
 (:mod:`minigluon.ops.update_kernels`). The NumPy form stays the reference and runs

@@ -293,9 +293,9 @@ class Convolution(_ConvBase):
         ws = workspace_of(self)
         self.depthwise = _conv_depthwise.applies(c, g)
         if self.depthwise:              # one input channel per group: no matrix product to make
-            self.data, self.weight, self.kept = data, weight, {}
+            self.data, self.weight = data, weight
             return _conv_depthwise.forward(xp, data, weight, bias, self.kernel, self._stride,
-                                           self._dilate, self._pad, out_sp, keep=self.kept)
+                                           self._dilate, self._pad, out_sp)
         # On the CPU one GEMM per image (inner size C/G * K) beats the batch's im2col; on a GPU the
         # per-image loop would cost several kernel launches per image, so the batch path runs there.
         if c // g >= 16 and xp is np:
@@ -370,12 +370,13 @@ class Convolution(_ConvBase):
         # inputs nobody reads the gradient of (e.g. the image) are skipped: None
         need = getattr(self, 'needs_input_grad', None)
         need_x, need_w = need is None or need[0], need is None or need[1]
+        need_b = not self.no_bias and (need is None or need[2])     # (a bias nobody trains: None)
         if self.data is not None:
-            gb = None if self.no_bias else grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+            gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim))) if need_b else None
             if self.depthwise:
                 gx, gw = _conv_depthwise.backward(xp, grad, self.data, self.weight, self.kernel,
                                                   self._stride, self._dilate, self._pad,
-                                                  need_x=need_x, need_w=need_w, kept=self.kept)
+                                                  need_x=need_x, need_w=need_w)
                 return (gx, gw) if self.no_bias else (gx, gw, gb)
             gx, gw = _conv_per_image.backward(xp, grad, self.data, self.weight, g, self.kernel,
                                               self._stride, self._dilate, self._pad, need_x=need_x,
@@ -384,7 +385,7 @@ class Convolution(_ConvBase):
         gout = _channels_first(xp, grad.reshape(grad.shape[:2] + (1,) * len(self.out_sp) + grad.shape[2:]),
                                g, workspace_of(self), 'gout')
         # summed over the channel-first matrix: the same order whatever the layout of ``grad``
-        gb = None if self.no_bias else gout.reshape(self.num_filter, -1).sum(axis=1)
+        gb = gout.reshape(self.num_filter, -1).sum(axis=1) if need_b else None
         chunks = self._chunks(xp, n)
         p = int(np.prod(self.out_sp))
         ck = self.cols.shape[1]

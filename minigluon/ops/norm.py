@@ -3,7 +3,9 @@
 Semantics, attributes and defaults follow MXNet 1.9.1 (``mxnet.ndarray.BatchNorm`` ...; Ioffe &
 Szegedy 2015, Ba et al. 2016, Ulyanov et al. 2016, Wu & He 2018). float16 data is normalised in
 float32 and cast back; variances are computed as ``mean((x - mean)^2)`` (two passes), so inputs of
-magnitude 1e4 keep full precision.
+magnitude 1e4 keep full precision. BatchNorm has compiled passes where Numba is installed
+(:mod:`minigluon.ops._norm_numba_kernels`): with moving statistics the NumPy form's values bit for
+bit, in training the same roundings per element with per-channel sums in float64.
 """
 import numpy as np
 
@@ -47,6 +49,33 @@ def _affine(xp, x, axis, mean, scale, beta):
     kernels.affine_per_channel(x.reshape(shape3), mean.ravel(), scale.ravel(), beta.ravel(),
                                out.reshape(shape3))
     return out
+
+
+def _by_channel(x, axis):
+    """``x`` seen as ``(outer, C, inner)`` with the channel axis in the middle."""
+    return x.reshape(int(np.prod(x.shape[:axis])), x.shape[axis], int(np.prod(x.shape[axis + 1:])))
+
+
+def _batch_kernels(x):
+    """The compiled training kernels (:mod:`minigluon.ops._norm_numba_kernels`) when they cover
+    ``x``: non-empty contiguous float32/float64 NumPy data; else None (the NumPy form)."""
+    if (isinstance(x, np.ndarray) and x.dtype.char in 'fd' and x.dtype.isnative
+            and x.flags.c_contiguous and x.size):
+        return _numba.kernels('_norm_numba_kernels')
+    return None
+
+
+def _batch_statistics(kernels, x, axis, eps):
+    """``(mean, var, inv_std)`` per channel, ``(C,)`` in ``x``'s dtype, by the compiled sums:
+    the mean and the biased variance of ``x - mean`` (two passes), each summed in float64."""
+    x3 = _by_channel(x, axis)
+    count = x3.shape[0] * x3.shape[2]
+    total = np.empty(x3.shape[1])
+    kernels.channel_sums(x3, total)
+    mean = (total / count).astype(x.dtype)
+    kernels.centred_square_sums(x3, mean, total)
+    var = (total / count).astype(x.dtype)
+    return mean, var, 1.0 / np.sqrt(var + eps)
 
 
 def _momentum_weights(momentum, dtype):
@@ -148,13 +177,22 @@ class BatchNorm(Op):
         axes = tuple(i for i in range(data.ndim) if i != ax)
         x = _f32(data)
         self.batch = autograd.is_training() and not self.use_global_stats
+        # (compiled only where gamma and beta have the data's dtype: NumPy would promote)
+        same = _f32(gamma).dtype == _f32(beta).dtype == x.dtype
+        kernels = _batch_kernels(x) if self.batch and same else None
+        self.compiled, self.ax = kernels is not None, ax      # (no module on the op: it is copied)
         if self.batch and x.size == 0:
             # an empty batch has no statistics: the moving ones stay as they are (averaging in
             # the NaN of an empty mean would spoil them for good); the hidden outputs are NaN
             nan = xp.full(bshape, np.nan, dtype=x.dtype)
             xhat, mean, inv_std, self.var = x, nan, nan, nan.reshape(c)
         elif self.batch:
-            xhat, mean, var, inv_std = _normalize(xp, x, axes, self.eps)
+            if kernels is not None:         # compiled: no normalised copy kept (xhat None)
+                mean, var, inv_std = (v.reshape(bshape) for v in _batch_statistics(kernels, x, ax,
+                                                                                   self.eps))
+                xhat = None
+            else:
+                xhat, mean, var, inv_std = _normalize(xp, x, axes, self.eps)
             self.var = var.reshape(c)
             m, rest = _momentum_weights(self.momentum, x.dtype)
             moving_mean[...] = _narrow(xp, _f32(moving_mean) * m + mean.reshape(c) * rest,
@@ -178,7 +216,12 @@ class BatchNorm(Op):
             g = _f32(gamma).reshape(bshape)
         self.xhat, self.inv_std, self.g, self.axes, self.dtype = xhat, inv_std, g, axes, data.dtype
         self.x, self.mean, self.pdtype = x, mean, gamma.dtype
-        if xhat is None:        # moving statistics: one new array
+        if kernels is not None:
+            out = np.empty_like(x)
+            kernels.normalize_per_channel(_by_channel(x, ax), mean.ravel(), inv_std.ravel(),
+                                          g.ravel(), _f32(beta).ravel(),
+                                          _by_channel(out, ax))
+        elif xhat is None:        # moving statistics: one new array
             out = _affine(xp, x, ax, mean, g * inv_std, _f32(beta).reshape(bshape))
         else:
             out = xhat * g
@@ -191,9 +234,15 @@ class BatchNorm(Op):
         """Batch statistics: with ``s = gamma * inv_std`` and ``M`` elements per channel,
         ``gx = s * (gy - sum(gy) / M - xhat * sum(gy * xhat) / M)``, where ``sum(gy)`` and
         ``sum(gy * xhat)`` are also beta's and gamma's gradients (two new arrays of the data's
-        size in all). Moving statistics: ``gx = s * gy``."""
+        size in all; one with the compiled kernels, :meth:`_compiled_backward`). Moving
+        statistics: ``gx = s * gy``."""
         gy = _f32(grad)
         scale = self.g * self.inv_std
+        if self.compiled and isinstance(gy, np.ndarray) and gy.dtype == self.x.dtype:
+            gy = np.ascontiguousarray(gy)
+            kernels = _batch_kernels(gy)
+            if kernels is not None:
+                return self._compiled_backward(kernels, gy, scale)
         gbeta = gy.sum(axis=self.axes)
         batch = self.batch and gy.size
         xhat, dot = self.xhat, None
@@ -210,6 +259,23 @@ class BatchNorm(Op):
             gx *= -scale
         else:
             gx = gy * scale         # (an empty batch: an empty gradient)
+        return (gx.astype(self.dtype, copy=False), ggamma.astype(self.pdtype),
+                gbeta.astype(self.pdtype), None, None)
+
+    def _compiled_backward(self, kernels, gy, scale):
+        """:meth:`backward` with batch statistics by the compiled ``kernels`` (where the forward
+        used them): the same formula, each element rounded as there, the two sums in float64."""
+        x3, g3 = _by_channel(self.x, self.ax), _by_channel(gy, self.ax)
+        mean, inv_std = self.mean.ravel(), self.inv_std.ravel()
+        sum_gy, sum_gy_xhat = np.empty(x3.shape[1]), np.empty(x3.shape[1])
+        kernels.gradient_sums(g3, x3, mean, inv_std, sum_gy, sum_gy_xhat)
+        gbeta, dot = sum_gy.astype(gy.dtype), sum_gy_xhat.astype(gy.dtype)
+        per_channel = x3.shape[0] * x3.shape[2]
+        gx = np.empty_like(gy)
+        kernels.batch_grad_data(g3, x3, mean, inv_std, dot / per_channel, gbeta / per_channel,
+                                     (-scale).ravel().astype(gy.dtype, copy=False),
+                                     _by_channel(gx, self.ax))
+        ggamma = np.zeros_like(gbeta) if self.fix_gamma else dot
         return (gx.astype(self.dtype, copy=False), ggamma.astype(self.pdtype),
                 gbeta.astype(self.pdtype), None, None)
 

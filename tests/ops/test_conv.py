@@ -290,3 +290,28 @@ def test_batch_columns_by_phase_are_the_window_copy(kernel, stride, dilate):
     want = windows(np, x, kernel, stride, dilate, out_sp).transpose(
         (1,) + tuple(range(2, 2 + nsp)) + (0,) + tuple(range(2 + nsp, 2 + 2 * nsp)))
     np.testing.assert_array_equal(cols, want)
+
+
+@pytest.mark.parametrize('groups', [1, 4])          # 4: the depthwise path; 1: the per-image path
+def test_a_bias_nobody_trains_gets_no_gradient_and_changes_nothing_else(groups):
+    """Convolution's backward skips the bias gradient when no one reads it (a bias without
+    attach_grad, as bench/bench_conv.py's); the data and weight gradients are the same either
+    way, and an attached bias gets the sum of the head gradient over images and positions."""
+    rng = np.random.RandomState(4)
+    x, w = rng.randn(2, 4, 6, 5), rng.randn(4, 4 // groups, 3, 3)
+    gy = rng.randn(2, 4, 6, 5)
+    kw = dict(kernel=(3, 3), pad=(1, 1), num_filter=4, num_group=groups)
+    grads = []
+    for train_bias in (False, True):
+        xs, ws, bs = (nd.array(a, dtype='float64') for a in (x, w, np.zeros(4)))
+        xs.attach_grad()
+        ws.attach_grad()
+        if train_bias:
+            bs.attach_grad()
+        with autograd.record():
+            y = nd.Convolution(xs, ws, bs, **kw)
+        y.backward(nd.array(gy, dtype='float64'))
+        grads.append((xs.grad.asnumpy(), ws.grad.asnumpy()))
+    assert_almost_equal(bs.grad, gy.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
+    for a, b in zip(*grads):
+        assert np.array_equal(a, b)

@@ -176,3 +176,47 @@ def test_batchnorm_inference_compiled_affine_is_the_numpy_form(monkeypatch, shap
            * gamma.reshape(bshape) + beta.reshape(bshape))
     tol = {'float16': 1e-2, 'float32': 1e-5, 'float64': 1e-12}[dtype]
     assert_almost_equal(outs[0], ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize('shape,axis', [((3, 5, 7, 2), 1), ((4, 6), 1), ((2, 3, 5), -1), ((5, 3), 0),
+                                        ((6,), 0)])
+@pytest.mark.parametrize('dtype', ['float16', 'float32', 'float64'])
+@pytest.mark.parametrize('fix_gamma', [True, False])
+def test_batchnorm_training_compiled_matches_the_numpy_form(monkeypatch, shape, axis, dtype, fix_gamma):
+    """BatchNorm with batch statistics: the compiled kernels (float64 sums, no normalised copy
+    kept) give the NumPy form's output, moving statistics and gradients within the dtype's
+    rounding, and both are near the float64 formula."""
+    from minigluon.ops import _numba
+    rng = np.random.RandomState(6)
+    x = (rng.randn(*shape) * 3 + 1).astype(dtype)
+    gy = rng.randn(*shape).astype(dtype)
+    c = shape[axis]
+    pdtype = 'float32' if dtype == 'float16' else dtype
+    gamma, beta, mm, mv = [a.astype(pdtype) for a in _bn_inputs(c, rng)]
+    results = []
+    for enabled in (True, False):
+        monkeypatch.setattr(_numba, 'enabled', enabled)
+        xs = nd.array(x, dtype=dtype)
+        params = [nd.array(a, dtype=pdtype) for a in (gamma, beta, mm, mv)]
+        for p in [xs] + params[:2]:
+            p.attach_grad()
+        with autograd.record():
+            out = nd.BatchNorm(xs, *params, axis=axis, fix_gamma=fix_gamma, eps=1e-3)
+        out.backward(nd.array(gy, dtype=dtype))
+        assert out.dtype == xs.grad.dtype == np.dtype(dtype)
+        results.append([a.asnumpy().astype(np.float64) for a in
+                        (out, params[2], params[3], xs.grad, params[0].grad, params[1].grad)])
+    tol = {'float16': 1e-2, 'float32': 1e-5, 'float64': 1e-12}[dtype]
+    for compiled, numpy_form in zip(*results):
+        assert_almost_equal(compiled, numpy_form, rtol=tol, atol=tol)
+    ax = axis % len(shape)
+    red = tuple(i for i in range(len(shape)) if i != ax)
+    bshape = [1] * len(shape)
+    bshape[ax] = c
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(red), x64.var(red)
+    g = np.ones(c) if fix_gamma else gamma.astype(np.float64)
+    ref = (x64 - mean.reshape(bshape)) / np.sqrt(var.reshape(bshape) + 1e-3) * g.reshape(bshape) + beta.reshape(bshape)
+    assert_almost_equal(results[0][0], ref, rtol=tol * 4, atol=tol * 4)
+    if fix_gamma:
+        assert not results[0][4].any()

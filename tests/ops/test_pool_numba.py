@@ -17,6 +17,14 @@ from minigluon import autograd, nd  # noqa: E402
 from minigluon.ops import _numba, _parallel, _pool_argmax  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _kernels_on(monkeypatch):
+    """The compiled kernels on for every test here, whatever ``MINIGLUON_NUMBA`` says (with it 0
+    the tests that fetch the kernels failed on None): the tests compare them with the NumPy
+    passes, and switch them off themselves where they need to."""
+    monkeypatch.setattr(_numba, 'enabled', True)
+
+
 def _nasty(rng, shape, dtype):
     x = rng.standard_normal(shape).astype(dtype)
     x[rng.random(shape) < 0.02] = np.nan
