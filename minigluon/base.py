@@ -303,7 +303,9 @@ class OtherFrameworkName:
     ``hasattr`` stays False and no new API appears.
 
     A non-data descriptor: an instance attribute of that name (``self.train = True`` in a
-    subclass) is found first, and a subclass may define the name, as if the class had none. A
+    subclass) is found first, and a subclass may define the name, as if the class had none; so
+    may a base listed after the class (``class Agent(gluon.Block, Learner)``: Learner's
+    ``train``, which Python finds past MXNet's Block, is returned by :meth:`__get__`). A
     descriptor, not a ``__getattr__``: a class with ``__getattr__`` makes every attribute
     access of its instances slower, hits included. :meth:`install` puts a table of them on a class.
 
