@@ -581,6 +581,9 @@ def layers(mx):
         sig = inspect.signature(getattr(nn, cls))
         res['sig_' + cls] = [[p.name, p.kind.name, repr(p.default)] for p in
                              sig.parameters.values()]
+    sig = inspect.signature(mx.gluon.data.DataLoader)
+    res['sig_DataLoader'] = [[p.name, p.kind.name, repr(p.default)] for p in
+                             sig.parameters.values()]
     x = _arr(mx, (1, 2, 6, 6), 20)
     made = {
         'conv2d_pos': lambda: nn.Conv2D(3, 3, 2, 1, 1, 1, 'NCHW', 'relu', False),

@@ -148,7 +148,8 @@ def test_mixin_after_a_gluon_class_provides_the_hinted_names():
 
 
 def test_layers_match_mxnet():
-    """The convolution and pooling layers' signatures (inspect), and layers made positionally
+    """The convolution and pooling layers' and DataLoader's signatures (inspect; DataLoader's
+    showed the **unknown that only catches PyTorch's names), and layers made positionally
     (Conv2D(3, 3, 2, 1, 1, 1, 'NCHW', 'relu', False), Conv2DTranspose(3, 3, 2, 1, 1, 1),
     MaxPool2D(3, 2, 1, 'NCHW', True)...): reprs, shapes and outputs as MXNet 1.9.1."""
     _same(_json(program.layers(mx)), _mxnet()['layers'], 'layers')
