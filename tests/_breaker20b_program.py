@@ -480,6 +480,15 @@ def blocks(mx):
         return [net.scale, _out(y1), _out(y2), _raised(lambda: net.missing_name)]
     res['own_getattr'] = _raised(own_getattr)
 
+    class Proxy(nn.Block):
+        def __getattr__(self, name):          # answers every public name
+            if name.startswith('_'):
+                raise AttributeError(name)
+            return 'proxied ' + name
+
+    res['proxy'] = _raised(lambda: [Proxy().train, Proxy().eval, Proxy().to,
+                                    Proxy().parameters])
+
     class ParamsByName(nn.HybridBlock):
         def __init__(self, **kw):
             super().__init__(**kw)
@@ -704,6 +713,18 @@ def depthwise_nonfinite(mx):
                                    stride=(2, 1), pad=(1, 1), no_bias=True)
             y.backward(_arr(mx, y.shape, 92))
         out[req] = [_out(y), _out(xs.grad), _out(ws.grad)]
+    # finite data and weight, inf and NaN in the head gradient
+    xs, ws = _arr(mx, (1, 3, 6, 6), 93), _arr(mx, (3, 1, 3, 3), 94)
+    xs.attach_grad()
+    ws.attach_grad()
+    with mx.autograd.record():
+        y = nd.Convolution(xs, ws, kernel=(3, 3), num_filter=3, num_group=3, pad=(1, 1),
+                           no_bias=True)
+    head = _arr(mx, y.shape, 95)
+    head[0, 1, 2, 2] = np.inf
+    head[0, 2, 5, 0] = np.nan
+    y.backward(head)
+    out['head'] = [_out(xs.grad), _out(ws.grad)]
     return out
 
 
