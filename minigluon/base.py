@@ -293,6 +293,9 @@ def out_of_scope_getattr(module, parts=None, advice='', other_frameworks=None):
     return __getattr__
 
 
+_NOT_FOUND = object()
+
+
 class OtherFrameworkName:
     """A class attribute standing for a name that other libraries give their models and that
     MXNet 1.9.1's class lacks (PyTorch's ``net.eval()``, ``p.requires_grad``): reading it raises
@@ -300,7 +303,9 @@ class OtherFrameworkName:
     ``hasattr`` stays False and no new API appears.
 
     A non-data descriptor: an instance attribute of that name (``self.train = True`` in a
-    subclass) is found first, and a subclass may define the name, as if the class had none. A
+    subclass) is found first, and a subclass may define the name, as if the class had none; so
+    may a base listed after the class (``class Agent(gluon.Block, Learner)``: Learner's
+    ``train``, which Python finds past MXNet's Block, is returned by :meth:`__get__`). A
     descriptor, not a ``__getattr__``: a class with ``__getattr__`` makes every attribute
     access of its instances slower, hits included. :meth:`install` puts a table of them on a class.
 
@@ -314,9 +319,30 @@ class OtherFrameworkName:
                         'raises AttributeError): %s' % hint)
 
     def __get__(self, obj, owner=None):
+        if owner is None:
+            owner = type(obj)
+        found = self._later_in_mro(owner)
+        if found is not _NOT_FOUND:
+            # a class after the hinted one in the MRO has the name (class Agent(gluon.Block,
+            # Learner) with Learner.train): MXNet's Block, lacking it, lets Python find that one
+            getter = getattr(type(found), '__get__', None)
+            return found if getter is None else getter(found, obj, owner)
         what = ("type object %r" % owner.__name__ if obj is None
                 else "'%s' object" % type(obj).__name__)
         raise AttributeError('%s has no attribute %r: %s' % (what, self.name, self.hint))
+
+    def _later_in_mro(self, owner):
+        """What a class after the one holding this descriptor in ``owner``'s MRO defines under
+        the name (a user's mixin base listed after the minigluon class), or _NOT_FOUND."""
+        mro = owner.__mro__
+        for i, cls in enumerate(mro):
+            if cls.__dict__.get(self.name) is self:
+                for later in mro[i + 1:]:
+                    value = later.__dict__.get(self.name, _NOT_FOUND)
+                    if value is not _NOT_FOUND and not isinstance(value, OtherFrameworkName):
+                        return value
+                break
+        return _NOT_FOUND
 
     @classmethod
     def install(cls, owner, hints):
@@ -345,6 +371,10 @@ class OtherFrameworkFlag(OtherFrameworkName):
         return super().__get__(obj, owner)
 
     def __set__(self, obj, value):
+        found = self._later_in_mro(type(obj))
+        if hasattr(type(found), '__set__'):       # a mixin's property with a setter
+            type(found).__set__(found, obj, value)
+            return
         if _users_class(type(obj)):
             obj.__dict__[self.name] = value
             return

@@ -11,6 +11,7 @@ spawned elsewhere (the dataset and ``batchify_fn`` must then be picklable). A wo
 back as NumPy arrays, turned into NDArrays on ``cpu(0)`` in the calling process; MXNet's workers
 write into shared memory instead, which NumPy does not need for batches of this size.
 """
+import inspect
 import itertools
 import multiprocessing
 from collections import deque
@@ -396,3 +397,10 @@ class DataLoader:
     def __len__(self):
         return len(self._batch_sampler)
 
+
+
+# help(), IDEs and inspect show MXNet 1.9.1's signature: **unknown is there only to name Gluon's
+# arguments for PyTorch's (it takes no further keyword)
+DataLoader.__init__.__signature__ = inspect.signature(DataLoader.__init__).replace(parameters=[
+    p for p in inspect.signature(DataLoader.__init__).parameters.values()
+    if p.kind is not inspect.Parameter.VAR_KEYWORD])

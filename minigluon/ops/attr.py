@@ -61,6 +61,11 @@ class Attr:
             # MXNet 1.9.1's operator functions pass any dtype given through np.dtype(...).name,
             # and np.dtype(None) is float64: nd.cast(x, dtype=None) is a float64 cast there
             value = 'float64'
+        if value is None and self.kind == 'str' and self.choices is None and not self.optional:
+            # a free-text attribute (ctx, SyncBatchNorm's key): MXNet 1.9.1's generated functions
+            # pass str(value), so ctx=None is the text 'None' there
+            # (nd.contrib.arange_like(x, ctx=None))
+            value = 'None'
         if value is None or (isinstance(value, str) and value == 'None' and self.kind != 'str'):
             if self.optional:
                 return None
@@ -107,6 +112,11 @@ class Attr:
                 if value not in (0, 1):    # as MXNet 1.9.1 ('expect boolean but value=2')
                     raise ValueError('an integer bool must be 0 or 1')
                 return IntBool(bool(value))    # squeeze_axis=1 is written back as "1"
+            if not isinstance(value, (bool, np.bool_)):
+                # MXNet 1.9.1 parses str(value): 'True', 'False', '1', '0' only; a float
+                # ('1.0'), a list or an array is refused (linalg.trsm(A, B, False, False, 1.0):
+                # the 1.0 is lower, not alpha)
+                raise ValueError('a bool must be True, False, 0 or 1')
             return bool(value)
         if kind == 'str':
             if not isinstance(value, str):
