@@ -14,6 +14,13 @@ MXNet's ``long`` and ``basestring`` are ``int`` and ``str``).
 
 :func:`data_dir` is MXNet's data folder, where minigluon looks for the files MXNet downloaded
 (datasets, model-zoo parameters, embeddings); minigluon itself downloads nothing.
+
+Names that MXNet 1.9.1 lacks, asked for anyway, get errors that say what to do, while ``hasattr``
+stays False as on MXNet: :func:`out_of_scope_getattr` is the one module ``__getattr__`` for the
+parts of MXNet out of minigluon's scope and for other libraries' names (``nd.matmul``,
+``gluon.nn.Linear``: the Gluon name to use), :class:`_OutOfScopeImports` gives the same messages
+to ``import`` statements, and :class:`OtherFrameworkName` / :class:`OtherFrameworkFlag` do it for
+attributes of minigluon's classes (``net.eval()``, ``p.requires_grad = False``).
 """
 import errno
 import functools

@@ -5,7 +5,9 @@ the inputs' NumPy or CuPy data, wraps the results as NDArrays and, while autogra
 :class:`~minigluon.autograd.Node` on the tape. Eager calls (``nd.<op>``) and NDArray methods come
 through here; a hybridized graph runs its operators' ``forward`` itself from a plan
 (:mod:`minigluon.executor`), recording one node for the whole graph. :func:`call_op` binds an
-operator by name to positional and keyword arguments first (``call_op('Reshape', x, shape=(2, -1))``).
+operator by name to positional and keyword arguments first (``call_op('Reshape', x, shape=(2, -1))``;
+:func:`fast_bind` from a cached :func:`prototype` where it can, else
+:func:`~minigluon.ops.binding.bind_call`).
 
 This is separate from :mod:`minigluon.ndarray.ndarray` so that the ``NDArray`` class and the
 operator-calling machinery can each be read in one sitting. It needs the ``NDArray`` class (to wrap

@@ -22,9 +22,10 @@ Two forms of the same sums:
   scratch array of its zero-padded phase planes (:class:`_Phases`; with stride 1 just the padded
   plane), in which every kernel position reads one contiguous run, multiplied and added in
   L1-sized blocks; the output plane written once, with its bias. MobileNet's 3x3 depthwise
-  layers on one core (bench/bench_conv.py, x PyTorch, forward + backward): 8.9, 12.3 and 28 with
-  the GEMM-per-group path; 0.7-0.8 (32 @ 112), 1.0-1.1 (144 @ 28), 1.9-2.0 (576 @ 7: the cost of
-  each 7 x 7 plane's short loops) now; the stride-2 layer 0.45.
+  layers on one core, as measured by bench/bench_conv.py on the development machine (x PyTorch,
+  forward + backward): 8.9, 12.3 and 28 with the GEMM-per-group path (session 19, before this
+  module); 0.7-0.8 (32 @ 112), 1.0-1.1 (144 @ 28), 1.9-2.0 (576 @ 7: the cost of each 7 x 7
+  plane's short loops) and 0.45 for the stride-2 layer with the kernels of session 20.
 
 The compiled loops also multiply at a few positions that hold no output (the zero padding of the
 phase planes), where the output gradient is zero; the products there change no sum unless the

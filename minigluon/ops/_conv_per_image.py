@@ -21,9 +21,15 @@ is made, and never overwritten. The backward pass is the transpose of the same s
 A pointwise convolution (1x1 kernel, stride 1, no padding) skips the copies: the image itself is
 its column matrix and the data gradient's GEMM writes the image's gradient directly.
 
-Used by ``Convolution`` (ops/conv.py) when the inner size ``C / num_group`` is at least 16; the
-maths is the definition of MXNet's ``Convolution`` (cross-correlation with stride, dilation, zero
-padding and groups), nothing more. ``xp`` is NumPy or CuPy.
+With Numba installed, the copies and their adjoint of 2-D stride-1 convolutions on NumPy float
+arrays are compiled (:mod:`minigluon.ops._conv_numba_kernels`, the same values bit for bit); the
+kernel positions come in row-major order from :mod:`minigluon.ops._window_geometry`.
+
+Used by ``Convolution`` (ops/conv.py) on the CPU when the inner size ``C / num_group`` is at least
+16 (on a GPU every convolution takes the batch path of ops/conv.py: a loop over images would cost
+kernel launches per image; the functions here still take ``xp`` NumPy or CuPy). The maths is the
+definition of MXNet 1.9.1's ``Convolution`` (cross-correlation with stride, dilation, zero
+padding and groups), nothing more.
 """
 import itertools
 

@@ -4,9 +4,17 @@ training form below (batch statistics, forward and backward).
 
 With moving statistics BatchNorm is a per-channel affine map, ``(x - mean) * scale + beta``. The
 NumPy form makes it in three passes over a new array (subtract, multiply, add in place; NumPy's
-broadcast subtract alone took ~6.5 ms for a (8, 256, 56, 56) float32 batch on one core); this
-kernel makes it in one pass, with the same three roundings per element in the same order, so the
-values are the NumPy form's bit for bit.
+broadcast subtract alone took ~6.5 ms for a (8, 256, 56, 56) float32 batch on one core, measured
+in session 19); :func:`affine_per_channel` makes it in one pass, with the same three roundings
+per element in the same order, so the values are the NumPy form's bit for bit.
+
+In training (batch statistics) the forward is three passes (:func:`channel_sums`,
+:func:`centred_square_sums`, then :func:`normalize_per_channel`) and the backward two
+(:func:`gradient_sums`, then :func:`batch_grad_data`), with no normalised copy of the data kept.
+Every element is rounded as in the NumPy form; the per-channel sums are taken in float64, so
+they are as close or closer to exact than NumPy's pairwise sums in the data's dtype, but not
+bit-identical to them (the comment above the training kernels has the details and the
+measurement).
 """
 from minigluon.ops._numba import njit
 
@@ -38,8 +46,9 @@ def affine_per_channel(x, mean, scale, beta, out):
 # element is rounded as in the NumPy form, in the same order; the per-channel sums (mean,
 # variance, sum(gy), sum(gy * xhat)) are accumulated in float64 in vector lanes instead of NumPy's
 # pairwise sums in the data's dtype, so they are as close or closer to exact, not bit-identical.
-# bench/bench_conv.py's (8, 256, 56, 56) float32 batch on one core, x PyTorch, in-process A/B
-# against the NumPy form: forward 1.19 -> 0.30, forward + backward 1.07 -> 0.41.
+# Measured in session 20 with bench/bench_conv.py's (8, 256, 56, 56) float32 batch on one core,
+# x PyTorch, in-process A/B against the NumPy form: forward 1.19 -> 0.30, forward + backward
+# 1.07 -> 0.41.
 
 _sums = njit(error_model='numpy', boundscheck=False, nogil=True, fastmath={'reassoc'})
 

@@ -16,7 +16,9 @@ positional values fill the attributes in declaration order (``nd.transpose(x, (1
 every input slot of MXNet's signature is passed (``nd.softmax(x, 0)`` gives ``length`` a number,
 refused: :func:`input_slots`), and a keyword names an input or an attribute. Where the inputs
 depend on the attributes (``no_bias=True`` drops ``bias``; ``use_sequence_length=True`` adds
-one), the positional inputs fill the inputs of those attributes, ``None`` dropped.
+one), the positional inputs fill the inputs of those attributes, ``None`` dropped. Values past
+the last attribute fill the keywords that follow the attributes in MXNet's functions (``out``,
+``name``; for ``sym``, ``name``, ``attr``, ``out``): :func:`trailing_keywords`.
 
 :func:`bind_call` does this for ``nd`` (:func:`minigluon.ndarray.dispatch.call_op`); ``sym``
 splits its calls itself (:func:`minigluon.symbol.creation._split_call`: a Symbol input may be

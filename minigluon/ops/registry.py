@@ -21,6 +21,8 @@ A subclass declares:
 * ``name`` (MXNet's operator name, as written in ``-symbol.json``) and ``aliases``;
 * ``arguments``: the names of its array inputs, in MXNet's order (override :meth:`Op.list_arguments`
   when they depend on attributes, e.g. ``no_bias``); ``None`` means variadic (``Concat``);
+  ``positional_inputs`` where MXNet's generated function lists fewer of them before the
+  attributes (``log_softmax(x, 0)``: 0 is the axis, not the ``length`` input);
 * ``attrs``: typed attributes with defaults (:class:`Attr`, defined in :mod:`minigluon.ops.attr`
   and re-exported here), parsed from Python values or from MXNet's string form (``"(3, 3)"``,
   ``"True"``) and printed back in that form;
