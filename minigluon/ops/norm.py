@@ -67,13 +67,24 @@ def _batch_kernels(x):
 
 def _batch_statistics(kernels, x, axis, eps):
     """``(mean, var, inv_std)`` per channel, ``(C,)`` in ``x``'s dtype, by the compiled sums:
-    the mean and the biased variance of ``x - mean`` (two passes), each summed in float64."""
+    the mean and the biased variance of ``x - mean`` (two passes), each summed in float64.
+
+    A sum past the largest value of ``x``'s dtype is taken as the infinity that summing in that
+    dtype gives (the NumPy form, and MXNet 1.9.1, which sums float16/float32 data in float32):
+    float32 channels whose sum, or sum of squares, passes 3.4e38 have an infinite mean or
+    variance (NaN or ``beta`` outputs) there, as in both, not the finite quotient of the float64
+    sum. (A float32 sum that overflows only in a partial sum, cancelled later, is not mimicked.)"""
     x3 = _by_channel(x, axis)
     count = x3.shape[0] * x3.shape[2]
     total = np.empty(x3.shape[1])
+    big = np.finfo(x.dtype).max
     kernels.channel_sums(x3, total)
+    if np.abs(total).max() > big:           # (rare: one test per call, the fix only then)
+        total = np.where(np.abs(total) > big, np.copysign(np.inf, total), total)
     mean = (total / count).astype(x.dtype)
     kernels.centred_square_sums(x3, mean, total)
+    if total.max() > big:
+        total = np.where(total > big, np.inf, total)
     var = (total / count).astype(x.dtype)
     return mean, var, 1.0 / np.sqrt(var + eps)
 
