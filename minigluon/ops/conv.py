@@ -135,6 +135,8 @@ class _ConvBase(Op):
     initialisation). A subclass gives ``_weight_shape(channels)``, ``_in_channels(weight_shape)``
     and ``_out_spatial(input spatial sizes)``."""
 
+    dtype_from_inputs = (0, 1)       # (a bias is added into the output, in its dtype)
+
     def check_attrs(self):
         nsp = len(self.kernel)
         if not 1 <= nsp <= 3:

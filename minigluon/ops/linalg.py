@@ -25,6 +25,7 @@ class Dot(Op):
 
     name = 'dot'
     arguments = ('lhs', 'rhs')
+    dtype_from_inputs = (0, 1)
     attrs = {'transpose_a': Attr('bool', False), 'transpose_b': Attr('bool', False),
              'forward_stype': Attr('str', 'None', choices=_STYPES, optional=True)}
 
@@ -73,6 +74,7 @@ class BatchDot(Op):
 
     name = 'batch_dot'
     arguments = ('lhs', 'rhs')
+    dtype_from_inputs = (0, 1)
     attrs = {'transpose_a': Attr('bool', False), 'transpose_b': Attr('bool', False),
              'forward_stype': Attr('str', 'None', choices=_STYPES, optional=True)}
 

@@ -60,6 +60,7 @@ class FullyConnected(Op):
 
     name = 'FullyConnected'
     arguments = ('data', 'weight', 'bias')
+    dtype_from_inputs = (0, 1, 2)
     attrs = {'num_hidden': Attr('int'), 'no_bias': Attr('bool', False), 'flatten': Attr('bool', True)}
 
     def check_attrs(self):

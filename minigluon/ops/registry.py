@@ -163,6 +163,11 @@ class Op:
     # ``autograd.record()``: MXNet 1.9.1 runs such a graph for inference, where BatchNorm leaves
     # the gamma it fixes at 1 unwritten (set per call by :class:`~minigluon.executor.CachedOp`)
     graph_inference = False
+    # The inputs (positions) whose dtypes make the output's, as NumPy's ``result_type`` of them,
+    # once all are known (matrix products and convolutions, whose NumPy forms compute in that
+    # dtype: float32 data with a float64 weight gives float64); None: the element-wise rule of
+    # :meth:`infer_type`
+    dtype_from_inputs = None
     # True: output 0 has the shape of input 0 (element-wise maths), so shape inference also
     # completes input 0 from a known output, as MXNet's ElemwiseShape does
     same_shape = False
@@ -323,13 +328,18 @@ class Op:
         Default (MXNet's element-wise type rule): unknown inputs and the outputs take the first
         known input dtype, else the first known output dtype (set by the graph sweep in
         ``_infer_outputs``), else stay unknown until a later sweep learns one; an operator
-        without inputs gives float32.
+        without inputs gives float32. With ``dtype_from_inputs``, once those inputs' dtypes are
+        all given, the output has their ``result_type`` (what the forward computes in).
         """
         outs = getattr(self, '_infer_outputs', None) or []
         known = next((t for t in list(in_types) + list(outs) if t is not None),
                      None if in_types else np.dtype(np.float32))
+        given = [in_types[i] for i in self.dtype_from_inputs or () if i < len(in_types)]
+        out = known
+        if given and all(t is not None for t in given):
+            out = np.result_type(*given)
         in_types = [known if t is None else t for t in in_types]
-        return in_types, [known] * self.num_outputs
+        return in_types, [out] * self.num_outputs
 
     def __repr__(self):
         return '%s(%s)' % (self.name, ', '.join('%s=%r' % kv for kv in sorted(self.given.items())))
