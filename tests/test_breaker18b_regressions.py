@@ -7,6 +7,7 @@ import pytest
 import minigluon as mx
 from minigluon import nd
 from minigluon.ndarray import dispatch
+from _breaker import mxnet_fixture
 
 
 def _fresh_cache(name):
@@ -65,14 +66,6 @@ def test_prototype_keys_tell_equal_tuples_of_other_entry_types_apart():
 
 # --- MXNet 1.9.1's numbers (tools/gen_breaker18b_fixtures.py) ----------------------------------
 
-def _mxnet():
-    import json
-    import os
-    path = os.path.join(os.path.dirname(__file__), 'fixtures', 'breaker18b', 'mxnet.json')
-    with open(path) as f:
-        return json.load(f)
-
-
 def _program():
     import os
     import sys
@@ -87,7 +80,7 @@ def test_metric_subclass_sums_numpy_scalars_in_float64_and_falls_back_to_local_s
     """A subclass adding float32 ``asscalar()`` values to ``sum_metric``: MXNet 1.9.1 sums them in
     float64 (minigluon summed in float32 on NumPy 2, ~1e-7 off after 300 updates), and its
     ``get_global()`` is ``get()`` without ``has_global_stats=True`` (minigluon gave NaN)."""
-    want = _mxnet()['metric_subclass']
+    want = mxnet_fixture('breaker18b')['metric_subclass']
     got = _program().metric_subclass(mx)
     assert got['get'] == want['get']
     assert got['get_global'] == want['get_global'] == want['get']
@@ -127,7 +120,7 @@ def test_symbol_reshape_with_one_int_writes_mxnets_json_attribute():
     """``x.reshape(-1)`` in a hybrid_forward wrote ``"shape": "(-1,)"`` once separate ints became
     a tuple; MXNet 1.9.1 (and minigluon before) writes ``"-1"``. Every form MXNet accepts writes
     MXNet's attributes."""
-    assert _program().reshape_json(mx) == _mxnet()['reshape_json']
+    assert _program().reshape_json(mx) == mxnet_fixture('breaker18b')['reshape_json']
     x = mx.sym.var('x')
     assert x.reshape(0, 2, -1).infer_shape(x=(2, 3, 4))[1] == [(2, 2, 6)]
     assert x.reshape(-1).infer_shape(x=(2, 3, 4))[1] == [(24,)]
@@ -301,7 +294,7 @@ def test_gluon_pooling_layers_take_the_per_side_pad_the_operator_takes(tmp_path)
     ``Pooling``, which takes 2 * n equal entries); minigluon's layers refused it at construction
     ("padding must be a number or a list of 2 ints") though its operator now takes it. Output,
     repr and exported attributes as MXNet's."""
-    want = _mxnet()['gluon_pooling_pad']
+    want = mxnet_fixture('breaker18b')['gluon_pooling_pad']
     got = _program().gluon_pooling_pad(mx, str(tmp_path))
     for key, case in want.items():
         assert got[key]['shape'] == case['shape'], key

@@ -15,46 +15,21 @@ from minigluon import nd
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _breaker19_program as program  # noqa: E402
+from _breaker import mxnet_fixture, same_json  # noqa: E402,F401
 
-
-@functools.lru_cache(maxsize=None)
-def _mxnet():
-    path = os.path.join(os.path.dirname(__file__), 'fixtures', 'breaker19', 'mxnet.json')
-    with open(path) as f:
-        return json.load(f)
-
-
-def _same(got, want, path=''):
-    """Assert that the JSON-like ``got`` equals ``want`` (floats to float32 rounding, NaN
-    equal to NaN)."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict) and sorted(got) == sorted(want), path
-        for k in want:
-            _same(got[k], want[k], '%s.%s' % (path, k))
-    elif isinstance(want, list):
-        assert isinstance(got, list) and len(got) == len(want), path
-        if want and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                        for v in np.ravel(np.array(want, dtype=object))):
-            np.testing.assert_allclose(np.array(got, dtype=float), np.array(want, dtype=float),
-                                       rtol=1e-6, atol=0, equal_nan=True, err_msg=path)
-            return
-        for i, (g, w) in enumerate(zip(got, want)):
-            _same(g, w, '%s[%d]' % (path, i))
-    elif isinstance(want, float) and isinstance(got, float):
-        assert got == want or (np.isnan(got) and np.isnan(want)), path
-    else:
-        assert got == want, path
+# breaker19's numbers: to float32's last digits (rtol 1e-6), nothing absolute
+same = functools.partial(same_json, rtol=1e-6, atol=0)
 
 
 def _section(name):
     """minigluon's results of the program ``name`` as JSON, and MXNet 1.9.1's."""
     got = json.loads(json.dumps(getattr(program, name)(mx), default=float))
-    return got, _mxnet()[name]
+    return got, mxnet_fixture('breaker19')[name]
 
 
 # --- 1. box_nms as MXNet 1.9.1 suppresses -----------------------------------------------------
 
-@pytest.mark.parametrize('case', sorted(_mxnet()['box_nms']))
+@pytest.mark.parametrize('case', sorted(mxnet_fixture('breaker19')['box_nms']))
 def test_box_nms_keeps_the_boxes_mxnet_keeps(case):
     """Class ids compared as C ints (0.5 and 0.7 one class: MXNet kept only the first box
     where minigluon kept four), thresholds as float32 values, an empty union's NaN IoU
@@ -62,7 +37,7 @@ def test_box_nms_keeps_the_boxes_mxnet_keeps(case):
     minigluon kept other boxes at overlap_thresh=0.6 in 35 of 500 cases) or with the center
     format's own width * height as the area."""
     got, want = _section('box_nms')
-    _same(got[case], want[case], case)
+    same(got[case], want[case], case)
 
 
 def test_box_nms_converts_kept_boxes_with_a_negative_first_coordinate():
@@ -96,7 +71,7 @@ def test_box_nms_gradient_still_goes_to_the_kept_rows_in_float16():
 
 def test_roi_operators_take_spatial_scale_zero():
     got, want = _section('roi_spatial_scale_zero')
-    _same(got, want)
+    same(got, want)
     for op in (lambda s: nd.contrib.ROIAlign(nd.ones((1, 1, 2, 2)), nd.array([[0, 0, 0, 1, 1]]),
                                              (1, 1), s),
                lambda s: nd.ROIPooling(nd.ones((1, 1, 2, 2)), nd.array([[0, 0, 0, 1, 1]]),
@@ -113,7 +88,7 @@ def test_out_and_name_positionally_after_the_attributes():
     """``x.sum(1, False, False, o)``: MXNet 1.9.1's nd functions are (inputs..., attributes...,
     out, name); minigluon said 'too many positional arguments'. ``nd.relu(x, y)`` writes into y."""
     got, want = _section('positional_out')
-    _same(got, want)
+    same(got, want)
     x = nd.ones((2, 3))
     with pytest.raises(TypeError, match="multiple values for argument 'out'"):
         nd.sum(x, 1, False, False, nd.zeros((2,)), out=nd.zeros((2,)))
@@ -126,7 +101,7 @@ def test_samplers_take_dtype_and_shape_from_out():
     shape=(2, 3), out=float64)`` draws float64 (refused since out= checks its dtype); a dtype
     given and another out is still an error, as in MXNet."""
     got, want = _section('sampler_out')
-    _same(got, want)
+    same(got, want)
     assert got['normal_float64'] == ['float64', [2, 3], True]
     assert got['dtype_given_other'] == 'error'
 
@@ -136,7 +111,7 @@ def test_zeros_and_ones_write_out_and_refuse_unknown_keywords():
     keywords were dropped too. ``attr=`` on an operator with attributes is an unknown attribute
     (MXNet: "Cannot find argument 'attr'"), ignored where there are none."""
     got, want = _section('keywords')
-    _same(got, want)
+    same(got, want)
     assert got['zeros_out'] == [True, [0.0, 0.0]]
     with pytest.raises(mx.base.MXNetError, match='attr'):
         nd.sum(nd.ones((2, 2)), axis=1, attr=None)
@@ -151,13 +126,13 @@ def test_bool_number_attributes_are_refused_as_mxnet_refuses_them():
     cannot load; MXNet's NDArray functions (``nd.maximum(x, True)``, ``x + True``) pass
     ``float(True)`` on."""
     got, want = _section('bool_numbers')
-    _same(got, want)
+    same(got, want)
     assert got['clip'] == 'error' and got['maximum_true'] != 'error'
 
 
 def test_symbol_functions_take_name_and_attr_positionally():
     got, want = _section('symbol_calls')
-    _same(got, want)
+    same(got, want)
     assert got['sum_name'][-1][1] == 'nm'
     assert got['leaky_0d'][-1][2]['slope'] == '1'      # np.array(1): '1', not '1.0'
 
@@ -167,7 +142,7 @@ def test_dtype_none_is_float64_as_numpy_makes_it_in_mxnet():
     ``dtype=None`` is float64 (``nd.cast(x, dtype=None)`` was refused here, ``softmax(x,
     dtype=None)`` kept float32)."""
     got, want = _section('dtype_none')
-    _same(got, want)
+    same(got, want)
     assert got['cast'] == 'float64' and got['sym_cast'] == {'dtype': 'float64'}
 
 

@@ -4,11 +4,9 @@ path, compiled max pooling, BatchNorm's compiled inference and leaner backward, 
 formula, the new error messages) and what earlier breakers left open (numbers in optional input
 slots). MXNet's numbers come from tools/gen_breaker20_fixtures.py (tests/_breaker20_program.py
 run on MXNet 1.9.1 with its own CPU kernels, oneDNN off, and its synchronous engine)."""
-import functools
 import json
 import os
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -16,70 +14,11 @@ import pytest
 import minigluon as mx
 from minigluon import nd
 from minigluon.base import TypeAssertionError
-from minigluon.ops import _numba, _parallel
+from minigluon.ops import _parallel
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _breaker20_program as program  # noqa: E402
-
-
-@functools.lru_cache(maxsize=None)
-def _mxnet():
-    path = os.path.join(os.path.dirname(__file__), 'fixtures', 'breaker20', 'mxnet.json')
-    with open(path) as f:
-        return json.load(f)
-
-
-def _numeric(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _same(got, want, path='', rtol=1e-5, atol=1e-6):
-    """Assert that the JSON-like ``got`` equals ``want``: numbers to ``rtol`` / ``atol`` (NaN equal
-    to NaN), everything else exactly."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict) and sorted(got) == sorted(want), path
-        for k in want:
-            _same(got[k], want[k], '%s.%s' % (path, k), rtol, atol)
-    elif isinstance(want, list):
-        assert isinstance(got, list) and len(got) == len(want), path
-        flat = np.ravel(np.array(want, dtype=object))
-        if want and flat.dtype == object and all(_numeric(v) for v in flat):
-            np.testing.assert_allclose(np.array(got, dtype=float), np.array(want, dtype=float),
-                                       rtol=rtol, atol=atol, equal_nan=True, err_msg=path)
-            return
-        for i, (g, w) in enumerate(zip(got, want)):
-            _same(g, w, '%s[%d]' % (path, i), rtol, atol)
-    elif _numeric(want) and _numeric(got) and not (isinstance(want, int)
-                                                   and isinstance(got, int)):
-        assert got == pytest.approx(want, rel=rtol, abs=atol, nan_ok=True), path
-    else:
-        assert got == want, path
-
-
-def _json(value):
-    return json.loads(json.dumps(value, default=float))
-
-
-def _same_projection(got, want, path, scale=1.0):
-    """:func:`tests._breaker20_program._projected` results: the dot product to 1e-5 of the
-    magnitudes, the sum of magnitudes to 1e-5 (``scale`` times MXNet's)."""
-    assert len(got) == len(want), path
-    for i, (g, w) in enumerate(zip(got, want)):
-        if w is None:
-            assert g is None, path
-            continue
-        dot, mag = w[0] * scale, w[1] * scale
-        assert g[1] == pytest.approx(mag, rel=1e-5), '%s[%d] magnitudes' % (path, i)
-        assert g[0] == pytest.approx(dot, abs=1e-5 * mag + 1e-6), '%s[%d]' % (path, i)
-
-
-@pytest.fixture(params=['compiled', 'numpy'])
-def kernels(request):
-    """Run with the compiled kernels (where Numba is installed) and with the NumPy forms."""
-    old = _numba.enabled
-    _numba.enabled = request.param == 'compiled'
-    yield request.param
-    _numba.enabled = old
+from _breaker import as_json, kernels, mxnet_fixture, same_json, same_projection  # noqa: E402,F401
 
 
 # --- 1. convolutions: depthwise, batch-path phases, pointwise -----------------------------------
@@ -99,9 +38,9 @@ def test_convolution_outputs_and_gradients_match_mxnet(case, kernels):
     the batch path's strided phases; the pointwise and per-image paths: the output and the
     gradients of data, weight and bias (compiled kernels and NumPy forms)."""
     i = sorted(program.CONV_CASES).index(case)
-    got = _json(program._projected(program._conv_case(mx, seed=10 * i,
+    got = as_json(program._projected(program._conv_case(mx, seed=10 * i,
                                                       **program.CONV_CASES[case])))
-    _same_projection(got, _mxnet()['convolution'][case], case)
+    same_projection(got, mxnet_fixture('breaker20')['convolution'][case], case)
 
 
 def test_grad_add_of_a_pointwise_convolution_adds():
@@ -110,19 +49,19 @@ def test_grad_add_of_a_pointwise_convolution_adds():
     single pass's: 2x that here; its weight and bias gradients are summed)."""
     case = 'pointwise_grad_add'
     i = sorted(program.CONV_CASES).index(case)
-    got = _json(program._projected(program._conv_case(mx, seed=10 * i,
+    got = as_json(program._projected(program._conv_case(mx, seed=10 * i,
                                                       **program.CONV_CASES[case])))
-    want = _mxnet()['convolution'][case]
-    _same_projection(got[:1], want[:1], case)
-    _same_projection(got[1:2], want[1:2], case + ' data', scale=2.0)
-    _same_projection(got[2:], want[2:], case + ' weight, bias')
+    want = mxnet_fixture('breaker20')['convolution'][case]
+    same_projection(got[:1], want[:1], case)
+    same_projection(got[1:2], want[1:2], case + ' data', scale=2.0)
+    same_projection(got[2:], want[2:], case + ' weight, bias')
 
 
 def test_float16_depthwise_convolution_is_the_float32_one_rounded(kernels):
     """MXNet 1.9.1 refuses float16 convolutions on the CPU; minigluon computes the depthwise one
     in float32 (the NumPy form): within float16 rounding of the float32 results of the same
     values, which the other cases check against MXNet."""
-    assert _mxnet()['convolution']['dw_float16'] == 'error'
+    assert mxnet_fixture('breaker20')['convolution']['dw_float16'] == 'error'
     kw = dict(program.CONV_CASES['dw_float16'])
     i = sorted(program.CONV_CASES).index('dw_float16')
     half = program._conv_case(mx, seed=10 * i, **kw)
@@ -141,13 +80,13 @@ def test_large_convolutions_pooling_and_deconvolution_match_mxnet(workers, kerne
     and two CPU workers."""
     old = _parallel.set_workers(workers)
     try:
-        got = _json(program.large(mx))
+        got = as_json(program.large(mx))
     finally:
         _parallel.set_workers(old)
-    want = _mxnet()['large']
+    want = mxnet_fixture('breaker20')['large']
     assert sorted(got) == sorted(want)
     for case in want:
-        _same_projection(got[case], want[case], case)
+        same_projection(got[case], want[case], case)
 
 
 # --- 2. max pooling: ties, 'full', padding, global, fused relu ---------------------------------
@@ -158,9 +97,9 @@ def test_pooling_outputs_and_gradients_match_mxnet(case, kernels):
     padding around negative data, global pooling, float16 / float64, 1-D and 3-D, a transposed
     input and grad_req='add'."""
     i = sorted(program.POOL_CASES).index(case)
-    got = _json(program._pool_case(mx, seed=7 * i + 1, **program.POOL_CASES[case]))
+    got = as_json(program._pool_case(mx, seed=7 * i + 1, **program.POOL_CASES[case]))
     rtol = 1e-3 if 'float16' in case else 1e-5
-    _same(got, _mxnet()['pooling'][case], case, rtol=rtol)
+    same_json(got, mxnet_fixture('breaker20')['pooling'][case], case, rtol=rtol)
 
 
 @pytest.mark.parametrize('relu_first', [False, True])
@@ -169,8 +108,8 @@ def test_max_pooling_with_a_relu_in_a_graph_matches_mxnet(relu_first, mode):
     """Conv -> relu -> 3x3/2 max pool, or Conv -> 'full' max pool -> relu (the executor fuses
     the relu into the pooling, static_alloc keeps the argmax workspace between two steps):
     the output and the data and weight gradients of two steps, as MXNet's eager ones."""
-    want = _mxnet()['pool_graphs']['relu_first_%s' % relu_first]
-    _same(_json(program._pool_net(mx, mode, relu_first, 5)), want, mode)
+    want = mxnet_fixture('breaker20')['pool_graphs']['relu_first_%s' % relu_first]
+    same_json(as_json(program._pool_net(mx, mode, relu_first, 5)), want, mode)
 
 
 @pytest.mark.parametrize('mode', ['eager', 'hybridized', 'static_alloc'])
@@ -180,14 +119,14 @@ def test_convolution_paths_in_a_graph_match_mxnet(mode, kernels):
     sizes: the output, the gradients of the data and of every parameter, the running
     statistics. The two convolution biases before BatchNorm have a zero gradient in exact
     arithmetic (BatchNorm removes any shift): rounding noise below 1e-5 in both."""
-    got = _json(program._conv_net(mx, mode, 3))
-    want = _mxnet()['conv_graphs']['eager']
+    got = as_json(program._conv_net(mx, mode, 3))
+    want = mxnet_fixture('breaker20')['conv_graphs']['eager']
     for step, (g, w) in enumerate(zip(got, want)):
         for i, (gi, wi) in enumerate(zip(g, w)):
             if wi[1] < 1e-5:
                 assert gi[1] < 1e-5, (step, i)
             else:
-                _same_projection([gi], [wi], '%s step %d [%d]' % (mode, step, i))
+                same_projection([gi], [wi], '%s step %d [%d]' % (mode, step, i))
 
 
 # --- 3. BatchNorm ------------------------------------------------------------------------------
@@ -200,28 +139,28 @@ def test_batchnorm_outputs_gradients_and_statistics_match_mxnet(case, kernels):
     the step. float16: within one float16 step (MXNet 1.9.1's own kernel rounds each step to
     float16, minigluon computes in float32 and rounds once)."""
     i = sorted(program.BN_CASES).index(case)
-    got = _json(program._raised(lambda: program._bn_case(mx, seed=11 * i + 3,
+    got = as_json(program._raised(lambda: program._bn_case(mx, seed=11 * i + 3,
                                                          **program.BN_CASES[case])))
     rtol, atol = (2e-3, 2e-3) if 'float16' in case else (1e-5, 1e-6)
-    _same(got, _mxnet()['batchnorm'][case], case, rtol=rtol, atol=atol)
+    same_json(got, mxnet_fixture('breaker20')['batchnorm'][case], case, rtol=rtol, atol=atol)
 
 
 def test_batchnorm_inference_matches_mxnet(kernels):
     """The moving-statistics forward outside record (one compiled pass for contiguous
     float32/float64 data), a zero variance included, and on a transposed input."""
-    got = _json(program.batchnorm(mx))
-    want = _mxnet()['batchnorm']
+    got = as_json(program.batchnorm(mx))
+    want = mxnet_fixture('breaker20')['batchnorm']
     for key in want:
         if key.startswith('infer'):
             tol = 2e-3 if 'float16' in key else 1e-5
-            _same(got[key], want[key], key, rtol=tol, atol=tol)
+            same_json(got[key], want[key], key, rtol=tol, atol=tol)
 
 
 def test_batchnorm_layers_match_mxnet(kernels):
     """nn.BatchNorm (axis 1 and -1, scale=False) with set running statistics: inference eager
     and hybridized, a training step's output, data gradient, gamma and updated running
     statistics; the operator's output_mean_var outputs with batch and moving statistics."""
-    _same(_json(program.batchnorm_layers(mx)), _mxnet()['batchnorm_layers'])
+    same_json(as_json(program.batchnorm_layers(mx)), mxnet_fixture('breaker20')['batchnorm_layers'])
 
 
 # --- 4. sigmoid --------------------------------------------------------------------------------
@@ -236,7 +175,7 @@ def test_float16_sigmoid_and_its_gradient_are_mxnets_bit_for_bit():
     step computed in float32 and rounded once, as MXNet 1.9.1; the float16 ``(1 - y)`` rounded
     first before (the gradient at -8 was one float16 step below MXNet's: 3 of 126 values off).
     The same for Activation('sigmoid'), whose backward read the unrounded float32 output."""
-    got, want = _json(program.sigmoid(mx)), _mxnet()['sigmoid']
+    got, want = as_json(program.sigmoid(mx)), mxnet_fixture('breaker20')['sigmoid']
     for key in ('float16', 'head_float16', 'activation_grad_float16'):
         for g, w in zip(*((got[key], want[key]) if key == 'float16'
                           else ([got[key]], [want[key]]))):
@@ -249,7 +188,7 @@ def test_float32_and_float64_sigmoid_agree_with_mxnet():
     float32 steps of MXNet's (equal on 177 of 200 random values; exp computed in float64 and
     rounded would make all 200 equal, at 2x the time on small arrays and 8x on large ones); the
     gradients (from that output) to 5e-7 relative. float64 to the 9 digits kept."""
-    got, want = _json(program.sigmoid(mx)), _mxnet()['sigmoid']
+    got, want = as_json(program.sigmoid(mx)), mxnet_fixture('breaker20')['sigmoid']
     for key in ('random_float32', 'float32'):
         g = np.array(got[key] if key == 'random_float32' else got[key][0], np.float32)
         w = np.array(want[key] if key == 'random_float32' else want[key][0], np.float32)
@@ -258,9 +197,9 @@ def test_float32_and_float64_sigmoid_agree_with_mxnet():
         assert ok.all(), key
         assert _exact(g, w, np.float32).mean() > 0.8, key
     for key in ('head_float32', 'activation_grad_float32'):
-        _same(got[key], want[key], key, rtol=5e-7, atol=1e-45)
-    _same(got['float32'][1], want['float32'][1], 'grad', rtol=5e-7, atol=1e-45)
-    _same(got['float64'], want['float64'], 'float64', rtol=1e-8, atol=1e-300)
+        same_json(got[key], want[key], key, rtol=5e-7, atol=1e-45)
+    same_json(got['float32'][1], want['float32'][1], 'grad', rtol=5e-7, atol=1e-45)
+    same_json(got['float64'], want['float64'], 'float64', rtol=1e-8, atol=1e-300)
 
 
 # --- 5. valid usage next to the new error messages ---------------------------------------------
@@ -272,16 +211,16 @@ def test_valid_usage_passes_silently_and_mistakes_fail_as_in_mxnet():
     that are not (or not actively) hybridized; ParameterDict.setattr on matching selections:
     the same results and warnings as MXNet 1.9.1 (Trainer of frozen Parameters, Activation
     softsign / softrelu), but for the deliberate differences below."""
-    got, want = _json(program.new_messages(mx)), dict(_mxnet()['new_messages'])
+    got, want = as_json(program.new_messages(mx)), dict(mxnet_fixture('breaker20')['new_messages'])
     for key in ('init_none', 'pre_hook_after_hybridize_inner', 'clip_float16', 'clip_float64'):
         del want[key], got[key]
-    _same(got, want)
+    same_json(got, want)
 
 
 def test_a_hook_registered_inside_a_hybridized_graph_warns():
     """Deliberate difference: a pre-hook registered on a child after its hybridized parent has
     built its graph never runs (as in MXNet 1.9.1, which says nothing then): minigluon warns."""
-    got, want = _json(program.new_messages(mx)), _mxnet()['new_messages']
+    got, want = as_json(program.new_messages(mx)), mxnet_fixture('breaker20')['new_messages']
     assert want['pre_hook_after_hybridize_inner'] == [0, 0]
     assert got['pre_hook_after_hybridize_inner'] == [0, 1]
 
@@ -290,9 +229,9 @@ def test_clip_global_norm_of_float16_and_float64_gradients():
     """Deliberate difference: clip_global_norm scales float16 and float64 arrays (MXNet 1.9.1
     fails concatenating its float32 ones with their dtype's scale): the norm and the arrays
     scaled to norm 1, as NumPy gives them."""
-    want = _mxnet()['new_messages']
+    want = mxnet_fixture('breaker20')['new_messages']
     assert want['clip_float16'][0] == want['clip_float64'][0] == 'error'
-    got = _json(program.new_messages(mx))
+    got = as_json(program.new_messages(mx))
     norm, scaled = got['clip_float64'][0][0], got['clip_float64'][0][1]
     assert norm == pytest.approx(3 * np.sqrt(2), rel=1e-12)
     np.testing.assert_allclose(scaled, [1 / np.sqrt(2)] * 2, rtol=1e-7)
@@ -305,7 +244,7 @@ def test_clip_global_norm_of_float16_and_float64_gradients():
 def test_initialize_none_takes_the_default_initializer():
     """Deliberate difference: ``net.initialize(None)`` is ``net.initialize()`` here (Uniform
     in +-0.07); MXNet 1.9.1 asserts ('initializer must be of string type')."""
-    assert _mxnet()['new_messages']['init_none'] == ['error', 0]
+    assert mxnet_fixture('breaker20')['new_messages']['init_none'] == ['error', 0]
     net = mx.gluon.nn.Dense(2, in_units=3)
     net.initialize(None)
     w = net.weight.data().asnumpy()
@@ -320,7 +259,7 @@ def test_last_sessions_changes_match_mxnet():
     them: minigluon's JSON dropped them), nd.relu / nd.sigmoid writing into a second array,
     dtype=None, and box_nms with topk, background_id, force_suppress, coord_start,
     valid_thresh."""
-    _same(_json(program.last_session(mx)), _mxnet()['last_session'])
+    same_json(as_json(program.last_session(mx)), mxnet_fixture('breaker20')['last_session'])
 
 
 def test_box_nms_drops_boxes_of_the_default_background_id():
@@ -334,7 +273,7 @@ def test_box_nms_drops_boxes_of_the_default_background_id():
     assert out[3].tolist() == [-1] * 6
     out = nd.contrib.box_nms(d, id_index=0, background_id=0).asnumpy()[0]
     assert out[:, 1].tolist() == pytest.approx([0.99, 0.95, 0.9, -1])
-    kept = _mxnet()['last_session']['box_nms']['valid_thresh'][0]
+    kept = mxnet_fixture('breaker20')['last_session']['box_nms']['valid_thresh'][0]
     assert all(row[0] != -1 or row[1] == -1 for row in kept)      # MXNet dropped the -1 box
 
 
@@ -353,10 +292,10 @@ def test_optional_slots_and_attributes_match_mxnet():
     (1 or 3 channels, uint8; 2 channels, 4-D and 2-D refused); dot / batch_dot with
     ``forward_stype=None`` (MXNet's default; minigluon refused None), then ``out``
     positionally."""
-    got, want = _json(program.optional_slots(mx)), _mxnet()['optional_slots']
+    got, want = as_json(program.optional_slots(mx)), mxnet_fixture('breaker20')['optional_slots']
     for key in want:
         if key not in _LENIENT:
-            _same(got[key], want[key], key)
+            same_json(got[key], want[key], key)
 
 
 def test_numbers_in_input_slots_are_refused_naming_the_input():
@@ -381,15 +320,15 @@ def test_zero_d_arrays_inside_tuple_attributes_are_their_numbers():
     """Deliberate difference: a 0-d NumPy array inside a tuple attribute is its number, as a 0-d
     array alone already is (MXNet 1.9.1 writes '(array(4), 3)' and fails to parse it); the sym
     JSON holds the plain numbers."""
-    assert all(_mxnet()['optional_slots'][k] == 'error' for k in
+    assert all(mxnet_fixture('breaker20')['optional_slots'][k] == 'error' for k in
                ('reshape_0d', 'tile_0d', 'pool_kernel_0d', 'transpose_0d', 'sum_axis_0d_tuple'))
-    got = _json(program.optional_slots(mx))
+    got = as_json(program.optional_slots(mx))
     x = np.arange(12, dtype=np.float32).reshape(3, 4) / 5
-    _same(got['reshape_0d'], x.reshape(4, 3).tolist())
-    _same(got['tile_0d'], np.tile(x, (2, 1)).tolist())
-    _same(got['transpose_0d'], x.T.tolist())
-    _same(got['sum_axis_0d_tuple'], x.sum(axis=1).tolist())
-    _same(got['pool_kernel_0d'], [[np.maximum(np.maximum(x[:2, :3], x[1:, :3]),
+    same_json(got['reshape_0d'], x.reshape(4, 3).tolist())
+    same_json(got['tile_0d'], np.tile(x, (2, 1)).tolist())
+    same_json(got['transpose_0d'], x.T.tolist())
+    same_json(got['sum_axis_0d_tuple'], x.sum(axis=1).tolist())
+    same_json(got['pool_kernel_0d'], [[np.maximum(np.maximum(x[:2, :3], x[1:, :3]),
                                               np.maximum(x[:2, 1:], x[1:, 1:])).tolist()]])
     node = json.loads(mx.sym.reshape(mx.sym.var('a'), shape=(np.array(4), 3)).tojson())
     assert node['nodes'][-1]['attrs'] == {'shape': '(4, 3)'}
@@ -399,7 +338,7 @@ def test_normal_with_scale_zero_gives_loc():
     """Deliberate difference: random.normal / random_normal with scale=0 give ``loc`` (MXNet
     1.9.1 refuses scale 0 there but its sample_normal takes sigma 0 and gives mu, as here);
     a negative scale is refused by both."""
-    got, want = _json(program.optional_slots(mx)), _mxnet()['optional_slots']
+    got, want = as_json(program.optional_slots(mx)), mxnet_fixture('breaker20')['optional_slots']
     assert want['normal_scale0'] == want['random_normal_scale0'] == 'error'
     assert want['sample_normal_sigma0'] == [1.0, 2.0] == got['sample_normal_sigma0']
     assert got['normal_scale0'] == [2.0] * 3 and got['random_normal_scale0'] == [1.0] * 2
@@ -413,7 +352,7 @@ def test_flips_refuse_a_channels_first_tensor(flip):
     tensor (to_tensor's output) was flipped along its H axis by flip_left_right (the top-bottom
     flip, silently); the error names nd.flip and the axis for either layout. A 1- or 3-channel
     image still flips."""
-    assert _mxnet()['optional_slots']['flip_lr_hwc_two_channels'] == 'error'
+    assert mxnet_fixture('breaker20')['optional_slots']['flip_lr_hwc_two_channels'] == 'error'
     fn = getattr(nd.image, flip)
     axis = 0 if 'top_bottom' in flip else 1
     with pytest.raises(ValueError, match=r'1 or 3 channels.*shape \(3, 8, 8\).*nd\.flip\(x, '

@@ -13,8 +13,6 @@ descriptors on Block, Trainer and Parameter stood first in the MRO and raised; a
 attribute given None (``nd.contrib.arange_like(x, ctx=None)``, MXNet's text 'None') was
 refused; a float given to a bool attribute (``linalg.trsm(A, B, False, False, 1.0)``, whose 1.0
 is ``lower``) was taken as True where MXNet refuses it."""
-import functools
-import json
 import os
 import sys
 import tempfile
@@ -24,48 +22,10 @@ import pytest
 
 import minigluon as mx
 from minigluon import nd
-from minigluon.ops import _numba
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _breaker20b_program as program  # noqa: E402
-
-
-@functools.lru_cache(maxsize=None)
-def _mxnet():
-    path = os.path.join(os.path.dirname(__file__), 'fixtures', 'breaker20b', 'mxnet.json')
-    with open(path) as f:
-        return json.load(f)
-
-
-def _json(value):
-    return json.loads(json.dumps(value, default=float))
-
-
-def _same(got, want, path='', rtol=1e-5, atol=1e-6):
-    """Assert that the JSON-like ``got`` equals ``want``: numbers to ``rtol`` / ``atol`` (NaN equal
-    to NaN), everything else exactly."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict) and sorted(got) == sorted(want), path
-        for k in want:
-            _same(got[k], want[k], '%s.%s' % (path, k), rtol, atol)
-    elif isinstance(want, list):
-        assert isinstance(got, list) and len(got) == len(want), (path, got, want)
-        for i, (g, w) in enumerate(zip(got, want)):
-            _same(g, w, '%s[%d]' % (path, i), rtol, atol)
-    elif (isinstance(want, (int, float)) and not isinstance(want, bool)
-          and isinstance(got, (int, float)) and not isinstance(got, bool)):
-        assert got == pytest.approx(want, rel=rtol, abs=atol, nan_ok=True), path
-    else:
-        assert got == want, (path, got, want)
-
-
-@pytest.fixture(params=['compiled', 'numpy'])
-def kernels(request):
-    """Run with the compiled kernels (where Numba is installed) and with the NumPy forms."""
-    old = _numba.enabled
-    _numba.enabled = request.param == 'compiled'
-    yield request.param
-    _numba.enabled = old
+from _breaker import as_json, kernels, mxnet_fixture, same_json  # noqa: E402,F401
 
 
 # --- 1. positional attributes after every input -------------------------------------------------
@@ -80,8 +40,8 @@ def test_positional_calls_match_mxnet(section):
     1.9.1, and an error wherever it refuses the call (a number in a later input slot, concat's
     axis=, stack's dim=, a float for a bool attribute)."""
     with np.errstate(all='ignore'):
-        got = _json(getattr(program, section)(mx))
-    _same(got, _mxnet()[section], section)
+        got = as_json(getattr(program, section)(mx))
+    same_json(got, mxnet_fixture('breaker20b')[section], section)
 
 
 def test_free_text_attribute_takes_none_as_mxnet():
@@ -92,7 +52,7 @@ def test_free_text_attribute_takes_none_as_mxnet():
                                   [0, 1, 2])
     s = mx.sym.contrib.arange_like(mx.sym.var('x'), ctx=None, axis=0)
     assert s.attr('ctx') == 'None'
-    assert _mxnet()['namespaces']['arange_like_ctx_none'] == [0.0, 1.0, 2.0]
+    assert mxnet_fixture('breaker20b')['namespaces']['arange_like_ctx_none'] == [0.0, 1.0, 2.0]
     # the choices of a text attribute still refuse None, as MXNet
     with pytest.raises(ValueError, match='pool_type'):
         nd.Pooling(nd.zeros((1, 1, 2, 2)), kernel=(1, 1), pool_type=None)
@@ -103,7 +63,7 @@ def test_float_for_a_bool_attribute_is_refused_naming_it():
     but value='1.0'"); minigluon took it as True and computed. 0, 1, True, False and NumPy bools
     still pass."""
     a = nd.array([[2.0, 0.0], [0.5, 1.5]])
-    assert _mxnet()['namespaces']['trsm_float_bool'] == 'error'
+    assert mxnet_fixture('breaker20b')['namespaces']['trsm_float_bool'] == 'error'
     with pytest.raises(ValueError, match="'lower' expects bool"):
         nd.linalg.trsm(a, a, False, False, 1.0)
     with pytest.raises(ValueError, match="'keepdims' expects bool"):
@@ -126,7 +86,7 @@ def test_user_blocks_match_mxnet():
         got = program.blocks(mx)
         got['forward_override_export'] = program._raised(
             lambda: got['forward_override_export'](os.path.join(tmp, 'net')))
-    _same(_json(got), _mxnet()['blocks'], 'blocks')
+    same_json(as_json(got), mxnet_fixture('breaker20b')['blocks'], 'blocks')
 
 
 def test_mixin_after_a_gluon_class_provides_the_hinted_names():
@@ -152,7 +112,7 @@ def test_layers_match_mxnet():
     showed the **unknown that only catches PyTorch's names), and layers made positionally
     (Conv2D(3, 3, 2, 1, 1, 1, 'NCHW', 'relu', False), Conv2DTranspose(3, 3, 2, 1, 1, 1),
     MaxPool2D(3, 2, 1, 'NCHW', True)...): reprs, shapes and outputs as MXNet 1.9.1."""
-    _same(_json(program.layers(mx)), _mxnet()['layers'], 'layers')
+    same_json(as_json(program.layers(mx)), mxnet_fixture('breaker20b')['layers'], 'layers')
 
 
 # --- 3. geometry, depthwise with non-finite values, autograd.grad --------------------------------
@@ -163,7 +123,7 @@ def test_window_geometry_matches_mxnet(kernels):
     Deconvolution with adj, target_shape, dilation and groups; convolutions whose padding
     exceeds the kernel: outputs and gradients."""
     with np.errstate(all='ignore'):
-        _same(_json(program.geometry(mx)), _mxnet()['geometry'], 'geometry')
+        same_json(as_json(program.geometry(mx)), mxnet_fixture('breaker20b')['geometry'], 'geometry')
 
 
 def test_depthwise_with_inf_and_nan_matches_mxnet(kernels):
@@ -171,14 +131,14 @@ def test_depthwise_with_inf_and_nan_matches_mxnet(kernels):
     written and added over two passes: where MXNet has numbers, NaN and infinities, so does
     minigluon (the compiled backward's fallback)."""
     with np.errstate(all='ignore'):
-        _same(_json(program.depthwise_nonfinite(mx)), _mxnet()['depthwise_nonfinite'],
+        same_json(as_json(program.depthwise_nonfinite(mx)), mxnet_fixture('breaker20b')['depthwise_nonfinite'],
               'depthwise')
 
 
 def test_autograd_grad_matches_mxnet():
     """autograd.grad of a tuple, of one array and of a list; no variables (a list or a tuple)
     is refused as MXNet 1.9.1."""
-    _same(_json(program.autograd_grad(mx)), _mxnet()['autograd_grad'], 'grad')
+    same_json(as_json(program.autograd_grad(mx)), mxnet_fixture('breaker20b')['autograd_grad'], 'grad')
 
 
 # --- 4. NDArrayIter ------------------------------------------------------------------------------
@@ -190,7 +150,7 @@ def test_ndarray_iter_shuffle_matches_mxnet():
     pads."""
     state = np.random.get_state()
     try:
-        got = _json(program.ndarray_iter(mx))
+        got = as_json(program.ndarray_iter(mx))
     finally:
         np.random.set_state(state)
-    _same(got, _mxnet()['ndarray_iter'], 'ndarray_iter')
+    same_json(got, mxnet_fixture('breaker20b')['ndarray_iter'], 'ndarray_iter')

@@ -3,8 +3,6 @@ plane, BatchNorm in training) against MXNet 1.9.1 on rarer geometries and values
 their own NumPy forms, and their float64 gradients against central differences. MXNet's numbers
 come from tools/gen_breaker20c_fixtures.py (tests/_breaker20c_program.py run on MXNet 1.9.1
 with its own CPU kernels and its synchronous engine)."""
-import functools
-import json
 import os
 import sys
 
@@ -13,34 +11,11 @@ import pytest
 
 import minigluon as mx
 from minigluon import autograd, nd
-from minigluon.ops import _numba, _parallel
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _breaker20c_program as program  # noqa: E402
-from test_breaker20_regressions import _json, _same, _same_projection  # noqa: E402
-
-
-@functools.lru_cache(maxsize=None)
-def _mxnet():
-    path = os.path.join(os.path.dirname(__file__), 'fixtures', 'breaker20c', 'mxnet.json')
-    with open(path) as f:
-        return json.load(f)
-
-
-@pytest.fixture(params=['compiled', 'numpy'])
-def kernels(request):
-    """Run with the compiled kernels (where Numba is installed) and with the NumPy forms."""
-    old = _numba.enabled
-    _numba.enabled = request.param == 'compiled'
-    yield request.param
-    _numba.enabled = old
-
-
-@pytest.fixture(params=[1, 2])
-def workers(request):
-    old = _parallel.set_workers(request.param)
-    yield request.param
-    _parallel.set_workers(old)
+from _breaker import (as_json, kernels, mxnet_fixture, same_json, same_projection,  # noqa: E402,F401
+                      workers)
 
 
 # --- depthwise convolution --------------------------------------------------------------------
@@ -52,9 +27,9 @@ def test_depthwise_geometries_match_mxnet(case, kernels, workers):
     smaller than the kernel, a transposed float64 input, grad_req='add', a 7x7 kernel over a plane
     of several blocks: output and gradients of data, weight and bias."""
     i = sorted(program.DW_CASES).index(case)
-    got = _json(program._projected(program._conv_case(mx, seed=13 * i + 2,
+    got = as_json(program._projected(program._conv_case(mx, seed=13 * i + 2,
                                                       **program.DW_CASES[case])))
-    _same_projection(got, _mxnet()['depthwise'][case], case)
+    same_projection(got, mxnet_fixture('breaker20c')['depthwise'][case], case)
 
 
 @pytest.mark.parametrize('case', ['only_data_grad', 'only_weight_grad'] + [
@@ -63,18 +38,18 @@ def test_depthwise_frozen_inputs_and_non_finite_values_match_mxnet(case, kernels
     """Only the data's or only the weight's gradient; an inf or NaN in the image, the weight or
     the head gradient (NaN where MXNet has NaN, the other values to 1e-5)."""
     with np.errstate(invalid='ignore', over='ignore'):
-        got = _json(program.depthwise_more(mx)[case])
-    want = _mxnet()['depthwise_more'][case]
+        got = as_json(program.depthwise_more(mx)[case])
+    want = mxnet_fixture('breaker20c')['depthwise_more'][case]
     if case.startswith('only'):
-        _same_projection(got, want, case)
+        same_projection(got, want, case)
     else:
-        _same(got, want, case)
+        same_json(got, want, case)
 
 
 def test_a_float64_bias_on_float32_data_is_added_in_float32(kernels):
     """MXNet 1.9.1 refuses a float64 bias with float32 data and weight; minigluon (both forms)
     keeps the data's dtype and adds the bias with one rounding: float32(float64(conv) + bias)."""
-    assert _mxnet()['depthwise_more']['float64_bias_float32_data'] == 'error'
+    assert mxnet_fixture('breaker20c')['depthwise_more']['float64_bias_float32_data'] == 'error'
     rs = np.random.RandomState(3)
     x = nd.array(rs.uniform(-1, 1, (2, 2, 5, 4)).astype('float32'))
     w = nd.array(rs.uniform(-1, 1, (4, 1, 3, 3)).astype('float32'))
@@ -142,9 +117,9 @@ def test_batchnorm_training_matches_mxnet(case, kernels):
     i = sorted(program.BN_CASES).index(case)
     with np.errstate(invalid='ignore', over='ignore', divide='ignore'):
         got = program.bn_case(mx, seed=17 * i + 1, **program.BN_CASES[case])
-    want = _mxnet()['batchnorm'][case]
+    want = mxnet_fixture('breaker20c')['batchnorm'][case]
     if case.startswith('big'):
-        _same_projection(_json(program._projected(got)), want, case)
+        same_projection(as_json(program._projected(got)), want, case)
     elif 'float16' in case:
         # float16: within one float16 step of MXNet's (minigluon's output is the exact value
         # rounded once; MXNet's is up to 3 half-steps away)
@@ -153,7 +128,7 @@ def test_batchnorm_training_matches_mxnet(case, kernels):
             np.testing.assert_allclose(np.array(g, dtype=float), w, rtol=2e-3,
                                        atol=2e-3 * np.abs(w).max(), err_msg=case)
     else:
-        _same(_json(got), want, case, rtol=1e-4, atol=1e-5)
+        same_json(as_json(got), want, case, rtol=1e-4, atol=1e-5)
 
 
 def test_compiled_batchnorm_float64_gradients_match_central_differences():
