@@ -30,7 +30,7 @@ def _narrow(xp, x, dtype):
     return x.astype(dtype, copy=False)
 
 
-def _affine(xp, x, axis, mean, scale, beta):
+def _affine(x, axis, mean, scale, beta):
     """``(x - mean) * scale + beta`` with per-channel ``mean``, ``scale`` and ``beta`` shaped to
     broadcast along ``axis`` of ``x``, as one new array: one compiled pass for contiguous float32
     or float64 NumPy data (:mod:`minigluon.ops._norm_numba_kernels`, the same values bit for bit),
@@ -45,9 +45,8 @@ def _affine(xp, x, axis, mean, scale, beta):
         out += beta
         return out
     out = np.empty_like(x)
-    shape3 = (int(np.prod(x.shape[:axis])), x.shape[axis], int(np.prod(x.shape[axis + 1:])))
-    kernels.affine_per_channel(x.reshape(shape3), mean.ravel(), scale.ravel(), beta.ravel(),
-                               out.reshape(shape3))
+    kernels.affine_per_channel(_by_channel(x, axis), mean.ravel(), scale.ravel(), beta.ravel(),
+                               _by_channel(out, axis))
     return out
 
 
@@ -233,7 +232,7 @@ class BatchNorm(Op):
                                           g.ravel(), _f32(beta).ravel(),
                                           _by_channel(out, ax))
         elif xhat is None:        # moving statistics: one new array
-            out = _affine(xp, x, ax, mean, g * inv_std, _f32(beta).reshape(bshape))
+            out = _affine(x, ax, mean, g * inv_std, _f32(beta).reshape(bshape))
         else:
             out = xhat * g
             out += _f32(beta).reshape(bshape)
