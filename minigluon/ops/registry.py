@@ -329,16 +329,19 @@ class Op:
         known input dtype, else the first known output dtype (set by the graph sweep in
         ``_infer_outputs``), else stay unknown until a later sweep learns one; an operator
         without inputs gives float32. With ``dtype_from_inputs``, once those inputs' dtypes are
-        all given, the output has their ``result_type`` (what the forward computes in).
+        known (given, or completed by that rule), the output has their ``result_type`` (what the
+        forward computes in).
         """
         outs = getattr(self, '_infer_outputs', None) or []
         known = next((t for t in list(in_types) + list(outs) if t is not None),
                      None if in_types else np.dtype(np.float32))
+        in_types = [known if t is None else t for t in in_types]
+        # from the completed inputs: float32 data, an unknown weight (float32 now) and a float64
+        # bias compute in float64
         given = [in_types[i] for i in self.dtype_from_inputs or () if i < len(in_types)]
         out = known
         if given and all(t is not None for t in given):
             out = np.result_type(*given)
-        in_types = [known if t is None else t for t in in_types]
         return in_types, [out] * self.num_outputs
 
     def __repr__(self):

@@ -137,3 +137,19 @@ def test_a_hybridized_where_feeds_float32_to_the_next_layer():
     sym_out = net(mx.sym.var('c'), mx.sym.var('x'))
     _, (out_type,), _ = sym_out.infer_type(c='int64', x='float32')
     assert np.dtype(out_type) == np.float32
+
+
+@pytest.mark.parametrize('given', [dict(x='float32', b='float64'), dict(x='float32', w='float64'),
+                                   dict(x='float16', b='float32')])
+def test_fully_connected_with_an_input_dtype_unknown(given):
+    """The unknown input takes the first known dtype (MXNet's rule); the output is the dtype the
+    forward computes in with the completed inputs (it was the data's: float32 over a float64
+    bias, and the graph sweep kept it)."""
+    x, w, b = mx.sym.var('x'), mx.sym.var('w'), mx.sym.var('b')
+    out = mx.sym.FullyConnected(x, w, b, num_hidden=2)
+    arg_types, (inferred,), _ = out.infer_type(**given)
+    shapes = {'x': (1, 3), 'w': (2, 3), 'b': (2,)}
+    got = out.eval(**{n: _rand(shapes[n], t) for n, t in zip(out.list_arguments(), arg_types)})[0]
+    assert np.dtype(inferred) == np.dtype(got.dtype) == np.result_type(*arg_types)
+    _, (after_relu,), _ = mx.sym.relu(out).infer_type(**given)
+    assert np.dtype(after_relu) == np.dtype(got.dtype)
