@@ -56,7 +56,8 @@ After the decorator runs, ``nd.scaled_softsign(x, alpha=2)``, ``x.scaled_softsig
 ``hybridize``, ``export`` and ``SymbolBlock.imports`` use the class (a process that imports an
 exported graph must register it first, as with MXNet's custom operators). The dtype rule
 defaults to the element-wise one (:meth:`Op.infer_type`: an integer result from float inputs
-needs its own) and the shape rule to a forward pass on zeros (:meth:`Op.infer_shape`). An
+needs its own; a result in NumPy's ``result_type`` of some inputs names them in
+``dtype_from_inputs``, as ``dot`` does) and the shape rule to a forward pass on zeros (:meth:`Op.infer_shape`). An
 operator with a weight input that a block creates with an unknown shape (``shape=(0,)``,
 ``allow_deferred_init=True``) overrides ``infer_shape(in_shapes)`` to complete that input from
 the data, returning ``([data_shape, weight_shape], [output_shape])`` (``FullyConnected`` in
