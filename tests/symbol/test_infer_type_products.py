@@ -153,3 +153,17 @@ def test_fully_connected_with_an_input_dtype_unknown(given):
     assert np.dtype(inferred) == np.dtype(got.dtype) == np.result_type(*arg_types)
     _, (after_relu,), _ = mx.sym.relu(out).infer_type(**given)
     assert np.dtype(after_relu) == np.dtype(got.dtype)
+
+
+@pytest.mark.parametrize('name', ['sample_uniform', 'sample_normal', 'sample_gamma'])
+@pytest.mark.parametrize('dtypes,attrs', [(('float64', 'float64'), {}),
+                                          (('float32', 'float32'), {'dtype': 'float64'}),
+                                          (('float64', 'float64'), {'dtype': 'float16'})])
+def test_array_parameter_samplers_infer_their_dtype_attribute(name, dtypes, attrs):
+    """The output has ``dtype`` (float32 by default) whatever the parameters' dtype, as the
+    forward draws it: infer_type gave sample_uniform/sample_normal the parameters' (reviewer20b)."""
+    a, b = mx.sym.var('a'), mx.sym.var('b')
+    out = getattr(mx.sym, name)(a, b, shape=2, **attrs)
+    _, (inferred,), _ = out.infer_type(a=dtypes[0], b=dtypes[1])
+    got = out.eval(a=_rand((3,), dtypes[0]) * 0 + 0.5, b=_rand((3,), dtypes[1]) + 1)[0]
+    assert np.dtype(inferred) == np.dtype(got.dtype) == np.dtype(attrs.get('dtype', 'float32'))
