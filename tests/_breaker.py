@@ -50,7 +50,8 @@ def same_json(got, want, path='', rtol=1e-5, atol=1e-6):
     elif _numeric(want) and _numeric(got) and not (isinstance(want, int) and isinstance(got, int)):
         assert got == pytest.approx(want, rel=rtol, abs=atol, nan_ok=True), path
     else:
-        assert got == want, (path, got, want)
+        # (a flag is not a number: 1 == True would pass)
+        assert got == want and isinstance(got, bool) == isinstance(want, bool), (path, got, want)
 
 
 def same_projection(got, want, path, scale=1.0):

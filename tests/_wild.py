@@ -24,7 +24,10 @@ def close(got, want, tol=1e-5):
     """``got`` (NDArray or array-like) equals the recorded ``want`` within ``tol`` (absolute and
     relative)."""
     got = got.asnumpy() if hasattr(got, 'asnumpy') else np.asarray(got)
-    np.testing.assert_allclose(got, np.array(want), rtol=tol, atol=tol)
+    want = np.array(want)
+    # (assert_allclose would broadcast a scalar: [0.5, 0.5] against 0.5, or 0.5 against [0.5])
+    assert got.shape == want.shape, 'shape %s, recorded %s' % (got.shape, want.shape)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 
 def _numeric(value):
@@ -49,7 +52,8 @@ def same(got, want, tol=1e-4, path='', key_tols=None):
         for key in want:
             same(got[key], want[key], max(tol, key_tols.get(key, tol)), path + '/' + key, key_tols)
     elif want is None or isinstance(want, (str, bool)):
-        assert got == want, path
+        # (a flag is not a number: 1 == True would pass)
+        assert got == want and isinstance(got, (bool, np.bool_)) == isinstance(want, bool), path
     elif isinstance(want, list) and not _numeric(want):
         assert isinstance(got, (list, tuple)) and len(got) == len(want), path
         for i, (g, w) in enumerate(zip(got, want)):

@@ -121,12 +121,15 @@ def test_batchnorm_training_matches_mxnet(case, kernels):
     if case.startswith('big'):
         same_projection(as_json(program._projected(got)), want, case)
     elif 'float16' in case:
-        # float16: within one float16 step of MXNet's (minigluon's output is the exact value
-        # rounded once; MXNet's is up to 3 half-steps away)
+        # float16: within two float16 steps (at the array's largest magnitude) of MXNet's
+        # (minigluon's output is the exact value rounded once; MXNet's is up to 3 half-steps
+        # away; one step is seen). The tolerance was 2e-3 of that magnitude plus 2e-3 of each
+        # value, about 5 steps: a value 1% off near 1 passed (reviewer20b)
         for g, w in zip(got, want):
             w = np.array(w, dtype=float)
-            np.testing.assert_allclose(np.array(g, dtype=float), w, rtol=2e-3,
-                                       atol=2e-3 * np.abs(w).max(), err_msg=case)
+            step = float(np.spacing(np.float16(np.abs(w).max())))
+            np.testing.assert_allclose(np.array(g, dtype=float), w, rtol=0, atol=2 * step,
+                                       err_msg=case)
     else:
         same_json(as_json(got), want, case, rtol=1e-4, atol=1e-5)
 

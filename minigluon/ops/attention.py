@@ -66,6 +66,7 @@ class _Interleaved(Op):
     """Shared checks of the four operators."""
 
     attrs = {'heads': Attr('int')}
+    dtype_from_inputs = (0, 1)       # the two-input ones multiply their inputs (matmul)
 
     def check_attrs(self):
         if self.heads < 1:

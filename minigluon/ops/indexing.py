@@ -196,6 +196,7 @@ class Where(Op):
 
     name = 'where'
     arguments = ('condition', 'x', 'y')
+    dtype_from_inputs = (1, 2)
 
     def forward(self, xp, condition, x, y):
         if x.shape != y.shape:
@@ -209,6 +210,13 @@ class Where(Op):
                               'x.shape[0]', condition, x, y)
         self.mask, self.cond = mask, condition
         return xp.where(mask, x, y)
+
+    def infer_type(self, in_types):
+        """The output has the dtype of ``x`` and ``y`` (``dtype_from_inputs``: their NumPy
+        ``result_type`` when they differ, as :meth:`forward` computes it); ``condition`` keeps
+        its own (an int64 mask over float32 data gives float32) and, unknown, takes theirs."""
+        ins, outs = super().infer_type([None] + list(in_types[1:]))
+        return [in_types[0] if in_types[0] is not None else ins[0]] + ins[1:], outs
 
     def backward(self, xp, grad):
         zero = xp.zeros((), dtype=grad.dtype)

@@ -162,6 +162,7 @@ class _Triangular(LinalgOp):
     arguments = ('A', 'B')
     attrs = {'transpose': Attr('bool', False), 'rightside': Attr('bool', False),
              'lower': Attr('bool', True), 'alpha': Attr('float', 1.0)}
+    dtype_from_inputs = (1,)         # the forwards return B's dtype
 
     def _prepare(self, xp, A, B):
         a, b = work(self, xp, A), work(self, xp, B, 'B', square=False)

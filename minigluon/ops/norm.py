@@ -78,11 +78,13 @@ def _batch_statistics(kernels, x, axis, eps):
     total = np.empty(x3.shape[1])
     big = np.finfo(x.dtype).max
     kernels.channel_sums(x3, total)
-    if np.abs(total).max() > big:           # (rare: one test per call, the fix only then)
+    # (rare: one test per call, the fix only then; element-wise, since the max of sums with a
+    # NaN channel's among them is NaN and would hide another channel's overflow)
+    if (np.abs(total) > big).any():
         total = np.where(np.abs(total) > big, np.copysign(np.inf, total), total)
     mean = (total / count).astype(x.dtype)
     kernels.centred_square_sums(x3, mean, total)
-    if total.max() > big:
+    if (total > big).any():
         total = np.where(total > big, np.inf, total)
     var = (total / count).astype(x.dtype)
     return mean, var, 1.0 / np.sqrt(var + eps)

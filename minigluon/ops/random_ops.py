@@ -287,6 +287,12 @@ class _ParamSampler(Op):
     def _expand(self, xp, param):
         return param.reshape(param.shape + (1,) * len(self.shape or ()))
 
+    def infer_type(self, in_types):
+        """The output has ``dtype`` (float32 by default, whatever the parameters' dtype, as the
+        forwards draw it); unknown parameters take a known one's dtype, else float32."""
+        known = next((t for t in in_types if t is not None), np.dtype(np.float32))
+        return [known if t is None else t for t in in_types], [_float_dtype(self.dtype)]
+
     def backward(self, xp, *grads):
         return (None,) * len(self.arguments)
 

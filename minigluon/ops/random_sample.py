@@ -51,10 +51,6 @@ class _ArraySampler(_ParamSampler):
             raise ValueError('%s: the shape of %s must be known' % (self.name, self.arguments))
         return [known] * len(in_shapes), [known + tuple(self.shape or ())]
 
-    def infer_type(self, in_types):
-        known = next((t for t in in_types if t is not None), np.dtype(np.float32))
-        return [known if t is None else t for t in in_types], [_float_dtype(self.dtype)]
-
 
 _POSITIVE = (lambda v: v > 0, 'positive')
 _NON_NEGATIVE = (lambda v: v >= 0, 'non-negative')

@@ -56,7 +56,8 @@ After the decorator runs, ``nd.scaled_softsign(x, alpha=2)``, ``x.scaled_softsig
 ``hybridize``, ``export`` and ``SymbolBlock.imports`` use the class (a process that imports an
 exported graph must register it first, as with MXNet's custom operators). The dtype rule
 defaults to the element-wise one (:meth:`Op.infer_type`: an integer result from float inputs
-needs its own) and the shape rule to a forward pass on zeros (:meth:`Op.infer_shape`). An
+needs its own; a result in NumPy's ``result_type`` of some inputs names them in
+``dtype_from_inputs``, as ``dot`` does) and the shape rule to a forward pass on zeros (:meth:`Op.infer_shape`). An
 operator with a weight input that a block creates with an unknown shape (``shape=(0,)``,
 ``allow_deferred_init=True``) overrides ``infer_shape(in_shapes)`` to complete that input from
 the data, returning ``([data_shape, weight_shape], [output_shape])`` (``FullyConnected`` in
@@ -329,16 +330,19 @@ class Op:
         known input dtype, else the first known output dtype (set by the graph sweep in
         ``_infer_outputs``), else stay unknown until a later sweep learns one; an operator
         without inputs gives float32. With ``dtype_from_inputs``, once those inputs' dtypes are
-        all given, the output has their ``result_type`` (what the forward computes in).
+        known (given, or completed by that rule), the output has their ``result_type`` (what the
+        forward computes in).
         """
         outs = getattr(self, '_infer_outputs', None) or []
         known = next((t for t in list(in_types) + list(outs) if t is not None),
                      None if in_types else np.dtype(np.float32))
+        in_types = [known if t is None else t for t in in_types]
+        # from the completed inputs: float32 data, an unknown weight (float32 now) and a float64
+        # bias compute in float64
         given = [in_types[i] for i in self.dtype_from_inputs or () if i < len(in_types)]
         out = known
         if given and all(t is not None for t in given):
             out = np.result_type(*given)
-        in_types = [known if t is None else t for t in in_types]
         return in_types, [out] * self.num_outputs
 
     def __repr__(self):

@@ -26,6 +26,7 @@ from minigluon.ops import _parallel
 from minigluon.ops._rnn_kernels import (  # noqa: F401  (GATES, rnn_param_size: public helpers)
     GATES, dir_backward, dir_forward, rnn_param_size, split_params)
 from minigluon.ops.registry import Attr, Op, check_given_shapes, register, require_float, shape_error
+from minigluon.ops.shape import _Joining, _same_dtype
 
 
 @register
@@ -294,7 +295,7 @@ class RNN(Op):
 
 
 @register
-class RNNParamConcat(Op):
+class RNNParamConcat(_Joining):
     """Concatenate the fused RNN's weights and biases (MXNet ``_rnn_param_concat``).
 
     Like ``Concat`` along ``dim``; Gluon's ``rnn.LSTM/GRU/RNN`` layers flatten each parameter and
@@ -324,7 +325,7 @@ class RNNParamConcat(Op):
                 raise shape_error(self, 'inputs must match in every axis but dim=%d' % self.dim, *arrays)
         self.sizes = [a.shape[axis] for a in arrays]
         self.axis = axis
-        return xp.concatenate(arrays, axis=axis)
+        return xp.concatenate(_same_dtype(arrays), axis=axis)
 
     def infer_shape(self, in_shapes):
         """Forward as ``Concat``; backwards, inputs of unknown shape share what the known output

@@ -251,14 +251,32 @@ class Squeeze(_ShapeOnly):
         return data.reshape(tuple(shape) or (1,))
 
 
-def _same_dtype(arrays):
-    """The arrays cast to one dtype by the rule of ``a + b`` (:func:`~minigluon.ops.elemwise.promote`:
+def _joined_dtype(dtypes):
+    """The one dtype of joined arrays, by the rule of ``a + b`` (:func:`~minigluon.ops.elemwise.promote`:
     float32 with int32 is float32, where NumPy's concatenate gives float64; MXNet 1.9.1 refuses
     mixed dtypes)."""
-    dt = arrays[0].dtype
-    for a in arrays[1:]:
-        dt = promote(dt, a.dtype)
+    dt = np.dtype(dtypes[0])
+    for d in dtypes[1:]:
+        dt = promote(dt, np.dtype(d))
+    return dt
+
+
+def _same_dtype(arrays):
+    """The arrays cast to their :func:`_joined_dtype`."""
+    dt = _joined_dtype([a.dtype for a in arrays])
     return [a if a.dtype == dt else a.astype(dt) for a in arrays]
+
+
+class _Joining(Op):
+    """Concat, stack, _rnn_param_concat: any number of inputs joined in :func:`_joined_dtype`."""
+
+    def infer_type(self, in_types):
+        """With every input dtype known the output has their :func:`_joined_dtype`, as the
+        forward computes it; otherwise the element-wise rule."""
+        ins, outs = super().infer_type(in_types)
+        if in_types and all(t is not None for t in in_types):
+            outs = [_joined_dtype(in_types)] * self.num_outputs
+        return ins, outs
 
 
 def _check_num_args(op, arrays):
@@ -269,7 +287,7 @@ def _check_num_args(op, arrays):
 
 
 @register
-class Concat(Op):
+class Concat(_Joining):
     """Join arrays along ``dim``; every other dimension must agree."""
 
     name = 'Concat'
@@ -322,7 +340,7 @@ class Concat(Op):
 
 
 @register
-class Stack(Op):
+class Stack(_Joining):
     """Join same-shaped arrays along a new axis ``axis``."""
 
     name = 'stack'

@@ -144,3 +144,57 @@ def test_a_non_finite_value_reaches_only_the_gradients_whose_products_hold_it(fo
     assert np.isfinite(want_x[:, 2, 0]).all() and not np.isfinite(want_x[:, 2]).all()
     np.testing.assert_allclose(gw, want_w, rtol=1e-12, atol=1e-12)      # (NaN where NaN)
     np.testing.assert_allclose(gx, want_x, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize('bad', ['data', 'weight', 'head'])
+@pytest.mark.parametrize('need', [(True, False), (False, True)])
+@pytest.mark.parametrize('bad_value', [np.inf, np.nan])
+def test_one_gradient_with_a_non_finite_value_is_the_numpy_forms(form, bad, need, bad_value):
+    """Only the data's (or the weight's) gradient asked for, with an inf or NaN in the image, the
+    weight or the head gradient, stride 2 and padding 1 (phase planes with zero padding): the
+    gradient is the NumPy form's with both asked for (the compiled form re-runs a non-finite one
+    in NumPy, for that gradient alone) and the other is None (reviewer20b)."""
+    rng = np.random.RandomState(9)
+    x, w, gy = rng.randn(2, 3, 7, 6), rng.randn(6, 1, 3, 3), rng.randn(2, 6, 4, 3)
+    # an image value read by kernel column 2 only; a weight tap that never reaches the image's
+    # even rows (the compiled loops also multiply such values by the zeros around the phase
+    # planes: 0 * inf is NaN)
+    array, where = {'data': (x, (1, 0, 2, 5)), 'weight': (w, (1, 0, 0, 0)),
+                    'head': (gy, (1, 0, 2, 1))}[bad]
+    array[where] = bad_value
+    geo = ((3, 3), (2, 2), (1, 1), (1, 1))
+    with np.errstate(invalid='ignore', over='ignore'):
+        got = _conv_depthwise.backward(np, gy, x, w, *geo, need_x=need[0], need_w=need[1])
+        want = _conv_depthwise._backward_numpy(np, gy, x, w, *geo, True, True)
+    for g, wnt, asked in zip(got, want, need):
+        if not asked:
+            assert g is None
+            continue
+        np.testing.assert_allclose(g, wnt, rtol=1e-12, atol=1e-12)      # (NaN where NaN)
+
+
+@pytest.mark.parametrize('bad', ['data', 'weight'])
+def test_grad_req_add_with_a_non_finite_value(form, bad):
+    """grad_req='add' on both inputs over two backward passes, an inf in one: the sums of two
+    passes of the NumPy form's gradients, added to what the buffers held (reviewer20b)."""
+    rng = np.random.RandomState(10)
+    x, w, gy = rng.randn(2, 3, 6, 5), rng.randn(6, 1, 3, 3), rng.randn(2, 6, 3, 3)
+    if bad == 'data':
+        x[0, 1, 2, 4] = np.inf       # read by kernel column 1 only
+    else:
+        w[4, 0, 0, 0] = np.inf       # never reaches the image's even rows
+    X, W = nd.array(x, dtype='float64'), nd.array(w, dtype='float64')
+    X.attach_grad('add')
+    W.attach_grad('add')
+    X.grad[:] = 0.5
+    W.grad[:] = 0.25
+    with np.errstate(invalid='ignore', over='ignore'):
+        for _ in range(2):
+            with autograd.record():
+                y = nd.Convolution(X, W, kernel=(3, 3), stride=(2, 2), pad=(1, 1), num_filter=6,
+                                   num_group=3, no_bias=True)
+            y.backward(nd.array(gy, dtype='float64'))
+        wx, ww = _conv_depthwise._backward_numpy(np, gy, x, w, (3, 3), (2, 2), (1, 1), (1, 1),
+                                                 True, True)
+        np.testing.assert_allclose(X.grad.asnumpy(), 0.5 + wx + wx, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(W.grad.asnumpy(), 0.25 + ww + ww, rtol=1e-12, atol=1e-12)

@@ -220,3 +220,30 @@ def test_batchnorm_training_compiled_matches_the_numpy_form(monkeypatch, shape, 
     assert_almost_equal(results[0][0], ref, rtol=tol * 4, atol=tol * 4)
     if fix_gamma:
         assert not results[0][4].any()
+
+
+@pytest.mark.parametrize('axis', [1, -1])
+def test_batchnorm_training_compiled_overflow_beside_a_nan_channel(monkeypatch, axis):
+    """A channel whose float32 sum passes 3.4e38 next to a channel holding a NaN: the compiled
+    statistics give that channel the infinite mean the NumPy form (and MXNet 1.9.1, per the
+    breaker20c fixtures of each case alone) gives, so NaN outputs and an infinite moving mean.
+    The overflow test read the max of the sums, NaN with the NaN channel, and skipped the fix
+    (reviewer20b)."""
+    from minigluon.ops import _numba
+    rng = np.random.RandomState(3)
+    x = rng.randn(4, 3, 6).astype(np.float32)
+    x[:, 0] = 3e38                      # channel 0: float32 sum overflows
+    x[1, 1, 2] = np.nan                 # channel 1: a NaN
+    if axis == -1:
+        x = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+    results = []
+    for enabled in (True, False):
+        monkeypatch.setattr(_numba, 'enabled', enabled)
+        mm, mv = nd.zeros(3), nd.ones(3)
+        with autograd.train_mode(), np.errstate(all='ignore'):
+            out = nd.BatchNorm(nd.array(x), nd.ones(3), nd.zeros(3), mm, mv, axis=axis,
+                               fix_gamma=False)
+        results.append([a.asnumpy() for a in (out, mm, mv)])
+    for compiled, numpy_form in zip(*results):
+        np.testing.assert_allclose(compiled, numpy_form, rtol=1e-5, atol=1e-5)
+    assert np.isinf(results[0][1][0]) and np.isnan(results[0][1][1])

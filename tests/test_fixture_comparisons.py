@@ -1,0 +1,37 @@
+"""The comparison helpers of the MXNet-fixture tests refuse what they should (reviewer20b):
+a scalar recorded where the program returned an array (NumPy's assert_allclose broadcasts it),
+and a flag against a number (``1 == True``)."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _breaker import same_json  # noqa: E402
+from _wild import close, same  # noqa: E402
+
+
+@pytest.mark.parametrize('got,want', [([0.5, 0.5], 0.5), (0.5, [0.5]), ([[1.0, 2.0]], [1.0, 2.0])])
+def test_close_and_same_refuse_another_shape(got, want):
+    with pytest.raises(AssertionError):
+        close(got, want)
+    with pytest.raises(AssertionError):
+        same(got, want)
+
+
+@pytest.mark.parametrize('got,want', [(1, True), (0, False), (np.int64(1), True), (1.0, True)])
+def test_same_refuses_a_number_for_a_flag(got, want):
+    with pytest.raises(AssertionError):
+        same(got, want)
+    with pytest.raises(AssertionError):
+        same_json(got, want)
+    with pytest.raises(AssertionError):
+        same_json(want, got)
+
+
+def test_the_helpers_still_pass_equal_values():
+    same({'a': [1.0, np.nan], 'b': True, 'c': 'x'}, {'a': [1.0, np.nan], 'b': True, 'c': 'x'})
+    same(np.bool_(True), True)
+    close(np.float32(0.5), 0.5)
+    same_json({'a': [1, 2.0], 'b': [True, None]}, {'a': [1, 2.0], 'b': [True, None]})
