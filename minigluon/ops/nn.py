@@ -487,7 +487,10 @@ class Embedding(Op):
                 [tuple(in_shapes[0]) + (self.output_dim,)])
 
     def infer_type(self, in_types):
-        return [in_types[0] or np.dtype(np.float32), np.dtype(self.dtype)], [np.dtype(self.dtype)]
+        """The ``dtype`` attribute for an unknown weight; a weight's given dtype wins, as the
+        forward (a row lookup of the weight) and MXNet 1.9.1's type inference have it."""
+        weight = in_types[1] if len(in_types) > 1 and in_types[1] is not None else np.dtype(self.dtype)
+        return [in_types[0] or np.dtype(np.float32), weight], [weight]
 
 
 # The Module-era output heads live in their own module; importing it registers them.

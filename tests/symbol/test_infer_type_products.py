@@ -167,3 +167,15 @@ def test_array_parameter_samplers_infer_their_dtype_attribute(name, dtypes, attr
     _, (inferred,), _ = out.infer_type(a=dtypes[0], b=dtypes[1])
     got = out.eval(a=_rand((3,), dtypes[0]) * 0 + 0.5, b=_rand((3,), dtypes[1]) + 1)[0]
     assert np.dtype(inferred) == np.dtype(got.dtype) == np.dtype(attrs.get('dtype', 'float32'))
+
+
+def test_embedding_output_takes_a_given_weights_dtype():
+    """MXNet 1.9.1: ``Embedding(dtype='float64')`` with a float32 weight infers float32 (the
+    weight's), as its forward returns; with the weight unknown, the ``dtype`` attribute."""
+    d, w = mx.sym.var('d'), mx.sym.var('w')
+    out = mx.sym.Embedding(d, w, input_dim=3, output_dim=2, dtype='float64')
+    args, (inferred,), _ = out.infer_type(d='float32', w='float32')
+    got = out.eval(d=mx.nd.array([0, 1]), w=mx.nd.ones((3, 2)))[0]
+    assert np.dtype(inferred) == np.dtype(got.dtype) == np.float32
+    args, (inferred,), _ = out.infer_type(d='float32')
+    assert [np.dtype(t) for t in args] == [np.float32, np.float64] and np.dtype(inferred) == np.float64
