@@ -63,7 +63,12 @@ def record(src, module_name, out_file, names=(), digits=7):
     nothing (a trial run)."""
     programs = load_programs(src, module_name)
     fixture = {name: rounded(getattr(programs, name)(), digits) for name in names or programs.PROGRAMS}
-    if names:
+    _print_or_write(fixture, out_file, trial=bool(names))
+
+
+def _print_or_write(fixture, out_file, trial):
+    """A trial run prints ``fixture`` as one line of JSON; otherwise it is written to ``out_file``."""
+    if trial:
         print(json.dumps(fixture, sort_keys=True))
         return
     os.makedirs(os.path.dirname(out_file), exist_ok=True)
@@ -117,9 +122,4 @@ def record_in_two_passes(script, src, module_name, out_file, onednn, names=()):
     todo = list(names or programs.PROGRAMS)
     fixture = _second_pass(script, [n for n in todo if n in onednn]) if set(todo) & set(onednn) else {}
     fixture.update((n, rounded(getattr(programs, n)())) for n in todo if n not in onednn)
-    if names:
-        print(json.dumps(fixture, sort_keys=True))
-        return
-    os.makedirs(os.path.dirname(out_file), exist_ok=True)
-    with open(out_file, 'w') as f:
-        json.dump(fixture, f, sort_keys=True)
+    _print_or_write(fixture, out_file, trial=bool(names))
