@@ -12,6 +12,8 @@ gradient of ones; bias, gamma and beta get none):
 * DeepLab: dilated 3x3 512 -> 512 at 28x28, dilate 2 and 4 (pad = dilate), batch 1;
 * CenterNet / FCN up-sampling: Deconvolution 4x4 stride 2 pad 1 256 -> 256, 32x32 -> 64x64,
   batch 1;
+* the captcha OCR example's two convolutions (``examples/captcha_ocr.py``): 3x3 pad 1, 1 -> 16 at
+  32x100 and 16 -> 32 at 16x50, batch 64;
 * an R-CNN FPN level: one large image, 3x3 256 -> 256 at 200x304 (the "per-image convolutions"
   of tools/check_gluoncv.py's Mask R-CNN), batch 1, with half the repeats (it is the slowest);
 * ResNet's max Pooling 3x3 stride 2 pad 1 of ``(8, 64, 112, 112)``; BatchNorm of
@@ -68,6 +70,8 @@ def rows():
     for d in (2, 4):
         out.append(conv_row('dilate %d 3x3 512->512 @28' % d, 1, 512, (28, 28), 512, 3, 1, d, d))
     out.append(conv_row('deconv 4x4 s2 256->256 @32', 1, 256, (32, 32), 256, 4, 2, 1, deconv=True))
+    out.append(conv_row('captcha 3x3 1->16 @32x100', 64, 1, (32, 100), 16, 3, 1, 1))
+    out.append(conv_row('captcha 3x3 16->32 @16x50', 64, 16, (16, 50), 32, 3, 1, 1))
     out.append(conv_row('FPN 3x3 256->256 @200x304', 1, 256, (200, 304), 256, 3, 1, 1, slow=True))
     out.append(dict(kind='pool', name='max pool 3x3 s2 64 @112', n=8, c=64, hw=(112, 112)))
     out.append(dict(kind='bn', name='BatchNorm train 256 @56', n=8, c=256, hw=(56, 56), train=True))
