@@ -265,7 +265,8 @@ class Parameter(_ParameterAccess):
         Raises
         ------
         ValueError
-            When the shape is unknown and deferred initialization is not allowed.
+            When the shape is unknown and deferred initialization is not allowed, or ``ctx`` is
+            no Context or list of them (the data held so far is kept).
         TypeAssertionError
             When ``init`` (or ``self.init``, or ``default_init``) is an Initializer class rather
             than an instance (``mx.init.Xavier`` for ``mx.init.Xavier()``; MXNet 1.9.1 asserts
@@ -279,8 +280,8 @@ class Parameter(_ParameterAccess):
             warnings.warn("Parameter '%s' is already initialized, ignoring. Set force_reinit=True to "
                           "re-initialize." % self.name, stacklevel=2)
             return
+        ctx = _as_ctx_list(ctx)         # before the data goes: a refused ctx keeps it
         self._data = self._grad = None
-        ctx = _as_ctx_list(ctx)
         if init is None:
             init = self.init if self.init is not None else default_init
         if not _shape_known(self.shape):
@@ -342,15 +343,16 @@ class Parameter(_ParameterAccess):
         TypeError
             When ``data`` is not an array.
         ParameterMismatchError
-            When its shape does not fit, or the parameter was never initialized.
+            When its shape does not fit, or the parameter was never initialized (its shape then
+            stays as it was; MXNet 1.9.1 fills it in from ``data`` before it refuses).
         """
         if not isinstance(data, (NDArray, np.ndarray)):
             raise TypeError("Parameter '%s': set_data expects an NDArray or NumPy array, got %s"
                             % (self.name, type(data).__name__))
+        if self._data is None and not self._deferred_init:
+            raise ParameterMismatchError("Parameter '%s' has not been initialized" % self.name)
         self.shape = data.shape
         if self._data is None:
-            if not self._deferred_init:
-                raise ParameterMismatchError("Parameter '%s' has not been initialized" % self.name)
             if isinstance(data, np.ndarray):
                 data = array(data, dtype=self.dtype)
             self._deferred_init = self._deferred_init[:3] + (data,)
