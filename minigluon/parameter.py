@@ -334,9 +334,11 @@ class Parameter(_ParameterAccess):
         """Assign ``data`` (an NDArray or NumPy array) to every copy (or keep it for a pending
         deferred initialization).
 
-        A NumPy array is stored in the parameter's dtype, whether the parameter holds data already
-        or its initialization is deferred (MXNet 1.9.1 fails on a NumPy array in the deferred case,
-        ``'numpy.ndarray' object has no attribute 'copyto'``, at the first forward).
+        The values are stored in the parameter's dtype, whether the parameter holds data already
+        or its initialization is deferred. In the deferred case MXNet 1.9.1 fails on a NumPy array
+        (``'numpy.ndarray' object has no attribute 'copyto'``, at the first forward) and keeps an
+        NDArray of another dtype as it is (a float32 Dense given float64 weights then fails in
+        FullyConnected: 'expected float32, got float64').
 
         Raises
         ------
@@ -355,6 +357,8 @@ class Parameter(_ParameterAccess):
         if self._data is None:
             if isinstance(data, np.ndarray):
                 data = array(data, dtype=self.dtype)
+            elif np.dtype(data.dtype) != np.dtype(self.dtype):
+                data = data.astype(self.dtype)
             self._deferred_init = self._deferred_init[:3] + (data,)
             return
         for arr in self._data:

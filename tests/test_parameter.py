@@ -90,6 +90,17 @@ def test_refused_calls_leave_the_parameter_as_it_was():
     assert q.shape == (0, 3)
 
 
+def test_set_data_pending_keeps_the_parameter_dtype():
+    # as set_data on an initialized parameter, whose copies cast the values; MXNet 1.9.1 keeps
+    # the float64 array and its FullyConnected then refuses the float32 data
+    p = Parameter('w', shape=(0, 3), allow_deferred_init=True)
+    p.initialize()
+    p.set_data(nd.ones((4, 3), dtype='float64'))
+    p._finish_deferred_init()
+    assert p.data().dtype == np.float32 and p.grad().dtype == np.float32
+    assert (p.data().asnumpy() == 1).all()
+
+
 def test_init_always_uses_chosen_initializer():
     # The name suffix does not matter in Gluon: a '*_bias' param gets uniform values (MXNet obs).
     p = Parameter('foo_bias', shape=(50,))
