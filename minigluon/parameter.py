@@ -99,7 +99,8 @@ class Parameter(_ParameterAccess):
     lr_mult, wd_mult : float, default 1.0
         Multipliers of the optimizer's learning rate and weight decay.
     init : Initializer or str, optional
-        Initializer of this parameter (wins over the one given to ``initialize``).
+        Initializer of this parameter: wins over the default of ``Block.initialize(init)`` and
+        ``ParameterDict.initialize(init)``; ``Parameter.initialize(init)`` overrides it.
     allow_deferred_init : bool, default False
     differentiable : bool, default True
         ``False`` forces ``grad_req='null'`` (e.g. BatchNorm running statistics).
