@@ -542,12 +542,16 @@ def _propagate(order, grads, retain_graph, train_mode):
     """Run the backward of each node of ``order`` (reverse execution order), in ``train_mode``:
     a node's output gradients are complete when it runs, since every node that read its outputs
     was recorded later. Input gradients go on to the input's node or to the variable; without
-    ``retain_graph`` each node is freed once it ran."""
+    ``retain_graph`` each node is freed once it ran (or was passed over for want of a gradient)."""
     prev_train = set_training(train_mode)
     try:
         for node in order:
             gouts = [grads.nodes.pop((node, i), None) for i in range(len(node.out_meta))]
             if all(g is None for g in gouts):
+                # reachable, but the nodes that read it sent no gradient (CTC's labels): nothing
+                # to run, and freed all the same, as MXNet frees every node behind the heads
+                if not retain_graph:
+                    node.release()
                 continue
             if not getattr(node.op, 'takes_missing_grads', False):    # a CachedOp makes its own
                 gouts = [node.xp.zeros(shape, dtype=dtype) if g is None else g

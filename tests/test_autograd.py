@@ -228,6 +228,22 @@ def test_second_backward_needs_retain_graph():
         y.backward()
 
 
+def test_backward_frees_the_nodes_no_gradient_reached():
+    # ctc_loss sends no gradient to its labels: the recorded operator that made them is behind
+    # the head all the same, and MXNet 1.9.1 frees it ("Cannot differentiate node" on a second
+    # backward from the labels); minigluon left it on the tape and ran the second backward
+    x = nd.array([[0.5, 1.5]])
+    x.attach_grad()
+    data = nd.array(np.random.RandomState(0).rand(3, 1, 3))
+    data.attach_grad()
+    with autograd.record():
+        labels = nd.round(x * 1)
+        loss = nd.contrib.ctc_loss(data, labels)
+    loss.backward()
+    with pytest.raises(MXNetError, match='retain_graph=True'):
+        labels.backward()
+
+
 def test_an_array_of_a_freed_graph_is_a_constant_in_later_recordings():
     # MXNet 1.9.1 forgets the graph of every array a backward went through: reusing such an array
     # (a recurrent state carried to the next batch, with no detach) records it as a constant.
