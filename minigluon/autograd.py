@@ -608,7 +608,13 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     Raises
     ------
     MXNetError
-        When a head was not recorded, or its graph was already freed.
+        When a head was not recorded, or its graph was already freed, or no array that wants a
+        gradient leads to the heads.
+    TypeError
+        When a head is no NDArray, or a head gradient is neither an NDArray nor None.
+    ValueError
+        When ``head_grads`` has another length than ``heads``, or a head gradient another shape
+        than its head.
     """
     _run_backward(heads, head_grads, retain_graph, train_mode)
 
@@ -646,7 +652,8 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
                                   'with respect to')
     for i, v in enumerate(variables):
         if v._grad is None:
-            raise MXNetError('autograd.grad: every variable needs attach_grad() before recording')
+            raise MXNetError('autograd.grad: variables[%d] has no attach_grad(); every variable '
+                             'needs attach_grad() before recording' % i)
         if v._grad_req == 'null':
             raise MXNetError("autograd.grad: variables[%d] has grad_req='null', so it requires no "
                              "gradient (MXNet 1.9.1 raises too); attach_grad() it with 'write'" % i)
