@@ -37,7 +37,8 @@ import threading
 
 from minigluon import base as _base
 from minigluon._fp_errors import fp_errors_ignored, with_numpy_defaults
-from minigluon.base import MXNetError, RuntimeAssertionError, ValueAssertionError
+from minigluon.base import (MXNetError, RuntimeAssertionError, TypeAssertionError,
+                            ValueAssertionError)
 
 _state = threading.local()
 _seq = itertools.count()
@@ -261,10 +262,18 @@ def mark_variables(variables, gradients, grad_reqs='write'):
 
     Raises
     ------
+    TypeError
+        When one of ``variables`` and ``gradients`` is a list and the other not (a
+        ``TypeAssertionError``: MXNet 1.9.1 asserts that a single variable has a single buffer,
+        and takes a list of variables with one buffer array).
     ValueError
         When the lists differ in length, for another ``grad_req``, or for a buffer whose shape
         or dtype differs from its variable's (MXNet 1.9.1 fails in the backward pass).
     """
+    if isinstance(variables, (list, tuple)) != isinstance(gradients, (list, tuple)):
+        raise TypeAssertionError('mark_variables: variables and gradients must both be NDArrays '
+                                 'or both lists of NDArrays, got %s and %s'
+                                 % (type(variables).__name__, type(gradients).__name__))
     if not isinstance(variables, (list, tuple)):
         variables, gradients = [variables], [gradients]
     if isinstance(grad_reqs, str):

@@ -492,3 +492,12 @@ def test_backward_names_a_head_or_head_gradient_that_is_not_an_ndarray():
         autograd.backward([y], [np.ones(2)])
     autograd.backward([y], [None])        # the checks freed nothing
     assert x.grad.asnumpy().tolist() == [2.0, 2.0]
+
+
+def test_mark_variables_refuses_one_variable_with_a_list_of_buffers():
+    # was an AttributeError ('list' object has no attribute 'shape'); MXNet 1.9.1 asserts
+    x = nd.ones((2,))
+    with pytest.raises(TypeError, match='both be NDArrays or both lists'):
+        autograd.mark_variables(x, [nd.zeros((2,))])
+    with pytest.raises(TypeError, match='both be NDArrays or both lists'):
+        autograd.mark_variables([x], nd.zeros((2,)))
