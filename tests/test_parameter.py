@@ -99,6 +99,12 @@ def test_set_data_pending_keeps_the_parameter_dtype():
     p._finish_deferred_init()
     assert p.data().dtype == np.float32 and p.grad().dtype == np.float32
     assert (p.data().asnumpy() == 1).all()
+    q = Parameter('q', shape=(0, 3), allow_deferred_init=True)   # cast after set_data, too
+    q.initialize()
+    q.set_data(nd.ones((4, 3)))
+    q.cast('float64')
+    q._finish_deferred_init()
+    assert q.data().dtype == np.float64 and q.grad().dtype == np.float64
 
 
 def test_init_always_uses_chosen_initializer():
