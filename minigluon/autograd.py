@@ -37,7 +37,8 @@ import threading
 
 from minigluon import base as _base
 from minigluon._fp_errors import fp_errors_ignored, with_numpy_defaults
-from minigluon.base import MXNetError, RuntimeAssertionError, ValueAssertionError
+from minigluon.base import (MXNetError, RuntimeAssertionError, TypeAssertionError,
+                            ValueAssertionError)
 
 _state = threading.local()
 _seq = itertools.count()
@@ -261,10 +262,18 @@ def mark_variables(variables, gradients, grad_reqs='write'):
 
     Raises
     ------
+    TypeError
+        When one of ``variables`` and ``gradients`` is a list and the other not (a
+        ``TypeAssertionError``: MXNet 1.9.1 asserts that a single variable has a single buffer,
+        and takes a list of variables with one buffer array).
     ValueError
         When the lists differ in length, for another ``grad_req``, or for a buffer whose shape
         or dtype differs from its variable's (MXNet 1.9.1 fails in the backward pass).
     """
+    if isinstance(variables, (list, tuple)) != isinstance(gradients, (list, tuple)):
+        raise TypeAssertionError('mark_variables: variables and gradients must both be NDArrays '
+                                 'or both lists of NDArrays, got %s and %s'
+                                 % (type(variables).__name__, type(gradients).__name__))
     if not isinstance(variables, (list, tuple)):
         variables, gradients = [variables], [gradients]
     if isinstance(grad_reqs, str):
@@ -542,12 +551,16 @@ def _propagate(order, grads, retain_graph, train_mode):
     """Run the backward of each node of ``order`` (reverse execution order), in ``train_mode``:
     a node's output gradients are complete when it runs, since every node that read its outputs
     was recorded later. Input gradients go on to the input's node or to the variable; without
-    ``retain_graph`` each node is freed once it ran."""
+    ``retain_graph`` each node is freed once it ran (or was passed over for want of a gradient)."""
     prev_train = set_training(train_mode)
     try:
         for node in order:
             gouts = [grads.nodes.pop((node, i), None) for i in range(len(node.out_meta))]
             if all(g is None for g in gouts):
+                # reachable, but the nodes that read it sent no gradient (CTC's labels): nothing
+                # to run, and freed all the same, as MXNet frees every node behind the heads
+                if not retain_graph:
+                    node.release()
                 continue
             if not getattr(node.op, 'takes_missing_grads', False):    # a CachedOp makes its own
                 gouts = [node.xp.zeros(shape, dtype=dtype) if g is None else g
@@ -604,7 +617,13 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     Raises
     ------
     MXNetError
-        When a head was not recorded, or its graph was already freed.
+        When a head was not recorded, or its graph was already freed, or no array that wants a
+        gradient leads to the heads.
+    TypeError
+        When a head is no NDArray, or a head gradient is neither an NDArray nor None.
+    ValueError
+        When ``head_grads`` has another length than ``heads``, or a head gradient another shape
+        than its head.
     """
     _run_backward(heads, head_grads, retain_graph, train_mode)
 
@@ -642,7 +661,8 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
                                   'with respect to')
     for i, v in enumerate(variables):
         if v._grad is None:
-            raise MXNetError('autograd.grad: every variable needs attach_grad() before recording')
+            raise MXNetError('autograd.grad: variables[%d] has no attach_grad(); every variable '
+                             'needs attach_grad() before recording' % i)
         if v._grad_req == 'null':
             raise MXNetError("autograd.grad: variables[%d] has grad_req='null', so it requires no "
                              "gradient (MXNet 1.9.1 raises too); attach_grad() it with 'write'" % i)

@@ -212,8 +212,8 @@ def beam_search_decode(pred, beam_width=10, pred_lengths=None, layout='NTC', bla
     Raises
     ------
     ValueError
-        For bad pred (see :func:`greedy_decode`), layout, blank or pred_lengths, or beam_width /
-        top_paths below 1.
+        For bad pred (see :func:`greedy_decode`), layout, blank or pred_lengths, beam_width /
+        top_paths below 1, or top_paths above beam_width.
     TypeError
         For a beam_width or top_paths that is not an integer.
     """

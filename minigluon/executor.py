@@ -227,6 +227,46 @@ def _unique_input_names(nodes):
     return names
 
 
+def _naming_the_node(step, run, *args):
+    """``run(*args)`` (one node's forward), whose errors start with the node's name
+    (:func:`_at_node`): an ``MXNetValueError``/``MXNetTypeError``/``MXNetIndexError`` (keeping
+    its traceback and cause), or a plain ``ValueError``/``TypeError`` (also a subclass that the
+    operator naming kept: a custom operator's). Other ``MXNetError`` kinds pass unchanged. Both
+    ways of running a graph use it: the plan (:meth:`CachedOp._forward`) and, with an op hook,
+    node by node through ``invoke``, so that the error names the node, and the hybridized block
+    the child it belongs to, either way."""
+    try:
+        return run(*args)
+    except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
+        raise _at_node(step, err).with_traceback(
+            err.__traceback__) from err.__cause__    # keeps a custom op's own error
+    except MXNetError:
+        raise
+    except (ValueError, TypeError) as err:
+        raise _at_node(step, err) from err
+
+
+def _forward_named_op(step, op, raws, xp, ctx):
+    """``op.forward`` on the raw arrays (a node without array inputs, ``_zeros``..., on its
+    ``ctx`` attribute, which must be the call's context); a plain ``ValueError``/``IndexError``/
+    ``TypeError`` re-worded to name the operator and its inputs, as
+    :func:`~minigluon.ndarray.invoke` does."""
+    try:
+        if step.ins:
+            return op.forward(xp, *raws)
+        octx = _parse_ctx(getattr(op, 'ctx', None)) or ctx
+        if octx != ctx:
+            raise _at_node(step, MXNetError('creates an array on %s inside a graph running on %s'
+                                            % (octx, ctx)))
+        with ctx.device():
+            return op.forward(ctx.xp)
+    except (ValueError, IndexError, TypeError) as err:
+        named = _name_the_operator(op, err, raws)
+        if named is err:
+            raise
+        raise named.with_traceback(err.__traceback__) from None
+
+
 class CachedOp:
     """An execution plan for ``symbol``, callable on NDArrays.
 
@@ -379,12 +419,7 @@ class CachedOp:
                 op.shape = fills[step.outs[0]]
             op.graph_inference = inference
             inputs = [slots[i] for i in step.ins]
-            try:
-                res = invoke(op, inputs)
-            except MXNetError:
-                raise
-            except (ValueError, TypeError) as err:
-                raise _at_node(step, err) from err
+            res = _naming_the_node(step, invoke, op, inputs)
             self._report(step, op, inputs, res)
             if step.multi:
                 for s, r in zip(step.outs, res):
@@ -509,34 +544,10 @@ class CachedOp:
     def _forward(step, op, raws, xp, ctx):
         """``op.forward`` with the errors of :func:`~minigluon.ndarray.invoke`, naming the node.
 
-        Two layers: the inner ``try`` re-words a plain ``ValueError``/``IndexError``/``TypeError``
-        to name the operator and its inputs, as :func:`~minigluon.ndarray.invoke` does; the
-        outer one puts the graph node's name in front (:func:`_at_node`), also of a
-        ``ValueError``/``TypeError`` subclass the inner one kept (a custom operator's). Other
-        ``MXNetError`` kinds pass unchanged."""
-        try:
-            try:
-                if step.ins:
-                    return op.forward(xp, *raws)
-                # no array inputs (_zeros...): the op's ``ctx`` attribute, else the call's context
-                octx = _parse_ctx(getattr(op, 'ctx', None)) or ctx
-                if octx != ctx:
-                    raise _at_node(step, MXNetError('creates an array on %s inside a graph running on %s'
-                                                    % (octx, ctx)))
-                with ctx.device():
-                    return op.forward(ctx.xp)
-            except (ValueError, IndexError, TypeError) as err:
-                named = _name_the_operator(op, err, raws)
-                if named is err:
-                    raise
-                raise named.with_traceback(err.__traceback__) from None
-        except (MXNetValueError, MXNetTypeError, MXNetIndexError) as err:
-            raise _at_node(step, err).with_traceback(
-                err.__traceback__) from err.__cause__    # keeps a custom op's own error
-        except MXNetError:
-            raise
-        except (ValueError, TypeError) as err:
-            raise _at_node(step, err) from err
+        Two layers: :func:`_forward_named_op` re-words a plain ``ValueError``/``IndexError``/
+        ``TypeError`` to name the operator and its inputs, as :func:`~minigluon.ndarray.invoke`
+        does; :func:`_naming_the_node` puts the graph node's name in front."""
+        return _naming_the_node(step, _forward_named_op, step, op, raws, xp, ctx)
 
     def __repr__(self):
         return 'CachedOp(%d inputs, %d operator nodes, %d outputs)' % (

@@ -99,7 +99,8 @@ class Parameter(_ParameterAccess):
     lr_mult, wd_mult : float, default 1.0
         Multipliers of the optimizer's learning rate and weight decay.
     init : Initializer or str, optional
-        Initializer of this parameter (wins over the one given to ``initialize``).
+        Initializer of this parameter: wins over the default of ``Block.initialize(init)`` and
+        ``ParameterDict.initialize(init)``; ``Parameter.initialize(init)`` overrides it.
     allow_deferred_init : bool, default False
     differentiable : bool, default True
         ``False`` forces ``grad_req='null'`` (e.g. BatchNorm running statistics).
@@ -265,7 +266,8 @@ class Parameter(_ParameterAccess):
         Raises
         ------
         ValueError
-            When the shape is unknown and deferred initialization is not allowed.
+            When the shape is unknown and deferred initialization is not allowed, or ``ctx`` is
+            no Context or list of them (the data held so far is kept).
         TypeAssertionError
             When ``init`` (or ``self.init``, or ``default_init``) is an Initializer class rather
             than an instance (``mx.init.Xavier`` for ``mx.init.Xavier()``; MXNet 1.9.1 asserts
@@ -279,8 +281,8 @@ class Parameter(_ParameterAccess):
             warnings.warn("Parameter '%s' is already initialized, ignoring. Set force_reinit=True to "
                           "re-initialize." % self.name, stacklevel=2)
             return
+        ctx = _as_ctx_list(ctx)         # before the data goes: a refused ctx keeps it
         self._data = self._grad = None
-        ctx = _as_ctx_list(ctx)
         if init is None:
             init = self.init if self.init is not None else default_init
         if not _shape_known(self.shape):
@@ -333,26 +335,31 @@ class Parameter(_ParameterAccess):
         """Assign ``data`` (an NDArray or NumPy array) to every copy (or keep it for a pending
         deferred initialization).
 
-        A NumPy array is stored in the parameter's dtype, whether the parameter holds data already
-        or its initialization is deferred (MXNet 1.9.1 fails on a NumPy array in the deferred case,
-        ``'numpy.ndarray' object has no attribute 'copyto'``, at the first forward).
+        The values are stored in the parameter's dtype, whether the parameter holds data already
+        or its initialization is deferred. In the deferred case MXNet 1.9.1 fails on a NumPy array
+        (``'numpy.ndarray' object has no attribute 'copyto'``, at the first forward) and keeps an
+        NDArray of another dtype as it is (a float32 Dense given float64 weights then fails in
+        FullyConnected: 'expected float32, got float64').
 
         Raises
         ------
         TypeError
             When ``data`` is not an array.
         ParameterMismatchError
-            When its shape does not fit, or the parameter was never initialized.
+            When its shape does not fit, or the parameter was never initialized (its shape then
+            stays as it was; MXNet 1.9.1 fills it in from ``data`` before it refuses).
         """
         if not isinstance(data, (NDArray, np.ndarray)):
             raise TypeError("Parameter '%s': set_data expects an NDArray or NumPy array, got %s"
                             % (self.name, type(data).__name__))
+        if self._data is None and not self._deferred_init:
+            raise ParameterMismatchError("Parameter '%s' has not been initialized" % self.name)
         self.shape = data.shape
         if self._data is None:
-            if not self._deferred_init:
-                raise ParameterMismatchError("Parameter '%s' has not been initialized" % self.name)
             if isinstance(data, np.ndarray):
                 data = array(data, dtype=self.dtype)
+            elif np.dtype(data.dtype) != np.dtype(self.dtype):
+                data = data.astype(self.dtype)
             self._deferred_init = self._deferred_init[:3] + (data,)
             return
         for arr in self._data:
@@ -413,10 +420,15 @@ class Parameter(_ParameterAccess):
 
     @fp_errors_ignored      # 1e30 cast to float16 is inf silently, as in MXNet
     def cast(self, dtype):
-        """Change the dtype of the data and gradients (the autograd variables are re-marked)."""
+        """Change the dtype of the data and gradients (the autograd variables are re-marked), or
+        of the values a pending deferred initialization holds from :meth:`set_data` (MXNet
+        1.9.1 leaves those as they were, so the parameter is made in the old dtype)."""
         self._dtype = dtype
         self._var = None
         if self._data is None:
+            pending = self._deferred_init
+            if pending and pending[3] is not None:
+                self._deferred_init = pending[:3] + (pending[3].astype(dtype),)
             return
         np_dtype = np.dtype(dtype)
         self._data = [NDArray(d._data.astype(np_dtype), d.context) for d in self._data]

@@ -287,8 +287,9 @@ class ParameterDict:
         Raises
         ------
         ParameterMismatchError
-            On a missing or extra entry, or a shape/dtype mismatch; every Parameter is left as it
-            was (all entries are checked before any is assigned).
+            On a missing or extra entry, a shape/dtype mismatch, or a Parameter whose name does
+            not start with ``restore_prefix``; every Parameter is left as it was (all entries are
+            checked before any is assigned).
         """
         if restore_prefix:
             for name in self.keys():

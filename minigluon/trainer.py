@@ -277,8 +277,8 @@ class Trainer:
         self._kv_initialized = True
 
     def _prepare(self):
-        """What every step needs first: the store resolved, and the Parameters it waits for
-        (deferred ones initialised since) broadcast to it."""
+        """What every step, ``save_states`` and ``load_states`` need first: the store resolved,
+        and the Parameters it waits for (deferred ones initialised since) broadcast to it."""
         self._init_kvstore()
         self._init_params()
 
@@ -441,8 +441,7 @@ class Trainer:
         (``Updater.set_states``), and minigluon writes no pickle, because unpickling a file can run
         any code. minigluon's :meth:`load_states` reads both this format and MXNet's pickle.
         """
-        self._init_kvstore()
-        self._init_params()
+        self._prepare()
         if self._update_on_kvstore:
             self._kvstore.save_optimizer_states(fname, dump_optimizer=True)
             return
@@ -502,8 +501,7 @@ class Trainer:
         TypeError
             When ``fname`` is not a str or path.
         """
-        self._init_kvstore()
-        self._init_params()
+        self._prepare()
         fname = serialization._check_fname(fname, 'load_states')
         buf = read_file(fname)
         if _mxnet_states.looks_like_pickle(buf):

@@ -228,6 +228,22 @@ def test_second_backward_needs_retain_graph():
         y.backward()
 
 
+def test_backward_frees_the_nodes_no_gradient_reached():
+    # ctc_loss sends no gradient to its labels: the recorded operator that made them is behind
+    # the head all the same, and MXNet 1.9.1 frees it ("Cannot differentiate node" on a second
+    # backward from the labels); minigluon left it on the tape and ran the second backward
+    x = nd.array([[0.5, 1.5]])
+    x.attach_grad()
+    data = nd.array(np.random.RandomState(0).rand(3, 1, 3))
+    data.attach_grad()
+    with autograd.record():
+        labels = nd.round(x * 1)
+        loss = nd.contrib.ctc_loss(data, labels)
+    loss.backward()
+    with pytest.raises(MXNetError, match='retain_graph=True'):
+        labels.backward()
+
+
 def test_an_array_of_a_freed_graph_is_a_constant_in_later_recordings():
     # MXNet 1.9.1 forgets the graph of every array a backward went through: reusing such an array
     # (a recurrent state carried to the next batch, with no detach) records it as a constant.
@@ -476,3 +492,12 @@ def test_backward_names_a_head_or_head_gradient_that_is_not_an_ndarray():
         autograd.backward([y], [np.ones(2)])
     autograd.backward([y], [None])        # the checks freed nothing
     assert x.grad.asnumpy().tolist() == [2.0, 2.0]
+
+
+def test_mark_variables_refuses_one_variable_with_a_list_of_buffers():
+    # was an AttributeError ('list' object has no attribute 'shape'); MXNet 1.9.1 asserts
+    x = nd.ones((2,))
+    with pytest.raises(TypeError, match='both be NDArrays or both lists'):
+        autograd.mark_variables(x, [nd.zeros((2,))])
+    with pytest.raises(TypeError, match='both be NDArrays or both lists'):
+        autograd.mark_variables([x], nd.zeros((2,)))

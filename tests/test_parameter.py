@@ -75,6 +75,38 @@ def test_parameter_already_initialized_warns():
     assert (p.data().asnumpy() == 0).all()
 
 
+def test_refused_calls_leave_the_parameter_as_it_was():
+    # initialize(force_reinit=True) with a bad ctx refuses before dropping the data; set_data on
+    # a parameter never initialized refuses before filling its shape in (MXNet 1.9.1 loses the
+    # data in the first case and keeps the shape of the refused array in the second)
+    p = Parameter('w', shape=(2,))
+    p.initialize(init='ones')
+    with pytest.raises(ValueError, match='ctx must be a Context'):
+        p.initialize(ctx='cpu', force_reinit=True)
+    assert (p.data().asnumpy() == 1).all() and p.grad() is not None
+    q = Parameter('q', shape=(0, 3))
+    with pytest.raises(ParameterMismatchError, match="'q' has not been initialized"):
+        q.set_data(nd.ones((4, 3)))
+    assert q.shape == (0, 3)
+
+
+def test_set_data_pending_keeps_the_parameter_dtype():
+    # as set_data on an initialized parameter, whose copies cast the values; MXNet 1.9.1 keeps
+    # the float64 array and its FullyConnected then refuses the float32 data
+    p = Parameter('w', shape=(0, 3), allow_deferred_init=True)
+    p.initialize()
+    p.set_data(nd.ones((4, 3), dtype='float64'))
+    p._finish_deferred_init()
+    assert p.data().dtype == np.float32 and p.grad().dtype == np.float32
+    assert (p.data().asnumpy() == 1).all()
+    q = Parameter('q', shape=(0, 3), allow_deferred_init=True)   # cast after set_data, too
+    q.initialize()
+    q.set_data(nd.ones((4, 3)))
+    q.cast('float64')
+    q._finish_deferred_init()
+    assert q.data().dtype == np.float64 and q.grad().dtype == np.float64
+
+
 def test_init_always_uses_chosen_initializer():
     # The name suffix does not matter in Gluon: a '*_bias' param gets uniform values (MXNet obs).
     p = Parameter('foo_bias', shape=(50,))

@@ -21,21 +21,33 @@ from minigluon.parameter_dict import (_named_arrays, extra_parameter_error, load
 def save_parameters(block, filename, deduplicate=False):
     """Write ``block``'s Parameters to ``filename`` under their structural names.
 
-    Each entry is ``structural name -> Parameter._reduce()`` (the mean of the Parameter's
-    per-context copies, on the CPU), in ``_collect_params_with_prefix`` order (own Parameters,
-    then each child's), written by :func:`minigluon.serialization.save`: MXNet's ``.params``
-    layout, to a temporary file renamed over ``filename``.
+    The entries are :func:`structural_arrays`, written by :func:`minigluon.serialization.save`:
+    MXNet's ``.params`` layout, to a temporary file renamed over ``filename``.
 
     Raises
     ------
     RuntimeError
         When a Parameter has no data yet (not initialized, or its shape still waits for data).
     """
+    serialization.save(filename, structural_arrays(block, deduplicate))
+
+
+def structural_arrays(block, deduplicate=False):
+    """``{structural name: array}`` as :func:`save_parameters` writes it (and ``Block.save``
+    its ``-model.params``): each Parameter's ``_reduce()`` (the mean of its per-context copies,
+    on the CPU), in ``_collect_params_with_prefix`` order (own Parameters, then each child's);
+    with ``deduplicate``, a Parameter reachable under several names once
+    (:func:`_last_key_per_parameter`).
+
+    Raises
+    ------
+    RuntimeError
+        When a Parameter has no data yet.
+    """
     params = block._collect_params_with_prefix()
     if deduplicate:
         params = _last_key_per_parameter(params)
-    arg_dict = OrderedDict((key, param._reduce()) for key, param in params.items())
-    serialization.save(filename, arg_dict)
+    return OrderedDict((key, param._reduce()) for key, param in params.items())
 
 
 def _last_key_per_parameter(params):

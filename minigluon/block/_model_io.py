@@ -79,8 +79,8 @@ def save(block, prefix):
         raise TypeError('save: prefix must be a str or path, got %s' % type(prefix).__name__)
     prefix = os.fspath(prefix)
     json_text = json.dumps(model_record(block)).encode('utf-8')
-    params = block._collect_params_with_prefix()
-    params_blob = serialization.dumps(OrderedDict((k, p._reduce()) for k, p in params.items()))
+    from minigluon.block import _io
+    params_blob = serialization.dumps(_io.structural_arrays(block))
     serialization.atomic_write_files({prefix + '-model.json': json_text,
                                       prefix + '-model.params': params_blob})
 

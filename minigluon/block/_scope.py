@@ -13,8 +13,9 @@ class _BlockScope:
     def __init__(self, block):
         self._block = weakref.ref(block) if block is not None else None
         self._counter = {}
-        self._old_scope = None
-        self._name_scope = None
+        # one (enclosing block scope, name manager) per __enter__ not yet exited: the scope is
+        # re-entrant (a helper of __init__ may open name_scope() again inside its own)
+        self._entered = []
 
     def __getstate__(self):
         """The block (pickled strongly; the weak reference is made again on load) and the child
@@ -44,24 +45,28 @@ class _BlockScope:
         """Make this the current block scope (children made now are named by
         :func:`_names_in_scope`) and enter a :class:`minigluon.name.Prefix` of the block's prefix,
         so graph nodes traced without a name get it too (``mlp0_fullyconnected0``). A block made
-        with ``prefix=''`` opens no scope: its children are named in the enclosing one."""
+        with ``prefix=''`` opens no scope: its children are named in the enclosing one.
+
+        Entering the scope again while inside it works (MXNet 1.9.1 keeps one saved scope, so
+        the inner exit fails with "'NoneType' object has no attribute '__exit__'" and leaves the
+        block's scope current: later top-level blocks get its prefix)."""
         block = self._block()
         if block._empty_prefix:
             return self
-        self._old_scope = getattr(_BlockScope._current, 'value', None)
-        _BlockScope._current.value = self
         from minigluon.name import Prefix
-        self._name_scope = Prefix(block.prefix)
-        self._name_scope.__enter__()
+        names = Prefix(block.prefix)
+        self._entered.append((getattr(_BlockScope._current, 'value', None), names))
+        _BlockScope._current.value = self
+        names.__enter__()
         return self
 
     def __exit__(self, ptype, value, trace):
         """Restore the enclosing block scope and name manager."""
         if self._block()._empty_prefix:
             return
-        self._name_scope.__exit__(ptype, value, trace)
-        self._name_scope = None
-        _BlockScope._current.value = self._old_scope
+        enclosing, names = self._entered.pop()
+        names.__exit__(ptype, value, trace)
+        _BlockScope._current.value = enclosing
 
 
 def _top_level_names(prefix, params, hint):

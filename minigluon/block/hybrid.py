@@ -102,7 +102,8 @@ def _input_kinds(args):
 
 
 def _data_variables(symbol, flat_args, args):
-    """The graph's data variables for a call's flattened arguments ``flat_args``: ``(inputs,
+    """The graph's data variables (made with ``symbol``, the :mod:`minigluon.symbol` module) for
+    a call's flattened arguments ``flat_args``: ``(inputs,
     data_vars)``, where ``inputs`` holds a variable per non-None argument (``data`` when there is
     one, else ``data0, data1...``) and None for each None, and ``data_vars`` the variables alone.
 

@@ -50,6 +50,28 @@ def _param_types(inputs, out):
     return arg_types, aux_types
 
 
+def _flatten_symbols(value, what):
+    """:func:`~minigluon.block._graph.flatten` of the constructor's ``inputs`` or ``outputs``
+    (``what``), its error worded for ``SymbolBlock``."""
+    try:
+        return flatten(value, what)
+    except ValueError as err:
+        leaf = value
+        while isinstance(leaf, (list, tuple)):      # the first item flatten refused
+            leaf = next(x for x in leaf if _refused(x))
+        raise ValueError('SymbolBlock: %s must be Symbols or (nested) lists of Symbols, got %r '
+                         'of type %s' % (what, leaf, type(leaf).__name__)) from err
+
+
+def _refused(value):
+    """Whether :func:`flatten` refuses ``value`` (or something in it)."""
+    try:
+        flatten(value, '')
+    except ValueError:
+        return True
+    return False
+
+
 def _check_input_names(graph, input_names, symbol_file, param_file):
     """Raise ValueError when a name of ``input_names`` is not a variable of ``graph`` and the
     parameter file leaves variables without a value: the usual slip of a wrong input name
@@ -84,9 +106,11 @@ class SymbolBlock(HybridBlock):
     Raises
     ------
     ValueError
-        If an input is not a variable, or a variable has ``row_sparse`` storage.
+        If an input is not a variable, a variable has ``row_sparse`` storage, or an item of
+        ``outputs``/``inputs`` is neither a Symbol, an NDArray nor a (nested) list (the class
+        MXNet 1.9.1 raises, there worded for a hybridized call).
     TypeError
-        If ``outputs``/``inputs`` are not Symbols.
+        If an item of ``outputs``/``inputs`` is an NDArray.
 
     Examples
     --------
@@ -104,8 +128,8 @@ class SymbolBlock(HybridBlock):
             inputs = [inputs]
         if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
             outputs = outputs[0]
-        syms, self._in_format = flatten(inputs, 'input')
-        outs, self._out_format = flatten(outputs, 'output')
+        syms, self._in_format = _flatten_symbols(inputs, 'inputs')
+        outs, self._out_format = _flatten_symbols(outputs, 'outputs')
         for s in list(syms) + list(outs):
             if not isinstance(s, Symbol):
                 raise TypeError('SymbolBlock: inputs and outputs must be Symbols, got %s'

@@ -40,7 +40,7 @@ class CTCLoss(Loss):
         Labels used per row.
     sample_weight : (N,) or (N, 1), optional
         Per-sample weights (both shapes give a loss of shape (N,), unlike MXNet which broadcasts
-        (N, 1) to (N, N)).
+        (N, 1) to (N, N)); (1,) or (1, 1) weighs every sample alike.
 
     Returns
     -------
@@ -132,4 +132,5 @@ class CTCLoss(Loss):
         n = pred.shape[self._layout.find('N')]
         if sample_weight is not None and sample_weight.shape not in ((n,), (n, 1), (1,), (1, 1)):
             raise MXNetValueError('CTCLoss: sample_weight must have shape (%d,) or (%d, 1) (batch_size %d), '
-                             'got %s' % (n, n, n, sample_weight.shape))
+                                  'or (1,) / (1, 1) for one weight for all, got %s'
+                                  % (n, n, n, sample_weight.shape))

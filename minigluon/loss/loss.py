@@ -176,12 +176,16 @@ class L2Loss(Loss):
     Raises
     ------
     TypeError
-        ``weight`` is not a number (at construction).
+        ``weight`` is not a number, None included (at construction, a ``TypeAssertionError``;
+        MXNet 1.9.1 fails at the call: ``None / 2``).
     ValueError
         ``label`` has a different number of elements, or ``sample_weight`` does not broadcast.
     """
 
     def __init__(self, weight=1., batch_axis=0, **kwargs):
+        if weight is None:
+            raise TypeAssertionError('L2Loss: weight must be a number (it scales the half squared '
+                                     'error; None is not supported by this loss), got None')
         super().__init__(weight, batch_axis, **kwargs)
 
     def hybrid_forward(self, F, pred, label, sample_weight=None):
@@ -231,7 +235,9 @@ class HuberLoss(Loss):
     Parameters
     ----------
     rho : float, default 1
-        Threshold between the quadratic and the linear part; must be positive.
+        Threshold between the quadratic and the linear part; must be a positive number
+        (``ValueError`` at construction otherwise; MXNet 1.9.1 divides by 0 at the call for 0,
+        and computes ``d + |rho|/2`` everywhere for a negative one).
     <weight and batch_axis>
 
     Inputs
@@ -244,6 +250,9 @@ class HuberLoss(Loss):
     """
 
     def __init__(self, rho=1, weight=None, batch_axis=0, **kwargs):
+        if isinstance(rho, bool) or not isinstance(rho, Number) or not rho > 0:
+            raise ValueError('HuberLoss: rho must be a positive number (the threshold between the '
+                             'quadratic and the linear part), got %r' % (rho,))
         super().__init__(weight, batch_axis, **kwargs)
         self._rho = rho
 

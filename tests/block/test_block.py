@@ -44,6 +44,18 @@ def test_names_nested_model(fresh_names):
     assert (m2.prefix, m2.fc1.prefix) == (NAMING['model']['second_prefix'], NAMING['model']['second_fc1'])
 
 
+def test_name_scope_entered_again_inside_itself(fresh_names):
+    # MXNet 1.9.1 (and minigluon before) failed at the inner exit ('NoneType' object has no
+    # attribute '__exit__') and left the block's scope current, so later blocks took its prefix
+    seq = HybridSequential()
+    with seq.name_scope():
+        with seq.name_scope():
+            a = Dense(3, in_units=2)
+        b = Dense(2, in_units=3)
+    assert (a.prefix, b.prefix) == ('hybridsequential0_dense0_', 'hybridsequential0_dense1_')
+    assert Dense(2, in_units=3).prefix == 'dense0_'
+
+
 def test_names_without_scope(fresh_names):
     seq = _seq(scoped=False)
     assert list(seq.collect_params().keys()) == NAMING['no_scope']['params']

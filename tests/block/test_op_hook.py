@@ -65,3 +65,15 @@ def test_op_hook_rejects_non_callable(fresh_names):
     net(nd.ones((1, 2)))
     with pytest.raises(TypeError, match='callback must be callable'):
         net.register_op_hook(3)
+
+
+def test_op_hook_keeps_the_failing_node_and_layer_in_the_error(fresh_names):
+    # with a hook the graph runs node by node through invoke, whose MXNetValueError passed
+    # unnamed ('FullyConnected: data has 3 features...'), where the plan names the node and layer
+    net = _net()
+    net.hybridize()
+    net(nd.ones((1, 2)))
+    net.register_op_hook(lambda name, op, arr: None)
+    with pytest.raises(ValueError, match=r"^hybridsequential0_dense0 \(Dense\): node "
+                                         r"'hybridsequential0_dense0_fwd': FullyConnected"):
+        net(nd.ones((1, 3)))

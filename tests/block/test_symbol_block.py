@@ -246,3 +246,11 @@ def test_call_with_the_wrong_number_of_inputs_names_the_graph_inputs():
                  lambda: net(sym.var('c'))):
         with pytest.raises(ValueError, match=r"graph takes \['a', 'b'\]"):
             call()
+
+
+def test_symbol_block_names_a_non_symbol_argument():
+    # the error was flatten's 'When hybridized, the output of HybridBlock must be ...'
+    with pytest.raises(ValueError, match="^SymbolBlock: outputs must be Symbols.*got 'a' of type str"):
+        SymbolBlock('a', sym.var('x'))
+    with pytest.raises(ValueError, match="^SymbolBlock: inputs must be Symbols.*got 3 of type int"):
+        SymbolBlock(sym.var('x') * 2, [sym.var('x'), [None, 3]])

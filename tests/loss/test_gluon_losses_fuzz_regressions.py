@@ -67,6 +67,16 @@ def test_weight_not_number_refused_at_construction():
         mx.gluon.loss.L1Loss(weight=[0.5])
 
 
+def test_l2_weight_none_and_huber_rho_refused_at_construction():
+    # L2Loss(weight=None) failed at the call (None / 2), HuberLoss(rho=0) with ZeroDivisionError
+    with pytest.raises(TypeError, match='L2Loss: weight must be a number'):
+        mx.gluon.loss.L2Loss(weight=None)
+    for rho in (0, -1.0, float('nan'), '1', True):
+        with pytest.raises(ValueError, match='HuberLoss: rho must be a positive number'):
+            mx.gluon.loss.HuberLoss(rho=rho)
+    assert mx.gluon.loss.HuberLoss(rho=0.5)._rho == 0.5
+
+
 def test_size_mismatch_is_mxnet_error_and_value_error():
     loss = mx.gluon.loss.TripletLoss()
     x = mx.nd.ones((3, 2))
