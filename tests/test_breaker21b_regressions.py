@@ -1,0 +1,59 @@
+"""Regressions found by breaker21b: the CTC loss with large finite activations, and autograd
+through copies onto another context. MXNet's numbers come from tools/gen_breaker21b_fixtures.py
+(tests/_breaker21b_program.py run on MXNet 1.9.1)."""
+import itertools
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, nd
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _breaker21b_program as program  # noqa: E402
+from _breaker import as_json, kernels, mxnet_fixture, same_json  # noqa: E402,F401
+
+
+# --- CTC: activations beyond 1e29 --------------------------------------------------------------
+
+def _viterbi_nll(x, label, blank):
+    """-log p(label | x) in the limit of huge activations: the cheapest alignment's sum of
+    ``max_c x[t, c] - x[t, path_t]``, by enumerating every path of ``x`` (T, C) (float64)."""
+    T, C = x.shape
+    best = np.inf
+    for path in itertools.product(range(C), repeat=T):
+        out, prev = [], None
+        for c in path:
+            if c != prev and c != blank:
+                out.append(c)
+            prev = c
+        if out == list(label):
+            best = min(best, sum(x[t].max() - x[t, path[t]] for t in range(T)))
+    return best
+
+
+@pytest.mark.parametrize('scale', ['%g' % s for s in program.CTC_SCALES])
+def test_ctc_loss_of_huge_activations_is_finite_as_in_mxnet(scale, kernels):
+    """Logits of 1e29 and more (finite float32) gave a loss of +inf and a zero gradient: the
+    log-probabilities fell below the log-space recursion's log-0 sentinel (-1e30), so the label
+    counted as impossible. MXNet 1.9.1 gives the finite loss (~1.1e30 at scale 1e30), which is
+    the cheapest alignment's cost, checked here by enumeration; the gradient is MXNet's."""
+    got = as_json(program.ctc_huge_activations(mx)[scale])
+    want = mxnet_fixture('breaker21b')['ctc_huge_activations'][scale]
+    same_json(got, want, scale, rtol=1e-5, atol=1e-6)
+    x = program._ctc_activations(float(scale)).astype(np.float64)
+    for b, label in enumerate([[0, 1], [1]]):
+        assert got['loss'][b] == pytest.approx(_viterbi_nll(x[b], label, 2), rel=1e-6)
+
+
+def test_ctc_loss_in_float64_beyond_float32_range():
+    """float64 logits of 1e100: the loss is the cheapest alignment's cost (1e100 times a few),
+    not +inf; a label that has no alignment still gives +inf."""
+    x = np.random.RandomState(3).randn(3, 2, 3) * 1e100
+    loss = nd.CTCLoss(nd.array(x, dtype='float64'), nd.array([[0, -1], [1, 1]]),
+                      blank_label='last').asnumpy()
+    assert loss[0] == pytest.approx(_viterbi_nll(x[:, 0], [0], 2), rel=1e-9)
+    assert np.isfinite(loss[0]) and loss[0] > 1e99
+    assert loss[1] == pytest.approx(_viterbi_nll(x[:, 1], [1, 1], 2), rel=1e-9)
