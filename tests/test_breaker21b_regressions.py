@@ -57,3 +57,43 @@ def test_ctc_loss_in_float64_beyond_float32_range():
     assert loss[0] == pytest.approx(_viterbi_nll(x[:, 0], [0], 2), rel=1e-9)
     assert np.isfinite(loss[0]) and loss[0] > 1e99
     assert loss[1] == pytest.approx(_viterbi_nll(x[:, 1], [1, 1], 2), rel=1e-9)
+
+
+# --- autograd through copies onto another context -------------------------------------------
+
+@pytest.mark.parametrize('case', sorted(mxnet_fixture('breaker21b')['copies_across_contexts']))
+def test_gradients_through_copies_onto_another_context_match_mxnet(case):
+    """``copyto(ctx)``, ``as_in_context(ctx)``, ``copyto`` into an array on another context and
+    ``x[:] = y`` across contexts were not recorded: ``backward`` raised (no recorded path) or
+    dropped that path's gradient (a cpu(0) -> cpu(1) -> cpu(0) round trip gave [6, 12] where
+    MXNet 1.9.1 gives [18, 36]). MXNet records them as ``_copyto``, whose gradient comes back to
+    the source's context."""
+    got = as_json(program.copies_across_contexts(mx)[case])
+    same_json(got, mxnet_fixture('breaker21b')['copies_across_contexts'][case], case)
+
+
+def test_copy_onto_another_context_adds_with_grad_req_add():
+    """Two backward passes through ``as_in_context`` into a ``grad_req='add'`` variable add up
+    (3 + 3 = 6 by hand). MXNet 1.9.1 gives 3: its ``_copyto`` backward writes instead of adding
+    when it is the only way to the variable (the same fault as for ``copy``; see
+    tests/test_autograd_fuzz_regressions.py)."""
+    a = nd.array([1.0, 2.0])
+    a.attach_grad(grad_req='add')
+    for _ in range(2):
+        with autograd.record():
+            z = (a.as_in_context(mx.cpu(1)) * 3).sum()
+        z.backward()
+    assert a.grad.asnumpy().tolist() == [6.0, 6.0]
+
+
+def test_copy_onto_another_context_outside_record_or_without_gradient_is_plain():
+    """Outside ``record()`` the copy is a plain array; inside, a copy of an array that wants no
+    gradient is no recorded output either (writing into it later is allowed)."""
+    a = nd.array([1.0, 2.0])
+    a.attach_grad()
+    b = a.as_in_context(mx.cpu(1))
+    assert b._entry is None and b.context == mx.cpu(1)
+    with autograd.record():
+        c = nd.array([3.0, 4.0]).copyto(mx.cpu(1))
+        c[:] = 7
+    assert c._entry is None and c.asnumpy().tolist() == [7.0, 7.0]
