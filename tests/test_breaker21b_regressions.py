@@ -97,3 +97,25 @@ def test_copy_onto_another_context_outside_record_or_without_gradient_is_plain()
         c = nd.array([3.0, 4.0]).copyto(mx.cpu(1))
         c[:] = 7
     assert c._entry is None and c.asnumpy().tolist() == [7.0, 7.0]
+
+
+# --- CTCLoss: inputs that are not NDArrays ------------------------------------------------------
+
+@pytest.mark.parametrize('hybridize', [False, True])
+@pytest.mark.parametrize('position,value,name', [
+    (4, 3.0, 'sample_weight'), (4, [1.0, 2.0], 'sample_weight'), (2, [3, 3], 'pred_lengths'),
+    (3, np.ones(2), 'label_lengths'), (1, [[0], [0]], 'label')])
+def test_ctc_block_names_an_input_that_is_not_an_ndarray(position, value, name, hybridize):
+    """``CTCLoss()(pred, label, None, None, 3.0)`` (a number as sample_weight) raised
+    ``AttributeError: 'float' object has no attribute 'shape'``, a list as label one about
+    ``ndim``, and a list as pred_lengths an error about ``data_lengths``, the operator's name;
+    the other losses say "sample_weight must be an NDArray". MXNet 1.9.1 fails inside an
+    operator (``AssertionError: Argument rhs must have NDArray type``). Now a TypeError names
+    the block's argument."""
+    loss = mx.gluon.loss.CTCLoss()
+    if hybridize:
+        loss.hybridize()
+    args = [nd.ones((2, 3, 3)), nd.zeros((2, 1)), None, None, None]
+    args[position] = value
+    with pytest.raises(TypeError, match='CTCLoss: %s must be an NDArray' % name):
+        loss(*args)
