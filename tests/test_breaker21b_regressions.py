@@ -119,3 +119,40 @@ def test_ctc_block_names_an_input_that_is_not_an_ndarray(position, value, name, 
     args[position] = value
     with pytest.raises(TypeError, match='CTCLoss: %s must be an NDArray' % name):
         loss(*args)
+
+
+# --- in-place arithmetic into a plain array while recording -----------------------------------
+
+@pytest.mark.parametrize('op,want', [
+    ('*=', lambda x0, y: x0),                    # d sum(x0 * y) / dy
+    ('/=', lambda x0, y: -x0 / y ** 2),          # d sum(x0 / y) / dy
+    ('+=', lambda x0, y: np.ones_like(y)),
+    ('-=', lambda x0, y: -np.ones_like(y))])
+def test_inplace_arithmetic_into_a_plain_array_differentiates_the_old_values(op, want):
+    """``x *= y`` under ``record()`` with ``x`` a plain array and ``y`` a variable is recorded as
+    ``x * y`` written into ``x`` (MXNet 1.9.1 raises instead: "Inplace operations ... are not
+    supported when recording"). The recorded product read ``x`` itself, which the write then
+    overwrote, so ``y.grad`` was the new ``x`` ([3, 8]) instead of the old one ([1, 2]); ``/=``
+    likewise. Expected values by hand."""
+    x0, y0 = np.array([1.0, 2.0], np.float32), np.array([3.0, 4.0], np.float32)
+    x, y = nd.array(x0), nd.array(y0)
+    y.attach_grad()
+    with autograd.record():
+        exec('x %s y' % op, {}, {'x': x, 'y': y})
+        z = (x * 1).sum()
+    z.backward()
+    np.testing.assert_allclose(y.grad.asnumpy(), want(x0, y0), rtol=1e-6)
+
+
+def test_inplace_product_twice_into_a_plain_array():
+    """``x *= y`` twice: ``x0 * y * y``, whose gradient is ``2 * x0 * y`` = [6, 16] (was
+    [12, 40])."""
+    x, y = nd.array([1.0, 2.0]), nd.array([3.0, 4.0])
+    y.attach_grad()
+    with autograd.record():
+        x *= y
+        x *= y
+        z = x.sum()
+    z.backward()
+    assert y.grad.asnumpy().tolist() == [6.0, 16.0]
+    assert x.asnumpy().tolist() == [9.0, 32.0]

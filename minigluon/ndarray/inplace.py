@@ -138,7 +138,10 @@ def inplace_arith(array, other, fn, recorded):
                     'slice, a reshape); recording into it while autograd is recording would '
                     'change the other array without its gradient. Use a new array instead '
                     '(v = v + y); MXNet 1.9.1 raises too')
-            return record_into(array, recorded(array, other))
+            # the operator reads a copy of the old values: record_into overwrites ``array``,
+            # which its backward would read otherwise (x *= y: the gradient of y is the old x)
+            before = NDArray(array._data.copy(), array._ctx)
+            return record_into(array, recorded(before, other))
     if isinstance(other, NDArray) and other.shape != array.shape:
         full = _broadcast_shape(array.shape, other.shape)
         if full != array.shape:
