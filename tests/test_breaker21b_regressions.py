@@ -3,6 +3,7 @@ through copies onto another context. MXNet's numbers come from tools/gen_breaker
 (tests/_breaker21b_program.py run on MXNet 1.9.1)."""
 import itertools
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -46,6 +47,22 @@ def test_ctc_loss_of_huge_activations_is_finite_as_in_mxnet(scale, kernels):
     x = program._ctc_activations(float(scale)).astype(np.float64)
     for b, label in enumerate([[0, 1], [1]]):
         assert got['loss'][b] == pytest.approx(_viterbi_nll(x[b], label, 2), rel=1e-6)
+
+
+@pytest.mark.skipif(not (shutil.which('cc') or shutil.which('gcc')), reason='no C compiler')
+def test_ctc_gpu_kernels_c_form_gives_the_finite_loss_of_huge_activations():
+    """The GPU kernels share the sentinel (their C form, run through the CuPy stand-in): the
+    same finite loss and gradient as the CPU path at scale 1e30 (was +inf)."""
+    from cupy_emulation import fakecupy as fake
+    from minigluon.ops.ctc_kernel import ctc_loss_and_grad
+    x = np.ascontiguousarray(program._ctc_activations(1e30).transpose(1, 0, 2))
+    args = (np.array([[0, 1], [1, 0]]), np.array([2, 1]), np.array([4, 4]), 2)
+    loss, grad = ctc_loss_and_grad(np, x, *args)
+    kloss, kgrad = ctc_loss_and_grad(fake, fake.asarray(x), *args)
+    want = mxnet_fixture('breaker21b')['ctc_huge_activations']['1e+30']['loss']
+    np.testing.assert_allclose(loss, want, rtol=1e-6)
+    np.testing.assert_allclose(fake.asnumpy(kloss), want, rtol=1e-6)
+    np.testing.assert_allclose(fake.asnumpy(kgrad), grad, atol=1e-6)
 
 
 def test_ctc_loss_in_float64_beyond_float32_range():
