@@ -108,6 +108,18 @@ def _dense_on_two_contexts(mx):
     return [g.asnumpy().tolist() for g in net.weight.list_grad()]
 
 
+def _split_and_load(mx, even):
+    """``gluon.utils.split_and_load`` of a variable onto cpu(0) and cpu(1), each part's sum of
+    squares brought back to cpu(0)."""
+    a = mx.nd.arange(8 if even else 6).reshape((-1, 2))
+    a.attach_grad()
+    with mx.autograd.record():
+        parts = mx.gluon.utils.split_and_load(a, [mx.cpu(0), mx.cpu(1)], even_split=even)
+        z = sum((p * p).sum().as_in_context(mx.cpu(0)) for p in parts)
+    z.backward()
+    return [a.grad.asnumpy().tolist(), [str(p.context) for p in parts]]
+
+
 def copies_across_contexts(mx):
     """Gradients through each way of copying an array onto a context while recording."""
     nd = mx.nd
@@ -125,6 +137,8 @@ def copies_across_contexts(mx):
     out['setitem_across'] = _raised(lambda: _setitem_across(mx))
     out['autograd_grad_across'] = _raised(lambda: _autograd_grad_across(mx))
     out['dense_on_two_contexts'] = _raised(lambda: _dense_on_two_contexts(mx))
+    out['split_and_load'] = _raised(lambda: _split_and_load(mx, True))
+    out['split_and_load_uneven'] = _raised(lambda: _split_and_load(mx, False))
     return out
 
 
