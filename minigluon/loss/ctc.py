@@ -74,7 +74,7 @@ class CTCLoss(Loss):
         if not (self._active and isinstance(pred, ndarray.NDArray)):
             return super().forward(pred, label, *args)
         sample_weight = args[2] if len(args) > 2 else None     # args: pred_lengths, label_lengths, ...
-        self._check_arrays(pred, label, sample_weight)
+        self._check_arrays(pred, label, sample_weight, args[:2])
         try:
             return super().forward(pred, label, *args)
         except ValueError as err:
@@ -86,7 +86,7 @@ class CTCLoss(Loss):
         """Move ``pred`` to (T, N, C) and ``label`` to (N, L), call the ``CTCLoss`` operator with
         ``blank_label='last'`` (:class:`minigluon.ops.ctc.CTCLoss`), weight the (N,) loss."""
         if F is ndarray:
-            self._check_arrays(pred, label, sample_weight)
+            self._check_arrays(pred, label, sample_weight, (pred_lengths, label_lengths))
         if self._layout == 'NTC':
             pred = F.swapaxes(pred, dim1=0, dim2=1)
         if self._batch_axis == 1:
@@ -123,8 +123,18 @@ class CTCLoss(Loss):
             message = message.replace(op_term, block_term)
         return message
 
-    def _check_arrays(self, pred, label, sample_weight):
-        """The checks the operator cannot word in this block's terms: ranks, ``sample_weight``'s shape."""
+    def _check_arrays(self, pred, label, sample_weight, lengths=()):
+        """The checks the operator cannot word in this block's terms: every input an NDArray
+        (a Python number, list or NumPy array is a ``TypeError`` naming the argument, where
+        MXNet 1.9.1 fails inside an operator), ranks, ``sample_weight``'s shape."""
+        named = [('pred', pred), ('label', label)] + list(zip(('pred_lengths', 'label_lengths'),
+                                                              lengths))
+        for name, value in named + [('sample_weight', sample_weight)]:
+            if value is not None and not isinstance(value, ndarray.NDArray):
+                raise TypeError('CTCLoss: %s must be an NDArray%s, got %s'
+                                % (name, ' (one weight per sample; for one scale for every '
+                                   'sample pass weight= to the constructor)'
+                                   if name == 'sample_weight' else '', type(value).__name__))
         if pred.ndim != 3:
             raise MXNetValueError('CTCLoss: pred must be 3-D (%s), got shape %s' % (self._layout, pred.shape))
         if label.ndim != 2:

@@ -17,6 +17,9 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
   a plain ``nd.zeros`` is the same habit); a write into **part** of an array (``x[1:] = y``) or into a **view**
   (``x[1] += y``) raises, since the array it belongs to would change without a gradient (MXNet
   raises too);
+* a copy onto **another context** (``copyto(ctx)``, ``as_in_context(ctx)``, ``copyto`` or
+  ``x[:] = y`` into an array on another context) is recorded as MXNet's ``_copyto``: the
+  gradient comes back to the source's context (:func:`copy_to_context`);
 * anything else (no recording, or no array of the graph involved) is a plain NumPy/CuPy write.
 
 :mod:`minigluon.ndarray.ndarray` calls these from ``__setitem__``, ``copyto``, ``__iadd__``...
@@ -24,8 +27,9 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
 import numpy as np
 
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.autograd import is_recording, needs_grad
+from minigluon.autograd import Node, _join_inputs, is_recording, needs_grad
 from minigluon.base import MXNetError, MXNetValueError
+from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.indexing import whole_selection
 from minigluon.ndarray.ndarray import NDArray, call_op
 
@@ -60,6 +64,38 @@ def record_into(target, result):
     return target
 
 
+class _ContextCopy:
+    """The tape's record of a copy onto another context (MXNet's ``_copyto`` between devices):
+    its backward moves the output's gradient back to the source's context."""
+
+    name = '_copyto'
+
+    def __init__(self, src_ctx):
+        self.src_ctx = src_ctx
+
+    def backward(self, xp, grad):
+        return (_move(grad, self.src_ctx, copy=True),)
+
+
+def copy_to_context(src, ctx):
+    """A copy of ``src`` on the context ``ctx`` (another than ``src``'s), recorded while autograd
+    records: as a node whose gradient goes back to ``src``'s context when ``src`` is on the tape
+    or wants a gradient (MXNet 1.9.1 records its ``_copyto`` too; minigluon used to drop the
+    gradient there), else hanging off ``src`` as any operator's output (see
+    :func:`minigluon.ndarray.dispatch._zero_path`)."""
+    out = NDArray(_move(src._data, ctx, copy=True), ctx)
+    if is_recording():
+        if needs_grad(src):
+            node = Node(_ContextCopy(src._ctx), [src], [(out._data.shape, out._data.dtype)],
+                        out._xp)
+            _join_inputs([src])
+            out._entry = (node, 0)
+        else:
+            from minigluon.ndarray.dispatch import _zero_path
+            _zero_path([src], [out])
+    return out
+
+
 def recorded_setitem(array, key, value):
     """``array[key] = value`` under the rules above; returns False when it is a plain write that
     the caller still has to do."""
@@ -68,13 +104,15 @@ def recorded_setitem(array, key, value):
     check_write(array, 'NDArray.__setitem__')
     if not (isinstance(value, NDArray) and needs_grad(value) and is_recording()):
         return False
-    if not (whole_selection(key, array.shape) and value._ctx == array._ctx):
+    if not whole_selection(key, array.shape):
         raise MXNetError(
             'NDArray.__setitem__: writing an array of the recorded graph into part of another '
             'array (x[idx] = y, x[idx] += y) is not recorded while autograd is recording, so '
             'the gradient of y would be lost (MXNet 1.9.1 raises too). Build the result with '
             'operators instead (nd.concat, nd.where, slice_assign outside record, ...)')
     src = value        # x[:] = y: a recorded copy (y broadcast, cast to x's dtype), as MXNet's copyto
+    if src._ctx != array._ctx:
+        src = copy_to_context(src, array._ctx)
     if src.shape != array.shape:
         if src.ndim < array.ndim:
             src = src.reshape((1,) * (array.ndim - src.ndim) + src.shape)
@@ -100,7 +138,10 @@ def inplace_arith(array, other, fn, recorded):
                     'slice, a reshape); recording into it while autograd is recording would '
                     'change the other array without its gradient. Use a new array instead '
                     '(v = v + y); MXNet 1.9.1 raises too')
-            return record_into(array, recorded(array, other))
+            # the operator reads a copy of the old values: record_into overwrites ``array``,
+            # which its backward would read otherwise (x *= y: the gradient of y is the old x)
+            before = NDArray(array._data.copy(), array._ctx)
+            return record_into(array, recorded(before, other))
     if isinstance(other, NDArray) and other.shape != array.shape:
         full = _broadcast_shape(array.shape, other.shape)
         if full != array.shape:

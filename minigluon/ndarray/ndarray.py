@@ -201,7 +201,8 @@ class NDArray:
     def copyto(self, other):
         """Copy into another NDArray (same shape) or onto a context, returning the copy.
 
-        A copy into an NDArray on the same context is recorded (``other`` joins the graph);
+        While autograd records, the copy is recorded (``other`` joins the graph), onto another
+        context too (the gradient goes back to this array's context, as MXNet's ``_copyto``);
         writing into an array that is already in the recorded graph raises MXNetError.
         ``x.copyto(x)`` does nothing, warns (RuntimeWarning) and returns False, as in MXNet 1.9.1.
         """
@@ -214,8 +215,9 @@ class NDArray:
                 raise MXNetValueError('copyto: target shape %s differs from source shape %s'
                                       % (other.shape, self.shape))
             check_write(other, 'copyto')
-            if other._ctx == self._ctx and getattr(_autograd_state, 'recording', False):
-                return record_into(other, call_op('_copy', self))
+            if getattr(_autograd_state, 'recording', False):
+                return record_into(other, call_op('_copy', self) if other._ctx == self._ctx
+                                   else copy_to_context(self, other._ctx))
             # into a float16 array, an overflow is inf silently, as in MXNet (inline, not the
             # decorator: the warning above must point at the caller's line)
             fp_state = _fp_enter(_FP_IGNORE)
@@ -225,6 +227,8 @@ class NDArray:
                 _fp_leave(fp_state)
             return other
         if isinstance(other, Context):
+            if getattr(_autograd_state, 'recording', False):
+                return copy_to_context(self, other)     # recorded, as MXNet's _copyto
             return NDArray(_move(self._data, other, copy=True), other)
         raise TypeError('copyto: expected an NDArray or Context, got %s' % type(other).__name__)
 
@@ -270,7 +274,8 @@ class NDArray:
         self.__init__(_move(data, ctx), ctx)
 
     def as_in_context(self, context):
-        """This array if already on ``context``, else a copy there (not recorded)."""
+        """This array if already on ``context``, else a copy there (recorded while autograd
+        records: the gradient comes back to this array's context, as in MXNet)."""
         if context == self._ctx:
             return self
         return self.copyto(context)
@@ -562,4 +567,4 @@ OtherFrameworkName.install(NDArray, {**_OUT_OF_SCOPE, **_OTHER_FRAMEWORKS})
 from minigluon.ndarray.dispatch import call_op, invoke  # noqa: E402 (re-exported)
 from minigluon.ndarray.indexing import _GetItem, _index_key, setitem  # noqa: E402
 from minigluon.ndarray.inplace import (  # noqa: E402
-    check_write, inplace_arith, record_into, recorded_setitem)
+    check_write, copy_to_context, inplace_arith, record_into, recorded_setitem)

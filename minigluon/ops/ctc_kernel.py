@@ -62,9 +62,11 @@ import numpy as np
 
 from minigluon.ops import _numba
 
-_NEG = -1e30            # finite stand-in for log(0) in the log-space recursion
+# finite stand-in for log(0) in the log-space recursion: far below any log-probability of float32
+# activations (at least -7e38 per frame), yet T * _NEG stays finite in float64 for any T
+_NEG = -1e250
 _UNDERFLOW = -700.0     # emissions with a smaller log-probability would lose precision in float64
-_IMPOSSIBLE = -1e29     # a log p(l|x) below this reached the sentinel: the label has probability 0
+_IMPOSSIBLE = -1e249    # a log p(l|x) below this reached the sentinel: the label has probability 0
 _workspace = threading.local()   # this thread's work buffers (:func:`_buffers`)
 _RUNNING = {'max': np.maximum, 'any': np.logical_or}
 
@@ -589,8 +591,9 @@ def ctc_loss_and_grad(xp, x, labels, label_len, frames, blank, force_log_space=F
         frames, or every alignment passes through an activation of ``-inf``) has loss ``+inf``
         (0 with ``zero_infinity``) and zero gradient; gradient rows ``t >= frames[b]`` are zero.
         So without ``zero_infinity``, ``isinf(loss)`` marks exactly the impossible samples.
-        Activations are expected to differ by less than about 1e29 within a frame; beyond that a
-        finite log-probability can reach the log-0 sentinel and count as probability 0.
+        Activations are expected to differ by less than about 1e249 within a frame (any float32
+        activations do); beyond that a finite log-probability can reach the log-0 sentinel and
+        count as probability 0.
     """
     compute_dtype = np.float64 if x.dtype == np.float64 else np.float32
     x = x.astype(compute_dtype, copy=False)
