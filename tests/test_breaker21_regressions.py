@@ -1,0 +1,108 @@
+"""Regressions found by breaker21: saving and loading (parameters, optimizer states) and the
+lifecycle of a Parameter around hybridized calls. MXNet's numbers and files come from
+tools/gen_breaker21_fixtures.py (tests/_breaker21_program.py run on MXNet 1.9.1)."""
+import os
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+import minigluon as mx
+from minigluon import autograd, gluon, nd
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _breaker21_program as program  # noqa: E402
+from _breaker import FIXTURES, as_json, mxnet_fixture, same_json  # noqa: E402
+
+HERE = os.path.join(FIXTURES, 'breaker21')
+
+
+# --- 1. LBSGD's open gradient sum in Trainer.save_states ------------------------------------------
+
+def test_lbsgd_resumes_mxnets_states_in_the_middle_of_a_macro_batch(tmp_path):
+    """MXNet 1.9.1 pickles LBSGD's running gradient sum (``cumgrads``) with the optimizer; a
+    Trainer loading that file now continues the macro-batch from it (it dropped the sum, so the
+    next update used half a macro-batch's gradient: 0.07 off MXNet's weights)."""
+    for name in ('lbsgd.params', 'lbsgd.states'):
+        shutil.copy(os.path.join(HERE, name), str(tmp_path))
+    got = program.lbsgd_after(mx, str(tmp_path))
+    same_json(as_json(got), mxnet_fixture('breaker21')['lbsgd_after'], 'lbsgd_after')
+
+
+def test_lbsgd_round_trip_of_minigluons_own_states_file(tmp_path):
+    """minigluon's own states file keeps the open sum too ('optimizer:<index>' arrays): the
+    resumed run reaches MXNet's weights, as the uninterrupted run does."""
+    before = program.lbsgd_before(mx, str(tmp_path))
+    same_json(as_json(before), mxnet_fixture('breaker21')['lbsgd_before'], 'lbsgd_before')
+    loaded = nd.load(str(tmp_path / 'lbsgd.states'))
+    assert sorted(k for k in loaded if k.startswith('optimizer:')) == ['optimizer:0', 'optimizer:1']
+    got = program.lbsgd_after(mx, str(tmp_path))
+    same_json(as_json(got), mxnet_fixture('breaker21')['lbsgd_after'], 'lbsgd_after')
+
+
+def _lbsgd_trainer():
+    net = gluon.nn.Dense(2, in_units=3)
+    net.initialize()
+    trainer = gluon.Trainer(net.collect_params(), 'lbsgd', dict(program.LBSGD))
+    return net, trainer
+
+
+def test_lbsgd_states_saved_on_a_closed_macro_batch_clear_an_open_sum(tmp_path):
+    """A file saved after a macro-batch's update holds no sum; loading it into a Trainer whose
+    LBSGD has a sum open drops that sum (the file's position in the macro-batch wins)."""
+    net, trainer = _lbsgd_trainer()
+    for call in range(2):
+        program._step(mx, net, trainer, call)
+    trainer.save_states(str(tmp_path / 'closed.states'))
+    assert not any(k.startswith('optimizer:') for k in nd.load(str(tmp_path / 'closed.states')))
+    program._step(mx, net, trainer, 2)
+    assert trainer._optimizer.array_state()
+    trainer.load_states(str(tmp_path / 'closed.states'))
+    assert trainer._optimizer.array_state() == {}
+
+
+def test_open_sums_of_another_shape_are_refused_before_anything_changes(tmp_path):
+    """The sums are checked against the parameters (minigluon's file and MXNet's) first."""
+    net, trainer = _lbsgd_trainer()
+    program._step(mx, net, trainer, 0)
+    trainer.save_states(str(tmp_path / 'open.states'))
+    for fname in (str(tmp_path / 'open.states'), os.path.join(HERE, 'lbsgd.states')):
+        other = gluon.nn.Dense(2, in_units=5)
+        other.initialize()
+        trainer2 = gluon.Trainer(other.collect_params(), 'lbsgd', dict(program.LBSGD))
+        with pytest.raises(ValueError, match='shape'):
+            trainer2.load_states(fname)
+        assert trainer2._optimizer.array_state() == {}
+        assert trainer2._optimizer.num_update == 0
+
+
+# --- 2. set_data while the shape waits for data ---------------------------------------------------
+
+def test_values_set_before_the_shape_is_known_take_the_parameters_dtype():
+    """``set_data`` of a float64 array on a float32 Parameter whose shape waits for data (or a
+    ``cast`` after it) left the data in the array's dtype at the first call: ``weight.dtype``
+    said float32 (float64) while ``weight.data()`` was float64 (float32). Deliberate
+    difference: MXNet 1.9.1 also keeps the array's dtype, and its first call then fails on the
+    mix of dtypes; minigluon stores the values in the Parameter's dtype, as ``set_data`` does
+    once there is data."""
+    mxnet = mxnet_fixture('breaker21')['deferred_set_data']
+    assert mxnet == {'other_dtype': 'error', 'cast_after': 'error'}
+    for hybridize in (False, True):
+        got = program.deferred_set_data(mx) if not hybridize else _hybridized_deferred_set_data()
+        assert got['other_dtype'] == [[[6.0, 15.0]], 'float32', 'float32']
+        assert got['cast_after'] == [[[6.0, 15.0]], 'float64', 'float64']
+
+
+def _hybridized_deferred_set_data():
+    original = gluon.nn.Dense
+
+    class Hybridized(original):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.hybridize(static_alloc=True)
+    gluon.nn.Dense = Hybridized
+    try:
+        return program.deferred_set_data(mx)
+    finally:
+        gluon.nn.Dense = original
