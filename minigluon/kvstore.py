@@ -411,9 +411,16 @@ class KVStore(KVStoreBase):
                     raise ValueError('%s holds an optimizer state of shape %s for key %r, which holds '
                                      'shape %s' % (fname, tuple(arr.shape), key, tuple(stored.shape)))
             states[key] = state
+        own = states_file.read_optimizer_arrays(meta, loaded, None, o, fname, keys)
+        for key, value in own.items():
+            if key not in self._store or tuple(value.shape) != tuple(self._store[key].shape):
+                raise ValueError('%s holds an array of the optimizer of shape %s for key %r, which '
+                                 'this KVStore %s' % (fname, tuple(value.shape), key,
+                                                      'holds with shape %s' % (tuple(self._store[key].shape),)
+                                                      if key in self._store else 'has not initialised'))
         device_ids = sorted({s.context.device_id for s in self._store.values()}) or [0]
         if meta.get('dump_optimizer', True):
-            states_file.apply_optimizer_meta(o, meta, device_ids, keys)
+            states_file.apply_optimizer_meta(o, meta, device_ids, keys, own)
         updater.states = states
         updater.states_synced = {k: True for k in states}
 

@@ -519,9 +519,11 @@ class Trainer:
         new_states = [{int(k): states_file._unflatten_state(spec, loaded, ctx, fname)
                        for k, spec in meta['structure'].items()} for _, ctx in targets]
         states_file._check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname)
+        keys = states_file.state_keys(meta)
+        own = states_file.read_optimizer_arrays(meta, loaded, self._params, self._optimizer, fname, keys)
         if meta.get('dump_optimizer', True):          # everything is checked: apply
             states_file.apply_optimizer_meta(self._optimizer, meta, [ctx.device_id for _, ctx in targets],
-                                 states_file.state_keys(meta))
+                                             keys, own)
         self._install_states(new_states)
 
     def _load_mxnet_states(self, buf, fname):
@@ -535,11 +537,21 @@ class Trainer:
         # the one place where MXNet's order of a multi-precision state becomes minigluon's
         states = _mxnet_states.to_own_layout(o, multi_precision, got.states)
         states_file._check_mxnet_states_fit(self._params, o, settings, states, fname)
+        keeps_arrays = type(o).set_array_state is not opt.Optimizer.set_array_state
+        if got.open_sums and not keeps_arrays:
+            raise ValueError("%s: the pickled %s holds gradient sums ('cumgrads', which only "
+                             "LBSGD keeps), but %s keeps none" % (fname, got.optimizer.name,
+                                                                  type(o).__name__))
+        for index, total in got.open_sums.items():
+            states_file._check_array_fits(self._params, index, total, fname,
+                                          "an open gradient sum of LBSGD ('cumgrads')")
         targets = self._state_targets()
         new_states = [{index: states_file._state_to(state, ctx) for index, state in states.items()}
                       for _, ctx in targets]
         if settings is not None:         # everything is checked: apply
             _mxnet_states.apply_settings(o, settings, [ctx.device_id for _, ctx in targets])
+            if keeps_arrays:
+                o.set_array_state(got.open_sums)      # (only LBSGD pickles cumgrads)
         self._install_states(new_states)
 
     def _state_targets(self):
