@@ -434,7 +434,9 @@ class Trainer:
         holds UTF-8 JSON (as uint8) with the optimizer name, ``num_update``, the per-index update
         counts, the base learning rate, the structure of each state, the optimizer's
         :meth:`~minigluon.optimizer.Optimizer.scalar_state` (Nadam's ``m_schedule``) and the
-        ``lr_scheduler``'s class name and plain attributes (``base_lr``, ``count``...): MXNet
+        ``lr_scheduler``'s class name and plain attributes (``base_lr``, ``count``...); the
+        arrays of the optimizer's :meth:`~minigluon.optimizer.Optimizer.array_state` (LBSGD's
+        gradient sums of a macro-batch still open) are named ``optimizer:<index>``. MXNet
         pickles the whole optimizer instead. ``param_dict`` (lr/wd multipliers) is not saved, as in MXNet.
 
         MXNet 1.9.1 cannot read this file: its ``load_states`` unpickles whatever it is given
@@ -457,8 +459,8 @@ class Trainer:
         optimizer and its states are left as they were.
 
         *minigluon's own format* (see :meth:`save_states`): the states, ``num_update``, the
-        per-index update counts, the base learning rate (without a scheduler) and Nadam's or
-        LARS's optimizer-wide numbers are restored; the other hyper-parameters stay as this
+        per-index update counts, the base learning rate (without a scheduler), Nadam's or
+        LARS's optimizer-wide numbers and LBSGD's open gradient sums are restored; the other hyper-parameters stay as this
         Trainer was created with. When this Trainer's ``lr_scheduler`` is of the class saved, it
         takes the saved state, so the schedule continues where it was saved; a scheduler of
         another class is kept as given.
@@ -471,9 +473,10 @@ class Trainer:
         restores the states and sets on its optimizer every hyper-parameter the file holds under
         one of its own attribute names (``lr``, ``wd``, ``clip_gradient``, ``multi_precision``,
         ``momentum``, ``beta1``, ``centered``, ``m_schedule``...), ``num_update``, the update
-        counts, and the pickled ``lr_scheduler`` (continued in place when this Trainer's is of
-        the same class, otherwise it replaces this Trainer's, as in MXNet; a file whose optimizer
-        had no scheduler leaves this Trainer without one).
+        counts, LBSGD's open gradient sums (``cumgrads``), and the pickled ``lr_scheduler``
+        (continued in place when this Trainer's is of the same class, otherwise it replaces
+        this Trainer's, as in MXNet; a file whose optimizer had no scheduler leaves this Trainer
+        without one).
         With ``multi_precision``, MXNet orders the state of a float16 weight ``(momentum or
         None, float32 master)`` for SGD and NAG, minigluon ``(master, momentum or None)``: the
         two are swapped on loading (:func:`minigluon._mxnet_states.to_own_layout` lists every
