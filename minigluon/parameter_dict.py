@@ -217,10 +217,12 @@ class ParameterDict:
     def setattr(self, name, value):
         """Set attribute ``name`` (e.g. ``'grad_req'``, ``'lr_mult'``) on every Parameter.
 
-        On an empty dict it warns (a ``UserWarning``; MXNet 1.9.1 is silent): the usual cause is a
-        ``collect_params(select)`` pattern that matched nothing, as one written with attribute
-        names (``'.*encoder.*'``) where the names are prefixes (``'model0_dense0_weight'``)."""
-        if not self._params:
+        On an empty dict made by a ``collect_params(select)`` whose pattern matched none of the
+        block's Parameters it warns (a ``UserWarning``; MXNet 1.9.1 is silent): the usual cause is
+        a pattern written with attribute names (``'.*encoder.*'``) where the names are prefixes
+        (``'model0_dense0_weight'``). The empty dict of a block without Parameters (a pooling or
+        activation layer, met when freezing layer by layer) changes nothing silently."""
+        if not self._params and getattr(self, '_unmatched_select', None):
             warnings.warn('ParameterDict.setattr(%r, ...) changes nothing: the dict is empty. A '
                           'collect_params(select) pattern matches full Parameter names such as '
                           "'dense0_weight' (print net.collect_params().keys()), not attribute "

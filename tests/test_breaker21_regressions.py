@@ -106,3 +106,25 @@ def _hybridized_deferred_set_data():
         return program.deferred_set_data(mx)
     finally:
         gluon.nn.Dense = original
+
+
+# --- 3. ParameterDict.setattr's warning about an empty selection ----------------------------------
+
+def test_freezing_layer_by_layer_through_parameterless_layers_is_silent():
+    """Freezing the first layers one by one (``for layer in net[:3]:
+    layer.collect_params().setattr('grad_req', 'null')``) met a pooling or activation layer,
+    whose dict is empty, and warned that a pattern matched nothing though none was given
+    (MXNet 1.9.1 is silent); a pattern that matches none of a block's Parameters still warns."""
+    import warnings
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(2, 3, in_channels=1), gluon.nn.Activation('relu'),
+            gluon.nn.MaxPool2D(), gluon.nn.Flatten(), gluon.nn.Dense(2, in_units=2))
+    net.initialize()
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        for layer in net[:4]:
+            layer.collect_params().setattr('grad_req', 'null')
+        net[1].collect_params('.*weight').setattr('lr_mult', 0.5)   # no Parameters to match
+    assert [p.grad_req for p in net.collect_params().values()] == ['null', 'null', 'write', 'write']
+    with pytest.warns(UserWarning, match='changes nothing'):
+        net.collect_params('.*features.*').setattr('grad_req', 'null')
