@@ -77,6 +77,37 @@ def test_open_sums_of_another_shape_are_refused_before_anything_changes(tmp_path
         assert trainer2._optimizer.num_update == 0
 
 
+def test_lbsgd_open_sums_of_a_kvstore_with_str_keys_round_trip(tmp_path):
+    """KVStore.save_optimizer_states / load_optimizer_states keep the open sums under the
+    store's own keys: a store resumed mid macro-batch updates as the uninterrupted one."""
+    def store():
+        kv = mx.kv.create('local')
+        kv.set_optimizer(mx.optimizer.create('lbsgd', **dict(program.LBSGD)))
+        kv.init('w', nd.ones((2,)))
+        kv.init('v', nd.ones((3,)))
+        return kv
+    kv = store()
+    for i in range(3):
+        kv.push('w', nd.array([1., -2.]) * (i + 1))
+        kv.push('v', nd.array([1., 2., 3.]) * (i - 1))
+    kv.save_optimizer_states(str(tmp_path / 'kv.states'), dump_optimizer=True)
+    kv2 = store()
+    kv2.load_optimizer_states(str(tmp_path / 'kv.states'))
+    for key in ('w', 'v'):
+        weight = nd.zeros(kv._store[key].shape)
+        kv.pull(key, out=weight)
+        kv2._store[key]._data[...] = weight._data
+    assert sorted(kv2._updater.optimizer.array_state()) == ['v', 'w']
+    for k in (kv, kv2):
+        k.push('w', nd.array([5., 5.]))
+        k.push('v', nd.array([-1., 0., 1.]))
+    for key in ('w', 'v'):
+        a, b = nd.zeros(kv._store[key].shape), nd.zeros(kv._store[key].shape)
+        kv.pull(key, out=a)
+        kv2.pull(key, out=b)
+        np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+
+
 # --- 2. set_data while the shape waits for data ---------------------------------------------------
 
 def test_values_set_before_the_shape_is_known_take_the_parameters_dtype():
