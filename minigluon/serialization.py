@@ -223,7 +223,11 @@ def dumps(data):
     parts.extend(dumps_array(a.asnumpy(), np_shape) for a in arrays)
     parts.append(struct.pack('<Q', len(names)))
     for n in names:
-        raw = n.encode('utf-8')
+        try:
+            raw = n.encode('utf-8')
+        except UnicodeEncodeError as err:    # a lone surrogate ('\ud800'), from os.fsdecode...
+            raise MXNetValueError('save: the name %r cannot be stored: the format keeps names as '
+                                  'UTF-8, which cannot encode it (%s)' % (n, err.reason)) from None
         parts.append(struct.pack('<Q', len(raw)) + raw)
     return b''.join(parts)
 

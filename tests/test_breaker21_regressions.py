@@ -159,3 +159,19 @@ def test_freezing_layer_by_layer_through_parameterless_layers_is_silent():
     assert [p.grad_req for p in net.collect_params().values()] == ['null', 'null', 'write', 'write']
     with pytest.warns(UserWarning, match='changes nothing'):
         net.collect_params('.*features.*').setattr('grad_req', 'null')
+
+
+# --- 4. nd.save of a name UTF-8 cannot encode ----------------------------------------------------
+
+def test_a_name_utf8_cannot_encode_is_refused_naming_it_and_the_old_file_stays(tmp_path):
+    """A lone surrogate (what ``os.fsdecode`` makes of undecodable bytes) raised a bare
+    UnicodeEncodeError from inside the writer, naming neither the name nor the format (MXNet
+    1.9.1's too); now a ValueError names it, and the file saved before is kept."""
+    from minigluon.base import MXNetError
+    path = str(tmp_path / 'a.params')
+    nd.save(path, {'ok': nd.ones((2,))})
+    before = open(path, 'rb').read()
+    with pytest.raises(ValueError, match=r"name 'w\\ud800' cannot be stored.*UTF-8") as info:
+        nd.save(path, {'ok': nd.zeros((2,)), 'w\ud800': nd.ones((1,))})
+    assert isinstance(info.value, MXNetError)
+    assert open(path, 'rb').read() == before and os.listdir(str(tmp_path)) == ['a.params']
