@@ -357,8 +357,15 @@ def _restore(param, snap):
 
 
 def _named_arrays(loaded, filename):
-    """The dict read from a ``.params`` file; an empty list (empty file) counts as an empty dict."""
+    """The dict read from a ``.params`` file; an empty list (empty file) counts as an empty dict.
+    A ``Trainer.save_states`` file (also a ``.params`` file, of optimizer states) is refused
+    saying so, rather than as a file whose every name is a missing or extra parameter."""
     if isinstance(loaded, dict):
+        if '__trainer_meta__' in loaded:
+            raise MXNetFormatError("File '%s' holds optimizer states (written by "
+                                   "Trainer.save_states), not parameters: load it with "
+                                   "trainer.load_states, and the parameters from the file "
+                                   "save_parameters wrote" % filename)
         return loaded
     if not loaded:
         return {}

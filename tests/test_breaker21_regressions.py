@@ -175,3 +175,34 @@ def test_a_name_utf8_cannot_encode_is_refused_naming_it_and_the_old_file_stays(t
         nd.save(path, {'ok': nd.zeros((2,)), 'w\ud800': nd.ones((1,))})
     assert isinstance(info.value, MXNetError)
     assert open(path, 'rb').read() == before and os.listdir(str(tmp_path)) == ['a.params']
+
+
+# --- 5. a file of the wrong kind says what it is --------------------------------------------------
+
+def test_files_of_the_wrong_kind_say_what_they_are_and_what_loads_them(tmp_path):
+    """Each loader given another of the saved files (a very common slip: the two files of an
+    export swapped, the states file given for the parameters) named offsets, magic numbers or
+    every name as a missing or extra Parameter ('state:0:0'); now it says what the file is and
+    which call reads it. MXNet 1.9.1 raises its C++ errors ('Invalid NDArray file format',
+    UnicodeDecodeError, 'invalid load key')."""
+    from minigluon.base import MXNetFormatError
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Dense(2, in_units=2))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((1, 2)))
+    prefix = str(tmp_path / 'm')
+    symbol_file, params_file = net.export(prefix)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd')
+    states_file = str(tmp_path / 'm.states')
+    trainer.save_states(states_file)
+    with pytest.raises(MXNetFormatError, match='holds optimizer states.*trainer.load_states'):
+        net.load_parameters(states_file)
+    with pytest.raises(MXNetFormatError, match='holds optimizer states.*trainer.load_states'):
+        gluon.SymbolBlock.imports(symbol_file, ['data'], states_file)
+    with pytest.raises(MXNetFormatError, match='JSON text, as a -symbol.json.*SymbolBlock.imports'):
+        net.load_parameters(symbol_file)
+    with pytest.raises(MXNetFormatError, match=r'NDArray \(.params\) file.*-symbol.json'):
+        gluon.SymbolBlock.imports(params_file, ['data'], symbol_file)
+    with pytest.raises(MXNetFormatError, match='Python pickle.*trainer.load_states'):
+        nd.load(os.path.join(HERE, 'lbsgd.states'))
