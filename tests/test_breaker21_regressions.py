@@ -206,3 +206,23 @@ def test_files_of_the_wrong_kind_say_what_they_are_and_what_loads_them(tmp_path)
         gluon.SymbolBlock.imports(params_file, ['data'], symbol_file)
     with pytest.raises(MXNetFormatError, match='Python pickle.*trainer.load_states'):
         nd.load(os.path.join(HERE, 'lbsgd.states'))
+
+
+# --- 6. a hybrid_forward returning None ---------------------------------------------------------
+
+@pytest.mark.parametrize('returned, shown', [(lambda x: None, 'None'), (lambda x: (x, None), r'\(Symbol, None\)'),
+                                             (lambda x: [], r'\[\]')])
+def test_hybridized_none_or_empty_output_names_the_block_and_what_it_returned(returned, shown):
+    """Hybridized, a ``hybrid_forward`` returning None, ``(x, None)`` or ``[]`` (which runs
+    eagerly) failed with 'Group: expected a non-empty list of Symbols, got [None]' (MXNet
+    1.9.1: 'Expected a list of symbols as input', IndexError); the error now names the block
+    and what it returned."""
+    class Returns(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return returned(x)
+    block = Returns(prefix='ret_')
+    block(nd.ones((2,)))                  # eagerly it runs
+    block.hybridize()
+    with pytest.raises(ValueError, match=r'ret \(Returns\): when hybridized, hybrid_forward must '
+                                         r'return Symbols.*returned %s' % shown):
+        block(nd.ones((2,)))
