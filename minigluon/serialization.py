@@ -483,7 +483,7 @@ def _parse_file(r):
     magic, _reserved = r.unpack('<QQ', 'file header')
     if magic != LIST_MAGIC:
         hint = ''
-        if r.buf.tobytes().lstrip()[:1] in (b'{', b'['):
+        if bytes(r.buf[:256]).lstrip()[:1] in (b'{', b'['):
             hint = ' (the file is JSON text, as a -symbol.json: load a graph with sym.load or ' \
                    'SymbolBlock.imports(symbol_file, input_names, param_file))'
         r.fail('not an MXNet NDArray file: header magic 0x%X, expected 0x%X%s'
