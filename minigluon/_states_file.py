@@ -287,19 +287,37 @@ def _check_state_indices(params, indices, fname):
                              % (fname, index, len(params), len(params) - 1))
 
 
-def _check_states_fit(params, structure, states, fname):
+def _check_states_fit(params, structure, states, fname, optimizer=None):
     """Raise ValueError unless every saved state index names one of ``params`` and every state
-    array has its parameter's shape (an unknown ``0`` dimension of a deferred parameter matches)."""
+    array has its parameter's shape (an unknown ``0`` dimension of a deferred parameter
+    matches), or a shape ``optimizer`` makes state arrays of for that parameter (GroupAdaGrad's
+    history is ``(rows, 1)``)."""
     _check_state_indices(params, structure, fname)
     for index, state in states.items():
         param = params[index]
+        expected = param.shape or ()
+        own = _state_shapes(optimizer, index, expected, param.dtype)
         for arr in _state_leaves(state):
-            expected = param.shape or ()
+            if tuple(arr.shape) in own:
+                continue
             if len(arr.shape) != len(expected) or any(
                     e not in (0, -1, d) for e, d in zip(expected, arr.shape)):
                 raise ValueError("%s holds an optimizer state of shape %s for parameter index %d, but "
                                  "that parameter ('%s') has shape %s; the states were saved for other "
                                  "parameters" % (fname, arr.shape, index, param.name, param.shape))
+
+
+def _state_shapes(optimizer, index, shape, dtype):
+    """The shapes of the arrays ``optimizer`` makes as the state of a weight of ``shape`` and
+    ``dtype`` (an empty set without an optimizer, or for a shape not known yet)."""
+    shape = tuple(shape or ())
+    if optimizer is None or not shape or any(d <= 0 for d in shape):
+        return set()
+    weight = np.zeros(shape, dtype=np.dtype(dtype or np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')          # the float16 accuracy advice
+        state = copy.copy(optimizer).create_state_multi_precision(index, weight)   # (no side effect)
+    return {tuple(getattr(leaf, '_data', leaf).shape) for leaf in _state_leaves(state)}
 
 
 def _state_leaves(state):

@@ -406,8 +406,9 @@ class KVStore(KVStoreBase):
                                  'initialised' % (fname, key))
             stored = self._store[key]
             state = states_file._unflatten_state(spec, loaded, stored.context, fname)
+            own = states_file._state_shapes(o, key, stored.shape, stored.dtype)
             for arr in states_file._state_leaves(state):
-                if tuple(arr.shape) != tuple(stored.shape):
+                if tuple(arr.shape) != tuple(stored.shape) and tuple(arr.shape) not in own:
                     raise ValueError('%s holds an optimizer state of shape %s for key %r, which holds '
                                      'shape %s' % (fname, tuple(arr.shape), key, tuple(stored.shape)))
             states[key] = state

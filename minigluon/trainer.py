@@ -521,7 +521,8 @@ class Trainer:
         targets = self._state_targets()
         new_states = [{int(k): states_file._unflatten_state(spec, loaded, ctx, fname)
                        for k, spec in meta['structure'].items()} for _, ctx in targets]
-        states_file._check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname)
+        states_file._check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname,
+                                      self._optimizer)
         keys = states_file.state_keys(meta)
         own = states_file.read_optimizer_arrays(meta, loaded, self._params, self._optimizer, fname, keys)
         if meta.get('dump_optimizer', True):          # everything is checked: apply

@@ -1,14 +1,15 @@
 """What MXNet 1.9.1 gives for the programs of ``tests/_breaker21_program.py`` (LBSGD resumed from
-``Trainer.save_states`` in the middle of a macro-batch; set_data on a Parameter whose shape waits
+``Trainer.save_states`` in the middle of a macro-batch, and the other optimizers whose states
+files no other fixture holds; set_data on a Parameter whose shape waits
 for data), recorded for ``tests/test_breaker21_regressions.py``; run in the MXNet venv, never by
 the test suite::
 
     /opt/mxvenv/bin/python tools/gen_breaker21_fixtures.py
 
-Output: ``tests/fixtures/breaker21/``: ``lbsgd.params`` and ``lbsgd.states`` (MXNet's
-``save_parameters`` and ``Trainer.save_states`` pickle after the program's first calls) and
-``mxnet.json`` (the weights then, the weights after each call of the resumed run, and the
-set_data programs' results).
+Output: ``tests/fixtures/breaker21/``: ``<optimizer>.params`` and ``<optimizer>.states`` (MXNet's
+``save_parameters`` and ``Trainer.save_states`` pickle after the program's first calls, for each
+optimizer of the program's ``OPTIMIZERS``) and ``mxnet.json`` (the weights then, the weights
+after each call of the resumed run, and the set_data programs' results).
 """
 import json
 import os
@@ -27,8 +28,8 @@ def main():
     import _breaker21_program as program
     folder = os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker21')
     os.makedirs(folder, exist_ok=True)
-    result = {'lbsgd_before': program.lbsgd_before(mx, folder),
-              'lbsgd_after': program.lbsgd_after(mx, folder),
+    result = {'before': {tag: program.before(mx, folder, tag) for tag in program.OPTIMIZERS},
+              'after': {tag: program.after(mx, folder, tag) for tag in program.OPTIMIZERS},
               'deferred_set_data': program.deferred_set_data(mx)}
     result = rounded(json.loads(json.dumps(result, default=float)), 8)
     out = os.path.join(folder, 'mxnet.json')
