@@ -313,11 +313,16 @@ def _state_shapes(optimizer, index, shape, dtype):
     shape = tuple(shape or ())
     if optimizer is None or not shape or any(d <= 0 for d in shape):
         return set()
-    weight = np.zeros(shape, dtype=np.dtype(dtype or np.float32))
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')          # the float16 accuracy advice
-        state = copy.copy(optimizer).create_state_multi_precision(index, weight)   # (no side effect)
-    return {tuple(getattr(leaf, '_data', leaf).shape) for leaf in _state_leaves(state)}
+    # an NDArray, as the Updater passes (a user's create_state may read weight.context)
+    weight = array(np.zeros(shape, dtype=np.dtype(dtype or np.float32)), dtype=np.dtype(dtype or np.float32))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')          # the float16 accuracy advice
+            state = copy.copy(optimizer).create_state_multi_precision(index, weight)   # (no side effect)
+        leaves = _state_leaves(state)
+        return {tuple(leaf.shape) for leaf in leaves}
+    except Exception:       # noqa: BLE001 -- a user's optimizer: only the parameter's shape is known
+        return set()
 
 
 def _state_leaves(state):
