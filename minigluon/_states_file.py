@@ -56,7 +56,8 @@ def write_states(fname, optimizer, states, dump_optimizer=True):
             meta['optimizer_arrays'] = {}
             for key, value in own.items():
                 name = 'optimizer:%d' % number[key]
-                arrays[name] = value if isinstance(value, NDArray) else array(value, dtype=value.dtype)
+                arrays[name] = value if isinstance(value, NDArray) else \
+                    array(value, dtype=value.dtype)
                 meta['optimizer_arrays'][str(number[key])] = name
     if key_names is not None:
         meta['key_names'] = key_names
@@ -314,14 +315,16 @@ def _state_shapes(optimizer, index, shape, dtype):
     if optimizer is None or not shape or any(d <= 0 for d in shape):
         return set()
     # an NDArray, as the Updater passes (a user's create_state may read weight.context)
-    weight = array(np.zeros(shape, dtype=np.dtype(dtype or np.float32)), dtype=np.dtype(dtype or np.float32))
+    dtype = np.dtype(dtype or np.float32)
+    weight = array(np.zeros(shape, dtype=dtype), dtype=dtype)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')          # the float16 accuracy advice
-            state = copy.copy(optimizer).create_state_multi_precision(index, weight)   # (no side effect)
+            # (on a copy: creating a state changes nothing the optimizer keeps)
+            state = copy.copy(optimizer).create_state_multi_precision(index, weight)
         leaves = _state_leaves(state)
         return {tuple(leaf.shape) for leaf in leaves}
-    except Exception:       # noqa: BLE001 -- a user's optimizer: only the parameter's shape is known
+    except Exception:       # noqa: BLE001 -- a user's optimizer: the parameter's shape only
         return set()
 
 

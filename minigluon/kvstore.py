@@ -414,11 +414,13 @@ class KVStore(KVStoreBase):
             states[key] = state
         own = states_file.read_optimizer_arrays(meta, loaded, None, o, fname, keys)
         for key, value in own.items():
-            if key not in self._store or tuple(value.shape) != tuple(self._store[key].shape):
+            if key not in self._store:
+                raise ValueError('%s holds an array of the optimizer for key %r, which this KVStore '
+                                 'has not initialised' % (fname, key))
+            if tuple(value.shape) != tuple(self._store[key].shape):
                 raise ValueError('%s holds an array of the optimizer of shape %s for key %r, which '
-                                 'this KVStore %s' % (fname, tuple(value.shape), key,
-                                                      'holds with shape %s' % (tuple(self._store[key].shape),)
-                                                      if key in self._store else 'has not initialised'))
+                                 'holds shape %s' % (fname, tuple(value.shape), key,
+                                                     tuple(self._store[key].shape)))
         device_ids = sorted({s.context.device_id for s in self._store.values()}) or [0]
         if meta.get('dump_optimizer', True):
             states_file.apply_optimizer_meta(o, meta, device_ids, keys, own)

@@ -460,8 +460,9 @@ class Trainer:
 
         *minigluon's own format* (see :meth:`save_states`): the states, ``num_update``, the
         per-index update counts, the base learning rate (without a scheduler), Nadam's or
-        LARS's optimizer-wide numbers and LBSGD's open gradient sums are restored; the other hyper-parameters stay as this
-        Trainer was created with. When this Trainer's ``lr_scheduler`` is of the class saved, it
+        LARS's optimizer-wide numbers and LBSGD's open gradient sums are restored; the other
+        hyper-parameters stay as this Trainer was created with. When this Trainer's
+        ``lr_scheduler`` is of the class saved, it
         takes the saved state, so the schedule continues where it was saved; a scheduler of
         another class is kept as given.
 
@@ -521,10 +522,11 @@ class Trainer:
         targets = self._state_targets()
         new_states = [{int(k): states_file._unflatten_state(spec, loaded, ctx, fname)
                        for k, spec in meta['structure'].items()} for _, ctx in targets]
-        states_file._check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname,
-                                      self._optimizer)
+        states_file._check_states_fit(self._params, meta['structure'],
+                                      new_states[0] if new_states else {}, fname, self._optimizer)
         keys = states_file.state_keys(meta)
-        own = states_file.read_optimizer_arrays(meta, loaded, self._params, self._optimizer, fname, keys)
+        own = states_file.read_optimizer_arrays(meta, loaded, self._params, self._optimizer, fname,
+                                                keys)
         if meta.get('dump_optimizer', True):          # everything is checked: apply
             states_file.apply_optimizer_meta(self._optimizer, meta, [ctx.device_id for _, ctx in targets],
                                              keys, own)

@@ -641,8 +641,9 @@ def _exported_arrays(sym, params):
 def _describe_output(out):
     """``None``, ``[]``, or a list/tuple's items named by kind (``(Symbol, None)``)."""
     if isinstance(out, (list, tuple)) and out:
-        items = ', '.join('None' if o is None else _describe_output(o) if isinstance(o, (list, tuple))
-                          else 'Symbol' for o in out)
+        items = ', '.join('None' if o is None else
+                          _describe_output(o) if isinstance(o, (list, tuple)) else 'Symbol'
+                          for o in out)
         return ('(%s)' if isinstance(out, tuple) else '[%s]') % items
     return repr(out)
 
