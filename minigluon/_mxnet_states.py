@@ -329,11 +329,14 @@ class _Unpickler(pickle.Unpickler):
 
 class MXNetStates:
     """What an MXNet states file holds: ``states`` (int index -> None, NumPy array or tuple of
-    them) and ``optimizer`` (a :class:`Record`, or None for a file of states alone)."""
+    them), ``optimizer`` (a :class:`Record`, or None for a file of states alone) and
+    ``open_sums`` (int index -> NumPy array: LBSGD's gradient sums of a macro-batch still open,
+    pickled with the optimizer as ``cumgrads``)."""
 
-    def __init__(self, states, optimizer):
+    def __init__(self, states, optimizer, open_sums=None):
         self.states = states
         self.optimizer = optimizer
+        self.open_sums = open_sums or {}
 
 
 _MARK = object()
@@ -511,6 +514,30 @@ class _StateReader:
         raise _Refused('the state of parameter index %d holds %s; expected None, NDArrays and '
                        'tuples or lists of them' % (index, type(value).__name__))
 
+    def open_sums(self, cumgrads):
+        """LBSGD's pickled ``cumgrads`` (``{index: {'cum_grad': NDArray, or 0 once the
+        macro-batch's update has run, 'num_cums': calls so far}}``, MXNet 1.9.1
+        ``LBSGD._cumulate_gradient``) as ``{index: NumPy array}`` for the sums still open."""
+        if not isinstance(cumgrads, dict):
+            raise _Refused("the optimizer's cumgrads is %s; expected a dict of parameter index "
+                           "to gradient sum" % type(cumgrads).__name__)
+        out = {}
+        for index, entry in cumgrads.items():
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise _Refused('cumgrads key %s is not a parameter index (int)' % _show(index))
+            if not (isinstance(entry, dict) and set(entry) == {'cum_grad', 'num_cums'} and
+                    _count(entry['num_cums'])):
+                raise _Refused("cumgrads[%d] is %s; expected {'cum_grad': NDArray or 0, "
+                               "'num_cums': count}" % (index, _show(entry)))
+            total = entry['cum_grad']
+            if isinstance(total, _NDArray):
+                self.objects_left -= 1
+                out[index] = self._array(total, index)
+            elif not (_finite_number(total) and total == 0):
+                raise _Refused("cumgrads[%d]['cum_grad'] is %s; expected an NDArray or 0"
+                               % (index, _show(total)))
+        return out
+
     def _array(self, value, index):
         self._once(value, index, 'an NDArray')
         if value.raw is None:
@@ -562,13 +589,15 @@ def read(buf, source):
                            % type(optimizer).__name__)
         if optimizer is not None and optimizer.attrs is None:
             raise _Refused('the optimizer %s has no attributes' % optimizer.name)
+        open_sums = reader.open_sums(optimizer.attrs['cumgrads']) \
+            if optimizer is not None and 'cumgrads' in optimizer.attrs else {}
     except (_Refused, MXNetFormatError) as err:    # MXNetFormatError: a bad NDArray inside
         why = _cut(str(err))
     except (pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError, EOFError,
             AttributeError, RecursionError, OverflowError, MemoryError) as err:
         why = _cut('%s: %s' % (type(err).__name__, err))
     else:
-        return MXNetStates(out, optimizer)
+        return MXNetStates(out, optimizer, open_sums)
     fail(why)
 
 

@@ -28,7 +28,8 @@ def write_states(fname, optimizer, states, dump_optimizer=True):
     keys 0, 1, ... and ``key_names`` maps each number to its key."""
     arrays = {}
     structure = {}
-    keys = list(states)
+    own = optimizer.array_state() if dump_optimizer else {}
+    keys = list(states) + [k for k in own if k not in states]
     key_names = None
     if any(isinstance(k, str) for k in keys):
         key_names = {str(i): k for i, k in enumerate(keys)}
@@ -51,6 +52,13 @@ def write_states(fname, optimizer, states, dump_optimizer=True):
                 'structure': structure, 'scalars': o.scalar_state()}
         if o.lr_scheduler is not None:
             meta['lr_scheduler'] = _scheduler_state(o.lr_scheduler)
+        if own:     # arrays the optimizer keeps itself (LBSGD's open gradient sums)
+            meta['optimizer_arrays'] = {}
+            for key, value in own.items():
+                name = 'optimizer:%d' % number[key]
+                arrays[name] = value if isinstance(value, NDArray) else \
+                    array(value, dtype=value.dtype)
+                meta['optimizer_arrays'][str(number[key])] = name
     if key_names is not None:
         meta['key_names'] = key_names
     arrays[META_KEY] = array(np.frombuffer(json.dumps(meta, default=_numpy_scalar).encode('utf-8'),
@@ -94,13 +102,16 @@ def check_optimizer_name(meta, optimizer, fname):
 def state_keys(meta):
     """The file's state numbers (str) mapped to the updater's keys (int, or a KVStore's str)."""
     names = meta.get('key_names') or {}
-    numbers = set(meta['structure']) | set(meta['index_update_count'])
+    numbers = set(meta['structure']) | set(meta['index_update_count']) | \
+        set(meta.get('optimizer_arrays', {}))
     return {n: names.get(n, int(n)) for n in numbers}
 
 
-def apply_optimizer_meta(o, meta, device_ids, keys):
+def apply_optimizer_meta(o, meta, device_ids, keys, optimizer_arrays):
     """Restore ``num_update``, the per-key update counts of every device in ``device_ids``, the
-    base learning rate (without a scheduler), a scheduler of the saved class, and the scalars."""
+    base learning rate (without a scheduler), a scheduler of the saved class, the scalars and
+    the arrays the optimizer keeps (``optimizer_arrays``, from :func:`read_optimizer_arrays`;
+    none in the file means none open then)."""
     counts = {keys[k]: v for k, v in meta['index_update_count'].items()}
     o.num_update = meta['num_update']
     if o.lr_scheduler is None and meta.get('lr') is not None:
@@ -114,6 +125,39 @@ def apply_optimizer_meta(o, meta, device_ids, keys):
     for key, value in meta.get('scalars', {}).items():     # Nadam's m_schedule, ...
         if key in o.scalar_state():
             setattr(o, key, value)
+    o.set_array_state(optimizer_arrays)
+
+
+def read_optimizer_arrays(meta, loaded, params, optimizer, fname, keys):
+    """The arrays the optimizer kept itself (:meth:`Optimizer.array_state`) as the file holds
+    them, ``{key: NumPy array}``, checked against the parameters ``params`` (indexed by the
+    updater's keys; None: no check) and against what ``optimizer`` keeps (an optimizer that
+    keeps none refuses them)."""
+    out = {}
+    for number, name in meta.get('optimizer_arrays', {}).items():
+        if not isinstance(name, str) or name == META_KEY or name not in loaded:
+            raise MXNetFormatError('%s: trainer states file has no array %r' % (fname, name))
+        out[keys[number]] = loaded[name].asnumpy()
+    if params is not None:
+        for key, value in out.items():
+            _check_array_fits(params, key, value, fname, 'a gradient sum of the optimizer')
+    from minigluon.optimizer import Optimizer
+    if out and type(optimizer).set_array_state is Optimizer.set_array_state:
+        raise ValueError('%s holds arrays kept by the optimizer itself for the indices %s, but '
+                         '%s keeps none' % (fname, sorted(out), type(optimizer).__name__))
+    return out
+
+
+def _check_array_fits(params, index, value, fname, what):
+    """Raise ValueError unless ``index`` names one of ``params`` whose shape ``value`` has."""
+    _check_state_indices(params, [index], fname)
+    param = params[int(index)]
+    expected = param.shape or ()
+    if len(value.shape) != len(expected) or any(
+            e not in (0, -1, d) for e, d in zip(expected, value.shape)):
+        raise ValueError("%s holds %s of shape %s for parameter index %d, but that parameter "
+                         "('%s') has shape %s; the states were saved for other parameters"
+                         % (fname, what, value.shape, int(index), param.name, param.shape))
 
 
 def _state_to(state, ctx):
@@ -216,6 +260,10 @@ def _read_meta(loaded, fname):
     for v in meta['index_update_count'].values():
         if not isinstance(v, int) or isinstance(v, bool):
             bad('update counts must be integers')
+    arrays = meta.get('optimizer_arrays', {})
+    if not isinstance(arrays, dict) or not all(
+            k.lstrip('-').isdigit() and isinstance(v, str) for k, v in arrays.items()):
+        bad("'optimizer_arrays' must map state numbers to array names")
     names = meta.get('key_names', {})
     if not isinstance(names, dict) or not all(
             k.isdigit() and isinstance(v, (int, str)) and not isinstance(v, bool)
@@ -240,19 +288,44 @@ def _check_state_indices(params, indices, fname):
                              % (fname, index, len(params), len(params) - 1))
 
 
-def _check_states_fit(params, structure, states, fname):
+def _check_states_fit(params, structure, states, fname, optimizer=None):
     """Raise ValueError unless every saved state index names one of ``params`` and every state
-    array has its parameter's shape (an unknown ``0`` dimension of a deferred parameter matches)."""
+    array has its parameter's shape (an unknown ``0`` dimension of a deferred parameter
+    matches), or a shape ``optimizer`` makes state arrays of for that parameter (GroupAdaGrad's
+    history is ``(rows, 1)``)."""
     _check_state_indices(params, structure, fname)
     for index, state in states.items():
         param = params[index]
+        expected = param.shape or ()
+        own = _state_shapes(optimizer, index, expected, param.dtype)
         for arr in _state_leaves(state):
-            expected = param.shape or ()
+            if tuple(arr.shape) in own:
+                continue
             if len(arr.shape) != len(expected) or any(
                     e not in (0, -1, d) for e, d in zip(expected, arr.shape)):
                 raise ValueError("%s holds an optimizer state of shape %s for parameter index %d, but "
                                  "that parameter ('%s') has shape %s; the states were saved for other "
                                  "parameters" % (fname, arr.shape, index, param.name, param.shape))
+
+
+def _state_shapes(optimizer, index, shape, dtype):
+    """The shapes of the arrays ``optimizer`` makes as the state of a weight of ``shape`` and
+    ``dtype`` (an empty set without an optimizer, or for a shape not known yet)."""
+    shape = tuple(shape or ())
+    if optimizer is None or not shape or any(d <= 0 for d in shape):
+        return set()
+    # an NDArray, as the Updater passes (a user's create_state may read weight.context)
+    dtype = np.dtype(dtype or np.float32)
+    weight = array(np.zeros(shape, dtype=dtype), dtype=dtype)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')          # the float16 accuracy advice
+            # (on a copy: creating a state changes nothing the optimizer keeps)
+            state = copy.copy(optimizer).create_state_multi_precision(index, weight)
+        leaves = _state_leaves(state)
+        return {tuple(leaf.shape) for leaf in leaves}
+    except Exception:       # noqa: BLE001 -- a user's optimizer: the parameter's shape only
+        return set()
 
 
 def _state_leaves(state):

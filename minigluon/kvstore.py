@@ -406,14 +406,24 @@ class KVStore(KVStoreBase):
                                  'initialised' % (fname, key))
             stored = self._store[key]
             state = states_file._unflatten_state(spec, loaded, stored.context, fname)
+            own = states_file._state_shapes(o, key, stored.shape, stored.dtype)
             for arr in states_file._state_leaves(state):
-                if tuple(arr.shape) != tuple(stored.shape):
+                if tuple(arr.shape) != tuple(stored.shape) and tuple(arr.shape) not in own:
                     raise ValueError('%s holds an optimizer state of shape %s for key %r, which holds '
                                      'shape %s' % (fname, tuple(arr.shape), key, tuple(stored.shape)))
             states[key] = state
+        own = states_file.read_optimizer_arrays(meta, loaded, None, o, fname, keys)
+        for key, value in own.items():
+            if key not in self._store:
+                raise ValueError('%s holds an array of the optimizer for key %r, which this KVStore '
+                                 'has not initialised' % (fname, key))
+            if tuple(value.shape) != tuple(self._store[key].shape):
+                raise ValueError('%s holds an array of the optimizer of shape %s for key %r, which '
+                                 'holds shape %s' % (fname, tuple(value.shape), key,
+                                                     tuple(self._store[key].shape)))
         device_ids = sorted({s.context.device_id for s in self._store.values()}) or [0]
         if meta.get('dump_optimizer', True):
-            states_file.apply_optimizer_meta(o, meta, device_ids, keys)
+            states_file.apply_optimizer_meta(o, meta, device_ids, keys, own)
         updater.states = states
         updater.states_synced = {k: True for k in states}
 

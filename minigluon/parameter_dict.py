@@ -217,10 +217,12 @@ class ParameterDict:
     def setattr(self, name, value):
         """Set attribute ``name`` (e.g. ``'grad_req'``, ``'lr_mult'``) on every Parameter.
 
-        On an empty dict it warns (a ``UserWarning``; MXNet 1.9.1 is silent): the usual cause is a
-        ``collect_params(select)`` pattern that matched nothing, as one written with attribute
-        names (``'.*encoder.*'``) where the names are prefixes (``'model0_dense0_weight'``)."""
-        if not self._params:
+        On an empty dict made by a ``collect_params(select)`` whose pattern matched none of the
+        block's Parameters it warns (a ``UserWarning``; MXNet 1.9.1 is silent): the usual cause is
+        a pattern written with attribute names (``'.*encoder.*'``) where the names are prefixes
+        (``'model0_dense0_weight'``). The empty dict of a block without Parameters (a pooling or
+        activation layer, met when freezing layer by layer) changes nothing silently."""
+        if not self._params and getattr(self, '_unmatched_select', None):
             warnings.warn('ParameterDict.setattr(%r, ...) changes nothing: the dict is empty. A '
                           'collect_params(select) pattern matches full Parameter names such as '
                           "'dense0_weight' (print net.collect_params().keys()), not attribute "
@@ -356,8 +358,15 @@ def _restore(param, snap):
 
 
 def _named_arrays(loaded, filename):
-    """The dict read from a ``.params`` file; an empty list (empty file) counts as an empty dict."""
+    """The dict read from a ``.params`` file; an empty list (empty file) counts as an empty dict.
+    A ``Trainer.save_states`` file (also a ``.params`` file, of optimizer states) is refused
+    saying so, rather than as a file whose every name is a missing or extra parameter."""
     if isinstance(loaded, dict):
+        if '__trainer_meta__' in loaded:
+            raise MXNetFormatError("File '%s' holds optimizer states (written by "
+                                   "Trainer.save_states), not parameters: load it with "
+                                   "trainer.load_states, and the parameters from the file "
+                                   "save_parameters wrote" % filename)
         return loaded
     if not loaded:
         return {}

@@ -69,6 +69,12 @@ def _run_deferred_init(param):
                 dispatcher(desc_name, data)
             else:   # Mixed, Load or a plain callable
                 init(initializer.InitDesc(param.name), data)
+        elif param.dtype is not None and np.dtype(data.dtype) != np.dtype(param.dtype):
+            # values kept by set_data while the shape was pending are stored in the
+            # Parameter's dtype as set_data stores them once there is data: an NDArray of
+            # another dtype, or a cast() since (MXNet 1.9.1 keeps the array's own dtype, so
+            # that data().dtype differs from .dtype and the first call fails on the mix)
+            data = NDArray(data._data.astype(np.dtype(param.dtype)), data.context)
         param._init_impl(data, ctx)
     param._deferred_init = ()
 

@@ -43,6 +43,9 @@ MAGIC_V1, MAGIC_V2, MAGIC_V3 = 0xF993FAC8, 0xF993FAC9, 0xF993FACA
 MAX_NDIM = 32
 SPARSE_EXPANSION = 1024   # a sparse array loads dense only up to this many times the file size
 
+# the first bytes of a pickle of protocol 2 to 5 (PROTO and its number)
+_PICKLE_STARTS = frozenset(bytes([0x80, v]) for v in (2, 3, 4, 5))
+
 # MXNet's type flags (mshadow) <-> NumPy dtypes
 TYPE_FLAGS = {0: np.float32, 1: np.float64, 2: np.float16, 3: np.uint8, 4: np.int32, 5: np.int8,
               6: np.int64, 7: np.bool_, 8: np.int16, 9: np.uint16, 10: np.uint32, 11: np.uint64}
@@ -223,7 +226,11 @@ def dumps(data):
     parts.extend(dumps_array(a.asnumpy(), np_shape) for a in arrays)
     parts.append(struct.pack('<Q', len(names)))
     for n in names:
-        raw = n.encode('utf-8')
+        try:
+            raw = n.encode('utf-8')
+        except UnicodeEncodeError as err:    # a lone surrogate ('\ud800'), from os.fsdecode...
+            raise MXNetValueError('save: the name %r cannot be stored: the format keeps names as '
+                                  'UTF-8, which cannot encode it (%s)' % (n, err.reason)) from None
         parts.append(struct.pack('<Q', len(raw)) + raw)
     return b''.join(parts)
 
@@ -470,9 +477,17 @@ def loads(buf, source='<buffer>'):
 def _parse_file(r):
     """A whole ``file`` of the layout: header, arrays, names; no byte may be left over.
     Returns the list of arrays, or a dict ``name -> array`` when the file has names."""
+    if r.buf[:2].tobytes() in _PICKLE_STARTS:
+        r.fail('not an MXNet NDArray file but a Python pickle (MXNet\'s Trainer.save_states '
+               'writes one: load optimizer states with trainer.load_states)', 0)
     magic, _reserved = r.unpack('<QQ', 'file header')
     if magic != LIST_MAGIC:
-        r.fail('not an MXNet NDArray file: header magic 0x%X, expected 0x%X' % (magic, LIST_MAGIC), 0)
+        hint = ''
+        if bytes(r.buf[:256]).lstrip()[:1] in (b'{', b'['):
+            hint = ' (the file is JSON text, as a -symbol.json: load a graph with sym.load or ' \
+                   'SymbolBlock.imports(symbol_file, input_names, param_file))'
+        r.fail('not an MXNet NDArray file: header magic 0x%X, expected 0x%X%s'
+               % (magic, LIST_MAGIC, hint), 0)
     count, = r.unpack('<Q', 'array count')
     if count > r.left // 4:           # every array takes at least 4 bytes
         r.fail('array count %d is impossible for the %d bytes that remain' % (count, r.left))

@@ -434,7 +434,9 @@ class Trainer:
         holds UTF-8 JSON (as uint8) with the optimizer name, ``num_update``, the per-index update
         counts, the base learning rate, the structure of each state, the optimizer's
         :meth:`~minigluon.optimizer.Optimizer.scalar_state` (Nadam's ``m_schedule``) and the
-        ``lr_scheduler``'s class name and plain attributes (``base_lr``, ``count``...): MXNet
+        ``lr_scheduler``'s class name and plain attributes (``base_lr``, ``count``...); the
+        arrays of the optimizer's :meth:`~minigluon.optimizer.Optimizer.array_state` (LBSGD's
+        gradient sums of a macro-batch still open) are named ``optimizer:<index>``. MXNet
         pickles the whole optimizer instead. ``param_dict`` (lr/wd multipliers) is not saved, as in MXNet.
 
         MXNet 1.9.1 cannot read this file: its ``load_states`` unpickles whatever it is given
@@ -456,9 +458,10 @@ class Trainer:
         optimizer and its states are left as they were.
 
         *minigluon's own format* (see :meth:`save_states`): the states, ``num_update``, the
-        per-index update counts, the base learning rate (without a scheduler) and Nadam's or
-        LARS's optimizer-wide numbers are restored; the other hyper-parameters stay as this
-        Trainer was created with. When this Trainer's ``lr_scheduler`` is of the class saved, it
+        per-index update counts, the base learning rate (without a scheduler), Nadam's or
+        LARS's optimizer-wide numbers and LBSGD's open gradient sums are restored; the other
+        hyper-parameters stay as this Trainer was created with. When this Trainer's
+        ``lr_scheduler`` is of the class saved, it
         takes the saved state, so the schedule continues where it was saved; a scheduler of
         another class is kept as given.
 
@@ -470,9 +473,10 @@ class Trainer:
         restores the states and sets on its optimizer every hyper-parameter the file holds under
         one of its own attribute names (``lr``, ``wd``, ``clip_gradient``, ``multi_precision``,
         ``momentum``, ``beta1``, ``centered``, ``m_schedule``...), ``num_update``, the update
-        counts, and the pickled ``lr_scheduler`` (continued in place when this Trainer's is of
-        the same class, otherwise it replaces this Trainer's, as in MXNet; a file whose optimizer
-        had no scheduler leaves this Trainer without one).
+        counts, LBSGD's open gradient sums (``cumgrads``), and the pickled ``lr_scheduler``
+        (continued in place when this Trainer's is of the same class, otherwise it replaces
+        this Trainer's, as in MXNet; a file whose optimizer had no scheduler leaves this Trainer
+        without one).
         With ``multi_precision``, MXNet orders the state of a float16 weight ``(momentum or
         None, float32 master)`` for SGD and NAG, minigluon ``(master, momentum or None)``: the
         two are swapped on loading (:func:`minigluon._mxnet_states.to_own_layout` lists every
@@ -516,10 +520,14 @@ class Trainer:
         targets = self._state_targets()
         new_states = [{int(k): states_file._unflatten_state(spec, loaded, ctx, fname)
                        for k, spec in meta['structure'].items()} for _, ctx in targets]
-        states_file._check_states_fit(self._params, meta['structure'], new_states[0] if new_states else {}, fname)
+        states_file._check_states_fit(self._params, meta['structure'],
+                                      new_states[0] if new_states else {}, fname, self._optimizer)
+        keys = states_file.state_keys(meta)
+        own = states_file.read_optimizer_arrays(meta, loaded, self._params, self._optimizer, fname,
+                                                keys)
         if meta.get('dump_optimizer', True):          # everything is checked: apply
             states_file.apply_optimizer_meta(self._optimizer, meta, [ctx.device_id for _, ctx in targets],
-                                 states_file.state_keys(meta))
+                                             keys, own)
         self._install_states(new_states)
 
     def _load_mxnet_states(self, buf, fname):
@@ -533,11 +541,21 @@ class Trainer:
         # the one place where MXNet's order of a multi-precision state becomes minigluon's
         states = _mxnet_states.to_own_layout(o, multi_precision, got.states)
         states_file._check_mxnet_states_fit(self._params, o, settings, states, fname)
+        keeps_arrays = type(o).set_array_state is not opt.Optimizer.set_array_state
+        if got.open_sums and not keeps_arrays:
+            raise ValueError("%s: the pickled %s holds gradient sums ('cumgrads', which only "
+                             "LBSGD keeps), but %s keeps none" % (fname, got.optimizer.name,
+                                                                  type(o).__name__))
+        for index, total in got.open_sums.items():
+            states_file._check_array_fits(self._params, index, total, fname,
+                                          "an open gradient sum of LBSGD ('cumgrads')")
         targets = self._state_targets()
         new_states = [{index: states_file._state_to(state, ctx) for index, state in states.items()}
                       for _, ctx in targets]
         if settings is not None:         # everything is checked: apply
             _mxnet_states.apply_settings(o, settings, [ctx.device_id for _, ctx in targets])
+            if keeps_arrays:
+                o.set_array_state(got.open_sums)      # (only LBSGD pickles cumgrads)
         self._install_states(new_states)
 
     def _state_targets(self):

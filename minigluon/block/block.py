@@ -282,6 +282,8 @@ class Block:
             ret.update({name: value for name, value in self.params.items() if pattern.match(name)})
         for child in self._children.values():
             ret.update(child.collect_params(select=select))
+        if select and not ret._params and self.collect_params()._params:
+            ret._unmatched_select = select     # ParameterDict.setattr warns on this dict only
         return ret
 
     def _collect_params_with_prefix(self, prefix=''):

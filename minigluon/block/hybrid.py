@@ -310,6 +310,14 @@ class HybridBlock(Block):
             inputs, data_vars = _data_variables(symbol, flat_args, args)
             out = self._trace_hybrid_forward(symbol, *regroup(inputs, self._in_format))
             flat_out, self._out_format = flatten(out, 'output')
+            if not flat_out or any(o is None for o in flat_out):
+                # (eagerly a None output is returned as it is; a graph has no None outputs)
+                raise ValueError(
+                    '%s (%s): when hybridized, hybrid_forward must return Symbols (one, or a '
+                    '(nested) list or tuple of them), but it returned %s: a graph cannot have '
+                    '%s output; return F.<op> results only' % (
+                        self.name, type(self).__name__, _describe_output(out),
+                        'no' if not flat_out else 'a None'))
             self._cached_graph = data_vars, symbol.Group(flat_out)
             self._traced_variant = self._graph_variant()
         return self._cached_graph
@@ -629,6 +637,16 @@ def _exported_arrays(sym, params):
             warnings.warn('Parameter "{name}" is not found in the graph. '.format(name=name),
                           stacklevel=3)     # (the caller of export)
     return arg_dict
+
+
+def _describe_output(out):
+    """``None``, ``[]``, or a list/tuple's items named by kind (``(Symbol, None)``)."""
+    if isinstance(out, (list, tuple)) and out:
+        items = ', '.join('None' if o is None else
+                          _describe_output(o) if isinstance(o, (list, tuple)) else 'Symbol'
+                          for o in out)
+        return ('(%s)' if isinstance(out, tuple) else '[%s]') % items
+    return repr(out)
 
 
 class _NotInferred(ValueError):

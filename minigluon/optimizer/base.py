@@ -214,6 +214,19 @@ class Optimizer:
         as ``{attribute: number or None}``: none here; Nadam's ``m_schedule``, LARS's rates."""
         return {}
 
+    def array_state(self):
+        """Per-parameter arrays the optimizer keeps on itself, outside the Updater's states,
+        that ``Trainer.save_states`` keeps: ``{index: array}`` (NumPy or CuPy; the parameter's
+        shape); none here. LBSGD's gradient sums of a macro-batch still open."""
+        return {}
+
+    def set_array_state(self, arrays):
+        """Take ``arrays`` (``{index: NumPy array}``, checked against the parameters' shapes)
+        as the arrays of :meth:`array_state`, replacing those held (``Trainer.load_states``)."""
+        if arrays:
+            raise ValueError('%s keeps no arrays of its own, got them for the indices %s'
+                             % (type(self).__name__, sorted(arrays)))
+
     def set_learning_rate(self, lr):
         """Set the base rate; raises UserWarning (as MXNet does) when a scheduler owns the rate."""
         if self.lr_scheduler is not None:

@@ -113,7 +113,9 @@ class LBSGD(Optimizer):
     -----
     MXNet keeps the first gradient of each sum by reference, so with ``batch_scale > 1`` the next
     backward pass overwrites it before it is added; minigluon sums copies. A gradient sum still
-    open when ``Trainer.save_states`` runs is not saved (MXNet pickles it with the optimizer).
+    open when ``Trainer.save_states`` runs is saved with the states (:meth:`array_state`; MXNet
+    pickles it with the optimizer as ``cumgrads``, which ``Trainer.load_states`` reads), so a
+    resumed run continues the macro-batch it was in.
     """
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
@@ -139,6 +141,13 @@ class LBSGD(Optimizer):
     def create_state(self, index, weight):
         return _zeros_like(weight) if self.momentum != 0.0 else None
 
+    def array_state(self):
+        """The gradient sums of the macro-batch in progress, ``{index: array}``."""
+        return dict(self._sums)
+
+    def set_array_state(self, arrays):
+        self._sums = dict(arrays)
+
     def _warmup_mult(self, calls):
         total, top = self.warmup_epochs * self.updates_per_epoch, float(self.batch_scale)
         if calls >= total:
@@ -163,7 +172,8 @@ class LBSGD(Optimizer):
         # carries it through Trainer.save_states / load_states)
         calls = self.init_updates + self._index_update_count[index] - self.begin_num_update
         total = self._sums.pop(index, None)
-        total = g.copy() if total is None else total + g
+        # (a sum read back by Trainer.load_states is a NumPy array; the gradient may be CuPy's)
+        total = g.copy() if total is None else backend.get_array_module(g).asarray(total) + g
         if calls % self.batch_scale:
             self._sums[index] = total
             return

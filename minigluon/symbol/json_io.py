@@ -453,6 +453,10 @@ def load_json(json_str):
         try:
             json_str = bytes(json_str).decode('utf-8')
         except UnicodeDecodeError as err:
+            if bytes(json_str[:8]) == b'\x12\x01\x00\x00\x00\x00\x00\x00':
+                _fail('the text is not UTF-8 but an MXNet NDArray (.params) file, of parameters '
+                      'or Trainer states; a graph is the -symbol.json file (SymbolBlock.imports '
+                      'takes it first, then the input names, then the .params file)')
             _fail('the text is not UTF-8 (%s)', err)
     if not isinstance(json_str, str):
         raise TypeError('load_json: expected a str, got %s' % type(json_str).__name__)
