@@ -358,8 +358,6 @@ class Parameter(_ParameterAccess):
         if self._data is None:
             if isinstance(data, np.ndarray):
                 data = array(data, dtype=self.dtype)
-            elif np.dtype(data.dtype) != np.dtype(self.dtype):
-                data = data.astype(self.dtype)
             self._deferred_init = self._deferred_init[:3] + (data,)
             return
         for arr in self._data:
@@ -420,15 +418,13 @@ class Parameter(_ParameterAccess):
 
     @fp_errors_ignored      # 1e30 cast to float16 is inf silently, as in MXNet
     def cast(self, dtype):
-        """Change the dtype of the data and gradients (the autograd variables are re-marked), or
-        of the values a pending deferred initialization holds from :meth:`set_data` (MXNet
-        1.9.1 leaves those as they were, so the parameter is made in the old dtype)."""
+        """Change the dtype of the data and gradients (the autograd variables are re-marked).
+        Values a pending deferred initialization holds from :meth:`set_data` take the new dtype
+        when the initialization runs (MXNet 1.9.1 keeps their own dtype, so the parameter is
+        made in the old one)."""
         self._dtype = dtype
         self._var = None
         if self._data is None:
-            pending = self._deferred_init
-            if pending and pending[3] is not None:
-                self._deferred_init = pending[:3] + (pending[3].astype(dtype),)
             return
         np_dtype = np.dtype(dtype)
         self._data = [NDArray(d._data.astype(np_dtype), d.context) for d in self._data]
