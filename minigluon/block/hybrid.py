@@ -582,7 +582,7 @@ class HybridBlock(Block):
         Returns
         -------
         (str, str)
-            The two file names.
+            The two file names (MXNet 1.9.1 returns None; MXNet 2 returns the pair).
 
         Raises
         ------

@@ -55,3 +55,15 @@ def test_the_fixture_holds_the_cases_of_the_docstring():
     assert shape('lstm', 'eager_first', 'lstm0_l0_i2h_weight') == '(20, 0)'
     assert shape('lstm_cell', 'eager_first', 'lstm0_i2h_weight') == '(20, 0)'
     assert shape('deformable', 'eager_first', 'deformable_conv0_deformable_conv_weight') == '[4, 0, 3, 3]'
+
+
+def test_export_returns_the_two_file_names(tmp_path):
+    """MXNet 1.9.1's export returns None, MXNet 2's the pair written; minigluon returns the pair
+    (docs/PORTING.md)."""
+    net = mx.gluon.nn.Dense(2)
+    net.initialize()
+    net.hybridize()
+    net(mx.nd.ones((1, 3)))
+    names = net.export(str(tmp_path / 'net'), epoch=3)
+    assert names == (str(tmp_path / 'net-symbol.json'), str(tmp_path / 'net-0003.params'))
+    assert all(os.path.isfile(name) for name in names)
