@@ -466,9 +466,12 @@ class HybridBlock(Block):
         argument structure (traced at the first call, see :meth:`_build_cache` and
         :meth:`_switch_graph`), pending Parameters initialised from the call's shapes, then the
         CachedOp, whose list of outputs is regrouped as ``hybrid_forward`` returned them."""
+        try:
+            flat_args, fmt = flatten(args, 'input')
+        except ValueError as err:       # a NumPy array or a number among the inputs
+            raise _in_block(self, err) from None
         if self._cached_op is None:
             self._build_cache(*args)
-        flat_args, fmt = flatten(args, 'input')
         variant = self._graph_variant()
         if ((fmt != self._in_format and not same_structure(fmt, self._in_format))
                 or variant != getattr(self, '_traced_variant', None)):
