@@ -1,5 +1,6 @@
-"""What a user fine-tuning an imported model met (newuser21): a hybridized block or a
-``SymbolBlock`` given a NumPy array, a list or a number where an NDArray belongs.
+"""What a user porting MXNet 1.x Gluon scripts met (newuser21): a hybridized block or a
+``SymbolBlock`` given a NumPy array, a list or a number where an NDArray belongs (fine-tuning an
+imported model), and ``HybridBlock.optimize_for`` (preparing a network for CPU inference).
 
 MXNet 1.9.1's exception classes for these calls are recorded by tools/gen_newuser21_fixtures.py
 (tests/fixtures/newuser21/mxnet.json): minigluon's error must be an instance of each, so that
@@ -82,8 +83,8 @@ def test_optimize_for_hybridizes_and_builds_the_graph_as_mxnet():
     assert got['deferred_exported'] == want['deferred_exported']
     np.testing.assert_allclose(got['first'], want['first'], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(got['second'], want['second'], rtol=1e-5, atol=1e-5)
-    assert want['no_backend'] and all(isinstance(got_err, getattr(builtins, cls))
-                                      for got_err in [_optimize_for_error()]
+    err = _optimize_for_error()
+    assert want['no_backend'] and all(isinstance(err, getattr(builtins, cls))
                                       for cls in want['no_backend'])
 
 

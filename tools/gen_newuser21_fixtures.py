@@ -1,6 +1,7 @@
 """Which exception classes MXNet 1.9.1 raises for the calls of ``tests/_newuser21_program.py``
 (a hybridized block or a SymbolBlock given a NumPy array, a list or a number where an NDArray
-belongs), and what ``HybridBlock.optimize_for(x, backend='MKLDNN')`` then gives, recorded for ``tests/test_newuser21_regressions.py``; run in the MXNet venv, never by
+belongs), and what ``HybridBlock.optimize_for(x, backend='MKLDNN')`` then gives, recorded for
+``tests/test_newuser21_regressions.py``; run in the MXNet venv, never by
 the test suite::
 
     /opt/mxvenv/bin/python tools/gen_newuser21_fixtures.py
