@@ -3,7 +3,8 @@ tools/gen_newuser21_fixtures.py (``mx`` is either package): a hybridized block o
 ``SymbolBlock`` given a NumPy array, a list or a Python number where an NDArray belongs, the
 mistake of a user fine-tuning an exported model with a NumPy batch. Each case records which of
 Python's exception classes the error is an instance of, so that the test can check that a
-legacy ``except`` clause written for MXNet still catches minigluon's error.
+legacy ``except`` clause written for MXNet still catches minigluon's error; a Parameter's
+``grad_req`` set to something else than 'write', 'add' or 'null' is among them.
 
 And ``HybridBlock.optimize_for(x, backend='MKLDNN')``, the way MXNet 1.8+ guides prepare a
 network for CPU inference: the block is hybridized and its graph built, then called and
@@ -51,8 +52,16 @@ def cases(mx):
     def adder():
         return gluon.SymbolBlock(sym.var('a') + sym.var('b'), [sym.var('a'), sym.var('b')])
 
+    def bad_grad_req():
+        dense = gluon.nn.Dense(2, in_units=2)
+        dense.weight.grad_req = 'sometimes'
+
     batch = np.ones((1, 2), dtype='float32')
     return {
+        'parameter_grad_req': lambda: gluon.Parameter('w', grad_req='sometimes'),
+        'parameter_grad_req_set': bad_grad_req,
+        'paramdict_setattr_grad_req': lambda: gluon.nn.Dense(2, in_units=2).collect_params()
+        .setattr('grad_req', 'sometimes'),
         'symbolblock_numpy_first': lambda: doubler()(batch),
         'symbolblock_list_first': lambda: doubler()([1.0, 2.0]),
         'symbolblock_numpy_second': lambda: adder()(nd.ones((1, 2)), batch),
