@@ -192,8 +192,9 @@ class Parameter(_ParameterAccess):
     @grad_req.setter
     def grad_req(self, req):
         if req not in ('write', 'add', 'null'):
-            raise ValueError("Parameter '%s': grad_req must be 'write', 'add' or 'null', got %r"
-                             % (self.name, req))
+            # (MXNet 1.9.1 asserts: ValueAssertionError is an AssertionError too)
+            raise ValueAssertionError("Parameter '%s': grad_req must be 'write', 'add' or 'null', "
+                                      "got %r" % (self.name, req))
         if not self._differentiable:
             req = 'null'
         if self._grad_req == req:

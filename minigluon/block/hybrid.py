@@ -243,7 +243,7 @@ class HybridBlock(Block):
         not reach untouched, where other graphs give them zeros. ``static_shape`` has no effect
         beyond its check (below), nor have the bulk sizes. ``backend`` and its options
         (``**kwargs``) are accepted and ignored: MXNet's subgraph backends are out of scope
-        (:meth:`optimize_for` raises).
+        (:meth:`optimize_for` ignores them too).
 
         Hooks: the hooks of the block that is called still run around every call (hybridized or
         not). Hooks of its descendants run only while the graph is traced (first call per argument
@@ -475,9 +475,12 @@ class HybridBlock(Block):
         argument structure (traced at the first call, see :meth:`_build_cache` and
         :meth:`_switch_graph`), pending Parameters initialised from the call's shapes, then the
         CachedOp, whose list of outputs is regrouped as ``hybrid_forward`` returned them."""
+        try:
+            flat_args, fmt = flatten(args, 'input')
+        except ValueError as err:       # a NumPy array or a number among the inputs
+            raise _in_block(self, err) from None
         if self._cached_op is None:
             self._build_cache(*args)
-        flat_args, fmt = flatten(args, 'input')
         variant = self._graph_variant()
         if ((fmt != self._in_format and not same_structure(fmt, self._in_format))
                 or variant != getattr(self, '_traced_variant', None)):
@@ -608,13 +611,44 @@ class HybridBlock(Block):
         serialization.atomic_write_files({sym_filename: sym_text, params_filename: params_blob})
         return sym_filename, params_filename
 
-    def optimize_for(self, x, *args, backend=None, **kwargs):
-        """Graph partitioning for subgraph backends is not supported by minigluon."""
-        if backend is None:
-            raise ValueError('optimize_for: a backend name is required')
-        from minigluon.base import NotSupportedError
-        raise NotSupportedError('optimize_for: subgraph backends (%r) are not supported by minigluon'
-                                % backend)
+    def optimize_for(self, x, *args, backend=None, clear=False, static_alloc=False,
+                     static_shape=False, inline_limit=2, forward_bulk_size=None,
+                     backward_bulk_size=None, **kwargs):
+        """Hybridize and build the graph for the inputs ``x, *args`` without running it, as
+        MXNet 1.9.1's ``optimize_for`` (``hybridize(True, backend, clear, ...)`` plus the graph
+        traced for these inputs; deferred Parameters are initialised from their shapes, so that
+        ``export`` can follow at once). ``backend`` is
+        required (``ValueError`` without it, as in MXNet) and, with its options (``**kwargs``),
+        accepted and ignored, as :meth:`hybridize` does: MXNet's subgraph backends (``'MKLDNN'``
+        fuses operators for its CPU kernels) are out of scope and change no number, so the
+        outputs are MXNet's and ``export`` writes the plain graph, which loads anywhere (MXNet's
+        holds ``_sg_mkldnn_*`` nodes only its oneDNN build runs). ``Symbol.optimize_for`` (a
+        partitioned Symbol) remains out of scope."""
+        if not backend:
+            raise ValueError('optimize_for: a backend name is required (backend=...); minigluon '
+                             'accepts it and ignores it, as hybridize(backend=...) does')
+        self.hybridize(True, backend, clear, static_alloc, static_shape, inline_limit,
+                       forward_bulk_size, backward_bulk_size, **kwargs)
+        inputs = [x] + list(args)
+        has_sym, has_nd, ctxs, ctx = _input_kinds(inputs)
+        if not has_nd:
+            raise _in_block(self, ValueError(
+                'optimize_for: the inputs need an NDArray (the graph is built for their shapes '
+                'and dtypes), got %s' % _type_names(inputs)))
+        if len(ctxs) > 1:
+            raise ValueError('optimize_for: the inputs are on several contexts (%s); a '
+                             'hybridized block takes its inputs on one' % sorted(map(str, ctxs)))
+        try:
+            flat, _ = flatten(inputs, 'input')
+        except ValueError as err:
+            raise _in_block(self, err) from None
+        with ctx:
+            self._build_cache(x, *args)
+            try:        # deferred Parameters get their shapes now, as in MXNet (export can follow)
+                self._graph_inputs([a for a in flat if a is not None], ctx)
+            except DeferredInitializationError:
+                self._init_pending_params(tuple(inputs), [p for is_arg, p in self._cached_op_args
+                                                          if not is_arg])
 
 
 def _exported_arrays(sym, params):

@@ -8,8 +8,9 @@ loaded or the first forward call infers them. :meth:`SymbolBlock.imports` loads 
 """
 import numpy as np
 
-from minigluon.block._graph import flatten, regroup, same_structure
-from minigluon.block.hybrid import HybridBlock
+from minigluon.base import TypeAssertionError
+from minigluon.block._graph import describe, flatten, regroup, same_structure
+from minigluon.block.hybrid import HybridBlock, _in_block
 from minigluon.ndarray import NDArray
 from minigluon.parameter_dict import ParameterDict
 
@@ -214,9 +215,14 @@ class SymbolBlock(HybridBlock):
         """NDArrays run the cached graph; Symbols give a copy of the graph composed on them."""
         from minigluon.symbol import Symbol
         if not isinstance(x, (NDArray, Symbol)):
-            raise TypeError('SymbolBlock requires the first argument of forward to be a Symbol or '
-                            'an NDArray, got %s' % type(x).__name__)
-        flat, fmt = flatten([x] + list(args), 'input')
+            # (MXNet 1.9.1 asserts: an AssertionError, which TypeAssertionError also is)
+            raise _in_block(self, TypeAssertionError(
+                'the first input must be an NDArray (to compute) or a Symbol (to compose the '
+                'graph), got %s; convert it with mx.nd.array(...)' % describe(x)))
+        try:
+            flat, fmt = flatten([x] + list(args), 'input')
+        except ValueError as err:
+            raise _in_block(self, err) from None
         if fmt != self._in_format and not same_structure(fmt, self._in_format):
             # (the graph is fixed: a HybridBlock would trace hybrid_forward again here)
             names = [s.name for s in self._cached_graph[0]]
