@@ -211,3 +211,16 @@ def test_overlapping_slice_assignment_copies_as_numpy():
     x = nd.arange(5)
     x[1:] = x[:-1]
     np.testing.assert_array_equal(x.asnumpy(), [0, 0, 1, 2, 3])
+
+
+@pytest.mark.parametrize('use', [lambda x: [1, 2] * x, lambda x: x * 'a', lambda x: 'ab' * x,
+                                 lambda x: [1, 2, 3][x], lambda x: range(x)])
+def test_an_ndarray_is_no_python_index(use):
+    """MXNet 1.9.1's NDArray has no ``__index__``, so a list or a string never takes one as a
+    repeat count or an index (a TypeError). minigluon had one: ``[1, 2] * nd.array([2.7])`` was
+    ``[1, 2, 1, 2]`` and ``x * 'a'`` was ``'aa'``, silently (found by breaker21). ``int(x)``
+    still converts a one-element array."""
+    x = nd.array([2])
+    with pytest.raises(TypeError):
+        use(x)
+    assert int(x) == 2 and not hasattr(x, '__index__')

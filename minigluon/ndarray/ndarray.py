@@ -161,9 +161,6 @@ class NDArray:
     def __int__(self):
         return int(self.asscalar())
 
-    def __index__(self):
-        return int(self.asscalar())
-
     def __repr__(self):
         shape_info = 'x'.join('%d' % d for d in self.shape)
         return '\n%s\n<%s %s @%s>' % (str(self.asnumpy()), type(self).__name__, shape_info, self._ctx)
