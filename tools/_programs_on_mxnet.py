@@ -6,8 +6,9 @@ fixture generators. Two forms:
   the same text with that one line reading ``import mxnet as mx`` and records what its programs
   return (tools/gen_wild2_fixtures.py and the other gen_wild*_fixtures.py);
 * a program module whose ``run(mx)`` takes the framework (``tests/_extending_program.py``,
-  ``_breaker18b_program.py``): :func:`record_run` calls it with MXNet
-  (tools/gen_extending_fixtures.py, gen_breaker18b_fixtures.py).
+  ``_breaker18b_program.py``...): :func:`record_run` calls it with MXNet
+  (tools/gen_extending_fixtures.py, the gen_breaker*_fixtures.py scripts), after
+  :func:`own_cpu_kernels` where the programs need MXNet's own CPU kernels.
 
 Some programs of one file need MXNet's oneDNN kernels and the others its own CPU kernels (a
 choice MXNet makes once, when it is imported): :func:`choose_kernels` and
@@ -76,18 +77,36 @@ def _print_or_write(fixture, out_file, trial):
         json.dump(fixture, f, sort_keys=True)
 
 
-def record_run(module_name, out_file):
-    """Import ``tests/<module_name>.py``, call its ``run(mx)`` with MXNet and write the result as
-    JSON to ``out_file`` (indented, keys sorted, NumPy numbers as floats, a final newline)."""
+def own_cpu_kernels():
+    """Set before MXNet is imported: errors raised by the call that fails, not by a later wait
+    (``NaiveEngine``), and MXNet's own CPU kernels, not oneDNN's (its reference forms)."""
+    os.environ['MXNET_ENGINE_TYPE'] = 'NaiveEngine'
+    os.environ['MXNET_MKLDNN_ENABLED'] = '0'
+
+
+def as_json(value):
+    """``value`` as JSON gives it back: NumPy numbers as Python floats, tuples as lists."""
+    return json.loads(json.dumps(value, default=float))
+
+
+def record_run(module_name, out_file, digits=None, compact=False, call=None):
+    """Import ``tests/<module_name>.py``, call its ``run(mx)`` with MXNet (or ``call(program,
+    mx)``) and write the result as JSON to ``out_file``: NumPy numbers as floats, every float
+    rounded to ``digits`` significant digits (None: as it is), keys sorted, indented by one
+    space or ``compact`` (no spaces), a final newline."""
     import importlib
     import mxnet as mx
     tests = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests')
     if tests not in sys.path:
         sys.path.insert(0, tests)
-    result = importlib.import_module(module_name).run(mx)
+    program = importlib.import_module(module_name)
+    result = rounded(as_json(program.run(mx) if call is None else call(program, mx)), digits)
     os.makedirs(os.path.dirname(out_file), exist_ok=True)
     with open(out_file, 'w') as f:
-        json.dump(result, f, indent=1, sort_keys=True, default=float)
+        if compact:
+            json.dump(result, f, sort_keys=True, separators=(',', ':'))
+        else:
+            json.dump(result, f, indent=1, sort_keys=True)
         f.write('\n')
     print('wrote', out_file)
 

@@ -9,34 +9,22 @@ by the test suite::
 
 Output: ``tests/fixtures/breaker20b/mxnet.json``.
 """
-import json
 import os
 import sys
 import tempfile
 
-# before importing MXNet: errors raised by the call that fails, and MXNet's own CPU kernels
-os.environ['MXNET_ENGINE_TYPE'] = 'NaiveEngine'
-os.environ['MXNET_MKLDNN_ENABLED'] = '0'
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from _programs_on_mxnet import rounded  # noqa: E402
+from _programs_on_mxnet import own_cpu_kernels, record_run  # noqa: E402
 
 
-def main():
-    import mxnet as mx
-    sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
-    import _breaker20b_program as program
+def _in_a_temporary_folder(program, mx):
     with tempfile.TemporaryDirectory() as tmp:
-        result = program.run(mx, os.path.join(tmp, 'net'))
-    result = rounded(json.loads(json.dumps(result, default=float)), 6)
-    out = os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker20b', 'mxnet.json')
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, 'w') as f:
-        json.dump(result, f, sort_keys=True, separators=(',', ':'))
-        f.write('\n')
-    print('wrote', out, os.path.getsize(out), 'bytes')
+        return program.run(mx, os.path.join(tmp, 'net'))
 
 
 if __name__ == '__main__':
-    main()
+    own_cpu_kernels()
+    record_run('_breaker20b_program', os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker20b',
+                                                   'mxnet.json'),
+               digits=6, compact=True, call=_in_a_temporary_folder)

@@ -11,7 +11,6 @@ Output: ``tests/fixtures/breaker21/``: ``<optimizer>.params`` and ``<optimizer>.
 optimizer of the program's ``OPTIMIZERS``) and ``mxnet.json`` (the weights then, the weights
 after each call of the resumed run, and the set_data programs' results).
 """
-import json
 import os
 import sys
 
@@ -19,25 +18,18 @@ os.environ['MXNET_ENGINE_TYPE'] = 'NaiveEngine'     # errors raised by the call 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from _programs_on_mxnet import rounded  # noqa: E402
+from _programs_on_mxnet import record_run  # noqa: E402
+
+FOLDER = os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker21')
 
 
-def main():
-    import mxnet as mx
-    sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
-    import _breaker21_program as program
-    folder = os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker21')
-    os.makedirs(folder, exist_ok=True)
-    result = {'before': {tag: program.before(mx, folder, tag) for tag in program.OPTIMIZERS},
-              'after': {tag: program.after(mx, folder, tag) for tag in program.OPTIMIZERS},
-              'deferred_set_data': program.deferred_set_data(mx)}
-    result = rounded(json.loads(json.dumps(result, default=float)), 8)
-    out = os.path.join(folder, 'mxnet.json')
-    with open(out, 'w') as f:
-        json.dump(result, f, sort_keys=True, separators=(',', ':'))
-        f.write('\n')
-    print('wrote', out)
+def _states_and_resumed_runs(program, mx):
+    os.makedirs(FOLDER, exist_ok=True)
+    return {'before': {tag: program.before(mx, FOLDER, tag) for tag in program.OPTIMIZERS},
+            'after': {tag: program.after(mx, FOLDER, tag) for tag in program.OPTIMIZERS},
+            'deferred_set_data': program.deferred_set_data(mx)}
 
 
 if __name__ == '__main__':
-    main()
+    record_run('_breaker21_program', os.path.join(FOLDER, 'mxnet.json'), digits=8, compact=True,
+               call=_states_and_resumed_runs)
