@@ -1,0 +1,54 @@
+"""Regressions found reviewing the changes merged in session 21 (review21b).
+
+Each test says what minigluon did before and what it does now; expected values are worked out by
+hand or from NumPy, never copied from minigluon's output.
+"""
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from minigluon import autograd, nd
+from minigluon.base import MXNetValueError
+
+
+# --- in-place arithmetic into a plain array while recording -----------------------------------
+
+@pytest.mark.parametrize('op,copies', [('+=', False), ('-=', False), ('*=', True), ('/=', True)])
+def test_inplace_sum_into_a_plain_array_under_record_keeps_no_copy_of_it(op, copies):
+    """``x += y`` recorded into a plain ``x`` kept a copy of the old ``x`` for the recorded
+    operator (97fd21a), which only ``*=``, ``/=`` and ``%=`` need (their backward reads it): a
+    20 MB ``x`` took 40 MB at the peak, the copy held until backward. Now ``+=`` and ``-=``
+    allocate only the sum; the gradient stays ones / minus ones."""
+    n = 1 << 21
+    x, y = nd.zeros((n,)), nd.ones((n,))
+    y.attach_grad()
+    size = x.asnumpy().nbytes
+    tracemalloc.start()
+    try:
+        with autograd.record():
+            exec('x %s y' % op, {}, {'x': x, 'y': y})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (peak > 1.5 * size) == copies, (peak, size)
+    with autograd.record():
+        z = (x * 1).sum()
+    z.backward()
+    want = {'+=': 1.0, '-=': -1.0, '*=': 0.0, '/=': 0.0}[op]     # d/dy of 0 * y and 0 / y: 0
+    assert np.all(y.grad.asnumpy() == want)
+
+
+@pytest.mark.parametrize('op', ['+=', '*='])
+def test_inplace_arithmetic_under_record_with_a_bigger_right_operand_is_named(op):
+    """``x += y`` under ``record()`` with ``y`` (a variable) bigger than ``x``: NumPy's 'could not
+    broadcast input array from shape (2,) into shape (1,)' came from the write after the
+    operator was recorded; now the MXNetValueError that the same write outside ``record()``
+    raises, before anything is recorded, and ``x`` is left as it was."""
+    x, y = nd.array([5.0]), nd.array([1.0, 2.0])
+    y.attach_grad()
+    with autograd.record():
+        with pytest.raises(MXNetValueError, match=r'in-place arithmetic: the right operand of '
+                                                  r'shape \(2,\) broadcasts to \(2,\), bigger'):
+            exec('x %s y' % op, {}, {'x': x, 'y': y})
+    assert x.asnumpy().tolist() == [5.0]
