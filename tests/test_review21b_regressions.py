@@ -3,6 +3,7 @@
 Each test says what minigluon did before and what it does now; expected values are worked out by
 hand or from NumPy, never copied from minigluon's output.
 """
+import os
 import tracemalloc
 
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 
 from minigluon import autograd, nd
 from minigluon.base import MXNetValueError
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures')
 
 
 # --- in-place arithmetic into a plain array while recording -----------------------------------
@@ -52,3 +55,32 @@ def test_inplace_arithmetic_under_record_with_a_bigger_right_operand_is_named(op
                                                   r'shape \(2,\) broadcasts to \(2,\), bigger'):
             exec('x %s y' % op, {}, {'x': x, 'y': y})
     assert x.asnumpy().tolist() == [5.0]
+
+
+# --- states files: one test of what a pickle is, one probe of the optimizer's states -----------
+
+def test_nd_load_sends_only_mxnets_pickles_to_trainer_load_states(tmp_path):
+    """``nd.load`` took a pickle of protocol 2 for MXNet's states file and advised
+    ``trainer.load_states`` (e5d9bde), which reads protocols 3 to 5 only and refuses it as
+    neither format (tests/test_trainer_mxnet_states.py pins that). Both loaders now share
+    ``serialization.looks_like_pickle``: a protocol 3 pickle gets the advice, a protocol 2 one
+    no longer does."""
+    import pickle
+
+    import minigluon as mx
+    from minigluon.base import MXNetFormatError
+    net = mx.gluon.nn.Dense(2, in_units=2)
+    net.initialize()
+    trainer = mx.gluon.Trainer(net.collect_params(), 'sgd')
+    for protocol in (2, 3):
+        path = str(tmp_path / ('p%d.states' % protocol))
+        with open(path, 'wb') as f:
+            f.write(pickle.dumps(['no', 'states'], protocol=protocol))
+        with pytest.raises(MXNetFormatError) as nd_load:
+            nd.load(path)
+        with pytest.raises(MXNetFormatError) as load_states:
+            trainer.load_states(path)
+        advised = 'load optimizer states with trainer.load_states' in str(nd_load.value)
+        read_as_mxnets = 'is not a Trainer states file' not in str(load_states.value)
+        assert advised == read_as_mxnets == (protocol == 3), (protocol, nd_load.value,
+                                                               load_states.value)
