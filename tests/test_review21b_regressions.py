@@ -84,3 +84,25 @@ def test_nd_load_sends_only_mxnets_pickles_to_trainer_load_states(tmp_path):
         read_as_mxnets = 'is not a Trainer states file' not in str(load_states.value)
         assert advised == read_as_mxnets == (protocol == 3), (protocol, nd_load.value,
                                                                load_states.value)
+
+
+def test_mxnet_states_load_into_an_optimizer_whose_create_state_reads_the_context():
+    """The check of an MXNet 1.9.1 states file probed ``create_state`` with a NumPy weight, the
+    check of minigluon's files (416417d) with an NDArray, as the Updater passes: a user's
+    optimizer whose ``create_state`` reads ``weight.context`` loaded its own files and failed on
+    MXNet's with "'numpy.ndarray' object has no attribute 'context'". One probe serves both."""
+    import minigluon as mx
+
+    class ContextAdam(mx.optimizer.Adam):
+        def create_state(self, index, weight):
+            return tuple(nd.zeros(weight.shape, ctx=weight.context, dtype=weight.dtype)
+                         for _ in range(2))
+
+    net = mx.gluon.nn.Dense(2, in_units=3)
+    net.initialize()
+    trainer = mx.gluon.Trainer(net.collect_params(), ContextAdam(learning_rate=0.05))
+    # MXNet 1.9.1's Updater.get_states(dump_optimizer=False) of Adam on this Dense layer
+    trainer.load_states(FIXTURES + '/trainer_states/adam_states_only.states')
+    shapes = {p.name: p.shape for p in net.collect_params().values()}
+    for index, param in enumerate(trainer._params):
+        assert [s.shape for s in trainer._updaters[0].states[index]] == [shapes[param.name]] * 2
