@@ -23,8 +23,9 @@ def test_inplace_sum_into_a_plain_array_under_record_keeps_no_copy_of_it(op, cop
     operator (97fd21a), which only ``*=``, ``/=`` and ``%=`` need (their backward reads it): a
     20 MB ``x`` took 40 MB at the peak, the copy held until backward. Now ``+=`` and ``-=``
     allocate only the sum; the gradient stays ones / minus ones."""
+    import minigluon as mx
     n = 1 << 21
-    x, y = nd.zeros((n,)), nd.ones((n,))
+    x, y = nd.zeros((n,), ctx=mx.cpu()), nd.ones((n,), ctx=mx.cpu())    # (host memory: traced)
     y.attach_grad()
     size = x.asnumpy().nbytes
     tracemalloc.start()
