@@ -64,7 +64,7 @@ from minigluon.base import MXNetFormatError
 
 __all__ = ['looks_like_pickle', 'read', 'MXNetStates', 'Record']
 
-PROTOCOLS = (3, 4, 5)      # Python 3 pickles by default with 3 (<= 3.7), 4 (3.8+) or 5 (3.14+)
+PROTOCOLS = serialization.PICKLE_PROTOCOLS
 MAX_DEPTH = 8            # nesting of a state (tuples of tuples...)
 MAX_NESTING = 32         # nesting of any object in the pickle (MXNet's files nest about 6 deep)
 MAX_INT_BITS = 64        # widest integer (MXNet's files hold indices, counts and hyper-parameters)
@@ -111,9 +111,7 @@ def show_layout(layout):
     return _cut(_LAYOUT_REPR.repr(layout))
 
 
-def looks_like_pickle(buf):
-    """Whether ``buf`` starts as a pickle of protocol 3 to 5 does (``0x80``, protocol byte)."""
-    return len(buf) >= 2 and buf[0] == 0x80 and buf[1] in PROTOCOLS
+looks_like_pickle = serialization.looks_like_pickle     # (the one test all loaders share)
 
 
 class _Refused(Exception):

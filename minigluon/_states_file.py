@@ -141,20 +141,31 @@ def read_optimizer_arrays(meta, loaded, params, optimizer, fname, keys):
     if params is not None:
         for key, value in out.items():
             _check_array_fits(params, key, value, fname, 'a gradient sum of the optimizer')
-    from minigluon.optimizer import Optimizer
-    if out and type(optimizer).set_array_state is Optimizer.set_array_state:
+    if out and not keeps_arrays(optimizer):
         raise ValueError('%s holds arrays kept by the optimizer itself for the indices %s, but '
                          '%s keeps none' % (fname, sorted(out), type(optimizer).__name__))
     return out
+
+
+def keeps_arrays(optimizer):
+    """Whether ``optimizer`` keeps arrays of its own (:meth:`Optimizer.array_state`: LBSGD's
+    open gradient sums), so that a file holding some may be loaded into it."""
+    from minigluon.optimizer import Optimizer
+    return type(optimizer).set_array_state is not Optimizer.set_array_state
+
+
+def _fits(expected, shape):
+    """Whether an array of ``shape`` fits a parameter of shape ``expected``, where a ``0`` (or
+    ``-1``) dimension of a parameter whose shape is not known yet matches any size."""
+    expected = expected or ()
+    return len(shape) == len(expected) and all(e in (0, -1, d) for e, d in zip(expected, shape))
 
 
 def _check_array_fits(params, index, value, fname, what):
     """Raise ValueError unless ``index`` names one of ``params`` whose shape ``value`` has."""
     _check_state_indices(params, [index], fname)
     param = params[int(index)]
-    expected = param.shape or ()
-    if len(value.shape) != len(expected) or any(
-            e not in (0, -1, d) for e, d in zip(expected, value.shape)):
+    if not _fits(param.shape, value.shape):
         raise ValueError("%s holds %s of shape %s for parameter index %d, but that parameter "
                          "('%s') has shape %s; the states were saved for other parameters"
                          % (fname, what, value.shape, int(index), param.name, param.shape))
@@ -192,17 +203,14 @@ def _check_mxnet_states_fit(params, optimizer, settings, states, fname):
         shape = tuple(param.shape or ())
         if not shape or any(d <= 0 for d in shape):
             continue
-        weight = np.zeros(shape, dtype=np.dtype(param.dtype))
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')          # the float16 accuracy advice
-            expected = _state_signature(probe.create_state_multi_precision(index, weight))
+        expected = _state_signature(_probe_state(probe, index, shape, param.dtype))
         got = _state_signature(state)
         if got != expected:
             raise ValueError(
                 "%s holds, for parameter index %d ('%s', shape %s, %s), an optimizer state of "
                 "layout %s (shape and dtype of each array), but %s with the file's settings keeps "
                 "%s for it; the states were saved for other parameters"
-                % (fname, index, param.name, shape, weight.dtype.name,
+                % (fname, index, param.name, shape, np.dtype(param.dtype).name,
                    _mxnet_states.show_layout(got), type(optimizer).__name__,
                    _mxnet_states.show_layout(expected)))
 
@@ -299,10 +307,7 @@ def _check_states_fit(params, structure, states, fname, optimizer=None):
         expected = param.shape or ()
         own = _state_shapes(optimizer, index, expected, param.dtype)
         for arr in _state_leaves(state):
-            if tuple(arr.shape) in own:
-                continue
-            if len(arr.shape) != len(expected) or any(
-                    e not in (0, -1, d) for e, d in zip(expected, arr.shape)):
+            if tuple(arr.shape) not in own and not _fits(expected, arr.shape):
                 raise ValueError("%s holds an optimizer state of shape %s for parameter index %d, but "
                                  "that parameter ('%s') has shape %s; the states were saved for other "
                                  "parameters" % (fname, arr.shape, index, param.name, param.shape))
@@ -314,18 +319,23 @@ def _state_shapes(optimizer, index, shape, dtype):
     shape = tuple(shape or ())
     if optimizer is None or not shape or any(d <= 0 for d in shape):
         return set()
-    # an NDArray, as the Updater passes (a user's create_state may read weight.context)
-    dtype = np.dtype(dtype or np.float32)
-    weight = array(np.zeros(shape, dtype=dtype), dtype=dtype)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')          # the float16 accuracy advice
-            # (on a copy: creating a state changes nothing the optimizer keeps)
-            state = copy.copy(optimizer).create_state_multi_precision(index, weight)
-        leaves = _state_leaves(state)
-        return {tuple(leaf.shape) for leaf in leaves}
+        return {tuple(leaf.shape) for leaf in
+                _state_leaves(_probe_state(optimizer, index, shape, dtype))}
     except Exception:       # noqa: BLE001 -- a user's optimizer: the parameter's shape only
         return set()
+
+
+def _probe_state(optimizer, index, shape, dtype):
+    """The state ``optimizer`` creates for parameter ``index``, a weight of ``shape`` and
+    ``dtype``: made on a copy of the optimizer (creating a state changes nothing it keeps) for an
+    NDArray of zeros, as the Updater passes (a user's ``create_state`` may read
+    ``weight.context``). The checks of both states formats probe through here."""
+    dtype = np.dtype(dtype or np.float32)
+    weight = array(np.zeros(shape, dtype=dtype), dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')          # the float16 accuracy advice
+        return copy.copy(optimizer).create_state_multi_precision(index, weight)
 
 
 def _state_leaves(state):

@@ -362,7 +362,8 @@ def _named_arrays(loaded, filename):
     A ``Trainer.save_states`` file (also a ``.params`` file, of optimizer states) is refused
     saying so, rather than as a file whose every name is a missing or extra parameter."""
     if isinstance(loaded, dict):
-        if '__trainer_meta__' in loaded:
+        from minigluon._states_file import META_KEY
+        if META_KEY in loaded:
             raise MXNetFormatError("File '%s' holds optimizer states (written by "
                                    "Trainer.save_states), not parameters: load it with "
                                    "trainer.load_states, and the parameters from the file "

@@ -43,8 +43,19 @@ MAGIC_V1, MAGIC_V2, MAGIC_V3 = 0xF993FAC8, 0xF993FAC9, 0xF993FACA
 MAX_NDIM = 32
 SPARSE_EXPANSION = 1024   # a sparse array loads dense only up to this many times the file size
 
-# the first bytes of a pickle of protocol 2 to 5 (PROTO and its number)
-_PICKLE_STARTS = frozenset(bytes([0x80, v]) for v in (2, 3, 4, 5))
+
+# The pickle protocols of MXNet's Trainer.save_states files: Python 3 pickles by default with
+# 3 (<= 3.7), 4 (3.8+) or 5 (3.14+)
+PICKLE_PROTOCOLS = (3, 4, 5)
+
+
+def looks_like_pickle(buf):
+    """Whether ``buf`` (bytes or a memoryview of them) starts as a Python pickle of a protocol
+    of :data:`PICKLE_PROTOCOLS` does (the PROTO opcode ``0x80`` and its number), as the file
+    MXNet's ``Trainer.save_states`` writes. The one test of this for every loader (``nd.load``,
+    ``Trainer.load_states``, ``KVStore.load_optimizer_states``), so that they agree on it."""
+    return len(buf) >= 2 and buf[0] == 0x80 and buf[1] in PICKLE_PROTOCOLS
+
 
 # MXNet's type flags (mshadow) <-> NumPy dtypes
 TYPE_FLAGS = {0: np.float32, 1: np.float64, 2: np.float16, 3: np.uint8, 4: np.int32, 5: np.int8,
@@ -477,7 +488,7 @@ def loads(buf, source='<buffer>'):
 def _parse_file(r):
     """A whole ``file`` of the layout: header, arrays, names; no byte may be left over.
     Returns the list of arrays, or a dict ``name -> array`` when the file has names."""
-    if r.buf[:2].tobytes() in _PICKLE_STARTS:
+    if looks_like_pickle(r.buf):
         r.fail('not an MXNet NDArray file but a Python pickle (MXNet\'s Trainer.save_states '
                'writes one: load optimizer states with trainer.load_states)', 0)
     magic, _reserved = r.unpack('<QQ', 'file header')

@@ -541,7 +541,7 @@ class Trainer:
         # the one place where MXNet's order of a multi-precision state becomes minigluon's
         states = _mxnet_states.to_own_layout(o, multi_precision, got.states)
         states_file._check_mxnet_states_fit(self._params, o, settings, states, fname)
-        keeps_arrays = type(o).set_array_state is not opt.Optimizer.set_array_state
+        keeps_arrays = states_file.keeps_arrays(o)
         if got.open_sums and not keeps_arrays:
             raise ValueError("%s: the pickled %s holds gradient sums ('cumgrads', which only "
                              "LBSGD keeps), but %s keeps none" % (fname, got.optimizer.name,

@@ -60,8 +60,8 @@ def _flatten_symbols(value, what):
         leaf = value
         while isinstance(leaf, (list, tuple)):      # the first item flatten refused
             leaf = next(x for x in leaf if _refused(x))
-        raise ValueError('SymbolBlock: %s must be Symbols or (nested) lists of Symbols, got %r '
-                         'of type %s' % (what, leaf, type(leaf).__name__)) from err
+        raise ValueError('SymbolBlock: %s must be Symbols or (nested) lists of Symbols, got %s'
+                         % (what, describe(leaf))) from err
 
 
 def _refused(value):

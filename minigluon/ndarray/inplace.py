@@ -122,9 +122,11 @@ def recorded_setitem(array, key, value):
 
 
 @fp_errors_ignored      # x /= 0 gives inf silently, as the out-of-place operator (and MXNet)
-def inplace_arith(array, other, fn, recorded):
+def inplace_arith(array, other, fn, recorded, reads_left=True):
     """``array op= other``: ``fn(raw, raw_other)`` in place, or ``recorded(array, other)`` (the
-    out-of-place operator) when the rules above record it. Returns what the name is bound to."""
+    out-of-place operator) when the rules above record it. Returns what the name is bound to.
+    ``reads_left``: whether the operator's backward reads its left operand (``*``, ``/``, ``%``;
+    not ``+``, ``-``), so that recording into a plain array must keep a copy of its old values."""
     if is_recording():
         if array._entry is None and (array._joined or (
                 array._grad is not None and array._grad_req != 'null')):
@@ -138,10 +140,23 @@ def inplace_arith(array, other, fn, recorded):
                     'slice, a reshape); recording into it while autograd is recording would '
                     'change the other array without its gradient. Use a new array instead '
                     '(v = v + y); MXNet 1.9.1 raises too')
-            # the operator reads a copy of the old values: record_into overwrites ``array``,
-            # which its backward would read otherwise (x *= y: the gradient of y is the old x)
-            before = NDArray(array._data.copy(), array._ctx)
+            # The operator reads a stand-in for the old ``array``, whose node ``array`` is about
+            # to become (its own input otherwise). record_into overwrites the values: where the
+            # backward reads them (x *= y: the gradient of y is the old x) the stand-in holds a
+            # copy; x += y shares them (a copy of a large x would double its memory for nothing)
+            _check_fits(array, other)
+            before = NDArray(array._data.copy() if reads_left else array._data, array._ctx)
             return record_into(array, recorded(before, other))
+    _check_fits(array, other)
+    if _numpy_inplace_ok(array, other):
+        fn(array._data, other._data if isinstance(other, NDArray) else other)
+    else:   # the operator's own dtype rule (int32 += 2.7 adds 2, as MXNet), written back in place
+        array._data[...] = recorded(array, other)._data
+    return array
+
+
+def _check_fits(array, other):
+    """Raise MXNetValueError when ``other`` does not broadcast to ``array``'s shape."""
     if isinstance(other, NDArray) and other.shape != array.shape:
         full = _broadcast_shape(array.shape, other.shape)
         if full != array.shape:
@@ -150,11 +165,6 @@ def inplace_arith(array, other, fn, recorded):
                 '%s, which an in-place operation cannot change; write x = x + y instead'
                 % (other.shape, 'does not broadcast with' if full is None else
                    'broadcasts to %s, bigger than' % (full,), array.shape))
-    if _numpy_inplace_ok(array, other):
-        fn(array._data, other._data if isinstance(other, NDArray) else other)
-    else:   # the operator's own dtype rule (int32 += 2.7 adds 2, as MXNet), written back in place
-        array._data[...] = recorded(array, other)._data
-    return array
 
 
 def _broadcast_shape(a, b):

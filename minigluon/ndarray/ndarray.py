@@ -521,10 +521,12 @@ class NDArray:
         return self._binary(o, 'broadcast_greater_equal', '_greater_equal_scalar')
 
     def __iadd__(self, o):
-        return inplace_arith(self, o, lambda a, b: a.__iadd__(b), lambda a, b: a + b)
+        return inplace_arith(self, o, lambda a, b: a.__iadd__(b), lambda a, b: a + b,
+                             reads_left=False)
 
     def __isub__(self, o):
-        return inplace_arith(self, o, lambda a, b: a.__isub__(b), lambda a, b: a - b)
+        return inplace_arith(self, o, lambda a, b: a.__isub__(b), lambda a, b: a - b,
+                             reads_left=False)
 
     def __imul__(self, o):
         return inplace_arith(self, o, lambda a, b: a.__imul__(b), lambda a, b: a * b)

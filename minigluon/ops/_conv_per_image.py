@@ -288,8 +288,10 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
     chunks = _parallel.image_chunks(n)
     k = int(np.prod(kernel))
     ck = cg * k
-    # per chunk, transposed: cols @ dY.T is the faster GEMM
-    gw_parts = xp.zeros((max(len(chunks), 1), groups, ck, fg), dtype=grad.dtype) if need_w else None
+    # per chunk, transposed: cols @ dY.T is the faster GEMM; a product per image and column
+    # block is added, so float16 ones are summed in float32 (the rounding grows with the batch)
+    acc = np.float32 if grad.dtype == np.float16 else grad.dtype
+    gw_parts = xp.zeros((max(len(chunks), 1), groups, ck, fg), dtype=acc) if need_w else None
     # a 1x1 pointwise convolution writes each image's gradient whole (no col2im adds): no zeros
     identity = _is_identity(kernel, stride, pad)
     gx = buffer(xp, ws, 'gx', data.shape, grad.dtype, zero=not identity) if need_x else None
@@ -321,7 +323,10 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
                     if need_x and not identity:
                         columns.scatter_add(gx[i], dflat, block)
     _parallel.share(xp, chunks, work)
-    gw = _parallel.sum_in_order(gw_parts).transpose(0, 2, 1).reshape(weight.shape) if need_w else None
+    gw = None
+    if need_w:
+        gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts).transpose(0, 2, 1),
+                                  dtype=grad.dtype).reshape(weight.shape)
     return gx, gw
 
 

@@ -23,6 +23,7 @@ at shape inference.
 """
 import json
 import os
+import struct
 
 from minigluon.base import MXNetError, MXNetFormatError, read_file
 from minigluon.ops.registry import get_op
@@ -453,7 +454,8 @@ def load_json(json_str):
         try:
             json_str = bytes(json_str).decode('utf-8')
         except UnicodeDecodeError as err:
-            if bytes(json_str[:8]) == b'\x12\x01\x00\x00\x00\x00\x00\x00':
+            from minigluon import serialization
+            if bytes(json_str[:8]) == struct.pack('<Q', serialization.LIST_MAGIC):
                 _fail('the text is not UTF-8 but an MXNet NDArray (.params) file, of parameters '
                       'or Trainer states; a graph is the -symbol.json file (SymbolBlock.imports '
                       'takes it first, then the input names, then the .params file)')

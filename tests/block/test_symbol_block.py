@@ -250,7 +250,12 @@ def test_call_with_the_wrong_number_of_inputs_names_the_graph_inputs():
 
 def test_symbol_block_names_a_non_symbol_argument():
     # the error was flatten's 'When hybridized, the output of HybridBlock must be ...'
-    with pytest.raises(ValueError, match="^SymbolBlock: outputs must be Symbols.*got 'a' of type str"):
+    with pytest.raises(ValueError, match="^SymbolBlock: outputs must be Symbols.*got str 'a'$"):
         SymbolBlock('a', sym.var('x'))
-    with pytest.raises(ValueError, match="^SymbolBlock: inputs must be Symbols.*got 3 of type int"):
+    with pytest.raises(ValueError, match="^SymbolBlock: inputs must be Symbols.*got int 3$"):
         SymbolBlock(sym.var('x') * 2, [sym.var('x'), [None, 3]])
+    # a NumPy array by its type, shape and dtype, as a hybridized block's inputs (_graph.describe;
+    # was its repr, the whole array, 'of type ndarray', which reads like NDArray)
+    with pytest.raises(ValueError, match=r"^SymbolBlock: outputs must be Symbols.*got "
+                                         r"numpy\.ndarray of shape \(2, 3\), dtype float64$"):
+        SymbolBlock([sym.var('x') * 2, np.ones((2, 3))], sym.var('x'))

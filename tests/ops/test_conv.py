@@ -315,3 +315,28 @@ def test_a_bias_nobody_trains_gets_no_gradient_and_changes_nothing_else(groups):
     assert_almost_equal(bs.grad, gy.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
     for a, b in zip(*grads):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize('channels', [3, 16])       # 3: the batch path; 16: the per-image path
+def test_float16_weight_and_bias_gradients_keep_their_precision_over_a_large_batch(channels):
+    """A float16 convolution's weight and bias gradients sum a product per image: summed in
+    float16, the rounding grew with the batch (at batch 256 the batch path's bias gradient was
+    0.3% and its weight gradient 0.13% off the float64 result); summed in float32 both stay
+    within a few float16 roundings."""
+    rng = np.random.RandomState(0)
+    x = rng.randn(256, channels, 12, 20)
+    w, b = rng.randn(8, channels, 3, 3) * 0.3, rng.randn(8)
+    gy = np.random.RandomState(1).randn(256, 8, 12, 20)
+    grads = {}
+    for dtype in ('float16', 'float64'):
+        ws, bs = nd.array(w, dtype=dtype), nd.array(b, dtype=dtype)
+        ws.attach_grad()
+        bs.attach_grad()
+        with autograd.record():
+            y = nd.Convolution(nd.array(x, dtype=dtype), ws, bs, kernel=(3, 3), pad=(1, 1),
+                               num_filter=8)
+        y.backward(nd.array(gy, dtype=dtype))
+        assert ws.grad.dtype == bs.grad.dtype == np.dtype(dtype)
+        grads[dtype] = [a.grad.asnumpy().astype(np.float64) for a in (ws, bs)]
+    for got, want in zip(grads['float16'], grads['float64']):
+        assert np.abs(got - want).max() <= 6e-4 * np.abs(want).max()
