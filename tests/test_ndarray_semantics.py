@@ -223,4 +223,4 @@ def test_an_ndarray_is_no_python_index(use):
     x = nd.array([2])
     with pytest.raises(TypeError):
         use(x)
-    assert int(x) == 2 and not hasattr(x, '__index__')
+    assert int(x) == 2 and float(x) == 2.0 and not hasattr(x, '__index__')
