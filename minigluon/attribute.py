@@ -33,7 +33,9 @@ class AttrScope:
                 raise ValueError('AttrScope: attribute %r must be a string, got %s'
                                  % (key, type(value).__name__))
         self._attr = dict(kwargs)
-        self._old_scope = None
+        # the scope each __enter__ not yet exited replaced: a scope may be entered again inside
+        # itself (MXNet 1.9.1 keeps one, so the scope stays current after the outer exit)
+        self._entered = []
 
     def get(self, attr):
         """Merge ``attr`` (a dict or None) over this scope's attributes and return a new dict."""
@@ -43,16 +45,16 @@ class AttrScope:
         return merged
 
     def __enter__(self):
-        self._old_scope = AttrScope._current.value
-        merged = dict(self._old_scope._attr)
+        enclosing = AttrScope._current.value
+        self._entered.append(enclosing)
+        merged = dict(enclosing._attr)
         merged.update(self._attr)
         self._attr = merged
         AttrScope._current.value = self
         return self
 
     def __exit__(self, ptype, value, trace):
-        AttrScope._current.value = self._old_scope
-        self._old_scope = None
+        AttrScope._current.value = self._entered.pop()
 
     @_ClassProperty
     def current(cls):

@@ -38,7 +38,9 @@ class NameManager:
 
     def __init__(self):
         self._counter = {}
-        self._old_manager = None
+        # the manager each __enter__ not yet exited replaced: a manager may be entered again
+        # inside itself (MXNet 1.9.1 keeps one and fails on the outer exit's next name)
+        self._entered = []
 
     def get(self, name, hint):
         """Return ``name`` if it is given (not None or empty), else ``hint`` plus its next number.
@@ -61,13 +63,12 @@ class NameManager:
         return '%s%d' % (hint, count)
 
     def __enter__(self):
-        self._old_manager = NameManager._current.value
+        self._entered.append(NameManager._current.value)
         NameManager._current.value = self
         return self
 
     def __exit__(self, ptype, value, trace):
-        NameManager._current.value = self._old_manager
-        self._old_manager = None
+        NameManager._current.value = self._entered.pop()
 
     @_ClassProperty
     def current(cls):

@@ -64,3 +64,24 @@ def test_attr_scope_nesting_and_override():
 def test_attr_scope_rejects_non_strings():
     with pytest.raises(ValueError, match="'x'"):
         AttrScope(x=1)
+
+
+def test_a_scope_entered_again_inside_itself_is_restored_on_each_exit():
+    """An AttrScope or a name Prefix entered again inside its own ``with``: each exit restores
+    what that entry replaced. MXNet 1.9.1 keeps one saved scope per object, so after the outer
+    exit the AttrScope stays current (its attributes leak into later symbols, and an operator
+    then refuses them as arguments); minigluon kept one too and failed with "'NoneType' object
+    has no attribute 'get'" (found after reviewer21's note on name_scope)."""
+    from minigluon import sym
+    scope = AttrScope(group='4')
+    with scope:
+        with scope:
+            pass
+        assert sym.var('inside').list_attr() == {'group': '4'}
+    assert sym.var('after').list_attr() == {}
+    prefix = Prefix('p_')
+    with prefix:
+        with prefix:
+            assert sym.FullyConnected(num_hidden=2).name == 'p_fullyconnected0'
+        assert sym.FullyConnected(num_hidden=2).name == 'p_fullyconnected1'
+    assert not sym.FullyConnected(num_hidden=2).name.startswith('p_')
