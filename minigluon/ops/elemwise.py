@@ -265,7 +265,11 @@ def scalar_as(scalar, dtype):
     on x86): truncated toward zero, then wrapped modulo 2**bits (-3 as uint8 is 253). A number
     beyond the range of the conversion (int64 for int64, int32 for the smaller types) or NaN
     gives that range's smallest value (x86's "integer indefinite"): 1e10 as int32 is
-    -2147483648, as uint8 0 (its low byte), as in MXNet 1.9.1. Other dtypes keep it.
+    -2147483648, as uint8 0 (its low byte), as in MXNet 1.9.1. A Python int beyond that range
+    too (``2**32`` or ``2**70`` for an int32 array, ``2**70`` for int64): MXNet hands every
+    scalar to its kernels as a double, so it meets the same conversion (it used to wrap modulo
+    2**bits here, so ``x + 2**32`` was ``x`` and ``x < 2**32`` false for x >= 0; found by
+    breaker22). Other dtypes keep it.
 
     So an integer array meets an integer scalar: ``x * 0.5`` is ``x * 0`` and ``x + 2.7`` is
     ``x + 2`` for an int32 ``x``, as in MXNet 1.9.1."""
@@ -276,8 +280,7 @@ def scalar_as(scalar, dtype):
         v = -(1 << (width - 1))
     else:
         v = int(math.trunc(scalar))
-        if isinstance(scalar, (float, np.floating)) and \
-                not -(1 << (width - 1)) <= v < (1 << (width - 1)):
+        if not -(1 << (width - 1)) <= v < (1 << (width - 1)):
             v = -(1 << (width - 1))
     bits = dtype.itemsize * 8
     v %= 1 << bits
