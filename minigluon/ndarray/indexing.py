@@ -18,7 +18,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.base import MXNetIndexError, MXNetValueError
+from minigluon.base import MXNetIndexError, MXNetIndexValueError, MXNetValueError
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
 from minigluon.ops.elemwise import scalar_as
@@ -26,6 +26,11 @@ from minigluon.ops.registry import Op
 
 
 def _index_part(k, xp):
+    if isinstance(k, (float, complex, str, bytes, np.floating, np.complexfloating)):
+        # NumPy's IndexError, and MXNet 1.9.1's ValueError ("does not support slicing with key")
+        raise MXNetIndexValueError(
+            'NDArray index: %r (%s) is no index; use integers, slices (`:`), ellipsis (`...`), '
+            'None, or integer or boolean arrays' % (k, type(k).__name__))
     if isinstance(k, NDArray):
         k = k._data
     elif isinstance(k, list):
@@ -98,14 +103,19 @@ def setitem(array, key, value):
         try:
             _write(array._data, key, val)
         except ValueError:
-            key = _fallback_key(key, array.shape, value)
-            if key is None:
+            fallback = _fallback_key(key, array.shape, value)
+            if fallback is None:
                 raise
-            _write(array._data, key, val)
+            _write(array._data, fallback, val)
     except IndexError as err:       # x[5] = 1 on 3 rows, x[:] = 1 on a 0-d array
         _check_index_arrays(key)
         raise MXNetIndexError(*err.args) from None
     except ValueError as err:
+        if any(isinstance(k, slice) and k.step == 0
+               for k in (key if isinstance(key, tuple) else (key,))):
+            # (the message used to blame the value's shape and show the key as None)
+            raise MXNetValueError('NDArray.__setitem__: slice step cannot be zero (index %r)'
+                                  % (key,)) from None
         raise MXNetValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
                               'selection %r of an array of shape %s (%s)'
                               % (tuple(val.shape), key, array.shape, err)) from None
