@@ -201,6 +201,22 @@ def test_zero_d_one_element_and_empty_arrays():
         '{:.2f}'.format(one)        # as in MXNet 1.9.1: write '{:.2f}'.format(x.asscalar())
 
 
+def test_numpy_conversion_without_a_copy_shares_memory_or_refuses():
+    """``np.asarray(x, copy=False)`` (NumPy 2) returned a copy silently, so writes into it were
+    lost; now it shares the NDArray's memory, or raises ValueError where it cannot."""
+    x = nd.array([1.0, 2.0, 3.0])
+    if int(np.__version__.split('.')[0]) >= 2:
+        a = np.asarray(x, copy=False)
+        a[0] = 5
+        assert x.asnumpy()[0] == 5
+        with pytest.raises(ValueError, match='copy=False'):
+            np.asarray(x, dtype='float64', copy=False)
+    assert x.__array__(copy=False) is x._data
+    b = np.asarray(x)           # copies, as before
+    b[1] = 7
+    assert x.asnumpy()[1] == 2 and np.asarray(x, dtype='float64').dtype == np.float64
+
+
 def test_copies_and_pickles_are_independent_and_leave_the_graph():
     x = nd.array([1.0, 2.0])
     x.attach_grad()

@@ -178,6 +178,22 @@ class NDArray:
         return '\n%s\n<%s %s @%s>' % (str(self.asnumpy()), type(self).__name__, shape_info, self._ctx)
 
     def __array__(self, dtype=None, copy=None):
+        """``np.asarray(x)``: a NumPy copy of the data (in ``dtype`` if given). MXNet 1.9.1's
+        NDArray has no ``__array__`` (NumPy makes an object array of it).
+
+        ``copy=False`` (NumPy 2's ``np.asarray(x, copy=False)``) promises no copy: the NumPy
+        array this NDArray holds is returned, sharing its memory, and where that cannot be
+        (an array on a GPU, another ``dtype``) ValueError, as NumPy's contract says. (A copy
+        was returned silently: writes into it never reached the NDArray.)"""
+        if copy is False:
+            data = self._data
+            if not isinstance(data, np.ndarray) or (dtype is not None
+                                                    and np.dtype(dtype) != data.dtype):
+                raise ValueError('NDArray.__array__: copy=False, but a NumPy array of this %s '
+                                 'array on %s%s needs a copy'
+                                 % (data.dtype, self._ctx, '' if dtype is None else
+                                    ' as %s' % np.dtype(dtype)))
+            return data
         arr = self.asnumpy()
         return arr if dtype is None else arr.astype(dtype)
 
