@@ -133,6 +133,20 @@ def test_in_place_operator_with_a_non_operand_is_pythons_type_error():
     np.testing.assert_array_equal(x.asnumpy(), [3, 5, 7])
 
 
+def test_in_place_operator_with_a_numpy_array_that_does_not_fit_says_so():
+    """``x += np.ones((2, 3))`` into shape (3,) raised NumPy's "non-broadcastable output
+    operand" (int32: "could not broadcast input array"), not the message an NDArray operand gets."""
+    for dtype in ('float32', 'int32'):
+        for other, how in [(np.ones((2, 3)), 'bigger than'), (np.ones(4), 'does not broadcast')]:
+            x = nd.ones((3,), dtype=dtype)
+            with pytest.raises(MXNetError, match='in-place arithmetic: the right operand .*' + how):
+                x += other
+            np.testing.assert_array_equal(x.asnumpy(), [1, 1, 1])
+        x = nd.ones((3,), dtype=dtype)
+        x += np.array([2.5])
+        np.testing.assert_array_equal(x.asnumpy(), [3.5, 3.5, 3.5] if dtype == 'float32' else [3, 3, 3])
+
+
 def test_comparing_with_a_list_or_tuple_is_a_type_error():
     """``x == [1, 2, 3]`` was ``False`` (NumPy compares element by element, MXNet 1.9.1 raises
     TypeError); None and str keep Python's default."""

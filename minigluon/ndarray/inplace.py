@@ -26,6 +26,7 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
 """
 import numpy as np
 
+from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.autograd import Node, _join_inputs, is_recording, needs_grad
 from minigluon.base import MXNetError, MXNetValueError
@@ -124,7 +125,12 @@ def recorded_setitem(array, key, value):
 @fp_errors_ignored      # x /= 0 gives inf silently, as the out-of-place operator (and MXNet)
 def inplace_arith(array, other, fn, recorded):
     """``array op= other``: ``fn(raw, raw_other)`` in place, or ``recorded(array, other)`` (the
-    out-of-place operator) when the rules above record it. Returns what the name is bound to."""
+    out-of-place operator) when the rules above record it. Returns what the name is bound to.
+
+    A NumPy (CuPy) ``other`` counts as an NDArray on ``array``'s context, so a shape that does
+    not fit is the same clear error (it was NumPy's "non-broadcastable output operand")."""
+    if backend.is_array(other):
+        other = NDArray(array._xp.asarray(other), array._ctx)
     if is_recording():
         if array._entry is None and (array._joined or (
                 array._grad is not None and array._grad_req != 'null')):
