@@ -275,6 +275,10 @@ def scalar_as(scalar, dtype):
     ``x + 2`` for an int32 ``x``, as in MXNet 1.9.1."""
     if dtype.kind not in 'iu' or isinstance(scalar, (bool, np.bool_)):
         return scalar
+    if isinstance(scalar, np.generic):
+        # the Python number: np.float16 and np.int8 have no __trunc__, so x[:] = np.float16(2.5)
+        # and nd.full(s, np.int8(3), dtype='int32') failed (found by breaker22)
+        scalar = scalar.item()
     width = 64 if dtype.itemsize == 8 else 32
     if isinstance(scalar, (float, np.floating)) and not math.isfinite(scalar):
         v = -(1 << (width - 1))
