@@ -90,6 +90,12 @@ def setitem(array, key, value):
         ``MXNetError``, as MXNet's).
     """
     key = _index_key(key, array._xp)
+    if not _value_like(value):
+        # (a str or bytes raised NumPy's "could not convert string to float" ValueError, a
+        # complex number a TypeError about __trunc__; MXNet 1.9.1 raises TypeError)
+        raise TypeError('NDArray.__setitem__: the value must be a number, an NDArray, a NumPy '
+                        'array or a (nested) list of numbers, got %s %s'
+                        % (type(value).__name__, _shown(value)))
     if isinstance(value, NDArray):
         val = value._data if value._ctx == array._ctx else _move(value._data, array._ctx)
     elif isinstance(value, numbers.Number):
@@ -119,6 +125,24 @@ def setitem(array, key, value):
         raise MXNetValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
                               'selection %r of an array of shape %s (%s)'
                               % (tuple(val.shape), key, array.shape, err)) from None
+
+
+def _value_like(value):
+    """True for what ``x[key] = value`` writes: a number that is not complex (Python, NumPy,
+    ``Fraction``, ``Decimal``; bool included), an NDArray, a NumPy or CuPy array (or another
+    object with ``__array__``), or a list, tuple or range (made an array by NumPy)."""
+    if isinstance(value, np.generic):       # (NumPy scalars have __array__ too)
+        return isinstance(value, (np.bool_, np.integer, np.floating))
+    if isinstance(value, (NDArray, list, tuple, range)) or backend.is_array(value) \
+            or hasattr(value, '__array__'):
+        return True
+    return isinstance(value, numbers.Number) and not (isinstance(value, numbers.Complex)
+                                                      and not isinstance(value, numbers.Real))
+
+
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
 
 
 def whole_selection(key, shape):
