@@ -9,6 +9,7 @@ tools/gen_breaker22_fixtures.py (``mx`` is either package): the Python protocol 
   ``in``, copying and pickling of arrays of one and several elements;
 * :func:`indexing`: ``x[key]`` and ``x[key] = -1`` with odd keys;
 * :func:`scalars`: integer arrays meeting Python ints beyond their range;
+* :func:`values`: ``x[key] = value`` and ``nd.full`` with values of every kind;
 * :func:`bfloat16_values`: the float32 values of the bfloat16 arrays that
   :func:`write_bfloat16` saves (MXNet only: minigluon cannot make bfloat16 arrays).
 
@@ -219,6 +220,35 @@ def scalars(mx):
     return out
 
 
+# values written by x[key] = value and nd.full(shape, value)
+VALUES = {
+    'str': lambda nd: 'a', 'bytes': lambda nd: b'ab', 'none': lambda nd: None,
+    'set': lambda nd: {1, 2, 3}, 'dict': lambda nd: {0: 1}, 'complex': lambda nd: 1 + 2j,
+    'np_complex': lambda nd: np.complex64(1 + 2j), 'fraction': lambda nd: fractions.Fraction(1, 2),
+    'decimal': lambda nd: decimal.Decimal('1.5'), 'np_float16': lambda nd: np.float16(2.5),
+    'np_int8': lambda nd: np.int8(-3), 'np_bool': lambda nd: np.bool_(True),
+    'np_0d': lambda nd: np.array(2.5), 'bool': lambda nd: True, 'nan': lambda nd: float('nan'),
+    'list': lambda nd: [1, 2, 3], 'range': lambda nd: range(3), 'np_array': lambda nd: np.array([1.5, 2.5, 3.5]),
+    'nd_int32': lambda nd: nd.array([1, 2, 3], dtype='int32'), 'nd_one': lambda nd: nd.array([4.5]),
+}
+
+
+def values(mx):
+    nd = mx.nd
+    out = {}
+    for dtype in ('float32', 'int32'):
+        for name, value in VALUES.items():
+            for kn, key in [('all', slice(None)), ('first', 0)]:
+                def put(value=value, key=key, dtype=dtype):
+                    x = nd.zeros((3,), dtype=dtype)
+                    x[key] = value(nd)
+                    return x
+                out['%s[%s] = %s' % (dtype, kn, name)] = outcome(put)
+            out['full(%s, %s)' % (dtype, name)] = outcome(
+                lambda: nd.full((2,), value(nd), dtype=dtype))
+    return out
+
+
 # float32 values saved as bfloat16 (MXNet truncates to the upper 16 bits)
 BFLOAT16_SOURCE = [1.0, -2.5, 3.14159, 1e-40, 65504.0, 1e38, float('inf'), float('-inf'),
                    float('nan'), -0.0, 3.3895314e38, 1.17549435e-38]
@@ -251,4 +281,4 @@ def bfloat16_values(mx, folder):
 
 def run(mx):
     return {'operators': operators(mx), 'protocol': protocol(mx), 'indexing': indexing(mx),
-            'scalars': scalars(mx)}
+            'scalars': scalars(mx), 'values': values(mx)}

@@ -272,6 +272,53 @@ def test_setitem_with_a_zero_step_says_so():
     np.testing.assert_array_equal(x.asnumpy(), np.zeros((2, 3)))
 
 
+# -- values written by x[key] = value and nd.full --------------------------------------------------
+
+def test_written_values_of_every_kind_match_mxnet(got):
+    """As MXNet 1.9.1 but: None is refused (MXNet fills a float array with NaN, as nd.full(s,
+    None) here already refused), a NumPy complex number is refused (MXNet drops its imaginary
+    part silently), np.bool_ is 1 (MXNet fails), and nd.full takes numbers only (MXNet
+    broadcasts a list or an array, or fails with ValueError)."""
+    for case, want in sorted(FIX['values'].items()):
+        have = got['values'][case]
+        value = case.split()[-1].rstrip(')')
+        if value in ('none', 'np_complex'):
+            assert have == ['error', ['TypeError']] or have == ['error', ['TypeError', 'RuntimeError']], case
+        elif value == 'np_bool':
+            assert have[0] == 'value' and set(have[3]) <= {1.0, 0.0}, case
+        elif case.startswith('full(') and value in ('list', 'range', 'np_array', 'nd_int32'):
+            assert have[0] == 'error' and 'TypeError' in have[1], case
+        elif want[0] == 'error':
+            assert have[0] == 'error' and set(want[1]) <= set(have[1]), (case, want, have)
+        else:
+            same_json(have, want, case)
+
+
+def test_a_value_that_is_no_number_or_array_is_a_type_error():
+    """``x[:] = 'a'`` raised NumPy's ValueError ("could not convert string to float"), a complex
+    number a TypeError about ``__trunc__`` (int arrays); MXNet 1.9.1 raises TypeError."""
+    for dtype in ('float32', 'int32'):
+        for value in ('a', b'ab', None, {1}, {0: 1}, 1 + 2j, np.complex64(1), np.str_('a')):
+            x = nd.zeros((3,), dtype=dtype)
+            with pytest.raises(TypeError, match='the value must be a number') as info:
+                x[:] = value
+            assert type(info.value) is TypeError
+            np.testing.assert_array_equal(x.asnumpy(), [0, 0, 0])
+    with pytest.raises(TypeError, match='full: val must be a number'):
+        nd.full((2,), 1 + 2j)       # was [1, 1], the imaginary part dropped silently
+
+
+def test_numpy_scalars_without_trunc_fill_integer_arrays():
+    """``x[:] = np.float16(2.5)`` and ``nd.full(s, np.int8(3), dtype='int32')`` into integer
+    arrays failed (np.float16 and np.int8 have no ``__trunc__``); MXNet 1.9.1 writes 2 and 3."""
+    x = nd.zeros((3,), dtype='int32')
+    x[:] = np.float16(2.5)
+    x[0] = np.int8(-3)
+    np.testing.assert_array_equal(x.asnumpy(), [-3, 2, 2])
+    np.testing.assert_array_equal(nd.full((2,), np.int8(3), dtype='int32').asnumpy(), [3, 3])
+    np.testing.assert_array_equal(nd.full((2,), np.float16(2.5), dtype='uint8').asnumpy(), [2, 2])
+
+
 # -- integer arrays and huge Python ints ---------------------------------------------------------
 
 def test_integer_arrays_meet_python_ints_beyond_their_range_as_in_mxnet(got):
