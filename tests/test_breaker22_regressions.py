@@ -358,6 +358,15 @@ def test_bfloat16_arrays_load_as_float32_holding_the_same_values():
     assert (w.view(np.uint32) & 0xFFFF == 0).all()      # the low half of every float32 is zero
 
 
+def test_astype_bfloat16_says_it_is_not_supported():
+    """``x.astype(np.dtype([('bfloat16', np.uint16)]))`` (MXNet 1.9.1's bfloat16) failed with
+    "attribute 'dtype' expects dtype, got 'void16'"."""
+    x = nd.array([1.0, 2.0])
+    for dtype in ('bfloat16', np.dtype([('bfloat16', np.uint16)])):
+        with pytest.raises(TypeError, match='bfloat16 is not supported'):
+            x.astype(dtype)
+
+
 def test_bfloat16_index_arrays_of_a_sparse_array_are_refused(tmp_path):
     import struct
     from minigluon import serialization

@@ -214,7 +214,14 @@ class NDArray:
 
     def astype(self, dtype, copy=True):
         """Cast to ``dtype`` (recorded: gradients flow back through the cast). ``dtype=None``
-        is float32, as in MXNet 1.9.1 (its default dtype; NumPy's ``np.dtype(None)`` is float64)."""
+        is float32, as in MXNet 1.9.1 (its default dtype; NumPy's ``np.dtype(None)`` is float64).
+
+        bfloat16 (``'bfloat16'``, or MXNet 1.9.1's ``np.dtype([('bfloat16', np.uint16)])``) is a
+        TypeError saying so: NumPy has no bfloat16 (``nd.load`` reads MXNet's bfloat16 arrays as
+        float32). MXNet takes the second form; the first is a TypeError there too."""
+        if _is_bfloat16(dtype):
+            raise TypeError("astype: bfloat16 is not supported (NumPy has no bfloat16; nd.load "
+                            "reads MXNet's bfloat16 arrays as float32); use float16 or float32")
         if not copy and np.dtype(dtype) == self._data.dtype:
             return self
         return _OP_FUNCTIONS['Cast'](self, dtype='float32' if dtype is None else np.dtype(dtype).name)
@@ -585,6 +592,12 @@ class NDArray:
         # In place, as MXNet's NDArray.__imod__ (its ``**=`` rebinds instead, and so does ours).
         return inplace_arith(self, o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
                              lambda a, b: a % b)
+
+
+def _is_bfloat16(dtype):
+    if isinstance(dtype, str):
+        return dtype == 'bfloat16'
+    return isinstance(dtype, np.dtype) and dtype.names == ('bfloat16',)
 
 
 def _refuse_sequence(other, symbol):
