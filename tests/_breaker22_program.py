@@ -10,6 +10,7 @@ tools/gen_breaker22_fixtures.py (``mx`` is either package): the Python protocol 
 * :func:`indexing`: ``x[key]`` and ``x[key] = -1`` with odd keys;
 * :func:`scalars`: integer arrays meeting Python ints beyond their range;
 * :func:`values`: ``x[key] = value`` and ``nd.full`` with values of every kind;
+* :func:`mod_signs`: the sign of the zeros ``%`` gives;
 * :func:`bfloat16_values`: the float32 values of the bfloat16 arrays that
   :func:`write_bfloat16` saves (MXNet only: minigluon cannot make bfloat16 arrays).
 
@@ -220,6 +221,30 @@ def scalars(mx):
     return out
 
 
+# dividends and divisors of ``%`` whose results include zeros of either sign
+MOD_A = [2.0, -2.0, 0.0, -0.0, 5.5, -5.5, 3.0, -3.0]
+MOD_B = [2.0, -2.0, 1.5, -1.5, float('inf'), float('-inf'), 0.0, 1.0, -1.0]
+
+
+def mod_signs(mx):
+    """``a % b`` for every pair of :data:`MOD_A` x :data:`MOD_B`, as arrays (float32 and
+    float64), array % number and number % array: each result's values and the sign bits (a zero's
+    sign does not show in a comparison)."""
+    nd = mx.nd
+    a = [x for x in MOD_A for _ in MOD_B]
+    b = [y for _ in MOD_A for y in MOD_B]
+    out = {}
+    for dtype in ('float32', 'float64'):
+        res = nd.array(a, dtype=dtype) % nd.array(b, dtype=dtype)
+        out['arrays ' + dtype] = res.asnumpy().astype('float64').tolist()
+    for y in MOD_B:
+        out['array %% %r' % y] = (nd.array(MOD_A) % y).asnumpy().astype('float64').tolist()
+    for x in MOD_A:
+        out['%r %% array' % x] = (x % nd.array(MOD_B)).asnumpy().astype('float64').tolist()
+    return {k: [[None if math.isnan(v) else v for v in vals],
+                [math.copysign(1.0, v) < 0 for v in vals]] for k, vals in out.items()}
+
+
 # values written by x[key] = value and nd.full(shape, value)
 VALUES = {
     'str': lambda nd: 'a', 'bytes': lambda nd: b'ab', 'none': lambda nd: None,
@@ -281,4 +306,4 @@ def bfloat16_values(mx, folder):
 
 def run(mx):
     return {'operators': operators(mx), 'protocol': protocol(mx), 'indexing': indexing(mx),
-            'scalars': scalars(mx), 'values': values(mx)}
+            'scalars': scalars(mx), 'values': values(mx), 'mod_signs': mod_signs(mx)}

@@ -159,6 +159,17 @@ def test_comparing_with_a_list_or_tuple_is_a_type_error():
     np.testing.assert_array_equal((x == nd.array([1, 0, 3])).asnumpy(), [1, 0, 1])
 
 
+def test_zeros_from_mod_have_mxnets_sign():
+    """``2.0 % -2.0`` was -0.0 (NumPy gives a zero the divisor's sign); MXNet 1.9.1 gives 0.0,
+    and -0.0 only for a negative dividend and divisor or a -0.0 dividend by a positive divisor
+    (``1 / (a % b)`` then is -inf or +inf as in MXNet). Arrays, array % number, number % array."""
+    have = as_json(program.mod_signs(mx))
+    assert sorted(have) == sorted(FIX['mod_signs'])
+    for case, (values, signs) in FIX['mod_signs'].items():
+        assert have[case][1] == signs, case
+        same_json(have[case][0], values, case, rtol=0, atol=0)
+
+
 # -- conversions, copying, pickling -------------------------------------------------------------
 
 _CONVERSIONS = ('float', 'int', 'complex', 'floor', 'isnan')

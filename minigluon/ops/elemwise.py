@@ -228,9 +228,16 @@ BroadcastHypot = _binary('broadcast_hypot', ['_hypot'], _hypot, _g_hypot)
 
 def _mod(xp, a, b):
     # MXNet's ``mod`` (mshadow_op.h): the result takes the divisor's sign, as Python's ``%``
-    # (-7 % 2 == 1, 7 % -2 == -1), and a zero divisor gives 0 (not NaN).
+    # (-7 % 2 == 1, 7 % -2 == -1), and a zero divisor gives 0 (not NaN). A zero result is -0.0
+    # only for a negative dividend and divisor, or -0.0 by a positive divisor, as MXNet's
+    # branches give it (NumPy gives zeros the divisor's sign: 2.0 % -2.0 was -0.0, MXNet's 0.0;
+    # found by breaker22).
     r = xp.remainder(a, b)
-    return xp.where(b == 0, xp.zeros_like(r), r)
+    r = xp.where(b == 0, xp.zeros_like(r), r)
+    if r.dtype.kind == 'f':
+        negative = ((b < 0) & (a < 0)) | ((b > 0) & (a == 0) & xp.signbit(a))
+        r = xp.where(r == 0, xp.where(negative, -1.0, 1.0).astype(r.dtype) * 0, r)
+    return r
 
 
 def _g_mod_rhs(xp, a, b):
