@@ -121,6 +121,11 @@ class MXNetIndexError(IndexError, MXNetError):
     """An ``IndexError`` that is also an :class:`MXNetError` (an index out of range in an operator)."""
 
 
+class MXNetIndexValueError(IndexError, ValueError, MXNetError):
+    """An index of a kind no array takes (``x[1.0]``, ``x['a']``): an ``IndexError``, as NumPy
+    raises, and a ``ValueError``, as MXNet 1.9.1's NDArray raises."""
+
+
 class MXNetKeyError(KeyError, MXNetError):
     """A ``KeyError`` that is also an :class:`MXNetError` (a key missing from an index, such as a
     ``.idx`` file of :class:`minigluon.recordio.MXIndexedRecordIO`)."""

@@ -18,6 +18,9 @@ its context, type and value, a file its own ``nd.load`` then misreads ("basic_st
 minigluon reads such a file: when a file with V2 ndim-0 arrays does not parse with them as "none"
 arrays, it is parsed again with them as 0-d arrays with data.
 Sparse arrays (row_sparse, csr) are converted to dense NDArrays on load; minigluon writes dense only.
+bfloat16 arrays (type flag 12, which NumPy has no dtype for; MXNet 1.9.1 writes them for
+``x.astype(np.dtype([('bfloat16', np.uint16)]))``) load as float32 arrays holding the same
+values exactly; saving them again writes float32.
 
 Safety: nothing is unpickled or evaluated. Every count, dimension and length is checked against the
 bytes that remain before anything is allocated, so a corrupt or hostile file raises
@@ -62,6 +65,9 @@ TYPE_FLAGS = {0: np.float32, 1: np.float64, 2: np.float16, 3: np.uint8, 4: np.in
               6: np.int64, 7: np.bool_, 8: np.int16, 9: np.uint16, 10: np.uint32, 11: np.uint64}
 DTYPE_TO_FLAG = {np.dtype(v): k for k, v in TYPE_FLAGS.items()}
 _BFLOAT16 = 12
+# how an array's bfloat16 values (type flag 12) are read: as 16-bit words, which
+# ``_Reader.data`` widens to float32 (the dtype MXNet 1.9.1's Python side gives bfloat16 arrays)
+_BFLOAT16_WORDS = np.dtype([('bfloat16', '<u2')])
 
 
 _UMASK_LOCK = threading.Lock()
@@ -355,7 +361,8 @@ class _Reader:
             count *= d
             if count * dtype.itemsize > self.left:      # checked before allocating anything
                 self.fail('%s of shape %s and dtype %s needs more bytes than the %d that remain'
-                          % (what, shape, dtype.name, self.left))
+                          % (what, shape, 'bfloat16' if dtype == _BFLOAT16_WORDS else dtype.name,
+                             self.left))
         span = 1
         for d in shape:
             span *= max(d, 1)
@@ -363,16 +370,25 @@ class _Reader:
             self.fail('%s has shape %s, whose dimensions multiply to more than any array can hold'
                       % (what, shape))
         raw = self.take(count * dtype.itemsize, what)
+        if dtype == _BFLOAT16_WORDS:
+            # a bfloat16 is the upper half of the float32 of the same value: every one of them
+            # (infinities, NaNs, subnormals, -0.0) widens to float32 exactly
+            words = np.frombuffer(raw, dtype='<u2').astype(np.uint32)
+            return (words << 16).view(np.float32).reshape(shape)
         return np.frombuffer(raw, dtype=dtype.newbyteorder('<')).astype(dtype).reshape(shape)
 
 
-def _type_flag(reader, what):
-    """The NumPy dtype of the next i32 type flag (:data:`TYPE_FLAGS`)."""
+def _type_flag(reader, what, values=True):
+    """The NumPy dtype of the next i32 type flag (:data:`TYPE_FLAGS`). bfloat16 (flag 12, which
+    NumPy has no dtype for) is :data:`_BFLOAT16_WORDS` for an array's values (``values``), which
+    load as float32 holding the same numbers exactly; the indices of a sparse array (``values``
+    False) cannot be bfloat16."""
     start = reader.pos
     flag, = reader.unpack('<i', what + ' type flag')
     if flag == _BFLOAT16:
-        reader.fail('%s is bfloat16, which NumPy cannot hold; convert it to float32 in MXNet first' % what,
-                    start)
+        if values:
+            return _BFLOAT16_WORDS
+        reader.fail('%s is bfloat16; the indices of a sparse array must be integers' % what, start)
     if flag not in TYPE_FLAGS:
         reader.fail('%s has unknown type flag %d; expected one of %s' % (what, flag, sorted(TYPE_FLAGS)), start)
     return TYPE_FLAGS[flag]
@@ -408,7 +424,7 @@ def _read_v2_array(r, magic, what, start):
     n_aux = 1 if stype == 1 else 2       # row_sparse: row indices; csr: indptr and column indices
     aux = []
     for k in range(n_aux):
-        atype = _type_flag(r, '%s aux %d' % (what, k))
+        atype = _type_flag(r, '%s aux %d' % (what, k), values=False)
         aux.append((atype, r.shape('%s aux %d shape' % (what, k))))
     values = r.data(sshape, dtype, what + ' values')
     aux_data = [r.data(s, t, '%s aux %d data' % (what, k)) for k, (t, s) in enumerate(aux)]
@@ -575,7 +591,8 @@ def load(fname, ctx=None):
     Returns
     -------
     list of NDArray, or dict of str to NDArray when the file stores names.
-    Legacy "none" arrays load as ``None``; sparse arrays load dense.
+    Legacy "none" arrays load as ``None``; sparse arrays load dense; bfloat16 arrays load as
+    float32, every value exactly (MXNet 1.9.1 gives a bfloat16 array; NumPy has no bfloat16).
 
     Raises
     ------

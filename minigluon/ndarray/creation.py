@@ -151,7 +151,8 @@ def empty(shape, ctx=None, dtype=None):
 @raises_mxnet_errors
 def full(shape, val, ctx=None, dtype=None, out=None):
     """An array of ``shape`` filled with the number ``val`` (a one-element NDArray or NumPy array
-    counts as its value, as MXNet 1.9.1 takes ``float(val)``; TypeError for anything else); into
+    counts as its value, as MXNet 1.9.1 takes ``float(val)``; TypeError for anything else, a
+    complex number too); into
     an integer dtype ``val`` is converted as MXNet 1.9.1 converts a scalar (``scalar_as``: 300 as
     uint8 is 44, 2.7 as int32 is 2)."""
     if hasattr(val, 'asnumpy') or isinstance(val, np.ndarray):
@@ -160,7 +161,9 @@ def full(shape, val, ctx=None, dtype=None, out=None):
             raise TypeError('full: val must be a number or a one-element array, got an array of '
                             'shape %s' % (host.shape,))
         val = host.reshape(()).item()
-    if not isinstance(val, (numbers.Number, np.bool_)):
+    if not isinstance(val, (numbers.Number, np.bool_)) or isinstance(val, numbers.Complex) \
+            and not isinstance(val, numbers.Real):
+        # (a complex number was written as its real part, silently; MXNet 1.9.1 refuses it)
         raise TypeError('full: val must be a number, got %r' % (val,))
     res = _make('full', shape, ctx, dtype,
                 fill_value=scalar_as(val, np.dtype(dtype or DEFAULT_DTYPE)))

@@ -18,7 +18,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.base import MXNetIndexError, MXNetValueError
+from minigluon.base import MXNetIndexError, MXNetIndexValueError, MXNetValueError
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
 from minigluon.ops.elemwise import scalar_as
@@ -26,6 +26,11 @@ from minigluon.ops.registry import Op
 
 
 def _index_part(k, xp):
+    if isinstance(k, (float, complex, str, bytes, np.floating, np.complexfloating)):
+        # NumPy's IndexError, and MXNet 1.9.1's ValueError ("does not support slicing with key")
+        raise MXNetIndexValueError(
+            'NDArray index: %r (%s) is no index; use integers, slices (`:`), ellipsis (`...`), '
+            'None, or integer or boolean arrays' % (k, type(k).__name__))
     if isinstance(k, NDArray):
         k = k._data
     elif isinstance(k, list):
@@ -85,6 +90,12 @@ def setitem(array, key, value):
         ``MXNetError``, as MXNet's).
     """
     key = _index_key(key, array._xp)
+    if not _value_like(value):
+        # (a str or bytes raised NumPy's "could not convert string to float" ValueError, a
+        # complex number a TypeError about __trunc__; MXNet 1.9.1 raises TypeError)
+        raise TypeError('NDArray.__setitem__: the value must be a number, an NDArray, a NumPy '
+                        'array or a (nested) list of numbers, got %s %s'
+                        % (type(value).__name__, _shown(value)))
     if isinstance(value, NDArray):
         val = value._data if value._ctx == array._ctx else _move(value._data, array._ctx)
     elif isinstance(value, numbers.Number):
@@ -98,17 +109,40 @@ def setitem(array, key, value):
         try:
             _write(array._data, key, val)
         except ValueError:
-            key = _fallback_key(key, array.shape, value)
-            if key is None:
+            fallback = _fallback_key(key, array.shape, value)
+            if fallback is None:
                 raise
-            _write(array._data, key, val)
+            _write(array._data, fallback, val)
     except IndexError as err:       # x[5] = 1 on 3 rows, x[:] = 1 on a 0-d array
         _check_index_arrays(key)
         raise MXNetIndexError(*err.args) from None
     except ValueError as err:
+        if any(isinstance(k, slice) and k.step == 0
+               for k in (key if isinstance(key, tuple) else (key,))):
+            # (the message used to blame the value's shape and show the key as None)
+            raise MXNetValueError('NDArray.__setitem__: slice step cannot be zero (index %r)'
+                                  % (key,)) from None
         raise MXNetValueError('NDArray.__setitem__: cannot assign a value of shape %s to the '
                               'selection %r of an array of shape %s (%s)'
                               % (tuple(val.shape), key, array.shape, err)) from None
+
+
+def _value_like(value):
+    """True for what ``x[key] = value`` writes: a number that is not complex (Python, NumPy,
+    ``Fraction``, ``Decimal``; bool included), an NDArray, a NumPy or CuPy array (or another
+    object with ``__array__``), or a list, tuple or range (made an array by NumPy)."""
+    if isinstance(value, np.generic):       # (NumPy scalars have __array__ too)
+        return isinstance(value, (np.bool_, np.integer, np.floating))
+    if isinstance(value, (NDArray, list, tuple, range)) or backend.is_array(value) \
+            or hasattr(value, '__array__'):
+        return True
+    return isinstance(value, numbers.Number) and not (isinstance(value, numbers.Complex)
+                                                      and not isinstance(value, numbers.Real))
+
+
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
 
 
 def whole_selection(key, shape):

@@ -26,6 +26,7 @@ graph would silently change gradients. The rules (MXNet 1.9.1's, except where no
 """
 import numpy as np
 
+from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.autograd import Node, _join_inputs, is_recording, needs_grad
 from minigluon.base import MXNetError, MXNetValueError
@@ -126,7 +127,12 @@ def inplace_arith(array, other, fn, recorded, reads_left=True):
     """``array op= other``: ``fn(raw, raw_other)`` in place, or ``recorded(array, other)`` (the
     out-of-place operator) when the rules above record it. Returns what the name is bound to.
     ``reads_left``: whether the operator's backward reads its left operand (``*``, ``/``, ``%``;
-    not ``+``, ``-``), so that recording into a plain array must keep a copy of its old values."""
+    not ``+``, ``-``), so that recording into a plain array must keep a copy of its old values.
+
+    A NumPy (CuPy) ``other`` counts as an NDArray on ``array``'s context, so a shape that does
+    not fit is the same clear error (it was NumPy's "non-broadcastable output operand")."""
+    if backend.is_array(other):
+        other = NDArray(array._xp.asarray(other), array._ctx)
     if is_recording():
         if array._entry is None and (array._joined or (
                 array._grad is not None and array._grad_req != 'null')):

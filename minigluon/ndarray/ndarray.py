@@ -156,16 +156,44 @@ class NDArray:
         raise ValueError('The truth value of an NDArray with multiple elements is ambiguous.')
 
     def __float__(self):
-        return float(self.asscalar())
+        """The value of a one-element array (of any shape) as a Python float.
+
+        Raises TypeError for an array of another size, as NumPy does for ``float(array)`` (MXNet
+        1.9.1's NDArray has no ``__float__``, so ``float(x)`` is a TypeError there for every
+        array); ``asscalar()`` raises ValueError instead, as MXNet's does."""
+        return float(self._one_value('float'))
 
     def __int__(self):
-        return int(self.asscalar())
+        """As :meth:`__float__`, truncated to a Python int (TypeError unless one element)."""
+        return int(self._one_value('int'))
+
+    def _one_value(self, what):
+        if self.size != 1:
+            raise TypeError('%s(): only a one-element NDArray converts to a Python number; this '
+                            'one has shape %s (use x.asnumpy() for the values)' % (what, self.shape))
+        return self.asnumpy().reshape(-1)[0]
 
     def __repr__(self):
         shape_info = 'x'.join('%d' % d for d in self.shape)
         return '\n%s\n<%s %s @%s>' % (str(self.asnumpy()), type(self).__name__, shape_info, self._ctx)
 
     def __array__(self, dtype=None, copy=None):
+        """``np.asarray(x)``: a NumPy copy of the data (in ``dtype`` if given). MXNet 1.9.1's
+        NDArray has no ``__array__`` (NumPy makes an object array of it).
+
+        ``copy=False`` (NumPy 2's ``np.asarray(x, copy=False)``) promises no copy: the NumPy
+        array this NDArray holds is returned, sharing its memory, and where that cannot be
+        (an array on a GPU, another ``dtype``) ValueError, as NumPy's contract says. (A copy
+        was returned silently: writes into it never reached the NDArray.)"""
+        if copy is False:
+            data = self._data
+            if not isinstance(data, np.ndarray) or (dtype is not None
+                                                    and np.dtype(dtype) != data.dtype):
+                raise ValueError('NDArray.__array__: copy=False, but a NumPy array of this %s '
+                                 'array on %s%s needs a copy'
+                                 % (data.dtype, self._ctx, '' if dtype is None else
+                                    ' as %s' % np.dtype(dtype)))
+            return data
         arr = self.asnumpy()
         return arr if dtype is None else arr.astype(dtype)
 
@@ -186,7 +214,14 @@ class NDArray:
 
     def astype(self, dtype, copy=True):
         """Cast to ``dtype`` (recorded: gradients flow back through the cast). ``dtype=None``
-        is float32, as in MXNet 1.9.1 (its default dtype; NumPy's ``np.dtype(None)`` is float64)."""
+        is float32, as in MXNet 1.9.1 (its default dtype; NumPy's ``np.dtype(None)`` is float64).
+
+        bfloat16 (``'bfloat16'``, or MXNet 1.9.1's ``np.dtype([('bfloat16', np.uint16)])``) is a
+        TypeError saying so: NumPy has no bfloat16 (``nd.load`` reads MXNet's bfloat16 arrays as
+        float32). MXNet takes the second form; the first is a TypeError there too."""
+        if _is_bfloat16(dtype):
+            raise TypeError("astype: bfloat16 is not supported (NumPy has no bfloat16; nd.load "
+                            "reads MXNet's bfloat16 arrays as float32); use float16 or float32")
         if not copy and np.dtype(dtype) == self._data.dtype:
             return self
         return _OP_FUNCTIONS['Cast'](self, dtype='float32' if dtype is None else np.dtype(dtype).name)
@@ -503,9 +538,16 @@ class NDArray:
         return _OP_FUNCTIONS['abs'](self)
 
     def __eq__(self, o):
+        """Elementwise ``==`` with a number, an NDArray or a NumPy array (1.0 / 0.0 in the
+        array's dtype). A list or tuple is a TypeError, as in MXNet 1.9.1 (it used to be a
+        plain ``False``, where NumPy compares element by element); another object (None, a
+        str) is Python's default, ``False`` (MXNet 1.9.1 raises TypeError for those too)."""
+        _refuse_sequence(o, '==')
         return self._binary(o, 'broadcast_equal', '_equal_scalar')
 
     def __ne__(self, o):
+        """Elementwise ``!=``; see :meth:`__eq__` (``True`` for None or a str)."""
+        _refuse_sequence(o, '!=')
         return self._binary(o, 'broadcast_not_equal', '_not_equal_scalar')
 
     def __lt__(self, o):
@@ -520,24 +562,90 @@ class NDArray:
     def __ge__(self, o):
         return self._binary(o, 'broadcast_greater_equal', '_greater_equal_scalar')
 
+    # In-place operators take what the operators take (a number, an NDArray, a NumPy/CuPy
+    # array); anything else (a str, None, a list, a complex number) is NotImplemented, so Python
+    # raises its TypeError, as MXNet 1.9.1 raises one ("type <class 'str'> not supported"),
+    # instead of NumPy's UFuncTypeError, or a list silently broadcast into a float array.
     def __iadd__(self, o):
+        if not _operand(o):
+            return NotImplemented
         return inplace_arith(self, o, lambda a, b: a.__iadd__(b), lambda a, b: a + b,
                              reads_left=False)
 
     def __isub__(self, o):
+        if not _operand(o):
+            return NotImplemented
         return inplace_arith(self, o, lambda a, b: a.__isub__(b), lambda a, b: a - b,
                              reads_left=False)
 
     def __imul__(self, o):
+        if not _operand(o):
+            return NotImplemented
         return inplace_arith(self, o, lambda a, b: a.__imul__(b), lambda a, b: a * b)
 
     def __itruediv__(self, o):
+        if not _operand(o):
+            return NotImplemented
         return inplace_arith(self, o, lambda a, b: a.__itruediv__(b), lambda a, b: a / b)
 
     def __imod__(self, o):
+        if not _operand(o):
+            return NotImplemented
         # In place, as MXNet's NDArray.__imod__ (its ``**=`` rebinds instead, and so does ours).
         return inplace_arith(self, o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
                              lambda a, b: a % b)
+
+
+def _is_bfloat16(dtype):
+    if isinstance(dtype, str):
+        return dtype == 'bfloat16'
+    return isinstance(dtype, np.dtype) and dtype.names == ('bfloat16',)
+
+
+def _refuse_sequence(other, symbol):
+    if isinstance(other, (list, tuple)):
+        raise TypeError("NDArray %s %s: compare with an array, nd.array(%r), not a %s (MXNet "
+                        "1.9.1 refuses it too)" % (symbol, type(other).__name__,
+                                                   other, type(other).__name__))
+
+
+def _operand(other):
+    """True for what NDArray arithmetic takes as its other operand: a number (Python or NumPy,
+    bool included), an NDArray, a NumPy or CuPy array (see :meth:`NDArray._binary`)."""
+    return isinstance(other, (NDArray, int, float, np.number, np.bool_)) or backend.is_array(other)
+
+
+# Operators MXNet 1.9.1's NDArray does not have. Left undefined, ``x // np.float64(2)`` or
+# ``x @ numpy_array`` would be computed by NumPy's reflected operator on ``np.asarray(x)`` and give
+# a NumPy array (out of the autograd graph), silently; MXNet raises TypeError for every operand.
+# Defined here to raise that TypeError, naming what to write instead.
+_MISSING_OPERATORS = {
+    'floordiv': ('//', 'nd.floor(a / b) (or a / b on integer arrays, which truncates)'),
+    'matmul': ('@', 'nd.dot(a, b) (nd.batch_dot for batches)'),
+    'and': ('&', 'nd.logical_and(a, b)'),
+    'or': ('|', 'nd.logical_or(a, b)'),
+    'xor': ('^', 'nd.logical_xor(a, b)'),
+    'lshift': ('<<', 'a * 2 ** b'),
+    'rshift': ('>>', 'a / 2 ** b'),
+    'divmod': ('divmod()', 'nd.floor(a / b) and a % b'),
+}
+
+
+def _missing_operator(symbol, instead, reflected):
+    def refuse(self, other):
+        left, right = (other, self) if reflected else (self, other)
+        raise TypeError("unsupported operand type(s) for %s: '%s' and '%s' (MXNet 1.9.1's NDArray "
+                        "has no %s operator; use %s)" % (symbol, type(left).__name__,
+                                                         type(right).__name__, symbol, instead))
+    return refuse
+
+
+for _name, (_symbol, _instead) in _MISSING_OPERATORS.items():
+    for _reflected in (False, True):
+        _method = _missing_operator(_symbol, _instead, _reflected)
+        _method.__name__ = '__%s%s__' % ('r' if _reflected else '', _name)
+        _method.__qualname__ = 'NDArray.' + _method.__name__
+        setattr(NDArray, _method.__name__, _method)
 
 
 def _shape_ints(shape):

@@ -228,9 +228,16 @@ BroadcastHypot = _binary('broadcast_hypot', ['_hypot'], _hypot, _g_hypot)
 
 def _mod(xp, a, b):
     # MXNet's ``mod`` (mshadow_op.h): the result takes the divisor's sign, as Python's ``%``
-    # (-7 % 2 == 1, 7 % -2 == -1), and a zero divisor gives 0 (not NaN).
+    # (-7 % 2 == 1, 7 % -2 == -1), and a zero divisor gives 0 (not NaN). A zero result is -0.0
+    # only for a negative dividend and divisor, or -0.0 by a positive divisor, as MXNet's
+    # branches give it (NumPy gives zeros the divisor's sign: 2.0 % -2.0 was -0.0, MXNet's 0.0;
+    # found by breaker22).
     r = xp.remainder(a, b)
-    return xp.where(b == 0, xp.zeros_like(r), r)
+    r = xp.where(b == 0, xp.zeros_like(r), r)
+    if r.dtype.kind == 'f':
+        negative = ((b < 0) & (a < 0)) | ((b > 0) & (a == 0) & xp.signbit(a))
+        r = xp.where(r == 0, xp.where(negative, -1.0, 1.0).astype(r.dtype) * 0, r)
+    return r
 
 
 def _g_mod_rhs(xp, a, b):
@@ -265,19 +272,26 @@ def scalar_as(scalar, dtype):
     on x86): truncated toward zero, then wrapped modulo 2**bits (-3 as uint8 is 253). A number
     beyond the range of the conversion (int64 for int64, int32 for the smaller types) or NaN
     gives that range's smallest value (x86's "integer indefinite"): 1e10 as int32 is
-    -2147483648, as uint8 0 (its low byte), as in MXNet 1.9.1. Other dtypes keep it.
+    -2147483648, as uint8 0 (its low byte), as in MXNet 1.9.1. A Python int beyond that range
+    too (``2**32`` or ``2**70`` for an int32 array, ``2**70`` for int64): MXNet hands every
+    scalar to its kernels as a double, so it meets the same conversion (it used to wrap modulo
+    2**bits here, so ``x + 2**32`` was ``x`` and ``x < 2**32`` false for x >= 0; found by
+    breaker22). Other dtypes keep it.
 
     So an integer array meets an integer scalar: ``x * 0.5`` is ``x * 0`` and ``x + 2.7`` is
     ``x + 2`` for an int32 ``x``, as in MXNet 1.9.1."""
     if dtype.kind not in 'iu' or isinstance(scalar, (bool, np.bool_)):
         return scalar
+    if isinstance(scalar, np.generic):
+        # the Python number: np.float16 and np.int8 have no __trunc__, so x[:] = np.float16(2.5)
+        # and nd.full(s, np.int8(3), dtype='int32') failed (found by breaker22)
+        scalar = scalar.item()
     width = 64 if dtype.itemsize == 8 else 32
     if isinstance(scalar, (float, np.floating)) and not math.isfinite(scalar):
         v = -(1 << (width - 1))
     else:
         v = int(math.trunc(scalar))
-        if isinstance(scalar, (float, np.floating)) and \
-                not -(1 << (width - 1)) <= v < (1 << (width - 1)):
+        if not -(1 << (width - 1)) <= v < (1 << (width - 1)):
             v = -(1 << (width - 1))
     bits = dtype.itemsize * 8
     v %= 1 << bits

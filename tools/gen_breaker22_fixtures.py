@@ -1,0 +1,41 @@
+"""What MXNet 1.9.1 gives for the programs of ``tests/_breaker22_program.py`` (NDArray's Python
+protocol: operators with every kind of operand, conversions, copying, odd index keys, integer
+arrays meeting Python ints beyond their range, bfloat16 arrays in ``.params`` files), recorded
+for ``tests/test_breaker22_regressions.py``; run in the MXNet venv, never by the test suite::
+
+    /opt/mxvenv/bin/python tools/gen_breaker22_fixtures.py
+
+Output: ``tests/fixtures/breaker22/``: ``bfloat16.params`` and ``bfloat16_list.params``
+(bfloat16 arrays saved by MXNet's ``nd.save``) and ``mxnet.json`` (the programs' outcomes and
+the float32 values MXNet loads from those files).
+"""
+import json
+import os
+import sys
+import warnings
+
+os.environ['MXNET_ENGINE_TYPE'] = 'NaiveEngine'     # errors raised by the call that fails
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    import mxnet as mx
+    sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
+    import _breaker22_program as program
+    folder = os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker22')
+    os.makedirs(folder, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')      # complex operands, NumPy's object arrays
+        result = program.run(mx)
+    program.write_bfloat16(mx, folder)
+    result['bfloat16'] = program.bfloat16_values(mx, folder)
+    out = os.path.join(folder, 'mxnet.json')
+    with open(out, 'w') as f:
+        json.dump(result, f, sort_keys=True, separators=(',', ':'))
+        f.write('\n')
+    print('wrote', out, os.path.getsize(out), 'bytes')
+
+
+if __name__ == '__main__':
+    main()
