@@ -9,7 +9,6 @@ Output: ``tests/fixtures/breaker22/``: ``bfloat16.params`` and ``bfloat16_list.p
 (bfloat16 arrays saved by MXNet's ``nd.save``) and ``mxnet.json`` (the programs' outcomes and
 the float32 values MXNet loads from those files).
 """
-import json
 import os
 import sys
 import warnings
@@ -17,25 +16,22 @@ import warnings
 os.environ['MXNET_ENGINE_TYPE'] = 'NaiveEngine'     # errors raised by the call that fails
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from _programs_on_mxnet import record_run  # noqa: E402
+
+FOLDER = os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker22')
 
 
-def main():
-    import mxnet as mx
-    sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
-    import _breaker22_program as program
-    folder = os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker22')
-    os.makedirs(folder, exist_ok=True)
+def _programs_and_bfloat16_files(program, mx):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')      # complex operands, NumPy's object arrays
         result = program.run(mx)
-    program.write_bfloat16(mx, folder)
-    result['bfloat16'] = program.bfloat16_values(mx, folder)
-    out = os.path.join(folder, 'mxnet.json')
-    with open(out, 'w') as f:
-        json.dump(result, f, sort_keys=True, separators=(',', ':'))
-        f.write('\n')
-    print('wrote', out, os.path.getsize(out), 'bytes')
+    os.makedirs(FOLDER, exist_ok=True)
+    program.write_bfloat16(mx, FOLDER)
+    result['bfloat16'] = program.bfloat16_values(mx, FOLDER)
+    return result
 
 
 if __name__ == '__main__':
-    main()
+    record_run('_breaker22_program', os.path.join(FOLDER, 'mxnet.json'), compact=True,
+               call=_programs_and_bfloat16_files)
