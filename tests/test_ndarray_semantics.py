@@ -224,3 +224,11 @@ def test_an_ndarray_is_no_python_index(use):
     with pytest.raises(TypeError):
         use(x)
     assert int(x) == 2 and float(x) == 2.0 and not hasattr(x, '__index__')
+
+
+def test_a_bool_index_has_numpys_meaning():
+    """``x[True]`` adds a leading axis of length 1 and ``x[False]`` one of length 0, as NumPy
+    (MXNet 1.9.1 reads ``True`` as the integer 1: ``x[True]`` is ``x[1]``; docs/PORTING.md)."""
+    x = nd.array([[1, 2], [3, 4]])
+    assert x[True].shape == (1, 2, 2) and (x[True].asnumpy()[0] == x.asnumpy()).all()
+    assert x[False].shape == (0, 2, 2)
