@@ -21,7 +21,7 @@ from multiprocessing import reduction as _reduction
 import numpy as np
 
 from minigluon import backend
-from minigluon.base import ValueAssertionError
+from minigluon.base import TypeAssertionError, ValueAssertionError
 from minigluon.context import Context
 from minigluon.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from minigluon.ndarray import NDArray, array
@@ -63,6 +63,12 @@ def _as_in_context(data, ctx):
     return data
 
 
+def _short(value):
+    """``repr(value)``, cut to 60 characters, for messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
+
+
 def default_batchify_fn(data):
     """Stack a list of samples into a batch.
 
@@ -75,9 +81,15 @@ def default_batchify_fn(data):
     TypeError
         For samples that are not numbers, arrays or tuples of them (dicts, strings, objects): pass
         a ``batchify_fn`` that knows how to batch them. (MXNet 1.9.1 fails there with a bare
-        ``KeyError`` from its dtype table, e.g. ``KeyError: <class 'numpy.str_'>``.)
+        ``KeyError`` from its dtype table, e.g. ``KeyError: <class 'numpy.str_'>``.) Also when
+        the first sample is a tuple and another is not a tuple or list.
+    TypeAssertionError
+        When the first sample is an NDArray and another is not (a NumPy array, a number): a
+        ``TypeError`` naming the sample, and the ``AssertionError`` MXNet 1.9.1 raises.
     ValueError
-        For array samples of different shapes (pad them, or pass a ``batchify_fn``).
+        For array samples of different shapes (pad them, or pass a ``batchify_fn``), and for
+        tuple samples with different numbers of fields (MXNet 1.9.1 zips them, silently dropping
+        the fields the shortest sample lacks from the whole batch).
     """
     first = data[0]
     shapes = [tuple(d.shape) for d in data if isinstance(d, (NDArray, np.ndarray))]
@@ -86,9 +98,25 @@ def default_batchify_fn(data):
                          '%s in one batch. Pad them to one shape or pass batchify_fn=.'
                          % ', '.join(str(s) for s in sorted(set(shapes))))
     if isinstance(first, NDArray):
+        for i, d in enumerate(data):
+            if not isinstance(d, NDArray):
+                raise TypeAssertionError(
+                    'DataLoader: the default batchify_fn stacks NDArray samples only with NDArrays; '
+                    'sample 0 of the batch is an NDArray and sample %d is %s %s. Return one kind '
+                    'from the dataset or pass batchify_fn=.' % (i, type(d).__name__, _short(d)))
         xp = backend.get_array_module(first._data)
         return NDArray(xp.stack([d.as_in_context(first.context)._data for d in data]), first.context)
     if isinstance(first, tuple):
+        for i, d in enumerate(data):
+            if not isinstance(d, (tuple, list)):
+                raise TypeError('DataLoader: the default batchify_fn batches tuple samples field by '
+                                'field; sample 0 of the batch is a tuple and sample %d is %s %s.'
+                                % (i, type(d).__name__, _short(d)))
+            if len(d) != len(first):
+                raise ValueError('DataLoader: the default batchify_fn batches tuple samples field by '
+                                 'field; sample 0 of the batch has %d fields and sample %d has %d. '
+                                 'Give every sample the same fields or pass batchify_fn=.'
+                                 % (len(first), i, len(d)))
         return [default_batchify_fn(list(field)) for field in zip(*data)]
     try:
         arr = np.asarray(data)

@@ -1,0 +1,68 @@
+"""Regressions found by breaker22b in ``gluon.data``: the default batchify function on samples of
+mixed kinds, and ``transforms.Resize`` with a size that is not an int. MXNet's results come from
+tools/gen_breaker22b_fixtures.py (tests/_breaker22b_program.py run on MXNet 1.9.1)."""
+import os
+import sys
+
+import pytest
+
+import minigluon as mx
+
+sys.path.insert(0, os.path.dirname(__file__))
+import _breaker22b_program as program  # noqa: E402
+from _breaker import as_json, mxnet_fixture, same_json  # noqa: E402
+
+BATCHES = sorted(mxnet_fixture('breaker22b')['batchify_samples'])
+SIZES = sorted(mxnet_fixture('breaker22b')['resize_sizes'])
+
+
+@pytest.mark.parametrize('case', BATCHES)
+def test_default_batchify_of_mixed_samples_fails_where_mxnet_fails(case):
+    """An NDArray first and then a NumPy array, a number or a list raised AttributeError
+    ("'numpy.ndarray' object has no attribute 'as_in_context'"); MXNet 1.9.1 raises an
+    AssertionError. Now a TypeAssertionError naming the sample. Tuples of other lengths, which
+    MXNet zips (dropping the missing fields for the whole batch), are refused; everything else
+    batches as in MXNet."""
+    got = as_json(program.batchify_samples(mx)[case])
+    want = mxnet_fixture('breaker22b')['batchify_samples'][case]
+    if case.startswith(('tuple_then_shorter', 'tuple_then_longer')):
+        # MXNet silently keeps only the fields every sample has; refused here
+        assert want == [['int64', [1, 3]]]
+        assert got == {'raised': ['ValueError']}
+        return
+    if isinstance(want, dict):
+        # an instance of MXNet's exception class (here also a TypeError: TypeAssertionError)
+        assert isinstance(got, dict) and set(want['raised']) <= set(got['raised']), (case, got)
+        return
+    same_json(got, want, case)
+
+
+@pytest.mark.parametrize('make, error, match', [
+    (lambda nd: [nd.array([1.0]), 2.0], TypeError, r'sample 1 is float 2\.0'),
+    (lambda nd: [nd.array([1.0]), nd.array([2.0]), mx.nd.array([3.0]).asnumpy()], AssertionError,
+     r'sample 0 of the batch is an NDArray and sample 2 is ndarray'),
+    (lambda nd: [(1, 2), 3], TypeError, r'sample 0 of the batch is a tuple and sample 1 is int 3'),
+    (lambda nd: [(1, 2), (3, 4), (5,)], ValueError, r'sample 0 of the batch has 2 fields and '
+                                                    r'sample 2 has 1'),
+])
+def test_default_batchify_names_the_sample_of_another_form(make, error, match):
+    with pytest.raises(error, match=match):
+        mx.gluon.data.dataloader.default_batchify_fn(make(mx.nd))
+
+
+@pytest.mark.parametrize('case', SIZES)
+def test_resize_refuses_sizes_mxnet_refuses_naming_size(case):
+    """``Resize(2.0)``, ``Resize(np.float64(2))`` and ``Resize(None)`` raised "'float' object is
+    not iterable" (a TypeError not naming the argument); MXNet 1.9.1 refuses them when called
+    ("Invalid Parameter format for size"). Now a ValueError naming ``size`` and the value given,
+    at construction."""
+    want = mxnet_fixture('breaker22b')['resize_sizes'][case]
+    got = as_json(program.resize_sizes(mx)[case])
+    if isinstance(want, dict):
+        assert got == {'raised': ['ValueError']}, case
+        size = {'2.0': 2.0, 'None': None}.get(case)
+        if case in ('2.0', 'None'):
+            with pytest.raises(ValueError, match=r'Resize: size must be .* got %r$' % (size,)):
+                mx.gluon.data.vision.transforms.Resize(size)
+    else:
+        same_json(got, want, case)
