@@ -2,8 +2,11 @@
 tools/gen_breaker22b_fixtures.py (``mx`` is either package): each returns JSON-able results.
 
 They aim at ``gluon.data``: the default batchify function given samples of mixed kinds (an
-NDArray beside NumPy arrays or numbers, tuples of different lengths), and ``Resize`` given a
-size that is not an int or a pair of ints."""
+NDArray beside NumPy arrays or numbers, tuples of different lengths), ``Resize`` given a size
+that is not an int or a pair of ints, and batches of named tuples and ordered dicts coming back
+from DataLoader worker processes."""
+import collections
+
 import numpy as np
 
 
@@ -61,6 +64,48 @@ def resize_sizes(mx):
     return out
 
 
+Batch = collections.namedtuple('Batch', ['data', 'extra'])
+
+
+def _as_named_tuple(samples):
+    """A ``batchify_fn`` (picklable: MXNet's workers are sent it with every batch) whose batch
+    is a named tuple: the sum of the samples (NDArrays), and an ordered dict of the count and a
+    (named tuple, int) pair."""
+    total = samples[0].copy()
+    for s in samples[1:]:
+        total = total + s
+    return Batch(total, collections.OrderedDict([('n', len(samples)),
+                                                 ('pair', (Batch(samples[0] * 2, None), 7))]))
+
+
+def worker_batch_structures(mx):
+    """Batches of :func:`_as_named_tuple` from a DataLoader over three NDArrays (batch size 2)
+    loaded in the calling thread, by 2 worker processes and by 2 threads: per batch the type
+    names of the containers and the values."""
+    def plain(b):
+        if isinstance(b, mx.nd.NDArray):
+            return b.asnumpy().tolist()
+        if isinstance(b, dict):
+            return [type(b).__name__, [[k, plain(v)] for k, v in b.items()]]
+        if isinstance(b, (list, tuple)):
+            return [type(b).__name__, [plain(v) for v in b]]
+        return b
+    out = {}
+    for name, kwargs in [('no_workers', {}), ('processes', {'num_workers': 2}),
+                         ('threads', {'num_workers': 2, 'thread_pool': True})]:
+        def load(kwargs=kwargs):
+            loader = mx.gluon.data.DataLoader(
+                mx.gluon.data.SimpleDataset([mx.nd.array([i, 10 * i]) for i in (1, 2, 3)]),
+                batch_size=2, batchify_fn=_as_named_tuple, **kwargs)
+            return [plain(b) for b in loader]
+        try:
+            out[name] = load()
+        except Exception as e:     # noqa: BLE001 -- an error is a result here
+            out[name] = {'raised': type(e).__name__}
+    return out
+
+
 def run(mx):
     """Every program's results (what the fixture holds)."""
-    return {'batchify_samples': batchify_samples(mx), 'resize_sizes': resize_sizes(mx)}
+    return {'batchify_samples': batchify_samples(mx), 'resize_sizes': resize_sizes(mx),
+            'worker_batch_structures': worker_batch_structures(mx)}

@@ -66,3 +66,13 @@ def test_resize_refuses_sizes_mxnet_refuses_naming_size(case):
                 mx.gluon.data.vision.transforms.Resize(size)
     else:
         same_json(got, want, case)
+
+
+@pytest.mark.parametrize('case', ['no_workers', 'processes', 'threads'])
+def test_named_tuple_and_ordered_dict_batches_come_back_from_worker_processes(case):
+    """A ``batchify_fn`` returning a named tuple failed with worker processes ("Batch.__new__()
+    missing 1 required positional argument"): the batch was rebuilt as ``Batch(generator)``.
+    MXNet 1.9.1 pickles the batch and gives it back as it was, named tuples and OrderedDicts
+    included, as minigluon does now."""
+    got = as_json(program.worker_batch_structures(mx)[case])
+    same_json(got, mxnet_fixture('breaker22b')['worker_batch_structures'][case], case)

@@ -11,6 +11,7 @@ spawned elsewhere (the dataset and ``batchify_fn`` must then be picklable). A wo
 back as NumPy arrays, turned into NDArrays on ``cpu(0)`` in the calling process; MXNet's workers
 write into shared memory instead, which NumPy does not need for batches of this size.
 """
+import copy
 import inspect
 import itertools
 import multiprocessing
@@ -178,24 +179,38 @@ class _Shipped:
         self.data = data
 
 
+def _rebuilt(batch, items):
+    """A list or tuple of ``batch``'s type holding ``items``: a named tuple takes its fields as
+    arguments (``Point(x, y)``), other sequences one iterable."""
+    if isinstance(batch, tuple) and hasattr(type(batch), '_fields'):
+        return type(batch)(*items)
+    return type(batch)(items)
+
+
+def _walked(batch, fn):
+    """``batch`` with ``fn`` applied to every item of its (nested) lists, tuples and dicts, each
+    container rebuilt as its own type (named tuples, ``OrderedDict`` and other subclasses
+    included)."""
+    if isinstance(batch, (list, tuple)):
+        return _rebuilt(batch, [fn(b) for b in batch])
+    if isinstance(batch, dict):
+        out = copy.copy(batch)
+        for k, v in batch.items():
+            out[k] = fn(v)
+        return out
+    return batch
+
+
 def _ship(batch):
     if isinstance(batch, NDArray):
         return _Shipped(batch.asnumpy())
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_ship(b) for b in batch)
-    if isinstance(batch, dict):
-        return {k: _ship(v) for k, v in batch.items()}
-    return batch
+    return _walked(batch, _ship)
 
 
 def _unship(batch):
     if isinstance(batch, _Shipped):
         return array(batch.data, dtype=batch.data.dtype)
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_unship(b) for b in batch)
-    if isinstance(batch, dict):
-        return {k: _unship(v) for k, v in batch.items()}
-    return batch
+    return _walked(batch, _unship)
 
 
 def _worker_init(dataset, batchify_fn):
