@@ -105,7 +105,36 @@ def worker_batch_structures(mx):
     return out
 
 
+class FailingAt2:
+    """A dataset of four float32 numbers whose sample 2 raises ``KeyError``."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, idx):
+        if idx == 2:
+            raise KeyError('no sample 2')
+        return np.float32(idx)
+
+
+def worker_errors(mx):
+    """The exception class met when iterating a DataLoader over :class:`FailingAt2` (batch size
+    2), in the calling thread, with 2 worker processes and with 2 threads, and the batches
+    before it."""
+    out = {}
+    for name, kwargs in [('no_workers', {}), ('processes', {'num_workers': 2}),
+                         ('threads', {'num_workers': 2, 'thread_pool': True})]:
+        got = []
+        try:
+            for batch in mx.gluon.data.DataLoader(FailingAt2(), batch_size=2, **kwargs):
+                got.append(batch.asnumpy().tolist())
+        except Exception as e:     # noqa: BLE001 -- an error is a result here
+            got.append({'raised': type(e).__name__, 'args': list(e.args)})
+        out[name] = got
+    return out
+
+
 def run(mx):
     """Every program's results (what the fixture holds)."""
     return {'batchify_samples': batchify_samples(mx), 'resize_sizes': resize_sizes(mx),
-            'worker_batch_structures': worker_batch_structures(mx)}
+            'worker_batch_structures': worker_batch_structures(mx), 'worker_errors': worker_errors(mx)}

@@ -76,3 +76,26 @@ def test_named_tuple_and_ordered_dict_batches_come_back_from_worker_processes(ca
     included, as minigluon does now."""
     got = as_json(program.worker_batch_structures(mx)[case])
     same_json(got, mxnet_fixture('breaker22b')['worker_batch_structures'][case], case)
+
+
+@pytest.mark.parametrize('case', ['no_workers', 'processes', 'threads'])
+def test_an_error_loading_a_sample_names_the_sample(case):
+    """An exception raised by ``dataset[i]`` reaches the loop as it is (its class and arguments
+    MXNet 1.9.1's, in every worker mode), now with a note naming the dataset and the index,
+    which neither said (with workers, the worker's traceback is not the loop's)."""
+    got = as_json(program.worker_errors(mx)[case])
+    same_json(got, mxnet_fixture('breaker22b')['worker_errors'][case], case)
+    kwargs = {'no_workers': {}, 'processes': {'num_workers': 2},
+              'threads': {'num_workers': 2, 'thread_pool': True}}[case]
+    with pytest.raises(KeyError) as info:
+        list(mx.gluon.data.DataLoader(program.FailingAt2(), batch_size=2, **kwargs))
+    assert info.value.__notes__ == ['(raised by FailingAt2[2], loading a DataLoader batch)']
+
+
+def test_an_error_in_batchify_names_the_batchs_indices():
+    loader = mx.gluon.data.DataLoader(mx.gluon.data.SimpleDataset([1, 2, 'c']), batch_size=3,
+                                      sampler=mx.gluon.data.SequentialSampler(3))
+    with pytest.raises(TypeError, match='batchify_fn') as info:
+        next(iter(loader))
+    assert info.value.__notes__ == [
+        '(raised by the batchify_fn of a DataLoader, batching the samples at indices 0, 1, 2)']

@@ -213,6 +213,26 @@ def _unship(batch):
     return _walked(batch, _unship)
 
 
+def _batch(dataset, batchify_fn, indices):
+    """``batchify_fn([dataset[i] for i in indices])``; an exception raised there (in the calling
+    thread or a worker) goes on as it is, with a note naming the index of the sample whose
+    ``dataset[i]`` raised, or the batch's indices when ``batchify_fn`` raised."""
+    samples = []
+    for i in indices:
+        try:
+            samples.append(dataset[i])
+        except Exception as e:
+            e.add_note('(raised by %s[%r], loading a DataLoader batch)' % (type(dataset).__name__, i))
+            raise
+    try:
+        return batchify_fn(samples)
+    except Exception as e:
+        shown = list(indices) if len(indices) <= 8 else list(indices[:8]) + ['...']
+        e.add_note('(raised by the batchify_fn of a DataLoader, batching the samples at indices '
+                   '%s)' % ', '.join(str(i) for i in shown))
+        raise
+
+
 def _worker_init(dataset, batchify_fn):
     global _worker_dataset, _worker_batchify
     _worker_dataset, _worker_batchify = dataset, batchify_fn
@@ -230,7 +250,7 @@ def _seed_worker(seed):
 
 def _worker_load(indices, seed):
     _seed_worker(seed)
-    return _ship(_worker_batchify([_worker_dataset[i] for i in indices]))
+    return _ship(_batch(_worker_dataset, _worker_batchify, indices))
 
 
 def _process_pool(num_workers, dataset, batchify_fn):
@@ -338,6 +358,10 @@ class DataLoader:
     TypeError
         For a keyword argument not listed here, as in MXNet 1.9.1; PyTorch's ``drop_last`` and
         ``collate_fn`` name Gluon's ``last_batch`` and ``batchify_fn``.
+    Exception
+        While iterating, what ``dataset[i]`` or ``batchify_fn`` raised (in a worker too), as MXNet
+        1.9.1 passes it on, with a note (``__notes__``) naming the sample's index, or the
+        batch's indices.
     """
 
     def __init__(self, dataset, batch_size=None, shuffle=False, sampler=None, last_batch=None,
@@ -400,7 +424,7 @@ class DataLoader:
         return np.random.SeedSequence(keys.tolist() + [pos], spawn_key=(self._same_state_epochs,))
 
     def _load(self, indices):
-        return self._batchify_fn([self._dataset[i] for i in indices])
+        return _batch(self._dataset, self._batchify_fn, indices)
 
     def __iter__(self):
         if self._num_workers == 0:
