@@ -134,7 +134,25 @@ def worker_errors(mx):
     return out
 
 
+HUE_ALPHAS = (0.0, 0.25, 0.5, 1.7)
+
+
+def hue_rotations(mx):
+    """``nd.image.random_hue`` with ``min_factor == max_factor`` (a fixed rotation of ``alpha``
+    turns) on a random (8, 8, 3) image in uint8 and in float32 (values 0-255): the output values
+    as nested lists, per ``'<alpha>/<dtype>'``."""
+    img = np.random.RandomState(0).randint(0, 256, (8, 8, 3))
+    out = {}
+    for alpha in HUE_ALPHAS:
+        for dtype in ('uint8', 'float32'):
+            x = mx.nd.array(img, dtype=dtype)
+            y = mx.nd.image.random_hue(x, min_factor=alpha, max_factor=alpha)
+            out['%g/%s' % (alpha, dtype)] = y.asnumpy().astype('float64').tolist()
+    return out
+
+
 def run(mx):
     """Every program's results (what the fixture holds)."""
     return {'batchify_samples': batchify_samples(mx), 'resize_sizes': resize_sizes(mx),
-            'worker_batch_structures': worker_batch_structures(mx), 'worker_errors': worker_errors(mx)}
+            'worker_batch_structures': worker_batch_structures(mx), 'worker_errors': worker_errors(mx),
+            'hue_rotations': hue_rotations(mx)}

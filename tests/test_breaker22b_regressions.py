@@ -99,3 +99,15 @@ def test_an_error_in_batchify_names_the_batchs_indices():
         next(iter(loader))
     assert info.value.__notes__ == [
         '(raised by the batchify_fn of a DataLoader, batching the samples at indices 0, 1, 2)']
+
+
+@pytest.mark.parametrize('case', sorted(mxnet_fixture('breaker22b')['hue_rotations']))
+def test_hue_rotation_is_mxnets_value_for_value(case):
+    """``random_hue`` (``transforms.RandomHue``, the hue step of ``RandomColorJitter``) gave
+    about one uint8 value in ten 1 below MXNet 1.9.1's, and float32 values ~2e-4 apart: the
+    fraction of the hue sector was computed in float64 (an int64 sector subtracted from float32
+    hues), and the degrees were divided by 60 where MXNet multiplies by 1/60 and takes 60/diff
+    first. Now the values are MXNet's exactly."""
+    got = program.hue_rotations(mx)[case]
+    want = mxnet_fixture('breaker22b')['hue_rotations'][case]
+    assert got == want

@@ -16,4 +16,5 @@ from _programs_on_mxnet import own_cpu_kernels, record_run  # noqa: E402
 
 if __name__ == '__main__':
     own_cpu_kernels()
-    record_run('_breaker22b_program', os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker22b', 'mxnet.json'))
+    record_run('_breaker22b_program', os.path.join(HERE, '..', 'tests', 'fixtures', 'breaker22b', 'mxnet.json'),
+               compact=True)
