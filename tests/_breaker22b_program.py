@@ -134,6 +134,18 @@ def worker_errors(mx):
     return out
 
 
+def float_batch_sizes(mx):
+    """Batches of a DataLoader over ``range(5)`` with ``batch_size`` ``2.0`` and
+    ``np.float64(2)`` (as ``n / 2`` computes it), last batch kept and discarded."""
+    out = {}
+    for name, size in [('2.0', 2.0), ('float64_2', np.float64(2))]:
+        for last in ('keep', 'discard'):
+            loader = mx.gluon.data.DataLoader(mx.gluon.data.SimpleDataset(list(range(5))),
+                                              batch_size=size, last_batch=last)
+            out['%s/%s' % (name, last)] = [b.asnumpy().tolist() for b in loader]
+    return out
+
+
 HUE_ALPHAS = (0.0, 0.25, 0.5, 1.7)
 
 
@@ -155,4 +167,4 @@ def run(mx):
     """Every program's results (what the fixture holds)."""
     return {'batchify_samples': batchify_samples(mx), 'resize_sizes': resize_sizes(mx),
             'worker_batch_structures': worker_batch_structures(mx), 'worker_errors': worker_errors(mx),
-            'hue_rotations': hue_rotations(mx)}
+            'hue_rotations': hue_rotations(mx), 'float_batch_sizes': float_batch_sizes(mx)}

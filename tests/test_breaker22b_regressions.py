@@ -111,3 +111,20 @@ def test_hue_rotation_is_mxnets_value_for_value(case):
     got = program.hue_rotations(mx)[case]
     want = mxnet_fixture('breaker22b')['hue_rotations'][case]
     assert got == want
+
+
+@pytest.mark.parametrize('case', sorted(mxnet_fixture('breaker22b')['float_batch_sizes']))
+def test_an_integral_float_batch_size_batches_as_in_mxnet(case):
+    """``batch_size=n / 2`` (a float with an integral value) was refused ("batch_size must be a
+    positive int, got 2.0"); MXNet 1.9.1 batches with it. Now it counts as the int; a float
+    that is not whole is still refused (MXNet yields one batch of everything)."""
+    got = as_json(program.float_batch_sizes(mx)[case])
+    same_json(got, mxnet_fixture('breaker22b')['float_batch_sizes'][case], case)
+
+
+def test_batch_sizes_that_are_not_whole_numbers_are_still_refused():
+    data = mx.gluon.data.SimpleDataset(list(range(5)))
+    for size in (2.5, '2', float('nan'), 0.0, True):
+        with pytest.raises(ValueError, match='batch_size must be a positive int'):
+            mx.gluon.data.DataLoader(data, batch_size=size)
+    assert len(mx.gluon.data.DataLoader(data, batch_size=2.0)) == 3
