@@ -146,6 +146,34 @@ def float_batch_sizes(mx):
     return out
 
 
+class TwoArgumentError(Exception):
+    """An exception whose ``__init__`` takes two arguments and passes one message on: pickling
+    keeps only the message, so it cannot be rebuilt from its pickle."""
+
+    def __init__(self, a, b):
+        super().__init__('%s/%s' % (a, b))
+
+
+class RaisingTwoArgumentErrorAt2(FailingAt2):
+    def __getitem__(self, idx):
+        if idx == 2:
+            raise TwoArgumentError(1, 2)
+        return np.float32(idx)
+
+
+def worker_unpicklable_error(mx):
+    """The exception class met when 2 worker processes load :class:`RaisingTwoArgumentErrorAt2`
+    (batch size 1, ``timeout=3``), and the batches before it."""
+    got = []
+    try:
+        for batch in mx.gluon.data.DataLoader(RaisingTwoArgumentErrorAt2(), batch_size=1,
+                                              num_workers=2, timeout=3):
+            got.append(batch.asnumpy().tolist())
+    except Exception as e:     # noqa: BLE001 -- an error is a result here
+        got.append({'raised': type(e).__name__})
+    return got
+
+
 HUE_ALPHAS = (0.0, 0.25, 0.5, 1.7)
 
 
@@ -167,4 +195,5 @@ def run(mx):
     """Every program's results (what the fixture holds)."""
     return {'batchify_samples': batchify_samples(mx), 'resize_sizes': resize_sizes(mx),
             'worker_batch_structures': worker_batch_structures(mx), 'worker_errors': worker_errors(mx),
-            'hue_rotations': hue_rotations(mx), 'float_batch_sizes': float_batch_sizes(mx)}
+            'hue_rotations': hue_rotations(mx), 'float_batch_sizes': float_batch_sizes(mx),
+            'worker_unpicklable_error': worker_unpicklable_error(mx)}

@@ -15,6 +15,8 @@ import copy
 import inspect
 import itertools
 import multiprocessing
+import pickle
+import traceback
 from collections import deque
 from multiprocessing.pool import ThreadPool
 from multiprocessing import reduction as _reduction
@@ -248,9 +250,31 @@ def _seed_worker(seed):
     mg_random.seed(int(seed))
 
 
+def _sendable(error):
+    """``error`` if it survives the pickling that carries it from a worker process to the loop,
+    else a RuntimeError that names it and holds its traceback as text. (An exception class whose
+    ``__init__`` takes other arguments than it passes on cannot be rebuilt in the parent: the
+    pool's result thread died there, and the loop waited ``timeout`` seconds and then failed
+    with "Cannot have cache with result_hander not alive".)"""
+    try:
+        pickle.loads(pickle.dumps(error))
+        return error
+    except Exception as why:
+        text = ''.join(traceback.format_exception(error)).rstrip()
+        return RuntimeError('DataLoader worker process: %s: %s (the exception cannot be sent back '
+                            'from the worker: %s: %s). Its traceback in the worker:\n%s'
+                            % (type(error).__name__, error, type(why).__name__, why, text))
+
+
 def _worker_load(indices, seed):
     _seed_worker(seed)
-    return _ship(_batch(_worker_dataset, _worker_batchify, indices))
+    try:
+        return _ship(_batch(_worker_dataset, _worker_batchify, indices))
+    except Exception as e:
+        sent = _sendable(e)
+        if sent is e:
+            raise
+        raise sent from None
 
 
 def _process_pool(num_workers, dataset, batchify_fn):
@@ -361,7 +385,9 @@ class DataLoader:
     Exception
         While iterating, what ``dataset[i]`` or ``batchify_fn`` raised (in a worker too), as MXNet
         1.9.1 passes it on, with a note (``__notes__``) naming the sample's index, or the
-        batch's indices.
+        batch's indices. An exception a worker process cannot send back (one that cannot be
+        rebuilt from its pickle) arrives as a RuntimeError naming it, with its traceback
+        (MXNet 1.9.1 waits ``timeout`` and raises ``TimeoutError``).
     """
 
     def __init__(self, dataset, batch_size=None, shuffle=False, sampler=None, last_batch=None,
