@@ -3,8 +3,9 @@ tools/gen_breaker22b_fixtures.py (``mx`` is either package): each returns JSON-a
 
 They aim at ``gluon.data``: the default batchify function given samples of mixed kinds (an
 NDArray beside NumPy arrays or numbers, tuples of different lengths), ``Resize`` given a size
-that is not an int or a pair of ints, and batches of named tuples and ordered dicts coming back
-from DataLoader worker processes."""
+that is not an int or a pair of ints, batches of named tuples and ordered dicts and exceptions
+coming back from DataLoader worker processes, float batch sizes, and ``nd.image.random_hue``
+with a fixed rotation."""
 import collections
 
 import numpy as np

@@ -1,9 +1,12 @@
 """Regressions found by breaker22b in ``gluon.data``: the default batchify function on samples of
-mixed kinds, and ``transforms.Resize`` with a size that is not an int. MXNet's results come from
-tools/gen_breaker22b_fixtures.py (tests/_breaker22b_program.py run on MXNet 1.9.1)."""
+mixed kinds, ``transforms.Resize`` with a size that is not an int, named-tuple batches and
+exceptions coming back from worker processes, notes naming a failing sample, float batch sizes,
+and the values of ``random_hue``. MXNet's results come from tools/gen_breaker22b_fixtures.py
+(tests/_breaker22b_program.py run on MXNet 1.9.1)."""
 import os
 import sys
 
+import numpy as np
 import pytest
 
 import minigluon as mx
@@ -159,3 +162,18 @@ def test_an_exception_a_worker_cannot_send_back_fails_at_once_naming_it():
 def test_worker_exceptions_that_pickle_keep_their_class():
     with pytest.raises(KeyError):
         list(mx.gluon.data.DataLoader(program.FailingAt2(), batch_size=1, num_workers=2))
+
+
+def test_list_samples_of_an_array_and_a_number_get_the_batchify_message():
+    """A dataset returning ``[image, label]`` (a list, not a tuple) got NumPy's own "setting an
+    array element with a sequence. The requested array has an inhomogeneous shape..." (the
+    message's own ``np.shape`` raised again); MXNet 1.9.1 raises ``KeyError: <class
+    'numpy.object_'>``. Now the default batchify's ValueError says what the samples are and
+    that a tuple batches field by field."""
+    data = mx.gluon.data.ArrayDataset(np.arange(4).reshape(2, 2), np.arange(2))
+    loader = mx.gluon.data.DataLoader(data.transform(lambda a, b: [a, b]), batch_size=2)
+    with pytest.raises(ValueError, match=r'got a list of items that do not stack \(shape \(2,\), '
+                                         r'shape \(\); return a tuple to batch them field by field\)'):
+        next(iter(loader))
+    batch = next(iter(mx.gluon.data.DataLoader(data.transform(lambda a, b: (a, b)), batch_size=2)))
+    assert [b.shape for b in batch] == [(2, 2), (2,)]

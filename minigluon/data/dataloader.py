@@ -72,6 +72,18 @@ def _short(value):
     return text if len(text) <= 60 else text[:57] + '...'
 
 
+def _shape_of(sample):
+    """``'shape (2, 3)'`` for a sample NumPy can make one array of; for a list whose items do
+    not stack (an array beside a number: a dataset that returns ``[image, label]``, a list where
+    a tuple would batch field by field), what its items are."""
+    try:
+        return 'shape %s' % (tuple(np.shape(sample)),)
+    except ValueError:
+        items = ', '.join(_shape_of(item) for item in sample)
+        return 'a %s of items that do not stack (%s; return a tuple to batch them field by field)' \
+            % (type(sample).__name__, items)
+
+
 def default_batchify_fn(data):
     """Stack a list of samples into a batch.
 
@@ -124,7 +136,7 @@ def default_batchify_fn(data):
     try:
         arr = np.asarray(data)
     except ValueError:      # ragged: arrays beside numbers, or nested lists of other lengths
-        kinds = sorted({'shape %s' % (tuple(np.shape(d)),) for d in data})
+        kinds = sorted({_shape_of(d) for d in data})
         raise ValueError('DataLoader: the default batchify_fn stacks samples of one shape; got %s '
                          'in one batch. Pad them to one shape or pass batchify_fn=.'
                          % ', '.join(kinds)) from None
