@@ -11,9 +11,12 @@ spawned elsewhere (the dataset and ``batchify_fn`` must then be picklable). A wo
 back as NumPy arrays, turned into NDArrays on ``cpu(0)`` in the calling process; MXNet's workers
 write into shared memory instead, which NumPy does not need for batches of this size.
 """
+import copy
 import inspect
 import itertools
 import multiprocessing
+import pickle
+import traceback
 from collections import deque
 from multiprocessing.pool import ThreadPool
 from multiprocessing import reduction as _reduction
@@ -21,7 +24,7 @@ from multiprocessing import reduction as _reduction
 import numpy as np
 
 from minigluon import backend
-from minigluon.base import ValueAssertionError
+from minigluon.base import TypeAssertionError, ValueAssertionError
 from minigluon.context import Context
 from minigluon.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from minigluon.ndarray import NDArray, array
@@ -63,6 +66,24 @@ def _as_in_context(data, ctx):
     return data
 
 
+def _short(value):
+    """``repr(value)``, cut to 60 characters, for messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
+
+
+def _shape_of(sample):
+    """``'shape (2, 3)'`` for a sample NumPy can make one array of; for a list whose items do
+    not stack (an array beside a number: a dataset that returns ``[image, label]``, a list where
+    a tuple would batch field by field), what its items are."""
+    try:
+        return 'shape %s' % (tuple(np.shape(sample)),)
+    except ValueError:
+        items = ', '.join(_shape_of(item) for item in sample)
+        return 'a %s of items that do not stack (%s; return a tuple to batch them field by field)' \
+            % (type(sample).__name__, items)
+
+
 def default_batchify_fn(data):
     """Stack a list of samples into a batch.
 
@@ -75,9 +96,15 @@ def default_batchify_fn(data):
     TypeError
         For samples that are not numbers, arrays or tuples of them (dicts, strings, objects): pass
         a ``batchify_fn`` that knows how to batch them. (MXNet 1.9.1 fails there with a bare
-        ``KeyError`` from its dtype table, e.g. ``KeyError: <class 'numpy.str_'>``.)
+        ``KeyError`` from its dtype table, e.g. ``KeyError: <class 'numpy.str_'>``.) Also when
+        the first sample is a tuple and another is not a tuple or list.
+    TypeAssertionError
+        When the first sample is an NDArray and another is not (a NumPy array, a number): a
+        ``TypeError`` naming the sample, and the ``AssertionError`` MXNet 1.9.1 raises.
     ValueError
-        For array samples of different shapes (pad them, or pass a ``batchify_fn``).
+        For array samples of different shapes (pad them, or pass a ``batchify_fn``), and for
+        tuple samples with different numbers of fields (MXNet 1.9.1 zips them, silently dropping
+        the fields the shortest sample lacks from the whole batch).
     """
     first = data[0]
     shapes = [tuple(d.shape) for d in data if isinstance(d, (NDArray, np.ndarray))]
@@ -86,14 +113,30 @@ def default_batchify_fn(data):
                          '%s in one batch. Pad them to one shape or pass batchify_fn=.'
                          % ', '.join(str(s) for s in sorted(set(shapes))))
     if isinstance(first, NDArray):
+        for i, d in enumerate(data):
+            if not isinstance(d, NDArray):
+                raise TypeAssertionError(
+                    'DataLoader: the default batchify_fn stacks NDArray samples only with NDArrays; '
+                    'sample 0 of the batch is an NDArray and sample %d is %s %s. Return one kind '
+                    'from the dataset or pass batchify_fn=.' % (i, type(d).__name__, _short(d)))
         xp = backend.get_array_module(first._data)
         return NDArray(xp.stack([d.as_in_context(first.context)._data for d in data]), first.context)
     if isinstance(first, tuple):
+        for i, d in enumerate(data):
+            if not isinstance(d, (tuple, list)):
+                raise TypeError('DataLoader: the default batchify_fn batches tuple samples field by '
+                                'field; sample 0 of the batch is a tuple and sample %d is %s %s.'
+                                % (i, type(d).__name__, _short(d)))
+            if len(d) != len(first):
+                raise ValueError('DataLoader: the default batchify_fn batches tuple samples field by '
+                                 'field; sample 0 of the batch has %d fields and sample %d has %d. '
+                                 'Give every sample the same fields or pass batchify_fn=.'
+                                 % (len(first), i, len(d)))
         return [default_batchify_fn(list(field)) for field in zip(*data)]
     try:
         arr = np.asarray(data)
     except ValueError:      # ragged: arrays beside numbers, or nested lists of other lengths
-        kinds = sorted({'shape %s' % (tuple(np.shape(d)),) for d in data})
+        kinds = sorted({_shape_of(d) for d in data})
         raise ValueError('DataLoader: the default batchify_fn stacks samples of one shape; got %s '
                          'in one batch. Pad them to one shape or pass batchify_fn=.'
                          % ', '.join(kinds)) from None
@@ -150,24 +193,58 @@ class _Shipped:
         self.data = data
 
 
+def _rebuilt(batch, items):
+    """A list or tuple of ``batch``'s type holding ``items``: a named tuple takes its fields as
+    arguments (``Point(x, y)``), other sequences one iterable."""
+    if isinstance(batch, tuple) and hasattr(type(batch), '_fields'):
+        return type(batch)(*items)
+    return type(batch)(items)
+
+
+def _walked(batch, fn):
+    """``batch`` with ``fn`` applied to every item of its (nested) lists, tuples and dicts, each
+    container rebuilt as its own type (named tuples, ``OrderedDict`` and other subclasses
+    included)."""
+    if isinstance(batch, (list, tuple)):
+        return _rebuilt(batch, [fn(b) for b in batch])
+    if isinstance(batch, dict):
+        out = copy.copy(batch)
+        for k, v in batch.items():
+            out[k] = fn(v)
+        return out
+    return batch
+
+
 def _ship(batch):
     if isinstance(batch, NDArray):
         return _Shipped(batch.asnumpy())
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_ship(b) for b in batch)
-    if isinstance(batch, dict):
-        return {k: _ship(v) for k, v in batch.items()}
-    return batch
+    return _walked(batch, _ship)
 
 
 def _unship(batch):
     if isinstance(batch, _Shipped):
         return array(batch.data, dtype=batch.data.dtype)
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_unship(b) for b in batch)
-    if isinstance(batch, dict):
-        return {k: _unship(v) for k, v in batch.items()}
-    return batch
+    return _walked(batch, _unship)
+
+
+def _batch(dataset, batchify_fn, indices):
+    """``batchify_fn([dataset[i] for i in indices])``; an exception raised there (in the calling
+    thread or a worker) goes on as it is, with a note naming the index of the sample whose
+    ``dataset[i]`` raised, or the batch's indices when ``batchify_fn`` raised."""
+    samples = []
+    for i in indices:
+        try:
+            samples.append(dataset[i])
+        except Exception as e:
+            e.add_note('(raised by %s[%r], loading a DataLoader batch)' % (type(dataset).__name__, i))
+            raise
+    try:
+        return batchify_fn(samples)
+    except Exception as e:
+        shown = list(indices) if len(indices) <= 8 else list(indices[:8]) + ['...']
+        e.add_note('(raised by the batchify_fn of a DataLoader, batching the samples at indices '
+                   '%s)' % ', '.join(str(i) for i in shown))
+        raise
 
 
 def _worker_init(dataset, batchify_fn):
@@ -185,9 +262,31 @@ def _seed_worker(seed):
     mg_random.seed(int(seed))
 
 
+def _sendable(error):
+    """``error`` if it survives the pickling that carries it from a worker process to the loop,
+    else a RuntimeError that names it and holds its traceback as text. (An exception class whose
+    ``__init__`` takes other arguments than it passes on cannot be rebuilt in the parent: the
+    pool's result thread died there, and the loop waited ``timeout`` seconds and then failed
+    with "Cannot have cache with result_hander not alive".)"""
+    try:
+        pickle.loads(pickle.dumps(error))
+        return error
+    except Exception as why:
+        text = ''.join(traceback.format_exception(error)).rstrip()
+        return RuntimeError('DataLoader worker process: %s: %s (the exception cannot be sent back '
+                            'from the worker: %s: %s). Its traceback in the worker:\n%s'
+                            % (type(error).__name__, error, type(why).__name__, why, text))
+
+
 def _worker_load(indices, seed):
     _seed_worker(seed)
-    return _ship(_worker_batchify([_worker_dataset[i] for i in indices]))
+    try:
+        return _ship(_batch(_worker_dataset, _worker_batchify, indices))
+    except Exception as e:
+        sent = _sendable(e)
+        if sent is e:
+            raise
+        raise sent from None
 
 
 def _process_pool(num_workers, dataset, batchify_fn):
@@ -295,6 +394,12 @@ class DataLoader:
     TypeError
         For a keyword argument not listed here, as in MXNet 1.9.1; PyTorch's ``drop_last`` and
         ``collate_fn`` name Gluon's ``last_batch`` and ``batchify_fn``.
+    Exception
+        While iterating, what ``dataset[i]`` or ``batchify_fn`` raised (in a worker too), as MXNet
+        1.9.1 passes it on, with a note (``__notes__``) naming the sample's index, or the
+        batch's indices. An exception a worker process cannot send back (one that cannot be
+        rebuilt from its pickle) arrives as a RuntimeError naming it, with its traceback
+        (MXNet 1.9.1 waits ``timeout`` and raises ``TimeoutError``).
     """
 
     def __init__(self, dataset, batch_size=None, shuffle=False, sampler=None, last_batch=None,
@@ -357,7 +462,7 @@ class DataLoader:
         return np.random.SeedSequence(keys.tolist() + [pos], spawn_key=(self._same_state_epochs,))
 
     def _load(self, indices):
-        return self._batchify_fn([self._dataset[i] for i in indices])
+        return _batch(self._dataset, self._batchify_fn, indices)
 
     def __iter__(self):
         if self._num_workers == 0:

@@ -125,6 +125,8 @@ class BatchSampler(Sampler):
     ----------
     sampler : iterable of int
     batch_size : int
+        A float with an integral value (``n / 2`` with ``n`` even) counts as that int: MXNet
+        1.9.1 batches with it too (only its ``len()`` then fails).
     last_batch : {'keep', 'discard', 'rollover'}
         What to do with a final incomplete batch: yield it, drop it, or carry its indices over to
         the start of the next iteration.
@@ -132,10 +134,14 @@ class BatchSampler(Sampler):
     Raises
     ------
     ValueError
-        For a non-positive ``batch_size`` or an unknown ``last_batch``.
+        For a ``batch_size`` that is not a positive whole number (MXNet 1.9.1 takes ``2.5`` or
+        ``'2'`` and silently yields one batch of everything), or an unknown ``last_batch``
+        (MXNet notices it only at the end of the first iteration).
     """
 
     def __init__(self, sampler, batch_size, last_batch='keep'):
+        if isinstance(batch_size, (float, np.floating)) and float(batch_size).is_integer():
+            batch_size = int(batch_size)
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError('batch_size must be a positive int, got %r' % (batch_size,))
         if last_batch not in ('keep', 'discard', 'rollover'):

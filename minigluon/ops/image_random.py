@@ -111,14 +111,20 @@ def hue(xp, x, alpha):
     sat = xp.where(light < 0.5, diff / xp.where(chroma, vmax + vmin, 1),
                    diff / xp.where(chroma, 2 - vmax - vmin, 1))
     sat = xp.where(chroma, sat, 0)
-    h = xp.where(vmax == r, (g - b) * 60 / safe,
-                 xp.where(vmax == g, (b - r) * 60 / safe + 120, (r - g) * 60 / safe + 240))
+    # the operations in MXNet's order and precision (60 / diff first, then times the difference;
+    # alpha * 360 in the work precision; degrees to sectors by multiplying by 1/60 in the work
+    # precision, not dividing by 60): each differs in the last bit, and a uint8 result is
+    # truncated, so the other order gave 1 less than MXNet in about one value of ten
+    one = x.dtype.type(1)
+    scale = 60 / safe
+    h = xp.where(vmax == r, (g - b) * scale,
+                 xp.where(vmax == g, (b - r) * scale + 120, (r - g) * scale + 240))
     h = xp.where(chroma, xp.where(h < 0, h + 360, h), 0)
-    h = xp.mod((h + alpha * 360) / 60, 6)
+    h = xp.mod((h + x.dtype.type(alpha) * 360) * (one / x.dtype.type(60)), 6)
     p2 = xp.where(light <= 0.5, light * (1 + sat), light + sat - light * sat)
     p1 = 2 * light - p2
     sector = xp.minimum(h.astype(np.int64), 5)
-    frac = h - sector
+    frac = h - sector.astype(h.dtype)         # (an int64 array would make it float64)
     tab = xp.stack([p2, p1, p1 + (p2 - p1) * (1 - frac), p1 + (p2 - p1) * frac], axis=-1)
     pick = xp.asarray(_SECTORS)[sector]                           # (H, W, 3): b, g, r positions
     bgr = xp.take_along_axis(tab, pick, axis=-1)

@@ -217,12 +217,12 @@ class Resize(HybridBlock):
 
     def __init__(self, size, keep_ratio=False, interpolation=1):
         super().__init__()
-        size = _ints(size)
-        if isinstance(size, int):
-            size = (size,)
-        size = tuple(size)
+        given = size = _ints(size)
+        # anything but a list or tuple is one side: Resize(2.0) or Resize(None) gets the message
+        # below (not "'float' object is not iterable")
+        size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
         if len(size) not in (1, 2) or any(not isinstance(s, int) or s <= 0 for s in size):
-            raise ValueError('Resize: size must be a positive int or (width, height), got %r' % (size,))
+            raise ValueError('Resize: size must be a positive int or (width, height), got %r' % (given,))
         if interpolation not in (0, 1, 2, 3, 4):
             raise ValueError('Resize: interpolation must be 0-4 (OpenCV codes), got %r' % (interpolation,))
         self._size, self._keep_ratio, self._interpolation = size, keep_ratio, interpolation
