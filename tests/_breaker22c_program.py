@@ -288,11 +288,30 @@ def cell_api(mx):
     out['bad_length'] = outcome(bad_unroll(length=4))
     out['bad_vl_shape'] = outcome(bad_unroll(valid_length=nd.array([1, 2, 3])))
     out['bad_states_n'] = outcome(bad_unroll(begin_state=[nd.zeros((2, 4))]))
+    out['random_states'] = outcome(lambda: _random_states(mx))
     out['zone_bi'] = outcome(lambda: rnn.ZoneoutCell(
         rnn.BidirectionalCell(rnn.RNNCell(2), rnn.RNNCell(2)), 0.1))
     out['bi_call'] = outcome(lambda: _bi_call(mx))
     out['seq_call_hyb'] = outcome(lambda: _seq_hyb_call(mx))
     return out
+
+
+def _random_states(mx):
+    """``begin_state(func=nd.random.uniform, low=0.5, high=1)`` of cells and a layer (every
+    cell passes ``__layout__`` to ``func``): shapes, dtypes and whether the values lie in the
+    range; the same with ``sym.random.normal``."""
+    rnn, nd = mx.gluon.rnn, mx.nd
+    cells = [rnn.LSTMCell(3, input_size=2), rnn.GRU(3, 2, bidirectional=True),
+             rnn.ZoneoutCell(rnn.GRUCell(3, input_size=2), 0.5),
+             rnn.ResidualCell(rnn.RNNCell(2, input_size=2))]
+    res = []
+    for cell in cells:
+        states = cell.begin_state(batch_size=2, func=nd.random.uniform, low=0.5, high=1.0)
+        res.append([(list(a.shape), np.dtype(a.dtype).name,
+                     bool(((a.asnumpy() >= 0.5) & (a.asnumpy() < 1)).all())) for a in states])
+    states = cells[0].begin_state(2, func=mx.sym.random.normal)
+    res.append([list(a.eval(ctx=mx.cpu())[0].shape) for a in states])
+    return res
 
 
 def _seq(rnn):

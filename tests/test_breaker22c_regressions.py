@@ -139,3 +139,16 @@ def test_good_constructor_corners_match_mxnet():
     assert good == {'projection_zero', 'projection_wide', 'dtype_float64'}
     for name in good:
         same_json(got[name], FIX['constructors'][name], name)
+
+
+def test_begin_state_with_a_random_func():
+    """``cell.begin_state(batch_size=N, func=nd.random.uniform, low=..., high=...)`` (random
+    initial states) works in MXNet 1.9.1, whose operators all accept its hidden attributes
+    (``__layout__``, which every cell passes to ``func``). Before: MXNetTypeError
+    "_random_uniform got an unexpected attribute '__layout__'"."""
+    want = FIX['cell_api']['random_states']
+    assert want[0] == 'list'
+    same_json(as_json(program.outcome(lambda: program._random_states(mx))), want, 'random')
+    # any operator takes (and ignores) a hidden attribute, as MXNet's
+    x = mx.nd.array([-1.0, 2.0])
+    assert mx.nd.relu(x, __layout__='N').asnumpy().tolist() == [0.0, 2.0]
