@@ -68,7 +68,8 @@ class LSTMPCell(HybridRecurrentCell):
                  i2h_bias_initializer='zeros', h2h_bias_initializer='zeros', input_size=0,
                  prefix=None, params=None):
         super().__init__(prefix=prefix, params=params)
-        check_sizes('LSTMPCell', hidden_size=hidden_size, projection_size=projection_size)
+        check_sizes('LSTMPCell', input_size, hidden_size=hidden_size,
+                    projection_size=projection_size)
         self._hidden_size = hidden_size
         self._input_size = input_size
         self._projection_size = projection_size

@@ -185,6 +185,11 @@ class Op:
         for key, value in kwargs.items():
             spec = cls.attrs.get(key)
             if spec is None:
+                if key.startswith('__') and key.endswith('__') and len(key) > 4:
+                    # MXNet's hidden attributes (``__layout__``, which every recurrent cell's
+                    # ``begin_state`` passes to its ``func``: ``nd.random.uniform`` too) are
+                    # accepted by every MXNet 1.9.1 operator and change nothing
+                    continue
                 if not cls.attrs:
                     # an operator without attributes ignores the ones it is given, as MXNet 1.9.1's
                     # operators without a parameter parser do (gluon-ts's mixtures call

@@ -158,13 +158,18 @@ class HybridRecurrentCell(RecurrentCell, HybridBlock):
         raise NotImplementedError
 
 
-def check_sizes(owner, **sizes):
+def check_sizes(owner, input_size=None, **sizes):
     """Raise ValueError naming the argument unless each of ``sizes`` is a positive int (a cell's
-    ``hidden_size``, ``projection_size``...); MXNet 1.9.1 accepts them and fails later, deep in a
-    shape check."""
+    ``hidden_size``, ``projection_size``...) and ``input_size`` (when given) an int of at least 0
+    (0: inferred at the first call); MXNet 1.9.1 accepts them and fails later, deep in a shape
+    check (a negative ``input_size`` was taken silently here, as if it were 0)."""
     for name, value in sizes.items():
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
             raise ValueError('%s: %s must be a positive int, got %r' % (owner, name, value))
+    if input_size is not None and (not isinstance(input_size, numbers.Integral)
+                                   or isinstance(input_size, bool) or input_size < 0):
+        raise ValueError('%s: input_size must be an int >= 0 (0: inferred at the first call), '
+                         'got %r' % (owner, input_size))
 
 
 def check_step_states(cell, inputs, states):
@@ -215,7 +220,7 @@ class _GatedCell(HybridRecurrentCell):
         # MXNet 1.9.1's LSTMCell signature (GRUCell uses it too: MXNet's GRUCell has no
         # activation / recurrent_activation, accepting them is an extra; RNNCell orders its own)
         super().__init__(prefix=prefix, params=params)
-        check_sizes(type(self).__name__, hidden_size=hidden_size)
+        check_sizes(type(self).__name__, input_size, hidden_size=hidden_size)
         self._hidden_size = hidden_size
         self._input_size = input_size
         self._activation = activation

@@ -10,6 +10,8 @@ unidirectional), so files are interchangeable with MXNet's.
 """
 import re
 
+import numpy as np
+
 from minigluon import ndarray, symbol
 from minigluon.base import MXNetValueError, ValueAssertionError
 from minigluon.block import HybridBlock
@@ -17,6 +19,40 @@ from minigluon.ndarray import NDArray
 
 _GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
 _KEY = re.compile(r'(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z')
+
+
+def _check_arguments(owner, hidden_size, num_layers, input_size, mode, projection_size,
+                     clip_min, clip_max, dtype):
+    """Raise naming the argument where a layer's constructor gets one MXNet 1.9.1 cannot run:
+
+    * ``hidden_size`` / ``num_layers`` not positive ints, ``input_size`` not an int >= 0 or
+      ``projection_size`` not an int >= 0 (0 or None: no projection): ValueError (MXNet fails at
+      the first call in a shape check that names no argument; a negative ``input_size`` was
+      taken silently here, as if it were 0);
+    * ``projection_size`` for ``RNN`` / ``GRU``: TypeError at construction, as MXNet, whose
+      RNN and GRU have no such argument (it was taken here and refused at the first call);
+    * ``state_clip_min`` above ``state_clip_max``: ValueError (MXNet's CPU kernel ignores the
+      bounds; clipping to them gave every cell state the value ``state_clip_max``);
+    * a ``dtype`` that is not a floating type: TypeError (MXNet's RNN operator refuses it at the
+      first call; integer parameters were made here and the layer ran with them).
+    """
+    from minigluon.rnn.rnn_cell import check_sizes
+    check_sizes(owner, input_size, hidden_size=hidden_size, num_layers=num_layers)
+    if projection_size is not None and projection_size != 0:
+        if mode != 'lstm':
+            raise TypeError('%s: projection_size is only for LSTM (got projection_size=%r)'
+                            % (owner, projection_size))
+        check_sizes(owner, projection_size=projection_size)
+    if clip_min is not None and clip_max is not None and clip_min > clip_max:
+        raise ValueError('%s: state_clip_min (%r) must not be above state_clip_max (%r)'
+                         % (owner, clip_min, clip_max))
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        kind = None
+    if kind != 'f':
+        raise TypeError("%s: dtype must be a floating type ('float16', 'float32' or 'float64'), "
+                        'got %r' % (owner, dtype))
 
 
 class _RNNLayer(HybridBlock):
@@ -30,9 +66,8 @@ class _RNNLayer(HybridBlock):
         super().__init__(**kwargs)
         if layout not in ('TNC', 'NTC'):     # MXNet 1.9.1 asserts
             raise ValueAssertionError("Invalid layout %s; must be one of ['TNC' or 'NTC']" % layout)
-        if hidden_size <= 0 or num_layers <= 0:
-            raise ValueError('%s: hidden_size and num_layers must be positive, got %r and %r'
-                             % (type(self).__name__, hidden_size, num_layers))
+        _check_arguments(type(self).__name__, hidden_size, num_layers, input_size, mode,
+                         projection_size, lstm_state_clip_min, lstm_state_clip_max, dtype)
         self._hidden_size = hidden_size
         self._projection_size = projection_size or None
         self._num_layers = num_layers
