@@ -238,7 +238,8 @@ def _optimise(plan, keep):
     only_reader = _only_reader_finder(plan, keep)
     _move_relus_after_max_pools(plan, only_reader)
     plan = _relus_in_place(plan, only_reader)
-    _mark_plan_flags(plan, _only_reader_finder(plan, keep))     # steps were removed: indices moved
+    plan = _fuse_conv_max_pool_relu(plan, _only_reader_finder(plan, keep))   # (indices moved)
+    _mark_plan_flags(plan, _only_reader_finder(plan, keep))
     set_free_lists(plan, keep)
     return plan
 
@@ -272,6 +273,25 @@ def _relus_in_place(plan, only_reader):
                     j = plan.index(prod)
                     plan[j] = _Step(_MaxPoolRelu, prod.state, prod.name, False, prod.ins, step.outs)
                     plan[i] = None
+    return [step for step in plan if step is not None]
+
+
+def _fuse_conv_max_pool_relu(plan, only_reader):
+    """The plan with each Convolution whose only reader is a 2x2 stride-2 :class:`_MaxPoolRelu`
+    made one :class:`~minigluon.ops._conv_pool_relu.ConvMaxPoolRelu` step with it (the pooling's
+    step removed; see :func:`minigluon.ops._conv_pool_relu.fusable` for the attributes)."""
+    from minigluon.ops._conv_pool_relu import ConvMaxPoolRelu, fusable
+    for i, step in enumerate(plan):
+        if step is None or step.cls.name != 'Convolution' or step.multi or step.cls is ConvMaxPoolRelu:
+            continue
+        j = only_reader(step.outs[0])
+        pool = plan[j] if j is not None else None
+        if pool is None or pool.cls is not _MaxPoolRelu or pool.ins != step.outs \
+                or not fusable(step.state, pool.state):
+            continue
+        state = {'given': step.given, 'conv_state': step.state, 'pool_state': pool.state}
+        plan[i] = _Step(ConvMaxPoolRelu, state, step.name, False, step.ins, pool.outs)
+        plan[j] = None
     return [step for step in plan if step is not None]
 
 
