@@ -220,3 +220,33 @@ def test_shape_errors_are_the_convolutions():
                        kernel=(3, 3), pad=(1, 1), num_filter=4)
     assert type(got.value) is type(want.value)
     assert 'weight' in str(got.value)
+
+
+@pytest.mark.parametrize('static', [False, True])
+def test_on_gpu_the_step_runs_the_unfused_operators(monkeypatch, static):
+    """On a GPU (or the CuPy stand-in, tests/cupy_emulation) the step runs the Convolution and
+    the _MaxPoolRelu as the unfused plan does: the same bits, and the pooling's CUDA kernels."""
+    pytest.importorskip('cupy')
+    from minigluon import context
+    if context.num_gpus() == 0:
+        pytest.skip('no GPU')
+    rng = np.random.RandomState(31)
+    values = [rng.randn(*s).astype(np.float32) for s in ((4, 16, 9, 10), (6, 16, 3, 3), (6,))]
+    head = rng.randn(4, 6, 4, 5).astype(np.float32)
+    fused = CachedOp(_graph(CONVS[0], 6), [('static_alloc', static)])
+    assert [s.cls for s in fused._exec_plan] == [ConvMaxPoolRelu]
+    with monkeypatch.context() as m:
+        _unfused(m)
+        plain = CachedOp(_graph(CONVS[0], 6), [('static_alloc', static)])
+
+    def run(op):
+        args = [nd.array(v, ctx=context.gpu(0)) for v in values]
+        for a in args:
+            a.attach_grad()
+        with autograd.record():
+            y, = op(*args)
+        y.backward(nd.array(head, ctx=context.gpu(0)))
+        assert y.context == context.gpu(0)
+        return [y.asnumpy()] + [a.grad.asnumpy() for a in args]
+    for g, r in zip(run(fused), run(plain)):
+        np.testing.assert_array_equal(_bits(g), _bits(r))
