@@ -35,7 +35,8 @@ class and parsed attribute state (an instance is rebuilt with :meth:`Op._fast`, 
 attribute parsing), the slot each input is read from, the slots its outputs go to, and which slots
 are dead after each step (so intermediate arrays are freed as early as possible). The plan and its
 rewrites (relu moved after max pooling; relu in place over a fresh output; max pooling and its
-relu as one pass) are made in :mod:`minigluon.executor_plan`; the symbol, hence ``export``, is
+relu as one pass; a convolution, its relu and a 2x2 max pooling image by image) are made in
+:mod:`minigluon.executor_plan`; the symbol, hence ``export``, is
 never changed.
 
 A call (:meth:`CachedOp.__call__` -> :meth:`CachedOp._call_planned`) is then a plain loop over raw

@@ -30,6 +30,14 @@ Terms (the executor's module docstring has the whole picture):
   pass that finds each window's winner also applies the relu and marks the windows it zeroes, so
   in captcha's model (Conv -> relu -> max pool, twice) neither relu nor its backward makes a pass
   of its own (the hybridized training step with two CPU workers ~44 -> ~41 ms).
+* a Convolution whose only reader is such a step with 2x2 windows of stride 2 (no padding,
+  'valid', one group, 2-D, channel-first) joins it
+  (:class:`~minigluon.ops._conv_pool_relu.ConvMaxPoolRelu`): on NumPy float32/float64 each
+  image's convolution output is made into a small scratch that stays in the cache and pooled at
+  once, so the whole convolution output is never written and read back; the backward scatters
+  each image's gradient into such a scratch. Values and gradients are the two steps' bit for bit;
+  on CuPy and for other dtypes the step runs the two operators unchanged. captcha's training
+  step, in-process A/B against the plan without it, 1 CPU worker: ~2 ms less (57 -> 55 ms).
 
 It also marks a Convolution read only by a Pooling (``layout_free``: it may return a strided view)
 and max Poolings that may keep their winning positions (``argmax_ok``), and computes the free
@@ -38,6 +46,8 @@ lists again. The Symbol, hence ``export``, is never changed.
 import numpy as np
 
 from minigluon.base import MXNetError
+# (imported here, not where the plan uses it: the profiler times the classes of this module)
+from minigluon.ops._conv_pool_relu import ConvMaxPoolRelu, fusable
 from minigluon.ops.pooling import Pooling, _window_reduce
 from minigluon.ops.registry import Op
 
@@ -238,7 +248,8 @@ def _optimise(plan, keep):
     only_reader = _only_reader_finder(plan, keep)
     _move_relus_after_max_pools(plan, only_reader)
     plan = _relus_in_place(plan, only_reader)
-    _mark_plan_flags(plan, _only_reader_finder(plan, keep))     # steps were removed: indices moved
+    plan = _fuse_conv_max_pool_relu(plan, _only_reader_finder(plan, keep))   # (indices moved)
+    _mark_plan_flags(plan, _only_reader_finder(plan, keep))
     set_free_lists(plan, keep)
     return plan
 
@@ -272,6 +283,24 @@ def _relus_in_place(plan, only_reader):
                     j = plan.index(prod)
                     plan[j] = _Step(_MaxPoolRelu, prod.state, prod.name, False, prod.ins, step.outs)
                     plan[i] = None
+    return [step for step in plan if step is not None]
+
+
+def _fuse_conv_max_pool_relu(plan, only_reader):
+    """The plan with each Convolution whose only reader is a 2x2 stride-2 :class:`_MaxPoolRelu`
+    made one :class:`~minigluon.ops._conv_pool_relu.ConvMaxPoolRelu` step with it (the pooling's
+    step removed; see :func:`minigluon.ops._conv_pool_relu.fusable` for the attributes)."""
+    for i, step in enumerate(plan):
+        if step is None or step.cls.name != 'Convolution' or step.multi or step.cls is ConvMaxPoolRelu:
+            continue
+        j = only_reader(step.outs[0])
+        pool = plan[j] if j is not None else None
+        if pool is None or pool.cls is not _MaxPoolRelu or pool.ins != step.outs \
+                or not fusable(step.state, pool.state):
+            continue
+        state = {'given': step.given, 'conv_state': step.state, 'pool_state': pool.state}
+        plan[i] = _Step(ConvMaxPoolRelu, state, step.name, False, step.ins, pool.outs)
+        plan[j] = None
     return [step for step in plan if step is not None]
 
 

@@ -52,8 +52,10 @@ def test_relu_moves_after_max_pooling_in_the_plan_only():
     op = CachedOp(graph)
     assert [s.cls.name for s in op._plan] == ['Convolution', 'Activation', 'Pooling', 'FullyConnected']
     # the relu runs after the pooling, inside its pass (tests/test_executor_pool_relu.py)
-    assert [s.cls.name for s in op._exec_plan] == ['Convolution', 'Pooling', 'FullyConnected']
-    assert op._exec_plan[1].cls is _MaxPoolRelu
+    # and, a 2x2 stride-2 window, the convolution with them, image by image
+    # (tests/test_executor_conv_pool_relu.py)
+    assert [s.cls.__name__ for s in op._exec_plan] == ['ConvMaxPoolRelu', 'FullyConnected']
+    assert op._exec_plan[0].state['pool_state'] is op._plan[2].state
     json_before = graph.tojson()
     op(*[nd.array(v) for v in _conv_values(np.random.RandomState(0))])
     assert graph.tojson() == json_before              # the symbol graph is MXNet's, untouched
@@ -131,7 +133,7 @@ def test_a_recorded_call_is_one_tape_node_over_the_graph_inputs():
     assert isinstance(node.op, _GraphGrad) and index == 0
     assert list(node.inputs) == args
     # only the steps between the weight and the output keep their operator for backward
-    assert [o is not None for o in node.op.ops] == [True, True, True]   # conv, pool+relu, fc
+    assert [o is not None for o in node.op.ops] == [True, True]   # conv+relu+pool, fc
     out.backward()
     assert node.op is None                            # released like any node
     with autograd.record():

@@ -71,7 +71,9 @@ def test_pool_and_its_relu_become_one_step():
         assert op._exec_plan[0].argmax_ok
     x = sym.var('x')
     c = sym.Convolution(x, kernel=(3, 3), pad=(1, 1), num_filter=4, name='conv')
-    graph = sym.Pooling(sym.Activation(c, act_type='relu', name='relu'), kernel=(2, 2),
+    # (a 3x3 window: with 2x2 stride-2 windows the Convolution joins the step as well,
+    # tests/test_executor_conv_pool_relu.py)
+    graph = sym.Pooling(sym.Activation(c, act_type='relu', name='relu'), kernel=(3, 3),
                         stride=(2, 2), pool_type='max', name='pool')
     op = CachedOp(graph)
     assert [s.cls.__name__ for s in op._exec_plan] == ['Convolution', '_MaxPoolRelu']

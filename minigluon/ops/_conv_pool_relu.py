@@ -1,0 +1,240 @@
+"""``Convolution -> relu -> 2x2 max Pooling`` image by image (a step of the hybridized plan only).
+
+:mod:`minigluon.executor_plan` makes this one step (:class:`ConvMaxPoolRelu`) where a Convolution's
+only reader is a :class:`~minigluon.executor_plan._MaxPoolRelu` (captcha's Conv -> relu -> max
+pool). On NumPy, for 2-D float32/float64 convolutions in one group and 2x2 windows of stride 2
+without padding, each image's convolution output is made into a small per-worker scratch that stays
+in the cache and is pooled (with the relu, by the compiled 2x2 kernel of
+:mod:`minigluon.ops._pool_numba_kernels`) right away: the whole ``(N, F, H, W)`` output is never
+written to memory and read back. The backward scatters each image's pooled gradient into such a
+scratch and makes that image's share of the convolution's gradients from it.
+
+Everything is computed as the two unfused steps compute it, bit for bit: the same GEMMs per image
+(:mod:`minigluon.ops._conv_per_image` for inputs of at least 16 channels, the batch path of
+:class:`~minigluon.ops.conv.Convolution` for thinner ones, whose im2col matrix is still built for
+the whole batch), the bias added to each image as there, the weight gradient summed per chunk of
+images then over the chunks in order, and the bias gradient as NumPy's ``grad.sum(axis=(0, 2,
+3))`` sums it: one pairwise sum per row ``(image, filter)``, added image after image (the tests
+compare with eager mode bit for bit, so a NumPy that changed that order would be caught there).
+
+Anything else (CuPy, float16, other dtypes or windows, groups, channel-last layouts, no Numba, a
+data gradient of a thin input) runs the two steps one after the other, unchanged.
+"""
+import numpy as np
+
+from minigluon.ops import _conv_per_image, _numba, _parallel
+from minigluon.ops._window_geometry import pad_spatial
+from minigluon.ops._workspace import buffer, workspace_of
+from minigluon.ops.conv import Convolution, _fill_columns
+from minigluon.ops.registry import Op
+
+
+def fusable(conv_state, pool_state):
+    """Whether the plan may make ``Convolution -> _MaxPoolRelu`` one step (attributes only: the
+    call still checks the arrays, :meth:`ConvMaxPoolRelu._fused_applies`)."""
+    kernel = conv_state.get('kernel') or ()
+    return (len(kernel) == 2 and conv_state.get('num_group', 1) == 1
+            and conv_state.get('layout') in (None, 'NCHW')
+            and not pool_state.get('global_pool')
+            and tuple(pool_state.get('kernel') or ()) == (2, 2)
+            and tuple(pool_state.get('stride') or ()) == (2, 2)
+            and not any(pool_state.get('pad') or ())
+            and pool_state.get('pooling_convention', 'valid') == 'valid'
+            and pool_state.get('layout') in (None, 'NCHW'))
+
+
+class ConvMaxPoolRelu(Op):
+    """The fused step (see the module docstring). ``conv_state`` / ``pool_state``: the parsed
+    states of the two plan steps it replaces; inputs those of the Convolution, output the
+    pooling's. Errors are the Convolution's and the Pooling's own (the fallback runs them)."""
+
+    name = 'Convolution'
+    arguments = ('data', 'weight', 'bias')
+    uses_workspace = True
+
+    def _parts(self):
+        from minigluon.executor_plan import _MaxPoolRelu
+        conv = Convolution._fast(self.conv_state, self.conv_state['given'])
+        pool = _MaxPoolRelu._fast(self.pool_state, self.pool_state['given'])
+        ws = workspace_of(self)
+        need = getattr(self, 'needs_input_grad', None)
+        if need is not None:
+            conv.needs_input_grad = need
+            pool.needs_input_grad = (any(need),)
+            pool.keep_argmax = ws is not None and any(need)
+        if ws is not None:
+            conv.static_workspace = ws.setdefault('conv', {})
+            pool.static_workspace = ws.setdefault('pool', {})
+        conv.strided_output_ok = True
+        conv.graph_inference = pool.graph_inference = getattr(self, 'graph_inference', False)
+        return conv, pool
+
+    def _fused_applies(self, xp, data, weight, bias):
+        dt = data.dtype
+        return (xp is np and dt.char in 'fd' and dt.isnative and data.ndim == 4
+                and weight.dtype == dt and (bias is None or bias.dtype == dt)
+                and data.shape[0] > 0 and _numba.kernels('_pool_numba_kernels') is not None)
+
+    def forward(self, xp, data, weight, bias=None):
+        conv, pool = self._parts()
+        self.fused = False
+        if self._fused_applies(xp, data, weight, bias):
+            conv._check_data(data, weight, bias)
+            out_sp = conv._out_spatial(data.shape[2:])
+            if min(out_sp) >= 2:
+                self.fused = True
+                return self._fused_forward(conv, data, weight, bias, tuple(out_sp))
+        self.conv, self.pool = conv, pool
+        return pool.forward(xp, conv.forward(xp, data, weight, bias))
+
+    def backward(self, xp, grad):
+        if not self.fused:
+            gy, = self.pool.backward(xp, grad)
+            return self.conv.backward(xp, gy)
+        return self._fused_backward(grad)
+
+    # -- the fused passes ----------------------------------------------------------------------------
+    def _fused_forward(self, conv, data, weight, bias, out_sp):
+        xp = np
+        n, c = data.shape[:2]
+        f = weight.shape[0]
+        h, w = out_sp
+        p = h * w
+        ws = workspace_of(self)
+        kernels = _numba.kernels('_pool_numba_kernels')
+        pooled_shape = (n, f, h // 2, w // 2)
+        best = buffer(xp, ws, 'out', pooled_shape, data.dtype)
+        pos = buffer(xp, ws, 'argpos', pooled_shape, np.dtype(np.uint8))
+        wm = weight.reshape(f, -1)
+        kernel, stride, dilate, pad = conv.kernel, conv._stride, conv._dilate, conv._pad
+        per_image = c >= 16
+        cols = None
+        if not per_image:     # the batch path's im2col matrix, as Convolution._batch_forward
+            if ws is not None and any(pad):
+                xpad = buffer(xp, ws, 'xpad', (n, c) + tuple(s + 2 * q for s, q in
+                                                              zip(data.shape[2:], pad)),
+                              data.dtype, zero=True)
+                xpad[:, :, pad[0]:pad[0] + data.shape[2], pad[1]:pad[1] + data.shape[3]] = data
+            else:
+                xpad = pad_spatial(xp, data, pad, pad)
+            self.pshape = xpad.shape
+            cols = buffer(xp, ws, 'cols', (c * int(np.prod(kernel)), n * p), data.dtype)
+            by_image = cols.reshape((c,) + tuple(kernel) + (n,) + out_sp)
+        chunks = _parallel.image_chunks(n)
+        bias3 = None if bias is None else bias.reshape(f, 1, 1)
+
+        def work(worker, which):
+            scratch = buffer(xp, ws, 'scratch%d' % worker, (1, f, h, w), data.dtype)
+            flat = scratch.reshape(f, p)
+            if per_image:
+                columns = _conv_per_image._columns(xp, ws, data, kernel, stride, dilate, pad,
+                                                   out_sp, worker)
+            for j in which:
+                lo, hi = chunks[j]
+                if not per_image:
+                    _fill_columns(xp, by_image, xpad, lo, hi, kernel, stride, dilate, out_sp)
+                for i in range(lo, hi):
+                    if per_image:
+                        for block in columns.blocks:
+                            cc = columns.fill(data[i], block)
+                            dst = scratch[0, :, block[0]:block[1]].reshape(f, -1)
+                            xp.matmul(wm, cc, out=dst)
+                    else:
+                        xp.matmul(wm, cols[:, i * p:(i + 1) * p], out=flat)
+                    if bias3 is not None:
+                        scratch[0] += bias3
+                    kernels.argmax_pool_2x2(scratch, best[i:i + 1], pos[i:i + 1], True)
+        _parallel.share(xp, chunks, work)
+        self.data, self.weight, self.cols, self.pos = data, weight, cols, pos
+        self.no_bias = bias is None
+        self.geometry = (kernel, stride, dilate, pad, out_sp)
+        return best
+
+    def _fused_backward(self, grad):
+        xp = np
+        data, weight, cols, pos = self.data, self.weight, self.cols, self.pos
+        kernel, stride, dilate, pad, out_sp = self.geometry
+        n, c = data.shape[:2]
+        f = weight.shape[0]
+        h, w = out_sp
+        p = h * w
+        need = getattr(self, 'needs_input_grad', None)
+        need_x, need_w = need is None or need[0], need is None or need[1]
+        need_b = not self.no_bias and (need is None or need[2])
+        per_image = cols is None
+        if need_x and not per_image:
+            # a thin input's data gradient: the batch path's col2im needs the whole gradient
+            return self._unfused_backward(grad)
+        ws = workspace_of(self)
+        kernels = _numba.kernels('_pool_numba_kernels')
+        grad = xp.ascontiguousarray(grad)
+        chunks = _parallel.image_chunks(n)
+        k = int(np.prod(kernel))
+        ck = c * k
+        gw_parts = xp.zeros((len(chunks), ck, f), dtype=grad.dtype) if need_w else None
+        rows = xp.empty((n, f), dtype=grad.dtype) if need_b else None
+        identity = _conv_per_image._is_identity(kernel, stride, pad)
+        gx = (buffer(xp, ws, 'gx', data.shape, grad.dtype, zero=not identity) if need_x
+              else None)
+        wm = weight.reshape(f, -1)
+        # (a conv output of odd height or width: the scatter never writes the row / column no
+        # window holds, zero in the scratch as in the unfused pooling's gradient)
+        def work(worker, which):
+            scratch = buffer(xp, ws, 'gscratch%d' % worker, (1, f, h, w), grad.dtype,
+                             zero=bool(h % 2 or w % 2))
+            gy = scratch.reshape(f, p)
+            part = xp.empty((ck, f), dtype=grad.dtype)
+            if per_image:
+                columns = _conv_per_image._columns(xp, ws, data, kernel, stride, dilate, pad,
+                                                   out_sp, worker)
+                dflat = None
+                if need_x:
+                    dflat = buffer(xp, ws, 'dflat%d' % worker, (columns.size,), grad.dtype)
+            for j in which:
+                lo, hi = chunks[j]
+                for i in range(lo, hi):
+                    kernels.scatter_2x2(grad[i:i + 1], pos[i:i + 1], scratch)
+                    if rows is not None:
+                        gy.sum(axis=1, out=rows[i])
+                    if not per_image:
+                        if need_w:
+                            xp.matmul(cols[:, i * p:(i + 1) * p], gy.T, out=part)
+                            gw_parts[j] += part
+                        continue
+                    for block in columns.blocks:
+                        gyb = scratch[0, :, block[0]:block[1]].reshape(f, -1)
+                        if need_w:
+                            xp.matmul(columns.fill(data[i], block), gyb.T, out=part)
+                            gw_parts[j] += part
+                        if need_x and columns.identity:      # (1x1: the gradient rows)
+                            xp.matmul(wm.T, gyb, out=gx[i, :, block[0]:block[1]].reshape(c, -1))
+                        elif need_x:
+                            size = ck * gyb.shape[1]
+                            xp.matmul(wm.T, gyb, out=dflat[:size].reshape(ck, -1))
+                            columns.scatter_add(gx[i], dflat, block)
+        _parallel.share(xp, chunks, work)
+        gw = gb = None
+        if need_w:
+            gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts).T).reshape(weight.shape)
+        if need_b:
+            gb = xp.zeros(f, dtype=grad.dtype)      # NumPy's order (module docstring)
+            for i in range(n):
+                gb += rows[i]
+        return (gx, gw) if self.no_bias else (gx, gw, gb)
+
+    def _unfused_backward(self, grad):
+        """The two steps' backward from the kept winners: the whole gradient of the convolution
+        output, then the Convolution's own backward (its batch-path state rebuilt)."""
+        from minigluon.ops import _pool_argmax
+        data, weight = self.data, self.weight
+        kernel, stride, dilate, pad, out_sp = self.geometry
+        n, f = data.shape[0], weight.shape[0]
+        gy = np.zeros((n, f) + tuple(out_sp), dtype=grad.dtype)
+        _pool_argmax.scatter_positions(np, self.pos, (2, 2), (2, 2), grad.shape[2:], grad, gy,
+                                       True, None)
+        conv = Convolution._fast(self.conv_state, self.conv_state['given'])
+        conv.needs_input_grad = getattr(self, 'needs_input_grad', None)
+        conv.dshape, conv.wshape, conv.out_sp = data.shape, weight.shape, list(out_sp)
+        conv.data, conv.pshape = None, self.pshape
+        conv.cols, conv.w = self.cols.reshape(1, *self.cols.shape), weight.reshape(1, f, -1)
+        return conv.backward(np, gy)
