@@ -15,7 +15,6 @@ import copy
 import inspect
 import itertools
 import multiprocessing
-import pickle
 import traceback
 from collections import deque
 from multiprocessing.pool import ThreadPool
@@ -267,9 +266,11 @@ def _sendable(error):
     else a RuntimeError that names it and holds its traceback as text. (An exception class whose
     ``__init__`` takes other arguments than it passes on cannot be rebuilt in the parent: the
     pool's result thread died there, and the loop waited ``timeout`` seconds and then failed
-    with "Cannot have cache with result_hander not alive".)"""
+    with "Cannot have cache with result_hander not alive".) The test is the pool's own
+    transport, ``ForkingPickler``, applied in the worker to the worker's own exception: no data
+    from outside is unpickled (tests/reliability/test_no_code_execution.py)."""
     try:
-        pickle.loads(pickle.dumps(error))
+        ForkingPickler.loads(ForkingPickler.dumps(error))
         return error
     except Exception as why:
         text = ''.join(traceback.format_exception(error)).rstrip()
