@@ -177,3 +177,18 @@ def test_list_samples_of_an_array_and_a_number_get_the_batchify_message():
         next(iter(loader))
     batch = next(iter(mx.gluon.data.DataLoader(data.transform(lambda a, b: (a, b)), batch_size=2)))
     assert [b.shape for b in batch] == [(2, 2), (2,)]
+
+
+def test_default_batchify_of_ndarrays_of_two_dtypes_is_refused():
+    """NDArray samples of int32 and float32: MXNet 1.9.1's stack refuses them (an MXNetError,
+    "Incompatible attr"); minigluon stacked them through NumPy into a float64 batch, silently.
+    Now an MXNetTypeError naming both dtypes (found by breaker22b)."""
+    from minigluon.base import MXNetError
+    from minigluon.gluon.data.dataloader import default_batchify_fn
+    samples = [mx.nd.array([1], dtype='int32'), mx.nd.array([2.5])]
+    with pytest.raises(MXNetError, match='sample 0 of the batch is int32 and sample 1 is float32'):
+        default_batchify_fn(samples)
+    with pytest.raises(TypeError):
+        default_batchify_fn(samples)
+    same = default_batchify_fn([mx.nd.array([1.5]), mx.nd.array([2.5])])
+    assert same.dtype == np.float32 and same.asnumpy().tolist() == [[1.5], [2.5]]

@@ -23,7 +23,7 @@ from multiprocessing import reduction as _reduction
 import numpy as np
 
 from minigluon import backend
-from minigluon.base import TypeAssertionError, ValueAssertionError
+from minigluon.base import MXNetTypeError, TypeAssertionError, ValueAssertionError
 from minigluon.context import Context
 from minigluon.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from minigluon.ndarray import NDArray, array
@@ -100,6 +100,10 @@ def default_batchify_fn(data):
     TypeAssertionError
         When the first sample is an NDArray and another is not (a NumPy array, a number): a
         ``TypeError`` naming the sample, and the ``AssertionError`` MXNet 1.9.1 raises.
+    MXNetTypeError
+        For NDArray samples of different dtypes (MXNet 1.9.1's stack refuses them with an
+        ``MXNetError``, "Incompatible attr"; NumPy would have promoted them, int32 and float32
+        to float64, silently).
     ValueError
         For array samples of different shapes (pad them, or pass a ``batchify_fn``), and for
         tuple samples with different numbers of fields (MXNet 1.9.1 zips them, silently dropping
@@ -118,6 +122,12 @@ def default_batchify_fn(data):
                     'DataLoader: the default batchify_fn stacks NDArray samples only with NDArrays; '
                     'sample 0 of the batch is an NDArray and sample %d is %s %s. Return one kind '
                     'from the dataset or pass batchify_fn=.' % (i, type(d).__name__, _short(d)))
+            if d.dtype != first.dtype:
+                raise MXNetTypeError(
+                    'DataLoader: the default batchify_fn stacks NDArray samples of one dtype; '
+                    'sample 0 of the batch is %s and sample %d is %s. Cast them in the dataset '
+                    '(x.astype(...)) or pass batchify_fn=.'
+                    % (np.dtype(first.dtype).name, i, np.dtype(d.dtype).name))
         xp = backend.get_array_module(first._data)
         return NDArray(xp.stack([d.as_in_context(first.context)._data for d in data]), first.context)
     if isinstance(first, tuple):
