@@ -250,24 +250,17 @@ def forward(xp, data, weight, bias, groups, kernel, stride, dilate, pad, out_sp,
     (:mod:`minigluon.ops._workspace`) the output buffer is reused from, or None. Images are
     independent: with CPU worker threads they are shared out in chunks
     (:func:`minigluon.ops._parallel.image_chunks`)."""
-    n, c = data.shape[:2]
-    f = weight.shape[0]
-    cg, fg = c // groups, f // groups
+    n, f = data.shape[0], weight.shape[0]
     dtype = xp.result_type(data.dtype, weight.dtype)
     out = buffer(xp, ws, 'out', (n, f) + tuple(out_sp), dtype)
-    wm = weight.reshape(groups, fg, -1)                           # (G, F/G, C/G * K)
+    wm = weight.reshape(groups, f // groups, -1)                  # (G, F/G, C/G * K)
     chunks = _parallel.image_chunks(n)
 
     def work(worker, which):
         columns = _columns(xp, ws, data, kernel, stride, dilate, pad, out_sp, worker)
-        ck = cg * columns.k
         for j in which:
             for i in range(*chunks[j]):
-                for block in columns.blocks:
-                    cols = columns.fill(data[i], block)
-                    dst = out[i, :, block[0]:block[1]].reshape(f, -1)   # a view: one block's rows
-                    for g in range(groups):
-                        _matmul(xp, wm[g], cols[g * ck:(g + 1) * ck], dst[g * fg:(g + 1) * fg])
+                image_forward(xp, columns, data[i], wm, out[i])
                 if bias is not None:
                     out[i] += bias.reshape((f,) + (1,) * len(out_sp))
     _parallel.share(xp, chunks, work)
@@ -305,29 +298,56 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
                            (columns.size,), grad.dtype)
         for j in which:
             for i in range(*chunks[j]):
-                for block in columns.blocks:
-                    gy = grad[i, :, block[0]:block[1]].reshape(f, -1)
-                    cols = columns.fill(data[i], block) if need_w else None
-                    size = c * k * gy.shape[1]            # the column block's size
-                    dcols = None
-                    if need_x:            # (pointwise: the image's gradient rows themselves)
-                        dcols = (gx[i, :, block[0]:block[1]].reshape(c, -1) if identity
-                                 else dflat[:size].reshape(c * k, -1))
-                    for g in range(groups):
-                        fs, cs = slice(g * fg, (g + 1) * fg), slice(g * ck, (g + 1) * ck)
-                        if need_w:
-                            _matmul(xp, cols[cs], gy[fs].T, part)
-                            gw_parts[j, g] += part
-                        if need_x:
-                            _matmul(xp, wm[g].T, gy[fs], dcols[cs])
-                    if need_x and not identity:
-                        columns.scatter_add(gx[i], dflat, block)
+                image_backward(xp, columns, data[i], grad[i], wm,
+                               gw_parts[j] if need_w else None, part,
+                               gx[i] if need_x else None, dflat)
     _parallel.share(xp, chunks, work)
     gw = None
     if need_w:
         gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts).transpose(0, 2, 1),
                                   dtype=grad.dtype).reshape(weight.shape)
     return gx, gw
+
+
+def image_forward(xp, columns, image, wm, out):
+    """One image's convolution, written into ``out (F, *out_sp)``: per column block of
+    ``columns`` (:func:`_columns`), the im2col copy of ``image (C, *S)`` and one GEMM per group
+    with ``wm (G, F/G, C/G * K)``. No bias. (:func:`forward` per image; the fused step of
+    :mod:`minigluon.ops._conv_pool_relu` into a scratch.)"""
+    groups, fg = wm.shape[:2]
+    ck = wm.shape[2]
+    for block in columns.blocks:
+        cols = columns.fill(image, block)
+        dst = out[:, block[0]:block[1]].reshape(groups * fg, -1)    # a view: one block's rows
+        for g in range(groups):
+            _matmul(xp, wm[g], cols[g * ck:(g + 1) * ck], dst[g * fg:(g + 1) * fg])
+
+
+def image_backward(xp, columns, image, gy_image, wm, gw_part, part, gx_image, dflat):
+    """One image's share of :func:`backward`, from its output gradient ``gy_image (F,
+    *out_sp)``: ``gw_part (G, C/G * K, F/G) +=`` its weight-gradient products (transposed; None:
+    not needed), made in ``part (C/G * K, F/G)``; ``gx_image (C, *S)`` (None: not needed)
+    receives its data gradient, through the scratch ``dflat`` (``columns.size`` elements; None
+    for a pointwise convolution, whose gradient rows are written directly)."""
+    groups, fg = wm.shape[:2]
+    ck = wm.shape[2]
+    c = columns.c
+    for block in columns.blocks:
+        gy = gy_image[:, block[0]:block[1]].reshape(groups * fg, -1)
+        cols = columns.fill(image, block) if gw_part is not None else None
+        dcols = None
+        if gx_image is not None:      # (pointwise: the image's gradient rows themselves)
+            dcols = (gx_image[:, block[0]:block[1]].reshape(c, -1) if columns.identity
+                     else dflat[:c * columns.k * gy.shape[1]].reshape(c * columns.k, -1))
+        for g in range(groups):
+            fs, cs = slice(g * fg, (g + 1) * fg), slice(g * ck, (g + 1) * ck)
+            if gw_part is not None:
+                _matmul(xp, cols[cs], gy[fs].T, part)
+                gw_part[g] += part
+            if gx_image is not None:
+                _matmul(xp, wm[g].T, gy[fs], dcols[cs])
+        if gx_image is not None and not columns.identity:
+            columns.scatter_add(gx_image, dflat, block)
 
 
 def _matmul(xp, a, b, out):

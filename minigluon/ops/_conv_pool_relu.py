@@ -18,14 +18,14 @@ images then over the chunks in order, and the bias gradient as NumPy's ``grad.su
 compare with eager mode bit for bit, so a NumPy that changed that order would be caught there).
 
 Anything else (CuPy, float16, other dtypes or windows, groups, channel-last layouts, no Numba, a
-data gradient of a thin input) runs the two steps one after the other, unchanged.
+thin input whose data gradient is wanted, known before the forward from ``needs_input_grad``) runs
+the two steps one after the other, unchanged.
 """
 import numpy as np
 
 from minigluon.ops import _conv_per_image, _numba, _parallel
-from minigluon.ops._window_geometry import pad_spatial
 from minigluon.ops._workspace import buffer, workspace_of
-from minigluon.ops.conv import Convolution, _fill_columns
+from minigluon.ops.conv import Convolution, _fill_columns, _padded
 from minigluon.ops.registry import Op
 
 
@@ -81,7 +81,11 @@ class ConvMaxPoolRelu(Op):
         if self._fused_applies(xp, data, weight, bias):
             conv._check_data(data, weight, bias)
             out_sp = conv._out_spatial(data.shape[2:])
-            if min(out_sp) >= 2:
+            # a thin input (the batch path) whose data gradient is wanted runs unfused: that
+            # gradient's col2im needs the whole output gradient (the backward has no per-image form)
+            need = getattr(self, 'needs_input_grad', None)
+            thin_data_grad = data.shape[1] < 16 and need is not None and need[0]
+            if min(out_sp) >= 2 and not thin_data_grad:
                 self.fused = True
                 return self._fused_forward(conv, data, weight, bias, tuple(out_sp))
         self.conv, self.pool = conv, pool
@@ -110,14 +114,7 @@ class ConvMaxPoolRelu(Op):
         per_image = c >= 16
         cols = None
         if not per_image:     # the batch path's im2col matrix, as Convolution._batch_forward
-            if ws is not None and any(pad):
-                xpad = buffer(xp, ws, 'xpad', (n, c) + tuple(s + 2 * q for s, q in
-                                                              zip(data.shape[2:], pad)),
-                              data.dtype, zero=True)
-                xpad[:, :, pad[0]:pad[0] + data.shape[2], pad[1]:pad[1] + data.shape[3]] = data
-            else:
-                xpad = pad_spatial(xp, data, pad, pad)
-            self.pshape = xpad.shape
+            xpad = _padded(xp, ws, data, pad)
             cols = buffer(xp, ws, 'cols', (c * int(np.prod(kernel)), n * p), data.dtype)
             by_image = cols.reshape((c,) + tuple(kernel) + (n,) + out_sp)
         chunks = _parallel.image_chunks(n)
@@ -135,10 +132,7 @@ class ConvMaxPoolRelu(Op):
                     _fill_columns(xp, by_image, xpad, lo, hi, kernel, stride, dilate, out_sp)
                 for i in range(lo, hi):
                     if per_image:
-                        for block in columns.blocks:
-                            cc = columns.fill(data[i], block)
-                            dst = scratch[0, :, block[0]:block[1]].reshape(f, -1)
-                            xp.matmul(wm, cc, out=dst)
+                        _conv_per_image.image_forward(xp, columns, data[i], wm[None], scratch[0])
                     else:
                         xp.matmul(wm, cols[:, i * p:(i + 1) * p], out=flat)
                     if bias3 is not None:
@@ -161,17 +155,15 @@ class ConvMaxPoolRelu(Op):
         need = getattr(self, 'needs_input_grad', None)
         need_x, need_w = need is None or need[0], need is None or need[1]
         need_b = not self.no_bias and (need is None or need[2])
-        per_image = cols is None
-        if need_x and not per_image:
-            # a thin input's data gradient: the batch path's col2im needs the whole gradient
-            return self._unfused_backward(grad)
+        per_image = cols is None       # (a thin input's data gradient never comes here: forward)
         ws = workspace_of(self)
         kernels = _numba.kernels('_pool_numba_kernels')
         grad = xp.ascontiguousarray(grad)
         chunks = _parallel.image_chunks(n)
         k = int(np.prod(kernel))
         ck = c * k
-        gw_parts = xp.zeros((len(chunks), ck, f), dtype=grad.dtype) if need_w else None
+        # (one group: _conv_per_image.image_backward's (G, C * K, F) with G = 1)
+        gw_parts = xp.zeros((len(chunks), 1, ck, f), dtype=grad.dtype) if need_w else None
         rows = xp.empty((n, f), dtype=grad.dtype) if need_b else None
         identity = _conv_per_image._is_identity(kernel, stride, pad)
         gx = (buffer(xp, ws, 'gx', data.shape, grad.dtype, zero=not identity) if need_x
@@ -196,45 +188,20 @@ class ConvMaxPoolRelu(Op):
                     kernels.scatter_2x2(grad[i:i + 1], pos[i:i + 1], scratch)
                     if rows is not None:
                         gy.sum(axis=1, out=rows[i])
-                    if not per_image:
-                        if need_w:
-                            xp.matmul(cols[:, i * p:(i + 1) * p], gy.T, out=part)
-                            gw_parts[j] += part
-                        continue
-                    for block in columns.blocks:
-                        gyb = scratch[0, :, block[0]:block[1]].reshape(f, -1)
-                        if need_w:
-                            xp.matmul(columns.fill(data[i], block), gyb.T, out=part)
-                            gw_parts[j] += part
-                        if need_x and columns.identity:      # (1x1: the gradient rows)
-                            xp.matmul(wm.T, gyb, out=gx[i, :, block[0]:block[1]].reshape(c, -1))
-                        elif need_x:
-                            size = ck * gyb.shape[1]
-                            xp.matmul(wm.T, gyb, out=dflat[:size].reshape(ck, -1))
-                            columns.scatter_add(gx[i], dflat, block)
+                    if per_image:
+                        _conv_per_image.image_backward(
+                            xp, columns, data[i], scratch[0], wm[None],
+                            gw_parts[j] if need_w else None, part,
+                            gx[i] if need_x else None, dflat)
+                    elif need_w:
+                        xp.matmul(cols[:, i * p:(i + 1) * p], gy.T, out=part)
+                        gw_parts[j, 0] += part
         _parallel.share(xp, chunks, work)
         gw = gb = None
         if need_w:
-            gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts).T).reshape(weight.shape)
+            gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts)[0].T).reshape(weight.shape)
         if need_b:
             gb = xp.zeros(f, dtype=grad.dtype)      # NumPy's order (module docstring)
             for i in range(n):
                 gb += rows[i]
         return (gx, gw) if self.no_bias else (gx, gw, gb)
-
-    def _unfused_backward(self, grad):
-        """The two steps' backward from the kept winners: the whole gradient of the convolution
-        output, then the Convolution's own backward (its batch-path state rebuilt)."""
-        from minigluon.ops import _pool_argmax
-        data, weight = self.data, self.weight
-        kernel, stride, dilate, pad, out_sp = self.geometry
-        n, f = data.shape[0], weight.shape[0]
-        gy = np.zeros((n, f) + tuple(out_sp), dtype=grad.dtype)
-        _pool_argmax.scatter_positions(np, self.pos, (2, 2), (2, 2), grad.shape[2:], grad, gy,
-                                       True, None)
-        conv = Convolution._fast(self.conv_state, self.conv_state['given'])
-        conv.needs_input_grad = getattr(self, 'needs_input_grad', None)
-        conv.dshape, conv.wshape, conv.out_sp = data.shape, weight.shape, list(out_sp)
-        conv.data, conv.pshape = None, self.pshape
-        conv.cols, conv.w = self.cols.reshape(1, *self.cols.shape), weight.reshape(1, f, -1)
-        return conv.backward(np, gy)

@@ -98,6 +98,19 @@ def _fill_columns(xp, by_image, xpad, lo, hi, kernel, stride, dilate, out_sp):
         by_image[(slice(None),) + k + (slice(lo, hi),)] = phases[phase][lead + box]
 
 
+def _padded(xp, ws, data, pad):
+    """``data (N, C, *S)`` zero-padded by ``pad`` on each spatial axis, in the static_alloc
+    workspace ``ws``'s reused buffer when there is one (its border written once, only the
+    interior per call), else a new array (``data`` itself when there is nothing to pad)."""
+    if ws is None or not any(pad):
+        return pad_spatial(xp, data, pad, pad)
+    xpad = buffer(xp, ws, 'xpad', data.shape[:2] + tuple(
+        s + 2 * p for s, p in zip(data.shape[2:], pad)), data.dtype, zero=True)
+    xpad[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in
+                                            zip(pad, data.shape[2:]))] = data
+    return xpad
+
+
 def _gemm(xp, a, b, trans_a=False, trans_b=False, out=None):
     """Per-group 2-D matrix products ``a[g] @ b[g]`` (NumPy's stacked matmul is far slower than
     one BLAS call per group), written into ``out`` when given."""
@@ -315,13 +328,7 @@ class Convolution(_ConvBase):
             return _conv_per_image.forward(xp, data, weight, bias, g, self.kernel, self._stride,
                                            self._dilate, self._pad, out_sp, ws=ws)
         self.data = None
-        if ws is not None and any(self._pad):    # the padded copy in a reused buffer
-            xpad = buffer(xp, ws, 'xpad', data.shape[:2] + tuple(
-                s + 2 * p for s, p in zip(data.shape[2:], self._pad)), data.dtype, zero=True)
-            xpad[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in
-                                                    zip(self._pad, data.shape[2:]))] = data
-        else:
-            xpad = pad_spatial(xp, data, self._pad, self._pad)
+        xpad = _padded(xp, ws, data, self._pad)
         self.pshape = xpad.shape
         w = weight.reshape(g, f // g, -1)                          # (G, F/G, C/G * K)
         cols, out = self._batch_forward(xp, xpad, w, bias, n, out_sp, ws)
