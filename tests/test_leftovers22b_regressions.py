@@ -40,3 +40,32 @@ def test_default_batchify_still_refuses_a_numpy_array_of_another_length_beside_t
         mx.gluon.data.dataloader.default_batchify_fn([(1, 2), np.array([3, 4, 5])])
     with pytest.raises(TypeError, match='sample 1 is float64'):
         mx.gluon.data.dataloader.default_batchify_fn([(1, 2), np.float64(3)])
+
+
+@pytest.mark.parametrize('case', sorted(_want('image_sizes')))
+def test_resize_takes_size_as_text_and_center_crop_whole_floats(case):
+    """``Resize('2')`` / ``Resize('(2, 3)')`` and ``CenterCrop(2.0)`` / ``CenterCrop((2.0, 3))``
+    were refused ("size must be a positive int or (width, height)"); MXNet 1.9.1 takes them (the
+    text goes to its resize operator; a whole float crop size works while no resize is needed).
+    Now they give MXNet's pixels. What MXNet refuses (``Resize('2,3')``, ``Resize('2.0')``,
+    ``CenterCrop(2.5)``, ``CenterCrop('2')``) stays a ValueError naming ``size``."""
+    got = as_json(program.image_sizes(mx)[case])
+    want = _want('image_sizes')[case]
+    if isinstance(want, dict):
+        assert got == {'raised': ['ValueError']}, case
+        cls, size = case.split('/')[0], case.split('/')[-1]
+        size = size[1:-1] if size.startswith('"') else float(size)
+        with pytest.raises(ValueError, match=r'%s: size must be .* got %s$'
+                           % (cls, __import__('re').escape(repr(size)))):
+            getattr(mx.gluon.data.vision.transforms, cls)(size)
+    else:
+        same_json(got, want, case)
+
+
+def test_center_crop_whole_float_size_also_when_the_window_is_resized():
+    """MXNet 1.9.1 fails when a whole-float size needs a resize ("expect int but value='6.0'");
+    here the same as the int size."""
+    T = mx.gluon.data.vision.transforms
+    img = mx.nd.array(np.arange(60).reshape(4, 5, 3), dtype='uint8')
+    assert (T.CenterCrop(6.0)(img).asnumpy() == T.CenterCrop(6)(img).asnumpy()).all()
+    assert repr(T.Resize('(2, 3)')) == repr(T.Resize((2, 3)))
