@@ -105,6 +105,12 @@ class MXNetValueError(ValueError, MXNetError):
     """A ``ValueError`` that is also an :class:`MXNetError` (an operator's bad argument or shape)."""
 
 
+class MXNetValueAssertionError(MXNetValueError, ValueAssertionError):
+    """Bad input that MXNet 1.9.1 rejects with an ``MXNetError`` on one path and an ``assert`` on
+    another (a fused recurrent layer given too few states: eagerly its operator fails, hybridized
+    the graph builder asserts); all three, so any of those ``except`` clauses catches it."""
+
+
 class MXNetFormatError(MXNetValueError):
     """A file or string in MXNet's formats is malformed (``.params`` binary, ``-symbol.json``,
     RecordIO ``.rec`` / ``.idx``, image files, the vision datasets' files and archives).

@@ -69,3 +69,21 @@ def test_center_crop_whole_float_size_also_when_the_window_is_resized():
     img = mx.nd.array(np.arange(60).reshape(4, 5, 3), dtype='uint8')
     assert (T.CenterCrop(6.0)(img).asnumpy() == T.CenterCrop(6)(img).asnumpy()).all()
     assert repr(T.Resize('(2, 3)')) == repr(T.Resize((2, 3)))
+
+
+@pytest.mark.parametrize('case', sorted(_want('rnn_state_errors')))
+def test_a_recurrent_layer_given_too_few_states_raises_mxnets_classes(case):
+    """An LSTM given one state array (bare or in a list) raised ``MXNetValueError`` only;
+    MXNet 1.9.1 raises an ``MXNetError`` eagerly and an ``AssertionError`` hybridized. Now one
+    class that is both (and a ValueError), with the message naming what is wanted."""
+    want = _want('rnn_state_errors')[case]
+    got = as_json(program.rnn_state_errors(mx)[case])
+    assert set(want['raised']) <= set(got['raised']), (case, got)
+    assert set(got['raised']) == {'AssertionError', 'ValueError', 'RuntimeError'}
+    net = mx.gluon.rnn.LSTM(5)
+    net.initialize()
+    if case.endswith('hybrid'):
+        net.hybridize()
+    with pytest.raises(mx.base.MXNetError, match=r'LSTM: states must be a list of 2 arrays '
+                                                 r'\[h, c\], got 1'):
+        net(mx.nd.ones((3, 2, 4)), mx.nd.zeros((1, 2, 5)))

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from minigluon import ndarray, symbol
-from minigluon.base import MXNetValueError, ValueAssertionError
+from minigluon.base import MXNetValueAssertionError, MXNetValueError, ValueAssertionError
 from minigluon.block import HybridBlock
 from minigluon.ndarray import NDArray
 
@@ -212,7 +212,10 @@ class _RNNLayer(HybridBlock):
         MXNetValueError
             When the input is not rank 3, ``states`` holds the wrong number of arrays, or
             ``sequence_length`` is missing from a layer built with ``use_sequence_length=True``
-            (MXNet 1.9.1's ``RNN`` operator fails on these: an ``MXNetError``).
+            (MXNet 1.9.1's ``RNN`` operator fails on these: an ``MXNetError``). For the number
+            of states it is an :class:`~minigluon.base.MXNetValueAssertionError`, also an
+            ``AssertionError``: hybridized, MXNet 1.9.1 asserts on too few ("Unknown input to
+            HybridBlock").
         ValueError
             When a state has the wrong shape, or ``sequence_length`` is given to a layer built
             without ``use_sequence_length=True`` (MXNet 1.9.1 silently ignores it).
@@ -236,7 +239,7 @@ class _RNNLayer(HybridBlock):
         if states is not None and not isinstance(states, (list, tuple)):
             states = [states]
         if len(states) != len(self.state_info()):
-            raise MXNetValueError('%s: states must be a list of %s, got %d'
+            raise MXNetValueAssertionError('%s: states must be a list of %s, got %d'
                              % (type(self).__name__, '2 arrays [h, c]' if self._mode == 'lstm'
                                 else '1 array [h]', len(states)))
         if self._use_sequence_length:
