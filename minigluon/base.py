@@ -57,6 +57,12 @@ class MXNetError(RuntimeError):
     """Root of minigluon's errors (same name and base class as MXNet's)."""
 
 
+class NotImplementedForSymbol(MXNetError):
+    """An NDArray method called on a Symbol (``asnumpy``, ``wait_to_read``, ``backward``...: a
+    Symbol is a node of a graph being built and holds no values). MXNet 1.9.1's name and base
+    class; the message names the method and what to use instead."""
+
+
 class ShapeConflictError(MXNetError):
     """An operator's known input (or output) dimensions contradict each other. Raised by shape
     rules even while other dimensions are unknown, so that ``infer_shape_partial`` reports it at

@@ -87,3 +87,28 @@ def test_a_recurrent_layer_given_too_few_states_raises_mxnets_classes(case):
     with pytest.raises(mx.base.MXNetError, match=r'LSTM: states must be a list of 2 arrays '
                                                  r'\[h, c\], got 1'):
         net(mx.nd.ones((3, 2, 4)), mx.nd.zeros((1, 2, 5)))
+
+
+@pytest.mark.parametrize('method', sorted(set(_want('symbol_ndarray_methods'))
+                                          - {'NotImplementedForSymbol_bases'}))
+def test_ndarray_only_methods_on_a_symbol_raise_not_implemented_for_symbol(method):
+    """``sym.asnumpy()``, ``sym.detach()``, ``sym.backward()``... were AttributeErrors (and
+    ``hasattr`` False); MXNet 1.9.1 defines them on Symbol to raise ``NotImplementedForSymbol``
+    (an ``MXNetError``), as minigluon does now, naming the method and what to write instead."""
+    want = _want('symbol_ndarray_methods')
+    assert as_json(program.symbol_ndarray_methods(mx)[method]) == want[method]
+    assert program.symbol_ndarray_methods(mx)['NotImplementedForSymbol_bases'] == \
+        want['NotImplementedForSymbol_bases']
+    hint = {'asnumpy': 'a Symbol holds no values while a graph is traced',
+            'detach': r'F\.stop_gradient\(x\)', 'copy': r'F\.identity\(x\)',
+            'backward': r'backward\(\) on the NDArray'}.get(method, '')
+    with pytest.raises(mx.base.NotImplementedForSymbol,
+                       match=r'^Symbol\.%s is only available on an NDArray.*%s' % (method, hint)):
+        getattr(mx.sym.var('x'), method)()
+
+
+def test_truth_value_of_a_symbol_is_not_implemented_for_symbol_and_a_type_error():
+    with pytest.raises(mx.base.NotImplementedForSymbol, match='truth value of a Symbol'):
+        bool(mx.sym.var('x'))
+    with pytest.raises(TypeError):
+        bool(mx.sym.var('x') > 1)
