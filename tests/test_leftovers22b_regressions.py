@@ -5,6 +5,7 @@ recurrent layers given the wrong states, NDArray-only methods on a Symbol, and t
 tools/gen_leftovers22b_fixtures.py (tests/_leftovers22b_program.py run on MXNet 1.9.1)."""
 import os
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -112,3 +113,59 @@ def test_truth_value_of_a_symbol_is_not_implemented_for_symbol_and_a_type_error(
         bool(mx.sym.var('x'))
     with pytest.raises(TypeError):
         bool(mx.sym.var('x') > 1)
+
+
+def test_encode_sentences_gives_mxnets_ids_and_vocabulary():
+    """``mx.rnn.encode_sentences`` was out of scope (AttributeError); MXNet 1.9.1's results for
+    new vocabularies (shifted ids, an invalid label inside the range) and a given one."""
+    want = _want('encode_sentences')
+    got = as_json(program.encode_sentences(mx))
+    assert want['given_vocab_unknown_word'] == {'raised': ['AssertionError']}
+    assert got.pop('given_vocab_unknown_word') == {'raised': ['AssertionError', 'ValueError']}
+    want = {k: v for k, v in want.items() if k != 'given_vocab_unknown_word'}
+    same_json(got, want)
+    with pytest.raises(ValueError, match="token 'zebra' is not in the given vocab"):
+        mx.rnn.encode_sentences([['zebra']], vocab={'a': 0})
+
+
+def test_encode_sentences_unknown_token_has_one_id():
+    """MXNet 1.9.1 gives each unknown token a new id (from start_label, colliding with the
+    given vocabulary's); here ``unknown_token`` is one entry, added once with the next free id."""
+    coded, vocab = mx.rnn.encode_sentences([['a', 'x', 'b', 'y', '<unk>']],
+                                           vocab={'\n': -1, 'a': 0, 'b': 1},
+                                           unknown_token='<unk>')
+    assert coded == [[0, 2, 1, 2, 2]] and vocab == {'\n': -1, 'a': 0, 'b': 1, '<unk>': 2}
+    coded, _ = mx.rnn.encode_sentences([['x']], vocab={'a': 0, '?': 7}, unknown_token='?')
+    assert coded == [[7]]
+
+
+@pytest.mark.parametrize('case', sorted(_want('bucket_sentence_iter')))
+def test_bucket_sentence_iter_gives_mxnets_batches(case):
+    """``mx.rnn.BucketSentenceIter`` was out of scope (AttributeError); now MXNet 1.9.1's
+    buckets, shapes, descriptions, data and shifted labels, batch for batch over two seeded
+    epochs, in both layouts (and the layouts MXNet reads by the place of 'N' alone)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', 'BucketSentenceIter: discarded')
+        got = as_json(program.bucket_sentence_iter(mx)[case])
+    same_json(got, _want('bucket_sentence_iter')[case], case)
+
+
+def test_bucket_sentence_iter_refuses_a_bad_layout_and_no_bucket():
+    coded = [[1, 2], [3, 4], [5]]
+    with pytest.raises(ValueError, match="layout must be 'NT' .* or 'TN' .* got 'CT'"):
+        mx.rnn.BucketSentenceIter(coded, 2, layout='CT')
+    with pytest.raises(ValueError, match='no bucket: no sentence length is shared by '
+                                         'batch_size=3 sentences'):
+        mx.rnn.BucketSentenceIter(coded, 3)
+    with pytest.raises(ValueError, match=r'no bucket holds a sentence \(buckets \[1\]'), \
+            pytest.warns(UserWarning, match='discarded 1 sentences'):
+        mx.rnn.BucketSentenceIter([[1, 2]], 1, buckets=[1])
+    with pytest.warns(UserWarning, match=r'discarded 2 sentences longer than the largest bucket '
+                                         r'\(1\)'):
+        mx.rnn.BucketSentenceIter(coded, 1, buckets=[1])
+    buckets = [4, 2]
+    it = mx.rnn.BucketSentenceIter(coded, 1, buckets=buckets)
+    assert buckets == [4, 2] and it.buckets == [2]       # the caller's list is not sorted
+    batch = next(iter(it))
+    assert isinstance(batch, mx.io.DataBatch) and isinstance(batch.provide_data[0], mx.io.DataDesc)
+    assert batch.provide_data[0].dtype == np.float32 and batch.index is None
