@@ -169,3 +169,19 @@ def test_bucket_sentence_iter_refuses_a_bad_layout_and_no_bucket():
     batch = next(iter(it))
     assert isinstance(batch, mx.io.DataBatch) and isinstance(batch.provide_data[0], mx.io.DataDesc)
     assert batch.provide_data[0].dtype == np.float32 and batch.index is None
+
+
+def test_random_sampler_yields_python_ints_in_numpys_shuffle_order():
+    """MXNet 1.9.1's RandomSampler (alone and under BatchSampler) yields numpy.int64, which
+    json.dumps refuses; its other samplers yield ints. Here every sampler yields ints, in the
+    order NumPy's seeded shuffle of arange gives (MXNet's)."""
+    import json
+    np.random.seed(5)
+    want = np.arange(7)
+    np.random.shuffle(want)
+    np.random.seed(5)
+    got = list(mx.gluon.data.RandomSampler(7))
+    assert got == want.tolist() and all(type(i) is int for i in got)
+    batches = list(mx.gluon.data.BatchSampler(mx.gluon.data.RandomSampler(5), 2, 'keep'))
+    assert json.loads(json.dumps(batches)) == batches
+    assert all(type(i) is int for b in batches for i in b)
