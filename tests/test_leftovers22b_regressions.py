@@ -185,3 +185,38 @@ def test_random_sampler_yields_python_ints_in_numpys_shuffle_order():
     batches = list(mx.gluon.data.BatchSampler(mx.gluon.data.RandomSampler(5), 2, 'keep'))
     assert json.loads(json.dumps(batches)) == batches
     assert all(type(i) is int for b in batches for i in b)
+
+
+@pytest.mark.parametrize('hybrid', [False, True])
+@pytest.mark.parametrize('make, shape', [
+    (lambda: mx.gluon.rnn.LSTM(3, input_size=4), (5, 2, 4)),
+    (lambda: mx.gluon.rnn.GRU(3, num_layers=2, input_size=4), (5, 2, 4)),
+    (lambda: mx.gluon.nn.Dense(3, in_units=4), (2, 4)),
+    (lambda: mx.gluon.nn.Conv2D(3, 2, in_channels=4), (2, 4, 3, 3))])
+def test_float32_layers_on_float64_data_compute_in_float64_alike(make, shape, hybrid):
+    """MXNet 1.9.1 refuses float64 data in float32 RNN, Convolution and FullyConnected layers;
+    here they all compute in the promoted dtype: the same numbers as the layer cast to float64
+    (its float32 parameters are exact in float64), float32 parameter gradients."""
+    net = make()
+    net.initialize(mx.init.Uniform(0.5))
+    if hybrid:
+        net.hybridize()
+    x = mx.nd.array(np.random.RandomState(0).uniform(-1, 1, shape), dtype='float64')
+    with mx.autograd.record():
+        out = net(x)
+    out.backward()
+    assert out.dtype == np.float64
+    grads = {k: p.grad().asnumpy() for k, p in net.collect_params().items()}
+    assert all(g.dtype == np.float32 for g in grads.values())
+    net64 = make()
+    net64.initialize()
+    for (_, p), (_, q) in zip(sorted(net.collect_params().items()),
+                              sorted(net64.collect_params().items())):
+        q.set_data(p.data())
+    net64.cast('float64')
+    with mx.autograd.record():
+        out64 = net64(x)
+    out64.backward()
+    np.testing.assert_allclose(out.asnumpy(), out64.asnumpy(), rtol=1e-12, atol=1e-12)
+    for (k, g), (_, q) in zip(sorted(grads.items()), sorted(net64.collect_params().items())):
+        np.testing.assert_allclose(g, q.grad().asnumpy(), rtol=1e-5, atol=1e-6, err_msg=k)

@@ -314,6 +314,11 @@ _LAYER_DOC = """{summary}
     i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer, h2h_bias_initializer
         Initializers of the parameters (default: the global initializer for weights, zeros for biases).
     dtype : str, default 'float32'
+        Of the parameters. Data of another float dtype is computed in the promoted one (float64
+        data and float32 parameters give float64 outputs and states, float32 parameter
+        gradients), as ``Dense`` and ``Conv2D`` compute here; MXNet 1.9.1's ``RNN`` operator,
+        like its ``Convolution`` and ``FullyConnected``, refuses the mix ("This layer requires
+        uniform type").
     use_sequence_length : bool, default False
         Take a ``sequence_length`` argument (``(N,)``) masking steps beyond each length.
 
