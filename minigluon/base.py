@@ -57,6 +57,12 @@ class MXNetError(RuntimeError):
     """Root of minigluon's errors (same name and base class as MXNet's)."""
 
 
+class NotImplementedForSymbol(MXNetError):
+    """An NDArray method called on a Symbol (``asnumpy``, ``wait_to_read``, ``backward``...: a
+    Symbol is a node of a graph being built and holds no values). MXNet 1.9.1's name and base
+    class; the message names the method and what to use instead."""
+
+
 class ShapeConflictError(MXNetError):
     """An operator's known input (or output) dimensions contradict each other. Raised by shape
     rules even while other dimensions are unknown, so that ``infer_shape_partial`` reports it at
@@ -103,6 +109,12 @@ class TypeAssertionError(TypeError, AssertionError):
 
 class MXNetValueError(ValueError, MXNetError):
     """A ``ValueError`` that is also an :class:`MXNetError` (an operator's bad argument or shape)."""
+
+
+class MXNetValueAssertionError(MXNetValueError, ValueAssertionError):
+    """Bad input that MXNet 1.9.1 rejects with an ``MXNetError`` on one path and an ``assert`` on
+    another (a fused recurrent layer given too few states: eagerly its operator fails, hybridized
+    the graph builder asserts); all three, so any of those ``except`` clauses catches it."""
 
 
 class MXNetFormatError(MXNetValueError):

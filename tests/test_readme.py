@@ -135,7 +135,7 @@ def test_out_of_scope_paragraph(tmp_path, monkeypatch):
     ('executor.Executor', 'the Module API'), ('io.LibSVMIter', 'the C++ file iterator'),
     ('gluon.contrib.data.WikiText2', 'downloading'),
     ('gluon.contrib.data.text', 'downloading'), ('rnn.FusedRNNCell', 'the pre-Gluon symbolic mx.rnn API'),
-    ('rnn.BucketSentenceIter', 'the pre-Gluon symbolic mx.rnn API')])
+    ('rnn.save_rnn_checkpoint', 'the pre-Gluon symbolic mx.rnn API')])
 def test_out_of_scope_parts_say_so_and_where_the_scope_is_written(path, part):
     # README: "These raise an error that says so"; the list is docs/PORTING.md's "Out of scope"
     import minigluon as mx

@@ -87,7 +87,8 @@ def default_batchify_fn(data):
     """Stack a list of samples into a batch.
 
     NDArrays are stacked along a new axis 0 (on the context of the first); tuples are batched
-    element-wise (so ``(image, label)`` samples give ``[images, labels]``); anything else goes
+    element-wise (so ``(image, label)`` samples give ``[images, labels]``; a list or a NumPy
+    array among tuple samples gives one field per item or row, as in MXNet); anything else goes
     through ``numpy.asarray`` and becomes an NDArray of that dtype.
 
     Raises
@@ -132,7 +133,8 @@ def default_batchify_fn(data):
         return NDArray(xp.stack([d.as_in_context(first.context)._data for d in data]), first.context)
     if isinstance(first, tuple):
         for i, d in enumerate(data):
-            if not isinstance(d, (tuple, list)):
+            # a NumPy array beside tuples gives one field per row, as MXNet 1.9.1 zips it
+            if not isinstance(d, (tuple, list)) and not (isinstance(d, np.ndarray) and d.ndim):
                 raise TypeError('DataLoader: the default batchify_fn batches tuple samples field by '
                                 'field; sample 0 of the batch is a tuple and sample %d is %s %s.'
                                 % (i, type(d).__name__, _short(d)))

@@ -42,7 +42,13 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
-    """A fresh random permutation of ``[0, length)`` on every iteration."""
+    """A fresh random permutation of ``[0, length)`` on every iteration.
+
+    The permutation is NumPy's global generator shuffling ``arange(length)``, as in MXNet 1.9.1
+    (so ``np.random.seed`` gives MXNet's order), but the indices are Python ints, as every other
+    sampler's (and ``BatchSampler``'s batches of them): MXNet 1.9.1 yields ``numpy.int64`` here
+    only, which ``json.dumps`` refuses and ``isinstance(i, int)`` rejects.
+    """
 
     def __init__(self, length):
         _check_length(length, 'RandomSampler')

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from minigluon import ndarray, symbol
-from minigluon.base import MXNetValueError, ValueAssertionError
+from minigluon.base import MXNetValueAssertionError, MXNetValueError, ValueAssertionError
 from minigluon.block import HybridBlock
 from minigluon.ndarray import NDArray
 
@@ -212,7 +212,10 @@ class _RNNLayer(HybridBlock):
         MXNetValueError
             When the input is not rank 3, ``states`` holds the wrong number of arrays, or
             ``sequence_length`` is missing from a layer built with ``use_sequence_length=True``
-            (MXNet 1.9.1's ``RNN`` operator fails on these: an ``MXNetError``).
+            (MXNet 1.9.1's ``RNN`` operator fails on these: an ``MXNetError``). For the number
+            of states it is an :class:`~minigluon.base.MXNetValueAssertionError`, also an
+            ``AssertionError``: hybridized, MXNet 1.9.1 asserts on too few ("Unknown input to
+            HybridBlock").
         ValueError
             When a state has the wrong shape, or ``sequence_length`` is given to a layer built
             without ``use_sequence_length=True`` (MXNet 1.9.1 silently ignores it).
@@ -236,7 +239,7 @@ class _RNNLayer(HybridBlock):
         if states is not None and not isinstance(states, (list, tuple)):
             states = [states]
         if len(states) != len(self.state_info()):
-            raise MXNetValueError('%s: states must be a list of %s, got %d'
+            raise MXNetValueAssertionError('%s: states must be a list of %s, got %d'
                              % (type(self).__name__, '2 arrays [h, c]' if self._mode == 'lstm'
                                 else '1 array [h]', len(states)))
         if self._use_sequence_length:
@@ -311,6 +314,11 @@ _LAYER_DOC = """{summary}
     i2h_weight_initializer, h2h_weight_initializer, i2h_bias_initializer, h2h_bias_initializer
         Initializers of the parameters (default: the global initializer for weights, zeros for biases).
     dtype : str, default 'float32'
+        Of the parameters. Data of another float dtype is computed in the promoted one (float64
+        data and float32 parameters give float64 outputs and states, float32 parameter
+        gradients), as ``Dense`` and ``Conv2D`` compute here; MXNet 1.9.1's ``RNN`` operator,
+        like its ``Convolution`` and ``FullyConnected``, refuses the mix ("This layer requires
+        uniform type").
     use_sequence_length : bool, default False
         Take a ``sequence_length`` argument (``(N,)``) masking steps beyond each length.
 

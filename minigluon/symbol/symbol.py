@@ -17,6 +17,7 @@ import numbers
 
 import numpy as np
 
+from minigluon.base import NotImplementedForSymbol
 from minigluon.ops.attr import python_scalar
 from minigluon.symbol.graph import (  # noqa: F401 (all re-exported)
     _Node, new_op_node, resolve_op, topo_order, update_versions)
@@ -203,7 +204,8 @@ class Symbol:
         return id(self)
 
     def __bool__(self):
-        raise TypeError('the truth value of a Symbol is undefined (comparisons build graph nodes)')
+        raise _SymbolTruthError('the truth value of a Symbol is undefined (comparisons build graph '
+                                'nodes; F.where / contrib.cond choose on values)')
 
     def __copy__(self):
         return self._composed({}, [])
@@ -348,6 +350,42 @@ class Symbol:
         """This symbol itself (MXNet 1.9.1: the legacy-mode view of a ``np``-mode symbol)."""
         return self
 
+    # NDArray methods a Symbol has only to refuse them, as in MXNet 1.9.1 (so hasattr() is True
+    # for them there and here): NotImplementedForSymbol naming the method and the way out
+    def wait_to_read(self):
+        """Raise :class:`~minigluon.base.NotImplementedForSymbol`: a Symbol holds no values."""
+        _not_for_symbol('wait_to_read', _NO_VALUES)
+
+    def asnumpy(self):
+        """Raise :class:`~minigluon.base.NotImplementedForSymbol`: a Symbol holds no values."""
+        _not_for_symbol('asnumpy', _NO_VALUES)
+
+    def asscalar(self):
+        """Raise :class:`~minigluon.base.NotImplementedForSymbol`: a Symbol holds no values."""
+        _not_for_symbol('asscalar', _NO_VALUES)
+
+    def copy(self):
+        """Raise :class:`~minigluon.base.NotImplementedForSymbol` (``copy.copy(sym)`` copies a
+        Symbol; ``F.identity(x)`` adds a copy node to the graph)."""
+        _not_for_symbol('copy', ': copy.copy(sym) copies the Symbol itself, F.identity(x) adds a '
+                                'copy node to the graph')
+
+    def as_in_context(self, *args, **kwargs):
+        """Raise :class:`~minigluon.base.NotImplementedForSymbol`: a graph runs on the context of
+        the arrays it is given."""
+        _not_for_symbol('as_in_context', ': a graph runs on the context of the arrays it is given; '
+                                         'move the inputs before the call')
+
+    def detach(self):
+        """Raise :class:`~minigluon.base.NotImplementedForSymbol` (``F.stop_gradient(x)`` is the
+        graph's form)."""
+        _not_for_symbol('detach', ': write F.stop_gradient(x) (BlockGrad), which works on both')
+
+    def backward(self, *args, **kwargs):
+        """Raise :class:`~minigluon.base.NotImplementedForSymbol`: call ``backward`` on the
+        NDArray a block's call returns."""
+        _not_for_symbol('backward', ": call backward() on the NDArray the block's call returns")
+
     def split_v2(self, indices_or_sections, axis=0, squeeze_axis=False):
         """``sym.split_v2(self, ...)`` as a method; see :func:`minigluon.symbol.split_v2`."""
         from minigluon.symbol import split_v2
@@ -468,8 +506,16 @@ _EAGER = ("run the block eagerly: do not hybridize it, and give its parameters' 
 _NO_SHAPE = (': a Symbol has no shape %s; use F.shape_array(x) or shape-free operators (reshape '
              'with 0/-1 codes, *_like operators), or %s' % (_TRACED, _EAGER))
 _NO_VALUES = ': a Symbol holds no values %s; compute with F.<operator> calls, or %s' % (_TRACED, _EAGER)
-_NDARRAY_ONLY = {'shape': _NO_SHAPE, 'ndim': _NO_SHAPE, 'size': _NO_SHAPE,
-                 'asnumpy': _NO_VALUES, 'asscalar': _NO_VALUES}
+_NDARRAY_ONLY = {'shape': _NO_SHAPE, 'ndim': _NO_SHAPE, 'size': _NO_SHAPE}
+
+
+class _SymbolTruthError(NotImplementedForSymbol, TypeError):
+    """``bool(sym)``: MXNet 1.9.1's NotImplementedForSymbol, and the TypeError Python raises
+    for a value without a truth value."""
+
+
+def _not_for_symbol(method, hint):
+    raise NotImplementedForSymbol('Symbol.%s is only available on an NDArray%s' % (method, hint))
 
 # MXNet 1.9.1 Symbol methods of parts that are out of scope (docs/PORTING.md, "Out of scope"):
 # asking for them says so, and what to use instead (hasattr() stays False).

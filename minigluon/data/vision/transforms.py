@@ -29,6 +29,7 @@ from minigluon.data.vision.transforms_color import (  # noqa: F401  (re-exported
     RandomBrightness, RandomColorJitter, RandomContrast, RandomHue, RandomLighting, RandomRotation,
     RandomSaturation, Rotate)
 from minigluon.ndarray import NDArray, array
+from minigluon.ops._literal import parse_literal
 
 __all__ = ['Compose', 'HybridCompose', 'RandomApply', 'Cast', 'ToTensor', 'Normalize', 'Resize',
            'CropResize', 'CenterCrop', 'RandomResizedCrop', 'RandomFlipLeftRight',
@@ -202,7 +203,8 @@ class Resize(HybridBlock):
     ----------
     size : int or (int, int)
         ``(width, height)``; an int means a square, or with ``keep_ratio`` the new length of the
-        shorter side (the longer one scaled to keep the aspect ratio).
+        shorter side (the longer one scaled to keep the aspect ratio). MXNet's text form is
+        taken too (``'2'``, ``'(2, 3)'``), as MXNet 1.9.1 takes it; floats are not, as there.
     keep_ratio : bool, default False
     interpolation : int, default 1
         OpenCV codes, as MXNet hands them to OpenCV: 0 nearest, 1 bilinear, 2 bicubic, 3 area,
@@ -217,7 +219,11 @@ class Resize(HybridBlock):
 
     def __init__(self, size, keep_ratio=False, interpolation=1):
         super().__init__()
-        given = size = _ints(size)
+        given = size
+        if isinstance(size, str):
+            # MXNet 1.9.1 hands size to its operator as text, so '2' and '(2, 3)' work there
+            size = parse_literal(size)
+        size = _ints(size)
         # anything but a list or tuple is one side: Resize(2.0) or Resize(None) gets the message
         # below (not "'float' object is not iterable")
         size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
@@ -272,8 +278,13 @@ def _ints(size):
     return size
 
 
-def _size_pair(size, name):
-    """``size`` as ``(width, height)``: an int means a square."""
+def _size_pair(size, name, whole_floats=False):
+    """``size`` as ``(width, height)``: an int means a square. With ``whole_floats``, whole
+    floats count as ints (``2.0``, ``(2.0, 3)``)."""
+    if whole_floats:
+        def whole(s):
+            return int(s) if isinstance(s, (float, np.floating)) and float(s).is_integer() else s
+        size = type(size)(whole(s) for s in size) if isinstance(size, (tuple, list)) else whole(size)
     size = _ints(size)
     if isinstance(size, int):
         size = (size, size)
@@ -293,7 +304,9 @@ class CenterCrop(Block):
     Parameters
     ----------
     size : int or (int, int)
-        Output ``(width, height)``; an int means a square.
+        Output ``(width, height)``; an int means a square. Whole floats (``2.0``, ``(2.0, 3)``)
+        are taken as ints, as MXNet 1.9.1 takes them (there only while the window needs no
+        resize); other floats are a ``ValueError``.
     interpolation : int, default 1
         As in :class:`Resize` (OpenCV codes).
 
@@ -307,7 +320,7 @@ class CenterCrop(Block):
 
     def __init__(self, size, interpolation=1):
         super().__init__()
-        self._size = _size_pair(size, 'CenterCrop')
+        self._size = _size_pair(size, 'CenterCrop', whole_floats=True)
         self._resize = Resize(self._size, interpolation=interpolation)
 
     def forward(self, x):
