@@ -302,11 +302,18 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
                                gw_parts[j] if need_w else None, part,
                                gx[i] if need_x else None, dflat)
     _parallel.share(xp, chunks, work)
-    gw = None
-    if need_w:
-        gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts).transpose(0, 2, 1),
-                                  dtype=grad.dtype).reshape(weight.shape)
+    gw = weight_gradient(xp, gw_parts, grad.dtype, weight.shape) if need_w else None
     return gx, gw
+
+
+def weight_gradient(xp, parts, dtype, shape):
+    """The weight gradient ``shape`` ``(F, C/G, *kernel)`` in ``dtype`` from its per-chunk
+    partial sums ``parts`` ``(chunks, G, C/G * K, F/G)`` (transposed, as the per-image GEMMs make
+    them): added in chunk order (:func:`minigluon.ops._parallel.sum_in_order`, the same value
+    whatever the number of worker threads), then transposed back. Shared by :func:`backward`,
+    the batch path of ops/conv.py and the fused step of ops/_conv_pool_relu.py."""
+    return xp.ascontiguousarray(_parallel.sum_in_order(parts).transpose(0, 2, 1),
+                                dtype=dtype).reshape(shape)
 
 
 def image_forward(xp, columns, image, wm, out):

@@ -197,9 +197,9 @@ class ConvMaxPoolRelu(Op):
                         xp.matmul(cols[:, i * p:(i + 1) * p], gy.T, out=part)
                         gw_parts[j, 0] += part
         _parallel.share(xp, chunks, work)
-        gw = gb = None
-        if need_w:
-            gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts)[0].T).reshape(weight.shape)
+        gw = (_conv_per_image.weight_gradient(xp, gw_parts, grad.dtype, weight.shape) if need_w
+              else None)
+        gb = None
         if need_b:
             gb = xp.zeros(f, dtype=grad.dtype)      # NumPy's order (module docstring)
             for i in range(n):

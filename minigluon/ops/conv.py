@@ -453,10 +453,7 @@ class Convolution(_ConvBase):
                     gx[lo:hi] = col2im(xp, gcols, (hi - lo,) + tuple(self.pshape[1:]), self.kernel,
                                        self._stride, self._dilate, self.out_sp)[crop]
         _parallel.share(xp, chunks, work)
-        gw = None
-        if need_w:
-            gw = xp.ascontiguousarray(_parallel.sum_in_order(parts).transpose(0, 2, 1),
-                                      dtype=gy.dtype).reshape(self.wshape)
+        gw = _conv_per_image.weight_gradient(xp, parts, gy.dtype, self.wshape) if need_w else None
         return (gx, gw) if self.no_bias else (gx, gw, gb)
 
 
