@@ -292,10 +292,7 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
     def work(worker, which):
         columns = _columns(xp, ws, data, kernel, stride, dilate, pad, tuple(grad.shape[2:]), worker)
         part = xp.empty((ck, fg), dtype=grad.dtype)
-        dflat = None
-        if need_x and not identity:
-            dflat = buffer(xp, ws, 'dflat' if worker == 0 else 'dflat%d' % worker,
-                           (columns.size,), grad.dtype)
+        dflat = data_grad_scratch(xp, ws, columns, grad.dtype, worker) if need_x else None
         for j in which:
             for i in range(*chunks[j]):
                 image_backward(xp, columns, data[i], grad[i], wm,
@@ -316,6 +313,15 @@ def weight_gradient(xp, parts, dtype, shape):
                                 dtype=dtype).reshape(shape)
 
 
+def data_grad_scratch(xp, ws, columns, dtype, worker=0):
+    """The scratch :func:`image_backward` makes an image's column gradients in before their
+    col2im (``columns.size`` elements of ``dtype``, worker ``worker``'s own, reused from the
+    workspace ``ws`` when given); None for a pointwise convolution, which needs none."""
+    if columns.identity:
+        return None
+    return buffer(xp, ws, 'dflat' if worker == 0 else 'dflat%d' % worker, (columns.size,), dtype)
+
+
 def image_forward(xp, columns, image, wm, out):
     """One image's convolution, written into ``out (F, *out_sp)``: per column block of
     ``columns`` (:func:`_columns`), the im2col copy of ``image (C, *S)`` and one GEMM per group
@@ -334,7 +340,7 @@ def image_backward(xp, columns, image, gy_image, wm, gw_part, part, gx_image, df
     """One image's share of :func:`backward`, from its output gradient ``gy_image (F,
     *out_sp)``: ``gw_part (G, C/G * K, F/G) +=`` its weight-gradient products (transposed; None:
     not needed), made in ``part (C/G * K, F/G)``; ``gx_image (C, *S)`` (None: not needed)
-    receives its data gradient, through the scratch ``dflat`` (``columns.size`` elements; None
+    receives its data gradient, through the scratch ``dflat`` (:func:`data_grad_scratch`; None
     for a pointwise convolution, whose gradient rows are written directly)."""
     groups, fg = wm.shape[:2]
     ck = wm.shape[2]

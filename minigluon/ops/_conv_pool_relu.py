@@ -179,9 +179,8 @@ class ConvMaxPoolRelu(Op):
             if per_image:
                 columns = _conv_per_image._columns(xp, ws, data, kernel, stride, dilate, pad,
                                                    out_sp, worker)
-                dflat = None
-                if need_x:
-                    dflat = buffer(xp, ws, 'dflat%d' % worker, (columns.size,), grad.dtype)
+                dflat = (_conv_per_image.data_grad_scratch(xp, ws, columns, grad.dtype, worker)
+                         if need_x else None)
             for j in which:
                 lo, hi = chunks[j]
                 for i in range(lo, hi):
