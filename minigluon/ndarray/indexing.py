@@ -21,7 +21,7 @@ from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetIndexError, MXNetIndexValueError, MXNetValueError
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
-from minigluon.ops.elemwise import scalar_as
+from minigluon.ops.elemwise import is_real_number, scalar_as
 from minigluon.ops.registry import Op
 
 
@@ -131,13 +131,12 @@ def _value_like(value):
     """True for what ``x[key] = value`` writes: a number that is not complex (Python, NumPy,
     ``Fraction``, ``Decimal``; bool included), an NDArray, a NumPy or CuPy array (or another
     object with ``__array__``), or a list, tuple or range (made an array by NumPy)."""
-    if isinstance(value, np.generic):       # (NumPy scalars have __array__ too)
-        return isinstance(value, (np.bool_, np.integer, np.floating))
-    if isinstance(value, (NDArray, list, tuple, range)) or backend.is_array(value) \
-            or hasattr(value, '__array__'):
+    if is_real_number(value):
         return True
-    return isinstance(value, numbers.Number) and not (isinstance(value, numbers.Complex)
-                                                      and not isinstance(value, numbers.Real))
+    if isinstance(value, np.generic):       # (a NumPy complex or str has __array__ too)
+        return False
+    return (isinstance(value, (NDArray, list, tuple, range)) or backend.is_array(value)
+            or hasattr(value, '__array__'))
 
 
 def _shown(value):
