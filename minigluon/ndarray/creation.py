@@ -11,6 +11,7 @@ from minigluon.base import NotSupportedError, raises_mxnet_errors
 from minigluon.context import Context, current_context
 from minigluon.ndarray.helpers import _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
+from minigluon.ops.attr import is_hidden_attribute
 from minigluon.ops.elemwise import is_real_number, scalar_as
 from minigluon.ops.init_ops import range_values
 from minigluon.ops.registry import get_op
@@ -134,7 +135,7 @@ def _filled(kind, shape, ctx, dtype, kwargs):
     out = kwargs.pop('out', None)
     kwargs.pop('name', None)
     # MXNet's hidden attributes (__layout__, which the RNN cells' begin_state passes) are no error
-    unknown = sorted(k for k in kwargs if not (k.startswith('__') and k.endswith('__')))
+    unknown = sorted(k for k in kwargs if not is_hidden_attribute(k))
     if unknown:
         raise TypeError('%s: unexpected keyword(s) %s; it takes shape, ctx, dtype, out and name'
                         % (kind, ', '.join(unknown)))
