@@ -43,7 +43,7 @@ def test_default_batchify_of_mixed_samples_fails_where_mxnet_fails(case):
 @pytest.mark.parametrize('make, error, match', [
     (lambda nd: [nd.array([1.0]), 2.0], TypeError, r'sample 1 is float 2\.0'),
     (lambda nd: [nd.array([1.0]), nd.array([2.0]), mx.nd.array([3.0]).asnumpy()], AssertionError,
-     r'sample 0 of the batch is an NDArray and sample 2 is ndarray'),
+     r'sample 0 of the batch is an NDArray and sample 2 is numpy.ndarray of shape \(1,\), dtype float32'),
     (lambda nd: [(1, 2), 3], TypeError, r'sample 0 of the batch is a tuple and sample 1 is int 3'),
     (lambda nd: [(1, 2), (3, 4), (5,)], ValueError, r'sample 0 of the batch has 2 fields and '
                                                     r'sample 2 has 1'),
