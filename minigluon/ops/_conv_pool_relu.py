@@ -45,14 +45,19 @@ def fusable(conv_state, pool_state):
 
 class ConvMaxPoolRelu(Op):
     """The fused step (see the module docstring). ``conv_state`` / ``pool_state``: the parsed
-    states of the two plan steps it replaces; inputs those of the Convolution, output the
-    pooling's. Errors are the Convolution's and the Pooling's own (the fallback runs them)."""
+    states of the two plan steps it replaces; inputs those of the Convolution (``data (N, C, H_in,
+    W_in)``, ``weight (F, C, kh, kw)``, ``bias (F,)`` unless ``no_bias``), output the pooling's,
+    ``(N, F, H // 2, W // 2)`` for the convolution output's ``(H, W)``, in the data's dtype.
+    Errors are the Convolution's and the Pooling's own (the fallback runs them)."""
 
     name = 'Convolution'
     arguments = ('data', 'weight', 'bias')
     uses_workspace = True
 
     def _parts(self):
+        """The Convolution and ``_MaxPoolRelu`` operators this step replaces, rebuilt from their
+        parsed states with this step's flags passed on (``needs_input_grad``, its workspace,
+        ``graph_inference``): what the unfused path runs, and the geometry the fused passes read."""
         from minigluon.executor_plan import _MaxPoolRelu
         conv = Convolution._fast(self.conv_state, self.conv_state['given'])
         pool = _MaxPoolRelu._fast(self.pool_state, self.pool_state['given'])
@@ -70,6 +75,9 @@ class ConvMaxPoolRelu(Op):
         return conv, pool
 
     def _fused_applies(self, xp, data, weight, bias):
+        """Whether the arrays allow the fused passes: NumPy, 4-D, a non-empty batch, float32 or
+        float64 in the machine's byte order for all of them, and Numba's 2x2 pooling kernels
+        (the attributes were checked by :func:`fusable`)."""
         dt = data.dtype
         return (xp is np and dt.char in 'fd' and dt.isnative and data.ndim == 4
                 and weight.dtype == dt and (bias is None or bias.dtype == dt)
