@@ -142,7 +142,9 @@ def test_an_exception_a_worker_cannot_send_back_fails_at_once_naming_it():
     exception, the sample and the worker's traceback, and the loop gets it at once."""
     import time
     want = mxnet_fixture('breaker22b')['worker_unpicklable_error']
-    assert want == [[0.0], {'raised': 'TimeoutError'}]
+    # (how many batches MXNet delivers before its result thread dies depends on timing: four
+    # runs of tools/gen_breaker22b_fixtures.py recorded none, [0.0] twice and [0.0], [1.0])
+    assert want[-1] == {'raised': 'TimeoutError'} and want[:-1] in ([], [[0.0]], [[0.0], [1.0]])
     start = time.monotonic()
     got = program.worker_unpicklable_error(mx)
     assert time.monotonic() - start < 2.5          # MXNet: the whole timeout, 3 s
