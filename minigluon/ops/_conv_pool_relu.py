@@ -25,7 +25,7 @@ import numpy as np
 
 from minigluon.ops import _conv_per_image, _numba, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
-from minigluon.ops.conv import Convolution, _fill_columns, _padded
+from minigluon.ops.conv import Convolution, _column_matrix, _fill_columns, _padded
 from minigluon.ops.registry import Op
 
 
@@ -123,8 +123,8 @@ class ConvMaxPoolRelu(Op):
         cols = None
         if not per_image:     # the batch path's im2col matrix, as Convolution._batch_forward
             xpad = _padded(xp, ws, data, pad)
-            cols = buffer(xp, ws, 'cols', (c * int(np.prod(kernel)), n * p), data.dtype)
-            by_image = cols.reshape((c,) + tuple(kernel) + (n,) + out_sp)
+            cols, by_image = _column_matrix(xp, ws, xpad, 1, kernel, out_sp)
+            cols = cols[0]                                           # (C * K, N * P)
         chunks = _parallel.image_chunks(n)
         bias3 = None if bias is None else bias.reshape(f, 1, 1)
 
