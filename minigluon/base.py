@@ -282,6 +282,19 @@ def brief_list(names, limit=7):
     return ', '.join(names)
 
 
+def describe_value(value):
+    """``value`` for an error message about a wrong argument: a NumPy array by its type, shape
+    and dtype (MXNet 1.9.1 prints the whole array), anything else by its type (with its module
+    when not a builtin) and its repr, cut to 60 characters."""
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == 'builtins' else '%s.%s' % (kind.__module__,
+                                                                           kind.__name__)
+    if isinstance(value, _np.ndarray):
+        return '%s of shape %s, dtype %s' % (name, value.shape, value.dtype)
+    text = repr(value)
+    return '%s %s' % (name, text if len(text) <= 60 else text[:57] + '...')
+
+
 def _out_of_scope_message(what, name, part, advice):
     return ("%s %r: %s is out of scope in minigluon (docs/PORTING.md, 'Out of scope'); %s"
             % (what, name, part, advice))

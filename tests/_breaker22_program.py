@@ -14,11 +14,8 @@ tools/gen_breaker22_fixtures.py (``mx`` is either package): the Python protocol 
 * :func:`bfloat16_values`: the float32 values of the bfloat16 arrays that
   :func:`write_bfloat16` saves (MXNet only: minigluon cannot make bfloat16 arrays).
 
-Each case gives an outcome: ``['value', dtype, shape, values]`` for an array (values as nested
-lists, NaN as the string ``'nan'``), ``['array', ...]`` the same for a NumPy array, ``['python',
-type name, value]`` for another object, or ``['error', [classes]]`` naming which of the builtin
-exception classes in :data:`KINDS` the error is an instance of (the classes' own names differ
-between the two packages).
+Each case gives an outcome in the form of tests/_outcome.py (:func:`_outcome.outcome`), shared
+with the other breaker programs.
 """
 import copy
 import decimal
@@ -30,7 +27,7 @@ import pickle
 
 import numpy as np
 
-KINDS = (TypeError, ValueError, IndexError, AssertionError, AttributeError, RuntimeError)
+from _outcome import describe, outcome
 
 BINARY = {'add': operator.add, 'sub': operator.sub, 'mul': operator.mul,
           'truediv': operator.truediv, 'mod': operator.mod, 'pow': operator.pow,
@@ -72,37 +69,6 @@ NUMPY_OPERANDS = {
     'np_float16': lambda: np.float16(2.5), 'np_int64': lambda: np.int64(2),
     'np_float64': lambda: np.float64(2.5),
 }
-
-
-def outcome(fn):
-    """What ``fn()`` gives, in the form the module docstring describes."""
-    try:
-        value = fn()
-    except Exception as err:      # noqa: BLE001 -- an error is a result here
-        return ['error', [k.__name__ for k in KINDS if isinstance(err, k)]]
-    return describe(value)
-
-
-def _values(a):
-    a = np.asarray(a, dtype=np.float64) if a.dtype.kind in 'biuf' else a
-    return [v if not (isinstance(v, float) and math.isnan(v)) else 'nan'
-            for v in a.reshape(-1).tolist()]
-
-
-def describe(value):
-    if type(value).__name__ == 'NDArray':
-        a = value.asnumpy()
-        return ['value', np.dtype(value.dtype).name, list(value.shape), _values(a)]
-    if isinstance(value, np.ndarray):
-        return ['array', value.dtype.name, list(value.shape),
-                _values(value) if value.dtype.kind in 'biuf' else 'objects']
-    if isinstance(value, tuple):
-        return ['tuple', [describe(v) for v in value]]
-    if isinstance(value, float) and math.isnan(value):
-        value = 'nan'
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return ['python', type(value).__name__, value]
-    return ['python', type(value).__name__, repr(value)]
 
 
 def operators(mx):

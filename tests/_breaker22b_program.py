@@ -5,25 +5,14 @@ They aim at ``gluon.data``: the default batchify function given samples of mixed
 NDArray beside NumPy arrays or numbers, tuples of different lengths), ``Resize`` given a size
 that is not an int or a pair of ints, batches of named tuples and ordered dicts and exceptions
 coming back from DataLoader worker processes, float batch sizes, and ``nd.image.random_hue``
-with a fixed rotation."""
+with a fixed rotation. :func:`batchify_samples` and :func:`resize_sizes` give each case's
+outcome in the form of tests/_outcome.py (:func:`_outcome.outcome`), shared with the other
+breaker programs."""
 import collections
 
 import numpy as np
 
-
-def _outcome(fn):
-    """``fn()``'s result as nested lists (an NDArray as ``[dtype, values]``), or, when it
-    raises, ``{'raised': [...]}``: which of AssertionError, TypeError, ValueError and
-    RuntimeError the exception is an instance of."""
-    def plain(v):
-        if isinstance(v, (list, tuple)):
-            return [plain(i) for i in v]
-        return [np.dtype(v.dtype).name, v.asnumpy().tolist()]
-    try:
-        return plain(fn())
-    except Exception as e:     # noqa: BLE001 -- an error is a result here
-        return {'raised': [c.__name__ for c in (AssertionError, TypeError, ValueError, RuntimeError)
-                           if isinstance(e, c)]}
+from _outcome import outcome
 
 
 def batchify_samples(mx):
@@ -44,8 +33,8 @@ def batchify_samples(mx):
     batchify = mx.gluon.data.dataloader.default_batchify_fn
     out = {}
     for name, make in batches.items():
-        out[name] = _outcome(lambda: batchify(make()))
-        out[name + '_loader'] = _outcome(lambda: next(iter(mx.gluon.data.DataLoader(
+        out[name] = outcome(lambda: batchify(make()))
+        out[name + '_loader'] = outcome(lambda: next(iter(mx.gluon.data.DataLoader(
             mx.gluon.data.SimpleDataset(make()), batch_size=2))))
     return out
 
@@ -61,7 +50,7 @@ def resize_sizes(mx):
     for name, size in sizes.items():
         def call(size=size):
             return [mx.nd.array(T.Resize(size)(img).shape)]
-        out[name] = _outcome(call)
+        out[name] = outcome(call)
     return out
 
 

@@ -6,43 +6,14 @@ make them deterministic (0 and 1), ``reset()`` between steps, state clipping, se
 of the fused layers, float16 layers, exported layers imported back, and what the calls return.
 
 Every parameter is set from its position in ``collect_params()`` (:func:`fill`), so both
-frameworks run the same weights. Each case gives an outcome (:func:`describe`): nested lists and
-tuples of ``['value', dtype, shape, values]`` for arrays, ``['python', type, value]`` for other
-objects, or ``['error', [classes]]`` naming which builtin exception classes of :data:`KINDS`
-the error is an instance of.
+frameworks run the same weights. Each case gives an outcome in the form of tests/_outcome.py
+(:func:`_outcome.outcome`), shared with the other breaker programs.
 """
-import math
 import os
 
 import numpy as np
 
-KINDS = (TypeError, ValueError, IndexError, AssertionError, AttributeError, RuntimeError,
-         KeyError, NotImplementedError)
-
-
-def _values(a):
-    a = np.asarray(a, dtype=np.float64)
-    return [v if not math.isnan(v) else 'nan' for v in a.reshape(-1).tolist()]
-
-
-def describe(value):
-    if type(value).__name__ == 'NDArray':
-        return ['value', np.dtype(value.dtype).name, list(value.shape), _values(value.asnumpy())]
-    if isinstance(value, (list, tuple)):
-        return [type(value).__name__, [describe(v) for v in value]]
-    if isinstance(value, dict):
-        return ['dict', {str(k): describe(v) for k, v in sorted(value.items())}]
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return ['python', type(value).__name__, value]
-    return ['python', type(value).__name__, repr(value)]
-
-
-def outcome(fn):
-    try:
-        value = fn()
-    except Exception as err:      # noqa: BLE001 -- an error is a result here
-        return ['error', [k.__name__ for k in KINDS if isinstance(err, k)]]
-    return describe(value)
+from _outcome import describe, outcome
 
 
 def fill(mx, block):

@@ -30,12 +30,12 @@ def test_default_batchify_of_mixed_samples_fails_where_mxnet_fails(case):
     want = mxnet_fixture('breaker22b')['batchify_samples'][case]
     if case.startswith(('tuple_then_shorter', 'tuple_then_longer')):
         # MXNet silently keeps only the fields every sample has; refused here
-        assert want == [['int64', [1, 3]]]
-        assert got == {'raised': ['ValueError']}
+        assert want == ['list', [['value', 'int64', [2], [1.0, 3.0]]]]
+        assert got == ['error', ['ValueError']]
         return
-    if isinstance(want, dict):
+    if want[0] == 'error':
         # an instance of MXNet's exception class (here also a TypeError: TypeAssertionError)
-        assert isinstance(got, dict) and set(want['raised']) <= set(got['raised']), (case, got)
+        assert got[0] == 'error' and set(want[1]) <= set(got[1]), (case, got)
         return
     same_json(got, want, case)
 
@@ -43,7 +43,7 @@ def test_default_batchify_of_mixed_samples_fails_where_mxnet_fails(case):
 @pytest.mark.parametrize('make, error, match', [
     (lambda nd: [nd.array([1.0]), 2.0], TypeError, r'sample 1 is float 2\.0'),
     (lambda nd: [nd.array([1.0]), nd.array([2.0]), mx.nd.array([3.0]).asnumpy()], AssertionError,
-     r'sample 0 of the batch is an NDArray and sample 2 is ndarray'),
+     r'sample 0 of the batch is an NDArray and sample 2 is numpy.ndarray of shape \(1,\), dtype float32'),
     (lambda nd: [(1, 2), 3], TypeError, r'sample 0 of the batch is a tuple and sample 1 is int 3'),
     (lambda nd: [(1, 2), (3, 4), (5,)], ValueError, r'sample 0 of the batch has 2 fields and '
                                                     r'sample 2 has 1'),
@@ -61,8 +61,8 @@ def test_resize_refuses_sizes_mxnet_refuses_naming_size(case):
     at construction."""
     want = mxnet_fixture('breaker22b')['resize_sizes'][case]
     got = as_json(program.resize_sizes(mx)[case])
-    if isinstance(want, dict):
-        assert got == {'raised': ['ValueError']}, case
+    if want[0] == 'error':
+        assert got == ['error', ['ValueError']], case
         size = {'2.0': 2.0, 'None': None}.get(case)
         if case in ('2.0', 'None'):
             with pytest.raises(ValueError, match=r'Resize: size must be .* got %r$' % (size,)):
@@ -142,7 +142,9 @@ def test_an_exception_a_worker_cannot_send_back_fails_at_once_naming_it():
     exception, the sample and the worker's traceback, and the loop gets it at once."""
     import time
     want = mxnet_fixture('breaker22b')['worker_unpicklable_error']
-    assert want == [[0.0], {'raised': 'TimeoutError'}]
+    # (how many batches MXNet delivers before its result thread dies depends on timing: four
+    # runs of tools/gen_breaker22b_fixtures.py recorded none, [0.0] twice and [0.0], [1.0])
+    assert want[-1] == {'raised': 'TimeoutError'} and want[:-1] in ([], [[0.0]], [[0.0], [1.0]])
     start = time.monotonic()
     got = program.worker_unpicklable_error(mx)
     assert time.monotonic() - start < 2.5          # MXNet: the whole timeout, 3 s

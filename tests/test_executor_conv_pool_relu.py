@@ -27,28 +27,30 @@ def _graph(conv, num_filter, no_bias=False, pool=None):
                        name='pool', **(pool or dict(kernel=(2, 2), stride=(2, 2))))
 
 
-def _eager(x, w, b, head, conv, wants):
+def _run(forward, x, w, b, head, wants):
+    """``forward(data, weight[, bias])`` recorded on NDArrays of the NumPy ``x``, ``w``, ``b``
+    (None: no bias) and its backward from ``head``: the output and the gradient of each input
+    whose entry of ``wants`` is true (None for the others), as NumPy arrays."""
     args = [nd.array(v, dtype=v.dtype) for v in (x, w) + (() if b is None else (b,))]
     for a, want in zip(args, wants):
         if want:
             a.attach_grad()
     with autograd.record():
-        y = nd.Convolution(*args, num_filter=w.shape[0], no_bias=b is None, **conv)
-        y = nd.Pooling(nd.Activation(y, act_type='relu'), kernel=(2, 2), stride=(2, 2),
-                       pool_type='max')
+        y = forward(*args)
     y.backward(nd.array(head, dtype=head.dtype))
     return [y.asnumpy()] + [a.grad.asnumpy() if want else None for a, want in zip(args, wants)]
+
+
+def _eager(x, w, b, head, conv, wants):
+    def forward(*args):
+        y = nd.Convolution(*args, num_filter=w.shape[0], no_bias=b is None, **conv)
+        return nd.Pooling(nd.Activation(y, act_type='relu'), kernel=(2, 2), stride=(2, 2),
+                          pool_type='max')
+    return _run(forward, x, w, b, head, wants)
 
 
 def _hybrid(op, x, w, b, head, wants):
-    args = [nd.array(v, dtype=v.dtype) for v in (x, w) + (() if b is None else (b,))]
-    for a, want in zip(args, wants):
-        if want:
-            a.attach_grad()
-    with autograd.record():
-        y, = op(*args)
-    y.backward(nd.array(head, dtype=head.dtype))
-    return [y.asnumpy()] + [a.grad.asnumpy() if want else None for a, want in zip(args, wants)]
+    return _run(lambda *args: op(*args)[0], x, w, b, head, wants)
 
 
 def _values(rng, shape, dtype, nan):

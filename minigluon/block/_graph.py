@@ -9,8 +9,8 @@ A nested argument list is flattened to its leaves plus a code: an NDArray is ``0
 tuple is the list of its items' codes. A cached graph is reused only for an equal code (trailing
 ``-1`` entries may differ).
 """
-import numpy as np
 
+from minigluon.base import describe_value
 from minigluon.ndarray import NDArray
 
 
@@ -38,22 +38,9 @@ def flatten(args, inout_str):
         n = len(outputs())
         return [args], n if n > 1 else 0
     raise ValueError('When hybridized, the %s of HybridBlock must be (nested) list of Symbol or '
-                     'NDArray, but got %s%s' % (inout_str, describe(args),
+                     'NDArray, but got %s%s' % (inout_str, describe_value(args),
                                                 '; convert it with mx.nd.array(...)'
                                                 if inout_str == 'input' else ''))
-
-
-def describe(value):
-    """``value`` for an error message about a wrong input: a NumPy array by its type, shape
-    and dtype (MXNet 1.9.1 prints the whole array), anything else by its type and a short
-    repr."""
-    kind = type(value)
-    name = kind.__name__ if kind.__module__ == 'builtins' else '%s.%s' % (kind.__module__,
-                                                                           kind.__name__)
-    if isinstance(value, np.ndarray):
-        return '%s of shape %s, dtype %s' % (name, value.shape, value.dtype)
-    text = repr(value)
-    return '%s %s' % (name, text if len(text) <= 60 else text[:57] + '...')
 
 
 def regroup(args, fmt):

@@ -9,7 +9,8 @@ loaded or the first forward call infers them. :meth:`SymbolBlock.imports` loads 
 import numpy as np
 
 from minigluon.base import TypeAssertionError
-from minigluon.block._graph import describe, flatten, regroup, same_structure
+from minigluon.base import describe_value
+from minigluon.block._graph import flatten, regroup, same_structure
 from minigluon.block.hybrid import HybridBlock, _in_block
 from minigluon.ndarray import NDArray
 from minigluon.parameter_dict import ParameterDict
@@ -61,7 +62,7 @@ def _flatten_symbols(value, what):
         while isinstance(leaf, (list, tuple)):      # the first item flatten refused
             leaf = next(x for x in leaf if _refused(x))
         raise ValueError('SymbolBlock: %s must be Symbols or (nested) lists of Symbols, got %s'
-                         % (what, describe(leaf))) from err
+                         % (what, describe_value(leaf))) from err
 
 
 def _refused(value):
@@ -218,7 +219,7 @@ class SymbolBlock(HybridBlock):
             # (MXNet 1.9.1 asserts: an AssertionError, which TypeAssertionError also is)
             raise _in_block(self, TypeAssertionError(
                 'the first input must be an NDArray (to compute) or a Symbol (to compose the '
-                'graph), got %s; convert it with mx.nd.array(...)' % describe(x)))
+                'graph), got %s; convert it with mx.nd.array(...)' % describe_value(x)))
         try:
             flat, fmt = flatten([x] + list(args), 'input')
         except ValueError as err:

@@ -23,7 +23,7 @@ from multiprocessing import reduction as _reduction
 import numpy as np
 
 from minigluon import backend
-from minigluon.base import MXNetTypeError, TypeAssertionError, ValueAssertionError
+from minigluon.base import MXNetTypeError, TypeAssertionError, ValueAssertionError, describe_value
 from minigluon.context import Context
 from minigluon.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from minigluon.ndarray import NDArray, array
@@ -63,12 +63,6 @@ def _as_in_context(data, ctx):
     if isinstance(data, (list, tuple)):
         return [_as_in_context(d, ctx) for d in data]
     return data
-
-
-def _short(value):
-    """``repr(value)``, cut to 60 characters, for messages."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + '...'
 
 
 def _shape_of(sample):
@@ -121,8 +115,8 @@ def default_batchify_fn(data):
             if not isinstance(d, NDArray):
                 raise TypeAssertionError(
                     'DataLoader: the default batchify_fn stacks NDArray samples only with NDArrays; '
-                    'sample 0 of the batch is an NDArray and sample %d is %s %s. Return one kind '
-                    'from the dataset or pass batchify_fn=.' % (i, type(d).__name__, _short(d)))
+                    'sample 0 of the batch is an NDArray and sample %d is %s. Return one kind '
+                    'from the dataset or pass batchify_fn=.' % (i, describe_value(d)))
             if d.dtype != first.dtype:
                 raise MXNetTypeError(
                     'DataLoader: the default batchify_fn stacks NDArray samples of one dtype; '
@@ -136,8 +130,8 @@ def default_batchify_fn(data):
             # a NumPy array beside tuples gives one field per row, as MXNet 1.9.1 zips it
             if not isinstance(d, (tuple, list)) and not (isinstance(d, np.ndarray) and d.ndim):
                 raise TypeError('DataLoader: the default batchify_fn batches tuple samples field by '
-                                'field; sample 0 of the batch is a tuple and sample %d is %s %s.'
-                                % (i, type(d).__name__, _short(d)))
+                                'field; sample 0 of the batch is a tuple and sample %d is %s.'
+                                % (i, describe_value(d)))
             if len(d) != len(first):
                 raise ValueError('DataLoader: the default batchify_fn batches tuple samples field by '
                                  'field; sample 0 of the batch has %d fields and sample %d has %d. '

@@ -2,7 +2,6 @@
 
 Signatures follow ``mxnet.nd`` (``ctx`` and ``dtype`` keywords; float32 by default).
 """
-import numbers
 
 import numpy as np
 
@@ -12,7 +11,8 @@ from minigluon.base import NotSupportedError, raises_mxnet_errors
 from minigluon.context import Context, current_context
 from minigluon.ndarray.helpers import _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
-from minigluon.ops.elemwise import scalar_as
+from minigluon.ops.attr import is_hidden_attribute
+from minigluon.ops.elemwise import is_real_number, scalar_as
 from minigluon.ops.init_ops import range_values
 from minigluon.ops.registry import get_op
 
@@ -135,7 +135,7 @@ def _filled(kind, shape, ctx, dtype, kwargs):
     out = kwargs.pop('out', None)
     kwargs.pop('name', None)
     # MXNet's hidden attributes (__layout__, which the RNN cells' begin_state passes) are no error
-    unknown = sorted(k for k in kwargs if not (k.startswith('__') and k.endswith('__')))
+    unknown = sorted(k for k in kwargs if not is_hidden_attribute(k))
     if unknown:
         raise TypeError('%s: unexpected keyword(s) %s; it takes shape, ctx, dtype, out and name'
                         % (kind, ', '.join(unknown)))
@@ -161,8 +161,7 @@ def full(shape, val, ctx=None, dtype=None, out=None):
             raise TypeError('full: val must be a number or a one-element array, got an array of '
                             'shape %s' % (host.shape,))
         val = host.reshape(()).item()
-    if not isinstance(val, (numbers.Number, np.bool_)) or isinstance(val, numbers.Complex) \
-            and not isinstance(val, numbers.Real):
+    if not is_real_number(val):
         # (a complex number was written as its real part, silently; MXNet 1.9.1 refuses it)
         raise TypeError('full: val must be a number, got %r' % (val,))
     res = _make('full', shape, ctx, dtype,

@@ -18,10 +18,10 @@ import numpy as np
 
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored
-from minigluon.base import MXNetIndexError, MXNetIndexValueError, MXNetValueError
+from minigluon.base import MXNetIndexError, MXNetIndexValueError, MXNetValueError, describe_value
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
-from minigluon.ops.elemwise import scalar_as
+from minigluon.ops.elemwise import is_real_number, scalar_as
 from minigluon.ops.registry import Op
 
 
@@ -94,8 +94,8 @@ def setitem(array, key, value):
         # (a str or bytes raised NumPy's "could not convert string to float" ValueError, a
         # complex number a TypeError about __trunc__; MXNet 1.9.1 raises TypeError)
         raise TypeError('NDArray.__setitem__: the value must be a number, an NDArray, a NumPy '
-                        'array or a (nested) list of numbers, got %s %s'
-                        % (type(value).__name__, _shown(value)))
+                        'array or a (nested) list of numbers, got %s'
+                        % describe_value(value))
     if isinstance(value, NDArray):
         val = value._data if value._ctx == array._ctx else _move(value._data, array._ctx)
     elif isinstance(value, numbers.Number):
@@ -131,18 +131,12 @@ def _value_like(value):
     """True for what ``x[key] = value`` writes: a number that is not complex (Python, NumPy,
     ``Fraction``, ``Decimal``; bool included), an NDArray, a NumPy or CuPy array (or another
     object with ``__array__``), or a list, tuple or range (made an array by NumPy)."""
-    if isinstance(value, np.generic):       # (NumPy scalars have __array__ too)
-        return isinstance(value, (np.bool_, np.integer, np.floating))
-    if isinstance(value, (NDArray, list, tuple, range)) or backend.is_array(value) \
-            or hasattr(value, '__array__'):
+    if is_real_number(value):
         return True
-    return isinstance(value, numbers.Number) and not (isinstance(value, numbers.Complex)
-                                                      and not isinstance(value, numbers.Real))
-
-
-def _shown(value):
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + '...'
+    if isinstance(value, np.generic):       # (a NumPy complex or str has __array__ too)
+        return False
+    return (isinstance(value, (NDArray, list, tuple, range)) or backend.is_array(value)
+            or hasattr(value, '__array__'))
 
 
 def whole_selection(key, shape):

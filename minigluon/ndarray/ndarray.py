@@ -481,7 +481,7 @@ class NDArray:
         # Python operators skip argument binding and attribute parsing (Op._fast): the operator
         # is known, and so are its attributes: ``scalar``, and ``is_int`` at its default (True;
         # the maths never reads it), of which only ``scalar`` counts as given.
-        if isinstance(other, (int, float, bool, np.number, np.bool_)):   # (MXNet: any np.generic)
+        if isinstance(other, _SCALAR_OPERANDS):
             other = python_scalar(other)
             return invoke(get_op(scalar_name)._fast({'scalar': other, 'is_int': True}, {'scalar': other}),
                           [self])
@@ -562,38 +562,32 @@ class NDArray:
     def __ge__(self, o):
         return self._binary(o, 'broadcast_greater_equal', '_greater_equal_scalar')
 
-    # In-place operators take what the operators take (a number, an NDArray, a NumPy/CuPy
-    # array); anything else (a str, None, a list, a complex number) is NotImplemented, so Python
-    # raises its TypeError, as MXNet 1.9.1 raises one ("type <class 'str'> not supported"),
-    # instead of NumPy's UFuncTypeError, or a list silently broadcast into a float array.
-    def __iadd__(self, o):
-        if not _operand(o):
+    def _in_place(self, other, fn, recorded, reads_left=True):
+        """``self op= other`` (:func:`~minigluon.ndarray.inplace.inplace_arith`) for an operand
+        the operators take (a number, an NDArray, a NumPy/CuPy array: :func:`_operand`);
+        anything else (a str, None, a list, a complex number) is NotImplemented, so Python
+        raises its TypeError, as MXNet 1.9.1 raises one ("type <class 'str'> not supported"),
+        instead of NumPy's UFuncTypeError, or a list silently broadcast into a float array."""
+        if not _operand(other):
             return NotImplemented
-        return inplace_arith(self, o, lambda a, b: a.__iadd__(b), lambda a, b: a + b,
-                             reads_left=False)
+        return inplace_arith(self, other, fn, recorded, reads_left=reads_left)
+
+    def __iadd__(self, o):
+        return self._in_place(o, lambda a, b: a.__iadd__(b), lambda a, b: a + b, reads_left=False)
 
     def __isub__(self, o):
-        if not _operand(o):
-            return NotImplemented
-        return inplace_arith(self, o, lambda a, b: a.__isub__(b), lambda a, b: a - b,
-                             reads_left=False)
+        return self._in_place(o, lambda a, b: a.__isub__(b), lambda a, b: a - b, reads_left=False)
 
     def __imul__(self, o):
-        if not _operand(o):
-            return NotImplemented
-        return inplace_arith(self, o, lambda a, b: a.__imul__(b), lambda a, b: a * b)
+        return self._in_place(o, lambda a, b: a.__imul__(b), lambda a, b: a * b)
 
     def __itruediv__(self, o):
-        if not _operand(o):
-            return NotImplemented
-        return inplace_arith(self, o, lambda a, b: a.__itruediv__(b), lambda a, b: a / b)
+        return self._in_place(o, lambda a, b: a.__itruediv__(b), lambda a, b: a / b)
 
     def __imod__(self, o):
-        if not _operand(o):
-            return NotImplemented
         # In place, as MXNet's NDArray.__imod__ (its ``**=`` rebinds instead, and so does ours).
-        return inplace_arith(self, o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
-                             lambda a, b: a % b)
+        return self._in_place(o, lambda a, b: a.__setitem__(Ellipsis, (self % o)._data),
+                              lambda a, b: a % b)
 
 
 def _is_bfloat16(dtype):
@@ -609,10 +603,14 @@ def _refuse_sequence(other, symbol):
                                                    other, type(other).__name__))
 
 
+# The numbers NDArray arithmetic takes as a scalar operand (bool is an int; MXNet: any np.generic)
+_SCALAR_OPERANDS = (int, float, np.number, np.bool_)
+
+
 def _operand(other):
-    """True for what NDArray arithmetic takes as its other operand: a number (Python or NumPy,
-    bool included), an NDArray, a NumPy or CuPy array (see :meth:`NDArray._binary`)."""
-    return isinstance(other, (NDArray, int, float, np.number, np.bool_)) or backend.is_array(other)
+    """True for what NDArray arithmetic takes as its other operand (:meth:`NDArray._binary`): a
+    number of :data:`_SCALAR_OPERANDS`, an NDArray, a NumPy or CuPy array."""
+    return isinstance(other, (NDArray,) + _SCALAR_OPERANDS) or backend.is_array(other)
 
 
 # Operators MXNet 1.9.1's NDArray does not have. Left undefined, ``x // np.float64(2)`` or

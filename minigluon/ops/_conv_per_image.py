@@ -292,21 +292,34 @@ def backward(xp, grad, data, weight, groups, kernel, stride, dilate, pad, need_x
     def work(worker, which):
         columns = _columns(xp, ws, data, kernel, stride, dilate, pad, tuple(grad.shape[2:]), worker)
         part = xp.empty((ck, fg), dtype=grad.dtype)
-        dflat = None
-        if need_x and not identity:
-            dflat = buffer(xp, ws, 'dflat' if worker == 0 else 'dflat%d' % worker,
-                           (columns.size,), grad.dtype)
+        dflat = data_grad_scratch(xp, ws, columns, grad.dtype, worker) if need_x else None
         for j in which:
             for i in range(*chunks[j]):
                 image_backward(xp, columns, data[i], grad[i], wm,
                                gw_parts[j] if need_w else None, part,
                                gx[i] if need_x else None, dflat)
     _parallel.share(xp, chunks, work)
-    gw = None
-    if need_w:
-        gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts).transpose(0, 2, 1),
-                                  dtype=grad.dtype).reshape(weight.shape)
+    gw = weight_gradient(xp, gw_parts, grad.dtype, weight.shape) if need_w else None
     return gx, gw
+
+
+def weight_gradient(xp, parts, dtype, shape):
+    """The weight gradient ``shape`` ``(F, C/G, *kernel)`` in ``dtype`` from its per-chunk
+    partial sums ``parts`` ``(chunks, G, C/G * K, F/G)`` (transposed, as the per-image GEMMs make
+    them): added in chunk order (:func:`minigluon.ops._parallel.sum_in_order`, the same value
+    whatever the number of worker threads), then transposed back. Shared by :func:`backward`,
+    the batch path of ops/conv.py and the fused step of ops/_conv_pool_relu.py."""
+    return xp.ascontiguousarray(_parallel.sum_in_order(parts).transpose(0, 2, 1),
+                                dtype=dtype).reshape(shape)
+
+
+def data_grad_scratch(xp, ws, columns, dtype, worker=0):
+    """The scratch :func:`image_backward` makes an image's column gradients in before their
+    col2im (``columns.size`` elements of ``dtype``, worker ``worker``'s own, reused from the
+    workspace ``ws`` when given); None for a pointwise convolution, which needs none."""
+    if columns.identity:
+        return None
+    return buffer(xp, ws, 'dflat' if worker == 0 else 'dflat%d' % worker, (columns.size,), dtype)
 
 
 def image_forward(xp, columns, image, wm, out):
@@ -327,7 +340,7 @@ def image_backward(xp, columns, image, gy_image, wm, gw_part, part, gx_image, df
     """One image's share of :func:`backward`, from its output gradient ``gy_image (F,
     *out_sp)``: ``gw_part (G, C/G * K, F/G) +=`` its weight-gradient products (transposed; None:
     not needed), made in ``part (C/G * K, F/G)``; ``gx_image (C, *S)`` (None: not needed)
-    receives its data gradient, through the scratch ``dflat`` (``columns.size`` elements; None
+    receives its data gradient, through the scratch ``dflat`` (:func:`data_grad_scratch`; None
     for a pointwise convolution, whose gradient rows are written directly)."""
     groups, fg = wm.shape[:2]
     ck = wm.shape[2]

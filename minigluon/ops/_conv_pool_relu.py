@@ -25,7 +25,7 @@ import numpy as np
 
 from minigluon.ops import _conv_per_image, _numba, _parallel
 from minigluon.ops._workspace import buffer, workspace_of
-from minigluon.ops.conv import Convolution, _fill_columns, _padded
+from minigluon.ops.conv import Convolution, _column_matrix, _fill_columns, _padded
 from minigluon.ops.registry import Op
 
 
@@ -45,14 +45,19 @@ def fusable(conv_state, pool_state):
 
 class ConvMaxPoolRelu(Op):
     """The fused step (see the module docstring). ``conv_state`` / ``pool_state``: the parsed
-    states of the two plan steps it replaces; inputs those of the Convolution, output the
-    pooling's. Errors are the Convolution's and the Pooling's own (the fallback runs them)."""
+    states of the two plan steps it replaces; inputs those of the Convolution (``data (N, C, H_in,
+    W_in)``, ``weight (F, C, kh, kw)``, ``bias (F,)`` unless ``no_bias``), output the pooling's,
+    ``(N, F, H // 2, W // 2)`` for the convolution output's ``(H, W)``, in the data's dtype.
+    Errors are the Convolution's and the Pooling's own (the fallback runs them)."""
 
     name = 'Convolution'
     arguments = ('data', 'weight', 'bias')
     uses_workspace = True
 
     def _parts(self):
+        """The Convolution and ``_MaxPoolRelu`` operators this step replaces, rebuilt from their
+        parsed states with this step's flags passed on (``needs_input_grad``, its workspace,
+        ``graph_inference``): what the unfused path runs, and the geometry the fused passes read."""
         from minigluon.executor_plan import _MaxPoolRelu
         conv = Convolution._fast(self.conv_state, self.conv_state['given'])
         pool = _MaxPoolRelu._fast(self.pool_state, self.pool_state['given'])
@@ -70,6 +75,9 @@ class ConvMaxPoolRelu(Op):
         return conv, pool
 
     def _fused_applies(self, xp, data, weight, bias):
+        """Whether the arrays allow the fused passes: NumPy, 4-D, a non-empty batch, float32 or
+        float64 in the machine's byte order for all of them, and Numba's 2x2 pooling kernels
+        (the attributes were checked by :func:`fusable`)."""
         dt = data.dtype
         return (xp is np and dt.char in 'fd' and dt.isnative and data.ndim == 4
                 and weight.dtype == dt and (bias is None or bias.dtype == dt)
@@ -115,8 +123,8 @@ class ConvMaxPoolRelu(Op):
         cols = None
         if not per_image:     # the batch path's im2col matrix, as Convolution._batch_forward
             xpad = _padded(xp, ws, data, pad)
-            cols = buffer(xp, ws, 'cols', (c * int(np.prod(kernel)), n * p), data.dtype)
-            by_image = cols.reshape((c,) + tuple(kernel) + (n,) + out_sp)
+            cols, by_image = _column_matrix(xp, ws, xpad, 1, kernel, out_sp)
+            cols = cols[0]                                           # (C * K, N * P)
         chunks = _parallel.image_chunks(n)
         bias3 = None if bias is None else bias.reshape(f, 1, 1)
 
@@ -179,9 +187,8 @@ class ConvMaxPoolRelu(Op):
             if per_image:
                 columns = _conv_per_image._columns(xp, ws, data, kernel, stride, dilate, pad,
                                                    out_sp, worker)
-                dflat = None
-                if need_x:
-                    dflat = buffer(xp, ws, 'dflat%d' % worker, (columns.size,), grad.dtype)
+                dflat = (_conv_per_image.data_grad_scratch(xp, ws, columns, grad.dtype, worker)
+                         if need_x else None)
             for j in which:
                 lo, hi = chunks[j]
                 for i in range(lo, hi):
@@ -197,9 +204,9 @@ class ConvMaxPoolRelu(Op):
                         xp.matmul(cols[:, i * p:(i + 1) * p], gy.T, out=part)
                         gw_parts[j, 0] += part
         _parallel.share(xp, chunks, work)
-        gw = gb = None
-        if need_w:
-            gw = xp.ascontiguousarray(_parallel.sum_in_order(gw_parts)[0].T).reshape(weight.shape)
+        gw = (_conv_per_image.weight_gradient(xp, gw_parts, grad.dtype, weight.shape) if need_w
+              else None)
+        gb = None
         if need_b:
             gb = xp.zeros(f, dtype=grad.dtype)      # NumPy's order (module docstring)
             for i in range(n):

@@ -18,6 +18,13 @@ from minigluon.ops._literal import parse_literal as _parse_literal
 _REQUIRED = object()      # the default of a required attribute
 
 
+def is_hidden_attribute(key):
+    """Whether ``key`` is spelled as one of MXNet's hidden attributes, ``__name__``
+    (``__layout__``, ``__lr_mult__``, ``__dtype__``...): every MXNet 1.9.1 operator accepts one,
+    a symbol node keeps it among its attributes, and the maths never reads it."""
+    return key.startswith('__') and key.endswith('__') and len(key) > 4
+
+
 class Attr:
     """One typed operator attribute.
 

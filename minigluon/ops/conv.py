@@ -98,6 +98,17 @@ def _fill_columns(xp, by_image, xpad, lo, hi, kernel, stride, dilate, out_sp):
         by_image[(slice(None),) + k + (slice(lo, hi),)] = phases[phase][lead + box]
 
 
+def _column_matrix(xp, ws, xpad, groups, kernel, out_sp):
+    """The batch path's im2col matrix ``(G, C/G * K, N * P)`` for the padded input ``xpad (N, C,
+    *S)`` (reused from the workspace ``ws`` when given; filled by :func:`_fill_columns`), and the
+    same memory seen as ``by_image`` ``(C, *kernel, N, *O)``, where a range of images is a slice
+    of the N axis: column block ``i * P .. (i + 1) * P`` belongs to image ``i``."""
+    n, c = xpad.shape[:2]
+    cols = buffer(xp, ws, 'cols', (groups, c // groups * int(np.prod(kernel)),
+                                   n * int(np.prod(out_sp))), xpad.dtype)
+    return cols, cols.reshape((c,) + tuple(kernel) + (n,) + tuple(out_sp))
+
+
 def _padded(xp, ws, data, pad):
     """``data (N, C, *S)`` zero-padded by ``pad`` on each spatial axis, in the static_alloc
     workspace ``ws``'s reused buffer when there is one (its border written once, only the
@@ -351,13 +362,11 @@ class Convolution(_ConvBase):
         by a copy, or, when a graph plan says the only reader takes any layout
         (``strided_output_ok``), seen as ``(N, F, *O)`` through a transposed view; the bias is
         added to the result."""
-        c, g = xpad.shape[1], self.num_group
+        g = self.num_group
         fg = w.shape[1]
         p = int(np.prod(out_sp))
         dtype = xp.result_type(w.dtype, xpad.dtype)
-        cols = buffer(xp, ws, 'cols', (g, c // g * int(np.prod(self.kernel)), n * p), xpad.dtype)
-        # the same memory as (C, *kernel, N, *O): one image range is a slice of the N axis
-        by_image = cols.reshape((c,) + tuple(self.kernel) + (n,) + tuple(out_sp))
+        cols, by_image = _column_matrix(xp, ws, xpad, g, self.kernel, out_sp)
         if xp is np:
             out = buffer(xp, ws, 'y', (n, g, fg, p), dtype)
         else:
@@ -453,10 +462,7 @@ class Convolution(_ConvBase):
                     gx[lo:hi] = col2im(xp, gcols, (hi - lo,) + tuple(self.pshape[1:]), self.kernel,
                                        self._stride, self._dilate, self.out_sp)[crop]
         _parallel.share(xp, chunks, work)
-        gw = None
-        if need_w:
-            gw = xp.ascontiguousarray(_parallel.sum_in_order(parts).transpose(0, 2, 1),
-                                      dtype=gy.dtype).reshape(self.wshape)
+        gw = _conv_per_image.weight_gradient(xp, parts, gy.dtype, self.wshape) if need_w else None
         return (gx, gw) if self.no_bias else (gx, gw, gb)
 
 

@@ -15,6 +15,7 @@ operator name for the function that made the node (:func:`minigluon.symbol.op_na
 :func:`scalar_as`.
 """
 import math
+import numbers
 
 import numpy as np
 
@@ -266,6 +267,15 @@ for _name, _alias, _fn in [
 
 # ---------------------------------------------------------------------------------------------------
 # Scalar operators: ``x + 2`` -> _plus_scalar(scalar=2)
+
+def is_real_number(value):
+    """True for a number an array can hold, as a scalar operand or a value written into it: a
+    Python or NumPy bool, int or float, a ``Fraction`` or ``Decimal``; False for a complex
+    number (MXNet 1.9.1 refuses those with TypeError) and for anything that is no number.
+    Read by ``nd.full`` and ``x[key] = value``; :func:`scalar_as` converts what it accepts."""
+    return (isinstance(value, (numbers.Number, np.bool_))
+            and not (isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real)))
+
 
 def scalar_as(scalar, dtype):
     """``scalar`` converted to the integer ``dtype`` as MXNet's kernels do (C++ ``DType(scalar)``

@@ -77,7 +77,7 @@ import difflib
 import numpy as np
 
 from minigluon.base import MXNetError, ShapeConflictError, TypeConflictError
-from minigluon.ops.attr import Attr, WholeFloat  # noqa: F401 (Attr re-exported for operator files)
+from minigluon.ops.attr import Attr, WholeFloat, is_hidden_attribute  # noqa: F401 (Attr re-exported for operator files)
 
 OPS = {}          # every registered name and alias -> Op subclass
 
@@ -185,7 +185,7 @@ class Op:
         for key, value in kwargs.items():
             spec = cls.attrs.get(key)
             if spec is None:
-                if key.startswith('__') and key.endswith('__') and len(key) > 4:
+                if is_hidden_attribute(key):
                     # MXNet's hidden attributes (``__layout__``, which every recurrent cell's
                     # ``begin_state`` passes to its ``func``: ``nd.random.uniform`` too) are
                     # accepted by every MXNet 1.9.1 operator and change nothing

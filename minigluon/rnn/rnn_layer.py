@@ -16,6 +16,7 @@ from minigluon import ndarray, symbol
 from minigluon.base import MXNetValueAssertionError, MXNetValueError, ValueAssertionError
 from minigluon.block import HybridBlock
 from minigluon.ndarray import NDArray
+from minigluon.rnn.rnn_cell import check_sizes
 
 _GATES = {'rnn_relu': 1, 'rnn_tanh': 1, 'lstm': 4, 'gru': 3}
 _KEY = re.compile(r'(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z')
@@ -36,7 +37,6 @@ def _check_arguments(owner, hidden_size, num_layers, input_size, mode, projectio
     * a ``dtype`` that is not a floating type: TypeError (MXNet's RNN operator refuses it at the
       first call; integer parameters were made here and the layer ran with them).
     """
-    from minigluon.rnn.rnn_cell import check_sizes
     check_sizes(owner, input_size, hidden_size=hidden_size, num_layers=num_layers)
     if projection_size is not None and projection_size != 0:
         if mode != 'lstm':

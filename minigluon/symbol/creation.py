@@ -11,6 +11,7 @@ import numpy as np
 from minigluon.attribute import AttrScope
 from minigluon.base import MXNetError, raises_mxnet_errors
 from minigluon.name import NameManager
+from minigluon.ops.attr import is_hidden_attribute
 from minigluon.ops.binding import (attribute_given_twice_error, call_signature,
                                    input_given_twice_error, input_slots, list_of_inputs_error,
                                    not_an_array_error, positional_attribute_names,
@@ -148,7 +149,7 @@ def _split_call(cls, fn_name, args, kwargs):
                 raise TypeError('%s: %r is not an input of this operator (inputs: %s)'
                                 % (fn_name, key, declared or 'positional only'))
             named[key] = value
-        elif key in HIDDEN_KEYS or (key.startswith('__') and key.endswith('__')):
+        elif key in HIDDEN_KEYS or is_hidden_attribute(key):
             extra[_hidden_key(key)] = str(value)
         elif declared is not None and key in declared and key not in cls.attrs:
             wrong = wrong_mode_error(cls, repr(key), value, _is_symbol)
@@ -243,8 +244,7 @@ def _check_scope_attrs(cls, fn_name, scope_attrs):
     without parameters and the regression outputs keep any key (op_names.accepts_any_attr).
     """
     for key in scope_attrs:
-        if not accepts_any_attr(cls) and key not in HIDDEN_KEYS and \
-                not (key.startswith('__') and key.endswith('__')):
+        if not accepts_any_attr(cls) and key not in HIDDEN_KEYS and not is_hidden_attribute(key):
             raise ValueError('%s: attribute %r from attr=/AttrScope is not an argument of this operator; '
                              'only hidden attributes (%s, or __name__ keys) can be attached to operator '
                              'nodes' % (fn_name, key, ', '.join(HIDDEN_KEYS)))

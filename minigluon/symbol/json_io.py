@@ -26,6 +26,7 @@ import os
 import struct
 
 from minigluon.base import MXNetError, MXNetFormatError, read_file
+from minigluon.ops.attr import is_hidden_attribute
 from minigluon.ops.registry import get_op
 from minigluon.symbol.op_names import HIDDEN_KEYS, INPUT_VAR_INIT, accepts_any_attr, MXNET_VERSION, json_op_name, json_row_count
 from minigluon.symbol.symbol import _COPIED_KEYS, Symbol, _hidden_key, _Node, new_op_node
@@ -307,7 +308,7 @@ def _split_hidden(attrs, version):
     MXNet. ``profiler_scope`` keeps its name at every version (MXNet 1.9.1)."""
     params, hidden = {}, {}
     for k, v in attrs.items():
-        if k.startswith('__') and k.endswith('__') and len(k) > 4:
+        if is_hidden_attribute(k):
             hidden[k] = v
         elif k == 'profiler_scope' or (k in HIDDEN_KEYS and version < MXNET_VERSION):
             hidden[_hidden_key(k)] = v

@@ -254,7 +254,7 @@ def test_symbol_block_names_a_non_symbol_argument():
         SymbolBlock('a', sym.var('x'))
     with pytest.raises(ValueError, match="^SymbolBlock: inputs must be Symbols.*got int 3$"):
         SymbolBlock(sym.var('x') * 2, [sym.var('x'), [None, 3]])
-    # a NumPy array by its type, shape and dtype, as a hybridized block's inputs (_graph.describe;
+    # a NumPy array by its type, shape and dtype, as a hybridized block's inputs (base.describe_value;
     # was its repr, the whole array, 'of type ndarray', which reads like NDArray)
     with pytest.raises(ValueError, match=r"^SymbolBlock: outputs must be Symbols.*got "
                                          r"numpy\.ndarray of shape \(2, 3\), dtype float64$"):
