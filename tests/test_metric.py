@@ -149,3 +149,39 @@ def test_pcc_refuses_negative_or_fractional_classes_and_is_nan_for_one_class():
     assert math.isnan(m.get()[1])
     assert m.get_config() == {'metric': 'PCC', 'name': 'pcc', 'output_names': None,
                               'label_names': None}
+
+
+@pytest.mark.parametrize('made', [
+    lambda: metric.Accuracy(axis=1, name='acc2'),
+    lambda: metric.MAE(name='m', output_names=['out'], label_names=['lab']),
+    lambda: metric.F1(average='micro'),
+    lambda: metric.CrossEntropy(eps=1e-8),
+    lambda: metric.create(['acc', 'mse', metric.Perplexity(ignore_label=None)]),
+], ids=['accuracy', 'mae-names', 'f1-micro', 'ce-eps', 'composite'])
+def test_create_builds_a_metric_back_from_its_config_dict_or_json(made):
+    """MXNet 1.9.1's ``metric.create`` takes what ``get_config`` returns, as a dict or as its JSON
+    string (its registry's create; a composite's children are dicts too); minigluon refused
+    both ('metric must be an EvalMetric, a name...' / 'not registered')."""
+    config = made().get_config()
+    for spec in (config, json.dumps(config)):
+        again = metric.create(spec)
+        assert type(again) is type(made())
+        assert again.get_config() == config
+
+
+def test_create_takes_the_json_name_and_arguments_form_and_refuses_a_config_without_a_name():
+    m = metric.create('["acc", {"axis": 0, "name": "a0"}]')
+    assert isinstance(m, metric.Accuracy) and m.axis == 0 and m.name == 'a0'
+    with pytest.raises(KeyError, match='metric'):          # MXNet: KeyError('metric')
+        metric.create({'name': 'x'})
+    with pytest.raises(ValueError, match='not registered') as err:
+        metric.create({'metric': 'nosuch'})
+    assert isinstance(err.value, AssertionError)           # MXNet asserts
+
+
+def test_metrics_share_mx_registry_table():
+    """``mx.registry.get_registry(EvalMetric)`` lists the metrics, as MXNet 1.9.1's (whose metric
+    registry is one of its tables); minigluon's was empty."""
+    from minigluon import registry
+    table = registry.get_registry(metric.EvalMetric)
+    assert table['acc'] is metric.Accuracy and table['compositeevalmetric'] is metric.CompositeEvalMetric

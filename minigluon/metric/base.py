@@ -7,11 +7,11 @@ import warnings
 
 import numpy
 
+from minigluon import registry
 from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import TypeAssertionError, ValueAssertionError
 from minigluon.ndarray import NDArray
 
-_REGISTRY = {}
 # where the sums start: a float64 zero, so NumPy scalars add up in float64 (EvalMetric.get)
 _ZERO = numpy.float64(0.0)
 
@@ -194,6 +194,13 @@ class EvalMetric:
         return list(zip(name, value))
 
 
+# the name -> class table of metrics: mx.registry's table for EvalMetric (as in MXNet 1.9.1,
+# ``mx.registry.get_registry(mx.metric.EvalMetric)`` lists them), and its create for the
+# dict and JSON forms of ``create`` (what ``get_config`` returns)
+_REGISTRY = registry._table(EvalMetric)
+_create_registered = registry.get_create_func(EvalMetric, 'metric')
+
+
 @_alias('composite')
 class CompositeEvalMetric(EvalMetric):
     """Several metrics updated together; ``get()`` returns lists of names and values."""
@@ -336,13 +343,18 @@ def np(numpy_feval, name=None, allow_extra_outputs=False):   # noqa: F811 (MXNet
 
 def create(metric, *args, **kwargs):
     """A metric from an instance (returned as is), a registered name (``'acc'``, ``'f1'``...), a
-    callable (wrapped in :class:`CustomMetric`) or a list of these (a composite).
+    callable (wrapped in :class:`CustomMetric`), a list of these (a composite), or what
+    :meth:`EvalMetric.get_config` returns: the dict (the class name under ``'metric'``), its JSON
+    string, or the JSON ``'["name", {arguments}]'`` (these three as MXNet 1.9.1's registry; further
+    arguments are ignored with a dict, as there).
 
     Raises
     ------
     ValueError
         For an unknown name or an unsupported type (a ``ValueAssertionError``: MXNet 1.9.1
         asserts both).
+    KeyError
+        For a dict without ``'metric'``, as MXNet 1.9.1.
     """
     if callable(metric) and not isinstance(metric, EvalMetric) and not isinstance(metric, type):
         return CustomMetric(metric, *args, **kwargs)
@@ -353,10 +365,11 @@ def create(metric, *args, **kwargs):
         for child in metric:
             composite.add(create(child, *args, **kwargs))
         return composite
-    if isinstance(metric, str):
-        if metric.lower() not in _REGISTRY:
-            raise ValueAssertionError('Metric %r is not registered; known metrics: %s'
-                                      % (metric, ', '.join(sorted(_REGISTRY))))
-        return _REGISTRY[metric.lower()](*args, **kwargs)
-    raise ValueAssertionError('metric must be an EvalMetric, a name, a callable or a list, got %s'
-                              % type(metric).__name__)
+    if isinstance(metric, str) and not metric.startswith(('[', '{')) \
+            and metric.lower() not in _REGISTRY:
+        raise ValueAssertionError('Metric %r is not registered; known metrics: %s'
+                                  % (metric, ', '.join(sorted(_REGISTRY))))
+    if isinstance(metric, (str, dict)):
+        return _create_registered(metric, *args, **kwargs)
+    raise ValueAssertionError('metric must be an EvalMetric, a name, a callable, a list or a config '
+                              'dict, got %s' % type(metric).__name__)
