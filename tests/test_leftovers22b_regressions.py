@@ -39,7 +39,7 @@ def test_default_batchify_zips_a_numpy_array_beside_tuples(case):
 def test_default_batchify_still_refuses_a_numpy_array_of_another_length_beside_tuples():
     with pytest.raises(ValueError, match='sample 0 of the batch has 2 fields and sample 1 has 3'):
         mx.gluon.data.dataloader.default_batchify_fn([(1, 2), np.array([3, 4, 5])])
-    with pytest.raises(TypeError, match='sample 1 is float64'):
+    with pytest.raises(TypeError, match='sample 1 is numpy.float64'):
         mx.gluon.data.dataloader.default_batchify_fn([(1, 2), np.float64(3)])
 
 
