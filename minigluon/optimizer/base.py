@@ -21,6 +21,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon._fp_errors import call_as_caller, fp_errors_ignored_calling_back
+from minigluon.base import TypeAssertionError
 from minigluon.ndarray import NDArray
 from minigluon.ops.update_kernels import clipped_grad
 from minigluon.optimizer.precision import check_state_layout
@@ -87,6 +88,8 @@ class Optimizer:
         Gradients are multiplied by this before use (a Trainer sets ``1/batch_size``).
     param_idx2name : dict of int to str, optional
         Parameter names by index; names not ending in ``_weight``/``_gamma`` get ``wd_mult=0``.
+        Anything but a dict raises a ``TypeAssertionError`` (a ``TypeError`` and the
+        ``AssertionError`` of MXNet 1.9.1).
     wd : float, default 0.0
         Weight decay (L2 coefficient).
     clip_gradient : float, optional
@@ -161,8 +164,8 @@ class Optimizer:
         self.multi_precision = multi_precision
         if param_idx2name is None:
             param_idx2name = {}
-        if not isinstance(param_idx2name, dict):
-            raise TypeError('param_idx2name must be a dict of int -> parameter name, got %s'
+        if not isinstance(param_idx2name, dict):      # (MXNet 1.9.1 asserts it)
+            raise TypeAssertionError('param_idx2name must be a dict of int -> parameter name, got %s'
                             % type(param_idx2name).__name__)
         self.idx2name = dict(param_idx2name)
         self.sym_info = None
