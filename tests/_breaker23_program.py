@@ -211,6 +211,8 @@ def optimizer_cases(mx):
     out['api.repr'] = outcome(lambda: [type(mx.optimizer.create(n)).__name__
                                        for n in sorted(set(o for o, _ in OPTIMIZERS.values()))])
     out['api.defaults'] = outcome(lambda: _defaults(mx))
+    for dt in ('float16', 'float32'):
+        out['api.multi_lamb_' + dt] = outcome(lambda dt=dt: _multi_lamb(mx, dt))
     return out
 
 
@@ -269,6 +271,18 @@ def _update_direct(mx, mp, via_updater=False):
             return {'w': w, 'state': st}
         out[key] = outcome(go)
     return out
+
+
+def _multi_lamb(mx, dtype):
+    """``nd.contrib.multi_lamb_update`` on a weight whose gradient has one small element: its
+    second moment underflows in float16 and its direction is a few hundred."""
+    w = mx.nd.array([0.5, -0.3, 0.2, 0.9], dtype=dtype)
+    m, v = mx.nd.zeros((4,), dtype=dtype), mx.nd.zeros((4,), dtype=dtype)
+    for t in (1, 2):
+        g = mx.nd.array([0.5, 0.3, 0.005, -0.2], dtype=dtype)
+        mx.nd.contrib.multi_lamb_update([w], [g], [m], [v], out=[w], step_count=[t], lrs=[0.05],
+                                        wds=[0.0], bias_correction=False)
+    return [w, m, v]
 
 
 def _defaults(mx):

@@ -286,3 +286,27 @@ def test_weight_decay_term_is_added_at_wd_zero(name, kernels):
     assert np.isfinite(w.asnumpy()[1]), w
     for a in arrays:
         assert np.isnan(a[0]) and np.isnan(a[2]) and np.isfinite(a[1]), (name, arrays)
+
+
+# -- LAMB's grouped update -------------------------------------------------------------------------
+
+@pytest.mark.parametrize('case', ['lamb.f16_mp', 'lamb_nobc.f16_mp', 'lamb.plain', 'lamb.mults'])
+def test_lamb_through_the_updater_is_mxnets_grouped_update(got, case):
+    """MXNet 1.9.1's Updater hands LAMB (``aggregate_num`` 45) even one weight as a group, so
+    its grouped kernel runs: the norms through ``multi_sum_sq`` (float16 squares of a float16
+    weight, the float16 weight's norm with ``multi_precision``). Before: minigluon's Updater
+    called with one index ran the single update (the master copy's norm), 1e-5 apart from MXNet
+    after two steps; now the float32 states and the float16 weights agree to 1e-6."""
+    same_json(got['optimizers'][case], FIX['optimizers'][case], case, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize('dtype', ['float16', 'float32'])
+def test_multi_lamb_update_float16_direction_does_not_overflow(dtype):
+    """``nd.contrib.multi_lamb_update`` on float16 weights where a small gradient element's
+    second moment underflows: its direction is ~500, whose float16 square overflows. MXNet
+    1.9.1 sums the direction's squares in float32 and updates; before, minigluon summed float16
+    squares, took the norm as inf, and left the weight unchanged."""
+    want = FIX['optimizers']['api.multi_lamb_' + dtype]
+    have = as_json(program.outcome(lambda: program._multi_lamb(mx, dtype)))
+    same_json(have, want, dtype, rtol=1e-6, atol=1e-7)
+    assert want[1][0][3] != [0.5, -0.3, 0.2, 0.9]          # MXNet did update
