@@ -434,10 +434,17 @@ class Updater:
         first appear, all the counts of a group taken before its learning rates, as MXNet 1.9.1
         (``_begin_group``). This matters when the weights' counts differ (some skipped as
         stale) or, for LARS, when the learning rate changes: its momentum correction moves once
-        per group."""
+        per group. One weight given alone is a group of one for such an optimizer, as in MXNet
+        (LAMB's multi-precision update then takes the norm of the float16 weight, as MXNet's
+        grouped kernel does)."""
         if isinstance(index, (list, tuple)):
             self._update_list(index, grad, weight)
-            return
+        elif self.optimizer.aggregate_num > 0:
+            self._update_list([index], [grad], [weight])
+        else:
+            self._update_one(index, grad, weight)
+
+    def _update_one(self, index, grad, weight):
         if isinstance(weight, NDArray):   # update counts are kept per device, as in MXNet
             self.optimizer._set_current_context(weight.context.device_id)
         if index not in self.states:
@@ -450,7 +457,7 @@ class Updater:
         items = list(zip(indices, grads, weights))
         if opt.aggregate_num <= 0:
             for item in items:
-                self(*item)
+                self._update_one(*item)
             return
         by_dtype = {}
         for item in items:
@@ -466,7 +473,7 @@ class Updater:
                     continue
                 opt._begin_group([i for i, _, _ in group])
                 for item in group:
-                    self(*item)
+                    self._update_one(*item)
                 opt._end_group()
 
     def _update_group(self, group):

@@ -115,7 +115,11 @@ class LBSGD(Optimizer):
     Notes
     -----
     MXNet keeps the first gradient of each sum by reference, so with ``batch_scale > 1`` the next
-    backward pass overwrites it before it is added; minigluon sums copies. A gradient sum still
+    backward pass overwrites it before it is added; minigluon sums copies. MXNet's calls that
+    only add to the sum still run ``sgd_update`` with ``lr=0``, which turns the weight into NaN
+    where the gradient is NaN or inf (``0 * inf``), a call before the sum is used; minigluon
+    leaves the weight as it is on those calls (the sum carries the NaN into the next update,
+    tests/test_breaker23_regressions.py). A gradient sum still
     open when ``Trainer.save_states`` runs is saved with the states (:meth:`array_state`; MXNet
     pickles it with the optimizer as ``cumgrads``, which ``Trainer.load_states`` reads), so a
     resumed run continues the macro-batch it was in.
