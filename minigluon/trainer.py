@@ -12,6 +12,7 @@ MXNet cannot read that file, but :meth:`load_states` reads both it and the pickl
 file (:mod:`minigluon._mxnet_states`).
 """
 
+import collections.abc
 import numbers
 
 import numpy as np
@@ -41,7 +42,8 @@ class Trainer:
     optimizer : str or Optimizer
         A registered name (``'sgd'``, ``'adam'``...) or an instance.
     optimizer_params : dict, optional
-        Keyword arguments of the optimizer (only with a name). The optimizer's ``rescale_grad``
+        Keyword arguments of the optimizer (only with a name); anything but a mapping (a list
+        of pairs) is a TypeError, as MXNet 1.9.1's ``**optimizer_params`` gives. The optimizer's ``rescale_grad``
         (from here or from an instance) is the scale that :meth:`step` divides by ``batch_size``.
     kvstore : str, KVStore or None, default 'device'
         A name (``'device'``, ``'local'``...): with several contexts a store of that kind is
@@ -76,13 +78,15 @@ class Trainer:
         When ``params`` is not a list/dict of Parameters, holds none (MXNet 1.9.1 fails with
         ``TypeError: 'NoneType' object is not iterable``; the usual cause is ``net.params``, which
         lacks the children's Parameters, or a ``collect_params`` pattern that matched nothing), or
-        ``optimizer_params`` is given with an Optimizer instance.
+        ``optimizer_params`` is given with an Optimizer instance (a ``ValueAssertionError``:
+        MXNet 1.9.1 asserts it).
     RuntimeError
         When a Parameter was never initialized.
     AssertionError
         When Parameters live on different sets of contexts (as MXNet).
     TypeError
-        When ``kvstore`` is not a str, a KVStore or None (MXNet raises this at the first step).
+        When ``kvstore`` is not a str, a KVStore or None (MXNet raises this at the first step),
+        or ``optimizer_params`` is not a mapping.
 
     Notes
     -----
@@ -122,7 +126,13 @@ class Trainer:
                 'Pass net.collect_params() (net.params holds only the block\'s own Parameters, '
                 'not its children\'s); a collect_params(select) pattern matches full names such '
                 'as \'dense0_weight\', not attribute names')
-        optimizer_params = dict(optimizer_params) if optimizer_params else {}
+        if not optimizer_params:
+            optimizer_params = {}
+        elif isinstance(optimizer_params, collections.abc.Mapping):
+            optimizer_params = dict(optimizer_params)
+        elif not isinstance(optimizer, opt.Optimizer):   # (with an instance: refused below)
+            raise TypeError("optimizer_params must be a dict of the optimizer's arguments "
+                            "(e.g. {'learning_rate': 0.1}), got %s" % type(optimizer_params).__name__)
         self._contexts = self._check_contexts()
         if kvstore is not None and not isinstance(kvstore, (str, kvs.KVStoreBase)):
             raise TypeError('kvstore must be a KVStore, a str or None, got %s'
@@ -165,9 +175,9 @@ class Trainer:
     def _init_optimizer(self, optimizer, optimizer_params):
         param_dict = {i: param for i, param in enumerate(self._params)}
         if isinstance(optimizer, opt.Optimizer):
-            if optimizer_params:
-                raise ValueError('optimizer_params must be None if optimizer is an instance of '
-                                 'Optimizer instead of str')
+            if optimizer_params:     # (MXNet 1.9.1 asserts it)
+                raise ValueAssertionError('optimizer_params must be None if optimizer is an '
+                                          'instance of Optimizer instead of str')
             self._optimizer = optimizer
             self._optimizer.param_dict = param_dict
         else:

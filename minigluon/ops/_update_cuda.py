@@ -26,23 +26,23 @@ _TEMPLATE = r'''
 #define GRID_FOR(k, n) for (long long k = 0; k < (n); ++k)
 #endif
 
-/* Adam without bias correction (MXNet's adam_update): g = rescale * grad, + wd * w when
-   use_wd, clipped to [-clip, clip] when use_clip; mean = b1 * mean + (1 - b1) * g;
+/* Adam without bias correction (MXNet's adam_update): g = rescale * grad + wd * w (also at
+   wd == 0, as MXNet), clipped to [-clip, clip] when use_clip; mean = b1 * mean + (1 - b1) * g;
    var = b2 * var + (1 - b2) * g * g; w -= lr * mean / (sqrt(var) + eps). one_b1 = 1 - b1 and
    one_b2 = 1 - b2 are rounded on the host, as the array form rounds them. */
 #ifdef MG_CUDA
 extern "C" __global__ void adam_update_REAL(REAL* w, const REAL* grad, REAL* mean, REAL* var,
-    long long n, REAL rescale, REAL wd, int use_wd, REAL clip, int use_clip, REAL b1, REAL one_b1,
+    long long n, REAL rescale, REAL wd, REAL clip, int use_clip, REAL b1, REAL one_b1,
     REAL b2, REAL one_b2, REAL lr, REAL eps)
 #else
 void adam_update_REAL(REAL* w, const REAL* grad, REAL* mean, REAL* var,
-    long long n, REAL rescale, REAL wd, int use_wd, REAL clip, int use_clip, REAL b1, REAL one_b1,
+    long long n, REAL rescale, REAL wd, REAL clip, int use_clip, REAL b1, REAL one_b1,
     REAL b2, REAL one_b2, REAL lr, REAL eps)
 #endif
 {
     GRID_FOR(k, n) {
         REAL g = grad[k] * rescale;
-        if (use_wd) g = g + wd * w[k];
+        g = g + wd * w[k];
         if (use_clip) g = g < -clip ? -clip : (g > clip ? clip : g);
         REAL m = b1 * mean[k] + one_b1 * g;
         REAL v = b2 * var[k] + one_b2 * g * g;
@@ -63,12 +63,11 @@ def _kernel(cupy, name, dtype):
                       options=('--fmad=false',))
 
 
-def adam(cupy, w, g, mean, var, rescale, wd, use_wd, clip, use_clip, b1, one_b1, b2, one_b2, lr,
-         eps):
+def adam(cupy, w, g, mean, var, rescale, wd, clip, use_clip, b1, one_b1, b2, one_b2, lr, eps):
     """Adam's update of ``w``, ``mean`` and ``var`` (C-contiguous, one float dtype) in place, in
     one launch; the scalars as :func:`minigluon.ops.update_kernels.adam` prepares them (rounded
-    to the weight's dtype; ``use_wd``/``use_clip`` bools)."""
+    to the weight's dtype; ``use_clip`` a bool)."""
     n = w.size
     _kernel(cupy, 'adam_update', w.dtype)(*grid_stride(n), (
-        w, g, mean, var, np.int64(n), rescale, wd, np.int32(use_wd), clip, np.int32(use_clip), b1,
+        w, g, mean, var, np.int64(n), rescale, wd, clip, np.int32(use_clip), b1,
         one_b1, b2, one_b2, lr, eps))

@@ -16,15 +16,14 @@ _jit = njit(error_model='numpy', nogil=True)
 
 
 @_jit
-def adam_update(w, grad, mean, var, rescale, wd, use_wd, clip, use_clip, b1, one_b1, b2,
-                one_b2, lr, eps):
+def adam_update(w, grad, mean, var, rescale, wd, clip, use_clip, b1, one_b1, b2, one_b2, lr,
+                eps):
     """Flat ``w``, ``grad``, ``mean``, ``var`` of one dtype; the scalars already in that dtype
-    (``use_wd``/``use_clip`` bools): ``g = rescale * grad`` (``+ wd * w``, clipped), the two
-    moments, ``w -= lr * mean / (sqrt(var) + eps)``."""
+    (``use_clip`` a bool): ``g = rescale * grad + wd * w`` (also at ``wd == 0``, as MXNet: an inf
+    weight gives NaN), clipped, the two moments, ``w -= lr * mean / (sqrt(var) + eps)``."""
     for k in range(w.size):
         g = grad[k] * rescale
-        if use_wd:
-            g = g + wd * w[k]
+        g = g + wd * w[k]
         if use_clip:
             g = -clip if g < -clip else (clip if g > clip else g)
         m = b1 * mean[k] + one_b1 * g

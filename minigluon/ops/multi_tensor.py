@@ -423,12 +423,21 @@ class _MultiLamb(_MultiUpdate):
         direction = K.lamb_phase1(xp, w, g, mean, var, self.wds[i], self.beta1, self.beta2,
                                   self.epsilon, self.step_count[i], self.bias_correction,
                                   self.rescale_grad, self._clip())
-        # MXNet takes the weight's norm from the weight as given (float16 for the mp form, not
-        # the float32 master), through multi_sum_sq's rounding
-        r1 = float(np.sqrt(np.float32(to_numpy(_sum_sq(xp, self._weight)))))
-        r2 = float(np.sqrt(np.float32(to_numpy(_sum_sq(xp, direction)))))
+        r1, r2 = lamb_norms(xp, self._weight, direction)
         K.lamb_phase2(w, direction, r1, r2, self.learning_rates[i], self.lower_bound,
                       self.upper_bound)
+
+
+def lamb_norms(xp, weight, direction):
+    """The norms ``(||weight||, ||direction||)`` of MXNet 1.9.1's grouped LAMB update
+    (``multi_lamb_update``, ``multi_mp_lamb_update``), as Python floats, the square roots in
+    float32: the weight's through ``multi_sum_sq``'s rounding (float16 squares for a float16
+    weight; the weight as given: float16 for the multi-precision form, not its float32 master),
+    the direction's squares in float32 (a float16 direction of a few hundred, where the second
+    moment underflows, would overflow a float16 square and stop the update; MXNet's kernel
+    keeps it in float32). ``optimizer.LAMB`` takes them here in a grouped update."""
+    sums = (_sum_sq(xp, weight), _sum_sq(xp, direction.astype(np.float32, copy=False)))
+    return tuple(float(np.sqrt(np.float32(to_numpy(s)))) for s in sums)
 
 
 register(type('_multi_lamb_update', (_MultiLamb,), {

@@ -21,15 +21,17 @@ def param_type(arr):
 
 
 def clipped_grad(xp, grad, rescale, clip, weight=None, wd=0.0, wd_before_clip=False):
-    """``rescale * grad``, clipped to ``[-clip, clip]`` unless ``clip`` is None; ``wd * weight``
-    added before or after the clip as asked."""
+    """``rescale * grad``, clipped to ``[-clip, clip]`` unless ``clip`` is None; with a
+    ``weight``, ``wd * weight`` added before or after the clip as asked, also at ``wd == 0``,
+    as MXNet 1.9.1's update kernels add it: an inf or NaN weight then makes the gradient
+    (and the states it feeds) NaN."""
     dt = param_type(grad)
     g = grad * dt(rescale)
-    if wd_before_clip and wd:
+    if wd_before_clip and weight is not None:
         g = g + dt(wd) * weight
     if clip is not None:
         g = xp.clip(g, -dt(clip), dt(clip))
-    if not wd_before_clip and wd:
+    if not wd_before_clip and weight is not None:
         g = g + dt(wd) * weight
     return g
 
@@ -117,7 +119,7 @@ def adam(xp, w, g, mean, var, lr, wd, beta1, beta2, epsilon, rescale, clip):
     dt = param_type(w)
     b1, b2 = dt(beta1), dt(beta2)
     if _one_pass(w, g, mean, var):
-        scalars = (dt(rescale), dt(wd), bool(wd), dt(clip if clip is not None else 0),
+        scalars = (dt(rescale), dt(wd), dt(clip if clip is not None else 0),
                    clip is not None, b1, dt(1) - b1, b2, dt(1) - b2, dt(lr), dt(epsilon))
         if xp is not np:
             _update_cuda.adam(xp, w, g, mean, var, *scalars)

@@ -21,6 +21,7 @@ import numpy as np
 
 from minigluon import backend
 from minigluon._fp_errors import call_as_caller, fp_errors_ignored_calling_back
+from minigluon.base import TypeAssertionError
 from minigluon.ndarray import NDArray
 from minigluon.ops.update_kernels import clipped_grad
 from minigluon.optimizer.precision import check_state_layout
@@ -87,6 +88,8 @@ class Optimizer:
         Gradients are multiplied by this before use (a Trainer sets ``1/batch_size``).
     param_idx2name : dict of int to str, optional
         Parameter names by index; names not ending in ``_weight``/``_gamma`` get ``wd_mult=0``.
+        Anything but a dict raises a ``TypeAssertionError`` (a ``TypeError`` and the
+        ``AssertionError`` of MXNet 1.9.1).
     wd : float, default 0.0
         Weight decay (L2 coefficient).
     clip_gradient : float, optional
@@ -161,8 +164,8 @@ class Optimizer:
         self.multi_precision = multi_precision
         if param_idx2name is None:
             param_idx2name = {}
-        if not isinstance(param_idx2name, dict):
-            raise TypeError('param_idx2name must be a dict of int -> parameter name, got %s'
+        if not isinstance(param_idx2name, dict):      # (MXNet 1.9.1 asserts it)
+            raise TypeAssertionError('param_idx2name must be a dict of int -> parameter name, got %s'
                             % type(param_idx2name).__name__)
         self.idx2name = dict(param_idx2name)
         self.sym_info = None
@@ -431,10 +434,17 @@ class Updater:
         first appear, all the counts of a group taken before its learning rates, as MXNet 1.9.1
         (``_begin_group``). This matters when the weights' counts differ (some skipped as
         stale) or, for LARS, when the learning rate changes: its momentum correction moves once
-        per group."""
+        per group. One weight given alone is a group of one for such an optimizer, as in MXNet
+        (LAMB's multi-precision update then takes the norm of the float16 weight, as MXNet's
+        grouped kernel does)."""
         if isinstance(index, (list, tuple)):
             self._update_list(index, grad, weight)
-            return
+        elif self.optimizer.aggregate_num > 0:
+            self._update_list([index], [grad], [weight])
+        else:
+            self._update_one(index, grad, weight)
+
+    def _update_one(self, index, grad, weight):
         if isinstance(weight, NDArray):   # update counts are kept per device, as in MXNet
             self.optimizer._set_current_context(weight.context.device_id)
         if index not in self.states:
@@ -447,7 +457,7 @@ class Updater:
         items = list(zip(indices, grads, weights))
         if opt.aggregate_num <= 0:
             for item in items:
-                self(*item)
+                self._update_one(*item)
             return
         by_dtype = {}
         for item in items:
@@ -463,7 +473,7 @@ class Updater:
                     continue
                 opt._begin_group([i for i, _, _ in group])
                 for item in group:
-                    self(*item)
+                    self._update_one(*item)
                 opt._end_group()
 
     def _update_group(self, group):

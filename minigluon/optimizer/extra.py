@@ -12,6 +12,7 @@ import numpy as np
 from minigluon._fp_errors import call_as_caller, fp_errors_ignored_calling_back
 from minigluon.backend import get_array_module as _xp
 from minigluon.ops import update_kernels as K
+from minigluon.ops.multi_tensor import lamb_norms
 from minigluon.optimizer.base import (Optimizer, _astype_like, _raw, _zeros_like, aggregation_size,
                                       register)
 
@@ -77,6 +78,13 @@ class LAMB(Optimizer):
     The norms are over the whole parameter. The two lines are the kernels of the operators
     ``nd.lamb_update_phase1`` / ``lamb_update_phase2`` (:mod:`minigluon.ops.update_kernels`).
     State: ``(mean, variance)``.
+
+    With ``multi_precision`` a float16 weight is updated through its float32 master copy
+    however the update is called. MXNet 1.9.1 updates the master copy only in its grouped
+    update (what its Updater, and so a Trainer, calls); ``update_multi_precision`` called with
+    one index runs ``mp_lamb_update_phase2``, which writes the float16 weight and leaves the
+    master copy as it was, so every step starts again from the first weights
+    (tests/test_breaker23_regressions.py).
     """
 
     clip_zero_is_off = True      # see Optimizer.clip_zero_is_off
@@ -96,10 +104,13 @@ class LAMB(Optimizer):
     _norm_weight = None     # the float16 weight whose norm a grouped update takes
 
     def _begin_group(self, indices):
-        """MXNet 1.9.1's grouped LAMB (``multi_lamb_update``, when ``aggregate_num`` > 1) still
-        counts each weight and takes its rate in turn; what differs is its multi-precision
-        kernel, which takes the norm of the float16 weight where the single update takes that of
-        the float32 master copy (they differ by rounding, or wholly after ``set_data``)."""
+        """MXNet 1.9.1's grouped LAMB (``multi_lamb_update``, when ``aggregate_num`` > 1: what
+        its Updater runs, also for one weight) still counts each weight and takes its rate in
+        turn; what differs is how it takes the norms (``multi_sum_sq``: float16 squares for a
+        float16 weight, see :func:`~minigluon.ops.multi_tensor.lamb_norms`), and that its
+        multi-precision kernel takes the norm of the float16 weight where the single update
+        takes that of the float32 master copy (they differ by rounding, or wholly after
+        ``set_data``)."""
         self._in_group = self.aggregate_num > 1
 
     def _end_group(self):
@@ -125,9 +136,11 @@ class LAMB(Optimizer):
         # the kernels of lamb_update_phase1 / lamb_update_phase2 (minigluon.ops.update_kernels)
         r = K.lamb_phase1(xp, w, g, m, v, wd, self.beta1, self.beta2, self.epsilon, t,
                           self.bias_correction, self.rescale_grad, self._clip())
-        norm_of = w if self._norm_weight is None else self._norm_weight
-        r1 = float(xp.linalg.norm(norm_of.astype(np.float32).ravel()))
-        r2 = float(xp.linalg.norm(r.astype(np.float32).ravel()))
+        if self._in_group:        # MXNet's multi_[mp_]lamb_update
+            r1, r2 = lamb_norms(xp, w if self._norm_weight is None else self._norm_weight, r)
+        else:                     # its lamb_update_phase2 after NDArray.norm()
+            r1 = float(xp.linalg.norm(w.astype(np.float32).ravel()))
+            r2 = float(xp.linalg.norm(r.astype(np.float32).ravel()))
         # MXNet passes the bounds only when truthy; its kernel ignores a negative one
         K.lamb_phase2(w, r, r1, r2, lr, self.lower_bound or -1.0, self.upper_bound or -1.0)
 

@@ -13,6 +13,7 @@ import numbers
 
 from minigluon import backend
 from minigluon._fp_errors import fp_errors_ignored_calling_back
+from minigluon.base import ValueAssertionError
 from minigluon.ndarray import NDArray
 from minigluon.ops import update_kernels
 from minigluon.optimizer.base import Optimizer, _raw, _zeros_like, register
@@ -62,9 +63,9 @@ class GroupAdaGrad(Optimizer):
 
     Raises
     ------
-    ValueError
-        If the weight is not 2-D, or the parameter has weight decay (not supported; MXNet fails
-        an assertion).
+    ValueAssertionError
+        If the weight is not 2-D, or the parameter has weight decay (not supported): a
+        ``ValueError`` and the ``AssertionError`` MXNet 1.9.1 raises.
     """
 
     def __init__(self, eps=1e-5, **kwargs):
@@ -73,16 +74,18 @@ class GroupAdaGrad(Optimizer):
 
     def create_state(self, index, weight):
         if len(weight.shape) != 2:
-            raise ValueError('GroupAdaGrad: weights must be 2-D (one rate per row), got shape %s '
-                             'for parameter %s' % (tuple(weight.shape), self.idx2name.get(index, index)))
+            raise ValueAssertionError('GroupAdaGrad: weights must be 2-D (one rate per row), got shape %s '
+                                      'for parameter %s'
+                                      % (tuple(weight.shape), self.idx2name.get(index, index)))
         raw = _raw(weight)
         history = backend.get_array_module(raw).zeros((raw.shape[0], 1), dtype=raw.dtype)
         return NDArray(history, weight.context) if isinstance(weight, NDArray) else history
 
     def _step(self, xp, index, w, g, state, lr, wd):
         if wd:
-            raise ValueError('GroupAdaGrad: weight decay is not supported (wd * wd_mult = %g for '
-                             'parameter %s); set wd=0' % (wd, self.idx2name.get(index, index)))
+            raise ValueAssertionError('GroupAdaGrad: weight decay is not supported (wd * wd_mult '
+                                      '= %g for parameter %s); set wd=0'
+                                      % (wd, self.idx2name.get(index, index)))
         update_kernels.group_adagrad(xp, w, g, _raw(state), lr, self.rescale_grad, self._clip(),
                                      self.float_stable_eps)
 
@@ -112,7 +115,11 @@ class LBSGD(Optimizer):
     Notes
     -----
     MXNet keeps the first gradient of each sum by reference, so with ``batch_scale > 1`` the next
-    backward pass overwrites it before it is added; minigluon sums copies. A gradient sum still
+    backward pass overwrites it before it is added; minigluon sums copies. MXNet's calls that
+    only add to the sum still run ``sgd_update`` with ``lr=0``, which turns the weight into NaN
+    where the gradient is NaN or inf (``0 * inf``), a call before the sum is used; minigluon
+    leaves the weight as it is on those calls (the sum carries the NaN into the next update,
+    tests/test_breaker23_regressions.py). A gradient sum still
     open when ``Trainer.save_states`` runs is saved with the states (:meth:`array_state`; MXNet
     pickles it with the optimizer as ``cumgrads``, which ``Trainer.load_states`` reads), so a
     resumed run continues the macro-batch it was in.
