@@ -22,3 +22,43 @@ def test_power_with_a_fraction_is_a_type_error_naming_the_accepted_operands(othe
     with pytest.raises(TypeError, match='Fraction'):
         y **= other
     np.testing.assert_array_equal(x.asnumpy(), [4, 9])
+
+
+def _i(values, dtype):
+    return nd.array(values, dtype=dtype)
+
+
+# MXNet 1.9.1's numbers (tools-free: small cases read off MXNet and explained by its rule,
+# float32 maths converted as a C cast on x86 does; the breaker22 fixture checks more)
+@pytest.mark.parametrize('compute,want', [
+    (lambda: _i([3, -3], 'int32') ** 19, [1162261504, -1162261504]),        # float32 rounding
+    (lambda: _i([3, 5, 7], 'int32') ** 30, [-2147483648] * 3),             # out of range
+    (lambda: _i([3], 'int64') ** 39, [4052555218645155840]),
+    (lambda: _i([3], 'int64') ** _i([39], 'int64'), [4052555218645155840]),
+    (lambda: _i([3, 5], 'int64') ** 50, [-9223372036854775808] * 2),
+    (lambda: _i([10, 20, 3], 'uint8') ** 3, [232, 64, 27]),
+    (lambda: _i([10, -20, 3], 'int8') ** _i([3, 3, 3], 'int8'), [-24, -64, 27]),
+    (lambda: 3 ** _i([19, 20, 40, -1], 'int32'), [1162261504, -2147483648, -2147483648, 0]),
+    (lambda: 3 ** _i([5, 6, 7], 'uint8'), [243, 217, 139]),
+    (lambda: 2 ** _i([40, 3, -1], 'int32'), [-2147483648, 8, 0]),
+    (lambda: _i([-8, 0], 'int32') ** _i([-1, -1], 'int32'), [0, -2147483648]),
+    (lambda: (2 ** 30 + 1) / _i([1, 3, -7], 'int32'), [1073741824, 357913952, -153391696]),
+    (lambda: 2 ** 40 / _i([3, 5, 7], 'int32'), [-715827904, -429496736, -306783392]),
+    (lambda: (2 ** 60 + 1) / _i([1, 3], 'int64'), [1152921504606846976, 384307179655528448]),
+    (lambda: 1 / _i([0, 2], 'int32'), [-2147483648, 0]),
+    (lambda: -1 / _i([0, 2], 'int8'), [0, 0]),
+    (lambda: 100 / _i([1, -3], 'int8'), [100, -33]),
+    (lambda: 300 / _i([1, 2], 'uint8'), [44, 22]),
+])
+def test_integer_power_and_number_over_int_array_give_mxnets_numbers(compute, want):
+    """Integer ``**`` (all three forms) and ``number / int_array`` wrapped around in integer
+    arithmetic here (3 ** 30 as int32 was -1010140999); MXNet 1.9.1 computes them in float32 and
+    converts back as C does (beyond the range: the smallest value)."""
+    assert compute().asnumpy().tolist() == want
+
+
+def test_integer_division_by_an_array_or_a_number_stays_exact():
+    """What MXNet computes exactly stays exact: ``int_array / number`` and ``int / int`` arrays."""
+    assert (_i([2 ** 30 + 1, 7], 'int32') / 3).asnumpy().tolist() == [357913941, 2]
+    assert (_i([2 ** 53 + 1, 7], 'int64') / _i([1, 3], 'int64')).asnumpy().tolist() == \
+        [2 ** 53 + 1, 2]
