@@ -62,3 +62,39 @@ def test_integer_division_by_an_array_or_a_number_stays_exact():
     assert (_i([2 ** 30 + 1, 7], 'int32') / 3).asnumpy().tolist() == [357913941, 2]
     assert (_i([2 ** 53 + 1, 7], 'int64') / _i([1, 3], 'int64')).asnumpy().tolist() == \
         [2 ** 53 + 1, 2]
+
+
+@pytest.mark.parametrize('dtype,value', [
+    ('int32', 2 ** 70), ('int32', -2 ** 70), ('int64', 2 ** 70), ('int32', 2 ** 31),
+    ('int32', 1e20), ('int32', float('nan')), ('int64', float('inf')), ('uint8', 300),
+    ('uint8', -1), ('int8', 128)])
+def test_a_number_that_does_not_fit_an_integer_dtype_is_refused_where_it_is_written(dtype, value):
+    """``nd.full(s, 2**70, dtype='int32')`` wrote -2**31 (MXNet 1.9.1: 0), 300 as uint8 44,
+    NaN -2**31, and so did ``x[:] = value``, ``_full`` and ``slice_assign_scalar``; ``nd.array``
+    of such a number refused it as 'not a number'. Each now names its argument and the range."""
+    info = np.iinfo(dtype)
+    want = r'%s.* does not fit dtype %s \(%d to %d\)' % ('%s', dtype, info.min, info.max)
+    with pytest.raises(ValueError, match=want % 'full: val'):
+        nd.full((2,), value, dtype=dtype)
+    with pytest.raises(ValueError, match=want % '_full: value'):
+        nd._full(shape=(2,), value=value, dtype=dtype)
+    with pytest.raises(TypeError, match=want % 'nd.array: .*; a number in source_array, value'):
+        nd.array([1, value], dtype=dtype)       # MXNet's class where it refuses (NaN)
+    x = nd.zeros((3,), dtype=dtype)
+    for key in (slice(None), 0):
+        with pytest.raises(ValueError, match=want % r'__setitem__: value'):
+            x[key] = value
+    with pytest.raises(ValueError, match=want % r'_slice_assign_scalar: scalar'):
+        x.slice_assign_scalar(value, (0,), (2,), (None,))
+    assert x.asnumpy().tolist() == [0, 0, 0]
+
+
+def test_numbers_that_fit_are_written_truncated_toward_zero():
+    assert nd.full((2,), 2.7, dtype='int32').asnumpy().tolist() == [2, 2]
+    assert nd.full((1,), -128.9, dtype='int8').asnumpy().tolist() == [-128]
+    assert nd.full((1,), 2 ** 53 + 1, dtype='int64').asnumpy().tolist() == [2 ** 53 + 1]
+    assert nd.full((1,), 255, dtype='uint8').asnumpy().tolist() == [255]
+    x = nd.zeros((2,), dtype='uint8')
+    x[0] = 255.9
+    assert x.asnumpy().tolist() == [255, 0]
+    assert nd.array([2 ** 63 - 1], dtype='int64').asnumpy().tolist() == [2 ** 63 - 1]

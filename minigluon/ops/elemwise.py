@@ -325,6 +325,23 @@ def scalar_as(scalar, dtype):
     return dtype.type(v)
 
 
+def fill_value(value, dtype, what):
+    """``value`` as written into an array of ``dtype`` (``nd.full``, ``_full``, ``nd.array`` of
+    numbers, ``x[key] = number``, ``_slice_assign_scalar``): :func:`scalar_as`, but into an
+    integer dtype a number that does not fit, after truncation toward zero (NaN, an infinity,
+    ``2**70`` or ``2**31`` for int32, 300 or -1 for uint8), raises ValueError naming ``what``
+    (the function and argument) and the dtype's range. MXNet 1.9.1 writes something silently
+    there (``nd.full(s, 2**70, dtype='int32')`` is 0, ``2**31`` -2**31, 300 as uint8 44);
+    arithmetic (``x + 2**40``) keeps MXNet's conversion."""
+    if dtype.kind in 'iu' and not isinstance(value, (bool, np.bool_)):
+        v = value.item() if isinstance(value, np.generic) else value
+        info = np.iinfo(dtype)
+        if not (math.isfinite(v) and info.min <= math.trunc(v) <= info.max):
+            raise ValueError('%s=%r does not fit dtype %s (%d to %d)'
+                             % (what, v, dtype.name, info.min, info.max))
+    return scalar_as(value, dtype)
+
+
 class _Scalar(Op):
     """``out = compute(xp, data, scalar)`` for one array and one number (``x + 2`` is
     ``_plus_scalar(x, scalar=2)``); the subclasses are made by :func:`_scalar`, with
