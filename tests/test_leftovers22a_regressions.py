@@ -98,3 +98,26 @@ def test_numbers_that_fit_are_written_truncated_toward_zero():
     x[0] = 255.9
     assert x.asnumpy().tolist() == [255, 0]
     assert nd.array([2 ** 63 - 1], dtype='int64').asnumpy().tolist() == [2 ** 63 - 1]
+
+
+def test_int64_clip_keeps_the_values_it_does_not_clip_exact():
+    """``clip`` of int64 ``2**53 + 1`` to [0, 2**53 + 3] gave 2**53 (the result went through
+    float64); MXNet 1.9.1 keeps it (9007199254740993); clipped values are the bounds."""
+    x = nd.array([2 ** 53 + 1, 5, -3, 2 ** 40 + 1], dtype='int64')
+    assert nd.clip(x, 0, 2 ** 53 + 3).asnumpy().tolist() == [2 ** 53 + 1, 5, 0, 2 ** 40 + 1]
+    assert nd.clip(x, 0, 100).asnumpy().tolist() == [100, 5, 0, 100]
+    assert nd.clip(nd.array([200, 7], dtype='uint8'), 10.5, 100.7).asnumpy().tolist() == [100, 10]
+    assert nd.clip(x, float('nan'), 10).asnumpy().tolist() == [10, 5, -3, 10]
+
+
+def test_int64_arithmetic_with_a_python_int_beyond_2_53_is_exact():
+    """MXNet 1.9.1 hands the scalar over as a double (``int64 + (2**53 + 1)`` adds 2**53 there,
+    ``(2**53 + 1) % 3`` is 2); minigluon keeps a Python int of the dtype's range exact."""
+    b = nd.array([0, 1], dtype='int64')
+    big = 2 ** 53 + 1
+    assert (b + big).asnumpy().tolist() == [big, big + 1]
+    assert (big - b).asnumpy().tolist() == [big, big - 1]
+    assert (b * big).asnumpy().tolist() == [0, big]
+    assert nd.maximum(b, big).asnumpy().tolist() == [big, big]
+    assert (nd.array([big], dtype='int64') % 3).asnumpy().tolist() == [0]
+    assert (nd.array([big], dtype='int64') == big).asnumpy().tolist() == [1]

@@ -303,6 +303,10 @@ def scalar_as(scalar, dtype):
     2**bits here, so ``x + 2**32`` was ``x`` and ``x < 2**32`` false for x >= 0; found by
     breaker22). Other dtypes keep it.
 
+    A Python int within that range stays exact, where MXNet 1.9.1 rounds it to a double first:
+    ``int64_array + (2**53 + 1)`` adds 2**53 + 1 here, 2**53 there, and ``(2**53 + 1) % 3`` of an
+    int64 array is 0 here, 2 there (every scalar operator and ``clip`` keep int64 values exact).
+
     So an integer array meets an integer scalar: ``x * 0.5`` is ``x * 0`` and ``x + 2.7`` is
     ``x + 2`` for an int32 ``x``, as in MXNet 1.9.1."""
     if dtype.kind not in 'iu' or isinstance(scalar, (bool, np.bool_)):
