@@ -121,3 +121,22 @@ def test_int64_arithmetic_with_a_python_int_beyond_2_53_is_exact():
     assert nd.maximum(b, big).asnumpy().tolist() == [big, big]
     assert (nd.array([big], dtype='int64') % 3).asnumpy().tolist() == [0]
     assert (nd.array([big], dtype='int64') == big).asnumpy().tolist() == [1]
+
+
+def test_ctc_loss_infer_type_leaves_the_labels_and_lengths_unknown():
+    """``sym.CTCLoss(data, label).infer_type(data='float16')`` filled float32 for the label;
+    MXNet 1.9.1 cannot infer it: infer_type returns ``(None, None, None)`` and
+    infer_type_partial the label (and lengths) as None, the output as data's dtype."""
+    from minigluon import sym
+    d, lab = sym.var('data'), sym.var('label')
+    plain = sym.CTCLoss(d, lab)
+    lens = sym.CTCLoss(d, lab, sym.var('dl'), sym.var('ll'), use_data_lengths=True,
+                       use_label_lengths=True)
+    f16 = np.dtype('float16')
+    assert plain.infer_type(data='float16') == (None, None, None)
+    assert lens.infer_type(data='float16', label='int32') == (None, None, None)
+    assert plain.infer_type_partial(data='float16') == ([f16, None], [f16], [])
+    assert lens.infer_type_partial(data='float64') == (
+        [np.dtype('float64'), None, None, None], [np.dtype('float64')], [])
+    assert plain.infer_type(data='float16', label='int32') == (
+        [f16, np.dtype('int32')], [f16], [])
