@@ -171,3 +171,52 @@ def test_ctc_loss_of_an_excluded_infeasible_sample_is_zero(hybridize, weight_sha
     assert np.all(x.grad.asnumpy()[0] == 0) and np.isfinite(x.grad.asnumpy()).all()
     check_gradient(lambda p: loss(p, label, None, None, weights.astype('float64')), [pred],
                    rtol=1e-4, atol=1e-6)
+
+
+def _traced_dense():
+    from minigluon import gluon
+    net = gluon.nn.HybridSequential()
+    with net.name_scope():
+        net.add(gluon.nn.Dense(3, in_units=2), gluon.nn.Dense(2, in_units=3))
+    net.initialize()
+    net.hybridize()
+    net(nd.ones((1, 2)))
+    return net
+
+
+def _exported_dtypes(net, tmp_path, name):
+    import json
+    sym_file, params_file = net.export(str(tmp_path / name))
+    with open(sym_file) as f:
+        nodes = json.load(f)['nodes']
+    written = {n['name']: n['attrs']['__dtype__'] for n in nodes
+               if n['op'] == 'null' and '__dtype__' in n.get('attrs', {})}
+    saved = {k.split(':', 1)[1]: v.dtype for k, v in nd.load(params_file).items()}
+    return written, saved
+
+
+@pytest.mark.parametrize('how', ['Parameter.cast', 'load_parameters'])
+def test_export_after_a_parameter_cast_of_a_traced_block_writes_the_new_dtype(how, tmp_path):
+    """After ``Parameter.cast`` or ``load_parameters(..., cast_dtype=True, dtype_source='saved')``
+    on a hybridized block already run, ``export`` wrote the old ``__dtype__`` ('0', float32)
+    beside float64 parameters (MXNet 1.9.1 does the same; ``Block.cast`` re-traces). Now the
+    graph is re-traced at the next call, and export writes the parameters' dtypes at once."""
+    net = _traced_dense()
+    if how == 'Parameter.cast':
+        for p in net.collect_params().values():
+            p.cast('float64')
+    else:
+        src = _traced_dense()
+        src.cast('float64')
+        src.save_parameters(str(tmp_path / 'src.params'))
+        net.load_parameters(str(tmp_path / 'src.params'), cast_dtype=True, dtype_source='saved')
+    written, saved = _exported_dtypes(net, tmp_path, 'before_call')
+    assert {np.dtype(d) for d in saved.values()} == {np.dtype('float64')}
+    assert written == {name: '1' for name in saved}            # 1: float64's type flag
+    out = net(nd.ones((1, 2), dtype='float64'))
+    assert out.dtype == np.float64
+    from minigluon.symbol.infer import _attr_dtype
+    graph_vars = [n for n in net._cached_graph[1]._nodes() if n.name in saved]
+    assert [_attr_dtype(n) for n in graph_vars] == [np.dtype('float64')] * len(saved)
+    written, _ = _exported_dtypes(net, tmp_path, 'after_call')
+    assert written == {name: '1' for name in saved}

@@ -81,6 +81,21 @@ _GRAPH_ENTRY_FIELDS = ('_cached_graph', '_cached_op', '_cached_op_args', '_in_fo
                        '_out_format', '_traced_variant')
 
 
+def _write_param_dtypes(sym, params):
+    """Set the ``__dtype__`` of ``sym``'s Parameter variables to their Parameters' dtypes now,
+    so that ``export`` after a ``Parameter.cast`` of a traced block writes the new dtype beside
+    the parameters it saves (the graph is re-traced at the next call; see
+    :meth:`HybridBlock._params_recast`)."""
+    from minigluon.symbol.op_names import DTYPE_TO_FLAG
+    for node in sym._nodes():
+        if node.op is None and '__dtype__' in node.attrs and node.name in params._params:
+            dtype = params._params[node.name].dtype
+            if dtype is not None:
+                flag = DTYPE_TO_FLAG.get(np.dtype(dtype))
+                if flag is not None:
+                    node.attrs['__dtype__'] = str(flag)
+
+
 def _input_kinds(args):
     """``(has_symbol, has_ndarray, contexts, first_ctx)`` over nested lists of ``args``."""
     sym_type = _symbol_type()
@@ -435,8 +450,21 @@ class HybridBlock(Block):
                                 for name in input_names]
         from minigluon.executor import CachedOp
         self._cached_op = CachedOp(out, self._flags)
+        # the dtypes the graph's Parameter variables were traced with (see _params_recast)
+        self._cached_op.param_dtypes = [(p, p._dtype) for is_arg, p in self._cached_op_args
+                                        if not is_arg]
         if self._callback is not None:
             self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
+
+    def _params_recast(self):
+        """Whether a Parameter of the graph in use changed dtype since the trace
+        (``Parameter.cast``, ``load_parameters(..., dtype_source='saved')``): the next call then
+        traces again, as after ``Block.cast`` (MXNet 1.9.1 keeps the graph, whose variables
+        still carry the old ``__dtype__``)."""
+        for param, dtype in getattr(self._cached_op, 'param_dtypes', ()):
+            if param._dtype is not dtype and param._dtype != dtype:
+                return True
+        return False
 
     def _switch_graph(self, fmt, variant, args):
         """Use the cached graph traced for argument structure ``fmt`` and :meth:`_graph_variant`
@@ -485,6 +513,9 @@ class HybridBlock(Block):
         if ((fmt != self._in_format and not same_structure(fmt, self._in_format))
                 or variant != getattr(self, '_traced_variant', None)):
             self._switch_graph(fmt, variant, args)
+        if self._params_recast():
+            self._clear_cached_op()
+            self._build_cache(*args)
         given = [a for a in flat_args if a is not None]
         ctx = given[0].context
         try:
@@ -603,6 +634,7 @@ class HybridBlock(Block):
             raise RuntimeError(message)
         from minigluon import serialization
         sym = self._cached_graph[1]
+        _write_param_dtypes(sym, self.collect_params())
         sym_filename = '%s-symbol.json' % path
         params_filename = '%s-%04d.params' % (path, epoch)
         # Build both payloads first, so a failure here leaves both files as they were.
