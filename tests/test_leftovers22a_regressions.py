@@ -220,3 +220,27 @@ def test_export_after_a_parameter_cast_of_a_traced_block_writes_the_new_dtype(ho
     assert [_attr_dtype(n) for n in graph_vars] == [np.dtype('float64')] * len(saved)
     written, _ = _exported_dtypes(net, tmp_path, 'after_call')
     assert written == {name: '1' for name in saved}
+
+
+def test_optimize_for_refuses_inputs_that_do_not_fit_the_initialised_parameters():
+    """``optimize_for(x)`` with ``x`` of 5 features for a Dense(3, in_units=2) built the graph
+    and only the first call refused it; MXNet 1.9.1 refuses at optimize_for (MXNetError,
+    'Shape inconsistent, Provided = [3,2], inferred shape=(3,5)'). Now optimize_for raises the
+    call's error (a ValueError and an MXNetError) naming the layer, the input and the shapes."""
+    from minigluon import gluon
+    from minigluon.base import MXNetError
+    net = gluon.nn.HybridSequential()
+    with net.name_scope():
+        net.add(gluon.nn.Dense(3, in_units=2), gluon.nn.Dense(2))
+    net.initialize()
+    net(nd.ones((1, 2)))
+    with pytest.raises(ValueError, match=r"hybridsequential\d+_dense0 \(Dense\).*data=\(1, 5\), "
+                                         r"weight=\(3, 2\).*expected \(3, 5\)") as info:
+        net.optimize_for(nd.ones((1, 5)), backend='MKLDNN')
+    assert isinstance(info.value, MXNetError)
+    net.optimize_for(nd.ones((4, 2)), backend='MKLDNN')        # what fits still builds
+    assert net(nd.ones((4, 2))).shape == (4, 2)
+    single = gluon.nn.Dense(3, in_units=2)
+    single.initialize()
+    with pytest.raises(ValueError, match=r'dense\d+ \(Dense\).*data=\(1, 5\)'):
+        single.optimize_for(nd.ones((1, 5)), backend='MKLDNN')

@@ -81,6 +81,17 @@ _GRAPH_ENTRY_FIELDS = ('_cached_graph', '_cached_op', '_cached_op_args', '_in_fo
                        '_out_format', '_traced_variant')
 
 
+def _refused_in_block(block, err):
+    """``err``, raised while inferring ``block``'s graph from inputs, as the ValueError (an
+    MXNetValueError where it was another kind, keeping its ``graph_node``) named with the layer
+    whose node failed (:func:`_in_graph_block`)."""
+    if not isinstance(err, ValueError):
+        node = getattr(err, 'graph_node', None)
+        err = MXNetValueError(str(err)).with_traceback(err.__traceback__)
+        err.graph_node = node
+    return _in_graph_block(block, err)
+
+
 def _write_param_dtypes(sym, params):
     """Set the ``__dtype__`` of ``sym``'s Parameter variables to their Parameters' dtypes now,
     so that ``export`` after a ``Parameter.cast`` of a traced block writes the new dtype beside
@@ -407,11 +418,7 @@ class HybridBlock(Block):
             raise ValueError('Deferred initialization failed because shape cannot be inferred. {}'
                              .format(err)) from err
         except Exception as err:     # noqa: BLE001 - any refusal is reported as a ValueError
-            if not isinstance(err, ValueError):
-                node = getattr(err, 'graph_node', None)
-                err = MXNetValueError(str(err)).with_traceback(err.__traceback__)
-                err.graph_node = node
-            raise _in_graph_block(self, err) from err.__cause__
+            raise _refused_in_block(self, err) from err.__cause__
 
     def _init_pending_params(self, args, params):
         """What a first call does when a Parameter raised DeferredInitializationError: infer
@@ -676,11 +683,27 @@ class HybridBlock(Block):
             raise _in_block(self, err) from None
         with ctx:
             self._build_cache(x, *args)
+            given = [a for a in flat if a is not None]
             try:        # deferred Parameters get their shapes now, as in MXNet (export can follow)
-                self._graph_inputs([a for a in flat if a is not None], ctx)
+                self._graph_inputs(given, ctx)
             except DeferredInitializationError:
                 self._init_pending_params(tuple(inputs), [p for is_arg, p in self._cached_op_args
                                                           if not is_arg])
+            else:
+                self._check_input_shapes(given)
+
+    def _check_input_shapes(self, given):
+        """For :meth:`optimize_for` with initialised Parameters: the graph's shape inference
+        over the inputs ``given`` and the Parameters' shapes, so that inputs that do not fit are
+        refused now, with the error the first call would raise, as MXNet 1.9.1 refuses them at
+        ``optimize_for`` ('Shape inconsistent')."""
+        data_vars, out = self._cached_graph
+        shapes = {v.name: a.shape for v, a in zip(data_vars, given)}
+        shapes.update((p.name, p.shape) for is_arg, p in self._cached_op_args if not is_arg)
+        try:
+            out.infer_shape(**shapes)
+        except Exception as err:     # noqa: BLE001 - any refusal is reported as a ValueError
+            raise _refused_in_block(self, err) from err.__cause__
 
 
 def _exported_arrays(sym, params):
