@@ -208,14 +208,19 @@ def test_slice_assign_symbol_infers_the_shape_of_rhs():
 
 def test_slice_assign_scalar_converts_the_scalar_as_mxnet():
     # as MXNet 1.9.1 converts a scalar into an integer dtype (C++ DType(scalar), as x[:] = value
-    # does here): 300 as uint8 is 300 - 256 = 44, -2.7 as int32 truncates to -2, NaN as int32 is
-    # x86's "integer indefinite" -2**31. NumPy 2 raised a bare OverflowError for 300 and minigluon
-    # a ValueError for NaN.
-    for dtype, value, want in [('uint8', 300, 44), ('int32', -2.7, -2),
-                               ('int32', float('nan'), -2 ** 31)]:
+    # does here): -2.7 as int32 truncates to -2. A number that does not fit (300 as uint8, NaN
+    # as int32) is a ValueError, as x[:] = value (MXNet writes 44 and -2**31; leftovers22a).
+    for dtype, value, want in [('int32', -2.7, -2), ('uint8', 255.5, 255)]:
         x = nd.zeros((2, 2), dtype=dtype)
         x.slice_assign_scalar(value, (0,), (1,), (None,))
         assert x.asnumpy().tolist() == [[want, want], [0, 0]]
         y = nd.zeros((2, 2), dtype=dtype)
         y[0] = value
         assert y.asnumpy().tolist() == x.asnumpy().tolist()
+    for dtype, value in [('uint8', 300), ('int32', float('nan'))]:
+        x = nd.zeros((2, 2), dtype=dtype)
+        with pytest.raises(ValueError, match='does not fit dtype %s' % dtype):
+            x.slice_assign_scalar(value, (0,), (1,), (None,))
+        with pytest.raises(ValueError, match='does not fit dtype %s' % dtype):
+            x[0] = value
+        assert x.asnumpy().tolist() == [[0, 0], [0, 0]]

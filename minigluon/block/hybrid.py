@@ -81,6 +81,32 @@ _GRAPH_ENTRY_FIELDS = ('_cached_graph', '_cached_op', '_cached_op_args', '_in_fo
                        '_out_format', '_traced_variant')
 
 
+def _refused_in_block(block, err):
+    """``err``, raised while inferring ``block``'s graph from inputs, as the ValueError (an
+    MXNetValueError where it was another kind, keeping its ``graph_node``) named with the layer
+    whose node failed (:func:`_in_graph_block`)."""
+    if not isinstance(err, ValueError):
+        node = getattr(err, 'graph_node', None)
+        err = MXNetValueError(str(err)).with_traceback(err.__traceback__)
+        err.graph_node = node
+    return _in_graph_block(block, err)
+
+
+def _write_param_dtypes(sym, params):
+    """Set the ``__dtype__`` of ``sym``'s Parameter variables to their Parameters' dtypes now,
+    so that ``export`` after a ``Parameter.cast`` of a traced block writes the new dtype beside
+    the parameters it saves (the graph is re-traced at the next call; see
+    :meth:`HybridBlock._params_recast`)."""
+    from minigluon.symbol.op_names import DTYPE_TO_FLAG
+    for node in sym._nodes():
+        if node.op is None and '__dtype__' in node.attrs and node.name in params._params:
+            dtype = params._params[node.name].dtype
+            if dtype is not None:
+                flag = DTYPE_TO_FLAG.get(np.dtype(dtype))
+                if flag is not None:
+                    node.attrs['__dtype__'] = str(flag)
+
+
 def _input_kinds(args):
     """``(has_symbol, has_ndarray, contexts, first_ctx)`` over nested lists of ``args``."""
     sym_type = _symbol_type()
@@ -392,11 +418,7 @@ class HybridBlock(Block):
             raise ValueError('Deferred initialization failed because shape cannot be inferred. {}'
                              .format(err)) from err
         except Exception as err:     # noqa: BLE001 - any refusal is reported as a ValueError
-            if not isinstance(err, ValueError):
-                node = getattr(err, 'graph_node', None)
-                err = MXNetValueError(str(err)).with_traceback(err.__traceback__)
-                err.graph_node = node
-            raise _in_graph_block(self, err) from err.__cause__
+            raise _refused_in_block(self, err) from err.__cause__
 
     def _init_pending_params(self, args, params):
         """What a first call does when a Parameter raised DeferredInitializationError: infer
@@ -435,8 +457,21 @@ class HybridBlock(Block):
                                 for name in input_names]
         from minigluon.executor import CachedOp
         self._cached_op = CachedOp(out, self._flags)
+        # the dtypes the graph's Parameter variables were traced with (see _params_recast)
+        self._cached_op.param_dtypes = [(p, p._dtype) for is_arg, p in self._cached_op_args
+                                        if not is_arg]
         if self._callback is not None:
             self._cached_op.set_monitor_callback(self._callback, self._monitor_all)
+
+    def _params_recast(self):
+        """Whether a Parameter of the graph in use changed dtype since the trace
+        (``Parameter.cast``, ``load_parameters(..., dtype_source='saved')``): the next call then
+        traces again, as after ``Block.cast`` (MXNet 1.9.1 keeps the graph, whose variables
+        still carry the old ``__dtype__``)."""
+        for param, dtype in getattr(self._cached_op, 'param_dtypes', ()):
+            if param._dtype is not dtype and param._dtype != dtype:
+                return True
+        return False
 
     def _switch_graph(self, fmt, variant, args):
         """Use the cached graph traced for argument structure ``fmt`` and :meth:`_graph_variant`
@@ -485,6 +520,9 @@ class HybridBlock(Block):
         if ((fmt != self._in_format and not same_structure(fmt, self._in_format))
                 or variant != getattr(self, '_traced_variant', None)):
             self._switch_graph(fmt, variant, args)
+        if self._params_recast():
+            self._clear_cached_op()
+            self._build_cache(*args)
         given = [a for a in flat_args if a is not None]
         ctx = given[0].context
         try:
@@ -603,6 +641,7 @@ class HybridBlock(Block):
             raise RuntimeError(message)
         from minigluon import serialization
         sym = self._cached_graph[1]
+        _write_param_dtypes(sym, self.collect_params())
         sym_filename = '%s-symbol.json' % path
         params_filename = '%s-%04d.params' % (path, epoch)
         # Build both payloads first, so a failure here leaves both files as they were.
@@ -644,11 +683,27 @@ class HybridBlock(Block):
             raise _in_block(self, err) from None
         with ctx:
             self._build_cache(x, *args)
+            given = [a for a in flat if a is not None]
             try:        # deferred Parameters get their shapes now, as in MXNet (export can follow)
-                self._graph_inputs([a for a in flat if a is not None], ctx)
+                self._graph_inputs(given, ctx)
             except DeferredInitializationError:
                 self._init_pending_params(tuple(inputs), [p for is_arg, p in self._cached_op_args
                                                           if not is_arg])
+            else:
+                self._check_input_shapes(given)
+
+    def _check_input_shapes(self, given):
+        """For :meth:`optimize_for` with initialised Parameters: the graph's shape inference
+        over the inputs ``given`` and the Parameters' shapes, so that inputs that do not fit are
+        refused now, with the error the first call would raise, as MXNet 1.9.1 refuses them at
+        ``optimize_for`` ('Shape inconsistent')."""
+        data_vars, out = self._cached_graph
+        shapes = {v.name: a.shape for v, a in zip(data_vars, given)}
+        shapes.update((p.name, p.shape) for is_arg, p in self._cached_op_args if not is_arg)
+        try:
+            out.infer_shape(**shapes)
+        except Exception as err:     # noqa: BLE001 - any refusal is reported as a ValueError
+            raise _refused_in_block(self, err) from err.__cause__
 
 
 def _exported_arrays(sym, params):

@@ -40,7 +40,9 @@ class CTCLoss(Loss):
         Labels used per row.
     sample_weight : (N,) or (N, 1), optional
         Per-sample weights (both shapes give a loss of shape (N,), unlike MXNet which broadcasts
-        (N, 1) to (N, N)); (1,) or (1, 1) weighs every sample alike.
+        (N, 1) to (N, N)); (1,) or (1, 1) weighs every sample alike. A sample weighted 0 has loss
+        0 and gradient 0 even when its label is infeasible (its unweighted loss +inf; ``inf * 0``
+        would be NaN).
 
     Returns
     -------
@@ -105,6 +107,11 @@ class CTCLoss(Loss):
             raise MXNetValueError(self._in_block_terms(str(err))) from err
         if sample_weight is not None:
             sample_weight = F.reshape(sample_weight, shape=(-1,))
+            # a sample weighted 0 is excluded: its loss is 0 even when it is +inf (an infeasible
+            # label), where inf * 0 would be NaN; its gradient is 0 either way
+            excluded = F.broadcast_like(F.broadcast_equal(sample_weight, F.zeros_like(sample_weight)),
+                                        loss)
+            loss = F.where(excluded, F.zeros_like(loss), loss)
         return _apply_weighting(F, loss, self._weight, sample_weight)
 
     def _in_block_terms(self, message):

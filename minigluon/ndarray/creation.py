@@ -12,7 +12,7 @@ from minigluon.context import Context, current_context
 from minigluon.ndarray.helpers import _parse_ctx
 from minigluon.ndarray.ndarray import NDArray, _move, call_op
 from minigluon.ops.attr import is_hidden_attribute
-from minigluon.ops.elemwise import is_real_number, scalar_as
+from minigluon.ops.elemwise import fill_value, is_real_number
 from minigluon.ops.init_ops import range_values
 from minigluon.ops.registry import get_op
 
@@ -80,9 +80,11 @@ def array(source_array, ctx=None, dtype=None):
     A list or scalar is converted straight to ``dtype``, as MXNet 1.9.1 does, so what NumPy
     refuses to convert (NaN or infinity into an integer dtype, a string that is no number) is an
     error rather than a silent INT_MIN; a NumPy array is cast (NumPy's casting rules, as in
-    MXNet). A number out of an integer dtype's range (``[-1]`` or ``[300.0]`` as uint8) is
-    NumPy's to decide: NumPy 2 refuses it (TypeError here), NumPy 1.26 wraps it around (255,
-    44) as the NumPy 1.x that MXNet 1.9.1 runs on does.
+    MXNet). A number that does not fit an integer dtype (``[-1]`` or ``[300.0]`` as uint8,
+    ``[2**40]`` as int32, NaN) is refused too, the TypeError naming it and the dtype's range
+    (``nd.full`` and ``x[:] = number`` raise ValueError for it,
+    :func:`minigluon.ops.elemwise.fill_value`); MXNet 1.9.1 writes it wrapped around (255, 44)
+    or as 0 (it refuses NaN with TypeError).
 
     Raises
     ------
@@ -104,11 +106,31 @@ def array(source_array, ctx=None, dtype=None):
         try:
             host = np.array(source_array, dtype=dtype)
         except (ValueError, TypeError, OverflowError) as err:
+            why = _what_does_not_fit(source_array, dtype) or 'NumPy could not convert it: %s' % err
             raise TypeError('nd.array: source_array must be a number, an array or a rectangular '
                             'nested list of numbers (all rows of one level the same length) that '
-                            'fit dtype %s; NumPy could not convert it: %s'
-                            % (getattr(dtype, '__name__', dtype), err)) from None
+                            'fit dtype %s; %s' % (getattr(dtype, '__name__', dtype), why)) from None
     return _place('array', np.array(host, dtype=dtype), ctx)
+
+
+def _what_does_not_fit(source, dtype):
+    """For :func:`array`, once NumPy has refused ``source``: the message of :func:`fill_value`
+    for its first number that does not fit the integer ``dtype`` (NaN, 300 as uint8), or None."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        return None
+    stack = [source]
+    while stack and dtype.kind in 'iu':
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif is_real_number(item):
+            try:
+                fill_value(item, dtype, 'a number in source_array, value')
+            except ValueError as err:
+                return str(err)
+    return None
 
 
 @raises_mxnet_errors
@@ -153,8 +175,9 @@ def full(shape, val, ctx=None, dtype=None, out=None):
     """An array of ``shape`` filled with the number ``val`` (a one-element NDArray or NumPy array
     counts as its value, as MXNet 1.9.1 takes ``float(val)``; TypeError for anything else, a
     complex number too); into
-    an integer dtype ``val`` is converted as MXNet 1.9.1 converts a scalar (``scalar_as``: 300 as
-    uint8 is 44, 2.7 as int32 is 2)."""
+    an integer dtype ``val`` is truncated toward zero (2.7 as int32 is 2), and one that does not
+    fit the dtype (NaN, 300 as uint8, 2**31 as int32) is a ValueError naming the range, where
+    MXNet 1.9.1 writes a wrong number silently (44, -2**31; 0 for 2**70)."""
     if hasattr(val, 'asnumpy') or isinstance(val, np.ndarray):
         host = val.asnumpy() if hasattr(val, 'asnumpy') else val
         if host.size != 1:
@@ -165,7 +188,7 @@ def full(shape, val, ctx=None, dtype=None, out=None):
         # (a complex number was written as its real part, silently; MXNet 1.9.1 refuses it)
         raise TypeError('full: val must be a number, got %r' % (val,))
     res = _make('full', shape, ctx, dtype,
-                fill_value=scalar_as(val, np.dtype(dtype or DEFAULT_DTYPE)))
+                fill_value=fill_value(val, np.dtype(dtype or DEFAULT_DTYPE), 'full: val'))
     if out is not None:
         out[:] = res
         return out

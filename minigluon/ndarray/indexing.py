@@ -21,7 +21,7 @@ from minigluon._fp_errors import fp_errors_ignored
 from minigluon.base import MXNetIndexError, MXNetIndexValueError, MXNetValueError, describe_value
 from minigluon.ndarray.helpers import _move
 from minigluon.ndarray.ndarray import NDArray
-from minigluon.ops.elemwise import is_real_number, scalar_as
+from minigluon.ops.elemwise import fill_value, is_real_number
 from minigluon.ops.registry import Op
 
 
@@ -99,8 +99,10 @@ def setitem(array, key, value):
     if isinstance(value, NDArray):
         val = value._data if value._ctx == array._ctx else _move(value._data, array._ctx)
     elif isinstance(value, numbers.Number):
-        # converted as MXNet converts a scalar (x[0] = -1 into uint8 writes 255, 2.7 into int 2)
-        val = array._xp.asarray(scalar_as(value, array._data.dtype), dtype=array._data.dtype)
+        # converted as MXNet converts a scalar (2.7 into int 2); one that does not fit an
+        # integer dtype is refused (x[0] = -1 into uint8 wrote 255, as MXNet does)
+        val = array._xp.asarray(fill_value(value, array._data.dtype, 'NDArray.__setitem__: value'),
+                                dtype=array._data.dtype)
     else:
         val = array._xp.asarray(value)
         if val.dtype != array._data.dtype:

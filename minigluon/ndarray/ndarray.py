@@ -488,7 +488,13 @@ class NDArray:
         if backend.is_array(other):
             other = NDArray(self._xp.asarray(other), self._ctx)
         elif not isinstance(other, NDArray):
-            return NotImplemented
+            if op_name in ('broadcast_equal', 'broadcast_not_equal'):
+                return NotImplemented       # Python's default: not equal (see __eq__)
+            # A TypeError here, as MXNet 1.9.1 raises one for every other operand, rather
+            # than NotImplemented: Fraction's reflected power then computed x ** float(f).
+            raise TypeError('NDArray arithmetic: unsupported operand of type %s; expected a '
+                            'number (int, float, bool or a NumPy scalar), an NDArray or a NumPy '
+                            'array' % type(other).__name__)
         op = get_op(op_name)._fast({}, {})
         return invoke(op, [other, self] if reverse else [self, other])
 

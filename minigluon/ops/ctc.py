@@ -226,5 +226,8 @@ class CTCLoss(Op):
         return shapes, [(N,), (T, N, C)]
 
     def infer_type(self, in_types):
-        dt = in_types[0] if in_types[0] is not None else np.dtype(np.float32)
-        return [dt] + [t if t is not None else np.dtype(np.float32) for t in in_types[1:]], [dt, dt]
+        """The outputs have data's dtype; the label and lengths (any numeric dtype) cannot be
+        inferred and stay unknown unless given, as in MXNet 1.9.1 (so ``infer_type`` gives
+        ``(None, None, None)`` without them; they used to be filled with float32)."""
+        dt = in_types[0]
+        return list(in_types), [dt, dt]

@@ -183,28 +183,53 @@ ElemwiseMul = _binary('elemwise_mul', ['broadcast_mul', '_mul', '_Mul'], lambda 
 def _div(xp, a, b):
     """``a / b``; integer operands divide as MXNet's kernels do (see below)."""
     if a.dtype.kind in 'iu' and b.dtype.kind in 'iu':
-        # Integer division as MXNet's C++ kernels do it: truncated toward zero, integer result.
+        # Integer division as MXNet's C++ kernels do it: truncated toward zero, integer result,
+        # exact (through float64, int64 quotients beyond 2**53 were rounded).
         # A zero divisor gives 0, as MXNet's ``%`` does (MXNet 1.9.1's ``/`` kills the process
         # with SIGFPE there).
-        q = xp.trunc(a / xp.where(b == 0, 1, b))
-        return xp.where(b == 0, 0, q).astype(np.result_type(a.dtype, b.dtype))
+        dt = np.result_type(a.dtype, b.dtype)
+        a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+        safe = xp.where(b == 0, 1, b).astype(dt, copy=False)
+        q = a // safe
+        q = q + ((q * safe != a) & ((a < 0) != (safe < 0))).astype(dt)
+        return xp.where(b == 0, 0, q).astype(dt, copy=False)
     return a / b
 
 
+def float_as(xp, values, dtype):
+    """The floating array ``values`` converted to the integer ``dtype`` as a C cast on x86 does,
+    element by element the rule of :func:`scalar_as`: truncated toward zero; NaN, infinities and
+    values beyond int64 (for int64) or int32 (for the smaller types) give that range's smallest
+    value; the smaller types then keep the low bits (1000 as uint8 is 232)."""
+    width = 64 if dtype.itemsize == 8 else 32
+    lo, hi = -float(1 << (width - 1)), float(1 << (width - 1))
+    v = xp.asarray(values, np.float64)
+    bad = ~((v >= lo) & (v < hi))          # NaN included
+    v = xp.where(bad, lo, xp.trunc(xp.where(bad, 0, v)))
+    return v.astype(np.int64).astype(dtype)
+
+
+def _int_via_float32(xp, dtype, compute, *operands):
+    """``compute(*operands)`` in float32, converted back to the integer ``dtype`` by
+    :func:`float_as`: MXNet 1.9.1's integer ``**`` (every form) and ``number / int_array``
+    compute so (3 ** 19 as int32 is 1162261504, 3 ** 20 is -2147483648; NumPy's integer
+    arithmetic wrapped around to 3486784401 - 2**32). The operands are rounded to float32 and
+    the result computed in float64 and rounded to float32, as C's ``powf`` does it (NumPy's
+    float32 power is a few units off: 3 ** 19 gave 1162261376)."""
+    floats = (xp.asarray(xp.asarray(o, np.float32), np.float64) for o in operands)
+    return float_as(xp, xp.asarray(compute(*floats), np.float32), dtype)
+
+
 def _power(xp, a, b):
-    """``a ** b``. For integers MXNet 1.9.1 raises in floating point and converts back to the
-    integer type, so a negative exponent truncates toward zero (``2 ** -1 == 0``,
-    ``(-1) ** -3 == -1``) instead of raising as NumPy does; ``0 ** -n`` gives the integer type's
-    minimum (the C conversion of inf on x86, what MXNet gives). Non-negative exponents are exact."""
+    """``a ** b``. Integers as MXNet 1.9.1 raises them: in float32, converted back to the integer
+    type as C does (:func:`_int_via_float32`), so a negative exponent truncates toward zero
+    (``2 ** -1 == 0``, ``(-1) ** -3 == -1``) instead of raising as NumPy does, ``0 ** -n`` and a
+    result beyond the type's range give the type's minimum, and results beyond 2**24 are
+    float32's (3 ** 19 is 1162261504)."""
     if a.dtype.kind not in 'iu':
         return a ** b
-    negative = xp.asarray(b) < 0
-    if not bool(negative.any()):
-        return a ** b
     dt = np.result_type(a.dtype, getattr(b, 'dtype', a.dtype))
-    floating = (xp.asarray(a, np.float64) ** xp.asarray(b, np.float64)).astype(dt)
-    exact = a ** xp.where(negative, 0, b)
-    return xp.where(negative, floating, exact).astype(dt, copy=False)
+    return _int_via_float32(xp, dt, lambda x, y: x ** y, a, b)
 
 
 ElemwiseDiv = _binary('elemwise_div', ['broadcast_div', '_div', '_Div'], _div, _g_div)
@@ -288,6 +313,10 @@ def scalar_as(scalar, dtype):
     2**bits here, so ``x + 2**32`` was ``x`` and ``x < 2**32`` false for x >= 0; found by
     breaker22). Other dtypes keep it.
 
+    A Python int within that range stays exact, where MXNet 1.9.1 rounds it to a double first:
+    ``int64_array + (2**53 + 1)`` adds 2**53 + 1 here, 2**53 there, and ``(2**53 + 1) % 3`` of an
+    int64 array is 0 here, 2 there (every scalar operator and ``clip`` keep int64 values exact).
+
     So an integer array meets an integer scalar: ``x * 0.5`` is ``x * 0`` and ``x + 2.7`` is
     ``x + 2`` for an int32 ``x``, as in MXNet 1.9.1."""
     if dtype.kind not in 'iu' or isinstance(scalar, (bool, np.bool_)):
@@ -308,6 +337,23 @@ def scalar_as(scalar, dtype):
     if dtype.kind == 'i' and v >= 1 << (bits - 1):
         v -= 1 << bits
     return dtype.type(v)
+
+
+def fill_value(value, dtype, what):
+    """``value`` as written into an array of ``dtype`` (``nd.full``, ``_full``, ``nd.array`` of
+    numbers, ``x[key] = number``, ``_slice_assign_scalar``): :func:`scalar_as`, but into an
+    integer dtype a number that does not fit, after truncation toward zero (NaN, an infinity,
+    ``2**70`` or ``2**31`` for int32, 300 or -1 for uint8), raises ValueError naming ``what``
+    (the function and argument) and the dtype's range. MXNet 1.9.1 writes something silently
+    there (``nd.full(s, 2**70, dtype='int32')`` is 0, ``2**31`` -2**31, 300 as uint8 44);
+    arithmetic (``x + 2**40``) keeps MXNet's conversion."""
+    if dtype.kind in 'iu' and not isinstance(value, (bool, np.bool_)):
+        v = value.item() if isinstance(value, np.generic) else value
+        info = np.iinfo(dtype)
+        if not (math.isfinite(v) and info.min <= math.trunc(v) <= info.max):
+            raise ValueError('%s=%r does not fit dtype %s (%d to %d)'
+                             % (what, v, dtype.name, info.min, info.max))
+    return scalar_as(value, dtype)
 
 
 class _Scalar(Op):
@@ -358,8 +404,16 @@ _scalar('_rminus_scalar', ['_RMinusScalar'], lambda xp, x, s: s - x, lambda self
 _scalar('_mul_scalar', ['_MulScalar'], lambda xp, x, s: x * s, lambda self, xp, g, x, s: g * s)
 _scalar('_div_scalar', ['_DivScalar'], lambda xp, x, s: _div(xp, x, xp.asarray(s, x.dtype)),
         lambda self, xp, g, x, s: g / s)
-_scalar('_rdiv_scalar', ['_RDivScalar'], lambda xp, x, s: _div(xp, xp.asarray(s, x.dtype), x),
-        lambda self, xp, g, x, s: -g * s / (x * x))
+def _rdiv(xp, x, s):
+    """``s / x``; for an integer ``x`` in float32, as MXNet 1.9.1 (:func:`_int_via_float32`):
+    ``(2**30 + 1) / x`` is 1073741824 for x = 1, ``1 / 0`` the type's minimum (``x / s`` and
+    two arrays divide exactly, see :func:`_div`)."""
+    if x.dtype.kind in 'iu':
+        return _int_via_float32(xp, x.dtype, lambda a, b: a / b, s, x)
+    return s / x
+
+
+_scalar('_rdiv_scalar', ['_RDivScalar'], _rdiv, lambda self, xp, g, x, s: -g * s / (x * x))
 _scalar('_power_scalar', ['_PowerScalar'], lambda xp, x, s: _power(xp, x, xp.asarray(s, x.dtype)),
         lambda self, xp, g, x, s: g * s * x ** (s - 1))
 _scalar('_rpower_scalar', ['_RPowerScalar'], lambda xp, x, s: _power(xp, xp.asarray(s, x.dtype), x),

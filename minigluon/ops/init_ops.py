@@ -10,6 +10,7 @@ They have no gradient (there is nothing to differentiate with respect to).
 """
 import numpy as np
 
+from minigluon.ops.elemwise import fill_value
 from minigluon.ops.registry import Attr, Op, register
 
 _DTYPES = ('float16', 'float32', 'float64', 'uint8', 'int8', 'int32', 'int64', 'bool')
@@ -58,13 +59,15 @@ class Ones(_Fill):
 
 @register
 class Full(_Fill):
-    """An array of ``shape`` and ``dtype`` filled with ``value`` (MXNet ``_full``)."""
+    """An array of ``shape`` and ``dtype`` filled with ``value`` (MXNet ``_full``); into an
+    integer dtype a value that does not fit is a ValueError (see
+    :func:`minigluon.ops.elemwise.fill_value`)."""
 
     name = '_full'
     attrs = dict(_Fill.attrs, value=Attr('float'))
 
     def forward(self, xp):
-        return self._fill(xp, self.value)
+        return self._fill(xp, fill_value(self.value, np.dtype(self.dtype), '_full: value'))
 
 
 def _check_range(kind, attrs):

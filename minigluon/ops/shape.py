@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from minigluon.base import MXNetError, ShapeConflictError
-from minigluon.ops.elemwise import promote, scalar_as
+from minigluon.ops.elemwise import fill_value, promote
 from minigluon.ops.registry import Attr, Op, normalize_axes, normalize_axis, register, shape_error
 
 
@@ -512,7 +512,7 @@ class SliceAssignScalar(Slice):
     def forward(self, xp, data):
         self.key = self.make_key(data)
         out = data.copy()
-        out[self.key] = scalar_as(self.scalar, out.dtype)      # (as MXNet casts it: 300 as uint8 is 44)
+        out[self.key] = fill_value(self.scalar, out.dtype, '_slice_assign_scalar: scalar')
         return out
 
     def backward(self, xp, grad):

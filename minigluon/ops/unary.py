@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from minigluon.ops import _special
+from minigluon.ops.elemwise import scalar_as
 from minigluon.ops.nn import _sigmoid, _sigmoid_grad
 from minigluon.ops.registry import OPS, Attr, Op, register, require_float, shape_error
 
@@ -161,7 +162,13 @@ class Clip(Op):
         self.x = data
         # MXNet keeps the bounds as C++ floats: -0.1 clips float64 data at -0.10000000149...
         lo, hi = self.bounds = float(np.float32(self.a_min)), float(np.float32(self.a_max))
-        out = xp.where(data > hi, hi, xp.where(data < lo, lo, data))
+        if data.dtype.kind in 'iu':
+            # the bounds in the data's dtype, so the values left alone stay exact (int64 2**53 + 1
+            # went through float64 and came back 2**53; MXNet keeps it)
+            put_lo, put_hi = (scalar_as(b, data.dtype) if math.isfinite(b) else 0 for b in (lo, hi))
+        else:
+            put_lo, put_hi = lo, hi
+        out = xp.where(data > hi, put_hi, xp.where(data < lo, put_lo, data))
         return out.astype(data.dtype, copy=False)
 
     def backward(self, xp, grad):

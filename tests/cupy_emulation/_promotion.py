@@ -77,7 +77,10 @@ def cupy_scalars(args):
         return args        # e.g. int array * 0.5: the scalar keeps its own (64-bit) dtype, as in NumPy 2
     array_dtypes = [a.dtype for a in arrays]
     values = {i: args[i].item() if isinstance(args[i], np.generic) else args[i] for i in scalars}
-    typed = [min(_candidates(v), key=lambda d: np.result_type(*array_dtypes, d).itemsize)
+    # the narrowest result; on a tie the one that keeps the arrays' kind (int64 array + 2**53 + 1:
+    # int64, as NumPy 1's value-based rule, not float64 through uint64)
+    typed = [min(_candidates(v), key=lambda d: (np.result_type(*array_dtypes, d).itemsize,
+                                                np.result_type(*array_dtypes, d).kind == 'f'))
              for v in values.values()]
     common = np.result_type(*array_dtypes, *typed)   # the kernel's type: scalars are cast to it
     out = list(args)

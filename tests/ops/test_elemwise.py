@@ -128,7 +128,9 @@ def test_int_division_by_zero_gives_zero():
     x = nd.array([[-3, 4], [7, 0]], dtype='int32')
     assert (x / 0).asnumpy().tolist() == [[0, 0], [0, 0]]
     assert (x / nd.array([[2, 0], [0, -2]], dtype='int32')).asnumpy().tolist() == [[-1, 0], [0, 0]]
-    assert (8 / x).asnumpy().tolist() == [[-2, 2], [1, 0]]
+    # a number over an int array is computed in float32 by MXNet: 8 / 0 is inf, whose C
+    # conversion is the type's minimum (MXNet 1.9.1 gives it; leftovers22a)
+    assert (8 / x).asnumpy().tolist() == [[-2, 2], [1, -2147483648]]
 
 
 def test_logical_functions_and_logical_not():
