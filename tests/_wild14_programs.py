@@ -967,5 +967,80 @@ def gluon_on_symbols():
             'losses': losses, 'after': L(net(x))}
 
 
+# ---------------------------------------------------------------- 11 ConvLSTM nowcasting with hooks
+# A public Gluon precipitation-nowcasting encoder-forecaster (its ConvLSTM stack built from
+# ``gluon.contrib.rnn.Conv2DLSTMCell(input_shape=(C, H, W), hidden_channels, i2h_kernel,
+# h2h_kernel, i2h_pad)``, unrolled with ``layout='NTC'`` and ``merge_outputs=True`` over frames,
+# the encoder's last states handed to the forecaster as its begin states, a 1x1 Conv2D reading
+# each predicted frame) debugged the way MXNet 1.x tutorials show: ``register_forward_pre_hook``
+# / ``register_forward_hook`` counting calls and recording shapes, ``register_op_hook`` on the
+# hybridized output head collecting operator names, and GluonCV's box coding by
+# ``nd.contrib.box_encode`` / ``box_decode`` of matched anchors.
+class NowcastNet(HybridBlock):
+    def __init__(self, **kwargs):
+        super(NowcastNet, self).__init__(**kwargs)
+        with self.name_scope():
+            self.encoder = gluon.contrib.rnn.Conv2DLSTMCell(input_shape=(1, 5, 5), hidden_channels=3,
+                                                            i2h_kernel=(3, 3), h2h_kernel=(3, 3), i2h_pad=(1, 1))
+            self.forecaster = gluon.contrib.rnn.Conv2DLSTMCell(input_shape=(1, 5, 5), hidden_channels=3,
+                                                               i2h_kernel=(3, 3), h2h_kernel=(3, 3), i2h_pad=(1, 1))
+            self.head = nn.Conv2D(1, 1, in_channels=3)
+
+    def hybrid_forward(self, F, frames, future):
+        _, states = self.encoder.unroll(3, frames, layout='NTC', merge_outputs=True)
+        outputs, _ = self.forecaster.unroll(2, future, begin_state=states, layout='NTC', merge_outputs=True)
+        outputs = F.reshape(outputs, shape=(-3, -2))
+        return F.reshape(self.head(outputs), shape=(-4, -1, 2, -2))
+
+
+def convlstm_hooks():
+    frames, future = rnd(1501, 2, 3, 1, 5, 5), rnd(1502, 2, 2, 1, 5, 5)
+    target = nd.abs(rnd(1503, 2, 2, 1, 5, 5))
+    out = {}
+    for mode in ('eager', 'hybrid'):
+        net = NowcastNet()
+        net.initialize()
+        build(net, 1504, frames, future)
+        calls = []
+        net.head.register_forward_pre_hook(lambda block, inputs: calls.append(['pre', type(inputs[0]).__name__]))
+        net.head.register_forward_hook(lambda block, inputs, output: calls.append(['post', type(output).__name__]))
+        if mode == 'hybrid':
+            net.hybridize()
+        trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01})
+        losses = []
+        for _ in range(2):
+            with autograd.record():
+                y = net(frames, future)
+                loss = gluon.loss.L2Loss()(y, target)
+            loss.backward()
+            trainer.step(2)
+            losses.append(L(loss))
+        out[mode] = {'losses': losses, 'norms': norms(net), 'y': L(y[1, 1, 0, 2]), 'shape': list(y.shape),
+                     'calls': calls}
+    head = nn.HybridSequential()
+    head.add(nn.Conv2D(2, 1, in_channels=3), nn.Activation('sigmoid'))
+    head.initialize()
+    set_params(head, 1505)
+    head.hybridize()
+    seen = {False: [], True: []}
+
+    def text(name):     # MXNet passes bytes (scripts decode them with py_str), minigluon str
+        return name.decode() if isinstance(name, bytes) else name
+    for monitor_all in (False, True):
+        head.register_op_hook(lambda name, op_name, arr: seen[monitor_all].append([text(name), text(op_name)]),
+                              monitor_all=monitor_all)
+        head(rnd(1506, 1, 3, 2, 2))
+    out['op_hook'] = [seen[False], seen[True]]
+    anchors = nd.array([[[0, 0, 4, 4], [2, 2, 6, 8], [1, 3, 5, 5]]])
+    refs = nd.array([[[1, 0, 5, 3], [0, 0, 2, 2]]])
+    matches = nd.array([[0, 1, -1]])
+    samples = nd.array([[1, 1, -1]])
+    means, stds = nd.array([0, 0, 0, 0]), nd.array([0.1, 0.1, 0.2, 0.2])
+    targets, masks = nd.contrib.box_encode(samples, matches, anchors, refs, means, stds)
+    decoded = nd.contrib.box_decode(targets, anchors, 0.1, 0.1, 0.2, 0.2, format='corner')
+    out['box'] = [L(targets), L(masks), L(decoded)]
+    return out
+
+
 PROGRAMS = ['psp_head', 'pose_decode', 'style_transfer', 'seq2seq_attention', 'gan_sn', 'transformer_pieces',
-            'skipgram_negative', 'mnist_plumbing', 'deeplab_aspp', 'gluon_on_symbols']
+            'skipgram_negative', 'mnist_plumbing', 'deeplab_aspp', 'gluon_on_symbols', 'convlstm_hooks']
