@@ -35,9 +35,10 @@ tools/gen_wild14_fixtures.py, which runs the same file with its import line swit
   the forecaster's begin states) eager and hybridized, forward pre / post hooks on a child (given
   Symbols while the parent is traced, in both), ``register_op_hook`` with and without
   ``monitor_all``, contrib box_encode / box_decode: MXNet's numbers and node names, but one.
-* Left open: with ``monitor_all``, MXNet 1.9.1 names the inputs of an operator that declares no
-  input names (FListInputNames; Activation is one) ``<node>_input<i>``; minigluon names them by
-  the operator's argument (``sigmoid0_fwd_data`` for MXNet's ``sigmoid0_fwd_input0``).
+* Left open (known, tests/block/test_op_hook.py): with ``monitor_all``, MXNet 1.9.1 names the
+  inputs of an operator that declares no input names (Activation is one) ``<node>_input<i>``;
+  minigluon names them by the operator's argument (``sigmoid0_fwd_data`` for MXNet's
+  ``sigmoid0_fwd_input0``).
 * Differences kept: TopKAccuracy with top_k above the number of classes counts every sample
   (MXNet 1.9.1 fails in NumPy's argpartition); ``Embedding(sparse_grad=True)`` gradients are
   dense (docs/PORTING.md: no row-sparse storage), the numbers equal.
