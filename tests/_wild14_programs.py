@@ -973,8 +973,9 @@ def gluon_on_symbols():
 # h2h_kernel, i2h_pad)``, unrolled with ``layout='NTC'`` and ``merge_outputs=True`` over frames,
 # the encoder's last states handed to the forecaster as its begin states, a 1x1 Conv2D reading
 # each predicted frame) debugged the way MXNet 1.x tutorials show: ``register_forward_pre_hook``
-# / ``register_forward_hook`` counting calls and recording shapes, ``register_op_hook`` on the
-# hybridized output head collecting operator names, and GluonCV's box coding by
+# / ``register_forward_hook`` recording the types they are given, ``register_op_hook`` on the
+# hybridized output head (and on a gate of broadcast operators) collecting node and operator
+# names, and GluonCV's box coding by
 # ``nd.contrib.box_encode`` / ``box_decode`` of matched anchors.
 class NowcastNet(HybridBlock):
     def __init__(self, **kwargs):
@@ -991,6 +992,12 @@ class NowcastNet(HybridBlock):
         outputs, _ = self.forecaster.unroll(2, future, begin_state=states, layout='NTC', merge_outputs=True)
         outputs = F.reshape(outputs, shape=(-3, -2))
         return F.reshape(self.head(outputs), shape=(-4, -1, 2, -2))
+
+
+class GateBlock(HybridBlock):
+    """A gate scaling its input by its mean, written with broadcast operators."""
+    def hybrid_forward(self, F, x):
+        return F.broadcast_add(F.broadcast_mul(x, F.sigmoid(F.mean(x, axis=1, keepdims=True))), x) + x
 
 
 def convlstm_hooks():
@@ -1031,6 +1038,13 @@ def convlstm_hooks():
                               monitor_all=monitor_all)
         head(rnd(1506, 1, 3, 2, 2))
     out['op_hook'] = [seen[False], seen[True]]
+    # the operators of broadcast nodes, as a hook reports them
+    gate = GateBlock()
+    gate.hybridize()
+    ops = []
+    gate.register_op_hook(lambda name, op_name, arr: ops.append(text(op_name)))
+    gate(rnd(1507, 2, 3))
+    out['op_hook_ops'] = ops
     anchors = nd.array([[[0, 0, 4, 4], [2, 2, 6, 8], [1, 3, 5, 5]]])
     refs = nd.array([[[1, 0, 5, 3], [0, 0, 2, 2]]])
     matches = nd.array([[0, 1, -1]])
