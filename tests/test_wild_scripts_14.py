@@ -39,6 +39,10 @@ tools/gen_wild14_fixtures.py, which runs the same file with its import line swit
   inputs of an operator that declares no input names (Activation is one) ``<node>_input<i>``;
   minigluon names them by the operator's argument (``sigmoid0_fwd_data`` for MXNet's
   ``sigmoid0_fwd_input0``).
+* Fixed in minigluon (tests/block/test_op_hook.py): ``register_op_hook`` reported a broadcast
+  node's operator as ``elemwise_mul`` / ``elemwise_add`` (the operator class it shares with the
+  elementwise forms); MXNet 1.9.1 reports ``broadcast_mul`` / ``broadcast_add``, as the graph's
+  JSON names them, and so does minigluon now.
 * Differences kept: TopKAccuracy with top_k above the number of classes counts every sample
   (MXNet 1.9.1 fails in NumPy's argpartition); ``Embedding(sparse_grad=True)`` gradients are
   dense (docs/PORTING.md: no row-sparse storage), the numbers equal.
