@@ -939,7 +939,7 @@ def gluon_on_symbols():
     set_params(net, 1492)
     data = mx.sym.var('data')
     feat = net(data)
-    sym = mx.sym.concat(mx.sym.softmax(feat, axis=1), feat, dim=1)
+    sym = mx.sym.concat(mx.sym.softmax(feat, axis=1, name='prob'), feat, dim=1, name='joined')
     arg_shapes, out_shapes, _ = sym.infer_shape(data=(3, 5))
     block = gluon.SymbolBlock(sym, data, params=net.collect_params())
     with autograd.record():
@@ -1024,8 +1024,9 @@ def convlstm_hooks():
             losses.append(L(loss))
         out[mode] = {'losses': losses, 'norms': norms(net), 'y': L(y[1, 1, 0, 2]), 'shape': list(y.shape),
                      'calls': calls}
-    head = nn.HybridSequential()
-    head.add(nn.Conv2D(2, 1, in_channels=3), nn.Activation('sigmoid'))
+    head = nn.HybridSequential(prefix='head_')     # node names free of the process's counters
+    with head.name_scope():
+        head.add(nn.Conv2D(2, 1, in_channels=3), nn.Activation('sigmoid'))
     head.initialize()
     set_params(head, 1505)
     head.hybridize()

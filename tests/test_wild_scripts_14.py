@@ -37,8 +37,8 @@ tools/gen_wild14_fixtures.py, which runs the same file with its import line swit
   ``monitor_all``, contrib box_encode / box_decode: MXNet's numbers and node names, but one.
 * Left open (known, tests/block/test_op_hook.py): with ``monitor_all``, MXNet 1.9.1 names the
   inputs of an operator that declares no input names (Activation is one) ``<node>_input<i>``;
-  minigluon names them by the operator's argument (``sigmoid0_fwd_data`` for MXNet's
-  ``sigmoid0_fwd_input0``).
+  minigluon names them by the operator's argument (``head_sigmoid0_fwd_data`` for MXNet's
+  ``head_sigmoid0_fwd_input0``).
 * Fixed in minigluon (tests/block/test_op_hook.py): ``register_op_hook`` reported a broadcast
   node's operator as ``elemwise_mul`` / ``elemwise_add`` (the operator class it shares with the
   elementwise forms); MXNet 1.9.1 reports ``broadcast_mul`` / ``broadcast_add``, as the graph's
@@ -131,6 +131,6 @@ def test_convlstm_hooks():
     assert got['op_hook'][0] == want['op_hook'][0]
     # monitor_all: the same calls in the same order; the Activation's input is 'input0' in MXNet
     # 1.9.1 (the operator declares no input names), 'data' (its argument) in minigluon
-    assert want['op_hook'][1][4] == ['sigmoid0_fwd_input0', 'Activation']
-    assert got['op_hook'][1][4] == ['sigmoid0_fwd_data', 'Activation']
+    assert want['op_hook'][1][4] == ['head_sigmoid0_fwd_input0', 'Activation']
+    assert got['op_hook'][1][4] == ['head_sigmoid0_fwd_data', 'Activation']
     assert got['op_hook'][1][:4] + got['op_hook'][1][5:] == want['op_hook'][1][:4] + want['op_hook'][1][5:]
