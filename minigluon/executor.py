@@ -346,12 +346,13 @@ class CachedOp:
     def _report(self, step, op, inputs, res):
         """Hand one node's inputs (with ``monitor_all``) and outputs to the op hook."""
         callback, monitor_all = self._monitor
+        op_name = step.op_name or op.name      # the node's operator (broadcast_add, not elemwise_add)
         if monitor_all:
             for arg, arr in zip(op.list_arguments(), inputs):
-                callback('%s_%s' % (step.name, arg), op.name, arr)
+                callback('%s_%s' % (step.name, arg), op_name, arr)
         outs = res if step.multi else [res]
         for i, arr in enumerate(outs):
-            callback('%s_output%s' % (step.name, i if step.multi else ''), op.name, arr)
+            callback('%s_output%s' % (step.name, i if step.multi else ''), op_name, arr)
 
     def __call__(self, *args):
         """Run the graph on NDArrays given in ``symbol.list_inputs()`` order.

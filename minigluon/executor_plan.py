@@ -58,16 +58,18 @@ class _Step:
     ``cls`` is the operator class and ``state`` its parsed attributes (the node's ``state``: what
     ``cls._fast(state, given)`` turns into a fresh instance for each call, without parsing);
     ``given`` the attributes the graph set (``state['given']``); ``name`` the node's name (for
-    errors and op hooks). ``ins`` is a tuple of the slots it reads, one per operator input,
+    errors and op hooks) and ``op_name`` its operator as the graph's JSON names it (``broadcast_add``
+    for a node of the class that also runs ``elemwise_add``; what op hooks report; None in the
+    rewritten steps of an execution plan). ``ins`` is a tuple of the slots it reads, one per operator input,
     ``outs`` the slots of its visible outputs, ``multi`` whether it has several visible outputs
     (``forward`` then returns a tuple), ``free`` the slots read for the last time here.
     ``layout_free`` and ``argmax_ok`` are the plan flags of the module docstring.
     """
 
     __slots__ = ('cls', 'state', 'given', 'ins', 'outs', 'free', 'multi', 'name', 'layout_free',
-                 'argmax_ok')
+                 'argmax_ok', 'op_name')
 
-    def __init__(self, cls, state, name, multi, ins, outs, free=()):
+    def __init__(self, cls, state, name, multi, ins, outs, free=(), op_name=None):
         self.cls = cls
         self.state = state
         self.given = state['given']
@@ -76,6 +78,7 @@ class _Step:
         self.free = free
         self.multi = multi
         self.name = name
+        self.op_name = op_name
         self.layout_free = False    # the output may be any strided view (its only reader allows it)
         self.argmax_ok = False      # a max Pooling that may keep its winners for the backward
 
@@ -199,7 +202,8 @@ def make_plan(nodes, outputs):
         for i in range(node.num_visible):
             slot_of[(id(node), i)] = len(slot_of)
             outs.append(slot_of[(id(node), i)])
-        plan.append(_Step(node.cls, node.state, node.name, node.num_visible > 1, ins, tuple(outs)))
+        plan.append(_Step(node.cls, node.state, node.name, node.num_visible > 1, ins, tuple(outs),
+                          op_name=node.op))
     for node, idx in outputs:
         if not node.is_variable and idx >= node.num_visible:
             raise MXNetError("CachedOp: output %d of '%s' (%s) is hidden and cannot be a graph "

@@ -295,11 +295,18 @@ class Constant(Initializer):
         super().__init__(value=value)
         self.value = value
 
-    def _init_weight(self, _, arr):
+    def _init_weight(self, name, arr):
         value = self.value
         if hasattr(value, 'asnumpy'):
             value = value.asnumpy()
-        _fill(arr, np.broadcast_to(np.asarray(value), arr.shape))
+        value = np.asarray(value)
+        try:
+            value = np.broadcast_to(value, arr.shape)
+        except ValueError:
+            # (MXNet 1.9.1 raises NumPy's broadcast error here, naming neither)
+            raise ValueError('init.Constant: a value of shape %s cannot fill %s of shape %s; give a scalar '
+                             'or an array broadcastable to that shape' % (value.shape, name, arr.shape)) from None
+        _fill(arr, value)
 
     def dumps(self):
         val = self._kwargs['value']

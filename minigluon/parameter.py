@@ -297,7 +297,13 @@ class Parameter(_ParameterAccess):
                              "hybrid_forward argument) or set (param.shape = ...) before it is used"
                              % (self.name, self.shape))
         self._deferred_init = (init, ctx, default_init, None)
-        self._finish_deferred_init()
+        try:
+            self._finish_deferred_init()
+        except Exception:
+            # an initializer that failed leaves the Parameter uninitialized (data() says so, as
+            # in MXNet 1.9.1), not waiting for a deferred initialization that would fail again
+            self._deferred_init = ()
+            raise
 
     def _finish_deferred_init(self):
         """Run the recorded initialization now that the shape is known (no-op if none pending).

@@ -45,6 +45,21 @@ def test_constant_zero_one():
     assert_almost_equal(_run(init.Constant([1, 2, 3]), (2, 3)), np.tile([1, 2, 3], (2, 1)))
 
 
+def test_constant_of_a_wrong_shape_is_refused_and_leaves_the_parameter_uninitialized():
+    # d2l's style transfer fills its image Parameter with init.Constant(content_X); a value of
+    # another shape: a ValueError naming both shapes and the parameter (MXNet 1.9.1: NumPy's
+    # broadcast error), and the Parameter then reads as not initialized (MXNet's RuntimeError),
+    # not as waiting for a deferred initialization
+    p = Parameter('img_weight', shape=(2, 3))
+    with pytest.raises(ValueError, match=r"init.Constant: a value of shape \(6,\) cannot fill img_weight "
+                                         r"of shape \(2, 3\)"):
+        p.initialize(init=init.Constant(nd.arange(6)))
+    with pytest.raises(RuntimeError, match="Parameter 'img_weight' has not been initialized"):
+        p.data()
+    p.initialize(init=init.Constant(nd.arange(3)), force_reinit=True)
+    assert_almost_equal(p.data().asnumpy(), np.tile(np.arange(3), (2, 1)))
+
+
 def test_uniform_and_normal_statistics():
     vals = _run(init.Uniform(0.5), (200, 50))
     assert np.abs(vals).max() <= 0.5 and abs(vals.mean()) < 0.02

@@ -123,6 +123,16 @@ def test_errors():
         metric.F1().update([nd.array([0, 1, 2])], [nd.array(np.eye(3)[:, :2])])
 
 
+def test_top_k_at_least_the_number_of_classes():
+    # every class is among the top 3 of 2: every sample counts (MXNet 1.9.1 fails in argpartition)
+    m = metric.TopKAccuracy(top_k=3)
+    m.update([nd.array([0, 1, 1])], [nd.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.5]])])
+    assert m.get() == ('top_k_accuracy_3', 1.0)
+    m = metric.TopKAccuracy(top_k=2)
+    m.update([nd.array([0, 1])], [nd.array([[0.1, 0.9, 0.0], [0.8, 0.2, 0.5]])])
+    assert m.get() == ('top_k_accuracy_2', 0.5)
+
+
 def test_perplexity_class_axis_other_than_last():
     # Classes on axis 0 of a (C, N) prediction: the labels are the N columns. MXNet 1.9.1 compares
     # the label count with pred.shape[-1] and so rejects this layout; minigluon picks along `axis`.

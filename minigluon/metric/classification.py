@@ -37,7 +37,9 @@ class TopKAccuracy(EvalMetric):
 
     A 1-D prediction is taken as predicted class indices and compared with the labels.
     **Differs from MXNet 1.9.1**, which compares the labels with the positions returned by an
-    ``argpartition`` of the 1-D scores, a number with no meaning.
+    ``argpartition`` of the 1-D scores, a number with no meaning. A ``top_k`` of at least the
+    number of classes counts every sample as correct (MXNet 1.9.1 fails: NumPy's "kth out of
+    bounds" from its ``argpartition``).
 
     Raises
     ------

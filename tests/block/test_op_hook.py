@@ -77,3 +77,22 @@ def test_op_hook_keeps_the_failing_node_and_layer_in_the_error(fresh_names):
     with pytest.raises(ValueError, match=r"^hybridsequential0_dense0 \(Dense\): node "
                                          r"'hybridsequential0_dense0_fwd': FullyConnected"):
         net(nd.ones((1, 3)))
+
+
+def test_op_hook_names_the_node_operator_of_broadcast_nodes(fresh_names):
+    # MXNet 1.9.1 reports each node's own operator: broadcast_mul / broadcast_add for those nodes,
+    # elemwise_add for ``a + b`` (its _plus); minigluon reported the shared operator class's name
+    # (elemwise_mul / elemwise_add) for the broadcast nodes (tests/test_wild_scripts_14.py
+    # compares the same with MXNet's record)
+    from minigluon import gluon
+
+    class Gate(gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.broadcast_add(F.broadcast_mul(x, F.sum(x, axis=1, keepdims=True)), x) + x
+
+    gate = Gate()
+    gate.hybridize()
+    ops = []
+    gate.register_op_hook(lambda name, op, arr: ops.append(op))
+    gate(nd.ones((2, 3)))
+    assert ops == ['sum', 'broadcast_mul', 'broadcast_add', 'elemwise_add']
