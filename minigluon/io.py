@@ -162,6 +162,10 @@ def _joined(first, second):
 class NDArrayIter(DataIter):
     """Iterate over NDArrays/NumPy arrays in batches.
 
+    The iterator keeps MXNet 1.9.1's public state, with MXNet's values after construction, each
+    :meth:`next` / :meth:`iter_next` and each :meth:`reset`, for code that reads it or
+    subclasses the iterator (overriding ``next``, ``getdata`` or ``reset``): see Attributes.
+
     Parameters
     ----------
     data, label : array, list of arrays or dict of name -> array
@@ -185,9 +189,6 @@ class NDArrayIter(DataIter):
 
     Attributes
     ----------
-    The state MXNet 1.9.1's NDArrayIter keeps, with its values at every step, for code that reads
-    it or subclasses the iterator:
-
     data, label : list of (str, NDArray)
         The arrays by name, their samples in the order of the last shuffle (each shuffle makes
         new arrays; without shuffling, the arrays given).
@@ -206,18 +207,21 @@ class NDArrayIter(DataIter):
     num_source : int
         ``len(data_list)``.
 
-    A shuffled int NDArray keeps its dtype here; MXNet 1.9.1 copies shuffled arrays through
-    ``mx.nd.array``, which gives float32 (only when ``shuffle=True``).
-
     Raises
     ------
     TypeError
         If an array is not an NDArray or NumPy array (MXNet 1.9.1 also refuses str, numbers
         and nested lists), or ``batch_size`` is not an int (MXNet fails later, in slicing).
     ValueError
-        If ``data`` holds no array (None, ``[]``, ``{}``), lengths differ, the batch size is not
-        positive, last_batch_handle is unknown, or
+        If ``data`` holds no array (None, ``[]``, ``{}``), an array is 0-d, lengths differ, the
+        batch size is not positive, last_batch_handle is unknown, or
         'roll_over' is asked for with a batch larger than the data.
+
+    Notes
+    -----
+    A shuffled int NDArray keeps its dtype here. MXNet 1.9.1 copies the shuffled arrays through
+    ``mx.nd.array``, which makes them float32, so its batches are float32 with ``shuffle=True``
+    and int with ``shuffle=False``.
     """
 
     def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle='pad',
