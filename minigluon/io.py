@@ -224,6 +224,8 @@ class NDArrayIter(DataIter):
     and int with ``shuffle=False``.
     """
 
+    _carried = None     # 'roll_over': {name: NDArray} of the data and the label carried over
+
     def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle='pad',
                  data_name='data', label_name='softmax_label', layout='NCHW'):
         super().__init__(batch_size)
@@ -293,12 +295,15 @@ class NDArrayIter(DataIter):
 
         As in MXNet 1.9.1, the samples carried over are those of the short batch the epoch ended
         on (``cursor`` within the last ``batch_size`` samples); after one more ``next()`` past
-        the end, or a second ``reset()``, nothing is carried."""
+        the end, or a second ``reset()``, nothing is carried. They are carried as they are in
+        ``data`` / ``label``: MXNet 1.9.1 carries the batch its ``next()`` got from ``getdata()``
+        / ``getlabel()``, so a subclass that transforms batches there transforms the carried
+        samples twice (or fails, when the transform changes their shape)."""
         n, bs = self.num_data, self.batch_size
         self._carried = None
         if self.last_batch_handle == 'roll_over' and n - bs < self.cursor < n:
             # taken before the shuffle reorders the data; -cursor of the next batch counts them
-            self._carried = [[_rows(v, slice(self.cursor, n)) for _, v in arrays]
+            self._carried = [{k: _rows(v, slice(self.cursor, n)) for k, v in arrays}
                              for arrays in (self.data, self.label)]
             self.cursor -= n + bs
         else:
@@ -340,28 +345,33 @@ class NDArrayIter(DataIter):
             return False
         return self.last_batch_handle == 'pad' or self.cursor + self.batch_size <= self.num_data
 
-    def _batch(self, which):
-        arrays = (self.data, self.label)[which]
+    def _batchify(self, data_source):
+        # The current batch of the (name, NDArray) pairs ``data_source`` (``self.data`` or
+        # ``self.label``), under MXNet 1.9.1's name (some subclasses call it).
         start, bs, n = self.cursor, self.batch_size, self.num_data
-        if not -bs < start < n or (start < 0 and self._carried is None):
+        if not -bs < start < n:
             raise ValueError('NDArrayIter: no current batch (cursor %d); call iter_next() first '
                              '(it returned False or was not called)' % start)
         if start < 0:       # the first batch of a 'roll_over' epoch: the carried samples first
-            return [_joined(kept, _rows(v, slice(0, start + bs)))
-                    for kept, (_, v) in zip(self._carried[which], arrays)]
+            if self._carried is None:
+                raise ValueError("NDArrayIter: cursor %d stands in the first batch of a "
+                                 "'roll_over' epoch, but no samples were carried over (reset() "
+                                 "keeps them when the epoch ended on a short batch)" % start)
+            kept = self._carried[1 if data_source is self.label else 0]
+            return [_joined(kept[k], _rows(v, slice(0, start + bs))) for k, v in data_source]
         if start + bs > n and self.last_batch_handle == 'pad':
             # filled from the start, wrapping as often as needed (batch_size > num_data)
             rows = np.concatenate([np.arange(start, n), np.resize(np.arange(n), start + bs - n)])
-            return [_rows(v, rows) for _, v in arrays]
-        return [_rows(v, slice(start, start + bs)) for _, v in arrays]
+            return [_rows(v, rows) for _, v in data_source]
+        return [_rows(v, slice(start, start + bs)) for _, v in data_source]
 
     def getdata(self):
         """The data arrays of the current batch."""
-        return self._batch(0)
+        return self._batchify(self.data)
 
     def getlabel(self):
         """The label arrays of the current batch."""
-        return self._batch(1)
+        return self._batchify(self.label)
 
     def next(self):
         if not self.iter_next():

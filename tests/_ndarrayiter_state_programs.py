@@ -3,7 +3,8 @@
 ``num_source``, ``data_list``, ``batch_size``, ``shuffle``, ``last_batch_handle``; and three
 legacy subclasses (a ``next()`` override built on ``iter_next`` / ``getdata`` / ``getlabel`` /
 ``getpad`` and ``cursor``, dataset statistics read from ``self.data[0][1]``, a ``reset()``
-override calling super), written in our own words after the patterns of Module-era scripts.
+override calling super) and one that calls MXNet's private ``_batchify``, as some do; written
+in our own words after the patterns of Module-era scripts.
 
 tests/test_io_ndarrayiter_state.py runs this file as it is, on minigluon;
 tools/gen_ndarrayiter_state_fixtures.py runs the same text with the one line
@@ -195,6 +196,20 @@ class EpochIter(mx.io.NDArrayIter):
                          self.idx.tolist()])
 
 
+class OneHotIter(mx.io.NDArrayIter):
+    """Labels one-hot encoded in ``getlabel`` through MXNet's ``_batchify`` (which some legacy
+    subclasses call), the number of classes read from ``self.label`` for ``provide_label``."""
+
+    @property
+    def provide_label(self):
+        classes = int(self.label[0][1].max().asscalar()) + 1
+        return [mx.io.DataDesc(k, (self.batch_size, classes), v.dtype) for k, v in self.label]
+
+    def getlabel(self):
+        classes = self.provide_label[0].shape[1]
+        return [nd.one_hot(l, classes) for l in self._batchify(self.label)]
+
+
 def subclass_next():
     np.random.seed(21)
     x, y = _inputs('one')
@@ -225,5 +240,36 @@ def subclass_reset():
     return it.log
 
 
+def subclass_batchify():
+    np.random.seed(24)
+    x, _ = _inputs('one')
+    it = OneHotIter(x, np.arange(N) % 3, batch_size=BATCH, shuffle=True)
+    epochs = []
+    for _ in range(2):
+        epochs.append([_batch(b) for b in it])
+        it.reset()
+    return {'provide_label': [[d.name, list(d.shape)] for d in it.provide_label],
+            'epochs': epochs}
+
+
+class DoubledIter(mx.io.NDArrayIter):
+    """``getdata`` transforms the batch (doubles it), with 'roll_over'."""
+
+    def getdata(self):
+        return [d * 2 for d in super(DoubledIter, self).getdata()]
+
+
+def subclass_transform_roll_over():
+    """The first batch of the second epoch opens with the sample 6 carried over: doubled once
+    here; MXNet 1.9.1 carries the batch ``getdata`` returned and doubles it again."""
+    it = DoubledIter(np.arange(N, dtype=np.float32), batch_size=BATCH, last_batch_handle='roll_over')
+    epochs = []
+    for _ in range(2):
+        epochs.append([b.data[0].asnumpy().tolist() for b in it])
+        it.reset()
+    return epochs
+
+
 PROGRAMS = ['traces', 'roll_over_edges', 'manual_protocol', 'shared_input', 'shuffled_int_dtype',
-            'subclass_next', 'subclass_statistics', 'subclass_reset']
+            'subclass_next', 'subclass_statistics', 'subclass_reset', 'subclass_batchify',
+            'subclass_transform_roll_over']

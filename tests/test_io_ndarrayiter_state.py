@@ -36,7 +36,8 @@ def test_edges_match_mxnet(program):
     same(getattr(P, program)(), FIX[program], path=program)
 
 
-@pytest.mark.parametrize('program', ['subclass_next', 'subclass_statistics', 'subclass_reset'])
+@pytest.mark.parametrize('program', ['subclass_next', 'subclass_statistics', 'subclass_reset',
+                                     'subclass_batchify'])
 def test_legacy_subclass_matches_mxnet(program):
     same(getattr(P, program)(), FIX[program], path=program)
 
@@ -46,6 +47,17 @@ def test_shuffled_int_data_keeps_its_dtype():
     # through mx.nd.array, which makes int32 data float32 only when shuffle=True.
     assert FIX['shuffled_int_dtype'] == 'float32'
     assert P.shuffled_int_dtype() == 'int32'
+
+
+def test_roll_over_carries_the_samples_not_a_transformed_batch():
+    # Deliberate difference (NDArrayIter.reset's docstring): MXNet 1.9.1 carries over the batch
+    # its next() got from getdata(), so a subclass that transforms batches in getdata()
+    # transforms the carried samples twice (6 doubled twice: 24).
+    want = FIX['subclass_transform_roll_over']
+    assert want[1][0] == [24.0, 0.0, 2.0]
+    got = P.subclass_transform_roll_over()
+    assert got[0] == want[0] and got[1][1:] == want[1][1:]
+    assert got[1][0] == [2 * 6.0, 0.0, 2.0]
 
 
 def test_batches_are_copies_not_views():
