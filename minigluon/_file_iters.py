@@ -188,8 +188,6 @@ class _StreamIter(MXDataIter):
         return DataBatch([self._data], [self._label], pad=self._pad, index=self._index,
                          provide_data=self.provide_data, provide_label=self.provide_label)
 
-    __next__ = next
-
 
 _FLOAT_DTYPES = {None: np.float32, 'float32': np.float32, 'float16': np.float16,
                  'float64': np.float64}

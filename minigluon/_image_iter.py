@@ -293,8 +293,6 @@ class ImageIter(DataIter):
         return DataBatch([nd.array(data, dtype=np.float32)],
                          [nd.array(label.astype(self.dtype), dtype=self.dtype)], pad=pad)
 
-    __next__ = next
-
     def _blank_label(self):
         """The label array a new batch starts from: zeros of ``provide_label[0].shape``
         (float64 until the batch is returned in ``dtype``)."""

@@ -232,5 +232,3 @@ class PrefetchingIter(_BatchReader):
             return self.current_batch
         raise StopIteration
 
-    __next__ = next
-

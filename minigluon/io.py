@@ -128,26 +128,51 @@ def _as_named_list(value, default_name):
     return sorted(pairs, key=lambda kv: kv[0])
 
 
-def _as_numpy(value, what):
-    # NDArrays keep their dtype; NumPy arrays become float32, as mx.nd.array does in MXNet.
-    # Anything else (a str, a number, a nested Python list) is refused, as MXNet 1.9.1 does.
+def _as_ndarray(value, what):
+    # An NDArray is kept as it is (not copied: MXNet 1.9.1's NDArrayIter holds the very array);
+    # a NumPy array becomes a float32 NDArray, as mx.nd.array makes it in MXNet. Anything else (a
+    # str, a number, a nested Python list) is refused, as MXNet 1.9.1 does.
     if isinstance(value, nd.NDArray):
-        return value.asnumpy()
+        return value
     if not isinstance(value, np.ndarray):
         raise TypeError('NDArrayIter: %s must be an NDArray or numpy.ndarray, a list of them or a '
                         'dict of name -> array, got %s' % (what, type(value).__name__))
-    return np.asarray(value, dtype=np.float32)
+    return nd.array(value)
+
+
+def _rows(array, key):
+    """The samples ``key`` (a slice or an index array) of the NDArray ``array``, as a new NDArray
+    on its context (a copy, never a view: a batch changed in place leaves the data alone)."""
+    ctx = array.context
+    with ctx.device():
+        if isinstance(key, slice):
+            raw = array._data[key].copy()
+        else:           # (take is several times faster than fancy indexing on large arrays)
+            raw = array._data.take(ctx.xp.asarray(key), axis=0)
+        return nd.NDArray(raw, ctx)
+
+
+def _joined(first, second):
+    """The NDArrays ``first`` and ``second`` joined along the sample axis."""
+    with second.context.device():
+        xp = second.context.xp
+        return nd.NDArray(xp.concatenate([first._data, second._data]), second.context)
 
 
 class NDArrayIter(DataIter):
     """Iterate over NDArrays/NumPy arrays in batches.
+
+    The iterator keeps MXNet 1.9.1's public state, with MXNet's values after construction, each
+    :meth:`next` / :meth:`iter_next` and each :meth:`reset`, for code that reads it or
+    subclasses the iterator (overriding ``next``, ``getdata`` or ``reset``): see Attributes.
 
     Parameters
     ----------
     data, label : array, list of arrays or dict of name -> array
         First dimension is the sample axis; all must have the same length. Arrays are ordered
         by name (a list of several is named ``_0_data``, ``_1_data``...); NumPy inputs become
-        float32, NDArrays keep their dtype (MXNet 1.9.1).
+        float32 NDArrays, NDArrays are kept as they are (not copied) with their dtype (MXNet
+        1.9.1).
     batch_size : int
     shuffle : bool
         Shuffle at construction and at each :meth:`reset`, drawing from ``np.random`` as MXNet
@@ -162,16 +187,44 @@ class NDArrayIter(DataIter):
         first axis. (MXNet 1.9.1 slices along the layout's ``'N'`` axis but counts and shuffles
         samples along the first, and fails on a 1-D label, when ``'N'`` is not first.)
 
+    Attributes
+    ----------
+    data, label : list of (str, NDArray)
+        The arrays by name, their samples in the order of the last shuffle (each shuffle makes
+        new arrays; without shuffling, the arrays given).
+    idx : numpy.ndarray of int64
+        The permutation the last shuffle applied to the previous order (``arange(num_data)``
+        without shuffling).
+    cursor : int
+        Position of the current batch in ``data``: ``-batch_size`` after :meth:`reset`, moved by
+        ``batch_size`` in :meth:`iter_next`; negative in the first batch of a 'roll_over' epoch
+        that starts with carried samples (``-cursor`` of them).
+    num_data, batch_size, shuffle, last_batch_handle, layout
+        As given (``num_data``: the number of samples).
+    data_list : list of NDArray
+        The data then the label arrays as they were after the first shuffle, at construction
+        (MXNet does not update it when it reshuffles).
+    num_source : int
+        ``len(data_list)``.
+
     Raises
     ------
     TypeError
         If an array is not an NDArray or NumPy array (MXNet 1.9.1 also refuses str, numbers
         and nested lists), or ``batch_size`` is not an int (MXNet fails later, in slicing).
     ValueError
-        If ``data`` holds no array (None, ``[]``, ``{}``), lengths differ, the batch size is not
-        positive, last_batch_handle is unknown, or
+        If ``data`` holds no array (None, ``[]``, ``{}``), an array is 0-d, lengths differ, the
+        batch size is not positive, last_batch_handle is unknown, or
         'roll_over' is asked for with a batch larger than the data.
+
+    Notes
+    -----
+    A shuffled int NDArray keeps its dtype here. MXNet 1.9.1 copies the shuffled arrays through
+    ``mx.nd.array``, which makes them float32, so its batches are float32 with ``shuffle=True``
+    and int with ``shuffle=False``.
     """
+
+    _carried = None     # 'roll_over': {name: NDArray} of the data and the label carried over
 
     def __init__(self, data, label=None, batch_size=1, shuffle=False, last_batch_handle='pad',
                  data_name='data', label_name='softmax_label', layout='NCHW'):
@@ -184,36 +237,51 @@ class NDArrayIter(DataIter):
         if last_batch_handle not in ('pad', 'discard', 'roll_over'):
             raise ValueError("NDArrayIter: last_batch_handle must be 'pad', 'discard' or 'roll_over', got %r"
                              % (last_batch_handle,))
-        self.data = [(k, _as_numpy(v, 'data')) for k, v in _as_named_list(data, data_name)]
+        self.data = [(k, _as_ndarray(v, 'data')) for k, v in _as_named_list(data, data_name)]
         if not self.data:
             raise ValueError('NDArrayIter: data must hold at least one array, got %r' % (data,))
-        self.label = [(k, _as_numpy(v, 'label')) for k, v in _as_named_list(label, label_name)]
-        lengths = {len(v) for _, v in self.data + self.label}
+        self.label = [(k, _as_ndarray(v, 'label')) for k, v in _as_named_list(label, label_name)]
+        for k, v in self.data + self.label:
+            if not v.ndim:
+                raise ValueError('NDArrayIter: array %r has no sample axis (a 0-d array); give '
+                                 'the samples along the first axis' % k)
+        lengths = {v.shape[0] for _, v in self.data + self.label}
         if len(lengths) != 1:
             raise ValueError('NDArrayIter: data and label must have the same number of samples, got %s'
                              % sorted(lengths))
-        self.num_data = lengths.pop()
-        if last_batch_handle == 'roll_over' and int(batch_size) > self.num_data:
+        num_data = lengths.pop()
+        if last_batch_handle == 'roll_over' and int(batch_size) > num_data:
             # MXNet 1.9.1 yields an empty first epoch here, then batches padded from the start.
             raise ValueError("NDArrayIter: last_batch_handle='roll_over' needs batch_size <= the number "
-                             "of samples (%d), got batch_size=%d" % (self.num_data, int(batch_size)))
-        self.batch_size = int(batch_size)
+                             "of samples (%d), got batch_size=%d" % (num_data, int(batch_size)))
+        # set in MXNet 1.9.1's order, so that a subclass's reset() run by the constructor finds
+        # what it would find there
+        self.idx = np.arange(num_data)
         self.shuffle = shuffle
         self.last_batch_handle = last_batch_handle
-        self._carry = np.zeros(0, dtype=np.int64)
-        self._shuffled = np.arange(self.num_data)
-        self._perm = np.arange(self.num_data)
+        self.batch_size = int(batch_size)
+        self.cursor = -self.batch_size
+        self.num_data = num_data
         self.reset()
+        self.data_list = [v for _, v in self.data] + [v for _, v in self.label]
+        self.num_source = len(self.data_list)
 
     @property
     def provide_data(self):
-        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype.type, self.layout)
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype, self.layout)
                 for k, v in self.data]
 
     @property
     def provide_label(self):
-        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype.type, self.layout)
+        return [DataDesc(k, (self.batch_size,) + v.shape[1:], v.dtype, self.layout)
                 for k, v in self.label]
+
+    def _shuffle_data(self):
+        # MXNet 1.9.1's draw: np.random.shuffle of the index array kept from epoch to epoch,
+        # then applied to the samples in the order the previous shuffle left them
+        np.random.shuffle(self.idx)
+        self.data = [(k, _rows(v, self.idx)) for k, v in self.data]
+        self.label = [(k, _rows(v, self.idx)) for k, v in self.label]
 
     def reset(self):
         """Start a new epoch (reshuffling if ``shuffle``). With ``'roll_over'`` the samples left
@@ -223,84 +291,93 @@ class NDArrayIter(DataIter):
         batches: ``np.random.shuffle`` of an index array kept from epoch to epoch, that index
         array then applied to the samples in the order the previous shuffle left them. The
         constructor calls ``reset()``, so a loop that resets before each epoch starts on the
-        second shuffle, as on MXNet."""
+        second shuffle, as on MXNet.
+
+        As in MXNet 1.9.1, the samples carried over are those of the short batch the epoch ended
+        on (``cursor`` within the last ``batch_size`` samples); after one more ``next()`` past
+        the end, or a second ``reset()``, nothing is carried. They are carried as they are in
+        ``data`` / ``label``: MXNet 1.9.1 carries the batch its ``next()`` got from ``getdata()``
+        / ``getlabel()``, so a subclass that transforms batches there transforms the carried
+        samples twice (or fails, when the transform changes their shape)."""
+        n, bs = self.num_data, self.batch_size
+        self._carried = None
+        if self.last_batch_handle == 'roll_over' and n - bs < self.cursor < n:
+            # taken before the shuffle reorders the data; -cursor of the next batch counts them
+            self._carried = [{k: _rows(v, slice(self.cursor, n)) for k, v in arrays}
+                             for arrays in (self.data, self.label)]
+            self.cursor -= n + bs
+        else:
+            self.cursor = -bs
         if self.shuffle:
-            np.random.shuffle(self._shuffled)
-            self._perm = self._perm[self._shuffled]
-        self._order = np.concatenate([self._carry, self._perm])
-        self._pad_first = len(self._carry)
-        self._carry = np.zeros(0, dtype=np.int64)
-        self._cursor = 0
-        self._pad = 0
-        self._idx = None
+            self._shuffle_data()
 
     def hard_reset(self):
-        """Start a new epoch and drop any rolled-over samples (MXNet ``hard_reset``)."""
-        self._carry = np.zeros(0, dtype=np.int64)
-        self.reset()
+        """Start a new epoch and drop any rolled-over samples (MXNet ``hard_reset``; like MXNet's,
+        it does not call :meth:`reset`)."""
+        self.cursor = -self.batch_size
+        self._carried = None
+        if self.shuffle:
+            self._shuffle_data()
 
     def getpad(self):
-        """``pad`` of the batch last returned.
+        """``pad`` of the current batch.
 
         ``'pad'``: the number of samples repeated from the start to fill the last batch.
         ``'roll_over'``: as in MXNet 1.9.1, the number of samples carried over from the previous
         epoch into the first batch of this one (those samples are real data, not filler; only
         that first batch has a nonzero pad). ``'discard'``: always 0.
         """
-        return self._pad
+        if self.last_batch_handle == 'pad' and self.cursor + self.batch_size > self.num_data:
+            return self.cursor + self.batch_size - self.num_data
+        if self.last_batch_handle == 'roll_over' and -self.batch_size < self.cursor < 0:
+            return -self.cursor
+        return 0
 
     def iter_next(self):
         """Move to the next batch (read it with :meth:`getdata`, :meth:`getlabel`,
-        :meth:`getpad`); False at the end of the epoch.
+        :meth:`getpad`): ``cursor`` moves by ``batch_size``; False at the end of the epoch.
 
         The batches are those of :meth:`next`, whatever ``last_batch_handle`` says. (MXNet
         1.9.1's ``iter_next`` / ``getdata`` hand out the short last batch with ``'discard'`` and
         ``'roll_over'``; only its ``next`` drops or carries it.)"""
-        start, n = self._cursor, len(self._order)
-        self._idx = None
-        if start >= n:
+        self.cursor += self.batch_size
+        if self.cursor >= self.num_data:
             return False
-        idx = self._order[start:start + self.batch_size]
-        missing = self.batch_size - len(idx)
-        pad = 0
-        if missing:
-            if self.last_batch_handle == 'discard':
-                return False
-            if self.last_batch_handle == 'roll_over':
-                self._carry = idx
-                self._cursor = n
-                return False
-            # 'pad': fill from the start, wrapping as often as needed (batch_size > num_data).
-            idx = np.concatenate([idx, np.resize(self._order[:self.num_data], missing)])
-            pad = missing
-        elif self.last_batch_handle == 'roll_over' and start == 0:
-            pad = self._pad_first
-        self._cursor += self.batch_size
-        self._pad = pad
-        self._idx = idx
-        return True
+        return self.last_batch_handle == 'pad' or self.cursor + self.batch_size <= self.num_data
 
-    def _batch(self, arrays):
-        if self._idx is None:
-            raise ValueError('NDArrayIter: no current batch; call iter_next() first (it returned '
-                             'False or was not called)')
-        return [nd.array(v[self._idx], dtype=v.dtype) for _, v in arrays]
+    def _batchify(self, data_source):
+        # The current batch of the (name, NDArray) pairs ``data_source`` (``self.data`` or
+        # ``self.label``), under MXNet 1.9.1's name (some subclasses call it).
+        start, bs, n = self.cursor, self.batch_size, self.num_data
+        if not -bs < start < n:
+            raise ValueError('NDArrayIter: no current batch (cursor %d); call iter_next() first '
+                             '(it returned False or was not called)' % start)
+        if start < 0:       # the first batch of a 'roll_over' epoch: the carried samples first
+            if self._carried is None:
+                raise ValueError("NDArrayIter: cursor %d stands in the first batch of a "
+                                 "'roll_over' epoch, but no samples were carried over (reset() "
+                                 "keeps them when the epoch ended on a short batch)" % start)
+            kept = self._carried[1 if data_source is self.label else 0]
+            return [_joined(kept[k], _rows(v, slice(0, start + bs))) for k, v in data_source]
+        if start + bs > n and self.last_batch_handle == 'pad':
+            # filled from the start, wrapping as often as needed (batch_size > num_data)
+            rows = np.concatenate([np.arange(start, n), np.resize(np.arange(n), start + bs - n)])
+            return [_rows(v, rows) for _, v in data_source]
+        return [_rows(v, slice(start, start + bs)) for _, v in data_source]
 
     def getdata(self):
         """The data arrays of the current batch."""
-        return self._batch(self.data)
+        return self._batchify(self.data)
 
     def getlabel(self):
         """The label arrays of the current batch."""
-        return self._batch(self.label)
+        return self._batchify(self.label)
 
     def next(self):
         if not self.iter_next():
             raise StopIteration
         # MXNet's NDArrayIter leaves DataBatch.index as None.
-        return DataBatch(self.getdata(), self.getlabel(), pad=self._pad)
-
-    __next__ = next
+        return DataBatch(self.getdata(), self.getlabel(), pad=self.getpad())
 
 
 class MXDataIter(DataIter):

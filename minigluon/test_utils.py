@@ -706,8 +706,6 @@ class DummyIter(DataIter):
         """The first batch of the real iterator, every time."""
         return self.the_batch
 
-    __next__ = next
-
 
 def download(url, fname=None, dirname=None, overwrite=False, retries=5):
     """The local file MXNet 1.9.1's ``test_utils.download`` would return, without the network.

@@ -94,3 +94,21 @@ def test_data_batch_str_lists_shapes_as_mxnet():
     assert str(b) == 'DataBatch: data shapes: [(2, 3)] label shapes: [(2,)]'
     b = mx.io.DataBatch([mx.nd.zeros((2, 3)), mx.nd.zeros((2,))])
     assert str(b) == 'DataBatch: data shapes: [(2, 3), (2,)] label shapes: None'
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_iterator_lets_a_subclass_override_next():
+    # ``for batch in it`` calls DataIter.__next__, which calls self.next(), so a legacy subclass
+    # that overrides next() (of NDArrayIter, ImageIter, PrefetchingIter...) is used by a for
+    # loop, as in MXNet 1.9.1. Before, several classes bound ``__next__ = next`` to their own
+    # next(), and a for loop skipped the subclass's override.
+    import minigluon.image  # noqa: F401  (ImageIter, ImageDetIter)
+    import minigluon.test_utils  # noqa: F401  (DummyIter)
+    found = [c for c in _subclasses(mx.io.DataIter) if c.__module__.startswith('minigluon')]
+    assert {'NDArrayIter', 'ImageIter', 'PrefetchingIter', 'DummyIter'} <= {c.__name__ for c in found}
+    assert [c.__name__ for c in found if c.__next__ is not mx.io.DataIter.__next__] == []
