@@ -41,6 +41,9 @@ NODE = 'nd0'
 IMAGE = [(4, 5, 3)]
 EXTRA = {
     '_arange': ([], {'start': 0, 'stop': 3}),
+    '_contrib_DeformablePSROIPooling': ([(1, 8, 4, 4), (1, 5), (1, 4, 2, 2)], {
+        'spatial_scale': 1.0, 'output_dim': 2, 'group_size': 2, 'pooled_size': 2,
+        'part_size': 2, 'trans_std': 0.1}),
     '_contrib_PSROIPooling': ([(1, 8, 4, 4), (1, 5)],
                               {'spatial_scale': 1.0, 'output_dim': 2, 'pooled_size': 2}),
     '_contrib_Proposal': ([(1, 24, 4, 4), (1, 48, 4, 4), ((1, 3), 'float32', 16)], {}),

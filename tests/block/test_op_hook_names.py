@@ -59,3 +59,14 @@ def test_hook_calls_of_hybridized_blocks_as_mxnet(key):
     # split0_output0...), operators, and which outputs are reported (a split's part that
     # nothing reads is not, except with static_alloc)
     assert _program_on_minigluon()[key] == PROGRAM[key]
+
+
+def test_every_declared_name_flag_is_measured():
+    # a class claims registered names only where the fixture shows them for one of its names
+    from minigluon.ops import OPS
+    measured = {type(None)}
+    for name in FIXTURE['ops']:
+        measured.add(OPS[name])
+    claimed = {cls for cls in OPS.values()
+               if cls.mxnet_input_names is not False or cls.mxnet_output_names is not False}
+    assert claimed <= measured, sorted(c.name for c in claimed - measured)
