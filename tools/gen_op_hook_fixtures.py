@@ -196,13 +196,18 @@ def main():
             for line in f:
                 rec = json.loads(line)
                 done[rec['op']] = rec.get('got')
+        if len(done) == start:
+            sys.exit('the worker failed before its first operator')
         start = len(done)           # the last one started either finished or crashed (None)
     os.remove(log)
     fixture = {n: g for n, g in done.items() if g is not None}
     not_run = sorted(n for n, g in done.items() if g is None)
     with open(OUT, 'w') as f:
-        json.dump({'mxnet': mx.__version__, 'node': NODE, 'ops': fixture, 'not_run': not_run},
-                  f, indent=0, sort_keys=True)
+        # one line per operator
+        f.write('{"mxnet": %s, "node": %s, "not_run": %s,\n"ops": {\n%s\n}}\n' % (
+            json.dumps(mx.__version__), json.dumps(NODE), json.dumps(not_run),
+            ',\n'.join('%s: %s' % (json.dumps(n), json.dumps(fixture[n], sort_keys=True))
+                        for n in sorted(fixture))))
     print('wrote', OUT, len(fixture), 'operators;', len(not_run), 'not run:', not_run)
     record_run('_op_hook_program', os.path.join(os.path.dirname(OUT), 'mxnet.json'))
 
