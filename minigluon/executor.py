@@ -317,6 +317,11 @@ class CachedOp:
         # kept across calls, in which they keep large buffers for reuse (see ops/_workspace.py)
         self._static_alloc = _flag_on(self.flags, 'static_alloc')
         self._workspaces = {}       # (thread id, index of the step in _exec_plan) -> workspace
+        # The output slots an op hook reports: those some step reads and the graph's outputs, as
+        # MXNet 1.9.1 frees an output nobody reads before its hook runs; with static_alloc it
+        # keeps (and reports) them all
+        self._hooked_outputs = (set(slot_of.values()) if self._static_alloc else
+                                {s for step in plan for s in step.ins} | set(self.out_slots))
         # MXNet records a graph of at most inline_limit operators (without static_alloc) operator
         # by operator ("inlined"); here it stays one node, made as _GraphGrad says
         self._inlined = (not self._static_alloc and
@@ -332,10 +337,16 @@ class CachedOp:
     def set_monitor_callback(self, callback, monitor_all=False):
         """Call ``callback(name, op_name, array)`` for every operator output as the graph runs.
 
-        ``name`` is ``<node name>_output`` (``_output<i>`` for several visible outputs); with
-        ``monitor_all`` the inputs come first, as ``<node name>_<argument name>``. This is what
-        ``HybridBlock.register_op_hook`` installs; MXNet 1.9.1 passes byte strings and a raw
-        handle, minigluon passes ``str`` names and the :class:`NDArray`. ``callback=None`` removes it.
+        ``name`` is ``<node name>_<output name>``, with MXNet 1.9.1's names: the operator's own
+        (``output``, ``output0``...) where MXNet registers names for its outputs
+        (``FullyConnected``, ``Activation``), else the output's index (``relu0_0``); with
+        ``monitor_all`` the inputs come first, as ``<node name>_<input name>`` (``data``,
+        ``lhs``; ``input0``... for the operators that register no input names: ``relu``,
+        ``sum``, ``Reshape``). See :func:`minigluon.symbol.graph.hook_names`. As in MXNet, an
+        output that no node reads and that is not a graph output (``split``'s unused parts) is
+        not reported, except with ``static_alloc``. This is what ``HybridBlock.register_op_hook`` installs; MXNet 1.9.1 passes
+        byte strings and a raw handle, minigluon passes ``str`` names and the :class:`NDArray`.
+        ``callback=None`` removes it.
         While a callback is set, calls run node by node without the plan rewrites.
         """
         if callback is not None and not callable(callback):
@@ -347,12 +358,14 @@ class CachedOp:
         """Hand one node's inputs (with ``monitor_all``) and outputs to the op hook."""
         callback, monitor_all = self._monitor
         op_name = step.op_name or op.name      # the node's operator (broadcast_add, not elemwise_add)
+        in_names, out_names = step.hook_names
         if monitor_all:
-            for arg, arr in zip(op.list_arguments(), inputs):
-                callback('%s_%s' % (step.name, arg), op_name, arr)
+            for name, arr in zip(in_names, inputs):
+                callback('%s_%s' % (step.name, name), op_name, arr)
         outs = res if step.multi else [res]
-        for i, arr in enumerate(outs):
-            callback('%s_output%s' % (step.name, i if step.multi else ''), op_name, arr)
+        for name, arr, slot in zip(out_names, outs, step.outs):
+            if slot in self._hooked_outputs:
+                callback('%s_%s' % (step.name, name), op_name, arr)
 
     def __call__(self, *args):
         """Run the graph on NDArrays given in ``symbol.list_inputs()`` order.

@@ -60,16 +60,17 @@ class _Step:
     ``given`` the attributes the graph set (``state['given']``); ``name`` the node's name (for
     errors and op hooks) and ``op_name`` its operator as the graph's JSON names it (``broadcast_add``
     for a node of the class that also runs ``elemwise_add``; what op hooks report; None in the
-    rewritten steps of an execution plan). ``ins`` is a tuple of the slots it reads, one per operator input,
-    ``outs`` the slots of its visible outputs, ``multi`` whether it has several visible outputs
+    rewritten steps of an execution plan), ``hook_names`` the names op hooks give its inputs
+    and visible outputs (:func:`~minigluon.symbol.graph.hook_names`; None there too). ``ins``
+    is a tuple of the slots it reads, one per operator input, ``outs`` the slots of its visible outputs, ``multi`` whether it has several visible outputs
     (``forward`` then returns a tuple), ``free`` the slots read for the last time here.
     ``layout_free`` and ``argmax_ok`` are the plan flags of the module docstring.
     """
 
     __slots__ = ('cls', 'state', 'given', 'ins', 'outs', 'free', 'multi', 'name', 'layout_free',
-                 'argmax_ok', 'op_name')
+                 'argmax_ok', 'op_name', 'hook_names')
 
-    def __init__(self, cls, state, name, multi, ins, outs, free=(), op_name=None):
+    def __init__(self, cls, state, name, multi, ins, outs, free=(), op_name=None, hook_names=None):
         self.cls = cls
         self.state = state
         self.given = state['given']
@@ -79,6 +80,7 @@ class _Step:
         self.multi = multi
         self.name = name
         self.op_name = op_name
+        self.hook_names = hook_names
         self.layout_free = False    # the output may be any strided view (its only reader allows it)
         self.argmax_ok = False      # a max Pooling that may keep its winners for the backward
 
@@ -185,6 +187,7 @@ def make_plan(nodes, outputs):
         When a node, or the graph, reads a hidden output of an operator (BatchNorm's saved
         mean): a call returns only the visible outputs, as :func:`~minigluon.ndarray.invoke`.
     """
+    from minigluon.symbol.graph import hook_names     # (imports this module's importers)
     slot_of = {}
     for node in nodes:
         if node.is_variable:
@@ -203,7 +206,7 @@ def make_plan(nodes, outputs):
             slot_of[(id(node), i)] = len(slot_of)
             outs.append(slot_of[(id(node), i)])
         plan.append(_Step(node.cls, node.state, node.name, node.num_visible > 1, ins, tuple(outs),
-                          op_name=node.op))
+                          op_name=node.op, hook_names=hook_names(node)))
     for node, idx in outputs:
         if not node.is_variable and idx >= node.num_visible:
             raise MXNetError("CachedOp: output %d of '%s' (%s) is hidden and cannot be a graph "

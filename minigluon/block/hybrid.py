@@ -311,9 +311,12 @@ class HybridBlock(Block):
         """Call ``callback(name, op_name, array)`` for each operator of the hybridized graph.
 
         As in MXNet 1.9.1 the hook only fires for hybridized (cached-graph) calls, never eagerly;
-        ``name`` is ``<node name>_output`` (with ``monitor_all``, also ``<node name>_<input>`` for
-        every input, before the outputs). minigluon passes ``str`` names and NDArrays where MXNet
-        passes bytes and raw handles. See :meth:`minigluon.executor.CachedOp.set_monitor_callback`.
+        ``name`` is ``<node name>_<output name>`` (with ``monitor_all``, also
+        ``<node name>_<input name>`` for every input, before the outputs), named as MXNet names
+        them: ``dense0_fwd_output``, ``dense0_fwd_data``, but ``relu0_0`` and ``relu0_input0``
+        for the operators that register no names with MXNet. minigluon passes ``str`` names and
+        NDArrays where MXNet passes bytes and raw handles. See
+        :meth:`minigluon.executor.CachedOp.set_monitor_callback`.
         """
         if callback is not None and not callable(callback):
             raise TypeError('register_op_hook: callback must be callable or None, got %s'

@@ -99,6 +99,7 @@ class AMPMultiCast(Op):
     ``infer_type``; its CPU kernels fail for float16 and float64 data, which work here)."""
 
     name = 'amp_multicast'
+    mxnet_input_names = True
     arguments = None
     attrs = {'num_outputs': Attr('int'), 'cast_narrow': Attr('bool', False)}
 
@@ -176,6 +177,7 @@ class AllFinite(_FiniteCheck):
     finite, else ``[0.]`` (MXNet 1.9.1 ``all_finite``)."""
 
     name = 'all_finite'
+    mxnet_input_names = True
     arguments = ('data',)
     attrs = {'init_output': Attr('bool', True)}
 
@@ -193,6 +195,7 @@ class MultiAllFinite(_FiniteCheck):
     model with float16 and float32 parameters; here that works."""
 
     name = 'multi_all_finite'
+    mxnet_input_names = True
     arguments = None
     attrs = {'num_arrays': Attr('int', 1), 'init_output': Attr('bool', True)}
 

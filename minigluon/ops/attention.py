@@ -113,6 +113,8 @@ class InterleavedSelfAttQK(_Interleaved):
     ``(B * heads, L, L)``, same dtype."""
 
     name = '_contrib_interleaved_matmul_selfatt_qk'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('queries_keys_values',)
 
     def forward(self, xp, qkv):
@@ -136,6 +138,8 @@ class InterleavedSelfAttValAtt(_ValueProduct):
     ``(B * heads, L, L)``; output ``(L, B, heads * D)``."""
 
     name = '_contrib_interleaved_matmul_selfatt_valatt'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('queries_keys_values', 'attention')
 
     parts, value = 3, 2
@@ -154,6 +158,8 @@ class InterleavedEncDecQK(_Interleaved):
     ``(B * heads, Lq, Lk)``."""
 
     name = '_contrib_interleaved_matmul_encdec_qk'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('queries', 'keys_values')
 
     def forward(self, xp, queries, kv):
@@ -183,6 +189,8 @@ class InterleavedEncDecValAtt(_ValueProduct):
     ``(Lq, B, heads * D)``."""
 
     name = '_contrib_interleaved_matmul_encdec_valatt'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('keys_values', 'attention')
     parts, value = 2, 1
 

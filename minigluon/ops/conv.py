@@ -297,6 +297,8 @@ class Convolution(_ConvBase):
     """
 
     name = 'Convolution'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'weight', 'bias')
     attrs = _conv_attrs(1024, False)
     uses_workspace = True    # static_alloc graphs lend a dict of reused buffers (ops/_workspace.py)
@@ -479,6 +481,8 @@ class Deconvolution(_ConvBase):
     """
 
     name = 'Deconvolution'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'weight', 'bias')
     attrs = _conv_attrs(512, True, deconv=True)
 
@@ -573,6 +577,8 @@ class UpSampling(Op):
     """
 
     name = 'UpSampling'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = None
     attrs = {'scale': Attr('int'), 'num_filter': Attr('int', 0),
              'sample_type': Attr('str', choices=['bilinear', 'nearest']),

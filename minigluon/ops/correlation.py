@@ -43,6 +43,8 @@ class Correlation(Op):
     """
 
     name = 'Correlation'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data1', 'data2')
     attrs = {'kernel_size': Attr('int', 1), 'max_displacement': Attr('int', 1),
              'stride1': Attr('int', 1), 'stride2': Attr('int', 1), 'pad_size': Attr('int', 0),

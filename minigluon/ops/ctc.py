@@ -173,6 +173,7 @@ class CTCLoss(Op):
     """
 
     name = 'CTCLoss'
+    mxnet_input_names = True
     aliases = ('ctc_loss', '_contrib_CTCLoss', '_contrib_ctc_loss')
     arguments = ('data', 'label', 'data_lengths', 'label_lengths')
     attrs = {'use_data_lengths': Attr('bool', False),

@@ -452,6 +452,8 @@ class DeformableConvolution(_DeformableBase):
     """
 
     name = '_contrib_DeformableConvolution'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'offset', 'weight', 'bias')
     attrs = _attrs(False)
 
@@ -477,6 +479,8 @@ class ModulatedDeformableConvolution(_DeformableBase):
     """
 
     name = '_contrib_ModulatedDeformableConvolution'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'offset', 'mask', 'weight', 'bias')
     attrs = _attrs(True)
     modulated = True

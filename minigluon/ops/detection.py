@@ -34,6 +34,8 @@ class MultiBoxPrior(Op):
     """
 
     name = '_contrib_MultiBoxPrior'
+    mxnet_input_names = True
+    mxnet_output_names = True
     aliases = ('MultiBoxPrior',)
     differentiable = False
     attrs = {'sizes': Attr('floats', (1.0,)), 'ratios': Attr('floats', (1.0,)),
@@ -101,6 +103,7 @@ class BoxIou(Op):
     """
 
     name = '_contrib_box_iou'
+    mxnet_input_names = True
     aliases = ('box_iou',)
     arguments = ('lhs', 'rhs')
     differentiable = False
@@ -156,6 +159,7 @@ class BoxEncode(Op):
     """
 
     name = '_contrib_box_encode'
+    mxnet_input_names = True
     arguments = ('samples', 'matches', 'anchors', 'refs', 'means', 'stds')
     num_outputs = 2
     differentiable = False
@@ -223,6 +227,7 @@ class BoxDecode(Op):
     """
 
     name = '_contrib_box_decode'
+    mxnet_input_names = True
     arguments = ('data', 'anchors')
     differentiable = False
     attrs = {'std0': Attr('float', 1.0), 'std1': Attr('float', 1.0), 'std2': Attr('float', 1.0),

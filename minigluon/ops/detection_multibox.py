@@ -77,6 +77,8 @@ class MultiBoxTarget(Op):
     """
 
     name = '_contrib_MultiBoxTarget'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('anchor', 'label', 'cls_pred')
     num_outputs = 3
     differentiable = False
@@ -230,6 +232,8 @@ class MultiBoxDetection(Op):
     """
 
     name = '_contrib_MultiBoxDetection'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('cls_prob', 'loc_pred', 'anchor')
     differentiable = False
     attrs = {'clip': Attr('bool', True), 'threshold': Attr('float', 0.01),

@@ -48,6 +48,7 @@ class _Binary(Op):
     """
 
     arguments = ('lhs', 'rhs')
+    mxnet_input_names = True
 
     def forward(self, xp, lhs, rhs):
         if lhs.dtype == rhs.dtype == np.bool_:
@@ -175,6 +176,7 @@ def _g_none(self, xp, g, a, b):
 
 ElemwiseAdd = _binary('elemwise_add', ['broadcast_add', 'broadcast_plus', '_add', '_plus', '_Plus'],
                       lambda xp, a, b: a + b, _g_add)
+ElemwiseAdd.mxnet_output_names = ('elemwise_add',)     # of the two: not broadcast_add's
 ElemwiseSub = _binary('elemwise_sub', ['broadcast_sub', 'broadcast_minus', '_sub', '_minus', '_Minus'],
                       lambda xp, a, b: a - b, _g_sub)
 ElemwiseMul = _binary('elemwise_mul', ['broadcast_mul', '_mul', '_Mul'], lambda xp, a, b: a * b, _g_mul)

@@ -98,11 +98,13 @@ class HawkesLL(Op):
     """
 
     name = '_contrib_hawkesll'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('lda', 'alpha', 'beta', 'state', 'lags', 'marks', 'valid_length', 'max_time')
     num_outputs = 2
 
     def list_outputs(self):
-        return ['output', 'state']
+        return ['output', 'out_state']      # MXNet 1.9.1's names (h_out_state)
 
     def _check(self, lda, alpha, beta, state, lags, marks, valid_length, max_time):
         arrays = (lda, alpha, beta, state, lags, marks, valid_length, max_time)

@@ -88,6 +88,8 @@ class Im2Col(_SlidingBlocks):
     """
 
     name = 'im2col'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = _geometry_attrs(False)
 
     def forward(self, xp, data):
@@ -118,6 +120,8 @@ class Col2Im(_SlidingBlocks):
     """
 
     name = 'col2im'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = _geometry_attrs(True)
 
     def check_attrs(self):

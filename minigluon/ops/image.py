@@ -71,6 +71,7 @@ class ToTensor(Op):
     Raises ValueError for other ranks. (MXNet 1.9.1 ``_image_to_tensor``.)"""
 
     name = '_image_to_tensor'
+    mxnet_input_names = True
 
     def forward(self, xp, data):
         check_image(self, data)
@@ -108,6 +109,7 @@ class Normalize(Op):
     """
 
     name = '_image_normalize'
+    mxnet_input_names = True
     attrs = {'mean': Attr('floats', (0.0, 0.0, 0.0, 0.0)), 'std': Attr('floats', (1.0, 1.0, 1.0, 1.0))}
 
     def _stats(self, data, channels):

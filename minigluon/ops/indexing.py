@@ -44,6 +44,7 @@ class Take(Op):
     """
 
     name = 'take'
+    mxnet_input_names = True
     arguments = ('a', 'indices')
     attrs = {'axis': Attr('int', 0), 'mode': Attr('str', 'clip', choices=('clip', 'raise', 'wrap'))}
 
@@ -65,6 +66,7 @@ class BatchTake(Op):
     """``out[i] = a[i, indices[i]]`` with ``a`` seen as ``(N, a.shape[-1])`` (indices clipped)."""
 
     name = 'batch_take'
+    mxnet_input_names = True
     arguments = ('a', 'indices')
 
     def forward(self, xp, a, indices):
@@ -95,6 +97,7 @@ class Pick(Op):
     """
 
     name = 'pick'
+    mxnet_input_names = True
     aliases = ('choose_element_0index',)     # the legacy name; MXNet writes 'pick' to JSON
     arguments = ('data', 'index')
     attrs = {'axis': Attr('int', -1, optional=True), 'keepdims': Attr('bool', False),
@@ -168,6 +171,7 @@ class OneHot(Op):
     """One-hot encode ``indices``: output ``indices.shape + (depth,)``; out-of-range rows are off."""
 
     name = 'one_hot'
+    mxnet_input_names = True
     arguments = ('indices',)
     attrs = {'depth': Attr('int'), 'on_value': Attr('float', 1.0), 'off_value': Attr('float', 0.0),
              'dtype': Attr('dtype', 'float32', choices=('float16', 'float32', 'float64', 'int32',
@@ -195,6 +199,7 @@ class Where(Op):
     """
 
     name = 'where'
+    mxnet_input_names = True
     arguments = ('condition', 'x', 'y')
     dtype_from_inputs = (1, 2)
 
@@ -233,6 +238,7 @@ class GatherND(Op):
     """
 
     name = 'gather_nd'
+    mxnet_input_names = True
     arguments = ('data', 'indices')
 
     def forward(self, xp, data, indices):
@@ -260,6 +266,7 @@ class ScatterND(Op):
     """
 
     name = 'scatter_nd'
+    mxnet_input_names = True
     arguments = ('data', 'indices')
     attrs = {'shape': Attr('shape')}
 

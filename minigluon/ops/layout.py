@@ -48,6 +48,7 @@ class DepthToSpace(_BlockMove):
     """
 
     name = 'depth_to_space'
+    mxnet_input_names = True
 
     def forward(self, xp, data):
         self._check_4d(data)
@@ -71,6 +72,7 @@ class SpaceToDepth(_BlockMove):
     """
 
     name = 'space_to_depth'
+    mxnet_input_names = True
 
     def forward(self, xp, data):
         self._check_4d(data)
@@ -107,6 +109,7 @@ class Diag(Op):
     """
 
     name = 'diag'
+    mxnet_input_names = True
     attrs = {'k': Attr('int', 0), 'axis1': Attr('int', 0), 'axis2': Attr('int', 1)}
 
     def forward(self, xp, data):
@@ -165,6 +168,7 @@ class SplitV2(Op):
     """
 
     name = '_split_v2'
+    mxnet_input_names = True
     attrs = {'indices': _ListShape('shape'), 'axis': Attr('int', 1),
              'squeeze_axis': Attr('bool', False), 'sections': Attr('int', 0)}
 

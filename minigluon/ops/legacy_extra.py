@@ -31,6 +31,8 @@ class Crop(Op):
     """
 
     name = 'Crop'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = None
     attrs = {'num_args': Attr('int'), 'offset': Attr('shape', (0, 0)), 'h_w': Attr('shape', (0, 0)),
              'center_crop': Attr('bool', False)}
@@ -91,6 +93,7 @@ class KhatriRao(Op):
     """
 
     name = 'khatri_rao'
+    mxnet_input_names = True
     arguments = None
     attrs = {'num_args': Attr('int')}
 
@@ -149,6 +152,7 @@ class Histogram(Op):
     """
 
     name = '_histogram'
+    mxnet_input_names = True
     arguments = ('data', 'bins')
     attrs = {'bin_cnt': Attr('int', None), 'range': Attr('any', None)}
     num_outputs = 2
@@ -239,6 +243,8 @@ class IdentityAttachKLSparseReg(Op):
     """
 
     name = 'IdentityAttachKLSparseReg'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'moving_avg')
     positional_inputs = 1       # MXNet 1.9.1's signature: (data, sparseness_target, ...)
     attrs = {'sparseness_target': Attr('float', 0.1), 'penalty': Attr('float', 0.001),

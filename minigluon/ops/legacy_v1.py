@@ -43,6 +43,8 @@ class BatchNormV1(BatchNorm):
     """
 
     name = 'BatchNorm_v1'
+    mxnet_input_names = True
+    mxnet_output_names = True
     positional_inputs = 3       # MXNet 1.9.1's signature: (data, gamma, beta, eps, ...)
     attrs = {'eps': Attr('float', 1e-3), 'momentum': Attr('float', 0.9), 'fix_gamma': Attr('bool', True),
              'use_global_stats': Attr('bool', False), 'output_mean_var': Attr('bool', False)}
@@ -77,6 +79,8 @@ class ConvolutionV1(Convolution):
     """
 
     name = 'Convolution_v1'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = dict(_conv_attrs(1024, False), layout=Attr('str', None, choices=['NCDHW', 'NCHW', 'NDHWC', 'NHWC']))
 
     def check_attrs(self):
@@ -113,6 +117,8 @@ class PoolingV1(Pooling):
     """
 
     name = 'Pooling_v1'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = {'kernel': Attr('shape', (), minimum=1),
              'pool_type': Attr('str', 'max', choices=['avg', 'max', 'sum']),
              'global_pool': Attr('bool', False),

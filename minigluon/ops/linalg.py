@@ -24,6 +24,7 @@ class Dot(Op):
     """
 
     name = 'dot'
+    mxnet_input_names = True
     arguments = ('lhs', 'rhs')
     dtype_from_inputs = (0, 1)
     attrs = {'transpose_a': Attr('bool', False), 'transpose_b': Attr('bool', False),
@@ -73,6 +74,7 @@ class BatchDot(Op):
     """
 
     name = 'batch_dot'
+    mxnet_input_names = True
     arguments = ('lhs', 'rhs')
     dtype_from_inputs = (0, 1)
     attrs = {'transpose_a': Attr('bool', False), 'transpose_b': Attr('bool', False),
@@ -99,6 +101,7 @@ class LinalgGemm2(Op):
     """``alpha * op(A) @ op(B)`` over the last two axes (rows on ``axis``), batched over the rest."""
 
     name = '_linalg_gemm2'
+    mxnet_input_names = True
     aliases = ('linalg_gemm2',)
     arguments = ('A', 'B')
     attrs = {'transpose_a': Attr('bool', False), 'transpose_b': Attr('bool', False),

@@ -86,6 +86,7 @@ class LinalgGemm(LinalgGemm2):
     """
 
     name = '_linalg_gemm'
+    mxnet_input_names = True
     aliases = ('linalg_gemm',)
     arguments = ('A', 'B', 'C')
     attrs = {'transpose_a': Attr('bool', False), 'transpose_b': Attr('bool', False),
@@ -114,6 +115,7 @@ class LinalgPotrf(LinalgOp):
     """
 
     name = '_linalg_potrf'
+    mxnet_input_names = True
     aliases = ('linalg_potrf',)
     arguments = ('A',)
 
@@ -142,6 +144,7 @@ class LinalgPotri(LinalgOp):
     """
 
     name = '_linalg_potri'
+    mxnet_input_names = True
     aliases = ('linalg_potri',)
     arguments = ('A',)
 
@@ -188,6 +191,7 @@ class LinalgTrmm(_Triangular):
     """
 
     name = '_linalg_trmm'
+    mxnet_input_names = True
     aliases = ('linalg_trmm',)
 
     def forward(self, xp, A, B):
@@ -212,6 +216,7 @@ class LinalgTrsm(_Triangular):
     """
 
     name = '_linalg_trsm'
+    mxnet_input_names = True
     aliases = ('linalg_trsm',)
 
     def forward(self, xp, A, B):
@@ -240,6 +245,7 @@ class LinalgSyrk(LinalgOp):
     """``alpha * A @ A.T`` (or ``alpha * A.T @ A`` with ``transpose``): ``(..., m, n)`` -> square."""
 
     name = '_linalg_syrk'
+    mxnet_input_names = True
     aliases = ('linalg_syrk',)
     arguments = ('A',)
     attrs = {'transpose': Attr('bool', False), 'alpha': Attr('float', 1.0)}
@@ -263,6 +269,7 @@ class LinalgInverse(LinalgOp):
     """
 
     name = '_linalg_inverse'
+    mxnet_input_names = True
     aliases = ('linalg_inverse',)
     arguments = ('A',)
 
@@ -283,6 +290,7 @@ class LinalgDet(LinalgOp):
     """
 
     name = '_linalg_det'
+    mxnet_input_names = True
     aliases = ('linalg_det',)
     arguments = ('A',)
 
@@ -307,6 +315,7 @@ class LinalgSlogdet(LinalgOp):
     """
 
     name = '_linalg_slogdet'
+    mxnet_input_names = True
     aliases = ('linalg_slogdet',)
     arguments = ('A',)
     num_outputs = 2
@@ -335,6 +344,7 @@ class LinalgGelqf(LinalgOp):
     """
 
     name = '_linalg_gelqf'
+    mxnet_input_names = True
     aliases = ('linalg_gelqf',)
     arguments = ('A',)
     num_outputs = 2
@@ -366,6 +376,7 @@ class LinalgSyevd(LinalgOp):
     """
 
     name = '_linalg_syevd'
+    mxnet_input_names = True
     aliases = ('linalg_syevd',)
     arguments = ('A',)
     num_outputs = 2

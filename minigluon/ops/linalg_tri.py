@@ -42,6 +42,7 @@ class LinalgSumlogdiag(LinalgOp):
     (``(1,)`` for a 2-d ``A``). A non-positive diagonal entry gives NaN or -inf, as in MXNet."""
 
     name = '_linalg_sumlogdiag'
+    mxnet_input_names = True
     aliases = ('linalg_sumlogdiag',)
     arguments = ('A',)
 
@@ -62,6 +63,7 @@ class LinalgExtractdiag(LinalgOp):
     """Diagonal ``offset`` of each matrix of ``A`` ``(..., n, n)``: shape ``(..., n - |offset|)``."""
 
     name = '_linalg_extractdiag'
+    mxnet_input_names = True
     aliases = ('linalg_extractdiag',)
     arguments = ('A',)
     attrs = {'offset': _OFFSET}
@@ -84,6 +86,7 @@ class LinalgMakediag(LinalgOp):
     """Square matrices with ``A`` ``(..., k)`` on diagonal ``offset``: ``(..., k+|offset|, k+|offset|)``."""
 
     name = '_linalg_makediag'
+    mxnet_input_names = True
     aliases = ('linalg_makediag',)
     arguments = ('A',)
     attrs = {'offset': _OFFSET}
@@ -106,6 +109,7 @@ class LinalgExtracttrian(LinalgOp):
     shape ``(..., m(m+1)/2)`` with ``m = n - |offset|``."""
 
     name = '_linalg_extracttrian'
+    mxnet_input_names = True
     aliases = ('linalg_extracttrian',)
     arguments = ('A',)
     attrs = {'offset': _OFFSET, 'lower': Attr('bool', True)}
@@ -130,6 +134,7 @@ class LinalgMaketrian(LinalgOp):
     Raises ValueError naming ``A`` when ``k`` is not a triangular number."""
 
     name = '_linalg_maketrian'
+    mxnet_input_names = True
     aliases = ('linalg_maketrian',)
     arguments = ('A',)
     attrs = {'offset': _OFFSET, 'lower': Attr('bool', True)}

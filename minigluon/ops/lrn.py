@@ -43,6 +43,8 @@ class LRN(Op):
     """
 
     name = 'LRN'
+    mxnet_input_names = True
+    mxnet_output_names = True
     same_shape = True
     attrs = {'alpha': Attr('float', 1e-4), 'beta': Attr('float', 0.75),
              'knorm': Attr('float', 2.0), 'nsize': Attr('int')}

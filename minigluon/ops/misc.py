@@ -128,6 +128,7 @@ class BooleanMask(Op):
     """
 
     name = '_contrib_boolean_mask'
+    mxnet_input_names = True
     arguments = ('data', 'index')
     attrs = {'axis': Attr('int', 0)}
 
@@ -170,6 +171,7 @@ class IndexCopy(Op):
     """
 
     name = '_contrib_index_copy'
+    mxnet_input_names = True
     arguments = ('old_tensor', 'index_vector', 'new_tensor')
 
     def forward(self, xp, old, index, new):
@@ -205,6 +207,8 @@ class IndexArray(Op):
     """
 
     name = '_contrib_index_array'
+    mxnet_input_names = True
+    mxnet_output_names = True
     differentiable = False
     attrs = {'axes': Attr('shape', None)}
 
@@ -262,6 +266,7 @@ class Quadratic(Op):
     """
 
     name = '_contrib_quadratic'
+    mxnet_input_names = True
     attrs = {'a': Attr('float', 0.0), 'b': Attr('float', 0.0), 'c': Attr('float', 0.0)}
 
     def _coefficients(self, work, *names):
@@ -307,6 +312,7 @@ class AllClose(Op):
     """
 
     name = '_contrib_allclose'
+    mxnet_input_names = True
     arguments = ('a', 'b')
     attrs = {'rtol': Attr('float', 1e-05), 'atol': Attr('float', 1e-08),
              'equal_nan': Attr('bool', True)}

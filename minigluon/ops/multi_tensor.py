@@ -74,6 +74,7 @@ class MultiSumSq(_CountedInputs):
     any shapes but one dtype (TypeError otherwise, as MXNet's "requires uniform type")."""
 
     name = 'multi_sum_sq'
+    mxnet_input_names = True
     attrs = {'num_arrays': Attr('int')}
     differentiable = False
 
@@ -145,6 +146,7 @@ class MultiLARS(Op):
     positive, else ``lrs`` (MXNet 1.9.1 ``multi_lars``)."""
 
     name = 'multi_lars'
+    mxnet_input_names = True
     arguments = ('lrs', 'weights_sum_sq', 'grads_sum_sq', 'wds')
     attrs = {'eta': Attr('float'), 'eps': Attr('float'), 'rescale_grad': Attr('float', 1.0)}
     differentiable = False

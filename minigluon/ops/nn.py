@@ -59,6 +59,8 @@ class FullyConnected(Op):
     """
 
     name = 'FullyConnected'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'weight', 'bias')
     dtype_from_inputs = (0, 1, 2)
     attrs = {'num_hidden': Attr('int'), 'no_bias': Attr('bool', False), 'flatten': Attr('bool', True)}
@@ -163,6 +165,7 @@ class Activation(Op):
     (its ``relu`` operator keeps it), which would hide a diverged network."""
 
     name = 'Activation'
+    mxnet_output_names = True
     attrs = {'act_type': Attr('str', choices=sorted(_ACT))}
     same_shape = True
 
@@ -203,6 +206,8 @@ class LeakyReLU(Op):
     """
 
     name = 'LeakyReLU'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'gamma')
     attrs = {'act_type': Attr('str', 'leaky', choices=['elu', 'gelu', 'leaky', 'prelu', 'rrelu', 'selu']),
              'slope': Attr('float', 0.25), 'lower_bound': Attr('float', 0.125),
@@ -352,12 +357,15 @@ class Softmax(_SoftmaxBase):
     integer ``length`` input (data's shape without ``axis``) masks positions at or beyond it to 0.
     """
     name = 'softmax'
+    mxnet_input_names = True
+    mxnet_output_names = True
 
 
 @register
 class LogSoftmax(_SoftmaxBase):
     """``log(softmax(x / T))`` along ``axis``, computed stably (MXNet ``log_softmax``)."""
     name = 'log_softmax'
+    mxnet_input_names = True
     kind = 'log_softmax'
     positional_inputs = 1       # MXNet 1.9.1's has no length input: (x, 0) is axis 0
 
@@ -366,6 +374,7 @@ class LogSoftmax(_SoftmaxBase):
 class Softmin(_SoftmaxBase):
     """``softmax(-x / T)`` along ``axis`` (MXNet ``softmin``)."""
     name = 'softmin'
+    mxnet_output_names = True
     kind = 'softmin'
     positional_inputs = 1       # MXNet 1.9.1's has no length input: (x, 0) is axis 0
 
@@ -379,6 +388,7 @@ class SoftmaxActivation(Op):
     """
 
     name = 'SoftmaxActivation'
+    mxnet_output_names = True
     same_shape = True
     attrs = {'mode': Attr('str', 'instance', choices=['channel', 'instance'])}
 
@@ -413,6 +423,8 @@ class Dropout(Op):
     """
 
     name = 'Dropout'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = {'p': Attr('float', 0.5), 'mode': Attr('str', 'training', choices=['always', 'training']),
              'axes': Attr('shape', ()), 'cudnn_off': Attr('bool', False, optional=True)}
     num_outputs, num_visible_outputs = 2, 1
@@ -457,6 +469,7 @@ class Embedding(Op):
     MXNet 1.9.1."""
 
     name = 'Embedding'
+    mxnet_input_names = True
     arguments = ('data', 'weight')
     attrs = {'input_dim': Attr('int'), 'output_dim': Attr('int'),
              'dtype': Attr('dtype', 'float32'), 'sparse_grad': Attr('bool', False)}

@@ -58,6 +58,8 @@ class SoftmaxOutput(Op):
     """
 
     name = 'SoftmaxOutput'
+    mxnet_input_names = True
+    mxnet_output_names = True
     aliases = ('Softmax',)
     arguments = ('data', 'label')
     attrs = {'grad_scale': Attr('float', 1.0), 'ignore_label': Attr('float', -1.0),
@@ -137,6 +139,7 @@ class SoftmaxCrossEntropy(Op):
     """
 
     name = 'softmax_cross_entropy'
+    mxnet_input_names = True
     arguments = ('data', 'label')
 
     def forward(self, xp, data, label):
@@ -167,6 +170,8 @@ class MakeLoss(Op):
     elements above ``valid_thresh`` ('valid')."""
 
     name = 'MakeLoss'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = {'grad_scale': Attr('float', 1.0), 'valid_thresh': Attr('float', 0.0),
              'normalization': Attr('str', 'null', choices=['batch', 'null', 'valid'])}
 
@@ -189,6 +194,7 @@ class MakeLossPlain(Op):
     back-propagates ones); minigluon warns when they are set, since ``MakeLoss`` applies them."""
 
     name = 'make_loss'
+    mxnet_output_names = True
     attrs = {'grad_scale': Attr('float', 1.0), 'valid_thresh': Attr('float', 0.0),
              'normalization': Attr('str', 'null', choices=['batch', 'null', 'valid'])}
 
@@ -197,6 +203,9 @@ class MakeLossPlain(Op):
             warnings.warn('make_loss ignores grad_scale, valid_thresh and normalization, as MXNet '
                           '1.9.1 does (its gradient is all ones); MakeLoss applies them',
                           stacklevel=2)
+
+    def list_outputs(self):
+        return ['loss']         # MXNet 1.9.1's name: make_loss(x, name='m') outputs m_loss
 
     def forward(self, xp, data):
         self.shape, self.dtype = data.shape, data.dtype
@@ -235,6 +244,7 @@ class _Regression(Op):
 class LinearRegressionOutput(_Regression):
     """Identity forward, squared-error gradient ``out - label`` (MXNet ``LinearRegressionOutput``)."""
     name = 'LinearRegressionOutput'
+    mxnet_input_names = True
     transform = staticmethod(lambda xp, x: x)
     residual = staticmethod(lambda xp, r: r)
 
@@ -243,6 +253,7 @@ class LinearRegressionOutput(_Regression):
 class LogisticRegressionOutput(_Regression):
     """Sigmoid forward, gradient ``sigmoid(x) - label`` (MXNet ``LogisticRegressionOutput``)."""
     name = 'LogisticRegressionOutput'
+    mxnet_input_names = True
     transform = staticmethod(_sigmoid)
     residual = staticmethod(lambda xp, r: r)
 
@@ -252,6 +263,7 @@ class MAERegressionOutput(_Regression):
     """Identity forward, gradient ``1 if out - label > 0 else -1`` (MXNet ``MAERegressionOutput``,
     whose ``minus_sign`` gives -1, not 0, where the output equals the label)."""
     name = 'MAERegressionOutput'
+    mxnet_input_names = True
     transform = staticmethod(lambda xp, x: x)
     residual = staticmethod(lambda xp, r: xp.where(r > 0, 1.0, -1.0).astype(r.dtype, copy=False))
 
@@ -277,6 +289,8 @@ class SVMOutput(Op):
     """
 
     name = 'SVMOutput'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'label')
     attrs = {'margin': Attr('float', 1.0), 'regularization_coefficient': Attr('float', 1.0),
              'use_linear': Attr('bool', False)}

@@ -158,6 +158,8 @@ class BatchNorm(Op):
     """
 
     name = 'BatchNorm'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'gamma', 'beta', 'moving_mean', 'moving_var')
     attrs = {'eps': Attr('float', 1e-3), 'momentum': Attr('float', 0.9), 'fix_gamma': Attr('bool', True),
              'use_global_stats': Attr('bool', False), 'output_mean_var': Attr('bool', False),
@@ -325,6 +327,8 @@ class BatchNormWithReLU(BatchNorm):
     """
 
     name = '_contrib_BatchNormWithReLU'
+    mxnet_input_names = True
+    mxnet_output_names = True
     num_outputs = 4
 
     def forward(self, xp, *inputs):
@@ -362,6 +366,8 @@ class SyncBatchNorm(BatchNorm):
     """
 
     name = '_contrib_SyncBatchNorm'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = {'eps': Attr('float', 1e-3), 'momentum': Attr('float', 0.9), 'fix_gamma': Attr('bool', True),
              'use_global_stats': Attr('bool', False), 'output_mean_var': Attr('bool', False),
              'ndev': Attr('int', 1), 'key': Attr('str')}
@@ -411,6 +417,8 @@ class LayerNorm(_StatNorm):
     are visible only with ``output_mean_var``."""
 
     name = 'LayerNorm'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = {'axis': Attr('int', -1), 'eps': Attr('float', 1e-5), 'output_mean_var': Attr('bool', False)}
 
     def forward(self, xp, data, gamma, beta):
@@ -444,6 +452,8 @@ class InstanceNorm(_StatNorm):
     work; MXNet 1.9.1's CPU build refuses every dtype but float32 ("Unsupported data type")."""
 
     name = 'InstanceNorm'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = {'eps': Attr('float', 1e-3)}
 
     def forward(self, xp, data, gamma, beta):
@@ -483,6 +493,8 @@ class GroupNorm(_StatNorm):
     Outputs ``(out, mean, std)``, the last two ``(N, num_groups)``, visible with ``output_mean_var``."""
 
     name = 'GroupNorm'
+    mxnet_input_names = True
+    mxnet_output_names = True
     # num_groups=0: MXNet 1.9.1 dies of a division by zero (SIGFPE)
     attrs = {'num_groups': Attr('int', 1, minimum=1), 'eps': Attr('float', 1e-5),
              'output_mean_var': Attr('bool', False)}
@@ -524,6 +536,8 @@ class L2Normalization(Op):
     (``'spatial'``). A hidden second output holds the norms."""
 
     name = 'L2Normalization'
+    mxnet_input_names = True
+    mxnet_output_names = True
     same_shape = True
     attrs = {'eps': Attr('float', 1e-10), 'mode': Attr('str', 'instance', choices=['channel', 'instance', 'spatial'])}
     num_outputs, num_visible_outputs = 2, 1

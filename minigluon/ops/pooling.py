@@ -134,6 +134,8 @@ class Pooling(Op):
     """
 
     name = 'Pooling'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = {'kernel': Attr('shape', (), minimum=1),
              'pool_type': Attr('str', 'max', choices=['avg', 'lp', 'max', 'sum']),
              'global_pool': Attr('bool', False), 'cudnn_off': Attr('bool', False),

@@ -228,6 +228,8 @@ class Proposal(_ProposalBase):
     """
 
     name = '_contrib_Proposal'
+    mxnet_input_names = True
+    mxnet_output_names = True
 
     def _batch(self, n):
         return 1
@@ -248,6 +250,8 @@ class MultiProposal(_ProposalBase):
     """
 
     name = '_contrib_MultiProposal'
+    mxnet_input_names = True
+    mxnet_output_names = True
 
     def _batch(self, n):
         return n

@@ -74,6 +74,8 @@ class PSROIPooling(_PSBase):
     """
 
     name = '_contrib_PSROIPooling'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'rois')
     attrs = {'spatial_scale': Attr('float'), 'output_dim': Attr('int'),
              'pooled_size': Attr('int'), 'group_size': Attr('int', 0)}
@@ -169,6 +171,8 @@ class DeformablePSROIPooling(_PSBase):
     """
 
     name = '_contrib_DeformablePSROIPooling'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'rois', 'trans')
     attrs = {'spatial_scale': Attr('float'), 'output_dim': Attr('int'),
              'group_size': Attr('int'), 'pooled_size': Attr('int'),

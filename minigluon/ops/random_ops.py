@@ -302,6 +302,7 @@ class SampleUniform(_ParamSampler):
     """Uniform samples with per-element bounds ``low`` and ``high`` (same shape)."""
 
     name = '_sample_uniform'
+    mxnet_input_names = True
     aliases = ('sample_uniform',)
     arguments = ('low', 'high')
     attrs = {'shape': Attr('shape', (), minimum=0), 'dtype': Attr('str', 'None', choices=_FLOATS)}
@@ -319,6 +320,7 @@ class SampleNormal(_ParamSampler):
     """Normal samples with per-element ``mu`` and ``sigma`` (same shape)."""
 
     name = '_sample_normal'
+    mxnet_input_names = True
     aliases = ('sample_normal',)
     arguments = ('mu', 'sigma')
     attrs = {'shape': Attr('shape', (), minimum=0), 'dtype': Attr('str', 'None', choices=_FLOATS)}

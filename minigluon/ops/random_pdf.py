@@ -146,6 +146,7 @@ class PdfNormal(_Pdf):
     at ``sample`` (see the module docstring for shapes and edge cases)."""
 
     name = '_random_pdf_normal'
+    mxnet_input_names = True
     aliases = ('random_pdf_normal',)
     arguments = ('sample', 'mu', 'sigma')
 
@@ -165,6 +166,7 @@ class PdfUniform(_Pdf):
     inside, 0 outside (MXNet 1.9.1 returns ``1/(high-low)`` everywhere)."""
 
     name = '_random_pdf_uniform'
+    mxnet_input_names = True
     aliases = ('random_pdf_uniform',)
     arguments = ('sample', 'low', 'high')
 
@@ -182,6 +184,7 @@ class PdfExponential(_Pdf):
     negative sample)."""
 
     name = '_random_pdf_exponential'
+    mxnet_input_names = True
     aliases = ('random_pdf_exponential',)
     arguments = ('sample', 'lam')
 
@@ -203,6 +206,7 @@ class PdfGamma(_Pdf):
     """
 
     name = '_random_pdf_gamma'
+    mxnet_input_names = True
     aliases = ('random_pdf_gamma',)
     arguments = ('sample', 'alpha', 'beta')
 
@@ -222,6 +226,7 @@ class PdfPoisson(_Pdf):
     (0 for a negative count; ``lam=0`` puts all mass at 0)."""
 
     name = '_random_pdf_poisson'
+    mxnet_input_names = True
     aliases = ('random_pdf_poisson',)
     arguments = ('sample', 'lam')
 
@@ -239,6 +244,7 @@ class PdfNegativeBinomial(_Pdf):
     probability ``p`` (0 for a negative count; ``p=1`` puts all mass at 0)."""
 
     name = '_random_pdf_negative_binomial'
+    mxnet_input_names = True
     aliases = ('random_pdf_negative_binomial',)
     arguments = ('sample', 'k', 'p')
 
@@ -260,6 +266,7 @@ class PdfGeneralizedNegativeBinomial(_Pdf):
     probability ``1/(1 + alpha*mu)``; ``alpha=0`` is the Poisson of mean ``mu``."""
 
     name = '_random_pdf_generalized_negative_binomial'
+    mxnet_input_names = True
     aliases = ('random_pdf_generalized_negative_binomial',)
     arguments = ('sample', 'mu', 'alpha')
 
@@ -288,6 +295,7 @@ class PdfDirichlet(_Pdf):
     ``k`` components) at ``sample`` (0 when a component is negative; the sum is not checked)."""
 
     name = '_random_pdf_dirichlet'
+    mxnet_input_names = True
     aliases = ('random_pdf_dirichlet',)
     arguments = ('sample', 'alpha')
     event = 1

@@ -65,6 +65,7 @@ class SampleExponential(_ArraySampler):
     """Exponential samples with per-element rates ``lam`` (mean ``1/lam``)."""
 
     name = '_sample_exponential'
+    mxnet_input_names = True
     aliases = ('sample_exponential',)
     arguments = ('lam',)
     domain = {'lam': _POSITIVE}
@@ -79,6 +80,7 @@ class SampleGamma(_ArraySampler):
     ``alpha*beta``; ``random_pdf_gamma`` reads its ``beta`` as a rate)."""
 
     name = '_sample_gamma'
+    mxnet_input_names = True
     aliases = ('sample_gamma',)
     arguments = ('alpha', 'beta')
     domain = {'alpha': _POSITIVE, 'beta': _POSITIVE}
@@ -92,6 +94,7 @@ class SamplePoisson(_ArraySampler):
     """Poisson counts (floating-point) with per-element means ``lam``."""
 
     name = '_sample_poisson'
+    mxnet_input_names = True
     aliases = ('sample_poisson',)
     arguments = ('lam',)
     domain = {'lam': _NON_NEGATIVE}
@@ -106,6 +109,7 @@ class SampleNegativeBinomial(_ArraySampler):
     probability ``p`` (per element; ``k`` need not be an integer, ``k = 0`` gives 0)."""
 
     name = '_sample_negative_binomial'
+    mxnet_input_names = True
     aliases = ('sample_negative_binomial',)
     arguments = ('k', 'p')
     domain = {'k': _NON_NEGATIVE, 'p': (lambda v: (v > 0) & (v <= 1), 'in (0, 1]')}
@@ -120,6 +124,7 @@ class SampleGeneralizedNegativeBinomial(_ArraySampler):
     ``alpha`` (variance ``mu + alpha*mu**2``; ``alpha = 0`` draws Poisson counts)."""
 
     name = '_sample_generalized_negative_binomial'
+    mxnet_input_names = True
     aliases = ('sample_generalized_negative_binomial',)
     arguments = ('mu', 'alpha')
     domain = {'mu': _NON_NEGATIVE, 'alpha': _NON_NEGATIVE}

@@ -46,6 +46,7 @@ class RavelMultiIndex(_IndexConversion):
     """
 
     name = '_ravel_multi_index'
+    mxnet_input_names = True
     aliases = ('ravel_multi_index',)
 
     def forward(self, xp, data):
@@ -67,6 +68,7 @@ class UnravelIndex(_IndexConversion):
     """
 
     name = '_unravel_index'
+    mxnet_input_names = True
     aliases = ('unravel_index',)
 
     def forward(self, xp, data):

@@ -177,6 +177,16 @@ class Op:
     # NumPy made a view of an input (``nd.flatten(x)``, ``nd.split``), as MXNet's operators write
     # new arrays
     view = False
+    # Whether MXNet 1.9.1 registers names for the operator's inputs / outputs (nnvm's
+    # FListInputNames / FListOutputNames, invisible from Python): its op hook
+    # (``HybridBlock.register_op_hook``) then reports an input as ``<node>_<input name>`` and an
+    # output as ``<node>_<output name>``, else as ``<node>_input<i>`` and ``<node>_<i>``.
+    # True, False, or a tuple of the MXNet operator names (among those this class serves) that
+    # do: ``elemwise_add`` names its output, ``broadcast_add`` does not. Measured for every
+    # operator MXNet has (tests/fixtures/op_hook, tools/gen_op_hook_fixtures.py); see
+    # :func:`minigluon.symbol.graph.hook_names`.
+    mxnet_input_names = False
+    mxnet_output_names = False
 
     def __init__(self, **kwargs):
         """Parse and check the attributes ``kwargs`` (see the class docstring)."""
@@ -227,6 +237,13 @@ class Op:
 
     def check_attrs(self):
         """Hook for cross-attribute validation; raise ValueError naming the attribute."""
+
+    @classmethod
+    def mxnet_names(cls, which, op_name):
+        """Whether MXNet registers names for the ``which`` (``'input'`` or ``'output'``) of the
+        operator ``op_name`` that this class serves (see ``mxnet_input_names``)."""
+        declared = cls.mxnet_input_names if which == 'input' else cls.mxnet_output_names
+        return op_name in declared if isinstance(declared, tuple) else bool(declared)
 
     def list_arguments(self):
         """Names of the array inputs for these attributes (variadic ops: ``arg0, arg1, ...``)."""

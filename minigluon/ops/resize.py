@@ -134,6 +134,7 @@ class BilinearResize2D(_Separable):
     """
 
     name = '_contrib_BilinearResize2D'
+    mxnet_input_names = True
     arguments = ('data', 'like')
     attrs = {'height': Attr('int', 1), 'width': Attr('int', 1),
              'scale_height': Attr('float', None), 'scale_width': Attr('float', None),

@@ -68,6 +68,8 @@ class RNN(Op):
     """
 
     name = 'RNN'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'parameters', 'state', 'state_cell', 'sequence_length')
     uses_workspace = True    # a static_alloc CachedOp sets ``self.static_workspace`` (ops/_workspace.py)
     attrs = {
@@ -309,6 +311,8 @@ class RNNParamConcat(_Joining):
     """
 
     name = '_rnn_param_concat'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = None
     attrs = {'num_args': Attr('int'), 'dim': Attr('int', 1)}
 

@@ -81,6 +81,8 @@ class ROIPooling(Op):
     """
 
     name = 'ROIPooling'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'rois')
     num_outputs = 2
     num_visible_outputs = 1
@@ -182,6 +184,8 @@ class ROIAlign(Op):
     """
 
     name = '_contrib_ROIAlign'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'rois')
     attrs = {'pooled_size': Attr('shape'), 'spatial_scale': Attr('float'),
              'sample_ratio': Attr('int', -1), 'position_sensitive': Attr('bool', False),

@@ -39,6 +39,8 @@ class RROIAlign(Op):
     """
 
     name = '_contrib_RROIAlign'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'rois')
     attrs = {'pooled_size': Attr('shape'), 'spatial_scale': Attr('float'),
              'sampling_ratio': Attr('int', -1)}

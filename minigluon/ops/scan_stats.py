@@ -38,6 +38,7 @@ class Moments(Op):
     """
 
     name = 'moments'
+    mxnet_input_names = True
     attrs = {'axes': Attr('shape', None), 'keepdims': Attr('bool', False)}
     num_outputs = 2
 
@@ -87,6 +88,7 @@ class Cumsum(Op):
     """
 
     name = '_np_cumsum'
+    mxnet_input_names = True
     aliases = ('cumsum',)
     arguments = ('a',)
     attrs = {'axis': Attr('int', None), 'dtype': Attr('str', 'None', choices=_DTYPES)}

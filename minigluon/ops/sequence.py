@@ -54,6 +54,8 @@ class SequenceMask(_Sequence):
     """Set positions at or beyond each sequence's length to ``value``."""
 
     name = 'SequenceMask'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'sequence_length')
     attrs = {'use_sequence_length': Attr('bool', False), 'value': Attr('float', 0.0),
              'axis': Attr('int', 0)}
@@ -74,6 +76,8 @@ class SequenceLast(_Sequence):
     """The last valid element of each sequence: output ``(N, ...)``."""
 
     name = 'SequenceLast'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'sequence_length')
 
     def forward(self, xp, data, seq_len=None):
@@ -95,6 +99,8 @@ class SequenceReverse(_Sequence):
     """Reverse the first ``length`` steps of each sequence; padding steps stay in place."""
 
     name = 'SequenceReverse'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'sequence_length')
 
     def forward(self, xp, data, seq_len=None):

@@ -204,6 +204,8 @@ class SwapAxis(Op):
     """Exchange axes ``dim1`` and ``dim2``."""
 
     name = 'SwapAxis'
+    mxnet_input_names = True
+    mxnet_output_names = True
     aliases = ('swapaxes',)
     attrs = {'dim1': Attr('int', 0), 'dim2': Attr('int', 0)}
 
@@ -236,6 +238,7 @@ class Squeeze(_ShapeOnly):
     """Remove axes of length 1 (those in ``axis``, or all); never returns a 0-d array."""
 
     name = 'squeeze'
+    mxnet_input_names = True
     attrs = {'axis': Attr('shape', None)}
 
     def forward(self, xp, data):
@@ -291,6 +294,8 @@ class Concat(_Joining):
     """Join arrays along ``dim``; every other dimension must agree."""
 
     name = 'Concat'
+    mxnet_input_names = True
+    mxnet_output_names = True
     aliases = ('concat',)
     arguments = None
     attrs = {'num_args': Attr('int'), 'dim': Attr('int', 1)}
@@ -344,6 +349,7 @@ class Stack(_Joining):
     """Join same-shaped arrays along a new axis ``axis``."""
 
     name = 'stack'
+    mxnet_input_names = True
     arguments = None
     attrs = {'axis': Attr('int', 0), 'num_args': Attr('int')}
 
@@ -368,6 +374,8 @@ class SliceChannel(Op):
     """
 
     name = 'SliceChannel'
+    mxnet_input_names = True
+    mxnet_output_names = True
     aliases = ('split',)
     attrs = {'num_outputs': Attr('int'), 'axis': Attr('int', 1), 'squeeze_axis': Attr('bool', False)}
 
@@ -470,6 +478,7 @@ class SliceAssign(Slice):
     """
 
     name = '_slice_assign'
+    mxnet_input_names = True
     aliases = ('_crop_assign',)
     arguments = ('lhs', 'rhs')
 
@@ -550,6 +559,7 @@ class SliceLike(_Slicing):
     Raises ``ValueError`` where ``shape_like`` is larger than ``data``."""
 
     name = 'slice_like'
+    mxnet_input_names = True
     arguments = ('data', 'shape_like')
     attrs = {'axes': Attr('shape', ())}
 

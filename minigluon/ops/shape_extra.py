@@ -21,6 +21,7 @@ class Tile(Op):
     """
 
     name = 'tile'
+    mxnet_input_names = True
     attrs = {'reps': Attr('shape')}
 
     def forward(self, xp, data):
@@ -46,6 +47,7 @@ class Repeat(Op):
     """Repeat each element ``repeats`` times along ``axis`` (the flattened array when None)."""
 
     name = 'repeat'
+    mxnet_input_names = True
     attrs = {'repeats': Attr('int'), 'axis': Attr('int', None)}
 
     def check_attrs(self):
@@ -85,6 +87,8 @@ class Pad(Op):
     """
 
     name = 'Pad'
+    mxnet_input_names = True
+    mxnet_output_names = True
     aliases = ('pad',)
     attrs = {'mode': Attr('str', choices=('constant', 'edge', 'reflect')),
              'pad_width': Attr('shape', minimum=0), 'constant_value': Attr('float', 0.0)}
@@ -162,6 +166,7 @@ class BroadcastLike(_BroadcastBase):
     """Broadcast ``lhs`` to the shape of ``rhs`` (or only ``lhs_axes`` to ``rhs``'s ``rhs_axes``)."""
 
     name = 'broadcast_like'
+    mxnet_input_names = True
     arguments = ('lhs', 'rhs')
     attrs = {'lhs_axes': Attr('shape', None), 'rhs_axes': Attr('shape', None)}
 
@@ -193,6 +198,7 @@ class ReshapeLike(Op):
     """
 
     name = 'reshape_like'
+    mxnet_input_names = True
     arguments = ('lhs', 'rhs')
     attrs = {'lhs_begin': Attr('int', None), 'lhs_end': Attr('int', None),
              'rhs_begin': Attr('int', None), 'rhs_end': Attr('int', None)}
@@ -220,6 +226,7 @@ class Reverse(Op):
     """Reverse the order of elements along ``axis`` (an int or tuple)."""
 
     name = 'reverse'
+    mxnet_input_names = True
     aliases = ('flip',)
     attrs = {'axis': Attr('shape')}
 

@@ -52,6 +52,8 @@ class GridGenerator(Op):
     """
 
     name = 'GridGenerator'
+    mxnet_input_names = True
+    mxnet_output_names = True
     attrs = {'transform_type': Attr('str', choices=['affine', 'warp']),
              'target_shape': Attr('shape', (0, 0))}
 
@@ -142,6 +144,8 @@ class BilinearSampler(Op):
     """
 
     name = 'BilinearSampler'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'grid')
     attrs = {'cudnn_off': Attr('bool', None)}
 
@@ -223,6 +227,8 @@ class SpatialTransformer(Op):
     """
 
     name = 'SpatialTransformer'
+    mxnet_input_names = True
+    mxnet_output_names = True
     arguments = ('data', 'loc')
     attrs = {'target_shape': Attr('shape', (0, 0)),
              'transform_type': Attr('str', choices=['affine']),

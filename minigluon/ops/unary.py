@@ -284,6 +284,7 @@ class AddN(Op):
     """
 
     name = 'add_n'
+    mxnet_input_names = True
     aliases = ('ElementWiseSum',)
     arguments = None
     attrs = {'num_args': Attr('int')}

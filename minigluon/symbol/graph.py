@@ -82,6 +82,19 @@ def new_op_node(op, op_name, name, extra_attrs, inputs):
     return node
 
 
+def hook_names(node):
+    """``(input names, output names)``: what MXNet 1.9.1's op hook calls the inputs and the visible
+    outputs of operator node ``node``, after ``<node name>_``: the operator's own names where
+    MXNet registers them (``data``, ``weight``; ``output``, ``output0``: see
+    ``Op.mxnet_input_names``), else ``input0, input1...`` and ``0, 1...``."""
+    cls = node.cls
+    ins = (list(node.arg_names) if cls.mxnet_names('input', node.op)
+           else ['input%d' % i for i in range(len(node.inputs))])
+    outs = (list(node.out_names[:node.num_visible]) if cls.mxnet_names('output', node.op)
+            else [str(i) for i in range(node.num_visible)])
+    return ins, outs
+
+
 def update_versions(node):
     """Stamp input entries with their variables' versions; bump mutated variables (nnvm rule)."""
     entries = []

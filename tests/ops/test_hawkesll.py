@@ -86,7 +86,7 @@ def test_hawkesll_gradients_of_both_outputs_are_exact():
 def test_hawkesll_graph_and_errors():
     names = ['lda', 'alpha', 'beta', 'state', 'lags', 'marks', 'vl', 'mt']
     out = sym.contrib.hawkesll(*[sym.var(n) for n in names], name='h')
-    assert out.list_outputs() == ['h_output', 'h_state']
+    assert out.list_outputs() == ['h_output', 'h_out_state']      # MXNet 1.9.1's names
     ins = _inputs()
     assert out.infer_shape(**{n: a.shape for n, a in zip(names, ins)})[1] == [(3,), (3, 2)]
     got = CachedOp(sym.load_json(out.tojson()))(*[nd.array(a, dtype=a.dtype) for a in ins])

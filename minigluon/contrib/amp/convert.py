@@ -22,7 +22,7 @@ The pass walks the graph in order and knows, for each output it has made, whethe
 Each cast of one output to one dtype is made once and shared. A cast node is named
 ``<input>_amp_cast_<dtype>``, where ``<input>`` is a variable's name, ``<node>_output`` (or
 ``<node>_output<i>``) after operators for which MXNet registers output names
-(``lists.symbol_fp16.NAMED_OUTPUT_OPS``), else ``<node>_<index>``; an ``amp_multicast`` node is
+(``Op.mxnet_output_names``), else ``<node>_<index>``; an ``amp_multicast`` node is
 named ``<first input>_amp_multicast``. With ``cast_optional_params`` the model parameters
 (inputs not in ``data_names``) feeding float16 operators are not cast but marked
 ``__dtype__ = 2`` (float16: :func:`convert_model` casts their values), those feeding float32
@@ -32,7 +32,7 @@ import numpy as np
 
 from minigluon.contrib.amp import lists
 from minigluon.ops.registry import OPS
-from minigluon.symbol.graph import new_op_node
+from minigluon.symbol.graph import hook_names, new_op_node
 from minigluon.symbol.symbol import Symbol
 
 _LOW, _F32 = 'float16', 'float32'
@@ -72,12 +72,11 @@ class _Converter:
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
     def entry_name(src, idx):
-        """The name MXNet gives the output ``idx`` of ``src`` in the cast nodes it adds."""
+        """The name MXNet gives the output ``idx`` of ``src`` in the cast nodes it adds: as its
+        op hook names it (:func:`~minigluon.symbol.graph.hook_names`)."""
         if src.is_variable:
             return src.name
-        if src.op in lists.symbol_fp16.NAMED_OUTPUT_OPS:
-            return '%s_%s' % (src.name, 'output' if src.num_outputs == 1 else 'output%d' % idx)
-        return '%s_%d' % (src.name, idx)
+        return '%s_%s' % (src.name, hook_names(src)[1][idx])
 
     def cast(self, entry, dtype):
         """The entry ``entry`` cast to ``dtype`` (one shared ``amp_cast`` node per entry/dtype)."""

@@ -6,10 +6,7 @@
 * ``FP32_FUNCS``: run in float32 (inputs cast to float32: overflow-prone or precision-hungry);
 * ``CONDITIONAL_FP32_FUNCS``: ``(name, attribute, values)``: float32 only for those values;
 * ``WIDEST_TYPE_CASTS``: several inputs that must share a dtype, the widest of them;
-* ``LOSS_OUTPUT_FUNCTIONS``: output layers whose ``grad_scale`` follows the loss scale;
-* ``NAMED_OUTPUT_OPS`` (measured, not an MXNet list): the operators after which
-  ``convert_symbol`` names a cast ``<node>_output_amp_cast_<dtype>`` (MXNet registers output
-  names for them); after the others it is ``<node>_<index>_amp_cast_<dtype>``.
+* ``LOSS_OUTPUT_FUNCTIONS``: output layers whose ``grad_scale`` follows the loss scale.
 
 Names that minigluon has no operator for are skipped by :func:`minigluon.contrib.amp.init` and
 :func:`~minigluon.contrib.amp.convert_symbol` (they cannot occur in a minigluon graph).
@@ -139,11 +136,3 @@ WIDEST_TYPE_CASTS = ['_Plus', '_plus', '_Minus', '_sub', '_Mul', '_Div', '_div',
  '_random_pdf_poisson']
 
 LOSS_OUTPUT_FUNCTIONS = ['SoftmaxOutput', 'LinearRegressionOutput', 'LogisticRegressionOutput', 'MAERegressionOutput']
-
-NAMED_OUTPUT_OPS = ['Activation', 'BatchNorm', 'BatchNorm_v1', 'BilinearSampler', 'Concat', 'Convolution',
- 'Correlation', 'Deconvolution', 'Dropout', 'FullyConnected', 'GroupNorm',
- 'IdentityAttachKLSparseReg', 'InstanceNorm', 'L2Normalization', 'LRN', 'LayerNorm', 'LeakyReLU',
- 'MakeLoss', 'Pad', 'Pooling', 'SVMOutput', 'SequenceLast', 'SequenceMask', 'SequenceReverse',
- 'SliceChannel', 'Softmax', 'SoftmaxActivation', 'SoftmaxOutput', 'SwapAxis', 'UpSampling',
- '_Plus', '_add', '_plus', '_rnn_param_concat', 'concat', 'elemwise_add', 'make_loss', 'pad',
- 'softmax', 'softmin', 'split', 'swapaxes']
