@@ -81,7 +81,8 @@ def array(source_array, ctx=None, dtype=None):
     refuses to convert (NaN or infinity into an integer dtype, a string that is no number) is an
     error rather than a silent INT_MIN; a NumPy array is cast (NumPy's casting rules, as in
     MXNet). A number that does not fit an integer dtype (``[-1]`` or ``[300.0]`` as uint8,
-    ``[2**40]`` as int32, NaN) is refused too, the TypeError naming it and the dtype's range
+    ``[2**40]`` as int32, NaN, a NumPy scalar such as ``np.int64(300)`` in the list) is refused
+    too, on NumPy 1.26 as on NumPy 2, the TypeError naming it and the dtype's range
     (``nd.full`` and ``x[:] = number`` raise ValueError for it,
     :func:`minigluon.ops.elemwise.fill_value`); MXNet 1.9.1 writes it wrapped around (255, 44)
     or as 0 (it refuses NaN with TypeError).
@@ -103,19 +104,48 @@ def array(source_array, ctx=None, dtype=None):
         host = backend.to_numpy(source_array)
     else:
         dtype = dtype or DEFAULT_DTYPE
-        try:
-            host = np.array(source_array, dtype=dtype)
-        except (ValueError, TypeError, OverflowError) as err:
-            why = _what_does_not_fit(source_array, dtype) or 'NumPy could not convert it: %s' % err
+        why = _what_does_not_fit(source_array, dtype) if _may_not_fit(source_array, dtype) \
+            else None
+        if why is None:
+            try:
+                host = np.array(source_array, dtype=dtype)
+            except (ValueError, TypeError, OverflowError) as err:
+                why = (_what_does_not_fit(source_array, dtype)
+                       or 'NumPy could not convert it: %s' % err)
+        if why is not None:
             raise TypeError('nd.array: source_array must be a number, an array or a rectangular '
                             'nested list of numbers (all rows of one level the same length) that '
-                            'fit dtype %s; %s' % (getattr(dtype, '__name__', dtype), why)) from None
+                            'fit dtype %s; %s' % (getattr(dtype, '__name__', dtype), why))
     return _place('array', np.array(host, dtype=dtype), ctx)
 
 
+def _may_not_fit(source, dtype):
+    """For :func:`array`: False when every number of the list or number ``source`` surely fits
+    the integer ``dtype`` (or ``dtype`` is no integer type), screened at NumPy's speed through
+    float64; True when one may not, or when ``source`` has no float64 form (then
+    :func:`_what_does_not_fit` looks at each number). NumPy cannot be left to refuse: NumPy 2
+    refuses a Python number that does not fit, but NumPy 1.26 wraps it around (300 as uint8 is
+    44, with a DeprecationWarning for an int, silently for 300.0), and both wrap a NumPy scalar
+    (``[np.int64(300)]``)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        return False
+    if dtype.kind not in 'iu':
+        return False
+    try:
+        wide = np.array(source, dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
+        return True
+    info = np.iinfo(dtype)
+    # after truncation toward zero: fits when min - 1 < v < max + 1 (False for NaN); float64
+    # rounds those bounds of int64 onto its range's ends, so the screen errs toward True there
+    return not bool(np.all((wide > float(info.min - 1)) & (wide < float(info.max + 1))))
+
+
 def _what_does_not_fit(source, dtype):
-    """For :func:`array`, once NumPy has refused ``source``: the message of :func:`fill_value`
-    for its first number that does not fit the integer ``dtype`` (NaN, 300 as uint8), or None."""
+    """For :func:`array`: the message of :func:`fill_value` for the first number of ``source``
+    that does not fit the integer ``dtype`` (NaN, 300 as uint8), or None."""
     try:
         dtype = np.dtype(dtype)
     except TypeError:

@@ -184,9 +184,14 @@ def _broadcast_shape(a, b):
 def _numpy_inplace_ok(array, other):
     """True where NumPy's in-place operator gives the operator's result: same dtypes, or a float
     array with a number. An integer array meets a float (NumPy refuses to cast back) or a number
-    (MXNet first converts it to the array's dtype) through the operator instead."""
+    (MXNet first converts it to the array's dtype) through the operator instead, and so does a
+    Python int beyond int64 and uint64 (``x += 2**70``): NumPy 1.26 makes it an object operand
+    and refuses to write the result into a float array (NumPy 2 converts it to the array's
+    dtype); the operator gives the same result on both."""
     kind = array._data.dtype.kind
     if isinstance(other, NDArray):
         return other._data.dtype == array._data.dtype and kind == 'f'
+    if isinstance(other, int) and not -(1 << 63) <= other < (1 << 64):
+        return False
     return kind == 'f'
 
