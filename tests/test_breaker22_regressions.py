@@ -220,7 +220,7 @@ def test_zero_d_one_element_and_empty_arrays():
 def test_numpy_conversion_without_a_copy_shares_memory_or_refuses():
     """``np.asarray(x, copy=False)`` (NumPy 2) returned a copy silently, so writes into it were
     lost; now it shares the NDArray's memory, or raises ValueError where it cannot."""
-    x = nd.array([1.0, 2.0, 3.0])
+    x = nd.array([1.0, 2.0, 3.0], ctx=mx.cpu())     # host memory (also under a GPU default)
     if int(np.__version__.split('.')[0]) >= 2:
         a = np.asarray(x, copy=False)
         a[0] = 5
