@@ -10,7 +10,7 @@ records what the functions return in tests/fixtures/wild14/wild14.json.
 import numpy as np
 
 import minigluon as mx
-from _wild_common import error_line as err, program_helpers, training_helpers
+from _wild_common import attempt as _try, program_helpers, training_helpers
 
 autograd, gluon, nd, init = mx.autograd, mx.gluon, mx.nd, mx.init
 nn, rnn = gluon.nn, gluon.rnn
@@ -19,13 +19,6 @@ HybridBlock, Block = gluon.HybridBlock, gluon.Block
 L, set_params, rnd = program_helpers(nd)     # tests/_wild_common.py, shared with _wild.py
 norms, build = training_helpers(mx)
 
-
-def _try(fn):
-    """``fn()``, or ``{'error': 'Type: first line'}`` when it raises."""
-    try:
-        return fn()
-    except Exception as e:      # noqa: BLE001 -- what each framework raises is recorded and compared
-        return {'error': err(e)}
 
 
 # ---------------------------------------------------------------- 1 PSPNet head

@@ -26,6 +26,15 @@ def error_line(e):
     return '%s: %s' % (type(e).__name__, line[:200])
 
 
+
+def attempt(fn):
+    """``fn()``, or ``{'error': 'Type: first line'}`` (:func:`error_line`) when it raises: what a
+    program records of a call that may fail, compared between the two frameworks."""
+    try:
+        return fn()
+    except Exception as e:      # noqa: BLE001 -- what each framework raises is recorded and compared
+        return {'error': error_line(e)}
+
 def png_bytes(pixels):
     """A minimal 8-bit RGB PNG (zlib + struct) of the uint8 ``pixels`` (H, W, 3), so that both
     frameworks decode the same pixels with no imaging library."""
