@@ -233,7 +233,7 @@ def test_load_file_errors_name_the_file(tmp_path):
     bad.write_text('{"nodes": 3}')
     with pytest.raises(MXNetFormatError, match='bad-symbol.json'):
         sym.load(str(bad))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match='load_json: expected a str, got int'):
         sym.load_json(3)
 
 
