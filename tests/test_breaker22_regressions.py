@@ -194,7 +194,7 @@ def test_float_and_int_of_several_elements_are_type_errors():
         for conv in (float, int, complex, math.floor, math.isnan):
             with pytest.raises(TypeError, match='only a one-element NDArray'):
                 conv(x)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match='asscalar: the array must have exactly one element'):
             x.asscalar()
     assert float(nd.array([[2.5]])) == 2.5 and int(nd.array([7], dtype='int32')) == 7
     assert float(nd.array([4.0]).reshape(())) == 4.0

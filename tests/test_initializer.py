@@ -34,7 +34,7 @@ def test_create_from_names_and_dumps():
     assert json.loads(init.Constant(nd.array([1, 2])).dumps()) == ['constant', {'value': [1.0, 2.0]}]
     with pytest.raises(ValueError, match='unknown initializer'):
         init.create('nope')
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match='init must be an Initializer, a name or a JSON string, got int'):
         init.create(3)
 
 

@@ -140,7 +140,7 @@ def test_bad_input_names_the_argument():
         kv.init(7, [nd.ones(2), nd.ones(2)])
     # a failed push changes nothing, even for the keys before the bad one
     kv.init(4, nd.zeros(2))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r'value for key 3 has shape \(5,\)'):
         kv.push([4, 3], [nd.ones(2), nd.ones(5)])
     assert _pulled(kv, 4, 2).tolist() == [0, 0]
 

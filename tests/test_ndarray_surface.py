@@ -63,7 +63,7 @@ def test_unary_operators_and_truth():
     assert_almost_equal(-x, -A)
     assert_almost_equal(abs(x), np.abs(A))
     assert bool(nd.array([2.0])) and not bool(nd.array([0.0]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='truth value of an NDArray with multiple elements'):
         bool(nd.array([1.0, 2.0]))
 
 

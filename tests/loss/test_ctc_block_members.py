@@ -66,8 +66,13 @@ def test_hybridize_and_initialize_cast_apply():
 
 def test_infer_shape_and_infer_type():
     block = _fresh()
-    block.infer_shape(nd.array(PRED), nd.array(LABEL))     # no parameters: completes silently
-    block.infer_type(nd.array(PRED), nd.array(LABEL))
+    # no parameters: both complete silently (None, as MXNet), creating nothing and changing nothing
+    assert block.infer_shape(nd.array(PRED), nd.array(LABEL)) is None
+    assert block.infer_type(nd.array(PRED, dtype='float64'), nd.array(LABEL)) is None
+    assert len(list(block.collect_params().keys())) == 0
+    out = block(nd.array(PRED), nd.array(LABEL))
+    assert out.dtype == np.float32
+    assert_almost_equal(out, np.array(MX['loss'], np.float32), rtol=1e-5)
 
 
 def test_summary_matches_mxnet():

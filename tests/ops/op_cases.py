@@ -8,7 +8,9 @@ Each :class:`Case` holds an operator name, one input maker per input, the attrib
 * ``flags`` is a set of: ``'train'`` (call under ``autograd.train_mode()``, e.g. BatchNorm's batch
   statistics), ``'seed'`` (reseed ``minigluon.random`` before every call: Dropout, rrelu),
   ``'no_numeric'`` (the backward is deliberately not the derivative of the forward: loss-output
-  operators such as SoftmaxOutput, and BlockGrad; they are still compared eager against graph),
+  operators such as SoftmaxOutput, and BlockGrad; they are still compared eager against graph,
+  and the loss-output heads' gradients are checked as the numerical gradient of their loss in
+  tests/ops/test_nn.py),
   ``'no_half'`` (float16 not meaningful for this case).
 
 Inputs are chosen away from kinks and discontinuities (abs at 0, floor at integers, max ties) so

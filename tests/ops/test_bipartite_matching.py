@@ -76,7 +76,7 @@ def test_bad_input_is_refused():
         nd.contrib.bipartite_matching(nd.array([0.1, 0.2]), threshold=0.1)
     with pytest.raises(MXNetError, match='threshold'):
         nd.contrib.bipartite_matching(nd.array([[0.1, 0.2]]))
-    with pytest.raises(MXNetError):
+    with pytest.raises(MXNetError, match='data must be a floating-point array.*int32'):
         nd.contrib.bipartite_matching(nd.array([[1, 2]], dtype='int32'), threshold=0.1)
 
 

@@ -70,7 +70,9 @@ def test_float_only_operators_reject_integers_clearly(name, call):
 
 @pytest.mark.parametrize('name,call', FLOAT_ONLY, ids=[c[0] for c in FLOAT_ONLY])
 def test_float_only_operators_accept_every_float_dtype(name, call):
-    for dtype in ('float16', 'float32', 'float64'):
+    want = call(nd.array(INTS, dtype='float64')).asnumpy()
+    for dtype, tol in (('float16', 2e-3), ('float32', 1e-6)):
         out = call(nd.array(INTS, dtype=dtype))
         assert out.dtype == np.dtype(dtype)
-        assert np.isfinite(out.asnumpy()).all()
+        # the float64 result rounded: the narrow dtypes compute the same function
+        np.testing.assert_allclose(out.asnumpy().astype(np.float64), want, rtol=tol, atol=tol)

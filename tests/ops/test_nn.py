@@ -255,6 +255,59 @@ def test_make_loss_and_regression_outputs():
         assert_almost_equal(g, resid * 2 / 3, rtol=1e-12, atol=1e-12)
 
 
+def _numeric_gradient(loss, x, eps=1e-6):
+    """Central differences of the NumPy float64 function ``loss`` at ``x``, element by element."""
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = eps
+        g[i] = (loss(x + step) - loss(x - step)) / (2 * eps)
+    return g
+
+
+def _log_softmax(x):
+    m = x.max(-1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+
+
+def _output_head_cases():
+    """(name, call, loss) for each output head: its backward (the head gradient ignored) is
+    the derivative of ``loss``, the loss it stands for (regression losses divided by the number of
+    outputs per sample, as MXNet's backward does)."""
+    x = np.array([[0.5, -1.7, 2.2, 0.3], [1.4, 0.8, -3.1, -0.4], [-0.6, 2.4, 0.1, 1.6]])
+    label = np.array([[0.1, 1.0, 0.2, 0.9], [1.0, 0.0, 0.7, 0.0], [0.3, 0.5, 0.0, 1.0]])
+    classes = np.array([2, 0, 3])
+    onehot = np.eye(4)[classes].astype(bool)
+    lab, cls = nd.array(label, dtype='float64'), nd.array(classes)
+
+    def hinge(v, m=1.0):
+        return np.where(onehot, np.maximum(m - v, 0), np.maximum(m + v, 0))
+    return x, [
+        ('SoftmaxOutput', lambda a: nd.SoftmaxOutput(a, cls),
+         lambda v: -_log_softmax(v)[onehot].sum()),
+        ('LinearRegressionOutput', lambda a: nd.LinearRegressionOutput(a, lab),
+         lambda v: 0.5 * ((v - label) ** 2).sum() / 4),
+        ('LogisticRegressionOutput', lambda a: nd.LogisticRegressionOutput(a, lab),
+         lambda v: (np.logaddexp(0, v) - label * v).sum() / 4),
+        ('MAERegressionOutput', lambda a: nd.MAERegressionOutput(a, lab),
+         lambda v: np.abs(v - label).sum() / 4),
+        ('SVMOutput', lambda a: nd.SVMOutput(a, cls, regularization_coefficient=0.7),
+         lambda v: 0.7 * (hinge(v) ** 2).sum()),
+        ('SVMOutput-linear', lambda a: nd.SVMOutput(a, cls, use_linear=True, margin=0.5),
+         lambda v: hinge(v, 0.5).sum()),
+    ]
+
+
+@pytest.mark.parametrize('index', range(6), ids=[c[0] for c in _output_head_cases()[1]])
+def test_output_head_gradient_is_the_numeric_gradient_of_its_loss(index):
+    # op_cases marks these 'no_numeric' (the backward is not the forward's derivative): it is the
+    # derivative of the loss the head stands for, checked here by central differences of that loss
+    x, cases = _output_head_cases()
+    name, call, loss = cases[index]
+    _, g = _head_grad(call, x, head=5.0)
+    assert_almost_equal(g, _numeric_gradient(loss, x), rtol=1e-6, atol=1e-8, names=(name, 'numeric'))
+
+
 def test_softmax_cross_entropy():
     rng = np.random.RandomState(9)
     x, label = rng.randn(4, 3), np.array([0, 2, 1, 2])

@@ -123,11 +123,19 @@ def test_multinomial_refuses_rows_that_are_not_distributions(row):
 def test_samplers_are_not_differentiable():
     x = nd.ones((3,))
     x.attach_grad()
+    low, high = nd.zeros((2,)), nd.ones((2,))
+    low.attach_grad()
+    high.attach_grad()
     with autograd.record():
-        y = x * mxrand.uniform(shape=(3,))
+        u = mxrand.uniform(shape=(3,))
+        y = x * u
+        s = nd.sample_uniform(low, high)
     y.backward()
-    assert x.grad.shape == (3,)
-    assert nd.sample_uniform(nd.zeros((2,)), nd.ones((2,))).shape == (2,)
+    # the sample is a constant to autograd: d(x * u)/dx = u
+    np.testing.assert_array_equal(x.grad.asnumpy(), u.asnumpy())
+    s.backward()
+    assert low.grad.asnumpy().tolist() == [0, 0] and high.grad.asnumpy().tolist() == [0, 0]
+    assert s.shape == (2,) and ((s.asnumpy() >= 0) & (s.asnumpy() < 1)).all()
 
 
 def test_sampler_output_dtypes_for_type_inference():

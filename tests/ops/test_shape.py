@@ -83,7 +83,7 @@ def test_reshape_like_method_takes_the_operator_ranges():
     assert out.shape == (2, 3, 4)
     assert out.asnumpy().ravel().tolist() == list(range(24))
     assert x.reshape_like(nd.zeros((4, 6))).shape == (4, 6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r'reshape_like: target shape .* has a different size'):
         x.reshape_like(pos, lhs_begin=0, lhs_end=1, rhs_begin=0, rhs_end=1)
 
 
