@@ -14,11 +14,23 @@ from minigluon.ops import _numba, _parallel
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
 
+def read_fixture(path):
+    """The recorded JSON fixture at ``path``. Refuses an empty fixture and an empty top-level
+    section (list or dict): a test that loops over a section's entries, or parametrizes over
+    its keys, would otherwise pass without checking anything."""
+    with open(path) as f:
+        data = json.load(f)
+    assert isinstance(data, (dict, list)) and data, '%s: an empty fixture' % path
+    for key, section in (data.items() if isinstance(data, dict) else ()):
+        assert not isinstance(section, (dict, list)) or section, \
+            '%s: section %r is empty' % (path, key)
+    return data
+
+
 @functools.lru_cache(maxsize=None)
 def mxnet_fixture(trial):
     """MXNet 1.9.1's results for the trial ``trial`` (``'breaker20'``...), as a dict."""
-    with open(os.path.join(FIXTURES, trial, 'mxnet.json')) as f:
-        return json.load(f)
+    return read_fixture(os.path.join(FIXTURES, trial, 'mxnet.json'))
 
 
 def as_json(value):

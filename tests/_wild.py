@@ -2,13 +2,13 @@
 the fixture their generator (tools/gen_wild*_fixtures.py) recorded, tolerance comparisons of single
 arrays (:func:`close`) and of whole program results (:func:`same`), and the parameter values both
 sides set."""
-import json
 import os
 
 import numpy as np
 import pytest
 
 from minigluon import nd
+from _breaker import read_fixture
 from _wild_common import program_helpers
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
@@ -16,8 +16,7 @@ FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
 def load_fixture(name):
     """``tests/fixtures/<name>/<name>.json``, as a dict."""
-    with open(os.path.join(FIXTURES, name, name + '.json')) as f:
-        return json.load(f)
+    return read_fixture(os.path.join(FIXTURES, name, name + '.json'))
 
 
 def close(got, want, tol=1e-5):

@@ -111,9 +111,9 @@ def test_function_backward_returning_numpy_names_the_function():
 
 def _fixture():
     import os
+    from _breaker import read_fixture
     path = os.path.join(os.path.dirname(__file__), 'fixtures', 'breaker17', 'breaker17.json')
-    with open(path) as f:
-        return json.load(f)
+    return read_fixture(path)
 
 
 def _data_grad(fn, data, head=None):

@@ -206,14 +206,14 @@ def test_zero_d_one_element_and_empty_arrays():
     no length (TypeError, as NumPy) but converts and copies."""
     e, z, one = nd.zeros((0, 3)), nd.array([2.5]).reshape(()), nd.array([2.5])
     assert not bool(e) and len(e) == 0 and list(e) == []
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match='0-d NDArray'):
         len(z)
     assert float(z) == 2.5 and bool(z) and copy.deepcopy(z).shape == ()
     assert pickle.loads(pickle.dumps(z)).shape == () and pickle.loads(pickle.dumps(e)).shape == (0, 3)
     rows = list(one)
     assert len(rows) == 1 and rows[0].shape == (1,) and rows[0].asscalar() == 2.5
     assert '{}'.format(one) == str(one)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match='format string'):
         '{:.2f}'.format(one)        # as in MXNet 1.9.1: write '{:.2f}'.format(x.asscalar())
 
 

@@ -162,7 +162,7 @@ def test_an_exception_a_worker_cannot_send_back_fails_at_once_naming_it():
 
 
 def test_worker_exceptions_that_pickle_keep_their_class():
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match='no sample 2'):
         list(mx.gluon.data.DataLoader(program.FailingAt2(), batch_size=1, num_workers=2))
 
 
@@ -190,7 +190,7 @@ def test_default_batchify_of_ndarrays_of_two_dtypes_is_refused():
     samples = [mx.nd.array([1], dtype='int32'), mx.nd.array([2.5])]
     with pytest.raises(MXNetError, match='sample 0 of the batch is int32 and sample 1 is float32'):
         default_batchify_fn(samples)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match='default batchify_fn stacks'):
         default_batchify_fn(samples)
     same = default_batchify_fn([mx.nd.array([1.5]), mx.nd.array([2.5])])
     assert same.dtype == np.float32 and same.asnumpy().tolist() == [[1.5], [2.5]]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _breaker import same_json  # noqa: E402
+from _breaker import read_fixture, same_json  # noqa: E402
 from _wild import close, same  # noqa: E402
 
 
@@ -35,3 +35,16 @@ def test_the_helpers_still_pass_equal_values():
     same(np.bool_(True), True)
     close(np.float32(0.5), 0.5)
     same_json({'a': [1, 2.0], 'b': [True, None]}, {'a': [1, 2.0], 'b': [True, None]})
+
+
+@pytest.mark.parametrize('text,message', [('{}', 'an empty fixture'), ('[]', 'an empty fixture'),
+                                          ('{"a": [1], "cases": []}', "section 'cases' is empty"),
+                                          ('{"a": 1, "ops": {}}', "section 'ops' is empty")])
+def test_read_fixture_refuses_an_empty_fixture_or_section(tmp_path, text, message):
+    """A test looping over a fixture's entries would pass on none: the shared loader refuses."""
+    path = tmp_path / 'f.json'
+    path.write_text(text)
+    with pytest.raises(AssertionError, match=message):
+        read_fixture(str(path))
+    path.write_text('{"a": 0, "b": [0], "c": {"d": []}}')  # an empty value deeper is a result
+    assert read_fixture(str(path)) == {'a': 0, 'b': [0], 'c': {'d': []}}

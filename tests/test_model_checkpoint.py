@@ -163,7 +163,7 @@ def test_bad_arguments_name_themselves(tmp_path):
         mx.model.save_checkpoint(str(tmp_path / 'a'), 0, None, [nd.ones(1)], {})
     with pytest.raises(TypeError, match='symbol'):
         mx.model.save_checkpoint(str(tmp_path / 'a'), 0, 'net.json', {}, {})
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match=r'missing-symbol\.json'):
         mx.model.load_checkpoint(str(tmp_path / 'missing'), 0)
 
 

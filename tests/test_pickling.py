@@ -134,7 +134,7 @@ def test_deepcopy_keeps_identity_within_one_copy():
 
 def test_bad_ndarray_state_raises_format_error():
     a = NDArray(None)
-    with pytest.raises(MXNetFormatError):
+    with pytest.raises(MXNetFormatError, match='truncated'):
         a.__setstate__({'handle': bytearray(b'\x01\x02')})
     with pytest.raises(MXNetFormatError, match='holds no array'):
         NDArray(None).__setstate__({'handle': None})

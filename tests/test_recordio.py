@@ -221,7 +221,7 @@ def test_opening_for_write_truncates(tmp_path):
 def test_argument_and_mode_errors(tmp_path):
     with pytest.raises(MXNetValueError, match="Invalid flag 'a'"):
         rio.MXRecordIO(str(tmp_path / 'x.rec'), 'a')
-    with pytest.raises(MXNetFileNotFoundError):
+    with pytest.raises(MXNetFileNotFoundError, match=r'missing\.rec'):
         rio.MXRecordIO(str(tmp_path / 'missing.rec'), 'r')
     with pytest.raises(MXNetFileNotFoundError, match='missing.idx'):
         rio.MXIndexedRecordIO(tmp_path / 'missing.idx', fix('plain.rec'), 'r')
@@ -229,7 +229,7 @@ def test_argument_and_mode_errors(tmp_path):
     with pytest.raises(MXNetValueError, match="needs flag 'w'") as info:
         r.write(b'x')
     assert isinstance(info.value, AssertionError)           # MXNet: assert self.writable
-    with pytest.raises(MXNetValueError):
+    with pytest.raises(MXNetValueError, match="opened with flag 'r'"):
         r.tell()
     with pytest.raises(MXNetKeyError, match='12345') as info:
         r.read_idx(12345)

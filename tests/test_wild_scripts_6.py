@@ -197,5 +197,5 @@ def test_block_with_abcmeta_and_its_own_to_method():
     net = Linear().to(mx.cpu())
     assert list(net._children) == ['ce_loss', 'fc']
     close(net(nd.array([[1.0, 2.0]])), [[3.0, 3.0]])     # weight ones, bias keeps its 'zeros': 1 + 2
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match='reset_ctx'):
         nn.Dense(2).to(mx.cpu())        # Block itself has no to() (as MXNet; the hint says so)

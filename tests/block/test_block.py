@@ -230,7 +230,7 @@ def test_plain_block_forward(fresh_names):
     s = Scale()
     s.initialize()
     assert_almost_equal(s(nd.array([2.0])), np.array([2.0]))
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(NotImplementedError, match='must implement forward'):
         Block()(nd.ones(1))
 
 

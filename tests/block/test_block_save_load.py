@@ -241,7 +241,7 @@ def _initialized(kind):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match=r'nothing-model\.json'):
         shifted('seq').load(str(tmp_path / 'nothing'))
 
 
@@ -304,7 +304,7 @@ def test_params_mismatch_rolls_back(tmp_path):
     assert_same_state(before, state(net))
     with open(prefix + '-model.params', 'wb') as f:
         f.write(b'\x12\x01\x00\x00\x00\x00\x00\x00garbage')
-    with pytest.raises(MXNetFormatError):
+    with pytest.raises(MXNetFormatError, match='truncated: file header'):
         net.load(prefix)
     assert_same_state(before, state(net))
 

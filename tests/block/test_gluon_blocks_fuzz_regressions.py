@@ -75,7 +75,8 @@ def test_unused_child_parameters_stay_pending():
     p = P()
     p.initialize(mx.init.One())
     assert p(nd.array([[1.0, 2.0, 3.0]])).asnumpy().tolist() == [[6.0, 6.0]]
-    with pytest.raises(mx.gluon.parameter.DeferredInitializationError):
+    with pytest.raises(mx.gluon.parameter.DeferredInitializationError,
+                       match='has not been initialized yet'):
         p.extra.weight.data()
 
 

@@ -150,7 +150,7 @@ def test_load_errors_name_parameter_and_file_and_change_nothing(tmp_path, fresh_
 
     with open(str(tmp_path / 'corrupt.params'), 'wb') as f:
         f.write(open(fname, 'rb').read()[:-30])
-    with pytest.raises(MXNetFormatError):
+    with pytest.raises(MXNetFormatError, match='truncated: name'):
         target.load_parameters(str(tmp_path / 'corrupt.params'))
 
     for key, val in before.items():

@@ -195,7 +195,7 @@ def test_constructor_errors():
     sparse = sym.var('w', stype='row_sparse')
     with pytest.raises(ValueError, match='row_sparse'):
         SymbolBlock(data * sparse, data)
-    with pytest.raises((TypeError, ValueError)):
+    with pytest.raises((TypeError, ValueError), match='outputs must be Symbols'):
         SymbolBlock('not a symbol', data)
     net = SymbolBlock(sym.relu(data), data)
     with pytest.raises(TypeError, match=r'an NDArray \(to compute\) or a Symbol .* got int 3'):

@@ -207,7 +207,7 @@ def test_random_resized_crop_falls_back_to_center_crop():
 @pytest.mark.parametrize('kwargs', [{'size': 0}, {'size': (4,)}, {'size': 4, 'scale': (0.5, 0.1)},
                                     {'size': 4, 'ratio': (0, 1)}, {'size': 4, 'scale': (0, 1)}])
 def test_random_resized_crop_bad_arguments(kwargs):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f'RandomResizedCrop: {list(kwargs)[-1]} must be'):
         T.RandomResizedCrop(**kwargs)
 
 

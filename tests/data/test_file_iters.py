@@ -111,7 +111,7 @@ def test_mnist_gzip_dtype_and_message(tmp_path, capsys):
 
 
 def test_mnist_errors(tmp_path):
-    with pytest.raises(MXNetFileNotFoundError):
+    with pytest.raises(MXNetFileNotFoundError, match='nope'):
         mnist(image=str(tmp_path / 'nope'))
     with pytest.raises(MXNetFormatError, match='magic'):
         mnist(image=fix('mnist-labels.idx'), label=fix('mnist-images.idx'))
@@ -175,7 +175,7 @@ def test_csv_bad_files(tmp_path, text, match):
 
 
 def test_csv_errors(tmp_path):
-    with pytest.raises(MXNetFileNotFoundError):
+    with pytest.raises(MXNetFileNotFoundError, match=r'nope\.csv'):
         csv(data_csv=str(tmp_path / 'nope.csv'))
     with pytest.raises(MXNetFormatError, match='7 rows but label_csv .* 5'):
         (tmp_path / 'l.csv').write_text('1\n2\n3\n4\n5\n')
@@ -231,7 +231,7 @@ def test_image_record_iter_random_and_shape_fallback():
 
 
 def test_image_record_iter_errors(tmp_path):
-    with pytest.raises(MXNetFileNotFoundError):
+    with pytest.raises(MXNetFileNotFoundError, match=r'nope\.rec'):
         rec(path_imgrec=str(tmp_path / 'nope.rec'))
     with pytest.raises(MXNetValueError, match='data_shape'):
         rec(data_shape=(10, 12))
@@ -269,7 +269,7 @@ def test_image_iter_hooks_and_errors(tmp_path):
     with pytest.raises(MXNetFormatError, match='line 1'):
         mx.image.ImageIter(2, (3, 10, 12), path_imglist=str(lst))
     missing = mx.image.ImageIter(2, (3, 10, 12), imglist=[[0.0, 'nope.png']], path_root=str(tmp_path))
-    with pytest.raises(MXNetFileNotFoundError):
+    with pytest.raises(MXNetFileNotFoundError, match=r'nope\.png'):
         missing.next()
     (tmp_path / 'junk.png').write_bytes(b'junk')
     junk = mx.image.ImageIter(2, (3, 10, 12), imglist=[[0.0, 'junk.png']], path_root=str(tmp_path))

@@ -285,7 +285,7 @@ def test_label_shape_errors():
         it.reshape(None, (5, 7))
     with pytest.raises(ValueError, match='objects, object_width'):
         it.reshape(None, (5,))
-    with pytest.raises(MXNetTypeError):
+    with pytest.raises(MXNetTypeError, match='must be an ImageDetIter, got ImageIter'):
         it.sync_label_shape(mx.image.ImageIter(2, (3, 8, 8), path_imgrec=fix('det.rec')))
     other = mx.image.ImageDetIter(2, (3, 16, 16), path_imglist=fix('det.lst'),
                                   path_root=fix('png'))

@@ -75,7 +75,7 @@ def test_items_match_mxnet(key, cls, folder, kwargs):
     assert [list(batch[0].shape), list(batch[1].shape)] == exp['slice_shapes']
     # iteration stops at the end as in MXNet: an IndexError past the last item
     assert exp['past_end'][0] == 'IndexError'
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError, match='out of bounds'):
         ds[len(ds)]
     assert len(list(iter(ds))) == len(ds)
 

@@ -64,7 +64,7 @@ def test_image_folder_transform_and_errors(tmp_path):
     ds, _ = folder_dataset(transform=lambda d, lab: seen.append((type(d).__name__, type(lab).__name__)) or lab)
     assert ds[3] == META['folder_items'][3][1]
     assert seen == [tuple(META['folder_transform_args'])]
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError, match='out of range'):
         ds[len(ds)]
     with pytest.raises(MXNetTypeError, match='indices must be integers'):
         ds[1:3]
@@ -72,7 +72,7 @@ def test_image_folder_transform_and_errors(tmp_path):
         datasets.ImageFolderDataset(str(tmp_path / 'nowhere'))
     assert isinstance(err.value, MXNetError) and 'nowhere' in str(err.value)
     (tmp_path / 'file').write_bytes(b'')
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(NotADirectoryError, match='Not a directory'):
         datasets.ImageFolderDataset(str(tmp_path / 'file'))
     # an image file that does not decode fails when read, naming the file
     (tmp_path / 'r' / 'c').mkdir(parents=True)
@@ -113,7 +113,7 @@ def test_image_record_transform_workers_and_errors(tmp_path):
     assert shapes == [(1, 3) + ARR['rec/flag1/%d' % i].shape[:2] for i in range(META['rec_len'])]
     with pytest.raises(MXNetTypeError, match='transform must be None or a callable'):
         datasets.ImageRecordDataset(os.path.join(IMAGES, 'images.rec'), transform=3)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match=r'missing\.rec'):
         datasets.ImageRecordDataset(str(tmp_path / 'missing.rec'))
 
 

@@ -42,7 +42,7 @@ def test_layer_parameter_attributes():
 def test_deferred_init_and_error():
     d = nn.Dense(3)
     d.initialize()
-    with pytest.raises(DeferredInitializationError):
+    with pytest.raises(DeferredInitializationError, match='has not been initialized yet'):
         d.weight.data()
     d(nd.ones((2, 4, 5)))
     assert d.weight.shape == (3, 20)

@@ -95,7 +95,7 @@ def test_failed_save_leaves_previous_files(tmp_path, monkeypatch, saver, where):
 
 
 def test_save_into_missing_folder_raises_and_creates_nothing(tmp_path):
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match='create it first'):
         nd.save(str(tmp_path / 'no' / 'such' / 'x.params'), [nd.ones((1,))])
     assert os.listdir(tmp_path) == []
 

@@ -94,7 +94,7 @@ def test_csr_array_with_impossible_empty_shape():
             + struct.pack('<iii', 1, 0, 0) + struct.pack('<i', 6) + struct.pack('<i1q', 1, 1)
             + struct.pack('<i', 6) + struct.pack('<i1q', 1, 0) + struct.pack('<q', 0)
             + struct.pack('<Q', 0))
-    with pytest.raises(MXNetFormatError):
+    with pytest.raises(MXNetFormatError, match='when made dense'):
         serialization.loads(blob, source='csr.params')
 
 

@@ -47,16 +47,16 @@ def test_failed_indexed_writer_leaves_the_record_file_alone(tmp_path):
     # the .rec file was truncated to 0 bytes before the .idx file failed to open
     idx, rec = _write_records(tmp_path)
     before = open(rec, 'rb').read()
-    with pytest.raises(mx.base.MXNetFileNotFoundError):
+    with pytest.raises(mx.base.MXNetFileNotFoundError, match=r'missing/a\.idx'):
         recordio.MXIndexedRecordIO(str(tmp_path / 'missing' / 'a.idx'), rec, 'w')
     assert open(rec, 'rb').read() == before
     # and the reverse: a .rec that cannot be opened leaves an existing .idx as it was
     index = open(idx, 'rb').read()
-    with pytest.raises(mx.base.MXNetFileNotFoundError):
+    with pytest.raises(mx.base.MXNetFileNotFoundError, match=r'missing/a\.rec'):
         recordio.MXIndexedRecordIO(idx, str(tmp_path / 'missing' / 'a.rec'), 'w')
     assert open(idx, 'rb').read() == index
     assert not os.path.exists(str(tmp_path / 'new.idx'))
-    with pytest.raises(mx.base.MXNetFileNotFoundError):
+    with pytest.raises(mx.base.MXNetFileNotFoundError, match=r'missing/a\.rec'):
         recordio.MXIndexedRecordIO(str(tmp_path / 'new.idx'), str(tmp_path / 'missing' / 'a.rec'), 'w')
     assert not os.path.exists(str(tmp_path / 'new.idx'))
 
@@ -126,9 +126,9 @@ def test_endless_device_given_as_a_file_is_refused():
 
 
 def test_directory_still_reports_is_a_directory(tmp_path):
-    with pytest.raises(mx.base.MXNetIsADirectoryError):
+    with pytest.raises(mx.base.MXNetIsADirectoryError, match='Is a directory'):
         mx.image.imread(str(tmp_path))
-    with pytest.raises(MXNetError):
+    with pytest.raises(MXNetError, match='Is a directory'):
         recordio.MXRecordIO(str(tmp_path), 'r')
 
 

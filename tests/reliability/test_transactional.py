@@ -75,6 +75,11 @@ CHANGES = {
     'missing': lambda d: d.pop(_first(d, 'running_var')),
     'extra': lambda d: d.__setitem__('zzz_extra', nd.ones((1,))),
 }
+# what each change's error names (the parameter and what is wrong with it)
+MESSAGES = {'last-shape': r'dense1_weight.*shape incompatible expected \(2, 4\) vs saved \(2, 5\)',
+            'dtype': 'dense0_bias.*dtype incompatible expected float32',
+            'missing': 'running_var.* is missing in file',
+            'extra': "'zzz_extra' loaded from file .* is not present in"}
 
 
 @pytest.mark.filterwarnings('ignore:save_params is deprecated')
@@ -84,7 +89,7 @@ def test_mismatch_leaves_block_untouched(tmp_path, change, key_style):
     net = _net()
     path = _file(tmp_path, net, CHANGES[change], key_style)
     before = _state(net)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=MESSAGES[change]):
         net.load_parameters(path)
     _assert_same(before, _state(net))
 
@@ -95,7 +100,7 @@ def test_corrupt_file_leaves_block_untouched(tmp_path):
     blob = open(path, 'rb').read()
     open(path, 'wb').write(blob[:len(blob) // 2])
     before = _state(net)
-    with pytest.raises(MXNetError):
+    with pytest.raises(MXNetError, match='needs more bytes'):
         net.load_parameters(path)
     _assert_same(before, _state(net))
 
@@ -172,7 +177,7 @@ def test_training_still_works_after_rolled_back_load(tmp_path, monkeypatch):
     net = _net()
     path = _file(tmp_path, net)
     _fail_on_call(monkeypatch, 2)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match='device lost'):
         net.load_parameters(path)
     monkeypatch.undo()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})

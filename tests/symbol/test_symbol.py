@@ -134,7 +134,7 @@ def test_getitem_iter_group_children_internals():
     assert parts[-1].list_outputs() == ['s_output2']
     assert parts[1:].list_outputs() == ['s_output1', 's_output2']
     assert [p.list_outputs()[0] for p in parts] == parts.list_outputs()
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError, match='out of range for 3 output'):
         parts[3]
     with pytest.raises(ValueError, match='no such output'):
         parts['nope']
