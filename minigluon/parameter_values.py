@@ -114,8 +114,8 @@ def check_load(param, data, ctx=None, cast_dtype=False, dtype_source='current', 
     if param.dtype is not None and not cast_dtype and np.dtype(param.dtype) != np.dtype(data.dtype):
         raise ParameterMismatchError(
             "Failed loading Parameter '%s'%s: dtype incompatible expected %s vs saved %s. Set "
-            "cast_dtype=True to cast the dtype of saved params." % (param.name, where, param.dtype,
-                                                                    data.dtype))
+            "cast_dtype=True to cast the dtype of saved params."
+            % (param.name, where, np.dtype(param.dtype).name, np.dtype(data.dtype).name))
     if ctx is not None:
         ctx = _as_ctx_list(ctx)
         current = param._deferred_init[1] if param._data is None and param._deferred_init else (

@@ -135,7 +135,7 @@ def test_load_errors_name_parameter_and_file_and_change_nothing(tmp_path, fresh_
     bad_dtype = dict(params)
     bad_dtype['body.1.weight'] = params['body.1.weight'].astype('float16')
     serialization.save(str(tmp_path / 'dtype.params'), bad_dtype)
-    with pytest.raises(ValueError, match='dtype incompatible'):
+    with pytest.raises(ValueError, match='dtype incompatible expected float32 vs saved float16\\. Set cast_dtype=True'):
         target.load_parameters(str(tmp_path / 'dtype.params'))
 
     missing = {k: v for k, v in params.items() if k != 'fc1.bias'}
