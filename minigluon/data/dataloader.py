@@ -500,9 +500,13 @@ class DataLoader:
                     yield receive(pending.popleft().get(self._timeout))
             while pending:
                 yield receive(pending.popleft().get(self._timeout))
-        except multiprocessing.TimeoutError:
+        except multiprocessing.TimeoutError as err:
             stuck = True
-            raise
+            # (the pool's own TimeoutError says nothing; same class, with what to do)
+            raise multiprocessing.TimeoutError(
+                'DataLoader: no batch came from the %d workers within timeout=%g seconds (a '
+                "worker is stuck or slower than that: pass a larger timeout=, or check the "
+                "dataset's __getitem__)" % (self._num_workers, self._timeout)) from err
         finally:
             _shut_down(pool, pending, self._timeout, stuck)
 

@@ -166,7 +166,7 @@ def test_a_stuck_worker_still_times_out_and_is_terminated(monkeypatch):
     loader = gdata.DataLoader(_SlowAt(stall=4, seconds=30), batch_size=2, num_workers=2,
                               timeout=0.5)
     start = time.time()
-    with pytest.raises(multiprocessing.TimeoutError):
+    with pytest.raises(multiprocessing.TimeoutError, match='within timeout=0.5 seconds'):
         list(loader)
     assert calls == [1] and time.time() - start < 10
     assert multiprocessing.active_children() == []
